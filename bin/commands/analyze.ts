@@ -1,0 +1,126 @@
+/**
+ * `relay-audit analyze <file|dir>… [--accepted-domains …] [--db DIR | --table NAME] [--json] [--no-store]`
+ */
+import { parseArgs } from 'node:util';
+import { type DomainOracle, InferredDomains } from '../../functions/core/accepted-domains.js';
+import { type AnalysisResult, analyze, type FindingSink } from '../../functions/core/analyze.js';
+import { ArgumentError } from '../../functions/core/errors.js';
+import type { Finding } from '../../functions/core/findings.js';
+import { loadAcceptedDomains } from '../support/accepted-domains-option.js';
+import { localInputs } from '../support/inputs.js';
+import type { Output } from '../support/output.js';
+import { renderAnalysisReport } from '../support/report.js';
+import { openStore, STORE_OPTIONS } from '../support/store-options.js';
+
+export const ANALYZE_USAGE = `relay-audit analyze <file|dir>... [options]
+
+Analyses message tracking logs and message trace exports, classifies every relay refusal
+(550 5.7.64 TenantAttribution, 451 4.4.62 ATTR35) and stores the findings.
+
+Options:
+  --accepted-domains <v>  comma list, Get-AcceptedDomain CSV export, or one domain per line
+  --db <dir>              embedded store directory (default .relay-audit)
+  --table <name>          use a DynamoDB table instead (AWS credential chain)
+  --endpoint <url>        DynamoDB endpoint for --table
+  --region <region>       AWS region for --table
+  --json                  print a machine-readable summary instead of the report
+  --no-store              do not store; print findings as NDJSON on stdout
+  --window <events>       how many events a refusal waits for correlating evidence (default 50000)`;
+
+export async function runAnalyze(argv: string[], out: Output): Promise<number> {
+  const { values, positionals } = parseArgs({
+    args: argv,
+    allowPositionals: true,
+    options: {
+      ...STORE_OPTIONS,
+      'accepted-domains': { type: 'string' },
+      json: { type: 'boolean', default: false },
+      'no-store': { type: 'boolean', default: false },
+      window: { type: 'string' },
+    },
+  });
+  if (positionals.length === 0) throw new ArgumentError('analyze needs at least one file or directory');
+  const window = values.window === undefined ? undefined : Number(values.window);
+  if (window !== undefined && (!Number.isInteger(window) || window < 1)) {
+    throw new ArgumentError(`--window must be a positive whole number, got "${values.window}"`);
+  }
+  if (values['no-store'] && (values.db || values.table)) {
+    throw new ArgumentError('--no-store cannot be combined with --db or --table');
+  }
+
+  let domains: DomainOracle;
+  let domainsOrigin: string | undefined;
+  if (values['accepted-domains']) {
+    const loaded = await loadAcceptedDomains(values['accepted-domains']);
+    domains = loaded.list;
+    domainsOrigin = loaded.origin;
+  } else {
+    domains = new InferredDomains();
+  }
+  const inputs = await localInputs(positionals);
+  if (inputs.length === 0) throw new ArgumentError(`no files found in ${positionals.join(', ')}`);
+
+  const progress = out.progress();
+  const common = {
+    domains,
+    ...(window === undefined ? {} : { windowEvents: window }),
+    onProgress: progress.update,
+  };
+
+  let result: AnalysisResult;
+  let storeNote: string | undefined;
+  if (values['no-store']) {
+    const sink: FindingSink = {
+      async putFindings(findings: Finding[]) {
+        let text = '';
+        for (const finding of findings) text += `${JSON.stringify(finding)}\n`;
+        await out.write(text);
+      },
+      async putSource() {},
+    };
+    result = await analyze(inputs, { ...common, sink });
+    progress.done();
+    // stdout carries the findings; the summary goes to stderr.
+    out.error(
+      values.json
+        ? JSON.stringify(summaryJson(result, domains, domainsOrigin))
+        : renderAnalysisReport(result, domains, domainsOrigin),
+    );
+  } else {
+    const handle = await openStore(values);
+    try {
+      result = await analyze(inputs, { ...common, sink: handle.store });
+      progress.done();
+      const stored = await handle.store.countFindingsByScenario();
+      const total = Object.values(stored).reduce((sum, count) => sum + count, 0);
+      storeNote = `Stored in the ${handle.description}: ${total} distinct findings in total.`;
+      if (values.json) {
+        await out.write(
+          `${JSON.stringify({ ...summaryJson(result, domains, domainsOrigin), store: { description: handle.description, findingsByScenario: stored } })}\n`,
+        );
+      } else {
+        await out.write(renderAnalysisReport(result, domains, domainsOrigin, storeNote));
+      }
+    } finally {
+      await handle.close();
+    }
+  }
+  return result.sources.some((source) => source.status === 'failed') ? 1 : 0;
+}
+
+function summaryJson(result: AnalysisResult, domains: DomainOracle, origin: string | undefined) {
+  return {
+    sources: result.sources,
+    findingsByScenario: result.findingsByScenario,
+    senderDomains: result.senderDomains.slice(0, 50),
+    events: result.events,
+    rejections: result.rejections,
+    duplicates: result.duplicates,
+    unclassified: result.unclassified,
+    acceptedDomains:
+      domains instanceof InferredDomains
+        ? { basis: 'inferred', domains: domains.evidence() }
+        : { basis: 'given', origin, domains: domains.domains() },
+    peakRssBytes: process.resourceUsage().maxRSS * 1024,
+  };
+}

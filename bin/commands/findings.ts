@@ -1,0 +1,177 @@
+/**
+ * `relay-audit findings [--scenario S] [--sender-domain D] [--recipient-domain D] [--since T] [--until T]
+ *  [--limit N] [--format table|json|ndjson|csv]` — reads the store through its indexes, never a Scan.
+ */
+import { parseArgs } from 'node:util';
+import { z } from 'zod';
+import { csvLine } from '../../functions/core/csv-output.js';
+import { ArgumentError } from '../../functions/core/errors.js';
+import { type Finding, ScenarioId } from '../../functions/core/findings.js';
+import type { Output } from '../support/output.js';
+import { openStore, STORE_OPTIONS } from '../support/store-options.js';
+
+export const FINDINGS_USAGE = `relay-audit findings [options]
+
+Lists stored findings, newest first.
+
+Options:
+  --scenario <id>           ndr | forwarding | foreign-sender-domain | connector-mismatch | wrong-region
+  --sender-domain <d>       only findings attributed to this sender domain
+  --recipient-domain <d>    only findings for this recipient domain
+  --since <time>            ISO date or time (inclusive), e.g. 2026-11-20
+  --until <time>            ISO date or time (inclusive)
+  --limit <n>               at most n findings (default: all)
+  --format <f>              table (default) | json | ndjson | csv
+  --db <dir> | --table <name> [--endpoint <url>] [--region <r>]`;
+
+const Flags = z.object({
+  scenario: ScenarioId.optional(),
+  'sender-domain': z.string().min(1).optional(),
+  'recipient-domain': z.string().min(1).optional(),
+  since: z.string().optional(),
+  until: z.string().optional(),
+  limit: z.coerce.number().int().positive().optional(),
+  format: z.enum(['table', 'json', 'ndjson', 'csv']).default('table'),
+});
+
+const CSV_COLUMNS = [
+  'id',
+  'scenario',
+  'timestamp',
+  'messageId',
+  'recipient',
+  'sender',
+  'returnPath',
+  'senderDomain',
+  'code',
+  'attr',
+  'confidence',
+  'subject',
+  'serverHostname',
+  'remediation',
+  'sourceFile',
+  'sourceLine',
+  'sourceFormat',
+] as const;
+
+function csvRow(finding: Finding): unknown[] {
+  return [
+    finding.id,
+    finding.scenario,
+    finding.timestamp,
+    finding.messageId,
+    finding.recipient,
+    finding.sender,
+    finding.returnPath === '' ? '<>' : finding.returnPath,
+    finding.senderDomain,
+    finding.code,
+    finding.attr,
+    finding.confidence,
+    finding.subject,
+    finding.serverHostname,
+    finding.remediation.title,
+    finding.source.file,
+    finding.source.line,
+    finding.source.format,
+  ];
+}
+
+export async function runFindings(argv: string[], out: Output): Promise<number> {
+  const { values, positionals } = parseArgs({
+    args: argv,
+    allowPositionals: true,
+    options: {
+      ...STORE_OPTIONS,
+      scenario: { type: 'string' },
+      'sender-domain': { type: 'string' },
+      'recipient-domain': { type: 'string' },
+      since: { type: 'string' },
+      until: { type: 'string' },
+      limit: { type: 'string' },
+      format: { type: 'string' },
+    },
+  });
+  if (positionals.length > 0) throw new ArgumentError(`unexpected argument "${positionals[0]}"`);
+  const parsed = Flags.safeParse(values);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0];
+    throw new ArgumentError(`--${issue?.path.join('.') ?? 'option'}: ${issue?.message ?? 'invalid value'}`);
+  }
+  const flags = parsed.data;
+  const handle = await openStore(values);
+  try {
+    const format = flags.format;
+    if (format === 'csv') await out.write(csvLine(CSV_COLUMNS));
+    if (format === 'json') await out.write('[');
+    let written = 0;
+    let cursor: string | undefined;
+    const rows: Finding[] = [];
+    do {
+      const remaining = flags.limit === undefined ? 500 : Math.min(500, flags.limit - written);
+      const page = await handle.store.queryFindings({
+        ...(flags.scenario ? { scenario: flags.scenario } : {}),
+        ...(flags['sender-domain'] ? { senderDomain: flags['sender-domain'].toLowerCase() } : {}),
+        ...(flags['recipient-domain'] ? { recipientDomain: flags['recipient-domain'].toLowerCase() } : {}),
+        ...(flags.since ? { since: flags.since } : {}),
+        ...(flags.until ? { until: flags.until } : {}),
+        limit: remaining,
+        ...(cursor ? { cursor } : {}),
+      });
+      let text = '';
+      for (const finding of page.items) {
+        if (format === 'ndjson') text += `${JSON.stringify(finding)}\n`;
+        else if (format === 'json') text += `${written > 0 ? ',' : ''}\n${JSON.stringify(finding)}`;
+        else if (format === 'csv') text += csvLine(csvRow(finding));
+        else rows.push(finding);
+        written++;
+      }
+      if (text) await out.write(text);
+      cursor = page.cursor;
+    } while (cursor && (flags.limit === undefined || written < flags.limit));
+    if (format === 'json') await out.write(written > 0 ? '\n]\n' : ']\n');
+    if (format === 'table') await out.write(renderTable(rows));
+  } finally {
+    await handle.close();
+  }
+  return 0;
+}
+
+function renderTable(findings: Finding[]): string {
+  if (findings.length === 0)
+    return 'No findings match. Run `relay-audit analyze <files>` first, or widen the filter.\n';
+  const lines: string[] = [];
+  const header = ['time (UTC)', 'scenario', 'sender (P1)', 'recipient', 'code', 'conf.'];
+  const table = findings.map((f) => [
+    f.timestamp.slice(0, 19).replace('T', ' '),
+    f.scenario,
+    f.returnPath === '' ? '<>' : (f.returnPath ?? f.sender ?? ''),
+    f.recipient,
+    `${f.code}${f.attr ? ` ${f.attr}` : ''}`,
+    f.confidence,
+  ]);
+  const widths = header.map((h, i) =>
+    Math.min(40, Math.max(h.length, ...table.map((row) => (row[i] ?? '').length))),
+  );
+  const format = (row: string[]) =>
+    row
+      .map((cell, i) => cell.slice(0, 40).padEnd(widths[i] ?? 0))
+      .join('  ')
+      .trimEnd();
+  lines.push(format(header), widths.map((w) => '─'.repeat(w)).join('  '));
+  for (const row of table) lines.push(format(row));
+  // Remediation once per scenario shown, not per row.
+  const seen = new Set<string>();
+  for (const finding of findings) {
+    if (seen.has(finding.scenario)) continue;
+    seen.add(finding.scenario);
+    const r = finding.remediation;
+    lines.push('', `▶ ${finding.scenario}: ${r.title}`, `  ${r.explanation}`);
+    r.steps.forEach((step, i) => {
+      lines.push(`  ${i + 1}. ${step}`);
+    });
+    if (r.commands.length > 0) lines.push('  PowerShell:', ...r.commands.map((c) => `    ${c}`));
+    for (const link of r.links) lines.push(`  ${link.title}: ${link.url}`);
+  }
+  lines.push('', `${findings.length} finding${findings.length === 1 ? '' : 's'}.`);
+  return `${lines.join('\n')}\n`;
+}

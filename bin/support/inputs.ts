@@ -1,0 +1,56 @@
+/**
+ * Local files as analysis inputs: paths and directories expanded, sorted so rolled-over logs
+ * (`MSGTRK…-1.LOG`, `-2.LOG`) are read in order.
+ */
+import { createReadStream } from 'node:fs';
+import { readdir, stat } from 'node:fs/promises';
+import { join, relative, resolve } from 'node:path';
+import type { AnalysisInput } from '../../functions/core/analyze.js';
+import { ArgumentError } from '../../functions/core/errors.js';
+import { sourceId } from '../../functions/store/index.js';
+
+/**
+ * Directory entries that are not trace files: hidden files and a `config/` folder, which holds the
+ * organisation's configuration (the same convention as the S3 bucket's `config/` prefix).
+ */
+function ignored(name: string): boolean {
+  return name.startsWith('.') || name === 'config' || name.toLowerCase() === 'readme.md';
+}
+
+async function expand(path: string, out: string[]): Promise<void> {
+  let info: Awaited<ReturnType<typeof stat>>;
+  try {
+    info = await stat(path);
+  } catch {
+    throw new ArgumentError(`${path}: no such file or directory`);
+  }
+  if (info.isDirectory()) {
+    const entries = (await readdir(path)).filter((name) => !ignored(name));
+    entries.sort((a, b) => a.localeCompare(b, 'en', { numeric: true }));
+    for (const name of entries) await expand(join(path, name), out);
+  } else if (info.isFile()) {
+    out.push(path);
+  }
+}
+
+/** Expands the command-line paths into inputs; a missing path is a usage error. */
+export async function localInputs(paths: readonly string[], cwd = process.cwd()): Promise<AnalysisInput[]> {
+  const files: string[] = [];
+  for (const path of paths) await expand(path, files);
+  const inputs: AnalysisInput[] = [];
+  const seen = new Set<string>();
+  for (const file of files) {
+    const absolute = resolve(cwd, file);
+    if (seen.has(absolute)) continue;
+    seen.add(absolute);
+    const info = await stat(absolute);
+    inputs.push({
+      name: relative(cwd, absolute) || absolute,
+      // Same file (path, size, modification time) → same source record on re-analysis.
+      sourceId: sourceId(`file://${absolute}#${info.size}#${info.mtimeMs}`),
+      size: info.size,
+      open: () => createReadStream(absolute, { highWaterMark: 1 << 20 }),
+    });
+  }
+  return inputs;
+}

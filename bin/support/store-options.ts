@@ -1,0 +1,41 @@
+/**
+ * `--db DIR` (embedded engine, the default) or `--table NAME [--endpoint URL] [--region R]` (a real
+ * DynamoDB table through the standard AWS credential chain). Same store code either way.
+ */
+import {
+  createRemoteStore,
+  DEFAULT_STORE_DIR,
+  type StoreHandle,
+  startEmbeddedStore,
+} from '../../functions/store/index.js';
+
+export interface StoreFlags {
+  db?: string | undefined;
+  table?: string | undefined;
+  endpoint?: string | undefined;
+  region?: string | undefined;
+}
+
+export const STORE_OPTIONS = {
+  db: { type: 'string' },
+  table: { type: 'string' },
+  endpoint: { type: 'string' },
+  region: { type: 'string' },
+} as const;
+
+export async function openStore(flags: StoreFlags): Promise<StoreHandle & { description: string }> {
+  if (flags.table) {
+    const handle = createRemoteStore({
+      tableName: flags.table,
+      ...(flags.endpoint ? { endpoint: flags.endpoint } : {}),
+      ...(flags.region ? { region: flags.region } : {}),
+    });
+    return {
+      ...handle,
+      description: `DynamoDB table ${flags.table}${flags.endpoint ? ` at ${flags.endpoint}` : ''}`,
+    };
+  }
+  const dir = flags.db ?? DEFAULT_STORE_DIR;
+  const handle = await startEmbeddedStore({ dir });
+  return { ...handle, description: `embedded store in ${dir}/` };
+}

@@ -1,0 +1,341 @@
+/**
+ * The streaming classifier: canonical events in, findings out, in one pass over every file of a run.
+ *
+ * A relay-attribution rejection is not decided when its row is read: evidence that decides it
+ * (the REDIRECT that proves forwarding, the trace row that names the sender) may come later — a
+ * newest-first export — or may have come earlier, in the previous rolled-over log file. So each
+ * rejection waits in a pending window of `windowEvents` events, then is classified with whatever
+ * the correlation indexes hold. All state is bounded: the window, the per-message indexes (oldest
+ * evicted first) and the set of ids already emitted. Memory does not grow with the input.
+ */
+import { type DomainOracle, InferredDomains } from './accepted-domains.js';
+import { domainOf, type FormatId, type TraceEvent } from './events.js';
+import { findingId } from './finding-id.js';
+import type { Finding, Rejection, ScenarioId } from './findings.js';
+import { isRelayAttribution, mayBeRelayRejection, parseRejection } from './rejections.js';
+import type { InboundConnectorInfo, RemediationContext } from './remediation/context.js';
+import { remediationFor } from './remediation/index.js';
+import { type InboundTrace, PRECEDENCE, type RuleInput } from './scenarios/index.js';
+
+/** Where an event came from; attached to the finding. */
+export interface EventOrigin {
+  file: string;
+  format: FormatId;
+  sourceId: string;
+}
+
+export interface ClassifierOptions {
+  domains: DomainOracle;
+  /** How many events a rejection waits for correlating evidence. */
+  windowEvents?: number;
+  /** How many messages the correlation indexes remember. */
+  maxTrackedMessages?: number;
+  /** The organisation's on-prem inbound connector, when known (names it in remediation). */
+  inboundConnector?: InboundConnectorInfo;
+}
+
+export interface ClassifierStats {
+  events: number;
+  /** Relay-attribution rejection rows seen, duplicates included. */
+  rejections: number;
+  /** Rejection rows that repeated one already pending or emitted (same message, recipient, code). */
+  duplicates: number;
+  /** Rejections no rule matched (should stay 0; reported rather than guessed). */
+  unclassified: number;
+}
+
+export interface EmittedFinding {
+  finding: Finding;
+  origin: EventOrigin;
+}
+
+interface Pending {
+  seq: number;
+  key: string;
+  event: TraceEvent;
+  rejection: Rejection;
+  origin: EventOrigin;
+}
+
+interface MessageContext {
+  sender?: string;
+  recipient?: string;
+  subject?: string;
+}
+
+const DEFAULT_WINDOW = 50_000;
+const DEFAULT_TRACKED = 200_000;
+const TRACES_PER_MESSAGE = 4;
+const REMEDIATION_CACHE = 5_000;
+
+/** A Map that forgets its oldest entries past `limit` — enough for bounded correlation. */
+class BoundedMap<K, V> extends Map<K, V> {
+  public constructor(private readonly limit: number) {
+    super();
+  }
+  public override set(key: K, value: V): this {
+    if (!this.has(key) && this.size >= this.limit) {
+      const oldest = this.keys().next();
+      if (!oldest.done) this.delete(oldest.value);
+    }
+    return super.set(key, value);
+  }
+}
+
+export class StreamingClassifier {
+  public readonly stats: ClassifierStats = { events: 0, rejections: 0, duplicates: 0, unclassified: 0 };
+  private readonly domains: DomainOracle;
+  private readonly inferred: InferredDomains | undefined;
+  private readonly window: number;
+  private readonly inboundConnector: InboundConnectorInfo | undefined;
+  private readonly pending = new Map<string, Pending>();
+  private readonly emittedKeys: BoundedMap<string, true>;
+  private readonly traces: BoundedMap<string, InboundTrace[]>;
+  private readonly contexts: BoundedMap<string, MessageContext>;
+  private readonly remediations = new BoundedMap<string, Finding['remediation']>(REMEDIATION_CACHE);
+  private output: EmittedFinding[] = [];
+  private seq = 0;
+
+  public constructor(options: ClassifierOptions) {
+    this.domains = options.domains;
+    this.inferred = options.domains instanceof InferredDomains ? options.domains : undefined;
+    this.window = options.windowEvents ?? DEFAULT_WINDOW;
+    this.inboundConnector = options.inboundConnector;
+    const tracked = options.maxTrackedMessages ?? DEFAULT_TRACKED;
+    this.emittedKeys = new BoundedMap(tracked);
+    this.traces = new BoundedMap(tracked);
+    this.contexts = new BoundedMap(tracked);
+  }
+
+  /**
+   * True when this event is a relay-attribution rejection candidate (cheap pre-check plus parse).
+   * Exposed so the caller can validate candidate events before pushing them.
+   */
+  public static rejectionOf(event: TraceEvent): Rejection | undefined {
+    const status = event.recipientStatus;
+    if (status === undefined || !mayBeRelayRejection(status)) return undefined;
+    const rejection = parseRejection(status);
+    return rejection && isRelayAttribution(rejection) ? rejection : undefined;
+  }
+
+  /** Feeds one event; findings whose window has passed become available through {@link drain}. */
+  public push(
+    event: TraceEvent,
+    origin: EventOrigin,
+    rejection = StreamingClassifier.rejectionOf(event),
+  ): void {
+    const seq = ++this.seq;
+    this.stats.events++;
+    this.observe(event);
+    if (rejection) this.enqueue(seq, event, rejection, origin);
+    if (this.pending.size > 0) this.release(seq - this.window);
+  }
+
+  /** Classifies everything still pending (end of run). */
+  public flush(): void {
+    this.release(Number.POSITIVE_INFINITY);
+  }
+
+  /** Takes the findings emitted so far. */
+  public drain(): EmittedFinding[] {
+    const out = this.output;
+    this.output = [];
+    return out;
+  }
+
+  /** Indexes what later (or earlier) rejections may need: inbound traces, message context, domains. */
+  private observe(event: TraceEvent): void {
+    const { eventId, recipient } = event;
+    if (this.inferred) {
+      if (eventId === 'DELIVER') this.inferred.observeDelivered(domainOf(recipient));
+      else if (eventId === 'SUBMIT' && event.source === 'STOREDRIVER')
+        this.inferred.observeSubmitted(domainOf(event.sender));
+    }
+    const messageId = event.messageId;
+    if (messageId !== undefined) {
+      let trace: InboundTrace | undefined;
+      if ((eventId === 'REDIRECT' || eventId === 'RESOLVE') && event.relatedRecipient) {
+        trace = {
+          kind: eventId === 'REDIRECT' ? 'redirect' : 'resolve',
+          recipient: event.relatedRecipient,
+          eventId,
+          line: event.line,
+        };
+        if (recipient !== undefined) trace.target = recipient;
+      } else if (event.source === 'MAILBOXRULE') {
+        trace = { kind: 'mailbox-rule', eventId, line: event.line };
+      } else if (
+        recipient !== undefined &&
+        (eventId === 'DELIVER' || eventId === 'DELIVERED' || eventId === 'RECEIVE')
+      ) {
+        // Only keep receipts that can be internal: with a given list, that is decided now and saves memory.
+        if (this.domains.covers(domainOf(recipient)) !== false) {
+          trace = {
+            kind: eventId === 'RECEIVE' ? 'received-for' : 'delivered-to',
+            recipient,
+            eventId,
+            line: event.line,
+          };
+        }
+      }
+      if (trace) {
+        const list = this.traces.get(messageId);
+        if (!list) this.traces.set(messageId, [trace]);
+        else if (list.length < TRACES_PER_MESSAGE) list.push(trace);
+      }
+    }
+    // Message trace rows name sender and recipient; detail rows often do not.
+    if (
+      event.messageTraceId !== undefined &&
+      event.recipientStatus === undefined &&
+      event.sender !== undefined
+    ) {
+      const context: MessageContext = { sender: event.sender };
+      if (recipient !== undefined) context.recipient = recipient;
+      if (event.subject !== undefined) context.subject = event.subject;
+      this.contexts.set(event.messageTraceId, context);
+      if (messageId !== undefined) this.contexts.set(messageId, context);
+    }
+  }
+
+  private enqueue(seq: number, event: TraceEvent, rejection: Rejection, origin: EventOrigin): void {
+    this.stats.rejections++;
+    const identity =
+      event.messageId ?? event.networkMessageId ?? event.messageTraceId ?? `${origin.file}:${event.line}`;
+    const key = `${identity}\u0000${event.recipient ?? ''}\u0000${rejection.enhancedCode}`;
+    if (this.pending.has(key) || this.emittedKeys.has(key)) {
+      this.stats.duplicates++;
+      return;
+    }
+    this.pending.set(key, { seq, key, event, rejection, origin });
+  }
+
+  private release(upTo: number): void {
+    for (const item of this.pending.values()) {
+      if (item.seq > upTo) break;
+      this.pending.delete(item.key);
+      this.emittedKeys.set(item.key, true);
+      const finding = this.classify(item);
+      if (finding) this.output.push({ finding, origin: item.origin });
+      else this.stats.unclassified++;
+    }
+  }
+
+  private classify({ event: row, rejection, origin }: Pending): Finding | undefined {
+    const event = this.enrich(row);
+    let attributedSender: string | undefined;
+    let senderBasis: RuleInput['senderBasis'];
+    if (event.returnPath !== undefined) {
+      attributedSender = event.returnPath;
+      senderBasis = 'return-path';
+    } else if (event.sender !== undefined) {
+      attributedSender = event.sender;
+      senderBasis = 'header-sender';
+    } else {
+      senderBasis = 'none';
+    }
+    const input: RuleInput = {
+      event,
+      rejection,
+      attributedSender,
+      senderBasis,
+      senderDomain: domainOf(attributedSender),
+      recipientDomain: domainOf(event.recipient),
+      domains: this.domains,
+      inbound: (event.messageId !== undefined && this.traces.get(event.messageId)) || [],
+    };
+    for (const rule of PRECEDENCE) {
+      const result = rule.evaluate(input);
+      if (result.outcome !== 'match') continue;
+      return this.buildFinding(rule.id, input, result.evidence, result.confidence, origin);
+    }
+    return undefined;
+  }
+
+  /** Fills sender/recipient/subject from a correlated message trace row when the row lacks them. */
+  private enrich(event: TraceEvent): TraceEvent {
+    if (event.sender !== undefined && event.recipient !== undefined) return event;
+    const context =
+      (event.messageTraceId !== undefined ? this.contexts.get(event.messageTraceId) : undefined) ??
+      (event.messageId !== undefined ? this.contexts.get(event.messageId) : undefined);
+    if (!context) return event;
+    const enriched = { ...event };
+    if (enriched.sender === undefined && context.sender !== undefined) enriched.sender = context.sender;
+    if (enriched.recipient === undefined && context.recipient !== undefined)
+      enriched.recipient = context.recipient;
+    if (enriched.subject === undefined && context.subject !== undefined) enriched.subject = context.subject;
+    return enriched;
+  }
+
+  private buildFinding(
+    scenario: ScenarioId,
+    input: RuleInput,
+    evidence: Finding['evidence'],
+    confidence: Finding['confidence'],
+    origin: EventOrigin,
+  ): Finding {
+    const { event, rejection } = input;
+    const messageId =
+      event.messageId ?? event.networkMessageId ?? event.messageTraceId ?? `${origin.file}:${event.line}`;
+    const recipient = event.recipient ?? '';
+    const finding: Finding = {
+      id: findingId(messageId, recipient, rejection.enhancedCode),
+      scenario,
+      messageId,
+      recipient,
+      code: rejection.enhancedCode,
+      rejectionText: rejection.text,
+      timestamp: event.timestamp,
+      evidence,
+      confidence,
+      remediation: this.remediation(scenario, input),
+      source: { file: origin.file, line: event.line, format: origin.format, sourceId: origin.sourceId },
+    };
+    if (event.sender !== undefined) finding.sender = event.sender;
+    if (event.returnPath !== undefined) finding.returnPath = event.returnPath;
+    if (input.senderDomain !== undefined) finding.senderDomain = input.senderDomain;
+    if (input.recipientDomain !== undefined) finding.recipientDomain = input.recipientDomain;
+    if (event.subject !== undefined) finding.subject = event.subject;
+    if (rejection.smtpCode !== undefined) finding.smtpCode = rejection.smtpCode;
+    if (rejection.attr !== undefined) finding.attr = rejection.attr;
+    if (rejection.remoteHost !== undefined) finding.remoteHost = rejection.remoteHost;
+    if (event.serverHostname !== undefined) finding.serverHostname = event.serverHostname;
+    if (event.clientIp !== undefined) finding.clientIp = event.clientIp;
+    if (event.connectorId !== undefined) finding.connectorId = event.connectorId;
+    return finding;
+  }
+
+  /** Remediation depends on a few fields only, so identical findings share one (cached) text. */
+  private remediation(scenario: ScenarioId, input: RuleInput): Finding['remediation'] {
+    const { event, rejection } = input;
+    const key = [
+      scenario,
+      input.senderDomain,
+      input.recipientDomain,
+      event.serverHostname,
+      event.connectorId,
+      rejection.remoteHost,
+      rejection.attr,
+      rejection.enhancedCode,
+    ].join('\u0000');
+    const cached = this.remediations.get(key);
+    if (cached) return cached;
+    const accepted = this.domains.domains();
+    const context: RemediationContext = {
+      acceptedDomains: accepted,
+      acceptedDomainsSource:
+        this.domains.basis === 'given' ? 'given' : accepted.length > 0 ? 'inferred' : 'none',
+      code: rejection.enhancedCode,
+    };
+    if (input.senderDomain !== undefined) context.senderDomain = input.senderDomain;
+    if (input.recipientDomain !== undefined) context.recipientDomain = input.recipientDomain;
+    if (event.serverHostname !== undefined) context.serverHostname = event.serverHostname;
+    if (event.connectorId !== undefined) context.connectorId = event.connectorId;
+    if (rejection.remoteHost !== undefined) context.remoteHost = rejection.remoteHost;
+    if (rejection.attr !== undefined) context.attr = rejection.attr;
+    if (this.inboundConnector !== undefined) context.inboundConnector = this.inboundConnector;
+    const remediation = remediationFor(scenario, context);
+    this.remediations.set(key, remediation);
+    return remediation;
+  }
+}

@@ -1,0 +1,110 @@
+/**
+ * Decode: bytes → UTF-8 text chunks, whatever encoding the export tool chose.
+ *
+ * Exchange writes tracking logs as UTF-8 with a BOM, Windows PowerShell 5.1 writes ASCII or UTF-16,
+ * and historical-search reports arrive as UTF-16LE with or without BOM. We sniff: a BOM wins; without
+ * one, NUL bytes on odd (LE) or even (BE) positions of the first bytes give UTF-16 away.
+ */
+import { DecodeError } from './errors.js';
+
+export type TextEncoding = 'utf-8' | 'utf-16le' | 'utf-16be';
+
+export interface DecodedText {
+  encoding: TextEncoding;
+  bom: boolean;
+  /** Text chunks in order, without the BOM. */
+  chunks: AsyncIterable<string>;
+}
+
+/** How many leading bytes the sniffer looks at when there is no BOM. */
+const SNIFF_BYTES = 512;
+
+/** Picks the encoding from the first bytes of a file. Exported for tests. */
+export function sniffEncoding(head: Uint8Array): { encoding: TextEncoding; bomLength: number } {
+  if (head[0] === 0xef && head[1] === 0xbb && head[2] === 0xbf) return { encoding: 'utf-8', bomLength: 3 };
+  if (head[0] === 0xff && head[1] === 0xfe) return { encoding: 'utf-16le', bomLength: 2 };
+  if (head[0] === 0xfe && head[1] === 0xff) return { encoding: 'utf-16be', bomLength: 2 };
+  let evenNul = 0;
+  let oddNul = 0;
+  const n = Math.min(head.length, SNIFF_BYTES);
+  for (let i = 0; i < n; i++) {
+    if (head[i] !== 0) continue;
+    if (i % 2 === 0) evenNul++;
+    else oddNul++;
+  }
+  // ASCII text in UTF-16 has a NUL in every other byte; demand a clear majority to avoid false positives.
+  const pairs = Math.floor(n / 2);
+  if (pairs > 0 && oddNul > pairs * 0.6 && evenNul < pairs * 0.1)
+    return { encoding: 'utf-16le', bomLength: 0 };
+  if (pairs > 0 && evenNul > pairs * 0.6 && oddNul < pairs * 0.1)
+    return { encoding: 'utf-16be', bomLength: 0 };
+  return { encoding: 'utf-8', bomLength: 0 };
+}
+
+/** Counts line feeds, so a decoding error can say roughly where it happened. */
+function countLines(text: string): number {
+  let count = 0;
+  let index = text.indexOf('\n');
+  while (index !== -1) {
+    count++;
+    index = text.indexOf('\n', index + 1);
+  }
+  return count;
+}
+
+/**
+ * Decodes a byte stream. Invalid byte sequences fail with a {@link DecodeError} that names the
+ * encoding, the byte offset and the line, rather than silently turning into U+FFFD.
+ */
+export async function decodeBytes(source: AsyncIterable<Uint8Array>, file?: string): Promise<DecodedText> {
+  const iterator = source[Symbol.asyncIterator]();
+  // Collect enough bytes to sniff; files shorter than that are fine.
+  const head: Uint8Array[] = [];
+  let headLength = 0;
+  let done = false;
+  while (headLength < SNIFF_BYTES) {
+    const next = await iterator.next();
+    if (next.done) {
+      done = true;
+      break;
+    }
+    head.push(next.value);
+    headLength += next.value.length;
+  }
+  const headBytes = Buffer.concat(head);
+  const { encoding, bomLength } = sniffEncoding(headBytes);
+
+  async function* chunks(): AsyncGenerator<string> {
+    const decoder = new TextDecoder(encoding, { fatal: true, ignoreBOM: true });
+    let offset = 0;
+    let line = 1;
+    const decode = (bytes: Uint8Array, stream: boolean): string => {
+      try {
+        const text = decoder.decode(bytes, { stream });
+        line += countLines(text);
+        offset += bytes.length;
+        return text;
+      } catch (cause) {
+        throw new DecodeError(
+          `${file ?? 'input'} is not valid ${encoding.toUpperCase()} (invalid byte sequence within bytes ${offset}-${offset + bytes.length}, near line ${line}). ` +
+            'Re-export the file as UTF-8 (Export-Csv -Encoding UTF8) or UTF-16.',
+          { cause, location: { ...(file === undefined ? {} : { file }), line } },
+        );
+      }
+    };
+    const first = decode(headBytes.subarray(bomLength), !done);
+    if (first) yield first;
+    if (!done) {
+      for (;;) {
+        const next = await iterator.next();
+        if (next.done) break;
+        const text = decode(next.value, true);
+        if (text) yield text;
+      }
+      const rest = decode(new Uint8Array(0), false);
+      if (rest) yield rest;
+    }
+  }
+
+  return { encoding, bom: bomLength > 0, chunks: chunks() };
+}

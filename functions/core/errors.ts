@@ -1,0 +1,100 @@
+/**
+ * Named errors with stable codes. Every error that reaches a user carries a `code` a script can
+ * rely on, a human message that says what and where, and the underlying `cause` when there is one.
+ */
+
+/** Stable error codes. Dashboards and source records store these strings: never rename one. */
+export const ErrorCode = {
+  UnknownFormat: 'UNKNOWN_FORMAT',
+  BadEncoding: 'BAD_ENCODING',
+  EmptyInput: 'EMPTY_INPUT',
+  TruncatedInput: 'TRUNCATED_INPUT',
+  RecordTooLarge: 'RECORD_TOO_LARGE',
+  InvalidConfig: 'INVALID_CONFIG',
+  InvalidArgument: 'INVALID_ARGUMENT',
+  StoreFailure: 'STORE_FAILURE',
+  ReadFailure: 'READ_FAILURE',
+} as const;
+export type ErrorCode = (typeof ErrorCode)[keyof typeof ErrorCode];
+
+/** Where in an input something happened. */
+export interface InputLocation {
+  file?: string;
+  line?: number;
+  column?: string;
+}
+
+/** Base class: every relay-audit error has a stable code and optional location. */
+export class RelayAuditError extends Error {
+  public readonly code: ErrorCode;
+  public readonly location: InputLocation | undefined;
+
+  public constructor(
+    code: ErrorCode,
+    message: string,
+    options?: { cause?: unknown; location?: InputLocation },
+  ) {
+    super(message, options?.cause === undefined ? undefined : { cause: options.cause });
+    this.name = new.target.name;
+    this.code = code;
+    this.location = options?.location;
+  }
+}
+
+/** The file's header matches no supported format. */
+export class UnknownFormatError extends RelayAuditError {
+  public constructor(message: string, location?: InputLocation) {
+    super(ErrorCode.UnknownFormat, message, location ? { location } : undefined);
+  }
+}
+
+/** The bytes are not valid text in the encoding the file declares or appears to use. */
+export class DecodeError extends RelayAuditError {
+  public constructor(message: string, options?: { cause?: unknown; location?: InputLocation }) {
+    super(ErrorCode.BadEncoding, message, options);
+  }
+}
+
+/** The file has no bytes, or nothing but blank lines. */
+export class EmptyInputError extends RelayAuditError {
+  public constructor(message: string, location?: InputLocation) {
+    super(ErrorCode.EmptyInput, message, location ? { location } : undefined);
+  }
+}
+
+/** The file ends inside a quoted field, or has no rows after its header. */
+export class TruncatedInputError extends RelayAuditError {
+  public constructor(message: string, location?: InputLocation) {
+    super(ErrorCode.TruncatedInput, message, location ? { location } : undefined);
+  }
+}
+
+/** Configuration (accepted domains, CLI options, context) failed validation. */
+export class ConfigError extends RelayAuditError {
+  public constructor(message: string, options?: { cause?: unknown; location?: InputLocation }) {
+    super(ErrorCode.InvalidConfig, message, options);
+  }
+}
+
+/** A usage mistake on the command line or in an API request. */
+export class ArgumentError extends RelayAuditError {
+  public constructor(message: string) {
+    super(ErrorCode.InvalidArgument, message);
+  }
+}
+
+/** The findings store could not complete a request after retries. */
+export class StoreError extends RelayAuditError {
+  public constructor(message: string, options?: { cause?: unknown }) {
+    super(ErrorCode.StoreFailure, message, options);
+  }
+}
+
+/** Formats `file:line (column)` for messages. */
+export function describeLocation(location: InputLocation | undefined): string {
+  if (!location) return '';
+  const parts = [location.file ?? '<input>'];
+  if (location.line !== undefined) parts.push(`line ${location.line}`);
+  if (location.column !== undefined) parts.push(`column "${location.column}"`);
+  return parts.join(', ');
+}

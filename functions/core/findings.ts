@@ -1,0 +1,102 @@
+/**
+ * Findings: one relay-attribution rejection of one message to one recipient, classified into a
+ * documented scenario, with the evidence used and tailored remediation.
+ */
+import { z } from 'zod';
+import { FormatId } from './events.js';
+
+/** Scenario ids (DOMAIN.md §1). Stable strings that dashboards rely on: never rename one. */
+export const ScenarioId = z.enum([
+  'ndr',
+  'forwarding',
+  'foreign-sender-domain',
+  'connector-mismatch',
+  'wrong-region',
+]);
+export type ScenarioId = z.infer<typeof ScenarioId>;
+export const SCENARIO_IDS: readonly ScenarioId[] = ScenarioId.options;
+
+export const Confidence = z.enum(['high', 'medium', 'low']);
+export type Confidence = z.infer<typeof Confidence>;
+
+/** The parsed relay-attribution rejection (see rejections.ts). */
+export const Rejection = z.object({
+  /** Three-digit SMTP reply code, e.g. `550`. */
+  smtpCode: z
+    .string()
+    .regex(/^[2-5]\d\d$/)
+    .optional(),
+  /** Enhanced status code, e.g. `5.7.64`. */
+  enhancedCode: z.string().regex(/^[245]\.\d{1,3}\.\d{1,3}$/),
+  /** Attribution marker, e.g. `ATTR36`. */
+  attr: z
+    .string()
+    .regex(/^ATTR\d+$/)
+    .optional(),
+  /** The Exchange Online front end that answered, e.g. `AM0PR01MB1234.eurprd01.prod.exchangelabs.com`. */
+  remoteHost: z.string().optional(),
+  /** The innermost error text, without queue wrappers. */
+  text: z.string(),
+});
+export type Rejection = z.infer<typeof Rejection>;
+
+/** What a rule matched on; shown to users and stored. */
+export const Evidence = z.object({
+  /** Short machine-readable label, e.g. `null-return-path`, `redirect-event`. */
+  kind: z.string(),
+  /** Human sentence, e.g. `return-path is <> (null sender)`. */
+  detail: z.string(),
+});
+export type Evidence = z.infer<typeof Evidence>;
+
+export const Remediation = z.object({
+  title: z.string(),
+  explanation: z.string(),
+  steps: z.array(z.string()),
+  commands: z.array(z.string()),
+  links: z.array(z.object({ title: z.string(), url: z.url() })),
+});
+export type Remediation = z.infer<typeof Remediation>;
+
+export const FindingSource = z.object({
+  /** File name (local path basename or S3 key) of the row that produced the finding. */
+  file: z.string(),
+  line: z.number().int().positive(),
+  format: FormatId,
+  /** Id of the source record (see source-record.ts). */
+  sourceId: z.string(),
+});
+export type FindingSource = z.infer<typeof FindingSource>;
+
+export const Finding = z.object({
+  /** Deterministic id from message id + recipient + rejection code (see findingId in store/keys). */
+  id: z.string(),
+  scenario: ScenarioId,
+  messageId: z.string(),
+  recipient: z.string(),
+  /** Header sender (P2). */
+  sender: z.string().optional(),
+  /** Envelope sender (P1); `''` for the null sender, absent when the input does not say. */
+  returnPath: z.string().optional(),
+  /** The domain the classifier attributed the message to (P1 when known, else header sender). */
+  senderDomain: z.string().optional(),
+  recipientDomain: z.string().optional(),
+  subject: z.string().optional(),
+  /** Enhanced status code of the rejection, e.g. `5.7.64`. */
+  code: z.string(),
+  smtpCode: z.string().optional(),
+  attr: z.string().optional(),
+  remoteHost: z.string().optional(),
+  rejectionText: z.string(),
+  /** When the rejection happened (UTC ISO 8601). */
+  timestamp: z.iso.datetime(),
+  /** On-prem server / connector that sent the message, when known. */
+  serverHostname: z.string().optional(),
+  clientIp: z.string().optional(),
+  connectorId: z.string().optional(),
+  evidence: z.array(Evidence),
+  confidence: Confidence,
+  remediation: Remediation,
+  source: FindingSource,
+});
+export type Finding = z.infer<typeof Finding>;

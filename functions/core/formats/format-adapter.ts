@@ -1,0 +1,50 @@
+/**
+ * The contract every input format implements: recognise a header, turn rows into canonical events.
+ */
+import type { FormatId, TraceEvent } from '../events.js';
+import type { TimestampParser } from '../timestamps.js';
+
+/** Stable reason codes for skipped rows (stored in source records; never rename). */
+export type SkipReason =
+  | 'COLUMN_COUNT'
+  | 'BAD_TIMESTAMP'
+  | 'SYSTEM_STRING_ARRAY'
+  | 'MISSING_FIELD'
+  | 'TRUNCATED_RECORD'
+  | 'RECORD_TOO_LARGE'
+  | 'INVALID_EVENT';
+
+/** Receives what an adapter makes of one row. */
+export interface RowSink {
+  event(event: TraceEvent): void;
+  skip(line: number, reason: SkipReason, message: string, column?: string): void;
+}
+
+/** Per-file state an adapter may use. */
+export interface RowContext {
+  file: string;
+  timestamps: TimestampParser;
+}
+
+/** Converts the rows of one file; created once the header is known. */
+export interface RowAdapter {
+  /** Converts one record; emits zero or more events (one per recipient) or one skip. */
+  adapt(fields: string[], line: number, sink: RowSink): void;
+}
+
+export interface FormatAdapter {
+  readonly id: FormatId;
+  /** Human name shown in reports, e.g. `Exchange Server message tracking log`. */
+  readonly label: string;
+  /**
+   * Header names (compared case-insensitively) that must all be present for this format.
+   * Detection picks the format with the most required headers present.
+   */
+  readonly requiredHeaders: readonly string[];
+  /** True when the header came from a `#Fields:` line (raw W3C-style logs) rather than a CSV header row. */
+  readonly fieldsDirective?: boolean;
+  createRowAdapter(headers: readonly string[], context: RowContext): RowAdapter;
+}
+
+/** The literal PowerShell writes for an array exported without `-join`. */
+export const SYSTEM_STRING_ARRAY = 'System.String[]';

@@ -1,0 +1,59 @@
+/**
+ * What a remediation template may know about one finding.
+ *
+ * Templates get this instead of the whole `Finding` so that they can run before a finding is
+ * complete (the classifier builds the remediation while it builds the finding) and so that the
+ * organisation's configuration (accepted domains, inbound connectors) can be supplied apart from
+ * the log row.
+ */
+import type { Remediation } from '../findings.js';
+
+/**
+ * The inbound connector in Exchange Online that the on-premises server relays through, when the
+ * organisation supplied `Get-InboundConnector` output. It lets the advice name the real connector
+ * instead of a placeholder, and say why an IP-only connector cannot carry the message.
+ */
+export interface InboundConnectorInfo {
+  /** Connector name as `Get-InboundConnector` shows it, e.g. `Inbound from EX01`. */
+  name: string;
+  /** `ip` when only `SenderIPAddresses` identifies the server, `certificate` when `TlsSenderCertificateName` does. */
+  identifiesBy: 'ip' | 'certificate';
+  /** Current `TlsSenderCertificateName`, e.g. `*.contoso.com` or a Hybrid-wizard host name `mail.contoso.com`. */
+  tlsSenderCertificateName?: string;
+}
+
+/** Everything a finding knows that remediation text and commands can be filled with. */
+export interface RemediationContext {
+  /** Domain the classifier attributed the message to (P1 when known, else the header sender). */
+  senderDomain?: string;
+  /** Domain of the recipient Exchange Online refused. */
+  recipientDomain?: string;
+  /** Header sender (P2). */
+  sender?: string;
+  /** Envelope sender (P1); `''` for the null sender. */
+  returnPath?: string;
+  /** The refused recipient address. */
+  recipient?: string;
+  /** The organisation's accepted domains; may be empty when none were given or inferred. */
+  acceptedDomains: readonly string[];
+  /** Where `acceptedDomains` came from: configuration, inference from the logs, or nowhere. */
+  acceptedDomainsSource: 'given' | 'inferred' | 'none';
+  /** The on-premises server that sent the message, e.g. `EX01.contoso.com`. */
+  serverHostname?: string;
+  /** The on-premises send connector, e.g. `EX01\Outbound to Office 365`. */
+  connectorId?: string;
+  /** The Exchange Online host that answered, e.g. a front end or `contoso-com.mail.protection.outlook.com`. */
+  remoteHost?: string;
+  /** Attribution marker such as `ATTR36`. */
+  attr?: string;
+  /** Enhanced status code, e.g. `5.7.64`. */
+  code: string;
+  /** The Exchange Online inbound connector involved, when the organisation's connectors are known. */
+  inboundConnector?: InboundConnectorInfo;
+}
+
+/**
+ * One scenario's remediation, as a pure function of the finding's context (the cdk-nag pattern: one
+ * module per rule, human text kept next to the rule).
+ */
+export type RemediationTemplate = (ctx: RemediationContext) => Remediation;

@@ -1,0 +1,134 @@
+/// <reference path="../../types/dynalite.d.ts" />
+/**
+ * The embedded engine: dynalite (a DynamoDB-compatible server on LevelDB) started in-process, so
+ * a laptop run uses exactly the same FindingsStore code, keys and queries as the cloud, with the
+ * data persisted under `.relay-audit/` between runs. No second storage implementation.
+ */
+import { mkdir } from 'node:fs/promises';
+import type { Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { resolve } from 'node:path';
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import dynalite from 'dynalite';
+import { ConfigError, StoreError } from '../core/errors.js';
+import { acquireEngineLock } from './engine-lock.js';
+import { FindingsStore } from './findings-store.js';
+import type { StoreLogger } from './logger.js';
+import type { StoreHandle } from './remote-store.js';
+
+// Re-exported so callers that think of "where the store lives" find both launchers here.
+export { createRemoteStore, type RemoteStoreOptions, type StoreHandle } from './remote-store.js';
+
+/** Default directory of the embedded database, relative to the working directory. */
+export const DEFAULT_STORE_DIR = '.relay-audit';
+/** Default table name (dynalite, like DynamoDB, wants 3-255 characters). */
+export const DEFAULT_TABLE_NAME = 'relay-audit';
+
+export interface EmbeddedStoreOptions {
+  /** LevelDB directory, created if missing; default `.relay-audit`. Ignored when `inMemory`. */
+  dir?: string;
+  tableName?: string;
+  /** Keep everything in memory (tests, throwaway runs). */
+  inMemory?: boolean;
+  retentionDays?: number;
+  logger?: StoreLogger;
+}
+
+export interface EmbeddedStore extends StoreHandle {
+  /** `http://127.0.0.1:<port>`: any DynamoDB client (or the AWS CLI) can talk to it while it runs. */
+  endpoint: string;
+}
+
+function listen(server: Server): Promise<AddressInfo> {
+  return new Promise((resolveListen, reject) => {
+    server.once('error', reject);
+    // Loopback only and an OS-chosen port: never reachable from the network, never a port clash.
+    server.listen(0, '127.0.0.1', () => {
+      server.off('error', reject);
+      resolveListen(server.address() as AddressInfo);
+    });
+  });
+}
+
+function closeServer(server: Server): Promise<void> {
+  return new Promise((resolveClose, reject) => {
+    // dynalite's close waits for pending database operations, then closes LevelDB (releasing its lock).
+    server.close((error) => (error ? reject(error) : resolveClose()));
+  });
+}
+
+/**
+ * Starts dynalite in this process on a loopback port, connects a DynamoDB client to it and
+ * ensures the findings table exists. A directory is used by one engine at a time (a lock file
+ * inside it; a second opener gets a `StoreError` naming the holder). `close()` stops the server,
+ * closes the database and releases the lock, so the directory can be reopened afterwards.
+ */
+export async function startEmbeddedStore(options: EmbeddedStoreOptions = {}): Promise<EmbeddedStore> {
+  const tableName = options.tableName ?? DEFAULT_TABLE_NAME;
+  if (tableName.length < 3 || tableName.length > 255 || !/^[A-Za-z0-9_.-]+$/.test(tableName)) {
+    throw new ConfigError(`table name must be 3-255 characters of A-Z a-z 0-9 _ . -, got "${tableName}"`);
+  }
+  const dir = options.inMemory ? undefined : resolve(options.dir ?? DEFAULT_STORE_DIR);
+  let releaseLock = async (): Promise<void> => undefined;
+  if (dir !== undefined) {
+    try {
+      await mkdir(dir, { recursive: true });
+    } catch (error) {
+      throw new StoreError(`cannot create the store directory ${dir}`, { cause: error });
+    }
+    releaseLock = await acquireEngineLock(dir);
+  }
+
+  let server: Server;
+  let address: AddressInfo;
+  try {
+    server = dynalite({
+      ...(dir === undefined ? {} : { path: dir }),
+      createTableMs: 0,
+      deleteTableMs: 0,
+      updateTableMs: 0,
+    });
+    address = await listen(server);
+  } catch (error) {
+    await releaseLock();
+    throw new StoreError('cannot start the embedded DynamoDB engine', { cause: error });
+  }
+  const endpoint = `http://127.0.0.1:${address.port}`;
+  const client = new DynamoDBClient({
+    region: 'local',
+    endpoint,
+    // dynalite does not check signatures, but the SDK insists on signing with something.
+    credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
+    // A local engine answers in milliseconds; a bounded wait turns a wedged engine into an error, not a hang.
+    requestHandler: { connectionTimeout: 5_000, requestTimeout: 60_000 },
+  });
+  const store = new FindingsStore({
+    client,
+    tableName,
+    ...(options.retentionDays === undefined ? {} : { retentionDays: options.retentionDays }),
+    ...(options.logger === undefined ? {} : { logger: options.logger }),
+  });
+
+  let closed = false;
+  const close = async (): Promise<void> => {
+    if (closed) return;
+    closed = true;
+    client.destroy();
+    try {
+      await closeServer(server);
+    } finally {
+      // Only after LevelDB is closed may another engine open the directory.
+      await releaseLock();
+    }
+  };
+
+  try {
+    await store.ensureTable();
+  } catch (error) {
+    await close().catch(() => undefined);
+    throw new StoreError(`cannot open the embedded store${dir === undefined ? '' : ` in ${dir}`}`, {
+      cause: error,
+    });
+  }
+  return { client, endpoint, tableName, store, close };
+}

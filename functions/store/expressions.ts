@@ -1,0 +1,49 @@
+/**
+ * Builders for Query key-condition and filter expressions. Attribute names always go through
+ * placeholders so no key attribute can collide with a DynamoDB reserved word.
+ */
+import type { AttributeValue } from '@aws-sdk/client-dynamodb';
+import type { EqualityFilter } from './query-plan.js';
+
+export interface QueryExpressions {
+  KeyConditionExpression: string;
+  FilterExpression?: string;
+  ExpressionAttributeNames: Record<string, string>;
+  ExpressionAttributeValues: Record<string, AttributeValue>;
+}
+
+/**
+ * `#pk = :pk` plus, when bounds are given, `BETWEEN` / `>=` / `<=` on the sort key (inclusive),
+ * and an `AND`-ed equality filter for each of `filters`.
+ */
+export function buildQueryExpressions(input: {
+  partitionAttribute: string;
+  partitionKey: string;
+  sortAttribute: string;
+  lower?: string | undefined;
+  upper?: string | undefined;
+  filters?: readonly EqualityFilter[];
+}): QueryExpressions {
+  const names: Record<string, string> = { '#pk': input.partitionAttribute };
+  const values: Record<string, AttributeValue> = { ':pk': { S: input.partitionKey } };
+  let condition = '#pk = :pk';
+  if (input.lower !== undefined || input.upper !== undefined) names['#sk'] = input.sortAttribute;
+  if (input.lower !== undefined) values[':lo'] = { S: input.lower };
+  if (input.upper !== undefined) values[':hi'] = { S: input.upper };
+  if (input.lower !== undefined && input.upper !== undefined) condition += ' AND #sk BETWEEN :lo AND :hi';
+  else if (input.lower !== undefined) condition += ' AND #sk >= :lo';
+  else if (input.upper !== undefined) condition += ' AND #sk <= :hi';
+
+  const filters = input.filters ?? [];
+  const clauses = filters.map((filter, i) => {
+    names[`#f${i}`] = filter.attribute;
+    values[`:f${i}`] = { S: filter.value };
+    return `#f${i} = :f${i}`;
+  });
+  return {
+    KeyConditionExpression: condition,
+    ...(clauses.length > 0 ? { FilterExpression: clauses.join(' AND ') } : {}),
+    ExpressionAttributeNames: names,
+    ExpressionAttributeValues: values,
+  };
+}

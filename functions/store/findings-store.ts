@@ -1,0 +1,514 @@
+/**
+ * FindingsStore: the one storage implementation, on DynamoDB. In the cloud the client points at
+ * DynamoDB; on a laptop at the embedded engine (see embedded-engine.ts). Same code path, same keys.
+ */
+import {
+  type AttributeValue,
+  CreateTableCommand,
+  DescribeTableCommand,
+  type DynamoDBClient,
+  GetItemCommand,
+  PutItemCommand,
+  QueryCommand,
+  type QueryCommandInput,
+  type TableDescription,
+  UpdateTimeToLiveCommand,
+} from '@aws-sdk/client-dynamodb';
+import { marshall, unmarshall } from '@aws-sdk/util-dynamodb';
+import { z } from 'zod';
+import { ArgumentError, ConfigError, StoreError } from '../core/errors.js';
+import { Finding, SCENARIO_IDS, ScenarioId } from '../core/findings.js';
+import { SourceRecord } from '../core/source-record.js';
+import { batchPut, type Item } from './batch-writer.js';
+import { queryFingerprint } from './cursor.js';
+import { buildQueryExpressions } from './expressions.js';
+import { SILENT_LOGGER, type StoreLogger } from './logger.js';
+import { type PagerPlan, readPage } from './partition-pager.js';
+import {
+  DEFAULT_PAGE_SIZE,
+  type FindingsQueryOptions,
+  parseFindingsQuery,
+  planFindingsQuery,
+} from './query-plan.js';
+import { DEFAULT_RETRY_POLICY, type RetryPolicy, withRetry } from './retry.js';
+import { toStoreError } from './store-errors.js';
+import {
+  createTableInput,
+  findingKey,
+  findingKeyAttributes,
+  INDEX,
+  RollupItem,
+  rollupKeyAttributes,
+  rollupMonths,
+  rollupPartition,
+  rollupRangeBounds,
+  SOURCES_PARTITION,
+  scenarioPartition,
+  sourceFindingsPartition,
+  sourceKey,
+  sourceKeyAttributes,
+  stripStoreAttributes,
+  TABLE_DEFINITION,
+  TTL_ATTRIBUTE,
+} from './table-design.js';
+
+/** Default retention: a little over a year, so a year-on-year comparison still has its baseline. */
+export const DEFAULT_RETENTION_DAYS = 400;
+
+const SECONDS_PER_DAY = 86_400;
+/** Longest rollup range one call may ask for (ten years): bounds the number of month queries. */
+const MAX_ROLLUP_MONTHS = 121;
+
+export interface FindingsStoreOptions {
+  client: DynamoDBClient;
+  tableName: string;
+  /**
+   * Days an item is kept, counted from the finding's own timestamp (the source's `startedAt` for
+   * source records). Default 400.
+   */
+  retentionDays?: number;
+  logger?: StoreLogger;
+  /** Backoff for throttling and `UnprocessedItems`; `sleep`/`random` are injectable for tests. */
+  retry?: Partial<RetryPolicy>;
+  /** BatchWriteItem calls in flight at once during `putFindings` (default 4). */
+  writeConcurrency?: number;
+}
+
+/** One page of results, newest first; pass `cursor` back to get the next page. */
+export interface Page<T> {
+  items: T[];
+  cursor?: string;
+}
+
+export interface ListSourcesOptions {
+  limit?: number;
+  cursor?: string;
+}
+
+export interface CountFindingsOptions {
+  sourceId?: string;
+  since?: string;
+  until?: string;
+}
+
+export interface RollupRange {
+  /** First day, `YYYY-MM-DD`, inclusive. */
+  from: string;
+  /** Last day, `YYYY-MM-DD`, inclusive. */
+  to: string;
+}
+
+const ListSourcesOptions = z.object({
+  limit: z.number().int().min(1).max(1000).optional(),
+  cursor: z.string().optional(),
+});
+const RollupRangeSchema = z.object({ from: z.iso.date(), to: z.iso.date() });
+
+function argumentError(error: z.ZodError, what: string): ArgumentError {
+  const issue = error.issues[0];
+  const field = issue?.path.join('.') || what;
+  return new ArgumentError(`invalid ${field}: ${issue?.message ?? 'invalid value'}`);
+}
+
+/** Stores findings, source records and rollups in one DynamoDB table (see table-design.ts). */
+export class FindingsStore {
+  public readonly tableName: string;
+  private readonly client: DynamoDBClient;
+  private readonly retentionSeconds: number;
+  private readonly logger: StoreLogger;
+  private readonly policy: RetryPolicy;
+  private readonly writeConcurrency: number;
+
+  public constructor(options: FindingsStoreOptions) {
+    const retentionDays = options.retentionDays ?? DEFAULT_RETENTION_DAYS;
+    if (!Number.isInteger(retentionDays) || retentionDays < 1) {
+      throw new ConfigError(`retentionDays must be a positive whole number of days, got ${retentionDays}`);
+    }
+    if (options.tableName.length < 3 || options.tableName.length > 255) {
+      throw new ConfigError(`table name must be 3-255 characters, got "${options.tableName}"`);
+    }
+    this.client = options.client;
+    this.tableName = options.tableName;
+    this.retentionSeconds = retentionDays * SECONDS_PER_DAY;
+    this.logger = options.logger ?? SILENT_LOGGER;
+    this.policy = { ...DEFAULT_RETRY_POLICY, ...options.retry };
+    this.writeConcurrency = options.writeConcurrency ?? 4;
+  }
+
+  // -------------------------------------------------------------------------------------------
+  // Table lifecycle
+  // -------------------------------------------------------------------------------------------
+
+  /**
+   * Creates the table (on-demand, all GSIs, TTL) if it does not exist and waits until it and its
+   * indexes are ACTIVE. Used by the embedded engine and tests; in the cloud the CDK stack owns the
+   * table. Fails with `StoreError` if an existing table lacks one of the indexes.
+   */
+  public async ensureTable(): Promise<void> {
+    let table = await this.describeTable();
+    if (!table) {
+      try {
+        await this.call('CreateTable', () =>
+          this.client.send(new CreateTableCommand(createTableInput(this.tableName))),
+        );
+      } catch (error) {
+        // Another process created it between our DescribeTable and CreateTable: fine, wait for it.
+        if (!(error instanceof StoreError && causeName(error) === 'ResourceInUseException')) throw error;
+      }
+      table = await this.waitUntilActive();
+      await this.enableTimeToLive();
+    } else if (!isActive(table)) {
+      table = await this.waitUntilActive();
+    }
+    const present = new Set((table.GlobalSecondaryIndexes ?? []).map((index) => index.IndexName));
+    const missing = TABLE_DEFINITION.globalSecondaryIndexes.filter((index) => !present.has(index.indexName));
+    if (missing.length > 0) {
+      throw new StoreError(
+        `table "${this.tableName}" exists but lacks index(es) ${missing.map((i) => i.indexName).join(', ')}; ` +
+          'it was not created by relay-audit or by an older version — use another table name or recreate it',
+      );
+    }
+  }
+
+  private async describeTable(): Promise<TableDescription | undefined> {
+    try {
+      const response = await this.call('DescribeTable', () =>
+        this.client.send(new DescribeTableCommand({ TableName: this.tableName })),
+      );
+      return response.Table;
+    } catch (error) {
+      if (error instanceof StoreError && causeName(error) === 'ResourceNotFoundException') return undefined;
+      throw error;
+    }
+  }
+
+  private async waitUntilActive(): Promise<TableDescription> {
+    const deadline = Date.now() + 5 * 60_000;
+    for (let delay = 100; ; delay = Math.min(delay * 2, 2_000)) {
+      const table = await this.describeTable();
+      if (table && isActive(table)) return table;
+      if (Date.now() > deadline) {
+        throw new StoreError(`table "${this.tableName}" did not become ACTIVE within 5 minutes`);
+      }
+      await this.policy.sleep(delay);
+    }
+  }
+
+  private async enableTimeToLive(): Promise<void> {
+    try {
+      await this.client.send(
+        new UpdateTimeToLiveCommand({
+          TableName: this.tableName,
+          TimeToLiveSpecification: { AttributeName: TTL_ATTRIBUTE, Enabled: true },
+        }),
+      );
+    } catch (error) {
+      // dynalite does not implement TTL (UnknownOperationException): locally nothing expires,
+      // which is acceptable for a laptop audit. Anything else is a real failure.
+      if (error instanceof Error && error.name === 'UnknownOperationException') {
+        this.logger.debug?.('TTL not supported by this engine; items will not expire', {
+          table: this.tableName,
+        });
+        return;
+      }
+      throw toStoreError('UpdateTimeToLive', this.tableName, error);
+    }
+  }
+
+  // -------------------------------------------------------------------------------------------
+  // Findings
+  // -------------------------------------------------------------------------------------------
+
+  /**
+   * Writes findings idempotently: the key is the finding id (message + recipient + code), so
+   * writing the same findings again, or overlapping exports, never duplicates; within one call
+   * the last finding with a given id wins. Throws `ArgumentError` for a finding that fails the
+   * schema and `StoreWriteError` (a `StoreError`) with the count of findings not written.
+   */
+  public async putFindings(findings: readonly Finding[]): Promise<{ written: number }> {
+    const items = findings.map((finding, i) => {
+      const parsed = Finding.safeParse(finding);
+      if (!parsed.success) throw argumentError(parsed.error, `findings[${i}]`);
+      return this.findingItem(parsed.data);
+    });
+    if (items.length === 0) return { written: 0 };
+    const written = await this.batchPut(items);
+    return { written };
+  }
+
+  /** One finding by id, with its evidence and remediation; `undefined` when absent. */
+  public async getFinding(id: string): Promise<Finding | undefined> {
+    const item = await this.getItem(findingKey(id));
+    return item ? this.toFinding(item) : undefined;
+  }
+
+  /**
+   * Findings newest first, filtered by scenario, sender domain, recipient domain and/or source
+   * upload, within an inclusive `since`..`until` range (ISO timestamps or `YYYY-MM-DD`). Uses the
+   * most selective index and filters on the rest; with no filter it merges the scenario
+   * partitions. Invalid options or cursor throw `ArgumentError`.
+   */
+  public async queryFindings(options: FindingsQueryOptions = {}): Promise<Page<Finding>> {
+    const parsed = parseFindingsQuery(options);
+    const plan = planFindingsQuery(parsed);
+    const page = await readPage(
+      this.runQuery,
+      this.tableName,
+      plan,
+      parsed.limit ?? DEFAULT_PAGE_SIZE,
+      parsed.cursor,
+    );
+    return { items: page.items.map((item) => this.toFinding(item)), ...cursorOf(page) };
+  }
+
+  /**
+   * Number of findings per scenario (every scenario present, zero when none), optionally for one
+   * source upload and/or a time range. Without a source it issues one `Select: COUNT` Query per
+   * scenario partition; with one it reads that upload's partition once, projecting only the
+   * scenario, which costs less than five filtered COUNT queries over it.
+   */
+  public async countFindingsByScenario(
+    options: CountFindingsOptions = {},
+  ): Promise<Record<ScenarioId, number>> {
+    const parsed = parseFindingsQuery({
+      ...(options.sourceId === undefined ? {} : { sourceId: options.sourceId }),
+      ...(options.since === undefined ? {} : { since: options.since }),
+      ...(options.until === undefined ? {} : { until: options.until }),
+    });
+    const plan = planFindingsQuery(parsed);
+    const counts = Object.fromEntries(SCENARIO_IDS.map((id) => [id, 0])) as Record<ScenarioId, number>;
+
+    if (options.sourceId !== undefined) {
+      const expressions = buildQueryExpressions({
+        partitionAttribute: 'gsi4pk',
+        partitionKey: sourceFindingsPartition(options.sourceId),
+        sortAttribute: 'gsi4sk',
+        lower: plan.lower,
+        upper: plan.upper,
+      });
+      expressions.ExpressionAttributeNames['#scenario'] = 'scenario';
+      await this.queryAll(
+        { IndexName: INDEX.bySource, ...expressions, ProjectionExpression: '#scenario' },
+        (item) => {
+          const scenario = ScenarioId.safeParse(item.scenario?.S);
+          if (scenario.success) counts[scenario.data] += 1;
+        },
+      );
+      return counts;
+    }
+
+    await Promise.all(
+      SCENARIO_IDS.map(async (scenario) => {
+        const expressions = buildQueryExpressions({
+          partitionAttribute: 'gsi1pk',
+          partitionKey: scenarioPartition(scenario),
+          sortAttribute: 'gsi1sk',
+          lower: plan.lower,
+          upper: plan.upper,
+        });
+        let startKey: Item | undefined;
+        do {
+          const response = await this.runQuery({
+            TableName: this.tableName,
+            IndexName: INDEX.byScenario,
+            ...expressions,
+            Select: 'COUNT',
+            ...(startKey ? { ExclusiveStartKey: startKey } : {}),
+          });
+          counts[scenario] += response.Count ?? 0;
+          startKey = response.LastEvaluatedKey;
+        } while (startKey);
+      }),
+    );
+    return counts;
+  }
+
+  // -------------------------------------------------------------------------------------------
+  // Source records
+  // -------------------------------------------------------------------------------------------
+
+  /** Creates or replaces the record of one analysed source (status, counts, skipped rows). */
+  public async putSource(record: SourceRecord): Promise<void> {
+    const parsed = SourceRecord.safeParse(record);
+    if (!parsed.success) throw argumentError(parsed.error, 'source record');
+    const expiresAt = Math.floor(Date.parse(parsed.data.startedAt) / 1000) + this.retentionSeconds;
+    const item = {
+      ...marshall(parsed.data, { removeUndefinedValues: true }),
+      ...sourceKeyAttributes(parsed.data, expiresAt),
+    };
+    await this.call('PutItem', () =>
+      this.client.send(new PutItemCommand({ TableName: this.tableName, Item: item })),
+    );
+  }
+
+  /** One source record by id; `undefined` when absent. */
+  public async getSource(id: string): Promise<SourceRecord | undefined> {
+    const item = await this.getItem(sourceKey(id));
+    return item ? this.toSource(item) : undefined;
+  }
+
+  /** Source uploads, newest `startedAt` first, paginated with an opaque cursor. */
+  public async listSources(options: ListSourcesOptions = {}): Promise<Page<SourceRecord>> {
+    const parsed = ListSourcesOptions.safeParse(options);
+    if (!parsed.success) throw argumentError(parsed.error, 'list options');
+    const plan: PagerPlan = {
+      partitions: [{ indexName: INDEX.byScenario, partitionKey: SOURCES_PARTITION }],
+      filters: [],
+      fingerprint: queryFingerprint('sources'),
+    };
+    const page = await readPage(
+      this.runQuery,
+      this.tableName,
+      plan,
+      parsed.data.limit ?? DEFAULT_PAGE_SIZE,
+      parsed.data.cursor,
+    );
+    return { items: page.items.map((item) => this.toSource(item)), ...cursorOf(page) };
+  }
+
+  // -------------------------------------------------------------------------------------------
+  // Rollups
+  // -------------------------------------------------------------------------------------------
+
+  /** Writes daily rollup rows (idempotent: a recomputed day overwrites its rows). */
+  public async putRollups(items: readonly RollupItem[]): Promise<{ written: number }> {
+    const raw = items.map((rollup, i) => {
+      const parsed = RollupItem.safeParse(rollup);
+      if (!parsed.success) throw argumentError(parsed.error, `rollups[${i}]`);
+      return {
+        ...marshall(parsed.data, { removeUndefinedValues: true }),
+        ...rollupKeyAttributes(parsed.data),
+      };
+    });
+    if (raw.length === 0) return { written: 0 };
+    return { written: await this.batchPut(raw) };
+  }
+
+  /** Rollup rows for the days `from`..`to` (inclusive), oldest day first. */
+  public async queryRollups(range: RollupRange): Promise<RollupItem[]> {
+    const parsed = RollupRangeSchema.safeParse(range);
+    if (!parsed.success) throw argumentError(parsed.error, 'rollup range');
+    const { from, to } = parsed.data;
+    if (from > to) throw new ArgumentError(`invalid rollup range: from (${from}) is after to (${to})`);
+    const months = rollupMonths(from, to);
+    if (months.length > MAX_ROLLUP_MONTHS) {
+      throw new ArgumentError(
+        `rollup range too long: ${months.length} months (at most ${MAX_ROLLUP_MONTHS})`,
+      );
+    }
+    const bounds = rollupRangeBounds(from, to);
+    const result: RollupItem[] = [];
+    for (const month of months) {
+      const expressions = buildQueryExpressions({
+        partitionAttribute: 'pk',
+        partitionKey: rollupPartition(`${month}-01`),
+        sortAttribute: 'sk',
+        ...bounds,
+      });
+      await this.queryAll(expressions, (item) => {
+        result.push(this.parseItem(item, RollupItem, 'rollup'));
+      });
+    }
+    return result;
+  }
+
+  // -------------------------------------------------------------------------------------------
+  // Plumbing
+  // -------------------------------------------------------------------------------------------
+
+  private findingItem(finding: Finding): Item {
+    const expiresAt = Math.floor(Date.parse(finding.timestamp) / 1000) + this.retentionSeconds;
+    return {
+      ...marshall(finding, { removeUndefinedValues: true }),
+      ...findingKeyAttributes(finding, expiresAt),
+    };
+  }
+
+  private toFinding(item: Item): Finding {
+    return this.parseItem(item, Finding, 'finding');
+  }
+
+  private toSource(item: Item): SourceRecord {
+    return this.parseItem(item, SourceRecord, 'source record');
+  }
+
+  /** Validates a stored item on the way out, so a corrupt or foreign item fails loudly and early. */
+  private parseItem<T>(item: Item, schema: z.ZodType<T>, what: string): T {
+    const parsed = schema.safeParse(unmarshall(stripStoreAttributes(item)));
+    if (!parsed.success) {
+      throw new StoreError(
+        `item ${item.pk?.S ?? '?'} / ${item.sk?.S ?? '?'} in table "${this.tableName}" is not a valid ${what}`,
+        { cause: parsed.error },
+      );
+    }
+    return parsed.data;
+  }
+
+  private async getItem(key: Record<string, string>): Promise<Item | undefined> {
+    const response = await this.call('GetItem', () =>
+      this.client.send(new GetItemCommand({ TableName: this.tableName, Key: marshall(key) })),
+    );
+    return response.Item;
+  }
+
+  private batchPut(items: readonly Item[]): Promise<number> {
+    return batchPut(items, {
+      client: this.client,
+      tableName: this.tableName,
+      policy: this.policy,
+      concurrency: this.writeConcurrency,
+      logger: this.logger,
+    });
+  }
+
+  /** Runs a Query to exhaustion (following LastEvaluatedKey), handing each item to `visit`. */
+  private async queryAll(
+    input: Omit<QueryCommandInput, 'TableName'>,
+    visit: (item: Item) => void,
+  ): Promise<void> {
+    let startKey: Record<string, AttributeValue> | undefined;
+    do {
+      const response = await this.runQuery({
+        ...input,
+        TableName: this.tableName,
+        ...(startKey ? { ExclusiveStartKey: startKey } : {}),
+      });
+      for (const item of response.Items ?? []) visit(item);
+      startKey = response.LastEvaluatedKey;
+    } while (startKey);
+  }
+
+  private readonly runQuery = (input: QueryCommandInput) =>
+    this.call('Query', () => this.client.send(new QueryCommand(input)));
+
+  /** Retries throttling, then translates any SDK error into `StoreError` with the SDK error as cause. */
+  private async call<T>(operation: string, send: () => Promise<T>): Promise<T> {
+    try {
+      return await withRetry(send, this.policy, (retry, delayMs, error) =>
+        this.logger.warn(`DynamoDB throttled ${operation}; retrying`, {
+          table: this.tableName,
+          retry,
+          delayMs,
+          error: error instanceof Error ? error.name : String(error),
+        }),
+      );
+    } catch (error) {
+      throw toStoreError(operation, this.tableName, error);
+    }
+  }
+}
+
+function isActive(table: TableDescription): boolean {
+  return (
+    table.TableStatus === 'ACTIVE' &&
+    (table.GlobalSecondaryIndexes ?? []).every((i) => i.IndexStatus === 'ACTIVE')
+  );
+}
+
+function causeName(error: Error): string | undefined {
+  return error.cause instanceof Error ? error.cause.name : undefined;
+}
+
+function cursorOf(page: { cursor?: string }): { cursor?: string } {
+  return page.cursor === undefined ? {} : { cursor: page.cursor };
+}

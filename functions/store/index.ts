@@ -1,0 +1,38 @@
+/**
+ * Public surface of the findings store: the store, its launchers (embedded engine, remote table)
+ * and the key design (for the CDK stack and the nightly rollup job).
+ */
+
+export {
+  DEFAULT_STORE_DIR,
+  DEFAULT_TABLE_NAME,
+  type EmbeddedStore,
+  type EmbeddedStoreOptions,
+  startEmbeddedStore,
+} from './embedded-engine.js';
+export {
+  type CountFindingsOptions,
+  DEFAULT_RETENTION_DAYS,
+  FindingsStore,
+  type FindingsStoreOptions,
+  type ListSourcesOptions,
+  type Page,
+  type RollupRange,
+} from './findings-store.js';
+export type { StoreLogger } from './logger.js';
+export { DEFAULT_PAGE_SIZE, type FindingsQueryOptions, MAX_PAGE_SIZE } from './query-plan.js';
+export { createRemoteStore, type RemoteStoreOptions, type StoreHandle } from './remote-store.js';
+export type { RetryPolicy, Sleep } from './retry.js';
+export { StoreWriteError } from './store-errors.js';
+export {
+  createTableInput,
+  findingId,
+  INDEX,
+  type IndexDefinition,
+  type IndexName,
+  RollupItem,
+  sourceId,
+  TABLE_DEFINITION,
+  type TableDefinition,
+  TTL_ATTRIBUTE,
+} from './table-design.js';

@@ -1,0 +1,137 @@
+/**
+ * Turns a findings query (filters + time range) into a plan: which index partitions to Query and
+ * which equality filters to apply on top. Pure, so the choice of index is unit-testable.
+ */
+import { z } from 'zod';
+import { ArgumentError } from '../core/errors.js';
+import { SCENARIO_IDS, ScenarioId } from '../core/findings.js';
+import { queryFingerprint } from './cursor.js';
+import {
+  INDEX,
+  type IndexName,
+  recipientDomainPartition,
+  scenarioPartition,
+  senderDomainPartition,
+  sourceFindingsPartition,
+  timeRangeBounds,
+} from './table-design.js';
+
+/** Default and maximum page sizes for `queryFindings`. */
+export const DEFAULT_PAGE_SIZE = 50;
+export const MAX_PAGE_SIZE = 1000;
+
+/** An ISO timestamp (any offset), or a bare `YYYY-MM-DD` day. */
+const TimeBound = z.union([z.iso.datetime({ offset: true }), z.iso.date()]);
+
+export const FindingsQueryOptions = z.object({
+  scenario: ScenarioId.optional(),
+  senderDomain: z.string().trim().min(1).optional(),
+  recipientDomain: z.string().trim().min(1).optional(),
+  sourceId: z.string().min(1).optional(),
+  /** Inclusive lower bound. A bare day means its first millisecond (UTC). */
+  since: TimeBound.optional(),
+  /** Inclusive upper bound. A bare day means its last millisecond (UTC), i.e. the whole day. */
+  until: TimeBound.optional(),
+  limit: z.number().int().min(1).max(MAX_PAGE_SIZE).optional(),
+  cursor: z.string().optional(),
+});
+export type FindingsQueryOptions = z.input<typeof FindingsQueryOptions>;
+
+/** One index partition to Query. */
+export interface PartitionQuery {
+  readonly indexName: IndexName;
+  readonly partitionKey: string;
+}
+
+/** An equality condition on another index's partition attribute (FilterExpression). */
+export interface EqualityFilter {
+  readonly attribute: string;
+  readonly value: string;
+}
+
+export interface FindingsQueryPlan {
+  /** Partitions to Query; more than one means "merge newest first". */
+  readonly partitions: readonly PartitionQuery[];
+  readonly filters: readonly EqualityFilter[];
+  /** Inclusive sort-key bounds (see `timeRangeBounds`). */
+  readonly lower?: string;
+  readonly upper?: string;
+  /** Identifies this query for cursor validation. */
+  readonly fingerprint: string;
+}
+
+function dayStart(value: string): string {
+  return /^\d{4}-\d{2}-\d{2}$/.test(value) ? `${value}T00:00:00.000Z` : value;
+}
+
+function dayEnd(value: string): string {
+  return /^\d{4}-\d{2}-\d{2}$/.test(value) ? `${value}T23:59:59.999Z` : value;
+}
+
+/**
+ * Parses query options, throwing `ArgumentError` with the offending field when they are invalid
+ * (they come from CLI flags and API query strings).
+ */
+export function parseFindingsQuery(options: FindingsQueryOptions): z.output<typeof FindingsQueryOptions> {
+  const parsed = FindingsQueryOptions.safeParse(options);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0];
+    const field = issue?.path.join('.') || 'query';
+    throw new ArgumentError(`invalid ${field}: ${issue?.message ?? 'invalid value'}`);
+  }
+  return parsed.data;
+}
+
+/**
+ * Chooses the index for a findings query. With several filters the most selective index wins and
+ * the others become filters: a source upload is the narrowest set, then a recipient domain
+ * (relay failures fan out to many external domains), then a sender domain (an organisation has
+ * few accepted domains), then a scenario (five partitions hold everything). With no filter,
+ * every scenario partition is queried and merged, which still needs no Scan.
+ */
+export function planFindingsQuery(options: z.output<typeof FindingsQueryOptions>): FindingsQueryPlan {
+  const candidates: Array<PartitionQuery | undefined> = [
+    options.sourceId === undefined
+      ? undefined
+      : { indexName: INDEX.bySource, partitionKey: sourceFindingsPartition(options.sourceId) },
+    options.recipientDomain === undefined
+      ? undefined
+      : {
+          indexName: INDEX.byRecipientDomain,
+          partitionKey: recipientDomainPartition(options.recipientDomain),
+        },
+    options.senderDomain === undefined
+      ? undefined
+      : { indexName: INDEX.bySenderDomain, partitionKey: senderDomainPartition(options.senderDomain) },
+    options.scenario === undefined
+      ? undefined
+      : { indexName: INDEX.byScenario, partitionKey: scenarioPartition(options.scenario) },
+  ];
+  const selected = candidates.filter((candidate): candidate is PartitionQuery => candidate !== undefined);
+  const [primary, ...rest] = selected;
+  const partitions: PartitionQuery[] = primary
+    ? [primary]
+    : SCENARIO_IDS.map((scenario) => ({
+        indexName: INDEX.byScenario,
+        partitionKey: scenarioPartition(scenario),
+      }));
+  // A filter compares against the *other* index's partition attribute, which holds the same
+  // normalised value the key builders produce (e.g. lower-cased domain).
+  const filters = rest.map((part) => ({ attribute: `${part.indexName}pk`, value: part.partitionKey }));
+
+  const range: { since?: string; until?: string } = {};
+  if (options.since !== undefined) range.since = dayStart(options.since);
+  if (options.until !== undefined) range.until = dayEnd(options.until);
+  const { lower, upper } = timeRangeBounds(range);
+  if (lower !== undefined && upper !== undefined && lower > upper) {
+    throw new ArgumentError(`invalid time range: since (${options.since}) is after until (${options.until})`);
+  }
+  const fingerprint = queryFingerprint({ partitions, filters, lower, upper });
+  return {
+    partitions,
+    filters,
+    fingerprint,
+    ...(lower === undefined ? {} : { lower }),
+    ...(upper === undefined ? {} : { upper }),
+  };
+}

@@ -1,0 +1,37 @@
+/**
+ * Translation of AWS SDK errors into relay-audit errors at the store boundary, so callers (CLI,
+ * Lambda handlers, API) deal with one error family with stable codes and never import the SDK's.
+ */
+import { RelayAuditError, StoreError } from '../core/errors.js';
+
+/** Items that could not be written after all retries; `notWritten` lets a caller report or requeue. */
+export class StoreWriteError extends StoreError {
+  public readonly notWritten: number;
+  public readonly attempted: number;
+
+  public constructor(message: string, counts: { notWritten: number; attempted: number }, cause?: unknown) {
+    super(message, cause === undefined ? undefined : { cause });
+    this.notWritten = counts.notWritten;
+    this.attempted = counts.attempted;
+  }
+}
+
+function describe(error: unknown): string {
+  if (error instanceof Error) return `${error.name}: ${error.message}`;
+  return String(error);
+}
+
+/**
+ * Wraps `error` from DynamoDB `operation` on `tableName` into a `StoreError` carrying it as
+ * `cause`. relay-audit errors pass through unchanged so translation never double-wraps.
+ */
+export function toStoreError(operation: string, tableName: string, error: unknown): RelayAuditError {
+  if (error instanceof RelayAuditError) return error;
+  const hint =
+    error instanceof Error && error.name === 'ResourceNotFoundException'
+      ? ' (does the table exist in this region/endpoint?)'
+      : '';
+  return new StoreError(`DynamoDB ${operation} on table "${tableName}" failed: ${describe(error)}${hint}`, {
+    cause: error,
+  });
+}

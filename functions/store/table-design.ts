@@ -1,0 +1,405 @@
+/**
+ * The key design of the findings table: one DynamoDB table, every access pattern served by a
+ * Query on the table or an overloaded GSI, never a Scan.
+ *
+ * This module is the single source of truth for the table's shape. `FindingsStore.ensureTable()`
+ * (embedded engine, tests) and the CDK stack (cloud) both build the table from `TABLE_DEFINITION`,
+ * and every key string is produced here so the layout can be read, tested and changed in one place.
+ *
+ * | Item     | pk                  | sk                                       | gsi1 (pk / sk)                          | gsi2 / gsi3 / gsi4 (pk; sk = `<ts>#<id>`)                          |
+ * |----------|---------------------|------------------------------------------|-----------------------------------------|--------------------------------------------------------------------|
+ * | finding  | `FINDING#<id>`      | `FINDING`                                | `SCENARIO#<scenario>` / `<ts>#<id>`     | `SENDER#<domain>` · `RECIPIENT#<domain>` · `SOURCE#<sourceId>`     |
+ * | source   | `SOURCE#<id>`       | `SOURCE`                                 | `SOURCES` / `<startedAt>#<id>`          | —                                                                  |
+ * | rollup   | `ROLLUP#<YYYY-MM>`  | `<date>#<scenario>#<domain>#<server>`    | —                                       | —                                                                  |
+ *
+ * Timestamps inside keys are normalised to `Date#toISOString()` (always milliseconds, always `Z`)
+ * so that string order is time order; `ScanIndexForward: false` then gives newest first.
+ */
+import { createHash } from 'node:crypto';
+import type { AttributeValue, CreateTableCommandInput } from '@aws-sdk/client-dynamodb';
+import { z } from 'zod';
+import type { Finding } from '../core/findings.js';
+import { ScenarioId } from '../core/findings.js';
+import type { SourceRecord } from '../core/source-record.js';
+
+/** Names of the global secondary indexes, by the access pattern each one serves for findings. */
+export const INDEX = {
+  /** Findings by scenario; also the list of source uploads (overloaded). */
+  byScenario: 'gsi1',
+  bySenderDomain: 'gsi2',
+  byRecipientDomain: 'gsi3',
+  bySource: 'gsi4',
+} as const;
+export type IndexName = (typeof INDEX)[keyof typeof INDEX];
+
+/** Attribute name of the TTL attribute (epoch seconds), shared with the CDK stack. */
+export const TTL_ATTRIBUTE = 'expiresAt';
+
+/** Attribute holding the item type; lets a reader tell items apart in overloaded indexes. */
+export const ENTITY_ATTRIBUTE = 'entity';
+export type Entity = 'finding' | 'source' | 'rollup';
+
+/** A key attribute: every key in this table is a string. */
+export interface KeyAttribute {
+  readonly name: string;
+  readonly type: 'S';
+}
+
+export interface IndexDefinition {
+  readonly indexName: IndexName;
+  readonly partitionKey: KeyAttribute;
+  readonly sortKey: KeyAttribute;
+  /** Projection `ALL`: a query answers from the index alone, with no follow-up GetItem per row. */
+  readonly projection: 'ALL';
+}
+
+export interface TableDefinition {
+  readonly partitionKey: KeyAttribute;
+  readonly sortKey: KeyAttribute;
+  readonly globalSecondaryIndexes: readonly IndexDefinition[];
+  readonly timeToLiveAttribute: string;
+  readonly billingMode: 'PAY_PER_REQUEST';
+}
+
+function gsi(indexName: IndexName): IndexDefinition {
+  return {
+    indexName,
+    partitionKey: { name: `${indexName}pk`, type: 'S' },
+    sortKey: { name: `${indexName}sk`, type: 'S' },
+    projection: 'ALL',
+  };
+}
+
+/**
+ * The table's static definition as plain data. Consumed by `createTableInput` here and by the
+ * CDK stack, so the cloud table and the local one cannot drift apart.
+ */
+export const TABLE_DEFINITION: TableDefinition = {
+  partitionKey: { name: 'pk', type: 'S' },
+  sortKey: { name: 'sk', type: 'S' },
+  globalSecondaryIndexes: [
+    gsi(INDEX.byScenario),
+    gsi(INDEX.bySenderDomain),
+    gsi(INDEX.byRecipientDomain),
+    gsi(INDEX.bySource),
+  ],
+  timeToLiveAttribute: TTL_ATTRIBUTE,
+  billingMode: 'PAY_PER_REQUEST',
+};
+
+/** Every attribute the store adds to an item on top of the domain object; stripped on read. */
+export const STORE_ATTRIBUTES: readonly string[] = [
+  TABLE_DEFINITION.partitionKey.name,
+  TABLE_DEFINITION.sortKey.name,
+  ...TABLE_DEFINITION.globalSecondaryIndexes.flatMap((index) => [
+    index.partitionKey.name,
+    index.sortKey.name,
+  ]),
+  TTL_ATTRIBUTE,
+  ENTITY_ATTRIBUTE,
+];
+
+/**
+ * Builds the `CreateTable` request for `tableName` from `TABLE_DEFINITION` (on-demand billing,
+ * all GSIs). TTL is a separate API call (`UpdateTimeToLive`), made by the caller.
+ */
+export function createTableInput(tableName: string): CreateTableCommandInput {
+  const def = TABLE_DEFINITION;
+  const keyAttributes = [def.partitionKey, def.sortKey, ...def.globalSecondaryIndexes.flatMap(indexKeys)];
+  return {
+    TableName: tableName,
+    BillingMode: def.billingMode,
+    AttributeDefinitions: keyAttributes.map((attr) => ({
+      AttributeName: attr.name,
+      AttributeType: attr.type,
+    })),
+    KeySchema: [
+      { AttributeName: def.partitionKey.name, KeyType: 'HASH' },
+      { AttributeName: def.sortKey.name, KeyType: 'RANGE' },
+    ],
+    GlobalSecondaryIndexes: def.globalSecondaryIndexes.map((index) => ({
+      IndexName: index.indexName,
+      KeySchema: [
+        { AttributeName: index.partitionKey.name, KeyType: 'HASH' },
+        { AttributeName: index.sortKey.name, KeyType: 'RANGE' },
+      ],
+      Projection: { ProjectionType: index.projection },
+    })),
+  };
+}
+
+function indexKeys(index: IndexDefinition): KeyAttribute[] {
+  return [index.partitionKey, index.sortKey];
+}
+
+/** Looks up an index definition by name. */
+export function indexDefinition(indexName: IndexName): IndexDefinition {
+  const found = TABLE_DEFINITION.globalSecondaryIndexes.find((index) => index.indexName === indexName);
+  // Unreachable by construction (IndexName is derived from the same constant); kept for the type checker.
+  if (!found) throw new Error(`unknown index ${indexName}`);
+  return found;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Identities
+// ---------------------------------------------------------------------------------------------
+
+function sha256Hex32(parts: readonly string[]): string {
+  // NUL cannot occur in a message id, an address or a status code, so joining on it is unambiguous.
+  return createHash('sha256').update(parts.join('\u0000'), 'utf8').digest('hex').slice(0, 32);
+}
+
+/**
+ * Deterministic finding id from what identifies one rejection: the message, the recipient and the
+ * rejection code. Deliberately *not* derived from the upload, so re-ingesting a file or ingesting
+ * overlapping exports overwrites the same item instead of double counting. Message-IDs are
+ * case-sensitive (only trimmed); addresses are case-insensitive (lower-cased).
+ */
+export function findingId(messageId: string, recipient: string, code: string): string {
+  return sha256Hex32([messageId.trim(), recipient.trim().toLowerCase(), code.trim()]);
+}
+
+/**
+ * Deterministic source id from a caller-chosen identity string (e.g. `s3://bucket/key#etag` or a
+ * content hash), so analysing the same input twice updates one source record.
+ */
+export function sourceId(identity: string): string {
+  return sha256Hex32(['source', identity]);
+}
+
+// ---------------------------------------------------------------------------------------------
+// Key values
+// ---------------------------------------------------------------------------------------------
+
+/** A primary or index key as plain strings (all key attributes are strings). */
+export type StringKey = Record<string, string>;
+
+/** Normalises an ISO timestamp so string order equals time order (ms precision, `Z`). */
+export function keyTimestamp(iso: string): string {
+  const ms = Date.parse(iso);
+  if (Number.isNaN(ms)) throw new RangeError(`not a timestamp: ${iso}`);
+  return new Date(ms).toISOString();
+}
+
+/** Lower-cases and trims a domain so `Contoso.com` and `contoso.com` share a partition. */
+export function normaliseDomain(domain: string): string {
+  return domain.trim().toLowerCase();
+}
+
+/** Sort key shared by every finding index: `<ISO timestamp>#<findingId>` (time range + newest first). */
+export function findingSortKey(timestamp: string, id: string): string {
+  return `${keyTimestamp(timestamp)}#${id}`;
+}
+
+/** Access pattern 4: one finding by id. */
+export function findingKey(id: string): StringKey {
+  return { pk: `FINDING#${id}`, sk: 'FINDING' };
+}
+
+/** Access pattern 1: partition of one scenario's findings on `gsi1`. */
+export function scenarioPartition(scenario: ScenarioId): string {
+  return `SCENARIO#${scenario}`;
+}
+
+/** Access pattern 2: partition of one sender domain's findings on `gsi2`. */
+export function senderDomainPartition(domain: string): string {
+  return `SENDER#${normaliseDomain(domain)}`;
+}
+
+/** Access pattern 2: partition of one recipient domain's findings on `gsi3`. */
+export function recipientDomainPartition(domain: string): string {
+  return `RECIPIENT#${normaliseDomain(domain)}`;
+}
+
+/** Access pattern 3: partition of one source upload's findings on `gsi4`. */
+export function sourceFindingsPartition(id: string): string {
+  return `SOURCE#${id}`;
+}
+
+/** Access pattern 6: one source record by id. */
+export function sourceKey(id: string): StringKey {
+  return { pk: `SOURCE#${id}`, sk: 'SOURCE' };
+}
+
+/** Access pattern 6: the single `gsi1` partition listing all source uploads (newest first). */
+export const SOURCES_PARTITION = 'SOURCES';
+
+/** Sort key of a source on `gsi1`: `<startedAt>#<id>`. */
+export function sourceSortKey(startedAt: string, id: string): string {
+  return `${keyTimestamp(startedAt)}#${id}`;
+}
+
+/**
+ * Bounds of a time range on a `<ts>#<id>` sort key, for `BETWEEN`, `>=` or `<=`. Both ends are
+ * inclusive: `until` is padded with U+FFFF so every id at exactly that millisecond is included.
+ */
+export function timeRangeBounds(range: { since?: string; until?: string }): {
+  lower?: string;
+  upper?: string;
+} {
+  const bounds: { lower?: string; upper?: string } = {};
+  if (range.since !== undefined) bounds.lower = keyTimestamp(range.since);
+  if (range.until !== undefined) bounds.upper = `${keyTimestamp(range.until)}#\uffff`;
+  return bounds;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Rollups (access pattern 5)
+// ---------------------------------------------------------------------------------------------
+
+const IsoDate = z.iso.date();
+
+/** One daily rollup row: how many findings of a scenario, for a sender domain, via one server/connector. */
+export const RollupItem = z.object({
+  /** UTC day, `YYYY-MM-DD`. */
+  date: IsoDate,
+  scenario: ScenarioId,
+  senderDomain: z.string(),
+  /** On-prem server hostname or connector id the messages came through. */
+  server: z.string(),
+  count: z.number().int().nonnegative(),
+});
+export type RollupItem = z.infer<typeof RollupItem>;
+
+/**
+ * Rollups are bucketed by month: a date range is a handful of Queries (one per month), and no
+ * single partition grows without bound.
+ */
+export function rollupPartition(date: string): string {
+  return `ROLLUP#${date.slice(0, 7)}`;
+}
+
+/** Key of one rollup row; the nightly job overwrites it when it recomputes a day. */
+export function rollupKey(
+  item: Pick<RollupItem, 'date' | 'scenario' | 'senderDomain' | 'server'>,
+): StringKey {
+  return {
+    pk: rollupPartition(item.date),
+    sk: `${item.date}#${item.scenario}#${normaliseDomain(item.senderDomain)}#${item.server}`,
+  };
+}
+
+/** The month partitions (`YYYY-MM`) that a date range `from..to` (inclusive) touches, in order. */
+export function rollupMonths(from: string, to: string): string[] {
+  const months: string[] = [];
+  let year = Number(from.slice(0, 4));
+  let month = Number(from.slice(5, 7));
+  const last = to.slice(0, 7);
+  for (;;) {
+    const current = `${String(year).padStart(4, '0')}-${String(month).padStart(2, '0')}`;
+    if (current > last) break;
+    months.push(current);
+    month += 1;
+    if (month > 12) {
+      month = 1;
+      year += 1;
+    }
+  }
+  return months;
+}
+
+/** Sort-key bounds of the days `from..to` inside a rollup month partition. */
+export function rollupRangeBounds(from: string, to: string): { lower: string; upper: string } {
+  return { lower: from, upper: `${to}#\uffff` };
+}
+
+// ---------------------------------------------------------------------------------------------
+// Item builders
+// ---------------------------------------------------------------------------------------------
+
+function s(value: string): AttributeValue {
+  return { S: value };
+}
+
+function keyAttributes(key: StringKey): Record<string, AttributeValue> {
+  return Object.fromEntries(Object.entries(key).map(([name, value]) => [name, s(value)]));
+}
+
+/**
+ * The store attributes of a finding item: primary key, one key pair per applicable index (indexes
+ * are sparse: a finding without a sender domain is simply absent from `gsi2`), entity and TTL.
+ */
+export function findingKeyAttributes(finding: Finding, expiresAt: number): Record<string, AttributeValue> {
+  const sortKey = findingSortKey(finding.timestamp, finding.id);
+  const key: StringKey = {
+    ...findingKey(finding.id),
+    gsi1pk: scenarioPartition(finding.scenario),
+    gsi1sk: sortKey,
+    gsi4pk: sourceFindingsPartition(finding.source.sourceId),
+    gsi4sk: sortKey,
+  };
+  if (finding.senderDomain) {
+    key.gsi2pk = senderDomainPartition(finding.senderDomain);
+    key.gsi2sk = sortKey;
+  }
+  if (finding.recipientDomain) {
+    key.gsi3pk = recipientDomainPartition(finding.recipientDomain);
+    key.gsi3sk = sortKey;
+  }
+  return {
+    ...keyAttributes(key),
+    [ENTITY_ATTRIBUTE]: s('finding'),
+    [TTL_ATTRIBUTE]: { N: String(expiresAt) },
+  };
+}
+
+/** The store attributes of a source record item (primary key, `gsi1` listing, entity, TTL). */
+export function sourceKeyAttributes(record: SourceRecord, expiresAt: number): Record<string, AttributeValue> {
+  return {
+    ...keyAttributes({
+      ...sourceKey(record.id),
+      gsi1pk: SOURCES_PARTITION,
+      gsi1sk: sourceSortKey(record.startedAt, record.id),
+    }),
+    [ENTITY_ATTRIBUTE]: s('source'),
+    [TTL_ATTRIBUTE]: { N: String(expiresAt) },
+  };
+}
+
+/** The store attributes of a rollup item. Rollups carry no TTL: they are small and are the long-term history. */
+export function rollupKeyAttributes(item: RollupItem): Record<string, AttributeValue> {
+  return { ...keyAttributes(rollupKey(item)), [ENTITY_ATTRIBUTE]: s('rollup') };
+}
+
+/** Removes the store's own attributes from a raw item, leaving the domain object's attributes. */
+export function stripStoreAttributes(item: Record<string, AttributeValue>): Record<string, AttributeValue> {
+  const copy = { ...item };
+  for (const name of STORE_ATTRIBUTES) delete copy[name];
+  return copy;
+}
+
+/** The primary key of a raw item, used to de-duplicate writes. */
+export function primaryKeyOf(item: Record<string, AttributeValue>): string {
+  return `${item.pk?.S ?? ''}\u0000${item.sk?.S ?? ''}`;
+}
+
+/**
+ * The `ExclusiveStartKey` that resumes a query on `indexName` right after `item`: the table key
+ * plus the index key, as plain strings (so it can go into a cursor).
+ */
+export function resumeKeyOf(item: Record<string, AttributeValue>, indexName: IndexName): StringKey {
+  const index = indexDefinition(indexName);
+  const names = ['pk', 'sk', index.partitionKey.name, index.sortKey.name];
+  const key: StringKey = {};
+  for (const name of names) {
+    const value = item[name]?.S;
+    if (value === undefined) throw new RangeError(`item lacks key attribute ${name}`);
+    key[name] = value;
+  }
+  return key;
+}
+
+/** Converts a plain-string key (e.g. decoded from a cursor) back to DynamoDB attribute values. */
+export function toAttributeKey(key: StringKey): Record<string, AttributeValue> {
+  return keyAttributes(key);
+}
+
+/** Converts a DynamoDB key (e.g. `LastEvaluatedKey`) to plain strings for a cursor. */
+export function toStringKey(key: Record<string, AttributeValue>): StringKey {
+  const result: StringKey = {};
+  for (const [name, value] of Object.entries(key)) {
+    if (value.S === undefined) throw new RangeError(`key attribute ${name} is not a string`);
+    result[name] = value.S;
+  }
+  return result;
+}
