@@ -70,10 +70,19 @@ export async function runAnalyze(argv: string[], out: Output): Promise<number> {
   let result: AnalysisResult;
   let storeNote: string | undefined;
   if (values['no-store']) {
+    // Findings share remediation objects (the classifier caches them), so serialise each once.
+    const remediationJson = new WeakMap<object, string>();
     const sink: FindingSink = {
       async putFindings(findings: Finding[]) {
         let text = '';
-        for (const finding of findings) text += `${JSON.stringify(finding)}\n`;
+        for (const { remediation, ...rest } of findings) {
+          let json = remediationJson.get(remediation);
+          if (json === undefined) {
+            json = JSON.stringify(remediation);
+            remediationJson.set(remediation, json);
+          }
+          text += `${JSON.stringify(rest).slice(0, -1)},"remediation":${json}}\n`;
+        }
         await out.write(text);
       },
       async putSource() {},

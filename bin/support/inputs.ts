@@ -7,7 +7,7 @@ import { readdir, stat } from 'node:fs/promises';
 import { join, relative, resolve } from 'node:path';
 import type { AnalysisInput } from '../../functions/core/analyze.js';
 import { ArgumentError } from '../../functions/core/errors.js';
-import { sourceId } from '../../functions/store/index.js';
+import { sourceId } from '../../functions/store/table-design.js';
 
 /**
  * Directory entries that are not trace files: hidden files and a `config/` folder, which holds the

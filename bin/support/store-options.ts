@@ -23,7 +23,11 @@ export const STORE_OPTIONS = {
   region: { type: 'string' },
 } as const;
 
+/** Opens the store; the AWS SDK and the embedded engine load only now, so `--no-store` runs start fast. */
 export async function openStore(flags: StoreFlags): Promise<StoreHandle & { description: string }> {
+  const { createRemoteStore, DEFAULT_STORE_DIR, startEmbeddedStore } = await import(
+    '../../functions/store/index.js'
+  );
   if (flags.table) {
     const handle = createRemoteStore({
       tableName: flags.table,

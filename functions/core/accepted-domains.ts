@@ -11,6 +11,7 @@ import { splitRecord } from './csv-records.js';
 import { guessDelimiter } from './detect.js';
 import { ConfigError } from './errors.js';
 import { normaliseHeader } from './formats/columns.js';
+import { detach } from './strings.js';
 
 const DOMAIN_NAME = /^(?=.{1,253}$)(?:\*\.)?(?:[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z][a-z0-9-]{0,62}$/;
 
@@ -160,7 +161,7 @@ export class InferredDomains implements DomainOracle {
     if (!counts) {
       if (this.seen.size >= InferredDomains.MAX_DOMAINS) return;
       counts = { delivered: 0, submitted: 0 };
-      this.seen.set(domain, counts);
+      this.seen.set(detach(domain), counts);
     }
     counts[key]++;
   }

@@ -18,6 +18,7 @@ import type { Finding, ScenarioId } from './findings.js';
 import type { RowSink, SkipReason } from './formats/index.js';
 import type { InboundConnectorInfo } from './remediation/context.js';
 import type { SkippedRow, SourceRecord } from './source-record.js';
+import { detach } from './strings.js';
 import { TimestampParser } from './timestamps.js';
 
 /** One input: a local file or an S3 object. */
@@ -112,7 +113,7 @@ export async function analyze(
       if (!entry) {
         if (domains.size >= MAX_TRACKED_DOMAINS) continue;
         entry = { count: 0, scenarios: {} };
-        domains.set(domain, entry);
+        domains.set(detach(domain), entry);
       }
       entry.count++;
       entry.scenarios[finding.scenario] = (entry.scenarios[finding.scenario] ?? 0) + 1;

@@ -16,6 +16,7 @@ import { isRelayAttribution, mayBeRelayRejection, parseRejection } from './rejec
 import type { InboundConnectorInfo, RemediationContext } from './remediation/context.js';
 import { remediationFor } from './remediation/index.js';
 import { type InboundTrace, PRECEDENCE, type RuleInput } from './scenarios/index.js';
+import { detach, detachStrings } from './strings.js';
 
 /** Where an event came from; attached to the finding. */
 export interface EventOrigin {
@@ -63,10 +64,34 @@ interface MessageContext {
   subject?: string;
 }
 
+/** Event ids the correlation indexes and domain inference read (see observe()). */
+const RELEVANT_EVENTS: ReadonlySet<string> = new Set([
+  'RECEIVE',
+  'DELIVER',
+  'DELIVERED',
+  'REDIRECT',
+  'RESOLVE',
+  'SUBMIT',
+]);
+
 const DEFAULT_WINDOW = 50_000;
 const DEFAULT_TRACKED = 200_000;
 const TRACES_PER_MESSAGE = 4;
 const REMEDIATION_CACHE = 5_000;
+
+/** Exchange Online's own hosts: never the on-premises server. */
+const MICROSOFT_HOST = /(?:\.outlook\.com|\.exchangelabs\.com|\.microsoft\.com)$/i;
+
+/**
+ * The on-premises server that tried to relay. On SEND/FAIL rows one of client-hostname and
+ * server-hostname is the Exchange Online front end, so take the first that is not a Microsoft host.
+ */
+export function onPremisesHost(event: TraceEvent): string | undefined {
+  for (const host of [event.clientHostname, event.serverHostname]) {
+    if (host !== undefined && !MICROSOFT_HOST.test(host)) return host;
+  }
+  return undefined;
+}
 
 /** A Map that forgets its oldest entries past `limit` — enough for bounded correlation. */
 class BoundedMap<K, V> extends Map<K, V> {
@@ -116,6 +141,16 @@ export class StreamingClassifier {
     if (status === undefined || !mayBeRelayRejection(status)) return undefined;
     const rejection = parseRejection(status);
     return rejection && isRelayAttribution(rejection) ? rejection : undefined;
+  }
+
+  /**
+   * Whether a row with this event id / source / status can matter to classification: a refusal,
+   * or correlation evidence (receipts, deliveries, redirects, mailbox rules, mailbox submissions).
+   * Adapters ask before building an event, so the bulk of SEND/AGENTINFO/… rows cost no allocation.
+   */
+  public static isRelevant(eventId: string, source: string | undefined, status: string | undefined): boolean {
+    if (status !== undefined && mayBeRelayRejection(status)) return true;
+    return RELEVANT_EVENTS.has(eventId) || source === 'MAILBOXRULE';
   }
 
   /** Feeds one event; findings whose window has passed become available through {@link drain}. */
@@ -168,8 +203,10 @@ export class StreamingClassifier {
         recipient !== undefined &&
         (eventId === 'DELIVER' || eventId === 'DELIVERED' || eventId === 'RECEIVE')
       ) {
-        // Only keep receipts that can be internal: with a given list, that is decided now and saves memory.
-        if (this.domains.covers(domainOf(recipient)) !== false) {
+        // A receipt proves "arrived for an internal user" only for mail from outside: an app relaying
+        // as a foreign domain to one internal and one outside recipient is Originating, not forwarding.
+        // Receipts that cannot be internal are dropped now (with a given list) to save memory.
+        if (event.directionality !== 'originating' && this.domains.covers(domainOf(recipient)) !== false) {
           trace = {
             kind: eventId === 'RECEIVE' ? 'received-for' : 'delivered-to',
             recipient,
@@ -179,8 +216,11 @@ export class StreamingClassifier {
         }
       }
       if (trace) {
+        trace.eventId = detach(trace.eventId);
+        if (trace.recipient !== undefined) trace.recipient = detach(trace.recipient);
+        if (trace.target !== undefined) trace.target = detach(trace.target);
         const list = this.traces.get(messageId);
-        if (!list) this.traces.set(messageId, [trace]);
+        if (!list) this.traces.set(detach(messageId), [trace]);
         else if (list.length < TRACES_PER_MESSAGE) list.push(trace);
       }
     }
@@ -190,11 +230,11 @@ export class StreamingClassifier {
       event.recipientStatus === undefined &&
       event.sender !== undefined
     ) {
-      const context: MessageContext = { sender: event.sender };
-      if (recipient !== undefined) context.recipient = recipient;
-      if (event.subject !== undefined) context.subject = event.subject;
-      this.contexts.set(event.messageTraceId, context);
-      if (messageId !== undefined) this.contexts.set(messageId, context);
+      const context: MessageContext = { sender: detach(event.sender) };
+      if (recipient !== undefined) context.recipient = detach(recipient);
+      if (event.subject !== undefined) context.subject = detach(event.subject);
+      this.contexts.set(detach(event.messageTraceId), context);
+      if (messageId !== undefined) this.contexts.set(detach(messageId), context);
     }
   }
 
@@ -202,12 +242,19 @@ export class StreamingClassifier {
     this.stats.rejections++;
     const identity =
       event.messageId ?? event.networkMessageId ?? event.messageTraceId ?? `${origin.file}:${event.line}`;
-    const key = `${identity}\u0000${event.recipient ?? ''}\u0000${rejection.enhancedCode}`;
+    const key = detach(`${identity}\u0000${event.recipient ?? ''}\u0000${rejection.enhancedCode}`);
     if (this.pending.has(key) || this.emittedKeys.has(key)) {
       this.stats.duplicates++;
       return;
     }
-    this.pending.set(key, { seq, key, event, rejection, origin });
+    // Pending rows outlive their text chunk: copy their strings so the chunk can be freed.
+    this.pending.set(key, {
+      seq,
+      key,
+      event: detachStrings(event),
+      rejection: detachStrings(rejection),
+      origin,
+    });
   }
 
   private release(upTo: number): void {
@@ -299,7 +346,8 @@ export class StreamingClassifier {
     if (rejection.smtpCode !== undefined) finding.smtpCode = rejection.smtpCode;
     if (rejection.attr !== undefined) finding.attr = rejection.attr;
     if (rejection.remoteHost !== undefined) finding.remoteHost = rejection.remoteHost;
-    if (event.serverHostname !== undefined) finding.serverHostname = event.serverHostname;
+    const server = onPremisesHost(event);
+    if (server !== undefined) finding.serverHostname = server;
     if (event.clientIp !== undefined) finding.clientIp = event.clientIp;
     if (event.connectorId !== undefined) finding.connectorId = event.connectorId;
     return finding;
@@ -312,7 +360,7 @@ export class StreamingClassifier {
       scenario,
       input.senderDomain,
       input.recipientDomain,
-      event.serverHostname,
+      onPremisesHost(event),
       event.connectorId,
       rejection.remoteHost,
       rejection.attr,
@@ -329,12 +377,16 @@ export class StreamingClassifier {
     };
     if (input.senderDomain !== undefined) context.senderDomain = input.senderDomain;
     if (input.recipientDomain !== undefined) context.recipientDomain = input.recipientDomain;
-    if (event.serverHostname !== undefined) context.serverHostname = event.serverHostname;
+    const server = onPremisesHost(event);
+    if (server !== undefined) context.serverHostname = server;
     if (event.connectorId !== undefined) context.connectorId = event.connectorId;
     if (rejection.remoteHost !== undefined) context.remoteHost = rejection.remoteHost;
     if (rejection.attr !== undefined) context.attr = rejection.attr;
     if (this.inboundConnector !== undefined) context.inboundConnector = this.inboundConnector;
-    const remediation = remediationFor(scenario, context);
+    // Round-trip through JSON: the cached text must not keep the log chunks its domains came from.
+    const remediation = JSON.parse(
+      JSON.stringify(remediationFor(scenario, context)),
+    ) as Finding['remediation'];
     this.remediations.set(key, remediation);
     return remediation;
   }

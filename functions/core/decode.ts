@@ -80,13 +80,18 @@ export async function decodeBytes(source: AsyncIterable<Uint8Array>, file?: stri
     let line = 1;
     const decode = (bytes: Uint8Array, stream: boolean): string => {
       try {
+        // TextDecoder (simdutf inside) measured faster here than Buffer#toString for non-ASCII UTF-8.
         const text = decoder.decode(bytes, { stream });
         line += countLines(text);
         offset += bytes.length;
         return text;
       } catch (cause) {
+        // Find the bad sequence: decode leniently and count the lines before the first U+FFFD.
+        const lenient = new TextDecoder(encoding).decode(bytes);
+        const bad = lenient.indexOf('\uFFFD');
+        if (bad >= 0) line += countLines(lenient.slice(0, bad));
         throw new DecodeError(
-          `${file ?? 'input'} is not valid ${encoding.toUpperCase()} (invalid byte sequence within bytes ${offset}-${offset + bytes.length}, near line ${line}). ` +
+          `${file ?? 'input'} is not valid ${encoding.toUpperCase()} (invalid byte sequence on line ${line}, within bytes ${offset}-${offset + bytes.length}). ` +
             'Re-export the file as UTF-8 (Export-Csv -Encoding UTF8) or UTF-16.',
           { cause, location: { ...(file === undefined ? {} : { file }), line } },
         );

@@ -4,15 +4,11 @@
  */
 import {
   type AttributeValue,
-  CreateTableCommand,
-  DescribeTableCommand,
   type DynamoDBClient,
   GetItemCommand,
   PutItemCommand,
   QueryCommand,
   type QueryCommandInput,
-  type TableDescription,
-  UpdateTimeToLiveCommand,
 } from '@aws-sdk/client-dynamodb';
 import { marshall, unmarshall } from '@aws-sdk/util-dynamodb';
 import { z } from 'zod';
@@ -21,6 +17,7 @@ import { Finding, SCENARIO_IDS, ScenarioId } from '../core/findings.js';
 import { SourceRecord } from '../core/source-record.js';
 import { batchPut, type Item } from './batch-writer.js';
 import { queryFingerprint } from './cursor.js';
+import { createDynamoCall, type DynamoCall } from './dynamo-call.js';
 import { buildQueryExpressions } from './expressions.js';
 import { SILENT_LOGGER, type StoreLogger } from './logger.js';
 import { type PagerPlan, readPage } from './partition-pager.js';
@@ -30,13 +27,12 @@ import {
   parseFindingsQuery,
   planFindingsQuery,
 } from './query-plan.js';
-import { DEFAULT_RETRY_POLICY, type RetryPolicy, withRetry } from './retry.js';
-import { toStoreError } from './store-errors.js';
+import { DEFAULT_RETRY_POLICY, type RetryPolicy } from './retry.js';
 import {
-  createTableInput,
   findingKey,
   findingKeyAttributes,
   INDEX,
+  type PrimaryKey,
   RollupItem,
   rollupKeyAttributes,
   rollupMonths,
@@ -48,9 +44,8 @@ import {
   sourceKey,
   sourceKeyAttributes,
   stripStoreAttributes,
-  TABLE_DEFINITION,
-  TTL_ATTRIBUTE,
 } from './table-design.js';
+import { ensureTable } from './table-lifecycle.js';
 
 /** Default retention: a little over a year, so a year-on-year comparison still has its baseline. */
 export const DEFAULT_RETENTION_DAYS = 400;
@@ -104,9 +99,11 @@ const ListSourcesOptions = z.object({
 });
 const RollupRangeSchema = z.object({ from: z.iso.date(), to: z.iso.date() });
 
+/** Turns a zod failure on caller input into an `ArgumentError` naming the field, e.g. `findings[3].timestamp`. */
 function argumentError(error: z.ZodError, what: string): ArgumentError {
   const issue = error.issues[0];
-  const field = issue?.path.join('.') || what;
+  const path = issue?.path.join('.') ?? '';
+  const field = path === '' ? what : what.endsWith(']') ? `${what}.${path}` : path;
   return new ArgumentError(`invalid ${field}: ${issue?.message ?? 'invalid value'}`);
 }
 
@@ -118,6 +115,8 @@ export class FindingsStore {
   private readonly logger: StoreLogger;
   private readonly policy: RetryPolicy;
   private readonly writeConcurrency: number;
+  /** Sends a request with throttling retries and SDK-error translation. */
+  private readonly call: DynamoCall;
 
   public constructor(options: FindingsStoreOptions) {
     const retentionDays = options.retentionDays ?? DEFAULT_RETENTION_DAYS;
@@ -133,11 +132,8 @@ export class FindingsStore {
     this.logger = options.logger ?? SILENT_LOGGER;
     this.policy = { ...DEFAULT_RETRY_POLICY, ...options.retry };
     this.writeConcurrency = options.writeConcurrency ?? 4;
+    this.call = createDynamoCall(this.tableName, this.policy, this.logger);
   }
-
-  // -------------------------------------------------------------------------------------------
-  // Table lifecycle
-  // -------------------------------------------------------------------------------------------
 
   /**
    * Creates the table (on-demand, all GSIs, TTL) if it does not exist and waits until it and its
@@ -145,74 +141,13 @@ export class FindingsStore {
    * table. Fails with `StoreError` if an existing table lacks one of the indexes.
    */
   public async ensureTable(): Promise<void> {
-    let table = await this.describeTable();
-    if (!table) {
-      try {
-        await this.call('CreateTable', () =>
-          this.client.send(new CreateTableCommand(createTableInput(this.tableName))),
-        );
-      } catch (error) {
-        // Another process created it between our DescribeTable and CreateTable: fine, wait for it.
-        if (!(error instanceof StoreError && causeName(error) === 'ResourceInUseException')) throw error;
-      }
-      table = await this.waitUntilActive();
-      await this.enableTimeToLive();
-    } else if (!isActive(table)) {
-      table = await this.waitUntilActive();
-    }
-    const present = new Set((table.GlobalSecondaryIndexes ?? []).map((index) => index.IndexName));
-    const missing = TABLE_DEFINITION.globalSecondaryIndexes.filter((index) => !present.has(index.indexName));
-    if (missing.length > 0) {
-      throw new StoreError(
-        `table "${this.tableName}" exists but lacks index(es) ${missing.map((i) => i.indexName).join(', ')}; ` +
-          'it was not created by relay-audit or by an older version — use another table name or recreate it',
-      );
-    }
-  }
-
-  private async describeTable(): Promise<TableDescription | undefined> {
-    try {
-      const response = await this.call('DescribeTable', () =>
-        this.client.send(new DescribeTableCommand({ TableName: this.tableName })),
-      );
-      return response.Table;
-    } catch (error) {
-      if (error instanceof StoreError && causeName(error) === 'ResourceNotFoundException') return undefined;
-      throw error;
-    }
-  }
-
-  private async waitUntilActive(): Promise<TableDescription> {
-    const deadline = Date.now() + 5 * 60_000;
-    for (let delay = 100; ; delay = Math.min(delay * 2, 2_000)) {
-      const table = await this.describeTable();
-      if (table && isActive(table)) return table;
-      if (Date.now() > deadline) {
-        throw new StoreError(`table "${this.tableName}" did not become ACTIVE within 5 minutes`);
-      }
-      await this.policy.sleep(delay);
-    }
-  }
-
-  private async enableTimeToLive(): Promise<void> {
-    try {
-      await this.client.send(
-        new UpdateTimeToLiveCommand({
-          TableName: this.tableName,
-          TimeToLiveSpecification: { AttributeName: TTL_ATTRIBUTE, Enabled: true },
-        }),
-      );
-    } catch (error) {
-      // dynalite does not implement TTL (UnknownOperationException): locally nothing expires,
-      // which is acceptable for a laptop audit. Anything else is a real failure.
-      if (error instanceof Error && error.name === 'UnknownOperationException') {
-        this.logger.debug?.('TTL not supported by this engine; items will not expire', {
-          table: this.tableName,
-        });
-        return;
-      }
-      throw toStoreError('UpdateTimeToLive', this.tableName, error);
-    }
+    await ensureTable({
+      client: this.client,
+      tableName: this.tableName,
+      call: this.call,
+      sleep: this.policy.sleep,
+      logger: this.logger,
+    });
   }
 
   // -------------------------------------------------------------------------------------------
@@ -444,7 +379,7 @@ export class FindingsStore {
     return parsed.data;
   }
 
-  private async getItem(key: Record<string, string>): Promise<Item | undefined> {
+  private async getItem(key: PrimaryKey): Promise<Item | undefined> {
     const response = await this.call('GetItem', () =>
       this.client.send(new GetItemCommand({ TableName: this.tableName, Key: marshall(key) })),
     );
@@ -480,33 +415,6 @@ export class FindingsStore {
 
   private readonly runQuery = (input: QueryCommandInput) =>
     this.call('Query', () => this.client.send(new QueryCommand(input)));
-
-  /** Retries throttling, then translates any SDK error into `StoreError` with the SDK error as cause. */
-  private async call<T>(operation: string, send: () => Promise<T>): Promise<T> {
-    try {
-      return await withRetry(send, this.policy, (retry, delayMs, error) =>
-        this.logger.warn(`DynamoDB throttled ${operation}; retrying`, {
-          table: this.tableName,
-          retry,
-          delayMs,
-          error: error instanceof Error ? error.name : String(error),
-        }),
-      );
-    } catch (error) {
-      throw toStoreError(operation, this.tableName, error);
-    }
-  }
-}
-
-function isActive(table: TableDescription): boolean {
-  return (
-    table.TableStatus === 'ACTIVE' &&
-    (table.GlobalSecondaryIndexes ?? []).every((i) => i.IndexStatus === 'ACTIVE')
-  );
-}
-
-function causeName(error: Error): string | undefined {
-  return error.cause instanceof Error ? error.cause.name : undefined;
 }
 
 function cursorOf(page: { cursor?: string }): { cursor?: string } {

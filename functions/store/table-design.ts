@@ -174,6 +174,12 @@ export function sourceId(identity: string): string {
 /** A primary or index key as plain strings (all key attributes are strings). */
 export type StringKey = Record<string, string>;
 
+/** The table's primary key of one item. */
+export interface PrimaryKey {
+  pk: string;
+  sk: string;
+}
+
 /** Normalises an ISO timestamp so string order equals time order (ms precision, `Z`). */
 export function keyTimestamp(iso: string): string {
   const ms = Date.parse(iso);
@@ -192,7 +198,7 @@ export function findingSortKey(timestamp: string, id: string): string {
 }
 
 /** Access pattern 4: one finding by id. */
-export function findingKey(id: string): StringKey {
+export function findingKey(id: string): PrimaryKey {
   return { pk: `FINDING#${id}`, sk: 'FINDING' };
 }
 
@@ -217,7 +223,7 @@ export function sourceFindingsPartition(id: string): string {
 }
 
 /** Access pattern 6: one source record by id. */
-export function sourceKey(id: string): StringKey {
+export function sourceKey(id: string): PrimaryKey {
   return { pk: `SOURCE#${id}`, sk: 'SOURCE' };
 }
 
@@ -272,7 +278,7 @@ export function rollupPartition(date: string): string {
 /** Key of one rollup row; the nightly job overwrites it when it recomputes a day. */
 export function rollupKey(
   item: Pick<RollupItem, 'date' | 'scenario' | 'senderDomain' | 'server'>,
-): StringKey {
+): PrimaryKey {
   return {
     pk: rollupPartition(item.date),
     sk: `${item.date}#${item.scenario}#${normaliseDomain(item.senderDomain)}#${item.server}`,
@@ -311,7 +317,7 @@ function s(value: string): AttributeValue {
   return { S: value };
 }
 
-function keyAttributes(key: StringKey): Record<string, AttributeValue> {
+function keyAttributes(key: StringKey | PrimaryKey): Record<string, AttributeValue> {
   return Object.fromEntries(Object.entries(key).map(([name, value]) => [name, s(value)]));
 }
 

@@ -3,6 +3,7 @@
  * Export-Csv` and the historical-search Extended report — share one conversion; the formats differ
  * only in how they spell the column names.
  */
+import { StreamingClassifier } from '../classifier.js';
 import { normaliseAddress, normaliseMessageId, type TraceEvent } from '../events.js';
 import { type ColumnMap, cell, mapColumns } from './columns.js';
 import { type RowAdapter, type RowContext, type RowSink, SYSTEM_STRING_ARRAY } from './format-adapter.js';
@@ -87,14 +88,18 @@ export class TrackingRowAdapter implements RowAdapter {
       return;
     }
 
+    // Rows that can neither be a refusal nor correlation evidence are counted, not converted.
+    const source = cell(fields, map, 'source')?.toUpperCase();
+    const statusList = cell(fields, map, 'recipientStatus');
+    if (!StreamingClassifier.isRelevant(eventId, source, statusList)) return;
+
     const rawReturnPath = cell(fields, map, 'returnPath');
     const rawSender = cell(fields, map, 'sender');
     const messageId = cell(fields, map, 'messageId');
     const related = cell(fields, map, 'relatedRecipient');
     // Base event: everything but the per-recipient fields. Optional keys are only set when present.
     const base: TraceEvent = { timestamp, eventId, line };
-    const source = cell(fields, map, 'source');
-    if (source !== undefined) base.source = source.toUpperCase();
+    if (source !== undefined) base.source = source;
     if (messageId !== undefined) base.messageId = normaliseMessageId(messageId);
     assign(base, 'internalMessageId', cell(fields, map, 'internalMessageId'));
     assign(base, 'networkMessageId', cell(fields, map, 'networkMessageId'));
@@ -117,7 +122,6 @@ export class TrackingRowAdapter implements RowAdapter {
       return;
     }
     const recipients = splitRecipients(recipientList);
-    const statusList = cell(fields, map, 'recipientStatus');
     const statuses =
       statusList === undefined ? undefined : pairStatuses(recipients, splitStatuses(statusList));
     for (let index = 0; index < recipients.length; index++) {

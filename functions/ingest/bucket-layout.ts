@@ -1,0 +1,17 @@
+/**
+ * The bucket's key layout, shared by the CDK stack (notification filter, grants, lifecycle) and
+ * the handlers, so the two cannot disagree about where uploads and configuration live.
+ */
+
+/** Key prefixes of the relay-audit bucket. */
+export const BUCKET_PREFIX = {
+  /** Trace exports uploaded by the ops team; each new object triggers the ingest pipeline. */
+  incoming: 'incoming/',
+  /** Organisation configuration. */
+  config: 'config/',
+  /** Nightly reports. */
+  reports: 'reports/',
+} as const;
+
+/** The organisation's accepted domains (a `Get-AcceptedDomain | Export-Csv` file). */
+export const ACCEPTED_DOMAINS_KEY = `${BUCKET_PREFIX.config}accepted-domains.csv`;

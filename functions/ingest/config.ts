@@ -1,0 +1,51 @@
+/**
+ * The ingest function's environment, validated once per container. The CDK stack sets these;
+ * `AWS_ENDPOINT_URL_S3` / `AWS_ENDPOINT_URL_DYNAMODB` (read by the SDK itself) and
+ * `S3_FORCE_PATH_STYLE` let the same code run against local engines.
+ */
+import { z } from 'zod';
+import { IngestConfigError } from './errors.js';
+import { type LogLevel, levelFromEnv } from './logger.js';
+
+const Flag = z
+  .enum(['true', 'false', '1', '0', ''])
+  .optional()
+  .transform((value) => value === 'true' || value === '1');
+
+const Environment = z.object({
+  TABLE_NAME: z.string().min(3),
+  BUCKET_NAME: z.string().min(3),
+  ACCEPTED_DOMAINS: z.string().optional(),
+  RETENTION_DAYS: z.coerce.number().int().min(1).default(400),
+  /** Path-style S3 URLs: needed by local S3 engines on `127.0.0.1`, never in AWS. */
+  S3_FORCE_PATH_STYLE: Flag,
+});
+
+export interface IngestConfig {
+  tableName: string;
+  bucketName: string;
+  acceptedDomains?: string;
+  retentionDays: number;
+  s3ForcePathStyle: boolean;
+  logLevel: LogLevel;
+}
+
+/** Reads and validates the environment; throws {@link IngestConfigError} naming what is wrong. */
+export function readConfig(env: NodeJS.ProcessEnv = process.env): IngestConfig {
+  const parsed = Environment.safeParse(env);
+  if (!parsed.success) {
+    const problems = parsed.error.issues.map((issue) => `${issue.path.join('.')}: ${issue.message}`);
+    throw new IngestConfigError(`invalid ingest environment: ${problems.join('; ')}`, {
+      cause: parsed.error,
+    });
+  }
+  const data = parsed.data;
+  return {
+    tableName: data.TABLE_NAME,
+    bucketName: data.BUCKET_NAME,
+    ...(data.ACCEPTED_DOMAINS?.trim() ? { acceptedDomains: data.ACCEPTED_DOMAINS.trim() } : {}),
+    retentionDays: data.RETENTION_DAYS,
+    s3ForcePathStyle: data.S3_FORCE_PATH_STYLE,
+    logLevel: levelFromEnv(env),
+  };
+}

@@ -1,0 +1,249 @@
+/**
+ * The ingest handler's logic, independent of where its clients come from: for each SQS message,
+ * analyse the uploaded object it announces exactly once, and tell SQS which messages to retry.
+ *
+ * Outcomes per message:
+ * - analysed, or skipped because this exact upload was already analysed (idempotency) → success;
+ * - the file itself is bad (unknown format, bad encoding, empty…) → the source record says
+ *   `failed` with its code, and the message succeeds: retrying cannot fix a file;
+ * - anything that may pass on a second try (throttling, network, the deadline) → batch item
+ *   failure: SQS redelivers it, and after three receives it lands in the dead-letter queue.
+ */
+import type { SQSBatchResponse } from 'aws-lambda';
+import type { AnalysisInput, FindingSink } from '../core/analyze.js';
+import { analyze } from '../core/analyze.js';
+import { ErrorCode } from '../core/errors.js';
+import type { SourceRecord } from '../core/source-record.js';
+import { sourceId } from '../store/table-design.js';
+import { BUCKET_PREFIX } from './bucket-layout.js';
+import type { ResolvedDomains } from './domain-source.js';
+import { InvalidMessageError, StaleObjectError } from './errors.js';
+import type { Logger } from './logger.js';
+import type { OpenObject } from './object-reader.js';
+import {
+  objectIdentity,
+  parseMessage,
+  parseSqsEvent,
+  type S3ObjectRef,
+  type SqsMessage,
+} from './s3-event.js';
+
+/**
+ * Error code of a source record whose analysis was stopped before the Lambda deadline. Not in
+ * core's `ErrorCode` because only the ingest function stops on a deadline; retried like a
+ * transient failure.
+ */
+export const DEADLINE_REACHED = 'DEADLINE_REACHED';
+
+/** Failure codes worth another attempt: the file may be fine, the environment was not. */
+const RETRYABLE_CODES: ReadonlySet<string> = new Set([
+  ErrorCode.ReadFailure,
+  ErrorCode.StoreFailure,
+  DEADLINE_REACHED,
+]);
+
+/** True when a failed source record should be analysed again on the next delivery. */
+export function isRetryableFailure(code: string | undefined): boolean {
+  // A failed record without a code is unexpected: give it another chance rather than lose it.
+  return code === undefined || RETRYABLE_CODES.has(code);
+}
+
+/** The part of the Lambda context the handler uses. */
+export interface InvocationContext {
+  awsRequestId: string;
+  getRemainingTimeInMillis(): number;
+}
+
+/** The store operations ingest needs (a `FindingsStore` satisfies it). */
+export interface IngestStore extends FindingSink {
+  getSource(id: string): Promise<SourceRecord | undefined>;
+  putSource(record: SourceRecord): Promise<unknown>;
+}
+
+export interface IngestDependencies {
+  store: IngestStore;
+  /** Opens the announced object for streaming (see `openObject`). */
+  openObject(ref: S3ObjectRef): Promise<OpenObject>;
+  /** The accepted domains for the next analysis. */
+  resolveDomains(): Promise<ResolvedDomains>;
+  logger: Logger;
+  /**
+   * Stop this long before the deadline (default 30 s): enough to flush the findings read so far,
+   * write the source record and return the batch response before Lambda kills the invocation.
+   */
+  stopMarginMs?: number;
+}
+
+/** What happened to one announced object. */
+type ObjectOutcome =
+  | { result: 'analysed'; record: SourceRecord }
+  | { result: 'failed-permanently'; record: SourceRecord }
+  | { result: 'skipped'; reason: string }
+  | { result: 'retry'; reason: string };
+
+export type IngestHandler = (event: unknown, context: InvocationContext) => Promise<SQSBatchResponse>;
+
+/** Builds the SQS handler around its dependencies (real clients in Lambda, local engines in tests). */
+export function createIngestHandler(deps: IngestDependencies): IngestHandler {
+  const stopMarginMs = deps.stopMarginMs ?? 30_000;
+
+  return async (event, context) => {
+    const logger = deps.logger.child({ requestId: context.awsRequestId });
+    const sqsEvent = parseSqsEvent(event);
+    const shouldStop = (): boolean => context.getRemainingTimeInMillis() < stopMarginMs;
+    const batchItemFailures: SQSBatchResponse['batchItemFailures'] = [];
+
+    for (const message of sqsEvent.Records) {
+      const log = logger.child({ messageId: message.messageId });
+      if (shouldStop()) {
+        log.warn('deadline near: message left for redelivery');
+        batchItemFailures.push({ itemIdentifier: message.messageId });
+        continue;
+      }
+      const retry = await processMessage(message, log, shouldStop);
+      if (retry) batchItemFailures.push({ itemIdentifier: message.messageId });
+    }
+    logger.info('batch processed', {
+      messages: sqsEvent.Records.length,
+      retried: batchItemFailures.length,
+    });
+    return { batchItemFailures };
+  };
+
+  /** Handles one message; returns true when SQS should deliver it again. */
+  async function processMessage(
+    message: SqsMessage,
+    log: Logger,
+    shouldStop: () => boolean,
+  ): Promise<boolean> {
+    let objects: S3ObjectRef[];
+    try {
+      const parsed = parseMessage(message);
+      if (parsed.kind === 'test-event') {
+        log.info('s3:TestEvent ignored');
+        return false;
+      }
+      if (parsed.ignored > 0) log.info('non-ObjectCreated records ignored', { ignored: parsed.ignored });
+      objects = parsed.objects;
+    } catch (error) {
+      // Malformed input never becomes valid: let it reach the DLQ, where the alarm shows it.
+      log.error('message rejected', { error });
+      return true;
+    }
+
+    let retry = false;
+    for (const ref of objects) {
+      const objectLog = log.child({ bucket: ref.bucket, key: ref.key });
+      const outcome = await ingestObject(ref, objectLog, shouldStop).catch(
+        (error: unknown): ObjectOutcome => {
+          objectLog.error('ingest failed; will retry', { error });
+          return { result: 'retry', reason: error instanceof Error ? error.name : 'error' };
+        },
+      );
+      logOutcome(objectLog, outcome);
+      if (outcome.result === 'retry') retry = true;
+    }
+    return retry;
+  }
+
+  /** Analyses one object unless this upload was already analysed. */
+  async function ingestObject(
+    ref: S3ObjectRef,
+    log: Logger,
+    shouldStop: () => boolean,
+  ): Promise<ObjectOutcome> {
+    if (!ref.key.startsWith(BUCKET_PREFIX.incoming))
+      return { result: 'skipped', reason: 'not under incoming/' };
+    if (ref.key.endsWith('/')) return { result: 'skipped', reason: 'folder placeholder' };
+
+    let identity: string;
+    try {
+      identity = objectIdentity(ref);
+    } catch (error) {
+      if (error instanceof InvalidMessageError) return { result: 'retry', reason: error.message };
+      throw error;
+    }
+    const id = sourceId(identity);
+    const existing = await deps.store.getSource(id);
+    if (existing?.status === 'done') return { result: 'skipped', reason: 'already analysed' };
+    if (existing?.status === 'failed' && !isRetryableFailure(existing.errorCode)) {
+      return { result: 'skipped', reason: `already failed permanently (${existing.errorCode})` };
+    }
+
+    const domains = await deps.resolveDomains();
+    let object: OpenObject;
+    try {
+      object = await deps.openObject(ref);
+    } catch (error) {
+      if (error instanceof StaleObjectError) return { result: 'skipped', reason: error.message };
+      throw error;
+    }
+    const input: AnalysisInput = {
+      name: ref.key,
+      sourceId: id,
+      ...(object.size === undefined ? {} : { size: object.size }),
+      open: () => object.body,
+    };
+    log.info('analysing', { sourceId: id, identity, size: object.size, domains: domains.origin });
+    let stopped: boolean;
+    let record: SourceRecord | undefined;
+    try {
+      const result = await analyze([input], {
+        domains: domains.oracle,
+        sink: deps.store,
+        shouldStop,
+      });
+      stopped = result.stopped;
+      record = result.sources[0];
+    } finally {
+      object.close();
+    }
+    if (!record) throw new Error(`analyze returned no source record for ${ref.key}`);
+
+    if (stopped) {
+      // analyze() records a stopped input as done; it is not: mark it for a fresh analysis.
+      const unfinished: SourceRecord = {
+        ...record,
+        status: 'failed',
+        errorCode: DEADLINE_REACHED,
+        errorMessage: `${ref.key}: stopped before the Lambda deadline after ${record.rowsRead} rows; will be analysed again`,
+      };
+      await deps.store.putSource(unfinished);
+      return { result: 'retry', reason: 'deadline reached' };
+    }
+    if (record.status === 'failed') {
+      if (isRetryableFailure(record.errorCode)) {
+        return { result: 'retry', reason: `${record.errorCode}: ${record.errorMessage ?? ''}` };
+      }
+      return { result: 'failed-permanently', record };
+    }
+    return { result: 'analysed', record };
+  }
+}
+
+function logOutcome(log: Logger, outcome: ObjectOutcome): void {
+  switch (outcome.result) {
+    case 'analysed':
+      log.info('analysed', {
+        sourceId: outcome.record.id,
+        format: outcome.record.format,
+        rowsRead: outcome.record.rowsRead,
+        rowsSkipped: outcome.record.rowsSkipped,
+        findingsByScenario: outcome.record.findingsByScenario,
+      });
+      return;
+    case 'failed-permanently':
+      log.warn('file cannot be analysed; not retried', {
+        sourceId: outcome.record.id,
+        errorCode: outcome.record.errorCode,
+        errorMessage: outcome.record.errorMessage,
+      });
+      return;
+    case 'skipped':
+      log.info('skipped', { reason: outcome.reason });
+      return;
+    case 'retry':
+      log.warn('will retry', { reason: outcome.reason });
+      return;
+  }
+}

@@ -1,0 +1,84 @@
+/**
+ * Alerting: an SNS topic for operators (optionally with an e-mail subscription) and the alarms
+ * that publish to it. Other parts of the stack add their own alarms through {@link Alerts}.
+ */
+import { Duration } from 'aws-cdk-lib';
+import { Alarm, ComparisonOperator, type IMetric, TreatMissingData } from 'aws-cdk-lib/aws-cloudwatch';
+import { SnsAction } from 'aws-cdk-lib/aws-cloudwatch-actions';
+import { ServicePrincipal } from 'aws-cdk-lib/aws-iam';
+import { Key } from 'aws-cdk-lib/aws-kms';
+import type { IFunction } from 'aws-cdk-lib/aws-lambda';
+import { Topic } from 'aws-cdk-lib/aws-sns';
+import { EmailSubscription } from 'aws-cdk-lib/aws-sns-subscriptions';
+import type { IQueue } from 'aws-cdk-lib/aws-sqs';
+import { Construct } from 'constructs';
+
+/** The period every alarm looks at: short enough to page quickly, long enough to aggregate. */
+const ALARM_PERIOD = Duration.minutes(5);
+
+export interface AlertsProps {
+  /** Subscribed to the topic when given (AWS sends a confirmation e-mail first). */
+  readonly alertEmail?: string;
+}
+
+/** The alert topic and a small vocabulary of "anything above zero is worth a look" alarms. */
+export class Alerts extends Construct {
+  public readonly topic: Topic;
+  /** Customer-managed key of the topic: CloudWatch cannot publish to a topic under `aws/sns`. */
+  public readonly key: Key;
+  private readonly action: SnsAction;
+
+  public constructor(scope: Construct, id: string, props: AlertsProps = {}) {
+    super(scope, id);
+    this.key = new Key(this, 'Key', {
+      description: 'Encrypts the relay-audit alert topic',
+      enableKeyRotation: true,
+    });
+    // CloudWatch alarms publish as the service itself, so the key policy must let it use the key.
+    this.key.grant(new ServicePrincipal('cloudwatch.amazonaws.com'), 'kms:Decrypt', 'kms:GenerateDataKey*');
+    this.topic = new Topic(this, 'Topic', {
+      displayName: 'relay-audit alerts',
+      masterKey: this.key,
+      enforceSSL: true,
+    });
+    if (props.alertEmail !== undefined) this.topic.addSubscription(new EmailSubscription(props.alertEmail));
+    this.action = new SnsAction(this.topic);
+  }
+
+  /** Alarms when `metric` goes above zero in a period; missing data (no traffic) is fine. */
+  public alarmAboveZero(id: string, metric: IMetric, description: string): Alarm {
+    const alarm = new Alarm(this, id, {
+      metric,
+      threshold: 0,
+      comparisonOperator: ComparisonOperator.GREATER_THAN_THRESHOLD,
+      evaluationPeriods: 1,
+      treatMissingData: TreatMissingData.NOT_BREACHING,
+      alarmDescription: description,
+    });
+    alarm.addAlarmAction(this.action);
+    return alarm;
+  }
+
+  /** A dead-letter queue holding anything means an upload could not be analysed. */
+  public alarmOnQueueNotEmpty(id: string, queue: IQueue, description: string): Alarm {
+    return this.alarmAboveZero(
+      id,
+      queue.metricApproximateNumberOfMessagesVisible({ period: ALARM_PERIOD, statistic: 'Maximum' }),
+      description,
+    );
+  }
+
+  /** Invocations that ended in an error (uncaught exception, timeout, out of memory). */
+  public alarmOnErrors(id: string, fn: IFunction, description: string): Alarm {
+    return this.alarmAboveZero(id, fn.metricErrors({ period: ALARM_PERIOD, statistic: 'Sum' }), description);
+  }
+
+  /** Invocations Lambda refused for lack of concurrency. */
+  public alarmOnThrottles(id: string, fn: IFunction, description: string): Alarm {
+    return this.alarmAboveZero(
+      id,
+      fn.metricThrottles({ period: ALARM_PERIOD, statistic: 'Sum' }),
+      description,
+    );
+  }
+}

@@ -1,0 +1,133 @@
+/**
+ * The upload-triggered ingest pipeline: `incoming/` ObjectCreated → SQS (with DLQ) → ingest Lambda
+ * → findings table.
+ *
+ * SQS sits between S3 and the function so that a burst of uploads is absorbed, a failed analysis
+ * is retried by SQS (partial batch failure: only the failed object), and an upload that keeps
+ * failing ends in the dead-letter queue, where an alarm notices it and a redrive can replay it.
+ */
+import { Duration } from 'aws-cdk-lib';
+import type { ITable } from 'aws-cdk-lib/aws-dynamodb';
+import { PolicyStatement } from 'aws-cdk-lib/aws-iam';
+import { SqsEventSource } from 'aws-cdk-lib/aws-lambda-event-sources';
+import { EventType, type IBucket } from 'aws-cdk-lib/aws-s3';
+import { SqsDestination } from 'aws-cdk-lib/aws-s3-notifications';
+import { Queue, QueueEncryption } from 'aws-cdk-lib/aws-sqs';
+import { Construct } from 'constructs';
+import { ACCEPTED_DOMAINS_KEY, BUCKET_PREFIX } from '../../functions/ingest/bucket-layout.js';
+import { acknowledgeNag, nagArn } from '../nag.js';
+import { RelayFunction } from './relay-function.js';
+
+/** How long one invocation may run; the handler stops reading 30 s before this. */
+export const INGEST_TIMEOUT = Duration.minutes(5);
+/**
+ * Visibility timeout of the queue: AWS's guidance for Lambda event sources is at least six times
+ * the function timeout, so a message is never visible again while a retried invocation still works on it.
+ */
+export const INGEST_VISIBILITY_TIMEOUT = Duration.seconds(INGEST_TIMEOUT.toSeconds() * 6);
+/** Receives before a message moves to the dead-letter queue. */
+export const INGEST_MAX_RECEIVE_COUNT = 3;
+/**
+ * Messages per invocation. Each message is one uploaded object (an Exchange tracking log rolls at
+ * 10 MB, a few seconds of work); five amortise cold starts and still finish well inside the timeout.
+ */
+export const INGEST_BATCH_SIZE = 5;
+
+export interface IngestPipelineProps {
+  readonly bucket: IBucket;
+  readonly table: ITable;
+  readonly retentionDays: number;
+  /** Comma list used when the bucket has no `config/accepted-domains.csv`. */
+  readonly acceptedDomains?: string;
+}
+
+export class IngestPipeline extends Construct {
+  public readonly queue: Queue;
+  public readonly deadLetterQueue: Queue;
+  public readonly handler: RelayFunction;
+
+  public constructor(scope: Construct, id: string, props: IngestPipelineProps) {
+    super(scope, id);
+
+    this.deadLetterQueue = new Queue(this, 'DeadLetterQueue', {
+      encryption: QueueEncryption.SQS_MANAGED,
+      enforceSSL: true,
+      // The longest SQS allows: time for an operator to fix the cause and redrive.
+      retentionPeriod: Duration.days(14),
+    });
+    this.queue = new Queue(this, 'Queue', {
+      // SSE-SQS: S3 can deliver notifications to it (unlike a queue under the aws/sqs KMS key).
+      encryption: QueueEncryption.SQS_MANAGED,
+      enforceSSL: true,
+      visibilityTimeout: INGEST_VISIBILITY_TIMEOUT,
+      retentionPeriod: Duration.days(4),
+      deadLetterQueue: { queue: this.deadLetterQueue, maxReceiveCount: INGEST_MAX_RECEIVE_COUNT },
+    });
+    props.bucket.addEventNotification(EventType.OBJECT_CREATED, new SqsDestination(this.queue), {
+      prefix: BUCKET_PREFIX.incoming,
+    });
+
+    this.handler = new RelayFunction(this, 'Handler', {
+      entry: 'functions/ingest/handler.ts',
+      description: 'relay-audit ingest: analyses each object uploaded under incoming/',
+      timeout: INGEST_TIMEOUT,
+      environment: {
+        TABLE_NAME: props.table.tableName,
+        BUCKET_NAME: props.bucket.bucketName,
+        RETENTION_DAYS: String(props.retentionDays),
+        ...(props.acceptedDomains === undefined ? {} : { ACCEPTED_DOMAINS: props.acceptedDomains }),
+      },
+    });
+    const fn = this.handler.function;
+    fn.addEventSource(
+      new SqsEventSource(this.queue, {
+        batchSize: INGEST_BATCH_SIZE,
+        reportBatchItemFailures: true,
+      }),
+    );
+    this.grantAccess(props.bucket, props.table);
+  }
+
+  /**
+   * Least privilege: read the uploads and the accepted-domains file (nothing else in the bucket,
+   * no write), and read/write items of the findings table.
+   */
+  private grantAccess(bucket: IBucket, table: ITable): void {
+    const role = this.handler.role;
+    role.addToPrincipalPolicy(
+      new PolicyStatement({
+        sid: 'ReadUploadsAndDomainConfig',
+        actions: ['s3:GetObject', 's3:GetObjectVersion'],
+        resources: [
+          bucket.arnForObjects(`${BUCKET_PREFIX.incoming}*`),
+          bucket.arnForObjects(ACCEPTED_DOMAINS_KEY),
+        ],
+      }),
+    );
+    // Without ListBucket a missing config/accepted-domains.csv answers 403 instead of 404, and the
+    // function could not tell "no file: use the fallback" from "access denied".
+    role.addToPrincipalPolicy(
+      new PolicyStatement({
+        sid: 'TellMissingFromDenied',
+        actions: ['s3:ListBucket'],
+        resources: [bucket.bucketArn],
+      }),
+    );
+    // The store module (owned apart from this stack) chooses its DynamoDB calls; the standard
+    // read/write data grant keeps the function working when it adds one, and grants no admin action.
+    table.grantReadWriteData(role);
+
+    acknowledgeNag(
+      role,
+      `AwsSolutions-IAM5[Resource::${nagArn(bucket)}/${BUCKET_PREFIX.incoming}*]`,
+      'The function analyses whichever object is uploaded under incoming/; the key is known only at run time, ' +
+        'so the grant covers that prefix (read-only: GetObject/GetObjectVersion).',
+    );
+    acknowledgeNag(
+      role,
+      `AwsSolutions-IAM5[Resource::${nagArn(table)}/index/*]`,
+      'grantReadWriteData covers the table and its GSIs; the findings table is the only table, and every GSI ' +
+        'belongs to it (queries by scenario, domain and source).',
+    );
+  }
+}

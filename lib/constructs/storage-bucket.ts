@@ -1,0 +1,74 @@
+/**
+ * The relay-audit bucket and its access-log bucket.
+ *
+ * One bucket, three prefixes: `incoming/` (trace exports uploaded by the ops team; they trigger the
+ * ingest pipeline and expire after the configured retention), `config/` (organisation
+ * configuration such as `accepted-domains.csv`) and `reports/` (nightly output). Private, TLS
+ * only, encrypted, versioned (a re-upload never silently replaces the object an analysis read),
+ * with server access logs in a separate bucket.
+ */
+import { Duration, RemovalPolicy, Validations } from 'aws-cdk-lib';
+import { BlockPublicAccess, Bucket, BucketEncryption, ObjectOwnership } from 'aws-cdk-lib/aws-s3';
+import { Construct } from 'constructs';
+
+import { BUCKET_PREFIX } from '../../functions/ingest/bucket-layout.js';
+
+/** How long server access logs are kept. */
+const ACCESS_LOG_RETENTION = Duration.days(365);
+/** Incomplete multipart uploads are cleaned up after this long. */
+const ABORT_MULTIPART_AFTER = Duration.days(7);
+
+export interface StorageBucketProps {
+  /** Days an upload under `incoming/` (and its noncurrent versions) is kept. */
+  readonly incomingRetentionDays: number;
+}
+
+/** The data bucket plus the bucket receiving its server access logs. */
+export class StorageBucket extends Construct {
+  public readonly bucket: Bucket;
+  public readonly accessLogBucket: Bucket;
+
+  public constructor(scope: Construct, id: string, props: StorageBucketProps) {
+    super(scope, id);
+
+    this.accessLogBucket = new Bucket(this, 'AccessLogs', {
+      blockPublicAccess: BlockPublicAccess.BLOCK_ALL,
+      // Server access log delivery supports SSE-S3 only.
+      encryption: BucketEncryption.S3_MANAGED,
+      enforceSSL: true,
+      objectOwnership: ObjectOwnership.BUCKET_OWNER_ENFORCED,
+      lifecycleRules: [
+        { id: 'expire-access-logs', expiration: ACCESS_LOG_RETENTION },
+        { id: 'abort-incomplete-uploads', abortIncompleteMultipartUploadAfter: ABORT_MULTIPART_AFTER },
+      ],
+      removalPolicy: RemovalPolicy.RETAIN,
+    });
+    Validations.of(this.accessLogBucket).acknowledge({
+      id: 'AwsSolutions-S1',
+      reason:
+        'This is the access-log bucket itself: logging it into itself would loop, and a third bucket ' +
+        'would only move the question; its contents are written by the S3 logging service alone.',
+    });
+
+    this.bucket = new Bucket(this, 'Bucket', {
+      blockPublicAccess: BlockPublicAccess.BLOCK_ALL,
+      encryption: BucketEncryption.S3_MANAGED,
+      enforceSSL: true,
+      versioned: true,
+      objectOwnership: ObjectOwnership.BUCKET_OWNER_ENFORCED,
+      serverAccessLogsBucket: this.accessLogBucket,
+      serverAccessLogsPrefix: 'relay-audit-bucket/',
+      lifecycleRules: [
+        {
+          id: 'expire-incoming',
+          prefix: BUCKET_PREFIX.incoming,
+          expiration: Duration.days(props.incomingRetentionDays),
+          noncurrentVersionExpiration: Duration.days(props.incomingRetentionDays),
+        },
+        { id: 'abort-incomplete-uploads', abortIncompleteMultipartUploadAfter: ABORT_MULTIPART_AFTER },
+      ],
+      // The uploads and reports are the audit trail: never deleted with the stack.
+      removalPolicy: RemovalPolicy.RETAIN,
+    });
+  }
+}

@@ -1,0 +1,140 @@
+/**
+ * Deployment settings of the relay-audit stack, read from CDK context (`cdk.json` or
+ * `npx cdk deploy -c key=value`) and validated once, here, so a typo fails the synth with a clear
+ * message instead of deploying a half-configured pipeline.
+ *
+ * | Context key             | Default                 | Meaning                                                        |
+ * |-------------------------|-------------------------|----------------------------------------------------------------|
+ * | `retentionDays`         | 400                     | Days findings and source records are kept (DynamoDB TTL).      |
+ * | `incomingRetentionDays` | 30                      | Days an upload under `incoming/` is kept (S3 lifecycle).       |
+ * | `nightlySchedule`       | `cron(0 2 * * ? *)`     | EventBridge schedule of the nightly analysis (UTC).            |
+ * | `acceptedDomains`       | —                       | Comma list of accepted domains, used when the bucket has no    |
+ * |                         |                         | `config/accepted-domains.csv`; without either they are inferred.|
+ * | `alertEmail`            | —                       | E-mail address subscribed to the alert topic.                  |
+ * | `jwtIssuer`/`jwtAudience` | —                     | JWT authoriser of the query API (both or neither; e.g. Entra). |
+ * | `dashboardOrigin`       | —                       | Origin allowed by the query API's CORS (the dashboard's URL).  |
+ */
+import { z } from 'zod';
+import { parseAcceptedDomains } from '../functions/core/accepted-domains.js';
+
+/** The context keys read by {@link loadSettings}, in one place for the README and error messages. */
+export const SETTING_KEYS = [
+  'retentionDays',
+  'incomingRetentionDays',
+  'nightlySchedule',
+  'acceptedDomains',
+  'alertEmail',
+  'jwtIssuer',
+  'jwtAudience',
+  'dashboardOrigin',
+] as const;
+export type SettingKey = (typeof SETTING_KEYS)[number];
+
+/** A context value that may be absent: `-c key=` (empty string) means "not set". */
+function optionalText() {
+  return z.preprocess(
+    (value) => (typeof value === 'string' && value.trim() === '' ? undefined : value),
+    z.string().trim().optional(),
+  );
+}
+
+/** A whole number of days; `-c key=30` arrives as a string, `cdk.json` may hold a number. */
+function days(defaultValue: number, max: number) {
+  return z.coerce.number().int().min(1).max(max).default(defaultValue);
+}
+
+/** EventBridge cron: `cron(minutes hours day-of-month month day-of-week year)`. */
+const CRON = /^cron\(\s*\S+(\s+\S+){5}\s*\)$/;
+/** EventBridge rate: `rate(1 day)`, `rate(12 hours)`. */
+const RATE = /^rate\(\s*\d+\s+(minute|minutes|hour|hours|day|days)\s*\)$/;
+
+const SettingsSchema = z
+  .object({
+    retentionDays: days(400, 3650),
+    incomingRetentionDays: days(30, 3650),
+    nightlySchedule: z
+      .string()
+      .trim()
+      .refine((value) => CRON.test(value) || RATE.test(value), {
+        message: 'must be an EventBridge schedule such as "cron(0 2 * * ? *)" or "rate(1 day)"',
+      })
+      .default('cron(0 2 * * ? *)'),
+    acceptedDomains: optionalText().transform((value, ctx) => {
+      if (value === undefined) return undefined;
+      try {
+        // Validated with the same parser the handler uses; passed on as text so `*.contoso.com` survives.
+        parseAcceptedDomains(value, 'context "acceptedDomains"');
+        return value
+          .split(/[,;\s]+/)
+          .filter((domain) => domain.length > 0)
+          .join(',');
+      } catch (error) {
+        ctx.addIssue({ code: 'custom', message: error instanceof Error ? error.message : String(error) });
+        return z.NEVER;
+      }
+    }),
+    alertEmail: optionalText().pipe(z.email().optional()),
+    jwtIssuer: optionalText().pipe(z.url({ protocol: /^https$/ }).optional()),
+    jwtAudience: optionalText().transform((value) =>
+      value === undefined
+        ? undefined
+        : value
+            .split(',')
+            .map((audience) => audience.trim())
+            .filter((audience) => audience.length > 0),
+    ),
+    dashboardOrigin: optionalText().pipe(
+      z
+        .url({ protocol: /^https?$/ })
+        .refine((value) => new URL(value).origin === value.replace(/\/$/, ''), {
+          message:
+            'must be an origin (scheme, host and optional port, no path), e.g. https://audit.contoso.com',
+        })
+        .transform((value) => value.replace(/\/$/, ''))
+        .optional(),
+    ),
+  })
+  .refine((settings) => (settings.jwtIssuer === undefined) === (settings.jwtAudience === undefined), {
+    message: 'jwtIssuer and jwtAudience must be given together (or neither, for IAM authorisation)',
+    path: ['jwtIssuer'],
+  });
+
+/** Validated settings; optional ones are `undefined` when not configured. */
+export type Settings = z.infer<typeof SettingsSchema>;
+/** The raw context values, as `cdk.json` or `-c` give them. */
+export type SettingsInput = Partial<Record<SettingKey, unknown>>;
+
+/** Invalid CDK context: names the key and what is wrong with it. */
+export class SettingsError extends Error {
+  public constructor(message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = 'SettingsError';
+  }
+}
+
+/** Validates raw context values and applies the defaults. Throws {@link SettingsError}. */
+export function parseSettings(input: SettingsInput = {}): Settings {
+  const parsed = SettingsSchema.safeParse(input);
+  if (parsed.success) return parsed.data;
+  const problems = parsed.error.issues.map(
+    (issue) => `  - ${issue.path.join('.') || 'context'}: ${issue.message}`,
+  );
+  throw new SettingsError(`invalid CDK context for relay-audit:\n${problems.join('\n')}`, {
+    cause: parsed.error,
+  });
+}
+
+/** Anything that can look up a context value: `app.node`, `stack.node`. */
+export interface ContextReader {
+  tryGetContext(key: string): unknown;
+}
+
+/** Reads every {@link SETTING_KEYS} entry from CDK context and validates them. */
+export function loadSettings(node: ContextReader): Settings {
+  const input: SettingsInput = {};
+  for (const key of SETTING_KEYS) {
+    const value = node.tryGetContext(key);
+    if (value !== undefined) input[key] = value;
+  }
+  return parseSettings(input);
+}

@@ -1,0 +1,15 @@
+/** A FindingSink that keeps everything in memory (pure analysis tests; storage has its own tests). */
+import type { FindingSink } from '../../functions/core/analyze.js';
+import type { Finding } from '../../functions/core/findings.js';
+import type { SourceRecord } from '../../functions/core/source-record.js';
+
+export class MemorySink implements FindingSink {
+  public readonly findings = new Map<string, Finding>();
+  public readonly sources = new Map<string, SourceRecord>();
+  public async putFindings(findings: Finding[]): Promise<void> {
+    for (const finding of findings) this.findings.set(finding.id, finding);
+  }
+  public async putSource(record: SourceRecord): Promise<void> {
+    this.sources.set(record.id, record);
+  }
+}

@@ -1,0 +1,167 @@
+import { describe, expect, it } from 'vitest';
+import { InferredDomains, parseAcceptedDomains } from '../../functions/core/accepted-domains.js';
+import { type EmittedFinding, StreamingClassifier } from '../../functions/core/classifier.js';
+import { Finding } from '../../functions/core/findings.js';
+import { ATTR35, event, fail, origin } from '../support/events.js';
+
+const domains = parseAcceptedDomains('contoso.com', 'test');
+
+function run(classifier: StreamingClassifier, rows: [ReturnType<typeof event>, string][]): EmittedFinding[] {
+  const out: EmittedFinding[] = [];
+  for (const [row, file] of rows) {
+    classifier.push(row, origin(file));
+    out.push(...classifier.drain());
+  }
+  classifier.flush();
+  return [...out, ...classifier.drain()];
+}
+
+const receive = (messageId: string) =>
+  event({
+    eventId: 'RECEIVE',
+    source: 'SMTP',
+    messageId,
+    recipient: 'kate@contoso.com',
+    returnPath: 'john@fabrikam.com',
+  });
+const redirect = (messageId: string) =>
+  event({
+    eventId: 'REDIRECT',
+    source: 'ROUTING',
+    messageId,
+    recipient: 'kate@tailspintoys.com',
+    relatedRecipient: 'kate@contoso.com',
+    returnPath: 'john@fabrikam.com',
+  });
+
+describe('StreamingClassifier', () => {
+  it('correlates a REDIRECT in the previous rolled-over file with the FAIL in the next', () => {
+    const findings = run(new StreamingClassifier({ domains }), [
+      [receive('m1'), 'MSGTRK-1.LOG'],
+      [redirect('m1'), 'MSGTRK-1.LOG'],
+      [fail('m1', 'kate@tailspintoys.com', 'john@fabrikam.com'), 'MSGTRK-2.LOG'],
+    ]);
+    expect(findings).toHaveLength(1);
+    expect(findings[0]?.finding.scenario).toBe('forwarding');
+    expect(findings[0]?.finding.source.file).toBe('MSGTRK-2.LOG');
+    expect(findings[0]?.finding.evidence.map((e) => e.kind)).toContain('redirect-event');
+    expect(Finding.safeParse(findings[0]?.finding).success).toBe(true);
+  });
+
+  it('correlates evidence that comes after the refusal (newest-first exports)', () => {
+    const findings = run(new StreamingClassifier({ domains }), [
+      [fail('m2', 'kate@tailspintoys.com', 'john@fabrikam.com'), 'export.csv'],
+      [redirect('m2'), 'export.csv'],
+    ]);
+    expect(findings.map((f) => f.finding.scenario)).toEqual(['forwarding']);
+  });
+
+  it('is bounded: evidence further away than the window is not used', () => {
+    const classifier = new StreamingClassifier({ domains, windowEvents: 3 });
+    const rows: [ReturnType<typeof event>, string][] = [
+      [fail('m3', 'kate@tailspintoys.com', 'john@fabrikam.com'), 'a'],
+    ];
+    for (let i = 0; i < 5; i++) rows.push([event({ eventId: 'SEND', messageId: `other${i}` }), 'a']);
+    rows.push([redirect('m3'), 'a']);
+    expect(run(classifier, rows).map((f) => f.finding.scenario)).toEqual(['foreign-sender-domain']);
+  });
+
+  it('keeps its correlation index bounded', () => {
+    const classifier = new StreamingClassifier({ domains, maxTrackedMessages: 100 });
+    for (let i = 0; i < 1000; i++) classifier.push(receive(`r${i}`), origin());
+    // The oldest receipts were forgotten: a late refusal for r0 has no evidence left.
+    classifier.push(fail('r0', 'kate@tailspintoys.com', 'john@fabrikam.com'), origin());
+    classifier.flush();
+    expect(classifier.drain().map((f) => f.finding.scenario)).toEqual(['foreign-sender-domain']);
+  });
+
+  it('counts one refusal once: DEFER then FAIL for the same message, recipient and code', () => {
+    const classifier = new StreamingClassifier({ domains });
+    const findings = run(classifier, [
+      [fail('m4', 'x@gmail.com', 'app@contoso.com', ATTR35, { eventId: 'DEFER' }), 'a'],
+      [
+        fail(
+          'm4',
+          'X@GMAIL.COM'.toLowerCase(),
+          'app@contoso.com',
+          `550 4.4.7 QUEUE.Expired; message expired [{LED=${ATTR35}};{MSG=}]`,
+        ),
+        'a',
+      ],
+    ]);
+    expect(findings).toHaveLength(1);
+    expect(findings[0]?.finding.scenario).toBe('wrong-region');
+    expect(classifier.stats).toMatchObject({ rejections: 2, duplicates: 1 });
+  });
+
+  it('ignores failures that are not relay attribution', () => {
+    const findings = run(new StreamingClassifier({ domains }), [
+      [
+        fail('m5', 'x@gmail.com', 'a@contoso.com', '550 5.1.10 RESOLVER.ADR.RecipientNotFound; not found'),
+        'a',
+      ],
+      [fail('m6', 'x@gmail.com', 'a@contoso.com', '550 5.7.26 DMARC'), 'a'],
+    ]);
+    expect(findings).toEqual([]);
+  });
+
+  it('takes sender and recipient from a message trace row when a detail row lacks them', () => {
+    const trace = event({
+      eventId: 'FAILED',
+      messageTraceId: 't1',
+      messageId: 'm7',
+      sender: 'app@fabrikam.com',
+      recipient: 'x@gmail.com',
+    });
+    const detail = event({
+      eventId: 'FAIL',
+      messageTraceId: 't1',
+      messageId: 'm7',
+      recipientStatus:
+        'Reason: [{LED=550 5.7.64 TenantAttribution; Relay Access Denied ATTR36 [X.outlook.com]};{MSG=}]',
+    });
+    const findings = run(new StreamingClassifier({ domains }), [
+      [detail, 'detail.csv'],
+      [trace, 'trace.csv'],
+    ]);
+    expect(findings[0]?.finding).toMatchObject({
+      scenario: 'foreign-sender-domain',
+      sender: 'app@fabrikam.com',
+      recipient: 'x@gmail.com',
+      confidence: 'medium', // judged by the header sender: no P1 in a trace
+    });
+  });
+
+  it('infers accepted domains from mailbox deliveries when no list is given', () => {
+    const inferred = new InferredDomains();
+    const findings = run(new StreamingClassifier({ domains: inferred }), [
+      [
+        event({ eventId: 'DELIVER', source: 'STOREDRIVER', messageId: 'd1', recipient: 'lee@contoso.com' }),
+        'a',
+      ],
+      [
+        fail(
+          'm8',
+          'x@gmail.com',
+          'finance@contoso.com',
+          '550 5.7.64 TenantAttribution; Relay Access Denied ATTR36 [X]',
+        ),
+        'a',
+      ],
+    ]);
+    expect(inferred.domains()).toEqual(['contoso.com']);
+    // ATTR36 contradicts "accepted": still connector-mismatch, with lowered confidence and the conflict named.
+    expect(findings[0]?.finding.scenario).toBe('connector-mismatch');
+    expect(findings[0]?.finding.evidence.map((e) => e.kind)).toContain('attr36-conflict');
+  });
+
+  it('gives the same finding id for the same refusal, whatever the file', () => {
+    const a = run(new StreamingClassifier({ domains }), [
+      [fail('m9', 'x@gmail.com', 'a@fabrikam.com'), 'one.LOG'],
+    ]);
+    const b = run(new StreamingClassifier({ domains }), [
+      [fail('m9', 'X@gmail.com'.toLowerCase(), 'a@fabrikam.com'), 'two.csv'],
+    ]);
+    expect(a[0]?.finding.id).toBe(b[0]?.finding.id);
+  });
+});

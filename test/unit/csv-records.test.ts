@@ -1,0 +1,86 @@
+import { describe, expect, it } from 'vitest';
+import { CsvRecordSplitter, type Delimiter, splitRecord } from '../../functions/core/csv-records.js';
+
+interface Collected {
+  records: { fields: string[]; line: number }[];
+  malformed: { line: number; reason: string }[];
+}
+
+function split(
+  text: string,
+  delimiter: Delimiter = ',',
+  chunkSize = text.length || 1,
+  maxRecordChars?: number,
+): Collected {
+  const out: Collected = { records: [], malformed: [] };
+  const splitter = new CsvRecordSplitter(
+    { delimiter, ...(maxRecordChars ? { maxRecordChars } : {}) },
+    {
+      onRecord: (fields, line) => out.records.push({ fields, line }),
+      onMalformed: (line, reason) => out.malformed.push({ line, reason }),
+    },
+  );
+  for (let i = 0; i < text.length; i += chunkSize) splitter.push(text.slice(i, i + chunkSize));
+  splitter.end();
+  return out;
+}
+
+describe('splitRecord', () => {
+  it.each([
+    ['a,b,c', ['a', 'b', 'c']],
+    ['a,,c,', ['a', '', 'c', '']],
+    ['"a,1","b ""q""",c', ['a,1', 'b "q"', 'c']],
+    ['"",x', ['', 'x']],
+    ['abc"def,g', ['abc"def', 'g']],
+    ['"quoted"tail,x', ['quotedtail', 'x']],
+    ['"a","b",', ['a', 'b', '']],
+  ])('splits %s', (record, expected) => {
+    expect(splitRecord(record, ',')).toEqual(expected);
+  });
+
+  it('says a record continues when it ends inside quotes', () => {
+    expect(splitRecord('a,"open', ',')).toBeUndefined();
+  });
+
+  it('uses the given delimiter', () => {
+    expect(splitRecord('"a;b";c', ';')).toEqual(['a;b', 'c']);
+    expect(splitRecord('a\tb', '\t')).toEqual(['a', 'b']);
+  });
+});
+
+describe('CsvRecordSplitter', () => {
+  const text = 'a,b\r\n"multi\r\nline",x\r\n#comment\r\n\r\nc,"d ""e"""\r\n';
+
+  it('reads records with CRLF, quoted newlines, comments and blank lines, with physical line numbers', () => {
+    const result = split(text);
+    expect(result.records).toEqual([
+      { fields: ['a', 'b'], line: 1 },
+      { fields: ['multi\nline', 'x'], line: 2 },
+      { fields: ['c', 'd "e"'], line: 6 },
+    ]);
+    expect(result.malformed).toEqual([]);
+  });
+
+  it('gives the same records whatever the chunk boundaries', () => {
+    const whole = split(text);
+    for (let size = 1; size <= text.length; size++) expect(split(text, ',', size)).toEqual(whole);
+  });
+
+  it('reads a last line without a newline', () => {
+    expect(split('a,b\nc,d').records.map((r) => r.fields)).toEqual([
+      ['a', 'b'],
+      ['c', 'd'],
+    ]);
+  });
+
+  it('reports a file truncated inside a quoted field, keeping the rows before it', () => {
+    const result = split('a,b\nc,"unterminated\nmore');
+    expect(result.records.map((r) => r.fields)).toEqual([['a', 'b']]);
+    expect(result.malformed).toEqual([{ line: 2, reason: 'TRUNCATED_RECORD' }]);
+  });
+
+  it('bounds a runaway quoted field and goes on', () => {
+    const result = split(`a,"${'x'.repeat(50)}\n${'y'.repeat(50)}\n`, ',', 7, 64);
+    expect(result.malformed[0]).toEqual({ line: 1, reason: 'RECORD_TOO_LARGE' });
+  });
+});

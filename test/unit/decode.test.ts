@@ -1,0 +1,51 @@
+import { describe, expect, it } from 'vitest';
+import { decodeBytes, sniffEncoding } from '../../functions/core/decode.js';
+import { DecodeError } from '../../functions/core/errors.js';
+import { chunked, collectText, utf16 } from '../support/streams.js';
+
+const TEXT = '#Fields: date-time,event-id\r\n2026-11-28T22:15:03.000Z,FAIL\r\nÜmlaut « test »\r\n';
+
+describe('decodeBytes', () => {
+  it.each([
+    ['UTF-8 without BOM', Buffer.from(TEXT, 'utf8'), 'utf-8', false],
+    [
+      'UTF-8 with BOM',
+      Buffer.concat([Buffer.from([0xef, 0xbb, 0xbf]), Buffer.from(TEXT, 'utf8')]),
+      'utf-8',
+      true,
+    ],
+    ['UTF-16LE with BOM', utf16(TEXT, 'le', true), 'utf-16le', true],
+    ['UTF-16LE without BOM', utf16(TEXT, 'le', false), 'utf-16le', false],
+    ['UTF-16BE with BOM', utf16(TEXT, 'be', true), 'utf-16be', true],
+    ['UTF-16BE without BOM', utf16(TEXT, 'be', false), 'utf-16be', false],
+  ] as const)('decodes %s, whatever the chunk size', async (_name, bytes, encoding, bom) => {
+    for (const size of [1, 3, 7, 4096]) {
+      // Act
+      const decoded = await decodeBytes(chunked(bytes, size), 'x.csv');
+      // Assess
+      expect(decoded.encoding).toBe(encoding);
+      expect(decoded.bom).toBe(bom);
+      expect(await collectText(decoded.chunks)).toBe(TEXT);
+    }
+  });
+
+  it('reports invalid UTF-8 with the file and the line instead of inventing characters', async () => {
+    const bytes = Buffer.concat([Buffer.from('a,b\nc,d\ne,'), Buffer.from([0xe9]), Buffer.from(',f\n')]);
+    const decoded = await decodeBytes(chunked(bytes, 4), 'trace.csv');
+    const error = await collectText(decoded.chunks).catch((caught: unknown) => caught);
+    expect(error).toBeInstanceOf(DecodeError);
+    expect((error as DecodeError).code).toBe('BAD_ENCODING');
+    expect((error as DecodeError).message).toMatch(/trace\.csv is not valid UTF-8/);
+    expect((error as DecodeError).location?.line).toBe(3);
+  });
+
+  it('does not mistake a UTF-8 file with a few NUL bytes for UTF-16', () => {
+    const bytes = Buffer.from('a,b\u0000,c\nd,e,f\n'.repeat(10), 'utf8');
+    expect(sniffEncoding(bytes).encoding).toBe('utf-8');
+  });
+
+  it('decodes an empty input to nothing', async () => {
+    const decoded = await decodeBytes(chunked(new Uint8Array(0), 1), 'empty.csv');
+    expect(await collectText(decoded.chunks)).toBe('');
+  });
+});

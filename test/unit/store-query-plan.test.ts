@@ -1,0 +1,126 @@
+import { describe, expect, it } from 'vitest';
+import { ArgumentError } from '../../functions/core/errors.js';
+import { decodeCursor, encodeCursor } from '../../functions/store/cursor.js';
+import { buildQueryExpressions } from '../../functions/store/expressions.js';
+import { parseFindingsQuery, planFindingsQuery } from '../../functions/store/query-plan.js';
+
+describe('planFindingsQuery', () => {
+  it('merges the five scenario partitions when no filter selects an index (never a Scan)', () => {
+    // Act
+    const plan = planFindingsQuery(parseFindingsQuery({}));
+
+    // Assess
+    expect(plan.partitions.map((p) => p.partitionKey)).toEqual([
+      'SCENARIO#ndr',
+      'SCENARIO#forwarding',
+      'SCENARIO#foreign-sender-domain',
+      'SCENARIO#connector-mismatch',
+      'SCENARIO#wrong-region',
+    ]);
+    expect(plan.partitions.every((p) => p.indexName === 'gsi1')).toBe(true);
+    expect(plan.filters).toEqual([]);
+  });
+
+  it('uses the most selective index and filters on the rest', () => {
+    // Act
+    const senderAndScenario = planFindingsQuery(
+      parseFindingsQuery({ scenario: 'ndr', senderDomain: 'Contoso.com' }),
+    );
+    const all = planFindingsQuery(
+      parseFindingsQuery({
+        scenario: 'ndr',
+        senderDomain: 'contoso.com',
+        recipientDomain: 'x.example',
+        sourceId: 's1',
+      }),
+    );
+
+    // Assess
+    expect(senderAndScenario.partitions).toEqual([{ indexName: 'gsi2', partitionKey: 'SENDER#contoso.com' }]);
+    expect(senderAndScenario.filters).toEqual([{ attribute: 'gsi1pk', value: 'SCENARIO#ndr' }]);
+    expect(all.partitions).toEqual([{ indexName: 'gsi4', partitionKey: 'SOURCE#s1' }]);
+    expect(all.filters.map((f) => f.attribute)).toEqual(['gsi3pk', 'gsi2pk', 'gsi1pk']);
+  });
+
+  it('reads a bare day as the whole day and rejects an inverted range', () => {
+    // Act
+    const plan = planFindingsQuery(parseFindingsQuery({ since: '2026-11-01', until: '2026-11-30' }));
+
+    // Assess
+    expect(plan.lower).toBe('2026-11-01T00:00:00.000Z');
+    expect(plan.upper).toBe('2026-11-30T23:59:59.999Z#\uffff');
+    expect(() => planFindingsQuery(parseFindingsQuery({ since: '2026-12-01', until: '2026-11-30' }))).toThrow(
+      ArgumentError,
+    );
+  });
+
+  it('rejects invalid options with ArgumentError naming the field', () => {
+    expect(() => parseFindingsQuery({ since: 'yesterday' })).toThrow(/since/);
+    expect(() => parseFindingsQuery({ limit: 0 })).toThrow(ArgumentError);
+    expect(() => parseFindingsQuery({ scenario: 'nope' as 'ndr' })).toThrow(/scenario/);
+  });
+
+  it('gives different queries different fingerprints', () => {
+    const a = planFindingsQuery(parseFindingsQuery({ scenario: 'ndr' }));
+    const b = planFindingsQuery(parseFindingsQuery({ scenario: 'ndr', since: '2026-11-01' }));
+    expect(a.fingerprint).not.toBe(b.fingerprint);
+  });
+});
+
+describe('cursor codec', () => {
+  it('round-trips a payload', () => {
+    // Prepare
+    const payload = {
+      v: 1 as const,
+      q: 'abc',
+      p: [null, 'done' as const, { pk: 'FINDING#1', sk: 'FINDING' }],
+    };
+
+    // Act
+    const decoded = decodeCursor(encodeCursor(payload), 'abc', 3);
+
+    // Assess
+    expect(decoded).toEqual(payload);
+  });
+
+  it.each([
+    ['garbage', '!!!not-base64!!!'],
+    ['not JSON', Buffer.from('{oops').toString('base64url')],
+    ['wrong shape', Buffer.from(JSON.stringify({ v: 2, q: 'abc', p: [] })).toString('base64url')],
+    ['unknown key attribute', encodeCursor({ v: 1, q: 'abc', p: [{ evil: 'x' }] })],
+    ['another query', encodeCursor({ v: 1, q: 'other', p: [null] })],
+    ['empty', ''],
+  ])('rejects %s with ArgumentError', (_label, cursor) => {
+    expect(() => decodeCursor(cursor, 'abc', 1)).toThrow(ArgumentError);
+  });
+});
+
+describe('buildQueryExpressions', () => {
+  it('uses BETWEEN, >= or <= depending on the bounds given, and AND-ed equality filters', () => {
+    // Act
+    const both = buildQueryExpressions({
+      partitionAttribute: 'gsi1pk',
+      partitionKey: 'SCENARIO#ndr',
+      sortAttribute: 'gsi1sk',
+      lower: 'a',
+      upper: 'b',
+      filters: [{ attribute: 'gsi2pk', value: 'SENDER#contoso.com' }],
+    });
+    const lowerOnly = buildQueryExpressions({
+      partitionAttribute: 'p',
+      partitionKey: 'x',
+      sortAttribute: 's',
+      lower: 'a',
+    });
+    const none = buildQueryExpressions({ partitionAttribute: 'p', partitionKey: 'x', sortAttribute: 's' });
+
+    // Assess
+    expect(both.KeyConditionExpression).toBe('#pk = :pk AND #sk BETWEEN :lo AND :hi');
+    expect(both.FilterExpression).toBe('#f0 = :f0');
+    expect(both.ExpressionAttributeNames).toEqual({ '#pk': 'gsi1pk', '#sk': 'gsi1sk', '#f0': 'gsi2pk' });
+    expect(lowerOnly.KeyConditionExpression).toBe('#pk = :pk AND #sk >= :lo');
+    expect(none.KeyConditionExpression).toBe('#pk = :pk');
+    expect(none.ExpressionAttributeNames).toEqual({ '#pk': 'p' });
+    expect(none.FilterExpression).toBeUndefined();
+  });
+});

@@ -1,0 +1,268 @@
+import type { AttributeValue } from '@aws-sdk/client-dynamodb';
+import { describe, expect, it } from 'vitest';
+import {
+  createTableInput,
+  findingId,
+  findingKey,
+  findingKeyAttributes,
+  findingSortKey,
+  INDEX,
+  keyTimestamp,
+  primaryKeyOf,
+  resumeKeyOf,
+  rollupKey,
+  rollupKeyAttributes,
+  rollupMonths,
+  rollupRangeBounds,
+  SOURCES_PARTITION,
+  scenarioPartition,
+  senderDomainPartition,
+  sourceId,
+  sourceKey,
+  sourceKeyAttributes,
+  stripStoreAttributes,
+  TABLE_DEFINITION,
+  timeRangeBounds,
+} from '../../functions/store/table-design.js';
+import { makeFinding } from '../support/make-finding.js';
+
+describe('findingId', () => {
+  it('is stable: same message, recipient and code give the same 32-hex id', () => {
+    // Prepare
+    const args = ['<abc@contoso.com>', 'bob@fabrikam.example', '5.7.64'] as const;
+
+    // Act
+    const first = findingId(...args);
+    const second = findingId(...args);
+
+    // Assess
+    expect(first).toBe(second);
+    expect(first).toMatch(/^[0-9a-f]{32}$/);
+  });
+
+  it('ignores the case and surrounding spaces of the recipient, and spaces around the message id', () => {
+    // Prepare / Act
+    const canonical = findingId('abc@contoso.com', 'bob@fabrikam.example', '5.7.64');
+    const variant = findingId('  abc@contoso.com ', ' Bob@Fabrikam.EXAMPLE', '5.7.64');
+
+    // Assess
+    expect(variant).toBe(canonical);
+  });
+
+  it('keeps message ids case-sensitive (RFC 5322 ids are)', () => {
+    expect(findingId('ABC@contoso.com', 'bob@x.example', '5.7.64')).not.toBe(
+      findingId('abc@contoso.com', 'bob@x.example', '5.7.64'),
+    );
+  });
+
+  it('differs for a different code, recipient or message', () => {
+    // Prepare
+    const base = findingId('abc@contoso.com', 'bob@fabrikam.example', '5.7.64');
+
+    // Act
+    const others = [
+      findingId('abc@contoso.com', 'bob@fabrikam.example', '5.7.1'),
+      findingId('abc@contoso.com', 'carol@fabrikam.example', '5.7.64'),
+      findingId('abd@contoso.com', 'bob@fabrikam.example', '5.7.64'),
+    ];
+
+    // Assess
+    for (const other of others) expect(other).not.toBe(base);
+  });
+
+  it('cannot be forged by moving text across the separator', () => {
+    expect(findingId('a', 'bc', 'd')).not.toBe(findingId('ab', 'c', 'd'));
+  });
+});
+
+describe('sourceId', () => {
+  it('is stable per identity and differs between identities', () => {
+    expect(sourceId('s3://bucket/incoming/a.log#etag1')).toBe(sourceId('s3://bucket/incoming/a.log#etag1'));
+    expect(sourceId('s3://bucket/incoming/a.log#etag1')).not.toBe(
+      sourceId('s3://bucket/incoming/a.log#etag2'),
+    );
+    expect(sourceId('x')).toMatch(/^[0-9a-f]{32}$/);
+  });
+});
+
+describe('table definition', () => {
+  it('defines pk/sk, four GSIs with ALL projection, on-demand billing and the TTL attribute', () => {
+    // Act
+    const input = createTableInput('relay-audit');
+
+    // Assess
+    expect(input.TableName).toBe('relay-audit');
+    expect(input.BillingMode).toBe('PAY_PER_REQUEST');
+    expect(input.KeySchema).toEqual([
+      { AttributeName: 'pk', KeyType: 'HASH' },
+      { AttributeName: 'sk', KeyType: 'RANGE' },
+    ]);
+    expect(input.GlobalSecondaryIndexes?.map((index) => index.IndexName)).toEqual([
+      'gsi1',
+      'gsi2',
+      'gsi3',
+      'gsi4',
+    ]);
+    expect(input.GlobalSecondaryIndexes?.[1]?.KeySchema).toEqual([
+      { AttributeName: 'gsi2pk', KeyType: 'HASH' },
+      { AttributeName: 'gsi2sk', KeyType: 'RANGE' },
+    ]);
+    expect(input.GlobalSecondaryIndexes?.every((index) => index.Projection?.ProjectionType === 'ALL')).toBe(
+      true,
+    );
+    const names = input.AttributeDefinitions?.map((attr) => attr.AttributeName) ?? [];
+    expect(new Set(names).size).toBe(names.length);
+    expect(names).toHaveLength(10);
+    expect(TABLE_DEFINITION.timeToLiveAttribute).toBe('expiresAt');
+  });
+});
+
+describe('key builders', () => {
+  it('normalises timestamps in keys so string order is time order', () => {
+    // '03Z' would sort after '03.500Z' as text although it is earlier; normalising fixes that.
+    expect(keyTimestamp('2026-11-28T22:15:03Z')).toBe('2026-11-28T22:15:03.000Z');
+    expect(keyTimestamp('2026-11-28T23:15:03+01:00')).toBe('2026-11-28T22:15:03.000Z');
+    expect(
+      findingSortKey('2026-11-28T22:15:03Z', 'f1') < findingSortKey('2026-11-28T22:15:03.500Z', 'f0'),
+    ).toBe(true);
+  });
+
+  it('pattern 4: a finding by id', () => {
+    expect(findingKey('abc')).toEqual({ pk: 'FINDING#abc', sk: 'FINDING' });
+  });
+
+  it('patterns 1-3: a finding is indexed by scenario, sender and recipient domain (lower-cased) and source', () => {
+    // Prepare
+    const finding = makeFinding({
+      id: 'f1',
+      scenario: 'ndr',
+      senderDomain: 'Contoso.COM',
+      recipientDomain: 'Fabrikam.Example',
+      timestamp: '2026-11-28T22:15:03Z',
+      source: { sourceId: 'src1' },
+    });
+
+    // Act
+    const attrs = findingKeyAttributes(finding, 1_800_000_000);
+
+    // Assess
+    const sortKey = '2026-11-28T22:15:03.000Z#f1';
+    expect(attrs).toEqual({
+      pk: { S: 'FINDING#f1' },
+      sk: { S: 'FINDING' },
+      gsi1pk: { S: 'SCENARIO#ndr' },
+      gsi1sk: { S: sortKey },
+      gsi2pk: { S: 'SENDER#contoso.com' },
+      gsi2sk: { S: sortKey },
+      gsi3pk: { S: 'RECIPIENT#fabrikam.example' },
+      gsi3sk: { S: sortKey },
+      gsi4pk: { S: 'SOURCE#src1' },
+      gsi4sk: { S: sortKey },
+      entity: { S: 'finding' },
+      expiresAt: { N: '1800000000' },
+    });
+  });
+
+  it('leaves a finding out of the domain indexes when it has no domain (sparse index)', () => {
+    // Prepare
+    const finding = makeFinding({ senderDomain: undefined, recipientDomain: undefined });
+
+    // Act
+    const attrs = findingKeyAttributes(finding, 1);
+
+    // Assess
+    expect(attrs).not.toHaveProperty('gsi2pk');
+    expect(attrs).not.toHaveProperty('gsi3pk');
+    expect(attrs).toHaveProperty('gsi1pk');
+  });
+
+  it('pattern 6: sources by id and in one newest-first listing partition', () => {
+    // Prepare
+    const record = {
+      id: 's1',
+      file: 'a.log',
+      status: 'done' as const,
+      startedAt: '2026-11-28T10:00:00Z',
+      bytes: 1,
+      rowsRead: 1,
+      rowsAnalysed: 1,
+      rowsSkipped: 0,
+      events: 1,
+      rejections: 0,
+      skipped: [],
+      skippedTruncated: 0,
+      skippedByReason: {},
+      findingsByScenario: {},
+    };
+
+    // Act
+    const attrs = sourceKeyAttributes(record, 5);
+
+    // Assess
+    expect(sourceKey('s1')).toEqual({ pk: 'SOURCE#s1', sk: 'SOURCE' });
+    expect(attrs.gsi1pk).toEqual({ S: SOURCES_PARTITION });
+    expect(attrs.gsi1sk).toEqual({ S: '2026-11-28T10:00:00.000Z#s1' });
+    expect(attrs.entity).toEqual({ S: 'source' });
+  });
+
+  it('pattern 5: rollups are keyed by month partition and day-first sort key', () => {
+    // Prepare
+    const item = {
+      date: '2026-11-28',
+      scenario: 'ndr' as const,
+      senderDomain: 'Contoso.com',
+      server: 'EX01',
+      count: 3,
+    };
+
+    // Act
+    const key = rollupKey(item);
+    const attrs = rollupKeyAttributes(item);
+
+    // Assess
+    expect(key).toEqual({ pk: 'ROLLUP#2026-11', sk: '2026-11-28#ndr#contoso.com#EX01' });
+    expect(attrs).not.toHaveProperty('expiresAt');
+    expect(rollupMonths('2026-11-15', '2027-02-01')).toEqual(['2026-11', '2026-12', '2027-01', '2027-02']);
+    expect(rollupMonths('2026-11-15', '2026-11-20')).toEqual(['2026-11']);
+    const bounds = rollupRangeBounds('2026-11-01', '2026-11-28');
+    expect(bounds.lower <= key.sk && key.sk <= bounds.upper).toBe(true);
+  });
+
+  it('time-range bounds include both ends, down to every id at the `until` millisecond', () => {
+    // Act
+    const { lower, upper } = timeRangeBounds({
+      since: '2026-11-01T00:00:00Z',
+      until: '2026-11-28T22:15:03Z',
+    });
+
+    // Assess
+    const atUntil = findingSortKey('2026-11-28T22:15:03Z', 'ffffffffffffffffffffffffffffffff');
+    const atSince = findingSortKey('2026-11-01T00:00:00Z', '00000000000000000000000000000000');
+    const after = findingSortKey('2026-11-28T22:15:03.001Z', '0');
+    expect(lower !== undefined && lower <= atSince).toBe(true);
+    expect(upper !== undefined && atUntil <= upper).toBe(true);
+    expect(upper !== undefined && after > upper).toBe(true);
+    expect(timeRangeBounds({})).toEqual({});
+  });
+
+  it('strips store attributes and builds resume keys from an item', () => {
+    // Prepare
+    const finding = makeFinding({ id: 'f9' });
+    const item: Record<string, AttributeValue> = { ...findingKeyAttributes(finding, 1), id: { S: 'f9' } };
+
+    // Act
+    const stripped = stripStoreAttributes(item);
+    const resume = resumeKeyOf(item, INDEX.bySenderDomain);
+
+    // Assess
+    expect(stripped).toEqual({ id: { S: 'f9' } });
+    expect(resume).toEqual({
+      pk: 'FINDING#f9',
+      sk: 'FINDING',
+      gsi2pk: senderDomainPartition('contoso.com'),
+      gsi2sk: item.gsi2sk?.S,
+    });
+    expect(primaryKeyOf(item)).toBe('FINDING#f9\u0000FINDING');
+    expect(scenarioPartition('wrong-region')).toBe('SCENARIO#wrong-region');
+  });
+});
