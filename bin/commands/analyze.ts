@@ -25,7 +25,7 @@ Options:
   --region <region>       AWS region for --table
   --json                  print a machine-readable summary instead of the report
   --no-store              do not store; print findings as NDJSON on stdout
-  --window <events>       how many events a refusal waits for correlating evidence (default 50000)`;
+  --window <events>       how many events a refusal waits for correlating evidence (default 20000)`;
 
 export async function runAnalyze(argv: string[], out: Output): Promise<number> {
   const { values, positionals } = parseArgs({
@@ -82,8 +82,14 @@ export async function runAnalyze(argv: string[], out: Output): Promise<number> {
             remediationJson.set(remediation, json);
           }
           text += `${JSON.stringify(rest).slice(0, -1)},"remediation":${json}}\n`;
+          // Write in blocks of ~64 KB: one large string per batch would be a large-object allocation
+          // that V8 frees only at a full GC, and the process's memory would grow with the input.
+          if (text.length > 65_536) {
+            await out.write(text);
+            text = '';
+          }
         }
-        await out.write(text);
+        if (text) await out.write(text);
       },
       async putSource() {},
     };

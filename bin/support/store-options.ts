@@ -2,12 +2,7 @@
  * `--db DIR` (embedded engine, the default) or `--table NAME [--endpoint URL] [--region R]` (a real
  * DynamoDB table through the standard AWS credential chain). Same store code either way.
  */
-import {
-  createRemoteStore,
-  DEFAULT_STORE_DIR,
-  type StoreHandle,
-  startEmbeddedStore,
-} from '../../functions/store/index.js';
+import type { StoreHandle } from '../../functions/store/index.js';
 
 export interface StoreFlags {
   db?: string | undefined;

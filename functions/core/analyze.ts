@@ -190,6 +190,8 @@ export async function analyze(
     const rowAdapter = detection.format.createRowAdapter(detection.headers, {
       file: input.name,
       timestamps: new TimestampParser(),
+      isRelevant: (eventId, source, status, directionality) =>
+        classifier.isRelevant(eventId, source, status, directionality),
     });
 
     const skip = (line: number, reason: SkipReason, message: string, column?: string): void => {

@@ -64,18 +64,8 @@ interface MessageContext {
   subject?: string;
 }
 
-/** Event ids the correlation indexes and domain inference read (see observe()). */
-const RELEVANT_EVENTS: ReadonlySet<string> = new Set([
-  'RECEIVE',
-  'DELIVER',
-  'DELIVERED',
-  'REDIRECT',
-  'RESOLVE',
-  'SUBMIT',
-]);
-
-const DEFAULT_WINDOW = 50_000;
-const DEFAULT_TRACKED = 200_000;
+const DEFAULT_WINDOW = 20_000;
+const DEFAULT_TRACKED = 50_000;
 const TRACES_PER_MESSAGE = 4;
 const REMEDIATION_CACHE = 5_000;
 
@@ -144,13 +134,22 @@ export class StreamingClassifier {
   }
 
   /**
-   * Whether a row with this event id / source / status can matter to classification: a refusal,
-   * or correlation evidence (receipts, deliveries, redirects, mailbox rules, mailbox submissions).
-   * Adapters ask before building an event, so the bulk of SEND/AGENTINFO/… rows cost no allocation.
+   * Whether a row with these values can matter: a refusal, or correlation evidence the indexes keep
+   * (see {@link observe}). Adapters ask before building an event, so most SEND/AGENTINFO/… rows
+   * cost no allocation. Must agree with `observe`: a row it declines could never be indexed.
    */
-  public static isRelevant(eventId: string, source: string | undefined, status: string | undefined): boolean {
+  public isRelevant(
+    eventId: string,
+    source: string | undefined,
+    status: string | undefined,
+    directionality: TraceEvent['directionality'],
+  ): boolean {
     if (status !== undefined && mayBeRelayRejection(status)) return true;
-    return RELEVANT_EVENTS.has(eventId) || source === 'MAILBOXRULE';
+    if (eventId === 'REDIRECT' || eventId === 'RESOLVE' || source === 'MAILBOXRULE') return true;
+    if (eventId === 'RECEIVE' || eventId === 'DELIVER' || eventId === 'DELIVERED') {
+      return directionality !== 'originating' || (this.inferred !== undefined && eventId === 'DELIVER');
+    }
+    return this.inferred !== undefined && eventId === 'SUBMIT' && source === 'STOREDRIVER';
   }
 
   /** Feeds one event; findings whose window has passed become available through {@link drain}. */

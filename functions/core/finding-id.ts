@@ -7,8 +7,11 @@ import { createHash } from 'node:crypto';
 
 /** Deterministic 32-hex-character id; the recipient compares case-insensitively. */
 export function findingId(messageId: string, recipient: string, code: string): string {
-  return createHash('sha256')
-    .update(`${messageId.trim()}\u0000${recipient.trim().toLowerCase()}\u0000${code}`)
-    .digest('hex')
-    .slice(0, 32);
+  return (
+    createHash('sha256')
+      // NUL cannot occur in a Message-ID, an address or a status code, so joining on it is unambiguous.
+      .update(`${messageId.trim()}\u0000${recipient.trim().toLowerCase()}\u0000${code.trim()}`)
+      .digest('hex')
+      .slice(0, 32)
+  );
 }

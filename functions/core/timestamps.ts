@@ -44,6 +44,35 @@ function build(
   return new Date(epoch).toISOString();
 }
 
+const DIGIT_POSITIONS = [0, 1, 2, 3, 5, 6, 8, 9, 11, 12, 14, 15, 17, 18, 20, 21, 22];
+
+function twoDigits(value: string, at: number): number {
+  return (value.charCodeAt(at) - 48) * 10 + (value.charCodeAt(at + 1) - 48);
+}
+
+/** `YYYY-MM-DDTHH:mm:ss.fffZ` with plausible ranges — checked by hand: this runs on every row. */
+function isCanonicalUtc(value: string): boolean {
+  if (value.length !== 24) return false;
+  if (value[4] !== '-' || value[7] !== '-' || value[10] !== 'T' || value[13] !== ':' || value[16] !== ':')
+    return false;
+  if (value[19] !== '.' || value[23] !== 'Z') return false;
+  for (const position of DIGIT_POSITIONS) {
+    const code = value.charCodeAt(position);
+    if (code < 48 || code > 57) return false;
+  }
+  const month = twoDigits(value, 5);
+  const day = twoDigits(value, 8);
+  return (
+    month >= 1 &&
+    month <= 12 &&
+    day >= 1 &&
+    day <= 31 &&
+    twoDigits(value, 11) < 24 &&
+    twoDigits(value, 14) < 60 &&
+    twoDigits(value, 17) < 61
+  );
+}
+
 /**
  * Parses timestamps of one file. Stateful only in the day/month order it has learnt,
  * so create one per file.
@@ -60,10 +89,7 @@ export class TimestampParser {
   public parse(raw: string): string | undefined {
     const value = raw.trim();
     // Fast path: tracking logs already write `2026-11-28T22:15:03.123Z`.
-    if (value.length === 24 && value.charCodeAt(10) === 84 && value.charCodeAt(23) === 90) {
-      const time = Date.parse(value);
-      if (!Number.isNaN(time)) return value;
-    }
+    if (isCanonicalUtc(value)) return value;
     const iso = ISO.exec(value);
     if (iso) {
       const [, y, mo, d, h, mi, s, f, z] = iso;

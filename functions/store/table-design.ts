@@ -150,14 +150,10 @@ function sha256Hex32(parts: readonly string[]): string {
 }
 
 /**
- * Deterministic finding id from what identifies one rejection: the message, the recipient and the
- * rejection code. Deliberately *not* derived from the upload, so re-ingesting a file or ingesting
- * overlapping exports overwrites the same item instead of double counting. Message-IDs are
- * case-sensitive (only trimmed); addresses are case-insensitive (lower-cased).
+ * The finding id lives with the domain model (functions/core/finding-id.ts): the classifier needs
+ * it to de-duplicate before anything is stored. Re-exported here because the key design uses it.
  */
-export function findingId(messageId: string, recipient: string, code: string): string {
-  return sha256Hex32([messageId.trim(), recipient.trim().toLowerCase(), code.trim()]);
-}
+export { findingId } from '../core/finding-id.js';
 
 /**
  * Deterministic source id from a caller-chosen identity string (e.g. `s3://bucket/key#etag` or a

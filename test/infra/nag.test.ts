@@ -6,7 +6,7 @@
  * does on every synth); here the pack walks the construct tree directly with `validateScope`.
  */
 import { Validations } from 'aws-cdk-lib';
-import { Template } from 'aws-cdk-lib/assertions';
+import { Queue } from 'aws-cdk-lib/aws-sqs';
 import { AwsSolutionsChecks } from 'cdk-nag';
 import type { IConstruct } from 'constructs';
 import { beforeAll, describe, expect, it } from 'vitest';
@@ -47,9 +47,10 @@ describe.each([
   let report: Report;
 
   beforeAll(() => {
-    built = buildApp(context);
-    // Synthesize first, as the CLI does, so every lazy resource (policies, notifications) exists.
-    Template.fromStack(built.stack);
+    // Synthesize with the pack registered, as `npx cdk synth` does: an unacknowledged error throws here.
+    built = buildApp(context, true);
+    built.app.synth();
+    // Then walk the (now complete) construct tree directly to see warnings too.
     report = new AwsSolutionsChecks().validateScope(built.app);
   });
 
@@ -71,9 +72,12 @@ describe.each([
   });
 });
 
-describe('the app entry', () => {
-  it('registers the AwsSolutions pack so `cdk synth` fails on a new finding', () => {
-    const { app } = buildApp({}, true);
-    expect(Validations.of(app).plugins.some((plugin) => plugin instanceof AwsSolutionsChecks)).toBe(true);
+describe('the app', () => {
+  it('fails the synth on a new, unacknowledged finding', () => {
+    // Prepare: a queue with neither TLS enforcement nor a DLQ.
+    const { app, stack } = buildApp({}, true);
+    new Queue(stack, 'Unchecked');
+    // Act + Assess
+    expect(() => app.synth()).toThrow(/AwsSolutions-SQS4/);
   });
 });

@@ -26,6 +26,12 @@ function resourcesOf(type: string): [string, Resource][] {
   return Object.entries(template.findResources(type)) as [string, Resource][];
 }
 
+/** The statements of an `AWS::IAM::Policy` resource. */
+function statementsOf(policy: Resource): Statement[] {
+  const document = policy.Properties?.PolicyDocument as { Statement?: Statement[] } | undefined;
+  return document?.Statement ?? [];
+}
+
 function only(type: string): [string, Resource] {
   const found = resourcesOf(type);
   expect(found, type).toHaveLength(1);
@@ -249,9 +255,7 @@ describe('IAM', () => {
   const DATA_SERVICES = /^(s3|dynamodb|sqs|sns|kms):/;
 
   function statements(): Statement[] {
-    return resourcesOf('AWS::IAM::Policy').flatMap(
-      ([, policy]) => (policy.Properties?.PolicyDocument as { Statement: Statement[] }).Statement,
-    );
+    return resourcesOf('AWS::IAM::Policy').flatMap(([, policy]) => statementsOf(policy));
   }
 
   it('grants no service-wide wildcard action', () => {
@@ -276,7 +280,7 @@ describe('IAM', () => {
       JSON.stringify(policy.Properties?.Roles).includes(roleId),
     );
     const s3Statements = policies
-      .flatMap(([, policy]) => (policy.Properties?.PolicyDocument as { Statement: Statement[] }).Statement)
+      .flatMap(([, policy]) => statementsOf(policy))
       .filter((statement) =>
         ([] as string[]).concat(statement.Action).some((action) => action.startsWith('s3:')),
       );

@@ -24,6 +24,16 @@ export interface RowSink {
 export interface RowContext {
   file: string;
   timestamps: TimestampParser;
+  /**
+   * Asked before an event is built: can a row with these values matter to classification?
+   * Adapters of large formats skip building events for rows that cannot (see the classifier).
+   */
+  isRelevant(
+    eventId: string,
+    source: string | undefined,
+    status: string | undefined,
+    directionality: TraceEvent['directionality'],
+  ): boolean;
 }
 
 /** Converts the rows of one file; created once the header is known. */

@@ -1,0 +1,65 @@
+/** Settings from CDK context: defaults, coercion of `-c key=value` strings, and clear errors. */
+import { describe, expect, it } from 'vitest';
+import { loadSettings, parseSettings, SettingsError } from '../../lib/settings.js';
+
+describe('parseSettings', () => {
+  it('applies the documented defaults', () => {
+    expect(parseSettings({})).toEqual({
+      retentionDays: 400,
+      incomingRetentionDays: 30,
+      nightlySchedule: 'cron(0 2 * * ? *)',
+    });
+  });
+
+  it('accepts values as `-c key=value` strings and normalises lists', () => {
+    // Act
+    const settings = parseSettings({
+      retentionDays: '90',
+      incomingRetentionDays: '7',
+      nightlySchedule: 'cron(30 3 * * ? *)',
+      acceptedDomains: ' contoso.com, *.fabrikam.com ',
+      alertEmail: 'ops@contoso.com',
+      jwtIssuer: 'https://login.microsoftonline.com/tenant-id/v2.0',
+      jwtAudience: 'api://relay-audit, api://relay-audit-dev',
+      dashboardOrigin: 'https://audit.contoso.com/',
+    });
+    // Assess
+    expect(settings).toEqual({
+      retentionDays: 90,
+      incomingRetentionDays: 7,
+      nightlySchedule: 'cron(30 3 * * ? *)',
+      acceptedDomains: 'contoso.com,*.fabrikam.com',
+      alertEmail: 'ops@contoso.com',
+      jwtIssuer: 'https://login.microsoftonline.com/tenant-id/v2.0',
+      jwtAudience: ['api://relay-audit', 'api://relay-audit-dev'],
+      dashboardOrigin: 'https://audit.contoso.com',
+    });
+  });
+
+  it('treats an empty value as not set', () => {
+    expect(parseSettings({ alertEmail: '', acceptedDomains: ' ' })).not.toHaveProperty('alertEmail', '');
+    expect(parseSettings({ alertEmail: '' }).alertEmail).toBeUndefined();
+  });
+
+  it.each([
+    [{ retentionDays: '0' }, /retentionDays/],
+    [{ retentionDays: 'forever' }, /retentionDays/],
+    [{ nightlySchedule: '0 2 * * *' }, /nightlySchedule: must be an EventBridge schedule/],
+    [{ acceptedDomains: 'contoso.com,not a domain!' }, /acceptedDomains: .*invalid accepted domains/],
+    [{ alertEmail: 'ops' }, /alertEmail/],
+    [{ jwtIssuer: 'http://login.example.com' }, /jwtIssuer/],
+    [{ jwtIssuer: 'https://login.example.com' }, /jwtIssuer and jwtAudience must be given together/],
+    [{ dashboardOrigin: 'https://audit.contoso.com/app' }, /dashboardOrigin: must be an origin/],
+  ])('rejects %o', (input, message) => {
+    expect(() => parseSettings(input)).toThrow(SettingsError);
+    expect(() => parseSettings(input)).toThrow(message);
+  });
+});
+
+describe('loadSettings', () => {
+  it('reads only the relay-audit keys from context', () => {
+    const context: Record<string, unknown> = { retentionDays: 30, '@aws-cdk/core:flag': true };
+    const settings = loadSettings({ tryGetContext: (key) => context[key] });
+    expect(settings.retentionDays).toBe(30);
+  });
+});

@@ -1,0 +1,195 @@
+/**
+ * The CLI end to end on the real embedded engine (dynalite in-process, persisted in a temp dir):
+ * exit statuses, idempotency, the findings query and its output formats.
+ */
+import { copyFile, mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { main } from '../../bin/relay-audit.js';
+import { Finding } from '../../functions/core/findings.js';
+import { CapturedOutput } from '../support/capture-output.js';
+
+const DOMAINS = ['--accepted-domains', 'sample-logs/config/accepted-domains.csv'];
+let dir: string;
+
+async function cli(...argv: string[]): Promise<{ status: number; out: CapturedOutput }> {
+  const out = new CapturedOutput();
+  const status = await main(argv, out);
+  return { status, out };
+}
+
+async function storedCount(db: string): Promise<number> {
+  const { out } = await cli('findings', '--db', db, '--format', 'ndjson');
+  return out.stdout.split('\n').filter(Boolean).length;
+}
+
+beforeEach(async () => {
+  dir = await mkdtemp(join(tmpdir(), 'relay-audit-cli-'));
+});
+afterEach(async () => {
+  await rm(dir, { recursive: true, force: true });
+});
+
+describe('relay-audit analyze', () => {
+  it('analyses the samples into the embedded store and prints the report', async () => {
+    const db = join(dir, 'db');
+    const { status, out } = await cli('analyze', 'sample-logs', ...DOMAINS, '--db', db);
+    expect(status).toBe(0);
+    expect(out.stdout).toMatch(/11 files, .* → 40 findings/);
+    expect(out.stdout).toMatch(/Findings by scenario/);
+    expect(out.stdout).toMatch(/Next step: /);
+    expect(await storedCount(db)).toBe(40);
+  });
+
+  it('is idempotent: the same files twice, and an overlapping copy, never double count', async () => {
+    const db = join(dir, 'db');
+    await cli('analyze', 'sample-logs', ...DOMAINS, '--db', db);
+    const again = await cli('analyze', 'sample-logs', ...DOMAINS, '--db', db, '--json');
+    expect(JSON.parse(again.out.stdout).store.findingsByScenario).toEqual({
+      ndr: 14,
+      forwarding: 4,
+      'foreign-sender-domain': 9,
+      'connector-mismatch': 8,
+      'wrong-region': 5,
+    });
+    // An overlapping export: the same rows under another name.
+    const copy = join(dir, 'MSGTRK-copy.LOG');
+    await copyFile('sample-logs/MSGTRK2026112800-2.LOG', copy);
+    await cli('analyze', copy, ...DOMAINS, '--db', db);
+    expect(await storedCount(db)).toBe(40);
+  });
+
+  it('says what it inferred when no accepted domains are given', async () => {
+    const { status, out } = await cli('analyze', 'sample-logs', '--db', join(dir, 'db'));
+    expect(status).toBe(0);
+    expect(out.stdout).toMatch(/none given, so relay-audit inferred them/);
+    expect(out.stdout).toMatch(/contoso\.com — \d+ deliver/);
+    expect(out.stdout).toMatch(/Precision depends on the list/);
+  });
+
+  it('exits 1 when an input cannot be analysed, after analysing the others', async () => {
+    const { status, out } = await cli(
+      'analyze',
+      'test/fixtures/bad/unknown-format.csv',
+      'sample-logs/MSGTRK2010-EX2010.LOG',
+      ...DOMAINS,
+      '--db',
+      join(dir, 'db'),
+    );
+    expect(status).toBe(1);
+    expect(out.stdout).toMatch(/✗ test\/fixtures\/bad\/unknown-format\.csv — not analysed: UNKNOWN_FORMAT/);
+    expect(out.stdout).toMatch(/✓ sample-logs\/MSGTRK2010-EX2010\.LOG/);
+  });
+
+  it.each([
+    [['analyze']],
+    [['analyze', 'no-such-file.log']],
+    [['analyze', 'sample-logs', '--bogus']],
+    [['analyze', 'sample-logs', '--accepted-domains', 'not a domain!']],
+    [['findings', '--scenario', 'nope']],
+    [['findings', '--limit', '-3']],
+    [['frobnicate']],
+    [[]],
+  ])('exits 2 on a usage error: %j', async (argv) => {
+    const { status, out } = await cli(...argv);
+    expect(status).toBe(2);
+    expect(out.stderr + out.stdout).toMatch(/relay-audit|Usage/);
+  });
+
+  it('--no-store prints findings as NDJSON and touches no store', async () => {
+    const { status, out } = await cli(
+      'analyze',
+      'sample-logs/MSGTRK2013-EX2013.LOG',
+      ...DOMAINS,
+      '--no-store',
+    );
+    expect(status).toBe(0);
+    const lines = out.stdout.trim().split('\n');
+    expect(lines).toHaveLength(3);
+    for (const line of lines) expect(Finding.safeParse(JSON.parse(line)).success).toBe(true);
+    expect(out.stderr).toMatch(/relay-audit: 1 file/);
+  });
+});
+
+describe('relay-audit findings', () => {
+  it('filters by scenario, sender domain and time and prints NDJSON with the required fields', async () => {
+    const db = join(dir, 'db');
+    await cli('analyze', 'sample-logs', ...DOMAINS, '--db', db);
+    const { status, out } = await cli(
+      'findings',
+      '--db',
+      db,
+      '--scenario',
+      'forwarding',
+      '--since',
+      '2026-11-20',
+      '--format',
+      'ndjson',
+    );
+    expect(status).toBe(0);
+    const findings = out.stdout
+      .trim()
+      .split('\n')
+      .map((line) => JSON.parse(line) as Record<string, unknown>);
+    expect(findings).toHaveLength(4);
+    for (const finding of findings) {
+      expect(finding.scenario).toBe('forwarding');
+      for (const key of [
+        'id',
+        'messageId',
+        'recipient',
+        'code',
+        'timestamp',
+        'evidence',
+        'confidence',
+        'remediation',
+        'source',
+      ]) {
+        expect(finding).toHaveProperty(key);
+      }
+      expect(finding.remediation).toMatchObject({
+        title: expect.any(String),
+        steps: expect.any(Array),
+        commands: expect.any(Array),
+      });
+      expect(finding.source).toMatchObject({
+        file: expect.any(String),
+        line: expect.any(Number),
+        format: expect.any(String),
+      });
+    }
+    const fabrikam = await cli('findings', '--db', db, '--sender-domain', 'FABRIKAM.com', '--format', 'json');
+    const parsed = JSON.parse(fabrikam.out.stdout) as { senderDomain: string }[];
+    expect(parsed.length).toBe(9);
+    expect(new Set(parsed.map((f) => f.senderDomain))).toEqual(new Set(['fabrikam.com']));
+    const none = await cli('findings', '--db', db, '--until', '2026-01-01', '--format', 'ndjson');
+    expect(none.out.stdout).toBe('');
+  });
+
+  it('writes CSV that spreadsheets cannot execute', async () => {
+    const db = join(dir, 'db');
+    const evil = join(dir, 'evil.LOG');
+    const { writeFile } = await import('node:fs/promises');
+    await writeFile(
+      evil,
+      '#Fields: date-time,event-id,source,message-id,recipient-address,recipient-status,sender-address,return-path,message-subject\n' +
+        '2026-11-28T10:00:00.000Z,FAIL,SMTP,<e1@x>,x@gmail.com,550 5.7.64 TenantAttribution; Relay Access Denied ATTR36 [X],a@fabrikam.com,a@fabrikam.com,"=HYPERLINK(""http://evil"",""click"")"\n',
+    );
+    await cli('analyze', evil, ...DOMAINS, '--db', db);
+    const { out } = await cli('findings', '--db', db, '--format', 'csv');
+    const [header, row] = out.stdout.split('\r\n');
+    expect(header).toMatch(/^id,scenario,timestamp/);
+    expect(row).toContain(`"'=HYPERLINK(""http://evil"",""click"")"`);
+  });
+
+  it('prints a table with the remediation of each scenario shown', async () => {
+    const db = join(dir, 'db');
+    await cli('analyze', 'sample-logs', ...DOMAINS, '--db', db);
+    const { out } = await cli('findings', '--db', db, '--scenario', 'ndr', '--limit', '3');
+    expect(out.stdout).toMatch(/time \(UTC\)\s+scenario/);
+    expect(out.stdout).toMatch(/▶ ndr: /);
+    expect(out.stdout).toMatch(/PowerShell:/);
+    expect(out.stdout).toMatch(/3 findings\./);
+  });
+});
