@@ -16,6 +16,9 @@ import { StorageBucket } from './constructs/storage-bucket.js';
 import { acknowledgeNag } from './nag.js';
 import type { Settings } from './settings.js';
 
+/** Construct id aws-cdk-lib gives its bucket-notifications singleton (stable across versions). */
+const BUCKET_NOTIFICATIONS_HANDLER_ID = 'BucketNotificationsHandler050a0587b7544547bf325f094a3db834';
+
 export interface RelayAuditStackProps extends StackProps {
   readonly settings: Settings;
 }
@@ -89,6 +92,3 @@ function acknowledgeNagFindings(stack: Stack): void {
       'deployments and its role is created by aws-cdk-lib, not by relay-audit.',
   );
 }
-
-/** Construct id aws-cdk-lib gives its bucket-notifications singleton (stable across versions). */
-const BUCKET_NOTIFICATIONS_HANDLER_ID = 'BucketNotificationsHandler050a0587b7544547bf325f094a3db834';

@@ -169,6 +169,10 @@ export function createIngestHandler(deps: IngestDependencies): IngestHandler {
     if (existing?.status === 'failed' && !isRetryableFailure(existing.errorCode)) {
       return { result: 'skipped', reason: `already failed permanently (${existing.errorCode})` };
     }
+    if (existing) {
+      // An earlier attempt failed transiently, was stopped, or died mid-way: start it over.
+      log.info('analysing again', { previousStatus: existing.status, previousError: existing.errorCode });
+    }
 
     const domains = await deps.resolveDomains();
     let object: OpenObject;

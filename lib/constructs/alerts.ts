@@ -2,7 +2,7 @@
  * Alerting: an SNS topic for operators (optionally with an e-mail subscription) and the alarms
  * that publish to it. Other parts of the stack add their own alarms through {@link Alerts}.
  */
-import { Duration } from 'aws-cdk-lib';
+import { Duration, RemovalPolicy } from 'aws-cdk-lib';
 import { Alarm, ComparisonOperator, type IMetric, TreatMissingData } from 'aws-cdk-lib/aws-cloudwatch';
 import { SnsAction } from 'aws-cdk-lib/aws-cloudwatch-actions';
 import { ServicePrincipal } from 'aws-cdk-lib/aws-iam';
@@ -33,6 +33,9 @@ export class Alerts extends Construct {
     this.key = new Key(this, 'Key', {
       description: 'Encrypts the relay-audit alert topic',
       enableKeyRotation: true,
+      // Encrypts notifications in flight only: nothing is lost by deleting it with the stack.
+      removalPolicy: RemovalPolicy.DESTROY,
+      pendingWindow: Duration.days(7),
     });
     // CloudWatch alarms publish as the service itself, so the key policy must let it use the key.
     this.key.grant(new ServicePrincipal('cloudwatch.amazonaws.com'), 'kms:Decrypt', 'kms:GenerateDataKey*');

@@ -126,8 +126,8 @@ export class IngestPipeline extends Construct {
     acknowledgeNag(
       role,
       `AwsSolutions-IAM5[Resource::${nagArn(table)}/index/*]`,
-      'grantReadWriteData covers the table and its GSIs; the findings table is the only table, and every GSI ' +
-        'belongs to it (queries by scenario, domain and source).',
+      'grantReadWriteData names the findings table and its own GSIs (table-ARN/index/*); the wildcard spans ' +
+        'only the indexes of that one table, which the store module queries.',
     );
   }
 }

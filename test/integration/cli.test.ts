@@ -6,7 +6,7 @@ import { copyFile, mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { main } from '../../bin/relay-audit.js';
+import { main } from '../../bin/cli.js';
 import { Finding } from '../../functions/core/findings.js';
 import { CapturedOutput } from '../support/capture-output.js';
 
