@@ -21,7 +21,7 @@ export const STORE_OPTIONS = {
 /** Opens the store; the AWS SDK and the embedded engine load only now, so `--no-store` runs start fast. */
 export async function openStore(flags: StoreFlags): Promise<StoreHandle & { description: string }> {
   const { createRemoteStore, DEFAULT_STORE_DIR, startEmbeddedStore } = await import(
-    '../../functions/store/index.js'
+    '../../functions/store/embedded-engine.js'
   );
   if (flags.table) {
     const handle = createRemoteStore({

@@ -12,7 +12,7 @@ import { type EmittedFinding, StreamingClassifier } from './classifier.js';
 import { CsvRecordSplitter } from './csv-records.js';
 import { decodeBytes } from './decode.js';
 import { detectFormat } from './detect.js';
-import { RelayAuditError } from './errors.js';
+import { ErrorCode, RelayAuditError } from './errors.js';
 import { TraceEvent } from './events.js';
 import type { Finding, ScenarioId } from './findings.js';
 import type { RowSink, SkipReason } from './formats/index.js';
@@ -149,7 +149,14 @@ export async function analyze(
     await options.sink.putSource({ ...record });
     try {
       stopped = await analyzeOne(input, record);
-      record.status = 'done';
+      if (stopped) {
+        // Never `done`: a half-read file must be analysed again (findings written so far are real).
+        record.status = 'failed';
+        record.errorCode = ErrorCode.DeadlineReached;
+        record.errorMessage = `${input.name}: stopped before the deadline after ${record.rowsRead} rows; analyse it again`;
+      } else {
+        record.status = 'done';
+      }
     } catch (error) {
       record.status = 'failed';
       if (error instanceof RelayAuditError) {

@@ -14,6 +14,8 @@ export const ErrorCode = {
   InvalidArgument: 'INVALID_ARGUMENT',
   StoreFailure: 'STORE_FAILURE',
   ReadFailure: 'READ_FAILURE',
+  /** Analysis stopped early (a Lambda deadline); the input must be analysed again. */
+  DeadlineReached: 'DEADLINE_REACHED',
 } as const;
 export type ErrorCode = (typeof ErrorCode)[keyof typeof ErrorCode];
 

@@ -28,18 +28,11 @@ import {
   type SqsMessage,
 } from './s3-event.js';
 
-/**
- * Error code of a source record whose analysis was stopped before the Lambda deadline. Not in
- * core's `ErrorCode` because only the ingest function stops on a deadline; retried like a
- * transient failure.
- */
-export const DEADLINE_REACHED = 'DEADLINE_REACHED';
-
 /** Failure codes worth another attempt: the file may be fine, the environment was not. */
 const RETRYABLE_CODES: ReadonlySet<string> = new Set([
   ErrorCode.ReadFailure,
   ErrorCode.StoreFailure,
-  DEADLINE_REACHED,
+  ErrorCode.DeadlineReached,
 ]);
 
 /** True when a failed source record should be analysed again on the next delivery. */
@@ -204,17 +197,8 @@ export function createIngestHandler(deps: IngestDependencies): IngestHandler {
     }
     if (!record) throw new Error(`analyze returned no source record for ${ref.key}`);
 
-    if (stopped) {
-      // analyze() records a stopped input as done; it is not: mark it for a fresh analysis.
-      const unfinished: SourceRecord = {
-        ...record,
-        status: 'failed',
-        errorCode: DEADLINE_REACHED,
-        errorMessage: `${ref.key}: stopped before the Lambda deadline after ${record.rowsRead} rows; will be analysed again`,
-      };
-      await deps.store.putSource(unfinished);
-      return { result: 'retry', reason: 'deadline reached' };
-    }
+    if (stopped)
+      return { result: 'retry', reason: `${ErrorCode.DeadlineReached}: ${record.errorMessage ?? ''}` };
     if (record.status === 'failed') {
       if (isRetryableFailure(record.errorCode)) {
         return { result: 'retry', reason: `${record.errorCode}: ${record.errorMessage ?? ''}` };

@@ -1,15 +1,10 @@
 /**
- * Public surface of the findings store: the store, its launchers (embedded engine, remote table)
- * and the key design (for the CDK stack and the nightly rollup job).
+ * Public surface of the findings store for cloud code: the store, the remote-table launcher and the
+ * key design (for the CDK stack and the Lambda handlers). The embedded engine (dynalite, LevelDB) is
+ * deliberately not re-exported here, so nothing bundled for Lambda can pull it in: local tools import
+ * `./embedded-engine.js` directly.
  */
 
-export {
-  DEFAULT_STORE_DIR,
-  DEFAULT_TABLE_NAME,
-  type EmbeddedStore,
-  type EmbeddedStoreOptions,
-  startEmbeddedStore,
-} from './embedded-engine.js';
 export {
   type CountFindingsOptions,
   DEFAULT_RETENTION_DAYS,

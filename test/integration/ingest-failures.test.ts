@@ -12,10 +12,10 @@ import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DeleteObjectCommand, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { AcceptedDomainList, InferredDomains } from '../../functions/core/accepted-domains.js';
+import { ErrorCode } from '../../functions/core/errors.js';
 import { DomainSource } from '../../functions/ingest/domain-source.js';
 import {
   createIngestHandler,
-  DEADLINE_REACHED,
   type IngestDependencies,
   type InvocationContext,
 } from '../../functions/ingest/ingest.js';
@@ -211,7 +211,7 @@ describe('the Lambda deadline', () => {
     // Assess
     expect(response.batchItemFailures).toHaveLength(1);
     const unfinished = await dynamo.store.getSource(id);
-    expect(unfinished).toMatchObject({ status: 'failed', errorCode: DEADLINE_REACHED });
+    expect(unfinished).toMatchObject({ status: 'failed', errorCode: ErrorCode.DeadlineReached });
     // Act: the redelivery has time and finishes the job.
     expect((await handlerWith()(event, context())).batchItemFailures).toEqual([]);
     const done = await dynamo.store.getSource(id);

@@ -10,12 +10,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ArgumentError, StoreError } from '../../functions/core/errors.js';
 import type { Finding } from '../../functions/core/findings.js';
 import type { SourceRecord } from '../../functions/core/source-record.js';
-import {
-  type EmbeddedStore,
-  type FindingsQueryOptions,
-  FindingsStore,
-  startEmbeddedStore,
-} from '../../functions/store/index.js';
+import { type EmbeddedStore, startEmbeddedStore } from '../../functions/store/embedded-engine.js';
+import { type FindingsQueryOptions, FindingsStore } from '../../functions/store/index.js';
 import { makeFinding, makeFindingsSeries } from '../support/make-finding.js';
 
 let engine: EmbeddedStore;
