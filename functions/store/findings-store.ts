@@ -27,12 +27,14 @@ import {
   parseFindingsQuery,
   planFindingsQuery,
 } from './query-plan.js';
+import { RemediationRefs } from './remediation-refs.js';
 import { DEFAULT_RETRY_POLICY, type RetryPolicy } from './retry.js';
 import {
   findingKey,
   findingKeyAttributes,
   INDEX,
   type PrimaryKey,
+  REMEDIATION_ID_ATTRIBUTE,
   RollupItem,
   rollupKeyAttributes,
   rollupMonths,
@@ -115,6 +117,7 @@ export class FindingsStore {
   private readonly logger: StoreLogger;
   private readonly policy: RetryPolicy;
   private readonly writeConcurrency: number;
+  private readonly remediations: RemediationRefs;
   /** Sends a request with throttling retries and SDK-error translation. */
   private readonly call: DynamoCall;
 
@@ -133,6 +136,7 @@ export class FindingsStore {
     this.policy = { ...DEFAULT_RETRY_POLICY, ...options.retry };
     this.writeConcurrency = options.writeConcurrency ?? 4;
     this.call = createDynamoCall(this.tableName, this.policy, this.logger);
+    this.remediations = new RemediationRefs(this.client, this.tableName, this.call, this.policy);
   }
 
   /**
@@ -161,12 +165,19 @@ export class FindingsStore {
    * schema and `StoreWriteError` (a `StoreError`) with the count of findings not written.
    */
   public async putFindings(findings: readonly Finding[]): Promise<{ written: number }> {
+    const remediations = new Map<string, Finding['remediation']>();
     const items = findings.map((finding, i) => {
+      const remediationId = this.remediations.idOf(finding.remediation);
       const parsed = Finding.safeParse(finding);
       if (!parsed.success) throw argumentError(parsed.error, `findings[${i}]`);
-      return this.findingItem(parsed.data);
+      remediations.set(remediationId, parsed.data.remediation);
+      return this.findingItem(parsed.data, remediationId);
     });
     if (items.length === 0) return { written: 0 };
+    // Remediation texts first, so a reader never meets a finding whose remediation is not there yet.
+    const newRemediations = this.remediations.newItems(remediations);
+    if (newRemediations.length > 0) await this.batchPut(newRemediations);
+    this.remediations.markWritten(remediations.keys(), remediations);
     const written = await this.batchPut(items);
     return { written };
   }
@@ -174,7 +185,7 @@ export class FindingsStore {
   /** One finding by id, with its evidence and remediation; `undefined` when absent. */
   public async getFinding(id: string): Promise<Finding | undefined> {
     const item = await this.getItem(findingKey(id));
-    return item ? this.toFinding(item) : undefined;
+    return item ? (await this.toFindings([item]))[0] : undefined;
   }
 
   /**
@@ -193,7 +204,7 @@ export class FindingsStore {
       parsed.limit ?? DEFAULT_PAGE_SIZE,
       parsed.cursor,
     );
-    return { items: page.items.map((item) => this.toFinding(item)), ...cursorOf(page) };
+    return { items: await this.toFindings(page.items), ...cursorOf(page) };
   }
 
   /**
@@ -351,16 +362,36 @@ export class FindingsStore {
   // Plumbing
   // -------------------------------------------------------------------------------------------
 
-  private findingItem(finding: Finding): Item {
+  private findingItem(finding: Finding, remediationId: string): Item {
     const expiresAt = Math.floor(Date.parse(finding.timestamp) / 1000) + this.retentionSeconds;
+    const { remediation: _stored, ...rest } = finding;
     return {
-      ...marshall(finding, { removeUndefinedValues: true }),
+      ...marshall(rest, { removeUndefinedValues: true }),
       ...findingKeyAttributes(finding, expiresAt),
+      [REMEDIATION_ID_ATTRIBUTE]: { S: remediationId },
     };
   }
 
-  private toFinding(item: Item): Finding {
-    return this.parseItem(item, Finding, 'finding');
+  /** Finding items → findings, joining each with its remediation item (one BatchGetItem per page). */
+  private async toFindings(items: readonly Item[]): Promise<Finding[]> {
+    const ids = items.flatMap((item) => {
+      const id = item[REMEDIATION_ID_ATTRIBUTE]?.S;
+      return id === undefined ? [] : [id];
+    });
+    const remediations = ids.length > 0 ? await this.remediations.load(ids) : new Map();
+    return items.map((item) => {
+      const id = item[REMEDIATION_ID_ATTRIBUTE]?.S;
+      const remediation = id === undefined ? undefined : remediations.get(id);
+      if (id !== undefined && remediation === undefined) {
+        throw new StoreError(
+          `finding ${item.pk?.S ?? '?'} names remediation ${id}, which is not in "${this.tableName}"`,
+        );
+      }
+      // Items written before remediations were stored by reference carry the text inline.
+      const withText =
+        remediation === undefined ? item : { ...item, remediation: { M: marshall(remediation) } };
+      return this.parseItem(withText, Finding, 'finding');
+    });
   }
 
   private toSource(item: Item): SourceRecord {

@@ -37,6 +37,8 @@ export const TTL_ATTRIBUTE = 'expiresAt';
 
 /** Attribute holding the item type; lets a reader tell items apart in overloaded indexes. */
 export const ENTITY_ATTRIBUTE = 'entity';
+/** Attribute of a finding item that names its remediation item (see remediationKey). */
+export const REMEDIATION_ID_ATTRIBUTE = 'remediationId';
 export type Entity = 'finding' | 'source' | 'rollup';
 
 /** A key attribute: every key in this table is a string. */
@@ -97,6 +99,7 @@ export const STORE_ATTRIBUTES: readonly string[] = [
   ]),
   TTL_ATTRIBUTE,
   ENTITY_ATTRIBUTE,
+  REMEDIATION_ID_ATTRIBUTE,
 ];
 
 /**
@@ -196,6 +199,20 @@ export function findingSortKey(timestamp: string, id: string): string {
 /** Access pattern 4: one finding by id. */
 export function findingKey(id: string): PrimaryKey {
   return { pk: `FINDING#${id}`, sk: 'FINDING' };
+}
+
+/**
+ * Remediation items. Findings with the same scenario and names share one remediation text (a few
+ * KB), so it is stored once under its content hash and findings carry only `remediationId`:
+ * items stay small, and each GSI (projection ALL) copies a fraction of the bytes.
+ */
+export function remediationKey(id: string): PrimaryKey {
+  return { pk: `REMEDIATION#${id}`, sk: 'REMEDIATION' };
+}
+
+/** Content hash of a remediation (same text → same id, whichever finding wrote it). */
+export function remediationId(remediation: unknown): string {
+  return sha256Hex32(['remediation', JSON.stringify(remediation)]);
 }
 
 /** Access pattern 1: partition of one scenario's findings on `gsi1`. */

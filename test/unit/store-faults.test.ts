@@ -29,6 +29,18 @@ function putItems(input: BatchWriteItemCommandInput): Item[] {
   );
 }
 
+/** True for the batch of shared remediation texts the store writes before the findings. */
+function isRemediationBatch(input: BatchWriteItemCommandInput): boolean {
+  return putItems(input).every((item) => item.pk?.S?.startsWith('REMEDIATION#'));
+}
+
+/** Calls that wrote findings (remediation batches pass straight through in these tests). */
+function findingCalls(mock: ReturnType<typeof mockClient>) {
+  return mock
+    .commandCalls(BatchWriteItemCommand)
+    .filter((c) => !isRemediationBatch(c.args[0].input as BatchWriteItemCommandInput));
+}
+
 function unprocessed(items: readonly Item[]) {
   return { UnprocessedItems: { [TABLE]: items.map((Item) => ({ PutRequest: { Item } })) } };
 }
@@ -69,6 +81,7 @@ describe('FindingsStore faults', () => {
     const written = new Set<string>();
     let call = 0;
     mock.on(BatchWriteItemCommand).callsFake((input: BatchWriteItemCommandInput) => {
+      if (isRemediationBatch(input)) return { UnprocessedItems: {} };
       call += 1;
       const items = putItems(input);
       const left = call === 1 ? items.slice(4) : call === 2 ? items.slice(3) : [];
@@ -80,8 +93,10 @@ describe('FindingsStore faults', () => {
     const result = await store.putFindings(findings);
 
     // Assess
-    const calls = mock.commandCalls(BatchWriteItemCommand);
-    expect(calls.map((c) => putItems(c.args[0].input).length)).toEqual([10, 6, 3]);
+    const calls = findingCalls(mock);
+    expect(calls.map((c) => putItems(c.args[0].input as BatchWriteItemCommandInput).length)).toEqual([
+      10, 6, 3,
+    ]);
     expect(written.size).toBe(10);
     expect(result.written).toBe(10);
     expect(sleeps).toEqual([50, 100]); // 0.5 × 100 ms, then 0.5 × 200 ms
@@ -91,6 +106,7 @@ describe('FindingsStore faults', () => {
     // Prepare: 30 findings = 2 batches; DynamoDB keeps returning the first 3 items of every request.
     const findings = makeFindingsSeries(30, '2026-11-28T00:00:00.000Z');
     mock.on(BatchWriteItemCommand).callsFake((input: BatchWriteItemCommandInput) => {
+      if (isRemediationBatch(input)) return { UnprocessedItems: {} };
       return unprocessed(putItems(input).slice(0, 3));
     });
 
@@ -102,30 +118,34 @@ describe('FindingsStore faults', () => {
     expect(error).toBeInstanceOf(StoreWriteError);
     expect((error as StoreWriteError).notWritten).toBe(6);
     expect((error as StoreWriteError).message).toMatch(/^6 of 30 items were not written/);
-    expect(mock.commandCalls(BatchWriteItemCommand)).toHaveLength(8); // 2 batches × 4 attempts
+    expect(findingCalls(mock)).toHaveLength(8); // 2 batches × 4 attempts
   });
 
   it('retries ProvisionedThroughputExceededException, then succeeds', async () => {
     // Prepare
     const findings = makeFindingsSeries(3, '2026-11-28T00:00:00.000Z');
-    mock
-      .on(BatchWriteItemCommand)
-      .rejectsOnce(throttled())
-      .rejectsOnce(throttled())
-      .resolves({ UnprocessedItems: {} });
+    let failures = 2;
+    mock.on(BatchWriteItemCommand).callsFake((input: BatchWriteItemCommandInput) => {
+      if (isRemediationBatch(input)) return { UnprocessedItems: {} };
+      if (failures-- > 0) throw throttled();
+      return { UnprocessedItems: {} };
+    });
 
     // Act
     const result = await store.putFindings(findings);
 
     // Assess
     expect(result.written).toBe(3);
-    expect(mock.commandCalls(BatchWriteItemCommand)).toHaveLength(3);
+    expect(findingCalls(mock)).toHaveLength(3);
     expect(sleeps).toEqual([50, 100]);
   });
 
   it('gives up on endless throttling with StoreWriteError carrying the SDK error as cause', async () => {
     // Prepare
-    mock.on(BatchWriteItemCommand).rejects(throttled());
+    mock.on(BatchWriteItemCommand).callsFake((input: BatchWriteItemCommandInput) => {
+      if (isRemediationBatch(input)) return { UnprocessedItems: {} };
+      throw throttled();
+    });
 
     // Act
     const error = await store
@@ -136,7 +156,7 @@ describe('FindingsStore faults', () => {
     expect(error).toBeInstanceOf(StoreWriteError);
     expect((error as StoreWriteError).notWritten).toBe(2);
     expect((error as Error).cause).toBeInstanceOf(ProvisionedThroughputExceededException);
-    expect(mock.commandCalls(BatchWriteItemCommand)).toHaveLength(4);
+    expect(findingCalls(mock)).toHaveLength(4);
   });
 
   it('retries a throttled read, and does not retry a request DynamoDB rejects as invalid', async () => {
