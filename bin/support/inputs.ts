@@ -49,7 +49,7 @@ export async function localInputs(paths: readonly string[], cwd = process.cwd())
       // Same file (path, size, modification time) → same source record on re-analysis.
       sourceId: sourceId(`file://${absolute}#${info.size}#${info.mtimeMs}`),
       size: info.size,
-      open: () => createReadStream(absolute, { highWaterMark: 1 << 20 }),
+      open: () => createReadStream(absolute, { highWaterMark: 1 << 16 }),
     });
   }
   return inputs;

@@ -65,9 +65,12 @@ interface MessageContext {
 }
 
 const DEFAULT_WINDOW = 20_000;
-const DEFAULT_TRACKED = 50_000;
+const DEFAULT_TRACKED = 20_000;
 const TRACES_PER_MESSAGE = 4;
 const REMEDIATION_CACHE = 5_000;
+
+/** The tenant's own MX endpoint (`contoso-com.mail.protection.outlook.com`). */
+const TENANT_ENDPOINT = /\.mail\.protection\.outlook\.com$/i;
 
 /** Exchange Online's own hosts: never the on-premises server. */
 const MICROSOFT_HOST = /(?:\.outlook\.com|\.exchangelabs\.com|\.microsoft\.com)$/i;
@@ -355,13 +358,22 @@ export class StreamingClassifier {
   /** Remediation depends on a few fields only, so identical findings share one (cached) text. */
   private remediation(scenario: ScenarioId, input: RuleInput): Finding['remediation'] {
     const { event, rejection } = input;
+    // Only what the advice should name goes in: the recipient domain matters for forwarding only
+    // ("find what forwards to …"), and the answering host only when it is the tenant's endpoint —
+    // front-end names vary per connection and would make every text unique.
+    const recipientDomain = scenario === 'forwarding' ? input.recipientDomain : undefined;
+    const remoteHost =
+      rejection.remoteHost !== undefined && TENANT_ENDPOINT.test(rejection.remoteHost)
+        ? rejection.remoteHost
+        : undefined;
+    const server = onPremisesHost(event);
     const key = [
       scenario,
       input.senderDomain,
-      input.recipientDomain,
-      onPremisesHost(event),
+      recipientDomain,
+      server,
       event.connectorId,
-      rejection.remoteHost,
+      remoteHost,
       rejection.attr,
       rejection.enhancedCode,
     ].join('\u0000');
@@ -375,11 +387,10 @@ export class StreamingClassifier {
       code: rejection.enhancedCode,
     };
     if (input.senderDomain !== undefined) context.senderDomain = input.senderDomain;
-    if (input.recipientDomain !== undefined) context.recipientDomain = input.recipientDomain;
-    const server = onPremisesHost(event);
+    if (recipientDomain !== undefined) context.recipientDomain = recipientDomain;
     if (server !== undefined) context.serverHostname = server;
     if (event.connectorId !== undefined) context.connectorId = event.connectorId;
-    if (rejection.remoteHost !== undefined) context.remoteHost = rejection.remoteHost;
+    if (remoteHost !== undefined) context.remoteHost = remoteHost;
     if (rejection.attr !== undefined) context.attr = rejection.attr;
     if (this.inboundConnector !== undefined) context.inboundConnector = this.inboundConnector;
     // Round-trip through JSON: the cached text must not keep the log chunks its domains came from.

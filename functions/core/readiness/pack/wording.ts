@@ -1,0 +1,125 @@
+/**
+ * Names and phrases the readiness texts share: which wildcard to recommend, how to print dates and
+ * lists, and the PowerShell commands, filled with the organisation's real names and quoted with
+ * `psQuote`/`psArg` (names come from exports, not from us).
+ */
+
+import { psArg, psQuote } from '../../remediation/powershell.js';
+import { PLACEHOLDER_SEND_CONNECTOR } from '../../remediation/shared.js';
+import { certificateNames } from '../certificates.js';
+import type { InboundConnector } from '../connectors.js';
+import { closestAcceptedDomain, isWildcard, normaliseName, parentOf, stripWildcard } from '../host-names.js';
+import type { RuleInput } from '../rules/rule.js';
+
+/** `2026-06-01` (UTC). */
+export function day(date: Date): string {
+  return date.toISOString().slice(0, 10);
+}
+
+/** Whole days from `from` to `to`, rounded away from zero so "expires today" is never "in 0 days" late. */
+export function daysBetween(from: Date, to: Date): number {
+  return Math.ceil(Math.abs(to.getTime() - from.getTime()) / 86_400_000);
+}
+
+/** `a`, `a and b`, `a, b and c`. */
+export function list(items: readonly string[]): string {
+  if (items.length <= 1) return items[0] ?? '';
+  return `${items.slice(0, -1).join(', ')} and ${items[items.length - 1]}`;
+}
+
+/** `1 day`, `3 days`. */
+export function plural(count: number, word: string): string {
+  return `${count} ${word}${count === 1 ? '' : 's'}`;
+}
+
+/** The accepted domain to use when nothing more specific is known: the first Authoritative one. */
+export function preferredDomain(input: RuleInput): string {
+  const authoritative = input.acceptedDomains.entries.find((entry) => entry.type === 'Authoritative');
+  return stripWildcard(authoritative?.domain ?? input.acceptedDomains.domains()[0] ?? 'contoso.com');
+}
+
+/**
+ * The certificate domain to recommend for a connector: `*.<accepted domain>` that covers a name on
+ * a given certificate when possible (so the advice matches the real certificate), else a wildcard
+ * over the accepted domain closest to `near` (the connector's current name), else over
+ * {@link preferredDomain}.
+ */
+export function recommendedCertificateDomain(input: RuleInput, near?: string): string {
+  const nearDomain = near === undefined ? undefined : closestAcceptedDomain(near, input.acceptedDomains);
+  for (const file of input.certificates) {
+    for (const name of certificateNames(file.leaf)) {
+      const base = isWildcard(name) ? stripWildcard(name) : parentOf(name);
+      if (base === undefined || !base.includes('.')) continue;
+      if (input.acceptedDomains.covers(base) !== true) continue;
+      if (nearDomain !== undefined && !(base === nearDomain || base.endsWith(`.${nearDomain}`))) continue;
+      return `*.${base}`;
+    }
+  }
+  return `*.${nearDomain ?? preferredDomain(input)}`;
+}
+
+/** `"Inbound from EX01"` for prose. */
+export function quoted(connector: InboundConnector): string {
+  return `"${connector.name}"`;
+}
+
+/** How a connector identifies the server, in words. */
+export function identification(connector: InboundConnector): string {
+  if (connector.tlsSenderCertificateName !== undefined) {
+    return `by certificate ${connector.tlsSenderCertificateName}`;
+  }
+  if (connector.senderIPAddresses.length > 0) return `by IP address (${list(connector.senderIPAddresses)})`;
+  return 'by nothing (neither certificate nor IP address)';
+}
+
+const INBOUND_PROPERTIES =
+  'Name,Enabled,ConnectorType,ConnectorSource,SenderIPAddresses,TlsSenderCertificateName,RestrictDomainsToCertificate,RestrictDomainsToIPAddresses,RequireTls';
+
+/** Lists one connector (or all) with the properties the checks read. */
+export function getInboundConnector(connector?: InboundConnector): string {
+  const identity = connector === undefined ? '' : ` -Identity ${psQuote(connector.name)}`;
+  return `Get-InboundConnector${identity} | Format-List ${INBOUND_PROPERTIES}`;
+}
+
+/** KB step 1 on an existing connector: identify by `certificateDomain` and attribute by it. */
+export function setCertificateName(connector: InboundConnector, certificateDomain: string): string {
+  return (
+    `Set-InboundConnector -Identity ${psQuote(connector.name)} ` +
+    `-TlsSenderCertificateName ${psArg(normaliseName(certificateDomain))} -RestrictDomainsToCertificate $true`
+  );
+}
+
+/**
+ * An IP-only connector switched to certificate identification. The IP identification is removed
+ * too: while RestrictDomainsToIPAddresses is on, the IP list keeps deciding attribution.
+ */
+export function switchToCertificate(connector: InboundConnector, certificateDomain: string): string {
+  return (
+    `${setCertificateName(connector, certificateDomain)} -RequireTls $true` +
+    ' -SenderIPAddresses $null -RestrictDomainsToIPAddresses $false'
+  );
+}
+
+/** A new certificate-based OnPremises connector, as KB 3169958 describes it. */
+export function newCertificateConnector(name: string, certificateDomain: string): string {
+  return (
+    `New-InboundConnector -Name ${psQuote(name)} -ConnectorType OnPremises -SenderDomains * ` +
+    `-RequireTls $true -TlsSenderCertificateName ${psArg(certificateDomain)} -RestrictDomainsToCertificate $true`
+  );
+}
+
+export const GET_ACCEPTED_DOMAINS = 'Get-AcceptedDomain | Format-Table DomainName,DomainType,MatchSubDomains';
+
+export const GET_SMTP_CERTIFICATES =
+  "Get-ExchangeCertificate | Where-Object { $_.Services -match 'SMTP' } | Format-List Subject,CertificateDomains,NotBefore,NotAfter,Thumbprint,Status";
+
+const RENEWED = '<thumbprint of the new certificate>';
+
+/** On-premises Exchange: put a new certificate into use for SMTP and on the send connector. */
+export function useNewCertificateCommands(): string[] {
+  return [
+    `Enable-ExchangeCertificate -Thumbprint ${psQuote(RENEWED)} -Services SMTP`,
+    `$cert = Get-ExchangeCertificate -Thumbprint ${psQuote(RENEWED)}`,
+    `Set-SendConnector -Identity ${psQuote(PLACEHOLDER_SEND_CONNECTOR)} -TlsCertificateName "<I>$($cert.Issuer)<S>$($cert.Subject)"`,
+  ];
+}

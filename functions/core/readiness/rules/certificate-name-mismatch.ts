@@ -1,0 +1,34 @@
+/**
+ * `certificate-name-mismatch`: no CN/SAN of a certificate matches the `TlsSenderCertificateName` of
+ * any enabled certificate-based OnPremises connector (RFC 6125 wildcards: `*` covers exactly one
+ * left-most label). Exchange Online then matches the server to no connector.
+ */
+import { certificateFileLabel, certificateNames } from '../certificates.js';
+import { namesMatch } from '../host-names.js';
+import type { ReadinessRule } from './rule.js';
+import { certificateConnectors } from './select.js';
+
+export const certificateNameMismatch: ReadinessRule<'certificate-name-mismatch'> = {
+  id: 'certificate-name-mismatch',
+  severity: 'error',
+  needs: ['connectors', 'certificates'],
+  evaluate(input) {
+    const connectors = certificateConnectors(input);
+    if (connectors.length === 0) {
+      return { notChecked: 'not checked: no enabled OnPremises connector identifies servers by certificate' };
+    }
+    return input.certificates.flatMap((certificate) => {
+      const names = certificateNames(certificate.leaf);
+      const matched = connectors.some((connector) =>
+        names.some((name) => namesMatch(connector.tlsSenderCertificateName ?? '', name)),
+      );
+      if (matched) return [];
+      return [
+        {
+          objects: [certificateFileLabel(certificate), ...connectors.map((connector) => connector.name)],
+          details: { certificate, connectors },
+        },
+      ];
+    });
+  },
+};

@@ -1,0 +1,28 @@
+/**
+ * `connector-cert-name-not-accepted`: the connector's certificate domain, wildcard stripped, is not
+ * an accepted domain. A subdomain counts only through MatchSubDomains on an accepted parent, as in
+ * `AcceptedDomainList.covers` — so `mail.contoso.com` is not accepted when only `contoso.com` is.
+ */
+import { closestAcceptedDomain, stripWildcard } from '../host-names.js';
+import type { ReadinessRule } from './rule.js';
+import { certificateConnectors } from './select.js';
+
+export const connectorCertNameNotAccepted: ReadinessRule<'connector-cert-name-not-accepted'> = {
+  id: 'connector-cert-name-not-accepted',
+  severity: 'error',
+  needs: ['connectors'],
+  evaluate(input) {
+    return certificateConnectors(input).flatMap((connector) => {
+      const name = connector.tlsSenderCertificateName ?? '';
+      const domain = stripWildcard(name);
+      if (input.acceptedDomains.covers(domain) === true) return [];
+      const acceptedParent = closestAcceptedDomain(domain, input.acceptedDomains);
+      return [
+        {
+          objects: [connector.name, domain],
+          details: { connector, name, domain, acceptedParent },
+        },
+      ];
+    });
+  },
+};

@@ -1,0 +1,16 @@
+/** `connector-disabled`: an OnPremises connector exists but is disabled, so Exchange Online ignores it. */
+import { isOnPremises } from '../connectors.js';
+import type { ReadinessRule } from './rule.js';
+import { enabledOnPremises } from './select.js';
+
+export const connectorDisabled: ReadinessRule<'connector-disabled'> = {
+  id: 'connector-disabled',
+  severity: 'warning',
+  needs: ['connectors'],
+  evaluate(input) {
+    const anotherEnabled = enabledOnPremises(input).length > 0;
+    return input.connectors
+      .filter((connector) => isOnPremises(connector) && !connector.enabled)
+      .map((connector) => ({ objects: [connector.name], details: { connector, anotherEnabled } }));
+  },
+};

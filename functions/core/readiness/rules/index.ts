@@ -1,0 +1,30 @@
+/** Every readiness rule, keyed by its stable id (a missing rule is a compile error). */
+import { certificateChainMissing } from './certificate-chain-missing.js';
+import { certificateNameMismatch } from './certificate-name-mismatch.js';
+import { certificateNoAcceptedDomain } from './certificate-no-accepted-domain.js';
+import { connectorCertNameIsHost } from './connector-cert-name-is-host.js';
+import { connectorCertNameNotAccepted } from './connector-cert-name-not-accepted.js';
+import { connectorDisabled } from './connector-disabled.js';
+import { connectorIpOnly } from './connector-ip-only.js';
+import { connectorTlsNotRequired } from './connector-tls-not-required.js';
+import { noOnPremConnector } from './no-onprem-connector.js';
+import type { RuleSet } from './rule.js';
+import { certificateExpired, certificateExpiring, certificateNotYetValid } from './validity.js';
+
+export const RULES: RuleSet = {
+  'no-onprem-connector': noOnPremConnector,
+  'connector-disabled': connectorDisabled,
+  'connector-ip-only': connectorIpOnly,
+  'connector-cert-name-is-host': connectorCertNameIsHost,
+  'connector-cert-name-not-accepted': connectorCertNameNotAccepted,
+  'certificate-name-mismatch': certificateNameMismatch,
+  'certificate-no-accepted-domain': certificateNoAcceptedDomain,
+  'certificate-expired': certificateExpired,
+  'certificate-not-yet-valid': certificateNotYetValid,
+  'certificate-expiring': certificateExpiring,
+  'certificate-chain-missing': certificateChainMissing,
+  'connector-tls-not-required': connectorTlsNotRequired,
+};
+
+export type { CheckDetails, NotChecked, Occurrence, ReadinessRule, RuleInput } from './rule.js';
+export { EXPIRY_WARNING_DAYS } from './validity.js';
