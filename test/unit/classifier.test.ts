@@ -164,4 +164,50 @@ describe('StreamingClassifier', () => {
     ]);
     expect(a[0]?.finding.id).toBe(b[0]?.finding.id);
   });
+
+  it('shares one remediation text between refusals that differ only in details the advice does not name', () => {
+    const findings = run(new StreamingClassifier({ domains }), [
+      [
+        fail(
+          's1',
+          'a@gmail.com',
+          'app@fabrikam.com',
+          '550 5.7.64 TenantAttribution; Relay Access Denied ATTR36 [AM0PR01.outlook.com]',
+        ),
+        'a',
+      ],
+      [
+        fail(
+          's2',
+          'b@yahoo.com',
+          'app@fabrikam.com',
+          '550 5.7.64 TenantAttribution; Relay Access Denied ATTR36 [DB9PR02.outlook.com]',
+        ),
+        'a',
+      ],
+      [fail('s3', 'c@gmail.com', 'app@adatum.com'), 'a'],
+    ]);
+    const [first, second, third] = findings.map((f) => f.finding.remediation);
+    expect(first).toBe(second);
+    expect(third).not.toBe(first);
+    expect(JSON.stringify(third)).toContain('adatum.com');
+  });
+
+  it('keeps an app relaying as a foreign domain to an internal and an outside recipient apart from forwarding', () => {
+    const findings = run(new StreamingClassifier({ domains }), [
+      [
+        event({
+          eventId: 'RECEIVE',
+          source: 'SMTP',
+          messageId: 'app1',
+          recipient: 'kate@contoso.com',
+          returnPath: 'app@fabrikam.com',
+          directionality: 'originating',
+        }),
+        'a',
+      ],
+      [fail('app1', 'x@gmail.com', 'app@fabrikam.com'), 'a'],
+    ]);
+    expect(findings.map((f) => f.finding.scenario)).toEqual(['foreign-sender-domain']);
+  });
 });
