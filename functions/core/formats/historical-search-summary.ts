@@ -3,10 +3,9 @@
  * with its event chain: `addr##Receive, Send;addr2##Receive, Fail`. No SMTP text, so it supplies
  * context (internal recipients, senders), never findings on its own.
  */
-import { normaliseAddress, normaliseMessageId, type TraceEvent } from '../events.js';
-import { cell, mapColumns } from './columns.js';
-import type { FormatAdapter, RowAdapter, RowContext, RowSink } from './format-adapter.js';
-import { hasHeaderShape, timestampOrSkip } from './row-checks.js';
+import { normaliseAddress, type TraceEvent } from '../events.js';
+import { CsvRowAdapter, setTraceFields } from './csv-row-adapter.js';
+import type { FormatAdapter, RowContext, RowSink } from './format-adapter.js';
 import { parseDirectionality } from './tracking-row.js';
 
 const NAMES = {
@@ -21,43 +20,29 @@ const NAMES = {
   connectorId: 'connector_id',
 } as const;
 
-class SummaryRows implements RowAdapter {
-  private readonly map;
-  public constructor(
-    private readonly headers: readonly string[],
-    private readonly context: RowContext,
-  ) {
-    this.map = mapColumns(headers, NAMES);
+class SummaryRows extends CsvRowAdapter<keyof typeof NAMES> {
+  public constructor(headers: readonly string[], context: RowContext) {
+    super(headers, NAMES, 'timestamp', context);
   }
 
-  public adapt(fields: string[], line: number, sink: RowSink): void {
-    if (!hasHeaderShape(fields, this.headers.length, line, sink)) return;
-    const map = this.map;
-    const timestamp = timestampOrSkip(
-      cell(fields, map, 'timestamp'),
-      NAMES.timestamp,
-      line,
-      this.context,
-      sink,
-    );
-    if (timestamp === undefined) return;
+  protected convert(fields: readonly string[], timestamp: string, line: number, sink: RowSink): void {
     const base: TraceEvent = { timestamp, eventId: 'SUMMARY', line };
-    const sender = cell(fields, map, 'sender');
-    const messageId = cell(fields, map, 'messageId');
-    const networkMessageId = cell(fields, map, 'networkMessageId');
-    const subject = cell(fields, map, 'subject');
-    const clientIp = cell(fields, map, 'clientIp');
-    const connectorId = cell(fields, map, 'connectorId');
-    const directionality = parseDirectionality(cell(fields, map, 'directionality'));
-    if (sender !== undefined) base.sender = normaliseAddress(sender);
-    if (messageId !== undefined) base.messageId = normaliseMessageId(messageId);
+    setTraceFields(base, {
+      sender: this.value(fields, 'sender'),
+      messageId: this.value(fields, 'messageId'),
+    });
+    const networkMessageId = this.value(fields, 'networkMessageId');
+    const subject = this.value(fields, 'subject');
+    const clientIp = this.value(fields, 'clientIp');
+    const connectorId = this.value(fields, 'connectorId');
+    const directionality = parseDirectionality(this.value(fields, 'directionality'));
     if (networkMessageId !== undefined) base.networkMessageId = networkMessageId;
     if (subject !== undefined) base.subject = subject;
     if (clientIp !== undefined) base.clientIp = clientIp;
     if (connectorId !== undefined) base.connectorId = connectorId;
     if (directionality !== undefined) base.directionality = directionality;
 
-    const packed = cell(fields, map, 'recipientStatus');
+    const packed = this.value(fields, 'recipientStatus');
     if (packed === undefined) {
       sink.event(base);
       return;

@@ -3,10 +3,9 @@
  * text: a `Failed` row is only a candidate. Its value is context — which messages reached internal
  * recipients (forwarding evidence) and who sent a trace id (for detail rows without addresses).
  */
-import { normaliseAddress, normaliseMessageId, type TraceEvent } from '../events.js';
-import { cell, mapColumns } from './columns.js';
-import type { FormatAdapter, RowAdapter, RowContext, RowSink } from './format-adapter.js';
-import { hasHeaderShape, timestampOrSkip } from './row-checks.js';
+import type { TraceEvent } from '../events.js';
+import { CsvRowAdapter, setTraceFields } from './csv-row-adapter.js';
+import type { FormatAdapter, RowContext, RowSink } from './format-adapter.js';
 
 const NAMES = {
   received: 'Received',
@@ -19,41 +18,25 @@ const NAMES = {
   messageTraceId: 'MessageTraceId',
 } as const;
 
-class MessageTraceRows implements RowAdapter {
-  private readonly map;
-  public constructor(
-    private readonly headers: readonly string[],
-    private readonly context: RowContext,
-  ) {
-    this.map = mapColumns(headers, NAMES);
+class MessageTraceRows extends CsvRowAdapter<keyof typeof NAMES> {
+  public constructor(headers: readonly string[], context: RowContext) {
+    super(headers, NAMES, 'received', context);
   }
 
-  public adapt(fields: string[], line: number, sink: RowSink): void {
-    if (!hasHeaderShape(fields, this.headers.length, line, sink)) return;
-    const map = this.map;
-    const timestamp = timestampOrSkip(
-      cell(fields, map, 'received'),
-      NAMES.received,
-      line,
-      this.context,
-      sink,
-    );
-    if (timestamp === undefined) return;
+  protected convert(fields: readonly string[], timestamp: string, line: number, sink: RowSink): void {
     const event: TraceEvent = {
       timestamp,
-      eventId: (cell(fields, map, 'status') ?? 'NONE').toUpperCase(),
+      eventId: (this.value(fields, 'status') ?? 'NONE').toUpperCase(),
       line,
     };
-    const sender = cell(fields, map, 'sender');
-    const recipient = cell(fields, map, 'recipient');
-    const messageId = cell(fields, map, 'messageId');
-    const traceId = cell(fields, map, 'messageTraceId');
-    const subject = cell(fields, map, 'subject');
-    const fromIp = cell(fields, map, 'fromIp');
-    if (sender !== undefined) event.sender = normaliseAddress(sender);
-    if (recipient !== undefined) event.recipient = normaliseAddress(recipient);
-    if (messageId !== undefined) event.messageId = normaliseMessageId(messageId);
-    if (traceId !== undefined) event.messageTraceId = traceId.toLowerCase();
+    setTraceFields(event, {
+      sender: this.value(fields, 'sender'),
+      recipient: this.value(fields, 'recipient'),
+      messageId: this.value(fields, 'messageId'),
+      traceId: this.value(fields, 'messageTraceId'),
+    });
+    const subject = this.value(fields, 'subject');
+    const fromIp = this.value(fields, 'fromIp');
     if (subject !== undefined) event.subject = subject;
     if (fromIp !== undefined) event.clientIp = fromIp;
     sink.event(event);
