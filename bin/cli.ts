@@ -4,7 +4,10 @@
  */
 import { ErrorCode, RelayAuditError } from '../functions/core/errors.js';
 import { ANALYZE_USAGE, runAnalyze } from './commands/analyze.js';
+import { CHECK_USAGE, runCheck } from './commands/check.js';
 import { FINDINGS_USAGE, runFindings } from './commands/findings.js';
+import { REPORT_USAGE, runReport } from './commands/report.js';
+import { runServe, SERVE_USAGE } from './commands/serve.js';
 import { type Output, processOutput } from './support/output.js';
 
 const USAGE = `relay-audit — why Exchange Online refuses to relay your on-premises mail, and what to change
@@ -12,6 +15,9 @@ const USAGE = `relay-audit — why Exchange Online refuses to relay your on-prem
 Usage:
   relay-audit analyze <file|dir>... [--accepted-domains <list|file>] [--db DIR] [--json] [--no-store]
   relay-audit findings [--scenario S] [--sender-domain D] [--since T] [--until T] [--limit N] [--format table|json|ndjson|csv]
+  relay-audit check --accepted-domains <list|file> [--connectors <json>] [--certificate <pem>]... [--at T] [--json]
+  relay-audit report [--date YYYY-MM-DD] [--look-back N] [--out DIR] [--db DIR] [--json]
+  relay-audit serve [--db DIR] [--port 8787] [--host 127.0.0.1]
   relay-audit help [command]
 
 Run "relay-audit help analyze" for the options of a command.`;
@@ -19,6 +25,9 @@ Run "relay-audit help analyze" for the options of a command.`;
 const COMMANDS: Record<string, { usage: string; run: (argv: string[], out: Output) => Promise<number> }> = {
   analyze: { usage: ANALYZE_USAGE, run: runAnalyze },
   findings: { usage: FINDINGS_USAGE, run: runFindings },
+  check: { usage: CHECK_USAGE, run: runCheck },
+  report: { usage: REPORT_USAGE, run: runReport },
+  serve: { usage: SERVE_USAGE, run: runServe },
 };
 
 /** Runs the CLI and returns the exit status (exported for tests). */

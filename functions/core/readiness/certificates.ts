@@ -66,7 +66,9 @@ export function certificateFileLabel(file: CertificateFile): string {
 }
 
 function describe(x509: X509Certificate): CertificateInfo {
-  const selfSigned = x509.checkIssued(x509) && safeVerify(x509, x509);
+  // Not `checkIssued(self)`: OpenSSL also demands keyCertSign there, which a self-signed server
+  // certificate usually lacks.
+  const selfSigned = x509.subject === x509.issuer && safeVerify(x509, x509);
   return {
     subject: oneLine(x509.subject),
     issuer: oneLine(x509.issuer),

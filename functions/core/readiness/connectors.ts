@@ -39,42 +39,45 @@ function normaliseCertificateName(text: string): string | undefined {
  * X.500 form a `TlsCertificate` prints as (`<I>CN=Issuer<S>CN=mail.contoso.com`), or — from a
  * deep `ConvertTo-Json` — the `TlsCertificate` object itself.
  */
-const TlsSenderCertificateName = z.unknown().transform((value, ctx): string | undefined => {
-  if (value === null || value === undefined) return undefined;
-  if (typeof value === 'string') {
-    const text = value.trim();
-    if (isTypeName(text)) {
-      ctx.addIssue({
-        code: 'custom',
-        message: `is the .NET type name "${text}", not data: export again with ConvertTo-Json -Depth 5`,
-      });
-      return z.NEVER;
+const TlsSenderCertificateName = z
+  .unknown()
+  .optional()
+  .transform((value, ctx): string | undefined => {
+    if (value === null || value === undefined) return undefined;
+    if (typeof value === 'string') {
+      const text = value.trim();
+      if (isTypeName(text)) {
+        ctx.addIssue({
+          code: 'custom',
+          message: `is the .NET type name "${text}", not data: export again with ConvertTo-Json -Depth 5`,
+        });
+        return z.NEVER;
+      }
+      const subject = text.includes('<S>') ? text.slice(text.indexOf('<S>') + 3) : text;
+      if (/(?:^|[,/\s])CN=/i.test(subject)) {
+        const cn = commonNameOf(subject);
+        return cn === undefined ? undefined : normaliseCertificateName(cn);
+      }
+      return normaliseCertificateName(text);
     }
-    const subject = text.includes('<S>') ? text.slice(text.indexOf('<S>') + 3) : text;
-    if (/(?:^|[,/\s])CN=/i.test(subject)) {
-      const cn = commonNameOf(subject);
-      return cn === undefined ? undefined : normaliseCertificateName(cn);
+    if (typeof value === 'object' && !Array.isArray(value)) {
+      const record = value as Record<string, unknown>;
+      for (const key of CERTIFICATE_NAME_KEYS) {
+        const field = record[key];
+        if (typeof field === 'string' && field.trim() !== '') return normaliseCertificateName(field);
+      }
+      for (const key of CERTIFICATE_SUBJECT_KEYS) {
+        const field = record[key];
+        const cn = typeof field === 'string' ? commonNameOf(field) : undefined;
+        if (cn !== undefined) return normaliseCertificateName(cn);
+      }
     }
-    return normaliseCertificateName(text);
-  }
-  if (typeof value === 'object' && !Array.isArray(value)) {
-    const record = value as Record<string, unknown>;
-    for (const key of CERTIFICATE_NAME_KEYS) {
-      const field = record[key];
-      if (typeof field === 'string' && field.trim() !== '') return normaliseCertificateName(field);
-    }
-    for (const key of CERTIFICATE_SUBJECT_KEYS) {
-      const field = record[key];
-      const cn = typeof field === 'string' ? commonNameOf(field) : undefined;
-      if (cn !== undefined) return normaliseCertificateName(cn);
-    }
-  }
-  ctx.addIssue({
-    code: 'custom',
-    message: `is ${describeJson(value)}, expected a certificate domain such as *.contoso.com or null`,
+    ctx.addIssue({
+      code: 'custom',
+      message: `is ${describeJson(value)}, expected a certificate domain such as *.contoso.com or null`,
+    });
+    return z.NEVER;
   });
-  return z.NEVER;
-});
 
 /** `SenderDomains` from a remote session print as address spaces: `smtp:*;1` → `*`. */
 function senderDomain(value: string): string {
@@ -150,7 +153,12 @@ export function parseInboundConnectors(input: string | Uint8Array, file: string)
     document = JSON.parse(text);
   } catch (error) {
     const reason = error instanceof Error ? error.message : String(error);
-    throw new ReadinessInputError(file, `not valid JSON (${reason})`, CONNECTORS_EXPECTED, { cause: error });
+    const csv = /^"?[A-Za-z]+"?[,;]"?[A-Za-z]/.test(text.trimStart())
+      ? '; it looks like CSV (Export-Csv)'
+      : '';
+    throw new ReadinessInputError(file, `not valid JSON (${reason})${csv}`, CONNECTORS_EXPECTED, {
+      cause: error,
+    });
   }
   return connectorItems(document, file).map((item, index) => {
     const position = `connector ${index + 1}`;

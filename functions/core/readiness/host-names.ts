@@ -99,8 +99,10 @@ export function attributeName(name: string, domains: AcceptedDomainList): NameAt
     const base = stripWildcard(n);
     return { name: n, accepted: domains.covers(base) === true, requiredDomain: base };
   }
+  // A single-label parent (`com`) is a public suffix, never the domain a host is attributed through.
   const parent = parentOf(n);
-  const parentCounts = parent !== undefined && parent.includes('.');
-  const accepted = domains.covers(n) === true || (parentCounts && domains.covers(parent) === true);
-  return { name: n, accepted, requiredDomain: parentCounts ? parent : n };
+  const viaParent = parent?.includes('.') ? parent : undefined;
+  const accepted =
+    domains.covers(n) === true || (viaParent !== undefined && domains.covers(viaParent) === true);
+  return { name: n, accepted, requiredDomain: viaParent ?? n };
 }

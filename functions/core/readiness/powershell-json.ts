@@ -28,32 +28,35 @@ const typeNameIssue = (value: string) =>
  * `null`, one value, an array, or a `{ value: [...] }` wrapper → an array of non-empty strings.
  * Written as one transform (not a union) so a bad item gets its own message, not "invalid input".
  */
-export const PsMultiValue = z.unknown().transform((value, ctx): string[] => {
-  const unwrapped =
-    typeof value === 'object' && value !== null && !Array.isArray(value) && 'value' in value
-      ? (value as { value: unknown }).value
-      : value;
-  if (unwrapped === undefined || unwrapped === null) return [];
-  const items = Array.isArray(unwrapped) ? unwrapped : [unwrapped];
-  const result: string[] = [];
-  for (const [index, item] of items.entries()) {
-    if (item === null || item === undefined) continue;
-    if (typeof item !== 'string' && typeof item !== 'number') {
-      ctx.addIssue({
-        code: 'custom',
-        message: `item ${index + 1} is ${describeJson(item)}, expected a string`,
-      });
-      return z.NEVER;
+export const PsMultiValue = z
+  .unknown()
+  .optional()
+  .transform((value, ctx): string[] => {
+    const unwrapped =
+      typeof value === 'object' && value !== null && !Array.isArray(value) && 'value' in value
+        ? (value as { value: unknown }).value
+        : value;
+    if (unwrapped === undefined || unwrapped === null) return [];
+    const items = Array.isArray(unwrapped) ? unwrapped : [unwrapped];
+    const result: string[] = [];
+    for (const [index, item] of items.entries()) {
+      if (item === null || item === undefined) continue;
+      if (typeof item !== 'string' && typeof item !== 'number') {
+        ctx.addIssue({
+          code: 'custom',
+          message: `item ${index + 1} is ${describeJson(item)}, expected a string`,
+        });
+        return z.NEVER;
+      }
+      const text = String(item).trim();
+      if (isTypeName(text)) {
+        ctx.addIssue({ code: 'custom', message: typeNameIssue(text) });
+        return z.NEVER;
+      }
+      if (text.length > 0) result.push(text);
     }
-    const text = String(item).trim();
-    if (isTypeName(text)) {
-      ctx.addIssue({ code: 'custom', message: typeNameIssue(text) });
-      return z.NEVER;
-    }
-    if (text.length > 0) result.push(text);
-  }
-  return result;
-});
+    return result;
+  });
 
 /** Names a JSON value's kind for messages: `an object`, `an array`, `the number 3`. */
 export function describeJson(value: unknown): string {

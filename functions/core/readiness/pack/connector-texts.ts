@@ -5,18 +5,7 @@
  */
 import { psQuote } from '../../remediation/powershell.js';
 import { identifiesBy } from '../connectors.js';
-import type { ReadinessTemplate } from './template.js';
-import {
-  GET_ACCEPTED_DOMAINS,
-  getInboundConnector,
-  identification,
-  list,
-  newCertificateConnector,
-  recommendedCertificateDomain,
-  quoted,
-  setCertificateName,
-  switchToCertificate,
-} from './wording.js';
+import { isWildcard } from '../host-names.js';
 import {
   LINK_ADD_DOMAIN,
   LINK_NEW_INBOUND_CONNECTOR,
@@ -24,6 +13,18 @@ import {
   LINK_SET_INBOUND_CONNECTOR,
   LINK_UPDATED_REQUIREMENTS,
 } from './links.js';
+import type { ReadinessTemplate } from './template.js';
+import {
+  GET_ACCEPTED_DOMAINS,
+  getInboundConnector,
+  identification,
+  list,
+  newCertificateConnector,
+  quoted,
+  recommendedCertificateDomain,
+  setCertificateName,
+  switchToCertificate,
+} from './wording.js';
 
 /** The KB's rule for the certificate domain, in one sentence. */
 function certificateDomainRule(wildcard: string): string {
@@ -40,7 +41,10 @@ const ON_PREMISES_TLS_STEP =
   'name on the certificate; install the certificate with its intermediate chain. Other MTAs (Postfix): ' +
   'present the same certificate with STARTTLS.';
 
-export const noOnPremConnectorText: ReadinessTemplate<'no-onprem-connector'> = ({ disabled, others }, input) => {
+export const noOnPremConnectorText: ReadinessTemplate<'no-onprem-connector'> = (
+  { disabled, others },
+  input,
+) => {
   const wildcard = recommendedCertificateDomain(input);
   const situation =
     disabled.length > 0
@@ -82,7 +86,10 @@ export const noOnPremConnectorText: ReadinessTemplate<'no-onprem-connector'> = (
   };
 };
 
-export const connectorDisabledText: ReadinessTemplate<'connector-disabled'> = ({ connector, anotherEnabled }) => ({
+export const connectorDisabledText: ReadinessTemplate<'connector-disabled'> = ({
+  connector,
+  anotherEnabled,
+}) => ({
   message:
     `OnPremises inbound connector ${quoted(connector)} (identifies servers ${identification(connector)}) is ` +
     'disabled, so Exchange Online ignores it: mail from the servers it describes is attributed only if ' +
@@ -145,7 +152,8 @@ export const connectorCertNameIsHostText: ReadinessTemplate<'connector-cert-name
   input,
 ) => {
   const wildcard = recommendedCertificateDomain(input, name);
-  const hybrid = connector.connectorSource === 'HybridWizard' ? ' (the Hybrid Configuration Wizard wrote it)' : '';
+  const hybrid =
+    connector.connectorSource === 'HybridWizard' ? ' (the Hybrid Configuration Wizard wrote it)' : '';
   return {
     message:
       `OnPremises inbound connector ${quoted(connector)} expects the certificate name ${name}${hybrid}: a host ` +
@@ -184,8 +192,11 @@ export const connectorCertNameNotAcceptedText: ReadinessTemplate<'connector-cert
       ? [
           `Change the certificate domain of ${quoted(connector)} to ${wildcard}, a wildcard over the accepted ` +
             `domain ${wildcard.slice(2)} (command below), provided the certificate has a name directly in it.`,
-          `Or register ${domain} as a domain of the tenant (Microsoft 365 admin center > Settings > Domains); for ` +
-            `a certificate on host.${domain} that is the domain to register (KB 4019940).`,
+          isWildcard(name)
+            ? `Or register ${domain} as a domain of the tenant (Microsoft 365 admin center > Settings > Domains): ` +
+              `a certificate on host.${domain} is attributed through ${domain} (KB 4019940).`
+            : `Or register ${domain} as a domain of the tenant (Microsoft 365 admin center > Settings > Domains); ` +
+              'a host name is rarely worth registering, so the wildcard is the usual fix.',
         ]
       : [
           `If your organisation owns ${domain}, register it in the tenant (Microsoft 365 admin center > Settings > ` +
@@ -206,7 +217,9 @@ export const connectorCertNameNotAcceptedText: ReadinessTemplate<'connector-cert
   };
 };
 
-export const connectorTlsNotRequiredText: ReadinessTemplate<'connector-tls-not-required'> = ({ connector }) => {
+export const connectorTlsNotRequiredText: ReadinessTemplate<'connector-tls-not-required'> = ({
+  connector,
+}) => {
   const byCertificate = identifiesBy(connector) === 'certificate';
   return {
     message:

@@ -7,7 +7,10 @@ export interface ReadinessText {
   remediation: ReadinessRemediation;
 }
 
-export type ReadinessTemplate<K extends CheckId> = (details: CheckDetails[K], input: RuleInput) => ReadinessText;
+export type ReadinessTemplate<K extends CheckId> = (
+  details: CheckDetails[K],
+  input: RuleInput,
+) => ReadinessText;
 
 /** Every check's template, keyed by id (a missing template is a compile error). */
 export type TextPack = { readonly [K in CheckId]: ReadinessTemplate<K> };

@@ -15,7 +15,7 @@ export const certificateNameMismatch: ReadinessRule<'certificate-name-mismatch'>
   evaluate(input) {
     const connectors = certificateConnectors(input);
     if (connectors.length === 0) {
-      return { notChecked: 'not checked: no enabled OnPremises connector identifies servers by certificate' };
+      return { notChecked: 'no-certificate-connector' };
     }
     return input.certificates.flatMap((certificate) => {
       const names = certificateNames(certificate.leaf);

@@ -1,7 +1,10 @@
 /** Every readiness rule, keyed by its stable id (a missing rule is a compile error). */
 import { certificateChainMissing } from './certificate-chain-missing.js';
+import { certificateExpired } from './certificate-expired.js';
+import { certificateExpiring } from './certificate-expiring.js';
 import { certificateNameMismatch } from './certificate-name-mismatch.js';
 import { certificateNoAcceptedDomain } from './certificate-no-accepted-domain.js';
+import { certificateNotYetValid } from './certificate-not-yet-valid.js';
 import { connectorCertNameIsHost } from './connector-cert-name-is-host.js';
 import { connectorCertNameNotAccepted } from './connector-cert-name-not-accepted.js';
 import { connectorDisabled } from './connector-disabled.js';
@@ -9,7 +12,6 @@ import { connectorIpOnly } from './connector-ip-only.js';
 import { connectorTlsNotRequired } from './connector-tls-not-required.js';
 import { noOnPremConnector } from './no-onprem-connector.js';
 import type { RuleSet } from './rule.js';
-import { certificateExpired, certificateExpiring, certificateNotYetValid } from './validity.js';
 
 export const RULES: RuleSet = {
   'no-onprem-connector': noOnPremConnector,

@@ -61,9 +61,12 @@ export interface Occurrence<K extends CheckId> {
   details: CheckDetails[K];
 }
 
+/** Why a rule that had its inputs still had nothing to compare (the pack words it). */
+export type NotCheckedReason = 'no-certificate-connector';
+
 /** A rule that could not run on the inputs it was given, and why (reported as `info`). */
 export interface NotChecked {
-  notChecked: string;
+  notChecked: NotCheckedReason;
 }
 
 /** Inputs beyond the accepted domains that a rule needs. */

@@ -1,16 +1,20 @@
 /**
- * `certificate-expired`, `certificate-not-yet-valid`, `certificate-expiring`: the validity of every
- * certificate given (leaf and chain) at `--at`. "Expiring" means within {@link EXPIRY_WARNING_DAYS}.
+ * What the three validity rules share: every certificate given (leaf and chain) judged at `--at`,
+ * and the expiry warning window.
  */
 import { certificateLabel } from '../certificates.js';
-import type { CertificateInFile, Occurrence, ReadinessRule, RuleInput } from './rule.js';
+import type { CertificateInFile, Occurrence, RuleInput } from './rule.js';
 import { allCertificates } from './select.js';
 
 /** How long before expiry `certificate-expiring` warns. */
 export const EXPIRY_WARNING_DAYS = 30;
-const DAY_MS = 86_400_000;
+export const DAY_MS = 86_400_000;
 
-function occurrences<K extends 'certificate-expired' | 'certificate-not-yet-valid' | 'certificate-expiring'>(
+/** The ids whose details are one certificate in a file. */
+export type ValidityCheckId = 'certificate-expired' | 'certificate-not-yet-valid' | 'certificate-expiring';
+
+/** One occurrence per certificate (leaf or chain) for which `applies(entry, at)` holds. */
+export function validityOccurrences<K extends ValidityCheckId>(
   input: RuleInput,
   applies: (entry: CertificateInFile, at: number) => boolean,
 ): Occurrence<K>[] {
@@ -21,28 +25,3 @@ function occurrences<K extends 'certificate-expired' | 'certificate-not-yet-vali
       details: entry,
     }));
 }
-
-export const certificateExpired: ReadinessRule<'certificate-expired'> = {
-  id: 'certificate-expired',
-  severity: 'error',
-  needs: ['certificates'],
-  evaluate: (input) => occurrences(input, ({ certificate }, at) => at > certificate.notAfter.getTime()),
-};
-
-export const certificateNotYetValid: ReadinessRule<'certificate-not-yet-valid'> = {
-  id: 'certificate-not-yet-valid',
-  severity: 'error',
-  needs: ['certificates'],
-  evaluate: (input) => occurrences(input, ({ certificate }, at) => at < certificate.notBefore.getTime()),
-};
-
-export const certificateExpiring: ReadinessRule<'certificate-expiring'> = {
-  id: 'certificate-expiring',
-  severity: 'warning',
-  needs: ['certificates'],
-  evaluate: (input) =>
-    occurrences(input, ({ certificate }, at) => {
-      const left = certificate.notAfter.getTime() - at;
-      return left >= 0 && left <= EXPIRY_WARNING_DAYS * DAY_MS && at >= certificate.notBefore.getTime();
-    }),
-};

@@ -1,0 +1,245 @@
+/**
+ * `relay-audit check --accepted-domains <list|file> [--connectors <json>] [--certificate <pem>]…
+ *  [--at <ISO time>] [--json]` — checks the connector, certificate and accepted domains Exchange
+ * Online requires to relay on-premises mail (readiness, DOMAIN.md §4). Exit 0 when nothing is an
+ * `error`, 1 when something is, 2 on a usage error or an input file that is not what it should be.
+ */
+import { readFile } from 'node:fs/promises';
+import { parseArgs } from 'node:util';
+import type { AcceptedDomainList } from '../../functions/core/accepted-domains.js';
+import { ArgumentError } from '../../functions/core/errors.js';
+import {
+  type CertificateFile,
+  certificateNames,
+  type InboundConnector,
+  identifiesBy,
+  parseCertificateFile,
+  parseInboundConnectors,
+  passedChecks,
+  type ReadinessResult,
+  runReadinessChecks,
+  SEVERITIES,
+  type Severity,
+} from '../../functions/core/readiness/index.js';
+import { loadAcceptedDomains } from '../support/accepted-domains-option.js';
+import type { Output } from '../support/output.js';
+
+export const CHECK_USAGE = `relay-audit check --accepted-domains <v> [options]
+
+Checks the configuration Exchange Online needs to relay your on-premises mail: an enabled
+certificate-based OnPremises inbound connector whose certificate domain is an accepted domain
+(*.contoso.com), and a valid server certificate with the full chain whose names match it.
+
+Options:
+  --accepted-domains <v>  comma list, Get-AcceptedDomain CSV export, or one domain per line (required)
+  --connectors <file>     Get-InboundConnector | ConvertTo-Json output
+  --certificate <file>    the server's certificate as PEM, followed by its chain (repeatable)
+  --at <time>             judge certificate validity at this ISO date or time (default: now)
+  --json                  print the results as JSON
+
+Exit status: 0 no errors, 1 at least one error, 2 usage error or unreadable input file.`;
+
+const ISO_TIME = /^\d{4}-\d{2}-\d{2}(?:[T ]\d{2}:\d{2}(?::\d{2}(?:\.\d+)?)?(?:Z|[+-]\d{2}:?\d{2})?)?$/;
+
+/** `--at`: an ISO date (midnight UTC) or date-time. */
+function parseAt(value: string | undefined): Date {
+  if (value === undefined) return new Date();
+  const at = new Date(/^\d{4}-\d{2}-\d{2}$/.test(value) ? `${value}T00:00:00Z` : value);
+  if (!ISO_TIME.test(value) || Number.isNaN(at.getTime())) {
+    throw new ArgumentError(`--at must be an ISO date or time such as 2026-12-01T09:00:00Z, got "${value}"`);
+  }
+  return at;
+}
+
+/** Reads an input file; a missing or unreadable file is a usage error (exit 2) naming the option. */
+async function readInput(path: string, option: string): Promise<Buffer> {
+  try {
+    return await readFile(path);
+  } catch (error) {
+    const code = (error as { code?: unknown }).code;
+    throw new ArgumentError(
+      `${option} ${path}: ${code === 'ENOENT' ? 'no such file' : code === 'EISDIR' ? 'is a directory' : 'cannot be read'}`,
+    );
+  }
+}
+
+interface CheckInputs {
+  acceptedDomains: { list: AcceptedDomainList; origin: string };
+  connectors?: { file: string; list: InboundConnector[] };
+  certificates?: CertificateFile[];
+  at: Date;
+}
+
+export async function runCheck(argv: string[], out: Output): Promise<number> {
+  const { values, positionals } = parseArgs({
+    args: argv,
+    allowPositionals: true,
+    options: {
+      'accepted-domains': { type: 'string' },
+      connectors: { type: 'string' },
+      certificate: { type: 'string', multiple: true },
+      at: { type: 'string' },
+      json: { type: 'boolean', default: false },
+    },
+  });
+  if (positionals.length > 0) throw new ArgumentError(`unexpected argument "${positionals[0]}"`);
+  if (values['accepted-domains'] === undefined) {
+    throw new ArgumentError(
+      '--accepted-domains is required: the certificate domain must be an accepted domain',
+    );
+  }
+  const at = parseAt(values.at);
+  const inputs: CheckInputs = { acceptedDomains: await loadAcceptedDomains(values['accepted-domains']), at };
+  if (values.connectors !== undefined) {
+    const file = values.connectors;
+    inputs.connectors = { file, list: parseInboundConnectors(await readInput(file, '--connectors'), file) };
+  }
+  if (values.certificate !== undefined) {
+    inputs.certificates = [];
+    for (const file of values.certificate) {
+      inputs.certificates.push(parseCertificateFile(await readInput(file, '--certificate'), file));
+    }
+  }
+
+  const results = runReadinessChecks({
+    acceptedDomains: inputs.acceptedDomains.list,
+    ...(inputs.connectors === undefined ? {} : { connectors: inputs.connectors.list }),
+    ...(inputs.certificates === undefined ? {} : { certificates: inputs.certificates }),
+    at,
+  });
+  await out.write(
+    values.json ? `${JSON.stringify(toJson(inputs, results), null, 2)}\n` : renderReport(inputs, results),
+  );
+  return results.some((result) => result.severity === 'error') ? 1 : 0;
+}
+
+function countBySeverity(results: readonly ReadinessResult[]): Record<Severity, number> {
+  const counts: Record<Severity, number> = { error: 0, warning: 0, info: 0 };
+  for (const result of results) counts[result.severity]++;
+  return counts;
+}
+
+function toJson(inputs: CheckInputs, results: readonly ReadinessResult[]) {
+  return {
+    at: inputs.at.toISOString(),
+    inputs: {
+      acceptedDomains: {
+        origin: inputs.acceptedDomains.origin,
+        domains: inputs.acceptedDomains.list.domains(),
+      },
+      connectors:
+        inputs.connectors === undefined
+          ? null
+          : {
+              file: inputs.connectors.file,
+              names: inputs.connectors.list.map((connector) => connector.name),
+            },
+      certificates:
+        inputs.certificates?.map((file) => ({
+          file: file.file,
+          subject: file.leaf.subject,
+          issuer: file.leaf.issuer,
+          names: certificateNames(file.leaf),
+          notBefore: file.leaf.notBefore.toISOString(),
+          notAfter: file.leaf.notAfter.toISOString(),
+          chain: file.chain.map((certificate) => certificate.subject),
+        })) ?? null,
+    },
+    summary: countBySeverity(results),
+    passed: passedChecks(results),
+    results,
+  };
+}
+
+function describeConnector(connector: InboundConnector): string {
+  const how =
+    identifiesBy(connector) === 'certificate'
+      ? `certificate ${connector.tlsSenderCertificateName}`
+      : identifiesBy(connector) === 'ip'
+        ? `IP ${connector.senderIPAddresses.join(', ')}`
+        : 'no certificate or IP';
+  return `"${connector.name}" (${connector.connectorType}, ${connector.enabled ? 'enabled' : 'disabled'}, ${how})`;
+}
+
+function describeInputs(inputs: CheckInputs): string[] {
+  const { list, origin } = inputs.acceptedDomains;
+  const domains = list.entries
+    .map(
+      (entry) =>
+        `${entry.domain}${entry.matchSubDomains && !entry.domain.startsWith('*.') ? ' (+subdomains)' : ''}`,
+    )
+    .join(', ');
+  const lines = [`Accepted domains (${origin}): ${domains}`];
+  if (inputs.connectors === undefined) lines.push('Inbound connectors: not given (--connectors)');
+  else {
+    const { file, list: connectors } = inputs.connectors;
+    lines.push(`Inbound connectors (${file}): ${connectors.length === 0 ? 'none' : connectors.length}`);
+    for (const connector of connectors) lines.push(`  ${describeConnector(connector)}`);
+  }
+  if (inputs.certificates === undefined) lines.push('Certificates: not given (--certificate)');
+  for (const file of inputs.certificates ?? []) {
+    const chain = file.chain.length === 0 ? 'no chain' : `+${file.chain.length} chain`;
+    lines.push(
+      `Certificate (${file.file}): ${certificateNames(file.leaf).join(', ') || file.leaf.subject} — valid ` +
+        `${file.leaf.notBefore.toISOString().slice(0, 10)} to ${file.leaf.notAfter.toISOString().slice(0, 10)}, ` +
+        `issuer ${file.leaf.issuer}, ${chain}`,
+    );
+  }
+  return lines;
+}
+
+function renderResult(result: ReadinessResult): string[] {
+  const lines = [`${result.severity.toUpperCase().padEnd(7)} ${result.id}`, `  ${result.message}`];
+  if (result.objects.length > 0) lines.push(`  Involves: ${result.objects.join('; ')}`);
+  const { steps, commands, links } = result.remediation;
+  if (steps.length > 0) {
+    lines.push('  What to do:');
+    steps.forEach((step, index) => {
+      lines.push(`    ${index + 1}. ${step}`);
+    });
+  }
+  if (commands.length > 0) lines.push('  PowerShell:', ...commands.map((command) => `    ${command}`));
+  for (const link of links) lines.push(`  ${link.title}: ${link.url}`);
+  return lines;
+}
+
+/** Info results ("not checked") share their remediation: list them, then say once how to check. */
+function renderNotChecked(results: readonly ReadinessResult[]): string[] {
+  if (results.length === 0) return [];
+  const lines = ['INFO    not checked'];
+  for (const result of results) lines.push(`  ${result.id}: ${result.message}`);
+  const steps = [...new Set(results.flatMap((result) => result.remediation.steps))];
+  const commands = [...new Set(results.flatMap((result) => result.remediation.commands))];
+  if (steps.length > 0)
+    lines.push('  To check them:', ...steps.map((step, index) => `    ${index + 1}. ${step}`));
+  if (commands.length > 0) lines.push('  PowerShell:', ...commands.map((command) => `    ${command}`));
+  return lines;
+}
+
+function renderReport(inputs: CheckInputs, results: readonly ReadinessResult[]): string {
+  const lines = [
+    `relay-audit check — relay readiness at ${inputs.at.toISOString()}`,
+    '',
+    ...describeInputs(inputs),
+  ];
+  for (const result of results.filter((r) => r.severity !== 'info')) lines.push('', ...renderResult(result));
+  const info = results.filter((result) => result.severity === 'info');
+  if (info.length > 0) lines.push('', ...renderNotChecked(info));
+  const passed = passedChecks(results);
+  lines.push('', `Passed: ${passed.length > 0 ? passed.join(', ') : 'none'}`);
+  const counts = countBySeverity(results);
+  const summary = SEVERITIES.map(
+    (severity) =>
+      `${counts[severity]} ${severity === 'info' ? 'not checked' : `${severity}${counts[severity] === 1 ? '' : 's'}`}`,
+  ).join(', ');
+  lines.push(
+    counts.error > 0
+      ? `${summary} — Exchange Online will refuse relayed mail until the errors are fixed.`
+      : counts.warning > 0
+        ? `${summary} — no errors; the warnings make relay fragile or refuse some mail.`
+        : counts.info > 0
+          ? `${summary} — no problems in what was checked; give the missing inputs to check the rest.`
+          : `${summary} — ready.`,
+  );
+  return `${lines.join('\n')}\n`;
+}

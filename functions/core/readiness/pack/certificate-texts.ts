@@ -1,0 +1,215 @@
+/**
+ * Words and commands for the certificate checks: names, validity and chain of the certificate the
+ * on-premises server presents to Exchange Online (DOMAIN.md §1 steps 1–3, §4).
+ */
+import { psQuote } from '../../remediation/powershell.js';
+import { certificateFileLabel, certificateLabel, certificateNames } from '../certificates.js';
+import { closestAcceptedDomain } from '../host-names.js';
+import type { CertificateInFile } from '../rules/rule.js';
+import { EXPIRY_WARNING_DAYS } from '../rules/validity.js';
+import {
+  LINK_ADD_DOMAIN,
+  LINK_HYBRID_CERTIFICATES,
+  LINK_OFFICE_365_NOTICE,
+  LINK_RELAY_ACCESS_DENIED,
+} from './links.js';
+import type { ReadinessTemplate, ReadinessText } from './template.js';
+import {
+  day,
+  daysBetween,
+  GET_ACCEPTED_DOMAINS,
+  GET_SMTP_CERTIFICATES,
+  list,
+  plural,
+  preferredDomain,
+  quoted,
+  recommendedCertificateDomain,
+  setCertificateName,
+  useNewCertificateCommands,
+} from './wording.js';
+
+/** `the server certificate mail.contoso.com (file)` or `the chain certificate "CN=…" in file (…)`. */
+function which({ file, certificate, role }: CertificateInFile): string {
+  return role === 'leaf'
+    ? `Certificate ${certificateFileLabel(file)}`
+    : `Chain certificate ${certificate.subject} in ${file.file} (part of the chain of ${certificateLabel(file.leaf)})`;
+}
+
+/** Steps and commands to put a renewed certificate into use, shared by the validity checks. */
+function renewal(entry: CertificateInFile): ReadinessText['remediation'] {
+  const names = certificateNames(entry.file.leaf);
+  const leaf = entry.role === 'leaf';
+  return {
+    steps: [
+      leaf
+        ? `Renew the certificate with the same names (${list(names)}) from your CA, and install it on the server ` +
+          'with its intermediate chain.'
+        : `Install the current intermediate certificate of your CA on the server (${entry.certificate.subject} ` +
+          'was replaced by the CA) and send it with the server certificate; renew the server certificate if the CA ' +
+          'issued it under the old intermediate.',
+      'Exchange: assign the new certificate to SMTP and point the send connector to Office 365 at it (commands ' +
+        'below); in a hybrid deployment, re-run the Hybrid Configuration Wizard instead, which updates both the ' +
+        'send connector and the inbound connector.',
+      'If the new certificate has other names, check that the OnPremises inbound connector still matches one of ' +
+        'them (a wildcard such as *.contoso.com keeps matching), then run relay-audit check with the new PEM.',
+    ],
+    commands: [GET_SMTP_CERTIFICATES, ...useNewCertificateCommands()],
+    links: [LINK_RELAY_ACCESS_DENIED, LINK_HYBRID_CERTIFICATES],
+  };
+}
+
+export const certificateExpiredText: ReadinessTemplate<'certificate-expired'> = (entry, input) => ({
+  message:
+    `${which(entry)} expired on ${day(entry.certificate.notAfter)}, ` +
+    `${plural(daysBetween(entry.certificate.notAfter, input.at), 'day')} before ${day(input.at)}. Exchange Online ` +
+    'does not accept an expired certificate, so the server matches no certificate-based connector and relay is ' +
+    'refused (550 5.7.64 TenantAttribution).',
+  remediation: renewal(entry),
+});
+
+export const certificateNotYetValidText: ReadinessTemplate<'certificate-not-yet-valid'> = (entry, input) => ({
+  message:
+    `${which(entry)} is not valid before ${day(entry.certificate.notBefore)}, ` +
+    `${plural(daysBetween(input.at, entry.certificate.notBefore), 'day')} after ${day(input.at)}. If the server ` +
+    'presents it now, Exchange Online rejects it and relay is refused.',
+  remediation: {
+    steps: [
+      'Keep the current, valid certificate assigned to SMTP until the new one becomes valid, then switch.',
+      `If it should already be valid, check the server's clock and the certificate you installed (valid from ` +
+        `${day(entry.certificate.notBefore)} to ${day(entry.certificate.notAfter)}).`,
+    ],
+    commands: [GET_SMTP_CERTIFICATES],
+    links: [LINK_RELAY_ACCESS_DENIED, LINK_HYBRID_CERTIFICATES],
+  },
+});
+
+export const certificateExpiringText: ReadinessTemplate<'certificate-expiring'> = (entry, input) => {
+  const left = daysBetween(input.at, entry.certificate.notAfter);
+  return {
+    message:
+      `${which(entry)} expires on ${day(entry.certificate.notAfter)}, in ${plural(left, 'day')} ` +
+      `(less than ${EXPIRY_WARNING_DAYS} days after ${day(input.at)}). After that, Exchange Online no longer ` +
+      'matches the server to its certificate-based connector and relay is refused.',
+    remediation: renewal(entry),
+  };
+};
+
+export const certificateChainMissingText: ReadinessTemplate<'certificate-chain-missing'> = ({
+  certificate,
+  reason,
+}) => {
+  const label = certificateFileLabel(certificate);
+  const message =
+    reason === 'self-signed'
+      ? `Certificate ${label} is self-signed: no CA vouches for it, so Exchange Online does not trust it and ` +
+        'cannot attribute relayed mail by it.'
+      : reason === 'leaf-only'
+        ? `${certificate.file} holds only the server certificate ${certificateLabel(certificate.leaf)}, issued by ` +
+          `${certificate.leaf.issuer}, without the intermediate CA certificates. The server must send them with ` +
+          'its own certificate, or Exchange Online cannot validate it and the connector does not match (KB 3212877).'
+        : `${certificate.file} holds ${plural(certificate.chain.length, 'other certificate')}, but none of them ` +
+          `issued the server certificate ${certificateLabel(certificate.leaf)} (issuer ${certificate.leaf.issuer}): ` +
+          'the chain is incomplete, and Exchange Online cannot validate the certificate (KB 3212877).';
+  const steps =
+    reason === 'self-signed'
+      ? [
+          `Get a certificate from a public CA with the same names (${list(certificateNames(certificate.leaf))}) ` +
+            'and install it on the server with its intermediate chain.',
+          'Exchange: assign it to SMTP and to the send connector to Office 365 (commands below), or re-run the ' +
+            'Hybrid Configuration Wizard in a hybrid deployment.',
+        ]
+      : [
+          `Install the intermediate CA certificates of ${certificate.leaf.issuer} on the server (Windows: the ` +
+            'Local Computer "Intermediate Certification Authorities" store) so that it sends the full chain after ' +
+            'STARTTLS.',
+          'If the server already has them and only this file lacks them, export the certificate again with its ' +
+            'chain (or capture it: openssl s_client -connect <server>:25 -starttls smtp -showcerts) and run ' +
+            'relay-audit check with that PEM.',
+        ];
+  const commands =
+    reason === 'self-signed'
+      ? [GET_SMTP_CERTIFICATES, ...useNewCertificateCommands()]
+      : [
+          `Get-ExchangeCertificate -Thumbprint ${psQuote(certificate.leaf.thumbprint)} | Format-List Subject,Issuer,NotAfter,Status`,
+          `Import-Certificate -FilePath ${psQuote('<intermediate CA certificate>.cer')} -CertStoreLocation Cert:\\LocalMachine\\CA`,
+        ];
+  return {
+    message,
+    remediation: { steps, commands, links: [LINK_RELAY_ACCESS_DENIED, LINK_HYBRID_CERTIFICATES] },
+  };
+};
+
+export const certificateNameMismatchText: ReadinessTemplate<'certificate-name-mismatch'> = (
+  { certificate, connectors },
+  input,
+) => {
+  const names = certificateNames(certificate.leaf);
+  const expected = connectors.map(
+    (connector) => `${quoted(connector)} expects ${connector.tlsSenderCertificateName}`,
+  );
+  const target = connectors[0];
+  const inAccepted = names.some((name) => closestAcceptedDomain(name, input.acceptedDomains) !== undefined);
+  const wildcard = recommendedCertificateDomain({ ...input, certificates: [certificate] });
+  const steps = [
+    inAccepted && target !== undefined
+      ? `Set the certificate domain of ${quoted(target)} to ${wildcard}, which matches a name on this certificate ` +
+        `(command below) — or, if ${quoted(target)} must keep expecting ${target.tlsSenderCertificateName}, install ` +
+        'a certificate whose CN or a SAN matches that name.'
+      : `Install a certificate on the server whose CN or a SAN matches ${list(connectors.map((c) => c.tlsSenderCertificateName ?? ''))} ` +
+        'and lies in an accepted domain.',
+    'Check which certificate the server really presents to Exchange Online: the certificate assigned to SMTP ' +
+      '(command below) and, to be sure, the send protocol log, which shows the certificate sent after STARTTLS.',
+    'Wildcards cover exactly one label: *.contoso.com matches mail.contoso.com, but neither contoso.com nor ' +
+      'a.b.contoso.com.',
+  ];
+  return {
+    message:
+      `No name on certificate ${certificateFileLabel(certificate)} (${list(names) || 'no DNS names'}) matches an ` +
+      `enabled certificate-based OnPremises connector: ${list(expected)}. Exchange Online will not match the ` +
+      'server to a connector, and relay is refused with 550 5.7.64 TenantAttribution.',
+    remediation: {
+      steps,
+      commands: [
+        ...(inAccepted && target !== undefined ? [setCertificateName(target, wildcard)] : []),
+        GET_SMTP_CERTIFICATES,
+      ],
+      links: [LINK_RELAY_ACCESS_DENIED, LINK_OFFICE_365_NOTICE],
+    },
+  };
+};
+
+export const certificateNoAcceptedDomainText: ReadinessTemplate<'certificate-no-accepted-domain'> = (
+  { certificate, names, registrable },
+  input,
+) => {
+  const domain = preferredDomain(input);
+  const steps = [
+    ...registrable.map(
+      ({ domain: sub, acceptedAncestor }) =>
+        `Register ${sub} as a domain of the tenant (Microsoft 365 admin center > Settings > Domains) so that ` +
+        `names such as host.${sub} count (KB 4019940), or use a certificate with a name directly in ` +
+        `${acceptedAncestor}, such as mail.${acceptedAncestor}.`,
+    ),
+    ...(registrable.length === 0
+      ? [
+          `Get a certificate from a public CA with a name in an accepted domain, such as mail.${domain}, and ` +
+            'install it on the server with its chain (internal names such as server.contoso.local cannot be ' +
+            'on a public certificate).',
+        ]
+      : []),
+    `Then set the OnPremises inbound connector's certificate domain to a wildcard over that domain (*.${registrable[0]?.domain ?? domain}).`,
+  ];
+  return {
+    message:
+      `No name on certificate ${certificateFileLabel(certificate)} (${list(names) || 'it has no DNS names'}) lies ` +
+      `in an accepted domain (${list(input.acceptedDomains.domains())}). Exchange Online counts a certificate ` +
+      'only when its CN or a SAN is in an accepted domain — for a host name, the domain just above it must be ' +
+      'accepted (host.sub.contoso.com needs sub.contoso.com, KB 4019940) unless an accepted parent has ' +
+      'MatchSubDomains — so NDRs, forwarded mail and mail from other domains are refused with 550 5.7.64 ATTR36.',
+    remediation: {
+      steps,
+      commands: [GET_ACCEPTED_DOMAINS, GET_SMTP_CERTIFICATES],
+      links: [LINK_OFFICE_365_NOTICE, LINK_ADD_DOMAIN, LINK_HYBRID_CERTIFICATES],
+    },
+  };
+};

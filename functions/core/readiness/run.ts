@@ -1,0 +1,92 @@
+/**
+ * `runReadinessChecks`: every rule over the organisation's configuration, turned into results with
+ * the pack's words, ordered by severity then id. A rule whose input is absent is reported as `info`
+ * "not checked: …" rather than silently skipped, so a report never looks cleaner than it is.
+ */
+import type { AcceptedDomainList } from '../accepted-domains.js';
+import type { CertificateFile } from './certificates.js';
+import type { InboundConnector } from './connectors.js';
+import { NOT_CHECKED_TEXTS, notCheckedRemediation, TEXTS, type TextPack } from './pack/index.js';
+import { CHECK_IDS, type CheckId, type ReadinessResult, SEVERITIES } from './result.js';
+import { RULES } from './rules/index.js';
+import type { OptionalInput, ReadinessRule, RuleInput } from './rules/rule.js';
+
+/** The configuration to check. `connectors`/`certificates` absent = not given (not "none"). */
+export interface ReadinessInput {
+  acceptedDomains: AcceptedDomainList;
+  /** `Get-InboundConnector` output; an empty array means the tenant has none. */
+  connectors?: readonly InboundConnector[];
+  /** One entry per `--certificate` file. */
+  certificates?: readonly CertificateFile[];
+  /** When validity is judged (`--at`); default now. */
+  at?: Date;
+}
+
+function runRule<K extends CheckId>(
+  rule: ReadinessRule<K>,
+  input: RuleInput,
+  given: ReadonlySet<OptionalInput>,
+): ReadinessResult[] {
+  const missing = rule.needs.filter((need) => !given.has(need));
+  if (missing.length > 0) {
+    return [
+      {
+        id: rule.id,
+        severity: 'info' as const,
+        message: `not checked: no ${missing.join(' or ')} given`,
+        objects: [],
+        remediation: notCheckedRemediation(missing),
+      },
+    ];
+  }
+  const outcome = rule.evaluate(input);
+  if (!Array.isArray(outcome)) {
+    return [
+      {
+        id: rule.id,
+        severity: 'info' as const,
+        objects: [],
+        ...NOT_CHECKED_TEXTS[outcome.notChecked],
+      },
+    ];
+  }
+  const text: TextPack[K] = TEXTS[rule.id];
+  return outcome.map((occurrence) => ({
+    id: rule.id,
+    severity: rule.severity,
+    ...text(occurrence.details, input),
+    objects: occurrence.objects,
+  }));
+}
+
+/**
+ * Runs every readiness check. Results are ordered error → warning → info, then by id; occurrences
+ * of one id keep the order of the inputs (connectors, then certificate files).
+ */
+export function runReadinessChecks(input: ReadinessInput): ReadinessResult[] {
+  const given = new Set<OptionalInput>();
+  if (input.connectors !== undefined) given.add('connectors');
+  if (input.certificates !== undefined) given.add('certificates');
+  const ruleInput: RuleInput = {
+    acceptedDomains: input.acceptedDomains,
+    connectors: input.connectors ?? [],
+    certificates: input.certificates ?? [],
+    at: input.at ?? new Date(),
+  };
+  const results: ReadinessResult[] = CHECK_IDS.flatMap((id) => runRule(RULES[id], ruleInput, given));
+  return results
+    .map((result, index) => ({ result, index }))
+    .sort(
+      (a, b) =>
+        SEVERITIES.indexOf(a.result.severity) - SEVERITIES.indexOf(b.result.severity) ||
+        a.result.id.localeCompare(b.result.id) ||
+        a.index - b.index,
+    )
+    .map(({ result }) => result);
+}
+
+/** The ids that ran and found nothing: for a report's "passed" line. */
+export function passedChecks(results: readonly ReadinessResult[]): CheckId[] {
+  const reported = new Set(results.map((result) => result.id));
+  return CHECK_IDS.filter((id) => !reported.has(id));
+}
