@@ -4,7 +4,7 @@
  * The nightly and API functions are added beside the ingest pipeline; they find what they need
  * on the public properties (`bucket`, `table`, `alertTopic`, `alerts`, `settings`).
  */
-import { Stack, type StackProps } from 'aws-cdk-lib';
+import { Duration, Stack, type StackProps } from 'aws-cdk-lib';
 import type { Table } from 'aws-cdk-lib/aws-dynamodb';
 import type { Bucket } from 'aws-cdk-lib/aws-s3';
 import type { Topic } from 'aws-cdk-lib/aws-sns';
@@ -12,6 +12,8 @@ import type { Construct } from 'constructs';
 import { Alerts } from './constructs/alerts.js';
 import { FindingsTable } from './constructs/findings-table.js';
 import { IngestPipeline } from './constructs/ingest-pipeline.js';
+import { NightlyJob } from './constructs/nightly-job.js';
+import { QueryApi } from './constructs/query-api.js';
 import { StorageBucket } from './constructs/storage-bucket.js';
 import { acknowledgeNag } from './nag.js';
 import type { Settings } from './settings.js';
@@ -32,6 +34,10 @@ export class RelayAuditStack extends Stack {
   /** Adds alarms that publish to `alertTopic`. */
   public readonly alerts: Alerts;
   public readonly ingest: IngestPipeline;
+  /** The scheduled nightly analysis (rollups, report, alert summary, metrics). */
+  public readonly nightly: NightlyJob;
+  /** The read-only HTTP API the dashboard and scripts query. */
+  public readonly queryApi: QueryApi;
 
   public constructor(scope: Construct, id: string, props: RelayAuditStackProps) {
     super(scope, id, {
@@ -72,6 +78,24 @@ export class RelayAuditStack extends Stack {
       'IngestThrottles',
       this.ingest.handler.function,
       'The ingest function was throttled: uploads wait in the queue.',
+    );
+    this.nightly = new NightlyJob(this, 'Nightly', {
+      bucket: this.bucket,
+      table: this.table,
+      alerts: this.alerts,
+      schedule: props.settings.nightlySchedule,
+      retentionDays: props.settings.retentionDays,
+    });
+    this.queryApi = new QueryApi(this, 'QueryApi', { table: this.table, settings: props.settings });
+    this.alerts.alarmOnErrors(
+      'QueryApiErrors',
+      this.queryApi.handler.function,
+      'The query API function failed an invocation (exception, timeout or out of memory).',
+    );
+    this.alerts.alarmAboveZero(
+      'QueryApi5xx',
+      this.queryApi.stage.metricServerError({ period: Duration.minutes(5), statistic: 'Sum' }),
+      'The query API answered with a server error (5xx): the store was unavailable or the function failed.',
     );
     acknowledgeNagFindings(this);
   }

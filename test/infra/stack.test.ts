@@ -2,13 +2,14 @@
  * Template assertions: the synthesized stack has the resources, settings and grants issue 3
  * asks for. Bundling runs for real (local esbuild), so the staged ingest bundle is checked too.
  */
-import { readdirSync, readFileSync, statSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Match, Template } from 'aws-cdk-lib/assertions';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { createTableInput, TABLE_DEFINITION, TTL_ATTRIBUTE } from '../../functions/store/table-design.js';
 import { INGEST_MAX_RECEIVE_COUNT, INGEST_TIMEOUT } from '../../lib/constructs/ingest-pipeline.js';
 import type { RelayAuditApp } from '../../lib/create-app.js';
+import { stagedBundleDir } from '../support/bundle-dir.js';
 import { buildApp } from './synth-app.js';
 
 type Resource = { Type: string; Properties?: Record<string, unknown> };
@@ -199,13 +200,7 @@ describe('ingest function', () => {
 
   it('is bundled as ESM with a source map and without the embedded engine or the AWS SDK', () => {
     // Prepare: the staged asset of the function (bundled by local esbuild during synth).
-    const outdir = built.app.outdir;
-    const assets = readdirSync(outdir)
-      .filter((name) => name.startsWith('asset.'))
-      .map((name) => join(outdir, name))
-      .filter((dir) => statSync(dir).isDirectory() && readdirSync(dir).includes('index.mjs'));
-    expect(assets).toHaveLength(1);
-    const dir = assets[0] as string;
+    const dir = stagedBundleDir(built.app, built.stack, built.stack.ingest.handler.function);
     // Act
     const bundle = readFileSync(join(dir, 'index.mjs'), 'utf8');
     // Assess
@@ -222,7 +217,14 @@ describe('ingest function', () => {
 describe('alerts', () => {
   it('alarms on dead letters, ingest errors and ingest throttles, publishing to the alert topic', () => {
     const topicId = logicalIdOf(built.stack.alertTopic);
-    const alarms = resourcesOf('AWS::CloudWatch::Alarm').map(([, alarm]) => alarm.Properties ?? {});
+    // The ingest pipeline's alarms: those whose dimensions name the ingest function or its DLQ.
+    const ingestIds = [
+      logicalIdOf(built.stack.ingest.handler.function),
+      logicalIdOf(built.stack.ingest.deadLetterQueue),
+    ];
+    const alarms = resourcesOf('AWS::CloudWatch::Alarm')
+      .map(([, alarm]) => alarm.Properties ?? {})
+      .filter((alarm) => ingestIds.some((id) => JSON.stringify(alarm.Dimensions ?? []).includes(`"${id}"`)));
     expect(alarms.map((alarm) => alarm.MetricName).sort()).toEqual([
       'ApproximateNumberOfMessagesVisible',
       'Errors',

@@ -4,7 +4,7 @@
  * on the local engines. Catches what type checks cannot: a CommonJS dependency without the
  * `require` shim, a module left out of the bundle, a handler export under the wrong name.
  */
-import { readdirSync, readFileSync, statSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { PutObjectCommand } from '@aws-sdk/client-s3';
@@ -13,6 +13,7 @@ import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import type { InvocationContext } from '../../functions/ingest/ingest.js';
 import type { EmbeddedStore } from '../../functions/store/embedded-engine.js';
 import { buildApp } from '../infra/synth-app.js';
+import { stagedBundleDir } from '../support/bundle-dir.js';
 import {
   asS3WouldSend,
   LOCAL_REGION,
@@ -34,13 +35,9 @@ let dynamo: EmbeddedStore;
 let bundleDir: string;
 
 beforeAll(async () => {
-  const { app } = buildApp();
+  const { app, stack } = buildApp();
   app.synth();
-  const assets = readdirSync(app.outdir)
-    .map((name) => join(app.outdir, name))
-    .filter((dir) => statSync(dir).isDirectory() && readdirSync(dir).includes('index.mjs'));
-  if (assets.length !== 1) throw new Error(`expected one bundled function, found ${assets.length}`);
-  bundleDir = assets[0] as string;
+  bundleDir = stagedBundleDir(app, stack, stack.ingest.handler.function);
   [s3, dynamo] = await Promise.all([startLocalS3([BUCKET]), startLocalDynamo(TABLE)]);
   for (const [name, value] of Object.entries({
     TABLE_NAME: TABLE,

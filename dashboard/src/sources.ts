@@ -1,0 +1,168 @@
+/**
+ * The sources view: every analysed file with its status and row counts; the skipped rows (line,
+ * column, reason) load on demand from `GET /sources/{id}`.
+ */
+import type { ApiClient } from './api.js';
+import { shortTime } from './dates.js';
+import { formatCount, h } from './dom.js';
+import { FORMAT_NAMES, SCENARIOS, SHORT_NAMES } from './scenarios.js';
+import { errorPanel, loadingNote } from './status.js';
+import type { SkippedRow, SourceSummary } from './types.js';
+
+function findingsText(source: SourceSummary): string {
+  const parts = SCENARIOS.filter((s) => (source.findingsByScenario[s] ?? 0) > 0).map(
+    (s) => `${SHORT_NAMES[s]} ${source.findingsByScenario[s]}`,
+  );
+  return parts.length > 0 ? parts.join(', ') : 'none';
+}
+
+function skippedTable(rows: SkippedRow[], truncated: number): HTMLElement {
+  return h(
+    'div',
+    { class: 'skipped' },
+    h(
+      'table',
+      { class: 'compact' },
+      h('caption', {}, 'Skipped rows'),
+      h(
+        'thead',
+        {},
+        h(
+          'tr',
+          {},
+          ['Line', 'Column', 'Reason', 'What to do'].map((c) => h('th', { attrs: { scope: 'col' } }, c)),
+        ),
+      ),
+      h(
+        'tbody',
+        {},
+        rows.map((row) =>
+          h(
+            'tr',
+            {},
+            h('td', { class: 'num' }, formatCount(row.line)),
+            h('td', {}, row.column ?? '—'),
+            h('td', {}, h('code', {}, row.reason)),
+            h('td', { class: 'wrap' }, row.message),
+          ),
+        ),
+      ),
+    ),
+    truncated > 0
+      ? h('p', { class: 'muted small' }, `… and ${formatCount(truncated)} more skipped rows not listed.`)
+      : null,
+  );
+}
+
+function statusCell(source: SourceSummary): HTMLElement {
+  const label = { done: 'Done', processing: 'Processing', failed: 'Failed' }[source.status];
+  return h(
+    'td',
+    {},
+    h('span', { class: `status status-${source.status}` }, label),
+    source.status === 'failed'
+      ? h(
+          'div',
+          { class: 'small' },
+          h('code', {}, source.errorCode ?? 'ERROR'),
+          ' ',
+          source.errorMessage ?? '',
+        )
+      : null,
+  );
+}
+
+function sourceRows(source: SourceSummary, api: ApiClient, columns: number): HTMLElement[] {
+  const detailId = `skipped-${source.id}`;
+  const detailCell = h('td', { attrs: { colspan: columns } });
+  const detail = h('tr', { class: 'detail', attrs: { id: detailId, hidden: true } }, detailCell);
+  let loaded = false;
+  const load = async () => {
+    detailCell.replaceChildren(loadingNote('the skipped rows'));
+    try {
+      const record = await api.source(source.id);
+      detailCell.replaceChildren(skippedTable(record.skipped, record.skippedTruncated));
+      loaded = true;
+    } catch (error) {
+      detailCell.replaceChildren(errorPanel(error, 'the skipped rows', () => void load()));
+    }
+  };
+  const skippedCell =
+    source.rowsSkipped > 0
+      ? h(
+          'button',
+          {
+            class: 'link',
+            attrs: { type: 'button', 'aria-expanded': 'false', 'aria-controls': detailId },
+            on: {
+              click: (event) => {
+                const button = event.currentTarget as HTMLButtonElement;
+                const open = button.getAttribute('aria-expanded') !== 'true';
+                button.setAttribute('aria-expanded', String(open));
+                detail.hidden = !open;
+                if (open && !loaded) void load();
+              },
+            },
+          },
+          `${formatCount(source.rowsSkipped)} — show why`,
+        )
+      : '0';
+  return [
+    h(
+      'tr',
+      { attrs: { 'data-source': source.id } },
+      h('th', { class: 'wrap', attrs: { scope: 'row' } }, source.file),
+      h('td', {}, source.format ? (FORMAT_NAMES[source.format] ?? source.format) : 'unknown'),
+      statusCell(source),
+      h('td', { class: 'num' }, formatCount(source.rowsRead)),
+      h('td', { class: 'num' }, formatCount(source.rowsAnalysed)),
+      h('td', { class: 'num' }, skippedCell),
+      h('td', { class: 'small' }, findingsText(source)),
+      h('td', { class: 'nowrap small' }, shortTime(source.finishedAt ?? source.startedAt)),
+    ),
+    detail,
+  ];
+}
+
+const HEADERS = [
+  'File',
+  'Format',
+  'Status',
+  'Rows read',
+  'Analysed',
+  'Skipped',
+  'Findings',
+  'Finished (UTC)',
+];
+
+/** A table of sources; `more` appends the next page when the API has one. */
+export function sourcesTable(sources: SourceSummary[], api: ApiClient): HTMLElement {
+  return h(
+    'div',
+    {
+      class: 'table-scroll',
+      attrs: { role: 'region', 'aria-label': 'Analysed files (scrolls sideways)', tabindex: '0' },
+    },
+    h(
+      'table',
+      { class: 'sources' },
+      h('caption', { class: 'visually-hidden' }, 'Analysed files, newest first'),
+      h(
+        'thead',
+        {},
+        h(
+          'tr',
+          {},
+          HEADERS.map((c, i) =>
+            h('th', { attrs: { scope: 'col' }, class: i >= 3 && i <= 5 ? 'num' : '' }, c),
+          ),
+        ),
+      ),
+      h(
+        'tbody',
+        {},
+        sources.flatMap((source) => sourceRows(source, api, HEADERS.length)),
+      ),
+    ),
+  );
+}

@@ -1,0 +1,49 @@
+/**
+ * What the query API returns (see functions/api). Findings and source records are the domain's
+ * own types; the summary is restated here because its module also pulls in server-side code.
+ * test/integration/serve.test.ts checks at compile time that this copy matches the API's.
+ */
+import type { Finding, ScenarioId } from '../../functions/core/findings.js';
+import type { SkippedRow, SourceRecord } from '../../functions/core/source-record.js';
+
+export type { Finding, ScenarioId, SkippedRow, SourceRecord };
+
+/** A page of a list route: `cursor` is there when there is a next page. */
+export interface Page<T> {
+  items: T[];
+  cursor?: string;
+}
+
+/** A source record in `GET /sources` (its skipped rows come from `GET /sources/{id}`). */
+export type SourceSummary = Omit<SourceRecord, 'skipped'>;
+
+export type ScenarioCounts = Record<ScenarioId, number>;
+
+export interface DaySummary {
+  date: string;
+  counts: ScenarioCounts;
+  total: number;
+  origin: 'rollups' | 'findings';
+}
+
+/** `GET /summary?from&to`. */
+export interface Summary {
+  from: string;
+  to: string;
+  totals: ScenarioCounts;
+  total: number;
+  days: DaySummary[];
+  topSenderDomains: { senderDomain: string; count: number }[];
+  topServers: { server: string; count: number }[];
+  partial: boolean;
+}
+
+/** The API's error body. */
+export interface ErrorBody {
+  error: { code: string; message: string; requestId?: string };
+}
+
+/** `/config.json`: where the API is (`/api` locally, the HTTP API's URL in the cloud). */
+export interface DashboardConfig {
+  apiBase: string;
+}

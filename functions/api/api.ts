@@ -1,0 +1,96 @@
+/**
+ * The query API's core: `handleRequest(request) → response`, independent of transport. Both the
+ * Lambda handler (API Gateway HTTP API, payload v2) and `relay-audit serve` (node:http) wrap it,
+ * so the cloud and the laptop answer every request identically.
+ *
+ * Every request is logged once (method, route, status, duration). Failures become JSON errors with
+ * stable codes: bad parameters 400, unknown paths 404, other methods 405, the store failing after
+ * its retries 503, anything else 500 — never with a stack trace or an SDK message in the body.
+ */
+import { ArgumentError, StoreError } from '../core/errors.js';
+import { serialiseError } from '../ingest/logger.js';
+import type { ApiDependencies } from './dependencies.js';
+import { ApiError, ApiErrorCode, MethodNotAllowedError, NotFoundError } from './errors.js';
+import type { ApiRequest, ApiResponse } from './messages.js';
+import { errorResponse } from './responses.js';
+import type { RouteName } from './route-table.js';
+import { matchRoute } from './router.js';
+import { getFinding, listFindings } from './routes/findings.js';
+import { exportFindings } from './routes/findings-csv.js';
+import type { RouteHandler } from './routes/route-context.js';
+import { getSource, listSources } from './routes/sources.js';
+import { summary } from './routes/summary.js';
+
+/** The handler of each route in the route table. */
+const HANDLERS: Record<RouteName, RouteHandler> = {
+  listFindings,
+  exportFindings,
+  getFinding,
+  summary,
+  listSources,
+  getSource,
+};
+
+export type RequestHandler = (request: ApiRequest) => Promise<ApiResponse>;
+
+/**
+ * Translates errors raised below the routes into API errors: the store's argument errors are the
+ * caller's fault (400), its store errors a passing outage (503). Anything else stays unknown (500).
+ */
+function toApiError(error: unknown): unknown {
+  if (error instanceof ApiError) return error;
+  if (error instanceof ArgumentError) {
+    return new ApiError(400, ApiErrorCode.InvalidArgument, error.message.replace(/^invalid /, ''), {
+      cause: error,
+    });
+  }
+  if (error instanceof StoreError) {
+    return new ApiError(
+      503,
+      ApiErrorCode.StoreFailure,
+      'the findings store is unavailable; try again shortly',
+      {
+        cause: error,
+      },
+    );
+  }
+  return error;
+}
+
+/** Builds the request handler around its dependencies. */
+export function createRequestHandler(deps: ApiDependencies): RequestHandler {
+  return async (request) => {
+    const started = performance.now();
+    const match = matchRoute(request.method, request.path);
+    const route = match.kind === 'matched' ? match.route.path : undefined;
+    let response: ApiResponse;
+    let failure: unknown;
+    try {
+      if (match.kind === 'not-found') throw new NotFoundError(`no route ${request.path.slice(0, 200)}`);
+      if (match.kind === 'wrong-method')
+        throw new MethodNotAllowedError(request.method, request.path, match.allow);
+      response = await HANDLERS[match.route.name]({ request, pathParams: match.pathParams, deps });
+    } catch (error) {
+      failure = toApiError(error);
+      response = errorResponse(failure, request.requestId);
+    }
+    const fields = {
+      method: request.method,
+      route: route ?? null,
+      path: route === undefined ? request.path.slice(0, 200) : undefined,
+      status: response.status,
+      ms: Math.round(performance.now() - started),
+      ...(request.requestId === undefined ? {} : { requestId: request.requestId }),
+    };
+    if (response.status >= 500) {
+      // The cause chain goes to the log (not the response): that is where an operator looks.
+      const cause = failure instanceof ApiError ? (failure.cause ?? failure) : failure;
+      deps.logger.error('request failed', { ...fields, error: serialiseError(cause) });
+    } else if (failure instanceof ApiError) {
+      deps.logger.info('request', { ...fields, code: failure.code });
+    } else {
+      deps.logger.info('request', fields);
+    }
+    return response;
+  };
+}

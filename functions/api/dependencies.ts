@@ -1,0 +1,44 @@
+/**
+ * What the query API needs from outside, injected so the same router runs in Lambda (remote
+ * DynamoDB) and in `relay-audit serve` (the embedded engine), and tests use real engines.
+ */
+import type { Logger } from '../ingest/logger.js';
+import type { FindingsStore } from '../store/index.js';
+
+/** The read-only store operations the API uses (a `FindingsStore` satisfies it). */
+export type ApiStore = Pick<
+  FindingsStore,
+  'queryFindings' | 'getFinding' | 'getSource' | 'listSources' | 'countFindingsByScenario' | 'queryRollups'
+>;
+
+/** Caps of the CSV export; when one is hit the response says so (`x-truncated: true`). */
+export interface ExportLimits {
+  /** Most rows in one export. */
+  maxRows: number;
+  /**
+   * Most body bytes, counted as they travel in a Lambda response (JSON-escaped). API Gateway
+   * passes on a Lambda response of at most 6 MB, so the Lambda adapter sets this below that.
+   */
+  maxBytes: number;
+}
+
+/** Default export caps: 50,000 rows; the byte cap only matters for the Lambda adapter. */
+export const DEFAULT_EXPORT_LIMITS: ExportLimits = { maxRows: 50_000, maxBytes: 128 * 1024 * 1024 };
+
+/** Caps of the per-day summary when it has to read findings (days without rollups). */
+export interface SummaryLimits {
+  /** Most findings read to count days without rollups; beyond it the day counts are marked partial. */
+  maxFindingsRead: number;
+}
+
+export const DEFAULT_SUMMARY_LIMITS: SummaryLimits = { maxFindingsRead: 20_000 };
+
+export interface ApiDependencies {
+  store: ApiStore;
+  /** One line per request, plus failures with their cause. */
+  logger: Logger;
+  /** The clock (default summary range ends today). */
+  now?: () => Date;
+  exportLimits?: Partial<ExportLimits>;
+  summaryLimits?: Partial<SummaryLimits>;
+}

@@ -1,0 +1,57 @@
+/**
+ * Translating API Gateway HTTP API events (payload format 2.0) to and from the API's own request
+ * and response. The event is validated with zod: only the fields the API reads, loosely, so new
+ * fields API Gateway adds never break the function.
+ */
+import type { APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
+import { z } from 'zod';
+import { InvalidEventError } from './errors.js';
+import type { ApiRequest, ApiResponse } from './messages.js';
+
+const StringMap = z.record(z.string(), z.string().optional());
+
+/** The parts of `APIGatewayProxyEventV2` the API uses. */
+export const HttpApiEvent = z.looseObject({
+  version: z.literal('2.0'),
+  rawPath: z.string().startsWith('/'),
+  headers: StringMap.optional(),
+  queryStringParameters: StringMap.optional(),
+  requestContext: z.looseObject({
+    requestId: z.string().optional(),
+    http: z.looseObject({ method: z.string().min(1) }),
+  }),
+});
+export type HttpApiEvent = z.infer<typeof HttpApiEvent>;
+
+/**
+ * The request an event carries. API Gateway has already URL-decoded the query values and joined
+ * a repeated parameter's values with commas; header names arrive lower-case.
+ */
+export function requestFromEvent(event: unknown): ApiRequest {
+  const parsed = HttpApiEvent.safeParse(event);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0];
+    throw new InvalidEventError(
+      `not an API Gateway HTTP API (payload 2.0) event: ${issue?.path.join('.') || '(root)'}: ${issue?.message ?? 'invalid'}`,
+      { cause: parsed.error },
+    );
+  }
+  const data = parsed.data;
+  return {
+    method: data.requestContext.http.method,
+    path: data.rawPath,
+    query: data.queryStringParameters ?? {},
+    headers: data.headers ?? {},
+    ...(data.requestContext.requestId === undefined ? {} : { requestId: data.requestContext.requestId }),
+  };
+}
+
+/** The Lambda result API Gateway turns into the HTTP response (text body, never base64). */
+export function resultFromResponse(response: ApiResponse): APIGatewayProxyStructuredResultV2 {
+  return {
+    statusCode: response.status,
+    headers: response.headers,
+    body: response.body,
+    isBase64Encoded: false,
+  };
+}

@@ -1,0 +1,23 @@
+/**
+ * The transport-neutral request and response of the query API: what both adapters (API Gateway
+ * payload v2 in Lambda, node:http locally) translate to and from.
+ */
+
+/** One request, already decoded: query values are URL-decoded, header names lower-case. */
+export interface ApiRequest {
+  method: string;
+  /** Path without query string, e.g. `/findings/0123…`. */
+  path: string;
+  /** Query parameters; a repeated parameter arrives comma-joined, as API Gateway delivers it. */
+  query: Readonly<Record<string, string | undefined>>;
+  headers: Readonly<Record<string, string | undefined>>;
+  /** Correlates the log line and error bodies with the caller's request (API Gateway request id). */
+  requestId?: string;
+}
+
+/** One response. The body is complete: API Gateway returns a Lambda's response in one piece. */
+export interface ApiResponse {
+  status: number;
+  headers: Record<string, string>;
+  body: string;
+}

@@ -1,0 +1,27 @@
+/** `GET /findings` (newest first, paged) and `GET /findings/{id}`. */
+import { NotFoundError } from '../errors.js';
+import type { ApiResponse } from '../messages.js';
+import { FindingsParams, IdParams, parseParams } from '../params.js';
+import { jsonResponse } from '../responses.js';
+import { findingsQuery, nextCursor, type RouteContext, readWithCursor } from './route-context.js';
+
+/** One page of findings matching the filters: `{ items, cursor? }`. */
+export async function listFindings({ request, deps }: RouteContext): Promise<ApiResponse> {
+  const params = parseParams(FindingsParams, request.query);
+  const page = await readWithCursor(() =>
+    deps.store.queryFindings({
+      ...findingsQuery(params),
+      limit: params.limit,
+      ...(params.cursor === undefined ? {} : { cursor: params.cursor }),
+    }),
+  );
+  return jsonResponse(200, { items: page.items, ...nextCursor(page) });
+}
+
+/** One finding with its evidence and remediation. */
+export async function getFinding({ pathParams, deps }: RouteContext): Promise<ApiResponse> {
+  const { id } = parseParams(IdParams, pathParams);
+  const finding = await deps.store.getFinding(id);
+  if (finding === undefined) throw new NotFoundError(`no finding with id ${id}`);
+  return jsonResponse(200, finding);
+}

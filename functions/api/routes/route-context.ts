@@ -1,0 +1,50 @@
+/** What a route handler receives, and helpers shared by the routes. */
+import { ArgumentError } from '../../core/errors.js';
+import type { FindingsQueryOptions } from '../../store/index.js';
+import type { ApiDependencies } from '../dependencies.js';
+import { InvalidParameterError } from '../errors.js';
+import type { ApiRequest, ApiResponse } from '../messages.js';
+import type { ExportParams } from '../params.js';
+
+export interface RouteContext {
+  request: ApiRequest;
+  /** Values of the route's `{name}` path segments, URL-decoded. */
+  pathParams: Readonly<Record<string, string>>;
+  deps: ApiDependencies;
+}
+
+/** Handles one matched route; throws `ApiError`s (or store errors) for the router to turn into responses. */
+export type RouteHandler = (context: RouteContext) => Promise<ApiResponse>;
+
+/** The store's findings query for the API's filter parameters (`from`/`to` are the store's `since`/`until`). */
+export function findingsQuery(filters: ExportParams): FindingsQueryOptions {
+  return {
+    ...(filters.scenario === undefined ? {} : { scenario: filters.scenario }),
+    ...(filters.senderDomain === undefined ? {} : { senderDomain: filters.senderDomain }),
+    ...(filters.recipientDomain === undefined ? {} : { recipientDomain: filters.recipientDomain }),
+    ...(filters.from === undefined ? {} : { since: filters.from }),
+    ...(filters.to === undefined ? {} : { until: filters.to }),
+  };
+}
+
+/**
+ * Runs a paged store read. The store validates a cursor's content (that it was issued for this very
+ * query); its `ArgumentError` becomes a 400 naming the `cursor` parameter.
+ */
+export async function readWithCursor<T>(read: () => Promise<T>): Promise<T> {
+  try {
+    return await read();
+  } catch (error) {
+    if (error instanceof ArgumentError && /^invalid cursor\b/.test(error.message)) {
+      throw new InvalidParameterError('cursor', error.message.replace(/^invalid cursor:?\s*/, ''), {
+        cause: error,
+      });
+    }
+    throw error;
+  }
+}
+
+/** `{ cursor }` when there is a next page, else nothing (absent, not `null`). */
+export function nextCursor(page: { cursor?: string }): { cursor?: string } {
+  return page.cursor === undefined ? {} : { cursor: page.cursor };
+}

@@ -1,0 +1,35 @@
+/** `GET /sources` (uploads, newest first, paged) and `GET /sources/{id}` (with its skipped rows). */
+import type { SourceRecord } from '../../core/source-record.js';
+import { NotFoundError } from '../errors.js';
+import type { ApiResponse } from '../messages.js';
+import { IdParams, parseParams, SourcesParams } from '../params.js';
+import { jsonResponse } from '../responses.js';
+import { nextCursor, type RouteContext, readWithCursor } from './route-context.js';
+
+/** A source record in a list: the skipped rows themselves are left to the detail route (counts stay). */
+export type SourceSummary = Omit<SourceRecord, 'skipped'>;
+
+function summarise(record: SourceRecord): SourceSummary {
+  const { skipped: _skipped, ...rest } = record;
+  return rest;
+}
+
+/** One page of source records: `{ items, cursor? }`. */
+export async function listSources({ request, deps }: RouteContext): Promise<ApiResponse> {
+  const params = parseParams(SourcesParams, request.query);
+  const page = await readWithCursor(() =>
+    deps.store.listSources({
+      limit: params.limit,
+      ...(params.cursor === undefined ? {} : { cursor: params.cursor }),
+    }),
+  );
+  return jsonResponse(200, { items: page.items.map(summarise), ...nextCursor(page) });
+}
+
+/** One source record: status, error code and reason, counts, and the skipped rows with their reasons. */
+export async function getSource({ pathParams, deps }: RouteContext): Promise<ApiResponse> {
+  const { id } = parseParams(IdParams, pathParams);
+  const record = await deps.store.getSource(id);
+  if (record === undefined) throw new NotFoundError(`no source with id ${id}`);
+  return jsonResponse(200, record);
+}

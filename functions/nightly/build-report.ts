@@ -1,0 +1,149 @@
+/**
+ * Assembles the nightly report from the day's rollups, the rollups of the weeks before and the
+ * per-day statistics of the run. Pure and deterministic: equal inputs give an equal report.
+ */
+import { SCENARIO_IDS, type ScenarioId } from '../core/findings.js';
+import { SCENARIO_DESCRIPTIONS } from '../core/remediation/index.js';
+import type { RollupItem } from '../store/index.js';
+import { addDays } from './dates.js';
+import {
+  averageByScenario,
+  domainLines,
+  FIRST_SEEN_DAYS,
+  findNewSenderDomains,
+  findSpikes,
+  isSpike,
+  round2,
+  SPIKE_BASELINE_DAYS,
+  SPIKE_MIN_FINDINGS,
+  SPIKE_MIN_RATIO,
+  serverLines,
+  TOP_LIST_SIZE,
+} from './day-comparison.js';
+import type { DayLine, DomainLine, NightlyReport, ReclassifiedLine, ScenarioLine, Spike } from './report.js';
+import { REPORT_SCHEMA_VERSION } from './report.js';
+import { countByScenario } from './rollups.js';
+
+/** Reclassified findings listed one by one in a report (the rest are counted). */
+export const MAX_RECLASSIFIED_LISTED = 50;
+/** New sender domains named in the next steps (all are listed in their own section). */
+const DOMAINS_NAMED_IN_STEPS = 5;
+
+export interface ReportInput {
+  date: string;
+  window: { from: string; to: string };
+  /** Rollup rows of the report day. */
+  today: readonly RollupItem[];
+  /** Rollup rows of the `FIRST_SEEN_DAYS` days before the report day. */
+  history: readonly RollupItem[];
+  /** Statistics of each day of the window, oldest first. */
+  days: readonly DayLine[];
+  /** Reclassified findings of the window: the full count and the first ones. */
+  reclassified: { count: number; findings: readonly ReclassifiedLine[] };
+}
+
+/** Builds the report (see report.ts for the meaning of each field). */
+export function buildReport(input: ReportInput): NightlyReport {
+  const { date } = input;
+  const previous = addDays(date, -1);
+  const baselineFrom = addDays(date, -SPIKE_BASELINE_DAYS);
+  const todayCounts = countByScenario(input.today);
+  const previousCounts = countByScenario(input.history.filter((row) => row.date === previous));
+  const baselineRows = input.history.filter((row) => row.date >= baselineFrom && row.date < date);
+  const baseline = averageByScenario(baselineRows, SPIKE_BASELINE_DAYS);
+
+  const scenarios: ScenarioLine[] = SCENARIO_IDS.map((id) => ({
+    scenario: id,
+    title: SCENARIO_DESCRIPTIONS[id].title,
+    count: todayCounts[id],
+    previousDay: previousCounts[id],
+    change: todayCounts[id] - previousCounts[id],
+    baselineAverage: baseline[id],
+    spike: isSpike(todayCounts[id], baseline[id]),
+  }));
+  const spikes = findSpikes(todayCounts, baseline);
+  const newSenderDomains = findNewSenderDomains(input.today, input.history);
+  const total = sum(SCENARIO_IDS.map((id) => todayCounts[id]));
+
+  return {
+    schemaVersion: REPORT_SCHEMA_VERSION,
+    date,
+    window: input.window,
+    thresholds: {
+      spikeRatio: SPIKE_MIN_RATIO,
+      spikeMinFindings: SPIKE_MIN_FINDINGS,
+      baselineDays: SPIKE_BASELINE_DAYS,
+      firstSeenDays: FIRST_SEEN_DAYS,
+    },
+    totals: {
+      findings: total,
+      previousDay: sum(SCENARIO_IDS.map((id) => previousCounts[id])),
+      baselineAverage: round2(sum(SCENARIO_IDS.map((id) => baseline[id]))),
+    },
+    scenarios,
+    spikes,
+    newSenderDomains,
+    topSenderDomains: domainLines(input.today).slice(0, TOP_LIST_SIZE),
+    topServers: serverLines(input.today).slice(0, TOP_LIST_SIZE),
+    reclassified: {
+      count: input.reclassified.count,
+      findings: input.reclassified.findings.slice(0, MAX_RECLASSIFIED_LISTED),
+    },
+    days: [...input.days],
+    nextSteps: nextSteps(date, scenarios, spikes, newSenderDomains, input.reclassified.count),
+  };
+}
+
+function sum(values: readonly number[]): number {
+  return values.reduce((total, value) => total + value, 0);
+}
+
+function findingsCommand(scenario: ScenarioId, date: string): string {
+  return `relay-audit findings --scenario ${scenario} --since ${date} --until ${date}`;
+}
+
+/** What to do, most urgent first: spikes, new domains, then each scenario by volume. */
+function nextSteps(
+  date: string,
+  scenarios: readonly ScenarioLine[],
+  spikes: readonly Spike[],
+  newDomains: readonly DomainLine[],
+  reclassified: number,
+): string[] {
+  const steps: string[] = [];
+  for (const spike of spikes) {
+    const against =
+      spike.ratio === null
+        ? `none in the ${SPIKE_BASELINE_DAYS} days before`
+        : `${spike.ratio}× the ${SPIKE_BASELINE_DAYS}-day average of ${spike.baselineAverage}`;
+    steps.push(
+      `Investigate the spike in "${SCENARIO_DESCRIPTIONS[spike.scenario].title}" (${spike.count} findings, ${against}): ` +
+        `a server, application, certificate or forwarding rule probably changed on or just before ${date}. ` +
+        `See: ${findingsCommand(spike.scenario, date)}`,
+    );
+  }
+  if (newDomains.length > 0) {
+    const named = newDomains.slice(0, DOMAINS_NAMED_IN_STEPS).map((line) => line.domain);
+    const more = newDomains.length - named.length;
+    steps.push(
+      `Check the sender domain${newDomains.length === 1 ? '' : 's'} first seen in ${FIRST_SEEN_DAYS} days: ` +
+        `${named.join(', ')}${more > 0 ? ` and ${more} more` : ''}. If a domain is yours, add it as an accepted ` +
+        'domain (or set MatchSubDomains on its parent); if not, find the application or server sending as it.',
+    );
+  }
+  const ranked = [...scenarios].filter((line) => line.count > 0).sort((a, b) => b.count - a.count);
+  for (const line of ranked) {
+    steps.push(
+      `${line.title} (${line.scenario}, ${line.count} finding${line.count === 1 ? '' : 's'}): ` +
+        `${SCENARIO_DESCRIPTIONS[line.scenario].summary} Tailored steps and PowerShell: ${findingsCommand(line.scenario, date)}`,
+    );
+  }
+  if (reclassified > 0) {
+    steps.push(
+      `${reclassified} finding${reclassified === 1 ? ' was' : 's were'} reclassified as forwarding because the same ` +
+        'message arrived for an internal recipient in another upload: review the forwarding rules and redirects of those recipients.',
+    );
+  }
+  if (steps.length === 0) steps.push(`Nothing to fix: no relay refusals were recorded for ${date}.`);
+  return steps;
+}

@@ -1,0 +1,58 @@
+/**
+ * The nightly function's environment, validated once per container. The CDK construct sets these;
+ * `AWS_ENDPOINT_URL_S3` / `AWS_ENDPOINT_URL_DYNAMODB` (read by the SDK) and `S3_FORCE_PATH_STYLE`
+ * let the same code run against local engines.
+ */
+import { z } from 'zod';
+import { type LogLevel, levelFromEnv } from '../ingest/logger.js';
+import { NightlyConfigError } from './errors.js';
+import { DEFAULT_LOOK_BACK_DAYS, MAX_LOOK_BACK_DAYS } from './look-back.js';
+
+const Environment = z.object({
+  TABLE_NAME: z.string().min(3),
+  BUCKET_NAME: z.string().min(3),
+  /** The alert topic; without it nothing is published. */
+  ALERT_TOPIC_ARN: z
+    .string()
+    .regex(/^arn:aws[a-z-]*:sns:[a-z0-9-]+:\d{12}:[\w-]+$/, 'must be an SNS topic ARN')
+    .optional()
+    .or(z.literal('').transform(() => undefined)),
+  LOOK_BACK_DAYS: z.coerce.number().int().min(0).max(MAX_LOOK_BACK_DAYS).default(DEFAULT_LOOK_BACK_DAYS),
+  /** Must equal the ingest function's: a reclassified finding is re-put with this TTL. */
+  RETENTION_DAYS: z.coerce.number().int().min(1).default(400),
+  S3_FORCE_PATH_STYLE: z
+    .enum(['true', 'false', '1', '0', ''])
+    .optional()
+    .transform((value) => value === 'true' || value === '1'),
+});
+
+export interface NightlyConfig {
+  tableName: string;
+  bucketName: string;
+  alertTopicArn?: string;
+  lookBackDays: number;
+  retentionDays: number;
+  s3ForcePathStyle: boolean;
+  logLevel: LogLevel;
+}
+
+/** Reads and validates the environment; throws {@link NightlyConfigError} naming what is wrong. */
+export function readNightlyConfig(env: NodeJS.ProcessEnv = process.env): NightlyConfig {
+  const parsed = Environment.safeParse(env);
+  if (!parsed.success) {
+    const problems = parsed.error.issues.map((issue) => `${issue.path.join('.')}: ${issue.message}`);
+    throw new NightlyConfigError(`invalid nightly environment: ${problems.join('; ')}`, {
+      cause: parsed.error,
+    });
+  }
+  const data = parsed.data;
+  return {
+    tableName: data.TABLE_NAME,
+    bucketName: data.BUCKET_NAME,
+    ...(data.ALERT_TOPIC_ARN === undefined ? {} : { alertTopicArn: data.ALERT_TOPIC_ARN }),
+    lookBackDays: data.LOOK_BACK_DAYS,
+    retentionDays: data.RETENTION_DAYS,
+    s3ForcePathStyle: data.S3_FORCE_PATH_STYLE,
+    logLevel: levelFromEnv(env),
+  };
+}

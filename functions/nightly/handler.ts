@@ -1,0 +1,120 @@
+/**
+ * Lambda entry of the nightly function (EventBridge schedule, or a manual re-run with a date).
+ *
+ * Clients and configuration are created on the first invocation and reused. Imports stay on the
+ * cloud path — core, the store's remote client, this module — never the embedded engine or CLI.
+ * A failure throws: Lambda retries the asynchronous invocation (the run is idempotent) and the
+ * error alarm fires.
+ */
+import { S3Client } from '@aws-sdk/client-s3';
+import { Logger } from '../ingest/logger.js';
+import { createRemoteStore } from '../store/remote-store.js';
+import { readNightlyConfig } from './config.js';
+import { parseNightlyEvent } from './event.js';
+import { type MetricsSink, stdoutMetricsSink } from './metrics.js';
+import type { NightlyTable } from './nightly-table.js';
+import type { Publisher } from './publisher.js';
+import type { ReportSink } from './report-sink.js';
+import { type NightlyFindingsStore, runNightly } from './run-nightly.js';
+import { S3ReportSink } from './s3-report-sink.js';
+import { SnsPublisher } from './sns-publisher.js';
+
+/** What the handler returns (also logged): enough to see what a run did from the console. */
+export interface NightlyResponse {
+  date: string;
+  window: string[];
+  findings: number;
+  newFindings: number;
+  reclassified: number;
+  rollupsWritten: number;
+  staleRollupsDeleted: number;
+  spikes: string[];
+  newSenderDomains: string[];
+  published: boolean;
+  reports: string[];
+}
+
+export interface NightlyDependencies {
+  store: NightlyFindingsStore;
+  table: NightlyTable;
+  reports: ReportSink;
+  publisher?: Publisher;
+  metrics: MetricsSink;
+  logger: Logger;
+  lookBackDays: number;
+  now?: () => Date;
+}
+
+export type NightlyHandler = (
+  event: unknown,
+  context?: { awsRequestId?: string },
+) => Promise<NightlyResponse>;
+
+/** Builds the handler around its dependencies (real clients in Lambda, local engines in tests). */
+export function createNightlyHandler(deps: NightlyDependencies): NightlyHandler {
+  return async (event, context) => {
+    const now = deps.now ?? (() => new Date());
+    const logger = deps.logger.child({ requestId: context?.awsRequestId });
+    const request = parseNightlyEvent(event, now());
+    logger.info('nightly run', {
+      date: request.date,
+      lookBackDays: request.lookBackDays ?? deps.lookBackDays,
+    });
+    const result = await runNightly({
+      store: deps.store,
+      table: deps.table,
+      date: request.date,
+      lookBackDays: request.lookBackDays ?? deps.lookBackDays,
+      now,
+      reports: deps.reports,
+      metrics: deps.metrics,
+      logger,
+      tableOptions: { logger },
+      ...(deps.publisher === undefined ? {} : { publisher: deps.publisher }),
+    });
+    return {
+      date: result.date,
+      window: result.window,
+      findings: result.report.totals.findings,
+      newFindings: result.newFindings,
+      reclassified: result.reclassified,
+      rollupsWritten: result.rollups.written,
+      staleRollupsDeleted: result.rollups.deleted,
+      spikes: result.report.spikes.map((spike) => spike.scenario),
+      newSenderDomains: result.report.newSenderDomains.map((line) => line.domain),
+      published: result.published,
+      reports: result.locations,
+    };
+  };
+}
+
+/** Wires the handler from the environment. Exported for tests that need a fresh container. */
+export function createHandlerFromEnvironment(env: NodeJS.ProcessEnv = process.env): NightlyHandler {
+  const config = readNightlyConfig(env);
+  const logger = new Logger({ level: config.logLevel, fields: { service: 'relay-audit-nightly' } });
+  const handle = createRemoteStore({
+    tableName: config.tableName,
+    retentionDays: config.retentionDays,
+    logger,
+  });
+  const s3 = new S3Client({ ...(config.s3ForcePathStyle ? { forcePathStyle: true } : {}) });
+  if (config.alertTopicArn === undefined)
+    logger.warn('ALERT_TOPIC_ARN is not set: summaries are not published');
+  return createNightlyHandler({
+    store: handle.store,
+    table: handle,
+    reports: new S3ReportSink(s3, config.bucketName),
+    metrics: stdoutMetricsSink,
+    logger,
+    lookBackDays: config.lookBackDays,
+    ...(config.alertTopicArn === undefined ? {} : { publisher: new SnsPublisher(config.alertTopicArn) }),
+  });
+}
+
+let container: NightlyHandler | undefined;
+
+/** The Lambda handler. */
+export async function handler(event: unknown, context?: { awsRequestId?: string }): Promise<NightlyResponse> {
+  container ??= createHandlerFromEnvironment();
+  return container(event, context);
+}

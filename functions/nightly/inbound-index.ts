@@ -1,0 +1,147 @@
+/**
+ * The inbound Message-ID index: a compact, expiring record of which Message-IDs arrived for
+ * internal recipients in which upload, so the nightly job can correlate a refusal in one upload
+ * with the receipt in another without re-reading old files. Keys: see nightly-keys.ts.
+ *
+ * Written by ingest (one BatchWriteItem per 25 entries, idempotent: the same receipt recorded
+ * twice is one item), read by the nightly job (one Query per Message-ID, never a Scan).
+ */
+import { QueryCommand } from '@aws-sdk/client-dynamodb';
+import { marshall, unmarshall } from '@aws-sdk/util-dynamodb';
+import { z } from 'zod';
+import { ArgumentError, StoreError } from '../core/errors.js';
+import { batchPut, type Item } from '../store/batch-writer.js';
+import { TTL_ATTRIBUTE } from '../store/index.js';
+import { InboundEntry } from './inbound-entry.js';
+import { correlationMessageId, inboundKey, inboundPartition, NIGHTLY_ENTITY } from './nightly-keys.js';
+import {
+  type BoundTable,
+  bindTable,
+  mapLimit,
+  type NightlyTable,
+  type NightlyTableOptions,
+} from './nightly-table.js';
+
+/**
+ * Days an entry is kept after the receipt. It only has to outlive the nightly look-back (late
+ * uploads) plus a margin for re-runs; two weeks keeps the index small.
+ */
+export const DEFAULT_INBOUND_RETENTION_DAYS = 14;
+/** Queries in flight at once during a lookup. */
+const LOOKUP_CONCURRENCY = 8;
+/** BatchWriteItem calls in flight at once during a record. */
+const WRITE_CONCURRENCY = 4;
+
+export interface InboundIndexOptions extends NightlyTableOptions {
+  /** Days an entry is kept after `receivedAt` (DynamoDB TTL); default 14. */
+  retentionDays?: number;
+}
+
+const StoredEntry = InboundEntry.extend({ messageId: z.string() });
+
+/** Reads and writes the inbound Message-ID index. */
+export class InboundIndex {
+  private readonly table: BoundTable;
+  private readonly retentionSeconds: number;
+
+  public constructor(table: NightlyTable, options: InboundIndexOptions = {}) {
+    const days = options.retentionDays ?? DEFAULT_INBOUND_RETENTION_DAYS;
+    if (!Number.isInteger(days) || days < 1) {
+      throw new ArgumentError(`inbound index retentionDays must be a positive whole number, got ${days}`);
+    }
+    this.table = bindTable(table, options);
+    this.retentionSeconds = days * 86_400;
+  }
+
+  /**
+   * Records entries (validated; an invalid one throws `ArgumentError` naming it). Idempotent:
+   * recording the same receipt again overwrites the same item. Returns the distinct items written.
+   */
+  public async record(entries: readonly InboundEntry[]): Promise<{ written: number }> {
+    const items: Item[] = entries.map((entry, i) => {
+      const parsed = InboundEntry.safeParse(entry);
+      if (!parsed.success) {
+        const issue = parsed.error.issues[0];
+        throw new ArgumentError(
+          `invalid inbound entry [${i}].${issue?.path.join('.') ?? ''}: ${issue?.message ?? 'invalid value'}`,
+        );
+      }
+      const data = { ...parsed.data, messageId: correlationMessageId(parsed.data.messageId) };
+      const expiresAt = Math.floor(Date.parse(data.receivedAt) / 1000) + this.retentionSeconds;
+      return {
+        ...marshall(data, { removeUndefinedValues: true }),
+        ...marshall(inboundKey(data)),
+        entity: { S: NIGHTLY_ENTITY.inbound },
+        [TTL_ATTRIBUTE]: { N: String(expiresAt) },
+      };
+    });
+    if (items.length === 0) return { written: 0 };
+    const written = await batchPut(items, {
+      client: this.table.client,
+      tableName: this.table.tableName,
+      policy: this.table.policy,
+      concurrency: WRITE_CONCURRENCY,
+      logger: this.table.logger,
+    });
+    return { written };
+  }
+
+  /**
+   * The entries of each Message-ID (keyed by its correlation form: no angle brackets). IDs with
+   * no entry are absent from the map. Expired-but-not-yet-deleted entries are included: TTL
+   * deletion is lazy, and an old receipt is still true.
+   */
+  public async lookup(messageIds: Iterable<string>): Promise<Map<string, InboundEntry[]>> {
+    const ids = [...new Set([...messageIds].map(correlationMessageId))].filter((id) => id !== '');
+    const found = new Map<string, InboundEntry[]>();
+    await mapLimit(ids, LOOKUP_CONCURRENCY, async (id) => {
+      const entries = await this.queryPartition(id);
+      if (entries.length > 0) found.set(id, entries);
+    });
+    return found;
+  }
+
+  private async queryPartition(messageId: string): Promise<InboundEntry[]> {
+    const entries: InboundEntry[] = [];
+    let startKey: Item | undefined;
+    do {
+      const response = await this.table.call('Query', () =>
+        this.table.client.send(
+          new QueryCommand({
+            TableName: this.table.tableName,
+            KeyConditionExpression: '#pk = :pk',
+            ExpressionAttributeNames: { '#pk': 'pk' },
+            ExpressionAttributeValues: { ':pk': { S: inboundPartition(messageId) } },
+            ...(startKey ? { ExclusiveStartKey: startKey } : {}),
+          }),
+        ),
+      );
+      for (const item of response.Items ?? []) {
+        const { pk, sk, entity: _entity, [TTL_ATTRIBUTE]: _ttl, ...rest } = unmarshall(item);
+        const parsed = StoredEntry.safeParse(rest);
+        if (!parsed.success) {
+          throw new StoreError(
+            `item ${String(pk)} / ${String(sk)} in table "${this.table.tableName}" is not a valid inbound entry`,
+            { cause: parsed.error },
+          );
+        }
+        // A hash collision (never seen in practice) must not correlate two different messages.
+        if (parsed.data.messageId === messageId) entries.push(parsed.data);
+      }
+      startKey = response.LastEvaluatedKey;
+    } while (startKey);
+    return entries;
+  }
+}
+
+/**
+ * Records inbound entries into the table of a store handle (`{ client, tableName }`). The call
+ * ingest (and `relay-audit analyze`) make with the entries of each analysed upload.
+ */
+export function recordInboundMessages(
+  table: NightlyTable,
+  entries: readonly InboundEntry[],
+  options: InboundIndexOptions = {},
+): Promise<{ written: number }> {
+  return new InboundIndex(table, options).record(entries);
+}

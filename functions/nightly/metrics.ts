@@ -1,0 +1,50 @@
+/**
+ * One CloudWatch metric per scenario, in the embedded metric format (EMF): a JSON log line with
+ * an `_aws.CloudWatchMetrics` directive that CloudWatch Logs turns into a metric, with no
+ * PutMetricData call and no extra permission. Lines are written straight to stdout (not through
+ * `console`), because Lambda's JSON log format wraps console output and EMF would not be parsed.
+ */
+import { SCENARIO_IDS, type ScenarioId } from '../core/findings.js';
+
+export const METRIC_NAMESPACE = 'RelayAudit';
+/** Metric name: findings of the report day, one datapoint per scenario per run. */
+export const FINDINGS_METRIC = 'Findings';
+export const SCENARIO_DIMENSION = 'Scenario';
+
+/** Where EMF lines go (stdout in Lambda; a recorder in tests; nowhere for the CLI). */
+export type MetricsSink = (line: string) => void;
+
+/** Writes each line to stdout as-is (one JSON object per line). */
+export const stdoutMetricsSink: MetricsSink = (line) => {
+  process.stdout.write(line.endsWith('\n') ? line : `${line}\n`);
+};
+
+/** The EMF document of one scenario's count for `date`, timestamped `at`. */
+export function scenarioMetric(
+  scenario: ScenarioId,
+  count: number,
+  date: string,
+  at: Date,
+): Record<string, unknown> {
+  return {
+    _aws: {
+      Timestamp: at.getTime(),
+      CloudWatchMetrics: [
+        {
+          Namespace: METRIC_NAMESPACE,
+          Dimensions: [[SCENARIO_DIMENSION]],
+          Metrics: [{ Name: FINDINGS_METRIC, Unit: 'Count' }],
+        },
+      ],
+    },
+    [SCENARIO_DIMENSION]: scenario,
+    [FINDINGS_METRIC]: count,
+    // Not a dimension (that would make one metric per day); searchable in Logs Insights.
+    ReportDate: date,
+  };
+}
+
+/** EMF lines, one per scenario (zero counts included, so a dashboard shows 0 rather than a gap). */
+export function scenarioMetricLines(counts: Record<ScenarioId, number>, date: string, at: Date): string[] {
+  return SCENARIO_IDS.map((id) => JSON.stringify(scenarioMetric(id, counts[id], date, at)));
+}

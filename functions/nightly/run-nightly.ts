@@ -1,0 +1,187 @@
+/**
+ * runNightly(): the nightly analysis, shared by the Lambda handler and `relay-audit report`.
+ *
+ * For the report day and the look-back days before it (late uploads), oldest first:
+ * 1. cross-upload correlation — `foreign-sender-domain` findings whose message arrived for an
+ *    internal recipient in another upload (inbound index) are re-put as `forwarding`;
+ * 2. rollups — the day's findings aggregated per scenario × sender domain × server and written
+ *    over the day's previous rows (stale rows deleted).
+ * Then, from the rollups of the 30 days before: spikes, first-seen sender domains and the report
+ * (JSON + Markdown), the alert summary when findings are new since the last run, and one EMF
+ * metric per scenario.
+ *
+ * Idempotent: a second run for the same day finds nothing left to reclassify, writes the same
+ * rollups and byte-identical report files, and publishes nothing (no finding is new). Only the
+ * metric datapoints repeat (CloudWatch metrics are append-only; graph them with `Maximum`).
+ */
+import { ArgumentError } from '../core/errors.js';
+import type { RollupItem } from '../store/index.js';
+import { buildReport, MAX_RECLASSIFIED_LISTED } from './build-report.js';
+import { addDays, assertDay, dayOf, daysBetween, previousDay } from './dates.js';
+import { FIRST_SEEN_DAYS } from './day-comparison.js';
+import { aggregateDay, correlateDay, EarliestLines, type NightlyFindingsStore } from './day-passes.js';
+import { DayStateStore } from './day-state.js';
+import { InboundIndex } from './inbound-index.js';
+import { DEFAULT_LOOK_BACK_DAYS, MAX_LOOK_BACK_DAYS } from './look-back.js';
+import { renderMarkdown } from './markdown.js';
+import { type MetricsSink, scenarioMetricLines } from './metrics.js';
+import type { NightlyTable, NightlyTableOptions } from './nightly-table.js';
+import type { Publisher } from './publisher.js';
+import type { DayLine, NightlyReport } from './report.js';
+import { type ReportSink, reportFiles } from './report-sink.js';
+import { RollupReplacer } from './rollup-replacer.js';
+import { countByScenario } from './rollups.js';
+import { buildSummary } from './summary.js';
+
+export type { NightlyFindingsStore } from './day-passes.js';
+export { DEFAULT_LOOK_BACK_DAYS, MAX_LOOK_BACK_DAYS } from './look-back.js';
+
+/** Structured logging (the ingest `Logger`, `console`, or nothing). */
+export interface NightlyLogger {
+  info(message: string, fields?: Record<string, unknown>): void;
+  warn(message: string, fields?: Record<string, unknown>): void;
+}
+
+export interface RunNightlyOptions {
+  store: NightlyFindingsStore;
+  /** The same table as `store`, for the nightly's own items (a `StoreHandle` satisfies it). */
+  table: NightlyTable;
+  /** The UTC day to report on; default the day before `now()`. */
+  date?: string;
+  /** Days before `date` recomputed too (late uploads); default 2, at most 14. */
+  lookBackDays?: number;
+  now?: () => Date;
+  /** Where the report files go; none: the report is only returned. */
+  reports?: ReportSink;
+  /** Where the alert summary goes; none: nothing is published. */
+  publisher?: Publisher;
+  /** Where EMF metric lines go; none: no metrics. */
+  metrics?: MetricsSink;
+  logger?: NightlyLogger;
+  /** Retry policy and logger of the nightly's table repositories (tests shorten the backoff). */
+  tableOptions?: NightlyTableOptions;
+}
+
+export interface NightlyResult {
+  date: string;
+  /** The recomputed days, oldest first. */
+  window: string[];
+  report: NightlyReport;
+  markdown: string;
+  /** Where the report files were written (empty without a sink). */
+  locations: string[];
+  rollups: { written: number; deleted: number };
+  /** Findings this run reclassified to `forwarding` (0 on a re-run). */
+  reclassified: number;
+  /** Findings of the window not counted by an earlier run (first run of a day, late uploads). */
+  newFindings: number;
+  published: boolean;
+  /** EMF lines emitted. */
+  metrics: number;
+}
+
+const SILENT: NightlyLogger = { info: () => undefined, warn: () => undefined };
+
+/** Validates the options that come from users (CLI flags, event detail). */
+function resolveWindow(options: RunNightlyOptions, now: Date): { date: string; days: string[] } {
+  const date = options.date === undefined ? previousDay(now) : assertDay(options.date);
+  if (date > dayOf(now)) throw new ArgumentError(`invalid date: ${date} is in the future`);
+  const lookBack = options.lookBackDays ?? DEFAULT_LOOK_BACK_DAYS;
+  if (!Number.isInteger(lookBack) || lookBack < 0 || lookBack > MAX_LOOK_BACK_DAYS) {
+    throw new ArgumentError(
+      `invalid look-back: ${lookBack} (a whole number of days from 0 to ${MAX_LOOK_BACK_DAYS})`,
+    );
+  }
+  return { date, days: daysBetween(addDays(date, -lookBack), date) };
+}
+
+/** Runs the nightly analysis for one report day (see the module comment). */
+export async function runNightly(options: RunNightlyOptions): Promise<NightlyResult> {
+  const now = (options.now ?? (() => new Date()))();
+  const logger = options.logger ?? SILENT;
+  const { date, days } = resolveWindow(options, now);
+  const index = new InboundIndex(options.table, options.tableOptions);
+  const replacer = new RollupReplacer(options.store, options.table, options.tableOptions);
+  const dayStates = new DayStateStore(options.table, options.tableOptions);
+
+  let reclassifiedNow = 0;
+  const rollups = { written: 0, deleted: 0 };
+  const reclassified = new EarliestLines(MAX_RECLASSIFIED_LISTED);
+  const dayLines: DayLine[] = [];
+  let todayRows: RollupItem[] = [];
+  for (const day of days) {
+    const moved = await correlateDay(options.store, index, day);
+    const { rows, line } = await aggregateDay(options.store, day, reclassified);
+    const replaced = await replacer.replaceDay(day, rows);
+    reclassifiedNow += moved;
+    rollups.written += replaced.written;
+    rollups.deleted += replaced.deleted;
+    dayLines.push(line);
+    if (day === date) todayRows = rows;
+    logger.info('nightly day recomputed', {
+      day,
+      findings: line.findings,
+      reclassified: moved,
+      rollups: replaced.written,
+      staleRollupsDeleted: replaced.deleted,
+    });
+  }
+
+  const history = await options.store.queryRollups({
+    from: addDays(date, -FIRST_SEEN_DAYS),
+    to: addDays(date, -1),
+  });
+  const report = buildReport({
+    date,
+    window: { from: days[0] ?? date, to: date },
+    today: todayRows,
+    history,
+    days: dayLines,
+    reclassified: { count: reclassified.count, findings: reclassified.result() },
+  });
+  const markdown = renderMarkdown(report);
+  const locations = options.reports ? await options.reports.write(reportFiles(date, report, markdown)) : [];
+
+  const previous = await dayStates.read(days[0] ?? date, date);
+  const newFindings = dayLines.reduce(
+    (sum, line) => sum + Math.max(0, line.findings - (previous.get(line.date)?.findings ?? 0)),
+    0,
+  );
+  let published = false;
+  if (options.publisher && newFindings > 0) {
+    await options.publisher.publish(buildSummary(report, newFindings, locations));
+    published = true;
+  }
+  // Only after the alert went out: a failed publish leaves the findings "new" for the retry.
+  await dayStates.write(dayLines.map((line) => ({ date: line.date, findings: line.findings })));
+
+  let metrics = 0;
+  if (options.metrics) {
+    for (const line of scenarioMetricLines(countByScenario(todayRows), date, now)) {
+      options.metrics(line);
+      metrics += 1;
+    }
+  }
+  logger.info('nightly report done', {
+    date,
+    findings: report.totals.findings,
+    newFindings,
+    reclassified: reclassifiedNow,
+    spikes: report.spikes.map((spike) => spike.scenario),
+    newSenderDomains: report.newSenderDomains.length,
+    published,
+    locations,
+  });
+  return {
+    date,
+    window: days,
+    report,
+    markdown,
+    locations,
+    rollups,
+    reclassified: reclassifiedNow,
+    newFindings,
+    published,
+    metrics,
+  };
+}

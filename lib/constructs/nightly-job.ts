@@ -1,0 +1,119 @@
+/**
+ * The nightly job: an EventBridge schedule (default 02:00 UTC) invokes the nightly function, which
+ * recomputes the previous day (and the look-back days) into rollups, writes the report under
+ * `reports/`, publishes a summary to the alert topic when there are new findings and emits one
+ * metric per scenario. An alarm on the function's errors publishes to the same topic.
+ */
+import { Duration } from 'aws-cdk-lib';
+import type { ITable } from 'aws-cdk-lib/aws-dynamodb';
+import { Rule, Schedule } from 'aws-cdk-lib/aws-events';
+import { LambdaFunction } from 'aws-cdk-lib/aws-events-targets';
+import { PolicyStatement } from 'aws-cdk-lib/aws-iam';
+import type { IBucket } from 'aws-cdk-lib/aws-s3';
+import { Construct } from 'constructs';
+import { BUCKET_PREFIX } from '../../functions/ingest/bucket-layout.js';
+import { DEFAULT_LOOK_BACK_DAYS } from '../../functions/nightly/look-back.js';
+import { acknowledgeNag, nagArn } from '../nag.js';
+import type { Alerts } from './alerts.js';
+import { RelayFunction } from './relay-function.js';
+
+/**
+ * How long one run may take. A day is read a page at a time and aggregated in memory that does
+ * not grow with it; ten minutes covers hundreds of thousands of findings with room to spare.
+ */
+export const NIGHTLY_TIMEOUT = Duration.minutes(10);
+/** Retries of a failed scheduled invocation: safe, because a run is idempotent. */
+export const NIGHTLY_RETRY_ATTEMPTS = 2;
+/** A schedule event older than this is dropped rather than run late (the next night covers it). */
+export const NIGHTLY_MAX_EVENT_AGE = Duration.hours(6);
+
+export interface NightlyJobProps {
+  readonly bucket: IBucket;
+  readonly table: ITable;
+  /** The stack's alerting: summaries go to its topic, and the job adds its error alarm there. */
+  readonly alerts: Alerts;
+  /** EventBridge schedule expression, e.g. `cron(0 2 * * ? *)` (settings `nightlySchedule`). */
+  readonly schedule: string;
+  /** Must equal the ingest function's: reclassified findings are re-put with this TTL. */
+  readonly retentionDays: number;
+  /** Days before the report day recomputed for late uploads (default 2). */
+  readonly lookBackDays?: number;
+}
+
+export class NightlyJob extends Construct {
+  public readonly handler: RelayFunction;
+  public readonly rule: Rule;
+
+  public constructor(scope: Construct, id: string, props: NightlyJobProps) {
+    super(scope, id);
+
+    this.handler = new RelayFunction(this, 'Handler', {
+      entry: 'functions/nightly/handler.ts',
+      description: 'relay-audit nightly: rollups, report, alert summary and metrics for the previous day',
+      timeout: NIGHTLY_TIMEOUT,
+      environment: {
+        TABLE_NAME: props.table.tableName,
+        BUCKET_NAME: props.bucket.bucketName,
+        ALERT_TOPIC_ARN: props.alerts.topic.topicArn,
+        LOOK_BACK_DAYS: String(props.lookBackDays ?? DEFAULT_LOOK_BACK_DAYS),
+        RETENTION_DAYS: String(props.retentionDays),
+      },
+    });
+    const fn = this.handler.function;
+
+    this.rule = new Rule(this, 'Schedule', {
+      description: 'Runs the relay-audit nightly analysis of the previous day (UTC)',
+      schedule: Schedule.expression(props.schedule),
+      targets: [
+        new LambdaFunction(fn, { retryAttempts: NIGHTLY_RETRY_ATTEMPTS, maxEventAge: NIGHTLY_MAX_EVENT_AGE }),
+      ],
+    });
+
+    this.grantAccess(props);
+    props.alerts.alarmOnErrors(
+      'NightlyErrors',
+      fn,
+      'The nightly function failed (exception, timeout or out of memory): the report of the previous day may be missing.',
+    );
+  }
+
+  /**
+   * Least privilege: read/write items of the findings table (findings, rollups, the nightly's own
+   * items), write — never read or delete — report objects under `reports/`, publish to the alert
+   * topic (and use its key for that).
+   */
+  private grantAccess(props: NightlyJobProps): void {
+    const role = this.handler.role;
+    props.table.grantReadWriteData(role);
+    role.addToPrincipalPolicy(
+      new PolicyStatement({
+        sid: 'WriteReports',
+        actions: ['s3:PutObject'],
+        resources: [props.bucket.arnForObjects(`${BUCKET_PREFIX.reports}*`)],
+      }),
+    );
+    role.addToPrincipalPolicy(
+      new PolicyStatement({
+        sid: 'PublishSummaries',
+        actions: ['sns:Publish'],
+        resources: [props.alerts.topic.topicArn],
+      }),
+    );
+    // The topic is encrypted with the alerts key: publishing needs a data key from it. Named
+    // actions instead of `Topic.grantPublish`, which grants `kms:GenerateDataKey*`.
+    props.alerts.key.grant(role, 'kms:GenerateDataKey', 'kms:Decrypt');
+
+    acknowledgeNag(
+      role,
+      `AwsSolutions-IAM5[Resource::${nagArn(props.bucket)}/${BUCKET_PREFIX.reports}*]`,
+      'The function writes one report pair per day (reports/YYYY-MM-DD.json and .md); the day is known only at ' +
+        'run time, so the grant covers the reports/ prefix, write-only (s3:PutObject, no read or delete).',
+    );
+    acknowledgeNag(
+      role,
+      `AwsSolutions-IAM5[Resource::${nagArn(props.table)}/index/*]`,
+      'grantReadWriteData names the findings table and its own GSIs (table-ARN/index/*); the nightly job queries ' +
+        'findings by scenario on gsi1 and touches no other table.',
+    );
+  }
+}

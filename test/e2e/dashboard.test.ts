@@ -1,0 +1,328 @@
+/**
+ * The dashboard in real headless Chromium: the sample logs are analysed into a temporary store,
+ * `relay-audit serve` (its `startServer`) serves that store and a fresh build of the dashboard,
+ * and the tests use the page as an operator would — cards, filter, drill-down, CSV export,
+ * keyboard, error and empty states — saving screenshots under test-results/.
+ */
+import { mkdir, mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import type { Browser, BrowserContext, ConsoleMessage, Page } from 'playwright-core';
+import { build } from 'vite';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { main } from '../../bin/cli.js';
+import { type RunningServer, startServer } from '../../bin/commands/serve.js';
+import { parseCsv } from '../support/api-client.js';
+import { launchChromium } from '../support/browser.js';
+import { CapturedOutput } from '../support/capture-output.js';
+
+const ROOT = fileURLToPath(new URL('../../', import.meta.url));
+const RESULTS = join(ROOT, 'test-results');
+/** A period that covers the sample logs (27 and 28 November 2026), whatever today is. */
+const SAMPLE_PERIOD = '?from=2026-11-01&to=2026-11-30';
+const EXPECTED_TOTALS = {
+  ndr: 14,
+  forwarding: 4,
+  'foreign-sender-domain': 9,
+  'connector-mismatch': 8,
+  'wrong-region': 5,
+};
+const FORMULA_START = /^[=+\-@\t\r]/;
+/** The page's scroll width and the elements (outside scrolling tables) that stick out of the window. */
+const WIDEST = `(() => {
+  const overflowing = [...document.querySelectorAll('body *')]
+    .filter((el) => !el.closest('.table-scroll') && el.getBoundingClientRect().right > window.innerWidth + 1)
+    .map((el) => el.tagName.toLowerCase() + (el.id ? '#' + el.id : '') + (el.className ? '.' + el.className : ''));
+  return { width: document.documentElement.scrollWidth, overflowing };
+})()`;
+
+let work: string;
+let browser: Browser | undefined;
+let context: BrowserContext;
+let server: RunningServer | undefined;
+let emptyServer: RunningServer | undefined;
+let page: Page;
+/** Console errors and uncaught exceptions of the main page (CSP violations show up here too). */
+const pageProblems: string[] = [];
+
+async function openDashboard(target: Page, base: string, query = SAMPLE_PERIOD): Promise<void> {
+  await target.goto(`${base}${query}`);
+  await target.locator('#findings-body tr[data-id], #onboarding:not([hidden])').first().waitFor();
+}
+
+function rowsOf(target: Page) {
+  return target.locator('#findings-body tr[data-id]');
+}
+
+beforeAll(async () => {
+  // Prepare: the browser first, so a missing one fails at once with how to install it.
+  browser = await launchChromium();
+  work = await mkdtemp(join(tmpdir(), 'relay-audit-e2e-'));
+  await mkdir(RESULTS, { recursive: true });
+  const dashboardDir = join(work, 'dashboard');
+  await build({
+    configFile: join(ROOT, 'dashboard/vite.config.ts'),
+    build: { outDir: dashboardDir, emptyOutDir: true },
+    logLevel: 'error',
+  });
+  const out = new CapturedOutput();
+  const status = await main(
+    [
+      'analyze',
+      join(ROOT, 'sample-logs'),
+      '--accepted-domains',
+      join(ROOT, 'sample-logs/config/accepted-domains.csv'),
+      '--db',
+      join(work, 'db'),
+    ],
+    out,
+  );
+  expect(status, out.stderr).toBe(0);
+  server = await startServer({ db: join(work, 'db'), port: 0, dashboardDir, logLevel: 'silent' });
+  emptyServer = await startServer({ db: join(work, 'empty-db'), port: 0, dashboardDir, logLevel: 'silent' });
+  context = await browser.newContext({
+    viewport: { width: 1280, height: 900 },
+    reducedMotion: 'reduce',
+    permissions: ['clipboard-read', 'clipboard-write'],
+  });
+  page = await context.newPage();
+  page.on('console', (message: ConsoleMessage) => {
+    if (message.type() === 'error') pageProblems.push(message.text());
+  });
+  page.on('pageerror', (error) => pageProblems.push(error.message));
+});
+
+afterAll(async () => {
+  await browser?.close();
+  await server?.close();
+  await emptyServer?.close();
+  if (work) await rm(work, { recursive: true, force: true });
+});
+
+describe('the dashboard on the sample logs', () => {
+  it('shows a card per scenario with its count and change, the daily chart and the worst scenario', async () => {
+    await openDashboard(page, server?.url ?? '');
+    const counts: Record<string, number> = {};
+    for (const card of await page.locator('.cards .card').all()) {
+      const scenario = (await card.getAttribute('data-scenario')) ?? '';
+      counts[scenario] = Number(await card.locator('.count').textContent());
+    }
+    expect(counts).toEqual(EXPECTED_TOTALS);
+    // The previous 30 days are empty, so every count is an increase.
+    await expect
+      .poll(() => page.locator('.card[data-scenario="ndr"] .change').textContent())
+      .toContain('14 more');
+    await expect.poll(() => page.locator('.headline').textContent()).toContain('NDRs and automatic replies');
+    const chartLabel = await page.locator('.chart canvas').getAttribute('aria-label');
+    expect(chartLabel).toContain('40 in all');
+    expect(await page.locator('#tops').textContent()).toContain('EX01.contoso.local');
+    expect(pageProblems).toEqual([]);
+  });
+
+  it('filters the findings by scenario through the API, and keeps the filter in the address', async () => {
+    await page.selectOption('#scenario', 'forwarding');
+    await expect.poll(() => rowsOf(page).count()).toBe(4);
+    const scenarios = await rowsOf(page).evaluateAll((rows) =>
+      rows.map((row) => row.getAttribute('data-scenario')),
+    );
+    expect(new Set(scenarios)).toEqual(new Set(['forwarding']));
+    expect(await page.locator('#findings-status').textContent()).toContain('4 findings loaded');
+    expect(new URL(page.url()).searchParams.get('scenario')).toBe('forwarding');
+  });
+
+  it('exports the current filter as a spreadsheet-safe CSV', async () => {
+    const href = new URL(
+      (await page.locator('#export-csv').getAttribute('href')) ?? '',
+      page.url(),
+    ).toString();
+    expect(new URL(href).pathname).toBe('/api/findings.csv');
+    expect(new URL(href).searchParams.get('scenario')).toBe('forwarding');
+    const response = await fetch(href);
+    expect(response.status).toBe(200);
+    expect(response.headers.get('content-type')).toContain('text/csv');
+    const [header, ...rows] = parseCsv(await response.text());
+    expect(header).toContain('scenario');
+    expect(rows).toHaveLength(4);
+    const scenarioColumn = header?.indexOf('scenario') ?? -1;
+    expect(rows.map((row) => row[scenarioColumn])).toEqual([
+      'forwarding',
+      'forwarding',
+      'forwarding',
+      'forwarding',
+    ]);
+    for (const cell of rows.flat()) expect(cell).not.toMatch(FORMULA_START);
+  });
+
+  it('opens a drill-down with the evidence, the source line and the remediation with copy buttons', async () => {
+    await rowsOf(page).first().getByRole('button').click();
+    const dialog = page.locator('dialog[open]');
+    await dialog.waitFor();
+    const text = (await dialog.textContent()) ?? '';
+    expect(text).toContain('Evidence');
+    expect(text).toContain('REDIRECT on line');
+    expect(text).toMatch(/sample-logs\/[^:\s]+\.(LOG|csv):\d+/);
+    expect(text).toContain('What to change');
+    const commands = dialog.locator('.commands pre');
+    expect(await commands.count()).toBeGreaterThan(0);
+    const firstCommand = (await commands.first().textContent()) ?? '';
+    expect(firstCommand).toMatch(/^(Get|Set|New)-\w+/);
+    expect(await dialog.locator('ol.steps li').count()).toBeGreaterThan(1);
+    expect(await dialog.locator('.links a[href^="https://"]').count()).toBeGreaterThan(0);
+    await dialog.getByRole('button', { name: 'Copy command 1' }).click();
+    await expect.poll(() => dialog.locator('.copy-status').first().textContent()).toBe('Copied.');
+    expect(await page.evaluate('navigator.clipboard.readText()')).toBe(firstCommand);
+    await dialog.getByRole('button', { name: 'Close' }).click();
+    await page.locator('dialog[open]').waitFor({ state: 'detached' });
+  });
+
+  it('works from the keyboard: Tab reaches a row, Enter opens the drill-down, Esc closes it', async () => {
+    await page.locator('#sort-time').focus();
+    await page.keyboard.press('Tab');
+    const firstId = await rowsOf(page).first().getAttribute('data-id');
+    const focusedRow = () => page.evaluate("document.activeElement?.closest('tr')?.getAttribute('data-id')");
+    expect(await focusedRow()).toBe(firstId);
+    await page.keyboard.press('Enter');
+    await page.locator('dialog[open]').waitFor();
+    expect(await page.evaluate("document.activeElement?.closest('dialog') !== null")).toBe(true);
+    expect(new URL(page.url()).searchParams.get('finding')).toBe(firstId);
+    await page.screenshot({ path: join(RESULTS, 'dashboard-drilldown-1280.png') });
+    await page.keyboard.press('Escape');
+    await page.locator('dialog[open]').waitFor({ state: 'detached' });
+    expect(await focusedRow()).toBe(firstId);
+  });
+
+  it('searches the loaded rows as free text and sorts them by time', async () => {
+    await page.fill('#q', 'adventure-works');
+    await expect.poll(() => rowsOf(page).count()).toBe(1);
+    expect(await page.locator('#findings-status').textContent()).toContain('loaded findings only');
+    await page.fill('#q', '');
+    await expect.poll(() => rowsOf(page).count()).toBe(4);
+    const times = () =>
+      page
+        .locator('#findings-body time')
+        .evaluateAll((els) => els.map((el) => el.getAttribute('datetime') ?? ''));
+    const newestFirst = await times();
+    expect(newestFirst).toEqual([...newestFirst].sort().reverse());
+    await page.click('#sort-time');
+    expect(await page.locator('#time-header').getAttribute('aria-sort')).toBe('ascending');
+    expect(await times()).toEqual([...newestFirst].reverse());
+  });
+
+  it('pages through the API cursor with "Load more"', async () => {
+    const paged = await context.newPage();
+    // The sample has fewer findings than a page: split the API's answer into two pages with a cursor.
+    await paged.route(
+      (url) => url.pathname === '/api/findings',
+      async (route) => {
+        const url = new URL(route.request().url());
+        const second = url.searchParams.get('cursor') === 'page-2';
+        url.searchParams.delete('cursor');
+        const response = await route.fetch({ url: url.toString() });
+        const { items } = (await response.json()) as { items: unknown[] };
+        await route.fulfill({
+          response,
+          json: second ? { items: items.slice(10) } : { items: items.slice(0, 10), cursor: 'page-2' },
+        });
+      },
+    );
+    await openDashboard(paged, server?.url ?? '');
+    expect(await rowsOf(paged).count()).toBe(10);
+    expect(await paged.locator('#findings-status').textContent()).toContain('more match');
+    const more = paged.getByRole('button', { name: 'Load more findings' });
+    await more.click();
+    await expect.poll(() => rowsOf(paged).count()).toBe(40);
+    expect(await more.isVisible()).toBe(false);
+    const focused = await paged.evaluate("document.activeElement?.closest('tr')?.getAttribute('data-id')");
+    expect(focused).toBe(await rowsOf(paged).nth(10).getAttribute('data-id'));
+    await paged.close();
+  });
+
+  it('opens a linked finding (?finding=<id>) on load', async () => {
+    const id = (await rowsOf(page).first().getAttribute('data-id')) ?? '';
+    const linked = await context.newPage();
+    await linked.goto(`${server?.url ?? ''}${SAMPLE_PERIOD}&finding=${id}`);
+    const dialog = linked.locator('dialog[open]');
+    await dialog.waitFor();
+    expect(await dialog.locator('.source-ref').textContent()).toMatch(/:\d+ \(/);
+    await linked.close();
+  });
+
+  it('lists the analysed files with their counts and skipped rows with line and reason', async () => {
+    const sources = page.locator('#sources-body tbody tr[data-source]');
+    expect(await sources.count()).toBe(11);
+    const enUs = sources.filter({ hasText: 'tracking-export-en-US.csv' });
+    expect(await enUs.textContent()).toContain('Done');
+    await enUs.getByRole('button', { name: /show why/ }).click();
+    const skipped = page.locator('.skipped table');
+    await skipped.waitFor();
+    const text = (await skipped.textContent()) ?? '';
+    expect(text).toContain('SYSTEM_STRING_ARRAY');
+    expect(text).toContain('25');
+    expect(text).toContain('26');
+  });
+
+  it('is readable at 1280 px and at 420 px without horizontal page scrolling', async () => {
+    await page.click('#clear-filters');
+    await expect.poll(() => rowsOf(page).count()).toBe(40);
+    await page.setViewportSize({ width: 1280, height: 900 });
+    await page.screenshot({ path: join(RESULTS, 'dashboard-1280.png'), fullPage: true });
+    await page.setViewportSize({ width: 420, height: 900 });
+    await expect.poll(() => page.evaluate(WIDEST)).toEqual({ width: 420, overflowing: [] });
+    await page.screenshot({ path: join(RESULTS, 'dashboard-420.png'), fullPage: true });
+    await rowsOf(page).first().getByRole('button').click();
+    await page.locator('dialog[open]').waitFor();
+    await expect.poll(() => page.evaluate(WIDEST)).toEqual({ width: 420, overflowing: [] });
+    await page.screenshot({ path: join(RESULTS, 'dashboard-drilldown-420.png') });
+    await page.keyboard.press('Escape');
+    await page.setViewportSize({ width: 1280, height: 900 });
+    expect(pageProblems).toEqual([]);
+  });
+});
+
+describe('the dashboard when things are missing or failing', () => {
+  it('shows an error with the API message and a Retry button when the API fails, and recovers', async () => {
+    const failing = await context.newPage();
+    await failing.route('**/api/summary**', (route) =>
+      route.fulfill({
+        status: 500,
+        contentType: 'application/json; charset=utf-8',
+        body: JSON.stringify({
+          error: {
+            code: 'INTERNAL_ERROR',
+            message: 'internal error; the API logs have the details',
+            requestId: 'r-1',
+          },
+        }),
+      }),
+    );
+    await failing.goto(`${server?.url ?? ''}${SAMPLE_PERIOD}`);
+    const alert = failing.locator('#overview-body [role="alert"]');
+    await alert.waitFor();
+    const text = (await alert.textContent()) ?? '';
+    expect(text).toContain('Could not load the overview');
+    expect(text).toContain('internal error; the API logs have the details');
+    expect(text).toContain('HTTP 500');
+    // The other sections do not depend on the summary.
+    await expect.poll(() => rowsOf(failing).count()).toBe(40);
+    await failing.screenshot({ path: join(RESULTS, 'dashboard-error-1280.png') });
+    await failing.unroute('**/api/summary**');
+    await alert.getByRole('button', { name: 'Retry' }).click();
+    await expect.poll(() => failing.locator('.cards .card').count()).toBe(5);
+    await failing.close();
+  });
+
+  it('tells a new user what to upload or run when the store is empty', async () => {
+    const empty = await context.newPage();
+    await openDashboard(empty, emptyServer?.url ?? '', '');
+    const onboarding = empty.locator('#onboarding');
+    expect(await onboarding.isVisible()).toBe(true);
+    const text = (await onboarding.textContent()) ?? '';
+    expect(text).toContain('relay-audit analyze');
+    expect(text).toContain('incoming/');
+    expect(await empty.locator('#overview').isVisible()).toBe(false);
+    await expect.poll(() => empty.locator('#sources-body').textContent()).toContain('No files analysed yet');
+    await empty.screenshot({ path: join(RESULTS, 'dashboard-empty-1280.png'), fullPage: true });
+    await empty.close();
+  });
+});

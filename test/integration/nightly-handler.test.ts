@@ -1,0 +1,141 @@
+/**
+ * The nightly Lambda handler from source, wired from its environment the way Lambda runs it, on
+ * real local engines: s3rver for the report objects, dynalite for the table. Covers the scheduled
+ * event, a re-run with a date in the detail, invalid events and an invalid environment.
+ */
+import { GetObjectCommand } from '@aws-sdk/client-s3';
+import { afterAll, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
+import { NightlyConfigError, NightlyEventError } from '../../functions/nightly/errors.js';
+import { createHandlerFromEnvironment, type NightlyHandler } from '../../functions/nightly/handler.js';
+import { NightlyReport } from '../../functions/nightly/report.js';
+import type { EmbeddedStore } from '../../functions/store/embedded-engine.js';
+import {
+  LOCAL_REGION,
+  type LocalS3,
+  S3RVER_CREDENTIALS,
+  startLocalDynamo,
+  startLocalS3,
+} from '../support/local-engines.js';
+import { makeFinding } from '../support/make-finding.js';
+
+const BUCKET = 'relay-audit-nightly-bucket';
+const TABLE = 'relay-audit-nightly-handler';
+
+let s3: LocalS3;
+let dynamo: EmbeddedStore;
+let handler: NightlyHandler;
+let stdout: string[];
+
+/** An EventBridge scheduled event as the rule delivers it. */
+function scheduledEvent(time: string): Record<string, unknown> {
+  return {
+    version: '0',
+    id: '53dc4d37-cffa-4f76-80c9-8b7d4a4d2eaa',
+    'detail-type': 'Scheduled Event',
+    source: 'aws.events',
+    account: '123456789012',
+    time,
+    region: LOCAL_REGION,
+    resources: ['arn:aws:events:us-east-1:123456789012:rule/RelayAudit-NightlySchedule'],
+    detail: {},
+  };
+}
+
+async function objectText(key: string): Promise<string> {
+  const response = await s3.client.send(new GetObjectCommand({ Bucket: BUCKET, Key: key }));
+  return (await response.Body?.transformToString('utf-8')) ?? '';
+}
+
+const ENVIRONMENT = {
+  TABLE_NAME: TABLE,
+  BUCKET_NAME: BUCKET,
+  RETENTION_DAYS: '400',
+  LOOK_BACK_DAYS: '1',
+  AWS_REGION: LOCAL_REGION,
+  AWS_ACCESS_KEY_ID: S3RVER_CREDENTIALS.accessKeyId,
+  AWS_SECRET_ACCESS_KEY: S3RVER_CREDENTIALS.secretAccessKey,
+  S3_FORCE_PATH_STYLE: 'true',
+  LOG_LEVEL: 'silent',
+};
+
+beforeAll(async () => {
+  [s3, dynamo] = await Promise.all([startLocalS3([BUCKET]), startLocalDynamo(TABLE)]);
+  const environment = {
+    ...ENVIRONMENT,
+    AWS_ENDPOINT_URL_S3: s3.endpoint,
+    AWS_ENDPOINT_URL_DYNAMODB: dynamo.endpoint,
+  };
+  // The SDK reads endpoints and credentials from process.env when it builds its clients.
+  for (const [name, value] of Object.entries(environment)) vi.stubEnv(name, value);
+  handler = createHandlerFromEnvironment(environment);
+  await dynamo.store.putFindings([
+    makeFinding({ scenario: 'wrong-region', timestamp: '2026-11-20T08:00:00.000Z' }),
+    makeFinding({ scenario: 'ndr', timestamp: '2026-11-20T09:00:00.000Z' }),
+    makeFinding({ scenario: 'ndr', timestamp: '2026-11-19T09:00:00.000Z' }),
+  ]);
+}, 60_000);
+
+beforeEach(() => {
+  stdout = [];
+  vi.spyOn(process.stdout, 'write').mockImplementation((chunk: string | Uint8Array) => {
+    stdout.push(String(chunk));
+    return true;
+  });
+  return () => vi.restoreAllMocks();
+});
+
+afterAll(async () => {
+  vi.unstubAllEnvs();
+  await Promise.all([s3?.close(), dynamo?.close()]);
+});
+
+describe('the nightly handler', () => {
+  it('reports on the day before the schedule fired, writing reports/YYYY-MM-DD.json and .md to the bucket', async () => {
+    // Act
+    const response = await handler(scheduledEvent('2026-11-21T02:00:00Z'), { awsRequestId: 'nightly-1' });
+    // Assess
+    expect(response).toMatchObject({
+      date: '2026-11-20',
+      window: ['2026-11-19', '2026-11-20'],
+      findings: 2,
+      newFindings: 3,
+      reclassified: 0,
+      published: false,
+      reports: [`s3://${BUCKET}/reports/2026-11-20.json`, `s3://${BUCKET}/reports/2026-11-20.md`],
+    });
+    const report = NightlyReport.parse(JSON.parse(await objectText('reports/2026-11-20.json')));
+    expect(report.totals).toMatchObject({ findings: 2, previousDay: 1 });
+    expect(await objectText('reports/2026-11-20.md')).toMatch(/^# relay-audit nightly report — 2026-11-20\n/);
+    // EMF: one raw JSON line per scenario on stdout, not wrapped by a logger.
+    const metrics = stdout
+      .filter((line) => line.includes('"CloudWatchMetrics"'))
+      .map((line) => JSON.parse(line));
+    expect(metrics).toHaveLength(5);
+    expect(metrics.find((line) => line.Scenario === 'ndr')?.Findings).toBe(1);
+  });
+
+  it('re-runs the day named in the detail, with its own look-back', async () => {
+    const response = await handler({ detail: { date: '2026-11-19', lookBackDays: 0 } });
+    expect(response).toMatchObject({
+      date: '2026-11-19',
+      window: ['2026-11-19'],
+      findings: 1,
+      newFindings: 0,
+    });
+    expect(await objectText('reports/2026-11-19.md')).toContain('2026-11-19');
+  });
+
+  it('refuses an event it does not understand', async () => {
+    await expect(handler({ detail: { data: '2026-11-19' } })).rejects.toBeInstanceOf(NightlyEventError);
+    await expect(handler({ detail: { date: '19/11/2026' } })).rejects.toThrow(/detail\.date/);
+    await expect(handler({ time: 'yesterday' })).rejects.toThrow(/not a nightly event: time/);
+  });
+
+  it('refuses an incomplete environment, naming what is missing', () => {
+    expect(() => createHandlerFromEnvironment({ BUCKET_NAME: BUCKET })).toThrow(NightlyConfigError);
+    expect(() => createHandlerFromEnvironment({ BUCKET_NAME: BUCKET })).toThrow(/TABLE_NAME/);
+    expect(() =>
+      createHandlerFromEnvironment({ TABLE_NAME: TABLE, BUCKET_NAME: BUCKET, ALERT_TOPIC_ARN: 'not-an-arn' }),
+    ).toThrow(/ALERT_TOPIC_ARN: must be an SNS topic ARN/);
+  });
+});
