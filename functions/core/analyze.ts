@@ -16,6 +16,7 @@ import { ErrorCode, RelayAuditError } from './errors.js';
 import { TraceEvent } from './events.js';
 import type { Finding, ScenarioId } from './findings.js';
 import type { RowSink, SkipReason } from './formats/index.js';
+import { type InboundEntry, inboundEntryOf } from './inbound-entry.js';
 import type { InboundConnectorInfo } from './remediation/context.js';
 import type { SkippedRow, SourceRecord } from './source-record.js';
 import { detach } from './strings.js';
@@ -36,6 +37,11 @@ export interface AnalysisInput {
 export interface FindingSink {
   putFindings(findings: Finding[]): Promise<unknown>;
   putSource(record: SourceRecord): Promise<unknown>;
+  /**
+   * Receives the inbound Message-ID index entries (message M arrived for internal recipient R in
+   * this upload), when the sink keeps the index the nightly job correlates across uploads with.
+   */
+  putInboundMessages?(entries: InboundEntry[]): Promise<unknown>;
 }
 
 export interface AnalysisProgress {
@@ -98,6 +104,8 @@ export async function analyze(
   const totals = emptyScenarioCounts();
   const domains = new Map<string, { count: number; scenarios: Partial<Record<ScenarioId, number>> }>();
   let buffer: Finding[] = [];
+  let inbound: InboundEntry[] = [];
+  const indexInbound = options.sink.putInboundMessages !== undefined;
   let stopped = false;
 
   /** Moves emitted findings into the buffer and the per-source/per-run counters. */
@@ -121,6 +129,11 @@ export async function analyze(
   };
   const flushBuffer = async (force: boolean): Promise<void> => {
     collect(classifier.drain());
+    if (inbound.length > 0 && (force || inbound.length >= batchSize)) {
+      const entries = inbound;
+      inbound = [];
+      await options.sink.putInboundMessages?.(entries);
+    }
     if (buffer.length === 0 || (!force && buffer.length < batchSize)) return;
     const batch = buffer;
     buffer = [];
@@ -233,6 +246,10 @@ export async function analyze(
         }
         record.events++;
         classifier.push(event, origin, rejection);
+        if (indexInbound) {
+          const entry = inboundEntryOf(event, origin, options.domains);
+          if (entry) inbound.push(entry);
+        }
       },
       skip(line, reason, message, column) {
         rowSkipped = true;

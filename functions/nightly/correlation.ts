@@ -5,9 +5,9 @@
  * `internal-recipient` evidence of the forwarding rule). Pure: the index lookup happens elsewhere.
  */
 import type { Evidence, Finding } from '../core/findings.js';
+import type { InboundEntry } from '../core/inbound-entry.js';
 import type { RemediationContext } from '../core/remediation/index.js';
 import { remediationFor } from '../core/remediation/index.js';
-import type { InboundEntry } from './inbound-entry.js';
 
 /** Evidence kind that marks a finding reclassified by the nightly correlation (stable string). */
 export const CORRELATION_EVIDENCE_KIND = 'cross-upload-correlation';

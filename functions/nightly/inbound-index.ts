@@ -10,9 +10,9 @@ import { QueryCommand } from '@aws-sdk/client-dynamodb';
 import { marshall, unmarshall } from '@aws-sdk/util-dynamodb';
 import { z } from 'zod';
 import { ArgumentError, StoreError } from '../core/errors.js';
+import { InboundEntry } from '../core/inbound-entry.js';
 import { batchPut, type Item } from '../store/batch-writer.js';
 import { TTL_ATTRIBUTE } from '../store/index.js';
-import { InboundEntry } from './inbound-entry.js';
 import { correlationMessageId, inboundKey, inboundPartition, NIGHTLY_ENTITY } from './nightly-keys.js';
 import {
   type BoundTable,

@@ -10,6 +10,7 @@ import { describe, expect, it } from 'vitest';
 import { parseAcceptedDomains } from '../../functions/core/accepted-domains.js';
 import { ArgumentError } from '../../functions/core/errors.js';
 import type { TraceEvent } from '../../functions/core/events.js';
+import { InboundEntry, inboundEntryOf } from '../../functions/core/inbound-entry.js';
 import { CLOCK_SKEW_MS, reclassifyAsForwarding } from '../../functions/nightly/correlation.js';
 import { addDays, assertDay, daysBetween, previousDay } from '../../functions/nightly/dates.js';
 import {
@@ -20,7 +21,6 @@ import {
 } from '../../functions/nightly/day-comparison.js';
 import { NightlyEventError, PublishError } from '../../functions/nightly/errors.js';
 import { parseNightlyEvent } from '../../functions/nightly/event.js';
-import { InboundEntry, inboundEntryOf } from '../../functions/nightly/inbound-entry.js';
 import { InboundIndex } from '../../functions/nightly/inbound-index.js';
 import { escapeMarkdown } from '../../functions/nightly/markdown.js';
 import { inboundPartition } from '../../functions/nightly/nightly-keys.js';
