@@ -16,10 +16,6 @@ const CULTURE =
 
 export type DayOrder = 'month-first' | 'day-first';
 
-function pad(value: number, width = 2): string {
-  return String(value).padStart(width, '0');
-}
-
 function build(
   year: number,
   month: number,
@@ -126,5 +122,3 @@ export class TimestampParser {
 export function dayOf(iso: string): string {
   return iso.slice(0, 10);
 }
-
-export { pad as padNumber };
