@@ -13,9 +13,9 @@ import { type Output, processOutput } from './support/output.js';
 const USAGE = `relay-audit — why Exchange Online refuses to relay your on-premises mail, and what to change
 
 Usage:
-  relay-audit analyze <file|dir>... [--accepted-domains <list|file>] [--db DIR] [--json] [--no-store]
+  relay-audit analyze <file|dir>... [--accepted-domains <list|file>] [--connectors <json>] [--db DIR] [--json] [--no-store]
   relay-audit findings [--scenario S] [--sender-domain D] [--since T] [--until T] [--limit N] [--format table|json|ndjson|csv]
-  relay-audit check --accepted-domains <list|file> [--connectors <json>] [--certificate <pem>]... [--at T] [--json]
+  relay-audit check --accepted-domains <list|file> [--connectors <json>] [--certificate <pem>]... [--at T] [--json] [--store]
   relay-audit report [--date YYYY-MM-DD] [--look-back N] [--out DIR] [--db DIR] [--json]
   relay-audit serve [--db DIR] [--port 8787] [--host 127.0.0.1]
   relay-audit help [command]

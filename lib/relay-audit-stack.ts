@@ -10,10 +10,12 @@ import type { Bucket } from 'aws-cdk-lib/aws-s3';
 import type { Topic } from 'aws-cdk-lib/aws-sns';
 import type { Construct } from 'constructs';
 import { Alerts } from './constructs/alerts.js';
+import { DashboardHosting } from './constructs/dashboard-hosting.js';
 import { FindingsTable } from './constructs/findings-table.js';
-import { IngestPipeline } from './constructs/ingest-pipeline.js';
-import { NightlyJob } from './constructs/nightly-job.js';
-import { QueryApi } from './constructs/query-api.js';
+import { INGEST_TIMEOUT, IngestPipeline } from './constructs/ingest-pipeline.js';
+import { NIGHTLY_TIMEOUT, NightlyJob } from './constructs/nightly-job.js';
+import { OperationsDashboard } from './constructs/operations-dashboard.js';
+import { QUERY_API_TIMEOUT, QueryApi } from './constructs/query-api.js';
 import { StorageBucket } from './constructs/storage-bucket.js';
 import { acknowledgeNag } from './nag.js';
 import type { Settings } from './settings.js';
@@ -38,6 +40,10 @@ export class RelayAuditStack extends Stack {
   public readonly nightly: NightlyJob;
   /** The read-only HTTP API the dashboard and scripts query. */
   public readonly queryApi: QueryApi;
+  /** The built dashboard on S3 + CloudFront, with a `config.json` pointing at the query API. */
+  public readonly dashboard: DashboardHosting;
+  /** The CloudWatch dashboard for operators. */
+  public readonly operations: OperationsDashboard;
 
   public constructor(scope: Construct, id: string, props: RelayAuditStackProps) {
     super(scope, id, {
@@ -86,7 +92,16 @@ export class RelayAuditStack extends Stack {
       schedule: props.settings.nightlySchedule,
       retentionDays: props.settings.retentionDays,
     });
-    this.queryApi = new QueryApi(this, 'QueryApi', { table: this.table, settings: props.settings });
+    this.dashboard = new DashboardHosting(this, 'Dashboard', { accessLogBucket: storage.accessLogBucket });
+    // The API's CORS allows the CloudFront dashboard unless another dashboard origin is configured.
+    this.queryApi = new QueryApi(this, 'QueryApi', {
+      table: this.table,
+      settings: {
+        ...props.settings,
+        dashboardOrigin: props.settings.dashboardOrigin ?? this.dashboard.origin,
+      },
+    });
+    this.dashboard.publish({ apiBase: this.queryApi.url });
     this.alerts.alarmOnErrors(
       'QueryApiErrors',
       this.queryApi.handler.function,
@@ -97,6 +112,20 @@ export class RelayAuditStack extends Stack {
       this.queryApi.stage.metricServerError({ period: Duration.minutes(5), statistic: 'Sum' }),
       'The query API answered with a server error (5xx): the store was unavailable or the function failed.',
     );
+    this.operations = new OperationsDashboard(this, 'Operations', {
+      ingest: {
+        queue: this.ingest.queue,
+        deadLetterQueue: this.ingest.deadLetterQueue,
+        function: this.ingest.handler.function,
+        logGroup: this.ingest.handler.logGroup,
+      },
+      functions: [
+        { label: 'Ingest', function: this.ingest.handler.function, timeout: INGEST_TIMEOUT },
+        { label: 'Nightly', function: this.nightly.handler.function, timeout: NIGHTLY_TIMEOUT },
+        { label: 'API', function: this.queryApi.handler.function, timeout: QUERY_API_TIMEOUT },
+      ],
+      apiStage: this.queryApi.stage,
+    });
     acknowledgeNagFindings(this);
   }
 }

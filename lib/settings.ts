@@ -12,7 +12,7 @@
  * |                         |                         | `config/accepted-domains.csv`; without either they are inferred.|
  * | `alertEmail`            | —                       | E-mail address subscribed to the alert topic.                  |
  * | `jwtIssuer`/`jwtAudience` | —                     | JWT authoriser of the query API (both or neither; e.g. Entra). |
- * | `dashboardOrigin`       | —                       | Origin allowed by the query API's CORS (the dashboard's URL).  |
+ * | `dashboardOrigin`       | the CloudFront dashboard | Origin allowed by the query API's CORS (the dashboard's URL). |
  */
 import { z } from 'zod';
 import { parseAcceptedDomains } from '../functions/core/accepted-domains.js';

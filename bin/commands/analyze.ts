@@ -1,11 +1,15 @@
 /**
- * `relay-audit analyze <file|dir>… [--accepted-domains …] [--db DIR | --table NAME] [--json] [--no-store]`
+ * `relay-audit analyze <file|dir>… [--accepted-domains …] [--connectors <json>] [--db DIR | --table NAME]
+ *  [--json] [--no-store]`
  */
+import { readFile } from 'node:fs/promises';
 import { parseArgs } from 'node:util';
 import { type DomainOracle, InferredDomains } from '../../functions/core/accepted-domains.js';
 import { type AnalysisResult, analyze, type FindingSink } from '../../functions/core/analyze.js';
 import { ArgumentError } from '../../functions/core/errors.js';
 import type { Finding } from '../../functions/core/findings.js';
+import { parseInboundConnectors, relayConnectorInfo } from '../../functions/core/readiness/index.js';
+import type { InboundConnectorInfo } from '../../functions/core/remediation/context.js';
 import { loadAcceptedDomains } from '../support/accepted-domains-option.js';
 import { localInputs } from '../support/inputs.js';
 import type { Output } from '../support/output.js';
@@ -19,6 +23,8 @@ Analyses message tracking logs and message trace exports, classifies every relay
 
 Options:
   --accepted-domains <v>  comma list, Get-AcceptedDomain CSV export, or one domain per line
+  --connectors <file>     Get-InboundConnector | ConvertTo-Json -Depth 5 output: remediation names your
+                          OnPremises connector (an IP-only one when there are several) and the command to fix it
   --db <dir>              embedded store directory (default .relay-audit)
   --table <name>          use a DynamoDB table instead (AWS credential chain)
   --endpoint <url>        DynamoDB endpoint for --table
@@ -34,6 +40,7 @@ export async function runAnalyze(argv: string[], out: Output): Promise<number> {
     options: {
       ...STORE_OPTIONS,
       'accepted-domains': { type: 'string' },
+      connectors: { type: 'string' },
       json: { type: 'boolean', default: false },
       'no-store': { type: 'boolean', default: false },
       window: { type: 'string' },
@@ -57,12 +64,15 @@ export async function runAnalyze(argv: string[], out: Output): Promise<number> {
   } else {
     domains = new InferredDomains();
   }
+  const inboundConnector =
+    values.connectors === undefined ? undefined : await loadConnector(values.connectors, out);
   const inputs = await localInputs(positionals);
   if (inputs.length === 0) throw new ArgumentError(`no files found in ${positionals.join(', ')}`);
 
   const progress = out.progress();
   const common = {
     domains,
+    ...(inboundConnector === undefined ? {} : { inboundConnector }),
     ...(window === undefined ? {} : { windowEvents: window }),
     onProgress: progress.update,
   };
@@ -121,6 +131,38 @@ export async function runAnalyze(argv: string[], out: Output): Promise<number> {
     }
   }
   return result.sources.some((source) => source.status === 'failed') ? 1 : 0;
+}
+
+/**
+ * `--connectors`: the connector relayed mail goes through (the enabled OnPremises one; an IP-only
+ * one when there are several, since those refuse NDRs, forwarded mail and foreign sender domains).
+ * A file that is not a connectors export is a usage error; one without such a connector only a note
+ * (the remediation then says to create one).
+ */
+async function loadConnector(file: string, out: Output): Promise<InboundConnectorInfo | undefined> {
+  let bytes: Buffer;
+  try {
+    bytes = await readFile(file);
+  } catch (error) {
+    const code = (error as { code?: unknown }).code;
+    throw new ArgumentError(
+      `--connectors ${file}: ${code === 'ENOENT' ? 'no such file' : code === 'EISDIR' ? 'is a directory' : 'cannot be read'}`,
+    );
+  }
+  const connectors = parseInboundConnectors(bytes, file);
+  const info = relayConnectorInfo(connectors);
+  if (info === undefined) {
+    const names = connectors.map((connector) => `"${connector.name}"`).join(', ');
+    out.error(
+      `Inbound connectors (${file}): no enabled OnPremises connector${names ? ` among ${names}` : ''}; ` +
+        'the remediation says how to create one (relay-audit check tells more).',
+    );
+    return undefined;
+  }
+  out.error(
+    `Inbound connector (${file}): "${info.name}", identified by ${info.identifiesBy === 'ip' ? 'IP address only' : `certificate ${info.tlsSenderCertificateName ?? ''}`.trim()}; the remediation names it.`,
+  );
+  return info;
 }
 
 function summaryJson(result: AnalysisResult, domains: DomainOracle, origin: string | undefined) {

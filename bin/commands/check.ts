@@ -1,13 +1,15 @@
 /**
  * `relay-audit check --accepted-domains <list|file> [--connectors <json>] [--certificate <pem>]…
- *  [--at <ISO time>] [--json]` — checks the connector, certificate and accepted domains Exchange
- * Online requires to relay on-premises mail (readiness, DOMAIN.md §4). Exit 0 when nothing is an
- * `error`, 1 when something is, 2 on a usage error or an input file that is not what it should be.
+ *  [--at <ISO time>] [--json] [--store [--db DIR | --table NAME]]` — checks the connector,
+ * certificate and accepted domains Exchange Online requires to relay on-premises mail (readiness,
+ * DOMAIN.md §4). Exit 0 when nothing is an `error`, 1 when something is, 2 on a usage error or an
+ * input file that is not what it should be. `--store` also stores the configuration and the results
+ * in the store, where `relay-audit serve` shows them (the same items the cloud pipeline writes).
  */
 import { readFile } from 'node:fs/promises';
 import { parseArgs } from 'node:util';
 import type { AcceptedDomainList } from '../../functions/core/accepted-domains.js';
-import { ArgumentError } from '../../functions/core/errors.js';
+import { ArgumentError, StoreError } from '../../functions/core/errors.js';
 import {
   type CertificateFile,
   certificateNames,
@@ -21,8 +23,15 @@ import {
   SEVERITIES,
   type Severity,
 } from '../../functions/core/readiness/index.js';
+import {
+  buildOrganisationConfig,
+  checkOrganisationConfig,
+  type RawConfigFile,
+} from '../../functions/core/readiness/organisation.js';
+import { OrganisationConfigStore } from '../../functions/store/organisation-config.js';
 import { loadAcceptedDomains } from '../support/accepted-domains-option.js';
 import type { Output } from '../support/output.js';
+import { openStore, STORE_OPTIONS } from '../support/store-options.js';
 
 export const CHECK_USAGE = `relay-audit check --accepted-domains <v> [options]
 
@@ -36,6 +45,9 @@ Options:
   --certificate <file>    the server's certificate as PEM, followed by its chain (repeatable)
   --at <time>             judge certificate validity at this ISO date or time (default: now)
   --json                  print the results as JSON
+  --store                 also store the configuration and results, for the dashboard (relay-audit serve)
+  --db <dir>              with --store: embedded store directory (default .relay-audit)
+  --table <name>          with --store: a DynamoDB table instead (AWS credential chain; --endpoint, --region)
 
 Exit status: 0 no errors, 1 at least one error, 2 usage error or unreadable input file.`;
 
@@ -64,7 +76,7 @@ async function readInput(path: string, option: string): Promise<Buffer> {
 }
 
 interface CheckInputs {
-  acceptedDomains: { list: AcceptedDomainList; origin: string };
+  acceptedDomains: { list: AcceptedDomainList; origin: string; value: string };
   connectors?: { file: string; list: InboundConnector[] };
   certificates?: CertificateFile[];
   at: Date;
@@ -75,29 +87,46 @@ export async function runCheck(argv: string[], out: Output): Promise<number> {
     args: argv,
     allowPositionals: true,
     options: {
+      ...STORE_OPTIONS,
       'accepted-domains': { type: 'string' },
       connectors: { type: 'string' },
       certificate: { type: 'string', multiple: true },
       at: { type: 'string' },
       json: { type: 'boolean', default: false },
+      store: { type: 'boolean', default: false },
     },
   });
   if (positionals.length > 0) throw new ArgumentError(`unexpected argument "${positionals[0]}"`);
+  if (!values.store && (values.db || values.table || values.endpoint || values.region)) {
+    throw new ArgumentError('--db, --table, --endpoint and --region only apply with --store');
+  }
   if (values['accepted-domains'] === undefined) {
     throw new ArgumentError(
       '--accepted-domains is required: the certificate domain must be an accepted domain',
     );
   }
   const at = parseAt(values.at);
-  const inputs: CheckInputs = { acceptedDomains: await loadAcceptedDomains(values['accepted-domains']), at };
+  const inputs: CheckInputs = {
+    acceptedDomains: {
+      ...(await loadAcceptedDomains(values['accepted-domains'])),
+      value: values['accepted-domains'],
+    },
+    at,
+  };
+  /** The files as read, for --store. */
+  const files: RawConfigFile[] = [];
   if (values.connectors !== undefined) {
     const file = values.connectors;
-    inputs.connectors = { file, list: parseInboundConnectors(await readInput(file, '--connectors'), file) };
+    const bytes = await readInput(file, '--connectors');
+    inputs.connectors = { file, list: parseInboundConnectors(bytes, file) };
+    files.push({ name: file, bytes, kind: 'connectors' });
   }
   if (values.certificate !== undefined) {
     inputs.certificates = [];
     for (const file of values.certificate) {
-      inputs.certificates.push(parseCertificateFile(await readInput(file, '--certificate'), file));
+      const bytes = await readInput(file, '--certificate');
+      inputs.certificates.push(parseCertificateFile(bytes, file));
+      files.push({ name: file, bytes, kind: 'certificate' });
     }
   }
 
@@ -110,7 +139,52 @@ export async function runCheck(argv: string[], out: Output): Promise<number> {
   await out.write(
     values.json ? `${JSON.stringify(toJson(inputs, results), null, 2)}\n` : renderReport(inputs, results),
   );
+  if (values.store) await storeResults(inputs, files, values, out);
   return results.some((result) => result.severity === 'error') ? 1 : 0;
+}
+
+/**
+ * `--store`: the configuration (files as given; private keys never) and its readiness report, as
+ * the cloud pipeline stores an upload under `config/`. The note goes to stderr, so `--json` output
+ * stays one JSON document.
+ */
+async function storeResults(
+  inputs: CheckInputs,
+  files: RawConfigFile[],
+  flags: {
+    db?: string | undefined;
+    table?: string | undefined;
+    endpoint?: string | undefined;
+    region?: string | undefined;
+  },
+  out: Output,
+): Promise<void> {
+  const inline = inputs.acceptedDomains.origin === 'the command line';
+  const domainFiles: RawConfigFile[] = inline
+    ? []
+    : [
+        {
+          name: inputs.acceptedDomains.value,
+          bytes: await readInput(inputs.acceptedDomains.value, '--accepted-domains'),
+          kind: 'accepted-domains',
+        },
+      ];
+  const config = buildOrganisationConfig({
+    origin: 'relay-audit check',
+    loadedAt: new Date(),
+    files: [...domainFiles, ...files],
+    ...(inline ? { fallbackAcceptedDomains: inputs.acceptedDomains.value } : {}),
+  });
+  const report = checkOrganisationConfig(config, { at: inputs.at, trigger: 'cli' });
+  const handle = await openStore(flags);
+  try {
+    const stored = await new OrganisationConfigStore(handle).save(config, report);
+    if (!stored)
+      throw new StoreError(`a later configuration is stored in the ${handle.description}; not replaced`);
+    out.error(`Stored in the ${handle.description}: relay-audit serve shows the results under Readiness.`);
+  } finally {
+    await handle.close();
+  }
 }
 
 function countBySeverity(results: readonly ReadinessResult[]): Record<Severity, number> {

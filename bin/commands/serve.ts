@@ -17,6 +17,7 @@ import { z } from 'zod';
 import { createRequestListener } from '../../functions/api/http-adapter.js';
 import { ArgumentError, StoreError } from '../../functions/core/errors.js';
 import { Logger, type LogLevel, levelFromEnv } from '../../functions/ingest/logger.js';
+import { OrganisationConfigStore } from '../../functions/store/organisation-config.js';
 import type { Output } from '../support/output.js';
 import { openStore, STORE_OPTIONS, type StoreFlags } from '../support/store-options.js';
 
@@ -279,7 +280,10 @@ export async function startServer(options: ServerOptions = {}): Promise<RunningS
     fields: { service: 'relay-audit-serve' },
     write: (line) => process.stderr.write(line),
   });
-  const api = createRequestListener({ store: handle.store, logger }, { basePath: API_BASE });
+  const api = createRequestListener(
+    { store: handle.store, readiness: new OrganisationConfigStore(handle), logger },
+    { basePath: API_BASE },
+  );
   const statics = createStaticHandler(dashboardDir, { apiBase: API_BASE });
   const server = createServer((req, res) => {
     const path = (req.url ?? '/').split(/[?#]/, 1)[0] ?? '/';

@@ -8,6 +8,7 @@ import type {
   ErrorBody,
   Finding,
   Page,
+  ReadinessResponse,
   SourceRecord,
   SourceSummary,
   Summary,
@@ -140,6 +141,11 @@ export class ApiClient {
 
   public source(id: string): Promise<SourceRecord> {
     return this.get(`/sources/${encodeURIComponent(id)}`);
+  }
+
+  /** The latest readiness report of the organisation's configuration (empty until one was checked). */
+  public readiness(): Promise<ReadinessResponse> {
+    return this.get('/readiness');
   }
 
   /** The CSV export of the findings filter. */

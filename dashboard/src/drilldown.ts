@@ -15,14 +15,15 @@ function row(term: string, value: string | undefined): HTMLElement[] {
   return [h('dt', {}, term), h('dd', {}, value)];
 }
 
-function commandBlock(command: string, index: number): HTMLElement {
+/**
+ * One PowerShell command with its Copy button (also used by the readiness panel). `context` makes
+ * the button's name unique on a page with several lists: `Copy command 1 of connector-ip-only`.
+ */
+export function commandBlock(command: string, index: number, context?: string): HTMLElement {
   const status = h('span', { class: 'copy-status small', attrs: { role: 'status' } });
   const code = h('code', {}, command);
-  const button = h(
-    'button',
-    { class: 'copy', attrs: { type: 'button', 'aria-label': `Copy command ${index + 1}` } },
-    'Copy',
-  );
+  const label = `Copy command ${index + 1}${context === undefined ? '' : ` of ${context}`}`;
+  const button = h('button', { class: 'copy', attrs: { type: 'button', 'aria-label': label } }, 'Copy');
   button.addEventListener('click', async () => {
     const copied = await copyText(command);
     status.textContent = copied ? 'Copied.' : 'Copy failed: select the command and press Ctrl+C.';
@@ -96,7 +97,11 @@ export function findingDetails(finding: Finding, close: () => void): HTMLElement
     r.commands.length > 0
       ? [
           h('h4', {}, 'PowerShell (Exchange Online / Exchange Management Shell)'),
-          h('ol', { class: 'commands' }, r.commands.map(commandBlock)),
+          h(
+            'ol',
+            { class: 'commands' },
+            r.commands.map((command, index) => commandBlock(command, index)),
+          ),
         ]
       : null,
     r.links.length > 0

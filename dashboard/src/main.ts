@@ -10,6 +10,7 @@ import { byId, formatCount, h } from './dom.js';
 import { createDrilldown } from './drilldown.js';
 import { findingRow, findingsStatus, PAGE_SIZE, visibleFindings } from './findings.js';
 import { applyScenarioColours, renderOverview } from './overview.js';
+import { renderReadiness } from './readiness.js';
 import { SCENARIOS, SHORT_NAMES } from './scenarios.js';
 import { sourcesTable } from './sources.js';
 import { type Filters, filtersFromSearch, rangeProblem, searchFromFilters } from './state.js';
@@ -40,6 +41,7 @@ const sortArrow = byId('sort-arrow');
 const sortLabel = byId('sort-label');
 const loadMoreButton = byId<HTMLButtonElement>('load-more');
 const sourcesBody = byId('sources-body');
+const readinessBody = byId('readiness-body');
 const sourcesMoreButton = byId<HTMLButtonElement>('sources-more');
 const dataSections = ['overview', 'breakdown', 'findings'].map((id) => byId(id));
 
@@ -51,7 +53,7 @@ let findingsCursor: string | undefined;
 let sources: SourceSummary[] = [];
 let sourcesCursor: string | undefined;
 /** Generation counters: a response to a superseded request is dropped. */
-const generation = { overview: 0, findings: 0, sources: 0 };
+const generation = { overview: 0, findings: 0, sources: 0, readiness: 0 };
 
 const drilldown = createDrilldown(byId<HTMLDialogElement>('finding-dialog'), () => writeUrl(false));
 
@@ -403,10 +405,30 @@ function wireForm(): void {
   });
 }
 
+/* ---------- readiness ---------- */
+
+/** The readiness panel; independent of the filters (it is about the configuration, not a period). */
+async function loadReadiness(): Promise<void> {
+  const gen = ++generation.readiness;
+  readinessBody.setAttribute('aria-busy', 'true');
+  readinessBody.replaceChildren(loadingNote('the readiness results'));
+  try {
+    const response = await api.readiness();
+    if (gen !== generation.readiness) return;
+    renderReadiness(readinessBody, response);
+  } catch (error) {
+    if (gen !== generation.readiness) return;
+    readinessBody.replaceChildren(errorPanel(error, 'the readiness results', () => void loadReadiness()));
+  } finally {
+    if (gen === generation.readiness) readinessBody.removeAttribute('aria-busy');
+  }
+}
+
 function reloadAll(): void {
   void loadOverview();
   void loadFindings();
   void loadSources();
+  void loadReadiness();
 }
 
 async function start(): Promise<void> {

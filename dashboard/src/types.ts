@@ -38,6 +38,52 @@ export interface Summary {
   partial: boolean;
 }
 
+/**
+ * `GET /readiness` (functions/core/readiness/organisation.ts `ReadinessResponse`, restated because
+ * that module uses Node APIs; test/integration/api-readiness.test.ts checks at compile time that
+ * the API's type fits this one).
+ */
+export interface ReadinessResponse {
+  /** False until a configuration was checked: then there are no results and `message` says what to upload. */
+  configured: boolean;
+  message: string;
+  /** When certificate validity was judged (ISO). */
+  checkedAt: string | null;
+  /** What checked it: an upload under config/, the nightly re-check, or relay-audit check --store. */
+  trigger?: 'upload' | 'nightly' | 'cli';
+  inputs: ReadinessInputs | null;
+  summary: { error: number; warning: number; info: number };
+  passed: string[];
+  results: ReadinessResult[];
+}
+
+export type ReadinessSeverity = 'error' | 'warning' | 'info';
+
+export interface ReadinessResult {
+  id: string;
+  severity: ReadinessSeverity;
+  message: string;
+  objects: string[];
+  remediation: { steps: string[]; commands: string[]; links: { title: string; url: string }[] };
+}
+
+export interface ReadinessInputs {
+  origin: string;
+  acceptedDomains: { file: string; domains: string[] } | null;
+  connectors: { file: string; names: string[]; relayConnector: string | null } | null;
+  certificates: {
+    file: string;
+    subject: string;
+    issuer: string;
+    names: string[];
+    notBefore: string;
+    notAfter: string;
+    chain: string[];
+  }[];
+  invalid: { file: string; message: string }[];
+  ignored: string[];
+}
+
 /** The API's error body. */
 export interface ErrorBody {
   error: { code: string; message: string; requestId?: string };

@@ -17,6 +17,7 @@ import type { RouteName } from './route-table.js';
 import { matchRoute } from './router.js';
 import { getFinding, listFindings } from './routes/findings.js';
 import { exportFindings } from './routes/findings-csv.js';
+import { readiness } from './routes/readiness.js';
 import type { RouteHandler } from './routes/route-context.js';
 import { getSource, listSources } from './routes/sources.js';
 import { summary } from './routes/summary.js';
@@ -29,6 +30,7 @@ const HANDLERS: Record<RouteName, RouteHandler> = {
   summary,
   listSources,
   getSource,
+  readiness,
 };
 
 export type RequestHandler = (request: ApiRequest) => Promise<ApiResponse>;

@@ -4,6 +4,7 @@
  */
 import type { Logger } from '../ingest/logger.js';
 import type { FindingsStore } from '../store/index.js';
+import type { ReadinessReader } from '../store/organisation-config.js';
 
 /** The read-only store operations the API uses (a `FindingsStore` satisfies it). */
 export type ApiStore = Pick<
@@ -35,6 +36,11 @@ export const DEFAULT_SUMMARY_LIMITS: SummaryLimits = { maxFindingsRead: 20_000 }
 
 export interface ApiDependencies {
   store: ApiStore;
+  /**
+   * The latest readiness report (`GET /readiness`); an `OrganisationConfigStore` on the same table.
+   * Without it the route answers as if nothing were configured yet.
+   */
+  readiness?: ReadinessReader;
   /** One line per request, plus failures with their cause. */
   logger: Logger;
   /** The clock (default summary range ends today). */

@@ -7,6 +7,7 @@
 import type { APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
 import { Logger } from '../ingest/logger.js';
 import { createRemoteStore } from '../store/index.js';
+import { OrganisationConfigStore } from '../store/organisation-config.js';
 import { createRequestHandler, type RequestHandler } from './api.js';
 import { readConfig } from './config.js';
 import type { ExportLimits } from './dependencies.js';
@@ -22,8 +23,13 @@ export const LAMBDA_EXPORT_LIMITS: ExportLimits = { maxRows: 50_000, maxBytes: 5
 export function createHandlerFromEnvironment(env: NodeJS.ProcessEnv = process.env): RequestHandler {
   const config = readConfig(env);
   const logger = new Logger({ level: config.logLevel, fields: { service: 'relay-audit-api' } });
-  const { store } = createRemoteStore({ tableName: config.tableName, logger });
-  return createRequestHandler({ store, logger, exportLimits: LAMBDA_EXPORT_LIMITS });
+  const handle = createRemoteStore({ tableName: config.tableName, logger });
+  return createRequestHandler({
+    store: handle.store,
+    readiness: new OrganisationConfigStore(handle, { logger }),
+    logger,
+    exportLimits: LAMBDA_EXPORT_LIMITS,
+  });
 }
 
 let container: RequestHandler | undefined;

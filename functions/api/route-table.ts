@@ -11,7 +11,8 @@ export type RouteName =
   | 'getFinding'
   | 'summary'
   | 'listSources'
-  | 'getSource';
+  | 'getSource'
+  | 'readiness';
 
 /** One route: a method and an API Gateway style path (`{name}` is one path segment). */
 export interface RouteDefinition {
@@ -28,6 +29,7 @@ export const API_ROUTES: readonly RouteDefinition[] = [
   { name: 'summary', method: 'GET', path: '/summary' },
   { name: 'listSources', method: 'GET', path: '/sources' },
   { name: 'getSource', method: 'GET', path: '/sources/{id}' },
+  { name: 'readiness', method: 'GET', path: '/readiness' },
 ];
 
 /** Response headers the dashboard reads on a CSV export (exposed through CORS). */

@@ -65,6 +65,11 @@ export class DomainSource {
     return { oracle: new InferredDomains(), origin: 'inferred from the traffic' };
   }
 
+  /** Forget the cached list: `config/` changed, so the next analysis reads it again. */
+  public invalidate(): void {
+    this.cache = undefined;
+  }
+
   private async load(): Promise<CacheEntry['list']> {
     const origin = `s3://${this.options.bucket}/${ACCEPTED_DOMAINS_KEY}`;
     const text = await this.readConfig(origin);

@@ -1,38 +1,53 @@
 /**
  * Lambda entry of the ingest function (SQS event source, partial batch responses).
  *
- * Clients, configuration and the accepted-domains cache are created on the first invocation and
- * reused by the container's later invocations. Imports stay on the cloud path: core, the store's
+ * Clients, configuration and the caches of accepted domains and inbound connector are created on
+ * the first invocation and reused by the container's later invocations. Imports stay on the cloud path: core, the store's
  * remote client and table design — never the embedded engine or CLI code.
  */
 import { S3Client } from '@aws-sdk/client-s3';
 import type { SQSBatchResponse } from 'aws-lambda';
+import { OrganisationConfigStore } from '../store/organisation-config.js';
 import { createRemoteStore } from '../store/remote-store.js';
 import { readConfig } from './config.js';
 import { DomainSource } from './domain-source.js';
 import { createIngestHandler, type IngestHandler, type InvocationContext } from './ingest.js';
 import { Logger } from './logger.js';
 import { openObject } from './object-reader.js';
+import { ConnectorSource, createConfigurationUpdater } from './organisation-config.js';
 
 /** Wires the handler from the environment. Exported for tests that need a fresh container. */
 export function createHandlerFromEnvironment(env: NodeJS.ProcessEnv = process.env): IngestHandler {
   const config = readConfig(env);
   const logger = new Logger({ level: config.logLevel, fields: { service: 'relay-audit-ingest' } });
   const s3 = new S3Client({ ...(config.s3ForcePathStyle ? { forcePathStyle: true } : {}) });
-  const { store } = createRemoteStore({
+  const handle = createRemoteStore({
     tableName: config.tableName,
     retentionDays: config.retentionDays,
     logger,
   });
+  const repository = new OrganisationConfigStore(handle, { logger });
+  const connectors = new ConnectorSource({ repository });
   const domains = new DomainSource({
     s3,
     bucket: config.bucketName,
     ...(config.acceptedDomains === undefined ? {} : { fallbackList: config.acceptedDomains }),
   });
   return createIngestHandler({
-    store,
+    store: handle.store,
     openObject: (ref) => openObject(s3, ref),
     resolveDomains: () => domains.resolve(),
+    resolveConnector: () => connectors.resolve(),
+    configuration: createConfigurationUpdater({
+      s3,
+      bucket: config.bucketName,
+      repository,
+      ...(config.acceptedDomains === undefined ? {} : { fallbackAcceptedDomains: config.acceptedDomains }),
+    }),
+    invalidateConfiguration: () => {
+      domains.invalidate();
+      connectors.invalidate();
+    },
     logger,
   });
 }

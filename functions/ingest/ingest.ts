@@ -20,6 +20,7 @@ import type { ResolvedDomains } from './domain-source.js';
 import { InvalidMessageError, StaleObjectError } from './errors.js';
 import type { Logger } from './logger.js';
 import type { OpenObject } from './object-reader.js';
+import type { ConfigUpdateOutcome, ConfigurationUpdater, ResolvedConnector } from './organisation-config.js';
 import {
   objectIdentity,
   parseMessage,
@@ -59,6 +60,15 @@ export interface IngestDependencies {
   openObject(ref: S3ObjectRef): Promise<OpenObject>;
   /** The accepted domains for the next analysis. */
   resolveDomains(): Promise<ResolvedDomains>;
+  /**
+   * The organisation's inbound connector for the next analysis (from the stored configuration),
+   * so ndr/forwarding/foreign-sender-domain remediation names it; absent: findings use a placeholder.
+   */
+  resolveConnector?(): Promise<ResolvedConnector | undefined>;
+  /** Checks and stores the organisation configuration when something under `config/` changes. */
+  configuration?: ConfigurationUpdater;
+  /** Drops cached configuration (accepted domains, connector) once `config/` changed. */
+  invalidateConfiguration?(): void;
   logger: Logger;
   /**
    * Stop this long before the deadline (default 30 s): enough to flush the findings read so far,
@@ -75,6 +85,11 @@ type ObjectOutcome =
   | { result: 'retry'; reason: string };
 
 export type IngestHandler = (event: unknown, context: InvocationContext) => Promise<SQSBatchResponse>;
+
+/** True for an object of the organisation configuration (not a folder placeholder). */
+export function isConfigKey(key: string): boolean {
+  return key.startsWith(BUCKET_PREFIX.config) && !key.endsWith('/');
+}
 
 /** Builds the SQS handler around its dependencies (real clients in Lambda, local engines in tests). */
 export function createIngestHandler(deps: IngestDependencies): IngestHandler {
@@ -110,6 +125,7 @@ export function createIngestHandler(deps: IngestDependencies): IngestHandler {
     shouldStop: () => boolean,
   ): Promise<boolean> {
     let objects: S3ObjectRef[];
+    let removed: S3ObjectRef[];
     try {
       const parsed = parseMessage(message);
       if (parsed.kind === 'test-event') {
@@ -118,6 +134,7 @@ export function createIngestHandler(deps: IngestDependencies): IngestHandler {
       }
       if (parsed.ignored > 0) log.info('non-ObjectCreated records ignored', { ignored: parsed.ignored });
       objects = parsed.objects;
+      removed = parsed.removed;
     } catch (error) {
       // Malformed input never becomes valid: let it reach the DLQ, where the alarm shows it.
       log.error('message rejected', { error });
@@ -125,7 +142,15 @@ export function createIngestHandler(deps: IngestDependencies): IngestHandler {
     }
 
     let retry = false;
-    for (const ref of objects) {
+    // Configuration first: a trace in the same message is then analysed with the new connector.
+    const configChanges = [...objects, ...removed].filter((ref) => isConfigKey(ref.key));
+    if (configChanges.length > 0) {
+      const configLog = log.child({ configKeys: configChanges.map((ref) => ref.key) });
+      if (await updateConfiguration(configLog)) retry = true;
+    }
+    const ignoredRemovals = removed.length - removed.filter((ref) => isConfigKey(ref.key)).length;
+    if (ignoredRemovals > 0) log.info('ObjectRemoved records ignored', { ignored: ignoredRemovals });
+    for (const ref of objects.filter((candidate) => !isConfigKey(candidate.key))) {
       const objectLog = log.child({ bucket: ref.bucket, key: ref.key });
       const outcome = await ingestObject(ref, objectLog, shouldStop).catch(
         (error: unknown): ObjectOutcome => {
@@ -137,6 +162,30 @@ export function createIngestHandler(deps: IngestDependencies): IngestHandler {
       if (outcome.result === 'retry') retry = true;
     }
     return retry;
+  }
+
+  /**
+   * Something under `config/` changed: drop the cached configuration, then check and store the
+   * whole current configuration. Returns true when SQS should deliver the message again (the bucket
+   * or the table failed); a malformed file is a stored result, never a retry.
+   */
+  async function updateConfiguration(log: Logger): Promise<boolean> {
+    deps.invalidateConfiguration?.();
+    if (deps.configuration === undefined) {
+      log.info('skipped', { reason: 'configuration checks are not wired in this handler' });
+      return false;
+    }
+    let outcome: ConfigUpdateOutcome;
+    try {
+      outcome = await deps.configuration.update();
+    } catch (error) {
+      log.error('configuration check failed; will retry', { error });
+      return true;
+    }
+    // Again after storing: whatever was resolved meanwhile came from the previous configuration.
+    deps.invalidateConfiguration?.();
+    logConfigOutcome(log, outcome);
+    return false;
   }
 
   /** Analyses one object unless this upload was already analysed. */
@@ -168,6 +217,7 @@ export function createIngestHandler(deps: IngestDependencies): IngestHandler {
     }
 
     const domains = await deps.resolveDomains();
+    const connector = await deps.resolveConnector?.();
     let object: OpenObject;
     try {
       object = await deps.openObject(ref);
@@ -181,7 +231,15 @@ export function createIngestHandler(deps: IngestDependencies): IngestHandler {
       ...(object.size === undefined ? {} : { size: object.size }),
       open: () => object.body,
     };
-    log.info('analysing', { sourceId: id, identity, size: object.size, domains: domains.origin });
+    log.info('analysing', {
+      sourceId: id,
+      identity,
+      size: object.size,
+      domains: domains.origin,
+      ...(connector === undefined
+        ? {}
+        : { inboundConnector: connector.info.name, inboundConnectorOrigin: connector.origin }),
+    });
     let stopped: boolean;
     let record: SourceRecord | undefined;
     try {
@@ -189,6 +247,7 @@ export function createIngestHandler(deps: IngestDependencies): IngestHandler {
         domains: domains.oracle,
         sink: deps.store,
         shouldStop,
+        ...(connector === undefined ? {} : { inboundConnector: connector.info }),
       });
       stopped = result.stopped;
       record = result.sources[0];
@@ -206,6 +265,46 @@ export function createIngestHandler(deps: IngestDependencies): IngestHandler {
       return { result: 'failed-permanently', record };
     }
     return { result: 'analysed', record };
+  }
+}
+
+/** Logs a configuration check: the summary, and each error and warning with what it involves. */
+function logConfigOutcome(log: Logger, outcome: ConfigUpdateOutcome): void {
+  if (outcome.result !== 'checked') {
+    log.info(
+      outcome.result === 'unchanged'
+        ? 'configuration unchanged; already checked'
+        : 'a later configuration snapshot was stored meanwhile',
+      { configHash: outcome.configHash },
+    );
+    return;
+  }
+  const { config, report } = outcome;
+  log.info('configuration checked', {
+    configHash: config.hash,
+    files: config.files.map((file) => file.name),
+    ignoredFiles: config.ignored,
+    relayConnector: report.inputs.connectors?.relayConnector ?? null,
+    summary: report.summary,
+    results: report.results.map((result) => ({
+      id: result.id,
+      severity: result.severity,
+      objects: result.objects,
+    })),
+  });
+  for (const file of config.files) {
+    if (file.privateKeysRemoved !== undefined) {
+      log.warn('private key in a configuration file: not stored; remove it from the bucket', {
+        file: file.name,
+      });
+    }
+  }
+  for (const result of report.results) {
+    if (result.severity === 'info') continue;
+    // Not `message`: that is the log line's own field.
+    const fields = { id: result.id, objects: result.objects, detail: result.message };
+    if (result.severity === 'error') log.warn('readiness error', fields);
+    else log.info('readiness warning', fields);
   }
 }
 

@@ -65,8 +65,11 @@ export interface S3ObjectRef {
 /** What one SQS message asks for. */
 export type ParsedMessage =
   | { kind: 'test-event' }
-  /** Created objects, plus how many records of other kinds (e.g. ObjectRemoved) were ignored. */
-  | { kind: 'objects'; objects: S3ObjectRef[]; ignored: number };
+  /**
+   * Created objects, removed objects (a deleted `config/` file changes the configuration), and how
+   * many records of other kinds were ignored.
+   */
+  | { kind: 'objects'; objects: S3ObjectRef[]; removed: S3ObjectRef[]; ignored: number };
 
 /** Validates the SQS event envelope; a malformed envelope fails the whole invocation. */
 export function parseSqsEvent(event: unknown): SqsEvent {
@@ -99,9 +102,11 @@ export function parseMessage(message: SqsMessage): ParsedMessage {
     );
   }
   const objects: S3ObjectRef[] = [];
+  const removed: S3ObjectRef[] = [];
   let ignored = 0;
   for (const record of parsed.data.Records) {
-    if (!record.eventName.startsWith('ObjectCreated:')) {
+    const created = record.eventName.startsWith('ObjectCreated:');
+    if (!created && !record.eventName.startsWith('ObjectRemoved:')) {
       ignored++;
       continue;
     }
@@ -111,9 +116,9 @@ export function parseMessage(message: SqsMessage): ParsedMessage {
     if (object.eTag !== undefined) ref.eTag = object.eTag;
     if (object.versionId !== undefined) ref.versionId = object.versionId;
     if (object.sequencer !== undefined) ref.sequencer = object.sequencer;
-    objects.push(ref);
+    (created ? objects : removed).push(ref);
   }
-  return { kind: 'objects', objects, ignored };
+  return { kind: 'objects', objects, removed, ignored };
 }
 
 /**

@@ -25,6 +25,10 @@ export interface NightlyResponse {
   window: string[];
   findings: number;
   newFindings: number;
+  /** Errors of the stored configuration at the run time (null: no configuration stored). */
+  readinessErrors: number | null;
+  /** Readiness errors new since the previous stored report (`id: objects`), also in the summary. */
+  newReadinessErrors: string[];
   reclassified: number;
   rollupsWritten: number;
   staleRollupsDeleted: number;
@@ -77,6 +81,8 @@ export function createNightlyHandler(deps: NightlyDependencies): NightlyHandler 
       window: result.window,
       findings: result.report.totals.findings,
       newFindings: result.newFindings,
+      readinessErrors: result.readiness.checked ? result.readiness.errors : null,
+      newReadinessErrors: result.readiness.newErrors,
       reclassified: result.reclassified,
       rollupsWritten: result.rollups.written,
       staleRollupsDeleted: result.rollups.deleted,

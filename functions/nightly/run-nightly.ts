@@ -8,7 +8,8 @@
  *    over the day's previous rows (stale rows deleted).
  * Then, from the rollups of the 30 days before: spikes, first-seen sender domains and the report
  * (JSON + Markdown), the alert summary when findings are new since the last run, and one EMF
- * metric per scenario.
+ * metric per scenario. The organisation's stored configuration is re-checked at the run time
+ * (certificate expiry): errors new since the stored readiness report go into the alert summary.
  *
  * Idempotent: a second run for the same day finds nothing left to reclassify, writes the same
  * rollups and byte-identical report files, and publishes nothing (no finding is new). Only the
@@ -27,6 +28,7 @@ import { renderMarkdown } from './markdown.js';
 import { type MetricsSink, scenarioMetricLines } from './metrics.js';
 import type { NightlyTable, NightlyTableOptions } from './nightly-table.js';
 import type { Publisher } from './publisher.js';
+import { recheckReadiness } from './readiness-recheck.js';
 import type { DayLine, NightlyReport } from './report.js';
 import { type ReportSink, reportFiles } from './report-sink.js';
 import { RollupReplacer } from './rollup-replacer.js';
@@ -75,6 +77,15 @@ export interface NightlyResult {
   reclassified: number;
   /** Findings of the window not counted by an earlier run (first run of a day, late uploads). */
   newFindings: number;
+  /** The re-check of the stored configuration; `checked: false` when none is stored. */
+  readiness: {
+    checked: boolean;
+    errors: number;
+    /** `id: objects` of the errors new since the previous stored report. */
+    newErrors: string[];
+    /** False when a later upload's report was stored meanwhile (it is kept). */
+    stored: boolean;
+  };
   published: boolean;
   /** EMF lines emitted. */
   metrics: number;
@@ -147,13 +158,16 @@ export async function runNightly(options: RunNightlyOptions): Promise<NightlyRes
     (sum, line) => sum + Math.max(0, line.findings - (previous.get(line.date)?.findings ?? 0)),
     0,
   );
+  const readiness = await recheckReadiness(options.table, now, options.tableOptions);
+  const newReadinessErrors = readiness?.newErrors ?? [];
   let published = false;
-  if (options.publisher && newFindings > 0) {
-    await options.publisher.publish(buildSummary(report, newFindings, locations));
+  if (options.publisher && (newFindings > 0 || newReadinessErrors.length > 0)) {
+    await options.publisher.publish(buildSummary(report, newFindings, locations, newReadinessErrors));
     published = true;
   }
   // Only after the alert went out: a failed publish leaves the findings "new" for the retry.
   await dayStates.write(dayLines.map((line) => ({ date: line.date, findings: line.findings })));
+  const readinessStored = (await readiness?.commit()) ?? false;
 
   let metrics = 0;
   if (options.metrics) {
@@ -166,6 +180,8 @@ export async function runNightly(options: RunNightlyOptions): Promise<NightlyRes
     date,
     findings: report.totals.findings,
     newFindings,
+    readinessErrors: readiness?.report.summary.error ?? null,
+    newReadinessErrors: newReadinessErrors.map((result) => result.id),
     reclassified: reclassifiedNow,
     spikes: report.spikes.map((spike) => spike.scenario),
     newSenderDomains: report.newSenderDomains.length,
@@ -181,6 +197,12 @@ export async function runNightly(options: RunNightlyOptions): Promise<NightlyRes
     rollups,
     reclassified: reclassifiedNow,
     newFindings,
+    readiness: {
+      checked: readiness !== undefined,
+      errors: readiness?.report.summary.error ?? 0,
+      newErrors: newReadinessErrors.map((result) => `${result.id}: ${result.objects.join(', ')}`),
+      stored: readinessStored,
+    },
     published,
     metrics,
   };

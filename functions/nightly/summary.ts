@@ -3,6 +3,7 @@
  * ASCII characters, no line breaks) and a plain-text body with the headline numbers, the spikes,
  * the new sender domains and where the full report is.
  */
+import type { StoredReadinessResult } from '../core/readiness/organisation.js';
 import type { NightlyReport } from './report.js';
 
 /** SNS subject limit. */
@@ -21,13 +22,19 @@ export function asciiSubject(text: string): string {
   return ascii.length <= MAX_SUBJECT_LENGTH ? ascii : `${ascii.slice(0, MAX_SUBJECT_LENGTH - 3)}...`;
 }
 
-/** Builds the summary of `report`; `newFindings` are the findings this run saw for the first time. */
+/**
+ * Builds the summary of `report`; `newFindings` are the findings this run saw for the first time,
+ * `readinessErrors` the configuration errors the nightly re-check found that were not there before.
+ */
 export function buildSummary(
   report: NightlyReport,
   newFindings: number,
   locations: readonly string[] = [],
+  readinessErrors: readonly StoredReadinessResult[] = [],
 ): AlertSummary {
   const parts = [`relay-audit ${report.date}: ${report.totals.findings} findings`, `${newFindings} new`];
+  if (readinessErrors.length > 0)
+    parts.push(`${readinessErrors.length} new readiness error${readinessErrors.length === 1 ? '' : 's'}`);
   if (report.spikes.length > 0)
     parts.push(`${report.spikes.length} spike${report.spikes.length === 1 ? '' : 's'}`);
   if (report.newSenderDomains.length > 0)
@@ -45,6 +52,16 @@ export function buildSummary(
           `  ${line.scenario}: ${line.count} (${line.change >= 0 ? '+' : ''}${line.change})${line.spike ? '  SPIKE' : ''}`,
       ),
   ];
+  if (readinessErrors.length > 0) {
+    lines.push('', 'New readiness errors (the configuration Exchange Online needs to relay your mail):');
+    for (const result of readinessErrors.slice(0, LIST_LIMIT)) {
+      lines.push(
+        `  ${result.id}${result.objects.length > 0 ? ` (${result.objects.join('; ')})` : ''}: ${result.message}`,
+      );
+      const command = result.remediation.commands[0];
+      if (command !== undefined) lines.push(`    ${command}`);
+    }
+  }
   if (report.newSenderDomains.length > 0) {
     lines.push('', `Sender domains first seen in ${report.thresholds.firstSeenDays} days:`);
     for (const line of report.newSenderDomains.slice(0, LIST_LIMIT))

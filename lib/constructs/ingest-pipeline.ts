@@ -1,6 +1,7 @@
 /**
  * The upload-triggered ingest pipeline: `incoming/` ObjectCreated → SQS (with DLQ) → ingest Lambda
- * → findings table.
+ * → findings table. `config/` ObjectCreated and ObjectRemoved go to the same queue: the function
+ * then reads the organisation's whole configuration, checks its readiness and stores both.
  *
  * SQS sits between S3 and the function so that a burst of uploads is absorbed, a failed analysis
  * is retried by SQS (partial batch failure: only the failed object), and an upload that keeps
@@ -14,7 +15,7 @@ import { EventType, type IBucket } from 'aws-cdk-lib/aws-s3';
 import { SqsDestination } from 'aws-cdk-lib/aws-s3-notifications';
 import { Queue, QueueEncryption } from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
-import { ACCEPTED_DOMAINS_KEY, BUCKET_PREFIX } from '../../functions/ingest/bucket-layout.js';
+import { BUCKET_PREFIX } from '../../functions/ingest/bucket-layout.js';
 import { acknowledgeNag, nagArn } from '../nag.js';
 import { RelayFunction } from './relay-function.js';
 
@@ -63,13 +64,22 @@ export class IngestPipeline extends Construct {
       retentionPeriod: Duration.days(4),
       deadLetterQueue: { queue: this.deadLetterQueue, maxReceiveCount: INGEST_MAX_RECEIVE_COUNT },
     });
-    props.bucket.addEventNotification(EventType.OBJECT_CREATED, new SqsDestination(this.queue), {
+    const destination = new SqsDestination(this.queue);
+    props.bucket.addEventNotification(EventType.OBJECT_CREATED, destination, {
       prefix: BUCKET_PREFIX.incoming,
+    });
+    // A new, replaced or deleted configuration file changes the configuration as a whole.
+    props.bucket.addEventNotification(EventType.OBJECT_CREATED, destination, {
+      prefix: BUCKET_PREFIX.config,
+    });
+    props.bucket.addEventNotification(EventType.OBJECT_REMOVED, destination, {
+      prefix: BUCKET_PREFIX.config,
     });
 
     this.handler = new RelayFunction(this, 'Handler', {
       entry: 'functions/ingest/handler.ts',
-      description: 'relay-audit ingest: analyses each object uploaded under incoming/',
+      description:
+        'relay-audit ingest: analyses each object uploaded under incoming/, checks the configuration under config/',
       timeout: INGEST_TIMEOUT,
       environment: {
         TABLE_NAME: props.table.tableName,
@@ -89,23 +99,25 @@ export class IngestPipeline extends Construct {
   }
 
   /**
-   * Least privilege: read the uploads and the accepted-domains file (nothing else in the bucket,
-   * no write), and read/write items of the findings table.
+   * Least privilege: read the uploads and the configuration files (nothing else in the bucket, no
+   * write), list the bucket (the configuration is listed under config/), and read/write items of
+   * the findings table (findings, sources, the stored configuration and its readiness report).
    */
   private grantAccess(bucket: IBucket, table: ITable): void {
     const role = this.handler.role;
     role.addToPrincipalPolicy(
       new PolicyStatement({
-        sid: 'ReadUploadsAndDomainConfig',
+        sid: 'ReadUploadsAndConfig',
         actions: ['s3:GetObject', 's3:GetObjectVersion'],
         resources: [
           bucket.arnForObjects(`${BUCKET_PREFIX.incoming}*`),
-          bucket.arnForObjects(ACCEPTED_DOMAINS_KEY),
+          bucket.arnForObjects(`${BUCKET_PREFIX.config}*`),
         ],
       }),
     );
-    // Without ListBucket a missing config/accepted-domains.csv answers 403 instead of 404, and the
-    // function could not tell "no file: use the fallback" from "access denied".
+    // ListBucket lists config/ (the configuration is read as a whole); without it a missing
+    // config/accepted-domains.csv would also answer 403 instead of 404, and the function could not
+    // tell "no file: use the fallback" from "access denied".
     role.addToPrincipalPolicy(
       new PolicyStatement({
         sid: 'TellMissingFromDenied',
@@ -122,6 +134,12 @@ export class IngestPipeline extends Construct {
       `AwsSolutions-IAM5[Resource::${nagArn(bucket)}/${BUCKET_PREFIX.incoming}*]`,
       'The function analyses whichever object is uploaded under incoming/; the key is known only at run time, ' +
         'so the grant covers that prefix (read-only: GetObject/GetObjectVersion).',
+    );
+    acknowledgeNag(
+      role,
+      `AwsSolutions-IAM5[Resource::${nagArn(bucket)}/${BUCKET_PREFIX.config}*]`,
+      'The function reads the organisation configuration under config/ (accepted domains, connectors export, ' +
+        'certificate files whose names the operator chooses); read-only: GetObject/GetObjectVersion.',
     );
     acknowledgeNag(
       role,

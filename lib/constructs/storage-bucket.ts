@@ -3,7 +3,8 @@
  *
  * One bucket, three prefixes: `incoming/` (trace exports uploaded by the ops team; they trigger the
  * ingest pipeline and expire after the configured retention), `config/` (organisation
- * configuration such as `accepted-domains.csv`) and `reports/` (nightly output). Private, TLS
+ * configuration: `accepted-domains.csv`, `inbound-connectors.json`, the server certificate as
+ * `*.pem`; a change triggers the readiness check) and `reports/` (nightly output). Private, TLS
  * only, encrypted, versioned (a re-upload never silently replaces the object an analysis read),
  * with server access logs in a separate bucket.
  */

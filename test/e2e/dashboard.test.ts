@@ -79,6 +79,25 @@ beforeAll(async () => {
     out,
   );
   expect(status, out.stderr).toBe(0);
+  // The readiness of the sample configuration, stored where the dashboard reads it.
+  const check = await main(
+    [
+      'check',
+      '--accepted-domains',
+      join(ROOT, 'sample-logs/config/accepted-domains.csv'),
+      '--connectors',
+      join(ROOT, 'sample-logs/config/inbound-connectors.json'),
+      '--certificate',
+      join(ROOT, 'sample-logs/config/mail.contoso.com.pem'),
+      '--at',
+      '2026-11-29T12:00:00Z',
+      '--store',
+      '--db',
+      join(work, 'db'),
+    ],
+    new CapturedOutput(),
+  );
+  expect(check).toBe(1);
   server = await startServer({ db: join(work, 'db'), port: 0, dashboardDir, logLevel: 'silent' });
   emptyServer = await startServer({ db: join(work, 'empty-db'), port: 0, dashboardDir, logLevel: 'silent' });
   context = await browser.newContext({
@@ -260,6 +279,53 @@ describe('the dashboard on the sample logs', () => {
     expect(text).toContain('SYSTEM_STRING_ARRAY');
     expect(text).toContain('25');
     expect(text).toContain('26');
+  });
+
+  it('shows the readiness results stored by relay-audit check --store, and what to upload when there are none', async () => {
+    const results = page.locator('#readiness .readiness-result');
+    await results.first().waitFor();
+    expect(
+      await results.evaluateAll((items) =>
+        items.map((item) => `${item.getAttribute('data-severity')} ${item.getAttribute('data-id')}`),
+      ),
+    ).toEqual([
+      'error connector-cert-name-not-accepted',
+      'warning certificate-chain-missing',
+      'warning connector-cert-name-is-host',
+      'warning connector-ip-only',
+      'warning connector-tls-not-required',
+    ]);
+    expect(await page.locator('#readiness .readiness-counts').textContent()).toBe(
+      '1 error, 4 warnings, 0 not checked',
+    );
+    const ipOnly = page.locator('#readiness .readiness-result[data-id="connector-ip-only"]');
+    expect(await ipOnly.locator('.result-objects').textContent()).toBe(
+      'Involves: Relay from on-premises apps',
+    );
+    expect(await ipOnly.locator('ol.steps li').count()).toBeGreaterThan(0);
+    const command = (await ipOnly.locator('.commands pre').first().textContent()) ?? '';
+    expect(command).toMatch(/^(Get|Set|New)-InboundConnector /);
+    await ipOnly.getByRole('button', { name: 'Copy command 1 of connector-ip-only' }).click();
+    await expect.poll(() => ipOnly.locator('.copy-status').first().textContent()).toBe('Copied.');
+    expect(await page.evaluate('navigator.clipboard.readText()')).toBe(command);
+    await page.locator('#readiness').screenshot({ path: join(RESULTS, 'dashboard-readiness-1280.png') });
+
+    const empty = await context.newPage();
+    await empty.goto(emptyServer?.url ?? '');
+    const upload = empty.locator('#readiness .readiness-empty');
+    await upload.waitFor();
+    const text = (await upload.textContent()) ?? '';
+    for (const expected of [
+      'config/inbound-connectors.json',
+      'Get-InboundConnector | ConvertTo-Json -Depth 5',
+      'config/<server name>.pem',
+      'config/accepted-domains.csv',
+      '--store',
+    ]) {
+      expect(text).toContain(expected);
+    }
+    await empty.close();
+    expect(pageProblems).toEqual([]);
   });
 
   it('is readable at 1280 px and at 420 px without horizontal page scrolling', async () => {

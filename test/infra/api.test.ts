@@ -52,6 +52,7 @@ describe('HTTP API', () => {
         'GET /findings',
         'GET /findings.csv',
         'GET /findings/{id}',
+        'GET /readiness',
         'GET /sources',
         'GET /sources/{id}',
         'GET /summary',
@@ -65,13 +66,16 @@ describe('HTTP API', () => {
     });
   });
 
-  it('authorises every route with IAM by default, and has no CORS', () => {
+  it('authorises every route with IAM by default, and allows CORS from the CloudFront dashboard only', () => {
     for (const route of resourcesOf(template, 'AWS::ApiGatewayV2::Route')) {
       expect(route.Properties?.AuthorizationType, String(route.Properties?.RouteKey)).toBe('AWS_IAM');
     }
     template.resourceCountIs('AWS::ApiGatewayV2::Authorizer', 0);
     const [api] = resourcesOf(template, 'AWS::ApiGatewayV2::Api');
-    expect(api?.Properties?.CorsConfiguration).toBeUndefined();
+    const distributionId = logicalIdOf(built, built.stack.dashboard.distribution);
+    expect(api?.Properties?.CorsConfiguration).toMatchObject({
+      AllowOrigins: [{ 'Fn::Join': ['', ['https://', { 'Fn::GetAtt': [distributionId, 'DomainName'] }]] }],
+    });
   });
 
   it('lets only this API invoke the function', () => {

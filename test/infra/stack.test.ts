@@ -88,23 +88,28 @@ describe('storage bucket', () => {
 
   it('keeps access logs in a separate, equally locked-down bucket', () => {
     const buckets = resourcesOf('AWS::S3::Bucket');
-    expect(buckets).toHaveLength(2);
+    // Data + its access logs; the dashboard's site + its CloudFront logs (test/infra/dashboard-hosting.test.ts).
+    expect(buckets).toHaveLength(4);
     for (const [, bucket] of buckets) {
       expect(bucket.Properties?.PublicAccessBlockConfiguration).toMatchObject({ BlockPublicAcls: true });
       expect(bucket.Properties?.BucketEncryption).toBeDefined();
     }
-    expect(resourcesOf('AWS::S3::BucketPolicy')).toHaveLength(2);
+    expect(resourcesOf('AWS::S3::BucketPolicy')).toHaveLength(4);
   });
 
-  it('sends ObjectCreated notifications for incoming/ to the ingest queue', () => {
+  it('sends ObjectCreated for incoming/ and ObjectCreated/ObjectRemoved for config/ to the ingest queue', () => {
+    const queueArn = { 'Fn::GetAtt': [logicalIdOf(built.stack.ingest.queue), 'Arn'] };
+    const to = (events: string, prefix: string) => ({
+      Events: [events],
+      Filter: { Key: { FilterRules: [{ Name: 'prefix', Value: prefix }] } },
+      QueueArn: queueArn,
+    });
     template.hasResourceProperties('Custom::S3BucketNotifications', {
       NotificationConfiguration: {
         QueueConfigurations: [
-          {
-            Events: ['s3:ObjectCreated:*'],
-            Filter: { Key: { FilterRules: [{ Name: 'prefix', Value: 'incoming/' }] } },
-            QueueArn: { 'Fn::GetAtt': [logicalIdOf(built.stack.ingest.queue), 'Arn'] },
-          },
+          to('s3:ObjectCreated:*', 'incoming/'),
+          to('s3:ObjectCreated:*', 'config/'),
+          to('s3:ObjectRemoved:*', 'config/'),
         ],
       },
     });
@@ -276,7 +281,7 @@ describe('IAM', () => {
     }
   });
 
-  it('lets the ingest function read only incoming/ and the accepted-domains file, and never write to S3', () => {
+  it('lets the ingest function read only incoming/ and config/, and never write to S3', () => {
     const roleId = logicalIdOf(built.stack.ingest.handler.role);
     const policies = resourcesOf('AWS::IAM::Policy').filter(([, policy]) =>
       JSON.stringify(policy.Properties?.Roles).includes(roleId),
@@ -290,7 +295,7 @@ describe('IAM', () => {
     expect(s3Actions).toEqual(['s3:GetObject', 's3:GetObjectVersion', 's3:ListBucket']);
     const objectResources = JSON.stringify(s3Statements.map((statement) => statement.Resource));
     expect(objectResources).toContain('/incoming/*');
-    expect(objectResources).toContain('/config/accepted-domains.csv');
+    expect(objectResources).toContain('/config/*');
     expect(objectResources).not.toContain('/reports/');
   });
 

@@ -41,6 +41,7 @@ export {
 } from './connectors.js';
 export { ReadinessInputError } from './errors.js';
 export { namesMatch, wildcardMatches } from './host-names.js';
+export { relayConnector, relayConnectorInfo } from './relay-connector.js';
 export {
   CHECK_IDS,
   CheckId,

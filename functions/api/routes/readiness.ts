@@ -1,0 +1,15 @@
+/**
+ * `GET /readiness`: the latest readiness report of the organisation's configuration —
+ * `{ configured, message, checkedAt, inputs, summary, passed, results }`. Never a 404: before any
+ * configuration was checked it answers `configured: false` with no results and a message saying
+ * what to upload under `config/`.
+ */
+import { readinessResponse } from '../../core/readiness/organisation.js';
+import type { ApiResponse } from '../messages.js';
+import { jsonResponse } from '../responses.js';
+import type { RouteContext } from './route-context.js';
+
+export async function readiness({ deps }: RouteContext): Promise<ApiResponse> {
+  const report = await deps.readiness?.getReadiness();
+  return jsonResponse(200, readinessResponse(report));
+}
