@@ -5,7 +5,12 @@
 import { readFile } from 'node:fs/promises';
 import { parseArgs } from 'node:util';
 import { type DomainOracle, InferredDomains } from '../../functions/core/accepted-domains.js';
-import { type AnalysisResult, analyze, type FindingSink } from '../../functions/core/analyze.js';
+import {
+  type AnalysisResult,
+  analyze,
+  type FindingSink,
+  withInboundRecorder,
+} from '../../functions/core/analyze.js';
 import { ArgumentError } from '../../functions/core/errors.js';
 import type { Finding } from '../../functions/core/findings.js';
 import { parseInboundConnectors, relayConnectorInfo } from '../../functions/core/readiness/index.js';
@@ -114,7 +119,11 @@ export async function runAnalyze(argv: string[], out: Output): Promise<number> {
   } else {
     const handle = await openStore(values);
     try {
-      result = await analyze(inputs, { ...common, sink: handle.store });
+      // The store also keeps the inbound Message-ID index, so `relay-audit report` can correlate across runs.
+      const { InboundIndex } = await import('../../functions/nightly/inbound-index.js');
+      const inbound = new InboundIndex(handle);
+      const sink = withInboundRecorder(handle.store, (entries) => inbound.record(entries));
+      result = await analyze(inputs, { ...common, sink });
       progress.done();
       const stored = await handle.store.countFindingsByScenario();
       const total = Object.values(stored).reduce((sum, count) => sum + count, 0);

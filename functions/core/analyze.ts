@@ -44,6 +44,21 @@ export interface FindingSink {
   putInboundMessages?(entries: InboundEntry[]): Promise<unknown>;
 }
 
+/**
+ * A sink that hands inbound index entries to `record` and everything else to `sink`: how the
+ * CLI and the ingest function plug the inbound Message-ID index into an analysis.
+ */
+export function withInboundRecorder(
+  sink: FindingSink,
+  record: (entries: InboundEntry[]) => Promise<unknown>,
+): FindingSink {
+  return {
+    putFindings: (findings) => sink.putFindings(findings),
+    putSource: (source) => sink.putSource(source),
+    putInboundMessages: record,
+  };
+}
+
 export interface AnalysisProgress {
   file: string;
   bytesRead: number;

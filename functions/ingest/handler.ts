@@ -7,6 +7,7 @@
  */
 import { S3Client } from '@aws-sdk/client-s3';
 import type { SQSBatchResponse } from 'aws-lambda';
+import { InboundIndex } from '../nightly/inbound-index.js';
 import { OrganisationConfigStore } from '../store/organisation-config.js';
 import { createRemoteStore } from '../store/remote-store.js';
 import { readConfig } from './config.js';
@@ -33,8 +34,10 @@ export function createHandlerFromEnvironment(env: NodeJS.ProcessEnv = process.en
     bucket: config.bucketName,
     ...(config.acceptedDomains === undefined ? {} : { fallbackList: config.acceptedDomains }),
   });
+  const inbound = new InboundIndex(handle, { logger });
   return createIngestHandler({
     store: handle.store,
+    recordInbound: (entries) => inbound.record(entries),
     openObject: (ref) => openObject(s3, ref),
     resolveDomains: () => domains.resolve(),
     resolveConnector: () => connectors.resolve(),

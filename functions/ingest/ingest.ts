@@ -11,8 +11,9 @@
  */
 import type { SQSBatchResponse } from 'aws-lambda';
 import type { AnalysisInput, FindingSink } from '../core/analyze.js';
-import { analyze } from '../core/analyze.js';
+import { analyze, withInboundRecorder } from '../core/analyze.js';
 import { ErrorCode } from '../core/errors.js';
+import type { InboundEntry } from '../core/inbound-entry.js';
 import type { SourceRecord } from '../core/source-record.js';
 import { sourceId } from '../store/table-design.js';
 import { BUCKET_PREFIX } from './bucket-layout.js';
@@ -56,6 +57,11 @@ export interface IngestStore extends FindingSink {
 
 export interface IngestDependencies {
   store: IngestStore;
+  /**
+   * Records the inbound Message-ID index entries of each analysed upload (see
+   * functions/nightly/inbound-index.ts), which the nightly job correlates across uploads.
+   */
+  recordInbound?: (entries: InboundEntry[]) => Promise<unknown>;
   /** Opens the announced object for streaming (see `openObject`). */
   openObject(ref: S3ObjectRef): Promise<OpenObject>;
   /** The accepted domains for the next analysis. */
@@ -245,7 +251,8 @@ export function createIngestHandler(deps: IngestDependencies): IngestHandler {
     try {
       const result = await analyze([input], {
         domains: domains.oracle,
-        sink: deps.store,
+        sink:
+          deps.recordInbound === undefined ? deps.store : withInboundRecorder(deps.store, deps.recordInbound),
         shouldStop,
         ...(connector === undefined ? {} : { inboundConnector: connector.info }),
       });

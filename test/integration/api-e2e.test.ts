@@ -15,6 +15,7 @@ import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import type { Summary } from '../../functions/api/summary.js';
 import type { Finding, ScenarioId } from '../../functions/core/findings.js';
 import type { SourceRecord } from '../../functions/core/source-record.js';
+import { runNightly } from '../../functions/nightly/run-nightly.js';
 import type { EmbeddedStore } from '../../functions/store/embedded-engine.js';
 import {
   csvRecords,
@@ -278,6 +279,30 @@ describe('a redelivered notification', () => {
     // Assess
     expect(failed).toEqual([]);
     expect(await snapshot()).toEqual(before);
+  });
+});
+
+describe('the nightly job after per-upload ingest', () => {
+  it('correlates across uploads through the inbound index ingest recorded: forwarding 4, foreign-sender-domain 9', async () => {
+    // Act: the nightly analysis of the sample day, on the same table the ingest function wrote.
+    const result = await runNightly({
+      store: dynamo.store,
+      table: dynamo,
+      date: '2026-11-28',
+      lookBackDays: 1,
+      now: () => new Date('2026-11-29T02:00:00Z'),
+    });
+    const findings = (await getAll<Finding>('/findings', {}, 500)).items;
+
+    // Assess: the one message received in one export and refused in another is now forwarding.
+    expect(result.reclassified).toBeGreaterThanOrEqual(1);
+    const counts = Object.fromEntries(
+      Object.keys(EXPECTED_BY_SCENARIO).map((scenario) => [
+        scenario,
+        findings.filter((f) => f.scenario === scenario).length,
+      ]),
+    );
+    expect(counts).toEqual({ ...EXPECTED_BY_SCENARIO, forwarding: 4, 'foreign-sender-domain': 9 });
   });
 });
 
