@@ -4,6 +4,7 @@
  * missing intermediate chain). Also the reading of a 5.7.64 *without* ATTR36 when we cannot tell
  * whether the domain is accepted: EOP then says it did not attribute the connection at all.
  */
+import type { Confidence, Evidence } from '../findings.js';
 import { lower, NO_MATCH, type ScenarioRule, senderEvidence } from './rule.js';
 
 export const connectorMismatch: ScenarioRule = {
@@ -32,8 +33,9 @@ export const connectorMismatch: ScenarioRule = {
         ],
       };
     }
-    let confidence = domains.basis === 'given' && input.senderBasis === 'return-path' ? 'high' : 'medium';
-    const evidence = [
+    let confidence: Confidence =
+      domains.basis === 'given' && input.senderBasis === 'return-path' ? 'high' : 'medium';
+    const evidence: Evidence[] = [
       senderEvidence(input),
       {
         kind: 'accepted-domain',
@@ -42,7 +44,7 @@ export const connectorMismatch: ScenarioRule = {
     ];
     if (rejection.attr === 'ATTR36') {
       // ATTR36 says EOP saw no accepted domain: the list we were given may be out of date.
-      confidence = lower(confidence as 'high' | 'medium');
+      confidence = lower(confidence);
       evidence.push({
         kind: 'attr36-conflict',
         detail:
@@ -54,6 +56,6 @@ export const connectorMismatch: ScenarioRule = {
         detail: 'no ATTR36: the connection matched no connector (certificate or IP)',
       });
     }
-    return { outcome: 'match', confidence: confidence as 'high' | 'medium' | 'low', evidence };
+    return { outcome: 'match', confidence, evidence };
   },
 };
