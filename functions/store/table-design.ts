@@ -11,7 +11,19 @@
  * | finding  | `FINDING#<id>`      | `FINDING`                                | `SCENARIO#<scenario>` / `<ts>#<id>`     | `SENDER#<domain>` · `RECIPIENT#<domain>` · `SOURCE#<sourceId>`     |
  * | source   | `SOURCE#<id>`       | `SOURCE`                                 | `SOURCES` / `<startedAt>#<id>`          | —                                                                  |
  * | rollup   | `ROLLUP#<YYYY-MM>`  | `<date>#<scenario>#<domain>#<server>`    | —                                       | —                                                                  |
+ * | remediation | `REMEDIATION#<hash>` | `REMEDIATION`                       | —                                       | —                                                                  |
  *
+ * Items of the nightly job and the organisation's configuration live in the same table, base table
+ * only (no GSI attributes), with key builders beside the code that owns them:
+ *
+ * | Item                  | pk                          | sk                                   | defined in                               |
+ * |-----------------------|-----------------------------|--------------------------------------|------------------------------------------|
+ * | inbound Message-ID    | `INBOUND#<hash of Message-ID>` | `<date>#<sourceId>#<recipient>`   | `functions/nightly/nightly-keys.ts` (TTL 14 days) |
+ * | nightly day state     | `NIGHTLY#<YYYY-MM>`         | `DAY#<date>`                         | `functions/nightly/nightly-keys.ts`      |
+ * | organisation config   | `CONFIG#ORGANISATION`       | `CURRENT`                            | `functions/store/organisation-config.ts` |
+ * | readiness report      | `READINESS#ORGANISATION`    | `LATEST`                             | `functions/store/organisation-config.ts` |
+ *
+ * Every partition-key prefix is distinct, so no two item kinds can collide.
  * Timestamps inside keys are normalised to `Date#toISOString()` (always milliseconds, always `Z`)
  * so that string order is time order; `ScanIndexForward: false` then gives newest first.
  */
