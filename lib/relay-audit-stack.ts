@@ -18,7 +18,7 @@ import { OperationsDashboard } from './constructs/operations-dashboard.js';
 import { QUERY_API_TIMEOUT, QueryApi } from './constructs/query-api.js';
 import { StorageBucket } from './constructs/storage-bucket.js';
 import { acknowledgeNag } from './nag.js';
-import type { Settings } from './settings.js';
+import { dashboardAuthOf, type Settings } from './settings.js';
 
 /** Construct id aws-cdk-lib gives its bucket-notifications singleton (stable across versions). */
 const BUCKET_NOTIFICATIONS_HANDLER_ID = 'BucketNotificationsHandler050a0587b7544547bf325f094a3db834';
@@ -101,7 +101,8 @@ export class RelayAuditStack extends Stack {
         dashboardOrigin: props.settings.dashboardOrigin ?? this.dashboard.origin,
       },
     });
-    this.dashboard.publish({ apiBase: this.queryApi.url });
+    const auth = dashboardAuthOf(props.settings);
+    this.dashboard.publish({ apiBase: this.queryApi.url, ...(auth === undefined ? {} : { auth }) });
     this.alerts.alarmOnErrors(
       'QueryApiErrors',
       this.queryApi.handler.function,

@@ -13,6 +13,10 @@
  * | `alertEmail`            | —                       | E-mail address subscribed to the alert topic.                  |
  * | `jwtIssuer`/`jwtAudience` | —                     | JWT authoriser of the query API (both or neither; e.g. Entra). |
  * | `dashboardOrigin`       | the CloudFront dashboard | Origin allowed by the query API's CORS (the dashboard's URL). |
+ * | `dashboardClientId`     | —                       | Client id of the dashboard's SPA app registration: with        |
+ * |                         |                         | `jwtIssuer`, the cloud dashboard signs in (OIDC code + PKCE).  |
+ * | `dashboardScope`        | `openid`                | Scope the dashboard asks for, e.g. `api://<api-app-id>/access`;|
+ * |                         |                         | needs `dashboardClientId`.                                     |
  */
 import { z } from 'zod';
 import { parseAcceptedDomains } from '../functions/core/accepted-domains.js';
@@ -27,6 +31,8 @@ export const SETTING_KEYS = [
   'jwtIssuer',
   'jwtAudience',
   'dashboardOrigin',
+  'dashboardClientId',
+  'dashboardScope',
 ] as const;
 export type SettingKey = (typeof SETTING_KEYS)[number];
 
@@ -93,11 +99,47 @@ const SettingsSchema = z
         .transform((value) => value.replace(/\/$/, ''))
         .optional(),
     ),
+    dashboardClientId: optionalText().pipe(
+      z
+        .string()
+        .regex(/^[\w.:/-]{1,200}$/, {
+          message: 'must be the client id of the dashboard app registration (letters, digits, - _ . : /)',
+        })
+        .optional(),
+    ),
+    dashboardScope: optionalText().pipe(
+      z
+        .string()
+        .regex(/^[\x21\x23-\x5b\x5d-\x7e]+( [\x21\x23-\x5b\x5d-\x7e]+)*$/, {
+          message: 'must be OAuth scopes separated by single spaces, e.g. api://<api-app-id>/access',
+        })
+        .optional(),
+    ),
   })
   .refine((settings) => (settings.jwtIssuer === undefined) === (settings.jwtAudience === undefined), {
     message: 'jwtIssuer and jwtAudience must be given together (or neither, for IAM authorisation)',
     path: ['jwtIssuer'],
+  })
+  .refine((settings) => settings.dashboardClientId === undefined || settings.jwtIssuer !== undefined, {
+    message: 'dashboardClientId needs jwtIssuer and jwtAudience (the dashboard signs in to that issuer)',
+    path: ['dashboardClientId'],
+  })
+  .refine((settings) => settings.dashboardScope === undefined || settings.dashboardClientId !== undefined, {
+    message: 'dashboardScope needs dashboardClientId',
+    path: ['dashboardScope'],
   });
+
+/** The cloud dashboard's sign-in (`auth` of its `config.json`), when the settings ask for one. */
+export function dashboardAuthOf(
+  settings: Pick<Settings, 'jwtIssuer' | 'dashboardClientId' | 'dashboardScope'>,
+): { issuer: string; clientId: string; scope: string } | undefined {
+  if (settings.jwtIssuer === undefined || settings.dashboardClientId === undefined) return undefined;
+  return {
+    issuer: settings.jwtIssuer,
+    clientId: settings.dashboardClientId,
+    scope: settings.dashboardScope ?? 'openid',
+  };
+}
 
 /** Validated settings; optional ones are `undefined` when not configured. */
 export type Settings = z.infer<typeof SettingsSchema>;

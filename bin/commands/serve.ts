@@ -44,6 +44,8 @@ export const API_BASE = '/api';
 /** The dashboard's runtime configuration (in the cloud the CDK stack writes the same file). */
 export interface DashboardConfig {
   apiBase: string;
+  /** The cloud dashboard's OpenID Connect sign-in (see `lib/constructs/dashboard-hosting.ts`). */
+  auth?: { issuer: string; clientId: string; scope: string };
 }
 
 export interface ServerOptions extends StoreFlags {
@@ -53,6 +55,12 @@ export interface ServerOptions extends StoreFlags {
   dashboardDir?: string;
   /** Level of the API's request log, written to stderr (default `warn`, or `LOG_LEVEL`). */
   logLevel?: LogLevel;
+  /**
+   * For tests only (no command-line flag): adds `auth` to the served `/config.json`, so the
+   * dashboard signs in as it does in the cloud, and lets the page connect to the issuer's origin
+   * (its discovery and token endpoints). The local API itself still checks no token.
+   */
+  dashboardAuth?: DashboardConfig['auth'];
 }
 
 export interface RunningServer {
@@ -86,14 +94,19 @@ const CONTENT_TYPES: Readonly<Record<string, string>> = {
  * Security headers of every dashboard response: no framing, no sniffing, and a policy that lets
  * the page load only its own scripts and styles and call only its own origin.
  */
-const SECURITY_HEADERS: Readonly<Record<string, string>> = {
-  'content-security-policy':
-    "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; connect-src 'self'; " +
-    "base-uri 'none'; form-action 'self'; frame-ancestors 'none'; object-src 'none'",
-  'x-content-type-options': 'nosniff',
-  'x-frame-options': 'DENY',
-  'referrer-policy': 'no-referrer',
-};
+function securityHeaders(connectOrigin?: string): Readonly<Record<string, string>> {
+  const connect = connectOrigin === undefined ? "'self'" : `'self' ${connectOrigin}`;
+  return {
+    'content-security-policy':
+      `default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; connect-src ${connect}; ` +
+      "base-uri 'none'; form-action 'self'; frame-ancestors 'none'; object-src 'none'",
+    'x-content-type-options': 'nosniff',
+    'x-frame-options': 'DENY',
+    'referrer-policy': 'no-referrer',
+  };
+}
+
+const SECURITY_HEADERS = securityHeaders();
 
 /** The package root: the nearest directory above this module with a package.json (source or dist). */
 export function packageRoot(from = dirname(fileURLToPath(import.meta.url))): string {
@@ -179,6 +192,8 @@ Build it with <code>npm run build:dashboard</code> (or <code>npm run build</code
 /** Serves the built dashboard: files with their content types, `index.html` for app paths. */
 function createStaticHandler(root: string, config: DashboardConfig) {
   const configBody = JSON.stringify(config);
+  // With sign-in the page also calls the identity provider (discovery, token endpoint).
+  const pageHeaders = config.auth === undefined ? {} : securityHeaders(new URL(config.auth.issuer).origin);
   return async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
     const head = req.method === 'HEAD';
     if (req.method !== 'GET' && !head) {
@@ -231,6 +246,7 @@ function createStaticHandler(root: string, config: DashboardConfig) {
       res,
       200,
       {
+        ...pageHeaders,
         'content-type': CONTENT_TYPES[extname(path).toLowerCase()] ?? 'application/octet-stream',
         // Vite names assets by content hash; index.html must be revalidated to pick up new ones.
         'cache-control': immutable ? 'public, max-age=31536000, immutable' : 'no-cache',
@@ -284,7 +300,10 @@ export async function startServer(options: ServerOptions = {}): Promise<RunningS
     { store: handle.store, readiness: new OrganisationConfigStore(handle), logger },
     { basePath: API_BASE },
   );
-  const statics = createStaticHandler(dashboardDir, { apiBase: API_BASE });
+  const statics = createStaticHandler(dashboardDir, {
+    apiBase: API_BASE,
+    ...(options.dashboardAuth === undefined ? {} : { auth: options.dashboardAuth }),
+  });
   const server = createServer((req, res) => {
     const path = (req.url ?? '/').split(/[?#]/, 1)[0] ?? '/';
     if (path === API_BASE || path.startsWith(`${API_BASE}/`)) {

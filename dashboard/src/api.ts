@@ -2,6 +2,7 @@
  * The query API client. Every failure becomes an {@link ApiFailure} with the API's stable error
  * code and message (or a clear one when the API could not be reached at all).
  */
+import { z } from 'zod';
 import type { Filters } from './state.js';
 import type {
   DashboardConfig,
@@ -33,21 +34,60 @@ export class ApiFailure extends Error {
   }
 }
 
-/** Reads `/config.json`; without one the API is assumed at `/api` on this origin. */
+/** `/config.json`: written by `relay-audit serve` (`{ apiBase: '/api' }`) or the CDK stack. */
+const ConfigSchema = z.object({
+  apiBase: z.string().min(1),
+  auth: z
+    .object({
+      issuer: z.url({ protocol: /^https?$/ }),
+      clientId: z.string().min(1),
+      scope: z.string().min(1).default('openid'),
+    })
+    .optional(),
+});
+
+/** Thrown by {@link loadConfig} for a `config.json` that is there but not valid. */
+export class ConfigError extends Error {
+  public constructor(message: string) {
+    super(message);
+    this.name = 'ConfigError';
+  }
+}
+
+/**
+ * Reads `/config.json`; without one (or unreachable) the API is assumed at `/api` on this origin.
+ * A file that is there but malformed is an error: quietly dropping its `auth` would only end in
+ * the API refusing every call.
+ */
 export async function loadConfig(): Promise<DashboardConfig> {
+  let body: unknown;
   try {
     const response = await fetch('/config.json', {
       cache: 'no-store',
       headers: { accept: 'application/json' },
     });
-    if (response.ok) {
-      const config = (await response.json()) as Partial<DashboardConfig>;
-      if (typeof config.apiBase === 'string' && config.apiBase !== '') return { apiBase: config.apiBase };
-    }
+    if (!response.ok) return { apiBase: '/api' };
+    body = await response.json();
   } catch {
-    // Fall through to the local default.
+    return { apiBase: '/api' };
   }
-  return { apiBase: '/api' };
+  const parsed = ConfigSchema.safeParse(body);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0];
+    throw new ConfigError(
+      `config.json is not valid: ${issue?.path.join('.') || 'file'}: ${issue?.message ?? 'invalid'}`,
+    );
+  }
+  const { apiBase, auth } = parsed.data;
+  return auth === undefined ? { apiBase } : { apiBase, auth };
+}
+
+/** Where the client gets its bearer token (the cloud dashboard's sign-in, `auth.ts`). */
+export interface TokenSource {
+  /** A valid access token, or undefined when there is none (or it expired). */
+  currentToken(): string | undefined;
+  /** No valid token, or the API answered 401: sign in again (if allowed). */
+  tokenRejected(): void;
 }
 
 /** The filters the API takes for findings (free text and sort order stay in the browser). */
@@ -64,8 +104,38 @@ export function findingsQuery(filters: Filters): URLSearchParams {
 export class ApiClient {
   private readonly base: string;
 
-  public constructor(apiBase: string) {
+  public constructor(
+    apiBase: string,
+    /** Present when the dashboard signs in: every call carries `Authorization: Bearer <token>`. */
+    private readonly auth?: TokenSource,
+  ) {
     this.base = apiBase.replace(/\/+$/, '');
+  }
+
+  /** Whether calls need a bearer token (so plain links such as the CSV export cannot work). */
+  public get signsIn(): boolean {
+    return this.auth !== undefined;
+  }
+
+  /** Request headers: JSON, plus the bearer token when signing in. Throws a 401 failure without one. */
+  private headers(accept: string): Record<string, string> {
+    const headers: Record<string, string> = { accept };
+    if (this.auth === undefined) return headers;
+    const token = this.auth.currentToken();
+    if (token === undefined) {
+      this.auth.tokenRejected();
+      throw new ApiFailure(401, 'SIGN_IN_REQUIRED', 'The sign-in has expired; signing in again.');
+    }
+    headers.authorization = `Bearer ${token}`;
+    return headers;
+  }
+
+  /** Fetches a non-JSON download (the CSV export) with the bearer token. */
+  public async download(url: string): Promise<Blob> {
+    const response = await fetch(url, { headers: this.headers('text/csv') });
+    if (response.status === 401) this.auth?.tokenRejected();
+    if (!response.ok) throw new ApiFailure(response.status, `HTTP_${response.status}`, 'the export failed');
+    return response.blob();
   }
 
   /** Absolute URL of `path` with `query` (also used for the CSV link). */
@@ -76,9 +146,10 @@ export class ApiClient {
 
   private async get<T>(path: string, query?: URLSearchParams, signal?: AbortSignal): Promise<T> {
     const url = this.url(path, query);
+    const headers = this.headers('application/json');
     let response: Response;
     try {
-      response = await fetch(url, { headers: { accept: 'application/json' }, ...(signal ? { signal } : {}) });
+      response = await fetch(url, { headers, ...(signal ? { signal } : {}) });
     } catch (error) {
       if (error instanceof DOMException && error.name === 'AbortError') throw error;
       throw new ApiFailure(
@@ -93,6 +164,7 @@ export class ApiClient {
     } catch {
       body = undefined;
     }
+    if (response.status === 401) this.auth?.tokenRejected();
     if (!response.ok) {
       const error = (body as Partial<ErrorBody> | undefined)?.error;
       throw new ApiFailure(

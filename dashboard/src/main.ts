@@ -4,6 +4,7 @@
  */
 import './styles.css';
 import { ApiClient, findingsQuery, loadConfig } from './api.js';
+import { type AuthProblem, AuthSession } from './auth.js';
 import { destroyChart } from './chart.js';
 import { addDays, previousPeriod, shortDay, todayUtc } from './dates.js';
 import { byId, formatCount, h } from './dom.js';
@@ -16,7 +17,7 @@ import { sourcesTable } from './sources.js';
 import { type Filters, filtersFromSearch, rangeProblem, searchFromFilters } from './state.js';
 import { errorPanel, loadingNote } from './status.js';
 import { renderTops } from './tops.js';
-import type { Finding, ScenarioId, SourceSummary, Summary } from './types.js';
+import type { DashboardConfig, Finding, ScenarioId, SourceSummary, Summary } from './types.js';
 
 const SOURCES_PAGE = 25;
 
@@ -46,6 +47,8 @@ const sourcesMoreButton = byId<HTMLButtonElement>('sources-more');
 const dataSections = ['overview', 'breakdown', 'findings'].map((id) => byId(id));
 
 let api: ApiClient;
+/** The cloud dashboard's sign-in; undefined locally (no `auth` in config.json). */
+let session: AuthSession | undefined;
 let filters: Filters = filtersFromSearch(window.location.search);
 let summary: Summary | undefined;
 let findings: Finding[] = [];
@@ -431,11 +434,123 @@ function reloadAll(): void {
   void loadReadiness();
 }
 
+/* ---------- sign-in (cloud dashboard only) ---------- */
+
+/** Everything that shows data: hidden while the page is signed out or the sign-in failed. */
+function dataViews(): HTMLElement[] {
+  return [form, onboarding, ...dataSections, byId('readiness'), byId('sources')];
+}
+
+/** The sign-in state: why there is no data (signed out, or the provider's or API's error) and a Sign in button. */
+function showSignIn(problem: AuthProblem): void {
+  for (const view of dataViews()) view.hidden = true;
+  if (drilldown.isOpen) drilldown.close();
+  byId('account').hidden = true;
+  const panel = byId('sign-in');
+  panel.hidden = false;
+  panel.classList.toggle('error', problem.kind === 'error');
+  panel.setAttribute('role', problem.kind === 'error' ? 'alert' : 'status');
+  const active = session;
+  const signIn = () => {
+    if (!active) return;
+    button.disabled = true;
+    active.signIn().catch((error: unknown) => {
+      button.disabled = false;
+      showSignIn({ kind: 'error', message: `Could not start the sign-in: ${(error as Error).message}` });
+    });
+  };
+  const button = h(
+    'button',
+    { class: 'primary', attrs: { type: 'button', id: 'sign-in-button' }, on: { click: signIn } },
+    'Sign in',
+  );
+  byId('sign-in-body').replaceChildren(
+    h(
+      'div',
+      {},
+      h(
+        'p',
+        { attrs: { id: 'sign-in-message' } },
+        problem.kind === 'signed-out'
+          ? 'You are signed out. Sign in with your organisation account to see the findings.'
+          : problem.message,
+      ),
+      problem.kind === 'error' && problem.detail ? h('p', { class: 'muted small' }, problem.detail) : null,
+      active ? h('p', {}, button) : null,
+    ),
+  );
+}
+
+/** The signed-in account area in the header: a Sign out button. */
+function showAccount(active: AuthSession): void {
+  const account = byId('account');
+  account.hidden = false;
+  account.replaceChildren(
+    h('span', { class: 'small' }, 'Signed in'),
+    h(
+      'button',
+      {
+        attrs: { type: 'button', id: 'sign-out' },
+        on: {
+          click: () => {
+            active.signOut();
+            for (const key of Object.keys(generation) as (keyof typeof generation)[]) generation[key]++;
+            destroyChart();
+            for (const body of [overviewBody, tops, findingsBody, sourcesBody, readinessBody])
+              body.replaceChildren();
+            showSignIn({ kind: 'signed-out' });
+          },
+        },
+      },
+      'Sign out',
+    ),
+  );
+}
+
+/** With sign-in the CSV link cannot carry the token: fetch it with the token and save the file. */
+function wireAuthenticatedExport(): void {
+  exportLink.addEventListener('click', (event) => {
+    if (!api.signsIn) return;
+    event.preventDefault();
+    api
+      .download(exportLink.href)
+      .then((blob) => {
+        const url = URL.createObjectURL(blob);
+        const link = h('a', { attrs: { href: url, download: 'relay-audit-findings.csv' } });
+        link.click();
+        setTimeout(() => URL.revokeObjectURL(url), 10_000);
+      })
+      .catch((error: unknown) => {
+        findingsError.replaceChildren(errorPanel(error, 'the CSV export'));
+      });
+  });
+}
+
 async function start(): Promise<void> {
   applyScenarioColours(document.documentElement);
-  const config = await loadConfig();
-  api = new ApiClient(config.apiBase);
+  let config: DashboardConfig;
+  try {
+    config = await loadConfig();
+  } catch (error) {
+    showSignIn({ kind: 'error', message: (error as Error).message });
+    return;
+  }
+  if (config.auth) {
+    const active = new AuthSession(config.auth, showSignIn);
+    session = active;
+    const result = await active.start();
+    if (result.kind === 'redirecting') return;
+    if (result.kind !== 'ready') {
+      showSignIn(result);
+      return;
+    }
+    showAccount(active);
+    // Back from the provider: the filters are those restored into the address bar.
+    filters = filtersFromSearch(window.location.search);
+  }
+  api = new ApiClient(config.apiBase, session);
   wireForm();
+  wireAuthenticatedExport();
   fillForm();
   updateFilterViews();
   const linked = new URLSearchParams(window.location.search).get('finding');

@@ -92,4 +92,6 @@ export interface ErrorBody {
 /** `/config.json`: where the API is (`/api` locally, the HTTP API's URL in the cloud). */
 export interface DashboardConfig {
   apiBase: string;
+  /** The cloud dashboard's OpenID Connect sign-in; absent locally (`relay-audit serve`). */
+  auth?: { issuer: string; clientId: string; scope: string };
 }

@@ -15,12 +15,12 @@
  *   their server access logs to the stack's access-log bucket.
  *
  * The files are uploaded by {@link DashboardHosting.publish}, called once the API exists: the
- * generated `config.json` (`{ "apiBase": <API URL> }`) is what `dashboard/src/api.ts` reads.
+ * generated `config.json` (`{ "apiBase": <API URL>, "auth"?: { issuer, clientId, scope } }`) is what `dashboard/src/api.ts` reads.
  * Two steps because the API must in turn allow this distribution's origin in its CORS.
  */
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import { Annotations, CfnOutput, Duration, RemovalPolicy, Stack } from 'aws-cdk-lib';
+import { Annotations, CfnOutput, Duration, Lazy, RemovalPolicy, Stack } from 'aws-cdk-lib';
 import {
   AllowedMethods,
   CachePolicy,
@@ -60,9 +60,21 @@ const HSTS_MAX_AGE = Duration.days(730);
 /** Vite's content-hashed bundles: a changed file gets a new name, so browsers may keep one forever. */
 const HASHED_ASSETS = 'assets/*';
 
+/** The cloud dashboard's OpenID Connect sign-in (authorization code + PKCE, `dashboard/src/auth.ts`). */
+export interface DashboardAuthConfig {
+  /** The identity provider's issuer (`jwtIssuer`); discovery is `${issuer}/.well-known/openid-configuration`. */
+  readonly issuer: string;
+  /** Client id of the dashboard's SPA app registration (`dashboardClientId`). */
+  readonly clientId: string;
+  /** Scopes asked for, e.g. `api://<api-app-id>/access` (`dashboardScope`, default `openid`). */
+  readonly scope: string;
+}
+
 /** What `dashboard/src/api.ts` reads from `/config.json`. */
 export interface DashboardConfig {
   readonly apiBase: string;
+  /** Present when the API takes JWTs and the dashboard has an app registration: the page signs in. */
+  readonly auth?: DashboardAuthConfig;
 }
 
 export interface DashboardHostingProps {
@@ -87,6 +99,8 @@ export class DashboardHosting extends Construct {
   public readonly built: boolean;
   private readonly buildDir: string;
   private published = false;
+  /** The identity provider's origin once {@link publish} is given `auth` (the page calls its token endpoint). */
+  private authOrigin: string | undefined;
 
   public constructor(scope: Construct, id: string, props: DashboardHostingProps) {
     super(scope, id);
@@ -127,7 +141,11 @@ export class DashboardHosting extends Construct {
         contentTypeOptions: { override: true },
         frameOptions: { frameOption: HeadersFrameOption.DENY, override: true },
         referrerPolicy: { referrerPolicy: HeadersReferrerPolicy.NO_REFERRER, override: true },
-        contentSecurityPolicy: { contentSecurityPolicy: this.contentSecurityPolicy(), override: true },
+        contentSecurityPolicy: {
+          // Lazy: publish() may add the identity provider's origin after the policy is made.
+          contentSecurityPolicy: Lazy.string({ produce: () => this.contentSecurityPolicy() }),
+          override: true,
+        },
       },
     });
 
@@ -173,6 +191,7 @@ export class DashboardHosting extends Construct {
   public publish(config: DashboardConfig): void {
     if (this.published) throw new Error(`${this.node.path}: publish() was already called`);
     this.published = true;
+    if (config.auth !== undefined) this.authOrigin = new URL(config.auth.issuer).origin;
 
     const logGroup = new LogGroup(this, 'DeploymentLogs', {
       retention: RetentionDays.ONE_MONTH,
@@ -207,7 +226,21 @@ export class DashboardHosting extends Construct {
     });
     const pages = new BucketDeployment(this, 'DeployPages', {
       ...common,
-      sources: [files, Source.jsonData(DASHBOARD_CONFIG_KEY, { apiBase: config.apiBase })],
+      sources: [
+        files,
+        Source.jsonData(DASHBOARD_CONFIG_KEY, {
+          apiBase: config.apiBase,
+          ...(config.auth === undefined
+            ? {}
+            : {
+                auth: {
+                  issuer: config.auth.issuer,
+                  clientId: config.auth.clientId,
+                  scope: config.auth.scope,
+                },
+              }),
+        }),
+      ],
       exclude: [HASHED_ASSETS],
       cacheControl: [CacheControl.noCache()],
       distribution: this.distribution,
@@ -235,7 +268,9 @@ export class DashboardHosting extends Construct {
 
   /**
    * The dashboard loads its own bundle and stylesheet (no inline script or style: the build emits
-   * none), a `data:` SVG favicon, and fetches `/config.json` plus the API.
+   * none), a `data:` SVG favicon, and fetches `/config.json` plus the API — and, when it signs in,
+   * the identity provider's discovery document and token endpoint (on the issuer's origin, as with
+   * Entra ID's `login.microsoftonline.com`).
    *
    * The API is named by its host pattern (any API Gateway endpoint of this region) rather than by
    * its id: the API's CORS names this distribution, so the distribution cannot also name the API —
@@ -246,7 +281,7 @@ export class DashboardHosting extends Construct {
     const apiHosts = `https://*.execute-api.${stack.region}.${stack.urlSuffix}`;
     return [
       "default-src 'self'",
-      `connect-src 'self' ${apiHosts}`,
+      `connect-src 'self' ${apiHosts}${this.authOrigin === undefined ? '' : ` ${this.authOrigin}`}`,
       "img-src 'self' data:",
       "style-src 'self'",
       "script-src 'self'",

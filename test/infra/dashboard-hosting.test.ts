@@ -65,10 +65,8 @@ function distributionConfig(): Record<string, unknown> {
   return distribution.Properties?.DistributionConfig as Record<string, unknown>;
 }
 
-function cspDirectives(): Map<string, string[]> {
-  const [[, policy]] = resourcesOf(template, 'AWS::CloudFront::ResponseHeadersPolicy') as [
-    [string, Resource],
-  ];
+function cspDirectives(t: Template = template): Map<string, string[]> {
+  const [[, policy]] = resourcesOf(t, 'AWS::CloudFront::ResponseHeadersPolicy') as [[string, Resource]];
   const config = policy.Properties?.ResponseHeadersPolicyConfig as {
     SecurityHeadersConfig: { ContentSecurityPolicy: { ContentSecurityPolicy: unknown } };
   };
@@ -253,6 +251,22 @@ describe('security headers', () => {
   );
 });
 
+/** The staged jsonData asset of config.json: the API URL with deploy-time markers for its tokens. */
+function stagedConfig(app: RelayAuditApp): Record<string, unknown> {
+  const asset = app.app.node
+    .findAll()
+    .filter((c) => c.node.path.includes('/Dashboard/DeployPages/'))
+    .map((c) => (c as { assetPath?: string }).assetPath)
+    .filter((path): path is string => path !== undefined)
+    .map((path) => join(app.app.outdir, path))
+    .find((path) => existsSync(join(path, DASHBOARD_CONFIG_KEY)));
+  expect(asset, 'staged config.json asset').toBeDefined();
+  return JSON.parse(readFileSync(join(asset as string, DASHBOARD_CONFIG_KEY), 'utf8')) as Record<
+    string,
+    unknown
+  >;
+}
+
 describe('deployment of the dashboard files', () => {
   function deployments(): [string, Resource][] {
     return resourcesOf(template, 'Custom::CDKBucketDeployment');
@@ -287,18 +301,7 @@ describe('deployment of the dashboard files', () => {
   });
 
   it('writes config.json as { apiBase: <the query API URL> }', () => {
-    // The staged jsonData asset holds the URL with deploy-time markers in place of the tokens.
-    const asset = built.app.node
-      .findAll()
-      .filter((c) => c.node.path.includes('/Dashboard/DeployPages/'))
-      .map((c) => (c as { assetPath?: string }).assetPath)
-      .filter((path): path is string => path !== undefined)
-      .map((path) => join(built.app.outdir, path))
-      .find((path) => existsSync(join(path, DASHBOARD_CONFIG_KEY)));
-    expect(asset, 'staged config.json asset').toBeDefined();
-    const config = JSON.parse(readFileSync(join(asset as string, DASHBOARD_CONFIG_KEY), 'utf8')) as {
-      apiBase: string;
-    };
+    const config = stagedConfig(built);
     expect(Object.keys(config)).toEqual(['apiBase']);
     expect(config.apiBase).toMatch(/^https:\/\/<<marker:0xbaba:0>>\.execute-api\.<<marker:0xbaba:1>>\./);
   });
@@ -318,6 +321,40 @@ describe('deployment of the dashboard files', () => {
       Resource,
     ];
     expect(role.Properties?.ManagedPolicyArns).toBeUndefined();
+  });
+});
+
+describe('sign-in of the cloud dashboard', () => {
+  const ISSUER = 'https://login.microsoftonline.com/tenant-id/v2.0';
+
+  it('adds auth to config.json and the issuer to connect-src when dashboardClientId is set', () => {
+    const signIn = buildApp({
+      ...NO_BUNDLING,
+      jwtIssuer: ISSUER,
+      jwtAudience: 'api://relay-audit',
+      dashboardClientId: '11111111-2222-3333-4444-555555555555',
+      dashboardScope: 'api://relay-audit/access',
+    });
+    signIn.app.synth();
+    const config = stagedConfig(signIn);
+    expect(Object.keys(config)).toEqual(['apiBase', 'auth']);
+    expect(config.auth).toEqual({
+      issuer: ISSUER,
+      clientId: '11111111-2222-3333-4444-555555555555',
+      scope: 'api://relay-audit/access',
+    });
+    const t = Template.fromStack(signIn.stack);
+    expect(cspDirectives(t).get('connect-src')).toEqual([
+      "'self'",
+      'https://*.execute-api.<<AWS::Region>>.<<AWS::URLSuffix>>',
+      'https://login.microsoftonline.com',
+    ]);
+  });
+
+  it('leaves auth out with a JWT API but no dashboardClientId', () => {
+    const jwtOnly = buildApp({ ...NO_BUNDLING, jwtIssuer: ISSUER, jwtAudience: 'api://relay-audit' });
+    jwtOnly.app.synth();
+    expect(Object.keys(stagedConfig(jwtOnly))).toEqual(['apiBase']);
   });
 });
 

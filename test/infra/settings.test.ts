@@ -1,6 +1,6 @@
 /** Settings from CDK context: defaults, coercion of `-c key=value` strings, and clear errors. */
 import { describe, expect, it } from 'vitest';
-import { loadSettings, parseSettings, SettingsError } from '../../lib/settings.js';
+import { dashboardAuthOf, loadSettings, parseSettings, SettingsError } from '../../lib/settings.js';
 
 describe('parseSettings', () => {
   it('applies the documented defaults', () => {
@@ -50,9 +50,61 @@ describe('parseSettings', () => {
     [{ jwtIssuer: 'http://login.example.com' }, /jwtIssuer/],
     [{ jwtIssuer: 'https://login.example.com' }, /jwtIssuer and jwtAudience must be given together/],
     [{ dashboardOrigin: 'https://audit.contoso.com/app' }, /dashboardOrigin: must be an origin/],
+    [{ dashboardClientId: 'spa-client' }, /dashboardClientId needs jwtIssuer/],
+    [
+      { jwtIssuer: 'https://login.example.com', jwtAudience: 'api', dashboardClientId: 'bad id!' },
+      /dashboardClientId: must be the client id/,
+    ],
+    [
+      { jwtIssuer: 'https://login.example.com', jwtAudience: 'api', dashboardScope: 'openid' },
+      /dashboardScope needs dashboardClientId/,
+    ],
+    [
+      {
+        jwtIssuer: 'https://login.example.com',
+        jwtAudience: 'api',
+        dashboardClientId: 'spa',
+        dashboardScope: 'a  "b"',
+      },
+      /dashboardScope: must be OAuth scopes/,
+    ],
   ])('rejects %o', (input, message) => {
     expect(() => parseSettings(input)).toThrow(SettingsError);
     expect(() => parseSettings(input)).toThrow(message);
+  });
+});
+
+describe('dashboard sign-in settings', () => {
+  const JWT = {
+    jwtIssuer: 'https://login.microsoftonline.com/tenant-id/v2.0',
+    jwtAudience: 'api://relay-audit',
+  };
+
+  it('gives the dashboard an auth config only with jwtIssuer and dashboardClientId', () => {
+    expect(dashboardAuthOf(parseSettings(JWT))).toBeUndefined();
+    const settings = parseSettings({
+      ...JWT,
+      dashboardClientId: ' 11111111-2222-3333-4444-555555555555 ',
+      dashboardScope: 'api://relay-audit/access offline_access',
+    });
+    expect(settings).toMatchObject({
+      dashboardClientId: '11111111-2222-3333-4444-555555555555',
+      dashboardScope: 'api://relay-audit/access offline_access',
+    });
+    expect(dashboardAuthOf(settings)).toEqual({
+      issuer: 'https://login.microsoftonline.com/tenant-id/v2.0',
+      clientId: '11111111-2222-3333-4444-555555555555',
+      scope: 'api://relay-audit/access offline_access',
+    });
+  });
+
+  it('defaults the scope to openid and treats empty values as not set', () => {
+    expect(dashboardAuthOf(parseSettings({ ...JWT, dashboardClientId: 'spa', dashboardScope: '' }))).toEqual({
+      issuer: JWT.jwtIssuer,
+      clientId: 'spa',
+      scope: 'openid',
+    });
+    expect(parseSettings({ dashboardClientId: ' ' }).dashboardClientId).toBeUndefined();
   });
 });
 
