@@ -7,6 +7,7 @@ import { z } from 'zod';
 import { csvLine } from '../../functions/core/csv-output.js';
 import { ArgumentError } from '../../functions/core/errors.js';
 import { type Finding, ScenarioId } from '../../functions/core/findings.js';
+import { parseFlags } from '../support/flags.js';
 import type { Output } from '../support/output.js';
 import { openStore, STORE_OPTIONS } from '../support/store-options.js';
 
@@ -92,12 +93,7 @@ export async function runFindings(argv: string[], out: Output): Promise<number> 
     },
   });
   if (positionals.length > 0) throw new ArgumentError(`unexpected argument "${positionals[0]}"`);
-  const parsed = Flags.safeParse(values);
-  if (!parsed.success) {
-    const issue = parsed.error.issues[0];
-    throw new ArgumentError(`--${issue?.path.join('.') ?? 'option'}: ${issue?.message ?? 'invalid value'}`);
-  }
-  const flags = parsed.data;
+  const flags = parseFlags(Flags, values);
   const handle = await openStore(values);
   try {
     const format = flags.format;

@@ -11,6 +11,7 @@ import { z } from 'zod';
 import { ArgumentError } from '../../functions/core/errors.js';
 import { IsoDay } from '../../functions/nightly/dates.js';
 import { DEFAULT_LOOK_BACK_DAYS, MAX_LOOK_BACK_DAYS } from '../../functions/nightly/look-back.js';
+import { parseFlags } from '../support/flags.js';
 import type { Output } from '../support/output.js';
 import { openStore, STORE_OPTIONS } from '../support/store-options.js';
 
@@ -52,12 +53,7 @@ export async function runReport(
     },
   });
   if (positionals.length > 0) throw new ArgumentError(`unexpected argument "${positionals[0]}"`);
-  const parsed = Flags.safeParse(values);
-  if (!parsed.success) {
-    const issue = parsed.error.issues[0];
-    throw new ArgumentError(`--${issue?.path.join('.') ?? 'option'}: ${issue?.message ?? 'invalid value'}`);
-  }
-  const flags = parsed.data;
+  const flags = parseFlags(Flags, values);
   // Loaded now, not at start-up: they pull in the AWS SDK, which other commands may not need.
   const { DEFAULT_STORE_DIR } = await import('../../functions/store/embedded-engine.js');
   const { runNightly } = await import('../../functions/nightly/run-nightly.js');
