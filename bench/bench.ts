@@ -4,8 +4,8 @@
  *
  * For each input size (25 MB and 250 MB by default) it runs, as child processes:
  *   - baseline       python3 bench/baseline.py FILE
- *   - classify-only  node dist/bin/relay-audit.js analyze FILE --no-store --accepted-domains contoso.com
- *   - with store     node dist/bin/relay-audit.js analyze FILE --db <fresh temp dir> --accepted-domains contoso.com --json
+ *   - classify-only  node dist/cli/relay-audit.js analyze FILE --no-store --accepted-domains contoso.com
+ *   - with store     node dist/cli/relay-audit.js analyze FILE --db <fresh temp dir> --accepted-domains contoso.com --json
  * measuring wall time (spawn → exit) and the child's peak RSS (`VmHWM` from /proc/<pid>/status, polled every
  * 20 ms; it is monotonic, so the last reading is the peak). It reports, it does not assert: exit code 0 even
  * when a goal is missed, non-zero only when a child process fails or the CLI build is missing.
@@ -15,7 +15,7 @@
  *   BENCH_REPEAT (1)                            runs per measurement; the median time is reported
  *   BENCH_SEED (42)                             generator seed
  *   BENCH_BASELINE_ONLY=1                       run only the Python baseline (no CLI needed)
- *   BENCH_CLI (dist/bin/relay-audit.js)         the CLI to measure
+ *   BENCH_CLI (dist/cli/relay-audit.js)         the CLI to measure
  * Results: printed as a table and written to bench/.data/results.json.
  */
 import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
@@ -41,7 +41,7 @@ const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
 const DATA_DIR = join(ROOT, 'bench', '.data');
 const CLI = process.env.BENCH_CLI
   ? resolve(process.env.BENCH_CLI)
-  : join(ROOT, 'dist', 'bin', 'relay-audit.js');
+  : join(ROOT, 'dist', 'cli', 'relay-audit.js');
 const BASELINE = join(ROOT, 'bench', 'baseline.py');
 const POLL_MS = 20;
 
@@ -372,7 +372,7 @@ async function main(): Promise<number> {
   if (!baselineOnly && !existsSync(CLI)) {
     console.error(
       `bench: the relay-audit CLI build is missing: ${relative(ROOT, CLI)} does not exist.\n` +
-        '  `npm run bench` builds it with `npm run build` (tsconfig.build.json compiles bin/relay-audit.ts);\n' +
+        '  `npm run bench` builds it with `npm run build` (bin/bundle-cli.ts bundles bin/relay-audit.ts);\n' +
         '  make sure bin/relay-audit.ts exists and compiles. To time only the Python baseline: BENCH_BASELINE_ONLY=1.',
     );
     return 1;

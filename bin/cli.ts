@@ -3,11 +3,6 @@
  * 0 success, 1 an input could not be analysed (the others still were), 2 usage error.
  */
 import { ErrorCode, RelayAuditError } from '../functions/core/errors.js';
-import { ANALYZE_USAGE, runAnalyze } from './commands/analyze.js';
-import { CHECK_USAGE, runCheck } from './commands/check.js';
-import { FINDINGS_USAGE, runFindings } from './commands/findings.js';
-import { REPORT_USAGE, runReport } from './commands/report.js';
-import { runServe, SERVE_USAGE } from './commands/serve.js';
 import { type Output, processOutput } from './support/output.js';
 
 const USAGE = `relay-audit — why Exchange Online refuses to relay your on-premises mail, and what to change
@@ -22,27 +17,68 @@ Usage:
 
 Run "relay-audit help analyze" for the options of a command.`;
 
-const COMMANDS: Record<string, { usage: string; run: (argv: string[], out: Output) => Promise<number> }> = {
-  analyze: { usage: ANALYZE_USAGE, run: runAnalyze },
-  findings: { usage: FINDINGS_USAGE, run: runFindings },
-  check: { usage: CHECK_USAGE, run: runCheck },
-  report: { usage: REPORT_USAGE, run: runReport },
-  serve: { usage: SERVE_USAGE, run: runServe },
-};
+interface Command {
+  usage: string;
+  run(argv: string[], out: Output): Promise<number>;
+}
+
+/**
+ * Commands are imported when used: `analyze --no-store` should not pay for loading the AWS SDK,
+ * the API or the readiness checks (startup time counts on every run, and in the benchmark).
+ */
+const COMMANDS = new Map<string, () => Promise<Command>>([
+  [
+    'analyze',
+    async () => {
+      const m = await import('./commands/analyze.js');
+      return { usage: m.ANALYZE_USAGE, run: m.runAnalyze };
+    },
+  ],
+  [
+    'findings',
+    async () => {
+      const m = await import('./commands/findings.js');
+      return { usage: m.FINDINGS_USAGE, run: m.runFindings };
+    },
+  ],
+  [
+    'check',
+    async () => {
+      const m = await import('./commands/check.js');
+      return { usage: m.CHECK_USAGE, run: m.runCheck };
+    },
+  ],
+  [
+    'report',
+    async () => {
+      const m = await import('./commands/report.js');
+      return { usage: m.REPORT_USAGE, run: m.runReport };
+    },
+  ],
+  [
+    'serve',
+    async () => {
+      const m = await import('./commands/serve.js');
+      return { usage: m.SERVE_USAGE, run: m.runServe };
+    },
+  ],
+]);
 
 /** Runs the CLI and returns the exit status (exported for tests). */
 export async function main(argv: string[], out: Output = processOutput): Promise<number> {
   const [name, ...rest] = argv;
   if (name === undefined || name === 'help' || name === '--help' || name === '-h') {
-    const topic = name === 'help' && rest[0] ? COMMANDS[rest[0]] : undefined;
+    const load = name === 'help' && rest[0] ? COMMANDS.get(rest[0]) : undefined;
+    const topic = load ? await load() : undefined;
     await out.write(`${topic?.usage ?? USAGE}\n`);
     return name === undefined ? 2 : 0;
   }
-  const command = COMMANDS[name];
-  if (!command) {
+  const load = COMMANDS.get(name);
+  if (!load) {
     out.error(`relay-audit: unknown command "${name}"\n\n${USAGE}`);
     return 2;
   }
+  const command = await load();
   if (rest.includes('--help') || rest.includes('-h')) {
     await out.write(`${command.usage}\n`);
     return 0;

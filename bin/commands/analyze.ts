@@ -17,6 +17,7 @@ import { parseInboundConnectors, relayConnectorInfo } from '../../functions/core
 import type { InboundConnectorInfo } from '../../functions/core/remediation/context.js';
 import { loadAcceptedDomains } from '../support/accepted-domains-option.js';
 import { localInputs } from '../support/inputs.js';
+import { NdjsonFindingWriter } from '../support/ndjson-findings.js';
 import type { Output } from '../support/output.js';
 import { renderAnalysisReport } from '../support/report.js';
 import { openStore, STORE_OPTIONS } from '../support/store-options.js';
@@ -85,30 +86,13 @@ export async function runAnalyze(argv: string[], out: Output): Promise<number> {
   let result: AnalysisResult;
   let storeNote: string | undefined;
   if (values['no-store']) {
-    // Findings share remediation objects (the classifier caches them), so serialise each once.
-    const remediationJson = new WeakMap<object, string>();
+    const writer = new NdjsonFindingWriter((bytes) => out.write(bytes));
     const sink: FindingSink = {
-      async putFindings(findings: Finding[]) {
-        let text = '';
-        for (const { remediation, ...rest } of findings) {
-          let json = remediationJson.get(remediation);
-          if (json === undefined) {
-            json = JSON.stringify(remediation);
-            remediationJson.set(remediation, json);
-          }
-          text += `${JSON.stringify(rest).slice(0, -1)},"remediation":${json}}\n`;
-          // Write in blocks of ~64 KB: one large string per batch would be a large-object allocation
-          // that V8 frees only at a full GC, and the process's memory would grow with the input.
-          if (text.length > 65_536) {
-            await out.write(text);
-            text = '';
-          }
-        }
-        if (text) await out.write(text);
-      },
+      putFindings: (findings: Finding[]) => writer.add(findings),
       async putSource() {},
     };
     result = await analyze(inputs, { ...common, sink });
+    await writer.end();
     progress.done();
     // stdout carries the findings; the summary goes to stderr.
     out.error(

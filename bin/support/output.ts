@@ -7,7 +7,7 @@ export interface Progress {
 
 export interface Output {
   /** Writes to stdout, honouring back-pressure (large NDJSON/CSV outputs). */
-  write(text: string): Promise<void>;
+  write(data: string | Uint8Array): Promise<void>;
   /** A line on stderr. */
   error(text: string): void;
   /** Progress on stderr, only when stderr is a terminal. */
@@ -17,9 +17,9 @@ export interface Output {
 const NO_PROGRESS: Progress = { update() {}, done() {} };
 
 export const processOutput: Output = {
-  write(text) {
+  write(data) {
     return new Promise((resolve, reject) => {
-      if (process.stdout.write(text)) resolve();
+      if (process.stdout.write(data)) resolve();
       else process.stdout.once('drain', resolve).once('error', reject);
     });
   },

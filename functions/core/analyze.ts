@@ -8,30 +8,17 @@
  * for in the file's source record: rowsRead = rowsAnalysed + rowsSkipped.
  */
 import type { DomainOracle } from './accepted-domains.js';
-import { type EmittedFinding, StreamingClassifier } from './classifier.js';
-import { CsvRecordSplitter } from './csv-records.js';
-import { decodeBytes } from './decode.js';
-import { detectFormat } from './detect.js';
+import { type EmittedFinding, type EventOrigin, StreamingClassifier } from './classifier.js';
 import { ErrorCode, RelayAuditError } from './errors.js';
-import { TraceEvent } from './events.js';
+import type { TraceEvent } from './events.js';
 import type { Finding, ScenarioId } from './findings.js';
-import type { RowSink, SkipReason } from './formats/index.js';
 import { type InboundEntry, inboundEntryOf } from './inbound-entry.js';
+import { type AnalysisInput, type ParseListener, parseInput } from './parse-input.js';
 import type { InboundConnectorInfo } from './remediation/context.js';
-import type { SkippedRow, SourceRecord } from './source-record.js';
+import type { SourceRecord } from './source-record.js';
 import { detach } from './strings.js';
-import { TimestampParser } from './timestamps.js';
 
-/** One input: a local file or an S3 object. */
-export interface AnalysisInput {
-  /** Display name: a path relative to where the user ran the tool, or an S3 key. */
-  name: string;
-  /** Stable id of this input (see store `sourceId`): same input → same source record. */
-  sourceId: string;
-  /** Size in bytes when known (progress). */
-  size?: number;
-  open(): AsyncIterable<Uint8Array>;
-}
+export type { AnalysisInput } from './parse-input.js';
 
 /** Where findings and source records go: the DynamoDB store, or an NDJSON printer. */
 export interface FindingSink {
@@ -212,81 +199,9 @@ export async function analyze(
     stopped,
   };
 
-  /** Reads one input through the classifier; returns true when asked to stop early. */
+  /** Parses one input and feeds its batches through the classifier; returns true when asked to stop early. */
   async function analyzeOne(input: AnalysisInput, record: SourceRecord): Promise<boolean> {
-    const counted = countBytes(input.open(), (bytes) => {
-      record.bytes = bytes;
-    });
-    const decoded = await decodeBytes(counted, input.name);
-    const chunks = decoded.chunks[Symbol.asyncIterator]();
-    const detection = await detectFormat(chunks, input.name);
-    record.format = detection.format.id;
-    const origin = { file: input.name, format: detection.format.id, sourceId: input.sourceId };
-    const rowAdapter = detection.format.createRowAdapter(detection.headers, {
-      file: input.name,
-      timestamps: new TimestampParser(),
-      isRelevant: (eventId, source, status, directionality) =>
-        classifier.isRelevant(eventId, source, status, directionality),
-    });
-
-    const skip = (line: number, reason: SkipReason, message: string, column?: string): void => {
-      record.rowsSkipped++;
-      record.skippedByReason[reason] = (record.skippedByReason[reason] ?? 0) + 1;
-      if (record.skipped.length < maxSkipped) {
-        const row: SkippedRow = { line, reason, message };
-        if (column !== undefined) row.column = column;
-        record.skipped.push(row);
-      } else {
-        record.skippedTruncated++;
-      }
-    };
-    let rowSkipped = false;
-    const rowSink: RowSink = {
-      event(event) {
-        const rejection = StreamingClassifier.rejectionOf(event);
-        if (rejection) {
-          // Rows that become findings cross the trust boundary into storage: validate them fully.
-          const checked = TraceEvent.safeParse(event);
-          if (!checked.success) {
-            const issue = checked.error.issues[0];
-            rowSkipped = true;
-            skip(
-              event.line,
-              'INVALID_EVENT',
-              `invalid ${issue?.path.join('.') ?? 'event'}: ${issue?.message ?? ''}`,
-            );
-            return;
-          }
-          record.rejections++;
-        }
-        record.events++;
-        classifier.push(event, origin, rejection);
-        if (indexInbound) {
-          const entry = inboundEntryOf(event, origin, options.domains);
-          if (entry) inbound.push(entry);
-        }
-      },
-      skip(line, reason, message, column) {
-        rowSkipped = true;
-        skip(line, reason, message, column);
-      },
-    };
-    const splitter = new CsvRecordSplitter(
-      { delimiter: detection.delimiter, firstLine: detection.restLine },
-      {
-        onRecord(fields, line) {
-          record.rowsRead++;
-          rowSkipped = false;
-          rowAdapter.adapt(fields, line, rowSink);
-          if (!rowSkipped) record.rowsAnalysed++;
-        },
-        onMalformed(line, reason, message) {
-          record.rowsRead++;
-          skip(line, reason, message);
-        },
-      },
-    );
-
+    let origin: EventOrigin = { file: input.name, format: 'exchange-tracking-log', sourceId: input.sourceId };
     let lastProgress = 0;
     const progress = (): void => {
       if (!options.onProgress) return;
@@ -300,29 +215,38 @@ export async function analyze(
         ...(input.size === undefined ? {} : { size: input.size }),
       });
     };
-    splitter.push(detection.rest);
-    for (;;) {
-      if (options.shouldStop?.()) return true;
-      const next = await chunks.next();
-      if (next.done) break;
-      splitter.push(next.value);
-      progress();
-      await flushBuffer(false);
-    }
-    splitter.end();
-    return false;
-  }
-}
-
-/** Passes chunks through, reporting the running byte count. */
-async function* countBytes(
-  source: AsyncIterable<Uint8Array>,
-  onBytes: (bytes: number) => void,
-): AsyncGenerator<Uint8Array> {
-  let bytes = 0;
-  for await (const chunk of source) {
-    bytes += chunk.length;
-    onBytes(bytes);
-    yield chunk;
+    const listener: ParseListener = {
+      format(format) {
+        record.format = format;
+        origin = { file: input.name, format, sourceId: input.sourceId };
+      },
+      async batch(batch) {
+        record.bytes = batch.bytesRead;
+        record.rowsRead += batch.rowsRead;
+        record.rowsAnalysed += batch.rowsAnalysed;
+        for (const row of batch.skips) {
+          record.rowsSkipped++;
+          record.skippedByReason[row.reason] = (record.skippedByReason[row.reason] ?? 0) + 1;
+          if (record.skipped.length < maxSkipped) record.skipped.push(row);
+          else record.skippedTruncated++;
+        }
+        const { events, rejections } = batch;
+        for (let index = 0; index < events.length; index++) {
+          const event = events[index] as TraceEvent;
+          const rejection = rejections[index] ?? null;
+          if (rejection) record.rejections++;
+          record.events++;
+          classifier.push(event, origin, rejection);
+          if (indexInbound) {
+            const entry = inboundEntryOf(event, origin, options.domains);
+            if (entry) inbound.push(entry);
+          }
+        }
+        progress();
+        await flushBuffer(false);
+      },
+      ...(options.shouldStop === undefined ? {} : { shouldStop: options.shouldStop }),
+    };
+    return (await parseInput(input, { inferring: classifier.inferring }, listener)) === 'stopped';
   }
 }

@@ -12,7 +12,8 @@ import { type DomainOracle, InferredDomains } from './accepted-domains.js';
 import { domainOf, type FormatId, type TraceEvent } from './events.js';
 import { findingId } from './finding-id.js';
 import type { Finding, Rejection, ScenarioId } from './findings.js';
-import { isRelayAttribution, mayBeRelayRejection, parseRejection } from './rejections.js';
+import { relayRejectionIn } from './rejections.js';
+import { rowMayMatter } from './relevance.js';
 import type { InboundConnectorInfo, RemediationContext } from './remediation/context.js';
 import { remediationFor } from './remediation/index.js';
 import { type InboundTrace, PRECEDENCE, type RuleInput } from './scenarios/index.js';
@@ -130,36 +131,29 @@ export class StreamingClassifier {
    * Exposed so the caller can validate candidate events before pushing them.
    */
   public static rejectionOf(event: TraceEvent): Rejection | undefined {
-    const status = event.recipientStatus;
-    if (status === undefined || !mayBeRelayRejection(status)) return undefined;
-    const rejection = parseRejection(status);
-    return rejection && isRelayAttribution(rejection) ? rejection : undefined;
+    return relayRejectionIn(event.recipientStatus);
   }
 
-  /**
-   * Whether a row with these values can matter: a refusal, or correlation evidence the indexes keep
-   * (see {@link observe}). Adapters ask before building an event, so most SEND/AGENTINFO/… rows
-   * cost no allocation. Must agree with `observe`: a row it declines could never be indexed.
-   */
+  /** True when domains are inferred from the logs (the row filter then keeps more rows). */
+  public get inferring(): boolean {
+    return this.inferred !== undefined;
+  }
+
+  /** See {@link rowMayMatter}; this classifier's view of it. */
   public isRelevant(
     eventId: string,
     source: string | undefined,
     status: string | undefined,
     directionality: TraceEvent['directionality'],
   ): boolean {
-    if (status !== undefined && mayBeRelayRejection(status)) return true;
-    if (eventId === 'REDIRECT' || eventId === 'RESOLVE' || source === 'MAILBOXRULE') return true;
-    if (eventId === 'RECEIVE' || eventId === 'DELIVER' || eventId === 'DELIVERED') {
-      return directionality !== 'originating' || (this.inferred !== undefined && eventId === 'DELIVER');
-    }
-    return this.inferred !== undefined && eventId === 'SUBMIT' && source === 'STOREDRIVER';
+    return rowMayMatter(eventId, source, status, directionality, this.inferred !== undefined);
   }
 
   /** Feeds one event; findings whose window has passed become available through {@link drain}. */
   public push(
     event: TraceEvent,
     origin: EventOrigin,
-    rejection = StreamingClassifier.rejectionOf(event),
+    rejection: Rejection | null = StreamingClassifier.rejectionOf(event) ?? null,
   ): void {
     const seq = ++this.seq;
     this.stats.events++;

@@ -5,6 +5,7 @@
  * and historical-search reports arrive as UTF-16LE with or without BOM. We sniff: a BOM wins; without
  * one, NUL bytes on odd (LE) or even (BE) positions of the first bytes give UTF-16 away.
  */
+import { isAscii } from 'node:buffer';
 import { DecodeError } from './errors.js';
 
 export type TextEncoding = 'utf-8' | 'utf-16le' | 'utf-16be';
@@ -78,33 +79,92 @@ export async function decodeBytes(source: AsyncIterable<Uint8Array>, file?: stri
     const decoder = new TextDecoder(encoding, { fatal: true, ignoreBOM: true });
     let offset = 0;
     let line = 1;
-    const decode = (bytes: Uint8Array, stream: boolean): string => {
+    /** True while the decoder may hold the first bytes of a character cut by the chunk boundary. */
+    let decoderMidChunk = false;
+    const fail = (bytes: Uint8Array, cause: unknown): never => {
+      // Find the bad sequence: decode leniently and count the lines before the first U+FFFD.
+      const lenient = new TextDecoder(encoding).decode(bytes);
+      const bad = lenient.indexOf('\uFFFD');
+      if (bad >= 0) line += countLines(lenient.slice(0, bad));
+      throw new DecodeError(
+        `${file ?? 'input'} is not valid ${encoding.toUpperCase()} (invalid byte sequence on line ${line}, within bytes ${offset}-${offset + bytes.length}). ` +
+          'Re-export the file as UTF-8 (Export-Csv -Encoding UTF8) or UTF-16.',
+        { cause, location: { ...(file === undefined ? {} : { file }), line } },
+      );
+    };
+    /** Decodes strictly; `lines` is the number of line feeds in `bytes` when the caller knows it. */
+    const decode = (bytes: Uint8Array, stream: boolean, lines?: number): string => {
+      let text: string;
       try {
         // TextDecoder (simdutf inside) measured faster here than Buffer#toString for non-ASCII UTF-8.
-        const text = decoder.decode(bytes, { stream });
-        line += countLines(text);
-        offset += bytes.length;
-        return text;
+        text = decoder.decode(bytes, { stream });
       } catch (cause) {
-        // Find the bad sequence: decode leniently and count the lines before the first U+FFFD.
-        const lenient = new TextDecoder(encoding).decode(bytes);
-        const bad = lenient.indexOf('\uFFFD');
-        if (bad >= 0) line += countLines(lenient.slice(0, bad));
-        throw new DecodeError(
-          `${file ?? 'input'} is not valid ${encoding.toUpperCase()} (invalid byte sequence on line ${line}, within bytes ${offset}-${offset + bytes.length}). ` +
-            'Re-export the file as UTF-8 (Export-Csv -Encoding UTF8) or UTF-16.',
-          { cause, location: { ...(file === undefined ? {} : { file }), line } },
-        );
+        return fail(bytes, cause);
       }
+      line += lines ?? countLines(text);
+      offset += bytes.length;
+      return text;
     };
-    const first = decode(headBytes.subarray(bomLength), !done);
-    if (first) yield first;
+    /**
+     * UTF-8 chunks are cut into runs of whole lines: runs of pure ASCII become Latin-1 strings
+     * (a byte copy, and V8 keeps them one byte per character), the rest goes through the strict
+     * decoder. A single accented subject would otherwise make V8 store the whole 64 KB chunk — and
+     * every field cut from it — two bytes per character (measured: decoding, splitting and hashing
+     * all slower). ASCII needs no validation; every other byte still meets the fatal decoder.
+     */
+    function* utf8Pieces(bytes: Buffer, last: boolean): Generator<string> {
+      let start = 0;
+      let runStart = 0;
+      let runLines = 0;
+      let runAscii = true;
+      const flush = (end: number, stream: boolean): string => {
+        const piece = bytes.subarray(runStart, end);
+        const lines = runLines;
+        runStart = end;
+        runLines = 0;
+        if (runAscii && !decoderMidChunk) {
+          line += lines;
+          offset += piece.length;
+          return piece.toString('latin1');
+        }
+        decoderMidChunk = stream;
+        return decode(piece, stream, lines);
+      };
+      for (;;) {
+        const newline = bytes.indexOf(10, start);
+        const end = newline === -1 ? bytes.length : newline + 1;
+        const ascii = isAscii(bytes.subarray(start, end)) && !(start === 0 && decoderMidChunk);
+        if (ascii !== runAscii && start > runStart) {
+          const piece = flush(start, false);
+          if (piece) yield piece;
+        }
+        runAscii = ascii;
+        start = end;
+        if (newline === -1) break;
+        runLines++;
+      }
+      if (bytes.length > runStart) {
+        const piece = flush(bytes.length, !last);
+        if (piece) yield piece;
+      }
+    }
+    const piecesOf = (bytes: Uint8Array, last: boolean): Iterable<string> => {
+      if (encoding === 'utf-8') {
+        const buffer = Buffer.isBuffer(bytes)
+          ? bytes
+          : Buffer.from(bytes.buffer, bytes.byteOffset, bytes.length);
+        return utf8Pieces(buffer, last);
+      }
+      const text = decode(bytes, !last);
+      return text ? [text] : [];
+    };
+
+    yield* piecesOf(headBytes.subarray(bomLength), done);
     if (!done) {
       for (;;) {
         const next = await iterator.next();
         if (next.done) break;
-        const text = decode(next.value, true);
-        if (text) yield text;
+        yield* piecesOf(next.value, false);
       }
       const rest = decode(new Uint8Array(0), false);
       if (rest) yield rest;

@@ -50,3 +50,10 @@ export function parseRejection(status: string): Rejection | undefined {
 export function isRelayAttribution(rejection: Rejection): boolean {
   return RELAY_ATTRIBUTION_CODES.has(rejection.enhancedCode);
 }
+
+/** The relay-attribution refusal a status text holds, or `undefined` (cheap pre-check first). */
+export function relayRejectionIn(status: string | undefined): Rejection | undefined {
+  if (status === undefined || !mayBeRelayRejection(status)) return undefined;
+  const rejection = parseRejection(status);
+  return rejection && isRelayAttribution(rejection) ? rejection : undefined;
+}

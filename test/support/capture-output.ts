@@ -4,8 +4,9 @@ import type { Output, Progress } from '../../bin/support/output.js';
 export class CapturedOutput implements Output {
   public stdout = '';
   public stderr = '';
-  public async write(text: string): Promise<void> {
-    this.stdout += text;
+  private readonly decoder = new TextDecoder();
+  public async write(data: string | Uint8Array): Promise<void> {
+    this.stdout += typeof data === 'string' ? data : this.decoder.decode(data, { stream: true });
   }
   public error(text: string): void {
     this.stderr += `${text}\n`;

@@ -39,6 +39,48 @@ describe('decodeBytes', () => {
     expect((error as DecodeError).location?.line).toBe(3);
   });
 
+  it('decodes mixed ASCII and non-ASCII lines exactly, wherever the chunks cut characters', async () => {
+    // ASCII runs take a Latin-1 fast path and the rest the strict decoder: the seams must not show.
+    const lines = [
+      'plain,ascii,row',
+      'Überweisung « test » 2026',
+      'another,plain,row',
+      'euro € and emoji 😀',
+      'tail,ascii',
+      '😀',
+      'ünïcödé at the end é',
+    ];
+    const text = `${lines.join('\r\n')}\n${lines.join('\n')}`;
+    const bytes = Buffer.from(text, 'utf8');
+    for (const size of [1, 2, 3, 5, 9, 64, 4096]) {
+      const decoded = await decodeBytes(chunked(bytes, size), 'mixed.csv');
+      expect(await collectText(decoded.chunks)).toBe(text);
+    }
+  });
+
+  it('reports a character cut short before an ASCII line, with its line, at any chunk size', async () => {
+    // 0xC3 starts a two-byte character; a newline cannot continue it.
+    const bytes = Buffer.concat([
+      Buffer.from('a,b\nÜ,ok\nc,'),
+      Buffer.from([0xc3]),
+      Buffer.from('\nplain,ascii\n'),
+    ]);
+    for (const size of [1, 2, 3, 7, 13, 4096]) {
+      const decoded = await decodeBytes(chunked(bytes, size), 'cut.csv');
+      const error = await collectText(decoded.chunks).catch((caught: unknown) => caught);
+      expect(error, `chunk size ${size}`).toBeInstanceOf(DecodeError);
+      expect((error as DecodeError).location?.line, `chunk size ${size}`).toBe(3);
+    }
+  });
+
+  it('reports a file that ends inside a character', async () => {
+    const bytes = Buffer.concat([Buffer.from('a,b\nc,d'), Buffer.from([0xe2, 0x82])]);
+    const decoded = await decodeBytes(chunked(bytes, 3), 'end.csv');
+    const error = await collectText(decoded.chunks).catch((caught: unknown) => caught);
+    expect(error).toBeInstanceOf(DecodeError);
+    expect((error as DecodeError).location?.line).toBe(2);
+  });
+
   it('does not mistake a UTF-8 file with a few NUL bytes for UTF-16', () => {
     const bytes = Buffer.from('a,b\u0000,c\nd,e,f\n'.repeat(10), 'utf8');
     expect(sniffEncoding(bytes).encoding).toBe('utf-8');

@@ -1,0 +1,27 @@
+/**
+ * Which rows can matter to the classifier — decided before an event is built, so most
+ * SEND/AGENTINFO/… rows cost no allocation. Kept apart from the classifier so the row parser
+ * (which may run in a worker thread) can ask without loading the rules and the remediation pack.
+ */
+import type { TraceEvent } from './events.js';
+import { mayBeRelayRejection } from './rejections.js';
+
+/**
+ * True for a refusal, or for correlation evidence the classifier's indexes keep (see its `observe`);
+ * must agree with `observe`: a row this declines could never be indexed. `inferring` is true when
+ * the accepted domains are inferred from the logs, which also reads delivery and submission rows.
+ */
+export function rowMayMatter(
+  eventId: string,
+  source: string | undefined,
+  status: string | undefined,
+  directionality: TraceEvent['directionality'],
+  inferring: boolean,
+): boolean {
+  if (status !== undefined && mayBeRelayRejection(status)) return true;
+  if (eventId === 'REDIRECT' || eventId === 'RESOLVE' || source === 'MAILBOXRULE') return true;
+  if (eventId === 'RECEIVE' || eventId === 'DELIVER' || eventId === 'DELIVERED') {
+    return directionality !== 'originating' || (inferring && eventId === 'DELIVER');
+  }
+  return inferring && eventId === 'SUBMIT' && source === 'STOREDRIVER';
+}

@@ -1,0 +1,58 @@
+import { describe, expect, it } from 'vitest';
+import { NdjsonFindingWriter } from '../../bin/support/ndjson-findings.js';
+import type { Finding } from '../../functions/core/findings.js';
+import { makeFinding } from '../support/make-finding.js';
+
+/** Runs findings through the writer in `batches`, returning the blocks it handed over. */
+async function write(findings: Finding[], batches = 1): Promise<Buffer[]> {
+  const blocks: Buffer[] = [];
+  const writer = new NdjsonFindingWriter(async (bytes) => {
+    blocks.push(Buffer.from(bytes));
+  });
+  const size = Math.ceil(findings.length / batches);
+  for (let start = 0; start < findings.length; start += size) {
+    await writer.add(findings.slice(start, start + size));
+  }
+  await writer.end();
+  return blocks;
+}
+
+describe('NdjsonFindingWriter', () => {
+  it('writes one JSON finding per line, remediation last, across many blocks and batches', async () => {
+    // Shared remediation objects (as the classifier hands them out) and non-ASCII text.
+    const shared = makeFinding().remediation;
+    const findings = Array.from({ length: 300 }, (_, index) =>
+      makeFinding({
+        subject: index % 3 === 0 ? `Überweisung « ${index} » 😀` : `plain ${index}`,
+        ...(index % 2 === 0 ? { remediation: shared } : {}),
+      }),
+    );
+    const blocks = await write(findings, 7);
+    const text = Buffer.concat(blocks).toString('utf8');
+    const lines = text.split('\n');
+    expect(lines.pop()).toBe('');
+    expect(lines).toHaveLength(findings.length);
+    expect(lines.map((line) => JSON.parse(line))).toEqual(findings.map((f) => JSON.parse(JSON.stringify(f))));
+    expect(lines[0]).toMatch(/,"remediation":\{.*\}\}$/);
+    expect(blocks.length).toBeGreaterThan(1);
+    for (const block of blocks) expect(block.length).toBeLessThanOrEqual(64 * 1024);
+  });
+
+  it('writes a remediation larger than a block whole', async () => {
+    const big = makeFinding({
+      remediation: { ...makeFinding().remediation, explanation: 'é'.repeat(80_000) },
+    });
+    const findings = [makeFinding(), big, makeFinding()];
+    const text = Buffer.concat(await write(findings)).toString('utf8');
+    expect(
+      text
+        .trim()
+        .split('\n')
+        .map((line) => JSON.parse(line)),
+    ).toEqual(findings.map((f) => JSON.parse(JSON.stringify(f))));
+  });
+
+  it('writes nothing for no findings', async () => {
+    expect(await write([])).toEqual([]);
+  });
+});
