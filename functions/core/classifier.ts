@@ -108,6 +108,12 @@ export class StreamingClassifier {
   private readonly window: number;
   private readonly inboundConnector: InboundConnectorInfo | undefined;
   private readonly pending = new Map<string, Pending>();
+  /**
+   * The same pending rejections in arrival (seq) order, consumed from `pendingHead`: `push` checks
+   * the oldest in O(1) instead of starting a Map iteration per event (measured: a tenth of the run).
+   */
+  private pendingOrder: Pending[] = [];
+  private pendingHead = 0;
   private readonly emittedKeys: BoundedMap<string, true>;
   private readonly traces: BoundedMap<string, InboundTrace[]>;
   private readonly contexts: BoundedMap<string, MessageContext>;
@@ -159,7 +165,8 @@ export class StreamingClassifier {
     this.stats.events++;
     this.observe(event);
     if (rejection) this.enqueue(seq, event, rejection, origin);
-    if (this.pending.size > 0) this.release(seq - this.window);
+    const oldest = this.pendingOrder[this.pendingHead];
+    if (oldest !== undefined && oldest.seq <= seq - this.window) this.release(seq - this.window);
   }
 
   /** Classifies everything still pending (end of run). */
@@ -244,23 +251,33 @@ export class StreamingClassifier {
       return;
     }
     // Pending rows outlive their text chunk: copy their strings so the chunk can be freed.
-    this.pending.set(key, {
+    const item: Pending = {
       seq,
       key,
       event: detachStrings(event),
       rejection: detachStrings(rejection),
       origin,
-    });
+    };
+    this.pending.set(key, item);
+    this.pendingOrder.push(item);
   }
 
   private release(upTo: number): void {
-    for (const item of this.pending.values()) {
-      if (item.seq > upTo) break;
+    const order = this.pendingOrder;
+    for (;;) {
+      const item = order[this.pendingHead];
+      if (item === undefined || item.seq > upTo) break;
+      order[this.pendingHead++] = undefined as unknown as Pending;
       this.pending.delete(item.key);
       this.emittedKeys.set(item.key, true);
       const finding = this.classify(item);
       if (finding) this.output.push({ finding, origin: item.origin });
       else this.stats.unclassified++;
+    }
+    // Drop the consumed front now and then, so the array stays as small as the window.
+    if (this.pendingHead > 4096 && this.pendingHead * 2 > order.length) {
+      this.pendingOrder = order.slice(this.pendingHead);
+      this.pendingHead = 0;
     }
   }
 
