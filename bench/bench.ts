@@ -15,6 +15,7 @@
  *   BENCH_REPEAT (1)                            runs per measurement; the median time is reported
  *   BENCH_SEED (42)                             generator seed
  *   BENCH_BASELINE_ONLY=1                       run only the Python baseline (no CLI needed)
+ *   BENCH_TOOLS (baseline,classify-only,with-store)  which measurements to run (the baseline always runs)
  *   BENCH_CLI (dist/cli/relay-audit.js)         the CLI to measure
  * Results: printed as a table and written to bench/.data/results.json.
  */
@@ -357,6 +358,18 @@ function evaluateGoals(ms: Measurement[], inputs: Input[], baselineOnly: boolean
   return goals;
 }
 
+/** BENCH_TOOLS, validated; the baseline always runs (every ratio needs it). */
+function selectedTools(): ToolId[] {
+  const all: ToolId[] = ['baseline', 'classify-only', 'with-store'];
+  const raw = process.env.BENCH_TOOLS;
+  if (raw === undefined || raw.trim() === '') return all;
+  const asked = raw.split(',').map((tool) => tool.trim());
+  const unknown = asked.filter((tool) => !all.includes(tool as ToolId));
+  if (unknown.length > 0)
+    throw new Error(`BENCH_TOOLS: unknown ${unknown.join(', ')} (known: ${all.join(', ')})`);
+  return all.filter((tool) => tool === 'baseline' || asked.includes(tool));
+}
+
 function pythonVersion(): string {
   const r = spawnSync('python3', ['--version'], { encoding: 'utf8' });
   return (r.stdout || r.stderr || '').trim() || 'unknown';
@@ -401,7 +414,7 @@ async function main(): Promise<number> {
   }
   console.log('');
 
-  const tools: ToolId[] = baselineOnly ? ['baseline'] : ['baseline', 'classify-only', 'with-store'];
+  const tools = baselineOnly ? (['baseline'] as ToolId[]) : selectedTools();
   const measurements: Measurement[] = [];
   for (const input of inputs) {
     let baselineSeconds: number | undefined;
