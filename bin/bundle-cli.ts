@@ -8,17 +8,13 @@
  *
  *     node dist/bin/bundle-cli.js [outdir]     # default dist/cli; run by `npm run build`
  */
-import { existsSync, rmSync } from 'node:fs';
-import { dirname, join, resolve } from 'node:path';
+import { rmSync } from 'node:fs';
+import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { build } from 'esbuild';
+import { packageRoot } from './support/package-root.js';
 
-/** The project root: the nearest directory with a package.json above this module (source or dist/bin). */
-function projectRoot(from = dirname(fileURLToPath(import.meta.url))): string {
-  return existsSync(join(from, 'package.json')) || dirname(from) === from ? from : projectRoot(dirname(from));
-}
-
-const ROOT = projectRoot();
+const ROOT = packageRoot();
 
 /** Bundles the CLI from the TypeScript sources under `root` into `outdir`. */
 export async function bundleCli(outdir: string, root = ROOT): Promise<void> {

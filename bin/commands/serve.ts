@@ -10,8 +10,7 @@ import { existsSync } from 'node:fs';
 import { readFile, stat } from 'node:fs/promises';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { dirname, extname, join, resolve, sep } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { extname, join, resolve, sep } from 'node:path';
 import { parseArgs } from 'node:util';
 import { z } from 'zod';
 import { createRequestListener } from '../../functions/api/http-adapter.js';
@@ -19,6 +18,7 @@ import { ArgumentError, StoreError } from '../../functions/core/errors.js';
 import { Logger, type LogLevel, levelFromEnv } from '../../functions/ingest/logger.js';
 import { OrganisationConfigStore } from '../../functions/store/organisation-config.js';
 import type { Output } from '../support/output.js';
+import { packageRoot } from '../support/package-root.js';
 import { openStore, STORE_OPTIONS, type StoreFlags } from '../support/store-options.js';
 
 export const SERVE_USAGE = `relay-audit serve [options]
@@ -107,17 +107,6 @@ function securityHeaders(connectOrigin?: string): Readonly<Record<string, string
 }
 
 const SECURITY_HEADERS = securityHeaders();
-
-/** The package root: the nearest directory above this module with a package.json (source or dist). */
-export function packageRoot(from = dirname(fileURLToPath(import.meta.url))): string {
-  let dir = from;
-  while (!existsSync(join(dir, 'package.json'))) {
-    const parent = dirname(dir);
-    if (parent === dir) return process.cwd();
-    dir = parent;
-  }
-  return dir;
-}
 
 /** Default location of the built dashboard. */
 export function defaultDashboardDir(): string {
