@@ -201,7 +201,7 @@ export async function analyze(
 
   /** Parses one input and feeds its batches through the classifier; returns true when asked to stop early. */
   async function analyzeOne(input: AnalysisInput, record: SourceRecord): Promise<boolean> {
-    let origin: EventOrigin = { file: input.name, format: 'exchange-tracking-log', sourceId: input.sourceId };
+    let origin: EventOrigin | undefined; // known once the format is detected, before any batch
     let lastProgress = 0;
     const progress = (): void => {
       if (!options.onProgress) return;
@@ -221,6 +221,8 @@ export async function analyze(
         origin = { file: input.name, format, sourceId: input.sourceId };
       },
       async batch(batch) {
+        if (origin === undefined)
+          throw new Error(`${input.name}: rows arrived before the format was detected`);
         record.bytes = batch.bytesRead;
         record.rowsRead += batch.rowsRead;
         record.rowsAnalysed += batch.rowsAnalysed;
