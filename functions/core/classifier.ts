@@ -13,7 +13,6 @@ import { domainOf, type FormatId, type TraceEvent } from './events.js';
 import { findingId } from './finding-id.js';
 import type { Finding, Rejection, ScenarioId } from './findings.js';
 import { relayRejectionIn } from './rejections.js';
-import { rowMayMatter } from './relevance.js';
 import type { InboundConnectorInfo, RemediationContext } from './remediation/context.js';
 import { remediationFor } from './remediation/index.js';
 import { type InboundTrace, PRECEDENCE, type RuleInput } from './scenarios/index.js';
@@ -132,34 +131,19 @@ export class StreamingClassifier {
     this.contexts = new BoundedMap(tracked);
   }
 
-  /**
-   * True when this event is a relay-attribution rejection candidate (cheap pre-check plus parse).
-   * Exposed so the caller can validate candidate events before pushing them.
-   */
-  public static rejectionOf(event: TraceEvent): Rejection | undefined {
-    return relayRejectionIn(event.recipientStatus);
-  }
-
-  /** True when domains are inferred from the logs (the row filter then keeps more rows). */
+  /** True when domains are inferred from the logs (the row filter, `rowMayMatter`, then keeps more rows). */
   public get inferring(): boolean {
     return this.inferred !== undefined;
   }
 
-  /** See {@link rowMayMatter}; this classifier's view of it. */
-  public isRelevant(
-    eventId: string,
-    source: string | undefined,
-    status: string | undefined,
-    directionality: TraceEvent['directionality'],
-  ): boolean {
-    return rowMayMatter(eventId, source, status, directionality, this.inferred !== undefined);
-  }
-
-  /** Feeds one event; findings whose window has passed become available through {@link drain}. */
+  /**
+   * Feeds one event; findings whose window has passed become available through {@link drain}.
+   * `rejection` is the event's relay refusal when the caller has already parsed it (`parseInput` does).
+   */
   public push(
     event: TraceEvent,
     origin: EventOrigin,
-    rejection: Rejection | null = StreamingClassifier.rejectionOf(event) ?? null,
+    rejection: Rejection | null = relayRejectionIn(event.recipientStatus) ?? null,
   ): void {
     const seq = ++this.seq;
     this.stats.events++;
