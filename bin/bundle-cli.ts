@@ -30,6 +30,8 @@ export async function bundleCli(outdir: string, root = ROOT): Promise<void> {
     platform: 'node',
     target: 'node20',
     sourcemap: true,
+    minifyWhitespace: true,
+    minifySyntax: true,
     external: ['dynalite', '@aws-sdk/*', '@smithy/*'],
     logLevel: 'warning',
   });

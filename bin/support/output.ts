@@ -1,5 +1,7 @@
 /** Where the CLI writes: stdout (results), stderr (messages, progress). Injectable for tests. */
 
+import { groupDigits } from './group-digits.js';
+
 export interface Progress {
   update(progress: { file: string; bytesRead: number; size?: number; rowsRead: number }): void;
   done(): void;
@@ -32,7 +34,7 @@ export const processOutput: Output = {
     return {
       update({ file, bytesRead, size, rowsRead }) {
         const percent = size ? ` ${Math.min(100, Math.round((bytesRead / size) * 100))}%` : '';
-        process.stderr.write(`\r\u001b[K${file}${percent} — ${rowsRead.toLocaleString('en')} rows`);
+        process.stderr.write(`\r\u001b[K${file}${percent} — ${groupDigits(rowsRead)} rows`);
         shown = true;
       },
       done() {

@@ -7,6 +7,7 @@ import type { AnalysisResult } from '../../functions/core/analyze.js';
 import { SCENARIO_IDS, type ScenarioId } from '../../functions/core/findings.js';
 import { SCENARIO_DESCRIPTIONS } from '../../functions/core/remediation/index.js';
 import type { SourceRecord } from '../../functions/core/source-record.js';
+import { groupDigits } from './group-digits.js';
 
 const FORMAT_LABELS: Record<string, string> = {
   'exchange-tracking-log': 'tracking log',
@@ -18,7 +19,7 @@ const FORMAT_LABELS: Record<string, string> = {
 };
 
 function plural(count: number, word: string): string {
-  return `${count.toLocaleString('en')} ${word}${count === 1 ? '' : 's'}`;
+  return `${groupDigits(count)} ${word}${count === 1 ? '' : 's'}`;
 }
 
 function describeSource(source: SourceRecord): string[] {
@@ -35,7 +36,7 @@ function describeSource(source: SourceRecord): string[] {
     .join(', ');
   lines.push(
     `  ✓ ${source.file} — ${FORMAT_LABELS[source.format ?? ''] ?? source.format}: ${plural(source.rowsRead, 'row')}` +
-      `, ${source.rowsAnalysed} analysed, ${source.rowsSkipped} skipped; ${findings ? `findings: ${findings}` : 'no relay refusals'}`,
+      `, ${groupDigits(source.rowsAnalysed)} analysed, ${groupDigits(source.rowsSkipped)} skipped; ${findings ? `findings: ${findings}` : 'no relay refusals'}`,
   );
   for (const skipped of source.skipped.slice(0, 10)) {
     lines.push(
@@ -91,7 +92,7 @@ export function renderAnalysisReport(
   out.push(
     `relay-audit: ${plural(result.sources.length, 'file')}, ${plural(rows, 'row')}, ` +
       `${plural(result.rejections, 'relay refusal')} → ${plural(total, 'finding')}` +
-      (result.duplicates > 0 ? ` (${result.duplicates} repeated refusals counted once)` : ''),
+      (result.duplicates > 0 ? ` (${groupDigits(result.duplicates)} repeated refusals counted once)` : ''),
     '',
     'Files',
   );

@@ -137,9 +137,13 @@ export async function analyze(
       await options.sink.putInboundMessages?.(entries);
     }
     if (buffer.length === 0 || (!force && buffer.length < batchSize)) return;
-    const batch = buffer;
+    const ready = buffer;
     buffer = [];
-    await options.sink.putFindings(batch);
+    // In batches of `batchSize` even when many arrive at once (the window's release at the end of a
+    // run is thousands): a sink holds a whole call's items in memory while it writes them.
+    for (let start = 0; start < ready.length; start += batchSize) {
+      await options.sink.putFindings(ready.slice(start, start + batchSize));
+    }
   };
 
   for (const input of inputs) {

@@ -131,3 +131,30 @@ describe('the bundled sample logs', () => {
     for (const timestamp of timestamps) expect(timestamp).toMatch(/^2026-11-2[78]T\d\d:\d\d:\d\d\.\d{3}Z$/);
   });
 });
+
+describe('handing findings to the sink', () => {
+  it('never passes more than batchSize findings per call, even when the window releases them all at once', async () => {
+    // Prepare: the samples fit in one window, so every finding is released at the end of the run.
+    const domains = parseAcceptedDomains(
+      await readFile('sample-logs/config/accepted-domains.csv', 'utf8'),
+      'accepted-domains.csv',
+    );
+    const calls: number[] = [];
+    const sink = new MemorySink();
+    const counting = {
+      putFindings: async (findings: Finding[]) => {
+        calls.push(findings.length);
+        await sink.putFindings(findings);
+      },
+      putSource: (record: SourceRecord) => sink.putSource(record),
+    };
+
+    // Act
+    await analyze(await localInputs(['sample-logs']), { domains, sink: counting, batchSize: 7 });
+
+    // Assess
+    expect(sink.findings.size).toBe(EXPECTED.length);
+    expect(Math.max(...calls)).toBe(7);
+    expect(calls.reduce((sum, count) => sum + count, 0)).toBe(EXPECTED.length);
+  });
+});

@@ -52,6 +52,22 @@ describe('NdjsonFindingWriter', () => {
     ).toEqual(findings.map((f) => JSON.parse(JSON.stringify(f))));
   });
 
+  it('writes a finding whose own text is larger than a block, ASCII or not', async () => {
+    const findings = [
+      makeFinding(),
+      makeFinding({ subject: 'x'.repeat(70_000) }),
+      makeFinding({ subject: 'ü'.repeat(40_000) }),
+      makeFinding(),
+    ];
+    const text = Buffer.concat(await write(findings)).toString('utf8');
+    expect(
+      text
+        .trim()
+        .split('\n')
+        .map((line) => JSON.parse(line)),
+    ).toEqual(findings.map((f) => JSON.parse(JSON.stringify(f))));
+  });
+
   it('writes nothing for no findings', async () => {
     expect(await write([])).toEqual([]);
   });

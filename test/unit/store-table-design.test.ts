@@ -40,6 +40,13 @@ describe('findingId', () => {
     expect(first).toMatch(/^[0-9a-f]{32}$/);
   });
 
+  it('never changes between versions: ids already stored must still match', () => {
+    // The first 32 hex digits of SHA-256("abc@contoso.com\0bob@fabrikam.example\05.7.64").
+    expect(findingId('abc@contoso.com', 'bob@fabrikam.example', '5.7.64')).toBe(
+      '05fa893db4b6a7feebbb68697c73ecd7',
+    );
+  });
+
   it('ignores the case and surrounding spaces of the recipient, and spaces around the message id', () => {
     // Prepare / Act
     const canonical = findingId('abc@contoso.com', 'bob@fabrikam.example', '5.7.64');

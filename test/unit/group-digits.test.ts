@@ -1,0 +1,19 @@
+import { describe, expect, it } from 'vitest';
+import { groupDigits } from '../../bin/support/group-digits.js';
+
+describe('groupDigits', () => {
+  it('groups thousands with commas', () => {
+    expect(groupDigits(0)).toBe('0');
+    expect(groupDigits(999)).toBe('999');
+    expect(groupDigits(1000)).toBe('1,000');
+    expect(groupDigits(382523)).toBe('382,523');
+    expect(groupDigits(1234567890)).toBe('1,234,567,890');
+    expect(groupDigits(-45678)).toBe('-45,678');
+  });
+
+  it('agrees with toLocaleString("en") on integers', () => {
+    for (const count of [1, 12, 123, 1234, 12345, 123456, 1234567, 98765432, 2 ** 40]) {
+      expect(groupDigits(count)).toBe(count.toLocaleString('en'));
+    }
+  });
+});
