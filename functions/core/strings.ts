@@ -12,12 +12,39 @@ export function detach(value: string): string {
   return ` ${value}`.slice(1);
 }
 
-/** A shallow copy of `record` whose string properties are {@link detach}ed. */
-export function detachStrings<T extends object>(record: T): T {
-  const copy = { ...record };
-  for (const key of Object.keys(copy) as (keyof T)[]) {
-    const value = copy[key];
-    if (typeof value === 'string') copy[key] = detach(value) as T[keyof T];
+/**
+ * Detached copies of values that repeat (host names, connector names, sender addresses), one copy
+ * per distinct value. Long-lived records that intern them share one string instead of holding a
+ * copy each — less to copy when the garbage collector moves them. Bounded: when `limit` distinct
+ * values have been seen, the pool starts over (strings already handed out stay valid).
+ */
+export class StringPool {
+  private values = new Map<string, string>();
+
+  public constructor(private readonly limit = 10_000) {}
+
+  public intern(value: string): string {
+    let kept = this.values.get(value);
+    if (kept === undefined) {
+      kept = detach(value);
+      if (this.values.size >= this.limit) this.values = new Map();
+      this.values.set(kept, kept);
+    }
+    return kept;
   }
-  return copy;
+
+  /**
+   * A shallow copy of `record` whose string properties are interned when named in `repeating`
+   * and {@link detach}ed otherwise; properties named in `drop` are left undefined.
+   */
+  public keep<T extends object>(record: T, repeating: ReadonlySet<string>, drop?: ReadonlySet<string>): T {
+    const copy = { ...record };
+    for (const key of Object.keys(copy) as (keyof T & string)[]) {
+      const value = copy[key];
+      if (typeof value !== 'string') continue;
+      if (drop?.has(key)) copy[key] = undefined as T[keyof T & string];
+      else copy[key] = (repeating.has(key) ? this.intern(value) : detach(value)) as T[keyof T & string];
+    }
+    return copy;
+  }
 }
