@@ -6,9 +6,9 @@
 import type { Finding } from '../core/findings.js';
 import { SCENARIO_IDS } from '../core/findings.js';
 import type { FindingsStore, RollupItem } from '../store/index.js';
+import { correlationMessageId } from '../store/table-design.js';
 import { isReclassified, reclassifyAsForwarding } from './correlation.js';
 import type { InboundIndex } from './inbound-index.js';
-import { correlationMessageId } from './nightly-keys.js';
 import type { DayLine, ReclassifiedLine } from './report.js';
 import { countByScenario, RollupAccumulator } from './rollups.js';
 

@@ -1,14 +1,20 @@
 /**
  * What the last nightly run counted for each day. The next run compares its fresh counts with
  * these to find *new* findings (a late upload for a look-back day, or the first run of a day), so
- * the alert is published once per new finding, not on every re-run. Keys: see nightly-keys.ts.
+ * the alert is published once per new finding, not on every re-run. Keys: see store/table-design.ts.
  */
 import { type AttributeValue, PutItemCommand, QueryCommand } from '@aws-sdk/client-dynamodb';
 import { marshall, unmarshall } from '@aws-sdk/util-dynamodb';
 import { z } from 'zod';
 import { StoreError } from '../core/errors.js';
-import { rollupMonths } from '../store/table-design.js';
-import { dayStateKey, dayStatePartition, NIGHTLY_ENTITY } from './nightly-keys.js';
+import {
+  dayStateKey,
+  dayStatePartition,
+  ENTITY,
+  ENTITY_ATTRIBUTE,
+  rollupMonths,
+} from '../store/table-design.js';
+
 import { type BoundTable, bindTable, type NightlyTable, type NightlyTableOptions } from './nightly-table.js';
 
 export const DayState = z.object({
@@ -74,7 +80,7 @@ export class DayStateStore {
             Item: {
               ...marshall(data),
               ...marshall(dayStateKey(data.date)),
-              entity: { S: NIGHTLY_ENTITY.dayState },
+              [ENTITY_ATTRIBUTE]: { S: ENTITY.nightlyDay },
             },
           }),
         ),

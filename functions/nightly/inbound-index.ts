@@ -1,7 +1,7 @@
 /**
  * The inbound Message-ID index: a compact, expiring record of which Message-IDs arrived for
  * internal recipients in which upload, so the nightly job can correlate a refusal in one upload
- * with the receipt in another without re-reading old files. Keys: see nightly-keys.ts.
+ * with the receipt in another without re-reading old files. Keys: see store/table-design.ts.
  *
  * Written by ingest (one BatchWriteItem per 25 entries, idempotent: the same receipt recorded
  * twice is one item), read by the nightly job (one Query per Message-ID, never a Scan).
@@ -12,8 +12,14 @@ import { z } from 'zod';
 import { ArgumentError, StoreError } from '../core/errors.js';
 import { InboundEntry } from '../core/inbound-entry.js';
 import { batchPut, type Item } from '../store/batch-writer.js';
-import { TTL_ATTRIBUTE } from '../store/index.js';
-import { correlationMessageId, inboundKey, inboundPartition, NIGHTLY_ENTITY } from './nightly-keys.js';
+import {
+  correlationMessageId,
+  ENTITY,
+  ENTITY_ATTRIBUTE,
+  inboundKey,
+  inboundPartition,
+  TTL_ATTRIBUTE,
+} from '../store/table-design.js';
 import {
   type BoundTable,
   bindTable,
@@ -71,7 +77,7 @@ export class InboundIndex {
       return {
         ...marshall(data, { removeUndefinedValues: true }),
         ...marshall(inboundKey(data)),
-        entity: { S: NIGHTLY_ENTITY.inbound },
+        [ENTITY_ATTRIBUTE]: { S: ENTITY.inbound },
         [TTL_ATTRIBUTE]: { N: String(expiresAt) },
       };
     });
@@ -117,7 +123,7 @@ export class InboundIndex {
         ),
       );
       for (const item of response.Items ?? []) {
-        const { pk, sk, entity: _entity, [TTL_ATTRIBUTE]: _ttl, ...rest } = unmarshall(item);
+        const { pk, sk, [ENTITY_ATTRIBUTE]: _entity, [TTL_ATTRIBUTE]: _ttl, ...rest } = unmarshall(item);
         const parsed = StoredEntry.safeParse(rest);
         if (!parsed.success) {
           throw new StoreError(

@@ -1,5 +1,5 @@
 /**
- * The nightly job's own access to the findings table (the items of nightly-keys.ts and stale
+ * The nightly job's own access to the findings table (its items, keyed in store/table-design.ts, and stale
  * rollup rows): the client and table name of a store handle, and the store's retry and error
  * translation so throttling and SDK errors behave exactly as in `FindingsStore`.
  */

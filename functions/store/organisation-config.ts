@@ -34,13 +34,13 @@ import { OrganisationConfig, ReadinessReport } from '../core/readiness/organisat
 import { causeName, createDynamoCall, type DynamoCall } from './dynamo-call.js';
 import { SILENT_LOGGER, type StoreLogger } from './logger.js';
 import { DEFAULT_RETRY_POLICY, type RetryPolicy } from './retry.js';
-
-/** Primary keys of the two items. */
-export const ORGANISATION_CONFIG_KEY = { pk: 'CONFIG#ORGANISATION', sk: 'CURRENT' } as const;
-export const READINESS_KEY = { pk: 'READINESS#ORGANISATION', sk: 'LATEST' } as const;
-
-/** Values of the `entity` attribute (see table-design `ENTITY_ATTRIBUTE`). */
-export const ORGANISATION_ENTITY = { config: 'organisation-config', readiness: 'readiness' } as const;
+import {
+  ENTITY,
+  ENTITY_ATTRIBUTE,
+  ORGANISATION_CONFIG_KEY,
+  type PrimaryKey,
+  READINESS_KEY,
+} from './table-design.js';
 
 /** The table: a `StoreHandle` (embedded engine or remote table) satisfies it. */
 export interface OrganisationTable {
@@ -58,7 +58,7 @@ export interface ReadinessReader {
   getReadiness(): Promise<ReadinessReport | undefined>;
 }
 
-function key(value: { pk: string; sk: string }): Record<string, AttributeValue> {
+function key(value: PrimaryKey): Record<string, AttributeValue> {
   return { pk: { S: value.pk }, sk: { S: value.sk } };
 }
 
@@ -99,7 +99,7 @@ export class OrganisationConfigStore implements ReadinessReader {
     return this.conditionalPut(
       {
         ...key(ORGANISATION_CONFIG_KEY),
-        entity: { S: ORGANISATION_ENTITY.config },
+        [ENTITY_ATTRIBUTE]: { S: ENTITY.organisationConfig },
         loadedAt: { S: data.loadedAt },
         configHash: { S: data.hash },
         document: pack(data),
@@ -115,7 +115,7 @@ export class OrganisationConfigStore implements ReadinessReader {
     return this.conditionalPut(
       {
         ...key(READINESS_KEY),
-        entity: { S: ORGANISATION_ENTITY.readiness },
+        [ENTITY_ATTRIBUTE]: { S: ENTITY.readiness },
         checkedAt: { S: data.checkedAt },
         configLoadedAt: { S: data.configLoadedAt },
         configHash: { S: data.configHash },

@@ -10,7 +10,7 @@ import { Remediation } from '../core/findings.js';
 import type { Item } from './batch-writer.js';
 import type { DynamoCall } from './dynamo-call.js';
 import { backoffDelay, type RetryPolicy } from './retry.js';
-import { ENTITY_ATTRIBUTE, remediationId, remediationKey } from './table-design.js';
+import { ENTITY, ENTITY_ATTRIBUTE, remediationId, remediationKey } from './table-design.js';
 
 /** DynamoDB's limit of keys per BatchGetItem call. */
 const BATCH_GET_SIZE = 100;
@@ -22,7 +22,7 @@ export function remediationItem(id: string, remediation: Remediation): Item {
   return {
     ...marshall({ remediation }, { removeUndefinedValues: true }),
     ...marshall(remediationKey(id)),
-    [ENTITY_ATTRIBUTE]: { S: 'remediation' },
+    [ENTITY_ATTRIBUTE]: { S: ENTITY.remediation },
   };
 }
 

@@ -14,14 +14,14 @@
  * | remediation | `REMEDIATION#<hash>` | `REMEDIATION`                       | —                                       | —                                                                  |
  *
  * Items of the nightly job and the organisation's configuration live in the same table, base table
- * only (no GSI attributes), with key builders beside the code that owns them:
+ * only (no GSI attributes), so no findings or sources query can ever see them:
  *
- * | Item                  | pk                          | sk                                   | defined in                               |
- * |-----------------------|-----------------------------|--------------------------------------|------------------------------------------|
- * | inbound Message-ID    | `INBOUND#<hash of Message-ID>` | `<date>#<sourceId>#<recipient>`   | `functions/nightly/nightly-keys.ts` (TTL 14 days) |
- * | nightly day state     | `NIGHTLY#<YYYY-MM>`         | `DAY#<date>`                         | `functions/nightly/nightly-keys.ts`      |
- * | organisation config   | `CONFIG#ORGANISATION`       | `CURRENT`                            | `functions/store/organisation-config.ts` |
- * | readiness report      | `READINESS#ORGANISATION`    | `LATEST`                             | `functions/store/organisation-config.ts` |
+ * | Item                  | pk                             | sk                                | TTL                  |
+ * |-----------------------|--------------------------------|-----------------------------------|----------------------|
+ * | inbound Message-ID    | `INBOUND#<hash of Message-ID>` | `<date>#<sourceId>#<recipient>`   | receivedAt + 14 days |
+ * | nightly day state     | `NIGHTLY#<YYYY-MM>`            | `DAY#<date>`                      | none (tiny, history) |
+ * | organisation config   | `CONFIG#ORGANISATION`          | `CURRENT`                         | none                 |
+ * | readiness report      | `READINESS#ORGANISATION`       | `LATEST`                          | none                 |
  *
  * Every partition-key prefix is distinct, so no two item kinds can collide.
  * Timestamps inside keys are normalised to `Date#toISOString()` (always milliseconds, always `Z`)
@@ -30,6 +30,7 @@
 import { createHash } from 'node:crypto';
 import type { AttributeValue, CreateTableCommandInput } from '@aws-sdk/client-dynamodb';
 import { z } from 'zod';
+import { normaliseMessageId } from '../core/events.js';
 import type { Finding } from '../core/findings.js';
 import { ScenarioId } from '../core/findings.js';
 import type { SourceRecord } from '../core/source-record.js';
@@ -51,7 +52,18 @@ export const TTL_ATTRIBUTE = 'expiresAt';
 export const ENTITY_ATTRIBUTE = 'entity';
 /** Attribute of a finding item that names its remediation item (see remediationKey). */
 export const REMEDIATION_ID_ATTRIBUTE = 'remediationId';
-export type Entity = 'finding' | 'source' | 'rollup';
+/** Value of the `entity` attribute of each item kind (stored: never rename one). */
+export const ENTITY = {
+  finding: 'finding',
+  source: 'source',
+  rollup: 'rollup',
+  remediation: 'remediation',
+  inbound: 'inbound',
+  nightlyDay: 'nightly-day',
+  organisationConfig: 'organisation-config',
+  readiness: 'readiness',
+} as const;
+export type Entity = (typeof ENTITY)[keyof typeof ENTITY];
 
 /** A key attribute: every key in this table is a string. */
 export interface KeyAttribute {
@@ -260,6 +272,60 @@ export function sourceSortKey(startedAt: string, id: string): string {
   return `${keyTimestamp(startedAt)}#${id}`;
 }
 
+// Base-table items: the nightly job's inbound index and day states, the organisation's items.
+
+/**
+ * The form Message-IDs are keyed and compared in by the inbound index: no angle brackets, no
+ * surrounding space (case kept: RFC 5322 ids are case-sensitive).
+ */
+export function correlationMessageId(messageId: string): string {
+  return normaliseMessageId(messageId);
+}
+
+/**
+ * Partition of one Message-ID's inbound entries ("received for internal recipient R in upload U").
+ * A hash: a Message-ID comes from log data and may be arbitrarily long (DynamoDB caps a partition
+ * key at 2048 bytes), and hashing spreads ingest writes evenly; the item stores the Message-ID.
+ */
+export function inboundPartition(messageId: string): string {
+  const digest = createHash('sha256').update(correlationMessageId(messageId), 'utf8').digest('hex');
+  return `INBOUND#${digest.slice(0, 32)}`;
+}
+
+/**
+ * Sort key of one inbound entry: day first (the index is "per day"), then the upload and the
+ * recipient, so the same receipt recorded twice (a redelivered upload) is one item.
+ */
+export function inboundSortKey(entry: { receivedAt: string; sourceId: string; recipient: string }): string {
+  return `${entry.receivedAt.slice(0, 10)}#${entry.sourceId}#${entry.recipient.toLowerCase()}`;
+}
+
+/** Key of one inbound entry. */
+export function inboundKey(entry: {
+  messageId: string;
+  receivedAt: string;
+  sourceId: string;
+  recipient: string;
+}): PrimaryKey {
+  return { pk: inboundPartition(entry.messageId), sk: inboundSortKey(entry) };
+}
+
+/** Month partition of the nightly day states (like rollups: bounded partitions, few Queries). */
+export function dayStatePartition(date: string): string {
+  return `NIGHTLY#${date.slice(0, 7)}`;
+}
+
+/** Key of what the last nightly run counted for one day (new findings vs already reported). */
+export function dayStateKey(date: string): PrimaryKey {
+  return { pk: dayStatePartition(date), sk: `DAY#${date}` };
+}
+
+/** The organisation's configuration (accepted domains, connectors, certificates): one item. */
+export const ORGANISATION_CONFIG_KEY: Readonly<PrimaryKey> = { pk: 'CONFIG#ORGANISATION', sk: 'CURRENT' };
+
+/** The latest readiness report: one item, replaced by each check. */
+export const READINESS_KEY: Readonly<PrimaryKey> = { pk: 'READINESS#ORGANISATION', sk: 'LATEST' };
+
 /**
  * Bounds of a time range on a `<ts>#<id>` sort key, for `BETWEEN`, `>=` or `<=`. Both ends are
  * inclusive: `until` is padded with U+FFFF so every id at exactly that millisecond is included.
@@ -369,7 +435,7 @@ export function findingKeyAttributes(finding: Finding, expiresAt: number): Recor
   }
   return {
     ...keyAttributes(key),
-    [ENTITY_ATTRIBUTE]: s('finding'),
+    [ENTITY_ATTRIBUTE]: s(ENTITY.finding),
     [TTL_ATTRIBUTE]: { N: String(expiresAt) },
   };
 }
@@ -382,14 +448,14 @@ export function sourceKeyAttributes(record: SourceRecord, expiresAt: number): Re
       gsi1pk: SOURCES_PARTITION,
       gsi1sk: sourceSortKey(record.startedAt, record.id),
     }),
-    [ENTITY_ATTRIBUTE]: s('source'),
+    [ENTITY_ATTRIBUTE]: s(ENTITY.source),
     [TTL_ATTRIBUTE]: { N: String(expiresAt) },
   };
 }
 
 /** The store attributes of a rollup item. Rollups carry no TTL: they are small and are the long-term history. */
 export function rollupKeyAttributes(item: RollupItem): Record<string, AttributeValue> {
-  return { ...keyAttributes(rollupKey(item)), [ENTITY_ATTRIBUTE]: s('rollup') };
+  return { ...keyAttributes(rollupKey(item)), [ENTITY_ATTRIBUTE]: s(ENTITY.rollup) };
 }
 
 /** Removes the store's own attributes from a raw item, leaving the domain object's attributes. */

@@ -18,7 +18,8 @@ import {
 } from '../../functions/core/readiness/organisation.js';
 import { Logger } from '../../functions/ingest/logger.js';
 import type { EmbeddedStore } from '../../functions/store/embedded-engine.js';
-import { OrganisationConfigStore, READINESS_KEY } from '../../functions/store/organisation-config.js';
+import { OrganisationConfigStore } from '../../functions/store/organisation-config.js';
+import { READINESS_KEY } from '../../functions/store/table-design.js';
 import { call, httpApiEvent, parseLambdaResult } from '../support/api-client.js';
 import { LOCAL_REGION, startLocalDynamo } from '../support/local-engines.js';
 import { SAMPLE_HCW_CONNECTOR, SAMPLE_RELAY_CONNECTOR, sampleConfig } from '../support/sample-config.js';

@@ -23,11 +23,11 @@ import { NightlyEventError, PublishError } from '../../functions/nightly/errors.
 import { parseNightlyEvent } from '../../functions/nightly/event.js';
 import { InboundIndex } from '../../functions/nightly/inbound-index.js';
 import { escapeMarkdown } from '../../functions/nightly/markdown.js';
-import { inboundPartition } from '../../functions/nightly/nightly-keys.js';
 import { RollupAccumulator } from '../../functions/nightly/rollups.js';
 import { SnsPublisher } from '../../functions/nightly/sns-publisher.js';
 import { asciiSubject, MAX_SUBJECT_LENGTH } from '../../functions/nightly/summary.js';
 import type { RollupItem } from '../../functions/store/index.js';
+import { inboundPartition } from '../../functions/store/table-design.js';
 import { makeFinding } from '../support/make-finding.js';
 
 const DOMAINS = parseAcceptedDomains('contoso.com', 'test');

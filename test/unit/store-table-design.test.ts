@@ -2,13 +2,18 @@ import type { AttributeValue } from '@aws-sdk/client-dynamodb';
 import { describe, expect, it } from 'vitest';
 import {
   createTableInput,
+  dayStateKey,
   findingId,
   findingKey,
   findingKeyAttributes,
   findingSortKey,
   INDEX,
+  inboundKey,
   keyTimestamp,
+  ORGANISATION_CONFIG_KEY,
   primaryKeyOf,
+  READINESS_KEY,
+  remediationKey,
   resumeKeyOf,
   rollupKey,
   rollupKeyAttributes,
@@ -271,5 +276,27 @@ describe('key builders', () => {
     });
     expect(primaryKeyOf(item)).toBe('FINDING#f9\u0000FINDING');
     expect(scenarioPartition('wrong-region')).toBe('SCENARIO#wrong-region');
+  });
+});
+
+describe('item kinds in the one table', () => {
+  it('gives every item kind its own partition-key prefix, so no two kinds can collide', () => {
+    const partitionKeys = [
+      findingKey('f').pk,
+      sourceKey('s').pk,
+      rollupKey({ date: '2026-11-28', scenario: 'ndr', senderDomain: 'contoso.com', server: 'EX01' }).pk,
+      remediationKey('r').pk,
+      inboundKey({
+        messageId: '<m@x>',
+        receivedAt: '2026-11-28T10:00:00.000Z',
+        sourceId: 's',
+        recipient: 'a@b',
+      }).pk,
+      dayStateKey('2026-11-28').pk,
+      ORGANISATION_CONFIG_KEY.pk,
+      READINESS_KEY.pk,
+    ];
+    const prefixes = partitionKeys.map((pk) => pk.split('#')[0]);
+    expect(new Set(prefixes).size).toBe(partitionKeys.length);
   });
 });
