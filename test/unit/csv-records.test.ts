@@ -48,6 +48,58 @@ describe('splitRecord', () => {
   });
 });
 
+/** A character-by-character reading of the same relaxed rules, to check splitRecord against. */
+function referenceSplit(record: string, delimiter: Delimiter): string[] | undefined {
+  const fields: string[] = [];
+  let index = 0;
+  for (;;) {
+    let value = '';
+    if (record[index] === '"') {
+      index++;
+      for (;;) {
+        if (index >= record.length) return undefined;
+        if (record[index] === '"') {
+          if (record[index + 1] === '"') {
+            value += '"';
+            index += 2;
+            continue;
+          }
+          index++;
+          break;
+        }
+        value += record[index++];
+      }
+    }
+    while (index < record.length && record[index] !== delimiter) value += record[index++];
+    fields.push(value);
+    if (index >= record.length) return fields;
+    index++;
+  }
+}
+
+describe('splitRecord against a character-by-character reference', () => {
+  it.each([',', ';', '\t'] as Delimiter[])(
+    'agrees on 20,000 random records with delimiter %j',
+    (delimiter) => {
+      // Deterministic pseudo-random records over an alphabet rich in quotes and delimiters.
+      const alphabet = ['a', 'b', 'é', ' ', '"', '"', ',', ';', '\t', '\n'];
+      let seed = 42;
+      const random = (n: number): number => {
+        seed = (seed * 1103515245 + 12345) % 2 ** 31;
+        return seed % n;
+      };
+      for (let case_ = 0; case_ < 20_000; case_++) {
+        let record = '';
+        const length = random(24);
+        for (let i = 0; i < length; i++) record += alphabet[random(alphabet.length)];
+        expect(splitRecord(record, delimiter), JSON.stringify(record)).toEqual(
+          referenceSplit(record, delimiter),
+        );
+      }
+    },
+  );
+});
+
 describe('CsvRecordSplitter', () => {
   const text = 'a,b\r\n"multi\r\nline",x\r\n#comment\r\n\r\nc,"d ""e"""\r\n';
 
