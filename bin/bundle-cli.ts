@@ -30,6 +30,7 @@ export async function bundleCli(outdir: string, root = ROOT): Promise<void> {
     platform: 'node',
     target: 'node20',
     sourcemap: true,
+    // Less to parse at start-up (~20 ms); identifiers are kept so stack traces stay readable.
     minifyWhitespace: true,
     minifySyntax: true,
     external: ['dynalite', '@aws-sdk/*', '@smithy/*'],
