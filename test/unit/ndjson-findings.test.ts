@@ -17,6 +17,12 @@ async function write(findings: Finding[], batches = 1): Promise<Buffer[]> {
   return blocks;
 }
 
+/** The blocks hold one line per finding that parses back to it. */
+function expectLinesOf(blocks: Buffer[], findings: Finding[]): void {
+  const lines = Buffer.concat(blocks).toString('utf8').trim().split('\n');
+  expect(lines.map((line) => JSON.parse(line))).toEqual(findings.map((f) => JSON.parse(JSON.stringify(f))));
+}
+
 describe('NdjsonFindingWriter', () => {
   it('writes one JSON finding per line, remediation last, across many blocks and batches', async () => {
     // Shared remediation objects (as the classifier hands them out) and non-ASCII text.
@@ -43,13 +49,7 @@ describe('NdjsonFindingWriter', () => {
       remediation: { ...makeFinding().remediation, explanation: 'é'.repeat(80_000) },
     });
     const findings = [makeFinding(), big, makeFinding()];
-    const text = Buffer.concat(await write(findings)).toString('utf8');
-    expect(
-      text
-        .trim()
-        .split('\n')
-        .map((line) => JSON.parse(line)),
-    ).toEqual(findings.map((f) => JSON.parse(JSON.stringify(f))));
+    expectLinesOf(await write(findings), findings);
   });
 
   it('writes a finding whose own text is larger than a block, ASCII or not', async () => {
@@ -59,13 +59,7 @@ describe('NdjsonFindingWriter', () => {
       makeFinding({ subject: 'ü'.repeat(40_000) }),
       makeFinding(),
     ];
-    const text = Buffer.concat(await write(findings)).toString('utf8');
-    expect(
-      text
-        .trim()
-        .split('\n')
-        .map((line) => JSON.parse(line)),
-    ).toEqual(findings.map((f) => JSON.parse(JSON.stringify(f))));
+    expectLinesOf(await write(findings), findings);
   });
 
   it('writes nothing for no findings', async () => {
