@@ -9,6 +9,7 @@
  * evicted first) and the set of ids already emitted. Memory does not grow with the input.
  */
 import { type DomainOracle, InferredDomains } from './accepted-domains.js';
+import { BoundedMap } from './bounded-map.js';
 import { domainOf, type FormatId, type TraceEvent } from './events.js';
 import { findingId } from './finding-id.js';
 import type { Finding, Rejection, ScenarioId } from './findings.js';
@@ -107,20 +108,6 @@ export function onPremisesHost(event: TraceEvent): string | undefined {
     if (host !== undefined && !MICROSOFT_HOST.test(host)) return host;
   }
   return undefined;
-}
-
-/** A Map that forgets its oldest entries past `limit` — enough for bounded correlation. */
-class BoundedMap<K, V> extends Map<K, V> {
-  public constructor(private readonly limit: number) {
-    super();
-  }
-  public override set(key: K, value: V): this {
-    if (!this.has(key) && this.size >= this.limit) {
-      const oldest = this.keys().next();
-      if (!oldest.done) this.delete(oldest.value);
-    }
-    return super.set(key, value);
-  }
 }
 
 export class StreamingClassifier {

@@ -5,6 +5,7 @@
  */
 import { type AttributeValue, BatchGetItemCommand, type DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { marshall, unmarshall } from '@aws-sdk/util-dynamodb';
+import { BoundedMap } from '../core/bounded-map.js';
 import { StoreError } from '../core/errors.js';
 import { Remediation } from '../core/findings.js';
 import type { Item } from './batch-writer.js';
@@ -26,25 +27,10 @@ export function remediationItem(id: string, remediation: Remediation): Item {
   };
 }
 
-/** A Map that forgets its oldest entries past a limit. */
-class BoundedCache<V> {
-  private readonly map = new Map<string, V>();
-  public get(key: string): V | undefined {
-    return this.map.get(key);
-  }
-  public set(key: string, value: V): void {
-    if (!this.map.has(key) && this.map.size >= CACHE_SIZE) {
-      const oldest = this.map.keys().next();
-      if (!oldest.done) this.map.delete(oldest.value);
-    }
-    this.map.set(key, value);
-  }
-}
-
 export class RemediationRefs {
   /** Ids this store has already written: no need to write the same text again. */
-  private readonly written = new BoundedCache<true>();
-  private readonly texts = new BoundedCache<Remediation>();
+  private readonly written = new BoundedMap<string, true>(CACHE_SIZE);
+  private readonly texts = new BoundedMap<string, Remediation>(CACHE_SIZE);
   /** Finding objects share remediation objects (the classifier caches them): hash each once. */
   private readonly ids = new WeakMap<object, string>();
 
