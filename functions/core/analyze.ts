@@ -189,7 +189,8 @@ export async function analyze(
     record.finishedAt = now().toISOString();
     await flushBuffer(false);
   }
-  classifier.flush();
+  // The window is released a batch at a time: thousands of findings are never built at once.
+  while (classifier.flush(batchSize) > 0) await flushBuffer(false);
   await flushBuffer(true);
   for (const record of records.values()) await options.sink.putSource(record);
 

@@ -164,9 +164,17 @@ export class StreamingClassifier {
     if (oldest !== undefined && oldest.seq <= seq - this.window) this.release(seq - this.window);
   }
 
-  /** Classifies everything still pending (end of run). */
-  public flush(): void {
-    this.release(Number.POSITIVE_INFINITY);
+  /**
+   * Classifies what is still pending (end of run): the oldest `max` rejections, or all of them.
+   * Returns how many were released, so a caller can hand findings on a batch at a time.
+   */
+  public flush(max = Number.POSITIVE_INFINITY): number {
+    const pending = this.pendingOrder.length - this.pendingHead;
+    const count = Math.min(max, pending);
+    if (count <= 0) return 0;
+    const last = this.pendingOrder[this.pendingHead + count - 1] as Pending;
+    this.release(last.seq);
+    return count;
   }
 
   /** Takes the findings emitted so far. */

@@ -75,6 +75,21 @@ describe('StreamingClassifier', () => {
     expect(classifier.drain().map((f) => f.finding.scenario)).toEqual(['foreign-sender-domain']);
   });
 
+  it('releases the window at the end in batches when asked, oldest first', () => {
+    // Prepare: five refusals of five messages, all still waiting in the window.
+    const classifier = new StreamingClassifier({ domains });
+    for (let i = 0; i < 5; i++)
+      classifier.push(fail(`m${i}`, 'kate@tailspintoys.com', 'john@fabrikam.com'), origin());
+
+    // Act / Assess
+    expect(classifier.flush(2)).toBe(2);
+    expect(classifier.drain().map((f) => f.finding.messageId)).toEqual(['m0', 'm1']);
+    expect(classifier.flush(2)).toBe(2);
+    expect(classifier.flush(2)).toBe(1);
+    expect(classifier.flush(2)).toBe(0);
+    expect(classifier.drain().map((f) => f.finding.messageId)).toEqual(['m2', 'm3', 'm4']);
+  });
+
   it('counts one refusal once: DEFER then FAIL for the same message, recipient and code', () => {
     const classifier = new StreamingClassifier({ domains });
     const findings = run(classifier, [
