@@ -13,6 +13,7 @@ import { ArgumentError, StoreError } from '../../functions/core/errors.js';
 import {
   type CertificateFile,
   certificateNames,
+  describeCertificateFile,
   type InboundConnector,
   identifiesBy,
   parseCertificateFile,
@@ -21,11 +22,11 @@ import {
   type ReadinessResult,
   runReadinessChecks,
   SEVERITIES,
-  type Severity,
 } from '../../functions/core/readiness/index.js';
 import {
   buildOrganisationConfig,
   checkOrganisationConfig,
+  countBySeverity,
   type RawConfigFile,
 } from '../../functions/core/readiness/organisation.js';
 import { OrganisationConfigStore } from '../../functions/store/organisation-config.js';
@@ -187,12 +188,6 @@ async function storeResults(
   }
 }
 
-function countBySeverity(results: readonly ReadinessResult[]): Record<Severity, number> {
-  const counts: Record<Severity, number> = { error: 0, warning: 0, info: 0 };
-  for (const result of results) counts[result.severity]++;
-  return counts;
-}
-
 function toJson(inputs: CheckInputs, results: readonly ReadinessResult[]) {
   return {
     at: inputs.at.toISOString(),
@@ -208,16 +203,7 @@ function toJson(inputs: CheckInputs, results: readonly ReadinessResult[]) {
               file: inputs.connectors.file,
               names: inputs.connectors.list.map((connector) => connector.name),
             },
-      certificates:
-        inputs.certificates?.map((file) => ({
-          file: file.file,
-          subject: file.leaf.subject,
-          issuer: file.leaf.issuer,
-          names: certificateNames(file.leaf),
-          notBefore: file.leaf.notBefore.toISOString(),
-          notAfter: file.leaf.notAfter.toISOString(),
-          chain: file.chain.map((certificate) => certificate.subject),
-        })) ?? null,
+      certificates: inputs.certificates?.map(describeCertificateFile) ?? null,
     },
     summary: countBySeverity(results),
     passed: passedChecks(results),

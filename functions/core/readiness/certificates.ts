@@ -60,6 +60,27 @@ export function certificateLabel(certificate: CertificateInfo): string {
   return certificateNames(certificate)[0] ?? certificate.subject;
 }
 
+/** What a report says of a certificate file: its leaf's names and dates, and the chain given with it. */
+export function describeCertificateFile(file: CertificateFile): {
+  file: string;
+  subject: string;
+  issuer: string;
+  names: string[];
+  notBefore: string;
+  notAfter: string;
+  chain: string[];
+} {
+  return {
+    file: file.file,
+    subject: file.leaf.subject,
+    issuer: file.leaf.issuer,
+    names: certificateNames(file.leaf),
+    notBefore: file.leaf.notBefore.toISOString(),
+    notAfter: file.leaf.notAfter.toISOString(),
+    chain: file.chain.map((certificate) => certificate.subject),
+  };
+}
+
 /** A label that also says which file: `mail.contoso.com (config/mail.pem)`. */
 export function certificateFileLabel(file: CertificateFile): string {
   return `${certificateLabel(file.leaf)} (${file.file})`;

@@ -30,6 +30,7 @@ export {
   type CertificateFile,
   type CertificateInfo,
   certificateNames,
+  describeCertificateFile,
   parseCertificateFile,
 } from './certificates.js';
 export {

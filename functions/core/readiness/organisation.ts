@@ -19,11 +19,11 @@ import { z } from 'zod';
 import { type AcceptedDomainList, parseAcceptedDomains } from '../accepted-domains.js';
 import { RelayAuditError } from '../errors.js';
 import type { InboundConnectorInfo } from '../remediation/context.js';
-import { type CertificateFile, certificateNames, parseCertificateFile } from './certificates.js';
+import { type CertificateFile, describeCertificateFile, parseCertificateFile } from './certificates.js';
 import { configText } from './config-text.js';
 import { type InboundConnector, parseInboundConnectors } from './connectors.js';
 import { relayConnector, relayConnectorInfo } from './relay-connector.js';
-import { CheckId, ReadinessResult, SEVERITIES, type Severity } from './result.js';
+import { CheckId, orderBySeverity, ReadinessResult, type Severity } from './result.js';
 import { passedChecks, runReadinessChecks } from './run.js';
 
 /** Where the configuration lives in the bucket (same as `BUCKET_PREFIX.config`). */
@@ -413,30 +413,10 @@ function describeInputs(config: OrganisationConfig, parsed: ParsedConfig): Readi
             names: parsed.connectors.list.map((connector) => connector.name),
             relayConnector: relay?.name ?? null,
           },
-    certificates: (parsed.certificates ?? []).map((file) => ({
-      file: file.file,
-      subject: file.leaf.subject,
-      issuer: file.leaf.issuer,
-      names: certificateNames(file.leaf),
-      notBefore: file.leaf.notBefore.toISOString(),
-      notAfter: file.leaf.notAfter.toISOString(),
-      chain: file.chain.map((certificate) => certificate.subject),
-    })),
+    certificates: (parsed.certificates ?? []).map(describeCertificateFile),
     invalid: parsed.invalid.map(({ file, message }) => ({ file: file.name, message })),
     ignored: config.ignored,
   };
-}
-
-function orderResults(results: StoredReadinessResult[]): StoredReadinessResult[] {
-  return results
-    .map((result, index) => ({ result, index }))
-    .sort(
-      (a, b) =>
-        SEVERITIES.indexOf(a.result.severity) - SEVERITIES.indexOf(b.result.severity) ||
-        a.result.id.localeCompare(b.result.id) ||
-        a.index - b.index,
-    )
-    .map(({ result }) => result);
 }
 
 /**
@@ -459,7 +439,7 @@ export function checkOrganisationConfig(
       at: options.at,
     });
   }
-  const results = orderResults([
+  const results = orderBySeverity([
     ...fileResults,
     ...(parsed.acceptedDomains === undefined ? [ACCEPTED_DOMAINS_MISSING] : checks.map(forUploads)),
   ]);

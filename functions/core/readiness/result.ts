@@ -27,6 +27,19 @@ export const SEVERITIES = ['error', 'warning', 'info'] as const;
 export const Severity = z.enum(SEVERITIES);
 export type Severity = z.infer<typeof Severity>;
 
+/** Results in report order: errors first, then warnings, then "not checked"; by check id within each. */
+export function orderBySeverity<T extends { severity: Severity; id: string }>(results: readonly T[]): T[] {
+  return results
+    .map((result, index) => ({ result, index }))
+    .sort(
+      (a, b) =>
+        SEVERITIES.indexOf(a.result.severity) - SEVERITIES.indexOf(b.result.severity) ||
+        a.result.id.localeCompare(b.result.id) ||
+        a.index - b.index,
+    )
+    .map(({ result }) => result);
+}
+
 export const ReadinessRemediation = z.object({
   /** What to do, in order, with the organisation's real names. */
   steps: z.array(z.string()),

@@ -7,7 +7,7 @@ import type { AcceptedDomainList } from '../accepted-domains.js';
 import type { CertificateFile } from './certificates.js';
 import type { InboundConnector } from './connectors.js';
 import { NOT_CHECKED_TEXTS, notCheckedRemediation, TEXTS, type TextPack } from './pack/index.js';
-import { CHECK_IDS, type CheckId, type ReadinessResult, SEVERITIES } from './result.js';
+import { CHECK_IDS, type CheckId, orderBySeverity, type ReadinessResult } from './result.js';
 import { RULES } from './rules/index.js';
 import type { OptionalInput, ReadinessRule, RuleInput } from './rules/rule.js';
 
@@ -73,16 +73,7 @@ export function runReadinessChecks(input: ReadinessInput): ReadinessResult[] {
     certificates: input.certificates ?? [],
     at: input.at ?? new Date(),
   };
-  const results: ReadinessResult[] = CHECK_IDS.flatMap((id) => runRule(RULES[id], ruleInput, given));
-  return results
-    .map((result, index) => ({ result, index }))
-    .sort(
-      (a, b) =>
-        SEVERITIES.indexOf(a.result.severity) - SEVERITIES.indexOf(b.result.severity) ||
-        a.result.id.localeCompare(b.result.id) ||
-        a.index - b.index,
-    )
-    .map(({ result }) => result);
+  return orderBySeverity(CHECK_IDS.flatMap((id) => runRule(RULES[id], ruleInput, given)));
 }
 
 /** The ids that ran and found nothing: for a report's "passed" line. */
