@@ -32,9 +32,8 @@ import {
   uploadObject,
 } from '../support/ingest-harness.js';
 import {
-  LOCAL_REGION,
   type LocalS3,
-  S3RVER_CREDENTIALS,
+  localFunctionEnvironment,
   startLocalDynamo,
   startLocalS3,
 } from '../support/local-engines.js';
@@ -106,21 +105,11 @@ async function snapshot(): Promise<{ sources: unknown; findings: unknown; summar
 beforeAll(async () => {
   [s3, dynamo] = await Promise.all([startLocalS3([BUCKET]), startLocalDynamo(TABLE)]);
   // Both functions' whole configuration: what the CDK stack sets, plus the local endpoints.
-  for (const [name, value] of Object.entries({
-    TABLE_NAME: TABLE,
-    BUCKET_NAME: BUCKET,
-    RETENTION_DAYS: '400',
-    ACCEPTED_DOMAINS: '',
-    AWS_REGION: LOCAL_REGION,
-    AWS_ACCESS_KEY_ID: S3RVER_CREDENTIALS.accessKeyId,
-    AWS_SECRET_ACCESS_KEY: S3RVER_CREDENTIALS.secretAccessKey,
-    AWS_ENDPOINT_URL_S3: s3.endpoint,
-    AWS_ENDPOINT_URL_DYNAMODB: dynamo.endpoint,
-    S3_FORCE_PATH_STYLE: 'true',
-    LOG_LEVEL: process.env.TEST_LOG_LEVEL ?? 'silent',
-  })) {
-    vi.stubEnv(name, value);
-  }
+  const environment = localFunctionEnvironment(
+    { table: TABLE, bucket: BUCKET, s3, dynamo },
+    { RETENTION_DAYS: '400', ACCEPTED_DOMAINS: '', LOG_LEVEL: process.env.TEST_LOG_LEVEL ?? 'silent' },
+  );
+  for (const [name, value] of Object.entries(environment)) vi.stubEnv(name, value);
   ({ handler: ingest } = await import('../../functions/ingest/handler.js'));
   ({ handler: api } = await import('../../functions/api/handler.js'));
 

@@ -16,9 +16,8 @@ import { buildApp } from '../infra/synth-app.js';
 import { stagedBundleDir } from '../support/bundle-dir.js';
 import {
   asS3WouldSend,
-  LOCAL_REGION,
   type LocalS3,
-  S3RVER_CREDENTIALS,
+  localFunctionEnvironment,
   sqsEvent,
   startLocalDynamo,
   startLocalS3,
@@ -39,20 +38,11 @@ beforeAll(async () => {
   app.synth();
   bundleDir = stagedBundleDir(app, stack, stack.ingest.handler.function);
   [s3, dynamo] = await Promise.all([startLocalS3([BUCKET]), startLocalDynamo(TABLE)]);
-  for (const [name, value] of Object.entries({
-    TABLE_NAME: TABLE,
-    BUCKET_NAME: BUCKET,
-    RETENTION_DAYS: '400',
-    AWS_REGION: LOCAL_REGION,
-    AWS_ACCESS_KEY_ID: S3RVER_CREDENTIALS.accessKeyId,
-    AWS_SECRET_ACCESS_KEY: S3RVER_CREDENTIALS.secretAccessKey,
-    AWS_ENDPOINT_URL_S3: s3.endpoint,
-    AWS_ENDPOINT_URL_DYNAMODB: dynamo.endpoint,
-    S3_FORCE_PATH_STYLE: 'true',
-    LOG_LEVEL: 'silent',
-  })) {
-    vi.stubEnv(name, value);
-  }
+  const environment = localFunctionEnvironment(
+    { table: TABLE, bucket: BUCKET, s3, dynamo },
+    { RETENTION_DAYS: '400' },
+  );
+  for (const [name, value] of Object.entries(environment)) vi.stubEnv(name, value);
 }, 60_000);
 
 afterAll(async () => {

@@ -25,9 +25,8 @@ import {
 } from '../support/ingest-harness.js';
 import {
   asS3WouldSend,
-  LOCAL_REGION,
   type LocalS3,
-  S3RVER_CREDENTIALS,
+  localFunctionEnvironment,
   startLocalDynamo,
   startLocalS3,
 } from '../support/local-engines.js';
@@ -72,19 +71,10 @@ function readinessIds(report: { results: { id: string; severity: string }[] }): 
 
 beforeAll(async () => {
   [s3, dynamo] = await Promise.all([startLocalS3([BUCKET]), startLocalDynamo(TABLE)]);
-  const environment = {
-    TABLE_NAME: TABLE,
-    BUCKET_NAME: BUCKET,
-    RETENTION_DAYS: '400',
-    ACCEPTED_DOMAINS: '',
-    AWS_REGION: LOCAL_REGION,
-    AWS_ACCESS_KEY_ID: S3RVER_CREDENTIALS.accessKeyId,
-    AWS_SECRET_ACCESS_KEY: S3RVER_CREDENTIALS.secretAccessKey,
-    AWS_ENDPOINT_URL_S3: s3.endpoint,
-    AWS_ENDPOINT_URL_DYNAMODB: dynamo.endpoint,
-    S3_FORCE_PATH_STYLE: 'true',
-    LOG_LEVEL: 'info',
-  };
+  const environment = localFunctionEnvironment(
+    { table: TABLE, bucket: BUCKET, s3, dynamo },
+    { RETENTION_DAYS: '400', ACCEPTED_DOMAINS: '', LOG_LEVEL: 'info' },
+  );
   // The SDK reads endpoints and credentials from process.env when it builds its clients.
   for (const [name, value] of Object.entries(environment)) vi.stubEnv(name, value);
   vi.spyOn(process.stdout, 'write').mockImplementation((chunk: string | Uint8Array) => {

@@ -17,9 +17,8 @@ import { Alerts } from '../../lib/constructs/alerts.js';
 import { FindingsTable } from '../../lib/constructs/findings-table.js';
 import { NightlyJob } from '../../lib/constructs/nightly-job.js';
 import {
-  LOCAL_REGION,
   type LocalS3,
-  S3RVER_CREDENTIALS,
+  localFunctionEnvironment,
   startLocalDynamo,
   startLocalS3,
 } from '../support/local-engines.js';
@@ -58,19 +57,8 @@ function bundleNightly(): string {
 beforeAll(async () => {
   bundleDir = bundleNightly();
   [s3, dynamo] = await Promise.all([startLocalS3([BUCKET]), startLocalDynamo(TABLE)]);
-  for (const [name, value] of Object.entries({
-    TABLE_NAME: TABLE,
-    BUCKET_NAME: BUCKET,
-    AWS_REGION: LOCAL_REGION,
-    AWS_ACCESS_KEY_ID: S3RVER_CREDENTIALS.accessKeyId,
-    AWS_SECRET_ACCESS_KEY: S3RVER_CREDENTIALS.secretAccessKey,
-    AWS_ENDPOINT_URL_S3: s3.endpoint,
-    AWS_ENDPOINT_URL_DYNAMODB: dynamo.endpoint,
-    S3_FORCE_PATH_STYLE: 'true',
-    LOG_LEVEL: 'silent',
-  })) {
-    vi.stubEnv(name, value);
-  }
+  const environment = localFunctionEnvironment({ table: TABLE, bucket: BUCKET, s3, dynamo });
+  for (const [name, value] of Object.entries(environment)) vi.stubEnv(name, value);
 }, 60_000);
 
 afterAll(async () => {

@@ -12,7 +12,7 @@ import type { EmbeddedStore } from '../../functions/store/embedded-engine.js';
 import {
   LOCAL_REGION,
   type LocalS3,
-  S3RVER_CREDENTIALS,
+  localFunctionEnvironment,
   startLocalDynamo,
   startLocalS3,
 } from '../support/local-engines.js';
@@ -46,25 +46,12 @@ async function objectText(key: string): Promise<string> {
   return (await response.Body?.transformToString('utf-8')) ?? '';
 }
 
-const ENVIRONMENT = {
-  TABLE_NAME: TABLE,
-  BUCKET_NAME: BUCKET,
-  RETENTION_DAYS: '400',
-  LOOK_BACK_DAYS: '1',
-  AWS_REGION: LOCAL_REGION,
-  AWS_ACCESS_KEY_ID: S3RVER_CREDENTIALS.accessKeyId,
-  AWS_SECRET_ACCESS_KEY: S3RVER_CREDENTIALS.secretAccessKey,
-  S3_FORCE_PATH_STYLE: 'true',
-  LOG_LEVEL: 'silent',
-};
-
 beforeAll(async () => {
   [s3, dynamo] = await Promise.all([startLocalS3([BUCKET]), startLocalDynamo(TABLE)]);
-  const environment = {
-    ...ENVIRONMENT,
-    AWS_ENDPOINT_URL_S3: s3.endpoint,
-    AWS_ENDPOINT_URL_DYNAMODB: dynamo.endpoint,
-  };
+  const environment = localFunctionEnvironment(
+    { table: TABLE, bucket: BUCKET, s3, dynamo },
+    { RETENTION_DAYS: '400', LOOK_BACK_DAYS: '1' },
+  );
   // The SDK reads endpoints and credentials from process.env when it builds its clients.
   for (const [name, value] of Object.entries(environment)) vi.stubEnv(name, value);
   handler = createHandlerFromEnvironment(environment);

@@ -107,6 +107,29 @@ export async function startLocalS3(buckets: readonly string[]): Promise<LocalS3>
   };
 }
 
+/**
+ * A function's environment pointing at the local engines: what the CDK stack sets (table, bucket)
+ * plus the endpoints, region and credentials the AWS SDK reads from `process.env`. `extra` adds or
+ * overrides variables (RETENTION_DAYS, LOG_LEVEL…).
+ */
+export function localFunctionEnvironment(
+  engines: { table: string; bucket: string; s3: LocalS3; dynamo: EmbeddedStore },
+  extra: Record<string, string> = {},
+): Record<string, string> {
+  return {
+    TABLE_NAME: engines.table,
+    BUCKET_NAME: engines.bucket,
+    AWS_REGION: LOCAL_REGION,
+    AWS_ACCESS_KEY_ID: S3RVER_CREDENTIALS.accessKeyId,
+    AWS_SECRET_ACCESS_KEY: S3RVER_CREDENTIALS.secretAccessKey,
+    AWS_ENDPOINT_URL_S3: engines.s3.endpoint,
+    AWS_ENDPOINT_URL_DYNAMODB: engines.dynamo.endpoint,
+    S3_FORCE_PATH_STYLE: 'true',
+    LOG_LEVEL: 'silent',
+    ...extra,
+  };
+}
+
 /** dynalite in memory with the findings table created from the key design. */
 export function startLocalDynamo(tableName = 'relay-audit-test'): Promise<EmbeddedStore> {
   return startEmbeddedStore({ inMemory: true, tableName });
