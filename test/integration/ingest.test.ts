@@ -5,7 +5,7 @@
  * through its environment — the same variables the CDK stack sets.
  */
 import { createReadStream } from 'node:fs';
-import { readdir, readFile } from 'node:fs/promises';
+import { readFile } from 'node:fs/promises';
 import { join, relative } from 'node:path';
 import { PutObjectCommand } from '@aws-sdk/client-s3';
 import type { SQSBatchResponse, SQSEvent } from 'aws-lambda';
@@ -17,9 +17,14 @@ import type { SourceRecord } from '../../functions/core/source-record.js';
 import type { InvocationContext } from '../../functions/ingest/ingest.js';
 import type { EmbeddedStore } from '../../functions/store/embedded-engine.js';
 import type { FindingsStore } from '../../functions/store/findings-store.js';
-import { sourceId } from '../../functions/store/table-design.js';
 import {
-  asS3WouldSend,
+  INGEST_BATCH_SIZE,
+  lambdaContext,
+  sourceIdOfNotification,
+  traceFiles,
+  uploadObject,
+} from '../support/ingest-harness.js';
+import {
   LOCAL_REGION,
   type LocalS3,
   S3RVER_CREDENTIALS,
@@ -35,8 +40,6 @@ const FIXTURES = join(ROOT, 'test', 'fixtures', 'ingest');
 const ACCEPTED_DOMAINS = join(FIXTURES, 'accepted-domains.csv');
 const BUCKET = 'relay-audit-test-bucket';
 const TABLE = 'relay-audit-ingest-test';
-/** Messages per invocation, as the stack's event source mapping delivers them. */
-const BATCH_SIZE = 5;
 
 /** The format each sample file must be detected as (independent of the engine's own answer). */
 const EXPECTED_FORMAT: [RegExp, string][] = [
@@ -63,58 +66,18 @@ let store: FindingsStore;
 let handler: (event: unknown, context: InvocationContext) => Promise<SQSBatchResponse>;
 const uploads: Upload[] = [];
 
-/** A Lambda context with plenty of time left. */
-function context(remainingMs = 300_000): InvocationContext {
-  return { awsRequestId: 'test-request', getRemainingTimeInMillis: () => remainingMs };
-}
-
-/** Every trace file under `dir`, recursively, minus the `config/` folder and README files. */
-async function traceFiles(dir: string): Promise<string[]> {
-  const entries = await readdir(dir, { recursive: true, withFileTypes: true });
-  return entries
-    .filter((entry) => entry.isFile())
-    .map((entry) => join(entry.parentPath, entry.name))
-    .filter((path) => {
-      const rel = relative(dir, path);
-      return (
-        !rel.startsWith(`config/`) &&
-        !/readme\.md$/i.test(rel) &&
-        !rel.split('/').some((p) => p.startsWith('.'))
-      );
-    })
-    .sort();
-}
-
-async function upload(key: string, content: Buffer | string): Promise<string> {
-  const body = typeof content === 'string' ? Buffer.from(content, 'utf8') : content;
-  await s3.client.send(
-    new PutObjectCommand({ Bucket: BUCKET, Key: key, Body: body, ContentLength: body.length }),
-  );
-  return JSON.stringify(asS3WouldSend(s3.lastNotificationFor(key)));
-}
-
 async function uploadFile(file: string, path: string, key: string): Promise<Upload> {
-  return { file, path, key, notification: await upload(key, await readFile(path)) };
+  return { file, path, key, notification: await uploadObject(s3, BUCKET, key, await readFile(path)) };
 }
 
-/** The source id the handler must derive from the upload's identity (bucket, key, eTag). */
-function expectedSourceId(notification: string): string {
-  const record = (
-    JSON.parse(notification) as { Records: { s3: { object: { key: string; eTag: string } } }[] }
-  ).Records[0];
-  if (!record) throw new Error('empty notification');
-  const key = decodeURIComponent(record.s3.object.key.replace(/\+/g, ' '));
-  return sourceId(`s3://${BUCKET}/${key}#etag:${record.s3.object.eTag}`);
-}
-
-/** Delivers notifications in SQS batches of {@link BATCH_SIZE}; returns the failed message bodies. */
+/** Delivers notifications in SQS batches of {@link INGEST_BATCH_SIZE}; returns the failed message bodies. */
 async function deliver(bodies: readonly string[]): Promise<{ failed: string[]; events: SQSEvent[] }> {
   const failed: string[] = [];
   const events: SQSEvent[] = [];
-  for (let i = 0; i < bodies.length; i += BATCH_SIZE) {
-    const event = sqsEvent(bodies.slice(i, i + BATCH_SIZE));
+  for (let i = 0; i < bodies.length; i += INGEST_BATCH_SIZE) {
+    const event = sqsEvent(bodies.slice(i, i + INGEST_BATCH_SIZE));
     events.push(event);
-    const response = await handler(event, context());
+    const response = await handler(event, lambdaContext());
     for (const failure of response.batchItemFailures) {
       const record = event.Records.find((r) => r.messageId === failure.itemIdentifier);
       failed.push(record?.body ?? failure.itemIdentifier);
@@ -204,7 +167,7 @@ describe('ingest of every sample log', () => {
     firstDelivery = await deliver(uploads.map((u) => u.notification));
     sourcesAfterFirst = new Map();
     for (const u of uploads)
-      sourcesAfterFirst.set(u.key, await store.getSource(expectedSourceId(u.notification)));
+      sourcesAfterFirst.set(u.key, await store.getSource(sourceIdOfNotification(BUCKET, u.notification)));
     findingsAfterFirst = await allFindings();
   }, 60_000);
 
@@ -228,7 +191,7 @@ describe('ingest of every sample log', () => {
       // Assess
       expect(record, u.key).toBeDefined();
       expect(record).toMatchObject({
-        id: expectedSourceId(u.notification),
+        id: sourceIdOfNotification(BUCKET, u.notification),
         file: u.key,
         status: 'done',
         format: expected.record.format,
@@ -252,7 +215,7 @@ describe('ingest of every sample log', () => {
       for (const id of (await reference(u.path, u.key)).findingIds) expectedIds.add(id);
     expect(expectedIds.size).toBeGreaterThan(0);
     expect(new Set(findingsAfterFirst.map((finding) => finding.id))).toEqual(expectedIds);
-    const sourceIds = new Set(uploads.map((u) => expectedSourceId(u.notification)));
+    const sourceIds = new Set(uploads.map((u) => sourceIdOfNotification(BUCKET, u.notification)));
     for (const finding of findingsAfterFirst) expect(sourceIds).toContain(finding.source.sourceId);
     expect(new Set(findingsAfterFirst.map((finding) => finding.scenario)).size).toBeGreaterThanOrEqual(3);
   });
@@ -263,7 +226,7 @@ describe('ingest of every sample log', () => {
     // Assess: no failure, no second analysis (startedAt would change), the same findings.
     expect(again.failed).toEqual([]);
     for (const u of uploads) {
-      expect(await store.getSource(expectedSourceId(u.notification)), u.key).toEqual(
+      expect(await store.getSource(sourceIdOfNotification(BUCKET, u.notification)), u.key).toEqual(
         sourcesAfterFirst.get(u.key),
       );
     }
@@ -276,16 +239,18 @@ describe('ingest of every sample log', () => {
     if (!first) throw new Error('no upload');
     const original = await readFile(first.path, 'utf8');
     const shorter = original.split(/\r?\n/).slice(0, 6).join('\r\n');
-    const notification = await upload(first.key, shorter);
-    expect(expectedSourceId(notification)).not.toBe(expectedSourceId(first.notification));
+    const notification = await uploadObject(s3, BUCKET, first.key, shorter);
+    expect(sourceIdOfNotification(BUCKET, notification)).not.toBe(
+      sourceIdOfNotification(BUCKET, first.notification),
+    );
     // Act
     const { failed } = await deliver([notification]);
     // Assess
     expect(failed).toEqual([]);
-    const record = await store.getSource(expectedSourceId(notification));
+    const record = await store.getSource(sourceIdOfNotification(BUCKET, notification));
     expect(record).toMatchObject({ status: 'done', file: first.key });
     expect(record?.rowsRead).toBeLessThan(sourcesAfterFirst.get(first.key)?.rowsRead ?? 0);
-    expect(await store.getSource(expectedSourceId(first.notification))).toEqual(
+    expect(await store.getSource(sourceIdOfNotification(BUCKET, first.notification))).toEqual(
       sourcesAfterFirst.get(first.key),
     );
   });
@@ -294,7 +259,9 @@ describe('ingest of every sample log', () => {
 describe('a file that cannot be analysed', () => {
   it('is recorded as failed with UNKNOWN_FORMAT and not retried', async () => {
     // Prepare
-    const notification = await upload(
+    const notification = await uploadObject(
+      s3,
+      BUCKET,
       'incoming/2026-11-28/mailbox-statistics.csv',
       await readFile(join(FIXTURES, 'unknown-format.csv')),
     );
@@ -302,21 +269,21 @@ describe('a file that cannot be analysed', () => {
     const { failed } = await deliver([notification]);
     // Assess
     expect(failed).toEqual([]);
-    const record = await store.getSource(expectedSourceId(notification));
+    const record = await store.getSource(sourceIdOfNotification(BUCKET, notification));
     expect(record).toMatchObject({ status: 'failed', errorCode: 'UNKNOWN_FORMAT' });
     expect(record?.errorMessage).toMatch(/mailbox-statistics\.csv/);
 
     // Act again: a redelivery does not analyse it a second time.
     const again = await deliver([notification]);
     expect(again.failed).toEqual([]);
-    expect(await store.getSource(expectedSourceId(notification))).toEqual(record);
+    expect(await store.getSource(sourceIdOfNotification(BUCKET, notification))).toEqual(record);
   });
 
   it('is recorded as failed with EMPTY_INPUT when it has no bytes', async () => {
-    const notification = await upload('incoming/2026-11-28/empty.csv', '');
+    const notification = await uploadObject(s3, BUCKET, 'incoming/2026-11-28/empty.csv', '');
     const { failed } = await deliver([notification]);
     expect(failed).toEqual([]);
-    expect(await store.getSource(expectedSourceId(notification))).toMatchObject({
+    expect(await store.getSource(sourceIdOfNotification(BUCKET, notification))).toMatchObject({
       status: 'failed',
       errorCode: 'EMPTY_INPUT',
     });
@@ -337,11 +304,11 @@ describe('messages that are not uploads', () => {
   });
 
   it('skips folder placeholders and keys outside incoming/', async () => {
-    const folder = await upload('incoming/new folder/', '');
-    const config = await upload('config/other.csv', 'x');
+    const folder = await uploadObject(s3, BUCKET, 'incoming/new folder/', '');
+    const config = await uploadObject(s3, BUCKET, 'config/other.csv', 'x');
     expect((await deliver([folder, config])).failed).toEqual([]);
-    expect(await store.getSource(expectedSourceId(folder))).toBeUndefined();
-    expect(await store.getSource(expectedSourceId(config))).toBeUndefined();
+    expect(await store.getSource(sourceIdOfNotification(BUCKET, folder))).toBeUndefined();
+    expect(await store.getSource(sourceIdOfNotification(BUCKET, config))).toBeUndefined();
   });
 
   it('sends a body that is not an S3 notification on towards the dead-letter queue', async () => {
@@ -350,6 +317,6 @@ describe('messages that are not uploads', () => {
   });
 
   it('fails the whole invocation for an event that is not from SQS', async () => {
-    await expect(handler({ detail: {} }, context())).rejects.toThrow(/not an SQS event/);
+    await expect(handler({ detail: {} }, lambdaContext())).rejects.toThrow(/not an SQS event/);
   });
 });

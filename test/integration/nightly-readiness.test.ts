@@ -13,29 +13,17 @@ import { checkOrganisationConfig } from '../../functions/core/readiness/organisa
 import { Logger } from '../../functions/ingest/logger.js';
 import { PublishError } from '../../functions/nightly/errors.js';
 import { createNightlyHandler, type NightlyHandler } from '../../functions/nightly/handler.js';
-import type { Publisher } from '../../functions/nightly/publisher.js';
 import type { ReportFile, ReportSink } from '../../functions/nightly/report-sink.js';
 import type { AlertSummary } from '../../functions/nightly/summary.js';
 import type { EmbeddedStore } from '../../functions/store/embedded-engine.js';
 import { OrganisationConfigStore } from '../../functions/store/organisation-config.js';
 import { startLocalDynamo } from '../support/local-engines.js';
+import { RecordingPublisher } from '../support/recording-publisher.js';
 import { SAMPLE_HCW_CONNECTOR, sampleConfig } from '../support/sample-config.js';
 
 const TABLE = 'relay-audit-nightly-readiness';
 const UPLOADED = new Date('2026-11-29T10:00:00.000Z');
 const CERTIFICATE = 'mail.contoso.com (config/mail.contoso.com.pem)';
-
-class RecordingPublisher implements Publisher {
-  public readonly published: AlertSummary[] = [];
-  public failNext = false;
-  public async publish(summary: AlertSummary): Promise<void> {
-    if (this.failNext) {
-      this.failNext = false;
-      throw new PublishError('topic unavailable');
-    }
-    this.published.push(summary);
-  }
-}
 
 const reports: ReportSink = {
   async write(files: readonly ReportFile[]) {

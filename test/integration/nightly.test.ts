@@ -16,7 +16,6 @@ import { SPIKE_MIN_FINDINGS } from '../../functions/nightly/day-comparison.js';
 import { PublishError } from '../../functions/nightly/errors.js';
 import { recordInboundMessages } from '../../functions/nightly/inbound-index.js';
 import { FINDINGS_METRIC, METRIC_NAMESPACE } from '../../functions/nightly/metrics.js';
-import type { Publisher } from '../../functions/nightly/publisher.js';
 import { NightlyReport } from '../../functions/nightly/report.js';
 import type { ReportFile, ReportSink } from '../../functions/nightly/report-sink.js';
 import {
@@ -28,6 +27,7 @@ import type { AlertSummary } from '../../functions/nightly/summary.js';
 import { type EmbeddedStore, startEmbeddedStore } from '../../functions/store/embedded-engine.js';
 import { FindingsStore, type RollupItem, sourceId } from '../../functions/store/index.js';
 import { type FindingOverrides, makeFinding } from '../support/make-finding.js';
+import { RecordingPublisher } from '../support/recording-publisher.js';
 
 const DAY = '2026-11-20';
 const NOW = new Date('2026-11-21T02:00:00.000Z');
@@ -49,19 +49,6 @@ class MemoryReportSink implements ReportSink {
   public async write(files: readonly ReportFile[]): Promise<string[]> {
     for (const file of files) this.files.set(file.name, file);
     return files.map((file) => `memory://${file.name}`);
-  }
-}
-
-/** A publisher that records what it was asked to publish (and can be told to fail). */
-class RecordingPublisher implements Publisher {
-  public readonly published: AlertSummary[] = [];
-  public failNext = false;
-  public async publish(summary: AlertSummary): Promise<void> {
-    if (this.failNext) {
-      this.failNext = false;
-      throw new PublishError('topic unavailable');
-    }
-    this.published.push(summary);
   }
 }
 

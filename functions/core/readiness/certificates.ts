@@ -10,6 +10,7 @@
 import { X509Certificate } from 'node:crypto';
 import { ReadinessInputError } from './errors.js';
 import { isDnsName } from './host-names.js';
+import type { ReadinessInputs } from './organisation.js';
 import { attributeValues, dnsNamesOf, oneLine } from './x509-names.js';
 
 /** What `--certificate` must contain, for error messages. */
@@ -61,15 +62,7 @@ export function certificateLabel(certificate: CertificateInfo): string {
 }
 
 /** What a report says of a certificate file: its leaf's names and dates, and the chain given with it. */
-export function describeCertificateFile(file: CertificateFile): {
-  file: string;
-  subject: string;
-  issuer: string;
-  names: string[];
-  notBefore: string;
-  notAfter: string;
-  chain: string[];
-} {
+export function describeCertificateFile(file: CertificateFile): ReadinessInputs['certificates'][number] {
   return {
     file: file.file,
     subject: file.leaf.subject,
