@@ -10,9 +10,8 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { main } from '../../bin/cli.js';
 import { Finding, type ScenarioId } from '../../functions/core/findings.js';
-import { CapturedOutput } from '../support/capture-output.js';
+import { type CapturedOutput, cli } from '../support/capture-output.js';
 
 const DOMAINS = ['--accepted-domains', 'sample-logs/config/accepted-domains.csv'];
 const CONNECTORS = 'sample-logs/config/inbound-connectors.json';
@@ -26,12 +25,6 @@ const SWITCH_COMMAND = new RegExp(
 const CERTIFICATE_SCENARIOS: readonly ScenarioId[] = ['ndr', 'forwarding', 'foreign-sender-domain'];
 
 let dir: string;
-
-async function cli(...argv: string[]): Promise<{ status: number; out: CapturedOutput }> {
-  const out = new CapturedOutput();
-  const status = await main(argv, out);
-  return { status, out };
-}
 
 /** Findings printed by `analyze --no-store` (one JSON line each). */
 async function analyseSamples(...extra: string[]): Promise<{ findings: Finding[]; out: CapturedOutput }> {

@@ -4,9 +4,8 @@
  * input file, naming the file and what was expected).
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { main } from '../../bin/cli.js';
 import { CHECK_IDS, ReadinessResult } from '../../functions/core/readiness/index.js';
-import { CapturedOutput } from '../support/capture-output.js';
+import { cli } from '../support/capture-output.js';
 import { opensslAvailable, TestPki } from '../support/certificates.js';
 
 const SAMPLE = [
@@ -19,12 +18,6 @@ const SAMPLE = [
   '--at',
   '2026-11-29T12:00:00Z',
 ];
-
-async function cli(...argv: string[]): Promise<{ status: number; out: CapturedOutput }> {
-  const out = new CapturedOutput();
-  const status = await main(argv, out);
-  return { status, out };
-}
 
 describe('relay-audit check on the sample configuration', () => {
   it('prints one block per finding and exits 1 because the HCW certificate name is not accepted', async () => {

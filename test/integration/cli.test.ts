@@ -6,18 +6,11 @@ import { copyFile, mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { main } from '../../bin/cli.js';
 import { Finding } from '../../functions/core/findings.js';
-import { CapturedOutput } from '../support/capture-output.js';
+import { cli } from '../support/capture-output.js';
 
 const DOMAINS = ['--accepted-domains', 'sample-logs/config/accepted-domains.csv'];
 let dir: string;
-
-async function cli(...argv: string[]): Promise<{ status: number; out: CapturedOutput }> {
-  const out = new CapturedOutput();
-  const status = await main(argv, out);
-  return { status, out };
-}
 
 async function storedCount(db: string): Promise<number> {
   const { out } = await cli('findings', '--db', db, '--format', 'ndjson');

@@ -7,17 +7,10 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { main } from '../../bin/cli.js';
-import { CapturedOutput } from '../support/capture-output.js';
+import { cli } from '../support/capture-output.js';
 
 const DOMAINS = ['--accepted-domains', 'sample-logs/config/accepted-domains.csv'];
 let dir: string;
-
-async function cli(...argv: string[]) {
-  const out = new CapturedOutput();
-  const status = await main(argv, out);
-  return { status, out };
-}
 
 async function scenarioOf(db: string, recipient: string): Promise<string | undefined> {
   const { out } = await cli(

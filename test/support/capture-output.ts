@@ -1,4 +1,5 @@
 /** An Output that records what the CLI writes, for tests. */
+import { main } from '../../bin/cli.js';
 import type { Output, Progress } from '../../bin/support/output.js';
 
 export class CapturedOutput implements Output {
@@ -14,4 +15,11 @@ export class CapturedOutput implements Output {
   public progress(): Progress {
     return { update() {}, done() {} };
   }
+}
+
+/** Runs the command line in-process, as `relay-audit <argv…>` would, capturing what it writes. */
+export async function cli(...argv: string[]): Promise<{ status: number; out: CapturedOutput }> {
+  const out = new CapturedOutput();
+  const status = await main(argv, out);
+  return { status, out };
 }
