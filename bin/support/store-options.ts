@@ -38,3 +38,24 @@ export async function openStore(flags: StoreFlags): Promise<StoreHandle & { desc
   const handle = await startEmbeddedStore({ dir });
   return { ...handle, description: `embedded store in ${dir}/` };
 }
+
+/**
+ * The store flags as typed again on a command line (` --db ./x`, ` --table T --endpoint URL`), so a
+ * report can name the exact command that reads the same store. Empty for the default store.
+ */
+export function storeFlagsText(flags: StoreFlags): string {
+  const parts: string[] = [];
+  if (flags.table) {
+    parts.push('--table', flags.table);
+    if (flags.endpoint) parts.push('--endpoint', flags.endpoint);
+    if (flags.region) parts.push('--region', flags.region);
+  } else if (flags.db) {
+    parts.push('--db', flags.db);
+  }
+  return parts.map((part) => ` ${shellWord(part)}`).join('');
+}
+
+/** Quotes a word for a POSIX shell when it holds anything but plain path characters. */
+function shellWord(word: string): string {
+  return /^[\w./:@%+=,-]+$/.test(word) ? word : `'${word.replaceAll("'", "'\\''")}'`;
+}
