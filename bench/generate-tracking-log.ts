@@ -692,6 +692,17 @@ class Generator {
     return t + this.rng.int(5, 60);
   }
 
+  /** FAIL rows for `recipients`, then the DSN event that reports the same status for each. */
+  private failWithDsn(t: number, m: Msg, recipients: string[], status: string, led = false): number {
+    const failed = this.fail(t, m, recipients, status, led);
+    return this.dsn(
+      failed,
+      m,
+      recipients,
+      recipients.map(() => status),
+    );
+  }
+
   private dsn(t: number, m: Msg, recipients: string[], statuses: string[]): number {
     const s = m.server;
     const ndrId = `<${this.rng.hex(32)}@${s.fqdn}>`;
@@ -749,23 +760,11 @@ class Generator {
     const x = r.next();
     if (external.length > 0 && x < 0.03) {
       const st = r.chance(0.5) ? ST_5_7_26 : ST_5_1_10;
-      t = this.fail(t + r.int(100, 1500), m, external, st);
-      this.dsn(
-        t,
-        m,
-        external,
-        external.map(() => st),
-      );
+      this.failWithDsn(t + r.int(100, 1500), m, external, st);
     } else if (external.length > 0 && x < 0.035) {
       // Queue expiry after remote deferrals (4.4.7) — not a relay rejection.
       const st = '550 4.4.7 QUEUE.Expired; message expired';
-      t = this.fail(t + r.int(100, 1500), m, external, st, true);
-      this.dsn(
-        t,
-        m,
-        external,
-        external.map(() => st),
-      );
+      this.failWithDsn(t + r.int(100, 1500), m, external, st, true);
     } else {
       this.send(t + r.int(100, 1500), m, external);
     }
@@ -851,13 +850,7 @@ class Generator {
     if (foreign) {
       const led = n === 1 && r.chance(0.08);
       const st = this.eopStatus(r.chance(0.85) ? 'attr36' : 'kb');
-      t = this.fail(t + r.int(100, 1500), m, external, st, led);
-      this.dsn(
-        t,
-        m,
-        external,
-        external.map(() => st),
-      );
+      this.failWithDsn(t + r.int(100, 1500), m, external, st, led);
     } else {
       this.send(t + r.int(100, 1500), m, external);
     }
@@ -914,13 +907,7 @@ class Generator {
     t = this.mailboxOrigin(t, m);
     const x = r.next();
     const st = this.eopStatus(x < 0.6 ? 'noattr' : x < 0.85 ? 'smtp' : 'colon');
-    t = this.fail(t + r.int(100, 1500), m, external, st);
-    this.dsn(
-      t,
-      m,
-      external,
-      external.map(() => st),
-    );
+    this.failWithDsn(t + r.int(100, 1500), m, external, st);
   }
 
   /** Smart host is not the tenant's endpoint (scenario `wrong-region`): deferrals, then expiry or success. */

@@ -1,7 +1,7 @@
 /**
  * Which rows can matter to the classifier — decided before an event is built, so most
- * SEND/AGENTINFO/… rows cost no allocation. Kept apart from the classifier so the row parser
- * (which may run in a worker thread) can ask without loading the rules and the remediation pack.
+ * SEND/AGENTINFO/… rows cost no allocation. Kept apart from the classifier so the row parser can
+ * ask without loading the rules and the remediation pack.
  */
 import type { TraceEvent } from './events.js';
 import { mayBeRelayRejection } from './rejections.js';
