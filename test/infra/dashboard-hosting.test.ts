@@ -18,6 +18,7 @@ import {
   DashboardHosting,
 } from '../../lib/constructs/dashboard-hosting.js';
 import type { RelayAuditApp } from '../../lib/create-app.js';
+import { cloudFormationText } from '../support/cloudformation-text.js';
 import { buildApp } from './synth-app.js';
 
 type Resource = { Type: string; Properties?: Record<string, unknown>; DependsOn?: string[] };
@@ -47,19 +48,6 @@ function resourcesOf(t: Template, type: string): [string, Resource][] {
   return Object.entries(t.findResources(type)) as [string, Resource][];
 }
 
-/** A CloudFormation value as text: `Fn::Join` flattened, references as `<<Ref>>` / `<<Id.Attr>>`. */
-function flatten(value: unknown): string {
-  if (typeof value === 'string') return value;
-  const object = value as Record<string, unknown>;
-  if ('Fn::Join' in object) {
-    const [separator, parts] = object['Fn::Join'] as [string, unknown[]];
-    return parts.map(flatten).join(separator);
-  }
-  if ('Ref' in object) return `<<${String(object.Ref)}>>`;
-  if ('Fn::GetAtt' in object) return `<<${(object['Fn::GetAtt'] as string[]).join('.')}>>`;
-  return JSON.stringify(value);
-}
-
 function distributionConfig(): Record<string, unknown> {
   const [[, distribution]] = resourcesOf(template, 'AWS::CloudFront::Distribution') as [[string, Resource]];
   return distribution.Properties?.DistributionConfig as Record<string, unknown>;
@@ -70,7 +58,7 @@ function cspDirectives(t: Template = template): Map<string, string[]> {
   const config = policy.Properties?.ResponseHeadersPolicyConfig as {
     SecurityHeadersConfig: { ContentSecurityPolicy: { ContentSecurityPolicy: unknown } };
   };
-  const csp = flatten(config.SecurityHeadersConfig.ContentSecurityPolicy.ContentSecurityPolicy);
+  const csp = cloudFormationText(config.SecurityHeadersConfig.ContentSecurityPolicy.ContentSecurityPolicy);
   return new Map(
     csp.split(';').map((directive) => {
       const [name = '', ...sources] = directive.trim().split(/\s+/);
@@ -123,7 +111,7 @@ describe('site bucket', () => {
       Principal: { Service: 'cloudfront.amazonaws.com' },
     });
     expect(
-      flatten(
+      cloudFormationText(
         (allows[0]?.Condition as { StringEquals: Record<string, unknown> } | undefined)?.StringEquals[
           'AWS:SourceArn'
         ],
@@ -188,7 +176,7 @@ describe('distribution', () => {
     });
     const values = Object.values(outputs) as { Value: unknown }[];
     expect(values).toHaveLength(1);
-    expect(flatten(values[0]?.Value)).toBe(
+    expect(cloudFormationText(values[0]?.Value)).toBe(
       `https://<<${logicalIdOf(built.stack.dashboard.distribution)}.DomainName>>/`,
     );
   });

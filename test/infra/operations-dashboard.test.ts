@@ -18,6 +18,7 @@ import { ANALYSED_MESSAGE } from '../../lib/constructs/operations-dashboard.js';
 import { QUERY_API_TIMEOUT } from '../../lib/constructs/query-api.js';
 import { PROJECT_ROOT } from '../../lib/constructs/relay-function.js';
 import type { RelayAuditApp } from '../../lib/create-app.js';
+import { cloudFormationText } from '../support/cloudformation-text.js';
 import { buildApp } from './synth-app.js';
 
 const NO_BUNDLING = { 'aws:cdk:bundling-stacks': [] };
@@ -40,19 +41,6 @@ let built: RelayAuditApp;
 let template: Template;
 let widgets: Widget[];
 let report: ReturnType<AwsSolutionsChecks['validateScope']>;
-
-/** A CloudFormation value as text: `Fn::Join` flattened, references as `<<Ref>>` / `<<Id.Attr>>`. */
-function flatten(value: unknown): string {
-  if (typeof value === 'string') return value;
-  const object = value as Record<string, unknown>;
-  if ('Fn::Join' in object) {
-    const [separator, parts] = object['Fn::Join'] as [string, unknown[]];
-    return parts.map(flatten).join(separator);
-  }
-  if ('Ref' in object) return `<<${String(object.Ref)}>>`;
-  if ('Fn::GetAtt' in object) return `<<${(object['Fn::GetAtt'] as string[]).join('.')}>>`;
-  throw new Error(`unexpected value ${JSON.stringify(value)}`);
-}
 
 function logicalIdOf(construct: { node: { defaultChild?: unknown } }): string {
   return built.stack.getLogicalId(
@@ -89,7 +77,8 @@ beforeAll(() => {
     Properties: { DashboardName: string; DashboardBody: unknown };
   }[];
   expect(dashboards).toHaveLength(1);
-  widgets = (JSON.parse(flatten(dashboards[0]?.Properties.DashboardBody)) as { widgets: Widget[] }).widgets;
+  widgets = (JSON.parse(cloudFormationText(dashboards[0]?.Properties.DashboardBody)) as { widgets: Widget[] })
+    .widgets;
 });
 
 describe('operations dashboard', () => {
@@ -196,7 +185,7 @@ describe('operations dashboard', () => {
   it('exports the console URL of the dashboard', () => {
     const outputs = Object.values(template.findOutputs('*')) as { Description?: string; Value: unknown }[];
     const output = outputs.find((o) => o.Description?.includes('CloudWatch operations dashboard'));
-    expect(flatten(output?.Value)).toBe(
+    expect(cloudFormationText(output?.Value)).toBe(
       'https://console.aws.amazon.com/cloudwatch/home?region=<<AWS::Region>>' +
         `#dashboards/dashboard/<<${logicalIdOf(built.stack.operations.dashboard)}>>`,
     );
