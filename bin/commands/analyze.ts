@@ -11,12 +11,12 @@ import {
   type FindingSink,
   withInboundRecorder,
 } from '../../functions/core/analyze.js';
+import { groupDigits } from '../../functions/core/counts-in-words.js';
 import { ArgumentError } from '../../functions/core/errors.js';
 import type { Finding } from '../../functions/core/findings.js';
 import { parseInboundConnectors, relayConnectorInfo } from '../../functions/core/readiness/index.js';
 import type { InboundConnectorInfo } from '../../functions/core/remediation/context.js';
 import { loadAcceptedDomains } from '../support/accepted-domains-option.js';
-import { groupDigits } from '../support/group-digits.js';
 import { localInputs } from '../support/inputs.js';
 import { NdjsonFindingWriter } from '../support/ndjson-findings.js';
 import type { Output } from '../support/output.js';

@@ -4,10 +4,10 @@
  */
 import { type DomainOracle, InferredDomains } from '../../functions/core/accepted-domains.js';
 import type { AnalysisResult } from '../../functions/core/analyze.js';
+import { groupDigits, plural } from '../../functions/core/counts-in-words.js';
 import { SCENARIO_IDS, type ScenarioId } from '../../functions/core/findings.js';
 import { SCENARIO_DESCRIPTIONS } from '../../functions/core/remediation/index.js';
 import type { SourceRecord } from '../../functions/core/source-record.js';
-import { groupDigits } from './group-digits.js';
 
 const FORMAT_LABELS: Record<string, string> = {
   'exchange-tracking-log': 'tracking log',
@@ -17,10 +17,6 @@ const FORMAT_LABELS: Record<string, string> = {
   'historical-search-summary': 'historical search summary',
   'historical-search-extended': 'historical search extended',
 };
-
-function plural(count: number, word: string): string {
-  return `${groupDigits(count)} ${word}${count === 1 ? '' : 's'}`;
-}
 
 function describeSource(source: SourceRecord): string[] {
   const lines: string[] = [];
@@ -64,7 +60,7 @@ function describeDomains(domains: DomainOracle, origin: string | undefined): str
     } else {
       for (const item of evidence.slice(0, 10)) {
         lines.push(
-          `  ${item.domain} — ${plural(item.delivered, 'delivery')} to mailboxes, ${plural(item.submitted, 'submission')} from mailboxes`,
+          `  ${item.domain} — ${plural(item.delivered, 'delivery', 'deliveries')} to mailboxes, ${plural(item.submitted, 'submission')} from mailboxes`,
         );
       }
     }

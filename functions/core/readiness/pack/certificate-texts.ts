@@ -2,6 +2,8 @@
  * Words and commands for the certificate checks: names, validity and chain of the certificate the
  * on-premises server presents to Exchange Online (DOMAIN.md §1 steps 1–3, §4).
  */
+
+import { plural } from '../../counts-in-words.js';
 import { psQuote } from '../../remediation/powershell.js';
 import { certificateFileLabel, certificateLabel, certificateNames } from '../certificates.js';
 import { closestAcceptedDomain } from '../host-names.js';
@@ -20,7 +22,6 @@ import {
   GET_ACCEPTED_DOMAINS,
   GET_SMTP_CERTIFICATES,
   list,
-  plural,
   preferredDomain,
   quoted,
   recommendedCertificateDomain,

@@ -27,11 +27,6 @@ export function list(items: readonly string[]): string {
   return `${items.slice(0, -1).join(', ')} and ${items[items.length - 1]}`;
 }
 
-/** `1 day`, `3 days`. */
-export function plural(count: number, word: string): string {
-  return `${count} ${word}${count === 1 ? '' : 's'}`;
-}
-
 /** The accepted domain to use when nothing more specific is known: the first Authoritative one. */
 export function preferredDomain(input: RuleInput): string {
   const authoritative = input.acceptedDomains.entries.find((entry) => entry.type === 'Authoritative');

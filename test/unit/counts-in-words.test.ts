@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { groupDigits } from '../../bin/support/group-digits.js';
+import { groupDigits, plural } from '../../functions/core/counts-in-words.js';
 
 describe('groupDigits', () => {
   it('groups thousands with commas', () => {
@@ -15,5 +15,18 @@ describe('groupDigits', () => {
     for (const count of [1, 12, 123, 1234, 12345, 123456, 1234567, 98765432, 2 ** 40]) {
       expect(groupDigits(count)).toBe(count.toLocaleString('en'));
     }
+  });
+});
+
+describe('plural', () => {
+  it('uses the singular for exactly one, and groups digits', () => {
+    expect(plural(1, 'row')).toBe('1 row');
+    expect(plural(0, 'row')).toBe('0 rows');
+    expect(plural(382523, 'row')).toBe('382,523 rows');
+  });
+
+  it('takes the plural form of words that do not just add an s', () => {
+    expect(plural(1, 'delivery', 'deliveries')).toBe('1 delivery');
+    expect(plural(62834, 'delivery', 'deliveries')).toBe('62,834 deliveries');
   });
 });
