@@ -7,6 +7,7 @@ import { z } from 'zod';
 import { csvLine } from '../../functions/core/csv-output.js';
 import { ArgumentError } from '../../functions/core/errors.js';
 import { type Finding, ScenarioId } from '../../functions/core/findings.js';
+import { TimeBound } from '../../functions/store/query-plan.js';
 import { parseFlags } from '../support/flags.js';
 import type { Output } from '../support/output.js';
 import { openStore, STORE_OPTIONS } from '../support/store-options.js';
@@ -29,8 +30,8 @@ const Flags = z.object({
   scenario: ScenarioId.optional(),
   'sender-domain': z.string().min(1).optional(),
   'recipient-domain': z.string().min(1).optional(),
-  since: z.string().optional(),
-  until: z.string().optional(),
+  since: TimeBound.optional(),
+  until: TimeBound.optional(),
   limit: z.coerce.number().int().positive().optional(),
   format: z.enum(['table', 'json', 'ndjson', 'csv']).default('table'),
 });

@@ -20,8 +20,12 @@ import {
 export const DEFAULT_PAGE_SIZE = 50;
 export const MAX_PAGE_SIZE = 1000;
 
-/** An ISO timestamp (any offset), or a bare `YYYY-MM-DD` day. */
-const TimeBound = z.union([z.iso.datetime({ offset: true }), z.iso.date()]);
+/** An ISO timestamp (any offset), or a bare `YYYY-MM-DD` day: `--since`/`--until` and the API's `since`/`until`. */
+export const TimeBound = z.union([z.iso.datetime({ offset: true }), z.iso.date()], {
+  error: (issue) =>
+    `${JSON.stringify(issue.input)} is neither a day such as 2026-11-20 nor an ISO 8601 time such as ` +
+    '2026-11-20T08:00:00Z',
+});
 
 export const FindingsQueryOptions = z.object({
   scenario: ScenarioId.optional(),

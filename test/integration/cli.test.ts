@@ -89,6 +89,23 @@ describe('relay-audit analyze', () => {
     expect(out.stderr + out.stdout).toMatch(/relay-audit|Usage/);
   });
 
+  it('rejects a --since it cannot read before writing anything, saying what it expects', async () => {
+    const { status, out } = await cli(
+      'findings',
+      '--since',
+      'yesterday',
+      '--format',
+      'csv',
+      '--db',
+      join(dir, 'db'),
+    );
+    expect(status).toBe(2);
+    expect(out.stdout).toBe('');
+    expect(out.stderr).toContain(
+      '--since: "yesterday" is neither a day such as 2026-11-20 nor an ISO 8601 time such as 2026-11-20T08:00:00Z',
+    );
+  });
+
   it('--no-store prints findings as NDJSON and touches no store', async () => {
     const { status, out } = await cli(
       'analyze',
