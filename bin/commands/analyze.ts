@@ -4,6 +4,7 @@
  */
 import { readFile } from 'node:fs/promises';
 import { parseArgs } from 'node:util';
+import { z } from 'zod';
 import { type DomainOracle, InferredDomains } from '../../functions/core/accepted-domains.js';
 import {
   type AnalysisResult,
@@ -17,6 +18,7 @@ import type { Finding } from '../../functions/core/findings.js';
 import { parseInboundConnectors, relayConnectorInfo } from '../../functions/core/readiness/index.js';
 import type { InboundConnectorInfo } from '../../functions/core/remediation/context.js';
 import { loadAcceptedDomains } from '../support/accepted-domains-option.js';
+import { parseFlags, wholeNumberFlag } from '../support/flags.js';
 import { localInputs } from '../support/inputs.js';
 import { NdjsonFindingWriter } from '../support/ndjson-findings.js';
 import type { Output } from '../support/output.js';
@@ -40,6 +42,8 @@ Options:
   --no-store              do not store; print findings as NDJSON on stdout
   --window <events>       how many events a refusal waits for correlating evidence (default 20000)`;
 
+const AnalyzeFlags = z.object({ window: wholeNumberFlag(1).optional() });
+
 export async function runAnalyze(argv: string[], out: Output): Promise<number> {
   const { values, positionals } = parseArgs({
     args: argv,
@@ -54,10 +58,7 @@ export async function runAnalyze(argv: string[], out: Output): Promise<number> {
     },
   });
   if (positionals.length === 0) throw new ArgumentError('analyze needs at least one file or directory');
-  const window = values.window === undefined ? undefined : Number(values.window);
-  if (window !== undefined && (!Number.isInteger(window) || window < 1)) {
-    throw new ArgumentError(`--window must be a positive whole number, got "${values.window}"`);
-  }
+  const { window } = parseFlags(AnalyzeFlags, { window: values.window });
   if (values['no-store'] && (values.db || values.table)) {
     throw new ArgumentError('--no-store cannot be combined with --db or --table');
   }

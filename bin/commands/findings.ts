@@ -8,7 +8,7 @@ import { csvLine } from '../../functions/core/csv-output.js';
 import { ArgumentError } from '../../functions/core/errors.js';
 import { type Finding, ScenarioId } from '../../functions/core/findings.js';
 import { TimeBound } from '../../functions/store/query-plan.js';
-import { parseFlags } from '../support/flags.js';
+import { parseFlags, wholeNumberFlag } from '../support/flags.js';
 import type { Output } from '../support/output.js';
 import { openStore, STORE_OPTIONS } from '../support/store-options.js';
 
@@ -32,7 +32,7 @@ const Flags = z.object({
   'recipient-domain': z.string().min(1).optional(),
   since: TimeBound.optional(),
   until: TimeBound.optional(),
-  limit: z.coerce.number().int().positive().optional(),
+  limit: wholeNumberFlag(1).optional(),
   format: z.enum(['table', 'json', 'ndjson', 'csv']).default('table'),
 });
 

@@ -11,7 +11,7 @@ import { z } from 'zod';
 import { ArgumentError } from '../../functions/core/errors.js';
 import { IsoDay } from '../../functions/nightly/dates.js';
 import { DEFAULT_LOOK_BACK_DAYS, MAX_LOOK_BACK_DAYS } from '../../functions/nightly/look-back.js';
-import { parseFlags } from '../support/flags.js';
+import { parseFlags, wholeNumberFlag } from '../support/flags.js';
 import type { Output } from '../support/output.js';
 import { openStore, STORE_OPTIONS } from '../support/store-options.js';
 
@@ -31,7 +31,7 @@ Options:
 
 const Flags = z.object({
   date: IsoDay.optional(),
-  'look-back': z.coerce.number().int().min(0).max(MAX_LOOK_BACK_DAYS).optional(),
+  'look-back': wholeNumberFlag(0, MAX_LOOK_BACK_DAYS).optional(),
   out: z.string().min(1).optional(),
   json: z.boolean().optional(),
 });

@@ -17,6 +17,7 @@ import { createRequestListener } from '../../functions/api/http-adapter.js';
 import { ArgumentError, StoreError } from '../../functions/core/errors.js';
 import { Logger, type LogLevel, levelFromEnv } from '../../functions/ingest/logger.js';
 import { OrganisationConfigStore } from '../../functions/store/organisation-config.js';
+import { parseFlags, wholeNumberFlag } from '../support/flags.js';
 import type { Output } from '../support/output.js';
 import { packageRoot } from '../support/package-root.js';
 import { openStore, STORE_OPTIONS, type StoreFlags } from '../support/store-options.js';
@@ -331,12 +332,7 @@ export async function startServer(options: ServerOptions = {}): Promise<RunningS
 }
 
 const Flags = z.object({
-  port: z.coerce
-    .number({ error: 'must be a port number' })
-    .int({ error: 'must be a whole number' })
-    .min(0, { error: 'must be from 0 to 65535' })
-    .max(65535, { error: 'must be from 0 to 65535' })
-    .default(DEFAULT_PORT),
+  port: wholeNumberFlag(0, 65535).default(DEFAULT_PORT),
   host: z.string().trim().min(1, { error: 'must not be empty' }).default(DEFAULT_HOST),
 });
 
@@ -362,12 +358,7 @@ export async function runServe(argv: string[], out: Output): Promise<number> {
     options: { ...STORE_OPTIONS, port: { type: 'string' }, host: { type: 'string' } },
   });
   if (positionals.length > 0) throw new ArgumentError(`unexpected argument "${positionals[0]}"`);
-  const parsed = Flags.safeParse({ port: values.port, host: values.host });
-  if (!parsed.success) {
-    const issue = parsed.error.issues[0];
-    throw new ArgumentError(`--${issue?.path.join('.') ?? 'option'} ${issue?.message ?? 'is invalid'}`);
-  }
-  const { port, host } = parsed.data;
+  const { port, host } = parseFlags(Flags, { port: values.port, host: values.host });
   let running: RunningServer;
   try {
     running = await startServer({ ...values, port, host });

@@ -1,5 +1,5 @@
 /** Command-line flags checked once with zod; a bad value is a usage error naming the flag. */
-import type { z } from 'zod';
+import { z } from 'zod';
 import { ArgumentError } from '../../functions/core/errors.js';
 
 export function parseFlags<S extends z.ZodType>(schema: S, values: unknown): z.output<S> {
@@ -9,4 +9,22 @@ export function parseFlags<S extends z.ZodType>(schema: S, values: unknown): z.o
     throw new ArgumentError(`--${issue?.path.join('.') ?? 'option'}: ${issue?.message ?? 'invalid value'}`);
   }
   return parsed.data;
+}
+
+/**
+ * A flag that takes a whole number from `min` to `max` (`--limit`, `--window`, `--look-back`,
+ * `--port`). Only digits are accepted — not `1e3`, `2.5`, `0x10` or an empty string, which
+ * `Number()` would turn into a number — and the message gives the range and what was typed.
+ */
+export function wholeNumberFlag(min: number, max?: number): z.ZodType<number, string> {
+  const range =
+    max === undefined ? `a whole number of at least ${min}` : `a whole number from ${min} to ${max}`;
+  return z.string().transform((text, context) => {
+    const value = /^\s*\d+\s*$/.test(text) ? Number(text) : Number.NaN;
+    if (!(value >= min && value <= (max ?? Number.MAX_SAFE_INTEGER))) {
+      context.addIssue({ code: 'custom', message: `expected ${range}, got ${JSON.stringify(text)}` });
+      return z.NEVER;
+    }
+    return value;
+  });
 }

@@ -58,7 +58,9 @@ describe('planFindingsQuery', () => {
     expect(() => parseFindingsQuery({ since: 'yesterday' })).toThrow(
       'invalid since: "yesterday" is neither a day such as 2026-11-20 nor an ISO 8601 time such as 2026-11-20T08:00:00Z',
     );
-    expect(() => parseFindingsQuery({ until: '2026-02-30' })).toThrow(/^invalid until: "2026-02-30" is neither/);
+    expect(() => parseFindingsQuery({ until: '2026-02-30' })).toThrow(
+      /^invalid until: "2026-02-30" is neither/,
+    );
     expect(() => parseFindingsQuery({ limit: 0 })).toThrow(ArgumentError);
     expect(() => parseFindingsQuery({ scenario: 'nope' as 'ndr' })).toThrow(/scenario/);
   });
