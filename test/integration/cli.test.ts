@@ -89,6 +89,17 @@ describe('relay-audit analyze', () => {
     expect(out.stderr + out.stdout).toMatch(/relay-audit|Usage/);
   });
 
+  it.each([
+    ['acepted-domains.csv', '--accepted-domains: no such file: acepted-domains.csv.'],
+    ['config/domains', '--accepted-domains: no such file: config/domains.'],
+    ['sample-logs', '--accepted-domains: sample-logs is a directory, not a file'],
+  ])('takes --accepted-domains %j for a missing file, not for a domain', async (value, message) => {
+    const { status, out } = await cli('analyze', 'sample-logs', '--no-store', '--accepted-domains', value);
+    expect(status).toBe(2);
+    expect(out.stdout).toBe('');
+    expect(out.stderr).toContain(message);
+  });
+
   it('rejects a --since it cannot read before writing anything, saying what it expects', async () => {
     const { status, out } = await cli(
       'findings',
