@@ -159,15 +159,21 @@ export async function decodeBytes(source: AsyncIterable<Uint8Array>, file?: stri
       return text ? [text] : [];
     };
 
-    yield* piecesOf(headBytes.subarray(bomLength), done);
-    if (!done) {
-      for (;;) {
-        const next = await iterator.next();
-        if (next.done) break;
-        yield* piecesOf(next.value, false);
+    try {
+      yield* piecesOf(headBytes.subarray(bomLength), done);
+      if (!done) {
+        for (;;) {
+          const next = await iterator.next();
+          if (next.done) break;
+          yield* piecesOf(next.value, false);
+        }
+        const rest = decode(new Uint8Array(0), false);
+        if (rest) yield rest;
       }
-      const rest = decode(new Uint8Array(0), false);
-      if (rest) yield rest;
+    } finally {
+      // A reader that stops early (unknown format, deadline, bad bytes) must not leave the file or
+      // the S3 connection open: `return()` closes the source (a no-op once it has ended).
+      await iterator.return?.();
     }
   }
 

@@ -1,5 +1,5 @@
 /**
- * The first half of the flow, for one input: bytes → decode → detect → records → adapt → events,
+ * The first half of the flow, for one input: bytes → (gunzip) → decode → detect → records → adapt → events,
  * handed on in batches (one per chunk read). The second half — classify, count, store — is
  * `analyze()`; this half needs no classifier state, only whether domains are inferred.
  *
@@ -9,6 +9,7 @@
  */
 import { CsvRecordSplitter } from './csv-records.js';
 import { decodeBytes } from './decode.js';
+import { decompressed } from './decompress.js';
 import { detectFormat } from './detect.js';
 import { type FormatId, TraceEvent } from './events.js';
 import type { Rejection } from './findings.js';
@@ -69,12 +70,31 @@ export async function parseInput(
 ): Promise<'done' | 'stopped'> {
   let bytesRead = 0;
   const decoded = await decodeBytes(
-    countBytes(input.open(), (bytes) => {
-      bytesRead = bytes;
-    }),
+    decompressed(
+      countBytes(input.open(), (bytes) => {
+        bytesRead = bytes;
+      }),
+      input.name,
+    ),
     input.name,
   );
   const chunks = decoded.chunks[Symbol.asyncIterator]();
+  try {
+    return await parseDecoded(chunks, input, options, listener, () => bytesRead);
+  } finally {
+    // Stopped early or failed: close the file or S3 stream now, not when the process ends.
+    await chunks.return?.(undefined);
+  }
+}
+
+/** The rest of {@link parseInput}, from decoded text chunks; `bytesRead` reports progress in bytes. */
+async function parseDecoded(
+  chunks: AsyncIterator<string>,
+  input: AnalysisInput,
+  options: ParseOptions,
+  listener: ParseListener,
+  bytesRead: () => number,
+): Promise<'done' | 'stopped'> {
   const detection = await detectFormat(chunks, input.name);
   listener.format(detection.format.id);
   const rowAdapter = detection.format.createRowAdapter(detection.headers, {
@@ -131,7 +151,7 @@ export async function parseInput(
   const deliver = async (): Promise<void> => {
     const full = batch;
     batch = emptyBatch();
-    full.bytesRead = bytesRead;
+    full.bytesRead = bytesRead();
     await listener.batch(full);
   };
 

@@ -1,10 +1,13 @@
 /** Bad input gets a clear error and loses nothing (test/fixtures/bad/, described in sample-logs/README.md). */
+import { readFile } from 'node:fs/promises';
+import { gzipSync } from 'node:zlib';
 import { describe, expect, it } from 'vitest';
 import { localInputs } from '../../bin/support/inputs.js';
 import { parseAcceptedDomains } from '../../functions/core/accepted-domains.js';
-import { analyze } from '../../functions/core/analyze.js';
+import { type AnalysisInput, analyze } from '../../functions/core/analyze.js';
 import type { SourceRecord } from '../../functions/core/source-record.js';
 import { MemorySink } from '../support/memory-sink.js';
+import { chunked } from '../support/streams.js';
 
 const domains = parseAcceptedDomains('contoso.com,corp.contoso.com', 'test');
 
@@ -84,5 +87,85 @@ describe('bad input', () => {
     const result = await analyze(inputs, { domains, sink });
     expect(result.sources.map((s) => s.status)).toEqual(['failed', 'done']);
     expect(sink.findings.size).toBe(1);
+  });
+
+  it('reads a gzip-compressed log like the plain one, and names a damaged one', async () => {
+    const plain = await readFile('sample-logs/MSGTRK2026112800-2.LOG');
+    const packed = gzipSync(plain);
+    const gz = (bytes: Uint8Array, name: string): AnalysisInput => ({
+      name,
+      sourceId: name,
+      open: () => chunked(bytes, 97),
+    });
+    const sinks = { plain: new MemorySink(), gzip: new MemorySink() };
+    const [plainResult, gzipResult] = [
+      await analyze([gz(plain, 'a.LOG')], { domains, sink: sinks.plain }),
+      await analyze([gz(packed, 'a.LOG.gz'), gz(packed.subarray(0, packed.length - 30), 'cut.LOG.gz')], {
+        domains,
+        sink: sinks.gzip,
+      }),
+    ];
+    expect(gzipResult.sources[0]).toMatchObject({
+      status: 'done',
+      format: 'exchange-tracking-log',
+      rowsRead: 31,
+    });
+    expect(gzipResult.findingsByScenario).toEqual(plainResult.findingsByScenario);
+    expect([...sinks.gzip.findings.keys()].sort()).toEqual([...sinks.plain.findings.keys()].sort());
+    expect(gzipResult.sources[1]).toMatchObject({ status: 'failed', errorCode: 'BAD_ENCODING' });
+    expect(gzipResult.sources[1]?.errorMessage).toMatch(
+      /^cut\.LOG\.gz is gzip-compressed, but its compressed data/,
+    );
+  });
+
+  it('closes every input it opens, also one it stops reading early', async () => {
+    const closed: string[] = [];
+    const tracked = (name: string, bytes: Uint8Array): AnalysisInput => ({
+      name,
+      sourceId: name,
+      async *open() {
+        try {
+          yield* chunked(bytes, 4096);
+        } finally {
+          closed.push(name);
+        }
+      },
+    });
+    const log = await readFile('sample-logs/MSGTRK2026112800-2.LOG');
+    const unknown = Buffer.from(`DisplayName,Alias\n${'Jane,jane\n'.repeat(5000)}`);
+    const badUtf8 = Buffer.concat([log.subarray(0, 2000), Buffer.from([0xff, 0xfe, 0xfd]), log]);
+    const zip = Buffer.concat([Buffer.from([0x50, 0x4b, 0x03, 0x04]), Buffer.alloc(50_000)]);
+    const result = await analyze(
+      [
+        tracked('unknown.csv', unknown),
+        tracked('bad.LOG', badUtf8),
+        tracked('logs.zip', zip),
+        tracked('ok.LOG', log),
+      ],
+      { domains, sink: new MemorySink() },
+    );
+    expect(result.sources.map((source) => source.errorCode ?? source.status)).toEqual([
+      'UNKNOWN_FORMAT',
+      'BAD_ENCODING',
+      'BAD_ENCODING',
+      'done',
+    ]);
+    expect(closed).toEqual(['unknown.csv', 'bad.LOG', 'logs.zip', 'ok.LOG']);
+
+    // A run stopped by its deadline (the Lambda's) closes the file it was reading too.
+    closed.length = 0;
+    const long = Buffer.concat([
+      log,
+      ...Array.from({ length: 200 }, () => log.subarray(log.indexOf('\n2026') + 1)),
+    ]);
+    let batches = 0;
+    const stopped = await analyze([tracked('long.LOG', long)], {
+      domains,
+      sink: new MemorySink(),
+      shouldStop: () => ++batches > 2,
+    });
+    expect(stopped.stopped).toBe(true);
+    expect(stopped.sources[0]).toMatchObject({ status: 'failed', errorCode: 'DEADLINE_REACHED' });
+    expect(closed).toEqual(['long.LOG']);
   });
 });

@@ -2,9 +2,10 @@
  * The CLI end to end on the real embedded engine (dynalite in-process, persisted in a temp dir):
  * exit statuses, idempotency, the findings query and its output formats.
  */
-import { copyFile, mkdtemp, rm } from 'node:fs/promises';
+import { copyFile, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { gzipSync } from 'node:zlib';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { Finding } from '../../functions/core/findings.js';
 import { cli } from '../support/capture-output.js';
@@ -47,7 +48,19 @@ describe('relay-audit analyze', () => {
     // An overlapping export: the same rows under another name.
     const copy = join(dir, 'MSGTRK-copy.LOG');
     await copyFile('sample-logs/MSGTRK2026112800-2.LOG', copy);
-    await cli('analyze', copy, ...DOMAINS, '--db', db);
+    const plain = await cli('analyze', copy, ...DOMAINS, '--db', db, '--json');
+    expect(await storedCount(db)).toBe(40);
+    // The same log compressed, as logs are often shipped: read, and still the same findings.
+    const packed = join(dir, 'MSGTRK2026112800-2.LOG.gz');
+    await writeFile(packed, gzipSync(await readFile('sample-logs/MSGTRK2026112800-2.LOG')));
+    const gz = await cli('analyze', packed, ...DOMAINS, '--db', db, '--json');
+    expect(JSON.parse(gz.out.stdout).sources[0]).toMatchObject({
+      status: 'done',
+      format: 'exchange-tracking-log',
+    });
+    expect(JSON.parse(gz.out.stdout).findingsByScenario).toEqual(
+      JSON.parse(plain.out.stdout).findingsByScenario,
+    );
     expect(await storedCount(db)).toBe(40);
   });
 

@@ -7,6 +7,7 @@
 import { createReadStream } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { join, relative } from 'node:path';
+import { gzipSync } from 'node:zlib';
 import { PutObjectCommand } from '@aws-sdk/client-s3';
 import type { SQSBatchResponse, SQSEvent } from 'aws-lambda';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
@@ -252,6 +253,42 @@ describe('ingest of every sample log', () => {
     expect(record?.rowsRead).toBeLessThan(sourcesAfterFirst.get(first.key)?.rowsRead ?? 0);
     expect(await store.getSource(sourceIdOfNotification(BUCKET, first.notification))).toEqual(
       sourcesAfterFirst.get(first.key),
+    );
+  });
+});
+
+describe('a gzip-compressed upload', () => {
+  it('is analysed like the plain file, and a damaged one is recorded as failed with BAD_ENCODING', async () => {
+    const path = join(SAMPLE_LOGS, 'MSGTRK2026112800-2.LOG');
+    const packed = gzipSync(await readFile(path));
+    const notification = await uploadObject(
+      s3,
+      BUCKET,
+      'incoming/2026-11-29/MSGTRK2026112800-2.LOG.gz',
+      packed,
+    );
+    const damaged = await uploadObject(
+      s3,
+      BUCKET,
+      'incoming/2026-11-29/MSGTRK2026112900-1.LOG.gz',
+      packed.subarray(0, packed.length - 40),
+    );
+    const { failed } = await deliver([notification, damaged]);
+    expect(failed).toEqual([]);
+    const expected = await reference(path, 'MSGTRK2026112800-2.LOG');
+    const record = await store.getSource(sourceIdOfNotification(BUCKET, notification));
+    expect(record).toMatchObject({
+      status: 'done',
+      format: 'exchange-tracking-log',
+      rowsRead: expected.record.rowsRead,
+      findingsByScenario: expected.record.findingsByScenario,
+    });
+    const stored = new Set((await allFindings()).map((finding) => finding.id));
+    for (const id of expected.findingIds) expect(stored.has(id)).toBe(true);
+    const broken = await store.getSource(sourceIdOfNotification(BUCKET, damaged));
+    expect(broken).toMatchObject({ status: 'failed', errorCode: 'BAD_ENCODING' });
+    expect(broken?.errorMessage).toMatch(
+      /MSGTRK2026112900-1\.LOG\.gz is gzip-compressed, but its compressed data/,
     );
   });
 });
