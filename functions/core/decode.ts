@@ -6,6 +6,7 @@
  * one, NUL bytes on odd (LE) or even (BE) positions of the first bytes give UTF-16 away.
  */
 import { isAscii } from 'node:buffer';
+import { closeEarly } from './close-early.js';
 import { DecodeError } from './errors.js';
 
 export type TextEncoding = 'utf-8' | 'utf-16le' | 'utf-16be';
@@ -171,9 +172,8 @@ export async function decodeBytes(source: AsyncIterable<Uint8Array>, file?: stri
         if (rest) yield rest;
       }
     } finally {
-      // A reader that stops early (unknown format, deadline, bad bytes) must not leave the file or
-      // the S3 connection open: `return()` closes the source (a no-op once it has ended).
-      await iterator.return?.();
+      // A reader that stops early must not leave the file or S3 connection open (a no-op once ended).
+      await closeEarly(iterator);
     }
   }
 

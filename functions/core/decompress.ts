@@ -7,6 +7,7 @@
  */
 import { pipeline, Readable } from 'node:stream';
 import { createGunzip } from 'node:zlib';
+import { closeEarly } from './close-early.js';
 import { DecodeError } from './errors.js';
 
 /** Bytes needed to recognise a signature. */
@@ -53,7 +54,7 @@ export async function* decompressed(
   };
 
   if (startsWith(first, [0x50, 0x4b, 0x03, 0x04])) {
-    await iterator.return?.();
+    await closeEarly(iterator);
     throw new DecodeError(
       `${file} is a ZIP archive (or an Excel workbook), not a text file: extract the logs from it, or ` +
         'save the sheet as CSV, and analyse those. relay-audit reads text files and gzip-compressed ones.',
@@ -78,7 +79,6 @@ export async function* decompressed(
       );
     }
   } finally {
-    // Closes the source when the reader stops early (see decode.ts); a no-op once it has ended.
-    await iterator.return?.();
+    await closeEarly(iterator); // the reader may stop early; a no-op once the source has ended
   }
 }

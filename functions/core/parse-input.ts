@@ -7,6 +7,7 @@
  * were skipped, with line and reason. Events that carry a relay refusal are validated with the
  * canonical zod schema (they become findings, which cross into storage).
  */
+import { closeEarly } from './close-early.js';
 import { CsvRecordSplitter } from './csv-records.js';
 import { decodeBytes } from './decode.js';
 import { decompressed } from './decompress.js';
@@ -83,7 +84,7 @@ export async function parseInput(
     return await parseDecoded(chunks, input, options, listener, () => bytesRead);
   } finally {
     // Stopped early or failed: close the file or S3 stream now, not when the process ends.
-    await chunks.return?.(undefined);
+    await closeEarly(chunks);
   }
 }
 

@@ -92,6 +92,19 @@ describe('decompressed', () => {
     expect(state.served).toBe(2);
   });
 
+  it('keeps its own error when closing the source fails too', async () => {
+    const zip = Buffer.concat([Buffer.from([0x50, 0x4b, 0x03, 0x04]), Buffer.alloc(10)]);
+    const source: AsyncIterable<Uint8Array> = {
+      [Symbol.asyncIterator]: () => ({
+        next: async () => ({ done: false, value: zip }),
+        return: async () => {
+          throw new Error('close failed');
+        },
+      }),
+    };
+    await expect(collectBytes(decompressed(source, 'logs.zip'))).rejects.toBeInstanceOf(DecodeError);
+  });
+
   it('passes an error of the source itself through unchanged', async () => {
     const broken = new Error('socket hang up');
     async function* source(): AsyncGenerator<Uint8Array> {
