@@ -2,7 +2,7 @@
  * relay-audit command line: dispatches to the commands and maps errors to exit statuses —
  * 0 success, 1 an input could not be analysed (the others still were), 2 usage error.
  */
-import { ErrorCode, RelayAuditError } from '../functions/core/errors.js';
+import { ErrorCode, RelayAuditError, StoreError } from '../functions/core/errors.js';
 import { type Output, processOutput } from './support/output.js';
 
 const USAGE = `relay-audit — why Exchange Online refuses to relay your on-premises mail, and what to change
@@ -93,9 +93,23 @@ export async function main(argv: string[], out: Output = processOutput): Promise
       return 2;
     }
     if (error instanceof RelayAuditError) {
-      out.error(`relay-audit ${name}: ${error.message}`);
+      out.error(`relay-audit ${name}: ${error instanceof StoreError ? withCauses(error) : error.message}`);
       return error.code === ErrorCode.InvalidArgument || error.code === ErrorCode.InvalidConfig ? 2 : 1;
     }
     throw error;
   }
+}
+
+/**
+ * A store error's message followed by what caused it, which is where the useful detail is:
+ * "cannot create the store directory /data/x: ENOTDIR: not a directory, mkdir '/data/x'".
+ */
+function withCauses(error: Error): string {
+  let text = error.message;
+  let cause = error.cause;
+  for (let depth = 0; cause instanceof Error && depth < 3; depth++) {
+    if (!text.includes(cause.message)) text += `: ${cause.message}`;
+    cause = cause.cause;
+  }
+  return text;
 }

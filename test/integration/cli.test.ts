@@ -113,6 +113,16 @@ describe('relay-audit analyze', () => {
     expect(out.stderr).toContain(message);
   });
 
+  it('says why the store cannot be opened, with the cause from the file system', async () => {
+    const file = join(dir, 'not-a-directory');
+    await writeFile(file, '');
+    const { status, out } = await cli('analyze', 'sample-logs', ...DOMAINS, '--db', join(file, 'db'));
+    expect(status).toBe(1);
+    expect(out.stderr).toContain(
+      `cannot create the store directory ${join(file, 'db')}: ENOTDIR: not a directory`,
+    );
+  });
+
   it('rejects a --since it cannot read before writing anything, saying what it expects', async () => {
     const { status, out } = await cli(
       'findings',
