@@ -27,8 +27,8 @@ import { openStore, STORE_OPTIONS, storeFlagsText } from '../support/store-optio
 
 export const ANALYZE_USAGE = `relay-audit analyze <file|dir>... [options]
 
-Analyses message tracking logs and message trace exports, classifies every relay refusal
-(550 5.7.64 TenantAttribution, 451 4.4.62 ATTR35) and stores the findings.
+Analyses message tracking logs and message trace exports (plain or gzip-compressed), classifies
+every relay refusal (550 5.7.64 TenantAttribution, 451 4.4.62 ATTR35) and stores the findings.
 
 Options:
   --accepted-domains <v>  comma list, Get-AcceptedDomain CSV export, or one domain per line
