@@ -17,7 +17,17 @@ function ignored(name: string): boolean {
   return name.startsWith('.') || name === 'config' || name.toLowerCase() === 'readme.md';
 }
 
-async function expand(path: string, out: string[]): Promise<void> {
+/** Identity of a file or directory whatever path reaches it (symbolic links, `..`): device and inode. */
+function identity(info: { dev: number; ino: number }, path: string): string {
+  // Some file systems report no inode (0); the resolved path is the best identity there.
+  return info.ino === 0 ? resolve(path) : `${info.dev}:${info.ino}`;
+}
+
+/**
+ * Appends the files under `path` to `out`. Each directory is read once, so a symbolic link back to
+ * an ancestor (`logs/all -> ..`) cannot send the walk round in circles.
+ */
+async function expand(path: string, out: string[], visited: Set<string>): Promise<void> {
   let info: Awaited<ReturnType<typeof stat>>;
   try {
     info = await stat(path);
@@ -25,9 +35,12 @@ async function expand(path: string, out: string[]): Promise<void> {
     throw new ArgumentError(`${path}: no such file or directory`);
   }
   if (info.isDirectory()) {
+    const id = identity(info, path);
+    if (visited.has(id)) return;
+    visited.add(id);
     const entries = (await readdir(path)).filter((name) => !ignored(name));
     entries.sort((a, b) => a.localeCompare(b, 'en', { numeric: true }));
-    for (const name of entries) await expand(join(path, name), out);
+    for (const name of entries) await expand(join(path, name), out, visited);
   } else if (info.isFile()) {
     out.push(path);
   }
@@ -36,14 +49,17 @@ async function expand(path: string, out: string[]): Promise<void> {
 /** Expands the command-line paths into inputs; a missing path is a usage error. */
 export async function localInputs(paths: readonly string[], cwd = process.cwd()): Promise<AnalysisInput[]> {
   const files: string[] = [];
-  for (const path of paths) await expand(path, files);
+  const directories = new Set<string>();
+  for (const path of paths) await expand(path, files, directories);
   const inputs: AnalysisInput[] = [];
+  // The same file named twice, or reached through a link, is analysed once.
   const seen = new Set<string>();
   for (const file of files) {
     const absolute = resolve(cwd, file);
-    if (seen.has(absolute)) continue;
-    seen.add(absolute);
     const info = await stat(absolute);
+    const id = identity(info, absolute);
+    if (seen.has(id)) continue;
+    seen.add(id);
     inputs.push({
       name: relative(cwd, absolute) || absolute,
       // Same file (path, size, modification time) → same source record on re-analysis.

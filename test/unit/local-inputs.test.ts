@@ -1,0 +1,53 @@
+import { copyFile, mkdir, mkdtemp, rm, symlink, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { localInputs } from '../../bin/support/inputs.js';
+import { ArgumentError } from '../../functions/core/errors.js';
+
+let dir: string;
+beforeEach(async () => {
+  dir = await mkdtemp(join(tmpdir(), 'relay-audit-inputs-'));
+});
+afterEach(async () => {
+  await rm(dir, { recursive: true, force: true });
+});
+
+/** Names as shown to the user: relative to the working directory, here `dir`. */
+const names = (inputs: { name: string }[]): string[] => inputs.map((input) => input.name);
+
+describe('localInputs', () => {
+  it('expands directories in rolled-over order, skipping config/, hidden files and README.md', async () => {
+    await mkdir(join(dir, 'logs', 'config'), { recursive: true });
+    for (const name of ['MSGTRK2026112800-10.LOG', 'MSGTRK2026112800-2.LOG', 'MSGTRK2026112800-1.LOG'])
+      await writeFile(join(dir, 'logs', name), 'x');
+    await writeFile(join(dir, 'logs', '.hidden.LOG'), 'x');
+    await writeFile(join(dir, 'logs', 'README.md'), 'x');
+    await writeFile(join(dir, 'logs', 'config', 'accepted-domains.csv'), 'x');
+    const inputs = await localInputs([join(dir, 'logs')], dir);
+    expect(names(inputs)).toEqual([
+      'logs/MSGTRK2026112800-1.LOG',
+      'logs/MSGTRK2026112800-2.LOG',
+      'logs/MSGTRK2026112800-10.LOG',
+    ]);
+  });
+
+  it('reads each file once, however it is reached: named twice, through a link, or a link loop', async () => {
+    await mkdir(join(dir, 'logs'));
+    await writeFile(join(dir, 'logs', 'a.LOG'), 'a');
+    await copyFile(join(dir, 'logs', 'a.LOG'), join(dir, 'logs', 'copy-of-a.LOG'));
+    await symlink(join(dir, 'logs', 'a.LOG'), join(dir, 'logs', 'link-to-a.LOG'));
+    // A link back to an ancestor: a naive walk would go round until the path is too long.
+    await symlink(dir, join(dir, 'logs', 'loop'));
+    const inputs = await localInputs([join(dir, 'logs'), join(dir, 'logs', 'a.LOG')], dir);
+    // The copy is another file (its own source record); the link and the second naming are not.
+    expect(names(inputs)).toEqual(['logs/a.LOG', 'logs/copy-of-a.LOG']);
+  });
+
+  it('says which path does not exist', async () => {
+    await expect(localInputs([join(dir, 'nope.LOG')])).rejects.toThrow(ArgumentError);
+    await expect(localInputs([join(dir, 'nope.LOG')])).rejects.toThrow(
+      /nope\.LOG: no such file or directory/,
+    );
+  });
+});
