@@ -1,6 +1,6 @@
 /**
  * analyze(): the one flow, shared by the CLI and the Lambda handlers —
- * bytes → decode → detect → records → adapt → classify → remediate → sink.
+ * bytes → (gunzip) → decode → detect → records → adapt → classify → remediate → sink.
  *
  * Files are analysed one after another through one classifier, so evidence correlates across all
  * files of a run. A file that cannot be analysed (unknown format, bad encoding) is recorded as
