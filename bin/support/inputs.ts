@@ -2,7 +2,7 @@
  * Local files as analysis inputs: paths and directories expanded, sorted so rolled-over logs
  * (`MSGTRK…-1.LOG`, `-2.LOG`) are read in order.
  */
-import { createReadStream } from 'node:fs';
+import { createReadStream, type Stats } from 'node:fs';
 import { readdir, stat } from 'node:fs/promises';
 import { join, relative, resolve } from 'node:path';
 import type { AnalysisInput } from '../../functions/core/analyze.js';
@@ -17,6 +17,12 @@ function ignored(name: string): boolean {
   return name.startsWith('.') || name === 'config' || name.toLowerCase() === 'readme.md';
 }
 
+/** A file found under the command-line paths, with what `stat` said of it. */
+interface FoundFile {
+  path: string;
+  info: Stats;
+}
+
 /** Identity of a file or directory whatever path reaches it (symbolic links, `..`): device and inode. */
 function identity(info: { dev: number; ino: number }, path: string): string {
   // Some file systems report no inode (0); the resolved path is the best identity there.
@@ -27,8 +33,8 @@ function identity(info: { dev: number; ino: number }, path: string): string {
  * Appends the files under `path` to `out`. Each directory is read once, so a symbolic link back to
  * an ancestor (`logs/all -> ..`) cannot send the walk round in circles.
  */
-async function expand(path: string, out: string[], visited: Set<string>): Promise<void> {
-  let info: Awaited<ReturnType<typeof stat>>;
+async function expand(path: string, out: FoundFile[], visited: Set<string>): Promise<void> {
+  let info: Stats;
   try {
     info = await stat(path);
   } catch {
@@ -42,21 +48,20 @@ async function expand(path: string, out: string[], visited: Set<string>): Promis
     entries.sort((a, b) => a.localeCompare(b, 'en', { numeric: true }));
     for (const name of entries) await expand(join(path, name), out, visited);
   } else if (info.isFile()) {
-    out.push(path);
+    out.push({ path, info });
   }
 }
 
 /** Expands the command-line paths into inputs; a missing path is a usage error. */
 export async function localInputs(paths: readonly string[], cwd = process.cwd()): Promise<AnalysisInput[]> {
-  const files: string[] = [];
+  const files: FoundFile[] = [];
   const directories = new Set<string>();
   for (const path of paths) await expand(path, files, directories);
   const inputs: AnalysisInput[] = [];
   // The same file named twice, or reached through a link, is analysed once.
   const seen = new Set<string>();
-  for (const file of files) {
-    const absolute = resolve(cwd, file);
-    const info = await stat(absolute);
+  for (const { path, info } of files) {
+    const absolute = resolve(cwd, path);
     const id = identity(info, absolute);
     if (seen.has(id)) continue;
     seen.add(id);

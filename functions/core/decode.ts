@@ -6,7 +6,7 @@
  * one, NUL bytes on odd (LE) or even (BE) positions of the first bytes give UTF-16 away.
  */
 import { isAscii } from 'node:buffer';
-import { closeEarly } from './close-early.js';
+import { closeEarly, readHead } from './byte-source.js';
 import { DecodeError } from './errors.js';
 
 export type TextEncoding = 'utf-8' | 'utf-16le' | 'utf-16be';
@@ -61,19 +61,7 @@ function countLines(text: string): number {
 export async function decodeBytes(source: AsyncIterable<Uint8Array>, file?: string): Promise<DecodedText> {
   const iterator = source[Symbol.asyncIterator]();
   // Collect enough bytes to sniff; files shorter than that are fine.
-  const head: Uint8Array[] = [];
-  let headLength = 0;
-  let done = false;
-  while (headLength < SNIFF_BYTES) {
-    const next = await iterator.next();
-    if (next.done) {
-      done = true;
-      break;
-    }
-    head.push(next.value);
-    headLength += next.value.length;
-  }
-  const headBytes = Buffer.concat(head);
+  const { head: headBytes, done } = await readHead(iterator, SNIFF_BYTES);
   const { encoding, bomLength } = sniffEncoding(headBytes);
 
   async function* chunks(): AsyncGenerator<string> {

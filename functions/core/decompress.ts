@@ -7,7 +7,7 @@
  */
 import { pipeline, Readable } from 'node:stream';
 import { createGunzip } from 'node:zlib';
-import { closeEarly } from './close-early.js';
+import { closeEarly, readHead } from './byte-source.js';
 import { DecodeError } from './errors.js';
 
 /** Bytes needed to recognise a signature. */
@@ -35,15 +35,7 @@ export async function* decompressed(
   file: string,
 ): AsyncGenerator<Uint8Array> {
   const iterator = source[Symbol.asyncIterator]();
-  const head: Uint8Array[] = [];
-  let headLength = 0;
-  while (headLength < SIGNATURE_BYTES) {
-    const next = await iterator.next();
-    if (next.done) break;
-    head.push(next.value);
-    headLength += next.value.length;
-  }
-  const first = Buffer.concat(head);
+  const { head: first } = await readHead(iterator, SIGNATURE_BYTES);
   const all = async function* (): AsyncGenerator<Uint8Array> {
     if (first.length > 0) yield first;
     for (;;) {

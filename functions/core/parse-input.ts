@@ -7,7 +7,7 @@
  * were skipped, with line and reason. Events that carry a relay refusal are validated with the
  * canonical zod schema (they become findings, which cross into storage).
  */
-import { closeEarly } from './close-early.js';
+import { closeEarly } from './byte-source.js';
 import { CsvRecordSplitter } from './csv-records.js';
 import { decodeBytes } from './decode.js';
 import { decompressed } from './decompress.js';
