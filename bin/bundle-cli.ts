@@ -22,7 +22,11 @@ export async function bundleCli(outdir: string, root = ROOT): Promise<void> {
   rmSync(outdir, { recursive: true, force: true });
   await build({
     absWorkingDir: root,
-    entryPoints: [{ in: 'bin/relay-audit.ts', out: 'relay-audit' }],
+    entryPoints: [
+      { in: 'bin/relay-audit.ts', out: 'relay-audit' },
+      // The embedded store's engine thread is started from its own file, next to the chunks.
+      { in: 'functions/store/engine-thread.ts', out: 'engine-thread' },
+    ],
     outdir,
     bundle: true,
     splitting: true,

@@ -42,6 +42,9 @@ Options:
   --no-store              do not store; print findings as NDJSON on stdout
   --window <events>       how many events a refusal waits for correlating evidence (default 20000)`;
 
+/** Store writes (batches of findings or index entries) in flight while the analysis reads on. */
+const STORE_WRITES_IN_FLIGHT = 4;
+
 const AnalyzeFlags = z.object({ window: wholeNumberFlag(1).optional() });
 
 export async function runAnalyze(argv: string[], out: Output): Promise<number> {
@@ -109,7 +112,8 @@ export async function runAnalyze(argv: string[], out: Output): Promise<number> {
       const { InboundIndex } = await import('../../functions/nightly/inbound-index.js');
       const inbound = new InboundIndex(handle);
       const sink = withInboundRecorder(handle.store, (entries) => inbound.record(entries));
-      result = await analyze(inputs, { ...common, sink });
+      // The store takes overlapping writes: its engine (or DynamoDB) works while the analysis reads on.
+      result = await analyze(inputs, { ...common, sink, writesInFlight: STORE_WRITES_IN_FLIGHT });
       progress.done();
       // No count of the whole store here: counting reads every stored finding (a Query per scenario
       // partition), so each run would cost time, memory and — on a real table — read capacity in

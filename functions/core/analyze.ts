@@ -17,6 +17,7 @@ import { type AnalysisInput, type ParseListener, parseInput } from './parse-inpu
 import type { InboundConnectorInfo } from './remediation/context.js';
 import type { SourceRecord } from './source-record.js';
 import { detach } from './strings.js';
+import { WritePipeline } from './write-pipeline.js';
 
 export type { AnalysisInput } from './parse-input.js';
 
@@ -63,6 +64,11 @@ export interface AnalyzeOptions {
   maxSkippedListed?: number;
   /** Findings handed to the sink per call. */
   batchSize?: number;
+  /**
+   * Sink calls in flight at once while reading goes on (default 1: wait for each write). Only for
+   * a sink whose calls may overlap, such as the store; an output stream's writes must not.
+   */
+  writesInFlight?: number;
   onProgress?: (progress: AnalysisProgress) => void;
   /** Checked between chunks; returning true stops reading (Lambda deadline). */
   shouldStop?: () => boolean;
@@ -109,6 +115,7 @@ export async function analyze(
   let inbound: InboundEntry[] = [];
   const indexInbound = options.sink.putInboundMessages !== undefined;
   let stopped = false;
+  const writes = new WritePipeline(options.writesInFlight ?? 1);
 
   /** Moves emitted findings into the buffer and the per-source/per-run counters. */
   const collect = (emitted: EmittedFinding[]): void => {
@@ -134,7 +141,8 @@ export async function analyze(
     if (inbound.length > 0 && (force || inbound.length >= batchSize)) {
       const entries = inbound;
       inbound = [];
-      await options.sink.putInboundMessages?.(entries);
+      const { sink } = options;
+      await writes.add(async () => sink.putInboundMessages?.(entries));
     }
     if (buffer.length === 0 || (!force && buffer.length < batchSize)) return;
     const ready = buffer;
@@ -142,8 +150,10 @@ export async function analyze(
     // In batches of `batchSize` even when many arrive at once (the window's release at the end of a
     // run is thousands): a sink holds a whole call's items in memory while it writes them.
     for (let start = 0; start < ready.length; start += batchSize) {
-      await options.sink.putFindings(ready.slice(start, start + batchSize));
+      const batch = ready.slice(start, start + batchSize);
+      await writes.add(() => options.sink.putFindings(batch));
     }
+    if (force) await writes.drain();
   };
 
   for (const input of inputs) {

@@ -1,17 +1,23 @@
 /// <reference path="../../types/dynalite.d.ts" />
 /**
- * The embedded engine: dynalite (a DynamoDB-compatible server on LevelDB) started in-process, so
+ * The embedded engine: dynalite (a DynamoDB-compatible engine on LevelDB) started by this process, so
  * a laptop run uses exactly the same FindingsStore code, keys and queries as the cloud, with the
  * data persisted under `.relay-audit/` between runs. No second storage implementation.
+ *
+ * By default the engine runs in a thread of its own and the DynamoDB client reaches it through a
+ * message port (engine-thread-client.ts): its work runs on the second core while the analysis goes
+ * on, and no socket is open to other programs. `listen: true` serves it on a loopback port instead,
+ * in this thread, for callers that need an endpoint URL (tests handing it to Lambda handlers).
  */
 import { mkdir } from 'node:fs/promises';
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { resolve } from 'node:path';
-import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { DynamoDBClient, type DynamoDBClientConfig } from '@aws-sdk/client-dynamodb';
 import dynalite from 'dynalite';
 import { ConfigError, StoreError } from '../core/errors.js';
 import { acquireEngineLock } from './engine-lock.js';
+import { EngineThread } from './engine-thread-client.js';
 import { FindingsStore } from './findings-store.js';
 import type { StoreLogger } from './logger.js';
 import type { StoreHandle } from './remote-store.js';
@@ -32,9 +38,15 @@ export interface EmbeddedStoreOptions {
   inMemory?: boolean;
   retentionDays?: number;
   logger?: StoreLogger;
+  /** Serve the engine on a loopback port (in this thread) and report its endpoint; default false. */
+  listen?: boolean;
 }
 
-export interface EmbeddedStore extends StoreHandle {
+/** The embedded store: reachable only through its `client` (no socket). */
+export type EmbeddedStore = StoreHandle;
+
+/** The embedded store served on a loopback port (`listen: true`). */
+export interface EmbeddedServer extends StoreHandle {
   /** `http://127.0.0.1:<port>`: any DynamoDB client (or the AWS CLI) can talk to it while it runs. */
   endpoint: string;
 }
@@ -58,12 +70,18 @@ function closeServer(server: Server): Promise<void> {
 }
 
 /**
- * Starts dynalite in this process on a loopback port, connects a DynamoDB client to it and
- * ensures the findings table exists. A directory is used by one engine at a time (a lock file
- * inside it; a second opener gets a `StoreError` naming the holder). `close()` stops the server,
- * closes the database and releases the lock, so the directory can be reopened afterwards.
+ * Starts the embedded engine, connects a DynamoDB client to it and ensures the findings table
+ * exists. A directory is used by one engine at a time (a lock file inside it; a second opener gets a
+ * `StoreError` naming the holder). `close()` stops the engine, closes the database and releases the
+ * lock, so the directory can be reopened afterwards.
  */
-export async function startEmbeddedStore(options: EmbeddedStoreOptions = {}): Promise<EmbeddedStore> {
+export async function startEmbeddedStore(
+  options: EmbeddedStoreOptions & { listen: true },
+): Promise<EmbeddedServer>;
+export async function startEmbeddedStore(options?: EmbeddedStoreOptions): Promise<EmbeddedStore>;
+export async function startEmbeddedStore(
+  options: EmbeddedStoreOptions = {},
+): Promise<EmbeddedStore | EmbeddedServer> {
   const tableName = options.tableName ?? DEFAULT_TABLE_NAME;
   if (tableName.length < 3 || tableName.length > 255 || !/^[A-Za-z0-9_.-]+$/.test(tableName)) {
     throw new ConfigError(`table name must be 3-255 characters of A-Z a-z 0-9 _ . -, got "${tableName}"`);
@@ -79,28 +97,18 @@ export async function startEmbeddedStore(options: EmbeddedStoreOptions = {}): Pr
     releaseLock = await acquireEngineLock(dir);
   }
 
-  let server: Server;
-  let address: AddressInfo;
+  let engine: Engine;
   try {
-    server = dynalite({
-      ...(dir === undefined ? {} : { path: dir }),
-      createTableMs: 0,
-      deleteTableMs: 0,
-      updateTableMs: 0,
-    });
-    address = await listen(server);
+    engine = options.listen ? await serveOnLoopback(dir) : runInThread(dir);
   } catch (error) {
     await releaseLock();
     throw new StoreError('cannot start the embedded DynamoDB engine', { cause: error });
   }
-  const endpoint = `http://127.0.0.1:${address.port}`;
   const client = new DynamoDBClient({
     region: 'local',
-    endpoint,
-    // dynalite does not check signatures, but the SDK insists on signing with something.
+    // The engine does not check signatures, but the SDK insists on signing with something.
     credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
-    // A local engine answers in milliseconds; a bounded wait turns a wedged engine into an error, not a hang.
-    requestHandler: { connectionTimeout: 5_000, requestTimeout: 60_000 },
+    ...engine.clientConfig,
   });
   const store = new FindingsStore({
     client,
@@ -115,7 +123,7 @@ export async function startEmbeddedStore(options: EmbeddedStoreOptions = {}): Pr
     closed = true;
     client.destroy();
     try {
-      await closeServer(server);
+      await engine.close();
     } finally {
       // Only after LevelDB is closed may another engine open the directory.
       await releaseLock();
@@ -130,5 +138,42 @@ export async function startEmbeddedStore(options: EmbeddedStoreOptions = {}): Pr
       cause: error,
     });
   }
-  return { client, endpoint, tableName, store, close };
+  const handle: EmbeddedStore = { client, tableName, store, close };
+  return engine.endpoint === undefined ? handle : { ...handle, endpoint: engine.endpoint };
+}
+
+/** A running engine: how a client reaches it, and how to stop it. */
+interface Engine {
+  clientConfig: Pick<DynamoDBClientConfig, 'endpoint' | 'requestHandler'>;
+  endpoint?: string;
+  close(): Promise<void>;
+}
+
+function runInThread(dir: string | undefined): Engine {
+  const thread = new EngineThread(dir === undefined ? {} : { path: dir });
+  return {
+    // The endpoint is never contacted (the handler answers every request); the SDK wants a URL.
+    clientConfig: { endpoint: 'http://embedded.relay-audit.invalid', requestHandler: thread.requestHandler },
+    close: () => thread.close(),
+  };
+}
+
+async function serveOnLoopback(dir: string | undefined): Promise<Engine> {
+  const server = dynalite({
+    ...(dir === undefined ? {} : { path: dir }),
+    createTableMs: 0,
+    deleteTableMs: 0,
+    updateTableMs: 0,
+  });
+  const address = await listen(server);
+  const endpoint = `http://127.0.0.1:${address.port}`;
+  return {
+    endpoint,
+    clientConfig: {
+      endpoint,
+      // A local engine answers in milliseconds; a bounded wait turns a wedged engine into an error, not a hang.
+      requestHandler: { connectionTimeout: 5_000, requestTimeout: 60_000 },
+    },
+    close: () => closeServer(server),
+  };
 }

@@ -15,7 +15,7 @@ import { Template } from 'aws-cdk-lib/assertions';
 import type { APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import type { Finding } from '../../functions/core/findings.js';
-import type { EmbeddedStore } from '../../functions/store/embedded-engine.js';
+import type { EmbeddedServer } from '../../functions/store/embedded-engine.js';
 import { RelayFunction } from '../../lib/constructs/relay-function.js';
 import { cdkJsonContext } from '../infra/synth-app.js';
 import { httpApiEvent, parseLambdaResult } from '../support/api-client.js';
@@ -28,7 +28,7 @@ const MAX_BUNDLE_BYTES = 1_000_000;
 
 type BundledModule = { handler: (event: unknown) => Promise<APIGatewayProxyStructuredResultV2> };
 
-let dynamo: EmbeddedStore;
+let dynamo: EmbeddedServer;
 let bundleDir: string;
 
 beforeAll(async () => {

@@ -16,7 +16,7 @@ import type { Summary } from '../../functions/api/summary.js';
 import type { Finding, ScenarioId } from '../../functions/core/findings.js';
 import type { SourceRecord } from '../../functions/core/source-record.js';
 import { runNightly } from '../../functions/nightly/run-nightly.js';
-import type { EmbeddedStore } from '../../functions/store/embedded-engine.js';
+import type { EmbeddedServer } from '../../functions/store/embedded-engine.js';
 import {
   csvRecords,
   httpApiEvent,
@@ -63,7 +63,7 @@ type ApiLambda = (event: unknown) => Promise<APIGatewayProxyStructuredResultV2>;
 type PageJson<T> = { items: T[]; cursor?: string };
 
 let s3: LocalS3;
-let dynamo: EmbeddedStore;
+let dynamo: EmbeddedServer;
 let ingest: IngestLambda;
 let api: ApiLambda;
 const uploads: { key: string; notification: string }[] = [];

@@ -17,7 +17,7 @@ import {
   StoredReadinessResult,
 } from '../../functions/core/readiness/organisation.js';
 import { Logger } from '../../functions/ingest/logger.js';
-import type { EmbeddedStore } from '../../functions/store/embedded-engine.js';
+import type { EmbeddedServer } from '../../functions/store/embedded-engine.js';
 import { OrganisationConfigStore } from '../../functions/store/organisation-config.js';
 import { READINESS_KEY } from '../../functions/store/table-design.js';
 import { call, httpApiEvent, parseLambdaResult } from '../support/api-client.js';
@@ -31,7 +31,7 @@ const TABLE = 'relay-audit-api-readiness';
 const LOADED_AT = new Date('2026-11-29T10:00:00.000Z');
 const AT = new Date('2026-11-29T12:00:00.000Z');
 
-let dynamo: EmbeddedStore;
+let dynamo: EmbeddedServer;
 let repository: OrganisationConfigStore;
 let api: RequestHandler;
 

@@ -11,7 +11,7 @@ import { PutObjectCommand } from '@aws-sdk/client-s3';
 import type { SQSBatchResponse } from 'aws-lambda';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import type { InvocationContext } from '../../functions/ingest/ingest.js';
-import type { EmbeddedStore } from '../../functions/store/embedded-engine.js';
+import type { EmbeddedServer } from '../../functions/store/embedded-engine.js';
 import { buildApp } from '../infra/synth-app.js';
 import { stagedBundleDir } from '../support/bundle-dir.js';
 import {
@@ -30,7 +30,7 @@ const FIXTURE = join(import.meta.dirname, '..', 'fixtures', 'ingest', 'MSGTRK-fi
 type BundledModule = { handler: (event: unknown, context: InvocationContext) => Promise<SQSBatchResponse> };
 
 let s3: LocalS3;
-let dynamo: EmbeddedStore;
+let dynamo: EmbeddedServer;
 let bundleDir: string;
 
 beforeAll(async () => {

@@ -14,7 +14,7 @@ import { DeleteObjectCommand } from '@aws-sdk/client-s3';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import type { Finding } from '../../functions/core/findings.js';
 import type { ReadinessResponse } from '../../functions/core/readiness/organisation.js';
-import type { EmbeddedStore } from '../../functions/store/embedded-engine.js';
+import type { EmbeddedServer } from '../../functions/store/embedded-engine.js';
 import { OrganisationConfigStore } from '../../functions/store/organisation-config.js';
 import { httpApiEvent, parseLambdaResult } from '../support/api-client.js';
 import {
@@ -43,7 +43,7 @@ const TABLE = 'relay-audit-config-test';
 const SWITCH_COMMAND = `Set-InboundConnector -Identity '${SAMPLE_RELAY_CONNECTOR}' -TlsSenderCertificateName *.contoso.com -RestrictDomainsToCertificate $true -ConnectorType OnPremises -RequireTls $true -SenderIPAddresses $null -RestrictDomainsToIPAddresses $false`;
 
 let s3: LocalS3;
-let dynamo: EmbeddedStore;
+let dynamo: EmbeddedServer;
 let ingest: IngestLambda;
 let api: (path: string) => Promise<ReadinessResponse>;
 let repository: OrganisationConfigStore;

@@ -16,7 +16,7 @@ import { analyze } from '../../functions/core/analyze.js';
 import type { Finding } from '../../functions/core/findings.js';
 import type { SourceRecord } from '../../functions/core/source-record.js';
 import type { InvocationContext } from '../../functions/ingest/ingest.js';
-import type { EmbeddedStore } from '../../functions/store/embedded-engine.js';
+import type { EmbeddedServer } from '../../functions/store/embedded-engine.js';
 import type { FindingsStore } from '../../functions/store/findings-store.js';
 import {
   INGEST_BATCH_SIZE,
@@ -62,7 +62,7 @@ interface Upload {
 }
 
 let s3: LocalS3;
-let dynamo: EmbeddedStore;
+let dynamo: EmbeddedServer;
 let store: FindingsStore;
 let handler: (event: unknown, context: InvocationContext) => Promise<SQSBatchResponse>;
 const uploads: Upload[] = [];

@@ -12,7 +12,7 @@ import { App, Stack } from 'aws-cdk-lib';
 import { Bucket } from 'aws-cdk-lib/aws-s3';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import type { NightlyResponse } from '../../functions/nightly/handler.js';
-import type { EmbeddedStore } from '../../functions/store/embedded-engine.js';
+import type { EmbeddedServer } from '../../functions/store/embedded-engine.js';
 import { Alerts } from '../../lib/constructs/alerts.js';
 import { FindingsTable } from '../../lib/constructs/findings-table.js';
 import { NightlyJob } from '../../lib/constructs/nightly-job.js';
@@ -32,7 +32,7 @@ type BundledModule = {
 };
 
 let s3: LocalS3;
-let dynamo: EmbeddedStore;
+let dynamo: EmbeddedServer;
 let bundleDir: string;
 
 /** Synthesizes the nightly job alone (one function to bundle) and returns its staged asset directory. */

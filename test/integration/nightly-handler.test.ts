@@ -8,7 +8,7 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it, vi } from 'vites
 import { NightlyConfigError, NightlyEventError } from '../../functions/nightly/errors.js';
 import { createHandlerFromEnvironment, type NightlyHandler } from '../../functions/nightly/handler.js';
 import { NightlyReport } from '../../functions/nightly/report.js';
-import type { EmbeddedStore } from '../../functions/store/embedded-engine.js';
+import type { EmbeddedServer } from '../../functions/store/embedded-engine.js';
 import {
   LOCAL_REGION,
   type LocalS3,
@@ -22,7 +22,7 @@ const BUCKET = 'relay-audit-nightly-bucket';
 const TABLE = 'relay-audit-nightly-handler';
 
 let s3: LocalS3;
-let dynamo: EmbeddedStore;
+let dynamo: EmbeddedServer;
 let handler: NightlyHandler;
 let stdout: string[];
 

@@ -475,7 +475,7 @@ describe('embedded engine persistence', () => {
       // Assess
       await expect(second).rejects.toThrow(/in use by process/);
       await first.close();
-      const third = await startEmbeddedStore({ dir, tableName: 'custom-table' });
+      const third = await startEmbeddedStore({ dir, tableName: 'custom-table', listen: true });
       expect(third.endpoint).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/);
       await third.close();
     } finally {

@@ -11,7 +11,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { S3Client } from '@aws-sdk/client-s3';
 import type { SQSEvent, SQSRecord } from 'aws-lambda';
-import { type EmbeddedStore, startEmbeddedStore } from '../../functions/store/embedded-engine.js';
+import { type EmbeddedServer, startEmbeddedStore } from '../../functions/store/embedded-engine.js';
 
 /** Credentials s3rver's built-in account accepts. */
 export const S3RVER_CREDENTIALS = { accessKeyId: 'S3RVER', secretAccessKey: 'S3RVER' } as const;
@@ -113,7 +113,7 @@ export async function startLocalS3(buckets: readonly string[]): Promise<LocalS3>
  * overrides variables (RETENTION_DAYS, LOG_LEVEL…).
  */
 export function localFunctionEnvironment(
-  engines: { table: string; bucket: string; s3: LocalS3; dynamo: EmbeddedStore },
+  engines: { table: string; bucket: string; s3: LocalS3; dynamo: EmbeddedServer },
   extra: Record<string, string> = {},
 ): Record<string, string> {
   return {
@@ -131,8 +131,8 @@ export function localFunctionEnvironment(
 }
 
 /** dynalite in memory with the findings table created from the key design. */
-export function startLocalDynamo(tableName = 'relay-audit-test'): Promise<EmbeddedStore> {
-  return startEmbeddedStore({ inMemory: true, tableName });
+export function startLocalDynamo(tableName = 'relay-audit-test'): Promise<EmbeddedServer> {
+  return startEmbeddedStore({ inMemory: true, tableName, listen: true });
 }
 
 /**
