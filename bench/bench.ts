@@ -12,11 +12,14 @@
  *
  * Environment:
  *   BENCH_SMALL_MB (25), BENCH_LARGE_MB (250)  input sizes in MB (2^20 bytes)
+ *   BENCH_MEMORY_MB (750)                       a third size measured with the store only, for its memory goal (0: skip)
  *   BENCH_REPEAT (1)                            runs per measurement; the median time is reported
  *   BENCH_SEED (42)                             generator seed
  *   BENCH_BASELINE_ONLY=1                       run only the Python baseline (no CLI needed)
  *   BENCH_TOOLS (baseline,classify-only,with-store)  which measurements to run (the baseline always runs)
  *   BENCH_CLI (dist/cli/relay-audit.js)         the CLI to measure
+ * Then what a user feels, as child processes too: `relay-audit analyze` of the bundled samples into a fresh
+ * embedded store (start to report; `npm start` without the build) and a cold start of `relay-audit help`.
  * Results: printed as a table and written to bench/.data/results.json.
  */
 import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
@@ -49,6 +52,10 @@ const POLL_MS = 20;
 const GOAL_THROUGHPUT_RATIO = 1.5;
 const GOAL_PEAK_RSS_MB = 300;
 const GOAL_FLAT_RATIO = 1.5;
+/** The embedded store may cost at most half the analysis' throughput (with-store ≥ 0.5× classify-only). */
+const GOAL_STORE_RATIO = 0.5;
+/** With-store peak RSS at the memory size (BENCH_MEMORY_MB). */
+const GOAL_STORE_PEAK_RSS_MB = 300;
 
 type ToolId = 'baseline' | 'classify-only' | 'with-store';
 
@@ -313,7 +320,12 @@ function table(ms: Measurement[]): string {
   return [line(head), widths.map((w) => '-'.repeat(w)).join('-|-'), ...body.map(line)].join('\n');
 }
 
-function evaluateGoals(ms: Measurement[], inputs: Input[], baselineOnly: boolean): Goal[] {
+function evaluateGoals(
+  ms: Measurement[],
+  inputs: Input[],
+  baselineOnly: boolean,
+  memory: Measurement | undefined,
+): Goal[] {
   if (baselineOnly) {
     return [
       {
@@ -355,6 +367,32 @@ function evaluateGoals(ms: Measurement[], inputs: Input[], baselineOnly: boolean
     detail: flat.join(', '),
     status: allFlat ? 'PASS' : 'MISS',
   });
+  const storeRatios: string[] = [];
+  let storeFastEnough = true;
+  for (const input of inputs) {
+    const c = ms.find((m) => m.tool === 'classify-only' && m.size === input.label);
+    const w = ms.find((m) => m.tool === 'with-store' && m.size === input.label);
+    if (!c || !w) continue;
+    const ratio = c.seconds / w.seconds;
+    if (ratio < GOAL_STORE_RATIO) storeFastEnough = false;
+    storeRatios.push(
+      `${input.label}: ${ratio.toFixed(2)}× (${w.seconds.toFixed(2)} s vs ${c.seconds.toFixed(2)} s)`,
+    );
+  }
+  if (storeRatios.length > 0) {
+    goals.push({
+      goal: `with-store throughput ≥ ${GOAL_STORE_RATIO}× classify-only`,
+      detail: storeRatios.join(', '),
+      status: storeFastEnough ? 'PASS' : 'MISS',
+    });
+  }
+  if (memory !== undefined) {
+    goals.push({
+      goal: `with-store peak RSS < ${GOAL_STORE_PEAK_RSS_MB} MB at ${memory.size}`,
+      detail: `${memory.peakRssMB.toFixed(1)} MB in ${memory.seconds.toFixed(2)} s`,
+      status: memory.peakRssMB < GOAL_STORE_PEAK_RSS_MB ? 'PASS' : 'MISS',
+    });
+  }
   return goals;
 }
 
@@ -375,12 +413,59 @@ function pythonVersion(): string {
   return (r.stdout || r.stderr || '').trim() || 'unknown';
 }
 
+/** Generates (or reuses) the tracking log of `sizeMB` and counts its rows. */
+async function prepareInput(sizeMB: number, seed: number): Promise<Input> {
+  const label = `${sizeMB} MB`;
+  const path = join(DATA_DIR, `MSGTRK-bench-${sizeMB}MB-seed${seed}.LOG`);
+  const g = await generateTrackingLog(path, Math.round(sizeMB * MB), seed);
+  const countedRows = countRows(path);
+  console.log(
+    g.generated
+      ? `generated ${relative(ROOT, path)}: ${(g.bytes / MB).toFixed(1)} MB, ${fmtInt(countedRows)} rows ` +
+          `(${fmtInt(g.rejectionRows)} relay rejections) in ${g.seconds.toFixed(2)} s (${(g.bytes / MB / g.seconds).toFixed(0)} MB/s)`
+      : `cached    ${relative(ROOT, path)}: ${(g.bytes / MB).toFixed(1)} MB, ${fmtInt(countedRows)} rows ` +
+          `(${fmtInt(g.rejectionRows)} relay rejections)`,
+  );
+  return { ...g, label, sizeMB, countedRows };
+}
+
+/** What a user feels: one command line, timed spawn → exit over `repeat` runs (median), with its peak RSS. */
+interface UserMeasurement {
+  what: string;
+  command: string;
+  seconds: number;
+  peakRssMB: number;
+}
+
+async function measureUserCommand(what: string, args: string[], repeat: number): Promise<UserMeasurement> {
+  const runs: Run[] = [];
+  let command = '';
+  for (let r = 0; r < repeat; r++) {
+    const db = mkdtempSync(join(tmpdir(), 'relay-audit-bench-'));
+    const withDb = args.map((arg) => (arg === '<db>' ? db : arg));
+    command = `node ${[relative(ROOT, CLI), ...args].join(' ')}`;
+    try {
+      const res = await runChild('with-store', process.execPath, [CLI, ...withDb], false);
+      runs.push(res);
+    } finally {
+      rmSync(db, { recursive: true, force: true });
+    }
+  }
+  return {
+    what,
+    command,
+    seconds: median(runs.map((run) => run.seconds)),
+    peakRssMB: Math.max(...runs.map((run) => run.peakRssBytes)) / MB,
+  };
+}
+
 async function main(): Promise<number> {
   const smallMB = envNumber('BENCH_SMALL_MB', 25);
   const largeMB = envNumber('BENCH_LARGE_MB', 250);
   const repeat = Math.round(envNumber('BENCH_REPEAT', 1));
   const seed = Math.round(envNumber('BENCH_SEED', 42));
   const baselineOnly = process.env.BENCH_BASELINE_ONLY === '1';
+  const memoryMB = process.env.BENCH_MEMORY_MB === '0' ? 0 : envNumber('BENCH_MEMORY_MB', 750);
 
   if (!baselineOnly && !existsSync(CLI)) {
     console.error(
@@ -398,20 +483,7 @@ async function main(): Promise<number> {
   console.log(`MB = 2^20 bytes; seed ${seed}; ${repeat} run(s) per measurement (median time)\n`);
 
   const inputs: Input[] = [];
-  for (const sizeMB of [smallMB, largeMB]) {
-    const label = `${sizeMB} MB`;
-    const path = join(DATA_DIR, `MSGTRK-bench-${sizeMB}MB-seed${seed}.LOG`);
-    const g = await generateTrackingLog(path, Math.round(sizeMB * MB), seed);
-    const countedRows = countRows(path);
-    console.log(
-      g.generated
-        ? `generated ${relative(ROOT, path)}: ${(g.bytes / MB).toFixed(1)} MB, ${fmtInt(countedRows)} rows ` +
-            `(${fmtInt(g.rejectionRows)} relay rejections) in ${g.seconds.toFixed(2)} s (${(g.bytes / MB / g.seconds).toFixed(0)} MB/s)`
-        : `cached    ${relative(ROOT, path)}: ${(g.bytes / MB).toFixed(1)} MB, ${fmtInt(countedRows)} rows ` +
-            `(${fmtInt(g.rejectionRows)} relay rejections)`,
-    );
-    inputs.push({ ...g, label, sizeMB, countedRows });
-  }
+  for (const sizeMB of [smallMB, largeMB]) inputs.push(await prepareInput(sizeMB, seed));
   console.log('');
 
   const tools = baselineOnly ? (['baseline'] as ToolId[]) : selectedTools();
@@ -432,8 +504,43 @@ async function main(): Promise<number> {
     }
   }
 
-  const goals = evaluateGoals(measurements, inputs, baselineOnly);
+  let memory: Measurement | undefined;
+  if (memoryMB > 0 && tools.includes('with-store')) {
+    // Not one of `inputs`: only its memory is a goal, and the flat-RSS goal compares the two sizes above.
+    memory = await measure('with-store', await prepareInput(memoryMB, seed), 1);
+    measurements.push(memory);
+  }
+
+  const user: UserMeasurement[] = [];
+  if (!baselineOnly) {
+    const userRepeat = Math.max(3, repeat);
+    user.push(
+      await measureUserCommand(
+        'analyze the bundled samples into a fresh store (npm start without the build)',
+        [
+          'analyze',
+          'sample-logs',
+          '--accepted-domains',
+          'sample-logs/config/accepted-domains.csv',
+          '--db',
+          '<db>',
+        ],
+        userRepeat,
+      ),
+      await measureUserCommand('cold start of relay-audit help', ['help'], userRepeat),
+    );
+  }
+
+  const goals = evaluateGoals(measurements, inputs, baselineOnly, memory);
   console.log(`\n${table(measurements)}\n`);
+  if (user.length > 0) {
+    console.log('What users feel (median of runs, spawn → exit):');
+    for (const u of user)
+      console.log(
+        `  ${u.seconds.toFixed(2)} s, peak RSS ${u.peakRssMB.toFixed(1)} MB — ${u.what}: ${u.command}`,
+      );
+    console.log('');
+  }
   console.log('Goals:');
   for (const g of goals) console.log(`  ${g.status.padEnd(4)}  ${g.goal}${g.detail ? ` — ${g.detail}` : ''}`);
 
@@ -458,6 +565,7 @@ async function main(): Promise<number> {
       generationSeconds: i.seconds,
     })),
     measurements,
+    user,
     goals,
   };
   writeFileSync(resultsPath, `${JSON.stringify(results, null, 2)}\n`);
