@@ -2,7 +2,7 @@
  * Deterministic generator of a raw Exchange Server 2019 message tracking log (`MSGTRK*.LOG`) for the
  * benchmark. Same (targetBytes, seed) → byte-identical file.
  *
- * Shape (see shared DOMAIN.md §3 format 1): UTF-8 with BOM, CRLF, `#Software/#Version/#Log-Type/#Date/#Fields`
+ * Shape (see docs/domain.md §3 format 1): UTF-8 with BOM, CRLF, `#Software/#Version/#Log-Type/#Date/#Fields`
  * preamble, 30 comma-separated fields, values quoted CSV-style when they contain `,` `"` CR or LF.
  * Events of concurrent messages interleave in timestamp order.
  *

@@ -2,7 +2,7 @@
  * `relay-audit check --accepted-domains <list|file> [--connectors <json>] [--certificate <pem>]…
  *  [--at <ISO time>] [--json] [--store [--db DIR | --table NAME]]` — checks the connector,
  * certificate and accepted domains Exchange Online requires to relay on-premises mail (readiness,
- * DOMAIN.md §4). Exit 0 when nothing is an `error`, 1 when something is, 2 on a usage error or an
+ * docs/domain.md §4). Exit 0 when nothing is an `error`, 1 when something is, 2 on a usage error or an
  * input file that is not what it should be. `--store` also stores the configuration and the results
  * in the store, where `relay-audit serve` shows them (the same items the cloud pipeline writes).
  */

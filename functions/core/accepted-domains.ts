@@ -4,7 +4,7 @@
  *
  * Input: a comma list (`contoso.com,fabrikam.com`), a `Get-AcceptedDomain | Export-Csv` file, or a
  * file with one domain per line. A subdomain is covered by its parent only when the parent has
- * `MatchSubDomains` *(inferred for relay attribution, DOMAIN.md §1 — kept in {@link covers})*.
+ * `MatchSubDomains` *(inferred for relay attribution, docs/domain.md §1 — kept in {@link covers})*.
  */
 import { z } from 'zod';
 import { splitRecord } from './csv-records.js';

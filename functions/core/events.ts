@@ -7,7 +7,7 @@
  */
 import { z } from 'zod';
 
-/** Ids of the supported input formats (DOMAIN.md §3). Stable: stored in source records. */
+/** Ids of the supported input formats (docs/domain.md §3). Stable: stored in source records. */
 export const FormatId = z.enum([
   'exchange-tracking-log',
   'tracking-log-export',

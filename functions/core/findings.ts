@@ -5,7 +5,7 @@
 import { z } from 'zod';
 import { FormatId } from './events.js';
 
-/** Scenario ids (DOMAIN.md §1). Stable strings that dashboards rely on: never rename one. */
+/** Scenario ids (docs/domain.md §1). Stable strings that dashboards rely on: never rename one. */
 export const ScenarioId = z.enum([
   'ndr',
   'forwarding',

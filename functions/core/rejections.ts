@@ -12,7 +12,7 @@ const ENHANCED_ONLY = /(?:^|[^\d.])([245]\.\d{1,3}\.\d{1,3})(?![\d.])/;
 const ATTR = /\bATTR(\d{1,3})\b/i;
 const REMOTE_HOST = /\[([A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)+)\]/;
 
-/** Enhanced codes of relay-attribution refusals (DOMAIN.md §2). Only these become findings. */
+/** Enhanced codes of relay-attribution refusals (docs/domain.md §2). Only these become findings. */
 export const RELAY_ATTRIBUTION_CODES: ReadonlySet<string> = new Set(['5.7.64', '4.4.62']);
 
 /**

@@ -1,6 +1,6 @@
 /**
  * Column lookup by header name, shared by the format adapters: formats are recognised and read by
- * header names, never by position (DOMAIN.md §3).
+ * header names, never by position (docs/domain.md §3).
  */
 
 export type ColumnMap<K extends string> = Partial<Record<K, number>>;

@@ -4,7 +4,7 @@
  * A single status can itself contain `;` (`550 5.7.64 TenantAttribution; Relay Access Denied …`,
  * `550 4.4.7 QUEUE.Expired; message expired [{LED=…};{MSG=};…]`), so statuses are split only where a
  * new SMTP status begins: `;` followed by a reply code and an enhanced code *(inferred parsing rule,
- * DOMAIN.md §3)*.
+ * docs/domain.md §3)*.
  */
 
 const NEXT_STATUS = /;(?=\s*[245]\d\d[ -]+[245]\.\d{1,3}\.\d{1,3})/;

@@ -1,6 +1,6 @@
 /**
  * Readiness: does the organisation's configuration meet what Exchange Online requires to relay its
- * on-premises mail (DOMAIN.md §1 and §4)? Pure — no AWS, no file system: inputs come in as text or
+ * on-premises mail (docs/domain.md §1 and §4)? Pure — no AWS, no file system: inputs come in as text or
  * bytes, results go out as data. The CLI (`relay-audit check`) and, later, the pipeline call it.
  *
  * Layout, cdk-nag style: `rules/` holds one rule per check (it decides whether and about what),

@@ -1,5 +1,5 @@
 /**
- * The remediation pack: per-scenario advice for relay-attribution findings (DOMAIN.md §1).
+ * The remediation pack: per-scenario advice for relay-attribution findings (docs/domain.md §1).
  * Import from here rather than from the scenario modules, which are an internal layout.
  */
 

@@ -1,5 +1,5 @@
 /**
- * Documentation the remediation pack links to (DOMAIN.md §1–§2). Kept in one place so a moved page
+ * Documentation the remediation pack links to (docs/domain.md §1–§2). Kept in one place so a moved page
  * is fixed once; only learn.microsoft.com pages, because admins trust and can act on those.
  */
 import type { Remediation } from '../findings.js';

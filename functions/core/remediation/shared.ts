@@ -1,8 +1,8 @@
 /**
  * Building blocks shared by the scenario templates: deriving the real names a finding implies
- * (organisation domain, certificate wildcard, connectors, tenant endpoint) and the seed KB's three
- * steps (certificate connector, accepted domain, TLS on the on-premises side), worded once so the
- * scenarios cannot drift apart.
+ * (organisation domain, certificate wildcard, connectors, tenant endpoint) and KB 3169958's three
+ * steps (certificate connector, accepted domain, TLS on the on-premises side; docs/domain.md §1),
+ * worded once so the scenarios cannot drift apart.
  */
 import type { RemediationContext } from './context.js';
 import { psArg, psQuote } from './powershell.js';

@@ -2,7 +2,7 @@
  * `ndr`: non-delivery reports, delivery notifications and automatic replies have a null envelope
  * sender (`<>`), which no accepted domain can vouch for. The null P1 is strong evidence; the
  * system sender names and subjects are used only when the input lacks the P1, and subjects alone
- * are weak (DOMAIN.md §1).
+ * are weak (docs/domain.md §1).
  */
 import type { Evidence } from '../findings.js';
 import { NO_MATCH, type ScenarioRule } from './rule.js';

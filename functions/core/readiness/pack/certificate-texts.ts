@@ -1,6 +1,6 @@
 /**
  * Words and commands for the certificate checks: names, validity and chain of the certificate the
- * on-premises server presents to Exchange Online (DOMAIN.md §1 steps 1–3, §4).
+ * on-premises server presents to Exchange Online (docs/domain.md §1 steps 1–3, §4).
  */
 
 import { plural } from '../../counts-in-words.js';

@@ -1,7 +1,7 @@
 /**
  * Words and commands for the connector checks. Each template says what is wrong in the admin's
  * terms (their connector, their domains), why it makes Exchange Online refuse relay, and what to
- * run — the seed KB's step 1 (DOMAIN.md §1) applied to the real connector.
+ * run — KB 3169958's step 1 (docs/domain.md §1) applied to the real connector.
  */
 import { psQuote } from '../../remediation/powershell.js';
 import { identifiesBy } from '../connectors.js';

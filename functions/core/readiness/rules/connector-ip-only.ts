@@ -1,7 +1,7 @@
 /**
  * `connector-ip-only`: an enabled OnPremises connector recognises the server only by IP address
  * (or not at all). Such a connector attributes only mail whose envelope sender domain is accepted:
- * NDRs (null sender), forwarded mail and foreign sender domains are refused (DOMAIN.md §1).
+ * NDRs (null sender), forwarded mail and foreign sender domains are refused (docs/domain.md §1).
  */
 import { identifiesBy } from '../connectors.js';
 import type { ReadinessRule } from './rule.js';
