@@ -62,13 +62,15 @@ export class EngineThread {
     this.worker = script.eval
       ? new Worker(script.code, { eval: true, workerData: options })
       : new Worker(script.file, { workerData: options });
+    // Held (ref'd) only while a request is waiting: an idle engine never keeps the process alive.
+    this.worker.unref();
     this.worker.on('message', (reply: EngineReply) => {
       if (reply.kind === 'closed') {
         this.onClosed?.(reply);
         return;
       }
       const waiting = this.pending.get(reply.id);
-      this.pending.delete(reply.id);
+      this.forget(reply.id);
       waiting?.resolve(reply);
     });
     // A crash of the engine (e.g. LevelDB failing to open) fails every request in flight and later.
@@ -109,7 +111,7 @@ export class EngineThread {
     const operation = target.slice(target.indexOf('.') + 1);
     return new Promise((resolve, reject) => {
       const timer = setTimeout(() => {
-        this.pending.delete(id);
+        this.forget(id);
         reject(
           new StoreError(
             `the embedded DynamoDB engine did not answer ${operation} within ${REQUEST_TIMEOUT_MS / 1000} s`,
@@ -127,9 +129,14 @@ export class EngineThread {
           reject(error);
         },
       });
+      if (this.pending.size === 1) this.worker.ref();
       const message: EngineRequest = { kind: 'request', id, operation, body };
       this.worker.postMessage(message);
     });
+  }
+
+  private forget(id: number): void {
+    if (this.pending.delete(id) && this.pending.size === 0) this.worker.unref();
   }
 
   private fail(error: Error): void {
@@ -146,6 +153,7 @@ export class EngineThread {
           this.onClosed = resolve;
         });
         const exited = new Promise<void>((resolve) => this.worker.once('exit', () => resolve()));
+        this.worker.ref();
         const message: EngineRequest = { kind: 'close' };
         this.worker.postMessage(message);
         const reply = await Promise.race([closed, exited.then(() => undefined)]);

@@ -1,0 +1,99 @@
+/**
+ * The embedded engine's thread (engine-thread.ts behind engine-thread-client.ts): DynamoDB errors come
+ * back as the SDK's own exceptions, nothing listens on a port, and an idle engine never keeps the
+ * process alive.
+ */
+import { execFile } from 'node:child_process';
+import { readdir, readFile, readlink } from 'node:fs/promises';
+import { promisify } from 'node:util';
+import { GetItemCommand } from '@aws-sdk/client-dynamodb';
+import { describe, expect, it } from 'vitest';
+import { startEmbeddedStore } from '../../functions/store/embedded-engine.js';
+
+const run = promisify(execFile);
+
+/** Inodes of this process's listening TCP sockets (Linux /proc; other test processes' are left out). */
+async function listeningSockets(): Promise<Set<string>> {
+  const own = new Set<string>();
+  for (const fd of await readdir('/proc/self/fd')) {
+    const target = await readlink(`/proc/self/fd/${fd}`).catch(() => '');
+    const inode = /^socket:\[(\d+)\]$/.exec(target)?.[1];
+    if (inode !== undefined) own.add(inode);
+  }
+  const inodes = new Set<string>();
+  for (const table of ['/proc/self/net/tcp', '/proc/self/net/tcp6']) {
+    const text = await readFile(table, 'utf8').catch(() => '');
+    for (const line of text.split('\n').slice(1)) {
+      const fields = line.trim().split(/\s+/);
+      const inode = fields[9];
+      if (fields[3] === '0A' && inode !== undefined && own.has(inode)) inodes.add(inode);
+    }
+  }
+  return inodes;
+}
+
+describe('embedded engine thread', () => {
+  it('answers DynamoDB errors as the SDK exceptions a real table gives', async () => {
+    // Prepare
+    const engine = await startEmbeddedStore({ inMemory: true, tableName: 'engine-thread' });
+    try {
+      // Act
+      const missingTable = engine.client.send(
+        new GetItemCommand({ TableName: 'no-such-table', Key: { pk: { S: 'x' }, sk: { S: 'y' } } }),
+      );
+      const badKey = engine.client.send(
+        new GetItemCommand({ TableName: 'engine-thread', Key: { pk: { S: 'x' } } }),
+      );
+
+      // Assess
+      await expect(missingTable).rejects.toMatchObject({ name: 'ResourceNotFoundException' });
+      await expect(badKey).rejects.toMatchObject({ name: 'ValidationException' });
+    } finally {
+      await engine.close();
+    }
+  });
+
+  it('opens no listening socket', async () => {
+    // Prepare
+    const before = await listeningSockets();
+
+    // Act
+    const engine = await startEmbeddedStore({ inMemory: true, tableName: 'engine-thread' });
+    const during = await listeningSockets();
+    await engine.close();
+
+    // Assess
+    expect([...during].filter((inode) => !before.has(inode))).toEqual([]);
+    expect('endpoint' in engine).toBe(false);
+  });
+
+  it('sees the socket of an engine that does listen (the check above can fail)', async () => {
+    const before = await listeningSockets();
+    const engine = await startEmbeddedStore({ inMemory: true, tableName: 'engine-thread', listen: true });
+    const during = await listeningSockets();
+    await engine.close();
+    expect([...during].filter((inode) => !before.has(inode))).toHaveLength(1);
+  });
+
+  it('refuses requests after close with a StoreError', async () => {
+    const engine = await startEmbeddedStore({ inMemory: true, tableName: 'engine-thread' });
+    await engine.close();
+    await expect(engine.store.getFinding('x')).rejects.toThrow(/closed/);
+  });
+
+  it('does not keep the process alive when a caller forgets to close it', async () => {
+    // Act: a process that opens the store, reads once and returns without close().
+    const script = `
+      const { startEmbeddedStore } = await import('./functions/store/embedded-engine.ts');
+      const engine = await startEmbeddedStore({ inMemory: true, tableName: 'forgotten' });
+      await engine.store.getFinding('x');
+      console.log('done');
+    `;
+    const { stdout } = await run(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', script], {
+      timeout: 30_000,
+    });
+
+    // Assess: it printed and exited by itself (execFile would reject on the timeout).
+    expect(stdout.trim()).toBe('done');
+  });
+});
