@@ -109,7 +109,7 @@ export async function runAnalyze(argv: string[], out: Output): Promise<number> {
     const handle = await openStore(values);
     try {
       // The store also keeps the inbound Message-ID index, so `relay-audit report` can correlate across runs.
-      const { InboundIndex } = await import('../../functions/nightly/inbound-index.js');
+      const { InboundIndex } = await import('../../functions/store/inbound-index.js');
       const inbound = new InboundIndex(handle);
       const sink = withInboundRecorder(handle.store, (entries) => inbound.record(entries));
       // The store takes overlapping writes: its engine (or DynamoDB) works while the analysis reads on.

@@ -15,7 +15,7 @@ import { parseArgs } from 'node:util';
 import { z } from 'zod';
 import { createRequestListener } from '../../functions/api/http-adapter.js';
 import { ArgumentError, StoreError } from '../../functions/core/errors.js';
-import { Logger, type LogLevel, levelFromEnv } from '../../functions/ingest/logger.js';
+import { Logger, type LogLevel, levelFromEnv } from '../../functions/runtime/logger.js';
 import { OrganisationConfigStore } from '../../functions/store/organisation-config.js';
 import { parseFlags, wholeNumberFlag } from '../support/flags.js';
 import type { Output } from '../support/output.js';

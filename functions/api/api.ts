@@ -8,7 +8,7 @@
  * its retries 503, anything else 500 — never with a stack trace or an SDK message in the body.
  */
 import { ArgumentError, StoreError } from '../core/errors.js';
-import { serialiseError } from '../ingest/logger.js';
+import { serialiseError } from '../runtime/logger.js';
 import type { ApiDependencies } from './dependencies.js';
 import { ApiError, ApiErrorCode, MethodNotAllowedError, NotFoundError } from './errors.js';
 import type { ApiRequest, ApiResponse } from './messages.js';

@@ -3,7 +3,7 @@
  * `AWS_ENDPOINT_URL_DYNAMODB` (read by the SDK itself) lets the same code run against a local engine.
  */
 import { z } from 'zod';
-import { type LogLevel, levelFromEnv } from '../ingest/logger.js';
+import { type LogLevel, levelFromEnv } from '../runtime/logger.js';
 import { ApiConfigError } from './errors.js';
 
 const Environment = z.object({

@@ -2,7 +2,7 @@
  * What the query API needs from outside, injected so the same router runs in Lambda (remote
  * DynamoDB) and in `relay-audit serve` (the embedded engine), and tests use real engines.
  */
-import type { Logger } from '../ingest/logger.js';
+import type { Logger } from '../runtime/logger.js';
 import type { FindingsStore } from '../store/index.js';
 import type { ReadinessReader } from '../store/organisation-config.js';
 

@@ -5,7 +5,7 @@
  * Imports stay on the cloud path — core, the store's cloud-safe entry — never the embedded engine.
  */
 import type { APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
-import { Logger } from '../ingest/logger.js';
+import { Logger } from '../runtime/logger.js';
 import { createRemoteStore } from '../store/index.js';
 import { OrganisationConfigStore } from '../store/organisation-config.js';
 import { createRequestHandler, type RequestHandler } from './api.js';

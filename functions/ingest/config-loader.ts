@@ -15,7 +15,7 @@ import {
   type OrganisationConfig,
   type RawConfigFile,
 } from '../core/readiness/organisation.js';
-import { BUCKET_PREFIX } from './bucket-layout.js';
+import { BUCKET_PREFIX } from '../runtime/bucket-layout.js';
 
 /** Most objects listed under `config/`: configuration is a handful of files, not a data set. */
 const MAX_LISTED = 200;

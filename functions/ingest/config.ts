@@ -4,8 +4,8 @@
  * `S3_FORCE_PATH_STYLE` let the same code run against local engines.
  */
 import { z } from 'zod';
+import { type LogLevel, levelFromEnv } from '../runtime/logger.js';
 import { IngestConfigError } from './errors.js';
-import { type LogLevel, levelFromEnv } from './logger.js';
 
 const Flag = z
   .enum(['true', 'false', '1', '0', ''])

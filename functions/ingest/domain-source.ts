@@ -14,7 +14,7 @@ import {
   parseAcceptedDomains,
 } from '../core/accepted-domains.js';
 import { ConfigError } from '../core/errors.js';
-import { ACCEPTED_DOMAINS_KEY } from './bucket-layout.js';
+import { ACCEPTED_DOMAINS_KEY } from '../runtime/bucket-layout.js';
 /** How long a loaded list (or its absence) is trusted. */
 export const DOMAINS_CACHE_MS = 5 * 60_000;
 /** A Get-AcceptedDomain export is a few KB; anything this large is not one. */

@@ -7,13 +7,13 @@
  */
 import { S3Client } from '@aws-sdk/client-s3';
 import type { SQSBatchResponse } from 'aws-lambda';
-import { InboundIndex } from '../nightly/inbound-index.js';
+import { Logger } from '../runtime/logger.js';
+import { InboundIndex } from '../store/inbound-index.js';
 import { OrganisationConfigStore } from '../store/organisation-config.js';
 import { createRemoteStore } from '../store/remote-store.js';
 import { readConfig } from './config.js';
 import { DomainSource } from './domain-source.js';
 import { createIngestHandler, type IngestHandler, type InvocationContext } from './ingest.js';
-import { Logger } from './logger.js';
 import { openObject } from './object-reader.js';
 import { ConnectorSource, createConfigurationUpdater } from './organisation-config.js';
 

@@ -15,11 +15,11 @@ import { analyze, withInboundRecorder } from '../core/analyze.js';
 import { ErrorCode } from '../core/errors.js';
 import type { InboundEntry } from '../core/inbound-entry.js';
 import type { SourceRecord } from '../core/source-record.js';
+import { BUCKET_PREFIX } from '../runtime/bucket-layout.js';
+import type { Logger } from '../runtime/logger.js';
 import { sourceId } from '../store/table-design.js';
-import { BUCKET_PREFIX } from './bucket-layout.js';
 import type { ResolvedDomains } from './domain-source.js';
 import { InvalidMessageError, StaleObjectError } from './errors.js';
-import type { Logger } from './logger.js';
 import type { OpenObject } from './object-reader.js';
 import type { ConfigUpdateOutcome, ConfigurationUpdater, ResolvedConnector } from './organisation-config.js';
 import {
@@ -59,7 +59,7 @@ export interface IngestDependencies {
   store: IngestStore;
   /**
    * Records the inbound Message-ID index entries of each analysed upload (see
-   * functions/nightly/inbound-index.ts), which the nightly job correlates across uploads.
+   * functions/store/inbound-index.ts), which the nightly job correlates across uploads.
    */
   recordInbound?: (entries: InboundEntry[]) => Promise<unknown>;
   /** Opens the announced object for streaming (see `openObject`). */

@@ -4,7 +4,7 @@
  * let the same code run against local engines.
  */
 import { z } from 'zod';
-import { type LogLevel, levelFromEnv } from '../ingest/logger.js';
+import { type LogLevel, levelFromEnv } from '../runtime/logger.js';
 import { NightlyConfigError } from './errors.js';
 import { DEFAULT_LOOK_BACK_DAYS, MAX_LOOK_BACK_DAYS } from './look-back.js';
 

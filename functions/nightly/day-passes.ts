@@ -5,10 +5,10 @@
  */
 import type { Finding } from '../core/findings.js';
 import { SCENARIO_IDS } from '../core/findings.js';
+import type { InboundIndex } from '../store/inbound-index.js';
 import type { FindingsStore, RollupItem } from '../store/index.js';
 import { correlationMessageId } from '../store/table-design.js';
 import { isReclassified, reclassifyAsForwarding } from './correlation.js';
-import type { InboundIndex } from './inbound-index.js';
 import type { DayLine, ReclassifiedLine } from './report.js';
 import { countByScenario, RollupAccumulator } from './rollups.js';
 

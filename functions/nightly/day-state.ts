@@ -7,6 +7,7 @@ import { type AttributeValue, PutItemCommand, QueryCommand } from '@aws-sdk/clie
 import { marshall, unmarshall } from '@aws-sdk/util-dynamodb';
 import { z } from 'zod';
 import { StoreError } from '../core/errors.js';
+import { type BoundTable, type BoundTableOptions, bindTable, type TableRef } from '../store/bound-table.js';
 import {
   dayStateKey,
   dayStatePartition,
@@ -14,8 +15,6 @@ import {
   ENTITY_ATTRIBUTE,
   rollupMonths,
 } from '../store/table-design.js';
-
-import { type BoundTable, bindTable, type NightlyTable, type NightlyTableOptions } from './nightly-table.js';
 
 export const DayState = z.object({
   date: z.iso.date(),
@@ -28,7 +27,7 @@ export type DayState = z.infer<typeof DayState>;
 export class DayStateStore {
   private readonly table: BoundTable;
 
-  public constructor(table: NightlyTable, options: NightlyTableOptions = {}) {
+  public constructor(table: TableRef, options: BoundTableOptions = {}) {
     this.table = bindTable(table, options);
   }
 

@@ -7,12 +7,12 @@
  * error alarm fires.
  */
 import { S3Client } from '@aws-sdk/client-s3';
-import { Logger } from '../ingest/logger.js';
+import { Logger } from '../runtime/logger.js';
+import type { TableRef } from '../store/bound-table.js';
 import { createRemoteStore } from '../store/remote-store.js';
 import { readNightlyConfig } from './config.js';
 import { parseNightlyEvent } from './event.js';
 import { type MetricsSink, stdoutMetricsSink } from './metrics.js';
-import type { NightlyTable } from './nightly-table.js';
 import type { Publisher } from './publisher.js';
 import type { ReportSink } from './report-sink.js';
 import { type NightlyFindingsStore, runNightly } from './run-nightly.js';
@@ -40,7 +40,7 @@ export interface NightlyResponse {
 
 export interface NightlyDependencies {
   store: NightlyFindingsStore;
-  table: NightlyTable;
+  table: TableRef;
   reports: ReportSink;
   publisher?: Publisher;
   metrics: MetricsSink;

@@ -11,8 +11,8 @@ import {
   type ReadinessReport,
   type StoredReadinessResult,
 } from '../core/readiness/organisation.js';
+import type { BoundTableOptions, TableRef } from '../store/bound-table.js';
 import { OrganisationConfigStore } from '../store/organisation-config.js';
-import type { NightlyTable, NightlyTableOptions } from './nightly-table.js';
 
 export interface ReadinessRecheck {
   report: ReadinessReport;
@@ -24,9 +24,9 @@ export interface ReadinessRecheck {
 
 /** Re-checks the stored configuration at `at`; `undefined` when no configuration was ever stored. */
 export async function recheckReadiness(
-  table: NightlyTable,
+  table: TableRef,
   at: Date,
-  options: NightlyTableOptions = {},
+  options: BoundTableOptions = {},
 ): Promise<ReadinessRecheck | undefined> {
   const repository = new OrganisationConfigStore(table, {
     ...(options.logger === undefined ? {} : { logger: options.logger }),

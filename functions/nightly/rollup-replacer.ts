@@ -6,15 +6,15 @@
  */
 import { DeleteItemCommand } from '@aws-sdk/client-dynamodb';
 import { marshall } from '@aws-sdk/util-dynamodb';
-import type { FindingsStore, RollupItem } from '../store/index.js';
-import { rollupKey } from '../store/table-design.js';
 import {
   type BoundTable,
+  type BoundTableOptions,
   bindTable,
   mapLimit,
-  type NightlyTable,
-  type NightlyTableOptions,
-} from './nightly-table.js';
+  type TableRef,
+} from '../store/bound-table.js';
+import type { FindingsStore, RollupItem } from '../store/index.js';
+import { rollupKey } from '../store/table-design.js';
 
 /** The FindingsStore operations on rollups the nightly job uses. */
 export type RollupStore = Pick<FindingsStore, 'putRollups' | 'queryRollups'>;
@@ -32,8 +32,8 @@ export class RollupReplacer {
 
   public constructor(
     private readonly store: RollupStore,
-    table: NightlyTable,
-    options: NightlyTableOptions = {},
+    table: TableRef,
+    options: BoundTableOptions = {},
   ) {
     this.table = bindTable(table, options);
   }

@@ -16,17 +16,17 @@
  * metric datapoints repeat (CloudWatch metrics are append-only; graph them with `Maximum`).
  */
 import { ArgumentError } from '../core/errors.js';
+import type { BoundTableOptions, TableRef } from '../store/bound-table.js';
+import { InboundIndex } from '../store/inbound-index.js';
 import type { RollupItem } from '../store/index.js';
 import { buildReport, MAX_RECLASSIFIED_LISTED } from './build-report.js';
 import { addDays, assertDay, dayOf, daysBetween, previousDay } from './dates.js';
 import { FIRST_SEEN_DAYS } from './day-comparison.js';
 import { aggregateDay, correlateDay, EarliestLines, type NightlyFindingsStore } from './day-passes.js';
 import { DayStateStore } from './day-state.js';
-import { InboundIndex } from './inbound-index.js';
 import { DEFAULT_LOOK_BACK_DAYS, MAX_LOOK_BACK_DAYS } from './look-back.js';
 import { renderMarkdown } from './markdown.js';
 import { type MetricsSink, scenarioMetricLines } from './metrics.js';
-import type { NightlyTable, NightlyTableOptions } from './nightly-table.js';
 import type { Publisher } from './publisher.js';
 import { recheckReadiness } from './readiness-recheck.js';
 import type { DayLine, NightlyReport } from './report.js';
@@ -47,7 +47,7 @@ export interface NightlyLogger {
 export interface RunNightlyOptions {
   store: NightlyFindingsStore;
   /** The same table as `store`, for the nightly's own items (a `StoreHandle` satisfies it). */
-  table: NightlyTable;
+  table: TableRef;
   /** The UTC day to report on; default the day before `now()`. */
   date?: string;
   /** Days before `date` recomputed too (late uploads); default 2, at most 14. */
@@ -61,7 +61,7 @@ export interface RunNightlyOptions {
   metrics?: MetricsSink;
   logger?: NightlyLogger;
   /** Retry policy and logger of the nightly's table repositories (tests shorten the backoff). */
-  tableOptions?: NightlyTableOptions;
+  tableOptions?: BoundTableOptions;
 }
 
 export interface NightlyResult {

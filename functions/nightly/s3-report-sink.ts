@@ -1,6 +1,6 @@
 /** Report files as objects under `reports/` of the relay-audit bucket. */
 import { PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
-import { BUCKET_PREFIX } from '../ingest/bucket-layout.js';
+import { BUCKET_PREFIX } from '../runtime/bucket-layout.js';
 import { ReportWriteError } from './errors.js';
 import type { ReportFile, ReportSink } from './report-sink.js';
 

@@ -15,7 +15,7 @@ import { EventType, type IBucket } from 'aws-cdk-lib/aws-s3';
 import { SqsDestination } from 'aws-cdk-lib/aws-s3-notifications';
 import { Queue, QueueEncryption } from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
-import { BUCKET_PREFIX } from '../../functions/ingest/bucket-layout.js';
+import { BUCKET_PREFIX } from '../../functions/runtime/bucket-layout.js';
 import { acknowledgeNag, nagArn } from '../nag.js';
 import { RelayFunction } from './relay-function.js';
 

@@ -12,7 +12,7 @@ import { Duration, RemovalPolicy, Validations } from 'aws-cdk-lib';
 import { BlockPublicAccess, Bucket, BucketEncryption, ObjectOwnership } from 'aws-cdk-lib/aws-s3';
 import { Construct } from 'constructs';
 
-import { BUCKET_PREFIX } from '../../functions/ingest/bucket-layout.js';
+import { BUCKET_PREFIX } from '../../functions/runtime/bucket-layout.js';
 
 /** How long server access logs are kept. */
 const ACCESS_LOG_RETENTION = Duration.days(365);

@@ -11,7 +11,7 @@ import { InvalidEventError } from '../../functions/api/errors.js';
 import { createRequestListener } from '../../functions/api/http-adapter.js';
 import { requestFromEvent, resultFromResponse } from '../../functions/api/lambda-event.js';
 import type { Finding } from '../../functions/core/findings.js';
-import { Logger } from '../../functions/ingest/logger.js';
+import { Logger } from '../../functions/runtime/logger.js';
 import { type EmbeddedStore, startEmbeddedStore } from '../../functions/store/embedded-engine.js';
 import { csvRecords, httpApiEvent } from '../support/api-client.js';
 import { makeFindingsSeries } from '../support/make-finding.js';

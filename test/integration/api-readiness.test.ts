@@ -16,7 +16,7 @@ import {
   type ReadinessResponse,
   StoredReadinessResult,
 } from '../../functions/core/readiness/organisation.js';
-import { Logger } from '../../functions/ingest/logger.js';
+import { Logger } from '../../functions/runtime/logger.js';
 import type { EmbeddedServer } from '../../functions/store/embedded-engine.js';
 import { OrganisationConfigStore } from '../../functions/store/organisation-config.js';
 import { READINESS_KEY } from '../../functions/store/table-design.js';

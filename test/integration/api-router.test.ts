@@ -9,7 +9,7 @@ import type { ApiDependencies } from '../../functions/api/dependencies.js';
 import type { Summary } from '../../functions/api/summary.js';
 import { type Finding, SCENARIO_IDS, type ScenarioId } from '../../functions/core/findings.js';
 import type { SourceRecord } from '../../functions/core/source-record.js';
-import { Logger } from '../../functions/ingest/logger.js';
+import { Logger } from '../../functions/runtime/logger.js';
 import { type EmbeddedStore, startEmbeddedStore } from '../../functions/store/embedded-engine.js';
 import { FindingsStore } from '../../functions/store/findings-store.js';
 import type { RollupItem } from '../../functions/store/table-design.js';

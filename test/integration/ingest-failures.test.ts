@@ -19,9 +19,9 @@ import {
   type IngestDependencies,
   type InvocationContext,
 } from '../../functions/ingest/ingest.js';
-import { Logger } from '../../functions/ingest/logger.js';
 import { openObject } from '../../functions/ingest/object-reader.js';
 import type { S3ObjectRef } from '../../functions/ingest/s3-event.js';
+import { Logger } from '../../functions/runtime/logger.js';
 import type { EmbeddedStore } from '../../functions/store/embedded-engine.js';
 import { FindingsStore } from '../../functions/store/findings-store.js';
 import { sourceId } from '../../functions/store/table-design.js';

@@ -10,11 +10,11 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { checkOrganisationConfig } from '../../functions/core/readiness/organisation.js';
-import { Logger } from '../../functions/ingest/logger.js';
 import { PublishError } from '../../functions/nightly/errors.js';
 import { createNightlyHandler, type NightlyHandler } from '../../functions/nightly/handler.js';
 import type { ReportFile, ReportSink } from '../../functions/nightly/report-sink.js';
 import type { AlertSummary } from '../../functions/nightly/summary.js';
+import { Logger } from '../../functions/runtime/logger.js';
 import type { EmbeddedStore } from '../../functions/store/embedded-engine.js';
 import { OrganisationConfigStore } from '../../functions/store/organisation-config.js';
 import { startLocalDynamo } from '../support/local-engines.js';

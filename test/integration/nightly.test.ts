@@ -14,7 +14,6 @@ import { SCENARIO_DESCRIPTIONS } from '../../functions/core/remediation/index.js
 import { CORRELATION_EVIDENCE_KIND } from '../../functions/nightly/correlation.js';
 import { SPIKE_MIN_FINDINGS } from '../../functions/nightly/day-comparison.js';
 import { PublishError } from '../../functions/nightly/errors.js';
-import { recordInboundMessages } from '../../functions/nightly/inbound-index.js';
 import { FINDINGS_METRIC, METRIC_NAMESPACE } from '../../functions/nightly/metrics.js';
 import { NightlyReport } from '../../functions/nightly/report.js';
 import type { ReportFile, ReportSink } from '../../functions/nightly/report-sink.js';
@@ -25,6 +24,7 @@ import {
 } from '../../functions/nightly/run-nightly.js';
 import type { AlertSummary } from '../../functions/nightly/summary.js';
 import { type EmbeddedStore, startEmbeddedStore } from '../../functions/store/embedded-engine.js';
+import { recordInboundMessages } from '../../functions/store/inbound-index.js';
 import { FindingsStore, type RollupItem, sourceId } from '../../functions/store/index.js';
 import { type FindingOverrides, makeFinding } from '../support/make-finding.js';
 import { RecordingPublisher } from '../support/recording-publisher.js';

@@ -21,11 +21,11 @@ import {
 } from '../../functions/nightly/day-comparison.js';
 import { NightlyEventError, PublishError } from '../../functions/nightly/errors.js';
 import { parseNightlyEvent } from '../../functions/nightly/event.js';
-import { InboundIndex } from '../../functions/nightly/inbound-index.js';
 import { escapeMarkdown } from '../../functions/nightly/markdown.js';
 import { RollupAccumulator } from '../../functions/nightly/rollups.js';
 import { SnsPublisher } from '../../functions/nightly/sns-publisher.js';
 import { asciiSubject, MAX_SUBJECT_LENGTH } from '../../functions/nightly/summary.js';
+import { InboundIndex } from '../../functions/store/inbound-index.js';
 import type { RollupItem } from '../../functions/store/index.js';
 import { inboundPartition } from '../../functions/store/table-design.js';
 import { makeFinding } from '../support/make-finding.js';

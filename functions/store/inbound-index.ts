@@ -11,7 +11,14 @@ import { marshall, unmarshall } from '@aws-sdk/util-dynamodb';
 import { z } from 'zod';
 import { ArgumentError, StoreError } from '../core/errors.js';
 import { InboundEntry } from '../core/inbound-entry.js';
-import { batchPut, type Item } from '../store/batch-writer.js';
+import { batchPut, type Item } from './batch-writer.js';
+import {
+  type BoundTable,
+  type BoundTableOptions,
+  bindTable,
+  mapLimit,
+  type TableRef,
+} from './bound-table.js';
 import {
   correlationMessageId,
   ENTITY,
@@ -19,14 +26,7 @@ import {
   inboundKey,
   inboundPartition,
   TTL_ATTRIBUTE,
-} from '../store/table-design.js';
-import {
-  type BoundTable,
-  bindTable,
-  mapLimit,
-  type NightlyTable,
-  type NightlyTableOptions,
-} from './nightly-table.js';
+} from './table-design.js';
 
 /**
  * Days an entry is kept after the receipt. It only has to outlive the nightly look-back (late
@@ -38,7 +38,7 @@ const LOOKUP_CONCURRENCY = 8;
 /** BatchWriteItem calls in flight at once during a record. */
 const WRITE_CONCURRENCY = 4;
 
-export interface InboundIndexOptions extends NightlyTableOptions {
+export interface InboundIndexOptions extends BoundTableOptions {
   /** Days an entry is kept after `receivedAt` (DynamoDB TTL); default 14. */
   retentionDays?: number;
 }
@@ -50,7 +50,7 @@ export class InboundIndex {
   private readonly table: BoundTable;
   private readonly retentionSeconds: number;
 
-  public constructor(table: NightlyTable, options: InboundIndexOptions = {}) {
+  public constructor(table: TableRef, options: InboundIndexOptions = {}) {
     const days = options.retentionDays ?? DEFAULT_INBOUND_RETENTION_DAYS;
     if (!Number.isInteger(days) || days < 1) {
       throw new ArgumentError(`inbound index retentionDays must be a positive whole number, got ${days}`);
@@ -145,7 +145,7 @@ export class InboundIndex {
  * ingest (and `relay-audit analyze`) make with the entries of each analysed upload.
  */
 export function recordInboundMessages(
-  table: NightlyTable,
+  table: TableRef,
   entries: readonly InboundEntry[],
   options: InboundIndexOptions = {},
 ): Promise<{ written: number }> {

@@ -1,26 +1,27 @@
 /**
- * The nightly job's own access to the findings table (its items, keyed in store/table-design.ts, and stale
- * rollup rows): the client and table name of a store handle, and the store's retry and error
- * translation so throttling and SDK errors behave exactly as in `FindingsStore`.
+ * Access to the findings table for the repositories beside `FindingsStore` (the inbound Message-ID
+ * index, the nightly job's day states and rollups): the client and table name of a store handle,
+ * with the store's retry and error translation, so throttling and SDK errors behave exactly as in
+ * `FindingsStore`.
  */
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { createDynamoCall, type DynamoCall } from '../store/dynamo-call.js';
-import type { StoreLogger } from '../store/index.js';
-import { DEFAULT_RETRY_POLICY, type RetryPolicy } from '../store/retry.js';
+import { createDynamoCall, type DynamoCall } from './dynamo-call.js';
+import type { StoreLogger } from './index.js';
+import { DEFAULT_RETRY_POLICY, type RetryPolicy } from './retry.js';
 
-/** Where the nightly items live: a `StoreHandle` (embedded engine or remote table) satisfies it. */
-export interface NightlyTable {
+/** A table to work on: a `StoreHandle` (embedded engine or remote table) satisfies it. */
+export interface TableRef {
   readonly client: DynamoDBClient;
   readonly tableName: string;
 }
 
-export interface NightlyTableOptions {
+export interface BoundTableOptions {
   logger?: StoreLogger;
   retry?: Partial<RetryPolicy>;
 }
 
 /** A table plus the policy and call wrapper its repositories share. */
-export interface BoundTable extends NightlyTable {
+export interface BoundTable extends TableRef {
   readonly policy: RetryPolicy;
   readonly logger: StoreLogger;
   readonly call: DynamoCall;
@@ -29,7 +30,7 @@ export interface BoundTable extends NightlyTable {
 const SILENT: StoreLogger = { warn: () => undefined };
 
 /** Binds retry policy, logger and the translating call wrapper to a table. */
-export function bindTable(table: NightlyTable, options: NightlyTableOptions = {}): BoundTable {
+export function bindTable(table: TableRef, options: BoundTableOptions = {}): BoundTable {
   const policy = { ...DEFAULT_RETRY_POLICY, ...options.retry };
   const logger = options.logger ?? SILENT;
   return {
