@@ -111,8 +111,8 @@ export class RelayFunction extends Construct {
     acknowledgeNag(
       this.function,
       'AwsSolutions-L1',
-      'Node.js 22 is the runtime relay-audit targets and tests against (package.json engines, esbuild target ' +
-        'node22); moving to a newer runtime is a deliberate upgrade, not a synth-time default.',
+      'Node.js 22 is the Lambda runtime relay-audit targets and tests against (esbuild target node22); ' +
+        'moving to a newer runtime is a deliberate upgrade, not a synth-time default.',
     );
   }
 }

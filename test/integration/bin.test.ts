@@ -1,10 +1,18 @@
 /** The real entry point, as npx runs it: a separate process, exit statuses from the process itself. */
 import { spawnSync } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { SDK_NODE_VERSION_NOTICE_SWITCH } from '../../bin/support/quiet-sdk-notice.js';
 
+/** Runs the command as a user would, in an environment without the AWS SDK's notice switch. */
 function run(...args: string[]) {
+  const env = { ...process.env };
+  delete env[SDK_NODE_VERSION_NOTICE_SWITCH];
   return spawnSync(process.execPath, ['--import', 'tsx', 'bin/relay-audit.ts', ...args], {
     encoding: 'utf8',
+    env,
   });
 }
 
@@ -30,5 +38,24 @@ describe('bin/relay-audit.ts', () => {
         .split('\n')
         .map((line) => JSON.parse(line).scenario),
     ).toEqual(['ndr', 'connector-mismatch']);
+  });
+
+  it('opens the store and prints the report with nothing on stderr (no AWS SDK notice on Node 20)', () => {
+    const db = mkdtempSync(join(tmpdir(), 'relay-audit-bin-'));
+    try {
+      const result = run(
+        'analyze',
+        'sample-logs',
+        '--accepted-domains',
+        'sample-logs/config/accepted-domains.csv',
+        '--db',
+        db,
+      );
+      expect(result.status, result.stderr).toBe(0);
+      expect(result.stdout).toMatch(/^relay-audit: 11 files, .* → 40 findings/);
+      expect(result.stderr).toBe('');
+    } finally {
+      rmSync(db, { recursive: true, force: true });
+    }
   });
 });
