@@ -67,17 +67,23 @@ const COMMANDS = new Map<string, () => Promise<Command>>([
 /** Runs the CLI and returns the exit status (exported for tests). */
 export async function main(argv: string[], out: Output = processOutput): Promise<number> {
   const [name, ...rest] = argv;
-  if (name === undefined || name === 'help' || name === '--help' || name === '-h') {
-    const load = name === 'help' && rest[0] ? COMMANDS.get(rest[0]) : undefined;
-    const topic = load ? await load() : undefined;
-    await out.write(`${topic?.usage ?? USAGE}\n`);
+  if (name === undefined || name === '--help' || name === '-h') {
+    await out.write(`${USAGE}\n`);
     return name === undefined ? 2 : 0;
   }
-  const load = COMMANDS.get(name);
-  if (!load) {
-    out.error(`relay-audit: unknown command "${name}"\n\n${USAGE}`);
-    return 2;
+  if (name === 'help') {
+    const topic = rest[0];
+    if (topic === undefined || topic === 'help') {
+      await out.write(`${USAGE}\n`);
+      return 0;
+    }
+    const load = COMMANDS.get(topic);
+    if (!load) return unknownCommand(topic, out);
+    await out.write(`${(await load()).usage}\n`);
+    return 0;
   }
+  const load = COMMANDS.get(name);
+  if (!load) return unknownCommand(name, out);
   const command = await load();
   if (rest.includes('--help') || rest.includes('-h')) {
     await out.write(`${command.usage}\n`);
@@ -98,6 +104,11 @@ export async function main(argv: string[], out: Output = processOutput): Promise
     }
     throw error;
   }
+}
+
+function unknownCommand(name: string, out: Output): number {
+  out.error(`relay-audit: unknown command "${name}"\n\n${USAGE}`);
+  return 2;
 }
 
 /**

@@ -236,3 +236,26 @@ describe('relay-audit findings', () => {
     expect(out.stdout).toMatch(/3 findings\./);
   });
 });
+
+describe('relay-audit help', () => {
+  it('prints the usage of a command, or of all of them', async () => {
+    const analyze = await cli('help', 'analyze');
+    expect(analyze.status).toBe(0);
+    expect(analyze.out.stdout).toMatch(/^relay-audit analyze/);
+    for (const argv of [['help'], ['help', 'help'], ['--help']]) {
+      const { status, out } = await cli(...argv);
+      expect(status).toBe(0);
+      expect(out.stdout).toMatch(/relay-audit help \[command\]/);
+    }
+  });
+
+  it('says a command is unknown and exits 2, for help <command> as for <command>', async () => {
+    for (const argv of [['help', 'bogus'], ['bogus'], ['help', 'toString']]) {
+      const { status, out } = await cli(...argv);
+      expect(status).toBe(2);
+      expect(out.stderr).toMatch(new RegExp(`^relay-audit: unknown command "${argv.at(-1)}"`));
+      expect(out.stderr).toMatch(/relay-audit help \[command\]/);
+      expect(out.stdout).toBe('');
+    }
+  });
+});

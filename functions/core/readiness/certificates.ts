@@ -10,7 +10,7 @@
 import { X509Certificate } from 'node:crypto';
 import { ReadinessInputError } from './errors.js';
 import { isDnsName } from './host-names.js';
-import type { ReadinessInputs } from './organisation.js';
+import type { ReadinessInputs } from './inputs.js';
 import { attributeValues, dnsNamesOf, oneLine } from './x509-names.js';
 
 /** What `--certificate` must contain, for error messages. */

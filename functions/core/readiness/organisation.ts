@@ -22,6 +22,7 @@ import type { InboundConnectorInfo } from '../remediation/context.js';
 import { type CertificateFile, describeCertificateFile, parseCertificateFile } from './certificates.js';
 import { configText } from './config-text.js';
 import { type InboundConnector, parseInboundConnectors } from './connectors.js';
+import { ReadinessInputs } from './inputs.js';
 import { relayConnector, relayConnectorInfo } from './relay-connector.js';
 import { CheckId, orderBySeverity, ReadinessResult, type Severity } from './result.js';
 import { passedChecks, runReadinessChecks } from './run.js';
@@ -197,35 +198,6 @@ export type SeverityCounts = z.infer<typeof SeverityCounts>;
 
 export const CheckTrigger = z.enum(['upload', 'nightly', 'cli']);
 export type CheckTrigger = z.infer<typeof CheckTrigger>;
-
-/** What the checks were given, for people: which file said what. */
-export const ReadinessInputs = z.object({
-  origin: z.string(),
-  acceptedDomains: z.object({ file: z.string(), domains: z.array(z.string()) }).nullable(),
-  connectors: z
-    .object({
-      file: z.string(),
-      names: z.array(z.string()),
-      /** The connector traffic findings name (see `relayConnector`), if any. */
-      relayConnector: z.string().nullable(),
-    })
-    .nullable(),
-  certificates: z.array(
-    z.object({
-      file: z.string(),
-      subject: z.string(),
-      issuer: z.string(),
-      names: z.array(z.string()),
-      notBefore: z.iso.datetime(),
-      notAfter: z.iso.datetime(),
-      chain: z.array(z.string()),
-    }),
-  ),
-  /** Files that could not be read as what their names say (each also has a `config-file-invalid` result). */
-  invalid: z.array(z.object({ file: z.string(), message: z.string() })),
-  ignored: z.array(z.string()),
-});
-export type ReadinessInputs = z.infer<typeof ReadinessInputs>;
 
 export const ReadinessReport = z.object({
   /** The moment certificate validity was judged at. */
