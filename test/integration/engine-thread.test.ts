@@ -6,7 +6,7 @@
 import { execFile } from 'node:child_process';
 import { readdir, readFile, readlink } from 'node:fs/promises';
 import { promisify } from 'node:util';
-import { GetItemCommand } from '@aws-sdk/client-dynamodb';
+import { BatchWriteItemCommand, GetItemCommand, QueryCommand } from '@aws-sdk/client-dynamodb';
 import { describe, expect, it } from 'vitest';
 import { startEmbeddedStore } from '../../functions/store/embedded-engine.js';
 
@@ -48,6 +48,67 @@ describe('embedded engine thread', () => {
       // Assess
       await expect(missingTable).rejects.toMatchObject({ name: 'ResourceNotFoundException' });
       await expect(badKey).rejects.toMatchObject({ name: 'ValidationException' });
+    } finally {
+      await engine.close();
+    }
+  });
+
+  it('keeps the indexes right through batched writes: an overwrite moves the entry, a delete removes it', async () => {
+    // Prepare
+    const engine = await startEmbeddedStore({ inMemory: true, tableName: 'engine-thread' });
+    const item = (partition: string) => ({
+      pk: { S: 'ITEM#1' },
+      sk: { S: 'ITEM' },
+      gsi1pk: { S: partition },
+      gsi1sk: { S: '2026-11-27T00:00:00.000Z#1' },
+      note: { S: partition },
+    });
+    const write = (request: object) =>
+      engine.client.send(new BatchWriteItemCommand({ RequestItems: { 'engine-thread': [request] } }));
+    const inPartition = async (partition: string) => {
+      const response = await engine.client.send(
+        new QueryCommand({
+          TableName: 'engine-thread',
+          IndexName: 'gsi1',
+          KeyConditionExpression: 'gsi1pk = :p',
+          ExpressionAttributeValues: { ':p': { S: partition } },
+        }),
+      );
+      return (response.Items ?? []).map((found) => found.note?.S);
+    };
+    try {
+      // Act
+      await write({ PutRequest: { Item: item('SCENARIO#ndr') } });
+      await write({ PutRequest: { Item: item('SCENARIO#forwarding') } });
+      const afterOverwrite = [await inPartition('SCENARIO#ndr'), await inPartition('SCENARIO#forwarding')];
+      await write({ DeleteRequest: { Key: { pk: { S: 'ITEM#1' }, sk: { S: 'ITEM' } } } });
+      const afterDelete = await inPartition('SCENARIO#forwarding');
+      const duplicate = await engine.client
+        .send(
+          new BatchWriteItemCommand({
+            RequestItems: {
+              'engine-thread': [{ PutRequest: { Item: item('A') } }, { PutRequest: { Item: item('B') } }],
+            },
+          }),
+        )
+        .catch((error: unknown) => error);
+      const measured = await engine.client.send(
+        new BatchWriteItemCommand({
+          RequestItems: { 'engine-thread': [{ PutRequest: { Item: item('C') } }] },
+          ReturnConsumedCapacity: 'TOTAL',
+        }),
+      );
+
+      // Assess
+      expect(afterOverwrite).toEqual([[], ['SCENARIO#forwarding']]);
+      expect(afterDelete).toEqual([]);
+      expect(duplicate).toMatchObject({
+        name: 'ValidationException',
+        message: expect.stringMatching(/duplicates/),
+      });
+      // Asked for consumed capacity, the request takes dynalite's own action, which reports it.
+      expect(measured.ConsumedCapacity?.[0]?.CapacityUnits).toBeGreaterThan(0);
+      expect(await inPartition('C')).toEqual(['C']);
     } finally {
       await engine.close();
     }
