@@ -12,11 +12,12 @@ import {
   type FindingSink,
   withInboundRecorder,
 } from '../../functions/core/analyze.js';
-import { groupDigits } from '../../functions/core/counts-in-words.js';
+import { groupDigits, plural } from '../../functions/core/counts-in-words.js';
 import { ArgumentError } from '../../functions/core/errors.js';
 import type { Finding } from '../../functions/core/findings.js';
 import { parseInboundConnectors, relayConnectorInfo } from '../../functions/core/readiness/index.js';
 import type { InboundConnectorInfo } from '../../functions/core/remediation/context.js';
+import { countAsForwarding, observedBy, RunEvidence } from '../../functions/core/run-evidence.js';
 import { loadAcceptedDomains } from '../support/accepted-domains-option.js';
 import { parseFlags, wholeNumberFlag } from '../support/flags.js';
 import { localInputs } from '../support/inputs.js';
@@ -90,6 +91,8 @@ export async function runAnalyze(argv: string[], out: Output): Promise<number> {
 
   let result: AnalysisResult;
   let storeNote: string | undefined;
+  let correlationNote: string | undefined;
+  let reclassified: { thisRun: number; earlierRuns: number; complete: boolean } | undefined;
   if (values['no-store']) {
     const writer = new NdjsonFindingWriter((bytes) => out.write(bytes));
     const sink: FindingSink = {
@@ -110,10 +113,27 @@ export async function runAnalyze(argv: string[], out: Output): Promise<number> {
     try {
       // The store also keeps the inbound Message-ID index, so `relay-audit report` can correlate across runs.
       const { InboundIndex } = await import('../../functions/store/inbound-index.js');
+      const { correlateRun } = await import('../../functions/store/run-correlation.js');
       const inbound = new InboundIndex(handle);
-      const sink = withInboundRecorder(handle.store, (entries) => inbound.record(entries));
+      const evidence = new RunEvidence();
+      const sink = observedBy(
+        withInboundRecorder(handle.store, (entries) => inbound.record(entries)),
+        evidence,
+      );
       // The store takes overlapping writes: its engine (or DynamoDB) works while the analysis reads on.
       result = await analyze(inputs, { ...common, sink, writesInFlight: STORE_WRITES_IN_FLIGHT });
+      // Forwarding across runs, settled now: receipts recorded by earlier runs, refusals stored by them.
+      const correlation = await correlateRun(handle.store, inbound, evidence);
+      if (correlation.ownReclassified.length > 0) {
+        countAsForwarding(result, correlation.ownReclassified);
+        for (const source of result.sources) await handle.store.putSource(source);
+      }
+      correlationNote = correlationText(correlation);
+      reclassified = {
+        thisRun: correlation.ownReclassified.length,
+        earlierRuns: correlation.earlierReclassified,
+        complete: correlation.complete,
+      };
       progress.done();
       // No count of the whole store here: counting reads every stored finding (a Query per scenario
       // partition), so each run would cost time, memory and — on a real table — read capacity in
@@ -122,10 +142,10 @@ export async function runAnalyze(argv: string[], out: Output): Promise<number> {
       storeNote =
         `Stored in the ${handle.description}: ${groupDigits(written)} findings from this run ` +
         '(a finding analysed again replaces itself, it is never added twice). ' +
-        `List them: relay-audit findings${storeFlagsText(values)}`;
+        `${correlationNote ?? ''}List them: relay-audit findings${storeFlagsText(values)}`;
       if (values.json) {
         await out.write(
-          `${JSON.stringify({ ...summaryJson(result, domains, domainsOrigin), store: { description: handle.description, findingsWritten: written } })}\n`,
+          `${JSON.stringify({ ...summaryJson(result, domains, domainsOrigin), store: { description: handle.description, findingsWritten: written, reclassifiedAsForwarding: reclassified } })}\n`,
         );
       } else {
         await out.write(renderAnalysisReport(result, domains, domainsOrigin, storeNote));
@@ -135,6 +155,31 @@ export async function runAnalyze(argv: string[], out: Output): Promise<number> {
     }
   }
   return result.sources.some((source) => source.status === 'failed') ? 1 : 0;
+}
+
+/** One sentence on what the end-of-run correlation changed, or nothing when it changed nothing. */
+function correlationText(correlation: {
+  ownReclassified: readonly unknown[];
+  earlierReclassified: number;
+  complete: boolean;
+}): string | undefined {
+  const own = correlation.ownReclassified.length;
+  const earlier = correlation.earlierReclassified;
+  const parts: string[] = [];
+  if (own > 0) {
+    const what = plural(own, "of this run's refusals is", "of this run's refusals are");
+    parts.push(`${what} forwarding, proven by receipts in earlier runs`);
+  }
+  if (earlier > 0) {
+    const what = plural(earlier, 'refusal stored by earlier runs is', 'refusals stored by earlier runs are');
+    parts.push(`${what} now forwarding, proven by this run's receipts`);
+  }
+  if (!correlation.complete) {
+    parts.push(
+      'the run was too large to correlate in full: the nightly job (relay-audit report) completes it',
+    );
+  }
+  return parts.length === 0 ? undefined : `${parts.join('; ')}. `;
 }
 
 /**

@@ -11,6 +11,7 @@ import { Logger } from '../runtime/logger.js';
 import { InboundIndex } from '../store/inbound-index.js';
 import { OrganisationConfigStore } from '../store/organisation-config.js';
 import { createRemoteStore } from '../store/remote-store.js';
+import { correlateRun } from '../store/run-correlation.js';
 import { readConfig } from './config.js';
 import { DomainSource } from './domain-source.js';
 import { createIngestHandler, type IngestHandler, type InvocationContext } from './ingest.js';
@@ -38,6 +39,7 @@ export function createHandlerFromEnvironment(env: NodeJS.ProcessEnv = process.en
   return createIngestHandler({
     store: handle.store,
     recordInbound: (entries) => inbound.record(entries),
+    correlateRun: (evidence) => correlateRun(handle.store, inbound, evidence),
     openObject: (ref) => openObject(s3, ref),
     resolveDomains: () => domains.resolve(),
     resolveConnector: () => connectors.resolve(),

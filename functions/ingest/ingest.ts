@@ -10,13 +10,15 @@
  *   failure: SQS redelivers it, and after three receives it lands in the dead-letter queue.
  */
 import type { SQSBatchResponse } from 'aws-lambda';
-import type { AnalysisInput, FindingSink } from '../core/analyze.js';
+import type { AnalysisInput, AnalysisResult, FindingSink } from '../core/analyze.js';
 import { analyze, withInboundRecorder } from '../core/analyze.js';
 import { ErrorCode } from '../core/errors.js';
 import type { InboundEntry } from '../core/inbound-entry.js';
+import { countAsForwarding, observedBy, RunEvidence } from '../core/run-evidence.js';
 import type { SourceRecord } from '../core/source-record.js';
 import { BUCKET_PREFIX } from '../runtime/bucket-layout.js';
 import type { Logger } from '../runtime/logger.js';
+import type { RunCorrelation } from '../store/run-correlation.js';
 import { sourceId } from '../store/table-design.js';
 import type { ResolvedDomains } from './domain-source.js';
 import { InvalidMessageError, StaleObjectError } from './errors.js';
@@ -62,6 +64,11 @@ export interface IngestDependencies {
    * functions/store/inbound-index.ts), which the nightly job correlates across uploads.
    */
   recordInbound?: (entries: InboundEntry[]) => Promise<unknown>;
+  /**
+   * The end-of-run correlation (functions/store/run-correlation.ts): forwarding across uploads
+   * settled as soon as this upload is analysed, not only by the nightly job.
+   */
+  correlateRun?: (evidence: RunEvidence) => Promise<RunCorrelation>;
   /** Opens the announced object for streaming (see `openObject`). */
   openObject(ref: S3ObjectRef): Promise<OpenObject>;
   /** The accepted domains for the next analysis. */
@@ -248,11 +255,14 @@ export function createIngestHandler(deps: IngestDependencies): IngestHandler {
     });
     let stopped: boolean;
     let record: SourceRecord | undefined;
+    const evidence = new RunEvidence();
+    let result: AnalysisResult;
     try {
-      const result = await analyze([input], {
+      const sink =
+        deps.recordInbound === undefined ? deps.store : withInboundRecorder(deps.store, deps.recordInbound);
+      result = await analyze([input], {
         domains: domains.oracle,
-        sink:
-          deps.recordInbound === undefined ? deps.store : withInboundRecorder(deps.store, deps.recordInbound),
+        sink: observedBy(sink, evidence),
         shouldStop,
         ...(connector === undefined ? {} : { inboundConnector: connector.info }),
       });
@@ -260,6 +270,19 @@ export function createIngestHandler(deps: IngestDependencies): IngestHandler {
       record = result.sources[0];
     } finally {
       object.close();
+    }
+    if (record && !stopped && record.status === 'done' && deps.correlateRun) {
+      const correlation = await deps.correlateRun(evidence);
+      if (correlation.ownReclassified.length > 0) {
+        countAsForwarding(result, correlation.ownReclassified);
+        await deps.store.putSource(record);
+      }
+      log.info('correlated with earlier uploads', {
+        sourceId: id,
+        reclassifiedThisUpload: correlation.ownReclassified.length,
+        reclassifiedEarlierUploads: correlation.earlierReclassified,
+        complete: correlation.complete,
+      });
     }
     if (!record) throw new Error(`analyze returned no source record for ${ref.key}`);
 

@@ -3,12 +3,13 @@
  * (reclassify what the inbound index proves) and the aggregation into rollup rows and the day's
  * statistics. Both read the day a page at a time, so a day of any size fits in bounded memory.
  */
+
+import { isReclassified, reclassifyAsForwarding } from '../core/correlation.js';
 import type { Finding } from '../core/findings.js';
 import { SCENARIO_IDS } from '../core/findings.js';
 import type { InboundIndex } from '../store/inbound-index.js';
 import type { FindingsStore, RollupItem } from '../store/index.js';
 import { correlationMessageId } from '../store/table-design.js';
-import { isReclassified, reclassifyAsForwarding } from './correlation.js';
 import type { DayLine, ReclassifiedLine } from './report.js';
 import { countByScenario, RollupAccumulator } from './rollups.js';
 

@@ -269,6 +269,46 @@ export class FindingsStore {
     return counts;
   }
 
+  /**
+   * The `foreign-sender-domain` findings of a time range, as `{ id, messageId, sourceId }` pages
+   * (only those attributes are read): the refusals a receipt in a later run may prove to be
+   * forwarding (store/run-correlation.ts). A Query of the scenario partition, never a Scan.
+   */
+  public async *foreignSenderFindingKeys(range: {
+    since: string;
+    until: string;
+  }): AsyncGenerator<{ id: string; messageId: string; sourceId: string }[]> {
+    const plan = planFindingsQuery(parseFindingsQuery({ ...range, scenario: 'foreign-sender-domain' }));
+    const expressions = buildQueryExpressions({
+      partitionAttribute: 'gsi1pk',
+      partitionKey: scenarioPartition('foreign-sender-domain'),
+      sortAttribute: 'gsi1sk',
+      lower: plan.lower,
+      upper: plan.upper,
+    });
+    expressions.ExpressionAttributeNames['#id'] = 'id';
+    expressions.ExpressionAttributeNames['#messageId'] = 'messageId';
+    expressions.ExpressionAttributeNames['#source'] = 'gsi4pk';
+    let startKey: Item | undefined;
+    do {
+      const response = await this.runQuery({
+        TableName: this.tableName,
+        IndexName: INDEX.byScenario,
+        ...expressions,
+        ProjectionExpression: '#id, #messageId, #source',
+        ...(startKey ? { ExclusiveStartKey: startKey } : {}),
+      });
+      yield (response.Items ?? []).flatMap((item) => {
+        const id = item.id?.S;
+        const messageId = item.messageId?.S;
+        const source = item.gsi4pk?.S;
+        if (id === undefined || messageId === undefined || source === undefined) return [];
+        return [{ id, messageId, sourceId: source.slice(source.indexOf('#') + 1) }];
+      });
+      startKey = response.LastEvaluatedKey;
+    } while (startKey);
+  }
+
   // -------------------------------------------------------------------------------------------
   // Source records
   // -------------------------------------------------------------------------------------------

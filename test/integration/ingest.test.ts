@@ -201,9 +201,11 @@ describe('ingest of every sample log', () => {
         rowsSkipped: expected.record.rowsSkipped,
         events: expected.record.events,
         rejections: expected.record.rejections,
-        findingsByScenario: expected.record.findingsByScenario,
         skippedByReason: expected.record.skippedByReason,
       });
+      expect(forwardingMerged(record?.findingsByScenario), u.key).toEqual(
+        forwardingMerged(expected.record.findingsByScenario),
+      );
       expect(record?.rowsRead, u.key).toBeGreaterThan(0);
       expect(record?.bytes).toBe((await readFile(u.path)).length);
       if (format !== undefined) expect(record?.format, u.key).toBe(format);
@@ -257,6 +259,16 @@ describe('ingest of every sample log', () => {
   });
 });
 
+/**
+ * Per-scenario counts with forwarding and foreign-sender-domain as one: an upload analysed after
+ * another may find one of its foreign-sender-domain refusals proven forwarding by the other's
+ * receipt (the end-of-upload correlation), which a direct analysis of the file alone cannot.
+ */
+function forwardingMerged(counts: Partial<Record<string, number>> | undefined): Record<string, number> {
+  const { forwarding = 0, 'foreign-sender-domain': foreign = 0, ...rest } = counts ?? {};
+  return { ...rest, 'forwarding or foreign-sender-domain': forwarding + foreign } as Record<string, number>;
+}
+
 describe('a gzip-compressed upload', () => {
   it('is analysed like the plain file, and a damaged one is recorded as failed with BAD_ENCODING', async () => {
     const path = join(SAMPLE_LOGS, 'MSGTRK2026112800-2.LOG');
@@ -281,8 +293,10 @@ describe('a gzip-compressed upload', () => {
       status: 'done',
       format: 'exchange-tracking-log',
       rowsRead: expected.record.rowsRead,
-      findingsByScenario: expected.record.findingsByScenario,
     });
+    expect(forwardingMerged(record?.findingsByScenario)).toEqual(
+      forwardingMerged(expected.record.findingsByScenario),
+    );
     const stored = new Set((await allFindings()).map((finding) => finding.id));
     for (const id of expected.findingIds) expect(stored.has(id)).toBe(true);
     const broken = await store.getSource(sourceIdOfNotification(BUCKET, damaged));

@@ -2,12 +2,13 @@
  * Cross-upload correlation: a `foreign-sender-domain` finding becomes `forwarding` when the
  * inbound index shows its message arriving for an internal recipient in *another* upload — the
  * evidence the classifier would have used had both files been analysed in one run (the
- * `internal-recipient` evidence of the forwarding rule). Pure: the index lookup happens elsewhere.
+ * `internal-recipient` evidence of the forwarding rule). Pure: the index lookup happens elsewhere
+ * (at the end of every run, store/run-correlation.ts, and in the nightly job's safety net).
  */
-import type { Evidence, Finding } from '../core/findings.js';
-import type { InboundEntry } from '../core/inbound-entry.js';
-import type { RemediationContext } from '../core/remediation/index.js';
-import { remediationFor } from '../core/remediation/index.js';
+import type { Evidence, Finding } from './findings.js';
+import type { InboundEntry } from './inbound-entry.js';
+import type { RemediationContext } from './remediation/index.js';
+import { remediationFor } from './remediation/index.js';
 
 /** Evidence kind that marks a finding reclassified by the nightly correlation (stable string). */
 export const CORRELATION_EVIDENCE_KIND = 'cross-upload-correlation';
@@ -28,9 +29,7 @@ function domainOf(address: string): string {
  * recipient is outside the organisation), received before the refusal (allowing clock skew).
  */
 export function correlatingEntries(finding: Finding, entries: readonly InboundEntry[]): InboundEntry[] {
-  if (finding.scenario !== 'foreign-sender-domain') return [];
-  // The forwarding rule requires 5.7.64 and a non-null envelope sender (a null sender is `ndr`).
-  if (finding.code !== '5.7.64' || finding.returnPath === '' || finding.recipient === '') return [];
+  if (!mayBecomeForwarding(finding)) return [];
   const refused = finding.recipient.toLowerCase();
   const refusedDomain = finding.recipientDomain?.toLowerCase() ?? domainOf(refused);
   const refusedAt = Date.parse(finding.timestamp);
@@ -47,6 +46,21 @@ export function correlatingEntries(finding: Finding, entries: readonly InboundEn
         a.recipient.localeCompare(b.recipient) ||
         a.sourceId.localeCompare(b.sourceId),
     );
+}
+
+/**
+ * A finding that a receipt in another upload could turn into `forwarding`: `foreign-sender-domain`
+ * on 5.7.64 with a non-null envelope sender (a null sender is `ndr`) and a recipient.
+ */
+export function mayBecomeForwarding(
+  finding: Pick<Finding, 'scenario' | 'code' | 'returnPath' | 'recipient'>,
+): boolean {
+  return (
+    finding.scenario === 'foreign-sender-domain' &&
+    finding.code === '5.7.64' &&
+    finding.returnPath !== '' &&
+    finding.recipient !== ''
+  );
 }
 
 function inboundEvidence(entry: InboundEntry): Evidence {
@@ -95,7 +109,7 @@ export function reclassifyAsForwarding(
     ...proof.slice(0, MAX_INBOUND_EVIDENCE).map(inboundEvidence),
     {
       kind: CORRELATION_EVIDENCE_KIND,
-      detail: 'reclassified from foreign-sender-domain by the nightly cross-upload correlation',
+      detail: 'reclassified from foreign-sender-domain by the cross-upload correlation',
     },
   ];
   return {

@@ -1,0 +1,91 @@
+/**
+ * The end-of-run correlation: what one run (a CLI `analyze`, an ingested upload) can settle at once
+ * about forwarding across runs, instead of leaving it to the nightly job.
+ *
+ * 1. The run's own forwarding candidates are looked up in the inbound Message-ID index: a receipt
+ *    an earlier run recorded proves them `forwarding`.
+ * 2. The run's receipts are matched against `foreign-sender-domain` findings stored by earlier runs
+ *    in the time window where the refusal of a received message can fall (from the first receipt,
+ *    less clock skew, to the last receipt plus the longest forwarding delay).
+ * Either way the finding is re-put as `forwarding` under the same id (never a second finding), with
+ * the evidence and remediation the nightly job would give it. The nightly job stays the safety net.
+ */
+import { CLOCK_SKEW_MS, MAX_FORWARD_DELAY_MS, reclassifyAsForwarding } from '../core/correlation.js';
+import { normaliseMessageId } from '../core/events.js';
+import type { Finding } from '../core/findings.js';
+import type { RunEvidence } from '../core/run-evidence.js';
+import type { FindingsStore } from './findings-store.js';
+import type { InboundIndex } from './inbound-index.js';
+
+/** Findings re-put per call. */
+const WRITE_BATCH = 100;
+
+export interface RunCorrelation {
+  /** This run's findings now `forwarding` thanks to receipts recorded by earlier runs. */
+  ownReclassified: Finding[];
+  /** Findings of earlier runs now `forwarding` thanks to this run's receipts. */
+  earlierReclassified: number;
+  /** False when the run remembered too much to check everything (the nightly job covers the rest). */
+  complete: boolean;
+}
+
+type CorrelationStore = Pick<FindingsStore, 'getFinding' | 'putFindings' | 'foreignSenderFindingKeys'>;
+
+/** Checks the run's evidence against the store and re-puts what it proves; see the module comment. */
+export async function correlateRun(
+  store: CorrelationStore,
+  index: Pick<InboundIndex, 'lookup'>,
+  run: RunEvidence,
+): Promise<RunCorrelation> {
+  const ownReclassified: Finding[] = [];
+  let pending: Finding[] = [];
+  const flush = async (): Promise<void> => {
+    if (pending.length > 0) await store.putFindings(pending);
+    pending = [];
+  };
+  const reclassify = async (
+    ids: readonly string[],
+    entries: Parameters<typeof reclassifyAsForwarding>[1],
+  ) => {
+    const changed: Finding[] = [];
+    for (const id of ids) {
+      const finding = await store.getFinding(id);
+      const updated = finding === undefined ? undefined : reclassifyAsForwarding(finding, entries);
+      if (updated === undefined) continue;
+      changed.push(updated);
+      pending.push(updated);
+      if (pending.length >= WRITE_BATCH) await flush();
+    }
+    return changed;
+  };
+
+  // 1. This run's candidates against receipts recorded by any run (this run's own are skipped by
+  //    `correlatingEntries`: within a run the classifier has already used them).
+  if (run.candidates.size > 0) {
+    const found = await index.lookup(run.candidates.keys());
+    for (const [messageId, entries] of found) {
+      ownReclassified.push(...(await reclassify(run.candidates.get(messageId) ?? [], entries)));
+    }
+  }
+
+  // 2. This run's receipts against earlier runs' stored candidates.
+  let earlierReclassified = 0;
+  if (run.firstReceipt !== undefined && run.lastReceipt !== undefined) {
+    const ownIds = new Set([...run.candidates.values()].flat());
+    const since = new Date(Date.parse(run.firstReceipt) - CLOCK_SKEW_MS).toISOString();
+    const until = new Date(Date.parse(run.lastReceipt) + MAX_FORWARD_DELAY_MS).toISOString();
+    for await (const page of store.foreignSenderFindingKeys({ since, until })) {
+      const byMessage = new Map<string, string[]>();
+      for (const key of page) {
+        const messageId = normaliseMessageId(key.messageId);
+        if (ownIds.has(key.id) || !run.receipts.has(messageId)) continue;
+        byMessage.set(messageId, [...(byMessage.get(messageId) ?? []), key.id]);
+      }
+      for (const [messageId, ids] of byMessage) {
+        earlierReclassified += (await reclassify(ids, run.receipts.get(messageId) ?? [])).length;
+      }
+    }
+  }
+  await flush();
+  return { ownReclassified, earlierReclassified, complete: run.complete };
+}

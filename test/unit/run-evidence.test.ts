@@ -1,0 +1,71 @@
+/** What a run remembers for the end-of-run correlation, and how its counts move to forwarding. */
+import { describe, expect, it } from 'vitest';
+import type { AnalysisResult } from '../../functions/core/analyze.js';
+import { countAsForwarding, RunEvidence } from '../../functions/core/run-evidence.js';
+import { makeFinding } from '../support/make-finding.js';
+
+const candidate = (messageId: string) =>
+  makeFinding({ scenario: 'foreign-sender-domain', messageId, returnPath: 'john@fabrikam.com' });
+
+describe('RunEvidence', () => {
+  it('keeps only refusals a receipt elsewhere could prove forwarding, by Message-ID', () => {
+    const evidence = new RunEvidence();
+    evidence.observeFindings([
+      candidate('<a@x>'),
+      makeFinding({ scenario: 'ndr', messageId: '<b@x>', returnPath: '' }),
+      makeFinding({ scenario: 'foreign-sender-domain', messageId: '<c@x>', returnPath: '' }),
+      makeFinding({ scenario: 'wrong-region', messageId: '<d@x>', code: '4.4.62' }),
+    ]);
+    expect([...evidence.candidates.keys()]).toEqual(['a@x']);
+  });
+
+  it('forgets a candidate the run later judged otherwise (the same finding id re-emitted)', () => {
+    const evidence = new RunEvidence();
+    const first = candidate('<a@x>');
+    evidence.observeFindings([first]);
+    evidence.observeFindings([{ ...first, scenario: 'forwarding' }]);
+    expect(evidence.candidates.get('a@x')).toEqual([]);
+  });
+
+  it('remembers receipts with their time span, and says when its limit left something out', () => {
+    const evidence = new RunEvidence(1);
+    const receipt = (messageId: string, receivedAt: string) => ({
+      messageId,
+      recipient: 'kate@contoso.com',
+      receivedAt,
+      sourceId: 's1',
+    });
+    evidence.observeReceipts([
+      receipt('<a@x>', '2026-11-28T10:00:00.000Z'),
+      receipt('<a@x>', '2026-11-28T09:00:00.000Z'),
+      receipt('<b@x>', '2026-11-28T12:00:00.000Z'),
+    ]);
+    expect(evidence.receipts.get('a@x')).toHaveLength(2);
+    expect([evidence.firstReceipt, evidence.lastReceipt]).toEqual([
+      '2026-11-28T09:00:00.000Z',
+      '2026-11-28T10:00:00.000Z',
+    ]);
+    expect(evidence.complete).toBe(false);
+  });
+});
+
+describe('countAsForwarding', () => {
+  it('moves each reclassified finding from foreign-sender-domain to forwarding everywhere it was counted', () => {
+    const finding = { ...candidate('<a@x>'), senderDomain: 'fabrikam.com' };
+    const result = {
+      findingsByScenario: {
+        ndr: 0,
+        forwarding: 0,
+        'foreign-sender-domain': 2,
+        'connector-mismatch': 0,
+        'wrong-region': 0,
+      },
+      sources: [{ id: finding.source.sourceId, findingsByScenario: { 'foreign-sender-domain': 1 } }],
+      senderDomains: [{ domain: 'fabrikam.com', count: 2, scenarios: { 'foreign-sender-domain': 2 } }],
+    } as unknown as AnalysisResult;
+    countAsForwarding(result, [finding]);
+    expect(result.findingsByScenario).toMatchObject({ forwarding: 1, 'foreign-sender-domain': 1 });
+    expect(result.sources[0]?.findingsByScenario).toEqual({ forwarding: 1 });
+    expect(result.senderDomains[0]?.scenarios).toEqual({ forwarding: 1, 'foreign-sender-domain': 1 });
+  });
+});
