@@ -62,15 +62,16 @@ export class EngineThread {
     this.worker = script.eval
       ? new Worker(script.code, { eval: true, workerData: options })
       : new Worker(script.file, { workerData: options });
-    // Held (ref'd) only while a request is waiting: an idle engine never keeps the process alive.
-    this.worker.unref();
+    // The thread keeps the process alive while the store is open, as a socket to a server would:
+    // callers wait on unref'd timers (the SDK's and the store's backoff), and a process whose only
+    // live handle was such a timer would exit mid-run, silently, with status 0.
     this.worker.on('message', (reply: EngineReply) => {
       if (reply.kind === 'closed') {
         this.onClosed?.(reply);
         return;
       }
       const waiting = this.pending.get(reply.id);
-      this.forget(reply.id);
+      this.pending.delete(reply.id);
       waiting?.resolve(reply);
     });
     // A crash of the engine (e.g. LevelDB failing to open) fails every request in flight and later.
@@ -111,7 +112,7 @@ export class EngineThread {
     const operation = target.slice(target.indexOf('.') + 1);
     return new Promise((resolve, reject) => {
       const timer = setTimeout(() => {
-        this.forget(id);
+        this.pending.delete(id);
         reject(
           new StoreError(
             `the embedded DynamoDB engine did not answer ${operation} within ${REQUEST_TIMEOUT_MS / 1000} s`,
@@ -129,14 +130,9 @@ export class EngineThread {
           reject(error);
         },
       });
-      if (this.pending.size === 1) this.worker.ref();
       const message: EngineRequest = { kind: 'request', id, operation, body };
       this.worker.postMessage(message);
     });
-  }
-
-  private forget(id: number): void {
-    if (this.pending.delete(id) && this.pending.size === 0) this.worker.unref();
   }
 
   private fail(error: Error): void {
@@ -153,7 +149,6 @@ export class EngineThread {
           this.onClosed = resolve;
         });
         const exited = new Promise<void>((resolve) => this.worker.once('exit', () => resolve()));
-        this.worker.ref();
         const message: EngineRequest = { kind: 'close' };
         this.worker.postMessage(message);
         const reply = await Promise.race([closed, exited.then(() => undefined)]);

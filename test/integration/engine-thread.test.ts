@@ -142,19 +142,23 @@ describe('embedded engine thread', () => {
     await expect(engine.store.getFinding('x')).rejects.toThrow(/closed/);
   });
 
-  it('does not keep the process alive when a caller forgets to close it', async () => {
-    // Act: a process that opens the store, reads once and returns without close().
+  it("keeps the process alive while the store is open, even when the caller only waits on an unref'd timer", async () => {
+    // Act: a process that opens the store and waits on an unref'd timer (as the store's and the SDK's
+    // backoff do) before its next request. Were the engine thread not holding the process, it would
+    // exit there, silently and with status 0, without printing.
     const script = `
       const { startEmbeddedStore } = await import('./functions/store/embedded-engine.ts');
-      const engine = await startEmbeddedStore({ inMemory: true, tableName: 'forgotten' });
+      const engine = await startEmbeddedStore({ inMemory: true, tableName: 'waiting' });
+      await new Promise((resolve) => setTimeout(resolve, 200).unref());
       await engine.store.getFinding('x');
+      await engine.close();
       console.log('done');
     `;
     const { stdout } = await run(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', script], {
       timeout: 30_000,
     });
 
-    // Assess: it printed and exited by itself (execFile would reject on the timeout).
+    // Assess: it got past the wait, closed the store and exited by itself (execFile rejects on the timeout).
     expect(stdout.trim()).toBe('done');
   });
 });
