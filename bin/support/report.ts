@@ -2,7 +2,11 @@
  * The human report of `analyze`: per file what was read and skipped, findings per scenario, the
  * sender domains behind them, what we know about accepted domains, and the next step to take.
  */
-import { type DomainOracle, InferredDomains } from '../../functions/core/accepted-domains.js';
+import {
+  type DomainOracle,
+  type InferredDomainEvidence,
+  InferredDomains,
+} from '../../functions/core/accepted-domains.js';
 import type { AnalysisResult } from '../../functions/core/analyze.js';
 import { groupDigits, plural } from '../../functions/core/counts-in-words.js';
 import { SCENARIO_IDS, type ScenarioId } from '../../functions/core/findings.js';
@@ -51,17 +55,24 @@ function describeSource(source: SourceRecord): string[] {
 
 function describeDomains(domains: DomainOracle, origin: string | undefined): string[] {
   if (domains instanceof InferredDomains) {
-    const evidence = domains
-      .evidence()
-      .sort((a, b) => b.delivered + b.submitted - (a.delivered + a.submitted));
+    const weight = (item: InferredDomainEvidence) =>
+      item.delivered + item.submitted + item.receivedFromOutside;
+    const evidence = domains.evidence().sort((a, b) => weight(b) - weight(a));
     const lines = ['Accepted domains: none given, so relay-audit inferred them from the traffic.'];
     if (evidence.length === 0) {
-      lines.push('  No mailbox deliveries or submissions were seen, so nothing could be inferred.');
+      lines.push(
+        '  No mailbox deliveries or submissions, and too few receipts of mail from outside, were seen,',
+        '  so nothing could be inferred.',
+      );
     } else {
       for (const item of evidence.slice(0, 10)) {
-        lines.push(
-          `  ${item.domain} — ${plural(item.delivered, 'delivery', 'deliveries')} to mailboxes, ${plural(item.submitted, 'submission')} from mailboxes`,
-        );
+        const seen = [
+          `${plural(item.delivered, 'delivery', 'deliveries')} to mailboxes`,
+          `${plural(item.submitted, 'submission')} from mailboxes`,
+        ];
+        if (item.receivedFromOutside > 0)
+          seen.push(`${plural(item.receivedFromOutside, 'receipt')} from outside`);
+        lines.push(`  ${item.domain} — ${seen.join(', ')}`);
       }
     }
     lines.push(

@@ -121,17 +121,34 @@ export function parseAcceptedDomains(text: string, origin: string): AcceptedDoma
   return new AcceptedDomainList(entries);
 }
 
+/** How often the traffic showed a domain as the organisation's, by kind of evidence. */
+export interface InferredDomainEvidence {
+  domain: string;
+  /** Deliveries to a mailbox (`DELIVER`). */
+  delivered: number;
+  /** Submissions from a mailbox (`SUBMIT` or, since Exchange 2013, `RECEIVE` by `STOREDRIVER`). */
+  submitted: number;
+  /** Receipts of mail from outside (`RECEIVE` over SMTP, directionality Incoming), for a recipient. */
+  receivedFromOutside: number;
+}
+
 /**
  * Without a list, the organisation's domains are inferred from the traffic itself: recipients of
- * mail delivered to a mailbox (`DELIVER`) and senders of mail submitted from a mailbox
- * (`SUBMIT` by `STOREDRIVER`) *(inferred rule; reported to the user with its evidence)*.
- * Domains not seen this way are "unknown", not "foreign": rules then rely on the rejection text.
+ * mail delivered to a mailbox (`DELIVER`), senders of mail submitted from a mailbox (`SUBMIT` by
+ * `STOREDRIVER`, or `RECEIVE` by `STOREDRIVER` in the main log of Exchange 2013 and later, whose
+ * deliveries and submissions are in the separate MSGTRKMD/MSGTRKMS files) and recipients of mail
+ * received from outside (`RECEIVE` over SMTP, directionality Incoming) *(inferred rule; reported to
+ * the user with its evidence)*. Conservative: receipts from outside alone count only from
+ * {@link MIN_RECEIPTS_FROM_OUTSIDE} of them (one could be a misrouted message). Domains not seen
+ * this way are "unknown", not "foreign": rules then rely on the rejection text.
  */
 export class InferredDomains implements DomainOracle {
   public readonly basis = 'inferred';
-  private readonly seen = new Map<string, { delivered: number; submitted: number }>();
+  private readonly seen = new Map<string, Omit<InferredDomainEvidence, 'domain'>>();
   /** Bounded: a mail server has few domains; anything past this is noise. */
   private static readonly MAX_DOMAINS = 1000;
+  /** Receipts from outside that make a domain the organisation's when nothing else shows it. */
+  public static readonly MIN_RECEIPTS_FROM_OUTSIDE = 2;
 
   public observeDelivered(domain: string | undefined): void {
     this.bump(domain, 'delivered');
@@ -141,26 +158,40 @@ export class InferredDomains implements DomainOracle {
     this.bump(domain, 'submitted');
   }
 
+  public observeReceivedFromOutside(domain: string | undefined): void {
+    this.bump(domain, 'receivedFromOutside');
+  }
+
   public covers(domain: string | undefined): boolean | undefined {
     if (!domain) return undefined;
-    return this.seen.has(domain) ? true : undefined;
+    const counts = this.seen.get(domain);
+    return counts !== undefined && InferredDomains.convincing(counts) ? true : undefined;
   }
 
   public domains(): string[] {
-    return [...this.seen.keys()];
+    return this.evidence().map((item) => item.domain);
   }
 
-  /** Each inferred domain with how many deliveries/submissions showed it. */
-  public evidence(): { domain: string; delivered: number; submitted: number }[] {
-    return [...this.seen].map(([domain, counts]) => ({ domain, ...counts }));
+  /** Each inferred domain with how often each kind of evidence showed it. */
+  public evidence(): InferredDomainEvidence[] {
+    return [...this.seen]
+      .filter(([, counts]) => InferredDomains.convincing(counts))
+      .map(([domain, counts]) => ({ domain, ...counts }));
   }
 
-  private bump(domain: string | undefined, key: 'delivered' | 'submitted'): void {
+  private static convincing(counts: Omit<InferredDomainEvidence, 'domain'>): boolean {
+    return (
+      counts.delivered + counts.submitted > 0 ||
+      counts.receivedFromOutside >= InferredDomains.MIN_RECEIPTS_FROM_OUTSIDE
+    );
+  }
+
+  private bump(domain: string | undefined, key: keyof Omit<InferredDomainEvidence, 'domain'>): void {
     if (!domain) return;
     let counts = this.seen.get(domain);
     if (!counts) {
       if (this.seen.size >= InferredDomains.MAX_DOMAINS) return;
-      counts = { delivered: 0, submitted: 0 };
+      counts = { delivered: 0, submitted: 0, receivedFromOutside: 0 };
       this.seen.set(detach(domain), counts);
     }
     counts[key]++;

@@ -189,8 +189,10 @@ export class StreamingClassifier {
     const { eventId, recipient } = event;
     if (this.inferred) {
       if (eventId === 'DELIVER') this.inferred.observeDelivered(domainOf(recipient));
-      else if (eventId === 'SUBMIT' && event.source === 'STOREDRIVER')
+      else if ((eventId === 'SUBMIT' || eventId === 'RECEIVE') && event.source === 'STOREDRIVER')
         this.inferred.observeSubmitted(domainOf(event.sender));
+      else if (eventId === 'RECEIVE' && event.source === 'SMTP' && event.directionality === 'incoming')
+        this.inferred.observeReceivedFromOutside(domainOf(recipient));
     }
     const messageId = event.messageId;
     if (messageId !== undefined) {

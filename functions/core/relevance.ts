@@ -20,8 +20,11 @@ export function rowMayMatter(
 ): boolean {
   if (status !== undefined && mayBeRelayRejection(status)) return true;
   if (eventId === 'REDIRECT' || eventId === 'RESOLVE' || source === 'MAILBOXRULE') return true;
+  // Inferring, mailbox deliveries and submissions (`RECEIVE` by STOREDRIVER since Exchange 2013)
+  // are evidence of the organisation's domains even when Originating.
+  if (inferring && (eventId === 'DELIVER' || source === 'STOREDRIVER')) return true;
   if (eventId === 'RECEIVE' || eventId === 'DELIVER' || eventId === 'DELIVERED') {
-    return directionality !== 'originating' || (inferring && eventId === 'DELIVER');
+    return directionality !== 'originating';
   }
-  return inferring && eventId === 'SUBMIT' && source === 'STOREDRIVER';
+  return false;
 }

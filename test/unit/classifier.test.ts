@@ -170,6 +170,38 @@ describe('StreamingClassifier', () => {
     expect(findings[0]?.finding.evidence.map((e) => e.kind)).toContain('attr36-conflict');
   });
 
+  it('infers domains from what the main log of Exchange 2013 and later has: store submissions and receipts from outside', () => {
+    // Prepare: no DELIVER or STOREDRIVER SUBMIT rows (those are in MSGTRKMD/MSGTRKMS since 2013).
+    const inferred = new InferredDomains();
+    const fromOutside = (messageId: string, recipient: string) =>
+      event({ eventId: 'RECEIVE', source: 'SMTP', directionality: 'incoming', messageId, recipient });
+
+    // Act
+    run(new StreamingClassifier({ domains: inferred }), [
+      [
+        event({
+          eventId: 'RECEIVE',
+          source: 'STOREDRIVER',
+          directionality: 'originating',
+          messageId: 's1',
+          sender: 'julia@contoso.com',
+          recipient: 'x@gmail.com',
+        }),
+        'a',
+      ],
+      [fromOutside('r1', 'kate@fabrikam.com'), 'a'],
+      [fromOutside('r2', 'tom@fabrikam.com'), 'a'],
+      [fromOutside('r3', 'someone@misrouted.example'), 'a'],
+    ]);
+
+    // Assess: one receipt from outside is not enough on its own (conservative).
+    expect(inferred.evidence()).toEqual([
+      { domain: 'contoso.com', delivered: 0, submitted: 1, receivedFromOutside: 0 },
+      { domain: 'fabrikam.com', delivered: 0, submitted: 0, receivedFromOutside: 2 },
+    ]);
+    expect(inferred.covers('misrouted.example')).toBeUndefined();
+  });
+
   it('gives the same finding id for the same refusal, whatever the file', () => {
     const a = run(new StreamingClassifier({ domains }), [
       [fail('m9', 'x@gmail.com', 'a@fabrikam.com'), 'one.LOG'],
