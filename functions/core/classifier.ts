@@ -16,6 +16,7 @@ import type { Finding, Rejection, ScenarioId } from './findings.js';
 import { relayRejectionIn } from './rejections.js';
 import type { InboundConnectorInfo, RemediationContext } from './remediation/context.js';
 import { remediationFor } from './remediation/index.js';
+import { isTenantEndpoint } from './remediation/shared.js';
 import { type InboundTrace, PRECEDENCE, type RuleInput } from './scenarios/index.js';
 import { detach, StringPool } from './strings.js';
 
@@ -94,7 +95,6 @@ const REPEATING_REJECTION_FIELDS: ReadonlySet<string> = new Set<keyof Rejection>
 ]);
 
 /** The tenant's own MX endpoint (`contoso-com.mail.protection.outlook.com`). */
-const TENANT_ENDPOINT = /\.mail\.protection\.outlook\.com$/i;
 
 /** Exchange Online's own hosts: never the on-premises server. */
 const MICROSOFT_HOST = /(?:\.outlook\.com|\.exchangelabs\.com|\.microsoft\.com)$/i;
@@ -380,7 +380,7 @@ export class StreamingClassifier {
     // front-end names vary per connection and would make every text unique.
     const recipientDomain = scenario === 'forwarding' ? input.recipientDomain : undefined;
     const remoteHost =
-      rejection.remoteHost !== undefined && TENANT_ENDPOINT.test(rejection.remoteHost)
+      rejection.remoteHost !== undefined && isTenantEndpoint(rejection.remoteHost)
         ? rejection.remoteHost
         : undefined;
     const server = onPremisesHost(event);

@@ -75,6 +75,16 @@ export type EndpointOrigin = 'observed' | 'pattern' | 'placeholder';
 const TENANT_ENDPOINT = /^[a-z0-9-]+\.(?:mail\.protection\.outlook\.com|[a-z0-9-]+\.mx\.microsoft)$/;
 
 /**
+ * True for a tenant's MX endpoint (`contoso-com.mail.protection.outlook.com`, or
+ * `contoso-com.o-v1.mx.microsoft` for domains added since 2024), not for Exchange Online's
+ * front-end host names, which vary per connection. Any case, surrounding space ignored.
+ */
+export function isTenantEndpoint(host: string | undefined): boolean {
+  const normalised = normaliseDomain(host);
+  return normalised !== undefined && TENANT_ENDPOINT.test(normalised);
+}
+
+/**
  * The tenant's MX endpoint used as smart host. An observed `*.mail.protection.outlook.com` (or
  * `*.mx.microsoft`) remote host is the real one; otherwise the usual pattern
  * `contoso-com.mail.protection.outlook.com` is offered, which the text tells the admin to confirm
@@ -86,7 +96,7 @@ export function tenantEndpoint(
   options: { trustRemoteHost: boolean },
 ): { host: string; origin: EndpointOrigin } {
   const remote = normaliseDomain(ctx.remoteHost);
-  if (options.trustRemoteHost && remote !== undefined && TENANT_ENDPOINT.test(remote)) {
+  if (options.trustRemoteHost && remote !== undefined && isTenantEndpoint(remote)) {
     return { host: remote, origin: 'observed' };
   }
   if (orgDomain !== undefined) {
