@@ -15,7 +15,7 @@ import type { Finding, ScenarioId } from './findings.js';
 import { type InboundEntry, inboundEntryOf } from './inbound-entry.js';
 import { type AnalysisInput, type ParseListener, parseInput } from './parse-input.js';
 import type { InboundConnectorInfo } from './remediation/context.js';
-import type { SourceRecord } from './source-record.js';
+import { addSourceNotes, type SourceRecord } from './source-record.js';
 import { detach } from './strings.js';
 import { WritePipeline } from './write-pipeline.js';
 
@@ -247,6 +247,7 @@ export async function analyze(
           if (record.skipped.length < maxSkipped) record.skipped.push(row);
           else record.skippedTruncated++;
         }
+        addSourceNotes(record, batch.notes);
         const { events, rejections } = batch;
         for (let index = 0; index < events.length; index++) {
           const event = events[index] as TraceEvent;

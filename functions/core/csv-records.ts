@@ -24,6 +24,11 @@ export interface CsvSplitterCallbacks {
   onRecord(fields: string[], line: number): void;
   /** A record that could not be read; `reason` is a stable code. */
   onMalformed(line: number, reason: 'TRUNCATED_RECORD' | 'RECORD_TOO_LARGE', message: string): void;
+  /**
+   * A `#` line outside a record (`#Software:`, `#Fields:` … of a raw log; `#TYPE` of an export),
+   * without a leading BOM. Not a row: never counted.
+   */
+  onComment?(text: string, line: number): void;
 }
 
 const DEFAULT_MAX_RECORD_CHARS = 1 << 20;
@@ -79,8 +84,10 @@ export function splitRecord(record: string, delimiter: Delimiter): string[] | un
 
 /**
  * Push-based splitter: feed text chunks, receive records synchronously. Lines starting with `#`
- * outside a record are preamble/comments (Exchange repeats its header after a restart) and empty
- * lines are ignored; neither counts as a row.
+ * outside a record are preamble/comments (Exchange repeats its header after a restart), handed to
+ * `onComment`; empty lines are ignored; neither counts as a row. A BOM (U+FEFF) at the start of a
+ * line outside a record is dropped: files joined with `type a.LOG b.LOG > all.log` or `cat` keep
+ * each part's BOM where the part begins.
  */
 export class CsvRecordSplitter {
   private readonly delimiter: Delimiter;
@@ -158,10 +165,10 @@ export class CsvRecordSplitter {
     }
   }
 
-  private acceptLine(text: string): void {
+  private acceptLine(physical: string): void {
     const line = this.line++;
     if (this.pending !== undefined) {
-      const record = `${this.pending}\n${text}`;
+      const record = `${this.pending}\n${physical}`;
       const fields = splitRecord(record, this.delimiter);
       if (fields) {
         this.pending = undefined;
@@ -178,7 +185,17 @@ export class CsvRecordSplitter {
       }
       return;
     }
-    if (text.length === 0 || text.charCodeAt(0) === 35 /* # */) return;
+    let text = physical;
+    if (text.charCodeAt(0) === 0xfeff) {
+      let start = 1;
+      while (text.charCodeAt(start) === 0xfeff) start++;
+      text = text.slice(start);
+    }
+    if (text.length === 0) return;
+    if (text.charCodeAt(0) === 35 /* # */) {
+      this.callbacks.onComment?.(text, line);
+      return;
+    }
     const fields = splitRecord(text, this.delimiter);
     if (fields) {
       this.callbacks.onRecord(fields, line);

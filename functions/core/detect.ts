@@ -2,14 +2,17 @@
  * Detect: read the preamble and header of a decoded file and pick its format by header names.
  *
  * Accepts `#`-preamble lines (`#Software:` … `#Fields:` of raw logs, `#TYPE …` of Windows
- * PowerShell 5.1), blank leading lines, and `,` `;` or tab delimiters. The first other line is the
- * header. A file no format recognises fails with an {@link UnknownFormatError} that lists the
- * headers it saw and the formats we know.
+ * PowerShell 5.1), blank leading lines, stray BOMs at line starts (joined files), and `,` `;` or tab
+ * delimiters. The first other line is the header — or, for tracking-log rows whose `#` lines were
+ * dropped, the first row (see `FormatAdapter.headerless`). A file no format recognises fails with an
+ * {@link UnknownFormatError} that names what the file looks like when we can tell (JSON, an SMTP
+ * protocol log, …) or else lists the headers it saw, and the formats we know.
  */
 import { type Delimiter, splitRecord } from './csv-records.js';
 import { EmptyInputError, TruncatedInputError, UnknownFormatError } from './errors.js';
 import { normaliseHeader } from './formats/columns.js';
 import { FORMATS, type FormatAdapter } from './formats/index.js';
+import { describeUnsupported } from './unsupported-inputs.js';
 
 /** How much text may precede the first data row before we give up looking for a header. */
 const MAX_HEADER_CHARS = 256 * 1024;
@@ -17,15 +20,28 @@ const MAX_HEADER_CHARS = 256 * 1024;
 export interface Detection {
   format: FormatAdapter;
   delimiter: Delimiter;
+  /** The header's cells; for a header-less file, the field list inferred from its first row. */
   headers: string[];
-  /** 1-based line of the header (the `#Fields:` line for raw logs). */
+  /** 1-based line of the header (the `#Fields:` line for raw logs); 0 when the file has none. */
   headerLine: number;
+  /**
+   * True when the file has no header: its rows (from `restLine` on) are read by
+   * `format.headerless`, which infers each row's field list.
+   */
+  headerless: boolean;
   /** Preamble lines such as `#Software: Microsoft Exchange Server`. */
   preamble: string[];
   /** Text after the header line, to be read as records. */
   rest: string;
   /** Line number of the first line of `rest`. */
   restLine: number;
+}
+
+/** The field names of a `#Fields:` directive line, or `undefined` when the line is not one. */
+export function parseFieldsDirective(line: string): string[] | undefined {
+  const directive = /^#Fields:\s*(.*)$/i.exec(line);
+  if (!directive) return undefined;
+  return (splitRecord(directive[1] ?? '', ',') ?? []).map((header) => header.replace(/^\uFEFF/, '').trim());
 }
 
 /** Picks the delimiter that splits the header into the most cells. */
@@ -89,34 +105,91 @@ export async function detectFormat(chunks: AsyncIterator<string>, file: string):
       continue;
     }
     const raw = buffer.slice(start, newline);
-    const text = raw.endsWith('\r') ? raw.slice(0, -1) : raw;
+    const lineStart = start;
+    // A BOM at a line start is where a joined file's next part began (`type MSGTRK*.LOG > all.log`).
+    const text = stripBom(raw.endsWith('\r') ? raw.slice(0, -1) : raw);
     const current = line++;
     start = newline + 1;
     if (text.trim().length === 0) continue;
     if (text.startsWith('#')) {
-      const directive = /^#Fields:\s*(.*)$/i.exec(text);
-      if (directive) return finish(directive[1] ?? '', true, current);
+      const fields = parseFieldsDirective(text);
+      if (fields)
+        return await finish(text.slice(text.indexOf(':') + 1).trim(), fields, true, current, lineStart);
       preamble.push(text);
       continue;
     }
     // A CSV header may itself contain quoted newlines only in theory; exports never do.
-    return finish(text, false, current);
+    const delimiter = guessDelimiter(text);
+    return await finish(text, splitHeader(text, delimiter), false, current, lineStart, delimiter);
   }
   if (preamble.length === 0 && buffer.trim().length === 0) {
     throw new EmptyInputError(`${file} is empty: there is no header and no row to analyse.`, { file });
   }
+  const head = stripBom(buffer.slice(start, start + SAMPLE_CHARS).trimStart());
+  const named = describeUnsupported({
+    text: head.slice(0, head.indexOf('\n') === -1 ? undefined : head.indexOf('\n')),
+    line,
+    fieldsDirective: false,
+    cells: [],
+    preamble,
+    sample: head,
+  });
   throw new UnknownFormatError(
-    `${file}: no header line found in the first ${MAX_HEADER_CHARS / 1024} KB (only ${preamble.length} preamble lines).\nKnown formats:\n${describeKnownFormats()}`,
+    `${file}: ${named ?? `no header line found in the first ${MAX_HEADER_CHARS / 1024} KB (only ${preamble.length} preamble lines).`}\nKnown formats:\n${describeKnownFormats()}`,
     { file },
   );
 
-  function finish(headerText: string, fieldsDirective: boolean, headerLine: number): Detection {
-    const delimiter = fieldsDirective ? ',' : guessDelimiter(headerText);
-    const headers = (splitRecord(headerText, delimiter) ?? []).map((header) =>
-      header.replace(/^\uFEFF/, '').trim(),
-    );
-    const format = chooseFormat(headers, fieldsDirective);
+  /** Reads on until `SAMPLE_CHARS` from `from` are buffered (or the input ends): only to name a file we refuse. */
+  async function readSample(from: number): Promise<string> {
+    while (!exhausted && buffer.length - from < SAMPLE_CHARS) {
+      const next = await chunks.next();
+      if (next.done) exhausted = true;
+      else buffer += next.value;
+    }
+    return buffer.slice(from, from + SAMPLE_CHARS);
+  }
+
+  async function finish(
+    headerText: string,
+    headers: string[],
+    isFieldsDirective: boolean,
+    headerLine: number,
+    lineStart: number,
+    delimiter: Delimiter = ',',
+  ): Promise<Detection> {
+    const format = chooseFormat(headers, isFieldsDirective);
     if (!format) {
+      if (!isFieldsDirective) {
+        // Rows whose header was dropped: the first row is data, read from its own line on.
+        for (const candidate of FORMATS) {
+          const inferred = candidate.headerless?.fieldsOf(splitHeader(headerText, ','));
+          if (inferred === undefined) continue;
+          return {
+            format: candidate,
+            delimiter: ',',
+            headers: [...inferred],
+            headerLine: 0,
+            headerless: true,
+            preamble,
+            rest: buffer.slice(lineStart),
+            restLine: headerLine,
+          };
+        }
+      }
+      const named = describeUnsupported({
+        text: headerText,
+        line: headerLine,
+        fieldsDirective: isFieldsDirective,
+        cells: isFieldsDirective ? headers : splitHeader(headerText, ','),
+        preamble,
+        sample: await readSample(lineStart),
+      });
+      if (named !== undefined) {
+        throw new UnknownFormatError(`${file}: ${named}\nKnown formats:\n${describeKnownFormats()}`, {
+          file,
+          line: headerLine,
+        });
+      }
       const seen = headers.slice(0, 40).join(', ');
       throw new UnknownFormatError(
         `${file}: unknown format. Line ${headerLine} has the headers: ${seen}${headers.length > 40 ? ', …' : ''}\n` +
@@ -130,6 +203,28 @@ export async function detectFormat(chunks: AsyncIterator<string>, file: string):
         line: headerLine,
       });
     }
-    return { format, delimiter, headers, headerLine, preamble, rest: buffer.slice(start), restLine: line };
+    return {
+      format,
+      delimiter,
+      headers,
+      headerLine,
+      headerless: false,
+      preamble,
+      rest: buffer.slice(start),
+      restLine: line,
+    };
   }
+}
+
+/** How much text from the header on the unsupported-input check may look at (JSON keys). */
+const SAMPLE_CHARS = 16 * 1024;
+
+function stripBom(text: string): string {
+  let index = 0;
+  while (text.charCodeAt(index) === 0xfeff) index++;
+  return index === 0 ? text : text.slice(index);
+}
+
+function splitHeader(text: string, delimiter: Delimiter): string[] {
+  return (splitRecord(text, delimiter) ?? []).map((header) => header.replace(/^\uFEFF/, '').trim());
 }

@@ -11,14 +11,16 @@ import { closeEarly } from './byte-source.js';
 import { CsvRecordSplitter } from './csv-records.js';
 import { decodeBytes } from './decode.js';
 import { decompressed } from './decompress.js';
-import { detectFormat } from './detect.js';
+import { chooseFormat, detectFormat, parseFieldsDirective } from './detect.js';
 import { type FormatId, TraceEvent } from './events.js';
 import type { Rejection } from './findings.js';
-import type { RowSink, SkipReason } from './formats/index.js';
+import { trackingVersionOf } from './formats/exchange-tracking-log.js';
+import type { RowAdapter, RowContext, RowSink, SkipReason } from './formats/index.js';
 import { relayRejectionIn } from './rejections.js';
 import { rowMayMatter } from './relevance.js';
 import type { SkippedRow } from './source-record.js';
 import { TimestampParser } from './timestamps.js';
+import { describeUnsupported } from './unsupported-inputs.js';
 
 /** One input: a local file or an S3 object. */
 export interface AnalysisInput {
@@ -39,6 +41,8 @@ export interface ParsedBatch {
   rejections: (Rejection | null)[];
   /** Rows skipped in this batch, in order. */
   skips: SkippedRow[];
+  /** What was inferred rather than read (for the source record's `notes`), in order. */
+  notes: string[];
   rowsRead: number;
   rowsAnalysed: number;
   /** Bytes of the input read so far. */
@@ -98,12 +102,54 @@ async function parseDecoded(
 ): Promise<'done' | 'stopped'> {
   const detection = await detectFormat(chunks, input.name);
   listener.format(detection.format.id);
-  const rowAdapter = detection.format.createRowAdapter(detection.headers, {
+  const context: RowContext = {
     file: input.name,
     timestamps: new TimestampParser(),
     isRelevant: (eventId, source, status, directionality) =>
       rowMayMatter(eventId, source, status, directionality, options.inferring),
-  });
+  };
+  let rowAdapter: RowAdapter =
+    detection.headerless && detection.format.headerless
+      ? detection.format.headerless.createRowAdapter(context)
+      : detection.format.createRowAdapter(detection.headers, context);
+  let fields: readonly string[] = detection.headerless ? [] : detection.headers;
+
+  /**
+   * A `#Fields:` line after the header: a joined log (`type MSGTRK*.LOG > all.log`) whose next part
+   * another Exchange version wrote. The rows after it are read with its fields.
+   */
+  const newFieldSet = (headers: string[], line: number): void => {
+    if (headers.length === fields.length && headers.every((name, index) => name === fields[index])) return;
+    batch.notes.push(...(rowAdapter.notes?.() ?? []));
+    fields = headers;
+    const format = chooseFormat(headers, true);
+    if (format?.id === detection.format.id) {
+      rowAdapter = format.createRowAdapter(headers, context);
+      const version = trackingVersionOf(headers);
+      batch.notes.push(
+        `line ${line}: a new #Fields: line (${headers.length} fields${version ? `, ${version}` : ''}); ` +
+          'the rows after it are read with its fields',
+      );
+      return;
+    }
+    const what =
+      describeUnsupported({
+        text: headers.join(','),
+        line,
+        fieldsDirective: true,
+        cells: headers,
+        preamble,
+        sample: '',
+      }) ??
+      `has fields of no format relay-audit reads (${headers.slice(0, 8).join(', ')}${headers.length > 8 ? ', …' : ''}).`;
+    batch.notes.push(`line ${line}: the rows after this #Fields: line are not read: it ${what}`);
+    const message = `after the #Fields: line on line ${line}, which is not a message tracking log's, rows are not read`;
+    rowAdapter = {
+      adapt: (_fields, rowLine, sink) => sink.skip(rowLine, 'UNKNOWN_FIELD_SET', message),
+    };
+  };
+  /** The `#` lines of the current part, before its `#Fields:` line (`#Log-type:` names what it is). */
+  let preamble: string[] = [];
 
   let batch = emptyBatch();
   let rowSkipped = false;
@@ -147,6 +193,17 @@ async function parseDecoded(
         batch.rowsRead++;
         skip(line, reason, message);
       },
+      onComment(text, line) {
+        if (!detection.format.fieldsDirective) return; // `#` lines of exports are comments
+        const headers = parseFieldsDirective(text);
+        if (headers === undefined) {
+          if (/^#Software:/i.test(text)) preamble = []; // a joined file's next part begins
+          if (preamble.length < 10) preamble.push(text);
+          return;
+        }
+        newFieldSet(headers, line);
+        preamble = [];
+      },
     },
   );
   const deliver = async (): Promise<void> => {
@@ -161,6 +218,7 @@ async function parseDecoded(
   let pending = 0;
   for (;;) {
     if (listener.shouldStop?.()) {
+      batch.notes.push(...(rowAdapter.notes?.() ?? []));
       await deliver();
       return 'stopped';
     }
@@ -174,6 +232,7 @@ async function parseDecoded(
     pending += next.value.length;
   }
   splitter.end();
+  batch.notes.push(...(rowAdapter.notes?.() ?? []));
   await deliver();
   return 'done';
 }
@@ -182,7 +241,7 @@ async function parseDecoded(
 const BATCH_CHARS = 64 * 1024;
 
 function emptyBatch(): ParsedBatch {
-  return { events: [], rejections: [], skips: [], rowsRead: 0, rowsAnalysed: 0, bytesRead: 0 };
+  return { events: [], rejections: [], skips: [], notes: [], rowsRead: 0, rowsAnalysed: 0, bytesRead: 0 };
 }
 
 /** Passes chunks through, reporting the running byte count. */

@@ -6,6 +6,10 @@ import { z } from 'zod';
 import { FormatId } from './events.js';
 import { ScenarioId } from './findings.js';
 
+/** Bounds of `SourceRecord.notes`: few, short sentences (stored with the record). */
+export const MAX_SOURCE_NOTES = 20;
+const MAX_NOTE_CHARS = 500;
+
 export const SkippedRow = z.object({
   line: z.number().int().positive(),
   /** Stable reason code, e.g. `COLUMN_COUNT`, `BAD_TIMESTAMP`, `SYSTEM_STRING_ARRAY`. */
@@ -46,5 +50,21 @@ export const SourceRecord = z.object({
   skippedByReason: z.record(z.string(), z.number().int().nonnegative()),
   /** Distinct findings by scenario attributed to this file. */
   findingsByScenario: z.partialRecord(ScenarioId, z.number().int().nonnegative()),
+  /**
+   * What was inferred rather than read, in words (e.g. the field set of tracking rows without a
+   * header, a new `#Fields:` line in a joined log); at most {@link MAX_SOURCE_NOTES}.
+   */
+  notes: z.array(z.string().max(MAX_NOTE_CHARS)).max(MAX_SOURCE_NOTES).optional(),
 });
 export type SourceRecord = z.infer<typeof SourceRecord>;
+
+/** Appends notes to a record, keeping the schema's bounds (extra notes are dropped, long ones cut). */
+export function addSourceNotes(record: SourceRecord, notes: readonly string[]): void {
+  if (notes.length === 0) return;
+  const kept = record.notes ?? [];
+  for (const note of notes) {
+    if (kept.length >= MAX_SOURCE_NOTES) break;
+    kept.push(note.length > MAX_NOTE_CHARS ? `${note.slice(0, MAX_NOTE_CHARS - 1)}…` : note);
+  }
+  record.notes = kept;
+}

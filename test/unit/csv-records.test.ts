@@ -131,6 +131,36 @@ describe('CsvRecordSplitter', () => {
     expect(result.malformed).toEqual([{ line: 2, reason: 'TRUNCATED_RECORD' }]);
   });
 
+  it('drops a BOM at a line start (files joined with type or cat) and hands # lines to onComment', () => {
+    const joined =
+      'a,b\r\n\uFEFF#Software: Microsoft Exchange Server\r\n#Fields: x,y,z\r\n1,2,3\r\n\uFEFF\r\n\uFEFF\uFEFFc,"d\uFEFF"\r\n';
+    for (const size of [1, 5, joined.length]) {
+      const out: { records: [string[], number][]; comments: [string, number][] } = {
+        records: [],
+        comments: [],
+      };
+      const splitter = new CsvRecordSplitter(
+        { delimiter: ',' },
+        {
+          onRecord: (fields, line) => out.records.push([fields, line]),
+          onMalformed: () => {},
+          onComment: (text, line) => out.comments.push([text, line]),
+        },
+      );
+      for (let i = 0; i < joined.length; i += size) splitter.push(joined.slice(i, i + size));
+      splitter.end();
+      expect(out.records).toEqual([
+        [['a', 'b'], 1],
+        [['1', '2', '3'], 4],
+        [['c', 'd\uFEFF'], 6],
+      ]);
+      expect(out.comments).toEqual([
+        ['#Software: Microsoft Exchange Server', 2],
+        ['#Fields: x,y,z', 3],
+      ]);
+    }
+  });
+
   it('bounds a runaway quoted field and goes on', () => {
     const result = split(`a,"${'x'.repeat(50)}\n${'y'.repeat(50)}\n`, ',', 7, 64);
     expect(result.malformed[0]).toEqual({ line: 1, reason: 'RECORD_TOO_LARGE' });

@@ -74,6 +74,18 @@ describe('detectFormat', () => {
     expect(message).toMatch(/needs/);
   });
 
+  it('finds the header after a blank line and a stray BOM (an empty UTF-8 file joined in front)', async () => {
+    const detection = await detect(
+      '\r\n\uFEFF#Software: Microsoft Exchange Server\r\n\uFEFF#Fields: date-time,event-id,message-id,recipient-address,recipient-status,sender-address\r\n',
+    );
+    expect(detection).toMatchObject({
+      headerLine: 3,
+      headerless: false,
+      preamble: ['#Software: Microsoft Exchange Server'],
+    });
+    expect(detection.format.id).toBe('exchange-tracking-log');
+  });
+
   it('says an empty input is empty', async () => {
     await expect(detect('')).rejects.toBeInstanceOf(EmptyInputError);
     await expect(detect('\r\n\r\n')).rejects.toBeInstanceOf(EmptyInputError);
@@ -89,5 +101,113 @@ describe('detectFormat', () => {
     expect(guessDelimiter('a,b,c')).toBe(',');
     expect(guessDelimiter('"a;1";"b";"c"')).toBe(';');
     expect(guessDelimiter('a\tb\tc,d')).toBe('\t');
+  });
+});
+
+/** A tracking row of `count` fields, as Exchange writes it (ISO UTC timestamp first). */
+function trackingRow(count: number, timestamp = '2026-11-28T22:15:03.104Z'): string {
+  return [timestamp, ...Array.from({ length: count - 1 }, (_, index) => `v${index + 1}`)].join(',');
+}
+
+describe('detectFormat on tracking rows without their header', () => {
+  it.each([
+    [30, 'schema-version'],
+    [27, 'custom-data'],
+    [26, 'custom-data'],
+    [21, 'message-info'],
+  ])(
+    'reads %i-field rows with that Exchange version’s field list, from the first row on',
+    async (count, last) => {
+      const input = split(`\uFEFF${trackingRow(count)}\r\n${trackingRow(count)}\r\n`);
+      const detection = await detectFormat(input, 'siem.csv');
+      expect(detection).toMatchObject({ headerless: true, headerLine: 0, restLine: 1, delimiter: ',' });
+      expect(detection.format.id).toBe('exchange-tracking-log');
+      expect(detection.headers).toHaveLength(count);
+      expect(detection.headers.at(-1)).toBe(last);
+      let rest = detection.rest;
+      for await (const chunk of input) rest += chunk;
+      expect(rest.replace(/^\uFEFF/, '').startsWith(trackingRow(count))).toBe(true);
+    },
+  );
+
+  it('names rows of no known field count instead of listing the first row as headers', async () => {
+    const message = await detect(`${trackingRow(12)}\r\n`).catch((e: unknown) => (e as Error).message);
+    expect(message).toMatch(
+      /input\.csv: line 1 looks like a message tracking log row without its #Fields: header, but it has 12 fields.*30 \(Exchange 2016\/2019\), 27 \(Exchange 2013\), 26 \(Exchange 2010\) or 21 \(Exchange 2007\)/,
+    );
+    expect(message).not.toMatch(/has the headers/);
+  });
+
+  it('does not take a row without an ISO UTC timestamp first for a tracking row', async () => {
+    const message = await detect(`${trackingRow(30, '11/28/2026 10:15:03 PM')}\r\n`).catch(
+      (e: unknown) => (e as Error).message,
+    );
+    expect(message).toMatch(/unknown format\. Line 1 has the headers: 11\/28\/2026 10:15:03 PM, v1/);
+  });
+});
+
+describe('detectFormat names inputs it does not read', () => {
+  async function messageOf(text: string): Promise<string> {
+    const error = await detect(text).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(UnknownFormatError);
+    return (error as Error).message;
+  }
+
+  it.each([
+    [
+      'an SMTP send protocol log',
+      '#Software: Microsoft Exchange Server\r\n#Version: 15.02.1544.004\r\n#Log-type: SMTP Send Protocol Log\r\n' +
+        '#Date: 2026-11-28T10:00:00.118Z\r\n#Fields: date-time,connector-id,session-id,sequence-number,local-endpoint,remote-endpoint,event,data,context\r\n' +
+        '2026-11-28T10:02:12.877Z,EX01\\Outbound to Office 365,08DF3C2B1A09F8E8,14,10.0.1.11:41871,52.101.1.1:25,<,550 5.7.64 TenantAttribution; Relay Access Denied,\r\n',
+      /input\.csv: looks like an Exchange SMTP send protocol log \(#Log-type: SMTP Send Protocol Log\), which relay-audit does not read yet\. Analyse the message tracking logs/,
+    ],
+    [
+      'an SMTP receive protocol log',
+      '#Log-type: SMTP Receive Protocol Log\n#Fields: date-time,connector-id,session-id,sequence-number,local-endpoint,remote-endpoint,event,data,context\n',
+      /looks like an Exchange SMTP receive protocol log/,
+    ],
+    [
+      'another Exchange log',
+      '#Software: Microsoft Exchange Server\n#Log-type: Transport Connectivity Log\n#Fields: date-time,session,source,Destination,direction,description\n',
+      /looks like an Exchange log of type "Transport Connectivity Log" \(#Log-type\), not a message tracking log/,
+    ],
+    [
+      'an IIS W3C log',
+      '#Software: Microsoft Internet Information Services 6.0\n#Fields: date time c-ip cs-username s-sitename s-computername s-ip s-port cs-method\n',
+      /looks like a W3C extended log of IIS .*separated by spaces/,
+    ],
+    [
+      'a Graph message trace page',
+      '{\n  "@odata.context": "https://graph.microsoft.com/beta/$metadata#admin/exchange/tracing/messageTraces",\n  "value": [\n    { "receivedDateTime": "2026-11-28T10:02:12Z", "status": "failed" }\n  ]\n}\n',
+      /JSON, not CSV: a Microsoft Graph message trace response \(GET \/admin\/exchange\/tracing\/messageTraces\)/,
+    ],
+    [
+      'ConvertTo-Json of Get-MessageTrace',
+      '[\r\n    {\r\n        "Received":  "2026-11-28T10:02:12",\r\n        "SenderAddress":  "scanner@contoso.com",\r\n        "MessageTraceId":  "4f3e2d1c-0b9a-4c8d-9e7f-6a5b4c3d2e1f"\r\n    }\r\n]\r\n',
+      /JSON, not CSV: a message trace \(Get-MessageTrace \| ConvertTo-Json\), which relay-audit does not read yet\. Export the trace as CSV/,
+    ],
+    [
+      'NDJSON of trace records',
+      '{"Received":"2026-11-28T10:02:12Z","SenderAddress":"scanner@contoso.com","RecipientAddress":"vendor@adatum.com","Status":"Failed"}\n',
+      /JSON, not CSV: newline-delimited JSON .* of message trace records/,
+    ],
+    ['any other JSON', '[1, 2, 3]\n', /JSON, not CSV, which relay-audit does not read yet/],
+    [
+      'a Postfix maillog',
+      'Nov 28 22:15:03 relay1 postfix/smtp[4711]: 4F1A2B3C: to=<vendor@adatum.com>, relay=contoso-com.mail.protection.outlook.com[52.101.1.1]:25, dsn=5.7.64, status=bounced\n',
+      /looks like a syslog mail log \(postfix\/smtp lines\), which relay-audit does not read yet/,
+    ],
+  ])('names %s', async (_name, text, expected) => {
+    const message = await messageOf(text);
+    expect(message).toMatch(expected);
+    expect(message).not.toMatch(/has the headers/);
+    expect(message).toMatch(/Known formats:/);
+  });
+
+  it('names a JSON document with no line break in the first 256 KB', async () => {
+    const huge = `{"@odata.context":"https://graph.microsoft.com/beta/$metadata#admin/exchange/tracing/messageTraces","value":[${'{"receivedDateTime":"2026-11-28T10:02:12Z","status":"delivered"},'.repeat(5000)}{}]}`;
+    const error = await detectFormat(split(huge, 16 * 1024), 'input.csv').catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(UnknownFormatError);
+    expect((error as Error).message).toMatch(/JSON, not CSV: a Microsoft Graph message trace response/);
   });
 });

@@ -1,6 +1,11 @@
 /** Each adapter turns a row into schema-valid canonical events, one per recipient. */
+import { readFile } from 'node:fs/promises';
 import { describe, expect, it } from 'vitest';
 import { TraceEvent } from '../../functions/core/events.js';
+import {
+  TRACKING_FIELD_SETS,
+  trackingVersionOf,
+} from '../../functions/core/formats/exchange-tracking-log.js';
 import { FORMATS, type RowSink } from '../../functions/core/formats/index.js';
 import { TimestampParser } from '../../functions/core/timestamps.js';
 
@@ -140,5 +145,27 @@ describe('format adapters', () => {
     ]);
     for (const event of [...trace.events, ...detail.events, ...summary.events])
       expect(TraceEvent.safeParse(event).success).toBe(true);
+  });
+});
+
+describe('Exchange tracking-log field lists (for rows without a header)', () => {
+  it('have distinct sizes: 30 (2016/2019), 27 (2013), 26 (2010), 21 (2007)', () => {
+    expect(TRACKING_FIELD_SETS.map((set) => [set.version, set.fields.length])).toEqual([
+      ['Exchange 2016/2019', 30],
+      ['Exchange 2013', 27],
+      ['Exchange 2010', 26],
+      ['Exchange 2007', 21],
+    ]);
+    expect(TRACKING_FIELD_SETS[3]?.fields.at(-1)).toBe('message-info');
+  });
+
+  it.each([
+    ['MSGTRK2026112800-1.LOG', 'Exchange 2016/2019'],
+    ['MSGTRK2013-EX2013.LOG', 'Exchange 2013'],
+    ['MSGTRK2010-EX2010.LOG', 'Exchange 2010'],
+  ])('match the #Fields: line of sample-logs/%s', async (file, version) => {
+    const text = await readFile(`sample-logs/${file}`, 'utf8');
+    const fields = /^#Fields: (.*)$/m.exec(text)?.[1]?.trim().split(',') ?? [];
+    expect(trackingVersionOf(fields)).toBe(version);
   });
 });

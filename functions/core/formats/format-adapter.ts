@@ -12,7 +12,9 @@ export type SkipReason =
   | 'MISSING_FIELD'
   | 'TRUNCATED_RECORD'
   | 'RECORD_TOO_LARGE'
-  | 'INVALID_EVENT';
+  | 'INVALID_EVENT'
+  /** A row after a mid-file `#Fields:` line that is not the file's format (joined logs of another kind). */
+  | 'UNKNOWN_FIELD_SET';
 
 /** Receives what an adapter makes of one row. */
 export interface RowSink {
@@ -40,6 +42,22 @@ export interface RowContext {
 export interface RowAdapter {
   /** Converts one record; emits zero or more events (one per recipient) or one skip. */
   adapt(fields: string[], line: number, sink: RowSink): void;
+  /**
+   * What the adapter inferred rather than read, for the source record's notes (e.g. the field set
+   * of rows without a header). Asked once, after the last row.
+   */
+  notes?(): string[];
+}
+
+/**
+ * Rows a format can recognise without their header: tracking-log rows whose `#` lines a log
+ * shipper or SIEM export dropped (docs/domain.md §5).
+ */
+export interface HeaderlessRows {
+  /** The field names the format would read `row` (the file's first row) with, or `undefined`. */
+  fieldsOf(row: readonly string[]): readonly string[] | undefined;
+  /** Reads every row by the field list its field count names. */
+  createRowAdapter(context: RowContext): RowAdapter;
 }
 
 export interface FormatAdapter {
@@ -53,6 +71,8 @@ export interface FormatAdapter {
   readonly requiredHeaders: readonly string[];
   /** True when the header came from a `#Fields:` line (raw W3C-style logs) rather than a CSV header row. */
   readonly fieldsDirective?: boolean;
+  /** Set when the format's rows can be recognised and read without their header. */
+  readonly headerless?: HeaderlessRows;
   createRowAdapter(headers: readonly string[], context: RowContext): RowAdapter;
 }
 

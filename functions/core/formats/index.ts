@@ -17,4 +17,11 @@ export const FORMATS: readonly FormatAdapter[] = [
   historicalSearchExtended,
 ];
 
-export type { FormatAdapter, RowAdapter, RowContext, RowSink, SkipReason } from './format-adapter.js';
+export type {
+  FormatAdapter,
+  HeaderlessRows,
+  RowAdapter,
+  RowContext,
+  RowSink,
+  SkipReason,
+} from './format-adapter.js';

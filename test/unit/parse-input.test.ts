@@ -1,0 +1,145 @@
+/** parseInput on files as they travel: joined logs, rows without a header; every row accounted for. */
+import { describe, expect, it } from 'vitest';
+import { TRACKING_FIELD_SETS } from '../../functions/core/formats/exchange-tracking-log.js';
+import { type ParsedBatch, parseInput } from '../../functions/core/parse-input.js';
+import { chunked } from '../support/streams.js';
+
+const FIELDS_2019 = TRACKING_FIELD_SETS[0]?.fields ?? [];
+const FIELDS_2013 = TRACKING_FIELD_SETS[1]?.fields ?? [];
+
+/** A FAIL row refused with 5.7.64, laid out by `fields`. */
+function failRow(fields: readonly string[], minute: number, recipient: string): string {
+  const values: Record<string, string> = {
+    'date-time': `2026-11-28T10:${String(minute).padStart(2, '0')}:12.877Z`,
+    source: 'SMTP',
+    'event-id': 'FAIL',
+    'message-id': `<M${minute}@EX01.contoso.local>`,
+    'recipient-address': recipient,
+    'recipient-status': '550 5.7.64 TenantAttribution; Relay Access Denied',
+    'sender-address': 'scanner@contoso.com',
+    'return-path': 'scanner@contoso.com',
+    directionality: 'Originating',
+  };
+  return fields.map((name) => values[name] ?? '').join(',');
+}
+
+function preamble(version: string, fields: readonly string[]): string {
+  return (
+    `#Software: Microsoft Exchange Server\r\n#Version: ${version}\r\n#Log-type: Message Tracking Log\r\n` +
+    `#Date: 2026-11-28T00:00:00.512Z\r\n#Fields: ${fields.join(',')}\r\n`
+  );
+}
+
+async function parse(text: string) {
+  const batches: ParsedBatch[] = [];
+  const bytes = Buffer.from(`\uFEFF${text}`, 'utf8');
+  await parseInput(
+    { name: 'all.log', sourceId: 'all.log', open: () => chunked(bytes, 61) },
+    { inferring: false },
+    { format() {}, batch: (batch) => void batches.push(batch) },
+  );
+  const sum = (key: 'rowsRead' | 'rowsAnalysed') => batches.reduce((total, batch) => total + batch[key], 0);
+  return {
+    rowsRead: sum('rowsRead'),
+    rowsAnalysed: sum('rowsAnalysed'),
+    skips: batches.flatMap((batch) => batch.skips),
+    notes: batches.flatMap((batch) => batch.notes),
+    refused: batches.flatMap((batch) =>
+      batch.events
+        .filter((_, index) => batch.rejections[index])
+        .map((event) => [event.line, event.recipient]),
+    ),
+  };
+}
+
+describe('parseInput on joined logs', () => {
+  it('reads each part with its own #Fields: line; BOMs and preambles are not rows', async () => {
+    const text =
+      preamble('15.00.1497.048', FIELDS_2013) +
+      `${failRow(FIELDS_2013, 1, 'a@litware.com')}\r\n` +
+      `\uFEFF${preamble('15.02.1544.004', FIELDS_2019)}` +
+      `${failRow(FIELDS_2019, 2, 'b@litware.com')}\r\n` +
+      // Exchange repeats its header after a restart: the same fields, nothing to note.
+      `\uFEFF${preamble('15.02.1544.004', FIELDS_2019)}` +
+      `${failRow(FIELDS_2019, 3, 'c@litware.com')}\r\n`;
+    const result = await parse(text);
+    expect(result).toMatchObject({ rowsRead: 3, rowsAnalysed: 3, skips: [] });
+    expect(result.refused).toEqual([
+      [6, 'a@litware.com'],
+      [12, 'b@litware.com'],
+      [18, 'c@litware.com'],
+    ]);
+    expect(result.notes).toEqual([
+      'line 11: a new #Fields: line (30 fields, Exchange 2016/2019); the rows after it are read with its fields',
+    ]);
+  });
+
+  it('skips, with a reason, the rows of a joined part that is not a tracking log, and reads on after it', async () => {
+    const text =
+      preamble('15.02.1544.004', FIELDS_2019) +
+      `${failRow(FIELDS_2019, 1, 'a@litware.com')}\r\n` +
+      '\uFEFF#Software: Microsoft Exchange Server\r\n#Log-type: SMTP Send Protocol Log\r\n' +
+      '#Fields: date-time,connector-id,session-id,sequence-number,local-endpoint,remote-endpoint,event,data,context\r\n' +
+      '2026-11-28T10:02:12.877Z,EX01\\Outbound to Office 365,08DF3C2B1A09F8E8,14,10.0.1.11:41871,52.101.1.1:25,<,550 5.7.64 TenantAttribution,\r\n' +
+      '2026-11-28T10:02:12.878Z,EX01\\Outbound to Office 365,08DF3C2B1A09F8E8,15,10.0.1.11:41871,52.101.1.1:25,>,RSET,\r\n' +
+      `\uFEFF${preamble('15.02.1544.004', FIELDS_2019)}` +
+      `${failRow(FIELDS_2019, 2, 'b@litware.com')}\r\n`;
+    const result = await parse(text);
+    expect(result.rowsRead).toBe(result.rowsAnalysed + result.skips.length);
+    expect(result).toMatchObject({ rowsRead: 4, rowsAnalysed: 2 });
+    expect(result.skips).toEqual([
+      expect.objectContaining({ line: 10, reason: 'UNKNOWN_FIELD_SET' }),
+      expect.objectContaining({ line: 11, reason: 'UNKNOWN_FIELD_SET' }),
+    ]);
+    expect(result.refused).toEqual([
+      [6, 'a@litware.com'],
+      [17, 'b@litware.com'],
+    ]);
+    expect(result.notes[0]).toMatch(
+      /^line 9: the rows after this #Fields: line are not read: it looks like an Exchange SMTP send protocol log/,
+    );
+    expect(result.notes[1]).toMatch(/^line 16: a new #Fields: line \(30 fields, Exchange 2016\/2019\)/);
+  });
+});
+
+describe('parseInput on tracking rows without their header', () => {
+  it('reads each row by its field count, reports rows of other counts, and notes what it inferred', async () => {
+    const text =
+      `${failRow(FIELDS_2019, 1, 'a@litware.com')}\n` +
+      `${failRow(FIELDS_2013, 2, 'b@litware.com')}\n` +
+      '2026-11-28T10:03:00.000Z,cut,short\n' +
+      `${failRow(FIELDS_2019, 4, 'd@litware.com')}\n`;
+    const result = await parse(text);
+    expect(result).toMatchObject({ rowsRead: 4, rowsAnalysed: 3 });
+    expect(result.skips).toEqual([
+      {
+        line: 3,
+        reason: 'COLUMN_COUNT',
+        message:
+          'found 3 fields; a message tracking row without its #Fields: header has 30 (Exchange 2016/2019), 27 (Exchange 2013), 26 (Exchange 2010) or 21 (Exchange 2007)',
+      },
+    ]);
+    expect(result.refused).toEqual([
+      [1, 'a@litware.com'],
+      [2, 'b@litware.com'],
+      [4, 'd@litware.com'],
+    ]);
+    expect(result.notes).toEqual([
+      'no #Fields: header: 2 rows of 30 fields (first on line 1) read with the Exchange 2016/2019 field list, inferred from the field count',
+      'no #Fields: header: 1 row of 27 fields (first on line 2) read with the Exchange 2013 field list, inferred from the field count',
+    ]);
+  });
+
+  it('switches to the field list of a #Fields: line that follows header-less rows', async () => {
+    const text =
+      `${failRow(FIELDS_2013, 1, 'a@litware.com')}\r\n` +
+      preamble('15.02.1544.004', FIELDS_2019) +
+      `${failRow(FIELDS_2019, 2, 'b@litware.com')}\r\n`;
+    const result = await parse(text);
+    expect(result).toMatchObject({ rowsRead: 2, rowsAnalysed: 2, skips: [] });
+    expect(result.notes).toEqual([
+      expect.stringMatching(/^no #Fields: header: 1 row of 27 fields/),
+      'line 6: a new #Fields: line (30 fields, Exchange 2016/2019); the rows after it are read with its fields',
+    ]);
+  });
+});
