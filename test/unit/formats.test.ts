@@ -7,6 +7,7 @@ import {
   trackingVersionOf,
 } from '../../functions/core/formats/exchange-tracking-log.js';
 import { FORMATS, type RowSink } from '../../functions/core/formats/index.js';
+import { splitRecipients, splitStatuses } from '../../functions/core/formats/recipient-lists.js';
 import { TimestampParser } from '../../functions/core/timestamps.js';
 
 function adapt(formatId: string, headers: string[], row: string[]) {
@@ -14,10 +15,13 @@ function adapt(formatId: string, headers: string[], row: string[]) {
   if (!format) throw new Error(formatId);
   const events: TraceEvent[] = [];
   const skips: { reason: string; column?: string }[] = [];
+  const messages: string[] = [];
   const sink: RowSink = {
     event: (event) => events.push(event),
-    skip: (_line, reason, _message, column) =>
-      skips.push(column === undefined ? { reason } : { reason, column }),
+    skip: (_line, reason, message, column) => {
+      skips.push(column === undefined ? { reason } : { reason, column });
+      messages.push(message);
+    },
   };
   const adapter = format.createRowAdapter(headers, {
     file: 'x',
@@ -25,7 +29,7 @@ function adapt(formatId: string, headers: string[], row: string[]) {
     isRelevant: () => true,
   });
   adapter.adapt(row, 7, sink);
-  return { events, skips };
+  return { events, skips, messages };
 }
 
 const TRACKING_HEADERS = [
@@ -168,4 +172,101 @@ describe('Exchange tracking-log field lists (for rows without a header)', () => 
     const fields = /^#Fields: (.*)$/m.exec(text)?.[1]?.trim().split(',') ?? [];
     expect(trackingVersionOf(fields)).toBe(version);
   });
+});
+
+const EXPORT_HEADERS = [
+  'Timestamp',
+  'Source',
+  'EventId',
+  'MessageId',
+  'Recipients',
+  'RecipientStatus',
+  'Sender',
+  'ReturnPath',
+];
+const REFUSED = 'ap@litware.com';
+const ATTR36 =
+  '550 5.7.64 TenantAttribution; Relay Access Denied ATTR36 [AM0PR01MB1234.eurprd01.prod.exchangelabs.com]';
+const NOT_FOUND = '550 5.1.10 RESOLVER.ADR.RecipientNotFound; Recipient not found by SMTP address lookup';
+const NESTED = `451 4.4.0 Primary target IP address responded with: "451 4.4.62 Mail sent to the wrong Office 365 region. ATTR35 [X.outlook.com]" Attempted failover to alternate host, but that did not succeed`;
+
+/** A `Get-MessageTrackingLog | Export-Csv` FAIL row whose two lists were joined with `join`. */
+function exportRow(recipients: string[], statuses: string[], join: string, trailing = '') {
+  return adapt('tracking-log-export', EXPORT_HEADERS, [
+    '11/28/2026 2:05:32 PM',
+    'SMTP',
+    'FAIL',
+    '<m1@ex01.contoso.local>',
+    recipients.join(join) + trailing,
+    statuses.join(join) + trailing,
+    'finance@contoso.com',
+    'finance@contoso.com',
+  ]);
+}
+
+describe('recipient and status lists, however the export joined them', () => {
+  const recipients = [REFUSED, 'old.account@contoso.com', 'AR@LITWARE.COM', 'treasury@woodgrovebank.com'];
+  const statuses = [ATTR36, NOT_FOUND, ATTR36, NESTED];
+
+  it.each([
+    ["-join ';' (tracking logs)", ';', ''],
+    ["-join '; '", '; ', ''],
+    ["-join ','", ',', ''],
+    ["-join ' | '", ' | ', ''],
+    ['[string]$_.Recipients (space-joined)', ' ', ''],
+    ['Out-String (one per line, trailing newline)', '\r\n', '\r\n'],
+    ['Out-String on LF', '\n', '\n'],
+  ])('pairs every recipient with its own status: %s', (_name, join, trailing) => {
+    const { events, skips } = exportRow(recipients, statuses, join, trailing);
+    expect(skips).toEqual([]);
+    expect(events.map((e) => [e.recipient, e.recipientStatus])).toEqual([
+      ['ap@litware.com', ATTR36],
+      ['old.account@contoso.com', NOT_FOUND],
+      ['ar@litware.com', ATTR36],
+      ['treasury@woodgrovebank.com', NESTED],
+    ]);
+    for (const event of events) expect(TraceEvent.safeParse(event).success).toBe(true);
+  });
+
+  it('gives one status to every recipient when the row has one (RECEIVE lists such as "To To Cc")', () => {
+    expect(splitStatuses('To To Cc')).toEqual(['To To Cc']);
+    const { events } = exportRow(['a@x.com', 'b@x.com'], [ATTR36], ' ');
+    expect(events.map((e) => e.recipientStatus)).toEqual([ATTR36, ATTR36]);
+  });
+
+  it('never splits a status inside itself: ";", "," and spaces of its text, nor a wrapped answer', () => {
+    expect(splitStatuses(NESTED)).toEqual([NESTED]);
+    expect(splitStatuses(`${ATTR36} ${NESTED}`)).toEqual([ATTR36, NESTED]);
+    const expired =
+      '550 4.4.7 QUEUE.Expired; message expired [{LED=441 4.4.1 Error encountered: "Failed to connect. Winsock error code: 10060, Win32 error code: 10060."};{MSG=};{FQDN=x};{IP=52.101.1.1};{LRT=11/28/2026 9:15:03 PM}]';
+    expect(splitStatuses(`${expired} | ${ATTR36}`)).toEqual([expired, ATTR36]);
+    expect(splitRecipients(' a@x.com ;; b@y.com |c@z.com\r\n')).toEqual(['a@x.com', 'b@y.com', 'c@z.com']);
+  });
+
+  it('refuses a row whose lists cannot be paired, saying why', () => {
+    const { events, skips, messages } = exportRow(recipients, [ATTR36, NOT_FOUND], ' ');
+    expect(events).toEqual([]);
+    expect(skips).toEqual([{ reason: 'LIST_MISMATCH', column: 'RecipientStatus' }]);
+    expect(messages[0]).toMatch(/^4 recipients but 2 statuses/);
+  });
+
+  it.each(['System.Collections.ArrayList', 'System.String[]'])(
+    'reports %s (an export without -join; ArrayList from a remote session) with the re-export command',
+    (literal) => {
+      const { events, skips, messages } = adapt('tracking-log-export', EXPORT_HEADERS, [
+        '11/28/2026 2:05:32 PM',
+        'SMTP',
+        'FAIL',
+        '<m1@ex01.contoso.local>',
+        literal,
+        literal,
+        'finance@contoso.com',
+        'finance@contoso.com',
+      ]);
+      expect(events).toEqual([]);
+      expect(skips).toEqual([{ reason: 'SYSTEM_STRING_ARRAY', column: 'Recipients' }]);
+      expect(messages[0]).toContain(`the cell holds the literal "${literal}"`);
+      expect(messages[0]).toContain("@{n='Recipients';e={$_.Recipients -join ';'}}");
+    },
+  );
 });

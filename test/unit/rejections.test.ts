@@ -1,5 +1,24 @@
 import { describe, expect, it } from 'vitest';
-import { isRelayAttribution, mayBeRelayRejection, parseRejection } from '../../functions/core/rejections.js';
+import {
+  isRelayAttribution,
+  mayBeRelayRejection,
+  parseRejection,
+  relayRejectionIn,
+  STATUS_SCAN_LIMIT,
+} from '../../functions/core/rejections.js';
+
+const HOST = 'AM0PR01MB1234.eurprd01.prod.exchangelabs.com';
+const ATTR36 = `550 5.7.64 TenantAttribution; Relay Access Denied ATTR36 [${HOST}]`;
+const ATTR35 = `451 4.4.62 Mail sent to the wrong Office 365 region. ATTR35 [${HOST}]`;
+const FAILOVER =
+  'Attempted failover to alternate host, but that did not succeed. Either there are no alternate hosts, ' +
+  'or delivery failed to all alternate hosts. The last endpoint attempted was 52.101.1.1:25';
+/** Exchange's own wrappers around a remote answer (docs/domain.md §5). */
+const primaryTarget = (answer: string) =>
+  `451 4.4.0 Primary target IP address responded with: "${answer}" ${FAILOVER}`;
+const proxySession = (answer: string) => `450 4.7.0 Proxy session setup failed on Frontend with '${answer}'`;
+const queueExpired = (answer: string) =>
+  `550 4.4.7 QUEUE.Expired; message expired [{LED=${answer}};{MSG=};{FQDN=contoso-com.mail.protection.outlook.com};{IP=52.101.1.1};{LRT=11/28/2026 9:15:03 PM}]`;
 
 describe('parseRejection', () => {
   it('parses the ATTR36 refusal with its front end', () => {
@@ -54,6 +73,78 @@ describe('parseRejection', () => {
     const rejection = parseRejection(text);
     expect(rejection).toBeDefined();
     expect(rejection && isRelayAttribution(rejection)).toBe(false);
+  });
+
+  it.each([
+    ['one level: 4.4.0 "responded with"', primaryTarget(ATTR35), ATTR35],
+    ['two levels: 4.7.0 proxy session around 4.4.0', proxySession(primaryTarget(ATTR36)), ATTR36],
+    ['three levels: a queue error around both', queueExpired(proxySession(primaryTarget(ATTR36))), ATTR36],
+    ['a queue error around a 4.4.0', queueExpired(primaryTarget(ATTR35)), ATTR35],
+    [
+      'a trace detail around a proxy session',
+      `Reason: [{LED=${proxySession(primaryTarget(ATTR35))}};{MSG=}]`,
+      ATTR35,
+    ],
+  ])('finds the innermost refusal nested in Exchange wrappers (%s)', (_name, status, inner) => {
+    const rejection = relayRejectionIn(status);
+    expect(rejection).toEqual({
+      smtpCode: inner.slice(0, 3),
+      enhancedCode: inner.slice(4, inner.indexOf(' ', 4)),
+      attr: inner.includes('ATTR36') ? 'ATTR36' : 'ATTR35',
+      remoteHost: HOST,
+      text: inner,
+    });
+  });
+
+  it('takes the host and ATTR of the nested answer, not of a wrapper', () => {
+    const status = `451 4.4.0 [OUTER.frontend.example.com] responded with: "550 5.7.64 TenantAttribution; Relay Access Denied SMTP"`;
+    const rejection = relayRejectionIn(status);
+    expect(rejection).toMatchObject({ smtpCode: '550', enhancedCode: '5.7.64' });
+    expect(rejection?.remoteHost).toBeUndefined();
+  });
+
+  it.each([
+    primaryTarget('550 5.1.1 RESOLVER.ADR.RecipNotFound; not found'),
+    proxySession(primaryTarget('550 5.7.26 This message failed DMARC')),
+    queueExpired(proxySession(primaryTarget('421 4.4.2 Connection dropped due to SocketError'))),
+    proxySession(primaryTarget('550 5.7.54 SMTP; Unable to relay recipient in non-accepted domain')),
+    queueExpired('441 4.4.1 Error encountered while communicating with primary target IP address'),
+  ])('never turns a nested ordinary failure into a refusal: %s', (status) => {
+    expect(relayRejectionIn(status)).toBeUndefined();
+    const rejection = parseRejection(status);
+    expect(rejection && isRelayAttribution(rejection)).toBe(false);
+  });
+
+  it('reports the innermost error of a nested ordinary failure', () => {
+    expect(parseRejection(proxySession(primaryTarget('550 5.1.1 User unknown')))).toMatchObject({
+      smtpCode: '550',
+      enhancedCode: '5.1.1',
+      text: '550 5.1.1 User unknown',
+    });
+  });
+
+  it('does not read IP addresses, versions or byte counts as status codes', () => {
+    expect(parseRejection('sent to 52.101.4.5 and 10.2.4.5 by 15.02.1544.004 (0.241, 119.777 KB/sec)')).toBe(
+      undefined,
+    );
+  });
+
+  // A 1 MB cell: each case took a minute or more with the old `{LED=…}` finder (quadratic). The
+  // timeout is generous; the point is that the scan is linear and capped, not a time measurement.
+  it('reads 1 MB pathological statuses in linear time, searching only the first STATUS_SCAN_LIMIT characters', {
+    timeout: 5_000,
+  }, () => {
+    const junk = '{LED='.repeat(200_000);
+    expect(junk.length).toBe(1_000_000);
+    const first = relayRejectionIn(`${ATTR36} ${junk}`);
+    expect(first).toMatchObject({ enhancedCode: '5.7.64', attr: 'ATTR36', remoteHost: HOST });
+    expect(first?.text.length).toBeLessThanOrEqual(STATUS_SCAN_LIMIT);
+    expect(relayRejectionIn(`550 4.4.7 QUEUE.Expired; message expired [${junk}${ATTR36}`)).toBeUndefined();
+    expect(relayRejectionIn(`${'"451 4.4.0 x '.repeat(80_000)}${ATTR35}`)).toBeUndefined();
+    expect(relayRejectionIn(`${ATTR35} ${'[a.'.repeat(330_000)}`)).toMatchObject({ enhancedCode: '4.4.62' });
+    expect(relayRejectionIn(`${ATTR35} ${'5.5.5.'.repeat(170_000)}`)).toMatchObject({
+      enhancedCode: '4.4.62',
+    });
   });
 
   it('returns nothing for texts without a status code', () => {

@@ -9,6 +9,7 @@ export type SkipReason =
   | 'COLUMN_COUNT'
   | 'BAD_TIMESTAMP'
   | 'SYSTEM_STRING_ARRAY'
+  | 'LIST_MISMATCH'
   | 'MISSING_FIELD'
   | 'TRUNCATED_RECORD'
   | 'RECORD_TOO_LARGE'
@@ -75,6 +76,3 @@ export interface FormatAdapter {
   readonly headerless?: HeaderlessRows;
   createRowAdapter(headers: readonly string[], context: RowContext): RowAdapter;
 }
-
-/** The literal PowerShell writes for an array exported without `-join`. */
-export const SYSTEM_STRING_ARRAY = 'System.String[]';

@@ -5,8 +5,8 @@
  */
 import { normaliseAddress, normaliseMessageId, type TraceEvent } from '../events.js';
 import { mapColumns } from './columns.js';
-import { type RowAdapter, type RowContext, type RowSink, SYSTEM_STRING_ARRAY } from './format-adapter.js';
-import { pairStatuses, splitRecipients, splitStatuses } from './recipient-lists.js';
+import type { RowAdapter, RowContext, RowSink } from './format-adapter.js';
+import { pairStatuses, splitRecipients, splitStatuses, UNJOINED_LIST_LITERALS } from './recipient-lists.js';
 import { hasHeaderShape, timestampOrSkip } from './row-checks.js';
 
 /** Canonical names of the tracking fields the classifier uses. */
@@ -33,7 +33,10 @@ export type TrackingField =
 /** How one format spells each tracking field. */
 export type TrackingColumnNames = Readonly<Record<TrackingField, string>>;
 
-/** Columns whose cells must never hold `System.String[]` (they are lists PowerShell failed to join). */
+/**
+ * Columns whose cells must never hold `System.String[]` or `System.Collections.ArrayList` (they are
+ * lists PowerShell failed to join).
+ */
 const LIST_FIELDS: readonly TrackingField[] = ['recipients', 'recipientStatus', 'relatedRecipient'];
 
 /** `Incoming`/`Originating`, or the numeric codes of historical search (1/2, inferred). */
@@ -93,12 +96,14 @@ export class TrackingRowAdapter implements RowAdapter {
     if (!hasHeaderShape(fields, this.headerCount, line, sink)) return;
     const c = this.columns;
     for (const [field, index] of this.listColumns) {
-      if (fields[index] === SYSTEM_STRING_ARRAY) {
+      const value = fields[index] as string;
+      if (UNJOINED_LIST_LITERALS.has(value)) {
         const name = this.names[field];
+        // One stable reason code for every such literal: the cause and the fix are the same.
         sink.skip(
           line,
           'SYSTEM_STRING_ARRAY',
-          `the cell holds the literal "System.String[]": the export was made without joining the list; ` +
+          `the cell holds the literal "${value}": the export was made without joining the list; ` +
             `re-export with @{n='${name}';e={$_.${name} -join ';'}}`,
           name,
         );
@@ -166,8 +171,22 @@ export class TrackingRowAdapter implements RowAdapter {
       sink.event(base);
       return;
     }
-    const statuses =
-      statusList === undefined ? undefined : pairStatuses(recipients, splitStatuses(statusList));
+    let statuses: (string | undefined)[] | undefined;
+    if (statusList !== undefined) {
+      const split = splitStatuses(statusList);
+      statuses = pairStatuses(recipients, split);
+      if (statuses === undefined) {
+        sink.skip(
+          line,
+          'LIST_MISMATCH',
+          `${recipients.length} recipients but ${split.length} statuses: which status belongs to which ` +
+            `recipient cannot be told; re-export with @{n='${this.names.recipients}';e={$_.${this.names.recipients} -join ';'}} ` +
+            `and @{n='${this.names.recipientStatus}';e={$_.${this.names.recipientStatus} -join ';'}}`,
+          this.names.recipientStatus,
+        );
+        return;
+      }
+    }
     for (let index = 0; index < recipients.length; index++) {
       const status = statuses?.[index];
       sink.event({

@@ -1,0 +1,119 @@
+/**
+ * `Get-MessageTrackingLog` exports as admins really make them (test/fixtures/real-world/README.md):
+ * lists joined with spaces, ` | `, `; `, `,` or `Out-String`, and the `System.Collections.ArrayList`
+ * of a remote session — through the CLI, in-process, with `--no-store`.
+ */
+import { describe, expect, it } from 'vitest';
+import { Finding } from '../../functions/core/findings.js';
+import type { SourceRecord } from '../../functions/core/source-record.js';
+import { cli } from '../support/capture-output.js';
+
+const DIR = 'test/fixtures/real-world';
+
+async function analyse(file: string): Promise<{ status: number; findings: Finding[]; source: SourceRecord }> {
+  const { status, out } = await cli(
+    'analyze',
+    `${DIR}/${file}`,
+    '--accepted-domains',
+    'contoso.com',
+    '--no-store',
+    '--json',
+  );
+  const findings = out.stdout
+    .split('\n')
+    .filter(Boolean)
+    .map((line) => Finding.parse(JSON.parse(line)));
+  // With --no-store the summary goes to stderr.
+  const summary = JSON.parse(out.stderr) as { sources: SourceRecord[] };
+  const source = summary.sources[0];
+  if (!source) throw new Error(`no source record for ${file}`);
+  return { status, findings, source };
+}
+
+/** The same seven refusals in every list style: recipient → scenario. */
+const EXPECTED: [recipient: string, scenario: string][] = [
+  ['ap@litware.com', 'connector-mismatch'],
+  ['ar@litware.com', 'connector-mismatch'],
+  // 4.7.0 proxy session around 4.4.0 "responded with" around the 5.7.64.
+  ['kate@tailspintoys.com', 'forwarding'],
+  // Two recipients, each status a 4.4.0 around the 4.4.62.
+  ['treasury@woodgrovebank.com', 'wrong-region'],
+  ['auditor@woodgrovebank.com', 'wrong-region'],
+  // A queue error around both wrappers: three levels deep.
+  ['john@fabrikam.com', 'ndr'],
+  ['oncall@adatum.com', 'foreign-sender-domain'],
+];
+
+const byRecipient = (a: [string, string], b: [string, string]) => a[0].localeCompare(b[0]);
+
+describe('exports with lists joined the ways people do', () => {
+  const idsByFile = new Map<string, string[]>();
+
+  it.each([
+    // file, line of the row whose lists cannot be paired (a status entry left empty)
+    ['string-cast.csv', 10],
+    ['join-pipe.csv', 10],
+    ['join-comma.csv', 10],
+    ['join-semicolon-space-nl-NL.csv', 11],
+    ['out-string.csv', 38],
+  ])(
+    '%s: every refusal found, nested ones too, and the unpairable row reported',
+    async (file, mismatchLine) => {
+      const { status, findings, source } = await analyse(file);
+      expect(status).toBe(0);
+      expect(source).toMatchObject({ status: 'done', format: 'tracking-log-export', rowsRead: 10 });
+      expect(source.rowsRead).toBe(source.rowsAnalysed + source.rowsSkipped);
+      expect(source.skipped).toEqual([
+        expect.objectContaining({ line: mismatchLine, reason: 'LIST_MISMATCH', column: 'RecipientStatus' }),
+      ]);
+      expect(source.skipped[0]?.message).toMatch(/^3 recipients but 2 statuses/);
+      expect(findings.map((f) => [f.recipient, f.scenario] as [string, string]).sort(byRecipient)).toEqual(
+        [...EXPECTED].sort(byRecipient),
+      );
+      expect(source.findingsByScenario).toEqual({
+        'connector-mismatch': 2,
+        forwarding: 1,
+        'wrong-region': 2,
+        ndr: 1,
+        'foreign-sender-domain': 1,
+      });
+      // The refusal is the innermost answer, with its own text, code and ATTR.
+      const forwarded = findings.find((f) => f.recipient === 'kate@tailspintoys.com');
+      expect(forwarded).toMatchObject({ code: '5.7.64', smtpCode: '550', attr: 'ATTR36' });
+      expect(forwarded?.rejectionText).toMatch(
+        /^550 5\.7\.64 TenantAttribution; Relay Access Denied ATTR36 \[/,
+      );
+      expect(findings.find((f) => f.recipient === 'auditor@woodgrovebank.com')).toMatchObject({
+        code: '4.4.62',
+        smtpCode: '451',
+        attr: 'ATTR35',
+      });
+      // Nested ordinary failures (5.1.1 inside a 4.4.0, an on-premises 5.7.54) and the 5.1.10 are no findings.
+      const recipients = findings.map((f) => f.recipient);
+      for (const ordinary of ['jdoe@gmail.com', 'lee@contoso.com', 'old.account@contoso.com'])
+        expect(recipients).not.toContain(ordinary);
+      idsByFile.set(file, findings.map((f) => f.id).sort());
+    },
+  );
+
+  it('gives the same finding ids whatever the list style (one refusal is one finding)', () => {
+    const ids = [...idsByFile.values()];
+    expect(ids).toHaveLength(5);
+    expect(new Set(ids[0]).size).toBe(7);
+    for (const other of ids) expect(other).toEqual(ids[0]);
+  });
+
+  it('reports the System.Collections.ArrayList of a remote session like System.String[], with the re-export command', async () => {
+    const { status, findings, source } = await analyse('remote-session-arraylist.csv');
+    expect(status).toBe(0);
+    expect(findings).toEqual([]);
+    expect(source).toMatchObject({ status: 'done', rowsRead: 10, rowsAnalysed: 0, rowsSkipped: 10 });
+    expect(source.skippedByReason).toEqual({ SYSTEM_STRING_ARRAY: 10 });
+    expect(source.skipped.map((row) => row.line)).toEqual([2, 3, 4, 5, 6, 7, 8, 9, 10, 11]);
+    for (const row of source.skipped) {
+      expect(row).toMatchObject({ reason: 'SYSTEM_STRING_ARRAY', column: 'Recipients' });
+      expect(row.message).toContain('"System.Collections.ArrayList"');
+      expect(row.message).toContain("@{n='Recipients';e={$_.Recipients -join ';'}}");
+    }
+  });
+});
