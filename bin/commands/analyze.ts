@@ -19,7 +19,7 @@ import { parseInboundConnectors, relayConnectorInfo } from '../../functions/core
 import type { InboundConnectorInfo } from '../../functions/core/remediation/context.js';
 import { loadAcceptedDomains } from '../support/accepted-domains-option.js';
 import { parseFlags, wholeNumberFlag } from '../support/flags.js';
-import { localInputs } from '../support/inputs.js';
+import { findLocalInputs, type NotAnalysedFile } from '../support/inputs.js';
 import { NdjsonFindingWriter } from '../support/ndjson-findings.js';
 import type { Output } from '../support/output.js';
 import { renderAnalysisReport } from '../support/report.js';
@@ -29,6 +29,8 @@ export const ANALYZE_USAGE = `relay-audit analyze <file|dir>... [options]
 
 Analyses message tracking logs and message trace exports (plain or gzip-compressed), classifies
 every relay refusal (550 5.7.64 TenantAttribution, 451 4.4.62 ATTR35) and stores the findings.
+In a directory, files that are not logs or exports (notes, scripts, .xml, .md) are listed, not
+analysed. Exits 1 when a log or export gave nothing to analyse (unreadable, unknown, all rows skipped).
 
 Options:
   --accepted-domains <v>  comma list, Get-AcceptedDomain CSV export, or one domain per line
@@ -77,8 +79,14 @@ export async function runAnalyze(argv: string[], out: Output): Promise<number> {
   }
   const inboundConnector =
     values.connectors === undefined ? undefined : await loadConnector(values.connectors, out);
-  const inputs = await localInputs(positionals);
-  if (inputs.length === 0) throw new ArgumentError(`no files found in ${positionals.join(', ')}`);
+  const { inputs, notAnalysed } = await findLocalInputs(positionals);
+  if (inputs.length === 0) {
+    const others = notAnalysed.map(({ file, reason }) => `\n  ${file} — ${reason}`).join('');
+    throw new ArgumentError(
+      `no ${others ? 'logs or exports' : 'files'} found in ${positionals.join(', ')}${others ? `; not analysed:${others}` : ''}`,
+    );
+  }
+  const report = { domains, origin: domainsOrigin, notAnalysed };
 
   const progress = out.progress();
   const common = {
@@ -102,8 +110,8 @@ export async function runAnalyze(argv: string[], out: Output): Promise<number> {
     // stdout carries the findings; the summary goes to stderr.
     out.error(
       values.json
-        ? JSON.stringify(summaryJson(result, domains, domainsOrigin))
-        : renderAnalysisReport(result, domains, domainsOrigin),
+        ? JSON.stringify(summaryJson(result, domains, domainsOrigin, notAnalysed))
+        : renderAnalysisReport(result, report),
     );
   } else {
     const handle = await openStore(values);
@@ -125,10 +133,10 @@ export async function runAnalyze(argv: string[], out: Output): Promise<number> {
         `List them: relay-audit findings${storeFlagsText(values)}`;
       if (values.json) {
         await out.write(
-          `${JSON.stringify({ ...summaryJson(result, domains, domainsOrigin), store: { description: handle.description, findingsWritten: written } })}\n`,
+          `${JSON.stringify({ ...summaryJson(result, domains, domainsOrigin, notAnalysed), store: { description: handle.description, findingsWritten: written } })}\n`,
         );
       } else {
-        await out.write(renderAnalysisReport(result, domains, domainsOrigin, storeNote));
+        await out.write(renderAnalysisReport(result, { ...report, storeNote }));
       }
     } finally {
       await handle.close();
@@ -169,9 +177,15 @@ async function loadConnector(file: string, out: Output): Promise<InboundConnecto
   return info;
 }
 
-function summaryJson(result: AnalysisResult, domains: DomainOracle, origin: string | undefined) {
+function summaryJson(
+  result: AnalysisResult,
+  domains: DomainOracle,
+  origin: string | undefined,
+  notAnalysed: readonly NotAnalysedFile[],
+) {
   return {
     sources: result.sources,
+    notAnalysed,
     findingsByScenario: result.findingsByScenario,
     senderDomains: result.senderDomains.slice(0, 50),
     events: result.events,
