@@ -20,7 +20,7 @@ import type { InboundConnectorInfo } from '../../functions/core/remediation/cont
 import { countAsForwarding, observedBy, RunEvidence } from '../../functions/core/run-evidence.js';
 import { loadAcceptedDomains } from '../support/accepted-domains-option.js';
 import { parseFlags, wholeNumberFlag } from '../support/flags.js';
-import { localInputs } from '../support/inputs.js';
+import { findLocalInputs, type NotAnalysedFile } from '../support/inputs.js';
 import { NdjsonFindingWriter } from '../support/ndjson-findings.js';
 import type { Output } from '../support/output.js';
 import { renderAnalysisReport } from '../support/report.js';
@@ -30,6 +30,8 @@ export const ANALYZE_USAGE = `relay-audit analyze <file|dir>... [options]
 
 Analyses message tracking logs and message trace exports (plain or gzip-compressed), classifies
 every relay refusal (550 5.7.64 TenantAttribution, 451 4.4.62 ATTR35) and stores the findings.
+In a directory, files that are not logs or exports (notes, scripts, .xml, .md) are listed, not
+analysed. Exits 1 when a log or export gave nothing to analyse (unreadable, unknown, all rows skipped).
 
 Options:
   --accepted-domains <v>  comma list, Get-AcceptedDomain CSV export, or one domain per line
@@ -78,8 +80,14 @@ export async function runAnalyze(argv: string[], out: Output): Promise<number> {
   }
   const inboundConnector =
     values.connectors === undefined ? undefined : await loadConnector(values.connectors, out);
-  const inputs = await localInputs(positionals);
-  if (inputs.length === 0) throw new ArgumentError(`no files found in ${positionals.join(', ')}`);
+  const { inputs, notAnalysed } = await findLocalInputs(positionals);
+  if (inputs.length === 0) {
+    const others = notAnalysed.map(({ file, reason }) => `\n  ${file} — ${reason}`).join('');
+    throw new ArgumentError(
+      `no ${others ? 'logs or exports' : 'files'} found in ${positionals.join(', ')}${others ? `; not analysed:${others}` : ''}`,
+    );
+  }
+  const report = { domains, origin: domainsOrigin, notAnalysed };
 
   const progress = out.progress();
   const common = {
@@ -105,8 +113,8 @@ export async function runAnalyze(argv: string[], out: Output): Promise<number> {
     // stdout carries the findings; the summary goes to stderr.
     out.error(
       values.json
-        ? JSON.stringify(summaryJson(result, domains, domainsOrigin))
-        : renderAnalysisReport(result, domains, domainsOrigin),
+        ? JSON.stringify(summaryJson(result, domains, domainsOrigin, notAnalysed))
+        : renderAnalysisReport(result, report),
     );
   } else {
     const handle = await openStore(values);
@@ -145,10 +153,10 @@ export async function runAnalyze(argv: string[], out: Output): Promise<number> {
         `${correlationNote ?? ''}List them: relay-audit findings${storeFlagsText(values)}`;
       if (values.json) {
         await out.write(
-          `${JSON.stringify({ ...summaryJson(result, domains, domainsOrigin), store: { description: handle.description, findingsWritten: written, reclassifiedAsForwarding: reclassified } })}\n`,
+          `${JSON.stringify({ ...summaryJson(result, domains, domainsOrigin, notAnalysed), store: { description: handle.description, findingsWritten: written, reclassifiedAsForwarding: reclassified } })}\n`,
         );
       } else {
-        await out.write(renderAnalysisReport(result, domains, domainsOrigin, storeNote));
+        await out.write(renderAnalysisReport(result, { ...report, storeNote }));
       }
     } finally {
       await handle.close();
@@ -214,9 +222,15 @@ async function loadConnector(file: string, out: Output): Promise<InboundConnecto
   return info;
 }
 
-function summaryJson(result: AnalysisResult, domains: DomainOracle, origin: string | undefined) {
+function summaryJson(
+  result: AnalysisResult,
+  domains: DomainOracle,
+  origin: string | undefined,
+  notAnalysed: readonly NotAnalysedFile[],
+) {
   return {
     sources: result.sources,
+    notAnalysed,
     findingsByScenario: result.findingsByScenario,
     senderDomains: result.senderDomains.slice(0, 50),
     events: result.events,

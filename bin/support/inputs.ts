@@ -1,27 +1,70 @@
 /**
  * Local files as analysis inputs: paths and directories expanded, sorted so rolled-over logs
  * (`MSGTRK…-1.LOG`, `-2.LOG`) are read in order.
+ *
+ * A file named on the command line is always analysed (and fails if it cannot be). A file found by
+ * walking a directory is analysed when it looks like an input — a `.log`, `.csv` or `.gz` file, or
+ * one whose first lines are a header relay-audit knows — and is otherwise listed as not analysed,
+ * with why: folders of logs also hold the scripts, notes and reports written beside them.
  */
 import { createReadStream, type Stats } from 'node:fs';
 import { readdir, stat } from 'node:fs/promises';
-import { join, relative, resolve } from 'node:path';
+import { extname, join, relative, resolve } from 'node:path';
 import type { AnalysisInput } from '../../functions/core/analyze.js';
-import { ArgumentError } from '../../functions/core/errors.js';
+import { closeEarly } from '../../functions/core/byte-source.js';
+import { decodeBytes } from '../../functions/core/decode.js';
+import { decompressed } from '../../functions/core/decompress.js';
+import { detectFormat } from '../../functions/core/detect.js';
+import { ArgumentError, RelayAuditError } from '../../functions/core/errors.js';
 import { sourceId } from '../../functions/store/table-design.js';
 
 /**
- * Directory entries that are not trace files: hidden files and a `config/` folder, which holds the
- * organisation's configuration (the same convention as the S3 bucket's `config/` prefix).
+ * Directory entries passed over without a word: hidden files and a `config/` folder, which holds
+ * the organisation's configuration (the same convention as the S3 bucket's `config/` prefix).
  */
 function ignored(name: string): boolean {
-  return name.startsWith('.') || name === 'config' || name.toLowerCase() === 'readme.md';
+  return name.startsWith('.') || name === 'config';
 }
 
 /** A file found under the command-line paths, with what `stat` said of it. */
 interface FoundFile {
   path: string;
   info: Stats;
+  /** Found by walking a directory (not named on the command line). */
+  walked: boolean;
 }
+
+/** A file found in a directory that is not analysed, and why. */
+export interface NotAnalysedFile {
+  /** As shown to the user: relative to the working directory. */
+  file: string;
+  reason: string;
+}
+
+export interface LocalInputs {
+  inputs: AnalysisInput[];
+  /** Files found by walking directories that do not look like logs or exports. */
+  notAnalysed: NotAnalysedFile[];
+}
+
+/** Extensions of logs and exports: such a file found in a directory is always analysed. */
+const INPUT_EXTENSIONS: ReadonlySet<string> = new Set(['.log', '.csv', '.gz']);
+
+/** Extensions of files that are never logs or exports: documents, scripts, reports. */
+const DOCUMENT_EXTENSIONS = ['.md', '.markdown', '.xml', '.html', '.htm', '.json', '.ps1', '.psm1', '.psd1'];
+
+/**
+ * Files never read as logs or exports, by extension, with why they are passed over; the content of
+ * anything else (`.txt`, no extension…) is read to see whether it starts like a log or export.
+ */
+const OTHER_EXTENSIONS: ReadonlyMap<string, string> = new Map([
+  ...DOCUMENT_EXTENSIONS.map((extension): [string, string] => [
+    extension,
+    `not a log or export: ${extension}`,
+  ]),
+  ['.xlsx', 'an Excel workbook (.xlsx): save the sheet as CSV to analyse it'],
+  ['.zip', 'a ZIP archive: extract the logs from it to analyse them'],
+]);
 
 /** Identity of a file or directory whatever path reaches it (symbolic links, `..`): device and inode. */
 function identity(info: { dev: number; ino: number }, path: string): string {
@@ -33,7 +76,7 @@ function identity(info: { dev: number; ino: number }, path: string): string {
  * Appends the files under `path` to `out`. Each directory is read once, so a symbolic link back to
  * an ancestor (`logs/all -> ..`) cannot send the walk round in circles.
  */
-async function expand(path: string, out: FoundFile[], visited: Set<string>): Promise<void> {
+async function expand(path: string, out: FoundFile[], visited: Set<string>, walked = false): Promise<void> {
   let info: Stats;
   try {
     info = await stat(path);
@@ -46,27 +89,75 @@ async function expand(path: string, out: FoundFile[], visited: Set<string>): Pro
     visited.add(id);
     const entries = (await readdir(path)).filter((name) => !ignored(name));
     entries.sort((a, b) => a.localeCompare(b, 'en', { numeric: true }));
-    for (const name of entries) await expand(join(path, name), out, visited);
+    for (const name of entries) await expand(join(path, name), out, visited, true);
   } else if (info.isFile()) {
-    out.push({ path, info });
+    out.push({ path, info, walked });
   }
 }
 
-/** Expands the command-line paths into inputs; a missing path is a usage error. */
-export async function localInputs(paths: readonly string[], cwd = process.cwd()): Promise<AnalysisInput[]> {
+/**
+ * Why a file found in a directory is not analysed, or undefined when it looks like a log or export:
+ * by its extension, else by its first lines (the header detection the analysis itself uses).
+ */
+async function whyNotAnalysed(path: string): Promise<string | undefined> {
+  const extension = extname(path).toLowerCase();
+  if (INPUT_EXTENSIONS.has(extension)) return undefined;
+  const known = OTHER_EXTENSIONS.get(extension);
+  if (known !== undefined) return known;
+  if (await startsLikeAnInput(path)) return undefined;
+  return `not a log or export: ${extension || 'no extension'}, and no header relay-audit knows`;
+}
+
+/** True when the file's first lines are the header of a format relay-audit reads. */
+async function startsLikeAnInput(path: string): Promise<boolean> {
+  const stream = createReadStream(path, { highWaterMark: 1 << 16 });
+  try {
+    const decoded = await decodeBytes(decompressed(stream, path), path);
+    const chunks = decoded.chunks[Symbol.asyncIterator]();
+    try {
+      await detectFormat(chunks, path);
+      return true;
+    } finally {
+      await closeEarly(chunks);
+    }
+  } catch (error) {
+    // Not text, or no header we know. A file that cannot be read is analysed, and fails saying why.
+    return !(error instanceof RelayAuditError);
+  } finally {
+    stream.destroy();
+  }
+}
+
+/**
+ * Expands the command-line paths into inputs, and the files found in directories that are not
+ * logs or exports; a missing path is a usage error.
+ */
+export async function findLocalInputs(paths: readonly string[], cwd = process.cwd()): Promise<LocalInputs> {
   const files: FoundFile[] = [];
   const directories = new Set<string>();
   for (const path of paths) await expand(path, files, directories);
+  // The same file named twice, or reached through a link, is analysed once, where it is first
+  // reached; always when it is named on the command line, also if it is found in a directory too.
+  const reached = new Map<string, { first: FoundFile; absolute: string; named: boolean }>();
+  for (const file of files) {
+    const absolute = resolve(cwd, file.path);
+    const id = identity(file.info, absolute);
+    const known = reached.get(id);
+    if (known) known.named ||= !file.walked;
+    else reached.set(id, { first: file, absolute, named: !file.walked });
+  }
   const inputs: AnalysisInput[] = [];
-  // The same file named twice, or reached through a link, is analysed once.
-  const seen = new Set<string>();
-  for (const { path, info } of files) {
-    const absolute = resolve(cwd, path);
-    const id = identity(info, absolute);
-    if (seen.has(id)) continue;
-    seen.add(id);
+  const notAnalysed: NotAnalysedFile[] = [];
+  for (const { first: file, absolute, named } of reached.values()) {
+    const name = relative(cwd, absolute) || absolute;
+    const reason = named ? undefined : await whyNotAnalysed(absolute);
+    if (reason !== undefined) {
+      notAnalysed.push({ file: name, reason });
+      continue;
+    }
+    const { info } = file;
     inputs.push({
-      name: relative(cwd, absolute) || absolute,
+      name,
       // Same file (path, size, modification time) → same source record on re-analysis.
       sourceId: sourceId(`file://${absolute}#${info.size}#${info.mtimeMs}`),
       size: info.size,
@@ -74,5 +165,10 @@ export async function localInputs(paths: readonly string[], cwd = process.cwd())
       open: () => createReadStream(absolute, { highWaterMark: 1 << 18 }),
     });
   }
-  return inputs;
+  return { inputs, notAnalysed };
+}
+
+/** The inputs of {@link findLocalInputs} alone. */
+export async function localInputs(paths: readonly string[], cwd = process.cwd()): Promise<AnalysisInput[]> {
+  return (await findLocalInputs(paths, cwd)).inputs;
 }

@@ -1,6 +1,8 @@
 /**
  * The human report of `analyze`: per file what was read and skipped, findings per scenario, the
  * sender domains behind them, what we know about accepted domains, and the next step to take.
+ * "No relay refusals" is said only of rows that were analysed: a file that gave nothing usable is
+ * listed as failed with why, and one whose refusals were all counted from an earlier file says so.
  */
 import {
   type DomainOracle,
@@ -9,9 +11,11 @@ import {
 } from '../../functions/core/accepted-domains.js';
 import type { AnalysisResult } from '../../functions/core/analyze.js';
 import { groupDigits, plural } from '../../functions/core/counts-in-words.js';
+import { ErrorCode } from '../../functions/core/errors.js';
 import { SCENARIO_IDS, type ScenarioId } from '../../functions/core/findings.js';
 import { SCENARIO_DESCRIPTIONS } from '../../functions/core/remediation/index.js';
 import type { SourceRecord } from '../../functions/core/source-record.js';
+import type { NotAnalysedFile } from './inputs.js';
 
 const FORMAT_LABELS: Record<string, string> = {
   'exchange-tracking-log': 'tracking log',
@@ -27,16 +31,14 @@ function describeSource(source: SourceRecord): string[] {
   if (source.status === 'failed') {
     lines.push(`  ✗ ${source.file} — not analysed: ${source.errorCode}`);
     for (const line of (source.errorMessage ?? '').split('\n')) lines.push(`      ${line}`);
-    if (source.rowsRead > 0)
+    // A file without usable rows: its message already says why its rows were skipped.
+    if (source.rowsRead > 0 && source.errorCode !== ErrorCode.NoUsableRows)
       lines.push(`      (${plural(source.rowsRead, 'row')} were read before the error)`);
     return lines;
   }
-  const findings = SCENARIO_IDS.filter((id) => source.findingsByScenario[id])
-    .map((id) => `${id} ${source.findingsByScenario[id]}`)
-    .join(', ');
   lines.push(
     `  ✓ ${source.file} — ${FORMAT_LABELS[source.format ?? ''] ?? source.format}: ${plural(source.rowsRead, 'row')}` +
-      `, ${groupDigits(source.rowsAnalysed)} analysed, ${groupDigits(source.rowsSkipped)} skipped; ${findings ? `findings: ${findings}` : 'no relay refusals'}`,
+      `, ${groupDigits(source.rowsAnalysed)} analysed, ${groupDigits(source.rowsSkipped)} skipped; ${describeRefusals(source)}`,
   );
   for (const skipped of source.skipped.slice(0, 10)) {
     lines.push(
@@ -51,6 +53,29 @@ function describeSource(source: SourceRecord): string[] {
     lines.push(`      … and ${more} more skipped rows (${reasons})`);
   }
   return lines;
+}
+
+/**
+ * What a file's refusals came to: its findings, the refusals already counted from earlier files of
+ * the run (overlapping exports), or none.
+ */
+function describeRefusals(source: SourceRecord): string {
+  const findings = SCENARIO_IDS.filter((id) => source.findingsByScenario[id])
+    .map((id) => `${id} ${source.findingsByScenario[id]}`)
+    .join(', ');
+  const repeated = source.duplicateRefusals ?? 0;
+  const from = `already counted from ${(source.duplicateOf ?? []).join(', ') || 'an earlier file'}`;
+  if (findings) {
+    return repeated > 0
+      ? `findings: ${findings}; ${plural(repeated, 'more refusal')} ${from}`
+      : `findings: ${findings}`;
+  }
+  const refusals = plural(source.rejections, 'relay refusal');
+  if (repeated > 0 && repeated >= source.rejections) return `${refusals}, all ${from}`;
+  if (repeated > 0) return `${refusals}, ${groupDigits(repeated)} ${from}`;
+  // Refusals without a finding and not repeated: no scenario rule matched (reported below).
+  if (source.rejections > 0) return `${refusals}, none matched a scenario`;
+  return 'no relay refusals';
 }
 
 function describeDomains(domains: DomainOracle, origin: string | undefined): string[] {
@@ -87,26 +112,37 @@ function describeDomains(domains: DomainOracle, origin: string | undefined): str
   ];
 }
 
-export function renderAnalysisReport(
-  result: AnalysisResult,
-  domains: DomainOracle,
-  origin: string | undefined,
-  storeNote?: string,
-): string {
+export interface ReportOptions {
+  domains: DomainOracle;
+  /** Where the accepted domains came from (a file, a comma list). */
+  origin?: string | undefined;
+  /** What the store did with the findings. */
+  storeNote?: string | undefined;
+  /** Files found in the directories that are not logs or exports, and why. */
+  notAnalysed?: readonly NotAnalysedFile[];
+}
+
+export function renderAnalysisReport(result: AnalysisResult, options: ReportOptions): string {
   const total = SCENARIO_IDS.reduce((sum, id) => sum + result.findingsByScenario[id], 0);
   const rows = result.sources.reduce((sum, source) => sum + source.rowsRead, 0);
+  const failed = result.sources.filter((source) => source.status === 'failed').length;
   const out: string[] = [];
   out.push(
-    `relay-audit: ${plural(result.sources.length, 'file')}, ${plural(rows, 'row')}, ` +
+    `relay-audit: ${plural(result.sources.length, 'file')}${failed > 0 ? ` (${groupDigits(failed)} could not be analysed)` : ''}, ${plural(rows, 'row')}, ` +
       `${plural(result.rejections, 'relay refusal')} → ${plural(total, 'finding')}` +
       (result.duplicates > 0 ? ` (${groupDigits(result.duplicates)} repeated refusals counted once)` : ''),
     '',
     'Files',
   );
   for (const source of result.sources) out.push(...describeSource(source));
+  const notAnalysed = options.notAnalysed ?? [];
+  if (notAnalysed.length > 0) {
+    out.push('', 'Other files, not analysed');
+    for (const { file, reason } of notAnalysed) out.push(`  – ${file} — ${reason}`);
+  }
   out.push('');
   if (total === 0) {
-    out.push('No relay refusals (5.7.64 TenantAttribution / 4.4.62 ATTR35) were found.');
+    out.push(...noFindings(result));
   } else {
     out.push('Findings by scenario');
     const ranked = [...SCENARIO_IDS].sort(
@@ -125,13 +161,30 @@ export function renderAnalysisReport(
       out.push(`  ${String(entry.count).padStart(6)}  ${entry.domain.padEnd(30)} ${scenarios}`);
     }
   }
-  out.push('', ...describeDomains(domains, origin));
+  out.push('', ...describeDomains(options.domains, options.origin));
   if (result.unclassified > 0) {
     out.push('', `${plural(result.unclassified, 'refusal')} matched no scenario rule; please report them.`);
   }
-  if (storeNote) out.push('', storeNote);
+  if (options.storeNote) out.push('', options.storeNote);
   out.push('', ...nextStep(result, total));
   return `${out.join('\n')}\n`;
+}
+
+/** A run without findings: said of the rows that were analysed, never of files that failed. */
+function noFindings(result: AnalysisResult): string[] {
+  const failed = result.sources.filter((source) => source.status === 'failed').length;
+  const analysed = result.sources.filter((source) => source.rowsAnalysed > 0);
+  const rows = analysed.reduce((sum, source) => sum + source.rowsAnalysed, 0);
+  if (rows === 0) return ['Nothing was analysed: no file gave a row that could be analysed (see above).'];
+  const found =
+    result.rejections > 0
+      ? `${plural(result.rejections, 'relay refusal')} (5.7.64 TenantAttribution / 4.4.62 ATTR35) matched no scenario`
+      : 'No relay refusals (5.7.64 TenantAttribution / 4.4.62 ATTR35) were found';
+  if (failed === 0) return [`${found}.`];
+  return [
+    `${found} in the ${plural(rows, 'row')} analysed from ${plural(analysed.length, 'file')};`,
+    `${plural(failed, 'file')} could not be analysed, so nothing is known of ${failed === 1 ? 'it' : 'them'}.`,
+  ];
 }
 
 function nextStep(result: AnalysisResult, total: number): string[] {
@@ -146,9 +199,16 @@ function nextStep(result: AnalysisResult, total: number): string[] {
       `  ${SCENARIO_DESCRIPTIONS[top].summary}`,
       `  See the tailored steps and PowerShell: relay-audit findings --scenario ${top} --format table`,
     );
+    if (failed.length > 0)
+      lines.push(`  ${plural(failed.length, 'file')} could not be analysed (see above).`);
+  } else if (failed.length > 0) {
+    const them = failed.length === 1 ? 'it' : 'them';
+    lines.push(
+      `Next step: export again (or fix) what could not be analysed (see above) and analyse ${them}:`,
+      `  the refusals may be in ${them}.`,
+    );
   } else {
     lines.push('Next step: nothing to fix in these files. Analyse more days of tracking logs to be sure.');
   }
-  if (failed.length > 0) lines.push(`  ${plural(failed.length, 'file')} could not be analysed (see above).`);
   return lines;
 }

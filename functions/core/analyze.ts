@@ -4,8 +4,12 @@
  *
  * Files are analysed one after another through one classifier, so evidence correlates across all
  * files of a run. A file that cannot be analysed (unknown format, bad encoding) is recorded as
- * failed with a stable error code and the run goes on with the next one. Every row is accounted
- * for in the file's source record: rowsRead = rowsAnalysed + rowsSkipped.
+ * failed with a stable error code and the run goes on with the next one; so is a file that gave
+ * nothing to analyse — a header without rows (EMPTY_INPUT), or rows that were all skipped
+ * (NO_USABLE_ROWS): "no relay refusals" is only ever said of rows that were analysed. Every row is
+ * accounted for in the file's source record: rowsRead = rowsAnalysed + rowsSkipped. A refusal
+ * already counted from an earlier file (overlapping exports) is counted in the record's
+ * `duplicateRefusals`, naming that file in `duplicateOf`.
  */
 import type { DomainOracle } from './accepted-domains.js';
 import { type EmittedFinding, type EventOrigin, StreamingClassifier } from './classifier.js';
@@ -15,7 +19,7 @@ import type { Finding, ScenarioId } from './findings.js';
 import { type InboundEntry, inboundEntryOf } from './inbound-entry.js';
 import { type AnalysisInput, type ParseListener, parseInput } from './parse-input.js';
 import type { InboundConnectorInfo } from './remediation/context.js';
-import { addSourceNotes, type SourceRecord } from './source-record.js';
+import { addSourceNotes, MAX_DUPLICATE_OF, type SourceRecord } from './source-record.js';
 import { detach } from './strings.js';
 import { WritePipeline } from './write-pipeline.js';
 
@@ -102,13 +106,23 @@ export async function analyze(
   const now = options.now ?? (() => new Date());
   const batchSize = options.batchSize ?? 500;
   const maxSkipped = options.maxSkippedListed ?? 100;
+  const records = new Map<string, SourceRecord>();
   const classifier = new StreamingClassifier({
     domains: options.domains,
     ...(options.windowEvents === undefined ? {} : { windowEvents: options.windowEvents }),
     ...(options.maxTrackedMessages === undefined ? {} : { maxTrackedMessages: options.maxTrackedMessages }),
     ...(options.inboundConnector === undefined ? {} : { inboundConnector: options.inboundConnector }),
+    onDuplicate(duplicate, first) {
+      // A repeat within the file (a DEFER and then its FAIL) is part of the file's own finding.
+      if (duplicate.sourceId === first.sourceId) return;
+      const record = records.get(duplicate.sourceId);
+      if (!record) return;
+      record.duplicateRefusals = (record.duplicateRefusals ?? 0) + 1;
+      const from = record.duplicateOf ?? [];
+      if (from.length < MAX_DUPLICATE_OF && !from.includes(first.file)) from.push(first.file);
+      record.duplicateOf = from;
+    },
   });
-  const records = new Map<string, SourceRecord>();
   const totals = emptyScenarioCounts();
   const domains = new Map<string, { count: number; scenarios: Partial<Record<ScenarioId, number>> }>();
   let buffer: Finding[] = [];
@@ -169,6 +183,7 @@ export async function analyze(
       rowsSkipped: 0,
       events: 0,
       rejections: 0,
+      duplicateRefusals: 0,
       skipped: [],
       skippedTruncated: 0,
       skippedByReason: {},
@@ -183,6 +198,11 @@ export async function analyze(
         record.status = 'failed';
         record.errorCode = ErrorCode.DeadlineReached;
         record.errorMessage = `${input.name}: stopped before the deadline after ${record.rowsRead} rows; analyse it again`;
+      } else if (record.rowsAnalysed === 0) {
+        // Nothing was analysed, so nothing can be said about this file: it failed.
+        record.status = 'failed';
+        record.errorCode = record.rowsRead === 0 ? ErrorCode.EmptyInput : ErrorCode.NoUsableRows;
+        record.errorMessage = nothingAnalysed(record);
       } else {
         record.status = 'done';
       }
@@ -267,4 +287,35 @@ export async function analyze(
     };
     return (await parseInput(input, { inferring: classifier.inferring }, listener)) === 'stopped';
   }
+}
+
+/** How many skip reasons the message of a file without usable rows explains. */
+const REASONS_EXPLAINED = 3;
+
+/**
+ * Why a read file gave nothing to analyse: no rows after the header, or the main reasons its rows
+ * were skipped, each with the first such row (its line, column and what to do).
+ */
+function nothingAnalysed(record: SourceRecord): string {
+  if (record.rowsRead === 0) {
+    return (
+      `${record.file} has a header (${record.format ?? 'unknown format'}) but no rows after it: there is nothing to analyse. ` +
+      'An export of a time range or filter without messages looks like this; export a range with mail in it.'
+    );
+  }
+  const rows = record.rowsRead === 1 ? 'its only row' : `all ${record.rowsRead} of its rows`;
+  const reasons = Object.entries(record.skippedByReason).sort((a, b) => b[1] - a[1]);
+  const lines = [`${record.file}: ${rows} had to be skipped, so it says nothing about relay refusals.`];
+  for (const [reason, count] of reasons.slice(0, REASONS_EXPLAINED)) {
+    const example = record.skipped.find((row) => row.reason === reason);
+    const where = example
+      ? `, e.g. line ${example.line}${example.column ? ` (${example.column})` : ''}: ${example.message}`
+      : '';
+    lines.push(`${reason}: ${count} ${count === 1 ? 'row' : 'rows'}${where}`);
+  }
+  if (reasons.length > REASONS_EXPLAINED) {
+    const rest = reasons.slice(REASONS_EXPLAINED).map(([reason, count]) => `${reason} ${count}`);
+    lines.push(`also ${rest.join(', ')}`);
+  }
+  return lines.join('\n');
 }

@@ -35,6 +35,11 @@ export interface ClassifierOptions {
   maxTrackedMessages?: number;
   /** The organisation's on-prem inbound connector, when known (names it in remediation). */
   inboundConnector?: InboundConnectorInfo;
+  /**
+   * Told of each rejection that repeats one already pending or emitted: where the repeat came from
+   * and where the first occurrence (the one that becomes the finding) came from.
+   */
+  onDuplicate?: (duplicate: EventOrigin, first: EventOrigin) => void;
 }
 
 export interface ClassifierStats {
@@ -123,7 +128,9 @@ export class StreamingClassifier {
    */
   private pendingOrder: Pending[] = [];
   private pendingHead = 0;
-  private readonly emittedKeys: BoundedMap<string, true>;
+  /** Keys of released rejections, with the origin of the occurrence that was classified. */
+  private readonly emittedKeys: BoundedMap<string, EventOrigin>;
+  private readonly onDuplicate: ((duplicate: EventOrigin, first: EventOrigin) => void) | undefined;
   private readonly traces: BoundedMap<string, InboundTrace[]>;
   private readonly contexts: BoundedMap<string, MessageContext>;
   private readonly remediations = new BoundedMap<string, Finding['remediation']>(REMEDIATION_CACHE);
@@ -136,6 +143,7 @@ export class StreamingClassifier {
     this.inferred = options.domains instanceof InferredDomains ? options.domains : undefined;
     this.window = options.windowEvents ?? DEFAULT_WINDOW;
     this.inboundConnector = options.inboundConnector;
+    this.onDuplicate = options.onDuplicate;
     const tracked = options.maxTrackedMessages ?? DEFAULT_TRACKED;
     this.emittedKeys = new BoundedMap(tracked);
     this.traces = new BoundedMap(tracked);
@@ -251,8 +259,10 @@ export class StreamingClassifier {
     const identity =
       event.messageId ?? event.networkMessageId ?? event.messageTraceId ?? `${origin.file}:${event.line}`;
     const key = detach(`${identity}\u0000${event.recipient ?? ''}\u0000${rejection.enhancedCode}`);
-    if (this.pending.has(key) || this.emittedKeys.has(key)) {
+    const first = this.pending.get(key)?.origin ?? this.emittedKeys.get(key);
+    if (first !== undefined) {
       this.stats.duplicates++;
+      this.onDuplicate?.(origin, first);
       return;
     }
     // Pending rows outlive their text chunk: copy their strings so the chunk can be freed, sharing
@@ -275,7 +285,7 @@ export class StreamingClassifier {
       if (item === undefined || item.seq > upTo) break;
       order[this.pendingHead++] = undefined as unknown as Pending;
       this.pending.delete(item.key);
-      this.emittedKeys.set(item.key, true);
+      this.emittedKeys.set(item.key, item.origin);
       const finding = this.classify(item);
       if (finding) this.output.push({ finding, origin: item.origin });
       else this.stats.unclassified++;

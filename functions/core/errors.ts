@@ -16,6 +16,8 @@ export const ErrorCode = {
   ReadFailure: 'READ_FAILURE',
   /** Analysis stopped early (a Lambda deadline); the input must be analysed again. */
   DeadlineReached: 'DEADLINE_REACHED',
+  /** The file was read, but every row was skipped (`System.String[]` cells, bad timestamps…). */
+  NoUsableRows: 'NO_USABLE_ROWS',
 } as const;
 export type ErrorCode = (typeof ErrorCode)[keyof typeof ErrorCode];
 
@@ -57,7 +59,7 @@ export class DecodeError extends RelayAuditError {
   }
 }
 
-/** The file has no bytes, or nothing but blank lines. */
+/** The file has no bytes, nothing but blank lines, or a header without rows. */
 export class EmptyInputError extends RelayAuditError {
   public constructor(message: string, location?: InputLocation) {
     super(ErrorCode.EmptyInput, message, location ? { location } : undefined);

@@ -20,6 +20,9 @@ export const SkippedRow = z.object({
 });
 export type SkippedRow = z.infer<typeof SkippedRow>;
 
+/** How many earlier files a source record names in `duplicateOf`. */
+export const MAX_DUPLICATE_OF = 10;
+
 export const SourceStatus = z.enum(['processing', 'done', 'failed']);
 export type SourceStatus = z.infer<typeof SourceStatus>;
 
@@ -43,6 +46,13 @@ export const SourceRecord = z.object({
   events: z.number().int().nonnegative(),
   /** Relay-attribution rejections found (before de-duplication). */
   rejections: z.number().int().nonnegative(),
+  /**
+   * Of `rejections`, those already counted from an earlier file of the same run (overlapping
+   * exports): the same message, recipient and code, so the same finding, attributed to that file.
+   */
+  duplicateRefusals: z.number().int().nonnegative().optional(),
+  /** The earlier files `duplicateRefusals` were counted from (at most {@link MAX_DUPLICATE_OF}). */
+  duplicateOf: z.array(z.string()).optional(),
   /** Skipped rows with line and reason; capped, with `skippedTruncated` counting the rest. */
   skipped: z.array(SkippedRow),
   skippedTruncated: z.number().int().nonnegative(),

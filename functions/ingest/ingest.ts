@@ -4,8 +4,8 @@
  *
  * Outcomes per message:
  * - analysed, or skipped because this exact upload was already analysed (idempotency) → success;
- * - the file itself is bad (unknown format, bad encoding, empty…) → the source record says
- *   `failed` with its code, and the message succeeds: retrying cannot fix a file;
+ * - the file itself is bad (unknown format, bad encoding, empty, no usable rows…) → the source
+ *   record says `failed` with its code, and the message succeeds: retrying cannot fix a file;
  * - anything that may pass on a second try (throttling, network, the deadline) → batch item
  *   failure: SQS redelivers it, and after three receives it lands in the dead-letter queue.
  */

@@ -58,9 +58,15 @@ describe('bad input', () => {
     expect(source).toMatchObject({ status: 'failed', errorCode: 'EMPTY_INPUT' });
   });
 
-  it('accepts a header without rows', async () => {
+  it('fails a header without rows: nothing was analysed, so nothing can be said of it', async () => {
     const { source } = await analyseFixture('header-only.csv');
-    expect(source).toMatchObject({ status: 'done', format: 'message-trace', rowsRead: 0 });
+    expect(source).toMatchObject({
+      status: 'failed',
+      errorCode: 'EMPTY_INPUT',
+      format: 'message-trace',
+      rowsRead: 0,
+    });
+    expect(source.errorMessage).toMatch(/header-only\.csv has a header \(message-trace\) but no rows/);
   });
 
   it('reads UTF-16BE with BOM and tab-delimited exports', async () => {

@@ -330,6 +330,47 @@ describe('a file that cannot be analysed', () => {
     expect(await store.getSource(sourceIdOfNotification(BUCKET, notification))).toEqual(record);
   });
 
+  it('is recorded as failed with NO_USABLE_ROWS when every row is skipped, and not retried', async () => {
+    // An export made without -join: every list cell is "System.String[]", so no row can be read.
+    const notification = await uploadObject(
+      s3,
+      BUCKET,
+      'incoming/2026-11-29/string-array-export.csv',
+      await readFile(join(ROOT, 'test', 'fixtures', 'real-world', 'string-array-export.csv')),
+    );
+    const { failed } = await deliver([notification]);
+    expect(failed).toEqual([]);
+    const record = await store.getSource(sourceIdOfNotification(BUCKET, notification));
+    expect(record).toMatchObject({
+      status: 'failed',
+      errorCode: 'NO_USABLE_ROWS',
+      rowsRead: 6,
+      rowsAnalysed: 0,
+      skippedByReason: { SYSTEM_STRING_ARRAY: 6 },
+    });
+    expect(record?.errorMessage).toMatch(/string-array-export\.csv: all 6 of its rows had to be skipped/);
+    // A finished file: a redelivery neither analyses it again nor asks SQS to retry.
+    const again = await deliver([notification]);
+    expect(again.failed).toEqual([]);
+    expect(await store.getSource(sourceIdOfNotification(BUCKET, notification))).toEqual(record);
+  });
+
+  it('is recorded as failed with EMPTY_INPUT when it has a header and no rows', async () => {
+    const notification = await uploadObject(
+      s3,
+      BUCKET,
+      'incoming/2026-11-29/message-trace-empty-range.csv',
+      await readFile(join(ROOT, 'test', 'fixtures', 'bad', 'header-only.csv')),
+    );
+    const { failed } = await deliver([notification]);
+    expect(failed).toEqual([]);
+    expect(await store.getSource(sourceIdOfNotification(BUCKET, notification))).toMatchObject({
+      status: 'failed',
+      errorCode: 'EMPTY_INPUT',
+      format: 'message-trace',
+    });
+  });
+
   it('is recorded as failed with EMPTY_INPUT when it has no bytes', async () => {
     const notification = await uploadObject(s3, BUCKET, 'incoming/2026-11-28/empty.csv', '');
     const { failed } = await deliver([notification]);

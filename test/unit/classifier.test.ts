@@ -56,6 +56,29 @@ describe('StreamingClassifier', () => {
     expect(findings.map((f) => f.finding.scenario)).toEqual(['forwarding']);
   });
 
+  it('tells where a repeated refusal was first seen, pending or already emitted', () => {
+    const repeats: [string, string][] = [];
+    const classifier = new StreamingClassifier({
+      domains,
+      windowEvents: 2,
+      onDuplicate: (duplicate, first) => repeats.push([duplicate.file, first.file]),
+    });
+    const rows: [ReturnType<typeof event>, string][] = [
+      [fail('d1', 'kate@tailspintoys.com', 'john@fabrikam.com'), 'a.csv'],
+      [fail('d1', 'kate@tailspintoys.com', 'john@fabrikam.com'), 'b.csv'], // still pending
+      [event({ eventId: 'SEND', messageId: 'x1' }), 'b.csv'],
+      [event({ eventId: 'SEND', messageId: 'x2' }), 'b.csv'],
+      [fail('d1', 'kate@tailspintoys.com', 'john@fabrikam.com'), 'c.csv'], // emitted by now
+    ];
+    const findings = run(classifier, rows);
+    expect(findings.map((f) => f.origin.file)).toEqual(['a.csv']);
+    expect(repeats).toEqual([
+      ['b.csv', 'a.csv'],
+      ['c.csv', 'a.csv'],
+    ]);
+    expect(classifier.stats.duplicates).toBe(2);
+  });
+
   it('is bounded: evidence further away than the window is not used', () => {
     const classifier = new StreamingClassifier({ domains, windowEvents: 3 });
     const rows: [ReturnType<typeof event>, string][] = [

@@ -2,7 +2,7 @@ import { copyFile, mkdir, mkdtemp, rm, symlink, writeFile } from 'node:fs/promis
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { localInputs } from '../../bin/support/inputs.js';
+import { findLocalInputs, localInputs } from '../../bin/support/inputs.js';
 import { ArgumentError } from '../../functions/core/errors.js';
 
 let dir: string;
@@ -42,6 +42,58 @@ describe('localInputs', () => {
     const inputs = await localInputs([join(dir, 'logs'), join(dir, 'logs', 'a.LOG')], dir);
     // The copy is another file (its own source record); the link and the second naming are not.
     expect(names(inputs)).toEqual(['logs/a.LOG', 'logs/copy-of-a.LOG']);
+  });
+
+  it('lists files in a directory that are not logs or exports, with why, and analyses the rest', async () => {
+    await mkdir(join(dir, 'logs'));
+    const exportHeader =
+      '"Timestamp","EventId","Source","MessageId","Recipients","RecipientStatus","Sender"\n';
+    const files: Record<string, string> = {
+      'MSGTRK2026112800-1.LOG': 'x',
+      'trace.csv': 'x',
+      'old.LOG.gz': 'x',
+      'export-saved-as.txt': exportHeader,
+      'README.md': '# Logs',
+      'README.txt': 'Exported by run.ps1',
+      'run.ps1': 'Get-MessageTrackingLog',
+      'export.xml': '<Objs/>',
+      'report.html': '<html></html>',
+      'settings.json': '{}',
+      'trace.xlsx': 'PK',
+      'logs.zip': 'PK',
+      'no-extension': 'just words',
+    };
+    for (const [name, text] of Object.entries(files)) await writeFile(join(dir, 'logs', name), text);
+    const found = await findLocalInputs([join(dir, 'logs')], dir);
+    expect(names(found.inputs)).toEqual([
+      'logs/export-saved-as.txt',
+      'logs/MSGTRK2026112800-1.LOG',
+      'logs/old.LOG.gz',
+      'logs/trace.csv',
+    ]);
+    expect(found.notAnalysed).toEqual([
+      { file: 'logs/export.xml', reason: 'not a log or export: .xml' },
+      { file: 'logs/logs.zip', reason: 'a ZIP archive: extract the logs from it to analyse them' },
+      {
+        file: 'logs/no-extension',
+        reason: 'not a log or export: no extension, and no header relay-audit knows',
+      },
+      { file: 'logs/README.md', reason: 'not a log or export: .md' },
+      { file: 'logs/README.txt', reason: 'not a log or export: .txt, and no header relay-audit knows' },
+      { file: 'logs/report.html', reason: 'not a log or export: .html' },
+      { file: 'logs/run.ps1', reason: 'not a log or export: .ps1' },
+      { file: 'logs/settings.json', reason: 'not a log or export: .json' },
+      { file: 'logs/trace.xlsx', reason: 'an Excel workbook (.xlsx): save the sheet as CSV to analyse it' },
+    ]);
+  });
+
+  it('analyses a file named on the command line whatever it is, also when its directory is named too', async () => {
+    await mkdir(join(dir, 'logs'));
+    await writeFile(join(dir, 'logs', 'notes.md'), '# notes');
+    await writeFile(join(dir, 'logs', 'a.LOG'), 'a');
+    const found = await findLocalInputs([join(dir, 'logs'), join(dir, 'logs', 'notes.md')], dir);
+    expect(names(found.inputs)).toEqual(['logs/a.LOG', 'logs/notes.md']);
+    expect(found.notAnalysed).toEqual([]);
   });
 
   it('says which path does not exist', async () => {
