@@ -105,9 +105,16 @@ describe('exports with lists joined the ways people do', () => {
 
   it('reports the System.Collections.ArrayList of a remote session like System.String[], with the re-export command', async () => {
     const { status, findings, source } = await analyse('remote-session-arraylist.csv');
-    expect(status).toBe(0);
+    // Nothing usable in the file: a failed file (exit 1), never "no relay refusals".
+    expect(status).toBe(1);
     expect(findings).toEqual([]);
-    expect(source).toMatchObject({ status: 'done', rowsRead: 10, rowsAnalysed: 0, rowsSkipped: 10 });
+    expect(source).toMatchObject({
+      status: 'failed',
+      errorCode: 'NO_USABLE_ROWS',
+      rowsRead: 10,
+      rowsAnalysed: 0,
+      rowsSkipped: 10,
+    });
     expect(source.skippedByReason).toEqual({ SYSTEM_STRING_ARRAY: 10 });
     expect(source.skipped.map((row) => row.line)).toEqual([2, 3, 4, 5, 6, 7, 8, 9, 10, 11]);
     for (const row of source.skipped) {
