@@ -16,6 +16,14 @@ export const SkippedRow = z.object({
 });
 export type SkippedRow = z.infer<typeof SkippedRow>;
 
+/** Something the reader should know about how a file was read, e.g. that its dates' day/month order was assumed. */
+export const SourceNote = z.object({
+  /** Stable code, e.g. `DATE_ORDER_ASSUMED`, `DATE_ORDER_LATE`, `DATE_ORDER_MIXED`. */
+  code: z.string(),
+  message: z.string(),
+});
+export type SourceNote = z.infer<typeof SourceNote>;
+
 export const SourceStatus = z.enum(['processing', 'done', 'failed']);
 export type SourceStatus = z.infer<typeof SourceStatus>;
 
@@ -44,6 +52,8 @@ export const SourceRecord = z.object({
   skippedTruncated: z.number().int().nonnegative(),
   /** Skipped rows by reason code (complete, never capped). */
   skippedByReason: z.record(z.string(), z.number().int().nonnegative()),
+  /** Notes on how the file was read (absent when there are none). */
+  notes: z.array(SourceNote).optional(),
   /** Distinct findings by scenario attributed to this file. */
   findingsByScenario: z.partialRecord(ScenarioId, z.number().int().nonnegative()),
 });

@@ -23,7 +23,7 @@ export function timestampOrSkip(
   context: RowContext,
   sink: RowSink,
 ): string | undefined {
-  const timestamp = raw === undefined ? undefined : context.timestamps.parse(raw);
+  const timestamp = raw === undefined ? undefined : context.timestamps.parse(raw, line);
   if (timestamp === undefined) {
     sink.skip(
       line,
