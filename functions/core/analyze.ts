@@ -241,6 +241,7 @@ export async function analyze(
         record.bytes = batch.bytesRead;
         record.rowsRead += batch.rowsRead;
         record.rowsAnalysed += batch.rowsAnalysed;
+        if (batch.notes) record.notes = [...(record.notes ?? []), ...batch.notes];
         for (const row of batch.skips) {
           record.rowsSkipped++;
           record.skippedByReason[row.reason] = (record.skippedByReason[row.reason] ?? 0) + 1;

@@ -17,8 +17,8 @@ import type { Rejection } from './findings.js';
 import type { RowSink, SkipReason } from './formats/index.js';
 import { relayRejectionIn } from './rejections.js';
 import { rowMayMatter } from './relevance.js';
-import type { SkippedRow } from './source-record.js';
-import { TimestampParser } from './timestamps.js';
+import type { SkippedRow, SourceNote } from './source-record.js';
+import { HeldBatches, TimestampParser } from './timestamps.js';
 
 /** One input: a local file or an S3 object. */
 export interface AnalysisInput {
@@ -43,6 +43,8 @@ export interface ParsedBatch {
   rowsAnalysed: number;
   /** Bytes of the input read so far. */
   bytesRead: number;
+  /** Notes on the file (e.g. its dates' day/month order was assumed); only on its last batch. */
+  notes?: SourceNote[];
 }
 
 /** Receives the parse of one input, in order. */
@@ -98,9 +100,12 @@ async function parseDecoded(
 ): Promise<'done' | 'stopped'> {
   const detection = await detectFormat(chunks, input.name);
   listener.format(detection.format.id);
+  // Batches wait while dates of unknown day/month order may still be re-dated (see timestamps.ts).
+  const timestamps = new TimestampParser({ delimiter: detection.delimiter });
+  const held = new HeldBatches<ParsedBatch>(timestamps);
   const rowAdapter = detection.format.createRowAdapter(detection.headers, {
     file: input.name,
-    timestamps: new TimestampParser(),
+    timestamps,
     isRelevant: (eventId, source, status, directionality) =>
       rowMayMatter(eventId, source, status, directionality, options.inferring),
   });
@@ -129,6 +134,7 @@ async function parseDecoded(
           return;
         }
       }
+      timestamps.track(event);
       batch.events.push(event);
       batch.rejections.push(rejection ?? null);
     },
@@ -149,11 +155,11 @@ async function parseDecoded(
       },
     },
   );
-  const deliver = async (): Promise<void> => {
+  const deliver = async (last: boolean): Promise<void> => {
     const full = batch;
     batch = emptyBatch();
     full.bytesRead = bytesRead();
-    await listener.batch(full);
+    for (const ready of held.take(full, last)) await listener.batch(ready);
   };
 
   splitter.push(detection.rest);
@@ -161,20 +167,27 @@ async function parseDecoded(
   let pending = 0;
   for (;;) {
     if (listener.shouldStop?.()) {
-      await deliver();
+      await deliver(true);
       return 'stopped';
     }
     if (pending >= BATCH_CHARS) {
       pending = 0;
-      await deliver();
+      await deliver(false);
     }
-    const next = await chunks.next();
+    let next: IteratorResult<string>;
+    try {
+      next = await chunks.next();
+    } catch (error) {
+      // A read error fails the file; rows read before it are handed on as without the wait.
+      if (held.holding) await deliver(true);
+      throw error;
+    }
     if (next.done) break;
     splitter.push(next.value);
     pending += next.value.length;
   }
   splitter.end();
-  await deliver();
+  await deliver(true);
   return 'done';
 }
 
