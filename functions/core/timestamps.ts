@@ -188,7 +188,7 @@ function scan(text: string): Scanned | undefined {
   if (separator === '.') s.accept('.'); // hu-HU `09.`, hr-HR and lv-LV `2021.`
 
   // Date and time: `T`, spaces, or a comma and spaces.
-  if (!s.accept('T') && !s.accept(',') && s.spaces() === 0) return undefined;
+  if (!s.accept('T') && !s.accept('t') && !s.accept(',') && s.spaces() === 0) return undefined;
   s.spaces();
   let meridiem = isDigit(s.peek()) ? undefined : s.meridiem(); // ko-KR `오전 10:14:21`
   if (meridiem !== undefined) s.spaces();

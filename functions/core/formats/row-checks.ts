@@ -1,6 +1,7 @@
 /**
  * Checks every adapter applies before converting a row, so a bad row is always reported the same way.
  */
+import { MAX_TIMESTAMP_CHARS } from '../timestamps.js';
 import type { RowContext, RowSink } from './format-adapter.js';
 
 /** False (and the row reported) when the row's field count differs from the header's. */
@@ -28,7 +29,11 @@ export function timestampOrSkip(
     sink.skip(
       line,
       'BAD_TIMESTAMP',
-      raw === undefined ? 'the timestamp is empty' : `"${raw}" is not a date and time`,
+      raw === undefined
+        ? 'the timestamp is empty'
+        : raw.length > MAX_TIMESTAMP_CHARS
+          ? `"${raw.slice(0, MAX_TIMESTAMP_CHARS)}…" (${raw.length} characters) is not a date and time`
+          : `"${raw}" is not a date and time`,
       column,
     );
   }
