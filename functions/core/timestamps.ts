@@ -23,8 +23,9 @@
  *   {@link HeldBatches} keeps them back for a while for that. A file that ends without proof, or
  *   whose proof came too late, says so in its {@link TimestampParser.notes notes}.
  *
- * The parser is a linear scanner over at most {@link MAX_TIMESTAMP_CHARS} characters: no regular
- * expression, nothing that backtracks, whatever a cell holds.
+ * The parser is a linear scanner over at most {@link MAX_TIMESTAMP_CHARS} characters (longer cells
+ * are refused after trimming): no regular expression, each character looked at a bounded number of
+ * times, whatever a cell holds.
  */
 import type { SourceNote } from './source-record.js';
 
@@ -508,21 +509,26 @@ export class TimestampParser {
   }
 }
 
-/** Events that may wait for a proof of their file's day/month order (memory stays bounded). */
-export const MAX_HELD_EVENTS = 20_000;
+/**
+ * How much may wait for a proof of a file's day/month order: events (what the wait holds in
+ * memory) and rows (however few of them became events, the wait ends: memory for the skipped rows,
+ * progress for the reader).
+ */
+export const HOLD_LIMITS = { events: 20_000, rows: 200_000 };
 
 /**
  * Holds a file's batches back while events in them are dated with an assumed day/month order, so a
- * proof later in the file can re-date them before anyone sees them; at most {@link MAX_HELD_EVENTS}
- * events wait, then they are handed on as dated (and the file's notes say so if a proof comes later).
+ * proof later in the file can re-date them before anyone sees them; past {@link HOLD_LIMITS} they
+ * are handed on as dated (and the file's notes say so if a proof comes later).
  */
-export class HeldBatches<B extends { events: readonly unknown[]; notes?: SourceNote[] }> {
+export class HeldBatches<B extends { events: readonly unknown[]; rowsRead: number; notes?: SourceNote[] }> {
   private held: B[] = [];
   private heldEvents = 0;
+  private heldRows = 0;
 
   public constructor(
     private readonly dates: TimestampParser,
-    private readonly maxEvents = MAX_HELD_EVENTS,
+    private readonly limits: { events: number; rows: number } = HOLD_LIMITS,
   ) {}
 
   /** True while batches are held. */
@@ -537,7 +543,9 @@ export class HeldBatches<B extends { events: readonly unknown[]; notes?: SourceN
   public take(batch: B, last: boolean): B[] {
     this.held.push(batch);
     this.heldEvents += batch.events.length;
-    if (!last && this.dates.waiting && this.heldEvents < this.maxEvents) return [];
+    this.heldRows += batch.rowsRead;
+    const full = this.heldEvents >= this.limits.events || this.heldRows >= this.limits.rows;
+    if (!last && !full && this.dates.waiting) return [];
     this.dates.release();
     if (last) {
       const notes = this.dates.notes();
@@ -546,6 +554,7 @@ export class HeldBatches<B extends { events: readonly unknown[]; notes?: SourceN
     const ready = this.held;
     this.held = [];
     this.heldEvents = 0;
+    this.heldRows = 0;
     return ready;
   }
 }

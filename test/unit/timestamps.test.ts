@@ -208,6 +208,7 @@ describe('TimestampParser', () => {
 describe('HeldBatches', () => {
   interface Batch {
     events: TrackedEvent[];
+    rowsRead: number;
     notes?: { code: string; message: string }[];
   }
   const batchOf = (parser: TimestampParser, rows: [number, string][]): Batch => {
@@ -217,7 +218,7 @@ describe('HeldBatches', () => {
       parser.track(event);
       events.push(event);
     }
-    return { events };
+    return { events, rowsRead: rows.length };
   };
 
   it('passes batches straight on when no date waits for its order', () => {
@@ -239,9 +240,9 @@ describe('HeldBatches', () => {
     expect(first.events[0]?.timestamp).toBe('2021-03-10T09:00:00.000Z');
   });
 
-  it('hands batches on after at most maxEvents events, and the last batch carries the notes', () => {
+  it('hands batches on past the events limit, and the last batch carries the notes', () => {
     const parser = new TimestampParser();
-    const held = new HeldBatches<Batch>(parser, 2);
+    const held = new HeldBatches<Batch>(parser, { events: 2, rows: 100 });
     const first = batchOf(parser, [[2, '10/03/2021 9:00:00 AM']]);
     expect(held.take(first, false)).toEqual([]);
     const second = batchOf(parser, [[3, '11/03/2021 9:00:00 AM']]);
@@ -252,12 +253,24 @@ describe('HeldBatches', () => {
     expect(last.notes?.map((note) => note.code)).toEqual(['DATE_ORDER_LATE']);
   });
 
+  it('hands batches on past the rows limit, however few events they hold', () => {
+    const parser = new TimestampParser();
+    const held = new HeldBatches<Batch>(parser, { events: 100, rows: 1000 });
+    const first = batchOf(parser, [[2, '10/03/2021 9:00:00 AM']]);
+    expect(held.take(first, false)).toEqual([]);
+    const skipped: Batch = { events: [], rowsRead: 998 }; // rows that became no event
+    expect(held.take(skipped, false)).toEqual([]);
+    const more: Batch = { events: [], rowsRead: 1 };
+    expect(held.take(more, false)).toEqual([first, skipped, more]);
+    expect(parser.waiting).toBe(false);
+  });
+
   it('hands everything on at the end of the file, with a note when the order stayed unknown', () => {
     const parser = new TimestampParser();
     const held = new HeldBatches<Batch>(parser);
     const first = batchOf(parser, [[2, '3/9/2021 10:14:21 AM']]);
     expect(held.take(first, false)).toEqual([]);
-    const last: Batch = { events: [] };
+    const last: Batch = { events: [], rowsRead: 0 };
     expect(held.take(last, true)).toEqual([first, last]);
     expect(last.notes?.map((note) => note.code)).toEqual(['DATE_ORDER_ASSUMED']);
     expect(first.events[0]?.timestamp).toBe('2021-03-09T10:14:21.000Z');
