@@ -52,6 +52,7 @@ function describeSource(source: SourceRecord): string[] {
       .join(', ');
     lines.push(`      … and ${more} more skipped rows (${reasons})`);
   }
+  for (const note of source.notes ?? []) lines.push(`      note (${note.code}): ${note.message}`);
   return lines;
 }
 

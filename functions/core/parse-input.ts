@@ -18,8 +18,8 @@ import { trackingVersionOf } from './formats/exchange-tracking-log.js';
 import type { RowAdapter, RowContext, RowSink, SkipReason } from './formats/index.js';
 import { relayRejectionIn } from './rejections.js';
 import { rowMayMatter } from './relevance.js';
-import type { SkippedRow } from './source-record.js';
-import { TimestampParser } from './timestamps.js';
+import type { SkippedRow, SourceNote } from './source-record.js';
+import { HeldBatches, TimestampParser } from './timestamps.js';
 import { describeUnsupported } from './unsupported-inputs.js';
 
 /** One input: a local file or an S3 object. */
@@ -41,8 +41,11 @@ export interface ParsedBatch {
   rejections: (Rejection | null)[];
   /** Rows skipped in this batch, in order. */
   skips: SkippedRow[];
-  /** What was inferred rather than read (for the source record's `notes`), in order. */
-  notes: string[];
+  /**
+   * Notes for the source record, in order: what was inferred rather than read (a field set), and on
+   * the file's last batch what its dates needed (see timestamps.ts).
+   */
+  notes: SourceNote[];
   rowsRead: number;
   rowsAnalysed: number;
   /** Bytes of the input read so far. */
@@ -102,9 +105,12 @@ async function parseDecoded(
 ): Promise<'done' | 'stopped'> {
   const detection = await detectFormat(chunks, input.name);
   listener.format(detection.format.id);
+  // Batches wait while dates of unknown day/month order may still be re-dated (see timestamps.ts).
+  const timestamps = new TimestampParser({ delimiter: detection.delimiter });
+  const held = new HeldBatches<ParsedBatch>(timestamps);
   const context: RowContext = {
     file: input.name,
-    timestamps: new TimestampParser(),
+    timestamps,
     isRelevant: (eventId, source, status, directionality) =>
       rowMayMatter(eventId, source, status, directionality, options.inferring),
   };
@@ -126,10 +132,12 @@ async function parseDecoded(
     if (format?.id === detection.format.id) {
       rowAdapter = format.createRowAdapter(headers, context);
       const version = trackingVersionOf(headers);
-      batch.notes.push(
-        `line ${line}: a new #Fields: line (${headers.length} fields${version ? `, ${version}` : ''}); ` +
+      batch.notes.push({
+        code: 'FIELD_SET_CHANGED',
+        message:
+          `line ${line}: a new #Fields: line (${headers.length} fields${version ? `, ${version}` : ''}); ` +
           'the rows after it are read with its fields',
-      );
+      });
       return;
     }
     const what =
@@ -142,7 +150,10 @@ async function parseDecoded(
         sample: '',
       }) ??
       `has fields of no format relay-audit reads (${headers.slice(0, 8).join(', ')}${headers.length > 8 ? ', …' : ''}).`;
-    batch.notes.push(`line ${line}: the rows after this #Fields: line are not read: it ${what}`);
+    batch.notes.push({
+      code: 'FIELD_SET_UNKNOWN',
+      message: `line ${line}: the rows after this #Fields: line are not read: it ${what}`,
+    });
     const message = `after the #Fields: line on line ${line}, which is not a message tracking log's, rows are not read`;
     rowAdapter = {
       adapt: (_fields, rowLine, sink) => sink.skip(rowLine, 'UNKNOWN_FIELD_SET', message),
@@ -175,6 +186,7 @@ async function parseDecoded(
           return;
         }
       }
+      timestamps.track(event);
       batch.events.push(event);
       batch.rejections.push(rejection ?? null);
     },
@@ -206,11 +218,11 @@ async function parseDecoded(
       },
     },
   );
-  const deliver = async (): Promise<void> => {
+  const deliver = async (last: boolean): Promise<void> => {
     const full = batch;
     batch = emptyBatch();
     full.bytesRead = bytesRead();
-    await listener.batch(full);
+    for (const ready of held.take(full, last)) await listener.batch(ready);
   };
 
   splitter.push(detection.rest);
@@ -219,21 +231,28 @@ async function parseDecoded(
   for (;;) {
     if (listener.shouldStop?.()) {
       batch.notes.push(...(rowAdapter.notes?.() ?? []));
-      await deliver();
+      await deliver(true);
       return 'stopped';
     }
     if (pending >= BATCH_CHARS) {
       pending = 0;
-      await deliver();
+      await deliver(false);
     }
-    const next = await chunks.next();
+    let next: IteratorResult<string>;
+    try {
+      next = await chunks.next();
+    } catch (error) {
+      // A read error fails the file; rows read before it are handed on as without the wait.
+      if (held.holding) await deliver(true);
+      throw error;
+    }
     if (next.done) break;
     splitter.push(next.value);
     pending += next.value.length;
   }
   splitter.end();
   batch.notes.push(...(rowAdapter.notes?.() ?? []));
-  await deliver();
+  await deliver(true);
   return 'done';
 }
 

@@ -23,6 +23,18 @@ export type SkippedRow = z.infer<typeof SkippedRow>;
 /** How many earlier files a source record names in `duplicateOf`. */
 export const MAX_DUPLICATE_OF = 10;
 
+/** Something the reader should know about how a file was read, e.g. that its dates' day/month order was assumed. */
+export const SourceNote = z.object({
+  /**
+   * Stable code: `DATE_ORDER_ASSUMED`, `DATE_ORDER_LATE`, `DATE_ORDER_MIXED` (culture dates),
+   * `FIELD_SET_INFERRED` (tracking rows without a header), `FIELD_SET_CHANGED` and
+   * `FIELD_SET_UNKNOWN` (a new `#Fields:` line in a joined log).
+   */
+  code: z.string(),
+  message: z.string().max(MAX_NOTE_CHARS),
+});
+export type SourceNote = z.infer<typeof SourceNote>;
+
 export const SourceStatus = z.enum(['processing', 'done', 'failed']);
 export type SourceStatus = z.infer<typeof SourceStatus>;
 
@@ -61,20 +73,24 @@ export const SourceRecord = z.object({
   /** Distinct findings by scenario attributed to this file. */
   findingsByScenario: z.partialRecord(ScenarioId, z.number().int().nonnegative()),
   /**
-   * What was inferred rather than read, in words (e.g. the field set of tracking rows without a
-   * header, a new `#Fields:` line in a joined log); at most {@link MAX_SOURCE_NOTES}.
+   * How the file was read where it was not plain (dates of assumed day/month order, a field set
+   * inferred or changed mid-file); at most {@link MAX_SOURCE_NOTES}, absent when there are none.
    */
-  notes: z.array(z.string().max(MAX_NOTE_CHARS)).max(MAX_SOURCE_NOTES).optional(),
+  notes: z.array(SourceNote).max(MAX_SOURCE_NOTES).optional(),
 });
 export type SourceRecord = z.infer<typeof SourceRecord>;
 
 /** Appends notes to a record, keeping the schema's bounds (extra notes are dropped, long ones cut). */
-export function addSourceNotes(record: SourceRecord, notes: readonly string[]): void {
+export function addSourceNotes(record: SourceRecord, notes: readonly SourceNote[]): void {
   if (notes.length === 0) return;
   const kept = record.notes ?? [];
   for (const note of notes) {
     if (kept.length >= MAX_SOURCE_NOTES) break;
-    kept.push(note.length > MAX_NOTE_CHARS ? `${note.slice(0, MAX_NOTE_CHARS - 1)}…` : note);
+    const { code, message } = note;
+    kept.push({
+      code,
+      message: message.length > MAX_NOTE_CHARS ? `${message.slice(0, MAX_NOTE_CHARS - 1)}…` : message,
+    });
   }
   record.notes = kept;
 }

@@ -52,7 +52,7 @@ describe('logs joined into one file', () => {
       [8, 'buyer@litware.com', 'foreign-sender-domain'],
       [16, 'vendor@adatum.com', 'connector-mismatch'],
     ]);
-    expect(source.notes).toEqual([
+    expect(source.notes?.map((note) => note.message)).toEqual([
       'line 14: a new #Fields: line (30 fields, Exchange 2016/2019); the rows after it are read with its fields',
     ]);
   });
@@ -70,7 +70,7 @@ describe('tracking rows without their header', () => {
     });
     accountedFor(source);
     expect(findings).toEqual([[2, 'vendor@adatum.com', 'connector-mismatch']]);
-    expect(source.notes).toEqual([
+    expect(source.notes?.map((note) => note.message)).toEqual([
       'no #Fields: header: 3 rows of 30 fields (first on line 1) read with the Exchange 2016/2019 field list, inferred from the field count',
     ]);
   });
@@ -83,7 +83,7 @@ describe('tracking rows without their header', () => {
       [4, 'buyer@litware.com', 'foreign-sender-domain'],
       [5, 'vendor@adatum.com', 'connector-mismatch'],
     ]);
-    expect(source.notes).toEqual([
+    expect(source.notes?.map((note) => note.message)).toEqual([
       expect.stringMatching(
         /^no #Fields: header: 4 rows of 27 fields \(first on line 1\) read with the Exchange 2013 field list/,
       ),

@@ -43,7 +43,8 @@ async function parse(text: string) {
     rowsRead: sum('rowsRead'),
     rowsAnalysed: sum('rowsAnalysed'),
     skips: batches.flatMap((batch) => batch.skips),
-    notes: batches.flatMap((batch) => batch.notes),
+    notes: batches.flatMap((batch) => batch.notes.map((note) => note.message)),
+    codes: batches.flatMap((batch) => batch.notes.map((note) => note.code)),
     refused: batches.flatMap((batch) =>
       batch.events
         .filter((_, index) => batch.rejections[index])
@@ -99,6 +100,7 @@ describe('parseInput on joined logs', () => {
       /^line 9: the rows after this #Fields: line are not read: it looks like an Exchange SMTP send protocol log/,
     );
     expect(result.notes[1]).toMatch(/^line 16: a new #Fields: line \(30 fields, Exchange 2016\/2019\)/);
+    expect(result.codes).toEqual(['FIELD_SET_UNKNOWN', 'FIELD_SET_CHANGED']);
   });
 });
 

@@ -7,6 +7,7 @@
  * an ISO UTC timestamp in the first field and a field count that names one Exchange version's
  * field list; they are read with that list, and the source record says the field set was inferred.
  */
+import type { SourceNote } from '../source-record.js';
 import { normaliseHeader } from './columns.js';
 import type { FormatAdapter, HeaderlessRows, RowAdapter, RowContext, RowSink } from './format-adapter.js';
 import { type TrackingColumnNames, TrackingRowAdapter } from './tracking-row.js';
@@ -141,14 +142,15 @@ class HeaderlessTrackingRows implements RowAdapter {
     entry.adapter.adapt(fields, line, sink);
   }
 
-  public notes(): string[] {
+  public notes(): SourceNote[] {
     return [...this.bySize]
       .sort(([, a], [, b]) => a.first - b.first)
-      .map(
-        ([count, entry]) =>
+      .map(([count, entry]) => ({
+        code: 'FIELD_SET_INFERRED',
+        message:
           `no #Fields: header: ${entry.rows} ${entry.rows === 1 ? 'row' : 'rows'} of ${count} fields (first on line ${entry.first}) ` +
           `read with the ${entry.version} field list, inferred from the field count`,
-      );
+      }));
   }
 }
 

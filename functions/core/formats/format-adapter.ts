@@ -2,6 +2,7 @@
  * The contract every input format implements: recognise a header, turn rows into canonical events.
  */
 import type { FormatId, TraceEvent } from '../events.js';
+import type { SourceNote } from '../source-record.js';
 import type { TimestampParser } from '../timestamps.js';
 
 /** Stable reason codes for skipped rows (stored in source records; never rename). */
@@ -47,7 +48,7 @@ export interface RowAdapter {
    * What the adapter inferred rather than read, for the source record's notes (e.g. the field set
    * of rows without a header). Asked once, after the last row.
    */
-  notes?(): string[];
+  notes?(): SourceNote[];
 }
 
 /**

@@ -1,6 +1,7 @@
 /**
  * Checks every adapter applies before converting a row, so a bad row is always reported the same way.
  */
+import { MAX_TIMESTAMP_CHARS } from '../timestamps.js';
 import type { RowContext, RowSink } from './format-adapter.js';
 
 /** False (and the row reported) when the row's field count differs from the header's. */
@@ -23,12 +24,16 @@ export function timestampOrSkip(
   context: RowContext,
   sink: RowSink,
 ): string | undefined {
-  const timestamp = raw === undefined ? undefined : context.timestamps.parse(raw);
+  const timestamp = raw === undefined ? undefined : context.timestamps.parse(raw, line);
   if (timestamp === undefined) {
     sink.skip(
       line,
       'BAD_TIMESTAMP',
-      raw === undefined ? 'the timestamp is empty' : `"${raw}" is not a date and time`,
+      raw === undefined
+        ? 'the timestamp is empty'
+        : raw.length > MAX_TIMESTAMP_CHARS
+          ? `"${raw.slice(0, MAX_TIMESTAMP_CHARS)}…" (${raw.length} characters) is not a date and time`
+          : `"${raw}" is not a date and time`,
       column,
     );
   }
