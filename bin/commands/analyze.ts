@@ -131,7 +131,8 @@ export async function runAnalyze(argv: string[], out: Output): Promise<number> {
       // The store takes overlapping writes: its engine (or DynamoDB) works while the analysis reads on.
       result = await analyze(inputs, { ...common, sink, writesInFlight: STORE_WRITES_IN_FLIGHT });
       // Forwarding across runs, settled now: receipts recorded by earlier runs, refusals stored by them.
-      const correlation = await correlateRun(handle.store, inbound, evidence);
+      const runSources = new Set(result.sources.map((source) => source.id));
+      const correlation = await correlateRun(handle.store, inbound, evidence, runSources);
       if (correlation.ownReclassified.length > 0) {
         countAsForwarding(result, correlation.ownReclassified);
         for (const source of result.sources) await handle.store.putSource(source);

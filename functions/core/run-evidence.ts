@@ -12,6 +12,7 @@ import { mayBecomeForwarding } from './correlation.js';
 import { normaliseMessageId } from './events.js';
 import type { Finding, ScenarioId } from './findings.js';
 import type { InboundEntry } from './inbound-entry.js';
+import { detach } from './strings.js';
 
 /** Message-IDs of each kind a run remembers (a few MB at most). */
 export const DEFAULT_RUN_EVIDENCE_LIMIT = 200_000;
@@ -45,9 +46,9 @@ export class RunEvidence {
         continue;
       }
       if (ids) {
-        if (!ids.includes(finding.id)) ids.push(finding.id);
+        if (!ids.includes(finding.id)) ids.push(detach(finding.id));
       } else if (this.candidates.size < this.limit) {
-        this.candidates.set(key, [finding.id]);
+        this.candidates.set(detach(key), [detach(finding.id)]);
       } else {
         this.complete = false;
       }
@@ -56,7 +57,10 @@ export class RunEvidence {
 
   /** Notes the inbound index entries a run records. */
   public observeReceipts(entries: readonly InboundEntry[]): void {
-    for (const entry of entries) {
+    for (const received of entries) {
+      // Kept to the end of the run: copies, or a timestamp cut from a text chunk would keep the whole
+      // chunk (and so, receipt by receipt, the whole file) in memory.
+      const entry = compactReceipt(received);
       const key = normaliseMessageId(entry.messageId);
       const known = this.receipts.get(key);
       if (known) known.push(entry);
@@ -71,6 +75,18 @@ export class RunEvidence {
         this.lastReceipt = entry.receivedAt;
     }
   }
+}
+
+function compactReceipt(entry: InboundEntry): InboundEntry {
+  const copy: InboundEntry = {
+    messageId: detach(entry.messageId),
+    recipient: detach(entry.recipient),
+    receivedAt: detach(entry.receivedAt),
+    sourceId: entry.sourceId,
+  };
+  if (entry.file !== undefined) copy.file = entry.file;
+  if (entry.eventId !== undefined) copy.eventId = detach(entry.eventId);
+  return copy;
 }
 
 /** `sink` with `evidence` noting every finding and receipt that goes through it. */

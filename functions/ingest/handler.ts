@@ -39,7 +39,7 @@ export function createHandlerFromEnvironment(env: NodeJS.ProcessEnv = process.en
   return createIngestHandler({
     store: handle.store,
     recordInbound: (entries) => inbound.record(entries),
-    correlateRun: (evidence) => correlateRun(handle.store, inbound, evidence),
+    correlateRun: (evidence, sourceId) => correlateRun(handle.store, inbound, evidence, new Set([sourceId])),
     openObject: (ref) => openObject(s3, ref),
     resolveDomains: () => domains.resolve(),
     resolveConnector: () => connectors.resolve(),

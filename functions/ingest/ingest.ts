@@ -68,7 +68,7 @@ export interface IngestDependencies {
    * The end-of-run correlation (functions/store/run-correlation.ts): forwarding across uploads
    * settled as soon as this upload is analysed, not only by the nightly job.
    */
-  correlateRun?: (evidence: RunEvidence) => Promise<RunCorrelation>;
+  correlateRun?: (evidence: RunEvidence, sourceId: string) => Promise<RunCorrelation>;
   /** Opens the announced object for streaming (see `openObject`). */
   openObject(ref: S3ObjectRef): Promise<OpenObject>;
   /** The accepted domains for the next analysis. */
@@ -272,7 +272,7 @@ export function createIngestHandler(deps: IngestDependencies): IngestHandler {
       object.close();
     }
     if (record && !stopped && record.status === 'done' && deps.correlateRun) {
-      const correlation = await deps.correlateRun(evidence);
+      const correlation = await deps.correlateRun(evidence, record.id);
       if (correlation.ownReclassified.length > 0) {
         countAsForwarding(result, correlation.ownReclassified);
         await deps.store.putSource(record);

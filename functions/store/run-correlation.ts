@@ -29,15 +29,34 @@ export interface RunCorrelation {
   complete: boolean;
 }
 
-type CorrelationStore = Pick<FindingsStore, 'getFinding' | 'putFindings' | 'foreignSenderFindingKeys'>;
+type CorrelationStore = Pick<
+  FindingsStore,
+  'getFinding' | 'putFindings' | 'foreignSenderFindingKeys' | 'listSources'
+>;
+
+/**
+ * True when the store holds an upload other than this run's: otherwise there is nothing to
+ * correlate with (a first run into a new store), and the lookups are skipped. One small Query.
+ */
+async function storeHasOtherUploads(
+  store: CorrelationStore,
+  runSources: ReadonlySet<string>,
+): Promise<boolean> {
+  const page = await store.listSources({ limit: runSources.size + 1 });
+  return page.items.some((source) => !runSources.has(source.id));
+}
 
 /** Checks the run's evidence against the store and re-puts what it proves; see the module comment. */
 export async function correlateRun(
   store: CorrelationStore,
   index: Pick<InboundIndex, 'lookup'>,
   run: RunEvidence,
+  runSources: ReadonlySet<string>,
 ): Promise<RunCorrelation> {
   const ownReclassified: Finding[] = [];
+  if (!(await storeHasOtherUploads(store, runSources))) {
+    return { ownReclassified, earlierReclassified: 0, complete: run.complete };
+  }
   let pending: Finding[] = [];
   const flush = async (): Promise<void> => {
     if (pending.length > 0) await store.putFindings(pending);
