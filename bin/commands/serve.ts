@@ -272,6 +272,23 @@ function urlOf(address: AddressInfo): string {
   return `http://${host}:${address.port}/`;
 }
 
+/** Host names of this machine's loopback interface, as a browser may write them. */
+const LOOPBACK_NAMES = ['localhost', '127.0.0.1', '[::1]'];
+
+/**
+ * Which `Host` headers the server answers: the address it was bound to (and, bound to loopback, the
+ * loopback names), with or without the port. Bound to every interface (`0.0.0.0`, `::`) the
+ * machine's names are not known, so any is answered (the command warns that the data is exposed).
+ */
+export function hostCheck(boundHost: string, port: number): (header: string | undefined) => boolean {
+  const bound = boundHost.toLowerCase();
+  if (bound === '0.0.0.0' || bound === '::' || bound === '[::]') return () => true;
+  const names = new Set([bound.includes(':') && !bound.startsWith('[') ? `[${bound}]` : bound]);
+  if (LOOPBACK.test(bound)) for (const name of LOOPBACK_NAMES) names.add(name);
+  const accepted = new Set([...names].flatMap((name) => [name, `${name}:${port}`]));
+  return (header) => header !== undefined && accepted.has(header.trim().toLowerCase());
+}
+
 /**
  * Opens the store and starts the server: `/api/…` goes to the query API, `/config.json` tells the
  * dashboard where that is, everything else is the dashboard. Exported for tests.
@@ -294,7 +311,14 @@ export async function startServer(options: ServerOptions = {}): Promise<RunningS
     apiBase: API_BASE,
     ...(options.dashboardAuth === undefined ? {} : { auth: options.dashboardAuth }),
   });
+  let acceptsHost: (header: string | undefined) => boolean = () => false;
   const server = createServer((req, res) => {
+    // DNS rebinding: a page of another site whose name now points at 127.0.0.1 would reach this
+    // server as "same origin". Only the names this server was bound as are answered.
+    if (!acceptsHost(req.headers.host)) {
+      sendText(res, 421, 'unknown host: open the address relay-audit serve printed\n', req.method === 'HEAD');
+      return;
+    }
     const path = (req.url ?? '/').split(/[?#]/, 1)[0] ?? '/';
     if (path === API_BASE || path.startsWith(`${API_BASE}/`)) {
       api(req, res);
@@ -313,6 +337,7 @@ export async function startServer(options: ServerOptions = {}): Promise<RunningS
     await handle.close();
     throw error;
   }
+  acceptsHost = hostCheck(host, address.port);
   let closing: Promise<void> | undefined;
   const close = (): Promise<void> => {
     closing ??= new Promise<void>((resolveClose) => {

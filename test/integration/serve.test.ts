@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { main } from '../../bin/cli.js';
-import { type RunningServer, resolveStaticPath, startServer } from '../../bin/commands/serve.js';
+import { hostCheck, type RunningServer, resolveStaticPath, startServer } from '../../bin/commands/serve.js';
 import type {
   SourceSummary as DashboardSourceSummary,
   Summary as DashboardSummary,
@@ -172,6 +172,54 @@ describe('the API under /api', () => {
     const missing = await fetch(`${server.url}api/nothing-here`);
     expect(missing.status).toBe(404);
     expect(((await missing.json()) as { error: { code: string } }).error.code).toBe('NOT_FOUND');
+  });
+});
+
+describe('DNS rebinding', () => {
+  /** A GET with a chosen Host header, as a page on a rebound name would send it. */
+  function getWithHost(path: string, host: string): Promise<{ status: number; body: string }> {
+    const url = new URL(server.url);
+    return new Promise((resolve, reject) => {
+      const req = request({ host: url.hostname, port: url.port, path, headers: { host } }, (res) => {
+        let body = '';
+        res.setEncoding('utf8');
+        res.on('data', (chunk: string) => {
+          body += chunk;
+        });
+        res.on('end', () => resolve({ status: res.statusCode ?? 0, body }));
+      });
+      req.on('error', reject);
+      req.end();
+    });
+  }
+
+  it('answers nothing to a Host it was not bound as, and the loopback names it was', async () => {
+    const port = new URL(server.url).port;
+    const rebound = await getWithHost('/api/findings.csv', `attacker.example:${port}`);
+    const plainName = await getWithHost('/api/findings', 'attacker.example');
+    const localhost = await getWithHost('/api/findings', `localhost:${port}`);
+
+    expect(rebound.status).toBe(421);
+    expect(rebound.body).not.toContain('@');
+    expect(plainName.status).toBe(421);
+    expect(localhost.status).toBe(200);
+  });
+
+  it('accepts the bound address and loopback names, with or without the port', () => {
+    const loopback = hostCheck('127.0.0.1', 8787);
+    expect(['127.0.0.1', '127.0.0.1:8787', 'localhost:8787', '[::1]:8787'].map(loopback)).toEqual([
+      true,
+      true,
+      true,
+      true,
+    ]);
+    expect(
+      [undefined, '127.0.0.1:9999', 'evil.example:8787', '127.0.0.1.evil.example'].map(loopback),
+    ).toEqual([false, false, false, false]);
+    expect(hostCheck('::1', 8787)('[::1]:8787')).toBe(true);
+    expect(hostCheck('192.168.1.5', 8787)('localhost:8787')).toBe(false);
+    expect(hostCheck('192.168.1.5', 8787)('192.168.1.5:8787')).toBe(true);
+    expect(hostCheck('0.0.0.0', 8787)('anything.example')).toBe(true);
   });
 });
 
