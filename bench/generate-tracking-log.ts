@@ -29,6 +29,7 @@ import {
 import { dirname, resolve } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { fileURLToPath, pathToFileURL } from 'node:url';
+import { FIELDS_2016 } from '../functions/core/formats/exchange-tracking-log.js';
 
 /**
  * Identity of this generator: the hash of its own compiled code, so that any change to the generator
@@ -39,38 +40,8 @@ export const GENERATOR_VERSION = createHash('sha256')
   .digest('hex')
   .slice(0, 16);
 
-export const TRACKING_LOG_FIELDS = [
-  'date-time',
-  'client-ip',
-  'client-hostname',
-  'server-ip',
-  'server-hostname',
-  'source-context',
-  'connector-id',
-  'source',
-  'event-id',
-  'internal-message-id',
-  'message-id',
-  'network-message-id',
-  'recipient-address',
-  'recipient-status',
-  'total-bytes',
-  'recipient-count',
-  'related-recipient-address',
-  'reference',
-  'message-subject',
-  'sender-address',
-  'return-path',
-  'message-info',
-  'directionality',
-  'tenant-id',
-  'original-client-ip',
-  'original-server-ip',
-  'custom-data',
-  'transport-traffic-type',
-  'log-id',
-  'schema-version',
-] as const;
+/** The fields the generator writes: Exchange 2016/2019's, as the format adapter reads them. */
+export const TRACKING_LOG_FIELDS = FIELDS_2016;
 
 export const BASE_DATE = '2026-11-27T00:00:00.000Z';
 const SCHEMA_VERSION = '15.02.1544.004';

@@ -34,7 +34,7 @@ const NAMES: TrackingColumnNames = {
 };
 
 /** The `#Fields:` list Exchange 2016 and 2019 write (30 fields; docs/domain.md §3). */
-const FIELDS_2016 = [
+export const FIELDS_2016 = [
   'date-time',
   'client-ip',
   'client-hostname',
