@@ -19,6 +19,7 @@ import { batchPut, type Item } from './batch-writer.js';
 import { queryFingerprint } from './cursor.js';
 import { createDynamoCall, type DynamoCall } from './dynamo-call.js';
 import { buildQueryExpressions } from './expressions.js';
+import { boundFinding, boundSource } from './item-bounds.js';
 import { SILENT_LOGGER, type StoreLogger } from './logger.js';
 import { type PagerPlan, readPage } from './partition-pager.js';
 import {
@@ -171,7 +172,7 @@ export class FindingsStore {
       const parsed = Finding.safeParse(finding);
       if (!parsed.success) throw argumentError(parsed.error, `findings[${i}]`);
       remediations.set(remediationId, parsed.data.remediation);
-      return this.findingItem(parsed.data, remediationId);
+      return this.findingItem(boundFinding(parsed.data), remediationId);
     });
     if (items.length === 0) return { written: 0 };
     // Remediation texts first, so a reader never meets a finding whose remediation is not there yet.
@@ -317,10 +318,11 @@ export class FindingsStore {
   public async putSource(record: SourceRecord): Promise<void> {
     const parsed = SourceRecord.safeParse(record);
     if (!parsed.success) throw argumentError(parsed.error, 'source record');
-    const expiresAt = Math.floor(Date.parse(parsed.data.startedAt) / 1000) + this.retentionSeconds;
+    const stored = boundSource(parsed.data);
+    const expiresAt = Math.floor(Date.parse(stored.startedAt) / 1000) + this.retentionSeconds;
     const item = {
-      ...marshall(parsed.data, { removeUndefinedValues: true }),
-      ...sourceKeyAttributes(parsed.data, expiresAt),
+      ...marshall(stored, { removeUndefinedValues: true }),
+      ...sourceKeyAttributes(stored, expiresAt),
     };
     await this.call('PutItem', () =>
       this.client.send(new PutItemCommand({ TableName: this.tableName, Item: item })),

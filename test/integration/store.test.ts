@@ -9,10 +9,9 @@ import { CreateTableCommand } from '@aws-sdk/client-dynamodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ArgumentError, StoreError } from '../../functions/core/errors.js';
 import type { Finding } from '../../functions/core/findings.js';
-import type { SourceRecord } from '../../functions/core/source-record.js';
 import { type EmbeddedStore, startEmbeddedStore } from '../../functions/store/embedded-engine.js';
 import { type FindingsQueryOptions, FindingsStore } from '../../functions/store/index.js';
-import { makeFinding, makeFindingsSeries } from '../support/make-finding.js';
+import { makeFinding, makeFindingsSeries, makeSource } from '../support/make-finding.js';
 
 let engine: EmbeddedStore;
 let tableCounter = 0;
@@ -56,27 +55,6 @@ function newestFirst(findings: readonly Finding[]): string[] {
       a.timestamp === b.timestamp ? b.id.localeCompare(a.id) : b.timestamp.localeCompare(a.timestamp),
     )
     .map((finding) => finding.id);
-}
-
-function makeSource(overrides: Partial<SourceRecord> = {}): SourceRecord {
-  return {
-    id: 'src-1',
-    file: 'MSGTRK20261128-1.LOG',
-    format: 'exchange-tracking-log',
-    status: 'processing',
-    startedAt: '2026-11-28T10:00:00.000Z',
-    bytes: 1024,
-    rowsRead: 10,
-    rowsAnalysed: 9,
-    rowsSkipped: 1,
-    events: 9,
-    rejections: 2,
-    skipped: [{ line: 7, reason: 'COLUMN_COUNT', message: 'expected 25 columns, found 3' }],
-    skippedTruncated: 0,
-    skippedByReason: { COLUMN_COUNT: 1 },
-    findingsByScenario: { ndr: 1, forwarding: 1 },
-    ...overrides,
-  };
 }
 
 describe('FindingsStore on the embedded engine', () => {

@@ -3,6 +3,7 @@
  * findings for the same message, recipient and code collide exactly as they would in production.
  */
 import type { Finding } from '../../functions/core/findings.js';
+import type { SourceRecord } from '../../functions/core/source-record.js';
 import { findingId } from '../../functions/store/table-design.js';
 
 export type FindingOverrides = Partial<Omit<Finding, 'source'>> & { source?: Partial<Finding['source']> };
@@ -63,4 +64,26 @@ export function makeFindingsSeries(
   return Array.from({ length: count }, (_, i) =>
     makeFinding({ ...overrides, timestamp: new Date(base + i * 60_000).toISOString() }),
   );
+}
+
+/** A valid source record (an analysed tracking log); every field can be overridden. */
+export function makeSource(overrides: Partial<SourceRecord> = {}): SourceRecord {
+  return {
+    id: 'src-1',
+    file: 'MSGTRK20261128-1.LOG',
+    format: 'exchange-tracking-log',
+    status: 'processing',
+    startedAt: '2026-11-28T10:00:00.000Z',
+    bytes: 1024,
+    rowsRead: 10,
+    rowsAnalysed: 9,
+    rowsSkipped: 1,
+    events: 9,
+    rejections: 2,
+    skipped: [{ line: 7, reason: 'COLUMN_COUNT', message: 'expected 25 columns, found 3' }],
+    skippedTruncated: 0,
+    skippedByReason: { COLUMN_COUNT: 1 },
+    findingsByScenario: { ndr: 1, forwarding: 1 },
+    ...overrides,
+  };
 }

@@ -1,0 +1,76 @@
+/**
+ * Bounds on what one stored item holds. A log is outside input: one oversized cell (a 500 KB
+ * subject or status) must not push a finding past DynamoDB's 400 KB item limit, or an index key
+ * past its key-size limits, and so fail the write of its whole batch (and, in Lambda, the upload).
+ * Long texts are cut with a marker that keeps the original length and a hash of the original, so
+ * two different long values stay distinguishable and the cut is never mistaken for the data.
+ */
+import { createHash } from 'node:crypto';
+import type { Finding } from '../core/findings.js';
+import type { SourceRecord } from '../core/source-record.js';
+
+/** Longest free text kept (subject, rejection text, evidence, error messages). */
+export const MAX_TEXT_CHARS = 4_096;
+/** Longest value kept for names and addresses, some of which become index keys (domains). */
+export const MAX_NAME_CHARS = 320;
+/** Evidence items kept per finding. */
+export const MAX_EVIDENCE = 20;
+
+/** `value` cut to `max` characters with a marker, or unchanged when it fits. */
+export function bounded(value: string, max: number): string {
+  if (value.length <= max) return value;
+  const digest = createHash('sha256').update(value, 'utf8').digest('hex').slice(0, 16);
+  return `${value.slice(0, max)}… [cut: ${value.length} characters, sha256 ${digest}]`;
+}
+
+function optional(value: string | undefined, max: number): { value?: string } {
+  return value === undefined ? {} : { value: bounded(value, max) };
+}
+
+/** The finding as stored: every text bounded (the id, derived before, is unchanged). */
+export function boundFinding(finding: Finding): Finding {
+  const copy: Finding = {
+    ...finding,
+    messageId: bounded(finding.messageId, MAX_TEXT_CHARS),
+    recipient: bounded(finding.recipient, MAX_NAME_CHARS),
+    rejectionText: bounded(finding.rejectionText, MAX_TEXT_CHARS),
+    evidence: finding.evidence.slice(0, MAX_EVIDENCE).map((item) => ({
+      kind: bounded(item.kind, MAX_NAME_CHARS),
+      detail: bounded(item.detail, MAX_TEXT_CHARS),
+    })),
+    source: { ...finding.source, file: bounded(finding.source.file, MAX_TEXT_CHARS) },
+  };
+  const names = [
+    'sender',
+    'returnPath',
+    'senderDomain',
+    'recipientDomain',
+    'serverHostname',
+    'clientIp',
+    'remoteHost',
+  ] as const;
+  for (const name of names) {
+    const { value } = optional(finding[name], MAX_NAME_CHARS);
+    if (value !== undefined) copy[name] = value;
+  }
+  for (const name of ['subject', 'connectorId', 'attr', 'smtpCode'] as const) {
+    const { value } = optional(finding[name], MAX_TEXT_CHARS);
+    if (value !== undefined) copy[name] = value;
+  }
+  return copy;
+}
+
+/** The source record as stored: file name, error message and skipped-row texts bounded. */
+export function boundSource(record: SourceRecord): SourceRecord {
+  const copy: SourceRecord = {
+    ...record,
+    file: bounded(record.file, MAX_TEXT_CHARS),
+    skipped: record.skipped.map((row) => ({
+      ...row,
+      message: bounded(row.message, MAX_TEXT_CHARS / 4),
+      ...(row.column === undefined ? {} : { column: bounded(row.column, MAX_NAME_CHARS) }),
+    })),
+  };
+  if (record.errorMessage !== undefined) copy.errorMessage = bounded(record.errorMessage, MAX_TEXT_CHARS);
+  return copy;
+}
