@@ -4,9 +4,13 @@
  * with a marker, beside the ordinary findings of its batch — and so is a source record with long
  * skipped-row messages.
  */
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type EmbeddedStore, startEmbeddedStore } from '../../functions/store/embedded-engine.js';
 import { MAX_NAME_CHARS, MAX_TEXT_CHARS } from '../../functions/store/item-bounds.js';
+import { cli } from '../support/capture-output.js';
 import { makeFinding, makeSource } from '../support/make-finding.js';
 
 let engine: EmbeddedStore;
@@ -59,5 +63,47 @@ describe('item bounds', () => {
     const stored = await engine.store.getSource('long-skips');
     expect(stored?.skipped).toHaveLength(100);
     expect(stored?.skipped[0]?.message).toMatch(/\[cut: 20017 characters/);
+  });
+});
+
+describe('a log with one oversized status', () => {
+  it('is analysed into the store with the other files of the run (was: the batch write failed, exit 1)', async () => {
+    // Prepare: the first refusal of a sample log with 500 KB more in its status.
+    const dir = await mkdtemp(join(tmpdir(), 'relay-audit-bounds-'));
+    try {
+      const sample = await readFile('sample-logs/MSGTRK2026112800-1.LOG', 'utf8');
+      const huge = sample.replace('Relay Access Denied', `Relay Access Denied ${'Z'.repeat(500_000)}`);
+      expect(huge.length).toBeGreaterThan(sample.length + 400_000);
+      const file = join(dir, 'MSGTRK-huge.LOG');
+      await writeFile(file, huge);
+      const domains = ['--accepted-domains', 'sample-logs/config/accepted-domains.csv'];
+
+      // Act
+      const run = await cli(
+        'analyze',
+        file,
+        'sample-logs/MSGTRK2026112800-2.LOG',
+        ...domains,
+        '--db',
+        join(dir, 'db'),
+        '--json',
+      );
+      const plain = await cli(
+        'analyze',
+        'sample-logs/MSGTRK2026112800-1.LOG',
+        'sample-logs/MSGTRK2026112800-2.LOG',
+        ...domains,
+        '--no-store',
+        '--json',
+      );
+
+      // Assess: the same findings as the unmodified files give, every file done.
+      expect(run.status).toBe(0);
+      const summary = JSON.parse(run.out.stdout);
+      expect(summary.sources.map((source: { status: string }) => source.status)).toEqual(['done', 'done']);
+      expect(summary.findingsByScenario).toEqual(JSON.parse(plain.out.stderr).findingsByScenario);
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
   });
 });
