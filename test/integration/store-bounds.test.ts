@@ -66,14 +66,18 @@ describe('item bounds', () => {
   });
 });
 
-describe('a log with one oversized status', () => {
-  it('is analysed into the store with the other files of the run (was: the batch write failed, exit 1)', async () => {
-    // Prepare: the first refusal of a sample log with 500 KB more in its status.
+describe('a log with one oversized subject', () => {
+  it('is analysed into the store with the other files of the run, the same findings as the plain files', async () => {
+    // Prepare: a refusal of a sample log whose subject is 600 KB (a status is cut by the parser; a
+    // subject reaches the store whole).
     const dir = await mkdtemp(join(tmpdir(), 'relay-audit-bounds-'));
     try {
       const sample = await readFile('sample-logs/MSGTRK2026112800-1.LOG', 'utf8');
-      const huge = sample.replace('Relay Access Denied', `Relay Access Denied ${'Z'.repeat(500_000)}`);
-      expect(huge.length).toBeGreaterThan(sample.length + 400_000);
+      const huge = sample.replace(
+        '"Remittance advice 2026-11, batch 7"',
+        `"Remittance advice ${'Z'.repeat(600_000)}"`,
+      );
+      expect(huge.length).toBeGreaterThan(sample.length + 500_000);
       const file = join(dir, 'MSGTRK-huge.LOG');
       await writeFile(file, huge);
       const domains = ['--accepted-domains', 'sample-logs/config/accepted-domains.csv'];
