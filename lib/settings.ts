@@ -20,6 +20,7 @@
  */
 import { z } from 'zod';
 import { parseAcceptedDomains } from '../functions/core/accepted-domains.js';
+import { DEFAULT_RETENTION_DAYS } from '../functions/store/table-design.js';
 
 /** The context keys read by {@link loadSettings}, in one place for the README and error messages. */
 export const SETTING_KEYS = [
@@ -56,7 +57,7 @@ const RATE = /^rate\(\s*\d+\s+(minute|minutes|hour|hours|day|days)\s*\)$/;
 
 const SettingsSchema = z
   .object({
-    retentionDays: days(400, 3650),
+    retentionDays: days(DEFAULT_RETENTION_DAYS, 3650),
     incomingRetentionDays: days(30, 3650),
     nightlySchedule: z
       .string()

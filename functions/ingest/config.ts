@@ -5,6 +5,7 @@
  */
 import { z } from 'zod';
 import { type LogLevel, levelFromEnv } from '../runtime/logger.js';
+import { DEFAULT_RETENTION_DAYS } from '../store/table-design.js';
 import { IngestConfigError } from './errors.js';
 
 const Flag = z
@@ -16,7 +17,7 @@ const Environment = z.object({
   TABLE_NAME: z.string().min(3),
   BUCKET_NAME: z.string().min(3),
   ACCEPTED_DOMAINS: z.string().optional(),
-  RETENTION_DAYS: z.coerce.number().int().min(1).default(400),
+  RETENTION_DAYS: z.coerce.number().int().min(1).default(DEFAULT_RETENTION_DAYS),
   /** Path-style S3 URLs: needed by local S3 engines on `127.0.0.1`, never in AWS. */
   S3_FORCE_PATH_STYLE: Flag,
 });

@@ -5,6 +5,7 @@
  */
 import { z } from 'zod';
 import { type LogLevel, levelFromEnv } from '../runtime/logger.js';
+import { DEFAULT_RETENTION_DAYS } from '../store/table-design.js';
 import { NightlyConfigError } from './errors.js';
 import { DEFAULT_LOOK_BACK_DAYS, MAX_LOOK_BACK_DAYS } from './look-back.js';
 
@@ -19,7 +20,7 @@ const Environment = z.object({
     .or(z.literal('').transform(() => undefined)),
   LOOK_BACK_DAYS: z.coerce.number().int().min(0).max(MAX_LOOK_BACK_DAYS).default(DEFAULT_LOOK_BACK_DAYS),
   /** Must equal the ingest function's: a reclassified finding is re-put with this TTL. */
-  RETENTION_DAYS: z.coerce.number().int().min(1).default(400),
+  RETENTION_DAYS: z.coerce.number().int().min(1).default(DEFAULT_RETENTION_DAYS),
   S3_FORCE_PATH_STYLE: z
     .enum(['true', 'false', '1', '0', ''])
     .optional()

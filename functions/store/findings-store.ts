@@ -31,6 +31,7 @@ import {
 import { RemediationRefs } from './remediation-refs.js';
 import { DEFAULT_RETRY_POLICY, type RetryPolicy } from './retry.js';
 import {
+  DEFAULT_RETENTION_DAYS,
   findingKey,
   findingKeyAttributes,
   INDEX,
@@ -50,8 +51,7 @@ import {
 } from './table-design.js';
 import { ensureTable } from './table-lifecycle.js';
 
-/** Default retention: a little over a year, so a year-on-year comparison still has its baseline. */
-export const DEFAULT_RETENTION_DAYS = 400;
+export { DEFAULT_RETENTION_DAYS };
 
 const SECONDS_PER_DAY = 86_400;
 /** Longest rollup range one call may ask for (ten years): bounds the number of month queries. */

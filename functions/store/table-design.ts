@@ -45,6 +45,13 @@ export const INDEX = {
 } as const;
 export type IndexName = (typeof INDEX)[keyof typeof INDEX];
 
+/**
+ * Days findings and source records are kept by default (DynamoDB TTL): a little over a year, so a
+ * year-on-year comparison still has its baseline. The one default of the CLI, the functions and the
+ * stack settings.
+ */
+export const DEFAULT_RETENTION_DAYS = 400;
+
 /** Attribute name of the TTL attribute (epoch seconds), shared with the CDK stack. */
 export const TTL_ATTRIBUTE = 'expiresAt';
 
