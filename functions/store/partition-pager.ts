@@ -8,6 +8,7 @@
  * fetched), so no item is lost or repeated across pages.
  */
 import type { AttributeValue, QueryCommandInput, QueryCommandOutput } from '@aws-sdk/client-dynamodb';
+import { ArgumentError } from '../core/errors.js';
 import { decodeCursor, encodeCursor, type PartitionPosition } from './cursor.js';
 import { buildQueryExpressions } from './expressions.js';
 import type { EqualityFilter, PartitionQuery } from './query-plan.js';
@@ -74,6 +75,23 @@ async function fetchPartition(
 }
 
 /**
+ * A cursor's resume key must be one this partition's query could have returned: exactly the table
+ * key and the index key, in this partition. Anything else (a forged but well-formed cursor) would
+ * reach DynamoDB as an invalid `ExclusiveStartKey` and come back as a store failure, not as the
+ * caller's mistake it is.
+ */
+function checkResumeKey(position: PartitionPosition, partition: PartitionQuery): void {
+  if (position === null || position === 'done') return;
+  const index = indexDefinition(partition.indexName);
+  const expected = ['pk', 'sk', index.partitionKey.name, index.sortKey.name].sort();
+  const names = Object.keys(position).sort();
+  const sameNames = names.length === expected.length && names.every((name, i) => name === expected[i]);
+  if (!sameNames || position[index.partitionKey.name] !== partition.partitionKey) {
+    throw new ArgumentError('invalid cursor: not a cursor returned by a previous page');
+  }
+}
+
+/**
  * Reads one page of at most `limit` raw items, newest first, across `plan.partitions`, resuming
  * from `cursor` when given (an invalid or foreign cursor throws `ArgumentError`). Returns a cursor
  * only while some partition may hold more items.
@@ -89,6 +107,10 @@ export async function readPage(
     cursor === undefined
       ? plan.partitions.map(() => null)
       : decodeCursor(cursor, plan.fingerprint, plan.partitions.length).p;
+  positions.forEach((position, i) => {
+    const partition = plan.partitions[i];
+    if (partition !== undefined) checkResumeKey(position, partition);
+  });
 
   const fetched = await Promise.all(
     plan.partitions.map((partition, i): Promise<Fetched> | Fetched => {

@@ -340,6 +340,26 @@ describe('FindingsStore on the embedded engine', () => {
       await expect(store.queryFindings({ scenario: 'forwarding', cursor })).rejects.toThrow(ArgumentError);
       await expect(store.queryFindings({ scenario: 'ndr', cursor })).resolves.toHaveProperty('items');
     });
+
+    it('rejects a forged but well-formed cursor with ArgumentError, not as a store failure', async () => {
+      // Prepare: a real cursor whose resume key is rewritten, keeping the cursor's own shape valid.
+      const first = await store.queryFindings({ scenario: 'ndr', limit: 2 });
+      const payload = JSON.parse(Buffer.from(first.cursor ?? '', 'base64url').toString());
+      const forge = (position: Record<string, string>) =>
+        Buffer.from(JSON.stringify({ ...payload, p: [position] })).toString('base64url');
+      const position = payload.p[0] as Record<string, string>;
+      const { gsi1sk: _sortKey, ...withoutSortKey } = position;
+
+      // Act / Assess
+      for (const forged of [
+        forge({ pk: 'FINDING#x', sk: 'FINDING' }),
+        forge(withoutSortKey),
+        forge({ ...position, gsi1pk: 'SCENARIO#forwarding' }),
+        forge({ ...position, gsi2pk: 'SENDER#contoso.com' }),
+      ]) {
+        await expect(store.queryFindings({ scenario: 'ndr', cursor: forged })).rejects.toThrow(ArgumentError);
+      }
+    });
   });
 
   it('pattern 6: source records put, replace, get and list newest first with a cursor', async () => {
