@@ -8,6 +8,7 @@
  * {@link UnknownFormatError} that names what the file looks like when we can tell (JSON, an SMTP
  * protocol log, …) or else lists the headers it saw, and the formats we know.
  */
+import { groupDigits } from './counts-in-words.js';
 import { type Delimiter, splitRecord } from './csv-records.js';
 import { EmptyInputError, TruncatedInputError, UnknownFormatError } from './errors.js';
 import { normaliseHeader } from './formats/columns.js';
@@ -16,6 +17,15 @@ import { describeUnsupported } from './unsupported-inputs.js';
 
 /** How much text may precede the first data row before we give up looking for a header. */
 const MAX_HEADER_CHARS = 256 * 1024;
+/**
+ * How much may come before the header: `#` lines and blank lines. Real preambles are a handful of
+ * lines; without a bound a file of nothing but `#` or blank lines (or a small gzip of them) would be
+ * read to its end, its `#` lines kept in memory.
+ */
+const MAX_PREAMBLE_LINES = 10_000;
+const MAX_PREAMBLE_CHARS = 1024 * 1024;
+/** `#` lines kept for naming what a file is (`#Software:`, `#Log-type:` come first). */
+const KEPT_PREAMBLE_LINES = 50;
 
 export interface Detection {
   format: FormatAdapter;
@@ -88,6 +98,8 @@ export async function detectFormat(chunks: AsyncIterator<string>, file: string):
   let start = 0;
   let line = 1;
   const preamble: string[] = [];
+  let preambleLines = 0;
+  let preambleChars = 0;
   let exhausted = false;
   for (;;) {
     const newline = buffer.indexOf('\n', start);
@@ -110,12 +122,24 @@ export async function detectFormat(chunks: AsyncIterator<string>, file: string):
     const text = stripBom(raw.endsWith('\r') ? raw.slice(0, -1) : raw);
     const current = line++;
     start = newline + 1;
+    const isPreamble = text.trim().length === 0 || text.startsWith('#');
+    if (isPreamble && !text.startsWith('#Fields:')) {
+      preambleLines++;
+      preambleChars += raw.length + 1;
+      if (preambleLines > MAX_PREAMBLE_LINES || preambleChars > MAX_PREAMBLE_CHARS) {
+        throw new UnknownFormatError(
+          `${file}: no header line in its first ${groupDigits(preambleLines)} lines (${Math.round(preambleChars / 1024)} KB of only '#' and blank lines); ` +
+            `a preamble is a few lines, so this is not a log or export relay-audit reads.\nKnown formats:\n${describeKnownFormats()}`,
+          { file },
+        );
+      }
+    }
     if (text.trim().length === 0) continue;
     if (text.startsWith('#')) {
       const fields = parseFieldsDirective(text);
       if (fields)
         return await finish(text.slice(text.indexOf(':') + 1).trim(), fields, true, current, lineStart);
-      preamble.push(text);
+      if (preamble.length < KEPT_PREAMBLE_LINES) preamble.push(text);
       continue;
     }
     // A CSV header may itself contain quoted newlines only in theory; exports never do.
@@ -135,7 +159,7 @@ export async function detectFormat(chunks: AsyncIterator<string>, file: string):
     sample: head,
   });
   throw new UnknownFormatError(
-    `${file}: ${named ?? `no header line found in the first ${MAX_HEADER_CHARS / 1024} KB (only ${preamble.length} preamble lines).`}\nKnown formats:\n${describeKnownFormats()}`,
+    `${file}: ${named ?? `no header line found in the first ${MAX_HEADER_CHARS / 1024} KB (only ${preambleLines} preamble lines).`}\nKnown formats:\n${describeKnownFormats()}`,
     { file },
   );
 
