@@ -9,6 +9,7 @@ import {
   PutItemCommand,
   QueryCommand,
   type QueryCommandInput,
+  type QueryCommandOutput,
 } from '@aws-sdk/client-dynamodb';
 import { marshall, unmarshall } from '@aws-sdk/util-dynamodb';
 import { z } from 'zod';
@@ -253,18 +254,13 @@ export class FindingsStore {
           lower: plan.lower,
           upper: plan.upper,
         });
-        let startKey: Item | undefined;
-        do {
-          const response = await this.runQuery({
-            TableName: this.tableName,
-            IndexName: INDEX.byScenario,
-            ...expressions,
-            Select: 'COUNT',
-            ...(startKey ? { ExclusiveStartKey: startKey } : {}),
-          });
+        for await (const response of this.queryPages({
+          IndexName: INDEX.byScenario,
+          ...expressions,
+          Select: 'COUNT',
+        })) {
           counts[scenario] += response.Count ?? 0;
-          startKey = response.LastEvaluatedKey;
-        } while (startKey);
+        }
       }),
     );
     return counts;
@@ -290,15 +286,12 @@ export class FindingsStore {
     expressions.ExpressionAttributeNames['#id'] = 'id';
     expressions.ExpressionAttributeNames['#messageId'] = 'messageId';
     expressions.ExpressionAttributeNames['#source'] = 'gsi4pk';
-    let startKey: Item | undefined;
-    do {
-      const response = await this.runQuery({
-        TableName: this.tableName,
-        IndexName: INDEX.byScenario,
-        ...expressions,
-        ProjectionExpression: '#id, #messageId, #source',
-        ...(startKey ? { ExclusiveStartKey: startKey } : {}),
-      });
+    const pages = this.queryPages({
+      IndexName: INDEX.byScenario,
+      ...expressions,
+      ProjectionExpression: '#id, #messageId, #source',
+    });
+    for await (const response of pages) {
       yield (response.Items ?? []).flatMap((item) => {
         const id = item.id?.S;
         const messageId = item.messageId?.S;
@@ -306,8 +299,7 @@ export class FindingsStore {
         if (id === undefined || messageId === undefined || source === undefined) return [];
         return [{ id, messageId, sourceId: source.slice(source.indexOf('#') + 1) }];
       });
-      startKey = response.LastEvaluatedKey;
-    } while (startKey);
+    }
   }
 
   // -------------------------------------------------------------------------------------------
@@ -474,6 +466,11 @@ export class FindingsStore {
     input: Omit<QueryCommandInput, 'TableName'>,
     visit: (item: Item) => void,
   ): Promise<void> {
+    for await (const response of this.queryPages(input)) for (const item of response.Items ?? []) visit(item);
+  }
+
+  /** The responses of a Query, page after page, following LastEvaluatedKey to the end. */
+  private async *queryPages(input: Omit<QueryCommandInput, 'TableName'>): AsyncGenerator<QueryCommandOutput> {
     let startKey: Record<string, AttributeValue> | undefined;
     do {
       const response = await this.runQuery({
@@ -481,7 +478,7 @@ export class FindingsStore {
         TableName: this.tableName,
         ...(startKey ? { ExclusiveStartKey: startKey } : {}),
       });
-      for (const item of response.Items ?? []) visit(item);
+      yield response;
       startKey = response.LastEvaluatedKey;
     } while (startKey);
   }

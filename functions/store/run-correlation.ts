@@ -98,7 +98,9 @@ export async function correlateRun(
       for (const key of page) {
         const messageId = normaliseMessageId(key.messageId);
         if (ownIds.has(key.id) || !run.receipts.has(messageId)) continue;
-        byMessage.set(messageId, [...(byMessage.get(messageId) ?? []), key.id]);
+        const ids = byMessage.get(messageId);
+        if (ids) ids.push(key.id);
+        else byMessage.set(messageId, [key.id]);
       }
       for (const [messageId, ids] of byMessage) {
         earlierReclassified += (await reclassify(ids, run.receipts.get(messageId) ?? [])).length;
