@@ -158,15 +158,17 @@ export async function analyze(
       const { sink } = options;
       await writes.add(async () => sink.putInboundMessages?.(entries));
     }
-    if (buffer.length === 0 || (!force && buffer.length < batchSize)) return;
-    const ready = buffer;
-    buffer = [];
-    // In batches of `batchSize` even when many arrive at once (the window's release at the end of a
-    // run is thousands): a sink holds a whole call's items in memory while it writes them.
-    for (let start = 0; start < ready.length; start += batchSize) {
-      const batch = ready.slice(start, start + batchSize);
-      await writes.add(() => options.sink.putFindings(batch));
+    if (buffer.length > 0 && (force || buffer.length >= batchSize)) {
+      const ready = buffer;
+      buffer = [];
+      // In batches of `batchSize` even when many arrive at once (the window's release at the end of a
+      // run is thousands): a sink holds a whole call's items in memory while it writes them.
+      for (let start = 0; start < ready.length; start += batchSize) {
+        const batch = ready.slice(start, start + batchSize);
+        await writes.add(() => options.sink.putFindings(batch));
+      }
     }
+    // At the end of a run every write must have landed (or failed the run), whatever was left to add.
     if (force) await writes.drain();
   };
 
