@@ -4,9 +4,9 @@
  */
 import { parseArgs } from 'node:util';
 import { z } from 'zod';
-import { csvLine } from '../../functions/core/csv-output.js';
-import { ArgumentError } from '../../functions/core/errors.js';
-import { type Finding, ScenarioId } from '../../functions/core/findings.js';
+import { type Finding, ScenarioId } from '../../functions/core/analysis/model/findings.js';
+import { csvLine } from '../../functions/core/shared/csv-output.js';
+import { ArgumentError } from '../../functions/core/shared/errors.js';
 import { TimeBound } from '../../functions/store/query-plan.js';
 import { parseFlags, wholeNumberFlag } from '../support/flags.js';
 import type { Output } from '../support/output.js';

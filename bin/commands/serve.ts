@@ -14,7 +14,7 @@ import { extname, join, resolve, sep } from 'node:path';
 import { parseArgs } from 'node:util';
 import { z } from 'zod';
 import { createRequestListener } from '../../functions/api/http-adapter.js';
-import { ArgumentError, StoreError } from '../../functions/core/errors.js';
+import { ArgumentError, StoreError } from '../../functions/core/shared/errors.js';
 import { Logger, type LogLevel, levelFromEnv } from '../../functions/runtime/logger.js';
 import { OrganisationConfigStore } from '../../functions/store/organisation-config.js';
 import { parseFlags, wholeNumberFlag } from '../support/flags.js';

@@ -3,8 +3,8 @@
  * own types; the summary is restated here because its module also pulls in server-side code.
  * test/integration/serve.test.ts checks at compile time that this copy matches the API's.
  */
-import type { Finding, ScenarioId } from '../../functions/core/findings.js';
-import type { SkippedRow, SourceRecord } from '../../functions/core/source-record.js';
+import type { Finding, ScenarioId } from '../../functions/core/analysis/model/findings.js';
+import type { SkippedRow, SourceRecord } from '../../functions/core/analysis/model/source-record.js';
 
 export type { Finding, ScenarioId, SkippedRow, SourceRecord };
 

@@ -9,8 +9,8 @@
  * counts are lower bounds and the summary says so (`partial: true`).
  */
 
-import type { Finding } from '../core/findings.js';
-import { SCENARIO_IDS, type ScenarioId } from '../core/findings.js';
+import type { Finding } from '../core/analysis/model/findings.js';
+import { SCENARIO_IDS, type ScenarioId } from '../core/analysis/model/findings.js';
 import type { RollupItem } from '../store/index.js';
 import type { ApiStore, SummaryLimits } from './dependencies.js';
 

@@ -8,14 +8,13 @@
  *   configuration, cached like the accepted domains (five minutes, dropped when `config/` changes).
  */
 import type { S3Client } from '@aws-sdk/client-s3';
+import { type OrganisationConfig, organisationConnector } from '../core/organisation/configuration.js';
+import type { InboundConnectorInfo } from '../core/organisation/connector-info.js';
 import {
   type CheckTrigger,
   checkOrganisationConfig,
-  type OrganisationConfig,
-  organisationConnector,
   type ReadinessReport,
-} from '../core/readiness/organisation.js';
-import type { InboundConnectorInfo } from '../core/remediation/context.js';
+} from '../core/readiness/report.js';
 import { loadOrganisationConfig } from './config-loader.js';
 
 /** The repository operations used here (`OrganisationConfigStore` satisfies it). */

@@ -10,7 +10,7 @@ import {
   newErrors,
   type ReadinessReport,
   type StoredReadinessResult,
-} from '../core/readiness/organisation.js';
+} from '../core/readiness/report.js';
 import type { BoundTableOptions, TableRef } from '../store/bound-table.js';
 import { OrganisationConfigStore } from '../store/organisation-config.js';
 

@@ -11,11 +11,13 @@ import { createRequestHandler, type RequestHandler } from '../../functions/api/a
 import { API_ROUTES } from '../../functions/api/route-table.js';
 import {
   checkOrganisationConfig,
-  NOTHING_CONFIGURED_MESSAGE,
   type ReadinessReport,
-  type ReadinessResponse,
   StoredReadinessResult,
-} from '../../functions/core/readiness/organisation.js';
+} from '../../functions/core/readiness/report.js';
+import {
+  NOTHING_CONFIGURED_MESSAGE,
+  type ReadinessResponse,
+} from '../../functions/core/readiness/response.js';
 import { Logger } from '../../functions/runtime/logger.js';
 import type { EmbeddedServer } from '../../functions/store/embedded-engine.js';
 import { OrganisationConfigStore } from '../../functions/store/organisation-config.js';

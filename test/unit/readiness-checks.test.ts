@@ -4,7 +4,10 @@
  * judged at a fixed `at`).
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type AcceptedDomainList, parseAcceptedDomains } from '../../functions/core/accepted-domains.js';
+import {
+  type AcceptedDomainList,
+  parseAcceptedDomains,
+} from '../../functions/core/organisation/accepted-domains.js';
 import {
   type CertificateFile,
   CHECK_IDS,

@@ -1,5 +1,5 @@
 /** `GET /sources` (uploads, newest first, paged) and `GET /sources/{id}` (with its skipped rows). */
-import type { SourceRecord } from '../../core/source-record.js';
+import type { SourceRecord } from '../../core/analysis/model/source-record.js';
 import { NotFoundError } from '../errors.js';
 import type { ApiResponse } from '../messages.js';
 import { IdParams, parseParams, SourcesParams } from '../params.js';

@@ -3,9 +3,9 @@
  * the pack's words, ordered by severity then id. A rule whose input is absent is reported as `info`
  * "not checked: …" rather than silently skipped, so a report never looks cleaner than it is.
  */
-import type { AcceptedDomainList } from '../accepted-domains.js';
-import type { CertificateFile } from './certificates.js';
-import type { InboundConnector } from './connectors.js';
+import type { AcceptedDomainList } from '../organisation/accepted-domains.js';
+import type { CertificateFile } from '../organisation/certificates.js';
+import type { InboundConnector } from '../organisation/connectors.js';
 import { NOT_CHECKED_TEXTS, notCheckedRemediation, TEXTS, type TextPack } from './pack/index.js';
 import { CHECK_IDS, type CheckId, orderBySeverity, type ReadinessResult } from './result.js';
 import { RULES } from './rules/index.js';

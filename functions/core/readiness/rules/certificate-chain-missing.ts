@@ -4,7 +4,7 @@
  * certificate (KB 3212877). A self-signed certificate has no chain a public CA vouches for, which
  * Exchange Online does not trust either.
  */
-import { certificateFileLabel } from '../certificates.js';
+import { certificateFileLabel } from '../../organisation/certificates.js';
 import type { ReadinessRule } from './rule.js';
 
 export const certificateChainMissing: ReadinessRule<'certificate-chain-missing'> = {

@@ -3,8 +3,8 @@
  * any enabled certificate-based OnPremises connector (RFC 6125 wildcards: `*` covers exactly one
  * left-most label). Exchange Online then matches the server to no connector.
  */
-import { certificateFileLabel, certificateNames } from '../certificates.js';
-import { namesMatch } from '../host-names.js';
+import { certificateFileLabel, certificateNames } from '../../organisation/certificates.js';
+import { namesMatch } from '../../organisation/host-names.js';
 import type { ReadinessRule } from './rule.js';
 import { certificateConnectors } from './select.js';
 

@@ -3,8 +3,8 @@
  * host name the domain above it must be accepted (`host.sub.contoso.com` needs `sub.contoso.com`,
  * KB 4019940) unless an accepted ancestor has MatchSubDomains.
  */
-import { certificateFileLabel, certificateNames } from '../certificates.js';
-import { attributeName, closestAcceptedDomain } from '../host-names.js';
+import { certificateFileLabel, certificateNames } from '../../organisation/certificates.js';
+import { attributeName, closestAcceptedDomain } from '../../organisation/host-names.js';
 import type { ReadinessRule } from './rule.js';
 
 export const certificateNoAcceptedDomain: ReadinessRule<'certificate-no-accepted-domain'> = {

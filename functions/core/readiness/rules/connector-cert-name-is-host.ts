@@ -3,7 +3,7 @@
  * (`mail.contoso.com`, as the Hybrid Configuration Wizard writes it) instead of `*.contoso.com` or
  * the accepted domain itself. It breaks as soon as the certificate names another host.
  */
-import { closestAcceptedDomain, isWildcard } from '../host-names.js';
+import { closestAcceptedDomain, isWildcard } from '../../organisation/host-names.js';
 import type { ReadinessRule } from './rule.js';
 import { certificateConnectors } from './select.js';
 

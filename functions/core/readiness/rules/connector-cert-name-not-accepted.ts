@@ -3,7 +3,7 @@
  * an accepted domain. A subdomain counts only through MatchSubDomains on an accepted parent, as in
  * `AcceptedDomainList.covers` — so `mail.contoso.com` is not accepted when only `contoso.com` is.
  */
-import { closestAcceptedDomain, stripWildcard } from '../host-names.js';
+import { closestAcceptedDomain, stripWildcard } from '../../organisation/host-names.js';
 import type { ReadinessRule } from './rule.js';
 import { certificateConnectors } from './select.js';
 

@@ -1,5 +1,5 @@
 /** `connector-disabled`: an OnPremises connector exists but is disabled, so Exchange Online ignores it. */
-import { isOnPremises } from '../connectors.js';
+import { isOnPremises } from '../../organisation/connectors.js';
 import type { ReadinessRule } from './rule.js';
 import { enabledOnPremises } from './select.js';
 

@@ -3,7 +3,7 @@
  * (or not at all). Such a connector attributes only mail whose envelope sender domain is accepted:
  * NDRs (null sender), forwarded mail and foreign sender domains are refused (docs/domain.md §1).
  */
-import { identifiesBy } from '../connectors.js';
+import { identifiesBy } from '../../organisation/connectors.js';
 import type { ReadinessRule } from './rule.js';
 import { certificateConnectors, enabledOnPremises } from './select.js';
 

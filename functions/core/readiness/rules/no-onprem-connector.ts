@@ -1,5 +1,5 @@
 /** `no-onprem-connector`: no enabled inbound connector of type OnPremises, so nothing attributes relay. */
-import { isOnPremises } from '../connectors.js';
+import { isOnPremises } from '../../organisation/connectors.js';
 import type { ReadinessRule } from './rule.js';
 import { enabledOnPremises } from './select.js';
 

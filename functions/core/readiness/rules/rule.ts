@@ -3,9 +3,9 @@
  * what*; the pack in `../pack/` says it in words). Each rule returns typed details, so the pack's
  * text can use the real names without parsing anything back.
  */
-import type { AcceptedDomainList } from '../../accepted-domains.js';
-import type { CertificateFile, CertificateInfo } from '../certificates.js';
-import type { InboundConnector } from '../connectors.js';
+import type { AcceptedDomainList } from '../../organisation/accepted-domains.js';
+import type { CertificateFile, CertificateInfo } from '../../organisation/certificates.js';
+import type { InboundConnector } from '../../organisation/connectors.js';
 import type { CheckId, Severity } from '../result.js';
 
 /** The inputs a rule reads. Absent inputs are empty arrays here: the runner checks `needs` first. */

@@ -2,7 +2,7 @@
  * What the three validity rules share: every certificate given (leaf and chain) judged at `--at`,
  * and the expiry warning window.
  */
-import { certificateLabel } from '../certificates.js';
+import { certificateLabel } from '../../organisation/certificates.js';
 import type { CertificateInFile, Occurrence, RuleInput } from './rule.js';
 import { allCertificates } from './select.js';
 

@@ -1,0 +1,198 @@
+/**
+ * The readiness report of the organisation's configuration: every readiness check over the files
+ * that could be read, a `config-file-invalid` error for each one that could not,
+ * `accepted-domains-missing` when no check could run, and which errors are new since the last report.
+ */
+import { z } from 'zod';
+import { describeCertificateFile } from '../organisation/certificates.js';
+import {
+  CONFIG_PREFIX,
+  type ConfigFile,
+  type ConfigFileKind,
+  HOW_TO_EXPORT,
+  type OrganisationConfig,
+  type ParsedConfig,
+  parseConfig,
+  UPLOAD_NAME,
+} from '../organisation/configuration.js';
+import { relayConnector } from '../organisation/relay-connector.js';
+import { ReadinessInputs } from './inputs.js';
+import { CheckId, orderBySeverity, ReadinessResult, type Severity } from './result.js';
+import { passedChecks, runReadinessChecks } from './run.js';
+
+/** Results about the configuration files themselves, beside the readiness checks' own ids. */
+export const CONFIG_CHECK_IDS = ['config-file-invalid', 'accepted-domains-missing'] as const;
+export const StoredCheckId = z.union([CheckId, z.enum(CONFIG_CHECK_IDS)]);
+export type StoredCheckId = z.infer<typeof StoredCheckId>;
+
+/** A stored result: a readiness check's, or one about a configuration file. */
+export const StoredReadinessResult = ReadinessResult.extend({ id: StoredCheckId });
+export type StoredReadinessResult = z.infer<typeof StoredReadinessResult>;
+
+export const SeverityCounts = z.object({
+  error: z.number().int().nonnegative(),
+  warning: z.number().int().nonnegative(),
+  info: z.number().int().nonnegative(),
+});
+export type SeverityCounts = z.infer<typeof SeverityCounts>;
+
+export const CheckTrigger = z.enum(['upload', 'nightly', 'cli']);
+export type CheckTrigger = z.infer<typeof CheckTrigger>;
+
+export const ReadinessReport = z.object({
+  /** The moment certificate validity was judged at. */
+  checkedAt: z.iso.datetime(),
+  trigger: CheckTrigger,
+  configHash: z.string(),
+  /** `loadedAt` of the configuration checked. */
+  configLoadedAt: z.iso.datetime(),
+  inputs: ReadinessInputs,
+  summary: SeverityCounts,
+  /** Checks that ran and found nothing. */
+  passed: z.array(CheckId),
+  /** Ordered error → warning → info, then by id. */
+  results: z.array(StoredReadinessResult),
+});
+export type ReadinessReport = z.infer<typeof ReadinessReport>;
+
+function invalidFileResult(file: ConfigFile, message: string): StoredReadinessResult {
+  const how = HOW_TO_EXPORT[file.kind];
+  return {
+    id: 'config-file-invalid',
+    severity: 'error',
+    message: message.startsWith(file.name) ? message : `${file.name}: ${message}`,
+    objects: [file.name],
+    remediation: {
+      steps: [
+        `Export ${how.what} again with the command below.`,
+        `Upload the new file over ${file.name} (relay-audit checks the configuration again on every upload under ${CONFIG_PREFIX}), or pass it to relay-audit check.`,
+      ],
+      commands: [how.command],
+      links: [],
+    },
+  };
+}
+
+const ACCEPTED_DOMAINS_MISSING: StoredReadinessResult = {
+  id: 'accepted-domains-missing',
+  severity: 'info',
+  message:
+    'not checked: the checks need the accepted domains, and there is no valid accepted-domains list: a certificate domain only counts when it is an accepted domain',
+  objects: [],
+  remediation: {
+    steps: [
+      `Export the accepted domains and upload them as ${UPLOAD_NAME['accepted-domains']} (or set the acceptedDomains setting of the stack).`,
+    ],
+    commands: [HOW_TO_EXPORT['accepted-domains'].command],
+    links: [],
+  },
+};
+
+const NOT_GIVEN = /^not checked: no (.+) given$/;
+
+/**
+ * A "not checked: no connectors given" result, worded for uploads: name the file to upload
+ * (`--connectors` is the CLI's word for the same file).
+ */
+function forUploads(result: ReadinessResult): StoredReadinessResult {
+  const missing = result.severity === 'info' ? NOT_GIVEN.exec(result.message)?.[1] : undefined;
+  if (missing === undefined) return result;
+  const kinds = missing
+    .split(' or ')
+    .map((input): ConfigFileKind | undefined =>
+      input === 'connectors' ? 'connectors' : input === 'certificates' ? 'certificate' : undefined,
+    );
+  if (kinds.some((kind) => kind === undefined)) return result;
+  return {
+    ...result,
+    remediation: {
+      steps: (kinds as ConfigFileKind[]).map(
+        (kind) =>
+          `Export ${HOW_TO_EXPORT[kind].what} and upload it as ${UPLOAD_NAME[kind]} (or pass it to relay-audit check).`,
+      ),
+      commands: (kinds as ConfigFileKind[]).map((kind) => HOW_TO_EXPORT[kind].command),
+      links: result.remediation.links,
+    },
+  };
+}
+
+/** Counts of results per severity. */
+export function countBySeverity(results: readonly { severity: Severity }[]): SeverityCounts {
+  const counts: SeverityCounts = { error: 0, warning: 0, info: 0 };
+  for (const result of results) counts[result.severity] += 1;
+  return counts;
+}
+
+function describeInputs(config: OrganisationConfig, parsed: ParsedConfig): ReadinessInputs {
+  const relay = parsed.connectors === undefined ? undefined : relayConnector(parsed.connectors.list);
+  return {
+    origin: config.origin,
+    acceptedDomains:
+      parsed.acceptedDomains === undefined
+        ? null
+        : { file: parsed.acceptedDomains.file, domains: parsed.acceptedDomains.list.domains() },
+    connectors:
+      parsed.connectors === undefined
+        ? null
+        : {
+            file: parsed.connectors.file,
+            names: parsed.connectors.list.map((connector) => connector.name),
+            relayConnector: relay?.name ?? null,
+          },
+    certificates: (parsed.certificates ?? []).map(describeCertificateFile),
+    invalid: parsed.invalid.map(({ file, message }) => ({ file: file.name, message })),
+    ignored: config.ignored,
+  };
+}
+
+/**
+ * Checks the configuration at `at`: every readiness check over the files that could be read, a
+ * `config-file-invalid` error for each one that could not, `accepted-domains-missing` when no check
+ * could run.
+ */
+export function checkOrganisationConfig(
+  config: OrganisationConfig,
+  options: { at: Date; trigger: CheckTrigger },
+): ReadinessReport {
+  const parsed = parseConfig(config);
+  const fileResults = parsed.invalid.map(({ file, message }) => invalidFileResult(file, message));
+  let checks: ReadinessResult[] = [];
+  if (parsed.acceptedDomains !== undefined) {
+    checks = runReadinessChecks({
+      acceptedDomains: parsed.acceptedDomains.list,
+      ...(parsed.connectors === undefined ? {} : { connectors: parsed.connectors.list }),
+      ...(parsed.certificates === undefined ? {} : { certificates: parsed.certificates }),
+      at: options.at,
+    });
+  }
+  const results = orderBySeverity([
+    ...fileResults,
+    ...(parsed.acceptedDomains === undefined ? [ACCEPTED_DOMAINS_MISSING] : checks.map(forUploads)),
+  ]);
+  return {
+    checkedAt: options.at.toISOString(),
+    trigger: options.trigger,
+    configHash: config.hash,
+    configLoadedAt: config.loadedAt,
+    inputs: describeInputs(config, parsed),
+    summary: countBySeverity(results),
+    passed: parsed.acceptedDomains === undefined ? [] : passedChecks(checks),
+    results,
+  };
+}
+
+/** The identity of a result across runs: id and the objects involved. */
+function resultKey(result: Pick<StoredReadinessResult, 'id' | 'objects'>): string {
+  return `${result.id}\u0000${result.objects.join('\u0001')}`;
+}
+
+/** `error` results of `current` that `previous` did not have (by id + objects). */
+export function newErrors(
+  previous: Pick<ReadinessReport, 'results'> | undefined,
+  current: Pick<ReadinessReport, 'results'>,
+): StoredReadinessResult[] {
+  const known = new Set(
+    (previous?.results ?? []).filter((result) => result.severity === 'error').map(resultKey),
+  );
+  return current.results.filter((result) => result.severity === 'error' && !known.has(resultKey(result)));
+}
