@@ -8,7 +8,6 @@ import { describeCertificateFile } from '../organisation/certificates.js';
 import {
   CONFIG_PREFIX,
   type ConfigFile,
-  type ConfigFileKind,
   HOW_TO_EXPORT,
   type OrganisationConfig,
   type ParsedConfig,
@@ -88,34 +87,6 @@ const ACCEPTED_DOMAINS_MISSING: StoredReadinessResult = {
   },
 };
 
-const NOT_GIVEN = /^not checked: no (.+) given$/;
-
-/**
- * A "not checked: no connectors given" result, worded for uploads: name the file to upload
- * (`--connectors` is the CLI's word for the same file).
- */
-function forUploads(result: ReadinessResult): StoredReadinessResult {
-  const missing = result.severity === 'info' ? NOT_GIVEN.exec(result.message)?.[1] : undefined;
-  if (missing === undefined) return result;
-  const kinds = missing
-    .split(' or ')
-    .map((input): ConfigFileKind | undefined =>
-      input === 'connectors' ? 'connectors' : input === 'certificates' ? 'certificate' : undefined,
-    );
-  if (kinds.some((kind) => kind === undefined)) return result;
-  return {
-    ...result,
-    remediation: {
-      steps: (kinds as ConfigFileKind[]).map(
-        (kind) =>
-          `Export ${HOW_TO_EXPORT[kind].what} and upload it as ${UPLOAD_NAME[kind]} (or pass it to relay-audit check).`,
-      ),
-      commands: (kinds as ConfigFileKind[]).map((kind) => HOW_TO_EXPORT[kind].command),
-      links: result.remediation.links,
-    },
-  };
-}
-
 /** Counts of results per severity. */
 export function countBySeverity(results: readonly { severity: Severity }[]): SeverityCounts {
   const counts: SeverityCounts = { error: 0, warning: 0, info: 0 };
@@ -159,6 +130,7 @@ export function checkOrganisationConfig(
   let checks: ReadinessResult[] = [];
   if (parsed.acceptedDomains !== undefined) {
     checks = runReadinessChecks({
+      audience: 'upload',
       acceptedDomains: parsed.acceptedDomains.list,
       ...(parsed.connectors === undefined ? {} : { connectors: parsed.connectors.list }),
       ...(parsed.certificates === undefined ? {} : { certificates: parsed.certificates }),
@@ -167,7 +139,7 @@ export function checkOrganisationConfig(
   }
   const results = orderBySeverity([
     ...fileResults,
-    ...(parsed.acceptedDomains === undefined ? [ACCEPTED_DOMAINS_MISSING] : checks.map(forUploads)),
+    ...(parsed.acceptedDomains === undefined ? [ACCEPTED_DOMAINS_MISSING] : checks),
   ]);
   return {
     checkedAt: options.at.toISOString(),
