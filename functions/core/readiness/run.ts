@@ -14,7 +14,7 @@ import {
   type TextPack,
 } from './pack/index.js';
 import { CHECK_IDS, type CheckId, orderBySeverity, type ReadinessResult } from './result.js';
-import { RULES } from './rules/index.js';
+import { type CheckDetails, RULES } from './rules/index.js';
 import type { OptionalInput, ReadinessRule, RuleInput } from './rules/rule.js';
 
 /** The configuration to check. `connectors`/`certificates` absent = not given (not "none"). */
@@ -31,7 +31,7 @@ export interface ReadinessInput {
 }
 
 function runRule<K extends CheckId>(
-  rule: ReadinessRule<K>,
+  rule: ReadinessRule<K, CheckDetails[K]>,
   input: RuleInput,
   given: ReadonlySet<OptionalInput>,
   audience: Audience,
@@ -83,7 +83,12 @@ export function runReadinessChecks(input: ReadinessInput): ReadinessResult[] {
     at: input.at ?? new Date(),
   };
   const audience = input.audience ?? 'cli';
-  return orderBySeverity(CHECK_IDS.flatMap((id) => guarded(RULES[id], ruleInput, given, audience)));
+  return orderBySeverity(CHECK_IDS.flatMap((id) => guarded(ruleOf(id), ruleInput, given, audience)));
+}
+
+/** The rule of an id, typed by the details its text expects (`RULES` guarantees they agree). */
+function ruleOf<K extends CheckId>(id: K): ReadinessRule<K, CheckDetails[K]> {
+  return RULES[id] as unknown as ReadinessRule<K, CheckDetails[K]>;
 }
 
 /**
@@ -91,7 +96,7 @@ export function runReadinessChecks(input: ReadinessInput): ReadinessResult[] {
  * unexpected input costs that one check, never the whole report, and says so rather than passing.
  */
 function guarded<K extends CheckId>(
-  rule: ReadinessRule<K>,
+  rule: ReadinessRule<K, CheckDetails[K]>,
   input: RuleInput,
   given: ReadonlySet<OptionalInput>,
   audience: Audience,
