@@ -1,9 +1,3 @@
-/**
- * The readiness report of the organisation's configuration: every readiness check over the files
- * that could be read, a `config-file-invalid` error for each one that could not,
- * `accepted-domains-missing` when no check could run, and which errors are new since the last report.
- */
-import { z } from 'zod';
 import { describeCertificateFile } from '../organisation/certificates.js';
 import {
   CONFIG_PREFIX,
@@ -15,44 +9,15 @@ import {
   UPLOAD_NAME,
 } from '../organisation/configuration.js';
 import { relayConnector } from '../organisation/relay-connector.js';
-import { ReadinessInputs } from './inputs.js';
-import { CheckId, orderBySeverity, ReadinessResult, type Severity } from './result.js';
+import type { ReadinessInputs } from './inputs.js';
+import type {
+  CheckTrigger,
+  ReadinessReport,
+  SeverityCounts,
+  StoredReadinessResult,
+} from './report-schema.js';
+import { orderBySeverity, type ReadinessResult, type Severity } from './result.js';
 import { passedChecks, runReadinessChecks } from './run.js';
-
-/** Results about the configuration files themselves, beside the readiness checks' own ids. */
-export const CONFIG_CHECK_IDS = ['config-file-invalid', 'accepted-domains-missing'] as const;
-export const StoredCheckId = z.union([CheckId, z.enum(CONFIG_CHECK_IDS)]);
-export type StoredCheckId = z.infer<typeof StoredCheckId>;
-
-/** A stored result: a readiness check's, or one about a configuration file. */
-export const StoredReadinessResult = ReadinessResult.extend({ id: StoredCheckId });
-export type StoredReadinessResult = z.infer<typeof StoredReadinessResult>;
-
-export const SeverityCounts = z.object({
-  error: z.number().int().nonnegative(),
-  warning: z.number().int().nonnegative(),
-  info: z.number().int().nonnegative(),
-});
-export type SeverityCounts = z.infer<typeof SeverityCounts>;
-
-export const CheckTrigger = z.enum(['upload', 'nightly', 'cli']);
-export type CheckTrigger = z.infer<typeof CheckTrigger>;
-
-export const ReadinessReport = z.object({
-  /** The moment certificate validity was judged at. */
-  checkedAt: z.iso.datetime(),
-  trigger: CheckTrigger,
-  configHash: z.string(),
-  /** `loadedAt` of the configuration checked. */
-  configLoadedAt: z.iso.datetime(),
-  inputs: ReadinessInputs,
-  summary: SeverityCounts,
-  /** Checks that ran and found nothing. */
-  passed: z.array(CheckId),
-  /** Ordered error → warning → info, then by id. */
-  results: z.array(StoredReadinessResult),
-});
-export type ReadinessReport = z.infer<typeof ReadinessReport>;
 
 function invalidFileResult(file: ConfigFile, message: string): StoredReadinessResult {
   const how = HOW_TO_EXPORT[file.kind];
