@@ -17,9 +17,8 @@ import { relayRejectionIn } from './evidence/rejections.js';
 import { domainOf, type FormatId, type TraceEvent } from './model/events.js';
 import { findingId } from './model/finding-id.js';
 import type { Finding, Rejection, ScenarioId } from './model/findings.js';
-import type { RemediationContext } from './remediation/context.js';
+import { remediationContextOf, remediationKey } from './remediation/context-of.js';
 import { remediationFor } from './remediation/index.js';
-import { isTenantEndpoint } from './remediation/shared.js';
 import { type InboundTrace, PRECEDENCE, type RuleInput } from './scenarios/index.js';
 
 /** Where an event came from; attached to the finding. */
@@ -363,41 +362,28 @@ export class StreamingClassifier {
   /** Remediation depends on a few fields only, so identical findings share one (cached) text. */
   private remediation(scenario: ScenarioId, input: RuleInput): Finding['remediation'] {
     const { event, rejection } = input;
-    // Only what the advice should name goes in: the recipient domain matters for forwarding only
-    // ("find what forwards to …"), and the answering host only when it is the tenant's endpoint —
-    // front-end names vary per connection and would make every text unique.
-    const recipientDomain = scenario === 'forwarding' ? input.recipientDomain : undefined;
-    const remoteHost =
-      rejection.remoteHost !== undefined && isTenantEndpoint(rejection.remoteHost)
-        ? rejection.remoteHost
-        : undefined;
-    const server = onPremisesHost(event);
-    const key = [
+    const accepted = this.domains.domains();
+    const context = remediationContextOf(
       scenario,
-      input.senderDomain,
-      recipientDomain,
-      server,
-      event.connectorId,
-      remoteHost,
-      rejection.attr,
-      rejection.enhancedCode,
-    ].join('\u0000');
+      {
+        code: rejection.enhancedCode,
+        attr: rejection.attr,
+        senderDomain: input.senderDomain,
+        recipientDomain: input.recipientDomain,
+        serverHostname: onPremisesHost(event),
+        connectorId: event.connectorId,
+        remoteHost: rejection.remoteHost,
+      },
+      {
+        acceptedDomains: accepted,
+        acceptedDomainsSource:
+          this.domains.basis === 'given' ? 'given' : accepted.length > 0 ? 'inferred' : 'none',
+        inboundConnector: this.inboundConnector,
+      },
+    );
+    const key = remediationKey(scenario, context);
     const cached = this.remediations.get(key);
     if (cached) return cached;
-    const accepted = this.domains.domains();
-    const context: RemediationContext = {
-      acceptedDomains: accepted,
-      acceptedDomainsSource:
-        this.domains.basis === 'given' ? 'given' : accepted.length > 0 ? 'inferred' : 'none',
-      code: rejection.enhancedCode,
-    };
-    if (input.senderDomain !== undefined) context.senderDomain = input.senderDomain;
-    if (recipientDomain !== undefined) context.recipientDomain = recipientDomain;
-    if (server !== undefined) context.serverHostname = server;
-    if (event.connectorId !== undefined) context.connectorId = event.connectorId;
-    if (remoteHost !== undefined) context.remoteHost = remoteHost;
-    if (rejection.attr !== undefined) context.attr = rejection.attr;
-    if (this.inboundConnector !== undefined) context.inboundConnector = this.inboundConnector;
     // Round-trip through JSON: the cached text must not keep the log chunks its domains came from.
     const remediation = JSON.parse(
       JSON.stringify(remediationFor(scenario, context)),

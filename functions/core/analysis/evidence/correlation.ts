@@ -6,7 +6,7 @@
  * (at the end of every run, store/run-correlation.ts, and in the nightly job's safety net).
  */
 import type { Evidence, Finding } from '../model/findings.js';
-import type { RemediationContext } from '../remediation/index.js';
+import { remediationContextOf } from '../remediation/context-of.js';
 import { remediationFor } from '../remediation/index.js';
 import type { InboundEntry } from './inbound-entry.js';
 
@@ -85,21 +85,12 @@ export function reclassifyAsForwarding(
   const proof = correlatingEntries(finding, entries);
   if (proof.length === 0) return undefined;
   const internalDomains = [...new Set(proof.map((entry) => domainOf(entry.recipient)))].sort();
-  const context: RemediationContext = {
+  const context = remediationContextOf('forwarding', finding, {
     // The domains the internal recipients are in are the organisation's: the best list available here.
     acceptedDomains: internalDomains,
     acceptedDomainsSource: 'inferred',
-    code: finding.code,
-    recipient: finding.recipient,
-    ...(finding.senderDomain === undefined ? {} : { senderDomain: finding.senderDomain }),
-    ...(finding.recipientDomain === undefined ? {} : { recipientDomain: finding.recipientDomain }),
-    ...(finding.sender === undefined ? {} : { sender: finding.sender }),
-    ...(finding.returnPath === undefined ? {} : { returnPath: finding.returnPath }),
-    ...(finding.serverHostname === undefined ? {} : { serverHostname: finding.serverHostname }),
-    ...(finding.connectorId === undefined ? {} : { connectorId: finding.connectorId }),
-    ...(finding.remoteHost === undefined ? {} : { remoteHost: finding.remoteHost }),
-    ...(finding.attr === undefined ? {} : { attr: finding.attr }),
-  };
+  });
+
   const evidence: Evidence[] = [
     ...finding.evidence.filter((item) => item.kind !== CORRELATION_EVIDENCE_KIND),
     {
