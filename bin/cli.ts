@@ -3,19 +3,19 @@
  * 0 success, 1 an input could not be analysed (the others still were), 2 usage error.
  */
 import { ErrorCode, RelayAuditError, StoreError } from '../functions/core/shared/errors.js';
+import { ANALYZE, CHECK, COMMAND_DEFINITIONS, FINDINGS, REPORT, SERVE } from './commands/definitions.js';
+import { synopsisLine, usageText } from './support/command.js';
 import { type Output, processOutput } from './support/output.js';
 
-const USAGE = `relay-audit — why Exchange Online refuses to relay your on-premises mail, and what to change
-
-Usage:
-  relay-audit analyze <file|dir>... [--accepted-domains <list|file>] [--connectors <json>] [--db DIR] [--json] [--no-store]
-  relay-audit findings [--scenario S] [--sender-domain D] [--since T] [--until T] [--limit N] [--format table|json|ndjson|csv]
-  relay-audit check --accepted-domains <list|file> [--connectors <json>] [--certificate <pem>]... [--at T] [--json] [--store]
-  relay-audit report [--date YYYY-MM-DD] [--look-back N] [--out DIR] [--db DIR] [--json]
-  relay-audit serve [--db DIR] [--port 8787] [--host 127.0.0.1]
-  relay-audit help [command]
-
-Run "relay-audit help analyze" for the options of a command.`;
+const USAGE = [
+  'relay-audit — why Exchange Online refuses to relay your on-premises mail, and what to change',
+  '',
+  'Usage:',
+  ...COMMAND_DEFINITIONS.map((command) => `  ${synopsisLine(command)}`),
+  '  relay-audit help [command]',
+  '',
+  'Run "relay-audit help analyze" for the options of a command.',
+].join('\n');
 
 interface Command {
   usage: string;
@@ -31,35 +31,35 @@ const COMMANDS = new Map<string, () => Promise<Command>>([
     'analyze',
     async () => {
       const m = await import('./commands/analyze.js');
-      return { usage: m.ANALYZE_USAGE, run: m.runAnalyze };
+      return { usage: usageText(ANALYZE), run: m.runAnalyze };
     },
   ],
   [
     'findings',
     async () => {
       const m = await import('./commands/findings.js');
-      return { usage: m.FINDINGS_USAGE, run: m.runFindings };
+      return { usage: usageText(FINDINGS), run: m.runFindings };
     },
   ],
   [
     'check',
     async () => {
       const m = await import('./commands/check.js');
-      return { usage: m.CHECK_USAGE, run: m.runCheck };
+      return { usage: usageText(CHECK), run: m.runCheck };
     },
   ],
   [
     'report',
     async () => {
       const m = await import('./commands/report.js');
-      return { usage: m.REPORT_USAGE, run: m.runReport };
+      return { usage: usageText(REPORT), run: m.runReport };
     },
   ],
   [
     'serve',
     async () => {
       const m = await import('./commands/serve.js');
-      return { usage: m.SERVE_USAGE, run: m.runServe };
+      return { usage: usageText(SERVE), run: m.runServe };
     },
   ],
 ]);

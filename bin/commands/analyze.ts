@@ -3,7 +3,6 @@
  *  [--json] [--no-store]`
  */
 import { readFile } from 'node:fs/promises';
-import { parseArgs } from 'node:util';
 import { z } from 'zod';
 import {
   type AnalysisResult,
@@ -23,31 +22,14 @@ import { parseInboundConnectors, relayConnectorInfo } from '../../functions/core
 import { groupDigits, plural } from '../../functions/core/shared/counts-in-words.js';
 import { ArgumentError } from '../../functions/core/shared/errors.js';
 import { loadAcceptedDomains } from '../support/accepted-domains-option.js';
+import { readCommandLine } from '../support/command.js';
 import { parseFlags, wholeNumberFlag } from '../support/flags.js';
 import { findLocalInputs, type NotAnalysedFile } from '../support/inputs.js';
 import { NdjsonFindingWriter } from '../support/ndjson-findings.js';
 import type { Output } from '../support/output.js';
 import { renderAnalysisReport } from '../support/report.js';
-import { openStore, STORE_OPTIONS, storeFlagsText } from '../support/store-options.js';
-
-export const ANALYZE_USAGE = `relay-audit analyze <file|dir>... [options]
-
-Analyses message tracking logs and message trace exports (plain or gzip-compressed), classifies
-every relay refusal (550 5.7.64 TenantAttribution, 451 4.4.62 ATTR35) and stores the findings.
-In a directory, files that are not logs or exports (notes, scripts, .xml, .md) are listed, not
-analysed. Exits 1 when a log or export gave nothing to analyse (unreadable, unknown, all rows skipped).
-
-Options:
-  --accepted-domains <v>  comma list, Get-AcceptedDomain CSV export, or one domain per line
-  --connectors <file>     Get-InboundConnector | ConvertTo-Json -Depth 5 output: remediation names your
-                          OnPremises connector (an IP-only one when there are several) and the command to fix it
-  --db <dir>              embedded store directory (default .relay-audit)
-  --table <name>          use a DynamoDB table instead (AWS credential chain)
-  --endpoint <url>        DynamoDB endpoint for --table
-  --region <region>       AWS region for --table
-  --json                  print a machine-readable summary instead of the report
-  --no-store              do not store; print findings as NDJSON on stdout
-  --window <events>       how many events a refusal waits for correlating evidence (default 20000)`;
+import { openStore, storeFlagsText } from '../support/store-options.js';
+import { ANALYZE } from './definitions.js';
 
 /** Store writes (batches of findings or index entries) in flight while the analysis reads on. */
 const STORE_WRITES_IN_FLIGHT = 4;
@@ -55,18 +37,7 @@ const STORE_WRITES_IN_FLIGHT = 4;
 const AnalyzeFlags = z.object({ window: wholeNumberFlag(1).optional() });
 
 export async function runAnalyze(argv: string[], out: Output): Promise<number> {
-  const { values, positionals } = parseArgs({
-    args: argv,
-    allowPositionals: true,
-    options: {
-      ...STORE_OPTIONS,
-      'accepted-domains': { type: 'string' },
-      connectors: { type: 'string' },
-      json: { type: 'boolean', default: false },
-      'no-store': { type: 'boolean', default: false },
-      window: { type: 'string' },
-    },
-  });
+  const { values, positionals } = readCommandLine(ANALYZE, argv);
   if (positionals.length === 0) throw new ArgumentError('analyze needs at least one file or directory');
   const { window } = parseFlags(AnalyzeFlags, { window: values.window });
   if (values['no-store'] && (values.db || values.table)) {

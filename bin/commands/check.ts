@@ -7,7 +7,6 @@
  * in the store, where `relay-audit serve` shows them (the same items the cloud pipeline writes).
  */
 import { readFile } from 'node:fs/promises';
-import { parseArgs } from 'node:util';
 import type { AcceptedDomainList } from '../../functions/core/organisation/accepted-domains.js';
 import {
   buildOrganisationConfig,
@@ -30,26 +29,10 @@ import { checkOrganisationConfig, countBySeverity } from '../../functions/core/r
 import { ArgumentError, StoreError } from '../../functions/core/shared/errors.js';
 import { OrganisationConfigStore } from '../../functions/store/organisation-config.js';
 import { loadAcceptedDomains } from '../support/accepted-domains-option.js';
+import { readCommandLine } from '../support/command.js';
 import type { Output } from '../support/output.js';
-import { openStore, STORE_OPTIONS } from '../support/store-options.js';
-
-export const CHECK_USAGE = `relay-audit check --accepted-domains <v> [options]
-
-Checks the configuration Exchange Online needs to relay your on-premises mail: an enabled
-certificate-based OnPremises inbound connector whose certificate domain is an accepted domain
-(*.contoso.com), and a valid server certificate with the full chain whose names match it.
-
-Options:
-  --accepted-domains <v>  comma list, Get-AcceptedDomain CSV export, or one domain per line (required)
-  --connectors <file>     Get-InboundConnector | ConvertTo-Json output
-  --certificate <file>    the server's certificate as PEM, followed by its chain (repeatable)
-  --at <time>             judge certificate validity at this ISO date or time (default: now)
-  --json                  print the results as JSON
-  --store                 also store the configuration and results, for the dashboard (relay-audit serve)
-  --db <dir>              with --store: embedded store directory (default .relay-audit)
-  --table <name>          with --store: a DynamoDB table instead (AWS credential chain; --endpoint, --region)
-
-Exit status: 0 no errors, 1 at least one error, 2 usage error or unreadable input file.`;
+import { openStore } from '../support/store-options.js';
+import { CHECK } from './definitions.js';
 
 const ISO_TIME = /^\d{4}-\d{2}-\d{2}(?:[T ]\d{2}:\d{2}(?::\d{2}(?:\.\d+)?)?(?:Z|[+-]\d{2}:?\d{2})?)?$/;
 
@@ -83,19 +66,7 @@ interface CheckInputs {
 }
 
 export async function runCheck(argv: string[], out: Output): Promise<number> {
-  const { values, positionals } = parseArgs({
-    args: argv,
-    allowPositionals: true,
-    options: {
-      ...STORE_OPTIONS,
-      'accepted-domains': { type: 'string' },
-      connectors: { type: 'string' },
-      certificate: { type: 'string', multiple: true },
-      at: { type: 'string' },
-      json: { type: 'boolean', default: false },
-      store: { type: 'boolean', default: false },
-    },
-  });
+  const { values, positionals } = readCommandLine(CHECK, argv);
   if (positionals.length > 0) throw new ArgumentError(`unexpected argument "${positionals[0]}"`);
   if (!values.store && (values.db || values.table || values.endpoint || values.region)) {
     throw new ArgumentError('--db, --table, --endpoint and --region only apply with --store');

@@ -2,29 +2,16 @@
  * `relay-audit findings [--scenario S] [--sender-domain D] [--recipient-domain D] [--since T] [--until T]
  *  [--limit N] [--format table|json|ndjson|csv]` — reads the store through its indexes, never a Scan.
  */
-import { parseArgs } from 'node:util';
 import { z } from 'zod';
-import { type Finding, SCENARIO_IDS, ScenarioId } from '../../functions/core/analysis/model/findings.js';
+import { type Finding, ScenarioId } from '../../functions/core/analysis/model/findings.js';
 import { csvLine } from '../../functions/core/shared/csv-output.js';
 import { ArgumentError } from '../../functions/core/shared/errors.js';
 import { TimeBound } from '../../functions/store/query-plan.js';
+import { readCommandLine } from '../support/command.js';
 import { parseFlags, wholeNumberFlag } from '../support/flags.js';
 import type { Output } from '../support/output.js';
-import { openStore, STORE_OPTIONS } from '../support/store-options.js';
-
-export const FINDINGS_USAGE = `relay-audit findings [options]
-
-Lists stored findings, newest first.
-
-Options:
-  --scenario <id>           ${SCENARIO_IDS.join(' | ')}
-  --sender-domain <d>       only findings attributed to this sender domain
-  --recipient-domain <d>    only findings for this recipient domain
-  --since <time>            ISO date or time (inclusive), e.g. 2026-11-20
-  --until <time>            ISO date or time (inclusive)
-  --limit <n>               at most n findings (default: all)
-  --format <f>              table (default) | json | ndjson | csv
-  --db <dir> | --table <name> [--endpoint <url>] [--region <r>]`;
+import { openStore } from '../support/store-options.js';
+import { FINDINGS } from './definitions.js';
 
 const Flags = z.object({
   scenario: ScenarioId.optional(),
@@ -79,20 +66,7 @@ function csvRow(finding: Finding): unknown[] {
 }
 
 export async function runFindings(argv: string[], out: Output): Promise<number> {
-  const { values, positionals } = parseArgs({
-    args: argv,
-    allowPositionals: true,
-    options: {
-      ...STORE_OPTIONS,
-      scenario: { type: 'string' },
-      'sender-domain': { type: 'string' },
-      'recipient-domain': { type: 'string' },
-      since: { type: 'string' },
-      until: { type: 'string' },
-      limit: { type: 'string' },
-      format: { type: 'string' },
-    },
-  });
+  const { values, positionals } = readCommandLine(FINDINGS, argv);
   if (positionals.length > 0) throw new ArgumentError(`unexpected argument "${positionals[0]}"`);
   const flags = parseFlags(Flags, values);
   const handle = await openStore(values);

@@ -6,28 +6,15 @@
  * metrics are emitted: those are the cloud's.
  */
 import { join } from 'node:path';
-import { parseArgs } from 'node:util';
 import { z } from 'zod';
 import { ArgumentError } from '../../functions/core/shared/errors.js';
 import { IsoDay } from '../../functions/nightly/dates.js';
-import { DEFAULT_LOOK_BACK_DAYS, MAX_LOOK_BACK_DAYS } from '../../functions/nightly/look-back.js';
+import { MAX_LOOK_BACK_DAYS } from '../../functions/nightly/look-back.js';
+import { readCommandLine } from '../support/command.js';
 import { parseFlags, wholeNumberFlag } from '../support/flags.js';
 import type { Output } from '../support/output.js';
-import { openStore, STORE_OPTIONS } from '../support/store-options.js';
-
-export const REPORT_USAGE = `relay-audit report [options]
-
-Runs the nightly analysis for one UTC day against the store and writes the report:
-reclassifies foreign-sender-domain findings proven to be forwarding by another upload,
-writes the daily rollups, compares the day with the days before (spikes, sender domains
-first seen in 30 days) and writes YYYY-MM-DD.json and YYYY-MM-DD.md.
-
-Options:
-  --date <YYYY-MM-DD>   the day to report on (default: yesterday, UTC)
-  --look-back <n>       days before --date recomputed too, for late uploads (default ${DEFAULT_LOOK_BACK_DAYS}, at most ${MAX_LOOK_BACK_DAYS})
-  --out <dir>           where the report files go (default: <db>/reports, i.e. .relay-audit/reports)
-  --json                print the JSON report and what the run did instead of the Markdown
-  --db <dir> | --table <name> [--endpoint <url>] [--region <r>]`;
+import { openStore } from '../support/store-options.js';
+import { REPORT } from './definitions.js';
 
 const Flags = z.object({
   date: IsoDay.optional(),
@@ -41,17 +28,7 @@ export async function runReport(
   out: Output,
   now: () => Date = () => new Date(),
 ): Promise<number> {
-  const { values, positionals } = parseArgs({
-    args: argv,
-    allowPositionals: true,
-    options: {
-      ...STORE_OPTIONS,
-      date: { type: 'string' },
-      'look-back': { type: 'string' },
-      out: { type: 'string' },
-      json: { type: 'boolean' },
-    },
-  });
+  const { values, positionals } = readCommandLine(REPORT, argv);
   if (positionals.length > 0) throw new ArgumentError(`unexpected argument "${positionals[0]}"`);
   const flags = parseFlags(Flags, values);
   // Loaded now, not at start-up: they pull in the AWS SDK, which other commands may not need.

@@ -12,31 +12,18 @@ import { readFile, stat } from 'node:fs/promises';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { extname, join, resolve, sep } from 'node:path';
-import { parseArgs } from 'node:util';
 import { z } from 'zod';
 import type { DashboardConfig } from '../../functions/api/contract.js';
 import { createRequestListener } from '../../functions/api/http-adapter.js';
 import { ArgumentError, StoreError } from '../../functions/core/shared/errors.js';
 import { Logger, type LogLevel, levelFromEnv } from '../../functions/runtime/logger.js';
 import { OrganisationConfigStore } from '../../functions/store/organisation-config.js';
+import { readCommandLine } from '../support/command.js';
 import { parseFlags, wholeNumberFlag } from '../support/flags.js';
 import type { Output } from '../support/output.js';
 import { packageRoot } from '../support/package-root.js';
-import { openStore, STORE_OPTIONS, type StoreFlags } from '../support/store-options.js';
-
-export const SERVE_USAGE = `relay-audit serve [options]
-
-Serves the dashboard and the query API (under /api) on a local web server until Ctrl+C.
-
-Options:
-  --port <n>              port to listen on (default 8787; 0 picks a free one)
-  --host <address>        address to bind (default 127.0.0.1, this machine only; the API has no sign-in)
-  --db <dir>              embedded store directory (default .relay-audit)
-  --table <name>          use a DynamoDB table instead (AWS credential chain)
-  --endpoint <url>        DynamoDB endpoint for --table
-  --region <region>       AWS region for --table
-
-Build the dashboard first when running from a source checkout: npm run build:dashboard`;
+import { openStore, type StoreFlags } from '../support/store-options.js';
+import { SERVE } from './definitions.js';
 
 /** Default port (an unassigned one, away from the usual development servers). */
 export const DEFAULT_PORT = 8787;
@@ -372,11 +359,7 @@ function untilStopped(): Promise<NodeJS.Signals> {
 }
 
 export async function runServe(argv: string[], out: Output): Promise<number> {
-  const { values, positionals } = parseArgs({
-    args: argv,
-    allowPositionals: true,
-    options: { ...STORE_OPTIONS, port: { type: 'string' }, host: { type: 'string' } },
-  });
+  const { values, positionals } = readCommandLine(SERVE, argv);
   if (positionals.length > 0) throw new ArgumentError(`unexpected argument "${positionals[0]}"`);
   const { port, host } = parseFlags(Flags, { port: values.port, host: values.host });
   let running: RunningServer;

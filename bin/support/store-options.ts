@@ -11,13 +11,6 @@ export interface StoreFlags {
   region?: string | undefined;
 }
 
-export const STORE_OPTIONS = {
-  db: { type: 'string' },
-  table: { type: 'string' },
-  endpoint: { type: 'string' },
-  region: { type: 'string' },
-} as const;
-
 /** Opens the store; the AWS SDK and the embedded engine load only now, so `--no-store` runs start fast. */
 export async function openStore(flags: StoreFlags): Promise<StoreHandle & { description: string }> {
   const { createRemoteStore, DEFAULT_STORE_DIR, startEmbeddedStore } = await import(

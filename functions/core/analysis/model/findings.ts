@@ -4,15 +4,10 @@
  */
 import { z } from 'zod';
 import { FormatId } from './events.js';
+import { SCENARIO_ID_LIST } from './scenario-ids.js';
 
-/** Scenario ids (docs/domain.md §1). Stable strings that dashboards rely on: never rename one. */
-export const ScenarioId = z.enum([
-  'ndr',
-  'forwarding',
-  'foreign-sender-domain',
-  'connector-mismatch',
-  'wrong-region',
-]);
+/** Scenario ids (see `scenario-ids.ts`). */
+export const ScenarioId = z.enum(SCENARIO_ID_LIST);
 export type ScenarioId = z.infer<typeof ScenarioId>;
 export const SCENARIO_IDS: readonly ScenarioId[] = ScenarioId.options;
 

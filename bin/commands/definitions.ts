@@ -1,0 +1,153 @@
+/**
+ * What each command accepts, as data: the general usage, `relay-audit help <command>` and each
+ * command's `parseArgs` options all come from here (see `bin/support/command.ts`). No imports
+ * beyond constants, so printing help loads nothing else.
+ */
+import { SCENARIO_ID_LIST } from '../../functions/core/analysis/model/scenario-ids.js';
+import { DEFAULT_LOOK_BACK_DAYS, MAX_LOOK_BACK_DAYS } from '../../functions/nightly/look-back.js';
+import type { CommandDefinition, OptionDefinition } from '../support/command.js';
+
+/** The store options every command that reads or writes findings takes. */
+const STORE = {
+  db: { type: 'string', value: '<dir>', help: 'embedded store directory (default .relay-audit)' },
+  table: { type: 'string', value: '<name>', help: 'use a DynamoDB table instead (AWS credential chain)' },
+  endpoint: { type: 'string', value: '<url>', help: 'DynamoDB endpoint for --table' },
+  region: { type: 'string', value: '<region>', help: 'AWS region for --table' },
+} as const satisfies Record<string, OptionDefinition>;
+
+const ACCEPTED_DOMAINS_HELP = 'comma list, Get-AcceptedDomain CSV export, or one domain per line';
+
+export const ANALYZE = {
+  name: 'analyze',
+  synopsis:
+    '<file|dir>... [--accepted-domains <list|file>] [--connectors <json>] [--db DIR] [--json] [--no-store]',
+  usage: '<file|dir>... [options]',
+  description: `Analyses message tracking logs and message trace exports (plain or gzip-compressed), classifies
+every relay refusal (550 5.7.64 TenantAttribution, 451 4.4.62 ATTR35) and stores the findings.
+In a directory, files that are not logs or exports (notes, scripts, .xml, .md) are listed, not
+analysed. Exits 1 when a log or export gave nothing to analyse (unreadable, unknown, all rows skipped).`,
+  options: {
+    'accepted-domains': { type: 'string', value: '<v>', help: ACCEPTED_DOMAINS_HELP },
+    connectors: {
+      type: 'string',
+      value: '<file>',
+      help: 'Get-InboundConnector | ConvertTo-Json -Depth 5 output: remediation names your\nOnPremises connector (an IP-only one when there are several) and the command to fix it',
+    },
+    ...STORE,
+    json: { type: 'boolean', help: 'print a machine-readable summary instead of the report' },
+    'no-store': { type: 'boolean', help: 'do not store; print findings as NDJSON on stdout' },
+    window: {
+      type: 'string',
+      value: '<events>',
+      help: 'how many events a refusal waits for correlating evidence (default 20000)',
+    },
+  },
+} as const satisfies CommandDefinition;
+
+export const FINDINGS = {
+  name: 'findings',
+  synopsis:
+    '[--scenario S] [--sender-domain D] [--recipient-domain D] [--since T] [--until T] [--limit N] [--format table|json|ndjson|csv]',
+  usage: '[options]',
+  description: 'Lists stored findings, newest first.',
+  options: {
+    scenario: {
+      type: 'string',
+      value: '<id>',
+      help: SCENARIO_ID_LIST.join(' | '),
+    },
+    'sender-domain': { type: 'string', value: '<d>', help: 'only findings attributed to this sender domain' },
+    'recipient-domain': { type: 'string', value: '<d>', help: 'only findings for this recipient domain' },
+    since: { type: 'string', value: '<time>', help: 'ISO date or time (inclusive), e.g. 2026-11-20' },
+    until: { type: 'string', value: '<time>', help: 'ISO date or time (inclusive)' },
+    limit: { type: 'string', value: '<n>', help: 'at most n findings (default: all)' },
+    format: { type: 'string', value: '<f>', help: 'table (default) | json | ndjson | csv' },
+    ...STORE,
+  },
+} as const satisfies CommandDefinition;
+
+export const CHECK = {
+  name: 'check',
+  synopsis:
+    '--accepted-domains <list|file> [--connectors <json>] [--certificate <pem>]... [--at T] [--json] [--store]',
+  usage: '--accepted-domains <v> [options]',
+  description: `Checks the configuration Exchange Online needs to relay your on-premises mail: an enabled
+certificate-based OnPremises inbound connector whose certificate domain is an accepted domain
+(*.contoso.com), and a valid server certificate with the full chain whose names match it.`,
+  options: {
+    'accepted-domains': { type: 'string', value: '<v>', help: `${ACCEPTED_DOMAINS_HELP} (required)` },
+    connectors: { type: 'string', value: '<file>', help: 'Get-InboundConnector | ConvertTo-Json output' },
+    certificate: {
+      type: 'string',
+      multiple: true,
+      value: '<file>',
+      help: "the server's certificate as PEM, followed by its chain (repeatable)",
+    },
+    at: {
+      type: 'string',
+      value: '<time>',
+      help: 'judge certificate validity at this ISO date or time (default: now)',
+    },
+    json: { type: 'boolean', help: 'print the results as JSON' },
+    store: {
+      type: 'boolean',
+      help: 'also store the configuration and results, for the dashboard (relay-audit serve)',
+    },
+    db: { ...STORE.db, help: `with --store: ${STORE.db.help}` },
+    table: { ...STORE.table, help: 'with --store: a DynamoDB table instead (AWS credential chain)' },
+    endpoint: {
+      ...STORE.endpoint,
+      help: `with --store and --table: ${STORE.endpoint.help.replace(' for --table', '')}`,
+    },
+    region: {
+      ...STORE.region,
+      help: `with --store and --table: ${STORE.region.help.replace(' for --table', '')}`,
+    },
+  },
+  footer: 'Exit status: 0 no errors, 1 at least one error, 2 usage error or unreadable input file.',
+} as const satisfies CommandDefinition;
+
+export const REPORT = {
+  name: 'report',
+  synopsis: '[--date YYYY-MM-DD] [--look-back N] [--out DIR] [--db DIR] [--json]',
+  usage: '[options]',
+  description: `Runs the nightly analysis for one UTC day against the store and writes the report:
+reclassifies foreign-sender-domain findings proven to be forwarding by another upload,
+writes the daily rollups, compares the day with the days before (spikes, sender domains
+first seen in 30 days) and writes YYYY-MM-DD.json and YYYY-MM-DD.md.`,
+  options: {
+    date: { type: 'string', value: '<YYYY-MM-DD>', help: 'the day to report on (default: yesterday, UTC)' },
+    'look-back': {
+      type: 'string',
+      value: '<n>',
+      help: `days before --date recomputed too, for late uploads (default ${DEFAULT_LOOK_BACK_DAYS}, at most ${MAX_LOOK_BACK_DAYS})`,
+    },
+    out: {
+      type: 'string',
+      value: '<dir>',
+      help: 'where the report files go (default: <db>/reports, i.e. .relay-audit/reports)',
+    },
+    json: { type: 'boolean', help: 'print the JSON report and what the run did instead of the Markdown' },
+    ...STORE,
+  },
+} as const satisfies CommandDefinition;
+
+export const SERVE = {
+  name: 'serve',
+  synopsis: '[--db DIR] [--port 8787] [--host 127.0.0.1]',
+  usage: '[options]',
+  description: 'Serves the dashboard and the query API (under /api) on a local web server until Ctrl+C.',
+  options: {
+    port: { type: 'string', value: '<n>', help: 'port to listen on (default 8787; 0 picks a free one)' },
+    host: {
+      type: 'string',
+      value: '<address>',
+      help: 'address to bind (default 127.0.0.1, this machine only; the API has no sign-in)',
+    },
+    ...STORE,
+  },
+  footer: 'Build the dashboard first when running from a source checkout: npm run build:dashboard',
+} as const satisfies CommandDefinition;
+
+/** Every command, in the order the general usage lists them. */
+export const COMMAND_DEFINITIONS = [ANALYZE, FINDINGS, CHECK, REPORT, SERVE] as const;

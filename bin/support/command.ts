@@ -1,0 +1,83 @@
+/**
+ * One definition per command: its synopsis, description and options, from which come the
+ * general usage line, `relay-audit help <command>`, the options `node:util` `parseArgs` reads and
+ * the zod schema the values are checked with — so the help text cannot disagree with what the
+ * command accepts. Definitions are data (no zod here), so `relay-audit help` stays fast.
+ */
+import { parseArgs } from 'node:util';
+
+export interface OptionDefinition {
+  readonly type: 'string' | 'boolean';
+  /** Repeatable (`--certificate a.pem --certificate b.pem`). */
+  readonly multiple?: boolean;
+  /** What the value looks like in the help, e.g. `<dir>`; string options only. */
+  readonly value?: string;
+  /** The help text; further lines are indented under the first. */
+  readonly help: string;
+}
+
+export interface CommandDefinition {
+  readonly name: string;
+  /** The arguments in the general usage line, e.g. `<file|dir>... [--accepted-domains <list|file>]`. */
+  readonly synopsis: string;
+  /** The arguments in the command's own help, e.g. `<file|dir>... [options]`. */
+  readonly usage: string;
+  readonly description: string;
+  readonly options: Readonly<Record<string, OptionDefinition>>;
+  /** Said after the options (exit statuses, a hint). */
+  readonly footer?: string;
+}
+
+/** Column the option help starts at. */
+const HELP_COLUMN = 26;
+
+function optionLabel(name: string, option: OptionDefinition): string {
+  return option.type === 'string' && option.value !== undefined ? `--${name} ${option.value}` : `--${name}`;
+}
+
+/** `relay-audit help <command>`: usage, description, options, footer. */
+export function usageText(command: CommandDefinition): string {
+  const lines = [`relay-audit ${command.name} ${command.usage}`, '', command.description, '', 'Options:'];
+  for (const [name, option] of Object.entries(command.options)) {
+    const label = `  ${optionLabel(name, option)}`;
+    const [first, ...more] = option.help.split('\n');
+    lines.push(
+      label.length < HELP_COLUMN
+        ? `${label.padEnd(HELP_COLUMN)}${first}`
+        : `${label}\n${' '.repeat(HELP_COLUMN)}${first}`,
+    );
+    for (const line of more) lines.push(`${' '.repeat(HELP_COLUMN)}${line}`);
+  }
+  if (command.footer !== undefined) lines.push('', command.footer);
+  return lines.join('\n');
+}
+
+/** The general usage line of a command. */
+export function synopsisLine(command: CommandDefinition): string {
+  return `relay-audit ${command.name} ${command.synopsis}`;
+}
+
+/** The values `parseArgs` gives for a command's options, typed from the definition. */
+export type RawValues<O extends CommandDefinition['options']> = {
+  [K in keyof O]?: O[K]['type'] extends 'boolean'
+    ? boolean
+    : O[K]['multiple'] extends true
+      ? string[]
+      : string;
+};
+
+/**
+ * Reads `argv` with `parseArgs` using exactly the definition's options (an unknown option is the
+ * usual `ERR_PARSE_ARGS_UNKNOWN_OPTION`, which the CLI reports with the command's help).
+ */
+export function readCommandLine<D extends CommandDefinition>(
+  command: D,
+  argv: string[],
+): { values: RawValues<D['options']>; positionals: string[] } {
+  const options: Record<string, { type: 'string' | 'boolean'; multiple?: boolean }> = {};
+  for (const [name, option] of Object.entries(command.options)) {
+    options[name] = option.multiple ? { type: option.type, multiple: true } : { type: option.type };
+  }
+  const { values, positionals } = parseArgs({ args: argv, allowPositionals: true, options, strict: true });
+  return { values: values as RawValues<D['options']>, positionals };
+}
