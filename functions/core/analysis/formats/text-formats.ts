@@ -1,0 +1,7 @@
+/** The registry of inputs that are not CSV-like, in the order they are tried and listed to users. */
+import { eximLog, postfixLog, sendmailLog } from './mta-log.js';
+import type { TextFormat } from './text-format.js';
+
+export const TEXT_FORMATS: readonly TextFormat[] = [postfixLog, sendmailLog, eximLog];
+
+export type { TextFormat } from './text-format.js';
