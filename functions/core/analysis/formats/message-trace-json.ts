@@ -157,7 +157,10 @@ class MessageTraceJsonReader implements TextReader, JsonRecordHandler {
     // Graph names the trace id `id`; PowerShell `MessageTraceId`.
     if (fields.messagetraceid === undefined && fields.id !== undefined) fields.messagetraceid = fields.id;
     const parsed = TraceRecord.safeParse(fields);
-    if (!parsed.success) return invalid(parsed.error, line, sink);
+    if (!parsed.success) {
+      invalid(parsed.error, line, sink);
+      return;
+    }
     const record = parsed.data;
     const timestamp = this.timestamp(record.received, line, sink);
     if (timestamp === undefined) return;
@@ -175,7 +178,10 @@ class MessageTraceJsonReader implements TextReader, JsonRecordHandler {
 
   private detail(fields: Record<string, unknown>, line: number, sink: TextSink): void {
     const parsed = DetailRecord.safeParse(fields);
-    if (!parsed.success) return invalid(parsed.error, line, sink);
+    if (!parsed.success) {
+      invalid(parsed.error, line, sink);
+      return;
+    }
     const record = parsed.data;
     const timestamp = this.timestamp(record.date, line, sink);
     if (timestamp === undefined) return;
