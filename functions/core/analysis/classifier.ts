@@ -18,6 +18,7 @@ import { findingId } from './model/finding-id.js';
 import type { Finding, Rejection, ScenarioId } from './model/findings.js';
 import type { RemediationContext } from './remediation/context.js';
 import { remediationFor } from './remediation/index.js';
+import { type RelaySoftware, relaySoftwareOf } from './remediation/relay-software.js';
 import { isTenantEndpoint } from './remediation/shared.js';
 import { type InboundTrace, PRECEDENCE, type RuleInput } from './scenarios/index.js';
 
@@ -365,7 +366,7 @@ export class StreamingClassifier {
       timestamp: event.timestamp,
       evidence,
       confidence,
-      remediation: this.remediation(scenario, input),
+      remediation: this.remediation(scenario, input, relaySoftwareOf(origin.format)),
       source: { file: origin.file, line: event.line, format: origin.format, sourceId: origin.sourceId },
     };
     if (event.sender !== undefined) finding.sender = event.sender;
@@ -384,7 +385,11 @@ export class StreamingClassifier {
   }
 
   /** Remediation depends on a few fields only, so identical findings share one (cached) text. */
-  private remediation(scenario: ScenarioId, input: RuleInput): Finding['remediation'] {
+  private remediation(
+    scenario: ScenarioId,
+    input: RuleInput,
+    relay: RelaySoftware | undefined,
+  ): Finding['remediation'] {
     const { event, rejection } = input;
     // Only what the advice should name goes in: the recipient domain matters for forwarding only
     // ("find what forwards to …"), and the answering host only when it is the tenant's endpoint —
@@ -404,6 +409,7 @@ export class StreamingClassifier {
       remoteHost,
       rejection.attr,
       rejection.enhancedCode,
+      relay,
     ].join('\u0000');
     const cached = this.remediations.get(key);
     if (cached) return cached;
@@ -421,6 +427,7 @@ export class StreamingClassifier {
     if (remoteHost !== undefined) context.remoteHost = remoteHost;
     if (rejection.attr !== undefined) context.attr = rejection.attr;
     if (this.inboundConnector !== undefined) context.inboundConnector = this.inboundConnector;
+    if (relay !== undefined) context.relay = relay;
     // Round-trip through JSON: the cached text must not keep the log chunks its domains came from.
     const remediation = JSON.parse(
       JSON.stringify(remediationFor(scenario, context)),

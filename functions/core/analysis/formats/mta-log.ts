@@ -304,8 +304,9 @@ export class MtaLogReader implements TextReader {
     if (queued?.from !== undefined) event.returnPath = queued.from;
     else if (delivery.status !== undefined) this.senderUnknown++;
     if (queued?.messageId !== undefined) event.messageId = queued.messageId;
-    if (syslog.host !== '') event.serverHostname = syslog.host;
-    if (relay !== undefined && relay !== 'none') event.clientHostname = relay.replace(/\.$/, '');
+    // As on an Exchange SEND row: the client is the relay itself, the server the host it delivered to.
+    if (syslog.host !== '') event.clientHostname = syslog.host;
+    if (relay !== undefined && relay !== 'none') event.serverHostname = relay.replace(/\.$/, '');
     if (event.recipient === '') delete event.recipient;
     sink.event(event);
   }
