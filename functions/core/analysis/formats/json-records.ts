@@ -71,8 +71,9 @@ export class JsonRecordScanner {
     for (let index = 0; index < text.length; index++) {
       const code = text.charCodeAt(index);
       if (this.inString) {
-        this.stringChar(code);
-        if (code === 10) this.line++;
+        // No JSON string holds a raw line break: in NDJSON the line was cut inside a string.
+        if (code === 10) this.newline();
+        else this.stringChar(code);
         continue;
       }
       switch (code) {
@@ -170,11 +171,16 @@ export class JsonRecordScanner {
   private newline(): void {
     const capture = this.capture;
     // NDJSON: a record is one line; a line that ends inside one was cut. Read on from the next line.
-    if (capture?.topLevel && this.topValues > 0 && this.firstSingleLine && capture.line === this.line) {
+    if (capture?.topLevel && this.ndjson() && capture.line === this.line) {
       this.handler.bad(capture.line, 'INVALID_JSON', 'the line ends before its JSON object does');
       this.reset();
     }
     this.line++;
+  }
+
+  /** One record per line: the file's first top-level object began and ended on one line. */
+  private ndjson(): boolean {
+    return this.topValues > 0 && this.firstSingleLine;
   }
 
   private open(kind: Frame['kind'], index: number): void {
