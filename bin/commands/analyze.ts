@@ -32,8 +32,18 @@ import { openStore, STORE_OPTIONS, storeFlagsText } from '../support/store-optio
 
 export const ANALYZE_USAGE = `relay-audit analyze <file|dir>... [options]
 
-Analyses message tracking logs and message trace exports (plain or gzip-compressed), classifies
-every relay refusal (550 5.7.64 TenantAttribution, 451 4.4.62 ATTR35) and stores the findings.
+Analyses message tracking logs, message trace exports, mail logs of relays that are not Exchange
+and message traces as JSON (plain or gzip-compressed), classifies every relay refusal
+(550 5.7.64 TenantAttribution, 451 4.4.62 ATTR35) and stores the findings.
+
+Inputs (told apart by their header or first lines):
+  Exchange Server message tracking logs (MSGTRK*.LOG); Get-MessageTrackingLog | Export-Csv;
+  Get-MessageTrace[V2] and Get-MessageTraceDetail[V2] | Export-Csv; historical search reports;
+  Postfix mail logs (/var/log/mail.log, maillog; syslog or ISO 8601 dates, journalctl output);
+  sendmail and Exim logs (maillog, Exim main.log); IIS 6 SMTP service W3C logs of Windows relays;
+  message traces as JSON: Microsoft Graph messageTraces / getDetailsByRecipient pages,
+  Get-MessageTrace[Detail][V2] | ConvertTo-Json, Reporting Web Service JSON, NDJSON.
+
 In a directory, files that are not logs or exports (notes, scripts, .xml, .md) are listed, not
 analysed. Exits 1 when a log or export gave nothing to analyse (unreadable, unknown, all rows skipped).
 
@@ -47,12 +57,17 @@ Options:
   --region <region>       AWS region for --table
   --json                  print a machine-readable summary instead of the report
   --no-store              do not store; print findings as NDJSON on stdout
-  --window <events>       how many events a refusal waits for correlating evidence (default 20000)`;
+  --window <events>       how many events a refusal waits for correlating evidence (default 20000)
+  --year <yyyy>           the year of syslog dates, which have none (default: each file's modification
+                          time; a date after it is read in the year before)`;
 
 /** Store writes (batches of findings or index entries) in flight while the analysis reads on. */
 const STORE_WRITES_IN_FLIGHT = 4;
 
-const AnalyzeFlags = z.object({ window: wholeNumberFlag(1).optional() });
+const AnalyzeFlags = z.object({
+  window: wholeNumberFlag(1).optional(),
+  year: wholeNumberFlag(1970, 2199).optional(),
+});
 
 export async function runAnalyze(argv: string[], out: Output): Promise<number> {
   const { values, positionals } = parseArgs({
@@ -65,10 +80,11 @@ export async function runAnalyze(argv: string[], out: Output): Promise<number> {
       json: { type: 'boolean', default: false },
       'no-store': { type: 'boolean', default: false },
       window: { type: 'string' },
+      year: { type: 'string' },
     },
   });
   if (positionals.length === 0) throw new ArgumentError('analyze needs at least one file or directory');
-  const { window } = parseFlags(AnalyzeFlags, { window: values.window });
+  const { window, year } = parseFlags(AnalyzeFlags, { window: values.window, year: values.year });
   if (values['no-store'] && (values.db || values.table)) {
     throw new ArgumentError('--no-store cannot be combined with --db or --table');
   }
@@ -98,6 +114,7 @@ export async function runAnalyze(argv: string[], out: Output): Promise<number> {
     domains,
     ...(inboundConnector === undefined ? {} : { inboundConnector }),
     ...(window === undefined ? {} : { windowEvents: window }),
+    ...(year === undefined ? {} : { year }),
     onProgress: progress.update,
   };
 
