@@ -12,15 +12,7 @@
  */
 import { BoundedMap } from '../../shared/bounded-map.js';
 import { normaliseAddress, type TraceEvent } from '../model/events.js';
-import type { SourceNote } from '../model/source-record.js';
-import {
-  LineSplitter,
-  type TextContext,
-  type TextFormat,
-  type TextHead,
-  type TextReader,
-  type TextSink,
-} from './text-format.js';
+import { LineReader, type TextContext, type TextFormat, type TextHead } from './text-format.js';
 
 const REQUIRED = ['date', 'time', 'c-ip', 'cs-username', 'cs-method', 'cs-uri-query'];
 
@@ -71,29 +63,13 @@ function commandAddress(argument: string | undefined): string | undefined {
   return match ? normaliseAddress(match[1] as string) : undefined;
 }
 
-class IisSmtpReader implements TextReader {
-  private readonly lines: LineSplitter;
+class IisSmtpReader extends LineReader {
   private readonly sessions = new BoundedMap<string, Session>(MAX_SESSIONS);
   private fields: string[] = [];
   private index = new Map<string, number>();
-  private sink: TextSink | undefined;
 
   public constructor(private readonly context: TextContext) {
-    this.lines = new LineSplitter((text, line, tooLong) => this.line(text, line, tooLong));
-  }
-
-  public push(text: string, sink: TextSink): void {
-    this.sink = sink;
-    this.lines.push(text);
-  }
-
-  public end(sink: TextSink): void {
-    this.sink = sink;
-    this.lines.end();
-  }
-
-  public notes(): SourceNote[] {
-    return [];
+    super();
   }
 
   private value(cells: readonly string[], name: string): string | undefined {
@@ -101,8 +77,8 @@ class IisSmtpReader implements TextReader {
     return at === undefined ? undefined : cells[at];
   }
 
-  private line(raw: string, line: number, tooLong: boolean): void {
-    const sink = this.sink as TextSink;
+  protected line(raw: string, line: number, tooLong: boolean): void {
+    const sink = this.sink;
     const text = raw.trim();
     if (text === '') return;
     if (text.startsWith('#')) {

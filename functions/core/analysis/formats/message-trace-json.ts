@@ -13,7 +13,13 @@ import { z } from 'zod';
 import type { TraceEvent } from '../model/events.js';
 import { setTraceFields } from './csv-row-adapter.js';
 import { type JsonRecordHandler, JsonRecordScanner } from './json-records.js';
-import type { TextContext, TextFormat, TextHead, TextReader, TextSink } from './text-format.js';
+import {
+  SinkReader,
+  type TextContext,
+  type TextFormat,
+  type TextHead,
+  type TextSink,
+} from './text-format.js';
 
 /** A scalar as JSON writers give it; numbers (a Size, an enum written as its value) become text. */
 const Scalar = z
@@ -84,27 +90,22 @@ export const messageTraceJson: TextFormat = {
   createReader: (context) => new MessageTraceJsonReader(context),
 };
 
-class MessageTraceJsonReader implements TextReader, JsonRecordHandler {
+class MessageTraceJsonReader extends SinkReader implements JsonRecordHandler {
   private readonly scanner = new JsonRecordScanner(this);
-  private sink: TextSink | undefined;
   /** From a getDetailsByRecipient page's `@odata.context`: whose details its records are. */
   private pageRecipient: string | undefined;
   private pageTraceId: string | undefined;
 
-  public constructor(private readonly context: TextContext) {}
+  public constructor(private readonly context: TextContext) {
+    super();
+  }
 
-  public push(text: string, sink: TextSink): void {
-    this.sink = sink;
+  protected feed(text: string): void {
     this.scanner.push(text);
   }
 
-  public end(sink: TextSink): void {
-    this.sink = sink;
+  protected finish(): void {
     this.scanner.end();
-  }
-
-  public notes() {
-    return [];
   }
 
   public meta(key: string, value: string): void {
@@ -115,13 +116,13 @@ class MessageTraceJsonReader implements TextReader, JsonRecordHandler {
   }
 
   public bad(line: number, reason: Parameters<JsonRecordHandler['bad']>[1], message: string): void {
-    const sink = this.sink as TextSink;
+    const sink = this.sink;
     sink.row(line);
     sink.skip(line, reason, message);
   }
 
   public record(text: string, line: number): void {
-    const sink = this.sink as TextSink;
+    const sink = this.sink;
     sink.row(line);
     let value: unknown;
     try {
@@ -153,17 +154,36 @@ class MessageTraceJsonReader implements TextReader, JsonRecordHandler {
     }
   }
 
+  /** The record checked against its schema, with its date read; `undefined` (and skipped) when not. */
+  private checked<T>(
+    schema: z.ZodType<T>,
+    fields: Record<string, unknown>,
+    dateOf: (record: T) => string | number,
+    line: number,
+    sink: TextSink,
+  ): { record: T; timestamp: string } | undefined {
+    const parsed = schema.safeParse(fields);
+    if (!parsed.success) {
+      const issue = parsed.error.issues[0];
+      const path = issue?.path.join('.') || 'record';
+      sink.skip(
+        line,
+        'INVALID_RECORD',
+        `${path}: ${issue?.message ?? 'does not match the record schema'}`,
+        path,
+      );
+      return undefined;
+    }
+    const timestamp = this.timestamp(dateOf(parsed.data), line, sink);
+    return timestamp === undefined ? undefined : { record: parsed.data, timestamp };
+  }
+
   private trace(fields: Record<string, unknown>, line: number, sink: TextSink): void {
     // Graph names the trace id `id`; PowerShell `MessageTraceId`.
     if (fields.messagetraceid === undefined && fields.id !== undefined) fields.messagetraceid = fields.id;
-    const parsed = TraceRecord.safeParse(fields);
-    if (!parsed.success) {
-      invalid(parsed.error, line, sink);
-      return;
-    }
-    const record = parsed.data;
-    const timestamp = this.timestamp(record.received, line, sink);
-    if (timestamp === undefined) return;
+    const checked = this.checked(TraceRecord, fields, (record) => record.received, line, sink);
+    if (checked === undefined) return;
+    const { record, timestamp } = checked;
     const event: TraceEvent = { timestamp, eventId: (record.status ?? 'NONE').toUpperCase(), line };
     setTraceFields(event, {
       sender: record.senderaddress,
@@ -177,14 +197,9 @@ class MessageTraceJsonReader implements TextReader, JsonRecordHandler {
   }
 
   private detail(fields: Record<string, unknown>, line: number, sink: TextSink): void {
-    const parsed = DetailRecord.safeParse(fields);
-    if (!parsed.success) {
-      invalid(parsed.error, line, sink);
-      return;
-    }
-    const record = parsed.data;
-    const timestamp = this.timestamp(record.date, line, sink);
-    if (timestamp === undefined) return;
+    const checked = this.checked(DetailRecord, fields, (record) => record.date, line, sink);
+    if (checked === undefined) return;
+    const { record, timestamp } = checked;
     const event: TraceEvent = { timestamp, eventId: record.event.toUpperCase(), line };
     setTraceFields(event, {
       sender: record.senderaddress,
@@ -216,16 +231,6 @@ class MessageTraceJsonReader implements TextReader, JsonRecordHandler {
       sink.skip(line, 'BAD_TIMESTAMP', `"${String(value).slice(0, 64)}" is not a date and time`);
     return iso;
   }
-}
-
-function invalid(error: z.ZodError, line: number, sink: TextSink): void {
-  const issue = error.issues[0];
-  sink.skip(
-    line,
-    'INVALID_RECORD',
-    `${issue?.path.join('.') || 'record'}: ${issue?.message ?? 'does not match the trace record schema'}`,
-    issue?.path.join('.'),
-  );
 }
 
 /** The record's keys lower-cased, with Graph's names mapped to PowerShell's. */

@@ -13,13 +13,12 @@
 import { BoundedMap } from '../../shared/bounded-map.js';
 import { normaliseAddress, normaliseMessageId, type TraceEvent } from '../model/events.js';
 import type { SourceNote } from '../model/source-record.js';
-import { isJournalMarker, SyslogDates, type SyslogLine, utcOf, zoneMinutes } from './syslog.js';
+import { isJournalMarker, SyslogDates, type SyslogLine, utcOfDigits, zoneMinutes } from './syslog.js';
 import {
-  LineSplitter,
+  LineReader,
   type TextContext,
   type TextFormat,
   type TextHead,
-  type TextReader,
   type TextSink,
 } from './text-format.js';
 
@@ -98,11 +97,9 @@ interface Delivery {
   status: string | undefined;
 }
 
-export class MtaLogReader implements TextReader {
+export class MtaLogReader extends LineReader {
   private readonly dates: SyslogDates;
   private readonly queue: BoundedMap<string, QueuedMessage>;
-  private readonly lines: LineSplitter;
-  private sink: TextSink | undefined;
   private forgotten = 0;
   private senderUnknown = 0;
   private eximLocalDates = 0;
@@ -111,22 +108,12 @@ export class MtaLogReader implements TextReader {
     private readonly context: TextContext,
     private readonly maxQueued = MAX_QUEUED_MESSAGES,
   ) {
+    super();
     this.dates = new SyslogDates(context);
     this.queue = new BoundedMap(maxQueued);
-    this.lines = new LineSplitter((text, line, tooLong) => this.line(text, line, tooLong));
   }
 
-  public push(text: string, sink: TextSink): void {
-    this.sink = sink;
-    this.lines.push(text);
-  }
-
-  public end(sink: TextSink): void {
-    this.sink = sink;
-    this.lines.end();
-  }
-
-  public notes(): SourceNote[] {
+  public override notes(): SourceNote[] {
     const notes = this.dates.notes();
     if (this.eximLocalDates > 0) {
       notes.push({
@@ -155,8 +142,8 @@ export class MtaLogReader implements TextReader {
     return notes;
   }
 
-  private line(raw: string, line: number, tooLong: boolean): void {
-    const sink = this.sink as TextSink;
+  protected line(raw: string, line: number, tooLong: boolean): void {
+    const sink = this.sink;
     const text = raw.trim();
     if (text === '') return;
     sink.row(line);
@@ -197,16 +184,8 @@ export class MtaLogReader implements TextReader {
   }
 
   private eximMainLine(match: RegExpExecArray, line: number, sink: TextSink): void {
-    const [, year, month, day, hour, minute, second, ms, zone, rest] = match;
-    const local = utcOf(
-      Number(year),
-      Number(month),
-      Number(day),
-      Number(hour),
-      Number(minute),
-      Number(second),
-      Number(ms ?? 0),
-    );
+    const [, , , , , , , ms, zone, rest] = match;
+    const local = utcOfDigits(match.slice(1, 7), ms);
     if (local === undefined) {
       sink.skip(line, 'BAD_TIMESTAMP', `"${match[0].slice(0, 23)}" is not a real date`);
       return;

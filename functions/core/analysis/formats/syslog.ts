@@ -61,6 +61,22 @@ export function utcOf(
   return new Date(time).getUTCDate() === day ? time : undefined;
 }
 
+/** {@link utcOf} of the digits a regular expression matched; `fraction` is 1–9 digits of a second. */
+export function utcOfDigits(
+  [year, month, day, hour, minute, second]: readonly (string | undefined)[],
+  fraction: string | undefined,
+): number | undefined {
+  return utcOf(
+    Number(year),
+    Number(month),
+    Number(day),
+    Number(hour),
+    Number(minute),
+    Number(second),
+    millis(fraction),
+  );
+}
+
 /** Minutes east of UTC of `Z`, `+01:00` or `+0100`. */
 export function zoneMinutes(zone: string): number {
   if (zone === 'Z') return 0;
@@ -120,16 +136,8 @@ export class SyslogDates {
     } else {
       const iso = ISO.exec(text);
       if (!iso) return undefined;
-      const [, year, month, day, hour, minute, second, fraction, zone, name, after] = iso;
-      const local = utcOf(
-        Number(year),
-        Number(month),
-        Number(day),
-        Number(hour),
-        Number(minute),
-        Number(second),
-        millis(fraction),
-      );
+      const [, , , , , , , fraction, zone, name, after] = iso;
+      const local = utcOfDigits(iso.slice(1, 7), fraction);
       timestamp = local === undefined ? undefined : local - zoneMinutes(zone as string) * 60_000;
       host = name as string;
       rest = after as string;

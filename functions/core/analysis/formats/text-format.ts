@@ -108,3 +108,46 @@ export class LineSplitter {
     this.onLine(text, this.next++, tooLong);
   }
 }
+
+/** A reader that keeps the sink of the current call for the callbacks of its parser. */
+export abstract class SinkReader implements TextReader {
+  private current: TextSink | undefined;
+
+  public push(text: string, sink: TextSink): void {
+    this.current = sink;
+    this.feed(text);
+  }
+
+  public end(sink: TextSink): void {
+    this.current = sink;
+    this.finish();
+  }
+
+  public notes(): SourceNote[] {
+    return [];
+  }
+
+  /** The sink of the call in progress (parsers call back only from inside `push` and `end`). */
+  protected get sink(): TextSink {
+    if (this.current === undefined) throw new Error('a text reader was called back outside push/end');
+    return this.current;
+  }
+
+  protected abstract feed(text: string): void;
+  protected abstract finish(): void;
+}
+
+/** A reader of line-based logs: each line (without its end) goes to {@link line}. */
+export abstract class LineReader extends SinkReader {
+  private readonly lines = new LineSplitter((text, line, tooLong) => this.line(text, line, tooLong));
+
+  protected feed(text: string): void {
+    this.lines.push(text);
+  }
+
+  protected finish(): void {
+    this.lines.end();
+  }
+
+  protected abstract line(text: string, line: number, tooLong: boolean): void;
+}

@@ -72,6 +72,13 @@ export function emptyBatch(): ParsedBatch {
 
 export type SkipRow = (line: number, reason: SkipReason, message: string, column?: string) => void;
 
+/** A skipped row as the source record lists it. */
+export function skippedRow(line: number, reason: SkipReason, message: string, column?: string): SkippedRow {
+  const row: SkippedRow = { line, reason, message };
+  if (column !== undefined) row.column = column;
+  return row;
+}
+
 /**
  * Adds an event to the batch with its refusal, if any. Rows that become findings cross the trust
  * boundary into storage, so an event with a refusal is validated fully first (else skipped).

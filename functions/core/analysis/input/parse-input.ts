@@ -14,7 +14,6 @@ import { decompressed } from '../../text/decompress.js';
 import { rowMayMatter } from '../evidence/relevance.js';
 import { trackingVersionOf } from '../formats/exchange-tracking-log.js';
 import type { RowAdapter, RowContext, RowSink, SkipReason } from '../formats/index.js';
-import type { SkippedRow } from '../model/source-record.js';
 import {
   type AnalysisInput,
   acceptEvent,
@@ -23,6 +22,7 @@ import {
   type ParseListener,
   type ParseOptions,
   pump,
+  skippedRow,
 } from './batches.js';
 import { chooseFormat, detectFormat, parseFieldsDirective } from './detect.js';
 import { parseText, sniffText } from './parse-text.js';
@@ -135,9 +135,7 @@ async function parseDecoded(
   let rowSkipped = false;
   const skip = (line: number, reason: SkipReason, message: string, column?: string): void => {
     rowSkipped = true;
-    const row: SkippedRow = { line, reason, message };
-    if (column !== undefined) row.column = column;
-    batch.skips.push(row);
+    batch.skips.push(skippedRow(line, reason, message, column));
   };
   const rowSink: RowSink = {
     event: (event) => acceptEvent(event, batch, timestamps, skip),

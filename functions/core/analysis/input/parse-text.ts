@@ -8,7 +8,6 @@ import { rowMayMatter } from '../evidence/relevance.js';
 import type { SkipReason } from '../formats/format-adapter.js';
 import type { TextContext, TextFormat, TextHead, TextSink } from '../formats/text-format.js';
 import { TEXT_FORMATS } from '../formats/text-formats.js';
-import type { SkippedRow } from '../model/source-record.js';
 import {
   type AnalysisInput,
   acceptEvent,
@@ -17,6 +16,7 @@ import {
   type ParseListener,
   type ParseOptions,
   pump,
+  skippedRow,
 } from './batches.js';
 import { HeldBatches, TimestampParser } from './timestamps.js';
 
@@ -116,9 +116,7 @@ export async function parseText(
   };
   const skip = (line: number, reason: SkipReason, message: string, column?: string): void => {
     rowSkipped = true;
-    const row: SkippedRow = { line, reason, message };
-    if (column !== undefined) row.column = column;
-    batch.skips.push(row);
+    batch.skips.push(skippedRow(line, reason, message, column));
   };
   const sink: TextSink = {
     row() {
