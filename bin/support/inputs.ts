@@ -106,6 +106,8 @@ async function whyNotAnalysed(path: string): Promise<string | undefined> {
   const known = OTHER_EXTENSIONS.get(extension);
   if (known !== undefined) return known;
   if (await startsLikeAnInput(path)) return undefined;
+  // JSON is read when it is a message trace (Graph pages, ConvertTo-Json); other JSON is settings or data.
+  if (extension === '.json') return 'not a log or export: .json that is no message trace';
   return `not a log or export: ${extension || 'no extension'}, and no header relay-audit knows`;
 }
 

@@ -272,7 +272,7 @@ describe('a redelivered notification', () => {
 });
 
 describe('the nightly job after per-upload ingest', () => {
-  it('finds the cross-upload forwarding already settled by ingest: forwarding 4, foreign-sender-domain 9', async () => {
+  it('finds the cross-upload forwarding already settled by ingest: forwarding 4, foreign-sender-domain 13', async () => {
     // Act: the nightly analysis of the sample day, on the same table the ingest function wrote.
     const result = await runNightly({
       store: dynamo.store,
@@ -291,7 +291,7 @@ describe('the nightly job after per-upload ingest', () => {
         findings.filter((f) => f.scenario === scenario).length,
       ]),
     );
-    expect(counts).toEqual({ ...EXPECTED_BY_SCENARIO, forwarding: 4, 'foreign-sender-domain': 9 });
+    expect(counts).toEqual({ ...EXPECTED_BY_SCENARIO, forwarding: 4, 'foreign-sender-domain': 13 });
   });
 });
 

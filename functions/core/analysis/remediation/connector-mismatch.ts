@@ -108,8 +108,9 @@ function relayConnectorMismatch(
       ? `New-InboundConnector -Name ${psQuote(`Relay ${names.server}`)} -ConnectorType OnPremises -SenderDomains * ` +
         `-SenderIPAddresses ${psQuote(ip)} -RestrictDomainsToIPAddresses $true`
       : `Set-InboundConnector -Identity ${psQuote(names.inboundConnector)} -SenderIPAddresses @{Add=${psQuote(ip)}}`;
+  // An IP-only connector keeps serving the relay by IP: the certificate gets a connector of its own.
   const certificateCommand =
-    ctx.inboundConnector === undefined
+    ctx.inboundConnector === undefined || ctx.inboundConnector.identifiesBy === 'ip'
       ? `New-InboundConnector -Name ${psQuote(`Relay ${names.server} by certificate`)} -ConnectorType OnPremises ` +
         `-SenderDomains * -RequireTls $true -TlsSenderCertificateName ${psArg(names.wildcard)} -RestrictDomainsToCertificate $true`
       : certificateConnectorCommand(ctx, names);
