@@ -121,7 +121,7 @@ function relayConnectorMismatch(
       `${capitalise(names.server)}, a ${software.name} relay, sent mail from ${senderDomain}, which ${acceptedPhrase(ctx)}, ` +
       `and Exchange Online still refused it (${names.codeText}${ctx.attr === undefined ? ', without ATTR36' : ''}). ` +
       'So Exchange Online could not match the relay to any of your OnPremises inbound connectors: no connector ' +
-      'lists the public IP address it connects from, and it presents no TLS certificate (or one whose name no connector expects). ' +
+      'lists the public IP address it connects from, and it presents no TLS certificate (or one whose name no connector expects).' +
       (certificateStep === undefined
         ? ''
         : ` ${capitalise(software.name)} sends no client certificate unless it is configured to.`),

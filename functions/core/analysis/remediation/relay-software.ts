@@ -37,7 +37,7 @@ export const RELAY_SOFTWARE: Readonly<Record<RelaySoftware, RelayClientCertifica
       `Make Postfix present the certificate when it relays: set smtp_tls_cert_file to the certificate for ` +
       `${certificate} followed by its intermediate CA certificates (one PEM file) and smtp_tls_key_file to its ` +
       `private key, require TLS with smtp_tls_security_level = encrypt, keep relayhost on [${endpoint}]:25, and ` +
-      'run postfix reload. Postfix sends a client certificate only when these are set.',
+      'run postfix reload.',
     certificateCommands: (certificate, endpoint) => [
       `postconf -e 'smtp_tls_cert_file = /etc/postfix/tls/${certificate}.fullchain.pem' 'smtp_tls_key_file = /etc/postfix/tls/${certificate}.key' 'smtp_tls_security_level = encrypt' 'relayhost = [${endpoint}]:25' && postfix reload`,
     ],
