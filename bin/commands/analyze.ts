@@ -34,12 +34,15 @@ import { ANALYZE } from './definitions.js';
 /** Store writes (batches of findings or index entries) in flight while the analysis reads on. */
 const STORE_WRITES_IN_FLIGHT = 4;
 
-const AnalyzeFlags = z.object({ window: wholeNumberFlag(1).optional() });
+const AnalyzeFlags = z.object({
+  window: wholeNumberFlag(1).optional(),
+  year: wholeNumberFlag(1970, 2199).optional(),
+});
 
 export async function runAnalyze(argv: string[], out: Output): Promise<number> {
   const { values, positionals } = readCommandLine(ANALYZE, argv);
   if (positionals.length === 0) throw new ArgumentError('analyze needs at least one file or directory');
-  const { window } = parseFlags(AnalyzeFlags, { window: values.window });
+  const { window, year } = parseFlags(AnalyzeFlags, { window: values.window, year: values.year });
   if (values['no-store'] && (values.db || values.table)) {
     throw new ArgumentError('--no-store cannot be combined with --db or --table');
   }
@@ -69,6 +72,7 @@ export async function runAnalyze(argv: string[], out: Output): Promise<number> {
     domains,
     ...(inboundConnector === undefined ? {} : { inboundConnector }),
     ...(window === undefined ? {} : { windowEvents: window }),
+    ...(year === undefined ? {} : { year }),
     onProgress: progress.update,
   };
 

@@ -22,8 +22,18 @@ export const ANALYZE = {
   synopsis:
     '<file|dir>... [--accepted-domains <list|file>] [--connectors <json>] [--db DIR] [--json] [--no-store]',
   usage: '<file|dir>... [options]',
-  description: `Analyses message tracking logs and message trace exports (plain or gzip-compressed), classifies
-every relay refusal (550 5.7.64 TenantAttribution, 451 4.4.62 ATTR35) and stores the findings.
+  description: `Analyses message tracking logs, message trace exports, mail logs of relays that are not Exchange
+and message traces as JSON (plain or gzip-compressed), classifies every relay refusal
+(550 5.7.64 TenantAttribution, 451 4.4.62 ATTR35) and stores the findings.
+
+Inputs (told apart by their header or first lines):
+  Exchange Server message tracking logs (MSGTRK*.LOG); Get-MessageTrackingLog | Export-Csv;
+  Get-MessageTrace[V2] and Get-MessageTraceDetail[V2] | Export-Csv; historical search reports;
+  Postfix mail logs (/var/log/mail.log, maillog; syslog or ISO 8601 dates, journalctl output);
+  sendmail and Exim logs (maillog, Exim main.log); IIS 6 SMTP service W3C logs of Windows relays;
+  message traces as JSON: Microsoft Graph messageTraces / getDetailsByRecipient pages,
+  Get-MessageTrace[Detail][V2] | ConvertTo-Json, Reporting Web Service JSON, NDJSON.
+
 In a directory, files that are not logs or exports (notes, scripts, .xml, .md) are listed, not
 analysed. Exits 1 when a log or export gave nothing to analyse (unreadable, unknown, all rows skipped).`,
   options: {
@@ -40,6 +50,11 @@ analysed. Exits 1 when a log or export gave nothing to analyse (unreadable, unkn
       type: 'string',
       value: '<events>',
       help: 'how many events a refusal waits for correlating evidence (default 20000)',
+    },
+    year: {
+      type: 'string',
+      value: '<yyyy>',
+      help: "the year of syslog dates, which have none (default: each file's modification\ntime; a date after it is read in the year before)",
     },
   },
 } as const satisfies CommandDefinition;

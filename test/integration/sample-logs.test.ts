@@ -54,6 +54,24 @@ const EXPECTED: [file: string, line: number, recipient: string, scenario: string
   ['historical-search-extended.csv', 7, 'mike@wingtiptoys.com', 'ndr'],
   ['historical-search-extended.csv', 15, 'billing@litware.com', 'connector-mismatch'],
   ['historical-search-extended.csv', 17, 'audit@woodgrovebank.com', 'wrong-region'],
+  ['postfix-mail.log', 7, 'noc@adatum.com', 'foreign-sender-domain'],
+  ['postfix-mail.log', 12, 'alerts@monitoring.contoso.com', 'ndr'],
+  ['postfix-mail.log', 19, 'ap@litware.com', 'connector-mismatch'],
+  ['postfix-mail.log', 20, 'ar@litware.com', 'connector-mismatch'],
+  ['postfix-mail.log', 27, 'auditor@woodgrovebank.com', 'wrong-region'],
+  ['sendmail-maillog.log', 2, 'orders@adventure-works.com', 'connector-mismatch'],
+  ['sendmail-maillog.log', 2, 'invoices@adventure-works.com', 'connector-mismatch'],
+  ['sendmail-maillog.log', 8, 'buyer@wingtiptoys.com', 'foreign-sender-domain'],
+  ['sendmail-maillog.log', 11, 'noreply@fabrikam.com', 'ndr'],
+  ['exim-mainlog.log', 3, 'supplier@litware.com', 'connector-mismatch'],
+  ['exim-mainlog.log', 9, 'subscriber@wingtiptoys.com', 'foreign-sender-domain'],
+  ['exim-mainlog.log', 12, 'news@proseware.com', 'ndr'],
+  ['exim-mainlog.log', 15, 'treasury@woodgrovebank.com', 'wrong-region'],
+  ['iis-smtp-ex261128.log', 13, 'orders@fourthcoffee.com', 'connector-mismatch'],
+  ['iis-smtp-ex261128.log', 20, 'jobs@adventure-works.com', 'ndr'],
+  ['graph-trace-details.json', 13, 'oncall@adatum.com', 'foreign-sender-domain'],
+  ['trace-details-convertto-json.json', 19, 'billing2@litware.com', 'connector-mismatch'],
+  ['trace-details-convertto-json.json', 53, 'lars@proseware.com', 'ndr'],
 ];
 
 const FORMATS: Record<string, string> = {
@@ -68,7 +86,17 @@ const FORMATS: Record<string, string> = {
   'message-trace-detail.csv': 'message-trace-detail',
   'historical-search-summary.csv': 'historical-search-summary',
   'historical-search-extended.csv': 'historical-search-extended',
+  'postfix-mail.log': 'postfix-log',
+  'sendmail-maillog.log': 'sendmail-log',
+  'exim-mainlog.log': 'exim-log',
+  'iis-smtp-ex261128.log': 'iis-smtp-log',
+  'graph-message-traces.json': 'message-trace-json',
+  'graph-trace-details.json': 'message-trace-json',
+  'trace-details-convertto-json.json': 'message-trace-json',
 };
+
+/** Files smaller than the rest: a Graph getDetailsByRecipient page holds one recipient's few events. */
+const FEW_ROWS: Record<string, number> = { 'graph-trace-details.json': 2 };
 
 describe('the bundled sample logs', () => {
   let result: AnalysisResult;
@@ -95,7 +123,8 @@ describe('the bundled sample logs', () => {
       .map((f) => [basename(f.source.file), f.source.line, f.recipient, f.scenario])
       .sort((a, b) => String(a).localeCompare(String(b)));
     expect(found).toEqual([...EXPECTED].sort((a, b) => String(a).localeCompare(String(b))));
-    expect(result.duplicates).toBe(2);
+    // Two in the Exchange samples; the Postfix sample defers one message twice with 4.4.62.
+    expect(result.duplicates).toBe(3);
     expect(result.unclassified).toBe(0);
     for (const finding of sink.findings.values()) expect(Finding.safeParse(finding).success).toBe(true);
   });
@@ -104,7 +133,9 @@ describe('the bundled sample logs', () => {
     for (const source of result.sources) {
       expect(source.status).toBe('done');
       expect(source.rowsRead).toBe(source.rowsAnalysed + source.rowsSkipped);
-      expect(source.rowsRead).toBeGreaterThan(10);
+      const few = FEW_ROWS[basename(source.file)];
+      if (few === undefined) expect(source.rowsRead).toBeGreaterThan(10);
+      else expect(source.rowsRead).toBe(few);
     }
   });
 

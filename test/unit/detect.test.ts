@@ -194,9 +194,9 @@ describe('detectFormat names inputs it does not read', () => {
     ],
     ['any other JSON', '[1, 2, 3]\n', /JSON, not CSV, which relay-audit does not read yet/],
     [
-      'a Postfix maillog',
-      'Nov 28 22:15:03 relay1 postfix/smtp[4711]: 4F1A2B3C: to=<vendor@adatum.com>, relay=contoso-com.mail.protection.outlook.com[52.101.1.1]:25, dsn=5.7.64, status=bounced\n',
-      /looks like a syslog mail log \(postfix\/smtp lines\), which relay-audit does not read yet/,
+      'a syslog file without mail lines (mail logs are told apart before CSV detection: relay-logs.test.ts)',
+      'Nov 28 22:15:03 relay1 sshd[4711]: Accepted publickey for admin from 192.0.2.7 port 50022\n',
+      /looks like a syslog file \(sshd lines\) without a Postfix, sendmail or Exim line in its first 64 KB/,
     ],
   ])('names %s', async (_name, text, expected) => {
     const message = await messageOf(text);

@@ -59,6 +59,9 @@ describe('localInputs', () => {
       'export.xml': '<Objs/>',
       'report.html': '<html></html>',
       'settings.json': '{}',
+      'traces-page1.json':
+        '{"@odata.context":"https://graph.microsoft.com/beta/$metadata#admin/exchange/tracing/messageTraces","value":[]}',
+      maillog: 'Nov 28 22:15:03 relay01 postfix/qmgr[900]: 3F7A21C0B4: removed\n',
       'trace.xlsx': 'PK',
       'logs.zip': 'PK',
       'no-extension': 'just words',
@@ -67,9 +70,11 @@ describe('localInputs', () => {
     const found = await findLocalInputs([join(dir, 'logs')], dir);
     expect(names(found.inputs)).toEqual([
       'logs/export-saved-as.txt',
+      'logs/maillog',
       'logs/MSGTRK2026112800-1.LOG',
       'logs/old.LOG.gz',
       'logs/trace.csv',
+      'logs/traces-page1.json',
     ]);
     expect(found.notAnalysed).toEqual([
       { file: 'logs/export.xml', reason: 'not a log or export: .xml' },
@@ -82,7 +87,7 @@ describe('localInputs', () => {
       { file: 'logs/README.txt', reason: 'not a log or export: .txt, and no header relay-audit knows' },
       { file: 'logs/report.html', reason: 'not a log or export: .html' },
       { file: 'logs/run.ps1', reason: 'not a log or export: .ps1' },
-      { file: 'logs/settings.json', reason: 'not a log or export: .json' },
+      { file: 'logs/settings.json', reason: 'not a log or export: .json that is no message trace' },
       { file: 'logs/trace.xlsx', reason: 'an Excel workbook (.xlsx): save the sheet as CSV to analyse it' },
     ]);
   });

@@ -18,7 +18,12 @@ import { detach } from '../shared/strings.js';
 import { WritePipeline } from '../shared/write-pipeline.js';
 import { type EmittedFinding, type EventOrigin, StreamingClassifier } from './classifier.js';
 import { type InboundEntry, inboundEntryOf } from './evidence/inbound-entry.js';
-import { type AnalysisInput, type ParseListener, parseInput } from './input/parse-input.js';
+import {
+  type AnalysisInput,
+  type ParseListener,
+  type ParseOptions,
+  parseInput,
+} from './input/parse-input.js';
 import type { TraceEvent } from './model/events.js';
 import { type Finding, SCENARIO_IDS, type ScenarioId } from './model/findings.js';
 import { addSourceNotes, MAX_DUPLICATE_OF, type SourceRecord } from './model/source-record.js';
@@ -74,6 +79,8 @@ export interface AnalyzeOptions {
    */
   writesInFlight?: number;
   onProgress?: (progress: AnalysisProgress) => void;
+  /** The year of syslog dates that have none (`--year`); else each file's modification time says. */
+  year?: number;
   /** Checked between chunks; returning true stops reading (Lambda deadline). */
   shouldStop?: () => boolean;
   now?: () => Date;
@@ -269,6 +276,10 @@ export async function analyze(
           if (record.skipped.length < maxSkipped) record.skipped.push(row);
           else record.skippedTruncated++;
         }
+        for (const [reason, count = 0] of Object.entries(batch.counted ?? {})) {
+          record.rowsSkipped += count;
+          record.skippedByReason[reason] = (record.skippedByReason[reason] ?? 0) + count;
+        }
         addSourceNotes(record, batch.notes);
         const { events, rejections } = batch;
         for (let index = 0; index < events.length; index++) {
@@ -287,7 +298,9 @@ export async function analyze(
       },
       ...(options.shouldStop === undefined ? {} : { shouldStop: options.shouldStop }),
     };
-    return (await parseInput(input, { inferring: classifier.inferring }, listener)) === 'stopped';
+    const parse: ParseOptions = { inferring: classifier.inferring, now: now() };
+    if (options.year !== undefined) parse.year = options.year;
+    return (await parseInput(input, parse, listener)) === 'stopped';
   }
 }
 

@@ -19,6 +19,7 @@ import { findingId } from './model/finding-id.js';
 import type { Finding, Rejection, ScenarioId } from './model/findings.js';
 import { remediationContextOf, remediationKey } from './remediation/context-of.js';
 import { remediationFor } from './remediation/index.js';
+import { type RelaySoftware, relaySoftwareOf } from './remediation/relay-software.js';
 import { type InboundTrace, PRECEDENCE, type RuleInput } from './scenarios/index.js';
 
 /** Where an event came from; attached to the finding. */
@@ -341,7 +342,7 @@ export class StreamingClassifier {
       timestamp: event.timestamp,
       evidence,
       confidence,
-      remediation: this.remediation(scenario, input),
+      remediation: this.remediation(scenario, input, relaySoftwareOf(origin.format)),
       source: { file: origin.file, line: event.line, format: origin.format, sourceId: origin.sourceId },
     };
     if (event.sender !== undefined) finding.sender = event.sender;
@@ -360,7 +361,11 @@ export class StreamingClassifier {
   }
 
   /** Remediation depends on a few fields only, so identical findings share one (cached) text. */
-  private remediation(scenario: ScenarioId, input: RuleInput): Finding['remediation'] {
+  private remediation(
+    scenario: ScenarioId,
+    input: RuleInput,
+    relay: RelaySoftware | undefined,
+  ): Finding['remediation'] {
     const { event, rejection } = input;
     const accepted = this.domains.domains();
     const context = remediationContextOf(
@@ -373,6 +378,7 @@ export class StreamingClassifier {
         serverHostname: onPremisesHost(event),
         connectorId: event.connectorId,
         remoteHost: rejection.remoteHost,
+        relay,
       },
       {
         acceptedDomains: accepted,

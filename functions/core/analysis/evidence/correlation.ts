@@ -8,6 +8,7 @@
 import type { Evidence, Finding } from '../model/findings.js';
 import { remediationContextOf } from '../remediation/context-of.js';
 import { remediationFor } from '../remediation/index.js';
+import { relaySoftwareOf } from '../remediation/relay-software.js';
 import type { InboundEntry } from './inbound-entry.js';
 
 /** Evidence kind that marks a finding reclassified by the nightly correlation (stable string). */
@@ -85,7 +86,9 @@ export function reclassifyAsForwarding(
   const proof = correlatingEntries(finding, entries);
   if (proof.length === 0) return undefined;
   const internalDomains = [...new Set(proof.map((entry) => domainOf(entry.recipient)))].sort();
-  const context = remediationContextOf('forwarding', finding, {
+  const relay = relaySoftwareOf(finding.source.format);
+  const facts = relay === undefined ? finding : { ...finding, relay };
+  const context = remediationContextOf('forwarding', facts, {
     // The domains the internal recipients are in are the organisation's: the best list available here.
     acceptedDomains: internalDomains,
     acceptedDomainsSource: 'inferred',

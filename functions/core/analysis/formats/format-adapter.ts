@@ -17,7 +17,15 @@ export type SkipReason =
   | 'RECORD_TOO_LARGE'
   | 'INVALID_EVENT'
   /** A row after a mid-file `#Fields:` line that is not the file's format (joined logs of another kind). */
-  | 'UNKNOWN_FIELD_SET';
+  | 'UNKNOWN_FIELD_SET'
+  /** A line of an MTA or IIS log that has not the log's shape (no syslog prefix, too few fields). */
+  | 'BAD_LINE'
+  /** JSON that does not parse (a cut or corrupted record). */
+  | 'INVALID_JSON'
+  /** A JSON record that fails its schema (a field of the wrong type, no timestamp). */
+  | 'INVALID_RECORD'
+  /** A JSON record that is neither a message trace nor a trace detail record. */
+  | 'NOT_A_TRACE_RECORD';
 
 /** Receives what an adapter makes of one row. */
 export interface RowSink {

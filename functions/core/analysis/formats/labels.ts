@@ -45,6 +45,33 @@ export const FORMAT_LABELS = {
     name: 'Historical search (extended)',
     short: 'historical search extended',
   },
+  'postfix-log': {
+    full: 'Postfix mail log (/var/log/mail.log, maillog; syslog or ISO 8601 timestamps, journalctl output)',
+    name: 'Postfix mail log',
+    short: 'Postfix log',
+  },
+  'sendmail-log': {
+    full: 'sendmail mail log (syslog lines of sendmail / sm-mta)',
+    name: 'sendmail mail log',
+    short: 'sendmail log',
+  },
+  'exim-log': {
+    full: 'Exim main log (main.log / mainlog, or Exim lines in syslog)',
+    name: 'Exim main log',
+    short: 'Exim log',
+  },
+  'iis-smtp-log': {
+    full: 'IIS 6 SMTP service W3C log (Windows relay, #Fields: date time c-ip cs-username … cs-method cs-uri-query)',
+    name: 'IIS SMTP log',
+    short: 'IIS SMTP log',
+  },
+  'message-trace-json': {
+    full:
+      'Message trace as JSON: Microsoft Graph messageTraces and getDetailsByRecipient pages, ' +
+      'Get-MessageTrace[Detail][V2] | ConvertTo-Json, Reporting Web Service JSON, NDJSON',
+    name: 'Message trace (JSON)',
+    short: 'JSON message trace',
+  },
 } as const satisfies Record<FormatId, FormatLabel>;
 
 /** The label of a stored format id, or the id itself when it is not one this version knows. */

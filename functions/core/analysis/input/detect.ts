@@ -13,6 +13,7 @@ import { EmptyInputError, TruncatedInputError, UnknownFormatError } from '../../
 import { type Delimiter, guessDelimiter, normaliseHeader, splitRecord } from '../../text/csv-records.js';
 import { FORMATS, type FormatAdapter } from '../formats/index.js';
 import { FORMAT_LABELS } from '../formats/labels.js';
+import { TEXT_FORMATS } from '../formats/text-formats.js';
 import { describeUnsupported } from './unsupported-inputs.js';
 
 /** How much text may precede the first data row before we give up looking for a header. */
@@ -70,9 +71,13 @@ export function chooseFormat(
 }
 
 function describeKnownFormats(): string {
-  return FORMATS.map(
-    (format) => `  - ${FORMAT_LABELS[format.id].full}: needs ${format.requiredHeaders.join(', ')}`,
-  ).join('\n');
+  return [
+    ...FORMATS.map(
+      (format) => `  - ${FORMAT_LABELS[format.id].full}: needs ${format.requiredHeaders.join(', ')}`,
+    ),
+    // Told by their first lines, not by a header (parse-text.ts).
+    ...TEXT_FORMATS.map((format) => `  - ${FORMAT_LABELS[format.id].full}`),
+  ].join('\n');
 }
 
 /**

@@ -11,61 +11,25 @@ import { closeEarly } from '../../text/byte-source.js';
 import { CsvRecordSplitter } from '../../text/csv-records.js';
 import { decodeBytes } from '../../text/decode.js';
 import { decompressed } from '../../text/decompress.js';
-import { relayRejectionIn } from '../evidence/rejections.js';
 import { rowMayMatter } from '../evidence/relevance.js';
 import { trackingVersionOf } from '../formats/exchange-tracking-log.js';
 import type { RowAdapter, RowContext, RowSink, SkipReason } from '../formats/index.js';
-import { type FormatId, TraceEvent } from '../model/events.js';
-import type { Rejection } from '../model/findings.js';
-import type { SkippedRow, SourceNote } from '../model/source-record.js';
+import {
+  type AnalysisInput,
+  acceptEvent,
+  emptyBatch,
+  type ParsedBatch,
+  type ParseListener,
+  type ParseOptions,
+  pump,
+  skippedRow,
+} from './batches.js';
 import { chooseFormat, detectFormat, parseFieldsDirective } from './detect.js';
+import { parseText, sniffText } from './parse-text.js';
 import { HeldBatches, TimestampParser } from './timestamps.js';
 import { describeUnsupported } from './unsupported-inputs.js';
 
-/** One input: a local file or an S3 object. */
-export interface AnalysisInput {
-  /** Display name: a path relative to where the user ran the tool, or an S3 key. */
-  name: string;
-  /** Stable id of this input (see store `sourceId`): same input → same source record. */
-  sourceId: string;
-  /** Size in bytes when known (progress). */
-  size?: number;
-  open(): AsyncIterable<Uint8Array>;
-}
-
-/** What one chunk of an input turned into. */
-export interface ParsedBatch {
-  /** Events in row order. */
-  events: TraceEvent[];
-  /** Per event (same index): its relay-attribution refusal, or null. */
-  rejections: (Rejection | null)[];
-  /** Rows skipped in this batch, in order. */
-  skips: SkippedRow[];
-  /**
-   * Notes for the source record, in order: what was inferred rather than read (a field set), and on
-   * the file's last batch what its dates needed (see timestamps.ts).
-   */
-  notes: SourceNote[];
-  rowsRead: number;
-  rowsAnalysed: number;
-  /** Bytes of the input read so far. */
-  bytesRead: number;
-}
-
-/** Receives the parse of one input, in order. */
-export interface ParseListener {
-  /** The detected format, before any batch. */
-  format(format: FormatId): void;
-  /** A batch; parsing waits for the returned promise (back-pressure). */
-  batch(batch: ParsedBatch): void | Promise<void>;
-  /** Checked between chunks; returning true stops reading (Lambda deadline). */
-  shouldStop?(): boolean;
-}
-
-export interface ParseOptions {
-  /** True when accepted domains are inferred from the logs (see `rowMayMatter`). */
-  inferring: boolean;
-}
+export type { AnalysisInput, ParsedBatch, ParseListener, ParseOptions } from './batches.js';
 
 /**
  * Parses one input in this thread. Throws a `RelayAuditError` (unknown format, bad encoding, …)
@@ -86,8 +50,13 @@ export async function parseInput(
     ),
     input.name,
   );
-  const chunks = decoded.chunks[Symbol.asyncIterator]();
+  let chunks = decoded.chunks[Symbol.asyncIterator]();
   try {
+    // Logs and JSON that are not CSV-like are told by their first lines and read by their own readers.
+    const sniffed = await sniffText(chunks);
+    chunks = sniffed.chunks;
+    if (sniffed.format !== undefined)
+      return await parseText(sniffed.format, chunks, input, options, listener, () => bytesRead);
     return await parseDecoded(chunks, input, options, listener, () => bytesRead);
   } finally {
     // Stopped early or failed: close the file or S3 stream now, not when the process ends.
@@ -166,30 +135,10 @@ async function parseDecoded(
   let rowSkipped = false;
   const skip = (line: number, reason: SkipReason, message: string, column?: string): void => {
     rowSkipped = true;
-    const row: SkippedRow = { line, reason, message };
-    if (column !== undefined) row.column = column;
-    batch.skips.push(row);
+    batch.skips.push(skippedRow(line, reason, message, column));
   };
   const rowSink: RowSink = {
-    event(event) {
-      const rejection = relayRejectionIn(event.recipientStatus);
-      if (rejection) {
-        // Rows that become findings cross the trust boundary into storage: validate them fully.
-        const checked = TraceEvent.safeParse(event);
-        if (!checked.success) {
-          const issue = checked.error.issues[0];
-          skip(
-            event.line,
-            'INVALID_EVENT',
-            `invalid ${issue?.path.join('.') ?? 'event'}: ${issue?.message ?? ''}`,
-          );
-          return;
-        }
-      }
-      timestamps.track(event);
-      batch.events.push(event);
-      batch.rejections.push(rejection ?? null);
-    },
+    event: (event) => acceptEvent(event, batch, timestamps, skip),
     skip,
   };
   const splitter = new CsvRecordSplitter(
@@ -226,41 +175,13 @@ async function parseDecoded(
   };
 
   splitter.push(detection.rest);
-  // Text arrives in pieces (see decode.ts); a batch is handed on per ~64 K characters.
-  let pending = 0;
-  for (;;) {
-    if (listener.shouldStop?.()) {
-      batch.notes.push(...(rowAdapter.notes?.() ?? []));
-      await deliver(true);
-      return 'stopped';
-    }
-    if (pending >= BATCH_CHARS) {
-      pending = 0;
-      await deliver(false);
-    }
-    let next: IteratorResult<string>;
-    try {
-      next = await chunks.next();
-    } catch (error) {
-      // A read error fails the file; rows read before it are handed on as without the wait.
-      if (held.holding) await deliver(true);
-      throw error;
-    }
-    if (next.done) break;
-    splitter.push(next.value);
-    pending += next.value.length;
-  }
-  splitter.end();
-  batch.notes.push(...(rowAdapter.notes?.() ?? []));
-  await deliver(true);
-  return 'done';
-}
-
-/** Characters of text per batch: the granularity of progress, back-pressure and deadline checks. */
-const BATCH_CHARS = 64 * 1024;
-
-function emptyBatch(): ParsedBatch {
-  return { events: [], rejections: [], skips: [], notes: [], rowsRead: 0, rowsAnalysed: 0, bytesRead: 0 };
+  return await pump(chunks, listener, {
+    push: (text) => splitter.push(text),
+    end: () => splitter.end(),
+    notes: () => batch.notes.push(...(rowAdapter.notes?.() ?? [])),
+    deliver,
+    holding: () => held.holding,
+  });
 }
 
 /** Passes chunks through, reporting the running byte count. */

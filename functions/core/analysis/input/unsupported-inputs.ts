@@ -141,9 +141,11 @@ function describeRows(input: UnrecognisedInput): string | undefined {
   }
   const syslog = SYSLOG.exec(input.text);
   if (syslog) {
+    // Mail logs are read (formats/mta-log.ts) when their first 64 KB hold a Postfix, sendmail or Exim line.
     return (
-      `looks like a syslog mail log (${syslog[1]} lines), ${NOT_YET}: it reads Exchange message tracking ` +
-      'logs and Exchange Online exports.'
+      `looks like a syslog file (${syslog[1]} lines) without a Postfix, sendmail or Exim line in its first 64 KB, ` +
+      'so relay-audit does not read it. Analyse the mail log itself (/var/log/mail.log or /var/log/maillog, the ' +
+      "mail facility), or `grep -E 'postfix|sendmail|sm-mta|exim'` the lines of the mail programs into a file of their own."
     );
   }
   return undefined;

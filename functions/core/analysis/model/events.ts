@@ -15,6 +15,11 @@ export const FormatId = z.enum([
   'message-trace-detail',
   'historical-search-summary',
   'historical-search-extended',
+  'postfix-log',
+  'sendmail-log',
+  'exim-log',
+  'iis-smtp-log',
+  'message-trace-json',
 ]);
 export type FormatId = z.infer<typeof FormatId>;
 

@@ -9,18 +9,21 @@ import {
   LINK_RELAY_ACCESS_DENIED,
   LINK_UPDATED_REQUIREMENTS,
 } from '../../shared/links.js';
-import { psQuote } from '../../shared/powershell.js';
+import { psArg, psQuote } from '../../shared/powershell.js';
 import type { RemediationContext, RemediationTemplate } from './context.js';
+import { RELAY_SOFTWARE, type RelaySoftware } from './relay-software.js';
 import {
   capitalise,
   certificateConnectorCommand,
   getInboundConnectorCommand,
   namesFor,
+  tenantEndpoint,
   verifyStep,
 } from './shared.js';
 
 /** Compare certificate and IP with the connector, re-run HCW, send the full chain. */
 export const connectorMismatch: RemediationTemplate = (ctx) => {
+  if (ctx.relay !== undefined) return relayConnectorMismatch(ctx, ctx.relay);
   const names = namesFor(ctx);
   const connector = ctx.inboundConnector;
   const connectorText = connector === undefined ? 'your OnPremises inbound connector' : `"${connector.name}"`;
@@ -82,4 +85,70 @@ function acceptedPhrase(ctx: RemediationContext): string {
     case 'none':
       return 'looks like one of your own domains';
   }
+}
+
+/**
+ * The same finding from a relay that is not Exchange (Postfix, sendmail, Exim, IIS SMTP): no
+ * connector matched it, so Exchange Online needs an OnPremises inbound connector for the relay's
+ * public IP address or for the certificate it presents — and the relay must present one, which
+ * MTAs do only when told to (KB 3169958's rule for the name: CN or a SAN in an accepted domain).
+ */
+function relayConnectorMismatch(
+  ctx: RemediationContext,
+  relay: RelaySoftware,
+): ReturnType<RemediationTemplate> {
+  const names = namesFor(ctx);
+  const software = RELAY_SOFTWARE[relay];
+  const senderDomain = ctx.senderDomain ?? 'your domain';
+  const endpoint = tenantEndpoint(ctx, names.orgDomain, { trustRemoteHost: true }).host;
+  const certificate = `relay.${names.domain}`;
+  const ip = `<public IPv4 address of ${names.server}>`;
+  const ipCommand =
+    ctx.inboundConnector === undefined
+      ? `New-InboundConnector -Name ${psQuote(`Relay ${names.server}`)} -ConnectorType OnPremises -SenderDomains * ` +
+        `-SenderIPAddresses ${psQuote(ip)} -RestrictDomainsToIPAddresses $true`
+      : `Set-InboundConnector -Identity ${psQuote(names.inboundConnector)} -SenderIPAddresses @{Add=${psQuote(ip)}}`;
+  // An IP-only connector keeps serving the relay by IP: the certificate gets a connector of its own.
+  const certificateCommand =
+    ctx.inboundConnector === undefined || ctx.inboundConnector.identifiesBy === 'ip'
+      ? `New-InboundConnector -Name ${psQuote(`Relay ${names.server} by certificate`)} -ConnectorType OnPremises ` +
+        `-SenderDomains * -RequireTls $true -TlsSenderCertificateName ${psArg(names.wildcard)} -RestrictDomainsToCertificate $true`
+      : certificateConnectorCommand(ctx, names);
+  const certificateStep = software.certificateStep?.(certificate, endpoint);
+  return {
+    title: `Let Exchange Online recognise ${names.server} (${software.name}) by its IP address or certificate`,
+    explanation:
+      `${capitalise(names.server)}, a ${software.name} relay, sent mail from ${senderDomain}, which ${acceptedPhrase(ctx)}, ` +
+      `and Exchange Online still refused it (${names.codeText}${ctx.attr === undefined ? ', without ATTR36' : ''}). ` +
+      'So Exchange Online could not match the relay to any of your OnPremises inbound connectors: no connector ' +
+      'lists the public IP address it connects from, and it presents no TLS certificate (or one whose name no connector expects).' +
+      (certificateStep === undefined
+        ? ''
+        : ` ${capitalise(software.name)} sends no client certificate unless it is configured to.`),
+    steps: [
+      `Find the public IPv4 address ${names.server} reaches Exchange Online from (the address your firewall or NAT ` +
+        `gives it, not its internal one) and compare it with SenderIPAddresses of your OnPremises inbound connectors.`,
+      `Either add that address to an OnPremises inbound connector (single addresses or ranges from /24 to /32; IPv6 ` +
+        `addresses are not accepted there). Because ${senderDomain} is accepted, the IP address is enough to relay ` +
+        `its mail; it is not enough for NDRs (null sender) or mail from domains you have not added.`,
+      `Or identify the relay by certificate: give it a certificate whose CN or a SAN is a name in an accepted domain ` +
+        `(for example ${certificate}; for a name such as host.sub.${names.domain} the domain sub.${names.domain} must be ` +
+        `accepted too, KB 4019940) and set TlsSenderCertificateName of the connector to ${names.wildcard}, which ` +
+        'keeps matching when the certificate is renewed with another host name.',
+      certificateStep ??
+        `${capitalise(software.name)} cannot present a TLS client certificate when it relays, so identify ${names.server} ` +
+          'by its public IP address (the step above), or relay through a server that can present one.',
+      `Send the full chain: put the intermediate CA certificates after the relay's certificate, since Exchange ` +
+        'Online cannot validate a certificate whose chain is incomplete (KB 3212877).',
+      `Check the result: ${software.verify} ${names.codeText}.`,
+    ],
+    commands: [
+      getInboundConnectorCommand(ctx),
+      ipCommand,
+      ...(certificateStep === undefined
+        ? []
+        : [certificateCommand, ...software.certificateCommands(certificate, endpoint)]),
+    ],
+    links: [LINK_RELAY_ACCESS_DENIED, LINK_OFFICE_365_NOTICE, LINK_UPDATED_REQUIREMENTS],
+  };
 }

@@ -6,6 +6,7 @@
 import type { InboundConnectorInfo } from '../../organisation/connector-info.js';
 import type { ScenarioId } from '../model/findings.js';
 import type { RemediationContext } from './context.js';
+import type { RelaySoftware } from './relay-software.js';
 import { isTenantEndpoint } from './shared.js';
 
 /** What one refusal tells a remediation, whether read from a log row or from a stored finding. */
@@ -17,6 +18,8 @@ export interface RefusalFacts {
   serverHostname?: string | undefined;
   connectorId?: string | undefined;
   remoteHost?: string | undefined;
+  /** The relay software, when the log is not Exchange's (Postfix, Exim…). */
+  relay?: RelaySoftware | undefined;
 }
 
 /** What the organisation tells it. */
@@ -51,6 +54,7 @@ export function remediationContextOf(
   if (facts.remoteHost !== undefined && isTenantEndpoint(facts.remoteHost))
     context.remoteHost = facts.remoteHost;
   if (facts.attr !== undefined) context.attr = facts.attr;
+  if (facts.relay !== undefined) context.relay = facts.relay;
   if (organisation.inboundConnector !== undefined) context.inboundConnector = organisation.inboundConnector;
   return context;
 }
@@ -69,5 +73,6 @@ export function remediationKey(scenario: ScenarioId, context: RemediationContext
     context.remoteHost,
     context.attr,
     context.code,
+    context.relay,
   ].join('\u0000');
 }

@@ -8,6 +8,7 @@
  */
 import type { InboundConnectorInfo } from '../../organisation/connector-info.js';
 import type { Remediation } from '../model/findings.js';
+import type { RelaySoftware } from './relay-software.js';
 
 /** Everything a finding knows that remediation text and commands can be filled with. */
 export interface RemediationContext {
@@ -37,6 +38,8 @@ export interface RemediationContext {
   code: string;
   /** The Exchange Online inbound connector involved, when the organisation's connectors are known. */
   inboundConnector?: InboundConnectorInfo;
+  /** The relay software when the finding comes from a relay that is not Exchange (Postfix, Exim…). */
+  relay?: RelaySoftware;
 }
 
 /**

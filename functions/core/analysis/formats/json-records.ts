@@ -1,0 +1,273 @@
+/**
+ * Streams the records out of JSON text without holding the document: a top-level array
+ * (`ConvertTo-Json`), a single object (`ConvertTo-Json` of one result), Graph pages
+ * (`{"@odata.context": …, "value": [ … ], "@odata.nextLink": …}`, several pages joined in one file
+ * too), OData v2 `{"d": {"results": [ … ]}}` (Reporting Web Service) and NDJSON (one object per
+ * line). Only one record's text is kept at a time, up to {@link MAX_RECORD_CHARS}.
+ *
+ * The scanner tracks strings and brackets only; each record's text is then checked by `JSON.parse`
+ * (and by the format's schema). In NDJSON a record cannot span lines, so a cut record is reported
+ * on its line and reading goes on with the next one.
+ */
+
+/** A record longer than this is skipped (RECORD_TOO_LARGE): trace records are well under 10 KB. */
+export const MAX_RECORD_CHARS = 1024 * 1024;
+
+/** Strings kept whole by the scanner: keys and top-level metadata values. */
+const MAX_KEPT_STRING = 4096;
+
+/** Keys whose array value holds the records of a page. */
+const RECORD_ARRAYS: ReadonlySet<string> = new Set(['value', 'results']);
+
+export interface JsonRecordHandler {
+  /** One record's text (an object), with the line its `{` is on. */
+  record(text: string, line: number): void;
+  /** A string value of a top-level object, such as `@odata.context`. */
+  meta(key: string, value: string): void;
+  /** Text that is no record: a cut record, a record too large, something not JSON. */
+  bad(line: number, reason: 'INVALID_JSON' | 'RECORD_TOO_LARGE' | 'TRUNCATED_RECORD', message: string): void;
+}
+
+interface Frame {
+  kind: 'object' | 'array';
+  /** An array whose object elements are records. */
+  records: boolean;
+  /** Objects: the current key, and whether the next string is a key. */
+  key: string | undefined;
+  expectKey: boolean;
+}
+
+interface Capture {
+  line: number;
+  /** The stack depth the record's `{` was pushed at. */
+  depth: number;
+  pieces: string[];
+  length: number;
+  tooLarge: boolean;
+  /** A top-level object: a record unless it turns out to be a page of records. */
+  topLevel: boolean;
+}
+
+export class JsonRecordScanner {
+  private readonly stack: Frame[] = [];
+  private line = 1;
+  private inString = false;
+  private escape = false;
+  /** The string being read, when it is kept (a key, a metadata value). */
+  private kept: string | undefined;
+  private keptIsKey = false;
+  private capture: Capture | undefined;
+  /** Index in the current chunk where the capture's unsaved text starts. */
+  private captureFrom = 0;
+  private topValues = 0;
+  private firstSingleLine = false;
+  private firstStartLine = 0;
+  private badLine = 0;
+
+  public constructor(private readonly handler: JsonRecordHandler) {}
+
+  public push(text: string): void {
+    this.captureFrom = 0;
+    for (let index = 0; index < text.length; index++) {
+      const code = text.charCodeAt(index);
+      if (this.inString) {
+        // No JSON string holds a raw line break: in NDJSON the line was cut inside a string.
+        if (code === 10) this.newline();
+        else this.stringChar(code);
+        continue;
+      }
+      switch (code) {
+        case 10: // \n
+          this.newline();
+          break;
+        case 32:
+        case 9:
+        case 13:
+        case 0xfeff:
+          break;
+        case 34: // "
+          this.openString();
+          break;
+        case 58: {
+          // :
+          const frame = this.top();
+          if (frame?.kind === 'object') frame.expectKey = false;
+          break;
+        }
+        case 44: {
+          // ,
+          const frame = this.top();
+          if (frame?.kind === 'object') {
+            frame.expectKey = true;
+            frame.key = undefined;
+          }
+          break;
+        }
+        case 123: // {
+        case 91: // [
+          this.open(code === 123 ? 'object' : 'array', index);
+          break;
+        case 125: // }
+        case 93: // ]
+          this.close(text, index);
+          break;
+        default:
+          if (this.stack.length === 0) this.garbage();
+      }
+    }
+    this.saveCapture(text, text.length);
+  }
+
+  public end(): void {
+    if (this.capture !== undefined) {
+      this.handler.bad(this.capture.line, 'TRUNCATED_RECORD', 'the file ends inside this record');
+    } else if (this.stack.length > 0) {
+      this.handler.bad(this.line, 'TRUNCATED_RECORD', 'the file ends inside a JSON array or object');
+    }
+    this.reset();
+  }
+
+  private top(): Frame | undefined {
+    return this.stack[this.stack.length - 1];
+  }
+
+  private openString(): void {
+    this.inString = true;
+    const frame = this.top();
+    this.keptIsKey = frame?.kind === 'object' && frame.expectKey;
+    // Keys near the top tell pages from records; top-level `@odata…` values give page context.
+    const metaValue =
+      this.stack.length === 1 && frame?.kind === 'object' && !frame.expectKey && frame.key?.startsWith('@');
+    this.kept = (this.keptIsKey && this.stack.length <= 3) || metaValue ? '' : undefined;
+  }
+
+  private stringChar(code: number): void {
+    if (this.escape) {
+      this.escape = false;
+      if (this.kept !== undefined && this.kept.length < MAX_KEPT_STRING)
+        this.kept += String.fromCharCode(code);
+      return;
+    }
+    if (code === 92) {
+      this.escape = true;
+      return;
+    }
+    if (code === 34) {
+      this.inString = false;
+      const value = this.kept;
+      this.kept = undefined;
+      if (value === undefined) return;
+      const frame = this.top();
+      if (this.keptIsKey) {
+        if (frame) frame.key = value;
+      } else if (frame?.key !== undefined) {
+        this.handler.meta(frame.key, value);
+      }
+      return;
+    }
+    if (this.kept !== undefined && this.kept.length < MAX_KEPT_STRING) this.kept += String.fromCharCode(code);
+  }
+
+  private newline(): void {
+    const capture = this.capture;
+    // NDJSON: a record is one line; a line that ends inside one was cut. Read on from the next line.
+    if (capture?.topLevel && this.ndjson() && capture.line === this.line) {
+      this.handler.bad(capture.line, 'INVALID_JSON', 'the line ends before its JSON object does');
+      this.reset();
+    }
+    this.line++;
+  }
+
+  /** One record per line: the file's first top-level object began and ended on one line. */
+  private ndjson(): boolean {
+    return this.topValues > 0 && this.firstSingleLine;
+  }
+
+  private open(kind: Frame['kind'], index: number): void {
+    const parent = this.top();
+    const depth = this.stack.length;
+    let records = false;
+    if (parent === undefined) {
+      if (kind === 'array') records = true;
+      else this.startCapture(index, true);
+      this.firstStartLine = this.topValues === 0 ? this.line : this.firstStartLine;
+    } else if (parent.kind === 'array' && parent.records && kind === 'object' && this.capture === undefined) {
+      this.startCapture(index, false);
+    } else if (
+      kind === 'array' &&
+      parent.kind === 'object' &&
+      depth <= 2 &&
+      RECORD_ARRAYS.has((parent.key ?? '').toLowerCase())
+    ) {
+      // `value` of a Graph page, `results` of OData v2: the enclosing object is a page, not a record.
+      if (this.capture?.topLevel) this.capture = undefined;
+      records = true;
+    } else if (kind === 'array' && parent.kind === 'object' && depth === 1 && parent.key === 'd') {
+      if (this.capture?.topLevel) this.capture = undefined;
+      records = true;
+    }
+    this.stack.push({ kind, records, key: undefined, expectKey: kind === 'object' });
+  }
+
+  private close(text: string, index: number): void {
+    this.stack.pop();
+    const capture = this.capture;
+    if (capture !== undefined && this.stack.length === capture.depth) {
+      this.capture = undefined;
+      if (capture.tooLarge) {
+        this.handler.bad(
+          capture.line,
+          'RECORD_TOO_LARGE',
+          `a record longer than ${MAX_RECORD_CHARS / 1024 / 1024} MB (${capture.length} characters): not a trace record`,
+        );
+      } else {
+        capture.pieces.push(text.slice(this.captureFrom, index + 1));
+        this.handler.record(capture.pieces.join(''), capture.line);
+      }
+    }
+    if (this.stack.length === 0) {
+      if (this.topValues === 0) this.firstSingleLine = this.firstStartLine === this.line;
+      this.topValues++;
+    }
+  }
+
+  private startCapture(index: number, topLevel: boolean): void {
+    this.capture = {
+      line: this.line,
+      depth: this.stack.length,
+      pieces: [],
+      length: 0,
+      tooLarge: false,
+      topLevel,
+    };
+    this.captureFrom = index;
+  }
+
+  /** Keeps the capture's text up to `end` of this chunk (the chunk is about to go). */
+  private saveCapture(text: string, end: number): void {
+    const capture = this.capture;
+    if (capture === undefined) return;
+    const piece = end - this.captureFrom;
+    capture.length += piece;
+    if (capture.length > MAX_RECORD_CHARS) {
+      capture.tooLarge = true;
+      capture.pieces = [];
+    } else if (!capture.tooLarge && piece > 0) {
+      capture.pieces.push(text.slice(this.captureFrom, end));
+    }
+  }
+
+  private garbage(): void {
+    if (this.badLine === this.line) return;
+    this.badLine = this.line;
+    this.handler.bad(this.line, 'INVALID_JSON', 'text outside any JSON object or array');
+  }
+
+  private reset(): void {
+    this.stack.length = 0;
+    this.capture = undefined;
+    this.inString = false;
+    this.escape = false;
+    this.kept = undefined;
+  }
+}

@@ -1,0 +1,244 @@
+/**
+ * Message trace as JSON (docs/domain.md "Message trace as JSON"): Microsoft Graph
+ * `/admin/exchange/tracing/messageTraces` pages and `getDetailsByRecipient` pages saved as files,
+ * `Get-MessageTrace[V2]` / `Get-MessageTraceDetail[V2] | ConvertTo-Json` (an array, or one object
+ * when there was one result), Reporting Web Service JSON (`d.results`) and NDJSON from log
+ * shippers. Records become the same events as the CSV exports (message-trace.ts,
+ * message-trace-detail.ts): a trace record is context, a detail record carries the refusal text.
+ *
+ * Each record is a row: validated with zod after its keys are lower-cased (Graph writes camelCase,
+ * PowerShell PascalCase); a record that fails is skipped with its line and why.
+ */
+import { z } from 'zod';
+import type { TraceEvent } from '../model/events.js';
+import { setTraceFields } from './csv-row-adapter.js';
+import { type JsonRecordHandler, JsonRecordScanner } from './json-records.js';
+import {
+  SinkReader,
+  type TextContext,
+  type TextFormat,
+  type TextHead,
+  type TextSink,
+} from './text-format.js';
+
+/** A scalar as JSON writers give it; numbers (a Size, an enum written as its value) become text. */
+const Scalar = z
+  .union([z.string(), z.number(), z.boolean()])
+  .nullish()
+  .transform((value) =>
+    value === null || value === undefined ? undefined : String(value).trim() || undefined,
+  );
+
+/**
+ * A date: ISO text (Graph, PowerShell 7), `/Date(1764368103000)/` (Windows PowerShell 5.1, the
+ * Reporting Web Service), milliseconds, or PowerShell 5.1's `{"value": "/Date(…)/", "DateTime": "…"}`.
+ */
+const JsonDate = z.union([
+  z.string().min(1),
+  z.number(),
+  z.object({ value: z.union([z.string().min(1), z.number()]) }).transform((wrapped) => wrapped.value),
+]);
+
+const TraceRecord = z.object({
+  received: JsonDate,
+  status: Scalar,
+  senderaddress: Scalar,
+  recipientaddress: Scalar,
+  subject: Scalar,
+  messageid: Scalar,
+  messagetraceid: Scalar,
+  fromip: Scalar,
+});
+
+const DetailRecord = z.object({
+  date: JsonDate,
+  event: z.string().min(1),
+  detail: Scalar,
+  data: Scalar,
+  messageid: Scalar,
+  messagetraceid: Scalar,
+  recipientaddress: Scalar,
+  senderaddress: Scalar,
+  fromip: Scalar,
+});
+
+/** Graph and PowerShell names of the same property → the name the schemas use. */
+const ALIASES: Readonly<Record<string, string>> = {
+  receiveddatetime: 'received',
+  datetime: 'date',
+  description: 'detail',
+};
+
+/** `/Date(1764368103000)/`, `/Date(1764368103000+0100)/`: milliseconds since 1970 (the offset is display only). */
+const MS_DATE = /^\/Date\((-?\d{1,15})(?:[+-]\d{4})?\)\/$/;
+
+/** Trace-like JSON: keys of trace or detail records, or a Graph trace URL, in the first part of the file. */
+const TRACE_KEYS =
+  /"(?:receivedDateTime|Received|MessageTraceId)"\s*:|\/tracing\/messageTraces|getDetailsByRecipient/i;
+const DETAIL_KEYS = /"event"\s*:/i;
+const DETAIL_TEXT = /"(?:detail|description)"\s*:/i;
+
+function sniff(head: TextHead): boolean {
+  const first = head.text.trimStart().charAt(0);
+  if (first !== '[' && first !== '{') return false;
+  return TRACE_KEYS.test(head.text) || (DETAIL_KEYS.test(head.text) && DETAIL_TEXT.test(head.text));
+}
+
+export const messageTraceJson: TextFormat = {
+  id: 'message-trace-json',
+  sniff,
+  createReader: (context) => new MessageTraceJsonReader(context),
+};
+
+class MessageTraceJsonReader extends SinkReader implements JsonRecordHandler {
+  private readonly scanner = new JsonRecordScanner(this);
+  /** From a getDetailsByRecipient page's `@odata.context`: whose details its records are. */
+  private pageRecipient: string | undefined;
+  private pageTraceId: string | undefined;
+
+  public constructor(private readonly context: TextContext) {
+    super();
+  }
+
+  protected feed(text: string): void {
+    this.scanner.push(text);
+  }
+
+  protected finish(): void {
+    this.scanner.end();
+  }
+
+  public meta(key: string, value: string): void {
+    if (key !== '@odata.context') return;
+    // `…/messageTraces('id')/getDetailsByRecipient(recipientAddress='a@b')` (inferred shape).
+    this.pageRecipient = /recipientAddress='([^']+)'/i.exec(value)?.[1];
+    this.pageTraceId = /messageTraces(?:\('|\/)([0-9a-f-]{36})/i.exec(value)?.[1];
+  }
+
+  public bad(line: number, reason: Parameters<JsonRecordHandler['bad']>[1], message: string): void {
+    const sink = this.sink;
+    sink.row(line);
+    sink.skip(line, reason, message);
+  }
+
+  public record(text: string, line: number): void {
+    const sink = this.sink;
+    sink.row(line);
+    let value: unknown;
+    try {
+      value = JSON.parse(text);
+    } catch (error) {
+      sink.skip(
+        line,
+        'INVALID_JSON',
+        `not valid JSON: ${error instanceof Error ? error.message : String(error)}`,
+      );
+      return;
+    }
+    if (typeof value !== 'object' || value === null || Array.isArray(value)) {
+      sink.skip(line, 'NOT_A_TRACE_RECORD', 'not a JSON object');
+      return;
+    }
+    const fields = lowerKeys(value as Record<string, unknown>);
+    if ('event' in fields && ('detail' in fields || 'action' in fields || 'data' in fields)) {
+      this.detail(fields, line, sink);
+    } else if ('received' in fields) {
+      this.trace(fields, line, sink);
+    } else {
+      const keys = Object.keys(value).slice(0, 8).join(', ');
+      sink.skip(
+        line,
+        'NOT_A_TRACE_RECORD',
+        `neither a message trace record (Received/receivedDateTime, Status…) nor a trace detail record (Date, Event, Detail…): keys ${keys}`,
+      );
+    }
+  }
+
+  /** The record checked against its schema, with its date read; `undefined` (and skipped) when not. */
+  private checked<T>(
+    schema: z.ZodType<T>,
+    fields: Record<string, unknown>,
+    dateOf: (record: T) => string | number,
+    line: number,
+    sink: TextSink,
+  ): { record: T; timestamp: string } | undefined {
+    const parsed = schema.safeParse(fields);
+    if (!parsed.success) {
+      const issue = parsed.error.issues[0];
+      const path = issue?.path.join('.') || 'record';
+      sink.skip(
+        line,
+        'INVALID_RECORD',
+        `${path}: ${issue?.message ?? 'does not match the record schema'}`,
+        path,
+      );
+      return undefined;
+    }
+    const timestamp = this.timestamp(dateOf(parsed.data), line, sink);
+    return timestamp === undefined ? undefined : { record: parsed.data, timestamp };
+  }
+
+  private trace(fields: Record<string, unknown>, line: number, sink: TextSink): void {
+    // Graph names the trace id `id`; PowerShell `MessageTraceId`.
+    if (fields.messagetraceid === undefined && fields.id !== undefined) fields.messagetraceid = fields.id;
+    const checked = this.checked(TraceRecord, fields, (record) => record.received, line, sink);
+    if (checked === undefined) return;
+    const { record, timestamp } = checked;
+    const event: TraceEvent = { timestamp, eventId: (record.status ?? 'NONE').toUpperCase(), line };
+    setTraceFields(event, {
+      sender: record.senderaddress,
+      recipient: record.recipientaddress,
+      messageId: record.messageid,
+      traceId: record.messagetraceid,
+    });
+    if (record.subject !== undefined) event.subject = record.subject;
+    if (record.fromip !== undefined) event.clientIp = record.fromip;
+    sink.event(event);
+  }
+
+  private detail(fields: Record<string, unknown>, line: number, sink: TextSink): void {
+    const checked = this.checked(DetailRecord, fields, (record) => record.date, line, sink);
+    if (checked === undefined) return;
+    const { record, timestamp } = checked;
+    const event: TraceEvent = { timestamp, eventId: record.event.toUpperCase(), line };
+    setTraceFields(event, {
+      sender: record.senderaddress,
+      recipient: record.recipientaddress ?? this.pageRecipient,
+      messageId: record.messageid,
+      traceId: record.messagetraceid ?? this.pageTraceId,
+    });
+    // The refusal is in Detail (PowerShell) or description (Graph); some writers leave it in Data only.
+    const text = record.detail ?? record.data;
+    const status =
+      record.detail !== undefined && !/\d\.\d{1,3}\.\d{1,3}/.test(record.detail) && record.data !== undefined
+        ? `${record.detail} ${record.data}`
+        : text;
+    if (status !== undefined) event.recipientStatus = status;
+    if (record.fromip !== undefined) event.clientIp = record.fromip;
+    sink.event(event);
+  }
+
+  private timestamp(value: string | number, line: number, sink: TextSink): string | undefined {
+    let iso: string | undefined;
+    const ms = typeof value === 'number' ? value : Number(MS_DATE.exec(value)?.[1] ?? Number.NaN);
+    if (Number.isFinite(ms)) {
+      const date = new Date(ms);
+      iso = Number.isNaN(date.getTime()) ? undefined : date.toISOString();
+    } else {
+      iso = this.context.timestamps.parse(String(value), line);
+    }
+    if (iso === undefined)
+      sink.skip(line, 'BAD_TIMESTAMP', `"${String(value).slice(0, 64)}" is not a date and time`);
+    return iso;
+  }
+}
+
+/** The record's keys lower-cased, with Graph's names mapped to PowerShell's. */
+function lowerKeys(record: Record<string, unknown>): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  for (const [key, value] of Object.entries(record)) {
+    const lower = key.toLowerCase();
+    out[ALIASES[lower] ?? lower] = value;
+  }
+  return out;
+}

@@ -1,0 +1,346 @@
+/**
+ * Mail logs of relays that are not Exchange: Postfix, sendmail and Exim (docs/domain.md "MTA
+ * logs"). Apps, printers and Linux hosts relay through them to the tenant's MX host and get
+ * `550 5.7.64` there; the refusal is in the MTA's delivery line, the envelope sender (P1) on an
+ * earlier line of the same queue id. So the reader keeps, per queue id, the sender and Message-ID
+ * until the message leaves the queue — in a bounded map: past its cap the oldest queue ids are
+ * forgotten, counted in the file's notes, and a refusal whose sender was forgotten is still
+ * reported (classified without its P1).
+ *
+ * One reader reads all three programs (a host may run more than one, a central syslog holds
+ * several hosts: queue ids are kept per host). Lines of other programs are counted, not listed.
+ */
+import { BoundedMap } from '../../shared/bounded-map.js';
+import { normaliseAddress, normaliseMessageId, type TraceEvent } from '../model/events.js';
+import type { SourceNote } from '../model/source-record.js';
+import { isJournalMarker, SyslogDates, type SyslogLine, utcOfDigits, zoneMinutes } from './syslog.js';
+import {
+  LineReader,
+  type TextContext,
+  type TextFormat,
+  type TextHead,
+  type TextSink,
+} from './text-format.js';
+
+export type MtaProgram = 'postfix' | 'sendmail' | 'exim';
+
+/** How many queue ids the reader remembers (sender, Message-ID) before forgetting the oldest. */
+export const MAX_QUEUED_MESSAGES = 100_000;
+
+interface QueuedMessage {
+  /** P1, normalised; `''` for the null sender of a bounce. */
+  from?: string;
+  messageId?: string;
+}
+
+/** Which MTA wrote a syslog tag: `postfix/smtp`, `postfix-out/smtp`, `sm-mta`, `exim4`… */
+export function programOf(tag: string): MtaProgram | undefined {
+  const base = tag.split('/')[0]?.toLowerCase() ?? '';
+  if (base === 'postfix' || base.startsWith('postfix-')) return 'postfix';
+  if (base === 'sendmail' || base === 'sm-mta' || base === 'sm-msp-queue' || base === 'sendmail-mta')
+    return 'sendmail';
+  if (base === 'exim' || base === 'exim4') return 'exim';
+  return undefined;
+}
+
+/** Exim's own main.log prefix: `2026-11-28 22:15:03[.123][ +0100][ [pid]] `. */
+const EXIM_DATE =
+  /^(\d{4})-(\d{2})-(\d{2}) (\d{2}):(\d{2}):(\d{2})(?:\.(\d{3}))?(?: ([+-]\d{4}))? (?:\[\d{1,10}\] )?(.*)$/;
+/** Exim message ids: `1vAbCd-000123-AB` (before 4.97) and `1vAbCd-00000000123-ABCD`. */
+const EXIM_ID = /^[0-9A-Za-z]{6}-[0-9A-Za-z]{6,11}-[0-9A-Za-z]{2,4}$/;
+/** Postfix queue ids: short (hex) and long (`enable_long_queue_ids`); sendmail's 14-character ids. */
+const QUEUE_ID = /^([0-9A-F]{5,12}|[0-9A-Za-z]{10,20}): (.*)$/;
+
+/** The MTA of the first mail line among a head's lines, when most lines are log lines. */
+export function mtaOfHead(head: TextHead): MtaProgram | undefined {
+  const dates = new SyslogDates({ now: new Date(0) });
+  let logLines = 0;
+  let other = 0;
+  let first: MtaProgram | undefined;
+  for (const raw of head.lines) {
+    const text = raw.trim();
+    if (text === '' || isJournalMarker(text)) continue;
+    const exim = EXIM_DATE.exec(text);
+    const line = exim ? undefined : dates.parse(text);
+    if (exim) {
+      logLines++;
+      const id = exim[9]?.split(' ', 1)[0] ?? '';
+      if (first === undefined && EXIM_ID.test(id)) first = 'exim';
+    } else if (line !== undefined && line !== 'bad-date') {
+      logLines++;
+      first ??= programOf(line.program);
+    } else {
+      other++;
+    }
+  }
+  return first !== undefined && logLines >= other ? first : undefined;
+}
+
+function mtaFormat(id: TextFormat['id'], program: MtaProgram): TextFormat {
+  return {
+    id,
+    sniff: (head) => mtaOfHead(head) === program,
+    createReader: (context) => new MtaLogReader(context),
+  };
+}
+
+export const postfixLog = mtaFormat('postfix-log', 'postfix');
+export const sendmailLog = mtaFormat('sendmail-log', 'sendmail');
+export const eximLog = mtaFormat('exim-log', 'exim');
+
+/** What a delivery line says of one recipient. */
+interface Delivery {
+  recipient: string;
+  /** SEND, DEFER or FAIL. */
+  eventId: string;
+  /** The answer text, when the line has one. */
+  status: string | undefined;
+}
+
+export class MtaLogReader extends LineReader {
+  private readonly dates: SyslogDates;
+  private readonly queue: BoundedMap<string, QueuedMessage>;
+  private forgotten = 0;
+  private senderUnknown = 0;
+  private eximLocalDates = 0;
+
+  public constructor(
+    private readonly context: TextContext,
+    private readonly maxQueued = MAX_QUEUED_MESSAGES,
+  ) {
+    super();
+    this.dates = new SyslogDates(context);
+    this.queue = new BoundedMap(maxQueued);
+  }
+
+  public override notes(): SourceNote[] {
+    const notes = this.dates.notes();
+    if (this.eximLocalDates > 0) {
+      notes.push({
+        code: 'LOCAL_TIME_ASSUMED',
+        message: `${this.eximLocalDates} Exim dates have no time zone (log_timezone is off): the times are taken as UTC.`,
+      });
+    }
+    if (this.forgotten > 0) {
+      notes.push({
+        code: 'QUEUE_IDS_FORGOTTEN',
+        message:
+          `more than ${this.maxQueued.toLocaleString('en-US')} messages were in the queue at once: the senders of ` +
+          `${this.forgotten.toLocaleString('en-US')} queue ids were forgotten to bound memory, so refusals of those ` +
+          'messages, if any, are classified without their envelope sender.',
+      });
+    }
+    if (this.senderUnknown > 0) {
+      notes.push({
+        code: 'SENDER_NOT_SEEN',
+        message:
+          `${this.senderUnknown} refused ${this.senderUnknown === 1 ? 'recipient has' : 'recipients have'} no from= line ` +
+          'for their queue id in this file (the log began after the message was queued, or it was forgotten): ' +
+          'classified without the envelope sender. Analyse the previous log file in the same run to give it.',
+      });
+    }
+    return notes;
+  }
+
+  protected line(raw: string, line: number, tooLong: boolean): void {
+    const sink = this.sink;
+    const text = raw.trim();
+    if (text === '') return;
+    sink.row(line);
+    if (tooLong) {
+      sink.skip(line, 'RECORD_TOO_LARGE', `the line is longer than ${raw.length} characters: not a log line`);
+      return;
+    }
+    if (isJournalMarker(text)) {
+      sink.count('NOT_A_LOG_LINE');
+      return;
+    }
+    const exim = EXIM_DATE.exec(text);
+    if (exim) {
+      this.eximMainLine(exim, line, sink);
+      return;
+    }
+    const parsed = this.dates.parse(text);
+    if (parsed === undefined) {
+      sink.skip(line, 'BAD_LINE', `not a syslog line: "${text.slice(0, 80)}${text.length > 80 ? '…' : ''}"`);
+      return;
+    }
+    if (parsed === 'bad-date') {
+      sink.skip(line, 'BAD_TIMESTAMP', `"${text.slice(0, 32)}" does not start with a real date`);
+      return;
+    }
+    const program = programOf(parsed.program);
+    if (program === undefined) {
+      sink.count('OTHER_PROGRAM');
+      return;
+    }
+    if (program === 'exim') {
+      // Exim writing to syslog may still start its text with its own date: the syslog date wins.
+      const own = EXIM_DATE.exec(parsed.message);
+      this.exim(own ? (own[9] as string) : parsed.message, parsed, line, sink);
+    } else {
+      this.queued(program, parsed, line, sink);
+    }
+  }
+
+  private eximMainLine(match: RegExpExecArray, line: number, sink: TextSink): void {
+    const [, , , , , , , ms, zone, rest] = match;
+    const local = utcOfDigits(match.slice(1, 7), ms);
+    if (local === undefined) {
+      sink.skip(line, 'BAD_TIMESTAMP', `"${match[0].slice(0, 23)}" is not a real date`);
+      return;
+    }
+    if (zone === undefined) this.eximLocalDates++;
+    const timestamp = new Date(local - (zone === undefined ? 0 : zoneMinutes(zone)) * 60_000).toISOString();
+    this.exim(rest as string, { timestamp, host: '', program: 'exim', message: rest as string }, line, sink);
+  }
+
+  /** Postfix and sendmail: `QUEUEID: from=<…>` / `QUEUEID: to=<…>, …` */
+  private queued(program: MtaProgram, syslog: SyslogLine, line: number, sink: TextSink): void {
+    const match = QUEUE_ID.exec(syslog.message);
+    if (!match) return; // connect/disconnect, NOQUEUE rejects, warnings: read, nothing to keep
+    const [, queueId, text] = match as unknown as [string, string, string];
+    const key = `${syslog.host}\u0000${queueId}`;
+    if (text === 'removed') {
+      this.queue.delete(key);
+      return;
+    }
+    if (text.startsWith('from=')) {
+      const entry = this.entry(key);
+      entry.from = normaliseAddress(addressAt(text, 5));
+      // sendmail names the Message-ID on its from= line; Postfix on its cleanup line.
+      const msgid = /(?:^|, )msgid=(<[^>]*>|[^,\s]+)/.exec(text);
+      if (msgid) entry.messageId = normaliseMessageId(msgid[1] as string);
+      return;
+    }
+    if (text.startsWith('message-id=')) {
+      this.entry(key).messageId = normaliseMessageId(text.slice(11));
+      return;
+    }
+    if (!text.startsWith('to=')) return;
+    const deliveries = program === 'postfix' ? postfixDelivery(text) : sendmailDeliveries(text);
+    const relay = /(?:^|, )relay=([^,\s[]+)/.exec(text)?.[1];
+    for (const delivery of deliveries) {
+      this.deliver(delivery, this.queue.get(key), syslog, relay, line, sink);
+    }
+  }
+
+  /** Exim: `ID <= sender …`, `ID ** rcpt … : 550 5.7.64 …`, `ID == rcpt … defer …`, `ID Completed`. */
+  private exim(text: string, syslog: SyslogLine, line: number, sink: TextSink): void {
+    const space = text.indexOf(' ');
+    const id = space < 0 ? text : text.slice(0, space);
+    if (!EXIM_ID.test(id)) return; // queue runs, daemon starts, rejections of the receiving side
+    const key = `${syslog.host}\u0000${id}`;
+    const rest = text.slice(space + 1);
+    if (rest === 'Completed') {
+      this.queue.delete(key);
+      return;
+    }
+    const flag = rest.slice(0, 3);
+    const after = rest.slice(3);
+    if (flag === '<= ') {
+      const entry = this.entry(key);
+      entry.from = normaliseAddress(after.split(' ', 1)[0] ?? '');
+      const messageId = /(?:^| )id=(\S+)/.exec(after);
+      if (messageId) entry.messageId = normaliseMessageId(messageId[1] as string);
+      return;
+    }
+    const eventId = flag === '** ' ? 'FAIL' : flag === '== ' ? 'DEFER' : flag === '=> ' ? 'SEND' : undefined;
+    if (eventId === undefined) return;
+    const recipient = after.split(' ', 1)[0] ?? '';
+    const host = /(?:^| )H=([^\s[]+)/.exec(after)?.[1];
+    this.deliver({ recipient, eventId, status: after }, this.queue.get(key), syslog, host, line, sink);
+  }
+
+  private entry(key: string): QueuedMessage {
+    let entry = this.queue.get(key);
+    if (entry === undefined) {
+      // The map forgets the longest-queued id to make room: count it for the notes.
+      if (this.queue.size >= this.maxQueued) this.forgotten++;
+      entry = {};
+      this.queue.set(key, entry);
+    }
+    return entry;
+  }
+
+  private deliver(
+    delivery: Delivery,
+    queued: QueuedMessage | undefined,
+    syslog: SyslogLine,
+    relay: string | undefined,
+    line: number,
+    sink: TextSink,
+  ): void {
+    if (!this.context.isRelevant(delivery.eventId, 'SMTP', delivery.status, undefined)) return;
+    const event: TraceEvent = {
+      timestamp: syslog.timestamp,
+      eventId: delivery.eventId,
+      source: 'SMTP',
+      recipient: normaliseAddress(delivery.recipient),
+      line,
+    };
+    if (delivery.status !== undefined) event.recipientStatus = delivery.status;
+    if (queued?.from !== undefined) event.returnPath = queued.from;
+    else if (delivery.status !== undefined) this.senderUnknown++;
+    if (queued?.messageId !== undefined) event.messageId = queued.messageId;
+    // As on an Exchange SEND row: the client is the relay itself, the server the host it delivered to.
+    if (syslog.host !== '') event.clientHostname = syslog.host;
+    if (relay !== undefined && relay !== 'none') event.serverHostname = relay.replace(/\.$/, '');
+    if (event.recipient === '') delete event.recipient;
+    sink.event(event);
+  }
+}
+
+/** The address after `to=` or `from=`: `<a@b>`, `<>` or a bare word up to the next comma. */
+function addressAt(text: string, from: number): string {
+  if (text.charAt(from) === '<') {
+    const close = text.indexOf('>', from);
+    return close < 0 ? text.slice(from) : text.slice(from, close + 1);
+  }
+  const comma = text.indexOf(',', from);
+  return comma < 0 ? text.slice(from) : text.slice(from, comma);
+}
+
+const POSTFIX_EVENTS: Readonly<Record<string, string>> = {
+  sent: 'SEND',
+  deferred: 'DEFER',
+  bounced: 'FAIL',
+  expired: 'FAIL',
+  undeliverable: 'FAIL',
+};
+
+/** `to=<r@x>, relay=…, dsn=5.7.64, status=bounced (host … said: 550 5.7.64 … (in reply to RCPT TO command))`. */
+function postfixDelivery(text: string): Delivery[] {
+  const status = /, status=([a-z]+)(?: \((.*)\))?$/.exec(text);
+  if (!status) return [];
+  const word = status[1] as string;
+  let answer = status[2];
+  // `status=bounced` without a reason still names the code in `dsn=`.
+  if (answer === undefined) answer = /, dsn=(\d\.\d{1,3}\.\d{1,3})/.exec(text)?.[1];
+  return [
+    { recipient: addressAt(text, 3), eventId: POSTFIX_EVENTS[word] ?? word.toUpperCase(), status: answer },
+  ];
+}
+
+/**
+ * `to=<a@x>,<b@x>, ctladdr=…, delay=…, mailer=esmtp, relay=host. [ip], dsn=5.7.64, stat=Service unavailable`:
+ * one line for all recipients of a delivery attempt. `stat=` is the reply text when sendmail kept it
+ * (`Deferred: 451 4.4.62 …`), else a description; `dsn=` always has the code.
+ */
+function sendmailDeliveries(text: string): Delivery[] {
+  const list = /^to=(.*?), (?:ctladdr|delay|orig_to|xdelay|mailer|pri|relay|dsn|stat)=/.exec(text)?.[1];
+  const dsn = /, dsn=(\d\.\d{1,3}\.\d{1,3})/.exec(text)?.[1];
+  const stat = /, stat=(.*)$/.exec(text)?.[1];
+  if (list === undefined || stat === undefined) return [];
+  const eventId = /^sent\b/i.test(stat)
+    ? 'SEND'
+    : /^deferred\b/i.test(stat) || dsn?.startsWith('4.')
+      ? 'DEFER'
+      : 'FAIL';
+  const status = dsn !== undefined && !stat.includes(dsn) ? `${dsn} ${stat}` : stat;
+  return list
+    .split(',')
+    .map((recipient) => recipient.trim())
+    .filter((recipient) => recipient !== '')
+    .map((recipient) => ({ recipient, eventId, status }));
+}

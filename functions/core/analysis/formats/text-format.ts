@@ -1,0 +1,153 @@
+/**
+ * The contract of inputs that are not CSV-like: MTA logs (Postfix, sendmail, Exim), IIS SMTP W3C
+ * logs and message trace JSON. They are recognised by their first lines, not by header names, and
+ * read from the decoded text by a reader of their own (a line or a JSON record at a time).
+ */
+import type { FormatId } from '../model/events.js';
+import type { SourceNote } from '../model/source-record.js';
+import type { RowContext, RowSink } from './format-adapter.js';
+
+/** Reasons of rows that are counted by reason but not listed one by one (stable, stored). */
+export type CountedSkipReason =
+  /** A syslog line of another program (cron, sshd, dovecot…) in the same file. */
+  | 'OTHER_PROGRAM'
+  /** A line that is no log line at all (journalctl's `-- Boot … --` markers, blank-looking noise). */
+  | 'NOT_A_LOG_LINE';
+
+/** Receives what a reader makes of the text: rows, their events and skips. */
+export interface TextSink extends RowSink {
+  /** A new row (a line, a JSON record) begins; every row is then analysed or skipped. */
+  row(line: number): void;
+  /** Skips the current row, counted under `reason` without listing it (lines of other programs). */
+  count(reason: CountedSkipReason): void;
+}
+
+/** What a reader knows of its file besides the text. */
+export interface TextContext extends RowContext {
+  /** The file's modification time, when known: the year of syslog dates that have none. */
+  modified?: Date;
+  /** The year given by the user (`--year`) for syslog dates that have none; wins over `modified`. */
+  year?: number;
+  /** Now, for a year when neither is known. */
+  now: Date;
+}
+
+/** Reads one file's text, chunk by chunk. */
+export interface TextReader {
+  push(text: string, sink: TextSink): void;
+  /** The text has ended: finish a last line or record. */
+  end(sink: TextSink): void;
+  /** How the file was read (years assumed, correlation bounds hit), asked once after `end`. */
+  notes(): SourceNote[];
+}
+
+/** The first part of a decoded file, for recognising its format. */
+export interface TextHead {
+  /** The head's text, BOMs removed. */
+  text: string;
+  /** Its complete lines (without line ends), at most a few hundred. */
+  lines: readonly string[];
+}
+
+export interface TextFormat {
+  readonly id: FormatId;
+  /** True when the head is this format's. Formats are asked in registry order. */
+  sniff(head: TextHead): boolean;
+  createReader(context: TextContext): TextReader;
+}
+
+/** Lines longer than this are not log lines (a runaway or binary file): skipped, not kept whole. */
+export const MAX_LINE_CHARS = 64 * 1024;
+
+/**
+ * Cuts text chunks into lines, with their 1-based numbers; `\r\n` and `\n` ends, a last line
+ * without an end. A line past {@link MAX_LINE_CHARS} is handed on cut, with `tooLong` set, so memory
+ * stays bounded whatever the file holds.
+ */
+export class LineSplitter {
+  private partial = '';
+  private tooLong = false;
+  private next = 1;
+
+  public constructor(private readonly onLine: (text: string, line: number, tooLong: boolean) => void) {}
+
+  public push(text: string): void {
+    let start = 0;
+    for (;;) {
+      const newline = text.indexOf('\n', start);
+      if (newline === -1) break;
+      this.add(text.slice(start, newline));
+      this.emit();
+      start = newline + 1;
+    }
+    if (start < text.length) this.add(text.slice(start));
+  }
+
+  public end(): void {
+    if (this.partial.length > 0 || this.tooLong) this.emit();
+  }
+
+  private add(piece: string): void {
+    if (this.tooLong) return;
+    if (this.partial.length + piece.length > MAX_LINE_CHARS) {
+      this.partial = (this.partial + piece).slice(0, MAX_LINE_CHARS);
+      this.tooLong = true;
+      return;
+    }
+    this.partial += piece;
+  }
+
+  private emit(): void {
+    let text = this.partial;
+    if (text.endsWith('\r')) text = text.slice(0, -1);
+    // A BOM at a line start is where a joined file's next part began.
+    while (text.charCodeAt(0) === 0xfeff) text = text.slice(1);
+    const tooLong = this.tooLong;
+    this.partial = '';
+    this.tooLong = false;
+    this.onLine(text, this.next++, tooLong);
+  }
+}
+
+/** A reader that keeps the sink of the current call for the callbacks of its parser. */
+export abstract class SinkReader implements TextReader {
+  private current: TextSink | undefined;
+
+  public push(text: string, sink: TextSink): void {
+    this.current = sink;
+    this.feed(text);
+  }
+
+  public end(sink: TextSink): void {
+    this.current = sink;
+    this.finish();
+  }
+
+  public notes(): SourceNote[] {
+    return [];
+  }
+
+  /** The sink of the call in progress (parsers call back only from inside `push` and `end`). */
+  protected get sink(): TextSink {
+    if (this.current === undefined) throw new Error('a text reader was called back outside push/end');
+    return this.current;
+  }
+
+  protected abstract feed(text: string): void;
+  protected abstract finish(): void;
+}
+
+/** A reader of line-based logs: each line (without its end) goes to {@link line}. */
+export abstract class LineReader extends SinkReader {
+  private readonly lines = new LineSplitter((text, line, tooLong) => this.line(text, line, tooLong));
+
+  protected feed(text: string): void {
+    this.lines.push(text);
+  }
+
+  protected finish(): void {
+    this.lines.end();
+  }
+
+  protected abstract line(text: string, line: number, tooLong: boolean): void;
+}

@@ -1,0 +1,159 @@
+/**
+ * What every input's parse hands on, and the read loop all of them share: CSV-like files
+ * (parse-input.ts) and the logs and JSON read by their own readers (parse-text.ts).
+ */
+import { relayRejectionIn } from '../evidence/rejections.js';
+import type { SkipReason } from '../formats/format-adapter.js';
+import type { CountedSkipReason } from '../formats/text-format.js';
+import { type FormatId, TraceEvent } from '../model/events.js';
+import type { Rejection } from '../model/findings.js';
+import type { SkippedRow, SourceNote } from '../model/source-record.js';
+import type { TimestampParser } from './timestamps.js';
+
+/** One input: a local file or an S3 object. */
+export interface AnalysisInput {
+  /** Display name: a path relative to where the user ran the tool, or an S3 key. */
+  name: string;
+  /** Stable id of this input (see store `sourceId`): same input → same source record. */
+  sourceId: string;
+  /** Size in bytes when known (progress). */
+  size?: number;
+  /** Last modification time when known: the year of syslog dates that have none. */
+  modified?: Date;
+  open(): AsyncIterable<Uint8Array>;
+}
+
+export interface ParseOptions {
+  /** True when accepted domains are inferred from the logs (see `rowMayMatter`). */
+  inferring: boolean;
+  /** The year of syslog dates that have none (`--year`); else the file's modification time says. */
+  year?: number;
+  /** Now, for syslog dates when neither the year nor the file's time is known. */
+  now?: Date;
+}
+
+/** What one chunk of an input turned into. */
+export interface ParsedBatch {
+  /** Events in row order. */
+  events: TraceEvent[];
+  /** Per event (same index): its relay-attribution refusal, or null. */
+  rejections: (Rejection | null)[];
+  /** Rows skipped in this batch, in order. */
+  skips: SkippedRow[];
+  /**
+   * Rows skipped and only counted, by reason (lines of other programs in a syslog file): part of
+   * the skipped rows, never listed one by one.
+   */
+  counted?: Partial<Record<CountedSkipReason, number>>;
+  /**
+   * Notes for the source record, in order: what was inferred rather than read (a field set), and on
+   * the file's last batch what its dates needed (see timestamps.ts).
+   */
+  notes: SourceNote[];
+  rowsRead: number;
+  rowsAnalysed: number;
+  /** Bytes of the input read so far. */
+  bytesRead: number;
+}
+
+/** Receives the parse of one input, in order. */
+export interface ParseListener {
+  /** The detected format, before any batch. */
+  format(format: FormatId): void;
+  /** A batch; parsing waits for the returned promise (back-pressure). */
+  batch(batch: ParsedBatch): void | Promise<void>;
+  /** Checked between chunks; returning true stops reading (Lambda deadline). */
+  shouldStop?(): boolean;
+}
+
+export function emptyBatch(): ParsedBatch {
+  return { events: [], rejections: [], skips: [], notes: [], rowsRead: 0, rowsAnalysed: 0, bytesRead: 0 };
+}
+
+export type SkipRow = (line: number, reason: SkipReason, message: string, column?: string) => void;
+
+/** A skipped row as the source record lists it. */
+export function skippedRow(line: number, reason: SkipReason, message: string, column?: string): SkippedRow {
+  const row: SkippedRow = { line, reason, message };
+  if (column !== undefined) row.column = column;
+  return row;
+}
+
+/**
+ * Adds an event to the batch with its refusal, if any. Rows that become findings cross the trust
+ * boundary into storage, so an event with a refusal is validated fully first (else skipped).
+ */
+export function acceptEvent(
+  event: TraceEvent,
+  batch: ParsedBatch,
+  timestamps: TimestampParser,
+  skip: SkipRow,
+): void {
+  const rejection = relayRejectionIn(event.recipientStatus);
+  if (rejection) {
+    const checked = TraceEvent.safeParse(event);
+    if (!checked.success) {
+      const issue = checked.error.issues[0];
+      skip(
+        event.line,
+        'INVALID_EVENT',
+        `invalid ${issue?.path.join('.') ?? 'event'}: ${issue?.message ?? ''}`,
+      );
+      return;
+    }
+  }
+  timestamps.track(event);
+  batch.events.push(event);
+  batch.rejections.push(rejection ?? null);
+}
+
+/** Characters of text per batch: the granularity of progress, back-pressure and deadline checks. */
+const BATCH_CHARS = 64 * 1024;
+
+/** What the read loop drives: a parser of decoded text and the hand-over of its batches. */
+export interface TextConsumer {
+  push(text: string): void;
+  /** The text ended: finish the last record. */
+  end(): void;
+  /** Adds the parser's notes to the current batch (at the end, or when stopped). */
+  notes(): void;
+  /** Hands the current batch on (`last`: the file's last). */
+  deliver(last: boolean): Promise<void>;
+  /** True while batches wait (dates of unknown day/month order). */
+  holding(): boolean;
+}
+
+/** Reads the decoded text to its end (or until told to stop), a batch per ~64 K characters. */
+export async function pump(
+  chunks: AsyncIterator<string>,
+  listener: ParseListener,
+  consumer: TextConsumer,
+): Promise<'done' | 'stopped'> {
+  let pending = 0;
+  for (;;) {
+    if (listener.shouldStop?.()) {
+      consumer.notes();
+      await consumer.deliver(true);
+      return 'stopped';
+    }
+    if (pending >= BATCH_CHARS) {
+      pending = 0;
+      await consumer.deliver(false);
+    }
+    let next: IteratorResult<string>;
+    try {
+      next = await chunks.next();
+    } catch (error) {
+      // A read error fails the file; rows read before it are handed on as without the wait.
+      if (consumer.holding()) await consumer.deliver(true);
+      throw error;
+    }
+    if (next.done) break;
+    consumer.push(next.value);
+    pending += next.value.length;
+  }
+  consumer.end();
+  consumer.notes();
+  await consumer.deliver(true);
+  return 'done';
+}

@@ -1,0 +1,374 @@
+/**
+ * Mail logs of relays that are not Exchange (Postfix, sendmail, Exim, IIS SMTP), read end to end:
+ * the shapes real files take, every line accounted for, and the scenarios of the same rules.
+ */
+import { describe, expect, it } from 'vitest';
+import { MtaLogReader } from '../../functions/core/analysis/formats/mta-log.js';
+import type { TextSink } from '../../functions/core/analysis/formats/text-format.js';
+import { TimestampParser } from '../../functions/core/analysis/input/timestamps.js';
+import type { TraceEvent } from '../../functions/core/analysis/model/events.js';
+import { analyzeFiles } from '../support/analyze-text.js';
+import { utf16 } from '../support/streams.js';
+
+const REFUSED =
+  '550 5.7.64 TenantAttribution; Relay Access Denied ATTR36 [AM0PR01MB1234.eurprd01.prod.exchangelabs.com]';
+const MISMATCH =
+  '550 5.7.64 TenantAttribution; Relay Access Denied [AM0PR01MB1234.eurprd01.prod.exchangelabs.com]';
+const MX = 'contoso-com.mail.protection.outlook.com[203.0.113.10]';
+
+/** A Postfix message: cleanup, qmgr from=, one smtp to= line per recipient, removed. */
+function postfixMessage(
+  stamp: (second: number) => string,
+  queueId: string,
+  from: string,
+  recipients: [to: string, status: string, answer: string][],
+): string[] {
+  const lines = [
+    `${stamp(1)} relay1 postfix/cleanup[2201]: ${queueId}: message-id=<${queueId}@relay1.contoso.com>`,
+    `${stamp(1)} relay1 postfix/qmgr[900]: ${queueId}: from=<${from}>, size=1834, nrcpt=${recipients.length} (queue active)`,
+  ];
+  for (const [to, status, answer] of recipients) {
+    lines.push(
+      `${stamp(2)} relay1 postfix/smtp[2202]: ${queueId}: to=<${to}>, relay=${MX}:25, delay=0.61, delays=0.1/0.01/0.3/0.2, ` +
+        `dsn=${/\d\.\d+\.\d+/.exec(answer)?.[0] ?? '2.0.0'}, status=${status} (host ${MX} said: ${answer} (in reply to RCPT TO command))`,
+    );
+  }
+  lines.push(`${stamp(3)} relay1 postfix/qmgr[900]: ${queueId}: removed`);
+  return lines;
+}
+
+const syslog = (second: number) => `Nov 28 22:15:0${second}`;
+
+describe('Postfix mail.log', () => {
+  const log = [
+    'Nov 28 22:14:59 relay1 systemd[1]: Starting Daily apt download activities...',
+    'Nov 28 22:15:00 relay1 postfix/smtpd[2200]: connect from app01.contoso.com[192.0.2.40]',
+    'Nov 28 22:15:00 relay1 postfix/smtpd[2200]: 4F1A2B3C4D: client=app01.contoso.com[192.0.2.40]',
+    ...postfixMessage(syslog, '4F1A2B3C4D', 'alerts@app.fabrikam.com', [
+      ['vendor@adatum.com', 'bounced', REFUSED],
+    ]),
+    'Nov 28 22:15:04 relay1 CRON[2300]: (root) CMD (command -v debian-sa1 > /dev/null && debian-sa1 1 1)',
+    // The bounce Postfix generated for it, relayed to the tenant and refused too: null sender.
+    'Nov 28 22:15:04 relay1 postfix/bounce[2203]: 4F1A2B3C4D: sender non-delivery notification: 5A6B7C8D9E',
+    ...postfixMessage(syslog, '5A6B7C8D9E', '', [['alerts@app.fabrikam.com', 'bounced', REFUSED]]),
+    // An accepted sender refused anyway: no connector matched the relay.
+    ...postfixMessage(syslog, '6B7C8D9E0F', 'printer@contoso.com', [
+      ['ap@litware.com', 'bounced', MISMATCH],
+      ['ar@litware.com', 'bounced', MISMATCH],
+      ['buyer@contoso.com', 'sent', '250 2.6.0 <6B7C8D9E0F@relay1.contoso.com> Queued mail for delivery'],
+    ]),
+    'Nov 28 22:15:05 relay1 dovecot: imap-login: Login: user=<kate>, method=PLAIN',
+  ].join('\n');
+
+  it('classifies by the from= of the queue id: foreign sender, NDR, connector mismatch', async () => {
+    const { findings } = await analyzeFiles([
+      { name: 'mail.log', content: log, modified: new Date('2026-11-29T06:25:00Z') },
+    ]);
+    expect(findings.map((f) => [f.source.line, f.recipient, f.scenario, f.returnPath])).toEqual([
+      [6, 'vendor@adatum.com', 'foreign-sender-domain', 'alerts@app.fabrikam.com'],
+      [12, 'alerts@app.fabrikam.com', 'ndr', ''],
+      [16, 'ap@litware.com', 'connector-mismatch', 'printer@contoso.com'],
+      [17, 'ar@litware.com', 'connector-mismatch', 'printer@contoso.com'],
+    ]);
+    const first = findings[0];
+    expect(first?.messageId).toBe('4F1A2B3C4D@relay1.contoso.com');
+    expect(first?.timestamp).toBe('2026-11-28T22:15:02.000Z');
+    expect(first?.serverHostname).toBe('relay1');
+    expect(first?.source.format).toBe('postfix-log');
+    expect(first?.attr).toBe('ATTR36');
+  });
+
+  it('tells a Postfix relay how to present a certificate when the connector does not match', async () => {
+    const { findings } = await analyzeFiles([{ name: 'mail.log', content: log }]);
+    const mismatch = findings.find((f) => f.scenario === 'connector-mismatch');
+    const text = JSON.stringify(mismatch?.remediation);
+    expect(mismatch?.remediation.title).toMatch(/relay1 \(Postfix\) by its IP address or certificate/);
+    expect(text).toMatch(/smtp_tls_cert_file/);
+    expect(text).toMatch(/smtp_tls_key_file/);
+    expect(text).toMatch(/CN or a SAN is a name in an accepted domain/);
+    expect(text).toMatch(/SenderIPAddresses/);
+    expect(text).not.toMatch(/Set-SendConnector|Hybrid Configuration Wizard/);
+    // The Exchange advice stays for Exchange: the same finding from a tracking log is not changed.
+    const foreign = findings.find((f) => f.scenario === 'foreign-sender-domain');
+    expect(foreign?.remediation.title).not.toMatch(/Postfix/);
+  });
+
+  it('counts lines of other programs without listing them, and says which year the dates were read in', async () => {
+    const { sources } = await analyzeFiles([
+      { name: 'mail.log', content: log, modified: new Date('2026-11-29T06:25:00Z') },
+    ]);
+    const source = sources[0];
+    expect(source?.status).toBe('done');
+    expect(source?.format).toBe('postfix-log');
+    expect(source?.rowsRead).toBe(log.split('\n').length);
+    expect(source?.rowsRead).toBe((source?.rowsAnalysed ?? 0) + (source?.rowsSkipped ?? 0));
+    expect(source?.skippedByReason).toEqual({ OTHER_PROGRAM: 3 });
+    expect(source?.skipped).toEqual([]);
+    expect(source?.notes).toEqual([
+      expect.objectContaining({
+        code: 'SYSLOG_YEAR',
+        message: expect.stringMatching(/read in 2026, the year the file was last modified \(2026-11-29\)/),
+      }),
+    ]);
+  });
+
+  it('reads dates after the modification time in the year before (a log begun last December)', async () => {
+    const text = postfixMessage((s) => `Dec 31 23:59:5${s}`, 'AB12CD34EF', 'alerts@app.fabrikam.com', [
+      ['vendor@adatum.com', 'bounced', REFUSED],
+    ]).join('\n');
+    const { findings, sources } = await analyzeFiles([
+      { name: 'mail.log.1', content: text, modified: new Date('2027-01-01T00:10:00Z') },
+    ]);
+    expect(findings[0]?.timestamp).toBe('2026-12-31T23:59:52.000Z');
+    expect(sources[0]?.notes?.[0]?.message).toMatch(/4 after that day were read in 2026/);
+  });
+
+  it('takes the year from --year, going on into the next year after December', async () => {
+    const text = [
+      ...postfixMessage((s) => `Dec 31 23:59:5${s}`, 'AB12CD34EF', 'a@app.fabrikam.com', [
+        ['x@adatum.com', 'bounced', REFUSED],
+      ]),
+      ...postfixMessage((s) => `Jan  1 00:00:0${s}`, 'BC23DE45F0', 'b@app.fabrikam.com', [
+        ['y@adatum.com', 'bounced', REFUSED],
+      ]),
+    ].join('\n');
+    const { findings, sources } = await analyzeFiles([{ name: 'maillog', content: text }], { year: 2025 });
+    expect(findings.map((f) => f.timestamp)).toEqual([
+      '2025-12-31T23:59:52.000Z',
+      '2026-01-01T00:00:02.000Z',
+    ]);
+    expect(sources[0]?.notes?.[0]?.message).toMatch(
+      /read in 2025 as --year says \(dates after a December go on/,
+    );
+  });
+
+  it('uses the current year when neither --year nor the modification time is known, and says so', async () => {
+    const text = postfixMessage(syslog, 'AB12CD34EF', 'a@app.fabrikam.com', [
+      ['x@adatum.com', 'bounced', REFUSED],
+    ]);
+    const { sources } = await analyzeFiles([{ name: 'maillog', content: text.join('\n') }]);
+    expect(sources[0]?.notes?.[0]?.message).toMatch(
+      /modification time is not known: read in the current year \(2026\).*--year/,
+    );
+  });
+
+  it('reads rsyslog high-precision and journalctl short-iso timestamps with their zone, and skips journal markers', async () => {
+    const iso = (second: number) => `2026-11-28T23:15:0${second}.123456+01:00`;
+    const journal = (second: number) => `2026-11-28T23:16:0${second}+0100`;
+    const text = [
+      '-- Logs begin at Fri 2026-11-27 08:00:01 CET, end at Sat 2026-11-28 23:20:00 CET. --',
+      ...postfixMessage(iso, 'AB12CD34EF', 'a@app.fabrikam.com', [['x@adatum.com', 'bounced', REFUSED]]),
+      '-- Boot 6f0e7c1b2a3d4e5f8a9b0c1d2e3f4a5b --',
+      ...postfixMessage(journal, 'BC23DE45F0', 'b@app.fabrikam.com', [['y@adatum.com', 'bounced', REFUSED]]),
+    ].join('\r\n');
+    const { findings, sources } = await analyzeFiles([{ name: 'journal.txt', content: text }]);
+    expect(findings.map((f) => [f.recipient, f.timestamp])).toEqual([
+      ['x@adatum.com', '2026-11-28T22:15:02.123Z'],
+      ['y@adatum.com', '2026-11-28T22:16:02.000Z'],
+    ]);
+    expect(sources[0]?.skippedByReason).toEqual({ NOT_A_LOG_LINE: 2 });
+    expect(sources[0]?.notes ?? []).toEqual([]); // ISO dates need no year
+  });
+
+  it('counts a message deferred then bounced with the same code once', async () => {
+    const text = [
+      `${syslog(1)} relay1 postfix/cleanup[1]: 7C8D9E0F1A: message-id=<m1@app01.contoso.com>`,
+      `${syslog(1)} relay1 postfix/qmgr[9]: 7C8D9E0F1A: from=<a@app.fabrikam.com>, size=1, nrcpt=1 (queue active)`,
+      `${syslog(2)} relay1 postfix/smtp[2]: 7C8D9E0F1A: to=<x@adatum.com>, relay=${MX}:25, delay=1, dsn=4.7.64, status=deferred (host ${MX} said: 450 4.7.64 TenantAttribution; Relay Access Denied ATTR36 (in reply to RCPT TO command))`,
+      `${syslog(3)} relay1 postfix/smtp[2]: 7C8D9E0F1A: to=<x@adatum.com>, relay=${MX}:25, delay=1, dsn=5.7.64, status=bounced (host ${MX} said: ${REFUSED} (in reply to RCPT TO command))`,
+      `${syslog(4)} relay1 postfix/smtp[2]: 7C8D9E0F1A: to=<x@adatum.com>, relay=${MX}:25, delay=1, dsn=5.7.64, status=bounced (host ${MX} said: ${REFUSED} (in reply to RCPT TO command))`,
+    ].join('\n');
+    const { findings, result } = await analyzeFiles([{ name: 'mail.log', content: text }]);
+    expect(findings.map((f) => [f.source.line, f.code])).toEqual([[4, '5.7.64']]);
+    expect(result.duplicates).toBe(1);
+  });
+
+  it('reads a UTF-16LE file with a BOM (copied from a Windows share)', async () => {
+    const text = postfixMessage(syslog, 'AB12CD34EF', 'a@app.fabrikam.com', [
+      ['x@adatum.com', 'bounced', REFUSED],
+    ]);
+    const { findings } = await analyzeFiles([
+      { name: 'mail.log', content: utf16(`${text.join('\r\n')}\r\n`, 'le', true) },
+    ]);
+    expect(findings.map((f) => f.recipient)).toEqual(['x@adatum.com']);
+  });
+
+  it('lists a line that is not a syslog line, and fails a syslog file with no mail lines', async () => {
+    const text = [
+      ...postfixMessage(syslog, 'AB12CD34EF', 'a@app.fabrikam.com', [['x@adatum.com', 'bounced', REFUSED]]),
+      'this line was pasted in by hand',
+    ].join('\n');
+    const { sources } = await analyzeFiles([{ name: 'mail.log', content: text }]);
+    expect(sources[0]?.skipped).toEqual([expect.objectContaining({ line: 5, reason: 'BAD_LINE' })]);
+
+    const others = [
+      'Nov 28 22:15:00 relay1 postfix/master[1]: daemon started -- version 3.7.11',
+      ...Array.from(
+        { length: 5 },
+        (_, i) => `Nov 28 22:15:0${i} relay1 sshd[77]: Accepted publickey for admin`,
+      ),
+    ];
+    const failed = await analyzeFiles([{ name: 'syslog', content: others.slice(1).join('\n') }]);
+    // Five sshd lines alone are no mail log: not recognised at all.
+    expect(failed.sources[0]?.status).toBe('failed');
+    const onlyOthers = await analyzeFiles([
+      { name: 'syslog', content: `${others[0]}\n${others.slice(1).join('\n')}` },
+    ]);
+    expect(onlyOthers.sources[0]?.status).toBe('done'); // the daemon start line was read
+    expect(onlyOthers.sources[0]?.skippedByReason).toEqual({ OTHER_PROGRAM: 5 });
+  });
+});
+
+describe('queue-id correlation is bounded', () => {
+  function run(maxQueued: number, text: string) {
+    const events: TraceEvent[] = [];
+    const sink: TextSink = {
+      row() {},
+      count() {},
+      skip() {},
+      event: (event) => void events.push(event),
+    };
+    const reader = new MtaLogReader(
+      {
+        file: 'mail.log',
+        timestamps: new TimestampParser(),
+        now: new Date('2026-12-01T00:00:00Z'),
+        isRelevant: () => true,
+      },
+      maxQueued,
+    );
+    reader.push(text, sink);
+    reader.end(sink);
+    return { events, notes: reader.notes() };
+  }
+
+  const queued = (id: string, from: string) =>
+    `${syslog(1)} relay1 postfix/qmgr[9]: ${id}: from=<${from}>, size=1, nrcpt=1 (queue active)`;
+  const refused = (id: string, to: string) =>
+    `${syslog(2)} relay1 postfix/smtp[2]: ${id}: to=<${to}>, relay=${MX}:25, dsn=5.7.64, status=bounced (host ${MX} said: ${REFUSED})`;
+
+  it('forgets the longest-queued ids past the cap, reports it, and still reports their refusals', () => {
+    const text = [
+      queued('AAAAA11111', 'a@contoso.com'),
+      queued('BBBBB22222', 'b@contoso.com'),
+      queued('CCCCC33333', 'c@contoso.com'),
+      refused('AAAAA11111', 'x@adatum.com'),
+      refused('CCCCC33333', 'y@adatum.com'),
+    ].join('\n');
+    const { events, notes } = run(2, text);
+    expect(events.map((e) => [e.recipient, e.returnPath])).toEqual([
+      ['x@adatum.com', undefined],
+      ['y@adatum.com', 'c@contoso.com'],
+    ]);
+    expect(notes.map((n) => n.code)).toEqual(['SYSLOG_YEAR', 'QUEUE_IDS_FORGOTTEN', 'SENDER_NOT_SEEN']);
+    expect(notes[1]?.message).toMatch(/more than 2 messages .* senders of 1 queue ids were forgotten/);
+  });
+
+  it('frees a queue id when Postfix removes it, so a long log stays within the cap', () => {
+    const lines: string[] = [];
+    for (let i = 0; i < 50; i++) {
+      const id = `Q${String(i).padStart(9, '0')}`;
+      lines.push(
+        queued(id, 'a@contoso.com'),
+        refused(id, `r${i}@adatum.com`),
+        `${syslog(3)} relay1 postfix/qmgr[9]: ${id}: removed`,
+      );
+    }
+    const { events, notes } = run(2, lines.join('\n'));
+    expect(events.every((e) => e.returnPath === 'a@contoso.com')).toBe(true);
+    expect(notes.map((n) => n.code)).toEqual(['SYSLOG_YEAR']);
+  });
+});
+
+describe('sendmail', () => {
+  it('reads stat= and dsn= of a delivery to several recipients, and a deferral with its text', async () => {
+    const text = [
+      'Nov 28 22:15:01 mailgw sm-mta[3100]: 2ASMF1xw003100: from=<scanner@alerts.contoso.com>, size=20480, class=0, nrcpts=2, msgid=<202611282215.2ASMF1xw003100@mailgw.contoso.com>, proto=ESMTP, daemon=MTA, relay=scan-fl2.contoso.com [192.0.2.60]',
+      'Nov 28 22:15:02 mailgw sm-mta[3101]: 2ASMF1xw003100: to=<orders@adatum.com>,<sales@adatum.com>, delay=00:00:01, xdelay=00:00:01, mailer=relay, pri=140480, relay=contoso-com.mail.protection.outlook.com. [203.0.113.10], dsn=5.7.64, stat=Service unavailable',
+      'Nov 28 22:15:02 mailgw sm-mta[3101]: 2ASMF1xw003100: 2ASMF2xw003101: DSN: Service unavailable',
+      'Nov 28 22:15:03 mailgw sm-mta[3102]: 2ASMF3xw003102: from=<it@contoso.com>, size=900, class=0, nrcpts=1, msgid=<x1@mailgw.contoso.com>, proto=ESMTP, daemon=MTA, relay=localhost [127.0.0.1]',
+      'Nov 28 22:15:04 mailgw sm-mta[3103]: 2ASMF3xw003102: to=<audit@woodgrovebank.com>, delay=00:00:01, xdelay=00:00:01, mailer=relay, pri=30900, relay=contoso-com.mail.protection.outlook.com. [203.0.113.10], dsn=4.4.62, stat=Deferred: 451 4.4.62 Mail sent to the wrong Office 365 region. ATTR35. For more information please go to https://go.microsoft.com/fwlink/?linkid=865268',
+    ].join('\n');
+    const { findings, sources } = await analyzeFiles([{ name: 'maillog', content: text }]);
+    expect(sources[0]?.format).toBe('sendmail-log');
+    expect(findings.map((f) => [f.source.line, f.recipient, f.scenario, f.code])).toEqual([
+      [2, 'orders@adatum.com', 'foreign-sender-domain', '5.7.64'],
+      [2, 'sales@adatum.com', 'foreign-sender-domain', '5.7.64'],
+      [5, 'audit@woodgrovebank.com', 'wrong-region', '4.4.62'],
+    ]);
+    expect(findings[0]?.messageId).toBe('202611282215.2ASMF1xw003100@mailgw.contoso.com');
+    expect(findings[2]?.attr).toBe('ATTR35');
+  });
+});
+
+describe('Exim main.log', () => {
+  it('reads ** and == lines with the sender of <=, bounces with a null sender', async () => {
+    const text = [
+      '2026-11-28 22:15:01 1vAbCd-000123-AB <= alerts@app.fabrikam.com H=(app01) [192.0.2.40] P=esmtp S=1834 id=20261128.1@app01.contoso.com',
+      '2026-11-28 22:15:02 1vAbCd-000123-AB ** vendor@adatum.com R=smarthost T=remote_smtp_smarthost H=contoso-com.mail.protection.outlook.com [203.0.113.10] X=TLS1.3:TLS_AES_256_GCM_SHA384:256 CV=yes: SMTP error from remote mail server after RCPT TO:<vendor@adatum.com>: 550 5.7.64 TenantAttribution; Relay Access Denied ATTR36 [DB5PEPF00000001.eurprd01.prod.exchangelabs.com]',
+      '2026-11-28 22:15:02 1vAbCe-000124-CD <= <> R=1vAbCd-000123-AB U=Debian-exim P=local S=2910',
+      '2026-11-28 22:15:02 1vAbCd-000123-AB Completed',
+      '2026-11-28 22:15:03 1vAbCe-000124-CD ** alerts@app.fabrikam.com R=smarthost T=remote_smtp_smarthost H=contoso-com.mail.protection.outlook.com [203.0.113.10]: SMTP error from remote mail server after RCPT TO:<alerts@app.fabrikam.com>: 550 5.7.64 TenantAttribution; Relay Access Denied ATTR36',
+      '2026-11-28 22:15:04.231 +0100 1vAbCf-00000000125-ABCD <= monitor@contoso.com H=(nagios) [192.0.2.41] P=esmtp S=700 id=n1@nagios.contoso.com',
+      '2026-11-28 22:15:05.100 +0100 1vAbCf-00000000125-ABCD == ops@litware.com R=smarthost T=remote_smtp_smarthost defer (-44) H=contoso-com.mail.protection.outlook.com [203.0.113.10]: SMTP error from remote mail server after RCPT TO:<ops@litware.com>: 451 4.4.62 Mail sent to the wrong Office 365 region. ATTR35',
+      '2026-11-28 22:15:06 Start queue run: pid=4242',
+    ].join('\n');
+    const { findings, sources } = await analyzeFiles([{ name: 'mainlog', content: text }]);
+    expect(sources[0]?.format).toBe('exim-log');
+    expect(findings.map((f) => [f.source.line, f.recipient, f.scenario, f.timestamp])).toEqual([
+      [2, 'vendor@adatum.com', 'foreign-sender-domain', '2026-11-28T22:15:02.000Z'],
+      [5, 'alerts@app.fabrikam.com', 'ndr', '2026-11-28T22:15:03.000Z'],
+      [7, 'ops@litware.com', 'wrong-region', '2026-11-28T21:15:05.100Z'],
+    ]);
+    expect(findings[0]?.messageId).toBe('20261128.1@app01.contoso.com');
+    expect(sources[0]?.rowsRead).toBe(8);
+    expect(sources[0]?.rowsAnalysed).toBe(8);
+    expect(sources[0]?.notes?.map((n) => n.code)).toEqual(['LOCAL_TIME_ASSUMED']);
+  });
+});
+
+describe('IIS 6 SMTP service (Windows relay)', () => {
+  const header =
+    '#Software: Microsoft Internet Information Services 6.0\r\n#Version: 1.0\r\n#Date: 2026-11-28 22:00:00\r\n' +
+    '#Fields: date time c-ip cs-username s-sitename s-computername s-ip s-port cs-method cs-uri-stem cs-uri-query sc-status sc-win32-status sc-bytes cs-bytes time-taken cs-version cs-host cs(User-Agent) cs(Cookie) cs(Referer)\r\n';
+  const row = (time: string, kind: string, method: string, query: string) =>
+    `2026-11-28 ${time} 203.0.113.10 ${kind} SMTPSVC1 RELAY02 192.0.2.50 0 ${method} - ${query} 0 0 40 0 16 SMTP - - - -`;
+
+  it("takes the answer to RCPT TO in an outbound session, with the session's MAIL FROM", async () => {
+    const text =
+      header +
+      [
+        '2026-11-28 22:15:00 192.0.2.61 PRN-FL3 SMTPSVC1 RELAY02 192.0.2.50 25 MAIL - FROM:<scans@contoso.com> 250 0 40 35 0 SMTP - - - -',
+        row(
+          '22:15:01',
+          'OutboundConnectionResponse',
+          '-',
+          '220+CY4PEPF0000A1B2.mail.protection.outlook.com+Microsoft+ESMTP+MAIL+Service+ready',
+        ),
+        row('22:15:01', 'OutboundConnectionCommand', 'EHLO', 'relay02.contoso.com'),
+        row('22:15:01', 'OutboundConnectionCommand', 'MAIL', 'FROM:<scans@contoso.com>+SIZE=20480'),
+        row('22:15:01', 'OutboundConnectionResponse', '-', '250+2.1.0+Sender+OK'),
+        row('22:15:01', 'OutboundConnectionCommand', 'RCPT', 'TO:<ap@litware.com>'),
+        row('22:15:02', 'OutboundConnectionResponse', '-', `${MISMATCH.replaceAll(' ', '+')}`),
+        row('22:15:02', 'OutboundConnectionCommand', 'QUIT', '-'),
+      ].join('\r\n') +
+      '\r\n';
+    const { findings, sources } = await analyzeFiles([{ name: 'SMTPSVC1/ex261128.log', content: text }]);
+    expect(sources[0]?.format).toBe('iis-smtp-log');
+    expect(sources[0]?.rowsRead).toBe(8);
+    expect(sources[0]?.rowsAnalysed).toBe(8);
+    expect(
+      findings.map((f) => [f.source.line, f.recipient, f.scenario, f.returnPath, f.serverHostname]),
+    ).toEqual([[11, 'ap@litware.com', 'connector-mismatch', 'scans@contoso.com', 'RELAY02']]);
+    const remediation = JSON.stringify(findings[0]?.remediation);
+    expect(remediation).toMatch(/cannot present a TLS client certificate/);
+    expect(remediation).toMatch(/SenderIPAddresses/);
+  });
+
+  it('skips a row whose field count does not match #Fields:', async () => {
+    const text = `${header}2026-11-28 22:15:01 203.0.113.10 OutboundConnectionCommand\r\n`;
+    const { sources } = await analyzeFiles([{ name: 'ex261128.log', content: text }]);
+    expect(sources[0]?.status).toBe('failed');
+    expect(sources[0]?.skipped).toEqual([expect.objectContaining({ line: 5, reason: 'COLUMN_COUNT' })]);
+  });
+});
