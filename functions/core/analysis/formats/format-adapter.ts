@@ -17,7 +17,9 @@ export type SkipReason =
   | 'RECORD_TOO_LARGE'
   | 'INVALID_EVENT'
   /** A row after a mid-file `#Fields:` line that is not the file's format (joined logs of another kind). */
-  | 'UNKNOWN_FIELD_SET';
+  | 'UNKNOWN_FIELD_SET'
+  /** A protocol-log command whose content a session could not keep (its bound of unanswered commands). */
+  | 'SESSION_LIMIT';
 
 /** Receives what an adapter makes of one row. */
 export interface RowSink {
@@ -74,5 +76,10 @@ export interface FormatAdapter {
   readonly fieldsDirective?: boolean;
   /** Set when the format's rows can be recognised and read without their header. */
   readonly headerless?: HeaderlessRows;
+  /**
+   * Why a file with this format's header is still not one it reads, judged by the `#` lines before
+   * the header (an SMTP receive protocol log has the send log's fields), or `undefined`.
+   */
+  refuses?(preamble: readonly string[]): string | undefined;
   createRowAdapter(headers: readonly string[], context: RowContext): RowAdapter;
 }

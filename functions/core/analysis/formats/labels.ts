@@ -45,6 +45,11 @@ export const FORMAT_LABELS = {
     name: 'Historical search (extended)',
     short: 'historical search extended',
   },
+  'exchange-protocol-log': {
+    full: 'Exchange SMTP send protocol log (ProtocolLog\\SmtpSend\\SEND*.LOG, Hub or FrontEnd)',
+    name: 'Exchange SMTP send protocol log',
+    short: 'send protocol log',
+  },
 } as const satisfies Record<FormatId, FormatLabel>;
 
 /** The label of a stored format id, or the id itself when it is not one this version knows. */
