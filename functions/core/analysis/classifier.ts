@@ -12,7 +12,9 @@ import { type DomainOracle, InferredDomains } from '../organisation/accepted-dom
 import type { InboundConnectorInfo } from '../organisation/connector-info.js';
 import { BoundedMap } from '../shared/bounded-map.js';
 import { detach, StringPool } from '../shared/strings.js';
+import { certificateFacts, type SessionPlace, sessionEvidence } from './evidence/presented-certificate.js';
 import { relayRejectionIn } from './evidence/rejections.js';
+import { formatLabel } from './formats/labels.js';
 import { domainOf, type FormatId, type TraceEvent } from './model/events.js';
 import { findingId } from './model/finding-id.js';
 import type { Finding, Rejection, ScenarioId } from './model/findings.js';
@@ -64,7 +66,24 @@ interface Pending {
   event: TraceEvent;
   rejection: Rejection;
   origin: EventOrigin;
+  /** Where the event's protocol-log session was read, when it has one. */
+  sessionPlace?: SessionPlace;
+  /** The same refusal read from other files (a tracking log and a protocol log of one message). */
+  also?: { file: string; format: FormatId; line: number }[];
 }
+
+/** How many other files a finding names as showing the same refusal. */
+const MAX_ALSO = 4;
+/** Fields a repeat from another file may fill in: a protocol log knows P1 and the session, a tracking row the rest. */
+const CORROBORATED_FIELDS = [
+  'returnPath',
+  'sender',
+  'subject',
+  'clientHostname',
+  'clientIp',
+  'serverHostname',
+  'connectorId',
+] as const satisfies readonly (keyof TraceEvent)[];
 
 interface MessageContext {
   sender?: string;
@@ -260,9 +279,12 @@ export class StreamingClassifier {
     const identity =
       event.messageId ?? event.networkMessageId ?? event.messageTraceId ?? `${origin.file}:${event.line}`;
     const key = detach(`${identity}\u0000${event.recipient ?? ''}\u0000${rejection.enhancedCode}`);
-    const first = this.pending.get(key)?.origin ?? this.emittedKeys.get(key);
+    const waiting = this.pending.get(key);
+    const first = waiting?.origin ?? this.emittedKeys.get(key);
     if (first !== undefined) {
       this.stats.duplicates++;
+      // Still pending: the repeat's evidence joins the one finding (once released, it cannot).
+      if (waiting !== undefined) this.corroborate(waiting, event, origin);
       this.onDuplicate?.(origin, first);
       return;
     }
@@ -275,8 +297,27 @@ export class StreamingClassifier {
       rejection: this.strings.keep(rejection, REPEATING_REJECTION_FIELDS),
       origin,
     };
+    if (event.session !== undefined) item.sessionPlace = { file: origin.file, line: event.line };
     this.pending.set(key, item);
     this.pendingOrder.push(item);
+  }
+
+  /** Adds what a repeat of a pending refusal from another file knows: its place, its session, missing fields. */
+  private corroborate(item: Pending, event: TraceEvent, origin: EventOrigin): void {
+    if (origin.sourceId === item.origin.sourceId) return; // a DEFER and its FAIL: the file's own finding
+    const also = item.also ?? [];
+    if (also.length < MAX_ALSO) also.push({ file: origin.file, format: origin.format, line: event.line });
+    item.also = also;
+    const merged: TraceEvent = { ...item.event };
+    if (merged.session === undefined && event.session !== undefined) {
+      merged.session = event.session;
+      item.sessionPlace = { file: origin.file, line: event.line };
+    }
+    for (const field of CORROBORATED_FIELDS) {
+      const value = event[field];
+      if (merged[field] === undefined && value !== undefined) merged[field] = this.strings.intern(value);
+    }
+    item.event = merged;
   }
 
   private release(upTo: number): void {
@@ -298,7 +339,8 @@ export class StreamingClassifier {
     }
   }
 
-  private classify({ event: row, rejection, origin }: Pending): Finding | undefined {
+  private classify(item: Pending): Finding | undefined {
+    const { event: row, rejection } = item;
     const event = this.enrich(row);
     let attributedSender: string | undefined;
     let senderBasis: RuleInput['senderBasis'];
@@ -324,7 +366,7 @@ export class StreamingClassifier {
     for (const rule of PRECEDENCE) {
       const result = rule.evaluate(input);
       if (result.outcome !== 'match') continue;
-      return this.buildFinding(rule.id, input, result.evidence, result.confidence, origin);
+      return this.buildFinding(rule.id, input, result.evidence, result.confidence, item);
     }
     return undefined;
   }
@@ -349,9 +391,10 @@ export class StreamingClassifier {
     input: RuleInput,
     evidence: Finding['evidence'],
     confidence: Finding['confidence'],
-    origin: EventOrigin,
+    item: Pending,
   ): Finding {
     const { event, rejection } = input;
+    const { origin } = item;
     const messageId =
       event.messageId ?? event.networkMessageId ?? event.messageTraceId ?? `${origin.file}:${event.line}`;
     const recipient = event.recipient ?? '';
@@ -363,7 +406,7 @@ export class StreamingClassifier {
       code: rejection.enhancedCode,
       rejectionText: rejection.text,
       timestamp: event.timestamp,
-      evidence,
+      evidence: [...evidence, ...this.corroboration(item, event)],
       confidence,
       remediation: this.remediation(scenario, input),
       source: { file: origin.file, line: event.line, format: origin.format, sourceId: origin.sourceId },
@@ -383,6 +426,34 @@ export class StreamingClassifier {
     return finding;
   }
 
+  /** Evidence from the protocol-log session and the other files that show the same refusal. */
+  private corroboration(item: Pending, event: TraceEvent): Finding['evidence'] {
+    const evidence: Finding['evidence'] = [];
+    if (event.session !== undefined && item.sessionPlace !== undefined) {
+      evidence.push(
+        ...sessionEvidence(event.session, item.sessionPlace, {
+          server: onPremisesHost(event) ?? 'the on-premises server',
+          domains: this.domains,
+          domainsKnown: this.domainsKnown(),
+          ...(this.inboundConnector === undefined ? {} : { connector: this.inboundConnector }),
+        }),
+      );
+    }
+    const session = item.sessionPlace;
+    for (const other of item.also ?? []) {
+      if (session !== undefined && other.file === session.file && other.line === session.line) continue;
+      evidence.push({
+        kind: 'also-in',
+        detail: `the same refusal is in ${other.file} line ${other.line} (${formatLabel(other.format, 'short')})`,
+      });
+    }
+    return evidence;
+  }
+
+  private domainsKnown(): boolean {
+    return this.domains.basis === 'given' || this.domains.domains().length > 0;
+  }
+
   /** Remediation depends on a few fields only, so identical findings share one (cached) text. */
   private remediation(scenario: ScenarioId, input: RuleInput): Finding['remediation'] {
     const { event, rejection } = input;
@@ -395,6 +466,9 @@ export class StreamingClassifier {
         ? rejection.remoteHost
         : undefined;
     const server = onPremisesHost(event);
+    const session = event.session;
+    const certificate =
+      session?.certificate === undefined ? undefined : certificateFacts(session.certificate, this.domains);
     const key = [
       scenario,
       input.senderDomain,
@@ -404,6 +478,9 @@ export class StreamingClassifier {
       remoteHost,
       rejection.attr,
       rejection.enhancedCode,
+      session === undefined
+        ? ''
+        : `${session.tls}\u0001${certificate?.subject}\u0001${certificate?.issuer}\u0001${certificate?.names.join(',')}`,
     ].join('\u0000');
     const cached = this.remediations.get(key);
     if (cached) return cached;
@@ -421,6 +498,9 @@ export class StreamingClassifier {
     if (remoteHost !== undefined) context.remoteHost = remoteHost;
     if (rejection.attr !== undefined) context.attr = rejection.attr;
     if (this.inboundConnector !== undefined) context.inboundConnector = this.inboundConnector;
+    if (session !== undefined) {
+      context.session = certificate === undefined ? { tls: session.tls } : { tls: session.tls, certificate };
+    }
     // Round-trip through JSON: the cached text must not keep the log chunks its domains came from.
     const remediation = JSON.parse(
       JSON.stringify(remediationFor(scenario, context)),

@@ -7,6 +7,7 @@
  * the log row.
  */
 import type { InboundConnectorInfo } from '../../organisation/connector-info.js';
+import type { CertificateFacts } from '../evidence/presented-certificate.js';
 import type { Remediation } from '../model/findings.js';
 
 /** Everything a finding knows that remediation text and commands can be filled with. */
@@ -37,6 +38,11 @@ export interface RemediationContext {
   code: string;
   /** The Exchange Online inbound connector involved, when the organisation's connectors are known. */
   inboundConnector?: InboundConnectorInfo;
+  /**
+   * What a send protocol log showed of the session the refusal was answered in: whether it used
+   * TLS and the certificate the server presented (absent when no protocol log was given).
+   */
+  session?: { tls: boolean; certificate?: CertificateFacts };
 }
 
 /**
