@@ -47,7 +47,7 @@ export class ProtocolLogRows implements RowAdapter {
   public constructor(
     private readonly headers: readonly string[],
     private readonly context: RowContext,
-    limits: SessionLimits = DEFAULT_SESSION_LIMITS,
+    private readonly limits: SessionLimits = DEFAULT_SESSION_LIMITS,
   ) {
     this.columns = mapColumns(headers, NAMES);
     this.sessions = new SmtpSessions(limits);
@@ -119,7 +119,7 @@ export class ProtocolLogRows implements RowAdapter {
       notes.push({
         code: 'SESSIONS_CLOSED_EARLY',
         message:
-          `${closedEarly} SMTP sessions were still open when more than ${DEFAULT_SESSION_LIMITS.sessions} were; ` +
+          `${closedEarly} SMTP sessions were still open when more than ${this.limits.sessions} were; ` +
           'the oldest were closed early, and refusals in their later rows were read without what the session had said before',
       });
     }

@@ -89,7 +89,7 @@ export class CertificateBuilder {
 const THUMBPRINT = /^[0-9A-Fa-f]{40}$/;
 const HEX = /^[0-9A-Fa-f]+$/;
 /** Where an issuer DN starts after a subject DN: a space not after a comma, then `ATTR=`. */
-const DN_BOUNDARY = / (?=(?:CN|OU|O|L|S|ST|C|E|DC|SERIALNUMBER|STREET|PostalCode)=)/;
+const DN_BOUNDARY = /(?<!,) (?=(?:CN|OU|O|L|S|ST|C|E|DC|SERIALNUMBER|STREET|PostalCode)=)/;
 
 /**
  * The one-line form. Subject and issuer contain spaces themselves, so the line is read around its
@@ -119,7 +119,7 @@ function parseOneLine(data: string): PresentedCertificate {
   }
   const names = tokens.slice(0, dnEnd).join(' ');
   const boundary = names.search(DN_BOUNDARY);
-  if (boundary > 0 && !names.slice(0, boundary).endsWith(',')) {
+  if (boundary > 0) {
     values.subject = names.slice(0, boundary);
     values.issuer = names.slice(boundary + 1);
   } else if (names !== '') {

@@ -14,6 +14,7 @@ import type { RemediationContext, RemediationTemplate } from './context.js';
 import {
   certificateSideCommand,
   certificateSideStep,
+  certificateVerdict,
   LIST_CERTIFICATES_COMMAND,
 } from './presented-certificate.js';
 import {
@@ -81,7 +82,13 @@ export const connectorMismatch: RemediationTemplate = (ctx) => {
       ...(ctx.session === undefined
         ? [`Set-SendConnector -Identity ${psQuote(names.sendConnector)} -ProtocolLoggingLevel Verbose`]
         : []),
-      sideCommand ?? (connector?.identifiesBy === 'ip' ? ipCommand : certificateConnectorCommand(ctx, names)),
+      // Certificate and connector already agree: a Set- command would change nothing.
+      ...(certificateVerdict(ctx)?.side === 'neither'
+        ? []
+        : [
+            sideCommand ??
+              (connector?.identifiesBy === 'ip' ? ipCommand : certificateConnectorCommand(ctx, names)),
+          ]),
     ],
     links: [LINK_RELAY_ACCESS_DENIED, LINK_OFFICE_365_NOTICE, LINK_UPDATED_REQUIREMENTS],
   };
