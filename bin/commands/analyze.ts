@@ -32,8 +32,10 @@ import { openStore, STORE_OPTIONS, storeFlagsText } from '../support/store-optio
 
 export const ANALYZE_USAGE = `relay-audit analyze <file|dir>... [options]
 
-Analyses message tracking logs and message trace exports (plain or gzip-compressed), classifies
-every relay refusal (550 5.7.64 TenantAttribution, 451 4.4.62 ATTR35) and stores the findings.
+Analyses message tracking logs, Exchange SMTP send protocol logs (ProtocolLog\\SmtpSend\\SEND*.LOG,
+Hub or FrontEnd: the certificate the server presented) and message trace exports (plain or
+gzip-compressed), classifies every relay refusal (550 5.7.64 TenantAttribution, 451 4.4.62 ATTR35)
+and stores the findings. A refusal in both a tracking log and a protocol log is one finding.
 In a directory, files that are not logs or exports (notes, scripts, .xml, .md) are listed, not
 analysed. Exits 1 when a log or export gave nothing to analyse (unreadable, unknown, all rows skipped).
 

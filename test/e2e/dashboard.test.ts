@@ -134,7 +134,7 @@ describe('the dashboard on the sample logs', () => {
       .toContain('14 more');
     await expect.poll(() => page.locator('.headline').textContent()).toContain('NDRs and automatic replies');
     const chartLabel = await page.locator('.chart canvas').getAttribute('aria-label');
-    expect(chartLabel).toContain('40 in all');
+    expect(chartLabel).toContain('44 in all');
     expect(await page.locator('#tops').textContent()).toContain('EX01.contoso.local');
     expect(pageProblems).toEqual([]);
   });
@@ -250,7 +250,7 @@ describe('the dashboard on the sample logs', () => {
     expect(await paged.locator('#findings-status').textContent()).toContain('more match');
     const more = paged.getByRole('button', { name: 'Load more findings' });
     await more.click();
-    await expect.poll(() => rowsOf(paged).count()).toBe(40);
+    await expect.poll(() => rowsOf(paged).count()).toBe(44);
     expect(await more.isVisible()).toBe(false);
     const focused = await paged.evaluate("document.activeElement?.closest('tr')?.getAttribute('data-id')");
     expect(focused).toBe(await rowsOf(paged).nth(10).getAttribute('data-id'));
@@ -269,7 +269,7 @@ describe('the dashboard on the sample logs', () => {
 
   it('lists the analysed files with their counts and skipped rows with line and reason', async () => {
     const sources = page.locator('#sources-body tbody tr[data-source]');
-    expect(await sources.count()).toBe(11);
+    expect(await sources.count()).toBe(12);
     const enUs = sources.filter({ hasText: 'tracking-export-en-US.csv' });
     expect(await enUs.textContent()).toContain('Done');
     await enUs.getByRole('button', { name: /show why/ }).click();
@@ -330,7 +330,7 @@ describe('the dashboard on the sample logs', () => {
 
   it('is readable at 1280 px and at 420 px without horizontal page scrolling', async () => {
     await page.click('#clear-filters');
-    await expect.poll(() => rowsOf(page).count()).toBe(40);
+    await expect.poll(() => rowsOf(page).count()).toBe(44);
     await page.setViewportSize({ width: 1280, height: 900 });
     await page.screenshot({ path: join(RESULTS, 'dashboard-1280.png'), fullPage: true });
     await page.setViewportSize({ width: 420, height: 900 });
@@ -370,7 +370,7 @@ describe('the dashboard when things are missing or failing', () => {
     expect(text).toContain('internal error; the API logs have the details');
     expect(text).toContain('HTTP 500');
     // The other sections do not depend on the summary.
-    await expect.poll(() => rowsOf(failing).count()).toBe(40);
+    await expect.poll(() => rowsOf(failing).count()).toBe(44);
     await failing.screenshot({ path: join(RESULTS, 'dashboard-error-1280.png') });
     await failing.unroute('**/api/summary**');
     await alert.getByRole('button', { name: 'Retry' }).click();

@@ -94,12 +94,18 @@ describe('tracking rows without their header', () => {
   });
 });
 
+describe('an SMTP send protocol log', () => {
+  it('is read: its refused RCPT TO is a finding, every row accounted for', async () => {
+    const { status, source, findings } = await analyse('SEND20261128-1.LOG');
+    expect(status).toBe(0);
+    expect(source).toMatchObject({ status: 'done', format: 'exchange-protocol-log', rowsRead: 19, rejections: 1 });
+    accountedFor(source);
+    expect(findings).toEqual([[20, 'vendor@adatum.com', 'connector-mismatch']]);
+  });
+});
+
 describe('inputs relay-audit does not read are named as what they are', () => {
   it.each([
-    [
-      'SEND20261128-1.LOG',
-      /looks like an Exchange SMTP send protocol log \(#Log-type: SMTP Send Protocol Log\), which relay-audit does not read yet\. Analyse the message tracking logs/,
-    ],
     [
       'graph-message-trace-details.json',
       /JSON, not CSV: a Microsoft Graph message trace detail response \(…\/messageTraces\/\{id\}\/getDetailsByRecipient\), which relay-audit does not read yet\. Export the trace as CSV/,

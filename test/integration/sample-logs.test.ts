@@ -54,6 +54,10 @@ const EXPECTED: [file: string, line: number, recipient: string, scenario: string
   ['historical-search-extended.csv', 7, 'mike@wingtiptoys.com', 'ndr'],
   ['historical-search-extended.csv', 15, 'billing@litware.com', 'connector-mismatch'],
   ['historical-search-extended.csv', 17, 'audit@woodgrovebank.com', 'wrong-region'],
+  ['SEND20261128-1.LOG', 38, 'treasury@woodgrovebank.com', 'wrong-region'],
+  ['SEND20261128-1.LOG', 39, 'controller@woodgrovebank.com', 'wrong-region'],
+  ['SEND20261128-1.LOG', 71, 'orders@northwindtraders.com', 'ndr'],
+  ['SEND20261128-1.LOG', 96, 'ap@litware.com', 'foreign-sender-domain'],
 ];
 
 const FORMATS: Record<string, string> = {
@@ -68,6 +72,7 @@ const FORMATS: Record<string, string> = {
   'message-trace-detail.csv': 'message-trace-detail',
   'historical-search-summary.csv': 'historical-search-summary',
   'historical-search-extended.csv': 'historical-search-extended',
+  'SEND20261128-1.LOG': 'exchange-protocol-log',
 };
 
 describe('the bundled sample logs', () => {
@@ -95,7 +100,8 @@ describe('the bundled sample logs', () => {
       .map((f) => [basename(f.source.file), f.source.line, f.recipient, f.scenario])
       .sort((a, b) => String(a).localeCompare(String(b)));
     expect(found).toEqual([...EXPECTED].sort((a, b) => String(a).localeCompare(String(b))));
-    expect(result.duplicates).toBe(2);
+    // The two DEFER/FAIL pairs, and the refusal of MSGTRK2026112800-1.LOG line 18 seen again in the protocol log.
+    expect(result.duplicates).toBe(3);
     expect(result.unclassified).toBe(0);
     for (const finding of sink.findings.values()) expect(Finding.safeParse(finding).success).toBe(true);
   });
@@ -116,6 +122,19 @@ describe('the bundled sample logs', () => {
     ]);
     const addresses = [...sink.findings.values()].flatMap((f) => [f.recipient, f.sender, f.returnPath]);
     expect(addresses).not.toContain('system.string[]');
+  });
+
+  it('joins the protocol log\'s session to the tracking log\'s finding of the same refusal', () => {
+    const finding = [...sink.findings.values()].find((f) => f.recipient === 'supplier@litware.com');
+    expect(finding?.source).toMatchObject({ line: 18, format: 'exchange-tracking-log' });
+    expect(finding?.evidence).toContainEqual({
+      kind: 'presented-certificate',
+      detail:
+        'EX01.contoso.local presented CN=mail.contoso.com, O=Contoso Ltd, L=Seattle, S=WA, C=US (SAN mail.contoso.com, autodiscover.contoso.com) after STARTTLS; thumbprint 3C6E1F0B9A42D8E57C1B0F6A2D94E3B8C5A7F102, issued by CN=Fabrikam TLS RSA CA 2026, O=Fabrikam Trust Services, C=US',
+    });
+    expect(finding?.remediation.commands).toContain(
+      "Set-InboundConnector -Identity '<On-premises inbound connector>' -TlsSenderCertificateName *.contoso.com -RestrictDomainsToCertificate $true",
+    );
   });
 
   it('classifies by P1 and keeps the header sender apart', () => {

@@ -1,6 +1,6 @@
 /**
  * Exchange SMTP send protocol logs (`TransportRoles\Logs\Hub\ProtocolLog\SmtpSend`,
- * `…\FrontEnd\ProtocolLog\SmtpSend`; docs/domain.md "SMTP send protocol logs"). Each row is one
+ * `…\FrontEnd\ProtocolLog\SmtpSend`; docs/domain.md §3 format 7, §5). Each row is one
  * line of an SMTP conversation; {@link SmtpSessions} ties the rows of a session together, and a
  * relay refusal answered in it becomes an event carrying the session's certificate, message and
  * MAIL FROM. Every other row is read into its session's state and counted as analysed.

@@ -1,6 +1,6 @@
 /**
  * The certificate lines of an Exchange SMTP send protocol log, in both forms Exchange writes
- * (docs/domain.md "SMTP send protocol logs"):
+ * (docs/domain.md §3 format 7, §5):
  *
  * - one information line per value: `*,,Sending certificate`, then `*,"CN=…, O=…",Certificate subject`,
  *   `…,Certificate issuer name`, `…,Certificate serial number`, `…,Certificate thumbprint`,

@@ -21,7 +21,7 @@ export type FormatId = z.infer<typeof FormatId>;
 
 /**
  * The certificate an on-premises server presented to Exchange Online after STARTTLS, as its send
- * protocol log records it (docs/domain.md "SMTP send protocol logs"). Values as written; `names`
+ * protocol log records it (docs/domain.md §3 format 7, §5). Values as written; `names`
  * are the DNS names Exchange Online attributes by: the subject's CN, then the alternate names.
  */
 export const PresentedCertificate = z.object({

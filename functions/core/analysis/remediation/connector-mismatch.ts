@@ -85,10 +85,9 @@ export const connectorMismatch: RemediationTemplate = (ctx) => {
       // Certificate and connector already agree: a Set- command would change nothing.
       ...(certificateVerdict(ctx)?.side === 'neither'
         ? []
-        : [
-            sideCommand ??
-              (connector?.identifiesBy === 'ip' ? ipCommand : certificateConnectorCommand(ctx, names)),
-          ]),
+        : connector?.identifiesBy === 'ip'
+          ? [ipCommand, ...(sideCommand === undefined ? [] : [sideCommand])]
+          : [sideCommand ?? certificateConnectorCommand(ctx, names)]),
     ],
     links: [LINK_RELAY_ACCESS_DENIED, LINK_OFFICE_365_NOTICE, LINK_UPDATED_REQUIREMENTS],
   };

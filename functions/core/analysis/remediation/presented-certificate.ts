@@ -97,19 +97,27 @@ export function certificateSideStep(ctx: RemediationContext, names: Names): stri
         `"<I>issuer<S>subject" (its issuer and subject as Get-ExchangeCertificate shows them; commands below).`
       );
     case 'connector': {
+      if (connector?.identifiesBy === 'ip') {
+        // Switching the IP-only connector would cut off what relays through it by IP: add a second one.
+        return (
+          `${presented} The certificate is usable: ${verdict.name} is in an accepted domain. But ${connectorText} ` +
+          `identifies the server by IP address only, so the certificate is not used. Either add the public IP ` +
+          `address ${names.server} reaches Exchange Online from to ${connectorText}, or let the certificate ` +
+          `attribute the mail: create a second, certificate-based OnPremises connector expecting ${verdict.target}, ` +
+          `which matches ${verdict.name} (command below), and keep ${connectorText} for what relays by IP address.`
+        );
+      }
       const now =
         connector === undefined
           ? ''
-          : connector.identifiesBy === 'ip'
-            ? ` (it identifies the server by IP address only now)`
-            : expected
-              ? ` (it expects ${expected}, which no name on the certificate matches)`
-              : ' (it names no certificate now)';
+          : expected
+            ? ` (it expects ${expected}, which no name on the certificate matches)`
+            : ' (it names no certificate now)';
       return (
         `${presented} The certificate is usable: ${verdict.name} is in an accepted domain. Change the connector, ` +
         `not the certificate: set TlsSenderCertificateName of ${connectorText}${now} to ${verdict.target}, which ` +
         `matches ${verdict.name} and keeps matching when the certificate is renewed (command below). ` +
-        (expected && connector?.identifiesBy !== 'ip'
+        (expected
           ? `Alternatively bind a certificate that carries ${expected} to send connector "${names.sendConnector}" ` +
             '(Set-SendConnector -TlsCertificateName).'
           : '')
@@ -129,13 +137,15 @@ export function certificateSideCommand(ctx: RemediationContext, names: Names): s
   const verdict = certificateVerdict(ctx);
   if (verdict === undefined || verdict.side === 'neither' || verdict.side === 'server-tls') return undefined;
   if (verdict.side === 'connector') {
-    const ip =
-      ctx.inboundConnector?.identifiesBy === 'ip'
-        ? ' -SenderIPAddresses $null -RestrictDomainsToIPAddresses $false'
-        : '';
+    if (ctx.inboundConnector?.identifiesBy === 'ip') {
+      return (
+        `New-InboundConnector -Name ${psQuote(`${ctx.inboundConnector.name} (certificate)`)} -ConnectorType OnPremises ` +
+        `-SenderDomains * -RequireTls $true -TlsSenderCertificateName ${psArg(verdict.target)} -RestrictDomainsToCertificate $true`
+      );
+    }
     return (
       `Set-InboundConnector -Identity ${psQuote(names.inboundConnector)} -TlsSenderCertificateName ` +
-      `${psArg(verdict.target)} -RestrictDomainsToCertificate $true${ip}`
+      `${psArg(verdict.target)} -RestrictDomainsToCertificate $true`
     );
   }
   return (
