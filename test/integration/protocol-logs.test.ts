@@ -16,7 +16,7 @@ import { MemorySink } from '../support/memory-sink.js';
 const PROTOCOL = 'test/fixtures/protocol-logs/FrontEnd-SEND20261128-1.LOG';
 const TRACKING = 'test/fixtures/protocol-logs/MSGTRK2026112814-1.LOG';
 
-async function run(files: string[], inboundConnector?: InboundConnectorInfo) {
+async function run(files: string[], inboundConnector?: InboundConnectorInfo, windowEvents?: number) {
   const domains = parseAcceptedDomains(
     await readFile('sample-logs/config/accepted-domains.csv', 'utf8'),
     'accepted-domains.csv',
@@ -26,6 +26,7 @@ async function run(files: string[], inboundConnector?: InboundConnectorInfo) {
     domains,
     sink,
     ...(inboundConnector === undefined ? {} : { inboundConnector }),
+    ...(windowEvents === undefined ? {} : { windowEvents }),
   });
   const findings = [...sink.findings.values()];
   for (const finding of findings) expect(Finding.safeParse(finding).success).toBe(true);
@@ -89,6 +90,17 @@ describe('a send protocol log with the tracking log of the same message', () => 
       expect(kinds(byRecipient('partner@litware.com'))).toContain('no-tls');
     },
   );
+
+  it('says so on the later file when the finding was released before its repeat was read (window too small)', async () => {
+    const { result, byRecipient } = await run([TRACKING, PROTOCOL], undefined, 1);
+    expect(kinds(byRecipient('accounts@litware.com'))).not.toContain('presented-certificate');
+    const protocol = result.sources.find((source) => source.file === PROTOCOL);
+    expect(protocol?.notes).toContainEqual({
+      code: 'EVIDENCE_NOT_JOINED',
+      message: expect.stringMatching(/^2 of its refusals repeat findings released before it was read/),
+    });
+    expect(result.sources.find((source) => source.file === TRACKING)?.notes).toBeUndefined();
+  });
 
   it('says to change the connector when the certificate is usable and the connector expects another name', async () => {
     const { byRecipient } = await run([PROTOCOL, TRACKING], {

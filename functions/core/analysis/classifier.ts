@@ -39,10 +39,11 @@ export interface ClassifierOptions {
   /** The organisation's on-prem inbound connector, when known (names it in remediation). */
   inboundConnector?: InboundConnectorInfo;
   /**
-   * Told of each rejection that repeats one already pending or emitted: where the repeat came from
-   * and where the first occurrence (the one that becomes the finding) came from.
+   * Told of each rejection that repeats one already pending or emitted: where the repeat came from,
+   * where the first occurrence (the one that becomes the finding) came from, and whether the repeat's
+   * evidence joined that finding (false when the finding had already been released).
    */
-  onDuplicate?: (duplicate: EventOrigin, first: EventOrigin) => void;
+  onDuplicate?: (duplicate: EventOrigin, first: EventOrigin, joined: boolean) => void;
 }
 
 export interface ClassifierStats {
@@ -150,7 +151,7 @@ export class StreamingClassifier {
   private pendingHead = 0;
   /** Keys of released rejections, with the origin of the occurrence that was classified. */
   private readonly emittedKeys: BoundedMap<string, EventOrigin>;
-  private readonly onDuplicate: ((duplicate: EventOrigin, first: EventOrigin) => void) | undefined;
+  private readonly onDuplicate: ClassifierOptions['onDuplicate'];
   private readonly traces: BoundedMap<string, InboundTrace[]>;
   private readonly contexts: BoundedMap<string, MessageContext>;
   private readonly remediations = new BoundedMap<string, Finding['remediation']>(REMEDIATION_CACHE);
@@ -285,7 +286,7 @@ export class StreamingClassifier {
       this.stats.duplicates++;
       // Still pending: the repeat's evidence joins the one finding (once released, it cannot).
       if (waiting !== undefined) this.corroborate(waiting, event, origin);
-      this.onDuplicate?.(origin, first);
+      this.onDuplicate?.(origin, first, waiting !== undefined);
       return;
     }
     // Pending rows outlive their text chunk: copy their strings so the chunk can be freed, sharing
