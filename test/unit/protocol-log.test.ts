@@ -272,10 +272,31 @@ describe('send protocol log sessions', () => {
       row('00:00:00.102', s, '<', REFUSED),
     ];
     const result = await parse(`${HEADER}${lines.join('\r\n')}\r\n`);
-    expect(result.events.map((e) => [e.recipient, e.session?.tls, e.session?.certificate])).toEqual([
-      ['x@litware.com', false, undefined],
+    expect(result.events.map((e) => [e.recipient, e.session?.partial, e.session?.certificate])).toEqual([
+      ['x@litware.com', true, undefined],
     ]);
     expect(result.notes.map((note) => note.code)).toEqual(['SESSIONS_JOINED_LATE']);
+  });
+
+  it('pairs the answers of a session joined late with the commands it has, not with a greeting', async () => {
+    const s = '08DF3C2B1A09F8EB';
+    const lines = [
+      row(
+        '00:00:00.100',
+        s,
+        '*',
+        '',
+        'sending message with RecordId 7 and InternetMessageId <J@EX01.contoso.local>',
+      ),
+      row('00:00:00.101', s, '>', 'MAIL FROM:<a@contoso.com>'),
+      row('00:00:00.102', s, '>', 'RCPT TO:<first@litware.com>'),
+      row('00:00:00.103', s, '<', '250 2.1.0 Sender OK'),
+      row('00:00:00.104', s, '<', REFUSED),
+    ];
+    const result = await parse(`${HEADER}${lines.join('\r\n')}\r\n`);
+    expect(result.events.map((e) => [e.messageId, e.recipient, e.session?.partial])).toEqual([
+      ['J@EX01.contoso.local', 'first@litware.com', true],
+    ]);
   });
 
   it('skips, with a reason, rows that name no session or no protocol event', async () => {

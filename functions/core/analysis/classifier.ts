@@ -481,7 +481,7 @@ export class StreamingClassifier {
       rejection.enhancedCode,
       session === undefined
         ? ''
-        : `${session.tls}\u0001${certificate?.subject}\u0001${certificate?.issuer}\u0001${certificate?.names.join(',')}`,
+        : `${session.tls}\u0001${session.partial}\u0001${certificate?.subject}\u0001${certificate?.issuer}\u0001${certificate?.names.join(',')}`,
     ].join('\u0000');
     const cached = this.remediations.get(key);
     if (cached) return cached;
@@ -499,7 +499,8 @@ export class StreamingClassifier {
     if (remoteHost !== undefined) context.remoteHost = remoteHost;
     if (rejection.attr !== undefined) context.attr = rejection.attr;
     if (this.inboundConnector !== undefined) context.inboundConnector = this.inboundConnector;
-    if (session !== undefined) {
+    // A session joined late without a certificate tells nothing about TLS: advise as without a protocol log.
+    if (session !== undefined && (certificate !== undefined || session.partial !== true)) {
       context.session = certificate === undefined ? { tls: session.tls } : { tls: session.tls, certificate };
     }
     // Round-trip through JSON: the cached text must not keep the log chunks its domains came from.

@@ -96,6 +96,13 @@ export function sessionEvidence(
     },
   ];
   const certificate = session.certificate;
+  if (certificate === undefined && session.partial === true) {
+    evidence.push({
+      kind: 'session-start-missing',
+      detail: `the log does not have the start of session ${session.id}: whether it used TLS, and which certificate ${options.server} presented, are not known`,
+    });
+    return evidence;
+  }
   if (certificate === undefined) {
     evidence.push(
       session.tls

@@ -110,7 +110,8 @@ function parseOneLine(data: string): PresentedCertificate {
     if (last?.includes(';')) values.alternateNames = last;
     return certificateOf(values);
   }
-  values.thumbprint = tokens[at];
+  const thumbprint = tokens[at];
+  if (thumbprint !== undefined) values.thumbprint = thumbprint;
   let dnEnd = at;
   const serial = tokens[at - 1];
   if (serial !== undefined && HEX.test(serial) && !serial.includes('=')) {

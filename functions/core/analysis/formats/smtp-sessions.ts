@@ -104,18 +104,21 @@ export class SmtpSessions {
   /** Updates the row's session and says what the row meant. */
   public read(row: ProtocolRow): RowOutcome {
     const known = this.open.get(row.sessionId);
+    if (row.event === '-') {
+      this.open.delete(row.sessionId);
+      return { kind: 'read' };
+    }
     if (row.event === '+') {
       // Exchange may write `attempting to connect` (`*`) under the session id before the connect row.
       if (known === undefined) this.start(row, false);
       else known.greeted = false;
       return { kind: 'read' };
     }
-    // Rows of a session never seen to start: sent or received before the log began (or it was closed early).
-    const state = known ?? this.start(row, row.event === '<' || row.event === '>');
+    // Rows of a session never seen to start (it began before the log, or was closed early); only
+    // `attempting to connect` may come before the connect row.
+    const state =
+      known ?? this.start(row, !(row.event === '*' && /^attempting to connect/i.test(row.context.trim())));
     switch (row.event) {
-      case '-':
-        this.open.delete(row.sessionId);
-        return { kind: 'read' };
       case '*':
         this.information(state, row);
         return { kind: 'read' };
@@ -147,7 +150,9 @@ export class SmtpSessions {
       tls: false,
       reading: undefined,
       builder: undefined,
-      session: { id, tls: false, line: row.line },
+      session: partial
+        ? { id, tls: false, partial: true, line: row.line }
+        : { id, tls: false, line: row.line },
       commands: [],
       head: 0,
       uncounted: 0,
@@ -238,7 +243,8 @@ export class SmtpSessions {
     if (code[2] === '-' && !reply.includes(` ${code[1]} `) && !reply.endsWith(` ${code[1]}`)) {
       return { kind: 'read' };
     }
-    if (!state.greeted) {
+    // The greeting answers no command; in a session joined late, answers are to commands already sent.
+    if (!state.greeted && state.head === state.commands.length && state.uncounted === 0) {
       state.greeted = true;
       const name = /^220[ ]+(\S+)/.exec(reply)?.[1];
       if (name !== undefined) state.remoteName = detach(name.toLowerCase());

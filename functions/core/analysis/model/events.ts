@@ -44,6 +44,8 @@ export const SmtpSession = z.object({
   id: z.string().min(1).max(64),
   /** True once STARTTLS was answered 220 in this session. */
   tls: z.boolean(),
+  /** The log does not have the session's start: whether it used TLS, and its certificate, are unknown. */
+  partial: z.boolean().optional(),
   certificate: PresentedCertificate.optional(),
   /** Line of the first certificate line (or of the session's first row read, without one). */
   line: z.number().int().positive(),
