@@ -98,7 +98,12 @@ describe('an SMTP send protocol log', () => {
   it('is read: its refused RCPT TO is a finding, every row accounted for', async () => {
     const { status, source, findings } = await analyse('SEND20261128-1.LOG');
     expect(status).toBe(0);
-    expect(source).toMatchObject({ status: 'done', format: 'exchange-protocol-log', rowsRead: 19, rejections: 1 });
+    expect(source).toMatchObject({
+      status: 'done',
+      format: 'exchange-protocol-log',
+      rowsRead: 19,
+      rejections: 1,
+    });
     accountedFor(source);
     expect(findings).toEqual([[20, 'vendor@adatum.com', 'connector-mismatch']]);
   });

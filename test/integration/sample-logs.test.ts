@@ -124,7 +124,7 @@ describe('the bundled sample logs', () => {
     expect(addresses).not.toContain('system.string[]');
   });
 
-  it('joins the protocol log\'s session to the tracking log\'s finding of the same refusal', () => {
+  it("joins the protocol log's session to the tracking log's finding of the same refusal", () => {
     const finding = [...sink.findings.values()].find((f) => f.recipient === 'supplier@litware.com');
     expect(finding?.source).toMatchObject({ line: 18, format: 'exchange-tracking-log' });
     expect(finding?.evidence).toContainEqual({
