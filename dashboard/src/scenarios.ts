@@ -10,14 +10,10 @@ export { SCENARIO_DESCRIPTIONS };
 /** Scenario ids in the pack's order. */
 export const SCENARIOS = Object.keys(SCENARIO_DESCRIPTIONS) as ScenarioId[];
 
-/** Short names for chips, legends and narrow columns. */
-export const SHORT_NAMES: Readonly<Record<ScenarioId, string>> = {
-  ndr: 'NDR / auto-reply',
-  forwarding: 'Forwarding',
-  'foreign-sender-domain': 'Foreign sender domain',
-  'connector-mismatch': 'Connector mismatch',
-  'wrong-region': 'Wrong region',
-};
+/** Short names for chips, legends and narrow columns (from the pack, like the titles). */
+export const SHORT_NAMES = Object.fromEntries(
+  SCENARIOS.map((scenario) => [scenario, SCENARIO_DESCRIPTIONS[scenario].short]),
+) as Readonly<Record<ScenarioId, string>>;
 
 /** Okabe–Ito colours: distinguishable with the common colour-vision deficiencies. */
 export const SCENARIO_COLOURS: Readonly<Record<ScenarioId, string>> = {

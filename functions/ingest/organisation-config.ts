@@ -10,11 +10,8 @@
 import type { S3Client } from '@aws-sdk/client-s3';
 import { type OrganisationConfig, organisationConnector } from '../core/organisation/configuration.js';
 import type { InboundConnectorInfo } from '../core/organisation/connector-info.js';
-import {
-  type CheckTrigger,
-  checkOrganisationConfig,
-  type ReadinessReport,
-} from '../core/readiness/report.js';
+import { checkOrganisationConfig } from '../core/readiness/report.js';
+import type { CheckTrigger, ReadinessReport } from '../core/readiness/report-schema.js';
 import { loadOrganisationConfig } from './config-loader.js';
 
 /** The repository operations used here (`OrganisationConfigStore` satisfies it). */

@@ -30,7 +30,7 @@ import {
   PutItemCommand,
 } from '@aws-sdk/client-dynamodb';
 import { OrganisationConfig } from '../core/organisation/configuration.js';
-import { ReadinessReport } from '../core/readiness/report.js';
+import { ReadinessReport } from '../core/readiness/report-schema.js';
 import { StoreError } from '../core/shared/errors.js';
 import { causeName, createDynamoCall, type DynamoCall } from './dynamo-call.js';
 import { SILENT_LOGGER, type StoreLogger } from './logger.js';

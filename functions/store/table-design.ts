@@ -184,7 +184,7 @@ function sha256Hex32(parts: readonly string[]): string {
 }
 
 /**
- * The finding id lives with the domain model (functions/core/finding-id.ts): the classifier needs
+ * The finding id lives with the domain model (functions/core/analysis/model/finding-id.ts): the classifier needs
  * it to de-duplicate before anything is stored. Re-exported here because the key design uses it.
  */
 export { findingId } from '../core/analysis/model/finding-id.js';

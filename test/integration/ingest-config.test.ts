@@ -13,7 +13,7 @@ import { join } from 'node:path';
 import { DeleteObjectCommand } from '@aws-sdk/client-s3';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import type { Finding } from '../../functions/core/analysis/model/findings.js';
-import type { ReadinessResponse } from '../../functions/core/readiness/response.js';
+import type { ReadinessResponse } from '../../functions/core/readiness/report-schema.js';
 import type { EmbeddedServer } from '../../functions/store/embedded-engine.js';
 import { OrganisationConfigStore } from '../../functions/store/organisation-config.js';
 import { httpApiEvent, parseLambdaResult } from '../support/api-client.js';

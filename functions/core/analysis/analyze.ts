@@ -20,7 +20,7 @@ import { type EmittedFinding, type EventOrigin, StreamingClassifier } from './cl
 import { type InboundEntry, inboundEntryOf } from './evidence/inbound-entry.js';
 import { type AnalysisInput, type ParseListener, parseInput } from './input/parse-input.js';
 import type { TraceEvent } from './model/events.js';
-import type { Finding, ScenarioId } from './model/findings.js';
+import { type Finding, SCENARIO_IDS, type ScenarioId } from './model/findings.js';
 import { addSourceNotes, MAX_DUPLICATE_OF, type SourceRecord } from './model/source-record.js';
 
 export type { AnalysisInput } from './input/parse-input.js';
@@ -96,7 +96,7 @@ export interface AnalysisResult {
 const MAX_TRACKED_DOMAINS = 10_000;
 
 function emptyScenarioCounts(): Record<ScenarioId, number> {
-  return { ndr: 0, forwarding: 0, 'foreign-sender-domain': 0, 'connector-mismatch': 0, 'wrong-region': 0 };
+  return Object.fromEntries(SCENARIO_IDS.map((id) => [id, 0])) as Record<ScenarioId, number>;
 }
 
 export async function analyze(

@@ -9,7 +9,7 @@
  */
 
 import { X509Certificate } from 'node:crypto';
-import { z } from 'zod';
+import type { CertificateDescription } from './certificate-description.js';
 import { ConfigFileError } from './errors.js';
 import { isDnsName } from './host-names.js';
 import { attributeValues, dnsNamesOf, oneLine } from './x509-names.js';
@@ -61,18 +61,6 @@ export function certificateNames(certificate: CertificateInfo): string[] {
 export function certificateLabel(certificate: CertificateInfo): string {
   return certificateNames(certificate)[0] ?? certificate.subject;
 }
-
-/** What a report says of a certificate file: its leaf's names and dates, and the subjects of the chain given with it. */
-export const CertificateDescription = z.object({
-  file: z.string(),
-  subject: z.string(),
-  issuer: z.string(),
-  names: z.array(z.string()),
-  notBefore: z.iso.datetime(),
-  notAfter: z.iso.datetime(),
-  chain: z.array(z.string()),
-});
-export type CertificateDescription = z.infer<typeof CertificateDescription>;
 
 /** {@link CertificateDescription} of a parsed certificate file. */
 export function describeCertificateFile(file: CertificateFile): CertificateDescription {

@@ -2,7 +2,7 @@
  * What a readiness report says it was given — which file said what — for people.
  */
 import { z } from 'zod';
-import { CertificateDescription } from '../organisation/certificates.js';
+import { CertificateDescription } from '../organisation/certificate-description.js';
 
 /** What the checks were given, for people: which file said what. */
 export const ReadinessInputs = z.object({

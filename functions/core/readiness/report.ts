@@ -1,14 +1,7 @@
-/**
- * The readiness report of the organisation's configuration: every readiness check over the files
- * that could be read, a `config-file-invalid` error for each one that could not,
- * `accepted-domains-missing` when no check could run, and which errors are new since the last report.
- */
-import { z } from 'zod';
 import { describeCertificateFile } from '../organisation/certificates.js';
 import {
   CONFIG_PREFIX,
   type ConfigFile,
-  type ConfigFileKind,
   HOW_TO_EXPORT,
   type OrganisationConfig,
   type ParsedConfig,
@@ -16,44 +9,15 @@ import {
   UPLOAD_NAME,
 } from '../organisation/configuration.js';
 import { relayConnector } from '../organisation/relay-connector.js';
-import { ReadinessInputs } from './inputs.js';
-import { CheckId, orderBySeverity, ReadinessResult, type Severity } from './result.js';
+import type { ReadinessInputs } from './inputs.js';
+import type {
+  CheckTrigger,
+  ReadinessReport,
+  SeverityCounts,
+  StoredReadinessResult,
+} from './report-schema.js';
+import { orderBySeverity, type ReadinessResult, type Severity } from './result.js';
 import { passedChecks, runReadinessChecks } from './run.js';
-
-/** Results about the configuration files themselves, beside the readiness checks' own ids. */
-export const CONFIG_CHECK_IDS = ['config-file-invalid', 'accepted-domains-missing'] as const;
-export const StoredCheckId = z.union([CheckId, z.enum(CONFIG_CHECK_IDS)]);
-export type StoredCheckId = z.infer<typeof StoredCheckId>;
-
-/** A stored result: a readiness check's, or one about a configuration file. */
-export const StoredReadinessResult = ReadinessResult.extend({ id: StoredCheckId });
-export type StoredReadinessResult = z.infer<typeof StoredReadinessResult>;
-
-export const SeverityCounts = z.object({
-  error: z.number().int().nonnegative(),
-  warning: z.number().int().nonnegative(),
-  info: z.number().int().nonnegative(),
-});
-export type SeverityCounts = z.infer<typeof SeverityCounts>;
-
-export const CheckTrigger = z.enum(['upload', 'nightly', 'cli']);
-export type CheckTrigger = z.infer<typeof CheckTrigger>;
-
-export const ReadinessReport = z.object({
-  /** The moment certificate validity was judged at. */
-  checkedAt: z.iso.datetime(),
-  trigger: CheckTrigger,
-  configHash: z.string(),
-  /** `loadedAt` of the configuration checked. */
-  configLoadedAt: z.iso.datetime(),
-  inputs: ReadinessInputs,
-  summary: SeverityCounts,
-  /** Checks that ran and found nothing. */
-  passed: z.array(CheckId),
-  /** Ordered error → warning → info, then by id. */
-  results: z.array(StoredReadinessResult),
-});
-export type ReadinessReport = z.infer<typeof ReadinessReport>;
 
 function invalidFileResult(file: ConfigFile, message: string): StoredReadinessResult {
   const how = HOW_TO_EXPORT[file.kind];
@@ -87,34 +51,6 @@ const ACCEPTED_DOMAINS_MISSING: StoredReadinessResult = {
     links: [],
   },
 };
-
-const NOT_GIVEN = /^not checked: no (.+) given$/;
-
-/**
- * A "not checked: no connectors given" result, worded for uploads: name the file to upload
- * (`--connectors` is the CLI's word for the same file).
- */
-function forUploads(result: ReadinessResult): StoredReadinessResult {
-  const missing = result.severity === 'info' ? NOT_GIVEN.exec(result.message)?.[1] : undefined;
-  if (missing === undefined) return result;
-  const kinds = missing
-    .split(' or ')
-    .map((input): ConfigFileKind | undefined =>
-      input === 'connectors' ? 'connectors' : input === 'certificates' ? 'certificate' : undefined,
-    );
-  if (kinds.some((kind) => kind === undefined)) return result;
-  return {
-    ...result,
-    remediation: {
-      steps: (kinds as ConfigFileKind[]).map(
-        (kind) =>
-          `Export ${HOW_TO_EXPORT[kind].what} and upload it as ${UPLOAD_NAME[kind]} (or pass it to relay-audit check).`,
-      ),
-      commands: (kinds as ConfigFileKind[]).map((kind) => HOW_TO_EXPORT[kind].command),
-      links: result.remediation.links,
-    },
-  };
-}
 
 /** Counts of results per severity. */
 export function countBySeverity(results: readonly { severity: Severity }[]): SeverityCounts {
@@ -159,6 +95,7 @@ export function checkOrganisationConfig(
   let checks: ReadinessResult[] = [];
   if (parsed.acceptedDomains !== undefined) {
     checks = runReadinessChecks({
+      audience: 'upload',
       acceptedDomains: parsed.acceptedDomains.list,
       ...(parsed.connectors === undefined ? {} : { connectors: parsed.connectors.list }),
       ...(parsed.certificates === undefined ? {} : { certificates: parsed.certificates }),
@@ -167,7 +104,7 @@ export function checkOrganisationConfig(
   }
   const results = orderBySeverity([
     ...fileResults,
-    ...(parsed.acceptedDomains === undefined ? [ACCEPTED_DOMAINS_MISSING] : checks.map(forUploads)),
+    ...(parsed.acceptedDomains === undefined ? [ACCEPTED_DOMAINS_MISSING] : checks),
   ]);
   return {
     checkedAt: options.at.toISOString(),

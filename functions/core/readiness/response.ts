@@ -1,6 +1,6 @@
 /** What `GET /readiness` answers: the latest report, or what to upload when there is none. */
 import { CONFIG_PREFIX, UPLOAD_NAME } from '../organisation/configuration.js';
-import type { ReadinessReport, SeverityCounts } from './report.js';
+import type { ReadinessReport, ReadinessResponse, SeverityCounts } from './report-schema.js';
 
 /** What to upload, for the empty state (API message, dashboard). */
 export const NOTHING_CONFIGURED_MESSAGE =
@@ -9,19 +9,6 @@ export const NOTHING_CONFIGURED_MESSAGE =
   `${UPLOAD_NAME.connectors} (Get-InboundConnector | ConvertTo-Json -Depth 5) and the on-premises server's ` +
   `certificate with its chain as ${UPLOAD_NAME.certificate}. Locally: relay-audit check --accepted-domains … ` +
   '--connectors … --certificate … --store.';
-
-/** `GET /readiness`: the latest report, or an empty one that says what to upload. */
-export type ReadinessResponse =
-  | ({ configured: true; message: string } & ReadinessReport)
-  | {
-      configured: false;
-      message: string;
-      checkedAt: null;
-      inputs: null;
-      summary: SeverityCounts;
-      passed: [];
-      results: [];
-    };
 
 function summaryMessage(summary: SeverityCounts): string {
   const counts = `${summary.error} error${summary.error === 1 ? '' : 's'}, ${summary.warning} warning${summary.warning === 1 ? '' : 's'}, ${summary.info} not checked`;
