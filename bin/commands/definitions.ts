@@ -22,12 +22,15 @@ export const ANALYZE = {
   synopsis:
     '<file|dir>... [--accepted-domains <list|file>] [--connectors <json>] [--db DIR] [--json] [--no-store]',
   usage: '<file|dir>... [options]',
-  description: `Analyses message tracking logs, message trace exports, mail logs of relays that are not Exchange
-and message traces as JSON (plain or gzip-compressed), classifies every relay refusal
-(550 5.7.64 TenantAttribution, 451 4.4.62 ATTR35) and stores the findings.
+  description: `Analyses message tracking logs, Exchange SMTP send protocol logs, message trace exports, mail logs
+of relays that are not Exchange and message traces as JSON (plain or gzip-compressed), classifies every
+relay refusal (550 5.7.64 TenantAttribution, 451 4.4.62 ATTR35) and stores the findings. A refusal in
+both a tracking log and a protocol log is one finding.
 
 Inputs (told apart by their header or first lines):
   Exchange Server message tracking logs (MSGTRK*.LOG); Get-MessageTrackingLog | Export-Csv;
+  Exchange SMTP send protocol logs (ProtocolLog\\SmtpSend\\SEND*.LOG, Hub or FrontEnd: the
+  certificate the server presented);
   Get-MessageTrace[V2] and Get-MessageTraceDetail[V2] | Export-Csv; historical search reports;
   Postfix mail logs (/var/log/mail.log, maillog; syslog or ISO 8601 dates, journalctl output);
   sendmail and Exim logs (maillog, Exim main.log); IIS 6 SMTP service W3C logs of Windows relays;

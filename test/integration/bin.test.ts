@@ -52,7 +52,7 @@ describe('bin/relay-audit.ts', () => {
         db,
       );
       expect(result.status, result.stderr).toBe(0);
-      expect(result.stdout).toMatch(/^relay-audit: 18 files, .* → 58 findings/);
+      expect(result.stdout).toMatch(/^relay-audit: 19 files, .* → 62 findings/);
       expect(result.stderr).toBe('');
     } finally {
       rmSync(db, { recursive: true, force: true });

@@ -48,6 +48,6 @@ describe('bundled relay-audit', () => {
     const status = await main(args, inProcess);
     expect(bundled.status).toBe(status);
     expect(bundled.stdout).toBe(inProcess.stdout);
-    expect(bundled.stdout.trim().split('\n')).toHaveLength(58);
+    expect(bundled.stdout.trim().split('\n')).toHaveLength(62);
   });
 });

@@ -30,26 +30,26 @@ describe('relay-audit analyze', () => {
     const db = join(dir, 'db');
     const { status, out } = await cli('analyze', 'sample-logs', ...DOMAINS, '--db', db);
     expect(status).toBe(0);
-    expect(out.stdout).toMatch(/18 files, .* → 58 findings/);
+    expect(out.stdout).toMatch(/19 files, .* → 62 findings/);
     expect(out.stdout).toMatch(/Findings by scenario/);
     expect(out.stdout).toMatch(/Next step: /);
     // The note names the command that reads this very store (a path with a space is quoted).
-    expect(out.stdout).toContain(`Stored in the embedded store in ${db}/: 58 findings from this run`);
+    expect(out.stdout).toContain(`Stored in the embedded store in ${db}/: 62 findings from this run`);
     expect(out.stdout).toContain(`List them: relay-audit findings --db ${db}`);
-    expect(await storedCount(db)).toBe(58);
+    expect(await storedCount(db)).toBe(62);
   });
 
   it('is idempotent: the same files twice, and an overlapping copy, never double count', async () => {
     const db = join(dir, 'db');
     await cli('analyze', 'sample-logs', ...DOMAINS, '--db', db);
     const again = await cli('analyze', 'sample-logs', ...DOMAINS, '--db', db, '--json');
-    expect(JSON.parse(again.out.stdout).store.findingsWritten).toBe(58);
-    expect(await storedCount(db)).toBe(58);
+    expect(JSON.parse(again.out.stdout).store.findingsWritten).toBe(62);
+    expect(await storedCount(db)).toBe(62);
     // An overlapping export: the same rows under another name.
     const copy = join(dir, 'MSGTRK-copy.LOG');
     await copyFile('sample-logs/MSGTRK2026112800-2.LOG', copy);
     const plain = await cli('analyze', copy, ...DOMAINS, '--db', db, '--json');
-    expect(await storedCount(db)).toBe(58);
+    expect(await storedCount(db)).toBe(62);
     // The same log compressed, as logs are often shipped: read, and still the same findings.
     const packed = join(dir, 'MSGTRK2026112800-2.LOG.gz');
     await writeFile(packed, gzipSync(await readFile('sample-logs/MSGTRK2026112800-2.LOG')));
@@ -61,7 +61,7 @@ describe('relay-audit analyze', () => {
     expect(JSON.parse(gz.out.stdout).findingsByScenario).toEqual(
       JSON.parse(plain.out.stdout).findingsByScenario,
     );
-    expect(await storedCount(db)).toBe(58);
+    expect(await storedCount(db)).toBe(62);
   });
 
   it('says what it inferred when no accepted domains are given', async () => {

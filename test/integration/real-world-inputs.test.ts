@@ -110,12 +110,23 @@ describe('a Graph getDetailsByRecipient page saved as a file', () => {
   });
 });
 
+describe('an SMTP send protocol log', () => {
+  it('is read: its refused RCPT TO is a finding, every row accounted for', async () => {
+    const { status, source, findings } = await analyse('SEND20261128-1.LOG');
+    expect(status).toBe(0);
+    expect(source).toMatchObject({
+      status: 'done',
+      format: 'exchange-protocol-log',
+      rowsRead: 19,
+      rejections: 1,
+    });
+    accountedFor(source);
+    expect(findings).toEqual([[20, 'vendor@adatum.com', 'connector-mismatch']]);
+  });
+});
+
 describe('inputs relay-audit does not read are named as what they are', () => {
   it.each([
-    [
-      'SEND20261128-1.LOG',
-      /looks like an Exchange SMTP send protocol log \(#Log-type: SMTP Send Protocol Log\), which relay-audit does not read yet\. Analyse the message tracking logs/,
-    ],
     [
       'shipped-tracking-events.ndjson',
       /JSON, not CSV: newline-delimited JSON \(one object per line, as log shippers write\) of message tracking events, which relay-audit does not read yet\. Analyse the MSGTRK\*\.LOG files/,

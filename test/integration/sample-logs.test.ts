@@ -72,6 +72,10 @@ const EXPECTED: [file: string, line: number, recipient: string, scenario: string
   ['graph-trace-details.json', 13, 'oncall@adatum.com', 'foreign-sender-domain'],
   ['trace-details-convertto-json.json', 19, 'billing2@litware.com', 'connector-mismatch'],
   ['trace-details-convertto-json.json', 53, 'lars@proseware.com', 'ndr'],
+  ['SEND20261128-1.LOG', 38, 'treasury@woodgrovebank.com', 'wrong-region'],
+  ['SEND20261128-1.LOG', 39, 'controller@woodgrovebank.com', 'wrong-region'],
+  ['SEND20261128-1.LOG', 71, 'orders@northwindtraders.com', 'ndr'],
+  ['SEND20261128-1.LOG', 96, 'ap@litware.com', 'foreign-sender-domain'],
 ];
 
 const FORMATS: Record<string, string> = {
@@ -93,6 +97,7 @@ const FORMATS: Record<string, string> = {
   'graph-message-traces.json': 'message-trace-json',
   'graph-trace-details.json': 'message-trace-json',
   'trace-details-convertto-json.json': 'message-trace-json',
+  'SEND20261128-1.LOG': 'exchange-protocol-log',
 };
 
 /** Files smaller than the rest: a Graph getDetailsByRecipient page holds one recipient's few events. */
@@ -123,8 +128,9 @@ describe('the bundled sample logs', () => {
       .map((f) => [basename(f.source.file), f.source.line, f.recipient, f.scenario])
       .sort((a, b) => String(a).localeCompare(String(b)));
     expect(found).toEqual([...EXPECTED].sort((a, b) => String(a).localeCompare(String(b))));
-    // Two in the Exchange samples; the Postfix sample defers one message twice with 4.4.62.
-    expect(result.duplicates).toBe(3);
+    // Two DEFER/FAIL pairs in the Exchange samples, the Postfix sample deferring one message twice with
+    // 4.4.62, and the refusal of MSGTRK2026112800-1.LOG line 18 seen again in the protocol log.
+    expect(result.duplicates).toBe(4);
     expect(result.unclassified).toBe(0);
     for (const finding of sink.findings.values()) expect(Finding.safeParse(finding).success).toBe(true);
   });
@@ -147,6 +153,24 @@ describe('the bundled sample logs', () => {
     ]);
     const addresses = [...sink.findings.values()].flatMap((f) => [f.recipient, f.sender, f.returnPath]);
     expect(addresses).not.toContain('system.string[]');
+  });
+
+  it("joins the protocol log's session to the tracking log's finding of the same refusal", () => {
+    // The Exim sample refuses another message to the same recipient: pick the one of the protocol log.
+    const finding = [...sink.findings.values()].find(
+      (f) =>
+        f.recipient === 'supplier@litware.com' &&
+        f.messageId === '28B71A112A349B5EB8F9C29C92482EBE@EX01.contoso.local',
+    );
+    expect(finding?.source).toMatchObject({ line: 18, format: 'exchange-tracking-log' });
+    expect(finding?.evidence).toContainEqual({
+      kind: 'presented-certificate',
+      detail:
+        'EX01.contoso.local presented CN=mail.contoso.com, O=Contoso Ltd, L=Seattle, S=WA, C=US (SAN mail.contoso.com, autodiscover.contoso.com) after STARTTLS; thumbprint 3C6E1F0B9A42D8E57C1B0F6A2D94E3B8C5A7F102, issued by CN=Fabrikam TLS RSA CA 2026, O=Fabrikam Trust Services, C=US',
+    });
+    expect(finding?.remediation.commands).toContain(
+      "Set-InboundConnector -Identity '<On-premises inbound connector>' -TlsSenderCertificateName *.contoso.com -RestrictDomainsToCertificate $true",
+    );
   });
 
   it('classifies by P1 and keeps the header sender apart', () => {

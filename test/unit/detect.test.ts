@@ -147,6 +147,18 @@ describe('detectFormat on tracking rows without their header', () => {
   });
 });
 
+describe('detectFormat on SMTP protocol logs', () => {
+  it('reads a send protocol log by its #Fields: line', async () => {
+    const detection = await detect(
+      '#Software: Microsoft Exchange Server\r\n#Version: 15.02.1544.004\r\n#Log-type: SMTP Send Protocol Log\r\n' +
+        '#Date: 2026-11-28T10:00:00.118Z\r\n#Fields: date-time,connector-id,session-id,sequence-number,local-endpoint,remote-endpoint,event,data,context\r\n' +
+        '2026-11-28T10:02:12.877Z,EX01\\Outbound to Office 365,08DF3C2B1A09F8E8,14,10.0.1.11:41871,52.101.1.1:25,<,550 5.7.64 TenantAttribution; Relay Access Denied,\r\n',
+    );
+    expect(detection.format.id).toBe('exchange-protocol-log');
+    expect(detection.headerLine).toBe(5);
+  });
+});
+
 describe('detectFormat names inputs it does not read', () => {
   async function messageOf(text: string): Promise<string> {
     const error = await detect(text).catch((e: unknown) => e);
@@ -155,13 +167,6 @@ describe('detectFormat names inputs it does not read', () => {
   }
 
   it.each([
-    [
-      'an SMTP send protocol log',
-      '#Software: Microsoft Exchange Server\r\n#Version: 15.02.1544.004\r\n#Log-type: SMTP Send Protocol Log\r\n' +
-        '#Date: 2026-11-28T10:00:00.118Z\r\n#Fields: date-time,connector-id,session-id,sequence-number,local-endpoint,remote-endpoint,event,data,context\r\n' +
-        '2026-11-28T10:02:12.877Z,EX01\\Outbound to Office 365,08DF3C2B1A09F8E8,14,10.0.1.11:41871,52.101.1.1:25,<,550 5.7.64 TenantAttribution; Relay Access Denied,\r\n',
-      /input\.csv: looks like an Exchange SMTP send protocol log \(#Log-type: SMTP Send Protocol Log\), which relay-audit does not read yet\. Analyse the message tracking logs/,
-    ],
     [
       'an SMTP receive protocol log',
       '#Log-type: SMTP Receive Protocol Log\n#Fields: date-time,connector-id,session-id,sequence-number,local-endpoint,remote-endpoint,event,data,context\n',

@@ -114,16 +114,24 @@ export async function analyze(
   const batchSize = options.batchSize ?? 500;
   const maxSkipped = options.maxSkippedListed ?? 100;
   const records = new Map<string, SourceRecord>();
+  /** Per source: repeats of a refusal whose finding was released before the repeat was read. */
+  const unjoined = new Map<string, number>();
   const classifier = new StreamingClassifier({
     domains: options.domains,
     ...(options.windowEvents === undefined ? {} : { windowEvents: options.windowEvents }),
     ...(options.maxTrackedMessages === undefined ? {} : { maxTrackedMessages: options.maxTrackedMessages }),
     ...(options.inboundConnector === undefined ? {} : { inboundConnector: options.inboundConnector }),
-    onDuplicate(duplicate, first) {
+    onDuplicate(duplicate, first, joined) {
       // A repeat within the file (a DEFER and then its FAIL) is part of the file's own finding.
       if (duplicate.sourceId === first.sourceId) return;
       const record = records.get(duplicate.sourceId);
       if (!record) return;
+      // A protocol log's session evidence (the certificate) is lost to a finding already released: say so.
+      if (
+        !joined &&
+        (duplicate.format === 'exchange-protocol-log' || first.format === 'exchange-protocol-log')
+      )
+        unjoined.set(duplicate.sourceId, (unjoined.get(duplicate.sourceId) ?? 0) + 1);
       record.duplicateRefusals = (record.duplicateRefusals ?? 0) + 1;
       const from = record.duplicateOf ?? [];
       if (from.length < MAX_DUPLICATE_OF && !from.includes(first.file)) from.push(first.file);
@@ -224,6 +232,18 @@ export async function analyze(
         record.errorCode = 'READ_FAILURE';
         record.errorMessage = `${input.name}: ${error instanceof Error ? error.message : String(error)}`;
       }
+    }
+    const late = unjoined.get(input.sourceId);
+    if (late !== undefined) {
+      addSourceNotes(record, [
+        {
+          code: 'EVIDENCE_NOT_JOINED',
+          message:
+            `${late} of its refusals repeat findings released before it was read (more than the classifier's window ` +
+            'of events earlier), so those findings lack its evidence: analyse the send protocol log first, or the two ' +
+            'files together with a larger --window',
+        },
+      ]);
     }
     record.finishedAt = now().toISOString();
     await flushBuffer(false);

@@ -13,7 +13,9 @@ import type { InboundConnectorInfo } from '../organisation/connector-info.js';
 import { BoundedMap } from '../shared/bounded-map.js';
 import { detach, StringPool } from '../shared/strings.js';
 import { inboundTraceOf, isReceipt } from './evidence/inbound-trace.js';
+import { certificateFacts, type SessionPlace, sessionEvidence } from './evidence/presented-certificate.js';
 import { relayRejectionIn } from './evidence/rejections.js';
+import { formatLabel } from './formats/labels.js';
 import { domainOf, type FormatId, type TraceEvent } from './model/events.js';
 import { findingId } from './model/finding-id.js';
 import type { Finding, Rejection, ScenarioId } from './model/findings.js';
@@ -38,10 +40,11 @@ export interface ClassifierOptions {
   /** The organisation's on-prem inbound connector, when known (names it in remediation). */
   inboundConnector?: InboundConnectorInfo;
   /**
-   * Told of each rejection that repeats one already pending or emitted: where the repeat came from
-   * and where the first occurrence (the one that becomes the finding) came from.
+   * Told of each rejection that repeats one already pending or emitted: where the repeat came from,
+   * where the first occurrence (the one that becomes the finding) came from, and whether the repeat's
+   * evidence joined that finding (false when the finding had already been released).
    */
-  onDuplicate?: (duplicate: EventOrigin, first: EventOrigin) => void;
+  onDuplicate?: (duplicate: EventOrigin, first: EventOrigin, joined: boolean) => void;
 }
 
 export interface ClassifierStats {
@@ -65,7 +68,24 @@ interface Pending {
   event: TraceEvent;
   rejection: Rejection;
   origin: EventOrigin;
+  /** Where the event's protocol-log session was read, when it has one. */
+  sessionPlace?: SessionPlace;
+  /** The same refusal read from other files (a tracking log and a protocol log of one message). */
+  also?: { file: string; format: FormatId; line: number }[];
 }
+
+/** How many other files a finding names as showing the same refusal. */
+const MAX_ALSO = 4;
+/** Fields a repeat from another file may fill in: a protocol log knows P1 and the session, a tracking row the rest. */
+const CORROBORATED_FIELDS = [
+  'returnPath',
+  'sender',
+  'subject',
+  'clientHostname',
+  'clientIp',
+  'serverHostname',
+  'connectorId',
+] as const satisfies readonly (keyof TraceEvent)[];
 
 interface MessageContext {
   sender?: string;
@@ -132,7 +152,7 @@ export class StreamingClassifier {
   private pendingHead = 0;
   /** Keys of released rejections, with the origin of the occurrence that was classified. */
   private readonly emittedKeys: BoundedMap<string, EventOrigin>;
-  private readonly onDuplicate: ((duplicate: EventOrigin, first: EventOrigin) => void) | undefined;
+  private readonly onDuplicate: ClassifierOptions['onDuplicate'];
   private readonly traces: BoundedMap<string, InboundTrace[]>;
   private readonly contexts: BoundedMap<string, MessageContext>;
   private readonly remediations = new BoundedMap<string, Finding['remediation']>(REMEDIATION_CACHE);
@@ -237,10 +257,13 @@ export class StreamingClassifier {
     const identity =
       event.messageId ?? event.networkMessageId ?? event.messageTraceId ?? `${origin.file}:${event.line}`;
     const key = detach(`${identity}\u0000${event.recipient ?? ''}\u0000${rejection.enhancedCode}`);
-    const first = this.pending.get(key)?.origin ?? this.emittedKeys.get(key);
+    const waiting = this.pending.get(key);
+    const first = waiting?.origin ?? this.emittedKeys.get(key);
     if (first !== undefined) {
       this.stats.duplicates++;
-      this.onDuplicate?.(origin, first);
+      // Still pending: the repeat's evidence joins the one finding (once released, it cannot).
+      if (waiting !== undefined) this.corroborate(waiting, event, origin);
+      this.onDuplicate?.(origin, first, waiting !== undefined);
       return;
     }
     // Pending rows outlive their text chunk: copy their strings so the chunk can be freed, sharing
@@ -252,8 +275,27 @@ export class StreamingClassifier {
       rejection: this.strings.keep(rejection, REPEATING_REJECTION_FIELDS),
       origin,
     };
+    if (event.session !== undefined) item.sessionPlace = { file: origin.file, line: event.line };
     this.pending.set(key, item);
     this.pendingOrder.push(item);
+  }
+
+  /** Adds what a repeat of a pending refusal from another file knows: its place, its session, missing fields. */
+  private corroborate(item: Pending, event: TraceEvent, origin: EventOrigin): void {
+    if (origin.sourceId === item.origin.sourceId) return; // a DEFER and its FAIL: the file's own finding
+    const also = item.also ?? [];
+    if (also.length < MAX_ALSO) also.push({ file: origin.file, format: origin.format, line: event.line });
+    item.also = also;
+    const merged: TraceEvent = { ...item.event };
+    if (merged.session === undefined && event.session !== undefined) {
+      merged.session = event.session;
+      item.sessionPlace = { file: origin.file, line: event.line };
+    }
+    for (const field of CORROBORATED_FIELDS) {
+      const value = event[field];
+      if (merged[field] === undefined && value !== undefined) merged[field] = this.strings.intern(value);
+    }
+    item.event = merged;
   }
 
   private release(upTo: number): void {
@@ -275,7 +317,8 @@ export class StreamingClassifier {
     }
   }
 
-  private classify({ event: row, rejection, origin }: Pending): Finding | undefined {
+  private classify(item: Pending): Finding | undefined {
+    const { event: row, rejection } = item;
     const event = this.enrich(row);
     let attributedSender: string | undefined;
     let senderBasis: RuleInput['senderBasis'];
@@ -301,7 +344,7 @@ export class StreamingClassifier {
     for (const rule of PRECEDENCE) {
       const result = rule.evaluate(input);
       if (result.outcome !== 'match') continue;
-      return this.buildFinding(rule.id, input, result.evidence, result.confidence, origin);
+      return this.buildFinding(rule.id, input, result.evidence, result.confidence, item);
     }
     return undefined;
   }
@@ -326,9 +369,10 @@ export class StreamingClassifier {
     input: RuleInput,
     evidence: Finding['evidence'],
     confidence: Finding['confidence'],
-    origin: EventOrigin,
+    item: Pending,
   ): Finding {
     const { event, rejection } = input;
+    const { origin } = item;
     const messageId =
       event.messageId ?? event.networkMessageId ?? event.messageTraceId ?? `${origin.file}:${event.line}`;
     const recipient = event.recipient ?? '';
@@ -340,7 +384,7 @@ export class StreamingClassifier {
       code: rejection.enhancedCode,
       rejectionText: rejection.text,
       timestamp: event.timestamp,
-      evidence,
+      evidence: [...evidence, ...this.corroboration(item, event)],
       confidence,
       remediation: this.remediation(scenario, input, relaySoftwareOf(origin.format)),
       source: { file: origin.file, line: event.line, format: origin.format, sourceId: origin.sourceId },
@@ -360,6 +404,34 @@ export class StreamingClassifier {
     return finding;
   }
 
+  /** Evidence from the protocol-log session and the other files that show the same refusal. */
+  private corroboration(item: Pending, event: TraceEvent): Finding['evidence'] {
+    const evidence: Finding['evidence'] = [];
+    if (event.session !== undefined && item.sessionPlace !== undefined) {
+      evidence.push(
+        ...sessionEvidence(event.session, item.sessionPlace, {
+          server: onPremisesHost(event) ?? 'the on-premises server',
+          domains: this.domains,
+          domainsKnown: this.domainsKnown(),
+          ...(this.inboundConnector === undefined ? {} : { connector: this.inboundConnector }),
+        }),
+      );
+    }
+    const session = item.sessionPlace;
+    for (const other of item.also ?? []) {
+      if (session !== undefined && other.file === session.file && other.line === session.line) continue;
+      evidence.push({
+        kind: 'also-in',
+        detail: `the same refusal is in ${other.file} line ${other.line} (${formatLabel(other.format, 'short')})`,
+      });
+    }
+    return evidence;
+  }
+
+  private domainsKnown(): boolean {
+    return this.domains.basis === 'given' || this.domains.domains().length > 0;
+  }
+
   /** Remediation depends on a few fields only, so identical findings share one (cached) text. */
   private remediation(
     scenario: ScenarioId,
@@ -367,6 +439,9 @@ export class StreamingClassifier {
     relay: RelaySoftware | undefined,
   ): Finding['remediation'] {
     const { event, rejection } = input;
+    const session = event.session;
+    const certificate =
+      session?.certificate === undefined ? undefined : certificateFacts(session.certificate, this.domains);
     const accepted = this.domains.domains();
     const context = remediationContextOf(
       scenario,
@@ -379,6 +454,13 @@ export class StreamingClassifier {
         connectorId: event.connectorId,
         remoteHost: rejection.remoteHost,
         relay,
+        // A session joined late without a certificate tells nothing about TLS: advise as without a protocol log.
+        session:
+          session === undefined || (certificate === undefined && session.partial === true)
+            ? undefined
+            : certificate === undefined
+              ? { tls: session.tls }
+              : { tls: session.tls, certificate },
       },
       {
         acceptedDomains: accepted,

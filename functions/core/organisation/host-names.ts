@@ -2,7 +2,7 @@
  * Host-name reasoning the checks share: RFC 6125 wildcard matching, and which domain a certificate
  * name is attributed through (KB 4019940).
  */
-import type { AcceptedDomainList } from './accepted-domains.js';
+import type { AcceptedDomainList, DomainOracle } from './accepted-domains.js';
 
 /** A DNS name or a wildcard over one, as it may appear on a certificate or a connector. */
 const DNS_NAME = /^(?:\*\.)?(?:[a-z0-9_](?:[a-z0-9_-]{0,61}[a-z0-9])?\.)+[a-z][a-z0-9-]{0,62}$/;
@@ -93,7 +93,7 @@ export interface NameAttribution {
  * above the host) is accepted, or the name itself is; `*.sub.contoso.com` stands for hosts in
  * `sub.contoso.com`. `AcceptedDomainList.covers` adds MatchSubDomains on an ancestor.
  */
-export function attributeName(name: string, domains: AcceptedDomainList): NameAttribution {
+export function attributeName(name: string, domains: Pick<DomainOracle, 'covers'>): NameAttribution {
   const n = normaliseName(name);
   if (isWildcard(n)) {
     const base = stripWildcard(n);

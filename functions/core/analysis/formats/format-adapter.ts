@@ -25,7 +25,9 @@ export type SkipReason =
   /** A JSON record that fails its schema (a field of the wrong type, no timestamp). */
   | 'INVALID_RECORD'
   /** A JSON record that is neither a message trace nor a trace detail record. */
-  | 'NOT_A_TRACE_RECORD';
+  | 'NOT_A_TRACE_RECORD'
+  /** A protocol-log command whose content a session could not keep (its bound of unanswered commands). */
+  | 'SESSION_LIMIT';
 
 /** Receives what an adapter makes of one row. */
 export interface RowSink {
@@ -82,5 +84,10 @@ export interface FormatAdapter {
   readonly fieldsDirective?: boolean;
   /** Set when the format's rows can be recognised and read without their header. */
   readonly headerless?: HeaderlessRows;
+  /**
+   * Why a file with this format's header is still not one it reads, judged by the `#` lines before
+   * the header (an SMTP receive protocol log has the send log's fields), or `undefined`.
+   */
+  refuses?(preamble: readonly string[]): string | undefined;
   createRowAdapter(headers: readonly string[], context: RowContext): RowAdapter;
 }

@@ -1,5 +1,6 @@
 /** The registry of supported input formats, in the order they are listed to users. */
 
+import { exchangeProtocolLog } from './exchange-protocol-log.js';
 import { exchangeTrackingLog } from './exchange-tracking-log.js';
 import type { FormatAdapter } from './format-adapter.js';
 import { historicalSearchExtended } from './historical-search-extended.js';
@@ -15,6 +16,7 @@ export const FORMATS: readonly FormatAdapter[] = [
   messageTraceDetail,
   historicalSearchSummary,
   historicalSearchExtended,
+  exchangeProtocolLog,
 ];
 
 export type {

@@ -72,6 +72,11 @@ export const FORMAT_LABELS = {
     name: 'Message trace (JSON)',
     short: 'JSON message trace',
   },
+  'exchange-protocol-log': {
+    full: 'Exchange SMTP send protocol log (ProtocolLog\\SmtpSend\\SEND*.LOG, Hub or FrontEnd)',
+    name: 'Exchange SMTP send protocol log',
+    short: 'send protocol log',
+  },
 } as const satisfies Record<FormatId, FormatLabel>;
 
 /** The label of a stored format id, or the id itself when it is not one this version knows. */

@@ -212,6 +212,13 @@ export async function detectFormat(chunks: AsyncIterator<string>, file: string):
         { file, line: headerLine },
       );
     }
+    const refusal = format.refuses?.(preamble);
+    if (refusal !== undefined) {
+      throw new UnknownFormatError(`${file}: ${refusal}\nKnown formats:\n${describeKnownFormats()}`, {
+        file,
+        line: headerLine,
+      });
+    }
     if (headers.length < 2) {
       throw new TruncatedInputError(`${file}: the header on line ${headerLine} is incomplete.`, {
         file,

@@ -43,8 +43,16 @@ function describeW3cLog(input: UnrecognisedInput): string | undefined {
   const software = directive(input.preamble, 'software');
   const names = new Set(input.cells.map((cell) => cell.trim().toLowerCase()));
   const protocolLog = ['session-id', 'sequence-number', 'local-endpoint', 'remote-endpoint', 'event', 'data'];
+  // Send protocol logs with all their fields are read (exchange-protocol-log); this names the rest.
   if (protocolLog.every((name) => names.has(name))) {
     const direction = /receive/i.test(logType ?? '') ? 'receive' : /send/i.test(logType ?? '') ? 'send' : '';
+    if (direction === 'send') {
+      // Reached only for a send log joined after another kind of log: read whole, it is a format of its own.
+      return (
+        `looks like an Exchange SMTP send protocol log (#Log-type: ${logType}) joined to a log of another kind: ` +
+        'relay-audit reads a send protocol log as a file of its own, so analyse it separately.'
+      );
+    }
     return (
       `looks like an Exchange SMTP ${direction ? `${direction} ` : ''}protocol log` +
       `${logType ? ` (#Log-type: ${logType})` : ''}, ${NOT_YET}. ` +

@@ -20,8 +20,42 @@ export const FormatId = z.enum([
   'exim-log',
   'iis-smtp-log',
   'message-trace-json',
+  'exchange-protocol-log',
 ]);
 export type FormatId = z.infer<typeof FormatId>;
+
+/**
+ * The certificate an on-premises server presented to Exchange Online after STARTTLS, as its send
+ * protocol log records it (docs/domain.md §3 format 7, §5). Values as written; `names`
+ * are the DNS names Exchange Online attributes by: the subject's CN, then the alternate names.
+ */
+export const PresentedCertificate = z.object({
+  subject: z.string().max(1024).optional(),
+  issuer: z.string().max(1024).optional(),
+  serialNumber: z.string().max(128).optional(),
+  thumbprint: z.string().max(128).optional(),
+  notBefore: z.string().max(64).optional(),
+  notAfter: z.string().max(64).optional(),
+  /** CN then SANs, lower-case, without duplicates; at most 100. */
+  names: z.array(z.string().max(255)).max(100),
+  /** The subject alternative names alone (DNS names, lower-case); at most 100. */
+  alternateNames: z.array(z.string().max(255)).max(100),
+});
+export type PresentedCertificate = z.infer<typeof PresentedCertificate>;
+
+/** The SMTP session of a protocol log that carried a refusal: its id, whether TLS was used, the certificate sent. */
+export const SmtpSession = z.object({
+  /** Exchange's session id (`08DF161A86D3EC58`), also the first part of a tracking row's source-context. */
+  id: z.string().min(1).max(64),
+  /** True once STARTTLS was answered 220 in this session. */
+  tls: z.boolean(),
+  /** The log does not have the session's start: whether it used TLS, and its certificate, are unknown. */
+  partial: z.boolean().optional(),
+  certificate: PresentedCertificate.optional(),
+  /** Line of the first certificate line (or of the session's first row read, without one). */
+  line: z.number().int().positive(),
+});
+export type SmtpSession = z.infer<typeof SmtpSession>;
 
 export const TraceEvent = z.object({
   /** UTC ISO 8601 with milliseconds, e.g. `2026-11-28T22:15:03.000Z`. */
@@ -54,6 +88,8 @@ export const TraceEvent = z.object({
   serverHostname: z.string().optional(),
   connectorId: z.string().optional(),
   directionality: z.enum(['incoming', 'originating']).optional(),
+  /** Protocol logs only: the session the refusal was answered in. */
+  session: SmtpSession.optional(),
   /** 1-based physical line of the row in its file (the first line of a multi-line record). */
   line: z.number().int().positive(),
 });

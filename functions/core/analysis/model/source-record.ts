@@ -28,7 +28,8 @@ export const SourceNote = z.object({
   /**
    * Stable code: `DATE_ORDER_ASSUMED`, `DATE_ORDER_LATE`, `DATE_ORDER_MIXED` (culture dates),
    * `FIELD_SET_INFERRED` (tracking rows without a header), `FIELD_SET_CHANGED` and
-   * `FIELD_SET_UNKNOWN` (a new `#Fields:` line in a joined log).
+   * `FIELD_SET_UNKNOWN` (a new `#Fields:` line in a joined log); protocol logs: `SESSIONS_CLOSED_EARLY`,
+   * `SESSIONS_JOINED_LATE`, `EVIDENCE_NOT_JOINED` (a repeat read after its finding was released).
    */
   code: z.string(),
   message: z.string().max(MAX_NOTE_CHARS),

@@ -11,6 +11,12 @@ import {
 } from '../../shared/links.js';
 import { psArg, psQuote } from '../../shared/powershell.js';
 import type { RemediationContext, RemediationTemplate } from './context.js';
+import {
+  certificateSideCommand,
+  certificateSideStep,
+  certificateVerdict,
+  LIST_CERTIFICATES_COMMAND,
+} from './presented-certificate.js';
 import { RELAY_SOFTWARE, type RelaySoftware } from './relay-software.js';
 import {
   capitalise,
@@ -35,6 +41,9 @@ export const connectorMismatch: RemediationTemplate = (ctx) => {
     `Set-InboundConnector -Identity ${psQuote(names.inboundConnector)} ` +
     `-SenderIPAddresses @{Add=${psQuote(`<public IPv4 address of ${names.server}>`)}}`;
 
+  // With a send protocol log the certificate is known: say which side to change instead of how to look.
+  const decided = certificateSideStep(ctx, names);
+  const sideCommand = certificateSideCommand(ctx, names);
   return {
     title: 'Make the inbound connector match the server again',
     explanation:
@@ -44,18 +53,23 @@ export const connectorMismatch: RemediationTemplate = (ctx) => {
       "Usually the connector's certificate name or IP address no longer fits the server: the certificate was " +
       'renewed or renamed, the public IP address changed, or the server does not send the intermediate certificate chain.',
     steps: [
-      `Find the certificate ${names.server} presents to Exchange Online: set protocol logging to Verbose on send ` +
-        `connector "${names.sendConnector}" and read the send protocol log (Exchange: ` +
-        'TransportRoles\\Logs\\Hub\\ProtocolLog\\SmtpSend) for the certificate sent after STARTTLS: its subject, ' +
-        'subject alternative names and expiry date.',
-      connector?.identifiesBy === 'ip'
-        ? `${connectorText} identifies the server by IP address, not by certificate: the certificate only counts ` +
-          `once an OnPremises connector has a TlsSenderCertificateName matching its CN or a SAN, such as ` +
-          `${names.wildcard} (an accepted domain or a wildcard over one).`
-        : `Compare it with TlsSenderCertificateName of ${connectorText}${currentText}. The name must match the ` +
-          `certificate's CN or a SAN and be an accepted domain or a wildcard over one: ${names.wildcard} keeps ` +
-          `matching when the certificate is renewed with another host name in ${names.domain}, unlike a host name ` +
-          `such as mail.${names.domain}.`,
+      decided ??
+        `Find the certificate ${names.server} presents to Exchange Online: set protocol logging to Verbose on send ` +
+          `connector "${names.sendConnector}" and read the send protocol log (Exchange: ` +
+          'TransportRoles\\Logs\\Hub\\ProtocolLog\\SmtpSend) for the certificate sent after STARTTLS: its subject, ' +
+          'subject alternative names and expiry date; or give that log to relay-audit analyze.',
+      ...(decided !== undefined
+        ? []
+        : [
+            connector?.identifiesBy === 'ip'
+              ? `${connectorText} identifies the server by IP address, not by certificate: the certificate only counts ` +
+                `once an OnPremises connector has a TlsSenderCertificateName matching its CN or a SAN, such as ` +
+                `${names.wildcard} (an accepted domain or a wildcard over one).`
+              : `Compare it with TlsSenderCertificateName of ${connectorText}${currentText}. The name must match the ` +
+                `certificate's CN or a SAN and be an accepted domain or a wildcard over one: ${names.wildcard} keeps ` +
+                `matching when the certificate is renewed with another host name in ${names.domain}, unlike a host name ` +
+                `such as mail.${names.domain}.`,
+          ]),
       'In a hybrid deployment, re-run the Hybrid Configuration Wizard after renewing or replacing the certificate: ' +
         'it updates the certificate on the on-premises send connector and on the inbound connector together.',
       `If ${connectorText} identifies the server by IP address, check SenderIPAddresses: it must contain the ` +
@@ -67,9 +81,16 @@ export const connectorMismatch: RemediationTemplate = (ctx) => {
     ],
     commands: [
       getInboundConnectorCommand(ctx),
-      "Get-ExchangeCertificate | Where-Object { $_.Services -match 'SMTP' } | Format-List Subject,CertificateDomains,NotAfter,Thumbprint,Status",
-      `Set-SendConnector -Identity ${psQuote(names.sendConnector)} -ProtocolLoggingLevel Verbose`,
-      connector?.identifiesBy === 'ip' ? ipCommand : certificateConnectorCommand(ctx, names),
+      LIST_CERTIFICATES_COMMAND,
+      ...(ctx.session === undefined
+        ? [`Set-SendConnector -Identity ${psQuote(names.sendConnector)} -ProtocolLoggingLevel Verbose`]
+        : []),
+      // Certificate and connector already agree: a Set- command would change nothing.
+      ...(certificateVerdict(ctx)?.side === 'neither'
+        ? []
+        : connector?.identifiesBy === 'ip'
+          ? [ipCommand, ...(sideCommand === undefined ? [] : [sideCommand])]
+          : [sideCommand ?? certificateConnectorCommand(ctx, names)]),
     ],
     links: [LINK_RELAY_ACCESS_DENIED, LINK_OFFICE_365_NOTICE, LINK_UPDATED_REQUIREMENTS],
   };

@@ -20,6 +20,8 @@ export interface RefusalFacts {
   remoteHost?: string | undefined;
   /** The relay software, when the log is not Exchange's (Postfix, Exim…). */
   relay?: RelaySoftware | undefined;
+  /** What a send protocol log showed of the session the refusal was answered in. */
+  session?: RemediationContext['session'] | undefined;
 }
 
 /** What the organisation tells it. */
@@ -55,6 +57,7 @@ export function remediationContextOf(
     context.remoteHost = facts.remoteHost;
   if (facts.attr !== undefined) context.attr = facts.attr;
   if (facts.relay !== undefined) context.relay = facts.relay;
+  if (facts.session !== undefined) context.session = facts.session;
   if (organisation.inboundConnector !== undefined) context.inboundConnector = organisation.inboundConnector;
   return context;
 }
@@ -74,5 +77,6 @@ export function remediationKey(scenario: ScenarioId, context: RemediationContext
     context.attr,
     context.code,
     context.relay,
+    context.session === undefined ? '' : JSON.stringify(context.session),
   ].join('\u0000');
 }

@@ -7,6 +7,7 @@
  * the log row.
  */
 import type { InboundConnectorInfo } from '../../organisation/connector-info.js';
+import type { CertificateFacts } from '../evidence/presented-certificate.js';
 import type { Remediation } from '../model/findings.js';
 import type { RelaySoftware } from './relay-software.js';
 
@@ -40,6 +41,11 @@ export interface RemediationContext {
   inboundConnector?: InboundConnectorInfo;
   /** The relay software when the finding comes from a relay that is not Exchange (Postfix, Exim…). */
   relay?: RelaySoftware;
+  /**
+   * What a send protocol log showed of the session the refusal was answered in: whether it used
+   * TLS and the certificate the server presented (absent when no protocol log was given).
+   */
+  session?: { tls: boolean; certificate?: CertificateFacts };
 }
 
 /**

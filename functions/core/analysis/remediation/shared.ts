@@ -13,6 +13,7 @@ import {
 } from '../../shared/placeholders.js';
 import { psArg, psQuote } from '../../shared/powershell.js';
 import type { RemediationContext } from './context.js';
+import { presentedCertificateNote } from './presented-certificate.js';
 
 /** Lower-case a domain or host name and drop what exports add around it (`*.`, `@`, a final dot). */
 export function normaliseDomain(value: string | undefined): string | undefined {
@@ -60,7 +61,10 @@ export function closestAcceptedDomain(
  */
 export function organisationDomain(ctx: RemediationContext): string | undefined {
   const accepted = normalisedAcceptedDomains(ctx);
+  // A name on the certificate the server really presents (send protocol log) is the best hint of all.
+  const presented = ctx.session?.certificate?.acceptedNames[0];
   return (
+    closestAcceptedDomain(presented, accepted) ??
     closestAcceptedDomain(ctx.serverHostname, accepted) ??
     closestAcceptedDomain(ctx.senderDomain, accepted) ??
     accepted[0]
@@ -160,7 +164,9 @@ function sendConnectorName(connectorId: string | undefined): string {
 function certificateHost(ctx: RemediationContext, orgDomain: string | undefined): string {
   const configured = ctx.inboundConnector?.tlsSenderCertificateName?.trim().toLowerCase();
   const server = normaliseDomain(ctx.serverHostname);
+  const presented = ctx.session?.certificate?.acceptedNames.find((name) => !name.startsWith('*'));
   if (orgDomain !== undefined) {
+    if (presented !== undefined && isWithin(presented, orgDomain)) return presented;
     if (configured !== undefined && !configured.startsWith('*') && isWithin(configured, orgDomain)) {
       return configured;
     }
@@ -282,7 +288,9 @@ export function sendConnectorStep(ctx: RemediationContext, names: Names): string
     host !== undefined && names.orgDomain !== undefined && !isWithin(host, names.orgDomain)
       ? ` (${host} is not in ${domain}, so the certificate needs a public name such as mail.${domain})`
       : '';
+  const note = presentedCertificateNote(ctx, names);
   return (
+    `${note === undefined ? '' : `${note} `}` +
     `On ${server}, send to Exchange Online over TLS with that certificate${internalName}. Exchange: send ` +
     `connector "${sendConnector}" needs -RequireTLS $true, -TlsAuthLevel CertificateValidation, ` +
     `-CloudServicesMailEnabled $true and -Fqdn set to a name on the certificate (${certificateHost}); keep its ` +

@@ -1,0 +1,153 @@
+/**
+ * Exchange SMTP send protocol logs (`TransportRoles\Logs\Hub\ProtocolLog\SmtpSend`,
+ * `…\FrontEnd\ProtocolLog\SmtpSend`; docs/domain.md §3 format 7, §5). Each row is one
+ * line of an SMTP conversation; {@link SmtpSessions} ties the rows of a session together, and a
+ * relay refusal answered in it becomes an event carrying the session's certificate, message and
+ * MAIL FROM. Every other row is read into its session's state and counted as analysed.
+ *
+ * A receive protocol log has the same `#Fields:`; it is told apart by its `#Log-type:` and refused:
+ * Exchange Online's refusals are answers the sending side logs.
+ */
+import type { TraceEvent } from '../model/events.js';
+import type { SourceNote } from '../model/source-record.js';
+import { type ColumnMap, cell, mapColumns } from './columns.js';
+import type { FormatAdapter, RowAdapter, RowContext, RowSink } from './format-adapter.js';
+import { hasHeaderShape, timestampOrSkip } from './row-checks.js';
+import { type Answer, DEFAULT_SESSION_LIMITS, type SessionLimits, SmtpSessions } from './smtp-sessions.js';
+
+type Column = 'timestamp' | 'connectorId' | 'sessionId' | 'local' | 'remote' | 'event' | 'data' | 'context';
+
+const NAMES: Readonly<Record<Column, string>> = {
+  timestamp: 'date-time',
+  connectorId: 'connector-id',
+  sessionId: 'session-id',
+  local: 'local-endpoint',
+  remote: 'remote-endpoint',
+  event: 'event',
+  data: 'data',
+  context: 'context',
+};
+
+const EVENTS = new Set(['+', '-', '>', '<', '*']);
+
+/** The address of an endpoint `10.0.1.11:52134` or `[2001:db8::1]:25`. */
+function addressOf(endpoint: string | undefined): string | undefined {
+  if (endpoint === undefined) return undefined;
+  const bracketed = /^\[([^\]]+)\](?::\d+)?$/.exec(endpoint);
+  if (bracketed) return bracketed[1];
+  const colon = endpoint.lastIndexOf(':');
+  // One colon: IPv4 with port; several: a bare IPv6 address.
+  return colon > 0 && endpoint.indexOf(':') === colon ? endpoint.slice(0, colon) : endpoint;
+}
+
+export class ProtocolLogRows implements RowAdapter {
+  private readonly columns: ColumnMap<Column>;
+  private readonly sessions: SmtpSessions;
+
+  public constructor(
+    private readonly headers: readonly string[],
+    private readonly context: RowContext,
+    private readonly limits: SessionLimits = DEFAULT_SESSION_LIMITS,
+  ) {
+    this.columns = mapColumns(headers, NAMES);
+    this.sessions = new SmtpSessions(limits);
+  }
+
+  public adapt(fields: string[], line: number, sink: RowSink): void {
+    if (!hasHeaderShape(fields, this.headers.length, line, sink)) return;
+    const sessionId = cell(fields, this.columns, 'sessionId');
+    const event = cell(fields, this.columns, 'event');
+    if (sessionId === undefined || event === undefined || !EVENTS.has(event)) {
+      sink.skip(
+        line,
+        'MISSING_FIELD',
+        sessionId === undefined
+          ? 'the row names no session'
+          : `"${event ?? ''}" is not a protocol log event (+ - > < *)`,
+        sessionId === undefined ? 'session-id' : 'event',
+      );
+      return;
+    }
+    const raw = cell(fields, this.columns, 'timestamp');
+    // Only answers need their time; reading the date of every row would cost without telling more.
+    const outcome = this.sessions.read({
+      sessionId,
+      event,
+      data: fields[this.columns.data ?? -1] ?? '',
+      context: fields[this.columns.context ?? -1] ?? '',
+      line,
+    });
+    if (outcome.kind === 'dropped') {
+      sink.skip(line, 'SESSION_LIMIT', outcome.message, 'data');
+      return;
+    }
+    if (outcome.kind !== 'answer') return;
+    const timestamp = timestampOrSkip(raw, NAMES.timestamp, line, this.context, sink);
+    if (timestamp === undefined) return;
+    sink.event(this.eventOf(outcome.answer, fields, timestamp, line));
+  }
+
+  private eventOf(answer: Answer, fields: readonly string[], timestamp: string, line: number): TraceEvent {
+    const event: TraceEvent = {
+      timestamp,
+      // 4xx answers are deferrals: Exchange retries, as the tracking log's DEFER rows say.
+      eventId: answer.reply.startsWith('4') ? 'DEFER' : 'FAIL',
+      source: 'SMTP',
+      recipientStatus: answer.reply,
+      directionality: 'originating',
+      session: answer.session,
+      line,
+    };
+    if (answer.messageId !== undefined) event.messageId = answer.messageId;
+    if (answer.mailFrom !== undefined) event.returnPath = answer.mailFrom;
+    if (answer.recipient !== undefined) event.recipient = answer.recipient;
+    if (answer.ehloName !== undefined) event.clientHostname = answer.ehloName;
+    if (answer.remoteName !== undefined) event.serverHostname = answer.remoteName;
+    const local = addressOf(cell(fields, this.columns, 'local'));
+    const remote = addressOf(cell(fields, this.columns, 'remote'));
+    const connector = cell(fields, this.columns, 'connectorId');
+    if (local !== undefined) event.clientIp = local;
+    if (remote !== undefined) event.serverIp = remote;
+    if (connector !== undefined) event.connectorId = connector;
+    return event;
+  }
+
+  public notes(): SourceNote[] {
+    const notes: SourceNote[] = [];
+    const { closedEarly, joinedLate } = this.sessions;
+    if (closedEarly > 0) {
+      notes.push({
+        code: 'SESSIONS_CLOSED_EARLY',
+        message:
+          `${closedEarly} SMTP sessions were still open when more than ${this.limits.sessions} were; ` +
+          'the oldest were closed early, and refusals in their later rows were read without what the session had said before',
+      });
+    }
+    if (joinedLate > 0) {
+      notes.push({
+        code: 'SESSIONS_JOINED_LATE',
+        message:
+          `${joinedLate} SMTP sessions began before this log (or were closed early): their certificate, ` +
+          'message and MAIL FROM may be unknown',
+      });
+    }
+    return notes;
+  }
+}
+
+export const exchangeProtocolLog: FormatAdapter = {
+  id: 'exchange-protocol-log',
+  requiredHeaders: Object.values(NAMES),
+  fieldsDirective: true,
+  refuses(preamble) {
+    const logType = preamble
+      .map((line) => /^#Log-type:\s*(.*)$/i.exec(line)?.[1]?.trim())
+      .find((value) => value !== undefined);
+    if (logType === undefined || !/receive/i.test(logType)) return undefined;
+    return (
+      `looks like an Exchange SMTP receive protocol log (#Log-type: ${logType}). Exchange Online's refusals are ` +
+      'answers to the sending server: analyse the send protocol log (ProtocolLog\\SmtpSend) or the message tracking log instead.'
+    );
+  },
+  createRowAdapter: (headers, context) => new ProtocolLogRows(headers, context),
+};

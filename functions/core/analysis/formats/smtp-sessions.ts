@@ -1,0 +1,298 @@
+/**
+ * Session reassembly for SMTP send protocol logs. A session spans many rows (connect, EHLO,
+ * STARTTLS, the certificate lines, the message line, MAIL FROM, RCPT TO…, the answers, QUIT) and
+ * sessions interleave, so each row updates its session's state; a refusal is turned into an event
+ * when its answer row is read, with what the session has said so far (certificate, message,
+ * MAIL FROM, the recipient whose RCPT TO it answers).
+ *
+ * Answers are matched to commands in order: with pipelining the client sends MAIL FROM and every
+ * RCPT TO before the first answer, and the server answers them in the order sent (RFC 2920).
+ *
+ * Memory is bounded: at most {@link SessionLimits.sessions} sessions are open at once (the oldest is
+ * closed early when another starts; its later rows start a new, partial session) and each keeps at
+ * most {@link SessionLimits.commands} unanswered commands (beyond that only their number is kept, so
+ * answers still pair up; the recipients of such RCPT TO rows are not known).
+ */
+import { detach } from '../../shared/strings.js';
+import { normaliseAddress, normaliseMessageId, type SmtpSession } from '../model/events.js';
+import { CertificateBuilder, certificateLine } from './protocol-certificate.js';
+
+export interface SessionLimits {
+  /** Sessions open at once. */
+  sessions: number;
+  /** Unanswered commands kept per session. */
+  commands: number;
+}
+
+export const DEFAULT_SESSION_LIMITS: SessionLimits = { sessions: 10_000, commands: 1_000 };
+
+/** One row of a send protocol log, its columns already picked. */
+export interface ProtocolRow {
+  sessionId: string;
+  /** `+` connect, `-` disconnect, `>` sent, `<` received, `*` information. */
+  event: string;
+  data: string;
+  context: string;
+  line: number;
+}
+
+/** What an answer row meant, when it answered a command and is worth an event. */
+export interface Answer {
+  /** The answer text, e.g. `550 5.7.64 TenantAttribution; Relay Access Denied [...]`. */
+  reply: string;
+  /** The command it answers: `RCPT` (with its recipient), `MAIL`, `DATA`… or `unknown`. */
+  command: string;
+  /** The recipient of the RCPT TO it answers, when known. */
+  recipient?: string;
+  /** Why the recipient is not known, when the answer is to a RCPT TO whose row was not kept. */
+  recipientUnknown?: string;
+  messageId?: string;
+  /** MAIL FROM of the current message: `''` for `<>`; absent when not seen. */
+  mailFrom?: string;
+  /** The name the server announced itself with (EHLO/HELO), usually the send connector's FQDN. */
+  ehloName?: string;
+  /** The remote's name from its greeting (`220 host Microsoft ESMTP MAIL Service ready…`). */
+  remoteName?: string;
+  session: SmtpSession;
+}
+
+/** What the reassembly tells the row adapter about one row. */
+export type RowOutcome =
+  | { kind: 'read' }
+  | { kind: 'answer'; answer: Answer }
+  /** A command row whose content could not be kept (the session's command cap was reached). */
+  | { kind: 'dropped'; message: string };
+
+interface Command {
+  verb: string;
+  recipient?: string;
+}
+
+interface SessionState {
+  id: string;
+  firstLine: number;
+  greeted: boolean;
+  tls: boolean;
+  /** Which certificate the next `Certificate …` lines describe. */
+  reading: 'sending' | 'received' | undefined;
+  builder: CertificateBuilder | undefined;
+  session: SmtpSession;
+  ehloName?: string;
+  remoteName?: string;
+  messageId?: string;
+  mailFrom?: string;
+  commands: Command[];
+  head: number;
+  /** Commands sent beyond the cap: only counted, answered after the kept ones. */
+  uncounted: number;
+  /** True when this state began after the session's start was missed (closed early, or before the log). */
+  partial: boolean;
+}
+
+const MESSAGE_LINE = /sending message with RecordId \S+ and InternetMessageId (<[^>\s]*>|\S+)/i;
+const REPLY = /^([2-5]\d\d)([ -]|$)/;
+
+export class SmtpSessions {
+  private readonly open = new Map<string, SessionState>();
+  /** Sessions closed before their end because too many were open. */
+  public closedEarly = 0;
+  /** Sessions whose rows began without a connect row (log started mid-session, or closed early). */
+  public joinedLate = 0;
+
+  public constructor(private readonly limits: SessionLimits = DEFAULT_SESSION_LIMITS) {}
+
+  /** Updates the row's session and says what the row meant. */
+  public read(row: ProtocolRow): RowOutcome {
+    const known = this.open.get(row.sessionId);
+    if (row.event === '-') {
+      this.open.delete(row.sessionId);
+      return { kind: 'read' };
+    }
+    if (row.event === '+') {
+      // Exchange may write `attempting to connect` (`*`) under the session id before the connect row.
+      if (known === undefined) this.start(row, false);
+      else known.greeted = false;
+      return { kind: 'read' };
+    }
+    // Rows of a session never seen to start (it began before the log, or was closed early); only
+    // `attempting to connect` may come before the connect row.
+    const state =
+      known ?? this.start(row, !(row.event === '*' && /^attempting to connect/i.test(row.context.trim())));
+    switch (row.event) {
+      case '*':
+        this.information(state, row);
+        return { kind: 'read' };
+      case '>':
+        state.reading = undefined;
+        return this.sent(state, row);
+      case '<':
+        state.reading = undefined;
+        return this.received(state, row);
+      default:
+        return { kind: 'read' };
+    }
+  }
+
+  private start(row: ProtocolRow, partial: boolean): SessionState {
+    if (this.open.size >= this.limits.sessions) {
+      // Map order is insertion order: the first key is the session open longest.
+      const oldest = this.open.keys().next().value;
+      if (oldest !== undefined) this.open.delete(oldest);
+      this.closedEarly++;
+    }
+    if (partial) this.joinedLate++;
+    const id = detach(row.sessionId);
+    const state: SessionState = {
+      id,
+      firstLine: row.line,
+      // A session joined late has had its greeting already.
+      greeted: partial,
+      tls: false,
+      reading: undefined,
+      builder: undefined,
+      session: partial
+        ? { id, tls: false, partial: true, line: row.line }
+        : { id, tls: false, line: row.line },
+      commands: [],
+      head: 0,
+      uncounted: 0,
+      partial,
+    };
+    this.open.set(id, state);
+    return state;
+  }
+
+  private information(state: SessionState, row: ProtocolRow): void {
+    const certificate = certificateLine(row.data, row.context);
+    if (certificate !== undefined) {
+      switch (certificate.kind) {
+        case 'sending-start':
+          state.reading = 'sending';
+          state.builder = new CertificateBuilder();
+          state.session = { ...state.session, line: row.line };
+          return;
+        case 'sending-whole':
+          state.reading = undefined;
+          state.session = { ...state.session, certificate: certificate.certificate, line: row.line };
+          return;
+        case 'received-start':
+          this.finishCertificate(state);
+          state.reading = 'received';
+          return;
+        case 'value':
+          if (state.reading === 'sending') {
+            state.builder?.add(certificate.field, certificate.value);
+            // Rebuilt per value: the lines end with no marker, and a refusal may follow any of them.
+            if (state.builder) state.session = { ...state.session, certificate: state.builder.build() };
+          }
+          return;
+      }
+    }
+    const message = MESSAGE_LINE.exec(row.context) ?? MESSAGE_LINE.exec(row.data);
+    if (message?.[1] !== undefined) {
+      state.messageId = detach(normaliseMessageId(message[1]));
+      delete state.mailFrom;
+    }
+  }
+
+  private finishCertificate(state: SessionState): void {
+    if (state.reading === 'sending' && state.builder) {
+      state.session = { ...state.session, certificate: state.builder.build() };
+    }
+    state.builder = undefined;
+  }
+
+  private sent(state: SessionState, row: ProtocolRow): RowOutcome {
+    const text = row.data.trim();
+    const verb = (/^[A-Za-z-]+/.exec(text)?.[0] ?? '').toUpperCase();
+    if (verb === '') return { kind: 'read' };
+    let recipient: string | undefined;
+    if (verb === 'MAIL') {
+      const address = /^MAIL FROM:\s*(<[^>]*>|\S*)/i.exec(text)?.[1];
+      if (address !== undefined) state.mailFrom = detach(normaliseAddress(address));
+    } else if (verb === 'RCPT') {
+      const address = /^RCPT TO:\s*(<[^>]*>|\S*)/i.exec(text)?.[1];
+      if (address !== undefined) recipient = normaliseAddress(address);
+    } else if (verb === 'EHLO' || verb === 'HELO') {
+      const name = text.slice(5).trim();
+      if (name !== '') state.ehloName = detach(name.toLowerCase());
+    }
+    const live = state.commands.length - state.head;
+    if (state.uncounted > 0 || live >= this.limits.commands) {
+      state.uncounted++;
+      if (verb === 'RCPT') {
+        return {
+          kind: 'dropped',
+          message: `session ${state.id} has more than ${this.limits.commands} unanswered commands; this RCPT TO's recipient is not kept (its answer is still read)`,
+        };
+      }
+      return { kind: 'read' };
+    }
+    const command: Command = { verb };
+    if (recipient !== undefined) command.recipient = detach(recipient);
+    state.commands.push(command);
+    return { kind: 'read' };
+  }
+
+  private received(state: SessionState, row: ProtocolRow): RowOutcome {
+    const reply = row.data.trim();
+    const code = REPLY.exec(reply);
+    if (code === null) return { kind: 'read' };
+    // Exchange writes a multi-line answer on one row (`250-host Hello … 250-SIZE … 250 SMTPUTF8`); a
+    // row that is only a continuation line (`250-SIZE …`, nothing ending it) answers nothing yet.
+    if (code[2] === '-' && !reply.includes(` ${code[1]} `) && !reply.endsWith(` ${code[1]}`)) {
+      return { kind: 'read' };
+    }
+    // The greeting answers no command; in a session joined late, answers are to commands already sent.
+    if (!state.greeted && state.head === state.commands.length && state.uncounted === 0) {
+      state.greeted = true;
+      const name = /^220[ ]+(\S+)/.exec(reply)?.[1];
+      if (name !== undefined) state.remoteName = detach(name.toLowerCase());
+      return { kind: 'read' };
+    }
+    let command: Command | undefined;
+    let recipientUnknown: string | undefined;
+    if (state.head < state.commands.length) {
+      command = state.commands[state.head];
+      state.commands[state.head++] = { verb: '' };
+    } else if (state.uncounted > 0) {
+      state.uncounted--;
+      recipientUnknown = `the session had more than ${this.limits.commands} unanswered commands`;
+    } else if (state.partial) {
+      recipientUnknown =
+        'the session began before this log (or was closed early), so the command answered is not known';
+    }
+    const verb = command?.verb ?? 'unknown';
+    if (verb === 'STARTTLS' && code[1] === '220') {
+      state.tls = true;
+      state.session = { ...state.session, tls: true };
+    }
+    // A 354 asks for the message; the answer to the message itself comes next.
+    if (verb === 'DATA' && code[1] === '354') {
+      state.commands[--state.head] = { verb: 'DATA' };
+    }
+    this.compact(state);
+    if (!/^[45]/.test(reply)) return { kind: 'read' };
+    const answer: Answer = { reply, command: verb, session: state.session };
+    if (command?.recipient !== undefined) answer.recipient = command.recipient;
+    if (recipientUnknown !== undefined) answer.recipientUnknown = recipientUnknown;
+    if (state.messageId !== undefined) answer.messageId = state.messageId;
+    if (state.mailFrom !== undefined) answer.mailFrom = state.mailFrom;
+    if (state.ehloName !== undefined) answer.ehloName = state.ehloName;
+    if (state.remoteName !== undefined) answer.remoteName = state.remoteName;
+    return { kind: 'answer', answer };
+  }
+
+  /** Drops answered commands from the front now and then, so the array stays as small as the backlog. */
+  private compact(state: SessionState): void {
+    if (state.head > 64 && state.head * 2 > state.commands.length) {
+      state.commands = state.commands.slice(state.head);
+      state.head = 0;
+    }
+  }
+
+  /** Sessions open now (for tests of the bound). */
+  public get openSessions(): number {
+    return this.open.size;
+  }
+}

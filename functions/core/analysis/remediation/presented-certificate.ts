@@ -1,0 +1,187 @@
+/**
+ * Advice from the certificate a send protocol log shows the server presented: which side to change
+ * — the inbound connector's `TlsSenderCertificateName`, or the certificate bound to the on-premises
+ * send connector (`Set-SendConnector -TlsCertificateName "<I>issuer<S>subject"`) — and the
+ * commands that do it.
+ */
+import { isWildcard, parentOf } from '../../organisation/host-names.js';
+import { psArg, psQuote } from '../../shared/powershell.js';
+import { connectorFit, describeCertificate } from '../evidence/presented-certificate.js';
+import type { RemediationContext } from './context.js';
+
+/** The names of `shared.ts`'s `Names` this module uses (declared here: shared.ts imports this module). */
+interface Names {
+  server: string;
+  domain: string;
+  wildcard: string;
+  sendConnector: string;
+  inboundConnector: string;
+}
+
+/** The connector name that matches a certificate name: `*.contoso.com` for `mail.contoso.com`. */
+export function connectorNameFor(certificateName: string): string {
+  if (isWildcard(certificateName)) return certificateName;
+  const parent = parentOf(certificateName);
+  // `mail.contoso.com` → `*.contoso.com`; a bare domain (`contoso.com`) stays itself.
+  return parent?.includes('.') ? `*.${parent}` : certificateName;
+}
+
+/** What the protocol log lets us say should change. */
+export type CertificateVerdict =
+  /** The session used no TLS: no certificate was presented. */
+  | { side: 'server-tls' }
+  /** The certificate is self-signed or names no accepted domain: another certificate is needed. */
+  | { side: 'certificate'; why: 'self-signed' | 'no-accepted-name' }
+  /** The certificate is fine; the connector must expect one of its names. */
+  | { side: 'connector'; target: string; name: string }
+  /** Certificate and connector agree: the cause is elsewhere (chain, IP, enablement). */
+  | { side: 'neither' };
+
+/** Which side to change, or `undefined` when no protocol log showed the session. */
+export function certificateVerdict(ctx: RemediationContext): CertificateVerdict | undefined {
+  const session = ctx.session;
+  if (session === undefined) return undefined;
+  const certificate = session.certificate;
+  if (certificate === undefined) return session.tls ? undefined : { side: 'server-tls' };
+  if (certificate.selfSigned) return { side: 'certificate', why: 'self-signed' };
+  const name = certificate.acceptedNames[0];
+  if (name === undefined) {
+    // With no accepted domains known we cannot tell; only a given or inferred list decides.
+    return ctx.acceptedDomains.length === 0 ? undefined : { side: 'certificate', why: 'no-accepted-name' };
+  }
+  const connector = ctx.inboundConnector;
+  if (connector !== undefined && connectorFit(certificate.names, connector) === 'matches')
+    return { side: 'neither' };
+  return { side: 'connector', target: connectorNameFor(name), name };
+}
+
+/** The certificate in a sentence: `EX01 presented CN=… (SAN …)`. */
+export function presentedText(ctx: RemediationContext, names: Names): string | undefined {
+  const session = ctx.session;
+  if (session === undefined) return undefined;
+  if (session.certificate === undefined) {
+    return session.tls
+      ? undefined
+      : `The send protocol log shows ${names.server} sent this message without STARTTLS, so it presented no certificate at all.`;
+  }
+  return `The send protocol log shows ${names.server} presented ${describeCertificate(session.certificate)} after STARTTLS.`;
+}
+
+/**
+ * The connector-mismatch step that says which side to change and why, from the presented
+ * certificate and (when known) the connector. `undefined` when no protocol log showed the session.
+ */
+export function certificateSideStep(ctx: RemediationContext, names: Names): string | undefined {
+  const verdict = certificateVerdict(ctx);
+  const presented = presentedText(ctx, names);
+  if (verdict === undefined || presented === undefined) return undefined;
+  const connector = ctx.inboundConnector;
+  const connectorText = connector === undefined ? 'your OnPremises inbound connector' : `"${connector.name}"`;
+  const expected = connector?.tlsSenderCertificateName?.trim();
+  switch (verdict.side) {
+    case 'server-tls':
+      return (
+        `${presented} Change the server side: send connector "${names.sendConnector}" must use TLS to Exchange ` +
+        `Online (-RequireTLS $true -TlsAuthLevel CertificateValidation, command below) and present a certificate ` +
+        `with a name in ${names.domain}; until then only the IP address can identify ${names.server}.`
+      );
+    case 'certificate':
+      return (
+        `${presented} Change the certificate, not the connector: ` +
+        (verdict.why === 'self-signed'
+          ? 'it is self-signed, and Exchange Online only trusts certificates issued by a public certification authority. '
+          : `none of its names is in an accepted domain, so no connector setting can attribute mail by it. `) +
+        `Bind a certificate from a public CA with a name in ${names.domain}` +
+        (expected ? ` that matches ${expected}` : '') +
+        ` to send connector "${names.sendConnector}" with Set-SendConnector -TlsCertificateName ` +
+        `"<I>issuer<S>subject" (its issuer and subject as Get-ExchangeCertificate shows them; commands below).`
+      );
+    case 'connector': {
+      if (connector?.identifiesBy === 'ip') {
+        // Switching the IP-only connector would cut off what relays through it by IP: add a second one.
+        return (
+          `${presented} The certificate is usable: ${verdict.name} is in an accepted domain. But ${connectorText} ` +
+          `identifies the server by IP address only, so the certificate is not used. Either add the public IP ` +
+          `address ${names.server} reaches Exchange Online from to ${connectorText}, or let the certificate ` +
+          `attribute the mail: create a second, certificate-based OnPremises connector expecting ${verdict.target}, ` +
+          `which matches ${verdict.name} (command below), and keep ${connectorText} for what relays by IP address.`
+        );
+      }
+      const now =
+        connector === undefined
+          ? ''
+          : expected
+            ? ` (it expects ${expected}, which no name on the certificate matches)`
+            : ' (it names no certificate now)';
+      return (
+        `${presented} The certificate is usable: ${verdict.name} is in an accepted domain. Change the connector, ` +
+        `not the certificate: set TlsSenderCertificateName of ${connectorText}${now} to ${verdict.target}, which ` +
+        `matches ${verdict.name} and keeps matching when the certificate is renewed (command below). ` +
+        (expected
+          ? `Alternatively bind a certificate that carries ${expected} to send connector "${names.sendConnector}" ` +
+            '(Set-SendConnector -TlsCertificateName).'
+          : '')
+      ).trim();
+    }
+    case 'neither':
+      return (
+        `${presented} It matches ${expected ?? 'the connector'} of ${connectorText}, so the certificate names are not ` +
+        'the cause: check that the connector is enabled, of type OnPremises, that its name is an accepted domain or a ' +
+        `wildcard over one, and that ${names.server} sends the intermediate chain (next steps).`
+      );
+  }
+}
+
+/** The command that makes the change {@link certificateVerdict} calls for, or `undefined`. */
+export function certificateSideCommand(ctx: RemediationContext, names: Names): string | undefined {
+  const verdict = certificateVerdict(ctx);
+  if (verdict === undefined || verdict.side === 'neither' || verdict.side === 'server-tls') return undefined;
+  if (verdict.side === 'connector') {
+    if (ctx.inboundConnector?.identifiesBy === 'ip') {
+      return (
+        `New-InboundConnector -Name ${psQuote(`${ctx.inboundConnector.name} (certificate)`)} -ConnectorType OnPremises ` +
+        `-SenderDomains * -RequireTls $true -TlsSenderCertificateName ${psArg(verdict.target)} -RestrictDomainsToCertificate $true`
+      );
+    }
+    return (
+      `Set-InboundConnector -Identity ${psQuote(names.inboundConnector)} -TlsSenderCertificateName ` +
+      `${psArg(verdict.target)} -RestrictDomainsToCertificate $true`
+    );
+  }
+  return (
+    `Set-SendConnector -Identity ${psQuote(names.sendConnector)} -TlsCertificateName ` +
+    psQuote(`<I><issuer of a certificate for ${names.wildcard}><S><its subject>`)
+  );
+}
+
+/** Lists the server's certificates with the names and issuer `-TlsCertificateName` needs. */
+export const LIST_CERTIFICATES_COMMAND =
+  "Get-ExchangeCertificate | Where-Object { $_.Services -match 'SMTP' } | Format-List Subject,Issuer,CertificateDomains,NotAfter,Thumbprint,Status";
+
+/**
+ * For the other scenarios: one sentence on what the presented certificate means for the
+ * certificate-based connector they need, or `undefined` without a protocol log.
+ */
+export function presentedCertificateNote(ctx: RemediationContext, names: Names): string | undefined {
+  const presented = presentedText(ctx, names);
+  const verdict = certificateVerdict(ctx);
+  if (presented === undefined || verdict === undefined) return presented;
+  switch (verdict.side) {
+    case 'server-tls':
+      return `${presented} A certificate-based connector needs TLS: enable it on the send connector first.`;
+    case 'certificate':
+      return (
+        `${presented} ${verdict.why === 'self-signed' ? 'It is self-signed' : 'None of its names is in an accepted domain'}, ` +
+        `so even a certificate-based connector cannot attribute these messages by it: bind a certificate from a public ` +
+        `CA with a name in ${names.domain} to send connector "${names.sendConnector}" ` +
+        '(Set-SendConnector -TlsCertificateName "<I>issuer<S>subject").'
+      );
+    case 'connector':
+    case 'neither':
+      return `${presented} Its name ${certificateName(verdict, ctx)} is in an accepted domain, so the certificate itself can attribute these messages once a connector expects it.`;
+  }
+}
+
+function certificateName(verdict: CertificateVerdict, ctx: RemediationContext): string {
+  return verdict.side === 'connector' ? verdict.name : (ctx.session?.certificate?.acceptedNames[0] ?? '');
+}
