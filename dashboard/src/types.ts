@@ -14,8 +14,11 @@ export interface Page<T> {
   cursor?: string;
 }
 
-/** A source record in `GET /sources` (its skipped rows come from `GET /sources/{id}`). */
-export type SourceSummary = Omit<SourceRecord, 'skipped'>;
+/**
+ * A source record in `GET /sources` (its skipped rows come from `GET /sources/{id}`); `interrupted`
+ * when it is still `processing` but the attempt's lease ran out.
+ */
+export type SourceSummary = Omit<SourceRecord, 'skipped'> & { interrupted?: true };
 
 export type ScenarioCounts = Record<ScenarioId, number>;
 

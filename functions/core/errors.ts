@@ -18,6 +18,8 @@ export const ErrorCode = {
   DeadlineReached: 'DEADLINE_REACHED',
   /** The file was read, but every row was skipped (`System.String[]` cells, bad timestamps…). */
   NoUsableRows: 'NO_USABLE_ROWS',
+  /** The upload was deleted or replaced before it could be read (a replacement has its own record). */
+  ObjectGone: 'OBJECT_GONE',
 } as const;
 export type ErrorCode = (typeof ErrorCode)[keyof typeof ErrorCode];
 

@@ -1,16 +1,26 @@
 /** `GET /sources` (uploads, newest first, paged) and `GET /sources/{id}` (with its skipped rows). */
-import type { SourceRecord } from '../../core/source-record.js';
+import { isInterrupted, type SourceRecord } from '../../core/source-record.js';
 import { NotFoundError } from '../errors.js';
 import type { ApiResponse } from '../messages.js';
 import { IdParams, parseParams, SourcesParams } from '../params.js';
 import { jsonResponse } from '../responses.js';
 import { nextCursor, type RouteContext, readWithCursor } from './route-context.js';
 
+/**
+ * A source record as the API shows it: `interrupted` when it is still `processing` but its lease
+ * ran out (the attempt was killed or lost its store; the next delivery or run replaces it).
+ */
+export type SourceView = SourceRecord & { interrupted?: true };
+
 /** A source record in a list: the skipped rows themselves are left to the detail route (counts stay). */
-export type SourceSummary = Omit<SourceRecord, 'skipped'>;
+export type SourceSummary = Omit<SourceView, 'skipped'>;
+
+function view(record: SourceRecord): SourceView {
+  return isInterrupted(record) ? { ...record, interrupted: true } : record;
+}
 
 function summarise(record: SourceRecord): SourceSummary {
-  const { skipped: _skipped, ...rest } = record;
+  const { skipped: _skipped, ...rest } = view(record);
   return rest;
 }
 
@@ -31,5 +41,5 @@ export async function getSource({ pathParams, deps }: RouteContext): Promise<Api
   const { id } = parseParams(IdParams, pathParams);
   const record = await deps.store.getSource(id);
   if (record === undefined) throw new NotFoundError(`no source with id ${id}`);
-  return jsonResponse(200, record);
+  return jsonResponse(200, view(record));
 }

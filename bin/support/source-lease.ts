@@ -1,0 +1,60 @@
+/**
+ * The CLI's claim on the sources it analyses: each `processing` record carries a lease that a
+ * timer renews while the run is alive. A run killed mid-way (Ctrl-C, OOM, a closed laptop) stops
+ * renewing, so its record shows as interrupted once the lease runs out instead of `processing`
+ * forever; the next run over the same file replaces it.
+ */
+import { randomUUID } from 'node:crypto';
+import { hostname } from 'node:os';
+import type { FindingSink } from '../../functions/core/analyze.js';
+import type { SourceLease, SourceRecord } from '../../functions/core/source-record.js';
+
+/** How long a CLI lease lasts without renewal. */
+export const CLI_LEASE_MS = 10 * 60_000;
+
+export interface LeaseStore extends FindingSink {
+  putSource(record: SourceRecord): Promise<unknown>;
+  renewSourceLease(id: string, lease: SourceLease): Promise<unknown>;
+}
+
+export interface LeasedSink {
+  sink: FindingSink;
+  /** Stops renewing (call when the run ends, however it ends). */
+  stop(): void;
+}
+
+/** Wraps `store` so that the records it writes carry this run's lease, renewed every third of it. */
+export function leasedSink(
+  store: LeaseStore,
+  options: { durationMs?: number; owner?: string; onRenewFailure?: (error: unknown) => void } = {},
+): LeasedSink {
+  const durationMs = options.durationMs ?? CLI_LEASE_MS;
+  const owner = options.owner ?? `cli:${hostname()}:${process.pid}:${randomUUID()}`;
+  const leaseFromNow = (): SourceLease => ({
+    owner,
+    expiresAt: new Date(Date.now() + durationMs).toISOString(),
+  });
+  /** The sources of this run still `processing`: the ones whose lease is renewed. */
+  const processing = new Set<string>();
+  const timer = setInterval(() => {
+    for (const id of processing) {
+      store.renewSourceLease(id, leaseFromNow()).catch((error: unknown) => options.onRenewFailure?.(error));
+    }
+  }, durationMs / 3);
+  // Renewal never keeps a finished CLI process alive.
+  timer.unref();
+  return {
+    sink: {
+      putFindings: (findings) => store.putFindings(findings),
+      ...(store.putInboundMessages === undefined
+        ? {}
+        : { putInboundMessages: store.putInboundMessages.bind(store) }),
+      putSource: (record) => {
+        if (record.status === 'processing') processing.add(record.id);
+        else processing.delete(record.id);
+        return store.putSource({ ...record, lease: leaseFromNow() });
+      },
+    },
+    stop: () => clearInterval(timer),
+  };
+}
