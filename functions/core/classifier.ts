@@ -10,7 +10,7 @@
  */
 import { type DomainOracle, InferredDomains } from './accepted-domains.js';
 import { BoundedMap } from './bounded-map.js';
-import { domainOf, type FormatId, type TraceEvent } from './events.js';
+import { domainOf, type FormatId, type TraceEvent, validDomain } from './events.js';
 import { findingId } from './finding-id.js';
 import type { Finding, Rejection, ScenarioId } from './findings.js';
 import { relayRejectionIn } from './rejections.js';
@@ -315,7 +315,8 @@ export class StreamingClassifier {
       rejection,
       attributedSender,
       senderBasis,
-      senderDomain: domainOf(attributedSender),
+      // Validated where it enters: it is named in findings, reports, alerts and PowerShell.
+      senderDomain: validDomain(domainOf(attributedSender)),
       recipientDomain: domainOf(event.recipient),
       domains: this.domains,
       inbound: (event.messageId !== undefined && this.traces.get(event.messageId)) || [],
