@@ -66,7 +66,8 @@ export function normaliseAddress(raw: string): string {
  * A DNS name as mail uses it: labels of letters, digits and inner hyphens (1-63 characters),
  * joined by dots, 253 characters at most. An IDN passes in its punycode (`xn--`) form.
  */
-const DOMAIN_NAME = /^(?=.{1,253}$)(?:[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)*[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?$/;
+const DOMAIN_NAME =
+  /^(?=.{1,253}$)(?:[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)*[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?$/;
 
 /**
  * `value` lower-cased when it is a domain name, else `undefined`. Log data is hostile input: a
@@ -76,7 +77,7 @@ export function validDomain(value: string | undefined): string | undefined {
   if (value === undefined) return undefined;
   let domain = value.toLowerCase().replace(/\.$/, '');
   // An IDN in Unicode (bücher.de) is turned into its punycode form; nothing else is rewritten.
-  if (/[^\x00-\x7f]/.test(domain) && /^[\p{L}\p{M}\p{N}.-]+$/u.test(domain)) domain = domainToASCII(domain);
+  if (/[^\p{ASCII}]/u.test(domain) && /^[\p{L}\p{M}\p{N}.-]+$/u.test(domain)) domain = domainToASCII(domain);
   return DOMAIN_NAME.test(domain) ? domain : undefined;
 }
 

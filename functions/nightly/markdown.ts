@@ -14,7 +14,10 @@ import type { DomainLine, NightlyReport } from './report.js';
  * turned into a link. Line breaks and control characters go first: a value is one line.
  */
 export function escapeMarkdown(value: string): string {
-  return singleLine(value, Number.POSITIVE_INFINITY).replace(/[\\`*_{}[\]()#+!|<>~&:]/g, (char) => `\\${char}`);
+  return singleLine(value, Number.POSITIVE_INFINITY).replace(
+    /[\\`*_{}[\]()#+!|<>~&:]/g,
+    (char) => `\\${char}`,
+  );
 }
 
 function signed(value: number): string {
