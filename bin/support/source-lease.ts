@@ -13,8 +13,7 @@ import type { SourceLease, SourceRecord } from '../../functions/core/source-reco
 export const CLI_LEASE_MS = 10 * 60_000;
 
 export interface LeaseStore extends FindingSink {
-  putSource(record: SourceRecord): Promise<unknown>;
-  renewSourceLease(id: string, lease: SourceLease): Promise<unknown>;
+  putSource(record: SourceRecord, options?: { leaseOwner?: string }): Promise<unknown>;
 }
 
 export interface LeasedSink {
@@ -34,11 +33,14 @@ export function leasedSink(
     owner,
     expiresAt: new Date(Date.now() + durationMs).toISOString(),
   });
-  /** The sources of this run still `processing`: the ones whose lease is renewed. */
-  const processing = new Set<string>();
+  /** The records of this run still `processing`, as last written: renewed by writing them again. */
+  const processing = new Map<string, SourceRecord>();
   const timer = setInterval(() => {
-    for (const id of processing) {
-      store.renewSourceLease(id, leaseFromNow()).catch((error: unknown) => options.onRenewFailure?.(error));
+    for (const record of processing.values()) {
+      // Fenced: a run whose lease was taken over (it stalled past it) does not take it back.
+      store
+        .putSource({ ...record, lease: leaseFromNow() }, { leaseOwner: owner })
+        .catch((error: unknown) => options.onRenewFailure?.(error));
     }
   }, durationMs / 3);
   // Renewal never keeps a finished CLI process alive.
@@ -50,7 +52,7 @@ export function leasedSink(
         ? {}
         : { putInboundMessages: store.putInboundMessages.bind(store) }),
       putSource: (record) => {
-        if (record.status === 'processing') processing.add(record.id);
+        if (record.status === 'processing') processing.set(record.id, { ...record });
         else processing.delete(record.id);
         return store.putSource({ ...record, lease: leaseFromNow() });
       },

@@ -10,13 +10,12 @@ import {
   QueryCommand,
   type QueryCommandInput,
   type QueryCommandOutput,
-  UpdateItemCommand,
 } from '@aws-sdk/client-dynamodb';
 import { marshall, unmarshall } from '@aws-sdk/util-dynamodb';
 import { z } from 'zod';
 import { ArgumentError, ConfigError, StoreError } from '../core/errors.js';
 import { Finding, SCENARIO_IDS, ScenarioId } from '../core/findings.js';
-import { SourceLease, SourceRecord } from '../core/source-record.js';
+import { SourceRecord } from '../core/source-record.js';
 import { batchPut, type Item } from './batch-writer.js';
 import { queryFingerprint } from './cursor.js';
 import { causeName, createDynamoCall, type DynamoCall } from './dynamo-call.js';
@@ -362,34 +361,6 @@ export class FindingsStore {
       ExpressionAttributeNames: names,
       ...(Object.keys(values).length > 0 ? { ExpressionAttributeValues: values } : {}),
     });
-  }
-
-  /**
-   * Extends a held lease (a long CLI run renews its claim while it reads). Throws
-   * {@link SourceLeaseLostError} when the lease is no longer `lease.owner`'s.
-   */
-  public async renewSourceLease(id: string, lease: SourceLease): Promise<void> {
-    const parsed = SourceLease.safeParse(lease);
-    if (!parsed.success) throw argumentError(parsed.error, 'lease');
-    try {
-      await this.call('UpdateItem', () =>
-        this.client.send(
-          new UpdateItemCommand({
-            TableName: this.tableName,
-            Key: marshall(sourceKey(id)),
-            UpdateExpression: 'SET #lease.#expiresAt = :expiresAt',
-            ConditionExpression: '#lease.#owner = :owner',
-            ExpressionAttributeNames: { '#lease': 'lease', '#owner': 'owner', '#expiresAt': 'expiresAt' },
-            ExpressionAttributeValues: { ':owner': { S: lease.owner }, ':expiresAt': { S: lease.expiresAt } },
-          }),
-        ),
-      );
-    } catch (error) {
-      if (causeName(error) === 'ConditionalCheckFailedException') {
-        throw new SourceLeaseLostError(id, lease.owner, error);
-      }
-      throw error;
-    }
   }
 
   /** One source record by id; `undefined` when absent. */
