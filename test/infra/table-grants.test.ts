@@ -8,6 +8,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import type { CfnElement } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
 import { build } from 'esbuild';
 import { beforeAll, describe, expect, it } from 'vitest';
@@ -80,7 +81,7 @@ beforeAll(() => {
 
 /** The statements of the policies attached to `fn`'s role. */
 function statementsOf(fn: RelayFunction): Statement[] {
-  const role = built.stack.resolve((fn.role.node.defaultChild as { ref: string }).ref) as { Ref: string };
+  const role = { Ref: built.stack.getLogicalId(fn.role.node.defaultChild as CfnElement) };
   const policies = template.findResources('AWS::IAM::Policy', { Properties: { Roles: [role] } });
   return Object.values(policies).flatMap(
     (policy) => (policy.Properties.PolicyDocument as { Statement: Statement[] }).Statement,
@@ -136,7 +137,7 @@ describe.each(Object.keys(FUNCTIONS) as TableUser[])('the %s function', (user) =
     expect(actionsOf(dynamo)).toEqual([...TABLE_ACTIONS[user]].sort());
     expect(actionsOf(statements)).not.toContain('dynamodb:Scan');
     expect(JSON.stringify(dynamo.map((statement) => statement.Resource))).toContain(
-      built.stack.getLogicalId(built.stack.table.node.defaultChild as never),
+      built.stack.getLogicalId(built.stack.table.node.defaultChild as CfnElement),
     );
   });
 
