@@ -10,7 +10,8 @@
  */
 import { type DomainOracle, InferredDomains } from './accepted-domains.js';
 import { BoundedMap } from './bounded-map.js';
-import { domainOf, type FormatId, type TraceEvent, validDomain } from './events.js';
+import { validDomain } from './domain-name.js';
+import { domainOf, type FormatId, type TraceEvent } from './events.js';
 import { findingId } from './finding-id.js';
 import type { Finding, Rejection, ScenarioId } from './findings.js';
 import { relayRejectionIn } from './rejections.js';

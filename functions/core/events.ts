@@ -5,7 +5,6 @@
  * MAIL FROM (P1) and is kept apart from `sender` (the header From/Sender, P2) because since
  * November 2023 Exchange Online attributes relay by P1 only.
  */
-import { domainToASCII } from 'node:url';
 import { z } from 'zod';
 
 /** Ids of the supported input formats (docs/domain.md §3). Stable: stored in source records. */
@@ -60,25 +59,6 @@ export function normaliseAddress(raw: string): string {
   let value = raw.trim();
   if (value.startsWith('<') && value.endsWith('>')) value = value.slice(1, -1).trim();
   return value.toLowerCase();
-}
-
-/**
- * A DNS name as mail uses it: labels of letters, digits and inner hyphens (1-63 characters),
- * joined by dots, 253 characters at most. An IDN passes in its punycode (`xn--`) form.
- */
-const DOMAIN_NAME =
-  /^(?=.{1,253}$)(?:[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)*[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?$/;
-
-/**
- * `value` lower-cased when it is a domain name, else `undefined`. Log data is hostile input: a
- * "domain" with line breaks or Markdown would otherwise travel into reports, alerts and commands.
- */
-export function validDomain(value: string | undefined): string | undefined {
-  if (value === undefined) return undefined;
-  let domain = value.toLowerCase().replace(/\.$/, '');
-  // An IDN in Unicode (bücher.de) is turned into its punycode form; nothing else is rewritten.
-  if (/[^\p{ASCII}]/u.test(domain) && /^[\p{L}\p{M}\p{N}.-]+$/u.test(domain)) domain = domainToASCII(domain);
-  return DOMAIN_NAME.test(domain) ? domain : undefined;
 }
 
 /** The domain part of an address, lower-cased, or `undefined` when there is none. */

@@ -3,7 +3,7 @@
  * server (or connector) on one day. Pure: fed one finding at a time, so a day of any size is
  * aggregated page by page in constant memory.
  */
-import { validDomain } from '../core/events.js';
+import { validDomain } from '../core/domain-name.js';
 import { type Finding, SCENARIO_IDS, type ScenarioId } from '../core/findings.js';
 import type { RollupItem } from '../store/index.js';
 

@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { parseAcceptedDomains } from '../../functions/core/accepted-domains.js';
 import { analyze } from '../../functions/core/analyze.js';
-import { validDomain } from '../../functions/core/events.js';
+import { validDomain } from '../../functions/core/domain-name.js';
 import type { Finding } from '../../functions/core/findings.js';
 import { buildReport } from '../../functions/nightly/build-report.js';
 import { renderMarkdown } from '../../functions/nightly/markdown.js';
