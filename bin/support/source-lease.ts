@@ -6,8 +6,8 @@
  */
 import { randomUUID } from 'node:crypto';
 import { hostname } from 'node:os';
-import type { FindingSink } from '../../functions/core/analyze.js';
-import type { SourceLease, SourceRecord } from '../../functions/core/source-record.js';
+import type { FindingSink } from '../../functions/core/analysis/analyze.js';
+import type { SourceLease, SourceRecord } from '../../functions/core/analysis/model/source-record.js';
 
 /** How long a CLI lease lasts without renewal. */
 export const CLI_LEASE_MS = 10 * 60_000;

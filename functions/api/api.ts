@@ -7,7 +7,7 @@
  * stable codes: bad parameters 400, unknown paths 404, other methods 405, the store failing after
  * its retries 503, anything else 500 — never with a stack trace or an SDK message in the body.
  */
-import { ArgumentError, StoreError } from '../core/errors.js';
+import { ArgumentError, StoreError } from '../core/shared/errors.js';
 import { serialiseError } from '../runtime/logger.js';
 import type { ApiDependencies } from './dependencies.js';
 import { ApiError, ApiErrorCode, MethodNotAllowedError, NotFoundError } from './errors.js';

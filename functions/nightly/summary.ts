@@ -4,7 +4,7 @@
  * the new sender domains and where the full report is. Every value from log data or configuration
  * is put on one line without control characters (plain-text.ts): it cannot forge lines of its own.
  */
-import type { StoredReadinessResult } from '../core/readiness/organisation.js';
+import type { StoredReadinessResult } from '../core/readiness/report-schema.js';
 import { singleLine } from './plain-text.js';
 import type { NightlyReport } from './report.js';
 

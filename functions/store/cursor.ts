@@ -5,7 +5,7 @@
  */
 import { createHash } from 'node:crypto';
 import { z } from 'zod';
-import { ArgumentError } from '../core/errors.js';
+import { ArgumentError } from '../core/shared/errors.js';
 
 /** Where one partition stands: not started (`null`), resume after a key, or exhausted (`'done'`). */
 export const PartitionPosition = z.union([

@@ -15,7 +15,7 @@ import type { AddressInfo } from 'node:net';
 import { resolve } from 'node:path';
 import { DynamoDBClient, type DynamoDBClientConfig } from '@aws-sdk/client-dynamodb';
 import dynalite from 'dynalite';
-import { ConfigError, StoreError } from '../core/errors.js';
+import { ConfigError, StoreError } from '../core/shared/errors.js';
 import { acquireEngineLock } from './engine-lock.js';
 import { EngineThread } from './engine-thread-client.js';
 import { FindingsStore } from './findings-store.js';

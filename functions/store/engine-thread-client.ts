@@ -8,7 +8,7 @@ import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import type { DynamoDBClientConfig } from '@aws-sdk/client-dynamodb';
-import { StoreError } from '../core/errors.js';
+import { StoreError } from '../core/shared/errors.js';
 import type { EngineReply, EngineRequest, EngineThreadOptions } from './engine-thread-protocol.js';
 
 /** The AWS SDK's request handler type, as the DynamoDB client takes it. */

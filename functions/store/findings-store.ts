@@ -13,9 +13,9 @@ import {
 } from '@aws-sdk/client-dynamodb';
 import { marshall, unmarshall } from '@aws-sdk/util-dynamodb';
 import { z } from 'zod';
-import { ArgumentError, ConfigError, StoreError } from '../core/errors.js';
-import { Finding, SCENARIO_IDS, ScenarioId } from '../core/findings.js';
-import { SourceRecord } from '../core/source-record.js';
+import { Finding, SCENARIO_IDS, ScenarioId } from '../core/analysis/model/findings.js';
+import { SourceRecord } from '../core/analysis/model/source-record.js';
+import { ArgumentError, ConfigError, StoreError } from '../core/shared/errors.js';
 import { batchPut, type Item } from './batch-writer.js';
 import { queryFingerprint } from './cursor.js';
 import { causeName, createDynamoCall, type DynamoCall } from './dynamo-call.js';

@@ -6,8 +6,8 @@
  * two different long values stay distinguishable and the cut is never mistaken for the data.
  */
 import { createHash } from 'node:crypto';
-import type { Finding } from '../core/findings.js';
-import type { SourceRecord } from '../core/source-record.js';
+import type { Finding } from '../core/analysis/model/findings.js';
+import type { SourceRecord } from '../core/analysis/model/source-record.js';
 
 /** Longest free text kept (subject, rejection text, evidence, error messages). */
 export const MAX_TEXT_CHARS = 4_096;

@@ -3,8 +3,8 @@
  * which equality filters to apply on top. Pure, so the choice of index is unit-testable.
  */
 import { z } from 'zod';
-import { ArgumentError } from '../core/errors.js';
-import { SCENARIO_IDS, ScenarioId } from '../core/findings.js';
+import { SCENARIO_IDS, ScenarioId } from '../core/analysis/model/findings.js';
+import { ArgumentError } from '../core/shared/errors.js';
 import { queryFingerprint } from './cursor.js';
 import {
   INDEX,

@@ -5,9 +5,9 @@
  */
 import { type AttributeValue, BatchGetItemCommand, type DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { marshall, unmarshall } from '@aws-sdk/util-dynamodb';
-import { BoundedMap } from '../core/bounded-map.js';
-import { StoreError } from '../core/errors.js';
-import { Remediation } from '../core/findings.js';
+import { Remediation } from '../core/analysis/model/findings.js';
+import { BoundedMap } from '../core/shared/bounded-map.js';
+import { StoreError } from '../core/shared/errors.js';
 import type { Item } from './batch-writer.js';
 import type { DynamoCall } from './dynamo-call.js';
 import { backoffDelay, type RetryPolicy } from './retry.js';

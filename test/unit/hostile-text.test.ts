@@ -7,10 +7,10 @@
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { parseAcceptedDomains } from '../../functions/core/accepted-domains.js';
-import { analyze } from '../../functions/core/analyze.js';
-import { validDomain } from '../../functions/core/domain-name.js';
-import type { Finding } from '../../functions/core/findings.js';
+import { analyze } from '../../functions/core/analysis/analyze.js';
+import { validDomain } from '../../functions/core/analysis/model/domain-name.js';
+import type { Finding } from '../../functions/core/analysis/model/findings.js';
+import { parseAcceptedDomains } from '../../functions/core/organisation/accepted-domains.js';
 import { buildReport } from '../../functions/nightly/build-report.js';
 import { renderMarkdown } from '../../functions/nightly/markdown.js';
 import type { NightlyReport } from '../../functions/nightly/report.js';

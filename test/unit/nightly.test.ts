@@ -7,11 +7,11 @@ import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { PublishCommand, SNSClient } from '@aws-sdk/client-sns';
 import { mockClient } from 'aws-sdk-client-mock';
 import { describe, expect, it } from 'vitest';
-import { parseAcceptedDomains } from '../../functions/core/accepted-domains.js';
-import { CLOCK_SKEW_MS, reclassifyAsForwarding } from '../../functions/core/correlation.js';
-import { ArgumentError } from '../../functions/core/errors.js';
-import type { TraceEvent } from '../../functions/core/events.js';
-import { InboundEntry, inboundEntryOf } from '../../functions/core/inbound-entry.js';
+import { CLOCK_SKEW_MS, reclassifyAsForwarding } from '../../functions/core/analysis/evidence/correlation.js';
+import { InboundEntry, inboundEntryOf } from '../../functions/core/analysis/evidence/inbound-entry.js';
+import type { TraceEvent } from '../../functions/core/analysis/model/events.js';
+import { parseAcceptedDomains } from '../../functions/core/organisation/accepted-domains.js';
+import { ArgumentError } from '../../functions/core/shared/errors.js';
 import { addDays, assertDay, daysBetween, previousDay } from '../../functions/nightly/dates.js';
 import {
   findNewSenderDomains,

@@ -1,5 +1,5 @@
 /** What a route handler receives, and helpers shared by the routes. */
-import { ArgumentError } from '../../core/errors.js';
+import { ArgumentError } from '../../core/shared/errors.js';
 import type { FindingsQueryOptions } from '../../store/index.js';
 import type { ApiDependencies } from '../dependencies.js';
 import { InvalidParameterError } from '../errors.js';

@@ -1,19 +1,14 @@
 /** `GET /sources` (uploads, newest first, paged) and `GET /sources/{id}` (with its skipped rows). */
-import { isInterrupted, type SourceRecord } from '../../core/source-record.js';
+import { isInterrupted, type SourceRecord } from '../../core/analysis/model/source-record.js';
+import type { SourceSummary, SourceView } from '../contract.js';
+
+export type { SourceSummary };
+
 import { NotFoundError } from '../errors.js';
 import type { ApiResponse } from '../messages.js';
 import { IdParams, parseParams, SourcesParams } from '../params.js';
 import { jsonResponse } from '../responses.js';
 import { nextCursor, type RouteContext, readWithCursor } from './route-context.js';
-
-/**
- * A source record as the API shows it: `interrupted` when it is still `processing` but its lease
- * ran out (the attempt was killed or lost its store; the next delivery or run replaces it).
- */
-export type SourceView = SourceRecord & { interrupted?: true };
-
-/** A source record in a list: the skipped rows themselves are left to the detail route (counts stay). */
-export type SourceSummary = Omit<SourceView, 'skipped'>;
 
 function view(record: SourceRecord): SourceView {
   return isInterrupted(record) ? { ...record, interrupted: true } : record;

@@ -1,0 +1,30 @@
+/**
+ * Which rows can matter to the classifier — decided before an event is built, so most
+ * SEND/AGENTINFO/… rows cost no allocation. Kept apart from the classifier so the row parser can
+ * ask without loading the rules and the remediation pack.
+ */
+import type { TraceEvent } from '../model/events.js';
+import { mayBeRelayRejection } from './rejections.js';
+
+/**
+ * True for a refusal, or for correlation evidence the classifier's indexes keep (see its `observe`);
+ * must agree with `observe`: a row this declines could never be indexed. `inferring` is true when
+ * the accepted domains are inferred from the logs, which also reads delivery and submission rows.
+ */
+export function rowMayMatter(
+  eventId: string,
+  source: string | undefined,
+  status: string | undefined,
+  directionality: TraceEvent['directionality'],
+  inferring: boolean,
+): boolean {
+  if (status !== undefined && mayBeRelayRejection(status)) return true;
+  if (eventId === 'REDIRECT' || eventId === 'RESOLVE' || source === 'MAILBOXRULE') return true;
+  // Inferring, mailbox deliveries and submissions (`RECEIVE` by STOREDRIVER since Exchange 2013)
+  // are evidence of the organisation's domains even when Originating.
+  if (inferring && (eventId === 'DELIVER' || source === 'STOREDRIVER')) return true;
+  if (eventId === 'RECEIVE' || eventId === 'DELIVER' || eventId === 'DELIVERED') {
+    return directionality !== 'originating';
+  }
+  return false;
+}
