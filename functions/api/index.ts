@@ -12,7 +12,7 @@ export {
   type ExportLimits,
   type SummaryLimits,
 } from './dependencies.js';
-export { ApiError, ApiErrorCode } from './errors.js';
+export { ApiError, HTTP_STATUS, toApiError } from './errors.js';
 export { createRequestListener, type RequestListenerOptions } from './http-adapter.js';
 export type { ApiRequest, ApiResponse } from './messages.js';
 export { API_ROUTES, EXPORT_HEADERS, type RouteDefinition } from './route-table.js';

@@ -15,9 +15,13 @@ import type { AnalysisInput, AnalysisResult, FindingSink } from '../core/analysi
 import { analyze, withInboundRecorder } from '../core/analysis/analyze.js';
 import type { InboundEntry } from '../core/analysis/evidence/inbound-entry.js';
 import { countAsForwarding, observedBy, RunEvidence } from '../core/analysis/evidence/run-evidence.js';
-import type { SourceRecord } from '../core/analysis/model/source-record.js';
-import { isInterrupted, newSourceRecord, type SourceLease } from '../core/analysis/model/source-record.js';
-import { ErrorCode } from '../core/shared/errors.js';
+import {
+  isInterrupted,
+  newSourceRecord,
+  type SourceLease,
+  type SourceRecord,
+} from '../core/analysis/model/source-record.js';
+import { ErrorCode, RelayAuditError } from '../core/shared/errors.js';
 import { BUCKET_PREFIX } from '../runtime/bucket-layout.js';
 import type { Logger } from '../runtime/logger.js';
 import type { RunCorrelation } from '../store/run-correlation.js';
@@ -278,7 +282,8 @@ export function createIngestHandler(deps: IngestDependencies): IngestHandler {
       const failed: SourceRecord = {
         ...claim,
         status: 'failed',
-        errorCode: gone ? ErrorCode.ObjectGone : ErrorCode.ReadFailure,
+        // STALE_OBJECT (deleted or replaced: not retried) or the read's own failure (retried).
+        errorCode: error instanceof RelayAuditError ? error.code : ErrorCode.ReadFailure,
         errorMessage: `${ref.key}: ${error instanceof Error ? error.message : String(error)}`,
         finishedAt: new Date().toISOString(),
       };

@@ -203,7 +203,7 @@ describe('transient failures are retried', () => {
     // Claimed before the read, so recorded: not `processing` under a lease nobody will finish.
     expect(await dynamo.store.getSource(id)).toMatchObject({
       status: 'failed',
-      errorCode: ErrorCode.ObjectGone,
+      errorCode: ErrorCode.StaleObject,
     });
   });
 });

@@ -8,7 +8,7 @@ import { NotFoundError } from '../errors.js';
 import type { ApiResponse } from '../messages.js';
 import { IdParams, parseParams, SourcesParams } from '../params.js';
 import { jsonResponse } from '../responses.js';
-import { nextCursor, type RouteContext, readWithCursor } from './route-context.js';
+import { nextCursor, type RouteContext } from './route-context.js';
 
 function view(record: SourceRecord): SourceView {
   return isInterrupted(record) ? { ...record, interrupted: true } : record;
@@ -22,12 +22,10 @@ function summarise(record: SourceRecord): SourceSummary {
 /** One page of source records: `{ items, cursor? }`. */
 export async function listSources({ request, deps }: RouteContext): Promise<ApiResponse> {
   const params = parseParams(SourcesParams, request.query);
-  const page = await readWithCursor(() =>
-    deps.store.listSources({
-      limit: params.limit,
-      ...(params.cursor === undefined ? {} : { cursor: params.cursor }),
-    }),
-  );
+  const page = await deps.store.listSources({
+    limit: params.limit,
+    ...(params.cursor === undefined ? {} : { cursor: params.cursor }),
+  });
   return jsonResponse(200, { items: page.items.map(summarise), ...nextCursor(page) });
 }
 

@@ -12,6 +12,7 @@ import { type DomainOracle, InferredDomains } from '../organisation/accepted-dom
 import type { InboundConnectorInfo } from '../organisation/connector-info.js';
 import { BoundedMap } from '../shared/bounded-map.js';
 import { detach, StringPool } from '../shared/strings.js';
+import { inboundTraceOf, isReceipt } from './evidence/inbound-trace.js';
 import { relayRejectionIn } from './evidence/rejections.js';
 import { validDomain } from './model/domain-name.js';
 import { domainOf, type FormatId, type TraceEvent } from './model/events.js';
@@ -206,33 +207,9 @@ export class StreamingClassifier {
     }
     const messageId = event.messageId;
     if (messageId !== undefined) {
-      let trace: InboundTrace | undefined;
-      if ((eventId === 'REDIRECT' || eventId === 'RESOLVE') && event.relatedRecipient) {
-        trace = {
-          kind: eventId === 'REDIRECT' ? 'redirect' : 'resolve',
-          recipient: event.relatedRecipient,
-          eventId,
-          line: event.line,
-        };
-        if (recipient !== undefined) trace.target = recipient;
-      } else if (event.source === 'MAILBOXRULE') {
-        trace = { kind: 'mailbox-rule', eventId, line: event.line };
-      } else if (
-        recipient !== undefined &&
-        (eventId === 'DELIVER' || eventId === 'DELIVERED' || eventId === 'RECEIVE')
-      ) {
-        // A receipt proves "arrived for an internal user" only for mail from outside: an app relaying
-        // as a foreign domain to one internal and one outside recipient is Originating, not forwarding.
-        // Receipts that cannot be internal are dropped now (with a given list) to save memory.
-        if (event.directionality !== 'originating' && this.domains.covers(domainOf(recipient)) !== false) {
-          trace = {
-            kind: eventId === 'RECEIVE' ? 'received-for' : 'delivered-to',
-            recipient,
-            eventId,
-            line: event.line,
-          };
-        }
-      }
+      let trace = inboundTraceOf(event);
+      // Receipts that cannot be internal are dropped now (with a given list) to save memory.
+      if (trace && isReceipt(trace) && this.domains.covers(domainOf(recipient)) === false) trace = undefined;
       if (trace) {
         trace.eventId = this.strings.intern(trace.eventId);
         if (trace.recipient !== undefined) trace.recipient = detach(trace.recipient);

@@ -18,8 +18,20 @@ export const ErrorCode = {
   DeadlineReached: 'DEADLINE_REACHED',
   /** The file was read, but every row was skipped (`System.String[]` cells, bad timestamps…). */
   NoUsableRows: 'NO_USABLE_ROWS',
-  /** The upload was deleted or replaced before it could be read (a replacement has its own record). */
-  ObjectGone: 'OBJECT_GONE',
+  /** No such route, finding or source. */
+  NotFound: 'NOT_FOUND',
+  /** The route exists, not for this method. */
+  MethodNotAllowed: 'METHOD_NOT_ALLOWED',
+  /** A function's environment is incomplete or invalid: a deployment problem. */
+  InvalidEnvironment: 'INVALID_ENVIRONMENT',
+  /** A function was invoked with an event of another shape (S3, SQS, scheduler, API Gateway). */
+  InvalidEvent: 'INVALID_EVENT',
+  /** The uploaded object changed or vanished while it was analysed. */
+  StaleObject: 'STALE_OBJECT',
+  /** The nightly report could not be written or its alert not published. */
+  ReportFailure: 'REPORT_FAILURE',
+  /** A defect: anything that is not one of the codes above. */
+  Internal: 'INTERNAL_ERROR',
 } as const;
 export type ErrorCode = (typeof ErrorCode)[keyof typeof ErrorCode];
 
@@ -84,8 +96,37 @@ export class ConfigError extends RelayAuditError {
 
 /** A usage mistake on the command line or in an API request. */
 export class ArgumentError extends RelayAuditError {
-  public constructor(message: string) {
-    super(ErrorCode.InvalidArgument, message);
+  public constructor(message: string, options?: { cause?: unknown }) {
+    super(ErrorCode.InvalidArgument, message, options);
+  }
+}
+
+/**
+ * One named value is invalid (`invalid cursor: …`, `invalid since: …`). The name and the problem
+ * are kept apart so that the API can name the query parameter without parsing the message.
+ */
+export class InvalidValueError extends ArgumentError {
+  public readonly subject: string;
+  public readonly problem: string;
+
+  public constructor(subject: string, problem: string, options?: { cause?: unknown }) {
+    super(`invalid ${subject}: ${problem}`, options);
+    this.subject = subject;
+    this.problem = problem;
+  }
+}
+
+/** A function's environment is incomplete or invalid (a deployment problem, not a user's). */
+export class EnvironmentError extends RelayAuditError {
+  public constructor(message: string, options?: { cause?: unknown }) {
+    super(ErrorCode.InvalidEnvironment, message, options);
+  }
+}
+
+/** A function was invoked with an event it does not handle. */
+export class InvalidEventError extends RelayAuditError {
+  public constructor(message: string, options?: { cause?: unknown }) {
+    super(ErrorCode.InvalidEvent, message, options);
   }
 }
 

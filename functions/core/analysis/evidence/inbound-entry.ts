@@ -7,16 +7,12 @@ import { z } from 'zod';
 import type { DomainOracle } from '../../organisation/accepted-domains.js';
 import { detach } from '../../shared/strings.js';
 import { domainOf, type TraceEvent } from '../model/events.js';
+import { inboundTraceOf } from './inbound-trace.js';
 
 /** Longest Message-ID kept (RFC 5322 sets no limit; real ones are under 250 characters). */
 export const MAX_MESSAGE_ID_LENGTH = 998;
 /** Longest address (RFC 5321: 64 + 1 + 255). */
 export const MAX_ADDRESS_LENGTH = 320;
-
-/** Event ids whose recipient proves the message arrived for that recipient. */
-const RECEIPT_EVENTS: ReadonlySet<string> = new Set(['RECEIVE', 'DELIVER', 'DELIVERED']);
-/** Event ids whose related recipient is the original (internal) recipient of a forwarded message. */
-const REDIRECT_EVENTS: ReadonlySet<string> = new Set(['REDIRECT', 'RESOLVE']);
 
 export const InboundEntry = z.object({
   /** Message-ID as the log writes it (angle brackets are stripped when keyed). */
@@ -35,13 +31,10 @@ export const InboundEntry = z.object({
 export type InboundEntry = z.infer<typeof InboundEntry>;
 
 /**
- * The index entry a trace event contributes, if any: a receipt, delivery or redirect of a
- * message for a recipient that the accepted domains say is internal. Mirrors the classifier's
- * `observe()` (received-for / delivered-to / redirect traces) but keeps only recipients known to
- * be internal (`covers() === true`): the nightly job has no domain list to double-check with, so
- * an entry must already be evidence on its own. Originating receipts are ignored, as in the
- * classifier: an app relaying as a foreign domain to an internal and an outside recipient is not
- * forwarding.
+ * The index entry a trace event contributes, if any: its inbound evidence (`inboundTraceOf`, as
+ * the classifier reads it) when that names a recipient the accepted domains say is internal
+ * (`covers() === true`): the nightly job has no domain list to double-check with, so an entry
+ * must already be evidence on its own.
  */
 export function inboundEntryOf(
   event: TraceEvent,
@@ -49,12 +42,7 @@ export function inboundEntryOf(
   domains: DomainOracle,
 ): InboundEntry | undefined {
   if (event.messageId === undefined || event.messageId.trim() === '') return undefined;
-  let recipient: string | undefined;
-  if (REDIRECT_EVENTS.has(event.eventId)) {
-    recipient = event.relatedRecipient;
-  } else if (RECEIPT_EVENTS.has(event.eventId) && event.directionality !== 'originating') {
-    recipient = event.recipient;
-  }
+  const recipient = inboundTraceOf(event)?.recipient;
   if (recipient === undefined || domains.covers(domainOf(recipient)) !== true) return undefined;
   // Hot path (one call per receipt row): plain checks here; the index validates with the schema
   // when it writes. An over-long id or address is not worth failing a file for: it is not indexed.

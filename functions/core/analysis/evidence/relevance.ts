@@ -4,12 +4,13 @@
  * ask without loading the rules and the remediation pack.
  */
 import type { TraceEvent } from '../model/events.js';
+import { mayBeEvidence } from './inbound-trace.js';
 import { mayBeRelayRejection } from './rejections.js';
 
 /**
- * True for a refusal, or for correlation evidence the classifier's indexes keep (see its `observe`);
- * must agree with `observe`: a row this declines could never be indexed. `inferring` is true when
- * the accepted domains are inferred from the logs, which also reads delivery and submission rows.
+ * True for a refusal, or for inbound evidence (`mayBeEvidence`, the same test the classifier's
+ * index and the inbound Message-ID index rely on). `inferring` is true when the accepted domains
+ * are inferred from the logs, which also reads delivery and submission rows.
  */
 export function rowMayMatter(
   eventId: string,
@@ -19,12 +20,8 @@ export function rowMayMatter(
   inferring: boolean,
 ): boolean {
   if (status !== undefined && mayBeRelayRejection(status)) return true;
-  if (eventId === 'REDIRECT' || eventId === 'RESOLVE' || source === 'MAILBOXRULE') return true;
   // Inferring, mailbox deliveries and submissions (`RECEIVE` by STOREDRIVER since Exchange 2013)
   // are evidence of the organisation's domains even when Originating.
   if (inferring && (eventId === 'DELIVER' || source === 'STOREDRIVER')) return true;
-  if (eventId === 'RECEIVE' || eventId === 'DELIVER' || eventId === 'DELIVERED') {
-    return directionality !== 'originating';
-  }
-  return false;
+  return mayBeEvidence(eventId, source, directionality);
 }

@@ -5,6 +5,7 @@
  * row, a MAILBOXRULE source, or a delivery/receipt for an internal address with the same
  * Message-ID, in any file of the run. Without it the message is `foreign-sender-domain`.
  */
+import { isReceipt } from '../evidence/inbound-trace.js';
 import type { Evidence } from '../model/findings.js';
 import { lower, NO_MATCH, type ScenarioRule, senderEvidence } from './rule.js';
 
@@ -33,7 +34,7 @@ export const forwarding: ScenarioRule = {
           kind: `${trace.kind}-event`,
           detail: `${trace.eventId} on line ${trace.line}: ${trace.recipient} was ${trace.kind === 'redirect' ? 'redirected' : 'resolved'} to ${trace.target ?? 'an outside address'}`,
         });
-      } else if ((trace.kind === 'received-for' || trace.kind === 'delivered-to') && internal) {
+      } else if (isReceipt(trace) && internal) {
         evidence.push({
           kind: 'internal-recipient',
           detail: `the same Message-ID was ${trace.kind === 'delivered-to' ? 'delivered' : 'received'} for ${trace.recipient} (${trace.eventId}, line ${trace.line})`,

@@ -3,19 +3,12 @@
  * classifier knows around it; the human text lives in the remediation pack, not here.
  */
 import type { DomainOracle } from '../../organisation/accepted-domains.js';
+import type { InboundTrace } from '../evidence/inbound-trace.js';
 import type { TraceEvent } from '../model/events.js';
-import type { Confidence, Evidence, Rejection, ScenarioId } from '../model/findings.js';
 
-/** Evidence, gathered across rows and files, that a message first arrived for an internal recipient. */
-export interface InboundTrace {
-  kind: 'redirect' | 'resolve' | 'mailbox-rule' | 'received-for' | 'delivered-to';
-  /** The internal recipient the message arrived for (when the row names one). */
-  recipient?: string;
-  /** What the message was redirected to, for redirect/resolve rows. */
-  target?: string;
-  eventId: string;
-  line: number;
-}
+export type { InboundTrace };
+
+import type { Confidence, Evidence, Rejection, ScenarioId } from '../model/findings.js';
 
 export interface RuleInput {
   /** The rejected event (enriched from correlated rows when the row itself lacked addresses). */
