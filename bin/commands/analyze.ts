@@ -28,6 +28,7 @@ import { findLocalInputs, type NotAnalysedFile } from '../support/inputs.js';
 import { NdjsonFindingWriter } from '../support/ndjson-findings.js';
 import type { Output } from '../support/output.js';
 import { renderAnalysisReport } from '../support/report.js';
+import { leasedSink } from '../support/source-lease.js';
 import { openStore, storeFlagsText } from '../support/store-options.js';
 import { ANALYZE } from './definitions.js';
 
@@ -103,18 +104,24 @@ export async function runAnalyze(argv: string[], out: Output): Promise<number> {
       const { correlateRun } = await import('../../functions/store/run-correlation.js');
       const inbound = new InboundIndex(handle);
       const evidence = new RunEvidence();
+      // Each record carries this run's lease: killed mid-way, the run's records show as interrupted.
+      const leased = leasedSink(handle.store);
       const sink = observedBy(
-        withInboundRecorder(handle.store, (entries) => inbound.record(entries)),
+        withInboundRecorder(leased.sink, (entries) => inbound.record(entries)),
         evidence,
       );
-      // The store takes overlapping writes: its engine (or DynamoDB) works while the analysis reads on.
-      result = await analyze(inputs, { ...common, sink, writesInFlight: STORE_WRITES_IN_FLIGHT });
+      try {
+        // The store takes overlapping writes: its engine (or DynamoDB) works while the analysis reads on.
+        result = await analyze(inputs, { ...common, sink, writesInFlight: STORE_WRITES_IN_FLIGHT });
+      } finally {
+        leased.stop();
+      }
       // Forwarding across runs, settled now: receipts recorded by earlier runs, refusals stored by them.
       const runSources = new Set(result.sources.map((source) => source.id));
       const correlation = await correlateRun(handle.store, inbound, evidence, runSources);
       if (correlation.ownReclassified.length > 0) {
         countAsForwarding(result, correlation.ownReclassified);
-        for (const source of result.sources) await handle.store.putSource(source);
+        for (const source of result.sources) await leased.sink.putSource(source);
       }
       correlationNote = correlationText(correlation);
       reclassified = {

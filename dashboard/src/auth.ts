@@ -1,14 +1,22 @@
 /**
- * Sign-in of the cloud dashboard: OpenID Connect authorization code flow with PKCE (S256), no
- * library. Used only when `config.json` has `auth` (the CDK writes it when the query API takes JWTs
- * and `dashboardClientId` is set); `relay-audit serve` has no sign-in and never gets here.
+ * Sign-in of the cloud dashboard: OpenID Connect authorization code flow with PKCE (S256) by
+ * `oidc-client-ts`. Used only when `config.json` has `auth` (the CDK writes it when the query API
+ * takes JWTs and `dashboardClientId` is set); `relay-audit serve` has no sign-in and never gets here.
  *
- * - The access token and its expiry live in `sessionStorage` (this tab only, gone when it closes).
- * - At most one automatic redirect to the provider per page load, and none on the load that has
+ * What this module adds to the library, because the library leaves it to the application:
+ * - a random `nonce` on every request (the library checks the ID token's nonce only when one was sent);
+ * - the issuer: discovery must name the configured issuer, and so must the authorization
+ *   response's `iss` (RFC 9207, when sent) and the ID token's `iss` (and its `aud` our client id);
+ * - https only for the provider's endpoints, except a loopback provider (development and tests);
+ * - at most one automatic redirect to the provider per page load, and none on the load that has
  *   just come back from it: a token the API keeps refusing shows an error with a "Sign in" button
  *   instead of a redirect loop.
+ *
+ * The user (tokens) lives in `sessionStorage` (this tab only). Before the access token expires the
+ * library renews it in the background with the refresh token, when the provider issued one; without
+ * one, an expired token leads to one redirect, as before.
  */
-import { z } from 'zod';
+import { ErrorResponse, type User, UserManager, WebStorageStateStore } from 'oidc-client-ts';
 
 export interface AuthConfig {
   issuer: string;
@@ -16,69 +24,61 @@ export interface AuthConfig {
   scope: string;
 }
 
-const TOKEN_KEY = 'relay-audit.auth.token';
-const PENDING_KEY = 'relay-audit.auth.pending';
+/** Key prefix of what the library stores (the user, and the state of a sign-in under way). */
+export const AUTH_STORE_PREFIX = 'relay-audit.auth.';
 const SIGNED_OUT_KEY = 'relay-audit.auth.signed-out';
-/** A token this close to its expiry is treated as expired (clock skew, a request in flight). */
-const EXPIRY_MARGIN_MS = 60_000;
-/** When the provider does not say how long a token lives. */
-const DEFAULT_LIFETIME_S = 3600;
-
-const Discovery = z.object({
-  authorization_endpoint: z.url({ protocol: /^https?$/ }),
-  token_endpoint: z.url({ protocol: /^https?$/ }),
-});
-
-const TokenResponse = z.object({
-  access_token: z.string().min(1),
-  token_type: z.string().optional(),
-  expires_in: z.coerce.number().positive().optional(),
-});
-
-const StoredToken = z.object({ accessToken: z.string().min(1), expiresAt: z.number() });
-
-const Pending = z.object({
-  state: z.string(),
-  verifier: z.string(),
-  nonce: z.string(),
-  redirectUri: z.string(),
-  /** The page's query (filters, linked finding) before the sign-in, restored afterwards. */
-  search: z.string(),
-});
+/** A token this close to its expiry is not used any more (clock skew, a request in flight). */
+const EXPIRY_MARGIN_S = 10;
+/** Renewal starts this long before the access token expires. */
+const RENEW_BEFORE_S = 60;
 
 /** Why the page shows the sign-in state instead of the data. */
 export type AuthProblem = { kind: 'signed-out' } | { kind: 'error'; message: string; detail?: string };
 
 export type AuthStart = { kind: 'ready' } | { kind: 'redirecting' } | AuthProblem;
 
-function base64url(bytes: Uint8Array): string {
-  let binary = '';
-  for (const byte of bytes) binary += String.fromCharCode(byte);
-  return btoa(binary).replaceAll('+', '-').replaceAll('/', '_').replace(/=+$/, '');
+/** What the dashboard keeps across the round trip to the provider. */
+interface RoundTripState {
+  /** The page's query (filters, linked finding) before the sign-in, restored afterwards. */
+  search: string;
 }
 
-function randomString(bytes = 32): string {
-  return base64url(crypto.getRandomValues(new Uint8Array(bytes)));
+function withoutTrailingSlash(url: string): string {
+  return url.replace(/\/+$/, '');
 }
 
-/** The S256 code challenge of a PKCE verifier. */
-export async function codeChallenge(verifier: string): Promise<string> {
-  const digest = await crypto.subtle.digest('SHA-256', new TextEncoder().encode(verifier));
-  return base64url(new Uint8Array(digest));
+function isLoopback(url: URL): boolean {
+  return url.hostname === '127.0.0.1' || url.hostname === 'localhost' || url.hostname === '[::1]';
 }
 
-function readJson<T>(key: string, schema: z.ZodType<T>): T | undefined {
+/** An endpoint of the provider must be https, or http on loopback only when the issuer is too. */
+function checkEndpoint(name: string, value: unknown, issuer: URL): void {
+  let url: URL;
   try {
-    const raw = sessionStorage.getItem(key);
-    if (raw === null) return undefined;
-    const parsed = schema.safeParse(JSON.parse(raw));
-    return parsed.success ? parsed.data : undefined;
+    url = new URL(String(value));
   } catch {
-    return undefined;
+    throw new Error(`the identity provider's ${name} is not a URL`);
+  }
+  const loopbackAllowed = issuer.protocol === 'http:' && isLoopback(issuer) && isLoopback(url);
+  if (url.protocol !== 'https:' && !(url.protocol === 'http:' && loopbackAllowed)) {
+    throw new Error(`the identity provider's ${name} is not https (${url.origin})`);
   }
 }
 
+function randomNonce(): string {
+  const bytes = crypto.getRandomValues(new Uint8Array(16));
+  return Array.from(bytes, (byte) => byte.toString(16).padStart(2, '0')).join('');
+}
+
+function roundTripSearch(state: unknown): string | undefined {
+  const search = (state as Partial<RoundTripState> | undefined)?.search;
+  return typeof search === 'string' ? search : undefined;
+}
+
 export class AuthSession {
+  private readonly manager: UserManager;
+  private readonly issuer: string;
+  private user: User | null = null;
   private autoRedirectUsed = false;
   private redirecting = false;
 
@@ -86,13 +86,47 @@ export class AuthSession {
     private readonly config: AuthConfig,
     /** Shows the sign-in state (error or signed out) when the session cannot go on by itself. */
     private readonly onProblem: (problem: AuthProblem) => void,
-  ) {}
+  ) {
+    this.issuer = withoutTrailingSlash(config.issuer);
+    const store = new WebStorageStateStore({ prefix: AUTH_STORE_PREFIX, store: window.sessionStorage });
+    const scopes = new Set(['openid', ...config.scope.split(/\s+/).filter((scope) => scope !== '')]);
+    this.manager = new UserManager({
+      authority: this.issuer,
+      client_id: config.clientId,
+      redirect_uri: `${window.location.origin}${window.location.pathname}`,
+      response_type: 'code',
+      response_mode: 'query',
+      scope: [...scopes].join(' '),
+      userStore: store,
+      stateStore: store,
+      loadUserInfo: false,
+      monitorSession: false,
+      automaticSilentRenew: true,
+      accessTokenExpiringNotificationTimeInSeconds: RENEW_BEFORE_S,
+    });
+    // A renewed user is checked like a new one: same issuer, same audience.
+    this.manager.events.addUserLoaded((user) => {
+      const problem = this.claimsProblem(user);
+      if (problem === undefined) {
+        this.user = user;
+        return;
+      }
+      this.user = null;
+      void this.manager.removeUser();
+      this.onProblem({ kind: 'error', message: `The sign-in was refused: ${problem}` });
+    });
+    this.manager.events.addUserUnloaded(() => {
+      this.user = null;
+    });
+  }
 
   /** The access token, unless there is none or it has (nearly) expired. */
   public currentToken(): string | undefined {
-    const stored = readJson(TOKEN_KEY, StoredToken);
-    if (stored === undefined || stored.expiresAt - EXPIRY_MARGIN_MS <= Date.now()) return undefined;
-    return stored.accessToken;
+    const user = this.user;
+    if (user === null || user.access_token === '') return undefined;
+    const left = user.expires_in;
+    if (left !== undefined && left <= EXPIRY_MARGIN_S) return undefined;
+    return user.access_token;
   }
 
   /**
@@ -101,35 +135,13 @@ export class AuthSession {
    */
   public async start(): Promise<AuthStart> {
     const params = new URLSearchParams(window.location.search);
-    const pending = readJson(PENDING_KEY, Pending);
     if (params.has('error') || params.has('code')) {
       // Whatever happens now, this load came back from the provider: no automatic redirect again.
       this.autoRedirectUsed = true;
-      sessionStorage.removeItem(PENDING_KEY);
-      this.cleanUrl(pending?.search);
-      if (params.has('error')) {
-        const code = params.get('error') ?? '';
-        const description = params.get('error_description');
-        return {
-          kind: 'error',
-          message: `The sign-in did not succeed: ${description ?? code}`,
-          detail: description ? code : undefined,
-        };
-      }
-      if (pending === undefined || params.get('state') !== pending.state) {
-        return {
-          kind: 'error',
-          message:
-            'The sign-in answer does not match a sign-in started in this tab (state mismatch). Sign in again.',
-        };
-      }
-      try {
-        await this.exchange(params.get('code') ?? '', pending);
-      } catch (error) {
-        return { kind: 'error', message: `The sign-in did not succeed: ${(error as Error).message}` };
-      }
-      return { kind: 'ready' };
+      return this.finishSignIn(params);
     }
+    const stored = await this.manager.getUser().catch(() => null);
+    if (stored !== null && this.claimsProblem(stored) === undefined) this.user = stored;
     if (this.currentToken() !== undefined) return { kind: 'ready' };
     if (sessionStorage.getItem(SIGNED_OUT_KEY) !== null) return { kind: 'signed-out' };
     return this.autoSignIn();
@@ -137,7 +149,8 @@ export class AuthSession {
 
   /** An API call found no valid token, or the API answered 401: sign in again if allowed. */
   public tokenRejected(): void {
-    sessionStorage.removeItem(TOKEN_KEY);
+    this.user = null;
+    void this.manager.removeUser();
     if (this.redirecting) return;
     void this.autoSignIn().then((result) => {
       if (result.kind !== 'redirecting') this.onProblem(result);
@@ -149,38 +162,64 @@ export class AuthSession {
     sessionStorage.removeItem(SIGNED_OUT_KEY);
     this.redirecting = true;
     try {
-      const discovery = await this.discover();
-      const verifier = randomString();
-      const redirectUri = `${window.location.origin}${window.location.pathname}`;
-      const pending = {
-        state: randomString(16),
-        verifier,
-        nonce: randomString(16),
-        redirectUri,
-        search: window.location.search,
-      };
-      sessionStorage.setItem(PENDING_KEY, JSON.stringify(pending));
-      const url = new URL(discovery.authorization_endpoint);
-      url.searchParams.set('response_type', 'code');
-      url.searchParams.set('client_id', this.config.clientId);
-      url.searchParams.set('redirect_uri', redirectUri);
-      url.searchParams.set('scope', this.config.scope);
-      url.searchParams.set('state', pending.state);
-      url.searchParams.set('nonce', pending.nonce);
-      url.searchParams.set('code_challenge', await codeChallenge(verifier));
-      url.searchParams.set('code_challenge_method', 'S256');
-      window.location.assign(url.toString());
+      await this.checkProvider();
+      const state: RoundTripState = { search: window.location.search };
+      // Resolves only if the page comes back from the bfcache; the page navigates away meanwhile.
+      void this.manager.signinRedirect({ state, nonce: randomNonce() }).catch((error: unknown) => {
+        this.redirecting = false;
+        this.onProblem({
+          kind: 'error',
+          message: `Could not start the sign-in: ${(error as Error).message}`,
+        });
+      });
     } catch (error) {
       this.redirecting = false;
       throw error;
     }
   }
 
-  /** Forgets the token in this tab; the page stays signed out until "Sign in". */
+  /** Forgets the tokens in this tab; the page stays signed out until "Sign in". */
   public signOut(): void {
-    sessionStorage.removeItem(TOKEN_KEY);
-    sessionStorage.removeItem(PENDING_KEY);
+    this.user = null;
+    void this.manager.removeUser();
     sessionStorage.setItem(SIGNED_OUT_KEY, '1');
+  }
+
+  private async finishSignIn(params: URLSearchParams): Promise<AuthStart> {
+    const url = window.location.href;
+    let search: string | undefined;
+    try {
+      await this.checkProvider();
+      const iss = params.get('iss');
+      if (iss !== null && withoutTrailingSlash(iss) !== this.issuer) {
+        throw new Error(`the answer came from another issuer (${iss}), not ${this.issuer}`);
+      }
+      const user = await this.manager.signinCallback(url);
+      if (user === undefined) throw new Error('the provider sent no user');
+      search = roundTripSearch(user.state);
+      const problem = this.claimsProblem(user);
+      if (problem !== undefined) {
+        await this.manager.removeUser();
+        throw new Error(problem);
+      }
+      this.user = user;
+      sessionStorage.removeItem(SIGNED_OUT_KEY);
+      return { kind: 'ready' };
+    } catch (error) {
+      this.user = null;
+      if (error instanceof ErrorResponse) {
+        search = roundTripSearch(error.state);
+        const description = error.error_description;
+        return {
+          kind: 'error',
+          message: `The sign-in did not succeed: ${description ?? error.error ?? 'unknown error'}`,
+          ...(description && error.error ? { detail: error.error } : {}),
+        };
+      }
+      return { kind: 'error', message: `The sign-in did not succeed: ${(error as Error).message}` };
+    } finally {
+      this.cleanUrl(search);
+    }
   }
 
   private async autoSignIn(): Promise<{ kind: 'redirecting' } | AuthProblem> {
@@ -200,53 +239,32 @@ export class AuthSession {
     }
   }
 
-  private async discover(): Promise<z.infer<typeof Discovery>> {
-    const url = `${this.config.issuer.replace(/\/+$/, '')}/.well-known/openid-configuration`;
-    let response: Response;
+  /** Discovery names the configured issuer, and its endpoints are https (loopback excepted). */
+  private async checkProvider(): Promise<void> {
+    const issuer = new URL(this.issuer);
+    checkEndpoint('issuer', this.issuer, issuer);
+    let metadata: Awaited<ReturnType<UserManager['metadataService']['getMetadata']>>;
     try {
-      response = await fetch(url, { headers: { accept: 'application/json' } });
+      metadata = await this.manager.metadataService.getMetadata();
     } catch {
-      throw new Error(`the identity provider at ${this.config.issuer} did not answer`);
+      throw new Error(`the identity provider at ${this.issuer} did not answer with its discovery document`);
     }
-    if (!response.ok) throw new Error(`the identity provider's discovery answered ${response.status}`);
-    const parsed = Discovery.safeParse(await response.json().catch(() => undefined));
-    if (!parsed.success) throw new Error("the identity provider's discovery document is not usable");
-    return parsed.data;
+    if (typeof metadata.issuer !== 'string' || withoutTrailingSlash(metadata.issuer) !== this.issuer) {
+      throw new Error(`the discovery document names another issuer (${String(metadata.issuer)})`);
+    }
+    checkEndpoint('authorization endpoint', metadata.authorization_endpoint, issuer);
+    checkEndpoint('token endpoint', metadata.token_endpoint, issuer);
   }
 
-  private async exchange(code: string, pending: z.infer<typeof Pending>): Promise<void> {
-    const discovery = await this.discover();
-    const body = new URLSearchParams({
-      grant_type: 'authorization_code',
-      code,
-      redirect_uri: pending.redirectUri,
-      client_id: this.config.clientId,
-      code_verifier: pending.verifier,
-    });
-    let response: Response;
-    try {
-      response = await fetch(discovery.token_endpoint, {
-        method: 'POST',
-        headers: { 'content-type': 'application/x-www-form-urlencoded', accept: 'application/json' },
-        body,
-      });
-    } catch {
-      throw new Error('the token endpoint did not answer');
+  /** Why an ID token's claims are not acceptable, or `undefined` when they are. */
+  private claimsProblem(user: User): string | undefined {
+    const { iss, aud } = user.profile;
+    if (typeof iss !== 'string' || withoutTrailingSlash(iss) !== this.issuer) {
+      return `the ID token was issued by ${String(iss)}, not ${this.issuer}`;
     }
-    const json: unknown = await response.json().catch(() => undefined);
-    if (!response.ok) {
-      const error = json as { error?: unknown; error_description?: unknown } | undefined;
-      const reason = [error?.error, error?.error_description].filter((v) => typeof v === 'string').join(': ');
-      throw new Error(`the token endpoint answered ${response.status}${reason ? ` (${reason})` : ''}`);
-    }
-    const parsed = TokenResponse.safeParse(json);
-    if (!parsed.success) throw new Error('the token endpoint answered without an access token');
-    const lifetime = parsed.data.expires_in ?? DEFAULT_LIFETIME_S;
-    sessionStorage.setItem(
-      TOKEN_KEY,
-      JSON.stringify({ accessToken: parsed.data.access_token, expiresAt: Date.now() + lifetime * 1000 }),
-    );
-    sessionStorage.removeItem(SIGNED_OUT_KEY);
+    const audiences = Array.isArray(aud) ? aud : [aud];
+    if (!audiences.includes(this.config.clientId)) return 'the ID token is meant for another client';
+    return undefined;
   }
 
   /** Removes `code`, `state` and the provider's error from the address bar, restoring the filters. */

@@ -57,6 +57,18 @@ function skippedTable(rows: SkippedRow[], truncated: number): HTMLElement {
 }
 
 function statusCell(source: SourceSummary): HTMLElement {
+  if (source.interrupted) {
+    return h(
+      'td',
+      {},
+      h('span', { class: 'status status-failed' }, 'Interrupted'),
+      h(
+        'div',
+        { class: 'small' },
+        'The analysis stopped without an outcome (killed, or its store failed). The next delivery or run analyses it again.',
+      ),
+    );
+  }
   const label = { done: 'Done', processing: 'Processing', failed: 'Failed' }[source.status];
   return h(
     'td',

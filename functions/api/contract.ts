@@ -31,8 +31,15 @@ export interface Page<T> {
   cursor?: string;
 }
 
+/**
+ * A source record as the API shows it (`GET /sources/{id}`): `interrupted` when it is still
+ * `processing` but its lease ran out (the attempt was killed or lost its store; the next delivery
+ * or run replaces it).
+ */
+export type SourceView = SourceRecord & { interrupted?: true };
+
 /** A source record in `GET /sources` (its skipped rows come from `GET /sources/{id}`). */
-export type SourceSummary = Omit<SourceRecord, 'skipped'>;
+export type SourceSummary = Omit<SourceView, 'skipped'>;
 
 export type ScenarioCounts = Record<ScenarioId, number>;
 

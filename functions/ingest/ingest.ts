@@ -9,13 +9,19 @@
  * - anything that may pass on a second try (throttling, network, the deadline) → batch item
  *   failure: SQS redelivers it, and after three receives it lands in the dead-letter queue.
  */
+import { randomUUID } from 'node:crypto';
 import type { SQSBatchResponse } from 'aws-lambda';
 import type { AnalysisInput, AnalysisResult, FindingSink } from '../core/analysis/analyze.js';
 import { analyze, withInboundRecorder } from '../core/analysis/analyze.js';
 import type { InboundEntry } from '../core/analysis/evidence/inbound-entry.js';
 import { countAsForwarding, observedBy, RunEvidence } from '../core/analysis/evidence/run-evidence.js';
-import type { SourceRecord } from '../core/analysis/model/source-record.js';
-import { ErrorCode } from '../core/shared/errors.js';
+import {
+  isInterrupted,
+  newSourceRecord,
+  type SourceLease,
+  type SourceRecord,
+} from '../core/analysis/model/source-record.js';
+import { ErrorCode, RelayAuditError } from '../core/shared/errors.js';
 import { BUCKET_PREFIX } from '../runtime/bucket-layout.js';
 import type { Logger } from '../runtime/logger.js';
 import type { RunCorrelation } from '../store/run-correlation.js';
@@ -54,7 +60,10 @@ export interface InvocationContext {
 /** The store operations ingest needs (a `FindingsStore` satisfies it). */
 export interface IngestStore extends FindingSink {
   getSource(id: string): Promise<SourceRecord | undefined>;
-  putSource(record: SourceRecord): Promise<unknown>;
+  /** With `leaseOwner`: only while that owner holds the record's lease (else it throws). */
+  putSource(record: SourceRecord, options?: { leaseOwner?: string }): Promise<unknown>;
+  /** Takes the lease if the record is still `previous`; false when another attempt got there first. */
+  claimSource(record: SourceRecord, previous: SourceRecord | undefined): Promise<boolean>;
 }
 
 export interface IngestDependencies {
@@ -121,7 +130,7 @@ export function createIngestHandler(deps: IngestDependencies): IngestHandler {
         batchItemFailures.push({ itemIdentifier: message.messageId });
         continue;
       }
-      const retry = await processMessage(message, log, shouldStop);
+      const retry = await processMessage(message, log, shouldStop, context);
       if (retry) batchItemFailures.push({ itemIdentifier: message.messageId });
     }
     logger.info('batch processed', {
@@ -136,6 +145,7 @@ export function createIngestHandler(deps: IngestDependencies): IngestHandler {
     message: SqsMessage,
     log: Logger,
     shouldStop: () => boolean,
+    context: InvocationContext,
   ): Promise<boolean> {
     let objects: S3ObjectRef[];
     let removed: S3ObjectRef[];
@@ -165,7 +175,7 @@ export function createIngestHandler(deps: IngestDependencies): IngestHandler {
     if (ignoredRemovals > 0) log.info('ObjectRemoved records ignored', { ignored: ignoredRemovals });
     for (const ref of objects.filter((candidate) => !isConfigKey(candidate.key))) {
       const objectLog = log.child({ bucket: ref.bucket, key: ref.key });
-      const outcome = await ingestObject(ref, objectLog, shouldStop).catch(
+      const outcome = await ingestObject(ref, objectLog, shouldStop, context).catch(
         (error: unknown): ObjectOutcome => {
           objectLog.error('ingest failed; will retry', { error });
           return { result: 'retry', reason: error instanceof Error ? error.name : 'error' };
@@ -206,6 +216,7 @@ export function createIngestHandler(deps: IngestDependencies): IngestHandler {
     ref: S3ObjectRef,
     log: Logger,
     shouldStop: () => boolean,
+    context: InvocationContext,
   ): Promise<ObjectOutcome> {
     if (!ref.key.startsWith(BUCKET_PREFIX.incoming))
       return { result: 'skipped', reason: 'not under incoming/' };
@@ -224,18 +235,62 @@ export function createIngestHandler(deps: IngestDependencies): IngestHandler {
     if (existing?.status === 'failed' && !isRetryableFailure(existing.errorCode)) {
       return { result: 'skipped', reason: `already failed permanently (${existing.errorCode})` };
     }
+    if (existing?.status === 'processing' && existing.lease !== undefined && !isInterrupted(existing)) {
+      // Another delivery of the same upload is analysing it: back off, SQS brings the message back.
+      return {
+        result: 'retry',
+        reason: `another delivery holds the lease until ${existing.lease.expiresAt}`,
+      };
+    }
     if (existing) {
       // An earlier attempt failed transiently, was stopped, or died mid-way: start it over.
-      log.info('analysing again', { previousStatus: existing.status, previousError: existing.errorCode });
+      log.info('analysing again', {
+        previousStatus: existing.status,
+        previousError: existing.errorCode,
+        interrupted: isInterrupted(existing),
+      });
     }
 
+    // Configuration first: a broken one is retried before anything is claimed.
     const domains = await deps.resolveDomains();
     const connector = await deps.resolveConnector?.();
+
+    // The claim, before the object is opened: of concurrent deliveries exactly one analyses it. The
+    // lease lasts as long as this invocation can: after its deadline the attempt is surely dead.
+    const lease: SourceLease = {
+      owner: `${context.awsRequestId}/${randomUUID()}`,
+      expiresAt: new Date(Date.now() + context.getRemainingTimeInMillis()).toISOString(),
+    };
+    const claim = { ...newSourceRecord(id, ref.key, new Date()), lease };
+    if (!(await deps.store.claimSource(claim, existing))) {
+      const now = await deps.store.getSource(id);
+      if (now?.status === 'done') return { result: 'skipped', reason: 'analysed by another delivery' };
+      return { result: 'retry', reason: 'another delivery claimed it first' };
+    }
+    // Every record this attempt writes carries its lease and lands only while the lease is its own.
+    const store: FindingSink = {
+      putFindings: (findings) => deps.store.putFindings(findings),
+      putSource: (record) => deps.store.putSource({ ...record, lease }, { leaseOwner: lease.owner }),
+    };
+
     let object: OpenObject;
     try {
       object = await deps.openObject(ref);
     } catch (error) {
-      if (error instanceof StaleObjectError) return { result: 'skipped', reason: error.message };
+      // Not left `processing` under a live lease: that would hold off every redelivery until it ran out.
+      const gone = error instanceof StaleObjectError;
+      const failed: SourceRecord = {
+        ...claim,
+        status: 'failed',
+        // STALE_OBJECT (deleted or replaced: not retried) or the read's own failure (retried).
+        errorCode: error instanceof RelayAuditError ? error.code : ErrorCode.ReadFailure,
+        errorMessage: `${ref.key}: ${error instanceof Error ? error.message : String(error)}`,
+        finishedAt: new Date().toISOString(),
+      };
+      await store.putSource(failed).catch((writeError: unknown) => {
+        log.warn('could not record the failed read; its lease runs out instead', { error: writeError });
+      });
+      if (gone) return { result: 'skipped', reason: error.message };
       throw error;
     }
     const input: AnalysisInput = {
@@ -258,8 +313,7 @@ export function createIngestHandler(deps: IngestDependencies): IngestHandler {
     const evidence = new RunEvidence();
     let result: AnalysisResult;
     try {
-      const sink =
-        deps.recordInbound === undefined ? deps.store : withInboundRecorder(deps.store, deps.recordInbound);
+      const sink = deps.recordInbound === undefined ? store : withInboundRecorder(store, deps.recordInbound);
       result = await analyze([input], {
         domains: domains.oracle,
         sink: observedBy(sink, evidence),
@@ -275,7 +329,7 @@ export function createIngestHandler(deps: IngestDependencies): IngestHandler {
       const correlation = await deps.correlateRun(evidence, record.id);
       if (correlation.ownReclassified.length > 0) {
         countAsForwarding(result, correlation.ownReclassified);
-        await deps.store.putSource(record);
+        await store.putSource(record);
       }
       log.info('correlated with earlier uploads', {
         sourceId: id,

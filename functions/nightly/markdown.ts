@@ -5,11 +5,19 @@
  * the table layout or inject markup.
  */
 import type { ScenarioId } from '../core/analysis/model/findings.js';
+import { singleLine } from './plain-text.js';
 import type { DomainLine, NightlyReport } from './report.js';
 
-/** Escapes Markdown/HTML-significant characters in a value taken from log data. */
+/**
+ * Escapes Markdown/HTML-significant characters in a value taken from log data: emphasis, code,
+ * links and images, headings, tables, HTML and entities (`&`), and `:` so that no URL in it is
+ * turned into a link. Line breaks and control characters go first: a value is one line.
+ */
 export function escapeMarkdown(value: string): string {
-  return value.replace(/[\\`*_{}[\]()#+!|<>~]/g, (char) => `\\${char}`).replace(/[\r\n]+/g, ' ');
+  return singleLine(value, Number.POSITIVE_INFINITY).replace(
+    /[\\`*_{}[\]()#+!|<>~&:]/g,
+    (char) => `\\${char}`,
+  );
 }
 
 function signed(value: number): string {
@@ -114,12 +122,8 @@ export function renderMarkdown(report: NightlyReport): string {
 
   out.push('', '## What to do next', '');
   report.nextSteps.forEach((step, i) => {
-    out.push(`${i + 1}. ${escapeStep(step)}`);
+    // Steps name sender domains from log data: the whole step is escaped, not only its separators.
+    out.push(`${i + 1}. ${escapeMarkdown(step)}`);
   });
   return `${out.join('\n')}\n`;
-}
-
-/** Next steps mix prose with commands and domains: escape only what could break the list item. */
-function escapeStep(step: string): string {
-  return step.replace(/[<>|]/g, (char) => `\\${char}`).replace(/[\r\n]+/g, ' ');
 }

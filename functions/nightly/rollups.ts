@@ -3,6 +3,8 @@
  * server (or connector) on one day. Pure: fed one finding at a time, so a day of any size is
  * aggregated page by page in constant memory.
  */
+
+import { validDomain } from '../core/analysis/model/domain-name.js';
 import { type Finding, SCENARIO_IDS, type ScenarioId } from '../core/analysis/model/findings.js';
 import type { RollupItem } from '../store/index.js';
 
@@ -18,7 +20,9 @@ export function isPseudoDomain(domain: string): boolean {
 
 /** The sender domain a finding is rolled up under (same convention as `analyze()`'s summary). */
 export function rollupDomainOf(finding: Finding): string {
-  if (finding.senderDomain) return finding.senderDomain.trim().toLowerCase();
+  // Validated again here: findings stored before domains were validated where they enter may hold
+  // anything; such a "domain" is never named in a report or an alert.
+  if (finding.senderDomain) return validDomain(finding.senderDomain.trim()) ?? UNKNOWN;
   return finding.returnPath === '' ? NULL_SENDER_DOMAIN : UNKNOWN;
 }
 

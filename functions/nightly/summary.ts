@@ -1,9 +1,11 @@
 /**
  * The alert summary published when a run finds new findings: a short subject (SNS allows 100
  * ASCII characters, no line breaks) and a plain-text body with the headline numbers, the spikes,
- * the new sender domains and where the full report is.
+ * the new sender domains and where the full report is. Every value from log data or configuration
+ * is put on one line without control characters (plain-text.ts): it cannot forge lines of its own.
  */
 import type { StoredReadinessResult } from '../core/readiness/report-schema.js';
+import { singleLine } from './plain-text.js';
 import type { NightlyReport } from './report.js';
 
 /** SNS subject limit. */
@@ -56,16 +58,16 @@ export function buildSummary(
     lines.push('', 'New readiness errors (the configuration Exchange Online needs to relay your mail):');
     for (const result of readinessErrors.slice(0, LIST_LIMIT)) {
       lines.push(
-        `  ${result.id}${result.objects.length > 0 ? ` (${result.objects.join('; ')})` : ''}: ${result.message}`,
+        `  ${result.id}${result.objects.length > 0 ? ` (${singleLine(result.objects.join('; '))})` : ''}: ${singleLine(result.message)}`,
       );
       const command = result.remediation.commands[0];
-      if (command !== undefined) lines.push(`    ${command}`);
+      if (command !== undefined) lines.push(`    ${singleLine(command, 1000)}`);
     }
   }
   if (report.newSenderDomains.length > 0) {
     lines.push('', `Sender domains first seen in ${report.thresholds.firstSeenDays} days:`);
     for (const line of report.newSenderDomains.slice(0, LIST_LIMIT))
-      lines.push(`  ${line.domain}: ${line.count}`);
+      lines.push(`  ${singleLine(line.domain, 253)}: ${line.count}`);
   }
   if (report.reclassified.count > 0) {
     lines.push(
@@ -76,7 +78,7 @@ export function buildSummary(
   lines.push(
     '',
     'Next steps:',
-    ...report.nextSteps.slice(0, LIST_LIMIT).map((step, i) => `  ${i + 1}. ${step}`),
+    ...report.nextSteps.slice(0, LIST_LIMIT).map((step, i) => `  ${i + 1}. ${singleLine(step, 1000)}`),
   );
   if (locations.length > 0) lines.push('', 'Full report:', ...locations.map((location) => `  ${location}`));
   return { subject: asciiSubject(parts.join(', ')), body: `${lines.join('\n')}\n` };

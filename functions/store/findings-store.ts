@@ -18,7 +18,7 @@ import { SourceRecord } from '../core/analysis/model/source-record.js';
 import { ArgumentError, ConfigError, InvalidValueError, StoreError } from '../core/shared/errors.js';
 import { batchPut, type Item } from './batch-writer.js';
 import { queryFingerprint } from './cursor.js';
-import { createDynamoCall, type DynamoCall } from './dynamo-call.js';
+import { causeName, createDynamoCall, type DynamoCall } from './dynamo-call.js';
 import { buildQueryExpressions } from './expressions.js';
 import { boundFinding, boundSource } from './item-bounds.js';
 import { SILENT_LOGGER, type StoreLogger } from './logger.js';
@@ -31,6 +31,7 @@ import {
 } from './query-plan.js';
 import { RemediationRefs } from './remediation-refs.js';
 import { DEFAULT_RETRY_POLICY, type RetryPolicy } from './retry.js';
+import { SourceLeaseLostError } from './store-errors.js';
 import {
   DEFAULT_RETENTION_DAYS,
   findingKey,
@@ -306,19 +307,60 @@ export class FindingsStore {
   // Source records
   // -------------------------------------------------------------------------------------------
 
-  /** Creates or replaces the record of one analysed source (status, counts, skipped rows). */
-  public async putSource(record: SourceRecord): Promise<void> {
-    const parsed = SourceRecord.safeParse(record);
-    if (!parsed.success) throw argumentError(parsed.error, 'source record');
-    const stored = boundSource(parsed.data);
-    const expiresAt = Math.floor(Date.parse(stored.startedAt) / 1000) + this.retentionSeconds;
-    const item = {
-      ...marshall(stored, { removeUndefinedValues: true }),
-      ...sourceKeyAttributes(stored, expiresAt),
-    };
-    await this.call('PutItem', () =>
-      this.client.send(new PutItemCommand({ TableName: this.tableName, Item: item })),
-    );
+  /**
+   * Creates or replaces the record of one analysed source (status, counts, skipped rows). With
+   * `leaseOwner` the write is fenced: it lands only while that owner still holds the record's lease
+   * (see {@link claimSource}), else it throws {@link SourceLeaseLostError} and changes nothing.
+   */
+  public async putSource(record: SourceRecord, options: { leaseOwner?: string } = {}): Promise<void> {
+    const item = this.sourceItem(record);
+    const owner = options.leaseOwner;
+    const fence =
+      owner === undefined
+        ? {}
+        : {
+            ConditionExpression: '#lease.#owner = :owner',
+            ExpressionAttributeNames: { '#lease': 'lease', '#owner': 'owner' },
+            ExpressionAttributeValues: { ':owner': { S: owner } },
+          };
+    const written = await this.conditionalPut('PutItem', { Item: item, ...fence });
+    if (!written && owner !== undefined) throw new SourceLeaseLostError(record.id, owner);
+  }
+
+  /**
+   * Takes the lease on a source before it is analysed: writes `record` (`processing`, with its
+   * `lease`) only if the stored record is still the one the caller read (`previous`; `undefined`
+   * for none). Of concurrent attempts that read the same state exactly one wins; the others get
+   * `false` and must not analyse. A conditional write, so it holds across Lambda containers.
+   */
+  public async claimSource(record: SourceRecord, previous: SourceRecord | undefined): Promise<boolean> {
+    if (record.status !== 'processing' || record.lease === undefined) {
+      throw new ArgumentError('a claim is a processing source record with a lease');
+    }
+    const names: Record<string, string> = {};
+    const values: Record<string, AttributeValue> = {};
+    let condition: string;
+    if (previous === undefined) {
+      names['#pk'] = 'pk';
+      condition = 'attribute_not_exists(#pk)';
+    } else if (previous.lease !== undefined) {
+      // Each attempt's owner is unique: the same owner means nobody claimed it since it was read.
+      Object.assign(names, { '#lease': 'lease', '#owner': 'owner' });
+      values[':owner'] = { S: previous.lease.owner };
+      condition = '#lease.#owner = :owner';
+    } else {
+      // A finished record (its lease released) or one from before leases: unchanged since read.
+      Object.assign(names, { '#lease': 'lease', '#status': 'status', '#startedAt': 'startedAt' });
+      values[':status'] = { S: previous.status };
+      values[':startedAt'] = { S: previous.startedAt };
+      condition = 'attribute_not_exists(#lease) AND #status = :status AND #startedAt = :startedAt';
+    }
+    return this.conditionalPut('PutItem', {
+      Item: this.sourceItem(record),
+      ConditionExpression: condition,
+      ExpressionAttributeNames: names,
+      ...(Object.keys(values).length > 0 ? { ExpressionAttributeValues: values } : {}),
+    });
   }
 
   /** One source record by id; `undefined` when absent. */
@@ -426,6 +468,34 @@ export class FindingsStore {
         remediation === undefined ? item : { ...item, remediation: { M: marshall(remediation) } };
       return this.parseItem(withText, Finding, 'finding');
     });
+  }
+
+  /** A source record as a validated, bounded item with its keys and TTL. */
+  private sourceItem(record: SourceRecord): Item {
+    const parsed = SourceRecord.safeParse(record);
+    if (!parsed.success) throw argumentError(parsed.error, 'source record');
+    const stored = boundSource(parsed.data);
+    const expiresAt = Math.floor(Date.parse(stored.startedAt) / 1000) + this.retentionSeconds;
+    return {
+      ...marshall(stored, { removeUndefinedValues: true }),
+      ...sourceKeyAttributes(stored, expiresAt),
+    };
+  }
+
+  /** A PutItem that may carry a condition; `false` when the condition did not hold. */
+  private async conditionalPut(
+    operation: string,
+    input: Omit<ConstructorParameters<typeof PutItemCommand>[0], 'TableName'>,
+  ): Promise<boolean> {
+    try {
+      await this.call(operation, () =>
+        this.client.send(new PutItemCommand({ TableName: this.tableName, ...input })),
+      );
+      return true;
+    } catch (error) {
+      if (causeName(error) === 'ConditionalCheckFailedException') return false;
+      throw error;
+    }
   }
 
   private toSource(item: Item): SourceRecord {

@@ -16,6 +16,19 @@ export class StoreWriteError extends StoreError {
   }
 }
 
+/**
+ * A write fenced by a source lease found the lease held by another attempt (it ran out and was
+ * taken over): this attempt's outcome must not overwrite the newer one's.
+ */
+export class SourceLeaseLostError extends StoreError {
+  public constructor(sourceId: string, owner: string, cause?: unknown) {
+    super(
+      `the lease on source ${sourceId} is no longer held by ${owner}: another attempt took it over`,
+      cause === undefined ? undefined : { cause },
+    );
+  }
+}
+
 function describe(error: unknown): string {
   if (error instanceof Error) return `${error.name}: ${error.message}`;
   return String(error);

@@ -18,6 +18,7 @@ import { Construct } from 'constructs';
 import { BUCKET_PREFIX } from '../../functions/runtime/bucket-layout.js';
 import { acknowledgeNag, nagArn } from '../nag.js';
 import { RelayFunction } from './relay-function.js';
+import { grantTableAccess } from './table-access.js';
 
 /** How long one invocation may run; the handler stops reading 30 s before this. */
 export const INGEST_TIMEOUT = Duration.minutes(5);
@@ -125,9 +126,8 @@ export class IngestPipeline extends Construct {
         resources: [bucket.bucketArn],
       }),
     );
-    // The store module (owned apart from this stack) chooses its DynamoDB calls; the standard
-    // read/write data grant keeps the function working when it adds one, and grants no admin action.
-    table.grantReadWriteData(role);
+    // Exactly the calls the code makes (table-access.ts): no Scan, DeleteItem or stream reads.
+    grantTableAccess(table, role, 'ingest');
 
     acknowledgeNag(
       role,
@@ -144,7 +144,7 @@ export class IngestPipeline extends Construct {
     acknowledgeNag(
       role,
       `AwsSolutions-IAM5[Resource::${nagArn(table)}/index/*]`,
-      'grantReadWriteData names the findings table and its own GSIs (table-ARN/index/*); the wildcard spans ' +
+      'The table grant names the findings table and its own GSIs (table-ARN/index/*); the wildcard spans ' +
         'only the indexes of that one table, which the store module queries.',
     );
   }

@@ -28,6 +28,7 @@ import { API_ROUTES, EXPORT_HEADERS } from '../../functions/api/route-table.js';
 import { acknowledgeNag, nagArn } from '../nag.js';
 import type { Settings } from '../settings.js';
 import { RelayFunction } from './relay-function.js';
+import { grantTableAccess } from './table-access.js';
 
 /**
  * The function's time limit: below API Gateway's 30-second integration limit, so a slow request
@@ -88,7 +89,7 @@ export class QueryApi extends Construct {
       environment: { TABLE_NAME: props.table.tableName },
     });
     // Exactly the reads the store makes — no Scan, so "never a Scan" holds at the IAM level too.
-    props.table.grant(this.handler.role, 'dynamodb:GetItem', 'dynamodb:BatchGetItem', 'dynamodb:Query');
+    grantTableAccess(props.table, this.handler.role, 'api');
 
     this.authorizer =
       settings.jwtIssuer !== undefined && settings.jwtAudience !== undefined

@@ -1,11 +1,12 @@
 /**
  * The cloud dashboard's sign-in in real headless Chromium: a tiny fake OpenID Connect provider
- * (discovery, an /authorize that redirects straight back, a /token that checks the PKCE verifier)
- * and `startServer` serving a fresh dashboard build with `auth` in its `config.json`. Checks the
- * redirect round trip, PKCE, the bearer token on API calls, the cleaned address bar, the loop guard
- * on 401, the provider's error, and Sign out.
+ * (discovery, an /authorize that redirects straight back, a /token that checks the PKCE verifier
+ * and issues RS256 ID tokens and refresh tokens) and `startServer` serving a fresh dashboard build
+ * with `auth` in its `config.json`. Checks the redirect round trip, PKCE, the bearer token on API
+ * calls, the cleaned address bar, the loop guard on 401, the provider's error, Sign out, that an
+ * ID token with a wrong nonce or from a wrong issuer is refused, and renewal without a redirect.
  */
-import { createHash, randomBytes } from 'node:crypto';
+import { createHash, createSign, generateKeyPairSync, randomBytes } from 'node:crypto';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -22,7 +23,20 @@ const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 const CLIENT_ID = 'relay-audit-spa';
 const SCOPE = 'api://relay-audit/access';
 const PERIOD = '?from=2026-11-01&to=2026-11-30';
-const TOKEN_KEY = 'relay-audit.auth.token';
+/** Where oidc-client-ts keeps the signed-in user (dashboard/src/auth.ts sets the prefix). */
+const userKey = (issuer: string) => `relay-audit.auth.user:${issuer}:${CLIENT_ID}`;
+const SIGNING_KEY = generateKeyPairSync('rsa', { modulusLength: 2048 });
+
+function base64url(value: string | Buffer): string {
+  return Buffer.from(value).toString('base64url');
+}
+
+/** An RS256-signed JWT, as a provider issues its ID tokens. */
+function signedJwt(claims: Record<string, unknown>): string {
+  const head = `${base64url(JSON.stringify({ alg: 'RS256', typ: 'JWT', kid: 'test' }))}.${base64url(JSON.stringify(claims))}`;
+  const signature = createSign('RSA-SHA256').update(head).sign(SIGNING_KEY.privateKey);
+  return `${head}.${base64url(signature)}`;
+}
 
 interface AuthorizeCall {
   params: URLSearchParams;
@@ -39,8 +53,18 @@ class FakeProvider {
   public readonly tokenCalls: TokenCall[] = [];
   /** The next /authorize answers with this error instead of a code. */
   public failNext: { error: string; description: string } | undefined;
+  /** The next ID token carries this nonce instead of the one the request sent. */
+  public forgeNonceNext: string | undefined;
+  /** The next ID token names this issuer (a token minted elsewhere, replayed here). */
+  public forgeIssuerNext: string | undefined;
+  /** The next /authorize answer names this issuer in `iss` (RFC 9207): a mix-up. */
+  public forgeResponseIssuerNext: string | undefined;
+  /** Fields the discovery document answers with instead of the real ones. */
+  public discoveryOverride: Record<string, string> = {};
+  /** Lifetime of the access tokens issued (seconds). */
+  public lifetime = 3600;
   public issued = 0;
-  private readonly codes = new Map<string, { challenge: string; redirectUri: string }>();
+  private readonly codes = new Map<string, { challenge: string; redirectUri: string; nonce: string }>();
   private server: Server | undefined;
   public base = '';
 
@@ -80,6 +104,17 @@ class FakeProvider {
         issuer: this.base,
         authorization_endpoint: `${this.base}/authorize`,
         token_endpoint: `${this.base}/token`,
+        jwks_uri: `${this.base}/jwks`,
+        response_types_supported: ['code'],
+        id_token_signing_alg_values_supported: ['RS256'],
+        authorization_response_iss_parameter_supported: true,
+        ...this.discoveryOverride,
+      });
+      return;
+    }
+    if (url.pathname === '/jwks') {
+      this.json(res, 200, {
+        keys: [{ ...SIGNING_KEY.publicKey.export({ format: 'jwk' }), kid: 'test', use: 'sig' }],
       });
       return;
     }
@@ -88,6 +123,8 @@ class FakeProvider {
       this.authorizeCalls.push({ params });
       const back = new URL(params.get('redirect_uri') ?? '');
       back.searchParams.set('state', params.get('state') ?? '');
+      back.searchParams.set('iss', this.forgeResponseIssuerNext ?? this.base);
+      this.forgeResponseIssuerNext = undefined;
       if (this.failNext) {
         back.searchParams.set('error', this.failNext.error);
         back.searchParams.set('error_description', this.failNext.description);
@@ -97,6 +134,7 @@ class FakeProvider {
         this.codes.set(code, {
           challenge: params.get('code_challenge') ?? '',
           redirectUri: params.get('redirect_uri') ?? '',
+          nonce: params.get('nonce') ?? '',
         });
         back.searchParams.set('code', code);
       }
@@ -108,6 +146,16 @@ class FakeProvider {
       let raw = '';
       for await (const chunk of req) raw += String(chunk);
       const params = new URLSearchParams(raw);
+      if (params.get('grant_type') === 'refresh_token') {
+        const known = this.refreshTokens.has(params.get('refresh_token') ?? '');
+        this.tokenCalls.push({ params, pkceValid: false });
+        if (!known || params.get('client_id') !== CLIENT_ID) {
+          this.json(res, 400, { error: 'invalid_grant', error_description: 'unknown refresh token' });
+          return;
+        }
+        this.json(res, 200, this.tokens(undefined));
+        return;
+      }
       const issued = this.codes.get(params.get('code') ?? '');
       this.codes.delete(params.get('code') ?? '');
       const verifier = params.get('code_verifier') ?? '';
@@ -125,11 +173,38 @@ class FakeProvider {
         this.json(res, 400, { error: 'invalid_grant', error_description: 'bad code or verifier' });
         return;
       }
-      this.issued += 1;
-      this.json(res, 200, { access_token: `token-${this.issued}`, token_type: 'Bearer', expires_in: 3600 });
+      this.json(res, 200, this.tokens(issued?.nonce));
       return;
     }
     this.json(res, 404, { error: 'not_found' });
+  }
+
+  private readonly refreshTokens = new Set<string>();
+
+  /** A token response: access token `token-<n>`, an ID token (with the request's nonce), a refresh token. */
+  private tokens(nonce: string | undefined): Record<string, unknown> {
+    this.issued += 1;
+    const now = Math.floor(Date.now() / 1000);
+    const refreshToken = randomBytes(16).toString('hex');
+    this.refreshTokens.add(refreshToken);
+    const idToken = signedJwt({
+      iss: this.forgeIssuerNext ?? this.base,
+      sub: 'user-1',
+      aud: CLIENT_ID,
+      iat: now,
+      exp: now + 3600,
+      ...(nonce === undefined ? {} : { nonce: this.forgeNonceNext ?? nonce }),
+    });
+    this.forgeIssuerNext = undefined;
+    this.forgeNonceNext = undefined;
+    return {
+      access_token: `token-${this.issued}`,
+      token_type: 'Bearer',
+      expires_in: this.lifetime,
+      id_token: idToken,
+      refresh_token: refreshToken,
+      scope: `openid ${SCOPE}`,
+    };
   }
 }
 
@@ -165,7 +240,11 @@ beforeAll(async () => {
   page = await context.newPage();
   page.on('request', (request) => {
     if (new URL(request.url()).pathname.startsWith('/api/')) {
-      void request.allHeaders().then((headers) => apiAuthorizations.push(headers.authorization));
+      void request
+        .allHeaders()
+        .then((headers) => apiAuthorizations.push(headers.authorization))
+        // A request still in flight when the browser closes at the end.
+        .catch(() => undefined);
     }
   });
   page.on('console', (message) => {
@@ -181,8 +260,8 @@ afterAll(async () => {
 });
 
 /** The token entry of the page's sessionStorage (evaluated as text: this tsconfig has no DOM types). */
-function storedToken(): Promise<string | null> {
-  return page.evaluate<string | null>(`sessionStorage.getItem(${JSON.stringify(TOKEN_KEY)})`);
+function storedUser(): Promise<string | null> {
+  return page.evaluate<string | null>(`sessionStorage.getItem(${JSON.stringify(userKey(provider.base))})`);
 }
 
 function signedIn(): Promise<void> {
@@ -204,7 +283,7 @@ describe('sign-in with OpenID Connect (authorization code + PKCE)', () => {
     const authorize = provider.authorizeCalls[0]?.params;
     expect(authorize?.get('response_type')).toBe('code');
     expect(authorize?.get('client_id')).toBe(CLIENT_ID);
-    expect(authorize?.get('scope')).toBe(SCOPE);
+    expect(authorize?.get('scope')).toBe(`openid ${SCOPE}`);
     expect(authorize?.get('redirect_uri')).toBe(`${origin}/`);
     expect(authorize?.get('code_challenge_method')).toBe('S256');
     expect(authorize?.get('code_challenge')).toMatch(/^[A-Za-z0-9_-]{43}$/);
@@ -224,9 +303,9 @@ describe('sign-in with OpenID Connect (authorization code + PKCE)', () => {
 
     await expect.poll(() => apiAuthorizations.length).toBeGreaterThanOrEqual(4);
     expect(new Set(apiAuthorizations)).toEqual(new Set(['Bearer token-1']));
-    const stored = await storedToken();
-    expect(JSON.parse(stored ?? '{}')).toMatchObject({ accessToken: 'token-1' });
-    expect(JSON.parse(stored ?? '{}').expiresAt).toBeGreaterThan(Date.now() + 3_000_000);
+    const stored = await storedUser();
+    expect(JSON.parse(stored ?? '{}')).toMatchObject({ access_token: 'token-1' });
+    expect(JSON.parse(stored ?? '{}').expires_at).toBeGreaterThan(Date.now() / 1000 + 3_000);
     expect(cspProblems).toEqual([]);
   });
 
@@ -288,7 +367,7 @@ describe('sign-in with OpenID Connect (authorization code + PKCE)', () => {
     await page.locator('#sign-out').click();
     await signInPanel().waitFor();
     await expect(page.locator('#sign-in-message').textContent()).resolves.toMatch(/signed out/);
-    await expect(storedToken()).resolves.toBeNull();
+    await expect(storedUser()).resolves.toBeNull();
     await expect(page.locator('#account').isHidden()).resolves.toBe(true);
     await page.reload();
     await signInPanel().waitFor();
@@ -296,4 +375,93 @@ describe('sign-in with OpenID Connect (authorization code + PKCE)', () => {
     expect(provider.authorizeCalls).toHaveLength(before);
     expect(cspProblems).toEqual([]);
   });
+
+  it('refuses an ID token whose nonce is not the one this tab sent', async () => {
+    // Signed out (previous test): a sign-in whose ID token carries another nonce (a replayed token).
+    provider.forgeNonceNext = 'nonce-of-another-sign-in';
+    await page.locator('#sign-in-button').click();
+    await page.locator('#sign-in.error:not([hidden])').waitFor();
+    await expect(page.locator('#sign-in-message').textContent()).resolves.toMatch(/nonce/);
+    await expect(storedUser()).resolves.toBeNull();
+    await expect(page.locator('#account').isHidden()).resolves.toBe(true);
+  });
+
+  it('refuses an ID token issued by another issuer', async () => {
+    provider.forgeIssuerNext = 'https://login.attacker.example';
+    await page.locator('#sign-in-button').click();
+    await page.locator('#sign-in.error:not([hidden])').waitFor();
+    await expect(page.locator('#sign-in-message').textContent()).resolves.toMatch(
+      /issued by https:\/\/login\.attacker\.example/,
+    );
+    await expect(storedUser()).resolves.toBeNull();
+  });
+
+  it('refuses an authorization response that names another issuer (iss, RFC 9207)', async () => {
+    const tokenCallsBefore = provider.tokenCalls.length;
+    provider.forgeResponseIssuerNext = 'https://login.attacker.example';
+    await page.locator('#sign-in-button').click();
+    await page.locator('#sign-in.error:not([hidden])').waitFor();
+    await expect(page.locator('#sign-in-message').textContent()).resolves.toMatch(/another issuer/);
+    // Refused before the code was redeemed.
+    expect(provider.tokenCalls.length).toBe(tokenCallsBefore);
+    await expect(storedUser()).resolves.toBeNull();
+  });
+
+  it('refuses a provider whose discovery sends the code to a plain-http endpoint', async () => {
+    // A fresh page (the library caches the discovery document per page), signed out.
+    await page.reload();
+    await signedIn();
+    await page.locator('#sign-out').click();
+    await page.reload();
+    await signInPanel().waitFor();
+    provider.discoveryOverride = { token_endpoint: 'http://tokens.example/token' };
+    try {
+      await page.locator('#sign-in-button').click();
+      await page.locator('#sign-in.error:not([hidden])').waitFor();
+      await expect(page.locator('#sign-in-message').textContent()).resolves.toMatch(
+        /token endpoint is not https \(http:\/\/tokens\.example\)/,
+      );
+    } finally {
+      provider.discoveryOverride = {};
+    }
+    expect(provider.tokenCalls.every((call) => !call.params.has('code') || call.pkceValid)).toBe(true);
+  });
+
+  it('renews a token about to expire in the background, without a redirect', async () => {
+    // 65 s tokens: the renewal starts 60 s before expiry, so about 5 s after the sign-in.
+    provider.lifetime = 65;
+    try {
+      // A fresh page with a usable discovery document.
+      await page.reload();
+      await signedIn();
+      const authorizeCalls = provider.authorizeCalls.length;
+      const first = JSON.parse((await storedUser()) ?? '{}').access_token as string;
+      // A marker on the page's window: a redirect would make a new page without it.
+      await page.evaluate('window.__stillThisPage = true');
+      await expect
+        .poll(
+          () =>
+            provider.tokenCalls.filter((call) => call.params.get('grant_type') === 'refresh_token').length,
+          {
+            timeout: 20_000,
+          },
+        )
+        .toBeGreaterThanOrEqual(1);
+      await expect.poll(async () => JSON.parse((await storedUser()) ?? '{}').access_token).not.toBe(first);
+      expect(provider.authorizeCalls.length).toBe(authorizeCalls);
+      await expect(page.evaluate('window.__stillThisPage === true')).resolves.toBe(true);
+      await expect(page.locator('#account').isVisible()).resolves.toBe(true);
+      // The next API call carries the renewed token.
+      const renewed = JSON.parse((await storedUser()) ?? '{}').access_token as string;
+      apiAuthorizations.length = 0;
+      await page.reload();
+      await signedIn();
+      await expect.poll(() => apiAuthorizations.length).toBeGreaterThanOrEqual(1);
+      expect(apiAuthorizations[0]).toBe(`Bearer ${renewed}`);
+      expect(provider.authorizeCalls.length).toBe(authorizeCalls);
+    } finally {
+      provider.lifetime = 3600;
+    }
+    expect(cspProblems).toEqual([]);
+  }, 60_000);
 });

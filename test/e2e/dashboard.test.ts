@@ -285,6 +285,33 @@ describe('the dashboard on the sample logs', () => {
     expect(text).toContain('26');
   });
 
+  it('shows a file whose analysis was interrupted (processing, lease run out) as such, not as processing', async () => {
+    const other = await context.newPage();
+    try {
+      // The API's answer for such a record (functions/api/routes/sources.ts marks it `interrupted`).
+      await other.route('**/api/sources?**', async (route) => {
+        const response = await route.fetch();
+        const body = (await response.json()) as { items: Record<string, unknown>[] };
+        const [first, ...rest] = body.items;
+        const interrupted = {
+          ...first,
+          status: 'processing',
+          interrupted: true,
+          lease: { owner: 'killed', expiresAt: '2026-11-28T10:00:00.000Z' },
+        };
+        await route.fulfill({ response, json: { ...body, items: [interrupted, ...rest] } });
+      });
+      await other.goto(`${server?.url ?? ''}${SAMPLE_PERIOD}`);
+      const row = other.locator('#sources-body tbody tr[data-source]').first();
+      await row.waitFor();
+      expect(await row.textContent()).toContain('Interrupted');
+      expect(await row.textContent()).not.toContain('Processing');
+      expect(await row.textContent()).toContain('analyses it again');
+    } finally {
+      await other.close();
+    }
+  });
+
   it('shows the readiness results stored by relay-audit check --store, and what to upload when there are none', async () => {
     const results = page.locator('#readiness .readiness-result');
     await results.first().waitFor();

@@ -17,6 +17,7 @@ import { DomainSource } from '../../functions/ingest/domain-source.js';
 import {
   createIngestHandler,
   type IngestDependencies,
+  type IngestStore,
   type InvocationContext,
 } from '../../functions/ingest/ingest.js';
 import { openObject } from '../../functions/ingest/object-reader.js';
@@ -24,6 +25,7 @@ import type { S3ObjectRef } from '../../functions/ingest/s3-event.js';
 import { Logger } from '../../functions/runtime/logger.js';
 import type { EmbeddedStore } from '../../functions/store/embedded-engine.js';
 import { FindingsStore } from '../../functions/store/findings-store.js';
+import { StoreWriteError } from '../../functions/store/store-errors.js';
 import { sourceId } from '../../functions/store/table-design.js';
 import {
   asS3WouldSend,
@@ -169,11 +171,40 @@ describe('transient failures are retried', () => {
     expect(await dynamo.store.getSource(id)).toMatchObject({ status: 'done' });
   });
 
+  it('records a failed write of findings as STORE_FAILURE (not processing forever) and retries it', async () => {
+    const { body, id } = await upload('incoming/store-fails/MSGTRK.LOG', sample);
+    const event = sqsEvent([body]);
+    // The table takes the source record but not the findings (throttled past every retry).
+    const failingFindings: IngestStore = {
+      getSource: (sourceId) => dynamo.store.getSource(sourceId),
+      putSource: (record, options) => dynamo.store.putSource(record, options),
+      claimSource: (record, previous) => dynamo.store.claimSource(record, previous),
+      putFindings: async (findings) => {
+        throw new StoreWriteError('BatchWriteItem: throttled after 8 attempts', {
+          notWritten: findings.length,
+          attempted: findings.length,
+        });
+      },
+    };
+    const response = await handlerWith({ store: failingFindings })(event, context());
+    expect(response.batchItemFailures).toEqual([{ itemIdentifier: event.Records[0]?.messageId }]);
+    const failed = await dynamo.store.getSource(id);
+    expect(failed).toMatchObject({ status: 'failed', errorCode: ErrorCode.StoreFailure });
+    expect(failed?.errorMessage).toMatch(/throttled after 8 attempts/);
+    // The redelivery, with a healthy table, analyses it again.
+    expect((await handlerWith()(event, context())).batchItemFailures).toEqual([]);
+    expect(await dynamo.store.getSource(id)).toMatchObject({ status: 'done' });
+  });
+
   it('passes over a notification whose object was deleted in the meantime', async () => {
     const { body, id } = await upload('incoming/deleted/MSGTRK.LOG', sample);
     await s3.client.send(new DeleteObjectCommand({ Bucket: BUCKET, Key: 'incoming/deleted/MSGTRK.LOG' }));
     expect((await handlerWith()(sqsEvent([body]), context())).batchItemFailures).toEqual([]);
-    expect(await dynamo.store.getSource(id)).toBeUndefined();
+    // Claimed before the read, so recorded: not `processing` under a lease nobody will finish.
+    expect(await dynamo.store.getSource(id)).toMatchObject({
+      status: 'failed',
+      errorCode: ErrorCode.StaleObject,
+    });
   });
 });
 

@@ -1,16 +1,21 @@
 /** `GET /sources` (uploads, newest first, paged) and `GET /sources/{id}` (with its skipped rows). */
-import type { SourceRecord } from '../../core/analysis/model/source-record.js';
+import { isInterrupted, type SourceRecord } from '../../core/analysis/model/source-record.js';
+import type { SourceSummary, SourceView } from '../contract.js';
+
+export type { SourceSummary };
+
 import { NotFoundError } from '../errors.js';
 import type { ApiResponse } from '../messages.js';
 import { IdParams, parseParams, SourcesParams } from '../params.js';
 import { jsonResponse } from '../responses.js';
 import { nextCursor, type RouteContext } from './route-context.js';
 
-/** A source record in a list: the skipped rows themselves are left to the detail route (counts stay). */
-export type SourceSummary = Omit<SourceRecord, 'skipped'>;
+function view(record: SourceRecord): SourceView {
+  return isInterrupted(record) ? { ...record, interrupted: true } : record;
+}
 
 function summarise(record: SourceRecord): SourceSummary {
-  const { skipped: _skipped, ...rest } = record;
+  const { skipped: _skipped, ...rest } = view(record);
   return rest;
 }
 
@@ -29,5 +34,5 @@ export async function getSource({ pathParams, deps }: RouteContext): Promise<Api
   const { id } = parseParams(IdParams, pathParams);
   const record = await deps.store.getSource(id);
   if (record === undefined) throw new NotFoundError(`no source with id ${id}`);
-  return jsonResponse(200, record);
+  return jsonResponse(200, view(record));
 }

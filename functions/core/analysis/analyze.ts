@@ -26,7 +26,12 @@ import {
 } from './input/parse-input.js';
 import type { TraceEvent } from './model/events.js';
 import { type Finding, SCENARIO_IDS, type ScenarioId } from './model/findings.js';
-import { addSourceNotes, MAX_DUPLICATE_OF, type SourceRecord } from './model/source-record.js';
+import {
+  addSourceNotes,
+  MAX_DUPLICATE_OF,
+  newSourceRecord,
+  type SourceRecord,
+} from './model/source-record.js';
 
 export type { AnalysisInput } from './input/parse-input.js';
 
@@ -187,70 +192,12 @@ export async function analyze(
     if (force) await writes.drain();
   };
 
-  for (const input of inputs) {
-    if (stopped) break;
-    const record: SourceRecord = {
-      id: input.sourceId,
-      file: input.name,
-      status: 'processing',
-      startedAt: now().toISOString(),
-      bytes: 0,
-      rowsRead: 0,
-      rowsAnalysed: 0,
-      rowsSkipped: 0,
-      events: 0,
-      rejections: 0,
-      duplicateRefusals: 0,
-      skipped: [],
-      skippedTruncated: 0,
-      skippedByReason: {},
-      findingsByScenario: {},
-    };
-    records.set(input.sourceId, record);
-    await options.sink.putSource({ ...record });
-    try {
-      stopped = await analyzeOne(input, record);
-      if (stopped) {
-        // Never `done`: a half-read file must be analysed again (findings written so far are real).
-        record.status = 'failed';
-        record.errorCode = ErrorCode.DeadlineReached;
-        record.errorMessage = `${input.name}: stopped before the deadline after ${record.rowsRead} rows; analyse it again`;
-      } else if (record.rowsAnalysed === 0) {
-        // Nothing was analysed, so nothing can be said about this file: it failed.
-        record.status = 'failed';
-        record.errorCode = record.rowsRead === 0 ? ErrorCode.EmptyInput : ErrorCode.NoUsableRows;
-        record.errorMessage = nothingAnalysed(record);
-      } else {
-        record.status = 'done';
-      }
-    } catch (error) {
-      record.status = 'failed';
-      if (error instanceof RelayAuditError) {
-        record.errorCode = error.code;
-        record.errorMessage = error.message;
-      } else {
-        record.errorCode = 'READ_FAILURE';
-        record.errorMessage = `${input.name}: ${error instanceof Error ? error.message : String(error)}`;
-      }
-    }
-    const late = unjoined.get(input.sourceId);
-    if (late !== undefined) {
-      addSourceNotes(record, [
-        {
-          code: 'EVIDENCE_NOT_JOINED',
-          message:
-            `${late} of its refusals repeat findings released before it was read (more than the classifier's window ` +
-            'of events earlier), so those findings lack its evidence: analyse the send protocol log first, or the two ' +
-            'files together with a larger --window',
-        },
-      ]);
-    }
-    record.finishedAt = now().toISOString();
-    await flushBuffer(false);
+  try {
+    await analyzeAll();
+  } catch (error) {
+    await recordFailure(error);
+    throw error;
   }
-  // The window is released a batch at a time: thousands of findings are never built at once.
-  while (classifier.flush(batchSize) > 0) await flushBuffer(false);
-  await flushBuffer(true);
   for (const record of records.values()) await options.sink.putSource(record);
 
   return {
@@ -262,6 +209,79 @@ export async function analyze(
     ...classifier.stats,
     stopped,
   };
+
+  /** Reads every input, then releases the classifier's window and waits for every write. */
+  async function analyzeAll(): Promise<void> {
+    for (const input of inputs) {
+      if (stopped) break;
+      const record = newSourceRecord(input.sourceId, input.name, now());
+      records.set(input.sourceId, record);
+      await options.sink.putSource({ ...record });
+      try {
+        stopped = await analyzeOne(input, record);
+        if (stopped) {
+          // Never `done`: a half-read file must be analysed again (findings written so far are real).
+          record.status = 'failed';
+          record.errorCode = ErrorCode.DeadlineReached;
+          record.errorMessage = `${input.name}: stopped before the deadline after ${record.rowsRead} rows; analyse it again`;
+        } else if (record.rowsAnalysed === 0) {
+          // Nothing was analysed, so nothing can be said about this file: it failed.
+          record.status = 'failed';
+          record.errorCode = record.rowsRead === 0 ? ErrorCode.EmptyInput : ErrorCode.NoUsableRows;
+          record.errorMessage = nothingAnalysed(record);
+        } else {
+          record.status = 'done';
+        }
+      } catch (error) {
+        record.status = 'failed';
+        if (error instanceof RelayAuditError) {
+          record.errorCode = error.code;
+          record.errorMessage = error.message;
+        } else {
+          record.errorCode = 'READ_FAILURE';
+          record.errorMessage = `${input.name}: ${error instanceof Error ? error.message : String(error)}`;
+        }
+      }
+      const late = unjoined.get(input.sourceId);
+      if (late !== undefined) {
+        addSourceNotes(record, [
+          {
+            code: 'EVIDENCE_NOT_JOINED',
+            message:
+              `${late} of its refusals repeat findings released before it was read (more than the classifier's window ` +
+              'of events earlier), so those findings lack its evidence: analyse the send protocol log first, or the two ' +
+              'files together with a larger --window',
+          },
+        ]);
+      }
+      record.finishedAt = now().toISOString();
+      await flushBuffer(false);
+    }
+    // The window is released a batch at a time: thousands of findings are never built at once.
+    while (classifier.flush(batchSize) > 0) await flushBuffer(false);
+    await flushBuffer(true);
+  }
+
+  /**
+   * The run failed outside one file's reading (a write of findings, or of a record, failed): every
+   * record it touched says `failed` with the cause, never `processing` forever nor `done` with
+   * findings missing. Written on a best-effort basis: the store may be the thing that failed.
+   */
+  async function recordFailure(error: unknown): Promise<void> {
+    const code = error instanceof RelayAuditError ? error.code : ErrorCode.StoreFailure;
+    const reason = error instanceof Error ? error.message : String(error);
+    for (const record of records.values()) {
+      // A file that failed on its own (bad format, a failed write caught while reading) keeps its cause.
+      if (record.status === 'failed') continue;
+      record.status = 'failed';
+      record.errorCode = code;
+      record.errorMessage = `${record.file}: the findings could not all be stored: ${reason}`;
+      record.finishedAt ??= now().toISOString();
+    }
+    for (const record of records.values()) {
+      await options.sink.putSource(record).catch(() => undefined);
+    }
+  }
 
   /** Parses one input and feeds its batches through the classifier; returns true when asked to stop early. */
   async function analyzeOne(input: AnalysisInput, record: SourceRecord): Promise<boolean> {

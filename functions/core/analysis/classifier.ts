@@ -16,6 +16,7 @@ import { inboundTraceOf, isReceipt } from './evidence/inbound-trace.js';
 import { certificateFacts, type SessionPlace, sessionEvidence } from './evidence/presented-certificate.js';
 import { relayRejectionIn } from './evidence/rejections.js';
 import { formatLabel } from './formats/labels.js';
+import { validDomain } from './model/domain-name.js';
 import { domainOf, type FormatId, type TraceEvent } from './model/events.js';
 import { findingId } from './model/finding-id.js';
 import type { Finding, Rejection, ScenarioId } from './model/findings.js';
@@ -336,7 +337,8 @@ export class StreamingClassifier {
       rejection,
       attributedSender,
       senderBasis,
-      senderDomain: domainOf(attributedSender),
+      // Validated where it enters: it is named in findings, reports, alerts and PowerShell.
+      senderDomain: validDomain(domainOf(attributedSender)),
       recipientDomain: domainOf(event.recipient),
       domains: this.domains,
       inbound: (event.messageId !== undefined && this.traces.get(event.messageId)) || [],

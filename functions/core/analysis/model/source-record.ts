@@ -39,6 +39,17 @@ export type SourceNote = z.infer<typeof SourceNote>;
 export const SourceStatus = z.enum(['processing', 'done', 'failed']);
 export type SourceStatus = z.infer<typeof SourceStatus>;
 
+/**
+ * Who is analysing a source right now, and until when: the claim one attempt takes before it reads
+ * the object, so that a second delivery of the same upload backs off instead of analysing it again.
+ * A `processing` record whose lease has run out was interrupted.
+ */
+export const SourceLease = z.object({
+  owner: z.string().min(1).max(200),
+  expiresAt: z.iso.datetime(),
+});
+export type SourceLease = z.infer<typeof SourceLease>;
+
 export const SourceRecord = z.object({
   /** Stable id of the file's content/identity (see store/keys sourceId). */
   id: z.string(),
@@ -78,8 +89,50 @@ export const SourceRecord = z.object({
    * inferred or changed mid-file); at most {@link MAX_SOURCE_NOTES}, absent when there are none.
    */
   notes: z.array(SourceNote).max(MAX_SOURCE_NOTES).optional(),
+  /**
+   * The claim of the attempt that wrote it (see {@link SourceLease}); it means something only while
+   * `processing`, and stays on the finished record so that a late write of that attempt is fenced.
+   */
+  lease: SourceLease.optional(),
 });
 export type SourceRecord = z.infer<typeof SourceRecord>;
+
+/**
+ * True for a record still `processing` whose lease has run out: the attempt was killed or lost its
+ * store before it could record an outcome. Such a record is shown as interrupted and is replaced
+ * by the next attempt. (A record without a lease predates leases: it cannot be told, so it is not.)
+ */
+export function isInterrupted(
+  record: Pick<SourceRecord, 'status' | 'lease'>,
+  now: Date = new Date(),
+): boolean {
+  return (
+    record.status === 'processing' &&
+    record.lease !== undefined &&
+    Date.parse(record.lease.expiresAt) <= now.getTime()
+  );
+}
+
+/** The record of a source whose analysis starts now: `processing`, nothing counted yet. */
+export function newSourceRecord(id: string, file: string, startedAt: Date): SourceRecord {
+  return {
+    id,
+    file,
+    status: 'processing',
+    startedAt: startedAt.toISOString(),
+    bytes: 0,
+    rowsRead: 0,
+    rowsAnalysed: 0,
+    rowsSkipped: 0,
+    events: 0,
+    rejections: 0,
+    duplicateRefusals: 0,
+    skipped: [],
+    skippedTruncated: 0,
+    skippedByReason: {},
+    findingsByScenario: {},
+  };
+}
 
 /** Appends notes to a record, keeping the schema's bounds (extra notes are dropped, long ones cut). */
 export function addSourceNotes(record: SourceRecord, notes: readonly SourceNote[]): void {

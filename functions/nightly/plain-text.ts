@@ -1,0 +1,14 @@
+/**
+ * Text from log data or configuration on its way into a report or an alert, made inert: one line,
+ * no control or bidirectional-override characters (which reorder what a reader sees), bounded.
+ * Markdown adds its own escaping on top (markdown.ts); the plain-text alert uses this alone.
+ */
+
+/** Control characters, and the Unicode marks that reorder or hide text (Trojan Source). */
+const INVISIBLE_OR_CONTROL = /[\p{Cc}\u200b-\u200f\u2028-\u202e\u2060-\u2069\ufeff]+/gu;
+
+/** `value` on one line, without control or bidi characters, cut to `max` characters. */
+export function singleLine(value: string, max = 300): string {
+  const line = value.replace(INVISIBLE_OR_CONTROL, ' ').replace(/ {2,}/g, ' ').trim();
+  return line.length <= max ? line : `${line.slice(0, max - 1)}…`;
+}
