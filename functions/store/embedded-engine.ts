@@ -110,6 +110,7 @@ export async function startEmbeddedStore(
     credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
     ...engine.clientConfig,
   });
+  engine.attach?.(client);
   const store = new FindingsStore({
     client,
     tableName,
@@ -145,6 +146,8 @@ export async function startEmbeddedStore(
 /** A running engine: how a client reaches it, and how to stop it. */
 interface Engine {
   clientConfig: Pick<DynamoDBClientConfig, 'endpoint' | 'requestHandler'>;
+  /** Connects the client beyond its config (the thread's direct transport). */
+  attach?(client: DynamoDBClient): void;
   endpoint?: string;
   close(): Promise<void>;
 }
@@ -154,6 +157,7 @@ function runInThread(dir: string | undefined): Engine {
   return {
     // The endpoint is never contacted (the handler answers every request); the SDK wants a URL.
     clientConfig: { endpoint: 'http://embedded.relay-audit.invalid', requestHandler: thread.requestHandler },
+    attach: (client) => thread.attach(client),
     close: () => thread.close(),
   };
 }

@@ -1,13 +1,26 @@
 /**
  * The main thread's side of the embedded engine's thread: starts engine-thread.ts as a worker and
- * gives the AWS SDK a request handler that hands each DynamoDB request to it as a message. The SDK
- * still builds, signs and parses every request, so the store code is the one DynamoDB code path; only
- * the transport differs (a message port instead of a socket — nothing listens).
+ * hands it the DynamoDB requests of a client as messages. The store code is the one DynamoDB code
+ * path (the same commands, the same request shapes as against a real table); only the transport
+ * differs (a message port instead of a socket — nothing listens).
+ *
+ * Two transports. The item operations (`DIRECT_OPERATIONS`: every read and write of items) skip the
+ * SDK's HTTP layers: the command's input, which is already DynamoDB's JSON request, goes to the thread
+ * as `JSON.stringify` text and the answer comes back as `JSON.parse`d output, exactly the objects
+ * the SDK would have built from it (strings, numbers, AttributeValue maps). Measured: the SDK's
+ * schema-driven serialiser, signing and parsing cost the main thread more than the analysis itself.
+ * Table operations (create, describe, TTL), a handful per run, take the SDK's full path through
+ * `requestHandler`, since their outputs carry dates the SDK converts.
  */
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
-import type { DynamoDBClientConfig } from '@aws-sdk/client-dynamodb';
+import * as dynamodb from '@aws-sdk/client-dynamodb';
+import {
+  type DynamoDBClient,
+  type DynamoDBClientConfig,
+  DynamoDBServiceException,
+} from '@aws-sdk/client-dynamodb';
 import { StoreError } from '../core/errors.js';
 import type { EngineReply, EngineRequest, EngineThreadOptions } from './engine-thread-protocol.js';
 
@@ -36,6 +49,54 @@ function threadScript(): { code: string; eval: true } | { file: URL; eval: false
     eval: true,
     code: `import('tsx/esm/api').then(({ register }) => { register(); return import(${JSON.stringify(source.href)}); })`,
   };
+}
+
+/**
+ * Operations whose input and output are plain JSON (no dates, and no binary attributes: relay-audit
+ * stores none, and the engine rejects a binary value sent this way instead of storing it wrong).
+ */
+const DIRECT_OPERATIONS: ReadonlySet<string> = new Set([
+  'BatchGetItem',
+  'BatchWriteItem',
+  'DeleteItem',
+  'GetItem',
+  'PutItem',
+  'Query',
+  'Scan',
+  'UpdateItem',
+]);
+
+/** The answer's `$metadata`, as the SDK reports a first-attempt success from a server without request ids. */
+function metadata(status: number) {
+  return { httpStatusCode: status, attempts: 1, totalRetryDelay: 0 };
+}
+
+/**
+ * A DynamoDB error answer as the SDK would throw it: its modelled exception class when DynamoDB
+ * has one (`ResourceNotFoundException`…), otherwise its base exception named after the error
+ * (`ValidationException`), with the same message, fault and status.
+ */
+export function serviceException(status: number, body: string): DynamoDBServiceException {
+  let parsed: Record<string, unknown> = {};
+  try {
+    parsed = JSON.parse(body) as Record<string, unknown>;
+  } catch {
+    // not JSON: an unnamed error below
+  }
+  const type = typeof parsed.__type === 'string' ? parsed.__type : 'UnknownError';
+  const name = type.slice(type.indexOf('#') + 1);
+  const { __type: _type, message: lower, Message: upper, ...fields } = parsed;
+  const message = typeof lower === 'string' ? lower : typeof upper === 'string' ? upper : name;
+  const options = { ...fields, message, $metadata: metadata(status) };
+  const modelled = (dynamodb as Record<string, unknown>)[name];
+  const exception =
+    typeof modelled === 'function' && modelled.prototype instanceof DynamoDBServiceException
+      ? new (modelled as new (opts: typeof options) => DynamoDBServiceException)(options)
+      : new DynamoDBServiceException({ ...options, name, $fault: status >= 500 ? 'server' : 'client' });
+  // The SDK copies the error body onto the exception as well, its message as a field of its own.
+  Object.assign(exception, parsed);
+  Object.defineProperty(exception, 'message', { value: message, enumerable: true, writable: true });
+  return exception;
 }
 
 function bodyText(body: unknown): string {
@@ -104,7 +165,25 @@ export class EngineThread {
     } as unknown as RequestHandler;
   }
 
-  /** Sends one request (`X-Amz-Target` such as `DynamoDB_20120810.PutItem`) and waits for the answer. */
+  /**
+   * Routes `client`'s item operations (`DIRECT_OPERATIONS`) straight to the thread, ahead of every
+   * SDK middleware (see the module comment); other operations continue down the SDK's stack.
+   */
+  public attach(client: DynamoDBClient): void {
+    client.middlewareStack.add(
+      (next, context) => async (args) => {
+        const operation = context.commandName?.replace(/Command$/, '') ?? '';
+        if (!DIRECT_OPERATIONS.has(operation)) return next(args);
+        const reply = await this.send(operation, JSON.stringify(args.input));
+        if (reply.status !== 200) throw serviceException(reply.status, reply.body);
+        const output = JSON.parse(reply.body) as object;
+        return { output: { ...output, $metadata: metadata(reply.status) } as never, response: undefined };
+      },
+      { step: 'initialize', priority: 'high', name: 'relayAuditEngineThread' },
+    );
+  }
+
+  /** Sends one request (`operation` such as `PutItem`, or an `X-Amz-Target`) and waits for the answer. */
   private send(target: string, body: string): Promise<{ status: number; body: string }> {
     if (this.failure !== undefined) return Promise.reject(this.failure);
     if (this.closing !== undefined) return Promise.reject(new StoreError('the embedded store is closed'));

@@ -6,9 +6,17 @@
 import { execFile } from 'node:child_process';
 import { readdir, readFile, readlink } from 'node:fs/promises';
 import { promisify } from 'node:util';
-import { BatchWriteItemCommand, GetItemCommand, QueryCommand } from '@aws-sdk/client-dynamodb';
+import {
+  BatchWriteItemCommand,
+  CreateTableCommand,
+  DynamoDBClient,
+  GetItemCommand,
+  PutItemCommand,
+  QueryCommand,
+} from '@aws-sdk/client-dynamodb';
 import { describe, expect, it } from 'vitest';
 import { startEmbeddedStore } from '../../functions/store/embedded-engine.js';
+import { EngineThread } from '../../functions/store/engine-thread-client.js';
 
 const run = promisify(execFile);
 
@@ -50,6 +58,122 @@ describe('embedded engine thread', () => {
       await expect(badKey).rejects.toMatchObject({ name: 'ValidationException' });
     } finally {
       await engine.close();
+    }
+  });
+
+  it('gives through its direct transport the outputs and errors the SDK gives through its HTTP path', async () => {
+    // Prepare: one engine, two clients: the SDK's full path (serialise, sign, parse) and the direct one.
+    const thread = new EngineThread({});
+    const client = (direct: boolean) => {
+      const created = new DynamoDBClient({
+        region: 'local',
+        credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
+        endpoint: 'http://embedded.relay-audit.invalid',
+        requestHandler: thread.requestHandler,
+      });
+      if (direct) thread.attach(created);
+      return created;
+    };
+    const sdk = client(false);
+    const direct = client(true);
+    type Outcome = { output?: unknown; error?: unknown[]; fields?: string[] };
+    const outcome = (promise: Promise<unknown>): Promise<Outcome> =>
+      promise.then(
+        (output) => ({ output }),
+        (error: unknown) => {
+          const e = error as Error & { $fault?: string; $metadata?: { httpStatusCode?: number } };
+          const { constructor } = Object.getPrototypeOf(e) as { constructor: { name: string } };
+          return {
+            error: [constructor.name, e.name, e.message, e.$fault, e.$metadata?.httpStatusCode],
+            fields: Object.keys(e)
+              .filter((key) => !key.startsWith('$'))
+              .sort(),
+          };
+        },
+      );
+    const requests = (c: DynamoDBClient) => [
+      () => c.send(new GetItemCommand({ TableName: 'direct', Key: { pk: { S: 'a' } } })),
+      () => c.send(new GetItemCommand({ TableName: 'nowhere', Key: { pk: { S: 'a' }, sk: { S: 'b' } } })),
+      () =>
+        c.send(
+          new PutItemCommand({
+            TableName: 'direct',
+            Item: {
+              pk: { S: 'a' },
+              sk: { S: 'b' },
+              n: { N: '1.50' },
+              l: { L: [{ M: { x: { SS: ['y'] } } }] },
+            },
+            ConditionExpression: 'attribute_not_exists(pk)',
+            ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
+          }),
+        ),
+      () => c.send(new GetItemCommand({ TableName: 'direct', Key: { pk: { S: 'a' }, sk: { S: 'b' } } })),
+      () =>
+        c.send(
+          new QueryCommand({
+            TableName: 'direct',
+            KeyConditionExpression: 'pk = :p',
+            ExpressionAttributeValues: { ':p': { S: 'a' } },
+            ReturnConsumedCapacity: 'TOTAL',
+          }),
+        ),
+    ];
+    try {
+      await sdk.send(
+        new CreateTableCommand({
+          TableName: 'direct',
+          BillingMode: 'PAY_PER_REQUEST',
+          AttributeDefinitions: [
+            { AttributeName: 'pk', AttributeType: 'S' },
+            { AttributeName: 'sk', AttributeType: 'S' },
+          ],
+          KeySchema: [
+            { AttributeName: 'pk', KeyType: 'HASH' },
+            { AttributeName: 'sk', KeyType: 'RANGE' },
+          ],
+        }),
+      );
+
+      // Act: the SDK's path first (its put succeeds), then the direct one (its put fails the condition).
+      const viaSdk: Outcome[] = [];
+      for (const request of requests(sdk)) viaSdk.push(await outcome(request()));
+      const viaDirect: Outcome[] = [];
+      for (const request of requests(direct)) viaDirect.push(await outcome(request()));
+
+      // Assess
+      const strip = (o: Outcome) => {
+        if (o.output === undefined) return o;
+        const { $metadata, ...rest } = o.output as { $metadata: { httpStatusCode?: number } };
+        return { output: rest, status: $metadata.httpStatusCode };
+      };
+      expect(viaDirect.map(strip)).toEqual([
+        strip(viaSdk[0] ?? {}),
+        strip(viaSdk[1] ?? {}),
+        {
+          error: [
+            'ConditionalCheckFailedException',
+            'ConditionalCheckFailedException',
+            'The conditional request failed',
+            'client',
+            400,
+          ],
+          fields: expect.arrayContaining(['Item']),
+        },
+        strip(viaSdk[3] ?? {}),
+        strip(viaSdk[4] ?? {}),
+      ]);
+      expect(viaSdk[0]).toMatchObject({
+        error: ['DynamoDBServiceException', 'ValidationException', expect.anything(), 'client', 400],
+      });
+      expect(viaSdk[1]).toMatchObject({
+        error: ['ResourceNotFoundException', 'ResourceNotFoundException', expect.anything(), 'client', 400],
+      });
+      expect(strip(viaSdk[3] ?? {})).toMatchObject({ output: { Item: { n: { N: '1.5' } } }, status: 200 });
+    } finally {
+      sdk.destroy();
+      direct.destroy();
+      await thread.close();
     }
   });
 
