@@ -14,7 +14,6 @@ import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { resolve } from 'node:path';
 import { DynamoDBClient, type DynamoDBClientConfig } from '@aws-sdk/client-dynamodb';
-import dynalite from 'dynalite';
 import { ConfigError, StoreError } from '../core/errors.js';
 import { acquireEngineLock } from './engine-lock.js';
 import { EngineThread } from './engine-thread-client.js';
@@ -163,6 +162,8 @@ function runInThread(dir: string | undefined): Engine {
 }
 
 async function serveOnLoopback(dir: string | undefined): Promise<Engine> {
+  // Loaded here only: the default engine runs dynalite in its thread, and loading it costs startup time.
+  const { default: dynalite } = await import('dynalite');
   const server = dynalite({
     ...(dir === undefined ? {} : { path: dir }),
     createTableMs: 0,
