@@ -16,10 +16,12 @@ import { z } from 'zod';
 import { ArgumentError, ConfigError, StoreError } from '../core/errors.js';
 import { Finding, SCENARIO_IDS, ScenarioId } from '../core/findings.js';
 import { SourceRecord } from '../core/source-record.js';
+import { batchGet, primaryKeyOfItem } from './batch-reader.js';
 import { batchPut, type Item } from './batch-writer.js';
 import { queryFingerprint } from './cursor.js';
 import { createDynamoCall, type DynamoCall } from './dynamo-call.js';
 import { buildQueryExpressions } from './expressions.js';
+import { findingData, findingItem } from './finding-item.js';
 import { boundFinding, boundSource } from './item-bounds.js';
 import { SILENT_LOGGER, type StoreLogger } from './logger.js';
 import { type PagerPlan, readPage } from './partition-pager.js';
@@ -34,9 +36,10 @@ import { DEFAULT_RETRY_POLICY, type RetryPolicy } from './retry.js';
 import {
   DEFAULT_RETENTION_DAYS,
   findingKey,
-  findingKeyAttributes,
+  GSI_SORT_KEY,
   INDEX,
   type PrimaryKey,
+  primaryKeyOf,
   REMEDIATION_ID_ATTRIBUTE,
   RollupItem,
   rollupKeyAttributes,
@@ -138,7 +141,12 @@ export class FindingsStore {
     this.policy = { ...DEFAULT_RETRY_POLICY, ...options.retry };
     this.writeConcurrency = options.writeConcurrency ?? 4;
     this.call = createDynamoCall(this.tableName, this.policy, this.logger);
-    this.remediations = new RemediationRefs(this.client, this.tableName, this.call, this.policy);
+    this.remediations = new RemediationRefs({
+      client: this.client,
+      tableName: this.tableName,
+      call: this.call,
+      policy: this.policy,
+    });
   }
 
   /**
@@ -206,14 +214,14 @@ export class FindingsStore {
       parsed.limit ?? DEFAULT_PAGE_SIZE,
       parsed.cursor,
     );
-    return { items: await this.toFindings(page.items), ...cursorOf(page) };
+    return { items: await this.toFindings(await this.itemsOf(page.items)), ...cursorOf(page) };
   }
 
   /**
    * Number of findings per scenario (every scenario present, zero when none), optionally for one
    * source upload and/or a time range. Without a source it issues one `Select: COUNT` Query per
-   * scenario partition; with one it reads that upload's partition once, projecting only the
-   * scenario, which costs less than five filtered COUNT queries over it.
+   * scenario partition; with one it reads that upload's index partition once, projecting only the
+   * scenario's key, which costs less than five filtered COUNT queries over it.
    */
   public async countFindingsByScenario(
     options: CountFindingsOptions = {},
@@ -230,15 +238,16 @@ export class FindingsStore {
       const expressions = buildQueryExpressions({
         partitionAttribute: 'gsi4pk',
         partitionKey: sourceFindingsPartition(options.sourceId),
-        sortAttribute: 'gsi4sk',
+        sortAttribute: GSI_SORT_KEY,
         lower: plan.lower,
         upper: plan.upper,
       });
-      expressions.ExpressionAttributeNames['#scenario'] = 'scenario';
+      expressions.ExpressionAttributeNames['#scenario'] = 'gsi1pk';
+      const prefix = scenarioPartition('ndr').slice(0, -'ndr'.length);
       await this.queryAll(
         { IndexName: INDEX.bySource, ...expressions, ProjectionExpression: '#scenario' },
         (item) => {
-          const scenario = ScenarioId.safeParse(item.scenario?.S);
+          const scenario = ScenarioId.safeParse(item.gsi1pk?.S?.slice(prefix.length));
           if (scenario.success) counts[scenario.data] += 1;
         },
       );
@@ -250,7 +259,7 @@ export class FindingsStore {
         const expressions = buildQueryExpressions({
           partitionAttribute: 'gsi1pk',
           partitionKey: scenarioPartition(scenario),
-          sortAttribute: 'gsi1sk',
+          sortAttribute: GSI_SORT_KEY,
           lower: plan.lower,
           upper: plan.upper,
         });
@@ -268,8 +277,8 @@ export class FindingsStore {
 
   /**
    * The `foreign-sender-domain` findings of a time range, as `{ id, messageId, sourceId }` pages
-   * (only those attributes are read): the refusals a receipt in a later run may prove to be
-   * forwarding (store/run-correlation.ts). A Query of the scenario partition, never a Scan.
+   * (only those attributes are read, all in the index): the refusals a receipt in a later run may
+   * prove to be forwarding (store/run-correlation.ts). A Query of the scenario partition, never a Scan.
    */
   public async *foreignSenderFindingKeys(range: {
     since: string;
@@ -279,11 +288,11 @@ export class FindingsStore {
     const expressions = buildQueryExpressions({
       partitionAttribute: 'gsi1pk',
       partitionKey: scenarioPartition('foreign-sender-domain'),
-      sortAttribute: 'gsi1sk',
+      sortAttribute: GSI_SORT_KEY,
       lower: plan.lower,
       upper: plan.upper,
     });
-    expressions.ExpressionAttributeNames['#id'] = 'id';
+    expressions.ExpressionAttributeNames['#id'] = 'pk';
     expressions.ExpressionAttributeNames['#messageId'] = 'messageId';
     expressions.ExpressionAttributeNames['#source'] = 'gsi4pk';
     const pages = this.queryPages({
@@ -293,7 +302,7 @@ export class FindingsStore {
     });
     for await (const response of pages) {
       yield (response.Items ?? []).flatMap((item) => {
-        const id = item.id?.S;
+        const id = item.pk?.S?.slice(findingKey('').pk.length);
         const messageId = item.messageId?.S;
         const source = item.gsi4pk?.S;
         if (id === undefined || messageId === undefined || source === undefined) return [];
@@ -343,7 +352,8 @@ export class FindingsStore {
       parsed.data.limit ?? DEFAULT_PAGE_SIZE,
       parsed.data.cursor,
     );
-    return { items: page.items.map((item) => this.toSource(item)), ...cursorOf(page) };
+    const items = await this.itemsOf(page.items);
+    return { items: items.map((item) => this.toSource(item)), ...cursorOf(page) };
   }
 
   // -------------------------------------------------------------------------------------------
@@ -398,12 +408,26 @@ export class FindingsStore {
 
   private findingItem(finding: Finding, remediationId: string): Item {
     const expiresAt = Math.floor(Date.parse(finding.timestamp) / 1000) + this.retentionSeconds;
-    const { remediation: _stored, ...rest } = finding;
-    return {
-      ...marshall(rest, { removeUndefinedValues: true }),
-      ...findingKeyAttributes(finding, expiresAt),
-      [REMEDIATION_ID_ATTRIBUTE]: { S: remediationId },
-    };
+    return findingItem(finding, expiresAt, remediationId);
+  }
+
+  /**
+   * The items behind a page of index entries (the indexes project keys and filter attributes
+   * only), in the page's order, by BatchGetItem. An entry whose item is gone (deleted since the
+   * index was read: indexes follow the table with a delay) is left out.
+   */
+  private async itemsOf(entries: readonly Item[]): Promise<Item[]> {
+    if (entries.length === 0) return [];
+    const items = await batchGet(entries.map(primaryKeyOfItem), {
+      client: this.client,
+      tableName: this.tableName,
+      call: this.call,
+      policy: this.policy,
+    });
+    return entries.flatMap((entry) => {
+      const item = items.get(primaryKeyOf(entry));
+      return item === undefined ? [] : [item];
+    });
   }
 
   /** Finding items → findings, joining each with its remediation item (one BatchGetItem per page). */
@@ -421,10 +445,13 @@ export class FindingsStore {
           `finding ${item.pk?.S ?? '?'} names remediation ${id}, which is not in "${this.tableName}"`,
         );
       }
-      // Items written before remediations were stored by reference carry the text inline.
-      const withText =
-        remediation === undefined ? item : { ...item, remediation: { M: marshall(remediation) } };
-      return this.parseItem(withText, Finding, 'finding');
+      const data = findingData(item);
+      return this.parseData(
+        item,
+        remediation === undefined ? data : { ...data, remediation },
+        Finding,
+        'finding',
+      );
     });
   }
 
@@ -434,7 +461,11 @@ export class FindingsStore {
 
   /** Validates a stored item on the way out, so a corrupt or foreign item fails loudly and early. */
   private parseItem<T>(item: Item, schema: z.ZodType<T>, what: string): T {
-    const parsed = schema.safeParse(unmarshall(stripStoreAttributes(item)));
+    return this.parseData(item, unmarshall(stripStoreAttributes(item)), schema, what);
+  }
+
+  private parseData<T>(item: Item, data: unknown, schema: z.ZodType<T>, what: string): T {
+    const parsed = schema.safeParse(data);
     if (!parsed.success) {
       throw new StoreError(
         `item ${item.pk?.S ?? '?'} / ${item.sk?.S ?? '?'} in table "${this.tableName}" is not a valid ${what}`,

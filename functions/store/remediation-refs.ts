@@ -3,18 +3,14 @@
  * (same scenario, same domains), so the text is written once per content hash and findings keep
  * only its id. Reading joins them back with one BatchGetItem per page, with a per-store cache.
  */
-import { type AttributeValue, BatchGetItemCommand, type DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { marshall, unmarshall } from '@aws-sdk/util-dynamodb';
 import { BoundedMap } from '../core/bounded-map.js';
 import { StoreError } from '../core/errors.js';
 import { Remediation } from '../core/findings.js';
+import { type BatchReaderContext, batchGet } from './batch-reader.js';
 import type { Item } from './batch-writer.js';
-import type { DynamoCall } from './dynamo-call.js';
-import { backoffDelay, type RetryPolicy } from './retry.js';
 import { ENTITY, ENTITY_ATTRIBUTE, remediationId, remediationKey } from './table-design.js';
 
-/** DynamoDB's limit of keys per BatchGetItem call. */
-const BATCH_GET_SIZE = 100;
 /** Remediations remembered per store instance (ids written, texts read). */
 const CACHE_SIZE = 2_000;
 
@@ -34,12 +30,7 @@ export class RemediationRefs {
   /** Finding objects share remediation objects (the classifier caches them): hash each once. */
   private readonly ids = new WeakMap<object, string>();
 
-  public constructor(
-    private readonly client: DynamoDBClient,
-    private readonly tableName: string,
-    private readonly call: DynamoCall,
-    private readonly policy: RetryPolicy,
-  ) {}
+  public constructor(private readonly table: BatchReaderContext) {}
 
   /** The id of a remediation (content hash). */
   public idOf(remediation: Remediation): string {
@@ -79,35 +70,23 @@ export class RemediationRefs {
       if (cached) found.set(id, cached);
       else missing.push(id);
     }
-    for (let start = 0; start < missing.length; start += BATCH_GET_SIZE) {
-      let keys: Record<string, AttributeValue>[] = missing
-        .slice(start, start + BATCH_GET_SIZE)
-        .map((id) => marshall(remediationKey(id)));
-      for (let attempt = 1; keys.length > 0; attempt += 1) {
-        if (attempt > this.policy.maxAttempts) {
-          throw new StoreError(`${keys.length} remediation items could not be read from "${this.tableName}"`);
-        }
-        if (attempt > 1) await this.policy.sleep(backoffDelay(attempt - 1, this.policy));
-        const request = { [this.tableName]: { Keys: keys } };
-        const response = await this.call('BatchGetItem', () =>
-          this.client.send(new BatchGetItemCommand({ RequestItems: request })),
+    const items = await batchGet(
+      missing.map((id) => remediationKey(id)),
+      this.table,
+    );
+    for (const item of items.values()) {
+      const id = item.pk?.S?.slice('REMEDIATION#'.length);
+      const parsed = Remediation.safeParse(unmarshall(item).remediation);
+      if (id === undefined || !parsed.success) {
+        throw new StoreError(
+          `remediation item ${item.pk?.S ?? '?'} in "${this.table.tableName}" is not valid`,
+          {
+            cause: parsed.success ? undefined : parsed.error,
+          },
         );
-        for (const item of response.Responses?.[this.tableName] ?? []) {
-          const id = item.pk?.S?.slice('REMEDIATION#'.length);
-          const parsed = Remediation.safeParse(unmarshall(item).remediation);
-          if (id === undefined || !parsed.success) {
-            throw new StoreError(
-              `remediation item ${item.pk?.S ?? '?'} in "${this.tableName}" is not valid`,
-              {
-                cause: parsed.success ? undefined : parsed.error,
-              },
-            );
-          }
-          this.texts.set(id, parsed.data);
-          found.set(id, parsed.data);
-        }
-        keys = response.UnprocessedKeys?.[this.tableName]?.Keys ?? [];
       }
+      this.texts.set(id, parsed.data);
+      found.set(id, parsed.data);
     }
     return found;
   }

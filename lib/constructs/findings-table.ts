@@ -50,7 +50,10 @@ export class FindingsTable extends Construct {
         indexName: index.indexName,
         partitionKey: attribute(index.partitionKey),
         sortKey: attribute(index.sortKey),
-        projectionType: ProjectionType[index.projection],
+        projectionType: ProjectionType[index.projection.type],
+        ...(index.projection.type === 'INCLUDE'
+          ? { nonKeyAttributes: [...index.projection.nonKeyAttributes] }
+          : {}),
       });
     }
   }

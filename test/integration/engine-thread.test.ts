@@ -184,8 +184,8 @@ describe('embedded engine thread', () => {
       pk: { S: 'ITEM#1' },
       sk: { S: 'ITEM' },
       gsi1pk: { S: partition },
-      gsi1sk: { S: '2026-11-27T00:00:00.000Z#1' },
-      note: { S: partition },
+      gsisk: { S: '2026-11-27T00:00:00.000Z#1' },
+      messageId: { S: partition }, // projected into gsi1
     });
     const write = (request: object) =>
       engine.client.send(new BatchWriteItemCommand({ RequestItems: { 'engine-thread': [request] } }));
@@ -198,7 +198,7 @@ describe('embedded engine thread', () => {
           ExpressionAttributeValues: { ':p': { S: partition } },
         }),
       );
-      return (response.Items ?? []).map((found) => found.note?.S);
+      return (response.Items ?? []).map((found) => found.messageId?.S);
     };
     try {
       // Act
