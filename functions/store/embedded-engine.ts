@@ -13,16 +13,14 @@ import { mkdir } from 'node:fs/promises';
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { resolve } from 'node:path';
-import { DynamoDBClient, type DynamoDBClientConfig } from '@aws-sdk/client-dynamodb';
+import type { DynamoDBClient, DynamoDBClientConfig } from '@aws-sdk/client-dynamodb';
 import { ConfigError, StoreError } from '../core/errors.js';
 import { acquireEngineLock } from './engine-lock.js';
 import { EngineThread } from './engine-thread-client.js';
-import { FindingsStore } from './findings-store.js';
 import type { StoreLogger } from './logger.js';
 import type { StoreHandle } from './remote-store.js';
 
-// Re-exported so callers that think of "where the store lives" find both launchers here.
-export { createRemoteStore, type RemoteStoreOptions, type StoreHandle } from './remote-store.js';
+export type { RemoteStoreOptions, StoreHandle } from './remote-store.js';
 
 /** Default directory of the embedded database, relative to the working directory. */
 export const DEFAULT_STORE_DIR = '.relay-audit';
@@ -96,20 +94,26 @@ export async function startEmbeddedStore(
     releaseLock = await acquireEngineLock(dir);
   }
 
-  let engine: Engine;
+  let engine: Engine | undefined;
+  let sdk: [typeof import('@aws-sdk/client-dynamodb'), typeof import('./findings-store.js')];
   try {
     engine = options.listen ? await serveOnLoopback(dir) : runInThread(dir);
+    // Only now the AWS SDK (a large module): the engine's thread loads and opens the database meanwhile.
+    sdk = await Promise.all([import('@aws-sdk/client-dynamodb'), import('./findings-store.js')]);
   } catch (error) {
+    await engine?.close().catch(() => undefined);
     await releaseLock();
     throw new StoreError('cannot start the embedded DynamoDB engine', { cause: error });
   }
+  const running = engine;
+  const [{ DynamoDBClient }, { FindingsStore }] = sdk;
   const client = new DynamoDBClient({
     region: 'local',
     // The engine does not check signatures, but the SDK insists on signing with something.
     credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
-    ...engine.clientConfig,
+    ...running.clientConfig,
   });
-  engine.attach?.(client);
+  running.attach?.(client);
   const store = new FindingsStore({
     client,
     tableName,
@@ -123,7 +127,7 @@ export async function startEmbeddedStore(
     closed = true;
     client.destroy();
     try {
-      await engine.close();
+      await running.close();
     } finally {
       // Only after LevelDB is closed may another engine open the directory.
       await releaseLock();
@@ -139,7 +143,7 @@ export async function startEmbeddedStore(
     });
   }
   const handle: EmbeddedStore = { client, tableName, store, close };
-  return engine.endpoint === undefined ? handle : { ...handle, endpoint: engine.endpoint };
+  return running.endpoint === undefined ? handle : { ...handle, endpoint: running.endpoint };
 }
 
 /** A running engine: how a client reaches it, and how to stop it. */

@@ -15,10 +15,9 @@
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
-import * as dynamodb from '@aws-sdk/client-dynamodb';
-import {
-  type DynamoDBClient,
-  type DynamoDBClientConfig,
+import type {
+  DynamoDBClient,
+  DynamoDBClientConfig,
   DynamoDBServiceException,
 } from '@aws-sdk/client-dynamodb';
 import { StoreError } from '../core/errors.js';
@@ -76,7 +75,11 @@ function metadata(status: number) {
  * has one (`ResourceNotFoundException`…), otherwise its base exception named after the error
  * (`ValidationException`), with the same message, fault and status.
  */
-export function serviceException(status: number, body: string): DynamoDBServiceException {
+export async function serviceException(status: number, body: string): Promise<DynamoDBServiceException> {
+  // Imported on demand (loaded by then: the client that sent the request is the SDK's), so that
+  // starting the thread never waits for the SDK.
+  const dynamodb = await import('@aws-sdk/client-dynamodb');
+  const { DynamoDBServiceException } = dynamodb;
   let parsed: Record<string, unknown> = {};
   try {
     parsed = JSON.parse(body) as Record<string, unknown>;
@@ -175,7 +178,7 @@ export class EngineThread {
         const operation = context.commandName?.replace(/Command$/, '') ?? '';
         if (!DIRECT_OPERATIONS.has(operation)) return next(args);
         const reply = await this.send(operation, JSON.stringify(args.input));
-        if (reply.status !== 200) throw serviceException(reply.status, reply.body);
+        if (reply.status !== 200) throw await serviceException(reply.status, reply.body);
         const output = JSON.parse(reply.body) as object;
         return { output: { ...output, $metadata: metadata(reply.status) } as never, response: undefined };
       },
