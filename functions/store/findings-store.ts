@@ -21,7 +21,16 @@ import { batchPut, type Item } from './batch-writer.js';
 import { queryFingerprint } from './cursor.js';
 import { createDynamoCall, type DynamoCall } from './dynamo-call.js';
 import { buildQueryExpressions } from './expressions.js';
-import { findingData, findingItem } from './finding-item.js';
+import {
+  CONTEXT_KIND,
+  contextOf,
+  type FindingContext,
+  findingData,
+  findingItem,
+  REMEDIATION_KIND,
+  type SharedIds,
+  sharedIdsOf,
+} from './finding-item.js';
 import { boundFinding, boundSource } from './item-bounds.js';
 import { SILENT_LOGGER, type StoreLogger } from './logger.js';
 import { type PagerPlan, readPage } from './partition-pager.js';
@@ -31,8 +40,8 @@ import {
   parseFindingsQuery,
   planFindingsQuery,
 } from './query-plan.js';
-import { RemediationRefs } from './remediation-refs.js';
 import { DEFAULT_RETRY_POLICY, type RetryPolicy } from './retry.js';
+import { SharedRefs } from './shared-refs.js';
 import {
   DEFAULT_RETENTION_DAYS,
   findingKey,
@@ -40,7 +49,6 @@ import {
   INDEX,
   type PrimaryKey,
   primaryKeyOf,
-  REMEDIATION_ID_ATTRIBUTE,
   RollupItem,
   rollupKeyAttributes,
   rollupMonths,
@@ -122,7 +130,8 @@ export class FindingsStore {
   private readonly logger: StoreLogger;
   private readonly policy: RetryPolicy;
   private readonly writeConcurrency: number;
-  private readonly remediations: RemediationRefs;
+  private readonly remediations: SharedRefs<Finding['remediation']>;
+  private readonly contexts: SharedRefs<FindingContext>;
   /** Sends a request with throttling retries and SDK-error translation. */
   private readonly call: DynamoCall;
 
@@ -141,12 +150,9 @@ export class FindingsStore {
     this.policy = { ...DEFAULT_RETRY_POLICY, ...options.retry };
     this.writeConcurrency = options.writeConcurrency ?? 4;
     this.call = createDynamoCall(this.tableName, this.policy, this.logger);
-    this.remediations = new RemediationRefs({
-      client: this.client,
-      tableName: this.tableName,
-      call: this.call,
-      policy: this.policy,
-    });
+    const table = { client: this.client, tableName: this.tableName, call: this.call, policy: this.policy };
+    this.remediations = new SharedRefs(REMEDIATION_KIND, table);
+    this.contexts = new SharedRefs(CONTEXT_KIND, table);
   }
 
   /**
@@ -176,18 +182,24 @@ export class FindingsStore {
    */
   public async putFindings(findings: readonly Finding[]): Promise<{ written: number }> {
     const remediations = new Map<string, Finding['remediation']>();
+    const contexts = new Map<string, FindingContext>();
     const items = findings.map((finding, i) => {
       const remediationId = this.remediations.idOf(finding.remediation);
       const parsed = Finding.safeParse(finding);
       if (!parsed.success) throw argumentError(parsed.error, `findings[${i}]`);
       remediations.set(remediationId, parsed.data.remediation);
-      return this.findingItem(boundFinding(parsed.data), remediationId);
+      const bounded = boundFinding(parsed.data);
+      const context = contextOf(bounded);
+      const contextId = this.contexts.idOf(context);
+      contexts.set(contextId, context);
+      return this.findingItem(bounded, { remediationId, contextId });
     });
     if (items.length === 0) return { written: 0 };
-    // Remediation texts first, so a reader never meets a finding whose remediation is not there yet.
-    const newRemediations = this.remediations.newItems(remediations);
-    if (newRemediations.length > 0) await this.batchPut(newRemediations);
-    this.remediations.markWritten(remediations.keys(), remediations);
+    // Shared parts first, so a reader never meets a finding whose parts are not there yet.
+    const shared = [...this.remediations.newItems(remediations), ...this.contexts.newItems(contexts)];
+    if (shared.length > 0) await this.batchPut(shared);
+    this.remediations.markWritten(remediations);
+    this.contexts.markWritten(contexts);
     const written = await this.batchPut(items);
     return { written };
   }
@@ -406,9 +418,9 @@ export class FindingsStore {
   // Plumbing
   // -------------------------------------------------------------------------------------------
 
-  private findingItem(finding: Finding, remediationId: string): Item {
+  private findingItem(finding: Finding, ids: SharedIds): Item {
     const expiresAt = Math.floor(Date.parse(finding.timestamp) / 1000) + this.retentionSeconds;
-    return findingItem(finding, expiresAt, remediationId);
+    return findingItem(finding, expiresAt, ids);
   }
 
   /**
@@ -430,28 +442,24 @@ export class FindingsStore {
     });
   }
 
-  /** Finding items → findings, joining each with its remediation item (one BatchGetItem per page). */
+  /** Finding items → findings, joined with their shared parts (one BatchGetItem per kind and page). */
   private async toFindings(items: readonly Item[]): Promise<Finding[]> {
-    const ids = items.flatMap((item) => {
-      const id = item[REMEDIATION_ID_ATTRIBUTE]?.S;
-      return id === undefined ? [] : [id];
-    });
-    const remediations = ids.length > 0 ? await this.remediations.load(ids) : new Map();
-    return items.map((item) => {
-      const id = item[REMEDIATION_ID_ATTRIBUTE]?.S;
-      const remediation = id === undefined ? undefined : remediations.get(id);
-      if (id !== undefined && remediation === undefined) {
+    const ids = items.map(sharedIdsOf);
+    const [remediations, contexts] = await Promise.all([
+      this.remediations.load(ids.flatMap((id) => id.remediationId ?? [])),
+      this.contexts.load(ids.flatMap((id) => id.contextId ?? [])),
+    ]);
+    return items.map((item, i) => {
+      const { remediationId, contextId } = ids[i] ?? {};
+      const remediation = remediationId === undefined ? undefined : remediations.get(remediationId);
+      const context = contextId === undefined ? undefined : contexts.get(contextId);
+      if ((remediationId !== undefined && !remediation) || (contextId !== undefined && !context)) {
         throw new StoreError(
-          `finding ${item.pk?.S ?? '?'} names remediation ${id}, which is not in "${this.tableName}"`,
+          `finding ${item.pk?.S ?? '?'} names ${remediation ? `context ${contextId}` : `remediation ${remediationId}`}, ` +
+            `which is not in "${this.tableName}"`,
         );
       }
-      const data = findingData(item);
-      return this.parseData(
-        item,
-        remediation === undefined ? data : { ...data, remediation },
-        Finding,
-        'finding',
-      );
+      return this.parseData(item, { ...findingData(item), ...context, remediation }, Finding, 'finding');
     });
   }
 

@@ -12,12 +12,14 @@
  * | source   | `SOURCE#<id>`       | `SOURCE`                                 | gsi1pk `SOURCES`                                    | `<startedAt>#<id>`           |
  * | rollup   | `ROLLUP#<YYYY-MM>`  | `<date>#<scenario>#<domain>#<server>`    | —                                                   | —                            |
  * | remediation | `REMEDIATION#<hash>` | `REMEDIATION`                       | —                                                   | —                            |
+ * | context  | `CONTEXT#<hash>`    | `CONTEXT`                                | —                                                   | —                            |
  *
  * Lean by design (each GSI entry is a write of its own, and DynamoDB bills it by its size): the
  * four GSIs share one sort-key attribute and project only what their queries read or filter on
  * (`IndexDefinition.projection`); a page of findings is a Query of an index for keys, then one
  * BatchGetItem of the items it shows. A finding item does not repeat what its keys already hold
- * (see `findingItem`), and its remediation text is stored once, by reference.
+ * (see `findingItem`), and what many findings share is stored once, by reference: the remediation
+ * text, and the refusal's context (server, connector, Exchange Online host, code and text).
  *
  * Items of the nightly job and the organisation's configuration live in the same table, base table
  * only (no GSI attributes), so no findings or sources query can ever see them:
@@ -65,12 +67,15 @@ export const TTL_ATTRIBUTE = 'expiresAt';
 export const ENTITY_ATTRIBUTE = 'entity';
 /** Attribute of a finding item that names its remediation item (see remediationKey). */
 export const REMEDIATION_ID_ATTRIBUTE = 'remediationId';
+/** Attribute of a finding item that names its context item (see contextKey). */
+export const CONTEXT_ID_ATTRIBUTE = 'contextId';
 /** Value of the `entity` attribute of each item kind (stored: never rename one). */
 export const ENTITY = {
   finding: 'finding',
   source: 'source',
   rollup: 'rollup',
   remediation: 'remediation',
+  context: 'context',
   inbound: 'inbound',
   nightlyDay: 'nightly-day',
   organisationConfig: 'organisation-config',
@@ -152,6 +157,7 @@ export const STORE_ATTRIBUTES: readonly string[] = [
     TTL_ATTRIBUTE,
     ENTITY_ATTRIBUTE,
     REMEDIATION_ID_ATTRIBUTE,
+    CONTEXT_ID_ATTRIBUTE,
   ]),
 ];
 
@@ -280,6 +286,19 @@ export function remediationKey(id: string): PrimaryKey {
 /** Content hash of a remediation (same text → same id, whichever finding wrote it). */
 export function remediationId(remediation: unknown): string {
   return sha256Hex32(['remediation', JSON.stringify(remediation)]);
+}
+
+/**
+ * Context items: how a refusal happened (the server, connector, Exchange Online host, code and text),
+ * shared by every finding refused the same way, stored once under its content hash.
+ */
+export function contextKey(id: string): PrimaryKey {
+  return { pk: `CONTEXT#${id}`, sk: 'CONTEXT' };
+}
+
+/** Content hash of a context (its fields in a fixed order: see finding-item.ts). */
+export function contextId(context: unknown): string {
+  return sha256Hex32(['context', JSON.stringify(context)]);
 }
 
 /** Access pattern 1: partition of one scenario's findings on `gsi1`. */
@@ -534,4 +553,28 @@ export function toStringKey(key: Record<string, AttributeValue>): StringKey {
     result[name] = value.S;
   }
   return result;
+}
+
+/**
+ * The entry an item has in `index` (what the index stores, bills and returns: its keys, the table's
+ * keys and the projected attributes), or `undefined` when the item lacks a key of it (sparse index).
+ */
+export function indexEntryOf(
+  item: Record<string, AttributeValue>,
+  index: IndexDefinition,
+): Record<string, AttributeValue> | undefined {
+  const names = [
+    TABLE_DEFINITION.partitionKey.name,
+    TABLE_DEFINITION.sortKey.name,
+    index.partitionKey.name,
+    index.sortKey.name,
+  ];
+  if (names.some((name) => item[name] === undefined)) return undefined;
+  const projected = index.projection.type === 'INCLUDE' ? index.projection.nonKeyAttributes : [];
+  const entry: Record<string, AttributeValue> = {};
+  for (const name of [...names, ...projected]) {
+    const value = item[name];
+    if (value !== undefined) entry[name] = value;
+  }
+  return entry;
 }
