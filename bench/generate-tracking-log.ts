@@ -29,7 +29,7 @@ import {
 import { dirname, resolve } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { fileURLToPath, pathToFileURL } from 'node:url';
-import { FIELDS_2016 } from '../functions/core/formats/exchange-tracking-log.js';
+import { FIELDS_2016 } from '../functions/core/analysis/formats/exchange-tracking-log.js';
 
 /**
  * Identity of this generator: the hash of its own compiled code, so that any change to the generator

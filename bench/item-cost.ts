@@ -11,7 +11,7 @@
 import { readFileSync } from 'node:fs';
 import type { AttributeValue } from '@aws-sdk/client-dynamodb';
 import { marshall } from '@aws-sdk/util-dynamodb';
-import { Finding } from '../functions/core/findings.js';
+import { Finding } from '../functions/core/analysis/model/findings.js';
 import { CONTEXT_KIND, contextOf, findingItem, REMEDIATION_KIND } from '../functions/store/finding-item.js';
 import { boundFinding, itemBytes, writeUnits } from '../functions/store/item-bounds.js';
 import { sharedItem } from '../functions/store/shared-refs.js';

@@ -19,7 +19,7 @@
  * |                         |                         | needs `dashboardClientId`.                                     |
  */
 import { z } from 'zod';
-import { parseAcceptedDomains } from '../functions/core/accepted-domains.js';
+import { parseAcceptedDomains } from '../functions/core/organisation/accepted-domains.js';
 import { DEFAULT_RETENTION_DAYS } from '../functions/store/table-design.js';
 
 /** The context keys read by {@link loadSettings}, in one place for the README and error messages. */

@@ -5,19 +5,23 @@
 import { readFile } from 'node:fs/promises';
 import { parseArgs } from 'node:util';
 import { z } from 'zod';
-import { type DomainOracle, InferredDomains } from '../../functions/core/accepted-domains.js';
 import {
   type AnalysisResult,
   analyze,
   type FindingSink,
   withInboundRecorder,
-} from '../../functions/core/analyze.js';
-import { groupDigits, plural } from '../../functions/core/counts-in-words.js';
-import { ArgumentError } from '../../functions/core/errors.js';
-import type { Finding } from '../../functions/core/findings.js';
+} from '../../functions/core/analysis/analyze.js';
+import {
+  countAsForwarding,
+  observedBy,
+  RunEvidence,
+} from '../../functions/core/analysis/evidence/run-evidence.js';
+import type { Finding } from '../../functions/core/analysis/model/findings.js';
+import { type DomainOracle, InferredDomains } from '../../functions/core/organisation/accepted-domains.js';
+import type { InboundConnectorInfo } from '../../functions/core/organisation/connector-info.js';
 import { parseInboundConnectors, relayConnectorInfo } from '../../functions/core/readiness/index.js';
-import type { InboundConnectorInfo } from '../../functions/core/remediation/context.js';
-import { countAsForwarding, observedBy, RunEvidence } from '../../functions/core/run-evidence.js';
+import { groupDigits, plural } from '../../functions/core/shared/counts-in-words.js';
+import { ArgumentError } from '../../functions/core/shared/errors.js';
 import { loadAcceptedDomains } from '../support/accepted-domains-option.js';
 import { parseFlags, wholeNumberFlag } from '../support/flags.js';
 import { findLocalInputs, type NotAnalysedFile } from '../support/inputs.js';

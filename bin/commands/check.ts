@@ -8,8 +8,11 @@
  */
 import { readFile } from 'node:fs/promises';
 import { parseArgs } from 'node:util';
-import type { AcceptedDomainList } from '../../functions/core/accepted-domains.js';
-import { ArgumentError, StoreError } from '../../functions/core/errors.js';
+import type { AcceptedDomainList } from '../../functions/core/organisation/accepted-domains.js';
+import {
+  buildOrganisationConfig,
+  type RawConfigFile,
+} from '../../functions/core/organisation/configuration.js';
 import {
   type CertificateFile,
   certificateNames,
@@ -23,12 +26,8 @@ import {
   runReadinessChecks,
   SEVERITIES,
 } from '../../functions/core/readiness/index.js';
-import {
-  buildOrganisationConfig,
-  checkOrganisationConfig,
-  countBySeverity,
-  type RawConfigFile,
-} from '../../functions/core/readiness/organisation.js';
+import { checkOrganisationConfig, countBySeverity } from '../../functions/core/readiness/report.js';
+import { ArgumentError, StoreError } from '../../functions/core/shared/errors.js';
 import { OrganisationConfigStore } from '../../functions/store/organisation-config.js';
 import { loadAcceptedDomains } from '../support/accepted-domains-option.js';
 import type { Output } from '../support/output.js';

@@ -4,9 +4,9 @@
  */
 import { parseArgs } from 'node:util';
 import { z } from 'zod';
-import { csvLine } from '../../functions/core/csv-output.js';
-import { ArgumentError } from '../../functions/core/errors.js';
-import { type Finding, ScenarioId } from '../../functions/core/findings.js';
+import { type Finding, SCENARIO_IDS, ScenarioId } from '../../functions/core/analysis/model/findings.js';
+import { csvLine } from '../../functions/core/shared/csv-output.js';
+import { ArgumentError } from '../../functions/core/shared/errors.js';
 import { TimeBound } from '../../functions/store/query-plan.js';
 import { parseFlags, wholeNumberFlag } from '../support/flags.js';
 import type { Output } from '../support/output.js';
@@ -17,7 +17,7 @@ export const FINDINGS_USAGE = `relay-audit findings [options]
 Lists stored findings, newest first.
 
 Options:
-  --scenario <id>           ndr | forwarding | foreign-sender-domain | connector-mismatch | wrong-region
+  --scenario <id>           ${SCENARIO_IDS.join(' | ')}
   --sender-domain <d>       only findings attributed to this sender domain
   --recipient-domain <d>    only findings for this recipient domain
   --since <time>            ISO date or time (inclusive), e.g. 2026-11-20

@@ -8,7 +8,7 @@
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { z } from 'zod';
-import { ArgumentError } from '../../functions/core/errors.js';
+import { ArgumentError } from '../../functions/core/shared/errors.js';
 import { IsoDay } from '../../functions/nightly/dates.js';
 import { DEFAULT_LOOK_BACK_DAYS, MAX_LOOK_BACK_DAYS } from '../../functions/nightly/look-back.js';
 import { parseFlags, wholeNumberFlag } from '../support/flags.js';

@@ -6,6 +6,7 @@
  * Loopback only by default: the API has no sign-in locally, so binding another address is the
  * user's explicit choice and is warned about.
  */
+
 import { existsSync } from 'node:fs';
 import { readFile, stat } from 'node:fs/promises';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
@@ -13,8 +14,9 @@ import type { AddressInfo } from 'node:net';
 import { extname, join, resolve, sep } from 'node:path';
 import { parseArgs } from 'node:util';
 import { z } from 'zod';
+import type { DashboardConfig } from '../../functions/api/contract.js';
 import { createRequestListener } from '../../functions/api/http-adapter.js';
-import { ArgumentError, StoreError } from '../../functions/core/errors.js';
+import { ArgumentError, StoreError } from '../../functions/core/shared/errors.js';
 import { Logger, type LogLevel, levelFromEnv } from '../../functions/runtime/logger.js';
 import { OrganisationConfigStore } from '../../functions/store/organisation-config.js';
 import { parseFlags, wholeNumberFlag } from '../support/flags.js';
@@ -41,13 +43,6 @@ export const DEFAULT_PORT = 8787;
 export const DEFAULT_HOST = '127.0.0.1';
 /** Where the API is mounted; the dashboard learns it from `/config.json`. */
 export const API_BASE = '/api';
-
-/** The dashboard's runtime configuration (in the cloud the CDK stack writes the same file). */
-export interface DashboardConfig {
-  apiBase: string;
-  /** The cloud dashboard's OpenID Connect sign-in (see `lib/constructs/dashboard-hosting.ts`). */
-  auth?: { issuer: string; clientId: string; scope: string };
-}
 
 export interface ServerOptions extends StoreFlags {
   port?: number;

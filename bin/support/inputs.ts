@@ -10,12 +10,12 @@
 import { createReadStream, type Stats } from 'node:fs';
 import { readdir, stat } from 'node:fs/promises';
 import { extname, join, relative, resolve } from 'node:path';
-import type { AnalysisInput } from '../../functions/core/analyze.js';
-import { closeEarly } from '../../functions/core/byte-source.js';
-import { decodeBytes } from '../../functions/core/decode.js';
-import { decompressed } from '../../functions/core/decompress.js';
-import { detectFormat } from '../../functions/core/detect.js';
-import { ArgumentError, RelayAuditError } from '../../functions/core/errors.js';
+import type { AnalysisInput } from '../../functions/core/analysis/analyze.js';
+import { detectFormat } from '../../functions/core/analysis/input/detect.js';
+import { ArgumentError, RelayAuditError } from '../../functions/core/shared/errors.js';
+import { closeEarly } from '../../functions/core/text/byte-source.js';
+import { decodeBytes } from '../../functions/core/text/decode.js';
+import { decompressed } from '../../functions/core/text/decompress.js';
 import { sourceId } from '../../functions/store/table-design.js';
 
 /**

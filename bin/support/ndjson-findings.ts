@@ -7,7 +7,7 @@
  * 64 KB block avoids re-serialising it per finding and avoids flattening large concatenated strings
  * (measured: that flattening was a fifth of `analyze --no-store`'s time on a 50 MB log).
  */
-import type { Finding } from '../../functions/core/findings.js';
+import type { Finding } from '../../functions/core/analysis/model/findings.js';
 
 const BLOCK_BYTES = 64 * 1024;
 

@@ -4,27 +4,20 @@
  * "No relay refusals" is said only of rows that were analysed: a file that gave nothing usable is
  * listed as failed with why, and one whose refusals were all counted from an earlier file says so.
  */
+
+import type { AnalysisResult } from '../../functions/core/analysis/analyze.js';
+import { formatLabel } from '../../functions/core/analysis/formats/labels.js';
+import { SCENARIO_IDS, type ScenarioId } from '../../functions/core/analysis/model/findings.js';
+import type { SourceRecord } from '../../functions/core/analysis/model/source-record.js';
+import { SCENARIO_DESCRIPTIONS } from '../../functions/core/analysis/remediation/index.js';
 import {
   type DomainOracle,
   type InferredDomainEvidence,
   InferredDomains,
-} from '../../functions/core/accepted-domains.js';
-import type { AnalysisResult } from '../../functions/core/analyze.js';
-import { groupDigits, plural } from '../../functions/core/counts-in-words.js';
-import { ErrorCode } from '../../functions/core/errors.js';
-import { SCENARIO_IDS, type ScenarioId } from '../../functions/core/findings.js';
-import { SCENARIO_DESCRIPTIONS } from '../../functions/core/remediation/index.js';
-import type { SourceRecord } from '../../functions/core/source-record.js';
+} from '../../functions/core/organisation/accepted-domains.js';
+import { groupDigits, plural } from '../../functions/core/shared/counts-in-words.js';
+import { ErrorCode } from '../../functions/core/shared/errors.js';
 import type { NotAnalysedFile } from './inputs.js';
-
-const FORMAT_LABELS: Record<string, string> = {
-  'exchange-tracking-log': 'tracking log',
-  'tracking-log-export': 'Get-MessageTrackingLog export',
-  'message-trace': 'message trace',
-  'message-trace-detail': 'message trace detail',
-  'historical-search-summary': 'historical search summary',
-  'historical-search-extended': 'historical search extended',
-};
 
 function describeSource(source: SourceRecord): string[] {
   const lines: string[] = [];
@@ -37,7 +30,7 @@ function describeSource(source: SourceRecord): string[] {
     return lines;
   }
   lines.push(
-    `  ✓ ${source.file} — ${FORMAT_LABELS[source.format ?? ''] ?? source.format}: ${plural(source.rowsRead, 'row')}` +
+    `  ✓ ${source.file} — ${formatLabel(source.format, 'short')}: ${plural(source.rowsRead, 'row')}` +
       `, ${groupDigits(source.rowsAnalysed)} analysed, ${groupDigits(source.rowsSkipped)} skipped; ${describeRefusals(source)}`,
   );
   for (const skipped of source.skipped.slice(0, 10)) {

@@ -3,11 +3,12 @@
  * tailored remediation with a Copy button per PowerShell command. A modal `<dialog>`: focus moves
  * into it, Tab stays inside, Esc closes it and focus returns to the button that opened it.
  */
+import { formatLabel } from '../../functions/core/analysis/formats/labels.js';
 import { copyText } from './clipboard.js';
 import { shortTime } from './dates.js';
 import { h } from './dom.js';
 import { envelopeSender } from './findings.js';
-import { FORMAT_NAMES, SCENARIO_DESCRIPTIONS, SHORT_NAMES } from './scenarios.js';
+import { SCENARIO_DESCRIPTIONS, SHORT_NAMES } from './scenarios.js';
 import type { Finding } from './types.js';
 
 function row(term: string, value: string | undefined): HTMLElement[] {
@@ -152,7 +153,7 @@ export function findingDetails(finding: Finding, close: () => void): HTMLElement
       'p',
       { class: 'source-ref' },
       h('code', {}, `${source.file}:${source.line}`),
-      ` (${FORMAT_NAMES[source.format] ?? source.format})`,
+      ` (${formatLabel(source.format, 'name')})`,
     ),
   );
   return [header, evidence, remediation, message, origin];

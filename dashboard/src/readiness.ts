@@ -7,7 +7,13 @@
 import { shortDay, shortTime } from './dates.js';
 import { formatCount, h } from './dom.js';
 import { commandBlock } from './drilldown.js';
-import type { ReadinessInputs, ReadinessResponse, ReadinessResult, ReadinessSeverity } from './types.js';
+import type {
+  CheckTrigger,
+  ReadinessInputs,
+  ReadinessResponse,
+  ReadinessResult,
+  ReadinessSeverity,
+} from './types.js';
 
 const SEVERITY_HEADINGS: Readonly<Record<ReadinessSeverity, string>> = {
   error: 'Errors: relay will be refused',
@@ -21,7 +27,7 @@ const SEVERITY_LABELS: Readonly<Record<ReadinessSeverity, string>> = {
   info: 'Not checked',
 };
 
-const TRIGGERS: Readonly<Record<NonNullable<ReadinessResponse['trigger']>, string>> = {
+const TRIGGERS: Readonly<Record<CheckTrigger, string>> = {
   upload: 'after an upload under config/',
   nightly: 'by the nightly re-check',
   cli: 'by relay-audit check --store',
@@ -101,7 +107,7 @@ function verdict(summary: ReadinessResponse['summary']): string {
 function summaryLine(response: ReadinessResponse): HTMLElement {
   const { summary } = response;
   const when = response.checkedAt === null ? '' : `Checked ${shortTime(response.checkedAt)} UTC`;
-  const how = response.trigger === undefined ? '' : ` ${TRIGGERS[response.trigger]}`;
+  const how = response.configured ? ` ${TRIGGERS[response.trigger]}` : '';
   return h(
     'div',
     { class: `panel readiness-summary${summary.error > 0 ? ' has-errors' : ''}` },

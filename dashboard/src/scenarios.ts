@@ -2,7 +2,7 @@
  * Scenario names and colours. Titles and summaries come from the remediation pack, so the
  * dashboard, the CLI report and the README describe each scenario in the same words.
  */
-import { SCENARIO_DESCRIPTIONS } from '../../functions/core/remediation/pack.js';
+import { SCENARIO_DESCRIPTIONS } from '../../functions/core/analysis/remediation/pack.js';
 import type { ScenarioId } from './types.js';
 
 export { SCENARIO_DESCRIPTIONS };
@@ -10,14 +10,10 @@ export { SCENARIO_DESCRIPTIONS };
 /** Scenario ids in the pack's order. */
 export const SCENARIOS = Object.keys(SCENARIO_DESCRIPTIONS) as ScenarioId[];
 
-/** Short names for chips, legends and narrow columns. */
-export const SHORT_NAMES: Readonly<Record<ScenarioId, string>> = {
-  ndr: 'NDR / auto-reply',
-  forwarding: 'Forwarding',
-  'foreign-sender-domain': 'Foreign sender domain',
-  'connector-mismatch': 'Connector mismatch',
-  'wrong-region': 'Wrong region',
-};
+/** Short names for chips, legends and narrow columns (from the pack, like the titles). */
+export const SHORT_NAMES = Object.fromEntries(
+  SCENARIOS.map((scenario) => [scenario, SCENARIO_DESCRIPTIONS[scenario].short]),
+) as Readonly<Record<ScenarioId, string>>;
 
 /** Okabe–Ito colours: distinguishable with the common colour-vision deficiencies. */
 export const SCENARIO_COLOURS: Readonly<Record<ScenarioId, string>> = {
@@ -31,13 +27,3 @@ export const SCENARIO_COLOURS: Readonly<Record<ScenarioId, string>> = {
 export function isScenario(value: string | null | undefined): value is ScenarioId {
   return value !== null && value !== undefined && (SCENARIOS as string[]).includes(value);
 }
-
-/** Human names of the input formats, as the sources table shows them. */
-export const FORMAT_NAMES: Readonly<Record<string, string>> = {
-  'exchange-tracking-log': 'Exchange message tracking log',
-  'tracking-log-export': 'Get-MessageTrackingLog export',
-  'message-trace': 'Message trace',
-  'message-trace-detail': 'Message trace detail',
-  'historical-search-summary': 'Historical search (summary)',
-  'historical-search-extended': 'Historical search (extended)',
-};

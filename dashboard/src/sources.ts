@@ -2,10 +2,12 @@
  * The sources view: every analysed file with its status and row counts; the skipped rows (line,
  * column, reason) load on demand from `GET /sources/{id}`.
  */
+
+import { formatLabel } from '../../functions/core/analysis/formats/labels.js';
 import type { ApiClient } from './api.js';
 import { shortTime } from './dates.js';
 import { formatCount, h } from './dom.js';
-import { FORMAT_NAMES, SCENARIOS, SHORT_NAMES } from './scenarios.js';
+import { SCENARIOS, SHORT_NAMES } from './scenarios.js';
 import { errorPanel, loadingNote } from './status.js';
 import type { SkippedRow, SourceSummary } from './types.js';
 
@@ -112,7 +114,7 @@ function sourceRows(source: SourceSummary, api: ApiClient, columns: number): HTM
       'tr',
       { attrs: { 'data-source': source.id } },
       h('th', { class: 'wrap', attrs: { scope: 'row' } }, source.file),
-      h('td', {}, source.format ? (FORMAT_NAMES[source.format] ?? source.format) : 'unknown'),
+      h('td', {}, source.format ? formatLabel(source.format, 'name') : 'unknown'),
       statusCell(source),
       h('td', { class: 'num' }, formatCount(source.rowsRead)),
       h('td', { class: 'num' }, formatCount(source.rowsAnalysed)),

@@ -1,16 +1,6 @@
-/**
- * The query API's core: `handleRequest(request) → response`, independent of transport. Both the
- * Lambda handler (API Gateway HTTP API, payload v2) and `relay-audit serve` (node:http) wrap it,
- * so the cloud and the laptop answer every request identically.
- *
- * Every request is logged once (method, route, status, duration). Failures become JSON errors with
- * stable codes: bad parameters 400, unknown paths 404, other methods 405, the store failing after
- * its retries 503, anything else 500 — never with a stack trace or an SDK message in the body.
- */
-import { ArgumentError, StoreError } from '../core/errors.js';
 import { serialiseError } from '../runtime/logger.js';
 import type { ApiDependencies } from './dependencies.js';
-import { ApiError, ApiErrorCode, MethodNotAllowedError, NotFoundError } from './errors.js';
+import { ApiError, MethodNotAllowedError, NotFoundError, toApiError } from './errors.js';
 import type { ApiRequest, ApiResponse } from './messages.js';
 import { errorResponse } from './responses.js';
 import type { RouteName } from './route-table.js';
@@ -34,30 +24,6 @@ const HANDLERS: Record<RouteName, RouteHandler> = {
 };
 
 export type RequestHandler = (request: ApiRequest) => Promise<ApiResponse>;
-
-/**
- * Translates errors raised below the routes into API errors: the store's argument errors are the
- * caller's fault (400), its store errors a passing outage (503). Anything else stays unknown (500).
- */
-function toApiError(error: unknown): unknown {
-  if (error instanceof ApiError) return error;
-  if (error instanceof ArgumentError) {
-    return new ApiError(400, ApiErrorCode.InvalidArgument, error.message.replace(/^invalid /, ''), {
-      cause: error,
-    });
-  }
-  if (error instanceof StoreError) {
-    return new ApiError(
-      503,
-      ApiErrorCode.StoreFailure,
-      'the findings store is unavailable; try again shortly',
-      {
-        cause: error,
-      },
-    );
-  }
-  return error;
-}
 
 /** Builds the request handler around its dependencies. */
 export function createRequestHandler(deps: ApiDependencies): RequestHandler {

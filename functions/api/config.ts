@@ -3,8 +3,8 @@
  * `AWS_ENDPOINT_URL_DYNAMODB` (read by the SDK itself) lets the same code run against a local engine.
  */
 import { z } from 'zod';
+import { readEnvironment } from '../runtime/environment.js';
 import { type LogLevel, levelFromEnv } from '../runtime/logger.js';
-import { ApiConfigError } from './errors.js';
 
 const Environment = z.object({
   TABLE_NAME: z.string().min(3).max(255),
@@ -15,12 +15,8 @@ export interface ApiConfig {
   logLevel: LogLevel;
 }
 
-/** Reads and validates the environment; throws {@link ApiConfigError} naming what is wrong. */
+/** Reads and validates the environment; throws `EnvironmentError` naming what is wrong. */
 export function readConfig(env: NodeJS.ProcessEnv = process.env): ApiConfig {
-  const parsed = Environment.safeParse(env);
-  if (!parsed.success) {
-    const problems = parsed.error.issues.map((issue) => `${issue.path.join('.')}: ${issue.message}`);
-    throw new ApiConfigError(`invalid API environment: ${problems.join('; ')}`, { cause: parsed.error });
-  }
-  return { tableName: parsed.data.TABLE_NAME, logLevel: levelFromEnv(env) };
+  const data = readEnvironment(Environment, env, 'API');
+  return { tableName: data.TABLE_NAME, logLevel: levelFromEnv(env) };
 }

@@ -5,8 +5,9 @@
  * Cells go through `csvLine`, which neutralises spreadsheet formulas (subjects and addresses are
  * attacker-controlled).
  */
-import { csvLine } from '../core/csv-output.js';
-import type { Finding } from '../core/findings.js';
+
+import type { Finding } from '../core/analysis/model/findings.js';
+import { csvLine } from '../core/shared/csv-output.js';
 import type { FindingsQueryOptions } from '../store/index.js';
 import type { ApiStore, ExportLimits } from './dependencies.js';
 

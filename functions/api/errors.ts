@@ -1,29 +1,38 @@
 /**
- * Named errors of the query API. Each carries the HTTP status and a stable code that goes into
- * the JSON error body, so the dashboard and scripts can branch on `error.code` rather than text.
+ * The query API's errors: the shared vocabulary (`RelayAuditError` and its `ErrorCode`s) plus one
+ * table from code to HTTP status. A route throws what it means (`NotFoundError`, an
+ * `InvalidValueError` from the store…); `toApiError` decides the status from the code alone, so no
+ * layer re-declares codes and nothing parses a message to recover its meaning.
  */
+import {
+  ErrorCode,
+  type ErrorCode as ErrorCodeType,
+  InvalidValueError,
+  RelayAuditError,
+} from '../core/shared/errors.js';
 
-/** Stable error codes of API responses. Never rename one: clients rely on them. */
-export const ApiErrorCode = {
-  InvalidArgument: 'INVALID_ARGUMENT',
-  NotFound: 'NOT_FOUND',
-  MethodNotAllowed: 'METHOD_NOT_ALLOWED',
+/** The HTTP status of each code an API response may carry; any other code is a 500. */
+export const HTTP_STATUS: Readonly<Partial<Record<ErrorCodeType, number>>> = {
+  [ErrorCode.InvalidArgument]: 400,
+  [ErrorCode.NotFound]: 404,
+  [ErrorCode.MethodNotAllowed]: 405,
   /** The findings store failed after its retries (throttling, network): worth retrying later. */
-  StoreFailure: 'STORE_FAILURE',
-  Internal: 'INTERNAL_ERROR',
-} as const;
-export type ApiErrorCode = (typeof ApiErrorCode)[keyof typeof ApiErrorCode];
+  [ErrorCode.StoreFailure]: 503,
+};
 
-/** Base class: an error that becomes an HTTP response with `status` and `{ error: { code, message } }`. */
-export class ApiError extends Error {
+/** Messages shown instead of the error's own, where that one would reveal internals. */
+const PUBLIC_MESSAGE: Readonly<Partial<Record<ErrorCodeType, string>>> = {
+  [ErrorCode.StoreFailure]: 'the findings store is unavailable; try again shortly',
+  [ErrorCode.Internal]: 'internal error; the API logs have the details under this request id',
+};
+
+/** An error on its way to a response: its status, code and the message the client may see. */
+export class ApiError extends RelayAuditError {
   public readonly status: number;
-  public readonly code: ApiErrorCode;
 
-  public constructor(status: number, code: ApiErrorCode, message: string, options?: { cause?: unknown }) {
-    super(message, options);
-    this.name = new.target.name;
+  public constructor(status: number, code: ErrorCodeType, message: string, options?: { cause?: unknown }) {
+    super(code, message, options);
     this.status = status;
-    this.code = code;
   }
 }
 
@@ -32,7 +41,7 @@ export class InvalidParameterError extends ApiError {
   public readonly parameter: string;
 
   public constructor(parameter: string, message: string, options?: { cause?: unknown }) {
-    super(400, ApiErrorCode.InvalidArgument, `${parameter}: ${message}`, options);
+    super(400, ErrorCode.InvalidArgument, `${parameter}: ${message}`, options);
     this.parameter = parameter;
   }
 }
@@ -40,7 +49,7 @@ export class InvalidParameterError extends ApiError {
 /** No such route, finding or source. */
 export class NotFoundError extends ApiError {
   public constructor(message: string) {
-    super(404, ApiErrorCode.NotFound, message);
+    super(404, ErrorCode.NotFound, message);
   }
 }
 
@@ -51,25 +60,30 @@ export class MethodNotAllowedError extends ApiError {
   public constructor(method: string, path: string, allow: readonly string[]) {
     super(
       405,
-      ApiErrorCode.MethodNotAllowed,
+      ErrorCode.MethodNotAllowed,
       `${method} is not allowed on ${path} (allowed: ${allow.join(', ')})`,
     );
     this.allow = allow;
   }
 }
 
-/** The Lambda was invoked with something that is not an API Gateway HTTP API (payload v2) event. */
-export class InvalidEventError extends Error {
-  public constructor(message: string, options?: { cause?: unknown }) {
-    super(message, options);
-    this.name = 'InvalidEventError';
+/**
+ * Any error as an {@link ApiError}: its status from {@link HTTP_STATUS}, a named invalid value as
+ * the parameter it came from, everything unknown as a 500 that reveals nothing (the cause is kept
+ * for the log).
+ */
+export function toApiError(error: unknown): ApiError {
+  if (error instanceof ApiError) return error;
+  if (error instanceof InvalidValueError) {
+    return new InvalidParameterError(error.subject, error.problem, { cause: error });
   }
-}
-
-/** The API function's environment is incomplete or invalid (a deployment problem). */
-export class ApiConfigError extends Error {
-  public constructor(message: string, options?: { cause?: unknown }) {
-    super(message, options);
-    this.name = 'ApiConfigError';
+  const code = error instanceof RelayAuditError ? error.code : ErrorCode.Internal;
+  const status = HTTP_STATUS[code];
+  if (status === undefined) {
+    return new ApiError(500, ErrorCode.Internal, PUBLIC_MESSAGE[ErrorCode.Internal] ?? 'internal error', {
+      cause: error,
+    });
   }
+  const message = PUBLIC_MESSAGE[code] ?? (error instanceof Error ? error.message : String(error));
+  return new ApiError(status, code, message, { cause: error });
 }

@@ -3,6 +3,7 @@
  * handler, the node:http adapter and the route table. The Lambda entry is `handler.ts`.
  */
 export { createRequestHandler, type RequestHandler } from './api.js';
+export type { Summary } from './contract.js';
 export {
   type ApiDependencies,
   type ApiStore,
@@ -11,8 +12,7 @@ export {
   type ExportLimits,
   type SummaryLimits,
 } from './dependencies.js';
-export { ApiError, ApiErrorCode } from './errors.js';
+export { ApiError, HTTP_STATUS, toApiError } from './errors.js';
 export { createRequestListener, type RequestListenerOptions } from './http-adapter.js';
 export type { ApiRequest, ApiResponse } from './messages.js';
 export { API_ROUTES, EXPORT_HEADERS, type RouteDefinition } from './route-table.js';
-export type { Summary } from './summary.js';

@@ -5,7 +5,8 @@
  */
 import type { APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
 import { z } from 'zod';
-import { InvalidEventError } from './errors.js';
+import { InvalidEventError } from '../core/shared/errors.js';
+import { issueText } from '../core/shared/issues.js';
 import type { ApiRequest, ApiResponse } from './messages.js';
 
 const StringMap = z.record(z.string(), z.string().optional());
@@ -30,10 +31,11 @@ export type HttpApiEvent = z.infer<typeof HttpApiEvent>;
 export function requestFromEvent(event: unknown): ApiRequest {
   const parsed = HttpApiEvent.safeParse(event);
   if (!parsed.success) {
-    const issue = parsed.error.issues[0];
     throw new InvalidEventError(
-      `not an API Gateway HTTP API (payload 2.0) event: ${issue?.path.join('.') || '(root)'}: ${issue?.message ?? 'invalid'}`,
-      { cause: parsed.error },
+      `not an API Gateway HTTP API (payload 2.0) event: ${issueText(parsed.error)}`,
+      {
+        cause: parsed.error,
+      },
     );
   }
   const data = parsed.data;

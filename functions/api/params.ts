@@ -5,7 +5,7 @@
  * rejected too: a misspelt filter (`?senderdomain=`) must not silently return everything.
  */
 import { z } from 'zod';
-import { SCENARIO_IDS, ScenarioId } from '../core/findings.js';
+import { SCENARIO_IDS, ScenarioId } from '../core/analysis/model/findings.js';
 import { InvalidParameterError } from './errors.js';
 
 /** Default and largest page sizes of the list routes. */

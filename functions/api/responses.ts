@@ -2,7 +2,8 @@
  * Building responses: JSON with the API's standard headers, error bodies with stable codes and no
  * internals (no stack traces, no SDK messages), and CSV downloads.
  */
-import { ApiError, ApiErrorCode, MethodNotAllowedError } from './errors.js';
+import type { ErrorBody } from './contract.js';
+import { MethodNotAllowedError, toApiError } from './errors.js';
 import type { ApiResponse } from './messages.js';
 
 /** Headers on every response: findings are operational data, never cached by browsers or proxies. */
@@ -27,18 +28,9 @@ export function jsonResponse(
   };
 }
 
-/** The JSON error body: `{ error: { code, message, requestId? } }`. */
-export interface ErrorBody {
-  error: { code: ApiErrorCode; message: string; requestId?: string };
-}
-
-/** Message of an unexpected failure: says what to do, reveals nothing about the internals. */
-const INTERNAL_MESSAGE = 'internal error; the API logs have the details under this request id';
-
-/** Error response for `error`; anything but an {@link ApiError} becomes a bare 500. */
+/** Error response for `error` (see `toApiError`: an unknown error becomes a bare 500). */
 export function errorResponse(error: unknown, requestId?: string): ApiResponse {
-  const apiError =
-    error instanceof ApiError ? error : new ApiError(500, ApiErrorCode.Internal, INTERNAL_MESSAGE);
+  const apiError = toApiError(error);
   const body: ErrorBody = {
     error: {
       code: apiError.code,

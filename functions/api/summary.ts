@@ -9,9 +9,10 @@
  * counts are lower bounds and the summary says so (`partial: true`).
  */
 
-import type { Finding } from '../core/findings.js';
-import { SCENARIO_IDS, type ScenarioId } from '../core/findings.js';
+import type { Finding } from '../core/analysis/model/findings.js';
+import { SCENARIO_IDS, type ScenarioId } from '../core/analysis/model/findings.js';
 import type { RollupItem } from '../store/index.js';
+import type { DaySummary, ScenarioCounts, Summary } from './contract.js';
 import type { ApiStore, SummaryLimits } from './dependencies.js';
 
 /** Entries in each "top" list. */
@@ -19,32 +20,6 @@ export const TOP_ENTRIES = 10;
 /** Findings per store page while counting days without rollups. */
 const PAGE_SIZE = 1000;
 const DAY_MS = 86_400_000;
-
-export type ScenarioCounts = Record<ScenarioId, number>;
-
-export interface DaySummary {
-  /** UTC day, `YYYY-MM-DD`. */
-  date: string;
-  counts: ScenarioCounts;
-  total: number;
-  /** Where the day's counts come from: the nightly rollups, or the findings themselves. */
-  origin: 'rollups' | 'findings';
-}
-
-export interface Summary {
-  from: string;
-  to: string;
-  totals: ScenarioCounts;
-  total: number;
-  /** Every day of the range, oldest first (days without findings included, with zeros). */
-  days: DaySummary[];
-  /** Sender domains with the most findings in the range, most first. */
-  topSenderDomains: { senderDomain: string; count: number }[];
-  /** On-premises servers (or connectors / client IPs when the log has no host name), most first. */
-  topServers: { server: string; count: number }[];
-  /** True when counting days without rollups stopped at the read cap: those days are lower bounds. */
-  partial: boolean;
-}
 
 function zeroCounts(): ScenarioCounts {
   return Object.fromEntries(SCENARIO_IDS.map((id) => [id, 0])) as ScenarioCounts;

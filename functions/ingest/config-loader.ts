@@ -14,7 +14,7 @@ import {
   MAX_CONFIG_FILE_BYTES,
   type OrganisationConfig,
   type RawConfigFile,
-} from '../core/readiness/organisation.js';
+} from '../core/organisation/configuration.js';
 import { BUCKET_PREFIX } from '../runtime/bucket-layout.js';
 
 /** Most objects listed under `config/`: configuration is a handful of files, not a data set. */

@@ -4,9 +4,9 @@
  * `S3_FORCE_PATH_STYLE` let the same code run against local engines.
  */
 import { z } from 'zod';
+import { readEnvironment } from '../runtime/environment.js';
 import { type LogLevel, levelFromEnv } from '../runtime/logger.js';
 import { DEFAULT_RETENTION_DAYS } from '../store/table-design.js';
-import { IngestConfigError } from './errors.js';
 
 const Flag = z
   .enum(['true', 'false', '1', '0', ''])
@@ -31,16 +31,9 @@ export interface IngestConfig {
   logLevel: LogLevel;
 }
 
-/** Reads and validates the environment; throws {@link IngestConfigError} naming what is wrong. */
+/** Reads and validates the environment; throws `EnvironmentError` naming what is wrong. */
 export function readConfig(env: NodeJS.ProcessEnv = process.env): IngestConfig {
-  const parsed = Environment.safeParse(env);
-  if (!parsed.success) {
-    const problems = parsed.error.issues.map((issue) => `${issue.path.join('.')}: ${issue.message}`);
-    throw new IngestConfigError(`invalid ingest environment: ${problems.join('; ')}`, {
-      cause: parsed.error,
-    });
-  }
-  const data = parsed.data;
+  const data = readEnvironment(Environment, env, 'ingest');
   return {
     tableName: data.TABLE_NAME,
     bucketName: data.BUCKET_NAME,

@@ -12,8 +12,8 @@ import {
   type DomainOracle,
   InferredDomains,
   parseAcceptedDomains,
-} from '../core/accepted-domains.js';
-import { ConfigError } from '../core/errors.js';
+} from '../core/organisation/accepted-domains.js';
+import { ConfigError } from '../core/shared/errors.js';
 import { ACCEPTED_DOMAINS_KEY } from '../runtime/bucket-layout.js';
 /** How long a loaded list (or its absence) is trusted. */
 export const DOMAINS_CACHE_MS = 5 * 60_000;

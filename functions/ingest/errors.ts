@@ -1,16 +1,21 @@
 /**
  * Named errors of the ingest handler. Each says whether trying again can help, because that
  * decides between "report the message as a batch item failure" (SQS retries, then the DLQ) and
- * "let the message succeed" (retrying would fail the same way forever).
+ * "let the message succeed" (retrying would fail the same way forever). Both carry the codes of
+ * the one vocabulary (`functions/core/shared/errors.ts`).
  */
+import { ErrorCode, RelayAuditError } from '../core/shared/errors.js';
 
 /** An SQS message whose body is not an S3 event notification we understand. Sent on to the DLQ. */
-export class InvalidMessageError extends Error {
+export class InvalidMessageError extends RelayAuditError {
   public readonly messageId: string | undefined;
 
   public constructor(message: string, options: { messageId?: string; cause?: unknown } = {}) {
-    super(message, options.cause === undefined ? undefined : { cause: options.cause });
-    this.name = 'InvalidMessageError';
+    super(
+      ErrorCode.InvalidEvent,
+      message,
+      options.cause === undefined ? undefined : { cause: options.cause },
+    );
     this.messageId = options.messageId;
   }
 }
@@ -19,20 +24,11 @@ export class InvalidMessageError extends Error {
  * The object named by a notification no longer exists, or was replaced: the event is stale and
  * nothing is lost by dropping it (a replacement has a notification of its own).
  */
-export class StaleObjectError extends Error {
+export class StaleObjectError extends RelayAuditError {
   public readonly reason: 'deleted' | 'replaced';
 
   public constructor(message: string, reason: 'deleted' | 'replaced', options?: { cause?: unknown }) {
-    super(message, options);
-    this.name = 'StaleObjectError';
+    super(ErrorCode.StaleObject, message, options);
     this.reason = reason;
-  }
-}
-
-/** The function's environment is incomplete or invalid (a deployment problem, not a data problem). */
-export class IngestConfigError extends Error {
-  public constructor(message: string, options?: { cause?: unknown }) {
-    super(message, options);
-    this.name = 'IngestConfigError';
   }
 }

@@ -10,12 +10,12 @@
  *   failure: SQS redelivers it, and after three receives it lands in the dead-letter queue.
  */
 import type { SQSBatchResponse } from 'aws-lambda';
-import type { AnalysisInput, AnalysisResult, FindingSink } from '../core/analyze.js';
-import { analyze, withInboundRecorder } from '../core/analyze.js';
-import { ErrorCode } from '../core/errors.js';
-import type { InboundEntry } from '../core/inbound-entry.js';
-import { countAsForwarding, observedBy, RunEvidence } from '../core/run-evidence.js';
-import type { SourceRecord } from '../core/source-record.js';
+import type { AnalysisInput, AnalysisResult, FindingSink } from '../core/analysis/analyze.js';
+import { analyze, withInboundRecorder } from '../core/analysis/analyze.js';
+import type { InboundEntry } from '../core/analysis/evidence/inbound-entry.js';
+import { countAsForwarding, observedBy, RunEvidence } from '../core/analysis/evidence/run-evidence.js';
+import type { SourceRecord } from '../core/analysis/model/source-record.js';
+import { ErrorCode } from '../core/shared/errors.js';
 import { BUCKET_PREFIX } from '../runtime/bucket-layout.js';
 import type { Logger } from '../runtime/logger.js';
 import type { RunCorrelation } from '../store/run-correlation.js';

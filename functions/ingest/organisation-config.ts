@@ -8,14 +8,10 @@
  *   configuration, cached like the accepted domains (five minutes, dropped when `config/` changes).
  */
 import type { S3Client } from '@aws-sdk/client-s3';
-import {
-  type CheckTrigger,
-  checkOrganisationConfig,
-  type OrganisationConfig,
-  organisationConnector,
-  type ReadinessReport,
-} from '../core/readiness/organisation.js';
-import type { InboundConnectorInfo } from '../core/remediation/context.js';
+import { type OrganisationConfig, organisationConnector } from '../core/organisation/configuration.js';
+import type { InboundConnectorInfo } from '../core/organisation/connector-info.js';
+import { checkOrganisationConfig } from '../core/readiness/report.js';
+import type { CheckTrigger, ReadinessReport } from '../core/readiness/report-schema.js';
 import { loadOrganisationConfig } from './config-loader.js';
 
 /** The repository operations used here (`OrganisationConfigStore` satisfies it). */

@@ -2,8 +2,8 @@
  * Assembles the nightly report from the day's rollups, the rollups of the weeks before and the
  * per-day statistics of the run. Pure and deterministic: equal inputs give an equal report.
  */
-import { SCENARIO_IDS, type ScenarioId } from '../core/findings.js';
-import { SCENARIO_DESCRIPTIONS } from '../core/remediation/index.js';
+import { SCENARIO_IDS, type ScenarioId } from '../core/analysis/model/findings.js';
+import { SCENARIO_DESCRIPTIONS } from '../core/analysis/remediation/index.js';
 import type { RollupItem } from '../store/index.js';
 import { addDays } from './dates.js';
 import {

@@ -4,9 +4,9 @@
  * let the same code run against local engines.
  */
 import { z } from 'zod';
+import { readEnvironment } from '../runtime/environment.js';
 import { type LogLevel, levelFromEnv } from '../runtime/logger.js';
 import { DEFAULT_RETENTION_DAYS } from '../store/table-design.js';
-import { NightlyConfigError } from './errors.js';
 import { DEFAULT_LOOK_BACK_DAYS, MAX_LOOK_BACK_DAYS } from './look-back.js';
 
 const Environment = z.object({
@@ -37,16 +37,9 @@ export interface NightlyConfig {
   logLevel: LogLevel;
 }
 
-/** Reads and validates the environment; throws {@link NightlyConfigError} naming what is wrong. */
+/** Reads and validates the environment; throws `EnvironmentError` naming what is wrong. */
 export function readNightlyConfig(env: NodeJS.ProcessEnv = process.env): NightlyConfig {
-  const parsed = Environment.safeParse(env);
-  if (!parsed.success) {
-    const problems = parsed.error.issues.map((issue) => `${issue.path.join('.')}: ${issue.message}`);
-    throw new NightlyConfigError(`invalid nightly environment: ${problems.join('; ')}`, {
-      cause: parsed.error,
-    });
-  }
-  const data = parsed.data;
+  const data = readEnvironment(Environment, env, 'nightly');
   return {
     tableName: data.TABLE_NAME,
     bucketName: data.BUCKET_NAME,

@@ -3,7 +3,7 @@
  * and the look-back window are all per UTC day). String order is day order.
  */
 import { z } from 'zod';
-import { ArgumentError } from '../core/errors.js';
+import { InvalidValueError } from '../core/shared/errors.js';
 
 const MS_PER_DAY = 86_400_000;
 
@@ -18,7 +18,7 @@ function isCalendarDay(value: string): boolean {
 /** Throws `ArgumentError` unless `value` is a `YYYY-MM-DD` calendar day; returns it. */
 export function assertDay(value: string, what = 'date'): string {
   if (!/^\d{4}-\d{2}-\d{2}$/.test(value) || !isCalendarDay(value)) {
-    throw new ArgumentError(`invalid ${what}: "${value}" is not a YYYY-MM-DD calendar day`);
+    throw new InvalidValueError(what, `"${value}" is not a YYYY-MM-DD calendar day`);
   }
   return value;
 }

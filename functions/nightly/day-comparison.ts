@@ -3,7 +3,7 @@
  * of the days before, sender domains not seen in the weeks before, and the biggest contributors.
  * Pure; the thresholds are named so the report can state them.
  */
-import { SCENARIO_IDS, type ScenarioId } from '../core/findings.js';
+import { SCENARIO_IDS, type ScenarioId } from '../core/analysis/model/findings.js';
 import type { RollupItem } from '../store/index.js';
 import type { DomainLine, Spike } from './report.js';
 import { countByScenario, isPseudoDomain } from './rollups.js';

@@ -4,9 +4,9 @@
  * statistics. Both read the day a page at a time, so a day of any size fits in bounded memory.
  */
 
-import { isReclassified, reclassifyAsForwarding } from '../core/correlation.js';
-import type { Finding } from '../core/findings.js';
-import { SCENARIO_IDS } from '../core/findings.js';
+import { isReclassified, reclassifyAsForwarding } from '../core/analysis/evidence/correlation.js';
+import type { Finding } from '../core/analysis/model/findings.js';
+import { SCENARIO_IDS } from '../core/analysis/model/findings.js';
 import type { InboundIndex } from '../store/inbound-index.js';
 import type { FindingsStore, RollupItem } from '../store/index.js';
 import { correlationMessageId } from '../store/table-design.js';

@@ -5,8 +5,9 @@
  * with zod; unknown detail fields are refused so a typo cannot silently re-run the wrong day.
  */
 import { z } from 'zod';
+import { InvalidEventError } from '../core/shared/errors.js';
+import { issueText } from '../core/shared/issues.js';
 import { IsoDay, previousDay } from './dates.js';
-import { NightlyEventError } from './errors.js';
 import { MAX_LOOK_BACK_DAYS } from './look-back.js';
 
 export const NightlyEvent = z.looseObject({
@@ -29,15 +30,11 @@ export interface NightlyRequest {
   lookBackDays?: number;
 }
 
-/** Parses the event; throws {@link NightlyEventError} naming the offending field. */
+/** Parses the event; throws {@link InvalidEventError} naming the offending field. */
 export function parseNightlyEvent(event: unknown, now: Date): NightlyRequest {
   const parsed = NightlyEvent.safeParse(event ?? {});
   if (!parsed.success) {
-    const issue = parsed.error.issues[0];
-    throw new NightlyEventError(
-      `not a nightly event: ${issue?.path.join('.') || '(root)'}: ${issue?.message ?? 'invalid'}`,
-      { cause: parsed.error },
-    );
+    throw new InvalidEventError(`not a nightly event: ${issueText(parsed.error)}`, { cause: parsed.error });
   }
   const { time, detail } = parsed.data;
   const date = detail?.date ?? previousDay(time === undefined ? now : new Date(time));

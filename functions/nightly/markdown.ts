@@ -4,7 +4,7 @@
  * Values that come from log data (domains, hosts, addresses) are escaped so they cannot break
  * the table layout or inject markup.
  */
-import type { ScenarioId } from '../core/findings.js';
+import type { ScenarioId } from '../core/analysis/model/findings.js';
 import type { DomainLine, NightlyReport } from './report.js';
 
 /** Escapes Markdown/HTML-significant characters in a value taken from log data. */

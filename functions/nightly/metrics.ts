@@ -4,7 +4,7 @@
  * PutMetricData call and no extra permission. Lines are written straight to stdout (not through
  * `console`), because Lambda's JSON log format wraps console output and EMF would not be parsed.
  */
-import { SCENARIO_IDS, type ScenarioId } from '../core/findings.js';
+import { SCENARIO_IDS, type ScenarioId } from '../core/analysis/model/findings.js';
 
 export const METRIC_NAMESPACE = 'RelayAudit';
 /** Metric name: findings of the report day, one datapoint per scenario per run. */

@@ -5,12 +5,8 @@
  * they go into the alert summary. The new report is stored only after the summary went out, so a
  * failed publish leaves them new for the retry — the same rule as the day states.
  */
-import {
-  checkOrganisationConfig,
-  newErrors,
-  type ReadinessReport,
-  type StoredReadinessResult,
-} from '../core/readiness/organisation.js';
+import { checkOrganisationConfig, newErrors } from '../core/readiness/report.js';
+import type { ReadinessReport, StoredReadinessResult } from '../core/readiness/report-schema.js';
 import type { BoundTableOptions, TableRef } from '../store/bound-table.js';
 import { OrganisationConfigStore } from '../store/organisation-config.js';
 

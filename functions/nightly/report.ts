@@ -4,7 +4,7 @@
  * last run" counts — so re-running a day writes byte-identical files.
  */
 import { z } from 'zod';
-import { ScenarioId } from '../core/findings.js';
+import { ScenarioId } from '../core/analysis/model/findings.js';
 
 /** Bumped when a field changes meaning or disappears (adding a field does not bump it). */
 export const REPORT_SCHEMA_VERSION = 1;

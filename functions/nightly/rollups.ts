@@ -3,7 +3,7 @@
  * server (or connector) on one day. Pure: fed one finding at a time, so a day of any size is
  * aggregated page by page in constant memory.
  */
-import { type Finding, SCENARIO_IDS, type ScenarioId } from '../core/findings.js';
+import { type Finding, SCENARIO_IDS, type ScenarioId } from '../core/analysis/model/findings.js';
 import type { RollupItem } from '../store/index.js';
 
 /** Rollup "domain" of findings whose envelope sender is the null sender `<>` (NDRs, auto-replies). */

@@ -15,7 +15,7 @@
  * rollups and byte-identical report files, and publishes nothing (no finding is new). Only the
  * metric datapoints repeat (CloudWatch metrics are append-only; graph them with `Maximum`).
  */
-import { ArgumentError } from '../core/errors.js';
+import { ArgumentError, InvalidValueError } from '../core/shared/errors.js';
 import type { BoundTableOptions, TableRef } from '../store/bound-table.js';
 import { InboundIndex } from '../store/inbound-index.js';
 import type { RollupItem } from '../store/index.js';
@@ -96,7 +96,7 @@ const SILENT: NightlyLogger = { info: () => undefined, warn: () => undefined };
 /** Validates the options that come from users (CLI flags, event detail). */
 function resolveWindow(options: RunNightlyOptions, now: Date): { date: string; days: string[] } {
   const date = options.date === undefined ? previousDay(now) : assertDay(options.date);
-  if (date > dayOf(now)) throw new ArgumentError(`invalid date: ${date} is in the future`);
+  if (date > dayOf(now)) throw new InvalidValueError('date', `${date} is in the future`);
   const lookBack = options.lookBackDays ?? DEFAULT_LOOK_BACK_DAYS;
   if (!Number.isInteger(lookBack) || lookBack < 0 || lookBack > MAX_LOOK_BACK_DAYS) {
     throw new ArgumentError(

@@ -3,7 +3,7 @@
  * ASCII characters, no line breaks) and a plain-text body with the headline numbers, the spikes,
  * the new sender domains and where the full report is.
  */
-import type { StoredReadinessResult } from '../core/readiness/organisation.js';
+import type { StoredReadinessResult } from '../core/readiness/report-schema.js';
 import type { NightlyReport } from './report.js';
 
 /** SNS subject limit. */

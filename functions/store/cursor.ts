@@ -5,7 +5,8 @@
  */
 import { createHash } from 'node:crypto';
 import { z } from 'zod';
-import { ArgumentError } from '../core/errors.js';
+import { InvalidValueError } from '../core/shared/errors.js';
+import { firstIssueMessage } from '../core/shared/issues.js';
 
 /** Where one partition stands: not started (`null`), resume after a key, or exhausted (`'done'`). */
 export const PartitionPosition = z.union([
@@ -40,21 +41,22 @@ export function encodeCursor(payload: CursorPayload): string {
  */
 export function decodeCursor(cursor: string, fingerprint: string, partitions: number): CursorPayload {
   if (cursor.length === 0 || cursor.length > 16_384 || !/^[A-Za-z0-9_-]+$/.test(cursor)) {
-    throw new ArgumentError('invalid cursor: not a cursor returned by a previous page');
+    throw new InvalidValueError('cursor', 'not a cursor returned by a previous page');
   }
   let json: unknown;
   try {
     json = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8'));
   } catch {
-    throw new ArgumentError('invalid cursor: not a cursor returned by a previous page');
+    throw new InvalidValueError('cursor', 'not a cursor returned by a previous page');
   }
   const parsed = CursorPayload.safeParse(json);
   if (!parsed.success) {
-    throw new ArgumentError(`invalid cursor: ${parsed.error.issues[0]?.message ?? 'unexpected shape'}`);
+    throw new InvalidValueError('cursor', firstIssueMessage(parsed.error, 'unexpected shape'));
   }
   if (parsed.data.q !== fingerprint || parsed.data.p.length !== partitions) {
-    throw new ArgumentError(
-      'invalid cursor: it was issued for a different query (filters or time range changed)',
+    throw new InvalidValueError(
+      'cursor',
+      'it was issued for a different query (filters or time range changed)',
     );
   }
   return parsed.data;

@@ -9,7 +9,7 @@
  */
 import { unmarshall } from '@aws-sdk/util-dynamodb';
 import type { z } from 'zod';
-import { Finding } from '../core/findings.js';
+import { Finding } from '../core/analysis/model/findings.js';
 import { toAttributes } from './attribute-values.js';
 import type { Item } from './batch-writer.js';
 import type { SharedKind } from './shared-refs.js';
@@ -115,7 +115,7 @@ export function findingItem(finding: Finding, expiresAt: number, ids: SharedIds)
 }
 
 /** The ids of the shared parts a stored finding item refers to (absent ones undefined). */
-export function sharedIdsOf(item: Item): Partial<SharedIds> {
+export function sharedIdsOf(item: Item): { [K in keyof SharedIds]: SharedIds[K] | undefined } {
   return { remediationId: item[REMEDIATION_ID_ATTRIBUTE]?.S, contextId: item[CONTEXT_ID_ATTRIBUTE]?.S };
 }
 

@@ -13,9 +13,9 @@ import {
 } from '@aws-sdk/client-dynamodb';
 import { marshall, unmarshall } from '@aws-sdk/util-dynamodb';
 import { z } from 'zod';
-import { ArgumentError, ConfigError, StoreError } from '../core/errors.js';
-import { Finding, SCENARIO_IDS, ScenarioId } from '../core/findings.js';
-import { SourceRecord } from '../core/source-record.js';
+import { Finding, SCENARIO_IDS, ScenarioId } from '../core/analysis/model/findings.js';
+import { SourceRecord } from '../core/analysis/model/source-record.js';
+import { ArgumentError, ConfigError, InvalidValueError, StoreError } from '../core/shared/errors.js';
 import { batchGet, primaryKeyOfItem } from './batch-reader.js';
 import { batchPut, type Item } from './batch-writer.js';
 import { queryFingerprint } from './cursor.js';
@@ -119,7 +119,7 @@ function argumentError(error: z.ZodError, what: string): ArgumentError {
   const issue = error.issues[0];
   const path = issue?.path.join('.') ?? '';
   const field = path === '' ? what : what.endsWith(']') ? `${what}.${path}` : path;
-  return new ArgumentError(`invalid ${field}: ${issue?.message ?? 'invalid value'}`);
+  return new InvalidValueError(field, issue?.message ?? 'invalid value');
 }
 
 /** Stores findings, source records and rollups in one DynamoDB table (see table-design.ts). */
@@ -391,7 +391,7 @@ export class FindingsStore {
     const parsed = RollupRangeSchema.safeParse(range);
     if (!parsed.success) throw argumentError(parsed.error, 'rollup range');
     const { from, to } = parsed.data;
-    if (from > to) throw new ArgumentError(`invalid rollup range: from (${from}) is after to (${to})`);
+    if (from > to) throw new InvalidValueError('rollup range', `from (${from}) is after to (${to})`);
     const months = rollupMonths(from, to);
     if (months.length > MAX_ROLLUP_MONTHS) {
       throw new ArgumentError(

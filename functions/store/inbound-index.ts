@@ -9,8 +9,8 @@
 import { QueryCommand } from '@aws-sdk/client-dynamodb';
 import { unmarshall } from '@aws-sdk/util-dynamodb';
 import { z } from 'zod';
-import { ArgumentError, StoreError } from '../core/errors.js';
-import { InboundEntry } from '../core/inbound-entry.js';
+import { InboundEntry } from '../core/analysis/evidence/inbound-entry.js';
+import { ArgumentError, StoreError } from '../core/shared/errors.js';
 import { toAttributes } from './attribute-values.js';
 import { batchPut, type Item } from './batch-writer.js';
 import {

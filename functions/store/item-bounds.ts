@@ -7,8 +7,8 @@
  */
 import { createHash } from 'node:crypto';
 import type { AttributeValue } from '@aws-sdk/client-dynamodb';
-import type { Finding } from '../core/findings.js';
-import type { SourceRecord } from '../core/source-record.js';
+import type { Finding } from '../core/analysis/model/findings.js';
+import type { SourceRecord } from '../core/analysis/model/source-record.js';
 
 /** Longest free text kept (subject, rejection text, evidence, error messages). */
 export const MAX_TEXT_CHARS = 4_096;
@@ -89,7 +89,8 @@ export function itemBytes(item: Record<string, AttributeValue>): number {
 
 function valueBytes(value: AttributeValue): number {
   if (value.S !== undefined) return Buffer.byteLength(value.S);
-  if (value.N !== undefined) return Math.ceil(value.N.replace(/^-|\.|e.*$/gi, '').replace(/^0+/, '').length / 2) + 1;
+  if (value.N !== undefined)
+    return Math.ceil(value.N.replace(/^-|\.|e.*$/gi, '').replace(/^0+/, '').length / 2) + 1;
   if (value.BOOL !== undefined || value.NULL !== undefined) return 1;
   if (value.SS !== undefined) return value.SS.reduce((sum, s) => sum + Buffer.byteLength(s), 0);
   if (value.L !== undefined) return 3 + value.L.reduce((sum, element) => sum + 1 + valueBytes(element), 0);

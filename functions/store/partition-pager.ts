@@ -8,7 +8,7 @@
  * fetched), so no item is lost or repeated across pages.
  */
 import type { AttributeValue, QueryCommandInput, QueryCommandOutput } from '@aws-sdk/client-dynamodb';
-import { ArgumentError } from '../core/errors.js';
+import { InvalidValueError } from '../core/shared/errors.js';
 import { decodeCursor, encodeCursor, type PartitionPosition } from './cursor.js';
 import { buildQueryExpressions } from './expressions.js';
 import type { EqualityFilter, PartitionQuery } from './query-plan.js';
@@ -87,7 +87,7 @@ function checkResumeKey(position: PartitionPosition, partition: PartitionQuery):
   const names = Object.keys(position).sort();
   const sameNames = names.length === expected.length && names.every((name, i) => name === expected[i]);
   if (!sameNames || position[index.partitionKey.name] !== partition.partitionKey) {
-    throw new ArgumentError('invalid cursor: not a cursor returned by a previous page');
+    throw new InvalidValueError('cursor', 'not a cursor returned by a previous page');
   }
 }
 

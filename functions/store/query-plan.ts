@@ -3,8 +3,8 @@
  * which equality filters to apply on top. Pure, so the choice of index is unit-testable.
  */
 import { z } from 'zod';
-import { ArgumentError } from '../core/errors.js';
-import { SCENARIO_IDS, ScenarioId } from '../core/findings.js';
+import { SCENARIO_IDS, ScenarioId } from '../core/analysis/model/findings.js';
+import { InvalidValueError } from '../core/shared/errors.js';
 import { queryFingerprint } from './cursor.js';
 import {
   INDEX,
@@ -81,7 +81,7 @@ export function parseFindingsQuery(options: FindingsQueryOptions): z.output<type
   if (!parsed.success) {
     const issue = parsed.error.issues[0];
     const field = issue?.path.join('.') || 'query';
-    throw new ArgumentError(`invalid ${field}: ${issue?.message ?? 'invalid value'}`);
+    throw new InvalidValueError(field, issue?.message ?? 'invalid value');
   }
   return parsed.data;
 }
@@ -128,7 +128,7 @@ export function planFindingsQuery(options: z.output<typeof FindingsQueryOptions>
   if (options.until !== undefined) range.until = dayEnd(options.until);
   const { lower, upper } = timeRangeBounds(range);
   if (lower !== undefined && upper !== undefined && lower > upper) {
-    throw new ArgumentError(`invalid time range: since (${options.since}) is after until (${options.until})`);
+    throw new InvalidValueError('time range', `since (${options.since}) is after until (${options.until})`);
   }
   const fingerprint = queryFingerprint({ partitions, filters, lower, upper });
   return {

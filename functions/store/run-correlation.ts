@@ -10,10 +10,14 @@
  * Either way the finding is re-put as `forwarding` under the same id (never a second finding), with
  * the evidence and remediation the nightly job would give it. The nightly job stays the safety net.
  */
-import { CLOCK_SKEW_MS, MAX_FORWARD_DELAY_MS, reclassifyAsForwarding } from '../core/correlation.js';
-import { normaliseMessageId } from '../core/events.js';
-import type { Finding } from '../core/findings.js';
-import type { RunEvidence } from '../core/run-evidence.js';
+import {
+  CLOCK_SKEW_MS,
+  MAX_FORWARD_DELAY_MS,
+  reclassifyAsForwarding,
+} from '../core/analysis/evidence/correlation.js';
+import type { RunEvidence } from '../core/analysis/evidence/run-evidence.js';
+import { normaliseMessageId } from '../core/analysis/model/events.js';
+import type { Finding } from '../core/analysis/model/findings.js';
 import type { FindingsStore } from './findings-store.js';
 import type { InboundIndex } from './inbound-index.js';
 

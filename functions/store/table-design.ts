@@ -38,10 +38,10 @@
 import { createHash } from 'node:crypto';
 import type { AttributeValue, CreateTableCommandInput } from '@aws-sdk/client-dynamodb';
 import { z } from 'zod';
-import { normaliseMessageId } from '../core/events.js';
-import type { Finding } from '../core/findings.js';
-import { ScenarioId } from '../core/findings.js';
-import type { SourceRecord } from '../core/source-record.js';
+import { normaliseMessageId } from '../core/analysis/model/events.js';
+import type { Finding } from '../core/analysis/model/findings.js';
+import { ScenarioId } from '../core/analysis/model/findings.js';
+import type { SourceRecord } from '../core/analysis/model/source-record.js';
 
 /** Names of the global secondary indexes, by the access pattern each one serves for findings. */
 export const INDEX = {
@@ -227,10 +227,10 @@ function sha256Hex32(parts: readonly string[]): string {
 }
 
 /**
- * The finding id lives with the domain model (functions/core/finding-id.ts): the classifier needs
+ * The finding id lives with the domain model (functions/core/analysis/model/finding-id.ts): the classifier needs
  * it to de-duplicate before anything is stored. Re-exported here because the key design uses it.
  */
-export { findingId } from '../core/finding-id.js';
+export { findingId } from '../core/analysis/model/finding-id.js';
 
 /**
  * Deterministic source id from a caller-chosen identity string (e.g. `s3://bucket/key#etag` or a

@@ -18,6 +18,7 @@
  * generated `config.json` (`{ "apiBase": <API URL>, "auth"?: { issuer, clientId, scope } }`) is what `dashboard/src/api.ts` reads.
  * Two steps because the API must in turn allow this distribution's origin in its CORS.
  */
+
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { Annotations, CfnOutput, Duration, Lazy, RemovalPolicy, Stack } from 'aws-cdk-lib';
@@ -44,6 +45,7 @@ import {
 } from 'aws-cdk-lib/aws-s3';
 import { BucketDeployment, CacheControl, type ISource, Source } from 'aws-cdk-lib/aws-s3-deployment';
 import { Construct } from 'constructs';
+import type { DashboardConfig } from '../../functions/api/contract.js';
 import { acknowledgeNag, nagArn } from '../nag.js';
 import { PROJECT_ROOT } from './relay-function.js';
 
@@ -59,23 +61,6 @@ const VIEWER_LOG_RETENTION = Duration.days(365);
 const HSTS_MAX_AGE = Duration.days(730);
 /** Vite's content-hashed bundles: a changed file gets a new name, so browsers may keep one forever. */
 const HASHED_ASSETS = 'assets/*';
-
-/** The cloud dashboard's OpenID Connect sign-in (authorization code + PKCE, `dashboard/src/auth.ts`). */
-export interface DashboardAuthConfig {
-  /** The identity provider's issuer (`jwtIssuer`); discovery is `${issuer}/.well-known/openid-configuration`. */
-  readonly issuer: string;
-  /** Client id of the dashboard's SPA app registration (`dashboardClientId`). */
-  readonly clientId: string;
-  /** Scopes asked for, e.g. `api://<api-app-id>/access` (`dashboardScope`, default `openid`). */
-  readonly scope: string;
-}
-
-/** What `dashboard/src/api.ts` reads from `/config.json`. */
-export interface DashboardConfig {
-  readonly apiBase: string;
-  /** Present when the API takes JWTs and the dashboard has an app registration: the page signs in. */
-  readonly auth?: DashboardAuthConfig;
-}
 
 export interface DashboardHostingProps {
   /** The stack's server-access-log bucket: receives the S3 access logs of the two buckets here. */

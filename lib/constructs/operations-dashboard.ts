@@ -28,7 +28,7 @@ import type { IFunction } from 'aws-cdk-lib/aws-lambda';
 import type { ILogGroup } from 'aws-cdk-lib/aws-logs';
 import type { IQueue } from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
-import { SCENARIO_IDS } from '../../functions/core/findings.js';
+import { SCENARIO_IDS } from '../../functions/core/analysis/model/findings.js';
 import { FINDINGS_METRIC, METRIC_NAMESPACE, SCENARIO_DIMENSION } from '../../functions/nightly/metrics.js';
 
 /** The granularity of the activity graphs. */

@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import { Template } from 'aws-cdk-lib/assertions';
 import { AwsSolutionsChecks } from 'cdk-nag';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { SCENARIO_IDS } from '../../functions/core/findings.js';
+import { SCENARIO_IDS } from '../../functions/core/analysis/model/findings.js';
 import { FINDINGS_METRIC, METRIC_NAMESPACE, SCENARIO_DIMENSION } from '../../functions/nightly/metrics.js';
 import { INGEST_TIMEOUT } from '../../lib/constructs/ingest-pipeline.js';
 import { NIGHTLY_TIMEOUT } from '../../lib/constructs/nightly-job.js';

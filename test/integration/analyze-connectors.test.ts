@@ -10,7 +10,7 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { Finding, type ScenarioId } from '../../functions/core/findings.js';
+import { Finding, type ScenarioId } from '../../functions/core/analysis/model/findings.js';
 import { type CapturedOutput, cli } from '../support/capture-output.js';
 
 const DOMAINS = ['--accepted-domains', 'sample-logs/config/accepted-domains.csv'];

@@ -14,7 +14,7 @@ import { App, Duration, Stack } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
 import type { APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
-import type { Finding } from '../../functions/core/findings.js';
+import type { Finding } from '../../functions/core/analysis/model/findings.js';
 import type { EmbeddedServer } from '../../functions/store/embedded-engine.js';
 import { RelayFunction } from '../../lib/constructs/relay-function.js';
 import { cdkJsonContext } from '../infra/synth-app.js';

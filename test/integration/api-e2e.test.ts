@@ -12,9 +12,9 @@ import { join, relative } from 'node:path';
 import { PutObjectCommand } from '@aws-sdk/client-s3';
 import type { APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
-import type { Summary } from '../../functions/api/summary.js';
-import type { Finding, ScenarioId } from '../../functions/core/findings.js';
-import type { SourceRecord } from '../../functions/core/source-record.js';
+import type { Summary } from '../../functions/api/contract.js';
+import type { Finding, ScenarioId } from '../../functions/core/analysis/model/findings.js';
+import type { SourceRecord } from '../../functions/core/analysis/model/source-record.js';
 import { runNightly } from '../../functions/nightly/run-nightly.js';
 import type { EmbeddedServer } from '../../functions/store/embedded-engine.js';
 import {

@@ -9,13 +9,13 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it, vi } from 'vites
 import type { ReadinessResponse as DashboardReadinessResponse } from '../../dashboard/src/types.js';
 import { createRequestHandler, type RequestHandler } from '../../functions/api/api.js';
 import { API_ROUTES } from '../../functions/api/route-table.js';
+import { checkOrganisationConfig } from '../../functions/core/readiness/report.js';
 import {
-  checkOrganisationConfig,
-  NOTHING_CONFIGURED_MESSAGE,
   type ReadinessReport,
   type ReadinessResponse,
   StoredReadinessResult,
-} from '../../functions/core/readiness/organisation.js';
+} from '../../functions/core/readiness/report-schema.js';
+import { NOTHING_CONFIGURED_MESSAGE } from '../../functions/core/readiness/response.js';
 import { Logger } from '../../functions/runtime/logger.js';
 import type { EmbeddedServer } from '../../functions/store/embedded-engine.js';
 import { OrganisationConfigStore } from '../../functions/store/organisation-config.js';

@@ -5,10 +5,10 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createRequestHandler, type RequestHandler } from '../../functions/api/api.js';
+import type { Summary } from '../../functions/api/contract.js';
 import type { ApiDependencies } from '../../functions/api/dependencies.js';
-import type { Summary } from '../../functions/api/summary.js';
-import { type Finding, SCENARIO_IDS, type ScenarioId } from '../../functions/core/findings.js';
-import type { SourceRecord } from '../../functions/core/source-record.js';
+import { type Finding, SCENARIO_IDS, type ScenarioId } from '../../functions/core/analysis/model/findings.js';
+import type { SourceRecord } from '../../functions/core/analysis/model/source-record.js';
 import { Logger } from '../../functions/runtime/logger.js';
 import { type EmbeddedStore, startEmbeddedStore } from '../../functions/store/embedded-engine.js';
 import { FindingsStore } from '../../functions/store/findings-store.js';

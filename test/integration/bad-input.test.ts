@@ -3,9 +3,9 @@ import { readFile } from 'node:fs/promises';
 import { gzipSync } from 'node:zlib';
 import { describe, expect, it } from 'vitest';
 import { localInputs } from '../../bin/support/inputs.js';
-import { parseAcceptedDomains } from '../../functions/core/accepted-domains.js';
-import { type AnalysisInput, analyze } from '../../functions/core/analyze.js';
-import type { SourceRecord } from '../../functions/core/source-record.js';
+import { type AnalysisInput, analyze } from '../../functions/core/analysis/analyze.js';
+import type { SourceRecord } from '../../functions/core/analysis/model/source-record.js';
+import { parseAcceptedDomains } from '../../functions/core/organisation/accepted-domains.js';
 import { MemorySink } from '../support/memory-sink.js';
 import { chunked } from '../support/streams.js';
 

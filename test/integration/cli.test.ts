@@ -7,7 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { Finding } from '../../functions/core/findings.js';
+import { Finding } from '../../functions/core/analysis/model/findings.js';
 import { cli } from '../support/capture-output.js';
 
 const DOMAINS = ['--accepted-domains', 'sample-logs/config/accepted-domains.csv'];

@@ -7,8 +7,8 @@ import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { Finding } from '../../functions/core/findings.js';
-import { SourceRecord } from '../../functions/core/source-record.js';
+import { Finding } from '../../functions/core/analysis/model/findings.js';
+import { SourceRecord } from '../../functions/core/analysis/model/source-record.js';
 import { cli } from '../support/capture-output.js';
 
 const DIR = 'test/fixtures/real-world/cultures';

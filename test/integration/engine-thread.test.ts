@@ -82,9 +82,9 @@ describe('embedded engine thread', () => {
         (output) => ({ output }),
         (error: unknown) => {
           const e = error as Error & { $fault?: string; $metadata?: { httpStatusCode?: number } };
-          const { constructor } = Object.getPrototypeOf(e) as { constructor: { name: string } };
+          const prototype = Object.getPrototypeOf(e) as { constructor: { name: string } };
           return {
-            error: [constructor.name, e.name, e.message, e.$fault, e.$metadata?.httpStatusCode],
+            error: [prototype.constructor.name, e.name, e.message, e.$fault, e.$metadata?.httpStatusCode],
             fields: Object.keys(e)
               .filter((key) => !key.startsWith('$'))
               .sort(),

@@ -9,9 +9,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { localInputs } from '../../bin/support/inputs.js';
-import { parseAcceptedDomains } from '../../functions/core/accepted-domains.js';
-import { analyze } from '../../functions/core/analyze.js';
-import { SourceRecord } from '../../functions/core/source-record.js';
+import { analyze } from '../../functions/core/analysis/analyze.js';
+import { SourceRecord } from '../../functions/core/analysis/model/source-record.js';
+import { parseAcceptedDomains } from '../../functions/core/organisation/accepted-domains.js';
 import { cli } from '../support/capture-output.js';
 import { MemorySink } from '../support/memory-sink.js';
 

@@ -2,9 +2,9 @@
 import { readFile } from 'node:fs/promises';
 import { describe, expect, it } from 'vitest';
 import { localInputs } from '../../bin/support/inputs.js';
-import { parseAcceptedDomains } from '../../functions/core/accepted-domains.js';
-import { analyze } from '../../functions/core/analyze.js';
-import { InboundEntry } from '../../functions/core/inbound-entry.js';
+import { analyze } from '../../functions/core/analysis/analyze.js';
+import { InboundEntry } from '../../functions/core/analysis/evidence/inbound-entry.js';
+import { parseAcceptedDomains } from '../../functions/core/organisation/accepted-domains.js';
 import { MemorySink } from '../support/memory-sink.js';
 
 class IndexingSink extends MemorySink {

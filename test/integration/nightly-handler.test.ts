@@ -5,7 +5,7 @@
  */
 import { GetObjectCommand } from '@aws-sdk/client-s3';
 import { afterAll, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
-import { NightlyConfigError, NightlyEventError } from '../../functions/nightly/errors.js';
+import { EnvironmentError, InvalidEventError } from '../../functions/core/shared/errors.js';
 import { createHandlerFromEnvironment, type NightlyHandler } from '../../functions/nightly/handler.js';
 import { NightlyReport } from '../../functions/nightly/report.js';
 import type { EmbeddedServer } from '../../functions/store/embedded-engine.js';
@@ -113,13 +113,13 @@ describe('the nightly handler', () => {
   });
 
   it('refuses an event it does not understand', async () => {
-    await expect(handler({ detail: { data: '2026-11-19' } })).rejects.toBeInstanceOf(NightlyEventError);
+    await expect(handler({ detail: { data: '2026-11-19' } })).rejects.toBeInstanceOf(InvalidEventError);
     await expect(handler({ detail: { date: '19/11/2026' } })).rejects.toThrow(/detail\.date/);
     await expect(handler({ time: 'yesterday' })).rejects.toThrow(/not a nightly event: time/);
   });
 
   it('refuses an incomplete environment, naming what is missing', () => {
-    expect(() => createHandlerFromEnvironment({ BUCKET_NAME: BUCKET })).toThrow(NightlyConfigError);
+    expect(() => createHandlerFromEnvironment({ BUCKET_NAME: BUCKET })).toThrow(EnvironmentError);
     expect(() => createHandlerFromEnvironment({ BUCKET_NAME: BUCKET })).toThrow(/TABLE_NAME/);
     expect(() =>
       createHandlerFromEnvironment({ TABLE_NAME: TABLE, BUCKET_NAME: BUCKET, ALERT_TOPIC_ARN: 'not-an-arn' }),

@@ -9,7 +9,7 @@
  * already have one error at upload time (connector-cert-name-not-accepted), which is never "new".
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { checkOrganisationConfig } from '../../functions/core/readiness/organisation.js';
+import { checkOrganisationConfig } from '../../functions/core/readiness/report.js';
 import { PublishError } from '../../functions/nightly/errors.js';
 import { createNightlyHandler, type NightlyHandler } from '../../functions/nightly/handler.js';
 import type { ReportFile, ReportSink } from '../../functions/nightly/report-sink.js';

@@ -6,12 +6,12 @@
 import { createReadStream } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { parseAcceptedDomains } from '../../functions/core/accepted-domains.js';
-import { analyze } from '../../functions/core/analyze.js';
-import { CORRELATION_EVIDENCE_KIND } from '../../functions/core/correlation.js';
-import type { Finding } from '../../functions/core/findings.js';
-import { type InboundEntry, inboundEntryOf } from '../../functions/core/inbound-entry.js';
-import { SCENARIO_DESCRIPTIONS } from '../../functions/core/remediation/index.js';
+import { analyze } from '../../functions/core/analysis/analyze.js';
+import { CORRELATION_EVIDENCE_KIND } from '../../functions/core/analysis/evidence/correlation.js';
+import { type InboundEntry, inboundEntryOf } from '../../functions/core/analysis/evidence/inbound-entry.js';
+import type { Finding } from '../../functions/core/analysis/model/findings.js';
+import { SCENARIO_DESCRIPTIONS } from '../../functions/core/analysis/remediation/index.js';
+import { parseAcceptedDomains } from '../../functions/core/organisation/accepted-domains.js';
 import { SPIKE_MIN_FINDINGS } from '../../functions/nightly/day-comparison.js';
 import { PublishError } from '../../functions/nightly/errors.js';
 import { FINDINGS_METRIC, METRIC_NAMESPACE } from '../../functions/nightly/metrics.js';

@@ -4,8 +4,8 @@
  * of a remote session — through the CLI, in-process, with `--no-store`.
  */
 import { describe, expect, it } from 'vitest';
-import { Finding } from '../../functions/core/findings.js';
-import type { SourceRecord } from '../../functions/core/source-record.js';
+import { Finding } from '../../functions/core/analysis/model/findings.js';
+import type { SourceRecord } from '../../functions/core/analysis/model/source-record.js';
 import { cli } from '../support/capture-output.js';
 
 const DIR = 'test/fixtures/real-world';

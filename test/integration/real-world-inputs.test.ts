@@ -4,7 +4,7 @@
  * read, which it must name. Fixtures: test/fixtures/real-world/ (described in its README.md).
  */
 import { describe, expect, it } from 'vitest';
-import type { SourceRecord } from '../../functions/core/source-record.js';
+import type { SourceRecord } from '../../functions/core/analysis/model/source-record.js';
 import { cli } from '../support/capture-output.js';
 
 const DIR = 'test/fixtures/real-world';

@@ -7,10 +7,10 @@ import { readFile } from 'node:fs/promises';
 import { basename } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { localInputs } from '../../bin/support/inputs.js';
-import { parseAcceptedDomains } from '../../functions/core/accepted-domains.js';
-import { type AnalysisResult, analyze } from '../../functions/core/analyze.js';
-import { Finding } from '../../functions/core/findings.js';
-import { SourceRecord } from '../../functions/core/source-record.js';
+import { type AnalysisResult, analyze } from '../../functions/core/analysis/analyze.js';
+import { Finding } from '../../functions/core/analysis/model/findings.js';
+import { SourceRecord } from '../../functions/core/analysis/model/source-record.js';
+import { parseAcceptedDomains } from '../../functions/core/organisation/accepted-domains.js';
 import { MemorySink } from '../support/memory-sink.js';
 
 const EXPECTED: [file: string, line: number, recipient: string, scenario: string][] = [

@@ -13,8 +13,8 @@ import type {
   SourceSummary as DashboardSourceSummary,
   Summary as DashboardSummary,
 } from '../../dashboard/src/types.js';
+import type { Summary as ApiSummary } from '../../functions/api/contract.js';
 import type { SourceSummary as ApiSourceSummary } from '../../functions/api/routes/sources.js';
-import type { Summary as ApiSummary } from '../../functions/api/summary.js';
 import { startEmbeddedStore } from '../../functions/store/embedded-engine.js';
 import { CapturedOutput } from '../support/capture-output.js';
 import { makeFindingsSeries } from '../support/make-finding.js';

@@ -9,7 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { generateTrackingLog } from '../../bench/generate-tracking-log.js';
-import { Finding } from '../../functions/core/findings.js';
+import { Finding } from '../../functions/core/analysis/model/findings.js';
 import { cli } from '../support/capture-output.js';
 
 let dir: string;

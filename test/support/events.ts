@@ -1,6 +1,6 @@
 /** Builders for canonical events in tests. */
-import type { EventOrigin } from '../../functions/core/classifier.js';
-import type { TraceEvent } from '../../functions/core/events.js';
+import type { EventOrigin } from '../../functions/core/analysis/classifier.js';
+import type { TraceEvent } from '../../functions/core/analysis/model/events.js';
 
 let line = 0;
 

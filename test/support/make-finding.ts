@@ -2,8 +2,8 @@
  * Builds schema-valid findings for tests. The id is derived with the real `findingId`, so two
  * findings for the same message, recipient and code collide exactly as they would in production.
  */
-import type { Finding } from '../../functions/core/findings.js';
-import type { SourceRecord } from '../../functions/core/source-record.js';
+import type { Finding } from '../../functions/core/analysis/model/findings.js';
+import type { SourceRecord } from '../../functions/core/analysis/model/source-record.js';
 import { findingId } from '../../functions/store/table-design.js';
 
 export type FindingOverrides = Partial<Omit<Finding, 'source'>> & { source?: Partial<Finding['source']> };

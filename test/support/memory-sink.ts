@@ -1,7 +1,7 @@
 /** A FindingSink that keeps everything in memory (pure analysis tests; storage has its own tests). */
-import type { FindingSink } from '../../functions/core/analyze.js';
-import type { Finding } from '../../functions/core/findings.js';
-import type { SourceRecord } from '../../functions/core/source-record.js';
+import type { FindingSink } from '../../functions/core/analysis/analyze.js';
+import type { Finding } from '../../functions/core/analysis/model/findings.js';
+import type { SourceRecord } from '../../functions/core/analysis/model/source-record.js';
 
 export class MemorySink implements FindingSink {
   public readonly findings = new Map<string, Finding>();

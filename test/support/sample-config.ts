@@ -8,7 +8,7 @@ import {
   buildOrganisationConfig,
   type OrganisationConfig,
   type RawConfigFile,
-} from '../../functions/core/readiness/organisation.js';
+} from '../../functions/core/organisation/configuration.js';
 
 export const SAMPLE_CONFIG_DIR = join(import.meta.dirname, '..', '..', 'sample-logs', 'config');
 /** The sample files, by the key they are uploaded under. */

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { InferredDomains, parseAcceptedDomains } from '../../functions/core/accepted-domains.js';
-import { type EmittedFinding, StreamingClassifier } from '../../functions/core/classifier.js';
-import { Finding } from '../../functions/core/findings.js';
+import { type EmittedFinding, StreamingClassifier } from '../../functions/core/analysis/classifier.js';
+import { Finding } from '../../functions/core/analysis/model/findings.js';
+import { InferredDomains, parseAcceptedDomains } from '../../functions/core/organisation/accepted-domains.js';
 import { ATTR35, event, fail, origin } from '../support/events.js';
 
 const domains = parseAcceptedDomains('contoso.com', 'test');

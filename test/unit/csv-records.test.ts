@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { CsvRecordSplitter, type Delimiter, splitRecord } from '../../functions/core/csv-records.js';
+import { CsvRecordSplitter, type Delimiter, splitRecord } from '../../functions/core/text/csv-records.js';
 
 interface Collected {
   records: { fields: string[]; line: number }[];

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { decodeBytes, sniffEncoding } from '../../functions/core/decode.js';
-import { DecodeError } from '../../functions/core/errors.js';
+import { DecodeError } from '../../functions/core/shared/errors.js';
+import { decodeBytes, sniffEncoding } from '../../functions/core/text/decode.js';
 import { chunked, collectText, utf16 } from '../support/streams.js';
 
 const TEXT = '#Fields: date-time,event-id\r\n2026-11-28T22:15:03.000Z,FAIL\r\nÜmlaut « test »\r\n';

@@ -1,8 +1,8 @@
 import { randomBytes } from 'node:crypto';
 import { gzipSync } from 'node:zlib';
 import { describe, expect, it } from 'vitest';
-import { decompressed } from '../../functions/core/decompress.js';
-import { DecodeError } from '../../functions/core/errors.js';
+import { DecodeError } from '../../functions/core/shared/errors.js';
+import { decompressed } from '../../functions/core/text/decompress.js';
 import { chunked, utf16 } from '../support/streams.js';
 
 const TEXT =

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { chooseFormat, detectFormat, guessDelimiter } from '../../functions/core/detect.js';
-import { EmptyInputError, UnknownFormatError } from '../../functions/core/errors.js';
+import { chooseFormat, detectFormat } from '../../functions/core/analysis/input/detect.js';
+import { EmptyInputError, UnknownFormatError } from '../../functions/core/shared/errors.js';
+import { guessDelimiter } from '../../functions/core/text/csv-records.js';
 
 async function* chunks(...parts: string[]): AsyncGenerator<string> {
   yield* parts;

@@ -1,14 +1,14 @@
 /** Each adapter turns a row into schema-valid canonical events, one per recipient. */
 import { readFile } from 'node:fs/promises';
 import { describe, expect, it } from 'vitest';
-import { TraceEvent } from '../../functions/core/events.js';
 import {
   TRACKING_FIELD_SETS,
   trackingVersionOf,
-} from '../../functions/core/formats/exchange-tracking-log.js';
-import { FORMATS, type RowSink } from '../../functions/core/formats/index.js';
-import { splitRecipients, splitStatuses } from '../../functions/core/formats/recipient-lists.js';
-import { TimestampParser } from '../../functions/core/timestamps.js';
+} from '../../functions/core/analysis/formats/exchange-tracking-log.js';
+import { FORMATS, type RowSink } from '../../functions/core/analysis/formats/index.js';
+import { splitRecipients, splitStatuses } from '../../functions/core/analysis/formats/recipient-lists.js';
+import { TimestampParser } from '../../functions/core/analysis/input/timestamps.js';
+import { TraceEvent } from '../../functions/core/analysis/model/events.js';
 
 function adapt(formatId: string, headers: string[], row: string[]) {
   const format = FORMATS.find((f) => f.id === formatId);

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { NdjsonFindingWriter } from '../../bin/support/ndjson-findings.js';
-import type { Finding } from '../../functions/core/findings.js';
+import type { Finding } from '../../functions/core/analysis/model/findings.js';
 import { makeFinding } from '../support/make-finding.js';
 
 /** Runs findings through the writer in `batches`, returning the blocks it handed over. */

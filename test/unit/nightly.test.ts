@@ -7,11 +7,11 @@ import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { PublishCommand, SNSClient } from '@aws-sdk/client-sns';
 import { mockClient } from 'aws-sdk-client-mock';
 import { describe, expect, it } from 'vitest';
-import { parseAcceptedDomains } from '../../functions/core/accepted-domains.js';
-import { CLOCK_SKEW_MS, reclassifyAsForwarding } from '../../functions/core/correlation.js';
-import { ArgumentError } from '../../functions/core/errors.js';
-import type { TraceEvent } from '../../functions/core/events.js';
-import { InboundEntry, inboundEntryOf } from '../../functions/core/inbound-entry.js';
+import { CLOCK_SKEW_MS, reclassifyAsForwarding } from '../../functions/core/analysis/evidence/correlation.js';
+import { InboundEntry, inboundEntryOf } from '../../functions/core/analysis/evidence/inbound-entry.js';
+import type { TraceEvent } from '../../functions/core/analysis/model/events.js';
+import { parseAcceptedDomains } from '../../functions/core/organisation/accepted-domains.js';
+import { ArgumentError, InvalidEventError } from '../../functions/core/shared/errors.js';
 import { addDays, assertDay, daysBetween, previousDay } from '../../functions/nightly/dates.js';
 import {
   findNewSenderDomains,
@@ -19,7 +19,7 @@ import {
   SPIKE_MIN_FINDINGS,
   SPIKE_MIN_RATIO,
 } from '../../functions/nightly/day-comparison.js';
-import { NightlyEventError, PublishError } from '../../functions/nightly/errors.js';
+import { PublishError } from '../../functions/nightly/errors.js';
 import { parseNightlyEvent } from '../../functions/nightly/event.js';
 import { escapeMarkdown } from '../../functions/nightly/markdown.js';
 import { RollupAccumulator } from '../../functions/nightly/rollups.js';
@@ -65,7 +65,7 @@ describe('the nightly event', () => {
   });
 
   it('refuses typos and out-of-range values with the field named', () => {
-    expect(() => parseNightlyEvent({ detail: { dat: '2026-11-01' } }, now)).toThrow(NightlyEventError);
+    expect(() => parseNightlyEvent({ detail: { dat: '2026-11-01' } }, now)).toThrow(InvalidEventError);
     expect(() => parseNightlyEvent({ detail: { lookBackDays: 30 } }, now)).toThrow(/detail\.lookBackDays/);
     expect(() => parseNightlyEvent('run', now)).toThrow(/not a nightly event/);
   });

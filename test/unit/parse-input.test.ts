@@ -1,7 +1,7 @@
 /** parseInput on files as they travel: joined logs, rows without a header; every row accounted for. */
 import { describe, expect, it } from 'vitest';
-import { TRACKING_FIELD_SETS } from '../../functions/core/formats/exchange-tracking-log.js';
-import { type ParsedBatch, parseInput } from '../../functions/core/parse-input.js';
+import { TRACKING_FIELD_SETS } from '../../functions/core/analysis/formats/exchange-tracking-log.js';
+import { type ParsedBatch, parseInput } from '../../functions/core/analysis/input/parse-input.js';
 import { chunked } from '../support/streams.js';
 
 const FIELDS_2019 = TRACKING_FIELD_SETS[0]?.fields ?? [];

@@ -4,7 +4,10 @@
  * judged at a fixed `at`).
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type AcceptedDomainList, parseAcceptedDomains } from '../../functions/core/accepted-domains.js';
+import {
+  type AcceptedDomainList,
+  parseAcceptedDomains,
+} from '../../functions/core/organisation/accepted-domains.js';
 import {
   type CertificateFile,
   CHECK_IDS,
@@ -515,5 +518,28 @@ describe('results', () => {
         expect(result.remediation.links.length).toBeGreaterThan(0);
       }
     }
+  });
+});
+
+describe('a rule that throws', () => {
+  it('becomes a warning result for that check; the other checks still run', () => {
+    // A certificate file whose leaf cannot be read: every certificate rule throws on it.
+    const broken = {
+      file: 'broken.pem',
+      get leaf(): never {
+        throw new Error('leaf unreadable');
+      },
+      chain: [],
+    } as unknown as CertificateFile;
+    const results = check({ connectors: [ipOnly()], certificates: [broken] });
+    const failed = results.filter((result) => result.message.includes('check failed on these inputs'));
+    expect(failed.length).toBeGreaterThan(0);
+    for (const result of failed) {
+      expect(result.severity).toBe('warning');
+      expect(result.message).toContain('leaf unreadable');
+    }
+    expect(failed.map((result) => result.id)).toContain('certificate-expired');
+    // The rules that do not read certificates still reported what they found.
+    expect(results.filter((result) => !failed.includes(result)).length).toBeGreaterThan(0);
   });
 });

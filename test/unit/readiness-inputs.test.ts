@@ -1,14 +1,14 @@
 /**
  * Readiness inputs: `Get-InboundConnector | ConvertTo-Json` with its PowerShell quirks, PEM/DER
- * certificates read with X509Certificate, and malformed inputs → ReadinessInputError.
+ * certificates read with X509Certificate, and malformed inputs → ConfigFileError.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ErrorCode } from '../../functions/core/errors.js';
 import {
+  ConfigFileError,
   parseCertificateFile,
   parseInboundConnectors,
-  ReadinessInputError,
 } from '../../functions/core/readiness/index.js';
+import { ErrorCode } from '../../functions/core/shared/errors.js';
 import { opensslAvailable, TestPki } from '../support/certificates.js';
 
 const connector = (fields: Record<string, unknown>) => ({
@@ -22,14 +22,14 @@ function parse(value: unknown) {
   return parseInboundConnectors(JSON.stringify(value), 'connectors.json');
 }
 
-function inputError(action: () => unknown): ReadinessInputError {
+function inputError(action: () => unknown): ConfigFileError {
   try {
     action();
   } catch (error) {
-    if (error instanceof ReadinessInputError) return error;
+    if (error instanceof ConfigFileError) return error;
     throw error;
   }
-  throw new Error('expected a ReadinessInputError');
+  throw new Error('expected a ConfigFileError');
 }
 
 describe('parseInboundConnectors', () => {

@@ -1,7 +1,7 @@
 /** Host-name reasoning of the readiness checks: RFC 6125 wildcards and KB 4019940 attribution. */
 import { describe, expect, it } from 'vitest';
-import { parseAcceptedDomains } from '../../functions/core/accepted-domains.js';
-import { attributeName, closestAcceptedDomain } from '../../functions/core/readiness/host-names.js';
+import { parseAcceptedDomains } from '../../functions/core/organisation/accepted-domains.js';
+import { attributeName, closestAcceptedDomain } from '../../functions/core/organisation/host-names.js';
 import { namesMatch, wildcardMatches } from '../../functions/core/readiness/index.js';
 
 describe('wildcardMatches (RFC 6125: * is exactly one left-most label)', () => {

@@ -5,7 +5,7 @@ import {
   parseRejection,
   relayRejectionIn,
   STATUS_SCAN_LIMIT,
-} from '../../functions/core/rejections.js';
+} from '../../functions/core/analysis/evidence/rejections.js';
 
 const HOST = 'AM0PR01MB1234.eurprd01.prod.exchangelabs.com';
 const ATTR36 = `550 5.7.64 TenantAttribution; Relay Access Denied ATTR36 [${HOST}]`;

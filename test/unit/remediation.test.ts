@@ -1,14 +1,13 @@
 import { describe, expect, it } from 'vitest';
-import { Remediation, SCENARIO_IDS, type ScenarioId } from '../../functions/core/findings.js';
+import { Remediation, SCENARIO_IDS, type ScenarioId } from '../../functions/core/analysis/model/findings.js';
 import {
   organisationDomain,
   PLACEHOLDER_DOMAIN,
-  psArg,
-  psQuote,
   type RemediationContext,
   remediationFor,
   SCENARIO_DESCRIPTIONS,
-} from '../../functions/core/remediation/index.js';
+} from '../../functions/core/analysis/remediation/index.js';
+import { psArg, psQuote } from '../../functions/core/shared/powershell.js';
 
 /** A contoso.com organisation whose EX01 relays through Exchange Online. */
 const contoso: RemediationContext = {

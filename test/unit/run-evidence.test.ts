@@ -1,7 +1,7 @@
 /** What a run remembers for the end-of-run correlation, and how its counts move to forwarding. */
 import { describe, expect, it } from 'vitest';
-import type { AnalysisResult } from '../../functions/core/analyze.js';
-import { countAsForwarding, RunEvidence } from '../../functions/core/run-evidence.js';
+import type { AnalysisResult } from '../../functions/core/analysis/analyze.js';
+import { countAsForwarding, RunEvidence } from '../../functions/core/analysis/evidence/run-evidence.js';
 import { makeFinding } from '../support/make-finding.js';
 
 const candidate = (messageId: string) =>

@@ -1,11 +1,11 @@
 import { describe, expect, it } from 'vitest';
+import { parseRejection } from '../../functions/core/analysis/evidence/rejections.js';
+import { PRECEDENCE, type RuleInput } from '../../functions/core/analysis/scenarios/index.js';
 import {
   AcceptedDomainList,
   InferredDomains,
   parseAcceptedDomains,
-} from '../../functions/core/accepted-domains.js';
-import { parseRejection } from '../../functions/core/rejections.js';
-import { PRECEDENCE, type RuleInput } from '../../functions/core/scenarios/index.js';
+} from '../../functions/core/organisation/accepted-domains.js';
 import { ATTR35, ATTR36, event, NO_ATTR } from '../support/events.js';
 
 const accepted: AcceptedDomainList = parseAcceptedDomains('contoso.com', 'test');

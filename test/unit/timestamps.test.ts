@@ -4,7 +4,7 @@ import {
   MAX_TIMESTAMP_CHARS,
   TimestampParser,
   type TrackedEvent,
-} from '../../functions/core/timestamps.js';
+} from '../../functions/core/analysis/input/timestamps.js';
 
 describe('TimestampParser', () => {
   it.each([

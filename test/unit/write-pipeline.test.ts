@@ -6,10 +6,10 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { describe, expect, it } from 'vitest';
 import { localInputs } from '../../bin/support/inputs.js';
-import { parseAcceptedDomains } from '../../functions/core/accepted-domains.js';
-import { analyze, type FindingSink } from '../../functions/core/analyze.js';
-import type { Finding } from '../../functions/core/findings.js';
-import { WritePipeline } from '../../functions/core/write-pipeline.js';
+import { analyze, type FindingSink } from '../../functions/core/analysis/analyze.js';
+import type { Finding } from '../../functions/core/analysis/model/findings.js';
+import { parseAcceptedDomains } from '../../functions/core/organisation/accepted-domains.js';
+import { WritePipeline } from '../../functions/core/shared/write-pipeline.js';
 
 const domains = parseAcceptedDomains('contoso.com,corp.contoso.com,fabrikam-group.com', 'test');
 

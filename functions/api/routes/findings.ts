@@ -3,18 +3,16 @@ import { NotFoundError } from '../errors.js';
 import type { ApiResponse } from '../messages.js';
 import { FindingsParams, IdParams, parseParams } from '../params.js';
 import { jsonResponse } from '../responses.js';
-import { findingsQuery, nextCursor, type RouteContext, readWithCursor } from './route-context.js';
+import { findingsQuery, nextCursor, type RouteContext } from './route-context.js';
 
 /** One page of findings matching the filters: `{ items, cursor? }`. */
 export async function listFindings({ request, deps }: RouteContext): Promise<ApiResponse> {
   const params = parseParams(FindingsParams, request.query);
-  const page = await readWithCursor(() =>
-    deps.store.queryFindings({
-      ...findingsQuery(params),
-      limit: params.limit,
-      ...(params.cursor === undefined ? {} : { cursor: params.cursor }),
-    }),
-  );
+  const page = await deps.store.queryFindings({
+    ...findingsQuery(params),
+    limit: params.limit,
+    ...(params.cursor === undefined ? {} : { cursor: params.cursor }),
+  });
   return jsonResponse(200, { items: page.items, ...nextCursor(page) });
 }
 

@@ -4,7 +4,7 @@
  * configuration was checked it answers `configured: false` with no results and a message saying
  * what to upload under `config/`.
  */
-import { readinessResponse } from '../../core/readiness/organisation.js';
+import { readinessResponse } from '../../core/readiness/response.js';
 import type { ApiResponse } from '../messages.js';
 import { jsonResponse } from '../responses.js';
 import type { RouteContext } from './route-context.js';

@@ -1,8 +1,5 @@
-/** What a route handler receives, and helpers shared by the routes. */
-import { ArgumentError } from '../../core/errors.js';
 import type { FindingsQueryOptions } from '../../store/index.js';
 import type { ApiDependencies } from '../dependencies.js';
-import { InvalidParameterError } from '../errors.js';
 import type { ApiRequest, ApiResponse } from '../messages.js';
 import type { ExportParams } from '../params.js';
 
@@ -25,23 +22,6 @@ export function findingsQuery(filters: ExportParams): FindingsQueryOptions {
     ...(filters.from === undefined ? {} : { since: filters.from }),
     ...(filters.to === undefined ? {} : { until: filters.to }),
   };
-}
-
-/**
- * Runs a paged store read. The store validates a cursor's content (that it was issued for this very
- * query); its `ArgumentError` becomes a 400 naming the `cursor` parameter.
- */
-export async function readWithCursor<T>(read: () => Promise<T>): Promise<T> {
-  try {
-    return await read();
-  } catch (error) {
-    if (error instanceof ArgumentError && /^invalid cursor\b/.test(error.message)) {
-      throw new InvalidParameterError('cursor', error.message.replace(/^invalid cursor:?\s*/, ''), {
-        cause: error,
-      });
-    }
-    throw error;
-  }
 }
 
 /** `{ cursor }` when there is a next page, else nothing (absent, not `null`). */

@@ -1,10 +1,10 @@
 /** `GET /sources` (uploads, newest first, paged) and `GET /sources/{id}` (with its skipped rows). */
-import type { SourceRecord } from '../../core/source-record.js';
+import type { SourceRecord } from '../../core/analysis/model/source-record.js';
 import { NotFoundError } from '../errors.js';
 import type { ApiResponse } from '../messages.js';
 import { IdParams, parseParams, SourcesParams } from '../params.js';
 import { jsonResponse } from '../responses.js';
-import { nextCursor, type RouteContext, readWithCursor } from './route-context.js';
+import { nextCursor, type RouteContext } from './route-context.js';
 
 /** A source record in a list: the skipped rows themselves are left to the detail route (counts stay). */
 export type SourceSummary = Omit<SourceRecord, 'skipped'>;
@@ -17,12 +17,10 @@ function summarise(record: SourceRecord): SourceSummary {
 /** One page of source records: `{ items, cursor? }`. */
 export async function listSources({ request, deps }: RouteContext): Promise<ApiResponse> {
   const params = parseParams(SourcesParams, request.query);
-  const page = await readWithCursor(() =>
-    deps.store.listSources({
-      limit: params.limit,
-      ...(params.cursor === undefined ? {} : { cursor: params.cursor }),
-    }),
-  );
+  const page = await deps.store.listSources({
+    limit: params.limit,
+    ...(params.cursor === undefined ? {} : { cursor: params.cursor }),
+  });
   return jsonResponse(200, { items: page.items.map(summarise), ...nextCursor(page) });
 }
 

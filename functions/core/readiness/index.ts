@@ -32,17 +32,17 @@ export {
   certificateNames,
   describeCertificateFile,
   parseCertificateFile,
-} from './certificates.js';
+} from '../organisation/certificates.js';
 export {
   type InboundConnector,
   identifiesBy,
   isOnPremises,
   parseInboundConnectors,
   toInboundConnectorInfo,
-} from './connectors.js';
-export { ReadinessInputError } from './errors.js';
-export { namesMatch, wildcardMatches } from './host-names.js';
-export { relayConnector, relayConnectorInfo } from './relay-connector.js';
+} from '../organisation/connectors.js';
+export { ConfigFileError } from '../organisation/errors.js';
+export { namesMatch, wildcardMatches } from '../organisation/host-names.js';
+export { relayConnector, relayConnectorInfo } from '../organisation/relay-connector.js';
 export {
   CHECK_IDS,
   CheckId,

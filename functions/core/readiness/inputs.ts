@@ -1,9 +1,8 @@
 /**
- * What a readiness report says it was given — which file said what — for people. Its own module
- * because both `organisation.ts` (the report) and `certificates.ts` (a certificate file's entry)
- * need it, and `organisation.ts` imports `certificates.ts`.
+ * What a readiness report says it was given — which file said what — for people.
  */
 import { z } from 'zod';
+import { CertificateDescription } from '../organisation/certificate-description.js';
 
 /** What the checks were given, for people: which file said what. */
 export const ReadinessInputs = z.object({
@@ -17,17 +16,7 @@ export const ReadinessInputs = z.object({
       relayConnector: z.string().nullable(),
     })
     .nullable(),
-  certificates: z.array(
-    z.object({
-      file: z.string(),
-      subject: z.string(),
-      issuer: z.string(),
-      names: z.array(z.string()),
-      notBefore: z.iso.datetime(),
-      notAfter: z.iso.datetime(),
-      chain: z.array(z.string()),
-    }),
-  ),
+  certificates: z.array(CertificateDescription),
   /** Files that could not be read as what their names say (each also has a `config-file-invalid` result). */
   invalid: z.array(z.object({ file: z.string(), message: z.string() })),
   ignored: z.array(z.string()),

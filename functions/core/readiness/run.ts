@@ -3,12 +3,18 @@
  * the pack's words, ordered by severity then id. A rule whose input is absent is reported as `info`
  * "not checked: …" rather than silently skipped, so a report never looks cleaner than it is.
  */
-import type { AcceptedDomainList } from '../accepted-domains.js';
-import type { CertificateFile } from './certificates.js';
-import type { InboundConnector } from './connectors.js';
-import { NOT_CHECKED_TEXTS, notCheckedRemediation, TEXTS, type TextPack } from './pack/index.js';
+import type { AcceptedDomainList } from '../organisation/accepted-domains.js';
+import type { CertificateFile } from '../organisation/certificates.js';
+import type { InboundConnector } from '../organisation/connectors.js';
+import {
+  type Audience,
+  NOT_CHECKED_TEXTS,
+  notCheckedRemediation,
+  TEXTS,
+  type TextPack,
+} from './pack/index.js';
 import { CHECK_IDS, type CheckId, orderBySeverity, type ReadinessResult } from './result.js';
-import { RULES } from './rules/index.js';
+import { type CheckDetails, RULES } from './rules/index.js';
 import type { OptionalInput, ReadinessRule, RuleInput } from './rules/rule.js';
 
 /** The configuration to check. `connectors`/`certificates` absent = not given (not "none"). */
@@ -20,12 +26,15 @@ export interface ReadinessInput {
   certificates?: readonly CertificateFile[];
   /** When validity is judged (`--at`); default now. */
   at?: Date;
+  /** How a missing input is asked for: as a CLI option (default) or as a file to upload. */
+  audience?: Audience;
 }
 
 function runRule<K extends CheckId>(
-  rule: ReadinessRule<K>,
+  rule: ReadinessRule<K, CheckDetails[K]>,
   input: RuleInput,
   given: ReadonlySet<OptionalInput>,
+  audience: Audience,
 ): ReadinessResult[] {
   const missing = rule.needs.filter((need) => !given.has(need));
   if (missing.length > 0) {
@@ -35,7 +44,7 @@ function runRule<K extends CheckId>(
         severity: 'info' as const,
         message: `not checked: no ${missing.join(' or ')} given`,
         objects: [],
-        remediation: notCheckedRemediation(missing),
+        remediation: notCheckedRemediation(missing, audience),
       },
     ];
   }
@@ -73,7 +82,44 @@ export function runReadinessChecks(input: ReadinessInput): ReadinessResult[] {
     certificates: input.certificates ?? [],
     at: input.at ?? new Date(),
   };
-  return orderBySeverity(CHECK_IDS.flatMap((id) => runRule(RULES[id], ruleInput, given)));
+  const audience = input.audience ?? 'cli';
+  return orderBySeverity(CHECK_IDS.flatMap((id) => guarded(ruleOf(id), ruleInput, given, audience)));
+}
+
+/** The rule of an id, typed by the details its text expects (`RULES` guarantees they agree). */
+function ruleOf<K extends CheckId>(id: K): ReadinessRule<K, CheckDetails[K]> {
+  return RULES[id] as unknown as ReadinessRule<K, CheckDetails[K]>;
+}
+
+/**
+ * One rule, with a throw turned into a reported result (the cdk-nag way): a rule that fails on an
+ * unexpected input costs that one check, never the whole report, and says so rather than passing.
+ */
+function guarded<K extends CheckId>(
+  rule: ReadinessRule<K, CheckDetails[K]>,
+  input: RuleInput,
+  given: ReadonlySet<OptionalInput>,
+  audience: Audience,
+): ReadinessResult[] {
+  try {
+    return runRule(rule, input, given, audience);
+  } catch (error) {
+    return [
+      {
+        id: rule.id,
+        severity: 'warning',
+        message: `not checked: the ${rule.id} check failed on these inputs (${error instanceof Error ? error.message : String(error)})`,
+        objects: [],
+        remediation: {
+          steps: [
+            'This is a defect in relay-audit, not in your configuration: report it with the files you checked (without private keys). The other checks ran.',
+          ],
+          commands: [],
+          links: [],
+        },
+      },
+    ];
+  }
 }
 
 /** The ids that ran and found nothing: for a report's "passed" line. */

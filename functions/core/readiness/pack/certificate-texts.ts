@@ -3,18 +3,18 @@
  * on-premises server presents to Exchange Online (docs/domain.md §1 steps 1–3, §4).
  */
 
-import { plural } from '../../counts-in-words.js';
-import { psQuote } from '../../remediation/powershell.js';
-import { certificateFileLabel, certificateLabel, certificateNames } from '../certificates.js';
-import { closestAcceptedDomain } from '../host-names.js';
-import type { CertificateInFile } from '../rules/rule.js';
-import { EXPIRY_WARNING_DAYS } from '../rules/validity.js';
+import { certificateFileLabel, certificateLabel, certificateNames } from '../../organisation/certificates.js';
+import { closestAcceptedDomain } from '../../organisation/host-names.js';
+import { plural } from '../../shared/counts-in-words.js';
 import {
   LINK_ADD_DOMAIN,
   LINK_HYBRID_CERTIFICATES,
   LINK_OFFICE_365_NOTICE,
   LINK_RELAY_ACCESS_DENIED,
-} from './links.js';
+} from '../../shared/links.js';
+import { psQuote } from '../../shared/powershell.js';
+import type { CertificateInFile } from '../rules/rule.js';
+import { EXPIRY_WARNING_DAYS } from '../rules/validity.js';
 import type { ReadinessTemplate, ReadinessText } from './template.js';
 import {
   day,

@@ -2,6 +2,7 @@
  * The readiness text pack: for every check id, the message and tailored remediation (steps,
  * PowerShell with the real names, links), plus the text for a check that could not run.
  */
+import { type ConfigFileKind, HOW_TO_EXPORT, UPLOAD_NAME } from '../../organisation/configuration.js';
 import type { ReadinessRemediation } from '../result.js';
 import type { NotCheckedReason, OptionalInput } from '../rules/rule.js';
 import {
@@ -40,37 +41,37 @@ export const TEXTS: TextPack = {
   'connector-tls-not-required': connectorTlsNotRequiredText,
 };
 
-/** How to supply an input a check needs, for the "not checked" results. */
-const HOW_TO_SUPPLY: Readonly<Record<OptionalInput, ReadinessRemediation>> = {
-  connectors: {
-    steps: [
-      'Export the inbound connectors in Exchange Online PowerShell (Connect-ExchangeOnline) and pass the file ' +
-        'with --connectors.',
-    ],
-    commands: [
-      'Get-InboundConnector | ConvertTo-Json -Depth 5 | Set-Content -Encoding UTF8 inbound-connectors.json',
-    ],
-    links: [],
-  },
-  certificates: {
-    steps: [
-      'Export the certificate your on-premises server presents to Exchange Online as PEM, followed by its ' +
-        'intermediate CA certificates, and pass the file with --certificate.',
-    ],
-    commands: [
-      GET_SMTP_CERTIFICATES,
-      "Get-ExchangeCertificate -Thumbprint '<thumbprint>' | ForEach-Object { \"-----BEGIN CERTIFICATE-----`n$([Convert]::ToBase64String($_.RawData, 'InsertLineBreaks'))`n-----END CERTIFICATE-----\" } | Set-Content -Encoding ASCII server-certificate.pem",
-    ],
-    links: [],
-  },
+/** Who reads a "not checked" result: the CLI user passes files as options, the cloud user uploads them. */
+export type Audience = 'cli' | 'upload';
+
+/** The configuration file that supplies each optional input. */
+const FILE_OF: Readonly<Record<OptionalInput, ConfigFileKind>> = {
+  connectors: 'connectors',
+  certificates: 'certificate',
+};
+
+/** The CLI option that takes each optional input, and extra commands that help find it. */
+const CLI_SUPPLY: Readonly<Record<OptionalInput, { option: string; before: readonly string[] }>> = {
+  connectors: { option: '--connectors', before: [] },
+  certificates: { option: '--certificate', before: [GET_SMTP_CERTIFICATES] },
 };
 
 /** The remediation of a "not checked" result: how to give the missing input. */
-export function notCheckedRemediation(missing: readonly OptionalInput[]): ReadinessRemediation {
-  const parts = missing.map((input) => HOW_TO_SUPPLY[input]);
+export function notCheckedRemediation(
+  missing: readonly OptionalInput[],
+  audience: Audience = 'cli',
+): ReadinessRemediation {
   return {
-    steps: parts.flatMap((part) => part.steps),
-    commands: parts.flatMap((part) => part.commands),
+    steps: missing.map((input) => {
+      const kind = FILE_OF[input];
+      return audience === 'cli'
+        ? `Export ${HOW_TO_EXPORT[kind].what} and pass the file with ${CLI_SUPPLY[input].option}.`
+        : `Export ${HOW_TO_EXPORT[kind].what} and upload it as ${UPLOAD_NAME[kind]} (or pass it to relay-audit check).`;
+    }),
+    commands: missing.flatMap((input) => [
+      ...(audience === 'cli' ? CLI_SUPPLY[input].before : []),
+      HOW_TO_EXPORT[FILE_OF[input]].command,
+    ]),
     links: [],
   };
 }

@@ -1,6 +1,7 @@
 /** The shape of one check's text in the pack: details and inputs in, message and remediation out. */
 import type { CheckId, ReadinessRemediation } from '../result.js';
-import type { CheckDetails, RuleInput } from '../rules/rule.js';
+import type { CheckDetails } from '../rules/index.js';
+import type { RuleInput } from '../rules/rule.js';
 
 export interface ReadinessText {
   message: string;

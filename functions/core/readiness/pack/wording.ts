@@ -4,11 +4,17 @@
  * `psQuote`/`psArg` (names come from exports, not from us).
  */
 
-import { psArg, psQuote } from '../../remediation/powershell.js';
-import { PLACEHOLDER_SEND_CONNECTOR } from '../../remediation/shared.js';
-import { certificateNames } from '../certificates.js';
-import type { InboundConnector } from '../connectors.js';
-import { closestAcceptedDomain, isWildcard, normaliseName, parentOf, stripWildcard } from '../host-names.js';
+import { certificateNames } from '../../organisation/certificates.js';
+import type { InboundConnector } from '../../organisation/connectors.js';
+import {
+  closestAcceptedDomain,
+  isWildcard,
+  normaliseName,
+  parentOf,
+  stripWildcard,
+} from '../../organisation/host-names.js';
+import { PLACEHOLDER_SEND_CONNECTOR } from '../../shared/placeholders.js';
+import { psArg, psQuote } from '../../shared/powershell.js';
 import type { RuleInput } from '../rules/rule.js';
 
 /** `2026-06-01` (UTC). */

@@ -4,10 +4,19 @@
  * certificate (KB 3212877). A self-signed certificate has no chain a public CA vouches for, which
  * Exchange Online does not trust either.
  */
-import { certificateFileLabel } from '../certificates.js';
+import { type CertificateFile, certificateFileLabel } from '../../organisation/certificates.js';
 import type { ReadinessRule } from './rule.js';
 
-export const certificateChainMissing: ReadinessRule<'certificate-chain-missing'> = {
+/** What one `certificate-chain-missing` occurrence names, for the text pack. */
+export type CertificateChainMissingDetails = {
+  certificate: CertificateFile;
+  reason: 'leaf-only' | 'issuer-absent' | 'self-signed';
+};
+
+export const certificateChainMissing: ReadinessRule<
+  'certificate-chain-missing',
+  CertificateChainMissingDetails
+> = {
   id: 'certificate-chain-missing',
   severity: 'warning',
   needs: ['certificates'],

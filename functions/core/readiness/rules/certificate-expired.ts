@@ -1,8 +1,8 @@
 /** `certificate-expired`: a certificate in a file (leaf or chain) expired before `--at`. */
-import type { ReadinessRule } from './rule.js';
+import type { CertificateInFile, ReadinessRule } from './rule.js';
 import { validityOccurrences } from './validity.js';
 
-export const certificateExpired: ReadinessRule<'certificate-expired'> = {
+export const certificateExpired: ReadinessRule<'certificate-expired', CertificateInFile> = {
   id: 'certificate-expired',
   severity: 'error',
   needs: ['certificates'],

@@ -2,10 +2,10 @@
  * `certificate-expiring`: a certificate in a file, valid at `--at`, expires within
  * {@link EXPIRY_WARNING_DAYS} days of it — time to renew before relay stops.
  */
-import type { ReadinessRule } from './rule.js';
+import type { CertificateInFile, ReadinessRule } from './rule.js';
 import { DAY_MS, EXPIRY_WARNING_DAYS, validityOccurrences } from './validity.js';
 
-export const certificateExpiring: ReadinessRule<'certificate-expiring'> = {
+export const certificateExpiring: ReadinessRule<'certificate-expiring', CertificateInFile> = {
   id: 'certificate-expiring',
   severity: 'warning',
   needs: ['certificates'],

@@ -3,12 +3,24 @@
  * any enabled certificate-based OnPremises connector (RFC 6125 wildcards: `*` covers exactly one
  * left-most label). Exchange Online then matches the server to no connector.
  */
-import { certificateFileLabel, certificateNames } from '../certificates.js';
-import { namesMatch } from '../host-names.js';
+
+import {
+  type CertificateFile,
+  certificateFileLabel,
+  certificateNames,
+} from '../../organisation/certificates.js';
+import type { InboundConnector } from '../../organisation/connectors.js';
+import { namesMatch } from '../../organisation/host-names.js';
 import type { ReadinessRule } from './rule.js';
 import { certificateConnectors } from './select.js';
 
-export const certificateNameMismatch: ReadinessRule<'certificate-name-mismatch'> = {
+/** What one `certificate-name-mismatch` occurrence names, for the text pack. */
+export type CertificateNameMismatchDetails = { certificate: CertificateFile; connectors: InboundConnector[] };
+
+export const certificateNameMismatch: ReadinessRule<
+  'certificate-name-mismatch',
+  CertificateNameMismatchDetails
+> = {
   id: 'certificate-name-mismatch',
   severity: 'error',
   needs: ['connectors', 'certificates'],

@@ -3,11 +3,26 @@
  * host name the domain above it must be accepted (`host.sub.contoso.com` needs `sub.contoso.com`,
  * KB 4019940) unless an accepted ancestor has MatchSubDomains.
  */
-import { certificateFileLabel, certificateNames } from '../certificates.js';
-import { attributeName, closestAcceptedDomain } from '../host-names.js';
+import {
+  type CertificateFile,
+  certificateFileLabel,
+  certificateNames,
+} from '../../organisation/certificates.js';
+import { attributeName, closestAcceptedDomain } from '../../organisation/host-names.js';
 import type { ReadinessRule } from './rule.js';
 
-export const certificateNoAcceptedDomain: ReadinessRule<'certificate-no-accepted-domain'> = {
+/** What one `certificate-no-accepted-domain` occurrence names, for the text pack. */
+export type CertificateNoAcceptedDomainDetails = {
+  certificate: CertificateFile;
+  names: string[];
+  /** Domains whose registration would make a name count (KB 4019940), with the accepted ancestor. */
+  registrable: { domain: string; acceptedAncestor: string }[];
+};
+
+export const certificateNoAcceptedDomain: ReadinessRule<
+  'certificate-no-accepted-domain',
+  CertificateNoAcceptedDomainDetails
+> = {
   id: 'certificate-no-accepted-domain',
   severity: 'error',
   needs: ['certificates'],

@@ -1,8 +1,8 @@
 /** `certificate-not-yet-valid`: a certificate in a file only becomes valid after `--at`. */
-import type { ReadinessRule } from './rule.js';
+import type { CertificateInFile, ReadinessRule } from './rule.js';
 import { validityOccurrences } from './validity.js';
 
-export const certificateNotYetValid: ReadinessRule<'certificate-not-yet-valid'> = {
+export const certificateNotYetValid: ReadinessRule<'certificate-not-yet-valid', CertificateInFile> = {
   id: 'certificate-not-yet-valid',
   severity: 'error',
   needs: ['certificates'],

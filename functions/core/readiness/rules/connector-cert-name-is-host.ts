@@ -3,11 +3,18 @@
  * (`mail.contoso.com`, as the Hybrid Configuration Wizard writes it) instead of `*.contoso.com` or
  * the accepted domain itself. It breaks as soon as the certificate names another host.
  */
-import { closestAcceptedDomain, isWildcard } from '../host-names.js';
+import type { InboundConnector } from '../../organisation/connectors.js';
+import { closestAcceptedDomain, isWildcard } from '../../organisation/host-names.js';
 import type { ReadinessRule } from './rule.js';
 import { certificateConnectors } from './select.js';
 
-export const connectorCertNameIsHost: ReadinessRule<'connector-cert-name-is-host'> = {
+/** What one `connector-cert-name-is-host` occurrence names, for the text pack. */
+export type ConnectorCertNameIsHostDetails = { connector: InboundConnector; name: string; domain: string };
+
+export const connectorCertNameIsHost: ReadinessRule<
+  'connector-cert-name-is-host',
+  ConnectorCertNameIsHostDetails
+> = {
   id: 'connector-cert-name-is-host',
   severity: 'warning',
   needs: ['connectors'],

@@ -3,11 +3,25 @@
  * an accepted domain. A subdomain counts only through MatchSubDomains on an accepted parent, as in
  * `AcceptedDomainList.covers` — so `mail.contoso.com` is not accepted when only `contoso.com` is.
  */
-import { closestAcceptedDomain, stripWildcard } from '../host-names.js';
+import type { InboundConnector } from '../../organisation/connectors.js';
+import { closestAcceptedDomain, stripWildcard } from '../../organisation/host-names.js';
 import type { ReadinessRule } from './rule.js';
 import { certificateConnectors } from './select.js';
 
-export const connectorCertNameNotAccepted: ReadinessRule<'connector-cert-name-not-accepted'> = {
+/** What one `connector-cert-name-not-accepted` occurrence names, for the text pack. */
+export type ConnectorCertNameNotAcceptedDetails = {
+  connector: InboundConnector;
+  name: string;
+  /** The name with the wildcard stripped: what must be accepted. */
+  domain: string;
+  /** The closest accepted domain above `domain`, when there is one. */
+  acceptedParent: string | undefined;
+};
+
+export const connectorCertNameNotAccepted: ReadinessRule<
+  'connector-cert-name-not-accepted',
+  ConnectorCertNameNotAcceptedDetails
+> = {
   id: 'connector-cert-name-not-accepted',
   severity: 'error',
   needs: ['connectors'],

@@ -1,9 +1,12 @@
 /** `connector-disabled`: an OnPremises connector exists but is disabled, so Exchange Online ignores it. */
-import { isOnPremises } from '../connectors.js';
+import { type InboundConnector, isOnPremises } from '../../organisation/connectors.js';
 import type { ReadinessRule } from './rule.js';
 import { enabledOnPremises } from './select.js';
 
-export const connectorDisabled: ReadinessRule<'connector-disabled'> = {
+/** What one `connector-disabled` occurrence names, for the text pack. */
+export type ConnectorDisabledDetails = { connector: InboundConnector; anotherEnabled: boolean };
+
+export const connectorDisabled: ReadinessRule<'connector-disabled', ConnectorDisabledDetails> = {
   id: 'connector-disabled',
   severity: 'warning',
   needs: ['connectors'],

@@ -3,11 +3,17 @@
  * (or not at all). Such a connector attributes only mail whose envelope sender domain is accepted:
  * NDRs (null sender), forwarded mail and foreign sender domains are refused (docs/domain.md §1).
  */
-import { identifiesBy } from '../connectors.js';
+import { type InboundConnector, identifiesBy } from '../../organisation/connectors.js';
 import type { ReadinessRule } from './rule.js';
 import { certificateConnectors, enabledOnPremises } from './select.js';
 
-export const connectorIpOnly: ReadinessRule<'connector-ip-only'> = {
+/** What one `connector-ip-only` occurrence names, for the text pack. */
+export type ConnectorIpOnlyDetails = {
+  connector: InboundConnector;
+  certificateConnectors: InboundConnector[];
+};
+
+export const connectorIpOnly: ReadinessRule<'connector-ip-only', ConnectorIpOnlyDetails> = {
   id: 'connector-ip-only',
   severity: 'warning',
   needs: ['connectors'],

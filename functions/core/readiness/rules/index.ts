@@ -11,9 +11,9 @@ import { connectorDisabled } from './connector-disabled.js';
 import { connectorIpOnly } from './connector-ip-only.js';
 import { connectorTlsNotRequired } from './connector-tls-not-required.js';
 import { noOnPremConnector } from './no-onprem-connector.js';
-import type { RuleSet } from './rule.js';
+import type { DetailsOf, RuleSet } from './rule.js';
 
-export const RULES: RuleSet = {
+export const RULES = {
   'no-onprem-connector': noOnPremConnector,
   'connector-disabled': connectorDisabled,
   'connector-ip-only': connectorIpOnly,
@@ -26,7 +26,10 @@ export const RULES: RuleSet = {
   'certificate-expiring': certificateExpiring,
   'certificate-chain-missing': certificateChainMissing,
   'connector-tls-not-required': connectorTlsNotRequired,
-};
+} as const satisfies RuleSet;
 
-export type { CheckDetails, NotChecked, Occurrence, ReadinessRule, RuleInput } from './rule.js';
+/** What each rule's occurrences carry, derived from the rules themselves (one declaration per rule). */
+export type CheckDetails = { [K in keyof typeof RULES]: DetailsOf<(typeof RULES)[K]> };
+
+export type { NotChecked, Occurrence, ReadinessRule, RuleInput } from './rule.js';
 export { EXPIRY_WARNING_DAYS } from './validity.js';

@@ -1,9 +1,12 @@
 /** `no-onprem-connector`: no enabled inbound connector of type OnPremises, so nothing attributes relay. */
-import { isOnPremises } from '../connectors.js';
+import { type InboundConnector, isOnPremises } from '../../organisation/connectors.js';
 import type { ReadinessRule } from './rule.js';
 import { enabledOnPremises } from './select.js';
 
-export const noOnPremConnector: ReadinessRule<'no-onprem-connector'> = {
+/** What one `no-onprem-connector` occurrence names, for the text pack. */
+export type NoOnpremConnectorDetails = { disabled: InboundConnector[]; others: InboundConnector[] };
+
+export const noOnPremConnector: ReadinessRule<'no-onprem-connector', NoOnpremConnectorDetails> = {
   id: 'no-onprem-connector',
   severity: 'error',
   needs: ['connectors'],

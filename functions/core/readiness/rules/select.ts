@@ -1,7 +1,6 @@
 /** The connector and certificate subsets several rules look at. */
 
-import type { InboundConnector } from '../connectors.js';
-import { identifiesBy, isOnPremises } from '../connectors.js';
+import { type InboundConnector, identifiesBy, isOnPremises } from '../../organisation/connectors.js';
 import type { CertificateInFile, RuleInput } from './rule.js';
 
 /** Enabled connectors of type OnPremises: the only ones that attribute relayed mail. */

@@ -2,7 +2,7 @@
  * What the three validity rules share: every certificate given (leaf and chain) judged at `--at`,
  * and the expiry warning window.
  */
-import { certificateLabel } from '../certificates.js';
+import { certificateLabel } from '../../organisation/certificates.js';
 import type { CertificateInFile, Occurrence, RuleInput } from './rule.js';
 import { allCertificates } from './select.js';
 
@@ -14,10 +14,10 @@ export const DAY_MS = 86_400_000;
 export type ValidityCheckId = 'certificate-expired' | 'certificate-not-yet-valid' | 'certificate-expiring';
 
 /** One occurrence per certificate (leaf or chain) for which `applies(entry, at)` holds. */
-export function validityOccurrences<K extends ValidityCheckId>(
+export function validityOccurrences(
   input: RuleInput,
   applies: (entry: CertificateInFile, at: number) => boolean,
-): Occurrence<K>[] {
+): Occurrence<CertificateInFile>[] {
   return allCertificates(input)
     .filter((entry) => applies(entry, input.at.getTime()))
     .map((entry) => ({

@@ -1,0 +1,323 @@
+/**
+ * analyze(): the one flow, shared by the CLI and the Lambda handlers —
+ * bytes → (gunzip) → decode → detect → records → adapt → classify → remediate → sink.
+ *
+ * Files are analysed one after another through one classifier, so evidence correlates across all
+ * files of a run. A file that cannot be analysed (unknown format, bad encoding) is recorded as
+ * failed with a stable error code and the run goes on with the next one; so is a file that gave
+ * nothing to analyse — a header without rows (EMPTY_INPUT), or rows that were all skipped
+ * (NO_USABLE_ROWS): "no relay refusals" is only ever said of rows that were analysed. Every row is
+ * accounted for in the file's source record: rowsRead = rowsAnalysed + rowsSkipped. A refusal
+ * already counted from an earlier file (overlapping exports) is counted in the record's
+ * `duplicateRefusals`, naming that file in `duplicateOf`.
+ */
+import type { DomainOracle } from '../organisation/accepted-domains.js';
+import type { InboundConnectorInfo } from '../organisation/connector-info.js';
+import { ErrorCode, RelayAuditError } from '../shared/errors.js';
+import { detach } from '../shared/strings.js';
+import { WritePipeline } from '../shared/write-pipeline.js';
+import { type EmittedFinding, type EventOrigin, StreamingClassifier } from './classifier.js';
+import { type InboundEntry, inboundEntryOf } from './evidence/inbound-entry.js';
+import { type AnalysisInput, type ParseListener, parseInput } from './input/parse-input.js';
+import type { TraceEvent } from './model/events.js';
+import { type Finding, SCENARIO_IDS, type ScenarioId } from './model/findings.js';
+import { addSourceNotes, MAX_DUPLICATE_OF, type SourceRecord } from './model/source-record.js';
+
+export type { AnalysisInput } from './input/parse-input.js';
+
+/** Where findings and source records go: the DynamoDB store, or an NDJSON printer. */
+export interface FindingSink {
+  putFindings(findings: Finding[]): Promise<unknown>;
+  putSource(record: SourceRecord): Promise<unknown>;
+  /**
+   * Receives the inbound Message-ID index entries (message M arrived for internal recipient R in
+   * this upload), when the sink keeps the index the nightly job correlates across uploads with.
+   */
+  putInboundMessages?(entries: InboundEntry[]): Promise<unknown>;
+}
+
+/**
+ * A sink that hands inbound index entries to `record` and everything else to `sink`: how the
+ * CLI and the ingest function plug the inbound Message-ID index into an analysis.
+ */
+export function withInboundRecorder(
+  sink: FindingSink,
+  record: (entries: InboundEntry[]) => Promise<unknown>,
+): FindingSink {
+  return {
+    putFindings: (findings) => sink.putFindings(findings),
+    putSource: (source) => sink.putSource(source),
+    putInboundMessages: record,
+  };
+}
+
+export interface AnalysisProgress {
+  file: string;
+  bytesRead: number;
+  size?: number;
+  rowsRead: number;
+}
+
+export interface AnalyzeOptions {
+  domains: DomainOracle;
+  sink: FindingSink;
+  inboundConnector?: InboundConnectorInfo;
+  windowEvents?: number;
+  maxTrackedMessages?: number;
+  /** How many skipped rows a source record lists one by one (the rest are counted by reason). */
+  maxSkippedListed?: number;
+  /** Findings handed to the sink per call. */
+  batchSize?: number;
+  /**
+   * Sink calls in flight at once while reading goes on (default 1: wait for each write). Only for
+   * a sink whose calls may overlap, such as the store; an output stream's writes must not.
+   */
+  writesInFlight?: number;
+  onProgress?: (progress: AnalysisProgress) => void;
+  /** Checked between chunks; returning true stops reading (Lambda deadline). */
+  shouldStop?: () => boolean;
+  now?: () => Date;
+}
+
+export interface AnalysisResult {
+  sources: SourceRecord[];
+  /** Distinct findings of this run by scenario. */
+  findingsByScenario: Record<ScenarioId, number>;
+  /** Sender domains of this run's findings, most frequent first. */
+  senderDomains: { domain: string; count: number; scenarios: Partial<Record<ScenarioId, number>> }[];
+  events: number;
+  rejections: number;
+  duplicates: number;
+  unclassified: number;
+  /** True when `shouldStop` ended the run early. */
+  stopped: boolean;
+}
+
+const MAX_TRACKED_DOMAINS = 10_000;
+
+function emptyScenarioCounts(): Record<ScenarioId, number> {
+  return Object.fromEntries(SCENARIO_IDS.map((id) => [id, 0])) as Record<ScenarioId, number>;
+}
+
+export async function analyze(
+  inputs: readonly AnalysisInput[],
+  options: AnalyzeOptions,
+): Promise<AnalysisResult> {
+  const now = options.now ?? (() => new Date());
+  const batchSize = options.batchSize ?? 500;
+  const maxSkipped = options.maxSkippedListed ?? 100;
+  const records = new Map<string, SourceRecord>();
+  const classifier = new StreamingClassifier({
+    domains: options.domains,
+    ...(options.windowEvents === undefined ? {} : { windowEvents: options.windowEvents }),
+    ...(options.maxTrackedMessages === undefined ? {} : { maxTrackedMessages: options.maxTrackedMessages }),
+    ...(options.inboundConnector === undefined ? {} : { inboundConnector: options.inboundConnector }),
+    onDuplicate(duplicate, first) {
+      // A repeat within the file (a DEFER and then its FAIL) is part of the file's own finding.
+      if (duplicate.sourceId === first.sourceId) return;
+      const record = records.get(duplicate.sourceId);
+      if (!record) return;
+      record.duplicateRefusals = (record.duplicateRefusals ?? 0) + 1;
+      const from = record.duplicateOf ?? [];
+      if (from.length < MAX_DUPLICATE_OF && !from.includes(first.file)) from.push(first.file);
+      record.duplicateOf = from;
+    },
+  });
+  const totals = emptyScenarioCounts();
+  const domains = new Map<string, { count: number; scenarios: Partial<Record<ScenarioId, number>> }>();
+  let buffer: Finding[] = [];
+  let inbound: InboundEntry[] = [];
+  const indexInbound = options.sink.putInboundMessages !== undefined;
+  let stopped = false;
+  const writes = new WritePipeline(options.writesInFlight ?? 1);
+
+  /** Moves emitted findings into the buffer and the per-source/per-run counters. */
+  const collect = (emitted: EmittedFinding[]): void => {
+    for (const { finding, origin } of emitted) {
+      buffer.push(finding);
+      totals[finding.scenario]++;
+      const record = records.get(origin.sourceId);
+      if (record)
+        record.findingsByScenario[finding.scenario] = (record.findingsByScenario[finding.scenario] ?? 0) + 1;
+      const domain = finding.senderDomain ?? (finding.returnPath === '' ? '<>' : '(unknown)');
+      let entry = domains.get(domain);
+      if (!entry) {
+        if (domains.size >= MAX_TRACKED_DOMAINS) continue;
+        entry = { count: 0, scenarios: {} };
+        domains.set(detach(domain), entry);
+      }
+      entry.count++;
+      entry.scenarios[finding.scenario] = (entry.scenarios[finding.scenario] ?? 0) + 1;
+    }
+  };
+  const flushBuffer = async (force: boolean): Promise<void> => {
+    collect(classifier.drain());
+    if (inbound.length > 0 && (force || inbound.length >= batchSize)) {
+      const entries = inbound;
+      inbound = [];
+      const { sink } = options;
+      await writes.add(async () => sink.putInboundMessages?.(entries));
+    }
+    if (buffer.length > 0 && (force || buffer.length >= batchSize)) {
+      const ready = buffer;
+      buffer = [];
+      // In batches of `batchSize` even when many arrive at once (the window's release at the end of a
+      // run is thousands): a sink holds a whole call's items in memory while it writes them.
+      for (let start = 0; start < ready.length; start += batchSize) {
+        const batch = ready.slice(start, start + batchSize);
+        await writes.add(() => options.sink.putFindings(batch));
+      }
+    }
+    // At the end of a run every write must have landed (or failed the run), whatever was left to add.
+    if (force) await writes.drain();
+  };
+
+  for (const input of inputs) {
+    if (stopped) break;
+    const record: SourceRecord = {
+      id: input.sourceId,
+      file: input.name,
+      status: 'processing',
+      startedAt: now().toISOString(),
+      bytes: 0,
+      rowsRead: 0,
+      rowsAnalysed: 0,
+      rowsSkipped: 0,
+      events: 0,
+      rejections: 0,
+      duplicateRefusals: 0,
+      skipped: [],
+      skippedTruncated: 0,
+      skippedByReason: {},
+      findingsByScenario: {},
+    };
+    records.set(input.sourceId, record);
+    await options.sink.putSource({ ...record });
+    try {
+      stopped = await analyzeOne(input, record);
+      if (stopped) {
+        // Never `done`: a half-read file must be analysed again (findings written so far are real).
+        record.status = 'failed';
+        record.errorCode = ErrorCode.DeadlineReached;
+        record.errorMessage = `${input.name}: stopped before the deadline after ${record.rowsRead} rows; analyse it again`;
+      } else if (record.rowsAnalysed === 0) {
+        // Nothing was analysed, so nothing can be said about this file: it failed.
+        record.status = 'failed';
+        record.errorCode = record.rowsRead === 0 ? ErrorCode.EmptyInput : ErrorCode.NoUsableRows;
+        record.errorMessage = nothingAnalysed(record);
+      } else {
+        record.status = 'done';
+      }
+    } catch (error) {
+      record.status = 'failed';
+      if (error instanceof RelayAuditError) {
+        record.errorCode = error.code;
+        record.errorMessage = error.message;
+      } else {
+        record.errorCode = 'READ_FAILURE';
+        record.errorMessage = `${input.name}: ${error instanceof Error ? error.message : String(error)}`;
+      }
+    }
+    record.finishedAt = now().toISOString();
+    await flushBuffer(false);
+  }
+  // The window is released a batch at a time: thousands of findings are never built at once.
+  while (classifier.flush(batchSize) > 0) await flushBuffer(false);
+  await flushBuffer(true);
+  for (const record of records.values()) await options.sink.putSource(record);
+
+  return {
+    sources: [...records.values()],
+    findingsByScenario: totals,
+    senderDomains: [...domains]
+      .map(([domain, entry]) => ({ domain, ...entry }))
+      .sort((a, b) => b.count - a.count || a.domain.localeCompare(b.domain)),
+    ...classifier.stats,
+    stopped,
+  };
+
+  /** Parses one input and feeds its batches through the classifier; returns true when asked to stop early. */
+  async function analyzeOne(input: AnalysisInput, record: SourceRecord): Promise<boolean> {
+    let origin: EventOrigin | undefined; // known once the format is detected, before any batch
+    let lastProgress = 0;
+    const progress = (): void => {
+      if (!options.onProgress) return;
+      const at = Date.now();
+      if (at - lastProgress < 250) return;
+      lastProgress = at;
+      options.onProgress({
+        file: input.name,
+        bytesRead: record.bytes,
+        rowsRead: record.rowsRead,
+        ...(input.size === undefined ? {} : { size: input.size }),
+      });
+    };
+    const listener: ParseListener = {
+      format(format) {
+        record.format = format;
+        origin = { file: input.name, format, sourceId: input.sourceId };
+      },
+      async batch(batch) {
+        if (origin === undefined)
+          throw new Error(`${input.name}: rows arrived before the format was detected`);
+        record.bytes = batch.bytesRead;
+        record.rowsRead += batch.rowsRead;
+        record.rowsAnalysed += batch.rowsAnalysed;
+        for (const row of batch.skips) {
+          record.rowsSkipped++;
+          record.skippedByReason[row.reason] = (record.skippedByReason[row.reason] ?? 0) + 1;
+          if (record.skipped.length < maxSkipped) record.skipped.push(row);
+          else record.skippedTruncated++;
+        }
+        addSourceNotes(record, batch.notes);
+        const { events, rejections } = batch;
+        for (let index = 0; index < events.length; index++) {
+          const event = events[index] as TraceEvent;
+          const rejection = rejections[index] ?? null;
+          if (rejection) record.rejections++;
+          record.events++;
+          classifier.push(event, origin, rejection);
+          if (indexInbound) {
+            const entry = inboundEntryOf(event, origin, options.domains);
+            if (entry) inbound.push(entry);
+          }
+        }
+        progress();
+        await flushBuffer(false);
+      },
+      ...(options.shouldStop === undefined ? {} : { shouldStop: options.shouldStop }),
+    };
+    return (await parseInput(input, { inferring: classifier.inferring }, listener)) === 'stopped';
+  }
+}
+
+/** How many skip reasons the message of a file without usable rows explains. */
+const REASONS_EXPLAINED = 3;
+
+/**
+ * Why a read file gave nothing to analyse: no rows after the header, or the main reasons its rows
+ * were skipped, each with the first such row (its line, column and what to do).
+ */
+function nothingAnalysed(record: SourceRecord): string {
+  if (record.rowsRead === 0) {
+    return (
+      `${record.file} has a header (${record.format ?? 'unknown format'}) but no rows after it: there is nothing to analyse. ` +
+      'An export of a time range or filter without messages looks like this; export a range with mail in it.'
+    );
+  }
+  const rows = record.rowsRead === 1 ? 'its only row' : `all ${record.rowsRead} of its rows`;
+  const reasons = Object.entries(record.skippedByReason).sort((a, b) => b[1] - a[1]);
+  const lines = [`${record.file}: ${rows} had to be skipped, so it says nothing about relay refusals.`];
+  for (const [reason, count] of reasons.slice(0, REASONS_EXPLAINED)) {
+    const example = record.skipped.find((row) => row.reason === reason);
+    const where = example
+      ? `, e.g. line ${example.line}${example.column ? ` (${example.column})` : ''}: ${example.message}`
+      : '';
+    lines.push(`${reason}: ${count} ${count === 1 ? 'row' : 'rows'}${where}`);
+  }
+  if (reasons.length > REASONS_EXPLAINED) {
+    const rest = reasons.slice(REASONS_EXPLAINED).map(([reason, count]) => `${reason} ${count}`);
+    lines.push(`also ${rest.join(', ')}`);
+  }
+  return lines.join('\n');
+}

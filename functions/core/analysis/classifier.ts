@@ -1,0 +1,408 @@
+/**
+ * The streaming classifier: canonical events in, findings out, in one pass over every file of a run.
+ *
+ * A relay-attribution rejection is not decided when its row is read: evidence that decides it
+ * (the REDIRECT that proves forwarding, the trace row that names the sender) may come later — a
+ * newest-first export — or may have come earlier, in the previous rolled-over log file. So each
+ * rejection waits in a pending window of `windowEvents` events, then is classified with whatever
+ * the correlation indexes hold. All state is bounded: the window, the per-message indexes (oldest
+ * evicted first) and the set of ids already emitted. Memory does not grow with the input.
+ */
+import { type DomainOracle, InferredDomains } from '../organisation/accepted-domains.js';
+import type { InboundConnectorInfo } from '../organisation/connector-info.js';
+import { BoundedMap } from '../shared/bounded-map.js';
+import { detach, StringPool } from '../shared/strings.js';
+import { inboundTraceOf, isReceipt } from './evidence/inbound-trace.js';
+import { relayRejectionIn } from './evidence/rejections.js';
+import { domainOf, type FormatId, type TraceEvent } from './model/events.js';
+import { findingId } from './model/finding-id.js';
+import type { Finding, Rejection, ScenarioId } from './model/findings.js';
+import type { RemediationContext } from './remediation/context.js';
+import { remediationFor } from './remediation/index.js';
+import { isTenantEndpoint } from './remediation/shared.js';
+import { type InboundTrace, PRECEDENCE, type RuleInput } from './scenarios/index.js';
+
+/** Where an event came from; attached to the finding. */
+export interface EventOrigin {
+  file: string;
+  format: FormatId;
+  sourceId: string;
+}
+
+export interface ClassifierOptions {
+  domains: DomainOracle;
+  /** How many events a rejection waits for correlating evidence. */
+  windowEvents?: number;
+  /** How many messages the correlation indexes remember. */
+  maxTrackedMessages?: number;
+  /** The organisation's on-prem inbound connector, when known (names it in remediation). */
+  inboundConnector?: InboundConnectorInfo;
+  /**
+   * Told of each rejection that repeats one already pending or emitted: where the repeat came from
+   * and where the first occurrence (the one that becomes the finding) came from.
+   */
+  onDuplicate?: (duplicate: EventOrigin, first: EventOrigin) => void;
+}
+
+export interface ClassifierStats {
+  events: number;
+  /** Relay-attribution rejection rows seen, duplicates included. */
+  rejections: number;
+  /** Rejection rows that repeated one already pending or emitted (same message, recipient, code). */
+  duplicates: number;
+  /** Rejections no rule matched (should stay 0; reported rather than guessed). */
+  unclassified: number;
+}
+
+export interface EmittedFinding {
+  finding: Finding;
+  origin: EventOrigin;
+}
+
+interface Pending {
+  seq: number;
+  key: string;
+  event: TraceEvent;
+  rejection: Rejection;
+  origin: EventOrigin;
+}
+
+interface MessageContext {
+  sender?: string;
+  recipient?: string;
+  subject?: string;
+}
+
+const DEFAULT_WINDOW = 20_000;
+const DEFAULT_TRACKED = 20_000;
+const TRACES_PER_MESSAGE = 4;
+const REMEDIATION_CACHE = 5_000;
+
+/** Event fields whose values repeat across rows: pending rejections share one copy of each. */
+const REPEATING_EVENT_FIELDS: ReadonlySet<string> = new Set<keyof TraceEvent>([
+  'eventId',
+  'source',
+  'sender',
+  'returnPath',
+  'relatedRecipient',
+  'clientIp',
+  'clientHostname',
+  'serverIp',
+  'serverHostname',
+  'connectorId',
+]);
+/** The status text is already parsed into the pending item's `rejection`. */
+const DROPPED_EVENT_FIELDS: ReadonlySet<string> = new Set<keyof TraceEvent>(['recipientStatus']);
+const REPEATING_REJECTION_FIELDS: ReadonlySet<string> = new Set<keyof Rejection>([
+  'smtpCode',
+  'enhancedCode',
+  'attr',
+  'remoteHost',
+  'text',
+]);
+
+/** The tenant's own MX endpoint (`contoso-com.mail.protection.outlook.com`). */
+
+/** Exchange Online's own hosts: never the on-premises server. */
+const MICROSOFT_HOST = /(?:\.outlook\.com|\.exchangelabs\.com|\.microsoft\.com)$/i;
+
+/**
+ * The on-premises server that tried to relay. On SEND/FAIL rows one of client-hostname and
+ * server-hostname is the Exchange Online front end, so take the first that is not a Microsoft host.
+ */
+export function onPremisesHost(event: TraceEvent): string | undefined {
+  for (const host of [event.clientHostname, event.serverHostname]) {
+    if (host !== undefined && !MICROSOFT_HOST.test(host)) return host;
+  }
+  return undefined;
+}
+
+export class StreamingClassifier {
+  public readonly stats: ClassifierStats = { events: 0, rejections: 0, duplicates: 0, unclassified: 0 };
+  private readonly domains: DomainOracle;
+  private readonly inferred: InferredDomains | undefined;
+  private readonly window: number;
+  private readonly inboundConnector: InboundConnectorInfo | undefined;
+  private readonly pending = new Map<string, Pending>();
+  /**
+   * The same pending rejections in arrival (seq) order, consumed from `pendingHead`: `push` checks
+   * the oldest in O(1) instead of starting a Map iteration per event (measured: a tenth of the run).
+   */
+  private pendingOrder: Pending[] = [];
+  private pendingHead = 0;
+  /** Keys of released rejections, with the origin of the occurrence that was classified. */
+  private readonly emittedKeys: BoundedMap<string, EventOrigin>;
+  private readonly onDuplicate: ((duplicate: EventOrigin, first: EventOrigin) => void) | undefined;
+  private readonly traces: BoundedMap<string, InboundTrace[]>;
+  private readonly contexts: BoundedMap<string, MessageContext>;
+  private readonly remediations = new BoundedMap<string, Finding['remediation']>(REMEDIATION_CACHE);
+  private readonly strings = new StringPool();
+  private output: EmittedFinding[] = [];
+  private seq = 0;
+
+  public constructor(options: ClassifierOptions) {
+    this.domains = options.domains;
+    this.inferred = options.domains instanceof InferredDomains ? options.domains : undefined;
+    this.window = options.windowEvents ?? DEFAULT_WINDOW;
+    this.inboundConnector = options.inboundConnector;
+    this.onDuplicate = options.onDuplicate;
+    const tracked = options.maxTrackedMessages ?? DEFAULT_TRACKED;
+    this.emittedKeys = new BoundedMap(tracked);
+    this.traces = new BoundedMap(tracked);
+    this.contexts = new BoundedMap(tracked);
+  }
+
+  /** True when domains are inferred from the logs (the row filter, `rowMayMatter`, then keeps more rows). */
+  public get inferring(): boolean {
+    return this.inferred !== undefined;
+  }
+
+  /**
+   * Feeds one event; findings whose window has passed become available through {@link drain}.
+   * `rejection` is the event's relay refusal when the caller has already parsed it (`parseInput` does).
+   */
+  public push(
+    event: TraceEvent,
+    origin: EventOrigin,
+    rejection: Rejection | null = relayRejectionIn(event.recipientStatus) ?? null,
+  ): void {
+    const seq = ++this.seq;
+    this.stats.events++;
+    this.observe(event);
+    if (rejection) this.enqueue(seq, event, rejection, origin);
+    const oldest = this.pendingOrder[this.pendingHead];
+    if (oldest !== undefined && oldest.seq <= seq - this.window) this.release(seq - this.window);
+  }
+
+  /**
+   * Classifies what is still pending (end of run): the oldest `max` rejections, or all of them.
+   * Returns how many were released, so a caller can hand findings on a batch at a time.
+   */
+  public flush(max = Number.POSITIVE_INFINITY): number {
+    const pending = this.pendingOrder.length - this.pendingHead;
+    const count = Math.min(max, pending);
+    if (count <= 0) return 0;
+    const last = this.pendingOrder[this.pendingHead + count - 1] as Pending;
+    this.release(last.seq);
+    return count;
+  }
+
+  /** Takes the findings emitted so far. */
+  public drain(): EmittedFinding[] {
+    const out = this.output;
+    this.output = [];
+    return out;
+  }
+
+  /** Indexes what later (or earlier) rejections may need: inbound traces, message context, domains. */
+  private observe(event: TraceEvent): void {
+    const { eventId, recipient } = event;
+    if (this.inferred) {
+      if (eventId === 'DELIVER') this.inferred.observeDelivered(domainOf(recipient));
+      else if ((eventId === 'SUBMIT' || eventId === 'RECEIVE') && event.source === 'STOREDRIVER')
+        this.inferred.observeSubmitted(domainOf(event.sender));
+      else if (eventId === 'RECEIVE' && event.source === 'SMTP' && event.directionality === 'incoming')
+        this.inferred.observeReceivedFromOutside(domainOf(recipient));
+    }
+    const messageId = event.messageId;
+    if (messageId !== undefined) {
+      let trace = inboundTraceOf(event);
+      // Receipts that cannot be internal are dropped now (with a given list) to save memory.
+      if (trace && isReceipt(trace) && this.domains.covers(domainOf(recipient)) === false) trace = undefined;
+      if (trace) {
+        trace.eventId = this.strings.intern(trace.eventId);
+        if (trace.recipient !== undefined) trace.recipient = detach(trace.recipient);
+        if (trace.target !== undefined) trace.target = detach(trace.target);
+        const list = this.traces.get(messageId);
+        if (!list) this.traces.set(detach(messageId), [trace]);
+        else if (list.length < TRACES_PER_MESSAGE) list.push(trace);
+      }
+    }
+    // Message trace rows name sender and recipient; detail rows often do not.
+    if (
+      event.messageTraceId !== undefined &&
+      event.recipientStatus === undefined &&
+      event.sender !== undefined
+    ) {
+      const context: MessageContext = { sender: detach(event.sender) };
+      if (recipient !== undefined) context.recipient = detach(recipient);
+      if (event.subject !== undefined) context.subject = detach(event.subject);
+      this.contexts.set(detach(event.messageTraceId), context);
+      if (messageId !== undefined) this.contexts.set(detach(messageId), context);
+    }
+  }
+
+  private enqueue(seq: number, event: TraceEvent, rejection: Rejection, origin: EventOrigin): void {
+    this.stats.rejections++;
+    const identity =
+      event.messageId ?? event.networkMessageId ?? event.messageTraceId ?? `${origin.file}:${event.line}`;
+    const key = detach(`${identity}\u0000${event.recipient ?? ''}\u0000${rejection.enhancedCode}`);
+    const first = this.pending.get(key)?.origin ?? this.emittedKeys.get(key);
+    if (first !== undefined) {
+      this.stats.duplicates++;
+      this.onDuplicate?.(origin, first);
+      return;
+    }
+    // Pending rows outlive their text chunk: copy their strings so the chunk can be freed, sharing
+    // the values that repeat (measured on 250 MB: a third fewer bytes promoted to the old generation).
+    const item: Pending = {
+      seq,
+      key,
+      event: this.strings.keep(event, REPEATING_EVENT_FIELDS, DROPPED_EVENT_FIELDS),
+      rejection: this.strings.keep(rejection, REPEATING_REJECTION_FIELDS),
+      origin,
+    };
+    this.pending.set(key, item);
+    this.pendingOrder.push(item);
+  }
+
+  private release(upTo: number): void {
+    const order = this.pendingOrder;
+    for (;;) {
+      const item = order[this.pendingHead];
+      if (item === undefined || item.seq > upTo) break;
+      order[this.pendingHead++] = undefined as unknown as Pending;
+      this.pending.delete(item.key);
+      this.emittedKeys.set(item.key, item.origin);
+      const finding = this.classify(item);
+      if (finding) this.output.push({ finding, origin: item.origin });
+      else this.stats.unclassified++;
+    }
+    // Drop the consumed front now and then, so the array stays as small as the window.
+    if (this.pendingHead > 4096 && this.pendingHead * 2 > order.length) {
+      this.pendingOrder = order.slice(this.pendingHead);
+      this.pendingHead = 0;
+    }
+  }
+
+  private classify({ event: row, rejection, origin }: Pending): Finding | undefined {
+    const event = this.enrich(row);
+    let attributedSender: string | undefined;
+    let senderBasis: RuleInput['senderBasis'];
+    if (event.returnPath !== undefined) {
+      attributedSender = event.returnPath;
+      senderBasis = 'return-path';
+    } else if (event.sender !== undefined) {
+      attributedSender = event.sender;
+      senderBasis = 'header-sender';
+    } else {
+      senderBasis = 'none';
+    }
+    const input: RuleInput = {
+      event,
+      rejection,
+      attributedSender,
+      senderBasis,
+      senderDomain: domainOf(attributedSender),
+      recipientDomain: domainOf(event.recipient),
+      domains: this.domains,
+      inbound: (event.messageId !== undefined && this.traces.get(event.messageId)) || [],
+    };
+    for (const rule of PRECEDENCE) {
+      const result = rule.evaluate(input);
+      if (result.outcome !== 'match') continue;
+      return this.buildFinding(rule.id, input, result.evidence, result.confidence, origin);
+    }
+    return undefined;
+  }
+
+  /** Fills sender/recipient/subject from a correlated message trace row when the row lacks them. */
+  private enrich(event: TraceEvent): TraceEvent {
+    if (event.sender !== undefined && event.recipient !== undefined) return event;
+    const context =
+      (event.messageTraceId !== undefined ? this.contexts.get(event.messageTraceId) : undefined) ??
+      (event.messageId !== undefined ? this.contexts.get(event.messageId) : undefined);
+    if (!context) return event;
+    const enriched = { ...event };
+    if (enriched.sender === undefined && context.sender !== undefined) enriched.sender = context.sender;
+    if (enriched.recipient === undefined && context.recipient !== undefined)
+      enriched.recipient = context.recipient;
+    if (enriched.subject === undefined && context.subject !== undefined) enriched.subject = context.subject;
+    return enriched;
+  }
+
+  private buildFinding(
+    scenario: ScenarioId,
+    input: RuleInput,
+    evidence: Finding['evidence'],
+    confidence: Finding['confidence'],
+    origin: EventOrigin,
+  ): Finding {
+    const { event, rejection } = input;
+    const messageId =
+      event.messageId ?? event.networkMessageId ?? event.messageTraceId ?? `${origin.file}:${event.line}`;
+    const recipient = event.recipient ?? '';
+    const finding: Finding = {
+      id: findingId(messageId, recipient, rejection.enhancedCode),
+      scenario,
+      messageId,
+      recipient,
+      code: rejection.enhancedCode,
+      rejectionText: rejection.text,
+      timestamp: event.timestamp,
+      evidence,
+      confidence,
+      remediation: this.remediation(scenario, input),
+      source: { file: origin.file, line: event.line, format: origin.format, sourceId: origin.sourceId },
+    };
+    if (event.sender !== undefined) finding.sender = event.sender;
+    if (event.returnPath !== undefined) finding.returnPath = event.returnPath;
+    if (input.senderDomain !== undefined) finding.senderDomain = input.senderDomain;
+    if (input.recipientDomain !== undefined) finding.recipientDomain = input.recipientDomain;
+    if (event.subject !== undefined) finding.subject = event.subject;
+    if (rejection.smtpCode !== undefined) finding.smtpCode = rejection.smtpCode;
+    if (rejection.attr !== undefined) finding.attr = rejection.attr;
+    if (rejection.remoteHost !== undefined) finding.remoteHost = rejection.remoteHost;
+    const server = onPremisesHost(event);
+    if (server !== undefined) finding.serverHostname = server;
+    if (event.clientIp !== undefined) finding.clientIp = event.clientIp;
+    if (event.connectorId !== undefined) finding.connectorId = event.connectorId;
+    return finding;
+  }
+
+  /** Remediation depends on a few fields only, so identical findings share one (cached) text. */
+  private remediation(scenario: ScenarioId, input: RuleInput): Finding['remediation'] {
+    const { event, rejection } = input;
+    // Only what the advice should name goes in: the recipient domain matters for forwarding only
+    // ("find what forwards to …"), and the answering host only when it is the tenant's endpoint —
+    // front-end names vary per connection and would make every text unique.
+    const recipientDomain = scenario === 'forwarding' ? input.recipientDomain : undefined;
+    const remoteHost =
+      rejection.remoteHost !== undefined && isTenantEndpoint(rejection.remoteHost)
+        ? rejection.remoteHost
+        : undefined;
+    const server = onPremisesHost(event);
+    const key = [
+      scenario,
+      input.senderDomain,
+      recipientDomain,
+      server,
+      event.connectorId,
+      remoteHost,
+      rejection.attr,
+      rejection.enhancedCode,
+    ].join('\u0000');
+    const cached = this.remediations.get(key);
+    if (cached) return cached;
+    const accepted = this.domains.domains();
+    const context: RemediationContext = {
+      acceptedDomains: accepted,
+      acceptedDomainsSource:
+        this.domains.basis === 'given' ? 'given' : accepted.length > 0 ? 'inferred' : 'none',
+      code: rejection.enhancedCode,
+    };
+    if (input.senderDomain !== undefined) context.senderDomain = input.senderDomain;
+    if (recipientDomain !== undefined) context.recipientDomain = recipientDomain;
+    if (server !== undefined) context.serverHostname = server;
+    if (event.connectorId !== undefined) context.connectorId = event.connectorId;
+    if (remoteHost !== undefined) context.remoteHost = remoteHost;
+    if (rejection.attr !== undefined) context.attr = rejection.attr;
+    if (this.inboundConnector !== undefined) context.inboundConnector = this.inboundConnector;
+    // Round-trip through JSON: the cached text must not keep the log chunks its domains came from.
+    const remediation = JSON.parse(
+      JSON.stringify(remediationFor(scenario, context)),
+    ) as Finding['remediation'];
+    this.remediations.set(key, remediation);
+    return remediation;
+  }
+}

@@ -1,0 +1,78 @@
+/**
+ * Inbound evidence — "message M first arrived for recipient R" — in one place. The row filter
+ * (`relevance.ts`), the classifier's trace index, the inbound Message-ID index (`inbound-entry.ts`)
+ * and through it the cross-upload correlation all ask these two functions, so what counts as a
+ * receipt cannot differ between them.
+ *
+ * A receipt counts only for mail that came from outside (not Originating): an app relaying as a
+ * foreign domain to one internal and one outside recipient is not forwarding.
+ */
+import type { TraceEvent } from '../model/events.js';
+
+/** Evidence, gathered across rows and files, that a message first arrived for an internal recipient. */
+export interface InboundTrace {
+  kind: 'redirect' | 'resolve' | 'mailbox-rule' | 'received-for' | 'delivered-to';
+  /** The recipient the message arrived for (when the row names one). */
+  recipient?: string;
+  /** What the message was redirected to, for redirect/resolve rows. */
+  target?: string;
+  eventId: string;
+  line: number;
+}
+
+/** Event ids whose recipient proves the message arrived for that recipient. */
+const RECEIPT_EVENTS: ReadonlySet<string> = new Set(['RECEIVE', 'DELIVER', 'DELIVERED']);
+/** Event ids whose related recipient is the original recipient of a redirected message. */
+const REDIRECT_EVENTS: ReadonlySet<string> = new Set(['REDIRECT', 'RESOLVE']);
+
+/**
+ * True when a row with these fields may be inbound evidence: the cheap test the row filter runs
+ * before an event is built. Never false for a row {@link inboundTraceOf} would accept.
+ */
+export function mayBeEvidence(
+  eventId: string,
+  source: string | undefined,
+  directionality: TraceEvent['directionality'],
+): boolean {
+  if (REDIRECT_EVENTS.has(eventId) || source === 'MAILBOXRULE') return true;
+  return RECEIPT_EVENTS.has(eventId) && directionality !== 'originating';
+}
+
+/** True for the kinds that name the recipient a message was received for or delivered to. */
+export function isReceipt(trace: InboundTrace): boolean {
+  return trace.kind === 'received-for' || trace.kind === 'delivered-to';
+}
+
+/**
+ * What one event proves about where its message arrived, before any judgement of domains (the
+ * caller decides whether the recipient is internal): a redirect or expansion names the original
+ * recipient, a mailbox rule that it acted, a receipt or delivery the recipient.
+ */
+export function inboundTraceOf(
+  event: Pick<
+    TraceEvent,
+    'eventId' | 'source' | 'recipient' | 'relatedRecipient' | 'directionality' | 'line'
+  >,
+): InboundTrace | undefined {
+  const { eventId, recipient } = event;
+  if (REDIRECT_EVENTS.has(eventId) && event.relatedRecipient) {
+    const trace: InboundTrace = {
+      kind: eventId === 'REDIRECT' ? 'redirect' : 'resolve',
+      recipient: event.relatedRecipient,
+      eventId,
+      line: event.line,
+    };
+    if (recipient !== undefined) trace.target = recipient;
+    return trace;
+  }
+  if (event.source === 'MAILBOXRULE') return { kind: 'mailbox-rule', eventId, line: event.line };
+  if (recipient !== undefined && RECEIPT_EVENTS.has(eventId) && event.directionality !== 'originating') {
+    return {
+      kind: eventId === 'RECEIVE' ? 'received-for' : 'delivered-to',
+      recipient,
+      eventId,
+      line: event.line,
+    };
+  }
+  return undefined;
+}

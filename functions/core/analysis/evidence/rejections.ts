@@ -1,0 +1,231 @@
+/**
+ * Rejection parser: SMTP code, enhanced code, `ATTRnn` and the answering host of a status text.
+ *
+ * Exchange wraps the remote answer in its own texts, to any depth (docs/domain.md §3, §5):
+ * - queue errors: `550 4.4.7 QUEUE.Expired; message expired [{LED=451 4.4.62 … ATTR35 […]};{MSG=};…]`
+ *   — the `LED` (last error description) is the real error; the outer 4.4.7 only says the queue gave up;
+ * - `451 4.4.0 Primary target IP address responded with: "451 4.4.62 Mail sent to the wrong …"`;
+ * - `450 4.7.0 Proxy session setup failed on Frontend with '451 4.4.0 Primary target IP address
+ *   responded with: "550 5.7.64 TenantAttribution; Relay Access Denied ATTR36 […]"'`.
+ *
+ * Each wrapper writes its own code first and the answer it wraps after it, so in text order the
+ * innermost answer is the last status. The parser finds every enhanced status code with a linear
+ * `indexOf` scan (no regular expression runs over the whole cell) and takes the last relay-attribution
+ * one, or, when there is none, the last status of any kind — the innermost error.
+ *
+ * Only the first {@link STATUS_SCAN_LIMIT} characters of a status are searched: real statuses, wrapped
+ * twice, stay under 2 KB, and a pathological cell (a runaway quote, a 1 MB field) then costs no more
+ * than a real one.
+ */
+import type { Rejection } from '../model/findings.js';
+
+/**
+ * How much of a status text is searched: 16 KiB (16,384 characters). A refusal written further into
+ * a cell is not found; no real Exchange status comes near this length.
+ */
+export const STATUS_SCAN_LIMIT = 16 * 1024;
+
+/** Enhanced codes of relay-attribution refusals (docs/domain.md §2). Only these become findings. */
+export const RELAY_ATTRIBUTION_CODES: ReadonlySet<string> = new Set(['5.7.64', '4.4.62']);
+
+/** `ATTRnn`, searched only within the chosen status (at most {@link STATUS_SCAN_LIMIT} characters). */
+const ATTR = /\bATTR(\d{1,3})\b/i;
+
+/**
+ * Cheap test for the hot path: can this status text hold a relay-attribution refusal?
+ * False negatives are impossible (every such text names its enhanced code).
+ */
+export function mayBeRelayRejection(status: string): boolean {
+  return status.includes('5.7.64') || status.includes('4.4.62');
+}
+
+const DOT = 46;
+const SPACE = 32;
+const DASH = 45;
+
+function isDigit(code: number): boolean {
+  return code >= 48 && code <= 57;
+}
+
+/** `2`, `4` or `5`: the classes of SMTP and enhanced status codes. */
+function isClassDigit(code: number): boolean {
+  return code === 50 || code === 52 || code === 53;
+}
+
+/** A run of 1–3 digits starting at `from`; returns the index after it, or -1. */
+function digitRun(text: string, from: number): number {
+  let index = from;
+  while (index - from < 4 && isDigit(text.charCodeAt(index))) index++;
+  const length = index - from;
+  return length >= 1 && length <= 3 ? index : -1;
+}
+
+/** One status found in a text: where it starts (reply code, if any) and its codes. */
+export interface StatusAt {
+  /** Index of the SMTP reply code, or of the enhanced code when there is none. */
+  start: number;
+  smtpCode: string | undefined;
+  enhancedCode: string;
+}
+
+/**
+ * The enhanced status code (`[245].d{1,3}.d{1,3}`, not part of a longer dotted number such as an IP
+ * address or a version) whose first dot is at `dot`, with the SMTP reply code written before it
+ * (`550 5.7.64`, `550-5.7.64`). O(1): looks at most a few characters either side.
+ */
+function statusAtDot(text: string, dot: number): StatusAt | undefined {
+  const classAt = dot - 1;
+  if (classAt < 0 || !isClassDigit(text.charCodeAt(classAt))) return undefined;
+  if (classAt > 0) {
+    const before = text.charCodeAt(classAt - 1);
+    if (isDigit(before) || before === DOT) return undefined;
+  }
+  const second = digitRun(text, dot + 1);
+  if (second === -1 || text.charCodeAt(second) !== DOT) return undefined;
+  const third = digitRun(text, second + 1);
+  if (third === -1) return undefined;
+  const after = text.charCodeAt(third); // NaN past the end
+  if (isDigit(after) || after === DOT) return undefined;
+  const enhancedCode = text.slice(classAt, third);
+  // The reply code: three digits, then one to four spaces or dashes, right before the enhanced code.
+  let gap = classAt;
+  while (gap > 0 && classAt - gap < 4) {
+    const code = text.charCodeAt(gap - 1);
+    if (code !== SPACE && code !== DASH) break;
+    gap--;
+  }
+  const replyAt = gap - 3;
+  if (gap < classAt && replyAt >= 0) {
+    const reply = text.slice(replyAt, gap);
+    const boundary = replyAt === 0 ? -1 : text.charCodeAt(replyAt - 1);
+    if (
+      isClassDigit(reply.charCodeAt(0)) &&
+      isDigit(reply.charCodeAt(1)) &&
+      isDigit(reply.charCodeAt(2)) &&
+      !isDigit(boundary) &&
+      boundary !== DOT
+    ) {
+      return { start: replyAt, smtpCode: reply, enhancedCode };
+    }
+  }
+  return { start: classAt, smtpCode: undefined, enhancedCode };
+}
+
+/** The part of a status text that is searched: its first {@link STATUS_SCAN_LIMIT} characters. */
+function searched(text: string, limit = STATUS_SCAN_LIMIT): string {
+  return text.length > limit ? text.slice(0, limit) : text;
+}
+
+/**
+ * Every status (enhanced code, with its reply code when written) in the first `limit` characters of
+ * `text`, in text order. Linear: each dot is looked at once, in O(1). A list of statuses, one per
+ * recipient, is split with `limit` = Infinity (see recipient-lists.ts): still linear.
+ */
+export function statusesIn(text: string, limit = STATUS_SCAN_LIMIT): StatusAt[] {
+  const region = searched(text, limit);
+  const found: StatusAt[] = [];
+  let dot = region.indexOf('.');
+  while (dot !== -1) {
+    const status = statusAtDot(region, dot);
+    if (status) found.push(status);
+    dot = region.indexOf('.', dot + 1);
+  }
+  return found;
+}
+
+/** The character that closes a wrapped answer opened by `opener` (the character before it), if any. */
+function closerOf(text: string, start: number): string | undefined {
+  let index = start - 1;
+  while (index >= 0 && text.charCodeAt(index) === SPACE) index--;
+  if (index < 0) return undefined;
+  const opener = text[index];
+  if (opener === '"' || opener === "'") return opener;
+  if (opener === '=' && index >= 4 && text.slice(index - 4, index).toUpperCase() === '{LED') return '}';
+  return undefined;
+}
+
+/**
+ * The text of one status: to the character that closes the wrapper it sits in (`"`, `'`, `}` of
+ * `{LED=…}`), or to the end of the searched part for an answer that is not wrapped. An outermost
+ * answer that is not wrapped keeps the whole text, as Exchange wrote it.
+ */
+function textOf(region: string, status: StatusAt, outermost: boolean): string {
+  const closer = closerOf(region, status.start);
+  if (closer === undefined) return (outermost ? region : region.slice(status.start)).trim();
+  const close = region.indexOf(closer, status.start);
+  return region.slice(status.start, close === -1 ? region.length : close).trim();
+}
+
+/**
+ * The first `[host.name]` in `text` — the front end that answered. A linear scan: after a `[` that
+ * does not open a host name, the search goes on from where that candidate stopped.
+ */
+function remoteHostIn(text: string): string | undefined {
+  let open = text.indexOf('[');
+  while (open !== -1) {
+    let index = open + 1;
+    let dots = 0;
+    let previous = DOT; // a name cannot start with a dot
+    let valid = true;
+    for (; index < text.length; index++) {
+      const code = text.charCodeAt(index);
+      const isLabel =
+        (code >= 48 && code <= 57) ||
+        (code >= 65 && code <= 90) ||
+        (code >= 97 && code <= 122) ||
+        code === DASH;
+      if (isLabel) {
+        previous = code;
+        continue;
+      }
+      if (code === DOT) {
+        if (previous === DOT) valid = false;
+        dots++;
+        previous = code;
+        continue;
+      }
+      break;
+    }
+    if (valid && dots > 0 && previous !== DOT && text.charCodeAt(index) === 93 /* ] */) {
+      return text.slice(open + 1, index);
+    }
+    open = text.indexOf('[', index);
+  }
+  return undefined;
+}
+
+/** Parses a status/detail text. Returns `undefined` when it holds no enhanced status code. */
+export function parseRejection(status: string): Rejection | undefined {
+  const region = searched(status);
+  const statuses = statusesIn(region);
+  let chosen: StatusAt | undefined;
+  for (let index = statuses.length - 1; index >= 0 && chosen === undefined; index--) {
+    const candidate = statuses[index] as StatusAt;
+    if (RELAY_ATTRIBUTION_CODES.has(candidate.enhancedCode)) chosen = candidate;
+  }
+  chosen ??= statuses.at(-1);
+  if (chosen === undefined) return undefined;
+  const outermost = chosen === statuses[0];
+  const text = textOf(region, chosen, outermost);
+  const rejection: Rejection = { enhancedCode: chosen.enhancedCode, text };
+  if (chosen.smtpCode !== undefined) rejection.smtpCode = chosen.smtpCode;
+  // ATTR and the answering host belong to the chosen answer, not to a wrapper around it.
+  const own = outermost ? textOf(region, chosen, false) : text;
+  const attr = ATTR.exec(own);
+  if (attr) rejection.attr = `ATTR${attr[1]}`;
+  const host = remoteHostIn(own);
+  if (host !== undefined) rejection.remoteHost = host;
+  return rejection;
+}
+
+/** True for the refusals relay-audit classifies: 5.7.64 TenantAttribution and 4.4.62/ATTR35. */
+export function isRelayAttribution(rejection: Rejection): boolean {
+  return RELAY_ATTRIBUTION_CODES.has(rejection.enhancedCode);
+}
+
+/** The relay-attribution refusal a status text holds, or `undefined` (cheap pre-check first). */
+export function relayRejectionIn(status: string | undefined): Rejection | undefined {
+  if (status === undefined || !mayBeRelayRejection(status)) return undefined;
+  const rejection = parseRejection(status);
+  return rejection && isRelayAttribution(rejection) ? rejection : undefined;
+}

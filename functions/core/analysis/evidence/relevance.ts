@@ -1,0 +1,27 @@
+/**
+ * Which rows can matter to the classifier — decided before an event is built, so most
+ * SEND/AGENTINFO/… rows cost no allocation. Kept apart from the classifier so the row parser can
+ * ask without loading the rules and the remediation pack.
+ */
+import type { TraceEvent } from '../model/events.js';
+import { mayBeEvidence } from './inbound-trace.js';
+import { mayBeRelayRejection } from './rejections.js';
+
+/**
+ * True for a refusal, or for inbound evidence (`mayBeEvidence`, the same test the classifier's
+ * index and the inbound Message-ID index rely on). `inferring` is true when the accepted domains
+ * are inferred from the logs, which also reads delivery and submission rows.
+ */
+export function rowMayMatter(
+  eventId: string,
+  source: string | undefined,
+  status: string | undefined,
+  directionality: TraceEvent['directionality'],
+  inferring: boolean,
+): boolean {
+  if (status !== undefined && mayBeRelayRejection(status)) return true;
+  // Inferring, mailbox deliveries and submissions (`RECEIVE` by STOREDRIVER since Exchange 2013)
+  // are evidence of the organisation's domains even when Originating.
+  if (inferring && (eventId === 'DELIVER' || source === 'STOREDRIVER')) return true;
+  return mayBeEvidence(eventId, source, directionality);
+}

@@ -1,0 +1,78 @@
+/**
+ * The contract every input format implements: recognise a header, turn rows into canonical events.
+ */
+
+import type { TimestampParser } from '../input/timestamps.js';
+import type { FormatId, TraceEvent } from '../model/events.js';
+import type { SourceNote } from '../model/source-record.js';
+
+/** Stable reason codes for skipped rows (stored in source records; never rename). */
+export type SkipReason =
+  | 'COLUMN_COUNT'
+  | 'BAD_TIMESTAMP'
+  | 'SYSTEM_STRING_ARRAY'
+  | 'LIST_MISMATCH'
+  | 'MISSING_FIELD'
+  | 'TRUNCATED_RECORD'
+  | 'RECORD_TOO_LARGE'
+  | 'INVALID_EVENT'
+  /** A row after a mid-file `#Fields:` line that is not the file's format (joined logs of another kind). */
+  | 'UNKNOWN_FIELD_SET';
+
+/** Receives what an adapter makes of one row. */
+export interface RowSink {
+  event(event: TraceEvent): void;
+  skip(line: number, reason: SkipReason, message: string, column?: string): void;
+}
+
+/** Per-file state an adapter may use. */
+export interface RowContext {
+  file: string;
+  timestamps: TimestampParser;
+  /**
+   * Asked before an event is built: can a row with these values matter to classification?
+   * Adapters of large formats skip building events for rows that cannot (see the classifier).
+   */
+  isRelevant(
+    eventId: string,
+    source: string | undefined,
+    status: string | undefined,
+    directionality: TraceEvent['directionality'],
+  ): boolean;
+}
+
+/** Converts the rows of one file; created once the header is known. */
+export interface RowAdapter {
+  /** Converts one record; emits zero or more events (one per recipient) or one skip. */
+  adapt(fields: string[], line: number, sink: RowSink): void;
+  /**
+   * What the adapter inferred rather than read, for the source record's notes (e.g. the field set
+   * of rows without a header). Asked once, after the last row.
+   */
+  notes?(): SourceNote[];
+}
+
+/**
+ * Rows a format can recognise without their header: tracking-log rows whose `#` lines a log
+ * shipper or SIEM export dropped (docs/domain.md §5).
+ */
+export interface HeaderlessRows {
+  /** The field names the format would read `row` (the file's first row) with, or `undefined`. */
+  fieldsOf(row: readonly string[]): readonly string[] | undefined;
+  /** Reads every row by the field list its field count names. */
+  createRowAdapter(context: RowContext): RowAdapter;
+}
+
+export interface FormatAdapter {
+  readonly id: FormatId;
+  /**
+   * Header names (compared case-insensitively) that must all be present for this format.
+   * Detection picks the format with the most required headers present.
+   */
+  readonly requiredHeaders: readonly string[];
+  /** True when the header came from a `#Fields:` line (raw W3C-style logs) rather than a CSV header row. */
+  readonly fieldsDirective?: boolean;
+  /** Set when the format's rows can be recognised and read without their header. */
+  readonly headerless?: HeaderlessRows;
+  createRowAdapter(headers: readonly string[], context: RowContext): RowAdapter;
+}

@@ -1,0 +1,199 @@
+/**
+ * Rows that carry message-tracking fields — the raw `MSGTRK*.LOG` files, `Get-MessageTrackingLog |
+ * Export-Csv` and the historical-search Extended report — share one conversion; the formats differ
+ * only in how they spell the column names.
+ */
+import { normaliseAddress, normaliseMessageId, type TraceEvent } from '../model/events.js';
+import { mapColumns } from './columns.js';
+import type { RowAdapter, RowContext, RowSink } from './format-adapter.js';
+import { pairStatuses, splitRecipients, splitStatuses, UNJOINED_LIST_LITERALS } from './recipient-lists.js';
+import { hasHeaderShape, timestampOrSkip } from './row-checks.js';
+
+/** Canonical names of the tracking fields the classifier uses. */
+export type TrackingField =
+  | 'timestamp'
+  | 'clientIp'
+  | 'clientHostname'
+  | 'serverIp'
+  | 'serverHostname'
+  | 'connectorId'
+  | 'source'
+  | 'eventId'
+  | 'internalMessageId'
+  | 'messageId'
+  | 'networkMessageId'
+  | 'recipients'
+  | 'recipientStatus'
+  | 'relatedRecipient'
+  | 'subject'
+  | 'sender'
+  | 'returnPath'
+  | 'directionality';
+
+/** How one format spells each tracking field. */
+export type TrackingColumnNames = Readonly<Record<TrackingField, string>>;
+
+/**
+ * Columns whose cells must never hold `System.String[]` or `System.Collections.ArrayList` (they are
+ * lists PowerShell failed to join).
+ */
+const LIST_FIELDS: readonly TrackingField[] = ['recipients', 'recipientStatus', 'relatedRecipient'];
+
+/** `Incoming`/`Originating`, or the numeric codes of historical search (1/2, inferred). */
+export function parseDirectionality(value: string | undefined): TraceEvent['directionality'] {
+  if (!value) return undefined;
+  const lower = value.toLowerCase();
+  if (lower === 'incoming' || lower === '1') return 'incoming';
+  if (lower === 'originating' || lower === '2') return 'originating';
+  return undefined;
+}
+
+/** Column positions of one file (-1 when the format or version lacks the column). */
+type Columns = Record<TrackingField, number>;
+
+/** The trimmed cell, or `undefined` when absent or empty. Hot path: no allocation when nothing to trim. */
+function at(fields: readonly string[], index: number): string | undefined {
+  if (index < 0) return undefined;
+  const value = fields[index];
+  if (value === undefined || value.length === 0) return undefined;
+  const first = value.charCodeAt(0);
+  const last = value.charCodeAt(value.length - 1);
+  if (first > 32 && last > 32) return value;
+  const trimmed = value.trim();
+  return trimmed.length === 0 ? undefined : trimmed;
+}
+
+/** Upper-cases only when needed (Exchange already writes upper case). */
+function upper(value: string): string {
+  for (let i = 0; i < value.length; i++) {
+    const code = value.charCodeAt(i);
+    if (code >= 97 && code <= 122) return value.toUpperCase();
+  }
+  return value;
+}
+
+export class TrackingRowAdapter implements RowAdapter {
+  private readonly columns: Columns;
+  private readonly names: TrackingColumnNames;
+  private readonly headerCount: number;
+  private readonly context: RowContext;
+  private readonly listColumns: readonly [TrackingField, number][];
+
+  public constructor(headers: readonly string[], names: TrackingColumnNames, context: RowContext) {
+    const map = mapColumns(headers, names);
+    const columns = {} as Columns;
+    for (const key of Object.keys(names) as TrackingField[]) columns[key] = map[key] ?? -1;
+    this.columns = columns;
+    this.names = names;
+    this.headerCount = headers.length;
+    this.context = context;
+    this.listColumns = LIST_FIELDS.map((field) => [field, columns[field]] as [TrackingField, number]).filter(
+      ([, index]) => index >= 0,
+    );
+  }
+
+  public adapt(fields: string[], line: number, sink: RowSink): void {
+    if (!hasHeaderShape(fields, this.headerCount, line, sink)) return;
+    const c = this.columns;
+    for (const [field, index] of this.listColumns) {
+      const value = fields[index] as string;
+      if (UNJOINED_LIST_LITERALS.has(value)) {
+        const name = this.names[field];
+        // One stable reason code for every such literal: the cause and the fix are the same.
+        sink.skip(
+          line,
+          'SYSTEM_STRING_ARRAY',
+          `the cell holds the literal "${value}": the export was made without joining the list; ` +
+            `re-export with @{n='${name}';e={$_.${name} -join ';'}}`,
+          name,
+        );
+        return;
+      }
+    }
+    const timestamp = timestampOrSkip(
+      at(fields, c.timestamp),
+      this.names.timestamp,
+      line,
+      this.context,
+      sink,
+    );
+    if (timestamp === undefined) return;
+    const rawEventId = at(fields, c.eventId);
+    if (rawEventId === undefined) {
+      sink.skip(line, 'MISSING_FIELD', 'the event id is empty', this.names.eventId);
+      return;
+    }
+    const eventId = upper(rawEventId);
+    const rawSource = at(fields, c.source);
+    const source = rawSource === undefined ? undefined : upper(rawSource);
+    const statusList = at(fields, c.recipientStatus);
+    const directionality = parseDirectionality(at(fields, c.directionality));
+    // Rows that can neither be a refusal nor correlation evidence are counted, not converted.
+    if (!this.context.isRelevant(eventId, source, statusList, directionality)) return;
+
+    const messageId = at(fields, c.messageId);
+    const rawSender = at(fields, c.sender);
+    const rawReturnPath = at(fields, c.returnPath);
+    const related = at(fields, c.relatedRecipient);
+    // Every event gets the same properties in the same order (one hidden class: fast to build and read).
+    const base: TraceEvent = {
+      timestamp,
+      eventId,
+      source,
+      messageId: messageId === undefined ? undefined : normaliseMessageId(messageId),
+      internalMessageId: at(fields, c.internalMessageId),
+      networkMessageId: at(fields, c.networkMessageId),
+      messageTraceId: undefined,
+      sender: rawSender === undefined ? undefined : normaliseAddress(rawSender),
+      returnPath:
+        c.returnPath < 0 ? undefined : rawReturnPath === undefined ? '' : normaliseAddress(rawReturnPath),
+      recipient: undefined,
+      recipientStatus: undefined,
+      relatedRecipient: related === undefined ? undefined : normaliseAddress(related),
+      subject: at(fields, c.subject),
+      clientIp: at(fields, c.clientIp),
+      clientHostname: at(fields, c.clientHostname),
+      serverIp: at(fields, c.serverIp),
+      serverHostname: at(fields, c.serverHostname),
+      connectorId: at(fields, c.connectorId),
+      directionality,
+      line,
+    };
+    const recipientList = at(fields, c.recipients);
+    if (recipientList === undefined) {
+      sink.event(base);
+      return;
+    }
+    const recipients = splitRecipients(recipientList);
+    if (recipients.length === 1) {
+      base.recipient = normaliseAddress(recipients[0] as string);
+      base.recipientStatus = statusList;
+      sink.event(base);
+      return;
+    }
+    let statuses: (string | undefined)[] | undefined;
+    if (statusList !== undefined) {
+      const split = splitStatuses(statusList);
+      statuses = pairStatuses(recipients, split);
+      if (statuses === undefined) {
+        sink.skip(
+          line,
+          'LIST_MISMATCH',
+          `${recipients.length} recipients but ${split.length} statuses: which status belongs to which ` +
+            `recipient cannot be told; re-export with @{n='${this.names.recipients}';e={$_.${this.names.recipients} -join ';'}} ` +
+            `and @{n='${this.names.recipientStatus}';e={$_.${this.names.recipientStatus} -join ';'}}`,
+          this.names.recipientStatus,
+        );
+        return;
+      }
+    }
+    for (let index = 0; index < recipients.length; index++) {
+      const status = statuses?.[index];
+      sink.event({
+        ...base,
+        recipient: normaliseAddress(recipients[index] as string),
+        recipientStatus: status === undefined || status.length === 0 ? undefined : status,
+      });
+    }
+  }
+}

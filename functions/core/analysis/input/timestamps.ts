@@ -1,0 +1,565 @@
+/**
+ * Timestamps → UTC ISO 8601, whatever culture the exporting PC used.
+ *
+ * Tracking logs and V2 traces write ISO 8601 in UTC. `Export-Csv` and `ConvertTo-Csv` write
+ * `DateTime.ToString()` of the PC's culture — with or without `-UseCulture`, which only picks the
+ * delimiter: en-US `11/28/2026 10:15:03 PM`, en-GB `28/11/2026 22:15:03`, en-AU `9/03/2021 10:14:21 AM`,
+ * nl-NL `28-11-2026 22:15:03`, de-DE `28.11.2026 22:15:03`, fi-FI `9.3.2021 10.14.21`,
+ * hu-HU `2021. 03. 09. 10:14:21`, ja-JP/zh-CN `2021/03/09 10:14:21`, ko-KR `2021-03-09 오전 10:14:21`.
+ * Values without a zone are taken as UTC *(inferred: the export does not record the PC's zone;
+ * documented in the README)*.
+ *
+ * Day and month order, per file:
+ * - year-first dates (ISO, ja-JP, ko-KR, hu-HU, sv-SE…) and dotted dates (no culture writes
+ *   `month.day.year`) need no decision;
+ * - a `/` or `-` date proves its order when a part is above 12 (`28/11/2026`) or when the day is
+ *   unpadded and the month zero-padded (`9/03/2021`: the en-AU `d/MM/yyyy`; no culture writes
+ *   `M/dd`). The first proof holds for the file's ambiguous dates (`9/3/2021`); a date that proves
+ *   the other order is still read as written, and the file gets a note that it mixes both;
+ * - ambiguous dates seen before any proof are read with an assumed order — day first in a
+ *   `;`-separated file (the list separator of the cultures that write the day first), else month
+ *   first with AM/PM (en-US) and day first with 24-hour times — and the events built from them are
+ *   {@link TimestampParser.track tracked}: when a proof arrives, those not handed on yet are re-dated.
+ *   {@link HeldBatches} keeps them back for a while for that. A file that ends without proof, or
+ *   whose proof came too late, says so in its {@link TimestampParser.notes notes}.
+ *
+ * The parser is a linear scanner over at most {@link MAX_TIMESTAMP_CHARS} characters (longer cells
+ * are refused after trimming): no regular expression, each character looked at a bounded number of
+ * times, whatever a cell holds.
+ */
+import type { SourceNote } from '../model/source-record.js';
+
+export type DayOrder = 'month-first' | 'day-first';
+
+/** The longest (trimmed) cell read as a timestamp: `2026-11-28T22:15:03.1234567+01:00` is 33. */
+export const MAX_TIMESTAMP_CHARS = 64;
+
+/** What the file tells about its culture besides its dates. */
+export interface TimestampHints {
+  /** The file's delimiter; `;` is the list separator of cultures that write the day first. */
+  delimiter?: string;
+}
+
+/** The re-export that settles the question: ISO 8601 in UTC, whatever the culture. */
+export const UNAMBIGUOUS_EXPORT =
+  "export the timestamp as ISO 8601 UTC by adding @{n='Timestamp';e={$_.Timestamp.ToUniversalTime().ToString('o')}} " +
+  'to the Select-Object before Export-Csv (with * -ExcludeProperty Timestamp when you also select *); ' +
+  '-UseCulture only changes the delimiter, never the dates';
+
+/** AM/PM designators, lower-cased without dots or spaces (`a. m.` → `am`). */
+const MERIDIEMS: ReadonlyMap<string, 'am' | 'pm'> = new Map([
+  ['am', 'am'],
+  ['pm', 'pm'],
+  ['오전', 'am'], // ko-KR
+  ['오후', 'pm'],
+  ['午前', 'am'], // ja-JP (12-hour)
+  ['午後', 'pm'],
+  ['上午', 'am'], // zh-TW, zh-HK
+  ['下午', 'pm'],
+  ['πμ', 'am'], // el-GR
+  ['μμ', 'pm'],
+  ['sa', 'am'], // vi-VN
+  ['ch', 'pm'],
+  ['fm', 'am'], // sv, nb, da
+  ['em', 'pm'],
+  ['ص', 'am'], // Arabic, Gregorian calendar
+  ['م', 'pm'],
+]);
+
+const MIN_YEAR = 1900;
+const MAX_YEAR = 2199;
+
+function isDigit(code: number): boolean {
+  return code >= 48 && code <= 57;
+}
+
+function isSpace(code: number): boolean {
+  return code === 32 || code === 9 || code === 0xa0 || code === 0x2009 || code === 0x202f || code === 0x3000;
+}
+
+/** `+ - : /` */
+const WORD_ENDS = [43, 45, 58, 47];
+
+/** Characters that end a designator word: digits and the punctuation of dates, times and zones. */
+function endsWord(code: number): boolean {
+  return isDigit(code) || WORD_ENDS.includes(code);
+}
+
+/** A cursor over one trimmed cell; every method moves forward only. */
+class Scanner {
+  public at = 0;
+  public constructor(private readonly text: string) {}
+
+  public get done(): boolean {
+    return this.at >= this.text.length;
+  }
+
+  public peek(): number {
+    return this.text.charCodeAt(this.at);
+  }
+
+  public accept(char: string): boolean {
+    if (this.text[this.at] !== char) return false;
+    this.at++;
+    return true;
+  }
+
+  public spaces(): number {
+    const start = this.at;
+    while (isSpace(this.peek())) this.at++;
+    return this.at - start;
+  }
+
+  /** How many digits the last {@link digits} call read. */
+  public count = 0;
+
+  /** The value of 1..max digits, or -1 (when there are none or more than max). */
+  public digits(max: number): number {
+    let value = 0;
+    const start = this.at;
+    for (let code = this.peek(); isDigit(code); code = this.peek()) {
+      value = value * 10 + code - 48;
+      this.at++;
+    }
+    this.count = this.at - start;
+    return this.count === 0 || this.count > max ? -1 : value;
+  }
+
+  /** Exactly two digits, or -1. */
+  public twoDigits(): number {
+    const value = this.digits(2);
+    return this.count === 2 ? value : -1;
+  }
+
+  /** An AM/PM designator (`PM`, `a. m.`, `오후`) at the cursor, consumed; `undefined` (nothing consumed) otherwise. */
+  public meridiem(): 'am' | 'pm' | undefined {
+    let end = this.at;
+    let word = '';
+    for (let index = this.at; index < this.text.length; index++) {
+      const code = this.text.charCodeAt(index);
+      if (endsWord(code)) break;
+      if (isSpace(code)) continue;
+      end = index + 1;
+      if (code !== 46 /* . */) word += this.text[index];
+    }
+    const meridiem = MERIDIEMS.get(word.toLowerCase());
+    if (meridiem !== undefined) this.at = end;
+    return meridiem;
+  }
+}
+
+/** A cell read as a date and time, before the day/month order is applied. */
+interface Scanned {
+  /** `2021-03-09`, `2021/3/9`, `2021. 03. 09.`: year, month, day. */
+  yearFirst: boolean;
+  separator: string;
+  /** The three date parts, and how many digits each was written with. */
+  a: number;
+  b: number;
+  c: number;
+  aDigits: number;
+  bDigits: number;
+  hour: number;
+  minute: number;
+  second: number;
+  millis: number;
+  meridiem: 'am' | 'pm' | undefined;
+  /** Minutes east of UTC, when the value has a zone (`Z`: 0). */
+  offset: number | undefined;
+}
+
+/** Reads `<date> <time>` in any of the shapes above, or returns `undefined`. Linear in the text. */
+function scan(text: string): Scanned | undefined {
+  const s = new Scanner(text);
+  const a = s.digits(4);
+  const aDigits = s.count;
+  if (a < 0) return undefined;
+  const separator = text[s.at];
+  if (separator !== '-' && separator !== '/' && separator !== '.') return undefined;
+  s.at++;
+  if (separator === '.') s.spaces(); // hu-HU `2021. 03. 09.`, cs-CZ `9. 3. 2021`
+  const b = s.digits(2);
+  const bDigits = s.count;
+  if (b < 0 || !s.accept(separator)) return undefined;
+  if (separator === '.') s.spaces();
+  const c = s.digits(4);
+  if (c < 0) return undefined;
+  const yearFirst = aDigits === 4;
+  if (yearFirst ? s.count > 2 : aDigits > 2 || s.count !== 4) return undefined;
+  if (separator === '.') s.accept('.'); // hu-HU `09.`, hr-HR and lv-LV `2021.`
+
+  // Date and time: `T`, spaces, or a comma and spaces.
+  if (!s.accept('T') && !s.accept('t') && !s.accept(',') && s.spaces() === 0) return undefined;
+  s.spaces();
+  let meridiem = isDigit(s.peek()) ? undefined : s.meridiem(); // ko-KR `오전 10:14:21`
+  if (meridiem !== undefined) s.spaces();
+
+  const hour = s.digits(2);
+  if (hour < 0) return undefined;
+  const timeSeparator = text[s.at];
+  if (timeSeparator !== ':' && timeSeparator !== '.') return undefined; // fi-FI `10.14.21`
+  s.at++;
+  const minute = s.twoDigits();
+  if (minute < 0) return undefined;
+  let second = 0;
+  let millis = 0;
+  if (s.accept(timeSeparator)) {
+    second = s.twoDigits();
+    if (second < 0) return undefined;
+    if (timeSeparator === ':' && (s.accept('.') || s.accept(','))) {
+      const fraction = s.digits(7);
+      if (fraction < 0) return undefined;
+      millis = s.count > 3 ? Math.floor(fraction / 10 ** (s.count - 3)) : fraction * 10 ** (3 - s.count);
+    }
+  }
+  s.spaces();
+  if (meridiem === undefined) {
+    meridiem = s.meridiem();
+    if (meridiem !== undefined) s.spaces();
+  }
+
+  let offset: number | undefined;
+  if (s.accept('Z') || s.accept('z')) {
+    offset = 0;
+  } else if (s.peek() === 43 || s.peek() === 45) {
+    const sign = s.peek() === 45 ? -1 : 1;
+    s.at++;
+    let hhmm = s.digits(4);
+    if (s.count === 2 && s.accept(':')) {
+      const minutes = s.twoDigits();
+      hhmm = minutes < 0 ? -1 : hhmm * 100 + minutes;
+    } else if (s.count !== 4) {
+      hhmm = -1;
+    }
+    if (hhmm < 0) return undefined;
+    offset = sign * (Math.floor(hhmm / 100) * 60 + (hhmm % 100));
+  }
+  s.spaces();
+  if (!s.done) return undefined;
+  return { yearFirst, separator, a, b, c, aDigits, bDigits, hour, minute, second, millis, meridiem, offset };
+}
+
+function build(year: number, month: number, day: number, scanned: Scanned): string | undefined {
+  let hour = scanned.hour;
+  if (scanned.meridiem !== undefined) {
+    if (hour > 12) return undefined;
+    hour = (hour % 12) + (scanned.meridiem === 'pm' ? 12 : 0);
+  }
+  const { minute, second, millis, offset } = scanned;
+  if (month < 1 || month > 12 || day < 1 || day > 31 || hour > 23 || minute > 59 || second > 60)
+    return undefined;
+  let epoch = Date.UTC(year, month - 1, day, hour, minute, second, millis);
+  if (new Date(epoch).getUTCDate() !== day) return undefined; // 31 November and friends
+  if (offset !== undefined) epoch -= offset * 60_000;
+  return new Date(epoch).toISOString();
+}
+
+const DIGIT_POSITIONS = [0, 1, 2, 3, 5, 6, 8, 9, 11, 12, 14, 15, 17, 18, 20, 21, 22];
+
+function twoDigits(value: string, at: number): number {
+  return (value.charCodeAt(at) - 48) * 10 + (value.charCodeAt(at + 1) - 48);
+}
+
+/** `YYYY-MM-DDTHH:mm:ss.fffZ` with plausible ranges — checked by hand: this runs on every row. */
+function isCanonicalUtc(value: string): boolean {
+  if (value.length !== 24) return false;
+  if (value[4] !== '-' || value[7] !== '-' || value[10] !== 'T' || value[13] !== ':' || value[16] !== ':')
+    return false;
+  if (value[19] !== '.' || value[23] !== 'Z') return false;
+  for (const position of DIGIT_POSITIONS) {
+    const code = value.charCodeAt(position);
+    if (code < 48 || code > 57) return false;
+  }
+  const month = twoDigits(value, 5);
+  const day = twoDigits(value, 8);
+  return (
+    month >= 1 &&
+    month <= 12 &&
+    day >= 1 &&
+    day <= 31 &&
+    twoDigits(value, 11) < 24 &&
+    twoDigits(value, 14) < 60 &&
+    twoDigits(value, 17) < 61
+  );
+}
+
+/** The order a `/` or `-` date proves by itself, if any. */
+function provenOrder(scanned: Scanned): DayOrder | undefined {
+  if (scanned.a > 12) return 'day-first';
+  if (scanned.b > 12) return 'month-first';
+  // en-AU/en-NZ `d/MM/yyyy`: an unpadded part next to a zero-padded one is the day.
+  if (scanned.aDigits === 1 && scanned.bDigits === 2 && scanned.b < 10) return 'day-first';
+  return undefined;
+}
+
+/** A date that proved an order, for notes. */
+interface Proof {
+  order: DayOrder;
+  line: number | undefined;
+  value: string;
+}
+
+/** Rows (by line) whose dates were read with an assumed order. */
+interface Rows {
+  order: DayOrder;
+  rows: number;
+  firstLine: number | undefined;
+  lastLine: number | undefined;
+}
+
+function addRow(rows: Rows | undefined, order: DayOrder, line: number | undefined): Rows {
+  if (rows === undefined) return { order, rows: 1, firstLine: line, lastLine: line };
+  rows.rows++;
+  rows.firstLine ??= line;
+  if (line !== undefined) rows.lastLine = line;
+  return rows;
+}
+
+function linesText(range: Rows): string {
+  const { firstLine, lastLine } = range;
+  if (firstLine === undefined || lastLine === undefined) return '';
+  return firstLine === lastLine ? ` (line ${firstLine})` : ` (lines ${firstLine}–${lastLine})`;
+}
+
+function lineText(proof: Proof): string {
+  return proof.line === undefined ? '' : ` on line ${proof.line}`;
+}
+
+function datesText(rows: number): string {
+  return rows === 1 ? '1 date' : `${rows} dates`;
+}
+
+/** What {@link TimestampParser.track} needs of an event: its timestamp (re-dated in place) and row. */
+export interface TrackedEvent {
+  timestamp: string;
+  line: number;
+}
+
+/**
+ * Parses timestamps of one file: create one per file. Stateful in the day/month order it has
+ * learnt and in the events whose dates still wait for that order.
+ */
+export class TimestampParser {
+  private readonly hint: { order: DayOrder; because: string } | undefined;
+  private proof: Proof | undefined;
+  private conflict: Proof | undefined;
+  /** The last parse, when it assumed an order: the value it returned and the other reading. */
+  private provisional: { iso: string; alternative: string; order: DayOrder } | undefined;
+  /** Every ambiguous date read with an assumed order (before any proof), with why and an example. */
+  private assumed: (Rows & { because: string; example: string }) | undefined;
+  /** Events dated with an assumed order and not handed on yet (see {@link track}), and their rows. */
+  private pending: { event: TrackedEvent; alternative: string; order: DayOrder }[] = [];
+  private pendingRows: Rows | undefined;
+  /** Rows whose events were handed on, dated with an assumed order, before any proof. */
+  private releasedRows: Rows | undefined;
+
+  public constructor(hints: TimestampHints = {}) {
+    if (hints.delimiter === ';') {
+      this.hint = {
+        order: 'day-first',
+        because: 'the file is ;-separated, the list separator of the cultures that write the day first',
+      };
+    }
+  }
+
+  /** The learnt order, if any value has proved it. */
+  public get learntOrder(): DayOrder | undefined {
+    return this.proof?.order;
+  }
+
+  /** True while events dated with an assumed order wait to be handed on. */
+  public get waiting(): boolean {
+    return this.pending.length > 0;
+  }
+
+  /**
+   * Returns the UTC ISO string, or `undefined` when the value is not a timestamp we understand.
+   * `line` (of the row) is only used in {@link notes}.
+   */
+  public parse(raw: string, line?: number): string | undefined {
+    this.provisional = undefined;
+    const value = raw.trim();
+    if (value.length > MAX_TIMESTAMP_CHARS) return undefined;
+    // Fast path: tracking logs already write `2026-11-28T22:15:03.123Z`.
+    if (isCanonicalUtc(value)) return value;
+    const scanned = scan(value);
+    if (scanned === undefined) return undefined;
+    const { a, b, c } = scanned;
+    if (scanned.yearFirst) {
+      // ISO keeps any year; elsewhere a Buddhist (2564) or Persian (1400) year is not read as ours.
+      if (scanned.separator !== '-' && (a < MIN_YEAR || a > MAX_YEAR)) return undefined;
+      return build(a, b, c, scanned);
+    }
+    if (c < MIN_YEAR || c > MAX_YEAR) return undefined;
+    if (scanned.separator === '.' || a === b) return build(c, b, a, scanned);
+    const proven = provenOrder(scanned);
+    if (proven !== undefined) {
+      const iso = proven === 'day-first' ? build(c, b, a, scanned) : build(c, a, b, scanned);
+      if (iso !== undefined) this.learn({ order: proven, line, value });
+      return iso;
+    }
+    const dayFirst = build(c, b, a, scanned);
+    const monthFirst = build(c, a, b, scanned);
+    if (this.proof !== undefined) return this.proof.order === 'day-first' ? dayFirst : monthFirst;
+
+    const { order, because } = this.assumption(scanned.meridiem !== undefined);
+    const iso = order === 'day-first' ? dayFirst : monthFirst;
+    const alternative = order === 'day-first' ? monthFirst : dayFirst;
+    if (iso === undefined || alternative === undefined) return iso;
+    this.provisional = { iso, alternative, order };
+    this.assumed = Object.assign(addRow(this.assumed, order, line), {
+      because: this.assumed?.because ?? because,
+      example: this.assumed?.example ?? value,
+    });
+    return iso;
+  }
+
+  /**
+   * Called with each event built from the value just parsed. When that value's order was assumed,
+   * the event is remembered so a later proof can re-date it, until it is {@link release}d.
+   */
+  public track(event: TrackedEvent): void {
+    const provisional = this.provisional;
+    if (provisional === undefined || event.timestamp !== provisional.iso) return;
+    // One row may give several events (one per recipient); count the row once.
+    const last = this.pending.at(-1)?.event;
+    if (last === undefined || last.line !== event.line) {
+      this.pendingRows = addRow(this.pendingRows, provisional.order, event.line);
+    }
+    this.pending.push({ event, alternative: provisional.alternative, order: provisional.order });
+  }
+
+  /** The tracked events are handed on as they are: a later proof can no longer re-date them. */
+  public release(): void {
+    const rows = this.pendingRows;
+    this.pending = [];
+    this.pendingRows = undefined;
+    if (rows === undefined) return;
+    if (this.releasedRows === undefined) {
+      this.releasedRows = rows;
+    } else {
+      this.releasedRows.rows += rows.rows;
+      this.releasedRows.firstLine ??= rows.firstLine;
+      this.releasedRows.lastLine = rows.lastLine ?? this.releasedRows.lastLine;
+    }
+  }
+
+  /** What the reader should know about the file's dates, once it has been read and released. */
+  public notes(): SourceNote[] {
+    const notes: SourceNote[] = [];
+    const { assumed, releasedRows, proof, conflict } = this;
+    if (proof === undefined && assumed !== undefined) {
+      const otherCultures =
+        assumed.order === 'month-first' ? 'the day first (en-GB, en-AU, …)' : 'the month first (en-US)';
+      notes.push({
+        code: 'DATE_ORDER_ASSUMED',
+        message:
+          `${datesText(assumed.rows)}${linesText(assumed)} could be day-first or month-first (e.g. "${assumed.example}") ` +
+          'and no date in the file settles it (a day above 12, or a zero-padded month as in 9/03/2021): ' +
+          `they were read ${assumed.order} because ${assumed.because}. If the PC that exported the file ` +
+          `writes ${otherCultures}, their day and month are swapped. To be sure, ${UNAMBIGUOUS_EXPORT}.`,
+      });
+    }
+    if (proof !== undefined && releasedRows !== undefined && releasedRows.order !== proof.order) {
+      notes.push({
+        code: 'DATE_ORDER_LATE',
+        message:
+          `"${proof.value}"${lineText(proof)} shows the file writes dates ${proof.order}, but the dates of ` +
+          `${releasedRows.rows === 1 ? '1 row' : `${releasedRows.rows} rows`}${linesText(releasedRows)} had been read ` +
+          `${releasedRows.order} and analysed before it (too many rows came first to wait for it): their day and ` +
+          `month are swapped. To be sure, ${UNAMBIGUOUS_EXPORT}.`,
+      });
+    }
+    if (proof !== undefined && conflict !== undefined) {
+      notes.push({
+        code: 'DATE_ORDER_MIXED',
+        message:
+          `The file writes dates in both orders: "${proof.value}"${lineText(proof)} is ${proof.order}, ` +
+          `"${conflict.value}"${lineText(conflict)} ${conflict.order} — it joins exports from PCs with different ` +
+          `cultures. Dates that prove their order are read as written, ambiguous ones ${proof.order}. ` +
+          `Export each file separately, or ${UNAMBIGUOUS_EXPORT}.`,
+      });
+    }
+    return notes;
+  }
+
+  private assumption(meridiem: boolean): { order: DayOrder; because: string } {
+    if (this.hint !== undefined) return this.hint;
+    return meridiem
+      ? { order: 'month-first', because: 'the times carry AM/PM, as en-US writes them' }
+      : {
+          order: 'day-first',
+          because:
+            'the times are 24-hour, as written by the cultures that put the day first (en-GB, fr-FR, …)',
+        };
+  }
+
+  private learn(proof: Proof): void {
+    if (this.proof === undefined) {
+      this.proof = proof;
+      // Events dated with the other order and not handed on yet are re-dated now.
+      for (const entry of this.pending) {
+        if (entry.order !== proof.order) entry.event.timestamp = entry.alternative;
+      }
+      this.pending = [];
+      this.pendingRows = undefined;
+    } else if (proof.order !== this.proof.order) {
+      this.conflict ??= proof;
+    }
+  }
+}
+
+/**
+ * How much may wait for a proof of a file's day/month order: events (what the wait holds in
+ * memory) and rows (however few of them became events, the wait ends: memory for the skipped rows,
+ * progress for the reader).
+ */
+export const HOLD_LIMITS = { events: 20_000, rows: 200_000 };
+
+/**
+ * Holds a file's batches back while events in them are dated with an assumed day/month order, so a
+ * proof later in the file can re-date them before anyone sees them; past {@link HOLD_LIMITS} they
+ * are handed on as dated (and the file's notes say so if a proof comes later).
+ */
+export class HeldBatches<B extends { events: readonly unknown[]; rowsRead: number; notes?: SourceNote[] }> {
+  private held: B[] = [];
+  private heldEvents = 0;
+  private heldRows = 0;
+
+  public constructor(
+    private readonly dates: TimestampParser,
+    private readonly limits: { events: number; rows: number } = HOLD_LIMITS,
+  ) {}
+
+  /** True while batches are held. */
+  public get holding(): boolean {
+    return this.held.length > 0;
+  }
+
+  /**
+   * Takes the next batch; returns the batches to hand on now, in order. The `last` batch of the file
+   * releases everything and carries the file's notes.
+   */
+  public take(batch: B, last: boolean): B[] {
+    this.held.push(batch);
+    this.heldEvents += batch.events.length;
+    this.heldRows += batch.rowsRead;
+    const full = this.heldEvents >= this.limits.events || this.heldRows >= this.limits.rows;
+    if (!last && !full && this.dates.waiting) return [];
+    this.dates.release();
+    if (last) {
+      const notes = this.dates.notes();
+      if (notes.length > 0) batch.notes = notes;
+    }
+    const ready = this.held;
+    this.held = [];
+    this.heldEvents = 0;
+    this.heldRows = 0;
+    return ready;
+  }
+}
+
+/** `YYYY-MM-DD` of an ISO timestamp. */
+export function dayOf(iso: string): string {
+  return iso.slice(0, 10);
+}

@@ -1,0 +1,176 @@
+/**
+ * Names what an unrecognised input is, when we can tell, so the UNKNOWN_FORMAT message says
+ * "JSON, not CSV: a Microsoft Graph message trace" or "an Exchange SMTP send protocol log" instead
+ * of listing the file's first data row as its "headers" (docs/domain.md §5: the shapes real files
+ * take). Only shapes that can be told apart with confidence are named; anything else gets the
+ * generic message.
+ */
+import {
+  exchangeTrackingLog,
+  startsWithTrackingTimestamp,
+  TRACKING_FIELD_COUNTS,
+} from '../formats/exchange-tracking-log.js';
+
+/** What detection saw where it expected a header. */
+export interface UnrecognisedInput {
+  /** The header line's text (for a raw log, what follows `#Fields:`). */
+  text: string;
+  /** Its 1-based line. */
+  line: number;
+  /** True when the line was a `#Fields:` directive. */
+  fieldsDirective: boolean;
+  /** The line split into cells. */
+  cells: readonly string[];
+  /** `#` lines before it (`#Software:`, `#Log-type:` …). */
+  preamble: readonly string[];
+  /** Up to a few KB of text from the header line on (to tell JSON documents apart). */
+  sample: string;
+}
+
+/**
+ * A sentence naming the input and saying what to do instead, or `undefined` when it looks like
+ * nothing we know (the caller then lists the headers it saw).
+ */
+export function describeUnsupported(input: UnrecognisedInput): string | undefined {
+  return input.fieldsDirective ? describeW3cLog(input) : (describeJson(input) ?? describeRows(input));
+}
+
+const NOT_YET = 'which relay-audit does not read yet';
+
+/** `#Fields:` logs other than message tracking: SMTP protocol logs, IIS/W3C logs, other Exchange logs. */
+function describeW3cLog(input: UnrecognisedInput): string | undefined {
+  const logType = directive(input.preamble, 'log-type');
+  const software = directive(input.preamble, 'software');
+  const names = new Set(input.cells.map((cell) => cell.trim().toLowerCase()));
+  const protocolLog = ['session-id', 'sequence-number', 'local-endpoint', 'remote-endpoint', 'event', 'data'];
+  if (protocolLog.every((name) => names.has(name))) {
+    const direction = /receive/i.test(logType ?? '') ? 'receive' : /send/i.test(logType ?? '') ? 'send' : '';
+    return (
+      `looks like an Exchange SMTP ${direction ? `${direction} ` : ''}protocol log` +
+      `${logType ? ` (#Log-type: ${logType})` : ''}, ${NOT_YET}. ` +
+      'Analyse the message tracking logs of the same server instead (MSGTRK*.LOG in ' +
+      'TransportRoles\\Logs\\MessageTracking): a refused RCPT TO is also a FAIL row there, with its 550 5.7.64 text.'
+    );
+  }
+  if (input.cells.length === 1 && /\s/.test(input.text.trim())) {
+    const iis = /internet information services/i.test(software ?? '');
+    return (
+      `looks like a W3C extended log${iis ? ' of IIS (such as the IIS 6 SMTP service writes)' : ''}: ` +
+      `its #Fields: are separated by spaces, not commas, ${NOT_YET}.`
+    );
+  }
+  if (logType && !/message tracking/i.test(logType)) {
+    return `looks like an Exchange log of type "${logType}" (#Log-type), not a message tracking log, ${NOT_YET}.`;
+  }
+  return undefined;
+}
+
+/** JSON documents (Graph, `ConvertTo-Json`) and NDJSON from log shippers. */
+function describeJson(input: UnrecognisedInput): string | undefined {
+  const first = input.text.trim();
+  if (!first.startsWith('{') && !first.startsWith('[')) return undefined;
+  const object = parseObject(first);
+  // A whole object on the first line, and not a Graph page: one record per line (NDJSON).
+  if (object !== undefined && !('@odata.context' in object)) {
+    const keys = new Set(Object.keys(object).map((key) => key.toLowerCase()));
+    const kind = traceKeys(keys) ? 'trace' : trackingKeys(keys) ? 'tracking' : undefined;
+    const what =
+      kind === 'trace'
+        ? 'message trace records'
+        : kind === 'tracking'
+          ? 'message tracking events'
+          : 'records';
+    return (
+      `JSON, not CSV: newline-delimited JSON (one object per line, as log shippers write) of ${what}, ` +
+      `${NOT_YET}. ${ADVICE[kind ?? 'other']}`
+    );
+  }
+  const sample = input.sample;
+  const graph = graphTrace(sample);
+  if (graph !== undefined) return `JSON, not CSV: ${graph}, ${NOT_YET}. ${ADVICE.trace}`;
+  if (/"MessageTraceId"\s*:/.test(sample) || /"(?:receivedDateTime|Received)"\s*:/.test(sample)) {
+    const powershell = /"MessageTraceId"\s*:/.test(sample) ? ' (Get-MessageTrace | ConvertTo-Json)' : '';
+    return `JSON, not CSV: a message trace${powershell}, ${NOT_YET}. ${ADVICE.trace}`;
+  }
+  if (/"(?:event-id|EventId|event_id)"\s*:/.test(sample))
+    return `JSON, not CSV: message tracking events, ${NOT_YET}. ${ADVICE.tracking}`;
+  return `JSON, not CSV, ${NOT_YET}. ${ADVICE.other}`;
+}
+
+const ADVICE = {
+  trace:
+    'Export the trace as CSV instead: Get-MessageTraceV2 … | Export-Csv -NoTypeInformation -Encoding UTF8, ' +
+    'and for the refusal texts Get-MessageTraceDetailV2 … | Export-Csv.',
+  tracking:
+    'Analyse the MSGTRK*.LOG files themselves, or Get-MessageTrackingLog … | Export-Csv -NoTypeInformation.',
+  other: 'relay-audit reads raw message tracking logs and the CSV exports listed below.',
+} as const;
+
+function graphTrace(sample: string): string | undefined {
+  if (!/"@odata\.context"\s*:/.test(sample)) return undefined;
+  if (/getDetailsByRecipient/i.test(sample))
+    return 'a Microsoft Graph message trace detail response (…/messageTraces/{id}/getDetailsByRecipient)';
+  if (/messageTraces/i.test(sample) || /"receivedDateTime"\s*:/.test(sample))
+    return 'a Microsoft Graph message trace response (GET /admin/exchange/tracing/messageTraces)';
+  return 'a Microsoft Graph response';
+}
+
+function traceKeys(keys: ReadonlySet<string>): boolean {
+  return (
+    (keys.has('receiveddatetime') || keys.has('received')) &&
+    (keys.has('recipientaddress') || keys.has('senderaddress'))
+  );
+}
+
+function trackingKeys(keys: ReadonlySet<string>): boolean {
+  return ['event-id', 'eventid', 'event_id'].some((key) => keys.has(key));
+}
+
+/** Rows without a header: tracking rows of no known field count, or syslog lines of an MTA. */
+function describeRows(input: UnrecognisedInput): string | undefined {
+  if (
+    startsWithTrackingTimestamp(input.cells) &&
+    exchangeTrackingLog.headerless?.fieldsOf(input.cells) === undefined
+  ) {
+    return (
+      `line ${input.line} looks like a message tracking log row without its #Fields: header, but it has ` +
+      `${input.cells.length} fields, and rows without a header are read only when their field count names ` +
+      `an Exchange version: ${TRACKING_FIELD_COUNTS}. Put the #Fields: line of the server's MSGTRK*.LOG ` +
+      'above the rows, or analyse the log files themselves.'
+    );
+  }
+  const syslog = SYSLOG.exec(input.text);
+  if (syslog) {
+    return (
+      `looks like a syslog mail log (${syslog[1]} lines), ${NOT_YET}: it reads Exchange message tracking ` +
+      'logs and Exchange Online exports.'
+    );
+  }
+  return undefined;
+}
+
+/** `Oct 28 12:19:33 host postfix/smtp[123]:` or `2026-11-28T22:15:03.123456+01:00 host postfix/smtp[123]:`. */
+const SYSLOG =
+  /^(?:[A-Z][a-z]{2} [ \d]\d \d{2}:\d{2}:\d{2}|\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(?:\.\d+)?(?:Z|[+-]\d{2}:?\d{2})) \S+ ([\w.-]+(?:\/[\w.-]+)*)\[\d+\]:/;
+
+/** The value of a `#Name: value` preamble line, case-insensitively. */
+function directive(preamble: readonly string[], name: string): string | undefined {
+  for (const line of preamble) {
+    const match = /^#([\w-]+):\s*(.*)$/.exec(line);
+    if (match && match[1]?.toLowerCase() === name) return match[2]?.trim();
+  }
+  return undefined;
+}
+
+/** The line as a JSON object, or `undefined` (not JSON, an array, or not complete on this line). */
+function parseObject(line: string): Record<string, unknown> | undefined {
+  if (!line.startsWith('{') || !line.endsWith('}')) return undefined;
+  try {
+    const value: unknown = JSON.parse(line);
+    return typeof value === 'object' && value !== null && !Array.isArray(value)
+      ? (value as Record<string, unknown>)
+      : undefined;
+  } catch {
+    return undefined;
+  }
+}

@@ -1,0 +1,46 @@
+/**
+ * What a remediation template may know about one finding.
+ *
+ * Templates get this instead of the whole `Finding` so that they can run before a finding is
+ * complete (the classifier builds the remediation while it builds the finding) and so that the
+ * organisation's configuration (accepted domains, inbound connectors) can be supplied apart from
+ * the log row.
+ */
+import type { InboundConnectorInfo } from '../../organisation/connector-info.js';
+import type { Remediation } from '../model/findings.js';
+
+/** Everything a finding knows that remediation text and commands can be filled with. */
+export interface RemediationContext {
+  /** Domain the classifier attributed the message to (P1 when known, else the header sender). */
+  senderDomain?: string;
+  /** Domain of the recipient Exchange Online refused. */
+  recipientDomain?: string;
+  /** Header sender (P2). */
+  sender?: string;
+  /** Envelope sender (P1); `''` for the null sender. */
+  returnPath?: string;
+  /** The refused recipient address. */
+  recipient?: string;
+  /** The organisation's accepted domains; may be empty when none were given or inferred. */
+  acceptedDomains: readonly string[];
+  /** Where `acceptedDomains` came from: configuration, inference from the logs, or nowhere. */
+  acceptedDomainsSource: 'given' | 'inferred' | 'none';
+  /** The on-premises server that sent the message, e.g. `EX01.contoso.com`. */
+  serverHostname?: string;
+  /** The on-premises send connector, e.g. `EX01\Outbound to Office 365`. */
+  connectorId?: string;
+  /** The Exchange Online host that answered, e.g. a front end or `contoso-com.mail.protection.outlook.com`. */
+  remoteHost?: string;
+  /** Attribution marker such as `ATTR36`. */
+  attr?: string;
+  /** Enhanced status code, e.g. `5.7.64`. */
+  code: string;
+  /** The Exchange Online inbound connector involved, when the organisation's connectors are known. */
+  inboundConnector?: InboundConnectorInfo;
+}
+
+/**
+ * One scenario's remediation, as a pure function of the finding's context (the cdk-nag pattern: one
+ * module per rule, human text kept next to the rule).
+ */
+export type RemediationTemplate = (ctx: RemediationContext) => Remediation;

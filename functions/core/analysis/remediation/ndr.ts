@@ -1,0 +1,51 @@
+/**
+ * Remediation for `ndr`: NDRs, delivery notifications and automatic replies from on-premises to the
+ * internet. They have a null envelope sender (`<>`), so no sender domain can be accepted and only a
+ * certificate-based inbound connector can attribute them (KB 3169958).
+ */
+
+import { LINK_NDR_REFERENCE, LINK_OFFICE_365_NOTICE, LINK_UPDATED_REQUIREMENTS } from '../../shared/links.js';
+import type { RemediationTemplate } from './context.js';
+import {
+  acceptedDomainStep,
+  capitalise,
+  certificateConnectorCommand,
+  certificateConnectorStep,
+  getInboundConnectorCommand,
+  namesFor,
+  sendConnectorCommand,
+  sendConnectorStep,
+  verifyStep,
+} from './shared.js';
+
+/** Certificate-based connector advice for null-sender messages. */
+export const ndr: RemediationTemplate = (ctx) => {
+  const names = namesFor(ctx);
+  return {
+    title: 'Relay NDRs and automatic replies through a certificate-based connector',
+    explanation:
+      `${capitalise(names.server)} sent a non-delivery report, delivery notification or automatic reply to ` +
+      `${names.recipient}, and Exchange Online refused to relay it (${names.codeText}). ` +
+      'Such messages have an empty envelope sender (<>), so there is no sender domain Exchange Online could ' +
+      'match against your accepted domains. ' +
+      'The only way to relay them is an inbound connector that recognises your server by its TLS certificate, ' +
+      `with a certificate name in ${names.domain} (${names.wildcard}).`,
+    steps: [
+      certificateConnectorStep(
+        ctx,
+        names,
+        'NDRs and automatic replies have a null sender, so such a connector can never attribute them to your tenant',
+      ),
+      acceptedDomainStep(ctx, names),
+      sendConnectorStep(ctx, names),
+      verifyStep(names, 'NDR or automatic reply to an outside address'),
+    ],
+    commands: [
+      getInboundConnectorCommand(ctx),
+      certificateConnectorCommand(ctx, names),
+      'Get-AcceptedDomain | Format-Table DomainName,DomainType,Default,MatchSubDomains',
+      sendConnectorCommand(names),
+    ],
+    links: [LINK_OFFICE_365_NOTICE, LINK_UPDATED_REQUIREMENTS, LINK_NDR_REFERENCE],
+  };
+};

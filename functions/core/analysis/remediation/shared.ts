@@ -1,0 +1,306 @@
+/**
+ * Building blocks shared by the scenario templates: deriving the real names a finding implies
+ * (organisation domain, certificate wildcard, connectors, tenant endpoint) and KB 3169958's three
+ * steps (certificate connector, accepted domain, TLS on the on-premises side; docs/domain.md §1),
+ * worded once so the scenarios cannot drift apart.
+ */
+
+import {
+  PLACEHOLDER_DOMAIN,
+  PLACEHOLDER_INBOUND_CONNECTOR,
+  PLACEHOLDER_SEND_CONNECTOR,
+  PLACEHOLDER_TENANT_ENDPOINT,
+} from '../../shared/placeholders.js';
+import { psArg, psQuote } from '../../shared/powershell.js';
+import type { RemediationContext } from './context.js';
+
+/** Lower-case a domain or host name and drop what exports add around it (`*.`, `@`, a final dot). */
+export function normaliseDomain(value: string | undefined): string | undefined {
+  if (value === undefined) return undefined;
+  const domain = value.trim().toLowerCase().replace(/^\*\./, '').replace(/^@/, '').replace(/\.$/, '');
+  return domain === '' ? undefined : domain;
+}
+
+/** True when `name` is `domain` itself or a name below it (`mail.contoso.com` is within `contoso.com`). */
+export function isWithin(name: string, domain: string): boolean {
+  return name === domain || name.endsWith(`.${domain}`);
+}
+
+/** The accepted domains, normalised and without duplicates, in the order given. */
+export function normalisedAcceptedDomains(ctx: RemediationContext): string[] {
+  const seen = new Set<string>();
+  for (const raw of ctx.acceptedDomains) {
+    const domain = normaliseDomain(raw);
+    if (domain !== undefined) seen.add(domain);
+  }
+  return [...seen];
+}
+
+/**
+ * The most specific accepted domain that `name` is within. The longest match wins so that
+ * `host.sub.contoso.com` maps to `sub.contoso.com` when both it and `contoso.com` are accepted.
+ */
+export function closestAcceptedDomain(
+  name: string | undefined,
+  accepted: readonly string[],
+): string | undefined {
+  const normalised = normaliseDomain(name);
+  if (normalised === undefined) return undefined;
+  let best: string | undefined;
+  for (const domain of accepted) {
+    if (isWithin(normalised, domain) && (best === undefined || domain.length > best.length)) best = domain;
+  }
+  return best;
+}
+
+/**
+ * The accepted domain the server's certificate should be named in. The server's own host name is
+ * the best hint (the certificate is the server's), then the sender domain (an app sending as
+ * `alerts.contoso.com` belongs to `contoso.com`), then simply the first accepted domain.
+ */
+export function organisationDomain(ctx: RemediationContext): string | undefined {
+  const accepted = normalisedAcceptedDomains(ctx);
+  return (
+    closestAcceptedDomain(ctx.serverHostname, accepted) ??
+    closestAcceptedDomain(ctx.senderDomain, accepted) ??
+    accepted[0]
+  );
+}
+
+/** Where the tenant's endpoint came from, so the text can say how sure it is. */
+export type EndpointOrigin = 'observed' | 'pattern' | 'placeholder';
+
+const TENANT_ENDPOINT = /^[a-z0-9-]+\.(?:mail\.protection\.outlook\.com|[a-z0-9-]+\.mx\.microsoft)$/;
+
+/**
+ * True for a tenant's MX endpoint (`contoso-com.mail.protection.outlook.com`, or
+ * `contoso-com.o-v1.mx.microsoft` for domains added since 2024), not for Exchange Online's
+ * front-end host names, which vary per connection. Any case, surrounding space ignored.
+ */
+export function isTenantEndpoint(host: string | undefined): boolean {
+  const normalised = normaliseDomain(host);
+  return normalised !== undefined && TENANT_ENDPOINT.test(normalised);
+}
+
+/**
+ * The tenant's MX endpoint used as smart host. An observed `*.mail.protection.outlook.com` (or
+ * `*.mx.microsoft`) remote host is the real one; otherwise the usual pattern
+ * `contoso-com.mail.protection.outlook.com` is offered, which the text tells the admin to confirm
+ * with `Resolve-DnsName`, since domains added since 2024 may be under `mx.microsoft` instead.
+ */
+export function tenantEndpoint(
+  ctx: RemediationContext,
+  orgDomain: string | undefined,
+  options: { trustRemoteHost: boolean },
+): { host: string; origin: EndpointOrigin } {
+  const remote = normaliseDomain(ctx.remoteHost);
+  if (options.trustRemoteHost && remote !== undefined && isTenantEndpoint(remote)) {
+    return { host: remote, origin: 'observed' };
+  }
+  if (orgDomain !== undefined) {
+    return { host: `${orgDomain.replaceAll('.', '-')}.mail.protection.outlook.com`, origin: 'pattern' };
+  }
+  return { host: PLACEHOLDER_TENANT_ENDPOINT, origin: 'placeholder' };
+}
+
+/** The real names one finding implies, with placeholders where the data does not say. */
+export interface Names {
+  /** Accepted domain for the certificate, when derivable. */
+  orgDomain: string | undefined;
+  /** `orgDomain` or {@link PLACEHOLDER_DOMAIN}. */
+  domain: string;
+  /** `*.` + `domain`: the TlsSenderCertificateName the KB recommends. */
+  wildcard: string;
+  /** The on-premises server for prose: its host name or "your on-premises server". */
+  server: string;
+  /** Exchange Online inbound connector name or {@link PLACEHOLDER_INBOUND_CONNECTOR}. */
+  inboundConnector: string;
+  /** On-premises send connector name (without the `SERVER\` prefix) or {@link PLACEHOLDER_SEND_CONNECTOR}. */
+  sendConnector: string;
+  /** A name the certificate should carry, for `-Fqdn` on the send connector. */
+  certificateHost: string;
+  /** `5.7.64 ATTR36` style code for prose. */
+  codeText: string;
+  /** The recipient for prose: address, domain, or "an internet recipient". */
+  recipient: string;
+}
+
+/** Derive all {@link Names} for one finding. */
+export function namesFor(ctx: RemediationContext): Names {
+  const orgDomain = organisationDomain(ctx);
+  const domain = orgDomain ?? PLACEHOLDER_DOMAIN;
+  return {
+    orgDomain,
+    domain,
+    wildcard: `*.${domain}`,
+    server: ctx.serverHostname ?? 'your on-premises server',
+    inboundConnector: ctx.inboundConnector?.name ?? PLACEHOLDER_INBOUND_CONNECTOR,
+    sendConnector: sendConnectorName(ctx.connectorId),
+    certificateHost: certificateHost(ctx, orgDomain),
+    codeText: ctx.attr === undefined ? ctx.code : `${ctx.code} ${ctx.attr}`,
+    recipient: ctx.recipient ?? ctx.recipientDomain ?? 'an internet recipient',
+  };
+}
+
+/**
+ * Tracking logs write the send connector as `EX01\Outbound to Office 365`, but send connectors are
+ * organisation-wide and `Set-SendConnector -Identity` wants the bare name.
+ */
+function sendConnectorName(connectorId: string | undefined): string {
+  const name = connectorId?.split('\\').pop()?.trim();
+  return name === undefined || name === '' ? PLACEHOLDER_SEND_CONNECTOR : name;
+}
+
+/**
+ * The host name to put in `-Fqdn`: it must be a name on the certificate. A concrete (non-wildcard)
+ * TlsSenderCertificateName is exactly that; otherwise the server's own name when it lies in the
+ * organisation domain; otherwise a placeholder, because an internal name (`EX01.contoso.local`)
+ * cannot be on a publicly trusted certificate.
+ */
+function certificateHost(ctx: RemediationContext, orgDomain: string | undefined): string {
+  const configured = ctx.inboundConnector?.tlsSenderCertificateName?.trim().toLowerCase();
+  const server = normaliseDomain(ctx.serverHostname);
+  if (orgDomain !== undefined) {
+    if (configured !== undefined && !configured.startsWith('*') && isWithin(configured, orgDomain)) {
+      return configured;
+    }
+    if (server !== undefined && server !== orgDomain && isWithin(server, orgDomain)) return server;
+  }
+  return `<name on the certificate>.${orgDomain ?? PLACEHOLDER_DOMAIN}`;
+}
+
+/** Upper-case the first letter, for names used at the start of a sentence. */
+export function capitalise(text: string): string {
+  return text.charAt(0).toUpperCase() + text.slice(1);
+}
+
+/** `Format-List` properties that show how an inbound connector identifies the server. */
+const INBOUND_PROPERTIES =
+  'Name,Enabled,ConnectorType,SenderIPAddresses,TlsSenderCertificateName,RestrictDomainsToCertificate,RestrictDomainsToIPAddresses,RequireTls';
+
+/** Command listing the inbound connector(s): the named one when known, else all of them. */
+export function getInboundConnectorCommand(ctx: RemediationContext): string {
+  const identity =
+    ctx.inboundConnector === undefined ? '' : ` -Identity ${psQuote(ctx.inboundConnector.name)}`;
+  return `Get-InboundConnector${identity} | Format-List ${INBOUND_PROPERTIES}`;
+}
+
+/**
+ * KB step 1 as a command: make the inbound connector identify the server by certificate. For an
+ * IP-only connector the IP identification is removed as well, because while
+ * `RestrictDomainsToIPAddresses` is on, mail from other addresses is refused and the IP list would
+ * keep deciding attribution.
+ */
+export function certificateConnectorCommand(ctx: RemediationContext, names: Names): string {
+  const base =
+    `Set-InboundConnector -Identity ${psQuote(names.inboundConnector)}` +
+    ` -TlsSenderCertificateName ${psArg(names.wildcard)} -RestrictDomainsToCertificate $true` +
+    ' -ConnectorType OnPremises -RequireTls $true';
+  return ctx.inboundConnector?.identifiesBy === 'ip'
+    ? `${base} -SenderIPAddresses $null -RestrictDomainsToIPAddresses $false`
+    : base;
+}
+
+/**
+ * KB step 1 in words, tailored to what is known about the connector. `whyIpFails` says, for the
+ * scenario, why identification by IP address cannot attribute this message.
+ */
+export function certificateConnectorStep(ctx: RemediationContext, names: Names, whyIpFails: string): string {
+  const { wildcard, domain, server } = names;
+  const rule =
+    `the certificate domain must match the certificate's CN or one of its SANs and be an accepted domain; ` +
+    `if the certificate holds several names (mail1.${domain}, mail2.${domain}) use ${wildcard}`;
+  const connector = ctx.inboundConnector;
+  if (connector === undefined) {
+    return (
+      `Create or edit the OnPremises inbound connector (from "Your organization's email server" to Office 365) ` +
+      `so that it identifies ${server} by TLS certificate, with ${wildcard} as the certificate domain: ${rule}. ` +
+      `Connectors made by the Hybrid Configuration Wizard often say mail.${domain} or <host>.${domain}; change ` +
+      `them to ${wildcard}, because such host names are usually not registered domains. Find the connector with ` +
+      `Get-InboundConnector; if there is none, create one with New-InboundConnector -ConnectorType OnPremises ` +
+      `-SenderDomains * -RequireTls $true -TlsSenderCertificateName ${wildcard} -RestrictDomainsToCertificate $true.`
+    );
+  }
+  const name = `"${connector.name}"`;
+  if (connector.identifiesBy === 'ip') {
+    return (
+      `Your inbound connector ${name} identifies ${server} by IP address only: ${whyIpFails}. ` +
+      `Switch ${name} to identify the server by TLS certificate ${wildcard} with RestrictDomainsToCertificate ` +
+      `(command below); ${rule}. The command also removes the IP identification: if scanners or applications ` +
+      `still relay through ${name} by IP address, keep ${name} as it is and create a second, certificate-based ` +
+      `OnPremises connector instead.`
+    );
+  }
+  const current = connector.tlsSenderCertificateName?.trim().toLowerCase();
+  if (current === undefined || current === '') {
+    return `Your inbound connector ${name} identifies by certificate but names none: set its certificate domain to ${wildcard}; ${rule}.`;
+  }
+  if (current === wildcard) {
+    return (
+      `Your inbound connector ${name} already expects ${wildcard}. Make sure it is enabled, of type OnPremises, ` +
+      `with RestrictDomainsToCertificate $true, and that ${server} really presents a certificate with a name in ` +
+      `${domain} (the send protocol log shows it).`
+    );
+  }
+  const why = current.startsWith('*.')
+    ? `${current} is not a wildcard over the accepted domain ${domain}`
+    : `a host name such as ${current}, as the Hybrid Configuration Wizard writes it, is usually not a registered domain`;
+  return `Your inbound connector ${name} expects the certificate name ${current}, but ${why}: change it to ${wildcard} (command below); ${rule}.`;
+}
+
+/** KB step 2 in words: the certificate domain only counts when it is an accepted domain. */
+export function acceptedDomainStep(ctx: RemediationContext, names: Names): string {
+  const { orgDomain } = names;
+  if (orgDomain === undefined) {
+    return (
+      `Your accepted domains were not provided. Run Get-AcceptedDomain, choose the accepted domain your ` +
+      `server's certificate names belong to, and use it in place of ${PLACEHOLDER_DOMAIN} in the commands ` +
+      `below; if it is not there, register it (Microsoft 365 admin center > Settings > Domains).`
+    );
+  }
+  const base =
+    ctx.acceptedDomainsSource === 'given'
+      ? `Make sure ${orgDomain} stays an accepted domain of the tenant (Microsoft 365 admin center > Settings > Domains): the certificate domain only counts when it is accepted.`
+      : `${orgDomain} was inferred from the logs, not read from your configuration: confirm with Get-AcceptedDomain that it is an accepted domain of the tenant, or register it (Microsoft 365 admin center > Settings > Domains).`;
+  // KB 4019940: a certificate for host.sub.contoso.com is attributed through sub.contoso.com.
+  const server = normaliseDomain(ctx.serverHostname);
+  if (server !== undefined && isWithin(server, orgDomain)) {
+    const labelsBelow = server.split('.').length - orgDomain.split('.').length;
+    if (labelsBelow >= 2) {
+      const subdomain = server.slice(server.indexOf('.') + 1);
+      return `${base} If the certificate is for ${server}, register ${subdomain} as a domain too and use *.${subdomain} as the certificate domain (KB 4019940).`;
+    }
+  }
+  return base;
+}
+
+/** KB step 3 in words: the on-premises side must present that certificate over TLS. */
+export function sendConnectorStep(ctx: RemediationContext, names: Names): string {
+  const { server, domain, sendConnector, certificateHost } = names;
+  const host = normaliseDomain(ctx.serverHostname);
+  const internalName =
+    host !== undefined && names.orgDomain !== undefined && !isWithin(host, names.orgDomain)
+      ? ` (${host} is not in ${domain}, so the certificate needs a public name such as mail.${domain})`
+      : '';
+  return (
+    `On ${server}, send to Exchange Online over TLS with that certificate${internalName}. Exchange: send ` +
+    `connector "${sendConnector}" needs -RequireTLS $true, -TlsAuthLevel CertificateValidation, ` +
+    `-CloudServicesMailEnabled $true and -Fqdn set to a name on the certificate (${certificateHost}); keep its ` +
+    `smart host on your tenant's endpoint. Install the certificate with its full chain (intermediate CA ` +
+    `certificates). Postfix and other MTAs: present the same certificate with STARTTLS (smtp_tls_cert_file, ` +
+    `smtp_tls_key_file).`
+  );
+}
+
+/** KB step 3 as an Exchange command. */
+export function sendConnectorCommand(names: Names): string {
+  return (
+    `Set-SendConnector -Identity ${psQuote(names.sendConnector)} -RequireTLS $true ` +
+    `-TlsAuthLevel CertificateValidation -Fqdn ${psArg(names.certificateHost)} -CloudServicesMailEnabled $true`
+  );
+}
+
+/** Final step: how to see that the change worked, from the same on-premises evidence. */
+export function verifyStep(names: Names, what: string): string {
+  return `Check the result in the message tracking log on ${names.server}: the next ${what} should show a SEND event to Office 365 instead of FAIL with ${names.codeText}.`;
+}

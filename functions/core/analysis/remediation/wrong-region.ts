@@ -1,0 +1,61 @@
+/**
+ * Remediation for `wrong-region`: `451 4.4.62 Mail sent to the wrong Office 365 region. ATTR35`.
+ * The smart host must be the tenant's own MX endpoint, and an OnPremises inbound connector must
+ * match the sending server.
+ */
+
+import { LINK_DEVICE_RELAY, LINK_NDR_REFERENCE, LINK_UPDATED_REQUIREMENTS } from '../../shared/links.js';
+import { psArg, psQuote } from '../../shared/powershell.js';
+import type { RemediationTemplate } from './context.js';
+import { capitalise, namesFor, tenantEndpoint } from './shared.js';
+
+/** Point the smart host at the tenant's MX endpoint and make sure a connector matches. */
+export const wrongRegion: RemediationTemplate = (ctx) => {
+  const names = namesFor(ctx);
+  // The host that answered is, by definition of this scenario, possibly the wrong one: never reuse it.
+  const endpoint = tenantEndpoint(ctx, names.orgDomain, { trustRemoteHost: false });
+  const connector = ctx.inboundConnector;
+  const answered = ctx.remoteHost === undefined ? '' : ` from ${ctx.remoteHost}`;
+
+  const lookup =
+    endpoint.origin === 'pattern'
+      ? `For ${names.domain} it normally has the form ${endpoint.host}, but domains added since 2024 can have an ` +
+        'endpoint under mx.microsoft: use exactly the name DNS returns.'
+      : `It has the form <domain>-com.mail.protection.outlook.com (or a name under mx.microsoft); replace ${endpoint.host} in the commands below with it.`;
+  const connectorStep =
+    connector === undefined
+      ? `Make sure an enabled OnPremises inbound connector matches ${names.server}: by certificate ` +
+        `(TlsSenderCertificateName ${names.wildcard}) or by its public IPv4 address in SenderIPAddresses.`
+      : connector.identifiesBy === 'ip'
+        ? `Your inbound connector "${connector.name}" identifies servers by IP address: make sure it is enabled, ` +
+          `of type OnPremises, and that the public IPv4 address ${names.server} sends from is in its SenderIPAddresses.`
+        : `Your inbound connector "${connector.name}" identifies servers by certificate: make sure it is enabled, ` +
+          `of type OnPremises, and that its TlsSenderCertificateName matches the certificate ${names.server} presents.`;
+
+  return {
+    title: "Send to your tenant's own MX endpoint",
+    explanation:
+      `${capitalise(names.server)} was told "Mail sent to the wrong Office 365 region" (${names.codeText})${answered} ` +
+      `when relaying to ${names.recipient}: Exchange Online could not tie the message to your tenant at the ` +
+      'endpoint it reached. ' +
+      "This happens when the send connector's smart host is not your tenant's own MX endpoint (an IP address, " +
+      "another tenant's host, or an old regional name), or when no OnPremises inbound connector matches the " +
+      'sending server.',
+    steps: [
+      `Look up your tenant's MX endpoint with Resolve-DnsName -Type MX ${names.domain}. ${lookup}`,
+      `Set the smart host of send connector "${names.sendConnector}" to that endpoint only: not an IP address, ` +
+        "not another tenant's or region's host.",
+      connectorStep,
+      `Check the result in the message tracking log on ${names.server}: the next message to an outside address ` +
+        `should show a SEND event to Office 365 instead of a 4.4.62 deferral or failure.`,
+    ],
+    commands: [
+      `Resolve-DnsName -Type MX -Name ${psArg(names.domain)}`,
+      `Get-SendConnector -Identity ${psQuote(names.sendConnector)} | Format-List SmartHosts,DNSRoutingEnabled,RequireTLS,TlsAuthLevel,Fqdn`,
+      `Set-SendConnector -Identity ${psQuote(names.sendConnector)} -SmartHosts ${psArg(endpoint.host)} -DNSRoutingEnabled $false`,
+      // Deliberately unfiltered: the connector to fix may not be the one the finding knows about.
+      'Get-InboundConnector | Format-List Name,Enabled,ConnectorType,SenderIPAddresses,TlsSenderCertificateName',
+    ],
+    links: [LINK_NDR_REFERENCE, LINK_DEVICE_RELAY, LINK_UPDATED_REQUIREMENTS],
+  };
+};

@@ -1,0 +1,41 @@
+/**
+ * `foreign-sender-domain`: the on-prem server sends as a domain the tenant has not added (an app
+ * sending as fabrikam.com, or as alerts.contoso.com when only contoso.com is accepted without
+ * MatchSubDomains). Also the reading of ATTR36 when we cannot check the domain ourselves:
+ * ATTR36 means EOP saw no accepted P1 or certificate domain.
+ */
+import { AcceptedDomainList } from '../../organisation/accepted-domains.js';
+import type { Evidence } from '../model/findings.js';
+import { lower, NO_MATCH, type ScenarioRule, senderEvidence } from './rule.js';
+
+export const foreignSenderDomain: ScenarioRule = {
+  id: 'foreign-sender-domain',
+  evaluate(input) {
+    const { rejection, senderDomain, domains } = input;
+    if (rejection.enhancedCode !== '5.7.64') return NO_MATCH;
+    const accepted = domains.covers(senderDomain);
+    if (accepted === true) return NO_MATCH;
+    if (accepted === undefined && rejection.attr !== 'ATTR36') return NO_MATCH;
+    const evidence: Evidence[] = [senderEvidence(input)];
+    if (accepted === false) {
+      const parent =
+        senderDomain && domains instanceof AcceptedDomainList
+          ? domains.uncoveredParentOf(senderDomain)
+          : undefined;
+      evidence.push({
+        kind: 'not-accepted',
+        detail: parent
+          ? `${senderDomain} is a subdomain of the accepted domain ${parent.domain}, which does not have MatchSubDomains`
+          : `${senderDomain ?? 'the sender domain'} is not an accepted domain`,
+      });
+    } else {
+      evidence.push({
+        kind: 'attr36',
+        detail: 'ATTR36: Exchange Online saw no accepted sender or certificate domain',
+      });
+    }
+    let confidence: 'high' | 'medium' | 'low' = accepted === false ? 'high' : 'medium';
+    if (input.senderBasis !== 'return-path') confidence = lower(confidence);
+    return { outcome: 'match', confidence, evidence };
+  },
+};

@@ -1,0 +1,57 @@
+/**
+ * The scenario rule contract. Each scenario is a pure rule over one rejected event and what the
+ * classifier knows around it; the human text lives in the remediation pack, not here.
+ */
+import type { DomainOracle } from '../../organisation/accepted-domains.js';
+import type { InboundTrace } from '../evidence/inbound-trace.js';
+import type { TraceEvent } from '../model/events.js';
+
+export type { InboundTrace };
+
+import type { Confidence, Evidence, Rejection, ScenarioId } from '../model/findings.js';
+
+export interface RuleInput {
+  /** The rejected event (enriched from correlated rows when the row itself lacked addresses). */
+  event: TraceEvent;
+  rejection: Rejection;
+  /** The address attribution is judged by: P1 when the format has it, else the header sender. */
+  attributedSender: string | undefined;
+  /** Which of the two `attributedSender` is. */
+  senderBasis: 'return-path' | 'header-sender' | 'none';
+  senderDomain: string | undefined;
+  recipientDomain: string | undefined;
+  domains: DomainOracle;
+  /** Correlated inbound traces for the same message (may be empty). */
+  inbound: readonly InboundTrace[];
+}
+
+export type RuleResult =
+  | { outcome: 'match'; evidence: Evidence[]; confidence: Confidence }
+  | { outcome: 'no-match' }
+  | { outcome: 'not-applicable'; reason: string };
+
+export interface ScenarioRule {
+  readonly id: ScenarioId;
+  evaluate(input: RuleInput): RuleResult;
+}
+
+export const NO_MATCH: RuleResult = { outcome: 'no-match' };
+
+/** Evidence line for the attributed sender, shared by several rules. */
+export function senderEvidence(input: RuleInput): Evidence {
+  if (input.senderBasis === 'return-path') {
+    return { kind: 'return-path', detail: `envelope sender (P1) is ${input.attributedSender || '<>'}` };
+  }
+  if (input.senderBasis === 'header-sender') {
+    return {
+      kind: 'header-sender',
+      detail: `the input has no envelope sender (P1); judged by the header sender ${input.attributedSender}`,
+    };
+  }
+  return { kind: 'no-sender', detail: 'the input names no sender for this message' };
+}
+
+/** Lowers confidence one step (used when judging by the header sender or inferred domains). */
+export function lower(confidence: Confidence): Confidence {
+  return confidence === 'high' ? 'medium' : 'low';
+}

@@ -1,0 +1,197 @@
+/**
+ * The organisation's accepted domains, and the question every scenario rule asks: does this domain
+ * belong to the tenant?
+ *
+ * Input: a comma list (`contoso.com,fabrikam.com`), a `Get-AcceptedDomain | Export-Csv` file, or a
+ * file with one domain per line. A subdomain is covered by its parent only when the parent has
+ * `MatchSubDomains` *(inferred for relay attribution, docs/domain.md §1 — kept in {@link covers})*.
+ */
+import { z } from 'zod';
+import { ConfigError } from '../shared/errors.js';
+import { detach } from '../shared/strings.js';
+import { guessDelimiter, normaliseHeader, splitRecord } from '../text/csv-records.js';
+
+const DOMAIN_NAME = /^(?=.{1,253}$)(?:\*\.)?(?:[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z][a-z0-9-]{0,62}$/;
+
+export const AcceptedDomain = z.object({
+  domain: z.string().trim().toLowerCase().regex(DOMAIN_NAME, 'not a domain name'),
+  matchSubDomains: z.boolean().default(false),
+  type: z.enum(['Authoritative', 'InternalRelay', 'ExternalRelay', 'Unknown']).default('Unknown'),
+});
+export type AcceptedDomain = z.infer<typeof AcceptedDomain>;
+
+/** Answers "is this domain the organisation's?": `true`, `false`, or `undefined` when we cannot know. */
+export interface DomainOracle {
+  covers(domain: string | undefined): boolean | undefined;
+  /** Where the answer comes from: a list the user gave, or domains inferred from the traffic. */
+  readonly basis: 'given' | 'inferred';
+  /** The domains known to be the organisation's (for reports and remediation). */
+  domains(): string[];
+}
+
+/** A list of accepted domains the organisation gave us. */
+export class AcceptedDomainList implements DomainOracle {
+  public readonly basis = 'given';
+  private readonly exact = new Map<string, AcceptedDomain>();
+  private readonly parents: AcceptedDomain[] = [];
+
+  public constructor(public readonly entries: readonly AcceptedDomain[]) {
+    for (const entry of entries) {
+      // `*.contoso.com` in a list means "contoso.com and its subdomains".
+      const wildcard = entry.domain.startsWith('*.');
+      const domain = wildcard ? entry.domain.slice(2) : entry.domain;
+      const normalised = { ...entry, domain, matchSubDomains: entry.matchSubDomains || wildcard };
+      this.exact.set(domain, normalised);
+      if (normalised.matchSubDomains) this.parents.push(normalised);
+    }
+  }
+
+  public covers(domain: string | undefined): boolean | undefined {
+    if (!domain) return undefined;
+    const lower = domain.toLowerCase();
+    if (this.exact.has(lower)) return true;
+    return this.parents.some((parent) => lower.endsWith(`.${parent.domain}`));
+  }
+
+  public domains(): string[] {
+    return [...this.exact.keys()];
+  }
+
+  /** The accepted entry that is a parent of `domain` without MatchSubDomains (for explanations). */
+  public uncoveredParentOf(domain: string): AcceptedDomain | undefined {
+    for (const [name, entry] of this.exact) {
+      if (domain.endsWith(`.${name}`) && !entry.matchSubDomains) return entry;
+    }
+    return undefined;
+  }
+}
+
+const TRUE_VALUES = new Set(['true', '1', 'yes', '$true']);
+
+/**
+ * Parses the `--accepted-domains` value: the text of a file (CSV export or one per line) or an
+ * inline comma list. `origin` names the file or says "command line" for error messages.
+ */
+export function parseAcceptedDomains(text: string, origin: string): AcceptedDomainList {
+  const lines = text
+    .replace(/^\uFEFF/, '')
+    .split(/\r?\n/)
+    .filter((line) => line.trim().length > 0 && !line.startsWith('#'));
+  const first = lines[0];
+  if (first === undefined) throw new ConfigError(`${origin}: no accepted domains found.`);
+  const delimiter = guessDelimiter(first);
+  const header = (splitRecord(first, delimiter) ?? []).map(normaliseHeader);
+  const entries: AcceptedDomain[] = [];
+  const problems: string[] = [];
+  if (header.includes('domainname')) {
+    // Get-AcceptedDomain | Export-Csv
+    const column = (name: string) => header.indexOf(name);
+    lines.slice(1).forEach((line, index) => {
+      const fields = splitRecord(line, delimiter) ?? [];
+      const value = (name: string) => (column(name) >= 0 ? fields[column(name)]?.trim() : undefined);
+      const type = value('domaintype');
+      const parsed = AcceptedDomain.safeParse({
+        domain: value('domainname') ?? '',
+        matchSubDomains: TRUE_VALUES.has((value('matchsubdomains') ?? '').toLowerCase()),
+        type: type && ['Authoritative', 'InternalRelay', 'ExternalRelay'].includes(type) ? type : 'Unknown',
+      });
+      if (parsed.success) entries.push(parsed.data);
+      else
+        problems.push(
+          `line ${index + 2}: "${value('domainname') ?? ''}" ${parsed.error.issues[0]?.message ?? ''}`,
+        );
+    });
+  } else {
+    // A comma list or one domain per line.
+    lines
+      .flatMap((line) => line.split(/[,;\s]+/))
+      .filter((value) => value.length > 0)
+      .forEach((value) => {
+        const parsed = AcceptedDomain.safeParse({ domain: value });
+        if (parsed.success) entries.push(parsed.data);
+        else problems.push(`"${value}" is not a domain name`);
+      });
+  }
+  if (problems.length > 0) {
+    throw new ConfigError(`${origin}: invalid accepted domains: ${problems.slice(0, 5).join('; ')}`);
+  }
+  if (entries.length === 0) throw new ConfigError(`${origin}: no accepted domains found.`);
+  return new AcceptedDomainList(entries);
+}
+
+/** How often the traffic showed a domain as the organisation's, by kind of evidence. */
+export interface InferredDomainEvidence {
+  domain: string;
+  /** Deliveries to a mailbox (`DELIVER`). */
+  delivered: number;
+  /** Submissions from a mailbox (`SUBMIT` or, since Exchange 2013, `RECEIVE` by `STOREDRIVER`). */
+  submitted: number;
+  /** Receipts of mail from outside (`RECEIVE` over SMTP, directionality Incoming), for a recipient. */
+  receivedFromOutside: number;
+}
+
+/**
+ * Without a list, the organisation's domains are inferred from the traffic itself: recipients of
+ * mail delivered to a mailbox (`DELIVER`), senders of mail submitted from a mailbox (`SUBMIT` by
+ * `STOREDRIVER`, or `RECEIVE` by `STOREDRIVER` in the main log of Exchange 2013 and later, whose
+ * deliveries and submissions are in the separate MSGTRKMD/MSGTRKMS files) and recipients of mail
+ * received from outside (`RECEIVE` over SMTP, directionality Incoming) *(inferred rule; reported to
+ * the user with its evidence)*. Conservative: receipts from outside alone count only from
+ * {@link MIN_RECEIPTS_FROM_OUTSIDE} of them (one could be a misrouted message). Domains not seen
+ * this way are "unknown", not "foreign": rules then rely on the rejection text.
+ */
+export class InferredDomains implements DomainOracle {
+  public readonly basis = 'inferred';
+  private readonly seen = new Map<string, Omit<InferredDomainEvidence, 'domain'>>();
+  /** Bounded: a mail server has few domains; anything past this is noise. */
+  private static readonly MAX_DOMAINS = 1000;
+  /** Receipts from outside that make a domain the organisation's when nothing else shows it. */
+  public static readonly MIN_RECEIPTS_FROM_OUTSIDE = 2;
+
+  public observeDelivered(domain: string | undefined): void {
+    this.bump(domain, 'delivered');
+  }
+
+  public observeSubmitted(domain: string | undefined): void {
+    this.bump(domain, 'submitted');
+  }
+
+  public observeReceivedFromOutside(domain: string | undefined): void {
+    this.bump(domain, 'receivedFromOutside');
+  }
+
+  public covers(domain: string | undefined): boolean | undefined {
+    if (!domain) return undefined;
+    const counts = this.seen.get(domain);
+    return counts !== undefined && InferredDomains.convincing(counts) ? true : undefined;
+  }
+
+  public domains(): string[] {
+    return this.evidence().map((item) => item.domain);
+  }
+
+  /** Each inferred domain with how often each kind of evidence showed it. */
+  public evidence(): InferredDomainEvidence[] {
+    return [...this.seen]
+      .filter(([, counts]) => InferredDomains.convincing(counts))
+      .map(([domain, counts]) => ({ domain, ...counts }));
+  }
+
+  private static convincing(counts: Omit<InferredDomainEvidence, 'domain'>): boolean {
+    return (
+      counts.delivered + counts.submitted > 0 ||
+      counts.receivedFromOutside >= InferredDomains.MIN_RECEIPTS_FROM_OUTSIDE
+    );
+  }
+
+  private bump(domain: string | undefined, key: keyof Omit<InferredDomainEvidence, 'domain'>): void {
+    if (!domain) return;
+    let counts = this.seen.get(domain);
+    if (!counts) {
+      if (this.seen.size >= InferredDomains.MAX_DOMAINS) return;
+      counts = { delivered: 0, submitted: 0, receivedFromOutside: 0 };
+      this.seen.set(detach(domain), counts);
+    }
+    counts[key]++;
+  }
+}

@@ -1,0 +1,169 @@
+/**
+ * The on-premises server's certificate, read with Node's `crypto.X509Certificate`: its names (CN
+ * and SAN DNS names), validity, issuer, and whether the file carries the chain that issued it.
+ *
+ * A PEM file may hold several blocks: the leaf and its chain, in any order (the leaf is the
+ * certificate that issued none of the others). A file with only the leaf means no chain was given
+ * — which the `certificate-chain-missing` check reports (KB 3212877). A DER file (`.cer`) holds one
+ * certificate. Private-key blocks are ignored, never stored.
+ */
+
+import { X509Certificate } from 'node:crypto';
+import type { CertificateDescription } from './certificate-description.js';
+import { ConfigFileError } from './errors.js';
+import { isDnsName } from './host-names.js';
+import { attributeValues, dnsNamesOf, oneLine } from './x509-names.js';
+
+/** What `--certificate` must contain, for error messages. */
+export const CERTIFICATE_EXPECTED =
+  'a PEM file with the server certificate (-----BEGIN CERTIFICATE-----), optionally followed by its chain, or one DER certificate';
+
+/** One certificate's facts the checks use. */
+export interface CertificateInfo {
+  /** Subject on one line, e.g. `CN=mail.contoso.com, O=Contoso`. */
+  subject: string;
+  /** Issuer on one line. */
+  issuer: string;
+  /** CN values of the subject. */
+  commonNames: string[];
+  /** SAN DNS names, lower-case. */
+  dnsNames: string[];
+  notBefore: Date;
+  notAfter: Date;
+  /** Issued by itself (subject = issuer and its own key verifies the signature). */
+  selfSigned: boolean;
+  /** A CA certificate (basicConstraints CA:TRUE). */
+  ca: boolean;
+  /** SHA-1 thumbprint as Exchange shows it (`Get-ExchangeCertificate -Thumbprint`). */
+  thumbprint: string;
+}
+
+/** One `--certificate` file: the leaf, the other certificates given with it, and how they relate. */
+export interface CertificateFile {
+  /** The file as the user named it. */
+  file: string;
+  leaf: CertificateInfo;
+  /** The other certificates in the file (intermediates, root), in file order. */
+  chain: CertificateInfo[];
+  /** True when a certificate in `chain` issued the leaf. */
+  issuerGiven: boolean;
+}
+
+const PEM_BLOCK = /-----BEGIN ([A-Z0-9 ]+)-----([\s\S]*?)-----END \1-----/g;
+
+/** The DNS-style names of a certificate (CN first, then SANs), lower-case and without duplicates. */
+export function certificateNames(certificate: CertificateInfo): string[] {
+  const names = [...certificate.commonNames.map((cn) => cn.trim().toLowerCase()), ...certificate.dnsNames];
+  return [...new Set(names.filter(isDnsName))];
+}
+
+/** A short label for reports: the first DNS name, else the subject. */
+export function certificateLabel(certificate: CertificateInfo): string {
+  return certificateNames(certificate)[0] ?? certificate.subject;
+}
+
+/** {@link CertificateDescription} of a parsed certificate file. */
+export function describeCertificateFile(file: CertificateFile): CertificateDescription {
+  return {
+    file: file.file,
+    subject: file.leaf.subject,
+    issuer: file.leaf.issuer,
+    names: certificateNames(file.leaf),
+    notBefore: file.leaf.notBefore.toISOString(),
+    notAfter: file.leaf.notAfter.toISOString(),
+    chain: file.chain.map((certificate) => certificate.subject),
+  };
+}
+
+/** A label that also says which file: `mail.contoso.com (config/mail.pem)`. */
+export function certificateFileLabel(file: CertificateFile): string {
+  return `${certificateLabel(file.leaf)} (${file.file})`;
+}
+
+function describe(x509: X509Certificate): CertificateInfo {
+  // Not `checkIssued(self)`: OpenSSL also demands keyCertSign there, which a self-signed server
+  // certificate usually lacks.
+  const selfSigned = x509.subject === x509.issuer && safeVerify(x509, x509);
+  return {
+    subject: oneLine(x509.subject),
+    issuer: oneLine(x509.issuer),
+    commonNames: attributeValues(x509.subject, 'CN'),
+    dnsNames: dnsNamesOf(x509.subjectAltName),
+    notBefore: new Date(x509.validFrom),
+    notAfter: new Date(x509.validTo),
+    selfSigned,
+    ca: x509.ca,
+    thumbprint: x509.fingerprint.replace(/:/g, ''),
+  };
+}
+
+/** `child` is signed by `parent`'s key (false rather than throwing on unsupported keys). */
+function safeVerify(child: X509Certificate, parent: X509Certificate): boolean {
+  try {
+    return child.verify(parent.publicKey);
+  } catch {
+    return false;
+  }
+}
+
+function issued(parent: X509Certificate, child: X509Certificate): boolean {
+  return child !== parent && child.checkIssued(parent) && safeVerify(child, parent);
+}
+
+/** The certificates of the input: PEM blocks, or one DER certificate. */
+function readCertificates(input: string | Uint8Array, file: string): X509Certificate[] {
+  const bytes = typeof input === 'string' ? Buffer.from(input, 'utf8') : Buffer.from(input);
+  const text = bytes.toString('latin1');
+  const blocks = [...text.matchAll(PEM_BLOCK)];
+  if (blocks.length === 0) {
+    if (bytes.length > 0 && bytes[0] === 0x30) {
+      try {
+        return [new X509Certificate(bytes)];
+      } catch (error) {
+        throw new ConfigFileError(file, 'it is neither PEM nor a DER certificate', CERTIFICATE_EXPECTED, {
+          cause: error,
+        });
+      }
+    }
+    const problem = bytes.length === 0 ? 'the file is empty' : 'it contains no PEM block';
+    throw new ConfigFileError(file, problem, CERTIFICATE_EXPECTED);
+  }
+  const certificates = blocks.filter((block) => block[1] === 'CERTIFICATE');
+  if (certificates.length === 0) {
+    const kinds = [...new Set(blocks.map((block) => block[1]))].join(', ');
+    const hint = kinds.includes('PKCS7')
+      ? ' (convert a .p7b with: openssl pkcs7 -print_certs -in file.p7b -out file.pem)'
+      : '';
+    throw new ConfigFileError(file, `it holds no certificate, only ${kinds}${hint}`, CERTIFICATE_EXPECTED);
+  }
+  return certificates.map((block, index) => {
+    try {
+      return new X509Certificate(block[0]);
+    } catch (error) {
+      throw new ConfigFileError(
+        file,
+        `certificate block ${index + 1} is not a valid X.509 certificate`,
+        CERTIFICATE_EXPECTED,
+        { cause: error },
+      );
+    }
+  });
+}
+
+/**
+ * Parses one `--certificate` file (text or bytes). The leaf is the first certificate that issued
+ * none of the others; everything else is its chain.
+ */
+export function parseCertificateFile(input: string | Uint8Array, file: string): CertificateFile {
+  const certificates = readCertificates(input, file);
+  const leaf =
+    certificates.find((candidate) => !certificates.some((other) => issued(candidate, other))) ??
+    (certificates[0] as X509Certificate);
+  const chain = certificates.filter((certificate) => certificate !== leaf);
+  return {
+    file,
+    leaf: describe(leaf),
+    chain: chain.map(describe),
+    issuerGiven: chain.some((certificate) => issued(certificate, leaf)),
+  };
+}

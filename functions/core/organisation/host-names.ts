@@ -1,0 +1,108 @@
+/**
+ * Host-name reasoning the checks share: RFC 6125 wildcard matching, and which domain a certificate
+ * name is attributed through (KB 4019940).
+ */
+import type { AcceptedDomainList } from './accepted-domains.js';
+
+/** A DNS name or a wildcard over one, as it may appear on a certificate or a connector. */
+const DNS_NAME = /^(?:\*\.)?(?:[a-z0-9_](?:[a-z0-9_-]{0,61}[a-z0-9])?\.)+[a-z][a-z0-9-]{0,62}$/;
+
+/** Lower-case, trimmed, without a final dot. */
+export function normaliseName(name: string): string {
+  return name.trim().toLowerCase().replace(/\.$/, '');
+}
+
+/** True for a DNS name (optionally `*.`-prefixed): CNs such as "Contoso Exchange" are not. */
+export function isDnsName(name: string): boolean {
+  return DNS_NAME.test(normaliseName(name));
+}
+
+/** True for `*.contoso.com`. */
+export function isWildcard(name: string): boolean {
+  return name.startsWith('*.');
+}
+
+/** `*.contoso.com` → `contoso.com`; other names unchanged. */
+export function stripWildcard(name: string): string {
+  return isWildcard(name) ? name.slice(2) : name;
+}
+
+/** The name one label up (`mail.contoso.com` → `contoso.com`), `undefined` for a single label. */
+export function parentOf(name: string): string | undefined {
+  const dot = name.indexOf('.');
+  return dot < 0 ? undefined : name.slice(dot + 1);
+}
+
+/**
+ * RFC 6125 §6.4.3 as CAs and TLS stacks apply it: `*` must be the whole left-most label and covers
+ * exactly one label, so `*.contoso.com` matches `mail.contoso.com` but not `a.b.contoso.com` nor
+ * `contoso.com`; partial wildcards (`m*.contoso.com`) and wildcards over a single label (`*.com`)
+ * match nothing. Without a wildcard the names must be equal (case-insensitive).
+ */
+export function wildcardMatches(pattern: string, name: string): boolean {
+  const p = normaliseName(pattern);
+  const n = normaliseName(name);
+  if (!isWildcard(p)) return p === n;
+  const base = p.slice(2);
+  if (!base.includes('.') || base.includes('*')) return false;
+  if (!n.endsWith(`.${base}`)) return false;
+  const label = n.slice(0, -(base.length + 1));
+  return label.length > 0 && !label.includes('.') && label !== '*';
+}
+
+/**
+ * Whether a connector's `TlsSenderCertificateName` and a certificate name (CN or SAN) denote the
+ * same server: equal, or either one a wildcard that covers the other per {@link wildcardMatches}.
+ */
+export function namesMatch(connectorName: string, certificateName: string): boolean {
+  const a = normaliseName(connectorName);
+  const b = normaliseName(certificateName);
+  if (a === b) return true;
+  if (isWildcard(a) && !isWildcard(b)) return wildcardMatches(a, b);
+  if (isWildcard(b) && !isWildcard(a)) return wildcardMatches(b, a);
+  return false;
+}
+
+/** The most specific accepted domain (exact list entry) that `name` equals or lies below. */
+export function closestAcceptedDomain(name: string, domains: AcceptedDomainList): string | undefined {
+  const n = stripWildcard(normaliseName(name));
+  let best: string | undefined;
+  for (const domain of domains.domains()) {
+    if ((n === domain || n.endsWith(`.${domain}`)) && (best === undefined || domain.length > best.length)) {
+      best = domain;
+    }
+  }
+  return best;
+}
+
+/** How a certificate name relates to the accepted domains. */
+export interface NameAttribution {
+  /** The certificate name, normalised. */
+  name: string;
+  /** True when Exchange Online can attribute the name to the tenant. */
+  accepted: boolean;
+  /**
+   * The domain that must be accepted for the name to count: the name itself for a bare domain or
+   * wildcard base, else its parent (`host.sub.contoso.com` → `sub.contoso.com`, KB 4019940).
+   */
+  requiredDomain: string;
+}
+
+/**
+ * KB 4019940: a certificate for `host.sub.contoso.com` counts when `sub.contoso.com` (the domain
+ * above the host) is accepted, or the name itself is; `*.sub.contoso.com` stands for hosts in
+ * `sub.contoso.com`. `AcceptedDomainList.covers` adds MatchSubDomains on an ancestor.
+ */
+export function attributeName(name: string, domains: AcceptedDomainList): NameAttribution {
+  const n = normaliseName(name);
+  if (isWildcard(n)) {
+    const base = stripWildcard(n);
+    return { name: n, accepted: domains.covers(base) === true, requiredDomain: base };
+  }
+  // A single-label parent (`com`) is a public suffix, never the domain a host is attributed through.
+  const parent = parentOf(n);
+  const viaParent = parent?.includes('.') ? parent : undefined;
+  const accepted =
+    domains.covers(n) === true || (viaParent !== undefined && domains.covers(viaParent) === true);
+  return { name: n, accepted, requiredDomain: viaParent ?? n };
+}

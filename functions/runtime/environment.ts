@@ -1,0 +1,23 @@
+/**
+ * Reading a function's environment: validated once per container with the function's zod schema; a
+ * problem is an {@link EnvironmentError} naming every variable that is wrong, so a broken deployment
+ * says what to fix in its first log line.
+ */
+import type { z } from 'zod';
+import { EnvironmentError } from '../core/shared/errors.js';
+import { issueText } from '../core/shared/issues.js';
+
+/** `schema` applied to `env`; throws {@link EnvironmentError} (`invalid <who> environment: …`). */
+export function readEnvironment<S extends z.ZodType>(
+  schema: S,
+  env: NodeJS.ProcessEnv,
+  who: string,
+): z.infer<S> {
+  const parsed = schema.safeParse(env);
+  if (!parsed.success) {
+    throw new EnvironmentError(`invalid ${who} environment: ${issueText(parsed.error)}`, {
+      cause: parsed.error,
+    });
+  }
+  return parsed.data;
+}

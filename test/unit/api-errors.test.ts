@@ -1,0 +1,49 @@
+import { describe, expect, it } from 'vitest';
+import { z } from 'zod';
+import { HTTP_STATUS, NotFoundError, toApiError } from '../../functions/api/errors.js';
+import { DecodeError, ErrorCode, InvalidValueError, StoreError } from '../../functions/core/shared/errors.js';
+import { issueText } from '../../functions/core/shared/issues.js';
+
+describe('toApiError: one table from error code to HTTP status', () => {
+  it('keeps an API error as it is', () => {
+    const error = new NotFoundError('no finding with id x');
+    expect(toApiError(error)).toBe(error);
+  });
+
+  it('names the parameter of an invalid value without parsing its message', () => {
+    const apiError = toApiError(new InvalidValueError('since', 'not an ISO date'));
+    expect(apiError.status).toBe(400);
+    expect(apiError.code).toBe(ErrorCode.InvalidArgument);
+    expect(apiError.message).toBe('since: not an ISO date');
+  });
+
+  it('answers a store failure with 503 and a message that reveals nothing', () => {
+    const cause = new StoreError('ProvisionedThroughputExceededException on table relay-audit-findings');
+    const apiError = toApiError(cause);
+    expect(apiError.status).toBe(HTTP_STATUS[ErrorCode.StoreFailure]);
+    expect(apiError.message).not.toContain('relay-audit-findings');
+    expect(apiError.cause).toBe(cause);
+  });
+
+  it('answers an error whose code has no status, or no code at all, with a bare 500', () => {
+    for (const error of [new DecodeError('bad byte at line 3'), new TypeError('x is undefined')]) {
+      const apiError = toApiError(error);
+      expect(apiError.status).toBe(500);
+      expect(apiError.code).toBe(ErrorCode.Internal);
+      expect(apiError.message).not.toContain('line 3');
+      expect(apiError.message).not.toContain('undefined');
+    }
+  });
+});
+
+describe('issueText: zod issues in words', () => {
+  it('names each field that is wrong', () => {
+    const parsed = z
+      .object({ TABLE_NAME: z.string().min(3), PORT: z.coerce.number() })
+      .safeParse({ PORT: 'x' });
+    expect(parsed.success).toBe(false);
+    if (parsed.success) return;
+    const text = issueText(parsed.error);
+    expect(text).toMatch(/^TABLE_NAME: .+; PORT: .+$/);
+  });
+});

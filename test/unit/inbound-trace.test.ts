@@ -1,0 +1,61 @@
+/**
+ * Inbound evidence has one definition (`evidence/inbound-trace.ts`); the row filter, the
+ * classifier's index and the inbound Message-ID index must agree with it. Checked over every
+ * combination of the fields that decide it.
+ */
+import { describe, expect, it } from 'vitest';
+import { inboundEntryOf } from '../../functions/core/analysis/evidence/inbound-entry.js';
+import { inboundTraceOf, mayBeEvidence } from '../../functions/core/analysis/evidence/inbound-trace.js';
+import { rowMayMatter } from '../../functions/core/analysis/evidence/relevance.js';
+import type { TraceEvent } from '../../functions/core/analysis/model/events.js';
+import { parseAcceptedDomains } from '../../functions/core/organisation/accepted-domains.js';
+
+const EVENT_IDS = ['RECEIVE', 'DELIVER', 'DELIVERED', 'REDIRECT', 'RESOLVE', 'SEND', 'FAIL', 'DSN', 'SUBMIT'];
+const SOURCES = [undefined, 'SMTP', 'STOREDRIVER', 'MAILBOXRULE', 'ROUTING'];
+const DIRECTIONS: TraceEvent['directionality'][] = [undefined, 'incoming', 'originating'];
+
+function event(
+  eventId: string,
+  source: string | undefined,
+  directionality: TraceEvent['directionality'],
+): TraceEvent {
+  return {
+    timestamp: '2026-11-28T22:15:03.000Z',
+    eventId,
+    ...(source === undefined ? {} : { source }),
+    ...(directionality === undefined ? {} : { directionality }),
+    messageId: 'abc@contoso.com',
+    recipient: 'user@contoso.com',
+    relatedRecipient: 'alias@contoso.com',
+    line: 7,
+  } as TraceEvent;
+}
+
+const combinations = EVENT_IDS.flatMap((id) =>
+  SOURCES.flatMap((source) => DIRECTIONS.map((direction) => event(id, source, direction))),
+);
+
+describe('inbound evidence, defined once', () => {
+  it('the row filter never drops a row that is inbound evidence', () => {
+    for (const row of combinations) {
+      if (inboundTraceOf(row) === undefined) continue;
+      expect(mayBeEvidence(row.eventId, row.source, row.directionality), JSON.stringify(row)).toBe(true);
+      expect(rowMayMatter(row.eventId, row.source, undefined, row.directionality, false)).toBe(true);
+    }
+  });
+
+  it('an index entry exists exactly when the trace names an internal recipient', () => {
+    const domains = parseAcceptedDomains('contoso.com', 'test');
+    for (const row of combinations) {
+      const trace = inboundTraceOf(row);
+      const entry = inboundEntryOf(row, { sourceId: 's1' }, domains);
+      expect(entry?.recipient, JSON.stringify(row)).toBe(trace?.recipient);
+    }
+  });
+
+  it('a receipt counts only for mail from outside', () => {
+    expect(inboundTraceOf(event('RECEIVE', 'SMTP', 'incoming'))?.kind).toBe('received-for');
+    expect(inboundTraceOf(event('RECEIVE', 'SMTP', 'originating'))).toBeUndefined();
+    expect(inboundTraceOf(event('REDIRECT', undefined, 'originating'))?.recipient).toBe('alias@contoso.com');
+  });
+});
