@@ -51,8 +51,8 @@ function threadScript(): { code: string; eval: true } | { file: URL; eval: false
 }
 
 /**
- * Operations whose input and output are plain JSON (no dates, and no binary attributes: relay-audit
- * stores none, and the engine rejects a binary value sent this way instead of storing it wrong).
+ * Operations whose input and output are JSON but for binary attribute values (dates occur only in
+ * table operations), which travel as base64 as on DynamoDB's wire (`binaryAsBase64`, `base64AsBinary`).
  */
 const DIRECT_OPERATIONS: ReadonlySet<string> = new Set([
   'BatchGetItem',
@@ -64,6 +64,26 @@ const DIRECT_OPERATIONS: ReadonlySet<string> = new Set([
   'Scan',
   'UpdateItem',
 ]);
+
+/** JSON.stringify replacer: binary values (a Buffer arrives as its toJSON form) as base64 text. */
+function binaryAsBase64(_key: string, value: unknown): unknown {
+  if (value instanceof Uint8Array)
+    return Buffer.from(value.buffer, value.byteOffset, value.byteLength).toString('base64');
+  if (typeof value === 'object' && value !== null && (value as { type?: unknown }).type === 'Buffer') {
+    const { data } = value as { data?: unknown };
+    if (Array.isArray(data)) return Buffer.from(data as number[]).toString('base64');
+  }
+  return value;
+}
+
+/** JSON.parse reviver: `B` and `BS` attribute values back to bytes, as the SDK returns them. */
+function base64AsBinary(key: string, value: unknown): unknown {
+  const bytes = (text: string) => new Uint8Array(Buffer.from(text, 'base64'));
+  if (key === 'B' && typeof value === 'string') return bytes(value);
+  if (key === 'BS' && Array.isArray(value) && value.every((v) => typeof v === 'string'))
+    return value.map(bytes);
+  return value;
+}
 
 /** The answer's `$metadata`, as the SDK reports a first-attempt success from a server without request ids. */
 function metadata(status: number) {
@@ -181,9 +201,11 @@ export class EngineThread {
       (next, context) => async (args) => {
         const operation = context.commandName?.replace(/Command$/, '') ?? '';
         if (!DIRECT_OPERATIONS.has(operation)) return next(args);
-        const reply = await this.send(operation, JSON.stringify(args.input));
+        const reply = await this.send(operation, JSON.stringify(args.input, binaryAsBase64));
         if (reply.status !== 200) throw await serviceException(reply.status, reply.body);
-        const output = JSON.parse(reply.body) as object;
+        // Only a body with a binary value needs the (slower) reviver; in JSON text `"B":` is only ever a key.
+        const binary = reply.body.includes('"B":') || reply.body.includes('"BS":');
+        const output = (binary ? JSON.parse(reply.body, base64AsBinary) : JSON.parse(reply.body)) as object;
         return { output: { ...output, $metadata: metadata(reply.status) } as never, response: undefined };
       },
       { step: 'initialize', priority: 'high', name: 'relayAuditEngineThread' },
