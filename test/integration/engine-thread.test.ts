@@ -102,6 +102,8 @@ describe('embedded engine thread', () => {
               pk: { S: 'a' },
               sk: { S: 'b' },
               n: { N: '1.50' },
+              b: { B: new Uint8Array([0, 1, 254, 255]) },
+              bs: { BS: [Buffer.from('x'), new Uint8Array([7])] },
               l: { L: [{ M: { x: { SS: ['y'] } } }] },
             },
             ConditionExpression: 'attribute_not_exists(pk)',
@@ -169,7 +171,10 @@ describe('embedded engine thread', () => {
       expect(viaSdk[1]).toMatchObject({
         error: ['ResourceNotFoundException', 'ResourceNotFoundException', expect.anything(), 'client', 400],
       });
-      expect(strip(viaSdk[3] ?? {})).toMatchObject({ output: { Item: { n: { N: '1.5' } } }, status: 200 });
+      expect(strip(viaSdk[3] ?? {})).toMatchObject({
+        output: { Item: { n: { N: '1.5' }, b: { B: new Uint8Array([0, 1, 254, 255]) } } },
+        status: 200,
+      });
     } finally {
       sdk.destroy();
       direct.destroy();
