@@ -13,10 +13,8 @@ export interface StoreFlags {
 
 /** Opens the store; the AWS SDK and the embedded engine load only now, so `--no-store` runs start fast. */
 export async function openStore(flags: StoreFlags): Promise<StoreHandle & { description: string }> {
-  const { createRemoteStore, DEFAULT_STORE_DIR, startEmbeddedStore } = await import(
-    '../../functions/store/embedded-engine.js'
-  );
   if (flags.table) {
+    const { createRemoteStore } = await import('../../functions/store/remote-store.js');
     const handle = createRemoteStore({
       tableName: flags.table,
       ...(flags.endpoint ? { endpoint: flags.endpoint } : {}),
@@ -27,6 +25,7 @@ export async function openStore(flags: StoreFlags): Promise<StoreHandle & { desc
       description: `DynamoDB table ${flags.table}${flags.endpoint ? ` at ${flags.endpoint}` : ''}`,
     };
   }
+  const { DEFAULT_STORE_DIR, startEmbeddedStore } = await import('../../functions/store/embedded-engine.js');
   const dir = flags.db ?? DEFAULT_STORE_DIR;
   const handle = await startEmbeddedStore({ dir });
   return { ...handle, description: `embedded store in ${dir}/` };

@@ -12,7 +12,7 @@ import { firstIssueMessage } from '../core/shared/issues.js';
 export const PartitionPosition = z.union([
   z.null(),
   z.literal('done'),
-  z.record(z.string().regex(/^(pk|sk|gsi\d+pk|gsi\d+sk)$/), z.string().min(1).max(2048)),
+  z.record(z.string().regex(/^(pk|sk|gsi\d+pk|gsisk)$/), z.string().min(1).max(2048)),
 ]);
 export type PartitionPosition = z.infer<typeof PartitionPosition>;
 

@@ -13,17 +13,14 @@ import { mkdir } from 'node:fs/promises';
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { resolve } from 'node:path';
-import { DynamoDBClient, type DynamoDBClientConfig } from '@aws-sdk/client-dynamodb';
-import dynalite from 'dynalite';
+import type { DynamoDBClient, DynamoDBClientConfig } from '@aws-sdk/client-dynamodb';
 import { ConfigError, StoreError } from '../core/shared/errors.js';
 import { acquireEngineLock } from './engine-lock.js';
 import { EngineThread } from './engine-thread-client.js';
-import { FindingsStore } from './findings-store.js';
 import type { StoreLogger } from './logger.js';
 import type { StoreHandle } from './remote-store.js';
 
-// Re-exported so callers that think of "where the store lives" find both launchers here.
-export { createRemoteStore, type RemoteStoreOptions, type StoreHandle } from './remote-store.js';
+export type { RemoteStoreOptions, StoreHandle } from './remote-store.js';
 
 /** Default directory of the embedded database, relative to the working directory. */
 export const DEFAULT_STORE_DIR = '.relay-audit';
@@ -97,19 +94,26 @@ export async function startEmbeddedStore(
     releaseLock = await acquireEngineLock(dir);
   }
 
-  let engine: Engine;
+  let engine: Engine | undefined;
+  let sdk: [typeof import('@aws-sdk/client-dynamodb'), typeof import('./findings-store.js')];
   try {
     engine = options.listen ? await serveOnLoopback(dir) : runInThread(dir);
+    // Only now the AWS SDK (a large module): the engine's thread loads and opens the database meanwhile.
+    sdk = await Promise.all([import('@aws-sdk/client-dynamodb'), import('./findings-store.js')]);
   } catch (error) {
+    await engine?.close().catch(() => undefined);
     await releaseLock();
     throw new StoreError('cannot start the embedded DynamoDB engine', { cause: error });
   }
+  const running = engine;
+  const [{ DynamoDBClient }, { FindingsStore }] = sdk;
   const client = new DynamoDBClient({
     region: 'local',
     // The engine does not check signatures, but the SDK insists on signing with something.
     credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
-    ...engine.clientConfig,
+    ...running.clientConfig,
   });
+  running.attach?.(client);
   const store = new FindingsStore({
     client,
     tableName,
@@ -123,7 +127,7 @@ export async function startEmbeddedStore(
     closed = true;
     client.destroy();
     try {
-      await engine.close();
+      await running.close();
     } finally {
       // Only after LevelDB is closed may another engine open the directory.
       await releaseLock();
@@ -139,12 +143,14 @@ export async function startEmbeddedStore(
     });
   }
   const handle: EmbeddedStore = { client, tableName, store, close };
-  return engine.endpoint === undefined ? handle : { ...handle, endpoint: engine.endpoint };
+  return running.endpoint === undefined ? handle : { ...handle, endpoint: running.endpoint };
 }
 
 /** A running engine: how a client reaches it, and how to stop it. */
 interface Engine {
   clientConfig: Pick<DynamoDBClientConfig, 'endpoint' | 'requestHandler'>;
+  /** Connects the client beyond its config (the thread's direct transport). */
+  attach?(client: DynamoDBClient): void;
   endpoint?: string;
   close(): Promise<void>;
 }
@@ -154,11 +160,14 @@ function runInThread(dir: string | undefined): Engine {
   return {
     // The endpoint is never contacted (the handler answers every request); the SDK wants a URL.
     clientConfig: { endpoint: 'http://embedded.relay-audit.invalid', requestHandler: thread.requestHandler },
+    attach: (client) => thread.attach(client),
     close: () => thread.close(),
   };
 }
 
 async function serveOnLoopback(dir: string | undefined): Promise<Engine> {
+  // Loaded here only: the default engine runs dynalite in its thread, and loading it costs startup time.
+  const { default: dynalite } = await import('dynalite');
   const server = dynalite({
     ...(dir === undefined ? {} : { path: dir }),
     createTableMs: 0,

@@ -1,13 +1,25 @@
 /**
  * The main thread's side of the embedded engine's thread: starts engine-thread.ts as a worker and
- * gives the AWS SDK a request handler that hands each DynamoDB request to it as a message. The SDK
- * still builds, signs and parses every request, so the store code is the one DynamoDB code path; only
- * the transport differs (a message port instead of a socket — nothing listens).
+ * hands it the DynamoDB requests of a client as messages. The store code is the one DynamoDB code
+ * path (the same commands, the same request shapes as against a real table); only the transport
+ * differs (a message port instead of a socket — nothing listens).
+ *
+ * Two transports. The item operations (`DIRECT_OPERATIONS`: every read and write of items) skip the
+ * SDK's HTTP layers: the command's input, which is already DynamoDB's JSON request, goes to the thread
+ * as `JSON.stringify` text and the answer comes back as `JSON.parse`d output, exactly the objects
+ * the SDK would have built from it (strings, numbers, AttributeValue maps). Measured: the SDK's
+ * schema-driven serialiser, signing and parsing cost the main thread more than the analysis itself.
+ * Table operations (create, describe, TTL), a handful per run, take the SDK's full path through
+ * `requestHandler`, since their outputs carry dates the SDK converts.
  */
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
-import type { DynamoDBClientConfig } from '@aws-sdk/client-dynamodb';
+import type {
+  DynamoDBClient,
+  DynamoDBClientConfig,
+  DynamoDBServiceException,
+} from '@aws-sdk/client-dynamodb';
 import { StoreError } from '../core/shared/errors.js';
 import type { EngineReply, EngineRequest, EngineThreadOptions } from './engine-thread-protocol.js';
 
@@ -38,6 +50,78 @@ function threadScript(): { code: string; eval: true } | { file: URL; eval: false
   };
 }
 
+/**
+ * Operations whose input and output are JSON but for binary attribute values (dates occur only in
+ * table operations), which travel as base64 as on DynamoDB's wire (`binaryAsBase64`, `base64AsBinary`).
+ */
+const DIRECT_OPERATIONS: ReadonlySet<string> = new Set([
+  'BatchGetItem',
+  'BatchWriteItem',
+  'DeleteItem',
+  'GetItem',
+  'PutItem',
+  'Query',
+  'Scan',
+  'UpdateItem',
+]);
+
+/** JSON.stringify replacer: binary values (a Buffer arrives as its toJSON form) as base64 text. */
+function binaryAsBase64(_key: string, value: unknown): unknown {
+  if (value instanceof Uint8Array)
+    return Buffer.from(value.buffer, value.byteOffset, value.byteLength).toString('base64');
+  if (typeof value === 'object' && value !== null && (value as { type?: unknown }).type === 'Buffer') {
+    const { data } = value as { data?: unknown };
+    if (Array.isArray(data)) return Buffer.from(data as number[]).toString('base64');
+  }
+  return value;
+}
+
+/** JSON.parse reviver: `B` and `BS` attribute values back to bytes, as the SDK returns them. */
+function base64AsBinary(key: string, value: unknown): unknown {
+  const bytes = (text: string) => new Uint8Array(Buffer.from(text, 'base64'));
+  if (key === 'B' && typeof value === 'string') return bytes(value);
+  if (key === 'BS' && Array.isArray(value) && value.every((v) => typeof v === 'string'))
+    return value.map(bytes);
+  return value;
+}
+
+/** The answer's `$metadata`, as the SDK reports a first-attempt success from a server without request ids. */
+function metadata(status: number) {
+  return { httpStatusCode: status, attempts: 1, totalRetryDelay: 0 };
+}
+
+/**
+ * A DynamoDB error answer as the SDK would throw it: its modelled exception class when DynamoDB
+ * has one (`ResourceNotFoundException`…), otherwise its base exception named after the error
+ * (`ValidationException`), with the same message, fault and status.
+ */
+export async function serviceException(status: number, body: string): Promise<DynamoDBServiceException> {
+  // Imported on demand (loaded by then: the client that sent the request is the SDK's), so that
+  // starting the thread never waits for the SDK.
+  const dynamodb = await import('@aws-sdk/client-dynamodb');
+  const { DynamoDBServiceException } = dynamodb;
+  let parsed: Record<string, unknown> = {};
+  try {
+    parsed = JSON.parse(body) as Record<string, unknown>;
+  } catch {
+    // not JSON: an unnamed error below
+  }
+  const type = typeof parsed.__type === 'string' ? parsed.__type : 'UnknownError';
+  const name = type.slice(type.indexOf('#') + 1);
+  const { __type: _type, message: lower, Message: upper, ...fields } = parsed;
+  const message = typeof lower === 'string' ? lower : typeof upper === 'string' ? upper : name;
+  const options = { ...fields, message, $metadata: metadata(status) };
+  const modelled = (dynamodb as Record<string, unknown>)[name];
+  const exception =
+    typeof modelled === 'function' && modelled.prototype instanceof DynamoDBServiceException
+      ? new (modelled as new (opts: typeof options) => DynamoDBServiceException)(options)
+      : new DynamoDBServiceException({ ...options, name, $fault: status >= 500 ? 'server' : 'client' });
+  // The SDK copies the error body onto the exception as well, its message as a field of its own.
+  Object.assign(exception, parsed);
+  Object.defineProperty(exception, 'message', { value: message, enumerable: true, writable: true });
+  return exception;
+}
+
 function bodyText(body: unknown): string {
   if (typeof body === 'string') return body;
   if (body instanceof Uint8Array)
@@ -59,9 +143,13 @@ export class EngineThread {
 
   public constructor(options: EngineThreadOptions) {
     const script = threadScript();
+    // On disk, the engine's own heap holds only requests in flight (a response is at most 16 MB): a
+    // cap keeps its garbage collector from letting it grow with the run (measured: tens of MB). In
+    // memory, the whole database is in that heap, so no cap.
+    const limits = options.path === undefined ? {} : { resourceLimits: { maxOldGenerationSizeMb: 96 } };
     this.worker = script.eval
-      ? new Worker(script.code, { eval: true, workerData: options })
-      : new Worker(script.file, { workerData: options });
+      ? new Worker(script.code, { eval: true, workerData: options, ...limits })
+      : new Worker(script.file, { workerData: options, ...limits });
     // The thread keeps the process alive while the store is open, as a socket to a server would:
     // callers wait on unref'd timers (the SDK's and the store's backoff), and a process whose only
     // live handle was such a timer would exit mid-run, silently, with status 0.
@@ -104,7 +192,27 @@ export class EngineThread {
     } as unknown as RequestHandler;
   }
 
-  /** Sends one request (`X-Amz-Target` such as `DynamoDB_20120810.PutItem`) and waits for the answer. */
+  /**
+   * Routes `client`'s item operations (`DIRECT_OPERATIONS`) straight to the thread, ahead of every
+   * SDK middleware (see the module comment); other operations continue down the SDK's stack.
+   */
+  public attach(client: DynamoDBClient): void {
+    client.middlewareStack.add(
+      (next, context) => async (args) => {
+        const operation = context.commandName?.replace(/Command$/, '') ?? '';
+        if (!DIRECT_OPERATIONS.has(operation)) return next(args);
+        const reply = await this.send(operation, JSON.stringify(args.input, binaryAsBase64));
+        if (reply.status !== 200) throw await serviceException(reply.status, reply.body);
+        // Only a body with a binary value needs the (slower) reviver; in JSON text `"B":` is only ever a key.
+        const binary = reply.body.includes('"B":') || reply.body.includes('"BS":');
+        const output = (binary ? JSON.parse(reply.body, base64AsBinary) : JSON.parse(reply.body)) as object;
+        return { output: { ...output, $metadata: metadata(reply.status) } as never, response: undefined };
+      },
+      { step: 'initialize', priority: 'high', name: 'relayAuditEngineThread' },
+    );
+  }
+
+  /** Sends one request (`operation` such as `PutItem`, or an `X-Amz-Target`) and waits for the answer. */
   private send(target: string, body: string): Promise<{ status: number; body: string }> {
     if (this.failure !== undefined) return Promise.reject(this.failure);
     if (this.closing !== undefined) return Promise.reject(new StoreError('the embedded store is closed'));

@@ -20,26 +20,27 @@ import type { EngineReply, EngineRequest, EngineThreadOptions } from './engine-t
 type BatchOperation = { type: 'put'; key: string; value: Item } | { type: 'del'; key: string };
 /** A DynamoDB item as JSON: attribute name → attribute value. */
 type Item = Record<string, unknown>;
-/** One of dynalite's sub-databases (its items of a table, or one index). */
+/** One of dynalite's sub-databases (its items of a table, or one index): its locks. */
 interface SubDb {
-  batch(operations: BatchOperation[], callback: (error?: Error | null) => void): void;
   lock(key: string, critical: (release: (done: () => void) => () => void) => void): void;
 }
 /** dynalite's description of a table (what DescribeTable returns). */
 interface Table {
   TableName: string;
+  TableStatus?: string;
   LocalSecondaryIndexes?: unknown[];
-  GlobalSecondaryIndexes?: unknown[];
+  GlobalSecondaryIndexes?: { IndexStatus?: string }[];
 }
+type TableCallback = (error: unknown, table?: Table) => void;
 /** dynalite's store object (db/index.js `create`): what the actions need, and its database. */
 interface DynaliteStore {
   db: {
     close(callback: (error?: Error | null) => void): void;
     getMany(keys: string[]): Promise<(Item | undefined)[]>;
+    batch(operations: BatchOperation[], callback: (error?: Error | null) => void): void;
   };
-  getTable(name: string, callback: (error: unknown, table?: Table) => void): void;
+  getTable(name: string, checkStatus: boolean | TableCallback, callback?: TableCallback): void;
   getItemDb(tableName: string): SubDb;
-  getIndexDb(indexType: 'local' | 'global', tableName: string, indexName: string): SubDb;
 }
 /** dynalite's item-level helpers (db/index.js). */
 interface DynaliteDb {
@@ -138,9 +139,9 @@ function lockKey(db: SubDb, key: string): Promise<() => void> {
   return new Promise((resolve) => db.lock(key, (release) => resolve(release(() => undefined))));
 }
 
-function batch(db: SubDb, operations: BatchOperation[]): Promise<void> {
+function batch(store: DynaliteStore, operations: BatchOperation[]): Promise<void> {
   if (operations.length === 0) return Promise.resolve();
-  return new Promise((resolve, reject) => db.batch(operations, callback(resolve, reject)));
+  return new Promise((resolve, reject) => store.db.batch(operations, callback(resolve, reject)));
 }
 
 interface WriteRequest {
@@ -149,12 +150,13 @@ interface WriteRequest {
 }
 
 /**
- * BatchWriteItem with one LevelDB batch per sub-database instead of dynalite's one read and up to
- * five writes per item, each its own asynchronous LevelDB call (measured: those calls were most of
- * the engine's time). Same checks (key schema, duplicate keys), same index maintenance
+ * BatchWriteItem as one read and one LevelDB batch instead of dynalite's one read and up to five
+ * writes per item, each its own asynchronous LevelDB call (measured: those calls were most of the
+ * engine's time). Same checks (key schema, duplicate keys), same index maintenance
  * (`getIndexActions`, as dynalite's PutItem and DeleteItem use), same locks on the item keys, same
  * answer; the items land exactly where dynalite's own actions put them, so its reads find them.
- * The database name of a table's items is dynalite's (`item-<table>~`), read with one `getMany`.
+ * dynalite keeps every sub-database in one LevelDB under a key prefix (`item-<table>~`,
+ * `index-<type>~<table>~<index>~`), which is what makes one batch across them possible.
  */
 async function batchWriteItem(store: DynaliteStore, data: { RequestItems: Record<string, WriteRequest[]> }) {
   for (const [tableName, requests] of Object.entries(data.RequestItems)) {
@@ -179,13 +181,8 @@ async function batchWriteItem(store: DynaliteStore, data: { RequestItems: Record
       for (const key of [...keys].sort()) releases.push(await lockKey(itemDb, key));
       const existing = await store.db.getMany(keys.map((key) => `item-${tableName}~${key}`));
       const itemOps: BatchOperation[] = [];
-      const indexOps = new Map<SubDb, { deletes: BatchOperation[]; puts: BatchOperation[] }>();
-      const indexOpsOf = (type: 'local' | 'global', indexName: string) => {
-        const db = store.getIndexDb(type, tableName, indexName);
-        const ops = indexOps.get(db) ?? { deletes: [], puts: [] };
-        indexOps.set(db, ops);
-        return ops;
-      };
+      const indexDeletes: BatchOperation[] = [];
+      const indexPuts: BatchOperation[] = [];
       requests.forEach((request, i) => {
         const key = keys[i] as string;
         const item = request.PutRequest?.Item ?? null;
@@ -194,21 +191,133 @@ async function batchWriteItem(store: DynaliteStore, data: { RequestItems: Record
           ['global', table.GlobalSecondaryIndexes],
         ] as const) {
           const actions = dynaliteDb.getIndexActions(indexes ?? [], existing[i], item, table);
+          const prefix = (index: string) => `index-${type}~${tableName}~${index}~`;
           for (const del of actions.deletes)
-            indexOpsOf(type, del.index).deletes.push({ type: 'del', key: del.key });
+            indexDeletes.push({ type: 'del', key: prefix(del.index) + del.key });
           for (const put of actions.puts)
-            indexOpsOf(type, put.index).puts.push({ type: 'put', key: put.key, value: put.item });
+            indexPuts.push({ type: 'put', key: prefix(put.index) + put.key, value: put.item });
         }
-        itemOps.push(item ? { type: 'put', key, value: item } : { type: 'del', key });
+        const itemKey = `item-${tableName}~${key}`;
+        itemOps.push(item ? { type: 'put', key: itemKey, value: item } : { type: 'del', key: itemKey });
       });
-      // As dynalite: index entries first (old ones removed before new ones), then the items.
-      await Promise.all([...indexOps].map(([db, ops]) => batch(db, [...ops.deletes, ...ops.puts])));
-      await batch(itemDb, itemOps);
+      // In dynalite's order (old index entries removed, new ones put, then the items), applied at once.
+      await batch(store, [...indexDeletes, ...indexPuts, ...itemOps]);
     } finally {
       for (const release of releases) release();
     }
   }
   return { UnprocessedItems: {} };
+}
+
+/** Operations that change a table's description (dynalite writes it back, now or after a timer). */
+const TABLE_OPERATIONS: ReadonlySet<string> = new Set(['CreateTable', 'DeleteTable', 'UpdateTable']);
+
+/**
+ * dynalite reads a table's description from LevelDB for every request (measured: an eighth of the
+ * engine's time on bulk writes). This keeps each ACTIVE table's description in memory instead, and
+ * forgets all of them while any table operation runs and when it ends, so no request ever sees a
+ * description older than the one dynalite would read.
+ */
+function cacheTables(store: DynaliteStore): {
+  around<T>(operation: string, run: () => Promise<T>): Promise<T>;
+} {
+  const read = store.getTable.bind(store);
+  const cache = new Map<string, Table>();
+  let tableOperations = 0;
+  store.getTable = (name, checkStatus, callback) => {
+    const done = (typeof checkStatus === 'function' ? checkStatus : callback) as TableCallback;
+    const cached = cache.get(name);
+    if (cached !== undefined) {
+      process.nextTick(done, null, cached);
+      return;
+    }
+    // Called as getTable(name, callback), dynalite checks the status: the callback counts as true.
+    read(name, checkStatus === done ? true : checkStatus, (error: unknown, table?: Table) => {
+      const active =
+        table?.TableStatus === 'ACTIVE' &&
+        (table.GlobalSecondaryIndexes ?? []).every((index) => index.IndexStatus === 'ACTIVE');
+      if (error === null || error === undefined) {
+        if (active && tableOperations === 0) cache.set(name, table);
+      }
+      done(error, table);
+    });
+  };
+  return {
+    async around(operation, run) {
+      if (!TABLE_OPERATIONS.has(operation)) return run();
+      tableOperations += 1;
+      cache.clear();
+      try {
+        return await run();
+      } finally {
+        tableOperations -= 1;
+        cache.clear();
+      }
+    },
+  };
+}
+
+/** A JSON value that is an AttributeValue of a type that needs no conversion (not B or BS). */
+function isPlainAttributeValue(value: unknown): boolean {
+  if (typeof value !== 'object' || value === null) return false;
+  let type: string | undefined;
+  for (const key in value) {
+    if (type !== undefined) return false;
+    type = key;
+  }
+  const inner = (value as Record<string, unknown>)[type ?? ''];
+  switch (type) {
+    case 'S':
+    case 'N':
+      return typeof inner === 'string';
+    case 'BOOL':
+    case 'NULL':
+      return typeof inner === 'boolean';
+    case 'SS':
+    case 'NS':
+      return Array.isArray(inner) && inner.every((element) => typeof element === 'string');
+    case 'L':
+      return Array.isArray(inner) && inner.every(isPlainAttributeValue);
+    case 'M':
+      return isPlainItem(inner);
+    default:
+      return false;
+  }
+}
+
+function isPlainItem(item: unknown): boolean {
+  if (typeof item !== 'object' || item === null || Array.isArray(item)) return false;
+  for (const key in item) if (!isPlainAttributeValue((item as Record<string, unknown>)[key])) return false;
+  return true;
+}
+
+/**
+ * True when a BatchWriteItem request is one that dynalite's JSON type check (`checkTypes`) returns
+ * unchanged: only `RequestItems`, each request a single put of an item or delete of a key whose
+ * values are well-typed JSON. The check is a generic walk that cost more than a sixth of the
+ * engine's time; anything else takes it, so every malformed request gets dynalite's own answer.
+ * The semantic validations (sizes, numbers, empty sets, keys) run either way.
+ */
+function isPlainBatchWrite(data: unknown): boolean {
+  if (typeof data !== 'object' || data === null) return false;
+  const { RequestItems: tables, ...others } = data as { RequestItems?: unknown };
+  if (Object.keys(others).length > 0 || typeof tables !== 'object' || tables === null) return false;
+  return Object.values(tables).every(
+    (requests) =>
+      Array.isArray(requests) &&
+      requests.every((request: unknown) => {
+        if (typeof request !== 'object' || request === null) return false;
+        const keys = Object.keys(request);
+        if (keys.length !== 1) return false;
+        const { PutRequest: put, DeleteRequest: del } = request as {
+          PutRequest?: { Item?: unknown };
+          DeleteRequest?: { Key?: unknown };
+        };
+        const body = put ?? del;
+        if (typeof body !== 'object' || body === null || Object.keys(body).length !== 1) return false;
+        return put ? isPlainItem(put.Item) : isPlainItem(del?.Key);
+      }),
+  );
 }
 
 /** Runs one DynamoDB JSON request against the store; resolves with the HTTP status and body. */
@@ -224,7 +333,8 @@ function dispatch(
   let data: unknown;
   try {
     data = JSON.parse(body);
-    data = validations.checkTypes(data, handler.validation.types);
+    if (!(operation === 'BatchWriteItem' && isPlainBatchWrite(data)))
+      data = validations.checkTypes(data, handler.validation.types);
     validations.checkValidations(data, handler.validation.types, handler.validation.custom, store);
   } catch (error) {
     if (error instanceof SyntaxError) {
@@ -266,6 +376,7 @@ function serve(options: EngineThreadOptions): void {
     updateTableMs: 0,
   });
   const reply = (message: EngineReply): void => port.postMessage(message);
+  const tables = cacheTables(store);
 
   port.on('message', (message: EngineRequest) => {
     if (message.kind === 'close') {
@@ -275,19 +386,21 @@ function serve(options: EngineThreadOptions): void {
       });
       return;
     }
-    dispatch(store, message.operation, message.body).then(
-      (result) => reply({ kind: 'response', id: message.id, ...result }),
-      // An engine fault (not a DynamoDB error answer): the caller sees a 500, as from a server.
-      (error: unknown) =>
-        reply({
-          kind: 'response',
-          id: message.id,
-          ...answer(500, {
-            __type: 'com.amazonaws.dynamodb.v20120810#InternalServerError',
-            message: error instanceof Error ? error.message : String(error),
+    tables
+      .around(message.operation, () => dispatch(store, message.operation, message.body))
+      .then(
+        (result) => reply({ kind: 'response', id: message.id, ...result }),
+        // An engine fault (not a DynamoDB error answer): the caller sees a 500, as from a server.
+        (error: unknown) =>
+          reply({
+            kind: 'response',
+            id: message.id,
+            ...answer(500, {
+              __type: 'com.amazonaws.dynamodb.v20120810#InternalServerError',
+              message: error instanceof Error ? error.message : String(error),
+            }),
           }),
-        }),
-    );
+      );
   });
 }
 

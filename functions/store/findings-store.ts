@@ -16,10 +16,21 @@ import { z } from 'zod';
 import { Finding, SCENARIO_IDS, ScenarioId } from '../core/analysis/model/findings.js';
 import { SourceRecord } from '../core/analysis/model/source-record.js';
 import { ArgumentError, ConfigError, InvalidValueError, StoreError } from '../core/shared/errors.js';
+import { batchGet, primaryKeyOfItem } from './batch-reader.js';
 import { batchPut, type Item } from './batch-writer.js';
 import { queryFingerprint } from './cursor.js';
 import { causeName, createDynamoCall, type DynamoCall } from './dynamo-call.js';
 import { buildQueryExpressions } from './expressions.js';
+import {
+  CONTEXT_KIND,
+  contextOf,
+  type FindingContext,
+  findingData,
+  findingItem,
+  REMEDIATION_KIND,
+  type SharedIds,
+  sharedIdsOf,
+} from './finding-item.js';
 import { boundFinding, boundSource } from './item-bounds.js';
 import { SILENT_LOGGER, type StoreLogger } from './logger.js';
 import { type PagerPlan, readPage } from './partition-pager.js';
@@ -29,16 +40,16 @@ import {
   parseFindingsQuery,
   planFindingsQuery,
 } from './query-plan.js';
-import { RemediationRefs } from './remediation-refs.js';
 import { DEFAULT_RETRY_POLICY, type RetryPolicy } from './retry.js';
+import { SharedRefs } from './shared-refs.js';
 import { SourceLeaseLostError } from './store-errors.js';
 import {
   DEFAULT_RETENTION_DAYS,
   findingKey,
-  findingKeyAttributes,
+  GSI_SORT_KEY,
   INDEX,
   type PrimaryKey,
-  REMEDIATION_ID_ATTRIBUTE,
+  primaryKeyOf,
   RollupItem,
   rollupKeyAttributes,
   rollupMonths,
@@ -120,7 +131,8 @@ export class FindingsStore {
   private readonly logger: StoreLogger;
   private readonly policy: RetryPolicy;
   private readonly writeConcurrency: number;
-  private readonly remediations: RemediationRefs;
+  private readonly remediations: SharedRefs<Finding['remediation']>;
+  private readonly contexts: SharedRefs<FindingContext>;
   /** Sends a request with throttling retries and SDK-error translation. */
   private readonly call: DynamoCall;
 
@@ -139,7 +151,9 @@ export class FindingsStore {
     this.policy = { ...DEFAULT_RETRY_POLICY, ...options.retry };
     this.writeConcurrency = options.writeConcurrency ?? 4;
     this.call = createDynamoCall(this.tableName, this.policy, this.logger);
-    this.remediations = new RemediationRefs(this.client, this.tableName, this.call, this.policy);
+    const table = { client: this.client, tableName: this.tableName, call: this.call, policy: this.policy };
+    this.remediations = new SharedRefs(REMEDIATION_KIND, table);
+    this.contexts = new SharedRefs(CONTEXT_KIND, table);
   }
 
   /**
@@ -169,18 +183,24 @@ export class FindingsStore {
    */
   public async putFindings(findings: readonly Finding[]): Promise<{ written: number }> {
     const remediations = new Map<string, Finding['remediation']>();
+    const contexts = new Map<string, FindingContext>();
     const items = findings.map((finding, i) => {
       const remediationId = this.remediations.idOf(finding.remediation);
       const parsed = Finding.safeParse(finding);
       if (!parsed.success) throw argumentError(parsed.error, `findings[${i}]`);
       remediations.set(remediationId, parsed.data.remediation);
-      return this.findingItem(boundFinding(parsed.data), remediationId);
+      const bounded = boundFinding(parsed.data);
+      const context = contextOf(bounded);
+      const contextId = this.contexts.idOf(context);
+      contexts.set(contextId, context);
+      return this.findingItem(bounded, { remediationId, contextId });
     });
     if (items.length === 0) return { written: 0 };
-    // Remediation texts first, so a reader never meets a finding whose remediation is not there yet.
-    const newRemediations = this.remediations.newItems(remediations);
-    if (newRemediations.length > 0) await this.batchPut(newRemediations);
-    this.remediations.markWritten(remediations.keys(), remediations);
+    // Shared parts first, so a reader never meets a finding whose parts are not there yet.
+    const shared = [...this.remediations.newItems(remediations), ...this.contexts.newItems(contexts)];
+    if (shared.length > 0) await this.batchPut(shared);
+    this.remediations.markWritten(remediations);
+    this.contexts.markWritten(contexts);
     const written = await this.batchPut(items);
     return { written };
   }
@@ -207,14 +227,14 @@ export class FindingsStore {
       parsed.limit ?? DEFAULT_PAGE_SIZE,
       parsed.cursor,
     );
-    return { items: await this.toFindings(page.items), ...cursorOf(page) };
+    return { items: await this.toFindings(await this.itemsOf(page.items)), ...cursorOf(page) };
   }
 
   /**
    * Number of findings per scenario (every scenario present, zero when none), optionally for one
    * source upload and/or a time range. Without a source it issues one `Select: COUNT` Query per
-   * scenario partition; with one it reads that upload's partition once, projecting only the
-   * scenario, which costs less than five filtered COUNT queries over it.
+   * scenario partition; with one it reads that upload's index partition once, projecting only the
+   * scenario's key, which costs less than five filtered COUNT queries over it.
    */
   public async countFindingsByScenario(
     options: CountFindingsOptions = {},
@@ -231,15 +251,16 @@ export class FindingsStore {
       const expressions = buildQueryExpressions({
         partitionAttribute: 'gsi4pk',
         partitionKey: sourceFindingsPartition(options.sourceId),
-        sortAttribute: 'gsi4sk',
+        sortAttribute: GSI_SORT_KEY,
         lower: plan.lower,
         upper: plan.upper,
       });
-      expressions.ExpressionAttributeNames['#scenario'] = 'scenario';
+      expressions.ExpressionAttributeNames['#scenario'] = 'gsi1pk';
+      const prefix = scenarioPartition('ndr').slice(0, -'ndr'.length);
       await this.queryAll(
         { IndexName: INDEX.bySource, ...expressions, ProjectionExpression: '#scenario' },
         (item) => {
-          const scenario = ScenarioId.safeParse(item.scenario?.S);
+          const scenario = ScenarioId.safeParse(item.gsi1pk?.S?.slice(prefix.length));
           if (scenario.success) counts[scenario.data] += 1;
         },
       );
@@ -251,7 +272,7 @@ export class FindingsStore {
         const expressions = buildQueryExpressions({
           partitionAttribute: 'gsi1pk',
           partitionKey: scenarioPartition(scenario),
-          sortAttribute: 'gsi1sk',
+          sortAttribute: GSI_SORT_KEY,
           lower: plan.lower,
           upper: plan.upper,
         });
@@ -269,8 +290,8 @@ export class FindingsStore {
 
   /**
    * The `foreign-sender-domain` findings of a time range, as `{ id, messageId, sourceId }` pages
-   * (only those attributes are read): the refusals a receipt in a later run may prove to be
-   * forwarding (store/run-correlation.ts). A Query of the scenario partition, never a Scan.
+   * (only those attributes are read, all in the index): the refusals a receipt in a later run may
+   * prove to be forwarding (store/run-correlation.ts). A Query of the scenario partition, never a Scan.
    */
   public async *foreignSenderFindingKeys(range: {
     since: string;
@@ -280,11 +301,11 @@ export class FindingsStore {
     const expressions = buildQueryExpressions({
       partitionAttribute: 'gsi1pk',
       partitionKey: scenarioPartition('foreign-sender-domain'),
-      sortAttribute: 'gsi1sk',
+      sortAttribute: GSI_SORT_KEY,
       lower: plan.lower,
       upper: plan.upper,
     });
-    expressions.ExpressionAttributeNames['#id'] = 'id';
+    expressions.ExpressionAttributeNames['#id'] = 'pk';
     expressions.ExpressionAttributeNames['#messageId'] = 'messageId';
     expressions.ExpressionAttributeNames['#source'] = 'gsi4pk';
     const pages = this.queryPages({
@@ -294,7 +315,7 @@ export class FindingsStore {
     });
     for await (const response of pages) {
       yield (response.Items ?? []).flatMap((item) => {
-        const id = item.id?.S;
+        const id = item.pk?.S?.slice(findingKey('').pk.length);
         const messageId = item.messageId?.S;
         const source = item.gsi4pk?.S;
         if (id === undefined || messageId === undefined || source === undefined) return [];
@@ -385,7 +406,8 @@ export class FindingsStore {
       parsed.data.limit ?? DEFAULT_PAGE_SIZE,
       parsed.data.cursor,
     );
-    return { items: page.items.map((item) => this.toSource(item)), ...cursorOf(page) };
+    const items = await this.itemsOf(page.items);
+    return { items: items.map((item) => this.toSource(item)), ...cursorOf(page) };
   }
 
   // -------------------------------------------------------------------------------------------
@@ -438,35 +460,48 @@ export class FindingsStore {
   // Plumbing
   // -------------------------------------------------------------------------------------------
 
-  private findingItem(finding: Finding, remediationId: string): Item {
+  private findingItem(finding: Finding, ids: SharedIds): Item {
     const expiresAt = Math.floor(Date.parse(finding.timestamp) / 1000) + this.retentionSeconds;
-    const { remediation: _stored, ...rest } = finding;
-    return {
-      ...marshall(rest, { removeUndefinedValues: true }),
-      ...findingKeyAttributes(finding, expiresAt),
-      [REMEDIATION_ID_ATTRIBUTE]: { S: remediationId },
-    };
+    return findingItem(finding, expiresAt, ids);
   }
 
-  /** Finding items → findings, joining each with its remediation item (one BatchGetItem per page). */
-  private async toFindings(items: readonly Item[]): Promise<Finding[]> {
-    const ids = items.flatMap((item) => {
-      const id = item[REMEDIATION_ID_ATTRIBUTE]?.S;
-      return id === undefined ? [] : [id];
+  /**
+   * The items behind a page of index entries (the indexes project keys and filter attributes
+   * only), in the page's order, by BatchGetItem. An entry whose item is gone (deleted since the
+   * index was read: indexes follow the table with a delay) is left out.
+   */
+  private async itemsOf(entries: readonly Item[]): Promise<Item[]> {
+    if (entries.length === 0) return [];
+    const items = await batchGet(entries.map(primaryKeyOfItem), {
+      client: this.client,
+      tableName: this.tableName,
+      call: this.call,
+      policy: this.policy,
     });
-    const remediations = ids.length > 0 ? await this.remediations.load(ids) : new Map();
-    return items.map((item) => {
-      const id = item[REMEDIATION_ID_ATTRIBUTE]?.S;
-      const remediation = id === undefined ? undefined : remediations.get(id);
-      if (id !== undefined && remediation === undefined) {
+    return entries.flatMap((entry) => {
+      const item = items.get(primaryKeyOf(entry));
+      return item === undefined ? [] : [item];
+    });
+  }
+
+  /** Finding items → findings, joined with their shared parts (one BatchGetItem per kind and page). */
+  private async toFindings(items: readonly Item[]): Promise<Finding[]> {
+    const ids = items.map(sharedIdsOf);
+    const [remediations, contexts] = await Promise.all([
+      this.remediations.load(ids.flatMap((id) => id.remediationId ?? [])),
+      this.contexts.load(ids.flatMap((id) => id.contextId ?? [])),
+    ]);
+    return items.map((item, i) => {
+      const { remediationId, contextId } = ids[i] ?? {};
+      const remediation = remediationId === undefined ? undefined : remediations.get(remediationId);
+      const context = contextId === undefined ? undefined : contexts.get(contextId);
+      if ((remediationId !== undefined && !remediation) || (contextId !== undefined && !context)) {
         throw new StoreError(
-          `finding ${item.pk?.S ?? '?'} names remediation ${id}, which is not in "${this.tableName}"`,
+          `finding ${item.pk?.S ?? '?'} names ${remediation ? `context ${contextId}` : `remediation ${remediationId}`}, ` +
+            `which is not in "${this.tableName}"`,
         );
       }
-      // Items written before remediations were stored by reference carry the text inline.
-      const withText =
-        remediation === undefined ? item : { ...item, remediation: { M: marshall(remediation) } };
-      return this.parseItem(withText, Finding, 'finding');
+      return this.parseData(item, { ...findingData(item), ...context, remediation }, Finding, 'finding');
     });
   }
 
@@ -504,7 +539,11 @@ export class FindingsStore {
 
   /** Validates a stored item on the way out, so a corrupt or foreign item fails loudly and early. */
   private parseItem<T>(item: Item, schema: z.ZodType<T>, what: string): T {
-    const parsed = schema.safeParse(unmarshall(stripStoreAttributes(item)));
+    return this.parseData(item, unmarshall(stripStoreAttributes(item)), schema, what);
+  }
+
+  private parseData<T>(item: Item, data: unknown, schema: z.ZodType<T>, what: string): T {
+    const parsed = schema.safeParse(data);
     if (!parsed.success) {
       throw new StoreError(
         `item ${item.pk?.S ?? '?'} / ${item.sk?.S ?? '?'} in table "${this.tableName}" is not a valid ${what}`,

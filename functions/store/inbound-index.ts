@@ -7,10 +7,11 @@
  * twice is one item), read by the nightly job (one Query per Message-ID, never a Scan).
  */
 import { QueryCommand } from '@aws-sdk/client-dynamodb';
-import { marshall, unmarshall } from '@aws-sdk/util-dynamodb';
+import { unmarshall } from '@aws-sdk/util-dynamodb';
 import { z } from 'zod';
 import { InboundEntry } from '../core/analysis/evidence/inbound-entry.js';
 import { ArgumentError, StoreError } from '../core/shared/errors.js';
+import { toAttributes } from './attribute-values.js';
 import { batchPut, type Item } from './batch-writer.js';
 import {
   type BoundTable,
@@ -75,8 +76,8 @@ export class InboundIndex {
       const data = { ...parsed.data, messageId: correlationMessageId(parsed.data.messageId) };
       const expiresAt = Math.floor(Date.parse(data.receivedAt) / 1000) + this.retentionSeconds;
       return {
-        ...marshall(data, { removeUndefinedValues: true }),
-        ...marshall(inboundKey(data)),
+        ...toAttributes(data),
+        ...toAttributes({ ...inboundKey(data) }),
         [ENTITY_ATTRIBUTE]: { S: ENTITY.inbound },
         [TTL_ATTRIBUTE]: { N: String(expiresAt) },
       };

@@ -6,6 +6,7 @@
  * two different long values stay distinguishable and the cut is never mistaken for the data.
  */
 import { createHash } from 'node:crypto';
+import type { AttributeValue } from '@aws-sdk/client-dynamodb';
 import type { Finding } from '../core/analysis/model/findings.js';
 import type { SourceRecord } from '../core/analysis/model/source-record.js';
 
@@ -73,4 +74,31 @@ export function boundSource(record: SourceRecord): SourceRecord {
   };
   if (record.errorMessage !== undefined) copy.errorMessage = bounded(record.errorMessage, MAX_TEXT_CHARS);
   return copy;
+}
+
+/**
+ * An item's size as DynamoDB counts it for capacity and its 400 KB limit: attribute names and values
+ * in UTF-8 bytes, numbers about one byte per two digits, 3 bytes per list or map plus 1 per element.
+ * A write costs one write unit per started KB of it, for the item and for each index entry.
+ */
+export function itemBytes(item: Record<string, AttributeValue>): number {
+  let bytes = 0;
+  for (const [name, value] of Object.entries(item)) bytes += Buffer.byteLength(name) + valueBytes(value);
+  return bytes;
+}
+
+function valueBytes(value: AttributeValue): number {
+  if (value.S !== undefined) return Buffer.byteLength(value.S);
+  if (value.N !== undefined)
+    return Math.ceil(value.N.replace(/^-|\.|e.*$/gi, '').replace(/^0+/, '').length / 2) + 1;
+  if (value.BOOL !== undefined || value.NULL !== undefined) return 1;
+  if (value.SS !== undefined) return value.SS.reduce((sum, s) => sum + Buffer.byteLength(s), 0);
+  if (value.L !== undefined) return 3 + value.L.reduce((sum, element) => sum + 1 + valueBytes(element), 0);
+  if (value.M !== undefined) return 3 + itemBytes(value.M) + Object.keys(value.M).length;
+  return 0;
+}
+
+/** Write units of one put: 1 per started KB (at least 1). */
+export function writeUnits(bytes: number): number {
+  return Math.max(1, Math.ceil(bytes / 1024));
 }

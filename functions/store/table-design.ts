@@ -6,12 +6,20 @@
  * (embedded engine, tests) and the CDK stack (cloud) both build the table from `TABLE_DEFINITION`,
  * and every key string is produced here so the layout can be read, tested and changed in one place.
  *
- * | Item     | pk                  | sk                                       | gsi1 (pk / sk)                          | gsi2 / gsi3 / gsi4 (pk; sk = `<ts>#<id>`)                          |
- * |----------|---------------------|------------------------------------------|-----------------------------------------|--------------------------------------------------------------------|
- * | finding  | `FINDING#<id>`      | `FINDING`                                | `SCENARIO#<scenario>` / `<ts>#<id>`     | `SENDER#<domain>` · `RECIPIENT#<domain>` · `SOURCE#<sourceId>`     |
- * | source   | `SOURCE#<id>`       | `SOURCE`                                 | `SOURCES` / `<startedAt>#<id>`          | —                                                                  |
- * | rollup   | `ROLLUP#<YYYY-MM>`  | `<date>#<scenario>#<domain>#<server>`    | —                                       | —                                                                  |
- * | remediation | `REMEDIATION#<hash>` | `REMEDIATION`                       | —                                       | —                                                                  |
+ * | Item     | pk                  | sk                                       | GSI partition keys                                  | gsisk (every GSI's sort key) |
+ * |----------|---------------------|------------------------------------------|-----------------------------------------------------|------------------------------|
+ * | finding  | `FINDING#<id>`      | `FINDING`                                | gsi1pk `SCENARIO#<scenario>` · gsi2pk `SENDER#<domain>` · gsi3pk `RECIPIENT#<domain>` · gsi4pk `SOURCE#<sourceId>` | `<ts>#<id>` |
+ * | source   | `SOURCE#<id>`       | `SOURCE`                                 | gsi1pk `SOURCES`                                    | `<startedAt>#<id>`           |
+ * | rollup   | `ROLLUP#<YYYY-MM>`  | `<date>#<scenario>#<domain>#<server>`    | —                                                   | —                            |
+ * | remediation | `REMEDIATION#<hash>` | `REMEDIATION`                       | —                                                   | —                            |
+ * | context  | `CONTEXT#<hash>`    | `CONTEXT`                                | —                                                   | —                            |
+ *
+ * Lean by design (each GSI entry is a write of its own, and DynamoDB bills it by its size): the
+ * four GSIs share one sort-key attribute and project only what their queries read or filter on
+ * (`IndexDefinition.projection`); a page of findings is a Query of an index for keys, then one
+ * BatchGetItem of the items it shows. A finding item does not repeat what its keys already hold
+ * (see `findingItem`), and what many findings share is stored once, by reference: the remediation
+ * text, and the refusal's context (server, connector, Exchange Online host, code and text).
  *
  * Items of the nightly job and the organisation's configuration live in the same table, base table
  * only (no GSI attributes), so no findings or sources query can ever see them:
@@ -59,12 +67,15 @@ export const TTL_ATTRIBUTE = 'expiresAt';
 export const ENTITY_ATTRIBUTE = 'entity';
 /** Attribute of a finding item that names its remediation item (see remediationKey). */
 export const REMEDIATION_ID_ATTRIBUTE = 'remediationId';
+/** Attribute of a finding item that names its context item (see contextKey). */
+export const CONTEXT_ID_ATTRIBUTE = 'contextId';
 /** Value of the `entity` attribute of each item kind (stored: never rename one). */
 export const ENTITY = {
   finding: 'finding',
   source: 'source',
   rollup: 'rollup',
   remediation: 'remediation',
+  context: 'context',
   inbound: 'inbound',
   nightlyDay: 'nightly-day',
   organisationConfig: 'organisation-config',
@@ -78,12 +89,19 @@ export interface KeyAttribute {
   readonly type: 'S';
 }
 
+/**
+ * What an index copies besides the keys: nothing, or the named attributes. Never `ALL`: a full copy
+ * per index would multiply every finding's write cost by five.
+ */
+export type Projection =
+  | { readonly type: 'KEYS_ONLY' }
+  | { readonly type: 'INCLUDE'; readonly nonKeyAttributes: readonly string[] };
+
 export interface IndexDefinition {
   readonly indexName: IndexName;
   readonly partitionKey: KeyAttribute;
   readonly sortKey: KeyAttribute;
-  /** Projection `ALL`: a query answers from the index alone, with no follow-up GetItem per row. */
-  readonly projection: 'ALL';
+  readonly projection: Projection;
 }
 
 export interface TableDefinition {
@@ -94,12 +112,16 @@ export interface TableDefinition {
   readonly billingMode: 'PAY_PER_REQUEST';
 }
 
-function gsi(indexName: IndexName): IndexDefinition {
+/** The one sort-key attribute of every GSI: `<time>#<id>`, written once per item, not once per index. */
+export const GSI_SORT_KEY = 'gsisk';
+
+function gsi(indexName: IndexName, ...included: string[]): IndexDefinition {
   return {
     indexName,
     partitionKey: { name: `${indexName}pk`, type: 'S' },
-    sortKey: { name: `${indexName}sk`, type: 'S' },
-    projection: 'ALL',
+    sortKey: { name: GSI_SORT_KEY, type: 'S' },
+    projection:
+      included.length === 0 ? { type: 'KEYS_ONLY' } : { type: 'INCLUDE', nonKeyAttributes: included },
   };
 }
 
@@ -110,11 +132,14 @@ function gsi(indexName: IndexName): IndexDefinition {
 export const TABLE_DEFINITION: TableDefinition = {
   partitionKey: { name: 'pk', type: 'S' },
   sortKey: { name: 'sk', type: 'S' },
+  // Each index projects the partition keys of the indexes a query on it may filter by (the query
+  // plan filters on the less selective ones: see planFindingsQuery), and gsi1 what the end-of-run
+  // correlation reads of the foreign-sender findings (their Message-ID and upload).
   globalSecondaryIndexes: [
-    gsi(INDEX.byScenario),
-    gsi(INDEX.bySenderDomain),
-    gsi(INDEX.byRecipientDomain),
-    gsi(INDEX.bySource),
+    gsi(INDEX.byScenario, 'messageId', 'gsi4pk'),
+    gsi(INDEX.bySenderDomain, 'gsi1pk'),
+    gsi(INDEX.byRecipientDomain, 'gsi1pk', 'gsi2pk'),
+    gsi(INDEX.bySource, 'gsi1pk', 'gsi2pk', 'gsi3pk'),
   ],
   timeToLiveAttribute: TTL_ATTRIBUTE,
   billingMode: 'PAY_PER_REQUEST',
@@ -122,15 +147,18 @@ export const TABLE_DEFINITION: TableDefinition = {
 
 /** Every attribute the store adds to an item on top of the domain object; stripped on read. */
 export const STORE_ATTRIBUTES: readonly string[] = [
-  TABLE_DEFINITION.partitionKey.name,
-  TABLE_DEFINITION.sortKey.name,
-  ...TABLE_DEFINITION.globalSecondaryIndexes.flatMap((index) => [
-    index.partitionKey.name,
-    index.sortKey.name,
+  ...new Set([
+    TABLE_DEFINITION.partitionKey.name,
+    TABLE_DEFINITION.sortKey.name,
+    ...TABLE_DEFINITION.globalSecondaryIndexes.flatMap((index) => [
+      index.partitionKey.name,
+      index.sortKey.name,
+    ]),
+    TTL_ATTRIBUTE,
+    ENTITY_ATTRIBUTE,
+    REMEDIATION_ID_ATTRIBUTE,
+    CONTEXT_ID_ATTRIBUTE,
   ]),
-  TTL_ATTRIBUTE,
-  ENTITY_ATTRIBUTE,
-  REMEDIATION_ID_ATTRIBUTE,
 ];
 
 /**
@@ -139,11 +167,16 @@ export const STORE_ATTRIBUTES: readonly string[] = [
  */
 export function createTableInput(tableName: string): CreateTableCommandInput {
   const def = TABLE_DEFINITION;
-  const keyAttributes = [def.partitionKey, def.sortKey, ...def.globalSecondaryIndexes.flatMap(indexKeys)];
+  const keyAttributes = new Map(
+    [def.partitionKey, def.sortKey, ...def.globalSecondaryIndexes.flatMap(indexKeys)].map((key) => [
+      key.name,
+      key,
+    ]),
+  );
   return {
     TableName: tableName,
     BillingMode: def.billingMode,
-    AttributeDefinitions: keyAttributes.map((attr) => ({
+    AttributeDefinitions: [...keyAttributes.values()].map((attr) => ({
       AttributeName: attr.name,
       AttributeType: attr.type,
     })),
@@ -157,9 +190,19 @@ export function createTableInput(tableName: string): CreateTableCommandInput {
         { AttributeName: index.partitionKey.name, KeyType: 'HASH' },
         { AttributeName: index.sortKey.name, KeyType: 'RANGE' },
       ],
-      Projection: { ProjectionType: index.projection },
+      Projection: projectionInput(index.projection),
     })),
   };
+}
+
+/** An index's projection as CreateTable (and DescribeTable) spell it. */
+export function projectionInput(projection: Projection): {
+  ProjectionType: Projection['type'];
+  NonKeyAttributes?: string[];
+} {
+  return projection.type === 'INCLUDE'
+    ? { ProjectionType: 'INCLUDE', NonKeyAttributes: [...projection.nonKeyAttributes] }
+    : { ProjectionType: projection.type };
 }
 
 function indexKeys(index: IndexDefinition): KeyAttribute[] {
@@ -234,8 +277,7 @@ export function findingKey(id: string): PrimaryKey {
 
 /**
  * Remediation items. Findings with the same scenario and names share one remediation text (a few
- * KB), so it is stored once under its content hash and findings carry only `remediationId`:
- * items stay small, and each GSI (projection ALL) copies a fraction of the bytes.
+ * KB), so it is stored once under its content hash and findings carry only `remediationId`.
  */
 export function remediationKey(id: string): PrimaryKey {
   return { pk: `REMEDIATION#${id}`, sk: 'REMEDIATION' };
@@ -244,6 +286,19 @@ export function remediationKey(id: string): PrimaryKey {
 /** Content hash of a remediation (same text → same id, whichever finding wrote it). */
 export function remediationId(remediation: unknown): string {
   return sha256Hex32(['remediation', JSON.stringify(remediation)]);
+}
+
+/**
+ * Context items: how a refusal happened (the server, connector, Exchange Online host, code and text),
+ * shared by every finding refused the same way, stored once under its content hash.
+ */
+export function contextKey(id: string): PrimaryKey {
+  return { pk: `CONTEXT#${id}`, sk: 'CONTEXT' };
+}
+
+/** Content hash of a context (its fields in a fixed order: see finding-item.ts). */
+export function contextId(context: unknown): string {
+  return sha256Hex32(['context', JSON.stringify(context)]);
 }
 
 /** Access pattern 1: partition of one scenario's findings on `gsi1`. */
@@ -424,22 +479,14 @@ function keyAttributes(key: StringKey | PrimaryKey): Record<string, AttributeVal
  * are sparse: a finding without a sender domain is simply absent from `gsi2`), entity and TTL.
  */
 export function findingKeyAttributes(finding: Finding, expiresAt: number): Record<string, AttributeValue> {
-  const sortKey = findingSortKey(finding.timestamp, finding.id);
   const key: StringKey = {
     ...findingKey(finding.id),
     gsi1pk: scenarioPartition(finding.scenario),
-    gsi1sk: sortKey,
     gsi4pk: sourceFindingsPartition(finding.source.sourceId),
-    gsi4sk: sortKey,
+    [GSI_SORT_KEY]: findingSortKey(finding.timestamp, finding.id),
   };
-  if (finding.senderDomain) {
-    key.gsi2pk = senderDomainPartition(finding.senderDomain);
-    key.gsi2sk = sortKey;
-  }
-  if (finding.recipientDomain) {
-    key.gsi3pk = recipientDomainPartition(finding.recipientDomain);
-    key.gsi3sk = sortKey;
-  }
+  if (finding.senderDomain) key.gsi2pk = senderDomainPartition(finding.senderDomain);
+  if (finding.recipientDomain) key.gsi3pk = recipientDomainPartition(finding.recipientDomain);
   return {
     ...keyAttributes(key),
     [ENTITY_ATTRIBUTE]: s(ENTITY.finding),
@@ -453,7 +500,7 @@ export function sourceKeyAttributes(record: SourceRecord, expiresAt: number): Re
     ...keyAttributes({
       ...sourceKey(record.id),
       gsi1pk: SOURCES_PARTITION,
-      gsi1sk: sourceSortKey(record.startedAt, record.id),
+      [GSI_SORT_KEY]: sourceSortKey(record.startedAt, record.id),
     }),
     [ENTITY_ATTRIBUTE]: s(ENTITY.source),
     [TTL_ATTRIBUTE]: { N: String(expiresAt) },
@@ -506,4 +553,28 @@ export function toStringKey(key: Record<string, AttributeValue>): StringKey {
     result[name] = value.S;
   }
   return result;
+}
+
+/**
+ * The entry an item has in `index` (what the index stores, bills and returns: its keys, the table's
+ * keys and the projected attributes), or `undefined` when the item lacks a key of it (sparse index).
+ */
+export function indexEntryOf(
+  item: Record<string, AttributeValue>,
+  index: IndexDefinition,
+): Record<string, AttributeValue> | undefined {
+  const names = [
+    TABLE_DEFINITION.partitionKey.name,
+    TABLE_DEFINITION.sortKey.name,
+    index.partitionKey.name,
+    index.sortKey.name,
+  ];
+  if (names.some((name) => item[name] === undefined)) return undefined;
+  const projected = index.projection.type === 'INCLUDE' ? index.projection.nonKeyAttributes : [];
+  const entry: Record<string, AttributeValue> = {};
+  for (const name of [...names, ...projected]) {
+    const value = item[name];
+    if (value !== undefined) entry[name] = value;
+  }
+  return entry;
 }

@@ -15,7 +15,13 @@ import { causeName, type DynamoCall } from './dynamo-call.js';
 import type { StoreLogger } from './logger.js';
 import type { Sleep } from './retry.js';
 import { toStoreError } from './store-errors.js';
-import { createTableInput, TABLE_DEFINITION, TTL_ATTRIBUTE } from './table-design.js';
+import {
+  createTableInput,
+  type IndexDefinition,
+  projectionInput,
+  TABLE_DEFINITION,
+  TTL_ATTRIBUTE,
+} from './table-design.js';
 
 export interface TableContext {
   readonly client: DynamoDBClient;
@@ -98,7 +104,7 @@ export async function ensureTable(ctx: TableContext): Promise<void> {
   } else if (!isActive(table)) {
     table = await waitUntilActive(ctx);
   }
-  const present = new Set((table.GlobalSecondaryIndexes ?? []).map((index) => index.IndexName));
+  const present = new Map((table.GlobalSecondaryIndexes ?? []).map((index) => [index.IndexName, index]));
   const missing = TABLE_DEFINITION.globalSecondaryIndexes.filter((index) => !present.has(index.indexName));
   if (missing.length > 0) {
     throw new StoreError(
@@ -106,4 +112,30 @@ export async function ensureTable(ctx: TableContext): Promise<void> {
         'it was not created by relay-audit (or by an older version): use another table name or recreate it',
     );
   }
+  const changed = TABLE_DEFINITION.globalSecondaryIndexes.flatMap((index) => {
+    const found = present.get(index.indexName);
+    return found === undefined || sameIndex(index, found) ? [] : [index.indexName];
+  });
+  if (changed.length > 0) {
+    throw new StoreError(
+      `table "${ctx.tableName}" was written by an earlier relay-audit: its index(es) ${changed.join(', ')} ` +
+        'have the keys or projections of an earlier table design, which this version does not read. ' +
+        'Analyse the logs again into a new store (README, "Upgrading the store"): the findings keep their ids',
+    );
+  }
+}
+
+/** True when an existing index has the key schema and projection `index` defines. */
+function sameIndex(
+  index: IndexDefinition,
+  found: NonNullable<TableDescription['GlobalSecondaryIndexes']>[number],
+): boolean {
+  const keys = (found.KeySchema ?? []).map((key) => `${key.AttributeName}:${key.KeyType}`).join(',');
+  const expected = projectionInput(index.projection);
+  const attributes = (list: readonly string[] | undefined) => [...(list ?? [])].sort().join(',');
+  return (
+    keys === `${index.partitionKey.name}:HASH,${index.sortKey.name}:RANGE` &&
+    found.Projection?.ProjectionType === expected.ProjectionType &&
+    attributes(found.Projection?.NonKeyAttributes) === attributes(expected.NonKeyAttributes)
+  );
 }

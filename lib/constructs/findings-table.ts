@@ -34,7 +34,10 @@ export class FindingsTable extends Construct {
     if (definition.billingMode !== 'PAY_PER_REQUEST') {
       throw new Error(`unsupported billing mode ${String(definition.billingMode)}`);
     }
-    this.table = new Table(this, 'Table', {
+    // The id names the table design: a change CloudFormation cannot apply in place (the indexes' keys
+    // or projections) deploys a new table, and the previous one is retained until deleted by hand
+    // (README, "Upgrading the store").
+    this.table = new Table(this, 'TableV2', {
       partitionKey: attribute(definition.partitionKey),
       sortKey: attribute(definition.sortKey),
       billingMode: BillingMode.PAY_PER_REQUEST,
@@ -50,7 +53,10 @@ export class FindingsTable extends Construct {
         indexName: index.indexName,
         partitionKey: attribute(index.partitionKey),
         sortKey: attribute(index.sortKey),
-        projectionType: ProjectionType[index.projection],
+        projectionType: ProjectionType[index.projection.type],
+        ...(index.projection.type === 'INCLUDE'
+          ? { nonKeyAttributes: [...index.projection.nonKeyAttributes] }
+          : {}),
       });
     }
   }

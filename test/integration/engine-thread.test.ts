@@ -6,9 +6,17 @@
 import { execFile } from 'node:child_process';
 import { readdir, readFile, readlink } from 'node:fs/promises';
 import { promisify } from 'node:util';
-import { BatchWriteItemCommand, GetItemCommand, QueryCommand } from '@aws-sdk/client-dynamodb';
+import {
+  BatchWriteItemCommand,
+  CreateTableCommand,
+  DynamoDBClient,
+  GetItemCommand,
+  PutItemCommand,
+  QueryCommand,
+} from '@aws-sdk/client-dynamodb';
 import { describe, expect, it } from 'vitest';
 import { startEmbeddedStore } from '../../functions/store/embedded-engine.js';
+import { EngineThread } from '../../functions/store/engine-thread-client.js';
 
 const run = promisify(execFile);
 
@@ -53,6 +61,127 @@ describe('embedded engine thread', () => {
     }
   });
 
+  it('gives through its direct transport the outputs and errors the SDK gives through its HTTP path', async () => {
+    // Prepare: one engine, two clients: the SDK's full path (serialise, sign, parse) and the direct one.
+    const thread = new EngineThread({});
+    const client = (direct: boolean) => {
+      const created = new DynamoDBClient({
+        region: 'local',
+        credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
+        endpoint: 'http://embedded.relay-audit.invalid',
+        requestHandler: thread.requestHandler,
+      });
+      if (direct) thread.attach(created);
+      return created;
+    };
+    const sdk = client(false);
+    const direct = client(true);
+    type Outcome = { output?: unknown; error?: unknown[]; fields?: string[] };
+    const outcome = (promise: Promise<unknown>): Promise<Outcome> =>
+      promise.then(
+        (output) => ({ output }),
+        (error: unknown) => {
+          const e = error as Error & { $fault?: string; $metadata?: { httpStatusCode?: number } };
+          const prototype = Object.getPrototypeOf(e) as { constructor: { name: string } };
+          return {
+            error: [prototype.constructor.name, e.name, e.message, e.$fault, e.$metadata?.httpStatusCode],
+            fields: Object.keys(e)
+              .filter((key) => !key.startsWith('$'))
+              .sort(),
+          };
+        },
+      );
+    const requests = (c: DynamoDBClient) => [
+      () => c.send(new GetItemCommand({ TableName: 'direct', Key: { pk: { S: 'a' } } })),
+      () => c.send(new GetItemCommand({ TableName: 'nowhere', Key: { pk: { S: 'a' }, sk: { S: 'b' } } })),
+      () =>
+        c.send(
+          new PutItemCommand({
+            TableName: 'direct',
+            Item: {
+              pk: { S: 'a' },
+              sk: { S: 'b' },
+              n: { N: '1.50' },
+              b: { B: new Uint8Array([0, 1, 254, 255]) },
+              bs: { BS: [Buffer.from('x'), new Uint8Array([7])] },
+              l: { L: [{ M: { x: { SS: ['y'] } } }] },
+            },
+            ConditionExpression: 'attribute_not_exists(pk)',
+            ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
+          }),
+        ),
+      () => c.send(new GetItemCommand({ TableName: 'direct', Key: { pk: { S: 'a' }, sk: { S: 'b' } } })),
+      () =>
+        c.send(
+          new QueryCommand({
+            TableName: 'direct',
+            KeyConditionExpression: 'pk = :p',
+            ExpressionAttributeValues: { ':p': { S: 'a' } },
+            ReturnConsumedCapacity: 'TOTAL',
+          }),
+        ),
+    ];
+    try {
+      await sdk.send(
+        new CreateTableCommand({
+          TableName: 'direct',
+          BillingMode: 'PAY_PER_REQUEST',
+          AttributeDefinitions: [
+            { AttributeName: 'pk', AttributeType: 'S' },
+            { AttributeName: 'sk', AttributeType: 'S' },
+          ],
+          KeySchema: [
+            { AttributeName: 'pk', KeyType: 'HASH' },
+            { AttributeName: 'sk', KeyType: 'RANGE' },
+          ],
+        }),
+      );
+
+      // Act: the SDK's path first (its put succeeds), then the direct one (its put fails the condition).
+      const viaSdk: Outcome[] = [];
+      for (const request of requests(sdk)) viaSdk.push(await outcome(request()));
+      const viaDirect: Outcome[] = [];
+      for (const request of requests(direct)) viaDirect.push(await outcome(request()));
+
+      // Assess
+      const strip = (o: Outcome) => {
+        if (o.output === undefined) return o;
+        const { $metadata, ...rest } = o.output as { $metadata: { httpStatusCode?: number } };
+        return { output: rest, status: $metadata.httpStatusCode };
+      };
+      expect(viaDirect.map(strip)).toEqual([
+        strip(viaSdk[0] ?? {}),
+        strip(viaSdk[1] ?? {}),
+        {
+          error: [
+            'ConditionalCheckFailedException',
+            'ConditionalCheckFailedException',
+            'The conditional request failed',
+            'client',
+            400,
+          ],
+          fields: expect.arrayContaining(['Item']),
+        },
+        strip(viaSdk[3] ?? {}),
+        strip(viaSdk[4] ?? {}),
+      ]);
+      expect(viaSdk[0]).toMatchObject({
+        error: ['DynamoDBServiceException', 'ValidationException', expect.anything(), 'client', 400],
+      });
+      expect(viaSdk[1]).toMatchObject({
+        error: ['ResourceNotFoundException', 'ResourceNotFoundException', expect.anything(), 'client', 400],
+      });
+      expect(strip(viaSdk[3] ?? {})).toMatchObject({
+        output: { Item: { n: { N: '1.5' }, b: { B: new Uint8Array([0, 1, 254, 255]) } } },
+        status: 200,
+      });
+    } finally {
+      sdk.destroy();
+      direct.destroy();
+      await thread.close();
+    }
+  });
+
   it('keeps the indexes right through batched writes: an overwrite moves the entry, a delete removes it', async () => {
     // Prepare
     const engine = await startEmbeddedStore({ inMemory: true, tableName: 'engine-thread' });
@@ -60,8 +189,8 @@ describe('embedded engine thread', () => {
       pk: { S: 'ITEM#1' },
       sk: { S: 'ITEM' },
       gsi1pk: { S: partition },
-      gsi1sk: { S: '2026-11-27T00:00:00.000Z#1' },
-      note: { S: partition },
+      gsisk: { S: '2026-11-27T00:00:00.000Z#1' },
+      messageId: { S: partition }, // projected into gsi1
     });
     const write = (request: object) =>
       engine.client.send(new BatchWriteItemCommand({ RequestItems: { 'engine-thread': [request] } }));
@@ -74,7 +203,7 @@ describe('embedded engine thread', () => {
           ExpressionAttributeValues: { ':p': { S: partition } },
         }),
       );
-      return (response.Items ?? []).map((found) => found.note?.S);
+      return (response.Items ?? []).map((found) => found.messageId?.S);
     };
     try {
       // Act

@@ -348,7 +348,7 @@ describe('FindingsStore on the embedded engine', () => {
       const forge = (position: Record<string, string>) =>
         Buffer.from(JSON.stringify({ ...payload, p: [position] })).toString('base64url');
       const position = payload.p[0] as Record<string, string>;
-      const { gsi1sk: _sortKey, ...withoutSortKey } = position;
+      const { gsisk: _sortKey, ...withoutSortKey } = position;
 
       // Act / Assess
       for (const forged of [

@@ -47,6 +47,36 @@ describe('RunEvidence', () => {
     ]);
     expect(evidence.complete).toBe(false);
   });
+
+  it('gives back each receipt exactly as it was noted (kept packed, file and event optional)', () => {
+    const evidence = new RunEvidence();
+    const receipts = [
+      {
+        messageId: '<a@x>',
+        recipient: 'kate@contoso.com',
+        receivedAt: '2026-11-28T10:00:00.000Z',
+        sourceId: 's1',
+      },
+      {
+        messageId: 'a@x',
+        recipient: 'lee@contoso.com',
+        receivedAt: '2026-11-28T10:00:01.000Z',
+        sourceId: 's2',
+        file: 'MSGTRK2.LOG',
+        eventId: 'DELIVER',
+      },
+      {
+        messageId: '<a@x>',
+        recipient: 'kate@contoso.com',
+        receivedAt: '2026-11-28T10:00:02Z',
+        sourceId: 's1',
+        file: '',
+      },
+    ];
+    evidence.observeReceipts(receipts);
+    expect(evidence.receipts.get('a@x')).toEqual(receipts);
+    expect(evidence.receipts.get('b@x')).toBeUndefined();
+  });
 });
 
 describe('countAsForwarding', () => {

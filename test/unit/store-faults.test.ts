@@ -29,12 +29,12 @@ function putItems(input: BatchWriteItemCommandInput): Item[] {
   );
 }
 
-/** True for the batch of shared remediation texts the store writes before the findings. */
+/** True for the batch of shared parts (remediation texts, contexts) the store writes before the findings. */
 function isRemediationBatch(input: BatchWriteItemCommandInput): boolean {
-  return putItems(input).every((item) => item.pk?.S?.startsWith('REMEDIATION#'));
+  return putItems(input).every((item) => /^(REMEDIATION|CONTEXT)#/.test(item.pk?.S ?? ''));
 }
 
-/** Calls that wrote findings (remediation batches pass straight through in these tests). */
+/** Calls that wrote findings (shared-part batches pass straight through in these tests). */
 function findingCalls(mock: ReturnType<typeof mockClient>) {
   return mock
     .commandCalls(BatchWriteItemCommand)

@@ -98,7 +98,7 @@ describe('sourceId', () => {
 });
 
 describe('table definition', () => {
-  it('defines pk/sk, four GSIs with ALL projection, on-demand billing and the TTL attribute', () => {
+  it('defines pk/sk, four lean GSIs sharing one sort key, on-demand billing and the TTL attribute', () => {
     // Act
     const input = createTableInput('relay-audit');
 
@@ -117,14 +117,18 @@ describe('table definition', () => {
     ]);
     expect(input.GlobalSecondaryIndexes?.[1]?.KeySchema).toEqual([
       { AttributeName: 'gsi2pk', KeyType: 'HASH' },
-      { AttributeName: 'gsi2sk', KeyType: 'RANGE' },
+      { AttributeName: 'gsisk', KeyType: 'RANGE' },
     ]);
-    expect(input.GlobalSecondaryIndexes?.every((index) => index.Projection?.ProjectionType === 'ALL')).toBe(
-      true,
-    );
+    // No index copies whole items: each projects the keys plus what its queries filter on or read.
+    expect(input.GlobalSecondaryIndexes?.map((index) => index.Projection)).toEqual([
+      { ProjectionType: 'INCLUDE', NonKeyAttributes: ['messageId', 'gsi4pk'] },
+      { ProjectionType: 'INCLUDE', NonKeyAttributes: ['gsi1pk'] },
+      { ProjectionType: 'INCLUDE', NonKeyAttributes: ['gsi1pk', 'gsi2pk'] },
+      { ProjectionType: 'INCLUDE', NonKeyAttributes: ['gsi1pk', 'gsi2pk', 'gsi3pk'] },
+    ]);
     const names = input.AttributeDefinitions?.map((attr) => attr.AttributeName) ?? [];
     expect(new Set(names).size).toBe(names.length);
-    expect(names).toHaveLength(10);
+    expect(names).toEqual(['pk', 'sk', 'gsi1pk', 'gsisk', 'gsi2pk', 'gsi3pk', 'gsi4pk']);
     expect(TABLE_DEFINITION.timeToLiveAttribute).toBe('expiresAt');
   });
 });
@@ -163,13 +167,10 @@ describe('key builders', () => {
       pk: { S: 'FINDING#f1' },
       sk: { S: 'FINDING' },
       gsi1pk: { S: 'SCENARIO#ndr' },
-      gsi1sk: { S: sortKey },
       gsi2pk: { S: 'SENDER#contoso.com' },
-      gsi2sk: { S: sortKey },
       gsi3pk: { S: 'RECIPIENT#fabrikam.example' },
-      gsi3sk: { S: sortKey },
       gsi4pk: { S: 'SOURCE#src1' },
-      gsi4sk: { S: sortKey },
+      gsisk: { S: sortKey },
       entity: { S: 'finding' },
       expiresAt: { N: '1800000000' },
     });
@@ -213,7 +214,7 @@ describe('key builders', () => {
     // Assess
     expect(sourceKey('s1')).toEqual({ pk: 'SOURCE#s1', sk: 'SOURCE' });
     expect(attrs.gsi1pk).toEqual({ S: SOURCES_PARTITION });
-    expect(attrs.gsi1sk).toEqual({ S: '2026-11-28T10:00:00.000Z#s1' });
+    expect(attrs.gsisk).toEqual({ S: '2026-11-28T10:00:00.000Z#s1' });
     expect(attrs.entity).toEqual({ S: 'source' });
   });
 
@@ -272,7 +273,7 @@ describe('key builders', () => {
       pk: 'FINDING#f9',
       sk: 'FINDING',
       gsi2pk: senderDomainPartition('contoso.com'),
-      gsi2sk: item.gsi2sk?.S,
+      gsisk: item.gsisk?.S,
     });
     expect(primaryKeyOf(item)).toBe('FINDING#f9\u0000FINDING');
     expect(scenarioPartition('wrong-region')).toBe('SCENARIO#wrong-region');

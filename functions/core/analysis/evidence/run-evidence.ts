@@ -22,7 +22,7 @@ export class RunEvidence {
   /** Correlation Message-ID → ids of this run's candidate findings with it. */
   public readonly candidates = new Map<string, string[]>();
   /** Correlation Message-ID → this run's receipts of it. */
-  public readonly receipts = new Map<string, InboundEntry[]>();
+  public readonly receipts = new CompactReceipts();
   /** Earliest and latest receipt time (ISO), when there was one. */
   public firstReceipt: string | undefined;
   public lastReceipt: string | undefined;
@@ -58,36 +58,68 @@ export class RunEvidence {
 
   /** Notes the inbound index entries a run records. */
   public observeReceipts(entries: readonly InboundEntry[]): void {
-    for (const received of entries) {
-      // Kept to the end of the run: copies, or a timestamp cut from a text chunk would keep the whole
-      // chunk (and so, receipt by receipt, the whole file) in memory.
-      const entry = compactReceipt(received);
+    for (const entry of entries) {
       const key = normaliseMessageId(entry.messageId);
-      const known = this.receipts.get(key);
-      if (known) known.push(entry);
-      else if (this.receipts.size < this.limit) this.receipts.set(key, [entry]);
-      else {
+      if (!this.receipts.has(key) && this.receipts.size >= this.limit) {
         this.complete = false;
         continue;
       }
+      this.receipts.add(key, entry);
+      // Copies: a timestamp cut from a text chunk would keep the whole chunk in memory.
       if (this.firstReceipt === undefined || entry.receivedAt < this.firstReceipt)
-        this.firstReceipt = entry.receivedAt;
+        this.firstReceipt = detach(entry.receivedAt);
       if (this.lastReceipt === undefined || entry.receivedAt > this.lastReceipt)
-        this.lastReceipt = entry.receivedAt;
+        this.lastReceipt = detach(entry.receivedAt);
     }
   }
 }
 
-function compactReceipt(entry: InboundEntry): InboundEntry {
-  const copy: InboundEntry = {
-    messageId: detach(entry.messageId),
-    recipient: detach(entry.recipient),
-    receivedAt: detach(entry.receivedAt),
-    sourceId: entry.sourceId,
-  };
-  if (entry.file !== undefined) copy.file = entry.file;
-  if (entry.eventId !== undefined) copy.eventId = detach(entry.eventId);
-  return copy;
+/**
+ * Receipts kept to the end of a run, each as one string (measured: as objects they were the largest
+ * thing a 750 MB run held, some 90 MB). One string is also a copy: a timestamp cut from a text chunk
+ * would keep the whole chunk (and so, receipt by receipt, the whole file) in memory. The upload and
+ * file, the same for thousands of receipts, are kept once. NUL never occurs in the fields.
+ */
+export class CompactReceipts {
+  private readonly byMessage = new Map<string, string[]>();
+  private readonly origins: { sourceId: string; file: string | undefined }[] = [];
+  private readonly originIndex = new Map<string, number>();
+
+  public get size(): number {
+    return this.byMessage.size;
+  }
+
+  public has(key: string): boolean {
+    return this.byMessage.has(key);
+  }
+
+  public add(key: string, entry: InboundEntry): void {
+    const origin = `${entry.sourceId}\u0000${entry.file ?? ''}\u0000${entry.file === undefined ? 0 : 1}`;
+    let index = this.originIndex.get(origin);
+    if (index === undefined) {
+      index = this.origins.length;
+      this.origins.push({ sourceId: entry.sourceId, file: entry.file });
+      this.originIndex.set(origin, index);
+    }
+    const eventId = entry.eventId === undefined ? '' : `=${entry.eventId}`;
+    const packed = [entry.messageId, entry.recipient, entry.receivedAt, eventId, index].join('\u0000');
+    const known = this.byMessage.get(key);
+    if (known) known.push(packed);
+    else this.byMessage.set(detach(key), [packed]);
+  }
+
+  /** The receipts of one correlation Message-ID, as they were added. */
+  public get(key: string): InboundEntry[] | undefined {
+    return this.byMessage.get(key)?.map((packed) => {
+      const [messageId = '', recipient = '', receivedAt = '', eventId = '', index = '0'] =
+        packed.split('\u0000');
+      const origin = this.origins[Number(index)];
+      const entry: InboundEntry = { messageId, recipient, receivedAt, sourceId: origin?.sourceId ?? '' };
+      if (origin?.file !== undefined) entry.file = origin.file;
+      if (eventId !== '') entry.eventId = eventId.slice(1);
+      return entry;
+    });
+  }
 }
 
 /** `sink` with `evidence` noting every finding and receipt that goes through it. */

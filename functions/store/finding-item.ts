@@ -1,0 +1,142 @@
+/**
+ * The stored form of a finding. An item does not repeat what its keys already hold: the id is in
+ * `pk`, the scenario in `gsi1pk`, the upload in `gsi4pk`, and the timestamp and the domains in the
+ * index keys too whenever those hold them verbatim (a normalised timestamp, a lower-case domain:
+ * what the classifier produces). What many findings share is stored once, by reference: the
+ * remediation, and the context (`CONTEXT_FIELDS`). Reading puts it all back, so a finding reads
+ * back exactly as written. Every byte counts: DynamoDB bills a write per started kilobyte, and the
+ * embedded engine writes every copy to disk.
+ */
+import { unmarshall } from '@aws-sdk/util-dynamodb';
+import type { z } from 'zod';
+import { Finding } from '../core/analysis/model/findings.js';
+import { toAttributes } from './attribute-values.js';
+import type { Item } from './batch-writer.js';
+import type { SharedKind } from './shared-refs.js';
+import {
+  CONTEXT_ID_ATTRIBUTE,
+  contextId,
+  contextKey,
+  ENTITY,
+  findingKeyAttributes,
+  GSI_SORT_KEY,
+  keyTimestamp,
+  normaliseDomain,
+  REMEDIATION_ID_ATTRIBUTE,
+  remediationId,
+  remediationKey,
+  stripStoreAttributes,
+} from './table-design.js';
+
+/**
+ * How a refusal happened: the same for every finding refused by the same Exchange Online host, with
+ * the same text, from the same server through the same connector. A few dozen per log; together a
+ * third of a finding's bytes.
+ */
+export const CONTEXT_FIELDS = [
+  'code',
+  'smtpCode',
+  'attr',
+  'rejectionText',
+  'remoteHost',
+  'serverHostname',
+  'clientIp',
+  'connectorId',
+] as const;
+export const FindingContext = Finding.pick({
+  code: true,
+  smtpCode: true,
+  attr: true,
+  rejectionText: true,
+  remoteHost: true,
+  serverHostname: true,
+  clientIp: true,
+  connectorId: true,
+});
+export type FindingContext = z.infer<typeof FindingContext>;
+
+export const REMEDIATION_KIND: SharedKind<Finding['remediation']> = {
+  entity: ENTITY.remediation,
+  attribute: 'remediation',
+  schema: Finding.shape.remediation,
+  key: remediationKey,
+  id: remediationId,
+};
+
+export const CONTEXT_KIND: SharedKind<FindingContext> = {
+  entity: ENTITY.context,
+  attribute: 'context',
+  schema: FindingContext,
+  key: contextKey,
+  id: contextId,
+};
+
+/** The context of a finding, its fields in `CONTEXT_FIELDS` order (the order its hash sees). */
+export function contextOf(finding: Finding): FindingContext {
+  const context: Record<string, unknown> = {};
+  for (const name of CONTEXT_FIELDS) if (finding[name] !== undefined) context[name] = finding[name];
+  return context as FindingContext;
+}
+
+/** The text after `prefix` in a key attribute of `item`, if the item has that attribute. */
+function keyPart(item: Item, attribute: string, prefix: string): string | undefined {
+  const value = item[attribute]?.S;
+  return value?.startsWith(prefix) ? value.slice(prefix.length) : undefined;
+}
+
+/** The ids of the shared parts a finding item refers to. */
+export interface SharedIds {
+  remediationId: string;
+  contextId: string;
+}
+
+/** The item of one finding (already bounded: see item-bounds.ts), its shared parts by reference. */
+export function findingItem(finding: Finding, expiresAt: number, ids: SharedIds): Item {
+  const {
+    id: _id,
+    scenario: _scenario,
+    remediation: _remediation,
+    source: { sourceId: _sourceId, ...source },
+    ...rest
+  } = finding;
+  const stored: Record<string, unknown> = { ...rest, source };
+  for (const name of CONTEXT_FIELDS) delete stored[name];
+  if (keyTimestamp(finding.timestamp) === finding.timestamp) delete stored.timestamp;
+  for (const name of ['senderDomain', 'recipientDomain'] as const) {
+    const domain = finding[name];
+    if (domain !== undefined && normaliseDomain(domain) === domain) delete stored[name];
+  }
+  return {
+    ...toAttributes(stored),
+    ...findingKeyAttributes(finding, expiresAt),
+    [REMEDIATION_ID_ATTRIBUTE]: { S: ids.remediationId },
+    [CONTEXT_ID_ATTRIBUTE]: { S: ids.contextId },
+  };
+}
+
+/** The ids of the shared parts a stored finding item refers to (absent ones undefined). */
+export function sharedIdsOf(item: Item): { [K in keyof SharedIds]: SharedIds[K] | undefined } {
+  return { remediationId: item[REMEDIATION_ID_ATTRIBUTE]?.S, contextId: item[CONTEXT_ID_ATTRIBUTE]?.S };
+}
+
+/**
+ * The finding's own attributes of a stored item, with what `findingItem` left to the keys put back
+ * (the shared parts excepted: the caller joins them). Unvalidated: the caller parses it.
+ */
+export function findingData(item: Item): Record<string, unknown> {
+  const data = unmarshall(stripStoreAttributes(item));
+  const source = typeof data.source === 'object' && data.source !== null ? data.source : {};
+  const sortKey = item[GSI_SORT_KEY]?.S;
+  const derived: Record<string, unknown> = {
+    id: keyPart(item, 'pk', 'FINDING#'),
+    scenario: keyPart(item, 'gsi1pk', 'SCENARIO#'),
+    timestamp: sortKey?.slice(0, sortKey.lastIndexOf('#')),
+    senderDomain: keyPart(item, 'gsi2pk', 'SENDER#'),
+    recipientDomain: keyPart(item, 'gsi3pk', 'RECIPIENT#'),
+  };
+  for (const [name, value] of Object.entries(derived)) {
+    if (data[name] === undefined && value !== undefined) data[name] = value;
+  }
+  data.source = { sourceId: keyPart(item, 'gsi4pk', 'SOURCE#'), ...source };
+  return data;
+}

@@ -1,0 +1,112 @@
+/**
+ * A store written by the previous table design (four GSIs projecting ALL, one `gsiNsk` sort key per
+ * index) is not read wrong: opening it fails with a message that says to analyse again into a new
+ * store (README, "Upgrading the store"), and doing so gives the same findings, by id, as before.
+ */
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import {
+  CreateTableCommand,
+  type CreateTableCommandInput,
+  DynamoDBClient,
+  PutItemCommand,
+} from '@aws-sdk/client-dynamodb';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { EngineThread } from '../../functions/store/engine-thread-client.js';
+import { cli } from '../support/capture-output.js';
+
+/** The previous design's table, as its `createTableInput` built it. */
+const PREVIOUS_DESIGN: CreateTableCommandInput = {
+  TableName: 'relay-audit',
+  BillingMode: 'PAY_PER_REQUEST',
+  AttributeDefinitions: [
+    'pk',
+    'sk',
+    'gsi1pk',
+    'gsi1sk',
+    'gsi2pk',
+    'gsi2sk',
+    'gsi3pk',
+    'gsi3sk',
+    'gsi4pk',
+    'gsi4sk',
+  ].map((name) => ({ AttributeName: name, AttributeType: 'S' })),
+  KeySchema: [
+    { AttributeName: 'pk', KeyType: 'HASH' },
+    { AttributeName: 'sk', KeyType: 'RANGE' },
+  ],
+  GlobalSecondaryIndexes: [1, 2, 3, 4].map((n) => ({
+    IndexName: `gsi${n}`,
+    KeySchema: [
+      { AttributeName: `gsi${n}pk`, KeyType: 'HASH' },
+      { AttributeName: `gsi${n}sk`, KeyType: 'RANGE' },
+    ],
+    Projection: { ProjectionType: 'ALL' },
+  })),
+};
+
+const SAMPLES = ['sample-logs', '--accepted-domains', 'sample-logs/config/accepted-domains.csv'];
+
+let dir: string;
+beforeAll(async () => {
+  dir = await mkdtemp(join(tmpdir(), 'relay-audit-migration-'));
+});
+afterAll(async () => {
+  await rm(dir, { recursive: true, force: true });
+});
+
+function ids(ndjson: string): string[] {
+  return ndjson
+    .split('\n')
+    .filter(Boolean)
+    .map((line) => (JSON.parse(line) as { id: string }).id)
+    .sort();
+}
+
+describe('a store of the previous table design', () => {
+  it('is refused with how to re-analyse, and re-analysing into a new store gives the same findings', async () => {
+    // Prepare: an embedded store written by the previous design (its table and one of its items).
+    const old = join(dir, 'old');
+    const thread = new EngineThread({ path: old });
+    const client = new DynamoDBClient({
+      region: 'local',
+      credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
+      endpoint: 'http://embedded.relay-audit.invalid',
+      requestHandler: thread.requestHandler,
+    });
+    try {
+      await client.send(new CreateTableCommand(PREVIOUS_DESIGN));
+      await client.send(
+        new PutItemCommand({
+          TableName: 'relay-audit',
+          Item: {
+            pk: { S: 'FINDING#f1' },
+            sk: { S: 'FINDING' },
+            gsi1pk: { S: 'SCENARIO#ndr' },
+            gsi1sk: { S: '2026-11-28T00:00:00.000Z#f1' },
+            id: { S: 'f1' },
+          },
+        }),
+      );
+    } finally {
+      client.destroy();
+      await thread.close();
+    }
+    const printed = await cli('analyze', ...SAMPLES, '--no-store');
+
+    // Act
+    const refused = await cli('analyze', ...SAMPLES, '--db', old);
+    const fresh = join(dir, 'new');
+    const again = await cli('analyze', ...SAMPLES, '--db', fresh);
+    const stored = await cli('findings', '--db', fresh, '--format', 'ndjson');
+
+    // Assess
+    expect(refused.status).not.toBe(0);
+    expect(refused.out.stderr).toMatch(/written by an earlier relay-audit/);
+    expect(refused.out.stderr).toMatch(/Upgrading the store/);
+    expect(again.status).toBe(printed.status);
+    expect(ids(stored.out.stdout)).toEqual(ids(printed.out.stdout));
+    expect(ids(stored.out.stdout).length).toBeGreaterThan(5);
+  });
+});
