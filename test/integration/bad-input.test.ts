@@ -7,7 +7,7 @@ import { type AnalysisInput, analyze } from '../../functions/core/analysis/analy
 import type { SourceRecord } from '../../functions/core/analysis/model/source-record.js';
 import { parseAcceptedDomains } from '../../functions/core/organisation/accepted-domains.js';
 import { MemorySink } from '../support/memory-sink.js';
-import { chunked } from '../support/streams.js';
+import { chunked, utf16 } from '../support/streams.js';
 
 const domains = parseAcceptedDomains('contoso.com,corp.contoso.com', 'test');
 
@@ -274,5 +274,36 @@ describe('bad input', () => {
       },
     ]);
     expect([...sink.findings.values()].map((f) => f.source.line)).toEqual([19, 24, 26, 32]);
+  });
+
+  it('reads a log cut in its last row alike in UTF-8 and in UTF-16 cut at an odd byte', async () => {
+    // Prepare: the sample log cut in the middle of its last row, as UTF-8 and as UTF-16LE/BE with one
+    // more byte (half a character).
+    const sample = await readFile('sample-logs/MSGTRK2026112800-1.LOG', 'utf8');
+    const text = sample.slice(0, sample.lastIndexOf('\r\n', sample.length - 3) + 200);
+    const encoded: [string, Uint8Array][] = [
+      ['utf8.LOG', Buffer.from(text, 'utf8')],
+      ['utf16le.LOG', Buffer.from(utf16(`${text}x`, 'le', true)).subarray(0, -1)],
+      ['utf16be.LOG', Buffer.from(utf16(`${text}x`, 'be', true)).subarray(0, -1)],
+    ];
+
+    // Act
+    const result = await analyze(
+      encoded.map(([name, bytes]) => ({ name, sourceId: name, open: () => chunked(bytes, 1000) })),
+      { domains, sink: new MemorySink() },
+    );
+
+    // Assess
+    const outcome = (source: SourceRecord) => [
+      source.status,
+      source.rowsRead,
+      source.rowsSkipped,
+      source.skipped,
+    ];
+    expect(result.sources.map(outcome)).toEqual([
+      ['done', 30, 1, [expect.objectContaining({ line: 35, reason: 'TRUNCATED_RECORD' })]],
+      ['done', 30, 1, [expect.objectContaining({ line: 35, reason: 'TRUNCATED_RECORD' })]],
+      ['done', 30, 1, [expect.objectContaining({ line: 35, reason: 'TRUNCATED_RECORD' })]],
+    ]);
   });
 });
