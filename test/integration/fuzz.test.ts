@@ -9,7 +9,11 @@ import { fuzz } from '../../bench/fuzz-harness.js';
 describe('fuzz (short run, fixed seed)', () => {
   it('analyses 40 generated inputs with every invariant kept', async () => {
     // The budget per input is generous: the machine is shared; `npm run fuzz` states its own.
-    const ran = await fuzz({ seed: 20261205, runs: 40, budget: { seconds: 20, heapMB: 1024 } });
+    const ran = await fuzz({
+      seed: 20261205,
+      runs: 40,
+      budget: { seconds: 20, secondsPerMB: 2, heapMB: 1024 },
+    });
     expect(ran).toBe(40);
   }, 300_000);
 });

@@ -26,6 +26,22 @@ afterAll(async () => {
   await engine.close();
 });
 
+/** A source record of 100 rows, all skipped with `message` (and `column`). */
+function sourceOfSkips(id: string, message: string, column?: string) {
+  return makeSource({
+    id,
+    rowsRead: 100,
+    rowsSkipped: 100,
+    rowsAnalysed: 0,
+    skipped: Array.from({ length: 100 }, (_, i) => ({
+      line: i + 2,
+      reason: 'BAD_TIMESTAMP',
+      message,
+      ...(column === undefined ? {} : { column }),
+    })),
+  });
+}
+
 describe('item bounds', () => {
   it('stores an oversized finding cut, with its batch, and keeps its id', async () => {
     // Prepare
@@ -52,17 +68,7 @@ describe('item bounds', () => {
   });
 
   it('stores a source record whose skipped rows quote long cells', async () => {
-    const source = makeSource({
-      id: 'long-skips',
-      rowsRead: 100,
-      rowsSkipped: 100,
-      rowsAnalysed: 0,
-      skipped: Array.from({ length: 100 }, (_, i) => ({
-        line: i + 2,
-        reason: 'BAD_TIMESTAMP',
-        message: `unparseable date ${'9'.repeat(20_000)}`,
-      })),
-    });
+    const source = sourceOfSkips('long-skips', `unparseable date ${'9'.repeat(20_000)}`);
     await engine.store.putSource(source);
     const stored = await engine.store.getSource('long-skips');
     expect(stored?.skipped).toHaveLength(100);
@@ -119,18 +125,7 @@ describe('a log with one oversized subject', () => {
 describe('the skipped rows of a source record', () => {
   it('are listed up to a size in bytes, the rest counted: a hundred long rows in a three-byte script are stored', async () => {
     // 100 messages cut to 1,024 characters of 3 UTF-8 bytes each, and 320-character columns: 400 KB listed.
-    const source = makeSource({
-      id: 'wide-skips',
-      rowsRead: 100,
-      rowsSkipped: 100,
-      rowsAnalysed: 0,
-      skipped: Array.from({ length: 100 }, (_, i) => ({
-        line: i + 2,
-        reason: 'BAD_TIMESTAMP',
-        column: '列'.repeat(400),
-        message: `unparseable date ${'日'.repeat(2_000)}`,
-      })),
-    });
+    const source = sourceOfSkips('wide-skips', `unparseable date ${'日'.repeat(2_000)}`, '列'.repeat(400));
     await engine.store.putSource(source);
     const stored = await engine.store.getSource('wide-skips');
     const listed = stored?.skipped.length ?? 0;
