@@ -17,8 +17,6 @@ import { describeUnsupported } from './unsupported-inputs.js';
 
 /** How much text may precede the first data row before we give up looking for a header. */
 const MAX_HEADER_CHARS = 256 * 1024;
-/** Text read at least before a line without its end is searched again. */
-const READ_AHEAD_CHARS = 16 * 1024;
 /**
  * How much may come before the header: `#` lines and blank lines. Real preambles are a handful of
  * lines; without a bound a file of nothing but `#` or blank lines (or a small gzip of them) would be
@@ -98,11 +96,11 @@ export async function detectFormat(chunks: AsyncIterator<string>, file: string):
         continue;
       }
       if (buffer.length - start > MAX_HEADER_CHARS) break;
-      // At least as much again as the unfinished line before searching it again: one chunk at a
-      // time, small chunks made this quadratic (300 KB in 7-byte chunks: 20 s).
+      // A chunk, and at least as much again as the unfinished line before searching it again: one
+      // chunk at a time, small chunks made a long line quadratic (300 KB in 7-byte chunks: 20 s).
       const parts = [buffer.slice(start)];
       let added = 0;
-      while (added < Math.max(READ_AHEAD_CHARS, buffer.length - start)) {
+      do {
         const next = await chunks.next();
         if (next.done) {
           exhausted = true;
@@ -110,7 +108,7 @@ export async function detectFormat(chunks: AsyncIterator<string>, file: string):
         }
         parts.push(next.value);
         added += next.value.length;
-      }
+      } while (added < buffer.length - start);
       buffer = parts.join('');
       start = 0;
       continue;
