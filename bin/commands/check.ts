@@ -147,6 +147,13 @@ async function storeResults(
     ...(inline ? { fallbackAcceptedDomains: inputs.acceptedDomains.value } : {}),
   });
   const report = checkOrganisationConfig(config, { at: inputs.at, trigger: 'cli' });
+  for (const file of config.files) {
+    if (file.privateKeysRemoved === undefined) continue;
+    out.error(
+      `relay-audit check: ${file.name} holds a private key: it is not stored (only the certificates are); ` +
+        'keep private keys out of the files you give relay-audit',
+    );
+  }
   const handle = await openStore(flags);
   try {
     const stored = await new OrganisationConfigStore(handle).save(config, report);

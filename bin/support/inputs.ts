@@ -5,10 +5,12 @@
  * A file named on the command line is always analysed (and fails if it cannot be). A file found by
  * walking a directory is analysed when it looks like an input — a `.log`, `.csv` or `.gz` file, or
  * one whose first lines are a header relay-audit knows — and is otherwise listed as not analysed,
- * with why: folders of logs also hold the scripts, notes and reports written beside them.
+ * with why: folders of logs also hold the scripts, notes and reports written beside them. So is an
+ * entry the walk cannot follow (a symbolic-link loop, a dangling link, a folder it may not read, a
+ * named pipe): the walk goes on with the next one.
  */
 import { createReadStream, type Stats } from 'node:fs';
-import { readdir, stat } from 'node:fs/promises';
+import { lstat, readdir, stat } from 'node:fs/promises';
 import { extname, join, relative, resolve } from 'node:path';
 import type { AnalysisInput } from '../../functions/core/analysis/analyze.js';
 import { detectFormat } from '../../functions/core/analysis/input/detect.js';
@@ -73,26 +75,71 @@ function identity(info: { dev: number; ino: number }, path: string): string {
   return info.ino === 0 ? resolve(path) : `${info.dev}:${info.ino}`;
 }
 
+/** Why `path` could not be followed or read, from the error of `stat`/`readdir`. */
+async function unreadable(path: string, error: unknown): Promise<string> {
+  const code = (error as NodeJS.ErrnoException | undefined)?.code;
+  if (code === 'ELOOP') return 'a symbolic-link loop: not followed';
+  if (code === 'ENOENT') {
+    const link = await lstat(path).then(
+      (info) => info.isSymbolicLink(),
+      () => false,
+    );
+    return link ? 'a symbolic link to nothing (dangling): not followed' : 'no such file or directory';
+  }
+  if (code === 'EACCES' || code === 'EPERM') return 'cannot be read: permission denied';
+  return `cannot be read: ${code ?? (error instanceof Error ? error.message : String(error))}`;
+}
+
+/** Why an entry that is neither a file nor a directory is not read, by what it is. */
+function notAFile(info: Stats): string {
+  if (info.isFIFO())
+    return 'a named pipe (FIFO): not read, as reading it may wait for ever; name it to read it';
+  if (info.isSocket()) return 'a socket: not read';
+  return 'a device: not read';
+}
+
 /**
  * Appends the files under `path` to `out`. Each directory is read once, so a symbolic link back to
- * an ancestor (`logs/all -> ..`) cannot send the walk round in circles.
+ * an ancestor (`logs/all -> ..`) cannot send the walk round in circles. An entry found by walking
+ * that cannot be followed, read or is not a file goes to `passed` with why, and the walk goes on; a
+ * path named on the command line that cannot be read is a usage error, and a named pipe named there
+ * is read (`analyze <(zcat old.LOG.gz)`).
  */
-async function expand(path: string, out: FoundFile[], visited: Set<string>, walked = false): Promise<void> {
+async function expand(
+  path: string,
+  out: FoundFile[],
+  visited: Set<string>,
+  passed: { path: string; reason: string }[],
+  walked = false,
+): Promise<void> {
   let info: Stats;
   try {
     info = await stat(path);
-  } catch {
-    throw new ArgumentError(`${path}: no such file or directory`);
+  } catch (error) {
+    const reason = await unreadable(path, error);
+    if (!walked) throw new ArgumentError(`${path}: ${reason}`);
+    passed.push({ path, reason });
+    return;
   }
   if (info.isDirectory()) {
     const id = identity(info, path);
     if (visited.has(id)) return;
     visited.add(id);
-    const entries = (await readdir(path)).filter((name) => !ignored(name));
+    let entries: string[];
+    try {
+      entries = (await readdir(path)).filter((name) => !ignored(name));
+    } catch (error) {
+      const reason = await unreadable(path, error);
+      if (!walked) throw new ArgumentError(`${path}: ${reason}`);
+      passed.push({ path, reason });
+      return;
+    }
     entries.sort((a, b) => a.localeCompare(b, 'en', { numeric: true }));
-    for (const name of entries) await expand(join(path, name), out, visited, true);
-  } else if (info.isFile()) {
+    for (const name of entries) await expand(join(path, name), out, visited, passed, true);
+  } else if (info.isFile() || (!walked && info.isFIFO())) {
     out.push({ path, info, walked });
+  } else {
+    passed.push({ path, reason: notAFile(info) });
   }
 }
 
@@ -141,7 +188,8 @@ async function startsLikeAnInput(path: string): Promise<boolean> {
 export async function findLocalInputs(paths: readonly string[], cwd = process.cwd()): Promise<LocalInputs> {
   const files: FoundFile[] = [];
   const directories = new Set<string>();
-  for (const path of paths) await expand(path, files, directories);
+  const passed: { path: string; reason: string }[] = [];
+  for (const path of paths) await expand(path, files, directories, passed);
   // The same file named twice, or reached through a link, is analysed once, where it is first
   // reached; always when it is named on the command line, also if it is found in a directory too.
   const reached = new Map<string, { first: FoundFile; absolute: string; named: boolean }>();
@@ -153,7 +201,10 @@ export async function findLocalInputs(paths: readonly string[], cwd = process.cw
     else reached.set(id, { first: file, absolute, named: !file.walked });
   }
   const inputs: AnalysisInput[] = [];
-  const notAnalysed: NotAnalysedFile[] = [];
+  const notAnalysed: NotAnalysedFile[] = passed.map(({ path, reason }) => {
+    const absolute = resolve(cwd, path);
+    return { file: relative(cwd, absolute) || absolute, reason };
+  });
   for (const { first: file, absolute, named } of reached.values()) {
     const name = relative(cwd, absolute) || absolute;
     const reason = named ? undefined : await whyNotAnalysed(absolute);
@@ -166,7 +217,8 @@ export async function findLocalInputs(paths: readonly string[], cwd = process.cw
       name,
       // Same file (path, size, modification time) → same source record on re-analysis.
       sourceId: sourceId(`file://${absolute}#${info.size}#${info.mtimeMs}`),
-      size: info.size,
+      // A pipe's size says nothing of what will come through it.
+      ...(info.isFile() ? { size: info.size } : {}),
       modified: info.mtime,
       // 256 KB reads: fewer round trips to the thread pool (measured 64 KB → 256 KB: −8 % on 50 MB).
       open: () => createReadStream(absolute, { highWaterMark: 1 << 18 }),

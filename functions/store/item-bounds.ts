@@ -16,6 +16,11 @@ export const MAX_TEXT_CHARS = 4_096;
 export const MAX_NAME_CHARS = 320;
 /** Evidence items kept per finding. */
 export const MAX_EVIDENCE = 20;
+/**
+ * UTF-8 bytes of the skipped rows a source record lists (the rest are counted in `skippedTruncated`):
+ * a hundred rows of cut 1,024-character messages in a three-byte script alone came to 400 KB.
+ */
+export const MAX_SKIPPED_BYTES = 128 * 1024;
 
 /** `value` cut to `max` characters with a marker, or unchanged when it fits. */
 export function bounded(value: string, max: number): string {
@@ -61,16 +66,28 @@ export function boundFinding(finding: Finding): Finding {
   return copy;
 }
 
-/** The source record as stored: file name, error message and skipped-row texts bounded. */
+/**
+ * The source record as stored: file name, error message and skipped-row texts bounded, and the
+ * skipped rows listed up to {@link MAX_SKIPPED_BYTES} (the rest counted, as beyond the count cap).
+ */
 export function boundSource(record: SourceRecord): SourceRecord {
-  const copy: SourceRecord = {
-    ...record,
-    file: bounded(record.file, MAX_TEXT_CHARS),
-    skipped: record.skipped.map((row) => ({
+  const skipped: SourceRecord['skipped'] = [];
+  let bytes = 0;
+  for (const row of record.skipped) {
+    const kept = {
       ...row,
       message: bounded(row.message, MAX_TEXT_CHARS / 4),
       ...(row.column === undefined ? {} : { column: bounded(row.column, MAX_NAME_CHARS) }),
-    })),
+    };
+    bytes += Buffer.byteLength(kept.message) + Buffer.byteLength(kept.column ?? '') + kept.reason.length + 32;
+    if (bytes > MAX_SKIPPED_BYTES) break;
+    skipped.push(kept);
+  }
+  const copy: SourceRecord = {
+    ...record,
+    file: bounded(record.file, MAX_TEXT_CHARS),
+    skipped,
+    skippedTruncated: record.skippedTruncated + record.skipped.length - skipped.length,
   };
   if (record.errorMessage !== undefined) copy.errorMessage = bounded(record.errorMessage, MAX_TEXT_CHARS);
   return copy;

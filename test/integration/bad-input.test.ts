@@ -7,7 +7,7 @@ import { type AnalysisInput, analyze } from '../../functions/core/analysis/analy
 import type { SourceRecord } from '../../functions/core/analysis/model/source-record.js';
 import { parseAcceptedDomains } from '../../functions/core/organisation/accepted-domains.js';
 import { MemorySink } from '../support/memory-sink.js';
-import { chunked } from '../support/streams.js';
+import { chunked, utf16 } from '../support/streams.js';
 
 const domains = parseAcceptedDomains('contoso.com,corp.contoso.com', 'test');
 
@@ -206,5 +206,104 @@ describe('bad input', () => {
     expect(stopped.stopped).toBe(true);
     expect(stopped.sources[0]).toMatchObject({ status: 'failed', errorCode: 'DEADLINE_REACHED' });
     expect(closed).toEqual(['long.LOG']);
+  });
+
+  it('loses only the line of a stray quote: the rows behind it are read, their refusals found', async () => {
+    // Prepare: line 21 of a sample log gets a subject that opens a quote; the next quote in the file
+    // is on line 28, so by the CSV rules lines 21-28 were one record (skipped, refusals 23 and 25 lost).
+    const sample = await readFile('sample-logs/MSGTRK2026112800-1.LOG', 'utf8');
+    const lines = sample.split('\r\n');
+    lines[20] = (lines[20] ?? '').replace(
+      ',Scanned document from SCAN-FL2,',
+      ',"Scanned document from SCAN-FL2,',
+    );
+    const input = (text: string, name: string): AnalysisInput => ({
+      name,
+      sourceId: name,
+      open: () => chunked(Buffer.from(text), 4096),
+    });
+    const plain = new MemorySink();
+    const stray = new MemorySink();
+
+    // Act
+    await analyze([input(sample, 'plain.LOG')], { domains, sink: plain });
+    const result = await analyze([input(lines.join('\r\n'), 'stray.LOG')], { domains, sink: stray });
+
+    // Assess
+    const source = result.sources[0];
+    expect(source).toMatchObject({ status: 'done', rowsRead: 30, rowsAnalysed: 29, rowsSkipped: 1 });
+    expect(source?.skipped).toEqual([
+      expect.objectContaining({
+        line: 21,
+        reason: 'UNTERMINATED_QUOTE',
+        message: expect.stringMatching(/field 19/),
+      }),
+    ]);
+    const found = (sink: MemorySink): unknown[] =>
+      [...sink.findings.values()].map((f) => [f.source.line, f.scenario]);
+    expect(found(stray)).toEqual(found(plain));
+  });
+
+  it('reports a 200 MB line once, with its real line and length, and reads the rows after it', async () => {
+    // Prepare: line 7 of a sample log is 200 MB of one cell, served in 1 MB pieces of one buffer.
+    const sample = await readFile('sample-logs/MSGTRK2026112800-1.LOG', 'utf8');
+    const cut = sample.split('\r\n').slice(0, 6).join('\r\n').length + 2;
+    const piece = Buffer.alloc(1024 * 1024, 0x78);
+    const input: AnalysisInput = {
+      name: 'long-line.LOG',
+      sourceId: 'long-line',
+      open: async function* () {
+        yield Buffer.from(sample.slice(0, cut));
+        for (let index = 0; index < 200; index++) yield piece;
+        yield Buffer.from(`\r\n${sample.slice(cut)}`);
+      },
+    };
+    const sink = new MemorySink();
+
+    // Act
+    const result = await analyze([input], { domains, sink });
+
+    // Assess
+    const source = result.sources[0];
+    expect(source).toMatchObject({ status: 'done', rowsRead: 31, rowsAnalysed: 30, rowsSkipped: 1 });
+    expect(source?.skipped).toEqual([
+      {
+        line: 7,
+        reason: 'RECORD_TOO_LARGE',
+        message: 'line 7 is 209715200 characters long, more than the 1048576 a row may have; it is skipped',
+      },
+    ]);
+    expect([...sink.findings.values()].map((f) => f.source.line)).toEqual([19, 24, 26, 32]);
+  });
+
+  it('reads a log cut in its last row alike in UTF-8 and in UTF-16 cut at an odd byte', async () => {
+    // Prepare: the sample log cut in the middle of its last row, as UTF-8 and as UTF-16LE/BE with one
+    // more byte (half a character).
+    const sample = await readFile('sample-logs/MSGTRK2026112800-1.LOG', 'utf8');
+    const text = sample.slice(0, sample.lastIndexOf('\r\n', sample.length - 3) + 200);
+    const encoded: [string, Uint8Array][] = [
+      ['utf8.LOG', Buffer.from(text, 'utf8')],
+      ['utf16le.LOG', Buffer.from(utf16(`${text}x`, 'le', true)).subarray(0, -1)],
+      ['utf16be.LOG', Buffer.from(utf16(`${text}x`, 'be', true)).subarray(0, -1)],
+    ];
+
+    // Act
+    const result = await analyze(
+      encoded.map(([name, bytes]) => ({ name, sourceId: name, open: () => chunked(bytes, 1000) })),
+      { domains, sink: new MemorySink() },
+    );
+
+    // Assess
+    const outcome = (source: SourceRecord) => [
+      source.status,
+      source.rowsRead,
+      source.rowsSkipped,
+      source.skipped,
+    ];
+    expect(result.sources.map(outcome)).toEqual([
+      ['done', 30, 1, [expect.objectContaining({ line: 35, reason: 'TRUNCATED_RECORD' })]],
+      ['done', 30, 1, [expect.objectContaining({ line: 35, reason: 'TRUNCATED_RECORD' })]],
+      ['done', 30, 1, [expect.objectContaining({ line: 35, reason: 'TRUNCATED_RECORD' })]],
+    ]);
   });
 });

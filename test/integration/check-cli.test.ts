@@ -3,8 +3,15 @@
  * in the test, human and JSON output, and exit statuses 0 (no error), 1 (an error), 2 (usage / bad
  * input file, naming the file and what was expected).
  */
+import { generateKeyPairSync } from 'node:crypto';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { fileBytes } from '../../functions/core/organisation/configuration.js';
 import { CHECK_IDS, ReadinessResult } from '../../functions/core/readiness/index.js';
+import { startEmbeddedStore } from '../../functions/store/embedded-engine.js';
+import { OrganisationConfigStore } from '../../functions/store/organisation-config.js';
 import { cli } from '../support/capture-output.js';
 import { opensslAvailable, TestPki } from '../support/certificates.js';
 
@@ -183,6 +190,54 @@ describe.skipIf(!opensslAvailable())('relay-audit check with generated certifica
     expect(out.stderr).toContain(
       `relay-audit check: ${notPem}: it holds no certificate, only PRIVATE KEY; expected a PEM file`,
     );
+  });
+});
+
+describe('relay-audit check --store with a private key in the certificate file', () => {
+  it('stores only the certificate and says the file holds a key, whatever the form of the key block', async () => {
+    // Prepare: the sample certificate followed by a key block whose END label does not match its BEGIN.
+    const work = await mkdtemp(join(tmpdir(), 'relay-audit-key-'));
+    try {
+      const key = generateKeyPairSync('rsa', { modulusLength: 1024 }).privateKey.export({
+        type: 'pkcs1',
+        format: 'pem',
+      }) as string;
+      const keyLine = key.split('\n')[5] ?? '';
+      const pem = join(work, 'mail.pem');
+      const certificate = await readFile('sample-logs/config/mail.contoso.com.pem', 'latin1');
+      await writeFile(
+        pem,
+        `${certificate}${key.replace('-----END RSA PRIVATE KEY-----', '-----END PRIVATE KEY-----')}`,
+      );
+
+      // Act
+      const { status, out } = await cli(
+        'check',
+        '--accepted-domains',
+        'contoso.com',
+        '--certificate',
+        pem,
+        '--at',
+        '2026-11-29T12:00:00Z',
+        '--store',
+        '--db',
+        join(work, 'db'),
+      );
+      const store = await startEmbeddedStore({ dir: join(work, 'db') });
+      const config = await new OrganisationConfigStore(store).getConfig();
+      await store.close();
+
+      // Assess
+      expect(status).toBeLessThan(2);
+      expect(out.stderr).toContain(`relay-audit check: ${pem} holds a private key: it is not stored`);
+      const file = config?.files.find((candidate) => candidate.name === pem);
+      const stored = Buffer.from(fileBytes(file ?? { name: pem, kind: 'certificate', size: 0, sha256: '' }));
+      expect(stored.toString('latin1')).toContain('-----BEGIN CERTIFICATE-----');
+      expect(stored.toString('latin1')).not.toContain(keyLine);
+      expect(stored.toString('latin1')).not.toMatch(/PRIVATE KEY/i);
+    } finally {
+      await rm(work, { recursive: true, force: true });
+    }
   });
 });
 

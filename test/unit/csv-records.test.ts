@@ -1,27 +1,39 @@
 import { describe, expect, it } from 'vitest';
-import { CsvRecordSplitter, type Delimiter, splitRecord } from '../../functions/core/text/csv-records.js';
+import {
+  CsvRecordSplitter,
+  type CsvSplitterOptions,
+  type Delimiter,
+  splitRecord,
+} from '../../functions/core/text/csv-records.js';
 
 interface Collected {
   records: { fields: string[]; line: number }[];
   malformed: { line: number; reason: string }[];
+  /** `continuationCharsScanned` at the end. */
+  scanned: number;
 }
 
 function split(
   text: string,
   delimiter: Delimiter = ',',
   chunkSize = text.length || 1,
-  maxRecordChars?: number,
+  bounds: Omit<CsvSplitterOptions, 'delimiter'> = {},
+  messages: string[] = [],
 ): Collected {
-  const out: Collected = { records: [], malformed: [] };
+  const out: Collected = { records: [], malformed: [], scanned: 0 };
   const splitter = new CsvRecordSplitter(
-    { delimiter, ...(maxRecordChars ? { maxRecordChars } : {}) },
+    { delimiter, ...bounds },
     {
       onRecord: (fields, line) => out.records.push({ fields, line }),
-      onMalformed: (line, reason) => out.malformed.push({ line, reason }),
+      onMalformed: (line, reason, message) => {
+        out.malformed.push({ line, reason });
+        messages.push(message);
+      },
     },
   );
   for (let i = 0; i < text.length; i += chunkSize) splitter.push(text.slice(i, i + chunkSize));
   splitter.end();
+  out.scanned = splitter.continuationCharsScanned;
   return out;
 }
 
@@ -126,8 +138,18 @@ describe('CsvRecordSplitter', () => {
   });
 
   it('reports a file truncated inside a quoted field, keeping the rows before it', () => {
-    const result = split('a,b\nc,"unterminated\nmore');
+    const result = split('a,b\nc,"unterminated');
     expect(result.records.map((r) => r.fields)).toEqual([['a', 'b']]);
+    expect(result.malformed).toEqual([{ line: 2, reason: 'TRUNCATED_RECORD' }]);
+  });
+
+  it('reads the lines after a quote still open at the end of the file as rows, not as part of the cut record', () => {
+    const result = split('a,b\nc,"unterminated\nd,e\nf,g');
+    expect(result.records).toEqual([
+      { fields: ['a', 'b'], line: 1 },
+      { fields: ['d', 'e'], line: 3 },
+      { fields: ['f', 'g'], line: 4 },
+    ]);
     expect(result.malformed).toEqual([{ line: 2, reason: 'TRUNCATED_RECORD' }]);
   });
 
@@ -161,8 +183,86 @@ describe('CsvRecordSplitter', () => {
     }
   });
 
-  it('bounds a runaway quoted field and goes on', () => {
-    const result = split(`a,"${'x'.repeat(50)}\n${'y'.repeat(50)}\n`, ',', 7, 64);
-    expect(result.malformed[0]).toEqual({ line: 1, reason: 'RECORD_TOO_LARGE' });
+  it('bounds a runaway quoted field by its size and goes on', () => {
+    const result = split(`a,"${'x'.repeat(50)}\n${'y'.repeat(70)}\nz,1\n`, ',', 7, { maxQuotedChars: 64 });
+    expect(result.malformed).toEqual([{ line: 1, reason: 'UNTERMINATED_QUOTE' }]);
+    expect(result.records).toEqual([
+      { fields: ['y'.repeat(70)], line: 2 },
+      { fields: ['z', '1'], line: 3 },
+    ]);
+  });
+
+  /** A log with a stray quote on line 2 and `rows` valid rows after it. */
+  const strayQuote = (rows: number): string =>
+    [
+      'date,sender,status',
+      '2026-11-28,a@x.example,"550 5.7.64 never closed',
+      ...Array.from({ length: rows }, (_, index) => `2026-11-28,s${index}@x.example,250 OK`),
+    ].join('\r\n');
+
+  it('declares a record broken at a stray quote after maxQuotedLines and reads the lines behind it as rows', () => {
+    const messages: string[] = [];
+    for (const chunk of [1, 13, 4096]) {
+      const result = split(strayQuote(47), ',', chunk, { maxQuotedLines: 10 }, messages);
+      // The 47 valid rows behind the quote are all read; only the line with the stray quote is lost.
+      expect(result.records).toHaveLength(48);
+      expect(result.records.at(-1)).toEqual({ fields: ['2026-11-28', 's46@x.example', '250 OK'], line: 49 });
+      expect(result.malformed).toEqual([{ line: 2, reason: 'UNTERMINATED_QUOTE' }]);
+    }
+    expect(messages[0]).toMatch(
+      /^line 2 opens a quoted field \(field 3\) that is still open at line 13 \(11 lines later; a stray quote\?\)/,
+    );
+  });
+
+  it('does as much work after a stray quote as the lines are long (no re-scan of the growing record)', () => {
+    // 1 MB behind the quote: the old splitter re-split the whole pending record on each new line
+    // (about 176 s); the work is now at most maxQuotedLines + 1 scans of each line.
+    const text = strayQuote(30_000);
+    const result = split(text, ',', 65_536);
+    expect(result.records).toHaveLength(30_001);
+    expect(result.scanned).toBeLessThanOrEqual(2 * text.length);
+  });
+
+  it('reports a line longer than maxRecordChars once, with its real line and length, and reads on', () => {
+    const long = 'x'.repeat(10_000);
+    for (const chunk of [7, 100, 4096, 20_000]) {
+      const messages: string[] = [];
+      const result = split(`a,b\nc,d\n${long}\r\ne,f\n`, ',', chunk, { maxRecordChars: 1_000 }, messages);
+      expect(result.malformed).toEqual([{ line: 3, reason: 'RECORD_TOO_LARGE' }]);
+      expect(messages).toEqual([
+        'line 3 is 10000 characters long, more than the 1000 a row may have; it is skipped',
+      ]);
+      expect(result.records.map((record) => record.line)).toEqual([1, 2, 4]);
+    }
+  });
+
+  it('declares a record broken at a stray quote that a later quote closes with more fields than the header', () => {
+    const text = 'a,b,c\n1,"stray,3\n4,5,6\n7,8,"x"\n9,10,11';
+    const splitter = (expected: number | undefined): Collected => {
+      const out: Collected = { records: [], malformed: [], scanned: 0 };
+      const csv = new CsvRecordSplitter(
+        { delimiter: ',' },
+        {
+          onRecord: (fields, line) => out.records.push({ fields, line }),
+          onMalformed: (line, reason) => out.malformed.push({ line, reason }),
+        },
+      );
+      csv.expectFields(expected);
+      csv.push(text);
+      csv.end();
+      return out;
+    };
+    // Without a header count: RFC 4180 reading, lines 2-4 are one record (what the old splitter did).
+    expect(splitter(undefined).records.map((record) => record.line)).toEqual([1, 2, 5]);
+    const withHeader = splitter(3);
+    expect(withHeader.records.map((record) => record.line)).toEqual([1, 3, 4, 5]);
+    expect(withHeader.malformed).toEqual([{ line: 2, reason: 'UNTERMINATED_QUOTE' }]);
+  });
+
+  it('gives the same records for stray quotes whatever the chunk boundaries', () => {
+    const text = 'a,"b\nc,d\n"e,f\ng"h,"i""\n\n#x\nj,k\n"l\nm\n';
+    const whole = split(text, ',', text.length, { maxQuotedLines: 2 });
+    for (let size = 1; size <= text.length; size++)
+      expect(split(text, ',', size, { maxQuotedLines: 2 })).toEqual(whole);
   });
 });

@@ -73,8 +73,25 @@ describe('decodeBytes', () => {
     }
   });
 
-  it('reports a file that ends inside a character', async () => {
-    const bytes = Buffer.concat([Buffer.from('a,b\nc,d'), Buffer.from([0xe2, 0x82])]);
+  it('reads a file cut inside its last character as cut before it, in UTF-8 and UTF-16 alike', async () => {
+    // A cut file (an interrupted copy) is not a wrong encoding: the rows before the cut are read.
+    const text = 'a,b\nc,d€';
+    const cut = [
+      Buffer.from(text, 'utf8').subarray(0, -1),
+      Buffer.from(utf16(text, 'le', true)).subarray(0, -1),
+      Buffer.from(utf16(text, 'be', false)).subarray(0, -1),
+      Buffer.from(utf16('a,b\nc,d😀', 'le', true)).subarray(0, -2),
+    ];
+    for (const bytes of cut) {
+      for (const size of [1, 3, bytes.length]) {
+        const decoded = await decodeBytes(chunked(bytes, size), 'end.csv');
+        expect(await collectText(decoded.chunks)).toBe('a,b\nc,d');
+      }
+    }
+  });
+
+  it('still fails a bad sequence just before the end', async () => {
+    const bytes = Buffer.concat([Buffer.from('a,b\nc,d'), Buffer.from([0xe2, 0x28, 0x41])]);
     const decoded = await decodeBytes(chunked(bytes, 3), 'end.csv');
     const error = await collectText(decoded.chunks).catch((caught: unknown) => caught);
     expect(error).toBeInstanceOf(DecodeError);

@@ -1,4 +1,5 @@
-import { copyFile, mkdir, mkdtemp, rm, symlink, writeFile } from 'node:fs/promises';
+import { execFileSync } from 'node:child_process';
+import { chmod, copyFile, mkdir, mkdtemp, rm, symlink, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
@@ -105,6 +106,53 @@ describe('localInputs', () => {
     await expect(localInputs([join(dir, 'nope.LOG')])).rejects.toThrow(ArgumentError);
     await expect(localInputs([join(dir, 'nope.LOG')])).rejects.toThrow(
       /nope\.LOG: no such file or directory/,
+    );
+  });
+
+  it('lists an entry it cannot follow or read, and what is not a file, with why, and walks on', async () => {
+    // Prepare: beside a log, a link loop, a dangling link, a named pipe and (unless root, who reads
+    // anything) a folder that may not be read.
+    await mkdir(join(dir, 'logs', 'locked'), { recursive: true });
+    await writeFile(join(dir, 'logs', 'a.LOG'), 'a');
+    await writeFile(join(dir, 'logs', 'locked', 'b.LOG'), 'b');
+    await symlink(join(dir, 'logs', 'loop-2'), join(dir, 'logs', 'loop-1'));
+    await symlink(join(dir, 'logs', 'loop-1'), join(dir, 'logs', 'loop-2'));
+    await symlink(join(dir, 'logs', 'gone.LOG'), join(dir, 'logs', 'dangling.LOG'));
+    execFileSync('mkfifo', [join(dir, 'logs', 'pipe.LOG')]);
+    await chmod(join(dir, 'logs', 'locked'), 0o000);
+    const root = process.getuid?.() === 0;
+
+    // Act
+    const found = await findLocalInputs([join(dir, 'logs')], dir).finally(() =>
+      chmod(join(dir, 'logs', 'locked'), 0o755),
+    );
+
+    // Assess
+    expect(names(found.inputs)).toEqual(root ? ['logs/a.LOG', 'logs/locked/b.LOG'] : ['logs/a.LOG']);
+    expect(found.notAnalysed).toEqual([
+      { file: 'logs/dangling.LOG', reason: 'a symbolic link to nothing (dangling): not followed' },
+      ...(root ? [] : [{ file: 'logs/locked', reason: 'cannot be read: permission denied' }]),
+      { file: 'logs/loop-1', reason: 'a symbolic-link loop: not followed' },
+      { file: 'logs/loop-2', reason: 'a symbolic-link loop: not followed' },
+      {
+        file: 'logs/pipe.LOG',
+        reason: 'a named pipe (FIFO): not read, as reading it may wait for ever; name it to read it',
+      },
+    ]);
+  });
+
+  it('reads a named pipe named on the command line (analyze <(zcat old.LOG.gz))', async () => {
+    execFileSync('mkfifo', [join(dir, 'pipe')]);
+    const found = await findLocalInputs([join(dir, 'pipe')], dir);
+    expect(names(found.inputs)).toEqual(['pipe']);
+    expect(found.inputs[0]?.size).toBeUndefined();
+  });
+
+  it('says why a path named on the command line cannot be followed', async () => {
+    await symlink(join(dir, 'loop-b'), join(dir, 'loop-a'));
+    await symlink(join(dir, 'loop-a'), join(dir, 'loop-b'));
+    await expect(localInputs([join(dir, 'loop-a')])).rejects.toThrow(
+      /loop-a: a symbolic-link loop: not followed/,
     );
   });
 });

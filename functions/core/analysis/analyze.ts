@@ -13,7 +13,7 @@
  */
 import type { DomainOracle } from '../organisation/accepted-domains.js';
 import type { InboundConnectorInfo } from '../organisation/connector-info.js';
-import { ErrorCode, RelayAuditError } from '../shared/errors.js';
+import { ErrorCode, isItemRejection, RelayAuditError } from '../shared/errors.js';
 import { detach } from '../shared/strings.js';
 import { WritePipeline } from '../shared/write-pipeline.js';
 import { type EmittedFinding, type EventOrigin, StreamingClassifier } from './classifier.js';
@@ -170,6 +170,55 @@ export async function analyze(
       entry.scenarios[finding.scenario] = (entry.scenarios[finding.scenario] ?? 0) + 1;
     }
   };
+  /** Rows of a file whose finding the store refused, already moved from analysed to skipped. */
+  const refusedRows = new Set<string>();
+  /**
+   * A finding the store refuses for what it is (see isItemRejection) becomes a skipped row of its
+   * file, with why; the run goes on. Its row no longer counts as analysed, nor the finding as found.
+   */
+  const notStored = (finding: Finding, error: unknown): void => {
+    totals[finding.scenario]--;
+    const record = records.get(finding.source.sourceId);
+    if (!record) return;
+    const count = record.findingsByScenario[finding.scenario] ?? 0;
+    if (count > 1) record.findingsByScenario[finding.scenario] = count - 1;
+    else delete record.findingsByScenario[finding.scenario];
+    const reason = error instanceof Error ? error.message : String(error);
+    const row = {
+      line: finding.source.line,
+      reason: 'FINDING_NOT_STORED',
+      message: `the store refused the finding for ${finding.recipient.slice(0, 320)} (${finding.scenario}): ${reason.slice(0, 500)}`,
+    };
+    record.skippedByReason[row.reason] = (record.skippedByReason[row.reason] ?? 0) + 1;
+    if (record.skipped.length < maxSkipped) record.skipped.push(row);
+    else record.skippedTruncated++;
+    // A row of several recipients may have several refused findings: it is skipped once.
+    const key = `${record.id}\u0000${finding.source.line}`;
+    if (refusedRows.has(key)) return;
+    refusedRows.add(key);
+    record.rowsSkipped++;
+    record.rowsAnalysed--;
+  };
+  /**
+   * Writes a batch; when the store refuses an item of it for what it is, writes the batch a finding
+   * at a time, so one finding it will never take (DynamoDB's 400 KB, after bounding) costs its row,
+   * not the run and the other findings. Any other failure (a store down) fails the run as before.
+   */
+  const putFindings = async (batch: Finding[]): Promise<void> => {
+    try {
+      await options.sink.putFindings(batch);
+    } catch (error) {
+      if (!isItemRejection(error)) throw error;
+      for (const finding of batch) {
+        try {
+          await options.sink.putFindings([finding]);
+        } catch (single) {
+          if (!isItemRejection(single)) throw single;
+          notStored(finding, single);
+        }
+      }
+    }
+  };
   const flushBuffer = async (force: boolean): Promise<void> => {
     collect(classifier.drain());
     if (inbound.length > 0 && (force || inbound.length >= batchSize)) {
@@ -185,7 +234,7 @@ export async function analyze(
       // run is thousands): a sink holds a whole call's items in memory while it writes them.
       for (let start = 0; start < ready.length; start += batchSize) {
         const batch = ready.slice(start, start + batchSize);
-        await writes.add(() => options.sink.putFindings(batch));
+        await writes.add(() => putFindings(batch));
       }
     }
     // At the end of a run every write must have landed (or failed the run), whatever was left to add.

@@ -110,8 +110,11 @@ function issued(parent: X509Certificate, child: X509Certificate): boolean {
   return child !== parent && child.checkIssued(parent) && safeVerify(child, parent);
 }
 
-/** The certificates of the input: PEM blocks, or one DER certificate. */
-function readCertificates(input: string | Uint8Array, file: string): X509Certificate[] {
+/**
+ * The certificates of the input, as `X509Certificate` accepted them: its PEM `CERTIFICATE` blocks, or
+ * one DER certificate. Throws `ConfigFileError` when there is none or one is not a certificate.
+ */
+export function readCertificates(input: string | Uint8Array, file: string): X509Certificate[] {
   const bytes = typeof input === 'string' ? Buffer.from(input, 'utf8') : Buffer.from(input);
   const text = bytes.toString('latin1');
   const blocks = [...text.matchAll(PEM_BLOCK)];

@@ -9,16 +9,18 @@
  * - `inbound-connectors.json` — `Get-InboundConnector | ConvertTo-Json -Depth 5`;
  * - `*.pem`, `*.crt`, `*.cer` — the on-premises server's certificate, followed by its chain.
  *
- * Private-key blocks in a certificate file are dropped before anything is stored or hashed.
+ * Of a certificate file only the certificates `X509Certificate` accepted are stored (re-encoded as
+ * PEM), never the bytes as given: a private key in it, in whatever form, goes nowhere.
  */
 import { createHash } from 'node:crypto';
 import { z } from 'zod';
 import { RelayAuditError } from '../shared/errors.js';
 import { type AcceptedDomainList, parseAcceptedDomains } from './accepted-domains.js';
-import { type CertificateFile, parseCertificateFile } from './certificates.js';
+import { type CertificateFile, parseCertificateFile, readCertificates } from './certificates.js';
 import { configText } from './config-text.js';
 import type { InboundConnectorInfo } from './connector-info.js';
 import { type InboundConnector, parseInboundConnectors } from './connectors.js';
+import { ConfigFileError } from './errors.js';
 import { relayConnectorInfo } from './relay-connector.js';
 
 /** Where the configuration lives in the bucket (same as `BUCKET_PREFIX.config`). */
@@ -63,7 +65,7 @@ export const ConfigFile = z.object({
   content: z.string().optional(),
   /** Why the content was not taken (e.g. too large). */
   problem: z.string().optional(),
-  /** Private-key blocks dropped from a certificate file. */
+  /** Private keys found in a certificate file (none of which was stored: only its certificates are). */
   privateKeysRemoved: z.number().int().positive().optional(),
 });
 export type ConfigFile = z.infer<typeof ConfigFile>;
@@ -102,17 +104,30 @@ export interface OrganisationConfigInput {
   fallbackAcceptedDomains?: string;
 }
 
-const PRIVATE_KEY_BLOCK = /-----BEGIN ([A-Z0-9 ]*PRIVATE KEY)-----[\s\S]*?-----END \1-----\r?\n?/g;
+/**
+ * A private key's marker, in any case and whatever its END looks like (PEM `BEGIN … PRIVATE KEY`,
+ * a PuTTY key file). Only counted, to say so: what is stored is decided by {@link storedCertificates}.
+ */
+const PRIVATE_KEY_MARKER = /BEGIN[^\r\n]{0,64}PRIVATE KEY|PuTTY-User-Key-File/gi;
 
-/** A certificate file without its private-key blocks (a DER file is kept as it is). */
-function withoutPrivateKeys(bytes: Uint8Array): { bytes: Uint8Array; removed: number } {
-  const text = Buffer.from(bytes).toString('latin1');
-  let removed = 0;
-  const kept = text.replace(PRIVATE_KEY_BLOCK, () => {
-    removed += 1;
-    return '';
-  });
-  return removed === 0 ? { bytes, removed } : { bytes: Buffer.from(kept, 'latin1'), removed };
+/**
+ * What is stored of a certificate file: the certificates `X509Certificate` accepted, each re-encoded
+ * as PEM, rather than the file less what looks like a key — a key block with mismatched labels, no
+ * END line or lower-case markers was stored whole that way. A file without a readable certificate
+ * is stored as its problem only.
+ */
+function storedCertificates(
+  bytes: Uint8Array,
+  name: string,
+): ({ bytes: Uint8Array } | { problem: string }) & { privateKeys: number } {
+  const privateKeys = Buffer.from(bytes).toString('latin1').match(PRIVATE_KEY_MARKER)?.length ?? 0;
+  try {
+    const pem = readCertificates(bytes, name).map((certificate) => certificate.toString());
+    return { bytes: Buffer.from(pem.join(''), 'latin1'), privateKeys };
+  } catch (error) {
+    if (!(error instanceof ConfigFileError)) throw error;
+    return { problem: `${error.problem}; expected ${error.expected}`, privateKeys };
+  }
 }
 
 function sha256(data: string | Uint8Array): string {
@@ -130,7 +145,7 @@ export function configHash(config: Pick<OrganisationConfig, 'files' | 'fallbackA
 
 /**
  * Builds the configuration from the files read. Files of unknown kind are moved to `ignored`;
- * certificate files lose their private keys; beyond {@link MAX_CERTIFICATE_FILES} certificates the
+ * of certificate files only the certificates are kept; beyond {@link MAX_CERTIFICATE_FILES} certificates the
  * rest are ignored.
  */
 export function buildOrganisationConfig(input: OrganisationConfigInput): OrganisationConfig {
@@ -148,15 +163,28 @@ export function buildOrganisationConfig(input: OrganisationConfigInput): Organis
       files.push({ name: raw.name, kind, size: raw.size, sha256: sha256(raw.problem), problem: raw.problem });
       continue;
     }
-    const { bytes, removed } =
-      kind === 'certificate' ? withoutPrivateKeys(raw.bytes) : { bytes: raw.bytes, removed: 0 };
+    const stored =
+      kind === 'certificate' ? storedCertificates(raw.bytes, raw.name) : { bytes: raw.bytes, privateKeys: 0 };
+    const keys = stored.privateKeys > 0 ? { privateKeysRemoved: stored.privateKeys } : {};
+    const size = raw.bytes.byteLength;
+    if ('problem' in stored) {
+      files.push({
+        name: raw.name,
+        kind,
+        size,
+        sha256: sha256(stored.problem),
+        problem: stored.problem,
+        ...keys,
+      });
+      continue;
+    }
     files.push({
       name: raw.name,
       kind,
-      size: raw.bytes.byteLength,
-      sha256: sha256(bytes),
-      content: Buffer.from(bytes).toString('base64'),
-      ...(removed > 0 ? { privateKeysRemoved: removed } : {}),
+      size,
+      sha256: sha256(stored.bytes),
+      content: Buffer.from(stored.bytes).toString('base64'),
+      ...keys,
     });
   }
   const fallback = input.fallbackAcceptedDomains?.trim();

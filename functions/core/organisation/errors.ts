@@ -13,6 +13,8 @@ import { ConfigError } from '../shared/errors.js';
 export class ConfigFileError extends ConfigError {
   /** The file (or origin) that failed. */
   public readonly file: string;
+  /** What is wrong with it, without the file's name, e.g. `it contains no PEM block`. */
+  public readonly problem: string;
   /** What the file should have contained, in words, e.g. `Get-InboundConnector | ConvertTo-Json output`. */
   public readonly expected: string;
 
@@ -22,6 +24,7 @@ export class ConfigFileError extends ConfigError {
       location: { file },
     });
     this.file = file;
+    this.problem = problem;
     this.expected = expected;
   }
 }

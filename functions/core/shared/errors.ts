@@ -137,6 +137,21 @@ export class StoreError extends RelayAuditError {
   }
 }
 
+/**
+ * True when `error`, or an error in its `cause` chain, says the store refused an item for what it
+ * is — DynamoDB's `ValidationException` (an item past 400 KB, a key past its size limit) or a
+ * finding that fails the schema (`INVALID_ARGUMENT`) — so that writing it again cannot succeed,
+ * unlike a store that is down or throttled.
+ */
+export function isItemRejection(error: unknown): boolean {
+  for (let current = error, depth = 0; current instanceof Error && depth < 8; depth++) {
+    if (current.name === 'ValidationException') return true;
+    if (current instanceof RelayAuditError && current.code === ErrorCode.InvalidArgument) return true;
+    current = current.cause;
+  }
+  return false;
+}
+
 /** Formats `file:line (column)` for messages. */
 export function describeLocation(location: InputLocation | undefined): string {
   if (!location) return '';

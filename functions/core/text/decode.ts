@@ -95,6 +95,20 @@ export async function decodeBytes(source: AsyncIterable<Uint8Array>, file?: stri
       return text;
     };
     /**
+     * The decoder's last bytes. Every byte before them has met the strict decoder, so all it can
+     * still hold is the start of a character the input ends in: a file cut mid-character (an odd
+     * last byte of UTF-16, part of a UTF-8 sequence). That is a cut, not a wrong encoding: the
+     * character is dropped and the cut row is read like one cut between characters, in any
+     * encoding alike (was: a UTF-16 file cut at an odd byte failed whole).
+     */
+    const endOfInput = (): string => {
+      try {
+        return decoder.decode(new Uint8Array(0), { stream: false });
+      } catch {
+        return '';
+      }
+    };
+    /**
      * UTF-8 chunks are cut into runs of whole lines: runs of pure ASCII become Latin-1 strings
      * (a byte copy, and V8 keeps them one byte per character), the rest goes through the strict
      * decoder. A single accented subject would otherwise make V8 store the whole 64 KB chunk — and
@@ -149,16 +163,16 @@ export async function decodeBytes(source: AsyncIterable<Uint8Array>, file?: stri
     };
 
     try {
-      yield* piecesOf(headBytes.subarray(bomLength), done);
+      yield* piecesOf(headBytes.subarray(bomLength), false);
       if (!done) {
         for (;;) {
           const next = await iterator.next();
           if (next.done) break;
           yield* piecesOf(next.value, false);
         }
-        const rest = decode(new Uint8Array(0), false);
-        if (rest) yield rest;
       }
+      const rest = endOfInput();
+      if (rest) yield rest;
     } finally {
       // A reader that stops early must not leave the file or S3 connection open (a no-op once ended).
       await closeEarly(iterator);

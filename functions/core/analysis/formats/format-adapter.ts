@@ -15,6 +15,8 @@ export type SkipReason =
   | 'MISSING_FIELD'
   | 'TRUNCATED_RECORD'
   | 'RECORD_TOO_LARGE'
+  /** A line whose quoted field never closes (a stray quote); the lines after it are read as rows. */
+  | 'UNTERMINATED_QUOTE'
   | 'INVALID_EVENT'
   /** A row after a mid-file `#Fields:` line that is not the file's format (joined logs of another kind). */
   | 'UNKNOWN_FIELD_SET'

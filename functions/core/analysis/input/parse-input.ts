@@ -100,6 +100,7 @@ async function parseDecoded(
     const format = chooseFormat(headers, true);
     if (format?.id === detection.format.id) {
       rowAdapter = format.createRowAdapter(headers, context);
+      splitter.expectFields(headers.length);
       const version = trackingVersionOf(headers);
       batch.notes.push({
         code: 'FIELD_SET_CHANGED',
@@ -127,6 +128,7 @@ async function parseDecoded(
     rowAdapter = {
       adapt: (_fields, rowLine, sink) => sink.skip(rowLine, 'UNKNOWN_FIELD_SET', message),
     };
+    splitter.expectFields(undefined);
   };
   /** The `#` lines of the current part, before its `#Fields:` line (`#Log-type:` names what it is). */
   let preamble: string[] = [];
@@ -167,6 +169,8 @@ async function parseDecoded(
       },
     },
   );
+  // A record of another count than the header's that spans lines is a stray quote's (see the splitter).
+  if (!detection.headerless) splitter.expectFields(detection.headers.length);
   const deliver = async (last: boolean): Promise<void> => {
     const full = batch;
     batch = emptyBatch();
