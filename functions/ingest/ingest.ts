@@ -297,6 +297,7 @@ export function createIngestHandler(deps: IngestDependencies): IngestHandler {
       name: ref.key,
       sourceId: id,
       ...(object.size === undefined ? {} : { size: object.size }),
+      ...(object.modified === undefined ? {} : { modified: object.modified }),
       open: () => object.body,
     };
     log.info('analysing', {

@@ -10,6 +10,8 @@ import type { S3ObjectRef } from './s3-event.js';
 export interface OpenObject {
   body: AsyncIterable<Uint8Array>;
   size?: number;
+  /** When the object was uploaded: the year of syslog dates that have none (Postfix, sendmail). */
+  modified?: Date;
   /** Releases the HTTP connection (needed when analysis stops before the end of the body). */
   close(): void;
 }
@@ -68,6 +70,7 @@ export async function openObject(s3: S3Client, ref: S3ObjectRef, signal?: AbortS
   return {
     body,
     ...(size === undefined ? {} : { size }),
+    ...(response.LastModified === undefined ? {} : { modified: response.LastModified }),
     close: () => body.destroy?.(),
   };
 }

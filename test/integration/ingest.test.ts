@@ -212,6 +212,13 @@ describe('ingest of every sample log', () => {
     }
   });
 
+  it("reads the year of syslog dates from the object's upload time (S3 LastModified)", () => {
+    const postfix = uploads.find((u) => u.key.endsWith('postfix-mail.log'));
+    expect(postfix).toBeDefined();
+    const note = sourcesAfterFirst.get(postfix?.key ?? '')?.notes?.find((n) => n.code === 'SYSLOG_YEAR');
+    expect(note?.message).toMatch(/the year the file was last modified \(\d{4}-\d{2}-\d{2}\)/);
+  });
+
   it('stores exactly the findings a direct analysis of each file finds', async () => {
     const expectedIds = new Set<string>();
     for (const u of uploads)
