@@ -2,6 +2,7 @@
  * Readiness inputs: `Get-InboundConnector | ConvertTo-Json` with its PowerShell quirks, PEM/DER
  * certificates read with X509Certificate, and malformed inputs → ConfigFileError.
  */
+import { readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   ConfigFileError,
@@ -241,5 +242,23 @@ describe.skipIf(!opensslAvailable())('parseCertificateFile', () => {
   it('rejects binary that is not DER', () => {
     const error = inputError(() => parseCertificateFile(new Uint8Array([0x30, 0x03, 0x01, 0x02]), 'x.cer'));
     expect(error.message).toMatch(/neither PEM nor a DER certificate/);
+  });
+});
+
+describe('PEM blocks in a hostile certificate file', () => {
+  const pem = readFileSync(
+    new URL('../../sample-logs/config/mail.contoso.com.pem', import.meta.url),
+    'latin1',
+  );
+
+  it('finds the certificates behind thousands of BEGIN lines that never end', () => {
+    const noise = '-----BEGIN X509 CRL-----\nMIIB\n'.repeat(20_000);
+    const file = parseCertificateFile(Buffer.from(`${noise}${pem}`, 'latin1'), 'noisy.pem');
+    expect(file.leaf.subject.toLowerCase()).toContain('contoso');
+  });
+
+  it('still names what a file holds when it has no certificate block that ends', () => {
+    const text = '-----BEGIN CERTIFICATE-----\nMIIB\n'.repeat(100);
+    expect(() => parseCertificateFile(Buffer.from(text), 'cut.pem')).toThrow(/no PEM block/);
   });
 });

@@ -49,7 +49,31 @@ export interface CertificateFile {
   issuerGiven: boolean;
 }
 
-const PEM_BLOCK = /-----BEGIN ([A-Z0-9 ]+)-----([\s\S]*?)-----END \1-----/g;
+const PEM_BEGIN = /-----BEGIN ([A-Z0-9 ]{1,64})-----/g;
+
+/**
+ * The PEM blocks of `text` (a BEGIN line up to the first END line of the same label), in one pass:
+ * a label whose END is missing is searched for once, not again for every BEGIN that repeats it —
+ * a backreferencing pattern took seconds on a file of a few thousand unmatched BEGIN lines.
+ */
+function pemBlocks(text: string): { label: string; pem: string }[] {
+  const blocks: { label: string; pem: string }[] = [];
+  const noEnd = new Set<string>();
+  PEM_BEGIN.lastIndex = 0;
+  for (let begin = PEM_BEGIN.exec(text); begin !== null; begin = PEM_BEGIN.exec(text)) {
+    const label = begin[1] as string;
+    if (noEnd.has(label)) continue;
+    const endMarker = `-----END ${label}-----`;
+    const end = text.indexOf(endMarker, PEM_BEGIN.lastIndex);
+    if (end < 0) {
+      noEnd.add(label);
+      continue;
+    }
+    blocks.push({ label, pem: text.slice(begin.index, end + endMarker.length) });
+    PEM_BEGIN.lastIndex = end + endMarker.length;
+  }
+  return blocks;
+}
 
 /** The DNS-style names of a certificate (CN first, then SANs), lower-case and without duplicates. */
 export function certificateNames(certificate: CertificateInfo): string[] {
@@ -117,7 +141,7 @@ function issued(parent: X509Certificate, child: X509Certificate): boolean {
 export function readCertificates(input: string | Uint8Array, file: string): X509Certificate[] {
   const bytes = typeof input === 'string' ? Buffer.from(input, 'utf8') : Buffer.from(input);
   const text = bytes.toString('latin1');
-  const blocks = [...text.matchAll(PEM_BLOCK)];
+  const blocks = pemBlocks(text);
   if (blocks.length === 0) {
     if (bytes.length > 0 && bytes[0] === 0x30) {
       try {
@@ -131,9 +155,9 @@ export function readCertificates(input: string | Uint8Array, file: string): X509
     const problem = bytes.length === 0 ? 'the file is empty' : 'it contains no PEM block';
     throw new ConfigFileError(file, problem, CERTIFICATE_EXPECTED);
   }
-  const certificates = blocks.filter((block) => block[1] === 'CERTIFICATE');
+  const certificates = blocks.filter((block) => block.label === 'CERTIFICATE');
   if (certificates.length === 0) {
-    const kinds = [...new Set(blocks.map((block) => block[1]))].join(', ');
+    const kinds = [...new Set(blocks.map((block) => block.label))].join(', ');
     const hint = kinds.includes('PKCS7')
       ? ' (convert a .p7b with: openssl pkcs7 -print_certs -in file.p7b -out file.pem)'
       : '';
@@ -141,7 +165,7 @@ export function readCertificates(input: string | Uint8Array, file: string): X509
   }
   return certificates.map((block, index) => {
     try {
-      return new X509Certificate(block[0]);
+      return new X509Certificate(block.pem);
     } catch (error) {
       throw new ConfigFileError(
         file,
