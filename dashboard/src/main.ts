@@ -4,7 +4,7 @@
  */
 import './styles.css';
 import { ApiClient, findingsQuery, loadConfig } from './api.js';
-import { type AuthProblem, AuthSession } from './auth.js';
+import type { AuthProblem, AuthSession } from './auth.js';
 import { destroyChart } from './chart.js';
 import { addDays, previousPeriod, shortDay, todayUtc } from './dates.js';
 import { byId, formatCount, h } from './dom.js';
@@ -536,6 +536,8 @@ async function start(): Promise<void> {
     return;
   }
   if (config.auth) {
+    // Loaded only when the dashboard signs in (the cloud): the local dashboard never needs the OIDC library.
+    const { AuthSession } = await import('./auth.js');
     const active = new AuthSession(config.auth, showSignIn);
     session = active;
     const result = await active.start();
