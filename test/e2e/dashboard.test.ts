@@ -16,18 +16,17 @@ import { type RunningServer, startServer } from '../../bin/commands/serve.js';
 import { parseCsv } from '../support/api-client.js';
 import { launchChromium } from '../support/browser.js';
 import { CapturedOutput } from '../support/capture-output.js';
+import {
+  SAMPLE_FILE_COUNT,
+  SAMPLE_FINDING_COUNT,
+  SAMPLE_FINDINGS_BY_SCENARIO,
+} from '../support/sample-expectations.js';
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 const RESULTS = join(ROOT, 'test-results');
 /** A period that covers the sample logs (27 and 28 November 2026), whatever today is. */
 const SAMPLE_PERIOD = '?from=2026-11-01&to=2026-11-30';
-const EXPECTED_TOTALS = {
-  ndr: 20,
-  forwarding: 4,
-  'foreign-sender-domain': 14,
-  'connector-mismatch': 15,
-  'wrong-region': 9,
-};
+const EXPECTED_TOTALS = SAMPLE_FINDINGS_BY_SCENARIO;
 const FORMULA_START = /^[=+\-@\t\r]/;
 /** The page's scroll width and the elements (outside scrolling tables) that stick out of the window. */
 const WIDEST = `(() => {
@@ -137,7 +136,7 @@ describe('the dashboard on the sample logs', () => {
       .toContain('20 more');
     await expect.poll(() => page.locator('.headline').textContent()).toContain('NDRs and automatic replies');
     const chartLabel = await page.locator('.chart canvas').getAttribute('aria-label');
-    expect(chartLabel).toContain('62 in all');
+    expect(chartLabel).toContain(`${SAMPLE_FINDING_COUNT} in all`);
     expect(await page.locator('#tops').textContent()).toContain('EX01.contoso.local');
     expect(pageProblems).toEqual([]);
   });
@@ -253,7 +252,7 @@ describe('the dashboard on the sample logs', () => {
     expect(await paged.locator('#findings-status').textContent()).toContain('more match');
     const more = paged.getByRole('button', { name: 'Load more findings' });
     await more.click();
-    // The mocked second page is the rest of the API's first page: PAGE_SIZE (50) of the 62 findings.
+    // The mocked second page is the rest of the API's first page: PAGE_SIZE (50) of the sample findings.
     await expect.poll(() => rowsOf(paged).count()).toBe(50);
     expect(await more.isVisible()).toBe(false);
     const focused = await paged.evaluate("document.activeElement?.closest('tr')?.getAttribute('data-id')");
@@ -273,7 +272,7 @@ describe('the dashboard on the sample logs', () => {
 
   it('lists the analysed files with their counts and skipped rows with line and reason', async () => {
     const sources = page.locator('#sources-body tbody tr[data-source]');
-    expect(await sources.count()).toBe(19);
+    expect(await sources.count()).toBe(SAMPLE_FILE_COUNT);
     const enUs = sources.filter({ hasText: 'tracking-export-en-US.csv' });
     expect(await enUs.textContent()).toContain('Done');
     await enUs.getByRole('button', { name: /show why/ }).click();
@@ -361,7 +360,7 @@ describe('the dashboard on the sample logs', () => {
 
   it('is readable at 1280 px and at 420 px without horizontal page scrolling', async () => {
     await page.click('#clear-filters');
-    await expect.poll(() => rowsOf(page).count()).toBe(50); // the first page of the 62 findings
+    await expect.poll(() => rowsOf(page).count()).toBe(50); // the first page of the sample findings
     await page.setViewportSize({ width: 1280, height: 900 });
     await page.screenshot({ path: join(RESULTS, 'dashboard-1280.png'), fullPage: true });
     await page.setViewportSize({ width: 420, height: 900 });
@@ -401,7 +400,7 @@ describe('the dashboard when things are missing or failing', () => {
     expect(text).toContain('internal error; the API logs have the details');
     expect(text).toContain('HTTP 500');
     // The other sections do not depend on the summary.
-    await expect.poll(() => rowsOf(failing).count()).toBe(50); // the first page of the 62 findings
+    await expect.poll(() => rowsOf(failing).count()).toBe(50); // the first page of the sample findings
     await failing.screenshot({ path: join(RESULTS, 'dashboard-error-1280.png') });
     await failing.unroute('**/api/summary**');
     await alert.getByRole('button', { name: 'Retry' }).click();

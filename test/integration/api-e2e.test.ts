@@ -13,7 +13,7 @@ import { PutObjectCommand } from '@aws-sdk/client-s3';
 import type { APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import type { Summary } from '../../functions/api/contract.js';
-import type { Finding, ScenarioId } from '../../functions/core/analysis/model/findings.js';
+import type { Finding } from '../../functions/core/analysis/model/findings.js';
 import type { SourceRecord } from '../../functions/core/analysis/model/source-record.js';
 import { runNightly } from '../../functions/nightly/run-nightly.js';
 import type { EmbeddedServer } from '../../functions/store/embedded-engine.js';
@@ -37,6 +37,11 @@ import {
   startLocalDynamo,
   startLocalS3,
 } from '../support/local-engines.js';
+import {
+  SAMPLE_FILE_COUNT,
+  SAMPLE_FINDING_COUNT,
+  SAMPLE_FINDINGS_BY_SCENARIO,
+} from '../support/sample-expectations.js';
 
 const ROOT = join(import.meta.dirname, '..', '..');
 const SAMPLE_LOGS = join(ROOT, 'sample-logs');
@@ -49,15 +54,9 @@ const TABLE = 'relay-audit-api-e2e';
  * mailbox in one export and refused in another; the end-of-upload correlation makes it forwarding
  * as soon as the second of the two is ingested, whichever comes first.
  */
-const EXPECTED_BY_SCENARIO: Record<ScenarioId, number> = {
-  ndr: 20,
-  forwarding: 4,
-  'foreign-sender-domain': 14,
-  'connector-mismatch': 15,
-  'wrong-region': 9,
-};
-const EXPECTED_FINDINGS = 62;
-const EXPECTED_SOURCES = 19;
+const EXPECTED_BY_SCENARIO = SAMPLE_FINDINGS_BY_SCENARIO;
+const EXPECTED_FINDINGS = SAMPLE_FINDING_COUNT;
+const EXPECTED_SOURCES = SAMPLE_FILE_COUNT;
 
 type ApiLambda = (event: unknown) => Promise<APIGatewayProxyStructuredResultV2>;
 type PageJson<T> = { items: T[]; cursor?: string };

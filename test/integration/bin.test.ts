@@ -5,6 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { SDK_NODE_VERSION_NOTICE_SWITCH } from '../../bin/support/quiet-sdk-notice.js';
+import { SAMPLE_FILE_COUNT, SAMPLE_FINDING_COUNT } from '../support/sample-expectations.js';
 
 /** Runs the command as a user would, in an environment without the AWS SDK's notice switch. */
 function run(...args: string[]) {
@@ -52,7 +53,9 @@ describe('bin/relay-audit.ts', () => {
         db,
       );
       expect(result.status, result.stderr).toBe(0);
-      expect(result.stdout).toMatch(/^relay-audit: 19 files, .* → 62 findings/);
+      expect(result.stdout).toMatch(
+        new RegExp(`^relay-audit: ${SAMPLE_FILE_COUNT} files, .* → ${SAMPLE_FINDING_COUNT} findings`),
+      );
       expect(result.stderr).toBe('');
     } finally {
       rmSync(db, { recursive: true, force: true });

@@ -10,6 +10,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { bundleCli } from '../../bin/bundle-cli.js';
 import { main } from '../../bin/cli.js';
 import { CapturedOutput } from '../support/capture-output.js';
+import { SAMPLE_FINDING_COUNT } from '../support/sample-expectations.js';
 
 // Outside the project on purpose: the AWS SDK and dynalite are external, so `--no-store` working
 // from here proves the bundle loads them only when a store is opened.
@@ -48,6 +49,6 @@ describe('bundled relay-audit', () => {
     const status = await main(args, inProcess);
     expect(bundled.status).toBe(status);
     expect(bundled.stdout).toBe(inProcess.stdout);
-    expect(bundled.stdout.trim().split('\n')).toHaveLength(62);
+    expect(bundled.stdout.trim().split('\n')).toHaveLength(SAMPLE_FINDING_COUNT);
   });
 });

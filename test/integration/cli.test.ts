@@ -9,6 +9,7 @@ import { gzipSync } from 'node:zlib';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { Finding } from '../../functions/core/analysis/model/findings.js';
 import { cli } from '../support/capture-output.js';
+import { SAMPLE_FILE_COUNT, SAMPLE_FINDING_COUNT } from '../support/sample-expectations.js';
 
 const DOMAINS = ['--accepted-domains', 'sample-logs/config/accepted-domains.csv'];
 let dir: string;
@@ -30,26 +31,30 @@ describe('relay-audit analyze', () => {
     const db = join(dir, 'db');
     const { status, out } = await cli('analyze', 'sample-logs', ...DOMAINS, '--db', db);
     expect(status).toBe(0);
-    expect(out.stdout).toMatch(/19 files, .* → 62 findings/);
+    expect(out.stdout).toMatch(
+      new RegExp(`${SAMPLE_FILE_COUNT} files, .* → ${SAMPLE_FINDING_COUNT} findings`),
+    );
     expect(out.stdout).toMatch(/Findings by scenario/);
     expect(out.stdout).toMatch(/Next step: /);
     // The note names the command that reads this very store (a path with a space is quoted).
-    expect(out.stdout).toContain(`Stored in the embedded store in ${db}/: 62 findings from this run`);
+    expect(out.stdout).toContain(
+      `Stored in the embedded store in ${db}/: ${SAMPLE_FINDING_COUNT} findings from this run`,
+    );
     expect(out.stdout).toContain(`List them: relay-audit findings --db ${db}`);
-    expect(await storedCount(db)).toBe(62);
+    expect(await storedCount(db)).toBe(SAMPLE_FINDING_COUNT);
   });
 
   it('is idempotent: the same files twice, and an overlapping copy, never double count', async () => {
     const db = join(dir, 'db');
     await cli('analyze', 'sample-logs', ...DOMAINS, '--db', db);
     const again = await cli('analyze', 'sample-logs', ...DOMAINS, '--db', db, '--json');
-    expect(JSON.parse(again.out.stdout).store.findingsWritten).toBe(62);
-    expect(await storedCount(db)).toBe(62);
+    expect(JSON.parse(again.out.stdout).store.findingsWritten).toBe(SAMPLE_FINDING_COUNT);
+    expect(await storedCount(db)).toBe(SAMPLE_FINDING_COUNT);
     // An overlapping export: the same rows under another name.
     const copy = join(dir, 'MSGTRK-copy.LOG');
     await copyFile('sample-logs/MSGTRK2026112800-2.LOG', copy);
     const plain = await cli('analyze', copy, ...DOMAINS, '--db', db, '--json');
-    expect(await storedCount(db)).toBe(62);
+    expect(await storedCount(db)).toBe(SAMPLE_FINDING_COUNT);
     // The same log compressed, as logs are often shipped: read, and still the same findings.
     const packed = join(dir, 'MSGTRK2026112800-2.LOG.gz');
     await writeFile(packed, gzipSync(await readFile('sample-logs/MSGTRK2026112800-2.LOG')));
@@ -61,7 +66,7 @@ describe('relay-audit analyze', () => {
     expect(JSON.parse(gz.out.stdout).findingsByScenario).toEqual(
       JSON.parse(plain.out.stdout).findingsByScenario,
     );
-    expect(await storedCount(db)).toBe(62);
+    expect(await storedCount(db)).toBe(SAMPLE_FINDING_COUNT);
   });
 
   it('says what it inferred when no accepted domains are given', async () => {
