@@ -156,8 +156,17 @@ export function renderAnalysisReport(result: AnalysisResult, options: ReportOpti
     }
   }
   out.push('', ...describeDomains(options.domains, options.origin));
-  if (result.unclassified > 0) {
-    out.push('', `${plural(result.unclassified, 'refusal')} matched no scenario rule; please report them.`);
+  if (result.ruleFailures > 0) {
+    out.push(
+      '',
+      `${plural(result.ruleFailures, 'refusal')} could not be classified: a scenario rule failed on them (a defect in relay-audit); please report it.`,
+    );
+  }
+  if (result.unclassified > result.ruleFailures) {
+    out.push(
+      '',
+      `${plural(result.unclassified - result.ruleFailures, 'refusal')} matched no scenario rule; please report them.`,
+    );
   }
   if (options.storeNote) out.push('', options.storeNote);
   out.push('', ...nextStep(result, total));

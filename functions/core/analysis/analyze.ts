@@ -101,6 +101,8 @@ export interface AnalysisResult {
   rejections: number;
   duplicates: number;
   unclassified: number;
+  /** Of the unclassified, refusals a scenario rule threw on. */
+  ruleFailures: number;
   /** True when `shouldStop` ended the run early. */
   stopped: boolean;
 }

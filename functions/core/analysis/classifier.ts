@@ -56,6 +56,8 @@ export interface ClassifierStats {
   duplicates: number;
   /** Rejections no rule matched (should stay 0; reported rather than guessed). */
   unclassified: number;
+  /** Of those, rejections a scenario rule threw on (a defect: counted and reported, never a crash). */
+  ruleFailures: number;
 }
 
 export interface EmittedFinding {
@@ -139,7 +141,13 @@ export function onPremisesHost(event: TraceEvent): string | undefined {
 }
 
 export class StreamingClassifier {
-  public readonly stats: ClassifierStats = { events: 0, rejections: 0, duplicates: 0, unclassified: 0 };
+  public readonly stats: ClassifierStats = {
+    events: 0,
+    rejections: 0,
+    duplicates: 0,
+    unclassified: 0,
+    ruleFailures: 0,
+  };
   private readonly domains: DomainOracle;
   private readonly inferred: InferredDomains | undefined;
   private readonly window: number;
@@ -344,7 +352,15 @@ export class StreamingClassifier {
       inbound: (event.messageId !== undefined && this.traces.get(event.messageId)) || [],
     };
     for (const rule of PRECEDENCE) {
-      const result = rule.evaluate(input);
+      let result: ReturnType<typeof rule.evaluate>;
+      try {
+        result = rule.evaluate(input);
+      } catch {
+        // A rule that throws must not end the run nor let a later rule guess: the refusal stays
+        // unclassified, and the report says a rule failed (the cdk-nag way).
+        this.stats.ruleFailures++;
+        return undefined;
+      }
       if (result.outcome !== 'match') continue;
       return this.buildFinding(rule.id, input, result.evidence, result.confidence, item);
     }
