@@ -45,17 +45,20 @@ describe('embedded engine thread', () => {
     // Prepare
     const engine = await startEmbeddedStore({ inMemory: true, tableName: 'engine-thread' });
     try {
-      // Act
-      const missingTable = engine.client.send(
-        new GetItemCommand({ TableName: 'no-such-table', Key: { pk: { S: 'x' }, sk: { S: 'y' } } }),
-      );
-      const badKey = engine.client.send(
-        new GetItemCommand({ TableName: 'engine-thread', Key: { pk: { S: 'x' } } }),
-      );
+      // Act: both settled together, so neither rejection is ever left without a handler.
+      const [missingTable, badKey] = await Promise.allSettled([
+        engine.client.send(
+          new GetItemCommand({ TableName: 'no-such-table', Key: { pk: { S: 'x' }, sk: { S: 'y' } } }),
+        ),
+        engine.client.send(new GetItemCommand({ TableName: 'engine-thread', Key: { pk: { S: 'x' } } })),
+      ]);
 
       // Assess
-      await expect(missingTable).rejects.toMatchObject({ name: 'ResourceNotFoundException' });
-      await expect(badKey).rejects.toMatchObject({ name: 'ValidationException' });
+      expect(missingTable).toMatchObject({
+        status: 'rejected',
+        reason: { name: 'ResourceNotFoundException' },
+      });
+      expect(badKey).toMatchObject({ status: 'rejected', reason: { name: 'ValidationException' } });
     } finally {
       await engine.close();
     }
