@@ -25,8 +25,8 @@ import fc from 'fast-check';
 import { type AnalysisInput, analyze, type FindingSink } from '../functions/core/analysis/analyze.js';
 import { Finding } from '../functions/core/analysis/model/findings.js';
 import type { SourceRecord } from '../functions/core/analysis/model/source-record.js';
+import { ErrorCode } from '../functions/core/kernel/errors.js';
 import { parseAcceptedDomains } from '../functions/core/organisation/accepted-domains.js';
-import { ErrorCode } from '../functions/core/shared/errors.js';
 import { boundFinding, boundSource } from '../functions/store/item-bounds.js';
 
 /** DynamoDB's item limit, less room for the keys and index attributes the store adds. */

@@ -2,7 +2,7 @@
  * relay-audit command line: dispatches to the commands and maps errors to exit statuses —
  * 0 success, 1 an input could not be analysed (the others still were), 2 usage error.
  */
-import { ErrorCode, RelayAuditError, StoreError } from '../functions/core/shared/errors.js';
+import { ErrorCode, RelayAuditError, StoreError } from '../functions/core/kernel/errors.js';
 import { ANALYZE, CHECK, COMMAND_DEFINITIONS, FINDINGS, REPORT, SERVE } from './commands/definitions.js';
 import { synopsisLine, usageText } from './support/command.js';
 import { type Output, processOutput } from './support/output.js';

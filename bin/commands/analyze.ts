@@ -16,11 +16,11 @@ import {
   RunEvidence,
 } from '../../functions/core/analysis/evidence/run-evidence.js';
 import type { Finding } from '../../functions/core/analysis/model/findings.js';
+import { groupDigits, plural } from '../../functions/core/kernel/counts-in-words.js';
+import { ArgumentError } from '../../functions/core/kernel/errors.js';
 import { type DomainOracle, InferredDomains } from '../../functions/core/organisation/accepted-domains.js';
 import type { InboundConnectorInfo } from '../../functions/core/organisation/connector-info.js';
 import { parseInboundConnectors, relayConnectorInfo } from '../../functions/core/readiness/index.js';
-import { groupDigits, plural } from '../../functions/core/shared/counts-in-words.js';
-import { ArgumentError } from '../../functions/core/shared/errors.js';
 import { loadAcceptedDomains } from '../support/accepted-domains-option.js';
 import { readCommandLine } from '../support/command.js';
 import { parseFlags, wholeNumberFlag } from '../support/flags.js';

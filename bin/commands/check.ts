@@ -7,6 +7,7 @@
  * in the store, where `relay-audit serve` shows them (the same items the cloud pipeline writes).
  */
 import { readFile } from 'node:fs/promises';
+import { ArgumentError, StoreError } from '../../functions/core/kernel/errors.js';
 import type { AcceptedDomainList } from '../../functions/core/organisation/accepted-domains.js';
 import {
   buildOrganisationConfig,
@@ -26,7 +27,6 @@ import {
   SEVERITIES,
 } from '../../functions/core/readiness/index.js';
 import { checkOrganisationConfig, countBySeverity } from '../../functions/core/readiness/report.js';
-import { ArgumentError, StoreError } from '../../functions/core/shared/errors.js';
 import { OrganisationConfigStore } from '../../functions/store/organisation-config.js';
 import { loadAcceptedDomains } from '../support/accepted-domains-option.js';
 import { readCommandLine } from '../support/command.js';

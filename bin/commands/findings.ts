@@ -4,8 +4,8 @@
  */
 import { z } from 'zod';
 import { type Finding, ScenarioId } from '../../functions/core/analysis/model/findings.js';
-import { csvLine } from '../../functions/core/shared/csv-output.js';
-import { ArgumentError } from '../../functions/core/shared/errors.js';
+import { csvLine } from '../../functions/core/kernel/csv-output.js';
+import { ArgumentError } from '../../functions/core/kernel/errors.js';
 import { TimeBound } from '../../functions/store/query-plan.js';
 import { readCommandLine } from '../support/command.js';
 import { parseFlags, wholeNumberFlag } from '../support/flags.js';

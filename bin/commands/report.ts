@@ -7,7 +7,7 @@
  */
 import { join } from 'node:path';
 import { z } from 'zod';
-import { ArgumentError } from '../../functions/core/shared/errors.js';
+import { ArgumentError } from '../../functions/core/kernel/errors.js';
 import { IsoDay } from '../../functions/nightly/dates.js';
 import { MAX_LOOK_BACK_DAYS } from '../../functions/nightly/look-back.js';
 import { readCommandLine } from '../support/command.js';

@@ -15,7 +15,7 @@ import { extname, join, resolve, sep } from 'node:path';
 import { z } from 'zod';
 import type { DashboardConfig } from '../../functions/api/contract.js';
 import { createRequestListener } from '../../functions/api/http-adapter.js';
-import { ArgumentError, StoreError } from '../../functions/core/shared/errors.js';
+import { ArgumentError, StoreError } from '../../functions/core/kernel/errors.js';
 import { Logger, type LogLevel, levelFromEnv } from '../../functions/runtime/logger.js';
 import { OrganisationConfigStore } from '../../functions/store/organisation-config.js';
 import { readCommandLine } from '../support/command.js';

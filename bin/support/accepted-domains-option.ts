@@ -1,10 +1,10 @@
 /** `--accepted-domains`: an inline comma list, or a file (Get-AcceptedDomain CSV or one per line). */
 import { readFile, stat } from 'node:fs/promises';
+import { ArgumentError } from '../../functions/core/kernel/errors.js';
 import {
   type AcceptedDomainList,
   parseAcceptedDomains,
 } from '../../functions/core/organisation/accepted-domains.js';
-import { ArgumentError } from '../../functions/core/shared/errors.js';
 
 /**
  * A value that names a file rather than domains: a path, or a file ending no top-level domain is

@@ -1,6 +1,6 @@
 /** Command-line flags checked once with zod; a bad value is a usage error naming the flag. */
 import { z } from 'zod';
-import { ArgumentError } from '../../functions/core/shared/errors.js';
+import { ArgumentError } from '../../functions/core/kernel/errors.js';
 
 export function parseFlags<S extends z.ZodType>(schema: S, values: unknown): z.output<S> {
   const parsed = schema.safeParse(values);

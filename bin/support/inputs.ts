@@ -15,7 +15,7 @@ import { extname, join, relative, resolve } from 'node:path';
 import type { AnalysisInput } from '../../functions/core/analysis/analyze.js';
 import { detectFormat } from '../../functions/core/analysis/input/detect.js';
 import { sniffText } from '../../functions/core/analysis/input/parse-text.js';
-import { ArgumentError, RelayAuditError } from '../../functions/core/shared/errors.js';
+import { ArgumentError, RelayAuditError } from '../../functions/core/kernel/errors.js';
 import { closeEarly } from '../../functions/core/text/byte-source.js';
 import { decodeBytes } from '../../functions/core/text/decode.js';
 import { decompressed } from '../../functions/core/text/decompress.js';

@@ -1,6 +1,6 @@
 /** Where the CLI writes: stdout (results), stderr (messages, progress). Injectable for tests. */
 
-import { groupDigits } from '../../functions/core/shared/counts-in-words.js';
+import { groupDigits } from '../../functions/core/kernel/counts-in-words.js';
 
 export interface Progress {
   update(progress: { file: string; bytesRead: number; size?: number; rowsRead: number }): void;

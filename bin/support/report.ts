@@ -10,13 +10,13 @@ import { formatLabel } from '../../functions/core/analysis/formats/labels.js';
 import { SCENARIO_IDS, type ScenarioId } from '../../functions/core/analysis/model/findings.js';
 import type { SourceRecord } from '../../functions/core/analysis/model/source-record.js';
 import { SCENARIO_DESCRIPTIONS } from '../../functions/core/analysis/remediation/index.js';
+import { groupDigits, plural } from '../../functions/core/kernel/counts-in-words.js';
+import { ErrorCode } from '../../functions/core/kernel/errors.js';
 import {
   type DomainOracle,
   type InferredDomainEvidence,
   InferredDomains,
 } from '../../functions/core/organisation/accepted-domains.js';
-import { groupDigits, plural } from '../../functions/core/shared/counts-in-words.js';
-import { ErrorCode } from '../../functions/core/shared/errors.js';
 import type { NotAnalysedFile } from './inputs.js';
 
 function describeSource(source: SourceRecord): string[] {

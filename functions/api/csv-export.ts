@@ -7,7 +7,7 @@
  */
 
 import type { Finding } from '../core/analysis/model/findings.js';
-import { csvLine } from '../core/shared/csv-output.js';
+import { csvLine } from '../core/kernel/csv-output.js';
 import type { FindingsQueryOptions } from '../store/index.js';
 import type { ApiStore, ExportLimits } from './dependencies.js';
 

@@ -9,7 +9,7 @@ import {
   type ErrorCode as ErrorCodeType,
   InvalidValueError,
   RelayAuditError,
-} from '../core/shared/errors.js';
+} from '../core/kernel/errors.js';
 
 /** The HTTP status of each code an API response may carry; any other code is a 500. */
 export const HTTP_STATUS: Readonly<Partial<Record<ErrorCodeType, number>>> = {

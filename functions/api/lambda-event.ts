@@ -5,8 +5,8 @@
  */
 import type { APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
 import { z } from 'zod';
-import { InvalidEventError } from '../core/shared/errors.js';
-import { issueText } from '../core/shared/issues.js';
+import { InvalidEventError } from '../core/kernel/errors.js';
+import { issueText } from '../core/kernel/issues.js';
 import type { ApiRequest, ApiResponse } from './messages.js';
 
 const StringMap = z.record(z.string(), z.string().optional());

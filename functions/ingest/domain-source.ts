@@ -7,13 +7,13 @@
  * The answer is cached for five minutes per container, so a batch of uploads costs one GET.
  */
 import { GetObjectCommand, type S3Client } from '@aws-sdk/client-s3';
+import { ConfigError } from '../core/kernel/errors.js';
 import {
   type AcceptedDomainList,
   type DomainOracle,
   InferredDomains,
   parseAcceptedDomains,
 } from '../core/organisation/accepted-domains.js';
-import { ConfigError } from '../core/shared/errors.js';
 import { ACCEPTED_DOMAINS_KEY } from '../runtime/bucket-layout.js';
 /** How long a loaded list (or its absence) is trusted. */
 export const DOMAINS_CACHE_MS = 5 * 60_000;

@@ -2,9 +2,9 @@
  * Named errors of the ingest handler. Each says whether trying again can help, because that
  * decides between "report the message as a batch item failure" (SQS retries, then the DLQ) and
  * "let the message succeed" (retrying would fail the same way forever). Both carry the codes of
- * the one vocabulary (`functions/core/shared/errors.ts`).
+ * the one vocabulary (`functions/core/kernel/errors.ts`).
  */
-import { ErrorCode, RelayAuditError } from '../core/shared/errors.js';
+import { ErrorCode, RelayAuditError } from '../core/kernel/errors.js';
 
 /** An SQS message whose body is not an S3 event notification we understand. Sent on to the DLQ. */
 export class InvalidMessageError extends RelayAuditError {

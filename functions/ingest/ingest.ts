@@ -21,7 +21,7 @@ import {
   type SourceLease,
   type SourceRecord,
 } from '../core/analysis/model/source-record.js';
-import { ErrorCode, RelayAuditError } from '../core/shared/errors.js';
+import { ErrorCode, RelayAuditError } from '../core/kernel/errors.js';
 import { BUCKET_PREFIX } from '../runtime/bucket-layout.js';
 import type { Logger } from '../runtime/logger.js';
 import type { RunCorrelation } from '../store/run-correlation.js';

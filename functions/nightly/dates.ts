@@ -3,7 +3,7 @@
  * and the look-back window are all per UTC day). String order is day order.
  */
 import { z } from 'zod';
-import { InvalidValueError } from '../core/shared/errors.js';
+import { InvalidValueError } from '../core/kernel/errors.js';
 
 const MS_PER_DAY = 86_400_000;
 

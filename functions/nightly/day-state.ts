@@ -6,7 +6,7 @@
 import { type AttributeValue, PutItemCommand, QueryCommand } from '@aws-sdk/client-dynamodb';
 import { marshall, unmarshall } from '@aws-sdk/util-dynamodb';
 import { z } from 'zod';
-import { StoreError } from '../core/shared/errors.js';
+import { StoreError } from '../core/kernel/errors.js';
 import { type BoundTable, type BoundTableOptions, bindTable, type TableRef } from '../store/bound-table.js';
 import {
   dayStateKey,

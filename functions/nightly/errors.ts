@@ -3,7 +3,7 @@
  * core's `ArgumentError`, so the CLI maps them to exit status 2 like every other command; these
  * classes cover what is specific to the scheduled job (code `REPORT_FAILURE`).
  */
-import { ErrorCode, RelayAuditError } from '../core/shared/errors.js';
+import { ErrorCode, RelayAuditError } from '../core/kernel/errors.js';
 
 /** A report file or object could not be written; `target` says where it was going. */
 export class ReportWriteError extends RelayAuditError {

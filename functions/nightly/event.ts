@@ -5,8 +5,8 @@
  * with zod; unknown detail fields are refused so a typo cannot silently re-run the wrong day.
  */
 import { z } from 'zod';
-import { InvalidEventError } from '../core/shared/errors.js';
-import { issueText } from '../core/shared/issues.js';
+import { InvalidEventError } from '../core/kernel/errors.js';
+import { issueText } from '../core/kernel/issues.js';
 import { IsoDay, previousDay } from './dates.js';
 import { MAX_LOOK_BACK_DAYS } from './look-back.js';
 

@@ -15,7 +15,7 @@
  * rollups and byte-identical report files, and publishes nothing (no finding is new). Only the
  * metric datapoints repeat (CloudWatch metrics are append-only; graph them with `Maximum`).
  */
-import { ArgumentError, InvalidValueError } from '../core/shared/errors.js';
+import { ArgumentError, InvalidValueError } from '../core/kernel/errors.js';
 import type { BoundTableOptions, TableRef } from '../store/bound-table.js';
 import { InboundIndex } from '../store/inbound-index.js';
 import type { RollupItem } from '../store/index.js';

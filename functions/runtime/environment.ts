@@ -4,8 +4,8 @@
  * says what to fix in its first log line.
  */
 import type { z } from 'zod';
-import { EnvironmentError } from '../core/shared/errors.js';
-import { issueText } from '../core/shared/issues.js';
+import { EnvironmentError } from '../core/kernel/errors.js';
+import { issueText } from '../core/kernel/issues.js';
 
 /** `schema` applied to `env`; throws {@link EnvironmentError} (`invalid <who> environment: …`). */
 export function readEnvironment<S extends z.ZodType>(

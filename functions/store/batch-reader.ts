@@ -3,7 +3,7 @@
  * page of index entries becomes the items it shows, and how remediations are joined to findings.
  */
 import { type AttributeValue, BatchGetItemCommand, type DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { StoreError } from '../core/shared/errors.js';
+import { StoreError } from '../core/kernel/errors.js';
 import type { Item } from './batch-writer.js';
 import type { DynamoCall } from './dynamo-call.js';
 import { backoffDelay, type RetryPolicy } from './retry.js';

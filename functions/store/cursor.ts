@@ -5,8 +5,8 @@
  */
 import { createHash } from 'node:crypto';
 import { z } from 'zod';
-import { InvalidValueError } from '../core/shared/errors.js';
-import { firstIssueMessage } from '../core/shared/issues.js';
+import { InvalidValueError } from '../core/kernel/errors.js';
+import { firstIssueMessage } from '../core/kernel/issues.js';
 
 /** Where one partition stands: not started (`null`), resume after a key, or exhausted (`'done'`). */
 export const PartitionPosition = z.union([

@@ -14,7 +14,7 @@ import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { resolve } from 'node:path';
 import type { DynamoDBClient, DynamoDBClientConfig } from '@aws-sdk/client-dynamodb';
-import { ConfigError, StoreError } from '../core/shared/errors.js';
+import { ConfigError, StoreError } from '../core/kernel/errors.js';
 import { acquireEngineLock } from './engine-lock.js';
 import { EngineThread } from './engine-thread-client.js';
 import type { StoreLogger } from './logger.js';

@@ -5,7 +5,7 @@
  */
 import { open, readFile, unlink } from 'node:fs/promises';
 import { join } from 'node:path';
-import { StoreError } from '../core/shared/errors.js';
+import { StoreError } from '../core/kernel/errors.js';
 
 /** Lock file name inside the store directory. */
 export const LOCK_FILE = 'relay-audit-engine.lock';

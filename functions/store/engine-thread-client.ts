@@ -20,7 +20,7 @@ import type {
   DynamoDBClientConfig,
   DynamoDBServiceException,
 } from '@aws-sdk/client-dynamodb';
-import { StoreError } from '../core/shared/errors.js';
+import { StoreError } from '../core/kernel/errors.js';
 import type { EngineReply, EngineRequest, EngineThreadOptions } from './engine-thread-protocol.js';
 
 /** The AWS SDK's request handler type, as the DynamoDB client takes it. */

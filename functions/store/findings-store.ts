@@ -15,7 +15,7 @@ import { marshall, unmarshall } from '@aws-sdk/util-dynamodb';
 import { z } from 'zod';
 import { Finding, SCENARIO_IDS, ScenarioId } from '../core/analysis/model/findings.js';
 import { SourceRecord } from '../core/analysis/model/source-record.js';
-import { ArgumentError, ConfigError, InvalidValueError, StoreError } from '../core/shared/errors.js';
+import { ArgumentError, ConfigError, InvalidValueError, StoreError } from '../core/kernel/errors.js';
 import { batchGet, primaryKeyOfItem } from './batch-reader.js';
 import { batchPut, type Item } from './batch-writer.js';
 import { queryFingerprint } from './cursor.js';

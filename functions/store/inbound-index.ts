@@ -10,7 +10,7 @@ import { QueryCommand } from '@aws-sdk/client-dynamodb';
 import { unmarshall } from '@aws-sdk/util-dynamodb';
 import { z } from 'zod';
 import { InboundEntry } from '../core/analysis/evidence/inbound-entry.js';
-import { ArgumentError, StoreError } from '../core/shared/errors.js';
+import { ArgumentError, StoreError } from '../core/kernel/errors.js';
 import { toAttributes } from './attribute-values.js';
 import { batchPut, type Item } from './batch-writer.js';
 import {

@@ -29,9 +29,9 @@ import {
   GetItemCommand,
   PutItemCommand,
 } from '@aws-sdk/client-dynamodb';
+import { StoreError } from '../core/kernel/errors.js';
 import { OrganisationConfig } from '../core/organisation/configuration.js';
 import { ReadinessReport } from '../core/readiness/report-schema.js';
-import { StoreError } from '../core/shared/errors.js';
 import { causeName, createDynamoCall, type DynamoCall } from './dynamo-call.js';
 import { SILENT_LOGGER, type StoreLogger } from './logger.js';
 import { DEFAULT_RETRY_POLICY, type RetryPolicy } from './retry.js';

@@ -8,7 +8,7 @@
  * fetched), so no item is lost or repeated across pages.
  */
 import type { AttributeValue, QueryCommandInput, QueryCommandOutput } from '@aws-sdk/client-dynamodb';
-import { InvalidValueError } from '../core/shared/errors.js';
+import { InvalidValueError } from '../core/kernel/errors.js';
 import { decodeCursor, encodeCursor, type PartitionPosition } from './cursor.js';
 import { buildQueryExpressions } from './expressions.js';
 import type { EqualityFilter, PartitionQuery } from './query-plan.js';

@@ -4,7 +4,7 @@
  */
 import { z } from 'zod';
 import { SCENARIO_IDS, ScenarioId } from '../core/analysis/model/findings.js';
-import { InvalidValueError } from '../core/shared/errors.js';
+import { InvalidValueError } from '../core/kernel/errors.js';
 import { queryFingerprint } from './cursor.js';
 import {
   INDEX,

@@ -8,8 +8,8 @@
 
 import { unmarshall } from '@aws-sdk/util-dynamodb';
 import type { z } from 'zod';
-import { BoundedMap } from '../core/shared/bounded-map.js';
-import { StoreError } from '../core/shared/errors.js';
+import { BoundedMap } from '../core/kernel/bounded-map.js';
+import { StoreError } from '../core/kernel/errors.js';
 import { toAttributes } from './attribute-values.js';
 import { type BatchReaderContext, batchGet } from './batch-reader.js';
 import type { Item } from './batch-writer.js';

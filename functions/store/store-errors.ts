@@ -2,7 +2,7 @@
  * Translation of AWS SDK errors into relay-audit errors at the store boundary, so callers (CLI,
  * Lambda handlers, API) deal with one error family with stable codes and never import the SDK's.
  */
-import { RelayAuditError, StoreError } from '../core/shared/errors.js';
+import { RelayAuditError, StoreError } from '../core/kernel/errors.js';
 
 /** Items that could not be written after all retries; `notWritten` lets a caller report or requeue. */
 export class StoreWriteError extends StoreError {

@@ -10,7 +10,7 @@ import {
   type TableDescription,
   UpdateTimeToLiveCommand,
 } from '@aws-sdk/client-dynamodb';
-import { StoreError } from '../core/shared/errors.js';
+import { StoreError } from '../core/kernel/errors.js';
 import { causeName, type DynamoCall } from './dynamo-call.js';
 import type { StoreLogger } from './logger.js';
 import type { Sleep } from './retry.js';

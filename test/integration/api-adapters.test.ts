@@ -10,7 +10,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createRequestListener } from '../../functions/api/http-adapter.js';
 import { requestFromEvent, resultFromResponse } from '../../functions/api/lambda-event.js';
 import type { Finding } from '../../functions/core/analysis/model/findings.js';
-import { InvalidEventError } from '../../functions/core/shared/errors.js';
+import { InvalidEventError } from '../../functions/core/kernel/errors.js';
 import { Logger } from '../../functions/runtime/logger.js';
 import { type EmbeddedStore, startEmbeddedStore } from '../../functions/store/embedded-engine.js';
 import { csvRecords, httpApiEvent } from '../support/api-client.js';

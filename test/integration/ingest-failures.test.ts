@@ -11,8 +11,8 @@ import { join } from 'node:path';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DeleteObjectCommand, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { ErrorCode } from '../../functions/core/kernel/errors.js';
 import { AcceptedDomainList, InferredDomains } from '../../functions/core/organisation/accepted-domains.js';
-import { ErrorCode } from '../../functions/core/shared/errors.js';
 import { DomainSource } from '../../functions/ingest/domain-source.js';
 import {
   createIngestHandler,

@@ -5,7 +5,7 @@
  */
 import { GetObjectCommand } from '@aws-sdk/client-s3';
 import { afterAll, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
-import { EnvironmentError, InvalidEventError } from '../../functions/core/shared/errors.js';
+import { EnvironmentError, InvalidEventError } from '../../functions/core/kernel/errors.js';
 import { createHandlerFromEnvironment, type NightlyHandler } from '../../functions/nightly/handler.js';
 import { NightlyReport } from '../../functions/nightly/report.js';
 import type { EmbeddedServer } from '../../functions/store/embedded-engine.js';

@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { CreateTableCommand } from '@aws-sdk/client-dynamodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Finding } from '../../functions/core/analysis/model/findings.js';
-import { ArgumentError, StoreError } from '../../functions/core/shared/errors.js';
+import { ArgumentError, StoreError } from '../../functions/core/kernel/errors.js';
 import { type EmbeddedStore, startEmbeddedStore } from '../../functions/store/embedded-engine.js';
 import { type FindingsQueryOptions, FindingsStore } from '../../functions/store/index.js';
 import { makeFinding, makeFindingsSeries, makeSource } from '../support/make-finding.js';

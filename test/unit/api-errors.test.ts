@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { z } from 'zod';
 import { HTTP_STATUS, NotFoundError, toApiError } from '../../functions/api/errors.js';
-import { DecodeError, ErrorCode, InvalidValueError, StoreError } from '../../functions/core/shared/errors.js';
-import { issueText } from '../../functions/core/shared/issues.js';
+import { DecodeError, ErrorCode, InvalidValueError, StoreError } from '../../functions/core/kernel/errors.js';
+import { issueText } from '../../functions/core/kernel/issues.js';
 
 describe('toApiError: one table from error code to HTTP status', () => {
   it('keeps an API error as it is', () => {

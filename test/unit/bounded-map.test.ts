@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { BoundedMap } from '../../functions/core/shared/bounded-map.js';
+import { BoundedMap } from '../../functions/core/kernel/bounded-map.js';
 
 describe('BoundedMap', () => {
   it('forgets the oldest entries past its limit, in insertion order', () => {

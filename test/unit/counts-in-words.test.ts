@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { groupDigits, plural } from '../../functions/core/shared/counts-in-words.js';
+import { groupDigits, plural } from '../../functions/core/kernel/counts-in-words.js';
 
 describe('groupDigits', () => {
   it('groups thousands with commas', () => {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { DecodeError } from '../../functions/core/shared/errors.js';
+import { DecodeError } from '../../functions/core/kernel/errors.js';
 import { decodeBytes, sniffEncoding } from '../../functions/core/text/decode.js';
 import { chunked, collectText, utf16 } from '../support/streams.js';
 

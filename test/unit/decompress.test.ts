@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { gzipSync } from 'node:zlib';
 import { describe, expect, it } from 'vitest';
-import { DecodeError } from '../../functions/core/shared/errors.js';
+import { DecodeError } from '../../functions/core/kernel/errors.js';
 import { decompressed } from '../../functions/core/text/decompress.js';
 import { chunked, utf16 } from '../support/streams.js';
 

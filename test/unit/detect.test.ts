@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { chooseFormat, detectFormat } from '../../functions/core/analysis/input/detect.js';
-import { EmptyInputError, UnknownFormatError } from '../../functions/core/shared/errors.js';
+import { EmptyInputError, UnknownFormatError } from '../../functions/core/kernel/errors.js';
 import { guessDelimiter } from '../../functions/core/text/csv-records.js';
 
 async function* chunks(...parts: string[]): AsyncGenerator<string> {

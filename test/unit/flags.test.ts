@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { z } from 'zod';
 import { parseFlags, wholeNumberFlag } from '../../bin/support/flags.js';
-import { ArgumentError } from '../../functions/core/shared/errors.js';
+import { ArgumentError } from '../../functions/core/kernel/errors.js';
 
 describe('wholeNumberFlag', () => {
   const Flags = z.object({

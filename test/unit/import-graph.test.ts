@@ -3,7 +3,7 @@
  * compiler's own import scanner (`import … from`, `export … from`, `import type`, `import('…')`):
  * - the core is pure: nothing in it imports the ingest/nightly/API functions, the store, the CLI,
  *   the CDK app, or an AWS SDK;
- * - the rooms of the core import only the rooms beneath them: `shared/` (errors, strings) ←
+ * - the rooms of the core import only the rooms beneath them: `kernel/` (errors, strings) ←
  *   `text/` (bytes to text and CSV records) ← `organisation/` (the tenant's configuration) ←
  *   `analysis/` (logs to findings) and `readiness/` (configuration checks), which never import
  *   each other.
@@ -20,11 +20,11 @@ const CORE = 'functions/core/';
 
 /** Each room of the core and the rooms it may import (besides itself). */
 const ROOMS: Readonly<Record<string, readonly string[]>> = {
-  shared: [],
-  text: ['shared'],
-  organisation: ['shared', 'text'],
-  analysis: ['shared', 'text', 'organisation'],
-  readiness: ['shared', 'text', 'organisation'],
+  kernel: [],
+  text: ['kernel'],
+  organisation: ['kernel', 'text'],
+  analysis: ['kernel', 'text', 'organisation'],
+  readiness: ['kernel', 'text', 'organisation'],
 };
 
 function roomOf(file: string): string | undefined {

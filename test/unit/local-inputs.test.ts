@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { findLocalInputs, localInputs } from '../../bin/support/inputs.js';
-import { ArgumentError } from '../../functions/core/shared/errors.js';
+import { ArgumentError } from '../../functions/core/kernel/errors.js';
 
 let dir: string;
 beforeEach(async () => {

@@ -10,8 +10,8 @@ import { describe, expect, it } from 'vitest';
 import { CLOCK_SKEW_MS, reclassifyAsForwarding } from '../../functions/core/analysis/evidence/correlation.js';
 import { InboundEntry, inboundEntryOf } from '../../functions/core/analysis/evidence/inbound-entry.js';
 import type { TraceEvent } from '../../functions/core/analysis/model/events.js';
+import { ArgumentError, InvalidEventError } from '../../functions/core/kernel/errors.js';
 import { parseAcceptedDomains } from '../../functions/core/organisation/accepted-domains.js';
-import { ArgumentError, InvalidEventError } from '../../functions/core/shared/errors.js';
 import { addDays, assertDay, daysBetween, previousDay } from '../../functions/nightly/dates.js';
 import {
   findNewSenderDomains,

@@ -4,12 +4,12 @@
  */
 import { readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ErrorCode } from '../../functions/core/kernel/errors.js';
 import {
   ConfigFileError,
   parseCertificateFile,
   parseInboundConnectors,
 } from '../../functions/core/readiness/index.js';
-import { ErrorCode } from '../../functions/core/shared/errors.js';
 import { opensslAvailable, TestPki } from '../support/certificates.js';
 
 const connector = (fields: Record<string, unknown>) => ({

@@ -7,7 +7,7 @@ import {
   remediationFor,
   SCENARIO_DESCRIPTIONS,
 } from '../../functions/core/analysis/remediation/index.js';
-import { psArg, psQuote } from '../../functions/core/shared/powershell.js';
+import { psArg, psQuote } from '../../functions/core/kernel/powershell.js';
 
 /** A contoso.com organisation whose EX01 relays through Exchange Online. */
 const contoso: RemediationContext = {

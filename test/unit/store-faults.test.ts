@@ -12,7 +12,7 @@ import {
 } from '@aws-sdk/client-dynamodb';
 import { mockClient } from 'aws-sdk-client-mock';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { StoreError } from '../../functions/core/shared/errors.js';
+import { StoreError } from '../../functions/core/kernel/errors.js';
 import { FindingsStore, StoreWriteError } from '../../functions/store/index.js';
 import { makeFindingsSeries } from '../support/make-finding.js';
 

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { ArgumentError } from '../../functions/core/shared/errors.js';
+import { ArgumentError } from '../../functions/core/kernel/errors.js';
 import { decodeCursor, encodeCursor } from '../../functions/store/cursor.js';
 import { buildQueryExpressions } from '../../functions/store/expressions.js';
 import { parseFindingsQuery, planFindingsQuery } from '../../functions/store/query-plan.js';

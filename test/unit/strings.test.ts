@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { detach, StringPool } from '../../functions/core/shared/strings.js';
+import { detach, StringPool } from '../../functions/core/kernel/strings.js';
 
 describe('detach', () => {
   it('returns an equal string, short or long', () => {

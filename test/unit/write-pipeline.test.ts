@@ -8,8 +8,8 @@ import { describe, expect, it } from 'vitest';
 import { localInputs } from '../../bin/support/inputs.js';
 import { analyze, type FindingSink } from '../../functions/core/analysis/analyze.js';
 import type { Finding } from '../../functions/core/analysis/model/findings.js';
+import { WritePipeline } from '../../functions/core/kernel/write-pipeline.js';
 import { parseAcceptedDomains } from '../../functions/core/organisation/accepted-domains.js';
-import { WritePipeline } from '../../functions/core/shared/write-pipeline.js';
 
 const domains = parseAcceptedDomains('contoso.com,corp.contoso.com,fabrikam-group.com', 'test');
 

@@ -11,11 +11,12 @@
  * already counted from an earlier file (overlapping exports) is counted in the record's
  * `duplicateRefusals`, naming that file in `duplicateOf`.
  */
+
+import { ErrorCode, isItemRejection, RelayAuditError } from '../kernel/errors.js';
+import { detach } from '../kernel/strings.js';
+import { WritePipeline } from '../kernel/write-pipeline.js';
 import type { DomainOracle } from '../organisation/accepted-domains.js';
 import type { InboundConnectorInfo } from '../organisation/connector-info.js';
-import { ErrorCode, isItemRejection, RelayAuditError } from '../shared/errors.js';
-import { detach } from '../shared/strings.js';
-import { WritePipeline } from '../shared/write-pipeline.js';
 import { type EmittedFinding, type EventOrigin, StreamingClassifier } from './classifier.js';
 import { type InboundEntry, inboundEntryOf } from './evidence/inbound-entry.js';
 import {

@@ -8,10 +8,11 @@
  * the correlation indexes hold. All state is bounded: the window, the per-message indexes (oldest
  * evicted first) and the set of ids already emitted. Memory does not grow with the input.
  */
+
+import { BoundedMap } from '../kernel/bounded-map.js';
+import { detach, StringPool } from '../kernel/strings.js';
 import { type DomainOracle, InferredDomains } from '../organisation/accepted-domains.js';
 import type { InboundConnectorInfo } from '../organisation/connector-info.js';
-import { BoundedMap } from '../shared/bounded-map.js';
-import { detach, StringPool } from '../shared/strings.js';
 import { inboundTraceOf, isReceipt } from './evidence/inbound-trace.js';
 import { certificateFacts, type SessionPlace, sessionEvidence } from './evidence/presented-certificate.js';
 import { relayRejectionIn } from './evidence/rejections.js';

@@ -7,8 +7,8 @@
  * `MatchSubDomains` *(inferred for relay attribution, docs/domain.md §1 — kept in {@link covers})*.
  */
 import { z } from 'zod';
-import { ConfigError } from '../shared/errors.js';
-import { detach } from '../shared/strings.js';
+import { ConfigError } from '../kernel/errors.js';
+import { detach } from '../kernel/strings.js';
 import { guessDelimiter, normaliseHeader, splitRecord } from '../text/csv-records.js';
 
 const DOMAIN_NAME = /^(?=.{1,253}$)(?:\*\.)?(?:[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z][a-z0-9-]{0,62}$/;

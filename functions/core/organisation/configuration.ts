@@ -14,7 +14,7 @@
  */
 import { createHash } from 'node:crypto';
 import { z } from 'zod';
-import { RelayAuditError } from '../shared/errors.js';
+import { RelayAuditError } from '../kernel/errors.js';
 import { type AcceptedDomainList, parseAcceptedDomains } from './accepted-domains.js';
 import { type CertificateFile, parseCertificateFile, readCertificates } from './certificates.js';
 import { configText } from './config-text.js';

@@ -2,7 +2,7 @@
  * The error the organisation's configuration files raise: a file that is not what its option
  * expects. It names the file and says what was expected, so the admin can export it again.
  */
-import { ConfigError } from '../shared/errors.js';
+import { ConfigError } from '../kernel/errors.js';
 
 /**
  * A connectors or certificate file that cannot be read as the readiness check expects (bad JSON,

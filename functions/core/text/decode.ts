@@ -6,7 +6,7 @@
  * one, NUL bytes on odd (LE) or even (BE) positions of the first bytes give UTF-16 away.
  */
 import { isAscii } from 'node:buffer';
-import { DecodeError } from '../shared/errors.js';
+import { DecodeError } from '../kernel/errors.js';
 import { closeEarly, readHead } from './byte-source.js';
 
 export type TextEncoding = 'utf-8' | 'utf-16le' | 'utf-16be';

@@ -7,7 +7,7 @@
  */
 import { pipeline, Readable } from 'node:stream';
 import { createGunzip } from 'node:zlib';
-import { DecodeError } from '../shared/errors.js';
+import { DecodeError } from '../kernel/errors.js';
 import { closeEarly, readHead } from './byte-source.js';
 
 /** Bytes needed to recognise a signature. */

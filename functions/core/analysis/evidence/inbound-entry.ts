@@ -4,8 +4,8 @@
  * reads a file, and the nightly job can consume them without re-reading that file.
  */
 import { z } from 'zod';
+import { detach } from '../../kernel/strings.js';
 import type { DomainOracle } from '../../organisation/accepted-domains.js';
-import { detach } from '../../shared/strings.js';
 import { domainOf, type TraceEvent } from '../model/events.js';
 import { inboundTraceOf } from './inbound-trace.js';
 

@@ -8,7 +8,7 @@
  * `complete` says so.
  */
 
-import { detach } from '../../shared/strings.js';
+import { detach } from '../../kernel/strings.js';
 import type { AnalysisResult, FindingSink } from '../analyze.js';
 import { normaliseMessageId } from '../model/events.js';
 import type { Finding, ScenarioId } from '../model/findings.js';

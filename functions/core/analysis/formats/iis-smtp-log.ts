@@ -10,7 +10,7 @@
  * long as one site does not talk to the same remote in two sessions at once *(inferred)*. The
  * sessions are kept in a bounded map. IIS writes W3C times in UTC.
  */
-import { BoundedMap } from '../../shared/bounded-map.js';
+import { BoundedMap } from '../../kernel/bounded-map.js';
 import { normaliseAddress, type TraceEvent } from '../model/events.js';
 import { LineReader, type TextContext, type TextFormat, type TextHead } from './text-format.js';
 

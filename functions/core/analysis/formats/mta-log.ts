@@ -10,7 +10,7 @@
  * One reader reads all three programs (a host may run more than one, a central syslog holds
  * several hosts: queue ids are kept per host). Lines of other programs are counted, not listed.
  */
-import { BoundedMap } from '../../shared/bounded-map.js';
+import { BoundedMap } from '../../kernel/bounded-map.js';
 import { normaliseAddress, normaliseMessageId, type TraceEvent } from '../model/events.js';
 import type { SourceNote } from '../model/source-record.js';
 import { isJournalMarker, SyslogDates, type SyslogLine, utcOfDigits, zoneMinutes } from './syslog.js';

@@ -10,8 +10,9 @@
  *
  * Lines after `Received certificate` describe the remote's certificate and are not the server's.
  */
+
+import { detach } from '../../kernel/strings.js';
 import { isDnsName, normaliseName } from '../../organisation/host-names.js';
-import { detach } from '../../shared/strings.js';
 import type { PresentedCertificate } from '../model/events.js';
 
 /** Bounds of what one certificate keeps (the schema's). */

@@ -13,7 +13,7 @@
  * most {@link SessionLimits.commands} unanswered commands (beyond that only their number is kept, so
  * answers still pair up; the recipients of such RCPT TO rows are not known).
  */
-import { detach } from '../../shared/strings.js';
+import { detach } from '../../kernel/strings.js';
 import { normaliseAddress, normaliseMessageId, type SmtpSession } from '../model/events.js';
 import { CertificateBuilder, certificateLine } from './protocol-certificate.js';
 

@@ -8,8 +8,8 @@
  * {@link UnknownFormatError} that names what the file looks like when we can tell (JSON, an SMTP
  * protocol log, …) or else lists the headers it saw, and the formats we know.
  */
-import { groupDigits } from '../../shared/counts-in-words.js';
-import { EmptyInputError, TruncatedInputError, UnknownFormatError } from '../../shared/errors.js';
+import { groupDigits } from '../../kernel/counts-in-words.js';
+import { EmptyInputError, TruncatedInputError, UnknownFormatError } from '../../kernel/errors.js';
 import { type Delimiter, guessDelimiter, normaliseHeader, splitRecord } from '../../text/csv-records.js';
 import { FORMATS, type FormatAdapter } from '../formats/index.js';
 import { FORMAT_LABELS } from '../formats/labels.js';

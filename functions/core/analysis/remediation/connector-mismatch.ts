@@ -8,8 +8,8 @@ import {
   LINK_OFFICE_365_NOTICE,
   LINK_RELAY_ACCESS_DENIED,
   LINK_UPDATED_REQUIREMENTS,
-} from '../../shared/links.js';
-import { psArg, psQuote } from '../../shared/powershell.js';
+} from '../../kernel/links.js';
+import { psArg, psQuote } from '../../kernel/powershell.js';
 import type { RemediationContext, RemediationTemplate } from './context.js';
 import {
   certificateSideCommand,

@@ -5,8 +5,8 @@
  * certificate.
  */
 
-import { LINK_DEVICE_RELAY, LINK_OFFICE_365_NOTICE, LINK_UPDATED_REQUIREMENTS } from '../../shared/links.js';
-import { psArg } from '../../shared/powershell.js';
+import { LINK_DEVICE_RELAY, LINK_OFFICE_365_NOTICE, LINK_UPDATED_REQUIREMENTS } from '../../kernel/links.js';
+import { psArg } from '../../kernel/powershell.js';
 import type { RemediationContext, RemediationTemplate } from './context.js';
 import {
   acceptedDomainStep,

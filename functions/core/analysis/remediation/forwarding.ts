@@ -5,7 +5,7 @@
  * redirecting outside on-premises, or to relay by certificate.
  */
 
-import { LINK_OFFICE_365_NOTICE, LINK_UPDATED_REQUIREMENTS } from '../../shared/links.js';
+import { LINK_OFFICE_365_NOTICE, LINK_UPDATED_REQUIREMENTS } from '../../kernel/links.js';
 import type { RemediationTemplate } from './context.js';
 import {
   acceptedDomainStep,

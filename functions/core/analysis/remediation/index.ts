@@ -8,7 +8,7 @@ export {
   PLACEHOLDER_INBOUND_CONNECTOR,
   PLACEHOLDER_SEND_CONNECTOR,
   PLACEHOLDER_TENANT_ENDPOINT,
-} from '../../shared/placeholders.js';
+} from '../../kernel/placeholders.js';
 export { connectorMismatch } from './connector-mismatch.js';
 export type { RemediationContext, RemediationTemplate } from './context.js';
 export { foreignSenderDomain } from './foreign-sender-domain.js';

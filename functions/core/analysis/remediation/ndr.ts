@@ -4,7 +4,7 @@
  * certificate-based inbound connector can attribute them (KB 3169958).
  */
 
-import { LINK_NDR_REFERENCE, LINK_OFFICE_365_NOTICE, LINK_UPDATED_REQUIREMENTS } from '../../shared/links.js';
+import { LINK_NDR_REFERENCE, LINK_OFFICE_365_NOTICE, LINK_UPDATED_REQUIREMENTS } from '../../kernel/links.js';
 import type { RemediationTemplate } from './context.js';
 import {
   acceptedDomainStep,

@@ -4,8 +4,9 @@
  * send connector (`Set-SendConnector -TlsCertificateName "<I>issuer<S>subject"`) — and the
  * commands that do it.
  */
+
+import { psArg, psQuote } from '../../kernel/powershell.js';
 import { isWildcard, parentOf } from '../../organisation/host-names.js';
-import { psArg, psQuote } from '../../shared/powershell.js';
 import { connectorFit, describeCertificate } from '../evidence/presented-certificate.js';
 import type { RemediationContext } from './context.js';
 

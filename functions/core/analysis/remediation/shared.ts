@@ -10,8 +10,8 @@ import {
   PLACEHOLDER_INBOUND_CONNECTOR,
   PLACEHOLDER_SEND_CONNECTOR,
   PLACEHOLDER_TENANT_ENDPOINT,
-} from '../../shared/placeholders.js';
-import { psArg, psQuote } from '../../shared/powershell.js';
+} from '../../kernel/placeholders.js';
+import { psArg, psQuote } from '../../kernel/powershell.js';
 import type { RemediationContext } from './context.js';
 import { presentedCertificateNote } from './presented-certificate.js';
 

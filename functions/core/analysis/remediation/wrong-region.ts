@@ -4,8 +4,8 @@
  * match the sending server.
  */
 
-import { LINK_DEVICE_RELAY, LINK_NDR_REFERENCE, LINK_UPDATED_REQUIREMENTS } from '../../shared/links.js';
-import { psArg, psQuote } from '../../shared/powershell.js';
+import { LINK_DEVICE_RELAY, LINK_NDR_REFERENCE, LINK_UPDATED_REQUIREMENTS } from '../../kernel/links.js';
+import { psArg, psQuote } from '../../kernel/powershell.js';
 import type { RemediationTemplate } from './context.js';
 import { capitalise, namesFor, tenantEndpoint } from './shared.js';
 

@@ -3,16 +3,16 @@
  * on-premises server presents to Exchange Online (docs/domain.md §1 steps 1–3, §4).
  */
 
-import { certificateFileLabel, certificateLabel, certificateNames } from '../../organisation/certificates.js';
-import { closestAcceptedDomain } from '../../organisation/host-names.js';
-import { plural } from '../../shared/counts-in-words.js';
+import { plural } from '../../kernel/counts-in-words.js';
 import {
   LINK_ADD_DOMAIN,
   LINK_HYBRID_CERTIFICATES,
   LINK_OFFICE_365_NOTICE,
   LINK_RELAY_ACCESS_DENIED,
-} from '../../shared/links.js';
-import { psQuote } from '../../shared/powershell.js';
+} from '../../kernel/links.js';
+import { psQuote } from '../../kernel/powershell.js';
+import { certificateFileLabel, certificateLabel, certificateNames } from '../../organisation/certificates.js';
+import { closestAcceptedDomain } from '../../organisation/host-names.js';
 import type { CertificateInFile } from '../rules/rule.js';
 import { EXPIRY_WARNING_DAYS } from '../rules/validity.js';
 import type { ReadinessTemplate, ReadinessText } from './template.js';

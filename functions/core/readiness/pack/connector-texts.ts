@@ -4,16 +4,16 @@
  * run — KB 3169958's step 1 (docs/domain.md §1) applied to the real connector.
  */
 
-import { identifiesBy } from '../../organisation/connectors.js';
-import { isWildcard } from '../../organisation/host-names.js';
 import {
   LINK_ADD_DOMAIN,
   LINK_NEW_INBOUND_CONNECTOR,
   LINK_OFFICE_365_NOTICE,
   LINK_SET_INBOUND_CONNECTOR,
   LINK_UPDATED_REQUIREMENTS,
-} from '../../shared/links.js';
-import { psQuote } from '../../shared/powershell.js';
+} from '../../kernel/links.js';
+import { psQuote } from '../../kernel/powershell.js';
+import { identifiesBy } from '../../organisation/connectors.js';
+import { isWildcard } from '../../organisation/host-names.js';
 import type { ReadinessTemplate } from './template.js';
 import {
   GET_ACCEPTED_DOMAINS,

@@ -4,6 +4,8 @@
  * `psQuote`/`psArg` (names come from exports, not from us).
  */
 
+import { PLACEHOLDER_SEND_CONNECTOR } from '../../kernel/placeholders.js';
+import { psArg, psQuote } from '../../kernel/powershell.js';
 import { certificateNames } from '../../organisation/certificates.js';
 import type { InboundConnector } from '../../organisation/connectors.js';
 import {
@@ -13,8 +15,6 @@ import {
   parentOf,
   stripWildcard,
 } from '../../organisation/host-names.js';
-import { PLACEHOLDER_SEND_CONNECTOR } from '../../shared/placeholders.js';
-import { psArg, psQuote } from '../../shared/powershell.js';
 import type { RuleInput } from '../rules/rule.js';
 
 /** `2026-06-01` (UTC). */
