@@ -21,7 +21,7 @@ import { validDomain } from './model/domain-name.js';
 import { domainOf, type FormatId, type TraceEvent } from './model/events.js';
 import { findingId } from './model/finding-id.js';
 import type { Finding, Rejection, ScenarioId } from './model/findings.js';
-import { remediationContextOf, remediationKey } from './remediation/context-of.js';
+import { type RefusalFacts, remediationContextOf, remediationKey } from './remediation/context-of.js';
 import { remediationFor } from './remediation/index.js';
 import { type RelaySoftware, relaySoftwareOf } from './remediation/relay-software.js';
 import { type InboundTrace, PRECEDENCE, type RuleInput } from './scenarios/index.js';
@@ -461,36 +461,33 @@ export class StreamingClassifier {
     const session = event.session;
     const certificate =
       session?.certificate === undefined ? undefined : certificateFacts(session.certificate, this.domains);
-    const accepted = this.domains.domains();
-    const context = remediationContextOf(
-      scenario,
-      {
-        code: rejection.enhancedCode,
-        attr: rejection.attr,
-        senderDomain: input.senderDomain,
-        recipientDomain: input.recipientDomain,
-        serverHostname: onPremisesHost(event),
-        connectorId: event.connectorId,
-        remoteHost: rejection.remoteHost,
-        relay,
-        // A session joined late without a certificate tells nothing about TLS: advise as without a protocol log.
-        session:
-          session === undefined || (certificate === undefined && session.partial === true)
-            ? undefined
-            : certificate === undefined
-              ? { tls: session.tls }
-              : { tls: session.tls, certificate },
-      },
-      {
-        acceptedDomains: accepted,
-        acceptedDomainsSource:
-          this.domains.basis === 'given' ? 'given' : accepted.length > 0 ? 'inferred' : 'none',
-        inboundConnector: this.inboundConnector,
-      },
-    );
-    const key = remediationKey(scenario, context);
+    const facts: RefusalFacts = {
+      code: rejection.enhancedCode,
+      attr: rejection.attr,
+      senderDomain: input.senderDomain,
+      recipientDomain: input.recipientDomain,
+      serverHostname: onPremisesHost(event),
+      connectorId: event.connectorId,
+      remoteHost: rejection.remoteHost,
+      relay,
+      // A session joined late without a certificate tells nothing about TLS: advise as without a protocol log.
+      session:
+        session === undefined || (certificate === undefined && session.partial === true)
+          ? undefined
+          : certificate === undefined
+            ? { tls: session.tls }
+            : { tls: session.tls, certificate },
+    };
+    const key = remediationKey(scenario, facts);
     const cached = this.remediations.get(key);
     if (cached) return cached;
+    const accepted = this.domains.domains();
+    const context = remediationContextOf(scenario, facts, {
+      acceptedDomains: accepted,
+      acceptedDomainsSource:
+        this.domains.basis === 'given' ? 'given' : accepted.length > 0 ? 'inferred' : 'none',
+      inboundConnector: this.inboundConnector,
+    });
     // Round-trip through JSON: the cached text must not keep the log chunks its domains came from.
     const remediation = JSON.parse(
       JSON.stringify(remediationFor(scenario, context)),

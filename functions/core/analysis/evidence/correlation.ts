@@ -86,8 +86,7 @@ export function reclassifyAsForwarding(
   const proof = correlatingEntries(finding, entries);
   if (proof.length === 0) return undefined;
   const internalDomains = [...new Set(proof.map((entry) => domainOf(entry.recipient)))].sort();
-  const relay = relaySoftwareOf(finding.source.format);
-  const facts = relay === undefined ? finding : { ...finding, relay };
+  const facts = { ...finding, relay: relaySoftwareOf(finding.source.format) };
   const context = remediationContextOf('forwarding', facts, {
     // The domains the internal recipients are in are the organisation's: the best list available here.
     acceptedDomains: internalDomains,

@@ -32,51 +32,61 @@ export interface OrganisationFacts {
 }
 
 /**
- * The context a scenario's remediation is built from. Only what the advice should name goes in,
- * so identical refusals share one text: the recipient domain matters for forwarding only ("find
- * what forwards to …"), and the answering host only when it is the tenant's endpoint — front-end
- * names vary per connection and would make every text unique.
+ * What of a refusal the advice names. Only that goes in, so identical refusals share one text: the
+ * recipient domain matters for forwarding only ("find what forwards to …"), and the answering host
+ * only when it is the tenant's endpoint — front-end names vary per connection and would make every
+ * text unique. The context and the cache key are both made from this one selection.
  */
+function namedFacts(scenario: ScenarioId, facts: RefusalFacts): RefusalFacts {
+  return {
+    code: facts.code,
+    attr: facts.attr,
+    senderDomain: facts.senderDomain,
+    recipientDomain: scenario === 'forwarding' ? facts.recipientDomain : undefined,
+    serverHostname: facts.serverHostname,
+    connectorId: facts.connectorId,
+    remoteHost:
+      facts.remoteHost !== undefined && isTenantEndpoint(facts.remoteHost) ? facts.remoteHost : undefined,
+    relay: facts.relay,
+    session: facts.session,
+  };
+}
+
+/** The context a scenario's remediation is built from: the named facts and the organisation. */
 export function remediationContextOf(
   scenario: ScenarioId,
   facts: RefusalFacts,
   organisation: OrganisationFacts,
 ): RemediationContext {
   const context: RemediationContext = {
-    acceptedDomains: [...organisation.acceptedDomains],
+    acceptedDomains: organisation.acceptedDomains,
     acceptedDomainsSource: organisation.acceptedDomainsSource,
     code: facts.code,
   };
-  if (facts.senderDomain !== undefined) context.senderDomain = facts.senderDomain;
-  if (scenario === 'forwarding' && facts.recipientDomain !== undefined) {
-    context.recipientDomain = facts.recipientDomain;
+  // Only the facts that are there: a template tells "absent" by `undefined`, never by a key set to it.
+  for (const [name, value] of Object.entries(namedFacts(scenario, facts))) {
+    if (value !== undefined) Object.assign(context, { [name]: value });
   }
-  if (facts.serverHostname !== undefined) context.serverHostname = facts.serverHostname;
-  if (facts.connectorId !== undefined) context.connectorId = facts.connectorId;
-  if (facts.remoteHost !== undefined && isTenantEndpoint(facts.remoteHost))
-    context.remoteHost = facts.remoteHost;
-  if (facts.attr !== undefined) context.attr = facts.attr;
-  if (facts.relay !== undefined) context.relay = facts.relay;
-  if (facts.session !== undefined) context.session = facts.session;
   if (organisation.inboundConnector !== undefined) context.inboundConnector = organisation.inboundConnector;
   return context;
 }
 
 /**
- * A cache key for the text of `context` under one organisation: the refusal's part of the
- * context (the organisation's part is the same for every finding of a run).
+ * A cache key for the text of a refusal under one organisation (the organisation's part is the
+ * same for every finding of a run), computed before any context is built.
  */
-export function remediationKey(scenario: ScenarioId, context: RemediationContext): string {
+export function remediationKey(scenario: ScenarioId, facts: RefusalFacts): string {
+  const named = namedFacts(scenario, facts);
   return [
     scenario,
-    context.senderDomain,
-    context.recipientDomain,
-    context.serverHostname,
-    context.connectorId,
-    context.remoteHost,
-    context.attr,
-    context.code,
-    context.relay,
-    context.session === undefined ? '' : JSON.stringify(context.session),
+    named.senderDomain,
+    named.recipientDomain,
+    named.serverHostname,
+    named.connectorId,
+    named.remoteHost,
+    named.attr,
+    named.code,
+    named.relay,
+    named.session === undefined ? '' : JSON.stringify(named.session),
   ].join('\u0000');
 }
