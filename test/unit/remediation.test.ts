@@ -2,11 +2,11 @@ import { describe, expect, it } from 'vitest';
 import { Remediation, SCENARIO_IDS, type ScenarioId } from '../../functions/core/analysis/model/findings.js';
 import {
   organisationDomain,
-  PLACEHOLDER_DOMAIN,
   type RemediationContext,
   remediationFor,
   SCENARIO_DESCRIPTIONS,
 } from '../../functions/core/analysis/remediation/index.js';
+import { PLACEHOLDER_DOMAIN } from '../../functions/core/kernel/placeholders.js';
 import { psArg, psQuote } from '../../functions/core/kernel/powershell.js';
 
 /** A contoso.com organisation whose EX01 relays through Exchange Online. */

@@ -3,12 +3,6 @@
  * Import from here rather than from the scenario modules, which are an internal layout.
  */
 
-export {
-  PLACEHOLDER_DOMAIN,
-  PLACEHOLDER_INBOUND_CONNECTOR,
-  PLACEHOLDER_SEND_CONNECTOR,
-  PLACEHOLDER_TENANT_ENDPOINT,
-} from '../../kernel/placeholders.js';
 export { connectorMismatch } from './connector-mismatch.js';
 export type { RemediationContext, RemediationTemplate } from './context.js';
 export { foreignSenderDomain } from './foreign-sender-domain.js';
