@@ -7,7 +7,7 @@ import { z } from 'zod';
 import { detach } from '../../kernel/strings.js';
 import type { DomainOracle } from '../../organisation/accepted-domains.js';
 import { domainOf, type TraceEvent } from '../model/events.js';
-import { inboundTraceOf } from './inbound-trace.js';
+import { inboundRecipientOf } from './inbound-trace.js';
 
 /** Longest Message-ID kept (RFC 5322 sets no limit; real ones are under 250 characters). */
 export const MAX_MESSAGE_ID_LENGTH = 998;
@@ -31,10 +31,10 @@ export const InboundEntry = z.object({
 export type InboundEntry = z.infer<typeof InboundEntry>;
 
 /**
- * The index entry a trace event contributes, if any: its inbound evidence (`inboundTraceOf`, as
- * the classifier reads it) when that names a recipient the accepted domains say is internal
- * (`covers() === true`): the nightly job has no domain list to double-check with, so an entry
- * must already be evidence on its own.
+ * The index entry a trace event contributes, if any: the recipient its inbound evidence names
+ * (`inboundRecipientOf`, what the classifier's `inboundTraceOf` names), when the accepted domains
+ * say it is internal (`covers() === true`): the nightly job has no domain list to double-check
+ * with, so an entry must already be evidence on its own.
  */
 export function inboundEntryOf(
   event: TraceEvent,
@@ -42,7 +42,7 @@ export function inboundEntryOf(
   domains: DomainOracle,
 ): InboundEntry | undefined {
   if (event.messageId === undefined || event.messageId.trim() === '') return undefined;
-  const recipient = inboundTraceOf(event)?.recipient;
+  const recipient = inboundRecipientOf(event);
   if (recipient === undefined || domains.covers(domainOf(recipient)) !== true) return undefined;
   // Hot path (one call per receipt row): plain checks here; the index validates with the schema
   // when it writes. An over-long id or address is not worth failing a file for: it is not indexed.

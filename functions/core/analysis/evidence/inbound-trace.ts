@@ -43,22 +43,46 @@ export function isReceipt(trace: InboundTrace): boolean {
   return trace.kind === 'received-for' || trace.kind === 'delivered-to';
 }
 
+type EvidenceFields = Pick<
+  TraceEvent,
+  'eventId' | 'source' | 'recipient' | 'relatedRecipient' | 'directionality' | 'line'
+>;
+
+/** A redirect or expansion that names the original recipient. */
+function isRedirectOf(event: EvidenceFields): boolean {
+  return REDIRECT_EVENTS.has(event.eventId) && Boolean(event.relatedRecipient);
+}
+
+/** A receipt or delivery, from outside, that names its recipient. */
+function isReceiptOf(event: EvidenceFields): boolean {
+  return (
+    event.recipient !== undefined &&
+    RECEIPT_EVENTS.has(event.eventId) &&
+    event.directionality !== 'originating'
+  );
+}
+
+/**
+ * The recipient an event proves its message arrived for, if any — what {@link inboundTraceOf}
+ * would name, without building a trace (the inbound Message-ID index asks once per receipt row).
+ */
+export function inboundRecipientOf(event: EvidenceFields): string | undefined {
+  if (isRedirectOf(event)) return event.relatedRecipient;
+  if (event.source === 'MAILBOXRULE') return undefined;
+  return isReceiptOf(event) ? event.recipient : undefined;
+}
+
 /**
  * What one event proves about where its message arrived, before any judgement of domains (the
  * caller decides whether the recipient is internal): a redirect or expansion names the original
  * recipient, a mailbox rule that it acted, a receipt or delivery the recipient.
  */
-export function inboundTraceOf(
-  event: Pick<
-    TraceEvent,
-    'eventId' | 'source' | 'recipient' | 'relatedRecipient' | 'directionality' | 'line'
-  >,
-): InboundTrace | undefined {
+export function inboundTraceOf(event: EvidenceFields): InboundTrace | undefined {
   const { eventId, recipient } = event;
-  if (REDIRECT_EVENTS.has(eventId) && event.relatedRecipient) {
+  if (isRedirectOf(event)) {
     const trace: InboundTrace = {
       kind: eventId === 'REDIRECT' ? 'redirect' : 'resolve',
-      recipient: event.relatedRecipient,
+      recipient: event.relatedRecipient as string,
       eventId,
       line: event.line,
     };
@@ -66,10 +90,10 @@ export function inboundTraceOf(
     return trace;
   }
   if (event.source === 'MAILBOXRULE') return { kind: 'mailbox-rule', eventId, line: event.line };
-  if (recipient !== undefined && RECEIPT_EVENTS.has(eventId) && event.directionality !== 'originating') {
+  if (isReceiptOf(event)) {
     return {
       kind: eventId === 'RECEIVE' ? 'received-for' : 'delivered-to',
-      recipient,
+      recipient: recipient as string,
       eventId,
       line: event.line,
     };
