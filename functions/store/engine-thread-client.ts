@@ -76,6 +76,27 @@ function binaryAsBase64(_key: string, value: unknown): unknown {
   return value;
 }
 
+/**
+ * True when `value` holds bytes anywhere (a Buffer or other Uint8Array). Only such a request needs
+ * `binaryAsBase64`: a replacer is called for every key and value, and cost more than the rest of
+ * the serialisation on a batch of findings, which never hold bytes.
+ */
+function holdsBytes(value: unknown): boolean {
+  if (typeof value !== 'object' || value === null) return false;
+  if (ArrayBuffer.isView(value)) return true;
+  if (Array.isArray(value)) {
+    for (const element of value) if (holdsBytes(element)) return true;
+    return false;
+  }
+  for (const key in value) if (holdsBytes((value as Record<string, unknown>)[key])) return true;
+  return false;
+}
+
+/** A request's JSON text, bytes as base64 as on DynamoDB's wire. */
+function requestText(input: unknown): string {
+  return holdsBytes(input) ? JSON.stringify(input, binaryAsBase64) : JSON.stringify(input);
+}
+
 /** JSON.parse reviver: `B` and `BS` attribute values back to bytes, as the SDK returns them. */
 function base64AsBinary(key: string, value: unknown): unknown {
   const bytes = (text: string) => new Uint8Array(Buffer.from(text, 'base64'));
@@ -144,9 +165,13 @@ export class EngineThread {
   public constructor(options: EngineThreadOptions) {
     const script = threadScript();
     // On disk, the engine's own heap holds only requests in flight (a response is at most 16 MB): a
-    // cap keeps its garbage collector from letting it grow with the run (measured: tens of MB). In
-    // memory, the whole database is in that heap, so no cap.
-    const limits = options.path === undefined ? {} : { resourceLimits: { maxOldGenerationSizeMb: 96 } };
+    // cap keeps its garbage collector from letting it grow with the run (measured: tens of MB). Its
+    // garbage dies young, so a small young generation costs no time and keeps about 18 MB off the
+    // peak of a 750 MB run. In memory, the whole database is in that heap, so no cap.
+    const limits =
+      options.path === undefined
+        ? {}
+        : { resourceLimits: { maxOldGenerationSizeMb: 96, maxYoungGenerationSizeMb: 16 } };
     this.worker = script.eval
       ? new Worker(script.code, { eval: true, workerData: options, ...limits })
       : new Worker(script.file, { workerData: options, ...limits });
@@ -201,7 +226,7 @@ export class EngineThread {
       (next, context) => async (args) => {
         const operation = context.commandName?.replace(/Command$/, '') ?? '';
         if (!DIRECT_OPERATIONS.has(operation)) return next(args);
-        const reply = await this.send(operation, JSON.stringify(args.input, binaryAsBase64));
+        const reply = await this.send(operation, requestText(args.input));
         if (reply.status !== 200) throw await serviceException(reply.status, reply.body);
         // Only a body with a binary value needs the (slower) reviver; in JSON text `"B":` is only ever a key.
         const binary = reply.body.includes('"B":') || reply.body.includes('"BS":');
