@@ -6,7 +6,8 @@
  *    an earlier run recorded proves them `forwarding`.
  * 2. The run's receipts are matched against `foreign-sender-domain` findings stored by earlier runs
  *    in the time window where the refusal of a received message can fall (from the first receipt,
- *    less clock skew, to the last receipt plus the longest forwarding delay).
+ *    less clock skew, to the last receipt plus the longest forwarding delay). The run remembers only
+ *    which Message-IDs it received; the receipts of those that match are read from the index.
  * Either way the finding is re-put as `forwarding` under the same id (never a second finding), with
  * the evidence and remediation the nightly job would give it. The nightly job stays the safety net.
  */
@@ -106,8 +107,12 @@ export async function correlateRun(
         if (ids) ids.push(key.id);
         else byMessage.set(messageId, [key.id]);
       }
+      if (byMessage.size === 0) continue;
+      // The run's receipts of these Message-IDs, read back from the index it wrote them to.
+      const recorded = await index.lookup(byMessage.keys());
       for (const [messageId, ids] of byMessage) {
-        earlierReclassified += (await reclassify(ids, run.receipts.get(messageId) ?? [])).length;
+        const receipts = (recorded.get(messageId) ?? []).filter((entry) => runSources.has(entry.sourceId));
+        if (receipts.length > 0) earlierReclassified += (await reclassify(ids, receipts)).length;
       }
     }
   }

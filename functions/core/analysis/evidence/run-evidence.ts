@@ -21,8 +21,8 @@ export const DEFAULT_RUN_EVIDENCE_LIMIT = 200_000;
 export class RunEvidence {
   /** Correlation Message-ID → ids of this run's candidate findings with it. */
   public readonly candidates = new Map<string, string[]>();
-  /** Correlation Message-ID → this run's receipts of it. */
-  public readonly receipts = new CompactReceipts();
+  /** Correlation Message-IDs of this run's receipts (the receipts are in the inbound index). */
+  public readonly receipts = new ReceiptKeys();
   /** Earliest and latest receipt time (ISO), when there was one. */
   public firstReceipt: string | undefined;
   public lastReceipt: string | undefined;
@@ -64,7 +64,7 @@ export class RunEvidence {
         this.complete = false;
         continue;
       }
-      this.receipts.add(key, entry);
+      this.receipts.add(key);
       // Copies: a timestamp cut from a text chunk would keep the whole chunk in memory.
       if (this.firstReceipt === undefined || entry.receivedAt < this.firstReceipt)
         this.firstReceipt = detach(entry.receivedAt);
@@ -75,51 +75,33 @@ export class RunEvidence {
 }
 
 /**
- * Receipts kept to the end of a run, each as one string (measured: as objects they were the largest
- * thing a 750 MB run held, some 90 MB). One string is also a copy: a timestamp cut from a text chunk
- * would keep the whole chunk (and so, receipt by receipt, the whole file) in memory. The upload and
- * file, the same for thousands of receipts, are kept once. NUL never occurs in the fields.
+ * The Message-IDs of a run's receipts, each kept as a 31-bit hash. The receipts themselves are in
+ * the store's inbound index, written as the run goes, and the end-of-run correlation reads them
+ * back for the few Message-IDs that match (measured: kept in memory, even packed one string each,
+ * they were the largest thing a 750 MB run held, some 45 MB). A collision of two hashes costs one
+ * lookup that finds no receipt of this run, never a wrong answer.
  */
-export class CompactReceipts {
-  private readonly byMessage = new Map<string, string[]>();
-  private readonly origins: { sourceId: string; file: string | undefined }[] = [];
-  private readonly originIndex = new Map<string, number>();
+export class ReceiptKeys {
+  private readonly hashes = new Set<number>();
 
   public get size(): number {
-    return this.byMessage.size;
+    return this.hashes.size;
   }
 
   public has(key: string): boolean {
-    return this.byMessage.has(key);
+    return this.hashes.has(hash31(key));
   }
 
-  public add(key: string, entry: InboundEntry): void {
-    const origin = `${entry.sourceId}\u0000${entry.file ?? ''}\u0000${entry.file === undefined ? 0 : 1}`;
-    let index = this.originIndex.get(origin);
-    if (index === undefined) {
-      index = this.origins.length;
-      this.origins.push({ sourceId: entry.sourceId, file: entry.file });
-      this.originIndex.set(origin, index);
-    }
-    const eventId = entry.eventId === undefined ? '' : `=${entry.eventId}`;
-    const packed = [entry.messageId, entry.recipient, entry.receivedAt, eventId, index].join('\u0000');
-    const known = this.byMessage.get(key);
-    if (known) known.push(packed);
-    else this.byMessage.set(detach(key), [packed]);
+  public add(key: string): void {
+    this.hashes.add(hash31(key));
   }
+}
 
-  /** The receipts of one correlation Message-ID, as they were added. */
-  public get(key: string): InboundEntry[] | undefined {
-    return this.byMessage.get(key)?.map((packed) => {
-      const [messageId = '', recipient = '', receivedAt = '', eventId = '', index = '0'] =
-        packed.split('\u0000');
-      const origin = this.origins[Number(index)];
-      const entry: InboundEntry = { messageId, recipient, receivedAt, sourceId: origin?.sourceId ?? '' };
-      if (origin?.file !== undefined) entry.file = origin.file;
-      if (eventId !== '') entry.eventId = eventId.slice(1);
-      return entry;
-    });
-  }
+/** FNV-1a over the UTF-16 code units, folded to 31 bits (a small integer: no boxed number per key). */
+function hash31(text: string): number {
+  let hash = 0x811c9dc5;
+  for (let i = 0; i < text.length; i++) hash = Math.imul(hash ^ text.charCodeAt(i), 0x01000193);
+  return hash >>> 1;
 }
 
 /** `sink` with `evidence` noting every finding and receipt that goes through it. */
