@@ -2,6 +2,7 @@
  * What every input's parse hands on, and the read loop all of them share: CSV-like files
  * (parse-input.ts) and the logs and JSON read by their own readers (parse-text.ts).
  */
+import { firstIssueLine } from '../../kernel/issues.js';
 import { relayRejectionIn } from '../evidence/rejections.js';
 import type { SkipReason } from '../formats/format-adapter.js';
 import type { CountedSkipReason } from '../formats/text-format.js';
@@ -93,12 +94,7 @@ export function acceptEvent(
   if (rejection) {
     const checked = TraceEvent.safeParse(event);
     if (!checked.success) {
-      const issue = checked.error.issues[0];
-      skip(
-        event.line,
-        'INVALID_EVENT',
-        `invalid ${issue?.path.join('.') ?? 'event'}: ${issue?.message ?? ''}`,
-      );
+      skip(event.line, 'INVALID_EVENT', `invalid ${firstIssueLine(checked.error, { whole: 'event' })}`);
       return;
     }
   }
