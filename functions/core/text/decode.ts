@@ -209,7 +209,7 @@ class StrictDecoder {
     throw new DecodeError(
       `${file ?? 'input'} is not valid ${encoding.toUpperCase()} (invalid byte sequence on line ${line}, within bytes ${offset}-${offset + bytes.length}). ` +
         'Re-export the file as UTF-8 (Export-Csv -Encoding UTF8) or UTF-16.',
-      { cause, location: { ...(file === undefined ? {} : { file }), line } },
+      { cause, location: { file, line } },
     );
   }
 }

@@ -28,7 +28,7 @@ export interface ParseOptions {
   /** True when accepted domains are inferred from the logs (see `rowMayMatter`). */
   inferring: boolean;
   /** The year of syslog dates that have none (`--year`); else the file's modification time says. */
-  year?: number;
+  year?: number | undefined;
   /** Now, for syslog dates when neither the year nor the file's time is known. */
   now?: Date;
 }
@@ -64,7 +64,7 @@ export interface ParseListener {
   /** A batch; parsing waits for the returned promise (back-pressure). */
   batch(batch: ParsedBatch): void | Promise<void>;
   /** Checked between chunks; returning true stops reading (Lambda deadline). */
-  shouldStop?(): boolean;
+  shouldStop?: (() => boolean) | undefined;
 }
 
 export function emptyBatch(): ParsedBatch {
