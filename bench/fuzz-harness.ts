@@ -26,6 +26,7 @@ import { type AnalysisInput, analyze, type FindingSink } from '../functions/core
 import { Finding } from '../functions/core/analysis/model/findings.js';
 import type { SourceRecord } from '../functions/core/analysis/model/source-record.js';
 import { ErrorCode } from '../functions/core/kernel/errors.js';
+import { firstIssueLine } from '../functions/core/kernel/issues.js';
 import { parseAcceptedDomains } from '../functions/core/organisation/accepted-domains.js';
 import { boundFinding, boundSource } from '../functions/store/item-bounds.js';
 
@@ -207,7 +208,7 @@ class CheckingSink implements FindingSink {
       this.findings++;
       const parsed = Finding.safeParse(finding);
       if (!parsed.success) {
-        this.problems.push(`finding fails the schema: ${parsed.error.issues[0]?.message ?? ''}`);
+        this.problems.push(`finding fails the schema: ${firstIssueLine(parsed.error)}`);
         continue;
       }
       const bytes = Buffer.byteLength(JSON.stringify(boundFinding(parsed.data)));

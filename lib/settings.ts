@@ -19,6 +19,7 @@
  * |                         |                         | needs `dashboardClientId`.                                     |
  */
 import { z } from 'zod';
+import { issueLine } from '../functions/core/kernel/issues.js';
 import { parseAcceptedDomains } from '../functions/core/organisation/accepted-domains.js';
 import { DEFAULT_RETENTION_DAYS } from '../functions/store/table-design.js';
 
@@ -159,9 +160,7 @@ export class SettingsError extends Error {
 export function parseSettings(input: SettingsInput = {}): Settings {
   const parsed = SettingsSchema.safeParse(input);
   if (parsed.success) return parsed.data;
-  const problems = parsed.error.issues.map(
-    (issue) => `  - ${issue.path.join('.') || 'context'}: ${issue.message}`,
-  );
+  const problems = parsed.error.issues.map((issue) => `  - ${issueLine(issue, { whole: 'context' })}`);
   throw new SettingsError(`invalid CDK context for relay-audit:\n${problems.join('\n')}`, {
     cause: parsed.error,
   });

@@ -1,12 +1,12 @@
 /** Command-line flags checked once with zod; a bad value is a usage error naming the flag. */
 import { z } from 'zod';
 import { ArgumentError } from '../../functions/core/kernel/errors.js';
+import { firstIssueLine } from '../../functions/core/kernel/issues.js';
 
 export function parseFlags<S extends z.ZodType>(schema: S, values: unknown): z.output<S> {
   const parsed = schema.safeParse(values);
   if (!parsed.success) {
-    const issue = parsed.error.issues[0];
-    throw new ArgumentError(`--${issue?.path.join('.') ?? 'option'}: ${issue?.message ?? 'invalid value'}`);
+    throw new ArgumentError(firstIssueLine(parsed.error, { prefix: '--', whole: 'options' }));
   }
   return parsed.data;
 }

@@ -3,6 +3,7 @@
  * code and message (or a clear one when the API could not be reached at all).
  */
 import { z } from 'zod';
+import { firstIssueLine } from '../../functions/core/kernel/issues.js';
 import type { Filters } from './state.js';
 import type {
   DashboardConfig,
@@ -73,10 +74,7 @@ export async function loadConfig(): Promise<DashboardConfig> {
   }
   const parsed = ConfigSchema.safeParse(body);
   if (!parsed.success) {
-    const issue = parsed.error.issues[0];
-    throw new ConfigError(
-      `config.json is not valid: ${issue?.path.join('.') || 'file'}: ${issue?.message ?? 'invalid'}`,
-    );
+    throw new ConfigError(`config.json is not valid: ${firstIssueLine(parsed.error, { whole: 'file' })}`);
   }
   const { apiBase, auth } = parsed.data;
   return auth === undefined ? { apiBase } : { apiBase, auth };

@@ -6,6 +6,7 @@
  */
 import { z } from 'zod';
 import { SCENARIO_IDS, ScenarioId } from '../core/analysis/model/findings.js';
+import { firstIssue } from '../core/kernel/issues.js';
 import { InvalidParameterError } from './errors.js';
 
 /** Default and largest page sizes of the list routes. */
@@ -165,15 +166,14 @@ export function parseParams<Schema extends z.ZodType>(
   }
   const parsed = schema.safeParse(present);
   if (parsed.success) return parsed.data;
-  const issue = parsed.error.issues[0];
+  const { field: name, message, issue } = firstIssue(parsed.error, { whole: 'query' });
   if (issue?.code === 'unrecognized_keys') {
-    const name = issue.keys[0] ?? 'parameter';
     const known = schema instanceof z.ZodObject ? Object.keys(schema.shape) : [];
     const hint = known.length > 0 ? ` (this route accepts ${known.join(', ')})` : ' (this route takes none)';
-    throw new InvalidParameterError(name, `unknown parameter${hint}`, { cause: parsed.error });
+    throw new InvalidParameterError(issue.keys[0] ?? 'parameter', `unknown parameter${hint}`, {
+      cause: parsed.error,
+    });
   }
-  const name = String(issue?.path[0] ?? 'query');
-  const message = issue?.message ?? 'invalid value';
   const shown = ECHOED.has(name) && issue?.code !== 'custom' ? echo(present[name]) : '';
   throw new InvalidParameterError(name, `${message}${shown}`, { cause: parsed.error });
 }

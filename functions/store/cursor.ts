@@ -6,7 +6,7 @@
 import { createHash } from 'node:crypto';
 import { z } from 'zod';
 import { InvalidValueError } from '../core/kernel/errors.js';
-import { firstIssueMessage } from '../core/kernel/issues.js';
+import { firstIssue } from '../core/kernel/issues.js';
 
 /** Where one partition stands: not started (`null`), resume after a key, or exhausted (`'done'`). */
 export const PartitionPosition = z.union([
@@ -51,7 +51,7 @@ export function decodeCursor(cursor: string, fingerprint: string, partitions: nu
   }
   const parsed = CursorPayload.safeParse(json);
   if (!parsed.success) {
-    throw new InvalidValueError('cursor', firstIssueMessage(parsed.error, 'unexpected shape'));
+    throw new InvalidValueError('cursor', firstIssue(parsed.error).message);
   }
   if (parsed.data.q !== fingerprint || parsed.data.p.length !== partitions) {
     throw new InvalidValueError(

@@ -16,6 +16,7 @@ import { z } from 'zod';
 import { Finding, SCENARIO_IDS, ScenarioId } from '../core/analysis/model/findings.js';
 import { SourceRecord } from '../core/analysis/model/source-record.js';
 import { ArgumentError, ConfigError, InvalidValueError, StoreError } from '../core/kernel/errors.js';
+import { firstIssue } from '../core/kernel/issues.js';
 import { batchGet, primaryKeyOfItem } from './batch-reader.js';
 import { batchPut, type Item } from './batch-writer.js';
 import { queryFingerprint } from './cursor.js';
@@ -117,10 +118,8 @@ const RollupRangeSchema = z.object({ from: z.iso.date(), to: z.iso.date() });
 
 /** Turns a zod failure on caller input into an `ArgumentError` naming the field, e.g. `findings[3].timestamp`. */
 function argumentError(error: z.ZodError, what: string): ArgumentError {
-  const issue = error.issues[0];
-  const path = issue?.path.join('.') ?? '';
-  const field = path === '' ? what : what.endsWith(']') ? `${what}.${path}` : path;
-  return new InvalidValueError(field, issue?.message ?? 'invalid value');
+  const { field, message } = firstIssue(error, { prefix: what.endsWith(']') ? `${what}.` : '', whole: what });
+  return new InvalidValueError(field, message);
 }
 
 /** Stores findings, source records and rollups in one DynamoDB table (see table-design.ts). */

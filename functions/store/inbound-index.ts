@@ -11,6 +11,7 @@ import { unmarshall } from '@aws-sdk/util-dynamodb';
 import { z } from 'zod';
 import { InboundEntry } from '../core/analysis/evidence/inbound-entry.js';
 import { ArgumentError, StoreError } from '../core/kernel/errors.js';
+import { firstIssueLine } from '../core/kernel/issues.js';
 import { toAttributes } from './attribute-values.js';
 import { batchPut, type Item } from './batch-writer.js';
 import {
@@ -68,9 +69,9 @@ export class InboundIndex {
     const items: Item[] = entries.map((entry, i) => {
       const parsed = InboundEntry.safeParse(entry);
       if (!parsed.success) {
-        const issue = parsed.error.issues[0];
+        const entry = `inbound entry [${i}]`;
         throw new ArgumentError(
-          `invalid inbound entry [${i}].${issue?.path.join('.') ?? ''}: ${issue?.message ?? 'invalid value'}`,
+          `invalid ${firstIssueLine(parsed.error, { prefix: `${entry}.`, whole: entry })}`,
         );
       }
       const data = { ...parsed.data, messageId: correlationMessageId(parsed.data.messageId) };

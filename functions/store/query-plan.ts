@@ -5,6 +5,7 @@
 import { z } from 'zod';
 import { SCENARIO_IDS, ScenarioId } from '../core/analysis/model/findings.js';
 import { InvalidValueError } from '../core/kernel/errors.js';
+import { firstIssue } from '../core/kernel/issues.js';
 import { queryFingerprint } from './cursor.js';
 import {
   INDEX,
@@ -79,9 +80,8 @@ function dayEnd(value: string): string {
 export function parseFindingsQuery(options: FindingsQueryOptions): z.output<typeof FindingsQueryOptions> {
   const parsed = FindingsQueryOptions.safeParse(options);
   if (!parsed.success) {
-    const issue = parsed.error.issues[0];
-    const field = issue?.path.join('.') || 'query';
-    throw new InvalidValueError(field, issue?.message ?? 'invalid value');
+    const { field, message } = firstIssue(parsed.error, { whole: 'query' });
+    throw new InvalidValueError(field, message);
   }
   return parsed.data;
 }

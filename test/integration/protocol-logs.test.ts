@@ -25,8 +25,8 @@ async function run(files: string[], inboundConnector?: InboundConnectorInfo, win
   const result = await analyze(await localInputs(files), {
     domains,
     sink,
-    ...(inboundConnector === undefined ? {} : { inboundConnector }),
-    ...(windowEvents === undefined ? {} : { windowEvents }),
+    inboundConnector,
+    windowEvents,
   });
   const findings = [...sink.findings.values()];
   for (const finding of findings) expect(Finding.safeParse(finding).success).toBe(true);

@@ -41,7 +41,7 @@ async function readAll(
   const pages: number[] = [];
   let cursor: string | undefined;
   do {
-    const page = await store.queryFindings({ ...options, ...(cursor === undefined ? {} : { cursor }) });
+    const page = await store.queryFindings({ ...options, cursor });
     items.push(...page.items);
     pages.push(page.items.length);
     cursor = page.cursor;

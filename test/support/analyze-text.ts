@@ -34,7 +34,7 @@ export async function analyzeFiles(
     domains,
     sink,
     now: () => now,
-    ...(options.year === undefined ? {} : { year: options.year }),
+    year: options.year,
   });
   const findings = [...sink.findings.values()].sort(
     (a, b) => a.source.file.localeCompare(b.source.file) || a.source.line - b.source.line,

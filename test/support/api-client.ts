@@ -66,9 +66,9 @@ export function httpApiEvent(path: string, query: Query = {}, method = 'GET'): A
 
 /** What the Lambda returns, as far as tests read it. */
 export interface LambdaResult {
-  statusCode?: number;
-  headers?: Record<string, string | number | boolean>;
-  body?: string;
+  statusCode?: number | undefined;
+  headers?: Record<string, string | number | boolean> | undefined;
+  body?: string | undefined;
 }
 
 /** Parses a Lambda result like a `call` response. */

@@ -6,7 +6,13 @@ import type { Finding } from '../../functions/core/analysis/model/findings.js';
 import type { SourceRecord } from '../../functions/core/analysis/model/source-record.js';
 import { findingId } from '../../functions/store/table-design.js';
 
-export type FindingOverrides = Partial<Omit<Finding, 'source'>> & { source?: Partial<Finding['source']> };
+/**
+ * Fields to set. `undefined` leaves an optional field out (`senderDomain: undefined`) and gives a
+ * required one its default (`messageId: undefined`).
+ */
+export type FindingOverrides = { [K in keyof Omit<Finding, 'source'>]?: Finding[K] | undefined } & {
+  source?: Partial<Finding['source']>;
+};
 
 let counter = 0;
 
@@ -39,7 +45,7 @@ export function makeFinding(overrides: FindingOverrides = {}): Finding {
         { title: 'Relay attribution', url: 'https://learn.microsoft.com/exchange/mail-flow-best-practices' },
       ],
     },
-    ...rest,
+    ...(rest as Partial<Finding>),
     messageId,
     recipient,
     code,

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { z } from 'zod';
 import { HTTP_STATUS, NotFoundError, toApiError } from '../../functions/api/errors.js';
 import { DecodeError, ErrorCode, InvalidValueError, StoreError } from '../../functions/core/kernel/errors.js';
-import { issueText } from '../../functions/core/kernel/issues.js';
+import { firstIssue, firstIssueLine, issueText } from '../../functions/core/kernel/issues.js';
 
 describe('toApiError: one table from error code to HTTP status', () => {
   it('keeps an API error as it is', () => {
@@ -45,5 +45,29 @@ describe('issueText: zod issues in words', () => {
     if (parsed.success) return;
     const text = issueText(parsed.error);
     expect(text).toMatch(/^TABLE_NAME: .+; PORT: .+$/);
+  });
+
+  const Flags = z.object({ limit: z.number().int().min(1), entry: z.object({ at: z.iso.datetime() }) });
+  const failure = (value: unknown): z.ZodError => {
+    const parsed = Flags.safeParse(value);
+    if (parsed.success) throw new Error('expected a failure');
+    return parsed.error;
+  };
+
+  it('writes the fields of each boundary its own way: a prefix before the path, a name for the whole value', () => {
+    const error = failure({ limit: 0, entry: { at: '2026-11-28T08:00:00Z' } });
+    expect(firstIssueLine(error, { prefix: '--' })).toMatch(/^--limit: .+/);
+    expect(firstIssue(error, { prefix: 'findings[3].', whole: 'findings[3]' }).field).toBe(
+      'findings[3].limit',
+    );
+    const nested = failure({ limit: 1, entry: { at: 'yesterday' } });
+    expect(firstIssue(nested).field).toBe('entry.at');
+  });
+
+  it('names the whole value when the issue is about all of it, and says nothing of a field otherwise', () => {
+    const error = failure('not an object');
+    expect(firstIssue(error, { whole: 'query' }).field).toBe('query');
+    expect(firstIssueLine(error, { whole: 'query' })).toBe(`query: ${error.issues[0]?.message}`);
+    expect(firstIssueLine(error)).toBe(error.issues[0]?.message);
   });
 });

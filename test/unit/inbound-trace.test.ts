@@ -22,8 +22,8 @@ function event(
   return {
     timestamp: '2026-11-28T22:15:03.000Z',
     eventId,
-    ...(source === undefined ? {} : { source }),
-    ...(directionality === undefined ? {} : { directionality }),
+    source,
+    directionality,
     messageId: 'abc@contoso.com',
     recipient: 'user@contoso.com',
     relatedRecipient: 'alias@contoso.com',

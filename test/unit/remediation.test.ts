@@ -24,6 +24,8 @@ const contoso: RemediationContext = {
   attr: 'ATTR36',
   code: '5.7.64',
 };
+/** The same without ATTR36: a context leaves out what it does not know. */
+const { attr: _attr, ...withoutAttr } = contoso;
 
 const contexts: Record<ScenarioId, RemediationContext> = {
   ndr: { ...contoso, returnPath: '', sender: 'postmaster@contoso.com' },
@@ -39,7 +41,7 @@ const contexts: Record<ScenarioId, RemediationContext> = {
     sender: 'app@fabrikam.com',
     returnPath: 'app@fabrikam.com',
   },
-  'connector-mismatch': { ...contoso, attr: undefined },
+  'connector-mismatch': withoutAttr,
   'wrong-region': { ...contoso, code: '4.4.62', attr: 'ATTR35' },
 };
 

@@ -16,11 +16,11 @@ export type RouteHandler = (context: RouteContext) => Promise<ApiResponse>;
 /** The store's findings query for the API's filter parameters (`from`/`to` are the store's `since`/`until`). */
 export function findingsQuery(filters: ExportParams): FindingsQueryOptions {
   return {
-    ...(filters.scenario === undefined ? {} : { scenario: filters.scenario }),
-    ...(filters.senderDomain === undefined ? {} : { senderDomain: filters.senderDomain }),
-    ...(filters.recipientDomain === undefined ? {} : { recipientDomain: filters.recipientDomain }),
-    ...(filters.from === undefined ? {} : { since: filters.from }),
-    ...(filters.to === undefined ? {} : { until: filters.to }),
+    scenario: filters.scenario,
+    senderDomain: filters.senderDomain,
+    recipientDomain: filters.recipientDomain,
+    since: filters.from,
+    until: filters.to,
   };
 }
 

@@ -75,24 +75,24 @@ export interface AnalysisProgress {
 export interface AnalyzeOptions {
   domains: DomainOracle;
   sink: FindingSink;
-  inboundConnector?: InboundConnectorInfo;
-  windowEvents?: number;
-  maxTrackedMessages?: number;
+  inboundConnector?: InboundConnectorInfo | undefined;
+  windowEvents?: number | undefined;
+  maxTrackedMessages?: number | undefined;
   /** How many skipped rows a source record lists one by one (the rest are counted by reason). */
-  maxSkippedListed?: number;
+  maxSkippedListed?: number | undefined;
   /** Findings handed to the sink per call. */
-  batchSize?: number;
+  batchSize?: number | undefined;
   /**
    * Sink calls in flight at once while reading goes on (default 1: wait for each write). Only for
    * a sink whose calls may overlap, such as the store; an output stream's writes must not.
    */
-  writesInFlight?: number;
-  onProgress?: (progress: AnalysisProgress) => void;
+  writesInFlight?: number | undefined;
+  onProgress?: ((progress: AnalysisProgress) => void) | undefined;
   /** The year of syslog dates that have none (`--year`); else each file's modification time says. */
-  year?: number;
+  year?: number | undefined;
   /** Checked between chunks; returning true stops reading (Lambda deadline). */
-  shouldStop?: () => boolean;
-  now?: () => Date;
+  shouldStop?: (() => boolean) | undefined;
+  now?: (() => Date) | undefined;
 }
 
 export interface AnalysisResult {
@@ -161,9 +161,9 @@ class AnalysisRun {
     this.writes = new WritePipeline(options.writesInFlight ?? 1);
     this.classifier = new StreamingClassifier({
       domains: options.domains,
-      ...(options.windowEvents === undefined ? {} : { windowEvents: options.windowEvents }),
-      ...(options.maxTrackedMessages === undefined ? {} : { maxTrackedMessages: options.maxTrackedMessages }),
-      ...(options.inboundConnector === undefined ? {} : { inboundConnector: options.inboundConnector }),
+      windowEvents: options.windowEvents,
+      maxTrackedMessages: options.maxTrackedMessages,
+      inboundConnector: options.inboundConnector,
       onDuplicate: (duplicate, first, joined) => this.countDuplicate(duplicate, first, joined),
     });
   }
@@ -220,10 +220,13 @@ class AnalysisRun {
         progress();
         await this.flush(false);
       },
-      ...(this.options.shouldStop === undefined ? {} : { shouldStop: this.options.shouldStop }),
+      shouldStop: this.options.shouldStop,
     };
-    const parse: ParseOptions = { inferring: this.classifier.inferring, now: this.now() };
-    if (this.options.year !== undefined) parse.year = this.options.year;
+    const parse: ParseOptions = {
+      inferring: this.classifier.inferring,
+      now: this.now(),
+      year: this.options.year,
+    };
     return (await parseInput(input, parse, listener)) === 'stopped';
   }
 

@@ -30,11 +30,11 @@ export type { EventOrigin } from './classifier/pending-window.js';
 export interface ClassifierOptions {
   domains: DomainOracle;
   /** How many events a rejection waits for correlating evidence. */
-  windowEvents?: number;
+  windowEvents?: number | undefined;
   /** How many messages the correlation indexes remember. */
-  maxTrackedMessages?: number;
+  maxTrackedMessages?: number | undefined;
   /** The organisation's on-prem inbound connector, when known (names it in remediation). */
-  inboundConnector?: InboundConnectorInfo;
+  inboundConnector?: InboundConnectorInfo | undefined;
   /**
    * Told of each rejection that repeats one already pending or emitted: where the repeat came from,
    * where the first occurrence (the one that becomes the finding) came from, and whether the repeat's

@@ -37,7 +37,7 @@ export type ErrorCode = (typeof ErrorCode)[keyof typeof ErrorCode];
 
 /** Where in an input something happened. */
 export interface InputLocation {
-  file?: string;
+  file?: string | undefined;
   line?: number;
   column?: string;
 }

@@ -8,6 +8,7 @@
  */
 import { z } from 'zod';
 import { ConfigError } from '../kernel/errors.js';
+import { firstIssue } from '../kernel/issues.js';
 import { detach } from '../kernel/strings.js';
 import { guessDelimiter, normaliseHeader, splitRecord } from '../text/csv-records.js';
 
@@ -98,7 +99,7 @@ export function parseAcceptedDomains(text: string, origin: string): AcceptedDoma
       if (parsed.success) entries.push(parsed.data);
       else
         problems.push(
-          `line ${index + 2}: "${value('domainname') ?? ''}" ${parsed.error.issues[0]?.message ?? ''}`,
+          `line ${index + 2}: "${value('domainname') ?? ''}" ${firstIssue(parsed.error).message}`,
         );
     });
   } else {

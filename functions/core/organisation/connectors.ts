@@ -5,6 +5,7 @@
  * that names the file, the connector and the field.
  */
 import { z } from 'zod';
+import { firstIssue } from '../kernel/issues.js';
 import { configText } from './config-text.js';
 import type { InboundConnectorInfo } from './connector-info.js';
 import { ConfigFileError } from './errors.js';
@@ -167,12 +168,11 @@ export function parseInboundConnectors(input: string | Uint8Array, file: string)
     }
     const parsed = RawInboundConnector.safeParse(item);
     if (!parsed.success) {
-      const issue = parsed.error.issues[0];
+      const { field, message, issue } = firstIssue(parsed.error, { whole: 'value' });
       const record = item as Record<string, unknown>;
       const name = typeof record.Name === 'string' ? ` ("${record.Name}")` : '';
-      const field = issue?.path.join('.') || 'value';
       const missing = issue !== undefined && !(String(issue.path[0]) in record);
-      const problem = missing ? `has no ${field}` : `field ${field} ${issue?.message ?? 'is invalid'}`;
+      const problem = missing ? `has no ${field}` : `field ${field} ${message}`;
       throw new ConfigFileError(
         file,
         `${position}${name} ${problem}${lookalike(record)}`,

@@ -97,8 +97,8 @@ export function checkOrganisationConfig(
     checks = runReadinessChecks({
       audience: 'upload',
       acceptedDomains: parsed.acceptedDomains.list,
-      ...(parsed.connectors === undefined ? {} : { connectors: parsed.connectors.list }),
-      ...(parsed.certificates === undefined ? {} : { certificates: parsed.certificates }),
+      connectors: parsed.connectors?.list,
+      certificates: parsed.certificates,
       at: options.at,
     });
   }

@@ -21,9 +21,9 @@ import type { OptionalInput, ReadinessRule, RuleInput } from './rules/rule.js';
 export interface ReadinessInput {
   acceptedDomains: AcceptedDomainList;
   /** `Get-InboundConnector` output; an empty array means the tenant has none. */
-  connectors?: readonly InboundConnector[];
+  connectors?: readonly InboundConnector[] | undefined;
   /** One entry per `--certificate` file. */
-  certificates?: readonly CertificateFile[];
+  certificates?: readonly CertificateFile[] | undefined;
   /** When validity is judged (`--at`); default now. */
   at?: Date;
   /** How a missing input is asked for: as a CLI option (default) or as a file to upload. */

@@ -61,123 +61,155 @@ function countLines(text: string): number {
 export async function decodeBytes(source: AsyncIterable<Uint8Array>, file?: string): Promise<DecodedText> {
   const iterator = source[Symbol.asyncIterator]();
   // Collect enough bytes to sniff; files shorter than that are fine.
-  const { head: headBytes, done } = await readHead(iterator, SNIFF_BYTES);
-  const { encoding, bomLength } = sniffEncoding(headBytes);
+  const { head, done } = await readHead(iterator, SNIFF_BYTES);
+  const { encoding, bomLength } = sniffEncoding(head);
+  const decoder = new StrictDecoder(encoding, file);
+  return {
+    encoding,
+    bom: bomLength > 0,
+    chunks: textChunks(decoder, head.subarray(bomLength), iterator, done),
+  };
+}
 
-  async function* chunks(): AsyncGenerator<string> {
-    const decoder = new TextDecoder(encoding, { fatal: true, ignoreBOM: true });
-    let offset = 0;
-    let line = 1;
-    /** True while the decoder may hold the first bytes of a character cut by the chunk boundary. */
-    let decoderMidChunk = false;
-    const fail = (bytes: Uint8Array, cause: unknown): never => {
-      // Find the bad sequence: decode leniently and count the lines before the first U+FFFD.
-      const lenient = new TextDecoder(encoding).decode(bytes);
-      const bad = lenient.indexOf('\uFFFD');
-      if (bad >= 0) line += countLines(lenient.slice(0, bad));
-      throw new DecodeError(
-        `${file ?? 'input'} is not valid ${encoding.toUpperCase()} (invalid byte sequence on line ${line}, within bytes ${offset}-${offset + bytes.length}). ` +
-          'Re-export the file as UTF-8 (Export-Csv -Encoding UTF8) or UTF-16.',
-        { cause, location: { ...(file === undefined ? {} : { file }), line } },
-      );
-    };
-    /** Decodes strictly; `lines` is the number of line feeds in `bytes` when the caller knows it. */
-    const decode = (bytes: Uint8Array, stream: boolean, lines?: number): string => {
-      let text: string;
-      try {
-        // TextDecoder (simdutf inside) measured faster here than Buffer#toString for non-ASCII UTF-8.
-        text = decoder.decode(bytes, { stream });
-      } catch (cause) {
-        return fail(bytes, cause);
-      }
-      line += lines ?? countLines(text);
-      offset += bytes.length;
-      return text;
-    };
-    /**
-     * The decoder's last bytes. Every byte before them has met the strict decoder, so all it can
-     * still hold is the start of a character the input ends in: a file cut mid-character (an odd
-     * last byte of UTF-16, part of a UTF-8 sequence). That is a cut, not a wrong encoding: the
-     * character is dropped and the cut row is read like one cut between characters, in any
-     * encoding alike (was: a UTF-16 file cut at an odd byte failed whole).
-     */
-    const endOfInput = (): string => {
-      try {
-        return decoder.decode(new Uint8Array(0), { stream: false });
-      } catch {
-        return '';
-      }
-    };
-    /**
-     * UTF-8 chunks are cut into runs of whole lines: runs of pure ASCII become Latin-1 strings
-     * (a byte copy, and V8 keeps them one byte per character), the rest goes through the strict
-     * decoder. A single accented subject would otherwise make V8 store the whole 64 KB chunk — and
-     * every field cut from it — two bytes per character (measured: decoding, splitting and hashing
-     * all slower). ASCII needs no validation; every other byte still meets the fatal decoder.
-     */
-    function* utf8Pieces(bytes: Buffer, last: boolean): Generator<string> {
-      let start = 0;
-      let runStart = 0;
-      let runLines = 0;
-      let runAscii = true;
-      const flush = (end: number, stream: boolean): string => {
-        const piece = bytes.subarray(runStart, end);
-        const lines = runLines;
-        runStart = end;
-        runLines = 0;
-        if (runAscii && !decoderMidChunk) {
-          line += lines;
-          offset += piece.length;
-          return piece.toString('latin1');
-        }
-        decoderMidChunk = stream;
-        return decode(piece, stream, lines);
-      };
+/** The text of `head` and then of every chunk `iterator` still gives, in order. */
+async function* textChunks(
+  decoder: StrictDecoder,
+  head: Uint8Array,
+  iterator: AsyncIterator<Uint8Array>,
+  done: boolean,
+): AsyncGenerator<string> {
+  try {
+    yield* decoder.pieces(head, false);
+    if (!done) {
       for (;;) {
-        const newline = bytes.indexOf(10, start);
-        const end = newline === -1 ? bytes.length : newline + 1;
-        const ascii = isAscii(bytes.subarray(start, end)) && !(start === 0 && decoderMidChunk);
-        if (ascii !== runAscii && start > runStart) {
-          const piece = flush(start, false);
-          if (piece) yield piece;
-        }
-        runAscii = ascii;
-        start = end;
-        if (newline === -1) break;
-        runLines++;
-      }
-      if (bytes.length > runStart) {
-        const piece = flush(bytes.length, !last);
-        if (piece) yield piece;
+        const next = await iterator.next();
+        if (next.done) break;
+        yield* decoder.pieces(next.value, false);
       }
     }
-    const piecesOf = (bytes: Uint8Array, last: boolean): Iterable<string> => {
-      if (encoding === 'utf-8') {
-        const buffer = Buffer.isBuffer(bytes)
-          ? bytes
-          : Buffer.from(bytes.buffer, bytes.byteOffset, bytes.length);
-        return utf8Pieces(buffer, last);
-      }
-      const text = decode(bytes, !last);
-      return text ? [text] : [];
-    };
+    const rest = decoder.end();
+    if (rest) yield rest;
+  } finally {
+    // A reader that stops early must not leave the file or S3 connection open (a no-op once ended).
+    await closeEarly(iterator);
+  }
+}
 
+/**
+ * Bytes of one encoding → text, strictly, chunk after chunk, counting bytes and lines so that an
+ * invalid byte sequence is reported where it is.
+ */
+class StrictDecoder {
+  private readonly decoder: InstanceType<typeof TextDecoder>;
+  /** Bytes decoded so far. */
+  private offset = 0;
+  /** The line the next byte is on. */
+  private line = 1;
+  /** True while the decoder may hold the first bytes of a character cut by the chunk boundary. */
+  private midCharacter = false;
+
+  public constructor(
+    private readonly encoding: TextEncoding,
+    private readonly file: string | undefined,
+  ) {
+    this.decoder = new TextDecoder(encoding, { fatal: true, ignoreBOM: true });
+  }
+
+  /** The text of one chunk of bytes, in one or more pieces; `last` for the input's last chunk. */
+  public pieces(bytes: Uint8Array, last: boolean): Iterable<string> {
+    if (this.encoding === 'utf-8') {
+      const buffer = Buffer.isBuffer(bytes)
+        ? bytes
+        : Buffer.from(bytes.buffer, bytes.byteOffset, bytes.length);
+      return this.utf8Pieces(buffer, last);
+    }
+    const text = this.decode(bytes, !last);
+    return text ? [text] : [];
+  }
+
+  /**
+   * The decoder's last bytes. Every byte before them has met the strict decoder, so all it can
+   * still hold is the start of a character the input ends in: a file cut mid-character (an odd
+   * last byte of UTF-16, part of a UTF-8 sequence). That is a cut, not a wrong encoding: the
+   * character is dropped and the cut row is read like one cut between characters, in any
+   * encoding alike (was: a UTF-16 file cut at an odd byte failed whole).
+   */
+  public end(): string {
     try {
-      yield* piecesOf(headBytes.subarray(bomLength), false);
-      if (!done) {
-        for (;;) {
-          const next = await iterator.next();
-          if (next.done) break;
-          yield* piecesOf(next.value, false);
-        }
-      }
-      const rest = endOfInput();
-      if (rest) yield rest;
-    } finally {
-      // A reader that stops early must not leave the file or S3 connection open (a no-op once ended).
-      await closeEarly(iterator);
+      return this.decoder.decode(new Uint8Array(0), { stream: false });
+    } catch {
+      return '';
     }
   }
 
-  return { encoding, bom: bomLength > 0, chunks: chunks() };
+  /**
+   * UTF-8 chunks are cut into runs of whole lines: runs of pure ASCII become Latin-1 strings
+   * (a byte copy, and V8 keeps them one byte per character), the rest goes through the strict
+   * decoder. A single accented subject would otherwise make V8 store the whole 64 KB chunk — and
+   * every field cut from it — two bytes per character (measured: decoding, splitting and hashing
+   * all slower). ASCII needs no validation; every other byte still meets the fatal decoder.
+   */
+  private *utf8Pieces(bytes: Buffer, last: boolean): Generator<string> {
+    let start = 0;
+    let runStart = 0;
+    let runLines = 0;
+    let runAscii = true;
+    for (;;) {
+      const newline = bytes.indexOf(10, start);
+      const end = newline === -1 ? bytes.length : newline + 1;
+      const ascii = isAscii(bytes.subarray(start, end)) && !(start === 0 && this.midCharacter);
+      if (ascii !== runAscii && start > runStart) {
+        const piece = this.run(bytes.subarray(runStart, start), runAscii, runLines, false);
+        runStart = start;
+        runLines = 0;
+        if (piece) yield piece;
+      }
+      runAscii = ascii;
+      start = end;
+      if (newline === -1) break;
+      runLines++;
+    }
+    if (bytes.length > runStart) {
+      const piece = this.run(bytes.subarray(runStart), runAscii, runLines, !last);
+      if (piece) yield piece;
+    }
+  }
+
+  /** One run of `lines` whole lines (the last may be cut when `stream`): ASCII as Latin-1, else strictly. */
+  private run(bytes: Buffer, ascii: boolean, lines: number, stream: boolean): string {
+    if (ascii && !this.midCharacter) {
+      this.line += lines;
+      this.offset += bytes.length;
+      return bytes.toString('latin1');
+    }
+    this.midCharacter = stream;
+    return this.decode(bytes, stream, lines);
+  }
+
+  /** Decodes strictly; `lines` is the number of line feeds in `bytes` when the caller knows it. */
+  private decode(bytes: Uint8Array, stream: boolean, lines?: number): string {
+    let text: string;
+    try {
+      // TextDecoder (simdutf inside) measured faster here than Buffer#toString for non-ASCII UTF-8.
+      text = this.decoder.decode(bytes, { stream });
+    } catch (cause) {
+      return this.fail(bytes, cause);
+    }
+    this.line += lines ?? countLines(text);
+    this.offset += bytes.length;
+    return text;
+  }
+
+  /** Finds the bad sequence (decoding leniently, counting the lines before the first U+FFFD) and throws. */
+  private fail(bytes: Uint8Array, cause: unknown): never {
+    const lenient = new TextDecoder(this.encoding).decode(bytes);
+    const bad = lenient.indexOf('\uFFFD');
+    const line = bad >= 0 ? this.line + countLines(lenient.slice(0, bad)) : this.line;
+    const { encoding, file, offset } = this;
+    throw new DecodeError(
+      `${file ?? 'input'} is not valid ${encoding.toUpperCase()} (invalid byte sequence on line ${line}, within bytes ${offset}-${offset + bytes.length}). ` +
+        'Re-export the file as UTF-8 (Export-Csv -Encoding UTF8) or UTF-16.',
+      { cause, location: { file, line } },
+    );
+  }
 }

@@ -106,7 +106,7 @@ export class FindingBuilder {
           server: onPremisesHost(event) ?? 'the on-premises server',
           domains: this.domains,
           domainsKnown: this.domains.basis === 'given' || this.domains.domains().length > 0,
-          ...(this.inboundConnector === undefined ? {} : { connector: this.inboundConnector }),
+          connector: this.inboundConnector,
         }),
       );
     }

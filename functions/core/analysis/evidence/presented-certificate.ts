@@ -87,7 +87,12 @@ export interface SessionPlace {
 export function sessionEvidence(
   session: SmtpSession,
   place: SessionPlace,
-  options: { server: string; domains: DomainOracle; domainsKnown: boolean; connector?: InboundConnectorInfo },
+  options: {
+    server: string;
+    domains: DomainOracle;
+    domainsKnown: boolean;
+    connector?: InboundConnectorInfo | undefined;
+  },
 ): Evidence[] {
   const evidence: Evidence[] = [
     {

@@ -10,6 +10,7 @@
  * PowerShell PascalCase); a record that fails is skipped with its line and why.
  */
 import { z } from 'zod';
+import { firstIssue } from '../../kernel/issues.js';
 import type { TraceEvent } from '../model/events.js';
 import { setTraceFields } from './csv-row-adapter.js';
 import { type JsonRecordHandler, JsonRecordScanner } from './json-records.js';
@@ -164,14 +165,8 @@ class MessageTraceJsonReader extends SinkReader implements JsonRecordHandler {
   ): { record: T; timestamp: string } | undefined {
     const parsed = schema.safeParse(fields);
     if (!parsed.success) {
-      const issue = parsed.error.issues[0];
-      const path = issue?.path.join('.') || 'record';
-      sink.skip(
-        line,
-        'INVALID_RECORD',
-        `${path}: ${issue?.message ?? 'does not match the record schema'}`,
-        path,
-      );
+      const { field, message } = firstIssue(parsed.error, { whole: 'record' });
+      sink.skip(line, 'INVALID_RECORD', `${field}: ${message}`, field);
       return undefined;
     }
     const timestamp = this.timestamp(dateOf(parsed.data), line, sink);

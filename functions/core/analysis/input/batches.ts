@@ -2,6 +2,7 @@
  * What every input's parse hands on, and the read loop all of them share: CSV-like files
  * (parse-input.ts) and the logs and JSON read by their own readers (parse-text.ts).
  */
+import { firstIssueLine } from '../../kernel/issues.js';
 import { relayRejectionIn } from '../evidence/rejections.js';
 import type { SkipReason } from '../formats/format-adapter.js';
 import type { CountedSkipReason } from '../formats/text-format.js';
@@ -27,7 +28,7 @@ export interface ParseOptions {
   /** True when accepted domains are inferred from the logs (see `rowMayMatter`). */
   inferring: boolean;
   /** The year of syslog dates that have none (`--year`); else the file's modification time says. */
-  year?: number;
+  year?: number | undefined;
   /** Now, for syslog dates when neither the year nor the file's time is known. */
   now?: Date;
 }
@@ -63,7 +64,7 @@ export interface ParseListener {
   /** A batch; parsing waits for the returned promise (back-pressure). */
   batch(batch: ParsedBatch): void | Promise<void>;
   /** Checked between chunks; returning true stops reading (Lambda deadline). */
-  shouldStop?(): boolean;
+  shouldStop?: (() => boolean) | undefined;
 }
 
 export function emptyBatch(): ParsedBatch {
@@ -93,12 +94,7 @@ export function acceptEvent(
   if (rejection) {
     const checked = TraceEvent.safeParse(event);
     if (!checked.success) {
-      const issue = checked.error.issues[0];
-      skip(
-        event.line,
-        'INVALID_EVENT',
-        `invalid ${issue?.path.join('.') ?? 'event'}: ${issue?.message ?? ''}`,
-      );
+      skip(event.line, 'INVALID_EVENT', `invalid ${firstIssueLine(checked.error, { whole: 'event' })}`);
       return;
     }
   }
