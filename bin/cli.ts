@@ -3,7 +3,15 @@
  * 0 success, 1 an input could not be analysed (the others still were), 2 usage error.
  */
 import { ErrorCode, RelayAuditError, StoreError } from '../functions/core/kernel/errors.js';
-import { ANALYZE, CHECK, COMMAND_DEFINITIONS, FINDINGS, REPORT, SERVE } from './commands/definitions.js';
+import {
+  ANALYZE,
+  CHECK,
+  COMMAND_DEFINITIONS,
+  FINDINGS,
+  REPORT,
+  SERVE,
+  UPLOAD,
+} from './commands/definitions.js';
 import { synopsisLine, usageText } from './support/command.js';
 import { type Output, processOutput } from './support/output.js';
 
@@ -60,6 +68,13 @@ const COMMANDS = new Map<string, () => Promise<Command>>([
     async () => {
       const m = await import('./commands/serve.js');
       return { usage: usageText(SERVE), run: m.runServe };
+    },
+  ],
+  [
+    'upload',
+    async () => {
+      const m = await import('./commands/upload.js');
+      return { usage: usageText(UPLOAD), run: (argv, out) => m.runUpload(argv, out) };
     },
   ],
 ]);

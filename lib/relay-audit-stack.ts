@@ -12,6 +12,7 @@ import type { Construct } from 'constructs';
 import { addClientOutputs } from './client-outputs.js';
 import { Alerts } from './constructs/alerts.js';
 import { DashboardHosting } from './constructs/dashboard-hosting.js';
+import { enableDashboardUploads } from './constructs/dashboard-uploads.js';
 import { FindingsTable } from './constructs/findings-table.js';
 import { INGEST_TIMEOUT, IngestPipeline } from './constructs/ingest-pipeline.js';
 import { NIGHTLY_TIMEOUT, NightlyJob } from './constructs/nightly-job.js';
@@ -101,6 +102,11 @@ export class RelayAuditStack extends Stack {
         ...props.settings,
         dashboardOrigin: props.settings.dashboardOrigin ?? this.dashboard.origin,
       },
+    });
+    enableDashboardUploads({
+      bucket: this.bucket,
+      queryApi: this.queryApi,
+      dashboardOrigin: props.settings.dashboardOrigin ?? this.dashboard.origin,
     });
     const auth = dashboardAuthOf(props.settings);
     this.dashboard.publish({ apiBase: this.queryApi.url, ...(auth === undefined ? {} : { auth }) });

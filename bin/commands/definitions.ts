@@ -5,7 +5,13 @@
  */
 import { SCENARIO_ID_LIST } from '../../functions/core/analysis/model/scenario-ids.js';
 import { DEFAULT_LOOK_BACK_DAYS, MAX_LOOK_BACK_DAYS } from '../../functions/nightly/look-back.js';
+import { DEFAULT_STACK_NAME } from '../../functions/runtime/stack-outputs.js';
 import type { CommandDefinition, OptionDefinition } from '../support/command.js';
+
+/** `upload --watch`: seconds between looks at the folders. */
+export const DEFAULT_WATCH_SECONDS = 60;
+/** `upload`: seconds to wait for the stack to analyse the uploads. */
+export const DEFAULT_WAIT_SECONDS = 900;
 
 /** The store options every command that reads or writes findings takes. */
 const STORE = {
@@ -173,5 +179,43 @@ export const SERVE = {
   footer: 'Build the dashboard first when running from a source checkout: npm run build:dashboard',
 } as const satisfies CommandDefinition;
 
+export const UPLOAD = {
+  name: 'upload',
+  synopsis: '<file|dir>... [--stack NAME] [--watch]',
+  usage: '<file|dir>... [options]',
+  description: `Uploads logs and exports to a deployed stack (its bucket's incoming/, gzip-compressed on the way),
+waits until the stack has analysed each file and prints the same report as analyze, from the
+stack's store. A file already uploaded unchanged is not sent again; a log that grew since (Exchange
+appends to the current tracking log) is. With --watch, keeps uploading what changes in the folders
+until Ctrl+C (e.g. a scheduled task on an Exchange server, on its MessageTracking folder).
+Ctrl+C during an upload aborts it: nothing of that file is stored or analysed.`,
+  options: {
+    stack: {
+      type: 'string',
+      value: '<name>',
+      help: `the deployed stack (default ${DEFAULT_STACK_NAME}); its outputs name the bucket and table`,
+    },
+    region: {
+      type: 'string',
+      value: '<region>',
+      help: "the stack's region (default: AWS_REGION, the profile)",
+    },
+    watch: { type: 'boolean', help: 'keep uploading new and grown files until Ctrl+C' },
+    interval: {
+      type: 'string',
+      value: '<seconds>',
+      help: `with --watch: how often the folders are looked at (default ${DEFAULT_WATCH_SECONDS})`,
+    },
+    'no-wait': { type: 'boolean', help: 'do not wait for the analysis; print the uploaded keys' },
+    timeout: {
+      type: 'string',
+      value: '<seconds>',
+      help: `how long to wait for the analysis (default ${DEFAULT_WAIT_SECONDS})`,
+    },
+  },
+  footer:
+    'Exit status: 0 every file analysed, 1 a file failed analysis or was not analysed in time, 2 usage\nerror, 130 interrupted (Ctrl+C).',
+} as const satisfies CommandDefinition;
+
 /** Every command, in the order the general usage lists them. */
-export const COMMAND_DEFINITIONS = [ANALYZE, FINDINGS, CHECK, REPORT, SERVE] as const;
+export const COMMAND_DEFINITIONS = [ANALYZE, FINDINGS, CHECK, REPORT, SERVE, UPLOAD] as const;

@@ -20,6 +20,7 @@ import { Logger, type LogLevel, levelFromEnv } from '../../functions/runtime/log
 import { OrganisationConfigStore } from '../../functions/store/organisation-config.js';
 import { readCommandLine } from '../support/command.js';
 import { parseFlags, wholeNumberFlag } from '../support/flags.js';
+import { LOCAL_UPLOAD_PATH, LocalUploads } from '../support/local-uploads.js';
 import type { Output } from '../support/output.js';
 import { packageRoot } from '../support/package-root.js';
 import { openStore, type StoreFlags } from '../support/store-options.js';
@@ -285,8 +286,10 @@ export async function startServer(options: ServerOptions = {}): Promise<RunningS
     fields: { service: 'relay-audit-serve' },
     write: (line) => process.stderr.write(line),
   });
+  // Dashboard uploads: granted by the API as in the cloud, taken by this server (see local-uploads.ts).
+  const uploads = new LocalUploads(handle.store, logger);
   const api = createRequestListener(
-    { store: handle.store, readiness: new OrganisationConfigStore(handle), logger },
+    { store: handle.store, readiness: new OrganisationConfigStore(handle), uploads, logger },
     { basePath: API_BASE },
   );
   const statics = createStaticHandler(dashboardDir, {
@@ -304,6 +307,14 @@ export async function startServer(options: ServerOptions = {}): Promise<RunningS
     const path = (req.url ?? '/').split(/[?#]/, 1)[0] ?? '/';
     if (path === API_BASE || path.startsWith(`${API_BASE}/`)) {
       api(req, res);
+      return;
+    }
+    if (path.startsWith(LOCAL_UPLOAD_PATH)) {
+      uploads.receive(req, res, path.slice(LOCAL_UPLOAD_PATH.length)).catch((error: unknown) => {
+        logger.error('upload not taken', { error });
+        if (!res.headersSent) sendText(res, 500, 'internal error\n', false);
+        else res.destroy();
+      });
       return;
     }
     statics(req, res).catch((error: unknown) => {
@@ -326,7 +337,9 @@ export async function startServer(options: ServerOptions = {}): Promise<RunningS
       server.close(() => resolveClose());
       // A browser keeps connections open; without this close() would wait for them to time out.
       server.closeAllConnections();
-    }).then(() => handle.close());
+    })
+      .then(() => uploads.settle())
+      .then(() => handle.close());
     return closing;
   };
   return {

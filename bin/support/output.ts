@@ -3,7 +3,8 @@
 import { groupDigits } from '../../functions/core/kernel/counts-in-words.js';
 
 export interface Progress {
-  update(progress: { file: string; bytesRead: number; size?: number; rowsRead: number }): void;
+  /** `rowsRead` absent: a transfer, shown as bytes. */
+  update(progress: { file: string; bytesRead: number; size?: number; rowsRead?: number }): void;
   done(): void;
 }
 
@@ -34,7 +35,9 @@ export const processOutput: Output = {
     return {
       update({ file, bytesRead, size, rowsRead }) {
         const percent = size ? ` ${Math.min(100, Math.round((bytesRead / size) * 100))}%` : '';
-        process.stderr.write(`\r\u001b[K${file}${percent} — ${groupDigits(rowsRead)} rows`);
+        const done =
+          rowsRead === undefined ? `${groupDigits(bytesRead)} bytes` : `${groupDigits(rowsRead)} rows`;
+        process.stderr.write(`\r\u001b[K${file}${percent} — ${done}`);
         shown = true;
       },
       done() {

@@ -107,7 +107,8 @@ function describeDomains(domains: DomainOracle, origin: string | undefined): str
 }
 
 export interface ReportOptions {
-  domains: DomainOracle;
+  /** The accepted domains the run used, or in words where they are kept (a stack's configuration). */
+  domains: DomainOracle | string;
   /** Where the accepted domains came from (a file, a comma list). */
   origin?: string | undefined;
   /** What the store did with the findings. */
@@ -155,7 +156,12 @@ export function renderAnalysisReport(result: AnalysisResult, options: ReportOpti
       out.push(`  ${String(entry.count).padStart(6)}  ${entry.domain.padEnd(30)} ${scenarios}`);
     }
   }
-  out.push('', ...describeDomains(options.domains, options.origin));
+  out.push(
+    '',
+    ...(typeof options.domains === 'string'
+      ? [`Accepted domains: ${options.domains}.`]
+      : describeDomains(options.domains, options.origin)),
+  );
   if (result.ruleFailures > 0) {
     out.push(
       '',

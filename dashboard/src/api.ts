@@ -14,6 +14,7 @@ import type {
   SourceRecord,
   SourceSummary,
   Summary,
+  UploadGrant,
 } from './types.js';
 
 export class ApiFailure extends Error {
@@ -142,12 +143,17 @@ export class ApiClient {
     return new URL(`${this.base}${path}${search}`, window.location.href).toString();
   }
 
-  private async get<T>(path: string, query?: URLSearchParams, signal?: AbortSignal): Promise<T> {
+  private async get<T>(
+    path: string,
+    query?: URLSearchParams,
+    signal?: AbortSignal,
+    method: 'GET' | 'POST' = 'GET',
+  ): Promise<T> {
     const url = this.url(path, query);
     const headers = this.headers('application/json');
     let response: Response;
     try {
-      response = await fetch(url, { headers, ...(signal ? { signal } : {}) });
+      response = await fetch(url, { method, headers, ...(signal ? { signal } : {}) });
     } catch (error) {
       if (error instanceof DOMException && error.name === 'AbortError') throw error;
       throw new ApiFailure(
@@ -216,6 +222,12 @@ export class ApiClient {
   /** The latest readiness report of the organisation's configuration (empty until one was checked). */
   public readiness(): Promise<ReadinessResponse> {
     return this.get('/readiness');
+  }
+
+  /** A grant to upload one file (`POST /uploads`): where to send the form, for which key. */
+  public createUpload(file: { name: string; size: number }): Promise<UploadGrant> {
+    const query = new URLSearchParams({ name: file.name, size: String(file.size) });
+    return this.get('/uploads', query, undefined, 'POST');
   }
 
   /** The CSV export of the findings filter. */

@@ -18,6 +18,7 @@ import { type Filters, filtersFromSearch, rangeProblem, searchFromFilters } from
 import { errorPanel, loadingNote } from './status.js';
 import { renderTops } from './tops.js';
 import type { DashboardConfig, Finding, ScenarioId, SourceSummary, Summary } from './types.js';
+import { uploadPanel } from './upload.js';
 
 const SOURCES_PAGE = 25;
 
@@ -551,6 +552,7 @@ async function start(): Promise<void> {
     filters = filtersFromSearch(window.location.search);
   }
   api = new ApiClient(config.apiBase, session);
+  byId('upload').replaceChildren(uploadPanel(api, () => reloadAll()));
   wireForm();
   wireAuthenticatedExport();
   fillForm();

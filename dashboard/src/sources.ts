@@ -11,7 +11,8 @@ import { SCENARIOS, SHORT_NAMES } from './scenarios.js';
 import { errorPanel, loadingNote } from './status.js';
 import type { SkippedRow, SourceSummary } from './types.js';
 
-function findingsText(source: SourceSummary): string {
+/** A source's findings by scenario in short words, or `none`. */
+export function findingsText(source: SourceSummary): string {
   const parts = SCENARIOS.filter((s) => (source.findingsByScenario[s] ?? 0) > 0).map(
     (s) => `${SHORT_NAMES[s]} ${source.findingsByScenario[s]}`,
   );

@@ -19,4 +19,5 @@ export type {
   SourceRecord,
   SourceSummary,
   Summary,
+  UploadGrant,
 } from '../../functions/api/contract.js';

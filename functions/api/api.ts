@@ -11,6 +11,7 @@ import { readiness } from './routes/readiness.js';
 import type { RouteHandler } from './routes/route-context.js';
 import { getSource, listSources } from './routes/sources.js';
 import { summary } from './routes/summary.js';
+import { createUpload } from './routes/uploads.js';
 
 /** The handler of each route in the route table. */
 const HANDLERS: Record<RouteName, RouteHandler> = {
@@ -21,6 +22,7 @@ const HANDLERS: Record<RouteName, RouteHandler> = {
   listSources,
   getSource,
   readiness,
+  createUpload,
 };
 
 export type RequestHandler = (request: ApiRequest) => Promise<ApiResponse>;

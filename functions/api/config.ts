@@ -8,15 +8,22 @@ import { type LogLevel, levelFromEnv } from '../runtime/logger.js';
 
 const Environment = z.object({
   TABLE_NAME: z.string().min(3).max(255),
+  /** The bucket dashboard uploads go to; without it `POST /uploads` is not offered. */
+  BUCKET_NAME: z.string().min(3).max(63).optional(),
 });
 
 export interface ApiConfig {
   tableName: string;
+  bucketName?: string;
   logLevel: LogLevel;
 }
 
 /** Reads and validates the environment; throws `EnvironmentError` naming what is wrong. */
 export function readConfig(env: NodeJS.ProcessEnv = process.env): ApiConfig {
   const data = readEnvironment(Environment, env, 'API');
-  return { tableName: data.TABLE_NAME, logLevel: levelFromEnv(env) };
+  return {
+    tableName: data.TABLE_NAME,
+    ...(data.BUCKET_NAME === undefined ? {} : { bucketName: data.BUCKET_NAME }),
+    logLevel: levelFromEnv(env),
+  };
 }

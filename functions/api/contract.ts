@@ -92,3 +92,16 @@ export interface DashboardConfig {
   readonly apiBase: string;
   readonly auth?: DashboardAuthConfig;
 }
+
+/**
+ * `POST /uploads?name=&size=`: where the dashboard uploads one file — a form POST of `fields` plus
+ * the file (last, as `file`) to `url`, accepted only for `key` and at most `maxBytes`.
+ */
+export interface UploadGrant {
+  url: string;
+  fields: Record<string, string>;
+  key: string;
+  maxBytes: number;
+  /** When the grant stops working (ISO time). */
+  expiresAt: string;
+}

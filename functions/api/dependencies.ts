@@ -5,6 +5,7 @@
 import type { Logger } from '../runtime/logger.js';
 import type { FindingsStore } from '../store/index.js';
 import type { ReadinessReader } from '../store/organisation-config.js';
+import type { UploadSigner } from './upload-grant.js';
 
 /** The read-only store operations the API uses (a `FindingsStore` satisfies it). */
 export type ApiStore = Pick<
@@ -41,6 +42,8 @@ export interface ApiDependencies {
    * Without it the route answers as if nothing were configured yet.
    */
   readiness?: ReadinessReader;
+  /** Hands out upload grants (`POST /uploads`); without it the route answers 404. */
+  uploads?: UploadSigner;
   /** One line per request, plus failures with their cause. */
   logger: Logger;
   /** The clock (default summary range ends today). */

@@ -4,6 +4,7 @@
  * The store client and logger are created on the first invocation and reused by the container.
  * Imports stay on the cloud path — core, the store's cloud-safe entry — never the embedded engine.
  */
+import { S3Client } from '@aws-sdk/client-s3';
 import type { APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
 import { Logger } from '../runtime/logger.js';
 import { createRemoteStore } from '../store/index.js';
@@ -12,6 +13,7 @@ import { createRequestHandler, type RequestHandler } from './api.js';
 import { readConfig } from './config.js';
 import type { ExportLimits } from './dependencies.js';
 import { requestFromEvent, resultFromResponse } from './lambda-event.js';
+import { S3UploadSigner } from './s3-upload-signer.js';
 
 /**
  * Export caps in Lambda: API Gateway passes on a Lambda response of at most 6 MB (the JSON
@@ -29,6 +31,9 @@ export function createHandlerFromEnvironment(env: NodeJS.ProcessEnv = process.en
     readiness: new OrganisationConfigStore(handle, { logger }),
     logger,
     exportLimits: LAMBDA_EXPORT_LIMITS,
+    ...(config.bucketName === undefined
+      ? {}
+      : { uploads: new S3UploadSigner(new S3Client({}), config.bucketName) }),
   });
 }
 

@@ -89,7 +89,7 @@ export function createRequestListener(
         status: 204,
         headers: {
           ...cors,
-          'access-control-allow-methods': 'GET, OPTIONS',
+          'access-control-allow-methods': 'GET, POST, OPTIONS',
           'access-control-allow-headers': 'authorization, content-type',
           'access-control-max-age': String(PREFLIGHT_MAX_AGE_SECONDS),
         },

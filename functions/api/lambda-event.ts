@@ -20,6 +20,12 @@ export const HttpApiEvent = z.looseObject({
   requestContext: z.looseObject({
     requestId: z.string().optional(),
     http: z.looseObject({ method: z.string().min(1) }),
+    authorizer: z
+      .looseObject({
+        jwt: z.looseObject({ claims: z.record(z.string(), z.unknown()).optional() }).optional(),
+        iam: z.looseObject({ userArn: z.string().optional() }).optional(),
+      })
+      .optional(),
   }),
 });
 export type HttpApiEvent = z.infer<typeof HttpApiEvent>;
@@ -39,13 +45,25 @@ export function requestFromEvent(event: unknown): ApiRequest {
     );
   }
   const data = parsed.data;
+  const caller = callerOf(data.requestContext.authorizer);
   return {
+    ...(caller === undefined ? {} : { caller }),
     method: data.requestContext.http.method,
     path: data.rawPath,
     query: data.queryStringParameters ?? {},
     headers: data.headers ?? {},
     ...(data.requestContext.requestId === undefined ? {} : { requestId: data.requestContext.requestId }),
   };
+}
+
+/** The signed-in user API Gateway's authoriser vouched for: the JWT's user name, or the IAM caller. */
+function callerOf(authorizer: HttpApiEvent['requestContext']['authorizer']): string | undefined {
+  const claims = authorizer?.jwt?.claims ?? {};
+  for (const claim of ['preferred_username', 'upn', 'email', 'sub']) {
+    const value = claims[claim];
+    if (typeof value === 'string' && value !== '') return value;
+  }
+  return authorizer?.iam?.userArn;
 }
 
 /** The Lambda result API Gateway turns into the HTTP response (text body, never base64). */

@@ -11,6 +11,8 @@ export interface ApiRequest {
   /** Query parameters; a repeated parameter arrives comma-joined, as API Gateway delivers it. */
   query: Readonly<Record<string, string | undefined>>;
   headers: Readonly<Record<string, string | undefined>>;
+  /** Who is signed in (the JWT's user, the IAM caller's ARN); absent without sign-in. */
+  caller?: string;
   /** Correlates the log line and error bodies with the caller's request (API Gateway request id). */
   requestId?: string;
 }

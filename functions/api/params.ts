@@ -137,6 +137,19 @@ export type SummaryParams = z.output<typeof SummaryParams>;
 
 /** `GET /sources`. */
 export const SourcesParams = z.strictObject({ limit: Limit, cursor: Cursor.optional() });
+
+/** `POST /uploads`: the file's name (as the browser gives it) and size in bytes. */
+export const UploadParams = z.strictObject({
+  name: z
+    .string()
+    .trim()
+    .min(1, { error: 'must name the file' })
+    .max(255, { error: 'must be at most 255 characters' }),
+  size: z.coerce
+    .number({ error: 'must be the size in bytes' })
+    .int({ error: 'must be a whole number of bytes' })
+    .min(1, { error: 'must be at least 1 byte: the file is empty' }),
+});
 export type SourcesParams = z.output<typeof SourcesParams>;
 
 /** `{id}` of `/findings/{id}` and `/sources/{id}`. */

@@ -12,16 +12,17 @@ export type RouteName =
   | 'summary'
   | 'listSources'
   | 'getSource'
-  | 'readiness';
+  | 'readiness'
+  | 'createUpload';
 
 /** One route: a method and an API Gateway style path (`{name}` is one path segment). */
 export interface RouteDefinition {
   readonly name: RouteName;
-  readonly method: 'GET';
+  readonly method: 'GET' | 'POST';
   readonly path: string;
 }
 
-/** Every route of the query API. All are read-only GETs. */
+/** Every route of the query API: reads, and `POST /uploads`, which hands out an upload grant (it writes nothing). */
 export const API_ROUTES: readonly RouteDefinition[] = [
   { name: 'listFindings', method: 'GET', path: '/findings' },
   { name: 'exportFindings', method: 'GET', path: '/findings.csv' },
@@ -30,6 +31,7 @@ export const API_ROUTES: readonly RouteDefinition[] = [
   { name: 'listSources', method: 'GET', path: '/sources' },
   { name: 'getSource', method: 'GET', path: '/sources/{id}' },
   { name: 'readiness', method: 'GET', path: '/readiness' },
+  { name: 'createUpload', method: 'POST', path: '/uploads' },
 ];
 
 /** Response headers the dashboard reads on a CSV export (exposed through CORS). */

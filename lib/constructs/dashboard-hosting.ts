@@ -264,9 +264,11 @@ export class DashboardHosting extends Construct {
   private contentSecurityPolicy(): string {
     const stack = Stack.of(this);
     const apiHosts = `https://*.execute-api.${stack.region}.${stack.urlSuffix}`;
+    // Dashboard uploads: a presigned POST to the data bucket (virtual-hosted address).
+    const uploadHosts = `https://*.s3.${stack.region}.${stack.urlSuffix}`;
     return [
       "default-src 'self'",
-      `connect-src 'self' ${apiHosts}${this.authOrigin === undefined ? '' : ` ${this.authOrigin}`}`,
+      `connect-src 'self' ${apiHosts} ${uploadHosts}${this.authOrigin === undefined ? '' : ` ${this.authOrigin}`}`,
       "img-src 'self' data:",
       "style-src 'self'",
       "script-src 'self'",

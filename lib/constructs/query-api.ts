@@ -6,7 +6,7 @@
  *   organisation's identity provider is configured (`jwtIssuer` + `jwtAudience`, e.g. Entra ID).
  * - CORS preflight is answered by API Gateway for the dashboard's origin only, when one is set.
  * - The `$default` stage throttles and writes JSON access logs to its own log group.
- * - The function may only read the table: no write, no S3, nothing else.
+ * - The function may only read the table; `POST /uploads` signs upload grants (see dashboard-uploads.ts).
  */
 import { CfnOutput, Duration, RemovalPolicy } from 'aws-cdk-lib';
 import { AccessLogFormat } from 'aws-cdk-lib/aws-apigateway';
@@ -140,7 +140,7 @@ export class QueryApi extends Construct {
 function corsFor(origin: string): CorsPreflightOptions {
   return {
     allowOrigins: [origin],
-    allowMethods: [CorsHttpMethod.GET, CorsHttpMethod.OPTIONS],
+    allowMethods: [CorsHttpMethod.GET, CorsHttpMethod.POST, CorsHttpMethod.OPTIONS],
     // `authorization` for the JWT bearer token; the x-amz-* headers for SigV4-signed (IAM) calls.
     allowHeaders: [
       'authorization',

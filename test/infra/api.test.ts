@@ -56,6 +56,7 @@ describe('HTTP API', () => {
         'GET /sources',
         'GET /sources/{id}',
         'GET /summary',
+        'POST /uploads',
       ].sort(),
     );
     template.resourceCountIs('AWS::ApiGatewayV2::Integration', 1);
@@ -135,7 +136,7 @@ describe('API function', () => {
     expect(QUERY_API_TIMEOUT.toSeconds()).toBeLessThan(30);
   });
 
-  it('may read the findings table and nothing else: no write, no S3, no queue, no topic', () => {
+  it('may read the findings table and put objects under incoming/dashboard/ only: no table write, no queue, no topic', () => {
     // Prepare
     const roleId = logicalIdOf(built, built.stack.queryApi.handler.role);
     const tableId = logicalIdOf(built, built.stack.table);
@@ -153,7 +154,13 @@ describe('API function', () => {
       'dynamodb:Query',
     ]);
     for (const action of actions)
-      expect(action).toMatch(/^(dynamodb:(BatchGetItem|GetItem|Query)|logs:\w+)$/);
+      expect(action).toMatch(/^(dynamodb:(BatchGetItem|GetItem|Query)|logs:\w+|s3:PutObject)$/);
+    // Presigned POSTs act with this role: uploads go under incoming/dashboard/ and nowhere else.
+    const s3Resources = statements
+      .filter((s) => JSON.stringify(s.Action).includes('s3:'))
+      .map((s) => JSON.stringify(s.Resource));
+    expect(s3Resources).toHaveLength(1);
+    expect(s3Resources[0]).toContain('/incoming/dashboard/*');
     const dynamoResources = JSON.stringify(
       statements.filter((s) => JSON.stringify(s.Action).includes('dynamodb:')).map((s) => s.Resource),
     );
@@ -219,11 +226,11 @@ describe('with the organisation identity provider and dashboard origin in contex
     }
   });
 
-  it('answers CORS preflight for the dashboard origin only, for GET, with the auth header', () => {
+  it('answers CORS preflight for the dashboard origin only, for GET and POST (uploads), with the auth header', () => {
     t.hasResourceProperties('AWS::ApiGatewayV2::Api', {
       CorsConfiguration: {
         AllowOrigins: [ORIGIN],
-        AllowMethods: ['GET', 'OPTIONS'],
+        AllowMethods: ['GET', 'POST', 'OPTIONS'],
         AllowHeaders: Match.arrayWith(['authorization']),
         ExposeHeaders: Match.arrayWith(['x-truncated', 'x-row-count']),
         MaxAge: 3600,

@@ -1,19 +1,22 @@
 /**
- * The stack outputs clients read (`--stack NAME`): present under the exact names the CLI reads,
- * pointing at the stack's own bucket, table, API and region.
+ * What clients outside the stack rely on: the outputs the CLI reads (`--stack NAME`), under the
+ * exact names it reads, and what dashboard uploads need (the API knows the bucket, the bucket takes
+ * the dashboard's cross-origin POST).
  */
-import { Template } from 'aws-cdk-lib/assertions';
+import { Match, Template } from 'aws-cdk-lib/assertions';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { STACK_OUTPUT, StackOutputsSchema } from '../../functions/runtime/stack-outputs.js';
 import type { RelayAuditApp } from '../../lib/create-app.js';
 import { buildApp } from './synth-app.js';
 
 let built: RelayAuditApp;
+let template: Template;
 let outputs: Record<string, { Value: unknown; Description?: string }>;
 
 beforeAll(() => {
   built = buildApp();
-  outputs = Template.fromStack(built.stack).findOutputs('*') as typeof outputs;
+  template = Template.fromStack(built.stack);
+  outputs = template.findOutputs('*') as typeof outputs;
 });
 
 function logicalIdOf(construct: { node: { defaultChild?: unknown } }): string {
@@ -46,5 +49,31 @@ describe('client outputs', () => {
     // Assess
     for (const key of required) expect(outputs, key).toHaveProperty(key);
     expect(outputs).not.toHaveProperty(STACK_OUTPUT.stateMachine);
+  });
+});
+
+describe('dashboard uploads', () => {
+  it('tell the API function the bucket it grants uploads into', () => {
+    // Assess
+    template.hasResourceProperties('AWS::Lambda::Function', {
+      Description: Match.stringLikeRegexp('query API'),
+      Environment: { Variables: Match.objectLike({ BUCKET_NAME: { Ref: logicalIdOf(built.stack.bucket) } }) },
+    });
+  });
+
+  it("let the bucket take a cross-origin POST from the dashboard's origin only", () => {
+    // Prepare
+    const bucket = template.toJSON().Resources[logicalIdOf(built.stack.bucket)] as {
+      Properties: {
+        CorsConfiguration?: { CorsRules: { AllowedMethods: string[]; AllowedOrigins: unknown[] }[] };
+      };
+    };
+    const rules = bucket.Properties.CorsConfiguration?.CorsRules ?? [];
+    // Assess
+    expect(rules).toHaveLength(1);
+    expect(rules[0]?.AllowedMethods).toEqual(['POST']);
+    expect(JSON.stringify(rules[0]?.AllowedOrigins)).toContain(
+      logicalIdOf(built.stack.dashboard.distribution),
+    );
   });
 });

@@ -210,6 +210,8 @@ describe('security headers', () => {
     expect(csp.get('connect-src')).toEqual([
       "'self'",
       'https://*.execute-api.<<AWS::Region>>.<<AWS::URLSuffix>>',
+      // Dashboard uploads: the presigned POST to the data bucket.
+      'https://*.s3.<<AWS::Region>>.<<AWS::URLSuffix>>',
     ]);
     expect(csp.get('frame-ancestors')).toEqual(["'none'"]);
     expect(csp.get('object-src')).toEqual(["'none'"]);
@@ -335,6 +337,7 @@ describe('sign-in of the cloud dashboard', () => {
     expect(cspDirectives(t).get('connect-src')).toEqual([
       "'self'",
       'https://*.execute-api.<<AWS::Region>>.<<AWS::URLSuffix>>',
+      'https://*.s3.<<AWS::Region>>.<<AWS::URLSuffix>>',
       'https://login.microsoftonline.com',
     ]);
   });
@@ -358,7 +361,7 @@ describe('query API CORS', () => {
             ],
           },
         ],
-        AllowMethods: ['GET', 'OPTIONS'],
+        AllowMethods: ['GET', 'POST', 'OPTIONS'],
       },
     });
   });

@@ -71,7 +71,7 @@ describe('the node:http listener', () => {
       headers: { origin: DASHBOARD, 'access-control-request-method': 'GET' },
     });
     expect(preflight.status).toBe(204);
-    expect(preflight.headers.get('access-control-allow-methods')).toBe('GET, OPTIONS');
+    expect(preflight.headers.get('access-control-allow-methods')).toBe('GET, POST, OPTIONS');
     expect(preflight.headers.get('access-control-allow-headers')).toContain('authorization');
     const other = await fetch(`${base}/api/findings`, {
       method: 'OPTIONS',

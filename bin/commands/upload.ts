@@ -1,0 +1,214 @@
+/**
+ * `relay-audit upload <file|dir>... [--stack NAME] [--watch]`: sends logs and exports to a deployed
+ * stack, waits for its ingest to analyse them and prints the report `analyze` prints.
+ */
+import { resolve } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { S3Client } from '@aws-sdk/client-s3';
+import { z } from 'zod';
+import type { SourceRecord } from '../../functions/core/analysis/model/source-record.js';
+import { plural } from '../../functions/core/kernel/counts-in-words.js';
+import { ArgumentError, ErrorCode, RelayAuditError } from '../../functions/core/kernel/errors.js';
+import { objectIdentity } from '../../functions/ingest/s3-event.js';
+import { DEFAULT_STACK_NAME, type StackOutputs } from '../../functions/runtime/stack-outputs.js';
+import type { FindingsStore } from '../../functions/store/findings-store.js';
+import { createRemoteStore } from '../../functions/store/remote-store.js';
+import { sourceId } from '../../functions/store/table-design.js';
+import { resultOfSources, waitForSources } from '../support/cloud-sources.js';
+import { readCommandLine } from '../support/command.js';
+import { parseFlags, wholeNumberFlag } from '../support/flags.js';
+import { findLocalInputs } from '../support/inputs.js';
+import type { Output } from '../support/output.js';
+import { renderAnalysisReport } from '../support/report.js';
+import { readStackOutputs } from '../support/stack-outputs.js';
+import { decideSend, type SendDecision, sendFile, snapshotFile, uploadKey } from '../support/upload-file.js';
+import { DEFAULT_WAIT_SECONDS, DEFAULT_WATCH_SECONDS, UPLOAD } from './definitions.js';
+
+/** Exit status of a run stopped by Ctrl+C (128 + SIGINT), as shells report it. */
+export const INTERRUPTED_STATUS = 130;
+
+const UploadFlags = z.object({
+  interval: wholeNumberFlag(1, 86_400).optional(),
+  timeout: wholeNumberFlag(0, 86_400).optional(),
+});
+
+/** What tests replace; the command line uses the defaults. */
+export interface UploadDependencies {
+  /** Stops the command as Ctrl+C does (default: SIGINT). */
+  signal?: AbortSignal;
+  /** Multipart part size in bytes (tests use S3's minimum to get several parts from a small file). */
+  partSize?: number;
+  /** How often the store is polled for the source records (default 2 s). */
+  pollMs?: number;
+}
+
+/** One file sent in a round. */
+interface Sent {
+  name: string;
+  key: string;
+  id: string;
+}
+
+const WHY_SENT: Record<Exclude<SendDecision, 'unchanged'>, string> = {
+  new: 'new',
+  grew: 'grew since its last upload',
+  changed: 'changed since its last upload',
+};
+
+export async function runUpload(argv: string[], out: Output, deps: UploadDependencies = {}): Promise<number> {
+  const { values, positionals } = readCommandLine(UPLOAD, argv);
+  if (positionals.length === 0) throw new ArgumentError('upload needs at least one file or directory');
+  const flags = parseFlags(UploadFlags, { interval: values.interval, timeout: values.timeout });
+  if (flags.interval !== undefined && !values.watch)
+    throw new ArgumentError('--interval only applies with --watch');
+
+  const stack = await readStackOutputs(values.stack ?? DEFAULT_STACK_NAME, { region: values.region });
+  const s3 = new S3Client({ region: stack.region });
+  const handle = createRemoteStore({ tableName: stack.table, region: stack.region });
+  const interrupt = deps.signal === undefined ? interruptOnCtrlC(out) : { signal: deps.signal, dispose() {} };
+  const { signal } = interrupt;
+
+  /** Uploads what changed; undefined when interrupted mid-upload. */
+  async function uploadRound(quiet: boolean): Promise<Sent[] | undefined> {
+    const { inputs, notAnalysed } = await findLocalInputs(positionals);
+    if (!quiet)
+      for (const { file, reason } of notAnalysed) out.error(`  – ${file} — ${reason}; not uploaded`);
+    const sent: Sent[] = [];
+    const unchanged: string[] = [];
+    for (const input of inputs) {
+      if (signal.aborted) return undefined;
+      const path = resolve(input.name);
+      const snapshot = await snapshotFile(path);
+      const key = uploadKey(path, snapshot);
+      const decision = await decideSend(s3, stack.bucket, key, snapshot);
+      if (decision === 'unchanged') {
+        unchanged.push(input.name);
+        continue;
+      }
+      const progress = out.progress();
+      let object: Awaited<ReturnType<typeof sendFile>>;
+      try {
+        object = await sendFile({
+          s3,
+          bucket: stack.bucket,
+          key,
+          snapshot,
+          signal,
+          onProgress: (bytesRead) => progress.update({ file: input.name, bytesRead, size: snapshot.length }),
+          ...(deps.partSize === undefined ? {} : { partSize: deps.partSize }),
+        });
+      } catch (error) {
+        progress.done();
+        if (signal.aborted) {
+          out.error(
+            `${input.name}: upload interrupted; the multipart upload was aborted, nothing of it is stored`,
+          );
+          return undefined;
+        }
+        throw new RelayAuditError(
+          ErrorCode.ReadFailure,
+          `${input.name}: upload to s3://${stack.bucket}/${key} failed: ${error instanceof Error ? error.message : String(error)}`,
+          { cause: error },
+        );
+      }
+      progress.done();
+      out.error(`${input.name} → s3://${stack.bucket}/${key} (${WHY_SENT[decision]})`);
+      const identity = objectIdentity({ bucket: stack.bucket, eventName: 'ObjectCreated', ...object });
+      sent.push({ name: input.name, key, id: sourceId(identity) });
+    }
+    if (unchanged.length > 0 && !quiet) {
+      out.error(`${plural(unchanged.length, 'file')} unchanged since the last upload, not sent again.`);
+    }
+    return sent;
+  }
+
+  try {
+    let watching = false;
+    let status = 0;
+    do {
+      const sent = await uploadRound(watching);
+      if (sent === undefined) return INTERRUPTED_STATUS;
+      if (sent.length > 0) {
+        status = values['no-wait']
+          ? await printKeys(sent, out)
+          : await report(handle.store, stack, sent, out, {
+              timeoutMs: (flags.timeout ?? DEFAULT_WAIT_SECONDS) * 1000,
+              signal,
+              ...(deps.pollMs === undefined ? {} : { intervalMs: deps.pollMs }),
+            });
+      } else if (!watching) {
+        await out.write('Nothing to upload: every file is unchanged since its last upload.\n');
+      }
+      if (!values.watch) return status;
+      if (!watching) out.error(`Watching ${positionals.join(', ')}; Ctrl+C stops.`);
+      watching = true;
+      await sleep((flags.interval ?? DEFAULT_WATCH_SECONDS) * 1000, undefined, { signal }).catch(
+        () => undefined,
+      );
+    } while (!signal.aborted);
+    // Ctrl+C between rounds is how --watch ends: every upload made was complete.
+    return status;
+  } finally {
+    interrupt.dispose();
+    s3.destroy();
+    await handle.close();
+  }
+}
+
+async function printKeys(sent: readonly Sent[], out: Output): Promise<number> {
+  for (const { key } of sent) await out.write(`${key}\n`);
+  return 0;
+}
+
+/** Waits for the source records of `sent`, prints the report; 1 when a file failed or is not analysed yet. */
+async function report(
+  store: FindingsStore,
+  stack: StackOutputs,
+  sent: readonly Sent[],
+  out: Output,
+  wait: { timeoutMs: number; signal: AbortSignal; intervalMs?: number },
+): Promise<number> {
+  const records = await waitForSources(
+    store,
+    sent.map((file) => file.id),
+    wait,
+  );
+  const finished: SourceRecord[] = [];
+  const pending: Sent[] = [];
+  for (const file of sent) {
+    const record = records.get(file.id);
+    if (record === undefined || record.status === 'processing') pending.push(file);
+    else finished.push(record);
+  }
+  const result = await resultOfSources(store, finished);
+  const storeNote =
+    `Analysed by stack ${stack.stackName} and stored in its table ${stack.table}. ` +
+    `List the findings: relay-audit findings --stack ${stack.stackName}`;
+  if (finished.length > 0) {
+    await out.write(
+      renderAnalysisReport(result, {
+        domains: "the stack's (config/accepted-domains.csv in its bucket, or its acceptedDomains setting)",
+        storeNote,
+      }),
+    );
+  }
+  if (pending.length > 0) {
+    const lines = pending.map((file) => `  … ${file.name} (s3://${stack.bucket}/${file.key})`);
+    out.error(
+      `${plural(pending.length, 'file')} not analysed yet${wait.signal.aborted ? '' : ` after ${Math.round(wait.timeoutMs / 1000)} s`}:\n${lines.join('\n')}\n` +
+        `The stack goes on with ${pending.length === 1 ? 'it' : 'them'}; see later: relay-audit findings --stack ${stack.stackName}`,
+    );
+  }
+  return pending.length > 0 || finished.some((record) => record.status === 'failed') ? 1 : 0;
+}
+
+/** Ctrl+C aborts the upload in progress (once; a second Ctrl+C ends the process as usual). */
+function interruptOnCtrlC(out: Output): { signal: AbortSignal; dispose(): void } {
+  const controller = new AbortController();
+  const onSigint = () => {
+    out.error('Interrupted: aborting the upload in progress (Ctrl+C again to quit at once)…');
+    controller.abort();
+  };
+  process.once('SIGINT', onSigint);
+  return { signal: controller.signal, dispose: () => process.off('SIGINT', onSigint) };
+}

@@ -1,0 +1,99 @@
+/**
+ * Waiting for ingest in the cloud: the source records of uploaded objects, polled until each is
+ * done or failed, then put together as the run result `analyze` reports, so `upload` prints the
+ * same report (files, findings per scenario, sender domains, skipped rows, next step).
+ */
+import { setTimeout as sleep } from 'node:timers/promises';
+import type { AnalysisResult } from '../../functions/core/analysis/analyze.js';
+import { SCENARIO_IDS, type ScenarioId } from '../../functions/core/analysis/model/findings.js';
+import type { SourceRecord } from '../../functions/core/analysis/model/source-record.js';
+import type { FindingsStore } from '../../functions/store/findings-store.js';
+
+export interface WaitOptions {
+  /** Give up after this long (the records still `processing` are returned as they are). */
+  timeoutMs: number;
+  intervalMs?: number;
+  signal?: AbortSignal;
+  /** Called while records are awaited, with how many are still pending. */
+  onWaiting?: (pending: number) => void;
+}
+
+/**
+ * Polls the store until every id has a finished record (done or failed), the time runs out or the
+ * signal aborts. Returns what is known: a missing id means ingest has not started on it yet.
+ */
+export async function waitForSources(
+  store: Pick<FindingsStore, 'getSource'>,
+  ids: readonly string[],
+  options: WaitOptions,
+): Promise<Map<string, SourceRecord | undefined>> {
+  const records = new Map<string, SourceRecord | undefined>(ids.map((id) => [id, undefined]));
+  const deadline = Date.now() + options.timeoutMs;
+  for (;;) {
+    const pending = [...records].filter(
+      ([, record]) => record === undefined || record.status === 'processing',
+    );
+    for (const [id] of pending) records.set(id, await store.getSource(id));
+    const still = [...records.values()].filter(
+      (record) => record === undefined || record.status === 'processing',
+    );
+    if (still.length === 0 || Date.now() >= deadline || options.signal?.aborted) return records;
+    options.onWaiting?.(still.length);
+    await sleep(options.intervalMs ?? 2000, undefined, { signal: options.signal }).catch(() => undefined);
+  }
+}
+
+/**
+ * The run result of finished source records, with sender domains from their stored findings. A
+ * source record does not keep how many refusals matched no rule (ingest logs it), so none are claimed.
+ */
+export async function resultOfSources(
+  store: Pick<FindingsStore, 'queryFindings'>,
+  records: readonly SourceRecord[],
+): Promise<AnalysisResult> {
+  const findingsByScenario = Object.fromEntries(SCENARIO_IDS.map((id) => [id, 0])) as Record<
+    ScenarioId,
+    number
+  >;
+  const domains = new Map<string, { count: number; scenarios: Partial<Record<ScenarioId, number>> }>();
+  for (const record of records) {
+    for (const id of SCENARIO_IDS) {
+      const count = record.findingsByScenario[id] ?? 0;
+      findingsByScenario[id] += count;
+    }
+    if (record.status !== 'done') continue;
+    let cursor: string | undefined;
+    do {
+      const page = await store.queryFindings({
+        sourceId: record.id,
+        limit: 1000,
+        ...(cursor === undefined ? {} : { cursor }),
+      });
+      for (const finding of page.items) {
+        const domain = finding.senderDomain ?? '(unknown sender)';
+        const entry = domains.get(domain) ?? { count: 0, scenarios: {} };
+        entry.count += 1;
+        entry.scenarios[finding.scenario] = (entry.scenarios[finding.scenario] ?? 0) + 1;
+        domains.set(domain, entry);
+      }
+      cursor = page.cursor;
+    } while (cursor !== undefined);
+  }
+  const sum = (pick: (record: SourceRecord) => number) =>
+    records.reduce((total, record) => total + pick(record), 0);
+  const rejections = sum((record) => record.rejections);
+  const duplicates = sum((record) => record.duplicateRefusals ?? 0);
+  return {
+    sources: [...records],
+    findingsByScenario,
+    senderDomains: [...domains]
+      .map(([domain, entry]) => ({ domain, ...entry }))
+      .sort((a, b) => b.count - a.count),
+    events: sum((record) => record.events),
+    rejections,
+    duplicates,
+    unclassified: 0,
+    ruleFailures: 0,
+    stopped: false,
+  };
+}

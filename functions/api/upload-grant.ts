@@ -1,0 +1,53 @@
+/**
+ * Uploads from the dashboard: where an upload goes and how large it may be. The API hands out a
+ * grant for exactly one key under `incoming/dashboard/<user>/`, so the key records who uploaded;
+ * in the cloud the grant is an S3 presigned POST, locally (`relay-audit serve`) a one-time URL of
+ * the local server. Both answer with the same {@link UploadGrant}.
+ */
+import { randomBytes } from 'node:crypto';
+import type { UploadGrant } from './contract.js';
+
+export type { UploadGrant };
+
+/** Largest file the dashboard may upload (a day of tracking logs of a large server, uncompressed). */
+export const MAX_UPLOAD_BYTES = 1024 * 1024 * 1024;
+/** How long a grant can be used. */
+export const UPLOAD_GRANT_SECONDS = 15 * 60;
+/** Metadata naming the signed-in user who uploaded (`x-amz-meta-uploaded-by`). */
+export const UPLOADED_BY_FIELD = 'x-amz-meta-uploaded-by';
+
+/** What a grant is asked for: the file's name and size, and who asks. */
+export interface UploadRequest {
+  fileName: string;
+  size: number;
+  /** The signed-in user (`local` without sign-in). */
+  caller: string;
+}
+
+/** Hands out upload grants (`POST /uploads`). */
+export interface UploadSigner {
+  grant(request: UploadRequest, now?: Date): Promise<UploadGrant>;
+}
+
+/** A key-safe rendering of a name: letters, digits and `.@+=_-`, at most 100 characters. */
+function keyPart(name: string): string {
+  return (
+    name
+      .replace(/[^\w.@+=-]+/g, '_')
+      .replace(/^\.+/, '_')
+      .slice(0, 100) || '_'
+  );
+}
+
+/**
+ * `incoming/dashboard/<user>/<time>-<random>/<file>`: one fresh key per upload (the same file
+ * uploaded twice is two uploads, and re-analysis never double counts), the user in the path.
+ */
+export function dashboardUploadKey(request: UploadRequest, now: Date = new Date()): string {
+  const time = now
+    .toISOString()
+    .replace(/[-:]/g, '')
+    .replace(/\.\d+Z$/, 'Z');
+  const unique = randomBytes(4).toString('hex');
+  return `incoming/dashboard/${keyPart(request.caller)}/${time}-${unique}/${keyPart(request.fileName)}`;
+}

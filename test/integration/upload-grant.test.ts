@@ -1,0 +1,108 @@
+/**
+ * Dashboard uploads in the cloud: `POST /uploads` through the API's real request handler hands out
+ * an S3 presigned POST whose signed policy names one key under incoming/dashboard/<user>/, a size
+ * range and the user; the browser's form POST of it lands in the bucket (s3rver) and the real
+ * ingest handler analyses it from the notification.
+ */
+import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { createRequestHandler } from '../../functions/api/api.js';
+import type { UploadGrant } from '../../functions/api/contract.js';
+import { S3UploadSigner } from '../../functions/api/s3-upload-signer.js';
+import { createHandlerFromEnvironment } from '../../functions/ingest/handler.js';
+import { Logger } from '../../functions/runtime/logger.js';
+import type { EmbeddedServer } from '../../functions/store/embedded-engine.js';
+import { deliverInBatches } from '../support/ingest-harness.js';
+import {
+  asS3WouldSend,
+  type LocalS3,
+  localFunctionEnvironment,
+  startLocalDynamo,
+  startLocalS3,
+} from '../support/local-engines.js';
+
+const ROOT = join(import.meta.dirname, '..', '..');
+const LOG = join(ROOT, 'sample-logs', 'MSGTRK2026112800-1.LOG');
+const BUCKET = 'relay-audit-upload-grant';
+const TABLE = 'relay-audit-upload-grant';
+const USER = 'ops@contoso.com';
+
+let s3: LocalS3;
+let dynamo: EmbeddedServer;
+
+beforeAll(async () => {
+  [s3, dynamo] = await Promise.all([startLocalS3([BUCKET]), startLocalDynamo(TABLE)]);
+}, 60_000);
+
+afterAll(async () => {
+  vi.unstubAllEnvs();
+  await Promise.all([s3?.close(), dynamo?.close()]);
+});
+
+async function requestGrant(query: Record<string, string>, caller?: string) {
+  const api = createRequestHandler({
+    store: dynamo.store,
+    uploads: new S3UploadSigner(s3.client, BUCKET),
+    logger: new Logger({ level: 'silent' }),
+  });
+  return api({ method: 'POST', path: '/uploads', query, headers: {}, ...(caller ? { caller } : {}) });
+}
+
+describe('POST /uploads with S3 presigned POST', () => {
+  let grant: UploadGrant;
+
+  beforeAll(async () => {
+    const size = (await readFile(LOG)).length;
+    const response = await requestGrant({ name: 'MSGTRK2026112800-1.LOG', size: String(size) }, USER);
+    expect(response.status, response.body).toBe(201);
+    grant = JSON.parse(response.body) as UploadGrant;
+  });
+
+  it('signs a policy for one key under the user, a size range and the user in the metadata', () => {
+    // Prepare
+    const policy = JSON.parse(Buffer.from(grant.fields.Policy ?? '', 'base64').toString('utf8')) as {
+      conditions: unknown[];
+    };
+    // Assess
+    expect(grant.key).toMatch(
+      /^incoming\/dashboard\/ops@contoso\.com\/\d{8}T\d{6}Z-[0-9a-f]{8}\/MSGTRK2026112800-1\.LOG$/,
+    );
+    expect(policy.conditions).toContainEqual({ key: grant.key });
+    expect(policy.conditions).toContainEqual(['content-length-range', 1, grant.maxBytes]);
+    expect(policy.conditions).toContainEqual(['eq', '$x-amz-meta-uploaded-by', USER]);
+    expect(grant.fields['x-amz-meta-uploaded-by']).toBe(USER);
+  });
+
+  it('takes the form POST into the bucket, and ingest analyses it', async () => {
+    // Prepare
+    const form = new FormData();
+    for (const [name, value] of Object.entries(grant.fields)) form.append(name, value);
+    form.append('file', new Blob([await readFile(LOG)]), 'MSGTRK2026112800-1.LOG');
+    // Act
+    const posted = await fetch(grant.url, { method: 'POST', body: form });
+    // The handler's clients read their endpoints from the process environment, as in Lambda.
+    const env = localFunctionEnvironment({ table: TABLE, bucket: BUCKET, s3, dynamo });
+    for (const [name, value] of Object.entries(env)) vi.stubEnv(name, value);
+    const ingest = createHandlerFromEnvironment(env);
+    const notification = JSON.stringify(asS3WouldSend(s3.lastNotificationFor(grant.key)));
+    const failed = await deliverInBatches(ingest, [notification]);
+    // Assess
+    expect(posted.status).toBeLessThan(300);
+    expect(failed).toEqual([]);
+    const sources = (await dynamo.store.listSources({ limit: 10 })).items;
+    expect(sources.find((source) => source.file === grant.key)).toMatchObject({
+      status: 'done',
+      format: 'exchange-tracking-log',
+    });
+  });
+
+  it('refuses an empty file and one larger than uploads may be', async () => {
+    // Act
+    const empty = await requestGrant({ name: 'x.log', size: '0' }, USER);
+    const huge = await requestGrant({ name: 'x.log', size: String(2 * 1024 ** 3) }, USER);
+    // Assess
+    expect(empty.status).toBe(400);
+    expect(huge.status).toBe(413);
+  });
+});
