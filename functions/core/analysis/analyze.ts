@@ -24,6 +24,7 @@ import {
   type ParseListener,
   type ParseOptions,
   parseInput,
+  type ResumeAnchor,
 } from './input/parse-input.js';
 import type { TraceEvent } from './model/events.js';
 import { type Finding, SCENARIO_IDS, type ScenarioId } from './model/findings.js';
@@ -31,6 +32,7 @@ import {
   addSourceNotes,
   MAX_DUPLICATE_OF,
   newSourceRecord,
+  type ResumePoint,
   type SourceRecord,
 } from './model/source-record.js';
 
@@ -122,6 +124,10 @@ export async function analyze(
   const batchSize = options.batchSize ?? 500;
   const maxSkipped = options.maxSkippedListed ?? 100;
   const records = new Map<string, SourceRecord>();
+  /** The resumed read of the current input (ingest's continuations), when it is one. */
+  let resumed: ResumedRead | undefined;
+  /** True while the classifier is fed an event of a row an earlier invocation counted. */
+  let replaying = false;
   /** Per source: repeats of a refusal whose finding was released before the repeat was read. */
   const unjoined = new Map<string, number>();
   const classifier = new StreamingClassifier({
@@ -129,7 +135,9 @@ export async function analyze(
     ...(options.windowEvents === undefined ? {} : { windowEvents: options.windowEvents }),
     ...(options.maxTrackedMessages === undefined ? {} : { maxTrackedMessages: options.maxTrackedMessages }),
     ...(options.inboundConnector === undefined ? {} : { inboundConnector: options.inboundConnector }),
+    released: (event) => resumed?.released(event) ?? false,
     onDuplicate(duplicate, first, joined) {
+      if (replaying) return; // counted by the invocation this one resumes
       // A repeat within the file (a DEFER and then its FAIL) is part of the file's own finding.
       if (duplicate.sourceId === first.sourceId) return;
       const record = records.get(duplicate.sourceId);
@@ -152,6 +160,8 @@ export async function analyze(
   let inbound: InboundEntry[] = [];
   const indexInbound = options.sink.putInboundMessages !== undefined;
   let stopped = false;
+  /** Set when a stopped read took a resume point: the window is left, not released half-informed. */
+  let resumable = false;
   const writes = new WritePipeline(options.writesInFlight ?? 1);
 
   /** Moves emitted findings into the buffer and the per-source/per-run counters. */
@@ -266,12 +276,23 @@ export async function analyze(
   async function analyzeAll(): Promise<void> {
     for (const input of inputs) {
       if (stopped) break;
-      const record = newSourceRecord(input.sourceId, input.name, now());
+      const record =
+        input.resume === undefined
+          ? newSourceRecord(input.sourceId, input.name, now())
+          : structuredClone(input.resume.record);
       records.set(input.sourceId, record);
       await options.sink.putSource({ ...record });
+      resumed = input.resume === undefined ? undefined : new ResumedRead(input.resume.record.resume);
+      const tracker = new ResumeTracker(classifier.windowEvents, classifier.trackedMessages);
       try {
-        stopped = await analyzeOne(input, record);
-        if (stopped) {
+        stopped = await analyzeOne(input, record, tracker);
+        const point = stopped ? tracker.point(classifier, resumed?.point) : undefined;
+        delete record.resume;
+        if (point !== undefined) {
+          // Findings written so far are final; the next invocation reads on from `point`.
+          resumable = true;
+          record.resume = point;
+        } else if (stopped) {
           // Never `done`: a half-read file must be analysed again (findings written so far are real).
           record.status = 'failed';
           record.errorCode = ErrorCode.DeadlineReached;
@@ -306,11 +327,12 @@ export async function analyze(
           },
         ]);
       }
-      record.finishedAt = now().toISOString();
+      if (record.resume === undefined) record.finishedAt = now().toISOString();
       await flushBuffer(false);
     }
     // The window is released a batch at a time: thousands of findings are never built at once.
-    while (classifier.flush(batchSize) > 0) await flushBuffer(false);
+    // A read that will be resumed leaves it: its refusals are released by the next invocation.
+    if (!resumable) while (classifier.flush(batchSize) > 0) await flushBuffer(false);
     await flushBuffer(true);
   }
 
@@ -336,7 +358,13 @@ export async function analyze(
   }
 
   /** Parses one input and feeds its batches through the classifier; returns true when asked to stop early. */
-  async function analyzeOne(input: AnalysisInput, record: SourceRecord): Promise<boolean> {
+  async function analyzeOne(
+    input: AnalysisInput,
+    record: SourceRecord,
+    tracker: ResumeTracker,
+  ): Promise<boolean> {
+    // Rows an earlier invocation counted are read again as evidence only (see ResumePoint).
+    const countFrom = input.resume?.record.resume.countFrom ?? 0;
     let origin: EventOrigin | undefined; // known once the format is detected, before any batch
     let lastProgress = 0;
     const progress = (): void => {
@@ -359,7 +387,8 @@ export async function analyze(
       async batch(batch) {
         if (origin === undefined)
           throw new Error(`${input.name}: rows arrived before the format was detected`);
-        record.bytes = batch.bytesRead;
+        record.bytes = Math.max(record.bytes, batch.bytesRead);
+        if (batch.nextLine !== undefined) tracker.nextLine = batch.nextLine;
         record.rowsRead += batch.rowsRead;
         record.rowsAnalysed += batch.rowsAnalysed;
         for (const row of batch.skips) {
@@ -377,10 +406,15 @@ export async function analyze(
         for (let index = 0; index < events.length; index++) {
           const event = events[index] as TraceEvent;
           const rejection = rejections[index] ?? null;
-          if (rejection) record.rejections++;
-          record.events++;
+          replaying = event.line < countFrom;
+          if (!replaying) {
+            if (rejection) record.rejections++;
+            record.events++;
+          }
+          const duplicates = classifier.stats.duplicates;
           classifier.push(event, origin, rejection);
-          if (indexInbound) {
+          tracker.saw(event.line, rejection !== null && classifier.stats.duplicates === duplicates);
+          if (indexInbound && !replaying) {
             const entry = inboundEntryOf(event, origin, options.domains);
             if (entry) inbound.push(entry);
           }
@@ -389,10 +423,94 @@ export async function analyze(
         await flushBuffer(false);
       },
       ...(options.shouldStop === undefined ? {} : { shouldStop: options.shouldStop }),
+      resumable: (anchor) => {
+        tracker.anchor = anchor;
+      },
     };
     const parse: ParseOptions = { inferring: classifier.inferring, now: now() };
     if (options.year !== undefined) parse.year = options.year;
     return (await parseInput(input, parse, listener)) === 'stopped';
+  }
+}
+
+/**
+ * The refusals a resumed read must not release again: those before the resume point's `emitFrom`
+ * line, and the first `releasedOnLine` of that line.
+ */
+class ResumedRead {
+  private seenOnLine = 0;
+  public constructor(public readonly point: ResumePoint) {}
+
+  public released(event: TraceEvent): boolean {
+    if (event.line < this.point.emitFrom) return true;
+    if (event.line > this.point.emitFrom) return false;
+    return this.seenOnLine++ < this.point.releasedOnLine;
+  }
+}
+
+/**
+ * Follows one read so that, when it is stopped, it can say where the next invocation goes on: the
+ * first line not read to its end (rows counted up to there), the oldest refusal still pending
+ * (released from there), and a start early enough to refill what the classifier remembers — the
+ * events of its window and its message indexes before that refusal, and the refusals its
+ * de-duplication remembers — so that the next invocation's findings are the ones one pass gives.
+ */
+class ResumeTracker {
+  /** Told by the reader once it can be resumed (CSV-like, UTF-8). */
+  public anchor: ResumeAnchor | undefined;
+  public nextLine: number | undefined;
+  /** The lines of the latest events and of the latest refusals, by their order in this read (rings). */
+  private readonly eventLines: Int32Array;
+  private readonly refusalLines: Int32Array;
+  private events = 0;
+  private refusals = 0;
+
+  public constructor(
+    private readonly window: number,
+    private readonly tracked: number,
+  ) {
+    this.eventLines = new Int32Array(2 * window + tracked + 1024);
+    this.refusalLines = new Int32Array(tracked + window + 1);
+  }
+
+  /** Records the line of the next event pushed to the classifier; `refusal`: a refusal not seen before. */
+  public saw(line: number, refusal: boolean): void {
+    this.events++;
+    this.eventLines[this.events % this.eventLines.length] = line;
+    if (!refusal) return;
+    this.refusals++;
+    this.refusalLines[this.refusals % this.refusalLines.length] = line;
+  }
+
+  /** The resume point of a stopped read, or `undefined` when it cannot be resumed. */
+  public point(classifier: StreamingClassifier, previous: ResumePoint | undefined): ResumePoint | undefined {
+    const { anchor, nextLine } = this;
+    if (anchor === undefined || nextLine === undefined) return undefined;
+    // A read that counted no new row made no progress: going on would loop forever.
+    if (previous !== undefined && nextLine <= previous.countFrom) return undefined;
+    const pending = classifier.pendingFrom();
+    const emitFrom = pending?.line ?? nextLine;
+    // Arrival numbers are the classifier's; this read's first event is `offset + 1`. Whatever lies
+    // before this read's first event: start where this read started.
+    const offset = classifier.stats.events - this.events;
+    const fromEvent = (pending?.seq ?? classifier.stats.events + 1) - this.window - this.tracked - offset;
+    const eventLine = fromEvent >= 1 ? (this.eventLines[fromEvent % this.eventLines.length] as number) : 1;
+    // The de-duplication remembers the last `tracked` distinct refusals released (those still
+    // pending, at most a window of them, come after).
+    const fromRefusal = this.refusals - this.tracked - this.window;
+    const refusalLine =
+      fromRefusal >= 1 ? (this.refusalLines[fromRefusal % this.refusalLines.length] as number) : 1;
+    const start = anchor.lineStart(Math.min(eventLine, refusalLine, emitFrom));
+    return {
+      fromLine: start.line,
+      fromByte: start.byte,
+      headBytes: anchor.headBytes,
+      countFrom: nextLine,
+      emitFrom,
+      releasedOnLine: pending?.releasedOnLine ?? 0,
+      compressed: anchor.compressed,
+      continuations: previous?.continuations ?? 0,
+    };
   }
 }
 

@@ -47,6 +47,11 @@ export interface ClassifierOptions {
    * evidence joined that finding (false when the finding had already been released).
    */
   onDuplicate?: (duplicate: EventOrigin, first: EventOrigin, joined: boolean) => void;
+  /**
+   * True for a refusal an earlier invocation already released (a resumed read goes over it again
+   * for its evidence): it joins the de-duplication as emitted, and gives no finding.
+   */
+  released?: (event: TraceEvent) => boolean;
 }
 
 export interface ClassifierStats {
@@ -152,6 +157,7 @@ export class StreamingClassifier {
   private readonly domains: DomainOracle;
   private readonly inferred: InferredDomains | undefined;
   private readonly window: number;
+  private readonly tracked: number;
   private readonly inboundConnector: InboundConnectorInfo | undefined;
   private readonly pending = new Map<string, Pending>();
   /**
@@ -163,6 +169,9 @@ export class StreamingClassifier {
   /** Keys of released rejections, with the origin of the occurrence that was classified. */
   private readonly emittedKeys: BoundedMap<string, EventOrigin>;
   private readonly onDuplicate: ClassifierOptions['onDuplicate'];
+  private readonly released: ClassifierOptions['released'];
+  /** The line of the last refusal released, and how many of that line were released. */
+  private lastReleased = { line: 0, count: 0 };
   private readonly traces: BoundedMap<string, InboundTrace[]>;
   private readonly contexts: BoundedMap<string, MessageContext>;
   private readonly remediations = new BoundedMap<string, Finding['remediation']>(REMEDIATION_CACHE);
@@ -176,7 +185,9 @@ export class StreamingClassifier {
     this.window = options.windowEvents ?? DEFAULT_WINDOW;
     this.inboundConnector = options.inboundConnector;
     this.onDuplicate = options.onDuplicate;
+    this.released = options.released;
     const tracked = options.maxTrackedMessages ?? DEFAULT_TRACKED;
+    this.tracked = tracked;
     this.emittedKeys = new BoundedMap(tracked);
     this.traces = new BoundedMap(tracked);
     this.contexts = new BoundedMap(tracked);
@@ -215,6 +226,32 @@ export class StreamingClassifier {
     const last = this.pendingOrder[this.pendingHead + count - 1] as Pending;
     this.release(last.seq);
     return count;
+  }
+
+  /** The events a rejection waits for correlating evidence. */
+  public get windowEvents(): number {
+    return this.window;
+  }
+
+  /** How many messages (and released refusals) the correlation and de-duplication indexes remember. */
+  public get trackedMessages(): number {
+    return this.tracked;
+  }
+
+  /**
+   * Where a resumed read must start releasing again (the stop of a single-file run): the line of
+   * the oldest refusal still pending and its arrival number, and how many refusals of that line
+   * were already released; `undefined` when nothing is pending.
+   */
+  public pendingFrom(): { line: number; seq: number; releasedOnLine: number } | undefined {
+    const oldest = this.pendingOrder[this.pendingHead];
+    if (oldest === undefined) return undefined;
+    const { line } = oldest.event;
+    return {
+      line,
+      seq: oldest.seq,
+      releasedOnLine: this.lastReleased.line === line ? this.lastReleased.count : 0,
+    };
   }
 
   /** Takes the findings emitted so far. */
@@ -276,6 +313,10 @@ export class StreamingClassifier {
       this.onDuplicate?.(origin, first, waiting !== undefined);
       return;
     }
+    if (this.released?.(event)) {
+      this.emittedKeys.set(key, origin);
+      return;
+    }
     // Pending rows outlive their text chunk: copy their strings so the chunk can be freed, sharing
     // the values that repeat (measured on 250 MB: a third fewer bytes promoted to the old generation).
     const item: Pending = {
@@ -316,6 +357,9 @@ export class StreamingClassifier {
       order[this.pendingHead++] = undefined as unknown as Pending;
       this.pending.delete(item.key);
       this.emittedKeys.set(item.key, item.origin);
+      const { line } = item.event;
+      this.lastReleased =
+        line === this.lastReleased.line ? { line, count: this.lastReleased.count + 1 } : { line, count: 1 };
       const finding = this.classify(item);
       if (finding) this.output.push({ finding, origin: item.origin });
       else this.stats.unclassified++;
