@@ -154,7 +154,10 @@ describe('ingest queue', () => {
     const [, resource] = Object.entries(template.findResources('AWS::Lambda::Function')).find(
       ([id]) => id === logicalIdOf(fn),
     ) as [string, Resource];
-    const variables = (resource.Properties?.Environment as { Variables: Record<string, unknown> }).Variables;
+    const environment = resource.Properties?.Environment as
+      | { Variables: Record<string, unknown> }
+      | undefined;
+    const variables = environment?.Variables ?? {};
     expect(variables.INGEST_QUEUE_URL).toEqual({ Ref: queueId });
     const sends = resourcesOf('AWS::IAM::Policy')
       .flatMap(([, policy]) => statementsOf(policy))
