@@ -17,7 +17,7 @@ import { bigUpload, burst, sameMap } from './cloud-scenarios.js';
 
 const DATA_DIR = join(import.meta.dirname, '.data');
 /** Small enough that a replay fits a 3 s invocation; the same for the reference pass. */
-const MEMORY = { windowEvents: 2_000, maxTrackedMessages: 2_000 };
+const MEMORY = { windowEvents: 500, maxTrackedMessages: 500 };
 
 const { values } = parseArgs({
   options: {
