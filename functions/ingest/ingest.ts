@@ -18,6 +18,7 @@ import { countAsForwarding, observedBy, RunEvidence } from '../core/analysis/evi
 import {
   isInterrupted,
   newSourceRecord,
+  type ResumePoint,
   type SourceLease,
   type SourceRecord,
 } from '../core/analysis/model/source-record.js';
@@ -309,20 +310,24 @@ async function claim(
     owner: `${run.context.awsRequestId}/${randomUUID()}`,
     expiresAt: new Date(Date.now() + run.context.getRemainingTimeInMillis()).toISOString(),
   };
-  // A record with a resume point goes on with its counts; any other starts from nothing.
   const claimed =
     existing?.resume === undefined
       ? { ...newSourceRecord(id, ref.key, new Date()), lease }
-      : {
-          ...existing,
-          lease,
-          resume: { ...existing.resume, continuations: existing.resume.continuations + 1 },
-        };
+      : { ...goingOn(existing, existing.resume), lease };
   if (await run.deps.store.claimSource(claimed, existing)) return { claimed };
   const now = await run.deps.store.getSource(id);
   if (now?.status === 'done')
     return { outcome: { result: 'skipped', reason: 'analysed by another delivery' } };
   return { outcome: { result: 'retry', reason: 'another delivery claimed it first' } };
+}
+
+/**
+ * A record with a resume point goes on with its counts, `processing` again (an attempt that failed
+ * transiently after it, a read or a store failure, keeps the point: its retry goes on from there).
+ */
+function goingOn(existing: SourceRecord, resume: ResumePoint): SourceRecord {
+  const { errorCode: _code, errorMessage: _message, finishedAt: _finished, ...counts } = existing;
+  return { ...counts, status: 'processing', resume: { ...resume, continuations: resume.continuations + 1 } };
 }
 
 /** A sink whose every record carries the lease and lands only while the lease is still its own. */
