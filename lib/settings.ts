@@ -17,6 +17,8 @@
  * |                         |                         | `jwtIssuer`, the cloud dashboard signs in (OIDC code + PKCE).  |
  * | `dashboardScope`        | `openid`                | Scope the dashboard asks for, e.g. `api://<api-app-id>/access`;|
  * |                         |                         | needs `dashboardClientId`.                                     |
+ * | `ingestMaxConcurrency`  | 10                      | Ingest invocations at once (SQS event source maximum           |
+ * |                         |                         | concurrency, 2–1000): how hard a burst may write the table.    |
  */
 import { z } from 'zod';
 import { issueLine } from '../functions/core/kernel/issues.js';
@@ -35,6 +37,7 @@ export const SETTING_KEYS = [
   'dashboardOrigin',
   'dashboardClientId',
   'dashboardScope',
+  'ingestMaxConcurrency',
 ] as const;
 export type SettingKey = (typeof SETTING_KEYS)[number];
 
@@ -81,6 +84,9 @@ const SettingsSchema = z
         return z.NEVER;
       }
     }),
+    // A burst of uploads queues up instead of starting an invocation each: the table's write
+    // capacity is shared, and the queue absorbs what waits (SQS allows 2 to 1000).
+    ingestMaxConcurrency: z.coerce.number().int().min(2).max(1000).default(10),
     alertEmail: optionalText().pipe(z.email().optional()),
     jwtIssuer: optionalText().pipe(z.url({ protocol: /^https$/ }).optional()),
     jwtAudience: optionalText().transform((value) =>
