@@ -76,7 +76,7 @@ export class History extends Construct {
         },
       },
     });
-    table.addDependency(database);
+    table.addResourceDependency(database);
 
     this.workGroup = new CfnWorkGroup(this, 'WorkGroup', {
       name: `${stack.stackName}-history`,
