@@ -9,6 +9,7 @@ import type { Table } from 'aws-cdk-lib/aws-dynamodb';
 import type { Bucket } from 'aws-cdk-lib/aws-s3';
 import type { Topic } from 'aws-cdk-lib/aws-sns';
 import type { Construct } from 'constructs';
+import { addClientOutputs } from './client-outputs.js';
 import { Alerts } from './constructs/alerts.js';
 import { DashboardHosting } from './constructs/dashboard-hosting.js';
 import { FindingsTable } from './constructs/findings-table.js';
@@ -135,6 +136,7 @@ export class RelayAuditStack extends Stack {
       ],
       apiStage: this.queryApi.stage,
     });
+    addClientOutputs(this, { bucket: this.bucket, table: this.table, apiUrl: this.queryApi.url });
     acknowledgeNagFindings(this);
   }
 }

@@ -44,8 +44,8 @@ export async function runAnalyze(argv: string[], out: Output): Promise<number> {
   const { values, positionals } = readCommandLine(ANALYZE, argv);
   if (positionals.length === 0) throw new ArgumentError('analyze needs at least one file or directory');
   const { window, year } = parseFlags(AnalyzeFlags, { window: values.window, year: values.year });
-  if (values['no-store'] && (values.db || values.table)) {
-    throw new ArgumentError('--no-store cannot be combined with --db or --table');
+  if (values['no-store'] && (values.db || values.table || values.stack)) {
+    throw new ArgumentError('--no-store cannot be combined with --db, --table or --stack');
   }
 
   let domains: DomainOracle;

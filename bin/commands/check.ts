@@ -68,8 +68,8 @@ interface CheckInputs {
 export async function runCheck(argv: string[], out: Output): Promise<number> {
   const { values, positionals } = readCommandLine(CHECK, argv);
   if (positionals.length > 0) throw new ArgumentError(`unexpected argument "${positionals[0]}"`);
-  if (!values.store && (values.db || values.table || values.endpoint || values.region)) {
-    throw new ArgumentError('--db, --table, --endpoint and --region only apply with --store');
+  if (!values.store && (values.db || values.table || values.stack || values.endpoint || values.region)) {
+    throw new ArgumentError('--db, --table, --stack, --endpoint and --region only apply with --store');
   }
   if (values['accepted-domains'] === undefined) {
     throw new ArgumentError(

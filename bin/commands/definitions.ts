@@ -11,8 +11,13 @@ import type { CommandDefinition, OptionDefinition } from '../support/command.js'
 const STORE = {
   db: { type: 'string', value: '<dir>', help: 'embedded store directory (default .relay-audit)' },
   table: { type: 'string', value: '<name>', help: 'use a DynamoDB table instead (AWS credential chain)' },
+  stack: {
+    type: 'string',
+    value: '<name>',
+    help: 'use the table of this deployed stack (e.g. RelayAudit), from its outputs',
+  },
   endpoint: { type: 'string', value: '<url>', help: 'DynamoDB endpoint for --table' },
-  region: { type: 'string', value: '<region>', help: 'AWS region for --table' },
+  region: { type: 'string', value: '<region>', help: 'AWS region for --table or --stack' },
 } as const satisfies Record<string, OptionDefinition>;
 
 const ACCEPTED_DOMAINS_HELP = 'comma list, Get-AcceptedDomain CSV export, or one domain per line';
@@ -113,13 +118,14 @@ certificate-based OnPremises inbound connector whose certificate domain is an ac
     },
     db: { ...STORE.db, help: `with --store: ${STORE.db.help}` },
     table: { ...STORE.table, help: 'with --store: a DynamoDB table instead (AWS credential chain)' },
+    stack: { ...STORE.stack, help: `with --store: ${STORE.stack.help}` },
     endpoint: {
       ...STORE.endpoint,
-      help: `with --store and --table: ${STORE.endpoint.help.replace(' for --table', '')}`,
+      help: `with --store and --table or --stack: ${STORE.endpoint.help.replace(' for --table', '')}`,
     },
     region: {
       ...STORE.region,
-      help: `with --store and --table: ${STORE.region.help.replace(' for --table', '')}`,
+      help: `with --store and --table or --stack: ${STORE.region.help.replace(' for --table or --stack', '')}`,
     },
   },
   footer: 'Exit status: 0 no errors, 1 at least one error, 2 usage error or unreadable input file.',

@@ -1,18 +1,33 @@
 /**
- * `--db DIR` (embedded engine, the default) or `--table NAME [--endpoint URL] [--region R]` (a real
- * DynamoDB table through the standard AWS credential chain). Same store code either way.
+ * `--db DIR` (embedded engine, the default), `--table NAME [--endpoint URL] [--region R]` (a real
+ * DynamoDB table through the standard AWS credential chain) or `--stack NAME` (the table of a
+ * deployed stack, from its outputs). Same store code either way.
  */
+import { ArgumentError } from '../../functions/core/kernel/errors.js';
 import type { StoreHandle } from '../../functions/store/index.js';
 
 export interface StoreFlags {
   db?: string | undefined;
   table?: string | undefined;
+  stack?: string | undefined;
   endpoint?: string | undefined;
   region?: string | undefined;
 }
 
 /** Opens the store; the AWS SDK and the embedded engine load only now, so `--no-store` runs start fast. */
 export async function openStore(flags: StoreFlags): Promise<StoreHandle & { description: string }> {
+  if (flags.stack) {
+    if (flags.table || flags.db) throw new ArgumentError('--stack cannot be combined with --table or --db');
+    const { readStackOutputs } = await import('./stack-outputs.js');
+    const outputs = await readStackOutputs(flags.stack, { region: flags.region });
+    const { createRemoteStore } = await import('../../functions/store/remote-store.js');
+    const handle = createRemoteStore({
+      tableName: outputs.table,
+      region: outputs.region,
+      ...(flags.endpoint ? { endpoint: flags.endpoint } : {}),
+    });
+    return { ...handle, description: `DynamoDB table ${outputs.table} of stack ${flags.stack}` };
+  }
   if (flags.table) {
     const { createRemoteStore } = await import('../../functions/store/remote-store.js');
     const handle = createRemoteStore({
@@ -37,7 +52,10 @@ export async function openStore(flags: StoreFlags): Promise<StoreHandle & { desc
  */
 export function storeFlagsText(flags: StoreFlags): string {
   const parts: string[] = [];
-  if (flags.table) {
+  if (flags.stack) {
+    parts.push('--stack', flags.stack);
+    if (flags.region) parts.push('--region', flags.region);
+  } else if (flags.table) {
     parts.push('--table', flags.table);
     if (flags.endpoint) parts.push('--endpoint', flags.endpoint);
     if (flags.region) parts.push('--region', flags.region);

@@ -35,6 +35,7 @@ import {
   parseMessage,
   parseSqsEvent,
   type S3ObjectRef,
+  type SqsEvent,
   type SqsMessage,
 } from './s3-event.js';
 
@@ -113,244 +114,309 @@ export function isConfigKey(key: string): boolean {
   return key.startsWith(BUCKET_PREFIX.config) && !key.endsWith('/');
 }
 
+/** What every step of one invocation needs: the handler's dependencies and the invocation's clock. */
+interface Invocation {
+  deps: IngestDependencies;
+  context: InvocationContext;
+  /** True once the invocation is too close to its deadline to start or go on reading. */
+  shouldStop: () => boolean;
+}
+
 /** Builds the SQS handler around its dependencies (real clients in Lambda, local engines in tests). */
 export function createIngestHandler(deps: IngestDependencies): IngestHandler {
   const stopMarginMs = deps.stopMarginMs ?? 30_000;
-
   return async (event, context) => {
-    const logger = deps.logger.child({ requestId: context.awsRequestId });
-    const sqsEvent = parseSqsEvent(event);
     const shouldStop = (): boolean => context.getRemainingTimeInMillis() < stopMarginMs;
-    const batchItemFailures: SQSBatchResponse['batchItemFailures'] = [];
-
-    for (const message of sqsEvent.Records) {
-      const log = logger.child({ messageId: message.messageId });
-      if (shouldStop()) {
-        log.warn('deadline near: message left for redelivery');
-        batchItemFailures.push({ itemIdentifier: message.messageId });
-        continue;
-      }
-      const retry = await processMessage(message, log, shouldStop, context);
-      if (retry) batchItemFailures.push({ itemIdentifier: message.messageId });
-    }
-    logger.info('batch processed', {
-      messages: sqsEvent.Records.length,
-      retried: batchItemFailures.length,
-    });
-    return { batchItemFailures };
+    return handleBatch({ deps, context, shouldStop }, parseSqsEvent(event));
   };
+}
 
-  /** Handles one message; returns true when SQS should deliver it again. */
-  async function processMessage(
-    message: SqsMessage,
-    log: Logger,
-    shouldStop: () => boolean,
-    context: InvocationContext,
-  ): Promise<boolean> {
-    let objects: S3ObjectRef[];
-    let removed: S3ObjectRef[];
-    try {
-      const parsed = parseMessage(message);
-      if (parsed.kind === 'test-event') {
-        log.info('s3:TestEvent ignored');
-        return false;
-      }
-      if (parsed.ignored > 0) log.info('non-ObjectCreated records ignored', { ignored: parsed.ignored });
-      objects = parsed.objects;
-      removed = parsed.removed;
-    } catch (error) {
-      // Malformed input never becomes valid: let it reach the DLQ, where the alarm shows it.
-      log.error('message rejected', { error });
-      return true;
+/** Handles the messages of a batch in order; those it must retry are the batch item failures. */
+async function handleBatch(run: Invocation, sqsEvent: SqsEvent): Promise<SQSBatchResponse> {
+  const logger = run.deps.logger.child({ requestId: run.context.awsRequestId });
+  const batchItemFailures: SQSBatchResponse['batchItemFailures'] = [];
+  for (const message of sqsEvent.Records) {
+    const log = logger.child({ messageId: message.messageId });
+    if (run.shouldStop()) {
+      log.warn('deadline near: message left for redelivery');
+      batchItemFailures.push({ itemIdentifier: message.messageId });
+      continue;
     }
-
-    let retry = false;
-    // Configuration first: a trace in the same message is then analysed with the new connector.
-    const configChanges = [...objects, ...removed].filter((ref) => isConfigKey(ref.key));
-    if (configChanges.length > 0) {
-      const configLog = log.child({ configKeys: configChanges.map((ref) => ref.key) });
-      if (await updateConfiguration(configLog)) retry = true;
-    }
-    const ignoredRemovals = removed.length - removed.filter((ref) => isConfigKey(ref.key)).length;
-    if (ignoredRemovals > 0) log.info('ObjectRemoved records ignored', { ignored: ignoredRemovals });
-    for (const ref of objects.filter((candidate) => !isConfigKey(candidate.key))) {
-      const objectLog = log.child({ bucket: ref.bucket, key: ref.key });
-      const outcome = await ingestObject(ref, objectLog, shouldStop, context).catch(
-        (error: unknown): ObjectOutcome => {
-          objectLog.error('ingest failed; will retry', { error });
-          return { result: 'retry', reason: error instanceof Error ? error.name : 'error' };
-        },
-      );
-      logOutcome(objectLog, outcome);
-      if (outcome.result === 'retry') retry = true;
-    }
-    return retry;
+    if (await processMessage(run, message, log))
+      batchItemFailures.push({ itemIdentifier: message.messageId });
   }
+  logger.info('batch processed', {
+    messages: sqsEvent.Records.length,
+    retried: batchItemFailures.length,
+  });
+  return { batchItemFailures };
+}
 
-  /**
-   * Something under `config/` changed: drop the cached configuration, then check and store the
-   * whole current configuration. Returns true when SQS should deliver the message again (the bucket
-   * or the table failed); a malformed file is a stored result, never a retry.
-   */
-  async function updateConfiguration(log: Logger): Promise<boolean> {
-    deps.invalidateConfiguration?.();
-    if (deps.configuration === undefined) {
-      log.info('skipped', { reason: 'configuration checks are not wired in this handler' });
+/** Handles one message; returns true when SQS should deliver it again. */
+async function processMessage(run: Invocation, message: SqsMessage, log: Logger): Promise<boolean> {
+  let objects: S3ObjectRef[];
+  let removed: S3ObjectRef[];
+  try {
+    const parsed = parseMessage(message);
+    if (parsed.kind === 'test-event') {
+      log.info('s3:TestEvent ignored');
       return false;
     }
-    let outcome: ConfigUpdateOutcome;
-    try {
-      outcome = await deps.configuration.update();
-    } catch (error) {
-      log.error('configuration check failed; will retry', { error });
-      return true;
-    }
-    // Again after storing: whatever was resolved meanwhile came from the previous configuration.
-    deps.invalidateConfiguration?.();
-    logConfigOutcome(log, outcome);
+    if (parsed.ignored > 0) log.info('non-ObjectCreated records ignored', { ignored: parsed.ignored });
+    objects = parsed.objects;
+    removed = parsed.removed;
+  } catch (error) {
+    // Malformed input never becomes valid: let it reach the DLQ, where the alarm shows it.
+    log.error('message rejected', { error });
+    return true;
+  }
+
+  let retry = false;
+  // Configuration first: a trace in the same message is then analysed with the new connector.
+  const configChanges = [...objects, ...removed].filter((ref) => isConfigKey(ref.key));
+  if (configChanges.length > 0) {
+    const configLog = log.child({ configKeys: configChanges.map((ref) => ref.key) });
+    if (await updateConfiguration(run.deps, configLog)) retry = true;
+  }
+  const ignoredRemovals = removed.length - removed.filter((ref) => isConfigKey(ref.key)).length;
+  if (ignoredRemovals > 0) log.info('ObjectRemoved records ignored', { ignored: ignoredRemovals });
+  for (const ref of objects.filter((candidate) => !isConfigKey(candidate.key))) {
+    const objectLog = log.child({ bucket: ref.bucket, key: ref.key });
+    const outcome = await ingestObject(run, ref, objectLog).catch((error: unknown): ObjectOutcome => {
+      objectLog.error('ingest failed; will retry', { error });
+      return { result: 'retry', reason: error instanceof Error ? error.name : 'error' };
+    });
+    logOutcome(objectLog, outcome);
+    if (outcome.result === 'retry') retry = true;
+  }
+  return retry;
+}
+
+/**
+ * Something under `config/` changed: drop the cached configuration, then check and store the
+ * whole current configuration. Returns true when SQS should deliver the message again (the bucket
+ * or the table failed); a malformed file is a stored result, never a retry.
+ */
+async function updateConfiguration(deps: IngestDependencies, log: Logger): Promise<boolean> {
+  deps.invalidateConfiguration?.();
+  if (deps.configuration === undefined) {
+    log.info('skipped', { reason: 'configuration checks are not wired in this handler' });
     return false;
   }
-
-  /** Analyses one object unless this upload was already analysed. */
-  async function ingestObject(
-    ref: S3ObjectRef,
-    log: Logger,
-    shouldStop: () => boolean,
-    context: InvocationContext,
-  ): Promise<ObjectOutcome> {
-    if (!ref.key.startsWith(BUCKET_PREFIX.incoming))
-      return { result: 'skipped', reason: 'not under incoming/' };
-    if (ref.key.endsWith('/')) return { result: 'skipped', reason: 'folder placeholder' };
-
-    let identity: string;
-    try {
-      identity = objectIdentity(ref);
-    } catch (error) {
-      if (error instanceof InvalidMessageError) return { result: 'retry', reason: error.message };
-      throw error;
-    }
-    const id = sourceId(identity);
-    const existing = await deps.store.getSource(id);
-    if (existing?.status === 'done') return { result: 'skipped', reason: 'already analysed' };
-    if (existing?.status === 'failed' && !isRetryableFailure(existing.errorCode)) {
-      return { result: 'skipped', reason: `already failed permanently (${existing.errorCode})` };
-    }
-    if (existing?.status === 'processing' && existing.lease !== undefined && !isInterrupted(existing)) {
-      // Another delivery of the same upload is analysing it: back off, SQS brings the message back.
-      return {
-        result: 'retry',
-        reason: `another delivery holds the lease until ${existing.lease.expiresAt}`,
-      };
-    }
-    if (existing) {
-      // An earlier attempt failed transiently, was stopped, or died mid-way: start it over.
-      log.info('analysing again', {
-        previousStatus: existing.status,
-        previousError: existing.errorCode,
-        interrupted: isInterrupted(existing),
-      });
-    }
-
-    // Configuration first: a broken one is retried before anything is claimed.
-    const domains = await deps.resolveDomains();
-    const connector = await deps.resolveConnector?.();
-
-    // The claim, before the object is opened: of concurrent deliveries exactly one analyses it. The
-    // lease lasts as long as this invocation can: after its deadline the attempt is surely dead.
-    const lease: SourceLease = {
-      owner: `${context.awsRequestId}/${randomUUID()}`,
-      expiresAt: new Date(Date.now() + context.getRemainingTimeInMillis()).toISOString(),
-    };
-    const claim = { ...newSourceRecord(id, ref.key, new Date()), lease };
-    if (!(await deps.store.claimSource(claim, existing))) {
-      const now = await deps.store.getSource(id);
-      if (now?.status === 'done') return { result: 'skipped', reason: 'analysed by another delivery' };
-      return { result: 'retry', reason: 'another delivery claimed it first' };
-    }
-    // Every record this attempt writes carries its lease and lands only while the lease is its own.
-    const store: FindingSink = {
-      putFindings: (findings) => deps.store.putFindings(findings),
-      putSource: (record) => deps.store.putSource({ ...record, lease }, { leaseOwner: lease.owner }),
-    };
-
-    let object: OpenObject;
-    try {
-      object = await deps.openObject(ref);
-    } catch (error) {
-      // Not left `processing` under a live lease: that would hold off every redelivery until it ran out.
-      const gone = error instanceof StaleObjectError;
-      const failed: SourceRecord = {
-        ...claim,
-        status: 'failed',
-        // STALE_OBJECT (deleted or replaced: not retried) or the read's own failure (retried).
-        errorCode: error instanceof RelayAuditError ? error.code : ErrorCode.ReadFailure,
-        errorMessage: `${ref.key}: ${error instanceof Error ? error.message : String(error)}`,
-        finishedAt: new Date().toISOString(),
-      };
-      await store.putSource(failed).catch((writeError: unknown) => {
-        log.warn('could not record the failed read; its lease runs out instead', { error: writeError });
-      });
-      if (gone) return { result: 'skipped', reason: error.message };
-      throw error;
-    }
-    const input: AnalysisInput = {
-      name: ref.key,
-      sourceId: id,
-      ...(object.size === undefined ? {} : { size: object.size }),
-      ...(object.modified === undefined ? {} : { modified: object.modified }),
-      open: () => object.body,
-    };
-    log.info('analysing', {
-      sourceId: id,
-      identity,
-      size: object.size,
-      domains: domains.origin,
-      ...(connector === undefined
-        ? {}
-        : { inboundConnector: connector.info.name, inboundConnectorOrigin: connector.origin }),
-    });
-    let stopped: boolean;
-    let record: SourceRecord | undefined;
-    const evidence = new RunEvidence();
-    let result: AnalysisResult;
-    try {
-      const sink = deps.recordInbound === undefined ? store : withInboundRecorder(store, deps.recordInbound);
-      result = await analyze([input], {
-        domains: domains.oracle,
-        sink: observedBy(sink, evidence),
-        shouldStop,
-        ...(connector === undefined ? {} : { inboundConnector: connector.info }),
-      });
-      stopped = result.stopped;
-      record = result.sources[0];
-    } finally {
-      object.close();
-    }
-    if (record && !stopped && record.status === 'done' && deps.correlateRun) {
-      const correlation = await deps.correlateRun(evidence, record.id);
-      if (correlation.ownReclassified.length > 0) {
-        countAsForwarding(result, correlation.ownReclassified);
-        await store.putSource(record);
-      }
-      log.info('correlated with earlier uploads', {
-        sourceId: id,
-        reclassifiedThisUpload: correlation.ownReclassified.length,
-        reclassifiedEarlierUploads: correlation.earlierReclassified,
-        complete: correlation.complete,
-      });
-    }
-    if (!record) throw new Error(`analyze returned no source record for ${ref.key}`);
-
-    if (stopped)
-      return { result: 'retry', reason: `${ErrorCode.DeadlineReached}: ${record.errorMessage ?? ''}` };
-    if (record.status === 'failed') {
-      if (isRetryableFailure(record.errorCode)) {
-        return { result: 'retry', reason: `${record.errorCode}: ${record.errorMessage ?? ''}` };
-      }
-      return { result: 'failed-permanently', record };
-    }
-    return { result: 'analysed', record };
+  let outcome: ConfigUpdateOutcome;
+  try {
+    outcome = await deps.configuration.update();
+  } catch (error) {
+    log.error('configuration check failed; will retry', { error });
+    return true;
   }
+  // Again after storing: whatever was resolved meanwhile came from the previous configuration.
+  deps.invalidateConfiguration?.();
+  logConfigOutcome(log, outcome);
+  return false;
+}
+
+/** Whether an announced object is to be analysed now: its source id and earlier record, or why not. */
+type Admission =
+  | { admit: true; id: string; identity: string; existing: SourceRecord | undefined }
+  | { admit: false; outcome: ObjectOutcome };
+
+/** Decides from the key and the stored source record whether this delivery analyses the object. */
+async function admit(store: IngestStore, ref: S3ObjectRef, log: Logger): Promise<Admission> {
+  const no = (outcome: ObjectOutcome): Admission => ({ admit: false, outcome });
+  if (!ref.key.startsWith(BUCKET_PREFIX.incoming))
+    return no({ result: 'skipped', reason: 'not under incoming/' });
+  if (ref.key.endsWith('/')) return no({ result: 'skipped', reason: 'folder placeholder' });
+  let identity: string;
+  try {
+    identity = objectIdentity(ref);
+  } catch (error) {
+    if (error instanceof InvalidMessageError) return no({ result: 'retry', reason: error.message });
+    throw error;
+  }
+  const id = sourceId(identity);
+  const existing = await store.getSource(id);
+  if (existing?.status === 'done') return no({ result: 'skipped', reason: 'already analysed' });
+  if (existing?.status === 'failed' && !isRetryableFailure(existing.errorCode)) {
+    return no({ result: 'skipped', reason: `already failed permanently (${existing.errorCode})` });
+  }
+  if (existing?.status === 'processing' && existing.lease !== undefined && !isInterrupted(existing)) {
+    // Another delivery of the same upload is analysing it: back off, SQS brings the message back.
+    return no({
+      result: 'retry',
+      reason: `another delivery holds the lease until ${existing.lease.expiresAt}`,
+    });
+  }
+  if (existing) {
+    // An earlier attempt failed transiently, was stopped, or died mid-way: start it over.
+    log.info('analysing again', {
+      previousStatus: existing.status,
+      previousError: existing.errorCode,
+      interrupted: isInterrupted(existing),
+    });
+  }
+  return { admit: true, id, identity, existing };
+}
+
+/**
+ * Takes the lease on the source record before the object is opened: of concurrent deliveries
+ * exactly one analyses it. The lease lasts as long as this invocation can: after its deadline the
+ * attempt is surely dead. Returns the claimed record, or the outcome when another delivery won.
+ */
+async function claim(
+  run: Invocation,
+  ref: S3ObjectRef,
+  id: string,
+  existing: SourceRecord | undefined,
+): Promise<{ claimed: SourceRecord & { lease: SourceLease } } | { outcome: ObjectOutcome }> {
+  const lease: SourceLease = {
+    owner: `${run.context.awsRequestId}/${randomUUID()}`,
+    expiresAt: new Date(Date.now() + run.context.getRemainingTimeInMillis()).toISOString(),
+  };
+  const claimed = { ...newSourceRecord(id, ref.key, new Date()), lease };
+  if (await run.deps.store.claimSource(claimed, existing)) return { claimed };
+  const now = await run.deps.store.getSource(id);
+  if (now?.status === 'done')
+    return { outcome: { result: 'skipped', reason: 'analysed by another delivery' } };
+  return { outcome: { result: 'retry', reason: 'another delivery claimed it first' } };
+}
+
+/** A sink whose every record carries the lease and lands only while the lease is still its own. */
+function leasedSink(store: IngestStore, lease: SourceLease): FindingSink {
+  return {
+    putFindings: (findings) => store.putFindings(findings),
+    putSource: (record) => store.putSource({ ...record, lease }, { leaseOwner: lease.owner }),
+  };
+}
+
+/**
+ * Opens the object. A read that fails is recorded on the source record — not left `processing`
+ * under a live lease, which would hold off every redelivery until it ran out — then rethrown, or,
+ * for an object deleted or replaced since its notification, turned into a skip.
+ */
+async function openClaimed(
+  run: Invocation,
+  ref: S3ObjectRef,
+  claimed: SourceRecord,
+  sink: FindingSink,
+  log: Logger,
+): Promise<{ object: OpenObject } | { outcome: ObjectOutcome }> {
+  try {
+    return { object: await run.deps.openObject(ref) };
+  } catch (error) {
+    const failed: SourceRecord = {
+      ...claimed,
+      status: 'failed',
+      // STALE_OBJECT (deleted or replaced: not retried) or the read's own failure (retried).
+      errorCode: error instanceof RelayAuditError ? error.code : ErrorCode.ReadFailure,
+      errorMessage: `${ref.key}: ${error instanceof Error ? error.message : String(error)}`,
+      finishedAt: new Date().toISOString(),
+    };
+    await sink.putSource(failed).catch((writeError: unknown) => {
+      log.warn('could not record the failed read; its lease runs out instead', { error: writeError });
+    });
+    if (error instanceof StaleObjectError) return { outcome: { result: 'skipped', reason: error.message } };
+    throw error;
+  }
+}
+
+/** Analyses one object unless this upload was already analysed. */
+async function ingestObject(run: Invocation, ref: S3ObjectRef, log: Logger): Promise<ObjectOutcome> {
+  const { deps } = run;
+  const admission = await admit(deps.store, ref, log);
+  if (!admission.admit) return admission.outcome;
+  const { id, identity, existing } = admission;
+
+  // Configuration first: a broken one is retried before anything is claimed.
+  const domains = await deps.resolveDomains();
+  const connector = await deps.resolveConnector?.();
+
+  const claiming = await claim(run, ref, id, existing);
+  if ('outcome' in claiming) return claiming.outcome;
+  const { claimed } = claiming;
+  const sink = leasedSink(deps.store, claimed.lease);
+  const opened = await openClaimed(run, ref, claimed, sink, log);
+  if ('outcome' in opened) return opened.outcome;
+  const { object } = opened;
+
+  log.info('analysing', {
+    sourceId: id,
+    identity,
+    size: object.size,
+    domains: domains.origin,
+    ...(connector === undefined
+      ? {}
+      : { inboundConnector: connector.info.name, inboundConnectorOrigin: connector.origin }),
+  });
+  const evidence = new RunEvidence();
+  let result: AnalysisResult;
+  try {
+    result = await analyze([inputOf(ref, id, object)], {
+      domains: domains.oracle,
+      sink: observedBy(
+        deps.recordInbound === undefined ? sink : withInboundRecorder(sink, deps.recordInbound),
+        evidence,
+      ),
+      shouldStop: run.shouldStop,
+      ...(connector === undefined ? {} : { inboundConnector: connector.info }),
+    });
+  } finally {
+    object.close();
+  }
+  const record = result.sources[0];
+  if (!record) throw new Error(`analyze returned no source record for ${ref.key}`);
+  if (!result.stopped && record.status === 'done')
+    await correlate(run, { result, record, evidence }, sink, log);
+  return outcomeOf(result, record);
+}
+
+/** The analysis input of an opened object. */
+function inputOf(ref: S3ObjectRef, id: string, object: OpenObject): AnalysisInput {
+  return {
+    name: ref.key,
+    sourceId: id,
+    ...(object.size === undefined ? {} : { size: object.size }),
+    ...(object.modified === undefined ? {} : { modified: object.modified }),
+    open: () => object.body,
+  };
+}
+
+/**
+ * Settles forwarding across uploads as soon as this one is analysed; refusals of this upload that
+ * turn out to be forwarding are counted as such on its record.
+ */
+async function correlate(
+  run: Invocation,
+  analysed: { result: AnalysisResult; record: SourceRecord; evidence: RunEvidence },
+  sink: FindingSink,
+  log: Logger,
+): Promise<void> {
+  if (run.deps.correlateRun === undefined) return;
+  const { result, record, evidence } = analysed;
+  const correlation = await run.deps.correlateRun(evidence, record.id);
+  if (correlation.ownReclassified.length > 0) {
+    countAsForwarding(result, correlation.ownReclassified);
+    await sink.putSource(record);
+  }
+  log.info('correlated with earlier uploads', {
+    sourceId: record.id,
+    reclassifiedThisUpload: correlation.ownReclassified.length,
+    reclassifiedEarlierUploads: correlation.earlierReclassified,
+    complete: correlation.complete,
+  });
+}
+
+/** What the analysis of one object means for its message. */
+function outcomeOf(result: AnalysisResult, record: SourceRecord): ObjectOutcome {
+  if (result.stopped)
+    return { result: 'retry', reason: `${ErrorCode.DeadlineReached}: ${record.errorMessage ?? ''}` };
+  if (record.status === 'failed') {
+    if (isRetryableFailure(record.errorCode)) {
+      return { result: 'retry', reason: `${record.errorCode}: ${record.errorMessage ?? ''}` };
+    }
+    return { result: 'failed-permanently', record };
+  }
+  return { result: 'analysed', record };
 }
 
 /** Logs a configuration check: the summary, and each error and warning with what it involves. */

@@ -21,18 +21,21 @@ import { type EmittedFinding, type EventOrigin, StreamingClassifier } from './cl
 import { type InboundEntry, inboundEntryOf } from './evidence/inbound-entry.js';
 import {
   type AnalysisInput,
+  type ParsedBatch,
   type ParseListener,
   type ParseOptions,
   parseInput,
 } from './input/parse-input.js';
 import type { TraceEvent } from './model/events.js';
 import { type Finding, SCENARIO_IDS, type ScenarioId } from './model/findings.js';
+import { MAX_DUPLICATE_OF, newSourceRecord, type SourceRecord } from './model/source-record.js';
 import {
-  addSourceNotes,
-  MAX_DUPLICATE_OF,
-  newSourceRecord,
-  type SourceRecord,
-} from './model/source-record.js';
+  countRows,
+  listSkipped,
+  noteEvidenceNotJoined,
+  settleFailure,
+  settleRead,
+} from './source-accounting.js';
 
 export type { AnalysisInput } from './input/parse-input.js';
 
@@ -110,78 +113,247 @@ export interface AnalysisResult {
 
 const MAX_TRACKED_DOMAINS = 10_000;
 
-function emptyScenarioCounts(): Record<ScenarioId, number> {
-  return Object.fromEntries(SCENARIO_IDS.map((id) => [id, 0])) as Record<ScenarioId, number>;
-}
-
+/** Reads `inputs` one after another through one classifier into `options.sink` (see the module comment). */
 export async function analyze(
   inputs: readonly AnalysisInput[],
   options: AnalyzeOptions,
 ): Promise<AnalysisResult> {
-  const now = options.now ?? (() => new Date());
-  const batchSize = options.batchSize ?? 500;
-  const maxSkipped = options.maxSkippedListed ?? 100;
-  const records = new Map<string, SourceRecord>();
-  /** Per source: repeats of a refusal whose finding was released before the repeat was read. */
-  const unjoined = new Map<string, number>();
-  const classifier = new StreamingClassifier({
-    domains: options.domains,
-    ...(options.windowEvents === undefined ? {} : { windowEvents: options.windowEvents }),
-    ...(options.maxTrackedMessages === undefined ? {} : { maxTrackedMessages: options.maxTrackedMessages }),
-    ...(options.inboundConnector === undefined ? {} : { inboundConnector: options.inboundConnector }),
-    onDuplicate(duplicate, first, joined) {
-      // A repeat within the file (a DEFER and then its FAIL) is part of the file's own finding.
-      if (duplicate.sourceId === first.sourceId) return;
-      const record = records.get(duplicate.sourceId);
-      if (!record) return;
-      // A protocol log's session evidence (the certificate) is lost to a finding already released: say so.
-      if (
-        !joined &&
-        (duplicate.format === 'exchange-protocol-log' || first.format === 'exchange-protocol-log')
-      )
-        unjoined.set(duplicate.sourceId, (unjoined.get(duplicate.sourceId) ?? 0) + 1);
-      record.duplicateRefusals = (record.duplicateRefusals ?? 0) + 1;
-      const from = record.duplicateOf ?? [];
-      if (from.length < MAX_DUPLICATE_OF && !from.includes(first.file)) from.push(first.file);
-      record.duplicateOf = from;
-    },
-  });
-  const totals = emptyScenarioCounts();
-  const domains = new Map<string, { count: number; scenarios: Partial<Record<ScenarioId, number>> }>();
-  let buffer: Finding[] = [];
-  let inbound: InboundEntry[] = [];
-  const indexInbound = options.sink.putInboundMessages !== undefined;
-  let stopped = false;
-  const writes = new WritePipeline(options.writesInFlight ?? 1);
+  return new AnalysisRun(options).run(inputs);
+}
 
-  /** Moves emitted findings into the buffer and the per-source/per-run counters. */
-  const collect = (emitted: EmittedFinding[]): void => {
+/** Sender domains of a run's findings, counted by scenario. */
+type DomainTally = Map<string, { count: number; scenarios: Partial<Record<ScenarioId, number>> }>;
+
+/**
+ * One call of {@link analyze}: the files' source records, the classifier, the findings and inbound
+ * index entries waiting to be written, and the run's totals. Read top to bottom: {@link run} reads
+ * every file ({@link analyzeFile}, {@link readFile}), releases the classifier's window, and writes
+ * the records; the methods below it count and write what the classifier emits.
+ */
+class AnalysisRun {
+  private readonly sink: FindingSink;
+  private readonly now: () => Date;
+  private readonly batchSize: number;
+  /** How many skipped rows a source record lists one by one. */
+  private readonly maxSkipped: number;
+  /** One source record per input, by source id, in reading order. */
+  private readonly records = new Map<string, SourceRecord>();
+  private readonly classifier: StreamingClassifier;
+  /** Per source: repeats of a refusal whose finding was released before the repeat was read. */
+  private readonly unjoined = new Map<string, number>();
+  /** Distinct findings of the run by scenario, and by sender domain. */
+  private readonly totals = emptyScenarioCounts();
+  private readonly senderDomains: DomainTally = new Map();
+  /** Findings and inbound index entries not yet handed to the sink. */
+  private findings: Finding[] = [];
+  private inbound: InboundEntry[] = [];
+  private readonly writes: WritePipeline;
+  /** Rows of a file whose finding the store refused, already moved from analysed to skipped. */
+  private readonly refusedRows = new Set<string>();
+  /** True once `shouldStop` ended the reading. */
+  private stopped = false;
+
+  public constructor(private readonly options: AnalyzeOptions) {
+    this.sink = options.sink;
+    this.now = options.now ?? (() => new Date());
+    this.batchSize = options.batchSize ?? 500;
+    this.maxSkipped = options.maxSkippedListed ?? 100;
+    this.writes = new WritePipeline(options.writesInFlight ?? 1);
+    this.classifier = new StreamingClassifier({
+      domains: options.domains,
+      ...(options.windowEvents === undefined ? {} : { windowEvents: options.windowEvents }),
+      ...(options.maxTrackedMessages === undefined ? {} : { maxTrackedMessages: options.maxTrackedMessages }),
+      ...(options.inboundConnector === undefined ? {} : { inboundConnector: options.inboundConnector }),
+      onDuplicate: (duplicate, first, joined) => this.countDuplicate(duplicate, first, joined),
+    });
+  }
+
+  /** Reads every input, releases the classifier's window, waits for every write, writes the records. */
+  public async run(inputs: readonly AnalysisInput[]): Promise<AnalysisResult> {
+    try {
+      for (const input of inputs) {
+        if (this.stopped) break;
+        await this.analyzeFile(input);
+      }
+      // The window is released a batch at a time: thousands of findings are never built at once.
+      while (this.classifier.flush(this.batchSize) > 0) await this.flush(false);
+      await this.flush(true);
+    } catch (error) {
+      await this.recordFailure(error);
+      throw error;
+    }
+    for (const record of this.records.values()) await this.sink.putSource(record);
+    return this.result();
+  }
+
+  /** One input: its record written as `processing`, its rows read, its outcome settled. */
+  private async analyzeFile(input: AnalysisInput): Promise<void> {
+    const record = newSourceRecord(input.sourceId, input.name, this.now());
+    this.records.set(input.sourceId, record);
+    await this.sink.putSource({ ...record });
+    try {
+      this.stopped = await this.readFile(input, record);
+      settleRead(record, this.stopped);
+    } catch (error) {
+      settleFailure(record, error);
+    }
+    const late = this.unjoined.get(input.sourceId);
+    if (late !== undefined) noteEvidenceNotJoined(record, late);
+    record.finishedAt = this.now().toISOString();
+    await this.flush(false);
+  }
+
+  /** Parses one input and feeds its batches through the classifier; returns true when asked to stop early. */
+  private async readFile(input: AnalysisInput, record: SourceRecord): Promise<boolean> {
+    let origin: EventOrigin | undefined; // known once the format is detected, before any batch
+    const progress = this.progressReporter(input, record);
+    const listener: ParseListener = {
+      format(format) {
+        record.format = format;
+        origin = { file: input.name, format, sourceId: input.sourceId };
+      },
+      batch: async (batch) => {
+        if (origin === undefined)
+          throw new Error(`${input.name}: rows arrived before the format was detected`);
+        countRows(record, batch, this.maxSkipped);
+        this.classify(record, batch, origin);
+        progress();
+        await this.flush(false);
+      },
+      ...(this.options.shouldStop === undefined ? {} : { shouldStop: this.options.shouldStop }),
+    };
+    const parse: ParseOptions = { inferring: this.classifier.inferring, now: this.now() };
+    if (this.options.year !== undefined) parse.year = this.options.year;
+    return (await parseInput(input, parse, listener)) === 'stopped';
+  }
+
+  /** Pushes a batch's events through the classifier, and keeps their inbound index entries when the sink wants them. */
+  private classify(record: SourceRecord, batch: ParsedBatch, origin: EventOrigin): void {
+    const { events, rejections } = batch;
+    const indexInbound = this.sink.putInboundMessages !== undefined;
+    for (let index = 0; index < events.length; index++) {
+      const event = events[index] as TraceEvent;
+      const rejection = rejections[index] ?? null;
+      if (rejection) record.rejections++;
+      record.events++;
+      this.classifier.push(event, origin, rejection);
+      if (indexInbound) {
+        const entry = inboundEntryOf(event, origin, this.options.domains);
+        if (entry) this.inbound.push(entry);
+      }
+    }
+  }
+
+  /** Calls `onProgress` at most every 250 ms while `input` is read. */
+  private progressReporter(input: AnalysisInput, record: SourceRecord): () => void {
+    const { onProgress } = this.options;
+    let last = 0;
+    return () => {
+      if (!onProgress) return;
+      const at = Date.now();
+      if (at - last < 250) return;
+      last = at;
+      onProgress({
+        file: input.name,
+        bytesRead: record.bytes,
+        rowsRead: record.rowsRead,
+        ...(input.size === undefined ? {} : { size: input.size }),
+      });
+    };
+  }
+
+  /**
+   * A refusal the classifier had already seen (see `ClassifierOptions.onDuplicate`): counted in the
+   * repeat's record when it comes from another file, naming the file of the first.
+   */
+  private countDuplicate(duplicate: EventOrigin, first: EventOrigin, joined: boolean): void {
+    // A repeat within the file (a DEFER and then its FAIL) is part of the file's own finding.
+    if (duplicate.sourceId === first.sourceId) return;
+    const record = this.records.get(duplicate.sourceId);
+    if (!record) return;
+    // A protocol log's session evidence (the certificate) is lost to a finding already released: say so.
+    if (!joined && (duplicate.format === 'exchange-protocol-log' || first.format === 'exchange-protocol-log'))
+      this.unjoined.set(duplicate.sourceId, (this.unjoined.get(duplicate.sourceId) ?? 0) + 1);
+    record.duplicateRefusals = (record.duplicateRefusals ?? 0) + 1;
+    const from = record.duplicateOf ?? [];
+    if (from.length < MAX_DUPLICATE_OF && !from.includes(first.file)) from.push(first.file);
+    record.duplicateOf = from;
+  }
+
+  /**
+   * Takes what the classifier emitted and writes what is due: a full batch of findings or entries,
+   * or, with `force` (the end of the run), everything, waiting until every write has landed.
+   */
+  private async flush(force: boolean): Promise<void> {
+    this.collect(this.classifier.drain());
+    if (this.inbound.length > 0 && (force || this.inbound.length >= this.batchSize)) {
+      const entries = this.inbound;
+      this.inbound = [];
+      const { sink } = this;
+      await this.writes.add(async () => sink.putInboundMessages?.(entries));
+    }
+    if (this.findings.length > 0 && (force || this.findings.length >= this.batchSize)) {
+      const ready = this.findings;
+      this.findings = [];
+      // In batches of `batchSize` even when many arrive at once (the window's release at the end of a
+      // run is thousands): a sink holds a whole call's items in memory while it writes them.
+      for (let start = 0; start < ready.length; start += this.batchSize) {
+        const batch = ready.slice(start, start + this.batchSize);
+        await this.writes.add(() => this.putFindings(batch));
+      }
+    }
+    // At the end of a run every write must have landed (or failed the run), whatever was left to add.
+    if (force) await this.writes.drain();
+  }
+
+  /** Moves emitted findings into the write buffer and the per-source and per-run counters. */
+  private collect(emitted: EmittedFinding[]): void {
     for (const { finding, origin } of emitted) {
-      buffer.push(finding);
-      totals[finding.scenario]++;
-      const record = records.get(origin.sourceId);
+      this.findings.push(finding);
+      this.totals[finding.scenario]++;
+      const record = this.records.get(origin.sourceId);
       if (record)
         record.findingsByScenario[finding.scenario] = (record.findingsByScenario[finding.scenario] ?? 0) + 1;
       const domain = finding.senderDomain ?? (finding.returnPath === '' ? '<>' : '(unknown)');
-      let entry = domains.get(domain);
+      let entry = this.senderDomains.get(domain);
       if (!entry) {
-        if (domains.size >= MAX_TRACKED_DOMAINS) continue;
+        if (this.senderDomains.size >= MAX_TRACKED_DOMAINS) continue;
         entry = { count: 0, scenarios: {} };
-        domains.set(detach(domain), entry);
+        this.senderDomains.set(detach(domain), entry);
       }
       entry.count++;
       entry.scenarios[finding.scenario] = (entry.scenarios[finding.scenario] ?? 0) + 1;
     }
-  };
-  /** Rows of a file whose finding the store refused, already moved from analysed to skipped. */
-  const refusedRows = new Set<string>();
+  }
+
+  /**
+   * Writes a batch; when the store refuses an item of it for what it is, writes the batch a finding
+   * at a time, so one finding it will never take (DynamoDB's 400 KB, after bounding) costs its row,
+   * not the run and the other findings. Any other failure (a store down) fails the run as before.
+   */
+  private async putFindings(batch: Finding[]): Promise<void> {
+    try {
+      await this.sink.putFindings(batch);
+    } catch (error) {
+      if (!isItemRejection(error)) throw error;
+      for (const finding of batch) {
+        try {
+          await this.sink.putFindings([finding]);
+        } catch (single) {
+          if (!isItemRejection(single)) throw single;
+          this.notStored(finding, single);
+        }
+      }
+    }
+  }
+
   /**
    * A finding the store refuses for what it is (see isItemRejection) becomes a skipped row of its
    * file, with why; the run goes on. Its row no longer counts as analysed, nor the finding as found.
    */
-  const notStored = (finding: Finding, error: unknown): void => {
-    totals[finding.scenario]--;
-    const record = records.get(finding.source.sourceId);
+  private notStored(finding: Finding, error: unknown): void {
+    this.totals[finding.scenario]--;
+    const record = this.records.get(finding.source.sourceId);
     if (!record) return;
     const count = record.findingsByScenario[finding.scenario] ?? 0;
     if (count > 1) record.findingsByScenario[finding.scenario] = count - 1;
@@ -192,126 +364,13 @@ export async function analyze(
       reason: 'FINDING_NOT_STORED',
       message: `the store refused the finding for ${finding.recipient.slice(0, 320)} (${finding.scenario}): ${reason.slice(0, 500)}`,
     };
-    record.skippedByReason[row.reason] = (record.skippedByReason[row.reason] ?? 0) + 1;
-    if (record.skipped.length < maxSkipped) record.skipped.push(row);
-    else record.skippedTruncated++;
+    listSkipped(record, row, this.maxSkipped);
     // A row of several recipients may have several refused findings: it is skipped once.
     const key = `${record.id}\u0000${finding.source.line}`;
-    if (refusedRows.has(key)) return;
-    refusedRows.add(key);
+    if (this.refusedRows.has(key)) return;
+    this.refusedRows.add(key);
     record.rowsSkipped++;
     record.rowsAnalysed--;
-  };
-  /**
-   * Writes a batch; when the store refuses an item of it for what it is, writes the batch a finding
-   * at a time, so one finding it will never take (DynamoDB's 400 KB, after bounding) costs its row,
-   * not the run and the other findings. Any other failure (a store down) fails the run as before.
-   */
-  const putFindings = async (batch: Finding[]): Promise<void> => {
-    try {
-      await options.sink.putFindings(batch);
-    } catch (error) {
-      if (!isItemRejection(error)) throw error;
-      for (const finding of batch) {
-        try {
-          await options.sink.putFindings([finding]);
-        } catch (single) {
-          if (!isItemRejection(single)) throw single;
-          notStored(finding, single);
-        }
-      }
-    }
-  };
-  const flushBuffer = async (force: boolean): Promise<void> => {
-    collect(classifier.drain());
-    if (inbound.length > 0 && (force || inbound.length >= batchSize)) {
-      const entries = inbound;
-      inbound = [];
-      const { sink } = options;
-      await writes.add(async () => sink.putInboundMessages?.(entries));
-    }
-    if (buffer.length > 0 && (force || buffer.length >= batchSize)) {
-      const ready = buffer;
-      buffer = [];
-      // In batches of `batchSize` even when many arrive at once (the window's release at the end of a
-      // run is thousands): a sink holds a whole call's items in memory while it writes them.
-      for (let start = 0; start < ready.length; start += batchSize) {
-        const batch = ready.slice(start, start + batchSize);
-        await writes.add(() => putFindings(batch));
-      }
-    }
-    // At the end of a run every write must have landed (or failed the run), whatever was left to add.
-    if (force) await writes.drain();
-  };
-
-  try {
-    await analyzeAll();
-  } catch (error) {
-    await recordFailure(error);
-    throw error;
-  }
-  for (const record of records.values()) await options.sink.putSource(record);
-
-  return {
-    sources: [...records.values()],
-    findingsByScenario: totals,
-    senderDomains: [...domains]
-      .map(([domain, entry]) => ({ domain, ...entry }))
-      .sort((a, b) => b.count - a.count || a.domain.localeCompare(b.domain)),
-    ...classifier.stats,
-    stopped,
-  };
-
-  /** Reads every input, then releases the classifier's window and waits for every write. */
-  async function analyzeAll(): Promise<void> {
-    for (const input of inputs) {
-      if (stopped) break;
-      const record = newSourceRecord(input.sourceId, input.name, now());
-      records.set(input.sourceId, record);
-      await options.sink.putSource({ ...record });
-      try {
-        stopped = await analyzeOne(input, record);
-        if (stopped) {
-          // Never `done`: a half-read file must be analysed again (findings written so far are real).
-          record.status = 'failed';
-          record.errorCode = ErrorCode.DeadlineReached;
-          record.errorMessage = `${input.name}: stopped before the deadline after ${record.rowsRead} rows; analyse it again`;
-        } else if (record.rowsAnalysed === 0) {
-          // Nothing was analysed, so nothing can be said about this file: it failed.
-          record.status = 'failed';
-          record.errorCode = record.rowsRead === 0 ? ErrorCode.EmptyInput : ErrorCode.NoUsableRows;
-          record.errorMessage = nothingAnalysed(record);
-        } else {
-          record.status = 'done';
-        }
-      } catch (error) {
-        record.status = 'failed';
-        if (error instanceof RelayAuditError) {
-          record.errorCode = error.code;
-          record.errorMessage = error.message;
-        } else {
-          record.errorCode = 'READ_FAILURE';
-          record.errorMessage = `${input.name}: ${error instanceof Error ? error.message : String(error)}`;
-        }
-      }
-      const late = unjoined.get(input.sourceId);
-      if (late !== undefined) {
-        addSourceNotes(record, [
-          {
-            code: 'EVIDENCE_NOT_JOINED',
-            message:
-              `${late} of its refusals repeat findings released before it was read (more than the classifier's window ` +
-              'of events earlier), so those findings lack its evidence: analyse the send protocol log first, or the two ' +
-              'files together with a larger --window',
-          },
-        ]);
-      }
-      record.finishedAt = now().toISOString();
-      await flushBuffer(false);
-    }
-    // The window is released a batch at a time: thousands of findings are never built at once.
-    while (classifier.flush(batchSize) > 0) await flushBuffer(false);
-    await flushBuffer(true);
   }
 
   /**
@@ -319,110 +378,35 @@ export async function analyze(
    * record it touched says `failed` with the cause, never `processing` forever nor `done` with
    * findings missing. Written on a best-effort basis: the store may be the thing that failed.
    */
-  async function recordFailure(error: unknown): Promise<void> {
+  private async recordFailure(error: unknown): Promise<void> {
     const code = error instanceof RelayAuditError ? error.code : ErrorCode.StoreFailure;
     const reason = error instanceof Error ? error.message : String(error);
-    for (const record of records.values()) {
+    for (const record of this.records.values()) {
       // A file that failed on its own (bad format, a failed write caught while reading) keeps its cause.
       if (record.status === 'failed') continue;
       record.status = 'failed';
       record.errorCode = code;
       record.errorMessage = `${record.file}: the findings could not all be stored: ${reason}`;
-      record.finishedAt ??= now().toISOString();
+      record.finishedAt ??= this.now().toISOString();
     }
-    for (const record of records.values()) {
-      await options.sink.putSource(record).catch(() => undefined);
+    for (const record of this.records.values()) {
+      await this.sink.putSource(record).catch(() => undefined);
     }
   }
 
-  /** Parses one input and feeds its batches through the classifier; returns true when asked to stop early. */
-  async function analyzeOne(input: AnalysisInput, record: SourceRecord): Promise<boolean> {
-    let origin: EventOrigin | undefined; // known once the format is detected, before any batch
-    let lastProgress = 0;
-    const progress = (): void => {
-      if (!options.onProgress) return;
-      const at = Date.now();
-      if (at - lastProgress < 250) return;
-      lastProgress = at;
-      options.onProgress({
-        file: input.name,
-        bytesRead: record.bytes,
-        rowsRead: record.rowsRead,
-        ...(input.size === undefined ? {} : { size: input.size }),
-      });
+  private result(): AnalysisResult {
+    return {
+      sources: [...this.records.values()],
+      findingsByScenario: this.totals,
+      senderDomains: [...this.senderDomains]
+        .map(([domain, entry]) => ({ domain, ...entry }))
+        .sort((a, b) => b.count - a.count || a.domain.localeCompare(b.domain)),
+      ...this.classifier.stats,
+      stopped: this.stopped,
     };
-    const listener: ParseListener = {
-      format(format) {
-        record.format = format;
-        origin = { file: input.name, format, sourceId: input.sourceId };
-      },
-      async batch(batch) {
-        if (origin === undefined)
-          throw new Error(`${input.name}: rows arrived before the format was detected`);
-        record.bytes = batch.bytesRead;
-        record.rowsRead += batch.rowsRead;
-        record.rowsAnalysed += batch.rowsAnalysed;
-        for (const row of batch.skips) {
-          record.rowsSkipped++;
-          record.skippedByReason[row.reason] = (record.skippedByReason[row.reason] ?? 0) + 1;
-          if (record.skipped.length < maxSkipped) record.skipped.push(row);
-          else record.skippedTruncated++;
-        }
-        for (const [reason, count = 0] of Object.entries(batch.counted ?? {})) {
-          record.rowsSkipped += count;
-          record.skippedByReason[reason] = (record.skippedByReason[reason] ?? 0) + count;
-        }
-        addSourceNotes(record, batch.notes);
-        const { events, rejections } = batch;
-        for (let index = 0; index < events.length; index++) {
-          const event = events[index] as TraceEvent;
-          const rejection = rejections[index] ?? null;
-          if (rejection) record.rejections++;
-          record.events++;
-          classifier.push(event, origin, rejection);
-          if (indexInbound) {
-            const entry = inboundEntryOf(event, origin, options.domains);
-            if (entry) inbound.push(entry);
-          }
-        }
-        progress();
-        await flushBuffer(false);
-      },
-      ...(options.shouldStop === undefined ? {} : { shouldStop: options.shouldStop }),
-    };
-    const parse: ParseOptions = { inferring: classifier.inferring, now: now() };
-    if (options.year !== undefined) parse.year = options.year;
-    return (await parseInput(input, parse, listener)) === 'stopped';
   }
 }
 
-/** How many skip reasons the message of a file without usable rows explains. */
-const REASONS_EXPLAINED = 3;
-
-/**
- * Why a read file gave nothing to analyse: no rows after the header, or the main reasons its rows
- * were skipped, each with the first such row (its line, column and what to do).
- */
-function nothingAnalysed(record: SourceRecord): string {
-  if (record.rowsRead === 0) {
-    return (
-      `${record.file} has a header (${record.format ?? 'unknown format'}) but no rows after it: there is nothing to analyse. ` +
-      'An export of a time range or filter without messages looks like this; export a range with mail in it.'
-    );
-  }
-  const rows = record.rowsRead === 1 ? 'its only row' : `all ${record.rowsRead} of its rows`;
-  const reasons = Object.entries(record.skippedByReason).sort((a, b) => b[1] - a[1]);
-  const lines = [`${record.file}: ${rows} had to be skipped, so it says nothing about relay refusals.`];
-  for (const [reason, count] of reasons.slice(0, REASONS_EXPLAINED)) {
-    const example = record.skipped.find((row) => row.reason === reason);
-    const where = example
-      ? `, e.g. line ${example.line}${example.column ? ` (${example.column})` : ''}: ${example.message}`
-      : '';
-    lines.push(`${reason}: ${count} ${count === 1 ? 'row' : 'rows'}${where}`);
-  }
-  if (reasons.length > REASONS_EXPLAINED) {
-    const rest = reasons.slice(REASONS_EXPLAINED).map(([reason, count]) => `${reason} ${count}`);
-    lines.push(`also ${rest.join(', ')}`);
-  }
-  return lines.join('\n');
+function emptyScenarioCounts(): Record<ScenarioId, number> {
+  return Object.fromEntries(SCENARIO_IDS.map((id) => [id, 0])) as Record<ScenarioId, number>;
 }

@@ -1,0 +1,99 @@
+/**
+ * The evidence index: what every event may tell a refusal read before or after it, kept per
+ * message (oldest evicted first) — its inbound traces (the REDIRECT that proves forwarding, the
+ * receipt of an internal recipient) and the sender, recipient and subject a message trace row
+ * names — and, when domains are inferred from the logs, the domains the events show.
+ */
+import { BoundedMap } from '../../kernel/bounded-map.js';
+import { detach, type StringPool } from '../../kernel/strings.js';
+import type { DomainOracle, InferredDomains } from '../../organisation/accepted-domains.js';
+import { type InboundTrace, inboundTraceOf, isReceipt } from '../evidence/inbound-trace.js';
+import { domainOf, type TraceEvent } from '../model/events.js';
+
+/** How many inbound traces are kept per message. */
+const TRACES_PER_MESSAGE = 4;
+const NO_TRACES: readonly InboundTrace[] = [];
+
+/** What a message trace row says of its message. */
+interface MessageContext {
+  sender?: string;
+  recipient?: string;
+  subject?: string;
+}
+
+export class EvidenceIndex {
+  private readonly traces: BoundedMap<string, InboundTrace[]>;
+  private readonly contexts: BoundedMap<string, MessageContext>;
+
+  /**
+   * @param inferred the domains being inferred from the logs, when no list was given
+   * @param tracked how many messages each index remembers
+   */
+  public constructor(
+    private readonly domains: DomainOracle,
+    private readonly inferred: InferredDomains | undefined,
+    tracked: number,
+    private readonly strings: StringPool,
+  ) {
+    this.traces = new BoundedMap(tracked);
+    this.contexts = new BoundedMap(tracked);
+  }
+
+  /** Indexes what later (or earlier) refusals may need: inbound traces, message context, domains. */
+  public observe(event: TraceEvent): void {
+    const { eventId, recipient } = event;
+    if (this.inferred) {
+      if (eventId === 'DELIVER') this.inferred.observeDelivered(domainOf(recipient));
+      else if ((eventId === 'SUBMIT' || eventId === 'RECEIVE') && event.source === 'STOREDRIVER')
+        this.inferred.observeSubmitted(domainOf(event.sender));
+      else if (eventId === 'RECEIVE' && event.source === 'SMTP' && event.directionality === 'incoming')
+        this.inferred.observeReceivedFromOutside(domainOf(recipient));
+    }
+    const messageId = event.messageId;
+    if (messageId !== undefined) {
+      let trace = inboundTraceOf(event);
+      // Receipts that cannot be internal are dropped now (with a given list) to save memory.
+      if (trace && isReceipt(trace) && this.domains.covers(domainOf(recipient)) === false) trace = undefined;
+      if (trace) {
+        trace.eventId = this.strings.intern(trace.eventId);
+        if (trace.recipient !== undefined) trace.recipient = detach(trace.recipient);
+        if (trace.target !== undefined) trace.target = detach(trace.target);
+        const list = this.traces.get(messageId);
+        if (!list) this.traces.set(detach(messageId), [trace]);
+        else if (list.length < TRACES_PER_MESSAGE) list.push(trace);
+      }
+    }
+    // Message trace rows name sender and recipient; detail rows often do not.
+    if (
+      event.messageTraceId !== undefined &&
+      event.recipientStatus === undefined &&
+      event.sender !== undefined
+    ) {
+      const context: MessageContext = { sender: detach(event.sender) };
+      if (recipient !== undefined) context.recipient = detach(recipient);
+      if (event.subject !== undefined) context.subject = detach(event.subject);
+      this.contexts.set(detach(event.messageTraceId), context);
+      if (messageId !== undefined) this.contexts.set(detach(messageId), context);
+    }
+  }
+
+  /** The inbound traces of message `messageId` seen so far. */
+  public inboundOf(messageId: string | undefined): readonly InboundTrace[] {
+    return (messageId !== undefined && this.traces.get(messageId)) || NO_TRACES;
+  }
+
+  /** Fills sender/recipient/subject from a correlated message trace row when the row lacks them. */
+  public enrich(event: TraceEvent): TraceEvent {
+    if (event.sender !== undefined && event.recipient !== undefined) return event;
+    const context =
+      (event.messageTraceId !== undefined ? this.contexts.get(event.messageTraceId) : undefined) ??
+      (event.messageId !== undefined ? this.contexts.get(event.messageId) : undefined);
+    if (!context) return event;
+    const enriched = { ...event };
+    if (enriched.sender === undefined && context.sender !== undefined) enriched.sender = context.sender;
+    if (enriched.recipient === undefined && context.recipient !== undefined)
+      enriched.recipient = context.recipient;
+    if (enriched.subject === undefined && context.subject !== undefined) enriched.subject = context.subject;
+    return enriched;
+  }
+}

@@ -1,0 +1,123 @@
+/**
+ * Finding building: a released refusal, once a scenario rule has matched it, becomes the stored
+ * {@link Finding} — its id, the rule's evidence and what other files corroborate, the fields the
+ * rows named, and its remediation.
+ */
+import type { DomainOracle } from '../../organisation/accepted-domains.js';
+import type { InboundConnectorInfo } from '../../organisation/connector-info.js';
+import type { InboundTrace } from '../evidence/inbound-trace.js';
+import { onPremisesHost } from '../evidence/on-premises-host.js';
+import { sessionEvidence } from '../evidence/presented-certificate.js';
+import { formatLabel } from '../formats/labels.js';
+import { validDomain } from '../model/domain-name.js';
+import { domainOf, type TraceEvent } from '../model/events.js';
+import { findingId } from '../model/finding-id.js';
+import type { Finding, Rejection, ScenarioId } from '../model/findings.js';
+import { relaySoftwareOf } from '../remediation/relay-software.js';
+import type { RuleInput } from '../scenarios/index.js';
+import type { Pending } from './pending-window.js';
+import type { RemediationCache } from './remediation-cache.js';
+import { messageIdentity } from './repeats.js';
+
+/** What the scenario rules are asked about a refusal: the (enriched) event and who sent it. */
+export function ruleInputOf(
+  event: TraceEvent,
+  rejection: Rejection,
+  domains: DomainOracle,
+  inbound: readonly InboundTrace[],
+): RuleInput {
+  let attributedSender: string | undefined;
+  let senderBasis: RuleInput['senderBasis'];
+  if (event.returnPath !== undefined) {
+    attributedSender = event.returnPath;
+    senderBasis = 'return-path';
+  } else if (event.sender !== undefined) {
+    attributedSender = event.sender;
+    senderBasis = 'header-sender';
+  } else {
+    senderBasis = 'none';
+  }
+  return {
+    event,
+    rejection,
+    attributedSender,
+    senderBasis,
+    // Validated where it enters: it is named in findings, reports, alerts and PowerShell.
+    senderDomain: validDomain(domainOf(attributedSender)),
+    recipientDomain: domainOf(event.recipient),
+    domains,
+    inbound,
+  };
+}
+
+export class FindingBuilder {
+  public constructor(
+    private readonly domains: DomainOracle,
+    private readonly inboundConnector: InboundConnectorInfo | undefined,
+    private readonly remediations: RemediationCache,
+  ) {}
+
+  /** The finding of refusal `item`, which the rule of `scenario` matched with `evidence` and `confidence`. */
+  public build(
+    scenario: ScenarioId,
+    input: RuleInput,
+    evidence: Finding['evidence'],
+    confidence: Finding['confidence'],
+    item: Pending,
+  ): Finding {
+    const { event, rejection } = input;
+    const { origin } = item;
+    const messageId = messageIdentity(event, origin);
+    const recipient = event.recipient ?? '';
+    const finding: Finding = {
+      id: findingId(messageId, recipient, rejection.enhancedCode),
+      scenario,
+      messageId,
+      recipient,
+      code: rejection.enhancedCode,
+      rejectionText: rejection.text,
+      timestamp: event.timestamp,
+      evidence: [...evidence, ...this.corroboration(item, event)],
+      confidence,
+      remediation: this.remediations.remediation(scenario, input, relaySoftwareOf(origin.format)),
+      source: { file: origin.file, line: event.line, format: origin.format, sourceId: origin.sourceId },
+    };
+    if (event.sender !== undefined) finding.sender = event.sender;
+    if (event.returnPath !== undefined) finding.returnPath = event.returnPath;
+    if (input.senderDomain !== undefined) finding.senderDomain = input.senderDomain;
+    if (input.recipientDomain !== undefined) finding.recipientDomain = input.recipientDomain;
+    if (event.subject !== undefined) finding.subject = event.subject;
+    if (rejection.smtpCode !== undefined) finding.smtpCode = rejection.smtpCode;
+    if (rejection.attr !== undefined) finding.attr = rejection.attr;
+    if (rejection.remoteHost !== undefined) finding.remoteHost = rejection.remoteHost;
+    const server = onPremisesHost(event);
+    if (server !== undefined) finding.serverHostname = server;
+    if (event.clientIp !== undefined) finding.clientIp = event.clientIp;
+    if (event.connectorId !== undefined) finding.connectorId = event.connectorId;
+    return finding;
+  }
+
+  /** Evidence from the protocol-log session and the other files that show the same refusal. */
+  private corroboration(item: Pending, event: TraceEvent): Finding['evidence'] {
+    const evidence: Finding['evidence'] = [];
+    if (event.session !== undefined && item.sessionPlace !== undefined) {
+      evidence.push(
+        ...sessionEvidence(event.session, item.sessionPlace, {
+          server: onPremisesHost(event) ?? 'the on-premises server',
+          domains: this.domains,
+          domainsKnown: this.domains.basis === 'given' || this.domains.domains().length > 0,
+          ...(this.inboundConnector === undefined ? {} : { connector: this.inboundConnector }),
+        }),
+      );
+    }
+    const session = item.sessionPlace;
+    for (const other of item.also ?? []) {
+      if (session !== undefined && other.file === session.file && other.line === session.line) continue;
+      evidence.push({
+        kind: 'also-in',
+        detail: `the same refusal is in ${other.file} line ${other.line} (${formatLabel(other.format, 'short')})`,
+      });
+    }
+    return evidence;
+  }
+}

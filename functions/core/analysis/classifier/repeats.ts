@@ -1,0 +1,77 @@
+/**
+ * De-duplication: one finding per refusal, however often it is read. A DEFER and its FAIL, an
+ * overlapping export, a tracking log and a protocol log of the same message all show one refusal
+ * (the same message, recipient and enhanced code). The first occurrence becomes the finding; a
+ * repeat while it still waits adds what it knows (its file, its session, fields it lacked).
+ */
+import { BoundedMap } from '../../kernel/bounded-map.js';
+import { detach, type StringPool } from '../../kernel/strings.js';
+import type { TraceEvent } from '../model/events.js';
+import type { Rejection } from '../model/findings.js';
+import type { EventOrigin, Pending } from './pending-window.js';
+
+/** How many other files a finding names as showing the same refusal. */
+const MAX_ALSO = 4;
+/** Fields a repeat from another file may fill in: a protocol log knows P1 and the session, a tracking row the rest. */
+const CORROBORATED_FIELDS = [
+  'returnPath',
+  'sender',
+  'subject',
+  'clientHostname',
+  'clientIp',
+  'serverHostname',
+  'connectorId',
+] as const satisfies readonly (keyof TraceEvent)[];
+
+/** The message (or, without one, the file and line) a refusal belongs to. */
+export function messageIdentity(event: TraceEvent, origin: EventOrigin): string {
+  return event.messageId ?? event.networkMessageId ?? event.messageTraceId ?? `${origin.file}:${event.line}`;
+}
+
+/** What identifies a refusal: its message, its recipient and its enhanced code. */
+export function refusalKey(event: TraceEvent, rejection: Rejection, origin: EventOrigin): string {
+  return detach(
+    `${messageIdentity(event, origin)}\u0000${event.recipient ?? ''}\u0000${rejection.enhancedCode}`,
+  );
+}
+
+/** The refusals already released, and what a repeat adds to one still waiting. */
+export class Repeats {
+  /** Keys of released refusals, with the origin of the occurrence that was classified. */
+  private readonly released: BoundedMap<string, EventOrigin>;
+
+  public constructor(
+    tracked: number,
+    private readonly strings: StringPool,
+  ) {
+    this.released = new BoundedMap(tracked);
+  }
+
+  /** Where the released refusal `key` was read, when it was released (and is still remembered). */
+  public releasedFrom(key: string): EventOrigin | undefined {
+    return this.released.get(key);
+  }
+
+  /** Remembers a refusal leaving the window, so that a later repeat is counted, not found again. */
+  public release(item: Pending): void {
+    this.released.set(item.key, item.origin);
+  }
+
+  /** Adds what a repeat of a pending refusal from another file knows: its place, its session, missing fields. */
+  public corroborate(item: Pending, event: TraceEvent, origin: EventOrigin): void {
+    if (origin.sourceId === item.origin.sourceId) return; // a DEFER and its FAIL: the file's own finding
+    const also = item.also ?? [];
+    if (also.length < MAX_ALSO) also.push({ file: origin.file, format: origin.format, line: event.line });
+    item.also = also;
+    const merged: TraceEvent = { ...item.event };
+    if (merged.session === undefined && event.session !== undefined) {
+      merged.session = event.session;
+      item.sessionPlace = { file: origin.file, line: event.line };
+    }
+    for (const field of CORROBORATED_FIELDS) {
+      const value = event[field];
+      if (merged[field] === undefined && value !== undefined) merged[field] = this.strings.intern(value);
+    }
+    item.event = merged;
+  }
+}

@@ -1,0 +1,107 @@
+/**
+ * What a run writes in a file's source record (`model/source-record.ts`) as it reads the file:
+ * rows counted and skipped rows listed, then the file's outcome — done, or failed with a stable code
+ * and a message that says why in words.
+ */
+import { ErrorCode, RelayAuditError } from '../kernel/errors.js';
+import type { ParsedBatch } from './input/parse-input.js';
+import { addSourceNotes, type SkippedRow, type SourceRecord } from './model/source-record.js';
+
+/** Adds a batch's rows to the file's record: read, analysed, skipped (listed up to a bound), notes. */
+export function countRows(record: SourceRecord, batch: ParsedBatch, maxListed: number): void {
+  record.bytes = batch.bytesRead;
+  record.rowsRead += batch.rowsRead;
+  record.rowsAnalysed += batch.rowsAnalysed;
+  for (const row of batch.skips) {
+    record.rowsSkipped++;
+    listSkipped(record, row, maxListed);
+  }
+  for (const [reason, count = 0] of Object.entries(batch.counted ?? {})) {
+    record.rowsSkipped += count;
+    record.skippedByReason[reason] = (record.skippedByReason[reason] ?? 0) + count;
+  }
+  addSourceNotes(record, batch.notes);
+}
+
+/** Counts a skipped row by its reason and lists it, up to `maxListed` rows (then counts the rest). */
+export function listSkipped(record: SourceRecord, row: SkippedRow, maxListed: number): void {
+  record.skippedByReason[row.reason] = (record.skippedByReason[row.reason] ?? 0) + 1;
+  if (record.skipped.length < maxListed) record.skipped.push(row);
+  else record.skippedTruncated++;
+}
+
+/** The outcome of a file read to its end, or stopped early (`stopped`). */
+export function settleRead(record: SourceRecord, stopped: boolean): void {
+  if (stopped) {
+    // Never `done`: a half-read file must be analysed again (findings written so far are real).
+    record.status = 'failed';
+    record.errorCode = ErrorCode.DeadlineReached;
+    record.errorMessage = `${record.file}: stopped before the deadline after ${record.rowsRead} rows; analyse it again`;
+  } else if (record.rowsAnalysed === 0) {
+    // Nothing was analysed, so nothing can be said about this file: it failed.
+    record.status = 'failed';
+    record.errorCode = record.rowsRead === 0 ? ErrorCode.EmptyInput : ErrorCode.NoUsableRows;
+    record.errorMessage = nothingAnalysed(record);
+  } else {
+    record.status = 'done';
+  }
+}
+
+/** The outcome of a file that could not be read (unknown format, bad encoding, a failed write). */
+export function settleFailure(record: SourceRecord, error: unknown): void {
+  record.status = 'failed';
+  if (error instanceof RelayAuditError) {
+    record.errorCode = error.code;
+    record.errorMessage = error.message;
+  } else {
+    record.errorCode = 'READ_FAILURE';
+    record.errorMessage = `${record.file}: ${error instanceof Error ? error.message : String(error)}`;
+  }
+}
+
+/**
+ * Notes that `late` of the file's refusals repeat findings released before it was read, so those
+ * findings lack the file's evidence (a protocol log's certificate).
+ */
+export function noteEvidenceNotJoined(record: SourceRecord, late: number): void {
+  addSourceNotes(record, [
+    {
+      code: 'EVIDENCE_NOT_JOINED',
+      message:
+        `${late} of its refusals repeat findings released before it was read (more than the classifier's window ` +
+        'of events earlier), so those findings lack its evidence: analyse the send protocol log first, or the two ' +
+        'files together with a larger --window',
+    },
+  ]);
+}
+
+/** How many skip reasons the message of a file without usable rows explains. */
+const REASONS_EXPLAINED = 3;
+
+/**
+ * Why a read file gave nothing to analyse: no rows after the header, or the main reasons its rows
+ * were skipped, each with the first such row (its line, column and what to do).
+ */
+function nothingAnalysed(record: SourceRecord): string {
+  if (record.rowsRead === 0) {
+    return (
+      `${record.file} has a header (${record.format ?? 'unknown format'}) but no rows after it: there is nothing to analyse. ` +
+      'An export of a time range or filter without messages looks like this; export a range with mail in it.'
+    );
+  }
+  const rows = record.rowsRead === 1 ? 'its only row' : `all ${record.rowsRead} of its rows`;
+  const reasons = Object.entries(record.skippedByReason).sort((a, b) => b[1] - a[1]);
+  const lines = [`${record.file}: ${rows} had to be skipped, so it says nothing about relay refusals.`];
+  for (const [reason, count] of reasons.slice(0, REASONS_EXPLAINED)) {
+    const example = record.skipped.find((row) => row.reason === reason);
+    const where = example
+      ? `, e.g. line ${example.line}${example.column ? ` (${example.column})` : ''}: ${example.message}`
+      : '';
+    lines.push(`${reason}: ${count} ${count === 1 ? 'row' : 'rows'}${where}`);
+  }
+  if (reasons.length > REASONS_EXPLAINED) {
+    const rest = reasons.slice(REASONS_EXPLAINED).map(([reason, count]) => `${reason} ${count}`);
+    lines.push(`also ${rest.join(', ')}`);
+  }
+  return lines.join('\n');
+}
