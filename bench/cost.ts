@@ -22,15 +22,14 @@ import type { Finding } from '../functions/core/analysis/model/findings.js';
 import { parseAcceptedDomains } from '../functions/core/organisation/accepted-domains.js';
 import { historyRecordOf } from '../functions/nightly/history.js';
 import { DEFAULT_LOOK_BACK_DAYS } from '../functions/nightly/look-back.js';
-import { CONTEXT_KIND, contextOf, findingItem, REMEDIATION_KIND } from '../functions/store/finding-item.js';
 import { DEFAULT_INBOUND_RETENTION_DAYS, inboundItem } from '../functions/store/inbound-index.js';
 import { boundFinding, itemBytes, writeUnits } from '../functions/store/item-bounds.js';
 import { RollupDeltas, rollupCellOf } from '../functions/store/rollups.js';
-import { sharedItem } from '../functions/store/shared-refs.js';
 import { type IndexDefinition, type IndexName, indexEntryOf } from '../functions/store/table-design.js';
 import { PROJECT_ROOT } from '../lib/constructs/relay-function.js';
 import { createApp } from '../lib/create-app.js';
 import { ACCEPTED_DOMAIN, generateTrackingLog } from './generate-tracking-log.js';
+import { storedFinding } from './stored-finding.js';
 
 type Item = Record<string, AttributeValue>;
 
@@ -213,12 +212,7 @@ function perFinding(sample: Sample, deploy: Deployed): PerFinding {
   const sum = { itemBytes: 0, itemUnits: 0, indexBytes: 0, indexUnits: 0, nightlyReads: 0 };
   for (const raw of sample.findings) {
     const finding = boundFinding(raw);
-    const remediationId = REMEDIATION_KIND.id(finding.remediation);
-    const context = contextOf(finding);
-    const contextId = CONTEXT_KIND.id(context);
-    shared.set(`r${remediationId}`, sharedItem(REMEDIATION_KIND, remediationId, finding.remediation));
-    shared.set(`c${contextId}`, sharedItem(CONTEXT_KIND, contextId, context));
-    const item = findingItem(finding, 1_800_000_000, { remediationId, contextId });
+    const { item } = storedFinding(finding, shared);
     const bytes = itemBytes(item);
     sum.itemBytes += bytes;
     sum.itemUnits += writeUnits(bytes);
