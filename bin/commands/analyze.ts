@@ -78,9 +78,9 @@ export async function runAnalyze(argv: string[], out: Output): Promise<number> {
   const progress = out.progress();
   const common = {
     domains,
-    ...(inboundConnector === undefined ? {} : { inboundConnector }),
-    ...(window === undefined ? {} : { windowEvents: window }),
-    ...(year === undefined ? {} : { year }),
+    inboundConnector,
+    windowEvents: window,
+    year,
     onProgress: progress.update,
   };
 

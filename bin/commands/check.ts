@@ -103,8 +103,8 @@ export async function runCheck(argv: string[], out: Output): Promise<number> {
 
   const results = runReadinessChecks({
     acceptedDomains: inputs.acceptedDomains.list,
-    ...(inputs.connectors === undefined ? {} : { connectors: inputs.connectors.list }),
-    ...(inputs.certificates === undefined ? {} : { certificates: inputs.certificates }),
+    connectors: inputs.connectors?.list,
+    certificates: inputs.certificates,
     at,
   });
   await out.write(

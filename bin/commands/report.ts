@@ -43,8 +43,8 @@ export async function runReport(
       table: handle,
       now,
       reports: new FileReportSink(outDir),
-      ...(flags.date === undefined ? {} : { date: flags.date }),
-      ...(flags['look-back'] === undefined ? {} : { lookBackDays: flags['look-back'] }),
+      date: flags.date,
+      lookBackDays: flags['look-back'],
     });
     if (flags.json) {
       const run = {

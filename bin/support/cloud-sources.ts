@@ -67,7 +67,7 @@ export async function resultOfSources(
       const page = await store.queryFindings({
         sourceId: record.id,
         limit: 1000,
-        ...(cursor === undefined ? {} : { cursor }),
+        cursor,
       });
       for (const finding of page.items) {
         const domain = finding.senderDomain ?? '(unknown sender)';

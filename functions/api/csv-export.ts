@@ -72,7 +72,7 @@ export async function exportFindingsCsv(
   do {
     // One more than the row cap allows, so reaching the cap exactly is not mistaken for truncation.
     const limit = Math.min(PAGE_SIZE, limits.maxRows - rows + 1);
-    const page = await store.queryFindings({ ...query, limit, ...(cursor === undefined ? {} : { cursor }) });
+    const page = await store.queryFindings({ ...query, limit, cursor });
     for (const finding of page.items) {
       if (rows === limits.maxRows) return { body: chunks.join(''), rows, truncated: 'row-limit' };
       const line = csvLine(CSV_COLUMNS.map((column) => column.cell(finding)));

@@ -36,7 +36,7 @@ export async function* findingsOfDay(
       since: day,
       until: day,
       limit: PAGE_SIZE,
-      ...(cursor === undefined ? {} : { cursor }),
+      cursor,
     });
     yield page.items;
     cursor = page.cursor;

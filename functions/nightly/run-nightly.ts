@@ -51,9 +51,9 @@ export interface RunNightlyOptions {
   /** The same table as `store`, for the nightly's own items (a `StoreHandle` satisfies it). */
   table: TableRef;
   /** The UTC day to report on; default the day before `now()`. */
-  date?: string;
+  date?: string | undefined;
   /** Days before `date` recomputed too (late uploads); default 2, at most 14. */
-  lookBackDays?: number;
+  lookBackDays?: number | undefined;
   now?: () => Date;
   /** Where the report files go; none: the report is only returned. */
   reports?: ReportSink;

@@ -95,8 +95,8 @@ export interface Page<T> {
 }
 
 export interface ListSourcesOptions {
-  limit?: number;
-  cursor?: string;
+  limit?: number | undefined;
+  cursor?: string | undefined;
 }
 
 export interface CountFindingsOptions {

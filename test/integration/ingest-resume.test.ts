@@ -60,7 +60,7 @@ async function findingsOf(sourceId: string): Promise<Map<string, string>> {
     const page = await dynamo.store.queryFindings({
       sourceId,
       limit: 500,
-      ...(cursor === undefined ? {} : { cursor }),
+      cursor,
     });
     for (const finding of page.items) found.set(finding.id, finding.scenario);
     cursor = page.cursor;

@@ -91,7 +91,7 @@ async function allFindings(): Promise<Finding[]> {
   const findings: Finding[] = [];
   let cursor: string | undefined;
   do {
-    const page = await store.queryFindings({ limit: 1000, ...(cursor === undefined ? {} : { cursor }) });
+    const page = await store.queryFindings({ limit: 1000, cursor });
     findings.push(...page.items);
     cursor = page.cursor;
   } while (cursor !== undefined);

@@ -11,7 +11,7 @@ export async function listFindings({ request, deps }: RouteContext): Promise<Api
   const page = await deps.store.queryFindings({
     ...findingsQuery(params),
     limit: params.limit,
-    ...(params.cursor === undefined ? {} : { cursor: params.cursor }),
+    cursor: params.cursor,
   });
   return jsonResponse(200, { items: page.items, ...nextCursor(page) });
 }

@@ -24,7 +24,7 @@ export async function listSources({ request, deps }: RouteContext): Promise<ApiR
   const params = parseParams(SourcesParams, request.query);
   const page = await deps.store.listSources({
     limit: params.limit,
-    ...(params.cursor === undefined ? {} : { cursor: params.cursor }),
+    cursor: params.cursor,
   });
   return jsonResponse(200, { items: page.items.map(summarise), ...nextCursor(page) });
 }
