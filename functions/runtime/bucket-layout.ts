@@ -11,6 +11,8 @@ export const BUCKET_PREFIX = {
   config: 'config/',
   /** Nightly reports. */
   reports: 'reports/',
+  /** Functions' own bookkeeping (the message trace pull's cursor); never analysed. */
+  state: 'state/',
 } as const;
 
 /** The organisation's accepted domains (a `Get-AcceptedDomain | Export-Csv` file). */
