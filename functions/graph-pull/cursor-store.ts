@@ -5,12 +5,11 @@
  */
 import { GetObjectCommand, PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
 import { z } from 'zod';
-import { BUCKET_PREFIX } from '../runtime/bucket-layout.js';
+import { GRAPH_TRACE_CURSOR_KEY } from '../runtime/bucket-layout.js';
 import { GraphPullError } from './errors.js';
 import { safeJson } from './token-source.js';
 
-/** Outside `config/` (which ingest reads as configuration) and `incoming/` (which it analyses). */
-export const CURSOR_KEY = `${BUCKET_PREFIX.state}graph-trace-cursor.json`;
+export const CURSOR_KEY = GRAPH_TRACE_CURSOR_KEY;
 
 export const CursorState = z.object({
   /** The end of the last window written (exclusive). */

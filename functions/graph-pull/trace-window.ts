@@ -4,7 +4,7 @@
  * rerun of the same window asks Graph the same question and writes the same key — the ingest then
  * re-analyses it without counting anything twice.
  */
-import { BUCKET_PREFIX } from '../runtime/bucket-layout.js';
+import { GRAPH_TRACE_PREFIX } from '../runtime/bucket-layout.js';
 
 export interface TraceWindow {
   readonly from: Date;
@@ -42,5 +42,5 @@ const compact = (date: Date): string =>
 
 /** Where a window's file goes: under `incoming/`, so the normal ingest analyses it. */
 export function windowKey(window: TraceWindow): string {
-  return `${BUCKET_PREFIX.incoming}graph/${compact(window.from)}_${compact(window.to)}.json`;
+  return `${GRAPH_TRACE_PREFIX}${compact(window.from)}_${compact(window.to)}.json`;
 }

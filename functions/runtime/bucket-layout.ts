@@ -17,3 +17,9 @@ export const BUCKET_PREFIX = {
 
 /** The organisation's accepted domains (a `Get-AcceptedDomain | Export-Csv` file). */
 export const ACCEPTED_DOMAINS_KEY = `${BUCKET_PREFIX.config}accepted-domains.csv`;
+
+/** Where the message trace pull writes its windows: under `incoming/`, so ingest analyses them. */
+export const GRAPH_TRACE_PREFIX = `${BUCKET_PREFIX.incoming}graph/`;
+
+/** The message trace pull's cursor: outside `config/` (read as configuration) and `incoming/`. */
+export const GRAPH_TRACE_CURSOR_KEY = `${BUCKET_PREFIX.state}graph-trace-cursor.json`;
