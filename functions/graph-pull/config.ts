@@ -17,7 +17,11 @@ const Environment = z.object({
   /** Name or ARN of the Secrets Manager secret holding the certificate and its key (PEM). */
   CERTIFICATE_SECRET_ID: z.string().min(1),
   AUTHORITY_HOST: z.url({ protocol: /^https?$/ }).default('https://login.microsoftonline.com'),
-  GRAPH_BASE_URL: z.url({ protocol: /^https?$/ }).default('https://graph.microsoft.com/v1.0'),
+  /**
+   * beta: where both the trace list and getDetailsByRecipient are documented today (the list is
+   * in v1.0 too; the details were found documented in beta only).
+   */
+  GRAPH_BASE_URL: z.url({ protocol: /^https?$/ }).default('https://graph.microsoft.com/beta'),
   LAG_MINUTES: z.coerce.number().int().min(0).max(240).default(15),
   WINDOW_MINUTES: z.coerce.number().int().min(5).max(1440).default(60),
   FIRST_LOOK_BACK_HOURS: z.coerce.number().int().min(1).max(240).default(24),

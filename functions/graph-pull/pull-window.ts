@@ -24,7 +24,7 @@ export interface WindowResult {
 }
 
 export interface PullWindowOptions {
-  /** e.g. `https://graph.microsoft.com/v1.0`. */
+  /** e.g. `https://graph.microsoft.com/beta`. */
   readonly graphBase: string;
   /** Detail requests per window at most, so one window fits a run (see run-pull.ts). */
   readonly maxDetails: number;
