@@ -71,6 +71,7 @@ export class RelayAuditStack extends Stack {
       bucket: this.bucket,
       table: this.table,
       retentionDays: props.settings.retentionDays,
+      maxConcurrency: props.settings.ingestMaxConcurrency,
       ...(props.settings.acceptedDomains === undefined
         ? {}
         : { acceptedDomains: props.settings.acceptedDomains }),

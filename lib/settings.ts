@@ -17,6 +17,8 @@
  * |                         |                         | `jwtIssuer`, the cloud dashboard signs in (OIDC code + PKCE).  |
  * | `dashboardScope`        | `openid`                | Scope the dashboard asks for, e.g. `api://<api-app-id>/access`;|
  * |                         |                         | needs `dashboardClientId`.                                     |
+ * | `ingestMaxConcurrency`  | 10                      | Ingest invocations at once (SQS event source maximum           |
+ * |                         |                         | concurrency, 2–1000): how hard a burst may write the table.    |
  * | `graphTenantId`,        | —                       | All three: the hourly Exchange Online message trace pull from  |
  * | `graphClientId`,        |                         | Microsoft Graph (tenant id, app registration's client id, name |
  * | `graphCertificateSecret`|                         | or ARN of the Secrets Manager secret with its certificate+key).|
@@ -39,6 +41,7 @@ export const SETTING_KEYS = [
   'dashboardOrigin',
   'dashboardClientId',
   'dashboardScope',
+  'ingestMaxConcurrency',
   'graphTenantId',
   'graphClientId',
   'graphCertificateSecret',
@@ -107,6 +110,9 @@ const SettingsSchema = z
         return z.NEVER;
       }
     }),
+    // A burst of uploads queues up instead of starting an invocation each: the table's write
+    // capacity is shared, and the queue absorbs what waits (SQS allows 2 to 1000).
+    ingestMaxConcurrency: z.coerce.number().int().min(2).max(1000).default(10),
     alertEmail: optionalText().pipe(z.email().optional()),
     jwtIssuer: optionalText().pipe(z.url({ protocol: /^https$/ }).optional()),
     jwtAudience: optionalText().transform((value) =>

@@ -20,6 +20,8 @@ const Environment = z.object({
   RETENTION_DAYS: z.coerce.number().int().min(1).default(DEFAULT_RETENTION_DAYS),
   /** Path-style S3 URLs: needed by local S3 engines on `127.0.0.1`, never in AWS. */
   S3_FORCE_PATH_STYLE: Flag,
+  /** The ingest queue itself: continuations and untried messages are sent back to it. */
+  INGEST_QUEUE_URL: z.url().optional(),
 });
 
 export interface IngestConfig {
@@ -28,6 +30,7 @@ export interface IngestConfig {
   acceptedDomains?: string;
   retentionDays: number;
   s3ForcePathStyle: boolean;
+  ingestQueueUrl?: string;
   logLevel: LogLevel;
 }
 
@@ -40,6 +43,7 @@ export function readConfig(env: NodeJS.ProcessEnv = process.env): IngestConfig {
     ...(data.ACCEPTED_DOMAINS?.trim() ? { acceptedDomains: data.ACCEPTED_DOMAINS.trim() } : {}),
     retentionDays: data.RETENTION_DAYS,
     s3ForcePathStyle: data.S3_FORCE_PATH_STYLE,
+    ...(data.INGEST_QUEUE_URL === undefined ? {} : { ingestQueueUrl: data.INGEST_QUEUE_URL }),
     logLevel: levelFromEnv(env),
   };
 }

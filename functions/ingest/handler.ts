@@ -6,6 +6,7 @@
  * remote client and table design — never the embedded engine or CLI code.
  */
 import { S3Client } from '@aws-sdk/client-s3';
+import { SendMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
 import type { SQSBatchResponse } from 'aws-lambda';
 import { Logger } from '../runtime/logger.js';
 import { InboundIndex } from '../store/inbound-index.js';
@@ -15,7 +16,7 @@ import { correlateRun } from '../store/run-correlation.js';
 import { readConfig } from './config.js';
 import { DomainSource } from './domain-source.js';
 import { createIngestHandler, type IngestHandler, type InvocationContext } from './ingest.js';
-import { openObject } from './object-reader.js';
+import { openObject, openObjectFrom } from './object-reader.js';
 import { ConnectorSource, createConfigurationUpdater } from './organisation-config.js';
 
 /** Wires the handler from the environment. Exported for tests that need a fresh container. */
@@ -36,11 +37,20 @@ export function createHandlerFromEnvironment(env: NodeJS.ProcessEnv = process.en
     ...(config.acceptedDomains === undefined ? {} : { fallbackList: config.acceptedDomains }),
   });
   const inbound = new InboundIndex(handle, { logger });
+  const { ingestQueueUrl } = config;
+  const sqs = ingestQueueUrl === undefined ? undefined : new SQSClient({ retryMode: 'adaptive' });
   return createIngestHandler({
     store: handle.store,
     recordInbound: (entries) => inbound.record(entries),
     correlateRun: (evidence, sourceId) => correlateRun(handle.store, inbound, evidence, new Set([sourceId])),
-    openObject: (ref) => openObject(s3, ref),
+    ...(sqs === undefined || ingestQueueUrl === undefined
+      ? {}
+      : {
+          sendToQueue: async (body: string) => {
+            await sqs.send(new SendMessageCommand({ QueueUrl: ingestQueueUrl, MessageBody: body }));
+          },
+        }),
+    openObject: (ref, from) => (from === undefined ? openObject(s3, ref) : openObjectFrom(s3, ref, from)),
     resolveDomains: () => domains.resolve(),
     resolveConnector: () => connectors.resolve(),
     configuration: createConfigurationUpdater({

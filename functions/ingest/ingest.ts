@@ -11,13 +11,14 @@
  */
 import { randomUUID } from 'node:crypto';
 import type { SQSBatchResponse } from 'aws-lambda';
-import type { AnalysisInput, AnalysisResult, FindingSink } from '../core/analysis/analyze.js';
+import type { AnalysisInput, AnalysisResult, AnalyzeOptions, FindingSink } from '../core/analysis/analyze.js';
 import { analyze, withInboundRecorder } from '../core/analysis/analyze.js';
 import type { InboundEntry } from '../core/analysis/evidence/inbound-entry.js';
 import { countAsForwarding, observedBy, RunEvidence } from '../core/analysis/evidence/run-evidence.js';
 import {
   isInterrupted,
   newSourceRecord,
+  type ResumePoint,
   type SourceLease,
   type SourceRecord,
 } from '../core/analysis/model/source-record.js';
@@ -79,8 +80,17 @@ export interface IngestDependencies {
    * settled as soon as this upload is analysed, not only by the nightly job.
    */
   correlateRun?: (evidence: RunEvidence, sourceId: string) => Promise<RunCorrelation>;
-  /** Opens the announced object for streaming (see `openObject`). */
-  openObject(ref: S3ObjectRef): Promise<OpenObject>;
+  /**
+   * Opens the announced object for streaming (see `openObject`); with `from`, only its head and
+   * the bytes from a resume point on (a plain object: see `openObjectFrom`).
+   */
+  openObject(ref: S3ObjectRef, from?: { headBytes: number; fromByte: number }): Promise<OpenObject>;
+  /**
+   * Puts a message body back on the ingest queue as a new message: how an upload too big for one
+   * invocation goes on in the next (a continuation), and how messages of a batch that were never
+   * tried are handed back without spending one of their receives. Without it they are retried.
+   */
+  sendToQueue?(body: string): Promise<void>;
   /** The accepted domains for the next analysis. */
   resolveDomains(): Promise<ResolvedDomains>;
   /**
@@ -93,6 +103,8 @@ export interface IngestDependencies {
   /** Drops cached configuration (accepted domains, connector) once `config/` changed. */
   invalidateConfiguration?(): void;
   logger: Logger;
+  /** The classifier's window and memory (defaults: analyze's); tests and benchmarks make them small. */
+  analysis?: Pick<AnalyzeOptions, 'windowEvents' | 'maxTrackedMessages'>;
   /**
    * Stop this long before the deadline (default 30 s): enough to flush the findings read so far,
    * write the source record and return the batch response before Lambda kills the invocation.
@@ -103,6 +115,7 @@ export interface IngestDependencies {
 /** What happened to one announced object. */
 type ObjectOutcome =
   | { result: 'analysed'; record: SourceRecord }
+  | { result: 'continued'; record: SourceRecord }
   | { result: 'failed-permanently'; record: SourceRecord }
   | { result: 'skipped'; reason: string }
   | { result: 'retry'; reason: string };
@@ -138,8 +151,8 @@ async function handleBatch(run: Invocation, sqsEvent: SqsEvent): Promise<SQSBatc
   for (const message of sqsEvent.Records) {
     const log = logger.child({ messageId: message.messageId });
     if (run.shouldStop()) {
-      log.warn('deadline near: message left for redelivery');
-      batchItemFailures.push({ itemIdentifier: message.messageId });
+      if (!(await handBack(run.deps, message, log)))
+        batchItemFailures.push({ itemIdentifier: message.messageId });
       continue;
     }
     if (await processMessage(run, message, log))
@@ -150,6 +163,26 @@ async function handleBatch(run: Invocation, sqsEvent: SqsEvent): Promise<SQSBatc
     retried: batchItemFailures.length,
   });
   return { batchItemFailures };
+}
+
+/**
+ * A message this invocation has no time to try: sent again as a new message and acknowledged, so it
+ * comes back with all its receives (a batch item failure would spend one, and three send it to the
+ * dead-letter queue). Returns false when it could not be sent: then it is a batch item failure.
+ */
+async function handBack(deps: IngestDependencies, message: SqsMessage, log: Logger): Promise<boolean> {
+  if (deps.sendToQueue === undefined) {
+    log.warn('deadline near: message left for redelivery');
+    return false;
+  }
+  try {
+    await deps.sendToQueue(message.body);
+    log.info('deadline near: message handed back untried');
+    return true;
+  } catch (error) {
+    log.warn('deadline near: could not hand the message back; left for redelivery', { error });
+    return false;
+  }
 }
 
 /** Handles one message; returns true when SQS should deliver it again. */
@@ -182,10 +215,12 @@ async function processMessage(run: Invocation, message: SqsMessage, log: Logger)
   if (ignoredRemovals > 0) log.info('ObjectRemoved records ignored', { ignored: ignoredRemovals });
   for (const ref of objects.filter((candidate) => !isConfigKey(candidate.key))) {
     const objectLog = log.child({ bucket: ref.bucket, key: ref.key });
-    const outcome = await ingestObject(run, ref, objectLog).catch((error: unknown): ObjectOutcome => {
-      objectLog.error('ingest failed; will retry', { error });
-      return { result: 'retry', reason: error instanceof Error ? error.name : 'error' };
-    });
+    const outcome = await ingestObject(run, ref, message.body, objectLog).catch(
+      (error: unknown): ObjectOutcome => {
+        objectLog.error('ingest failed; will retry', { error });
+        return { result: 'retry', reason: error instanceof Error ? error.name : 'error' };
+      },
+    );
     logOutcome(objectLog, outcome);
     if (outcome.result === 'retry') retry = true;
   }
@@ -248,11 +283,13 @@ async function admit(store: IngestStore, ref: S3ObjectRef, log: Logger): Promise
     });
   }
   if (existing) {
-    // An earlier attempt failed transiently, was stopped, or died mid-way: start it over.
-    log.info('analysing again', {
+    // An earlier attempt stopped at a resume point (go on from it), failed transiently, or died
+    // mid-way (start over from its resume point if it has one, else from the start).
+    log.info(existing.resume === undefined ? 'analysing again' : 'going on from the resume point', {
       previousStatus: existing.status,
       previousError: existing.errorCode,
       interrupted: isInterrupted(existing),
+      ...(existing.resume === undefined ? {} : { resume: existing.resume }),
     });
   }
   return { admit: true, id, identity, existing };
@@ -273,12 +310,24 @@ async function claim(
     owner: `${run.context.awsRequestId}/${randomUUID()}`,
     expiresAt: new Date(Date.now() + run.context.getRemainingTimeInMillis()).toISOString(),
   };
-  const claimed = { ...newSourceRecord(id, ref.key, new Date()), lease };
+  const claimed =
+    existing?.resume === undefined
+      ? { ...newSourceRecord(id, ref.key, new Date()), lease }
+      : { ...goingOn(existing, existing.resume), lease };
   if (await run.deps.store.claimSource(claimed, existing)) return { claimed };
   const now = await run.deps.store.getSource(id);
   if (now?.status === 'done')
     return { outcome: { result: 'skipped', reason: 'analysed by another delivery' } };
   return { outcome: { result: 'retry', reason: 'another delivery claimed it first' } };
+}
+
+/**
+ * A record with a resume point goes on with its counts, `processing` again (an attempt that failed
+ * transiently after it, a read or a store failure, keeps the point: its retry goes on from there).
+ */
+function goingOn(existing: SourceRecord, resume: ResumePoint): SourceRecord {
+  const { errorCode: _code, errorMessage: _message, finishedAt: _finished, ...counts } = existing;
+  return { ...counts, status: 'processing', resume: { ...resume, continuations: resume.continuations + 1 } };
 }
 
 /** A sink whose every record carries the lease and lands only while the lease is still its own. */
@@ -302,7 +351,13 @@ async function openClaimed(
   log: Logger,
 ): Promise<{ object: OpenObject } | { outcome: ObjectOutcome }> {
   try {
-    return { object: await run.deps.openObject(ref) };
+    // A plain object is entered at the resume point; gzip is inflated from its start and skipped.
+    const from = claimed.resume;
+    return {
+      object: await (from === undefined || from.compressed
+        ? run.deps.openObject(ref)
+        : run.deps.openObject(ref, from)),
+    };
   } catch (error) {
     const failed: SourceRecord = {
       ...claimed,
@@ -320,8 +375,16 @@ async function openClaimed(
   }
 }
 
-/** Analyses one object unless this upload was already analysed. */
-async function ingestObject(run: Invocation, ref: S3ObjectRef, log: Logger): Promise<ObjectOutcome> {
+/**
+ * Analyses one object unless this upload was already analysed. `body` is the message that
+ * announced it: sent again as the continuation when the object does not fit this invocation.
+ */
+async function ingestObject(
+  run: Invocation,
+  ref: S3ObjectRef,
+  body: string,
+  log: Logger,
+): Promise<ObjectOutcome> {
   const { deps } = run;
   const admission = await admit(deps.store, ref, log);
   if (!admission.admit) return admission.outcome;
@@ -351,13 +414,14 @@ async function ingestObject(run: Invocation, ref: S3ObjectRef, log: Logger): Pro
   const evidence = new RunEvidence();
   let result: AnalysisResult;
   try {
-    result = await analyze([inputOf(ref, id, object)], {
+    result = await analyze([inputOf(ref, claimed, object)], {
       domains: domains.oracle,
       sink: observedBy(
         deps.recordInbound === undefined ? sink : withInboundRecorder(sink, deps.recordInbound),
         evidence,
       ),
       shouldStop: run.shouldStop,
+      ...deps.analysis,
       ...(connector === undefined ? {} : { inboundConnector: connector.info }),
     });
   } finally {
@@ -367,14 +431,20 @@ async function ingestObject(run: Invocation, ref: S3ObjectRef, log: Logger): Pro
   if (!record) throw new Error(`analyze returned no source record for ${ref.key}`);
   if (!result.stopped && record.status === 'done')
     await correlate(run, { result, record, evidence }, sink, log);
+  if (result.stopped && record.resume !== undefined) return continueLater(run, record, claimed.lease, body);
   return outcomeOf(result, record);
 }
 
-/** The analysis input of an opened object. */
-function inputOf(ref: S3ObjectRef, id: string, object: OpenObject): AnalysisInput {
+/** The analysis input of an opened object (going on from the claimed record's resume point, if any). */
+function inputOf(ref: S3ObjectRef, claimed: SourceRecord, object: OpenObject): AnalysisInput {
+  const { resume } = claimed;
   return {
     name: ref.key,
-    sourceId: id,
+    sourceId: claimed.id,
+    // A body that is not sliced (gzip, or a reader without ranges) is skipped while it is read.
+    ...(resume === undefined
+      ? {}
+      : { resume: { record: { ...claimed, resume }, sliced: object.sliced === true } }),
     ...(object.size === undefined ? {} : { size: object.size }),
     ...(object.modified === undefined ? {} : { modified: object.modified }),
     open: () => object.body,
@@ -404,6 +474,30 @@ async function correlate(
     reclassifiedEarlierUploads: correlation.earlierReclassified,
     complete: correlation.complete,
   });
+}
+
+/**
+ * The object did not fit this invocation and its record holds a resume point: the lease is given
+ * up now (so the continuation need not wait for it to run out) and the announcing message is sent
+ * again, as a new message, for the next invocation to go on from there. Without a queue to send
+ * to, SQS redelivers the message instead, which goes on from the same point.
+ */
+async function continueLater(
+  run: Invocation,
+  record: SourceRecord,
+  lease: SourceLease,
+  body: string,
+): Promise<ObjectOutcome> {
+  const released = { ...record, lease: { ...lease, expiresAt: new Date().toISOString() } };
+  await run.deps.store.putSource(released, { leaseOwner: lease.owner });
+  if (run.deps.sendToQueue === undefined) {
+    return {
+      result: 'retry',
+      reason: `${ErrorCode.DeadlineReached}: goes on from line ${record.resume?.countFrom}`,
+    };
+  }
+  await run.deps.sendToQueue(body);
+  return { result: 'continued', record };
 }
 
 /** What the analysis of one object means for its message. */
@@ -461,6 +555,13 @@ function logConfigOutcome(log: Logger, outcome: ConfigUpdateOutcome): void {
 
 function logOutcome(log: Logger, outcome: ObjectOutcome): void {
   switch (outcome.result) {
+    case 'continued':
+      log.info('deadline near: continues in the next invocation', {
+        sourceId: outcome.record.id,
+        rowsRead: outcome.record.rowsRead,
+        resume: outcome.record.resume,
+      });
+      return;
     case 'analysed':
       log.info('analysed', {
         sourceId: outcome.record.id,

@@ -14,6 +14,8 @@ export interface OpenObject {
   modified?: Date;
   /** Releases the HTTP connection (needed when analysis stops before the end of the body). */
   close(): void;
+  /** True when the body is the head and the bytes from a resume point on (see {@link openObjectFrom}). */
+  sliced?: boolean;
 }
 
 interface DestroyableBody extends AsyncIterable<Uint8Array> {
@@ -33,7 +35,12 @@ function statusOf(error: unknown): number | undefined {
  * guarded by `If-Match: <eTag>`. A deleted or replaced object throws {@link StaleObjectError};
  * any other error (throttling, network, permissions) is thrown as the SDK raised it, to be retried.
  */
-export async function openObject(s3: S3Client, ref: S3ObjectRef, signal?: AbortSignal): Promise<OpenObject> {
+export async function openObject(
+  s3: S3Client,
+  ref: S3ObjectRef,
+  options: { signal?: AbortSignal; range?: string } = {},
+): Promise<OpenObject> {
+  const { signal, range } = options;
   const versioned = ref.versionId !== undefined && ref.versionId !== 'null';
   let response: GetObjectCommandOutput;
   try {
@@ -43,6 +50,7 @@ export async function openObject(s3: S3Client, ref: S3ObjectRef, signal?: AbortS
         Key: ref.key,
         ...(versioned ? { VersionId: ref.versionId } : {}),
         ...(!versioned && ref.eTag !== undefined ? { IfMatch: `"${ref.eTag.replace(/"/g, '')}"` } : {}),
+        ...(range === undefined ? {} : { Range: range }),
       }),
       signal === undefined ? undefined : { abortSignal: signal },
     );
@@ -66,11 +74,48 @@ export async function openObject(s3: S3Client, ref: S3ObjectRef, signal?: AbortS
   if (!isAsyncIterable(body)) {
     throw new TypeError(`GetObject s3://${ref.bucket}/${ref.key} returned no readable body`);
   }
-  const size = response.ContentLength ?? ref.size;
+  const size = range === undefined ? (response.ContentLength ?? ref.size) : ref.size;
   return {
     body,
     ...(size === undefined ? {} : { size }),
     ...(response.LastModified === undefined ? {} : { modified: response.LastModified }),
     close: () => body.destroy?.(),
+  };
+}
+
+/**
+ * Opens a plain object where a resumed read goes on: its first `headBytes` bytes (the header, so
+ * the format is detected again), then the bytes from `fromByte` to the end — two ranged GETs, so
+ * what was analysed before is neither downloaded nor paid for again.
+ */
+export async function openObjectFrom(
+  s3: S3Client,
+  ref: S3ObjectRef,
+  from: { headBytes: number; fromByte: number },
+): Promise<OpenObject> {
+  const head =
+    from.headBytes > 0 ? await openObject(s3, ref, { range: `bytes=0-${from.headBytes - 1}` }) : undefined;
+  // A resume point at the very end (the stop came after the last line) has nothing left to range over.
+  const atEnd = ref.size !== undefined && from.fromByte >= ref.size;
+  const rest = atEnd
+    ? undefined
+    : await openObject(s3, ref, { range: `bytes=${from.fromByte}-` }).catch((error: unknown) => {
+        head?.close();
+        throw error;
+      });
+  const body = (async function* (): AsyncGenerator<Uint8Array> {
+    if (head !== undefined) yield* head.body;
+    if (rest !== undefined) yield* rest.body;
+  })();
+  const opened = rest ?? head;
+  return {
+    body,
+    sliced: true,
+    ...(ref.size === undefined ? {} : { size: ref.size }),
+    ...(opened?.modified === undefined ? {} : { modified: opened.modified }),
+    close: () => {
+      head?.close();
+      rest?.close();
+    },
   };
 }

@@ -1,7 +1,9 @@
 /**
  * Bounded exponential backoff with full jitter, shared by every store call that DynamoDB may
- * throttle. The SDK retries too, but only a few times and not for `UnprocessedItems`; a large
- * ingest into an on-demand table that is still scaling needs a longer, bounded patience.
+ * throttle. Against DynamoDB itself the SDK's adaptive retry mode is the one retry layer for a
+ * call (it also slows the client's send rate while throttled: see remote-store.ts), and this
+ * backoff paces only `UnprocessedItems`, which the SDK does not retry; the embedded engine keeps
+ * it for both.
  */
 
 /** Sleeps for `ms` milliseconds; injectable so tests need not wait. */
@@ -17,6 +19,11 @@ export interface RetryPolicy {
   readonly sleep: Sleep;
   /** Source of randomness in [0, 1); injectable for deterministic tests. */
   readonly random: () => number;
+  /**
+   * True when the client retries failed calls itself (the SDK's adaptive mode): a call is then
+   * not retried again on top, which would multiply the attempts; `UnprocessedItems` still are.
+   */
+  readonly clientRetries?: boolean;
 }
 
 /** Real sleep, with the timer unref'd so a pending backoff never keeps a CLI process alive. */
@@ -73,7 +80,7 @@ export async function withRetry<T>(
     try {
       return await operation();
     } catch (error) {
-      if (attempt >= policy.maxAttempts || !isRetryable(error)) throw error;
+      if (policy.clientRetries === true || attempt >= policy.maxAttempts || !isRetryable(error)) throw error;
       const delay = backoffDelay(attempt, policy);
       onRetry?.(attempt, delay, error);
       await policy.sleep(delay);

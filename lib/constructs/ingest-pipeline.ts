@@ -20,7 +20,10 @@ import { acknowledgeNag, nagArn } from '../nag.js';
 import { RelayFunction } from './relay-function.js';
 import { grantTableAccess } from './table-access.js';
 
-/** How long one invocation may run; the handler stops reading 30 s before this. */
+/**
+ * How long one invocation may run; the handler stops reading 30 s before this and sends the rest
+ * of a bigger upload to the next invocation (a continuation).
+ */
 export const INGEST_TIMEOUT = Duration.minutes(5);
 /**
  * Visibility timeout of the queue: AWS's guidance for Lambda event sources is at least six times
@@ -41,6 +44,8 @@ export interface IngestPipelineProps {
   readonly retentionDays: number;
   /** Comma list used when the bucket has no `config/accepted-domains.csv`. */
   readonly acceptedDomains?: string;
+  /** Invocations the event source runs at once (the `ingestMaxConcurrency` setting). */
+  readonly maxConcurrency: number;
 }
 
 export class IngestPipeline extends Construct {
@@ -87,6 +92,8 @@ export class IngestPipeline extends Construct {
         BUCKET_NAME: props.bucket.bucketName,
         RETENTION_DAYS: String(props.retentionDays),
         ...(props.acceptedDomains === undefined ? {} : { ACCEPTED_DOMAINS: props.acceptedDomains }),
+        // Continuations of uploads too big for one invocation, and untried messages, go back here.
+        INGEST_QUEUE_URL: this.queue.queueUrl,
       },
     });
     const fn = this.handler.function;
@@ -94,8 +101,12 @@ export class IngestPipeline extends Construct {
       new SqsEventSource(this.queue, {
         batchSize: INGEST_BATCH_SIZE,
         reportBatchItemFailures: true,
+        // A burst waits in the queue rather than starting an invocation per batch: the table's
+        // writes are paced by how many invocations write at once.
+        maxConcurrency: props.maxConcurrency,
       }),
     );
+    this.queue.grantSendMessages(fn);
     this.grantAccess(props.bucket, props.table);
   }
 

@@ -8,6 +8,7 @@ describe('parseSettings', () => {
       retentionDays: 400,
       incomingRetentionDays: 30,
       nightlySchedule: 'cron(0 2 * * ? *)',
+      ingestMaxConcurrency: 10,
     });
   });
 
@@ -22,6 +23,7 @@ describe('parseSettings', () => {
       jwtIssuer: 'https://login.microsoftonline.com/tenant-id/v2.0',
       jwtAudience: 'api://relay-audit, api://relay-audit-dev',
       dashboardOrigin: 'https://audit.contoso.com/',
+      ingestMaxConcurrency: '25',
     });
     // Assess
     expect(settings).toEqual({
@@ -33,6 +35,7 @@ describe('parseSettings', () => {
       jwtIssuer: 'https://login.microsoftonline.com/tenant-id/v2.0',
       jwtAudience: ['api://relay-audit', 'api://relay-audit-dev'],
       dashboardOrigin: 'https://audit.contoso.com',
+      ingestMaxConcurrency: 25,
     });
   });
 
@@ -43,6 +46,7 @@ describe('parseSettings', () => {
 
   it.each([
     [{ retentionDays: '0' }, /retentionDays/],
+    [{ ingestMaxConcurrency: '1' }, /ingestMaxConcurrency/],
     [{ retentionDays: 'forever' }, /retentionDays/],
     [{ nightlySchedule: '0 2 * * *' }, /nightlySchedule: must be an EventBridge schedule/],
     [{ acceptedDomains: 'contoso.com,not a domain!' }, /acceptedDomains: .*invalid accepted domains/],

@@ -138,6 +138,32 @@ describe('ingest queue', () => {
     expect(batchSize).toBeGreaterThanOrEqual(1);
     expect(batchSize).toBeLessThanOrEqual(5);
   });
+
+  it('caps the invocations a burst starts (ingestMaxConcurrency, default 10)', () => {
+    const [, mapping] = only('AWS::Lambda::EventSourceMapping');
+    expect(mapping.Properties?.ScalingConfig).toEqual({ MaximumConcurrency: 10 });
+    const capped = Template.fromStack(buildApp({ ingestMaxConcurrency: '3' }).stack);
+    capped.hasResourceProperties('AWS::Lambda::EventSourceMapping', {
+      ScalingConfig: { MaximumConcurrency: 3 },
+    });
+  });
+
+  it('lets the ingest function send continuations to its own queue, and tells it where', () => {
+    const queueId = logicalIdOf(built.stack.ingest.queue);
+    const fn = built.stack.ingest.handler.function;
+    const [, resource] = Object.entries(template.findResources('AWS::Lambda::Function')).find(
+      ([id]) => id === logicalIdOf(fn),
+    ) as [string, Resource];
+    const environment = resource.Properties?.Environment as
+      | { Variables: Record<string, unknown> }
+      | undefined;
+    const variables = environment?.Variables ?? {};
+    expect(variables.INGEST_QUEUE_URL).toEqual({ Ref: queueId });
+    const sends = resourcesOf('AWS::IAM::Policy')
+      .flatMap(([, policy]) => statementsOf(policy))
+      .filter((statement) => [statement.Action].flat().includes('sqs:SendMessage'));
+    expect(sends.map((statement) => statement.Resource)).toContainEqual({ 'Fn::GetAtt': [queueId, 'Arn'] });
+  });
 });
 
 describe('findings table', () => {

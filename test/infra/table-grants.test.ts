@@ -27,6 +27,7 @@ const SDK_PACKAGES: Record<string, { service: string; action: (command: string) 
     action: (command) => (command === 'ListObjectsV2' ? 's3:ListBucket' : `s3:${command}`),
   },
   '@aws-sdk/client-sns': { service: 'sns', action: (command) => `sns:${command}` },
+  '@aws-sdk/client-sqs': { service: 'sqs', action: (command) => `sqs:${command}` },
 };
 
 /**

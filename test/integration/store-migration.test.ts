@@ -11,6 +11,7 @@ import {
   type CreateTableCommandInput,
   DynamoDBClient,
   PutItemCommand,
+  waitUntilTableExists,
 } from '@aws-sdk/client-dynamodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { EngineThread } from '../../functions/store/engine-thread-client.js';
@@ -77,6 +78,9 @@ describe('a store of the previous table design', () => {
     });
     try {
       await client.send(new CreateTableCommand(PREVIOUS_DESIGN));
+      // dynalite marks a new table ACTIVE a moment after answering CreateTable; a put before that
+      // is refused as "resource not found" (seen under load).
+      await waitUntilTableExists({ client, maxWaitTime: 30 }, { TableName: 'relay-audit' });
       await client.send(
         new PutItemCommand({
           TableName: 'relay-audit',

@@ -29,6 +29,7 @@ import {
 import type { TraceEvent } from './model/events.js';
 import { type Finding, SCENARIO_IDS, type ScenarioId } from './model/findings.js';
 import { MAX_DUPLICATE_OF, newSourceRecord, type SourceRecord } from './model/source-record.js';
+import { ResumedRead, ResumeTracker } from './resume-tracker.js';
 import {
   countRows,
   listSkipped,
@@ -152,6 +153,12 @@ class AnalysisRun {
   private readonly refusedRows = new Set<string>();
   /** True once `shouldStop` ended the reading. */
   private stopped = false;
+  /** The resumed read of the current input (ingest's continuations), when it is one. */
+  private resumed: ResumedRead | undefined;
+  /** True while the classifier is fed an event of a row an earlier invocation counted. */
+  private replaying = false;
+  /** Set when a stopped read took a resume point: the window is left, not released half-informed. */
+  private resumable = false;
 
   public constructor(private readonly options: AnalyzeOptions) {
     this.sink = options.sink;
@@ -164,7 +171,11 @@ class AnalysisRun {
       windowEvents: options.windowEvents,
       maxTrackedMessages: options.maxTrackedMessages,
       inboundConnector: options.inboundConnector,
-      onDuplicate: (duplicate, first, joined) => this.countDuplicate(duplicate, first, joined),
+      released: (event) => this.resumed?.released(event) ?? false,
+      // A repeat in a row an earlier invocation counted was counted there.
+      onDuplicate: (duplicate, first, joined) => {
+        if (!this.replaying) this.countDuplicate(duplicate, first, joined);
+      },
     });
   }
 
@@ -176,7 +187,8 @@ class AnalysisRun {
         await this.analyzeFile(input);
       }
       // The window is released a batch at a time: thousands of findings are never built at once.
-      while (this.classifier.flush(this.batchSize) > 0) await this.flush(false);
+      // A read that will be resumed leaves it: its refusals are released by the next invocation.
+      if (!this.resumable) while (this.classifier.flush(this.batchSize) > 0) await this.flush(false);
       await this.flush(true);
     } catch (error) {
       await this.recordFailure(error);
@@ -188,23 +200,41 @@ class AnalysisRun {
 
   /** One input: its record written as `processing`, its rows read, its outcome settled. */
   private async analyzeFile(input: AnalysisInput): Promise<void> {
-    const record = newSourceRecord(input.sourceId, input.name, this.now());
+    // A resumed read goes on with the counts of the record so far.
+    const record =
+      input.resume === undefined
+        ? newSourceRecord(input.sourceId, input.name, this.now())
+        : structuredClone(input.resume.record);
     this.records.set(input.sourceId, record);
     await this.sink.putSource({ ...record });
+    this.resumed = input.resume === undefined ? undefined : new ResumedRead(input.resume.record.resume);
+    const tracker = new ResumeTracker(this.classifier.windowSize, this.classifier.trackedMessages);
     try {
-      this.stopped = await this.readFile(input, record);
-      settleRead(record, this.stopped);
+      this.stopped = await this.readFile(input, record, tracker);
+      const point = this.stopped ? tracker.point(this.classifier, this.resumed?.point) : undefined;
+      delete record.resume;
+      if (point !== undefined) {
+        // Findings written so far are final; the next invocation reads on from `point`.
+        this.resumable = true;
+        record.resume = point;
+      } else settleRead(record, this.stopped);
     } catch (error) {
       settleFailure(record, error);
     }
     const late = this.unjoined.get(input.sourceId);
     if (late !== undefined) noteEvidenceNotJoined(record, late);
-    record.finishedAt = this.now().toISOString();
+    if (record.resume === undefined) record.finishedAt = this.now().toISOString();
     await this.flush(false);
   }
 
   /** Parses one input and feeds its batches through the classifier; returns true when asked to stop early. */
-  private async readFile(input: AnalysisInput, record: SourceRecord): Promise<boolean> {
+  private async readFile(
+    input: AnalysisInput,
+    record: SourceRecord,
+    tracker: ResumeTracker,
+  ): Promise<boolean> {
+    // Rows an earlier invocation counted are read again as evidence only (see ResumePoint).
+    const countFrom = input.resume?.record.resume.countFrom ?? 0;
     let origin: EventOrigin | undefined; // known once the format is detected, before any batch
     const progress = this.progressReporter(input, record);
     const listener: ParseListener = {
@@ -216,11 +246,15 @@ class AnalysisRun {
         if (origin === undefined)
           throw new Error(`${input.name}: rows arrived before the format was detected`);
         countRows(record, batch, this.maxSkipped);
-        this.classify(record, batch, origin);
+        if (batch.nextLine !== undefined) tracker.nextLine = batch.nextLine;
+        this.classify(record, batch, origin, tracker, countFrom);
         progress();
         await this.flush(false);
       },
       shouldStop: this.options.shouldStop,
+      resumable: (anchor) => {
+        tracker.anchor = anchor;
+      },
     };
     const parse: ParseOptions = {
       inferring: this.classifier.inferring,
@@ -231,16 +265,27 @@ class AnalysisRun {
   }
 
   /** Pushes a batch's events through the classifier, and keeps their inbound index entries when the sink wants them. */
-  private classify(record: SourceRecord, batch: ParsedBatch, origin: EventOrigin): void {
+  private classify(
+    record: SourceRecord,
+    batch: ParsedBatch,
+    origin: EventOrigin,
+    tracker: ResumeTracker,
+    countFrom: number,
+  ): void {
     const { events, rejections } = batch;
     const indexInbound = this.sink.putInboundMessages !== undefined;
     for (let index = 0; index < events.length; index++) {
       const event = events[index] as TraceEvent;
       const rejection = rejections[index] ?? null;
-      if (rejection) record.rejections++;
-      record.events++;
+      this.replaying = event.line < countFrom;
+      if (!this.replaying) {
+        if (rejection) record.rejections++;
+        record.events++;
+      }
+      const duplicates = this.classifier.stats.duplicates;
       this.classifier.push(event, origin, rejection);
-      if (indexInbound) {
+      tracker.saw(event.line, rejection !== null && this.classifier.stats.duplicates === duplicates);
+      if (indexInbound && !this.replaying) {
         const entry = inboundEntryOf(event, origin, this.options.domains);
         if (entry) this.inbound.push(entry);
       }

@@ -41,6 +41,11 @@ export interface ClassifierOptions {
    * evidence joined that finding (false when the finding had already been released).
    */
   onDuplicate?: (duplicate: EventOrigin, first: EventOrigin, joined: boolean) => void;
+  /**
+   * True for a refusal an earlier invocation already released (a resumed read goes over it again
+   * for its evidence): it joins the de-duplication as released, and gives no finding.
+   */
+  released?: (event: TraceEvent) => boolean;
 }
 
 export interface ClassifierStats {
@@ -76,6 +81,10 @@ export class StreamingClassifier {
   /** How many events a refusal waits. */
   private readonly windowEvents: number;
   private readonly onDuplicate: ClassifierOptions['onDuplicate'];
+  private readonly releasedBefore: ClassifierOptions['released'];
+  private readonly tracked: number;
+  /** The line of the last refusal released, and how many of that line were released. */
+  private lastReleased = { line: 0, count: 0 };
   /** Values that repeat across rows (event ids, hosts, senders), one copy each. */
   private readonly strings = new StringPool();
   private readonly evidence: EvidenceIndex;
@@ -90,7 +99,9 @@ export class StreamingClassifier {
     this.inferred = options.domains instanceof InferredDomains ? options.domains : undefined;
     this.windowEvents = options.windowEvents ?? DEFAULT_WINDOW;
     this.onDuplicate = options.onDuplicate;
+    this.releasedBefore = options.released;
     const tracked = options.maxTrackedMessages ?? DEFAULT_TRACKED;
+    this.tracked = tracked;
     this.evidence = new EvidenceIndex(this.domains, this.inferred, tracked, this.strings);
     this.repeats = new Repeats(tracked, this.strings);
     this.findings = new FindingBuilder(
@@ -133,6 +144,29 @@ export class StreamingClassifier {
     return count;
   }
 
+  /** How many events a refusal waits for correlating evidence. */
+  public get windowSize(): number {
+    return this.windowEvents;
+  }
+
+  /** How many messages (and released refusals) the correlation and de-duplication indexes remember. */
+  public get trackedMessages(): number {
+    return this.tracked;
+  }
+
+  /**
+   * Where a resumed read must start releasing again (the stop of a single-file run): the line of
+   * the oldest refusal still pending and its arrival number, and how many refusals of that line
+   * were already released; `undefined` when nothing is pending.
+   */
+  public pendingFrom(): { line: number; seq: number; releasedOnLine: number } | undefined {
+    const oldest = this.window.oldest();
+    if (oldest === undefined) return undefined;
+    const { line } = oldest.event;
+    const releasedOnLine = this.lastReleased.line === line ? this.lastReleased.count : 0;
+    return { line, seq: oldest.seq, releasedOnLine };
+  }
+
   /** Takes the findings emitted so far. */
   public drain(): EmittedFinding[] {
     const out = this.output;
@@ -153,6 +187,10 @@ export class StreamingClassifier {
       this.onDuplicate?.(origin, first, waiting !== undefined);
       return;
     }
+    if (this.releasedBefore?.(event)) {
+      this.repeats.releasedBefore(key, origin);
+      return;
+    }
     this.window.add(pendingOf(seq, key, event, rejection, origin, this.strings));
   }
 
@@ -160,6 +198,9 @@ export class StreamingClassifier {
   private release(upTo: number): void {
     this.window.release(upTo, (item) => {
       this.repeats.release(item);
+      const { line } = item.event;
+      this.lastReleased =
+        line === this.lastReleased.line ? { line, count: this.lastReleased.count + 1 } : { line, count: 1 };
       const finding = this.classify(item);
       if (finding) this.output.push({ finding, origin: item.origin });
       else this.stats.unclassified++;

@@ -9,7 +9,8 @@ import { addSourceNotes, type SkippedRow, type SourceRecord } from './model/sour
 
 /** Adds a batch's rows to the file's record: read, analysed, skipped (listed up to a bound), notes. */
 export function countRows(record: SourceRecord, batch: ParsedBatch, maxListed: number): void {
-  record.bytes = batch.bytesRead;
+  // A resumed read counts its bytes again from where it starts: the most read is what was read.
+  record.bytes = Math.max(record.bytes, batch.bytesRead);
   record.rowsRead += batch.rowsRead;
   record.rowsAnalysed += batch.rowsAnalysed;
   for (const row of batch.skips) {

@@ -186,6 +186,11 @@ export class CsvRecordSplitter {
     this.callbacks = callbacks;
   }
 
+  /** The first physical line not yet read to its end: where a stopped read can go on. */
+  public get nextLine(): number {
+    return this.pending === undefined ? this.line : this.pendingLine;
+  }
+
   /**
    * Characters of continuation lines scanned so far (lines inside a quoted field that spans lines,
    * counted again when they are read once more after a stray quote): the work a stray quote costs,

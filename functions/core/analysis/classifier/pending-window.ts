@@ -92,6 +92,11 @@ export class PendingWindow {
     return this.order.length - this.head;
   }
 
+  /** The oldest waiting refusal; `undefined` when none waits. */
+  public oldest(): Pending | undefined {
+    return this.order[this.head];
+  }
+
   /** The arrival number of the oldest waiting refusal; `undefined` when none waits. */
   public oldestSeq(): number | undefined {
     return this.order[this.head]?.seq;

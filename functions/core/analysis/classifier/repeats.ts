@@ -52,6 +52,11 @@ export class Repeats {
     return this.released.get(key);
   }
 
+  /** Remembers a refusal an earlier invocation released (a resumed read goes over it again). */
+  public releasedBefore(key: string, origin: EventOrigin): void {
+    this.released.set(key, origin);
+  }
+
   /** Remembers a refusal leaving the window, so that a later repeat is counted, not found again. */
   public release(item: Pending): void {
     this.released.set(item.key, item.origin);

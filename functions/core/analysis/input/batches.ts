@@ -8,7 +8,8 @@ import type { SkipReason } from '../formats/format-adapter.js';
 import type { CountedSkipReason } from '../formats/text-format.js';
 import { type FormatId, TraceEvent } from '../model/events.js';
 import type { Rejection } from '../model/findings.js';
-import type { SkippedRow, SourceNote } from '../model/source-record.js';
+import type { ResumePoint, SkippedRow, SourceNote, SourceRecord } from '../model/source-record.js';
+import type { LineStart } from './resume-bytes.js';
 import type { TimestampParser } from './timestamps.js';
 
 /** One input: a local file or an S3 object. */
@@ -22,6 +23,20 @@ export interface AnalysisInput {
   /** Last modification time when known: the year of syslog dates that have none. */
   modified?: Date;
   open(): AsyncIterable<Uint8Array>;
+  /**
+   * Set when this read goes on where an earlier one stopped (ingest's continuations): the record
+   * so far, with its resume point, and whether `open()` already starts at the resume point's byte
+   * after the head (a ranged read) or gives the whole file (gzip: inflated and skipped).
+   */
+  resume?: { record: SourceRecord & { resume: ResumePoint }; sliced: boolean };
+}
+
+/** What a stopped read needs to be resumed: told once the format and the header are known. */
+export interface ResumeAnchor {
+  compressed: boolean;
+  headBytes: number;
+  /** The latest line start known at or before `line`. */
+  lineStart(line: number): LineStart;
 }
 
 export interface ParseOptions {
@@ -55,6 +70,8 @@ export interface ParsedBatch {
   rowsAnalysed: number;
   /** Bytes of the input read so far. */
   bytesRead: number;
+  /** The first line not yet read to its end, when the reader can be resumed there. */
+  nextLine?: number;
 }
 
 /** Receives the parse of one input, in order. */
@@ -65,6 +82,8 @@ export interface ParseListener {
   batch(batch: ParsedBatch): void | Promise<void>;
   /** Checked between chunks; returning true stops reading (Lambda deadline). */
   shouldStop?: (() => boolean) | undefined;
+  /** Told when this read can be resumed mid-way (a CSV-like format in UTF-8), with how. */
+  resumable?(anchor: ResumeAnchor): void;
 }
 
 export function emptyBatch(): ParsedBatch {

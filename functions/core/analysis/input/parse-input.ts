@@ -14,6 +14,7 @@ import { decompressed } from '../../text/decompress.js';
 import { rowMayMatter } from '../evidence/relevance.js';
 import { trackingVersionOf } from '../formats/exchange-tracking-log.js';
 import type { RowAdapter, RowContext, RowSink, SkipReason } from '../formats/index.js';
+import type { ResumePoint } from '../model/source-record.js';
 import {
   type AnalysisInput,
   acceptEvent,
@@ -26,10 +27,11 @@ import {
 } from './batches.js';
 import { chooseFormat, detectFormat, parseFieldsDirective } from './detect.js';
 import { parseText, sniffText } from './parse-text.js';
+import { LineMap, trackLines } from './resume-bytes.js';
 import { HeldBatches, TimestampParser } from './timestamps.js';
 import { describeUnsupported } from './unsupported-inputs.js';
 
-export type { AnalysisInput, ParsedBatch, ParseListener, ParseOptions } from './batches.js';
+export type { AnalysisInput, ParsedBatch, ParseListener, ParseOptions, ResumeAnchor } from './batches.js';
 
 /**
  * Parses one input in this thread. Throws a `RelayAuditError` (unknown format, bad encoding, …)
@@ -41,12 +43,20 @@ export async function parseInput(
   listener: ParseListener,
 ): Promise<'done' | 'stopped'> {
   let bytesRead = 0;
+  let compressed = false;
+  const lines = new LineMap();
+  const point = input.resume?.record.resume;
   const decoded = await decodeBytes(
-    decompressed(
-      countBytes(input.open(), (bytes) => {
-        bytesRead = bytes;
-      }),
-      input.name,
+    trackLines(
+      decompressed(
+        countBytes(input.open(), (bytes, first) => {
+          bytesRead = bytes;
+          if (first) compressed = first[0] === 0x1f && first[1] === 0x8b;
+        }),
+        input.name,
+      ),
+      lines,
+      point === undefined ? undefined : { ...point, sliced: input.resume?.sliced ?? false },
     ),
     input.name,
   );
@@ -57,11 +67,22 @@ export async function parseInput(
     chunks = sniffed.chunks;
     if (sniffed.format !== undefined)
       return await parseText(sniffed.format, chunks, input, options, listener, () => bytesRead);
-    return await parseDecoded(chunks, input, options, listener, () => bytesRead);
+    const resume: Resume | undefined =
+      decoded.encoding === 'utf-8' && listener.resumable !== undefined
+        ? { lines, compressed: () => compressed, from: point }
+        : undefined;
+    return await parseDecoded(chunks, input, options, listener, () => bytesRead, resume);
   } finally {
     // Stopped early or failed: close the file or S3 stream now, not when the process ends.
     await closeEarly(chunks);
   }
+}
+
+/** How a CSV-like read in UTF-8 can be stopped and resumed: its line starts, and where it resumed. */
+interface Resume {
+  lines: LineMap;
+  compressed: () => boolean;
+  from: ResumePoint | undefined;
 }
 
 /** The rest of {@link parseInput}, from decoded text chunks; `bytesRead` reports progress in bytes. */
@@ -71,9 +92,25 @@ async function parseDecoded(
   options: ParseOptions,
   listener: ParseListener,
   bytesRead: () => number,
+  resume: Resume | undefined,
 ): Promise<'done' | 'stopped'> {
   const detection = await detectFormat(chunks, input.name);
   listener.format(detection.format.id);
+  // Rows before `countFrom` were counted by the read this one resumes: read again only as evidence.
+  const countFrom = resume?.from?.countFrom ?? 0;
+  const headBytes = resume?.from?.headBytes ?? resume?.lines.startOfHeadLine(detection.restLine);
+  if (resume !== undefined && headBytes !== undefined) {
+    const afterHead = { line: detection.restLine, byte: headBytes };
+    listener.resumable?.({
+      compressed: resume.compressed(),
+      headBytes,
+      lineStart: (line) =>
+        resume.lines.startAtOrBefore(
+          line,
+          resume.from === undefined ? afterHead : { line: resume.from.fromLine, byte: resume.from.fromByte },
+        ),
+    });
+  }
   // Batches wait while dates of unknown day/month order may still be re-dated (see timestamps.ts).
   const timestamps = new TimestampParser({ delimiter: detection.delimiter });
   const held = new HeldBatches<ParsedBatch>(timestamps);
@@ -137,22 +174,24 @@ async function parseDecoded(
   let rowSkipped = false;
   const skip = (line: number, reason: SkipReason, message: string, column?: string): void => {
     rowSkipped = true;
-    batch.skips.push(skippedRow(line, reason, message, column));
+    if (line >= countFrom) batch.skips.push(skippedRow(line, reason, message, column));
   };
   const rowSink: RowSink = {
     event: (event) => acceptEvent(event, batch, timestamps, skip),
     skip,
   };
   const splitter = new CsvRecordSplitter(
-    { delimiter: detection.delimiter, firstLine: detection.restLine },
+    { delimiter: detection.delimiter, firstLine: resume?.from?.fromLine ?? detection.restLine },
     {
       onRecord(fields, line) {
-        batch.rowsRead++;
+        const counted = line >= countFrom;
+        if (counted) batch.rowsRead++;
         rowSkipped = false;
         rowAdapter.adapt(fields, line, rowSink);
-        if (!rowSkipped) batch.rowsAnalysed++;
+        if (!rowSkipped && counted) batch.rowsAnalysed++;
       },
       onMalformed(line, reason, message) {
+        if (line < countFrom) return;
         batch.rowsRead++;
         skip(line, reason, message);
       },
@@ -175,6 +214,7 @@ async function parseDecoded(
     const full = batch;
     batch = emptyBatch();
     full.bytesRead = bytesRead();
+    full.nextLine = splitter.nextLine;
     for (const ready of held.take(full, last)) await listener.batch(ready);
   };
 
@@ -188,15 +228,15 @@ async function parseDecoded(
   });
 }
 
-/** Passes chunks through, reporting the running byte count. */
+/** Passes chunks through, reporting the running byte count (and the first chunk, once). */
 async function* countBytes(
   source: AsyncIterable<Uint8Array>,
-  onBytes: (bytes: number) => void,
+  onBytes: (bytes: number, first?: Uint8Array) => void,
 ): AsyncGenerator<Uint8Array> {
   let bytes = 0;
   for await (const chunk of source) {
+    onBytes(bytes + chunk.length, bytes === 0 ? chunk : undefined);
     bytes += chunk.length;
-    onBytes(bytes);
     yield chunk;
   }
 }

@@ -50,6 +50,31 @@ export const SourceLease = z.object({
 });
 export type SourceLease = z.infer<typeof SourceLease>;
 
+/**
+ * Where the next invocation goes on reading a file the previous one could not finish (ingest's
+ * continuations, see functions/core/analysis/input/resume-bytes.ts). Lines and bytes count the
+ * uncompressed text: a gzip file is inflated again up to `fromByte`, a plain one read with a range.
+ */
+export const ResumePoint = z.object({
+  /** The line reading starts at: early enough to refill the classifier's correlation window. */
+  fromLine: z.number().int().positive(),
+  /** The uncompressed byte offset where `fromLine` starts. */
+  fromByte: z.number().int().nonnegative(),
+  /** Bytes of the preamble and header, read again before `fromByte` so the format is known. */
+  headBytes: z.number().int().nonnegative(),
+  /** Rows before this line were counted already: they are read again as evidence only. */
+  countFrom: z.number().int().positive(),
+  /** Refusals before this line were released already (their findings are written); ... */
+  emitFrom: z.number().int().positive(),
+  /** ... and so were the first `releasedOnLine` refusals of line `emitFrom`. */
+  releasedOnLine: z.number().int().nonnegative(),
+  /** True when the object is gzip: it cannot be entered mid-stream. */
+  compressed: z.boolean(),
+  /** Invocations that went on from an earlier one's resume point so far. */
+  continuations: z.number().int().nonnegative(),
+});
+export type ResumePoint = z.infer<typeof ResumePoint>;
+
 export const SourceRecord = z.object({
   /** Stable id of the file's content/identity (see store/keys sourceId). */
   id: z.string(),
@@ -94,6 +119,8 @@ export const SourceRecord = z.object({
    * `processing`, and stays on the finished record so that a late write of that attempt is fenced.
    */
   lease: SourceLease.optional(),
+  /** Set while `processing` between invocations: where the next one goes on (see {@link ResumePoint}). */
+  resume: ResumePoint.optional(),
 });
 export type SourceRecord = z.infer<typeof SourceRecord>;
 

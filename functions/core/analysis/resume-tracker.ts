@@ -1,0 +1,89 @@
+/**
+ * Resuming a file's analysis in a later invocation (ingest's continuations): which refusals an
+ * earlier invocation already released, and, when a read is stopped, where the next one goes on.
+ */
+import type { StreamingClassifier } from './classifier.js';
+import type { ResumeAnchor } from './input/parse-input.js';
+import type { TraceEvent } from './model/events.js';
+import type { ResumePoint } from './model/source-record.js';
+
+/**
+ * The refusals a resumed read must not release again: those before the resume point's `emitFrom`
+ * line, and the first `releasedOnLine` of that line.
+ */
+export class ResumedRead {
+  private seenOnLine = 0;
+  public constructor(public readonly point: ResumePoint) {}
+
+  public released(event: TraceEvent): boolean {
+    if (event.line < this.point.emitFrom) return true;
+    if (event.line > this.point.emitFrom) return false;
+    return this.seenOnLine++ < this.point.releasedOnLine;
+  }
+}
+
+/**
+ * Follows one read so that, when it is stopped, it can say where the next invocation goes on: the
+ * first line not read to its end (rows counted up to there), the oldest refusal still pending
+ * (released from there), and a start early enough to refill what the classifier remembers — the
+ * events of its window and its message indexes before that refusal, and the refusals its
+ * de-duplication remembers — so that the next invocation's findings are the ones one pass gives.
+ */
+export class ResumeTracker {
+  /** Told by the reader once it can be resumed (CSV-like, UTF-8). */
+  public anchor: ResumeAnchor | undefined;
+  public nextLine: number | undefined;
+  /** The lines of the latest events and of the latest refusals, by their order in this read (rings). */
+  private readonly eventLines: Int32Array;
+  private readonly refusalLines: Int32Array;
+  private events = 0;
+  private refusals = 0;
+
+  public constructor(
+    private readonly window: number,
+    private readonly tracked: number,
+  ) {
+    this.eventLines = new Int32Array(2 * window + tracked + 1024);
+    this.refusalLines = new Int32Array(tracked + window + 1);
+  }
+
+  /** Records the line of the next event pushed to the classifier; `refusal`: a refusal not seen before. */
+  public saw(line: number, refusal: boolean): void {
+    this.events++;
+    this.eventLines[this.events % this.eventLines.length] = line;
+    if (!refusal) return;
+    this.refusals++;
+    this.refusalLines[this.refusals % this.refusalLines.length] = line;
+  }
+
+  /** The resume point of a stopped read, or `undefined` when it cannot be resumed. */
+  public point(classifier: StreamingClassifier, previous: ResumePoint | undefined): ResumePoint | undefined {
+    const { anchor, nextLine } = this;
+    if (anchor === undefined || nextLine === undefined) return undefined;
+    // A read that counted no new row made no progress: going on would loop forever.
+    if (previous !== undefined && nextLine <= previous.countFrom) return undefined;
+    const pending = classifier.pendingFrom();
+    const emitFrom = pending?.line ?? nextLine;
+    // Arrival numbers are the classifier's; this read's first event is `offset + 1`. Whatever lies
+    // before this read's first event: start where this read started.
+    const offset = classifier.stats.events - this.events;
+    const fromEvent = (pending?.seq ?? classifier.stats.events + 1) - this.window - this.tracked - offset;
+    const eventLine = fromEvent >= 1 ? (this.eventLines[fromEvent % this.eventLines.length] as number) : 1;
+    // The de-duplication remembers the last `tracked` distinct refusals released (those still
+    // pending, at most a window of them, come after).
+    const fromRefusal = this.refusals - this.tracked - this.window;
+    const refusalLine =
+      fromRefusal >= 1 ? (this.refusalLines[fromRefusal % this.refusalLines.length] as number) : 1;
+    const start = anchor.lineStart(Math.min(eventLine, refusalLine, emitFrom));
+    return {
+      fromLine: start.line,
+      fromByte: start.byte,
+      headBytes: anchor.headBytes,
+      countFrom: nextLine,
+      emitFrom,
+      releasedOnLine: pending?.releasedOnLine ?? 0,
+      compressed: anchor.compressed,
+      continuations: previous?.continuations ?? 0,
+    };
+  }
+}

@@ -1,0 +1,30 @@
+/**
+ * The benchmark's burst scenario at small size (`npm run bench:cloud` runs it at 200 uploads): uploads
+ * landing at once on a store that fails a fifth of its write calls as throttled all end done, none
+ * is retried through SQS, and the findings are those of a calm run. The big-upload scenario runs
+ * small in test/integration/ingest-resume.test.ts.
+ */
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { burst } from '../../bench/cloud-scenarios.js';
+
+describe('a burst of uploads on a throttling store', () => {
+  it('ends with every file done and the findings of a calm run', async () => {
+    const common = {
+      dir: mkdtempSync(join(tmpdir(), 'burst-')),
+      files: 6,
+      bytesEach: 40_000,
+      concurrency: 3,
+      memory: { windowEvents: 500, maxTrackedMessages: 500 },
+    };
+    const calm = await burst({ ...common, throttleShare: 0 });
+    const stormy = await burst({ ...common, throttleShare: 0.2 });
+    expect(stormy.writes.throttled).toBeGreaterThan(0);
+    expect(stormy.done).toBe(common.files);
+    expect(stormy.failedMessages).toBe(0);
+    expect(calm.findings.size).toBeGreaterThan(10);
+    expect(stormy.findings).toEqual(calm.findings);
+  }, 120_000);
+});
