@@ -4,8 +4,7 @@
  * with a certificate, paging with @odata.nextLink, a 429 with Retry-After, a token that expires
  * mid-run; then the written window is analysed by the real analysis.
  */
-import { execFileSync } from 'node:child_process';
-import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DeleteObjectCommand, GetObjectCommand, PutObjectCommand } from '@aws-sdk/client-s3';
@@ -17,13 +16,17 @@ import { TokenSource } from '../../functions/graph-pull/token-source.js';
 import { Logger } from '../../functions/runtime/logger.js';
 import { analyzeFiles } from '../support/analyze-text.js';
 import { type LocalS3, startLocalS3 } from '../support/local-engines.js';
-import { type GraphTrace, LocalGraph } from '../support/local-graph.js';
+import {
+  createAppCertificate,
+  type GraphTrace,
+  graphTrace,
+  LocalGraph,
+  refusedDetails,
+} from '../support/local-graph.js';
 
 const BUCKET = 'relay-audit-graph-test';
 const TENANT = '11111111-2222-3333-4444-555555555555';
 const CLIENT = '99999999-8888-7777-6666-555555555555';
-const REFUSAL =
-  'Reason: [{LED=550 5.7.64 TenantAttribution; Relay Access Denied ATTR36 [AM0PR01MB1234.eurprd01.prod.exchangelabs.com]};{MSG=};{FQDN=};{IP=};{LRT=}]. OutboundProxyTargetIP: 203.0.113.10.';
 /** 11:20 with a 15-minute lag: the last whole hour that can be pulled is 10:00–11:00. */
 const NOW = new Date('2026-12-05T11:20:00Z');
 const WINDOW_KEY = 'incoming/graph/20261205T100000Z_20261205T110000Z.json';
@@ -37,49 +40,13 @@ const SETTINGS = (graphBase: string): PullSettings => ({
   maxDetailsPerWindow: 150,
 });
 
-function trace(n: number, at: string, sender: string, recipient: string, status: string): GraphTrace {
-  return {
-    id: `${n}0000000-0b9a-4c8d-9e7f-6a5b4c3d2e1f`,
-    messageId: `<M${n}@app01.contoso.com>`,
-    receivedDateTime: at,
-    senderAddress: sender,
-    recipientAddress: recipient,
-    subject: `Message ${n}`,
-    size: 20480,
-    status,
-    fromIP: '203.0.113.25',
-    toIP: null,
-  };
-}
-
 const TRACES: GraphTrace[] = [
-  trace(1, '2026-12-05T10:05:00Z', 'alerts@app.fabrikam.com', 'vendor@adatum.com', 'Failed'),
-  trace(2, '2026-12-05T10:06:00Z', 'kate@contoso.com', 'lee@contoso.com', 'Delivered'),
-  trace(3, '2026-12-05T10:40:00Z', 'scanner@contoso.com', 'orders@adatum.com', 'Delivered'),
-  trace(4, '2026-12-05T10:59:59Z', 'billing@invoices.northwind.com', "o'brien@adatum.com", 'Failed'),
+  graphTrace(1, '2026-12-05T10:05:00Z', 'alerts@app.fabrikam.com', 'vendor@adatum.com', 'Failed'),
+  graphTrace(2, '2026-12-05T10:06:00Z', 'kate@contoso.com', 'lee@contoso.com', 'Delivered'),
+  graphTrace(3, '2026-12-05T10:40:00Z', 'scanner@contoso.com', 'orders@adatum.com', 'Delivered'),
+  graphTrace(4, '2026-12-05T10:59:59Z', 'billing@invoices.northwind.com', "o'brien@adatum.com", 'Failed'),
   // Exactly at the window's end: `le` returns it, but it belongs to the next window.
-  trace(5, '2026-12-05T11:00:00Z', 'next@fabrikam.com', 'x@adatum.com', 'Failed'),
-];
-
-const detailsOf = (t: GraphTrace) => [
-  {
-    id: `${t.id}-a`,
-    messageId: t.messageId,
-    dateTime: t.receivedDateTime,
-    event: 'Receive',
-    action: '',
-    description: 'Message received by: AM0PR01MB1234.eurprd01.prod.exchangelabs.com',
-    data: '',
-  },
-  {
-    id: `${t.id}-b`,
-    messageId: t.messageId,
-    dateTime: t.receivedDateTime.replace(/:(\d\d)Z$/, ':$1.500Z'),
-    event: 'Fail',
-    action: '',
-    description: REFUSAL,
-    data: '<root/>',
-  },
+  graphTrace(5, '2026-12-05T11:00:00Z', 'next@fabrikam.com', 'x@adatum.com', 'Failed'),
 ];
 
 let dir: string;
@@ -89,36 +56,13 @@ let s3: LocalS3;
 
 beforeAll(async () => {
   dir = await mkdtemp(join(tmpdir(), 'relay-audit-graph-'));
-  // The app registration's certificate: RSA, as Entra ID needs for RS256 client assertions.
-  execFileSync(
-    'openssl',
-    [
-      'req',
-      '-x509',
-      '-newkey',
-      'rsa:2048',
-      '-nodes',
-      '-days',
-      '2',
-      '-subj',
-      '/CN=relay-audit trace pull',
-      '-keyout',
-      'key.pem',
-      '-out',
-      'cert.pem',
-    ],
-    { cwd: dir, stdio: 'ignore' },
-  );
-  certificatePem = await readFile(join(dir, 'cert.pem'), 'utf8');
-  const keyPem = await readFile(join(dir, 'key.pem'), 'utf8');
-  // As stored in Secrets Manager: certificate and key in one PEM text.
-  secretPem = `${certificatePem}${keyPem}`;
+  ({ certificatePem, secretPem } = await createAppCertificate(dir));
   graph = new LocalGraph({
     tenantId: TENANT,
     clientId: CLIENT,
     certificatePem,
     traces: TRACES,
-    details: Object.fromEntries(TRACES.map((t) => [t.id, detailsOf(t)])),
+    details: Object.fromEntries(TRACES.map((t) => [t.id, refusedDetails(t)])),
     pageSize: 2,
   });
   await graph.start();

@@ -8,9 +8,123 @@
  * - `GET …/messageTraces/{id}/getDetailsByRecipient(recipientAddress='…')`: the detail records;
  * - faults on demand: `429` with `Retry-After` for one request, an access token that expires.
  */
+import { execFileSync } from 'node:child_process';
 import { createHash, createPublicKey, verify, X509Certificate } from 'node:crypto';
+import { readFile } from 'node:fs/promises';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { join } from 'node:path';
+
+/** The refusal as Exchange Online writes it in a trace detail's description. */
+export const REFUSAL_DESCRIPTION =
+  'Reason: [{LED=550 5.7.64 TenantAttribution; Relay Access Denied ATTR36 [AM0PR01MB1234.eurprd01.prod.exchangelabs.com]};{MSG=};{FQDN=};{IP=};{LRT=}]. OutboundProxyTargetIP: 203.0.113.10.';
+
+/** A trace record as Graph lists it. */
+export function graphTrace(
+  n: number,
+  at: string,
+  sender: string,
+  recipient: string,
+  status: string,
+): GraphTrace {
+  return {
+    id: `${n}0000000-0b9a-4c8d-9e7f-6a5b4c3d2e1f`,
+    messageId: `<M${n}@app01.contoso.com>`,
+    receivedDateTime: at,
+    senderAddress: sender,
+    recipientAddress: recipient,
+    subject: `Message ${n}`,
+    size: 20480,
+    status,
+    fromIP: '203.0.113.25',
+    toIP: null,
+  };
+}
+
+/** The details of a refused trace: received, then failed with the 5.7.64 text. */
+export function refusedDetails(trace: GraphTrace): GraphDetail[] {
+  return [
+    {
+      id: `${trace.id}-a`,
+      messageId: trace.messageId,
+      dateTime: trace.receivedDateTime,
+      event: 'Receive',
+      action: '',
+      description: 'Message received by: AM0PR01MB1234.eurprd01.prod.exchangelabs.com',
+      data: '',
+    },
+    {
+      id: `${trace.id}-b`,
+      messageId: trace.messageId,
+      dateTime: trace.receivedDateTime.replace(/:(\d\d)Z$/, ':$1.500Z'),
+      event: 'Fail',
+      action: '',
+      description: REFUSAL_DESCRIPTION,
+      data: '<root/>',
+    },
+  ];
+}
+
+/**
+ * An app registration's certificate made with `openssl` in `dir`: RSA, as Entra ID needs for RS256
+ * client assertions. `secretPem` is what goes into Secrets Manager (certificate and key).
+ */
+export async function createAppCertificate(
+  dir: string,
+): Promise<{ certificatePem: string; secretPem: string }> {
+  execFileSync(
+    'openssl',
+    [
+      'req',
+      '-x509',
+      '-newkey',
+      'rsa:2048',
+      '-nodes',
+      '-days',
+      '2',
+      '-subj',
+      '/CN=relay-audit trace pull',
+    ].concat(['-keyout', 'key.pem', '-out', 'cert.pem']),
+    { cwd: dir, stdio: 'ignore' },
+  );
+  const certificatePem = await readFile(join(dir, 'cert.pem'), 'utf8');
+  return { certificatePem, secretPem: `${certificatePem}${await readFile(join(dir, 'key.pem'), 'utf8')}` };
+}
+
+/**
+ * Secrets Manager's `GetSecretValue` (JSON 1.1 protocol, `X-Amz-Target: secretsmanager.GetSecretValue`)
+ * for the given secrets; the SDK reaches it through `AWS_ENDPOINT_URL_SECRETS_MANAGER`.
+ */
+export async function startLocalSecrets(
+  secrets: Record<string, string>,
+): Promise<{ endpoint: string; close(): Promise<void> }> {
+  const server = createServer((request, response) => {
+    readBody(request).then(
+      (body) => {
+        const { SecretId } = JSON.parse(body) as { SecretId: string };
+        const value = secrets[SecretId];
+        const ok = request.headers['x-amz-target'] === 'secretsmanager.GetSecretValue' && value !== undefined;
+        response.writeHead(ok ? 200 : 400, { 'content-type': 'application/x-amz-json-1.1' }).end(
+          JSON.stringify(
+            ok
+              ? {
+                  ARN: `arn:aws:secretsmanager:us-east-1:123456789012:secret:${SecretId}-AbCdEf`,
+                  Name: SecretId,
+                  SecretString: value,
+                }
+              : { __type: 'ResourceNotFoundException', message: `no secret ${SecretId}` },
+          ),
+        );
+      },
+      () => response.writeHead(500).end(),
+    );
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  return {
+    endpoint: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
+    close: () => new Promise<void>((resolve) => server.close(() => resolve())),
+  };
+}
 
 export interface GraphTrace {
   id: string;
