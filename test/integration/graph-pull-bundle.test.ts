@@ -6,7 +6,7 @@
  * SDK clients resolving from the runtime.
  */
 
-import { readdirSync, readFileSync, statSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -20,6 +20,7 @@ import { GRAPH_TRACE_CURSOR_KEY } from '../../functions/runtime/bucket-layout.js
 import { Alerts } from '../../lib/constructs/alerts.js';
 import { GraphTracePull } from '../../lib/constructs/graph-trace-pull.js';
 import { analyzeFiles } from '../support/analyze-text.js';
+import { stagedBundleDir } from '../support/bundle-dir.js';
 import { LOCAL_REGION, type LocalS3, S3RVER_CREDENTIALS, startLocalS3 } from '../support/local-engines.js';
 import {
   createAppCertificate,
@@ -50,7 +51,7 @@ const lastFrom = Math.floor((Date.now() - 15 * 60_000) / HOUR) * HOUR - HOUR;
 function bundleTracePull(): string {
   const app = new App();
   const stack = new Stack(app, 'GraphPullBundle');
-  new GraphTracePull(stack, 'GraphTracePull', {
+  const pull = new GraphTracePull(stack, 'GraphTracePull', {
     bucket: new Bucket(stack, 'Bucket'),
     alerts: new Alerts(stack, 'Alerts'),
     tenantId: TENANT,
@@ -59,11 +60,7 @@ function bundleTracePull(): string {
     schedule: 'rate(1 hour)',
   });
   app.synth();
-  const assets = readdirSync(app.outdir)
-    .map((name) => join(app.outdir, name))
-    .filter((path) => statSync(path).isDirectory() && readdirSync(path).includes('index.mjs'));
-  if (assets.length !== 1) throw new Error(`expected one bundled function, found ${assets.length}`);
-  return assets[0] as string;
+  return stagedBundleDir(app, stack, pull.handler.function);
 }
 
 beforeAll(async () => {
