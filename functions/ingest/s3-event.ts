@@ -5,6 +5,7 @@
  * encodes them (`+` for a space, `%XX` for the rest).
  */
 import { z } from 'zod';
+import { firstIssueLine } from '../core/kernel/issues.js';
 import { InvalidMessageError } from './errors.js';
 
 /** One SQS message as far as the handler cares: its id (for batch item failures) and body. */
@@ -75,7 +76,7 @@ export type ParsedMessage =
 export function parseSqsEvent(event: unknown): SqsEvent {
   const parsed = SqsEvent.safeParse(event);
   if (!parsed.success) {
-    throw new InvalidMessageError(`not an SQS event: ${describeIssue(parsed.error)}`, {
+    throw new InvalidMessageError(`not an SQS event: ${firstIssueLine(parsed.error, { whole: '(root)' })}`, {
       cause: parsed.error,
     });
   }
@@ -97,7 +98,7 @@ export function parseMessage(message: SqsMessage): ParsedMessage {
   const parsed = S3Notification.safeParse(json);
   if (!parsed.success) {
     throw new InvalidMessageError(
-      `message ${message.messageId}: not an S3 event notification: ${describeIssue(parsed.error)}`,
+      `message ${message.messageId}: not an S3 event notification: ${firstIssueLine(parsed.error, { whole: '(root)' })}`,
       { messageId: message.messageId, cause: parsed.error },
     );
   }
@@ -140,10 +141,4 @@ export function objectIdentity(ref: S3ObjectRef): string {
     );
   }
   return `s3://${ref.bucket}/${ref.key}#${version}`;
-}
-
-function describeIssue(error: z.ZodError): string {
-  const issue = error.issues[0];
-  if (!issue) return 'invalid';
-  return `${issue.path.join('.') || '(root)'}: ${issue.message}`;
 }

@@ -11,6 +11,10 @@ export const BUCKET_PREFIX = {
   config: 'config/',
   /** Nightly reports. */
   reports: 'reports/',
+  /** Compact findings by day, written by the nightly job, queried with Athena (functions/nightly/history.ts). */
+  history: 'history/',
+  /** Athena query results of the history workgroup. */
+  athenaResults: 'athena-results/',
   /** Functions' own bookkeeping (the message trace pull's cursor); never analysed. */
   state: 'state/',
 } as const;
