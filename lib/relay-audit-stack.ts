@@ -14,6 +14,7 @@ import { Alerts } from './constructs/alerts.js';
 import { DashboardHosting } from './constructs/dashboard-hosting.js';
 import { enableDashboardUploads } from './constructs/dashboard-uploads.js';
 import { FindingsTable } from './constructs/findings-table.js';
+import { GraphTracePull } from './constructs/graph-trace-pull.js';
 import { History } from './constructs/history.js';
 import { INGEST_TIMEOUT, IngestPipeline } from './constructs/ingest-pipeline.js';
 import { NIGHTLY_TIMEOUT, NightlyJob } from './constructs/nightly-job.js';
@@ -21,7 +22,7 @@ import { OperationsDashboard } from './constructs/operations-dashboard.js';
 import { QUERY_API_TIMEOUT, QueryApi } from './constructs/query-api.js';
 import { StorageBucket } from './constructs/storage-bucket.js';
 import { acknowledgeNag } from './nag.js';
-import { dashboardAuthOf, type Settings } from './settings.js';
+import { dashboardAuthOf, graphTracePullOf, type Settings } from './settings.js';
 
 /** Construct id aws-cdk-lib gives its bucket-notifications singleton (stable across versions). */
 const BUCKET_NOTIFICATIONS_HANDLER_ID = 'BucketNotificationsHandler050a0587b7544547bf325f094a3db834';
@@ -49,6 +50,8 @@ export class RelayAuditStack extends Stack {
   public readonly dashboard: DashboardHosting;
   /** The CloudWatch dashboard for operators. */
   public readonly operations: OperationsDashboard;
+  /** The hourly Exchange Online message trace pull, when the context enables it. */
+  public readonly graphTracePull: GraphTracePull | undefined;
 
   public constructor(scope: Construct, id: string, props: RelayAuditStackProps) {
     super(scope, id, {
@@ -103,6 +106,15 @@ export class RelayAuditStack extends Stack {
       bucket: this.bucket,
       historyRetentionDays: props.settings.historyRetentionDays,
     });
+    const graphTrace = graphTracePullOf(props.settings);
+    this.graphTracePull =
+      graphTrace === undefined
+        ? undefined
+        : new GraphTracePull(this, 'GraphTracePull', {
+            bucket: this.bucket,
+            alerts: this.alerts,
+            ...graphTrace,
+          });
     this.dashboard = new DashboardHosting(this, 'Dashboard', { accessLogBucket: storage.accessLogBucket });
     // The API's CORS allows the CloudFront dashboard unless another dashboard origin is configured.
     this.queryApi = new QueryApi(this, 'QueryApi', {

@@ -20,6 +20,10 @@
  * |                         |                         | needs `dashboardClientId`.                                     |
  * | `ingestMaxConcurrency`  | 10                      | Ingest invocations at once (SQS event source maximum           |
  * |                         |                         | concurrency, 2–1000): how hard a burst may write the table.    |
+ * | `graphTenantId`,        | —                       | All three: the hourly Exchange Online message trace pull from  |
+ * | `graphClientId`,        |                         | Microsoft Graph (tenant id, app registration's client id, name |
+ * | `graphCertificateSecret`|                         | or ARN of the Secrets Manager secret with its certificate+key).|
+ * | `graphTraceSchedule`    | `rate(1 hour)`          | EventBridge schedule of that pull.                             |
  */
 import { z } from 'zod';
 import { issueLine } from '../functions/core/kernel/issues.js';
@@ -43,6 +47,10 @@ export const SETTING_KEYS = [
   'dashboardClientId',
   'dashboardScope',
   'ingestMaxConcurrency',
+  'graphTenantId',
+  'graphClientId',
+  'graphCertificateSecret',
+  'graphTraceSchedule',
 ] as const;
 export type SettingKey = (typeof SETTING_KEYS)[number];
 
@@ -64,18 +72,36 @@ const CRON = /^cron\(\s*\S+(\s+\S+){5}\s*\)$/;
 /** EventBridge rate: `rate(1 day)`, `rate(12 hours)`. */
 const RATE = /^rate\(\s*\d+\s+(minute|minutes|hour|hours|day|days)\s*\)$/;
 
+/** An EventBridge schedule expression, defaulting to `defaultValue`. */
+function schedule(defaultValue: string) {
+  return z
+    .string()
+    .trim()
+    .refine((value) => CRON.test(value) || RATE.test(value), {
+      message: 'must be an EventBridge schedule such as "cron(0 2 * * ? *)" or "rate(1 day)"',
+    })
+    .default(defaultValue);
+}
+
+/** A Graph tenant or client id: a GUID (the tenant may also be given as its domain name). */
+function graphId(what: string, domainAllowed: boolean) {
+  const pattern = domainAllowed
+    ? /^([0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}|[a-z0-9-]+(\.[a-z0-9-]+)+)$/i
+    : /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+  return optionalText().pipe(
+    z
+      .string()
+      .regex(pattern, { message: `must be ${what}` })
+      .optional(),
+  );
+}
+
 const SettingsSchema = z
   .object({
     retentionDays: days(DEFAULT_RETENTION_DAYS, 3650),
     historyRetentionDays: days(DEFAULT_HISTORY_RETENTION_DAYS, 3650),
     incomingRetentionDays: days(30, 3650),
-    nightlySchedule: z
-      .string()
-      .trim()
-      .refine((value) => CRON.test(value) || RATE.test(value), {
-        message: 'must be an EventBridge schedule such as "cron(0 2 * * ? *)" or "rate(1 day)"',
-      })
-      .default('cron(0 2 * * ? *)'),
+    nightlySchedule: schedule('cron(0 2 * * ? *)'),
     acceptedDomains: optionalText().transform((value, ctx) => {
       if (value === undefined) return undefined;
       try {
@@ -129,7 +155,32 @@ const SettingsSchema = z
         })
         .optional(),
     ),
+    graphTenantId: graphId('the tenant id (a GUID) or its domain, e.g. contoso.onmicrosoft.com', true),
+    graphClientId: graphId('the application (client) id of the app registration (a GUID)', false),
+    graphCertificateSecret: optionalText().pipe(
+      z
+        .string()
+        .regex(/^(arn:aws[a-z-]*:secretsmanager:[a-z0-9-]+:\d{12}:secret:)?[\w/+=.@-]{1,512}$/, {
+          message: 'must be the name or ARN of a Secrets Manager secret',
+        })
+        .optional(),
+    ),
+    graphTraceSchedule: schedule('rate(1 hour)'),
   })
+  .refine(
+    (settings) =>
+      [settings.graphTenantId, settings.graphClientId, settings.graphCertificateSecret].every(
+        (value) => value === undefined,
+      ) ||
+      [settings.graphTenantId, settings.graphClientId, settings.graphCertificateSecret].every(
+        (value) => value !== undefined,
+      ),
+    {
+      message:
+        'graphTenantId, graphClientId and graphCertificateSecret enable the trace pull together (all three or none)',
+      path: ['graphTenantId'],
+    },
+  )
   .refine((settings) => (settings.jwtIssuer === undefined) === (settings.jwtAudience === undefined), {
     message: 'jwtIssuer and jwtAudience must be given together (or neither, for IAM authorisation)',
     path: ['jwtIssuer'],
@@ -152,6 +203,21 @@ export function dashboardAuthOf(
     issuer: settings.jwtIssuer,
     clientId: settings.dashboardClientId,
     scope: settings.dashboardScope ?? 'openid',
+  };
+}
+
+/** The message trace pull's settings, when the context enables it. */
+export function graphTracePullOf(
+  settings: Settings,
+): { tenantId: string; clientId: string; certificateSecret: string; schedule: string } | undefined {
+  const { graphTenantId, graphClientId, graphCertificateSecret } = settings;
+  if (graphTenantId === undefined || graphClientId === undefined || graphCertificateSecret === undefined)
+    return undefined;
+  return {
+    tenantId: graphTenantId,
+    clientId: graphClientId,
+    certificateSecret: graphCertificateSecret,
+    schedule: settings.graphTraceSchedule,
   };
 }
 

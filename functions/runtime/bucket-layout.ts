@@ -15,7 +15,15 @@ export const BUCKET_PREFIX = {
   history: 'history/',
   /** Athena query results of the history workgroup. */
   athenaResults: 'athena-results/',
+  /** Functions' own bookkeeping (the message trace pull's cursor); never analysed. */
+  state: 'state/',
 } as const;
 
 /** The organisation's accepted domains (a `Get-AcceptedDomain | Export-Csv` file). */
 export const ACCEPTED_DOMAINS_KEY = `${BUCKET_PREFIX.config}accepted-domains.csv`;
+
+/** Where the message trace pull writes its windows: under `incoming/`, so ingest analyses them. */
+export const GRAPH_TRACE_PREFIX = `${BUCKET_PREFIX.incoming}graph/`;
+
+/** The message trace pull's cursor: outside `config/` (read as configuration) and `incoming/`. */
+export const GRAPH_TRACE_CURSOR_KEY = `${BUCKET_PREFIX.state}graph-trace-cursor.json`;

@@ -10,6 +10,7 @@ describe('parseSettings', () => {
       incomingRetentionDays: 30,
       nightlySchedule: 'cron(0 2 * * ? *)',
       ingestMaxConcurrency: 10,
+      graphTraceSchedule: 'rate(1 hour)',
     });
   });
 
@@ -39,6 +40,7 @@ describe('parseSettings', () => {
       jwtAudience: ['api://relay-audit', 'api://relay-audit-dev'],
       dashboardOrigin: 'https://audit.contoso.com',
       ingestMaxConcurrency: 25,
+      graphTraceSchedule: 'rate(1 hour)',
     });
   });
 
@@ -50,6 +52,8 @@ describe('parseSettings', () => {
   it.each([
     [{ retentionDays: '0' }, /retentionDays/],
     [{ ingestMaxConcurrency: '1' }, /ingestMaxConcurrency/],
+    [{ graphClientId: 'not-a-guid' }, /graphClientId: must be the application \(client\) id/],
+    [{ graphTraceSchedule: 'hourly' }, /graphTraceSchedule: must be an EventBridge schedule/],
     [{ retentionDays: 'forever' }, /retentionDays/],
     [{ nightlySchedule: '0 2 * * *' }, /nightlySchedule: must be an EventBridge schedule/],
     [{ acceptedDomains: 'contoso.com,not a domain!' }, /acceptedDomains: .*invalid accepted domains/],

@@ -1,0 +1,50 @@
+/**
+ * Lambda entry of the Exchange Online message trace pull (EventBridge schedule). The certificate is
+ * read from Secrets Manager on the first invocation and kept with the clients for the container's
+ * life. A failure throws: the next scheduled run pulls the same windows again (the cursor did not move).
+ */
+import { S3Client } from '@aws-sdk/client-s3';
+import { GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
+import { Logger } from '../runtime/logger.js';
+import { readSigningCertificate } from './certificate.js';
+import { readGraphPullConfig } from './config.js';
+import { CursorStore } from './cursor-store.js';
+import { type PullDependencies, type PullResult, runPull } from './run-pull.js';
+import { TokenSource } from './token-source.js';
+
+type Context = { getRemainingTimeInMillis?: () => number } | undefined;
+
+let ready: Promise<Omit<PullDependencies, 'remainingMs'>> | undefined;
+
+async function setUp(): Promise<Omit<PullDependencies, 'remainingMs'>> {
+  const config = readGraphPullConfig();
+  const logger = new Logger({ level: config.logLevel, fields: { service: 'relay-audit-graph-pull' } });
+  const secret = await new SecretsManagerClient({}).send(
+    new GetSecretValueCommand({ SecretId: config.certificateSecretId }),
+  );
+  const certificate = readSigningCertificate(secret.SecretString ?? '');
+  const s3 = new S3Client({ ...(config.s3ForcePathStyle ? { forcePathStyle: true } : {}) });
+  return {
+    s3,
+    bucket: config.bucketName,
+    cursor: new CursorStore(s3, config.bucketName),
+    tokens: new TokenSource({
+      authorityHost: config.authorityHost,
+      tenantId: config.tenantId,
+      clientId: config.clientId,
+      certificate,
+    }),
+    logger,
+    settings: config.settings,
+  };
+}
+
+export async function handler(_event: unknown, context?: Context): Promise<PullResult> {
+  ready ??= setUp().catch((error: unknown) => {
+    ready = undefined;
+    throw error;
+  });
+  const deps = await ready;
+  const remaining = context?.getRemainingTimeInMillis?.bind(context);
+  return runPull({ ...deps, ...(remaining === undefined ? {} : { remainingMs: remaining }) });
+}
