@@ -13,6 +13,7 @@ import {
   GetItemCommand,
   PutItemCommand,
   QueryCommand,
+  waitUntilTableExists,
 } from '@aws-sdk/client-dynamodb';
 import { describe, expect, it } from 'vitest';
 import { startEmbeddedStore } from '../../functions/store/embedded-engine.js';
@@ -139,6 +140,8 @@ describe('embedded engine thread', () => {
           ],
         }),
       );
+      // dynalite marks a new table ACTIVE a moment after answering CreateTable (a race under load).
+      await waitUntilTableExists({ client: sdk, maxWaitTime: 30 }, { TableName: 'direct' });
 
       // Act: the SDK's path first (its put succeeds), then the direct one (its put fails the condition).
       const viaSdk: Outcome[] = [];
