@@ -17,6 +17,7 @@ import { FindingsTable } from './constructs/findings-table.js';
 import { INGEST_TIMEOUT, IngestPipeline } from './constructs/ingest-pipeline.js';
 import { NIGHTLY_TIMEOUT, NightlyJob } from './constructs/nightly-job.js';
 import { OperationsDashboard } from './constructs/operations-dashboard.js';
+import { addPipelineAlarms } from './constructs/pipeline-alarms.js';
 import { QUERY_API_TIMEOUT, QueryApi } from './constructs/query-api.js';
 import { StorageBucket } from './constructs/storage-bucket.js';
 import { acknowledgeNag } from './nag.js';
@@ -88,6 +89,11 @@ export class RelayAuditStack extends Stack {
       this.ingest.handler.function,
       'The ingest function was throttled: uploads wait in the queue.',
     );
+    const pipelineAlarms = addPipelineAlarms(this.alerts, {
+      ingest: this.ingest,
+      table: this.table,
+      maxQueueAge: Duration.minutes(props.settings.ingestMaxQueueAgeMinutes),
+    });
     this.nightly = new NightlyJob(this, 'Nightly', {
       bucket: this.bucket,
       table: this.table,
@@ -134,6 +140,9 @@ export class RelayAuditStack extends Stack {
         { label: 'API', function: this.queryApi.handler.function, timeout: QUERY_API_TIMEOUT },
       ],
       apiStage: this.queryApi.stage,
+      alarms: [...pipelineAlarms, this.nightly.deadlineAlarm],
+      nightlyCompletedRuns: this.nightly.completedRuns,
+      table: this.table,
     });
     addClientOutputs(this, { bucket: this.bucket, table: this.table, apiUrl: this.queryApi.url });
     acknowledgeNagFindings(this);

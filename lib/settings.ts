@@ -19,6 +19,8 @@
  * |                         |                         | needs `dashboardClientId`.                                     |
  * | `ingestMaxConcurrency`  | 10                      | Ingest invocations at once (SQS event source maximum           |
  * |                         |                         | concurrency, 2–1000): how hard a burst may write the table.    |
+ * | `ingestMaxQueueAgeMinutes` | 15                   | Alarm when the oldest upload waiting in the ingest queue is    |
+ * |                         |                         | older than this (1–1440 minutes).                              |
  */
 import { z } from 'zod';
 import { issueLine } from '../functions/core/kernel/issues.js';
@@ -38,6 +40,7 @@ export const SETTING_KEYS = [
   'dashboardClientId',
   'dashboardScope',
   'ingestMaxConcurrency',
+  'ingestMaxQueueAgeMinutes',
 ] as const;
 export type SettingKey = (typeof SETTING_KEYS)[number];
 
@@ -87,6 +90,8 @@ const SettingsSchema = z
     // A burst of uploads queues up instead of starting an invocation each: the table's write
     // capacity is shared, and the queue absorbs what waits (SQS allows 2 to 1000).
     ingestMaxConcurrency: z.coerce.number().int().min(2).max(1000).default(10),
+    // Uploads normally wait seconds; a quarter of an hour means the pipeline is stuck or overrun.
+    ingestMaxQueueAgeMinutes: z.coerce.number().int().min(1).max(1440).default(15),
     alertEmail: optionalText().pipe(z.email().optional()),
     jwtIssuer: optionalText().pipe(z.url({ protocol: /^https$/ }).optional()),
     jwtAudience: optionalText().transform((value) =>

@@ -12,7 +12,7 @@ import type { TableRef } from '../store/bound-table.js';
 import { createRemoteStore } from '../store/remote-store.js';
 import { readNightlyConfig } from './config.js';
 import { parseNightlyEvent } from './event.js';
-import { type MetricsSink, stdoutMetricsSink } from './metrics.js';
+import { type MetricsSink, nightlyCompletedLine, stdoutMetricsSink } from './metrics.js';
 import type { Publisher } from './publisher.js';
 import type { ReportSink } from './report-sink.js';
 import { type NightlyFindingsStore, runNightly } from './run-nightly.js';
@@ -44,6 +44,8 @@ export interface NightlyDependencies {
   reports: ReportSink;
   publisher?: Publisher;
   metrics: MetricsSink;
+  /** Names the heartbeat metric emitted after a completed run; none: no heartbeat. */
+  functionName?: string;
   logger: Logger;
   lookBackDays: number;
   now?: () => Date;
@@ -76,6 +78,9 @@ export function createNightlyHandler(deps: NightlyDependencies): NightlyHandler 
       tableOptions: { logger },
       ...(deps.publisher === undefined ? {} : { publisher: deps.publisher }),
     });
+    // Last, after everything the run promised is done: its absence is what the deadline alarm sees.
+    if (deps.functionName !== undefined)
+      deps.metrics(nightlyCompletedLine(deps.functionName, result.date, now()));
     return {
       date: result.date,
       window: result.window,
@@ -111,6 +116,7 @@ export function createHandlerFromEnvironment(env: NodeJS.ProcessEnv = process.en
     table: handle,
     reports: new S3ReportSink(s3, config.bucketName),
     metrics: stdoutMetricsSink,
+    functionName: config.functionName,
     logger,
     lookBackDays: config.lookBackDays,
     ...(config.alertTopicArn === undefined ? {} : { publisher: new SnsPublisher(config.alertTopicArn) }),

@@ -10,6 +10,13 @@ export const METRIC_NAMESPACE = 'RelayAudit';
 /** Metric name: findings of the report day, one datapoint per scenario per run. */
 export const FINDINGS_METRIC = 'Findings';
 export const SCENARIO_DIMENSION = 'Scenario';
+/**
+ * Heartbeat: 1 when a run completed (report written, summary published). An alarm on its absence
+ * over the schedule period catches a run that failed, timed out or never started.
+ */
+export const NIGHTLY_COMPLETED_METRIC = 'NightlyRunCompleted';
+/** The heartbeat's dimension: the function's name, so two stacks in one account never mix. */
+export const FUNCTION_DIMENSION = 'FunctionName';
 
 /** Where EMF lines go (stdout in Lambda; a recorder in tests; nowhere for the CLI). */
 export type MetricsSink = (line: string) => void;
@@ -47,4 +54,23 @@ export function scenarioMetric(
 /** EMF lines, one per scenario (zero counts included, so a dashboard shows 0 rather than a gap). */
 export function scenarioMetricLines(counts: Record<ScenarioId, number>, date: string, at: Date): string[] {
   return SCENARIO_IDS.map((id) => JSON.stringify(scenarioMetric(id, counts[id], date, at)));
+}
+
+/** The heartbeat line of a completed run of the report day `date` by `functionName`. */
+export function nightlyCompletedLine(functionName: string, date: string, at: Date): string {
+  return JSON.stringify({
+    _aws: {
+      Timestamp: at.getTime(),
+      CloudWatchMetrics: [
+        {
+          Namespace: METRIC_NAMESPACE,
+          Dimensions: [[FUNCTION_DIMENSION]],
+          Metrics: [{ Name: NIGHTLY_COMPLETED_METRIC, Unit: 'Count' }],
+        },
+      ],
+    },
+    [FUNCTION_DIMENSION]: functionName,
+    [NIGHTLY_COMPLETED_METRIC]: 1,
+    ReportDate: date,
+  });
 }

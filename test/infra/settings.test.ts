@@ -9,6 +9,7 @@ describe('parseSettings', () => {
       incomingRetentionDays: 30,
       nightlySchedule: 'cron(0 2 * * ? *)',
       ingestMaxConcurrency: 10,
+      ingestMaxQueueAgeMinutes: 15,
     });
   });
 
@@ -24,6 +25,7 @@ describe('parseSettings', () => {
       jwtAudience: 'api://relay-audit, api://relay-audit-dev',
       dashboardOrigin: 'https://audit.contoso.com/',
       ingestMaxConcurrency: '25',
+      ingestMaxQueueAgeMinutes: '30',
     });
     // Assess
     expect(settings).toEqual({
@@ -36,6 +38,7 @@ describe('parseSettings', () => {
       jwtAudience: ['api://relay-audit', 'api://relay-audit-dev'],
       dashboardOrigin: 'https://audit.contoso.com',
       ingestMaxConcurrency: 25,
+      ingestMaxQueueAgeMinutes: 30,
     });
   });
 
@@ -47,6 +50,7 @@ describe('parseSettings', () => {
   it.each([
     [{ retentionDays: '0' }, /retentionDays/],
     [{ ingestMaxConcurrency: '1' }, /ingestMaxConcurrency/],
+    [{ ingestMaxQueueAgeMinutes: '0' }, /ingestMaxQueueAgeMinutes/],
     [{ retentionDays: 'forever' }, /retentionDays/],
     [{ nightlySchedule: '0 2 * * *' }, /nightlySchedule: must be an EventBridge schedule/],
     [{ acceptedDomains: 'contoso.com,not a domain!' }, /acceptedDomains: .*invalid accepted domains/],
