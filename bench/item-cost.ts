@@ -12,9 +12,7 @@ import { readFileSync } from 'node:fs';
 import type { AttributeValue } from '@aws-sdk/client-dynamodb';
 import { marshall } from '@aws-sdk/util-dynamodb';
 import { Finding } from '../functions/core/analysis/model/findings.js';
-import { CONTEXT_KIND, contextOf, findingItem, REMEDIATION_KIND } from '../functions/store/finding-item.js';
 import { boundFinding, itemBytes, writeUnits } from '../functions/store/item-bounds.js';
-import { sharedItem } from '../functions/store/shared-refs.js';
 import {
   findingKey,
   findingSortKey,
@@ -25,6 +23,7 @@ import {
   sourceFindingsPartition,
   TABLE_DEFINITION,
 } from '../functions/store/table-design.js';
+import { storedFinding } from './stored-finding.js';
 
 type Item = Record<string, AttributeValue>;
 
@@ -62,12 +61,7 @@ function main(file: string): void {
   const now = { bytes: 0, units: 0, indexBytes: 0, under1k: 0 };
   const before = { bytes: 0, units: 0 };
   for (const finding of findings) {
-    const remediationId = REMEDIATION_KIND.id(finding.remediation);
-    const context = contextOf(finding);
-    const contextId = CONTEXT_KIND.id(context);
-    shared.set(`r${remediationId}`, sharedItem(REMEDIATION_KIND, remediationId, finding.remediation));
-    shared.set(`c${contextId}`, sharedItem(CONTEXT_KIND, contextId, context));
-    const item = findingItem(finding, 1_800_000_000, { remediationId, contextId });
+    const { item, remediationId } = storedFinding(finding, shared);
     const bytes = itemBytes(item);
     now.bytes += bytes;
     now.under1k += bytes <= 1024 ? 1 : 0;

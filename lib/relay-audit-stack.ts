@@ -14,6 +14,7 @@ import { Alerts } from './constructs/alerts.js';
 import { DashboardHosting } from './constructs/dashboard-hosting.js';
 import { enableDashboardUploads } from './constructs/dashboard-uploads.js';
 import { FindingsTable } from './constructs/findings-table.js';
+import { History } from './constructs/history.js';
 import { INGEST_TIMEOUT, IngestPipeline } from './constructs/ingest-pipeline.js';
 import { NIGHTLY_TIMEOUT, NightlyJob } from './constructs/nightly-job.js';
 import { OperationsDashboard } from './constructs/operations-dashboard.js';
@@ -41,6 +42,8 @@ export class RelayAuditStack extends Stack {
   public readonly ingest: IngestPipeline;
   /** The scheduled nightly analysis (rollups, report, alert summary, metrics). */
   public readonly nightly: NightlyJob;
+  /** The findings history: Glue table over `history/` and the Athena workgroup to query it. */
+  public readonly history: History;
   /** The read-only HTTP API the dashboard and scripts query. */
   public readonly queryApi: QueryApi;
   /** The built dashboard on S3 + CloudFront, with a `config.json` pointing at the query API. */
@@ -57,6 +60,7 @@ export class RelayAuditStack extends Stack {
 
     const storage = new StorageBucket(this, 'Storage', {
       incomingRetentionDays: props.settings.incomingRetentionDays,
+      historyRetentionDays: props.settings.historyRetentionDays,
     });
     this.bucket = storage.bucket;
     this.table = new FindingsTable(this, 'Findings').table;
@@ -100,6 +104,10 @@ export class RelayAuditStack extends Stack {
       alerts: this.alerts,
       schedule: props.settings.nightlySchedule,
       retentionDays: props.settings.retentionDays,
+    });
+    this.history = new History(this, 'History', {
+      bucket: this.bucket,
+      historyRetentionDays: props.settings.historyRetentionDays,
     });
     this.dashboard = new DashboardHosting(this, 'Dashboard', { accessLogBucket: storage.accessLogBucket });
     // The API's CORS allows the CloudFront dashboard unless another dashboard origin is configured.

@@ -5,7 +5,8 @@
  *
  * | Context key             | Default                 | Meaning                                                        |
  * |-------------------------|-------------------------|----------------------------------------------------------------|
- * | `retentionDays`         | 400                     | Days findings and source records are kept (DynamoDB TTL).      |
+ * | `retentionDays`         | 90                      | Days findings and source records are kept (DynamoDB TTL).      |
+ * | `historyRetentionDays`  | 365                     | Days the findings history is kept in S3 (Athena, lifecycle).   |
  * | `incomingRetentionDays` | 30                      | Days an upload under `incoming/` is kept (S3 lifecycle).       |
  * | `nightlySchedule`       | `cron(0 2 * * ? *)`     | EventBridge schedule of the nightly analysis (UTC).            |
  * | `acceptedDomains`       | —                       | Comma list of accepted domains, used when the bucket has no    |
@@ -27,9 +28,13 @@ import { issueLine } from '../functions/core/kernel/issues.js';
 import { parseAcceptedDomains } from '../functions/core/organisation/accepted-domains.js';
 import { DEFAULT_RETENTION_DAYS } from '../functions/store/table-design.js';
 
+/** Days of findings history kept in S3 by default: a year of fleet-wide history for Athena. */
+export const DEFAULT_HISTORY_RETENTION_DAYS = 365;
+
 /** The context keys read by {@link loadSettings}, in one place for the README and error messages. */
 export const SETTING_KEYS = [
   'retentionDays',
+  'historyRetentionDays',
   'incomingRetentionDays',
   'nightlySchedule',
   'acceptedDomains',
@@ -65,6 +70,7 @@ const RATE = /^rate\(\s*\d+\s+(minute|minutes|hour|hours|day|days)\s*\)$/;
 const SettingsSchema = z
   .object({
     retentionDays: days(DEFAULT_RETENTION_DAYS, 3650),
+    historyRetentionDays: days(DEFAULT_HISTORY_RETENTION_DAYS, 3650),
     incomingRetentionDays: days(30, 3650),
     nightlySchedule: z
       .string()

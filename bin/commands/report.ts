@@ -51,7 +51,7 @@ export async function runReport(
         window: result.window,
         reclassified: result.reclassified,
         newFindings: result.newFindings,
-        rollupsWritten: result.rollups.written,
+        rollupsRepaired: result.rollups.repaired,
         staleRollupsDeleted: result.rollups.deleted,
       };
       await out.write(

@@ -167,13 +167,6 @@ export function renderOverview(
         `Changes compare with the previous ${plural(length, 'day')}, ${shortDay(previous.from, true)} to ${shortDay(previous.to, true)} ` +
         `(${plural(previous.total, 'refusal')}).`,
     ),
-    summary.partial
-      ? h(
-          'p',
-          { class: 'panel notice' },
-          'Some daily counts are lower bounds: the period has more findings than the API counts day by day. The totals on the cards are exact.',
-        )
-      : null,
     h(
       'figure',
       { class: 'chart' },

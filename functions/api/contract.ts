@@ -48,8 +48,6 @@ export interface DaySummary {
   date: string;
   counts: ScenarioCounts;
   total: number;
-  /** Where the day's counts come from: the nightly rollups, or the findings themselves. */
-  origin: 'rollups' | 'findings';
 }
 
 /** `GET /summary?from&to`. */
@@ -62,10 +60,11 @@ export interface Summary {
   days: DaySummary[];
   /** Sender domains with the most findings in the range, most first. */
   topSenderDomains: { senderDomain: string; count: number }[];
-  /** On-premises servers (or connectors / client IPs when the log has no host name), most first. */
+  /**
+   * On-premises servers (lower-case host names; the send connector when the log has no host name;
+   * `(unknown)` when neither), most first.
+   */
   topServers: { server: string; count: number }[];
-  /** True when counting days without rollups stopped at the read cap: those days are lower bounds. */
-  partial: boolean;
 }
 
 /** The API's error body. */

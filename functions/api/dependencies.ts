@@ -27,14 +27,6 @@ export interface ExportLimits {
 /** Default export caps: 50,000 rows; the byte cap only matters for the Lambda adapter. */
 export const DEFAULT_EXPORT_LIMITS: ExportLimits = { maxRows: 50_000, maxBytes: 128 * 1024 * 1024 };
 
-/** Caps of the per-day summary when it has to read findings (days without rollups). */
-export interface SummaryLimits {
-  /** Most findings read to count days without rollups; beyond it the day counts are marked partial. */
-  maxFindingsRead: number;
-}
-
-export const DEFAULT_SUMMARY_LIMITS: SummaryLimits = { maxFindingsRead: 20_000 };
-
 export interface ApiDependencies {
   store: ApiStore;
   /**
@@ -49,5 +41,4 @@ export interface ApiDependencies {
   /** The clock (default summary range ends today). */
   now?: () => Date;
   exportLimits?: Partial<ExportLimits>;
-  summaryLimits?: Partial<SummaryLimits>;
 }

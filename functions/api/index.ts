@@ -8,9 +8,7 @@ export {
   type ApiDependencies,
   type ApiStore,
   DEFAULT_EXPORT_LIMITS,
-  DEFAULT_SUMMARY_LIMITS,
   type ExportLimits,
-  type SummaryLimits,
 } from './dependencies.js';
 export { ApiError, HTTP_STATUS, toApiError } from './errors.js';
 export { createRequestListener, type RequestListenerOptions } from './http-adapter.js';

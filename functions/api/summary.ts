@@ -1,28 +1,24 @@
 /**
  * The summary of a date range: findings per scenario, per day per scenario, and the sender
- * domains and servers that cause most of them.
- *
- * Totals always come from the store's `COUNT` queries (exact and cheap). Days come from the
- * nightly rollups where they exist; a day without rollup rows (today, or before the nightly job
- * has run) is counted from the findings themselves, read per scenario partition for the missing
- * days only — Queries, never a Scan. That read is bounded by `maxFindingsRead`; past it the day
- * counts are lower bounds and the summary says so (`partial: true`).
+ * domains and servers that cause most of them — all from the daily rollup counters ingest keeps as
+ * it writes findings (store/rollups.ts): one Query per month of the range, whose size depends on
+ * how many scenario × domain × server cells there are, never on how many findings.
  */
 
-import type { Finding } from '../core/analysis/model/findings.js';
-import { SCENARIO_IDS, type ScenarioId } from '../core/analysis/model/findings.js';
-import type { RollupItem } from '../store/index.js';
+import { SCENARIO_IDS } from '../core/analysis/model/findings.js';
 import type { DaySummary, ScenarioCounts, Summary } from './contract.js';
-import type { ApiStore, SummaryLimits } from './dependencies.js';
+import type { ApiStore } from './dependencies.js';
 
 /** Entries in each "top" list. */
 export const TOP_ENTRIES = 10;
-/** Findings per store page while counting days without rollups. */
-const PAGE_SIZE = 1000;
 const DAY_MS = 86_400_000;
 
 function zeroCounts(): ScenarioCounts {
   return Object.fromEntries(SCENARIO_IDS.map((id) => [id, 0])) as ScenarioCounts;
+}
+
+function sum(counts: ScenarioCounts): number {
+  return Object.values(counts).reduce((total, n) => total + n, 0);
 }
 
 /** Every UTC day from `from` to `to` (inclusive), `YYYY-MM-DD`. */
@@ -34,20 +30,8 @@ export function daysBetween(from: string, to: string): string[] {
   return days;
 }
 
-/** Consecutive runs of `days` (sorted), as `[first, last]` pairs: one Query range per run. */
-function runsOf(days: readonly string[]): [string, string][] {
-  const runs: [string, string][] = [];
-  for (const day of days) {
-    const last = runs.at(-1);
-    if (last && Date.parse(`${day}T00:00:00Z`) - Date.parse(`${last[1]}T00:00:00Z`) === DAY_MS) last[1] = day;
-    else runs.push([day, day]);
-  }
-  return runs;
-}
-
-/** Adds `count` to `key` in a tally, skipping empty keys. */
-function tally(map: Map<string, number>, key: string | undefined, count: number): void {
-  if (key === undefined || key === '') return;
+/** Adds `count` to `key` in a tally. */
+function tally(map: Map<string, number>, key: string, count: number): void {
   map.set(key, (map.get(key) ?? 0) + count);
 }
 
@@ -61,118 +45,31 @@ function top<K extends string>(
     .map(([value, count]) => ({ [key]: value, count }) as { [P in K]: string } & { count: number });
 }
 
-/** The server a finding came through, in the same terms as the rollups' `server`. */
-function serverOf(finding: Finding): string | undefined {
-  return finding.serverHostname ?? finding.connectorId ?? finding.clientIp;
-}
-
-interface Tallies {
-  days: Map<string, ScenarioCounts>;
-  senderDomains: Map<string, number>;
-  servers: Map<string, number>;
-}
-
-function addRollups(rollups: readonly RollupItem[], tallies: Tallies): void {
-  for (const row of rollups) {
-    const counts = tallies.days.get(row.date);
-    if (counts) counts[row.scenario] += row.count;
-    tally(tallies.senderDomains, row.senderDomain, row.count);
-    tally(tallies.servers, row.server, row.count);
-  }
-}
-
-/**
- * Counts the findings of `scenarios` on `runs` of days into `tallies`, reading at most `budget`
- * findings in all. Returns false when the budget ran out first.
- */
-async function addFindings(
-  store: Pick<ApiStore, 'queryFindings'>,
-  runs: readonly [string, string][],
-  scenarios: readonly ScenarioId[],
-  tallies: Tallies,
-  budget: number,
-): Promise<boolean> {
-  let remaining = budget;
-  let complete = true;
-  const readPartition = async (scenario: ScenarioId, [since, until]: [string, string]): Promise<void> => {
-    let cursor: string | undefined;
-    do {
-      if (remaining <= 0) {
-        complete = false;
-        return;
-      }
-      const limit = Math.min(PAGE_SIZE, remaining);
-      remaining -= limit;
-      const page = await store.queryFindings({
-        scenario,
-        since,
-        until,
-        limit,
-        ...(cursor ? { cursor } : {}),
-      });
-      remaining += limit - page.items.length;
-      for (const finding of page.items) {
-        const counts = tallies.days.get(finding.timestamp.slice(0, 10));
-        if (counts) counts[finding.scenario] += 1;
-        tally(tallies.senderDomains, finding.senderDomain, 1);
-        tally(tallies.servers, serverOf(finding), 1);
-      }
-      cursor = page.cursor;
-    } while (cursor !== undefined);
-  };
-  // Runs one after another; within a run the scenario partitions in parallel (at most five
-  // Queries in flight). Per scenario, not merged: the merged query would re-read each partition.
-  for (const run of runs) {
-    await Promise.all(scenarios.map((scenario) => readPartition(scenario, run)));
-  }
-  return complete;
-}
-
 /** Builds the summary of the days `from`..`to` (inclusive, `YYYY-MM-DD`). */
 export async function buildSummary(
-  store: ApiStore,
+  store: Pick<ApiStore, 'queryRollups'>,
   range: { from: string; to: string },
-  limits: SummaryLimits,
 ): Promise<Summary> {
   const { from, to } = range;
-  const [totals, rollups] = await Promise.all([
-    store.countFindingsByScenario({ since: from, until: to }),
-    store.queryRollups({ from, to }),
-  ]);
-  const dates = daysBetween(from, to);
-  const tallies: Tallies = {
-    days: new Map(dates.map((date) => [date, zeroCounts()])),
-    senderDomains: new Map(),
-    servers: new Map(),
-  };
-  addRollups(rollups, tallies);
-
-  const rolledUp = new Set(rollups.map((row) => row.date));
-  const missing = dates.filter((date) => !rolledUp.has(date));
-  // A scenario with no finding in the whole range has none on the missing days either.
-  const scenarios = SCENARIO_IDS.filter((scenario) => totals[scenario] > 0);
-  const complete =
-    missing.length === 0 || scenarios.length === 0
-      ? true
-      : await addFindings(store, runsOf(missing), scenarios, tallies, limits.maxFindingsRead);
-
-  const days = dates.map((date): DaySummary => {
-    const counts = tallies.days.get(date) ?? zeroCounts();
-    return {
-      date,
-      counts,
-      total: Object.values(counts).reduce((sum, n) => sum + n, 0),
-      origin: rolledUp.has(date) ? 'rollups' : 'findings',
-    };
-  });
+  const rollups = await store.queryRollups({ from, to });
+  const days = new Map(daysBetween(from, to).map((date) => [date, zeroCounts()]));
+  const totals = zeroCounts();
+  const senderDomains = new Map<string, number>();
+  const servers = new Map<string, number>();
+  for (const row of rollups) {
+    const counts = days.get(row.date);
+    if (counts) counts[row.scenario] += row.count;
+    totals[row.scenario] += row.count;
+    tally(senderDomains, row.senderDomain, row.count);
+    tally(servers, row.server, row.count);
+  }
   return {
     from,
     to,
     totals,
-    total: Object.values(totals).reduce((sum, n) => sum + n, 0),
-    days,
-    topSenderDomains: top(tallies.senderDomains, 'senderDomain'),
-    topServers: top(tallies.servers, 'server'),
-    partial: !complete,
+    total: sum(totals),
+    days: [...days.entries()].map(([date, counts]): DaySummary => ({ date, counts, total: sum(counts) })),
+    topSenderDomains: top(senderDomains, 'senderDomain'),
+    topServers: top(servers, 'server'),
   };
 }

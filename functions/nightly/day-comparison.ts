@@ -5,8 +5,9 @@
  */
 import { SCENARIO_IDS, type ScenarioId } from '../core/analysis/model/findings.js';
 import type { RollupItem } from '../store/index.js';
+import { isPseudoDomain } from '../store/rollups.js';
 import type { DomainLine, Spike } from './report.js';
-import { countByScenario, isPseudoDomain } from './rollups.js';
+import { countByScenario } from './rollups.js';
 
 /** Days before the report day whose average a day's count is compared with. */
 export const SPIKE_BASELINE_DAYS = 7;

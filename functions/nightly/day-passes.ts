@@ -10,6 +10,7 @@ import { SCENARIO_IDS } from '../core/analysis/model/findings.js';
 import type { InboundIndex } from '../store/inbound-index.js';
 import type { FindingsStore, RollupItem } from '../store/index.js';
 import { correlationMessageId } from '../store/table-design.js';
+import type { HistoryDayWriter } from './history.js';
 import type { DayLine, ReclassifiedLine } from './report.js';
 import { countByScenario, RollupAccumulator } from './rollups.js';
 
@@ -19,7 +20,7 @@ const PAGE_SIZE = 1000;
 /** The FindingsStore operations the nightly job uses (a `FindingsStore` satisfies it). */
 export type NightlyFindingsStore = Pick<
   FindingsStore,
-  'queryFindings' | 'putFindings' | 'putRollups' | 'queryRollups'
+  'queryFindings' | 'putFindings' | 'queryRollups' | 'queryRollupCounters'
 >;
 
 /** Every finding of one scenario on one day, page by page. */
@@ -95,11 +96,15 @@ export class EarliestLines {
   }
 }
 
-/** Aggregation pass over one day: its rollup rows and statistics (reclassified findings collected). */
+/**
+ * Aggregation pass over one day: its rollup rows and statistics (reclassified findings collected),
+ * and, with a `history` writer, the day's history objects from the same reading.
+ */
 export async function aggregateDay(
   store: NightlyFindingsStore,
   day: string,
   reclassified: EarliestLines,
+  history?: HistoryDayWriter,
 ): Promise<{ rows: RollupItem[]; line: DayLine }> {
   const accumulator = new RollupAccumulator(day);
   let reclassifiedOfDay = 0;
@@ -107,6 +112,7 @@ export async function aggregateDay(
     for await (const page of findingsOfDay(store, scenario, day)) {
       for (const finding of page) {
         accumulator.add(finding);
+        await history?.add(finding);
         if (scenario === 'forwarding' && isReclassified(finding)) {
           reclassifiedOfDay += 1;
           reclassified.add(finding);

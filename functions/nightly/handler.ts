@@ -12,10 +12,12 @@ import type { TableRef } from '../store/bound-table.js';
 import { createRemoteStore } from '../store/remote-store.js';
 import { readNightlyConfig } from './config.js';
 import { parseNightlyEvent } from './event.js';
+import type { HistorySink } from './history.js';
 import { type MetricsSink, nightlyCompletedLine, stdoutMetricsSink } from './metrics.js';
 import type { Publisher } from './publisher.js';
 import type { ReportSink } from './report-sink.js';
 import { type NightlyFindingsStore, runNightly } from './run-nightly.js';
+import { S3HistorySink } from './s3-history-sink.js';
 import { S3ReportSink } from './s3-report-sink.js';
 import { SnsPublisher } from './sns-publisher.js';
 
@@ -30,8 +32,10 @@ export interface NightlyResponse {
   /** Readiness errors new since the previous stored report (`id: objects`), also in the summary. */
   newReadinessErrors: string[];
   reclassified: number;
-  rollupsWritten: number;
+  rollupsRepaired: number;
   staleRollupsDeleted: number;
+  /** History objects the recomputed days now have. */
+  historyObjects: number;
   spikes: string[];
   newSenderDomains: string[];
   published: boolean;
@@ -42,6 +46,8 @@ export interface NightlyDependencies {
   store: NightlyFindingsStore;
   table: TableRef;
   reports: ReportSink;
+  /** Where each day's history objects go (the bucket's `history/`). */
+  history?: HistorySink;
   publisher?: Publisher;
   metrics: MetricsSink;
   /** Names the heartbeat metric emitted after a completed run; none: no heartbeat. */
@@ -77,6 +83,7 @@ export function createNightlyHandler(deps: NightlyDependencies): NightlyHandler 
       logger,
       tableOptions: { logger },
       ...(deps.publisher === undefined ? {} : { publisher: deps.publisher }),
+      ...(deps.history === undefined ? {} : { history: deps.history }),
     });
     // Last, after everything the run promised is done: its absence is what the deadline alarm sees.
     if (deps.functionName !== undefined)
@@ -89,8 +96,9 @@ export function createNightlyHandler(deps: NightlyDependencies): NightlyHandler 
       readinessErrors: result.readiness.checked ? result.readiness.errors : null,
       newReadinessErrors: result.readiness.newErrors,
       reclassified: result.reclassified,
-      rollupsWritten: result.rollups.written,
+      rollupsRepaired: result.rollups.repaired,
       staleRollupsDeleted: result.rollups.deleted,
+      historyObjects: result.history?.parts ?? 0,
       spikes: result.report.spikes.map((spike) => spike.scenario),
       newSenderDomains: result.report.newSenderDomains.map((line) => line.domain),
       published: result.published,
@@ -115,6 +123,7 @@ export function createHandlerFromEnvironment(env: NodeJS.ProcessEnv = process.en
     store: handle.store,
     table: handle,
     reports: new S3ReportSink(s3, config.bucketName),
+    history: new S3HistorySink(s3, config.bucketName),
     metrics: stdoutMetricsSink,
     functionName: config.functionName,
     logger,

@@ -1,37 +1,12 @@
 /**
- * Daily rollups from findings: how many findings per scenario × sender domain × on-premises
- * server (or connector) on one day. Pure: fed one finding at a time, so a day of any size is
- * aggregated page by page in constant memory.
+ * Daily rollups recomputed from findings: how many findings per scenario × sender domain ×
+ * on-premises server (or connector) on one day, in the cells of store/rollups.ts. Pure: fed one
+ * finding at a time, so a day of any size is aggregated page by page in constant memory.
  */
 
-import { validDomain } from '../core/analysis/model/domain-name.js';
 import { type Finding, SCENARIO_IDS, type ScenarioId } from '../core/analysis/model/findings.js';
 import type { RollupItem } from '../store/index.js';
-
-/** Rollup "domain" of findings whose envelope sender is the null sender `<>` (NDRs, auto-replies). */
-export const NULL_SENDER_DOMAIN = '<>';
-/** Rollup "domain" / "server" when the input did not say. */
-export const UNKNOWN = '(unknown)';
-
-/** Placeholders that are not domains: never reported as "new sender domains". */
-export function isPseudoDomain(domain: string): boolean {
-  return domain === NULL_SENDER_DOMAIN || domain === UNKNOWN;
-}
-
-/** The sender domain a finding is rolled up under (same convention as `analyze()`'s summary). */
-export function rollupDomainOf(finding: Finding): string {
-  // Validated again here: findings stored before domains were validated where they enter may hold
-  // anything; such a "domain" is never named in a report or an alert.
-  if (finding.senderDomain) return validDomain(finding.senderDomain.trim()) ?? UNKNOWN;
-  return finding.returnPath === '' ? NULL_SENDER_DOMAIN : UNKNOWN;
-}
-
-/** The server a finding is rolled up under: the on-premises host, else the send connector. */
-export function rollupServerOf(finding: Finding): string {
-  if (finding.serverHostname) return finding.serverHostname.trim().toLowerCase();
-  if (finding.connectorId) return finding.connectorId.trim();
-  return UNKNOWN;
-}
+import { rollupCellOf } from '../store/rollups.js';
 
 /** Counts per scenario with every scenario present. */
 export function emptyScenarioCounts(): Record<ScenarioId, number> {
@@ -46,16 +21,14 @@ export class RollupAccumulator {
 
   /** Counts one finding; throws `RangeError` for a finding of another day. */
   public add(finding: Finding): void {
-    if (new Date(Date.parse(finding.timestamp)).toISOString().slice(0, 10) !== this.date) {
+    const cell = rollupCellOf(finding);
+    if (cell.date !== this.date) {
       throw new RangeError(`finding ${finding.id} of ${finding.timestamp} is not of ${this.date}`);
     }
-    const senderDomain = rollupDomainOf(finding);
-    const server = rollupServerOf(finding);
-    const key = `${finding.scenario}\u0000${senderDomain}\u0000${server}`;
+    const key = `${cell.scenario}\u0000${cell.senderDomain}\u0000${cell.server}`;
     const row = this.counts.get(key);
     if (row) row.count += 1;
-    else
-      this.counts.set(key, { date: this.date, scenario: finding.scenario, senderDomain, server, count: 1 });
+    else this.counts.set(key, { ...cell, count: 1 });
   }
 
   /** The rows, in a stable order (scenario, domain, server) so reports and tests are deterministic. */

@@ -4,15 +4,16 @@
  * For the report day and the look-back days before it (late uploads), oldest first:
  * 1. cross-upload correlation — `foreign-sender-domain` findings whose message arrived for an
  *    internal recipient in another upload (inbound index) are re-put as `forwarding`;
- * 2. rollups — the day's findings aggregated per scenario × sender domain × server and written
- *    over the day's previous rows (stale rows deleted).
+ * 2. rollups — the day's findings aggregated per scenario × sender domain × server, and the
+ *    counters ingest keeps checked against them (drifted cells corrected, stale ones deleted);
+ *    from the same reading, the day's history objects (history.ts), when a sink is given.
  * Then, from the rollups of the 30 days before: spikes, first-seen sender domains and the report
  * (JSON + Markdown), the alert summary when findings are new since the last run, and one EMF
  * metric per scenario. The organisation's stored configuration is re-checked at the run time
  * (certificate expiry): errors new since the stored readiness report go into the alert summary.
  *
- * Idempotent: a second run for the same day finds nothing left to reclassify, writes the same
- * rollups and byte-identical report files, and publishes nothing (no finding is new). Only the
+ * Idempotent: a second run for the same day finds nothing left to reclassify, corrects no
+ * rollup and writes byte-identical report files, and publishes nothing (no finding is new). Only the
  * metric datapoints repeat (CloudWatch metrics are append-only; graph them with `Maximum`).
  */
 import { ArgumentError, InvalidValueError } from '../core/kernel/errors.js';
@@ -24,6 +25,7 @@ import { addDays, assertDay, dayOf, daysBetween, previousDay } from './dates.js'
 import { FIRST_SEEN_DAYS } from './day-comparison.js';
 import { aggregateDay, correlateDay, EarliestLines, type NightlyFindingsStore } from './day-passes.js';
 import { DayStateStore } from './day-state.js';
+import { HistoryDayWriter, type HistorySink } from './history.js';
 import { DEFAULT_LOOK_BACK_DAYS, MAX_LOOK_BACK_DAYS } from './look-back.js';
 import { renderMarkdown } from './markdown.js';
 import { type MetricsSink, scenarioMetricLines } from './metrics.js';
@@ -31,7 +33,7 @@ import type { Publisher } from './publisher.js';
 import { recheckReadiness } from './readiness-recheck.js';
 import type { DayLine, NightlyReport } from './report.js';
 import { type ReportSink, reportFiles } from './report-sink.js';
-import { RollupReplacer } from './rollup-replacer.js';
+import { RollupRepair } from './rollup-repair.js';
 import { countByScenario } from './rollups.js';
 import { buildSummary } from './summary.js';
 
@@ -55,6 +57,8 @@ export interface RunNightlyOptions {
   now?: () => Date;
   /** Where the report files go; none: the report is only returned. */
   reports?: ReportSink;
+  /** Where each recomputed day's history objects go (S3 in the cloud); none: no history. */
+  history?: HistorySink;
   /** Where the alert summary goes; none: nothing is published. */
   publisher?: Publisher;
   /** Where EMF metric lines go; none: no metrics. */
@@ -72,7 +76,10 @@ export interface NightlyResult {
   markdown: string;
   /** Where the report files were written (empty without a sink). */
   locations: string[];
-  rollups: { written: number; deleted: number };
+  /** Rollup cells corrected (ingest keeps them; a correct day needs none) and stale cells deleted. */
+  rollups: { repaired: number; deleted: number };
+  /** What the history of the recomputed days now holds (undefined without a history sink). */
+  history?: { findings: number; parts: number; bytes: number };
   /** Findings this run reclassified to `forwarding` (0 on a re-run). */
   reclassified: number;
   /** Findings of the window not counted by an earlier run (first run of a day, late uploads). */
@@ -112,29 +119,38 @@ export async function runNightly(options: RunNightlyOptions): Promise<NightlyRes
   const logger = options.logger ?? SILENT;
   const { date, days } = resolveWindow(options, now);
   const index = new InboundIndex(options.table, options.tableOptions);
-  const replacer = new RollupReplacer(options.store, options.table, options.tableOptions);
+  const repair = new RollupRepair(options.store, options.table, options.tableOptions);
   const dayStates = new DayStateStore(options.table, options.tableOptions);
 
   let reclassifiedNow = 0;
-  const rollups = { written: 0, deleted: 0 };
+  const rollups = { repaired: 0, deleted: 0 };
+  const historyTotals = options.history ? { findings: 0, parts: 0, bytes: 0 } : undefined;
   const reclassified = new EarliestLines(MAX_RECLASSIFIED_LISTED);
   const dayLines: DayLine[] = [];
   let todayRows: RollupItem[] = [];
   for (const day of days) {
     const moved = await correlateDay(options.store, index, day);
-    const { rows, line } = await aggregateDay(options.store, day, reclassified);
-    const replaced = await replacer.replaceDay(day, rows);
+    const writer = options.history ? new HistoryDayWriter(options.history, day) : undefined;
+    const { rows, line } = await aggregateDay(options.store, day, reclassified, writer);
+    const written = await writer?.finish();
+    if (written && historyTotals) {
+      historyTotals.findings += written.findings;
+      historyTotals.parts += written.parts;
+      historyTotals.bytes += written.bytes;
+    }
+    const repaired = await repair.repairDay(day, rows);
     reclassifiedNow += moved;
-    rollups.written += replaced.written;
-    rollups.deleted += replaced.deleted;
+    rollups.repaired += repaired.repaired;
+    rollups.deleted += repaired.deleted;
     dayLines.push(line);
     if (day === date) todayRows = rows;
     logger.info('nightly day recomputed', {
       day,
       findings: line.findings,
       reclassified: moved,
-      rollups: replaced.written,
-      staleRollupsDeleted: replaced.deleted,
+      rollupsRepaired: repaired.repaired,
+      staleRollupsDeleted: repaired.deleted,
+      historyParts: written?.parts ?? null,
     });
   }
 
@@ -195,6 +211,7 @@ export async function runNightly(options: RunNightlyOptions): Promise<NightlyRes
     markdown,
     locations,
     rollups,
+    ...(historyTotals === undefined ? {} : { history: historyTotals }),
     reclassified: reclassifiedNow,
     newFindings,
     readiness: {

@@ -11,6 +11,10 @@ export const BUCKET_PREFIX = {
   config: 'config/',
   /** Nightly reports. */
   reports: 'reports/',
+  /** Compact findings by day, written by the nightly job, queried with Athena (functions/nightly/history.ts). */
+  history: 'history/',
+  /** Athena query results of the history workgroup. */
+  athenaResults: 'athena-results/',
 } as const;
 
 /** The organisation's accepted domains (a `Get-AcceptedDomain | Export-Csv` file). */

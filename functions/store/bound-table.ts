@@ -6,7 +6,7 @@
  */
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { createDynamoCall, type DynamoCall } from './dynamo-call.js';
-import type { StoreLogger } from './index.js';
+import type { StoreLogger } from './logger.js';
 import { DEFAULT_RETRY_POLICY, type RetryPolicy } from './retry.js';
 
 /** A table to work on: a `StoreHandle` (embedded engine or remote table) satisfies it. */

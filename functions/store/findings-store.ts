@@ -19,6 +19,7 @@ import { ArgumentError, ConfigError, InvalidValueError, StoreError } from '../co
 import { firstIssue } from '../core/kernel/issues.js';
 import { batchGet, primaryKeyOfItem } from './batch-reader.js';
 import { batchPut, type Item } from './batch-writer.js';
+import type { BoundTable } from './bound-table.js';
 import { queryFingerprint } from './cursor.js';
 import { causeName, createDynamoCall, type DynamoCall } from './dynamo-call.js';
 import { buildQueryExpressions } from './expressions.js';
@@ -42,6 +43,7 @@ import {
   planFindingsQuery,
 } from './query-plan.js';
 import { DEFAULT_RETRY_POLICY, type RetryPolicy } from './retry.js';
+import { applyRollupDeltas, type RollupCell, RollupDeltas, rollupCellOf } from './rollups.js';
 import { SharedRefs } from './shared-refs.js';
 import { SourceLeaseLostError } from './store-errors.js';
 import {
@@ -115,12 +117,25 @@ const ListSourcesOptions = z.object({
   cursor: z.string().optional(),
 });
 const RollupRangeSchema = z.object({ from: z.iso.date(), to: z.iso.date() });
+/** A stored rollup counter: atomic `ADD`s may leave it at zero, or below until the nightly repair. */
+const StoredRollup = RollupItem.extend({ count: z.number().int() });
 
 /** Turns a zod failure on caller input into an `ArgumentError` naming the field, e.g. `findings[3].timestamp`. */
 function argumentError(error: z.ZodError, what: string): ArgumentError {
   const { field, message } = firstIssue(error, { prefix: what.endsWith(']') ? `${what}.` : '', whole: what });
   return new InvalidValueError(field, message);
 }
+
+/** The fields of a stored finding that name its rollup cell. */
+const StoredRollupFields = Finding.pick({
+  id: true,
+  timestamp: true,
+  scenario: true,
+  senderDomain: true,
+  returnPath: true,
+  serverHostname: true,
+  connectorId: true,
+});
 
 /** Stores findings, source records and rollups in one DynamoDB table (see table-design.ts). */
 export class FindingsStore {
@@ -134,6 +149,8 @@ export class FindingsStore {
   private readonly contexts: SharedRefs<FindingContext>;
   /** Sends a request with throttling retries and SDK-error translation. */
   private readonly call: DynamoCall;
+  /** The table with this store's policy, for the modules beside it (batch reads, rollup counters). */
+  private readonly boundTable: BoundTable;
 
   public constructor(options: FindingsStoreOptions) {
     const retentionDays = options.retentionDays ?? DEFAULT_RETENTION_DAYS;
@@ -150,9 +167,15 @@ export class FindingsStore {
     this.policy = { ...DEFAULT_RETRY_POLICY, ...options.retry };
     this.writeConcurrency = options.writeConcurrency ?? 4;
     this.call = createDynamoCall(this.tableName, this.policy, this.logger);
-    const table = { client: this.client, tableName: this.tableName, call: this.call, policy: this.policy };
-    this.remediations = new SharedRefs(REMEDIATION_KIND, table);
-    this.contexts = new SharedRefs(CONTEXT_KIND, table);
+    this.boundTable = {
+      client: this.client,
+      tableName: this.tableName,
+      call: this.call,
+      policy: this.policy,
+      logger: this.logger,
+    };
+    this.remediations = new SharedRefs(REMEDIATION_KIND, this.boundTable);
+    this.contexts = new SharedRefs(CONTEXT_KIND, this.boundTable);
   }
 
   /**
@@ -183,6 +206,7 @@ export class FindingsStore {
   public async putFindings(findings: readonly Finding[]): Promise<{ written: number }> {
     const remediations = new Map<string, Finding['remediation']>();
     const contexts = new Map<string, FindingContext>();
+    const cells = new Map<string, RollupCell>();
     const items = findings.map((finding, i) => {
       const remediationId = this.remediations.idOf(finding.remediation);
       const parsed = Finding.safeParse(finding);
@@ -192,16 +216,39 @@ export class FindingsStore {
       const context = contextOf(bounded);
       const contextId = this.contexts.idOf(context);
       contexts.set(contextId, context);
+      cells.set(bounded.id, rollupCellOf(bounded));
       return this.findingItem(bounded, { remediationId, contextId });
     });
     if (items.length === 0) return { written: 0 };
+    // Where these findings were counted before (if they were stored), read before they are replaced.
+    const previous = await this.storedCells([...cells.keys()]);
     // Shared parts first, so a reader never meets a finding whose parts are not there yet.
     const shared = [...this.remediations.newItems(remediations), ...this.contexts.newItems(contexts)];
     if (shared.length > 0) await this.batchPut(shared);
     this.remediations.markWritten(remediations);
     this.contexts.markWritten(contexts);
     const written = await this.batchPut(items);
+    // Counters after the findings: a failure here under-counts until the nightly repair, never twice.
+    const deltas = new RollupDeltas();
+    for (const [id, cell] of cells) deltas.move(previous.get(id), cell);
+    await applyRollupDeltas(deltas.changes(), this.boundTable);
     return { written };
+  }
+
+  /** The rollup cells the stored findings of `ids` are counted in (absent ids: not stored). */
+  private async storedCells(ids: readonly string[]): Promise<Map<string, RollupCell>> {
+    const items = [...(await batchGet(ids.map(findingKey), this.boundTable)).values()];
+    const data = items.map(findingData);
+    const contexts = await this.contexts.load(items.flatMap((item) => sharedIdsOf(item).contextId ?? []));
+    const cells = new Map<string, RollupCell>();
+    items.forEach((item, i) => {
+      const contextId = sharedIdsOf(item).contextId;
+      const fields = { ...data[i], ...(contextId === undefined ? {} : contexts.get(contextId)) };
+      const parsed = StoredRollupFields.safeParse(fields);
+      // An item that cannot be read as a finding was never counted in a cell.
+      if (parsed.success) cells.set(parsed.data.id, rollupCellOf(parsed.data));
+    });
+    return cells;
   }
 
   /** One finding by id, with its evidence and remediation; `undefined` when absent. */
@@ -427,8 +474,17 @@ export class FindingsStore {
     return { written: await this.batchPut(raw) };
   }
 
-  /** Rollup rows for the days `from`..`to` (inclusive), oldest day first. */
+  /**
+   * Rollup rows for the days `from`..`to` (inclusive), oldest day first: the cells with findings
+   * (counters at zero or below, left by moved findings or a race the nightly repair has not fixed
+   * yet, are left out).
+   */
   public async queryRollups(range: RollupRange): Promise<RollupItem[]> {
+    return (await this.queryRollupCounters(range)).filter((row) => row.count > 0);
+  }
+
+  /** Every stored rollup counter of the days `from`..`to`, as stored (zero and below included). */
+  public async queryRollupCounters(range: RollupRange): Promise<RollupItem[]> {
     const parsed = RollupRangeSchema.safeParse(range);
     if (!parsed.success) throw argumentError(parsed.error, 'rollup range');
     const { from, to } = parsed.data;
@@ -449,7 +505,7 @@ export class FindingsStore {
         ...bounds,
       });
       await this.queryAll(expressions, (item) => {
-        result.push(this.parseItem(item, RollupItem, 'rollup'));
+        result.push(this.parseItem(item, StoredRollup, 'rollup'));
       });
     }
     return result;

@@ -74,14 +74,7 @@ export class InboundIndex {
           `invalid ${firstIssueLine(parsed.error, { prefix: `${entry}.`, whole: entry })}`,
         );
       }
-      const data = { ...parsed.data, messageId: correlationMessageId(parsed.data.messageId) };
-      const expiresAt = Math.floor(Date.parse(data.receivedAt) / 1000) + this.retentionSeconds;
-      return {
-        ...toAttributes(data),
-        ...toAttributes({ ...inboundKey(data) }),
-        [ENTITY_ATTRIBUTE]: { S: ENTITY.inbound },
-        [TTL_ATTRIBUTE]: { N: String(expiresAt) },
-      };
+      return inboundItem(parsed.data, this.retentionSeconds);
     });
     if (items.length === 0) return { written: 0 };
     const written = await batchPut(items, {
@@ -140,6 +133,18 @@ export class InboundIndex {
     } while (startKey);
     return entries;
   }
+}
+
+/** The stored item of one (validated) inbound entry, expiring `retentionSeconds` after its receipt. */
+export function inboundItem(entry: InboundEntry, retentionSeconds: number): Item {
+  const data = { ...entry, messageId: correlationMessageId(entry.messageId) };
+  const expiresAt = Math.floor(Date.parse(data.receivedAt) / 1000) + retentionSeconds;
+  return {
+    ...toAttributes(data),
+    ...toAttributes({ ...inboundKey(data) }),
+    [ENTITY_ATTRIBUTE]: { S: ENTITY.inbound },
+    [TTL_ATTRIBUTE]: { N: String(expiresAt) },
+  };
 }
 
 /**

@@ -54,11 +54,12 @@ export const INDEX = {
 export type IndexName = (typeof INDEX)[keyof typeof INDEX];
 
 /**
- * Days findings and source records are kept by default (DynamoDB TTL): a little over a year, so a
- * year-on-year comparison still has its baseline. The one default of the CLI, the functions and the
- * stack settings.
+ * Days findings and source records are kept by default (DynamoDB TTL): the hot window the dashboard
+ * and the API page through. Longer history is in S3 (the nightly job's history objects, queried
+ * with Athena) and in the rollups, which never expire. The one default of the CLI, the functions
+ * and the stack settings.
  */
-export const DEFAULT_RETENTION_DAYS = 400;
+export const DEFAULT_RETENTION_DAYS = 90;
 
 /** Attribute name of the TTL attribute (epoch seconds), shared with the CDK stack. */
 export const TTL_ATTRIBUTE = 'expiresAt';

@@ -1,7 +1,7 @@
 /**
  * The nightly job: an EventBridge schedule (default 02:00 UTC) invokes the nightly function, which
- * recomputes the previous day (and the look-back days) into rollups, writes the report under
- * `reports/`, publishes a summary to the alert topic when there are new findings and emits one
+ * checks the previous day's (and the look-back days') rollups, writes their findings history under
+ * `history/`, the report under `reports/`, publishes a summary to the alert topic when there are new findings and emits one
  * metric per scenario. An alarm on the function's errors publishes to the same topic.
  */
 import { Duration } from 'aws-cdk-lib';
@@ -12,6 +12,7 @@ import { LambdaFunction } from 'aws-cdk-lib/aws-events-targets';
 import { PolicyStatement } from 'aws-cdk-lib/aws-iam';
 import type { IBucket } from 'aws-cdk-lib/aws-s3';
 import { Construct } from 'constructs';
+import { HISTORY_FINDINGS_PREFIX } from '../../functions/nightly/history.js';
 import { DEFAULT_LOOK_BACK_DAYS } from '../../functions/nightly/look-back.js';
 import {
   FUNCTION_DIMENSION,
@@ -124,6 +125,23 @@ export class NightlyJob extends Construct {
         resources: [props.bucket.arnForObjects(`${BUCKET_PREFIX.reports}*`)],
       }),
     );
+    // The history of a recomputed day is rewritten: its objects put, listed, and the parts a smaller
+    // day no longer has deleted; nothing else in the bucket is listed or deleted.
+    role.addToPrincipalPolicy(
+      new PolicyStatement({
+        sid: 'WriteHistory',
+        actions: ['s3:PutObject', 's3:DeleteObject'],
+        resources: [props.bucket.arnForObjects(`${HISTORY_FINDINGS_PREFIX}*`)],
+      }),
+    );
+    role.addToPrincipalPolicy(
+      new PolicyStatement({
+        sid: 'ListHistory',
+        actions: ['s3:ListBucket'],
+        resources: [props.bucket.bucketArn],
+        conditions: { StringLike: { 's3:prefix': [`${HISTORY_FINDINGS_PREFIX}*`] } },
+      }),
+    );
     role.addToPrincipalPolicy(
       new PolicyStatement({
         sid: 'PublishSummaries',
@@ -140,6 +158,12 @@ export class NightlyJob extends Construct {
       `AwsSolutions-IAM5[Resource::${nagArn(props.bucket)}/${BUCKET_PREFIX.reports}*]`,
       'The function writes one report pair per day (reports/YYYY-MM-DD.json and .md); the day is known only at ' +
         'run time, so the grant covers the reports/ prefix, write-only (s3:PutObject, no read or delete).',
+    );
+    acknowledgeNag(
+      role,
+      `AwsSolutions-IAM5[Resource::${nagArn(props.bucket)}/${HISTORY_FINDINGS_PREFIX}*]`,
+      'The function rewrites the history objects of each recomputed day (history/findings/day=YYYY-MM-DD/part-N); ' +
+        'the days and parts are known only at run time, so the grant covers that prefix: put and delete, no read.',
     );
     acknowledgeNag(
       role,

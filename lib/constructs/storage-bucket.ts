@@ -1,10 +1,11 @@
 /**
  * The relay-audit bucket and its access-log bucket.
  *
- * One bucket, three prefixes: `incoming/` (trace exports uploaded by the ops team; they trigger the
+ * One bucket, five prefixes: `incoming/` (trace exports uploaded by the ops team; they trigger the
  * ingest pipeline and expire after the configured retention), `config/` (organisation
  * configuration: `accepted-domains.csv`, `inbound-connectors.json`, the server certificate as
- * `*.pem`; a change triggers the readiness check) and `reports/` (nightly output). Private, TLS
+ * `*.pem`; a change triggers the readiness check), `reports/` (nightly output), `history/` (the
+ * findings history for Athena, expired after its retention) and `athena-results/`. Private, TLS
  * only, encrypted, versioned (a re-upload never silently replaces the object an analysis read),
  * with server access logs in a separate bucket.
  */
@@ -22,7 +23,14 @@ const ABORT_MULTIPART_AFTER = Duration.days(7);
 export interface StorageBucketProps {
   /** Days an upload under `incoming/` (and its noncurrent versions) is kept. */
   readonly incomingRetentionDays: number;
+  /** Days an object of the findings history under `history/` is kept. */
+  readonly historyRetentionDays: number;
 }
+
+/** Athena query results are kept this long (a result is re-read by the console for a while). */
+const ATHENA_RESULT_RETENTION = Duration.days(7);
+/** A history object replaced or deleted by a re-run of its day is kept this long as a version. */
+const REPLACED_HISTORY_RETENTION = Duration.days(1);
 
 /** The data bucket plus the bucket receiving its server access logs. */
 export class StorageBucket extends Construct {
@@ -65,6 +73,18 @@ export class StorageBucket extends Construct {
           prefix: BUCKET_PREFIX.incoming,
           expiration: Duration.days(props.incomingRetentionDays),
           noncurrentVersionExpiration: Duration.days(props.incomingRetentionDays),
+        },
+        {
+          id: 'expire-history',
+          prefix: BUCKET_PREFIX.history,
+          expiration: Duration.days(props.historyRetentionDays),
+          noncurrentVersionExpiration: REPLACED_HISTORY_RETENTION,
+        },
+        {
+          id: 'expire-athena-results',
+          prefix: BUCKET_PREFIX.athenaResults,
+          expiration: ATHENA_RESULT_RETENTION,
+          noncurrentVersionExpiration: ATHENA_RESULT_RETENTION,
         },
         { id: 'abort-incomplete-uploads', abortIncompleteMultipartUploadAfter: ABORT_MULTIPART_AFTER },
       ],

@@ -11,16 +11,18 @@ import type { IGrantable } from 'aws-cdk-lib/aws-iam';
 
 export const TABLE_ACTIONS = {
   /** Sources (get, conditional put for the lease), findings and remediation texts (batch write and
-   * read), the inbound index, the correlation's queries, the organisation configuration. */
+   * read), the rollup counters (UpdateItem ADD), the inbound index, the correlation's queries, the
+   * organisation configuration. */
   ingest: [
     'dynamodb:BatchGetItem',
     'dynamodb:BatchWriteItem',
     'dynamodb:GetItem',
     'dynamodb:PutItem',
     'dynamodb:Query',
+    'dynamodb:UpdateItem',
   ],
-  /** The ingest's reads and writes, plus DeleteItem: a recomputed day drops the rollup rows it no
-   * longer has. */
+  /** The ingest's reads and writes, plus DeleteItem: the repair of a day drops the rollup cells no
+   * finding backs any more. */
   nightly: [
     'dynamodb:BatchGetItem',
     'dynamodb:BatchWriteItem',
@@ -28,6 +30,7 @@ export const TABLE_ACTIONS = {
     'dynamodb:GetItem',
     'dynamodb:PutItem',
     'dynamodb:Query',
+    'dynamodb:UpdateItem',
   ],
   /** Reads only; never a Scan. */
   api: ['dynamodb:BatchGetItem', 'dynamodb:GetItem', 'dynamodb:Query'],

@@ -137,7 +137,7 @@ describe('the dashboard on the sample logs', () => {
     await expect.poll(() => page.locator('.headline').textContent()).toContain('NDRs and automatic replies');
     const chartLabel = await page.locator('.chart canvas').getAttribute('aria-label');
     expect(chartLabel).toContain(`${SAMPLE_FINDING_COUNT} in all`);
-    expect(await page.locator('#tops').textContent()).toContain('EX01.contoso.local');
+    expect(await page.locator('#tops').textContent()).toContain('ex01.contoso.local');
     expect(pageProblems).toEqual([]);
   });
 

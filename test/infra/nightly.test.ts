@@ -121,18 +121,32 @@ describe('function', () => {
 });
 
 describe('grants', () => {
-  it('may write report objects under reports/ and nothing else in S3', () => {
+  it('may write report objects under reports/, rewrite history/findings/, and nothing else in S3', () => {
     const statements = nightlyStatements();
-    expect(actionsOf(statements, 's3:')).toEqual(['s3:PutObject']);
+    expect(new Set(actionsOf(statements, 's3:'))).toEqual(
+      new Set(['s3:DeleteObject', 's3:ListBucket', 's3:PutObject']),
+    );
     const s3 = statements.filter((statement) => actionsOf([statement], 's3:').length > 0);
+    const bucketArn = { 'Fn::GetAtt': [logicalIdOf(built.stack.bucket), 'Arn'] };
     expect(s3).toEqual([
       {
         Sid: 'WriteReports',
         Effect: 'Allow',
         Action: 's3:PutObject',
-        Resource: {
-          'Fn::Join': ['', [{ 'Fn::GetAtt': [logicalIdOf(built.stack.bucket), 'Arn'] }, '/reports/*']],
-        },
+        Resource: { 'Fn::Join': ['', [bucketArn, '/reports/*']] },
+      },
+      {
+        Sid: 'WriteHistory',
+        Effect: 'Allow',
+        Action: ['s3:DeleteObject', 's3:PutObject'],
+        Resource: { 'Fn::Join': ['', [bucketArn, '/history/findings/*']] },
+      },
+      {
+        Sid: 'ListHistory',
+        Effect: 'Allow',
+        Action: 's3:ListBucket',
+        Resource: bucketArn,
+        Condition: { StringLike: { 's3:prefix': ['history/findings/*'] } },
       },
     ]);
   });

@@ -5,7 +5,8 @@ import { dashboardAuthOf, loadSettings, parseSettings, SettingsError } from '../
 describe('parseSettings', () => {
   it('applies the documented defaults', () => {
     expect(parseSettings({})).toEqual({
-      retentionDays: 400,
+      retentionDays: 90,
+      historyRetentionDays: 365,
       incomingRetentionDays: 30,
       nightlySchedule: 'cron(0 2 * * ? *)',
       ingestMaxConcurrency: 10,
@@ -16,7 +17,8 @@ describe('parseSettings', () => {
   it('accepts values as `-c key=value` strings and normalises lists', () => {
     // Act
     const settings = parseSettings({
-      retentionDays: '90',
+      retentionDays: '60',
+      historyRetentionDays: '730',
       incomingRetentionDays: '7',
       nightlySchedule: 'cron(30 3 * * ? *)',
       acceptedDomains: ' contoso.com, *.fabrikam.com ',
@@ -29,7 +31,8 @@ describe('parseSettings', () => {
     });
     // Assess
     expect(settings).toEqual({
-      retentionDays: 90,
+      retentionDays: 60,
+      historyRetentionDays: 730,
       incomingRetentionDays: 7,
       nightlySchedule: 'cron(30 3 * * ? *)',
       acceptedDomains: 'contoso.com,*.fabrikam.com',

@@ -220,7 +220,7 @@ describe('ingest function', () => {
         Variables: {
           TABLE_NAME: { Ref: tableId },
           BUCKET_NAME: { Ref: logicalIdOf(built.stack.bucket) },
-          RETENTION_DAYS: '400',
+          RETENTION_DAYS: '90',
           ACCEPTED_DOMAINS: 'contoso.com,*.fabrikam.com',
           NODE_OPTIONS: '--enable-source-maps',
         },

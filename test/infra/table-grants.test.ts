@@ -24,7 +24,13 @@ const SDK_PACKAGES: Record<string, { service: string; action: (command: string) 
   '@aws-sdk/client-dynamodb': { service: 'dynamodb', action: (command) => `dynamodb:${command}` },
   '@aws-sdk/client-s3': {
     service: 's3',
-    action: (command) => (command === 'ListObjectsV2' ? 's3:ListBucket' : `s3:${command}`),
+    // IAM names these two after what they do per object or bucket, not after the API call.
+    action: (command) =>
+      command === 'ListObjectsV2'
+        ? 's3:ListBucket'
+        : command === 'DeleteObjects'
+          ? 's3:DeleteObject'
+          : `s3:${command}`,
   },
   '@aws-sdk/client-sns': { service: 'sns', action: (command) => `sns:${command}` },
   '@aws-sdk/client-sqs': { service: 'sqs', action: (command) => `sqs:${command}` },
@@ -43,6 +49,10 @@ const NEVER_CALLED: Record<TableUser, Record<string, { commands: readonly string
       why: 'the API reaches the store only through ApiStore (functions/api/dependencies.ts), which has no write',
     },
     'functions/store/batch-writer.ts': { commands: '*', why: 'writes only; see ApiStore' },
+    'functions/store/rollups.ts': {
+      commands: '*',
+      why: 'counter updates, made only by putFindings; see ApiStore',
+    },
     'functions/store/organisation-config.ts': {
       commands: ['PutItem'],
       why: 'the API reads the readiness report through ReadinessReader, which has no write',

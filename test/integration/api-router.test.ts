@@ -12,7 +12,7 @@ import type { SourceRecord } from '../../functions/core/analysis/model/source-re
 import { Logger } from '../../functions/runtime/logger.js';
 import { type EmbeddedStore, startEmbeddedStore } from '../../functions/store/embedded-engine.js';
 import { FindingsStore } from '../../functions/store/findings-store.js';
-import type { RollupItem } from '../../functions/store/table-design.js';
+import { rollupServerOf } from '../../functions/store/rollups.js';
 import { call, csvRecords } from '../support/api-client.js';
 import { makeFinding } from '../support/make-finding.js';
 
@@ -89,24 +89,6 @@ const newestFirst = (findings: Finding[]) =>
   [...findings].sort((a, b) => b.timestamp.localeCompare(a.timestamp)).map((f) => f.id);
 const day = (f: Finding) => f.timestamp.slice(0, 10);
 
-/** Rollups for 2026-11-26 only, as the nightly job would write them, but through server "EX-NIGHTLY". */
-function rollupsForFirstDay(): RollupItem[] {
-  const rows = new Map<string, RollupItem>();
-  for (const f of FINDINGS.filter((finding) => day(finding) === '2026-11-26')) {
-    const key = `${f.scenario}#${f.senderDomain ?? ''}`;
-    const row = rows.get(key) ?? {
-      date: '2026-11-26',
-      scenario: f.scenario,
-      senderDomain: f.senderDomain ?? '',
-      server: 'EX-NIGHTLY',
-      count: 0,
-    };
-    row.count += 1;
-    rows.set(key, row);
-  }
-  return [...rows.values()];
-}
-
 let engine: EmbeddedStore;
 let handler: RequestHandler;
 const logLines: Record<string, unknown>[] = [];
@@ -120,7 +102,6 @@ beforeAll(async () => {
   engine = await startEmbeddedStore({ inMemory: true, tableName: 'relay-audit-api-router' });
   await engine.store.putFindings(FINDINGS);
   for (const record of SOURCES) await engine.store.putSource(record);
-  await engine.store.putRollups(rollupsForFirstDay());
   handler = createRequestHandler({
     store: engine.store,
     logger,
@@ -317,16 +298,10 @@ describe('GET /summary', () => {
     );
     expect(summary.totals).toEqual(expected);
     expect(summary.total).toBe(120);
-    expect(summary.partial).toBe(false);
   });
 
-  it('counts every day per scenario: rollups where the nightly job wrote them, findings elsewhere', () => {
-    expect(summary.days.map((d) => [d.date, d.origin])).toEqual([
-      ['2026-11-25', 'findings'],
-      ['2026-11-26', 'rollups'],
-      ['2026-11-27', 'findings'],
-      ['2026-11-28', 'findings'],
-    ]);
+  it('counts every day per scenario, from the counters kept as the findings were written', () => {
+    expect(summary.days.map((d) => d.date)).toEqual(['2026-11-25', '2026-11-26', '2026-11-27', '2026-11-28']);
     for (const entry of summary.days) {
       const onDay = FINDINGS.filter((f) => day(f) === entry.date);
       expect(entry.total, entry.date).toBe(onDay.length);
@@ -336,16 +311,14 @@ describe('GET /summary', () => {
     }
   });
 
-  it('ranks sender domains and servers, from rollups and findings together', () => {
+  it('ranks sender domains (an unknown one included) and servers', () => {
     expect(summary.topSenderDomains).toEqual([
+      { senderDomain: '(unknown)', count: 40 },
       { senderDomain: 'contoso.com', count: 40 },
       { senderDomain: 'fabrikam.com', count: 40 },
     ]);
-    const firstDay = FINDINGS.filter((f) => day(f) === '2026-11-26').length;
-    const later = FINDINGS.filter((f) => day(f) !== '2026-11-26');
-    const servers = new Map<string, number>([['EX-NIGHTLY', firstDay]]);
-    for (const f of later)
-      servers.set(f.serverHostname ?? '', (servers.get(f.serverHostname ?? '') ?? 0) + 1);
+    const servers = new Map<string, number>();
+    for (const f of FINDINGS) servers.set(rollupServerOf(f), (servers.get(rollupServerOf(f)) ?? 0) + 1);
     expect(new Map(summary.topServers.map((s) => [s.server, s.count]))).toEqual(servers);
   });
 
@@ -353,13 +326,6 @@ describe('GET /summary', () => {
     const response = await call<Summary>(handler, '/summary');
     expect(response.json).toMatchObject({ from: '2026-10-30', to: '2026-11-28', total: 120 });
     expect(response.json.days).toHaveLength(30);
-  });
-
-  it('marks day counts read past the cap as partial, never silently', async () => {
-    const capped = handlerWith({ summaryLimits: { maxFindingsRead: 10 } });
-    const response = await call<Summary>(capped, '/summary', { from: '2026-11-27', to: '2026-11-28' });
-    expect(response.json.partial).toBe(true);
-    expect(response.json.total).toBe(FINDINGS.filter((f) => day(f) >= '2026-11-27').length);
   });
 
   it.each([

@@ -146,13 +146,15 @@ describe('rollups', () => {
       [`${DAY} ndr <> EX01\\Outbound to Office 365`]: 1,
       [`${DAY} wrong-region (unknown) (unknown)`]: 1,
     });
-    expect(result.rollups).toEqual({ written: 4, deleted: 0 });
+    // Ingest counted them as it wrote them: the nightly check finds nothing to correct.
+    expect(result.rollups).toEqual({ repaired: 0, deleted: 0 });
     expect(result.report.totals.findings).toBe(7);
     expect(result.report.topServers[0]).toEqual({ server: 'ex01.contoso.local', count: 3 });
   });
 
-  it('recomputes the look-back days for late uploads and deletes rows no finding backs any more', async () => {
-    // Prepare: a stale row for the day (e.g. from before a reclassification) and a late finding two days back.
+  it('repairs the look-back days: drifted counters corrected, rows no finding backs deleted', async () => {
+    // Prepare: a stale row for the day (e.g. from before a reclassification), findings on the day and
+    // a late one two days back, then a counter that drifted (a write lost between finding and counter).
     const h = await harness();
     await h.store.putRollups([
       {
@@ -164,6 +166,9 @@ describe('rollups', () => {
       },
     ]);
     await h.store.putFindings([...findingsOn(DAY, 2), ...findingsOn('2026-11-18', 1, { scenario: 'ndr' })]);
+    const [late] = await h.store.queryRollups({ from: '2026-11-18', to: '2026-11-18' });
+    if (!late) throw new Error('no counter for the late finding');
+    await h.store.putRollups([{ ...late, count: 5 }]);
     // Act
     const result = await h.run();
     // Assess
@@ -173,7 +178,8 @@ describe('rollups', () => {
       '2026-11-18 ndr 1',
       `${DAY} forwarding 2`,
     ]);
-    expect(result.rollups.deleted).toBe(1);
+    expect(result.rollups).toEqual({ repaired: 1, deleted: 1 });
+    expect((await h.run()).rollups).toEqual({ repaired: 0, deleted: 0 });
     expect(result.report.days.map((day) => [day.date, day.findings])).toEqual([
       ['2026-11-18', 1],
       ['2026-11-19', 0],

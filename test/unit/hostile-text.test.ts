@@ -14,8 +14,8 @@ import { parseAcceptedDomains } from '../../functions/core/organisation/accepted
 import { buildReport } from '../../functions/nightly/build-report.js';
 import { renderMarkdown } from '../../functions/nightly/markdown.js';
 import type { NightlyReport } from '../../functions/nightly/report.js';
-import { rollupDomainOf } from '../../functions/nightly/rollups.js';
 import { buildSummary } from '../../functions/nightly/summary.js';
+import { rollupDomainOf } from '../../functions/store/rollups.js';
 import { chunked } from '../support/streams.js';
 
 const FIXTURES = join(import.meta.dirname, '..', 'fixtures', 'ingest');

@@ -4,11 +4,13 @@
  */
 import {
   type AttributeValue,
+  BatchGetItemCommand,
   BatchWriteItemCommand,
   type BatchWriteItemCommandInput,
   DynamoDBClient,
   GetItemCommand,
   ProvisionedThroughputExceededException,
+  UpdateItemCommand,
 } from '@aws-sdk/client-dynamodb';
 import { mockClient } from 'aws-sdk-client-mock';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
@@ -56,6 +58,9 @@ describe('FindingsStore faults', () => {
 
   beforeEach(() => {
     mock.reset();
+    // The rollup counters' look-up finds nothing stored before, and their updates succeed.
+    mock.on(BatchGetItemCommand).resolves({ Responses: { [TABLE]: [] } });
+    mock.on(UpdateItemCommand).resolves({});
     sleeps = [];
     store = new FindingsStore({
       client,

@@ -1,5 +1,4 @@
 /** `GET /summary?from&to`: counts per scenario and per day, top sender domains and servers. */
-import { DEFAULT_SUMMARY_LIMITS } from '../dependencies.js';
 import type { ApiResponse } from '../messages.js';
 import { parseParams, SummaryParams } from '../params.js';
 import { jsonResponse } from '../responses.js';
@@ -21,10 +20,6 @@ export async function summary({ request, deps }: RouteContext): Promise<ApiRespo
   const from = given.from ?? shiftDays(to, -(DEFAULT_SUMMARY_DAYS - 1));
   // The defaults can make an empty range (e.g. a `from` in the future): check the resolved one too.
   parseParams(SummaryParams, { from, to });
-  const result = await buildSummary(
-    deps.store,
-    { from, to },
-    { ...DEFAULT_SUMMARY_LIMITS, ...deps.summaryLimits },
-  );
+  const result = await buildSummary(deps.store, { from, to });
   return jsonResponse(200, result);
 }

@@ -1,0 +1,131 @@
+/**
+ * Daily rollup counters, kept as findings are written: the `/summary`, the dashboard's overview and
+ * the nightly report read a few hundred counters instead of every finding of the range, so a page
+ * load costs the same reads at any volume.
+ *
+ * Each finding counts in exactly one cell (day × scenario × sender domain × server). `putFindings`
+ * reads what the same finding ids held before (one BatchGetItem per 100), so a write moves a
+ * count rather than adds one: a finding written again by a re-analysed or overlapping upload
+ * changes nothing, a reclassified one moves from its old cell to its new one. The changes of one
+ * batch are summed per cell and applied with one atomic `ADD` per cell, so a batch of hundreds of
+ * findings costs a handful of small writes. Two writers of the same new finding at the same
+ * instant can both count it; the nightly job recomputes its days from the findings and repairs any
+ * cell that drifted (functions/nightly/rollup-repair.ts).
+ */
+import { type AttributeValue, UpdateItemCommand } from '@aws-sdk/client-dynamodb';
+import { validDomain } from '../core/analysis/model/domain-name.js';
+import type { Finding } from '../core/analysis/model/findings.js';
+import { type BoundTable, mapLimit } from './bound-table.js';
+import { ENTITY, ENTITY_ATTRIBUTE, keyTimestamp, type RollupItem, rollupKey } from './table-design.js';
+
+/** Rollup "domain" of findings whose envelope sender is the null sender `<>` (NDRs, auto-replies). */
+export const NULL_SENDER_DOMAIN = '<>';
+/** Rollup "domain" / "server" when the input did not say. */
+export const UNKNOWN = '(unknown)';
+/** Counter updates in flight at once. */
+const UPDATE_CONCURRENCY = 4;
+
+/** Placeholders that are not domains: never reported as "new sender domains". */
+export function isPseudoDomain(domain: string): boolean {
+  return domain === NULL_SENDER_DOMAIN || domain === UNKNOWN;
+}
+
+/** What a finding's rollup cell is made of (a stored finding item holds the same fields). */
+export type RollupFields = Pick<
+  Finding,
+  'timestamp' | 'scenario' | 'senderDomain' | 'returnPath' | 'serverHostname' | 'connectorId'
+>;
+
+/** The sender domain a finding is rolled up under (same convention as `analyze()`'s summary). */
+export function rollupDomainOf(finding: Pick<Finding, 'senderDomain' | 'returnPath'>): string {
+  // Validated again here: findings stored before domains were validated where they enter may hold
+  // anything; such a "domain" is never named in a report or an alert.
+  if (finding.senderDomain) return validDomain(finding.senderDomain.trim()) ?? UNKNOWN;
+  return finding.returnPath === '' ? NULL_SENDER_DOMAIN : UNKNOWN;
+}
+
+/** The server a finding is rolled up under: the on-premises host, else the send connector. */
+export function rollupServerOf(finding: Pick<Finding, 'serverHostname' | 'connectorId'>): string {
+  if (finding.serverHostname) return finding.serverHostname.trim().toLowerCase();
+  if (finding.connectorId) return finding.connectorId.trim();
+  return UNKNOWN;
+}
+
+/** A rollup row without its count: the cell a finding is counted in. */
+export type RollupCell = Omit<RollupItem, 'count'>;
+
+/** The cell one finding is counted in. */
+export function rollupCellOf(finding: RollupFields): RollupCell {
+  return {
+    date: keyTimestamp(finding.timestamp).slice(0, 10),
+    scenario: finding.scenario,
+    senderDomain: rollupDomainOf(finding),
+    server: rollupServerOf(finding),
+  };
+}
+
+function cellKey(cell: RollupCell): string {
+  const key = rollupKey(cell);
+  return `${key.pk}\u0000${key.sk}`;
+}
+
+/** Changes to rollup counters, summed per cell. */
+export class RollupDeltas {
+  private readonly deltas = new Map<string, RollupItem>();
+
+  /** Adds `count` (negative to take away) to `cell`. */
+  public add(cell: RollupCell, count: number): void {
+    const key = cellKey(cell);
+    const row = this.deltas.get(key);
+    if (row) row.count += count;
+    else this.deltas.set(key, { ...cell, count });
+  }
+
+  /** Counts `next` in its cell instead of `previous` (absent: a finding not stored before). */
+  public move(previous: RollupCell | undefined, next: RollupCell): void {
+    if (previous !== undefined) this.add(previous, -1);
+    this.add(next, 1);
+  }
+
+  /** The cells whose counter changes (cells whose changes cancel out are left alone). */
+  public changes(): RollupItem[] {
+    return [...this.deltas.values()].filter((row) => row.count !== 0);
+  }
+}
+
+/**
+ * Applies counter changes with one atomic `UpdateItem … ADD` per cell (a missing cell starts at
+ * zero). Returns how many cells were updated.
+ */
+export async function applyRollupDeltas(changes: readonly RollupItem[], table: BoundTable): Promise<number> {
+  await mapLimit(changes, UPDATE_CONCURRENCY, (row) => {
+    const values: Record<string, AttributeValue> = {
+      ':n': { N: String(row.count) },
+      ':date': { S: row.date },
+      ':scenario': { S: row.scenario },
+      ':domain': { S: row.senderDomain },
+      ':server': { S: row.server },
+      ':entity': { S: ENTITY.rollup },
+    };
+    return table.call('UpdateItem', () =>
+      table.client.send(
+        new UpdateItemCommand({
+          TableName: table.tableName,
+          Key: { pk: { S: rollupKey(row).pk }, sk: { S: rollupKey(row).sk } },
+          UpdateExpression:
+            'ADD #count :n SET #date = :date, #scenario = :scenario, #domain = :domain, #server = :server, #entity = :entity',
+          ExpressionAttributeNames: {
+            '#count': 'count',
+            '#date': 'date',
+            '#scenario': 'scenario',
+            '#domain': 'senderDomain',
+            '#server': 'server',
+            '#entity': ENTITY_ATTRIBUTE,
+          },
+          ExpressionAttributeValues: values,
+        }),
+      ),
+    );
+  });
+  return changes.length;
+}
