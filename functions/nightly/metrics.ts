@@ -26,10 +26,15 @@ export const stdoutMetricsSink: MetricsSink = (line) => {
   process.stdout.write(line.endsWith('\n') ? line : `${line}\n`);
 };
 
-/** The EMF document of one scenario's count for `date`, timestamped `at`. */
-export function scenarioMetric(
-  scenario: ScenarioId,
-  count: number,
+/**
+ * One EMF document: the count `metric` = `value` under one dimension, timestamped `at`, with the
+ * report day as a plain field (not a dimension, which would make one metric per day; searchable
+ * in Logs Insights).
+ */
+function countDocument(
+  metric: string,
+  value: number,
+  dimension: { name: string; value: string },
   date: string,
   at: Date,
 ): Record<string, unknown> {
@@ -39,16 +44,25 @@ export function scenarioMetric(
       CloudWatchMetrics: [
         {
           Namespace: METRIC_NAMESPACE,
-          Dimensions: [[SCENARIO_DIMENSION]],
-          Metrics: [{ Name: FINDINGS_METRIC, Unit: 'Count' }],
+          Dimensions: [[dimension.name]],
+          Metrics: [{ Name: metric, Unit: 'Count' }],
         },
       ],
     },
-    [SCENARIO_DIMENSION]: scenario,
-    [FINDINGS_METRIC]: count,
-    // Not a dimension (that would make one metric per day); searchable in Logs Insights.
+    [dimension.name]: dimension.value,
+    [metric]: value,
     ReportDate: date,
   };
+}
+
+/** The EMF document of one scenario's count for `date`, timestamped `at`. */
+export function scenarioMetric(
+  scenario: ScenarioId,
+  count: number,
+  date: string,
+  at: Date,
+): Record<string, unknown> {
+  return countDocument(FINDINGS_METRIC, count, { name: SCENARIO_DIMENSION, value: scenario }, date, at);
 }
 
 /** EMF lines, one per scenario (zero counts included, so a dashboard shows 0 rather than a gap). */
@@ -58,19 +72,6 @@ export function scenarioMetricLines(counts: Record<ScenarioId, number>, date: st
 
 /** The heartbeat line of a completed run of the report day `date` by `functionName`. */
 export function nightlyCompletedLine(functionName: string, date: string, at: Date): string {
-  return JSON.stringify({
-    _aws: {
-      Timestamp: at.getTime(),
-      CloudWatchMetrics: [
-        {
-          Namespace: METRIC_NAMESPACE,
-          Dimensions: [[FUNCTION_DIMENSION]],
-          Metrics: [{ Name: NIGHTLY_COMPLETED_METRIC, Unit: 'Count' }],
-        },
-      ],
-    },
-    [FUNCTION_DIMENSION]: functionName,
-    [NIGHTLY_COMPLETED_METRIC]: 1,
-    ReportDate: date,
-  });
+  const dimension = { name: FUNCTION_DIMENSION, value: functionName };
+  return JSON.stringify(countDocument(NIGHTLY_COMPLETED_METRIC, 1, dimension, date, at));
 }
