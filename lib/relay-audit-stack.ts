@@ -19,6 +19,7 @@ import { History } from './constructs/history.js';
 import { INGEST_TIMEOUT, IngestPipeline } from './constructs/ingest-pipeline.js';
 import { NIGHTLY_TIMEOUT, NightlyJob } from './constructs/nightly-job.js';
 import { OperationsDashboard } from './constructs/operations-dashboard.js';
+import { addPipelineAlarms } from './constructs/pipeline-alarms.js';
 import { QUERY_API_TIMEOUT, QueryApi } from './constructs/query-api.js';
 import { StorageBucket } from './constructs/storage-bucket.js';
 import { acknowledgeNag } from './nag.js';
@@ -95,6 +96,11 @@ export class RelayAuditStack extends Stack {
       this.ingest.handler.function,
       'The ingest function was throttled: uploads wait in the queue.',
     );
+    const pipelineAlarms = addPipelineAlarms(this.alerts, {
+      ingest: this.ingest,
+      table: this.table,
+      maxQueueAge: Duration.minutes(props.settings.ingestMaxQueueAgeMinutes),
+    });
     this.nightly = new NightlyJob(this, 'Nightly', {
       bucket: this.bucket,
       table: this.table,
@@ -154,6 +160,9 @@ export class RelayAuditStack extends Stack {
         { label: 'API', function: this.queryApi.handler.function, timeout: QUERY_API_TIMEOUT },
       ],
       apiStage: this.queryApi.stage,
+      alarms: [...pipelineAlarms, this.nightly.deadlineAlarm],
+      nightlyCompletedRuns: this.nightly.completedRuns,
+      table: this.table,
     });
     addClientOutputs(this, { bucket: this.bucket, table: this.table, apiUrl: this.queryApi.url });
     acknowledgeNagFindings(this);

@@ -24,6 +24,8 @@
  * | `graphClientId`,        |                         | Microsoft Graph (tenant id, app registration's client id, name |
  * | `graphCertificateSecret`|                         | or ARN of the Secrets Manager secret with its certificate+key).|
  * | `graphTraceSchedule`    | `rate(1 hour)`          | EventBridge schedule of that pull.                             |
+ * | `ingestMaxQueueAgeMinutes` | 15                   | Alarm when the oldest upload waiting in the ingest queue is    |
+ * |                         |                         | older than this (1–1440 minutes).                              |
  */
 import { z } from 'zod';
 import { issueLine } from '../functions/core/kernel/issues.js';
@@ -51,6 +53,7 @@ export const SETTING_KEYS = [
   'graphClientId',
   'graphCertificateSecret',
   'graphTraceSchedule',
+  'ingestMaxQueueAgeMinutes',
 ] as const;
 export type SettingKey = (typeof SETTING_KEYS)[number];
 
@@ -119,6 +122,8 @@ const SettingsSchema = z
     // A burst of uploads queues up instead of starting an invocation each: the table's write
     // capacity is shared, and the queue absorbs what waits (SQS allows 2 to 1000).
     ingestMaxConcurrency: z.coerce.number().int().min(2).max(1000).default(10),
+    // Uploads normally wait seconds; a quarter of an hour means the pipeline is stuck or overrun.
+    ingestMaxQueueAgeMinutes: z.coerce.number().int().min(1).max(1440).default(15),
     alertEmail: optionalText().pipe(z.email().optional()),
     jwtIssuer: optionalText().pipe(z.url({ protocol: /^https$/ }).optional()),
     jwtAudience: optionalText().transform((value) =>

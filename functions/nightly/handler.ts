@@ -13,7 +13,7 @@ import { createRemoteStore } from '../store/remote-store.js';
 import { readNightlyConfig } from './config.js';
 import { parseNightlyEvent } from './event.js';
 import type { HistorySink } from './history.js';
-import { type MetricsSink, stdoutMetricsSink } from './metrics.js';
+import { type MetricsSink, nightlyCompletedLine, stdoutMetricsSink } from './metrics.js';
 import type { Publisher } from './publisher.js';
 import type { ReportSink } from './report-sink.js';
 import { type NightlyFindingsStore, runNightly } from './run-nightly.js';
@@ -50,6 +50,8 @@ export interface NightlyDependencies {
   history?: HistorySink;
   publisher?: Publisher;
   metrics: MetricsSink;
+  /** Names the heartbeat metric emitted after a completed run; none: no heartbeat. */
+  functionName?: string;
   logger: Logger;
   lookBackDays: number;
   now?: () => Date;
@@ -83,6 +85,9 @@ export function createNightlyHandler(deps: NightlyDependencies): NightlyHandler 
       ...(deps.publisher === undefined ? {} : { publisher: deps.publisher }),
       ...(deps.history === undefined ? {} : { history: deps.history }),
     });
+    // Last, after everything the run promised is done: its absence is what the deadline alarm sees.
+    if (deps.functionName !== undefined)
+      deps.metrics(nightlyCompletedLine(deps.functionName, result.date, now()));
     return {
       date: result.date,
       window: result.window,
@@ -120,6 +125,7 @@ export function createHandlerFromEnvironment(env: NodeJS.ProcessEnv = process.en
     reports: new S3ReportSink(s3, config.bucketName),
     history: new S3HistorySink(s3, config.bucketName),
     metrics: stdoutMetricsSink,
+    functionName: config.functionName,
     logger,
     lookBackDays: config.lookBackDays,
     ...(config.alertTopicArn === undefined ? {} : { publisher: new SnsPublisher(config.alertTopicArn) }),

@@ -10,6 +10,13 @@ export const METRIC_NAMESPACE = 'RelayAudit';
 /** Metric name: findings of the report day, one datapoint per scenario per run. */
 export const FINDINGS_METRIC = 'Findings';
 export const SCENARIO_DIMENSION = 'Scenario';
+/**
+ * Heartbeat: 1 when a run completed (report written, summary published). An alarm on its absence
+ * over the schedule period catches a run that failed, timed out or never started.
+ */
+export const NIGHTLY_COMPLETED_METRIC = 'NightlyRunCompleted';
+/** The heartbeat's dimension: the function's name, so two stacks in one account never mix. */
+export const FUNCTION_DIMENSION = 'FunctionName';
 
 /** Where EMF lines go (stdout in Lambda; a recorder in tests; nowhere for the CLI). */
 export type MetricsSink = (line: string) => void;
@@ -19,10 +26,15 @@ export const stdoutMetricsSink: MetricsSink = (line) => {
   process.stdout.write(line.endsWith('\n') ? line : `${line}\n`);
 };
 
-/** The EMF document of one scenario's count for `date`, timestamped `at`. */
-export function scenarioMetric(
-  scenario: ScenarioId,
-  count: number,
+/**
+ * One EMF document: the count `metric` = `value` under one dimension, timestamped `at`, with the
+ * report day as a plain field (not a dimension, which would make one metric per day; searchable
+ * in Logs Insights).
+ */
+function countDocument(
+  metric: string,
+  value: number,
+  dimension: { name: string; value: string },
   date: string,
   at: Date,
 ): Record<string, unknown> {
@@ -32,19 +44,34 @@ export function scenarioMetric(
       CloudWatchMetrics: [
         {
           Namespace: METRIC_NAMESPACE,
-          Dimensions: [[SCENARIO_DIMENSION]],
-          Metrics: [{ Name: FINDINGS_METRIC, Unit: 'Count' }],
+          Dimensions: [[dimension.name]],
+          Metrics: [{ Name: metric, Unit: 'Count' }],
         },
       ],
     },
-    [SCENARIO_DIMENSION]: scenario,
-    [FINDINGS_METRIC]: count,
-    // Not a dimension (that would make one metric per day); searchable in Logs Insights.
+    [dimension.name]: dimension.value,
+    [metric]: value,
     ReportDate: date,
   };
+}
+
+/** The EMF document of one scenario's count for `date`, timestamped `at`. */
+export function scenarioMetric(
+  scenario: ScenarioId,
+  count: number,
+  date: string,
+  at: Date,
+): Record<string, unknown> {
+  return countDocument(FINDINGS_METRIC, count, { name: SCENARIO_DIMENSION, value: scenario }, date, at);
 }
 
 /** EMF lines, one per scenario (zero counts included, so a dashboard shows 0 rather than a gap). */
 export function scenarioMetricLines(counts: Record<ScenarioId, number>, date: string, at: Date): string[] {
   return SCENARIO_IDS.map((id) => JSON.stringify(scenarioMetric(id, counts[id], date, at)));
+}
+
+/** The heartbeat line of a completed run of the report day `date` by `functionName`. */
+export function nightlyCompletedLine(functionName: string, date: string, at: Date): string {
+  const dimension = { name: FUNCTION_DIMENSION, value: functionName };
+  return JSON.stringify(countDocument(NIGHTLY_COMPLETED_METRIC, 1, dimension, date, at));
 }

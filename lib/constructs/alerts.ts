@@ -3,7 +3,13 @@
  * that publish to it. Other parts of the stack add their own alarms through {@link Alerts}.
  */
 import { Duration, RemovalPolicy } from 'aws-cdk-lib';
-import { Alarm, ComparisonOperator, type IMetric, TreatMissingData } from 'aws-cdk-lib/aws-cloudwatch';
+import {
+  Alarm,
+  ComparisonOperator,
+  type IMetric,
+  type Metric,
+  TreatMissingData,
+} from 'aws-cdk-lib/aws-cloudwatch';
 import { SnsAction } from 'aws-cdk-lib/aws-cloudwatch-actions';
 import { ServicePrincipal } from 'aws-cdk-lib/aws-iam';
 import { Key } from 'aws-cdk-lib/aws-kms';
@@ -14,7 +20,15 @@ import type { IQueue } from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 
 /** The period every alarm looks at: short enough to page quickly, long enough to aggregate. */
-const ALARM_PERIOD = Duration.minutes(5);
+export const ALARM_PERIOD = Duration.minutes(5);
+/** Throttling must last this many periods to alarm: a single burst is absorbed by the retries. */
+export const THROTTLING_PERIODS = 2;
+/** Share of a function's timeout its slowest invocation may take before the duration alarm fires. */
+export const DURATION_ALARM_RATIO = 0.8;
+/** The heartbeat alarm's period: hourly, so the deadline is checked to the hour. */
+const HEARTBEAT_PERIOD = Duration.hours(1);
+/** The longest range CloudWatch evaluates for periods of an hour or more. */
+const MAX_ALARM_RANGE = Duration.days(7);
 
 export interface AlertsProps {
   /** Subscribed to the topic when given (AWS sends a confirmation e-mail first). */
@@ -48,13 +62,21 @@ export class Alerts extends Construct {
     this.action = new SnsAction(this.topic);
   }
 
-  /** Alarms when `metric` goes above zero in a period; missing data (no traffic) is fine. */
-  public alarmAboveZero(id: string, metric: IMetric, description: string): Alarm {
+  /**
+   * Alarms when `metric` goes above `threshold` (default zero) in `periods` consecutive periods
+   * (default one); missing data (no traffic) is fine.
+   */
+  public alarmAboveZero(
+    id: string,
+    metric: IMetric,
+    description: string,
+    options: { threshold?: number; periods?: number } = {},
+  ): Alarm {
     const alarm = new Alarm(this, id, {
       metric,
-      threshold: 0,
+      threshold: options.threshold ?? 0,
       comparisonOperator: ComparisonOperator.GREATER_THAN_THRESHOLD,
-      evaluationPeriods: 1,
+      evaluationPeriods: options.periods ?? 1,
       treatMissingData: TreatMissingData.NOT_BREACHING,
       alarmDescription: description,
     });
@@ -83,5 +105,55 @@ export class Alerts extends Construct {
       fn.metricThrottles({ period: ALARM_PERIOD, statistic: 'Sum' }),
       description,
     );
+  }
+
+  /** The oldest message of `queue` waited longer than `maxAge`: work is stuck or overrun. */
+  public alarmOnQueueAge(id: string, queue: IQueue, maxAge: Duration, description: string): Alarm {
+    return this.alarmAboveZero(
+      id,
+      queue.metricApproximateAgeOfOldestMessage({ period: ALARM_PERIOD, statistic: 'Maximum' }),
+      description,
+      { threshold: maxAge.toSeconds() },
+    );
+  }
+
+  /**
+   * The slowest invocation of `fn` in a period took more than {@link DURATION_ALARM_RATIO} of its
+   * own timeout: the next bigger input times out. Read from the function, so a changed timeout
+   * moves the threshold with it.
+   */
+  public alarmOnDurationNearTimeout(
+    id: string,
+    fn: IFunction & { timeout?: Duration },
+    description: string,
+  ): Alarm {
+    if (fn.timeout === undefined) throw new Error(`${fn.node.path} has no timeout to alarm against`);
+    return this.alarmAboveZero(
+      id,
+      fn.metricDuration({ period: ALARM_PERIOD, statistic: 'Maximum' }),
+      description,
+      { threshold: fn.timeout.toMilliseconds() * DURATION_ALARM_RATIO },
+    );
+  }
+
+  /**
+   * A heartbeat `metric` (1 per completed run) was not seen for `window` (the schedule period plus
+   * a margin, rounded up to whole hours): missing data is breaching, so a run that never started
+   * alarms too.
+   */
+  public alarmOnMissingHeartbeat(id: string, metric: Metric, window: Duration, description: string): Alarm {
+    const seconds = Math.min(window.toSeconds(), MAX_ALARM_RANGE.toSeconds());
+    const periods = Math.ceil(seconds / HEARTBEAT_PERIOD.toSeconds());
+    const alarm = new Alarm(this, id, {
+      metric: metric.with({ period: HEARTBEAT_PERIOD, statistic: 'Sum' }),
+      threshold: 1,
+      comparisonOperator: ComparisonOperator.LESS_THAN_THRESHOLD,
+      evaluationPeriods: periods,
+      datapointsToAlarm: periods,
+      treatMissingData: TreatMissingData.BREACHING,
+      alarmDescription: description,
+    });
+    alarm.addAlarmAction(this.action);
+    return alarm;
   }
 }

@@ -5,6 +5,7 @@
  * metric per scenario. An alarm on the function's errors publishes to the same topic.
  */
 import { Duration } from 'aws-cdk-lib';
+import { type Alarm, Metric } from 'aws-cdk-lib/aws-cloudwatch';
 import type { ITable } from 'aws-cdk-lib/aws-dynamodb';
 import { Rule, Schedule } from 'aws-cdk-lib/aws-events';
 import { LambdaFunction } from 'aws-cdk-lib/aws-events-targets';
@@ -13,8 +14,14 @@ import type { IBucket } from 'aws-cdk-lib/aws-s3';
 import { Construct } from 'constructs';
 import { HISTORY_FINDINGS_PREFIX } from '../../functions/nightly/history.js';
 import { DEFAULT_LOOK_BACK_DAYS } from '../../functions/nightly/look-back.js';
+import {
+  FUNCTION_DIMENSION,
+  METRIC_NAMESPACE,
+  NIGHTLY_COMPLETED_METRIC,
+} from '../../functions/nightly/metrics.js';
 import { BUCKET_PREFIX } from '../../functions/runtime/bucket-layout.js';
 import { acknowledgeNag, nagArn } from '../nag.js';
+import { longestScheduleGap } from '../schedule-gap.js';
 import type { Alerts } from './alerts.js';
 import { RelayFunction } from './relay-function.js';
 import { grantTableAccess } from './table-access.js';
@@ -28,6 +35,11 @@ export const NIGHTLY_TIMEOUT = Duration.minutes(10);
 export const NIGHTLY_RETRY_ATTEMPTS = 2;
 /** A schedule event older than this is dropped rather than run late (the next night covers it). */
 export const NIGHTLY_MAX_EVENT_AGE = Duration.hours(6);
+/**
+ * How late after its scheduled time a run may complete before the deadline alarm fires: a run
+ * and Lambda's two retries of a failed one take at most about 35 minutes.
+ */
+export const NIGHTLY_DEADLINE_MARGIN = Duration.hours(1);
 
 export interface NightlyJobProps {
   readonly bucket: IBucket;
@@ -45,6 +57,10 @@ export interface NightlyJobProps {
 export class NightlyJob extends Construct {
   public readonly handler: RelayFunction;
   public readonly rule: Rule;
+  /** 1 per completed run (`functions/nightly/metrics.ts`). */
+  public readonly completedRuns: Metric;
+  /** No completed run within a schedule period plus {@link NIGHTLY_DEADLINE_MARGIN}. */
+  public readonly deadlineAlarm: Alarm;
 
   public constructor(scope: Construct, id: string, props: NightlyJobProps) {
     super(scope, id);
@@ -76,6 +92,20 @@ export class NightlyJob extends Construct {
       'NightlyErrors',
       fn,
       'The nightly function failed (exception, timeout or out of memory): the report of the previous day may be missing.',
+    );
+    this.completedRuns = new Metric({
+      namespace: METRIC_NAMESPACE,
+      metricName: NIGHTLY_COMPLETED_METRIC,
+      dimensionsMap: { [FUNCTION_DIMENSION]: fn.functionName },
+      statistic: 'Sum',
+    });
+    const deadline = longestScheduleGap(props.schedule).plus(NIGHTLY_DEADLINE_MARGIN);
+    this.deadlineAlarm = props.alerts.alarmOnMissingHeartbeat(
+      'NightlyMissed',
+      this.completedRuns,
+      deadline,
+      `No nightly run completed in the last ${deadline.toHumanString()} (schedule ${props.schedule}): ` +
+        'the report and alert summary of a day are missing.',
     );
   }
 

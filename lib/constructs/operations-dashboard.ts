@@ -9,11 +9,15 @@
  * - findings per scenario: the nightly job's EMF metric `RelayAudit/Findings` by `Scenario`;
  * - dead-letter queue depth and the age of the oldest upload waiting in the ingest queue;
  * - errors, throttles and duration (against the timeout) of the ingest, nightly and API functions;
- * - API requests, 4xx and 5xx answers and latency.
+ * - API requests, 4xx and 5xx answers and latency;
+ * - the state of the pipeline's alarms, the findings table's throttle events and the nightly
+ *   heartbeat (`pipeline-alarms.ts`, `nightly-job.ts`).
  */
 import { CfnOutput, Duration, Stack } from 'aws-cdk-lib';
 import type { IHttpStage } from 'aws-cdk-lib/aws-apigatewayv2';
 import {
+  type Alarm,
+  AlarmStatusWidget,
   Color,
   Dashboard,
   GraphWidget,
@@ -24,12 +28,15 @@ import {
   Metric,
   TextWidget,
 } from 'aws-cdk-lib/aws-cloudwatch';
+import type { ITable } from 'aws-cdk-lib/aws-dynamodb';
 import type { IFunction } from 'aws-cdk-lib/aws-lambda';
 import type { ILogGroup } from 'aws-cdk-lib/aws-logs';
 import type { IQueue } from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import { SCENARIO_IDS } from '../../functions/core/analysis/model/findings.js';
 import { FINDINGS_METRIC, METRIC_NAMESPACE, SCENARIO_DIMENSION } from '../../functions/nightly/metrics.js';
+import { TABLE_DEFINITION } from '../../functions/store/table-design.js';
+import { throttleEvents } from './pipeline-alarms.js';
 
 /** The granularity of the activity graphs. */
 const ACTIVITY_PERIOD = Duration.hours(1);
@@ -61,6 +68,12 @@ export interface OperationsDashboardProps {
   readonly functions: readonly DashboardFunction[];
   /** The query API's stage (request, error and latency metrics). */
   readonly apiStage: IHttpStage;
+  /** Alarms whose state the dashboard shows (queue age, throttling, duration, nightly deadline). */
+  readonly alarms: readonly Alarm[];
+  /** The nightly heartbeat, 1 per completed run. */
+  readonly nightlyCompletedRuns: Metric;
+  /** The findings table (throttle events of the table and each GSI of `TABLE_DEFINITION`). */
+  readonly table: ITable;
   /** Default `<stack name>-operations`. */
   readonly dashboardName?: string;
 }
@@ -80,6 +93,7 @@ export class OperationsDashboard extends Construct {
       defaultInterval: Duration.days(14),
       widgets: [
         [intro()],
+        alarmWidgets(props),
         uploadWidgets(props.ingest),
         [findingsPerScenario(), queueWidget(props.ingest)],
         [lambdaErrors(props.functions), ...props.functions.map(durationWidget)],
@@ -106,6 +120,28 @@ function intro(): TextWidget {
       'reports on the previous day. Anything in the **dead-letter queue** is an upload that failed three ' +
       'times: fix the cause, then redrive it from the SQS console.',
   });
+}
+
+function alarmWidgets(props: OperationsDashboardProps): IWidget[] {
+  const indexNames = TABLE_DEFINITION.globalSecondaryIndexes.map((index) => index.indexName);
+  return [
+    new AlarmStatusWidget({ title: 'Alarms', width: 8, height: 6, alarms: [...props.alarms] }),
+    new GraphWidget({
+      title: 'Findings table throttle events (reads + writes)',
+      width: 8,
+      height: 6,
+      left: [throttleEvents(props.table), ...indexNames.map((index) => throttleEvents(props.table, index))],
+      leftYAxis: { min: 0, showUnits: false },
+    }),
+    new GraphWidget({
+      title: 'Nightly runs completed',
+      width: 8,
+      height: 6,
+      period: NIGHTLY_PERIOD,
+      left: [props.nightlyCompletedRuns.with({ label: 'Completed runs', period: NIGHTLY_PERIOD })],
+      leftYAxis: { min: 0, showUnits: false },
+    }),
+  ];
 }
 
 function uploadWidgets(ingest: OperationsDashboardProps['ingest']): IWidget[] {

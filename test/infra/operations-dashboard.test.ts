@@ -11,7 +11,13 @@ import { Template } from 'aws-cdk-lib/assertions';
 import { AwsSolutionsChecks } from 'cdk-nag';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { SCENARIO_IDS } from '../../functions/core/analysis/model/findings.js';
-import { FINDINGS_METRIC, METRIC_NAMESPACE, SCENARIO_DIMENSION } from '../../functions/nightly/metrics.js';
+import {
+  FINDINGS_METRIC,
+  METRIC_NAMESPACE,
+  NIGHTLY_COMPLETED_METRIC,
+  SCENARIO_DIMENSION,
+} from '../../functions/nightly/metrics.js';
+import { TABLE_DEFINITION } from '../../functions/store/table-design.js';
 import { INGEST_TIMEOUT } from '../../lib/constructs/ingest-pipeline.js';
 import { NIGHTLY_TIMEOUT } from '../../lib/constructs/nightly-job.js';
 import { ANALYSED_MESSAGE } from '../../lib/constructs/operations-dashboard.js';
@@ -25,7 +31,7 @@ const NO_BUNDLING = { 'aws:cdk:bundling-stacks': [] };
 
 /** One widget of the dashboard body, as CloudWatch reads it. */
 interface Widget {
-  type: 'metric' | 'log' | 'text';
+  type: 'metric' | 'log' | 'text' | 'alarm';
   width: number;
   properties: {
     title?: string;
@@ -34,6 +40,7 @@ interface Widget {
     query?: string;
     stat?: string;
     annotations?: { horizontal?: { value: number; label?: string }[] };
+    alarms?: string[];
   };
 }
 
@@ -180,6 +187,36 @@ describe('operations dashboard', () => {
     expect(metricLines(titled('Query API latency (ms)'))).toEqual(
       expect.arrayContaining([expect.stringMatching(/^AWS\/ApiGateway Latency .*\[p99\]$/)]),
     );
+  });
+
+  it('shows the state of every alarm of the pipeline and the nightly deadline', () => {
+    const widget = titled('Alarms');
+    expect(widget.type).toBe('alarm');
+    const alarmIds = Object.keys(template.findResources('AWS::CloudWatch::Alarm'));
+    const shown = (widget.properties.alarms ?? []).map((arn) => /<<(\w+)\.Arn>>/.exec(arn)?.[1]);
+    for (const name of ['IngestQueueAge', 'TableThrottling', 'IngestDurationNearTimeout', 'NightlyMissed'])
+      expect(
+        shown.some((id) => id?.includes(name)),
+        name,
+      ).toBe(true);
+    for (const id of shown) expect(alarmIds).toContain(id);
+  });
+
+  it('graphs throttle events of the table and each GSI, and the nightly heartbeat', () => {
+    const throttling = titled(/^Findings table throttle events/).properties.metrics ?? [];
+    const expressions = throttling.flatMap((row) =>
+      row.filter((item): item is { expression: string } => typeof item === 'object' && 'expression' in item),
+    );
+    expect(expressions.map((item) => item.expression)).toEqual([
+      'FILL(reads_table, 0) + FILL(writes_table, 0)',
+      ...TABLE_DEFINITION.globalSecondaryIndexes.map(
+        ({ indexName }) => `FILL(reads_${indexName}, 0) + FILL(writes_${indexName}, 0)`,
+      ),
+    ]);
+    const nightly = `FunctionName=<<${logicalIdOf(built.stack.nightly.handler.function)}>>`;
+    expect(metricLines(titled('Nightly runs completed'))).toEqual([
+      `${METRIC_NAMESPACE} ${NIGHTLY_COMPLETED_METRIC} ${nightly} [Sum]`,
+    ]);
   });
 
   it('exports the console URL of the dashboard', () => {

@@ -11,6 +11,7 @@ describe('parseSettings', () => {
       nightlySchedule: 'cron(0 2 * * ? *)',
       ingestMaxConcurrency: 10,
       graphTraceSchedule: 'rate(1 hour)',
+      ingestMaxQueueAgeMinutes: 15,
     });
   });
 
@@ -27,6 +28,7 @@ describe('parseSettings', () => {
       jwtAudience: 'api://relay-audit, api://relay-audit-dev',
       dashboardOrigin: 'https://audit.contoso.com/',
       ingestMaxConcurrency: '25',
+      ingestMaxQueueAgeMinutes: '30',
     });
     // Assess
     expect(settings).toEqual({
@@ -41,6 +43,7 @@ describe('parseSettings', () => {
       dashboardOrigin: 'https://audit.contoso.com',
       ingestMaxConcurrency: 25,
       graphTraceSchedule: 'rate(1 hour)',
+      ingestMaxQueueAgeMinutes: 30,
     });
   });
 
@@ -54,6 +57,7 @@ describe('parseSettings', () => {
     [{ ingestMaxConcurrency: '1' }, /ingestMaxConcurrency/],
     [{ graphClientId: 'not-a-guid' }, /graphClientId: must be the application \(client\) id/],
     [{ graphTraceSchedule: 'hourly' }, /graphTraceSchedule: must be an EventBridge schedule/],
+    [{ ingestMaxQueueAgeMinutes: '0' }, /ingestMaxQueueAgeMinutes/],
     [{ retentionDays: 'forever' }, /retentionDays/],
     [{ nightlySchedule: '0 2 * * *' }, /nightlySchedule: must be an EventBridge schedule/],
     [{ acceptedDomains: 'contoso.com,not a domain!' }, /acceptedDomains: .*invalid accepted domains/],

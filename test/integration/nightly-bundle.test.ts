@@ -104,6 +104,9 @@ describe('the bundled nightly function', () => {
     expect(JSON.parse((await object.Body?.transformToString('utf-8')) ?? '')).toMatchObject({
       date: '2026-11-20',
     });
-    expect(emitted.filter((line) => line.includes('"Namespace":"RelayAudit"'))).toHaveLength(5);
+    // One line per scenario, then the heartbeat of a completed run (the nightly deadline alarm's metric).
+    const metricLines = emitted.filter((line) => line.includes('"Namespace":"RelayAudit"'));
+    expect(metricLines).toHaveLength(6);
+    expect(metricLines.at(-1)).toContain('"NightlyRunCompleted":1');
   });
 });

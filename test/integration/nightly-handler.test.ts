@@ -97,8 +97,15 @@ describe('the nightly handler', () => {
     const metrics = stdout
       .filter((line) => line.includes('"CloudWatchMetrics"'))
       .map((line) => JSON.parse(line));
-    expect(metrics).toHaveLength(5);
+    expect(metrics).toHaveLength(6);
     expect(metrics.find((line) => line.Scenario === 'ndr')?.Findings).toBe(1);
+    // The heartbeat comes last, once the run completed; the deadline alarm watches for it.
+    expect(metrics.at(-1)).toMatchObject({
+      _aws: { CloudWatchMetrics: [{ Namespace: 'RelayAudit', Dimensions: [['FunctionName']] }] },
+      FunctionName: 'relay-audit-nightly',
+      NightlyRunCompleted: 1,
+      ReportDate: '2026-11-20',
+    });
   });
 
   it('re-runs the day named in the detail, with its own look-back', async () => {
@@ -116,6 +123,8 @@ describe('the nightly handler', () => {
     await expect(handler({ detail: { data: '2026-11-19' } })).rejects.toBeInstanceOf(InvalidEventError);
     await expect(handler({ detail: { date: '19/11/2026' } })).rejects.toThrow(/detail\.date/);
     await expect(handler({ time: 'yesterday' })).rejects.toThrow(/not a nightly event: time/);
+    // A refused run is not a completed one: no heartbeat.
+    expect(stdout.join('')).not.toContain('NightlyRunCompleted');
   });
 
   it('refuses an incomplete environment, naming what is missing', () => {
