@@ -3,9 +3,11 @@
  * a place in the {@link RequestBudget}; a 429 waits the `Retry-After` Graph names; a 401 (the
  * token expired or was revoked) gets a new token once and is sent again.
  */
+
+import { setTimeout as sleep } from 'node:timers/promises';
 import { z } from 'zod';
 import { GraphPullError } from './errors.js';
-import { type RequestBudget, sleep as realSleep } from './request-budget.js';
+import type { RequestBudget } from './request-budget.js';
 import { safeJson, type TokenSource } from './token-source.js';
 
 /** 429s in a row before the run gives up (the next scheduled run starts the window again). */
@@ -33,7 +35,7 @@ export class GraphClient {
   private readonly sleep: (ms: number) => Promise<void>;
 
   public constructor(private readonly options: GraphClientOptions) {
-    this.sleep = options.sleep ?? realSleep;
+    this.sleep = options.sleep ?? ((ms) => sleep(ms));
   }
 
   /** Every record of the collection at `url`, following `@odata.nextLink` to the last page. */

@@ -7,6 +7,7 @@
  * The times of recent requests are handed to the next run (stored with the cursor) so two runs
  * close together cannot add up to more than the budget either.
  */
+import { setTimeout as sleep } from 'node:timers/promises';
 
 export interface RequestBudgetOptions {
   readonly limit: number;
@@ -17,8 +18,6 @@ export interface RequestBudgetOptions {
   readonly sleep?: (ms: number) => Promise<void>;
 }
 
-export const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
-
 export class RequestBudget {
   private readonly times: number[];
   private readonly now: () => number;
@@ -26,7 +25,7 @@ export class RequestBudget {
 
   public constructor(private readonly options: RequestBudgetOptions) {
     this.now = options.now ?? Date.now;
-    this.wait = options.sleep ?? sleep;
+    this.wait = options.sleep ?? ((ms) => sleep(ms));
     this.times = [...(options.recent ?? [])].sort((a, b) => a - b);
   }
 
