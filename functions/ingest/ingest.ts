@@ -330,6 +330,11 @@ async function admit(
   if (existing?.status === 'failed' && !isRetryableFailure(existing.errorCode) && isCurrent(existing, mode)) {
     return no({ result: 'skipped', reason: `already failed permanently (${existing.errorCode})` });
   }
+  if (mode === 'upload' && existing?.status === 'processing' && existing.replacedVersion !== undefined) {
+    // The state machine is re-analysing it and goes on itself: its removal of what an older
+    // classifier found must not be skipped by an upload's path.
+    return no({ result: 'skipped', reason: 'being re-analysed' });
+  }
   if (existing?.status === 'processing' && existing.lease !== undefined && !isInterrupted(existing)) {
     // Another delivery of the same upload is analysing it: back off, SQS brings the message back.
     return no({

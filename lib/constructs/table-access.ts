@@ -32,6 +32,17 @@ export const TABLE_ACTIONS = {
     'dynamodb:Query',
     'dynamodb:UpdateItem',
   ],
+  /** The ingest's reads and writes, plus DeleteItem: a re-analysis removes the findings an older
+   * classifier version wrote that the current one no longer finds. */
+  reanalysis: [
+    'dynamodb:BatchGetItem',
+    'dynamodb:BatchWriteItem',
+    'dynamodb:DeleteItem',
+    'dynamodb:GetItem',
+    'dynamodb:PutItem',
+    'dynamodb:Query',
+    'dynamodb:UpdateItem',
+  ],
   /** Reads only; never a Scan. */
   api: ['dynamodb:BatchGetItem', 'dynamodb:GetItem', 'dynamodb:Query'],
 } as const satisfies Record<string, readonly `dynamodb:${string}`[]>;
