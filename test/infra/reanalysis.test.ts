@@ -18,9 +18,10 @@ interface Asl {
 function definitionOf(template: Template): Asl {
   const machines = Object.values(template.findResources('AWS::StepFunctions::StateMachine'));
   expect(machines).toHaveLength(1);
-  const parts = (machines[0]?.Properties.DefinitionString as { 'Fn::Join': [string, unknown[]] })[
-    'Fn::Join'
-  ][1];
+  const [machine] = machines;
+  if (machine === undefined) throw new Error('no state machine');
+  const definition = machine.Properties.DefinitionString as { 'Fn::Join': [string, unknown[]] };
+  const parts = definition['Fn::Join'][1];
   const text = parts.map((part) => (typeof part === 'string' ? part : 'TOKEN')).join('');
   return JSON.parse(text) as Asl;
 }
