@@ -88,7 +88,6 @@ export async function startLocalStepFunctions(
   const actions: string[] = [];
   const executions = new Map<string, Execution>();
   const byMapRun = new Map<string, Execution>();
-  const machineName = stateMachineArn.slice(stateMachineArn.lastIndexOf(':') + 1);
   const now = () => Math.floor(Date.now() / 1000);
 
   const find = (arn: unknown): Execution => {
