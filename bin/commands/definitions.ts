@@ -26,6 +26,22 @@ const STORE = {
   region: { type: 'string', value: '<region>', help: 'AWS region for --table or --stack' },
 } as const satisfies Record<string, OptionDefinition>;
 
+/** `--stack` and `--region` of a command that talks to a deployed stack, whose outputs name `what`. */
+function deployedStack(what: string) {
+  return {
+    stack: {
+      type: 'string',
+      value: '<name>',
+      help: `the deployed stack (default ${DEFAULT_STACK_NAME}); its outputs name ${what}`,
+    },
+    region: {
+      type: 'string',
+      value: '<region>',
+      help: "the stack's region (default: AWS_REGION, the profile)",
+    },
+  } as const satisfies Record<string, OptionDefinition>;
+}
+
 const ACCEPTED_DOMAINS_HELP = 'comma list, Get-AcceptedDomain CSV export, or one domain per line';
 
 export const ANALYZE = {
@@ -190,16 +206,7 @@ appends to the current tracking log) is. With --watch, keeps uploading what chan
 until Ctrl+C (e.g. a scheduled task on an Exchange server, on its MessageTracking folder).
 Ctrl+C during an upload aborts it: nothing of that file is stored or analysed.`,
   options: {
-    stack: {
-      type: 'string',
-      value: '<name>',
-      help: `the deployed stack (default ${DEFAULT_STACK_NAME}); its outputs name the bucket and table`,
-    },
-    region: {
-      type: 'string',
-      value: '<region>',
-      help: "the stack's region (default: AWS_REGION, the profile)",
-    },
+    ...deployedStack('the bucket and table'),
     watch: { type: 'boolean', help: 'keep uploading new and grown files until Ctrl+C' },
     interval: {
       type: 'string',
@@ -246,16 +253,7 @@ costs only the listing.`,
       value: '<date>',
       help: 'only uploads made on or before this date or time (UTC, ISO 8601)',
     },
-    stack: {
-      type: 'string',
-      value: '<name>',
-      help: `the deployed stack (default ${DEFAULT_STACK_NAME}); its outputs name the state machine`,
-    },
-    region: {
-      type: 'string',
-      value: '<region>',
-      help: "the stack's region (default: AWS_REGION, the profile)",
-    },
+    ...deployedStack('the state machine'),
     'no-wait': { type: 'boolean', help: 'start the run and print its execution ARN, without waiting' },
     interval: {
       type: 'string',

@@ -19,6 +19,7 @@ import { BUCKET_PREFIX } from '../../functions/runtime/bucket-layout.js';
 import { DEFAULT_STACK_NAME, STACK_OUTPUT } from '../../functions/runtime/stack-outputs.js';
 import { readCommandLine } from '../support/command.js';
 import { parseFlags, wholeNumberFlag } from '../support/flags.js';
+import { interruptOnCtrlC } from '../support/interrupt.js';
 import type { Output } from '../support/output.js';
 import { readStackOutputs } from '../support/stack-outputs.js';
 import { DEFAULT_PROGRESS_SECONDS, REANALYZE } from './definitions.js';
@@ -93,7 +94,10 @@ export async function runReanalyze(
     );
   }
   const sfn = new SFNClient({ region: stack.region });
-  const interrupt = deps.signal === undefined ? stopOnCtrlC(out) : { signal: deps.signal, dispose() {} };
+  const interrupt =
+    deps.signal === undefined
+      ? interruptOnCtrlC(out, 'Interrupted: no longer watching (the run goes on in the stack)…')
+      : { signal: deps.signal, dispose() {} };
   try {
     const input = { prefix: flags.prefix, from: flags.from ?? null, to: flags.to ?? null };
     const started = await send('start the re-analysis', () =>
@@ -216,15 +220,4 @@ async function send<T>(what: string, call: () => Promise<T>): Promise<T> {
       { cause: error },
     );
   }
-}
-
-/** Ctrl+C stops watching (once; a second one ends the process as usual). */
-function stopOnCtrlC(out: Output): { signal: AbortSignal; dispose(): void } {
-  const controller = new AbortController();
-  const onSigint = () => {
-    out.error('Interrupted: no longer watching (the run goes on in the stack)…');
-    controller.abort();
-  };
-  process.once('SIGINT', onSigint);
-  return { signal: controller.signal, dispose: () => process.off('SIGINT', onSigint) };
 }

@@ -14,7 +14,6 @@
 import { type CfnElement, Duration, RemovalPolicy, Stack } from 'aws-cdk-lib';
 import { type Alarm, MathExpression, Metric } from 'aws-cdk-lib/aws-cloudwatch';
 import type { ITable } from 'aws-cdk-lib/aws-dynamodb';
-import { PolicyStatement } from 'aws-cdk-lib/aws-iam';
 import { LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs';
 import type { IBucket } from 'aws-cdk-lib/aws-s3';
 import {
@@ -39,9 +38,8 @@ import { METRIC_NAMESPACE } from '../../functions/nightly/metrics.js';
 import { BUCKET_PREFIX } from '../../functions/runtime/bucket-layout.js';
 import { acknowledgeNag, nagArn } from '../nag.js';
 import { ALARM_PERIOD, type Alerts } from './alerts.js';
-import { INGEST_TIMEOUT } from './ingest-pipeline.js';
+import { grantUploadAnalysis, INGEST_TIMEOUT, uploadAnalysisEnvironment } from './ingest-pipeline.js';
 import { RelayFunction } from './relay-function.js';
-import { grantTableAccess } from './table-access.js';
 
 /** Attempts of one item before it counts as failed, and the backoff between them. */
 export const REANALYSIS_ITEM_ATTEMPTS = 4;
@@ -77,14 +75,11 @@ export class Reanalysis extends Construct {
       description:
         'relay-audit re-analysis: analyses one object under incoming/ again with the current classifier',
       timeout: INGEST_TIMEOUT,
-      environment: {
-        TABLE_NAME: props.table.tableName,
-        BUCKET_NAME: props.bucket.bucketName,
-        RETENTION_DAYS: String(props.retentionDays),
-        ...(props.acceptedDomains === undefined ? {} : { ACCEPTED_DOMAINS: props.acceptedDomains }),
-      },
+      environment: uploadAnalysisEnvironment(props),
     });
-    this.grantWorkerAccess(props.bucket, props.table);
+    // Reads like ingest (HeadObject is GetObject), writes like ingest plus DeleteItem: the findings
+    // a re-analysis no longer finds.
+    grantUploadAnalysis(this.worker.role, props.bucket, props.table, 'reanalysis');
 
     const logs = new LogGroup(this, 'Logs', {
       retention: RetentionDays.THREE_MONTHS,
@@ -195,48 +190,6 @@ export class Reanalysis extends Construct {
       period: ALARM_PERIOD,
       label: 'Re-analysis runs failed',
     });
-  }
-
-  /**
-   * The worker reads like ingest (uploads, configuration, HeadObject for an object's current
-   * version) and writes like ingest, plus DeleteItem: the findings a re-analysis no longer finds.
-   */
-  private grantWorkerAccess(bucket: IBucket, table: ITable): void {
-    const role = this.worker.role;
-    role.addToPrincipalPolicy(
-      new PolicyStatement({
-        sid: 'ReadUploadsAndConfig',
-        actions: ['s3:GetObject', 's3:GetObjectVersion'],
-        resources: [
-          bucket.arnForObjects(`${BUCKET_PREFIX.incoming}*`),
-          bucket.arnForObjects(`${BUCKET_PREFIX.config}*`),
-        ],
-      }),
-    );
-    role.addToPrincipalPolicy(
-      new PolicyStatement({
-        sid: 'TellMissingFromDenied',
-        actions: ['s3:ListBucket'],
-        resources: [bucket.bucketArn],
-      }),
-    );
-    grantTableAccess(table, role, 'reanalysis');
-    acknowledgeNag(
-      role,
-      `AwsSolutions-IAM5[Resource::${nagArn(bucket)}/${BUCKET_PREFIX.incoming}*]`,
-      'The worker re-analyses whichever object the listing of incoming/ hands it; read-only: GetObject/GetObjectVersion.',
-    );
-    acknowledgeNag(
-      role,
-      `AwsSolutions-IAM5[Resource::${nagArn(bucket)}/${BUCKET_PREFIX.config}*]`,
-      'The worker reads the organisation configuration under config/ as ingest does; read-only.',
-    );
-    acknowledgeNag(
-      role,
-      `AwsSolutions-IAM5[Resource::${nagArn(table)}/index/*]`,
-      'The table grant names the findings table and its own GSIs (table-ARN/index/*); the wildcard spans ' +
-        'only the indexes of that one table, which the store module queries.',
-    );
   }
 
   /** The wildcards aws-cdk-lib's Distributed Map, ResultWriter, logging and tracing grants hold. */
