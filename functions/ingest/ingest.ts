@@ -330,9 +330,9 @@ async function admit(
   if (existing?.status === 'failed' && !isRetryableFailure(existing.errorCode) && isCurrent(existing, mode)) {
     return no({ result: 'skipped', reason: `already failed permanently (${existing.errorCode})` });
   }
-  if (mode === 'upload' && existing?.status === 'processing' && existing.replacedVersion !== undefined) {
-    // The state machine is re-analysing it and goes on itself: its removal of what an older
-    // classifier found must not be skipped by an upload's path.
+  if (mode === 'upload' && existing?.replacedVersion !== undefined) {
+    // A re-analysis not finished yet (going on, or failed and retried by the state machine or the
+    // next run): only it removes what the older classifier found, so an upload's path stays out.
     return no({ result: 'skipped', reason: 'being re-analysed' });
   }
   if (existing?.status === 'processing' && existing.lease !== undefined && !isInterrupted(existing)) {
