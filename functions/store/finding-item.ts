@@ -1,7 +1,7 @@
 /**
  * The stored form of a finding. An item does not repeat what its keys already hold: the id is in
- * `pk`, the scenario in `gsi1pk`, the upload in `gsi4pk`, and the timestamp and the domains in the
- * index keys too whenever those hold them verbatim (a normalised timestamp, a lower-case domain:
+ * `pk`, the scenario in `gsi1pk`, and the timestamp and the domains in the index keys too
+ * whenever those hold them verbatim (a normalised timestamp, a lower-case domain:
  * what the classifier produces). What many findings share is stored once, by reference: the
  * remediation, and the context (`CONTEXT_FIELDS`). Reading puts it all back, so a finding reads
  * back exactly as written. Every byte counts: DynamoDB bills a write per started kilobyte, and the
@@ -25,6 +25,8 @@ import {
   REMEDIATION_ID_ATTRIBUTE,
   remediationId,
   remediationKey,
+  SOURCE_ID_ATTRIBUTE,
+  shardedValue,
   stripStoreAttributes,
 } from './table-design.js';
 
@@ -129,14 +131,14 @@ export function findingData(item: Item): Record<string, unknown> {
   const sortKey = item[GSI_SORT_KEY]?.S;
   const derived: Record<string, unknown> = {
     id: keyPart(item, 'pk', 'FINDING#'),
-    scenario: keyPart(item, 'gsi1pk', 'SCENARIO#'),
+    scenario: shardedValue(item.gsi1pk?.S, 'SCENARIO#'),
     timestamp: sortKey?.slice(0, sortKey.lastIndexOf('#')),
-    senderDomain: keyPart(item, 'gsi2pk', 'SENDER#'),
-    recipientDomain: keyPart(item, 'gsi3pk', 'RECIPIENT#'),
+    senderDomain: shardedValue(item.gsi2pk?.S, 'SENDER#'),
+    recipientDomain: shardedValue(item.gsi3pk?.S, 'RECIPIENT#'),
   };
   for (const [name, value] of Object.entries(derived)) {
     if (data[name] === undefined && value !== undefined) data[name] = value;
   }
-  data.source = { sourceId: keyPart(item, 'gsi4pk', 'SOURCE#'), ...source };
+  data.source = { sourceId: item[SOURCE_ID_ATTRIBUTE]?.S, ...source };
   return data;
 }

@@ -19,7 +19,7 @@ import { ArgumentError, ConfigError, InvalidValueError, StoreError } from '../co
 import { firstIssue } from '../core/kernel/issues.js';
 import { batchGet, primaryKeyOfItem } from './batch-reader.js';
 import { batchPut, type Item } from './batch-writer.js';
-import type { BoundTable } from './bound-table.js';
+import { type BoundTable, mapLimit } from './bound-table.js';
 import { queryFingerprint } from './cursor.js';
 import { causeName, createDynamoCall, type DynamoCall } from './dynamo-call.js';
 import { buildQueryExpressions } from './expressions.js';
@@ -30,7 +30,6 @@ import {
   findingData,
   findingItem,
   REMEDIATION_KIND,
-  type SharedIds,
   sharedIdsOf,
 } from './finding-item.js';
 import { boundFinding, boundSource } from './item-bounds.js';
@@ -45,6 +44,7 @@ import {
 import { DEFAULT_RETRY_POLICY, type RetryPolicy } from './retry.js';
 import { applyRollupDeltas, type RollupCell, RollupDeltas, rollupCellOf } from './rollups.js';
 import { SharedRefs } from './shared-refs.js';
+import { readSourcePage, sourceFindingItems } from './source-listing.js';
 import { SourceLeaseLostError } from './store-errors.js';
 import {
   DEFAULT_RETENTION_DAYS,
@@ -58,9 +58,12 @@ import {
   rollupMonths,
   rollupPartition,
   rollupRangeBounds,
+  SOURCE_ID_ATTRIBUTE,
   SOURCES_PARTITION,
   scenarioPartition,
-  sourceFindingsPartition,
+  shardedValue,
+  shardKeys,
+  sourceFindingsItems,
   sourceKey,
   sourceKeyAttributes,
   stripStoreAttributes,
@@ -72,6 +75,10 @@ export { DEFAULT_RETENTION_DAYS };
 const SECONDS_PER_DAY = 86_400;
 /** Longest rollup range one call may ask for (ten years): bounds the number of month queries. */
 const MAX_ROLLUP_MONTHS = 121;
+/** Finding PutItems in flight at once (each is its own request: see `putFindings`). */
+const PUT_CONCURRENCY = 16;
+/** Prefix of a scenario's partition keys on `gsi1`, `SCENARIO#`. */
+const SCENARIO_PREFIX = `${scenarioPartition('ndr').prefix.slice(0, -'ndr'.length)}`;
 
 export interface FindingsStoreOptions {
   client: DynamoDBClient;
@@ -202,12 +209,20 @@ export class FindingsStore {
    * writing the same findings again, or overlapping exports, never duplicates; within one call
    * the last finding with a given id wins. Throws `ArgumentError` for a finding that fails the
    * schema and `StoreWriteError` (a `StoreError`) with the count of findings not written.
+   *
+   * Each finding is its own PutItem that hands back the item it replaced (`ReturnValues: ALL_OLD`,
+   * which costs no read units): the rollup counters move from exactly what was there to the new
+   * cell, atomically per finding. Of two writers of the same new finding at the same moment only
+   * the first sees nothing replaced and counts it; the second moves it from the cell the first
+   * wrote (no change). A read before a batched write could not tell them apart.
    */
   public async putFindings(findings: readonly Finding[]): Promise<{ written: number }> {
     const remediations = new Map<string, Finding['remediation']>();
     const contexts = new Map<string, FindingContext>();
     const cells = new Map<string, RollupCell>();
-    const items = findings.map((finding, i) => {
+    const items = new Map<string, Item>();
+    const listing: Parameters<typeof sourceFindingsItems>[0][number][] = [];
+    findings.forEach((finding, i) => {
       const remediationId = this.remediations.idOf(finding.remediation);
       const parsed = Finding.safeParse(finding);
       if (!parsed.success) throw argumentError(parsed.error, `findings[${i}]`);
@@ -217,27 +232,47 @@ export class FindingsStore {
       const contextId = this.contexts.idOf(context);
       contexts.set(contextId, context);
       cells.set(bounded.id, rollupCellOf(bounded));
-      return this.findingItem(bounded, { remediationId, contextId });
+      const expiresAt = this.expiresAt(bounded.timestamp);
+      items.set(bounded.id, findingItem(bounded, expiresAt, { remediationId, contextId }));
+      listing.push({
+        id: bounded.id,
+        timestamp: bounded.timestamp,
+        sourceId: bounded.source.sourceId,
+        expiresAt,
+      });
     });
-    if (items.length === 0) return { written: 0 };
-    // Where these findings were counted before (if they were stored), read before they are replaced.
-    const previous = await this.storedCells([...cells.keys()]);
-    // Shared parts first, so a reader never meets a finding whose parts are not there yet.
-    const shared = [...this.remediations.newItems(remediations), ...this.contexts.newItems(contexts)];
-    if (shared.length > 0) await this.batchPut(shared);
+    if (items.size === 0) return { written: 0 };
+    // Shared parts and the uploads' lists first, so a reader never meets a finding whose parts are
+    // not there yet (a listed finding not yet written is skipped by readers).
+    const first = [
+      ...this.remediations.newItems(remediations),
+      ...this.contexts.newItems(contexts),
+      ...sourceFindingsItems(listing),
+    ];
+    await this.batchPut(first);
     this.remediations.markWritten(remediations);
     this.contexts.markWritten(contexts);
-    const written = await this.batchPut(items);
+    const replaced = await mapLimit([...items.values()], PUT_CONCURRENCY, (item) => this.putReplacing(item));
     // Counters after the findings: a failure here under-counts until the nightly repair, never twice.
+    const previous = await this.storedCells(replaced.filter((item) => item !== undefined));
     const deltas = new RollupDeltas();
     for (const [id, cell] of cells) deltas.move(previous.get(id), cell);
     await applyRollupDeltas(deltas.changes(), this.boundTable);
-    return { written };
+    return { written: items.size };
   }
 
-  /** The rollup cells the stored findings of `ids` are counted in (absent ids: not stored). */
-  private async storedCells(ids: readonly string[]): Promise<Map<string, RollupCell>> {
-    const items = [...(await batchGet(ids.map(findingKey), this.boundTable)).values()];
+  /** Puts one item; returns the item it replaced, if there was one. */
+  private async putReplacing(item: Item): Promise<Item | undefined> {
+    const response = await this.call('PutItem', () =>
+      this.client.send(
+        new PutItemCommand({ TableName: this.tableName, Item: item, ReturnValues: 'ALL_OLD' }),
+      ),
+    );
+    return response.Attributes;
+  }
+
+  /** The rollup cells stored finding items were counted in, by finding id. */
+  private async storedCells(items: readonly Item[]): Promise<Map<string, RollupCell>> {
     const data = items.map(findingData);
     const contexts = await this.contexts.load(items.flatMap((item) => sharedIdsOf(item).contextId ?? []));
     const cells = new Map<string, RollupCell>();
@@ -266,21 +301,19 @@ export class FindingsStore {
   public async queryFindings(options: FindingsQueryOptions = {}): Promise<Page<Finding>> {
     const parsed = parseFindingsQuery(options);
     const plan = planFindingsQuery(parsed);
-    const page = await readPage(
-      this.runQuery,
-      this.tableName,
-      plan,
-      parsed.limit ?? DEFAULT_PAGE_SIZE,
-      parsed.cursor,
-    );
+    const limit = parsed.limit ?? DEFAULT_PAGE_SIZE;
+    if (plan.sourceId !== undefined) {
+      const page = await readSourcePage(this.boundTable, plan.sourceId, plan, limit, parsed.cursor);
+      return { items: await this.toFindings(page.items), ...cursorOf(page) };
+    }
+    const page = await readPage(this.runQuery, this.tableName, plan, limit, parsed.cursor);
     return { items: await this.toFindings(await this.itemsOf(page.items)), ...cursorOf(page) };
   }
 
   /**
    * Number of findings per scenario (every scenario present, zero when none), optionally for one
    * source upload and/or a time range. Without a source it issues one `Select: COUNT` Query per
-   * scenario partition; with one it reads that upload's index partition once, projecting only the
-   * scenario's key, which costs less than five filtered COUNT queries over it.
+   * scenario shard; with one it reads that upload's list and its findings (see source-listing.ts).
    */
   public async countFindingsByScenario(
     options: CountFindingsOptions = {},
@@ -293,31 +326,22 @@ export class FindingsStore {
     const plan = planFindingsQuery(parsed);
     const counts = Object.fromEntries(SCENARIO_IDS.map((id) => [id, 0])) as Record<ScenarioId, number>;
 
-    if (options.sourceId !== undefined) {
-      const expressions = buildQueryExpressions({
-        partitionAttribute: 'gsi4pk',
-        partitionKey: sourceFindingsPartition(options.sourceId),
-        sortAttribute: GSI_SORT_KEY,
-        lower: plan.lower,
-        upper: plan.upper,
-      });
-      expressions.ExpressionAttributeNames['#scenario'] = 'gsi1pk';
-      const prefix = scenarioPartition('ndr').slice(0, -'ndr'.length);
-      await this.queryAll(
-        { IndexName: INDEX.bySource, ...expressions, ProjectionExpression: '#scenario' },
-        (item) => {
-          const scenario = ScenarioId.safeParse(item.gsi1pk?.S?.slice(prefix.length));
-          if (scenario.success) counts[scenario.data] += 1;
-        },
-      );
+    if (plan.sourceId !== undefined) {
+      for await (const item of sourceFindingItems(this.boundTable, plan.sourceId, plan)) {
+        const scenario = ScenarioId.safeParse(shardedValue(item.gsi1pk?.S, SCENARIO_PREFIX));
+        if (scenario.success) counts[scenario.data] += 1;
+      }
       return counts;
     }
 
+    const shards = SCENARIO_IDS.flatMap((scenario) =>
+      shardKeys(scenarioPartition(scenario)).map((partitionKey) => ({ scenario, partitionKey })),
+    );
     await Promise.all(
-      SCENARIO_IDS.map(async (scenario) => {
+      shards.map(async ({ scenario, partitionKey }) => {
         const expressions = buildQueryExpressions({
           partitionAttribute: 'gsi1pk',
-          partitionKey: scenarioPartition(scenario),
+          partitionKey,
           sortAttribute: GSI_SORT_KEY,
           lower: plan.lower,
           upper: plan.upper,
@@ -337,36 +361,39 @@ export class FindingsStore {
   /**
    * The `foreign-sender-domain` findings of a time range, as `{ id, messageId, sourceId }` pages
    * (only those attributes are read, all in the index): the refusals a receipt in a later run may
-   * prove to be forwarding (store/run-correlation.ts). A Query of the scenario partition, never a Scan.
+   * prove to be forwarding (store/run-correlation.ts). A Query of each shard of the scenario
+   * partition, never a Scan; pages come shard after shard, not in time order.
    */
   public async *foreignSenderFindingKeys(range: {
     since: string;
     until: string;
   }): AsyncGenerator<{ id: string; messageId: string; sourceId: string }[]> {
     const plan = planFindingsQuery(parseFindingsQuery({ ...range, scenario: 'foreign-sender-domain' }));
-    const expressions = buildQueryExpressions({
-      partitionAttribute: 'gsi1pk',
-      partitionKey: scenarioPartition('foreign-sender-domain'),
-      sortAttribute: GSI_SORT_KEY,
-      lower: plan.lower,
-      upper: plan.upper,
-    });
-    expressions.ExpressionAttributeNames['#id'] = 'pk';
-    expressions.ExpressionAttributeNames['#messageId'] = 'messageId';
-    expressions.ExpressionAttributeNames['#source'] = 'gsi4pk';
-    const pages = this.queryPages({
-      IndexName: INDEX.byScenario,
-      ...expressions,
-      ProjectionExpression: '#id, #messageId, #source',
-    });
-    for await (const response of pages) {
-      yield (response.Items ?? []).flatMap((item) => {
-        const id = item.pk?.S?.slice(findingKey('').pk.length);
-        const messageId = item.messageId?.S;
-        const source = item.gsi4pk?.S;
-        if (id === undefined || messageId === undefined || source === undefined) return [];
-        return [{ id, messageId, sourceId: source.slice(source.indexOf('#') + 1) }];
+    for (const partitionKey of shardKeys(scenarioPartition('foreign-sender-domain'))) {
+      const expressions = buildQueryExpressions({
+        partitionAttribute: 'gsi1pk',
+        partitionKey,
+        sortAttribute: GSI_SORT_KEY,
+        lower: plan.lower,
+        upper: plan.upper,
       });
+      expressions.ExpressionAttributeNames['#id'] = 'pk';
+      expressions.ExpressionAttributeNames['#messageId'] = 'messageId';
+      expressions.ExpressionAttributeNames['#source'] = SOURCE_ID_ATTRIBUTE;
+      const pages = this.queryPages({
+        IndexName: INDEX.byScenario,
+        ...expressions,
+        ProjectionExpression: '#id, #messageId, #source',
+      });
+      for await (const response of pages) {
+        yield (response.Items ?? []).flatMap((item) => {
+          const id = item.pk?.S?.slice(findingKey('').pk.length);
+          const messageId = item.messageId?.S;
+          const sourceId = item[SOURCE_ID_ATTRIBUTE]?.S;
+          if (id === undefined || messageId === undefined || sourceId === undefined) return [];
+          return [{ id, messageId, sourceId }];
+        });
+      }
     }
   }
 
@@ -441,7 +468,10 @@ export class FindingsStore {
     const parsed = ListSourcesOptions.safeParse(options);
     if (!parsed.success) throw argumentError(parsed.error, 'list options');
     const plan: PagerPlan = {
-      partitions: [{ indexName: INDEX.byScenario, partitionKey: SOURCES_PARTITION }],
+      partitions: shardKeys(SOURCES_PARTITION).map((partitionKey) => ({
+        indexName: INDEX.byScenario,
+        partitionKey,
+      })),
       filters: [],
       fingerprint: queryFingerprint('sources'),
     };
@@ -515,9 +545,9 @@ export class FindingsStore {
   // Plumbing
   // -------------------------------------------------------------------------------------------
 
-  private findingItem(finding: Finding, ids: SharedIds): Item {
-    const expiresAt = Math.floor(Date.parse(finding.timestamp) / 1000) + this.retentionSeconds;
-    return findingItem(finding, expiresAt, ids);
+  /** The TTL of an item whose finding happened at `timestamp`. */
+  private expiresAt(timestamp: string): number {
+    return Math.floor(Date.parse(timestamp) / 1000) + this.retentionSeconds;
   }
 
   /**

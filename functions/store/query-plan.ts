@@ -11,9 +11,10 @@ import {
   INDEX,
   type IndexName,
   recipientDomainPartition,
+  type ShardedPartition,
   scenarioPartition,
   senderDomainPartition,
-  sourceFindingsPartition,
+  shardKeys,
   timeRangeBounds,
 } from './table-design.js';
 
@@ -48,16 +49,24 @@ export interface PartitionQuery {
   readonly partitionKey: string;
 }
 
-/** An equality condition on another index's partition attribute (FilterExpression). */
-export interface EqualityFilter {
+/**
+ * A condition on another index's partition attribute (a FilterExpression `begins_with`): the
+ * attribute is in the filter's partition, whichever shard (`value` is `<prefix>#`).
+ */
+export interface PartitionFilter {
   readonly attribute: string;
   readonly value: string;
 }
 
 export interface FindingsQueryPlan {
-  /** Partitions to Query; more than one means "merge newest first". */
+  /**
+   * Index partitions (every shard) to Query and merge newest first; empty when `sourceId` is set:
+   * then the upload's list of findings is read instead (see source-findings.ts).
+   */
   readonly partitions: readonly PartitionQuery[];
-  readonly filters: readonly EqualityFilter[];
+  /** The upload whose findings are asked for: its list is read, the filters apply to its items. */
+  readonly sourceId?: string;
+  readonly filters: readonly PartitionFilter[];
   /** Inclusive sort-key bounds (see `timeRangeBounds`). */
   readonly lower?: string;
   readonly upper?: string;
@@ -87,41 +96,44 @@ export function parseFindingsQuery(options: FindingsQueryOptions): z.output<type
 }
 
 /**
- * Chooses the index for a findings query. With several filters the most selective index wins and
- * the others become filters: a source upload is the narrowest set, then a recipient domain
- * (relay failures fan out to many external domains), then a sender domain (an organisation has
- * few accepted domains), then a scenario (five partitions hold everything). With no filter,
- * every scenario partition is queried and merged, which still needs no Scan.
+ * Chooses how to read a findings query. A source upload is the narrowest set: its own list of
+ * findings is read and every other option is checked on its items. Otherwise the most selective
+ * index wins and the others become filters: a recipient domain (relay failures fan out to many
+ * external domains), then a sender domain (an organisation has few accepted domains), then a
+ * scenario (five partitions hold everything). With no filter, every shard of every scenario
+ * partition is queried and merged, which still needs no Scan.
  */
 export function planFindingsQuery(options: z.output<typeof FindingsQueryOptions>): FindingsQueryPlan {
-  const candidates: Array<PartitionQuery | undefined> = [
-    options.sourceId === undefined
-      ? undefined
-      : { indexName: INDEX.bySource, partitionKey: sourceFindingsPartition(options.sourceId) },
+  const candidates: Array<{ indexName: IndexName; partition: ShardedPartition } | undefined> = [
     options.recipientDomain === undefined
       ? undefined
-      : {
-          indexName: INDEX.byRecipientDomain,
-          partitionKey: recipientDomainPartition(options.recipientDomain),
-        },
+      : { indexName: INDEX.byRecipientDomain, partition: recipientDomainPartition(options.recipientDomain) },
     options.senderDomain === undefined
       ? undefined
-      : { indexName: INDEX.bySenderDomain, partitionKey: senderDomainPartition(options.senderDomain) },
+      : { indexName: INDEX.bySenderDomain, partition: senderDomainPartition(options.senderDomain) },
     options.scenario === undefined
       ? undefined
-      : { indexName: INDEX.byScenario, partitionKey: scenarioPartition(options.scenario) },
+      : { indexName: INDEX.byScenario, partition: scenarioPartition(options.scenario) },
   ];
-  const selected = candidates.filter((candidate): candidate is PartitionQuery => candidate !== undefined);
-  const [primary, ...rest] = selected;
-  const partitions: PartitionQuery[] = primary
+  const selected = candidates.filter((candidate) => candidate !== undefined);
+  // With a source every condition is a filter; without, the first (most selective) is the index.
+  const [primary, ...rest] = options.sourceId === undefined ? selected : [undefined, ...selected];
+  const chosen = primary
     ? [primary]
-    : SCENARIO_IDS.map((scenario) => ({
-        indexName: INDEX.byScenario,
-        partitionKey: scenarioPartition(scenario),
-      }));
+    : options.sourceId === undefined
+      ? SCENARIO_IDS.map((scenario) => ({
+          indexName: INDEX.byScenario,
+          partition: scenarioPartition(scenario),
+        }))
+      : [];
+  const partitions = chosen.flatMap(({ indexName, partition }) =>
+    shardKeys(partition).map((partitionKey) => ({ indexName, partitionKey })),
+  );
   // A filter compares against the *other* index's partition attribute, which holds the same
-  // normalised value the key builders produce (e.g. lower-cased domain).
-  const filters = rest.map((part) => ({ attribute: `${part.indexName}pk`, value: part.partitionKey }));
+  // normalised value the key builders produce (e.g. lower-cased domain), in any shard.
+  const filters = rest.flatMap((part) =>
+    part === undefined ? [] : [{ attribute: `${part.indexName}pk`, value: `${part.partition.prefix}#` }],
+  );
 
   const range: { since?: string; until?: string } = {};
   if (options.since !== undefined) range.since = dayStart(options.since);
@@ -130,11 +142,13 @@ export function planFindingsQuery(options: z.output<typeof FindingsQueryOptions>
   if (lower !== undefined && upper !== undefined && lower > upper) {
     throw new InvalidValueError('time range', `since (${options.since}) is after until (${options.until})`);
   }
-  const fingerprint = queryFingerprint({ partitions, filters, lower, upper });
+  const sourceId = options.sourceId;
+  const fingerprint = queryFingerprint({ partitions, sourceId, filters, lower, upper });
   return {
     partitions,
     filters,
     fingerprint,
+    ...(sourceId === undefined ? {} : { sourceId }),
     ...(lower === undefined ? {} : { lower }),
     ...(upper === undefined ? {} : { upper }),
   };
