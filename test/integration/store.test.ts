@@ -355,7 +355,9 @@ describe('FindingsStore on the embedded engine', () => {
       // Assess
       expect(afterEverything.items.map((f) => f.id)).toEqual(all.items.map((f) => f.id));
       expect(beforeEverything).toEqual({ items: [] });
-      await expect(store.queryFindings({ scenario: 'ndr', cursor: forge('') })).rejects.toThrow(ArgumentError);
+      await expect(store.queryFindings({ scenario: 'ndr', cursor: forge('') })).rejects.toThrow(
+        ArgumentError,
+      );
     });
   });
 
