@@ -14,7 +14,7 @@ export interface QueryExpressions {
 
 /**
  * `#pk = :pk` plus, when bounds are given, `BETWEEN` / `>=` / `<=` on the sort key (inclusive),
- * and an `AND`-ed `begins_with` filter for each of `filters`.
+ * and, `AND`-ed, each of `filters` (its conditions `OR`-ed: `begins_with` or `=`).
  */
 export function buildQueryExpressions(input: {
   partitionAttribute: string;
@@ -36,9 +36,16 @@ export function buildQueryExpressions(input: {
 
   const filters = input.filters ?? [];
   const clauses = filters.map((filter, i) => {
-    names[`#f${i}`] = filter.attribute;
-    values[`:f${i}`] = { S: filter.value };
-    return `begins_with(#f${i}, :f${i})`;
+    const any = filter.map((condition, j) => {
+      names[`#f${i}_${j}`] = condition.attribute;
+      if ('prefix' in condition) {
+        values[`:f${i}_${j}`] = { S: condition.prefix };
+        return `begins_with(#f${i}_${j}, :f${i}_${j})`;
+      }
+      values[`:f${i}_${j}`] = { S: condition.equals };
+      return `#f${i}_${j} = :f${i}_${j}`;
+    });
+    return any.length === 1 ? (any[0] ?? '') : `(${any.join(' OR ')})`;
   });
   return {
     KeyConditionExpression: condition,

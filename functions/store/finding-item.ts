@@ -25,6 +25,7 @@ import {
   REMEDIATION_ID_ATTRIBUTE,
   remediationId,
   remediationKey,
+  SENDER_DOMAIN_ATTRIBUTE,
   SOURCE_ID_ATTRIBUTE,
   shardedValue,
   stripStoreAttributes,
@@ -133,7 +134,7 @@ export function findingData(item: Item): Record<string, unknown> {
     id: keyPart(item, 'pk', 'FINDING#'),
     scenario: shardedValue(item.gsi1pk?.S, 'SCENARIO#'),
     timestamp: sortKey?.slice(0, sortKey.lastIndexOf('#')),
-    senderDomain: shardedValue(item.gsi2pk?.S, 'SENDER#'),
+    senderDomain: shardedValue(item.gsi2pk?.S, 'SENDER#') ?? item[SENDER_DOMAIN_ATTRIBUTE]?.S,
     recipientDomain: shardedValue(item.gsi3pk?.S, 'RECIPIENT#'),
   };
   for (const [name, value] of Object.entries(derived)) {

@@ -471,6 +471,7 @@ export class FindingsStore {
       partitions: shardKeys(SOURCES_PARTITION).map((partitionKey) => ({
         indexName: INDEX.byScenario,
         partitionKey,
+        filters: [],
       })),
       filters: [],
       fingerprint: queryFingerprint('sources'),

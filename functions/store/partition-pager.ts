@@ -21,6 +21,7 @@ export type QueryRunner = (input: QueryCommandInput) => Promise<QueryCommandOutp
 
 export interface PagerPlan {
   readonly partitions: readonly PartitionQuery[];
+  /** What every result meets (checked by DynamoDB per partition: `PartitionQuery.filters`). */
   readonly filters: readonly PartitionFilter[];
   readonly lower?: string;
   readonly upper?: string;
@@ -86,7 +87,7 @@ async function refill(
     sortAttribute: index.sortKey.name,
     lower: plan.lower,
     upper: bounds.upper,
-    filters: plan.filters,
+    filters: stream.partition.filters,
   });
   do {
     const response = await run({
@@ -94,7 +95,7 @@ async function refill(
       IndexName: stream.partition.indexName,
       ...expressions,
       ScanIndexForward: false,
-      Limit: plan.filters.length > 0 ? Math.max(want, FILTERED_READ_SIZE) : want,
+      Limit: stream.partition.filters.length > 0 ? Math.max(want, FILTERED_READ_SIZE) : want,
       ...(stream.startKey ? { ExclusiveStartKey: stream.startKey } : {}),
     });
     // BETWEEN is inclusive: the cursor's own item comes back once and is not repeated.

@@ -14,6 +14,7 @@ import { batchGet } from './batch-reader.js';
 import type { Item } from './batch-writer.js';
 import type { BoundTable } from './bound-table.js';
 import { type PagerPlan, pageCursor, pageUpperBound, sortKeyOf } from './partition-pager.js';
+import { meets } from './query-plan.js';
 import {
   findingKey,
   parseSourceFindingsEntry,
@@ -68,7 +69,7 @@ function isListed(item: Item | undefined, sourceId: string, listed: ListedFindin
     item !== undefined &&
     item[SOURCE_ID_ATTRIBUTE]?.S === sourceId &&
     sortKeyOf(item) === listed.sortKey &&
-    plan.filters.every((filter) => item[filter.attribute]?.S?.startsWith(filter.value) === true)
+    plan.filters.every((filter) => meets(item, filter))
   );
 }
 

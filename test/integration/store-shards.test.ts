@@ -62,6 +62,7 @@ describe('sharded partitions', () => {
       makeFinding({
         scenario: SCENARIO_IDS[i % 3 === 0 ? 1 : i % SCENARIO_IDS.length],
         senderDomain: i % 4 === 0 ? 'northwind.example' : 'contoso.com',
+        recipient: `user${i}@${i % 3 === 1 ? 'fabrikam.example' : 'tailspin.example'}`,
         timestamp: new Date(Date.parse('2026-11-28T08:00:00.000Z') + Math.floor(i / 10) * 1000).toISOString(),
         source: { sourceId: i % 2 === 0 ? 'upload-even' : 'upload-odd' },
       }),
@@ -97,6 +98,21 @@ describe('sharded partitions', () => {
         f.scenario === 'ndr' &&
         f.timestamp >= '2026-11-28T08:00:05.000Z' &&
         f.timestamp <= '2026-11-28T08:00:20.000Z',
+    ],
+    [
+      'a sender domain and a scenario left out of its index',
+      { senderDomain: 'northwind.example', scenario: 'connector-mismatch' },
+      (f: Finding) => f.senderDomain === 'northwind.example' && f.scenario === 'connector-mismatch',
+    ],
+    [
+      'a recipient domain and a sender domain',
+      { recipientDomain: 'fabrikam.example', senderDomain: 'contoso.com' },
+      (f: Finding) => f.recipientDomain === 'fabrikam.example' && f.senderDomain === 'contoso.com',
+    ],
+    [
+      'an upload and a sender domain',
+      { sourceId: 'upload-even', senderDomain: 'contoso.com' },
+      (f: Finding) => f.source.sourceId === 'upload-even' && f.senderDomain === 'contoso.com',
     ],
     [
       'an upload and a scenario',

@@ -36,16 +36,41 @@ describe('planFindingsQuery', () => {
     );
 
     // Assess
+    const ndr = [{ attribute: 'gsi1pk', prefix: 'SCENARIO#ndr#' }];
     expect(senderAndScenario.partitions).toEqual(
       Array.from({ length: SHARDS.senderDomain }, (_, n) => ({
         indexName: 'gsi2',
         partitionKey: `SENDER#contoso.com#${n}`,
+        filters: [ndr],
       })),
     );
-    expect(senderAndScenario.filters).toEqual([{ attribute: 'gsi1pk', value: 'SCENARIO#ndr#' }]);
     expect(all.partitions).toEqual([]);
     expect(all.sourceId).toBe('s1');
-    expect(all.filters.map((f) => f.attribute)).toEqual(['gsi3pk', 'gsi2pk', 'gsi1pk']);
+    expect(all.filters.map((filter) => filter.map((condition) => condition.attribute))).toEqual([
+      ['gsi3pk'],
+      ['gsi2pk', 'sd'],
+      ['gsi1pk'],
+    ]);
+  });
+
+  it('reads a sender domain from its index and from the scenarios left out of it, filtered on `sd`', () => {
+    // Act
+    const sender = planFindingsQuery(parseFindingsQuery({ senderDomain: 'Contoso.com' }));
+    const senderAndMismatch = planFindingsQuery(
+      parseFindingsQuery({ senderDomain: 'contoso.com', scenario: 'connector-mismatch' }),
+    );
+
+    // Assess
+    const bySd = [[{ attribute: 'sd', equals: 'contoso.com' }]];
+    const shards = (prefix: string) => Array.from({ length: SHARDS.scenario }, (_, n) => `${prefix}#${n}`);
+    expect(sender.partitions.map((p) => [p.indexName, p.partitionKey, p.filters])).toEqual([
+      ...Array.from({ length: SHARDS.senderDomain }, (_, n) => ['gsi2', `SENDER#contoso.com#${n}`, []]),
+      ...shards('SCENARIO#connector-mismatch').map((key) => ['gsi1', key, bySd]),
+      ...shards('SCENARIO#wrong-region').map((key) => ['gsi1', key, bySd]),
+    ]);
+    expect(senderAndMismatch.partitions.map((p) => [p.partitionKey, p.filters])).toEqual(
+      shards('SCENARIO#connector-mismatch').map((key) => [key, bySd]),
+    );
   });
 
   it('reads a bare day as the whole day and rejects an inverted range', () => {
@@ -112,7 +137,13 @@ describe('buildQueryExpressions', () => {
       sortAttribute: 'gsi1sk',
       lower: 'a',
       upper: 'b',
-      filters: [{ attribute: 'gsi2pk', value: 'SENDER#contoso.com#' }],
+      filters: [
+        [{ attribute: 'gsi2pk', prefix: 'SENDER#contoso.com#' }],
+        [
+          { attribute: 'gsi1pk', prefix: 'SCENARIO#ndr#' },
+          { attribute: 'sd', equals: 'contoso.com' },
+        ],
+      ],
     });
     const lowerOnly = buildQueryExpressions({
       partitionAttribute: 'p',
@@ -124,8 +155,16 @@ describe('buildQueryExpressions', () => {
 
     // Assess
     expect(both.KeyConditionExpression).toBe('#pk = :pk AND #sk BETWEEN :lo AND :hi');
-    expect(both.FilterExpression).toBe('begins_with(#f0, :f0)');
-    expect(both.ExpressionAttributeNames).toEqual({ '#pk': 'gsi1pk', '#sk': 'gsi1sk', '#f0': 'gsi2pk' });
+    expect(both.FilterExpression).toBe(
+      'begins_with(#f0_0, :f0_0) AND (begins_with(#f1_0, :f1_0) OR #f1_1 = :f1_1)',
+    );
+    expect(both.ExpressionAttributeNames).toEqual({
+      '#pk': 'gsi1pk',
+      '#sk': 'gsi1sk',
+      '#f0_0': 'gsi2pk',
+      '#f1_0': 'gsi1pk',
+      '#f1_1': 'sd',
+    });
     expect(lowerOnly.KeyConditionExpression).toBe('#pk = :pk AND #sk >= :lo');
     expect(none.KeyConditionExpression).toBe('#pk = :pk');
     expect(none.ExpressionAttributeNames).toEqual({ '#pk': 'p' });

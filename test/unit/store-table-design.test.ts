@@ -123,9 +123,9 @@ describe('table definition', () => {
     ]);
     // No index copies whole items: each projects the keys plus what its queries filter on or read.
     expect(input.GlobalSecondaryIndexes?.map((index) => index.Projection)).toEqual([
-      { ProjectionType: 'INCLUDE', NonKeyAttributes: ['messageId', 'src'] },
+      { ProjectionType: 'INCLUDE', NonKeyAttributes: ['messageId', 'src', 'sd'] },
       { ProjectionType: 'INCLUDE', NonKeyAttributes: ['gsi1pk'] },
-      { ProjectionType: 'INCLUDE', NonKeyAttributes: ['gsi1pk', 'gsi2pk'] },
+      { ProjectionType: 'INCLUDE', NonKeyAttributes: ['gsi1pk', 'gsi2pk', 'sd'] },
     ]);
     const names = input.AttributeDefinitions?.map((attr) => attr.AttributeName) ?? [];
     expect(new Set(names).size).toBe(names.length);
@@ -221,6 +221,19 @@ describe('key builders', () => {
       sortKey: findingSortKey('2026-11-28T10:00:00Z', 'f00'),
     });
     for (const item of items) expect(itemBytes(item)).toBeLessThanOrEqual(1024);
+  });
+
+  it('leaves connector-mismatch and wrong-region findings out of the sender index, their domain in `sd`', () => {
+    // Act
+    const attrs = findingKeyAttributes(
+      makeFinding({ scenario: 'connector-mismatch', senderDomain: 'Contoso.COM' }),
+      1,
+    );
+
+    // Assess
+    expect(attrs).not.toHaveProperty('gsi2pk');
+    expect(attrs.sd).toEqual({ S: 'contoso.com' });
+    expect(attrs).toHaveProperty('gsi3pk');
   });
 
   it('leaves a finding out of the domain indexes when it has no domain (sparse index)', () => {
