@@ -9,7 +9,7 @@
  */
 import { unmarshall } from '@aws-sdk/util-dynamodb';
 import type { z } from 'zod';
-import { Finding } from '../core/analysis/model/findings.js';
+import { Finding, FindingSource } from '../core/analysis/model/findings.js';
 import { toAttributes } from './attribute-values.js';
 import type { Item } from './batch-writer.js';
 import type { SharedKind } from './shared-refs.js';
@@ -32,9 +32,10 @@ import {
 } from './table-design.js';
 
 /**
- * How a refusal happened: the same for every finding refused by the same Exchange Online host, with
- * the same text, from the same server through the same connector. A few dozen per log; together a
- * third of a finding's bytes.
+ * How a refusal happened, and where it was read: the same for every finding of one upload refused
+ * by the same Exchange Online host, with the same text, from the same server through the same
+ * connector. A few dozen per log; together a third of a finding's bytes, and with the upload's file
+ * name and format (an S3 key is often 60 characters) what keeps most finding items under 1 KB.
  */
 export const CONTEXT_FIELDS = [
   'code',
@@ -55,13 +56,14 @@ export const FindingContext = Finding.pick({
   serverHostname: true,
   clientIp: true,
   connectorId: true,
-});
+}).extend({ source: FindingSource.pick({ file: true, format: true }) });
 export type FindingContext = z.infer<typeof FindingContext>;
 
 export const REMEDIATION_KIND: SharedKind<Finding['remediation']> = {
   entity: ENTITY.remediation,
   attribute: 'remediation',
   schema: Finding.shape.remediation,
+  compressed: true,
   key: remediationKey,
   id: remediationId,
 };
@@ -78,7 +80,18 @@ export const CONTEXT_KIND: SharedKind<FindingContext> = {
 export function contextOf(finding: Finding): FindingContext {
   const context: Record<string, unknown> = {};
   for (const name of CONTEXT_FIELDS) if (finding[name] !== undefined) context[name] = finding[name];
+  context.source = { file: finding.source.file, format: finding.source.format };
   return context as FindingContext;
+}
+
+/** A stored finding's data joined with its context (the source's file and format go into `source`). */
+export function withContext(
+  data: Record<string, unknown>,
+  context: FindingContext | undefined,
+): Record<string, unknown> {
+  if (context === undefined) return data;
+  const source = typeof data.source === 'object' && data.source !== null ? data.source : {};
+  return { ...data, ...context, source: { ...source, ...context.source } };
 }
 
 /** The text after `prefix` in a key attribute of `item`, if the item has that attribute. */
@@ -99,7 +112,7 @@ export function findingItem(finding: Finding, expiresAt: number, ids: SharedIds)
     id: _id,
     scenario: _scenario,
     remediation: _remediation,
-    source: { sourceId: _sourceId, ...source },
+    source: { sourceId: _sourceId, file: _file, format: _format, ...source },
     ...rest
   } = finding;
   const stored: Record<string, unknown> = { ...rest, source };

@@ -31,6 +31,7 @@ import {
   findingItem,
   REMEDIATION_KIND,
   sharedIdsOf,
+  withContext,
 } from './finding-item.js';
 import { boundFinding, boundSource } from './item-bounds.js';
 import { SILENT_LOGGER, type StoreLogger } from './logger.js';
@@ -278,7 +279,10 @@ export class FindingsStore {
     const cells = new Map<string, RollupCell>();
     items.forEach((item, i) => {
       const contextId = sharedIdsOf(item).contextId;
-      const fields = { ...data[i], ...(contextId === undefined ? {} : contexts.get(contextId)) };
+      const fields = withContext(
+        data[i] ?? {},
+        contextId === undefined ? undefined : contexts.get(contextId),
+      );
       const parsed = StoredRollupFields.safeParse(fields);
       // An item that cannot be read as a finding was never counted in a cell.
       if (parsed.success) cells.set(parsed.data.id, rollupCellOf(parsed.data));
@@ -587,7 +591,12 @@ export class FindingsStore {
             `which is not in "${this.tableName}"`,
         );
       }
-      return this.parseData(item, { ...findingData(item), ...context, remediation }, Finding, 'finding');
+      return this.parseData(
+        item,
+        { ...withContext(findingData(item), context), remediation },
+        Finding,
+        'finding',
+      );
     });
   }
 
