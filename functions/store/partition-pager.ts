@@ -4,7 +4,9 @@
  *
  * A k-way merge: each partition is read (descending sort key) a few items at a time, and the
  * newest head among them is taken until the page is full; a partition whose buffer runs empty is
- * read again before the next pick, so the page is exact whatever the skew between partitions. Sort
+ * read again before the next pick unless it has already read past that pick, so the page is exact
+ * whatever the skew between partitions, and a filtered partition with nothing for this page is
+ * read only as far back as the page goes. Sort
  * keys (`<time>#<id>`) are unique, so the cursor is just the sort key of the last item returned:
  * every partition resumes below it (see cursor.ts).
  */
@@ -41,6 +43,8 @@ interface Stream {
   readonly partition: PartitionQuery;
   buffer: Item[];
   startKey: Item | undefined;
+  /** Sort key of the last entry evaluated: everything not read yet is older. */
+  position: string | undefined;
   done: boolean;
 }
 
@@ -68,11 +72,8 @@ export function pageCursor(
   return more && last !== undefined ? { cursor: encodeCursor({ v: 2, q: fingerprint, a: last }) } : {};
 }
 
-/**
- * Reads more of `stream`: at least one item unless the partition is exhausted (a filtered Query
- * may evaluate a whole request's worth and return nothing).
- */
-async function refill(
+/** Reads the next request's worth of `stream` (a filtered request may return nothing). */
+async function readMore(
   run: QueryRunner,
   tableName: string,
   plan: PagerPlan,
@@ -81,31 +82,42 @@ async function refill(
   want: number,
 ): Promise<void> {
   const index = indexDefinition(stream.partition.indexName);
-  const expressions = buildQueryExpressions({
-    partitionAttribute: index.partitionKey.name,
-    partitionKey: stream.partition.partitionKey,
-    sortAttribute: index.sortKey.name,
-    lower: plan.lower,
-    upper: bounds.upper,
-    filters: stream.partition.filters,
+  const filters = stream.partition.filters;
+  const response = await run({
+    TableName: tableName,
+    IndexName: stream.partition.indexName,
+    ...buildQueryExpressions({
+      partitionAttribute: index.partitionKey.name,
+      partitionKey: stream.partition.partitionKey,
+      sortAttribute: index.sortKey.name,
+      lower: plan.lower,
+      upper: bounds.upper,
+      filters,
+    }),
+    ScanIndexForward: false,
+    Limit: filters.length > 0 ? Math.max(want, FILTERED_READ_SIZE) : want,
+    ...(stream.startKey ? { ExclusiveStartKey: stream.startKey } : {}),
   });
-  do {
-    const response = await run({
-      TableName: tableName,
-      IndexName: stream.partition.indexName,
-      ...expressions,
-      ScanIndexForward: false,
-      Limit: stream.partition.filters.length > 0 ? Math.max(want, FILTERED_READ_SIZE) : want,
-      ...(stream.startKey ? { ExclusiveStartKey: stream.startKey } : {}),
-    });
-    // BETWEEN is inclusive: the cursor's own item comes back once and is not repeated.
-    const after = bounds.after;
-    stream.buffer.push(
-      ...(response.Items ?? []).filter((item) => after === undefined || sortKeyOf(item) < after),
-    );
-    stream.startKey = response.LastEvaluatedKey;
-    stream.done = stream.startKey === undefined;
-  } while (stream.buffer.length === 0 && !stream.done);
+  // BETWEEN is inclusive: the cursor's own item comes back once and is not repeated.
+  const after = bounds.after;
+  stream.buffer.push(
+    ...(response.Items ?? []).filter((item) => after === undefined || sortKeyOf(item) < after),
+  );
+  stream.startKey = response.LastEvaluatedKey;
+  stream.position = stream.startKey?.[index.sortKey.name]?.S;
+  stream.done = stream.startKey === undefined;
+}
+
+/** The stream whose next entry is the newest of all buffered ones. */
+function newestHead(streams: readonly Stream[]): Stream | undefined {
+  let newest: Stream | undefined;
+  for (const stream of streams) {
+    const head = stream.buffer[0];
+    if (head !== undefined && (newest === undefined || sortKeyOf(head) > sortKeyOf(newest.buffer[0] ?? {}))) {
+      newest = stream;
+    }
+  }
+  return newest;
 }
 
 /**
@@ -128,23 +140,27 @@ export async function readPage(
     partition,
     buffer: [],
     startKey: undefined,
+    position: undefined,
     done: false,
   }));
   const page: Item[] = [];
   while (page.length < limit) {
-    const need = limit - page.length;
-    const want = Math.min(need, Math.max(MIN_READ_SIZE, Math.ceil((2 * need) / streams.length)));
-    const empty = streams.filter((stream) => stream.buffer.length === 0 && !stream.done);
-    await Promise.all(empty.map((stream) => refill(run, tableName, plan, bounds, stream, want)));
-    let newest: Stream | undefined;
-    for (const stream of streams) {
-      const head = stream.buffer[0];
-      if (
-        head !== undefined &&
-        (newest === undefined || sortKeyOf(head) > sortKeyOf(newest.buffer[0] ?? {}))
-      ) {
-        newest = stream;
-      }
+    const newest = newestHead(streams);
+    const head = newest === undefined ? undefined : sortKeyOf(newest.buffer[0] ?? {});
+    // A stream with nothing buffered may still hold something newer than the head, unless it has
+    // read past it: only those are read again (a filtered stream with no match for the page is
+    // read just down to the page's entries, not to its end).
+    const unknown = streams.filter(
+      (stream) =>
+        stream.buffer.length === 0 &&
+        !stream.done &&
+        (head === undefined || stream.position === undefined || stream.position > head),
+    );
+    if (unknown.length > 0) {
+      const need = limit - page.length;
+      const want = Math.min(need, Math.max(MIN_READ_SIZE, Math.ceil((2 * need) / streams.length)));
+      await Promise.all(unknown.map((stream) => readMore(run, tableName, plan, bounds, stream, want)));
+      continue;
     }
     const taken = newest?.buffer.shift();
     if (taken === undefined) break;

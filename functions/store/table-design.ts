@@ -6,20 +6,45 @@
  * (embedded engine, tests) and the CDK stack (cloud) both build the table from `TABLE_DEFINITION`,
  * and every key string is produced here so the layout can be read, tested and changed in one place.
  *
- * | Item     | pk                  | sk                                       | GSI partition keys                                  | gsisk (every GSI's sort key) |
+ * | Item     | pk                  | sk                                       | GSI partition keys (each `<prefix>#<shard>`)        | gsisk (every GSI's sort key) |
  * |----------|---------------------|------------------------------------------|-----------------------------------------------------|------------------------------|
- * | finding  | `FINDING#<id>`      | `FINDING`                                | gsi1pk `SCENARIO#<scenario>` · gsi2pk `SENDER#<domain>` · gsi3pk `RECIPIENT#<domain>` · gsi4pk `SOURCE#<sourceId>` | `<ts>#<id>` |
- * | source   | `SOURCE#<id>`       | `SOURCE`                                 | gsi1pk `SOURCES`                                    | `<startedAt>#<id>`           |
+ * | finding  | `FINDING#<id>`      | `FINDING`                                | gsi1pk `SCENARIO#<scenario>#<0-7>` · gsi2pk `SENDER#<domain>#<0-3>` (not for `connector-mismatch`, `wrong-region`: `sd` holds their domain) · gsi3pk `RECIPIENT#<domain>#0` | `<ts>#<id>` |
+ * | upload's findings | `SOURCE#<sourceId>` | `F#<hash of its entries>`      | —                                                   | —                            |
+ * | source   | `SOURCE#<id>`       | `SOURCE`                                 | gsi1pk `SOURCES#<0-3>`                              | `<startedAt>#<id>`           |
  * | rollup   | `ROLLUP#<YYYY-MM>`  | `<date>#<scenario>#<domain>#<server>`    | —                                                   | —                            |
  * | remediation | `REMEDIATION#<hash>` | `REMEDIATION`                       | —                                                   | —                            |
  * | context  | `CONTEXT#<hash>`    | `CONTEXT`                                | —                                                   | —                            |
  *
- * Lean by design (each GSI entry is a write of its own, and DynamoDB bills it by its size): the
- * four GSIs share one sort-key attribute and project only what their queries read or filter on
+ * Lean by design: DynamoDB bills every write per started KB, for the item and for each index entry
+ * (an entry of 300 bytes is a whole unit). Measured by `npm run cost` on the bench's logs, a finding
+ * costs 3.8 write units (goal ≤ 4), where the design before cost 5.3:
+ *
+ * | per finding | before | now | how |
+ * |---|---:|---:|---|
+ * | item | 1.13 | 1.06 | shared context also holds the upload's file name and format; remediations Brotli-compressed (5 units → 2, written once) |
+ * | index entries | 3.88 | 2.54 | no `bySource` index (−1); `gsi2` sparse (−0.35) |
+ * | upload's list | — | 0.05 | one item per 20 findings of a batch |
+ *
+ * - **No index by upload.** A query by `sourceId` (and re-analysis enumerating an upload's findings)
+ *   reads the upload's list of findings from its own item collection (one Query, `begins_with
+ *   F#`), then BatchGetItem of the findings, each checked to still be that upload's (`src`) — the
+ *   index held exactly those. It reads the whole list for each page (42 bytes a finding: about 70 KB,
+ *   9 read units, for a 10 MB tracking log), where an index read only the page.
+ * - **Sparse sender index.** `connector-mismatch` and `wrong-region` findings are sent as the
+ *   organisation's own domains (a handful of values): they stay out of `gsi2`, and a query by sender
+ *   domain reads their scenario shards with a filter on `sd` — reading the other findings of those
+ *   two scenarios in the range too, a few times what it returns when the organisation has a few
+ *   domains. Forwarding and foreign-sender findings, whose sender domains are many, stay indexed.
+ * - **Sharded partitions.** One partition-key value takes at most 1,000 write units a second, so the
+ *   low-cardinality ones (a scenario, the organisation's sender domain, the sources listing) are
+ *   split into shards by a hash of the item's id (`SHARDS`) and a query merges its shards newest
+ *   first (partition-pager.ts): a page without filters is 40 small Queries instead of 5.
+ *
+ * The three GSIs share one sort-key attribute and project only what their queries read or filter on
  * (`IndexDefinition.projection`); a page of findings is a Query of an index for keys, then one
  * BatchGetItem of the items it shows. A finding item does not repeat what its keys already hold
  * (see `findingItem`), and what many findings share is stored once, by reference: the remediation
- * text, and the refusal's context (server, connector, Exchange Online host, code and text).
+ * text, and the refusal's context (server, connector, Exchange Online host, code and text, file).
  *
  * Items of the nightly job and the organisation's configuration live in the same table, base table
  * only (no GSI attributes), so no findings or sources query can ever see them:
