@@ -343,13 +343,7 @@ export class FindingsStore {
     );
     await Promise.all(
       shards.map(async ({ scenario, partitionKey }) => {
-        const expressions = buildQueryExpressions({
-          partitionAttribute: 'gsi1pk',
-          partitionKey,
-          sortAttribute: GSI_SORT_KEY,
-          lower: plan.lower,
-          upper: plan.upper,
-        });
+        const expressions = scenarioShardExpressions(partitionKey, plan);
         for await (const response of this.queryPages({
           IndexName: INDEX.byScenario,
           ...expressions,
@@ -374,13 +368,7 @@ export class FindingsStore {
   }): AsyncGenerator<{ id: string; messageId: string; sourceId: string }[]> {
     const plan = planFindingsQuery(parseFindingsQuery({ ...range, scenario: 'foreign-sender-domain' }));
     for (const partitionKey of shardKeys(scenarioPartition('foreign-sender-domain'))) {
-      const expressions = buildQueryExpressions({
-        partitionAttribute: 'gsi1pk',
-        partitionKey,
-        sortAttribute: GSI_SORT_KEY,
-        lower: plan.lower,
-        upper: plan.upper,
-      });
+      const expressions = scenarioShardExpressions(partitionKey, plan);
       expressions.ExpressionAttributeNames['#id'] = 'pk';
       expressions.ExpressionAttributeNames['#messageId'] = 'messageId';
       expressions.ExpressionAttributeNames['#source'] = SOURCE_ID_ATTRIBUTE;
@@ -689,6 +677,17 @@ export class FindingsStore {
 
   private readonly runQuery = (input: QueryCommandInput) =>
     this.call('Query', () => this.client.send(new QueryCommand(input)));
+}
+
+/** The expressions of a Query of one scenario shard on `gsi1` within the plan's time range. */
+function scenarioShardExpressions(partitionKey: string, plan: { lower?: string; upper?: string }) {
+  return buildQueryExpressions({
+    partitionAttribute: 'gsi1pk',
+    partitionKey,
+    sortAttribute: GSI_SORT_KEY,
+    lower: plan.lower,
+    upper: plan.upper,
+  });
 }
 
 function cursorOf(page: { cursor?: string }): { cursor?: string } {
