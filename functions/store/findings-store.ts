@@ -46,7 +46,7 @@ import { DEFAULT_RETRY_POLICY, type RetryPolicy } from './retry.js';
 import { applyRollupDeltas, type RollupCell, RollupDeltas, rollupCellOf } from './rollups.js';
 import { SharedRefs } from './shared-refs.js';
 import { readSourcePage, sourceFindingItems } from './source-listing.js';
-import { SourceLeaseLostError } from './store-errors.js';
+import { SourceLeaseLostError, StoreWriteError } from './store-errors.js';
 import {
   DEFAULT_RETENTION_DAYS,
   findingKey,
@@ -253,12 +253,38 @@ export class FindingsStore {
     await this.batchPut(first);
     this.remediations.markWritten(remediations);
     this.contexts.markWritten(contexts);
-    const replaced = await mapLimit([...items.values()], PUT_CONCURRENCY, (item) => this.putReplacing(item));
-    // Counters after the findings: a failure here under-counts until the nightly repair, never twice.
-    const previous = await this.storedCells(replaced.filter((item) => item !== undefined));
+    // Each put hands back what it replaced; after a failure (retries exhausted) no new put starts.
+    let failure: unknown;
+    const outcomes = await mapLimit([...items], PUT_CONCURRENCY, async ([id, item]) => {
+      if (failure !== undefined) return undefined;
+      try {
+        return { id, replaced: await this.putReplacing(item) };
+      } catch (error) {
+        failure ??= error;
+        return undefined;
+      }
+    });
+    const written = outcomes.filter((outcome) => outcome !== undefined);
+    // Counters after the findings, for those written: a failure here under-counts until the nightly
+    // repair, never twice.
+    const previous = await this.storedCells(
+      written.map((outcome) => outcome.replaced).filter((item) => item !== undefined),
+    );
     const deltas = new RollupDeltas();
-    for (const [id, cell] of cells) deltas.move(previous.get(id), cell);
+    for (const { id } of written) {
+      const cell = cells.get(id);
+      if (cell !== undefined) deltas.move(previous.get(id), cell);
+    }
     await applyRollupDeltas(deltas.changes(), this.boundTable);
+    if (failure !== undefined) {
+      const notWritten = items.size - written.length;
+      const message = failure instanceof Error ? failure.message : String(failure);
+      throw new StoreWriteError(
+        `${notWritten} of ${items.size} items were not written: ${message}`,
+        { notWritten, attempted: items.size },
+        failure instanceof Error && failure.cause !== undefined ? failure.cause : failure,
+      );
+    }
     return { written: items.size };
   }
 
