@@ -25,7 +25,12 @@ import { DEFAULT_LOOK_BACK_DAYS } from '../functions/nightly/look-back.js';
 import { DEFAULT_INBOUND_RETENTION_DAYS, inboundItem } from '../functions/store/inbound-index.js';
 import { boundFinding, itemBytes, writeUnits } from '../functions/store/item-bounds.js';
 import { RollupDeltas, rollupCellOf } from '../functions/store/rollups.js';
-import { type IndexDefinition, type IndexName, indexEntryOf } from '../functions/store/table-design.js';
+import {
+  type IndexDefinition,
+  type IndexName,
+  indexEntryOf,
+  sourceFindingsItems,
+} from '../functions/store/table-design.js';
 import { PROJECT_ROOT } from '../lib/constructs/relay-function.js';
 import { createApp } from '../lib/create-app.js';
 import { ACCEPTED_DOMAIN, generateTrackingLog } from './generate-tracking-log.js';
@@ -200,6 +205,8 @@ interface PerFinding {
   indexBytes: number;
   indexUnits: number;
   sharedUnits: number;
+  /** The upload's list of its findings (one item per 20 findings of a batch). */
+  listUnits: number;
   rollupUnits: number;
   /** Everything ingest writes for one finding. */
   writeUnits: number;
@@ -236,12 +243,25 @@ function perFinding(sample: Sample, deploy: Deployed): PerFinding {
     sum.nightlyReads += passes * (scenarioEntry / 8192 + 0.5 * Math.ceil(bytes / 4096));
   }
   const sharedUnits = [...shared.values()].reduce((total, item) => total + writeUnits(itemBytes(item)), 0);
-  // One UpdateItem (one unit: a counter is far below 1 KB) per cell a batch changes.
+  // One UpdateItem (one unit: a counter is far below 1 KB) per cell a batch changes, and the
+  // upload's list items of each batch (as putFindings writes them).
   let rollupUpdates = 0;
+  let listUnits = 0;
+  let listBytes = 0;
   for (const batch of sample.batches) {
     const deltas = new RollupDeltas();
     for (const finding of batch) deltas.move(undefined, rollupCellOf(finding));
     rollupUpdates += deltas.changes().length;
+    const listing = batch.map((f) => ({
+      id: f.id,
+      timestamp: f.timestamp,
+      sourceId: f.source.sourceId,
+      expiresAt: 1_800_000_000,
+    }));
+    for (const item of sourceFindingsItems(listing)) {
+      listUnits += writeUnits(itemBytes(item));
+      listBytes += itemBytes(item) + ITEM_OVERHEAD;
+    }
   }
   const history = gzipSync(`${sample.findings.map((f) => JSON.stringify(historyRecordOf(f))).join('\n')}\n`);
   const perItem = {
@@ -250,14 +270,16 @@ function perFinding(sample: Sample, deploy: Deployed): PerFinding {
     indexBytes: sum.indexBytes / n,
     indexUnits: sum.indexUnits / n,
     sharedUnits: sharedUnits / n,
+    listUnits: listUnits / n,
     rollupUnits: rollupUpdates / n,
   };
   return {
     ...perItem,
-    writeUnits: perItem.itemUnits + perItem.indexUnits + perItem.sharedUnits + perItem.rollupUnits,
-    storedBytes: perItem.itemBytes + ITEM_OVERHEAD + perItem.indexBytes,
-    // The counters' look-up before a write: half a unit per item (eventually consistent, ≤ 4 KB).
-    readUnits: 0.5 + sum.nightlyReads / n,
+    writeUnits:
+      perItem.itemUnits + perItem.indexUnits + perItem.sharedUnits + perItem.listUnits + perItem.rollupUnits,
+    storedBytes: perItem.itemBytes + ITEM_OVERHEAD + perItem.indexBytes + listBytes / n,
+    // The put hands back the item it replaced (no read units): only the nightly passes read.
+    readUnits: sum.nightlyReads / n,
     historyBytes: history.length / n,
   };
 }
@@ -363,9 +385,10 @@ async function main(): Promise<void> {
     `| item | ${f2(finding.itemBytes)} | ${f2(finding.itemUnits)} |`,
     `| index entries (with 100 B overhead each) | ${f2(finding.indexBytes)} | ${f2(finding.indexUnits)} |`,
     `| shared remediation and context items | — | ${finding.sharedUnits.toFixed(3)} |`,
+    `| the upload's list of its findings (20 to an item) | — | ${finding.listUnits.toFixed(3)} |`,
     `| rollup counter updates (one ADD per cell per batch) | — | ${finding.rollupUnits.toFixed(3)} |`,
     `| **total written by ingest** | ${f2(finding.storedBytes)} stored | **${f2(finding.writeUnits)}** |`,
-    `| read units (counter look-up, ${DEFAULT_LOOK_BACK_DAYS + 1} nightly passes) | — | ${f2(finding.readUnits)} read |`,
+    `| read units (${DEFAULT_LOOK_BACK_DAYS + 1} nightly passes) | — | ${f2(finding.readUnits)} read |`,
     `| history in S3 (gzip NDJSON) | ${f2(finding.historyBytes)} | — |`,
     `| per inbound entry (${DEFAULT_INBOUND_RETENTION_DAYS}-day TTL, base table only) | ${f2(inbound.bytes)} stored | ${f2(inbound.units)} |`,
     '',

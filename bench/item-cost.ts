@@ -17,10 +17,7 @@ import {
   findingKey,
   findingSortKey,
   indexEntryOf,
-  recipientDomainPartition,
-  scenarioPartition,
-  senderDomainPartition,
-  sourceFindingsPartition,
+  normaliseDomain,
   TABLE_DEFINITION,
 } from '../functions/store/table-design.js';
 import { storedFinding } from './stored-finding.js';
@@ -33,15 +30,15 @@ function previousItem(finding: Finding, remediationId: string): { item: Item; in
   const sortKey = findingSortKey(finding.timestamp, finding.id);
   const keys: Record<string, string> = {
     ...findingKey(finding.id),
-    gsi1pk: scenarioPartition(finding.scenario),
+    gsi1pk: `SCENARIO#${finding.scenario}`,
     gsi1sk: sortKey,
-    gsi4pk: sourceFindingsPartition(finding.source.sourceId),
+    gsi4pk: `SOURCE#${finding.source.sourceId}`,
     gsi4sk: sortKey,
   };
   if (finding.senderDomain)
-    Object.assign(keys, { gsi2pk: senderDomainPartition(finding.senderDomain), gsi2sk: sortKey });
+    Object.assign(keys, { gsi2pk: `SENDER#${normaliseDomain(finding.senderDomain)}`, gsi2sk: sortKey });
   if (finding.recipientDomain)
-    Object.assign(keys, { gsi3pk: recipientDomainPartition(finding.recipientDomain), gsi3sk: sortKey });
+    Object.assign(keys, { gsi3pk: `RECIPIENT#${normaliseDomain(finding.recipientDomain)}`, gsi3sk: sortKey });
   const item = {
     ...marshall(rest, { removeUndefinedValues: true }),
     ...marshall(keys),

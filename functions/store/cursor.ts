@@ -8,20 +8,17 @@ import { z } from 'zod';
 import { InvalidValueError } from '../core/kernel/errors.js';
 import { firstIssue } from '../core/kernel/issues.js';
 
-/** Where one partition stands: not started (`null`), resume after a key, or exhausted (`'done'`). */
-export const PartitionPosition = z.union([
-  z.null(),
-  z.literal('done'),
-  z.record(z.string().regex(/^(pk|sk|gsi\d+pk|gsisk)$/), z.string().min(1).max(2048)),
-]);
-export type PartitionPosition = z.infer<typeof PartitionPosition>;
-
-export const CursorPayload = z.object({
-  v: z.literal(1),
+/**
+ * A page's cursor is the sort key (`<time>#<id>`) of the last item it returned: sort keys are
+ * unique, and a query reads every shard of its partition in one newest-first order, so "older
+ * than this key" resumes every shard at once, exactly, whatever their number.
+ */
+export const CursorPayload = z.strictObject({
+  v: z.literal(2),
   /** Fingerprint of the query the cursor was issued for. */
   q: z.string(),
-  /** One position per partition of the query plan, in plan order. */
-  p: z.array(PartitionPosition).min(1).max(16),
+  /** Sort key of the last item returned; the next page starts below it. */
+  a: z.string().min(1).max(2048),
 });
 export type CursorPayload = z.infer<typeof CursorPayload>;
 
@@ -36,10 +33,10 @@ export function encodeCursor(payload: CursorPayload): string {
 }
 
 /**
- * Decodes and validates a cursor issued for the query with `fingerprint` and `partitions`
- * partitions; throws `ArgumentError` for anything malformed, tampered with or foreign.
+ * Decodes and validates a cursor issued for the query with `fingerprint`; throws `ArgumentError`
+ * for anything malformed, tampered with or foreign.
  */
-export function decodeCursor(cursor: string, fingerprint: string, partitions: number): CursorPayload {
+export function decodeCursor(cursor: string, fingerprint: string): CursorPayload {
   if (cursor.length === 0 || cursor.length > 16_384 || !/^[A-Za-z0-9_-]+$/.test(cursor)) {
     throw new InvalidValueError('cursor', 'not a cursor returned by a previous page');
   }
@@ -53,7 +50,7 @@ export function decodeCursor(cursor: string, fingerprint: string, partitions: nu
   if (!parsed.success) {
     throw new InvalidValueError('cursor', firstIssue(parsed.error).message);
   }
-  if (parsed.data.q !== fingerprint || parsed.data.p.length !== partitions) {
+  if (parsed.data.q !== fingerprint) {
     throw new InvalidValueError(
       'cursor',
       'it was issued for a different query (filters or time range changed)',

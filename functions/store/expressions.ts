@@ -3,7 +3,7 @@
  * placeholders so no key attribute can collide with a DynamoDB reserved word.
  */
 import type { AttributeValue } from '@aws-sdk/client-dynamodb';
-import type { EqualityFilter } from './query-plan.js';
+import type { PartitionFilter } from './query-plan.js';
 
 export interface QueryExpressions {
   KeyConditionExpression: string;
@@ -14,7 +14,7 @@ export interface QueryExpressions {
 
 /**
  * `#pk = :pk` plus, when bounds are given, `BETWEEN` / `>=` / `<=` on the sort key (inclusive),
- * and an `AND`-ed equality filter for each of `filters`.
+ * and, `AND`-ed, each of `filters` (its conditions `OR`-ed: `begins_with` or `=`).
  */
 export function buildQueryExpressions(input: {
   partitionAttribute: string;
@@ -22,7 +22,7 @@ export function buildQueryExpressions(input: {
   sortAttribute: string;
   lower?: string | undefined;
   upper?: string | undefined;
-  filters?: readonly EqualityFilter[];
+  filters?: readonly PartitionFilter[];
 }): QueryExpressions {
   const names: Record<string, string> = { '#pk': input.partitionAttribute };
   const values: Record<string, AttributeValue> = { ':pk': { S: input.partitionKey } };
@@ -36,9 +36,16 @@ export function buildQueryExpressions(input: {
 
   const filters = input.filters ?? [];
   const clauses = filters.map((filter, i) => {
-    names[`#f${i}`] = filter.attribute;
-    values[`:f${i}`] = { S: filter.value };
-    return `#f${i} = :f${i}`;
+    const any = filter.map((condition, j) => {
+      names[`#f${i}_${j}`] = condition.attribute;
+      if ('prefix' in condition) {
+        values[`:f${i}_${j}`] = { S: condition.prefix };
+        return `begins_with(#f${i}_${j}, :f${i}_${j})`;
+      }
+      values[`:f${i}_${j}`] = { S: condition.equals };
+      return `#f${i}_${j} = :f${i}_${j}`;
+    });
+    return any.length === 1 ? (any[0] ?? '') : `(${any.join(' OR ')})`;
   });
   return {
     KeyConditionExpression: condition,

@@ -1,7 +1,7 @@
 /**
  * The stored form of a finding. An item does not repeat what its keys already hold: the id is in
- * `pk`, the scenario in `gsi1pk`, the upload in `gsi4pk`, and the timestamp and the domains in the
- * index keys too whenever those hold them verbatim (a normalised timestamp, a lower-case domain:
+ * `pk`, the scenario in `gsi1pk`, and the timestamp and the domains in the index keys too
+ * whenever those hold them verbatim (a normalised timestamp, a lower-case domain:
  * what the classifier produces). What many findings share is stored once, by reference: the
  * remediation, and the context (`CONTEXT_FIELDS`). Reading puts it all back, so a finding reads
  * back exactly as written. Every byte counts: DynamoDB bills a write per started kilobyte, and the
@@ -9,7 +9,7 @@
  */
 import { unmarshall } from '@aws-sdk/util-dynamodb';
 import type { z } from 'zod';
-import { Finding } from '../core/analysis/model/findings.js';
+import { Finding, FindingSource } from '../core/analysis/model/findings.js';
 import { toAttributes } from './attribute-values.js';
 import type { Item } from './batch-writer.js';
 import type { SharedKind } from './shared-refs.js';
@@ -25,14 +25,19 @@ import {
   REMEDIATION_ID_ATTRIBUTE,
   remediationId,
   remediationKey,
+  SENDER_DOMAIN_ATTRIBUTE,
+  SOURCE_ID_ATTRIBUTE,
+  shardedValue,
   stripStoreAttributes,
 } from './table-design.js';
 
 /**
- * How a refusal happened: the same for every finding refused by the same Exchange Online host, with
- * the same text, from the same server through the same connector. A few dozen per log; together a
- * third of a finding's bytes. The classifier version that wrote the finding is shared the same way
- * (one per run), so recording it on every finding costs no byte per finding item.
+ * How a refusal happened, and where it was read: the same for every finding of one upload refused
+ * by the same Exchange Online host, with the same text, from the same server through the same
+ * connector. A few dozen per log; together a third of a finding's bytes, and with the upload's file
+ * name and format (an S3 key is often 60 characters) what keeps most finding items under 1 KB. The
+ * classifier version that wrote the finding is shared the same way (one per run), so recording it on
+ * every finding costs no byte per finding item.
  */
 export const CONTEXT_FIELDS = [
   'code',
@@ -55,13 +60,14 @@ export const FindingContext = Finding.pick({
   clientIp: true,
   connectorId: true,
   classifierVersion: true,
-});
+}).extend({ source: FindingSource.pick({ file: true, format: true }) });
 export type FindingContext = z.infer<typeof FindingContext>;
 
 export const REMEDIATION_KIND: SharedKind<Finding['remediation']> = {
   entity: ENTITY.remediation,
   attribute: 'remediation',
   schema: Finding.shape.remediation,
+  compressed: true,
   key: remediationKey,
   id: remediationId,
 };
@@ -78,7 +84,18 @@ export const CONTEXT_KIND: SharedKind<FindingContext> = {
 export function contextOf(finding: Finding): FindingContext {
   const context: Record<string, unknown> = {};
   for (const name of CONTEXT_FIELDS) if (finding[name] !== undefined) context[name] = finding[name];
+  context.source = { file: finding.source.file, format: finding.source.format };
   return context as FindingContext;
+}
+
+/** A stored finding's data joined with its context (the source's file and format go into `source`). */
+export function withContext(
+  data: Record<string, unknown>,
+  context: FindingContext | undefined,
+): Record<string, unknown> {
+  if (context === undefined) return data;
+  const source = typeof data.source === 'object' && data.source !== null ? data.source : {};
+  return { ...data, ...context, source: { ...source, ...context.source } };
 }
 
 /** The text after `prefix` in a key attribute of `item`, if the item has that attribute. */
@@ -99,7 +116,7 @@ export function findingItem(finding: Finding, expiresAt: number, ids: SharedIds)
     id: _id,
     scenario: _scenario,
     remediation: _remediation,
-    source: { sourceId: _sourceId, ...source },
+    source: { sourceId: _sourceId, file: _file, format: _format, ...source },
     ...rest
   } = finding;
   const stored: Record<string, unknown> = { ...rest, source };
@@ -132,14 +149,14 @@ export function findingData(item: Item): Record<string, unknown> {
   const sortKey = item[GSI_SORT_KEY]?.S;
   const derived: Record<string, unknown> = {
     id: keyPart(item, 'pk', 'FINDING#'),
-    scenario: keyPart(item, 'gsi1pk', 'SCENARIO#'),
+    scenario: shardedValue(item.gsi1pk?.S, 'SCENARIO#'),
     timestamp: sortKey?.slice(0, sortKey.lastIndexOf('#')),
-    senderDomain: keyPart(item, 'gsi2pk', 'SENDER#'),
-    recipientDomain: keyPart(item, 'gsi3pk', 'RECIPIENT#'),
+    senderDomain: shardedValue(item.gsi2pk?.S, 'SENDER#') ?? item[SENDER_DOMAIN_ATTRIBUTE]?.S,
+    recipientDomain: shardedValue(item.gsi3pk?.S, 'RECIPIENT#'),
   };
   for (const [name, value] of Object.entries(derived)) {
     if (data[name] === undefined && value !== undefined) data[name] = value;
   }
-  data.source = { sourceId: keyPart(item, 'gsi4pk', 'SOURCE#'), ...source };
+  data.source = { sourceId: item[SOURCE_ID_ATTRIBUTE]?.S, ...source };
   return data;
 }

@@ -19,7 +19,7 @@ import { ArgumentError, ConfigError, InvalidValueError, StoreError } from '../co
 import { firstIssue } from '../core/kernel/issues.js';
 import { batchGet, primaryKeyOfItem } from './batch-reader.js';
 import { batchPut, type Item } from './batch-writer.js';
-import type { BoundTable } from './bound-table.js';
+import { type BoundTable, mapLimit } from './bound-table.js';
 import { queryFingerprint } from './cursor.js';
 import { causeName, createDynamoCall, type DynamoCall } from './dynamo-call.js';
 import { buildQueryExpressions } from './expressions.js';
@@ -30,8 +30,8 @@ import {
   findingData,
   findingItem,
   REMEDIATION_KIND,
-  type SharedIds,
   sharedIdsOf,
+  withContext,
 } from './finding-item.js';
 import { boundFinding, boundSource } from './item-bounds.js';
 import { SILENT_LOGGER, type StoreLogger } from './logger.js';
@@ -52,7 +52,8 @@ import {
 } from './rollups.js';
 import { SharedRefs } from './shared-refs.js';
 import { findingIdPagesOfSource, removeOutdatedFindings } from './source-findings.js';
-import { SourceLeaseLostError } from './store-errors.js';
+import { readSourcePage, sourceFindingItems } from './source-listing.js';
+import { SourceLeaseLostError, StoreWriteError } from './store-errors.js';
 import {
   DEFAULT_RETENTION_DAYS,
   findingKey,
@@ -65,9 +66,12 @@ import {
   rollupMonths,
   rollupPartition,
   rollupRangeBounds,
+  SOURCE_ID_ATTRIBUTE,
   SOURCES_PARTITION,
   scenarioPartition,
-  sourceFindingsPartition,
+  shardedValue,
+  shardKeys,
+  sourceFindingsItems,
   sourceKey,
   sourceKeyAttributes,
   stripStoreAttributes,
@@ -79,6 +83,10 @@ export { DEFAULT_RETENTION_DAYS };
 const SECONDS_PER_DAY = 86_400;
 /** Longest rollup range one call may ask for (ten years): bounds the number of month queries. */
 const MAX_ROLLUP_MONTHS = 121;
+/** Finding PutItems in flight at once (each is its own request: see `putFindings`). */
+const PUT_CONCURRENCY = 16;
+/** Prefix of a scenario's partition keys on `gsi1`, `SCENARIO#`. */
+const SCENARIO_PREFIX = `${scenarioPartition('ndr').prefix.slice(0, -'ndr'.length)}`;
 
 export interface FindingsStoreOptions {
   client: DynamoDBClient;
@@ -198,12 +206,20 @@ export class FindingsStore {
    * writing the same findings again, or overlapping exports, never duplicates; within one call
    * the last finding with a given id wins. Throws `ArgumentError` for a finding that fails the
    * schema and `StoreWriteError` (a `StoreError`) with the count of findings not written.
+   *
+   * Each finding is its own PutItem that hands back the item it replaced (`ReturnValues: ALL_OLD`,
+   * which costs no read units): the rollup counters move from exactly what was there to the new
+   * cell, atomically per finding. Of two writers of the same new finding at the same moment only
+   * the first sees nothing replaced and counts it; the second moves it from the cell the first
+   * wrote (no change). A read before a batched write could not tell them apart.
    */
   public async putFindings(findings: readonly Finding[]): Promise<{ written: number }> {
     const remediations = new Map<string, Finding['remediation']>();
     const contexts = new Map<string, FindingContext>();
     const cells = new Map<string, RollupCell>();
-    const items = findings.map((finding, i) => {
+    const items = new Map<string, Item>();
+    const listing: Parameters<typeof sourceFindingsItems>[0][number][] = [];
+    findings.forEach((finding, i) => {
       const remediationId = this.remediations.idOf(finding.remediation);
       const parsed = Finding.safeParse(finding);
       if (!parsed.success) throw argumentError(parsed.error, `findings[${i}]`);
@@ -213,33 +229,82 @@ export class FindingsStore {
       const contextId = this.contexts.idOf(context);
       contexts.set(contextId, context);
       cells.set(bounded.id, rollupCellOf(bounded));
-      return this.findingItem(bounded, { remediationId, contextId });
+      const expiresAt = this.expiresAt(bounded.timestamp);
+      items.set(bounded.id, findingItem(bounded, expiresAt, { remediationId, contextId }));
+      listing.push({
+        id: bounded.id,
+        timestamp: bounded.timestamp,
+        sourceId: bounded.source.sourceId,
+        expiresAt,
+      });
     });
-    if (items.length === 0) return { written: 0 };
-    // Where these findings were counted before (if they were stored), read before they are replaced.
-    const previous = await this.storedCells([...cells.keys()]);
-    // Shared parts first, so a reader never meets a finding whose parts are not there yet.
-    const shared = [...this.remediations.newItems(remediations), ...this.contexts.newItems(contexts)];
-    if (shared.length > 0) await this.batchPut(shared);
+    if (items.size === 0) return { written: 0 };
+    // Shared parts and the uploads' lists first, so a reader never meets a finding whose parts are
+    // not there yet (a listed finding not yet written is skipped by readers).
+    const first = [
+      ...this.remediations.newItems(remediations),
+      ...this.contexts.newItems(contexts),
+      ...sourceFindingsItems(listing),
+    ];
+    await this.batchPut(first);
     this.remediations.markWritten(remediations);
     this.contexts.markWritten(contexts);
-    const written = await this.batchPut(items);
-    // Counters after the findings: a failure here under-counts until the nightly repair, never twice.
+    // Each put hands back what it replaced; after a failure (retries exhausted) no new put starts.
+    let failure: unknown;
+    const outcomes = await mapLimit([...items], PUT_CONCURRENCY, async ([id, item]) => {
+      if (failure !== undefined) return undefined;
+      try {
+        return { id, replaced: await this.putReplacing(item) };
+      } catch (error) {
+        failure ??= error;
+        return undefined;
+      }
+    });
+    const written = outcomes.filter((outcome) => outcome !== undefined);
+    // Counters after the findings, for those written: a failure here under-counts until the nightly
+    // repair, never twice.
+    const previous = await this.storedCells(
+      written.map((outcome) => outcome.replaced).filter((item) => item !== undefined),
+    );
     const deltas = new RollupDeltas();
-    for (const [id, cell] of cells) deltas.move(previous.get(id), cell);
+    for (const { id } of written) {
+      const cell = cells.get(id);
+      if (cell !== undefined) deltas.move(previous.get(id), cell);
+    }
     await applyRollupDeltas(deltas.changes(), this.boundTable);
-    return { written };
+    if (failure !== undefined) {
+      const notWritten = items.size - written.length;
+      const message = failure instanceof Error ? failure.message : String(failure);
+      throw new StoreWriteError(
+        `${notWritten} of ${items.size} items were not written: ${message}`,
+        { notWritten, attempted: items.size },
+        failure instanceof Error && failure.cause !== undefined ? failure.cause : failure,
+      );
+    }
+    return { written: items.size };
   }
 
-  /** The rollup cells the stored findings of `ids` are counted in (absent ids: not stored). */
-  private async storedCells(ids: readonly string[]): Promise<Map<string, RollupCell>> {
-    const items = [...(await batchGet(ids.map(findingKey), this.boundTable)).values()];
+  /** Puts one item; returns the item it replaced, if there was one. */
+  private async putReplacing(item: Item): Promise<Item | undefined> {
+    const response = await this.call('PutItem', () =>
+      this.client.send(
+        new PutItemCommand({ TableName: this.tableName, Item: item, ReturnValues: 'ALL_OLD' }),
+      ),
+    );
+    return response.Attributes;
+  }
+
+  /** The rollup cells stored finding items were counted in, by finding id. */
+  private async storedCells(items: readonly Item[]): Promise<Map<string, RollupCell>> {
     const data = items.map(findingData);
     const contexts = await this.contexts.load(items.flatMap((item) => sharedIdsOf(item).contextId ?? []));
     const cells = new Map<string, RollupCell>();
     items.forEach((item, i) => {
       const contextId = sharedIdsOf(item).contextId;
-      const fields = { ...data[i], ...(contextId === undefined ? {} : contexts.get(contextId)) };
+      const fields = withContext(
+        data[i] ?? {},
+        contextId === undefined ? undefined : contexts.get(contextId),
+      );
       const parsed = StoredRollupFields.safeParse(fields);
       // An item that cannot be read as a finding was never counted in a cell.
       if (parsed.success) cells.set(parsed.data.id, rollupCellOf(parsed.data));
@@ -262,21 +327,19 @@ export class FindingsStore {
   public async queryFindings(options: FindingsQueryOptions = {}): Promise<Page<Finding>> {
     const parsed = parseFindingsQuery(options);
     const plan = planFindingsQuery(parsed);
-    const page = await readPage(
-      this.runQuery,
-      this.tableName,
-      plan,
-      parsed.limit ?? DEFAULT_PAGE_SIZE,
-      parsed.cursor,
-    );
+    const limit = parsed.limit ?? DEFAULT_PAGE_SIZE;
+    if (plan.sourceId !== undefined) {
+      const page = await readSourcePage(this.boundTable, plan.sourceId, plan, limit, parsed.cursor);
+      return { items: await this.toFindings(page.items), ...cursorOf(page) };
+    }
+    const page = await readPage(this.runQuery, this.tableName, plan, limit, parsed.cursor);
     return { items: await this.toFindings(await this.itemsOf(page.items)), ...cursorOf(page) };
   }
 
   /**
    * Number of findings per scenario (every scenario present, zero when none), optionally for one
    * source upload and/or a time range. Without a source it issues one `Select: COUNT` Query per
-   * scenario partition; with one it reads that upload's index partition once, projecting only the
-   * scenario's key, which costs less than five filtered COUNT queries over it.
+   * scenario shard; with one it reads that upload's list and its findings (see source-listing.ts).
    */
   public async countFindingsByScenario(
     options: CountFindingsOptions = {},
@@ -289,35 +352,20 @@ export class FindingsStore {
     const plan = planFindingsQuery(parsed);
     const counts = Object.fromEntries(SCENARIO_IDS.map((id) => [id, 0])) as Record<ScenarioId, number>;
 
-    if (options.sourceId !== undefined) {
-      const expressions = buildQueryExpressions({
-        partitionAttribute: 'gsi4pk',
-        partitionKey: sourceFindingsPartition(options.sourceId),
-        sortAttribute: GSI_SORT_KEY,
-        lower: plan.lower,
-        upper: plan.upper,
-      });
-      expressions.ExpressionAttributeNames['#scenario'] = 'gsi1pk';
-      const prefix = scenarioPartition('ndr').slice(0, -'ndr'.length);
-      await this.queryAll(
-        { IndexName: INDEX.bySource, ...expressions, ProjectionExpression: '#scenario' },
-        (item) => {
-          const scenario = ScenarioId.safeParse(item.gsi1pk?.S?.slice(prefix.length));
-          if (scenario.success) counts[scenario.data] += 1;
-        },
-      );
+    if (plan.sourceId !== undefined) {
+      for await (const item of sourceFindingItems(this.boundTable, plan.sourceId, plan)) {
+        const scenario = ScenarioId.safeParse(shardedValue(item.gsi1pk?.S, SCENARIO_PREFIX));
+        if (scenario.success) counts[scenario.data] += 1;
+      }
       return counts;
     }
 
+    const shards = SCENARIO_IDS.flatMap((scenario) =>
+      shardKeys(scenarioPartition(scenario)).map((partitionKey) => ({ scenario, partitionKey })),
+    );
     await Promise.all(
-      SCENARIO_IDS.map(async (scenario) => {
-        const expressions = buildQueryExpressions({
-          partitionAttribute: 'gsi1pk',
-          partitionKey: scenarioPartition(scenario),
-          sortAttribute: GSI_SORT_KEY,
-          lower: plan.lower,
-          upper: plan.upper,
-        });
+      shards.map(async ({ scenario, partitionKey }) => {
+        const expressions = scenarioShardExpressions(partitionKey, plan);
         for await (const response of this.queryPages({
           IndexName: INDEX.byScenario,
           ...expressions,
@@ -333,36 +381,33 @@ export class FindingsStore {
   /**
    * The `foreign-sender-domain` findings of a time range, as `{ id, messageId, sourceId }` pages
    * (only those attributes are read, all in the index): the refusals a receipt in a later run may
-   * prove to be forwarding (store/run-correlation.ts). A Query of the scenario partition, never a Scan.
+   * prove to be forwarding (store/run-correlation.ts). A Query of each shard of the scenario
+   * partition, never a Scan; pages come shard after shard, not in time order.
    */
   public async *foreignSenderFindingKeys(range: {
     since: string;
     until: string;
   }): AsyncGenerator<{ id: string; messageId: string; sourceId: string }[]> {
     const plan = planFindingsQuery(parseFindingsQuery({ ...range, scenario: 'foreign-sender-domain' }));
-    const expressions = buildQueryExpressions({
-      partitionAttribute: 'gsi1pk',
-      partitionKey: scenarioPartition('foreign-sender-domain'),
-      sortAttribute: GSI_SORT_KEY,
-      lower: plan.lower,
-      upper: plan.upper,
-    });
-    expressions.ExpressionAttributeNames['#id'] = 'pk';
-    expressions.ExpressionAttributeNames['#messageId'] = 'messageId';
-    expressions.ExpressionAttributeNames['#source'] = 'gsi4pk';
-    const pages = this.queryPages({
-      IndexName: INDEX.byScenario,
-      ...expressions,
-      ProjectionExpression: '#id, #messageId, #source',
-    });
-    for await (const response of pages) {
-      yield (response.Items ?? []).flatMap((item) => {
-        const id = item.pk?.S?.slice(findingKey('').pk.length);
-        const messageId = item.messageId?.S;
-        const source = item.gsi4pk?.S;
-        if (id === undefined || messageId === undefined || source === undefined) return [];
-        return [{ id, messageId, sourceId: source.slice(source.indexOf('#') + 1) }];
+    for (const partitionKey of shardKeys(scenarioPartition('foreign-sender-domain'))) {
+      const expressions = scenarioShardExpressions(partitionKey, plan);
+      expressions.ExpressionAttributeNames['#id'] = 'pk';
+      expressions.ExpressionAttributeNames['#messageId'] = 'messageId';
+      expressions.ExpressionAttributeNames['#source'] = SOURCE_ID_ATTRIBUTE;
+      const pages = this.queryPages({
+        IndexName: INDEX.byScenario,
+        ...expressions,
+        ProjectionExpression: '#id, #messageId, #source',
       });
+      for await (const response of pages) {
+        yield (response.Items ?? []).flatMap((item) => {
+          const id = item.pk?.S?.slice(findingKey('').pk.length);
+          const messageId = item.messageId?.S;
+          const sourceId = item[SOURCE_ID_ATTRIBUTE]?.S;
+          if (id === undefined || messageId === undefined || sourceId === undefined) return [];
+          return [{ id, messageId, sourceId }];
+        });
+      }
     }
   }
 
@@ -453,7 +498,11 @@ export class FindingsStore {
     const parsed = ListSourcesOptions.safeParse(options);
     if (!parsed.success) throw argumentError(parsed.error, 'list options');
     const plan: PagerPlan = {
-      partitions: [{ indexName: INDEX.byScenario, partitionKey: SOURCES_PARTITION }],
+      partitions: shardKeys(SOURCES_PARTITION).map((partitionKey) => ({
+        indexName: INDEX.byScenario,
+        partitionKey,
+        filters: [],
+      })),
       filters: [],
       fingerprint: queryFingerprint('sources'),
     };
@@ -527,9 +576,9 @@ export class FindingsStore {
   // Plumbing
   // -------------------------------------------------------------------------------------------
 
-  private findingItem(finding: Finding, ids: SharedIds): Item {
-    const expiresAt = Math.floor(Date.parse(finding.timestamp) / 1000) + this.retentionSeconds;
-    return findingItem(finding, expiresAt, ids);
+  /** The TTL of an item whose finding happened at `timestamp`. */
+  private expiresAt(timestamp: string): number {
+    return Math.floor(Date.parse(timestamp) / 1000) + this.retentionSeconds;
   }
 
   /**
@@ -568,7 +617,12 @@ export class FindingsStore {
             `which is not in "${this.tableName}"`,
         );
       }
-      return this.parseData(item, { ...findingData(item), ...context, remediation }, Finding, 'finding');
+      return this.parseData(
+        item,
+        { ...withContext(findingData(item), context), remediation },
+        Finding,
+        'finding',
+      );
     });
   }
 
@@ -661,6 +715,17 @@ export class FindingsStore {
 
   private readonly runQuery = (input: QueryCommandInput) =>
     this.call('Query', () => this.client.send(new QueryCommand(input)));
+}
+
+/** The expressions of a Query of one scenario shard on `gsi1` within the plan's time range. */
+function scenarioShardExpressions(partitionKey: string, plan: { lower?: string; upper?: string }) {
+  return buildQueryExpressions({
+    partitionAttribute: 'gsi1pk',
+    partitionKey,
+    sortAttribute: GSI_SORT_KEY,
+    lower: plan.lower,
+    upper: plan.upper,
+  });
 }
 
 function cursorOf(page: { cursor?: string }): { cursor?: string } {

@@ -23,7 +23,6 @@ import {
 } from './bound-table.js';
 import {
   correlationMessageId,
-  ENTITY,
   ENTITY_ATTRIBUTE,
   inboundKey,
   inboundPartition,
@@ -119,7 +118,7 @@ export class InboundIndex {
       );
       for (const item of response.Items ?? []) {
         const { pk, sk, [ENTITY_ATTRIBUTE]: _entity, [TTL_ATTRIBUTE]: _ttl, ...rest } = unmarshall(item);
-        const parsed = StoredEntry.safeParse(rest);
+        const parsed = StoredEntry.safeParse({ recipient: recipientOf(String(sk), rest.sourceId), ...rest });
         if (!parsed.success) {
           throw new StoreError(
             `item ${String(pk)} / ${String(sk)} in table "${this.table.tableName}" is not a valid inbound entry`,
@@ -135,16 +134,25 @@ export class InboundIndex {
   }
 }
 
-/** The stored item of one (validated) inbound entry, expiring `retentionSeconds` after its receipt. */
+/**
+ * The stored item of one (validated) inbound entry, expiring `retentionSeconds` after its receipt.
+ * Lean, as there are more of them than findings: the recipient (lower-cased) is only in the sort
+ * key (`<date>#<sourceId>#<recipient>`), and no `entity` (the `INBOUND#` key says what it is).
+ */
 export function inboundItem(entry: InboundEntry, retentionSeconds: number): Item {
-  const data = { ...entry, messageId: correlationMessageId(entry.messageId) };
+  const { recipient: _recipient, ...data } = { ...entry, messageId: correlationMessageId(entry.messageId) };
   const expiresAt = Math.floor(Date.parse(data.receivedAt) / 1000) + retentionSeconds;
   return {
     ...toAttributes(data),
-    ...toAttributes({ ...inboundKey(data) }),
-    [ENTITY_ATTRIBUTE]: { S: ENTITY.inbound },
+    ...toAttributes({ ...inboundKey(entry) }),
     [TTL_ATTRIBUTE]: { N: String(expiresAt) },
   };
+}
+
+/** The recipient an inbound entry's sort key ends with, after its day and upload. */
+function recipientOf(sortKey: string, sourceId: unknown): string | undefined {
+  const prefix = `${sortKey.slice(0, 10)}#${String(sourceId)}#`;
+  return sortKey.startsWith(prefix) ? sortKey.slice(prefix.length) : undefined;
 }
 
 /**

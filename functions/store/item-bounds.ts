@@ -109,6 +109,7 @@ function valueBytes(value: AttributeValue): number {
   if (value.N !== undefined)
     return Math.ceil(value.N.replace(/^-|\.|e.*$/gi, '').replace(/^0+/, '').length / 2) + 1;
   if (value.BOOL !== undefined || value.NULL !== undefined) return 1;
+  if (value.B !== undefined) return value.B.byteLength;
   if (value.SS !== undefined) return value.SS.reduce((sum, s) => sum + Buffer.byteLength(s), 0);
   if (value.L !== undefined) return 3 + value.L.reduce((sum, element) => sum + 1 + valueBytes(element), 0);
   if (value.M !== undefined) return 3 + itemBytes(value.M) + Object.keys(value.M).length;

@@ -10,10 +10,14 @@ import { queryFingerprint } from './cursor.js';
 import {
   INDEX,
   type IndexName,
+  normaliseDomain,
   recipientDomainPartition,
+  SENDER_DOMAIN_ATTRIBUTE,
+  SENDER_FILTERED_SCENARIOS,
+  type ShardedPartition,
   scenarioPartition,
   senderDomainPartition,
-  sourceFindingsPartition,
+  shardKeys,
   timeRangeBounds,
 } from './table-design.js';
 
@@ -42,27 +46,48 @@ export const FindingsQueryOptions = z.object({
 });
 export type FindingsQueryOptions = z.input<typeof FindingsQueryOptions>;
 
-/** One index partition to Query. */
+/**
+ * A condition on one attribute of a finding item or index entry: it begins with `prefix` (the
+ * partition of another index, whichever shard) or equals `equals`.
+ */
+export type Condition =
+  | { readonly attribute: string; readonly prefix: string }
+  | { readonly attribute: string; readonly equals: string };
+
+/** A filter holds when any of its conditions does (a FilterExpression `… OR …`). */
+export type PartitionFilter = readonly Condition[];
+
+/** One index partition to Query, with the filters DynamoDB applies on it. */
 export interface PartitionQuery {
   readonly indexName: IndexName;
   readonly partitionKey: string;
-}
-
-/** An equality condition on another index's partition attribute (FilterExpression). */
-export interface EqualityFilter {
-  readonly attribute: string;
-  readonly value: string;
+  readonly filters: readonly PartitionFilter[];
 }
 
 export interface FindingsQueryPlan {
-  /** Partitions to Query; more than one means "merge newest first". */
+  /**
+   * Index partitions (every shard) to Query and merge newest first; empty when `sourceId` is set:
+   * then the upload's list of findings is read instead (see source-listing.ts).
+   */
   readonly partitions: readonly PartitionQuery[];
-  readonly filters: readonly EqualityFilter[];
+  /** The upload whose findings are asked for: its list is read, `filters` checked on its items. */
+  readonly sourceId?: string;
+  /** What every result meets besides the time range (each filter of the query). */
+  readonly filters: readonly PartitionFilter[];
   /** Inclusive sort-key bounds (see `timeRangeBounds`). */
   readonly lower?: string;
   readonly upper?: string;
   /** Identifies this query for cursor validation. */
   readonly fingerprint: string;
+}
+
+/** True when `item` meets `filter` (the in-memory form of its FilterExpression). */
+export function meets(item: Record<string, { S?: string } | undefined>, filter: PartitionFilter): boolean {
+  return filter.some((condition) => {
+    const value = item[condition.attribute]?.S;
+    if (value === undefined) return false;
+    return 'prefix' in condition ? value.startsWith(condition.prefix) : value === condition.equals;
+  });
 }
 
 function dayStart(value: string): string {
@@ -86,42 +111,79 @@ export function parseFindingsQuery(options: FindingsQueryOptions): z.output<type
   return parsed.data;
 }
 
+/** Every shard of `partition` on `indexName`, each with `filters`. */
+function shardsOf(
+  indexName: IndexName,
+  partition: ShardedPartition,
+  filters: readonly PartitionFilter[],
+): PartitionQuery[] {
+  return shardKeys(partition).map((partitionKey) => ({ indexName, partitionKey, filters }));
+}
+
+function scenarioFilter(scenario: ScenarioId): PartitionFilter {
+  return [{ attribute: `${INDEX.byScenario}pk`, prefix: `${scenarioPartition(scenario).prefix}#` }];
+}
+
+/** A sender domain is in `gsi2pk`, or in `sd` for the scenarios left out of `gsi2`. */
+function senderFilter(domain: string): PartitionFilter {
+  return [
+    { attribute: `${INDEX.bySenderDomain}pk`, prefix: `${senderDomainPartition(domain).prefix}#` },
+    { attribute: SENDER_DOMAIN_ATTRIBUTE, equals: normaliseDomain(domain) },
+  ];
+}
+
 /**
- * Chooses the index for a findings query. With several filters the most selective index wins and
- * the others become filters: a source upload is the narrowest set, then a recipient domain
- * (relay failures fan out to many external domains), then a sender domain (an organisation has
- * few accepted domains), then a scenario (five partitions hold everything). With no filter,
- * every scenario partition is queried and merged, which still needs no Scan.
+ * The partitions of a query by sender domain: the domain's `gsi2` shards, and the scenario shards
+ * of the `SENDER_FILTERED_SCENARIOS` (left out of `gsi2`) filtered on the domain; with a scenario,
+ * only the side that holds it.
+ */
+function senderPartitions(domain: string, scenario: ScenarioId | undefined): PartitionQuery[] {
+  const filtered = SENDER_FILTERED_SCENARIOS.filter((s) => scenario === undefined || s === scenario);
+  const indexed =
+    scenario !== undefined && filtered.length > 0
+      ? []
+      : shardsOf(
+          INDEX.bySenderDomain,
+          senderDomainPartition(domain),
+          scenario ? [scenarioFilter(scenario)] : [],
+        );
+  const bySender = [[{ attribute: SENDER_DOMAIN_ATTRIBUTE, equals: normaliseDomain(domain) }]];
+  return [...indexed, ...filtered.flatMap((s) => shardsOf(INDEX.byScenario, scenarioPartition(s), bySender))];
+}
+
+/**
+ * Chooses how to read a findings query. A source upload is the narrowest set: its own list of
+ * findings is read and every other option is checked on its items. Otherwise the most selective
+ * index wins and the others become filters: a recipient domain (relay failures fan out to many
+ * external domains), then a sender domain (an organisation has few accepted domains; see
+ * `senderPartitions`), then a scenario (five partitions hold everything). With no filter, every
+ * shard of every scenario partition is queried and merged, which still needs no Scan.
  */
 export function planFindingsQuery(options: z.output<typeof FindingsQueryOptions>): FindingsQueryPlan {
-  const candidates: Array<PartitionQuery | undefined> = [
-    options.sourceId === undefined
+  const { scenario, senderDomain, recipientDomain, sourceId } = options;
+  const recipient: PartitionFilter | undefined =
+    recipientDomain === undefined
       ? undefined
-      : { indexName: INDEX.bySource, partitionKey: sourceFindingsPartition(options.sourceId) },
-    options.recipientDomain === undefined
-      ? undefined
-      : {
-          indexName: INDEX.byRecipientDomain,
-          partitionKey: recipientDomainPartition(options.recipientDomain),
-        },
-    options.senderDomain === undefined
-      ? undefined
-      : { indexName: INDEX.bySenderDomain, partitionKey: senderDomainPartition(options.senderDomain) },
-    options.scenario === undefined
-      ? undefined
-      : { indexName: INDEX.byScenario, partitionKey: scenarioPartition(options.scenario) },
-  ];
-  const selected = candidates.filter((candidate): candidate is PartitionQuery => candidate !== undefined);
-  const [primary, ...rest] = selected;
-  const partitions: PartitionQuery[] = primary
-    ? [primary]
-    : SCENARIO_IDS.map((scenario) => ({
-        indexName: INDEX.byScenario,
-        partitionKey: scenarioPartition(scenario),
-      }));
-  // A filter compares against the *other* index's partition attribute, which holds the same
-  // normalised value the key builders produce (e.g. lower-cased domain).
-  const filters = rest.map((part) => ({ attribute: `${part.indexName}pk`, value: part.partitionKey }));
+      : [
+          {
+            attribute: `${INDEX.byRecipientDomain}pk`,
+            prefix: `${recipientDomainPartition(recipientDomain).prefix}#`,
+          },
+        ];
+  const sender = senderDomain === undefined ? undefined : senderFilter(senderDomain);
+  const byScenario = scenario === undefined ? undefined : scenarioFilter(scenario);
+  const filters = [recipient, sender, byScenario].filter((filter) => filter !== undefined);
+
+  let partitions: PartitionQuery[];
+  if (sourceId !== undefined) partitions = [];
+  else if (recipientDomain !== undefined) {
+    const rest = [sender, byScenario].filter((filter) => filter !== undefined);
+    partitions = shardsOf(INDEX.byRecipientDomain, recipientDomainPartition(recipientDomain), rest);
+  } else if (senderDomain !== undefined) partitions = senderPartitions(senderDomain, scenario);
+  else {
+    const scenarios = scenario === undefined ? SCENARIO_IDS : [scenario];
+    partitions = scenarios.flatMap((s) => shardsOf(INDEX.byScenario, scenarioPartition(s), []));
+  }
 
   const range: { since?: string; until?: string } = {};
   if (options.since !== undefined) range.since = dayStart(options.since);
@@ -130,11 +192,12 @@ export function planFindingsQuery(options: z.output<typeof FindingsQueryOptions>
   if (lower !== undefined && upper !== undefined && lower > upper) {
     throw new InvalidValueError('time range', `since (${options.since}) is after until (${options.until})`);
   }
-  const fingerprint = queryFingerprint({ partitions, filters, lower, upper });
+  const fingerprint = queryFingerprint({ partitions, sourceId, filters, lower, upper });
   return {
     partitions,
     filters,
     fingerprint,
+    ...(sourceId === undefined ? {} : { sourceId }),
     ...(lower === undefined ? {} : { lower }),
     ...(upper === undefined ? {} : { upper }),
   };

@@ -4,13 +4,14 @@
  * load costs the same reads at any volume.
  *
  * Each finding counts in exactly one cell (day × scenario × sender domain × server). `putFindings`
- * reads what the same finding ids held before (one BatchGetItem per 100), so a write moves a
- * count rather than adds one: a finding written again by a re-analysed or overlapping upload
- * changes nothing, a reclassified one moves from its old cell to its new one. The changes of one
- * batch are summed per cell and applied with one atomic `ADD` per cell, so a batch of hundreds of
- * findings costs a handful of small writes. Two writers of the same new finding at the same
- * instant can both count it; the nightly job recomputes its days from the findings and repairs any
- * cell that drifted (functions/nightly/rollup-repair.ts).
+ * puts each finding with `ReturnValues: ALL_OLD`, which hands back atomically the item it replaced,
+ * so a write moves a count rather than adds one: a finding written again by a re-analysed or
+ * overlapping upload changes nothing, a reclassified one moves from its old cell to its new one,
+ * and of two writers of the same new finding at the same instant only the first counts it (the
+ * second replaces the first's item). The changes of one batch are summed per cell and applied with
+ * one atomic `ADD` per cell, so a batch of hundreds of findings costs a handful of small writes.
+ * A failure between the puts and the `ADD`s under-counts; the nightly job recomputes its days from
+ * the findings and repairs any cell that drifted (functions/nightly/rollup-repair.ts).
  */
 import { type AttributeValue, UpdateItemCommand } from '@aws-sdk/client-dynamodb';
 import { validDomain } from '../core/analysis/model/domain-name.js';

@@ -6,6 +6,7 @@
  * with a per-store cache.
  */
 
+import { brotliCompressSync, brotliDecompressSync, constants } from 'node:zlib';
 import { unmarshall } from '@aws-sdk/util-dynamodb';
 import type { z } from 'zod';
 import { BoundedMap } from '../core/kernel/bounded-map.js';
@@ -24,17 +25,45 @@ export interface SharedKind<T> {
   /** Attribute of the shared item holding the value (a map). */
   readonly attribute: string;
   readonly schema: z.ZodType<T>;
+  /**
+   * Store the value as Brotli-compressed JSON (a binary attribute) instead of a map: for long
+   * texts, where it saves more write units than its CPU costs.
+   */
+  readonly compressed?: boolean;
   key(id: string): PrimaryKey;
   id(value: T): string;
 }
 
+/**
+ * Brotli quality of compressed parts: a remediation (4.4 KB of JSON on the bench's logs) comes to
+ * 1.7 KB, two write units instead of five, in about 1.5 ms; the best quality (11) saves 13 % more
+ * bytes but no write unit, at 20 times the time.
+ */
+const BROTLI_QUALITY = 5;
+
 /** The stored item of one shared part (no TTL: few, small, and shared across retention windows). */
 export function sharedItem<T>(kind: SharedKind<T>, id: string, value: T): Item {
-  return {
-    ...toAttributes({ [kind.attribute]: value }),
-    ...toAttributes({ ...kind.key(id) }),
-    [ENTITY_ATTRIBUTE]: { S: kind.entity },
-  };
+  const stored = kind.compressed
+    ? {
+        [kind.attribute]: {
+          B: brotliCompressSync(JSON.stringify(value), {
+            params: { [constants.BROTLI_PARAM_QUALITY]: BROTLI_QUALITY },
+          }),
+        },
+      }
+    : toAttributes({ [kind.attribute]: value });
+  return { ...stored, ...toAttributes({ ...kind.key(id) }), [ENTITY_ATTRIBUTE]: { S: kind.entity } };
+}
+
+/** The value of a stored shared item, unvalidated (compressed JSON, or a map). */
+function storedValue(item: Item, attribute: string): unknown {
+  const bytes = item[attribute]?.B;
+  if (bytes === undefined) return unmarshall(item)[attribute];
+  try {
+    return JSON.parse(brotliDecompressSync(bytes).toString('utf8'));
+  } catch {
+    return undefined;
+  }
 }
 
 export class SharedRefs<T extends object> {
@@ -93,7 +122,7 @@ export class SharedRefs<T extends object> {
     );
     for (const item of items.values()) {
       const id = item.pk?.S?.slice(prefix.length);
-      const parsed = this.kind.schema.safeParse(unmarshall(item)[this.kind.attribute]);
+      const parsed = this.kind.schema.safeParse(storedValue(item, this.kind.attribute));
       if (id === undefined || !parsed.success) {
         throw new StoreError(
           `${this.kind.entity} item ${item.pk?.S ?? '?'} in "${this.table.tableName}" is not valid`,

@@ -1,49 +1,45 @@
 /**
- * The findings of one source upload: how they are enumerated (the one place that knows which index
- * holds them), and the removal of those an older classifier wrote that a re-analysis of the upload
+ * The findings of one source upload: how they are enumerated (the one place that knows where they
+ * are listed), and the removal of those an older classifier wrote that a re-analysis of the upload
  * no longer finds — taken out of the rollup counters with them.
  */
-import { DeleteItemCommand, QueryCommand } from '@aws-sdk/client-dynamodb';
+import { DeleteItemCommand } from '@aws-sdk/client-dynamodb';
 import { UNVERSIONED } from '../core/analysis/classifier-version.js';
 import { batchGet } from './batch-reader.js';
 import type { Item } from './batch-writer.js';
 import { type BoundTable, mapLimit } from './bound-table.js';
 import { causeName } from './dynamo-call.js';
-import { type FindingContext, findingData, sharedIdsOf } from './finding-item.js';
+import { type FindingContext, findingData, sharedIdsOf, withContext } from './finding-item.js';
 import { applyRollupDeltas, RollupDeltas, rollupCellOf, StoredRollupFields } from './rollups.js';
 import type { SharedRefs } from './shared-refs.js';
-import { CONTEXT_ID_ATTRIBUTE, findingKey, INDEX, sourceFindingsPartition } from './table-design.js';
+import { listedFindingIdPages } from './source-listing.js';
+import { CONTEXT_ID_ATTRIBUTE, findingKey, SOURCE_ID_ATTRIBUTE } from './table-design.js';
 
 /** Conditional deletes in flight at once. */
 const DELETE_CONCURRENCY = 4;
 
 /**
- * The ids of the findings stored for `sourceId`, page by page (a keys-only Query of the upload's
- * index partition, never a Scan). Callers use this, not the index: its design may change.
+ * The finding items stored for `sourceId`, page by page: the upload's own list of its findings (a
+ * Query of its partition, never a Scan), then a BatchGetItem of each page. The list is never
+ * pruned, so only items that are there and still name this upload (a later upload of the same
+ * message takes a finding over) are yielded.
  */
+async function* findingItemPagesOfSource(table: BoundTable, sourceId: string): AsyncGenerator<Item[]> {
+  for await (const ids of listedFindingIdPages(table, sourceId)) {
+    const items = await batchGet(ids.map(findingKey), table);
+    yield [...items.values()].filter((item) => item[SOURCE_ID_ATTRIBUTE]?.S === sourceId);
+  }
+}
+
+/** The ids of the findings stored for `sourceId`, page by page. Callers use this, not the list. */
 export async function* findingIdPagesOfSource(table: BoundTable, sourceId: string): AsyncGenerator<string[]> {
   const prefix = findingKey('').pk;
-  let startKey: Record<string, NonNullable<Item[string]>> | undefined;
-  do {
-    const response = await table.call('Query', () =>
-      table.client.send(
-        new QueryCommand({
-          TableName: table.tableName,
-          IndexName: INDEX.bySource,
-          KeyConditionExpression: '#source = :source',
-          ExpressionAttributeNames: { '#source': 'gsi4pk', '#id': 'pk' },
-          ExpressionAttributeValues: { ':source': { S: sourceFindingsPartition(sourceId) } },
-          ProjectionExpression: '#id',
-          ...(startKey === undefined ? {} : { ExclusiveStartKey: startKey }),
-        }),
-      ),
-    );
-    yield (response.Items ?? []).flatMap((item) => {
+  for await (const items of findingItemPagesOfSource(table, sourceId)) {
+    yield items.flatMap((item) => {
       const pk = item.pk?.S;
       return pk?.startsWith(prefix) ? [pk.slice(prefix.length)] : [];
     });
-    startKey = response.LastEvaluatedKey;
-  } while (startKey !== undefined);
+  }
 }
 
 /** One stored finding of the source that another classifier version wrote. */
@@ -67,8 +63,8 @@ export async function removeOutdatedFindings(
   version: string,
 ): Promise<{ removed: number }> {
   let removed = 0;
-  for await (const ids of findingIdPagesOfSource(table, sourceId)) {
-    const outdated = await outdatedOf(table, contexts, ids, sourceId, version);
+  for await (const items of findingItemPagesOfSource(table, sourceId)) {
+    const outdated = await outdatedOf(contexts, items, version);
     const deltas = new RollupDeltas();
     await mapLimit(outdated, DELETE_CONCURRENCY, async (finding) => {
       if (!(await deleteIfUnchanged(table, finding, sourceId))) return;
@@ -81,24 +77,18 @@ export async function removeOutdatedFindings(
   return { removed };
 }
 
-/** Of the findings `ids`, those still of `sourceId` that another version wrote, with their cells. */
+/** Of the upload's finding `items`, those another version wrote, with their cells. */
 async function outdatedOf(
-  table: BoundTable,
   contexts: SharedRefs<FindingContext>,
-  ids: readonly string[],
-  sourceId: string,
+  items: readonly Item[],
   version: string,
 ): Promise<Outdated[]> {
-  const items = [...(await batchGet(ids.map(findingKey), table)).values()];
   const loaded = await contexts.load(items.flatMap((item) => sharedIdsOf(item).contextId ?? []));
-  const partition = sourceFindingsPartition(sourceId);
   return items.flatMap((item) => {
-    // The index follows the table with a delay: a finding another upload took over is not ours.
-    if (item.gsi4pk?.S !== partition) return [];
     const { contextId } = sharedIdsOf(item);
     const context = contextId === undefined ? undefined : loaded.get(contextId);
     if ((context?.classifierVersion ?? UNVERSIONED) === version) return [];
-    const fields = StoredRollupFields.safeParse({ ...findingData(item), ...context });
+    const fields = StoredRollupFields.safeParse(withContext(findingData(item), context));
     const id = item.pk?.S?.slice(findingKey('').pk.length) ?? '';
     return [{ id, contextId, cell: fields.success ? rollupCellOf(fields.data) : undefined }];
   });
@@ -117,9 +107,9 @@ async function deleteIfUnchanged(table: BoundTable, finding: Outdated, sourceId:
             finding.contextId === undefined
               ? 'attribute_not_exists(#context) AND #source = :source'
               : '#context = :context AND #source = :source',
-          ExpressionAttributeNames: { '#context': CONTEXT_ID_ATTRIBUTE, '#source': 'gsi4pk' },
+          ExpressionAttributeNames: { '#context': CONTEXT_ID_ATTRIBUTE, '#source': SOURCE_ID_ATTRIBUTE },
           ExpressionAttributeValues: {
-            ':source': { S: sourceFindingsPartition(sourceId) },
+            ':source': { S: sourceId },
             ...(finding.contextId === undefined ? {} : { ':context': { S: finding.contextId } }),
           },
         }),

@@ -6,20 +6,45 @@
  * (embedded engine, tests) and the CDK stack (cloud) both build the table from `TABLE_DEFINITION`,
  * and every key string is produced here so the layout can be read, tested and changed in one place.
  *
- * | Item     | pk                  | sk                                       | GSI partition keys                                  | gsisk (every GSI's sort key) |
+ * | Item     | pk                  | sk                                       | GSI partition keys (each `<prefix>#<shard>`)        | gsisk (every GSI's sort key) |
  * |----------|---------------------|------------------------------------------|-----------------------------------------------------|------------------------------|
- * | finding  | `FINDING#<id>`      | `FINDING`                                | gsi1pk `SCENARIO#<scenario>` · gsi2pk `SENDER#<domain>` · gsi3pk `RECIPIENT#<domain>` · gsi4pk `SOURCE#<sourceId>` | `<ts>#<id>` |
- * | source   | `SOURCE#<id>`       | `SOURCE`                                 | gsi1pk `SOURCES`                                    | `<startedAt>#<id>`           |
+ * | finding  | `FINDING#<id>`      | `FINDING`                                | gsi1pk `SCENARIO#<scenario>#<0-7>` · gsi2pk `SENDER#<domain>#<0-3>` (not for `connector-mismatch`, `wrong-region`: `sd` holds their domain) · gsi3pk `RECIPIENT#<domain>#0` | `<ts>#<id>` |
+ * | upload's findings | `SOURCE#<sourceId>` | `F#<hash of its entries>`      | —                                                   | —                            |
+ * | source   | `SOURCE#<id>`       | `SOURCE`                                 | gsi1pk `SOURCES#<0-3>`                              | `<startedAt>#<id>`           |
  * | rollup   | `ROLLUP#<YYYY-MM>`  | `<date>#<scenario>#<domain>#<server>`    | —                                                   | —                            |
  * | remediation | `REMEDIATION#<hash>` | `REMEDIATION`                       | —                                                   | —                            |
  * | context  | `CONTEXT#<hash>`    | `CONTEXT`                                | —                                                   | —                            |
  *
- * Lean by design (each GSI entry is a write of its own, and DynamoDB bills it by its size): the
- * four GSIs share one sort-key attribute and project only what their queries read or filter on
+ * Lean by design: DynamoDB bills every write per started KB, for the item and for each index entry
+ * (an entry of 300 bytes is a whole unit). Measured by `npm run cost` on the bench's logs, a finding
+ * costs 3.8 write units (goal ≤ 4), where the design before cost 5.3:
+ *
+ * | per finding | before | now | how |
+ * |---|---:|---:|---|
+ * | item | 1.13 | 1.06 | shared context also holds the upload's file name and format; remediations Brotli-compressed (5 units → 2, written once) |
+ * | index entries | 3.88 | 2.54 | no `bySource` index (−1); `gsi2` sparse (−0.35) |
+ * | upload's list | — | 0.05 | one item per 20 findings of a batch |
+ *
+ * - **No index by upload.** A query by `sourceId` (and re-analysis enumerating an upload's findings)
+ *   reads the upload's list of findings from its own item collection (one Query, `begins_with
+ *   F#`), then BatchGetItem of the findings, each checked to still be that upload's (`src`) — the
+ *   index held exactly those. It reads the whole list for each page (42 bytes a finding: about 70 KB,
+ *   9 read units, for a 10 MB tracking log), where an index read only the page.
+ * - **Sparse sender index.** `connector-mismatch` and `wrong-region` findings are sent as the
+ *   organisation's own domains (a handful of values): they stay out of `gsi2`, and a query by sender
+ *   domain reads their scenario shards with a filter on `sd` — reading the other findings of those
+ *   two scenarios in the range too, a few times what it returns when the organisation has a few
+ *   domains. Forwarding and foreign-sender findings, whose sender domains are many, stay indexed.
+ * - **Sharded partitions.** One partition-key value takes at most 1,000 write units a second, so the
+ *   low-cardinality ones (a scenario, the organisation's sender domain, the sources listing) are
+ *   split into shards by a hash of the item's id (`SHARDS`) and a query merges its shards newest
+ *   first (partition-pager.ts): a page without filters is 40 small Queries instead of 5.
+ *
+ * The three GSIs share one sort-key attribute and project only what their queries read or filter on
  * (`IndexDefinition.projection`); a page of findings is a Query of an index for keys, then one
  * BatchGetItem of the items it shows. A finding item does not repeat what its keys already hold
  * (see `findingItem`), and what many findings share is stored once, by reference: the remediation
- * text, and the refusal's context (server, connector, Exchange Online host, code and text).
+ * text, and the refusal's context (server, connector, Exchange Online host, code and text, file).
  *
  * Items of the nightly job and the organisation's configuration live in the same table, base table
  * only (no GSI attributes), so no findings or sources query can ever see them:
@@ -43,13 +68,16 @@ import type { Finding } from '../core/analysis/model/findings.js';
 import { ScenarioId } from '../core/analysis/model/findings.js';
 import type { SourceRecord } from '../core/analysis/model/source-record.js';
 
-/** Names of the global secondary indexes, by the access pattern each one serves for findings. */
+/**
+ * Names of the global secondary indexes, by the access pattern each one serves for findings. A
+ * source upload's findings have no index of their own: they are listed in the upload's item
+ * collection (see `sourceFindingsKey`), which costs a write per 20 findings instead of one each.
+ */
 export const INDEX = {
   /** Findings by scenario; also the list of source uploads (overloaded). */
   byScenario: 'gsi1',
   bySenderDomain: 'gsi2',
   byRecipientDomain: 'gsi3',
-  bySource: 'gsi4',
 } as const;
 export type IndexName = (typeof INDEX)[keyof typeof INDEX];
 
@@ -70,6 +98,15 @@ export const ENTITY_ATTRIBUTE = 'entity';
 export const REMEDIATION_ID_ATTRIBUTE = 'remediationId';
 /** Attribute of a finding item that names its context item (see contextKey). */
 export const CONTEXT_ID_ATTRIBUTE = 'contextId';
+/** Attribute of a finding item holding the id of the upload that wrote it last. */
+export const SOURCE_ID_ATTRIBUTE = 'src';
+/**
+ * Attribute of a finding item left out of the sender-domain index (see
+ * `SENDER_FILTERED_SCENARIOS`) that holds its normalised sender domain, for filters.
+ */
+export const SENDER_DOMAIN_ATTRIBUTE = 'sd';
+/** Attribute of a source findings item: the set of its entries (see `sourceFindingsEntry`). */
+export const SOURCE_FINDINGS_ATTRIBUTE = 'f';
 /** Value of the `entity` attribute of each item kind (stored: never rename one). */
 export const ENTITY = {
   finding: 'finding',
@@ -137,10 +174,9 @@ export const TABLE_DEFINITION: TableDefinition = {
   // plan filters on the less selective ones: see planFindingsQuery), and gsi1 what the end-of-run
   // correlation reads of the foreign-sender findings (their Message-ID and upload).
   globalSecondaryIndexes: [
-    gsi(INDEX.byScenario, 'messageId', 'gsi4pk'),
+    gsi(INDEX.byScenario, 'messageId', SOURCE_ID_ATTRIBUTE, SENDER_DOMAIN_ATTRIBUTE),
     gsi(INDEX.bySenderDomain, 'gsi1pk'),
-    gsi(INDEX.byRecipientDomain, 'gsi1pk', 'gsi2pk'),
-    gsi(INDEX.bySource, 'gsi1pk', 'gsi2pk', 'gsi3pk'),
+    gsi(INDEX.byRecipientDomain, 'gsi1pk', 'gsi2pk', SENDER_DOMAIN_ATTRIBUTE),
   ],
   timeToLiveAttribute: TTL_ATTRIBUTE,
   billingMode: 'PAY_PER_REQUEST',
@@ -159,6 +195,8 @@ export const STORE_ATTRIBUTES: readonly string[] = [
     ENTITY_ATTRIBUTE,
     REMEDIATION_ID_ATTRIBUTE,
     CONTEXT_ID_ATTRIBUTE,
+    SOURCE_ID_ATTRIBUTE,
+    SENDER_DOMAIN_ATTRIBUTE,
   ]),
 ];
 
@@ -302,24 +340,75 @@ export function contextId(context: unknown): string {
   return sha256Hex32(['context', JSON.stringify(context)]);
 }
 
-/** Access pattern 1: partition of one scenario's findings on `gsi1`. */
-export function scenarioPartition(scenario: ScenarioId): string {
-  return `SCENARIO#${scenario}`;
+/**
+ * Write sharding. DynamoDB takes at most 1,000 write units a second into one partition-key value,
+ * and a burst of uploads writes every finding of a scenario (and most of the organisation's own
+ * sender domain) into one value: each such partition is split into shards, `<prefix>#<n>`, the
+ * shard chosen by a hash of the finding (or upload) id, and a query reads all shards of its
+ * partition and merges them newest first (store/partition-pager.ts). Eight scenario shards take
+ * 8,000 findings a second into one scenario, about what 10 concurrent ingest invocations (the
+ * `ingestMaxConcurrency` default) can write; a page without filters then reads 5 × 8 shards.
+ * Recipient domains are many (external) and stay whole. Changing a count re-keys the findings
+ * (re-analyse: README, "Upgrading the store").
+ */
+export const SHARDS = { scenario: 8, senderDomain: 4, recipientDomain: 1, sources: 4 } as const;
+
+/** A partition split into `shards` key values, `<prefix>#0` … `<prefix>#<shards-1>`. */
+export interface ShardedPartition {
+  readonly prefix: string;
+  readonly shards: number;
 }
 
-/** Access pattern 2: partition of one sender domain's findings on `gsi2`. */
-export function senderDomainPartition(domain: string): string {
-  return `SENDER#${normaliseDomain(domain)}`;
+/** The shard of `id` among `shards` (FNV-1a: fast, stable, evenly spread over hex or any ids). */
+export function shardOf(id: string, shards: number): number {
+  let hash = 0x811c9dc5;
+  for (let i = 0; i < id.length; i += 1) {
+    hash ^= id.charCodeAt(i);
+    hash = Math.imul(hash, 0x01000193);
+  }
+  return (hash >>> 0) % shards;
 }
 
-/** Access pattern 2: partition of one recipient domain's findings on `gsi3`. */
-export function recipientDomainPartition(domain: string): string {
-  return `RECIPIENT#${normaliseDomain(domain)}`;
+/** Every key value of a sharded partition, in shard order (what a query reads). */
+export function shardKeys(partition: ShardedPartition): string[] {
+  return Array.from({ length: partition.shards }, (_, n) => `${partition.prefix}#${n}`);
 }
 
-/** Access pattern 3: partition of one source upload's findings on `gsi4`. */
-export function sourceFindingsPartition(id: string): string {
-  return `SOURCE#${id}`;
+/** The key value the item `id` is written under. */
+export function shardKey(partition: ShardedPartition, id: string): string {
+  return `${partition.prefix}#${shardOf(id, partition.shards)}`;
+}
+
+/** The value a sharded key attribute names (`SENDER#contoso.com#3` → `contoso.com`), if `prefix` matches. */
+export function shardedValue(key: string | undefined, prefix: string): string | undefined {
+  if (key === undefined || !key.startsWith(prefix)) return undefined;
+  const end = key.lastIndexOf('#');
+  return end < prefix.length ? undefined : key.slice(prefix.length, end);
+}
+
+/** Access pattern 1: one scenario's findings on `gsi1`. */
+export function scenarioPartition(scenario: ScenarioId): ShardedPartition {
+  return { prefix: `SCENARIO#${scenario}`, shards: SHARDS.scenario };
+}
+
+/**
+ * Scenarios whose findings are left out of the sender-domain index (`gsi2` is sparse): their sender
+ * domain is one the organisation sends as (accepted, for `connector-mismatch`; its smart host's
+ * traffic, for `wrong-region`), a handful of values each holding a large share, so a query by sender
+ * domain reads them from their scenario partitions with a filter on `sd` at little extra cost,
+ * and 35 % of findings (on the bench's logs) save an index entry, a write unit each. The
+ * forwarding and foreign-sender findings, whose sender domains are many and external, stay indexed.
+ */
+export const SENDER_FILTERED_SCENARIOS: readonly ScenarioId[] = ['connector-mismatch', 'wrong-region'];
+
+/** Access pattern 2: one sender domain's findings on `gsi2`. */
+export function senderDomainPartition(domain: string): ShardedPartition {
+  return { prefix: `SENDER#${normaliseDomain(domain)}`, shards: SHARDS.senderDomain };
+}
+
+/** Access pattern 2: one recipient domain's findings on `gsi3`. */
+export function recipientDomainPartition(domain: string): ShardedPartition {
+  return { prefix: `RECIPIENT#${normaliseDomain(domain)}`, shards: SHARDS.recipientDomain };
 }
 
 /** Access pattern 6: one source record by id. */
@@ -327,12 +416,45 @@ export function sourceKey(id: string): PrimaryKey {
   return { pk: `SOURCE#${id}`, sk: 'SOURCE' };
 }
 
-/** Access pattern 6: the single `gsi1` partition listing all source uploads (newest first). */
-export const SOURCES_PARTITION = 'SOURCES';
+/** Access pattern 6: the `gsi1` partition listing all source uploads (newest first), sharded. */
+export const SOURCES_PARTITION: ShardedPartition = { prefix: 'SOURCES', shards: SHARDS.sources };
 
 /** Sort key of a source on `gsi1`: `<startedAt>#<id>`. */
 export function sourceSortKey(startedAt: string, id: string): string {
   return `${keyTimestamp(startedAt)}#${id}`;
+}
+
+/**
+ * Access pattern 3: a source upload's findings, listed in its own item collection (partition
+ * `SOURCE#<id>`, beside its record) as items of up to {@link SOURCE_FINDINGS_PER_ITEM} entries.
+ * One such item per 20 findings replaces an index entry per finding (a write unit each). The sort
+ * key is a hash of the entries, so writing the same batch again writes the same item.
+ */
+export function sourceFindingsKey(sourceId: string, entries: readonly string[]): PrimaryKey {
+  return { pk: sourceKey(sourceId).pk, sk: `${SOURCE_FINDINGS_PREFIX}${sha256Hex32(entries)}` };
+}
+
+/** Sort-key prefix of a source's findings items (a Query `begins_with` reads them all). */
+export const SOURCE_FINDINGS_PREFIX = 'F#';
+
+/** Entries per source findings item: 20 × 42 bytes and its keys stay under one write unit. */
+export const SOURCE_FINDINGS_PER_ITEM = 20;
+
+/**
+ * One finding in its upload's list: `<epoch ms, base 36, 9 digits>:<id>`, 42 bytes for a 32-hex id
+ * where its sort key (`<ISO time>#<id>`) takes 57; `sourceFindingSortKey` turns it back.
+ */
+export function sourceFindingsEntry(timestamp: string, id: string): string {
+  return `${Date.parse(keyTimestamp(timestamp)).toString(36).padStart(9, '0')}:${id}`;
+}
+
+/** The finding id and sort key (`findingSortKey`) of a source findings entry; `undefined` if malformed. */
+export function parseSourceFindingsEntry(entry: string): { id: string; sortKey: string } | undefined {
+  const colon = entry.indexOf(':');
+  const ms = Number.parseInt(entry.slice(0, colon), 36);
+  const id = entry.slice(colon + 1);
+  if (colon !== 9 || !Number.isFinite(ms) || id === '') return undefined;
+  return { id, sortKey: `${new Date(ms).toISOString()}#${id}` };
 }
 
 // Base-table items: the nightly job's inbound index and day states, the organisation's items.
@@ -477,22 +599,61 @@ function keyAttributes(key: StringKey | PrimaryKey): Record<string, AttributeVal
 
 /**
  * The store attributes of a finding item: primary key, one key pair per applicable index (indexes
- * are sparse: a finding without a sender domain is simply absent from `gsi2`), entity and TTL.
+ * are sparse: a finding without a sender domain, or of a `SENDER_FILTERED_SCENARIOS` scenario, is
+ * absent from `gsi2`; each key is in the finding's shard), its upload and TTL. No `entity`: the
+ * `FINDING#` key says what it is.
  */
 export function findingKeyAttributes(finding: Finding, expiresAt: number): Record<string, AttributeValue> {
   const key: StringKey = {
     ...findingKey(finding.id),
-    gsi1pk: scenarioPartition(finding.scenario),
-    gsi4pk: sourceFindingsPartition(finding.source.sourceId),
+    gsi1pk: shardKey(scenarioPartition(finding.scenario), finding.id),
     [GSI_SORT_KEY]: findingSortKey(finding.timestamp, finding.id),
   };
-  if (finding.senderDomain) key.gsi2pk = senderDomainPartition(finding.senderDomain);
-  if (finding.recipientDomain) key.gsi3pk = recipientDomainPartition(finding.recipientDomain);
+  if (finding.senderDomain && SENDER_FILTERED_SCENARIOS.includes(finding.scenario)) {
+    key[SENDER_DOMAIN_ATTRIBUTE] = normaliseDomain(finding.senderDomain);
+  } else if (finding.senderDomain) {
+    key.gsi2pk = shardKey(senderDomainPartition(finding.senderDomain), finding.id);
+  }
+  if (finding.recipientDomain) {
+    key.gsi3pk = shardKey(recipientDomainPartition(finding.recipientDomain), finding.id);
+  }
   return {
     ...keyAttributes(key),
-    [ENTITY_ATTRIBUTE]: s(ENTITY.finding),
+    [SOURCE_ID_ATTRIBUTE]: s(finding.source.sourceId),
     [TTL_ATTRIBUTE]: { N: String(expiresAt) },
   };
+}
+
+/**
+ * The items listing which findings an upload wrote (access pattern 3): per upload, its entries
+ * sorted and cut into items of {@link SOURCE_FINDINGS_PER_ITEM}, each expiring with the last of
+ * its findings. A finding later written by another upload stays listed here too: readers check the
+ * finding's own `src` (see `FindingsStore.queryFindings`).
+ */
+export function sourceFindingsItems(
+  findings: readonly { id: string; timestamp: string; sourceId: string; expiresAt: number }[],
+): Record<string, AttributeValue>[] {
+  const bySource = new Map<string, Map<string, number>>();
+  for (const finding of findings) {
+    const entries = bySource.get(finding.sourceId) ?? new Map<string, number>();
+    bySource.set(finding.sourceId, entries);
+    const entry = sourceFindingsEntry(finding.timestamp, finding.id);
+    entries.set(entry, Math.max(entries.get(entry) ?? 0, finding.expiresAt));
+  }
+  const items: Record<string, AttributeValue>[] = [];
+  for (const [sourceId, entries] of bySource) {
+    const sorted = [...entries.keys()].sort();
+    for (let start = 0; start < sorted.length; start += SOURCE_FINDINGS_PER_ITEM) {
+      const chunk = sorted.slice(start, start + SOURCE_FINDINGS_PER_ITEM);
+      const expiresAt = Math.max(...chunk.map((entry) => entries.get(entry) ?? 0));
+      items.push({
+        ...keyAttributes(sourceFindingsKey(sourceId, chunk)),
+        [SOURCE_FINDINGS_ATTRIBUTE]: { SS: chunk },
+        [TTL_ATTRIBUTE]: { N: String(expiresAt) },
+      });
+    }
+  }
+  return items;
 }
 
 /** The store attributes of a source record item (primary key, `gsi1` listing, entity, TTL). */
@@ -500,7 +661,7 @@ export function sourceKeyAttributes(record: SourceRecord, expiresAt: number): Re
   return {
     ...keyAttributes({
       ...sourceKey(record.id),
-      gsi1pk: SOURCES_PARTITION,
+      gsi1pk: shardKey(SOURCES_PARTITION, record.id),
       [GSI_SORT_KEY]: sourceSortKey(record.startedAt, record.id),
     }),
     [ENTITY_ATTRIBUTE]: s(ENTITY.source),
@@ -523,22 +684,6 @@ export function stripStoreAttributes(item: Record<string, AttributeValue>): Reco
 /** The primary key of a raw item, used to de-duplicate writes. */
 export function primaryKeyOf(item: Record<string, AttributeValue>): string {
   return `${item.pk?.S ?? ''}\u0000${item.sk?.S ?? ''}`;
-}
-
-/**
- * The `ExclusiveStartKey` that resumes a query on `indexName` right after `item`: the table key
- * plus the index key, as plain strings (so it can go into a cursor).
- */
-export function resumeKeyOf(item: Record<string, AttributeValue>, indexName: IndexName): StringKey {
-  const index = indexDefinition(indexName);
-  const names = ['pk', 'sk', index.partitionKey.name, index.sortKey.name];
-  const key: StringKey = {};
-  for (const name of names) {
-    const value = item[name]?.S;
-    if (value === undefined) throw new RangeError(`item lacks key attribute ${name}`);
-    key[name] = value;
-  }
-  return key;
 }
 
 /** Converts a plain-string key (e.g. decoded from a cursor) back to DynamoDB attribute values. */

@@ -112,10 +112,16 @@ export async function ensureTable(ctx: TableContext): Promise<void> {
         'it was not created by relay-audit (or by an older version): use another table name or recreate it',
     );
   }
-  const changed = TABLE_DEFINITION.globalSecondaryIndexes.flatMap((index) => {
-    const found = present.get(index.indexName);
-    return found === undefined || sameIndex(index, found) ? [] : [index.indexName];
-  });
+  // An index this design does not have (a `bySource` index of the design before) also means the
+  // items were keyed for another design.
+  const defined = new Set<string>(TABLE_DEFINITION.globalSecondaryIndexes.map((index) => index.indexName));
+  const changed = [
+    ...TABLE_DEFINITION.globalSecondaryIndexes.flatMap((index) => {
+      const found = present.get(index.indexName);
+      return found === undefined || sameIndex(index, found) ? [] : [index.indexName];
+    }),
+    ...[...present.keys()].flatMap((name) => (name === undefined || defined.has(name) ? [] : [name])),
+  ];
   if (changed.length > 0) {
     throw new StoreError(
       `table "${ctx.tableName}" was written by an earlier relay-audit: its index(es) ${changed.join(', ')} ` +

@@ -83,6 +83,34 @@ describe('rollup counters kept at write time', () => {
     expect(await total(store)).toBe(40);
   });
 
+  it('count a new finding once when two writers put it at the same moment', async () => {
+    // Prepare: two writers (two ingest invocations with overlapping uploads) on their own clients
+    const store = await freshStore();
+    const otherClient = new DynamoDBClient({
+      endpoint: engine.endpoint,
+      region: 'local',
+      credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
+    });
+    const other = new FindingsStore({ client: otherClient, tableName: store.tableName });
+    const batch = findings(60, 'race');
+    const overlapping = batch.map((finding) => ({
+      ...finding,
+      source: { ...finding.source, sourceId: 'other' },
+    }));
+    try {
+      // Act: both write the same new findings at once, three times over
+      for (let round = 0; round < 3; round += 1) {
+        const fresh = findings(60, `race-${round}`);
+        await Promise.all([store.putFindings(fresh), other.putFindings(fresh)]);
+      }
+      await Promise.all([store.putFindings(batch), other.putFindings(overlapping)]);
+    } finally {
+      otherClient.destroy();
+    }
+    // Assess
+    expect(await total(store)).toBe(240);
+  });
+
   it('move a reclassified finding from its old cell to its new one', async () => {
     // Prepare
     const store = await freshStore();

@@ -1,6 +1,8 @@
 /**
  * Faults a real engine cannot produce on demand (partial batch writes, throttling), simulated
  * with aws-sdk-client-mock. Everything else is tested against dynalite in test/integration.
+ * Findings are written one PutItem each (see `putFindings`); batch writes carry their shared parts
+ * and upload lists, and rollup rows (`putRollups`), the batch writer's faults are shown on those.
  */
 import {
   type AttributeValue,
@@ -10,12 +12,14 @@ import {
   DynamoDBClient,
   GetItemCommand,
   ProvisionedThroughputExceededException,
+  PutItemCommand,
   UpdateItemCommand,
 } from '@aws-sdk/client-dynamodb';
 import { mockClient } from 'aws-sdk-client-mock';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { StoreError } from '../../functions/core/kernel/errors.js';
 import { FindingsStore, StoreWriteError } from '../../functions/store/index.js';
+import type { RollupItem } from '../../functions/store/table-design.js';
 import { makeFindingsSeries } from '../support/make-finding.js';
 
 const TABLE = 'faults-table';
@@ -31,16 +35,15 @@ function putItems(input: BatchWriteItemCommandInput): Item[] {
   );
 }
 
-/** True for the batch of shared parts (remediation texts, contexts) the store writes before the findings. */
-function isRemediationBatch(input: BatchWriteItemCommandInput): boolean {
-  return putItems(input).every((item) => /^(REMEDIATION|CONTEXT)#/.test(item.pk?.S ?? ''));
-}
-
-/** Calls that wrote findings (shared-part batches pass straight through in these tests). */
-function findingCalls(mock: ReturnType<typeof mockClient>) {
-  return mock
-    .commandCalls(BatchWriteItemCommand)
-    .filter((c) => !isRemediationBatch(c.args[0].input as BatchWriteItemCommandInput));
+/** `count` rollup rows, one per day. */
+function rollups(count: number): RollupItem[] {
+  return Array.from({ length: count }, (_, i) => ({
+    date: new Date(Date.UTC(2026, 10, 1) + i * 86_400_000).toISOString().slice(0, 10),
+    scenario: 'ndr' as const,
+    senderDomain: 'contoso.com',
+    server: 'EX01',
+    count: i + 1,
+  }));
 }
 
 function unprocessed(items: readonly Item[]) {
@@ -58,8 +61,10 @@ describe('FindingsStore faults', () => {
 
   beforeEach(() => {
     mock.reset();
-    // The rollup counters' look-up finds nothing stored before, and their updates succeed.
+    // Shared parts and lists are written, each put replaces nothing, counter updates succeed.
     mock.on(BatchGetItemCommand).resolves({ Responses: { [TABLE]: [] } });
+    mock.on(BatchWriteItemCommand).resolves({ UnprocessedItems: {} });
+    mock.on(PutItemCommand).resolves({});
     mock.on(UpdateItemCommand).resolves({});
     sleeps = [];
     store = new FindingsStore({
@@ -82,23 +87,21 @@ describe('FindingsStore faults', () => {
 
   it('retries UnprocessedItems with growing backoff until every item is written', async () => {
     // Prepare: the first two calls leave part of the batch unprocessed, the third takes the rest.
-    const findings = makeFindingsSeries(10, '2026-11-28T00:00:00.000Z');
     const written = new Set<string>();
     let call = 0;
     mock.on(BatchWriteItemCommand).callsFake((input: BatchWriteItemCommandInput) => {
-      if (isRemediationBatch(input)) return { UnprocessedItems: {} };
       call += 1;
       const items = putItems(input);
       const left = call === 1 ? items.slice(4) : call === 2 ? items.slice(3) : [];
-      for (const item of items.slice(0, items.length - left.length)) written.add(item.pk?.S ?? '');
+      for (const item of items.slice(0, items.length - left.length)) written.add(item.sk?.S ?? '');
       return left.length > 0 ? unprocessed(left) : { UnprocessedItems: {} };
     });
 
     // Act
-    const result = await store.putFindings(findings);
+    const result = await store.putRollups(rollups(10));
 
     // Assess
-    const calls = findingCalls(mock);
+    const calls = mock.commandCalls(BatchWriteItemCommand);
     expect(calls.map((c) => putItems(c.args[0].input as BatchWriteItemCommandInput).length)).toEqual([
       10, 6, 3,
     ]);
@@ -108,60 +111,67 @@ describe('FindingsStore faults', () => {
   });
 
   it('throws StoreWriteError naming how many items were not written when UnprocessedItems never clears', async () => {
-    // Prepare: 30 findings = 2 batches; DynamoDB keeps returning the first 3 items of every request.
-    const findings = makeFindingsSeries(30, '2026-11-28T00:00:00.000Z');
-    mock.on(BatchWriteItemCommand).callsFake((input: BatchWriteItemCommandInput) => {
-      if (isRemediationBatch(input)) return { UnprocessedItems: {} };
-      return unprocessed(putItems(input).slice(0, 3));
-    });
+    // Prepare: 30 rows = 2 batches; DynamoDB keeps returning the first 3 items of every request.
+    mock
+      .on(BatchWriteItemCommand)
+      .callsFake((input: BatchWriteItemCommandInput) => unprocessed(putItems(input).slice(0, 3)));
 
     // Act
-    const error = await store.putFindings(findings).catch((e: unknown) => e);
+    const error = await store.putRollups(rollups(30)).catch((e: unknown) => e);
 
     // Assess
     expect(error).toBeInstanceOf(StoreError);
     expect(error).toBeInstanceOf(StoreWriteError);
     expect((error as StoreWriteError).notWritten).toBe(6);
     expect((error as StoreWriteError).message).toMatch(/^6 of 30 items were not written/);
-    expect(findingCalls(mock)).toHaveLength(8); // 2 batches × 4 attempts
+    expect(mock.commandCalls(BatchWriteItemCommand)).toHaveLength(8); // 2 batches × 4 attempts
   });
 
-  it('retries ProvisionedThroughputExceededException, then succeeds', async () => {
+  it('retries a throttled finding put, then succeeds and counts the finding', async () => {
     // Prepare
-    const findings = makeFindingsSeries(3, '2026-11-28T00:00:00.000Z');
+    const [finding] = makeFindingsSeries(1, '2026-11-28T00:00:00.000Z');
+    if (!finding) throw new Error('no finding');
     let failures = 2;
-    mock.on(BatchWriteItemCommand).callsFake((input: BatchWriteItemCommandInput) => {
-      if (isRemediationBatch(input)) return { UnprocessedItems: {} };
+    mock.on(PutItemCommand).callsFake(() => {
       if (failures-- > 0) throw throttled();
-      return { UnprocessedItems: {} };
+      return {};
     });
 
     // Act
-    const result = await store.putFindings(findings);
+    const result = await store.putFindings([finding]);
 
     // Assess
-    expect(result.written).toBe(3);
-    expect(findingCalls(mock)).toHaveLength(3);
+    expect(result.written).toBe(1);
+    expect(mock.commandCalls(PutItemCommand)).toHaveLength(3);
+    expect(mock.commandCalls(PutItemCommand)[0]?.args[0].input.ReturnValues).toBe('ALL_OLD');
     expect(sleeps).toEqual([50, 100]);
+    expect(mock.commandCalls(UpdateItemCommand)).toHaveLength(1);
   });
 
   it('gives up on endless throttling with StoreWriteError carrying the SDK error as cause', async () => {
-    // Prepare
-    mock.on(BatchWriteItemCommand).callsFake((input: BatchWriteItemCommandInput) => {
-      if (isRemediationBatch(input)) return { UnprocessedItems: {} };
-      throw throttled();
+    // Prepare: one finding's puts always throttled, the others' succeed
+    const findings = makeFindingsSeries(3, '2026-11-28T00:00:00.000Z');
+    const stuck = `FINDING#${findings[1]?.id}`;
+    mock.on(PutItemCommand).callsFake((input: { Item?: Item }) => {
+      if (input.Item?.pk?.S === stuck) throw throttled();
+      return {};
     });
 
     // Act
-    const error = await store
-      .putFindings(makeFindingsSeries(2, '2026-11-28T00:00:00.000Z'))
-      .catch((e: unknown) => e);
+    const error = await store.putFindings(findings).catch((e: unknown) => e);
 
     // Assess
     expect(error).toBeInstanceOf(StoreWriteError);
-    expect((error as StoreWriteError).notWritten).toBe(2);
+    expect((error as StoreWriteError).notWritten).toBe(1);
+    expect((error as StoreWriteError).message).toMatch(/^1 of 3 items were not written/);
     expect((error as Error).cause).toBeInstanceOf(ProvisionedThroughputExceededException);
-    expect(findingCalls(mock)).toHaveLength(4);
+    const stuckCalls = mock.commandCalls(PutItemCommand).filter((c) => c.args[0].input.Item?.pk?.S === stuck);
+    expect(stuckCalls).toHaveLength(4);
+    // The two written findings are counted; the one not written is not.
+    const added = mock
+      .commandCalls(UpdateItemCommand)
+      .reduce((sum, c) => sum + Number(c.args[0].input.ExpressionAttributeValues?.[':n']?.N ?? 0), 0);
+    expect(added).toBe(2);
   });
 
   it('retries a throttled read, and does not retry a request DynamoDB rejects as invalid', async () => {

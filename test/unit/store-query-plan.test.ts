@@ -3,25 +3,25 @@ import { ArgumentError } from '../../functions/core/kernel/errors.js';
 import { decodeCursor, encodeCursor } from '../../functions/store/cursor.js';
 import { buildQueryExpressions } from '../../functions/store/expressions.js';
 import { parseFindingsQuery, planFindingsQuery } from '../../functions/store/query-plan.js';
+import { SHARDS } from '../../functions/store/table-design.js';
 
 describe('planFindingsQuery', () => {
-  it('merges the five scenario partitions when no filter selects an index (never a Scan)', () => {
+  it('merges every shard of the five scenario partitions when no filter selects an index (never a Scan)', () => {
     // Act
     const plan = planFindingsQuery(parseFindingsQuery({}));
 
     // Assess
-    expect(plan.partitions.map((p) => p.partitionKey)).toEqual([
-      'SCENARIO#ndr',
-      'SCENARIO#forwarding',
-      'SCENARIO#foreign-sender-domain',
-      'SCENARIO#connector-mismatch',
-      'SCENARIO#wrong-region',
-    ]);
+    const scenarios = ['ndr', 'forwarding', 'foreign-sender-domain', 'connector-mismatch', 'wrong-region'];
+    expect(plan.partitions.map((p) => p.partitionKey)).toEqual(
+      scenarios.flatMap((scenario) =>
+        Array.from({ length: SHARDS.scenario }, (_, n) => `SCENARIO#${scenario}#${n}`),
+      ),
+    );
     expect(plan.partitions.every((p) => p.indexName === 'gsi1')).toBe(true);
     expect(plan.filters).toEqual([]);
   });
 
-  it('uses the most selective index and filters on the rest', () => {
+  it('uses the most selective index (all its shards) and filters on the rest; a source reads its list', () => {
     // Act
     const senderAndScenario = planFindingsQuery(
       parseFindingsQuery({ scenario: 'ndr', senderDomain: 'Contoso.com' }),
@@ -36,10 +36,41 @@ describe('planFindingsQuery', () => {
     );
 
     // Assess
-    expect(senderAndScenario.partitions).toEqual([{ indexName: 'gsi2', partitionKey: 'SENDER#contoso.com' }]);
-    expect(senderAndScenario.filters).toEqual([{ attribute: 'gsi1pk', value: 'SCENARIO#ndr' }]);
-    expect(all.partitions).toEqual([{ indexName: 'gsi4', partitionKey: 'SOURCE#s1' }]);
-    expect(all.filters.map((f) => f.attribute)).toEqual(['gsi3pk', 'gsi2pk', 'gsi1pk']);
+    const ndr = [{ attribute: 'gsi1pk', prefix: 'SCENARIO#ndr#' }];
+    expect(senderAndScenario.partitions).toEqual(
+      Array.from({ length: SHARDS.senderDomain }, (_, n) => ({
+        indexName: 'gsi2',
+        partitionKey: `SENDER#contoso.com#${n}`,
+        filters: [ndr],
+      })),
+    );
+    expect(all.partitions).toEqual([]);
+    expect(all.sourceId).toBe('s1');
+    expect(all.filters.map((filter) => filter.map((condition) => condition.attribute))).toEqual([
+      ['gsi3pk'],
+      ['gsi2pk', 'sd'],
+      ['gsi1pk'],
+    ]);
+  });
+
+  it('reads a sender domain from its index and from the scenarios left out of it, filtered on `sd`', () => {
+    // Act
+    const sender = planFindingsQuery(parseFindingsQuery({ senderDomain: 'Contoso.com' }));
+    const senderAndMismatch = planFindingsQuery(
+      parseFindingsQuery({ senderDomain: 'contoso.com', scenario: 'connector-mismatch' }),
+    );
+
+    // Assess
+    const bySd = [[{ attribute: 'sd', equals: 'contoso.com' }]];
+    const shards = (prefix: string) => Array.from({ length: SHARDS.scenario }, (_, n) => `${prefix}#${n}`);
+    expect(sender.partitions.map((p) => [p.indexName, p.partitionKey, p.filters])).toEqual([
+      ...Array.from({ length: SHARDS.senderDomain }, (_, n) => ['gsi2', `SENDER#contoso.com#${n}`, []]),
+      ...shards('SCENARIO#connector-mismatch').map((key) => ['gsi1', key, bySd]),
+      ...shards('SCENARIO#wrong-region').map((key) => ['gsi1', key, bySd]),
+    ]);
+    expect(senderAndMismatch.partitions.map((p) => [p.partitionKey, p.filters])).toEqual(
+      shards('SCENARIO#connector-mismatch').map((key) => [key, bySd]),
+    );
   });
 
   it('reads a bare day as the whole day and rejects an inverted range', () => {
@@ -75,14 +106,10 @@ describe('planFindingsQuery', () => {
 describe('cursor codec', () => {
   it('round-trips a payload', () => {
     // Prepare
-    const payload = {
-      v: 1 as const,
-      q: 'abc',
-      p: [null, 'done' as const, { pk: 'FINDING#1', sk: 'FINDING' }],
-    };
+    const payload = { v: 2 as const, q: 'abc', a: '2026-11-28T10:00:00.000Z#f1' };
 
     // Act
-    const decoded = decodeCursor(encodeCursor(payload), 'abc', 3);
+    const decoded = decodeCursor(encodeCursor(payload), 'abc');
 
     // Assess
     expect(decoded).toEqual(payload);
@@ -92,16 +119,17 @@ describe('cursor codec', () => {
     ['garbage', '!!!not-base64!!!'],
     ['not JSON', Buffer.from('{oops').toString('base64url')],
     ['wrong shape', Buffer.from(JSON.stringify({ v: 2, q: 'abc', p: [] })).toString('base64url')],
-    ['unknown key attribute', encodeCursor({ v: 1, q: 'abc', p: [{ evil: 'x' }] })],
-    ['another query', encodeCursor({ v: 1, q: 'other', p: [null] })],
+    ['an earlier version', Buffer.from(JSON.stringify({ v: 1, q: 'abc', p: [null] })).toString('base64url')],
+    ['empty position', Buffer.from(JSON.stringify({ v: 2, q: 'abc', a: '' })).toString('base64url')],
+    ['another query', encodeCursor({ v: 2, q: 'other', a: 'x' })],
     ['empty', ''],
   ])('rejects %s with ArgumentError', (_label, cursor) => {
-    expect(() => decodeCursor(cursor, 'abc', 1)).toThrow(ArgumentError);
+    expect(() => decodeCursor(cursor, 'abc')).toThrow(ArgumentError);
   });
 });
 
 describe('buildQueryExpressions', () => {
-  it('uses BETWEEN, >= or <= depending on the bounds given, and AND-ed equality filters', () => {
+  it('uses BETWEEN, >= or <= depending on the bounds given, and AND-ed partition filters', () => {
     // Act
     const both = buildQueryExpressions({
       partitionAttribute: 'gsi1pk',
@@ -109,7 +137,13 @@ describe('buildQueryExpressions', () => {
       sortAttribute: 'gsi1sk',
       lower: 'a',
       upper: 'b',
-      filters: [{ attribute: 'gsi2pk', value: 'SENDER#contoso.com' }],
+      filters: [
+        [{ attribute: 'gsi2pk', prefix: 'SENDER#contoso.com#' }],
+        [
+          { attribute: 'gsi1pk', prefix: 'SCENARIO#ndr#' },
+          { attribute: 'sd', equals: 'contoso.com' },
+        ],
+      ],
     });
     const lowerOnly = buildQueryExpressions({
       partitionAttribute: 'p',
@@ -121,8 +155,16 @@ describe('buildQueryExpressions', () => {
 
     // Assess
     expect(both.KeyConditionExpression).toBe('#pk = :pk AND #sk BETWEEN :lo AND :hi');
-    expect(both.FilterExpression).toBe('#f0 = :f0');
-    expect(both.ExpressionAttributeNames).toEqual({ '#pk': 'gsi1pk', '#sk': 'gsi1sk', '#f0': 'gsi2pk' });
+    expect(both.FilterExpression).toBe(
+      'begins_with(#f0_0, :f0_0) AND (begins_with(#f1_0, :f1_0) OR #f1_1 = :f1_1)',
+    );
+    expect(both.ExpressionAttributeNames).toEqual({
+      '#pk': 'gsi1pk',
+      '#sk': 'gsi1sk',
+      '#f0_0': 'gsi2pk',
+      '#f1_0': 'gsi1pk',
+      '#f1_1': 'sd',
+    });
     expect(lowerOnly.KeyConditionExpression).toBe('#pk = :pk AND #sk >= :lo');
     expect(none.KeyConditionExpression).toBe('#pk = :pk');
     expect(none.ExpressionAttributeNames).toEqual({ '#pk': 'p' });

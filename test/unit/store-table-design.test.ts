@@ -1,5 +1,7 @@
+import { createHash } from 'node:crypto';
 import type { AttributeValue } from '@aws-sdk/client-dynamodb';
 import { describe, expect, it } from 'vitest';
+import { itemBytes } from '../../functions/store/item-bounds.js';
 import {
   createTableInput,
   dayStateKey,
@@ -7,21 +9,26 @@ import {
   findingKey,
   findingKeyAttributes,
   findingSortKey,
-  INDEX,
   inboundKey,
   keyTimestamp,
   ORGANISATION_CONFIG_KEY,
+  parseSourceFindingsEntry,
   primaryKeyOf,
   READINESS_KEY,
   remediationKey,
-  resumeKeyOf,
   rollupKey,
   rollupKeyAttributes,
   rollupMonths,
   rollupRangeBounds,
+  SHARDS,
   SOURCES_PARTITION,
   scenarioPartition,
   senderDomainPartition,
+  shardedValue,
+  shardKey,
+  shardKeys,
+  shardOf,
+  sourceFindingsItems,
   sourceId,
   sourceKey,
   sourceKeyAttributes,
@@ -98,7 +105,7 @@ describe('sourceId', () => {
 });
 
 describe('table definition', () => {
-  it('defines pk/sk, four lean GSIs sharing one sort key, on-demand billing and the TTL attribute', () => {
+  it('defines pk/sk, three lean GSIs sharing one sort key, on-demand billing and the TTL attribute', () => {
     // Act
     const input = createTableInput('relay-audit');
 
@@ -109,26 +116,20 @@ describe('table definition', () => {
       { AttributeName: 'pk', KeyType: 'HASH' },
       { AttributeName: 'sk', KeyType: 'RANGE' },
     ]);
-    expect(input.GlobalSecondaryIndexes?.map((index) => index.IndexName)).toEqual([
-      'gsi1',
-      'gsi2',
-      'gsi3',
-      'gsi4',
-    ]);
+    expect(input.GlobalSecondaryIndexes?.map((index) => index.IndexName)).toEqual(['gsi1', 'gsi2', 'gsi3']);
     expect(input.GlobalSecondaryIndexes?.[1]?.KeySchema).toEqual([
       { AttributeName: 'gsi2pk', KeyType: 'HASH' },
       { AttributeName: 'gsisk', KeyType: 'RANGE' },
     ]);
     // No index copies whole items: each projects the keys plus what its queries filter on or read.
     expect(input.GlobalSecondaryIndexes?.map((index) => index.Projection)).toEqual([
-      { ProjectionType: 'INCLUDE', NonKeyAttributes: ['messageId', 'gsi4pk'] },
+      { ProjectionType: 'INCLUDE', NonKeyAttributes: ['messageId', 'src', 'sd'] },
       { ProjectionType: 'INCLUDE', NonKeyAttributes: ['gsi1pk'] },
-      { ProjectionType: 'INCLUDE', NonKeyAttributes: ['gsi1pk', 'gsi2pk'] },
-      { ProjectionType: 'INCLUDE', NonKeyAttributes: ['gsi1pk', 'gsi2pk', 'gsi3pk'] },
+      { ProjectionType: 'INCLUDE', NonKeyAttributes: ['gsi1pk', 'gsi2pk', 'sd'] },
     ]);
     const names = input.AttributeDefinitions?.map((attr) => attr.AttributeName) ?? [];
     expect(new Set(names).size).toBe(names.length);
-    expect(names).toEqual(['pk', 'sk', 'gsi1pk', 'gsisk', 'gsi2pk', 'gsi3pk', 'gsi4pk']);
+    expect(names).toEqual(['pk', 'sk', 'gsi1pk', 'gsisk', 'gsi2pk', 'gsi3pk']);
     expect(TABLE_DEFINITION.timeToLiveAttribute).toBe('expiresAt');
   });
 });
@@ -147,7 +148,7 @@ describe('key builders', () => {
     expect(findingKey('abc')).toEqual({ pk: 'FINDING#abc', sk: 'FINDING' });
   });
 
-  it('patterns 1-3: a finding is indexed by scenario, sender and recipient domain (lower-cased) and source', () => {
+  it('patterns 1-2: a finding is indexed by scenario, sender and recipient domain (lower-cased), each in its shard', () => {
     // Prepare
     const finding = makeFinding({
       id: 'f1',
@@ -166,14 +167,73 @@ describe('key builders', () => {
     expect(attrs).toEqual({
       pk: { S: 'FINDING#f1' },
       sk: { S: 'FINDING' },
-      gsi1pk: { S: 'SCENARIO#ndr' },
-      gsi2pk: { S: 'SENDER#contoso.com' },
-      gsi3pk: { S: 'RECIPIENT#fabrikam.example' },
-      gsi4pk: { S: 'SOURCE#src1' },
+      gsi1pk: { S: `SCENARIO#ndr#${shardOf('f1', SHARDS.scenario)}` },
+      gsi2pk: { S: `SENDER#contoso.com#${shardOf('f1', SHARDS.senderDomain)}` },
+      gsi3pk: { S: 'RECIPIENT#fabrikam.example#0' },
       gsisk: { S: sortKey },
-      entity: { S: 'finding' },
+      src: { S: 'src1' },
       expiresAt: { N: '1800000000' },
     });
+  });
+
+  it('spreads findings evenly over the shards of a partition, and reads the value back from any shard', () => {
+    // Act
+    const counts = new Array<number>(SHARDS.scenario).fill(0);
+    for (let i = 0; i < 8000; i += 1) {
+      const id = createHash('sha256').update(String(i)).digest('hex').slice(0, 32);
+      const shard = shardOf(id, SHARDS.scenario);
+      counts[shard] = (counts[shard] ?? 0) + 1;
+    }
+
+    // Assess: each shard within 10 % of an even share
+    for (const count of counts) expect(Math.abs(count - 8000 / SHARDS.scenario)).toBeLessThan(100);
+    expect(shardKeys(scenarioPartition('ndr'))).toHaveLength(SHARDS.scenario);
+    expect(shardedValue(shardKey(senderDomainPartition('Contoso.com'), 'x'), 'SENDER#')).toBe('contoso.com');
+    expect(shardedValue('SCENARIO#ndr', 'SCENARIO#')).toBeUndefined();
+  });
+
+  it('pattern 3: an upload lists its findings in its own item collection, 20 to an item, idempotently', () => {
+    // Prepare
+    const findings = Array.from({ length: 45 }, (_, i) => ({
+      id: `f${String(i).padStart(2, '0')}`,
+      timestamp: new Date(Date.UTC(2026, 10, 28, 10, 0, i)).toISOString(),
+      sourceId: i < 41 ? 'up1' : 'up2',
+      expiresAt: 1000 + i,
+    }));
+
+    // Act
+    const items = sourceFindingsItems(findings);
+    const again = sourceFindingsItems([...findings].reverse());
+
+    // Assess
+    expect(items.map((item) => [item.pk?.S, item.f?.SS?.length])).toEqual([
+      ['SOURCE#up1', 20],
+      ['SOURCE#up1', 20],
+      ['SOURCE#up1', 1],
+      ['SOURCE#up2', 4],
+    ]);
+    expect(new Set(again.map((item) => item.sk?.S))).toEqual(new Set(items.map((item) => item.sk?.S)));
+    expect(items.every((item) => item.sk?.S?.startsWith('F#'))).toBe(true);
+    expect(items[3]?.expiresAt).toEqual({ N: '1044' });
+    const entry = items[0]?.f?.SS?.[0] ?? '';
+    expect(parseSourceFindingsEntry(entry)).toEqual({
+      id: 'f00',
+      sortKey: findingSortKey('2026-11-28T10:00:00Z', 'f00'),
+    });
+    for (const item of items) expect(itemBytes(item)).toBeLessThanOrEqual(1024);
+  });
+
+  it('leaves connector-mismatch and wrong-region findings out of the sender index, their domain in `sd`', () => {
+    // Act
+    const attrs = findingKeyAttributes(
+      makeFinding({ scenario: 'connector-mismatch', senderDomain: 'Contoso.COM' }),
+      1,
+    );
+
+    // Assess
+    expect(attrs).not.toHaveProperty('gsi2pk');
+    expect(attrs.sd).toEqual({ S: 'contoso.com' });
+    expect(attrs).toHaveProperty('gsi3pk');
   });
 
   it('leaves a finding out of the domain indexes when it has no domain (sparse index)', () => {
@@ -213,7 +273,7 @@ describe('key builders', () => {
 
     // Assess
     expect(sourceKey('s1')).toEqual({ pk: 'SOURCE#s1', sk: 'SOURCE' });
-    expect(attrs.gsi1pk).toEqual({ S: SOURCES_PARTITION });
+    expect(attrs.gsi1pk).toEqual({ S: shardKey(SOURCES_PARTITION, 's1') });
     expect(attrs.gsisk).toEqual({ S: '2026-11-28T10:00:00.000Z#s1' });
     expect(attrs.entity).toEqual({ S: 'source' });
   });
@@ -258,25 +318,18 @@ describe('key builders', () => {
     expect(timeRangeBounds({})).toEqual({});
   });
 
-  it('strips store attributes and builds resume keys from an item', () => {
+  it('strips store attributes from an item', () => {
     // Prepare
     const finding = makeFinding({ id: 'f9' });
     const item: Record<string, AttributeValue> = { ...findingKeyAttributes(finding, 1), id: { S: 'f9' } };
 
     // Act
     const stripped = stripStoreAttributes(item);
-    const resume = resumeKeyOf(item, INDEX.bySenderDomain);
 
     // Assess
     expect(stripped).toEqual({ id: { S: 'f9' } });
-    expect(resume).toEqual({
-      pk: 'FINDING#f9',
-      sk: 'FINDING',
-      gsi2pk: senderDomainPartition('contoso.com'),
-      gsisk: item.gsisk?.S,
-    });
     expect(primaryKeyOf(item)).toBe('FINDING#f9\u0000FINDING');
-    expect(scenarioPartition('wrong-region')).toBe('SCENARIO#wrong-region');
+    expect(scenarioPartition('wrong-region').prefix).toBe('SCENARIO#wrong-region');
   });
 });
 
