@@ -8,10 +8,12 @@
 import { S3Client } from '@aws-sdk/client-s3';
 import { SendMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
 import type { SQSBatchResponse } from 'aws-lambda';
-import { Logger } from '../runtime/logger.js';
+import { SERVICE_NAMES } from '../runtime/observability-names.js';
+import { powertools } from '../runtime/powertools.js';
 import { InboundIndex } from '../store/inbound-index.js';
 import { OrganisationConfigStore } from '../store/organisation-config.js';
 import { createRemoteStore } from '../store/remote-store.js';
+import { countRetries } from '../store/request-retries.js';
 import { correlateRun } from '../store/run-correlation.js';
 import { readConfig } from './config.js';
 import { DomainSource } from './domain-source.js';
@@ -22,13 +24,17 @@ import { ConnectorSource, createConfigurationUpdater } from './organisation-conf
 /** Wires the handler from the environment. Exported for tests that need a fresh container. */
 export function createHandlerFromEnvironment(env: NodeJS.ProcessEnv = process.env): IngestHandler {
   const config = readConfig(env);
-  const logger = new Logger({ level: config.logLevel, fields: { service: 'relay-audit-ingest' } });
-  const s3 = new S3Client({ ...(config.s3ForcePathStyle ? { forcePathStyle: true } : {}) });
+  const { logger, metrics, tracer } = powertools(SERVICE_NAMES.ingest, config.logLevel, env);
+  const s3 = tracer.captureAWSv3Client(
+    new S3Client({ ...(config.s3ForcePathStyle ? { forcePathStyle: true } : {}) }),
+  );
   const handle = createRemoteStore({
     tableName: config.tableName,
     retentionDays: config.retentionDays,
     logger,
   });
+  tracer.captureAWSv3Client(handle.client);
+  const retries = countRetries(handle.client);
   const repository = new OrganisationConfigStore(handle, { logger });
   const connectors = new ConnectorSource({ repository });
   const domains = new DomainSource({
@@ -38,7 +44,10 @@ export function createHandlerFromEnvironment(env: NodeJS.ProcessEnv = process.en
   });
   const inbound = new InboundIndex(handle, { logger });
   const { ingestQueueUrl } = config;
-  const sqs = ingestQueueUrl === undefined ? undefined : new SQSClient({ retryMode: 'adaptive' });
+  const sqs =
+    ingestQueueUrl === undefined
+      ? undefined
+      : tracer.captureAWSv3Client(new SQSClient({ retryMode: 'adaptive' }));
   return createIngestHandler({
     store: handle.store,
     recordInbound: (entries) => inbound.record(entries),
@@ -64,6 +73,8 @@ export function createHandlerFromEnvironment(env: NodeJS.ProcessEnv = process.en
       connectors.invalidate();
     },
     logger,
+    metrics,
+    retries: () => retries.total,
   });
 }
 
