@@ -31,7 +31,10 @@ function roleStatements(fn: RelayFunction): Statement[] {
   const roleId = logicalId(fn.role.node.defaultChild);
   return Object.values(template.findResources('AWS::IAM::Policy'))
     .filter((policy) => JSON.stringify(policy.Properties?.Roles).includes(`"${roleId}"`))
-    .flatMap((policy) => (policy.Properties?.PolicyDocument as { Statement: Statement[] }).Statement);
+    .flatMap(
+      (policy) =>
+        (policy.Properties?.PolicyDocument as { Statement?: Statement[] } | undefined)?.Statement ?? [],
+    );
 }
 
 beforeAll(() => {
