@@ -115,8 +115,8 @@ describe('the bundled trace pull function', () => {
     expect(bundle).toMatch(/from\s*"@aws-sdk\/client-secrets-manager"/);
     expect(bundle).toMatch(/from\s*"@aws-sdk\/client-s3"/);
     expect(bundle).not.toMatch(/msal|dynalite/i);
-    // About 490 KB of our code and Powertools (the Tracer's X-Ray SDK is ~160 KB of it); a sign-in
-    // library would add far more.
+    // About 475 KB of our code and 160 KB of Powertools (most of it the Tracer's X-Ray SDK); a
+    // sign-in library would add far more.
     expect(Buffer.byteLength(bundle)).toBeLessThan(700_000);
   });
 
