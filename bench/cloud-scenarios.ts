@@ -15,7 +15,7 @@ import {
   type IngestStore,
 } from '../functions/ingest/ingest.js';
 import { openObject, openObjectFrom } from '../functions/ingest/object-reader.js';
-import { Logger } from '../functions/runtime/logger.js';
+import { createLogger } from '../functions/runtime/logger.js';
 import { createRemoteStore, type StoreHandle } from '../functions/store/remote-store.js';
 import { deadlineContext, drainQueue } from '../test/support/continuations.js';
 import { sourceIdOfNotification, uploadObject } from '../test/support/ingest-harness.js';
@@ -104,7 +104,7 @@ export async function pipeline(memory: ClassifierMemory, throttleShare: number) 
     sendToQueue: async (body) => {
       queue.push(body);
     },
-    logger: new Logger({ level: 'silent' }),
+    logger: createLogger('test', 'silent'),
     stopMarginMs: STOP_MARGIN_MS,
     analysis: memory,
   };

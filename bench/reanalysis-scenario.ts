@@ -22,7 +22,7 @@ import {
   ReanalysisRetryError,
 } from '../functions/reanalyze/reanalyse.js';
 import { BUCKET_PREFIX } from '../functions/runtime/bucket-layout.js';
-import { Logger } from '../functions/runtime/logger.js';
+import { createLogger } from '../functions/runtime/logger.js';
 import { mapLimit } from '../functions/store/bound-table.js';
 import { createRemoteStore, type StoreHandle } from '../functions/store/remote-store.js';
 import { deadlineContext, drainQueue } from '../test/support/continuations.js';
@@ -156,7 +156,7 @@ export async function reanalysis(options: {
     const handler = createReanalysisHandler({
       worker: createReanalysisWorker(engines.deps),
       headObject: headObjectWith(engines.s3.client),
-      logger: new Logger({ level: 'silent' }),
+      logger: createLogger('test', 'silent'),
     });
     const keys = await listIncoming(engines.s3.client);
     const callsBefore = engines.writes.calls;

@@ -12,7 +12,7 @@ import { createReanalysisWorker } from '../functions/ingest/ingest.js';
 import { openObject, openObjectFrom } from '../functions/ingest/object-reader.js';
 import { headObjectWith } from '../functions/reanalyze/head-object.js';
 import { createReanalysisHandler } from '../functions/reanalyze/reanalyse.js';
-import { Logger } from '../functions/runtime/logger.js';
+import { createLogger } from '../functions/runtime/logger.js';
 import { createRemoteStore } from '../functions/store/remote-store.js';
 import { LOCAL_REGION, S3RVER_CREDENTIALS } from '../test/support/local-engines.js';
 import { ACCEPTED_DOMAIN } from './generate-tracking-log.js';
@@ -37,7 +37,7 @@ const s3 = new S3Client({
   responseChecksumValidation: 'WHEN_REQUIRED',
 });
 const handle = createRemoteStore({ tableName: table, endpoint: dynamoEndpoint, region: LOCAL_REGION });
-const logger = new Logger({ level: 'silent' });
+const logger = createLogger('test', 'silent');
 const handler = createReanalysisHandler({
   worker: createReanalysisWorker({
     store: handle.store,

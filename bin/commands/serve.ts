@@ -16,7 +16,7 @@ import { z } from 'zod';
 import type { DashboardConfig } from '../../functions/api/contract.js';
 import { createRequestListener } from '../../functions/api/http-adapter.js';
 import { ArgumentError, StoreError } from '../../functions/core/kernel/errors.js';
-import { Logger, type LogLevel, levelFromEnv } from '../../functions/runtime/logger.js';
+import { createLogger, type LogLevel, levelFromEnv } from '../../functions/runtime/logger.js';
 import { OrganisationConfigStore } from '../../functions/store/organisation-config.js';
 import { readCommandLine } from '../support/command.js';
 import { parseFlags, wholeNumberFlag } from '../support/flags.js';
@@ -281,11 +281,11 @@ export async function startServer(options: ServerOptions = {}): Promise<RunningS
   const host = options.host ?? DEFAULT_HOST;
   const dashboardDir = resolve(options.dashboardDir ?? defaultDashboardDir());
   const handle = await openStore(options);
-  const logger = new Logger({
-    level: options.logLevel ?? (process.env.LOG_LEVEL ? levelFromEnv() : 'warn'),
-    fields: { service: 'relay-audit-serve' },
-    write: (line) => process.stderr.write(line),
-  });
+  // Quiet by default: warnings and errors only, which Powertools writes to stderr.
+  const logger = createLogger(
+    'relay-audit-serve',
+    options.logLevel ?? (process.env.LOG_LEVEL ? levelFromEnv() : 'warn'),
+  );
   // Dashboard uploads: granted by the API as in the cloud, taken by this server (see local-uploads.ts).
   const uploads = new LocalUploads(handle.store, logger);
   const api = createRequestListener(

@@ -1,4 +1,3 @@
-import { serialiseError } from '../runtime/logger.js';
 import type { ApiDependencies } from './dependencies.js';
 import { ApiError, MethodNotAllowedError, NotFoundError, toApiError } from './errors.js';
 import type { ApiRequest, ApiResponse } from './messages.js';
@@ -55,7 +54,7 @@ export function createRequestHandler(deps: ApiDependencies): RequestHandler {
     if (response.status >= 500) {
       // The cause chain goes to the log (not the response): that is where an operator looks.
       const cause = failure instanceof ApiError ? (failure.cause ?? failure) : failure;
-      deps.logger.error('request failed', { ...fields, error: serialiseError(cause) });
+      deps.logger.error('request failed', { ...fields, error: cause });
     } else if (failure instanceof ApiError) {
       deps.logger.info('request', { ...fields, code: failure.code });
     } else {

@@ -6,7 +6,8 @@
  */
 import { S3Client } from '@aws-sdk/client-s3';
 import type { APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
-import { Logger } from '../runtime/logger.js';
+import { SERVICE_NAMES } from '../runtime/observability-names.js';
+import { powertools } from '../runtime/powertools.js';
 import { createRemoteStore } from '../store/index.js';
 import { OrganisationConfigStore } from '../store/organisation-config.js';
 import { createRequestHandler, type RequestHandler } from './api.js';
@@ -24,8 +25,9 @@ export const LAMBDA_EXPORT_LIMITS: ExportLimits = { maxRows: 50_000, maxBytes: 5
 /** Wires the request handler from the environment. Exported for tests that need a fresh container. */
 export function createHandlerFromEnvironment(env: NodeJS.ProcessEnv = process.env): RequestHandler {
   const config = readConfig(env);
-  const logger = new Logger({ level: config.logLevel, fields: { service: 'relay-audit-api' } });
+  const { logger, tracer } = powertools(SERVICE_NAMES.api, config.logLevel, env);
   const handle = createRemoteStore({ tableName: config.tableName, logger });
+  tracer.captureAWSv3Client(handle.client);
   return createRequestHandler({
     store: handle.store,
     readiness: new OrganisationConfigStore(handle, { logger }),
@@ -33,7 +35,7 @@ export function createHandlerFromEnvironment(env: NodeJS.ProcessEnv = process.en
     exportLimits: LAMBDA_EXPORT_LIMITS,
     ...(config.bucketName === undefined
       ? {}
-      : { uploads: new S3UploadSigner(new S3Client({}), config.bucketName) }),
+      : { uploads: new S3UploadSigner(tracer.captureAWSv3Client(new S3Client({})), config.bucketName) }),
   });
 }
 

@@ -5,7 +5,8 @@
  */
 import { S3Client } from '@aws-sdk/client-s3';
 import { GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
-import { Logger } from '../runtime/logger.js';
+import { SERVICE_NAMES } from '../runtime/observability-names.js';
+import { powertools } from '../runtime/powertools.js';
 import { readSigningCertificate } from './certificate.js';
 import { readGraphPullConfig } from './config.js';
 import { CursorStore } from './cursor-store.js';
@@ -18,12 +19,14 @@ let ready: Promise<Omit<PullDependencies, 'remainingMs'>> | undefined;
 
 async function setUp(): Promise<Omit<PullDependencies, 'remainingMs'>> {
   const config = readGraphPullConfig();
-  const logger = new Logger({ level: config.logLevel, fields: { service: 'relay-audit-graph-pull' } });
-  const secret = await new SecretsManagerClient({}).send(
-    new GetSecretValueCommand({ SecretId: config.certificateSecretId }),
-  );
+  const { logger, tracer } = powertools(SERVICE_NAMES.graphPull, config.logLevel);
+  const secret = await tracer
+    .captureAWSv3Client(new SecretsManagerClient({}))
+    .send(new GetSecretValueCommand({ SecretId: config.certificateSecretId }));
   const certificate = readSigningCertificate(secret.SecretString ?? '');
-  const s3 = new S3Client({ ...(config.s3ForcePathStyle ? { forcePathStyle: true } : {}) });
+  const s3 = tracer.captureAWSv3Client(
+    new S3Client({ ...(config.s3ForcePathStyle ? { forcePathStyle: true } : {}) }),
+  );
   return {
     s3,
     bucket: config.bucketName,

@@ -8,10 +8,12 @@
 import { S3Client } from '@aws-sdk/client-s3';
 import { SendMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
 import type { SQSBatchResponse } from 'aws-lambda';
-import { Logger } from '../runtime/logger.js';
+import { SERVICE_NAMES, type ServiceName } from '../runtime/observability-names.js';
+import { powertools } from '../runtime/powertools.js';
 import { InboundIndex } from '../store/inbound-index.js';
 import { OrganisationConfigStore } from '../store/organisation-config.js';
 import { createRemoteStore } from '../store/remote-store.js';
+import { countRetries } from '../store/request-retries.js';
 import { correlateRun } from '../store/run-correlation.js';
 import { readConfig } from './config.js';
 import { DomainSource } from './domain-source.js';
@@ -26,7 +28,7 @@ import { ConnectorSource, createConfigurationUpdater } from './organisation-conf
 
 /** Wires the handler from the environment. Exported for tests that need a fresh container. */
 export function createHandlerFromEnvironment(env: NodeJS.ProcessEnv = process.env): IngestHandler {
-  return createIngestHandler(ingestDependenciesFromEnvironment(env, 'relay-audit-ingest'));
+  return createIngestHandler(ingestDependenciesFromEnvironment(env, SERVICE_NAMES.ingest));
 }
 
 /**
@@ -35,16 +37,20 @@ export function createHandlerFromEnvironment(env: NodeJS.ProcessEnv = process.en
  */
 export function ingestDependenciesFromEnvironment(
   env: NodeJS.ProcessEnv,
-  service: string,
+  service: ServiceName,
 ): IngestDependencies & { s3: S3Client } {
   const config = readConfig(env);
-  const logger = new Logger({ level: config.logLevel, fields: { service } });
-  const s3 = new S3Client({ ...(config.s3ForcePathStyle ? { forcePathStyle: true } : {}) });
+  const { logger, metrics, tracer } = powertools(service, config.logLevel, env);
+  const s3 = tracer.captureAWSv3Client(
+    new S3Client({ ...(config.s3ForcePathStyle ? { forcePathStyle: true } : {}) }),
+  );
   const handle = createRemoteStore({
     tableName: config.tableName,
     retentionDays: config.retentionDays,
     logger,
   });
+  tracer.captureAWSv3Client(handle.client);
+  const retries = countRetries(handle.client);
   const repository = new OrganisationConfigStore(handle, { logger });
   const connectors = new ConnectorSource({ repository });
   const domains = new DomainSource({
@@ -54,7 +60,10 @@ export function ingestDependenciesFromEnvironment(
   });
   const inbound = new InboundIndex(handle, { logger });
   const { ingestQueueUrl } = config;
-  const sqs = ingestQueueUrl === undefined ? undefined : new SQSClient({ retryMode: 'adaptive' });
+  const sqs =
+    ingestQueueUrl === undefined
+      ? undefined
+      : tracer.captureAWSv3Client(new SQSClient({ retryMode: 'adaptive' }));
   return {
     s3,
     store: handle.store,
@@ -81,6 +90,8 @@ export function ingestDependenciesFromEnvironment(
       connectors.invalidate();
     },
     logger,
+    metrics,
+    retries: () => retries.total,
   };
 }
 

@@ -10,6 +10,7 @@
  *   failure: SQS redelivers it, and after three receives it lands in the dead-letter queue.
  */
 import { randomUUID } from 'node:crypto';
+import type { Metrics } from '@aws-lambda-powertools/metrics';
 import type { SQSBatchResponse } from 'aws-lambda';
 import type { AnalysisInput, AnalysisResult, AnalyzeOptions, FindingSink } from '../core/analysis/analyze.js';
 import { analyze, withInboundRecorder } from '../core/analysis/analyze.js';
@@ -40,6 +41,7 @@ import {
   type SqsEvent,
   type SqsMessage,
 } from './s3-event.js';
+import { publishUploadMetrics } from './upload-metrics.js';
 
 /** Failure codes worth another attempt: the file may be fine, the environment was not. */
 const RETRYABLE_CODES: ReadonlySet<string> = new Set([
@@ -109,6 +111,10 @@ export interface IngestDependencies {
   /** Drops cached configuration (accepted domains, connector) once `config/` changed. */
   invalidateConfiguration?(): void;
   logger: Logger;
+  /** Where each upload's metrics go (see upload-metrics.ts); none: no metrics. */
+  metrics?: Metrics;
+  /** DynamoDB requests sent again so far (see store/request-retries.ts), read before and after each upload. */
+  retries?: () => number;
   /** The classifier's window and memory (defaults: analyze's); tests and benchmarks make them small. */
   analysis?: Pick<AnalyzeOptions, 'windowEvents' | 'maxTrackedMessages'>;
   /**
@@ -118,11 +124,14 @@ export interface IngestDependencies {
   stopMarginMs?: number;
 }
 
+/** What an analysis left: the record it claimed (`before`) and the one it wrote. */
+type Analysed = { record: SourceRecord; before: SourceRecord };
+
 /** What happened to one announced object. */
 export type ObjectOutcome =
-  | { result: 'analysed'; record: SourceRecord }
-  | { result: 'continued'; record: SourceRecord }
-  | { result: 'failed-permanently'; record: SourceRecord }
+  | ({ result: 'analysed' } & Analysed)
+  | ({ result: 'continued' } & Analysed)
+  | ({ result: 'failed-permanently' } & Analysed)
   | { result: 'skipped'; reason: string }
   | { result: 'retry'; reason: string };
 
@@ -187,10 +196,10 @@ export function createReanalysisWorker(deps: IngestDependencies): ReanalysisWork
 
 /** Handles the messages of a batch in order; those it must retry are the batch item failures. */
 async function handleBatch(run: Invocation, sqsEvent: SqsEvent): Promise<SQSBatchResponse> {
-  const logger = run.deps.logger.child({ requestId: run.context.awsRequestId });
+  const logger = run.deps.logger.createChild({ persistentKeys: { requestId: run.context.awsRequestId } });
   const batchItemFailures: SQSBatchResponse['batchItemFailures'] = [];
   for (const message of sqsEvent.Records) {
-    const log = logger.child({ messageId: message.messageId });
+    const log = logger.createChild({ persistentKeys: { messageId: message.messageId } });
     if (run.shouldStop()) {
       if (!(await handBack(run.deps, message, log)))
         batchItemFailures.push({ itemIdentifier: message.messageId });
@@ -249,13 +258,17 @@ async function processMessage(run: Invocation, message: SqsMessage, log: Logger)
   // Configuration first: a trace in the same message is then analysed with the new connector.
   const configChanges = [...objects, ...removed].filter((ref) => isConfigKey(ref.key));
   if (configChanges.length > 0) {
-    const configLog = log.child({ configKeys: configChanges.map((ref) => ref.key) });
+    const configLog = log.createChild({
+      persistentKeys: { configKeys: configChanges.map((ref) => ref.key) },
+    });
     if (await updateConfiguration(run.deps, configLog)) retry = true;
   }
   const ignoredRemovals = removed.length - removed.filter((ref) => isConfigKey(ref.key)).length;
   if (ignoredRemovals > 0) log.info('ObjectRemoved records ignored', { ignored: ignoredRemovals });
   for (const ref of objects.filter((candidate) => !isConfigKey(candidate.key))) {
-    const objectLog = log.child({ bucket: ref.bucket, key: ref.key });
+    const objectLog = log.createChild({ persistentKeys: { bucket: ref.bucket, key: ref.key } });
+    const started = performance.now();
+    const retriesBefore = run.deps.retries?.() ?? 0;
     const outcome = await ingestObject(run, ref, message.body, objectLog).catch(
       (error: unknown): ObjectOutcome => {
         objectLog.error('ingest failed; will retry', { error });
@@ -263,6 +276,15 @@ async function processMessage(run: Invocation, message: SqsMessage, log: Logger)
       },
     );
     logOutcome(objectLog, outcome);
+    if ('record' in outcome || outcome.result === 'retry') {
+      publishUploadMetrics(run.deps.metrics, {
+        key: ref.key,
+        outcome: outcome.result,
+        ...('record' in outcome ? { records: { before: outcome.before, after: outcome.record } } : {}),
+        seconds: (performance.now() - started) / 1000,
+        retries: (run.deps.retries?.() ?? 0) - retriesBefore,
+      });
+    }
     if (outcome.result === 'retry') retry = true;
   }
   return retry;
@@ -519,9 +541,9 @@ async function ingestObject(
   if (result.stopped && record.resume !== undefined) {
     const { replacedVersion } = claimed;
     const going = replacedVersion === undefined ? record : { ...record, replacedVersion };
-    return continueLater(run, going, claimed.lease, body);
+    return continueLater(run, going, claimed, body);
   }
-  return outcomeOf(result, record);
+  return outcomeOf(result, record, claimed);
 }
 
 /** The analysis input of an opened object (going on from the claimed record's resume point, if any). */
@@ -601,13 +623,14 @@ async function removeOutdated(
 async function continueLater(
   run: Invocation,
   record: SourceRecord,
-  lease: SourceLease,
+  claimed: SourceRecord & { lease: SourceLease },
   body: string,
 ): Promise<ObjectOutcome> {
+  const { lease } = claimed;
   const released = { ...record, lease: { ...lease, expiresAt: new Date().toISOString() } };
   await run.deps.store.putSource(released, { leaseOwner: lease.owner });
   // The state machine invokes the re-analysis again itself; an upload goes on through the queue.
-  if (run.mode === 'reanalysis') return { result: 'continued', record };
+  if (run.mode === 'reanalysis') return { result: 'continued', record, before: claimed };
   if (run.deps.sendToQueue === undefined) {
     return {
       result: 'retry',
@@ -615,20 +638,20 @@ async function continueLater(
     };
   }
   await run.deps.sendToQueue(body);
-  return { result: 'continued', record };
+  return { result: 'continued', record, before: claimed };
 }
 
 /** What the analysis of one object means for its message. */
-function outcomeOf(result: AnalysisResult, record: SourceRecord): ObjectOutcome {
+function outcomeOf(result: AnalysisResult, record: SourceRecord, before: SourceRecord): ObjectOutcome {
   if (result.stopped)
     return { result: 'retry', reason: `${ErrorCode.DeadlineReached}: ${record.errorMessage ?? ''}` };
   if (record.status === 'failed') {
     if (isRetryableFailure(record.errorCode)) {
       return { result: 'retry', reason: `${record.errorCode}: ${record.errorMessage ?? ''}` };
     }
-    return { result: 'failed-permanently', record };
+    return { result: 'failed-permanently', record, before };
   }
-  return { result: 'analysed', record };
+  return { result: 'analysed', record, before };
 }
 
 /** Logs a configuration check: the summary, and each error and warning with what it involves. */

@@ -21,8 +21,6 @@ const Environment = z.object({
   LOOK_BACK_DAYS: z.coerce.number().int().min(0).max(MAX_LOOK_BACK_DAYS).default(DEFAULT_LOOK_BACK_DAYS),
   /** Must equal the ingest function's: a reclassified finding is re-put with this TTL. */
   RETENTION_DAYS: z.coerce.number().int().min(1).default(DEFAULT_RETENTION_DAYS),
-  /** Set by Lambda; names the heartbeat metric (the default only outside Lambda). */
-  AWS_LAMBDA_FUNCTION_NAME: z.string().min(1).default('relay-audit-nightly'),
   S3_FORCE_PATH_STYLE: z
     .enum(['true', 'false', '1', '0', ''])
     .optional()
@@ -36,7 +34,6 @@ export interface NightlyConfig {
   lookBackDays: number;
   retentionDays: number;
   s3ForcePathStyle: boolean;
-  functionName: string;
   logLevel: LogLevel;
 }
 
@@ -50,7 +47,6 @@ export function readNightlyConfig(env: NodeJS.ProcessEnv = process.env): Nightly
     lookBackDays: data.LOOK_BACK_DAYS,
     retentionDays: data.RETENTION_DAYS,
     s3ForcePathStyle: data.S3_FORCE_PATH_STYLE,
-    functionName: data.AWS_LAMBDA_FUNCTION_NAME,
     logLevel: levelFromEnv(env),
   };
 }

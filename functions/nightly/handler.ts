@@ -6,14 +6,19 @@
  * A failure throws: Lambda retries the asynchronous invocation (the run is idempotent) and the
  * error alarm fires.
  */
+
+import type { Metrics } from '@aws-lambda-powertools/metrics';
 import { S3Client } from '@aws-sdk/client-s3';
-import { Logger } from '../runtime/logger.js';
+import { SNSClient } from '@aws-sdk/client-sns';
+import type { Logger } from '../runtime/logger.js';
+import { SERVICE_NAMES } from '../runtime/observability-names.js';
+import { powertools } from '../runtime/powertools.js';
 import type { TableRef } from '../store/bound-table.js';
 import { createRemoteStore } from '../store/remote-store.js';
 import { readNightlyConfig } from './config.js';
 import { parseNightlyEvent } from './event.js';
 import type { HistorySink } from './history.js';
-import { type MetricsSink, nightlyCompletedLine, stdoutMetricsSink } from './metrics.js';
+import { publishNightlyCompleted } from './metrics.js';
 import type { Publisher } from './publisher.js';
 import type { ReportSink } from './report-sink.js';
 import { type NightlyFindingsStore, runNightly } from './run-nightly.js';
@@ -49,9 +54,8 @@ export interface NightlyDependencies {
   /** Where each day's history objects go (the bucket's `history/`). */
   history?: HistorySink;
   publisher?: Publisher;
-  metrics: MetricsSink;
-  /** Names the heartbeat metric emitted after a completed run; none: no heartbeat. */
-  functionName?: string;
+  /** The scenario counts and, after a completed run, the heartbeat the deadline alarm watches; none: no metrics. */
+  metrics?: Metrics;
   logger: Logger;
   lookBackDays: number;
   now?: () => Date;
@@ -66,7 +70,7 @@ export type NightlyHandler = (
 export function createNightlyHandler(deps: NightlyDependencies): NightlyHandler {
   return async (event, context) => {
     const now = deps.now ?? (() => new Date());
-    const logger = deps.logger.child({ requestId: context?.awsRequestId });
+    const logger = deps.logger.createChild({ persistentKeys: { requestId: context?.awsRequestId } });
     const request = parseNightlyEvent(event, now());
     logger.info('nightly run', {
       date: request.date,
@@ -79,15 +83,14 @@ export function createNightlyHandler(deps: NightlyDependencies): NightlyHandler 
       lookBackDays: request.lookBackDays ?? deps.lookBackDays,
       now,
       reports: deps.reports,
-      metrics: deps.metrics,
+      ...(deps.metrics === undefined ? {} : { metrics: deps.metrics }),
       logger,
       tableOptions: { logger },
       ...(deps.publisher === undefined ? {} : { publisher: deps.publisher }),
       ...(deps.history === undefined ? {} : { history: deps.history }),
     });
     // Last, after everything the run promised is done: its absence is what the deadline alarm sees.
-    if (deps.functionName !== undefined)
-      deps.metrics(nightlyCompletedLine(deps.functionName, result.date, now()));
+    if (deps.metrics !== undefined) publishNightlyCompleted(deps.metrics, result.date);
     return {
       date: result.date,
       window: result.window,
@@ -110,13 +113,16 @@ export function createNightlyHandler(deps: NightlyDependencies): NightlyHandler 
 /** Wires the handler from the environment. Exported for tests that need a fresh container. */
 export function createHandlerFromEnvironment(env: NodeJS.ProcessEnv = process.env): NightlyHandler {
   const config = readNightlyConfig(env);
-  const logger = new Logger({ level: config.logLevel, fields: { service: 'relay-audit-nightly' } });
+  const { logger, metrics, tracer } = powertools(SERVICE_NAMES.nightly, config.logLevel, env);
   const handle = createRemoteStore({
     tableName: config.tableName,
     retentionDays: config.retentionDays,
     logger,
   });
-  const s3 = new S3Client({ ...(config.s3ForcePathStyle ? { forcePathStyle: true } : {}) });
+  tracer.captureAWSv3Client(handle.client);
+  const s3 = tracer.captureAWSv3Client(
+    new S3Client({ ...(config.s3ForcePathStyle ? { forcePathStyle: true } : {}) }),
+  );
   if (config.alertTopicArn === undefined)
     logger.warn('ALERT_TOPIC_ARN is not set: summaries are not published');
   return createNightlyHandler({
@@ -124,11 +130,16 @@ export function createHandlerFromEnvironment(env: NodeJS.ProcessEnv = process.en
     table: handle,
     reports: new S3ReportSink(s3, config.bucketName),
     history: new S3HistorySink(s3, config.bucketName),
-    metrics: stdoutMetricsSink,
-    functionName: config.functionName,
+    metrics,
     logger,
     lookBackDays: config.lookBackDays,
-    ...(config.alertTopicArn === undefined ? {} : { publisher: new SnsPublisher(config.alertTopicArn) }),
+    ...(config.alertTopicArn === undefined
+      ? {}
+      : {
+          publisher: new SnsPublisher(config.alertTopicArn, () =>
+            tracer.captureAWSv3Client(new SNSClient({})),
+          ),
+        }),
   });
 }
 

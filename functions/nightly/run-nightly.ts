@@ -16,6 +16,8 @@
  * rollup and writes byte-identical report files, and publishes nothing (no finding is new). Only the
  * metric datapoints repeat (CloudWatch metrics are append-only; graph them with `Maximum`).
  */
+
+import type { Metrics } from '@aws-lambda-powertools/metrics';
 import { ArgumentError, InvalidValueError } from '../core/kernel/errors.js';
 import type { BoundTableOptions, TableRef } from '../store/bound-table.js';
 import { InboundIndex } from '../store/inbound-index.js';
@@ -28,7 +30,7 @@ import { DayStateStore } from './day-state.js';
 import { HistoryDayWriter, type HistorySink } from './history.js';
 import { DEFAULT_LOOK_BACK_DAYS, MAX_LOOK_BACK_DAYS } from './look-back.js';
 import { renderMarkdown } from './markdown.js';
-import { type MetricsSink, scenarioMetricLines } from './metrics.js';
+import { publishScenarioCounts } from './metrics.js';
 import type { Publisher } from './publisher.js';
 import { recheckReadiness } from './readiness-recheck.js';
 import type { DayLine, NightlyReport } from './report.js';
@@ -42,8 +44,8 @@ export { DEFAULT_LOOK_BACK_DAYS, MAX_LOOK_BACK_DAYS } from './look-back.js';
 
 /** Structured logging (the ingest `Logger`, `console`, or nothing). */
 export interface NightlyLogger {
-  info(message: string, fields?: Record<string, unknown>): void;
-  warn(message: string, fields?: Record<string, unknown>): void;
+  info(message: string, ...fields: Record<string, unknown>[]): void;
+  warn(message: string, ...fields: Record<string, unknown>[]): void;
 }
 
 export interface RunNightlyOptions {
@@ -61,8 +63,8 @@ export interface RunNightlyOptions {
   history?: HistorySink;
   /** Where the alert summary goes; none: nothing is published. */
   publisher?: Publisher;
-  /** Where EMF metric lines go; none: no metrics. */
-  metrics?: MetricsSink;
+  /** Powertools metrics (Lambda); none: no metrics (the CLI). */
+  metrics?: Metrics;
   logger?: NightlyLogger;
   /** Retry policy and logger of the nightly's table repositories (tests shorten the backoff). */
   tableOptions?: BoundTableOptions;
@@ -94,7 +96,7 @@ export interface NightlyResult {
     stored: boolean;
   };
   published: boolean;
-  /** EMF lines emitted. */
+  /** Metric datapoints emitted. */
   metrics: number;
 }
 
@@ -185,13 +187,10 @@ export async function runNightly(options: RunNightlyOptions): Promise<NightlyRes
   await dayStates.write(dayLines.map((line) => ({ date: line.date, findings: line.findings })));
   const readinessStored = (await readiness?.commit()) ?? false;
 
-  let metrics = 0;
-  if (options.metrics) {
-    for (const line of scenarioMetricLines(countByScenario(todayRows), date, now)) {
-      options.metrics(line);
-      metrics += 1;
-    }
-  }
+  const metrics =
+    options.metrics === undefined
+      ? 0
+      : publishScenarioCounts(options.metrics, countByScenario(todayRows), date);
   logger.info('nightly report done', {
     date,
     findings: report.totals.findings,

@@ -5,12 +5,13 @@
  */
 import { ingestDependenciesFromEnvironment } from '../ingest/handler.js';
 import { createReanalysisWorker, type InvocationContext } from '../ingest/ingest.js';
+import { SERVICE_NAMES } from '../runtime/observability-names.js';
 import { headObjectWith } from './head-object.js';
 import { createReanalysisHandler, type ReanalysisHandler, type ReanalysisResult } from './reanalyse.js';
 
 /** Wires the handler from the environment. Exported for tests that need a fresh container. */
 export function createHandlerFromEnvironment(env: NodeJS.ProcessEnv = process.env): ReanalysisHandler {
-  const { s3, ...deps } = ingestDependenciesFromEnvironment(env, 'relay-audit-reanalysis');
+  const { s3, ...deps } = ingestDependenciesFromEnvironment(env, SERVICE_NAMES.reanalysis);
   return createReanalysisHandler({
     worker: createReanalysisWorker(deps),
     headObject: headObjectWith(s3),

@@ -74,7 +74,9 @@ export function createReanalysisHandler(deps: ReanalysisDependencies): Reanalysi
       );
     }
     const item = parsed.data;
-    const log = deps.logger.child({ requestId: context.awsRequestId, bucket: item.bucket, key: item.key });
+    const log = deps.logger.createChild({
+      persistentKeys: { requestId: context.awsRequestId, bucket: item.bucket, key: item.key },
+    });
     const head = await deps.headObject(item.bucket, item.key);
     if (head === undefined) return skipped(item, 'deleted since it was listed', log);
     if (!inRange(head.lastModified, item)) return skipped(item, 'uploaded outside the date range', log);

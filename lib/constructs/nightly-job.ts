@@ -14,12 +14,14 @@ import type { IBucket } from 'aws-cdk-lib/aws-s3';
 import { Construct } from 'constructs';
 import { HISTORY_FINDINGS_PREFIX } from '../../functions/nightly/history.js';
 import { DEFAULT_LOOK_BACK_DAYS } from '../../functions/nightly/look-back.js';
+import { BUCKET_PREFIX } from '../../functions/runtime/bucket-layout.js';
 import {
   FUNCTION_DIMENSION,
   METRIC_NAMESPACE,
   NIGHTLY_COMPLETED_METRIC,
-} from '../../functions/nightly/metrics.js';
-import { BUCKET_PREFIX } from '../../functions/runtime/bucket-layout.js';
+  SERVICE_DIMENSION,
+  SERVICE_NAMES,
+} from '../../functions/runtime/observability-names.js';
 import { acknowledgeNag, nagArn } from '../nag.js';
 import { longestScheduleGap } from '../schedule-gap.js';
 import type { Alerts } from './alerts.js';
@@ -96,7 +98,8 @@ export class NightlyJob extends Construct {
     this.completedRuns = new Metric({
       namespace: METRIC_NAMESPACE,
       metricName: NIGHTLY_COMPLETED_METRIC,
-      dimensionsMap: { [FUNCTION_DIMENSION]: fn.functionName },
+      // Powertools Metrics' dimensions: the service, and the function's name (runtime/powertools.ts).
+      dimensionsMap: { [SERVICE_DIMENSION]: SERVICE_NAMES.nightly, [FUNCTION_DIMENSION]: fn.functionName },
       statistic: 'Sum',
     });
     const deadline = longestScheduleGap(props.schedule).plus(NIGHTLY_DEADLINE_MARGIN);

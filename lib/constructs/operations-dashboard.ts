@@ -34,7 +34,11 @@ import type { ILogGroup } from 'aws-cdk-lib/aws-logs';
 import type { IQueue } from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import { SCENARIO_IDS } from '../../functions/core/analysis/model/findings.js';
-import { FINDINGS_METRIC, METRIC_NAMESPACE, SCENARIO_DIMENSION } from '../../functions/nightly/metrics.js';
+import {
+  FINDINGS_METRIC,
+  METRIC_NAMESPACE,
+  SCENARIO_DIMENSION,
+} from '../../functions/runtime/observability-names.js';
 import { TABLE_DEFINITION } from '../../functions/store/table-design.js';
 import { throttleEvents } from './pipeline-alarms.js';
 
@@ -95,7 +99,7 @@ export class OperationsDashboard extends Construct {
         [intro()],
         alarmWidgets(props),
         uploadWidgets(props.ingest),
-        [findingsPerScenario(), queueWidget(props.ingest)],
+        [findingsPerScenario(props.nightlyCompletedRuns), queueWidget(props.ingest)],
         [lambdaErrors(props.functions), ...props.functions.map(durationWidget)],
         apiWidgets(props.apiStage),
       ],
@@ -193,7 +197,8 @@ function uploadWidgets(ingest: OperationsDashboardProps['ingest']): IWidget[] {
   ];
 }
 
-function findingsPerScenario(): GraphWidget {
+/** The nightly's `Findings` per scenario, under the dimensions of its heartbeat (service, function) plus `Scenario`. */
+function findingsPerScenario(nightlyHeartbeat: Metric): GraphWidget {
   return new GraphWidget({
     title: 'Findings per scenario (nightly, previous day)',
     width: 12,
@@ -205,7 +210,7 @@ function findingsPerScenario(): GraphWidget {
         new Metric({
           namespace: METRIC_NAMESPACE,
           metricName: FINDINGS_METRIC,
-          dimensionsMap: { [SCENARIO_DIMENSION]: scenario },
+          dimensionsMap: { ...nightlyHeartbeat.dimensions, [SCENARIO_DIMENSION]: scenario },
           // One datapoint per run; Maximum ignores a retried run's duplicate.
           statistic: 'Maximum',
           period: NIGHTLY_PERIOD,

@@ -34,8 +34,8 @@ import {
 } from 'aws-cdk-lib/aws-stepfunctions';
 import { CallAwsService, LambdaInvoke } from 'aws-cdk-lib/aws-stepfunctions-tasks';
 import { Construct } from 'constructs';
-import { METRIC_NAMESPACE } from '../../functions/nightly/metrics.js';
 import { BUCKET_PREFIX } from '../../functions/runtime/bucket-layout.js';
+import { METRIC_NAMESPACE } from '../../functions/runtime/observability-names.js';
 import { acknowledgeNag, nagArn } from '../nag.js';
 import { ALARM_PERIOD, type Alerts } from './alerts.js';
 import { grantUploadAnalysis, INGEST_TIMEOUT, uploadAnalysisEnvironment } from './ingest-pipeline.js';

@@ -3,9 +3,10 @@
  *
  * Every function gets the same treatment so none can drift: Node.js 22 on ARM64, an ESM bundle
  * built locally by esbuild (no Docker, works offline), source maps, its own log group with a
- * retention, JSON log format, and its own role that may write only to that log group (no
- * `AWSLambdaBasicExecutionRole`, whose `logs:*` on `*` is broader than needed). Data grants are
- * added by the caller, resource by resource.
+ * retention, JSON log format, X-Ray active tracing (Powertools' Tracer adds the AWS SDK calls:
+ * functions/runtime/powertools.ts), and its own role that may write only to that log group (no
+ * `AWSLambdaBasicExecutionRole`, whose `logs:*` on `*` is broader than needed) and send traces.
+ * Data grants are added by the caller, resource by resource.
  */
 import { existsSync } from 'node:fs';
 import { dirname, join } from 'node:path';
@@ -18,6 +19,7 @@ import {
   LoggingFormat,
   Runtime,
   SystemLogLevel,
+  Tracing,
 } from 'aws-cdk-lib/aws-lambda';
 import { LogLevel, NodejsFunction, OutputFormat } from 'aws-cdk-lib/aws-lambda-nodejs';
 import { LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs';
@@ -87,6 +89,8 @@ export class RelayFunction extends Construct {
       loggingFormat: LoggingFormat.JSON,
       applicationLogLevelV2: ApplicationLogLevel.INFO,
       systemLogLevelV2: SystemLogLevel.WARN,
+      // Lambda samples invocations and sends their segments; the role gets xray:PutTraceSegments.
+      tracing: Tracing.ACTIVE,
       projectRoot: PROJECT_ROOT,
       depsLockFilePath: join(PROJECT_ROOT, 'package-lock.json'),
       environment: {
@@ -108,6 +112,12 @@ export class RelayFunction extends Construct {
         logLevel: LogLevel.WARNING,
       },
     });
+    acknowledgeNag(
+      this.role,
+      'AwsSolutions-IAM5[Resource::*]',
+      'X-Ray active tracing: xray:PutTraceSegments and xray:PutTelemetryRecords support no resource-level ' +
+        'permissions, so Lambda grants them on *; the role has no other wildcard.',
+    );
     acknowledgeNag(
       this.function,
       'AwsSolutions-L1',

@@ -141,8 +141,10 @@ describe('nightly deadline', () => {
       ComparisonOperator: 'LessThanThreshold',
       TreatMissingData: 'breaching',
       AlarmActions: [topicRef],
+      // The dimensions Powertools Metrics gives the heartbeat: the service and the function's name.
       Dimensions: [
         { Name: 'FunctionName', Value: { Ref: logicalIdOf(built, built.stack.nightly.handler.function) } },
+        { Name: 'service', Value: 'relay-audit-nightly' },
       ],
     });
   });

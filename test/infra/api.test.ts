@@ -153,8 +153,11 @@ describe('API function', () => {
       'dynamodb:GetItem',
       'dynamodb:Query',
     ]);
+    // xray: the trace segments of active tracing (test/infra/tracing.test.ts).
     for (const action of actions)
-      expect(action).toMatch(/^(dynamodb:(BatchGetItem|GetItem|Query)|logs:\w+|s3:PutObject)$/);
+      expect(action).toMatch(
+        /^(dynamodb:(BatchGetItem|GetItem|Query)|logs:\w+|s3:PutObject|xray:Put(TraceSegments|TelemetryRecords))$/,
+      );
     // Presigned POSTs act with this role: uploads go under incoming/dashboard/ and nowhere else.
     const s3Resources = statements
       .filter((s) => JSON.stringify(s.Action).includes('s3:'))

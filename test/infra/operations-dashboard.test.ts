@@ -16,7 +16,8 @@ import {
   METRIC_NAMESPACE,
   NIGHTLY_COMPLETED_METRIC,
   SCENARIO_DIMENSION,
-} from '../../functions/nightly/metrics.js';
+  SERVICE_NAMES,
+} from '../../functions/runtime/observability-names.js';
 import { TABLE_DEFINITION } from '../../functions/store/table-design.js';
 import { INGEST_TIMEOUT } from '../../lib/constructs/ingest-pipeline.js';
 import { NIGHTLY_TIMEOUT } from '../../lib/constructs/nightly-job.js';
@@ -134,9 +135,13 @@ describe('operations dashboard', () => {
 
   it('shows findings per scenario from the nightly EMF metric, one line per scenario', () => {
     const widget = titled(/^Findings per scenario/);
+    // Powertools Metrics' dimensions (the function's name and the service) plus the scenario, in
+    // the order CDK writes them (sorted by name).
+    const fn = `FunctionName=<<${logicalIdOf(built.stack.nightly.handler.function)}>>`;
     expect(metricLines(widget)).toEqual(
       SCENARIO_IDS.map(
-        (scenario) => `${METRIC_NAMESPACE} ${FINDINGS_METRIC} ${SCENARIO_DIMENSION}=${scenario} [Maximum]`,
+        (scenario) =>
+          `${METRIC_NAMESPACE} ${FINDINGS_METRIC} ${fn} ${SCENARIO_DIMENSION}=${scenario} service=${SERVICE_NAMES.nightly} [Maximum]`,
       ),
     );
     expect(METRIC_NAMESPACE).toBe('RelayAudit');
@@ -213,7 +218,7 @@ describe('operations dashboard', () => {
         ({ indexName }) => `FILL(reads_${indexName}, 0) + FILL(writes_${indexName}, 0)`,
       ),
     ]);
-    const nightly = `FunctionName=<<${logicalIdOf(built.stack.nightly.handler.function)}>>`;
+    const nightly = `FunctionName=<<${logicalIdOf(built.stack.nightly.handler.function)}>> service=${SERVICE_NAMES.nightly}`;
     expect(metricLines(titled('Nightly runs completed'))).toEqual([
       `${METRIC_NAMESPACE} ${NIGHTLY_COMPLETED_METRIC} ${nightly} [Sum]`,
     ]);

@@ -11,7 +11,7 @@ import { createRequestListener } from '../../functions/api/http-adapter.js';
 import { requestFromEvent, resultFromResponse } from '../../functions/api/lambda-event.js';
 import type { Finding } from '../../functions/core/analysis/model/findings.js';
 import { InvalidEventError } from '../../functions/core/kernel/errors.js';
-import { Logger } from '../../functions/runtime/logger.js';
+import { createLogger } from '../../functions/runtime/logger.js';
 import { type EmbeddedStore, startEmbeddedStore } from '../../functions/store/embedded-engine.js';
 import { csvRecords, httpApiEvent } from '../support/api-client.js';
 import { makeFindingsSeries } from '../support/make-finding.js';
@@ -27,7 +27,7 @@ beforeAll(async () => {
   engine = await startEmbeddedStore({ inMemory: true, tableName: 'relay-audit-api-adapters' });
   await engine.store.putFindings(FINDINGS);
   const listener = createRequestListener(
-    { store: engine.store, logger: new Logger({ level: 'silent' }) },
+    { store: engine.store, logger: createLogger('test', 'silent') },
     { basePath: '/api', allowedOrigin: DASHBOARD },
   );
   server = createServer(listener);

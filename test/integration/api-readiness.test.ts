@@ -16,7 +16,7 @@ import {
   StoredReadinessResult,
 } from '../../functions/core/readiness/report-schema.js';
 import { NOTHING_CONFIGURED_MESSAGE } from '../../functions/core/readiness/response.js';
-import { Logger } from '../../functions/runtime/logger.js';
+import { createLogger } from '../../functions/runtime/logger.js';
 import type { EmbeddedServer } from '../../functions/store/embedded-engine.js';
 import { OrganisationConfigStore } from '../../functions/store/organisation-config.js';
 import { READINESS_KEY } from '../../functions/store/table-design.js';
@@ -41,7 +41,7 @@ beforeAll(async () => {
   api = createRequestHandler({
     store: dynamo.store,
     readiness: repository,
-    logger: new Logger({ level: 'silent' }),
+    logger: createLogger('test', 'silent'),
   });
 }, 60_000);
 
@@ -77,7 +77,7 @@ describe('GET /readiness', () => {
       expect(response.json.message).toContain(text);
     }
     // A handler without the repository (older wiring) answers the same, never 404.
-    const bare = createRequestHandler({ store: dynamo.store, logger: new Logger({ level: 'silent' }) });
+    const bare = createRequestHandler({ store: dynamo.store, logger: createLogger('test', 'silent') });
     expect((await call(bare, '/readiness')).json).toEqual(response.json);
   });
 

@@ -115,7 +115,9 @@ describe('the bundled trace pull function', () => {
     expect(bundle).toMatch(/from\s*"@aws-sdk\/client-secrets-manager"/);
     expect(bundle).toMatch(/from\s*"@aws-sdk\/client-s3"/);
     expect(bundle).not.toMatch(/msal|dynalite/i);
-    expect(Buffer.byteLength(bundle)).toBeLessThan(500_000);
+    // About 475 KB of our code and 160 KB of Powertools (most of it the Tracer's X-Ray SDK); a
+    // sign-in library would add far more.
+    expect(Buffer.byteLength(bundle)).toBeLessThan(700_000);
   });
 
   it('reads its certificate, pulls the first day hour by hour and writes the hour with the refusal', async () => {

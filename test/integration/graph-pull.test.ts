@@ -13,7 +13,7 @@ import { readSigningCertificate } from '../../functions/graph-pull/certificate.j
 import { CURSOR_KEY, CursorStore } from '../../functions/graph-pull/cursor-store.js';
 import { type PullSettings, runPull } from '../../functions/graph-pull/run-pull.js';
 import { TokenSource } from '../../functions/graph-pull/token-source.js';
-import { Logger } from '../../functions/runtime/logger.js';
+import { createLogger } from '../../functions/runtime/logger.js';
 import { analyzeFiles } from '../support/analyze-text.js';
 import { type LocalS3, startLocalS3 } from '../support/local-engines.js';
 import {
@@ -88,7 +88,7 @@ function pull(options: { now?: Date } = {}) {
       clientId: CLIENT,
       certificate: readSigningCertificate(secretPem),
     }),
-    logger: new Logger({ level: 'silent' }),
+    logger: createLogger('test', 'silent'),
     settings: SETTINGS(graph.graphBase),
     now: () => options.now ?? NOW,
   });

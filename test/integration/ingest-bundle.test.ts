@@ -14,6 +14,7 @@ import type { InvocationContext } from '../../functions/ingest/ingest.js';
 import type { EmbeddedServer } from '../../functions/store/embedded-engine.js';
 import { buildApp } from '../infra/synth-app.js';
 import { stagedBundleDir } from '../support/bundle-dir.js';
+import { captureJsonLines } from '../support/json-lines.js';
 import {
   asS3WouldSend,
   type LocalS3,
@@ -67,10 +68,9 @@ describe('the bundled ingest function', () => {
     const event = sqsEvent([JSON.stringify(asS3WouldSend(s3.lastNotificationFor(key)))]);
     const bundled = (await import(pathToFileURL(join(bundleDir, 'index.mjs')).href)) as BundledModule;
     // Act
-    const response = await bundled.handler(event, {
-      awsRequestId: 'bundle',
-      getRemainingTimeInMillis: () => 300_000,
-    });
+    const { result: response, lines } = await captureJsonLines(() =>
+      bundled.handler(event, { awsRequestId: 'bundle', getRemainingTimeInMillis: () => 300_000 }),
+    );
     // Assess
     expect(response).toEqual({ batchItemFailures: [] });
     const sources = await dynamo.store.listSources();
@@ -78,5 +78,11 @@ describe('the bundled ingest function', () => {
     expect(sources.items[0]).toMatchObject({ status: 'done', file: key, format: 'exchange-tracking-log' });
     const counts = await dynamo.store.countFindingsByScenario();
     expect(Object.values(counts).reduce((sum, n) => sum + n, 0)).toBeGreaterThan(0);
+    // Powertools, bundled: the upload's metrics document, with the rows the source record counted.
+    expect(lines.find((line) => '_aws' in line)).toMatchObject({
+      service: 'relay-audit-ingest',
+      outcome: 'analysed',
+      UploadRows: sources.items[0]?.rowsRead,
+    });
   });
 });

@@ -77,10 +77,13 @@ beforeAll(async () => {
   );
   // The SDK reads endpoints and credentials from process.env when it builds its clients.
   for (const [name, value] of Object.entries(environment)) vi.stubEnv(name, value);
-  vi.spyOn(process.stdout, 'write').mockImplementation((chunk: string | Uint8Array) => {
-    logLines.push(String(chunk));
-    return true;
-  });
+  // Powertools writes info lines to stdout, warnings and errors to stderr.
+  for (const stream of [process.stdout, process.stderr]) {
+    vi.spyOn(stream, 'write').mockImplementation((chunk: string | Uint8Array) => {
+      logLines.push(String(chunk));
+      return true;
+    });
+  }
   const ingestModule = await import('../../functions/ingest/handler.js');
   ingest = ingestModule.createHandlerFromEnvironment(environment);
   const apiModule = await import('../../functions/api/handler.js');

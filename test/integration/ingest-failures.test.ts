@@ -22,7 +22,7 @@ import {
 } from '../../functions/ingest/ingest.js';
 import { openObject } from '../../functions/ingest/object-reader.js';
 import type { S3ObjectRef } from '../../functions/ingest/s3-event.js';
-import { Logger } from '../../functions/runtime/logger.js';
+import { createLogger } from '../../functions/runtime/logger.js';
 import type { EmbeddedStore } from '../../functions/store/embedded-engine.js';
 import { FindingsStore } from '../../functions/store/findings-store.js';
 import { StoreWriteError } from '../../functions/store/store-errors.js';
@@ -46,7 +46,7 @@ let s3: LocalS3;
 let dynamo: EmbeddedStore;
 let deadEndpoint: string;
 let sample: Buffer;
-const silent = new Logger({ level: 'silent' });
+const silent = createLogger('test', 'silent');
 
 /** A loopback port nothing listens on: connections are refused, like an unreachable endpoint. */
 async function unusedEndpoint(): Promise<string> {

@@ -16,7 +16,7 @@ import type { SourceRecord } from '../../functions/core/analysis/model/source-re
 import { parseAcceptedDomains } from '../../functions/core/organisation/accepted-domains.js';
 import { createIngestHandler } from '../../functions/ingest/ingest.js';
 import { openObject, openObjectFrom } from '../../functions/ingest/object-reader.js';
-import { Logger } from '../../functions/runtime/logger.js';
+import { createLogger, levelFromEnv } from '../../functions/runtime/logger.js';
 import type { EmbeddedServer } from '../../functions/store/embedded-engine.js';
 import { deadlineContext, drainQueue, type IngestLambda } from '../support/continuations.js';
 import { sourceIdOfNotification, uploadObject } from '../support/ingest-harness.js';
@@ -43,7 +43,7 @@ beforeAll(async () => {
     sendToQueue: async (body) => {
       queue.push(body);
     },
-    logger: new Logger({ level: (process.env.TEST_LOG_LEVEL as 'silent' | undefined) ?? 'silent' }),
+    logger: createLogger('test', levelFromEnv({ LOG_LEVEL: process.env.TEST_LOG_LEVEL ?? 'silent' })),
     stopMarginMs: MARGIN_MS,
     analysis: ANALYSIS,
   });

@@ -50,7 +50,8 @@ beforeAll(async () => {
   [s3, dynamo] = await Promise.all([startLocalS3([BUCKET]), startLocalDynamo(TABLE)]);
   const environment = localFunctionEnvironment(
     { table: TABLE, bucket: BUCKET, s3, dynamo },
-    { RETENTION_DAYS: '400', LOOK_BACK_DAYS: '1' },
+    // Lambda sets the function's name: every metric carries it as a dimension.
+    { RETENTION_DAYS: '400', LOOK_BACK_DAYS: '1', AWS_LAMBDA_FUNCTION_NAME: 'relay-audit-nightly' },
   );
   // The SDK reads endpoints and credentials from process.env when it builds its clients.
   for (const [name, value] of Object.entries(environment)) vi.stubEnv(name, value);
@@ -93,15 +94,20 @@ describe('the nightly handler', () => {
     const report = NightlyReport.parse(JSON.parse(await objectText('reports/2026-11-20.json')));
     expect(report.totals).toMatchObject({ findings: 2, previousDay: 1 });
     expect(await objectText('reports/2026-11-20.md')).toMatch(/^# relay-audit nightly report — 2026-11-20\n/);
-    // EMF: one raw JSON line per scenario on stdout, not wrapped by a logger.
+    // EMF (Powertools Metrics): one raw JSON line per scenario on stdout, not wrapped by a logger.
     const metrics = stdout
       .filter((line) => line.includes('"CloudWatchMetrics"'))
       .map((line) => JSON.parse(line));
     expect(metrics).toHaveLength(6);
-    expect(metrics.find((line) => line.Scenario === 'ndr')?.Findings).toBe(1);
+    expect(metrics.find((line) => line.Scenario === 'ndr')).toMatchObject({
+      _aws: { CloudWatchMetrics: [{ Dimensions: [['service', 'FunctionName', 'Scenario']] }] },
+      service: 'relay-audit-nightly',
+      Findings: 1,
+    });
     // The heartbeat comes last, once the run completed; the deadline alarm watches for it.
     expect(metrics.at(-1)).toMatchObject({
-      _aws: { CloudWatchMetrics: [{ Namespace: 'RelayAudit', Dimensions: [['FunctionName']] }] },
+      _aws: { CloudWatchMetrics: [{ Namespace: 'RelayAudit', Dimensions: [['service', 'FunctionName']] }] },
+      service: 'relay-audit-nightly',
       FunctionName: 'relay-audit-nightly',
       NightlyRunCompleted: 1,
       ReportDate: '2026-11-20',

@@ -14,7 +14,7 @@ import { PublishError } from '../../functions/nightly/errors.js';
 import { createNightlyHandler, type NightlyHandler } from '../../functions/nightly/handler.js';
 import type { ReportFile, ReportSink } from '../../functions/nightly/report-sink.js';
 import type { AlertSummary } from '../../functions/nightly/summary.js';
-import { Logger } from '../../functions/runtime/logger.js';
+import { createLogger } from '../../functions/runtime/logger.js';
 import type { EmbeddedStore } from '../../functions/store/embedded-engine.js';
 import { OrganisationConfigStore } from '../../functions/store/organisation-config.js';
 import { startLocalDynamo } from '../support/local-engines.js';
@@ -52,8 +52,7 @@ beforeAll(async () => {
     table: dynamo,
     reports,
     publisher,
-    metrics: () => undefined,
-    logger: new Logger({ level: 'silent' }),
+    logger: createLogger('test', 'silent'),
     lookBackDays: 0,
     now: () => clock,
   });

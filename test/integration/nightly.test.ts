@@ -14,7 +14,6 @@ import { SCENARIO_DESCRIPTIONS } from '../../functions/core/analysis/remediation
 import { parseAcceptedDomains } from '../../functions/core/organisation/accepted-domains.js';
 import { SPIKE_MIN_FINDINGS } from '../../functions/nightly/day-comparison.js';
 import { PublishError } from '../../functions/nightly/errors.js';
-import { FINDINGS_METRIC, METRIC_NAMESPACE } from '../../functions/nightly/metrics.js';
 import { NightlyReport } from '../../functions/nightly/report.js';
 import type { ReportFile, ReportSink } from '../../functions/nightly/report-sink.js';
 import {
@@ -23,9 +22,16 @@ import {
   runNightly,
 } from '../../functions/nightly/run-nightly.js';
 import type { AlertSummary } from '../../functions/nightly/summary.js';
+import {
+  FINDINGS_METRIC,
+  METRIC_NAMESPACE,
+  SERVICE_NAMES,
+} from '../../functions/runtime/observability-names.js';
+import { powertools } from '../../functions/runtime/powertools.js';
 import { type EmbeddedStore, startEmbeddedStore } from '../../functions/store/embedded-engine.js';
 import { recordInboundMessages } from '../../functions/store/inbound-index.js';
 import { FindingsStore, type RollupItem, sourceId } from '../../functions/store/index.js';
+import { captureJsonLines } from '../support/json-lines.js';
 import { type FindingOverrides, makeFinding } from '../support/make-finding.js';
 import { RecordingPublisher } from '../support/recording-publisher.js';
 
@@ -57,7 +63,8 @@ interface Harness {
   table: { client: EmbeddedStore['client']; tableName: string };
   reports: MemoryReportSink;
   publisher: RecordingPublisher;
-  metrics: string[];
+  /** The embedded-metric-format documents the runs wrote. */
+  metrics: Record<string, unknown>[];
   run(overrides?: Partial<RunNightlyOptions>): Promise<NightlyResult>;
 }
 
@@ -70,24 +77,31 @@ async function harness(): Promise<Harness> {
   const table = { client: engine.client, tableName };
   const reports = new MemoryReportSink();
   const publisher = new RecordingPublisher();
-  const metrics: string[] = [];
+  const metrics: Record<string, unknown>[] = [];
+  // Outside Lambda: no function name, so `service` is the only default dimension.
+  const tools = powertools(SERVICE_NAMES.nightly, 'silent', {});
   return {
     store,
     table,
     reports,
     publisher,
     metrics,
-    run: (overrides = {}) =>
-      runNightly({
-        store,
-        table,
-        date: DAY,
-        now: () => NOW,
-        reports,
-        publisher,
-        metrics: (line) => metrics.push(line),
-        ...overrides,
-      }),
+    run: async (overrides = {}) => {
+      const { result, lines } = await captureJsonLines(() =>
+        runNightly({
+          store,
+          table,
+          date: DAY,
+          now: () => NOW,
+          reports,
+          publisher,
+          metrics: tools.metrics,
+          ...overrides,
+        }),
+      );
+      metrics.push(...lines.filter((line) => '_aws' in line));
+      return result;
+    },
   };
 }
 
@@ -512,7 +526,7 @@ describe('metrics', () => {
     const result = await h.run({ lookBackDays: 0 });
     // Assess
     expect(result.metrics).toBe(5);
-    const lines = h.metrics.map((line) => JSON.parse(line) as Record<string, unknown>);
+    const lines = h.metrics;
     expect(lines.map((line) => [line.Scenario, line[FINDINGS_METRIC]])).toEqual([
       ['ndr', 2],
       ['forwarding', 1],
@@ -522,11 +536,11 @@ describe('metrics', () => {
     ]);
     for (const line of lines) {
       expect(line._aws).toEqual({
-        Timestamp: NOW.getTime(),
+        Timestamp: expect.any(Number),
         CloudWatchMetrics: [
           {
             Namespace: METRIC_NAMESPACE,
-            Dimensions: [['Scenario']],
+            Dimensions: [['service', 'Scenario']],
             Metrics: [{ Name: 'Findings', Unit: 'Count' }],
           },
         ],

@@ -8,7 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createRequestHandler } from '../../functions/api/api.js';
 import type { Summary } from '../../functions/api/contract.js';
 import { type Finding, SCENARIO_IDS, type ScenarioId } from '../../functions/core/analysis/model/findings.js';
-import { Logger } from '../../functions/runtime/logger.js';
+import { createLogger } from '../../functions/runtime/logger.js';
 import { type EmbeddedServer, startEmbeddedStore } from '../../functions/store/embedded-engine.js';
 import { FindingsStore } from '../../functions/store/findings-store.js';
 import { call } from '../support/api-client.js';
@@ -132,7 +132,7 @@ describe('rollup counters kept at write time', () => {
     await large.putFindings(findings(600, 'large'));
     const summaryOf = async (store: FindingsStore) => {
       calls.length = 0;
-      const handler = createRequestHandler({ store, logger: new Logger({ level: 'silent' }) });
+      const handler = createRequestHandler({ store, logger: createLogger('test', 'silent') });
       const response = await call<Summary>(handler, '/summary', { from: '2026-11-01', to: '2026-11-30' });
       return { summary: response.json, calls: [...calls] };
     };

@@ -14,7 +14,7 @@ import { type AnalysisInput, analyze } from '../../functions/core/analysis/analy
 import { isInterrupted } from '../../functions/core/analysis/model/source-record.js';
 import { ErrorCode } from '../../functions/core/kernel/errors.js';
 import { parseAcceptedDomains } from '../../functions/core/organisation/accepted-domains.js';
-import { Logger } from '../../functions/runtime/logger.js';
+import { createLogger } from '../../functions/runtime/logger.js';
 import type { EmbeddedServer } from '../../functions/store/embedded-engine.js';
 import { StoreWriteError } from '../../functions/store/store-errors.js';
 import { sourceId } from '../../functions/store/table-design.js';
@@ -83,7 +83,7 @@ describe('a store failure during a run', () => {
 
 describe('a run killed mid-way', () => {
   it('is shown as interrupted once its lease runs out, and the next run replaces it', async () => {
-    const api = createRequestHandler({ store: dynamo.store, logger: new Logger({ level: 'silent' }) });
+    const api = createRequestHandler({ store: dynamo.store, logger: createLogger('test', 'silent') });
     // The run writes its `processing` record, then dies: nothing renews its 300 ms lease.
     const killed = leasedSink(dynamo.store, { durationMs: 300 });
     void analyze([{ ...input(KILLED), open: stuckHalfWay }], {

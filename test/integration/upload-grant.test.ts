@@ -11,7 +11,7 @@ import { createRequestHandler } from '../../functions/api/api.js';
 import type { UploadGrant } from '../../functions/api/contract.js';
 import { S3UploadSigner } from '../../functions/api/s3-upload-signer.js';
 import { createHandlerFromEnvironment } from '../../functions/ingest/handler.js';
-import { Logger } from '../../functions/runtime/logger.js';
+import { createLogger } from '../../functions/runtime/logger.js';
 import type { EmbeddedServer } from '../../functions/store/embedded-engine.js';
 import { deliverInBatches } from '../support/ingest-harness.js';
 import {
@@ -44,7 +44,7 @@ async function requestGrant(query: Record<string, string>, caller?: string) {
   const api = createRequestHandler({
     store: dynamo.store,
     uploads: new S3UploadSigner(s3.client, BUCKET),
-    logger: new Logger({ level: 'silent' }),
+    logger: createLogger('test', 'silent'),
   });
   return api({ method: 'POST', path: '/uploads', query, headers: {}, ...(caller ? { caller } : {}) });
 }
