@@ -21,12 +21,22 @@ export interface BatchReaderContext {
 
 /**
  * The items of `keys` (duplicates read once), by `primaryKeyOf`; a key with no item is absent from
- * the map. Throws `StoreError` when DynamoDB still leaves keys unprocessed after every attempt.
+ * the map. With `attributes`, only those attributes of each item (name `pk` and `sk` among them to
+ * have the items keyed). Throws `StoreError` when DynamoDB still leaves keys unprocessed after every
+ * attempt.
  */
 export async function batchGet(
   keys: readonly PrimaryKey[],
   ctx: BatchReaderContext,
+  attributes?: readonly string[],
 ): Promise<Map<string, Item>> {
+  const projection =
+    attributes === undefined
+      ? {}
+      : {
+          ProjectionExpression: attributes.map((_, i) => `#a${i}`).join(', '),
+          ExpressionAttributeNames: Object.fromEntries(attributes.map((name, i) => [`#a${i}`, name])),
+        };
   const unique = new Map<string, PrimaryKey>();
   for (const key of keys) unique.set(`${key.pk}\u0000${key.sk}`, key);
   const all = [...unique.values()];
@@ -40,7 +50,7 @@ export async function batchGet(
         throw new StoreError(`${pending.length} items could not be read from "${ctx.tableName}"`);
       }
       if (attempt > 1) await ctx.policy.sleep(backoffDelay(attempt - 1, ctx.policy));
-      const request = { [ctx.tableName]: { Keys: pending } };
+      const request = { [ctx.tableName]: { Keys: pending, ...projection } };
       const response = await ctx.call('BatchGetItem', () =>
         ctx.client.send(new BatchGetItemCommand({ RequestItems: request })),
       );

@@ -13,7 +13,7 @@ import {
 } from '@aws-sdk/client-dynamodb';
 import { marshall, unmarshall } from '@aws-sdk/util-dynamodb';
 import { z } from 'zod';
-import { Finding, SCENARIO_IDS, ScenarioId } from '../core/analysis/model/findings.js';
+import { Finding, Remediation, SCENARIO_IDS, ScenarioId } from '../core/analysis/model/findings.js';
 import { SourceRecord } from '../core/analysis/model/source-record.js';
 import { ArgumentError, ConfigError, InvalidValueError, StoreError } from '../core/kernel/errors.js';
 import { firstIssue } from '../core/kernel/issues.js';
@@ -30,6 +30,7 @@ import {
   findingData,
   findingItem,
   REMEDIATION_KIND,
+  ROLLUP_FIELD_ATTRIBUTES,
   type SharedIds,
   sharedIdsOf,
 } from './finding-item.js';
@@ -43,7 +44,7 @@ import {
   planFindingsQuery,
 } from './query-plan.js';
 import { DEFAULT_RETRY_POLICY, type RetryPolicy } from './retry.js';
-import { applyRollupDeltas, type RollupCell, RollupDeltas, rollupCellOf } from './rollups.js';
+import { applyRollupDeltas, PendingRollups, type RollupCell, RollupDeltas, rollupCellOf } from './rollups.js';
 import { SharedRefs } from './shared-refs.js';
 import { SourceLeaseLostError } from './store-errors.js';
 import {
@@ -94,6 +95,16 @@ export interface Page<T> {
   cursor?: string;
 }
 
+export interface PutFindingsOptions {
+  /**
+   * Let the rollup counter changes of these findings wait, summed with those of other calls, until
+   * the next `putSource` (an analysis writes its source records at its start, its checkpoints and
+   * its end), `flushRollups()`, or `PENDING_FINDINGS_LIMIT` findings: how an analysis run's stream
+   * of small batches is counted. Without it, the call applies its own changes before it returns.
+   */
+  deferCounters?: boolean;
+}
+
 export interface ListSourcesOptions {
   limit?: number | undefined;
   cursor?: string | undefined;
@@ -137,6 +148,9 @@ const StoredRollupFields = Finding.pick({
   connectorId: true,
 });
 
+/** A finding's fields but its remediation, which `putFindings` parses once per object. */
+const FindingFields = Finding.omit({ remediation: true });
+
 /** Stores findings, source records and rollups in one DynamoDB table (see table-design.ts). */
 export class FindingsStore {
   public readonly tableName: string;
@@ -147,6 +161,10 @@ export class FindingsStore {
   private readonly writeConcurrency: number;
   private readonly remediations: SharedRefs<Finding['remediation']>;
   private readonly contexts: SharedRefs<FindingContext>;
+  /** Remediation objects already parsed (see `checkedFinding`). */
+  private readonly checkedRemediations = new WeakMap<object, z.ZodSafeParseSuccess<Remediation>>();
+  /** Counter changes of findings written with `deferCounters`, not applied yet. */
+  private readonly pendingRollups = new PendingRollups();
   /** Sends a request with throttling retries and SDK-error translation. */
   private readonly call: DynamoCall;
   /** The table with this store's policy, for the modules beside it (batch reads, rollup counters). */
@@ -203,16 +221,18 @@ export class FindingsStore {
    * the last finding with a given id wins. Throws `ArgumentError` for a finding that fails the
    * schema and `StoreWriteError` (a `StoreError`) with the count of findings not written.
    */
-  public async putFindings(findings: readonly Finding[]): Promise<{ written: number }> {
+  public async putFindings(
+    findings: readonly Finding[],
+    options: PutFindingsOptions = {},
+  ): Promise<{ written: number }> {
     const remediations = new Map<string, Finding['remediation']>();
     const contexts = new Map<string, FindingContext>();
     const cells = new Map<string, RollupCell>();
     const items = findings.map((finding, i) => {
+      const parsed = this.checkedFinding(finding, i);
       const remediationId = this.remediations.idOf(finding.remediation);
-      const parsed = Finding.safeParse(finding);
-      if (!parsed.success) throw argumentError(parsed.error, `findings[${i}]`);
-      remediations.set(remediationId, parsed.data.remediation);
-      const bounded = boundFinding(parsed.data);
+      remediations.set(remediationId, parsed.remediation);
+      const bounded = boundFinding(parsed);
       const context = contextOf(bounded);
       const contextId = this.contexts.idOf(context);
       contexts.set(contextId, context);
@@ -231,13 +251,45 @@ export class FindingsStore {
     // Counters after the findings: a failure here under-counts until the nightly repair, never twice.
     const deltas = new RollupDeltas();
     for (const [id, cell] of cells) deltas.move(previous.get(id), cell);
-    await applyRollupDeltas(deltas.changes(), this.boundTable);
+    if (!options.deferCounters) await applyRollupDeltas(deltas.changes(), this.boundTable);
+    else if (this.pendingRollups.add(deltas, items.length)) await this.flushRollups();
     return { written };
+  }
+
+  /**
+   * `finding` as the schema parses it, or an `ArgumentError` naming what is wrong. Its remediation,
+   * one object the classifier shares between thousands of findings (and never changes), is parsed
+   * once per object: parsed with every finding, its copies were a third of what a store run
+   * allocated per finding.
+   */
+  private checkedFinding(finding: Finding, index: number): Finding {
+    const fields = FindingFields.safeParse(finding);
+    const remediation =
+      this.checkedRemediations.get(finding.remediation) ?? Remediation.safeParse(finding.remediation);
+    if (!fields.success || !remediation.success) {
+      // The whole finding again, for the error a caller gets: the first issue, in the schema's order.
+      const whole = Finding.safeParse(finding);
+      if (!whole.success) throw argumentError(whole.error, `findings[${index}]`);
+      return whole.data;
+    }
+    if (typeof finding.remediation === 'object' && finding.remediation !== null)
+      this.checkedRemediations.set(finding.remediation, remediation);
+    return { ...fields.data, remediation: remediation.data };
+  }
+
+  /**
+   * Applies the rollup counter changes that `putFindings` calls with `deferCounters` left pending.
+   * A cell whose update fails stays pending (never applied twice) and the call throws.
+   */
+  public flushRollups(): Promise<void> {
+    return this.pendingRollups.flush(this.boundTable);
   }
 
   /** The rollup cells the stored findings of `ids` are counted in (absent ids: not stored). */
   private async storedCells(ids: readonly string[]): Promise<Map<string, RollupCell>> {
-    const items = [...(await batchGet(ids.map(findingKey), this.boundTable)).values()];
+    // Only what the cell is made of: the rest of an item would be read, sent and decoded for nothing.
+    const stored = await batchGet(ids.map(findingKey), this.boundTable, ROLLUP_FIELD_ATTRIBUTES);
+    const items = [...stored.values()];
     const data = items.map(findingData);
     const contexts = await this.contexts.load(items.flatMap((item) => sharedIdsOf(item).contextId ?? []));
     const cells = new Map<string, RollupCell>();
@@ -375,12 +427,15 @@ export class FindingsStore {
   // -------------------------------------------------------------------------------------------
 
   /**
-   * Creates or replaces the record of one analysed source (status, counts, skipped rows). With
+   * Creates or replaces the record of one analysed source (status, counts, skipped rows), after the
+   * rollup counter changes pending from `putFindings` with `deferCounters` are applied. With
    * `leaseOwner` the write is fenced: it lands only while that owner still holds the record's lease
    * (see {@link claimSource}), else it throws {@link SourceLeaseLostError} and changes nothing.
    */
   public async putSource(record: SourceRecord, options: { leaseOwner?: string } = {}): Promise<void> {
     const item = this.sourceItem(record);
+    // A record says how far its findings went: their counters are applied first.
+    await this.flushRollups();
     const owner = options.leaseOwner;
     const fence =
       owner === undefined
