@@ -9,7 +9,11 @@ import { performance } from 'node:perf_hooks';
 import { analyze } from '../functions/core/analysis/analyze.js';
 import type { Finding } from '../functions/core/analysis/model/findings.js';
 import { parseAcceptedDomains } from '../functions/core/organisation/accepted-domains.js';
-import { createIngestHandler, type IngestStore } from '../functions/ingest/ingest.js';
+import {
+  createIngestHandler,
+  type IngestDependencies,
+  type IngestStore,
+} from '../functions/ingest/ingest.js';
 import { openObject, openObjectFrom } from '../functions/ingest/object-reader.js';
 import { Logger } from '../functions/runtime/logger.js';
 import { createRemoteStore, type StoreHandle } from '../functions/store/remote-store.js';
@@ -23,9 +27,9 @@ import {
 } from '../test/support/local-engines.js';
 import { ACCEPTED_DOMAIN, generateTrackingLog } from './generate-tracking-log.js';
 
-const BUCKET = 'relay-audit-cloud-bench';
+export const BUCKET = 'relay-audit-cloud-bench';
 const TABLE = 'relay-audit-cloud-bench';
-const STOP_MARGIN_MS = 1_000;
+export const STOP_MARGIN_MS = 1_000;
 
 /** The classifier's memory for both the reference and the handler: a replay fits a short deadline. */
 export interface ClassifierMemory {
@@ -74,7 +78,7 @@ function instrument(handle: StoreHandle, throttleShare: number, random: () => nu
 }
 
 /** A deterministic source of randomness, so a run's injected faults can be repeated. */
-function seeded(seed: number): () => number {
+export function seeded(seed: number): () => number {
   let state = seed >>> 0;
   return () => {
     state = (state * 1_664_525 + 1_013_904_223) >>> 0;
@@ -83,7 +87,7 @@ function seeded(seed: number): () => number {
 }
 
 /** The local engines and a real ingest handler over them, with an in-memory queue. */
-async function pipeline(memory: ClassifierMemory, throttleShare: number) {
+export async function pipeline(memory: ClassifierMemory, throttleShare: number) {
   const [s3, dynamo] = await Promise.all([startLocalS3([BUCKET]), startLocalDynamo(TABLE)]);
   // The cloud's store: the remote client (adaptive retries) talking to dynalite, which takes any key.
   process.env.AWS_ACCESS_KEY_ID ??= S3RVER_CREDENTIALS.accessKeyId;
@@ -92,7 +96,7 @@ async function pipeline(memory: ClassifierMemory, throttleShare: number) {
   const writes = instrument(handle, throttleShare, seeded(17));
   const queue: string[] = [];
   const store: IngestStore = handle.store;
-  const handler = createIngestHandler({
+  const deps: IngestDependencies = {
     store,
     openObject: (ref, from) =>
       from === undefined ? openObject(s3.client, ref) : openObjectFrom(s3.client, ref, from),
@@ -103,16 +107,21 @@ async function pipeline(memory: ClassifierMemory, throttleShare: number) {
     logger: new Logger({ level: 'silent' }),
     stopMarginMs: STOP_MARGIN_MS,
     analysis: memory,
-  });
+  };
+  const handler = createIngestHandler(deps);
   const close = async (): Promise<void> => {
     await handle.close();
     await Promise.all([s3.close(), dynamo.close()]);
   };
-  return { s3, dynamo, handle, writes, queue, handler, close };
+  return { s3, dynamo, handle, writes, queue, deps, handler, close };
 }
 
-/** Every finding of a source in the store, as id → scenario. */
-async function storedFindings(handle: StoreHandle, sourceId?: string): Promise<Map<string, string>> {
+/** Every finding of a source in the store, as id → scenario (or what `describe` says of it). */
+export async function storedFindings(
+  handle: StoreHandle,
+  sourceId?: string,
+  describe: (finding: Finding) => string = (finding) => finding.scenario,
+): Promise<Map<string, string>> {
   const found = new Map<string, string>();
   let cursor: string | undefined;
   do {
@@ -121,7 +130,7 @@ async function storedFindings(handle: StoreHandle, sourceId?: string): Promise<M
       ...(sourceId === undefined ? {} : { sourceId }),
       ...(cursor === undefined ? {} : { cursor }),
     });
-    for (const finding of page.items) found.set(finding.id, finding.scenario);
+    for (const finding of page.items) found.set(finding.id, describe(finding));
     cursor = page.cursor;
   } while (cursor !== undefined);
   return found;

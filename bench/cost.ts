@@ -43,6 +43,8 @@ const PRICES = {
   dynamoGbMonth: 0.25,
   /** S3 Standard storage (first 50 TB) per GB-month; PUT/LIST per request. */
   s3GbMonth: 0.023,
+  /** S3 Standard-IA per GB-month: uploads after `incomingInfrequentAccessDays`. */
+  s3IaGbMonth: 0.0125,
   s3Put: 0.005 / 1000,
   /** Lambda on Arm (Graviton) per GB-second, and per request. */
   lambdaGbSecond: 0.0000133334,
@@ -77,6 +79,7 @@ interface Deployed {
   retentionDays: number;
   historyRetentionDays: number;
   incomingRetentionDays: number;
+  incomingInfrequentAccessDays: number;
   ingestMemoryGb: number;
   ingestArchitecture: string;
   glueTables: number;
@@ -127,6 +130,7 @@ function deployed(): Deployed {
     retentionDays: stack.settings.retentionDays,
     historyRetentionDays: stack.settings.historyRetentionDays,
     incomingRetentionDays: stack.settings.incomingRetentionDays,
+    incomingInfrequentAccessDays: stack.settings.incomingInfrequentAccessDays,
     ingestMemoryGb: Number(ingest?.MemorySize ?? 128) / 1024,
     ingestArchitecture: String((ingest?.Architectures as string[] | undefined)?.[0] ?? 'x86_64'),
     glueTables: ofType('AWS::Glue::Table').length,
@@ -305,8 +309,12 @@ function perGb(
         (entries * inbound.bytes * DEFAULT_INBOUND_RETENTION_DAYS) / DAYS_PER_MONTH / GB) *
       PRICES.dynamoGbMonth,
     s3:
-      // the upload itself for its retention, its history for the history's, their PUTs
-      (deploy.incomingRetentionDays / DAYS_PER_MONTH) * PRICES.s3GbMonth +
+      // the upload itself for its retention (Standard, then Standard-IA), its history for the
+      // history's, their PUTs
+      (Math.min(deploy.incomingRetentionDays, deploy.incomingInfrequentAccessDays) / DAYS_PER_MONTH) *
+        PRICES.s3GbMonth +
+      (Math.max(0, deploy.incomingRetentionDays - deploy.incomingInfrequentAccessDays) / DAYS_PER_MONTH) *
+        PRICES.s3IaGbMonth +
       ((historyBytes / GB) * deploy.historyRetentionDays * PRICES.s3GbMonth) / DAYS_PER_MONTH +
       (GB / OBJECT_BYTES) * PRICES.s3Put,
     lambda:
@@ -377,7 +385,7 @@ async function main(): Promise<void> {
     '',
     `Steady state, ${PRICES.region} on-demand prices read ${PRICES.checked}; a month is ${DAYS_PER_MONTH} days; storage ` +
       `is what the retention keeps (findings ${deploy.retentionDays} days, inbound entries ${DEFAULT_INBOUND_RETENTION_DAYS}, ` +
-      `history ${deploy.historyRetentionDays}, uploads ${deploy.incomingRetentionDays}). Assumed, not measured: ` +
+      `history ${deploy.historyRetentionDays}, uploads ${deploy.incomingRetentionDays}, Standard-IA after ${deploy.incomingInfrequentAccessDays}). Assumed, not measured: ` +
       `${ASSUMED.athenaQueriesPerMonth} Athena queries a month over the whole history, and the ingest waiting on DynamoDB as ` +
       `long again as it analyses (×${ASSUMED.storeWaitFactor} the analysis time measured here, ${(log.analysisSeconds * (GB / log.bytes)).toFixed(0)} s/GB).`,
     '',

@@ -8,6 +8,7 @@ import {
   CHECK,
   COMMAND_DEFINITIONS,
   FINDINGS,
+  REANALYZE,
   REPORT,
   SERVE,
   UPLOAD,
@@ -75,6 +76,13 @@ const COMMANDS = new Map<string, () => Promise<Command>>([
     async () => {
       const m = await import('./commands/upload.js');
       return { usage: usageText(UPLOAD), run: (argv, out) => m.runUpload(argv, out) };
+    },
+  ],
+  [
+    'reanalyze',
+    async () => {
+      const m = await import('./commands/reanalyze.js');
+      return { usage: usageText(REANALYZE), run: (argv, out) => m.runReanalyze(argv, out) };
     },
   ],
 ]);

@@ -24,7 +24,11 @@ export function addClientOutputs(stack: Stack, props: ClientOutputsProps): void 
     [STACK_OUTPUT.region, stack.region, 'Region of the stack'],
   ];
   if (props.stateMachineArn !== undefined) {
-    outputs.push([STACK_OUTPUT.stateMachine, props.stateMachineArn, 'State machine ARN']);
+    outputs.push([
+      STACK_OUTPUT.stateMachine,
+      props.stateMachineArn,
+      'Re-analysis state machine (relay-audit reanalyze starts it)',
+    ]);
   }
   for (const [name, value, description] of outputs) {
     new CfnOutput(stack, name, { value, description });

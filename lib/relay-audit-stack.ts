@@ -21,6 +21,7 @@ import { NIGHTLY_TIMEOUT, NightlyJob } from './constructs/nightly-job.js';
 import { OperationsDashboard } from './constructs/operations-dashboard.js';
 import { addPipelineAlarms } from './constructs/pipeline-alarms.js';
 import { QUERY_API_TIMEOUT, QueryApi } from './constructs/query-api.js';
+import { Reanalysis } from './constructs/reanalysis.js';
 import { StorageBucket } from './constructs/storage-bucket.js';
 import { acknowledgeNag } from './nag.js';
 import { dashboardAuthOf, graphTracePullOf, type Settings } from './settings.js';
@@ -51,6 +52,8 @@ export class RelayAuditStack extends Stack {
   public readonly dashboard: DashboardHosting;
   /** The CloudWatch dashboard for operators. */
   public readonly operations: OperationsDashboard;
+  /** The re-analysis state machine (Distributed Map over `incoming/`) and its worker. */
+  public readonly reanalysis: Reanalysis;
   /** The hourly Exchange Online message trace pull, when the context enables it. */
   public readonly graphTracePull: GraphTracePull | undefined;
 
@@ -63,6 +66,7 @@ export class RelayAuditStack extends Stack {
 
     const storage = new StorageBucket(this, 'Storage', {
       incomingRetentionDays: props.settings.incomingRetentionDays,
+      incomingInfrequentAccessDays: props.settings.incomingInfrequentAccessDays,
       historyRetentionDays: props.settings.historyRetentionDays,
     });
     this.bucket = storage.bucket;
@@ -100,6 +104,17 @@ export class RelayAuditStack extends Stack {
       ingest: this.ingest,
       table: this.table,
       maxQueueAge: Duration.minutes(props.settings.ingestMaxQueueAgeMinutes),
+    });
+    this.reanalysis = new Reanalysis(this, 'Reanalysis', {
+      bucket: this.bucket,
+      table: this.table,
+      retentionDays: props.settings.retentionDays,
+      maxConcurrency: props.settings.reanalysisMaxConcurrency,
+      toleratedFailurePercentage: props.settings.reanalysisToleratedFailurePercent,
+      alerts: this.alerts,
+      ...(props.settings.acceptedDomains === undefined
+        ? {}
+        : { acceptedDomains: props.settings.acceptedDomains }),
     });
     this.nightly = new NightlyJob(this, 'Nightly', {
       bucket: this.bucket,
@@ -160,11 +175,16 @@ export class RelayAuditStack extends Stack {
         { label: 'API', function: this.queryApi.handler.function, timeout: QUERY_API_TIMEOUT },
       ],
       apiStage: this.queryApi.stage,
-      alarms: [...pipelineAlarms, this.nightly.deadlineAlarm],
+      alarms: [...pipelineAlarms, this.nightly.deadlineAlarm, ...this.reanalysis.alarms],
       nightlyCompletedRuns: this.nightly.completedRuns,
       table: this.table,
     });
-    addClientOutputs(this, { bucket: this.bucket, table: this.table, apiUrl: this.queryApi.url });
+    addClientOutputs(this, {
+      bucket: this.bucket,
+      table: this.table,
+      apiUrl: this.queryApi.url,
+      stateMachineArn: this.reanalysis.stateMachine.stateMachineArn,
+    });
     acknowledgeNagFindings(this);
   }
 }

@@ -7,7 +7,11 @@
  * |-------------------------|-------------------------|----------------------------------------------------------------|
  * | `retentionDays`         | 90                      | Days findings and source records are kept (DynamoDB TTL).      |
  * | `historyRetentionDays`  | 365                     | Days the findings history is kept in S3 (Athena, lifecycle).   |
- * | `incomingRetentionDays` | 30                      | Days an upload under `incoming/` is kept (S3 lifecycle).       |
+ * | `incomingRetentionDays` | `retentionDays`         | Days an upload under `incoming/` is kept (S3 lifecycle): at    |
+ * |                         |                         | least as long as its findings, so it can be re-analysed.       |
+ * | `incomingInfrequentAccessDays` | 30               | Days after which an upload moves to S3 Standard-IA (≥ 30).     |
+ * | `reanalysisMaxConcurrency` | 10                   | Objects the re-analysis state machine analyses at once.        |
+ * | `reanalysisToleratedFailurePercent` | 5           | Share of objects that may fail before a re-analysis run fails. |
  * | `nightlySchedule`       | `cron(0 2 * * ? *)`     | EventBridge schedule of the nightly analysis (UTC).            |
  * | `acceptedDomains`       | —                       | Comma list of accepted domains, used when the bucket has no    |
  * |                         |                         | `config/accepted-domains.csv`; without either they are inferred.|
@@ -54,6 +58,9 @@ export const SETTING_KEYS = [
   'graphCertificateSecret',
   'graphTraceSchedule',
   'ingestMaxQueueAgeMinutes',
+  'incomingInfrequentAccessDays',
+  'reanalysisMaxConcurrency',
+  'reanalysisToleratedFailurePercent',
 ] as const;
 export type SettingKey = (typeof SETTING_KEYS)[number];
 
@@ -103,7 +110,14 @@ const SettingsSchema = z
   .object({
     retentionDays: days(DEFAULT_RETENTION_DAYS, 3650),
     historyRetentionDays: days(DEFAULT_HISTORY_RETENTION_DAYS, 3650),
-    incomingRetentionDays: days(30, 3650),
+    // Default: as long as the findings (see the refinement below), so a re-analysis can read them.
+    incomingRetentionDays: z.coerce.number().int().min(1).max(3650).optional(),
+    // S3 Standard-IA takes objects 30 days old at the earliest; re-analysis reads them as they are.
+    incomingInfrequentAccessDays: z.coerce.number().int().min(30).max(3650).default(30),
+    // Objects re-analysed at once: each writes the table like one ingest invocation, so the same
+    // order as ingestMaxConcurrency keeps a backfill and the day's uploads within the table's pace.
+    reanalysisMaxConcurrency: z.coerce.number().int().min(1).max(1000).default(10),
+    reanalysisToleratedFailurePercent: z.coerce.number().min(0).max(100).default(5),
     nightlySchedule: schedule('cron(0 2 * * ? *)'),
     acceptedDomains: optionalText().transform((value, ctx) => {
       if (value === undefined) return undefined;
@@ -197,7 +211,21 @@ const SettingsSchema = z
   .refine((settings) => settings.dashboardScope === undefined || settings.dashboardClientId !== undefined, {
     message: 'dashboardScope needs dashboardClientId',
     path: ['dashboardScope'],
-  });
+  })
+  .refine(
+    (settings) =>
+      settings.incomingRetentionDays === undefined ||
+      settings.incomingRetentionDays >= settings.retentionDays,
+    {
+      message:
+        'must be at least retentionDays: an upload is kept as long as its findings, so it can always be re-analysed',
+      path: ['incomingRetentionDays'],
+    },
+  )
+  .transform((settings) => ({
+    ...settings,
+    incomingRetentionDays: settings.incomingRetentionDays ?? settings.retentionDays,
+  }));
 
 /** The cloud dashboard's sign-in (`auth` of its `config.json`), when the settings ask for one. */
 export function dashboardAuthOf(

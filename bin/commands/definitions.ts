@@ -26,6 +26,22 @@ const STORE = {
   region: { type: 'string', value: '<region>', help: 'AWS region for --table or --stack' },
 } as const satisfies Record<string, OptionDefinition>;
 
+/** `--stack` and `--region` of a command that talks to a deployed stack, whose outputs name `what`. */
+function deployedStack(what: string) {
+  return {
+    stack: {
+      type: 'string',
+      value: '<name>',
+      help: `the deployed stack (default ${DEFAULT_STACK_NAME}); its outputs name ${what}`,
+    },
+    region: {
+      type: 'string',
+      value: '<region>',
+      help: "the stack's region (default: AWS_REGION, the profile)",
+    },
+  } as const satisfies Record<string, OptionDefinition>;
+}
+
 const ACCEPTED_DOMAINS_HELP = 'comma list, Get-AcceptedDomain CSV export, or one domain per line';
 
 export const ANALYZE = {
@@ -190,16 +206,7 @@ appends to the current tracking log) is. With --watch, keeps uploading what chan
 until Ctrl+C (e.g. a scheduled task on an Exchange server, on its MessageTracking folder).
 Ctrl+C during an upload aborts it: nothing of that file is stored or analysed.`,
   options: {
-    stack: {
-      type: 'string',
-      value: '<name>',
-      help: `the deployed stack (default ${DEFAULT_STACK_NAME}); its outputs name the bucket and table`,
-    },
-    region: {
-      type: 'string',
-      value: '<region>',
-      help: "the stack's region (default: AWS_REGION, the profile)",
-    },
+    ...deployedStack('the bucket and table'),
     watch: { type: 'boolean', help: 'keep uploading new and grown files until Ctrl+C' },
     interval: {
       type: 'string',
@@ -217,5 +224,46 @@ Ctrl+C during an upload aborts it: nothing of that file is stored or analysed.`,
     'Exit status: 0 every file analysed, 1 a file failed analysis or was not analysed in time, 2 usage\nerror, 130 interrupted (Ctrl+C).',
 } as const satisfies CommandDefinition;
 
+/** `reanalyze`: seconds between looks at the run's progress. */
+export const DEFAULT_PROGRESS_SECONDS = 10;
+
+export const REANALYZE = {
+  name: 'reanalyze',
+  synopsis: '[--prefix P] [--from DATE] [--to DATE] [--stack NAME] [--no-wait]',
+  usage: '[options]',
+  description: `Re-analyses the uploads a deployed stack keeps under incoming/ with its current classifier (after
+an upgrade that changed it): starts the stack's re-analysis state machine and shows its progress
+until it ends. An upload an older classifier version analysed is analysed again: its findings are
+replaced under the same ids, and those the current version no longer finds are removed (the
+day counters follow). Uploads the current version analysed already are skipped, so a second run
+costs only the listing.`,
+  options: {
+    prefix: {
+      type: 'string',
+      value: '<prefix>',
+      help: 'only the uploads under incoming/<prefix>, e.g. cli/EX01/ (default: all of incoming/)',
+    },
+    from: {
+      type: 'string',
+      value: '<date>',
+      help: 'only uploads made on or after this date or time (UTC, ISO 8601)',
+    },
+    to: {
+      type: 'string',
+      value: '<date>',
+      help: 'only uploads made on or before this date or time (UTC, ISO 8601)',
+    },
+    ...deployedStack('the state machine'),
+    'no-wait': { type: 'boolean', help: 'start the run and print its execution ARN, without waiting' },
+    interval: {
+      type: 'string',
+      value: '<seconds>',
+      help: `how often the progress is looked at (default ${DEFAULT_PROGRESS_SECONDS})`,
+    },
+  },
+  footer:
+    'Exit status: 0 the run succeeded and no upload failed, 1 it failed or some uploads failed, 2 usage error.\nCtrl+C stops watching; the run goes on in the stack.',
+} as const satisfies CommandDefinition;
+
 /** Every command, in the order the general usage lists them. */
-export const COMMAND_DEFINITIONS = [ANALYZE, FINDINGS, CHECK, REPORT, SERVE, UPLOAD] as const;
+export const COMMAND_DEFINITIONS = [ANALYZE, FINDINGS, CHECK, REPORT, SERVE, UPLOAD, REANALYZE] as const;

@@ -18,6 +18,7 @@ import { resultOfSources, waitForSources } from '../support/cloud-sources.js';
 import { readCommandLine } from '../support/command.js';
 import { parseFlags, wholeNumberFlag } from '../support/flags.js';
 import { findLocalInputs } from '../support/inputs.js';
+import { interruptOnCtrlC } from '../support/interrupt.js';
 import type { Output } from '../support/output.js';
 import { renderAnalysisReport } from '../support/report.js';
 import { readStackOutputs } from '../support/stack-outputs.js';
@@ -65,7 +66,10 @@ export async function runUpload(argv: string[], out: Output, deps: UploadDepende
   const stack = await readStackOutputs(values.stack ?? DEFAULT_STACK_NAME, { region: values.region });
   const s3 = new S3Client({ region: stack.region });
   const handle = createRemoteStore({ tableName: stack.table, region: stack.region });
-  const interrupt = deps.signal === undefined ? interruptOnCtrlC(out) : { signal: deps.signal, dispose() {} };
+  const interrupt =
+    deps.signal === undefined
+      ? interruptOnCtrlC(out, 'Interrupted: aborting the upload in progress (Ctrl+C again to quit at once)…')
+      : { signal: deps.signal, dispose() {} };
   const { signal } = interrupt;
 
   /** Uploads what changed; undefined when interrupted mid-upload. */
@@ -200,15 +204,4 @@ async function report(
     );
   }
   return pending.length > 0 || finished.some((record) => record.status === 'failed') ? 1 : 0;
-}
-
-/** Ctrl+C aborts the upload in progress (once; a second Ctrl+C ends the process as usual). */
-function interruptOnCtrlC(out: Output): { signal: AbortSignal; dispose(): void } {
-  const controller = new AbortController();
-  const onSigint = () => {
-    out.error('Interrupted: aborting the upload in progress (Ctrl+C again to quit at once)…');
-    controller.abort();
-  };
-  process.once('SIGINT', onSigint);
-  return { signal: controller.signal, dispose: () => process.off('SIGINT', onSigint) };
 }

@@ -15,14 +15,30 @@ import { createRemoteStore } from '../store/remote-store.js';
 import { correlateRun } from '../store/run-correlation.js';
 import { readConfig } from './config.js';
 import { DomainSource } from './domain-source.js';
-import { createIngestHandler, type IngestHandler, type InvocationContext } from './ingest.js';
+import {
+  createIngestHandler,
+  type IngestDependencies,
+  type IngestHandler,
+  type InvocationContext,
+} from './ingest.js';
 import { openObject, openObjectFrom } from './object-reader.js';
 import { ConnectorSource, createConfigurationUpdater } from './organisation-config.js';
 
 /** Wires the handler from the environment. Exported for tests that need a fresh container. */
 export function createHandlerFromEnvironment(env: NodeJS.ProcessEnv = process.env): IngestHandler {
+  return createIngestHandler(ingestDependenciesFromEnvironment(env, 'relay-audit-ingest'));
+}
+
+/**
+ * The clients, configuration and caches of an ingest from the environment: the upload handler's,
+ * and the re-analysis worker's (functions/reanalyze/handler.ts), which analyses the same way.
+ */
+export function ingestDependenciesFromEnvironment(
+  env: NodeJS.ProcessEnv,
+  service: string,
+): IngestDependencies & { s3: S3Client } {
   const config = readConfig(env);
-  const logger = new Logger({ level: config.logLevel, fields: { service: 'relay-audit-ingest' } });
+  const logger = new Logger({ level: config.logLevel, fields: { service } });
   const s3 = new S3Client({ ...(config.s3ForcePathStyle ? { forcePathStyle: true } : {}) });
   const handle = createRemoteStore({
     tableName: config.tableName,
@@ -39,7 +55,8 @@ export function createHandlerFromEnvironment(env: NodeJS.ProcessEnv = process.en
   const inbound = new InboundIndex(handle, { logger });
   const { ingestQueueUrl } = config;
   const sqs = ingestQueueUrl === undefined ? undefined : new SQSClient({ retryMode: 'adaptive' });
-  return createIngestHandler({
+  return {
+    s3,
     store: handle.store,
     recordInbound: (entries) => inbound.record(entries),
     correlateRun: (evidence, sourceId) => correlateRun(handle.store, inbound, evidence, new Set([sourceId])),
@@ -64,7 +81,7 @@ export function createHandlerFromEnvironment(env: NodeJS.ProcessEnv = process.en
       connectors.invalidate();
     },
     logger,
-  });
+  };
 }
 
 let container: IngestHandler | undefined;

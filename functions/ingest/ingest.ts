@@ -13,6 +13,7 @@ import { randomUUID } from 'node:crypto';
 import type { SQSBatchResponse } from 'aws-lambda';
 import type { AnalysisInput, AnalysisResult, AnalyzeOptions, FindingSink } from '../core/analysis/analyze.js';
 import { analyze, withInboundRecorder } from '../core/analysis/analyze.js';
+import { CLASSIFIER_VERSION, UNVERSIONED } from '../core/analysis/classifier-version.js';
 import type { InboundEntry } from '../core/analysis/evidence/inbound-entry.js';
 import { countAsForwarding, observedBy, RunEvidence } from '../core/analysis/evidence/run-evidence.js';
 import type { Finding } from '../core/analysis/model/findings.js';
@@ -69,6 +70,11 @@ export interface IngestStore extends FindingSink {
   putSource(record: SourceRecord, options?: { leaseOwner?: string }): Promise<unknown>;
   /** Takes the lease if the record is still `previous`; false when another attempt got there first. */
   claimSource(record: SourceRecord, previous: SourceRecord | undefined): Promise<boolean>;
+  /**
+   * Removes the findings of a source that another classifier version wrote (see
+   * `FindingsStore.removeOutdatedFindings`); needed by re-analysis only.
+   */
+  removeOutdatedFindings?(sourceId: string, version: string): Promise<{ removed: number }>;
 }
 
 export interface IngestDependencies {
@@ -116,7 +122,7 @@ export interface IngestDependencies {
 }
 
 /** What happened to one announced object. */
-type ObjectOutcome =
+export type ObjectOutcome =
   | { result: 'analysed'; record: SourceRecord }
   | { result: 'continued'; record: SourceRecord }
   | { result: 'failed-permanently'; record: SourceRecord }
@@ -130,21 +136,56 @@ export function isConfigKey(key: string): boolean {
   return key.startsWith(BUCKET_PREFIX.config) && !key.endsWith('/');
 }
 
+/**
+ * Why an object is analysed: an `upload` announced by S3 (analysed once per content), or a
+ * `reanalysis` by the state machine (analysed again when an older classifier version read it;
+ * a continuation is the caller's to start, not the queue's).
+ */
+export type IngestMode = 'upload' | 'reanalysis';
+
 /** What every step of one invocation needs: the handler's dependencies and the invocation's clock. */
 interface Invocation {
   deps: IngestDependencies;
   context: InvocationContext;
   /** True once the invocation is too close to its deadline to start or go on reading. */
   shouldStop: () => boolean;
+  mode: IngestMode;
 }
 
 /** Builds the SQS handler around its dependencies (real clients in Lambda, local engines in tests). */
 export function createIngestHandler(deps: IngestDependencies): IngestHandler {
+  return async (event, context) => handleBatch(invocation(deps, context, 'upload'), parseSqsEvent(event));
+}
+
+/** One invocation's clock around the handler's dependencies. */
+function invocation(deps: IngestDependencies, context: InvocationContext, mode: IngestMode): Invocation {
   const stopMarginMs = deps.stopMarginMs ?? 30_000;
-  return async (event, context) => {
-    const shouldStop = (): boolean => context.getRemainingTimeInMillis() < stopMarginMs;
-    return handleBatch({ deps, context, shouldStop }, parseSqsEvent(event));
-  };
+  const shouldStop = (): boolean => context.getRemainingTimeInMillis() < stopMarginMs;
+  return { deps, context, shouldStop, mode };
+}
+
+/** Re-analyses one object of `incoming/` (see {@link ReanalysisWorker}). */
+export type ReanalysisWorker = (
+  ref: S3ObjectRef,
+  context: InvocationContext,
+  log: Logger,
+) => Promise<ObjectOutcome>;
+
+/**
+ * The re-analysis of one object through the same path as an upload: an object an older classifier
+ * version read (or that failed for good under one) is analysed again, its findings rewritten under
+ * the same ids and those it no longer finds removed; one the current version read is skipped. An
+ * object that does not fit the invocation ends `continued`: the caller invokes again and the next
+ * invocation goes on from the resume point.
+ */
+export function createReanalysisWorker(deps: IngestDependencies): ReanalysisWorker {
+  return (ref, context, log) =>
+    ingestObject(invocation(deps, context, 'reanalysis'), ref, '', log).catch(
+      (error: unknown): ObjectOutcome => {
+        log.error('re-analysis failed; will retry', { error });
+        return { result: 'retry', reason: error instanceof Error ? error.message : String(error) };
+      },
+    );
 }
 
 /** Handles the messages of a batch in order; those it must retry are the batch item failures. */
@@ -259,8 +300,21 @@ type Admission =
   | { admit: true; id: string; identity: string; existing: SourceRecord | undefined }
   | { admit: false; outcome: ObjectOutcome };
 
+/**
+ * True when a finished record was written by the current classifier: a re-analysis leaves it alone.
+ * Every finished record of an upload is final, whatever its version.
+ */
+function isCurrent(record: SourceRecord, mode: IngestMode): boolean {
+  return mode === 'upload' || record.classifierVersion === CLASSIFIER_VERSION;
+}
+
 /** Decides from the key and the stored source record whether this delivery analyses the object. */
-async function admit(store: IngestStore, ref: S3ObjectRef, log: Logger): Promise<Admission> {
+async function admit(
+  store: IngestStore,
+  ref: S3ObjectRef,
+  log: Logger,
+  mode: IngestMode,
+): Promise<Admission> {
   const no = (outcome: ObjectOutcome): Admission => ({ admit: false, outcome });
   if (!ref.key.startsWith(BUCKET_PREFIX.incoming))
     return no({ result: 'skipped', reason: 'not under incoming/' });
@@ -274,9 +328,15 @@ async function admit(store: IngestStore, ref: S3ObjectRef, log: Logger): Promise
   }
   const id = sourceId(identity);
   const existing = await store.getSource(id);
-  if (existing?.status === 'done') return no({ result: 'skipped', reason: 'already analysed' });
-  if (existing?.status === 'failed' && !isRetryableFailure(existing.errorCode)) {
+  if (existing?.status === 'done' && isCurrent(existing, mode))
+    return no({ result: 'skipped', reason: 'already analysed' });
+  if (existing?.status === 'failed' && !isRetryableFailure(existing.errorCode) && isCurrent(existing, mode)) {
     return no({ result: 'skipped', reason: `already failed permanently (${existing.errorCode})` });
+  }
+  if (mode === 'upload' && existing?.replacedVersion !== undefined) {
+    // A re-analysis not finished yet (going on, or failed and retried by the state machine or the
+    // next run): only it removes what the older classifier found, so an upload's path stays out.
+    return no({ result: 'skipped', reason: 'being re-analysed' });
   }
   if (existing?.status === 'processing' && existing.lease !== undefined && !isInterrupted(existing)) {
     // Another delivery of the same upload is analysing it: back off, SQS brings the message back.
@@ -313,15 +373,30 @@ async function claim(
     owner: `${run.context.awsRequestId}/${randomUUID()}`,
     expiresAt: new Date(Date.now() + run.context.getRemainingTimeInMillis()).toISOString(),
   };
-  const claimed =
-    existing?.resume === undefined
-      ? { ...newSourceRecord(id, ref.key, new Date()), lease }
-      : { ...goingOn(existing, existing.resume), lease };
+  const replacedVersion = replacedVersionOf(existing, run.mode);
+  const claimed = {
+    ...(existing?.resume === undefined
+      ? newSourceRecord(id, ref.key, new Date())
+      : goingOn(existing, existing.resume)),
+    lease,
+    ...(replacedVersion === undefined ? {} : { replacedVersion }),
+  };
   if (await run.deps.store.claimSource(claimed, existing)) return { claimed };
   const now = await run.deps.store.getSource(id);
   if (now?.status === 'done')
     return { outcome: { result: 'skipped', reason: 'analysed by another delivery' } };
   return { outcome: { result: 'retry', reason: 'another delivery claimed it first' } };
+}
+
+/**
+ * The classifier version a re-analysis replaces: the one that finished the record (`unversioned`
+ * before versions were recorded), or the one an interrupted re-analysis was already replacing.
+ */
+function replacedVersionOf(existing: SourceRecord | undefined, mode: IngestMode): string | undefined {
+  if (existing === undefined || mode !== 'reanalysis') return undefined;
+  if (existing.replacedVersion !== undefined) return existing.replacedVersion;
+  if (existing.status === 'processing' || isCurrent(existing, mode)) return undefined;
+  return existing.classifierVersion ?? UNVERSIONED;
 }
 
 /**
@@ -333,12 +408,20 @@ function goingOn(existing: SourceRecord, resume: ResumePoint): SourceRecord {
   return { ...counts, status: 'processing', resume: { ...resume, continuations: resume.continuations + 1 } };
 }
 
-/** A sink whose every record carries the lease and lands only while the lease is still its own. */
-function leasedSink(store: IngestStore, lease: SourceLease): FindingSink {
+/**
+ * A sink whose every record carries the lease (and the version a re-analysis replaces) and lands
+ * only while the lease is still its own.
+ */
+function leasedSink(store: IngestStore, claimed: SourceRecord & { lease: SourceLease }): FindingSink {
+  const { lease, replacedVersion } = claimed;
   return {
     // Counted at each record the run writes (its checkpoints), not per batch.
     putFindings: (findings) => store.putFindings(findings, { deferCounters: true }),
-    putSource: (record) => store.putSource({ ...record, lease }, { leaseOwner: lease.owner }),
+    putSource: (record) =>
+      store.putSource(
+        { ...record, lease, ...(replacedVersion === undefined ? {} : { replacedVersion }) },
+        { leaseOwner: lease.owner },
+      ),
   };
 }
 
@@ -390,7 +473,7 @@ async function ingestObject(
   log: Logger,
 ): Promise<ObjectOutcome> {
   const { deps } = run;
-  const admission = await admit(deps.store, ref, log);
+  const admission = await admit(deps.store, ref, log, run.mode);
   if (!admission.admit) return admission.outcome;
   const { id, identity, existing } = admission;
 
@@ -401,7 +484,7 @@ async function ingestObject(
   const claiming = await claim(run, ref, id, existing);
   if ('outcome' in claiming) return claiming.outcome;
   const { claimed } = claiming;
-  const sink = leasedSink(deps.store, claimed.lease);
+  const sink = leasedSink(deps.store, claimed);
   const opened = await openClaimed(run, ref, claimed, sink, log);
   if ('outcome' in opened) return opened.outcome;
   const { object } = opened;
@@ -433,9 +516,15 @@ async function ingestObject(
   }
   const record = result.sources[0];
   if (!record) throw new Error(`analyze returned no source record for ${ref.key}`);
-  if (!result.stopped && record.status === 'done')
+  if (!result.stopped && record.status === 'done') {
     await correlate(run, { result, record, evidence }, sink, log);
-  if (result.stopped && record.resume !== undefined) return continueLater(run, record, claimed.lease, body);
+    if (claimed.replacedVersion !== undefined) await removeOutdated(run, record, sink, log);
+  }
+  if (result.stopped && record.resume !== undefined) {
+    const { replacedVersion } = claimed;
+    const going = replacedVersion === undefined ? record : { ...record, replacedVersion };
+    return continueLater(run, going, claimed.lease, body);
+  }
   return outcomeOf(result, record);
 }
 
@@ -481,6 +570,33 @@ async function correlate(
 }
 
 /**
+ * A finished re-analysis: what the replaced version found and this one no longer does is removed.
+ * When that fails the record says so (a store failure, retried): the next attempt analyses the
+ * object again and removes them then, rather than leaving them behind a `done` record.
+ */
+async function removeOutdated(
+  run: Invocation,
+  record: SourceRecord,
+  sink: FindingSink,
+  log: Logger,
+): Promise<void> {
+  const remove = run.deps.store.removeOutdatedFindings;
+  if (remove === undefined) throw new Error('re-analysis needs a store that removes outdated findings');
+  try {
+    const { removed } = await remove.call(run.deps.store, record.id, CLASSIFIER_VERSION);
+    log.info('findings the current classifier no longer finds removed', { sourceId: record.id, removed });
+  } catch (error) {
+    Object.assign(record, {
+      status: 'failed',
+      errorCode: ErrorCode.StoreFailure,
+      errorMessage: `removing the findings of an older classifier failed: ${error instanceof Error ? error.message : String(error)}`,
+    });
+    await sink.putSource(record);
+    throw error;
+  }
+}
+
+/**
  * The object did not fit this invocation and its record holds a resume point: the lease is given
  * up now (so the continuation need not wait for it to run out) and the announcing message is sent
  * again, as a new message, for the next invocation to go on from there. Without a queue to send
@@ -494,6 +610,8 @@ async function continueLater(
 ): Promise<ObjectOutcome> {
   const released = { ...record, lease: { ...lease, expiresAt: new Date().toISOString() } };
   await run.deps.store.putSource(released, { leaseOwner: lease.owner });
+  // The state machine invokes the re-analysis again itself; an upload goes on through the queue.
+  if (run.mode === 'reanalysis') return { result: 'continued', record };
   if (run.deps.sendToQueue === undefined) {
     return {
       result: 'retry',

@@ -15,6 +15,8 @@ export const BUCKET_PREFIX = {
   history: 'history/',
   /** Athena query results of the history workgroup. */
   athenaResults: 'athena-results/',
+  /** The re-analysis state machine's results (its Distributed Map's ResultWriter): one folder per run. */
+  reanalysis: 'reanalysis/',
   /** Functions' own bookkeeping (the message trace pull's cursor); never analysed. */
   state: 'state/',
 } as const;

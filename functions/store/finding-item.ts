@@ -31,7 +31,8 @@ import {
 /**
  * How a refusal happened: the same for every finding refused by the same Exchange Online host, with
  * the same text, from the same server through the same connector. A few dozen per log; together a
- * third of a finding's bytes.
+ * third of a finding's bytes. The classifier version that wrote the finding is shared the same way
+ * (one per run), so recording it on every finding costs no byte per finding item.
  */
 export const CONTEXT_FIELDS = [
   'code',
@@ -42,6 +43,7 @@ export const CONTEXT_FIELDS = [
   'serverHostname',
   'clientIp',
   'connectorId',
+  'classifierVersion',
 ] as const;
 export const FindingContext = Finding.pick({
   code: true,
@@ -52,6 +54,7 @@ export const FindingContext = Finding.pick({
   serverHostname: true,
   clientIp: true,
   connectorId: true,
+  classifierVersion: true,
 });
 export type FindingContext = z.infer<typeof FindingContext>;
 

@@ -44,8 +44,16 @@ import {
   planFindingsQuery,
 } from './query-plan.js';
 import { DEFAULT_RETRY_POLICY, type RetryPolicy } from './retry.js';
-import { applyRollupDeltas, PendingRollups, type RollupCell, RollupDeltas, rollupCellOf } from './rollups.js';
+import {
+  applyRollupDeltas,
+  PendingRollups,
+  type RollupCell,
+  RollupDeltas,
+  rollupCellOf,
+  StoredRollupFields,
+} from './rollups.js';
 import { SharedRefs } from './shared-refs.js';
+import { findingIdPagesOfSource, removeOutdatedFindings } from './source-findings.js';
 import { SourceLeaseLostError } from './store-errors.js';
 import {
   DEFAULT_RETENTION_DAYS,
@@ -136,17 +144,6 @@ function argumentError(error: z.ZodError, what: string): ArgumentError {
   const { field, message } = firstIssue(error, { prefix: what.endsWith(']') ? `${what}.` : '', whole: what });
   return new InvalidValueError(field, message);
 }
-
-/** The fields of a stored finding that name its rollup cell. */
-const StoredRollupFields = Finding.pick({
-  id: true,
-  timestamp: true,
-  scenario: true,
-  senderDomain: true,
-  returnPath: true,
-  serverHostname: true,
-  connectorId: true,
-});
 
 /** A finding's fields but its remediation, which `putFindings` parses once per object. */
 const FindingFields = Finding.omit({ remediation: true });
@@ -420,6 +417,22 @@ export class FindingsStore {
         return [{ id, messageId, sourceId: source.slice(source.indexOf('#') + 1) }];
       });
     }
+  }
+
+  /**
+   * The ids of the findings stored for one source upload, page by page. The one way to enumerate
+   * them: callers never name the index that holds them.
+   */
+  public findingIdsOfSource(sourceId: string): AsyncGenerator<string[]> {
+    return findingIdPagesOfSource(this.boundTable, sourceId);
+  }
+
+  /**
+   * Removes the findings of `sourceId` that a classifier version other than `version` wrote (what a
+   * finished re-analysis no longer finds) and takes them out of the rollup counters.
+   */
+  public removeOutdatedFindings(sourceId: string, version: string): Promise<{ removed: number }> {
+    return removeOutdatedFindings(this.boundTable, this.contexts, sourceId, version);
   }
 
   // -------------------------------------------------------------------------------------------

@@ -16,7 +16,7 @@
  */
 import { type AttributeValue, UpdateItemCommand } from '@aws-sdk/client-dynamodb';
 import { validDomain } from '../core/analysis/model/domain-name.js';
-import type { Finding } from '../core/analysis/model/findings.js';
+import { Finding } from '../core/analysis/model/findings.js';
 import { type BoundTable, mapLimit } from './bound-table.js';
 import { ENTITY, ENTITY_ATTRIBUTE, keyTimestamp, type RollupItem, rollupKey } from './table-design.js';
 
@@ -52,6 +52,17 @@ export function rollupServerOf(finding: Pick<Finding, 'serverHostname' | 'connec
   if (finding.connectorId) return finding.connectorId.trim();
   return UNKNOWN;
 }
+
+/** The fields of a stored finding that name its rollup cell (what a stored item is parsed with). */
+export const StoredRollupFields = Finding.pick({
+  id: true,
+  timestamp: true,
+  scenario: true,
+  senderDomain: true,
+  returnPath: true,
+  serverHostname: true,
+  connectorId: true,
+});
 
 /** A rollup row without its count: the cell a finding is counted in. */
 export type RollupCell = Omit<RollupItem, 'count'>;

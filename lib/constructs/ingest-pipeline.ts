@@ -9,7 +9,7 @@
  */
 import { Duration } from 'aws-cdk-lib';
 import type { ITable } from 'aws-cdk-lib/aws-dynamodb';
-import { PolicyStatement } from 'aws-cdk-lib/aws-iam';
+import { PolicyStatement, type Role } from 'aws-cdk-lib/aws-iam';
 import { SqsEventSource } from 'aws-cdk-lib/aws-lambda-event-sources';
 import { EventType, type IBucket } from 'aws-cdk-lib/aws-s3';
 import { SqsDestination } from 'aws-cdk-lib/aws-s3-notifications';
@@ -88,10 +88,7 @@ export class IngestPipeline extends Construct {
         'relay-audit ingest: analyses each object uploaded under incoming/, checks the configuration under config/',
       timeout: INGEST_TIMEOUT,
       environment: {
-        TABLE_NAME: props.table.tableName,
-        BUCKET_NAME: props.bucket.bucketName,
-        RETENTION_DAYS: String(props.retentionDays),
-        ...(props.acceptedDomains === undefined ? {} : { ACCEPTED_DOMAINS: props.acceptedDomains }),
+        ...uploadAnalysisEnvironment(props),
         // Continuations of uploads too big for one invocation, and untried messages, go back here.
         INGEST_QUEUE_URL: this.queue.queueUrl,
       },
@@ -110,53 +107,73 @@ export class IngestPipeline extends Construct {
     this.grantAccess(props.bucket, props.table);
   }
 
-  /**
-   * Least privilege: read the uploads and the configuration files (nothing else in the bucket, no
-   * write), list the bucket (the configuration is listed under config/), and read/write items of
-   * the findings table (findings, sources, the stored configuration and its readiness report).
-   */
+  /** Least privilege: see {@link grantUploadAnalysis}. */
   private grantAccess(bucket: IBucket, table: ITable): void {
-    const role = this.handler.role;
-    role.addToPrincipalPolicy(
-      new PolicyStatement({
-        sid: 'ReadUploadsAndConfig',
-        actions: ['s3:GetObject', 's3:GetObjectVersion'],
-        resources: [
-          bucket.arnForObjects(`${BUCKET_PREFIX.incoming}*`),
-          bucket.arnForObjects(`${BUCKET_PREFIX.config}*`),
-        ],
-      }),
-    );
-    // ListBucket lists config/ (the configuration is read as a whole); without it a missing
-    // config/accepted-domains.csv would also answer 403 instead of 404, and the function could not
-    // tell "no file: use the fallback" from "access denied".
-    role.addToPrincipalPolicy(
-      new PolicyStatement({
-        sid: 'TellMissingFromDenied',
-        actions: ['s3:ListBucket'],
-        resources: [bucket.bucketArn],
-      }),
-    );
-    // Exactly the calls the code makes (table-access.ts): no Scan, DeleteItem or stream reads.
-    grantTableAccess(table, role, 'ingest');
-
-    acknowledgeNag(
-      role,
-      `AwsSolutions-IAM5[Resource::${nagArn(bucket)}/${BUCKET_PREFIX.incoming}*]`,
-      'The function analyses whichever object is uploaded under incoming/; the key is known only at run time, ' +
-        'so the grant covers that prefix (read-only: GetObject/GetObjectVersion).',
-    );
-    acknowledgeNag(
-      role,
-      `AwsSolutions-IAM5[Resource::${nagArn(bucket)}/${BUCKET_PREFIX.config}*]`,
-      'The function reads the organisation configuration under config/ (accepted domains, connectors export, ' +
-        'certificate files whose names the operator chooses); read-only: GetObject/GetObjectVersion.',
-    );
-    acknowledgeNag(
-      role,
-      `AwsSolutions-IAM5[Resource::${nagArn(table)}/index/*]`,
-      'The table grant names the findings table and its own GSIs (table-ARN/index/*); the wildcard spans ' +
-        'only the indexes of that one table, which the store module queries.',
-    );
+    grantUploadAnalysis(this.handler.role, bucket, table, 'ingest');
   }
+}
+
+/** The environment of a function that analyses uploads (functions/ingest/config.ts reads it). */
+export function uploadAnalysisEnvironment(
+  props: Pick<IngestPipelineProps, 'bucket' | 'table' | 'retentionDays' | 'acceptedDomains'>,
+): Record<string, string> {
+  return {
+    TABLE_NAME: props.table.tableName,
+    BUCKET_NAME: props.bucket.bucketName,
+    RETENTION_DAYS: String(props.retentionDays),
+    ...(props.acceptedDomains === undefined ? {} : { ACCEPTED_DOMAINS: props.acceptedDomains }),
+  };
+}
+
+/**
+ * What analysing uploads takes (the ingest function, the re-analysis worker): read the uploads and
+ * the configuration files (nothing else in the bucket, no write), list the bucket (the
+ * configuration is listed under config/), and `user`'s calls on the findings table.
+ */
+export function grantUploadAnalysis(
+  role: Role,
+  bucket: IBucket,
+  table: ITable,
+  user: 'ingest' | 'reanalysis',
+): void {
+  role.addToPrincipalPolicy(
+    new PolicyStatement({
+      sid: 'ReadUploadsAndConfig',
+      actions: ['s3:GetObject', 's3:GetObjectVersion'],
+      resources: [
+        bucket.arnForObjects(`${BUCKET_PREFIX.incoming}*`),
+        bucket.arnForObjects(`${BUCKET_PREFIX.config}*`),
+      ],
+    }),
+  );
+  // ListBucket lists config/ (the configuration is read as a whole); without it a missing
+  // config/accepted-domains.csv would also answer 403 instead of 404, and the function could not
+  // tell "no file: use the fallback" from "access denied".
+  role.addToPrincipalPolicy(
+    new PolicyStatement({
+      sid: 'TellMissingFromDenied',
+      actions: ['s3:ListBucket'],
+      resources: [bucket.bucketArn],
+    }),
+  );
+  // Exactly the calls the code makes (table-access.ts): no Scan or stream reads.
+  grantTableAccess(table, role, user);
+  acknowledgeNag(
+    role,
+    `AwsSolutions-IAM5[Resource::${nagArn(bucket)}/${BUCKET_PREFIX.incoming}*]`,
+    'The function analyses whichever object is uploaded (or listed) under incoming/; the key is known only at ' +
+      'run time, so the grant covers that prefix (read-only: GetObject/GetObjectVersion).',
+  );
+  acknowledgeNag(
+    role,
+    `AwsSolutions-IAM5[Resource::${nagArn(bucket)}/${BUCKET_PREFIX.config}*]`,
+    'The function reads the organisation configuration under config/ (accepted domains, connectors export, ' +
+      'certificate files whose names the operator chooses); read-only: GetObject/GetObjectVersion.',
+  );
+  acknowledgeNag(
+    role,
+    `AwsSolutions-IAM5[Resource::${nagArn(table)}/index/*]`,
+    'The table grant names the findings table and its own GSIs (table-ARN/index/*); the wildcard spans ' +
+      'only the indexes of that one table, which the store module queries.',
+  );
 }

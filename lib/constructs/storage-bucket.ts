@@ -1,16 +1,23 @@
 /**
  * The relay-audit bucket and its access-log bucket.
  *
- * One bucket, five prefixes: `incoming/` (trace exports uploaded by the ops team; they trigger the
- * ingest pipeline and expire after the configured retention), `config/` (organisation
+ * One bucket, six prefixes: `incoming/` (trace exports uploaded by the ops team; they trigger the
+ * ingest pipeline, move to Standard-IA after a month and expire with their findings), `config/` (organisation
  * configuration: `accepted-domains.csv`, `inbound-connectors.json`, the server certificate as
  * `*.pem`; a change triggers the readiness check), `reports/` (nightly output), `history/` (the
- * findings history for Athena, expired after its retention) and `athena-results/`. Private, TLS
+ * findings history for Athena, expired after its retention), `athena-results/` and `reanalysis/`
+ * (the re-analysis state machine's results). Private, TLS
  * only, encrypted, versioned (a re-upload never silently replaces the object an analysis read),
  * with server access logs in a separate bucket.
  */
 import { Duration, RemovalPolicy, Validations } from 'aws-cdk-lib';
-import { BlockPublicAccess, Bucket, BucketEncryption, ObjectOwnership } from 'aws-cdk-lib/aws-s3';
+import {
+  BlockPublicAccess,
+  Bucket,
+  BucketEncryption,
+  ObjectOwnership,
+  StorageClass,
+} from 'aws-cdk-lib/aws-s3';
 import { Construct } from 'constructs';
 
 import { BUCKET_PREFIX } from '../../functions/runtime/bucket-layout.js';
@@ -21,14 +28,21 @@ const ACCESS_LOG_RETENTION = Duration.days(365);
 const ABORT_MULTIPART_AFTER = Duration.days(7);
 
 export interface StorageBucketProps {
-  /** Days an upload under `incoming/` (and its noncurrent versions) is kept. */
+  /**
+   * Days an upload under `incoming/` (and its noncurrent versions) is kept: as long as its findings,
+   * so that a re-analysis can always read it.
+   */
   readonly incomingRetentionDays: number;
+  /** Days after which an upload moves to S3 Standard-IA (cheaper to keep, still read at once). */
+  readonly incomingInfrequentAccessDays: number;
   /** Days an object of the findings history under `history/` is kept. */
   readonly historyRetentionDays: number;
 }
 
 /** Athena query results are kept this long (a result is re-read by the console for a while). */
 const ATHENA_RESULT_RETENTION = Duration.days(7);
+/** The re-analysis state machine's result files are kept this long (read when a run is reviewed). */
+const REANALYSIS_RESULT_RETENTION = Duration.days(30);
 /** A history object replaced or deleted by a re-run of its day is kept this long as a version. */
 const REPLACED_HISTORY_RETENTION = Duration.days(1);
 
@@ -73,6 +87,22 @@ export class StorageBucket extends Construct {
           prefix: BUCKET_PREFIX.incoming,
           expiration: Duration.days(props.incomingRetentionDays),
           noncurrentVersionExpiration: Duration.days(props.incomingRetentionDays),
+          // Uploads are read again only by a re-analysis: Standard-IA halves what keeping them costs.
+          transitions:
+            props.incomingInfrequentAccessDays < props.incomingRetentionDays
+              ? [
+                  {
+                    storageClass: StorageClass.INFREQUENT_ACCESS,
+                    transitionAfter: Duration.days(props.incomingInfrequentAccessDays),
+                  },
+                ]
+              : [],
+        },
+        {
+          id: 'expire-reanalysis-results',
+          prefix: BUCKET_PREFIX.reanalysis,
+          expiration: REANALYSIS_RESULT_RETENTION,
+          noncurrentVersionExpiration: REPLACED_HISTORY_RETENTION,
         },
         {
           id: 'expire-history',

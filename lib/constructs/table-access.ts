@@ -9,6 +9,17 @@
 import type { ITable } from 'aws-cdk-lib/aws-dynamodb';
 import type { IGrantable } from 'aws-cdk-lib/aws-iam';
 
+/** Ingest's calls plus DeleteItem (see the users below for why each deletes). */
+const WRITES_AND_DELETES = [
+  'dynamodb:BatchGetItem',
+  'dynamodb:BatchWriteItem',
+  'dynamodb:DeleteItem',
+  'dynamodb:GetItem',
+  'dynamodb:PutItem',
+  'dynamodb:Query',
+  'dynamodb:UpdateItem',
+] as const;
+
 export const TABLE_ACTIONS = {
   /** Sources (get, conditional put for the lease), findings and remediation texts (batch write and
    * read), the rollup counters (UpdateItem ADD), the inbound index, the correlation's queries, the
@@ -23,15 +34,10 @@ export const TABLE_ACTIONS = {
   ],
   /** The ingest's reads and writes, plus DeleteItem: the repair of a day drops the rollup cells no
    * finding backs any more. */
-  nightly: [
-    'dynamodb:BatchGetItem',
-    'dynamodb:BatchWriteItem',
-    'dynamodb:DeleteItem',
-    'dynamodb:GetItem',
-    'dynamodb:PutItem',
-    'dynamodb:Query',
-    'dynamodb:UpdateItem',
-  ],
+  nightly: WRITES_AND_DELETES,
+  /** The ingest's reads and writes, plus DeleteItem: a re-analysis removes the findings an older
+   * classifier version wrote that the current one no longer finds. */
+  reanalysis: WRITES_AND_DELETES,
   /** Reads only; never a Scan. */
   api: ['dynamodb:BatchGetItem', 'dynamodb:GetItem', 'dynamodb:Query'],
 } as const satisfies Record<string, readonly `dynamodb:${string}`[]>;

@@ -7,11 +7,14 @@ describe('parseSettings', () => {
     expect(parseSettings({})).toEqual({
       retentionDays: 90,
       historyRetentionDays: 365,
-      incomingRetentionDays: 30,
+      incomingRetentionDays: 90,
+      incomingInfrequentAccessDays: 30,
       nightlySchedule: 'cron(0 2 * * ? *)',
       ingestMaxConcurrency: 10,
       graphTraceSchedule: 'rate(1 hour)',
       ingestMaxQueueAgeMinutes: 15,
+      reanalysisMaxConcurrency: 10,
+      reanalysisToleratedFailurePercent: 5,
     });
   });
 
@@ -20,7 +23,10 @@ describe('parseSettings', () => {
     const settings = parseSettings({
       retentionDays: '60',
       historyRetentionDays: '730',
-      incomingRetentionDays: '7',
+      incomingRetentionDays: '120',
+      incomingInfrequentAccessDays: '45',
+      reanalysisMaxConcurrency: '4',
+      reanalysisToleratedFailurePercent: '0',
       nightlySchedule: 'cron(30 3 * * ? *)',
       acceptedDomains: ' contoso.com, *.fabrikam.com ',
       alertEmail: 'ops@contoso.com',
@@ -34,7 +40,10 @@ describe('parseSettings', () => {
     expect(settings).toEqual({
       retentionDays: 60,
       historyRetentionDays: 730,
-      incomingRetentionDays: 7,
+      incomingRetentionDays: 120,
+      incomingInfrequentAccessDays: 45,
+      reanalysisMaxConcurrency: 4,
+      reanalysisToleratedFailurePercent: 0,
       nightlySchedule: 'cron(30 3 * * ? *)',
       acceptedDomains: 'contoso.com,*.fabrikam.com',
       alertEmail: 'ops@contoso.com',
@@ -58,6 +67,12 @@ describe('parseSettings', () => {
     [{ graphClientId: 'not-a-guid' }, /graphClientId: must be the application \(client\) id/],
     [{ graphTraceSchedule: 'hourly' }, /graphTraceSchedule: must be an EventBridge schedule/],
     [{ ingestMaxQueueAgeMinutes: '0' }, /ingestMaxQueueAgeMinutes/],
+    [
+      { retentionDays: '90', incomingRetentionDays: '30' },
+      /incomingRetentionDays: must be at least retentionDays/,
+    ],
+    [{ incomingInfrequentAccessDays: '7' }, /incomingInfrequentAccessDays/],
+    [{ reanalysisToleratedFailurePercent: '101' }, /reanalysisToleratedFailurePercent/],
     [{ retentionDays: 'forever' }, /retentionDays/],
     [{ nightlySchedule: '0 2 * * *' }, /nightlySchedule: must be an EventBridge schedule/],
     [{ acceptedDomains: 'contoso.com,not a domain!' }, /acceptedDomains: .*invalid accepted domains/],

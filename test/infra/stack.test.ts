@@ -65,7 +65,7 @@ describe('storage bucket', () => {
         LoggingConfiguration: { DestinationBucketName: { Ref: Match.anyValue() } },
         LifecycleConfiguration: {
           Rules: Match.arrayWith([
-            Match.objectLike({ Prefix: 'incoming/', ExpirationInDays: 30, Status: 'Enabled' }),
+            Match.objectLike({ Prefix: 'incoming/', ExpirationInDays: 90, Status: 'Enabled' }),
           ]),
         },
       },

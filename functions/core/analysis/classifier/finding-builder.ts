@@ -5,6 +5,7 @@
  */
 import type { DomainOracle } from '../../organisation/accepted-domains.js';
 import type { InboundConnectorInfo } from '../../organisation/connector-info.js';
+import { CLASSIFIER_VERSION } from '../classifier-version.js';
 import type { InboundTrace } from '../evidence/inbound-trace.js';
 import { onPremisesHost } from '../evidence/on-premises-host.js';
 import { sessionEvidence } from '../evidence/presented-certificate.js';
@@ -81,6 +82,7 @@ export class FindingBuilder {
       confidence,
       remediation: this.remediations.remediation(scenario, input, relaySoftwareOf(origin.format)),
       source: { file: origin.file, line: event.line, format: origin.format, sourceId: origin.sourceId },
+      classifierVersion: CLASSIFIER_VERSION,
     };
     if (event.sender !== undefined) finding.sender = event.sender;
     if (event.returnPath !== undefined) finding.returnPath = event.returnPath;

@@ -93,5 +93,10 @@ export const Finding = z.object({
   confidence: Confidence,
   remediation: Remediation,
   source: FindingSource,
+  /**
+   * The classifier version that wrote it (see classifier-version.ts); absent on findings stored
+   * before versions were recorded, which a re-analysis treats as older than any version.
+   */
+  classifierVersion: z.string().min(1).optional(),
 });
 export type Finding = z.infer<typeof Finding>;

@@ -3,6 +3,7 @@
  * `rowsRead = rowsAnalysed + rowsSkipped`.
  */
 import { z } from 'zod';
+import { CLASSIFIER_VERSION } from '../classifier-version.js';
 import { FormatId } from './events.js';
 import { ScenarioId } from './findings.js';
 
@@ -121,6 +122,14 @@ export const SourceRecord = z.object({
   lease: SourceLease.optional(),
   /** Set while `processing` between invocations: where the next one goes on (see {@link ResumePoint}). */
   resume: ResumePoint.optional(),
+  /** The classifier version that analysed the file (see classifier-version.ts); absent before versions were recorded. */
+  classifierVersion: z.string().min(1).optional(),
+  /**
+   * Set by a re-analysis: the version whose findings it replaces (`unversioned` for findings from
+   * before versions were recorded). When it is done, the findings of this source that another
+   * version wrote — refusals the current classifier no longer finds — are removed.
+   */
+  replacedVersion: z.string().min(1).optional(),
 });
 export type SourceRecord = z.infer<typeof SourceRecord>;
 
@@ -145,6 +154,7 @@ export function newSourceRecord(id: string, file: string, startedAt: Date): Sour
   return {
     id,
     file,
+    classifierVersion: CLASSIFIER_VERSION,
     status: 'processing',
     startedAt: startedAt.toISOString(),
     bytes: 0,

@@ -1,0 +1,166 @@
+/**
+ * `relay-audit reanalyze`: the stack's outputs come from a local CloudFormation endpoint, and the
+ * run from a local Step Functions endpoint that answers StartExecution, DescribeExecution,
+ * ListMapRuns and DescribeMapRun as the service documents them (test/support/local-step-functions.ts).
+ */
+import { afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
+import { runReanalyze } from '../../bin/commands/reanalyze.js';
+import { STACK_OUTPUT } from '../../functions/runtime/stack-outputs.js';
+import { CapturedOutput, cli } from '../support/capture-output.js';
+import { type LocalCloudFormation, startLocalCloudFormation } from '../support/local-cloudformation.js';
+import { LOCAL_REGION, S3RVER_CREDENTIALS } from '../support/local-engines.js';
+import {
+  counts,
+  type LocalStepFunctions,
+  type ScriptedRun,
+  startLocalStepFunctions,
+} from '../support/local-step-functions.js';
+
+const STATE_MACHINE = `arn:aws:states:${LOCAL_REGION}:000000000000:stateMachine:ReanalysisStateMachine-abc`;
+const BUCKET = 'relayaudit-storagebucket-1abc';
+const OUTPUTS = {
+  [STACK_OUTPUT.bucket]: BUCKET,
+  [STACK_OUTPUT.table]: 'RelayAudit-Findings-XYZ',
+  [STACK_OUTPUT.apiUrl]: 'https://abc123.execute-api.us-east-1.amazonaws.com/',
+  [STACK_OUTPUT.region]: LOCAL_REGION,
+};
+
+let cloudFormation: LocalCloudFormation;
+let stepFunctions: LocalStepFunctions | undefined;
+
+beforeAll(async () => {
+  cloudFormation = await startLocalCloudFormation({
+    RelayAudit: { ...OUTPUTS, [STACK_OUTPUT.stateMachine]: STATE_MACHINE },
+    'RelayAudit-Old': OUTPUTS,
+  });
+  vi.stubEnv('AWS_REGION', LOCAL_REGION);
+  vi.stubEnv('AWS_ACCESS_KEY_ID', S3RVER_CREDENTIALS.accessKeyId);
+  vi.stubEnv('AWS_SECRET_ACCESS_KEY', S3RVER_CREDENTIALS.secretAccessKey);
+  vi.stubEnv('AWS_ENDPOINT_URL_CLOUDFORMATION', cloudFormation.endpoint);
+  return async () => {
+    vi.unstubAllEnvs();
+    await cloudFormation.close();
+  };
+});
+
+afterEach(async () => {
+  await stepFunctions?.close();
+  stepFunctions = undefined;
+});
+
+async function serve(run: ScriptedRun): Promise<LocalStepFunctions> {
+  stepFunctions = await startLocalStepFunctions(STATE_MACHINE, run);
+  vi.stubEnv('AWS_ENDPOINT_URL_SFN', stepFunctions.endpoint);
+  return stepFunctions;
+}
+
+const SUCCEEDING: ScriptedRun = {
+  steps: [
+    counts({ pending: 3, total: 3 }),
+    counts({ pending: 1, running: 2, total: 3 }),
+    counts({ running: 1, succeeded: 2, total: 3 }),
+    counts({ succeeded: 3, total: 3, resultsWritten: 3 }),
+  ],
+  status: 'SUCCEEDED',
+  resultBucket: BUCKET,
+};
+
+describe('relay-audit reanalyze', () => {
+  it('starts the stack state machine with the prefix and range, and follows the map run to its end', async () => {
+    // Prepare
+    const local = await serve(SUCCEEDING);
+    const out = new CapturedOutput();
+    // Act
+    const status = await runReanalyze(
+      [
+        '--stack',
+        'RelayAudit',
+        '--prefix',
+        'incoming/cli/EX01/',
+        '--from',
+        '2026-11-01',
+        '--to',
+        '2026-11-30',
+      ],
+      out,
+      { pollMs: 5 },
+    );
+    // Assess
+    expect(status).toBe(0);
+    expect(local.started).toEqual([
+      {
+        stateMachineArn: STATE_MACHINE,
+        name: expect.stringMatching(/^reanalyze-/),
+        input: { prefix: 'cli/EX01/', from: '2026-11-01', to: '2026-11-30' },
+      },
+    ]);
+    expect(local.actions).toEqual(
+      expect.arrayContaining(['DescribeExecution', 'ListMapRuns', 'DescribeMapRun']),
+    );
+    expect(out.stderr).toContain(`s3://${BUCKET}/incoming/cli/EX01/ from 2026-11-01 to 2026-11-30`);
+    expect(out.stderr).toContain('0/3 uploads done');
+    expect(out.stderr).toContain('2/3 uploads done: 2 re-analysed or already current; 1 running');
+    expect(out.stdout).toContain('Re-analysis succeeded: 3 uploads re-analysed or already current.');
+    expect(out.stdout).toMatch(
+      new RegExp(`Results per upload: s3://${BUCKET}/reanalysis/reanalyze-[^/]+/manifest.json`),
+    );
+  });
+
+  it('re-analyses everything by default and exits 1 when uploads failed', async () => {
+    // Prepare
+    const local = await serve({
+      steps: [counts({ running: 2, total: 2 }), counts({ succeeded: 1, failed: 1, total: 2 })],
+      status: 'FAILED',
+      resultBucket: BUCKET,
+    });
+    const out = new CapturedOutput();
+    // Act
+    const status = await runReanalyze(['--stack', 'RelayAudit'], out, { pollMs: 5 });
+    // Assess
+    expect(status).toBe(1);
+    expect(local.started[0]?.input).toEqual({ prefix: '', from: null, to: null });
+    expect(out.stdout).toContain(
+      'Re-analysis failed: 1 upload re-analysed or already current, 1 upload failed.',
+    );
+    expect(out.stdout).toContain('States.ExceedToleratedFailureThreshold');
+  });
+
+  it('with --no-wait prints the execution ARN at once', async () => {
+    // Prepare
+    const local = await serve(SUCCEEDING);
+    const out = new CapturedOutput();
+    // Act
+    const status = await runReanalyze(['--stack', 'RelayAudit', '--no-wait'], out);
+    // Assess
+    expect(status).toBe(0);
+    expect(out.stdout.trim()).toMatch(/:execution:ReanalysisStateMachine-abc:reanalyze-/);
+    expect(local.actions).toEqual(['StartExecution']);
+  });
+
+  it.each([
+    [['--from', '2026-13-01'], /--from/],
+    [['--from', '2026-12-02', '--to', '2026-12-01'], /--from: must not be after --to/],
+    [['--prefix', '/etc/'], /--prefix: must be a key prefix under incoming\//],
+    [['--interval', '0'], /--interval/],
+  ])('rejects %j as a usage error before calling the stack', async (flags, message) => {
+    // Prepare
+    const local = await serve(SUCCEEDING);
+    // Act
+    const { status, out } = await cli('reanalyze', '--stack', 'RelayAudit', ...flags);
+    // Assess
+    expect(status).toBe(2);
+    expect(out.stderr).toMatch(message);
+    expect(local.actions).toEqual([]);
+  });
+
+  it('says to deploy again when the stack has no state machine', async () => {
+    // Prepare
+    await serve(SUCCEEDING);
+    // Act
+    const { status, out } = await cli('reanalyze', '--stack', 'RelayAudit-Old');
+    // Assess
+    expect(status).not.toBe(0);
+    expect(out.stderr).toContain('has no StateMachineArn output');
+    expect(out.stderr).toContain('npx cdk deploy');
+  });
+});
