@@ -272,7 +272,7 @@ describe('embedded engine thread', () => {
         .then(
           (output) => ({
             items: (output.Responses?.['engine-thread'] ?? []).sort((a, b) =>
-              String(a.pk?.S).localeCompare(String(b.pk?.S)),
+              JSON.stringify(a).localeCompare(JSON.stringify(b)),
             ),
             unprocessed: output.UnprocessedKeys,
           }),
