@@ -7,12 +7,15 @@
 import { randomUUID } from 'node:crypto';
 import { hostname } from 'node:os';
 import type { FindingSink } from '../../functions/core/analysis/analyze.js';
+import type { Finding } from '../../functions/core/analysis/model/findings.js';
 import type { SourceLease, SourceRecord } from '../../functions/core/analysis/model/source-record.js';
 
 /** How long a CLI lease lasts without renewal. */
 export const CLI_LEASE_MS = 10 * 60_000;
 
 export interface LeaseStore extends FindingSink {
+  /** With `deferCounters`: the rollup counters wait for the next source record (see FindingsStore). */
+  putFindings(findings: Finding[], options?: { deferCounters?: boolean }): Promise<unknown>;
   putSource(record: SourceRecord, options?: { leaseOwner?: string }): Promise<unknown>;
 }
 
@@ -47,7 +50,8 @@ export function leasedSink(
   timer.unref();
   return {
     sink: {
-      putFindings: (findings) => store.putFindings(findings),
+      // Counted at each record the run writes (the lease renewals too), not per batch.
+      putFindings: (findings) => store.putFindings(findings, { deferCounters: true }),
       ...(store.putInboundMessages === undefined
         ? {}
         : { putInboundMessages: store.putInboundMessages.bind(store) }),

@@ -17,6 +17,7 @@ import { analyze, withInboundRecorder } from '../core/analysis/analyze.js';
 import { CLASSIFIER_VERSION, UNVERSIONED } from '../core/analysis/classifier-version.js';
 import type { InboundEntry } from '../core/analysis/evidence/inbound-entry.js';
 import { countAsForwarding, observedBy, RunEvidence } from '../core/analysis/evidence/run-evidence.js';
+import type { Finding } from '../core/analysis/model/findings.js';
 import {
   isInterrupted,
   newSourceRecord,
@@ -64,6 +65,8 @@ export interface InvocationContext {
 
 /** The store operations ingest needs (a `FindingsStore` satisfies it). */
 export interface IngestStore extends FindingSink {
+  /** With `deferCounters`: the rollup counters wait for the next source record (see FindingsStore). */
+  putFindings(findings: Finding[], options?: { deferCounters?: boolean }): Promise<unknown>;
   getSource(id: string): Promise<SourceRecord | undefined>;
   /** With `leaseOwner`: only while that owner holds the record's lease (else it throws). */
   putSource(record: SourceRecord, options?: { leaseOwner?: string }): Promise<unknown>;
@@ -434,7 +437,8 @@ function goingOn(existing: SourceRecord, resume: ResumePoint): SourceRecord {
 function leasedSink(store: IngestStore, claimed: SourceRecord & { lease: SourceLease }): FindingSink {
   const { lease, replacedVersion } = claimed;
   return {
-    putFindings: (findings) => store.putFindings(findings),
+    // Counted at each record the run writes (its checkpoints), not per batch.
+    putFindings: (findings) => store.putFindings(findings, { deferCounters: true }),
     putSource: (record) =>
       store.putSource(
         { ...record, lease, ...(replacedVersion === undefined ? {} : { replacedVersion }) },

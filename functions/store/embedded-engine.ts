@@ -113,7 +113,7 @@ export async function startEmbeddedStore(
     credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
     ...running.clientConfig,
   });
-  running.attach?.(client);
+  running.attach?.(client, sdk[0]);
   const store = new FindingsStore({
     client,
     tableName,
@@ -150,7 +150,7 @@ export async function startEmbeddedStore(
 interface Engine {
   clientConfig: Pick<DynamoDBClientConfig, 'endpoint' | 'requestHandler'>;
   /** Connects the client beyond its config (the thread's direct transport). */
-  attach?(client: DynamoDBClient): void;
+  attach?(client: DynamoDBClient, sdk: Record<string, unknown>): void;
   endpoint?: string;
   close(): Promise<void>;
 }
@@ -160,7 +160,7 @@ function runInThread(dir: string | undefined): Engine {
   return {
     // The endpoint is never contacted (the handler answers every request); the SDK wants a URL.
     clientConfig: { endpoint: 'http://embedded.relay-audit.invalid', requestHandler: thread.requestHandler },
-    attach: (client) => thread.attach(client),
+    attach: (client, module) => thread.attach(client, module),
     close: () => thread.close(),
   };
 }

@@ -34,6 +34,7 @@ interface Table {
 type TableCallback = (error: unknown, table?: Table) => void;
 /** dynalite's store object (db/index.js `create`): what the actions need, and its database. */
 interface DynaliteStore {
+  options: { maxItemSize: number };
   db: {
     close(callback: (error?: Error | null) => void): void;
     getMany(keys: string[]): Promise<(Item | undefined)[]>;
@@ -49,6 +50,9 @@ interface DynaliteDb {
   validateKey(key: Item, table: Table): DynaliteError | undefined;
   createKey(item: Item, table: Table): string;
   validationError(message: string): DynaliteError;
+  validateKeyPaths(nestedPaths: unknown, table: Table): DynaliteError | undefined;
+  mapPaths(paths: unknown[], item: Item): Item;
+  itemSize(item: Item): number;
   getIndexActions(
     indexes: unknown[],
     existing: Item | undefined,
@@ -229,6 +233,64 @@ async function batchWriteItem(store: DynaliteStore, data: { RequestItems: Record
   return { UnprocessedItems: {} };
 }
 
+/** One table's part of a BatchGetItem request, as dynalite's validation leaves it (`_projection` parsed). */
+interface KeysAndAttributes {
+  Keys: Item[];
+  AttributesToGet?: string[];
+  ConsistentRead?: boolean;
+  _projection?: { paths: unknown[]; nestedPaths?: unknown };
+}
+
+/**
+ * BatchGetItem as one LevelDB `getMany` per table instead of dynalite's one GetItem action per key,
+ * each a lookup of its own (measured: the reads of the rollup counters' look-up were a fifth of the
+ * engine's time). Same checks (key schema, projected key paths), same projection (`mapPaths`), same
+ * answer: what passes dynalite's response size limit goes back as `UnprocessedKeys`, as it does.
+ */
+async function batchGetItem(store: DynaliteStore, data: { RequestItems: Record<string, KeysAndAttributes> }) {
+  const requests: { tableName: string; request: KeysAndAttributes; keys: string[] }[] = [];
+  for (const [tableName, request] of Object.entries(data.RequestItems)) {
+    const table = await getTable(store, tableName);
+    const keys = request.Keys.map((key) => {
+      const invalid = dynaliteDb.validateKey(key, table);
+      if (invalid) throw invalid;
+      return `item-${tableName}~${dynaliteDb.createKey(key, table)}`;
+    });
+    const invalidPaths = dynaliteDb.validateKeyPaths(request._projection?.nestedPaths, table);
+    if (invalidPaths) throw invalidPaths;
+    requests.push({ tableName, request, keys });
+  }
+  const answer = { Responses: {} as Record<string, Item[]>, UnprocessedKeys: {} as Record<string, object> };
+  const limit = 1024 * 1024 + store.options.maxItemSize - 3;
+  let size = 0;
+  for (const { tableName, request, keys } of requests) {
+    const items = await store.db.getMany(keys);
+    const paths = request._projection?.paths ?? request.AttributesToGet;
+    const found: Item[] = [];
+    const unprocessed: Item[] = [];
+    items.forEach((stored, i) => {
+      if (stored === undefined) return;
+      const item = paths ? dynaliteDb.mapPaths(paths, stored) : stored;
+      const itemSize = dynaliteDb.itemSize(item);
+      if (size + itemSize > limit) unprocessed.push(request.Keys[i] as Item);
+      else {
+        size += itemSize;
+        found.push(item);
+      }
+    });
+    answer.Responses[tableName] = found;
+    if (unprocessed.length > 0) {
+      const { AttributesToGet, ConsistentRead } = request;
+      answer.UnprocessedKeys[tableName] = {
+        Keys: unprocessed,
+        ...(AttributesToGet ? { AttributesToGet } : {}),
+        ...(ConsistentRead ? { ConsistentRead } : {}),
+      };
+    }
+  }
+  return answer;
+}
+
 /** Operations that change a table's description (dynalite writes it back, now or after a timer). */
 const TABLE_OPERATIONS: ReadonlySet<string> = new Set(['CreateTable', 'DeleteTable', 'UpdateTable']);
 
@@ -340,6 +402,24 @@ function isPlainBatchWrite(data: unknown): boolean {
   );
 }
 
+/**
+ * The engine's own version of a batch operation (see `batchWriteItem`, `batchGetItem`), for a
+ * request that does not ask for consumed capacity or collection metrics; otherwise dynalite's action.
+ */
+function fastPath(
+  store: DynaliteStore,
+  operation: string,
+  data: unknown,
+): (() => Promise<unknown>) | undefined {
+  const request = data as { ReturnConsumedCapacity?: string; ReturnItemCollectionMetrics?: string };
+  if (request.ReturnConsumedCapacity || request.ReturnItemCollectionMetrics) return undefined;
+  if (operation === 'BatchWriteItem')
+    return () => batchWriteItem(store, data as { RequestItems: Record<string, WriteRequest[]> });
+  if (operation === 'BatchGetItem')
+    return () => batchGetItem(store, data as { RequestItems: Record<string, KeysAndAttributes> });
+  return undefined;
+}
+
 /** Runs one DynamoDB JSON request against the store; resolves with the HTTP status and body. */
 function dispatch(
   store: DynaliteStore,
@@ -363,13 +443,9 @@ function dispatch(
     if (isDynaliteAnswer(error)) return Promise.resolve(answer(error.statusCode, error.body));
     return Promise.reject(error);
   }
-  const request = data as { ReturnConsumedCapacity?: string; ReturnItemCollectionMetrics?: string };
-  if (
-    operation === 'BatchWriteItem' &&
-    !request.ReturnConsumedCapacity &&
-    !request.ReturnItemCollectionMetrics
-  ) {
-    return batchWriteItem(store, data as { RequestItems: Record<string, WriteRequest[]> }).then(
+  const fast = fastPath(store, operation, data);
+  if (fast !== undefined) {
+    return fast().then(
       (result) => answer(200, result),
       (error: unknown) => {
         if (isDynaliteAnswer(error)) return answer(error.statusCode, error.body);

@@ -13,7 +13,7 @@ import {
 } from '@aws-sdk/client-dynamodb';
 import { marshall, unmarshall } from '@aws-sdk/util-dynamodb';
 import { z } from 'zod';
-import { Finding, SCENARIO_IDS, ScenarioId } from '../core/analysis/model/findings.js';
+import { Finding, Remediation, SCENARIO_IDS, ScenarioId } from '../core/analysis/model/findings.js';
 import { SourceRecord } from '../core/analysis/model/source-record.js';
 import { ArgumentError, ConfigError, InvalidValueError, StoreError } from '../core/kernel/errors.js';
 import { firstIssue } from '../core/kernel/issues.js';
@@ -45,6 +45,7 @@ import {
 import { DEFAULT_RETRY_POLICY, type RetryPolicy } from './retry.js';
 import {
   applyRollupDeltas,
+  PendingRollups,
   type RollupCell,
   RollupDeltas,
   rollupCellOf,
@@ -109,6 +110,16 @@ export interface Page<T> {
   cursor?: string;
 }
 
+export interface PutFindingsOptions {
+  /**
+   * Let the rollup counter changes of these findings wait, summed with those of other calls, until
+   * the next `putSource` (an analysis writes its source records at its start, its checkpoints and
+   * its end), `flushRollups()`, or `PENDING_FINDINGS_LIMIT` findings: how an analysis run's stream
+   * of small batches is counted. Without it, the call applies its own changes before it returns.
+   */
+  deferCounters?: boolean;
+}
+
 export interface ListSourcesOptions {
   limit?: number | undefined;
   cursor?: string | undefined;
@@ -141,6 +152,9 @@ function argumentError(error: z.ZodError, what: string): ArgumentError {
   return new InvalidValueError(field, message);
 }
 
+/** A finding's fields but its remediation, which `putFindings` parses once per object. */
+const FindingFields = Finding.omit({ remediation: true });
+
 /** Stores findings, source records and rollups in one DynamoDB table (see table-design.ts). */
 export class FindingsStore {
   public readonly tableName: string;
@@ -151,6 +165,10 @@ export class FindingsStore {
   private readonly writeConcurrency: number;
   private readonly remediations: SharedRefs<Finding['remediation']>;
   private readonly contexts: SharedRefs<FindingContext>;
+  /** Remediation objects already parsed (see `checkedFinding`). */
+  private readonly checkedRemediations = new WeakMap<object, z.ZodSafeParseSuccess<Remediation>>();
+  /** Counter changes of findings written with `deferCounters`, not applied yet. */
+  private readonly pendingRollups = new PendingRollups();
   /** Sends a request with throttling retries and SDK-error translation. */
   private readonly call: DynamoCall;
   /** The table with this store's policy, for the modules beside it (batch reads, rollup counters). */
@@ -213,18 +231,20 @@ export class FindingsStore {
    * the first sees nothing replaced and counts it; the second moves it from the cell the first
    * wrote (no change). A read before a batched write could not tell them apart.
    */
-  public async putFindings(findings: readonly Finding[]): Promise<{ written: number }> {
+  public async putFindings(
+    findings: readonly Finding[],
+    options: PutFindingsOptions = {},
+  ): Promise<{ written: number }> {
     const remediations = new Map<string, Finding['remediation']>();
     const contexts = new Map<string, FindingContext>();
     const cells = new Map<string, RollupCell>();
     const items = new Map<string, Item>();
     const listing: Parameters<typeof sourceFindingsItems>[0][number][] = [];
     findings.forEach((finding, i) => {
+      const parsed = this.checkedFinding(finding, i);
       const remediationId = this.remediations.idOf(finding.remediation);
-      const parsed = Finding.safeParse(finding);
-      if (!parsed.success) throw argumentError(parsed.error, `findings[${i}]`);
-      remediations.set(remediationId, parsed.data.remediation);
-      const bounded = boundFinding(parsed.data);
+      remediations.set(remediationId, parsed.remediation);
+      const bounded = boundFinding(parsed);
       const context = contextOf(bounded);
       const contextId = this.contexts.idOf(context);
       contexts.set(contextId, context);
@@ -271,7 +291,8 @@ export class FindingsStore {
       const cell = cells.get(id);
       if (cell !== undefined) deltas.move(previous.get(id), cell);
     }
-    await applyRollupDeltas(deltas.changes(), this.boundTable);
+    if (!options.deferCounters) await applyRollupDeltas(deltas.changes(), this.boundTable);
+    else if (this.pendingRollups.add(deltas, written.length)) await this.flushRollups();
     if (failure !== undefined) {
       const notWritten = items.size - written.length;
       const message = failure instanceof Error ? failure.message : String(failure);
@@ -282,6 +303,35 @@ export class FindingsStore {
       );
     }
     return { written: items.size };
+  }
+
+  /**
+   * `finding` as the schema parses it, or an `ArgumentError` naming what is wrong. Its remediation,
+   * one object the classifier shares between thousands of findings (and never changes), is parsed
+   * once per object (measured on a 25 MB log, with findingItem built without copies: what
+   * putFindings allocates fell from 146 to 110 MB).
+   */
+  private checkedFinding(finding: Finding, index: number): Finding {
+    const fields = FindingFields.safeParse(finding);
+    const remediation =
+      this.checkedRemediations.get(finding.remediation) ?? Remediation.safeParse(finding.remediation);
+    if (!fields.success || !remediation.success) {
+      // The whole finding again, for the error a caller gets: the first issue, in the schema's order.
+      const whole = Finding.safeParse(finding);
+      if (!whole.success) throw argumentError(whole.error, `findings[${index}]`);
+      return whole.data;
+    }
+    if (typeof finding.remediation === 'object' && finding.remediation !== null)
+      this.checkedRemediations.set(finding.remediation, remediation);
+    return { ...fields.data, remediation: remediation.data };
+  }
+
+  /**
+   * Applies the rollup counter changes that `putFindings` calls with `deferCounters` left pending.
+   * A cell whose update fails stays pending (never applied twice) and the call throws.
+   */
+  public flushRollups(): Promise<void> {
+    return this.pendingRollups.flush(this.boundTable);
   }
 
   /** Puts one item; returns the item it replaced, if there was one. */
@@ -432,12 +482,15 @@ export class FindingsStore {
   // -------------------------------------------------------------------------------------------
 
   /**
-   * Creates or replaces the record of one analysed source (status, counts, skipped rows). With
+   * Creates or replaces the record of one analysed source (status, counts, skipped rows), after the
+   * rollup counter changes pending from `putFindings` with `deferCounters` are applied. With
    * `leaseOwner` the write is fenced: it lands only while that owner still holds the record's lease
    * (see {@link claimSource}), else it throws {@link SourceLeaseLostError} and changes nothing.
    */
   public async putSource(record: SourceRecord, options: { leaseOwner?: string } = {}): Promise<void> {
     const item = this.sourceItem(record);
+    // A record says how far its findings went: their counters are applied first.
+    await this.flushRollups();
     const owner = options.leaseOwner;
     const fence =
       owner === undefined

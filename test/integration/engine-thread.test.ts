@@ -6,7 +6,9 @@
 import { execFile } from 'node:child_process';
 import { readdir, readFile, readlink } from 'node:fs/promises';
 import { promisify } from 'node:util';
+import * as dynamodb from '@aws-sdk/client-dynamodb';
 import {
+  BatchGetItemCommand,
   BatchWriteItemCommand,
   CreateTableCommand,
   DynamoDBClient,
@@ -75,7 +77,7 @@ describe('embedded engine thread', () => {
         endpoint: 'http://embedded.relay-audit.invalid',
         requestHandler: thread.requestHandler,
       });
-      if (direct) thread.attach(created);
+      if (direct) thread.attach(created, dynamodb);
       return created;
     };
     const sdk = client(false);
@@ -244,6 +246,68 @@ describe('embedded engine thread', () => {
       // Asked for consumed capacity, the request takes dynalite's own action, which reports it.
       expect(measured.ConsumedCapacity?.[0]?.CapacityUnits).toBeGreaterThan(0);
       expect(await inPartition('C')).toEqual(['C']);
+    } finally {
+      await engine.close();
+    }
+  });
+
+  it("reads a BatchGetItem at once with the answers of dynalite's own action: projected, missing keys left out", async () => {
+    // Prepare: items to read, and the same request through both: without consumed capacity (the
+    // engine's read) and with it (which takes dynalite's own action).
+    const engine = await startEmbeddedStore({ inMemory: true, tableName: 'engine-thread' });
+    const key = (n: number) => ({ pk: { S: `ITEM#${n}` }, sk: { S: 'ITEM' } });
+    const items = [1, 2, 3].map((n) => ({
+      ...key(n),
+      gsi1pk: { S: `P${n}` },
+      body: { M: { n: { N: `${n}` } } },
+    }));
+    const read = (request: object, measured: boolean) =>
+      engine.client
+        .send(
+          new BatchGetItemCommand({
+            RequestItems: { 'engine-thread': { Keys: [key(1), key(4), key(3)], ...request } },
+            ...(measured ? { ReturnConsumedCapacity: 'TOTAL' } : {}),
+          }),
+        )
+        .then(
+          (output) => ({
+            items: (output.Responses?.['engine-thread'] ?? []).sort((a, b) =>
+              JSON.stringify(a).localeCompare(JSON.stringify(b)),
+            ),
+            unprocessed: output.UnprocessedKeys,
+          }),
+          (error: unknown) => ({ error: (error as Error).name, message: (error as Error).message }),
+        );
+    const requests = [
+      {},
+      {
+        ProjectionExpression: '#p, #b.#n',
+        ExpressionAttributeNames: { '#p': 'pk', '#b': 'body', '#n': 'n' },
+      },
+      { ProjectionExpression: '#p.#x', ExpressionAttributeNames: { '#p': 'pk', '#x': 'x' } },
+      { AttributesToGet: ['sk', 'gsi1pk'] },
+    ];
+    try {
+      await engine.client.send(
+        new BatchWriteItemCommand({
+          RequestItems: { 'engine-thread': items.map((Item) => ({ PutRequest: { Item } })) },
+        }),
+      );
+      // Act
+      const fast = await Promise.all(requests.map((request) => read(request, false)));
+      const dynalite = await Promise.all(requests.map((request) => read(request, true)));
+      const badKey = await engine.client
+        .send(new BatchGetItemCommand({ RequestItems: { 'engine-thread': { Keys: [{ pk: { S: 'x' } }] } } }))
+        .catch((error: unknown) => (error as Error).name);
+
+      // Assess
+      expect(fast).toEqual(dynalite);
+      expect(fast[0]).toMatchObject({ items: [items[0], items[2]] });
+      expect(fast[1]).toMatchObject({
+        items: [{ pk: key(1).pk, body: { M: { n: { N: '1' } } } }, { pk: key(3).pk }],
+      });
+      expect(fast[2]).toMatchObject({ error: 'ValidationException' });
+      expect(badKey).toBe('ValidationException');
     } finally {
       await engine.close();
     }

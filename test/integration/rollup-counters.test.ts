@@ -12,12 +12,14 @@ import { createLogger } from '../../functions/runtime/logger.js';
 import { type EmbeddedServer, startEmbeddedStore } from '../../functions/store/embedded-engine.js';
 import { FindingsStore } from '../../functions/store/findings-store.js';
 import { call } from '../support/api-client.js';
-import { makeFinding } from '../support/make-finding.js';
+import { makeFinding, makeSource } from '../support/make-finding.js';
 
 let engine: EmbeddedServer;
 let client: DynamoDBClient;
 /** The name of every command `client` sent, in order (an SDK middleware: what DynamoDB would bill). */
 const calls: string[] = [];
+/** Counter updates to fail, as a table throttling past every retry would (a fault the engine cannot produce). */
+let failUpdates = 0;
 let tables = 0;
 
 beforeAll(async () => {
@@ -34,6 +36,16 @@ beforeAll(async () => {
     },
     { step: 'initialize', name: 'count-calls' },
   );
+  client.middlewareStack.add(
+    (next, context) => async (args) => {
+      if (context.commandName === 'UpdateItemCommand' && failUpdates > 0) {
+        failUpdates -= 1;
+        throw Object.assign(new Error('injected: counter update failed'), { name: 'InternalServerError' });
+      }
+      return next(args);
+    },
+    { step: 'initialize', name: 'fail-updates' },
+  );
 });
 
 afterAll(async () => {
@@ -43,7 +55,12 @@ afterAll(async () => {
 
 async function freshStore(): Promise<FindingsStore> {
   tables += 1;
-  const store = new FindingsStore({ client, tableName: `rollup-counters-${tables}` });
+  // No retries: a failed update fails its call at once.
+  const store = new FindingsStore({
+    client,
+    tableName: `rollup-counters-${tables}`,
+    retry: { maxAttempts: 1 },
+  });
   await store.ensureTable();
   return store;
 }
@@ -144,5 +161,39 @@ describe('rollup counters kept at write time', () => {
     expect(many.summary.total).toBe(600);
     expect(many.calls).toEqual(few.calls);
     expect(many.calls).toEqual(['QueryCommand']);
+  });
+
+  it('with deferCounters, count the findings of a run at its next source record, each once', async () => {
+    // Prepare
+    const store = await freshStore();
+    const batch = findings(30, 'deferred');
+    // Act: a run writes its batches (one finding twice, as overlapping batches may), then its record.
+    await store.putFindings(batch.slice(0, 20), { deferCounters: true });
+    await store.putFindings(batch.slice(19), { deferCounters: true });
+    const beforeRecord = await total(store);
+    await store.putSource(makeSource({ id: 'deferred' }));
+    // Assess
+    expect(beforeRecord).toBe(0);
+    expect(await total(store)).toBe(30);
+  });
+
+  it('keep a counter update that failed pending, and apply it once with the next flush', async () => {
+    // Prepare
+    const store = await freshStore();
+    await store.putFindings(findings(30, 'retried'), { deferCounters: true });
+    failUpdates = 1;
+    // Act
+    const failed = await store.flushRollups().then(
+      () => undefined,
+      (error: unknown) => error,
+    );
+    const afterFailure = await total(store);
+    await store.flushRollups();
+    await store.flushRollups();
+    // Assess: the failed cell's findings were missing, then counted exactly once.
+    expect(failed).toBeInstanceOf(Error);
+    expect(afterFailure).toBeLessThan(30);
+    expect(afterFailure).toBeGreaterThan(0);
+    expect(await total(store)).toBe(30);
   });
 });
