@@ -386,7 +386,7 @@ async function main(): Promise<void> {
     `| index entries (with 100 B overhead each) | ${f2(finding.indexBytes)} | ${f2(finding.indexUnits)} |`,
     `| shared remediation and context items | — | ${finding.sharedUnits.toFixed(3)} |`,
     `| the upload's list of its findings (20 to an item) | — | ${finding.listUnits.toFixed(3)} |`,
-    `| rollup counter updates (one ADD per cell per batch) | — | ${finding.rollupUnits.toFixed(3)} |`,
+    `| rollup counter updates (at most one ADD per cell per batch; a run sums its batches) | — | ${finding.rollupUnits.toFixed(3)} |`,
     `| **total written by ingest** | ${f2(finding.storedBytes)} stored | **${f2(finding.writeUnits)}** |`,
     `| read units (${DEFAULT_LOOK_BACK_DAYS + 1} nightly passes) | — | ${f2(finding.readUnits)} read |`,
     `| history in S3 (gzip NDJSON) | ${f2(finding.historyBytes)} | — |`,
