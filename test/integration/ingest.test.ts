@@ -264,6 +264,33 @@ describe('ingest of every sample log', () => {
       sourcesAfterFirst.get(first.key),
     );
   });
+
+  it('leaves an upload under re-analysis to the re-analysis (only it removes what the older classifier found)', async () => {
+    // Prepare: a re-analysis of an analysed upload stopped mid-way (failed, to be retried by the
+    // state machine), and S3 delivers the upload's notification once more.
+    const upload = uploads.find((u) => /message-trace\.csv$/.test(u.file)) ?? uploads[0];
+    if (!upload) throw new Error('no upload');
+    const id = sourceIdOfNotification(BUCKET, upload.notification);
+    const analysed = await store.getSource(id);
+    if (!analysed) throw new Error('upload not analysed');
+    const underReanalysis: SourceRecord = {
+      ...analysed,
+      status: 'failed',
+      errorCode: 'STORE_FAILURE',
+      errorMessage: 're-analysis interrupted',
+      replacedVersion: 'older-classifier',
+    };
+    await store.putSource(underReanalysis);
+    const findingsBefore = (await allFindings()).map((finding) => finding.id).sort();
+    // Act
+    const { failed } = await deliver([upload.notification]);
+    // Assess: acknowledged, not analysed again: the record and the findings are as they were.
+    expect(failed).toEqual([]);
+    expect(await store.getSource(id)).toEqual(underReanalysis);
+    expect((await allFindings()).map((finding) => finding.id).sort()).toEqual(findingsBefore);
+    // Tidy: the upload as analysed, for the tests after this one.
+    await store.putSource(analysed);
+  });
 });
 
 /**
