@@ -5,36 +5,22 @@
  */
 import { DeleteItemCommand } from '@aws-sdk/client-dynamodb';
 import { UNVERSIONED } from '../core/analysis/classifier-version.js';
-import { batchGet } from './batch-reader.js';
 import type { Item } from './batch-writer.js';
 import { type BoundTable, mapLimit } from './bound-table.js';
 import { causeName } from './dynamo-call.js';
 import { type FindingContext, findingData, sharedIdsOf, withContext } from './finding-item.js';
 import { applyRollupDeltas, RollupDeltas, rollupCellOf, StoredRollupFields } from './rollups.js';
 import type { SharedRefs } from './shared-refs.js';
-import { listedFindingIdPages } from './source-listing.js';
+import { sourceFindingItemPages } from './source-listing.js';
 import { CONTEXT_ID_ATTRIBUTE, findingKey, SOURCE_ID_ATTRIBUTE } from './table-design.js';
 
 /** Conditional deletes in flight at once. */
 const DELETE_CONCURRENCY = 4;
 
-/**
- * The finding items stored for `sourceId`, page by page: the upload's own list of its findings (a
- * Query of its partition, never a Scan), then a BatchGetItem of each page. The list is never
- * pruned, so only items that are there and still name this upload (a later upload of the same
- * message takes a finding over) are yielded.
- */
-async function* findingItemPagesOfSource(table: BoundTable, sourceId: string): AsyncGenerator<Item[]> {
-  for await (const ids of listedFindingIdPages(table, sourceId)) {
-    const items = await batchGet(ids.map(findingKey), table);
-    yield [...items.values()].filter((item) => item[SOURCE_ID_ATTRIBUTE]?.S === sourceId);
-  }
-}
-
 /** The ids of the findings stored for `sourceId`, page by page. Callers use this, not the list. */
 export async function* findingIdPagesOfSource(table: BoundTable, sourceId: string): AsyncGenerator<string[]> {
   const prefix = findingKey('').pk;
-  for await (const items of findingItemPagesOfSource(table, sourceId)) {
+  for await (const items of sourceFindingItemPages(table, sourceId)) {
     yield items.flatMap((item) => {
       const pk = item.pk?.S;
       return pk?.startsWith(prefix) ? [pk.slice(prefix.length)] : [];
@@ -63,7 +49,7 @@ export async function removeOutdatedFindings(
   version: string,
 ): Promise<{ removed: number }> {
   let removed = 0;
-  for await (const items of findingItemPagesOfSource(table, sourceId)) {
+  for await (const items of sourceFindingItemPages(table, sourceId)) {
     const outdated = await outdatedOf(contexts, items, version);
     const deltas = new RollupDeltas();
     await mapLimit(outdated, DELETE_CONCURRENCY, async (finding) => {

@@ -154,8 +154,28 @@ export async function* sourceFindingItems(
   for await (const { item } of checkedItems(table, sourceId, listed, plan, () => GET_SIZE)) yield item;
 }
 
+/** A plan that keeps every listed finding: no filter, no time range. */
+const WHOLE_LIST: PagerPlan = { partitions: [], filters: [], fingerprint: '' };
+
 /**
- * The ids an upload's list names, 100 a page, newest first: what re-analysis enumerates. Unchecked:
+ * Every finding item of the upload, checked as a query by upload checks them (still there, still
+ * this upload's), 100 a page: what re-analysis walks to remove what it no longer finds.
+ */
+export async function* sourceFindingItemPages(table: BoundTable, sourceId: string): AsyncGenerator<Item[]> {
+  const listed = await listedFindings(table, sourceId);
+  let page: Item[] = [];
+  for await (const { item } of checkedItems(table, sourceId, listed, WHOLE_LIST, () => GET_SIZE)) {
+    page.push(item);
+    if (page.length === GET_SIZE) {
+      yield page;
+      page = [];
+    }
+  }
+  if (page.length > 0) yield page;
+}
+
+/**
+ * The ids an upload's list names, 100 a page, newest first. Unchecked:
  * a finding another upload wrote later is named too; keep only items whose `src` is `sourceId`
  * (or delete on the condition `src = :sourceId`).
  */
