@@ -4,7 +4,7 @@
  * tests can point the function at a local server.
  */
 import { z } from 'zod';
-import { readEnvironment } from '../runtime/environment.js';
+import { EnvironmentFlag, readEnvironment } from '../runtime/environment.js';
 import { type LogLevel, levelFromEnv } from '../runtime/logger.js';
 import { DOCUMENTED_BUDGET, type PullSettings } from './run-pull.js';
 
@@ -27,10 +27,7 @@ const Environment = z.object({
   FIRST_LOOK_BACK_HOURS: z.coerce.number().int().min(1).max(240).default(24),
   REQUESTS_PER_5_MINUTES: z.coerce.number().int().min(1).max(DOCUMENTED_BUDGET.limit).default(80),
   MAX_DETAILS_PER_WINDOW: z.coerce.number().int().min(0).max(1000).default(150),
-  S3_FORCE_PATH_STYLE: z
-    .enum(['true', 'false', '1', '0', ''])
-    .optional()
-    .transform((value) => value === 'true' || value === '1'),
+  S3_FORCE_PATH_STYLE: EnvironmentFlag,
 });
 
 export interface GraphPullConfig {

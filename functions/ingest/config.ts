@@ -4,14 +4,9 @@
  * `S3_FORCE_PATH_STYLE` let the same code run against local engines.
  */
 import { z } from 'zod';
-import { readEnvironment } from '../runtime/environment.js';
+import { EnvironmentFlag, readEnvironment } from '../runtime/environment.js';
 import { type LogLevel, levelFromEnv } from '../runtime/logger.js';
 import { DEFAULT_RETENTION_DAYS } from '../store/table-design.js';
-
-const Flag = z
-  .enum(['true', 'false', '1', '0', ''])
-  .optional()
-  .transform((value) => value === 'true' || value === '1');
 
 const Environment = z.object({
   TABLE_NAME: z.string().min(3),
@@ -19,7 +14,7 @@ const Environment = z.object({
   ACCEPTED_DOMAINS: z.string().optional(),
   RETENTION_DAYS: z.coerce.number().int().min(1).default(DEFAULT_RETENTION_DAYS),
   /** Path-style S3 URLs: needed by local S3 engines on `127.0.0.1`, never in AWS. */
-  S3_FORCE_PATH_STYLE: Flag,
+  S3_FORCE_PATH_STYLE: EnvironmentFlag,
   /** The ingest queue itself: continuations and untried messages are sent back to it. */
   INGEST_QUEUE_URL: z.url().optional(),
 });

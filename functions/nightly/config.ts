@@ -4,7 +4,7 @@
  * let the same code run against local engines.
  */
 import { z } from 'zod';
-import { readEnvironment } from '../runtime/environment.js';
+import { EnvironmentFlag, readEnvironment } from '../runtime/environment.js';
 import { type LogLevel, levelFromEnv } from '../runtime/logger.js';
 import { DEFAULT_RETENTION_DAYS } from '../store/table-design.js';
 import { DEFAULT_LOOK_BACK_DAYS, MAX_LOOK_BACK_DAYS } from './look-back.js';
@@ -21,10 +21,7 @@ const Environment = z.object({
   LOOK_BACK_DAYS: z.coerce.number().int().min(0).max(MAX_LOOK_BACK_DAYS).default(DEFAULT_LOOK_BACK_DAYS),
   /** Must equal the ingest function's: a reclassified finding is re-put with this TTL. */
   RETENTION_DAYS: z.coerce.number().int().min(1).default(DEFAULT_RETENTION_DAYS),
-  S3_FORCE_PATH_STYLE: z
-    .enum(['true', 'false', '1', '0', ''])
-    .optional()
-    .transform((value) => value === 'true' || value === '1'),
+  S3_FORCE_PATH_STYLE: EnvironmentFlag,
 });
 
 export interface NightlyConfig {

@@ -3,7 +3,7 @@
  * problem is an {@link EnvironmentError} naming every variable that is wrong, so a broken deployment
  * says what to fix in its first log line.
  */
-import type { z } from 'zod';
+import { z } from 'zod';
 import { EnvironmentError } from '../core/kernel/errors.js';
 import { issueText } from '../core/kernel/issues.js';
 
@@ -21,3 +21,9 @@ export function readEnvironment<S extends z.ZodType>(
   }
   return parsed.data;
 }
+
+/** A yes/no variable: `true` or `1` is yes; unset, empty, `false` or `0` is no. */
+export const EnvironmentFlag = z
+  .enum(['true', 'false', '1', '0', ''])
+  .optional()
+  .transform((value) => value === 'true' || value === '1');
