@@ -396,13 +396,15 @@ async function claim(
     expiresAt: new Date(Date.now() + run.context.getRemainingTimeInMillis()).toISOString(),
   };
   const replacedVersion = replacedVersionOf(existing, run.mode);
-  const claimed = {
-    ...(existing?.resume === undefined
-      ? newSourceRecord(id, ref.key, new Date())
-      : goingOn(existing, existing.resume)),
-    lease,
-    ...(replacedVersion === undefined ? {} : { replacedVersion }),
-  };
+  const claimed = replacing(
+    {
+      ...(existing?.resume === undefined
+        ? newSourceRecord(id, ref.key, new Date())
+        : goingOn(existing, existing.resume)),
+      lease,
+    },
+    replacedVersion,
+  );
   if (await run.deps.store.claimSource(claimed, existing)) return { claimed };
   const now = await run.deps.store.getSource(id);
   if (now?.status === 'done')
@@ -419,6 +421,11 @@ function replacedVersionOf(existing: SourceRecord | undefined, mode: IngestMode)
   if (existing.replacedVersion !== undefined) return existing.replacedVersion;
   if (existing.status === 'processing' || isCurrent(existing, mode)) return undefined;
   return existing.classifierVersion ?? UNVERSIONED;
+}
+
+/** `record` carrying the classifier version a re-analysis replaces, when there is one. */
+function replacing<R extends SourceRecord>(record: R, replacedVersion: string | undefined): R {
+  return replacedVersion === undefined ? record : { ...record, replacedVersion };
 }
 
 /**
@@ -440,10 +447,7 @@ function leasedSink(store: IngestStore, claimed: SourceRecord & { lease: SourceL
     // Counted at each record the run writes (its checkpoints), not per batch.
     putFindings: (findings) => store.putFindings(findings, { deferCounters: true }),
     putSource: (record) =>
-      store.putSource(
-        { ...record, lease, ...(replacedVersion === undefined ? {} : { replacedVersion }) },
-        { leaseOwner: lease.owner },
-      ),
+      store.putSource(replacing({ ...record, lease }, replacedVersion), { leaseOwner: lease.owner }),
   };
 }
 
@@ -542,11 +546,8 @@ async function ingestObject(
     await correlate(run, { result, record, evidence }, sink, log);
     if (claimed.replacedVersion !== undefined) await removeOutdated(run, record, sink, log);
   }
-  if (result.stopped && record.resume !== undefined) {
-    const { replacedVersion } = claimed;
-    const going = replacedVersion === undefined ? record : { ...record, replacedVersion };
-    return continueLater(run, going, claimed, body);
-  }
+  if (result.stopped && record.resume !== undefined)
+    return continueLater(run, replacing(record, claimed.replacedVersion), claimed, body);
   return outcomeOf(result, record, claimed);
 }
 
