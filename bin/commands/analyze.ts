@@ -32,8 +32,13 @@ import { leasedSink } from '../support/source-lease.js';
 import { openStore, storeFlagsText } from '../support/store-options.js';
 import { ANALYZE } from './definitions.js';
 
-/** Store writes (batches of findings or index entries) in flight while the analysis reads on. */
-const STORE_WRITES_IN_FLIGHT = 4;
+/**
+ * Store writes (batches of findings or index entries) in flight while the analysis reads on. The
+ * engine thread writes the PutItems that reach it together as one group, so more in flight means
+ * fewer, larger LevelDB writes (measured on a 250 MB log: 4 → 16 took the run from 14.5 to 13.0 s,
+ * for about 20 MB more peak RSS).
+ */
+const STORE_WRITES_IN_FLIGHT = 16;
 /**
  * Findings (and index entries) per store write: one BatchWriteItem's worth, handed on as soon as
  * they are found, so a finding, its item and its request die young. In batches of 500 they lived

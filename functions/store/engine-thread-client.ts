@@ -21,7 +21,13 @@ import type {
   DynamoDBServiceException,
 } from '@aws-sdk/client-dynamodb';
 import { StoreError } from '../core/kernel/errors.js';
-import type { EngineReply, EngineRequest, EngineThreadOptions } from './engine-thread-protocol.js';
+import type {
+  EngineReply,
+  EngineRequest,
+  EngineRequestItem,
+  EngineResponseItem,
+  EngineThreadOptions,
+} from './engine-thread-protocol.js';
 
 /** The AWS SDK's request handler type, as the DynamoDB client takes it. */
 type RequestHandler = Exclude<DynamoDBClientConfig['requestHandler'], undefined>;
@@ -77,24 +83,15 @@ function binaryAsBase64(_key: string, value: unknown): unknown {
 }
 
 /**
- * True when `value` holds bytes anywhere (a Buffer or other Uint8Array). Only such a request needs
- * `binaryAsBase64`: a replacer is called for every key and value, and cost more than the rest of
- * the serialisation on a batch of findings, which never hold bytes.
+ * A request's JSON text, bytes as base64 as on DynamoDB's wire. Only a request with a binary value
+ * needs `binaryAsBase64`, a replacer called for every key and value (measured: it cost more than the
+ * rest of the serialisation on a batch of findings, which never hold bytes). A binary value is
+ * always an attribute value `{ "B": … }` or `{ "BS": … }`, and in JSON text `"B":` is only ever a
+ * key, so the plain text tells whether the replacer is needed.
  */
-function holdsBytes(value: unknown): boolean {
-  if (typeof value !== 'object' || value === null) return false;
-  if (ArrayBuffer.isView(value)) return true;
-  if (Array.isArray(value)) {
-    for (const element of value) if (holdsBytes(element)) return true;
-    return false;
-  }
-  for (const key in value) if (holdsBytes((value as Record<string, unknown>)[key])) return true;
-  return false;
-}
-
-/** A request's JSON text, bytes as base64 as on DynamoDB's wire. */
 function requestText(input: unknown): string {
-  return holdsBytes(input) ? JSON.stringify(input, binaryAsBase64) : JSON.stringify(input);
+  const text = JSON.stringify(input);
+  return text.includes('"B":') || text.includes('"BS":') ? JSON.stringify(input, binaryAsBase64) : text;
 }
 
 /** JSON.parse reviver: `B` and `BS` attribute values back to bytes, as the SDK returns them. */
@@ -155,8 +152,10 @@ export class EngineThread {
   private readonly worker: Worker;
   private readonly pending = new Map<
     number,
-    { resolve: (reply: EngineReply) => void; reject: (error: Error) => void }
+    { resolve: (reply: EngineResponseItem) => void; reject: (error: Error) => void }
   >();
+  /** Requests not yet posted: they leave together, once per turn of the event loop. */
+  private outbox: EngineRequestItem[] = [];
   private nextId = 1;
   private failure: Error | undefined;
   private closing: Promise<void> | undefined;
@@ -183,9 +182,11 @@ export class EngineThread {
         this.onClosed?.(reply);
         return;
       }
-      const waiting = this.pending.get(reply.id);
-      this.pending.delete(reply.id);
-      waiting?.resolve(reply);
+      for (const response of reply.responses) {
+        const waiting = this.pending.get(response.id);
+        this.pending.delete(response.id);
+        waiting?.resolve(response);
+      }
     });
     // A crash of the engine (e.g. LevelDB failing to open) fails every request in flight and later.
     this.worker.on('error', (error) =>
@@ -262,16 +263,24 @@ export class EngineThread {
       this.pending.set(id, {
         resolve: (reply) => {
           clearTimeout(timer);
-          if (reply.kind === 'response') resolve(reply);
+          resolve(reply);
         },
         reject: (error) => {
           clearTimeout(timer);
           reject(error);
         },
       });
-      const message: EngineRequest = { kind: 'request', id, operation, body };
-      this.worker.postMessage(message);
+      if (this.outbox.length === 0) setImmediate(() => this.flush());
+      this.outbox.push({ id, operation, body });
     });
+  }
+
+  /** Posts the requests waiting in the outbox as one message. */
+  private flush(): void {
+    if (this.outbox.length === 0 || this.failure !== undefined) return;
+    const message: EngineRequest = { kind: 'requests', requests: this.outbox };
+    this.outbox = [];
+    this.worker.postMessage(message);
   }
 
   private fail(error: Error): void {
@@ -288,6 +297,8 @@ export class EngineThread {
           this.onClosed = resolve;
         });
         const exited = new Promise<void>((resolve) => this.worker.once('exit', () => resolve()));
+        // Requests sent before close() still go, ahead of it: the thread answers them first.
+        this.flush();
         const message: EngineRequest = { kind: 'close' };
         this.worker.postMessage(message);
         const reply = await Promise.race([closed, exited.then(() => undefined)]);

@@ -6,12 +6,27 @@ export interface EngineThreadOptions {
   path?: string;
 }
 
-/** Main thread → engine: one DynamoDB request, or the order to close the database. */
-export type EngineRequest =
-  | { kind: 'request'; id: number; operation: string; body: string }
-  | { kind: 'close' };
+/** One DynamoDB request: its operation (`PutItem`…) and its JSON body. */
+export interface EngineRequestItem {
+  id: number;
+  operation: string;
+  body: string;
+}
 
-/** Engine → main thread: the answer to request `id` (HTTP status and JSON body), or "closed". */
+/** The answer to request `id`: HTTP status and JSON body, as DynamoDB's endpoint would give them. */
+export interface EngineResponseItem {
+  id: number;
+  status: number;
+  body: string;
+}
+
+/**
+ * Main thread → engine: the requests sent since the last message (one message per turn of the
+ * event loop, not one per request), or the order to close the database.
+ */
+export type EngineRequest = { kind: 'requests'; requests: EngineRequestItem[] } | { kind: 'close' };
+
+/** Engine → main thread: the answers ready since the last message, or "closed". */
 export type EngineReply =
-  | { kind: 'response'; id: number; status: number; body: string }
+  | { kind: 'responses'; responses: EngineResponseItem[] }
   | { kind: 'closed'; error?: string };

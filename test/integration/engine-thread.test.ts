@@ -251,6 +251,111 @@ describe('embedded engine thread', () => {
     }
   });
 
+  it("writes PutItems sent together as dynalite's own PutItem writes them one by one", async () => {
+    // Prepare: two engines, the same requests. Sent together, puts reach the engine in one message and
+    // are written as one group; with `ReturnConsumedCapacity: 'NONE'` (no other change) each takes
+    // dynalite's own PutItem action instead.
+    const engines = await Promise.all(
+      ['grouped', 'dynalite'].map((name) => startEmbeddedStore({ inMemory: true, tableName: name })),
+    );
+    const item = (id: string, partition: string, body = partition) => ({
+      pk: { S: `ITEM#${id}` },
+      sk: { S: 'ITEM' },
+      gsi1pk: { S: partition },
+      gsisk: { S: `2026-11-27T00:00:00.000Z#${id}` },
+      messageId: { S: body }, // projected into gsi1
+    });
+    const put = (engine: (typeof engines)[number], Item: object, returnOld = true) =>
+      engine.client
+        .send(
+          new PutItemCommand({
+            TableName: engine.tableName,
+            Item: Item as Record<string, dynamodb.AttributeValue>,
+            ...(returnOld ? { ReturnValues: 'ALL_OLD' } : {}),
+            ...(engine.tableName === 'dynalite' ? { ReturnConsumedCapacity: 'NONE' } : {}),
+          }),
+        )
+        .then(
+          ({ Attributes }) => ({ old: Attributes?.messageId?.S ?? null }),
+          (error: unknown) => ({ error: (error as Error).name }),
+        );
+    const inPartition = async (engine: (typeof engines)[number], partition: string) => {
+      const response = await engine.client.send(
+        new QueryCommand({
+          TableName: engine.tableName,
+          IndexName: 'gsi1',
+          KeyConditionExpression: 'gsi1pk = :p',
+          ExpressionAttributeValues: { ':p': { S: partition } },
+        }),
+      );
+      return (response.Items ?? []).map((found) => found.messageId?.S).sort();
+    };
+    const stored = async (engine: (typeof engines)[number], id: string) =>
+      (
+        await engine.client.send(
+          new GetItemCommand({
+            TableName: engine.tableName,
+            Key: { pk: { S: `ITEM#${id}` }, sk: { S: 'ITEM' } },
+          }),
+        )
+      ).Item?.messageId?.S;
+    try {
+      const outcomes = await Promise.all(
+        engines.map(async (engine) => {
+          await put(engine, item('moved', 'P1'));
+          // Act: in one go, an overwrite that moves the index entry, a new item, an invalid item (no
+          // sort key), a put without ReturnValues, and two puts of one key.
+          const answers = await Promise.all([
+            put(engine, item('moved', 'P2')),
+            put(engine, item('new', 'P2')),
+            put(engine, { pk: { S: 'ITEM#broken' } }),
+            put(engine, item('quiet', 'P3'), false),
+            put(engine, item('twice', 'P4', 'first')),
+            put(engine, item('twice', 'P4', 'second')),
+          ]);
+          return {
+            answers,
+            partitions: [
+              await inPartition(engine, 'P1'),
+              await inPartition(engine, 'P2'),
+              await inPartition(engine, 'P3'),
+              await inPartition(engine, 'P4'),
+            ],
+            twice: await stored(engine, 'twice'),
+          };
+        }),
+      );
+
+      // Assess: the same answers and the same table and index through both.
+      const [grouped, dynalite] = outcomes;
+      expect(grouped?.answers.slice(0, 4)).toEqual([
+        { old: 'P1' },
+        { old: null },
+        { error: 'ValidationException' },
+        { old: null },
+      ]);
+      expect(grouped?.partitions).toEqual([[], ['P2', 'P2'], ['P3'], [grouped?.twice]]);
+      // Two puts of one key in flight together: one is written after the other, and hands it back.
+      for (const outcome of outcomes) {
+        const [first, second] = outcome?.answers.slice(4) ?? [];
+        const last = outcome?.twice === 'first' ? first : second;
+        const other = outcome?.twice === 'first' ? second : first;
+        expect([last, other]).toEqual([
+          { old: outcome?.twice === 'first' ? 'second' : 'first' },
+          { old: null },
+        ]);
+      }
+      expect({ ...grouped, answers: grouped?.answers.slice(0, 4) }).toEqual({
+        ...dynalite,
+        answers: dynalite?.answers.slice(0, 4),
+        twice: grouped?.twice,
+        partitions: [...(dynalite?.partitions.slice(0, 3) ?? []), [grouped?.twice]],
+      });
+    } finally {
+      await Promise.all(engines.map((engine) => engine.close()));
+    }
+  });
+
   it("reads a BatchGetItem at once with the answers of dynalite's own action: projected, missing keys left out", async () => {
     // Prepare: items to read, and the same request through both: without consumed capacity (the
     // engine's read) and with it (which takes dynalite's own action).
