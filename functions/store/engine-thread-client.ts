@@ -86,8 +86,8 @@ function binaryAsBase64(_key: string, value: unknown): unknown {
  * A request's JSON text, bytes as base64 as on DynamoDB's wire. Only a request with a binary value
  * needs `binaryAsBase64`, a replacer called for every key and value (measured: it cost more than the
  * rest of the serialisation on a batch of findings, which never hold bytes). A binary value is
- * always an attribute value `{ "B": … }` or `{ "BS": … }`, and in JSON text `"B":` is only ever a
- * key, so the plain text tells whether the replacer is needed.
+ * always an attribute value `{ "B": … }` or `{ "BS": … }`, so a text without `"B":` and `"BS":`
+ * needs no replacer (one with them, even inside a string, just takes the slower way).
  */
 function requestText(input: unknown): string {
   const text = JSON.stringify(input);

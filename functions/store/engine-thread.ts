@@ -8,9 +8,10 @@
  * so no other program or web page on the machine can reach the store, and requests skip the socket,
  * HTTP parsing and checksums.
  *
- * dynalite's request front (its `httpHandler`) is not exported; `dispatch` below repeats the part of
- * it that matters once signatures and HTTP are gone: parse, check the operation, validate the input
- * with dynalite's own validations, run the action, answer with DynamoDB's error shape.
+ * dynalite's request front (its `httpHandler`) is not exported; `prepare` and `run` below repeat the
+ * part of it that matters once signatures and HTTP are gone: parse, check the operation, validate the
+ * input with dynalite's own validations, run the action, answer with DynamoDB's error shape. The
+ * requests of one message that are plain PutItems are written together (`putItems`).
  */
 import { createRequire } from 'node:module';
 import { parentPort, workerData } from 'node:worker_threads';
@@ -286,15 +287,18 @@ async function putItems(store: DynaliteStore, tableName: string, puts: readonly 
     const current = group;
     group = [];
     if (current.length === 0) return;
-    const replaced = await writeItems(
+    const written = await writeItems(
       store,
       table,
       current.map(({ write }) => write),
-    ).catch((error: unknown) => error as Error);
+    ).then(
+      (replaced) => ({ replaced }),
+      (error: unknown) => ({ error }),
+    );
     current.forEach(({ put }, i) => {
-      if (replaced instanceof Error) answers.push({ id: put.id, ...failure(replaced) });
+      if ('error' in written) answers.push({ id: put.id, ...failure(written.error) });
       else {
-        const old = replaced[i];
+        const old = written.replaced[i];
         const result = old !== undefined && put.data.ReturnValues === 'ALL_OLD' ? { Attributes: old } : {};
         answers.push({ id: put.id, ...answer(200, result) });
       }
@@ -542,15 +546,16 @@ function prepare(
   store: DynaliteStore,
   operation: string,
   body: string,
-): { data: unknown } | { answer: { status: number; body: string } } {
+): { data: unknown; queued: boolean } | { answer: { status: number; body: string } } {
   const handler = handlers.get(operation);
   if (handler === undefined) {
     return { answer: answer(400, { __type: 'com.amazon.coral.service#UnknownOperationException' }) };
   }
   let data: unknown;
+  let plain: boolean;
   try {
     data = JSON.parse(body);
-    const plain = operation === 'BatchWriteItem' ? isPlainBatchWrite(data) : isQueuedPut(operation, data);
+    plain = operation === 'BatchWriteItem' ? isPlainBatchWrite(data) : isQueuedPut(operation, data);
     if (!plain) data = validations.checkTypes(data, handler.validation.types);
     validations.checkValidations(data, handler.validation.types, handler.validation.custom, store);
   } catch (error) {
@@ -559,7 +564,8 @@ function prepare(
     }
     return { answer: failure(error) };
   }
-  return { data };
+  // A plain PutItem (see `isQueuedPut`) waits for `putItems`; anything else runs on its own.
+  return { data, queued: plain && operation === 'PutItem' };
 }
 
 /** Runs one prepared request against the store; resolves with the HTTP status and body. */
@@ -614,10 +620,11 @@ function serve(options: EngineThreadOptions): void {
     for (const { id, operation, body } of message.requests) {
       const prepared = prepare(store, operation, body);
       if ('answer' in prepared) respond({ id, ...prepared.answer });
-      else if (isQueuedPut(operation, prepared.data)) {
-        const queued = puts.get(prepared.data.TableName) ?? [];
-        queued.push({ id, data: prepared.data });
-        puts.set(prepared.data.TableName, queued);
+      else if (prepared.queued) {
+        const data = prepared.data as QueuedPut['data'];
+        const queued = puts.get(data.TableName) ?? [];
+        queued.push({ id, data });
+        puts.set(data.TableName, queued);
       } else {
         tables
           .around(operation, () => run(store, operation, prepared.data))
