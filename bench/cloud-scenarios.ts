@@ -14,7 +14,7 @@ import {
   type IngestDependencies,
   type IngestStore,
 } from '../functions/ingest/ingest.js';
-import { openObject, openObjectFrom } from '../functions/ingest/object-reader.js';
+import { objectOpener } from '../functions/ingest/object-reader.js';
 import { createLogger } from '../functions/runtime/logger.js';
 import { createRemoteStore, type StoreHandle } from '../functions/store/remote-store.js';
 import { deadlineContext, drainQueue } from '../test/support/continuations.js';
@@ -98,8 +98,7 @@ export async function pipeline(memory: ClassifierMemory, throttleShare: number) 
   const store: IngestStore = handle.store;
   const deps: IngestDependencies = {
     store,
-    openObject: (ref, from) =>
-      from === undefined ? openObject(s3.client, ref) : openObjectFrom(s3.client, ref, from),
+    openObject: objectOpener(s3.client),
     resolveDomains: async () => ({ oracle: parseAcceptedDomains(ACCEPTED_DOMAIN, 'bench'), origin: 'bench' }),
     sendToQueue: async (body) => {
       queue.push(body);

@@ -23,7 +23,7 @@ import {
   type IngestHandler,
   type InvocationContext,
 } from './ingest.js';
-import { openObject, openObjectFrom } from './object-reader.js';
+import { objectOpener } from './object-reader.js';
 import { ConnectorSource, createConfigurationUpdater } from './organisation-config.js';
 
 /** Wires the handler from the environment. Exported for tests that need a fresh container. */
@@ -76,7 +76,7 @@ export function ingestDependenciesFromEnvironment(
             await sqs.send(new SendMessageCommand({ QueueUrl: ingestQueueUrl, MessageBody: body }));
           },
         }),
-    openObject: (ref, from) => (from === undefined ? openObject(s3, ref) : openObjectFrom(s3, ref, from)),
+    openObject: objectOpener(s3),
     resolveDomains: () => domains.resolve(),
     resolveConnector: () => connectors.resolve(),
     configuration: createConfigurationUpdater({

@@ -119,3 +119,13 @@ export async function openObjectFrom(
     },
   };
 }
+
+/**
+ * The ingest function's way to open an announced object with `s3`: from the start, or with `from`
+ * where a resumed read goes on (`openObjectFrom`).
+ */
+export function objectOpener(
+  s3: S3Client,
+): (ref: S3ObjectRef, from?: { headBytes: number; fromByte: number }) => Promise<OpenObject> {
+  return (ref, from) => (from === undefined ? openObject(s3, ref) : openObjectFrom(s3, ref, from));
+}

@@ -13,7 +13,7 @@ import type { SourceRecord } from '../../functions/core/analysis/model/source-re
 import { parseAcceptedDomains } from '../../functions/core/organisation/accepted-domains.js';
 import { createHandlerFromEnvironment } from '../../functions/ingest/handler.js';
 import { createIngestHandler } from '../../functions/ingest/ingest.js';
-import { openObject, openObjectFrom } from '../../functions/ingest/object-reader.js';
+import { objectOpener } from '../../functions/ingest/object-reader.js';
 import { SERVICE_NAMES, UPLOAD_METRICS } from '../../functions/runtime/observability-names.js';
 import { powertools } from '../../functions/runtime/powertools.js';
 import type { EmbeddedServer } from '../../functions/store/embedded-engine.js';
@@ -174,8 +174,7 @@ describe('the ingest function', () => {
     );
     const handler = createIngestHandler({
       store: handle.store,
-      openObject: (ref, from) =>
-        from === undefined ? openObject(s3.client, ref) : openObjectFrom(s3.client, ref, from),
+      openObject: objectOpener(s3.client),
       resolveDomains: async () => ({ oracle: parseAcceptedDomains('contoso.com', 'test'), origin: 'test' }),
       sendToQueue: async (body) => {
         queue.push(body);

@@ -15,7 +15,7 @@ import type { Finding } from '../../functions/core/analysis/model/findings.js';
 import type { SourceRecord } from '../../functions/core/analysis/model/source-record.js';
 import { parseAcceptedDomains } from '../../functions/core/organisation/accepted-domains.js';
 import { createIngestHandler } from '../../functions/ingest/ingest.js';
-import { openObject, openObjectFrom } from '../../functions/ingest/object-reader.js';
+import { objectOpener } from '../../functions/ingest/object-reader.js';
 import { createLogger, levelFromEnv } from '../../functions/runtime/logger.js';
 import type { EmbeddedServer } from '../../functions/store/embedded-engine.js';
 import { deadlineContext, drainQueue, type IngestLambda } from '../support/continuations.js';
@@ -37,8 +37,7 @@ beforeAll(async () => {
   [s3, dynamo] = await Promise.all([startLocalS3([BUCKET]), startLocalDynamo(TABLE)]);
   handler = createIngestHandler({
     store: dynamo.store,
-    openObject: (ref, from) =>
-      from === undefined ? openObject(s3.client, ref) : openObjectFrom(s3.client, ref, from),
+    openObject: objectOpener(s3.client),
     resolveDomains: async () => ({ oracle: parseAcceptedDomains('contoso.com', 'test'), origin: 'test' }),
     sendToQueue: async (body) => {
       queue.push(body);
