@@ -88,15 +88,20 @@ interface Validations {
 // dynalite is CommonJS without an exports map; its modules are loaded by path.
 const requireDynalite = createRequire(import.meta.url);
 /**
- * LevelDB's options for dynalite's database, which opens it with the defaults. A bulk load fills
- * LevelDB's 4 MB write buffer every few hundred findings, and each flush starts compactions that
- * rewrite what earlier ones wrote (measured on a 250 MB log: 7 s of a background thread's CPU, as
- * much as the engine's own work). A larger buffer, and larger files, make fewer and longer-lived
- * files and less rewriting, for the buffer's size in memory. 32 MB was measured too: on a 750 MB log
- * the compaction thread's CPU fell from 16.3 to 9.4 s, but the run took as long and its peak RSS,
- * which has a goal of its own, rose by 15 MB.
+ * LevelDB's options for dynalite's database, which opens it with the defaults. Sized for the peak
+ * RSS of a long run as much as for speed, each measured on the bench's logs:
+ * - `writeBufferSize` 8 MB (default 4): a bulk load fills a 4 MB buffer every few hundred findings,
+ *   and each flush starts compactions that rewrite what earlier ones wrote (250 MB log: 7 s of a
+ *   background thread's CPU). LevelDB holds two buffers at a time; 16 MB ran as fast and held 8 to
+ *   16 MB more.
+ * - Table files stay at LevelDB's 2 MB. Keys are spread by hash, so a file covers the whole key
+ *   range of its level; with 16 MB files one level-1 file overlapped every level-2 file, and each of
+ *   those compactions read (and mapped into memory, which counts in RSS) some 100 MB at once. On a
+ *   750 MB log the peak RSS fell from about 400 to 320 MB, for a few percent more compaction CPU.
+ * - `cacheSize` 4 MB (default 8): the bulk load reads almost nothing back (new keys are answered by
+ *   the Bloom filters), and the dashboard's reads are a few blocks a page.
  */
-const LEVELDB_OPTIONS = { writeBufferSize: 16 << 20, maxFileSize: 16 << 20 };
+const LEVELDB_OPTIONS = { writeBufferSize: 8 << 20, cacheSize: 4 << 20 };
 
 {
   type LevelClass = new (location: string, options: object) => object;

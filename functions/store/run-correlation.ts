@@ -85,17 +85,18 @@ export async function correlateRun(
 
   // 1. This run's candidates against receipts recorded by any run (this run's own are skipped by
   //    `correlatingEntries`: within a run the classifier has already used them).
-  if (run.candidates.size > 0) {
-    const found = await index.lookup(run.candidates.keys());
+  const candidates = run.candidates();
+  if (candidates.size > 0) {
+    const found = await index.lookup(candidates.keys());
     for (const [messageId, entries] of found) {
-      ownReclassified.push(...(await reclassify(run.candidates.get(messageId) ?? [], entries)));
+      ownReclassified.push(...(await reclassify(candidates.get(messageId) ?? [], entries)));
     }
   }
 
   // 2. This run's receipts against earlier runs' stored candidates.
   let earlierReclassified = 0;
   if (run.firstReceipt !== undefined && run.lastReceipt !== undefined) {
-    const ownIds = new Set([...run.candidates.values()].flat());
+    const ownIds = new Set([...candidates.values()].flat());
     const since = new Date(Date.parse(run.firstReceipt) - CLOCK_SKEW_MS).toISOString();
     const until = new Date(Date.parse(run.lastReceipt) + MAX_FORWARD_DELAY_MS).toISOString();
     for await (const page of store.foreignSenderFindingKeys({ since, until })) {

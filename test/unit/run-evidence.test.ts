@@ -1,7 +1,11 @@
 /** What a run remembers for the end-of-run correlation, and how its counts move to forwarding. */
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import type { AnalysisResult } from '../../functions/core/analysis/analyze.js';
+import { mayBecomeForwarding } from '../../functions/core/analysis/evidence/correlation.js';
 import { countAsForwarding, RunEvidence } from '../../functions/core/analysis/evidence/run-evidence.js';
+import { normaliseMessageId } from '../../functions/core/analysis/model/events.js';
+import type { Finding } from '../../functions/core/analysis/model/findings.js';
 import { makeFinding } from '../support/make-finding.js';
 
 const candidate = (messageId: string) =>
@@ -16,7 +20,7 @@ describe('RunEvidence', () => {
       makeFinding({ scenario: 'foreign-sender-domain', messageId: '<c@x>', returnPath: '' }),
       makeFinding({ scenario: 'wrong-region', messageId: '<d@x>', code: '4.4.62' }),
     ]);
-    expect([...evidence.candidates.keys()]).toEqual(['a@x']);
+    expect([...evidence.candidates().keys()]).toEqual(['a@x']);
   });
 
   it('forgets a candidate the run later judged otherwise (the same finding id re-emitted)', () => {
@@ -24,7 +28,61 @@ describe('RunEvidence', () => {
     const first = candidate('<a@x>');
     evidence.observeFindings([first]);
     evidence.observeFindings([{ ...first, scenario: 'forwarding' }]);
-    expect(evidence.candidates.get('a@x')).toEqual([]);
+    expect(evidence.candidates().get('a@x')).toEqual([]);
+  });
+
+  it('answers as a map of Message-IDs to finding ids would, over many batches and re-judgements', () => {
+    // The straightforward model the packed log replaces: last judgement of each finding wins.
+    const model = (batches: Finding[][], limit: number) => {
+      const candidates = new Map<string, string[]>();
+      let complete = true;
+      for (const finding of batches.flat()) {
+        const key = normaliseMessageId(finding.messageId);
+        if (key === '') continue;
+        const ids = candidates.get(key);
+        if (!mayBecomeForwarding(finding)) {
+          if (ids)
+            candidates.set(
+              key,
+              ids.filter((id) => id !== finding.id),
+            );
+        } else if (ids) {
+          if (!ids.includes(finding.id)) ids.push(finding.id);
+        } else if (candidates.size < limit) candidates.set(key, [finding.id]);
+        else complete = false;
+      }
+      return { candidates, complete };
+    };
+    // Few Message-IDs and recipients, so that ids repeat across batches and judgements change.
+    const finding = fc
+      .record({
+        message: fc.integer({ min: 0, max: 40 }),
+        recipient: fc.integer({ min: 0, max: 3 }),
+        candidate: fc.boolean(),
+      })
+      .map(({ message, recipient, candidate: isCandidate }) => {
+        const fields = {
+          messageId: message === 0 ? '' : `<m${message}@x>`,
+          recipient: `r${recipient}@fabrikam.com`,
+        };
+        return isCandidate
+          ? makeFinding({ ...fields, scenario: 'foreign-sender-domain', returnPath: 'john@fabrikam.com' })
+          : makeFinding({ ...fields, scenario: 'forwarding' });
+      });
+    fc.assert(
+      fc.property(
+        fc.array(fc.array(finding, { maxLength: 80 }), { maxLength: 12 }),
+        fc.integer({ min: 1, max: 50 }),
+        (batches, limit) => {
+          const evidence = new RunEvidence(limit);
+          for (const batch of batches) evidence.observeFindings(batch);
+          const expected = model(batches, limit);
+          expect(evidence.candidates()).toEqual(expected.candidates);
+          expect(evidence.complete).toBe(expected.complete);
+        },
+      ),
+      { numRuns: 300 },
+    );
   });
 
   it('remembers receipts with their time span, and says when its limit left something out', () => {
