@@ -1,5 +1,14 @@
+import { serialize } from 'node:v8';
 import { describe, expect, it } from 'vitest';
-import { detach, StringPool } from '../../functions/core/kernel/strings.js';
+import { detach, detachPacked, StringPool } from '../../functions/core/kernel/strings.js';
+
+/** How V8 holds a string: its serialiser tags one-byte strings `"` and two-byte ones `c`. */
+function bytesPerCharacter(value: string): 1 | 2 {
+  const tag = serialize(value)[2];
+  if (tag === 0x22) return 1;
+  if (tag === 0x63) return 2;
+  throw new Error(`unexpected serialiser tag ${tag}`);
+}
 
 describe('detach', () => {
   it('returns an equal string, short or long', () => {
@@ -7,6 +16,21 @@ describe('detach', () => {
     expect(detach(text.slice(5, 40))).toBe(text.slice(5, 40));
     expect(detach('ab')).toBe('ab');
     expect(detach('')).toBe('');
+  });
+});
+
+describe('detachPacked', () => {
+  it('copies Latin-1 text cut from a two-byte chunk at one byte a character', () => {
+    const chunk = `Subject: Привет\n${'<abc@contoso.com> '.repeat(10)}`;
+    const cut = chunk.slice(16, 60);
+    expect(bytesPerCharacter(detach(cut))).toBe(2);
+    expect(detachPacked(cut)).toBe(cut);
+    expect(bytesPerCharacter(detachPacked(cut))).toBe(1);
+  });
+
+  it('keeps text beyond Latin-1 as it is', () => {
+    expect(detachPacked('Grüße, Привет')).toBe('Grüße, Привет');
+    expect(detachPacked('')).toBe('');
   });
 });
 

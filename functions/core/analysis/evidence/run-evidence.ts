@@ -8,7 +8,7 @@
  * `complete` says so.
  */
 
-import { detach } from '../../kernel/strings.js';
+import { detach, detachPacked } from '../../kernel/strings.js';
 import type { AnalysisResult, FindingSink } from '../analyze.js';
 import { normaliseMessageId } from '../model/events.js';
 import type { Finding, ScenarioId } from '../model/findings.js';
@@ -83,19 +83,18 @@ const RECORDS_PER_CHUNK = 50;
  * ids is three small objects per candidate that live for the whole run, scattered among the
  * analysis's short-lived garbage; measured on a 750 MB log, it held the main heap some 30 MB larger
  * (about 20 MB of peak RSS) than the same run without it. Here a record is text in a chunk of
- * `RECORDS_PER_CHUNK`, and two sets of small integers (31-bit hashes, no object per entry) answer
- * what the run asks while it goes: is this Message-ID known, could this finding id be a candidate.
+ * `RECORDS_PER_CHUNK`, and a set of small integers (31-bit hashes, no object per entry) answers
+ * what the run asks while it goes: does this Message-ID have a candidate.
  *
  * A record is `+` (a candidate) or `-` (judged otherwise), the finding id, NUL, the Message-ID, NUL
- * (NUL occurs in neither). A `-` is written only when the id may have been a candidate before;
- * a hash collision there writes a `-` that the replay finds nothing to remove for.
+ * (NUL occurs in neither). A `-` is written only for a Message-ID with a candidate, as the map did
+ * (a hash collision writes one that the replay finds nothing to remove for).
  */
 class CandidateLog {
   private readonly chunks: string[] = [];
   private current = '';
   private records = 0;
   private readonly keys = new Set<number>();
-  private readonly ids = new Set<number>();
 
   /** Distinct Message-IDs with a candidate (by hash: a collision counts two as one). */
   public get size(): number {
@@ -108,12 +107,11 @@ class CandidateLog {
 
   public add(key: string, id: string): void {
     this.keys.add(hash31(key));
-    this.ids.add(hash31(id));
     this.append(`+${id}\u0000${key}\u0000`);
   }
 
   public forget(key: string, id: string): void {
-    if (this.ids.has(hash31(id))) this.append(`-${id}\u0000${key}\u0000`);
+    if (this.has(key)) this.append(`-${id}\u0000${key}\u0000`);
   }
 
   public replay(): Map<string, string[]> {
@@ -142,8 +140,7 @@ class CandidateLog {
     this.current += record;
     this.records += 1;
     if (this.records % RECORDS_PER_CHUNK === 0) {
-      // A flat copy: the concatenations, and the slices of log text in the ids, go.
-      this.chunks.push(detach(this.current));
+      this.chunks.push(detachPacked(this.current));
       this.current = '';
     }
   }
