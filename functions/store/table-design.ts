@@ -60,7 +60,7 @@
  * Timestamps inside keys are normalised to `Date#toISOString()` (always milliseconds, always `Z`)
  * so that string order is time order; `ScanIndexForward: false` then gives newest first.
  */
-import { createHash } from 'node:crypto';
+import { hash } from 'node:crypto';
 import type { AttributeValue, CreateTableCommandInput } from '@aws-sdk/client-dynamodb';
 import { z } from 'zod';
 import { normaliseMessageId } from '../core/analysis/model/events.js';
@@ -262,7 +262,8 @@ export function indexDefinition(indexName: IndexName): IndexDefinition {
 
 function sha256Hex32(parts: readonly string[]): string {
   // NUL cannot occur in a message id, an address or a status code, so joining on it is unambiguous.
-  return createHash('sha256').update(parts.join('\u0000'), 'utf8').digest('hex').slice(0, 32);
+  // One-shot `hash` (Node ≥ 20.12), as findingId: no Hash object per item.
+  return hash('sha256', parts.join('\u0000'), 'hex').slice(0, 32);
 }
 
 /**
@@ -473,7 +474,7 @@ export function correlationMessageId(messageId: string): string {
  * key at 2048 bytes), and hashing spreads ingest writes evenly; the item stores the Message-ID.
  */
 export function inboundPartition(messageId: string): string {
-  const digest = createHash('sha256').update(correlationMessageId(messageId), 'utf8').digest('hex');
+  const digest = hash('sha256', correlationMessageId(messageId), 'hex');
   return `INBOUND#${digest.slice(0, 32)}`;
 }
 
