@@ -3,6 +3,7 @@ import type { AttributeValue } from '@aws-sdk/client-dynamodb';
 import { describe, expect, it } from 'vitest';
 import { itemBytes } from '../../functions/store/item-bounds.js';
 import {
+  contextId,
   createTableInput,
   dayStateKey,
   findingId,
@@ -10,11 +11,13 @@ import {
   findingKeyAttributes,
   findingSortKey,
   inboundKey,
+  inboundPartition,
   keyTimestamp,
   ORGANISATION_CONFIG_KEY,
   parseSourceFindingsEntry,
   primaryKeyOf,
   READINESS_KEY,
+  remediationId,
   remediationKey,
   rollupKey,
   rollupKeyAttributes,
@@ -91,6 +94,15 @@ describe('findingId', () => {
 
   it('cannot be forged by moving text across the separator', () => {
     expect(findingId('a', 'bc', 'd')).not.toBe(findingId('ab', 'c', 'd'));
+  });
+});
+
+describe('content and inbound keys', () => {
+  it('never change between versions: items already stored must still be found', () => {
+    // The first 32 hex digits of SHA-256 of "<kind>\0<JSON>" and of the Message-ID (UTF-8).
+    expect(contextId({ server: 'EX01' })).toBe('296e0ada2632ebca72f6d1af3e35deed');
+    expect(remediationId({ title: 'Add the domain' })).toBe('668371d3c728c9eeaccc339a721c4ea2');
+    expect(inboundPartition('<Grüße.1@contoso.com>')).toBe('INBOUND#bf454d9c0361bff5debf5d864306c611');
   });
 });
 
