@@ -28,6 +28,12 @@ describe('detachPacked', () => {
     expect(bytesPerCharacter(detachPacked(cut))).toBe(1);
   });
 
+  it('copies text longer than one piece whole', () => {
+    const long = `Привет ${'x'.repeat(20_000)}`.slice(7);
+    expect(detachPacked(long)).toBe(long);
+    expect(bytesPerCharacter(detachPacked(long))).toBe(1);
+  });
+
   it('keeps text beyond Latin-1 as it is', () => {
     expect(detachPacked('Grüße, Привет')).toBe('Grüße, Привет');
     expect(detachPacked('')).toBe('');
