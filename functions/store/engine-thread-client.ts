@@ -21,12 +21,13 @@ import type {
   DynamoDBServiceException,
 } from '@aws-sdk/client-dynamodb';
 import { StoreError } from '../core/kernel/errors.js';
-import type {
-  EngineReply,
-  EngineRequest,
-  EngineRequestItem,
-  EngineResponseItem,
-  EngineThreadOptions,
+import {
+  type EngineReply,
+  type EngineRequest,
+  type EngineRequestItem,
+  type EngineResponseItem,
+  type EngineThreadOptions,
+  PerTurnOutbox,
 } from './engine-thread-protocol.js';
 
 /** The AWS SDK's request handler type, as the DynamoDB client takes it. */
@@ -154,8 +155,12 @@ export class EngineThread {
     number,
     { resolve: (reply: EngineResponseItem) => void; reject: (error: Error) => void }
   >();
-  /** Requests not yet posted: they leave together, once per turn of the event loop. */
-  private outbox: EngineRequestItem[] = [];
+  /** Requests not yet posted (none once the engine has failed: their callers have been told). */
+  private readonly outbox = new PerTurnOutbox<EngineRequestItem>((requests) => {
+    if (this.failure !== undefined) return;
+    const message: EngineRequest = { kind: 'requests', requests };
+    this.worker.postMessage(message);
+  });
   private nextId = 1;
   private failure: Error | undefined;
   private closing: Promise<void> | undefined;
@@ -271,17 +276,8 @@ export class EngineThread {
           reject(error);
         },
       });
-      if (this.outbox.length === 0) setImmediate(() => this.flush());
       this.outbox.push({ id, operation, body });
     });
-  }
-
-  /** Posts the requests waiting in the outbox as one message. */
-  private flush(): void {
-    if (this.outbox.length === 0 || this.failure !== undefined) return;
-    const message: EngineRequest = { kind: 'requests', requests: this.outbox };
-    this.outbox = [];
-    this.worker.postMessage(message);
   }
 
   private fail(error: Error): void {
@@ -299,7 +295,7 @@ export class EngineThread {
         });
         const exited = new Promise<void>((resolve) => this.worker.once('exit', () => resolve()));
         // Requests sent before close() still go, ahead of it: the thread answers them first.
-        this.flush();
+        this.outbox.flush();
         const message: EngineRequest = { kind: 'close' };
         this.worker.postMessage(message);
         const reply = await Promise.race([closed, exited.then(() => undefined)]);

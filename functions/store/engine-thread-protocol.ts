@@ -30,3 +30,26 @@ export type EngineRequest = { kind: 'requests'; requests: EngineRequestItem[] } 
 export type EngineReply =
   | { kind: 'responses'; responses: EngineResponseItem[] }
   | { kind: 'closed'; error?: string };
+
+/**
+ * Items that leave together, once per turn of the event loop: both sides of the thread post their
+ * requests and answers this way (a message between threads costs more than its content).
+ */
+export class PerTurnOutbox<T> {
+  private items: T[] = [];
+
+  public constructor(private readonly post: (items: T[]) => void) {}
+
+  public push(item: T): void {
+    if (this.items.length === 0) setImmediate(() => this.flush());
+    this.items.push(item);
+  }
+
+  /** Posts what is waiting now, if anything (the turn's own flush then finds nothing). */
+  public flush(): void {
+    if (this.items.length === 0) return;
+    const items = this.items;
+    this.items = [];
+    this.post(items);
+  }
+}

@@ -15,11 +15,12 @@
  */
 import { createRequire } from 'node:module';
 import { parentPort, workerData } from 'node:worker_threads';
-import type {
-  EngineReply,
-  EngineRequest,
-  EngineResponseItem,
-  EngineThreadOptions,
+import {
+  type EngineReply,
+  type EngineRequest,
+  type EngineResponseItem,
+  type EngineThreadOptions,
+  PerTurnOutbox,
 } from './engine-thread-protocol.js';
 
 /** A key-value operation of a LevelDB batch (values are items; dynalite's database encodes them as JSON). */
@@ -600,17 +601,11 @@ function serve(options: EngineThreadOptions): void {
   });
   const tables = cacheTables(store);
   // Answers leave together, once per turn of the event loop, as the requests came.
-  let outbox: EngineResponseItem[] = [];
-  const respond = (response: EngineResponseItem): void => {
-    if (outbox.length === 0) {
-      setImmediate(() => {
-        const message: EngineReply = { kind: 'responses', responses: outbox };
-        outbox = [];
-        port.postMessage(message);
-      });
-    }
-    outbox.push(response);
-  };
+  const outbox = new PerTurnOutbox<EngineResponseItem>((responses) => {
+    const message: EngineReply = { kind: 'responses', responses };
+    port.postMessage(message);
+  });
+  const respond = (response: EngineResponseItem): void => outbox.push(response);
 
   port.on('message', (message: EngineRequest) => {
     if (message.kind === 'close') {

@@ -15,14 +15,14 @@ import type { Finding, ScenarioId } from '../model/findings.js';
 import { mayBecomeForwarding } from './correlation.js';
 import type { InboundEntry } from './inbound-entry.js';
 
-/** Message-IDs of each kind a run remembers (a few MB at most: see `CandidateLog`, `ReceiptKeys`). */
+/** Message-IDs of each kind a run remembers (a few MB at most: see `CandidateLog`, `HashedMessageIds`). */
 export const DEFAULT_RUN_EVIDENCE_LIMIT = 200_000;
 
 export class RunEvidence {
   /** This run's candidate findings, as a log of judgements (see `CandidateLog`). */
   private readonly log = new CandidateLog();
   /** Correlation Message-IDs of this run's receipts (the receipts are in the inbound index). */
-  public readonly receipts = new ReceiptKeys();
+  public readonly receipts = new HashedMessageIds();
   /** Earliest and latest receipt time (ISO), when there was one. */
   public firstReceipt: string | undefined;
   public lastReceipt: string | undefined;
@@ -94,7 +94,8 @@ class CandidateLog {
   private readonly chunks: string[] = [];
   private current = '';
   private records = 0;
-  private readonly keys = new Set<number>();
+  /** The Message-IDs with a candidate. */
+  private readonly keys = new HashedMessageIds();
 
   /** Distinct Message-IDs with a candidate (by hash: a collision counts two as one). */
   public get size(): number {
@@ -102,11 +103,11 @@ class CandidateLog {
   }
 
   public has(key: string): boolean {
-    return this.keys.has(hash31(key));
+    return this.keys.has(key);
   }
 
   public add(key: string, id: string): void {
-    this.keys.add(hash31(key));
+    this.keys.add(key);
     this.append(`+${id}\u0000${key}\u0000`);
   }
 
@@ -147,13 +148,14 @@ class CandidateLog {
 }
 
 /**
- * The Message-IDs of a run's receipts, each kept as a 31-bit hash. The receipts themselves are in
- * the store's inbound index, written as the run goes, and the end-of-run correlation reads them
- * back for the few Message-IDs that match (measured: kept in memory, even packed one string each,
- * they were the largest thing a 750 MB run held, some 45 MB). A collision of two hashes costs one
- * lookup that finds no receipt of this run, never a wrong answer.
+ * A set of Message-IDs, each kept as a 31-bit hash: the run's receipts (the receipts themselves
+ * are in the store's inbound index, written as the run goes, and the end-of-run correlation reads
+ * them back for the few Message-IDs that match; measured: kept in memory, even packed one string
+ * each, they were the largest thing a 750 MB run held, some 45 MB), and the Message-IDs of its
+ * candidates. A collision of two hashes costs one lookup that finds no receipt of this run, or a
+ * `-` record with nothing to remove, never a wrong answer.
  */
-export class ReceiptKeys {
+export class HashedMessageIds {
   private readonly hashes = new Set<number>();
 
   public get size(): number {
