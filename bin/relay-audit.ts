@@ -1,14 +1,12 @@
 #!/usr/bin/env node
 /** Entry point of the `relay-audit` command (see cli.ts; kept apart so tests can import main()). */
-import { setFlagsFromString } from 'node:v8';
 import { main } from './cli.js';
+import { boundYoungGeneration, growOldGenerationByHalf } from './support/heap-shape.js';
 import { quietSdkNodeVersionNotice } from './support/quiet-sdk-notice.js';
 
-// An analysis keeps a small, bounded live heap (the classifier's window) while allocating fast, and
-// V8 then lets the heap grow to about four times the live size before collecting. Growing by half
-// instead keeps peak memory flat as logs get larger, for about 5 % of speed (measured, `analyze
-// --no-store`: 250 MB log 182 → 156 MB peak RSS, 750 MB log 258 → 171 MB).
-setFlagsFromString('--heap-growing-percent=50');
+// Peak memory that stays flat as logs get larger, on every Node version (see heap-shape.ts).
+growOldGenerationByHalf();
+boundYoungGeneration();
 
 // On Node 20 the AWS SDK would print a notice about its own future releases in front of the report
 // (see quiet-sdk-notice.ts); only that one warning is turned off, every other still prints.
