@@ -12,13 +12,11 @@
  *   grows by is read at each growth: `boundYoungGeneration` keeps that factor at V8's 2 while a
  *   doubling stays within the bound, and at 1 (no growth) once it would not.
  */
+import { PerformanceObserver } from 'node:perf_hooks';
 import { getHeapSpaceStatistics, setFlagsFromString } from 'node:v8';
 
 /** The young generation's bound: Node 20's and 22's own limit, so that only Node 24 changes. */
 export const YOUNG_GENERATION_BYTES = 32 * 1024 * 1024;
-
-/** How often the young generation's size is looked at (a few microseconds each time). */
-const CHECK_INTERVAL_MS = 10;
 
 /** Sets the old generation's growth for the whole run (see the module comment). */
 export function growOldGenerationByHalf(): void {
@@ -31,12 +29,12 @@ export function youngGenerationBytes(): number {
 }
 
 /**
- * Keeps the young generation near `limitBytes` from now on (see the module comment), checking every
- * few milliseconds on a timer that does not keep the process alive. Not to the byte: it may double
- * once between two checks, and Node 24's V8 also resizes it by pages (at an 8 MB bound it moved
- * between 8 and 13 MB). At the default bound a 250 MB run into the store stayed at 32 MB on Node 24
- * (128 MB without the bound; peak RSS 267 against 345 MB, same time). Returns a function that stops
- * the checks.
+ * Keeps the young generation near `limitBytes` from now on (see the module comment). It is looked at
+ * after each garbage collection, when V8 may have grown it: a process that allocates nothing (an
+ * idle `relay-audit serve`) is never woken for it. Not to the byte: V8 may grow it more than once
+ * before the check runs, and Node 24's V8 also resizes it by pages (at an 8 MB bound it moved between
+ * 8 and 13 MB). At the default bound a 250 MB run into the store stayed at 32 MB on Node 24 (128 MB
+ * without the bound; peak RSS 267 against 345 MB, same time). Returns a function that stops it.
  */
 export function boundYoungGeneration(limitBytes: number = YOUNG_GENERATION_BYTES): () => void {
   let factor: number | undefined;
@@ -47,7 +45,7 @@ export function boundYoungGeneration(limitBytes: number = YOUNG_GENERATION_BYTES
     setFlagsFromString(`--semi-space-growth-factor=${wanted}`);
   };
   check();
-  const timer = setInterval(check, CHECK_INTERVAL_MS);
-  timer.unref();
-  return () => clearInterval(timer);
+  const observer = new PerformanceObserver(check);
+  observer.observe({ entryTypes: ['gc'] });
+  return () => observer.disconnect();
 }

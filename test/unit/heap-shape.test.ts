@@ -8,6 +8,12 @@ import { describe, expect, it } from 'vitest';
 
 const MB = 1024 * 1024;
 const BOUND = 8 * MB;
+/**
+ * How far past the bound the young generation may go: V8 can grow it again before the check after a
+ * collection runs, and Node 24's V8 also resizes it by pages (16.25 MB seen at this bound). Node 20's
+ * own limit, 32 MB, is well past it.
+ */
+const TOLERATED = 2.5 * BOUND;
 
 /** The largest young generation seen while objects that survive a while are allocated. */
 function largestYoungGeneration(bounded: boolean): number {
@@ -16,7 +22,7 @@ function largestYoungGeneration(bounded: boolean): number {
     ${bounded ? `boundYoungGeneration(${BOUND});` : ''}
     let largest = 0;
     let kept = [];
-    // In slices, so the bound's timer gets its turns, as it does between an analysis's batches.
+    // In slices, so the checks after collections get their turns, as between an analysis's batches.
     for (let slice = 0; slice < 300; slice++) {
       for (let i = 0; i < 20_000; i++) {
         kept.push({ i, text: 'row ' + i });
@@ -36,12 +42,12 @@ function largestYoungGeneration(bounded: boolean): number {
 
 describe('boundYoungGeneration', () => {
   it('without it the young generation grows past the bound (the workload is real)', () => {
-    expect(largestYoungGeneration(false)).toBeGreaterThan(2 * BOUND);
+    expect(largestYoungGeneration(false)).toBeGreaterThan(TOLERATED);
   });
 
-  it('keeps the young generation within twice the bound', () => {
+  it('keeps the young generation near the bound', () => {
     const largest = largestYoungGeneration(true);
     expect(largest).toBeGreaterThan(0);
-    expect(largest).toBeLessThanOrEqual(2 * BOUND);
+    expect(largest).toBeLessThanOrEqual(TOLERATED);
   });
 });
