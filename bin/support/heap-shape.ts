@@ -32,9 +32,9 @@ export function youngGenerationBytes(): number {
  * Keeps the young generation near `limitBytes` from now on (see the module comment). It is looked at
  * after each garbage collection, when V8 may have grown it: a process that allocates nothing (an
  * idle `relay-audit serve`) is never woken for it. Not to the byte: V8 may grow it more than once
- * before the check runs, and Node 24's V8 also resizes it by pages (at an 8 MB bound it moved between
- * 8 and 13 MB). At the default bound a 250 MB run into the store stayed at 32 MB on Node 24 (128 MB
- * without the bound; peak RSS 267 against 345 MB, same time). Returns a function that stops it.
+ * before the check runs, and Node 24's V8 also resizes it by pages (at an 8 MB bound it reached
+ * 16 MB). At the default bound a 250 MB run into the store stayed within 35 MB on Node 24 (128 MB
+ * without the bound; peak RSS 268 against 345 MB, same time). Returns a function that stops it.
  */
 export function boundYoungGeneration(limitBytes: number = YOUNG_GENERATION_BYTES): () => void {
   let factor: number | undefined;
