@@ -60,10 +60,10 @@
  * Timestamps inside keys are normalised to `Date#toISOString()` (always milliseconds, always `Z`)
  * so that string order is time order; `ScanIndexForward: false` then gives newest first.
  */
-import { hash } from 'node:crypto';
 import type { AttributeValue, CreateTableCommandInput } from '@aws-sdk/client-dynamodb';
 import { z } from 'zod';
 import { normaliseMessageId } from '../core/analysis/model/events.js';
+import { sha256Hex32 } from '../core/analysis/model/finding-id.js';
 import type { Finding } from '../core/analysis/model/findings.js';
 import { ScenarioId } from '../core/analysis/model/findings.js';
 import type { SourceRecord } from '../core/analysis/model/source-record.js';
@@ -259,12 +259,6 @@ export function indexDefinition(indexName: IndexName): IndexDefinition {
 // ---------------------------------------------------------------------------------------------
 // Identities
 // ---------------------------------------------------------------------------------------------
-
-function sha256Hex32(parts: readonly string[]): string {
-  // NUL cannot occur in a message id, an address or a status code, so joining on it is unambiguous.
-  // One-shot `hash` (Node ≥ 20.12), as findingId: no Hash object per item.
-  return hash('sha256', parts.join('\u0000'), 'hex').slice(0, 32);
-}
 
 /**
  * The finding id lives with the domain model (functions/core/analysis/model/finding-id.ts): the classifier needs
@@ -474,8 +468,7 @@ export function correlationMessageId(messageId: string): string {
  * key at 2048 bytes), and hashing spreads ingest writes evenly; the item stores the Message-ID.
  */
 export function inboundPartition(messageId: string): string {
-  const digest = hash('sha256', correlationMessageId(messageId), 'hex');
-  return `INBOUND#${digest.slice(0, 32)}`;
+  return `INBOUND#${sha256Hex32([correlationMessageId(messageId)])}`;
 }
 
 /**

@@ -29,7 +29,8 @@ export function detachPacked(value: string): string {
     for (let i = start; i < end; i++) codes.push(value.charCodeAt(i));
     packed += String.fromCharCode(...codes);
   }
-  return detach(packed);
+  // Built anew from codes: it shares nothing with `value`, so it needs no detaching.
+  return packed;
 }
 
 /** Characters per `String.fromCharCode` call in `detachPacked`. */
