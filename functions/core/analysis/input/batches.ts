@@ -2,6 +2,7 @@
  * What every input's parse hands on, and the read loop all of them share: CSV-like files
  * (parse-input.ts) and the logs and JSON read by their own readers (parse-text.ts).
  */
+import { setImmediate as nextTurn } from 'node:timers/promises';
 import { firstIssueLine } from '../../kernel/issues.js';
 import { relayRejectionIn } from '../evidence/rejections.js';
 import type { SkipReason } from '../formats/format-adapter.js';
@@ -138,11 +139,6 @@ export interface TextConsumer {
   holding(): boolean;
 }
 
-/** Lets the event loop take one turn: timers, I/O callbacks and messages from other threads run. */
-function nextTurn(): Promise<void> {
-  return new Promise((resolve) => setImmediate(resolve));
-}
-
 /**
  * Reads the decoded text to its end (or until told to stop), a batch per ~64 K characters. After
  * each batch the event loop takes a turn. Text already read ahead resolves `chunks.next()` without
@@ -166,6 +162,7 @@ export async function pump(
     if (pending >= BATCH_CHARS) {
       pending = 0;
       await consumer.deliver(false);
+      // One turn of the event loop: timers, I/O callbacks and messages from other threads run.
       await nextTurn();
     }
     let next: IteratorResult<string>;
