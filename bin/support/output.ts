@@ -19,11 +19,47 @@ export interface Output {
 
 const NO_PROGRESS: Progress = { update() {}, done() {} };
 
+/**
+ * What became of stdout: `closed` once its reader has gone (`relay-audit … | head`, EPIPE), another
+ * error once writing failed otherwise. Watched from the first write on: without a listener, the
+ * failed write of a reader that has what it wanted ends the process with a stack trace.
+ */
+let stdoutState: { closed: boolean; failure?: Error } | undefined;
+
+function watchStdout(): { closed: boolean; failure?: Error } {
+  if (stdoutState !== undefined) return stdoutState;
+  const state: { closed: boolean; failure?: Error } = { closed: false };
+  process.stdout.on('error', (error: NodeJS.ErrnoException) => {
+    if (error.code === 'EPIPE') state.closed = true;
+    else state.failure ??= error;
+  });
+  stdoutState = state;
+  return state;
+}
+
 export const processOutput: Output = {
   write(data) {
+    const state = watchStdout();
+    if (state.failure !== undefined) return Promise.reject(state.failure);
+    // The reader has what it wanted: the command still finishes its work (an analysis into the store
+    // completes and records its upload), its output goes nowhere, and it exits as it would have.
+    if (state.closed) return Promise.resolve();
     return new Promise((resolve, reject) => {
-      if (process.stdout.write(data)) resolve();
-      else process.stdout.once('drain', resolve).once('error', reject);
+      if (process.stdout.write(data)) {
+        resolve();
+        return;
+      }
+      // Back-pressure: the next drain, or the error that means none will come.
+      const onDrain = () => {
+        process.stdout.off('error', onError);
+        resolve();
+      };
+      const onError = (error: NodeJS.ErrnoException) => {
+        process.stdout.off('drain', onDrain);
+        if (error.code === 'EPIPE') resolve();
+        else reject(error);
+      };
+      process.stdout.once('drain', onDrain).once('error', onError);
     });
   },
   error(text) {

@@ -1,5 +1,5 @@
 /** The real entry point, as npx runs it: a separate process, exit statuses from the process itself. */
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -60,5 +60,35 @@ describe('bin/relay-audit.ts', () => {
     } finally {
       rmSync(db, { recursive: true, force: true });
     }
+  });
+
+  it('stops writing quietly when its reader goes away (`| head`), and exits as it would have', async () => {
+    // Prepare: the samples' findings as NDJSON, far more than a pipe holds (64 KB on Linux).
+    const env = { ...process.env };
+    delete env[SDK_NODE_VERSION_NOTICE_SWITCH];
+    const child = spawn(
+      process.execPath,
+      ['--import', 'tsx', 'bin/relay-audit.ts', 'analyze', 'sample-logs', '--no-store'],
+      { env, stdio: ['ignore', 'pipe', 'pipe'] },
+    );
+    let stderr = '';
+    child.stderr.setEncoding('utf8').on('data', (text: string) => {
+      stderr += text;
+    });
+
+    // Act: read the first chunk, then close the pipe, as `head` does.
+    const first = await new Promise<string>((resolve) =>
+      child.stdout.once('data', (chunk) => resolve(String(chunk))),
+    );
+    child.stdout.destroy();
+    const status = await new Promise<number | null>((resolve) => child.once('close', resolve));
+
+    // Assess: it had begun to write findings, finished its analysis, and said nothing about the pipe.
+    expect(first).toMatch(/^\{"id":/);
+    expect(stderr).toMatch(
+      new RegExp(`^relay-audit: ${SAMPLE_FILE_COUNT} files, .* → ${SAMPLE_FINDING_COUNT} findings`),
+    );
+    expect(stderr).not.toMatch(/EPIPE|unexpected error/);
+    expect(status).toBe(0);
   });
 });
