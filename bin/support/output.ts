@@ -24,11 +24,15 @@ const NO_PROGRESS: Progress = { update() {}, done() {} };
  * error once writing failed otherwise. Watched from the first write on: without a listener, the
  * failed write of a reader that has what it wanted ends the process with a stack trace.
  */
-let stdoutState: { closed: boolean; failure?: Error } | undefined;
+interface StdoutState {
+  closed: boolean;
+  failure?: Error;
+}
+let stdoutState: StdoutState | undefined;
 
-function watchStdout(): { closed: boolean; failure?: Error } {
+function watchStdout(): StdoutState {
   if (stdoutState !== undefined) return stdoutState;
-  const state: { closed: boolean; failure?: Error } = { closed: false };
+  const state: StdoutState = { closed: false };
   process.stdout.on('error', (error: NodeJS.ErrnoException) => {
     if (error.code === 'EPIPE') state.closed = true;
     else state.failure ??= error;
