@@ -145,3 +145,103 @@ describe('parseInput on tracking rows without their header', () => {
     ]);
   });
 });
+
+describe('parseInput on joined exports (Get-Content a.csv, b.csv > all.csv)', () => {
+  const HEADER = [
+    'Timestamp',
+    'EventId',
+    'Sender',
+    'Recipients',
+    'RecipientStatus',
+    'MessageId',
+    'ReturnPath',
+  ];
+  /** Another Select-Object's order of the same columns, as another script exports them. */
+  const REORDERED = [
+    'Timestamp',
+    'EventId',
+    'MessageId',
+    'ReturnPath',
+    'Sender',
+    'RecipientStatus',
+    'Recipients',
+  ];
+  const quoted = (cells: readonly string[]) => `${cells.map((cell) => `"${cell}"`).join(',')}\r\n`;
+  /** An Export-Csv row laid out by `header`: a refusal, or (`status`) another outcome. */
+  function exportRow(header: readonly string[], minute: number, recipient: string, status?: string): string {
+    const values: Record<string, string> = {
+      Timestamp: `2026-11-28T10:${String(minute).padStart(2, '0')}:12Z`,
+      EventId: 'FAIL',
+      Sender: 'scanner@contoso.com',
+      Recipients: recipient,
+      RecipientStatus: status ?? '550 5.7.64 TenantAttribution; Relay Access Denied ATTR36',
+      MessageId: `<M${minute}@EX01.contoso.local>`,
+      ReturnPath: 'scanner@contoso.com',
+    };
+    return quoted(header.map((name) => values[name] ?? ''));
+  }
+
+  it('reads the next part with its own header row, in its own column order, and notes it', async () => {
+    const text =
+      quoted(HEADER) +
+      exportRow(HEADER, 1, 'a@litware.com') +
+      quoted(REORDERED) +
+      exportRow(REORDERED, 2, 'b@litware.com') +
+      exportRow(REORDERED, 3, 'c@litware.com', '550 5.1.10 RESOLVER.ADR.RecipientNotFound');
+    const result = await parse(text);
+    expect(result).toMatchObject({ rowsRead: 3, rowsAnalysed: 3, skips: [] });
+    // Read with the first header's columns, line 4's recipient would be its status text.
+    expect(result.refused).toEqual([
+      [2, 'a@litware.com'],
+      [4, 'b@litware.com'],
+    ]);
+    expect(result.notes).toEqual([
+      'line 3: a new header row (7 columns); the rows after it are read with its columns',
+    ]);
+    expect(result.codes).toEqual(['FIELD_SET_CHANGED']);
+  });
+
+  it('takes the same header again for what it is: not a row, nothing to note', async () => {
+    const text =
+      quoted(HEADER) +
+      exportRow(HEADER, 1, 'a@litware.com') +
+      quoted(HEADER) +
+      exportRow(HEADER, 2, 'b@litware.com');
+    const result = await parse(text);
+    expect(result).toMatchObject({ rowsRead: 2, rowsAnalysed: 2, skips: [], notes: [] });
+    expect(result.refused).toEqual([
+      [2, 'a@litware.com'],
+      [4, 'b@litware.com'],
+    ]);
+  });
+
+  it('reads a joined part of another export by its own format', async () => {
+    const trace = [
+      'Received',
+      'SenderAddress',
+      'RecipientAddress',
+      'Subject',
+      'Status',
+      'MessageId',
+      'MessageTraceId',
+    ];
+    const text =
+      quoted(HEADER) +
+      exportRow(HEADER, 1, 'a@litware.com') +
+      quoted(trace) +
+      quoted([
+        '2026-11-28T10:02:12Z',
+        'kate@contoso.com',
+        'b@litware.com',
+        'x',
+        'Delivered',
+        '<M2@EX01>',
+        'f00d',
+      ]);
+    const result = await parse(text);
+    expect(result).toMatchObject({ rowsRead: 2, rowsAnalysed: 2, skips: [] });
+    expect(result.notes).toEqual([
+      'line 3: a new header row (message trace, 7 columns); the rows after it are read with its columns',
+    ]);
+  });
+});

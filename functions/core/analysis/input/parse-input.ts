@@ -8,12 +8,13 @@
  * canonical zod schema (they become findings, which cross into storage).
  */
 import { closeEarly } from '../../text/byte-source.js';
-import { CsvRecordSplitter } from '../../text/csv-records.js';
+import { CsvRecordSplitter, normaliseHeader } from '../../text/csv-records.js';
 import { decodeBytes } from '../../text/decode.js';
 import { decompressed } from '../../text/decompress.js';
 import { rowMayMatter } from '../evidence/relevance.js';
 import { trackingVersionOf } from '../formats/exchange-tracking-log.js';
-import type { RowAdapter, RowContext, RowSink, SkipReason } from '../formats/index.js';
+import type { FormatAdapter, RowAdapter, RowContext, RowSink, SkipReason } from '../formats/index.js';
+import { FORMAT_LABELS } from '../formats/labels.js';
 import type { ResumePoint } from '../model/source-record.js';
 import {
   type AnalysisInput,
@@ -167,6 +168,32 @@ async function parseDecoded(
     };
     splitter.expectFields(undefined);
   };
+  /**
+   * A header row after the first: exports joined into one file (`Get-Content a.csv, b.csv >
+   * all.csv`), the next part maybe from another `Select-Object` (its columns in another order, some
+   * more or fewer) or another export. The rows after it are read with its columns; read with the
+   * first header's, their cells would land in the wrong fields and their refusals be lost.
+   */
+  const newHeaderRow = (format: FormatAdapter, headers: string[], line: number): void => {
+    const same =
+      format.id === currentFormat.id &&
+      headers.length === fields.length &&
+      headers.every((name, index) => normaliseHeader(name) === normaliseHeader(fields[index] ?? ''));
+    // The same header again (the next part of one export) is nothing to note, as a repeated #Fields: line.
+    if (same) return;
+    batch.notes.push(...(rowAdapter.notes?.() ?? []));
+    const other = format.id === currentFormat.id ? '' : `${FORMAT_LABELS[format.id].short}, `;
+    batch.notes.push({
+      code: 'FIELD_SET_CHANGED',
+      message: `line ${line}: a new header row (${other}${headers.length} columns); the rows after it are read with its columns`,
+    });
+    fields = headers;
+    currentFormat = format;
+    rowAdapter = format.createRowAdapter(headers, context);
+    splitter.expectFields(headers.length);
+  };
+  let currentFormat = detection.format;
+
   /** The `#` lines of the current part, before its `#Fields:` line (`#Log-type:` names what it is). */
   let preamble: string[] = [];
 
@@ -184,6 +211,12 @@ async function parseDecoded(
     { delimiter: detection.delimiter, firstLine: resume?.from?.fromLine ?? detection.restLine },
     {
       onRecord(fields, line) {
+        // A header row is not a row: the first header is not counted either.
+        const header = detection.format.fieldsDirective ? undefined : headerRowFormat(fields);
+        if (header !== undefined) {
+          newHeaderRow(header, fields, line);
+          return;
+        }
         const counted = line >= countFrom;
         if (counted) batch.rowsRead++;
         rowSkipped = false;
@@ -226,6 +259,17 @@ async function parseDecoded(
     deliver,
     holding: () => held.holding,
   });
+}
+
+const DIGIT = /\d/;
+
+/**
+ * The export format whose header row `cells` is, or `undefined` for a row. Every row has a date, so
+ * only a record without a digit in any cell can be a header: a row costs a look up to its first digit.
+ */
+function headerRowFormat(cells: readonly string[]): FormatAdapter | undefined {
+  for (const cell of cells) if (DIGIT.test(cell)) return undefined;
+  return chooseFormat(cells, false);
 }
 
 /** Passes chunks through, reporting the running byte count (and the first chunk, once). */
