@@ -191,6 +191,75 @@ describe('Get-MessageTraceDetail | ConvertTo-Json', () => {
   });
 });
 
+describe("Get-MessageTrace | ConvertTo-Json with each trace's details in it", () => {
+  /** A trace record as `Select-Object *, @{n='Details'; e={ Get-MessageTraceDetail … }}` makes it. */
+  const trace = (details: unknown) => ({
+    Received: '2026-11-28T22:45:01Z',
+    SenderAddress: 'noreply@fabrikam.com',
+    RecipientAddress: 'maria@wingtiptoys.com',
+    Subject: 'x',
+    Status: 'Failed',
+    MessageId: '<FSD11@EX01.contoso.local>',
+    MessageTraceId: TRACE_ID,
+    Details: details,
+  });
+
+  it('reads the details of a trace as its detail records, whether objects or the text past -Depth', async () => {
+    const { findings, sources } = await analyzeFiles([
+      // -Depth 3 or more: the details as objects.
+      {
+        name: 'deep.json',
+        content: JSON.stringify(
+          [trace([{ Date: '2026-11-28T22:45:02Z', Event: 'Fail', Action: '', Detail: REFUSAL, Data: '' }])],
+          null,
+          4,
+        ),
+      },
+      // The default -Depth 2: PowerShell writes each detail object as its @{…} text.
+      {
+        name: 'depth2.json',
+        content: JSON.stringify(
+          [
+            {
+              ...trace([
+                '@{Date=11/28/2026 10:45:01 PM; Event=Receive; Action=; Detail=Message received by: AM0PR01MB1234; Data=}',
+                `@{Date=11/28/2026 10:45:02 PM; Event=Fail; Action=; Detail=${REFUSAL}; Data=}`,
+              ]),
+              MessageId: '<FSD12@EX01.contoso.local>',
+            },
+          ],
+          null,
+          4,
+        ),
+      },
+    ]);
+    expect(sources.map((s) => [s.file, s.status, s.rowsRead, s.rowsAnalysed, s.rowsSkipped])).toEqual([
+      ['deep.json', 'done', 1, 1, 0],
+      ['depth2.json', 'done', 1, 1, 0],
+    ]);
+    expect(
+      findings.map((f) => [f.source.file, f.messageId, f.recipient, f.sender, f.scenario, f.attr]),
+    ).toEqual([
+      [
+        'deep.json',
+        'FSD11@EX01.contoso.local',
+        'maria@wingtiptoys.com',
+        'noreply@fabrikam.com',
+        'foreign-sender-domain',
+        'ATTR36',
+      ],
+      [
+        'depth2.json',
+        'FSD12@EX01.contoso.local',
+        'maria@wingtiptoys.com',
+        'noreply@fabrikam.com',
+        'foreign-sender-domain',
+        'ATTR36',
+      ],
+    ]);
+  });
+});
+
 describe('Reporting Web Service JSON and NDJSON', () => {
   it('reads d.results of the Reporting Web Service', async () => {
     const text = JSON.stringify({

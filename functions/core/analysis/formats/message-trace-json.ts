@@ -141,7 +141,7 @@ class MessageTraceJsonReader extends SinkReader implements JsonRecordHandler {
       return;
     }
     const fields = lowerKeys(value as Record<string, unknown>);
-    if ('event' in fields && ('detail' in fields || 'action' in fields || 'data' in fields)) {
+    if (isDetail(fields)) {
       this.detail(fields, line, sink);
     } else if ('received' in fields) {
       this.trace(fields, line, sink);
@@ -189,6 +189,21 @@ class MessageTraceJsonReader extends SinkReader implements JsonRecordHandler {
     if (record.subject !== undefined) event.subject = record.subject;
     if (record.fromip !== undefined) event.clientIp = record.fromip;
     sink.event(event);
+    // A trace with its details in it (`Select-Object *, @{n='Details'; e={Get-MessageTraceDetail…}}`):
+    // the details carry the refusal text, so each is read as a detail record of this trace.
+    for (const nested of nestedDetails(fields)) {
+      this.detail(
+        {
+          messageid: record.messageid,
+          messagetraceid: record.messagetraceid,
+          recipientaddress: record.recipientaddress,
+          senderaddress: record.senderaddress,
+          ...nested,
+        },
+        line,
+        sink,
+      );
+    }
   }
 
   private detail(fields: Record<string, unknown>, line: number, sink: TextSink): void {
@@ -226,6 +241,61 @@ class MessageTraceJsonReader extends SinkReader implements JsonRecordHandler {
       sink.skip(line, 'BAD_TIMESTAMP', `"${String(value).slice(0, 64)}" is not a date and time`);
     return iso;
   }
+}
+
+/** A detail record's fields, lower-cased: the keys that tell one (see `record`). */
+function isDetail(fields: Record<string, unknown>): boolean {
+  return 'event' in fields && ('detail' in fields || 'action' in fields || 'data' in fields);
+}
+
+/**
+ * Detail records nested in a trace record, at any depth: objects (`ConvertTo-Json -Depth 3` or
+ * more), or the text PowerShell writes for an object past `-Depth` (2 by default),
+ * `@{Date=…; Event=Fail; Detail=Reason: [{LED=550 5.7.64 …}]…}`. Each as lower-cased fields.
+ */
+function nestedDetails(fields: Record<string, unknown>): Record<string, unknown>[] {
+  const found: Record<string, unknown>[] = [];
+  const visit = (value: unknown, depth: number): void => {
+    if (depth > 4) return;
+    if (typeof value === 'string') {
+      const parsed = powerShellObjectText(value);
+      if (parsed !== undefined && isDetail(parsed)) found.push(parsed);
+    } else if (Array.isArray(value)) {
+      for (const element of value) visit(element, depth + 1);
+    } else if (typeof value === 'object' && value !== null) {
+      const nested = lowerKeys(value as Record<string, unknown>);
+      if (isDetail(nested)) found.push(nested);
+      else for (const inner of Object.values(nested)) visit(inner, depth + 1);
+    }
+  };
+  // The trace's own scalars are never details; a nested value or a `@{…}` text may be.
+  for (const value of Object.values(fields))
+    if (typeof value === 'object' || (typeof value === 'string' && value.startsWith('@{'))) visit(value, 0);
+  return found;
+}
+
+/** Property names of a detail record, as PowerShell writes them in `@{Name=value; …}` text. */
+const OBJECT_TEXT_KEYS =
+  /(?:^@\{|; )(Date|Event|Action|Detail|Data|MessageId|MessageTraceId|RecipientAddress|SenderAddress|FromIP|ToIP|Organization|StartDate|EndDate|Index)=/g;
+
+/**
+ * The properties of an object PowerShell wrote as text (`@{Date=…; Event=Fail; Detail=…}`), lower-
+ * cased; `undefined` when `text` is not such a text. Only a detail's property names split it, so a
+ * `; ` inside a value (the refusal text has them) stays in the value.
+ */
+function powerShellObjectText(text: string): Record<string, unknown> | undefined {
+  if (!text.startsWith('@{') || !text.endsWith('}')) return undefined;
+  const body = text.slice(0, -1);
+  const starts = [...body.matchAll(OBJECT_TEXT_KEYS)];
+  if (starts.length === 0 || starts[0]?.index !== 0) return undefined;
+  const fields: Record<string, unknown> = {};
+  starts.forEach((match, i) => {
+    const from = (match.index ?? 0) + match[0].length;
+    const to = starts[i + 1]?.index ?? body.length;
+    const name = (match[1] ?? '').toLowerCase();
+    fields[ALIASES[name] ?? name] = body.slice(from, to);
+  });
+  return fields;
 }
 
 /** The record's keys lower-cased, with Graph's names mapped to PowerShell's. */
