@@ -190,14 +190,28 @@ describe('detectFormat names inputs it does not read', () => {
     [
       'ConvertTo-Json of Get-MessageTrace',
       '[\r\n    {\r\n        "Received":  "2026-11-28T10:02:12",\r\n        "SenderAddress":  "scanner@contoso.com",\r\n        "MessageTraceId":  "4f3e2d1c-0b9a-4c8d-9e7f-6a5b4c3d2e1f"\r\n    }\r\n]\r\n',
-      /JSON, not CSV: a message trace \(Get-MessageTrace \| ConvertTo-Json\), which relay-audit does not read yet\. Export the trace as CSV/,
+      /JSON, not CSV: a message trace \(Get-MessageTrace \| ConvertTo-Json\), but not records relay-audit reads as a message trace \(.*\)\. Export the trace as CSV/,
     ],
     [
       'NDJSON of trace records',
       '{"Received":"2026-11-28T10:02:12Z","SenderAddress":"scanner@contoso.com","RecipientAddress":"vendor@adatum.com","Status":"Failed"}\n',
       /JSON, not CSV: newline-delimited JSON .* of message trace records/,
     ],
-    ['any other JSON', '[1, 2, 3]\n', /JSON, not CSV, which relay-audit does not read yet/],
+    [
+      'any other JSON',
+      '[1, 2, 3]\n',
+      /JSON that is no message trace\. relay-audit reads JSON only as a message trace/,
+    ],
+    [
+      'NDJSON of other records',
+      '{"foo":1}\n',
+      /newline-delimited JSON .* of records that are no message trace\. relay-audit reads JSON only as a message trace/,
+    ],
+    [
+      'a one-line JSON page of other records (not NDJSON)',
+      '{"value":[{"foo":1}]}',
+      /^(?!.*newline-delimited).*JSON that is no message trace/s,
+    ],
     [
       'a syslog file without mail lines (mail logs are told apart before CSV detection: relay-logs.test.ts)',
       'Nov 28 22:15:03 relay1 sshd[4711]: Accepted publickey for admin from 192.0.2.7 port 50022\n',

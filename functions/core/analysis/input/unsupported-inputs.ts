@@ -73,36 +73,36 @@ function describeW3cLog(input: UnrecognisedInput): string | undefined {
   return undefined;
 }
 
+/**
+ * JSON that reached detection is JSON the message trace reader (message-trace-json.ts) did not take:
+ * it is no message trace, or its trace keys come too late to tell it from its first 64 KB.
+ */
+const NOT_A_TRACE =
+  'but not records relay-audit reads as a message trace (Received or receivedDateTime, or Date, Event and Detail, within the first 64 KB)';
+
 /** JSON documents (Graph, `ConvertTo-Json`) and NDJSON from log shippers. */
 function describeJson(input: UnrecognisedInput): string | undefined {
   const first = input.text.trim();
   if (!first.startsWith('{') && !first.startsWith('[')) return undefined;
   const object = parseObject(first);
-  // A whole object on the first line, and not a Graph page: one record per line (NDJSON).
-  if (object !== undefined && !('@odata.context' in object)) {
+  // A whole record on the first line, and not a page (`{"value": [ … ]}`): one record per line (NDJSON).
+  if (object !== undefined && !('@odata.context' in object) && !Object.values(object).some(Array.isArray)) {
     const keys = new Set(Object.keys(object).map((key) => key.toLowerCase()));
-    const kind = traceKeys(keys) ? 'trace' : trackingKeys(keys) ? 'tracking' : undefined;
-    const what =
-      kind === 'trace'
-        ? 'message trace records'
-        : kind === 'tracking'
-          ? 'message tracking events'
-          : 'records';
-    return (
-      `JSON, not CSV: newline-delimited JSON (one object per line, as log shippers write) of ${what}, ` +
-      `${NOT_YET}. ${ADVICE[kind ?? 'other']}`
-    );
+    const ndjson = 'JSON, not CSV: newline-delimited JSON (one object per line, as log shippers write) of';
+    if (traceKeys(keys)) return `${ndjson} message trace records, ${NOT_A_TRACE}. ${ADVICE.trace}`;
+    if (trackingKeys(keys)) return `${ndjson} message tracking events, ${NOT_YET}. ${ADVICE.tracking}`;
+    return `${ndjson} records that are no message trace. ${ADVICE.other}`;
   }
   const sample = input.sample;
   const graph = graphTrace(sample);
-  if (graph !== undefined) return `JSON, not CSV: ${graph}, ${NOT_YET}. ${ADVICE.trace}`;
+  if (graph !== undefined) return `JSON, not CSV: ${graph}, ${NOT_A_TRACE}. ${ADVICE.trace}`;
   if (/"MessageTraceId"\s*:/.test(sample) || /"(?:receivedDateTime|Received)"\s*:/.test(sample)) {
     const powershell = /"MessageTraceId"\s*:/.test(sample) ? ' (Get-MessageTrace | ConvertTo-Json)' : '';
-    return `JSON, not CSV: a message trace${powershell}, ${NOT_YET}. ${ADVICE.trace}`;
+    return `JSON, not CSV: a message trace${powershell}, ${NOT_A_TRACE}. ${ADVICE.trace}`;
   }
   if (/"(?:event-id|EventId|event_id)"\s*:/.test(sample))
     return `JSON, not CSV: message tracking events, ${NOT_YET}. ${ADVICE.tracking}`;
-  return `JSON, not CSV, ${NOT_YET}. ${ADVICE.other}`;
+  return `JSON that is no message trace. ${ADVICE.other}`;
 }
 
 const ADVICE = {
@@ -111,7 +111,8 @@ const ADVICE = {
     'and for the refusal texts Get-MessageTraceDetailV2 … | Export-Csv.',
   tracking:
     'Analyse the MSGTRK*.LOG files themselves, or Get-MessageTrackingLog … | Export-Csv -NoTypeInformation.',
-  other: 'relay-audit reads raw message tracking logs and the CSV exports listed below.',
+  other:
+    'relay-audit reads JSON only as a message trace; the logs, exports and JSON it reads are listed below.',
 } as const;
 
 function graphTrace(sample: string): string | undefined {
