@@ -103,6 +103,44 @@ describe('Microsoft Graph message trace pages', () => {
     expect(findings[0]?.attr).toBe('ATTR36');
   });
 
+  it('never gives a detail known only by its Message-ID the recipient of one of several trace records', async () => {
+    const trace = tracePage(
+      [
+        graphTrace(
+          TRACE_ID,
+          '<G1@app01.contoso.com>',
+          'alerts@monitoring.contoso.com',
+          'oncall@adatum.com',
+          'failed',
+        ),
+        graphTrace(
+          '5f3e2d1c-0b9a-4c8d-9e7f-6a5b4c3d2e1f',
+          '<G1@app01.contoso.com>',
+          'alerts@monitoring.contoso.com',
+          'ops@litware.com',
+          'failed',
+        ),
+      ],
+      false,
+    );
+    // `$response.value` of one getDetailsByRecipient call saved as it is: no page, so no recipient.
+    const details = JSON.stringify([
+      {
+        id: 'd0',
+        messageId: '<G1@app01.contoso.com>',
+        dateTime: '2026-11-28T22:15:05Z',
+        event: 'fail',
+        description: REFUSAL,
+      },
+    ]);
+    const { findings } = await analyzeFiles([
+      { name: 'traces.json', content: trace },
+      { name: 'details.json', content: details },
+    ]);
+    // The sender both trace records share, and no recipient: which one's refusal it is, the file does not say.
+    expect(findings.map((f) => [f.recipient, f.sender])).toEqual([['', 'alerts@monitoring.contoso.com']]);
+  });
+
   it('reads several pages saved into one file, each record on its own line number', async () => {
     const page1 = tracePage(
       [

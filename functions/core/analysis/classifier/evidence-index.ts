@@ -19,6 +19,8 @@ interface MessageContext {
   sender?: string;
   recipient?: string;
   subject?: string;
+  /** Rows of this Message-ID name different recipients: a row without its own recipient gets none. */
+  manyRecipients?: true;
 }
 
 export class EvidenceIndex {
@@ -73,8 +75,25 @@ export class EvidenceIndex {
       if (recipient !== undefined) context.recipient = detach(recipient);
       if (event.subject !== undefined) context.subject = detach(event.subject);
       this.contexts.set(detach(event.messageTraceId), context);
-      if (messageId !== undefined) this.contexts.set(detach(messageId), context);
+      if (messageId !== undefined) this.contexts.set(detach(messageId), this.byMessageId(messageId, context));
     }
+  }
+
+  /**
+   * The context a Message-ID stands for. A message sent to several recipients has a trace row each
+   * (each with its own trace id): a detail row known only by the Message-ID could be any of theirs,
+   * so it gets the sender and subject they share, never one of their recipients (a guess could
+   * merge two recipients' refusals into one finding).
+   */
+  private byMessageId(messageId: string, context: MessageContext): MessageContext {
+    const known = this.contexts.get(messageId);
+    const many =
+      known !== undefined &&
+      (known.manyRecipients === true ||
+        (known.recipient !== undefined && known.recipient !== context.recipient));
+    if (!many) return context;
+    const { recipient: _recipient, ...shared } = context;
+    return { ...shared, manyRecipients: true };
   }
 
   /** The inbound traces of message `messageId` seen so far. */
