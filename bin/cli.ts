@@ -95,7 +95,8 @@ export async function main(argv: string[], out: Output = processOutput): Promise
     return name === undefined ? 2 : 0;
   }
   if (name === 'help') {
-    const topic = rest[0];
+    // `help --help` (or `help analyze -h`) asks for help too: not a command named "--help".
+    const topic = rest.find((word) => word !== '--help' && word !== '-h');
     if (topic === undefined || topic === 'help') {
       await out.write(`${USAGE}\n`);
       return 0;

@@ -31,7 +31,7 @@ import { OrganisationConfigStore } from '../../functions/store/organisation-conf
 import { loadAcceptedDomains } from '../support/accepted-domains-option.js';
 import { readCommandLine } from '../support/command.js';
 import type { Output } from '../support/output.js';
-import { openStore } from '../support/store-options.js';
+import { checkStoreFlags, openStore } from '../support/store-options.js';
 import { CHECK } from './definitions.js';
 
 const ISO_TIME = /^\d{4}-\d{2}-\d{2}(?:[T ]\d{2}:\d{2}(?::\d{2}(?:\.\d+)?)?(?:Z|[+-]\d{2}:?\d{2})?)?$/;
@@ -71,6 +71,8 @@ export async function runCheck(argv: string[], out: Output): Promise<number> {
   if (!values.store && (values.db || values.table || values.stack || values.endpoint || values.region)) {
     throw new ArgumentError('--db, --table, --stack, --endpoint and --region only apply with --store');
   }
+  // Before the checks print anything: a clash of store options is a usage error, not a late failure.
+  if (values.store) checkStoreFlags(values);
   if (values['accepted-domains'] === undefined) {
     throw new ArgumentError(
       '--accepted-domains is required: the certificate domain must be an accepted domain',

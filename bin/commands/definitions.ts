@@ -67,7 +67,7 @@ Inputs (told apart by their header or first lines):
 In a directory, files that are not logs or exports (notes, scripts, .xml, .md) are listed, not
 analysed. Exits 1 when a log or export gave nothing to analyse (unreadable, unknown, all rows skipped).`,
   options: {
-    'accepted-domains': { type: 'string', value: '<v>', help: ACCEPTED_DOMAINS_HELP },
+    'accepted-domains': { type: 'string', value: '<list|file>', help: ACCEPTED_DOMAINS_HELP },
     connectors: {
       type: 'string',
       value: '<file>',
@@ -115,12 +115,12 @@ export const CHECK = {
   name: 'check',
   synopsis:
     '--accepted-domains <list|file> [--connectors <json>] [--certificate <pem>]... [--at T] [--json] [--store]',
-  usage: '--accepted-domains <v> [options]',
+  usage: '--accepted-domains <list|file> [options]',
   description: `Checks the configuration Exchange Online needs to relay your on-premises mail: an enabled
 certificate-based OnPremises inbound connector whose certificate domain is an accepted domain
 (*.contoso.com), and a valid server certificate with the full chain whose names match it.`,
   options: {
-    'accepted-domains': { type: 'string', value: '<v>', help: `${ACCEPTED_DOMAINS_HELP} (required)` },
+    'accepted-domains': { type: 'string', value: '<list|file>', help: `${ACCEPTED_DOMAINS_HELP} (required)` },
     connectors: { type: 'string', value: '<file>', help: 'Get-InboundConnector | ConvertTo-Json output' },
     certificate: {
       type: 'string',

@@ -3,20 +3,22 @@
  *  [--limit N] [--format table|json|ndjson|csv]` — reads the store through its indexes, never a Scan.
  */
 import { z } from 'zod';
+import { Domain } from '../../functions/api/params.js';
 import { type Finding, ScenarioId } from '../../functions/core/analysis/model/findings.js';
 import { csvLine } from '../../functions/core/kernel/csv-output.js';
 import { ArgumentError } from '../../functions/core/kernel/errors.js';
 import { TimeBound } from '../../functions/store/query-plan.js';
 import { readCommandLine } from '../support/command.js';
-import { parseFlags, wholeNumberFlag } from '../support/flags.js';
+import { flagValue, parseFlags, wholeNumberFlag } from '../support/flags.js';
 import type { Output } from '../support/output.js';
-import { openStore } from '../support/store-options.js';
+import { openStore, type StoreFlags, suggestedCommand } from '../support/store-options.js';
 import { FINDINGS } from './definitions.js';
 
 const Flags = z.object({
   scenario: ScenarioId.optional(),
-  'sender-domain': z.string().min(1).optional(),
-  'recipient-domain': z.string().min(1).optional(),
+  // The API's schema: the same values accepted, normalised (case, trailing dot) and refused alike.
+  'sender-domain': flagValue(Domain).optional(),
+  'recipient-domain': flagValue(Domain).optional(),
   since: TimeBound.optional(),
   until: TimeBound.optional(),
   limit: wholeNumberFlag(1).optional(),
@@ -69,7 +71,7 @@ export async function runFindings(argv: string[], out: Output): Promise<number> 
   const { values, positionals } = readCommandLine(FINDINGS, argv);
   if (positionals.length > 0) throw new ArgumentError(`unexpected argument "${positionals[0]}"`);
   const flags = parseFlags(Flags, values);
-  const handle = await openStore(values);
+  const handle = await openStore(values, { mustExist: true });
   try {
     const format = flags.format;
     if (format === 'csv') await out.write(csvLine(CSV_COLUMNS));
@@ -81,8 +83,8 @@ export async function runFindings(argv: string[], out: Output): Promise<number> 
       const remaining = flags.limit === undefined ? 500 : Math.min(500, flags.limit - written);
       const page = await handle.store.queryFindings({
         ...(flags.scenario ? { scenario: flags.scenario } : {}),
-        ...(flags['sender-domain'] ? { senderDomain: flags['sender-domain'].toLowerCase() } : {}),
-        ...(flags['recipient-domain'] ? { recipientDomain: flags['recipient-domain'].toLowerCase() } : {}),
+        ...(flags['sender-domain'] ? { senderDomain: flags['sender-domain'] } : {}),
+        ...(flags['recipient-domain'] ? { recipientDomain: flags['recipient-domain'] } : {}),
         ...(flags.since ? { since: flags.since } : {}),
         ...(flags.until ? { until: flags.until } : {}),
         limit: remaining,
@@ -100,16 +102,16 @@ export async function runFindings(argv: string[], out: Output): Promise<number> 
       cursor = page.cursor;
     } while (cursor && (flags.limit === undefined || written < flags.limit));
     if (format === 'json') await out.write(written > 0 ? '\n]\n' : ']\n');
-    if (format === 'table') await out.write(renderTable(rows));
+    if (format === 'table') await out.write(renderTable(rows, values));
   } finally {
     await handle.close();
   }
   return 0;
 }
 
-function renderTable(findings: Finding[]): string {
+function renderTable(findings: Finding[], store: StoreFlags): string {
   if (findings.length === 0)
-    return 'No findings match. Run `relay-audit analyze <files>` first, or widen the filter.\n';
+    return `No findings match. Run \`${suggestedCommand('analyze <files>', store)}\` first, or widen the filter.\n`;
   const lines: string[] = [];
   const header = ['time (UTC)', 'scenario', 'sender (P1)', 'recipient', 'code', 'conf.'];
   const table = findings.map((f) => [

@@ -18,14 +18,17 @@ import { ConfigError, ErrorCode, RelayAuditError } from '../../functions/core/ke
 import { BUCKET_PREFIX } from '../../functions/runtime/bucket-layout.js';
 import { DEFAULT_STACK_NAME, STACK_OUTPUT } from '../../functions/runtime/stack-outputs.js';
 import { readCommandLine } from '../support/command.js';
-import { parseFlags, wholeNumberFlag } from '../support/flags.js';
+import { flagValue, parseFlags, wholeNumberFlag } from '../support/flags.js';
 import { interruptOnCtrlC } from '../support/interrupt.js';
 import type { Output } from '../support/output.js';
 import { readStackOutputs } from '../support/stack-outputs.js';
 import { DEFAULT_PROGRESS_SECONDS, REANALYZE } from './definitions.js';
 
 /** A date (a whole UTC day) or a UTC time. */
-const Bound = z.iso.date().or(z.iso.datetime()).optional();
+const Bound = flagValue(
+  z.iso.date().or(z.iso.datetime()),
+  'a date such as 2026-11-28 or a UTC time such as 2026-11-28T08:00:00Z',
+).optional();
 
 const ReanalyzeFlags = z
   .object({

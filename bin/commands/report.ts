@@ -11,13 +11,13 @@ import { ArgumentError } from '../../functions/core/kernel/errors.js';
 import { IsoDay } from '../../functions/nightly/dates.js';
 import { MAX_LOOK_BACK_DAYS } from '../../functions/nightly/look-back.js';
 import { readCommandLine } from '../support/command.js';
-import { parseFlags, wholeNumberFlag } from '../support/flags.js';
+import { flagValue, parseFlags, wholeNumberFlag } from '../support/flags.js';
 import type { Output } from '../support/output.js';
-import { openStore } from '../support/store-options.js';
+import { openStore, storeFlagsText } from '../support/store-options.js';
 import { REPORT } from './definitions.js';
 
 const Flags = z.object({
-  date: IsoDay.optional(),
+  date: flagValue(IsoDay, 'a calendar day such as 2026-11-28 (YYYY-MM-DD)').optional(),
   'look-back': wholeNumberFlag(0, MAX_LOOK_BACK_DAYS).optional(),
   out: z.string().min(1).optional(),
   json: z.boolean().optional(),
@@ -36,7 +36,9 @@ export async function runReport(
   const { runNightly } = await import('../../functions/nightly/run-nightly.js');
   const { FileReportSink } = await import('../../functions/nightly/file-report-sink.js');
   const outDir = flags.out ?? join(values.db ?? DEFAULT_STORE_DIR, 'reports');
-  const handle = await openStore(values);
+  // A report derives everything from what is stored: of a new, empty store it would say nothing,
+  // and opening one would create it wherever a mistyped --db points.
+  const handle = await openStore(values, { mustExist: true });
   try {
     const result = await runNightly({
       store: handle.store,
@@ -45,6 +47,8 @@ export async function runReport(
       reports: new FileReportSink(outDir),
       date: flags.date,
       lookBackDays: flags['look-back'],
+      // Its next steps read this store when run as printed.
+      storeOptions: storeFlagsText(values),
     });
     if (flags.json) {
       const run = {

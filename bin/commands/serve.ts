@@ -280,6 +280,7 @@ export async function startServer(options: ServerOptions = {}): Promise<RunningS
   const port = options.port ?? DEFAULT_PORT;
   const host = options.host ?? DEFAULT_HOST;
   const dashboardDir = resolve(options.dashboardDir ?? defaultDashboardDir());
+  // A new store is created: the dashboard takes uploads, so serving an empty one is a way to begin.
   const handle = await openStore(options);
   // Quiet by default: warnings and errors only, which Powertools writes to stderr.
   const logger = createLogger(

@@ -5,6 +5,7 @@
  * command accepts. Definitions are data (no zod here), so `relay-audit help` stays fast.
  */
 import { parseArgs } from 'node:util';
+import { ArgumentError } from '../../functions/core/kernel/errors.js';
 
 export interface OptionDefinition {
   readonly type: 'string' | 'boolean';
@@ -79,5 +80,21 @@ export function readCommandLine<D extends CommandDefinition>(
     options[name] = option.multiple ? { type: option.type, multiple: true } : { type: option.type };
   }
   const { values, positionals } = parseArgs({ args: argv, allowPositionals: true, options, strict: true });
+  rejectEmptyValues(command, values);
   return { values: values as RawValues<D['options']>, positionals };
+}
+
+/**
+ * No option means anything when empty: `--db ""` (often an unset shell variable) would put the
+ * store in the working directory, `--accepted-domains ""` fall back to inferring the domains,
+ * `--table ""` name no table. Rejected here once for every option of every command, as a usage error.
+ */
+function rejectEmptyValues(command: CommandDefinition, values: Record<string, unknown>): void {
+  for (const [name, value] of Object.entries(values)) {
+    const given = Array.isArray(value) ? value : [value];
+    if (!given.some((item) => typeof item === 'string' && item.trim() === '')) continue;
+    const option = command.options[name];
+    const expected = option?.value === undefined ? 'a value' : option.value;
+    throw new ArgumentError(`--${name}: expected ${expected}, got an empty value`);
+  }
 }

@@ -28,3 +28,21 @@ export function wholeNumberFlag(min: number, max?: number): z.ZodType<number, st
     return value;
   });
 }
+
+/**
+ * A flag checked by `schema`, whose error shows what was typed: `expected …, got "nope"` when
+ * `expected` is given, else the schema's own message followed by `(got "nope")` — the wording the
+ * HTTP API uses for the same values, so one schema gives one message in both places.
+ */
+export function flagValue<T>(schema: z.ZodType<T>, expected?: string): z.ZodType<T, string> {
+  return z.string().transform((text, context) => {
+    const parsed = schema.safeParse(text);
+    if (parsed.success) return parsed.data;
+    const message =
+      expected === undefined
+        ? `${parsed.error.issues[0]?.message ?? 'invalid value'} (got ${JSON.stringify(text)})`
+        : `expected ${expected}, got ${JSON.stringify(text)}`;
+    context.addIssue({ code: 'custom', message });
+    return z.NEVER;
+  });
+}

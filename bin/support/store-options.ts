@@ -3,6 +3,7 @@
  * DynamoDB table through the standard AWS credential chain) or `--stack NAME` (the table of a
  * deployed stack, from its outputs). Same store code either way.
  */
+import { resolve } from 'node:path';
 import { ArgumentError } from '../../functions/core/kernel/errors.js';
 import type { StoreHandle } from '../../functions/store/index.js';
 
@@ -14,10 +15,58 @@ export interface StoreFlags {
   region?: string | undefined;
 }
 
+/** The options of a DynamoDB table (of a stack or not), as against --db, the embedded store. */
+const REMOTE_OPTIONS = {
+  table: 'a DynamoDB table',
+  stack: "a deployed stack's table",
+  endpoint: 'the DynamoDB endpoint of --table or --stack',
+  region: 'the AWS region of --table or --stack',
+} as const;
+
+/**
+ * Checks that the store flags name one store. Without this, `--db X --table T` would silently use
+ * the table and `--db X --endpoint URL` the directory, and the user would read another store than
+ * the one they named. Throws `ArgumentError` (a usage error) naming the two options that clash.
+ */
+export function checkStoreFlags(flags: StoreFlags): void {
+  const remote = (Object.keys(REMOTE_OPTIONS) as (keyof typeof REMOTE_OPTIONS)[]).find(
+    (name) => flags[name] !== undefined,
+  );
+  if (flags.db !== undefined && remote !== undefined) {
+    throw new ArgumentError(
+      `--db cannot be combined with --${remote}: --db is the embedded store, --${remote} ` +
+        `${REMOTE_OPTIONS[remote]}; give one or the other`,
+    );
+  }
+  if (flags.stack !== undefined && flags.table !== undefined) {
+    throw new ArgumentError('--stack cannot be combined with --table: the stack names its own table');
+  }
+  if (flags.stack === undefined && flags.table === undefined) {
+    const orphan = (['endpoint', 'region'] as const).find((name) => flags[name] !== undefined);
+    if (orphan !== undefined) {
+      throw new ArgumentError(
+        `--${orphan} applies only with --table or --stack (the embedded store has no ${orphan})`,
+      );
+    }
+  }
+}
+
+export interface OpenStoreOptions {
+  /**
+   * The command only reads (or, like `report`, derives from what is stored): an embedded store must
+   * exist already. Otherwise a mistyped --db, or one pointed at a logs folder, would get a new empty
+   * store written into it and the command would report "no findings" as if that were true.
+   */
+  mustExist?: boolean;
+}
+
 /** Opens the store; the AWS SDK and the embedded engine load only now, so `--no-store` runs start fast. */
-export async function openStore(flags: StoreFlags): Promise<StoreHandle & { description: string }> {
+export async function openStore(
+  flags: StoreFlags,
+  options: OpenStoreOptions = {},
+): Promise<StoreHandle & { description: string }> {
+  checkStoreFlags(flags);
   if (flags.stack) {
-    if (flags.table || flags.db) throw new ArgumentError('--stack cannot be combined with --table or --db');
     const { readStackOutputs } = await import('./stack-outputs.js');
     const outputs = await readStackOutputs(flags.stack, { region: flags.region });
     const { createRemoteStore } = await import('../../functions/store/remote-store.js');
@@ -40,10 +89,23 @@ export async function openStore(flags: StoreFlags): Promise<StoreHandle & { desc
       description: `DynamoDB table ${flags.table}${flags.endpoint ? ` at ${flags.endpoint}` : ''}`,
     };
   }
-  const { DEFAULT_STORE_DIR, startEmbeddedStore } = await import('../../functions/store/embedded-engine.js');
+  const { DEFAULT_STORE_DIR, embeddedStoreExists, startEmbeddedStore } = await import(
+    '../../functions/store/embedded-engine.js'
+  );
   const dir = flags.db ?? DEFAULT_STORE_DIR;
+  if (options.mustExist && !(await embeddedStoreExists(dir))) throw missingStore(flags, dir);
   const handle = await startEmbeddedStore({ dir });
   return { ...handle, description: `embedded store in ${dir}/` };
+}
+
+/** A read of a directory that holds no store: a usage error, like a missing input file. */
+function missingStore(flags: StoreFlags, dir: string): ArgumentError {
+  const where = resolve(dir);
+  const given = flags.db === undefined ? ' (the default store; give --db DIR for another)' : '';
+  return new ArgumentError(
+    `no relay-audit store in ${where}${given}: nothing has been analysed into it. ` +
+      `Check the path, or analyse logs into it first: ${suggestedCommand('analyze <file|dir>...', flags)}`,
+  );
 }
 
 /**
@@ -68,4 +130,13 @@ export function storeFlagsText(flags: StoreFlags): string {
 /** Quotes a word for a POSIX shell when it holds anything but plain path characters. */
 function shellWord(word: string): string {
   return /^[\w./:@%+=,-]+$/.test(word) ? word : `'${word.replaceAll("'", "'\\''")}'`;
+}
+
+/**
+ * A relay-audit command to print as the next step, with the store flags of this run, so that
+ * running it as printed reads the same store (`relay-audit findings --scenario ndr --db ./x`).
+ * Every command a report suggests is built here.
+ */
+export function suggestedCommand(command: string, flags: StoreFlags): string {
+  return `relay-audit ${command}${storeFlagsText(flags)}`;
 }

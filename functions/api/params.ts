@@ -24,9 +24,10 @@ const Scenario = z.enum(ScenarioId.options, { error: `must be one of ${SCENARIO_
 
 /**
  * A domain name as the store keys it (lower-case). Letters of any script are allowed because
- * internationalised domains appear in trace logs as typed.
+ * internationalised domains appear in trace logs as typed. Exported for the command line's
+ * `findings --sender-domain/--recipient-domain`, which filter the same way.
  */
-const Domain = z
+export const Domain = z
   .string()
   .trim()
   .toLowerCase()

@@ -40,6 +40,11 @@ export interface ReportInput {
   days: readonly DayLine[];
   /** Reclassified findings of the window: the full count and the first ones. */
   reclassified: { count: number; findings: readonly ReclassifiedLine[] };
+  /**
+   * The store options the suggested `relay-audit findings` commands carry (` --db ./store`, shell-
+   * quoted), so that run as printed they read the store the report was made from; none: the default.
+   */
+  storeOptions?: string | undefined;
 }
 
 /** Builds the report (see report.ts for the meaning of each field). */
@@ -90,7 +95,14 @@ export function buildReport(input: ReportInput): NightlyReport {
       findings: input.reclassified.findings.slice(0, MAX_RECLASSIFIED_LISTED),
     },
     days: [...input.days],
-    nextSteps: nextSteps(date, scenarios, spikes, newSenderDomains, input.reclassified.count),
+    nextSteps: nextSteps(
+      (scenario) => findingsCommand(scenario, date, input.storeOptions ?? ''),
+      date,
+      scenarios,
+      spikes,
+      newSenderDomains,
+      input.reclassified.count,
+    ),
   };
 }
 
@@ -98,12 +110,13 @@ function sum(values: readonly number[]): number {
   return values.reduce((total, value) => total + value, 0);
 }
 
-function findingsCommand(scenario: ScenarioId, date: string): string {
-  return `relay-audit findings --scenario ${scenario} --since ${date} --until ${date}`;
+function findingsCommand(scenario: ScenarioId, date: string, storeOptions: string): string {
+  return `relay-audit findings --scenario ${scenario} --since ${date} --until ${date}${storeOptions}`;
 }
 
 /** What to do, most urgent first: spikes, new domains, then each scenario by volume. */
 function nextSteps(
+  findingsOf: (scenario: ScenarioId) => string,
   date: string,
   scenarios: readonly ScenarioLine[],
   spikes: readonly Spike[],
@@ -119,7 +132,7 @@ function nextSteps(
     steps.push(
       `Investigate the spike in "${SCENARIO_DESCRIPTIONS[spike.scenario].title}" (${spike.count} findings, ${against}): ` +
         `a server, application, certificate or forwarding rule probably changed on or just before ${date}. ` +
-        `See: ${findingsCommand(spike.scenario, date)}`,
+        `See: ${findingsOf(spike.scenario)}`,
     );
   }
   if (newDomains.length > 0) {
@@ -135,7 +148,7 @@ function nextSteps(
   for (const line of ranked) {
     steps.push(
       `${line.title} (${line.scenario}, ${line.count} finding${line.count === 1 ? '' : 's'}): ` +
-        `${SCENARIO_DESCRIPTIONS[line.scenario].summary} Tailored steps and PowerShell: ${findingsCommand(line.scenario, date)}`,
+        `${SCENARIO_DESCRIPTIONS[line.scenario].summary} Tailored steps and PowerShell: ${findingsOf(line.scenario)}`,
     );
   }
   if (reclassified > 0) {

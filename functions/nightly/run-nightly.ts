@@ -59,6 +59,8 @@ export interface RunNightlyOptions {
   now?: () => Date;
   /** Where the report files go; none: the report is only returned. */
   reports?: ReportSink;
+  /** The store options its suggested commands carry (see `ReportInput.storeOptions`). */
+  storeOptions?: string | undefined;
   /** Where each recomputed day's history objects go (S3 in the cloud); none: no history. */
   history?: HistorySink;
   /** Where the alert summary goes; none: nothing is published. */
@@ -167,6 +169,7 @@ export async function runNightly(options: RunNightlyOptions): Promise<NightlyRes
     history,
     days: dayLines,
     reclassified: { count: reclassified.count, findings: reclassified.result() },
+    storeOptions: options.storeOptions,
   });
   const markdown = renderMarkdown(report);
   const locations = options.reports ? await options.reports.write(reportFiles(date, report, markdown)) : [];

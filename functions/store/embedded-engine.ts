@@ -9,10 +9,10 @@
  * on, and no socket is open to other programs. `listen: true` serves it on a loopback port instead,
  * in this thread, for callers that need an endpoint URL (tests handing it to Lambda handlers).
  */
-import { mkdir } from 'node:fs/promises';
+import { mkdir, stat } from 'node:fs/promises';
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { resolve } from 'node:path';
+import { join, resolve } from 'node:path';
 import type { DynamoDBClient, DynamoDBClientConfig } from '@aws-sdk/client-dynamodb';
 import { ConfigError, StoreError } from '../core/kernel/errors.js';
 import { acquireEngineLock } from './engine-lock.js';
@@ -26,6 +26,24 @@ export type { RemoteStoreOptions, StoreHandle } from './remote-store.js';
 export const DEFAULT_STORE_DIR = '.relay-audit';
 /** Default table name (dynalite, like DynamoDB, wants 3-255 characters). */
 export const DEFAULT_TABLE_NAME = 'relay-audit';
+
+/**
+ * LevelDB's pointer to its current manifest: present in every database it has opened once, and in
+ * nothing else a user would point --db at (a logs folder, a mistyped path).
+ */
+const LEVELDB_CURRENT_FILE = 'CURRENT';
+
+/**
+ * True when `dir` holds an embedded store (a database created by an earlier run). Commands that only
+ * read check this first, so a mistyped --db is reported instead of filled with a new, empty store.
+ */
+export async function embeddedStoreExists(dir: string): Promise<boolean> {
+  try {
+    return (await stat(join(resolve(dir), LEVELDB_CURRENT_FILE))).isFile();
+  } catch {
+    return false;
+  }
+}
 
 export interface EmbeddedStoreOptions {
   /** LevelDB directory, created if missing; default `.relay-audit`. Ignored when `inMemory`. */

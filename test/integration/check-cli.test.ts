@@ -301,7 +301,7 @@ describe('relay-audit check usage and bad input (exit 2)', () => {
   it('help check prints the usage', async () => {
     const { status, out } = await cli('help', 'check');
     expect(status).toBe(0);
-    expect(out.stdout).toMatch(/relay-audit check --accepted-domains <v> \[options\]/);
+    expect(out.stdout).toMatch(/relay-audit check --accepted-domains <list\|file> \[options\]/);
     expect(out.stdout).toMatch(/Exit status: 0 no errors, 1 at least one error, 2 usage error/);
   });
 });
