@@ -17,7 +17,7 @@ import {
 } from '../../functions/core/analysis/evidence/run-evidence.js';
 import type { Finding } from '../../functions/core/analysis/model/findings.js';
 import { groupDigits, plural } from '../../functions/core/kernel/counts-in-words.js';
-import { ArgumentError } from '../../functions/core/kernel/errors.js';
+import { ArgumentError, ErrorCode } from '../../functions/core/kernel/errors.js';
 import { type DomainOracle, InferredDomains } from '../../functions/core/organisation/accepted-domains.js';
 import type { InboundConnectorInfo } from '../../functions/core/organisation/connector-info.js';
 import { parseInboundConnectors, relayConnectorInfo } from '../../functions/core/readiness/index.js';
@@ -25,11 +25,12 @@ import { loadAcceptedDomains } from '../support/accepted-domains-option.js';
 import { readCommandLine } from '../support/command.js';
 import { parseFlags, wholeNumberFlag } from '../support/flags.js';
 import { findLocalInputs, type NotAnalysedFile } from '../support/inputs.js';
+import { INTERRUPTED_STATUS, interruptOnCtrlC } from '../support/interrupt.js';
 import { NdjsonFindingWriter } from '../support/ndjson-findings.js';
 import type { Output } from '../support/output.js';
 import { renderAnalysisReport } from '../support/report.js';
 import { leasedSink } from '../support/source-lease.js';
-import { openStore, storeFlagsText } from '../support/store-options.js';
+import { checkStoreFlags, openStore, suggestedCommand } from '../support/store-options.js';
 import { ANALYZE } from './definitions.js';
 
 /**
@@ -47,6 +48,9 @@ const STORE_WRITES_IN_FLIGHT = 8;
  */
 const STORE_BATCH_SIZE = 25;
 
+/** The store options, none of which means anything with --no-store. */
+const STORE_OPTIONS = ['db', 'table', 'stack', 'endpoint', 'region'] as const;
+
 const AnalyzeFlags = z.object({
   window: wholeNumberFlag(1).optional(),
   year: wholeNumberFlag(1970, 2199).optional(),
@@ -56,13 +60,18 @@ export async function runAnalyze(argv: string[], out: Output): Promise<number> {
   const { values, positionals } = readCommandLine(ANALYZE, argv);
   if (positionals.length === 0) throw new ArgumentError('analyze needs at least one file or directory');
   const { window, year } = parseFlags(AnalyzeFlags, { window: values.window, year: values.year });
-  if (values['no-store'] && (values.db || values.table || values.stack)) {
-    throw new ArgumentError('--no-store cannot be combined with --db, --table or --stack');
+  if (values['no-store']) {
+    const store = STORE_OPTIONS.find((name) => values[name] !== undefined);
+    if (store !== undefined) throw new ArgumentError(`--no-store cannot be combined with --${store}`);
+  } else {
+    // Before any file is read: a clash of store options is a usage error, not a failed run.
+    checkStoreFlags(values);
   }
 
   let domains: DomainOracle;
   let domainsOrigin: string | undefined;
-  if (values['accepted-domains']) {
+  // Present at all, not truthy: an unusable list is an error (as in check), never a quiet switch to inferring.
+  if (values['accepted-domains'] !== undefined) {
     const loaded = await loadAcceptedDomains(values['accepted-domains']);
     domains = loaded.list;
     domainsOrigin = loaded.origin;
@@ -122,6 +131,12 @@ export async function runAnalyze(argv: string[], out: Output): Promise<number> {
         withInboundRecorder(leased.sink, (entries) => inbound.record(entries)),
         evidence,
       );
+      // Ctrl+C stops the reading, not the process: what was read is stored and counted (the store's
+      // counters settled), so a run analysed again later never leaves the dashboard's totals short.
+      const interrupt = interruptOnCtrlC(
+        out,
+        'Interrupted: storing what was read so far (Ctrl+C again to quit at once)…',
+      );
       try {
         // The store takes overlapping writes: its engine (or DynamoDB) works while the analysis reads on.
         result = await analyze(inputs, {
@@ -129,8 +144,10 @@ export async function runAnalyze(argv: string[], out: Output): Promise<number> {
           sink,
           batchSize: STORE_BATCH_SIZE,
           writesInFlight: STORE_WRITES_IN_FLIGHT,
+          interrupted: () => interrupt.signal.aborted,
         });
       } finally {
+        interrupt.dispose();
         leased.stop();
       }
       // Forwarding across runs, settled now: receipts recorded by earlier runs, refusals stored by them.
@@ -154,18 +171,19 @@ export async function runAnalyze(argv: string[], out: Output): Promise<number> {
       storeNote =
         `Stored in the ${handle.description}: ${groupDigits(written)} findings from this run ` +
         '(a finding analysed again replaces itself, it is never added twice). ' +
-        `${correlationNote ?? ''}List them: relay-audit findings${storeFlagsText(values)}`;
+        `${correlationNote ?? ''}List them: ${suggestedCommand('findings', values)}`;
       if (values.json) {
         await out.write(
           `${JSON.stringify({ ...summaryJson(result, domains, domainsOrigin, notAnalysed), store: { description: handle.description, findingsWritten: written, reclassifiedAsForwarding: reclassified } })}\n`,
         );
       } else {
-        await out.write(renderAnalysisReport(result, { ...report, storeNote }));
+        await out.write(renderAnalysisReport(result, { ...report, storeNote, storeFlags: values }));
       }
     } finally {
       await handle.close();
     }
   }
+  if (result.sources.some((source) => source.errorCode === ErrorCode.Interrupted)) return INTERRUPTED_STATUS;
   return result.sources.some((source) => source.status === 'failed') ? 1 : 0;
 }
 

@@ -18,15 +18,13 @@ import { resultOfSources, waitForSources } from '../support/cloud-sources.js';
 import { readCommandLine } from '../support/command.js';
 import { parseFlags, wholeNumberFlag } from '../support/flags.js';
 import { findLocalInputs } from '../support/inputs.js';
-import { interruptOnCtrlC } from '../support/interrupt.js';
+import { INTERRUPTED_STATUS, interruptOnCtrlC } from '../support/interrupt.js';
 import type { Output } from '../support/output.js';
 import { renderAnalysisReport } from '../support/report.js';
 import { readStackOutputs } from '../support/stack-outputs.js';
+import { suggestedCommand } from '../support/store-options.js';
 import { decideSend, type SendDecision, sendFile, snapshotFile, uploadKey } from '../support/upload-file.js';
 import { DEFAULT_WAIT_SECONDS, DEFAULT_WATCH_SECONDS, UPLOAD } from './definitions.js';
-
-/** Exit status of a run stopped by Ctrl+C (128 + SIGINT), as shells report it. */
-export const INTERRUPTED_STATUS = 130;
 
 const UploadFlags = z.object({
   interval: wholeNumberFlag(1, 86_400).optional(),
@@ -63,6 +61,9 @@ export async function runUpload(argv: string[], out: Output, deps: UploadDepende
   if (flags.interval !== undefined && !values.watch)
     throw new ArgumentError('--interval only applies with --watch');
 
+  // Local paths first: a mistyped file is a usage error (as in analyze) before any call to AWS,
+  // which would otherwise fail first on credentials or the stack and hide the real mistake.
+  await findLocalInputs(positionals);
   const stack = await readStackOutputs(values.stack ?? DEFAULT_STACK_NAME, { region: values.region });
   const s3 = new S3Client({ region: stack.region });
   const handle = createRemoteStore({ tableName: stack.table, region: stack.region });
@@ -185,14 +186,16 @@ async function report(
     else finished.push(record);
   }
   const result = await resultOfSources(store, finished);
+  const storeFlags = { stack: stack.stackName, region: stack.region };
   const storeNote =
     `Analysed by stack ${stack.stackName} and stored in its table ${stack.table}. ` +
-    `List the findings: relay-audit findings --stack ${stack.stackName}`;
+    `List the findings: ${suggestedCommand('findings', storeFlags)}`;
   if (finished.length > 0) {
     await out.write(
       renderAnalysisReport(result, {
         domains: "the stack's (config/accepted-domains.csv in its bucket, or its acceptedDomains setting)",
         storeNote,
+        storeFlags,
       }),
     );
   }
@@ -200,7 +203,7 @@ async function report(
     const lines = pending.map((file) => `  … ${file.name} (s3://${stack.bucket}/${file.key})`);
     out.error(
       `${plural(pending.length, 'file')} not analysed yet${wait.signal.aborted ? '' : ` after ${Math.round(wait.timeoutMs / 1000)} s`}:\n${lines.join('\n')}\n` +
-        `The stack goes on with ${pending.length === 1 ? 'it' : 'them'}; see later: relay-audit findings --stack ${stack.stackName}`,
+        `The stack goes on with ${pending.length === 1 ? 'it' : 'them'}; see later: ${suggestedCommand('findings', storeFlags)}`,
     );
   }
   return pending.length > 0 || finished.some((record) => record.status === 'failed') ? 1 : 0;

@@ -94,6 +94,7 @@ export async function resultOfSources(
     duplicates,
     unclassified: 0,
     ruleFailures: 0,
+    unexplainedFailures: sum((record) => record.unexplainedFailures ?? 0),
     stopped: false,
   };
 }

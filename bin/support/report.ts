@@ -18,14 +18,22 @@ import {
   InferredDomains,
 } from '../../functions/core/organisation/accepted-domains.js';
 import type { NotAnalysedFile } from './inputs.js';
+import { type StoreFlags, suggestedCommand } from './store-options.js';
+
+/** Failures whose message already says how many rows were read. */
+const ROWS_IN_MESSAGE: ReadonlySet<string> = new Set([
+  ErrorCode.NoUsableRows,
+  ErrorCode.Interrupted,
+  ErrorCode.DeadlineReached,
+]);
 
 function describeSource(source: SourceRecord): string[] {
   const lines: string[] = [];
   if (source.status === 'failed') {
     lines.push(`  ✗ ${source.file} — not analysed: ${source.errorCode}`);
     for (const line of (source.errorMessage ?? '').split('\n')) lines.push(`      ${line}`);
-    // A file without usable rows: its message already says why its rows were skipped.
-    if (source.rowsRead > 0 && source.errorCode !== ErrorCode.NoUsableRows)
+    // A file without usable rows, or stopped part-way: its message already says what became of its rows.
+    if (source.rowsRead > 0 && !ROWS_IN_MESSAGE.has(source.errorCode ?? ''))
       lines.push(`      (${plural(source.rowsRead, 'row')} were read before the error)`);
     return lines;
   }
@@ -115,6 +123,8 @@ export interface ReportOptions {
   storeNote?: string | undefined;
   /** Files found in the directories that are not logs or exports, and why. */
   notAnalysed?: readonly NotAnalysedFile[];
+  /** The store the findings went to: the commands suggested name it, so they read that store. */
+  storeFlags?: StoreFlags;
 }
 
 export function renderAnalysisReport(result: AnalysisResult, options: ReportOptions): string {
@@ -175,7 +185,7 @@ export function renderAnalysisReport(result: AnalysisResult, options: ReportOpti
     );
   }
   if (options.storeNote) out.push('', options.storeNote);
-  out.push('', ...nextStep(result, total));
+  out.push('', ...nextStep(result, total, options.storeFlags ?? {}));
   return `${out.join('\n')}\n`;
 }
 
@@ -196,7 +206,7 @@ function noFindings(result: AnalysisResult): string[] {
   ];
 }
 
-function nextStep(result: AnalysisResult, total: number): string[] {
+function nextStep(result: AnalysisResult, total: number, store: StoreFlags): string[] {
   const failed = result.sources.filter((source) => source.status === 'failed');
   const lines: string[] = [];
   if (total > 0) {
@@ -206,7 +216,7 @@ function nextStep(result: AnalysisResult, total: number): string[] {
     lines.push(
       `Next step: most refusals are "${SCENARIO_DESCRIPTIONS[top].title}".`,
       `  ${SCENARIO_DESCRIPTIONS[top].summary}`,
-      `  See the tailored steps and PowerShell: relay-audit findings --scenario ${top} --format table`,
+      `  See the tailored steps and PowerShell: ${suggestedCommand(`findings --scenario ${top} --format table`, store)}`,
     );
     if (failed.length > 0)
       lines.push(`  ${plural(failed.length, 'file')} could not be analysed (see above).`);
@@ -216,8 +226,23 @@ function nextStep(result: AnalysisResult, total: number): string[] {
       `Next step: export again (or fix) what could not be analysed (see above) and analyse ${them}:`,
       `  the refusals may be in ${them}.`,
     );
-  } else {
+  } else if (result.unexplainedFailures === 0) {
     lines.push('Next step: nothing to fix in these files. Analyse more days of tracking logs to be sure.');
   }
+  // A trace's Failed rows may be refusals: never an all-clear while their reasons are unknown.
+  if (result.unexplainedFailures > 0) lines.push(...unexplainedFailures(result.unexplainedFailures, total));
   return lines;
+}
+
+/** What to do about messages a message trace says failed when no file of the run says why. */
+function unexplainedFailures(count: number, total: number): string[] {
+  const messages = plural(count, 'message');
+  return [
+    total > 0
+      ? `  And ${messages} failed in the message trace without a reason in these files: they may be refusals too.`
+      : `Next step: ${messages} failed in the message trace, which does not say why: ${count === 1 ? 'it may be a relay refusal' : 'they may be relay refusals'}.`,
+    '  Export their details and analyse them with the trace (Exchange Online PowerShell):',
+    '    Get-MessageTraceV2 -Status Failed -StartDate … -EndDate … |',
+    '      Get-MessageTraceDetailV2 | Export-Csv -NoTypeInformation -Encoding UTF8 trace-detail.csv',
+  ];
 }

@@ -88,6 +88,40 @@ describe('a file that gives nothing usable', () => {
   });
 });
 
+describe('a message trace whose Failed rows no file explains', () => {
+  const TRACE =
+    '"Received","SenderAddress","RecipientAddress","Subject","Status","ToIP","FromIP","Size","MessageId","MessageTraceId"\r\n' +
+    '"2026-11-28T22:15:02.9910000Z","noreply@fabrikam.com","maria@wingtiptoys.com","x","Failed","","203.0.113.25","100","<D1@EX01.contoso.local>","6f12"\r\n' +
+    '"2026-11-28T22:16:02.9910000Z","kate@contoso.com","lee@contoso.com","y","Delivered","","203.0.113.25","100","<D2@EX01.contoso.local>","6f13"\r\n';
+  const DETAIL =
+    '"Date","MessageId","MessageTraceId","Event","Action","Detail","Data"\r\n' +
+    '"2026-11-28T22:15:03Z","<D1@EX01.contoso.local>","6f12","Fail","","Reason: [{LED=550 5.1.10 RESOLVER.ADR.RecipientNotFound}]",""\r\n';
+
+  it('is no all-clear: it says the failures may be refusals and how to export their reasons', async () => {
+    await writeFile(join(dir, 'trace.csv'), TRACE);
+    const { status, report } = await analyseNoStore(join(dir, 'trace.csv'));
+    expect(status).toBe(0);
+    expect(report).not.toContain('nothing to fix');
+    expect(report).toContain(
+      'Next step: 1 message failed in the message trace, which does not say why: it may be a relay refusal.',
+    );
+    expect(report).toContain('Get-MessageTraceDetailV2 | Export-Csv');
+    const summary = await analyseNoStore(join(dir, 'trace.csv'), '--json');
+    expect((JSON.parse(summary.report) as { sources: SourceRecord[] }).sources[0]).toMatchObject({
+      unexplainedFailures: 1,
+    });
+  });
+
+  it('says nothing more once a detail export of the run gives the reason', async () => {
+    await writeFile(join(dir, 'trace.csv'), TRACE);
+    await writeFile(join(dir, 'trace-detail.csv'), DETAIL);
+    const { status, report } = await analyseNoStore(join(dir, 'trace.csv'), join(dir, 'trace-detail.csv'));
+    expect(status).toBe(0);
+    expect(report).toContain('Next step: nothing to fix in these files.');
+    expect(report).not.toContain('failed in the message trace');
+  });
+});
+
 describe('overlapping exports', () => {
   it('says a file whose refusals were all counted from an earlier file, instead of "no relay refusals"', async () => {
     const { status, report } = await analyseNoStore(OVERLAP);

@@ -26,7 +26,7 @@ import {
   type ParseOptions,
   parseInput,
 } from './input/parse-input.js';
-import type { TraceEvent } from './model/events.js';
+import type { FormatId, TraceEvent } from './model/events.js';
 import { type Finding, SCENARIO_IDS, type ScenarioId } from './model/findings.js';
 import { MAX_DUPLICATE_OF, newSourceRecord, type SourceRecord } from './model/source-record.js';
 import { ResumedRead, ResumeTracker } from './resume-tracker.js';
@@ -91,8 +91,14 @@ export interface AnalyzeOptions {
   onProgress?: ((progress: AnalysisProgress) => void) | undefined;
   /** The year of syslog dates that have none (`--year`); else each file's modification time says. */
   year?: number | undefined;
-  /** Checked between chunks; returning true stops reading (Lambda deadline). */
+  /** Checked between chunks; returning true stops reading (Lambda deadline): a resumable stop. */
   shouldStop?: (() => boolean) | undefined;
+  /**
+   * Checked between chunks; returning true stops reading for good (the user's Ctrl+C): what was
+   * read is classified and written (the window released, counters settled), and each file not read
+   * to its end is a failed file, to be analysed again.
+   */
+  interrupted?: (() => boolean) | undefined;
   now?: (() => Date) | undefined;
 }
 
@@ -108,9 +114,23 @@ export interface AnalysisResult {
   unclassified: number;
   /** Of the unclassified, refusals a scenario rule threw on. */
   ruleFailures: number;
+  /**
+   * Messages a message trace of the run says `Failed` without any row of the run saying why (a trace
+   * has no error text; its detail export has): refusals, maybe, that no finding stands for.
+   */
+  unexplainedFailures: number;
   /** True when `shouldStop` ended the run early. */
   stopped: boolean;
 }
+
+/** Formats of Exchange Online's trace, whose rows name a failure (trace) or its reason (detail). */
+const TRACE_FORMATS: ReadonlySet<FormatId> = new Set([
+  'message-trace',
+  'message-trace-detail',
+  'message-trace-json',
+]);
+/** Message-IDs of each kind kept for `unexplainedFailures`; past it, more are not counted. */
+const MAX_TRACE_FAILURES = 100_000;
 
 const MAX_TRACKED_DOMAINS = 10_000;
 
@@ -157,6 +177,9 @@ class AnalysisRun {
   private resumed: ResumedRead | undefined;
   /** True while the classifier is fed an event of a row an earlier invocation counted. */
   private replaying = false;
+  /** Message-IDs a message trace says failed (→ the file that says so), and those a trace detail row gives a reason for. */
+  private readonly failedInTrace = new Map<string, string>();
+  private readonly explainedInTrace = new Set<string>();
   /** Set when a stopped read took a resume point: the window is left, not released half-informed. */
   private resumable = false;
 
@@ -194,6 +217,7 @@ class AnalysisRun {
       await this.recordFailure(error);
       throw error;
     }
+    this.countUnexplainedFailures();
     for (const record of this.records.values()) await this.sink.putSource(record);
     return this.result();
   }
@@ -211,13 +235,15 @@ class AnalysisRun {
     const tracker = new ResumeTracker(this.classifier.windowSize, this.classifier.trackedMessages);
     try {
       this.stopped = await this.readFile(input, record, tracker);
-      const point = this.stopped ? tracker.point(this.classifier, this.resumed?.point) : undefined;
+      const interrupted = this.stopped && this.options.interrupted?.() === true;
+      const point =
+        this.stopped && !interrupted ? tracker.point(this.classifier, this.resumed?.point) : undefined;
       delete record.resume;
       if (point !== undefined) {
         // Findings written so far are final; the next invocation reads on from `point`.
         this.resumable = true;
         record.resume = point;
-      } else settleRead(record, this.stopped);
+      } else settleRead(record, this.stopped ? (interrupted ? 'interrupted' : 'deadline') : undefined);
     } catch (error) {
       settleFailure(record, error);
     }
@@ -251,7 +277,7 @@ class AnalysisRun {
         progress();
         await this.flush(false);
       },
-      shouldStop: this.options.shouldStop,
+      shouldStop: () => this.options.shouldStop?.() === true || this.options.interrupted?.() === true,
       resumable: (anchor) => {
         tracker.anchor = anchor;
       },
@@ -281,6 +307,7 @@ class AnalysisRun {
       if (!this.replaying) {
         if (rejection) record.rejections++;
         record.events++;
+        if (TRACE_FORMATS.has(origin.format)) this.traceOutcome(event, origin.sourceId);
       }
       const duplicates = this.classifier.stats.duplicates;
       this.classifier.push(event, origin, rejection);
@@ -289,6 +316,26 @@ class AnalysisRun {
         const entry = inboundEntryOf(event, origin, this.options.domains);
         if (entry) this.inbound.push(entry);
       }
+    }
+  }
+
+  /** Keeps what a trace row says of its message's failure: that it failed, or why (a detail row). */
+  private traceOutcome(event: TraceEvent, sourceId: string): void {
+    const { messageId } = event;
+    if (messageId === undefined) return;
+    if (event.recipientStatus !== undefined) {
+      if (this.explainedInTrace.size < MAX_TRACE_FAILURES) this.explainedInTrace.add(detach(messageId));
+    } else if (event.eventId === 'FAILED' && this.failedInTrace.size < MAX_TRACE_FAILURES) {
+      this.failedInTrace.set(detach(messageId), sourceId);
+    }
+  }
+
+  /** Counts, in each file's record, the failures its trace names that no row of the run explains. */
+  private countUnexplainedFailures(): void {
+    for (const [messageId, sourceId] of this.failedInTrace) {
+      if (this.explainedInTrace.has(messageId)) continue;
+      const record = this.records.get(sourceId);
+      if (record) record.unexplainedFailures = (record.unexplainedFailures ?? 0) + 1;
     }
   }
 
@@ -450,9 +497,16 @@ class AnalysisRun {
         .map(([domain, entry]) => ({ domain, ...entry }))
         .sort((a, b) => b.count - a.count || a.domain.localeCompare(b.domain)),
       ...this.classifier.stats,
+      unexplainedFailures: sumOf(this.records.values(), (record) => record.unexplainedFailures ?? 0),
       stopped: this.stopped,
     };
   }
+}
+
+function sumOf<T>(items: Iterable<T>, pick: (item: T) => number): number {
+  let total = 0;
+  for (const item of items) total += pick(item);
+  return total;
 }
 
 function emptyScenarioCounts(): Record<ScenarioId, number> {

@@ -31,13 +31,17 @@ export function listSkipped(record: SourceRecord, row: SkippedRow, maxListed: nu
   else record.skippedTruncated++;
 }
 
-/** The outcome of a file read to its end, or stopped early (`stopped`). */
-export function settleRead(record: SourceRecord, stopped: boolean): void {
-  if (stopped) {
+/** Why a read stopped before the end of its file: a deadline (Lambda), or its user (Ctrl+C). */
+export type StopReason = 'deadline' | 'interrupted';
+
+/** The outcome of a file read to its end, or stopped early (`stopped` says why). */
+export function settleRead(record: SourceRecord, stopped: StopReason | undefined): void {
+  if (stopped !== undefined) {
     // Never `done`: a half-read file must be analysed again (findings written so far are real).
+    const interrupted = stopped === 'interrupted';
     record.status = 'failed';
-    record.errorCode = ErrorCode.DeadlineReached;
-    record.errorMessage = `${record.file}: stopped before the deadline after ${record.rowsRead} rows; analyse it again`;
+    record.errorCode = interrupted ? ErrorCode.Interrupted : ErrorCode.DeadlineReached;
+    record.errorMessage = `${record.file}: stopped ${interrupted ? 'by Ctrl+C' : 'before the deadline'} after ${record.rowsRead} rows; analyse it again`;
   } else if (record.rowsAnalysed === 0) {
     // Nothing was analysed, so nothing can be said about this file: it failed.
     record.status = 'failed';

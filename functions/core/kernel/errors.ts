@@ -16,6 +16,8 @@ export const ErrorCode = {
   ReadFailure: 'READ_FAILURE',
   /** Analysis stopped early (a Lambda deadline); the input must be analysed again. */
   DeadlineReached: 'DEADLINE_REACHED',
+  /** Analysis stopped early by its user (Ctrl+C); the input must be analysed again. */
+  Interrupted: 'INTERRUPTED',
   /** The file was read, but every row was skipped (`System.String[]` cells, bad timestamps…). */
   NoUsableRows: 'NO_USABLE_ROWS',
   /** No such route, finding or source. */

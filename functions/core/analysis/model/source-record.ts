@@ -101,6 +101,11 @@ export const SourceRecord = z.object({
    * exports): the same message, recipient and code, so the same finding, attributed to that file.
    */
   duplicateRefusals: z.number().int().nonnegative().optional(),
+  /**
+   * Messages this file's message trace says `Failed` that no row of the run gives a reason for (a
+   * trace has no error text; its detail export has): refusals, maybe, that no finding stands for.
+   */
+  unexplainedFailures: z.number().int().positive().optional(),
   /** The earlier files `duplicateRefusals` were counted from (at most {@link MAX_DUPLICATE_OF}). */
   duplicateOf: z.array(z.string()).optional(),
   /** Skipped rows with line and reason; capped, with `skippedTruncated` counting the rest. */
