@@ -2,6 +2,7 @@
  * Mail logs of relays that are not Exchange (Postfix, sendmail, Exim, IIS SMTP), read end to end:
  * the shapes real files take, every line accounted for, and the scenarios of the same rules.
  */
+import { gzipSync } from 'node:zlib';
 import { describe, expect, it } from 'vitest';
 import { MtaLogReader } from '../../functions/core/analysis/formats/mta-log.js';
 import type { TextSink } from '../../functions/core/analysis/formats/text-format.js';
@@ -256,9 +257,11 @@ describe('queue-id correlation is bounded', () => {
       refused('CCCCC33333', 'y@adatum.com'),
     ].join('\n');
     const { events, notes } = run(2, text);
-    expect(events.map((e) => [e.recipient, e.returnPath])).toEqual([
-      ['x@adatum.com', undefined],
-      ['y@adatum.com', 'c@contoso.com'],
+    expect(events.map((e) => [e.eventId, e.recipient, e.returnPath])).toEqual([
+      ['FAIL', 'x@adatum.com', undefined],
+      ['FAIL', 'y@adatum.com', 'c@contoso.com'],
+      // Still queued at the end of the file (no delivery read): handed on for the next file of the run.
+      ['QUEUED', undefined, 'b@contoso.com'],
     ]);
     expect(notes.map((n) => n.code)).toEqual(['SYSLOG_YEAR', 'QUEUE_IDS_FORGOTTEN', 'SENDER_NOT_SEEN']);
     expect(notes[1]?.message).toMatch(/more than 2 messages .* senders of 1 queue ids were forgotten/);
@@ -275,6 +278,7 @@ describe('queue-id correlation is bounded', () => {
       );
     }
     const { events, notes } = run(2, lines.join('\n'));
+    expect(events).toHaveLength(50);
     expect(events.every((e) => e.returnPath === 'a@contoso.com')).toBe(true);
     expect(notes.map((n) => n.code)).toEqual(['SYSLOG_YEAR']);
   });
@@ -327,6 +331,225 @@ describe('Exim main.log', () => {
   });
 });
 
+describe('rotated logs: the sender in the previous file, the refusal in the next', () => {
+  const postfix = {
+    previous:
+      'Nov 28 23:59:58 relay01 postfix/qmgr[1187]: 4B81D2E0C5: from=<>, size=4932, nrcpt=1 (queue active)\n',
+    next: 'Nov 29 00:00:01 relay01 postfix/smtp[24117]: 4B81D2E0C5: to=<alerts@fabrikam.com>, relay=contoso-com.mail.protection.outlook.com[52.101.1.1]:25, delay=3, delays=0.05/0.01/0.31/0.37, dsn=5.7.64, status=bounced (host contoso-com.mail.protection.outlook.com[52.101.1.1] said: 550 5.7.64 TenantAttribution; Relay Access Denied ATTR36 [AM0PR01MB1234.eurprd01.prod.exchangelabs.com] (in reply to RCPT TO command))\n',
+  };
+  const sendmail = {
+    previous:
+      'Nov 28 23:59:59 mailgw sm-mta[3121]: 2ASMMfxw003121: from=<>, size=7010, class=0, nrcpts=1, msgid=<202611282222.2ASMMfxw003121@mailgw.contoso.com>, proto=ESMTP, daemon=MTA, relay=localhost\n',
+    next: 'Nov 29 00:00:41 mailgw sm-mta[3121]: 2ASMMfxw003121: to=<noreply@fabrikam.com>, delay=00:00:00, xdelay=00:00:00, mailer=relay, pri=37010, relay=contoso-com.mail.protection.outlook.com. [52.101.1.1], dsn=5.7.64, stat=Service unavailable\n',
+  };
+  const exim = {
+    previous: '2026-11-28 23:59:59 1vF3kr-000Hn4-3T <= <> R=1vF3kq-000Hn1-2S U=Debian-exim P=local S=9000\n',
+    next: '2026-11-29 00:00:04 1vF3kr-000Hn4-3T ** news@proseware.com R=smarthost T=remote_smtp_smarthost H=contoso-com.mail.protection.outlook.com [52.101.1.1]: SMTP error from remote mail server after RCPT TO:<news@proseware.com>: 550 5.7.64 TenantAttribution; Relay Access Denied ATTR36 [AM0PR01MB1234.eurprd01.prod.exchangelabs.com]\n',
+  };
+  const cases = [
+    ['Postfix', 'mail.log', postfix],
+    ['sendmail', 'maillog', sendmail],
+    ['Exim', 'mainlog', exim],
+  ] as const;
+
+  for (const [mta, name, log] of cases) {
+    for (const order of ['previous first', 'next first'] as const) {
+      it(`${mta}: the null sender of ${name}.1 makes the refusal in ${name} an NDR (${order})`, async () => {
+        const files = [
+          { name: `${name}.1`, content: log.previous },
+          { name, content: log.next },
+        ];
+        const { findings, sources } = await analyzeFiles(
+          order === 'previous first' ? files : files.reverse(),
+          {
+            year: 2026,
+          },
+        );
+        expect(findings.map((f) => [f.source.file, f.scenario, f.returnPath])).toEqual([[name, 'ndr', '']]);
+        expect(findings[0]?.evidence[0]?.detail).toMatch(/^envelope sender \(P1\) is <>/);
+        // The same message in both orders: the same finding.
+        const forward = await analyzeFiles(
+          [
+            { name: `${name}.1`, content: log.previous },
+            { name, content: log.next },
+          ],
+          {
+            year: 2026,
+          },
+        );
+        expect(findings[0]?.id).toBe(forward.findings[0]?.id);
+        expect(
+          sources.find((s) => s.file === name)?.notes?.find((n) => n.code === 'SENDER_NOT_SEEN')?.message,
+        ).toMatch(/taken from another log file of this run/);
+      });
+    }
+  }
+
+  it('sendmail: the Message-ID of the from= line in the previous file names the finding', async () => {
+    const { findings } = await analyzeFiles(
+      [
+        { name: 'maillog', content: sendmail.next },
+        { name: 'maillog.1', content: sendmail.previous },
+      ],
+      { year: 2026 },
+    );
+    expect(findings[0]?.messageId).toBe('202611282222.2ASMMfxw003121@mailgw.contoso.com');
+  });
+
+  it('reads the previous file gzip-compressed (mail.log.2.gz)', async () => {
+    const { findings } = await analyzeFiles(
+      [
+        { name: 'mail.log', content: postfix.next },
+        { name: 'mail.log.2.gz', content: new Uint8Array(gzipSync(postfix.previous)) },
+      ],
+      { year: 2026 },
+    );
+    expect(findings.map((f) => f.scenario)).toEqual(['ndr']);
+  });
+
+  it('keeps queue ids per host: the same queue id on another relay is another message', async () => {
+    const other = postfix.previous.replace('relay01', 'relay02');
+    const { findings } = await analyzeFiles(
+      [
+        { name: 'mail.log.1', content: other },
+        { name: 'mail.log', content: postfix.next },
+      ],
+      { year: 2026 },
+    );
+    expect(findings.map((f) => [f.scenario, f.returnPath])).toEqual([['foreign-sender-domain', undefined]]);
+  });
+
+  it('does not hand on a message whose deliveries all ended in the previous file', async () => {
+    const previous =
+      postfix.previous +
+      'Nov 28 23:59:59 relay01 postfix/smtp[24117]: 4B81D2E0C5: to=<alerts@fabrikam.com>, relay=contoso-com.mail.protection.outlook.com[52.101.1.1]:25, delay=1, dsn=2.0.0, status=sent (250 2.6.0 Queued mail for delivery)\n';
+    const { result } = await analyzeFiles([{ name: 'mail.log.1', content: previous }], { year: 2026 });
+    expect(result.events).toBe(0);
+  });
+});
+
+describe('forwarding by the relay itself (alias or .forward)', () => {
+  it("takes Exim's parent address of a redirected recipient as a redirect: forwarding", async () => {
+    const text = [
+      '2026-11-28 22:41:02 1vF3kq-000Hn1-2S <= john@fabrikam.com H=mail.fabrikam.com [198.51.100.20] P=esmtps S=8830 id=CAJx@mail.fabrikam.com',
+      '2026-11-28 22:41:03 1vF3kq-000Hn1-2S ** kate@tailspintoys.com <kate@contoso.com> R=smarthost T=remote_smtp_smarthost H=contoso-com.mail.protection.outlook.com [52.101.1.1]: SMTP error from remote mail server after RCPT TO:<kate@tailspintoys.com>: 550 5.7.64 TenantAttribution; Relay Access Denied ATTR36 [AM0PR01MB1234.eurprd01.prod.exchangelabs.com]',
+      '2026-11-28 22:41:03 1vF3kq-000Hn1-2S Completed',
+      // Without a parent the same refusal is the sender's domain, as before.
+      '2026-11-28 22:42:02 1vF3kr-000Hn2-3T <= john@fabrikam.com H=mail.fabrikam.com [198.51.100.20] P=esmtps S=8830 id=CAJy@mail.fabrikam.com',
+      '2026-11-28 22:42:03 1vF3kr-000Hn2-3T ** kate@tailspintoys.com R=smarthost T=remote_smtp_smarthost H=contoso-com.mail.protection.outlook.com [52.101.1.1]: SMTP error from remote mail server after RCPT TO:<kate@tailspintoys.com>: 550 5.7.64 TenantAttribution; Relay Access Denied ATTR36',
+    ].join('\n');
+    const { findings, sources } = await analyzeFiles([{ name: 'mainlog', content: text }]);
+    expect(findings.map((f) => [f.source.line, f.recipient, f.scenario, f.confidence])).toEqual([
+      [2, 'kate@tailspintoys.com', 'forwarding', 'high'],
+      [5, 'kate@tailspintoys.com', 'foreign-sender-domain', 'high'],
+    ]);
+    expect(findings[0]?.evidence.map((e) => e.detail)).toContain(
+      'REDIRECT on line 2: kate@contoso.com was redirected to kate@tailspintoys.com',
+    );
+    expect(sources[0]?.rowsRead).toBe(5);
+    expect(sources[0]?.rowsAnalysed).toBe(5);
+  });
+
+  it('takes the top-level address of a chain of Exim parents (log_selector +all_parents)', async () => {
+    const text = [
+      '2026-11-28 22:41:02 1vF3kq-000Hn1-2S <= john@fabrikam.com H=mail.fabrikam.com [198.51.100.20] P=esmtps S=8830 id=CAJx@mail.fabrikam.com',
+      '2026-11-28 22:41:03 1vF3kq-000Hn1-2S ** kate@tailspintoys.com <kate.home@contoso.com> <sales@contoso.com>: SMTP error from remote mail server after RCPT TO:<kate@tailspintoys.com>: 550 5.7.64 TenantAttribution; Relay Access Denied ATTR36',
+    ].join('\n');
+    const { findings } = await analyzeFiles([{ name: 'mainlog', content: text }]);
+    expect(findings.map((f) => f.scenario)).toEqual(['forwarding']);
+    expect(findings[0]?.evidence.map((e) => e.detail)).toContain(
+      'REDIRECT on line 2: sales@contoso.com was redirected to kate@tailspintoys.com',
+    );
+  });
+
+  it("takes Postfix's orig_to= of a delivery as a redirect: forwarding", async () => {
+    const text = [
+      'Nov 28 22:41:02 relay1 postfix/cleanup[2201]: 5C1D2E3F40: message-id=<CAJx@mail.fabrikam.com>',
+      'Nov 28 22:41:02 relay1 postfix/qmgr[900]: 5C1D2E3F40: from=<john@fabrikam.com>, size=8830, nrcpt=1 (queue active)',
+      `Nov 28 22:41:03 relay1 postfix/smtp[2202]: 5C1D2E3F40: to=<kate@tailspintoys.com>, orig_to=<kate@contoso.com>, relay=${MX}:25, delay=0.61, delays=0.1/0.01/0.3/0.2, dsn=5.7.64, status=bounced (host ${MX} said: ${REFUSED} (in reply to RCPT TO command))`,
+      'Nov 28 22:41:03 relay1 postfix/qmgr[900]: 5C1D2E3F40: removed',
+      // orig_to= of a local alias (unqualified) is no internal recipient: nothing to prove.
+      'Nov 28 22:42:02 relay1 postfix/cleanup[2201]: 6D2E3F4051: message-id=<CAJy@mail.fabrikam.com>',
+      'Nov 28 22:42:02 relay1 postfix/qmgr[900]: 6D2E3F4051: from=<john@fabrikam.com>, size=8830, nrcpt=1 (queue active)',
+      `Nov 28 22:42:03 relay1 postfix/smtp[2202]: 6D2E3F4051: to=<kate@tailspintoys.com>, orig_to=<root>, relay=${MX}:25, delay=0.61, delays=0.1/0.01/0.3/0.2, dsn=5.7.64, status=bounced (host ${MX} said: ${REFUSED} (in reply to RCPT TO command))`,
+    ].join('\n');
+    const { findings } = await analyzeFiles([{ name: 'mail.log', content: text }], { year: 2026 });
+    expect(findings.map((f) => [f.source.line, f.scenario, f.messageId])).toEqual([
+      [3, 'forwarding', 'CAJx@mail.fabrikam.com'],
+      [7, 'foreign-sender-domain', 'CAJy@mail.fabrikam.com'],
+    ]);
+  });
+});
+
+describe('messages whose log names no Message-ID are identified by the content, not the file name', () => {
+  const iis =
+    '#Software: Microsoft Internet Information Services 6.0\r\n#Version: 1.0\r\n#Date: 2026-11-28 22:00:00\r\n' +
+    '#Fields: date time c-ip cs-username s-sitename s-computername s-ip s-port cs-method cs-uri-stem cs-uri-query sc-status sc-win32-status sc-bytes cs-bytes time-taken cs-version cs-host cs(User-Agent) cs(Cookie) cs(Referer)\r\n' +
+    [
+      '2026-11-28 22:20:02 52.101.1.1 OutboundConnectionResponse SMTPSVC1 RELAY02 - 25 - - 220+AM0PR01MB1234.eurprd01.prod.exchangelabs.com+Microsoft+ESMTP+MAIL+Service+ready 0 0 118 0 16 SMTP - - - -',
+      '2026-11-28 22:20:02 52.101.1.1 OutboundConnectionCommand SMTPSVC1 RELAY02 - 25 MAIL - FROM:<scans@contoso.com>+SIZE=92160 0 0 35 0 16 SMTP - - - -',
+      '2026-11-28 22:20:02 52.101.1.1 OutboundConnectionCommand SMTPSVC1 RELAY02 - 25 RCPT - TO:<orders@fourthcoffee.com> 0 0 28 0 16 SMTP - - - -',
+      '2026-11-28 22:20:03 52.101.1.1 OutboundConnectionResponse SMTPSVC1 RELAY02 - 25 - - 550+5.7.64+TenantAttribution;+Relay+Access+Denied+[AM0PR01MB1234.eurprd01.prod.exchangelabs.com] 0 0 96 0 16 SMTP - - - -',
+      // A second message in the same session, to the same recipient, in the same second: another message.
+      '2026-11-28 22:20:03 52.101.1.1 OutboundConnectionCommand SMTPSVC1 RELAY02 - 25 MAIL - FROM:<scans@contoso.com>+SIZE=1024 0 0 35 0 16 SMTP - - - -',
+      '2026-11-28 22:20:03 52.101.1.1 OutboundConnectionCommand SMTPSVC1 RELAY02 - 25 RCPT - TO:<orders@fourthcoffee.com> 0 0 28 0 16 SMTP - - - -',
+      '2026-11-28 22:20:03 52.101.1.1 OutboundConnectionResponse SMTPSVC1 RELAY02 - 25 - - 550+5.7.64+TenantAttribution;+Relay+Access+Denied+[AM0PR01MB1234.eurprd01.prod.exchangelabs.com] 0 0 96 0 16 SMTP - - - -',
+      '2026-11-28 22:20:03 52.101.1.1 OutboundConnectionCommand SMTPSVC1 RELAY02 - 25 QUIT - - 0 0 1 0 16 SMTP - - - -',
+      '2026-11-28 22:20:03 52.101.1.1 OutboundConnectionResponse SMTPSVC1 RELAY02 - 25 - - 221+2.0.0+Service+closing+transmission+channel 0 0 40 0 16 SMTP - - - -',
+      // The next session with the same remote: its own start.
+      '2026-11-28 22:25:40 52.101.1.1 OutboundConnectionResponse SMTPSVC1 RELAY02 - 25 - - 220+AM0PR01MB1234.eurprd01.prod.exchangelabs.com+Microsoft+ESMTP+MAIL+Service+ready 0 0 83 0 16 SMTP - - - -',
+      '2026-11-28 22:25:40 52.101.1.1 OutboundConnectionCommand SMTPSVC1 RELAY02 - 25 MAIL - FROM:<> 0 0 7 0 16 SMTP - - - -',
+      '2026-11-28 22:25:41 52.101.1.1 OutboundConnectionCommand SMTPSVC1 RELAY02 - 25 RCPT - TO:<jobs@adventure-works.com> 0 0 29 0 16 SMTP - - - -',
+      '2026-11-28 22:25:41 52.101.1.1 OutboundConnectionResponse SMTPSVC1 RELAY02 - 25 - - 550+5.7.64+TenantAttribution;+Relay+Access+Denied+ATTR36+[AM0PR01MB1234.eurprd01.prod.exchangelabs.com] 0 0 103 0 16 SMTP - - - -',
+    ].join('\r\n') +
+    '\r\n';
+  const postfix = [
+    `Nov 28 22:15:01 relay1 postfix/qmgr[900]: 3F7A21C0B4: from=<alerts@monitoring.contoso.com>, size=1834, nrcpt=1 (queue active)`,
+    `Nov 28 22:15:02 relay1 postfix/smtp[2202]: 3F7A21C0B4: to=<noc@adatum.com>, relay=${MX}:25, delay=0.61, dsn=5.7.64, status=bounced (host ${MX} said: ${REFUSED} (in reply to RCPT TO command))`,
+    'Nov 28 22:15:02 relay1 postfix/qmgr[900]: 3F7A21C0B4: removed',
+    // The same queue id reused later for another message.
+    `Nov 28 23:40:11 relay1 postfix/qmgr[900]: 3F7A21C0B4: from=<alerts@monitoring.contoso.com>, size=1834, nrcpt=1 (queue active)`,
+    `Nov 28 23:40:12 relay1 postfix/smtp[2202]: 3F7A21C0B4: to=<noc@adatum.com>, relay=${MX}:25, delay=0.61, dsn=5.7.64, status=bounced (host ${MX} said: ${REFUSED} (in reply to RCPT TO command))`,
+  ].join('\n');
+  const exim = [
+    '2026-11-28 22:41:02 1vF3kr-000Hn4-3T <= <> R=1vF3kq-000Hn1-2S U=Debian-exim P=local S=9000',
+    '2026-11-28 22:41:03 1vF3kr-000Hn4-3T ** news@proseware.com R=smarthost T=remote_smtp_smarthost H=contoso-com.mail.protection.outlook.com [52.101.1.1]: SMTP error from remote mail server after RCPT TO:<news@proseware.com>: 550 5.7.64 TenantAttribution; Relay Access Denied ATTR36',
+  ].join('\n');
+
+  it.each([
+    ['IIS SMTP', 'ex261128.log', iis, 3],
+    ['Postfix without message-id= lines', 'mail.log', postfix, 2],
+    ["Exim's bounce without id=", 'mainlog', exim, 1],
+  ])(
+    '%s: the same file under two names and paths gives the same finding ids',
+    async (_, name, content, count) => {
+      const first = await analyzeFiles([{ name: `C:\\Logs\\SMTPSVC1\\${name}`, content }], { year: 2026 });
+      const again = await analyzeFiles([{ name: `copies/${name}.old`, content }], { year: 2026 });
+      const ids = first.findings.map((f) => f.id);
+      expect(ids).toHaveLength(count);
+      expect(new Set(ids).size).toBe(count);
+      expect(again.findings.map((f) => f.id)).toEqual(ids);
+      expect(again.findings.map((f) => f.messageId)).toEqual(first.findings.map((f) => f.messageId));
+      for (const finding of first.findings) expect(finding.messageId).not.toMatch(/SMTPSVC1|Logs|\.log/);
+    },
+  );
+
+  it('names the stand-in after the relay, the queue id or session, and the time of its first line', async () => {
+    const ids = async (name: string, content: string) =>
+      (await analyzeFiles([{ name, content }], { year: 2026 })).findings.map((f) => f.messageId);
+    expect(await ids('ex261128.log', iis)).toEqual([
+      'iis:RELAY02:52.101.1.1@2026-11-28T22:20:02.000Z#1',
+      'iis:RELAY02:52.101.1.1@2026-11-28T22:20:02.000Z#2',
+      'iis:RELAY02:52.101.1.1@2026-11-28T22:25:40.000Z#1',
+    ]);
+    expect(await ids('mail.log', postfix)).toEqual([
+      'postfix:relay1:3F7A21C0B4@2026-11-28T22:15:01.000Z',
+      'postfix:relay1:3F7A21C0B4@2026-11-28T23:40:11.000Z',
+    ]);
+    expect(await ids('mainlog', exim)).toEqual(['exim:1vF3kr-000Hn4-3T@2026-11-28T22:41:02.000Z']);
+  });
+});
+
 describe('IIS 6 SMTP service (Windows relay)', () => {
   const header =
     '#Software: Microsoft Internet Information Services 6.0\r\n#Version: 1.0\r\n#Date: 2026-11-28 22:00:00\r\n' +
@@ -363,6 +586,31 @@ describe('IIS 6 SMTP service (Windows relay)', () => {
     const remediation = JSON.stringify(findings[0]?.remediation);
     expect(remediation).toMatch(/cannot present a TLS client certificate/);
     expect(remediation).toMatch(/SenderIPAddresses/);
+  });
+
+  it('does not read an IIS web server log (u_ex*.log, same W3C field names) as an SMTP log', async () => {
+    const web =
+      '#Software: Microsoft Internet Information Services 10.0\r\n#Version: 1.0\r\n#Date: 2026-11-28 00:00:00\r\n' +
+      '#Fields: date time s-ip cs-method cs-uri-stem cs-uri-query s-port cs-username c-ip cs(User-Agent) cs(Referer) sc-status sc-substatus sc-win32-status time-taken\r\n' +
+      '2026-11-28 00:00:01 10.0.0.1 GET /owa/ - 443 - 10.0.0.2 Mozilla/5.0 - 200 0 0 15\r\n' +
+      '2026-11-28 00:00:02 10.0.0.1 POST /EWS/Exchange.asmx - 443 CONTOSO\\kate 10.0.0.3 Outlook - 200 0 0 31\r\n';
+    // Without sc-substatus (a trimmed field set) the GET/POST rows alone tell it apart.
+    const trimmed = web.replace(' sc-substatus', '').replace(/ 200 0 0 /g, ' 200 0 ');
+    const { sources } = await analyzeFiles([
+      { name: 'W3SVC1/u_ex261128.log', content: web },
+      { name: 'W3SVC2/u_ex261128.log', content: trimmed },
+      {
+        name: 'SMTPSVC1/ex261128.log',
+        content: header + row('22:15:01', 'OutboundConnectionCommand', 'EHLO', 'relay02'),
+      },
+    ]);
+    expect(sources.map((source) => [source.format, source.status, source.errorCode])).toEqual([
+      [undefined, 'failed', 'UNKNOWN_FORMAT'],
+      [undefined, 'failed', 'UNKNOWN_FORMAT'],
+      ['iis-smtp-log', 'done', undefined],
+    ]);
+    for (const source of sources.slice(0, 2))
+      expect(source.errorMessage).toMatch(/looks like an IIS web server \(HTTP\) log .*not a mail log/);
   });
 
   it('skips a row whose field count does not match #Fields:', async () => {

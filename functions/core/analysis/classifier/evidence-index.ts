@@ -1,13 +1,15 @@
 /**
  * The evidence index: what every event may tell a refusal read before or after it, kept per
  * message (oldest evicted first) — its inbound traces (the REDIRECT that proves forwarding, the
- * receipt of an internal recipient) and the sender, recipient and subject a message trace row
- * names — and, when domains are inferred from the logs, the domains the events show.
+ * receipt of an internal recipient), the sender, recipient and subject a message trace row
+ * names, the sender of an MTA's queued message (evidence/queued-sender.ts) — and, when domains
+ * are inferred from the logs, the domains the events show.
  */
 import { BoundedMap } from '../../kernel/bounded-map.js';
 import { detach, type StringPool } from '../../kernel/strings.js';
 import type { DomainOracle, InferredDomains } from '../../organisation/accepted-domains.js';
 import { type InboundTrace, inboundTraceOf, isReceipt } from '../evidence/inbound-trace.js';
+import { QueuedSenders } from '../evidence/queued-sender.js';
 import { domainOf, type TraceEvent } from '../model/events.js';
 
 /** How many inbound traces are kept per message. */
@@ -26,6 +28,7 @@ interface MessageContext {
 export class EvidenceIndex {
   private readonly traces: BoundedMap<string, InboundTrace[]>;
   private readonly contexts: BoundedMap<string, MessageContext>;
+  private readonly queued: QueuedSenders;
 
   /**
    * @param inferred the domains being inferred from the logs, when no list was given
@@ -39,11 +42,13 @@ export class EvidenceIndex {
   ) {
     this.traces = new BoundedMap(tracked);
     this.contexts = new BoundedMap(tracked);
+    this.queued = new QueuedSenders(tracked);
   }
 
   /** Indexes what later (or earlier) refusals may need: inbound traces, message context, domains. */
   public observe(event: TraceEvent): void {
     const { eventId, recipient } = event;
+    this.queued.observe(event);
     if (this.inferred) {
       if (eventId === 'DELIVER') this.inferred.observeDelivered(domainOf(recipient));
       else if ((eventId === 'SUBMIT' || eventId === 'RECEIVE') && event.source === 'STOREDRIVER')
@@ -101,8 +106,12 @@ export class EvidenceIndex {
     return (messageId !== undefined && this.traces.get(messageId)) || NO_TRACES;
   }
 
-  /** Fills sender/recipient/subject from a correlated message trace row when the row lacks them. */
-  public enrich(event: TraceEvent): TraceEvent {
+  /**
+   * Fills the envelope sender from the MTA queue entry of another file, and sender/recipient/subject
+   * from a correlated message trace row, when the row lacks them.
+   */
+  public enrich(row: TraceEvent): TraceEvent {
+    const event = this.queued.fill(row);
     if (event.sender !== undefined && event.recipient !== undefined) return event;
     const context =
       (event.messageTraceId !== undefined ? this.contexts.get(event.messageTraceId) : undefined) ??

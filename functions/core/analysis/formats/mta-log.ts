@@ -9,8 +9,19 @@
  *
  * One reader reads all three programs (a host may run more than one, a central syslog holds
  * several hosts: queue ids are kept per host). Lines of other programs are counted, not listed.
+ *
+ * A log rotated while a message was queued has its sender in the previous file: at the end of a
+ * file the messages still queued are handed on as `QUEUED` events, and each delivery names its
+ * queue id, so the classifier fills in the sender from another file of the run, read before or
+ * after (evidence/queued-sender.ts).
+ *
+ * A message whose Message-ID the log does not name (no `cleanup … message-id=` line, Exim's own
+ * bounces) is identified by what the log says of it — program, host, queue id and the time of its
+ * first line, e.g. `postfix:relay01:3F7A21C0B4@2026-11-28T22:10:02.000Z` — never by the file's
+ * name or path, so the same log analysed again under another name is the same finding.
  */
 import { BoundedMap } from '../../kernel/bounded-map.js';
+import { QUEUED_EVENT_ID } from '../evidence/queued-sender.js';
 import { normaliseAddress, normaliseMessageId, type TraceEvent } from '../model/events.js';
 import type { SourceNote } from '../model/source-record.js';
 import { isJournalMarker, SyslogDates, type SyslogLine, utcOfDigits, zoneMinutes } from './syslog.js';
@@ -28,9 +39,32 @@ export type MtaProgram = 'postfix' | 'sendmail' | 'exim';
 export const MAX_QUEUED_MESSAGES = 100_000;
 
 interface QueuedMessage {
+  /** The MTA that queued it, its host (`''` in Exim's own main.log) and its queue id. */
+  program: MtaProgram;
+  host: string;
+  queueId: string;
+  /** When the first line of the message that the reader keeps was written (UTC ISO 8601). */
+  first: string;
   /** P1, normalised; `''` for the null sender of a bounce. */
   from?: string;
+  /** Where and when the sender was read. */
+  fromLine?: number;
+  fromAt?: string;
   messageId?: string;
+  /** A delivery line was read for it; one of them was a deferral (it may be tried again later). */
+  delivered?: boolean;
+  deferred?: boolean;
+}
+
+/**
+ * The stand-in Message-ID of a message whose log names none: what the log itself says of it, so
+ * that it is the same whatever the file is called, and differs between messages (a queue id is
+ * reused only after its message left the queue, at another time).
+ */
+export function queuedMessageIdentity(
+  entry: Pick<QueuedMessage, 'program' | 'host' | 'queueId' | 'first'>,
+): string {
+  return `${entry.program}:${entry.host === '' ? '' : `${entry.host}:`}${entry.queueId}@${entry.first}`;
 }
 
 /** Which MTA wrote a syslog tag: `postfix/smtp`, `postfix-out/smtp`, `sm-mta`, `exim4`… */
@@ -95,6 +129,11 @@ interface Delivery {
   eventId: string;
   /** The answer text, when the line has one. */
   status: string | undefined;
+  /**
+   * The address the message first arrived for, when the MTA redirected it to `recipient` (an alias
+   * or a `.forward`): Postfix `orig_to=<…>`, Exim's `<parent>` after the recipient.
+   */
+  original?: string;
 }
 
 export class MtaLogReader extends LineReader {
@@ -136,7 +175,9 @@ export class MtaLogReader extends LineReader {
         message:
           `${this.senderUnknown} refused ${this.senderUnknown === 1 ? 'recipient has' : 'recipients have'} no from= line ` +
           'for their queue id in this file (the log began after the message was queued, or it was forgotten): ' +
-          'classified without the envelope sender. Analyse the previous log file in the same run to give it.',
+          'the envelope sender is taken from another log file of this run that has it (the previous rotation, ' +
+          'read before or after this one); without one they are classified without it. Analyse the previous ' +
+          'log file in the same run to give it.',
       });
     }
     return notes;
@@ -205,23 +246,24 @@ export class MtaLogReader extends LineReader {
       this.queue.delete(key);
       return;
     }
+    const id = { program, host: syslog.host, queueId };
     if (text.startsWith('from=')) {
-      const entry = this.entry(key);
-      entry.from = normaliseAddress(addressAt(text, 5));
+      const entry = this.entry(key, id, syslog.timestamp);
+      this.sender(entry, addressAt(text, 5), syslog.timestamp, line);
       // sendmail names the Message-ID on its from= line; Postfix on its cleanup line.
       const msgid = /(?:^|, )msgid=(<[^>]*>|[^,\s]+)/.exec(text);
-      if (msgid) entry.messageId = normaliseMessageId(msgid[1] as string);
+      if (msgid) setMessageId(entry, msgid[1] as string);
       return;
     }
     if (text.startsWith('message-id=')) {
-      this.entry(key).messageId = normaliseMessageId(text.slice(11));
+      setMessageId(this.entry(key, id, syslog.timestamp), text.slice(11));
       return;
     }
     if (!text.startsWith('to=')) return;
     const deliveries = program === 'postfix' ? postfixDelivery(text) : sendmailDeliveries(text);
     const relay = /(?:^|, )relay=([^,\s[]+)/.exec(text)?.[1];
     for (const delivery of deliveries) {
-      this.deliver(delivery, this.queue.get(key), syslog, relay, line, sink);
+      this.deliver(delivery, this.deliveryEntry(key, id, syslog.timestamp), syslog, relay, line, sink);
     }
   }
 
@@ -238,57 +280,165 @@ export class MtaLogReader extends LineReader {
     }
     const flag = rest.slice(0, 3);
     const after = rest.slice(3);
+    const queued = { program: 'exim' as const, host: syslog.host, queueId: id };
     if (flag === '<= ') {
-      const entry = this.entry(key);
-      entry.from = normaliseAddress(after.split(' ', 1)[0] ?? '');
+      const entry = this.entry(key, queued, syslog.timestamp);
+      this.sender(entry, after.split(' ', 1)[0] ?? '', syslog.timestamp, line);
       const messageId = /(?:^| )id=(\S+)/.exec(after);
-      if (messageId) entry.messageId = normaliseMessageId(messageId[1] as string);
+      if (messageId) setMessageId(entry, messageId[1] as string);
       return;
     }
     const eventId = flag === '** ' ? 'FAIL' : flag === '== ' ? 'DEFER' : flag === '=> ' ? 'SEND' : undefined;
     if (eventId === undefined) return;
     const recipient = after.split(' ', 1)[0] ?? '';
     const host = /(?:^| )H=([^\s[]+)/.exec(after)?.[1];
-    this.deliver({ recipient, eventId, status: after }, this.queue.get(key), syslog, host, line, sink);
+    const delivery: Delivery = { recipient, eventId, status: after };
+    const original = eximOriginal(after);
+    if (original !== undefined) delivery.original = original;
+    this.deliver(delivery, this.deliveryEntry(key, queued, syslog.timestamp), syslog, host, line, sink);
   }
 
-  private entry(key: string): QueuedMessage {
+  /** The queue entry of `key`, begun at `timestamp` when this is the first line of it kept. */
+  private entry(
+    key: string,
+    id: Pick<QueuedMessage, 'program' | 'host' | 'queueId'>,
+    timestamp: string,
+  ): QueuedMessage {
     let entry = this.queue.get(key);
     if (entry === undefined) {
       // The map forgets the longest-queued id to make room: count it for the notes.
       if (this.queue.size >= this.maxQueued) this.forgotten++;
-      entry = {};
+      entry = { ...id, first: timestamp };
       this.queue.set(key, entry);
     }
     return entry;
   }
 
+  /**
+   * The queue entry a delivery line belongs to. One begun by the delivery itself (its sender was
+   * not in this file) only keeps the message's identity from line to line (a deferral and its
+   * bounce): it is kept only while there is room, never at the cost of a sender.
+   */
+  private deliveryEntry(
+    key: string,
+    id: Pick<QueuedMessage, 'program' | 'host' | 'queueId'>,
+    timestamp: string,
+  ): QueuedMessage {
+    const known = this.queue.get(key);
+    if (known !== undefined) return known;
+    return this.queue.size < this.maxQueued ? this.entry(key, id, timestamp) : { ...id, first: timestamp };
+  }
+
+  /** The sender of a `from=` / `<=` line. Postfix logs it again each time a deferred message is retried. */
+  private sender(entry: QueuedMessage, address: string, timestamp: string, line: number): void {
+    entry.from = normaliseAddress(address);
+    entry.fromAt = timestamp;
+    entry.fromLine = line;
+  }
+
+  /**
+   * The end of the file: the messages still queued, with a sender, are handed on for a refusal of
+   * them in the next file of the run (the log rotated before they left the queue) — newest first,
+   * the ones a rotation cuts in two. A message all of whose deliveries were read and final is not.
+   */
+  protected override finish(): void {
+    super.finish();
+    const sink = this.sink;
+    const queued = [...this.queue.values()].reverse();
+    for (const entry of queued) {
+      if (entry.from === undefined || entry.fromAt === undefined || entry.fromLine === undefined) continue;
+      if (entry.delivered === true && entry.deferred !== true) continue;
+      const event: TraceEvent = {
+        timestamp: entry.fromAt,
+        eventId: QUEUED_EVENT_ID,
+        internalMessageId: entry.queueId,
+        returnPath: entry.from,
+        messageId: entry.messageId ?? queuedMessageIdentity(entry),
+        line: entry.fromLine,
+      };
+      if (entry.host !== '') event.clientHostname = entry.host;
+      sink.event(event);
+    }
+  }
+
+  /**
+   * A delivery to an address the MTA redirected from another (Postfix `orig_to=`, Exim's parent
+   * address) is what Exchange logs as a REDIRECT row: evidence that the message first arrived for
+   * the original address. The same event, so the forwarding rule and the inbound index judge it
+   * alike (forwarding when the original address is internal and the new one is not).
+   */
+  private redirect(
+    delivery: Delivery,
+    queued: QueuedMessage,
+    syslog: SyslogLine,
+    line: number,
+    sink: TextSink,
+  ): void {
+    if (delivery.original === undefined) return;
+    const original = normaliseAddress(delivery.original);
+    const target = normaliseAddress(delivery.recipient);
+    if (original === '' || target === '' || original === target) return;
+    if (!this.context.isRelevant('REDIRECT', 'ROUTING', undefined, undefined)) return;
+    const event: TraceEvent = {
+      timestamp: syslog.timestamp,
+      eventId: 'REDIRECT',
+      source: 'ROUTING',
+      recipient: target,
+      relatedRecipient: original,
+      messageId: queued.messageId ?? queuedMessageIdentity(queued),
+      line,
+    };
+    if (syslog.host !== '') event.clientHostname = syslog.host;
+    sink.event(event);
+  }
+
   private deliver(
     delivery: Delivery,
-    queued: QueuedMessage | undefined,
+    queued: QueuedMessage,
     syslog: SyslogLine,
     relay: string | undefined,
     line: number,
     sink: TextSink,
   ): void {
+    queued.delivered = true;
+    if (delivery.eventId === 'DEFER') queued.deferred = true;
+    this.redirect(delivery, queued, syslog, line, sink);
     if (!this.context.isRelevant(delivery.eventId, 'SMTP', delivery.status, undefined)) return;
     const event: TraceEvent = {
       timestamp: syslog.timestamp,
       eventId: delivery.eventId,
       source: 'SMTP',
       recipient: normaliseAddress(delivery.recipient),
+      // The queue id: the classifier finds the sender by it when the from= line is in another file.
+      internalMessageId: queued.queueId,
+      messageId: queued.messageId ?? queuedMessageIdentity(queued),
       line,
     };
     if (delivery.status !== undefined) event.recipientStatus = delivery.status;
-    if (queued?.from !== undefined) event.returnPath = queued.from;
+    if (queued.from !== undefined) event.returnPath = queued.from;
     else if (delivery.status !== undefined) this.senderUnknown++;
-    if (queued?.messageId !== undefined) event.messageId = queued.messageId;
     // As on an Exchange SEND row: the client is the relay itself, the server the host it delivered to.
     if (syslog.host !== '') event.clientHostname = syslog.host;
     if (relay !== undefined && relay !== 'none') event.serverHostname = relay.replace(/\.$/, '');
     if (event.recipient === '') delete event.recipient;
     sink.event(event);
   }
+}
+
+/**
+ * Exim's parent address after the recipient of a delivery line (`** kate@tailspintoys.com
+ * <kate@contoso.com> R=…`): the address the message arrived for before a redirect router sent it on.
+ * With `log_selector = +all_parents` every ancestor is listed, the top-level (first) address last.
+ */
+function eximOriginal(text: string): string | undefined {
+  const parents = /^\S+((?: <[^<>\s]*>)+)(?: |:|$)/.exec(text)?.[1];
+  return parents?.trim().split(' ').at(-1);
+}
+
+/** Keeps a message's Message-ID; an empty one (`message-id=<>`, no header) is none. */
+function setMessageId(entry: QueuedMessage, raw: string): void {
+  const messageId = normaliseMessageId(raw);
+  if (messageId !== '') entry.messageId = messageId;
 }
 
 /** The address after `to=` or `from=`: `<a@b>`, `<>` or a bare word up to the next comma. */
@@ -317,9 +467,15 @@ function postfixDelivery(text: string): Delivery[] {
   let answer = status[2];
   // `status=bounced` without a reason still names the code in `dsn=`.
   if (answer === undefined) answer = /, dsn=(\d\.\d{1,3}\.\d{1,3})/.exec(text)?.[1];
-  return [
-    { recipient: addressAt(text, 3), eventId: POSTFIX_EVENTS[word] ?? word.toUpperCase(), status: answer },
-  ];
+  const delivery: Delivery = {
+    recipient: addressAt(text, 3),
+    eventId: POSTFIX_EVENTS[word] ?? word.toUpperCase(),
+    status: answer,
+  };
+  // `orig_to=<…>`: the address before alias or virtual expansion (the parent of a forward).
+  const original = /, orig_to=(<[^>]*>|[^,\s]+)/.exec(text)?.[1];
+  if (original !== undefined) delivery.original = original;
+  return [delivery];
 }
 
 /**

@@ -10,6 +10,7 @@ import {
   startsWithTrackingTimestamp,
   TRACKING_FIELD_COUNTS,
 } from '../formats/exchange-tracking-log.js';
+import { isIisWebLog } from '../formats/iis-smtp-log.js';
 
 /** What detection saw where it expected a header. */
 export interface UnrecognisedInput {
@@ -61,6 +62,13 @@ function describeW3cLog(input: UnrecognisedInput): string | undefined {
     );
   }
   if (input.cells.length === 1 && /\s/.test(input.text.trim())) {
+    if (isIisWebLog([`#Fields: ${input.text}`, ...input.sample.split(/\r?\n/).slice(1)])) {
+      return (
+        'looks like an IIS web server (HTTP) log (u_ex*.log: GET/POST requests in cs-method), not a mail log: ' +
+        'it holds no SMTP traffic. For a Windows relay, analyse the IIS SMTP service log ' +
+        '(%SystemRoot%\\System32\\LogFiles\\SMTPSVC1\\ex*.log); for Exchange, its message tracking logs.'
+      );
+    }
     const iis = /internet information services/i.test(software ?? '');
     return (
       `looks like a W3C extended log${iis ? ' of IIS (such as the IIS 6 SMTP service writes)' : ''}: ` +
