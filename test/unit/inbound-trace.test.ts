@@ -53,6 +53,25 @@ describe('inbound evidence, defined once', () => {
     }
   });
 
+  it('indexes no receipt of mail the organisation sent itself: only mail from outside is forwarded into a refusal', () => {
+    const domains = parseAcceptedDomains('contoso.com', 'test');
+    const receipt = (fields: Partial<TraceEvent>) =>
+      inboundEntryOf(
+        { ...event('DELIVER', 'STOREDRIVER', 'incoming'), ...fields },
+        { sourceId: 's1' },
+        domains,
+      );
+    expect(receipt({ returnPath: 'john@fabrikam.com' })?.recipient).toBe('user@contoso.com');
+    expect(receipt({ sender: 'john@fabrikam.com' })?.recipient).toBe('user@contoso.com');
+    expect(receipt({ returnPath: 'kate@contoso.com' })).toBeUndefined();
+    // Without an envelope sender (message trace), the header sender says whose mail it is.
+    expect(receipt({ sender: 'kate@contoso.com' })).toBeUndefined();
+    // The envelope sender wins over the header's, as Exchange Online judges by it.
+    expect(receipt({ returnPath: 'bounces@fabrikam.com', sender: 'kate@contoso.com' })?.recipient).toBe(
+      'user@contoso.com',
+    );
+  });
+
   it('a receipt counts only for mail from outside', () => {
     expect(inboundTraceOf(event('RECEIVE', 'SMTP', 'incoming'))?.kind).toBe('received-for');
     expect(inboundTraceOf(event('RECEIVE', 'SMTP', 'originating'))).toBeUndefined();

@@ -44,6 +44,11 @@ export function inboundEntryOf(
   if (event.messageId === undefined || event.messageId.trim() === '') return undefined;
   const recipient = inboundRecipientOf(event);
   if (recipient === undefined || domains.covers(domainOf(recipient)) !== true) return undefined;
+  // Only mail from outside can be forwarded into a refusal the index is looked up for (a refusal
+  // whose sender is not the organisation's, and the message keeps its sender): a receipt of the
+  // organisation's own mail is never asked for. Most receipts are internal mail; each is a write.
+  const sender = event.returnPath ?? event.sender;
+  if (sender !== undefined && domains.covers(domainOf(sender)) === true) return undefined;
   // Hot path (one call per receipt row): plain checks here; the index validates with the schema
   // when it writes. An over-long id or address is not worth failing a file for: it is not indexed.
   if (event.messageId.length > MAX_MESSAGE_ID_LENGTH || recipient.length > MAX_ADDRESS_LENGTH)
