@@ -123,7 +123,10 @@ export interface ReportOptions {
   storeNote?: string | undefined;
   /** Files found in the directories that are not logs or exports, and why. */
   notAnalysed?: readonly NotAnalysedFile[];
-  /** The store the findings went to: the commands suggested name it, so they read that store. */
+  /**
+   * The store the findings went to: the commands suggested name it, so they read that store. None:
+   * nothing was stored (`--no-store`), and no command reading a store is suggested.
+   */
   storeFlags?: StoreFlags;
 }
 
@@ -185,7 +188,7 @@ export function renderAnalysisReport(result: AnalysisResult, options: ReportOpti
     );
   }
   if (options.storeNote) out.push('', options.storeNote);
-  out.push('', ...nextStep(result, total, options.storeFlags ?? {}));
+  out.push('', ...nextStep(result, total, options.storeFlags));
   return `${out.join('\n')}\n`;
 }
 
@@ -206,7 +209,7 @@ function noFindings(result: AnalysisResult): string[] {
   ];
 }
 
-function nextStep(result: AnalysisResult, total: number, store: StoreFlags): string[] {
+function nextStep(result: AnalysisResult, total: number, store: StoreFlags | undefined): string[] {
   const failed = result.sources.filter((source) => source.status === 'failed');
   const lines: string[] = [];
   if (total > 0) {
@@ -216,7 +219,9 @@ function nextStep(result: AnalysisResult, total: number, store: StoreFlags): str
     lines.push(
       `Next step: most refusals are "${SCENARIO_DESCRIPTIONS[top].title}".`,
       `  ${SCENARIO_DESCRIPTIONS[top].summary}`,
-      `  See the tailored steps and PowerShell: ${suggestedCommand(`findings --scenario ${top} --format table`, store)}`,
+      store === undefined
+        ? `  Each finding printed carries its tailored steps and PowerShell ("remediation"); analysed into the store (without --no-store), relay-audit findings --scenario ${top} --format table lists them.`
+        : `  See the tailored steps and PowerShell: ${suggestedCommand(`findings --scenario ${top} --format table`, store)}`,
     );
     if (failed.length > 0)
       lines.push(`  ${plural(failed.length, 'file')} could not be analysed (see above).`);

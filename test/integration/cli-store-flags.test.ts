@@ -134,6 +134,16 @@ describe('suggested commands name the store of the run', () => {
     expect(out.stdout).toContain(`List them: relay-audit findings --db ${db}`);
   });
 
+  it('analyze --no-store suggests no command that reads a store: it stored nothing', async () => {
+    const { status, out } = await cli('analyze', ONE_LOG, ...DOMAINS, '--no-store');
+    expect(status).toBe(0);
+    expect(out.stderr).toMatch(/Next step: most refusals are/);
+    expect(out.stderr).not.toMatch(/relay-audit findings --scenario \S+ --format table(\n| --)/);
+    expect(out.stderr).toMatch(
+      /Each finding printed carries its tailored steps and PowerShell \("remediation"\)/,
+    );
+  });
+
   it("report's next steps (printed, in the JSON and in the Markdown file) carry --db", async () => {
     const { status, out } = await cli('report', '--db', db, '--date', '2026-11-28');
     expect(status, out.stderr).toBe(0);
