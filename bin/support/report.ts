@@ -249,5 +249,6 @@ function unexplainedFailures(count: number, total: number): string[] {
     '  Export their details and analyse them with the trace (Exchange Online PowerShell):',
     '    Get-MessageTraceV2 -Status Failed -StartDate … -EndDate … |',
     '      Get-MessageTraceDetailV2 | Export-Csv -NoTypeInformation -Encoding UTF8 trace-detail.csv',
+    '  (past 10 days: Start-HistoricalSearch -ReportType MessageTraceDetail, the Extended report)',
   ];
 }

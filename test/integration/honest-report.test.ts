@@ -112,6 +112,14 @@ describe('a message trace whose Failed rows no file explains', () => {
     });
   });
 
+  it('counts the failures of a historical search summary the same way (it has no error text either)', async () => {
+    const { status, report } = await analyseNoStore('sample-logs/historical-search-summary.csv');
+    expect(status).toBe(0);
+    expect(report).not.toContain('nothing to fix');
+    expect(report).toContain('Next step: 4 messages failed in the message trace, which does not say why');
+    expect(report).toContain('Start-HistoricalSearch -ReportType MessageTraceDetail');
+  });
+
   it('says nothing more once a detail export of the run gives the reason', async () => {
     await writeFile(join(dir, 'trace.csv'), TRACE);
     await writeFile(join(dir, 'trace-detail.csv'), DETAIL);

@@ -123,12 +123,19 @@ export interface AnalysisResult {
   stopped: boolean;
 }
 
-/** Formats of Exchange Online's trace, whose rows name a failure (trace) or its reason (detail). */
+/**
+ * Formats of Exchange Online's trace, whose rows name a failure without its reason (message trace,
+ * historical search summary) or give the reason (trace detail, historical search extended).
+ */
 const TRACE_FORMATS: ReadonlySet<FormatId> = new Set([
   'message-trace',
   'message-trace-detail',
   'message-trace-json',
+  'historical-search-summary',
+  'historical-search-extended',
 ]);
+/** A trace row's failure without a reason: `Failed` (message trace), `Fail` (a summary's last event). */
+const TRACE_FAILURES: ReadonlySet<string> = new Set(['FAILED', 'FAIL']);
 /** Message-IDs of each kind kept for `unexplainedFailures`; past it, more are not counted. */
 const MAX_TRACE_FAILURES = 100_000;
 
@@ -325,7 +332,7 @@ class AnalysisRun {
     if (messageId === undefined) return;
     if (event.recipientStatus !== undefined) {
       if (this.explainedInTrace.size < MAX_TRACE_FAILURES) this.explainedInTrace.add(detach(messageId));
-    } else if (event.eventId === 'FAILED' && this.failedInTrace.size < MAX_TRACE_FAILURES) {
+    } else if (TRACE_FAILURES.has(event.eventId) && this.failedInTrace.size < MAX_TRACE_FAILURES) {
       this.failedInTrace.set(detach(messageId), sourceId);
     }
   }
