@@ -104,6 +104,16 @@ describe('parseInput on joined logs', () => {
   });
 });
 
+describe('parseInput on a tracking row that names no recipient', () => {
+  it('keeps its refusal: the status says what happened, to a recipient the row does not name', async () => {
+    const result = await parse(
+      `${preamble('15.02.1544.004', FIELDS_2019)}${failRow(FIELDS_2019, 1, '')}\r\n`,
+    );
+    expect(result).toMatchObject({ rowsRead: 1, rowsAnalysed: 1, skips: [] });
+    expect(result.refused).toEqual([[6, undefined]]);
+  });
+});
+
 describe('parseInput on tracking rows without their header', () => {
   it('reads each row by its field count, reports rows of other counts, and notes what it inferred', async () => {
     const text =

@@ -161,6 +161,9 @@ export class TrackingRowAdapter implements RowAdapter {
     };
     const recipientList = at(fields, c.recipients);
     if (recipientList === undefined) {
+      // No recipient named (a hand-made export, a cut cell): the status still says what happened,
+      // and a refusal in it is still a refusal, of a recipient the row does not name.
+      base.recipientStatus = statusList;
       sink.event(base);
       return;
     }
