@@ -319,14 +319,14 @@ describe('the dashboard on the sample logs', () => {
         items.map((item) => `${item.getAttribute('data-severity')} ${item.getAttribute('data-id')}`),
       ),
     ).toEqual([
+      'error certificate-self-signed',
       'error connector-cert-name-not-accepted',
-      'warning certificate-chain-missing',
       'warning connector-cert-name-is-host',
       'warning connector-ip-only',
       'warning connector-tls-not-required',
     ]);
     expect(await page.locator('#readiness .readiness-counts').textContent()).toBe(
-      '1 error, 4 warnings, 0 not checked',
+      '2 errors, 3 warnings, 0 not checked',
     );
     const ipOnly = page.locator('#readiness .readiness-result[data-id="connector-ip-only"]');
     expect(await ipOnly.locator('.result-objects').textContent()).toBe(

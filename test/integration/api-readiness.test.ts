@@ -100,10 +100,10 @@ describe('GET /readiness', () => {
         checkedAt: AT.toISOString(),
         trigger: 'upload',
         configLoadedAt: LOADED_AT.toISOString(),
-        summary: { error: 1, warning: 4, info: 0 },
+        summary: { error: 2, warning: 3, info: 0 },
       });
       expect(body.message).toMatch(
-        /^1 error, 4 warnings, 0 not checked: Exchange Online will refuse relayed mail/,
+        /^2 errors, 3 warnings, 0 not checked: Exchange Online will refuse relayed mail/,
       );
       expect(body.inputs).toMatchObject({
         acceptedDomains: {
@@ -126,8 +126,8 @@ describe('GET /readiness', () => {
         ignored: [],
       });
       expect(body.results.map((result) => [result.severity, result.id])).toEqual([
+        ['error', 'certificate-self-signed'],
         ['error', 'connector-cert-name-not-accepted'],
-        ['warning', 'certificate-chain-missing'],
         ['warning', 'connector-cert-name-is-host'],
         ['warning', 'connector-ip-only'],
         ['warning', 'connector-tls-not-required'],

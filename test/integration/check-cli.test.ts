@@ -38,13 +38,13 @@ describe('relay-audit check on the sample configuration', () => {
     );
     const blocks = text.split('\n\n').filter((block) => /^(ERROR|WARNING) /.test(block));
     expect(blocks.map((block) => block.split('\n')[0])).toEqual([
+      'ERROR   certificate-self-signed',
       'ERROR   connector-cert-name-not-accepted',
-      'WARNING certificate-chain-missing',
       'WARNING connector-cert-name-is-host',
       'WARNING connector-ip-only',
       'WARNING connector-tls-not-required',
     ]);
-    const notAccepted = blocks[0] ?? '';
+    const notAccepted = blocks[1] ?? '';
     expect(notAccepted).toMatch(
       /Involves: Inbound from 7c1e4b2a-93d5-4f60-8a2e-b14d6c0f3e97; mail\.contoso\.com/,
     );
@@ -52,11 +52,11 @@ describe('relay-audit check on the sample configuration', () => {
     expect(notAccepted).toContain(
       "    Set-InboundConnector -Identity 'Inbound from 7c1e4b2a-93d5-4f60-8a2e-b14d6c0f3e97' -TlsSenderCertificateName *.contoso.com -RestrictDomainsToCertificate $true",
     );
-    expect(blocks[1]).toMatch(/is self-signed/);
+    expect(blocks[0]).toMatch(/is self-signed/);
     expect(text).toMatch(
-      /\nPassed: no-onprem-connector, connector-disabled, certificate-name-mismatch, certificate-no-accepted-domain, certificate-expired, certificate-not-yet-valid, certificate-expiring\n/,
+      /\nPassed: no-onprem-connector, connector-disabled, certificate-name-mismatch, certificate-no-accepted-domain, certificate-expired, certificate-not-yet-valid, certificate-expiring, certificate-chain-missing\n/,
     );
-    expect(text).toMatch(/1 error, 4 warnings, 0 not checked — Exchange Online will refuse relayed mail/);
+    expect(text).toMatch(/2 errors, 3 warnings, 0 not checked — Exchange Online will refuse relayed mail/);
   });
 
   it('--json prints the inputs, a summary and results of the documented shape', async () => {
@@ -72,11 +72,11 @@ describe('relay-audit check on the sample configuration', () => {
     expect(report.at).toBe('2026-11-29T12:00:00.000Z');
     expect(report.inputs.connectors.names).toHaveLength(2);
     expect(report.inputs.certificates[0]?.names).toEqual(['mail.contoso.com', 'autodiscover.contoso.com']);
-    expect(report.summary).toEqual({ error: 1, warning: 4, info: 0 });
+    expect(report.summary).toEqual({ error: 2, warning: 3, info: 0 });
     const results = report.results.map((result) => ReadinessResult.parse(result));
     expect(results.map((result) => result.id)).toEqual([
+      'certificate-self-signed',
       'connector-cert-name-not-accepted',
-      'certificate-chain-missing',
       'connector-cert-name-is-host',
       'connector-ip-only',
       'connector-tls-not-required',
@@ -103,7 +103,7 @@ describe('relay-audit check on the sample configuration', () => {
       /INFO {4}not checked\n {2}certificate-chain-missing: not checked: no certificates given/,
     );
     expect(out.stdout).toMatch(/connector-ip-only: not checked: no connectors given/);
-    expect(out.stdout).toMatch(/0 errors, 0 warnings, 12 not checked — no problems in what was checked/);
+    expect(out.stdout).toMatch(/0 errors, 0 warnings, 13 not checked — no problems in what was checked/);
   });
 });
 

@@ -134,10 +134,10 @@ describe('configuration uploaded under config/', () => {
     // Judged at the time of the upload: date-dependent certificate results may come and go.
     expect(readinessIds(report)).toEqual(
       expect.arrayContaining([
+        'error certificate-self-signed',
         'error connector-cert-name-not-accepted',
         'warning connector-ip-only',
         'warning connector-cert-name-is-host',
-        'warning certificate-chain-missing',
       ]),
     );
     expect(report.results.find((result) => result.id === 'connector-ip-only')?.objects).toEqual([
@@ -149,7 +149,7 @@ describe('configuration uploaded under config/', () => {
     );
 
     const served = await api('/readiness');
-    expect(served).toEqual({ configured: true, message: expect.stringMatching(/^1 error/), ...report });
+    expect(served).toEqual({ configured: true, message: expect.stringMatching(/^2 errors/), ...report });
     // The results are logged as they are stored.
     const logged = logLines.filter((line) => line.includes('"readiness error"'));
     expect(logged.join('')).toContain('connector-cert-name-not-accepted');

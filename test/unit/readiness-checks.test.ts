@@ -440,6 +440,24 @@ describe.skipIf(!opensslAvailable())('certificate checks', () => {
     });
   });
 
+  describe('certificate-self-signed', () => {
+    it('is an error: Exchange Online trusts no self-signed certificate, whatever its names', async () => {
+      const file = parseCertificateFile(await pki.selfSigned(mail), 'self.pem');
+      const [result] = only(check({ certificates: [file] }), 'certificate-self-signed');
+      expect(result?.severity).toBe('error');
+      expect(result?.message).toMatch(/is self-signed: no CA vouches for it.*KB 3212877/);
+      expect(result?.remediation.steps[0]).toMatch(
+        /from a public CA with the same names \(mail\.contoso\.com/,
+      );
+    });
+
+    it('does not fire for a certificate a CA issued', async () => {
+      expect(fired(check({ certificates: [await certificate(mail)] }), 'certificate-self-signed')).toBe(
+        false,
+      );
+    });
+  });
+
   describe('certificate-chain-missing', () => {
     it('fires for a leaf-only file (KB 3212877), with the real thumbprint in the command', async () => {
       const file = await certificate(mail, { leafOnly: true });
@@ -457,10 +475,9 @@ describe.skipIf(!opensslAvailable())('certificate checks', () => {
       expect(result?.message).toMatch(/holds 1 other certificate, but none of them issued/);
     });
 
-    it('fires for a self-signed certificate', async () => {
+    it('leaves a self-signed certificate to certificate-self-signed', async () => {
       const file = parseCertificateFile(await pki.selfSigned(mail), 'self.pem');
-      const [result] = only(check({ certificates: [file] }), 'certificate-chain-missing');
-      expect(result?.message).toMatch(/is self-signed/);
+      expect(fired(check({ certificates: [file] }), 'certificate-chain-missing')).toBe(false);
     });
 
     it('does not fire when the issuing CA is in the file', async () => {
@@ -508,6 +525,7 @@ describe('results', () => {
       'info certificate-name-mismatch',
       'info certificate-no-accepted-domain',
       'info certificate-not-yet-valid',
+      'info certificate-self-signed',
     ]);
     for (const result of results) {
       expect(ReadinessResult.safeParse(result).success).toBe(true);

@@ -18,7 +18,8 @@
  * | `certificate-expired` | error | a certificate in a file (leaf or chain) expired before `--at` |
  * | `certificate-not-yet-valid` | error | a certificate in a file becomes valid after `--at` |
  * | `certificate-expiring` | warning | a certificate in a file expires within 30 days of `--at` |
- * | `certificate-chain-missing` | warning | a file gives the leaf without the CA certificate that issued it, or a self-signed leaf (KB 3212877) |
+ * | `certificate-self-signed` | error | a file's server certificate is self-signed: Exchange Online trusts only public CAs (KB 3212877) |
+ * | `certificate-chain-missing` | warning | a file gives the leaf without the CA certificate that issued it (KB 3212877) |
  * | `connector-tls-not-required` | warning | an enabled OnPremises connector has RequireTls false |
  *
  * Any check whose input was not given (no `--connectors`, no `--certificate`) is reported as `info`

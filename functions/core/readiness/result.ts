@@ -18,6 +18,7 @@ export const CHECK_IDS = [
   'certificate-expiring',
   'certificate-chain-missing',
   'connector-tls-not-required',
+  'certificate-self-signed',
 ] as const;
 export const CheckId = z.enum(CHECK_IDS);
 export type CheckId = z.infer<typeof CheckId>;

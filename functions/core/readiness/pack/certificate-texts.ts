@@ -95,48 +95,51 @@ export const certificateExpiringText: ReadinessTemplate<'certificate-expiring'> 
   };
 };
 
+export const certificateSelfSignedText: ReadinessTemplate<'certificate-self-signed'> = ({ certificate }) => ({
+  message:
+    `Certificate ${certificateFileLabel(certificate)} is self-signed: no CA vouches for it, so Exchange Online ` +
+    'does not trust it and cannot attribute relayed mail by it (KB 3212877).',
+  remediation: {
+    steps: [
+      `Get a certificate from a public CA with the same names (${list(certificateNames(certificate.leaf))}) ` +
+        'and install it on the server with its intermediate chain.',
+      'Exchange: assign it to SMTP and to the send connector to Office 365 (commands below), or re-run the ' +
+        'Hybrid Configuration Wizard in a hybrid deployment.',
+    ],
+    commands: [GET_SMTP_CERTIFICATES, ...useNewCertificateCommands()],
+    links: [LINK_RELAY_ACCESS_DENIED, LINK_HYBRID_CERTIFICATES],
+  },
+});
+
 export const certificateChainMissingText: ReadinessTemplate<'certificate-chain-missing'> = ({
   certificate,
   reason,
 }) => {
-  const label = certificateFileLabel(certificate);
   const message =
-    reason === 'self-signed'
-      ? `Certificate ${label} is self-signed: no CA vouches for it, so Exchange Online does not trust it and ` +
-        'cannot attribute relayed mail by it.'
-      : reason === 'leaf-only'
-        ? `${certificate.file} holds only the server certificate ${certificateLabel(certificate.leaf)}, issued by ` +
-          `${certificate.leaf.issuer}, without the intermediate CA certificates. The server must send them with ` +
-          'its own certificate, or Exchange Online cannot validate it and the connector does not match (KB 3212877).'
-        : `${certificate.file} holds ${plural(certificate.chain.length, 'other certificate')}, but none of them ` +
-          `issued the server certificate ${certificateLabel(certificate.leaf)} (issuer ${certificate.leaf.issuer}): ` +
-          'the chain is incomplete, and Exchange Online cannot validate the certificate (KB 3212877).';
-  const steps =
-    reason === 'self-signed'
-      ? [
-          `Get a certificate from a public CA with the same names (${list(certificateNames(certificate.leaf))}) ` +
-            'and install it on the server with its intermediate chain.',
-          'Exchange: assign it to SMTP and to the send connector to Office 365 (commands below), or re-run the ' +
-            'Hybrid Configuration Wizard in a hybrid deployment.',
-        ]
-      : [
-          `Install the intermediate CA certificates of ${certificate.leaf.issuer} on the server (Windows: the ` +
-            'Local Computer "Intermediate Certification Authorities" store) so that it sends the full chain after ' +
-            'STARTTLS.',
-          'If the server already has them and only this file lacks them, export the certificate again with its ' +
-            'chain (or capture it: openssl s_client -connect <server>:25 -starttls smtp -showcerts) and run ' +
-            'relay-audit check with that PEM.',
-        ];
-  const commands =
-    reason === 'self-signed'
-      ? [GET_SMTP_CERTIFICATES, ...useNewCertificateCommands()]
-      : [
-          `Get-ExchangeCertificate -Thumbprint ${psQuote(certificate.leaf.thumbprint)} | Format-List Subject,Issuer,NotAfter,Status`,
-          `Import-Certificate -FilePath ${psQuote('<intermediate CA certificate>.cer')} -CertStoreLocation Cert:\\LocalMachine\\CA`,
-        ];
+    reason === 'leaf-only'
+      ? `${certificate.file} holds only the server certificate ${certificateLabel(certificate.leaf)}, issued by ` +
+        `${certificate.leaf.issuer}, without the intermediate CA certificates. The server must send them with ` +
+        'its own certificate, or Exchange Online cannot validate it and the connector does not match (KB 3212877).'
+      : `${certificate.file} holds ${plural(certificate.chain.length, 'other certificate')}, but none of them ` +
+        `issued the server certificate ${certificateLabel(certificate.leaf)} (issuer ${certificate.leaf.issuer}): ` +
+        'the chain is incomplete, and Exchange Online cannot validate the certificate (KB 3212877).';
   return {
     message,
-    remediation: { steps, commands, links: [LINK_RELAY_ACCESS_DENIED, LINK_HYBRID_CERTIFICATES] },
+    remediation: {
+      steps: [
+        `Install the intermediate CA certificates of ${certificate.leaf.issuer} on the server (Windows: the ` +
+          'Local Computer "Intermediate Certification Authorities" store) so that it sends the full chain after ' +
+          'STARTTLS.',
+        'If the server already has them and only this file lacks them, export the certificate again with its ' +
+          'chain (or capture it: openssl s_client -connect <server>:25 -starttls smtp -showcerts) and run ' +
+          'relay-audit check with that PEM.',
+      ],
+      commands: [
+        `Get-ExchangeCertificate -Thumbprint ${psQuote(certificate.leaf.thumbprint)} | Format-List Subject,Issuer,NotAfter,Status`,
+        `Import-Certificate -FilePath ${psQuote('<intermediate CA certificate>.cer')} -CertStoreLocation Cert:\\LocalMachine\\CA`,
+      ],
+      links: [LINK_RELAY_ACCESS_DENIED, LINK_HYBRID_CERTIFICATES],
+    },
   };
 };
 

@@ -12,6 +12,7 @@ import {
   certificateNameMismatchText,
   certificateNoAcceptedDomainText,
   certificateNotYetValidText,
+  certificateSelfSignedText,
 } from './certificate-texts.js';
 import {
   connectorCertNameIsHostText,
@@ -37,6 +38,7 @@ export const TEXTS: TextPack = {
   'certificate-expired': certificateExpiredText,
   'certificate-not-yet-valid': certificateNotYetValidText,
   'certificate-expiring': certificateExpiringText,
+  'certificate-self-signed': certificateSelfSignedText,
   'certificate-chain-missing': certificateChainMissingText,
   'connector-tls-not-required': connectorTlsNotRequiredText,
 };

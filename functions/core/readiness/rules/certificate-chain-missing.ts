@@ -1,8 +1,8 @@
 /**
  * `certificate-chain-missing`: the file gives the server certificate without the CA certificate
  * that issued it. The server must send its intermediates or Exchange Online cannot validate the
- * certificate (KB 3212877). A self-signed certificate has no chain a public CA vouches for, which
- * Exchange Online does not trust either.
+ * certificate (KB 3212877). A self-signed certificate has no chain to send: `certificate-self-signed`
+ * reports it, as an error.
  */
 import { type CertificateFile, certificateFileLabel } from '../../organisation/certificates.js';
 import type { ReadinessRule } from './rule.js';
@@ -10,7 +10,7 @@ import type { ReadinessRule } from './rule.js';
 /** What one `certificate-chain-missing` occurrence names, for the text pack. */
 export type CertificateChainMissingDetails = {
   certificate: CertificateFile;
-  reason: 'leaf-only' | 'issuer-absent' | 'self-signed';
+  reason: 'leaf-only' | 'issuer-absent';
 };
 
 export const certificateChainMissing: ReadinessRule<
@@ -22,12 +22,8 @@ export const certificateChainMissing: ReadinessRule<
   needs: ['certificates'],
   evaluate(input) {
     return input.certificates.flatMap((certificate) => {
-      if (certificate.issuerGiven) return [];
-      const reason = certificate.leaf.selfSigned
-        ? ('self-signed' as const)
-        : certificate.chain.length === 0
-          ? ('leaf-only' as const)
-          : ('issuer-absent' as const);
+      if (certificate.issuerGiven || certificate.leaf.selfSigned) return [];
+      const reason = certificate.chain.length === 0 ? ('leaf-only' as const) : ('issuer-absent' as const);
       return [{ objects: [certificateFileLabel(certificate)], details: { certificate, reason } }];
     });
   },

@@ -5,6 +5,7 @@ import { certificateExpiring } from './certificate-expiring.js';
 import { certificateNameMismatch } from './certificate-name-mismatch.js';
 import { certificateNoAcceptedDomain } from './certificate-no-accepted-domain.js';
 import { certificateNotYetValid } from './certificate-not-yet-valid.js';
+import { certificateSelfSigned } from './certificate-self-signed.js';
 import { connectorCertNameIsHost } from './connector-cert-name-is-host.js';
 import { connectorCertNameNotAccepted } from './connector-cert-name-not-accepted.js';
 import { connectorDisabled } from './connector-disabled.js';
@@ -24,6 +25,7 @@ export const RULES = {
   'certificate-expired': certificateExpired,
   'certificate-not-yet-valid': certificateNotYetValid,
   'certificate-expiring': certificateExpiring,
+  'certificate-self-signed': certificateSelfSigned,
   'certificate-chain-missing': certificateChainMissing,
   'connector-tls-not-required': connectorTlsNotRequired,
 } as const satisfies RuleSet;
