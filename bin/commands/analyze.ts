@@ -4,23 +4,14 @@
  */
 import { readFile } from 'node:fs/promises';
 import { z } from 'zod';
-import {
-  type AnalysisResult,
-  analyze,
-  type FindingSink,
-  withInboundRecorder,
-} from '../../functions/core/analysis/analyze.js';
-import {
-  countAsForwarding,
-  observedBy,
-  RunEvidence,
-} from '../../functions/core/analysis/evidence/run-evidence.js';
+import { type AnalysisResult, analyze, type FindingSink } from '../../functions/core/analysis/analyze.js';
 import type { Finding } from '../../functions/core/analysis/model/findings.js';
 import { groupDigits, plural } from '../../functions/core/kernel/counts-in-words.js';
 import { ArgumentError, ErrorCode } from '../../functions/core/kernel/errors.js';
 import { type DomainOracle, InferredDomains } from '../../functions/core/organisation/accepted-domains.js';
 import type { InboundConnectorInfo } from '../../functions/core/organisation/connector-info.js';
 import { parseInboundConnectors, relayConnectorInfo } from '../../functions/core/readiness/index.js';
+import type { RunCorrelation } from '../../functions/store/run-correlation.js';
 import { loadAcceptedDomains } from '../support/accepted-domains-option.js';
 import { readCommandLine } from '../support/command.js';
 import { parseFlags, wholeNumberFlag } from '../support/flags.js';
@@ -29,24 +20,9 @@ import { INTERRUPTED_STATUS, interruptOnCtrlC } from '../support/interrupt.js';
 import { NdjsonFindingWriter } from '../support/ndjson-findings.js';
 import type { Output } from '../support/output.js';
 import { renderAnalysisReport } from '../support/report.js';
-import { leasedSink } from '../support/source-lease.js';
 import { checkStoreFlags, openStore, suggestedCommand } from '../support/store-options.js';
+import { analyzeIntoStore } from '../support/store-run.js';
 import { ANALYZE } from './definitions.js';
-
-/**
- * Store writes (batches of findings or index entries) in flight while the analysis reads on. The
- * engine thread writes the PutItems that reach it together as one group, so more in flight means
- * fewer, larger LevelDB writes. Measured: 4 → 16 took a 250 MB log from 14.5 to 13.0 s for about
- * 20 MB more peak RSS; 8 ran as fast as 16 (750 MB log: 40.3 against 42.3 s) with 14 MB less.
- */
-const STORE_WRITES_IN_FLIGHT = 8;
-/**
- * Findings (and index entries) per store write: one BatchWriteItem's worth, handed on as soon as
- * they are found, so a finding, its item and its request die young. In batches of 500 they lived
- * through several young-generation collections and were copied and promoted on the way (measured on
- * a 250 MB log: the V8 helper threads' garbage-collection time fell from 7.5 to 4.3 s).
- */
-const STORE_BATCH_SIZE = 25;
 
 /** The store options, none of which means anything with --no-store. */
 const STORE_OPTIONS = ['db', 'table', 'stack', 'endpoint', 'region'] as const;
@@ -120,42 +96,20 @@ export async function runAnalyze(argv: string[], out: Output): Promise<number> {
   } else {
     const handle = await openStore(values);
     try {
-      // The store also keeps the inbound Message-ID index, so `relay-audit report` can correlate across runs.
-      const { InboundIndex } = await import('../../functions/store/inbound-index.js');
-      const { correlateRun } = await import('../../functions/store/run-correlation.js');
-      const inbound = new InboundIndex(handle);
-      const evidence = new RunEvidence();
-      // Each record carries this run's lease: killed mid-way, the run's records show as interrupted.
-      const leased = leasedSink(handle.store);
-      const sink = observedBy(
-        withInboundRecorder(leased.sink, (entries) => inbound.record(entries)),
-        evidence,
-      );
       // Ctrl+C stops the reading, not the process: what was read is stored and counted (the store's
       // counters settled), so a run analysed again later never leaves the dashboard's totals short.
       const interrupt = interruptOnCtrlC(
         out,
         'Interrupted: storing what was read so far (Ctrl+C again to quit at once)…',
       );
+      let correlation: RunCorrelation;
       try {
-        // The store takes overlapping writes: its engine (or DynamoDB) works while the analysis reads on.
-        result = await analyze(inputs, {
+        ({ result, correlation } = await analyzeIntoStore(handle, inputs, {
           ...common,
-          sink,
-          batchSize: STORE_BATCH_SIZE,
-          writesInFlight: STORE_WRITES_IN_FLIGHT,
           interrupted: () => interrupt.signal.aborted,
-        });
+        }));
       } finally {
         interrupt.dispose();
-        leased.stop();
-      }
-      // Forwarding across runs, settled now: receipts recorded by earlier runs, refusals stored by them.
-      const runSources = new Set(result.sources.map((source) => source.id));
-      const correlation = await correlateRun(handle.store, inbound, evidence, runSources);
-      if (correlation.ownReclassified.length > 0) {
-        countAsForwarding(result, correlation.ownReclassified);
-        for (const source of result.sources) await leased.sink.putSource(source);
       }
       correlationNote = correlationText(correlation);
       reclassified = {

@@ -288,7 +288,7 @@ export async function startServer(options: ServerOptions = {}): Promise<RunningS
     options.logLevel ?? (process.env.LOG_LEVEL ? levelFromEnv() : 'warn'),
   );
   // Dashboard uploads: granted by the API as in the cloud, taken by this server (see local-uploads.ts).
-  const uploads = new LocalUploads(handle.store, logger);
+  const uploads = new LocalUploads(handle, logger);
   const api = createRequestListener(
     { store: handle.store, readiness: new OrganisationConfigStore(handle), uploads, logger },
     { basePath: API_BASE },

@@ -16,11 +16,11 @@ import {
   type UploadRequest,
   type UploadSigner,
 } from '../../functions/api/upload-grant.js';
-import { analyze } from '../../functions/core/analysis/analyze.js';
 import { InferredDomains } from '../../functions/core/organisation/accepted-domains.js';
 import type { Logger } from '../../functions/runtime/logger.js';
-import type { FindingsStore } from '../../functions/store/findings-store.js';
+import type { StoreHandle } from '../../functions/store/index.js';
 import { sourceId } from '../../functions/store/table-design.js';
+import { analyzeIntoStore } from './store-run.js';
 
 /** Where the local server takes upload forms: `/uploads/<one-time token>`. */
 export const LOCAL_UPLOAD_PATH = '/uploads/';
@@ -39,7 +39,7 @@ export class LocalUploads implements UploadSigner {
   private readonly running = new Set<Promise<void>>();
 
   public constructor(
-    private readonly store: FindingsStore,
+    private readonly handle: StoreHandle,
     private readonly logger: Logger,
   ) {}
 
@@ -99,7 +99,9 @@ export class LocalUploads implements UploadSigner {
 
   private async analyse(key: string, file: Blob): Promise<void> {
     try {
-      await analyze(
+      // As `relay-audit analyze` runs it: receipts indexed, earlier uploads correlated at the end.
+      await analyzeIntoStore(
+        this.handle,
         [
           {
             name: key,
@@ -109,7 +111,7 @@ export class LocalUploads implements UploadSigner {
           },
         ],
         // Locally no configuration is kept with the store: the accepted domains are inferred.
-        { domains: new InferredDomains(), sink: this.store },
+        { domains: new InferredDomains() },
       );
     } catch (error) {
       this.logger.error('upload not analysed', { key, error });
