@@ -122,8 +122,31 @@ export function renderMarkdown(report: NightlyReport): string {
 
   out.push('', '## What to do next', '');
   report.nextSteps.forEach((step, i) => {
-    // Steps name sender domains from log data: the whole step is escaped, not only its separators.
-    out.push(`${i + 1}. ${escapeMarkdown(step)}`);
+    out.push(`${i + 1}. ${stepMarkdown(step)}`);
   });
   return `${out.join('\n')}\n`;
+}
+
+/** Where a step's command begins: a step ends with the `relay-audit …` command it suggests, if any. */
+const COMMAND = /relay-audit [a-z]+(?: .*)?$/;
+
+/**
+ * A next step in Markdown. Steps name sender domains from log data, so the text is escaped whole;
+ * the command a step ends with is a code span instead, as it is: escaped, a store path such as
+ * `'/tmp/my db (1)'` would no longer run as printed.
+ */
+function stepMarkdown(step: string): string {
+  const line = singleLine(step, Number.POSITIVE_INFINITY);
+  const command = COMMAND.exec(line);
+  if (command === null) return escapeMarkdown(line);
+  const before = line.slice(0, command.index).trimEnd();
+  return `${before === '' ? '' : `${escapeMarkdown(before)} `}${codeSpan(command[0])}`;
+}
+
+/** `text` as a Markdown code span, fenced with more backticks than any run inside it. */
+function codeSpan(text: string): string {
+  const longest = Math.max(0, ...[...text.matchAll(/`+/g)].map((run) => run[0].length));
+  const fence = '`'.repeat(longest + 1);
+  const pad = longest > 0 || text.startsWith('`') || text.endsWith('`') ? ' ' : '';
+  return `${fence}${pad}${text}${pad}${fence}`;
 }

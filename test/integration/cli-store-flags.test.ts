@@ -147,7 +147,8 @@ describe('suggested commands name the store of the run', () => {
   it("report's next steps (printed, in the JSON and in the Markdown file) carry --db", async () => {
     const { status, out } = await cli('report', '--db', db, '--date', '2026-11-28');
     expect(status, out.stderr).toBe(0);
-    const printed = out.stdout.match(/relay-audit findings[^\n]*/g) ?? [];
+    // Printed as Markdown, each command a code span: as it is, to run as printed.
+    const printed = [...out.stdout.matchAll(/`(relay-audit findings [^`]*)`/g)].map((match) => match[1]);
     expect(printed.length).toBeGreaterThan(0);
     for (const command of printed) expect(command).toMatch(new RegExp(`--until 2026-11-28 --db ${db}$`));
     const json = JSON.parse(await readFile(join(db, 'reports', '2026-11-28.json'), 'utf8')) as {

@@ -127,6 +127,19 @@ describe('everything interpolated into the report and the alert is inert', () =>
     );
   });
 
+  it('prints the command a next step ends with as a code span, as it is, so it runs as printed', () => {
+    const command =
+      "relay-audit findings --scenario ndr --since 2026-11-28 --until 2026-11-28 --db '/tmp/my db_x (1)'";
+    const report = {
+      ...hostileReport(),
+      nextSteps: [`NDRs (ndr, 2 findings): see ${command}`, 'a `tick` relay-audit x `y`'],
+    };
+    const lines = renderMarkdown(report).split('\n');
+    expect(lines).toContain(`1. NDRs \\(ndr, 2 findings\\)\\: see \`${command}\``);
+    // A backtick inside cannot end the span early: the fence is longer than any run in it.
+    expect(lines).toContain('2. a \\`tick\\` `` relay-audit x `y` ``');
+  });
+
   it('keeps each value of the plain-text alert on its own line, without control characters', () => {
     const { body } = buildSummary(hostileReport(), 3);
     const lines = body.split('\n');
