@@ -12,6 +12,7 @@ import { type ParsedBatch, parseInput } from '../../functions/core/analysis/inpu
 import { TimestampParser } from '../../functions/core/analysis/input/timestamps.js';
 import { TraceEvent } from '../../functions/core/analysis/model/events.js';
 import { splitRecord } from '../../functions/core/text/csv-records.js';
+import { analyzeFiles } from '../support/analyze-text.js';
 import { chunked } from '../support/streams.js';
 
 const FIELDS =
@@ -374,5 +375,27 @@ describe('send protocol log bounds', () => {
     expect(events[0]?.recipient).toBeUndefined();
     expect(rows.notes().map((note) => note.code)).toEqual(['SESSIONS_CLOSED_EARLY', 'SESSIONS_JOINED_LATE']);
     expect(rows.notes()[0]?.message).toMatch(/^2 SMTP sessions were still open when more than 2 were/);
+  });
+});
+
+describe('a refusal whose session began in an earlier file', () => {
+  /** The end of a session whose MAIL FROM and Message-ID are in the log before this one (rotation). */
+  const tail = [
+    '#Software: Microsoft Exchange Server',
+    '#Log-type: SMTP Send Protocol Log',
+    '#Fields: date-time,connector-id,session-id,sequence-number,local-endpoint,remote-endpoint,event,data,context',
+    '2026-11-28T09:10:44.022Z,Relay to Office 365,08DF00AA00000001,22,10.0.1.11:52134,52.101.1.1:25,<,250 2.1.0 Sender OK,',
+    '2026-11-28T09:10:44.023Z,Relay to Office 365,08DF00AA00000001,23,10.0.1.11:52134,52.101.1.1:25,<,550 5.7.64 TenantAttribution; Relay Access Denied ATTR36 [AM0PR01MB1234.eurprd01.prod.exchangelabs.com],',
+    '2026-11-28T09:10:44.024Z,Relay to Office 365,08DF00AA00000001,24,10.0.1.11:52134,52.101.1.1:25,>,QUIT,',
+  ].join('\r\n');
+
+  it('is the same finding whatever the file is called or where it lies, never one named after it', async () => {
+    const first = await analyzeFiles([{ name: 'logs/SEND20261128-2.LOG', content: tail }]);
+    const again = await analyzeFiles([{ name: 'copy of logs/renamed.LOG', content: tail }]);
+    expect(first.findings).toHaveLength(1);
+    expect(first.findings.map((finding) => finding.id)).toEqual(again.findings.map((finding) => finding.id));
+    expect(first.findings[0]?.messageId).toMatch(
+      /^unidentified:exchange-protocol-log@2026-11-28T09:10:44\.023Z#[0-9a-f]{12}$/,
+    );
   });
 });

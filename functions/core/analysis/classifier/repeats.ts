@@ -7,6 +7,7 @@
 import { BoundedMap } from '../../kernel/bounded-map.js';
 import { detach, type StringPool } from '../../kernel/strings.js';
 import type { TraceEvent } from '../model/events.js';
+import { sha256Hex32 } from '../model/finding-id.js';
 import type { Rejection } from '../model/findings.js';
 import type { EventOrigin, Pending } from './pending-window.js';
 
@@ -23,9 +24,25 @@ const CORROBORATED_FIELDS = [
   'connectorId',
 ] as const satisfies readonly (keyof TraceEvent)[];
 
-/** The message (or, without one, the file and line) a refusal belongs to. */
+/**
+ * The message a refusal belongs to. Without any id of it (a protocol log whose session began in an
+ * earlier file, a hand-made export), what the row says of it stands in — its format, time, and a hash
+ * of its recipient, status and hosts — never the file's name or line, so the same log analysed again
+ * under another name or path is the same finding, not a second one.
+ */
 export function messageIdentity(event: TraceEvent, origin: EventOrigin): string {
-  return event.messageId ?? event.networkMessageId ?? event.messageTraceId ?? `${origin.file}:${event.line}`;
+  const known = event.messageId ?? event.networkMessageId ?? event.messageTraceId;
+  if (known !== undefined) return known;
+  const what = sha256Hex32([
+    event.recipient ?? '',
+    event.recipientStatus ?? '',
+    event.returnPath ?? '',
+    event.clientHostname ?? '',
+    event.serverIp ?? '',
+    event.serverHostname ?? '',
+    event.connectorId ?? '',
+  ]).slice(0, 12);
+  return `unidentified:${origin.format}@${event.timestamp}#${what}`;
 }
 
 /** What identifies a refusal: its message, its recipient and its enhanced code. */
