@@ -399,3 +399,62 @@ describe('a refusal whose session began in an earlier file', () => {
     );
   });
 });
+
+describe('a certificate that had expired when the mail was refused', () => {
+  /** A session whose server presented a certificate that expired on 2026-11-01, refused on 2026-11-28. */
+  const session = (notAfter: string) =>
+    [
+      '#Software: Microsoft Exchange Server',
+      '#Version: 15.02.1544.004',
+      '#Log-type: SMTP Send Protocol Log',
+      '#Date: 2026-11-28T09:00:00.012Z',
+      '#Fields: date-time,connector-id,session-id,sequence-number,local-endpoint,remote-endpoint,event,data,context',
+      '2026-11-28T09:10:44.000Z,Outbound to Office 365,D2,0,,52.101.1.1:25,*,,attempting to connect',
+      '2026-11-28T09:10:44.001Z,Outbound to Office 365,D2,1,10.0.1.11:52134,52.101.1.1:25,+,,',
+      '2026-11-28T09:10:44.002Z,Outbound to Office 365,D2,2,10.0.1.11:52134,52.101.1.1:25,<,220 AM0PR01MB1234.eurprd01.prod.exchangelabs.com Microsoft ESMTP MAIL Service ready,',
+      '2026-11-28T09:10:44.003Z,Outbound to Office 365,D2,3,10.0.1.11:52134,52.101.1.1:25,>,EHLO mail.contoso.com,',
+      '2026-11-28T09:10:44.004Z,Outbound to Office 365,D2,4,10.0.1.11:52134,52.101.1.1:25,<,250  AM0PR01MB1234.eurprd01.prod.exchangelabs.com Hello [203.0.113.25] SIZE 157286400 PIPELINING DSN ENHANCEDSTATUSCODES STARTTLS 8BITMIME BINARYMIME CHUNKING SMTPUTF8,',
+      '2026-11-28T09:10:44.005Z,Outbound to Office 365,D2,5,10.0.1.11:52134,52.101.1.1:25,>,STARTTLS,',
+      '2026-11-28T09:10:44.006Z,Outbound to Office 365,D2,6,10.0.1.11:52134,52.101.1.1:25,<,220 2.0.0 SMTP server ready,',
+      '2026-11-28T09:10:44.007Z,Outbound to Office 365,D2,7,10.0.1.11:52134,52.101.1.1:25,*,"CN=mail.contoso.com, O=Contoso Ltd, C=US CN=DigiCert Global G2 TLS RSA SHA256 2020 CA1, O=DigiCert Inc, C=US 0A1B2C3D 3C6E1F0B9A42D8E57C1B0F6A2D94E3B8C5A7F102 11/1/2025 12:00:00 AM 11/1/2026 11:59:59 PM mail.contoso.com",Sending certificate Subject Issuer name Serial number Thumbprint Not before Not after Subject alternate names',
+      '2026-11-28T09:10:44.008Z,Outbound to Office 365,D2,8,10.0.1.11:52134,52.101.1.1:25,>,EHLO mail.contoso.com,',
+      '2026-11-28T09:10:44.009Z,Outbound to Office 365,D2,9,10.0.1.11:52134,52.101.1.1:25,<,250 ok,',
+      '2026-11-28T09:10:44.010Z,Outbound to Office 365,D2,10,10.0.1.11:52134,52.101.1.1:25,*,,sending message with RecordId 22157924881 and InternetMessageId <D2@EX01.contoso.local>',
+      '2026-11-28T09:10:44.011Z,Outbound to Office 365,D2,11,10.0.1.11:52134,52.101.1.1:25,>,MAIL FROM:<u@contoso.com> SIZE=22904,',
+      '2026-11-28T09:10:44.012Z,Outbound to Office 365,D2,12,10.0.1.11:52134,52.101.1.1:25,>,RCPT TO:<x@litware.com>,',
+      '2026-11-28T09:10:44.013Z,Outbound to Office 365,D2,13,10.0.1.11:52134,52.101.1.1:25,<,250 2.1.0 Sender OK,',
+      '2026-11-28T09:10:44.014Z,Outbound to Office 365,D2,14,10.0.1.11:52134,52.101.1.1:25,<,550 5.7.64 TenantAttribution; Relay Access Denied [AM0PR01MB1234.eurprd01.prod.exchangelabs.com],',
+      '2026-11-28T09:10:44.015Z,Outbound to Office 365,D2,15,10.0.1.11:52134,52.101.1.1:25,>,QUIT,',
+      '2026-11-28T09:10:44.016Z,Outbound to Office 365,D2,16,10.0.1.11:52134,52.101.1.1:25,<,221 2.0.0 Service closing transmission channel,',
+      '2026-11-28T09:10:44.017Z,Outbound to Office 365,D2,17,10.0.1.11:52134,52.101.1.1:25,-,,Local',
+    ]
+      .join('\r\n')
+      .replace('11/1/2026 11:59:59 PM', notAfter);
+
+  it('says so in the evidence, and the remediation renews the certificate', async () => {
+    const { findings } = await analyzeFiles(
+      [{ name: 'SEND-expired.LOG', content: session('11/1/2026 11:59:59 PM') }],
+      {
+        accepted: 'contoso.com',
+      },
+    );
+    const [finding] = findings;
+    expect(finding?.scenario).toBe('connector-mismatch');
+    expect(finding?.evidence.find((item) => item.kind === 'certificate-expired')?.detail).toMatch(
+      /had expired \(on 2026-11-01\) before the refusal/,
+    );
+    expect(finding?.remediation.steps[0]).toMatch(
+      /Change the certificate, not the connector: it had expired \(on 2026-11-01\)/,
+    );
+  });
+
+  it('says nothing of expiry for a certificate still valid then', async () => {
+    const { findings } = await analyzeFiles(
+      [{ name: 'SEND-valid.LOG', content: session('11/1/2027 11:59:59 PM') }],
+      {
+        accepted: 'contoso.com',
+      },
+    );
+    expect(findings[0]?.evidence.map((item) => item.kind)).not.toContain('certificate-expired');
+  });
+});

@@ -109,6 +109,7 @@ export class FindingBuilder {
           domains: this.domains,
           domainsKnown: this.domains.basis === 'given' || this.domains.domains().length > 0,
           connector: this.inboundConnector,
+          at: event.timestamp,
         }),
       );
     }

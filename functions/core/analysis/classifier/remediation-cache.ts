@@ -54,7 +54,9 @@ export class RemediationCache {
     const { event, rejection } = input;
     const session = event.session;
     const certificate =
-      session?.certificate === undefined ? undefined : certificateFacts(session.certificate, this.domains);
+      session?.certificate === undefined
+        ? undefined
+        : certificateFacts(session.certificate, this.domains, event.timestamp);
     return {
       code: rejection.enhancedCode,
       attr: rejection.attr,

@@ -23,6 +23,21 @@ export interface CertificateFacts {
   acceptedNames: readonly string[];
   /** Subject and issuer are the same: no public CA issued it, so Exchange Online cannot trust it. */
   selfSigned: boolean;
+  /** The day (YYYY-MM-DD) the certificate expired, when that was before the refusal. */
+  expiredOn?: string;
+}
+
+/**
+ * The day a certificate's logged "Not after" passed, when it passed at least a day before `at` (the
+ * log writes the date in the server's culture and time zone: a day's margin keeps a local time
+ * from reading as expired). `undefined` when the text is no date JavaScript reads.
+ */
+function expiredBefore(notAfter: string | undefined, at: string | undefined): string | undefined {
+  if (notAfter === undefined || at === undefined) return undefined;
+  const end = Date.parse(notAfter);
+  const refused = Date.parse(at);
+  if (Number.isNaN(end) || Number.isNaN(refused) || end > refused - 86_400_000) return undefined;
+  return new Date(end).toISOString().slice(0, 10);
 }
 
 /** How the presented certificate relates to the connector's expected name. */
@@ -31,7 +46,12 @@ export type ConnectorFit = 'matches' | 'differs' | 'ip-only' | 'no-name';
 /** At most this many names are listed in a sentence. */
 const LISTED_NAMES = 6;
 
-export function certificateFacts(certificate: PresentedCertificate, domains: DomainOracle): CertificateFacts {
+/** What the certificate says, judged at `at` (the refusal's time) when given. */
+export function certificateFacts(
+  certificate: PresentedCertificate,
+  domains: DomainOracle,
+  at?: string,
+): CertificateFacts {
   const facts: CertificateFacts = {
     subject:
       certificate.subject ??
@@ -46,6 +66,8 @@ export function certificateFacts(certificate: PresentedCertificate, domains: Dom
   };
   if (certificate.issuer !== undefined) facts.issuer = certificate.issuer;
   if (certificate.thumbprint !== undefined) facts.thumbprint = certificate.thumbprint;
+  const expiredOn = expiredBefore(certificate.notAfter, at);
+  if (expiredOn !== undefined) facts.expiredOn = expiredOn;
   return facts;
 }
 
@@ -92,6 +114,8 @@ export function sessionEvidence(
     domains: DomainOracle;
     domainsKnown: boolean;
     connector?: InboundConnectorInfo | undefined;
+    /** When the refusal happened: the certificate's expiry is judged against it. */
+    at?: string;
   },
 ): Evidence[] {
   const evidence: Evidence[] = [
@@ -122,7 +146,7 @@ export function sessionEvidence(
     );
     return evidence;
   }
-  const facts = certificateFacts(certificate, options.domains);
+  const facts = certificateFacts(certificate, options.domains, options.at);
   const details = [
     facts.thumbprint === undefined ? undefined : `thumbprint ${facts.thumbprint}`,
     facts.issuer === undefined ? undefined : `issued by ${facts.issuer}`,
@@ -136,6 +160,12 @@ export function sessionEvidence(
         ? '; it is self-signed (subject = issuer), which Exchange Online does not trust'
         : ''),
   });
+  if (facts.expiredOn !== undefined) {
+    evidence.push({
+      kind: 'certificate-expired',
+      detail: `the certificate had expired (on ${facts.expiredOn}) before the refusal: Exchange Online matches no connector to an expired certificate`,
+    });
+  }
   if (options.domainsKnown) {
     evidence.push(
       facts.acceptedNames.length > 0

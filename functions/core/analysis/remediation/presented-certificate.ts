@@ -31,8 +31,8 @@ export function connectorNameFor(certificateName: string): string {
 export type CertificateVerdict =
   /** The session used no TLS: no certificate was presented. */
   | { side: 'server-tls' }
-  /** The certificate is self-signed or names no accepted domain: another certificate is needed. */
-  | { side: 'certificate'; why: 'self-signed' | 'no-accepted-name' }
+  /** The certificate expired, is self-signed or names no accepted domain: another certificate is needed. */
+  | { side: 'certificate'; why: 'expired' | 'self-signed' | 'no-accepted-name' }
   /** The certificate is fine; the connector must expect one of its names. */
   | { side: 'connector'; target: string; name: string }
   /** Certificate and connector agree: the cause is elsewhere (chain, IP, enablement). */
@@ -45,6 +45,7 @@ export function certificateVerdict(ctx: RemediationContext): CertificateVerdict 
   const certificate = session.certificate;
   if (certificate === undefined) return session.tls ? undefined : { side: 'server-tls' };
   if (certificate.selfSigned) return { side: 'certificate', why: 'self-signed' };
+  if (certificate.expiredOn !== undefined) return { side: 'certificate', why: 'expired' };
   const name = certificate.acceptedNames[0];
   if (name === undefined) {
     // With no accepted domains known we cannot tell; only a given or inferred list decides.
@@ -91,7 +92,9 @@ export function certificateSideStep(ctx: RemediationContext, names: Names): stri
         `${presented} Change the certificate, not the connector: ` +
         (verdict.why === 'self-signed'
           ? 'it is self-signed, and Exchange Online only trusts certificates issued by a public certification authority. '
-          : `none of its names is in an accepted domain, so no connector setting can attribute mail by it. `) +
+          : verdict.why === 'expired'
+            ? `it had expired (on ${ctx.session?.certificate?.expiredOn}) before the refusal: renew it. `
+            : `none of its names is in an accepted domain, so no connector setting can attribute mail by it. `) +
         `Bind a certificate from a public CA with a name in ${names.domain}` +
         (expected ? ` that matches ${expected}` : '') +
         ` to send connector "${names.sendConnector}" with Set-SendConnector -TlsCertificateName ` +
