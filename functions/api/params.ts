@@ -153,6 +153,9 @@ export const UploadParams = z.strictObject({
 });
 export type SourcesParams = z.output<typeof SourcesParams>;
 
+/** The query of a route that takes no parameter (`/findings/{id}`, `/sources/{id}`, `/readiness`). */
+export const NoParams = z.strictObject({});
+
 /** `{id}` of `/findings/{id}` and `/sources/{id}`. */
 export const IdParams = z.strictObject({ id: Id });
 export type IdParams = z.output<typeof IdParams>;

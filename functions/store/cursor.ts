@@ -17,8 +17,17 @@ export const CursorPayload = z.strictObject({
   v: z.literal(2),
   /** Fingerprint of the query the cursor was issued for. */
   q: z.string(),
-  /** Sort key of the last item returned; the next page starts below it. */
-  a: z.string().min(1).max(2048),
+  /**
+   * Sort key of the last item returned (`<time>#<id>`, the time as `toISOString` writes it); the next
+   * page starts below it. Checked for that shape, so an edited cursor is refused, not read from
+   * wherever its text happens to sort.
+   */
+  a: z
+    .string()
+    .max(2048)
+    .regex(/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z#[^#\s]{1,1024}$/, {
+      error: 'not a cursor returned by a previous page',
+    }),
 });
 export type CursorPayload = z.infer<typeof CursorPayload>;
 

@@ -282,6 +282,17 @@ describe('GET /findings/{id}', () => {
   );
 });
 
+describe('routes that take no query parameters', () => {
+  it.each([`/findings/${'0'.repeat(32)}`, `/sources/${'a'.repeat(32)}`, '/readiness'])(
+    'refuses one on %s with 400, as every route does',
+    async (path) => {
+      expect(await expectInvalid(path, { bogus: '1' }, 'bogus')).toMatch(
+        /unknown parameter \(this route takes none\)/,
+      );
+    },
+  );
+});
+
 describe('GET /summary', () => {
   let summary: Summary;
 

@@ -121,7 +121,9 @@ describe('cursor codec', () => {
     ['wrong shape', Buffer.from(JSON.stringify({ v: 2, q: 'abc', p: [] })).toString('base64url')],
     ['an earlier version', Buffer.from(JSON.stringify({ v: 1, q: 'abc', p: [null] })).toString('base64url')],
     ['empty position', Buffer.from(JSON.stringify({ v: 2, q: 'abc', a: '' })).toString('base64url')],
-    ['another query', encodeCursor({ v: 2, q: 'other', a: 'x' })],
+    ['another query', encodeCursor({ v: 2, q: 'other', a: '2026-11-28T10:00:00.000Z#f1' })],
+    ['an edited position', encodeCursor({ v: 2, q: 'abc', a: 'garbage' })],
+    ['a position of no time', encodeCursor({ v: 2, q: 'abc', a: '2026-11-28#f1' })],
     ['empty', ''],
   ])('rejects %s with ArgumentError', (_label, cursor) => {
     expect(() => decodeCursor(cursor, 'abc')).toThrow(ArgumentError);

@@ -1,7 +1,7 @@
 /** `GET /findings` (newest first, paged) and `GET /findings/{id}`. */
 import { NotFoundError } from '../errors.js';
 import type { ApiResponse } from '../messages.js';
-import { FindingsParams, IdParams, parseParams } from '../params.js';
+import { FindingsParams, IdParams, NoParams, parseParams } from '../params.js';
 import { jsonResponse } from '../responses.js';
 import { findingsQuery, nextCursor, type RouteContext } from './route-context.js';
 
@@ -17,7 +17,8 @@ export async function listFindings({ request, deps }: RouteContext): Promise<Api
 }
 
 /** One finding with its evidence and remediation. */
-export async function getFinding({ pathParams, deps }: RouteContext): Promise<ApiResponse> {
+export async function getFinding({ request, pathParams, deps }: RouteContext): Promise<ApiResponse> {
+  parseParams(NoParams, request.query);
   const { id } = parseParams(IdParams, pathParams);
   const finding = await deps.store.getFinding(id);
   if (finding === undefined) throw new NotFoundError(`no finding with id ${id}`);

@@ -6,7 +6,7 @@ export type { SourceSummary };
 
 import { NotFoundError } from '../errors.js';
 import type { ApiResponse } from '../messages.js';
-import { IdParams, parseParams, SourcesParams } from '../params.js';
+import { IdParams, NoParams, parseParams, SourcesParams } from '../params.js';
 import { jsonResponse } from '../responses.js';
 import { nextCursor, type RouteContext } from './route-context.js';
 
@@ -30,7 +30,8 @@ export async function listSources({ request, deps }: RouteContext): Promise<ApiR
 }
 
 /** One source record: status, error code and reason, counts, and the skipped rows with their reasons. */
-export async function getSource({ pathParams, deps }: RouteContext): Promise<ApiResponse> {
+export async function getSource({ request, pathParams, deps }: RouteContext): Promise<ApiResponse> {
+  parseParams(NoParams, request.query);
   const { id } = parseParams(IdParams, pathParams);
   const record = await deps.store.getSource(id);
   if (record === undefined) throw new NotFoundError(`no source with id ${id}`);
