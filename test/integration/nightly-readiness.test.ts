@@ -77,7 +77,7 @@ describe('the nightly readiness re-check', () => {
 
     // 17 days before expiry: a warning, no new error, nothing to publish.
     const response = await runAt('2027-05-15T02:00:00Z');
-    expect(response).toMatchObject({ readinessErrors: 1, newReadinessErrors: [], published: false });
+    expect(response).toMatchObject({ readinessErrors: 2, newReadinessErrors: [], published: false });
     const stored = await repository.getReadiness();
     expect(stored).toMatchObject({
       trigger: 'nightly',
@@ -99,7 +99,7 @@ describe('the nightly readiness re-check', () => {
 
     const response = await runAt('2027-06-02T02:05:00Z');
     expect(response).toMatchObject({
-      readinessErrors: 2,
+      readinessErrors: 3,
       newReadinessErrors: [`certificate-expired: ${CERTIFICATE}`],
       newFindings: 0,
       published: true,
@@ -117,11 +117,11 @@ describe('the nightly readiness re-check', () => {
     expect(stored?.checkedAt).toBe('2027-06-02T02:05:00.000Z');
     expect(
       stored?.results.filter((result) => result.severity === 'error').map((result) => result.id),
-    ).toEqual(['certificate-expired', 'connector-cert-name-not-accepted']);
+    ).toEqual(['certificate-expired', 'certificate-self-signed', 'connector-cert-name-not-accepted']);
 
     // The next night: the same errors, nothing new, nothing published.
     const again = await runAt('2027-06-03T02:00:00Z');
-    expect(again).toMatchObject({ readinessErrors: 2, newReadinessErrors: [], published: false });
+    expect(again).toMatchObject({ readinessErrors: 3, newReadinessErrors: [], published: false });
     expect(publisher.published).toHaveLength(1);
   });
 

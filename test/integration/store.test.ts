@@ -341,7 +341,7 @@ describe('FindingsStore on the embedded engine', () => {
       await expect(store.queryFindings({ scenario: 'ndr', cursor })).resolves.toHaveProperty('items');
     });
 
-    it('reads a forged but well-formed cursor as a position, never as a store failure', async () => {
+    it('reads a forged cursor whose position is a sort key as a position, and refuses any other; never a store failure', async () => {
       // Prepare: a real cursor whose position is rewritten, keeping the cursor's own shape valid.
       const first = await store.queryFindings({ scenario: 'ndr', limit: 2 });
       const payload = JSON.parse(Buffer.from(first.cursor ?? '', 'base64url').toString());
@@ -349,15 +349,22 @@ describe('FindingsStore on the embedded engine', () => {
       const all = await store.queryFindings({ scenario: 'ndr' });
 
       // Act
-      const afterEverything = await store.queryFindings({ scenario: 'ndr', cursor: forge('\uffff') });
-      const beforeEverything = await store.queryFindings({ scenario: 'ndr', cursor: forge('0') });
+      const afterEverything = await store.queryFindings({
+        scenario: 'ndr',
+        cursor: forge('9999-12-31T23:59:59.999Z#f'),
+      });
+      const beforeEverything = await store.queryFindings({
+        scenario: 'ndr',
+        cursor: forge('0001-01-01T00:00:00.000Z#0'),
+      });
 
       // Assess
       expect(afterEverything.items.map((f) => f.id)).toEqual(all.items.map((f) => f.id));
       expect(beforeEverything).toEqual({ items: [] });
-      await expect(store.queryFindings({ scenario: 'ndr', cursor: forge('') })).rejects.toThrow(
-        ArgumentError,
-      );
+      for (const position of ['', '0', '\uffff', 'garbage#f'])
+        await expect(store.queryFindings({ scenario: 'ndr', cursor: forge(position) })).rejects.toThrow(
+          ArgumentError,
+        );
     });
   });
 
