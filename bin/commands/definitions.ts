@@ -101,12 +101,20 @@ export const FINDINGS = {
       value: '<id>',
       help: SCENARIO_ID_LIST.join(' | '),
     },
-    'sender-domain': { type: 'string', value: '<d>', help: 'only findings attributed to this sender domain' },
-    'recipient-domain': { type: 'string', value: '<d>', help: 'only findings for this recipient domain' },
+    'sender-domain': {
+      type: 'string',
+      value: '<domain>',
+      help: 'only findings attributed to this sender domain',
+    },
+    'recipient-domain': {
+      type: 'string',
+      value: '<domain>',
+      help: 'only findings for this recipient domain',
+    },
     since: { type: 'string', value: '<time>', help: 'ISO date or time (inclusive), e.g. 2026-11-20' },
     until: { type: 'string', value: '<time>', help: 'ISO date or time (inclusive)' },
     limit: { type: 'string', value: '<n>', help: 'at most n findings (default: all)' },
-    format: { type: 'string', value: '<f>', help: 'table (default) | json | ndjson | csv' },
+    format: { type: 'string', value: '<format>', help: 'table (default) | json | ndjson | csv' },
     ...STORE,
   },
 } as const satisfies CommandDefinition;
