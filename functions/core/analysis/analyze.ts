@@ -504,16 +504,13 @@ class AnalysisRun {
         .map(([domain, entry]) => ({ domain, ...entry }))
         .sort((a, b) => b.count - a.count || a.domain.localeCompare(b.domain)),
       ...this.classifier.stats,
-      unexplainedFailures: sumOf(this.records.values(), (record) => record.unexplainedFailures ?? 0),
+      unexplainedFailures: [...this.records.values()].reduce(
+        (total, record) => total + (record.unexplainedFailures ?? 0),
+        0,
+      ),
       stopped: this.stopped,
     };
   }
-}
-
-function sumOf<T>(items: Iterable<T>, pick: (item: T) => number): number {
-  let total = 0;
-  for (const item of items) total += pick(item);
-  return total;
 }
 
 function emptyScenarioCounts(): Record<ScenarioId, number> {

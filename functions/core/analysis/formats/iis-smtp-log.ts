@@ -105,7 +105,11 @@ function firstFields(lines: readonly string[]): { fields: string[]; rows: string
  */
 export function isIisWebLog(lines: readonly string[]): boolean {
   const first = firstFields(lines);
-  if (first === undefined || !first.fields.includes('cs-method')) return false;
+  return first !== undefined && isWebLog(first);
+}
+
+function isWebLog(first: { fields: readonly string[]; rows: readonly string[] }): boolean {
+  if (!first.fields.includes('cs-method')) return false;
   if (HTTP_ONLY_FIELDS.some((name) => first.fields.includes(name))) return true;
   return !smtpRows(first.fields, first.rows);
 }
@@ -117,7 +121,7 @@ export function isIisWebLog(lines: readonly string[]): boolean {
 function sniff(head: TextHead): boolean {
   const first = firstFields(head.lines);
   if (first === undefined || !REQUIRED.every((name) => first.fields.includes(name))) return false;
-  return !isIisWebLog(head.lines);
+  return !isWebLog(first);
 }
 
 export const iisSmtpLog: TextFormat = {

@@ -67,6 +67,11 @@ export function queuedMessageIdentity(
   return `${entry.program}:${entry.host === '' ? '' : `${entry.host}:`}${entry.queueId}@${entry.first}`;
 }
 
+/** The Message-ID of a queued message: the one its log names, else its stand-in. */
+function messageIdOf(entry: QueuedMessage): string {
+  return entry.messageId ?? queuedMessageIdentity(entry);
+}
+
 /** Which MTA wrote a syslog tag: `postfix/smtp`, `postfix-out/smtp`, `sm-mta`, `exim4`… */
 export function programOf(tag: string): MtaProgram | undefined {
   const base = tag.split('/')[0]?.toLowerCase() ?? '';
@@ -263,7 +268,7 @@ export class MtaLogReader extends LineReader {
     const deliveries = program === 'postfix' ? postfixDelivery(text) : sendmailDeliveries(text);
     const relay = /(?:^|, )relay=([^,\s[]+)/.exec(text)?.[1];
     for (const delivery of deliveries) {
-      this.deliver(delivery, this.deliveryEntry(key, id, syslog.timestamp), syslog, relay, line, sink);
+      this.deliver(delivery, this.entry(key, id, syslog.timestamp, true), syslog, relay, line, sink);
     }
   }
 
@@ -295,38 +300,31 @@ export class MtaLogReader extends LineReader {
     const delivery: Delivery = { recipient, eventId, status: after };
     const original = eximOriginal(after);
     if (original !== undefined) delivery.original = original;
-    this.deliver(delivery, this.deliveryEntry(key, queued, syslog.timestamp), syslog, host, line, sink);
+    this.deliver(delivery, this.entry(key, queued, syslog.timestamp, true), syslog, host, line, sink);
   }
 
-  /** The queue entry of `key`, begun at `timestamp` when this is the first line of it kept. */
+  /**
+   * The queue entry of `key`, begun at `timestamp` when this is the first line of it kept. One begun
+   * by a delivery line (`ifRoom`: its sender was not in this file) only keeps the message's identity
+   * from line to line (a deferral and its bounce): it is kept only while there is room, never at the
+   * cost of a sender.
+   */
   private entry(
     key: string,
     id: Pick<QueuedMessage, 'program' | 'host' | 'queueId'>,
     timestamp: string,
+    ifRoom = false,
   ): QueuedMessage {
     let entry = this.queue.get(key);
     if (entry === undefined) {
-      // The map forgets the longest-queued id to make room: count it for the notes.
-      if (this.queue.size >= this.maxQueued) this.forgotten++;
       entry = { ...id, first: timestamp };
+      const full = this.queue.size >= this.maxQueued;
+      if (full && ifRoom) return entry;
+      // The map forgets the longest-queued id to make room: count it for the notes.
+      if (full) this.forgotten++;
       this.queue.set(key, entry);
     }
     return entry;
-  }
-
-  /**
-   * The queue entry a delivery line belongs to. One begun by the delivery itself (its sender was
-   * not in this file) only keeps the message's identity from line to line (a deferral and its
-   * bounce): it is kept only while there is room, never at the cost of a sender.
-   */
-  private deliveryEntry(
-    key: string,
-    id: Pick<QueuedMessage, 'program' | 'host' | 'queueId'>,
-    timestamp: string,
-  ): QueuedMessage {
-    const known = this.queue.get(key);
-    if (known !== undefined) return known;
-    return this.queue.size < this.maxQueued ? this.entry(key, id, timestamp) : { ...id, first: timestamp };
   }
 
   /** The sender of a `from=` / `<=` line. Postfix logs it again each time a deferred message is retried. */
@@ -353,7 +351,7 @@ export class MtaLogReader extends LineReader {
         eventId: QUEUED_EVENT_ID,
         internalMessageId: entry.queueId,
         returnPath: entry.from,
-        messageId: entry.messageId ?? queuedMessageIdentity(entry),
+        messageId: messageIdOf(entry),
         line: entry.fromLine,
       };
       if (entry.host !== '') event.clientHostname = entry.host;
@@ -385,7 +383,7 @@ export class MtaLogReader extends LineReader {
       source: 'ROUTING',
       recipient: target,
       relatedRecipient: original,
-      messageId: queued.messageId ?? queuedMessageIdentity(queued),
+      messageId: messageIdOf(queued),
       line,
     };
     if (syslog.host !== '') event.clientHostname = syslog.host;
@@ -411,7 +409,7 @@ export class MtaLogReader extends LineReader {
       recipient: normaliseAddress(delivery.recipient),
       // The queue id: the classifier finds the sender by it when the from= line is in another file.
       internalMessageId: queued.queueId,
-      messageId: queued.messageId ?? queuedMessageIdentity(queued),
+      messageId: messageIdOf(queued),
       line,
     };
     if (delivery.status !== undefined) event.recipientStatus = delivery.status;
