@@ -11,6 +11,7 @@ import { createRequestHandler } from './api.js';
 import type { ApiDependencies } from './dependencies.js';
 import { NotFoundError } from './errors.js';
 import type { ApiRequest, ApiResponse } from './messages.js';
+import { repeatedParameters } from './params.js';
 import { errorResponse } from './responses.js';
 import { EXPORT_HEADERS } from './route-table.js';
 
@@ -38,7 +39,8 @@ function withinBasePath(pathname: string, basePath: string): string | undefined 
 
 /**
  * The API request of a Node request: query values decoded, a repeated parameter comma-joined (as
- * API Gateway does), the path relative to `basePath`; `undefined` when the path is outside it.
+ * API Gateway does) and named in `repeatedParameters` (as the Lambda adapter names it from the raw
+ * query string), the path relative to `basePath`; `undefined` when the path is outside it.
  */
 export function requestFromIncoming(req: IncomingMessage, basePath = ''): ApiRequest | undefined {
   const url = new URL(req.url ?? '/', 'http://localhost');
@@ -46,9 +48,17 @@ export function requestFromIncoming(req: IncomingMessage, basePath = ''): ApiReq
   if (path === undefined) return undefined;
   const query: Record<string, string> = {};
   for (const name of new Set(url.searchParams.keys())) query[name] = url.searchParams.getAll(name).join(',');
+  const repeated = repeatedParameters(url.searchParams);
   const headers: Record<string, string | undefined> = {};
   for (const [name, value] of Object.entries(req.headers)) headers[name.toLowerCase()] = headerValue(value);
-  return { method: req.method ?? 'GET', path, query, headers, requestId: randomUUID() };
+  return {
+    method: req.method ?? 'GET',
+    path,
+    query,
+    ...(repeated.length === 0 ? {} : { repeatedParameters: repeated }),
+    headers,
+    requestId: randomUUID(),
+  };
 }
 
 /** CORS response headers for a request from `origin`, when it is the allowed one. */

@@ -8,6 +8,7 @@ import { z } from 'zod';
 import { InvalidEventError } from '../core/kernel/errors.js';
 import { issueText } from '../core/kernel/issues.js';
 import type { ApiRequest, ApiResponse } from './messages.js';
+import { repeatedParameters } from './params.js';
 
 const StringMap = z.record(z.string(), z.string().optional());
 
@@ -15,6 +16,8 @@ const StringMap = z.record(z.string(), z.string().optional());
 export const HttpApiEvent = z.looseObject({
   version: z.literal('2.0'),
   rawPath: z.string().startsWith('/'),
+  /** Always sent (empty without a query): the only place a repeated parameter still shows. */
+  rawQueryString: z.string(),
   headers: StringMap.optional(),
   queryStringParameters: StringMap.optional(),
   requestContext: z.looseObject({
@@ -32,7 +35,8 @@ export type HttpApiEvent = z.infer<typeof HttpApiEvent>;
 
 /**
  * The request an event carries. API Gateway has already URL-decoded the query values and joined
- * a repeated parameter's values with commas; header names arrive lower-case.
+ * a repeated parameter's values with commas, so repeats are read from the raw query string;
+ * header names arrive lower-case.
  */
 export function requestFromEvent(event: unknown): ApiRequest {
   const parsed = HttpApiEvent.safeParse(event);
@@ -46,11 +50,13 @@ export function requestFromEvent(event: unknown): ApiRequest {
   }
   const data = parsed.data;
   const caller = callerOf(data.requestContext.authorizer);
+  const repeated = repeatedParameters(new URLSearchParams(data.rawQueryString));
   return {
     ...(caller === undefined ? {} : { caller }),
     method: data.requestContext.http.method,
     path: data.rawPath,
     query: data.queryStringParameters ?? {},
+    ...(repeated.length === 0 ? {} : { repeatedParameters: repeated }),
     headers: data.headers ?? {},
     ...(data.requestContext.requestId === undefined ? {} : { requestId: data.requestContext.requestId }),
   };

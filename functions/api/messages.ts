@@ -10,6 +10,11 @@ export interface ApiRequest {
   path: string;
   /** Query parameters; a repeated parameter arrives comma-joined, as API Gateway delivers it. */
   query: Readonly<Record<string, string | undefined>>;
+  /**
+   * Names of the query parameters given more than once, from what the transport really received
+   * (the raw query string): `query` alone cannot tell `name=a&name=b` from `name=a%2Cb`.
+   */
+  repeatedParameters?: readonly string[];
   headers: Readonly<Record<string, string | undefined>>;
   /** Who is signed in (the JWT's user, the IAM caller's ARN); absent without sign-in. */
   caller?: string;

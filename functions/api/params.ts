@@ -8,6 +8,7 @@ import { z } from 'zod';
 import { SCENARIO_IDS, ScenarioId } from '../core/analysis/model/findings.js';
 import { firstIssue } from '../core/kernel/issues.js';
 import { InvalidParameterError } from './errors.js';
+import type { ApiRequest } from './messages.js';
 
 /** Default and largest page sizes of the list routes. */
 export const DEFAULT_LIMIT = 50;
@@ -169,6 +170,46 @@ function echo(value: string | undefined): string {
   return ` (got "${shown}")`;
 }
 
+/** The parameters `schema` takes, when it is an object schema (every route's is). */
+function knownParameters(schema: z.ZodType): string[] | undefined {
+  return schema instanceof z.ZodObject ? Object.keys(schema.shape) : undefined;
+}
+
+/**
+ * Names of the parameters `search` gives more than once, in order of first appearance. Each
+ * adapter reads them from what it really received: API Gateway's `queryStringParameters` (and so
+ * `ApiRequest.query`) has already joined their values with commas.
+ */
+export function repeatedParameters(search: URLSearchParams): string[] {
+  const seen = new Set<string>();
+  const repeated = new Set<string>();
+  for (const name of search.keys()) {
+    if (seen.has(name)) repeated.add(name);
+    seen.add(name);
+  }
+  return [...repeated];
+}
+
+/**
+ * Validates a request's query with `schema`, as {@link parseParams} does. A parameter the route
+ * takes given more than once is refused first, before its comma-joined value could pass as one
+ * value (`name=a&name=b` as the file name `a,b`); one the route does not take is reported unknown.
+ */
+export function parseQuery<Schema extends z.ZodType>(
+  schema: Schema,
+  request: Pick<ApiRequest, 'query' | 'repeatedParameters'>,
+): z.output<Schema> {
+  const known = knownParameters(schema);
+  const repeated = request.repeatedParameters?.find((name) => known === undefined || known.includes(name));
+  if (repeated !== undefined) {
+    throw new InvalidParameterError(
+      repeated,
+      'repeated parameter (give it once: each parameter takes one value)',
+    );
+  }
+  return parseParams(schema, request.query);
+}
+
 /**
  * Validates `input` (query or path parameters; empty values count as absent, as an empty form
  * field should). Throws {@link InvalidParameterError} naming the first offending parameter.
@@ -185,7 +226,7 @@ export function parseParams<Schema extends z.ZodType>(
   if (parsed.success) return parsed.data;
   const { field: name, message, issue } = firstIssue(parsed.error, { whole: 'query' });
   if (issue?.code === 'unrecognized_keys') {
-    const known = schema instanceof z.ZodObject ? Object.keys(schema.shape) : [];
+    const known = knownParameters(schema) ?? [];
     const hint = known.length > 0 ? ` (this route accepts ${known.join(', ')})` : ' (this route takes none)';
     throw new InvalidParameterError(issue.keys[0] ?? 'parameter', `unknown parameter${hint}`, {
       cause: parsed.error,

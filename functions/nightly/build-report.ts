@@ -110,6 +110,15 @@ function sum(values: readonly number[]): number {
   return values.reduce((total, value) => total + value, 0);
 }
 
+/**
+ * The store options of a deployed stack's report (` --stack NAME --region R`), written as the CLI
+ * writes them (`storeFlagsText` in bin/support/store-options.ts): the name and region are plain
+ * words (validated in config.ts), so nothing needs quoting.
+ */
+export function stackStoreOptions(stack: { name: string; region?: string | undefined }): string {
+  return ` --stack ${stack.name}${stack.region === undefined ? '' : ` --region ${stack.region}`}`;
+}
+
 function findingsCommand(scenario: ScenarioId, date: string, storeOptions: string): string {
   return `relay-audit findings --scenario ${scenario} --since ${date} --until ${date}${storeOptions}`;
 }

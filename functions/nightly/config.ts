@@ -22,6 +22,24 @@ const Environment = z.object({
   /** Must equal the ingest function's: a reclassified finding is re-put with this TTL. */
   RETENTION_DAYS: z.coerce.number().int().min(1).default(DEFAULT_RETENTION_DAYS),
   S3_FORCE_PATH_STYLE: EnvironmentFlag,
+  /**
+   * The deployed stack's name (set by the CDK construct): the report's suggested commands take
+   * `--stack` with it, or they would read a local store. A CloudFormation name needs no shell quoting.
+   */
+  STACK_NAME: z
+    .string()
+    .regex(/^[A-Za-z][A-Za-z0-9-]{0,127}$/, 'must be a CloudFormation stack name')
+    .optional()
+    .or(z.literal('').transform(() => undefined)),
+  /**
+   * Set by Lambda: the stack's region, for `--region` beside `--stack` (the CLI looks the stack up
+   * in its own default region otherwise). Anything but a plain region name is left out, not fatal.
+   */
+  AWS_REGION: z
+    .string()
+    .regex(/^[a-z]{2}(-[a-z0-9]+)+-\d+$/)
+    .optional()
+    .catch(undefined),
 });
 
 export interface NightlyConfig {
@@ -32,6 +50,8 @@ export interface NightlyConfig {
   retentionDays: number;
   s3ForcePathStyle: boolean;
   logLevel: LogLevel;
+  /** The deployed stack the report's commands name, with its region when known. */
+  stack?: { name: string; region?: string };
 }
 
 /** Reads and validates the environment; throws `EnvironmentError` naming what is wrong. */
@@ -45,5 +65,13 @@ export function readNightlyConfig(env: NodeJS.ProcessEnv = process.env): Nightly
     retentionDays: data.RETENTION_DAYS,
     s3ForcePathStyle: data.S3_FORCE_PATH_STYLE,
     logLevel: levelFromEnv(env),
+    ...(data.STACK_NAME === undefined
+      ? {}
+      : {
+          stack: {
+            name: data.STACK_NAME,
+            ...(data.AWS_REGION === undefined ? {} : { region: data.AWS_REGION }),
+          },
+        }),
   };
 }

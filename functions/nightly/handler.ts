@@ -15,6 +15,7 @@ import { SERVICE_NAMES } from '../runtime/observability-names.js';
 import { powertools } from '../runtime/powertools.js';
 import type { TableRef } from '../store/bound-table.js';
 import { createRemoteStore } from '../store/remote-store.js';
+import { stackStoreOptions } from './build-report.js';
 import { readNightlyConfig } from './config.js';
 import { parseNightlyEvent } from './event.js';
 import type { HistorySink } from './history.js';
@@ -58,6 +59,11 @@ export interface NightlyDependencies {
   metrics?: Metrics;
   logger: Logger;
   lookBackDays: number;
+  /**
+   * The store options the report's suggested commands carry (` --stack NAME --region R` in the
+   * cloud, see `stackStoreOptions`); none: commands that read the default local store.
+   */
+  storeOptions?: string;
   now?: () => Date;
 }
 
@@ -83,6 +89,7 @@ export function createNightlyHandler(deps: NightlyDependencies): NightlyHandler 
       lookBackDays: request.lookBackDays ?? deps.lookBackDays,
       now,
       reports: deps.reports,
+      storeOptions: deps.storeOptions,
       ...(deps.metrics === undefined ? {} : { metrics: deps.metrics }),
       logger,
       tableOptions: { logger },
@@ -133,6 +140,7 @@ export function createHandlerFromEnvironment(env: NodeJS.ProcessEnv = process.en
     metrics,
     logger,
     lookBackDays: config.lookBackDays,
+    ...(config.stack === undefined ? {} : { storeOptions: stackStoreOptions(config.stack) }),
     ...(config.alertTopicArn === undefined
       ? {}
       : {

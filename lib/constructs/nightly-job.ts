@@ -4,7 +4,7 @@
  * `history/`, the report under `reports/`, publishes a summary to the alert topic when there are new findings and emits one
  * metric per scenario. An alarm on the function's errors publishes to the same topic.
  */
-import { Duration } from 'aws-cdk-lib';
+import { Duration, Stack } from 'aws-cdk-lib';
 import { type Alarm, Metric } from 'aws-cdk-lib/aws-cloudwatch';
 import type { ITable } from 'aws-cdk-lib/aws-dynamodb';
 import { Rule, Schedule } from 'aws-cdk-lib/aws-events';
@@ -77,6 +77,8 @@ export class NightlyJob extends Construct {
         ALERT_TOPIC_ARN: props.alerts.topic.topicArn,
         LOOK_BACK_DAYS: String(props.lookBackDays ?? DEFAULT_LOOK_BACK_DAYS),
         RETENTION_DAYS: String(props.retentionDays),
+        // The report's suggested commands name the stack (`--stack`), so they read its table.
+        STACK_NAME: Stack.of(this).stackName,
       },
     });
     const fn = this.handler.function;

@@ -90,13 +90,16 @@ describe('schedule', () => {
     // Assess
     custom.hasResourceProperties('AWS::Events::Rule', { ScheduleExpression: 'rate(12 hours)' });
     custom.hasResourceProperties('AWS::Lambda::Function', {
-      Environment: { Variables: Match.objectLike({ LOOK_BACK_DAYS: '5', RETENTION_DAYS: '30' }) },
+      Environment: {
+        // The stack's own name: the report's suggested commands take `--stack Custom`.
+        Variables: Match.objectLike({ LOOK_BACK_DAYS: '5', RETENTION_DAYS: '30', STACK_NAME: 'Custom' }),
+      },
     });
   });
 });
 
 describe('function', () => {
-  it('runs Node.js 22 on ARM64 with JSON logs and the table, bucket, topic, look-back and retention it needs', () => {
+  it('runs Node.js 22 on ARM64 with JSON logs and the table, bucket, topic, look-back, retention and stack name it needs', () => {
     template.hasResourceProperties('AWS::Lambda::Function', {
       Runtime: 'nodejs22.x',
       Architectures: ['arm64'],
@@ -113,6 +116,8 @@ describe('function', () => {
           LOOK_BACK_DAYS: '2',
           // The same retention as ingest: reclassified findings keep their TTL.
           RETENTION_DAYS: '200',
+          // For `--stack` in the report's suggested commands.
+          STACK_NAME: built.stack.stackName,
           NODE_OPTIONS: '--enable-source-maps',
         },
       },

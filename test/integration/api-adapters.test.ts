@@ -80,15 +80,26 @@ describe('the node:http listener', () => {
     expect(other.status).toBe(405);
   });
 
-  it('joins a repeated parameter with commas, as API Gateway does, and rejects it', async () => {
-    const response = await fetch(`${base}/api/findings?scenario=ndr&scenario=forwarding`);
-    expect(response.status).toBe(400);
-    expect(await response.json()).toMatchObject({
-      error: {
-        code: 'INVALID_ARGUMENT',
-        message: expect.stringMatching(/^scenario: .*\(got "ndr,forwarding"\)/),
-      },
-    });
+  it('refuses a repeated parameter, naming it, rather than read its values as one', async () => {
+    for (const query of ['scenario=ndr&scenario=forwarding', 'scenario=ndr&scenario=ndr', 'limit=5&limit=']) {
+      const response = await fetch(`${base}/api/findings?${query}`);
+      expect(response.status, query).toBe(400);
+      expect(await response.json()).toMatchObject({
+        error: {
+          code: 'INVALID_ARGUMENT',
+          message: expect.stringMatching(/^(scenario|limit): repeated parameter \(give it once/),
+        },
+      });
+    }
+    // A comma inside one value is no repeat; an unknown parameter stays unknown, repeated or not.
+    const comma = await fetch(`${base}/api/findings?senderDomain=contoso.com%2Cfabrikam.com`);
+    expect(((await comma.json()) as { error: { message: string } }).error.message).toMatch(
+      /^senderDomain: must be a domain name/,
+    );
+    const unknown = await fetch(`${base}/api/findings?scenarios=ndr&scenarios=ndr`);
+    expect(((await unknown.json()) as { error: { message: string } }).error.message).toMatch(
+      /^scenarios: unknown parameter/,
+    );
   });
 
   it('accepts a date-time offset whose "+" was not URL-encoded', async () => {
@@ -133,10 +144,33 @@ describe('the API Gateway payload v2 translation', () => {
     expect(requestFromEvent(httpApiEvent('/sources')).query).toEqual({});
   });
 
+  it('names a repeated parameter from the raw query string, where API Gateway kept every occurrence', () => {
+    // Prepare: `queryStringParameters` has `name: 'a.log,b.log'`, as API Gateway joins them.
+    const event = httpApiEvent(
+      '/uploads',
+      new URLSearchParams([
+        ['name', 'a.log'],
+        ['size', '10'],
+        ['name', 'b.log'],
+      ]),
+      'POST',
+    );
+    // Act
+    const request = requestFromEvent(event);
+    // Assess
+    expect(event.queryStringParameters).toEqual({ name: 'a.log,b.log', size: '10' });
+    expect(request.repeatedParameters).toEqual(['name']);
+    // The same comma-joined value, sent once (encoded), is no repeat.
+    const once = requestFromEvent(httpApiEvent('/uploads', { name: 'a.log,b.log', size: '10' }, 'POST'));
+    expect(once.query).toEqual({ name: 'a.log,b.log', size: '10' });
+    expect(once.repeatedParameters).toBeUndefined();
+  });
+
   it.each([
     ['an SQS event', { Records: [] }],
     ['a REST API (payload 1.0) event', { httpMethod: 'GET', path: '/findings', requestContext: {} }],
     ['a v2 event without a method', { ...httpApiEvent('/findings'), requestContext: { requestId: 'x' } }],
+    ['a v2 event without its raw query string', { ...httpApiEvent('/findings'), rawQueryString: undefined }],
   ])('refuses %s with a named error', (_name, event) => {
     expect(() => requestFromEvent(event)).toThrow(InvalidEventError);
   });

@@ -333,6 +333,29 @@ describe('the API Lambda handler', () => {
     expect((await get('/nowhere')).status).toBe(404);
   });
 
+  it('refuses a repeated parameter, naming it, where API Gateway joined its values with commas', async () => {
+    // Prepare: the events API Gateway sends for `POST /uploads?name=a.log&name=b.log&size=10` and
+    // `GET /findings?scenario=ndr&scenario=forwarding` (`queryStringParameters.name` is "a.log,b.log").
+    const uploads = httpApiEvent('/uploads', new URLSearchParams('name=a.log&name=b.log&size=10'), 'POST');
+    const findings = httpApiEvent('/findings', new URLSearchParams('scenario=ndr&scenario=forwarding'));
+    // Act
+    const once = parseLambdaResult(
+      await api(httpApiEvent('/uploads', { name: 'a.log', size: '10' }, 'POST')),
+    );
+    const twice = parseLambdaResult<{ error: { code: string; message: string } }>(await api(uploads));
+    const scenarios = parseLambdaResult<{ error: { code: string; message: string } }>(await api(findings));
+    // Assess
+    expect(uploads.queryStringParameters).toMatchObject({ name: 'a.log,b.log' });
+    expect(once.status, once.body).toBe(201);
+    expect(twice.status).toBe(400);
+    expect(twice.json.error).toMatchObject({
+      code: 'INVALID_ARGUMENT',
+      message: 'name: repeated parameter (give it once: each parameter takes one value)',
+    });
+    expect(scenarios.status).toBe(400);
+    expect(scenarios.json.error.message).toMatch(/^scenario: repeated parameter/);
+  });
+
   it('refuses to start without its table name', async () => {
     const { createHandlerFromEnvironment } = await import('../../functions/api/handler.js');
     expect(() => createHandlerFromEnvironment({})).toThrow(/invalid API environment: TABLE_NAME/);

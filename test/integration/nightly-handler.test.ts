@@ -1,14 +1,20 @@
 /**
  * The nightly Lambda handler from source, wired from its environment the way Lambda runs it, on
  * real local engines: s3rver for the report objects, dynalite for the table. Covers the scheduled
- * event, a re-run with a date in the detail, invalid events and an invalid environment.
+ * event, a re-run with a date in the detail, invalid events and an invalid environment, and the
+ * report's suggested commands naming the deployed stack — run as printed through the CLI against a
+ * local CloudFormation endpoint that gives the stack's outputs.
  */
 import { GetObjectCommand } from '@aws-sdk/client-s3';
 import { afterAll, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
+import { storeFlagsText } from '../../bin/support/store-options.js';
 import { EnvironmentError, InvalidEventError } from '../../functions/core/kernel/errors.js';
 import { createHandlerFromEnvironment, type NightlyHandler } from '../../functions/nightly/handler.js';
 import { NightlyReport } from '../../functions/nightly/report.js';
+import { STACK_OUTPUT } from '../../functions/runtime/stack-outputs.js';
 import type { EmbeddedServer } from '../../functions/store/embedded-engine.js';
+import { cli } from '../support/capture-output.js';
+import { type LocalCloudFormation, startLocalCloudFormation } from '../support/local-cloudformation.js';
 import {
   LOCAL_REGION,
   type LocalS3,
@@ -23,6 +29,7 @@ const TABLE = 'relay-audit-nightly-handler';
 
 let s3: LocalS3;
 let dynamo: EmbeddedServer;
+let environment: Record<string, string>;
 let handler: NightlyHandler;
 let stdout: string[];
 
@@ -48,7 +55,7 @@ async function objectText(key: string): Promise<string> {
 
 beforeAll(async () => {
   [s3, dynamo] = await Promise.all([startLocalS3([BUCKET]), startLocalDynamo(TABLE)]);
-  const environment = localFunctionEnvironment(
+  environment = localFunctionEnvironment(
     { table: TABLE, bucket: BUCKET, s3, dynamo },
     // Lambda sets the function's name: every metric carries it as a dimension.
     { RETENTION_DAYS: '400', LOOK_BACK_DAYS: '1', AWS_LAMBDA_FUNCTION_NAME: 'relay-audit-nightly' },
@@ -139,5 +146,79 @@ describe('the nightly handler', () => {
     expect(() =>
       createHandlerFromEnvironment({ TABLE_NAME: TABLE, BUCKET_NAME: BUCKET, ALERT_TOPIC_ARN: 'not-an-arn' }),
     ).toThrow(/ALERT_TOPIC_ARN: must be an SNS topic ARN/);
+    expect(() =>
+      createHandlerFromEnvironment({ TABLE_NAME: TABLE, BUCKET_NAME: BUCKET, STACK_NAME: 'my stack' }),
+    ).toThrow(/STACK_NAME: must be a CloudFormation stack name/);
+  });
+});
+
+describe('the report of a deployed stack', () => {
+  const STACK = 'RelayAudit-Nightly';
+  let cloudFormation: LocalCloudFormation;
+
+  beforeAll(async () => {
+    cloudFormation = await startLocalCloudFormation({
+      [STACK]: {
+        [STACK_OUTPUT.bucket]: BUCKET,
+        [STACK_OUTPUT.table]: TABLE,
+        [STACK_OUTPUT.apiUrl]: 'https://api.example.test/',
+        [STACK_OUTPUT.region]: LOCAL_REGION,
+      },
+    });
+    // The CLI finds the stack's outputs where it would find CloudFormation.
+    vi.stubEnv('AWS_ENDPOINT_URL_CLOUDFORMATION', cloudFormation.endpoint);
+  });
+
+  afterAll(async () => {
+    await cloudFormation?.close();
+  });
+
+  /** The `relay-audit findings …` command each next step of the day's report ends with. */
+  async function suggestedCommands(run: NightlyHandler, date: string): Promise<string[]> {
+    await run({ detail: { date, lookBackDays: 0 } });
+    const report = NightlyReport.parse(JSON.parse(await objectText(`reports/${date}.json`)));
+    return report.nextSteps.flatMap((step) => /relay-audit findings .*$/.exec(step)?.[0] ?? []);
+  }
+
+  it('names the stack (STACK_NAME, set by the CDK construct) and its region in every suggested command', async () => {
+    // Prepare
+    const inStack = createHandlerFromEnvironment({ ...environment, STACK_NAME: STACK });
+    // Act
+    const commands = await suggestedCommands(inStack, '2026-11-20');
+    const markdown = await objectText('reports/2026-11-20.md');
+    // Assess
+    expect(commands).toEqual([
+      `relay-audit findings --scenario ndr --since 2026-11-20 --until 2026-11-20 --stack ${STACK} --region ${LOCAL_REGION}`,
+      `relay-audit findings --scenario wrong-region --since 2026-11-20 --until 2026-11-20 --stack ${STACK} --region ${LOCAL_REGION}`,
+    ]);
+    // Written as the CLI writes its own store flags.
+    const flags = storeFlagsText({ stack: STACK, region: LOCAL_REGION });
+    for (const command of commands) expect(command.endsWith(flags), command).toBe(true);
+    expect(markdown).toContain(`--stack ${STACK} --region ${LOCAL_REGION}\``);
+  });
+
+  it("prints commands that run as printed and read the stack's table", async () => {
+    // Prepare
+    const inStack = createHandlerFromEnvironment({ ...environment, STACK_NAME: STACK });
+    const [command] = await suggestedCommands(inStack, '2026-11-20');
+    // Act
+    const argv = (command ?? '').split(' ').slice(1);
+    const { status, out } = await cli(...argv, '--format', 'ndjson');
+    // Assess
+    expect(status, out.stderr).toBe(0);
+    expect(cloudFormation.requests).toContain(STACK);
+    const listed = out.stdout
+      .trim()
+      .split('\n')
+      .map((line) => JSON.parse(line) as { scenario: string; timestamp: string });
+    expect(listed).toEqual([
+      expect.objectContaining({ scenario: 'ndr', timestamp: '2026-11-20T09:00:00.000Z' }),
+    ]);
+  });
+
+  it('suggests commands without store options when no stack is named (a local run of the handler)', async () => {
+    const commands = await suggestedCommands(handler, '2026-11-20');
+    expect(commands.length).toBeGreaterThan(0);
+    for (const command of commands) expect(command).toMatch(/--until 2026-11-20$/);
   });
 });

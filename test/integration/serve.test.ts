@@ -165,6 +165,24 @@ describe('the API under /api', () => {
     expect(csv.headers.get('x-row-count')).toBe('3');
   });
 
+  it('refuses a repeated parameter, naming it, as the Lambda does', async () => {
+    // Prepare: the upload grant is taken with one name.
+    const once = await fetch(`${server.url}api/uploads?name=a.log&size=10`, { method: 'POST' });
+    expect(once.status).toBe(201);
+    // Act: without the check, `name=a.log&name=b.log` named the upload "a.log,b.log".
+    const twice = await fetch(`${server.url}api/uploads?name=a.log&name=b.log&size=10`, { method: 'POST' });
+    const scenarios = await fetch(`${server.url}api/findings?scenario=ndr&scenario=forwarding`);
+    // Assess
+    expect(twice.status).toBe(400);
+    expect(await twice.json()).toMatchObject({
+      error: { code: 'INVALID_ARGUMENT', message: expect.stringMatching(/^name: repeated parameter/) },
+    });
+    expect(scenarios.status).toBe(400);
+    expect(await scenarios.json()).toMatchObject({
+      error: { code: 'INVALID_ARGUMENT', message: expect.stringMatching(/^scenario: repeated parameter/) },
+    });
+  });
+
   it('answers API errors as JSON, not with the dashboard', async () => {
     const bad = await fetch(`${server.url}api/findings?limit=lots`);
     expect(bad.status).toBe(400);

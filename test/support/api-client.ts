@@ -37,9 +37,22 @@ export async function call<T = unknown>(
   return parse<T>(response);
 }
 
-/** The event API Gateway (HTTP API, `$default` stage) sends for `method path?query`. */
-export function httpApiEvent(path: string, query: Query = {}, method = 'GET'): APIGatewayProxyEventV2 {
-  const rawQueryString = new URLSearchParams(query).toString();
+/**
+ * The event API Gateway (HTTP API, `$default` stage) sends for `method path?query`. A query given
+ * as `URLSearchParams` may repeat a name: the event carries it as API Gateway does, every
+ * occurrence in `rawQueryString` and the values joined with commas in `queryStringParameters`.
+ */
+export function httpApiEvent(
+  path: string,
+  query: Query | URLSearchParams = {},
+  method = 'GET',
+): APIGatewayProxyEventV2 {
+  const search = new URLSearchParams(query);
+  const rawQueryString = search.toString();
+  const joined: Query = {};
+  for (const [name, value] of search) {
+    joined[name] = Object.hasOwn(joined, name) ? `${joined[name]},${value}` : value;
+  }
   const now = new Date();
   return {
     version: '2.0',
@@ -47,7 +60,7 @@ export function httpApiEvent(path: string, query: Query = {}, method = 'GET'): A
     rawPath: path,
     rawQueryString,
     headers: { accept: 'application/json', host: 'abc123.execute-api.eu-west-1.amazonaws.com' },
-    ...(Object.keys(query).length > 0 ? { queryStringParameters: { ...query } } : {}),
+    ...(rawQueryString === '' ? {} : { queryStringParameters: joined }),
     requestContext: {
       accountId: '123456789012',
       apiId: 'abc123',

@@ -2,7 +2,7 @@
 import { exportFindingsCsv } from '../csv-export.js';
 import { DEFAULT_EXPORT_LIMITS } from '../dependencies.js';
 import type { ApiResponse } from '../messages.js';
-import { ExportParams, parseParams } from '../params.js';
+import { ExportParams, parseQuery } from '../params.js';
 import { csvResponse } from '../responses.js';
 import { findingsQuery, type RouteContext } from './route-context.js';
 
@@ -11,7 +11,7 @@ import { findingsQuery, type RouteContext } from './route-context.js';
  * (`row-limit` | `size-limit`) when a cap stopped it; `x-truncated: false` otherwise.
  */
 export async function exportFindings({ request, deps }: RouteContext): Promise<ApiResponse> {
-  const params = parseParams(ExportParams, request.query);
+  const params = parseQuery(ExportParams, request);
   const limits = { ...DEFAULT_EXPORT_LIMITS, ...deps.exportLimits };
   const result = await exportFindingsCsv(deps.store, findingsQuery(params), limits);
   const name = `relay-audit-findings${params.scenario === undefined ? '' : `-${params.scenario}`}.csv`;

@@ -6,12 +6,12 @@
  */
 import { readinessResponse } from '../../core/readiness/response.js';
 import type { ApiResponse } from '../messages.js';
-import { NoParams, parseParams } from '../params.js';
+import { NoParams, parseQuery } from '../params.js';
 import { jsonResponse } from '../responses.js';
 import type { RouteContext } from './route-context.js';
 
 export async function readiness({ request, deps }: RouteContext): Promise<ApiResponse> {
-  parseParams(NoParams, request.query);
+  parseQuery(NoParams, request);
   const report = await deps.readiness?.getReadiness();
   return jsonResponse(200, readinessResponse(report));
 }

@@ -6,7 +6,7 @@ export type { SourceSummary };
 
 import { NotFoundError } from '../errors.js';
 import type { ApiResponse } from '../messages.js';
-import { IdParams, NoParams, parseParams, SourcesParams } from '../params.js';
+import { IdParams, NoParams, parseParams, parseQuery, SourcesParams } from '../params.js';
 import { jsonResponse } from '../responses.js';
 import { nextCursor, type RouteContext } from './route-context.js';
 
@@ -21,7 +21,7 @@ function summarise(record: SourceRecord): SourceSummary {
 
 /** One page of source records: `{ items, cursor? }`. */
 export async function listSources({ request, deps }: RouteContext): Promise<ApiResponse> {
-  const params = parseParams(SourcesParams, request.query);
+  const params = parseQuery(SourcesParams, request);
   const page = await deps.store.listSources({
     limit: params.limit,
     cursor: params.cursor,
@@ -31,7 +31,7 @@ export async function listSources({ request, deps }: RouteContext): Promise<ApiR
 
 /** One source record: status, error code and reason, counts, and the skipped rows with their reasons. */
 export async function getSource({ request, pathParams, deps }: RouteContext): Promise<ApiResponse> {
-  parseParams(NoParams, request.query);
+  parseQuery(NoParams, request);
   const { id } = parseParams(IdParams, pathParams);
   const record = await deps.store.getSource(id);
   if (record === undefined) throw new NotFoundError(`no source with id ${id}`);

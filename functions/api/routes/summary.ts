@@ -1,6 +1,6 @@
 /** `GET /summary?from&to`: counts per scenario and per day, top sender domains and servers. */
 import type { ApiResponse } from '../messages.js';
-import { parseParams, SummaryParams } from '../params.js';
+import { parseParams, parseQuery, SummaryParams } from '../params.js';
 import { jsonResponse } from '../responses.js';
 import { buildSummary } from '../summary.js';
 import type { RouteContext } from './route-context.js';
@@ -14,7 +14,7 @@ function shiftDays(date: string, days: number): string {
 
 /** The summary; `to` defaults to today (UTC) and `from` to 29 days before `to`. */
 export async function summary({ request, deps }: RouteContext): Promise<ApiResponse> {
-  const given = parseParams(SummaryParams, request.query);
+  const given = parseQuery(SummaryParams, request);
   const today = (deps.now?.() ?? new Date()).toISOString().slice(0, 10);
   const to = given.to ?? today;
   const from = given.from ?? shiftDays(to, -(DEFAULT_SUMMARY_DAYS - 1));

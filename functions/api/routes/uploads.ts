@@ -2,7 +2,7 @@
 import { ErrorCode } from '../../core/kernel/errors.js';
 import { ApiError, NotFoundError } from '../errors.js';
 import type { ApiResponse } from '../messages.js';
-import { parseParams, UploadParams } from '../params.js';
+import { parseQuery, UploadParams } from '../params.js';
 import { jsonResponse } from '../responses.js';
 import { MAX_UPLOAD_BYTES } from '../upload-grant.js';
 import type { RouteContext } from './route-context.js';
@@ -10,7 +10,7 @@ import type { RouteContext } from './route-context.js';
 /** The grant, or 413 for a file larger than uploads may be. */
 export async function createUpload({ request, deps }: RouteContext): Promise<ApiResponse> {
   if (deps.uploads === undefined) throw new NotFoundError('uploads are not enabled on this API');
-  const { name, size } = parseParams(UploadParams, request.query);
+  const { name, size } = parseQuery(UploadParams, request);
   if (size > MAX_UPLOAD_BYTES) {
     throw new ApiError(
       413,
