@@ -10,7 +10,7 @@ import { groupDigits, plural } from '../../functions/core/kernel/counts-in-words
 import { ArgumentError, ErrorCode } from '../../functions/core/kernel/errors.js';
 import { type DomainOracle, InferredDomains } from '../../functions/core/organisation/accepted-domains.js';
 import type { InboundConnectorInfo } from '../../functions/core/organisation/connector-info.js';
-import { parseInboundConnectors, relayConnectorInfo } from '../../functions/core/readiness/index.js';
+import { onPremisesConnectors, parseInboundConnectors } from '../../functions/core/readiness/index.js';
 import type { RunCorrelation } from '../../functions/store/run-correlation.js';
 import { loadAcceptedDomains } from '../support/accepted-domains-option.js';
 import { readCommandLine } from '../support/command.js';
@@ -54,8 +54,8 @@ export async function runAnalyze(argv: string[], out: Output): Promise<number> {
   } else {
     domains = new InferredDomains();
   }
-  const inboundConnector =
-    values.connectors === undefined ? undefined : await loadConnector(values.connectors, out);
+  const inboundConnectors =
+    values.connectors === undefined ? undefined : await loadConnectors(values.connectors, out);
   const { inputs, notAnalysed } = await findLocalInputs(positionals);
   if (inputs.length === 0) {
     const others = notAnalysed.map(({ file, reason }) => `\n  ${file} — ${reason}`).join('');
@@ -68,7 +68,7 @@ export async function runAnalyze(argv: string[], out: Output): Promise<number> {
   const progress = out.progress();
   const common = {
     domains,
-    inboundConnector,
+    inboundConnectors,
     windowEvents: window,
     year,
     onProgress: progress.update,
@@ -167,12 +167,12 @@ function correlationText(correlation: {
 }
 
 /**
- * `--connectors`: the connector relayed mail goes through (the enabled OnPremises one; an IP-only
- * one when there are several, since those refuse NDRs, forwarded mail and foreign sender domains).
- * A file that is not a connectors export is a usage error; one without such a connector only a note
- * (the remediation then says to create one).
+ * `--connectors`: the OnPremises inbound connectors, enabled or not; each finding's remediation
+ * names the one that matters to it (a certificate connector that already fits, one to enable, one
+ * to rename, or an IP-only one to switch). A file that is not a connectors export is a usage error;
+ * one without an OnPremises connector only a note (the remediation then says to create one).
  */
-async function loadConnector(file: string, out: Output): Promise<InboundConnectorInfo | undefined> {
+async function loadConnectors(file: string, out: Output): Promise<InboundConnectorInfo[] | undefined> {
   let bytes: Buffer;
   try {
     bytes = await readFile(file);
@@ -183,19 +183,23 @@ async function loadConnector(file: string, out: Output): Promise<InboundConnecto
     );
   }
   const connectors = parseInboundConnectors(bytes, file);
-  const info = relayConnectorInfo(connectors);
-  if (info === undefined) {
+  const onPremises = onPremisesConnectors(connectors);
+  if (!onPremises.some((connector) => connector.enabled)) {
     const names = connectors.map((connector) => `"${connector.name}"`).join(', ');
     out.error(
       `Inbound connectors (${file}): no enabled OnPremises connector${names ? ` among ${names}` : ''}; ` +
-        'the remediation says how to create one (relay-audit check tells more).',
+        `the remediation says ${onPremises.length > 0 ? 'which to enable or ' : ''}how to create one (relay-audit check tells more).`,
     );
-    return undefined;
+    return onPremises.length > 0 ? onPremises : undefined;
   }
-  out.error(
-    `Inbound connector (${file}): "${info.name}", identified by ${info.identifiesBy === 'ip' ? 'IP address only' : `certificate ${info.tlsSenderCertificateName ?? ''}`.trim()}; the remediation names it.`,
+  const described = onPremises.map(
+    (connector) =>
+      `"${connector.name}" (${connector.identifiesBy === 'ip' ? 'IP address only' : `certificate ${connector.tlsSenderCertificateName ?? ''}`.trim()}${connector.enabled ? '' : ', disabled'})`,
   );
-  return info;
+  out.error(
+    `Inbound connectors (${file}): ${described.join(', ')}; each finding's remediation names the one that matters to it.`,
+  );
+  return onPremises;
 }
 
 function summaryJson(

@@ -71,7 +71,7 @@ analysed. Exits 1 when a log or export gave nothing to analyse (unreadable, unkn
     connectors: {
       type: 'string',
       value: '<file>',
-      help: 'Get-InboundConnector | ConvertTo-Json -Depth 5 output: remediation names your\nOnPremises connector (an IP-only one when there are several) and the command to fix it',
+      help: 'Get-InboundConnector | ConvertTo-Json -Depth 5 output: each finding names the\nOnPremises connector to keep, enable or change, and the command to fix it',
     },
     ...STORE,
     json: { type: 'boolean', help: 'print a machine-readable summary instead of the report' },

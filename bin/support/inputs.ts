@@ -4,8 +4,10 @@
  *
  * A file named on the command line is always analysed (and fails if it cannot be). A file found by
  * walking a directory is analysed when it looks like an input — a `.log`, `.csv` or `.gz` file, or
- * one whose first lines are a header relay-audit knows — and is otherwise listed as not analysed,
- * with why: folders of logs also hold the scripts, notes and reports written beside them. So is an
+ * one whose first lines are a header relay-audit knows, or a syslog file with a mail line (`messages`,
+ * `syslog`, `maillog-20261129`, `mail.log.1`: rotated and RHEL names have no `.log`) — and is
+ * otherwise listed as not analysed, with why: folders of logs also hold the scripts, notes and
+ * reports written beside them, and a copy of /var/log the syslog files of other programs. So is an
  * entry the walk cannot follow (a symbolic-link loop, a dangling link, a folder it may not read, a
  * named pipe): the walk goes on with the next one.
  */
@@ -13,8 +15,9 @@ import { createReadStream, type Stats } from 'node:fs';
 import { lstat, readdir, stat } from 'node:fs/promises';
 import { extname, join, relative, resolve } from 'node:path';
 import type { AnalysisInput } from '../../functions/core/analysis/analyze.js';
+import { isLate } from '../../functions/core/analysis/formats/text-format.js';
 import { detectFormat } from '../../functions/core/analysis/input/detect.js';
-import { sniffText } from '../../functions/core/analysis/input/parse-text.js';
+import { lateFormatWithin, sniffText } from '../../functions/core/analysis/input/parse-text.js';
 import { ArgumentError, RelayAuditError } from '../../functions/core/kernel/errors.js';
 import { closeEarly } from '../../functions/core/text/byte-source.js';
 import { decodeBytes } from '../../functions/core/text/decode.js';
@@ -144,6 +147,13 @@ async function expand(
 }
 
 /**
+ * How far a syslog file found in a directory is read for a mail line when its first lines have none:
+ * a relay's `messages` or `syslog` has one within minutes of traffic; past this, it is listed as not
+ * analysed, with the advice to name it (then it is read whole).
+ */
+const SYSLOG_SNIFF_CHARS = 16 * 1024 * 1024;
+
+/**
  * Why a file found in a directory is not analysed, or undefined when it looks like a log or export:
  * by its extension, else by its first lines (the header detection the analysis itself uses).
  */
@@ -152,14 +162,20 @@ async function whyNotAnalysed(path: string): Promise<string | undefined> {
   if (INPUT_EXTENSIONS.has(extension)) return undefined;
   const known = OTHER_EXTENSIONS.get(extension);
   if (known !== undefined) return known;
-  if (await startsLikeAnInput(path)) return undefined;
+  const start = await howItStarts(path);
+  if (start === 'input') return undefined;
+  if (start !== 'unknown') return start.syslog;
   // JSON is read when it is a message trace (Graph pages, ConvertTo-Json); other JSON is settings or data.
   if (extension === '.json') return 'not a log or export: .json that is no message trace';
   return `not a log or export: ${extension || 'no extension'}, and no header relay-audit knows`;
 }
 
-/** True when the file's first lines are the header of a format relay-audit reads. */
-async function startsLikeAnInput(path: string): Promise<boolean> {
+/**
+ * `input` when the file's first lines are the header of a format relay-audit reads, or it is a
+ * syslog file with a mail line within {@link SYSLOG_SNIFF_CHARS}; what a syslog file without one is;
+ * `unknown` otherwise.
+ */
+async function howItStarts(path: string): Promise<'input' | 'unknown' | { syslog: string }> {
   const stream = createReadStream(path, { highWaterMark: 1 << 16 });
   try {
     const decoded = await decodeBytes(decompressed(stream, path), path);
@@ -167,15 +183,19 @@ async function startsLikeAnInput(path: string): Promise<boolean> {
     const sniffed = await sniffText(decoded.chunks[Symbol.asyncIterator]());
     const chunks = sniffed.chunks;
     try {
-      if (sniffed.format !== undefined) return true;
+      if (sniffed.format !== undefined) {
+        if (!isLate(sniffed.format)) return 'input';
+        const told = await lateFormatWithin(sniffed.format, chunks, SYSLOG_SNIFF_CHARS);
+        return 'format' in told ? 'input' : { syslog: told.reason };
+      }
       await detectFormat(chunks, path);
-      return true;
+      return 'input';
     } finally {
       await closeEarly(chunks);
     }
   } catch (error) {
     // Not text, or no header we know. A file that cannot be read is analysed, and fails saying why.
-    return !(error instanceof RelayAuditError);
+    return error instanceof RelayAuditError ? 'unknown' : 'input';
   } finally {
     stream.destroy();
   }

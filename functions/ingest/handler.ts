@@ -78,7 +78,7 @@ export function ingestDependenciesFromEnvironment(
         }),
     openObject: objectOpener(s3),
     resolveDomains: () => domains.resolve(),
-    resolveConnector: () => connectors.resolve(),
+    resolveConnectors: () => connectors.resolve(),
     configuration: createConfigurationUpdater({
       s3,
       bucket: config.bucketName,

@@ -33,7 +33,7 @@ import { sourceId } from '../store/table-design.js';
 import type { ResolvedDomains } from './domain-source.js';
 import { InvalidMessageError, StaleObjectError } from './errors.js';
 import type { OpenObject } from './object-reader.js';
-import type { ConfigUpdateOutcome, ConfigurationUpdater, ResolvedConnector } from './organisation-config.js';
+import type { ConfigUpdateOutcome, ConfigurationUpdater, ResolvedConnectors } from './organisation-config.js';
 import {
   objectIdentity,
   parseMessage,
@@ -105,10 +105,11 @@ export interface IngestDependencies {
   /** The accepted domains for the next analysis. */
   resolveDomains(): Promise<ResolvedDomains>;
   /**
-   * The organisation's inbound connector for the next analysis (from the stored configuration),
-   * so ndr/forwarding/foreign-sender-domain remediation names it; absent: findings use a placeholder.
+   * The organisation's OnPremises inbound connectors for the next analysis (from the stored
+   * configuration), so each finding's remediation names the one that matters to it; absent:
+   * findings use a placeholder.
    */
-  resolveConnector?(): Promise<ResolvedConnector | undefined>;
+  resolveConnectors?(): Promise<ResolvedConnectors | undefined>;
   /** Checks and stores the organisation configuration when something under `config/` changes. */
   configuration?: ConfigurationUpdater;
   /** Drops cached configuration (accepted domains, connector) once `config/` changed. */
@@ -505,7 +506,7 @@ async function ingestObject(
 
   // Configuration first: a broken one is retried before anything is claimed.
   const domains = await deps.resolveDomains();
-  const connector = await deps.resolveConnector?.();
+  const connectors = await deps.resolveConnectors?.();
 
   const claiming = await claim(run, ref, id, existing);
   if ('outcome' in claiming) return claiming.outcome;
@@ -520,9 +521,12 @@ async function ingestObject(
     identity,
     size: object.size,
     domains: domains.origin,
-    ...(connector === undefined
+    ...(connectors === undefined
       ? {}
-      : { inboundConnector: connector.info.name, inboundConnectorOrigin: connector.origin }),
+      : {
+          inboundConnectors: connectors.connectors.map((connector) => connector.name),
+          inboundConnectorsOrigin: connectors.origin,
+        }),
   });
   const evidence = new RunEvidence();
   let result: AnalysisResult;
@@ -535,7 +539,7 @@ async function ingestObject(
       ),
       shouldStop: run.shouldStop,
       ...deps.analysis,
-      ...(connector === undefined ? {} : { inboundConnector: connector.info }),
+      ...(connectors === undefined ? {} : { inboundConnectors: connectors.connectors }),
     });
   } finally {
     object.close();

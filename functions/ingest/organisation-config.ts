@@ -4,11 +4,12 @@
  *   from the bucket, check it (at = now) and store configuration and readiness report — once per
  *   configuration content: a redelivered notification, or a re-upload of the same bytes, changes
  *   nothing;
- * - {@link ConnectorSource}: the inbound connector traffic findings name, from the stored
- *   configuration, cached like the accepted domains (five minutes, dropped when `config/` changes).
+ * - {@link ConnectorSource}: the OnPremises inbound connectors traffic findings choose from, from
+ *   the stored configuration, cached like the accepted domains (five minutes, dropped when
+ *   `config/` changes).
  */
 import type { S3Client } from '@aws-sdk/client-s3';
-import { type OrganisationConfig, organisationConnector } from '../core/organisation/configuration.js';
+import { type OrganisationConfig, organisationConnectors } from '../core/organisation/configuration.js';
 import type { InboundConnectorInfo } from '../core/organisation/connector-info.js';
 import { checkOrganisationConfig } from '../core/readiness/report.js';
 import type { CheckTrigger, ReadinessReport } from '../core/readiness/report-schema.js';
@@ -71,12 +72,12 @@ export function createConfigurationUpdater(options: ConfigurationUpdaterOptions)
   };
 }
 
-/** How long a resolved connector (or its absence) is trusted, like the accepted domains. */
+/** How long resolved connectors (or their absence) are trusted, like the accepted domains. */
 export const CONNECTOR_CACHE_MS = 5 * 60_000;
 
-/** The connector for the next analysis, and where it came from (for logs). */
-export interface ResolvedConnector {
-  info: InboundConnectorInfo;
+/** The connectors for the next analysis, and where they came from (for logs). */
+export interface ResolvedConnectors {
+  connectors: readonly InboundConnectorInfo[];
   origin: string;
 }
 
@@ -86,9 +87,9 @@ export interface ConnectorSourceOptions {
   now?: () => number;
 }
 
-/** The stored organisation's relay connector, cached per container. */
+/** The stored organisation's OnPremises connectors, cached per container. */
 export class ConnectorSource {
-  private cache: { value: ResolvedConnector | undefined; loadedAt: number } | undefined;
+  private cache: { value: ResolvedConnectors | undefined; loadedAt: number } | undefined;
   private readonly cacheMs: number;
   private readonly now: () => number;
 
@@ -97,12 +98,12 @@ export class ConnectorSource {
     this.now = options.now ?? Date.now;
   }
 
-  /** The connector findings should name, or `undefined` when the organisation gave none. */
-  public async resolve(): Promise<ResolvedConnector | undefined> {
+  /** The connectors findings choose from, or `undefined` when the organisation gave none. */
+  public async resolve(): Promise<ResolvedConnectors | undefined> {
     if (!this.cache || this.now() - this.cache.loadedAt >= this.cacheMs) {
-      const found = organisationConnector(await this.options.repository.getConfig());
+      const found = organisationConnectors(await this.options.repository.getConfig());
       this.cache = {
-        value: found === undefined ? undefined : { info: found.info, origin: found.file },
+        value: found === undefined ? undefined : { connectors: found.connectors, origin: found.file },
         loadedAt: this.now(),
       };
     }

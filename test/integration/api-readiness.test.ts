@@ -113,7 +113,7 @@ describe('GET /readiness', () => {
         connectors: {
           file: 'config/inbound-connectors.json',
           names: [SAMPLE_RELAY_CONNECTOR, SAMPLE_HCW_CONNECTOR],
-          relayConnector: SAMPLE_RELAY_CONNECTOR,
+          relayConnector: SAMPLE_HCW_CONNECTOR,
         },
         certificates: [
           expect.objectContaining({

@@ -40,7 +40,8 @@ import {
 const ROOT = join(import.meta.dirname, '..', '..');
 const BUCKET = 'relay-audit-config-test';
 const TABLE = 'relay-audit-config-test';
-const SWITCH_COMMAND = `Set-InboundConnector -Identity '${SAMPLE_RELAY_CONNECTOR}' -TlsSenderCertificateName *.contoso.com -RestrictDomainsToCertificate $true -ConnectorType OnPremises -RequireTls $true -SenderIPAddresses $null -RestrictDomainsToIPAddresses $false`;
+/** What NDRs and foreign sender domains need of the sample: the HCW connector's host name made a wildcard. */
+const RENAME_COMMAND = `Set-InboundConnector -Identity '${SAMPLE_HCW_CONNECTOR}' -TlsSenderCertificateName *.contoso.com -RestrictDomainsToCertificate $true -ConnectorType OnPremises -RequireTls $true`;
 
 let s3: LocalS3;
 let dynamo: EmbeddedServer;
@@ -124,7 +125,7 @@ describe('configuration uploaded under config/', () => {
         connectors: {
           file: 'config/inbound-connectors.json',
           names: [SAMPLE_RELAY_CONNECTOR, SAMPLE_HCW_CONNECTOR],
-          relayConnector: SAMPLE_RELAY_CONNECTOR,
+          relayConnector: SAMPLE_HCW_CONNECTOR,
         },
         certificates: [expect.objectContaining({ file: 'config/mail.contoso.com.pem' })],
         invalid: [],
@@ -168,7 +169,7 @@ describe('configuration uploaded under config/', () => {
     expect(await repository.getReadiness()).toEqual(before);
   });
 
-  it('makes the findings of a later trace name the IP-only connector and the command that changes it', async () => {
+  it('makes the findings of a later trace name the connector that matters to each and the command that changes it', async () => {
     const trace = await upload(
       'incoming/2026-11-28/MSGTRK2026112800-1.LOG',
       await readFile(join(ROOT, 'sample-logs', 'MSGTRK2026112800-1.LOG')),
@@ -182,14 +183,17 @@ describe('configuration uploaded under config/', () => {
       const { steps, commands } = finding.remediation;
       if (finding.scenario === 'ndr' || finding.scenario === 'foreign-sender-domain') {
         expect(steps.join('\n'), finding.scenario).toContain(
-          `Your inbound connector "${SAMPLE_RELAY_CONNECTOR}"`,
+          `Your inbound connector "${SAMPLE_HCW_CONNECTOR}" expects the certificate name mail.contoso.com`,
         );
-        expect(commands, finding.scenario).toContain(SWITCH_COMMAND);
-      } else {
-        expect(commands, finding.scenario).not.toContain(SWITCH_COMMAND);
+        // The IP-only connector keeps serving the apps that relay by IP address.
+        expect(steps.join('\n'), finding.scenario).toContain(`Leave "${SAMPLE_RELAY_CONNECTOR}" as it is`);
+        expect(commands, finding.scenario).toContain(RENAME_COMMAND);
       }
+      expect(commands.join('\n'), finding.scenario).not.toContain('-SenderIPAddresses $null');
     }
-    expect(logLines.join('')).toContain(`"inboundConnector":"${SAMPLE_RELAY_CONNECTOR}"`);
+    expect(logLines.join('')).toContain(
+      `"inboundConnectors":["${SAMPLE_RELAY_CONNECTOR}","${SAMPLE_HCW_CONNECTOR}"]`,
+    );
   });
 
   it('applies new accepted domains to the next upload at once (the cached list is dropped)', async () => {
@@ -254,6 +258,7 @@ describe('configuration uploaded under config/', () => {
     expect(findings.some((finding) => finding.scenario === 'ndr')).toBe(true);
     for (const finding of findings) {
       expect(JSON.stringify(finding.remediation)).not.toContain(SAMPLE_RELAY_CONNECTOR);
+      expect(JSON.stringify(finding.remediation)).not.toContain(SAMPLE_HCW_CONNECTOR);
     }
   });
 

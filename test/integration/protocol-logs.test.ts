@@ -16,7 +16,7 @@ import { MemorySink } from '../support/memory-sink.js';
 const PROTOCOL = 'test/fixtures/protocol-logs/FrontEnd-SEND20261128-1.LOG';
 const TRACKING = 'test/fixtures/protocol-logs/MSGTRK2026112814-1.LOG';
 
-async function run(files: string[], inboundConnector?: InboundConnectorInfo, windowEvents?: number) {
+async function run(files: string[], inboundConnectors?: InboundConnectorInfo[], windowEvents?: number) {
   const domains = parseAcceptedDomains(
     await readFile('sample-logs/config/accepted-domains.csv', 'utf8'),
     'accepted-domains.csv',
@@ -25,7 +25,7 @@ async function run(files: string[], inboundConnector?: InboundConnectorInfo, win
   const result = await analyze(await localInputs(files), {
     domains,
     sink,
-    inboundConnector,
+    inboundConnectors,
     windowEvents,
   });
   const findings = [...sink.findings.values()];
@@ -103,11 +103,17 @@ describe('a send protocol log with the tracking log of the same message', () => 
   });
 
   it('says to change the connector when the certificate is usable and the connector expects another name', async () => {
-    const { byRecipient } = await run([PROTOCOL, TRACKING], {
-      name: 'Inbound from 7c1e4b2a',
-      identifiesBy: 'certificate',
-      tlsSenderCertificateName: 'hybrid.contoso.com',
-    });
+    const { byRecipient } = await run(
+      [PROTOCOL, TRACKING],
+      [
+        {
+          name: 'Inbound from 7c1e4b2a',
+          enabled: true,
+          identifiesBy: 'certificate',
+          tlsSenderCertificateName: 'hybrid.contoso.com',
+        },
+      ],
+    );
     const finding = byRecipient('accounts@litware.com');
     expect(finding.evidence).toContainEqual({
       kind: 'certificate-vs-connector',
@@ -123,11 +129,17 @@ describe('a send protocol log with the tracking log of the same message', () => 
   });
 
   it('says the names are not the cause when the certificate already matches the connector', async () => {
-    const { byRecipient } = await run([PROTOCOL], {
-      name: 'Inbound from EX02',
-      identifiesBy: 'certificate',
-      tlsSenderCertificateName: '*.contoso.com',
-    });
+    const { byRecipient } = await run(
+      [PROTOCOL],
+      [
+        {
+          name: 'Inbound from EX02',
+          enabled: true,
+          identifiesBy: 'certificate',
+          tlsSenderCertificateName: '*.contoso.com',
+        },
+      ],
+    );
     const finding = byRecipient('ap@litware.com');
     expect(finding.remediation.steps[0]).toMatch(
       /It matches \*\.contoso\.com of "Inbound from EX02", so the certificate names are not the cause/,

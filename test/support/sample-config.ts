@@ -17,9 +17,12 @@ export const SAMPLE_CONFIG_FILES = {
   'config/inbound-connectors.json': 'inbound-connectors.json',
   'config/mail.contoso.com.pem': 'mail.contoso.com.pem',
 } as const;
-/** The connector the sample's findings must name (the IP-only OnPremises one). */
+/** The sample's IP-only OnPremises connector (scanners and apps): findings leave it as it is. */
 export const SAMPLE_RELAY_CONNECTOR = 'Relay from on-premises apps';
-/** The HCW connector, whose certificate name `mail.contoso.com` is not an accepted domain. */
+/**
+ * The HCW connector, whose certificate name `mail.contoso.com` is not an accepted domain: the
+ * connector NDR and foreign-sender-domain findings name (change it to `*.contoso.com`).
+ */
 export const SAMPLE_HCW_CONNECTOR = 'Inbound from 7c1e4b2a-93d5-4f60-8a2e-b14d6c0f3e97';
 
 /** The bytes of each sample file by bucket key. */

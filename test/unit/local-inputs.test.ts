@@ -93,6 +93,38 @@ describe('localInputs', () => {
     ]);
   });
 
+  it('analyses syslog files under Debian and RHEL names (no .log) when a mail line follows lines of other programs', async () => {
+    // What /var/log/syslog, messages and a rotated maillog begin with: 300 lines of other programs.
+    const others = Array.from(
+      { length: 300 },
+      (_, i) =>
+        `Nov 28 21:${String(Math.floor(i / 60)).padStart(2, '0')}:${String(i % 60).padStart(2, '0')} relay01 ` +
+        `${i % 2 === 0 ? `kernel: [ ${i}.250031] audit: type=1400 apparmor="ALLOWED" operation="open"` : `systemd[1]: Started session-${i}.scope.`}`,
+    );
+    const postfix = 'Nov 28 22:15:03 relay01 postfix/qmgr[900]: 3F7A21C0B4: removed';
+    await mkdir(join(dir, 'var-log'));
+    for (const name of ['messages', 'syslog', 'maillog', 'mail.log.1', 'maillog-20261129'])
+      await writeFile(join(dir, 'var-log', name), `${[...others, postfix].join('\n')}\n`);
+    // A syslog file of other programs alone (RHEL's secure): passed over, saying what it is.
+    await writeFile(join(dir, 'var-log', 'secure'), `${others.slice(0, 4).join('\n')}\n`);
+    const found = await findLocalInputs([join(dir, 'var-log')], dir);
+    expect(names(found.inputs)).toEqual([
+      'var-log/mail.log.1',
+      'var-log/maillog',
+      'var-log/maillog-20261129',
+      'var-log/messages',
+      'var-log/syslog',
+    ]);
+    expect(found.notAnalysed).toEqual([
+      {
+        file: 'var-log/secure',
+        reason:
+          'a syslog file (4 lines of other programs: kernel 2, systemd 2) with no Postfix, sendmail or Exim ' +
+          'line in it: no relay refusals to read',
+      },
+    ]);
+  });
+
   it('analyses a file named on the command line whatever it is, also when its directory is named too', async () => {
     await mkdir(join(dir, 'logs'));
     await writeFile(join(dir, 'logs', 'notes.md'), '# notes');

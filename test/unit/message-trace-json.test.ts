@@ -141,6 +141,58 @@ describe('Microsoft Graph message trace pages', () => {
     expect(findings.map((f) => [f.recipient, f.sender])).toEqual([['', 'alerts@monitoring.contoso.com']]);
   });
 
+  it('keeps two recipients’ details apart when their pages name no recipient, and reads a page twice as once', async () => {
+    const trace = tracePage(
+      [
+        graphTrace(
+          TRACE_ID,
+          '<G2@app01.contoso.com>',
+          'alerts@monitoring.contoso.com',
+          'oncall@adatum.com',
+          'failed',
+        ),
+        graphTrace(
+          '5f3e2d1c-0b9a-4c8d-9e7f-6a5b4c3d2e1f',
+          '<G2@app01.contoso.com>',
+          'alerts@monitoring.contoso.com',
+          'ops@litware.com',
+          'failed',
+        ),
+      ],
+      false,
+    );
+    // Each recipient's getDetailsByRecipient page as Graph answers a function call: a collection
+    // whose context names neither the trace nor the recipient, only the detail's own id differs.
+    const detailsOf = (id: string) =>
+      JSON.stringify({
+        '@odata.context':
+          'https://graph.microsoft.com/beta/$metadata#Collection(microsoft.graph.exchangeMessageTraceDetail)',
+        value: [
+          {
+            id,
+            messageId: '<G2@app01.contoso.com>',
+            dateTime: '2026-11-28T22:15:05Z',
+            event: 'fail',
+            action: '',
+            description: REFUSAL,
+            data: '',
+          },
+        ],
+      });
+    const { findings, result } = await analyzeFiles([
+      { name: 'traces.json', content: trace },
+      { name: 'details-oncall.json', content: detailsOf('e0000001-0000-0000-0000-000000000002') },
+      { name: 'details-ops.json', content: detailsOf('e0000002-0000-0000-0000-000000000002') },
+      { name: 'details-ops-again.json', content: detailsOf('e0000002-0000-0000-0000-000000000002') },
+    ]);
+    expect(findings.map((f) => [f.source.file, f.recipient, f.sender])).toEqual([
+      ['details-oncall.json', '', 'alerts@monitoring.contoso.com'],
+      ['details-ops.json', '', 'alerts@monitoring.contoso.com'],
+    ]);
+    expect(new Set(findings.map((f) => f.id)).size).toBe(2);
+    expect([result.rejections, result.duplicates]).toEqual([3, 1]);
+  });
+
   it('reads several pages saved into one file, each record on its own line number', async () => {
     const page1 = tracePage(
       [

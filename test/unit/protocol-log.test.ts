@@ -5,6 +5,7 @@
  */
 import { readFile } from 'node:fs/promises';
 import { describe, expect, it } from 'vitest';
+import { OPEN_SESSION_EVENT_ID } from '../../functions/core/analysis/evidence/open-session.js';
 import { ProtocolLogRows } from '../../functions/core/analysis/formats/exchange-protocol-log.js';
 import type { RowSink } from '../../functions/core/analysis/formats/index.js';
 import { detectFormat } from '../../functions/core/analysis/input/detect.js';
@@ -39,13 +40,18 @@ async function parse(text: string) {
     },
   );
   const sum = (key: 'rowsRead' | 'rowsAnalysed') => batches.reduce((total, batch) => total + batch[key], 0);
+  const events = batches.flatMap((batch) => batch.events);
+  const handedOn = (event: TraceEvent) => event.eventId === OPEN_SESSION_EVENT_ID;
   return {
     format,
     rowsRead: sum('rowsRead'),
     rowsAnalysed: sum('rowsAnalysed'),
     skips: batches.flatMap((batch) => batch.skips),
     notes: batches.flatMap((batch) => batch.notes),
-    events: batches.flatMap((batch) => batch.events),
+    /** The refusals. */
+    events: events.filter((event) => !handedOn(event)),
+    /** The sessions still open at the end, handed on to the next file of the run. */
+    openSessions: events.filter(handedOn),
   };
 }
 
@@ -272,11 +278,18 @@ describe('send protocol log sessions', () => {
       row('00:00:00.101', s, '>', 'RCPT TO:<x@litware.com>'),
       row('00:00:00.102', s, '<', REFUSED),
     ];
-    const result = await parse(`${HEADER}${lines.join('\r\n')}\r\n`);
+    const text = `${HEADER}${lines.join('\r\n')}\r\n`;
+    const result = await parse(text);
     expect(result.events.map((e) => [e.recipient, e.session?.partial, e.session?.certificate])).toEqual([
       ['x@litware.com', true, undefined],
     ]);
-    expect(result.notes.map((note) => note.code)).toEqual(['SESSIONS_JOINED_LATE']);
+    // Whether another file has the session's start is the run's to say, once it has read them all.
+    expect(result.notes).toEqual([]);
+    const { sources } = await analyzeFiles([{ name: 'SEND.LOG', content: text }]);
+    expect(sources[0]?.notes?.map((note) => note.code)).toEqual(['SESSIONS_JOINED_LATE']);
+    expect(sources[0]?.notes?.[0]?.message).toMatch(
+      /^1 refusal is in an SMTP session that began before this log/,
+    );
   });
 
   it('pairs the answers of a session joined late with the commands it has, not with a greeting', async () => {
@@ -373,7 +386,7 @@ describe('send protocol log bounds', () => {
     feed(row('00:00:00.300', '08DF00000000000B', '<', REFUSED));
     expect(events).toHaveLength(1);
     expect(events[0]?.recipient).toBeUndefined();
-    expect(rows.notes().map((note) => note.code)).toEqual(['SESSIONS_CLOSED_EARLY', 'SESSIONS_JOINED_LATE']);
+    expect(rows.notes().map((note) => note.code)).toEqual(['SESSIONS_CLOSED_EARLY']);
     expect(rows.notes()[0]?.message).toMatch(/^2 SMTP sessions were still open when more than 2 were/);
   });
 });
@@ -446,6 +459,18 @@ describe('a certificate that had expired when the mail was refused', () => {
     expect(finding?.remediation.steps[0]).toMatch(
       /Change the certificate, not the connector: it had expired \(on 2026-11-01\)/,
     );
+  });
+
+  it('says it had expired, not that it names no accepted domain, in an NDR’s remediation', async () => {
+    const ndr = session('11/1/2026 11:59:59 PM').replace('MAIL FROM:<u@contoso.com>', 'MAIL FROM:<>');
+    const { findings } = await analyzeFiles([{ name: 'SEND-expired-ndr.LOG', content: ndr }], {
+      accepted: 'contoso.com',
+    });
+    const [finding] = findings;
+    expect(finding?.scenario).toBe('ndr');
+    const text = [finding?.remediation.explanation, ...(finding?.remediation.steps ?? [])].join('\n');
+    expect(text).toMatch(/It had expired \(on 2026-11-01\) before the refusal, .*renew it, or bind/);
+    expect(text).not.toMatch(/None of its names is in an accepted domain/);
   });
 
   it('says nothing of expiry for a certificate still valid then', async () => {

@@ -154,9 +154,14 @@ describe('connector checks', () => {
     });
 
     it('gives part 3 what it needs to name the connector in traffic findings', () => {
-      expect(toInboundConnectorInfo(ipOnly())).toEqual({ name: 'Relay from apps', identifiesBy: 'ip' });
-      expect(toInboundConnectorInfo(connector())).toEqual({
+      expect(toInboundConnectorInfo(ipOnly())).toEqual({
+        name: 'Relay from apps',
+        enabled: true,
+        identifiesBy: 'ip',
+      });
+      expect(toInboundConnectorInfo(connector({ enabled: false }))).toEqual({
         name: 'Inbound from EX01',
+        enabled: false,
         identifiesBy: 'certificate',
         tlsSenderCertificateName: '*.contoso.com',
       });

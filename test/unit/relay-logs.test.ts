@@ -263,7 +263,8 @@ describe('queue-id correlation is bounded', () => {
       // Still queued at the end of the file (no delivery read): handed on for the next file of the run.
       ['QUEUED', undefined, 'b@contoso.com'],
     ]);
-    expect(notes.map((n) => n.code)).toEqual(['SYSLOG_YEAR', 'QUEUE_IDS_FORGOTTEN', 'SENDER_NOT_SEEN']);
+    // SENDER_NOT_SEEN is the run's to say: another file of it may have the from= line.
+    expect(notes.map((n) => n.code)).toEqual(['SYSLOG_YEAR', 'QUEUE_IDS_FORGOTTEN']);
     expect(notes[1]?.message).toMatch(/more than 2 messages .* senders of 1 queue ids were forgotten/);
   });
 
@@ -378,12 +379,54 @@ describe('rotated logs: the sender in the previous file, the refusal in the next
           },
         );
         expect(findings[0]?.id).toBe(forward.findings[0]?.id);
-        expect(
-          sources.find((s) => s.file === name)?.notes?.find((n) => n.code === 'SENDER_NOT_SEEN')?.message,
-        ).toMatch(/taken from another log file of this run/);
+        // The sender was found in the other file: no file of the run says it was not seen.
+        expect(sources.flatMap((s) => s.notes ?? []).map((n) => n.code)).not.toContain('SENDER_NOT_SEEN');
       });
     }
+
+    it(`${mta}: ${name} alone, its sender in no file of the run, says so (SENDER_NOT_SEEN)`, async () => {
+      const { findings, sources } = await analyzeFiles([{ name, content: log.next }], { year: 2026 });
+      // Still reported, classified without its envelope sender.
+      expect(findings.map((f) => [f.source.file, f.returnPath])).toEqual([[name, undefined]]);
+      expect(sources[0]?.notes?.find((n) => n.code === 'SENDER_NOT_SEEN')?.message).toMatch(
+        /^1 refused recipient has no from= line for its queue id in this file or any other file of this run/,
+      );
+    });
   }
+
+  it('counts only the refusals whose sender no file of the run has', async () => {
+    // Two messages refused after the rotation: the from= line of one is in mail.log.1, of the other nowhere.
+    const orphan = postfix.next.replaceAll('4B81D2E0C5', '5C92E3F1D6').replace('00:00:01', '00:00:02');
+    for (const files of [
+      [
+        { name: 'mail.log.1', content: postfix.previous },
+        { name: 'mail.log', content: postfix.next + orphan },
+      ],
+      [
+        { name: 'mail.log', content: postfix.next + orphan },
+        { name: 'mail.log.1', content: postfix.previous },
+      ],
+    ]) {
+      const { findings, sources } = await analyzeFiles(files, { year: 2026 });
+      expect(findings.map((f) => [f.scenario, f.returnPath])).toEqual([
+        ['ndr', ''],
+        ['foreign-sender-domain', undefined],
+      ]);
+      const notes = sources.map((s) => [
+        s.file,
+        s.notes?.filter((n) => n.code === 'SENDER_NOT_SEEN').length ?? 0,
+      ]);
+      expect(notes).toEqual(
+        expect.arrayContaining([
+          ['mail.log', 1],
+          ['mail.log.1', 0],
+        ]),
+      );
+      expect(sources.find((s) => s.file === 'mail.log')?.notes?.at(-1)?.message).toMatch(
+        /^1 refused recipient has/,
+      );
+    }
+  });
 
   it('sendmail: the Message-ID of the from= line in the previous file names the finding', async () => {
     const { findings } = await analyzeFiles(

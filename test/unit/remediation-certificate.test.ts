@@ -17,11 +17,14 @@ const base: RemediationContext = {
   serverHostname: 'EX01.contoso.local',
   connectorId: 'EX01\\Outbound to Office 365',
   code: '5.7.64',
-  inboundConnector: {
-    name: 'Inbound from EX01',
-    identifiesBy: 'certificate',
-    tlsSenderCertificateName: '*.contoso.com',
-  },
+  inboundConnectors: [
+    {
+      name: 'Inbound from EX01',
+      enabled: true,
+      identifiesBy: 'certificate',
+      tlsSenderCertificateName: '*.contoso.com',
+    },
+  ],
 };
 
 const internal: CertificateFacts = {
@@ -67,11 +70,14 @@ describe('connector-mismatch with the presented certificate', () => {
   it('changes the connector when the certificate is usable and the connector expects a host name it lacks', () => {
     const { first, commands } = advice({
       ...base,
-      inboundConnector: {
-        name: 'Inbound from EX01',
-        identifiesBy: 'certificate',
-        tlsSenderCertificateName: 'hybrid.contoso.com',
-      },
+      inboundConnectors: [
+        {
+          name: 'Inbound from EX01',
+          enabled: true,
+          identifiesBy: 'certificate',
+          tlsSenderCertificateName: 'hybrid.contoso.com',
+        },
+      ],
       session: { tls: true, certificate: usable },
     });
     expect(first).toContain('Change the connector, not the certificate');
@@ -84,7 +90,7 @@ describe('connector-mismatch with the presented certificate', () => {
   it('keeps an IP-only connector and offers a second, certificate-based one', () => {
     const { first, commands } = advice({
       ...base,
-      inboundConnector: { name: 'Relay from apps', identifiesBy: 'ip' },
+      inboundConnectors: [{ name: 'Relay from apps', enabled: true, identifiesBy: 'ip' }],
       session: { tls: true, certificate: usable },
     });
     expect(first).toContain('identifies the server by IP address only, so the certificate is not used');

@@ -45,7 +45,7 @@ const contexts: Record<ScenarioId, RemediationContext> = {
   'wrong-region': { ...contoso, code: '4.4.62', attr: 'ATTR35' },
 };
 
-const ipConnector = { name: 'Inbound from EX01 (IP)', identifiesBy: 'ip' as const };
+const ipConnector = { name: 'Inbound from EX01 (IP)', enabled: true, identifiesBy: 'ip' as const };
 
 /** Sentences in prose, ignoring dots inside domain names. */
 function sentenceCount(text: string): number {
@@ -120,7 +120,7 @@ describe('certificate connector commands', () => {
   it.each(['ndr', 'forwarding', 'foreign-sender-domain'] as const)(
     '%s names an IP-only connector and switches it to the certificate',
     (scenario) => {
-      const result = remediationFor(scenario, { ...contexts[scenario], inboundConnector: ipConnector });
+      const result = remediationFor(scenario, { ...contexts[scenario], inboundConnectors: [ipConnector] });
       expect(result.commands).toContain(
         "Set-InboundConnector -Identity 'Inbound from EX01 (IP)' -TlsSenderCertificateName *.contoso.com " +
           '-RestrictDomainsToCertificate $true -ConnectorType OnPremises -RequireTls $true ' +
@@ -135,7 +135,7 @@ describe('certificate connector commands', () => {
   it('does not put the IP-only connector into wrong-region commands', () => {
     const result = remediationFor('wrong-region', {
       ...contexts['wrong-region'],
-      inboundConnector: ipConnector,
+      inboundConnectors: [ipConnector],
     });
     expect(result.commands.join('\n')).not.toContain('Inbound from EX01 (IP)');
   });
@@ -143,11 +143,14 @@ describe('certificate connector commands', () => {
   it('replaces a Hybrid-wizard host name with the wildcard', () => {
     const result = remediationFor('ndr', {
       ...contexts.ndr,
-      inboundConnector: {
-        name: 'Inbound from 1b2c',
-        identifiesBy: 'certificate',
-        tlsSenderCertificateName: 'mail.contoso.com',
-      },
+      inboundConnectors: [
+        {
+          name: 'Inbound from 1b2c',
+          enabled: true,
+          identifiesBy: 'certificate',
+          tlsSenderCertificateName: 'mail.contoso.com',
+        },
+      ],
     });
     expect(result.steps[0]).toContain('expects the certificate name mail.contoso.com');
     expect(result.commands.join('\n')).toContain(
@@ -220,7 +223,7 @@ describe('connector-mismatch', () => {
   it('adds the public IP to an IP-only connector', () => {
     const result = remediationFor('connector-mismatch', {
       ...contexts['connector-mismatch'],
-      inboundConnector: ipConnector,
+      inboundConnectors: [ipConnector],
     });
     expect(result.commands).toContain(
       "Set-InboundConnector -Identity 'Inbound from EX01 (IP)' -SenderIPAddresses @{Add='<public IPv4 address of EX01.contoso.com>'}",
@@ -277,7 +280,10 @@ describe('psQuote', () => {
 
   it('quotes a hostile connector name inside a generated command', () => {
     const name = 'Evil" -Confirm:$false; Remove-InboundConnector \'x';
-    const result = remediationFor('ndr', { ...contexts.ndr, inboundConnector: { name, identifiesBy: 'ip' } });
+    const result = remediationFor('ndr', {
+      ...contexts.ndr,
+      inboundConnectors: [{ name, enabled: true, identifiesBy: 'ip' }],
+    });
     expect(result.commands.join('\n')).toContain(
       `Set-InboundConnector -Identity 'Evil" -Confirm:$false; Remove-InboundConnector ''x' -TlsSenderCertificateName`,
     );

@@ -1,6 +1,6 @@
 import { serialize } from 'node:v8';
 import { describe, expect, it } from 'vitest';
-import { detach, detachPacked, StringPool } from '../../functions/core/kernel/strings.js';
+import { detach, detachPacked, quoteText, StringPool } from '../../functions/core/kernel/strings.js';
 
 /** How V8 holds a string: its serialiser tags one-byte strings `"` and two-byte ones `c`. */
 function bytesPerCharacter(value: string): 1 | 2 {
@@ -59,5 +59,16 @@ describe('StringPool', () => {
     expect(kept).toEqual({ host: 'EX01.contoso.com', id: 'abc@contoso.com', status: undefined, line: 7 });
     expect(kept).not.toBe(record);
     expect(record.status).toBe('550 5.7.64 …');
+  });
+});
+
+describe('quoteText', () => {
+  it('shows control characters as escapes, a run of one as its count, and cuts long text', () => {
+    expect(quoteText('plain text', 80)).toBe('plain text');
+    expect(quoteText(`${'\u0000'.repeat(512)}Nov 28 22:10:03 relay01`, 80)).toBe(
+      '[512 × \\0]Nov 28 22:10:03 relay01',
+    );
+    expect(quoteText('a\tb\u0001\u001b[0m\u007f\u0085', 80)).toBe('a\\tb\\x01\\x1b[0m\\x7f\\x85');
+    expect(quoteText('x'.repeat(100), 80)).toBe(`${'x'.repeat(80)}…`);
   });
 });

@@ -17,7 +17,7 @@ import { detach } from '../kernel/strings.js';
 import { WritePipeline } from '../kernel/write-pipeline.js';
 import type { DomainOracle } from '../organisation/accepted-domains.js';
 import type { InboundConnectorInfo } from '../organisation/connector-info.js';
-import { type EmittedFinding, type EventOrigin, StreamingClassifier } from './classifier.js';
+import { type EmittedFinding, type EventOrigin, StreamingClassifier, type Unseen } from './classifier.js';
 import { type InboundEntry, inboundEntryOf } from './evidence/inbound-entry.js';
 import {
   type AnalysisInput,
@@ -34,6 +34,7 @@ import {
   countRows,
   listSkipped,
   noteEvidenceNotJoined,
+  noteUnseen,
   settleFailure,
   settleRead,
 } from './source-accounting.js';
@@ -76,7 +77,8 @@ export interface AnalysisProgress {
 export interface AnalyzeOptions {
   domains: DomainOracle;
   sink: FindingSink;
-  inboundConnector?: InboundConnectorInfo | undefined;
+  /** The organisation's OnPremises inbound connectors (`onPremisesConnectors`), when known. */
+  inboundConnectors?: readonly InboundConnectorInfo[] | undefined;
   windowEvents?: number | undefined;
   maxTrackedMessages?: number | undefined;
   /** How many skipped rows a source record lists one by one (the rest are counted by reason). */
@@ -169,6 +171,8 @@ class AnalysisRun {
   private readonly classifier: StreamingClassifier;
   /** Per source: repeats of a refusal whose finding was released before the repeat was read. */
   private readonly unjoined = new Map<string, number>();
+  /** Per source: findings classified without a part their file said another file had (see `Unseen`). */
+  private readonly unseen = new Map<string, { sender: number; sessionStart: number }>();
   /** Distinct findings of the run by scenario, and by sender domain. */
   private readonly totals = emptyScenarioCounts();
   private readonly senderDomains: DomainTally = new Map();
@@ -200,7 +204,7 @@ class AnalysisRun {
       domains: options.domains,
       windowEvents: options.windowEvents,
       maxTrackedMessages: options.maxTrackedMessages,
-      inboundConnector: options.inboundConnector,
+      inboundConnectors: options.inboundConnectors,
       released: (event) => this.resumed?.released(event) ?? false,
       // A repeat in a row an earlier invocation counted was counted there.
       onDuplicate: (duplicate, first, joined) => {
@@ -225,6 +229,7 @@ class AnalysisRun {
       throw error;
     }
     this.countUnexplainedFailures();
+    this.noteWhatTheRunLacked();
     for (const record of this.records.values()) await this.sink.putSource(record);
     return this.result();
   }
@@ -254,8 +259,6 @@ class AnalysisRun {
     } catch (error) {
       settleFailure(record, error);
     }
-    const late = this.unjoined.get(input.sourceId);
-    if (late !== undefined) noteEvidenceNotJoined(record, late);
     if (record.resume === undefined) record.finishedAt = this.now().toISOString();
     await this.flush(false);
   }
@@ -346,6 +349,20 @@ class AnalysisRun {
     }
   }
 
+  /**
+   * Notes, on each file's record, what its refusals lacked in the end: evidence of the file that could
+   * not join a finding already released, a part of them (a sender, a session's start) no file of the
+   * run had. Said once every file is read: a refusal is released as late as the end of the run.
+   */
+  private noteWhatTheRunLacked(): void {
+    for (const [sourceId, record] of this.records) {
+      const late = this.unjoined.get(sourceId);
+      if (late !== undefined) noteEvidenceNotJoined(record, late);
+      const unseen = this.unseen.get(sourceId);
+      if (unseen !== undefined) noteUnseen(record, unseen);
+    }
+  }
+
   /** Calls `onProgress` at most every 250 ms while `input` is read. */
   private progressReporter(input: AnalysisInput, record: SourceRecord): () => void {
     const { onProgress } = this.options;
@@ -410,8 +427,9 @@ class AnalysisRun {
 
   /** Moves emitted findings into the write buffer and the per-source and per-run counters. */
   private collect(emitted: EmittedFinding[]): void {
-    for (const { finding, origin } of emitted) {
+    for (const { finding, origin, unseen } of emitted) {
       this.findings.push(finding);
+      if (unseen !== undefined) this.countUnseen(unseen);
       this.totals[finding.scenario]++;
       const record = this.records.get(origin.sourceId);
       if (record)
@@ -426,6 +444,16 @@ class AnalysisRun {
       entry.count++;
       entry.scenarios[finding.scenario] = (entry.scenarios[finding.scenario] ?? 0) + 1;
     }
+  }
+
+  private countUnseen({ what, sourceId }: Unseen): void {
+    let counts = this.unseen.get(sourceId);
+    if (counts === undefined) {
+      counts = { sender: 0, sessionStart: 0 };
+      this.unseen.set(sourceId, counts);
+    }
+    if (what === 'sender') counts.sender++;
+    else counts.sessionStart++;
   }
 
   /**

@@ -20,6 +20,8 @@ import { FindingBuilder, ruleInputOf } from './classifier/finding-builder.js';
 import { type EventOrigin, type Pending, PendingWindow, pendingOf } from './classifier/pending-window.js';
 import { RemediationCache } from './classifier/remediation-cache.js';
 import { Repeats, refusalKey } from './classifier/repeats.js';
+import { sessionStartUnseen } from './evidence/open-session.js';
+import { senderUnseen } from './evidence/queued-sender.js';
 import { relayRejectionIn } from './evidence/rejections.js';
 import type { TraceEvent } from './model/events.js';
 import type { Finding, Rejection } from './model/findings.js';
@@ -33,8 +35,11 @@ export interface ClassifierOptions {
   windowEvents?: number | undefined;
   /** How many messages the correlation indexes remember. */
   maxTrackedMessages?: number | undefined;
-  /** The organisation's on-prem inbound connector, when known (names it in remediation). */
-  inboundConnector?: InboundConnectorInfo | undefined;
+  /**
+   * The organisation's OnPremises inbound connectors, enabled or not, when known: each finding's
+   * remediation names the one that matters to it.
+   */
+  inboundConnectors?: readonly InboundConnectorInfo[] | undefined;
   /**
    * Told of each rejection that repeats one already pending or emitted: where the repeat came from,
    * where the first occurrence (the one that becomes the finding) came from, and whether the repeat's
@@ -60,9 +65,20 @@ export interface ClassifierStats {
   ruleFailures: number;
 }
 
+/**
+ * What a refusal's own file says is in another file, when no file of the run had it: the sender of
+ * an MTA's queued message, or the start of an SMTP session. `sourceId` is the file that lacks it.
+ */
+export interface Unseen {
+  what: 'sender' | 'session-start';
+  sourceId: string;
+}
+
 export interface EmittedFinding {
   finding: Finding;
   origin: EventOrigin;
+  /** Set when the finding was classified without such a part (its file's notes say so). */
+  unseen?: Unseen;
 }
 
 const DEFAULT_WINDOW = 20_000;
@@ -106,8 +122,7 @@ export class StreamingClassifier {
     this.repeats = new Repeats(tracked, this.strings);
     this.findings = new FindingBuilder(
       this.domains,
-      options.inboundConnector,
-      new RemediationCache(this.domains, options.inboundConnector),
+      new RemediationCache(this.domains, options.inboundConnectors),
     );
   }
 
@@ -128,7 +143,8 @@ export class StreamingClassifier {
     const seq = ++this.seq;
     this.stats.events++;
     this.evidence.observe(event);
-    if (rejection) this.enqueue(seq, event, rejection, origin);
+    // Filled now from files read before, so that the refusal is known by its message at once.
+    if (rejection) this.enqueue(seq, this.evidence.handedOn(event), rejection, origin);
     const oldest = this.window.oldestSeq();
     if (oldest !== undefined && oldest <= seq - this.windowEvents) this.release(seq - this.windowEvents);
   }
@@ -178,20 +194,24 @@ export class StreamingClassifier {
   private enqueue(seq: number, event: TraceEvent, rejection: Rejection, origin: EventOrigin): void {
     this.stats.rejections++;
     const key = refusalKey(event, rejection, origin);
-    const waiting = this.window.get(key);
-    const first = waiting?.origin ?? this.repeats.releasedFrom(key);
-    if (first !== undefined) {
-      this.stats.duplicates++;
-      // Still pending: the repeat's evidence joins the one finding (once released, it cannot).
-      if (waiting !== undefined) this.repeats.corroborate(waiting, event, origin);
-      this.onDuplicate?.(origin, first, waiting !== undefined);
-      return;
-    }
+    if (this.repeated(key, event, origin)) return;
     if (this.releasedBefore?.(event)) {
       this.repeats.releasedBefore(key, origin);
       return;
     }
     this.window.add(pendingOf(seq, key, event, rejection, origin, this.strings));
+  }
+
+  /** True (and counted) when refusal `key` repeats one pending or released. */
+  private repeated(key: string, event: TraceEvent, origin: EventOrigin): boolean {
+    const waiting = this.window.get(key);
+    const first = waiting?.origin ?? this.repeats.releasedFrom(key);
+    if (first === undefined) return false;
+    this.stats.duplicates++;
+    // Still pending: the repeat's evidence joins the one finding (once released, it cannot).
+    if (waiting !== undefined) this.repeats.corroborate(waiting, event, origin);
+    this.onDuplicate?.(origin, first, waiting !== undefined);
+    return true;
   }
 
   /** Classifies every refusal that arrived at or before `upTo`. */
@@ -201,15 +221,38 @@ export class StreamingClassifier {
       const { line } = item.event;
       this.lastReleased =
         line === this.lastReleased.line ? { line, count: this.lastReleased.count + 1 } : { line, count: 1 };
-      const finding = this.classify(item);
-      if (finding) this.output.push({ finding, origin: item.origin });
-      else this.stats.unclassified++;
+      // A file read after the refusal named its message (its from= line, the start of its session):
+      // under that name it may repeat a refusal another file showed.
+      const handedOn = this.evidence.handedOn(item.event);
+      const key = refusalKey(handedOn, item.rejection, item.origin);
+      if (key !== item.key) {
+        if (this.repeated(key, handedOn, item.origin)) return;
+        this.repeats.release({ ...item, key });
+      }
+      const event = this.evidence.enrich(handedOn);
+      const finding = this.classify(item, event);
+      if (!finding) {
+        this.stats.unclassified++;
+        return;
+      }
+      const emitted: EmittedFinding = { finding, origin: item.origin };
+      const unseen = this.unseen(item, event);
+      if (unseen !== undefined) emitted.unseen = unseen;
+      this.output.push(emitted);
     });
   }
 
+  /** What the refusal's file said was in another file, when no file of the run had it. */
+  private unseen(item: Pending, event: TraceEvent): Unseen | undefined {
+    if (senderUnseen(event, item.origin.format)) return { what: 'sender', sourceId: item.origin.sourceId };
+    // The session may be a repeat's from another file (a tracking-log finding with its protocol log).
+    if (sessionStartUnseen(event))
+      return { what: 'session-start', sourceId: item.sessionPlace?.sourceId ?? item.origin.sourceId };
+    return undefined;
+  }
+
   /** The first rule in precedence order that matches decides the scenario; none, or a rule that throws, leaves it unclassified. */
-  private classify(item: Pending): Finding | undefined {
-    const event = this.evidence.enrich(item.event);
+  private classify(item: Pending, event: TraceEvent): Finding | undefined {
     const input = ruleInputOf(event, item.rejection, this.domains, this.evidence.inboundOf(event.messageId));
     for (const rule of PRECEDENCE) {
       let result: ReturnType<typeof rule.evaluate>;

@@ -5,7 +5,12 @@
  */
 import { ErrorCode, RelayAuditError } from '../kernel/errors.js';
 import type { ParsedBatch } from './input/parse-input.js';
-import { addSourceNotes, type SkippedRow, type SourceRecord } from './model/source-record.js';
+import {
+  addSourceNotes,
+  type SkippedRow,
+  type SourceNote,
+  type SourceRecord,
+} from './model/source-record.js';
 
 /** Adds a batch's rows to the file's record: read, analysed, skipped (listed up to a bound), notes. */
 export function countRows(record: SourceRecord, batch: ParsedBatch, maxListed: number): void {
@@ -78,6 +83,43 @@ export function noteEvidenceNotJoined(record: SourceRecord, late: number): void 
         'files together with a larger --window',
     },
   ]);
+}
+
+/**
+ * Notes the file's refusals that were classified without a part their file says is in another file
+ * and no file of the run had: `sender` MTA refusals without their `from=` line, `sessionStart`
+ * refusals in SMTP sessions without their start. Said by the run, once every file is read: a part
+ * found in another file, read before or after, is no warning.
+ */
+export function noteUnseen(record: SourceRecord, unseen: { sender: number; sessionStart: number }): void {
+  const notes: SourceNote[] = [];
+  const { sender, sessionStart } = unseen;
+  if (sender > 0) {
+    const what =
+      sender === 1
+        ? '1 refused recipient has no from= line for its queue id'
+        : `${sender} refused recipients have no from= line for their queue ids`;
+    notes.push({
+      code: 'SENDER_NOT_SEEN',
+      message:
+        `${what} in this file or any other file of this run (the log began after the message was queued, or ` +
+        'the queue id was forgotten), so the envelope sender is not known. Analyse the previous log file (the ' +
+        'rotation before this one) in the same run to give it.',
+    });
+  }
+  if (sessionStart > 0) {
+    const what =
+      sessionStart === 1
+        ? '1 refusal is in an SMTP session that began before this log (or was closed early)'
+        : `${sessionStart} refusals are in SMTP sessions that began before this log (or were closed early)`;
+    notes.push({
+      code: 'SESSIONS_JOINED_LATE',
+      message:
+        `${what}, and no file of this run has the start: the certificate presented, and maybe the message and ` +
+        'MAIL FROM, are not known. Analyse the previous SEND log in the same run to give them.',
+    });
+  }
+  addSourceNotes(record, notes);
 }
 
 /** How many skip reasons the message of a file without usable rows explains. */

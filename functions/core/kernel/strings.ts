@@ -72,3 +72,39 @@ export class StringPool {
     return copy;
   }
 }
+
+/** Escapes of the control characters that have a short one. */
+const CONTROL_ESCAPES: Readonly<Record<number, string>> = { 0: '\\0', 9: '\\t', 10: '\\n', 13: '\\r' };
+
+/** A control character (C0, DEL, C1) as an escape: `\0`, `\t`, `\x1b`, `\x85`. */
+function escapeControl(code: number): string {
+  return CONTROL_ESCAPES[code] ?? `\\x${code.toString(16).padStart(2, '0')}`;
+}
+
+function isControl(code: number): boolean {
+  return code < 0x20 || (code >= 0x7f && code <= 0x9f);
+}
+
+/**
+ * `text` as a message quotes it: at most about `max` characters (then `…`), control characters shown
+ * as escapes and a run of one repeated as `[512 × \0]`. A line of a damaged log (the NUL bytes a file
+ * holds after a power loss) would otherwise print raw, unreadable or clearing the terminal. For
+ * messages only: it walks the text one character at a time.
+ */
+export function quoteText(text: string, max: number): string {
+  let out = '';
+  let index = 0;
+  while (index < text.length && out.length < max) {
+    const code = text.charCodeAt(index);
+    if (!isControl(code)) {
+      out += text.charAt(index++);
+      continue;
+    }
+    let end = index + 1;
+    while (end < text.length && text.charCodeAt(end) === code) end++;
+    const run = end - index;
+    out += run >= 4 ? `[${run} × ${escapeControl(code)}]` : escapeControl(code).repeat(run);
+    index = end;
+  }
+  return index < text.length ? `${out}…` : out;
+}

@@ -21,7 +21,7 @@ import { configText } from './config-text.js';
 import type { InboundConnectorInfo } from './connector-info.js';
 import { type InboundConnector, parseInboundConnectors } from './connectors.js';
 import { ConfigFileError } from './errors.js';
-import { relayConnectorInfo } from './relay-connector.js';
+import { onPremisesConnectors } from './relay-connector.js';
 
 /** Where the configuration lives in the bucket (same as `BUCKET_PREFIX.config`). */
 export const CONFIG_PREFIX = 'config/';
@@ -288,19 +288,19 @@ export function parseConfig(config: OrganisationConfig): ParsedConfig {
 }
 
 /**
- * The inbound connector traffic findings should name: the relay connector of the stored connectors
- * file, or `undefined` when there is none (no file, an unreadable one, no enabled OnPremises connector).
+ * The OnPremises inbound connectors traffic findings choose from (each finding names the one that
+ * matters to it), or `undefined` when there are none (no file, an unreadable one, no OnPremises connector).
  */
-export function organisationConnector(
+export function organisationConnectors(
   config: OrganisationConfig | undefined,
-): { info: InboundConnectorInfo; file: string } | undefined {
+): { connectors: InboundConnectorInfo[]; file: string } | undefined {
   const file = config?.files.find(
     (candidate) => candidate.kind === 'connectors' && candidate.content !== undefined,
   );
   if (file === undefined) return undefined;
   try {
-    const info = relayConnectorInfo(parseInboundConnectors(fileBytes(file), file.name));
-    return info === undefined ? undefined : { info, file: file.name };
+    const connectors = onPremisesConnectors(parseInboundConnectors(fileBytes(file), file.name));
+    return connectors.length === 0 ? undefined : { connectors, file: file.name };
   } catch (error) {
     if (!isInputError(error)) throw error;
     return undefined;

@@ -1,13 +1,15 @@
 /** What the analysis needs to know of an inbound connector; types only, so the browser bundle can import it. */
 
 /**
- * The inbound connector in Exchange Online that the on-premises server relays through, when the
- * organisation supplied `Get-InboundConnector` output. It lets the advice name the real connector
- * instead of a placeholder, and say why an IP-only connector cannot carry the message.
+ * One OnPremises inbound connector in Exchange Online, when the organisation supplied
+ * `Get-InboundConnector` output. The analysis is given all of them, so that each finding's advice
+ * can name the one that matters to it (see `chooseConnector`) instead of a placeholder.
  */
 export interface InboundConnectorInfo {
   /** Connector name as `Get-InboundConnector` shows it, e.g. `Inbound from EX01`. */
   name: string;
+  /** `Enabled`: a disabled connector matches no server, whatever it expects. */
+  enabled: boolean;
   /** `ip` when only `SenderIPAddresses` identifies the server, `certificate` when `TlsSenderCertificateName` does. */
   identifiesBy: 'ip' | 'certificate';
   /** Current `TlsSenderCertificateName`, e.g. `*.contoso.com` or a Hybrid-wizard host name `mail.contoso.com`. */

@@ -215,6 +215,7 @@ export function identifiesBy(connector: InboundConnector): 'certificate' | 'ip' 
 export function toInboundConnectorInfo(connector: InboundConnector): InboundConnectorInfo {
   return {
     name: connector.name,
+    enabled: connector.enabled,
     identifiesBy: identifiesBy(connector) === 'certificate' ? 'certificate' : 'ip',
     ...(connector.tlsSenderCertificateName === undefined
       ? {}

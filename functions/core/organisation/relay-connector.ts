@@ -1,33 +1,27 @@
 /**
- * Which of the organisation's inbound connectors the on-premises server relays through, so traffic
- * findings can name it (`InboundConnectorInfo` in the remediation pack).
- *
- * Only an enabled connector of type OnPremises attributes relayed mail. When there are several,
- * the IP-only ones come first: they are what refuses NDRs, forwarded mail and foreign sender domains
- * (`connector-ip-only`), so the remediation of such a finding must name one of them and the exact
- * `Set-InboundConnector` that changes it. Among equals the export's order decides.
+ * The organisation's OnPremises inbound connectors as the analysis is given them, and the one the
+ * readiness report says findings name (see `connector-choice.ts` for how a finding chooses).
  */
 
+import { acceptedNameTest, chooseConnector } from './connector-choice.js';
 import type { InboundConnectorInfo } from './connector-info.js';
-import { type InboundConnector, identifiesBy, isOnPremises, toInboundConnectorInfo } from './connectors.js';
+import { type InboundConnector, isOnPremises, toInboundConnectorInfo } from './connectors.js';
 
-/** Preference among enabled OnPremises connectors: IP-only first, then none, then certificate. */
-const RANK: Readonly<Record<ReturnType<typeof identifiesBy>, number>> = { ip: 0, nothing: 1, certificate: 2 };
-
-/** The connector relayed mail goes through, or `undefined` when no enabled OnPremises connector exists. */
-export function relayConnector(connectors: readonly InboundConnector[]): InboundConnector | undefined {
-  let best: InboundConnector | undefined;
-  for (const connector of connectors) {
-    if (!connector.enabled || !isOnPremises(connector)) continue;
-    if (best === undefined || RANK[identifiesBy(connector)] < RANK[identifiesBy(best)]) best = connector;
-  }
-  return best;
+/** The OnPremises connectors (the only type that attributes relayed mail), enabled or not, in export order. */
+export function onPremisesConnectors(connectors: readonly InboundConnector[]): InboundConnectorInfo[] {
+  return connectors.filter(isOnPremises).map(toInboundConnectorInfo);
 }
 
-/** {@link relayConnector} as the remediation pack describes it. */
-export function relayConnectorInfo(
+/**
+ * The connector NDR, forwarding and foreign-sender-domain findings name when no protocol log shows
+ * the certificate (the readiness report shows it), or `undefined` when no OnPremises connector can serve.
+ */
+export function relayConnector(
   connectors: readonly InboundConnector[],
+  acceptedDomains: readonly string[] = [],
 ): InboundConnectorInfo | undefined {
-  const connector = relayConnector(connectors);
-  return connector === undefined ? undefined : toInboundConnectorInfo(connector);
+  return chooseConnector(onPremisesConnectors(connectors), {
+    isAcceptedName: acceptedNameTest(acceptedDomains),
+    byCertificateDomain: true,
+  })?.connector;
 }

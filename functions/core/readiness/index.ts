@@ -43,7 +43,7 @@ export {
 } from '../organisation/connectors.js';
 export { ConfigFileError } from '../organisation/errors.js';
 export { namesMatch, wildcardMatches } from '../organisation/host-names.js';
-export { relayConnector, relayConnectorInfo } from '../organisation/relay-connector.js';
+export { onPremisesConnectors, relayConnector } from '../organisation/relay-connector.js';
 export {
   CHECK_IDS,
   CheckId,

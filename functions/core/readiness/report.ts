@@ -60,7 +60,10 @@ export function countBySeverity(results: readonly { severity: Severity }[]): Sev
 }
 
 function describeInputs(config: OrganisationConfig, parsed: ParsedConfig): ReadinessInputs {
-  const relay = parsed.connectors === undefined ? undefined : relayConnector(parsed.connectors.list);
+  const relay =
+    parsed.connectors === undefined
+      ? undefined
+      : relayConnector(parsed.connectors.list, parsed.acceptedDomains?.list.domains() ?? []);
   return {
     origin: config.origin,
     acceptedDomains:

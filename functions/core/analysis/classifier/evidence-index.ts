@@ -2,13 +2,15 @@
  * The evidence index: what every event may tell a refusal read before or after it, kept per
  * message (oldest evicted first) — its inbound traces (the REDIRECT that proves forwarding, the
  * receipt of an internal recipient), the sender, recipient and subject a message trace row
- * names, the sender of an MTA's queued message (evidence/queued-sender.ts) — and, when domains
+ * names, the sender of an MTA's queued message (evidence/queued-sender.ts), the start of an SMTP
+ * session that goes on in another send protocol log (evidence/open-session.ts) — and, when domains
  * are inferred from the logs, the domains the events show.
  */
 import { BoundedMap } from '../../kernel/bounded-map.js';
 import { detach, type StringPool } from '../../kernel/strings.js';
 import type { DomainOracle, InferredDomains } from '../../organisation/accepted-domains.js';
 import { type InboundTrace, inboundTraceOf, isReceipt } from '../evidence/inbound-trace.js';
+import { OpenSessions } from '../evidence/open-session.js';
 import { QueuedSenders } from '../evidence/queued-sender.js';
 import { domainOf, type TraceEvent } from '../model/events.js';
 
@@ -29,6 +31,7 @@ export class EvidenceIndex {
   private readonly traces: BoundedMap<string, InboundTrace[]>;
   private readonly contexts: BoundedMap<string, MessageContext>;
   private readonly queued: QueuedSenders;
+  private readonly sessions: OpenSessions;
 
   /**
    * @param inferred the domains being inferred from the logs, when no list was given
@@ -43,12 +46,14 @@ export class EvidenceIndex {
     this.traces = new BoundedMap(tracked);
     this.contexts = new BoundedMap(tracked);
     this.queued = new QueuedSenders(tracked);
+    this.sessions = new OpenSessions(tracked);
   }
 
   /** Indexes what later (or earlier) refusals may need: inbound traces, message context, domains. */
   public observe(event: TraceEvent): void {
     const { eventId, recipient } = event;
     this.queued.observe(event);
+    this.sessions.observe(event);
     if (this.inferred) {
       if (eventId === 'DELIVER') this.inferred.observeDelivered(domainOf(recipient));
       else if ((eventId === 'SUBMIT' || eventId === 'RECEIVE') && event.source === 'STOREDRIVER')
@@ -107,11 +112,21 @@ export class EvidenceIndex {
   }
 
   /**
-   * Fills the envelope sender from the MTA queue entry of another file, and sender/recipient/subject
-   * from a correlated message trace row, when the row lacks them.
+   * What another file of the run hands on about the row's message, when the row's own file began
+   * after it: the envelope sender (and Message-ID) of an MTA's queued message, the start of an SMTP
+   * session. Asked when a refusal is read, so that it is known by its message at once when the other
+   * file came first, and again by {@link enrich} when the other file came after.
+   */
+  public handedOn(row: TraceEvent): TraceEvent {
+    return this.sessions.fill(this.queued.fill(row));
+  }
+
+  /**
+   * Fills what other files hand on ({@link handedOn}), and sender/recipient/subject from a correlated
+   * message trace row, when the row lacks them.
    */
   public enrich(row: TraceEvent): TraceEvent {
-    const event = this.queued.fill(row);
+    const event = this.handedOn(row);
     if (event.sender !== undefined && event.recipient !== undefined) return event;
     const context =
       (event.messageTraceId !== undefined ? this.contexts.get(event.messageTraceId) : undefined) ??

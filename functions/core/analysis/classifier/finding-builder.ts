@@ -18,7 +18,7 @@ import { relaySoftwareOf } from '../remediation/relay-software.js';
 import type { RuleInput } from '../scenarios/index.js';
 import type { Pending } from './pending-window.js';
 import type { RemediationCache } from './remediation-cache.js';
-import { messageIdentity } from './repeats.js';
+import { messageIdentity, recipientOrStandIn } from './repeats.js';
 
 /** What the scenario rules are asked about a refusal: the (enriched) event and who sent it. */
 export function ruleInputOf(
@@ -54,7 +54,6 @@ export function ruleInputOf(
 export class FindingBuilder {
   public constructor(
     private readonly domains: DomainOracle,
-    private readonly inboundConnector: InboundConnectorInfo | undefined,
     private readonly remediations: RemediationCache,
   ) {}
 
@@ -70,17 +69,23 @@ export class FindingBuilder {
     const { origin } = item;
     const messageId = messageIdentity(event, origin);
     const recipient = event.recipient ?? '';
+    const { remediation, connector } = this.remediations.remediation(
+      scenario,
+      input,
+      relaySoftwareOf(origin.format),
+    );
     const finding: Finding = {
-      id: findingId(messageId, recipient, rejection.enhancedCode),
+      id: findingId(messageId, recipientOrStandIn(event), rejection.enhancedCode),
       scenario,
       messageId,
       recipient,
       code: rejection.enhancedCode,
       rejectionText: rejection.text,
       timestamp: event.timestamp,
-      evidence: [...evidence, ...this.corroboration(item, event)],
+      // The certificate is compared with the connector the remediation names.
+      evidence: [...evidence, ...this.corroboration(item, event, connector)],
       confidence,
-      remediation: this.remediations.remediation(scenario, input, relaySoftwareOf(origin.format)),
+      remediation,
       source: { file: origin.file, line: event.line, format: origin.format, sourceId: origin.sourceId },
       classifierVersion: CLASSIFIER_VERSION,
     };
@@ -100,7 +105,11 @@ export class FindingBuilder {
   }
 
   /** Evidence from the protocol-log session and the other files that show the same refusal. */
-  private corroboration(item: Pending, event: TraceEvent): Finding['evidence'] {
+  private corroboration(
+    item: Pending,
+    event: TraceEvent,
+    connector: InboundConnectorInfo | undefined,
+  ): Finding['evidence'] {
     const evidence: Finding['evidence'] = [];
     if (event.session !== undefined && item.sessionPlace !== undefined) {
       evidence.push(
@@ -108,7 +117,7 @@ export class FindingBuilder {
           server: onPremisesHost(event) ?? 'the on-premises server',
           domains: this.domains,
           domainsKnown: this.domains.basis === 'given' || this.domains.domains().length > 0,
-          connector: this.inboundConnector,
+          connector,
           at: event.timestamp,
         }),
       );

@@ -73,7 +73,8 @@ export function pendingOf(
     rejection: strings.keep(rejection, REPEATING_REJECTION_FIELDS),
     origin,
   };
-  if (event.session !== undefined) item.sessionPlace = { file: origin.file, line: event.line };
+  if (event.session !== undefined)
+    item.sessionPlace = { file: origin.file, sourceId: origin.sourceId, line: event.line };
   return item;
 }
 

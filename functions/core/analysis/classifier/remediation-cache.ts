@@ -1,6 +1,7 @@
 /**
  * The remediation cache: a finding's remediation depends on a few of its facts only (see
- * `remediation/context-of.ts`), so findings with the same facts share one text, built once.
+ * `remediation/context-of.ts`), so findings with the same facts share one text, built once — and
+ * the inbound connector that text names, which the finding's evidence compares the certificate with.
  */
 import { BoundedMap } from '../../kernel/bounded-map.js';
 import type { DomainOracle } from '../../organisation/accepted-domains.js';
@@ -9,44 +10,54 @@ import { onPremisesHost } from '../evidence/on-premises-host.js';
 import { certificateFacts } from '../evidence/presented-certificate.js';
 import type { Finding, ScenarioId } from '../model/findings.js';
 import { type RefusalFacts, remediationContextOf, remediationKey } from '../remediation/context-of.js';
-import { remediationFor } from '../remediation/index.js';
+import { connectorPlan, remediationFor } from '../remediation/index.js';
 import type { RelaySoftware } from '../remediation/relay-software.js';
 import type { RuleInput } from '../scenarios/index.js';
 
 /** How many distinct remediation texts are kept. */
 const REMEDIATION_CACHE = 5_000;
 
+/** A refusal's remediation and the inbound connector it names (`undefined`: none known). */
+export interface CachedRemediation {
+  remediation: Finding['remediation'];
+  connector: InboundConnectorInfo | undefined;
+}
+
 export class RemediationCache {
-  private readonly texts = new BoundedMap<string, Finding['remediation']>(REMEDIATION_CACHE);
+  private readonly texts = new BoundedMap<string, CachedRemediation>(REMEDIATION_CACHE);
 
   public constructor(
     private readonly domains: DomainOracle,
-    private readonly inboundConnector: InboundConnectorInfo | undefined,
+    private readonly inboundConnectors: readonly InboundConnectorInfo[] | undefined,
   ) {}
 
-  /** The remediation of a refusal classified as `scenario`, from the cache when one has the same facts. */
+  /**
+   * The remediation of a refusal classified as `scenario`, from the cache when one has the same
+   * facts. The same object is handed to every finding with those facts (the store keeps it once).
+   */
   public remediation(
     scenario: ScenarioId,
     input: RuleInput,
     relay: RelaySoftware | undefined,
-  ): Finding['remediation'] {
+  ): CachedRemediation {
     const facts = this.factsOf(input, relay);
     const key = remediationKey(scenario, facts);
-    const cached = this.texts.get(key);
-    if (cached) return cached;
+    const known = this.texts.get(key);
+    if (known) return known;
     const accepted = this.domains.domains();
     const context = remediationContextOf(scenario, facts, {
       acceptedDomains: accepted,
       acceptedDomainsSource:
         this.domains.basis === 'given' ? 'given' : accepted.length > 0 ? 'inferred' : 'none',
-      inboundConnector: this.inboundConnector,
+      inboundConnectors: this.inboundConnectors,
     });
     // Round-trip through JSON: the cached text must not keep the log chunks its domains came from.
     const remediation = JSON.parse(
       JSON.stringify(remediationFor(scenario, context)),
     ) as Finding['remediation'];
-    this.texts.set(key, remediation);
-    return remediation;
+    const cached = { remediation, connector: connectorPlan(context, scenario)?.connector };
+    this.texts.set(key, cached);
+    return cached;
   }
 
   /** What of the refusal its remediation may name. */

@@ -45,10 +45,19 @@ export function messageIdentity(event: TraceEvent, origin: EventOrigin): string 
   return `unidentified:${origin.format}@${event.timestamp}#${what}`;
 }
 
+/**
+ * The recipient a refusal is told apart by: its own, or for a message trace detail that names none
+ * (Graph's `getDetailsByRecipient` saved without the recipient in its page), the detail's id. Two
+ * recipients' details of one message then stay two refusals, and the same page read twice is one.
+ */
+export function recipientOrStandIn(event: TraceEvent): string {
+  return event.recipient ?? (event.detailId === undefined ? '' : `detail:${event.detailId}`);
+}
+
 /** What identifies a refusal: its message, its recipient and its enhanced code. */
 export function refusalKey(event: TraceEvent, rejection: Rejection, origin: EventOrigin): string {
   return detach(
-    `${messageIdentity(event, origin)}\u0000${event.recipient ?? ''}\u0000${rejection.enhancedCode}`,
+    `${messageIdentity(event, origin)}\u0000${recipientOrStandIn(event)}\u0000${rejection.enhancedCode}`,
   );
 }
 
@@ -88,7 +97,7 @@ export class Repeats {
     const merged: TraceEvent = { ...item.event };
     if (merged.session === undefined && event.session !== undefined) {
       merged.session = event.session;
-      item.sessionPlace = { file: origin.file, line: event.line };
+      item.sessionPlace = { file: origin.file, sourceId: origin.sourceId, line: event.line };
     }
     for (const field of CORROBORATED_FIELDS) {
       const value = event[field];

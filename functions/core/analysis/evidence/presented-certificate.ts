@@ -97,6 +97,8 @@ export function describeCertificate(facts: Pick<CertificateFacts, 'subject' | 'a
 /** Where the session was read, for evidence lines. */
 export interface SessionPlace {
   file: string;
+  /** That file's source id: its notes say when no file of the run had the session's start. */
+  sourceId: string;
   /** The row of the refusal in that file. */
   line: number;
 }

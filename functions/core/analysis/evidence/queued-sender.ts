@@ -11,10 +11,21 @@
  */
 import { BoundedMap } from '../../kernel/bounded-map.js';
 import { detach } from '../../kernel/strings.js';
-import type { TraceEvent } from '../model/events.js';
+import type { FormatId, TraceEvent } from '../model/events.js';
 
 /** Event id of a message still queued at the end of an MTA log file (stable: not a tracking event id). */
 export const QUEUED_EVENT_ID = 'QUEUED';
+
+/** The formats whose refusals take their sender from the `from=` / `<=` line of their queue id. */
+const MTA_FORMATS: ReadonlySet<FormatId> = new Set(['postfix-log', 'sendmail-log', 'exim-log']);
+
+/**
+ * True for an MTA refusal whose sender no file of the run had (after {@link QueuedSenders.fill}):
+ * its `from=` line was before the first file, or its queue id was forgotten.
+ */
+export function senderUnseen(event: TraceEvent, format: FormatId): boolean {
+  return MTA_FORMATS.has(format) && event.returnPath === undefined;
+}
 
 /** What a `QUEUED` event says of its message. */
 interface QueuedSender {

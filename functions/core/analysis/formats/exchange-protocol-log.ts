@@ -3,17 +3,26 @@
  * `…\FrontEnd\ProtocolLog\SmtpSend`; docs/domain.md §3 format 7, §5). Each row is one
  * line of an SMTP conversation; {@link SmtpSessions} ties the rows of a session together, and a
  * relay refusal answered in it becomes an event carrying the session's certificate, message and
- * MAIL FROM. Every other row is read into its session's state and counted as analysed.
+ * MAIL FROM. Every other row is read into its session's state and counted as analysed. At the end
+ * of the file the sessions still open are handed on as `OPEN_SESSION` events: the next SEND log of
+ * the run may have their refusals (evidence/open-session.ts).
  *
  * A receive protocol log has the same `#Fields:`; it is told apart by its `#Log-type:` and refused:
  * Exchange Online's refusals are answers the sending side logs.
  */
+import { OPEN_SESSION_EVENT_ID } from '../evidence/open-session.js';
 import type { TraceEvent } from '../model/events.js';
 import type { SourceNote } from '../model/source-record.js';
 import { type ColumnMap, cell, mapColumns } from './columns.js';
 import type { FormatAdapter, RowAdapter, RowContext, RowSink } from './format-adapter.js';
 import { hasHeaderShape, timestampOrSkip } from './row-checks.js';
-import { type Answer, DEFAULT_SESSION_LIMITS, type SessionLimits, SmtpSessions } from './smtp-sessions.js';
+import {
+  type Answer,
+  DEFAULT_SESSION_LIMITS,
+  type OpenSession,
+  type SessionLimits,
+  SmtpSessions,
+} from './smtp-sessions.js';
 
 type Column = 'timestamp' | 'connectorId' | 'sessionId' | 'local' | 'remote' | 'event' | 'data' | 'context';
 
@@ -43,6 +52,9 @@ function addressOf(endpoint: string | undefined): string | undefined {
 export class ProtocolLogRows implements RowAdapter {
   private readonly columns: ColumnMap<Column>;
   private readonly sessions: SmtpSessions;
+  /** The date-time cell and line of the last row read: when the sessions still open were last seen. */
+  private lastTime: string | undefined;
+  private lastLine = 0;
 
   public constructor(
     private readonly headers: readonly string[],
@@ -69,6 +81,10 @@ export class ProtocolLogRows implements RowAdapter {
       return;
     }
     const raw = cell(fields, this.columns, 'timestamp');
+    if (raw !== undefined) {
+      this.lastTime = raw;
+      this.lastLine = line;
+    }
     // Only answers need their time; reading the date of every row would cost without telling more.
     const outcome = this.sessions.read({
       sessionId,
@@ -112,27 +128,44 @@ export class ProtocolLogRows implements RowAdapter {
     return event;
   }
 
+  /**
+   * The end of the file: each session still open is handed on, as it stood at the last row, for its
+   * refusal in the next SEND log of the run (read before or after this one).
+   */
+  public finish(sink: RowSink): void {
+    const { lastTime, lastLine } = this;
+    // The rows' dates are read only for answers: this one once, when there is a session to hand on.
+    let timestamp: string | undefined;
+    for (const open of this.sessions.stillOpen()) {
+      timestamp ??= lastTime === undefined ? undefined : this.context.timestamps.parse(lastTime, lastLine);
+      if (timestamp === undefined) return;
+      sink.event(openSessionEvent(open, timestamp, lastLine));
+    }
+  }
+
   public notes(): SourceNote[] {
-    const notes: SourceNote[] = [];
-    const { closedEarly, joinedLate } = this.sessions;
-    if (closedEarly > 0) {
-      notes.push({
+    const { closedEarly } = this.sessions;
+    if (closedEarly === 0) return [];
+    // Refusals in sessions whose start no file of the run has are noted by the run, which knows.
+    return [
+      {
         code: 'SESSIONS_CLOSED_EARLY',
         message:
           `${closedEarly} SMTP sessions were still open when more than ${this.limits.sessions} were; ` +
           'the oldest were closed early, and refusals in their later rows were read without what the session had said before',
-      });
-    }
-    if (joinedLate > 0) {
-      notes.push({
-        code: 'SESSIONS_JOINED_LATE',
-        message:
-          `${joinedLate} SMTP sessions began before this log (or were closed early): their certificate, ` +
-          'message and MAIL FROM may be unknown',
-      });
-    }
-    return notes;
+      },
+    ];
   }
+}
+
+/** The event that hands on a session still open at the end of a file. */
+function openSessionEvent(open: OpenSession, timestamp: string, line: number): TraceEvent {
+  const event: TraceEvent = { timestamp, eventId: OPEN_SESSION_EVENT_ID, session: open.session, line };
+  if (open.messageId !== undefined) event.messageId = open.messageId;
+  if (open.mailFrom !== undefined) event.returnPath = open.mailFrom;
+  if (open.ehloName !== undefined) event.clientHostname = open.ehloName;
+  if (open.remoteName !== undefined) event.serverHostname = open.remoteName;
+  return event;
 }
 
 export const exchangeProtocolLog: FormatAdapter = {

@@ -22,6 +22,8 @@ export type SkipReason =
   | 'UNKNOWN_FIELD_SET'
   /** A line of an MTA or IIS log that has not the log's shape (no syslog prefix, too few fields). */
   | 'BAD_LINE'
+  /** An MTA's delivery line (`to=…`) whose status cannot be read (an unknown word, no `status=`/`stat=`). */
+  | 'UNKNOWN_STATUS'
   /** JSON that does not parse (a cut or corrupted record). */
   | 'INVALID_JSON'
   /** A JSON record that fails its schema (a field of the wrong type, no timestamp). */
@@ -57,6 +59,11 @@ export interface RowContext {
 export interface RowAdapter {
   /** Converts one record; emits zero or more events (one per recipient) or one skip. */
   adapt(fields: string[], line: number, sink: RowSink): void;
+  /**
+   * The rows have ended (not when a read is stopped mid-file): emits what a later file of the run
+   * may need, such as the SMTP sessions a send protocol log leaves open.
+   */
+  finish?(sink: RowSink): void;
   /**
    * What the adapter inferred rather than read, for the source record's notes (e.g. the field set
    * of rows without a header). Asked once, after the last row.

@@ -61,6 +61,8 @@ const DetailRecord = z.object({
   recipientaddress: Scalar,
   senderaddress: Scalar,
   fromip: Scalar,
+  /** Graph's id of the detail event. */
+  id: Scalar,
 });
 
 /** Graph and PowerShell names of the same property → the name the schemas use. */
@@ -225,6 +227,7 @@ class MessageTraceJsonReader extends SinkReader implements JsonRecordHandler {
         : text;
     if (status !== undefined) event.recipientStatus = status;
     if (record.fromip !== undefined) event.clientIp = record.fromip;
+    if (event.recipient === undefined && record.id !== undefined) event.detailId = record.id;
     sink.event(event);
   }
 

@@ -21,11 +21,15 @@
  * name or path, so the same log analysed again under another name is the same finding.
  */
 import { BoundedMap } from '../../kernel/bounded-map.js';
+import { groupDigits, plural } from '../../kernel/counts-in-words.js';
+import { quoteText } from '../../kernel/strings.js';
 import { QUEUED_EVENT_ID } from '../evidence/queued-sender.js';
-import { normaliseAddress, normaliseMessageId, type TraceEvent } from '../model/events.js';
+import { type FormatId, normaliseAddress, normaliseMessageId, type TraceEvent } from '../model/events.js';
 import type { SourceNote } from '../model/source-record.js';
 import { isJournalMarker, SyslogDates, type SyslogLine, utcOfDigits, zoneMinutes } from './syslog.js';
 import {
+  type LateTextFormat,
+  type LateTextReader,
   LineReader,
   type TextContext,
   type TextFormat,
@@ -90,42 +94,100 @@ const EXIM_ID = /^[0-9A-Za-z]{6}-[0-9A-Za-z]{6,11}-[0-9A-Za-z]{2,4}$/;
 /** Postfix queue ids: short (hex) and long (`enable_long_queue_ids`); sendmail's 14-character ids. */
 const QUEUE_ID = /^([0-9A-F]{5,12}|[0-9A-Za-z]{10,20}): (.*)$/;
 
-/** The MTA of the first mail line among a head's lines, when most lines are log lines. */
-export function mtaOfHead(head: TextHead): MtaProgram | undefined {
+/** What a head's lines are: how many are log lines, and the MTA of the first mail line among them. */
+interface HeadShape {
+  program: MtaProgram | undefined;
+  /** Syslog lines (of any program). */
+  syslog: number;
+  /** Lines of Exim's own main.log. */
+  exim: number;
+  /** Lines that are neither (blank lines and journalctl's markers are not counted). */
+  other: number;
+}
+
+function withoutLeadingNuls(text: string): string {
+  let start = 0;
+  while (text.charCodeAt(start) === 0) start++;
+  return start === 0 ? text : text.slice(start);
+}
+
+/** Each head's shape, once: every MTA format (and the late one) asks of the same head. */
+const SHAPES = new WeakMap<TextHead, HeadShape>();
+
+function shapeOf(head: TextHead): HeadShape {
+  const known = SHAPES.get(head);
+  if (known !== undefined) return known;
   const dates = new SyslogDates({ now: new Date(0) });
-  let logLines = 0;
-  let other = 0;
-  let first: MtaProgram | undefined;
+  const shape: HeadShape = { program: undefined, syslog: 0, exim: 0, other: 0 };
   for (const raw of head.lines) {
-    const text = raw.trim();
+    // NULs before a line: a log written as its host lost power (see LineOptions.leadingNuls).
+    const text = withoutLeadingNuls(raw).trim();
     if (text === '' || isJournalMarker(text)) continue;
     const exim = EXIM_DATE.exec(text);
     const line = exim ? undefined : dates.parse(text);
     if (exim) {
-      logLines++;
+      shape.exim++;
       const id = exim[9]?.split(' ', 1)[0] ?? '';
-      if (first === undefined && EXIM_ID.test(id)) first = 'exim';
+      if (shape.program === undefined && EXIM_ID.test(id)) shape.program = 'exim';
     } else if (line !== undefined && line !== 'bad-date') {
-      logLines++;
-      first ??= programOf(line.program);
+      shape.syslog++;
+      shape.program ??= programOf(line.program);
     } else {
-      other++;
+      shape.other++;
     }
   }
-  return first !== undefined && logLines >= other ? first : undefined;
+  SHAPES.set(head, shape);
+  return shape;
 }
 
-function mtaFormat(id: TextFormat['id'], program: MtaProgram): TextFormat {
+/**
+ * The MTA of the first mail line among a head's lines, when most lines are log lines — whatever
+ * programs the others are (dovecot, amavis, opendkim share the mail facility; kernel and systemd
+ * lines fill /var/log/syslog and messages).
+ */
+export function mtaOfHead(head: TextHead): MtaProgram | undefined {
+  const shape = shapeOf(head);
+  return shape.program !== undefined && shape.syslog + shape.exim >= shape.other ? shape.program : undefined;
+}
+
+/**
+ * A head of syslog lines none of which is a mail program's: `/var/log/syslog`, RHEL's `messages`, a
+ * central syslog server's file of a host, a mail.log that begins with 200 lines of dovecot. Exim's
+ * own lines do not count: their date shape is also that of W3C logs (IIS), which are named elsewhere.
+ */
+function syslogWithoutMailLine(head: TextHead): boolean {
+  const shape = shapeOf(head);
+  return shape.program === undefined && shape.syslog > 0 && shape.syslog >= shape.other + shape.exim;
+}
+
+const FORMAT_OF: Readonly<Record<MtaProgram, FormatId>> = {
+  postfix: 'postfix-log',
+  sendmail: 'sendmail-log',
+  exim: 'exim-log',
+};
+
+function mtaFormat(program: MtaProgram): TextFormat {
   return {
-    id,
+    id: FORMAT_OF[program],
     sniff: (head) => mtaOfHead(head) === program,
     createReader: (context) => new MtaLogReader(context),
   };
 }
 
-export const postfixLog = mtaFormat('postfix-log', 'postfix');
-export const sendmailLog = mtaFormat('sendmail-log', 'sendmail');
-export const eximLog = mtaFormat('exim-log', 'exim');
+export const postfixLog = mtaFormat('postfix');
+export const sendmailLog = mtaFormat('sendmail');
+export const eximLog = mtaFormat('exim');
+
+/**
+ * A syslog file whose head has no mail line: read whole, as a mail log whose format its first mail
+ * line tells (the report calls a file by it, and remediation names that MTA's settings); with no
+ * mail line at all it is refused, saying what it is (UNKNOWN_FORMAT).
+ */
+export const syslogMailLog: LateTextFormat = {
+  late: true,
+  sniff: syslogWithoutMailLine,
+  createReader: (context) => new MtaLogReader(context),
+};
 
 /** What a delivery line says of one recipient. */
 interface Delivery {
@@ -141,20 +203,47 @@ interface Delivery {
   original?: string;
 }
 
-export class MtaLogReader extends LineReader {
+/** How many programs the reader names when a syslog file has no mail line. */
+const MAX_PROGRAMS_NAMED = 32;
+
+export class MtaLogReader extends LineReader implements LateTextReader {
   private readonly dates: SyslogDates;
   private readonly queue: BoundedMap<string, QueuedMessage>;
   private forgotten = 0;
-  private senderUnknown = 0;
   private eximLocalDates = 0;
+  /** The MTA of the first mail line: the file's format. */
+  private program: MtaProgram | undefined;
+  /** Until a mail line is read: the lines of other programs, by program, to say what the file is. */
+  private readonly others = new Map<string, number>();
+  private otherLines = 0;
+  /** Lines that began with NUL bytes, those that held nothing else, and the NULs. */
+  private nulLines = 0;
+  private nulOnlyLines = 0;
+  private nuls = 0;
 
   public constructor(
     private readonly context: TextContext,
     private readonly maxQueued = MAX_QUEUED_MESSAGES,
   ) {
-    super();
+    super({ leadingNuls: true });
     this.dates = new SyslogDates(context);
     this.queue = new BoundedMap(maxQueued);
+  }
+
+  public format(): FormatId | undefined {
+    return this.program === undefined ? undefined : FORMAT_OF[this.program];
+  }
+
+  public unknown(scope: string): string {
+    const named = [...this.others]
+      .sort((a, b) => b[1] - a[1])
+      .slice(0, 5)
+      .map(([program, lines]) => `${program} ${groupDigits(lines)}`);
+    const more = this.others.size > 5 ? ', …' : '';
+    return (
+      `a syslog file (${plural(this.otherLines, 'line')} of other programs: ${named.join(', ')}${more}) ` +
+      `with no Postfix, sendmail or Exim line ${scope}`
+    );
   }
 
   public override notes(): SourceNote[] {
@@ -174,23 +263,34 @@ export class MtaLogReader extends LineReader {
           'messages, if any, are classified without their envelope sender.',
       });
     }
-    if (this.senderUnknown > 0) {
+    if (this.nulLines > 0) {
       notes.push({
-        code: 'SENDER_NOT_SEEN',
+        code: 'NUL_BYTES_REMOVED',
         message:
-          `${this.senderUnknown} refused ${this.senderUnknown === 1 ? 'recipient has' : 'recipients have'} no from= line ` +
-          'for their queue id in this file (the log began after the message was queued, or it was forgotten): ' +
-          'the envelope sender is taken from another log file of this run that has it (the previous rotation, ' +
-          'read before or after this one); without one they are classified without it. Analyse the previous ' +
-          'log file in the same run to give it.',
+          `${plural(this.nulLines, 'line')} began with NUL bytes (${groupDigits(this.nuls)} in all), as a log holds where ` +
+          'writes were lost when its host crashed or lost power: they were removed and the text after them read' +
+          `${this.nulOnlyLines > 0 ? `; ${groupDigits(this.nulOnlyLines)} held nothing else` : ''}.`,
       });
     }
+    // A refusal without its from= line here may have it in another file of the run: the run says
+    // which had none anywhere (SENDER_NOT_SEEN, source-accounting.ts).
     return notes;
   }
 
-  protected line(raw: string, line: number, tooLong: boolean): void {
+  protected line(raw: string, line: number, tooLong: boolean, nuls: number): void {
     const sink = this.sink;
     const text = raw.trim();
+    if (nuls > 0) {
+      this.nulLines++;
+      this.nuls += nuls;
+      if (text === '') {
+        // Nothing but NULs: no log line, but a row of the file all the same.
+        this.nulOnlyLines++;
+        sink.row(line);
+        sink.count('NOT_A_LOG_LINE');
+        return;
+      }
+    }
     if (text === '') return;
     sink.row(line);
     if (tooLong) {
@@ -208,18 +308,24 @@ export class MtaLogReader extends LineReader {
     }
     const parsed = this.dates.parse(text);
     if (parsed === undefined) {
-      sink.skip(line, 'BAD_LINE', `not a syslog line: "${text.slice(0, 80)}${text.length > 80 ? '…' : ''}"`);
+      sink.skip(line, 'BAD_LINE', `not a syslog line: "${quoteText(text, 80)}"`);
       return;
     }
     if (parsed === 'bad-date') {
-      sink.skip(line, 'BAD_TIMESTAMP', `"${text.slice(0, 32)}" does not start with a real date`);
+      sink.skip(
+        line,
+        'BAD_TIMESTAMP',
+        `"${quoteText(text.slice(0, 32), 32)}" does not start with a real date`,
+      );
       return;
     }
     const program = programOf(parsed.program);
     if (program === undefined) {
+      if (this.program === undefined) this.tally(parsed.program);
       sink.count('OTHER_PROGRAM');
       return;
     }
+    this.program ??= program;
     if (program === 'exim') {
       // Exim writing to syslog may still start its text with its own date: the syslog date wins.
       const own = EXIM_DATE.exec(parsed.message);
@@ -233,12 +339,20 @@ export class MtaLogReader extends LineReader {
     const [, , , , , , , ms, zone, rest] = match;
     const local = utcOfDigits(match.slice(1, 7), ms);
     if (local === undefined) {
-      sink.skip(line, 'BAD_TIMESTAMP', `"${match[0].slice(0, 23)}" is not a real date`);
+      sink.skip(line, 'BAD_TIMESTAMP', `"${quoteText(match[0].slice(0, 23), 23)}" is not a real date`);
       return;
     }
     if (zone === undefined) this.eximLocalDates++;
     const timestamp = new Date(local - (zone === undefined ? 0 : zoneMinutes(zone)) * 60_000).toISOString();
     this.exim(rest as string, { timestamp, host: '', program: 'exim', message: rest as string }, line, sink);
+  }
+
+  /** Counts a line of another program, while no mail line has been read (a few dozen names at most). */
+  private tally(program: string): void {
+    this.otherLines++;
+    const lines = this.others.get(program);
+    if (lines !== undefined) this.others.set(program, lines + 1);
+    else if (this.others.size < MAX_PROGRAMS_NAMED) this.others.set(program, 1);
   }
 
   /** Postfix and sendmail: `QUEUEID: from=<…>` / `QUEUEID: to=<…>, …` */
@@ -266,6 +380,11 @@ export class MtaLogReader extends LineReader {
     }
     if (!text.startsWith('to=')) return;
     const deliveries = program === 'postfix' ? postfixDelivery(text) : sendmailDeliveries(text);
+    if (typeof deliveries === 'string') {
+      // A delivery line read as nothing would count as analysed: a refusal on it would be lost unsaid.
+      sink.skip(line, 'UNKNOWN_STATUS', deliveries);
+      return;
+    }
     const relay = /(?:^|, )relay=([^,\s[]+)/.exec(text)?.[1];
     for (const delivery of deliveries) {
       this.deliver(delivery, this.entry(key, id, syslog.timestamp, true), syslog, relay, line, sink);
@@ -277,6 +396,7 @@ export class MtaLogReader extends LineReader {
     const space = text.indexOf(' ');
     const id = space < 0 ? text : text.slice(0, space);
     if (!EXIM_ID.test(id)) return; // queue runs, daemon starts, rejections of the receiving side
+    this.program ??= 'exim';
     const key = `${syslog.host}\u0000${id}`;
     const rest = text.slice(space + 1);
     if (rest === 'Completed') {
@@ -293,7 +413,7 @@ export class MtaLogReader extends LineReader {
       if (messageId) setMessageId(entry, messageId[1] as string);
       return;
     }
-    const eventId = flag === '** ' ? 'FAIL' : flag === '== ' ? 'DEFER' : flag === '=> ' ? 'SEND' : undefined;
+    const eventId = EXIM_EVENTS[flag];
     if (eventId === undefined) return;
     const recipient = after.split(' ', 1)[0] ?? '';
     const host = /(?:^| )H=([^\s[]+)/.exec(after)?.[1];
@@ -414,7 +534,6 @@ export class MtaLogReader extends LineReader {
     };
     if (delivery.status !== undefined) event.recipientStatus = delivery.status;
     if (queued.from !== undefined) event.returnPath = queued.from;
-    else if (delivery.status !== undefined) this.senderUnknown++;
     // As on an Exchange SEND row: the client is the relay itself, the server the host it delivered to.
     if (syslog.host !== '') event.clientHostname = syslog.host;
     if (relay !== undefined && relay !== 'none') event.serverHostname = relay.replace(/\.$/, '');
@@ -449,27 +568,56 @@ function addressAt(text: string, from: number): string {
   return comma < 0 ? text.slice(from) : text.slice(from, comma);
 }
 
+/**
+ * Exim's delivery flags: `=>` delivered, `->` another address delivered in the same transaction,
+ * `>>` a cutthrough delivery, `==` deferred, `**` failed.
+ */
+const EXIM_EVENTS: Readonly<Record<string, string>> = {
+  '=> ': 'SEND',
+  '-> ': 'SEND',
+  '>> ': 'SEND',
+  '== ': 'DEFER',
+  '** ': 'FAIL',
+};
+
+/**
+ * The delivery statuses Postfix writes (`log_adhoc` callers), by their word in lower case. With
+ * `soft_bounce = yes`, what would have bounced is logged `status=SOFTBOUNCE` and its DSN gets a 4
+ * (`dsn=4.7.64`), but the reply is the server's own (`said: 550 5.7.64 …`): the refusal, which Postfix
+ * keeps in the queue and tries again, so it is read as a deferral of it — one finding however often
+ * it is retried, and the message still queued at the end of the file. `deliverable`/`undeliverable`
+ * are address verification probes.
+ */
 const POSTFIX_EVENTS: Readonly<Record<string, string>> = {
   sent: 'SEND',
+  deliverable: 'SEND',
   deferred: 'DEFER',
+  softbounce: 'DEFER',
   bounced: 'FAIL',
   expired: 'FAIL',
   undeliverable: 'FAIL',
 };
 
-/** `to=<r@x>, relay=…, dsn=5.7.64, status=bounced (host … said: 550 5.7.64 … (in reply to RCPT TO command))`. */
-function postfixDelivery(text: string): Delivery[] {
-  const status = /, status=([a-z]+)(?: \((.*)\))?$/.exec(text);
-  if (!status) return [];
+/** The statuses as Postfix writes them, for messages. */
+const POSTFIX_STATUSES = 'sent, deferred, bounced, SOFTBOUNCE, expired, deliverable, undeliverable';
+
+/**
+ * `to=<r@x>, relay=…, dsn=5.7.64, status=bounced (host … said: 550 5.7.64 … (in reply to RCPT TO command))`,
+ * or why the line cannot be read.
+ */
+function postfixDelivery(text: string): Delivery[] | string {
+  // The reason runs to the end of the line; one cut short by syslog's size limit lacks its `)`.
+  const status = /, status=([A-Za-z]+)(?: \((.*))?$/.exec(text);
+  if (!status) return `a to= line with no status= that relay-audit can read: "${quoteText(text, 120)}"`;
   const word = status[1] as string;
+  const eventId = POSTFIX_EVENTS[word.toLowerCase()];
+  if (eventId === undefined)
+    return `status=${quoteText(word, 40)} is not a delivery status Postfix writes (${POSTFIX_STATUSES}): the line is not read`;
   let answer = status[2];
+  if (answer?.endsWith(')')) answer = answer.slice(0, -1);
   // `status=bounced` without a reason still names the code in `dsn=`.
   if (answer === undefined) answer = /, dsn=(\d\.\d{1,3}\.\d{1,3})/.exec(text)?.[1];
-  const delivery: Delivery = {
-    recipient: addressAt(text, 3),
-    eventId: POSTFIX_EVENTS[word] ?? word.toUpperCase(),
-    status: answer,
-  };
+  const delivery: Delivery = { recipient: addressAt(text, 3), eventId, status: answer };
   // `orig_to=<…>`: the address before alias or virtual expansion (the parent of a forward).
   const original = /, orig_to=(<[^>]*>|[^,\s]+)/.exec(text)?.[1];
   if (original !== undefined) delivery.original = original;
@@ -481,14 +629,16 @@ function postfixDelivery(text: string): Delivery[] {
  * one line for all recipients of a delivery attempt. `stat=` is the reply text when sendmail kept it
  * (`Deferred: 451 4.4.62 …`), else a description; `dsn=` always has the code.
  */
-function sendmailDeliveries(text: string): Delivery[] {
+function sendmailDeliveries(text: string): Delivery[] | string {
   const list = /^to=(.*?), (?:ctladdr|delay|orig_to|xdelay|mailer|pri|relay|dsn|stat)=/.exec(text)?.[1];
   const dsn = /, dsn=(\d\.\d{1,3}\.\d{1,3})/.exec(text)?.[1];
   const stat = /, stat=(.*)$/.exec(text)?.[1];
-  if (list === undefined || stat === undefined) return [];
+  if (list === undefined || stat === undefined)
+    return `a to= line with no recipients and stat= that relay-audit can read: "${quoteText(text, 120)}"`;
+  // `queued`: kept for a later queue run (DeliveryMode=queue, a message sent while offline).
   const eventId = /^sent\b/i.test(stat)
     ? 'SEND'
-    : /^deferred\b/i.test(stat) || dsn?.startsWith('4.')
+    : /^(?:deferred|queued)\b/i.test(stat) || dsn?.startsWith('4.')
       ? 'DEFER'
       : 'FAIL';
   const status = dsn !== undefined && !stat.includes(dsn) ? `${dsn} ${stat}` : stat;

@@ -12,6 +12,11 @@
  * closed early when another starts; its later rows start a new, partial session) and each keeps at
  * most {@link SessionLimits.commands} unanswered commands (beyond that only their number is kept, so
  * answers still pair up; the recipients of such RCPT TO rows are not known).
+ *
+ * A session may go on in the next log file (Exchange starts SEND…-2.LOG when -1 is full): at the end
+ * of a file the sessions still open are handed on ({@link SmtpSessions.stillOpen}), and an answer in a
+ * session joined late says which of the commands sent before the log it answers (`earlierCommand`),
+ * so the classifier can pair it with its recipient (evidence/open-session.ts).
  */
 import { detach } from '../../kernel/strings.js';
 import { normaliseAddress, normaliseMessageId, type SmtpSession } from '../model/events.js';
@@ -68,6 +73,16 @@ interface Command {
   recipient?: string;
 }
 
+/** What a session still open at the end of its log had said, for the next log of the run. */
+export interface OpenSession {
+  /** Its TLS state and certificate, with the commands not answered yet. */
+  session: SmtpSession;
+  messageId?: string;
+  mailFrom?: string;
+  ehloName?: string;
+  remoteName?: string;
+}
+
 interface SessionState {
   id: string;
   firstLine: number;
@@ -87,6 +102,8 @@ interface SessionState {
   uncounted: number;
   /** True when this state began after the session's start was missed (closed early, or before the log). */
   partial: boolean;
+  /** In a partial session: answers read so far to commands sent before the log began. */
+  earlierAnswers: number;
 }
 
 const MESSAGE_LINE = /sending message with RecordId \S+ and InternetMessageId (<[^>\s]*>|\S+)/i;
@@ -96,8 +113,6 @@ export class SmtpSessions {
   private readonly open = new Map<string, SessionState>();
   /** Sessions closed before their end because too many were open. */
   public closedEarly = 0;
-  /** Sessions whose rows began without a connect row (log started mid-session, or closed early). */
-  public joinedLate = 0;
 
   public constructor(private readonly limits: SessionLimits = DEFAULT_SESSION_LIMITS) {}
 
@@ -140,7 +155,6 @@ export class SmtpSessions {
       if (oldest !== undefined) this.open.delete(oldest);
       this.closedEarly++;
     }
-    if (partial) this.joinedLate++;
     const id = detach(row.sessionId);
     const state: SessionState = {
       id,
@@ -157,6 +171,7 @@ export class SmtpSessions {
       head: 0,
       uncounted: 0,
       partial,
+      earlierAnswers: 0,
     };
     this.open.set(id, state);
     return state;
@@ -252,6 +267,7 @@ export class SmtpSessions {
     }
     let command: Command | undefined;
     let recipientUnknown: string | undefined;
+    let earlierCommand: number | undefined;
     if (state.head < state.commands.length) {
       command = state.commands[state.head];
       state.commands[state.head++] = { verb: '' };
@@ -261,6 +277,9 @@ export class SmtpSessions {
     } else if (state.partial) {
       recipientUnknown =
         'the session began before this log (or was closed early), so the command answered is not known';
+      earlierCommand = state.earlierAnswers;
+      // A 354 asks for the message: the answer after it is to the same DATA.
+      if (code[1] !== '354') state.earlierAnswers++;
     }
     const verb = command?.verb ?? 'unknown';
     if (verb === 'STARTTLS' && code[1] === '220') {
@@ -273,7 +292,11 @@ export class SmtpSessions {
     }
     this.compact(state);
     if (!/^[45]/.test(reply)) return { kind: 'read' };
-    const answer: Answer = { reply, command: verb, session: state.session };
+    const answer: Answer = {
+      reply,
+      command: verb,
+      session: earlierCommand === undefined ? state.session : { ...state.session, earlierCommand },
+    };
     if (command?.recipient !== undefined) answer.recipient = command.recipient;
     if (recipientUnknown !== undefined) answer.recipientUnknown = recipientUnknown;
     if (state.messageId !== undefined) answer.messageId = state.messageId;
@@ -288,6 +311,25 @@ export class SmtpSessions {
     if (state.head > 64 && state.head * 2 > state.commands.length) {
       state.commands = state.commands.slice(state.head);
       state.head = 0;
+    }
+  }
+
+  /**
+   * The sessions still open, for the next log of the run (at the end of a file). Only those whose
+   * start this log has: what a partial one knows is no help to the file after it.
+   */
+  public *stillOpen(): Generator<OpenSession> {
+    for (const state of this.open.values()) {
+      if (state.partial) continue;
+      const unanswered = state.commands.slice(state.head);
+      // Not greeted yet: the next answer, the greeting, answers the connection, not a command.
+      if (!state.greeted) unanswered.unshift({ verb: 'CONNECT' });
+      const open: OpenSession = { session: { ...state.session, unanswered } };
+      if (state.messageId !== undefined) open.messageId = state.messageId;
+      if (state.mailFrom !== undefined) open.mailFrom = state.mailFrom;
+      if (state.ehloName !== undefined) open.ehloName = state.ehloName;
+      if (state.remoteName !== undefined) open.remoteName = state.remoteName;
+      yield open;
     }
   }
 

@@ -56,8 +56,44 @@ export interface TextFormat {
   createReader(context: TextContext): TextReader;
 }
 
+/**
+ * A text whose head has the shape of a format family but not what tells the format apart: a syslog
+ * file (`/var/log/syslog`, `messages`, a mail.log that begins with dovecot lines) whose first lines
+ * are no mail program's. Its reader reads on and tells the format from the first line that does.
+ */
+export interface LateTextFormat {
+  readonly late: true;
+  sniff(head: TextHead): boolean;
+  createReader(context: TextContext): LateTextReader;
+}
+
+export interface LateTextReader extends TextReader {
+  /** The format, once a line has told it; `undefined` until then. */
+  format(): FormatId | undefined;
+  /**
+   * What the text is when no line has told the format (`a syslog file (… lines of other programs:
+   * kernel 812, …) with no Postfix, sendmail or Exim line in it`): `scope` says how much was read.
+   */
+  unknown(scope: string): string;
+}
+
+export function isLate(format: TextFormat | LateTextFormat): format is LateTextFormat {
+  return 'late' in format;
+}
+
 /** Lines longer than this are not log lines (a runaway or binary file): skipped, not kept whole. */
 export const MAX_LINE_CHARS = 64 * 1024;
+
+/** How a {@link LineSplitter} cuts lines. */
+export interface LineOptions {
+  /**
+   * Drops the NUL bytes a line begins with, and hands on their number: a log written when its host
+   * crashed or lost power holds a run of NULs where the last writes were lost, and the first line
+   * written after the reboot follows them on the same line. Dropped before the line's length counts,
+   * so a run longer than {@link MAX_LINE_CHARS} costs no line.
+   */
+  leadingNuls?: boolean;
+}
 
 /**
  * Cuts text chunks into lines, with their 1-based numbers; `\r\n` and `\n` ends, a last line
@@ -67,9 +103,16 @@ export const MAX_LINE_CHARS = 64 * 1024;
 export class LineSplitter {
   private partial = '';
   private tooLong = false;
+  private nuls = 0;
   private next = 1;
+  private readonly dropNuls: boolean;
 
-  public constructor(private readonly onLine: (text: string, line: number, tooLong: boolean) => void) {}
+  public constructor(
+    private readonly onLine: (text: string, line: number, tooLong: boolean, nuls: number) => void,
+    options: LineOptions = {},
+  ) {
+    this.dropNuls = options.leadingNuls === true;
+  }
 
   public push(text: string): void {
     let start = 0;
@@ -84,11 +127,19 @@ export class LineSplitter {
   }
 
   public end(): void {
-    if (this.partial.length > 0 || this.tooLong) this.emit();
+    if (this.partial.length > 0 || this.tooLong || this.nuls > 0) this.emit();
   }
 
-  private add(piece: string): void {
+  private add(text: string): void {
+    let piece = text;
     if (this.tooLong) return;
+    // One look per line (and per chunk a line spans): NULs only ever lead a line's text.
+    if (this.dropNuls && this.partial.length === 0 && piece.charCodeAt(0) === 0) {
+      let start = 1;
+      while (start < piece.length && piece.charCodeAt(start) === 0) start++;
+      this.nuls += start;
+      piece = piece.slice(start);
+    }
     if (this.partial.length + piece.length > MAX_LINE_CHARS) {
       this.partial = (this.partial + piece).slice(0, MAX_LINE_CHARS);
       this.tooLong = true;
@@ -103,9 +154,11 @@ export class LineSplitter {
     // A BOM at a line start is where a joined file's next part began.
     while (text.charCodeAt(0) === 0xfeff) text = text.slice(1);
     const tooLong = this.tooLong;
+    const nuls = this.nuls;
     this.partial = '';
     this.tooLong = false;
-    this.onLine(text, this.next++, tooLong);
+    this.nuls = 0;
+    this.onLine(text, this.next++, tooLong, nuls);
   }
 }
 
@@ -139,7 +192,15 @@ export abstract class SinkReader implements TextReader {
 
 /** A reader of line-based logs: each line (without its end) goes to {@link line}. */
 export abstract class LineReader extends SinkReader {
-  private readonly lines = new LineSplitter((text, line, tooLong) => this.line(text, line, tooLong));
+  private readonly lines: LineSplitter;
+
+  public constructor(options: LineOptions = {}) {
+    super();
+    this.lines = new LineSplitter(
+      (text, line, tooLong, nuls) => this.line(text, line, tooLong, nuls),
+      options,
+    );
+  }
 
   protected feed(text: string): void {
     this.lines.push(text);
@@ -149,5 +210,6 @@ export abstract class LineReader extends SinkReader {
     this.lines.end();
   }
 
-  protected abstract line(text: string, line: number, tooLong: boolean): void;
+  /** `nuls`: the NUL bytes dropped before the line's text (with {@link LineOptions.leadingNuls}). */
+  protected abstract line(text: string, line: number, tooLong: boolean, nuls: number): void;
 }

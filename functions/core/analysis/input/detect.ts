@@ -70,7 +70,8 @@ export function chooseFormat(
   return chosen;
 }
 
-function describeKnownFormats(): string {
+/** The formats relay-audit reads, for an UNKNOWN_FORMAT message. */
+export function describeKnownFormats(): string {
   return [
     ...FORMATS.map(
       (format) => `  - ${FORMAT_LABELS[format.id].full}: needs ${format.requiredHeaders.join(', ')}`,

@@ -133,6 +133,7 @@ async function parseDecoded(
    */
   const newFieldSet = (headers: string[], line: number): void => {
     if (headers.length === fields.length && headers.every((name, index) => name === fields[index])) return;
+    rowAdapter.finish?.(rowSink);
     batch.notes.push(...(rowAdapter.notes?.() ?? []));
     fields = headers;
     const format = chooseFormat(headers, true);
@@ -181,6 +182,7 @@ async function parseDecoded(
       headers.every((name, index) => normaliseHeader(name) === normaliseHeader(fields[index] ?? ''));
     // The same header again (the next part of one export) is nothing to note, as a repeated #Fields: line.
     if (same) return;
+    rowAdapter.finish?.(rowSink);
     batch.notes.push(...(rowAdapter.notes?.() ?? []));
     const other = format.id === currentFormat.id ? '' : `${FORMAT_LABELS[format.id].short}, `;
     batch.notes.push({
@@ -254,7 +256,10 @@ async function parseDecoded(
   splitter.push(detection.rest);
   return await pump(chunks, listener, {
     push: (text) => splitter.push(text),
-    end: () => splitter.end(),
+    end: () => {
+      splitter.end();
+      rowAdapter.finish?.(rowSink);
+    },
     notes: () => batch.notes.push(...(rowAdapter.notes?.() ?? [])),
     deliver,
     holding: () => held.holding,

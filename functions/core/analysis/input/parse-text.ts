@@ -3,11 +3,28 @@
  * first lines tell the format, and the format's own reader turns the text into events, with the
  * same accounting as CSV files: every row (a line, a JSON record) is analysed or skipped with a
  * reason; lines of other programs are skipped and only counted.
+ *
+ * A syslog file whose first lines are no mail program's (`/var/log/syslog`, a mail.log that begins
+ * with dovecot) is read on: its format is the one its first mail line tells, and until then its
+ * lines are only counted, so the batch that waits for it stays small.
  */
+import { groupDigits } from '../../kernel/counts-in-words.js';
+import { UnknownFormatError } from '../../kernel/errors.js';
 import { rowMayMatter } from '../evidence/relevance.js';
 import type { SkipReason } from '../formats/format-adapter.js';
-import type { TextContext, TextFormat, TextHead, TextSink } from '../formats/text-format.js';
+import { syslogMailLog } from '../formats/mta-log.js';
+import {
+  isLate,
+  type LateTextFormat,
+  type LateTextReader,
+  type TextContext,
+  type TextFormat,
+  type TextHead,
+  type TextReader,
+  type TextSink,
+} from '../formats/text-format.js';
 import { TEXT_FORMATS } from '../formats/text-formats.js';
+import type { FormatId } from '../model/events.js';
 import {
   type AnalysisInput,
   acceptEvent,
@@ -18,6 +35,7 @@ import {
   pump,
   skippedRow,
 } from './batches.js';
+import { describeKnownFormats } from './detect.js';
 import { HeldBatches, TimestampParser } from './timestamps.js';
 
 /** How much of a file its format is told from. */
@@ -54,9 +72,15 @@ export function textHead(text: string, complete: boolean): TextHead {
   return { text: clean, lines: lines.slice(0, HEAD_LINES).map((line) => line.replace(/\r$/, '')) };
 }
 
-/** The format of a text that is not CSV-like, told from its first {@link HEAD_CHARS} characters. */
-export function textFormatOf(head: TextHead): TextFormat | undefined {
-  return TEXT_FORMATS.find((format) => format.sniff(head));
+/**
+ * The format of a text that is not CSV-like, told from its first {@link HEAD_CHARS} characters; a
+ * syslog file whose head has no mail line gets the format its reader tells later.
+ */
+export function textFormatOf(head: TextHead): TextFormat | LateTextFormat | undefined {
+  return (
+    TEXT_FORMATS.find((format) => format.sniff(head)) ??
+    (syslogMailLog.sniff(head) ? syslogMailLog : undefined)
+  );
 }
 
 /**
@@ -65,7 +89,7 @@ export function textFormatOf(head: TextHead): TextFormat | undefined {
  */
 export async function sniffText(
   chunks: AsyncIterator<string>,
-): Promise<{ format: TextFormat | undefined; chunks: AsyncIterator<string> }> {
+): Promise<{ format: TextFormat | LateTextFormat | undefined; chunks: AsyncIterator<string> }> {
   const read: string[] = [];
   let length = 0;
   let ended = false;
@@ -83,16 +107,64 @@ export async function sniffText(
   return { format, chunks: new Replay(read, chunks, ended) };
 }
 
+/**
+ * Reads a text of a late format until a line tells its format, for at most `limit` characters:
+ * whether a file found in a folder is a mail log. Returns the format, or why it is not read.
+ */
+export async function lateFormatWithin(
+  format: LateTextFormat,
+  chunks: AsyncIterator<string>,
+  limit: number,
+): Promise<{ format: FormatId } | { reason: string }> {
+  const reader = format.createReader({
+    file: '',
+    timestamps: new TimestampParser(),
+    now: new Date(),
+    // Only which program wrote each line matters here: no event is built.
+    isRelevant: () => false,
+  });
+  const sink: TextSink = { row() {}, count() {}, skip() {}, event() {} };
+  let read = 0;
+  let ended = false;
+  while (read < limit) {
+    const next = await chunks.next();
+    if (next.done) {
+      ended = true;
+      reader.end(sink);
+      break;
+    }
+    reader.push(next.value, sink);
+    read += next.value.length;
+    const told = reader.format();
+    if (told !== undefined) return { format: told };
+  }
+  const told = reader.format();
+  if (told !== undefined) return { format: told };
+  if (ended) return { reason: `${reader.unknown('in it')}: no relay refusals to read` };
+  const megabytes = Math.round(limit / (1024 * 1024));
+  return {
+    reason: `${reader.unknown(`in its first ${megabytes} MB`)}: name it on the command line to read all of it`,
+  };
+}
+
+/**
+ * Skipped rows a text of a late format may hold before a line tells its format (they wait in memory
+ * with it): past them it is no syslog file, whatever its first lines were.
+ */
+const MAX_SKIPS_UNTOLD = 1000;
+
 /** Parses a text-format input; see {@link parseInput} for the contract. */
 export async function parseText(
-  format: TextFormat,
+  format: TextFormat | LateTextFormat,
   chunks: AsyncIterator<string>,
   input: AnalysisInput,
   options: ParseOptions,
   listener: ParseListener,
   bytesRead: () => number,
 ): Promise<'done' | 'stopped'> {
-  listener.format(format.id);
+  /** The format, once known: at once, or when a line of a late format tells it. */
+  let id: FormatId | undefined = isLate(format) ? undefined : format.id;
+  if (id !== undefined) listener.format(id);
   const timestamps = new TimestampParser();
   const held = new HeldBatches<ParsedBatch>(timestamps);
   const context: TextContext = {
@@ -104,7 +176,12 @@ export async function parseText(
   };
   if (input.modified !== undefined) context.modified = input.modified;
   if (options.year !== undefined) context.year = options.year;
-  const reader = format.createReader(context);
+  let late: LateTextReader | undefined;
+  let reader: TextReader;
+  if (isLate(format)) {
+    late = format.createReader(context);
+    reader = late;
+  } else reader = format.createReader(context);
 
   let batch = emptyBatch();
   let rowOpen = false;
@@ -134,8 +211,35 @@ export async function parseText(
     skip,
     event: (event) => acceptEvent(event, batch, timestamps, skip),
   };
+  let ended = false;
   const deliver = async (last: boolean): Promise<void> => {
     closeRow();
+    if (id === undefined && late !== undefined) {
+      id = late.format();
+      if (id === undefined) {
+        // Stopped before a line told the format: nothing can be handed on; the file is read again.
+        if (last && !ended) return;
+        if (batch.skips.length > MAX_SKIPS_UNTOLD) {
+          throw new UnknownFormatError(
+            `${input.name}: its first lines are syslog lines, but its first ${groupDigits(batch.rowsRead)} lines have no ` +
+              `Postfix, sendmail or Exim line and ${groupDigits(batch.skips.length)} of them are not syslog lines: it is no ` +
+              `mail log relay-audit reads.\nKnown formats:\n${describeKnownFormats()}`,
+            { file: input.name },
+          );
+        }
+        if (last) {
+          throw new UnknownFormatError(
+            `${input.name}: looks like ${late.unknown('in it')}, so it holds no relay refusals to read. Analyse ` +
+              "the relay's mail log: /var/log/mail.log (Debian, Ubuntu) or /var/log/maillog (RHEL, whose " +
+              `/var/log/messages leaves mail out), or journalctl -u postfix output.\nKnown formats:\n${describeKnownFormats()}`,
+            { file: input.name },
+          );
+        }
+        // Until then the lines are counted into one batch: no event comes before the first mail line.
+        return;
+      }
+      listener.format(id);
+    }
     const full = batch;
     batch = emptyBatch();
     full.bytesRead = bytesRead();
@@ -143,7 +247,10 @@ export async function parseText(
   };
   return await pump(chunks, listener, {
     push: (text) => reader.push(text, sink),
-    end: () => reader.end(sink),
+    end: () => {
+      ended = true;
+      reader.end(sink);
+    },
     notes: () => batch.notes.push(...reader.notes()),
     deliver,
     holding: () => held.holding,

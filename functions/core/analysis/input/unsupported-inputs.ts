@@ -168,9 +168,12 @@ function describeRows(input: UnrecognisedInput): string | undefined {
   return undefined;
 }
 
-/** `Oct 28 12:19:33 host postfix/smtp[123]:` or `2026-11-28T22:15:03.123456+01:00 host postfix/smtp[123]:`. */
+/**
+ * `Oct 28 12:19:33 host postfix/smtp[123]:` or `2026-11-28T22:15:03.123456+01:00 host postfix/smtp[123]:`;
+ * also without the pid (`kernel:`, `dovecot:`).
+ */
 const SYSLOG =
-  /^(?:[A-Z][a-z]{2} [ \d]\d \d{2}:\d{2}:\d{2}|\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(?:\.\d+)?(?:Z|[+-]\d{2}:?\d{2})) \S+ ([\w.-]+(?:\/[\w.-]+)*)\[\d+\]:/;
+  /^(?:[A-Z][a-z]{2} [ \d]\d \d{2}:\d{2}:\d{2}(?:\.\d+)?|\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(?:\.\d+)?(?:Z|[+-]\d{2}:?\d{2})) \S+ ([\w.-]+(?:\/[\w.-]+)*)(?:\[\d+\])?:/;
 
 /** The value of a `#Name: value` preamble line, case-insensitively. */
 function directive(preamble: readonly string[], name: string): string | undefined {

@@ -54,6 +54,16 @@ export const SmtpSession = z.object({
   certificate: PresentedCertificate.optional(),
   /** Line of the first certificate line (or of the session's first row read, without one). */
   line: z.number().int().positive(),
+  /**
+   * A refusal in a session joined late, answering a command sent before the log began: which of
+   * those answers it is (0 for the first). The previous log of the run has the command.
+   */
+  earlierCommand: z.number().int().nonnegative().optional(),
+  /**
+   * Only on the `OPEN_SESSION` event a log hands on for a session still open at its end: the
+   * commands not answered yet, oldest first, with the recipient of each `RCPT TO`.
+   */
+  unanswered: z.array(z.object({ verb: z.string(), recipient: z.string().optional() })).optional(),
 });
 export type SmtpSession = z.infer<typeof SmtpSession>;
 
@@ -78,6 +88,12 @@ export const TraceEvent = z.object({
    */
   returnPath: z.string().optional(),
   recipient: z.string().optional(),
+  /**
+   * A message trace detail's own id (Graph's `id`), kept only when the detail names no recipient:
+   * a `getDetailsByRecipient` page saved without its recipient still tells one recipient's refusal
+   * from another's by it (see `recipientOrStandIn`).
+   */
+  detailId: z.string().optional(),
   /** This recipient's status text, e.g. `550 5.7.64 TenantAttribution; Relay Access Denied ATTR36 […]`. */
   recipientStatus: z.string().optional(),
   relatedRecipient: z.string().optional(),

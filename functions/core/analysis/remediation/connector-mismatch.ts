@@ -30,12 +30,16 @@ import {
 /** Compare certificate and IP with the connector, re-run HCW, send the full chain. */
 export const connectorMismatch: RemediationTemplate = (ctx) => {
   if (ctx.relay !== undefined) return relayConnectorMismatch(ctx, ctx.relay);
-  const names = namesFor(ctx);
-  const connector = ctx.inboundConnector;
+  const names = namesFor(ctx, 'connector-mismatch');
+  const choice = names.connectors;
+  const connector = choice?.connector;
   const connectorText = connector === undefined ? 'your OnPremises inbound connector' : `"${connector.name}"`;
   const current = connector?.tlsSenderCertificateName?.trim();
   const currentText = current === undefined || current === '' ? '' : ` (now ${current})`;
   const senderDomain = ctx.senderDomain ?? 'your domain';
+  // The connector that identifies servers by IP address, for the SenderIPAddresses check.
+  const ipConnector = choice?.role === 'ip-only' ? choice.connector : choice?.ipOnly;
+  const ipText = ipConnector === undefined ? 'your OnPremises inbound connector' : `"${ipConnector.name}"`;
 
   const ipCommand =
     `Set-InboundConnector -Identity ${psQuote(names.inboundConnector)} ` +
@@ -43,7 +47,28 @@ export const connectorMismatch: RemediationTemplate = (ctx) => {
 
   // With a send protocol log the certificate is known: say which side to change instead of how to look.
   const decided = certificateSideStep(ctx, names);
+  const verdict = certificateVerdict(ctx, names);
   const sideCommand = certificateSideCommand(ctx, names);
+  // A disabled connector that fits: the 'neither' verdict already says to enable it.
+  const enableStep =
+    choice?.role === 'enable' && verdict?.side !== 'neither'
+      ? `${connectorText} expects ${current ?? 'a certificate'} but is disabled, and a disabled connector matches no ` +
+        'server: enable it (command below).'
+      : undefined;
+  // What to change on the Exchange Online side (and the certificate binding the verdict asks for).
+  const change = certificateConnectorCommand(names);
+  const enable = choice?.role === 'enable' ? change : undefined;
+  const inboundCommands =
+    verdict?.side === 'neither'
+      ? // Certificate and connector already agree: a Set- command would change nothing but enabling it.
+        enable === undefined
+        ? []
+        : [enable]
+      : choice?.role === 'ip-only'
+        ? [ipCommand, ...(sideCommand === undefined ? [] : [sideCommand])]
+        : [...new Set([enable, sideCommand ?? change])].filter(
+            (command): command is string => command !== undefined,
+          );
   return {
     title: 'Make the inbound connector match the server again',
     explanation:
@@ -61,7 +86,7 @@ export const connectorMismatch: RemediationTemplate = (ctx) => {
       ...(decided !== undefined
         ? []
         : [
-            connector?.identifiesBy === 'ip'
+            choice?.role === 'ip-only'
               ? `${connectorText} identifies the server by IP address, not by certificate: the certificate only counts ` +
                 `once an OnPremises connector has a TlsSenderCertificateName matching its CN or a SAN, such as ` +
                 `${names.wildcard} (an accepted domain or a wildcard over one).`
@@ -70,9 +95,10 @@ export const connectorMismatch: RemediationTemplate = (ctx) => {
                 `matching when the certificate is renewed with another host name in ${names.domain}, unlike a host name ` +
                 `such as mail.${names.domain}.`,
           ]),
+      ...(enableStep === undefined ? [] : [enableStep]),
       'In a hybrid deployment, re-run the Hybrid Configuration Wizard after renewing or replacing the certificate: ' +
         'it updates the certificate on the on-premises send connector and on the inbound connector together.',
-      `If ${connectorText} identifies the server by IP address, check SenderIPAddresses: it must contain the ` +
+      `If ${ipText} identifies the server by IP address, check SenderIPAddresses: it must contain the ` +
         `public IPv4 address ${names.server} reaches Exchange Online from now (single addresses or ranges from ` +
         '/24 to /32; IPv6 addresses are not accepted there).',
       `Install the intermediate CA certificates on ${names.server} so that it sends the full chain: Exchange ` +
@@ -80,17 +106,12 @@ export const connectorMismatch: RemediationTemplate = (ctx) => {
       verifyStep(names, `message from ${senderDomain}`),
     ],
     commands: [
-      getInboundConnectorCommand(ctx),
+      getInboundConnectorCommand(names),
       LIST_CERTIFICATES_COMMAND,
       ...(ctx.session === undefined
         ? [`Set-SendConnector -Identity ${psQuote(names.sendConnector)} -ProtocolLoggingLevel Verbose`]
         : []),
-      // Certificate and connector already agree: a Set- command would change nothing.
-      ...(certificateVerdict(ctx)?.side === 'neither'
-        ? []
-        : connector?.identifiesBy === 'ip'
-          ? [ipCommand, ...(sideCommand === undefined ? [] : [sideCommand])]
-          : [sideCommand ?? certificateConnectorCommand(ctx, names)]),
+      ...inboundCommands,
     ],
     links: [LINK_RELAY_ACCESS_DENIED, LINK_OFFICE_365_NOTICE, LINK_UPDATED_REQUIREMENTS],
   };
@@ -118,23 +139,34 @@ function relayConnectorMismatch(
   ctx: RemediationContext,
   relay: RelaySoftware,
 ): ReturnType<RemediationTemplate> {
-  const names = namesFor(ctx);
+  const names = namesFor(ctx, 'connector-mismatch');
+  const choice = names.connectors;
   const software = RELAY_SOFTWARE[relay];
   const senderDomain = ctx.senderDomain ?? 'your domain';
   const endpoint = tenantEndpoint(ctx, names.orgDomain, { trustRemoteHost: true }).host;
   const certificate = `relay.${names.domain}`;
   const ip = `<public IPv4 address of ${names.server}>`;
+  // The address goes to a connector that identifies servers by IP address, never to a certificate one.
+  const ipConnector = choice?.role === 'ip-only' ? choice.connector : choice?.ipOnly;
   const ipCommand =
-    ctx.inboundConnector === undefined
+    ipConnector === undefined
       ? `New-InboundConnector -Name ${psQuote(`Relay ${names.server}`)} -ConnectorType OnPremises -SenderDomains * ` +
         `-SenderIPAddresses ${psQuote(ip)} -RestrictDomainsToIPAddresses $true`
-      : `Set-InboundConnector -Identity ${psQuote(names.inboundConnector)} -SenderIPAddresses @{Add=${psQuote(ip)}}`;
+      : `Set-InboundConnector -Identity ${psQuote(ipConnector.name)} -SenderIPAddresses @{Add=${psQuote(ip)}}`;
   // An IP-only connector keeps serving the relay by IP: the certificate gets a connector of its own.
   const certificateCommand =
-    ctx.inboundConnector === undefined || ctx.inboundConnector.identifiesBy === 'ip'
+    choice === undefined || choice.role === 'ip-only'
       ? `New-InboundConnector -Name ${psQuote(`Relay ${names.server} by certificate`)} -ConnectorType OnPremises ` +
         `-SenderDomains * -RequireTls $true -TlsSenderCertificateName ${psArg(names.wildcard)} -RestrictDomainsToCertificate $true`
-      : certificateConnectorCommand(ctx, names);
+      : certificateConnectorCommand(names);
+  const expected = choice?.connector.tlsSenderCertificateName ?? '';
+  const certificateConnector =
+    choice?.role === 'use'
+      ? `use "${choice.connector.name}", which already expects ${expected}`
+      : choice?.role === 'enable'
+        ? `enable "${choice.connector.name}", which expects ${expected} (command below)`
+        : `set TlsSenderCertificateName of the connector to ${names.wildcard}, which keeps matching when the ` +
+          'certificate is renewed with another host name';
   const certificateStep = software.certificateStep?.(certificate, endpoint);
   return {
     title: `Let Exchange Online recognise ${names.server} (${software.name}) by its IP address or certificate`,
@@ -154,8 +186,7 @@ function relayConnectorMismatch(
         `its mail; it is not enough for NDRs (null sender) or mail from domains you have not added.`,
       `Or identify the relay by certificate: give it a certificate whose CN or a SAN is a name in an accepted domain ` +
         `(for example ${certificate}; for a name such as host.sub.${names.domain} the domain sub.${names.domain} must be ` +
-        `accepted too, KB 4019940) and set TlsSenderCertificateName of the connector to ${names.wildcard}, which ` +
-        'keeps matching when the certificate is renewed with another host name.',
+        `accepted too, KB 4019940) and ${certificateConnector}.`,
       certificateStep ??
         `${capitalise(software.name)} cannot present a TLS client certificate when it relays, so identify ${names.server} ` +
           'by its public IP address (the step above), or relay through a server that can present one.',
@@ -164,11 +195,14 @@ function relayConnectorMismatch(
       `Check the result: ${software.verify} ${names.codeText}.`,
     ],
     commands: [
-      getInboundConnectorCommand(ctx),
+      getInboundConnectorCommand(names),
       ipCommand,
       ...(certificateStep === undefined
         ? []
-        : [certificateCommand, ...software.certificateCommands(certificate, endpoint)]),
+        : [
+            ...(certificateCommand === undefined ? [] : [certificateCommand]),
+            ...software.certificateCommands(certificate, endpoint),
+          ]),
     ],
     links: [LINK_RELAY_ACCESS_DENIED, LINK_OFFICE_365_NOTICE, LINK_UPDATED_REQUIREMENTS],
   };

@@ -28,7 +28,8 @@ export interface RefusalFacts {
 export interface OrganisationFacts {
   acceptedDomains: readonly string[];
   acceptedDomainsSource: RemediationContext['acceptedDomainsSource'];
-  inboundConnector?: InboundConnectorInfo | undefined;
+  /** Every OnPremises inbound connector: which one a finding names depends on its facts. */
+  inboundConnectors?: readonly InboundConnectorInfo[] | undefined;
 }
 
 /**
@@ -67,7 +68,9 @@ export function remediationContextOf(
   for (const [name, value] of Object.entries(namedFacts(scenario, facts))) {
     if (value !== undefined) Object.assign(context, { [name]: value });
   }
-  if (organisation.inboundConnector !== undefined) context.inboundConnector = organisation.inboundConnector;
+  if (organisation.inboundConnectors !== undefined && organisation.inboundConnectors.length > 0) {
+    context.inboundConnectors = organisation.inboundConnectors;
+  }
   return context;
 }
 

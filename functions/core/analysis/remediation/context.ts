@@ -37,8 +37,11 @@ export interface RemediationContext {
   attr?: string;
   /** Enhanced status code, e.g. `5.7.64`. */
   code: string;
-  /** The Exchange Online inbound connector involved, when the organisation's connectors are known. */
-  inboundConnector?: InboundConnectorInfo;
+  /**
+   * The organisation's OnPremises inbound connectors in Exchange Online, enabled or not, when they
+   * are known: each template names the one that matters to the finding (`connectorPlan`).
+   */
+  inboundConnectors?: readonly InboundConnectorInfo[];
   /** The relay software when the finding comes from a relay that is not Exchange (Postfix, Exim…). */
   relay?: RelaySoftware;
   /**

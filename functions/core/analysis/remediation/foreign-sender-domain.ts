@@ -11,10 +11,9 @@ import type { RemediationContext, RemediationTemplate } from './context.js';
 import {
   acceptedDomainStep,
   capitalise,
-  certificateConnectorCommand,
   certificateConnectorStep,
   closestAcceptedDomain,
-  getInboundConnectorCommand,
+  inboundConnectorCommands,
   namesFor,
   normaliseDomain,
   normalisedAcceptedDomains,
@@ -28,7 +27,7 @@ const LISTED_DOMAINS = 3;
 
 /** Add the domain, change the sender, or relay by certificate. */
 export const foreignSenderDomain: RemediationTemplate = (ctx) => {
-  const names = namesFor(ctx);
+  const names = namesFor(ctx, 'foreign-sender-domain');
   const accepted = normalisedAcceptedDomains(ctx);
   const senderDomain = normaliseDomain(ctx.senderDomain);
   const shown = senderDomain ?? 'the sender domain';
@@ -66,11 +65,7 @@ export const foreignSenderDomain: RemediationTemplate = (ctx) => {
       `Set-AcceptedDomain -Identity ${psArg(parentOf)} -DomainType InternalRelay -MatchSubDomains $true`,
     );
   }
-  commands.push(
-    getInboundConnectorCommand(ctx),
-    certificateConnectorCommand(ctx, names),
-    sendConnectorCommand(names),
-  );
+  commands.push(...inboundConnectorCommands(names), sendConnectorCommand(names));
 
   return {
     title:
@@ -86,11 +81,10 @@ export const foreignSenderDomain: RemediationTemplate = (ctx) => {
       `If ${names.server} must keep sending as ${shown} (${parentOf === undefined ? 'a domain you do not own' : 'without registering it'}, for example), let Exchange ` +
         'Online attribute the mail by certificate with the next three steps. Keep such volumes low: a tenant ' +
         'that sends much mail from domains it has not added can be blocked (550 5.7.750, unregistered domains).',
-      certificateConnectorStep(
-        ctx,
-        names,
-        `such a connector attributes mail only by its sender domain, and ${shown} is not one of yours`,
-      ),
+      certificateConnectorStep(ctx, names, {
+        messages: `mail from domains you have not added, such as ${shown},`,
+        whyIpFails: `such a connector attributes mail only by its sender domain, and ${shown} is not one of yours`,
+      }),
       acceptedDomainStep(ctx, names),
       sendConnectorStep(ctx, names),
       verifyStep(names, `message from ${shown}`),

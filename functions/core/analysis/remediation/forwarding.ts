@@ -9,9 +9,8 @@ import { LINK_OFFICE_365_NOTICE, LINK_UPDATED_REQUIREMENTS } from '../../kernel/
 import type { RemediationTemplate } from './context.js';
 import {
   acceptedDomainStep,
-  certificateConnectorCommand,
   certificateConnectorStep,
-  getInboundConnectorCommand,
+  inboundConnectorCommands,
   namesFor,
   sendConnectorCommand,
   sendConnectorStep,
@@ -20,7 +19,7 @@ import {
 
 /** Forwarding advice: move forwarding to Exchange Online, stop it, or relay it by certificate. */
 export const forwarding: RemediationTemplate = (ctx) => {
-  const names = namesFor(ctx);
+  const names = namesFor(ctx, 'forwarding');
   const senderDomain = ctx.senderDomain ?? 'an outside domain';
   const recipientDomain = ctx.recipientDomain ?? 'an outside domain';
   return {
@@ -40,11 +39,10 @@ export const forwarding: RemediationTemplate = (ctx) => {
         '(Exchange Online rewrites the envelope sender with SRS, so the relay is attributed to your tenant) and ' +
         'allow external forwarding for that mailbox in the outbound spam filter policy. Or stop redirecting mail ' +
         `to outside addresses on ${names.server} if it is not needed.`,
-      certificateConnectorStep(
-        ctx,
-        names,
-        `forwarded mail from ${senderDomain} to ${recipientDomain} carries no domain of yours, so such a connector cannot attribute it`,
-      ),
+      certificateConnectorStep(ctx, names, {
+        messages: 'forwarded mail',
+        whyIpFails: `forwarded mail from ${senderDomain} to ${recipientDomain} carries no domain of yours, so such a connector cannot attribute it`,
+      }),
       acceptedDomainStep(ctx, names),
       sendConnectorStep(ctx, names),
       verifyStep(names, `forwarded message to ${names.recipient}`),
@@ -52,8 +50,7 @@ export const forwarding: RemediationTemplate = (ctx) => {
     commands: [
       'Get-Mailbox -ResultSize Unlimited | Where-Object { $_.ForwardingSmtpAddress -or $_.ForwardingAddress } | Format-Table Name,PrimarySmtpAddress,ForwardingSmtpAddress,ForwardingAddress,DeliverToMailboxAndForward',
       'Get-Mailbox -ResultSize Unlimited | ForEach-Object { Get-InboxRule -Mailbox $_.Identity } | Where-Object { $_.ForwardTo -or $_.RedirectTo -or $_.ForwardAsAttachmentTo } | Format-Table MailboxOwnerId,Name,ForwardTo,RedirectTo,ForwardAsAttachmentTo',
-      getInboundConnectorCommand(ctx),
-      certificateConnectorCommand(ctx, names),
+      ...inboundConnectorCommands(names),
       sendConnectorCommand(names),
     ],
     links: [LINK_OFFICE_365_NOTICE, LINK_UPDATED_REQUIREMENTS],

@@ -4,6 +4,7 @@
  */
 
 export { connectorMismatch } from './connector-mismatch.js';
+export { type ConnectorChoice, type ConnectorRole, connectorPlan } from './connector-plan.js';
 export type { RemediationContext, RemediationTemplate } from './context.js';
 export { foreignSenderDomain } from './foreign-sender-domain.js';
 export { forwarding } from './forwarding.js';

@@ -9,9 +9,8 @@ import type { RemediationTemplate } from './context.js';
 import {
   acceptedDomainStep,
   capitalise,
-  certificateConnectorCommand,
   certificateConnectorStep,
-  getInboundConnectorCommand,
+  inboundConnectorCommands,
   namesFor,
   sendConnectorCommand,
   sendConnectorStep,
@@ -20,7 +19,7 @@ import {
 
 /** Certificate-based connector advice for null-sender messages. */
 export const ndr: RemediationTemplate = (ctx) => {
-  const names = namesFor(ctx);
+  const names = namesFor(ctx, 'ndr');
   return {
     title: 'Relay NDRs and automatic replies through a certificate-based connector',
     explanation:
@@ -31,18 +30,17 @@ export const ndr: RemediationTemplate = (ctx) => {
       'The only way to relay them is an inbound connector that recognises your server by its TLS certificate, ' +
       `with a certificate name in ${names.domain} (${names.wildcard}).`,
     steps: [
-      certificateConnectorStep(
-        ctx,
-        names,
-        'NDRs and automatic replies have a null sender, so such a connector can never attribute them to your tenant',
-      ),
+      certificateConnectorStep(ctx, names, {
+        messages: 'NDRs and automatic replies',
+        whyIpFails:
+          'NDRs and automatic replies have a null sender, so such a connector can never attribute them to your tenant',
+      }),
       acceptedDomainStep(ctx, names),
       sendConnectorStep(ctx, names),
       verifyStep(names, 'NDR or automatic reply to an outside address'),
     ],
     commands: [
-      getInboundConnectorCommand(ctx),
-      certificateConnectorCommand(ctx, names),
+      ...inboundConnectorCommands(names),
       'Get-AcceptedDomain | Format-Table DomainName,DomainType,Default,MatchSubDomains',
       sendConnectorCommand(names),
     ],

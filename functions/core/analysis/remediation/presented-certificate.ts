@@ -8,6 +8,7 @@
 import { psArg, psQuote } from '../../kernel/powershell.js';
 import { isWildcard, parentOf } from '../../organisation/host-names.js';
 import { connectorFit, describeCertificate } from '../evidence/presented-certificate.js';
+import type { ConnectorChoice } from './connector-plan.js';
 import type { RemediationContext } from './context.js';
 
 /** The names of `shared.ts`'s `Names` this module uses (declared here: shared.ts imports this module). */
@@ -17,6 +18,7 @@ interface Names {
   wildcard: string;
   sendConnector: string;
   inboundConnector: string;
+  connectors: ConnectorChoice | undefined;
 }
 
 /** The connector name that matches a certificate name: `*.contoso.com` for `mail.contoso.com`. */
@@ -38,8 +40,11 @@ export type CertificateVerdict =
   /** Certificate and connector agree: the cause is elsewhere (chain, IP, enablement). */
   | { side: 'neither' };
 
-/** Which side to change, or `undefined` when no protocol log showed the session. */
-export function certificateVerdict(ctx: RemediationContext): CertificateVerdict | undefined {
+/**
+ * Which side to change, judged against the connector the finding names, or `undefined` when no
+ * protocol log showed the session.
+ */
+export function certificateVerdict(ctx: RemediationContext, names: Names): CertificateVerdict | undefined {
   const session = ctx.session;
   if (session === undefined) return undefined;
   const certificate = session.certificate;
@@ -51,7 +56,7 @@ export function certificateVerdict(ctx: RemediationContext): CertificateVerdict 
     // With no accepted domains known we cannot tell; only a given or inferred list decides.
     return ctx.acceptedDomains.length === 0 ? undefined : { side: 'certificate', why: 'no-accepted-name' };
   }
-  const connector = ctx.inboundConnector;
+  const connector = names.connectors?.connector;
   if (connector !== undefined && connectorFit(certificate.names, connector) === 'matches')
     return { side: 'neither' };
   return { side: 'connector', target: connectorNameFor(name), name };
@@ -74,10 +79,10 @@ export function presentedText(ctx: RemediationContext, names: Names): string | u
  * certificate and (when known) the connector. `undefined` when no protocol log showed the session.
  */
 export function certificateSideStep(ctx: RemediationContext, names: Names): string | undefined {
-  const verdict = certificateVerdict(ctx);
+  const verdict = certificateVerdict(ctx, names);
   const presented = presentedText(ctx, names);
   if (verdict === undefined || presented === undefined) return undefined;
-  const connector = ctx.inboundConnector;
+  const connector = names.connectors?.connector;
   const connectorText = connector === undefined ? 'your OnPremises inbound connector' : `"${connector.name}"`;
   const expected = connector?.tlsSenderCertificateName?.trim();
   switch (verdict.side) {
@@ -127,23 +132,35 @@ export function certificateSideStep(ctx: RemediationContext, names: Names): stri
           : '')
       ).trim();
     }
-    case 'neither':
-      return (
-        `${presented} It matches ${expected ?? 'the connector'} of ${connectorText}, so the certificate names are not ` +
-        'the cause: check that the connector is enabled, of type OnPremises, that its name is an accepted domain or a ' +
-        `wildcard over one, and that ${names.server} sends the intermediate chain (next steps).`
-      );
+    case 'neither': {
+      const matches = `${presented} It matches ${expected ?? 'the connector'} of ${connectorText}, so the certificate names are not the cause`;
+      switch (names.connectors?.role) {
+        case 'enable':
+          return `${matches}: ${connectorText} is disabled, and a disabled connector matches no server. Enable it (command below).`;
+        case 'use':
+          return (
+            `${matches}, and ${connectorText} is an enabled OnPremises connector: check that its name is an accepted ` +
+            `domain or a wildcard over one, and that ${names.server} sends the intermediate chain (next steps).`
+          );
+        default:
+          return (
+            `${matches}: check that the connector is enabled, of type OnPremises, that its name is an accepted domain ` +
+            `or a wildcard over one, and that ${names.server} sends the intermediate chain (next steps).`
+          );
+      }
+    }
   }
 }
 
 /** The command that makes the change {@link certificateVerdict} calls for, or `undefined`. */
 export function certificateSideCommand(ctx: RemediationContext, names: Names): string | undefined {
-  const verdict = certificateVerdict(ctx);
+  const verdict = certificateVerdict(ctx, names);
   if (verdict === undefined || verdict.side === 'neither' || verdict.side === 'server-tls') return undefined;
   if (verdict.side === 'connector') {
-    if (ctx.inboundConnector?.identifiesBy === 'ip') {
+    const connector = names.connectors?.connector;
+    if (connector?.identifiesBy === 'ip') {
       return (
-        `New-InboundConnector -Name ${psQuote(`${ctx.inboundConnector.name} (certificate)`)} -ConnectorType OnPremises ` +
+        `New-InboundConnector -Name ${psQuote(`${connector.name} (certificate)`)} -ConnectorType OnPremises ` +
         `-SenderDomains * -RequireTls $true -TlsSenderCertificateName ${psArg(verdict.target)} -RestrictDomainsToCertificate $true`
       );
     }
@@ -162,27 +179,47 @@ export function certificateSideCommand(ctx: RemediationContext, names: Names): s
 export const LIST_CERTIFICATES_COMMAND =
   "Get-ExchangeCertificate | Where-Object { $_.Services -match 'SMTP' } | Format-List Subject,Issuer,CertificateDomains,NotAfter,Thumbprint,Status";
 
+/** Why the presented certificate cannot attribute mail, as the note's first words say it. */
+const CERTIFICATE_PROBLEM: Record<
+  Extract<CertificateVerdict, { side: 'certificate' }>['why'],
+  (ctx: RemediationContext) => string
+> = {
+  'self-signed': () => 'It is self-signed',
+  expired: (ctx) => `It had expired (on ${ctx.session?.certificate?.expiredOn}) before the refusal`,
+  'no-accepted-name': () => 'None of its names is in an accepted domain',
+};
+
 /**
  * For the other scenarios: one sentence on what the presented certificate means for the
  * certificate-based connector they need, or `undefined` without a protocol log.
  */
 export function presentedCertificateNote(ctx: RemediationContext, names: Names): string | undefined {
   const presented = presentedText(ctx, names);
-  const verdict = certificateVerdict(ctx);
+  const verdict = certificateVerdict(ctx, names);
   if (presented === undefined || verdict === undefined) return presented;
   switch (verdict.side) {
     case 'server-tls':
       return `${presented} A certificate-based connector needs TLS: enable it on the send connector first.`;
     case 'certificate':
       return (
-        `${presented} ${verdict.why === 'self-signed' ? 'It is self-signed' : 'None of its names is in an accepted domain'}, ` +
-        `so even a certificate-based connector cannot attribute these messages by it: bind a certificate from a public ` +
+        `${presented} ${CERTIFICATE_PROBLEM[verdict.why](ctx)}, ` +
+        `so even a certificate-based connector cannot attribute these messages by it: ${verdict.why === 'expired' ? 'renew it, or ' : ''}bind a certificate from a public ` +
         `CA with a name in ${names.domain} to send connector "${names.sendConnector}" ` +
         '(Set-SendConnector -TlsCertificateName "<I>issuer<S>subject").'
       );
     case 'connector':
-    case 'neither':
-      return `${presented} Its name ${certificateName(verdict, ctx)} is in an accepted domain, so the certificate itself can attribute these messages once a connector expects it.`;
+    case 'neither': {
+      const accepted = `${presented} Its name ${certificateName(verdict, ctx)} is in an accepted domain`;
+      const choice = names.connectors;
+      // Only a connector whose name fits can attribute by it: a matching host name (the Hybrid wizard's) cannot.
+      if (verdict.side === 'neither' && (choice?.role === 'use' || choice?.role === 'enable')) {
+        const expects = `and matches ${choice.connector.tlsSenderCertificateName ?? ''} of "${choice.connector.name}"`;
+        return choice.role === 'use'
+          ? `${accepted} ${expects}, so this certificate can attribute these messages.`
+          : `${accepted} ${expects}, so this certificate can attribute these messages once that connector is enabled.`;
+      }
+      return `${accepted}, so the certificate itself can attribute these messages once a connector expects it.`;
+    }
   }
 }
 

@@ -12,6 +12,9 @@ import {
   PLACEHOLDER_TENANT_ENDPOINT,
 } from '../../kernel/placeholders.js';
 import { psArg, psQuote } from '../../kernel/powershell.js';
+import { namesMatch, stripWildcard } from '../../organisation/host-names.js';
+import type { ScenarioId } from '../model/findings.js';
+import { type ConnectorChoice, connectorPlan, presentedNames } from './connector-plan.js';
 import type { RemediationContext } from './context.js';
 import { presentedCertificateNote } from './presented-certificate.js';
 
@@ -58,13 +61,17 @@ export function closestAcceptedDomain(
  * The accepted domain the server's certificate should be named in. The server's own host name is
  * the best hint (the certificate is the server's), then the sender domain (an app sending as
  * `alerts.contoso.com` belongs to `contoso.com`), then simply the first accepted domain.
+ * `connectorName`, the certificate name of the connector the advice names, comes before the host
+ * name: that connector already expects the server's certificate in its domain, and every finding
+ * that names it must give it the same new name.
  */
-export function organisationDomain(ctx: RemediationContext): string | undefined {
+export function organisationDomain(ctx: RemediationContext, connectorName?: string): string | undefined {
   const accepted = normalisedAcceptedDomains(ctx);
   // A name on the certificate the server really presents (send protocol log) is the best hint of all.
   const presented = ctx.session?.certificate?.acceptedNames[0];
   return (
     closestAcceptedDomain(presented, accepted) ??
+    closestAcceptedDomain(connectorName, accepted) ??
     closestAcceptedDomain(ctx.serverHostname, accepted) ??
     closestAcceptedDomain(ctx.senderDomain, accepted) ??
     accepted[0]
@@ -117,7 +124,9 @@ export interface Names {
   wildcard: string;
   /** The on-premises server for prose: its host name or "your on-premises server". */
   server: string;
-  /** Exchange Online inbound connector name or {@link PLACEHOLDER_INBOUND_CONNECTOR}. */
+  /** The inbound connector this finding's advice names, and what to do with it; `undefined`: none known. */
+  connectors: ConnectorChoice | undefined;
+  /** Name of that connector, or {@link PLACEHOLDER_INBOUND_CONNECTOR}. */
   inboundConnector: string;
   /** On-premises send connector name (without the `SERVER\` prefix) or {@link PLACEHOLDER_SEND_CONNECTOR}. */
   sendConnector: string;
@@ -129,18 +138,20 @@ export interface Names {
   recipient: string;
 }
 
-/** Derive all {@link Names} for one finding. */
-export function namesFor(ctx: RemediationContext): Names {
-  const orgDomain = organisationDomain(ctx);
+/** Derive all {@link Names} for one finding of `scenario`. */
+export function namesFor(ctx: RemediationContext, scenario: ScenarioId): Names {
+  const connectors = connectorPlan(ctx, scenario);
+  const orgDomain = organisationDomain(ctx, connectors?.connector.tlsSenderCertificateName);
   const domain = orgDomain ?? PLACEHOLDER_DOMAIN;
   return {
     orgDomain,
     domain,
     wildcard: `*.${domain}`,
     server: ctx.serverHostname ?? 'your on-premises server',
-    inboundConnector: ctx.inboundConnector?.name ?? PLACEHOLDER_INBOUND_CONNECTOR,
+    connectors,
+    inboundConnector: connectors?.connector.name ?? PLACEHOLDER_INBOUND_CONNECTOR,
     sendConnector: sendConnectorName(ctx.connectorId),
-    certificateHost: certificateHost(ctx, orgDomain),
+    certificateHost: certificateHost(ctx, orgDomain, connectors),
     codeText: ctx.attr === undefined ? ctx.code : `${ctx.code} ${ctx.attr}`,
     recipient: ctx.recipient ?? ctx.recipientDomain ?? 'an internet recipient',
   };
@@ -161,8 +172,12 @@ function sendConnectorName(connectorId: string | undefined): string {
  * organisation domain; otherwise a placeholder, because an internal name (`EX01.contoso.local`)
  * cannot be on a publicly trusted certificate.
  */
-function certificateHost(ctx: RemediationContext, orgDomain: string | undefined): string {
-  const configured = ctx.inboundConnector?.tlsSenderCertificateName?.trim().toLowerCase();
+function certificateHost(
+  ctx: RemediationContext,
+  orgDomain: string | undefined,
+  connectors: ConnectorChoice | undefined,
+): string {
+  const configured = connectors?.connector.tlsSenderCertificateName?.trim().toLowerCase();
   const server = normaliseDomain(ctx.serverHostname);
   const presented = ctx.session?.certificate?.acceptedNames.find((name) => !name.startsWith('*'));
   if (orgDomain !== undefined) {
@@ -185,39 +200,72 @@ const INBOUND_PROPERTIES =
   'Name,Enabled,ConnectorType,SenderIPAddresses,TlsSenderCertificateName,RestrictDomainsToCertificate,RestrictDomainsToIPAddresses,RequireTls';
 
 /** Command listing the inbound connector(s): the named one when known, else all of them. */
-export function getInboundConnectorCommand(ctx: RemediationContext): string {
-  const identity =
-    ctx.inboundConnector === undefined ? '' : ` -Identity ${psQuote(ctx.inboundConnector.name)}`;
+export function getInboundConnectorCommand(names: Names): string {
+  const identity = names.connectors === undefined ? '' : ` -Identity ${psQuote(names.inboundConnector)}`;
   return `Get-InboundConnector${identity} | Format-List ${INBOUND_PROPERTIES}`;
 }
 
+/** Turns on a connector that is disabled. */
+export function enableConnectorCommand(name: string): string {
+  return `Set-InboundConnector -Identity ${psQuote(name)} -Enabled $true`;
+}
+
 /**
- * KB step 1 as a command: make the inbound connector identify the server by certificate. For an
- * IP-only connector the IP identification is removed as well, because while
+ * KB step 1 as a command: make the named inbound connector identify the server by certificate, or
+ * `undefined` when it already does with a name that fits. A disabled one that fits only needs
+ * enabling. For an IP-only connector the IP identification is removed as well, because while
  * `RestrictDomainsToIPAddresses` is on, mail from other addresses is refused and the IP list would
  * keep deciding attribution.
  */
-export function certificateConnectorCommand(ctx: RemediationContext, names: Names): string {
+export function certificateConnectorCommand(names: Names): string | undefined {
+  const role = names.connectors?.role;
+  if (role === 'use') return undefined;
+  if (role === 'enable') return enableConnectorCommand(names.inboundConnector);
   const base =
     `Set-InboundConnector -Identity ${psQuote(names.inboundConnector)}` +
     ` -TlsSenderCertificateName ${psArg(names.wildcard)} -RestrictDomainsToCertificate $true` +
     ' -ConnectorType OnPremises -RequireTls $true';
-  return ctx.inboundConnector?.identifiesBy === 'ip'
-    ? `${base} -SenderIPAddresses $null -RestrictDomainsToIPAddresses $false`
-    : base;
+  return role === 'ip-only' ? `${base} -SenderIPAddresses $null -RestrictDomainsToIPAddresses $false` : base;
+}
+
+/** The inbound connector commands of KB step 1: look at the connector, then change it if needed. */
+export function inboundConnectorCommands(names: Names): string[] {
+  const change = certificateConnectorCommand(names);
+  return change === undefined
+    ? [getInboundConnectorCommand(names)]
+    : [getInboundConnectorCommand(names), change];
+}
+
+/** KB 3169958's rule for the certificate domain, with the organisation's names. */
+function certificateNameRule({ domain, wildcard }: Names): string {
+  return (
+    `the certificate domain must match the certificate's CN or one of its SANs and be an accepted domain; ` +
+    `if the certificate holds several names (mail1.${domain}, mail2.${domain}) use ${wildcard}`
+  );
+}
+
+/** What a certificate-based scenario tells {@link certificateConnectorStep} about its messages. */
+export interface CertificateNeed {
+  /** The messages in prose, e.g. `NDRs and automatic replies`. */
+  messages: string;
+  /** Why identification by IP address cannot attribute them ("such a connector" is an IP-only one). */
+  whyIpFails: string;
 }
 
 /**
- * KB step 1 in words, tailored to what is known about the connector. `whyIpFails` says, for the
- * scenario, why identification by IP address cannot attribute this message.
+ * KB step 1 in words, tailored to the connector {@link Names.connectors} names: one that fits
+ * already (then what else must hold), one to enable, one whose name to change, an IP-only one to
+ * switch, or none known.
  */
-export function certificateConnectorStep(ctx: RemediationContext, names: Names, whyIpFails: string): string {
+export function certificateConnectorStep(
+  ctx: RemediationContext,
+  names: Names,
+  need: CertificateNeed,
+): string {
   const { wildcard, domain, server } = names;
-  const rule =
-    `the certificate domain must match the certificate's CN or one of its SANs and be an accepted domain; ` +
-    `if the certificate holds several names (mail1.${domain}, mail2.${domain}) use ${wildcard}`;
-  const connector = ctx.inboundConnector;
-  if (connector === undefined) {
+  const rule = certificateNameRule(names);
+  const choice = names.connectors;
+  if (choice === undefined) {
     return (
       `Create or edit the OnPremises inbound connector (from "Your organization's email server" to Office 365) ` +
       `so that it identifies ${server} by TLS certificate, with ${wildcard} as the certificate domain: ${rule}. ` +
@@ -227,18 +275,62 @@ export function certificateConnectorStep(ctx: RemediationContext, names: Names, 
       `-SenderDomains * -RequireTls $true -TlsSenderCertificateName ${wildcard} -RestrictDomainsToCertificate $true.`
     );
   }
-  const name = `"${connector.name}"`;
-  if (connector.identifiesBy === 'ip') {
+  const name = `"${choice.connector.name}"`;
+  if (choice.role === 'ip-only') {
     return (
-      `Your inbound connector ${name} identifies ${server} by IP address only: ${whyIpFails}. ` +
+      `Your inbound connector ${name} identifies ${server} by IP address only: ${need.whyIpFails}. ` +
       `Switch ${name} to identify the server by TLS certificate ${wildcard} with RestrictDomainsToCertificate ` +
       `(command below); ${rule}. The command also removes the IP identification: if scanners or applications ` +
       `still relay through ${name} by IP address, keep ${name} as it is and create a second, certificate-based ` +
       `OnPremises connector instead.`
     );
   }
-  const current = connector.tlsSenderCertificateName?.trim().toLowerCase();
-  if (current === undefined || current === '') {
+  // The IP-only connector beside it serves apps and scanners; changing it would cut them off.
+  const keepIp =
+    choice.ipOnly === undefined
+      ? ''
+      : ` Leave "${choice.ipOnly.name}" as it is: it identifies servers by IP address only, and ${need.whyIpFails}.`;
+  const current = choice.connector.tlsSenderCertificateName?.trim().toLowerCase() ?? '';
+  const matched = presentedMatch(ctx, current);
+  const matchedText =
+    matched === undefined ? '' : `, which the certificate ${server} presented matches (${matched})`;
+  switch (choice.role) {
+    case 'use':
+      return (
+        `Your inbound connector ${name} already identifies servers by the certificate name ${current}${matchedText}: ` +
+        `no connector needs to change. Exchange Online attributes ${need.messages} to your tenant only through a ` +
+        `certificate-based connector, so this refusal means it did not use ${name}: ` +
+        (matched === undefined
+          ? `${server} must present a certificate matching ${current} over TLS when it sends to Exchange Online ` +
+            '(the send connector step below).'
+          : `${server} did present a matching certificate, so check that it sends the intermediate CA certificates ` +
+            `with it (KB 3212877) and that ${stripWildcard(current)} is still an accepted domain of the tenant.`) +
+        keepIp
+      );
+    case 'enable':
+      return (
+        `Your inbound connector ${name} expects the certificate name ${current}${matchedText}, but it is disabled, ` +
+        `and a disabled connector matches no server: enable it (command below); no new connector is needed.${keepIp}`
+      );
+    case 'rename':
+      return `${renameStep(ctx, names, name, current)}${keepIp}`;
+  }
+}
+
+/**
+ * The name on the presented certificate that `connectorName` matches, when a protocol log showed a
+ * certificate that can attribute mail (a self-signed or expired one is to be replaced anyway).
+ */
+function presentedMatch(ctx: RemediationContext, connectorName: string): string | undefined {
+  if (connectorName === '') return undefined;
+  return presentedNames(ctx)?.find((name) => namesMatch(connectorName, name));
+}
+
+/** An enabled certificate connector whose name does not fit: what is wrong with the name, and the fix. */
+function renameStep(ctx: RemediationContext, names: Names, name: string, current: string): string {
+  const { wildcard, domain, server } = names;
+  const rule = certificateNameRule(names);
+  if (current === '') {
     return `Your inbound connector ${name} identifies by certificate but names none: set its certificate domain to ${wildcard}; ${rule}.`;
   }
   if (current === wildcard) {
@@ -248,9 +340,12 @@ export function certificateConnectorStep(ctx: RemediationContext, names: Names, 
       `${domain} (the send protocol log shows it).`
     );
   }
-  const why = current.startsWith('*.')
-    ? `${current} is not a wildcard over the accepted domain ${domain}`
-    : `a host name such as ${current}, as the Hybrid Configuration Wizard writes it, is usually not a registered domain`;
+  const why =
+    presentedNames(ctx) !== undefined && presentedMatch(ctx, current) === undefined
+      ? `no name on the certificate ${server} presented matches it`
+      : current.startsWith('*.')
+        ? `${current} is not a wildcard over the accepted domain ${domain}`
+        : `a host name such as ${current}, as the Hybrid Configuration Wizard writes it, is usually not a registered domain`;
   return `Your inbound connector ${name} expects the certificate name ${current}, but ${why}: change it to ${wildcard} (command below); ${rule}.`;
 }
 

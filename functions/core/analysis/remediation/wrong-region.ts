@@ -6,15 +6,16 @@
 
 import { LINK_DEVICE_RELAY, LINK_NDR_REFERENCE, LINK_UPDATED_REQUIREMENTS } from '../../kernel/links.js';
 import { psArg, psQuote } from '../../kernel/powershell.js';
+import type { ConnectorChoice } from './connector-plan.js';
 import type { RemediationTemplate } from './context.js';
-import { capitalise, namesFor, tenantEndpoint } from './shared.js';
+import { capitalise, enableConnectorCommand, namesFor, tenantEndpoint } from './shared.js';
 
 /** Point the smart host at the tenant's MX endpoint and make sure a connector matches. */
 export const wrongRegion: RemediationTemplate = (ctx) => {
-  const names = namesFor(ctx);
+  const names = namesFor(ctx, 'wrong-region');
   // The host that answered is, by definition of this scenario, possibly the wrong one: never reuse it.
   const endpoint = tenantEndpoint(ctx, names.orgDomain, { trustRemoteHost: false });
-  const connector = ctx.inboundConnector;
+  const choice = names.connectors;
   const answered = ctx.remoteHost === undefined ? '' : ` from ${ctx.remoteHost}`;
 
   const lookup =
@@ -22,15 +23,8 @@ export const wrongRegion: RemediationTemplate = (ctx) => {
       ? `For ${names.domain} it normally has the form ${endpoint.host}, but domains added since 2024 can have an ` +
         'endpoint under mx.microsoft: use exactly the name DNS returns.'
       : `It has the form <domain>-com.mail.protection.outlook.com (or a name under mx.microsoft); replace ${endpoint.host} in the commands below with it.`;
-  const connectorStep =
-    connector === undefined
-      ? `Make sure an enabled OnPremises inbound connector matches ${names.server}: by certificate ` +
-        `(TlsSenderCertificateName ${names.wildcard}) or by its public IPv4 address in SenderIPAddresses.`
-      : connector.identifiesBy === 'ip'
-        ? `Your inbound connector "${connector.name}" identifies servers by IP address: make sure it is enabled, ` +
-          `of type OnPremises, and that the public IPv4 address ${names.server} sends from is in its SenderIPAddresses.`
-        : `Your inbound connector "${connector.name}" identifies servers by certificate: make sure it is enabled, ` +
-          `of type OnPremises, and that its TlsSenderCertificateName matches the certificate ${names.server} presents.`;
+  const connectorStep = wrongRegionConnectorStep(choice, names.server, names.wildcard);
+  const enable = choice?.role === 'enable' ? [enableConnectorCommand(choice.connector.name)] : [];
 
   return {
     title: "Send to your tenant's own MX endpoint",
@@ -55,7 +49,49 @@ export const wrongRegion: RemediationTemplate = (ctx) => {
       `Set-SendConnector -Identity ${psQuote(names.sendConnector)} -SmartHosts ${psArg(endpoint.host)} -DNSRoutingEnabled $false`,
       // Deliberately unfiltered: the connector to fix may not be the one the finding knows about.
       'Get-InboundConnector | Format-List Name,Enabled,ConnectorType,SenderIPAddresses,TlsSenderCertificateName',
+      ...enable,
     ],
     links: [LINK_NDR_REFERENCE, LINK_DEVICE_RELAY, LINK_UPDATED_REQUIREMENTS],
   };
 };
+
+/** Which connector must match the server, by what the organisation's connectors are. */
+function wrongRegionConnectorStep(
+  choice: ConnectorChoice | undefined,
+  server: string,
+  wildcard: string,
+): string {
+  if (choice === undefined) {
+    return (
+      `Make sure an enabled OnPremises inbound connector matches ${server}: by certificate ` +
+      `(TlsSenderCertificateName ${wildcard}) or by its public IPv4 address in SenderIPAddresses.`
+    );
+  }
+  const name = `"${choice.connector.name}"`;
+  const byIp = (connector: string): string =>
+    `make sure the public IPv4 address ${server} sends from is in the SenderIPAddresses of ${connector}`;
+  switch (choice.role) {
+    case 'ip-only':
+      return (
+        `Your inbound connector ${name} identifies servers by IP address: make sure it is enabled, of type ` +
+        `OnPremises, and that the public IPv4 address ${server} sends from is in its SenderIPAddresses.`
+      );
+    case 'enable':
+      return (
+        `Your inbound connector ${name} expects the certificate name ${choice.connector.tlsSenderCertificateName ?? ''} ` +
+        `but is disabled, and a disabled connector matches no server: enable it (command below).` +
+        (choice.ipOnly === undefined
+          ? ''
+          : ` If ${server} relays by IP address instead, ${byIp(`"${choice.ipOnly.name}"`)}.`)
+      );
+    case 'use':
+    case 'rename':
+      return (
+        `Your inbound connector ${name} identifies servers by certificate: make sure it is enabled, ` +
+        `of type OnPremises, and that its TlsSenderCertificateName matches the certificate ${server} presents.` +
+        (choice.ipOnly === undefined
+          ? ''
+          : ` If ${server} relays by IP address instead, ${byIp(`"${choice.ipOnly.name}"`)}.`)
+      );
+  }
+}
