@@ -19,8 +19,9 @@ import {
 } from '../../functions/core/analysis/evidence/run-evidence.js';
 import type { AnalysisInput } from '../../functions/core/analysis/input/parse-input.js';
 import type { StoreHandle } from '../../functions/store/index.js';
-import type { RunCorrelation } from '../../functions/store/run-correlation.js';
-import { leasedSink } from './source-lease.js';
+import type { correlateRun, RunCorrelation } from '../../functions/store/run-correlation.js';
+import { type UnsettledRun, UnsettledRuns } from '../../functions/store/unsettled-runs.js';
+import { isAbandoned, isOnlyLiveRun, type LeasedSink, leasedSink } from './source-lease.js';
 
 /**
  * Store writes (batches of findings or index entries) in flight while the analysis reads on. The
@@ -41,6 +42,11 @@ export interface StoreRun {
   result: AnalysisResult;
   /** What the end-of-run correlation changed (the result already counts its reclassified findings). */
   correlation: RunCorrelation;
+  /**
+   * Days whose rollup counters were recounted from their findings before the run, because a run
+   * killed earlier may have left them short (see unsettled-runs.ts), and the cells corrected.
+   */
+  recounted: { days: string[]; cells: number };
 }
 
 /** Analyses `inputs` into the store of `handle` (see the module comment). */
@@ -53,30 +59,117 @@ export async function analyzeIntoStore(
   const { correlateRun } = await import('../../functions/store/run-correlation.js');
   const inbound = new InboundIndex(handle);
   const evidence = new RunEvidence();
-  // Each record carries this run's lease: killed mid-way, the run's records show as interrupted.
-  const leased = leasedSink(handle.store);
-  const sink: FindingSink = observedBy(
-    withInboundRecorder(leased.sink, (entries) => inbound.record(entries)),
-    evidence,
-  );
-  let result: AnalysisResult;
+  const journal = new UnsettledRuns(handle);
+  // After any recount of this process, and live (leased) in the same tick as the check.
+  let gate: Promise<unknown>;
+  do {
+    gate = recounting;
+    await gate;
+  } while (gate !== recounting);
+  // Each record carries this run's lease: killed mid-way, the run's records show as interrupted,
+  // and the days of its findings stay named in its unsettled item.
+  const leased = leasedSink(handle.store, { journal });
   try {
+    const recounted = await recountAbandonedRuns(handle, journal, leased);
+    const sink: FindingSink = observedBy(
+      withInboundRecorder(leased.sink, (entries) => inbound.record(entries)),
+      evidence,
+    );
     // The store takes overlapping writes: its engine (or DynamoDB) works while the analysis reads on.
-    result = await analyze(inputs, {
+    // A run that fails leaves its unsettled item (writes may still be landing): the next run recounts.
+    const result = await analyze(inputs, {
       ...options,
       sink,
       batchSize: STORE_BATCH_SIZE,
       writesInFlight: STORE_WRITES_IN_FLIGHT,
     });
+    // Forwarding across runs, settled now: receipts recorded by earlier runs, refusals stored by them.
+    const runSources = new Set(result.sources.map((source) => source.id));
+    const correlation = await correlateRun(journaled(handle, leased), inbound, evidence, runSources);
+    if (correlation.ownReclassified.length > 0) {
+      countAsForwarding(result, correlation.ownReclassified);
+      for (const source of result.sources) await leased.sink.putSource(source);
+    }
+    await leased.settle();
+    return { result, correlation, recounted };
   } finally {
     leased.stop();
   }
-  // Forwarding across runs, settled now: receipts recorded by earlier runs, refusals stored by them.
-  const runSources = new Set(result.sources.map((source) => source.id));
-  const correlation = await correlateRun(handle.store, inbound, evidence, runSources);
-  if (correlation.ownReclassified.length > 0) {
-    countAsForwarding(result, correlation.ownReclassified);
-    for (const source of result.sources) await leased.sink.putSource(source);
+}
+
+/**
+ * The store as the end-of-run correlation writes to it: the days of what it re-puts named in the
+ * run's unsettled item first, as the analysis's own writes are.
+ */
+function journaled(handle: StoreHandle, leased: LeasedSink): Parameters<typeof correlateRun>[0] {
+  const { store } = handle;
+  return {
+    getFinding: (id) => store.getFinding(id),
+    foreignSenderFindingKeys: (range) => store.foreignSenderFindingKeys(range),
+    listSources: (options) => store.listSources(options),
+    putFindings: async (findings, options) => {
+      await leased.cover(findings);
+      return store.putFindings(findings, options);
+    },
+  };
+}
+
+/** The recount running in this process, if any: a run starting meanwhile waits for it. */
+let recounting: Promise<unknown> = Promise.resolve();
+
+/**
+ * Recounts the rollup counters of the days that runs killed earlier (SIGKILL, OOM, power loss) may
+ * have left short: findings they wrote whose counter changes they held back. Their findings are
+ * stored; a run writing them again changes no cell, so nothing but a recount of their days from
+ * their findings — what `relay-audit report` does for its days — counts them. Those days are named
+ * in this run's own item before the dead run's item is taken, so a run killed while recounting
+ * leaves them to the next one. Costs one Query when no run was killed.
+ *
+ * Only a run alone in its process recounts, and runs starting meanwhile wait: the findings of a run
+ * writing during the recount could be counted by both (uploads on `serve` run side by side; a run
+ * that is not alone leaves the recount to the next one). Runs in other processes on a shared remote
+ * table are not held off; nor are they by the nightly repair, which runs the same code.
+ */
+function recountAbandonedRuns(
+  handle: StoreHandle,
+  journal: UnsettledRuns,
+  leased: LeasedSink,
+): Promise<StoreRun['recounted']> {
+  const none = { days: [], cells: 0 };
+  return journal.list().then((runs) => {
+    const abandoned = runs.filter((run) => run.owner !== leased.owner && isAbandoned(run));
+    if (abandoned.length === 0 || !isOnlyLiveRun(leased.owner)) return none;
+    // Set before anything else can run: a run starting from now on waits.
+    const recount = recountDays(handle, journal, leased, abandoned);
+    recounting = recount.catch(() => undefined);
+    return recount;
+  });
+}
+
+/** Takes over the `abandoned` runs' items and recounts their days (see recountAbandonedRuns). */
+async function recountDays(
+  handle: StoreHandle,
+  journal: UnsettledRuns,
+  leased: LeasedSink,
+  abandoned: readonly UnsettledRun[],
+): Promise<StoreRun['recounted']> {
+  await leased.coverDays([...new Set(abandoned.flatMap((run) => run.days))]);
+  const days = new Set<string>();
+  // Of two runs starting together (other processes), the one that takes the item recounts its days.
+  for (const run of abandoned) if (await journal.take(run)) for (const day of run.days) days.add(day);
+  if (days.size === 0) return { days: [], cells: 0 };
+  // Changes a run of this process that failed could not apply are applied first: the recount
+  // reads every stored finding as counted.
+  await handle.store.flushRollups();
+  const { aggregateDay, EarliestLines } = await import('../../functions/nightly/day-passes.js');
+  const { RollupRepair } = await import('../../functions/nightly/rollup-repair.js');
+  const repair = new RollupRepair(handle.store, handle);
+  const sorted = [...days].sort();
+  let cells = 0;
+  for (const day of sorted) {
+    const { rows } = await aggregateDay(handle.store, day, new EarliestLines(1));
+    const { repaired, deleted } = await repair.repairDay(day, rows);
+    cells += repaired + deleted;
   }
-  return { result, correlation };
+  return { days: sorted, cells };
 }

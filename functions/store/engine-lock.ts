@@ -11,7 +11,7 @@ import { StoreError } from '../core/kernel/errors.js';
 export const LOCK_FILE = 'relay-audit-engine.lock';
 
 /** True when a process with `pid` is running (EPERM: running, but another user's). */
-function isRunning(pid: number): boolean {
+export function isRunning(pid: number): boolean {
   try {
     process.kill(pid, 0);
     return true;

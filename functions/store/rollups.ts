@@ -13,7 +13,9 @@
  * (`PendingRollups`) and applied at its checkpoints, so a run of thousands of findings costs a few
  * writes per cell instead of a few per batch. A failure between the puts and the `ADD`s
  * under-counts; the nightly job recomputes its days from the findings and repairs any cell that
- * drifted (functions/nightly/rollup-repair.ts).
+ * drifted (functions/nightly/rollup-repair.ts). Locally nothing runs nightly: a CLI run names the
+ * days it writes in its unsettled item first (unsettled-runs.ts), and the next run recounts the
+ * days of a run that died before applying its changes.
  */
 import { type AttributeValue, UpdateItemCommand } from '@aws-sdk/client-dynamodb';
 import { validDomain } from '../core/analysis/model/domain-name.js';
@@ -117,8 +119,8 @@ export class RollupDeltas {
  * log: applied per batch of 25 findings, the counters were 50,000 `UpdateItem`s for 41,000
  * findings, a third of the embedded store's work; summed per 1,000 findings, about 1,300. It bounds
  * what a run killed before its next source record leaves uncounted: a run over the same file then
- * finds those findings stored and counts nothing for them, so they stay uncounted until the nightly
- * repair checks their days.
+ * finds those findings stored and counts nothing for them, so they stay uncounted until their days
+ * are recounted (by the nightly repair; locally by the next CLI run, see unsettled-runs.ts).
  */
 export const PENDING_FINDINGS_LIMIT = 1_000;
 

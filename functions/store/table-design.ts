@@ -55,6 +55,7 @@
  * | nightly day state     | `NIGHTLY#<YYYY-MM>`            | `DAY#<date>`                      | none (tiny, history) |
  * | organisation config   | `CONFIG#ORGANISATION`          | `CURRENT`                         | none                 |
  * | readiness report      | `READINESS#ORGANISATION`       | `LATEST`                          | none                 |
+ * | unsettled run         | `RUN#UNSETTLED`                | `<lease owner>`                   | none (deleted by the run, or by the next one) |
  *
  * Every partition-key prefix is distinct, so no two item kinds can collide.
  * Timestamps inside keys are normalised to `Date#toISOString()` (always milliseconds, always `Z`)
@@ -105,6 +106,11 @@ export const SOURCE_ID_ATTRIBUTE = 'src';
  * `SENDER_FILTERED_SCENARIOS`) that holds its normalised sender domain, for filters.
  */
 export const SENDER_DOMAIN_ATTRIBUTE = 'sd';
+/**
+ * Attribute of a finding item naming the write that put it (unique per put): what a conditional
+ * re-put checks to know the item is still the one it last saw (see finding-merge.ts).
+ */
+export const REVISION_ATTRIBUTE = 'rv';
 /** Attribute of a source findings item: the set of its entries (see `sourceFindingsEntry`). */
 export const SOURCE_FINDINGS_ATTRIBUTE = 'f';
 /** Value of the `entity` attribute of each item kind (stored: never rename one). */
@@ -118,6 +124,7 @@ export const ENTITY = {
   nightlyDay: 'nightly-day',
   organisationConfig: 'organisation-config',
   readiness: 'readiness',
+  unsettledRun: 'unsettled-run',
 } as const;
 export type Entity = (typeof ENTITY)[keyof typeof ENTITY];
 
@@ -197,6 +204,7 @@ export const STORE_ATTRIBUTES: readonly string[] = [
     CONTEXT_ID_ATTRIBUTE,
     SOURCE_ID_ATTRIBUTE,
     SENDER_DOMAIN_ATTRIBUTE,
+    REVISION_ATTRIBUTE,
   ]),
 ];
 
@@ -504,6 +512,17 @@ export const ORGANISATION_CONFIG_KEY: Readonly<PrimaryKey> = { pk: 'CONFIG#ORGAN
 
 /** The latest readiness report: one item, replaced by each check. */
 export const READINESS_KEY: Readonly<PrimaryKey> = { pk: 'READINESS#ORGANISATION', sk: 'LATEST' };
+
+/**
+ * The partition of runs whose rollup counters may not all be applied yet (see unsettled-runs.ts):
+ * one small partition, read with one Query at the start of a run.
+ */
+export const UNSETTLED_RUNS_PARTITION = 'RUN#UNSETTLED';
+
+/** Key of one unsettled run, by the owner of its lease. */
+export function unsettledRunKey(owner: string): PrimaryKey {
+  return { pk: UNSETTLED_RUNS_PARTITION, sk: owner };
+}
 
 /**
  * Bounds of a time range on a `<ts>#<id>` sort key, for `BETWEEN`, `>=` or `<=`. Both ends are
