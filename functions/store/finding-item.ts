@@ -7,6 +7,7 @@
  * back exactly as written. Every byte counts: DynamoDB bills a write per started kilobyte, and the
  * embedded engine writes every copy to disk.
  */
+import { randomBytes } from 'node:crypto';
 import { unmarshall } from '@aws-sdk/util-dynamodb';
 import type { z } from 'zod';
 import { Finding, FindingSource } from '../core/analysis/model/findings.js';
@@ -23,6 +24,7 @@ import {
   keyTimestamp,
   normaliseDomain,
   REMEDIATION_ID_ATTRIBUTE,
+  REVISION_ATTRIBUTE,
   remediationId,
   remediationKey,
   SENDER_DOMAIN_ATTRIBUTE,
@@ -119,7 +121,20 @@ const NOT_STORED: ReadonlySet<string> = new Set([
   ...CONTEXT_FIELDS,
 ]);
 
-/** The item of one finding (already bounded: see item-bounds.ts), its shared parts by reference. */
+/** This process's part of every revision: random, so two writers never name two puts alike. */
+const WRITER = randomBytes(6).toString('base64url');
+let puts = 0;
+
+/** A new revision, unique per put: this process's random part and a counter (about 12 bytes stored). */
+export function nextRevision(): string {
+  puts += 1;
+  return `${WRITER}${puts.toString(36)}`;
+}
+
+/**
+ * The item of one finding (already bounded: see item-bounds.ts), its shared parts by reference, with
+ * a new revision: each item is put once (see finding-merge.ts).
+ */
 export function findingItem(finding: Finding, expiresAt: number, ids: SharedIds): Item {
   // Built field by field, what the keys hold left undefined (left out), rather than copied and
   // deleted from: this runs once per finding, and a copy with deleted fields is slow to walk.
@@ -138,6 +153,7 @@ export function findingItem(finding: Finding, expiresAt: number, ids: SharedIds)
   Object.assign(item, findingKeyAttributes(finding, expiresAt));
   item[REMEDIATION_ID_ATTRIBUTE] = { S: ids.remediationId };
   item[CONTEXT_ID_ATTRIBUTE] = { S: ids.contextId };
+  item[REVISION_ATTRIBUTE] = { S: nextRevision() };
   return item;
 }
 

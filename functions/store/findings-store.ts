@@ -7,6 +7,7 @@ import {
   type DynamoDBClient,
   GetItemCommand,
   PutItemCommand,
+  type PutItemCommandInput,
   QueryCommand,
   type QueryCommandInput,
   type QueryCommandOutput,
@@ -33,6 +34,7 @@ import {
   sharedIdsOf,
   withContext,
 } from './finding-item.js';
+import { mergeFindings, sameItem, sameVersion } from './finding-merge.js';
 import { boundFinding, boundSource } from './item-bounds.js';
 import { SILENT_LOGGER, type StoreLogger } from './logger.js';
 import { type PagerPlan, readPage } from './partition-pager.js';
@@ -62,6 +64,7 @@ import {
   INDEX,
   type PrimaryKey,
   primaryKeyOf,
+  REVISION_ATTRIBUTE,
   RollupItem,
   rollupKeyAttributes,
   rollupMonths,
@@ -86,6 +89,8 @@ const SECONDS_PER_DAY = 86_400;
 const MAX_ROLLUP_MONTHS = 121;
 /** Finding PutItems in flight at once (each is its own request: see `putFindings`). */
 const PUT_CONCURRENCY = 16;
+/** Conditional re-puts of one merged finding before giving up (each lost only to another writer). */
+const MAX_MERGE_ATTEMPTS = 8;
 /** Prefix of a scenario's partition keys on `gsi1`, `SCENARIO#`. */
 const SCENARIO_PREFIX = `${scenarioPartition('ndr').prefix.slice(0, -'ndr'.length)}`;
 
@@ -150,6 +155,12 @@ const StoredRollup = RollupItem.extend({ count: z.number().int() });
 function argumentError(error: z.ZodError, what: string): ArgumentError {
   const { field, message } = firstIssue(error, { prefix: what.endsWith(']') ? `${what}.` : '', whole: what });
   return new InvalidValueError(field, message);
+}
+
+/** A finding put that landed: what it replaced, and the cell of what it wrote. */
+interface LandedPut {
+  replaced: Item | undefined;
+  cell: RollupCell;
 }
 
 /** A finding's fields but its remediation, which `putFindings` parses once per object. */
@@ -221,15 +232,19 @@ export class FindingsStore {
 
   /**
    * Writes findings idempotently: the key is the finding id (message + recipient + code), so
-   * writing the same findings again, or overlapping exports, never duplicates; within one call
-   * the last finding with a given id wins. Throws `ArgumentError` for a finding that fails the
-   * schema and `StoreWriteError` (a `StoreError`) with the count of findings not written.
+   * writing the same findings again, or overlapping exports, never duplicates. A finding already
+   * stored by the same classifier version (or given twice in one call) is not replaced blindly: the
+   * store keeps the stronger reading with what the other adds (see `mergeFindings`); one of another
+   * version replaces it. Throws `ArgumentError` for a finding that fails the schema and
+   * `StoreWriteError` (a `StoreError`) with the count of findings not written.
    *
    * Each finding is its own PutItem that hands back the item it replaced (`ReturnValues: ALL_OLD`,
    * which costs no read units): the rollup counters move from exactly what was there to the new
    * cell, atomically per finding. Of two writers of the same new finding at the same moment only
    * the first sees nothing replaced and counts it; the second moves it from the cell the first
-   * wrote (no change). A read before a batched write could not tell them apart.
+   * wrote (no change). A read before a batched write could not tell them apart. Only when the put
+   * replaced a different finding that the merge keeps something of is the merge put again,
+   * conditionally (see `keepBetter`); its counters move the same way.
    */
   public async putFindings(
     findings: readonly Finding[],
@@ -240,24 +255,35 @@ export class FindingsStore {
     const cells = new Map<string, RollupCell>();
     const items = new Map<string, Item>();
     const listing: Parameters<typeof sourceFindingsItems>[0][number][] = [];
+    // The same refusal twice in one call is merged as it would be over a stored one.
+    const byId = new Map<string, Finding>();
+    // A remediation's id is the hash of the object the caller gave, not of its parsed copy.
+    const remediationIds = new Map<object, string>();
     findings.forEach((finding, i) => {
       const parsed = this.checkedFinding(finding, i);
-      const remediationId = this.remediations.idOf(finding.remediation);
-      remediations.set(remediationId, parsed.remediation);
+      remediationIds.set(parsed.remediation, this.remediations.idOf(finding.remediation));
       const bounded = boundFinding(parsed);
+      const earlier = byId.get(bounded.id);
+      byId.set(bounded.id, earlier === undefined ? bounded : mergeFindings(earlier, bounded));
+    });
+    for (const bounded of byId.values()) {
+      const remediationId =
+        remediationIds.get(bounded.remediation) ?? this.remediations.idOf(bounded.remediation);
+      remediations.set(remediationId, bounded.remediation);
       const context = contextOf(bounded);
       const contextId = this.contexts.idOf(context);
       contexts.set(contextId, context);
       cells.set(bounded.id, rollupCellOf(bounded));
       const expiresAt = this.expiresAt(bounded.timestamp);
-      items.set(bounded.id, findingItem(bounded, expiresAt, { remediationId, contextId }));
+      const item = findingItem(bounded, expiresAt, { remediationId, contextId });
+      items.set(bounded.id, item);
       listing.push({
         id: bounded.id,
         timestamp: bounded.timestamp,
         sourceId: bounded.source.sourceId,
         expiresAt,
       });
-    });
+    }
     if (items.size === 0) return { written: 0 };
     // Shared parts and the uploads' lists first, so a reader never meets a finding whose parts are
     // not there yet (a listed finding not yet written is skipped by readers).
@@ -270,31 +296,35 @@ export class FindingsStore {
     this.remediations.markWritten(remediations);
     this.contexts.markWritten(contexts);
     // Each put hands back what it replaced; after a failure (retries exhausted) no new put starts.
+    // Every put that landed is counted, also those of a finding whose merge then failed.
     let failure: unknown;
-    const outcomes = await mapLimit([...items], PUT_CONCURRENCY, async ([id, item]) => {
-      if (failure !== undefined) return undefined;
+    const landed: LandedPut[] = [];
+    let written = 0;
+    await mapLimit([...items], PUT_CONCURRENCY, async ([id, item]) => {
+      if (failure !== undefined) return;
+      const finding = byId.get(id);
+      const cell = cells.get(id);
+      if (finding === undefined || cell === undefined) return;
       try {
-        return { id, replaced: await this.putReplacing(item) };
+        const replaced = await this.putReplacing(item);
+        landed.push({ replaced, cell });
+        if (replaced !== undefined) await this.keepBetter(finding, item, replaced, landed);
+        written += 1;
       } catch (error) {
         failure ??= error;
-        return undefined;
       }
     });
-    const written = outcomes.filter((outcome) => outcome !== undefined);
     // Counters after the findings, for those written: a failure here under-counts until the nightly
     // repair, never twice.
-    const previous = await this.storedCells(
-      written.map((outcome) => outcome.replaced).filter((item) => item !== undefined),
-    );
+    const previous = await this.storedCells(landed.map((put) => put.replaced));
     const deltas = new RollupDeltas();
-    for (const { id } of written) {
-      const cell = cells.get(id);
-      if (cell !== undefined) deltas.move(previous.get(id), cell);
-    }
+    landed.forEach((put, i) => {
+      deltas.move(previous[i], put.cell);
+    });
     if (!options.deferCounters) await applyRollupDeltas(deltas.changes(), this.boundTable);
-    else if (this.pendingRollups.add(deltas, written.length)) await this.flushRollups();
+    else if (this.pendingRollups.add(deltas, written)) await this.flushRollups();
     if (failure !== undefined) {
-      const notWritten = items.size - written.length;
+      const notWritten = items.size - written;
       const message = failure instanceof Error ? failure.message : String(failure);
       throw new StoreWriteError(
         `${notWritten} of ${items.size} items were not written: ${message}`,
@@ -344,22 +374,142 @@ export class FindingsStore {
     return response.Attributes;
   }
 
-  /** The rollup cells stored finding items were counted in, by finding id. */
-  private async storedCells(items: readonly Item[]): Promise<Map<string, RollupCell>> {
-    const data = items.map(findingData);
-    const contexts = await this.contexts.load(items.flatMap((item) => sharedIdsOf(item).contextId ?? []));
-    const cells = new Map<string, RollupCell>();
-    items.forEach((item, i) => {
+  /**
+   * After `item` (of `finding`) replaced `replaced`: when that was another finding of the same
+   * classifier version that the merge keeps something of, puts the merge, conditional on the item
+   * being the one the last put wrote (its revision). A writer that put the finding meanwhile makes
+   * the condition fail: the item is read again and merged with what this writer knows, until one
+   * conditional put lands or the stored finding already holds it all. Each put that lands is added
+   * to `landed`, for the counters. Only here does a finding cost more than its one put.
+   */
+  private async keepBetter(finding: Finding, item: Item, replaced: Item, landed: LandedPut[]): Promise<void> {
+    if (sameItem(replaced, item)) return;
+    const stored = await this.readableFinding(replaced);
+    if (stored === undefined) return;
+    // The ids the items give their remediations (a parsed copy may hash otherwise).
+    const remediationIds = new Map<object, string>();
+    const noteRemediation = (of: Finding, from: Item) => {
+      const id = sharedIdsOf(from).remediationId;
+      if (id !== undefined) remediationIds.set(of.remediation, id);
+    };
+    noteRemediation(finding, item);
+    noteRemediation(stored, replaced);
+    let target = mergeFindings(stored, finding);
+    // What the table holds as far as this writer knows (`undefined`: nothing).
+    let holds: Item | undefined = item;
+    for (let attempt = 1; ; attempt += 1) {
+      if (target === finding && holds === item) return;
+      const next = await this.storedItemOf(target, remediationIds.get(target.remediation));
+      if (holds !== undefined && sameItem(next, holds)) return;
+      const put = await this.putIfStill(next, holds);
+      if (put.landed) {
+        landed.push({ replaced: put.replaced, cell: rollupCellOf(target) });
+        return;
+      }
+      if (attempt >= MAX_MERGE_ATTEMPTS) {
+        throw new StoreError(
+          `finding ${finding.id} kept changing while it was merged (${attempt} attempts); the last put stands`,
+        );
+      }
+      holds = await this.getItem(findingKey(finding.id), { consistent: true });
+      if (holds === undefined) continue;
+      const current = await this.readableFinding(holds);
+      // Put by a writer of another classifier version after this one's put: its reading stands.
+      if (current === undefined || !sameVersion(current, target)) return;
+      noteRemediation(current, holds);
+      target = mergeFindings(current, target);
+    }
+  }
+
+  /**
+   * `next` put if the item is still `holds` (same revision; nothing stored when `undefined`). An
+   * item put before revisions were recorded has none: no writer since this change has put it.
+   */
+  private async putIfStill(
+    next: Item,
+    holds: Item | undefined,
+  ): Promise<{ landed: true; replaced: Item | undefined } | { landed: false }> {
+    const revision = holds?.[REVISION_ATTRIBUTE]?.S;
+    let condition: Pick<PutItemCommandInput, 'ConditionExpression' | 'ExpressionAttributeNames'> &
+      Partial<Pick<PutItemCommandInput, 'ExpressionAttributeValues'>>;
+    if (holds === undefined) {
+      condition = {
+        ConditionExpression: 'attribute_not_exists(#pk)',
+        ExpressionAttributeNames: { '#pk': 'pk' },
+      };
+    } else if (revision === undefined) {
+      condition = {
+        ConditionExpression: 'attribute_exists(#pk) AND attribute_not_exists(#rv)',
+        ExpressionAttributeNames: { '#pk': 'pk', '#rv': REVISION_ATTRIBUTE },
+      };
+    } else {
+      condition = {
+        ConditionExpression: '#rv = :rv',
+        ExpressionAttributeNames: { '#rv': REVISION_ATTRIBUTE },
+        ExpressionAttributeValues: { ':rv': { S: revision } },
+      };
+    }
+    try {
+      const response = await this.call('PutItem', () =>
+        this.client.send(
+          new PutItemCommand({
+            TableName: this.tableName,
+            Item: next,
+            ReturnValues: 'ALL_OLD',
+            ...condition,
+          }),
+        ),
+      );
+      return { landed: true, replaced: response.Attributes };
+    } catch (error) {
+      if (causeName(error) === 'ConditionalCheckFailedException') return { landed: false };
+      throw error;
+    }
+  }
+
+  /** The item of a merged finding (already bounded), its shared parts written first. */
+  private async storedItemOf(finding: Finding, knownRemediationId: string | undefined): Promise<Item> {
+    const remediationId = knownRemediationId ?? this.remediations.idOf(finding.remediation);
+    const context = contextOf(finding);
+    const contextId = this.contexts.idOf(context);
+    const remediations = new Map([[remediationId, finding.remediation]]);
+    const contexts = new Map([[contextId, context]]);
+    await this.batchPut([...this.remediations.newItems(remediations), ...this.contexts.newItems(contexts)]);
+    this.remediations.markWritten(remediations);
+    this.contexts.markWritten(contexts);
+    return findingItem(finding, this.expiresAt(finding.timestamp), { remediationId, contextId });
+  }
+
+  /** A stored finding item as a finding; `undefined` for one that cannot be read as one (kept as before: replaced). */
+  private async readableFinding(item: Item): Promise<Finding | undefined> {
+    const { remediationId, contextId } = sharedIdsOf(item);
+    const [remediations, contexts] = await Promise.all([
+      this.remediations.load(remediationId === undefined ? [] : [remediationId]),
+      this.contexts.load(contextId === undefined ? [] : [contextId]),
+    ]);
+    const remediation = remediationId === undefined ? undefined : remediations.get(remediationId);
+    const context = contextId === undefined ? undefined : contexts.get(contextId);
+    if (remediation === undefined || (contextId !== undefined && context === undefined)) return undefined;
+    const parsed = Finding.safeParse({ ...withContext(findingData(item), context), remediation });
+    return parsed.success ? parsed.data : undefined;
+  }
+
+  /** The rollup cells stored finding items were counted in, in their order (none for no item). */
+  private async storedCells(items: readonly (Item | undefined)[]): Promise<(RollupCell | undefined)[]> {
+    const contexts = await this.contexts.load(
+      items.flatMap((item) => (item === undefined ? [] : (sharedIdsOf(item).contextId ?? []))),
+    );
+    return items.map((item) => {
+      if (item === undefined) return undefined;
       const contextId = sharedIdsOf(item).contextId;
       const fields = withContext(
-        data[i] ?? {},
+        findingData(item),
         contextId === undefined ? undefined : contexts.get(contextId),
       );
       const parsed = StoredRollupFields.safeParse(fields);
       // An item that cannot be read as a finding was never counted in a cell.
-      if (parsed.success) cells.set(parsed.data.id, rollupCellOf(parsed.data));
+      return parsed.success ? rollupCellOf(parsed.data) : undefined;
     });
-    return cells;
   }
 
   /** One finding by id, with its evidence and remediation; `undefined` when absent. */
@@ -727,9 +877,15 @@ export class FindingsStore {
     return parsed.data;
   }
 
-  private async getItem(key: PrimaryKey): Promise<Item | undefined> {
+  private async getItem(key: PrimaryKey, options: { consistent?: boolean } = {}): Promise<Item | undefined> {
     const response = await this.call('GetItem', () =>
-      this.client.send(new GetItemCommand({ TableName: this.tableName, Key: marshall(key) })),
+      this.client.send(
+        new GetItemCommand({
+          TableName: this.tableName,
+          Key: marshall(key),
+          ...(options.consistent ? { ConsistentRead: true } : {}),
+        }),
+      ),
     );
     return response.Item;
   }

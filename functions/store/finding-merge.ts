@@ -1,0 +1,164 @@
+/**
+ * What the store keeps when a refusal it already holds is written again. One refusal is one finding,
+ * and runs see it through different inputs: a trace detail without the trace page that names the
+ * sender, a tracking log without the send protocol log that shows the certificate. Re-processing
+ * (overlapping exports, re-uploads, re-analysis) must leave the store as one run over everything
+ * would, never worse, so between two findings of one classifier version the store keeps the
+ * stronger reading with what the other adds (`mergeFindings`). A finding of another classifier
+ * version replaces the stored one outright: that is a re-analysis.
+ *
+ * `putFindings` puts every finding as it comes (one PutItem that hands back what it replaced, as
+ * before) and only when it replaced a different finding of the same version and the merge differs
+ * from what it put, re-puts the merge, conditional on the item still being the one it put (its
+ * `rv`, unique per put). A fresh store or the same file again costs nothing more.
+ */
+import type { AttributeValue } from '@aws-sdk/client-dynamodb';
+import { UNVERSIONED } from '../core/analysis/classifier-version.js';
+import type { Confidence, Evidence, Finding } from '../core/analysis/model/findings.js';
+import { MAX_EVIDENCE } from './item-bounds.js';
+import { REVISION_ATTRIBUTE } from './table-design.js';
+
+/**
+ * Fields that say what a reading knew of the message (absent: its input did not say). Compared by
+ * presence: two readings of one refusal that both name a field name the same thing, or near enough.
+ */
+export const FACT_FIELDS = [
+  'sender',
+  'returnPath',
+  'senderDomain',
+  'recipientDomain',
+  'subject',
+  'smtpCode',
+  'attr',
+  'remoteHost',
+  'serverHostname',
+  'clientIp',
+  'connectorId',
+] as const satisfies readonly (keyof Finding)[];
+
+/**
+ * Evidence kinds that say which sender a reading judged by (`senderEvidence` of the scenario rules):
+ * `no-sender` or `header-sender` only say what that reading's input lacked. The kept reading gives
+ * its own; the other's is never added to it.
+ */
+const SENDER_BASIS_KINDS: ReadonlySet<string> = new Set(['return-path', 'header-sender', 'no-sender']);
+
+/**
+ * The marker evidence of the cross-upload correlation's reclassification (`CORRELATION_EVIDENCE_KIND`
+ * of core/analysis/evidence/correlation.ts, not imported: that module brings the remediation texts
+ * into every bundle of the store). Such a finding is the stored one plus its proof.
+ */
+export const RECLASSIFICATION_KIND = 'cross-upload-correlation';
+
+const RANK: Record<Confidence, number> = { low: 0, medium: 1, high: 2 };
+
+function versionOf(finding: Finding): string {
+  return finding.classifierVersion ?? UNVERSIONED;
+}
+
+/** True when `a` and `b` were written by the same classifier version (absent: `unversioned`). */
+export function sameVersion(a: Finding, b: Finding): boolean {
+  return versionOf(a) === versionOf(b);
+}
+
+function evidenceKey(item: Evidence): string {
+  return `${item.kind}\u0000${item.detail}`;
+}
+
+/** True when `a` names every fact `b` names and holds every evidence item of `b` but its sender basis. */
+function holdsAllOf(a: Finding, b: Finding): boolean {
+  for (const field of FACT_FIELDS) if (b[field] !== undefined && a[field] === undefined) return false;
+  const held = new Set(a.evidence.map(evidenceKey));
+  return b.evidence.every((item) => SENDER_BASIS_KINDS.has(item.kind) || held.has(evidenceKey(item)));
+}
+
+/** True when `a` names every fact `b` names, and more. */
+function namesMore(a: Finding, b: Finding): boolean {
+  let more = false;
+  for (const field of FACT_FIELDS) {
+    if (b[field] !== undefined && a[field] === undefined) return false;
+    if (a[field] !== undefined && b[field] === undefined) more = true;
+  }
+  return more;
+}
+
+function isReclassification(finding: Finding): boolean {
+  return finding.evidence.some((item) => item.kind === RECLASSIFICATION_KIND);
+}
+
+/**
+ * The finding the store keeps when `incoming` is written over `stored` (same id). Returns
+ * `incoming` itself when it replaces the stored one as it is, `stored` itself when that stays as it
+ * is, else a new finding. In order:
+ * 1. Another classifier version: `incoming` (a re-analysis replaces).
+ * 2. A finding that names every field and holds every evidence item of the other (its account of
+ *    the sender it judged by aside) is kept as it is, `incoming` first — unless its confidence is
+ *    the lower, where only an incoming reclassification by the cross-upload correlation (the stored
+ *    finding plus its proof) still wins.
+ * 3. Otherwise the stronger reading is kept: the higher confidence; at equal confidence the one
+ *    that names every field the other names and more, else `incoming`. The fields it lacks are taken
+ *    from the other, and at equal confidence the other's evidence is added after its own (by kind and
+ *    detail, its sender basis aside), up to `MAX_EVIDENCE` items. Its scenario, confidence,
+ *    remediation, timestamp and source stay its own: a weaker reading never replaces a stronger one.
+ */
+export function mergeFindings(stored: Finding, incoming: Finding): Finding {
+  if (!sameVersion(stored, incoming)) return incoming;
+  const rank = RANK[incoming.confidence] - RANK[stored.confidence];
+  if (holdsAllOf(incoming, stored) && (rank >= 0 || isReclassification(incoming))) return incoming;
+  // Not the other way round: the refusal's file analysed again reads `foreign-sender-domain` at a
+  // higher confidence, and that run's own correlation reclassifies it again, counting it in its report.
+  if (holdsAllOf(stored, incoming) && rank <= 0) return stored;
+  const storedWins = rank < 0 || (rank === 0 && namesMore(stored, incoming));
+  const [kept, other] = storedWins ? [stored, incoming] : [incoming, stored];
+  const merged: Finding = { ...kept };
+  let changed = false;
+  for (const field of FACT_FIELDS) {
+    const value = other[field];
+    if (merged[field] === undefined && value !== undefined) {
+      merged[field] = value;
+      changed = true;
+    }
+  }
+  if (rank === 0) {
+    const held = new Set(kept.evidence.map(evidenceKey));
+    const evidence = [...kept.evidence];
+    for (const item of other.evidence) {
+      if (evidence.length >= MAX_EVIDENCE) break;
+      const key = evidenceKey(item);
+      if (SENDER_BASIS_KINDS.has(item.kind) || held.has(key)) continue;
+      held.add(key);
+      evidence.push(item);
+    }
+    if (evidence.length > kept.evidence.length) {
+      merged.evidence = evidence;
+      changed = true;
+    }
+  }
+  return changed ? merged : kept;
+}
+
+/** True when two stored items hold the same finding: every attribute equal but their revision. */
+export function sameItem(a: Record<string, AttributeValue>, b: Record<string, AttributeValue>): boolean {
+  const names = new Set([...Object.keys(a), ...Object.keys(b)]);
+  names.delete(REVISION_ATTRIBUTE);
+  for (const name of names) if (!sameValue(a[name], b[name])) return false;
+  return true;
+}
+
+function sameValue(a: unknown, b: unknown): boolean {
+  if (a === b) return true;
+  if (a instanceof Uint8Array && b instanceof Uint8Array) {
+    return a.length === b.length && a.every((byte, i) => byte === b[i]);
+  }
+  if (typeof a !== 'object' || typeof b !== 'object' || a === null || b === null) return false;
+  if (Array.isArray(a) !== Array.isArray(b)) return false;
+  if (Array.isArray(a) && Array.isArray(b)) {
+    return a.length === b.length && a.every((element, i) => sameValue(element, b[i]));
+  }
+  const left = a as Record<string, unknown>;
+  const right = b as Record<string, unknown>;
+  // Absent and undefined are the same: the SDK leaves unset members of an AttributeValue undefined.
+  const keys = new Set([...Object.keys(left), ...Object.keys(right)]);
+  for (const key of keys) if (!sameValue(left[key], right[key])) return false;
+  return true;
+}
