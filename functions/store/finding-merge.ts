@@ -65,6 +65,40 @@ function evidenceKey(item: Evidence): string {
   return `${item.kind}\u0000${item.detail}`;
 }
 
+/**
+ * Evidence kinds that come from what a run read beside the refusal's row (the send protocol log's
+ * session, the inbound traces of the message, the other files that show it), as opposed to what a
+ * reading concludes from its rules and the organisation's configuration (accepted domains,
+ * connectors): a run without that input lacks them.
+ */
+const INPUT_EVIDENCE_KINDS: ReadonlySet<string> = new Set([
+  'protocol-log',
+  'presented-certificate',
+  'no-tls',
+  'certificate-not-logged',
+  'redirect',
+  'mailbox-rule',
+  'dsn-source',
+  'also-in',
+]);
+
+/** The evidence of a reading that could not tell whether the sender's domain is the organisation's. */
+const DOMAIN_UNKNOWN_KIND = 'domain-unknown';
+
+/**
+ * True when `a` read at least what `b` read: every fact field `b` names and every kind of input
+ * evidence `b` holds. Between two such readings the newer one stands, with its own conclusions: a
+ * run under new accepted domains or connectors must change the finding.
+ */
+function knowsAllOf(a: Finding, b: Finding): boolean {
+  for (const field of FACT_FIELDS) if (b[field] !== undefined && a[field] === undefined) return false;
+  const kinds = new Set(a.evidence.map((item) => item.kind));
+  // A run that could not tell the domains (too little traffic to infer them from) knew less.
+  if (kinds.has(DOMAIN_UNKNOWN_KIND) && !b.evidence.some((item) => item.kind === DOMAIN_UNKNOWN_KIND))
+    return false;
+  return b.evidence.every((item) => !INPUT_EVIDENCE_KINDS.has(item.kind) || kinds.has(item.kind));
+}
+
 /** True when `a` names every fact `b` names and holds every evidence item of `b` but its sender basis. */
 function holdsAllOf(a: Finding, b: Finding): boolean {
   for (const field of FACT_FIELDS) if (b[field] !== undefined && a[field] === undefined) return false;
@@ -91,6 +125,10 @@ function isReclassification(finding: Finding): boolean {
  * `incoming` itself when it replaces the stored one as it is, `stored` itself when that stays as it
  * is, else a new finding. In order:
  * 1. Another classifier version: `incoming` (a re-analysis replaces).
+ * 1a. `incoming` read all `stored` read (`knowsAllOf`): `incoming`, whatever it concludes — the
+ *    accepted domains or connectors may have changed since. `stored` read all `incoming` read and
+ *    more: `stored` (unless `incoming` is the correlation's reclassification, below).
+ *    Otherwise each read something the other did not:
  * 2. A finding that names every field and holds every evidence item of the other (its account of
  *    the sender it judged by aside) is kept as it is, `incoming` first — unless its confidence is
  *    the lower, where only an incoming reclassification by the cross-upload correlation (the stored
@@ -103,6 +141,10 @@ function isReclassification(finding: Finding): boolean {
  */
 export function mergeFindings(stored: Finding, incoming: Finding): Finding {
   if (!sameVersion(stored, incoming)) return incoming;
+  // What the newer reading read covers the stored one's: it stands as it is (a changed
+  // configuration, the same file again). Only a reading that read less is weighed below.
+  if (knowsAllOf(incoming, stored)) return incoming;
+  if (knowsAllOf(stored, incoming) && !isReclassification(incoming)) return stored;
   const rank = RANK[incoming.confidence] - RANK[stored.confidence];
   if (holdsAllOf(incoming, stored) && (rank >= 0 || isReclassification(incoming))) return incoming;
   // Not the other way round: the refusal's file analysed again reads `foreign-sender-domain` at a

@@ -149,14 +149,29 @@ describe('mergeFindings', () => {
     expect(reanalysed).toBe(stored);
   });
 
-  it('does not let the same knowledge at a lower confidence replace a higher one', () => {
-    // Prepare: the same reading judged with inferred accepted domains (medium) after given ones (high).
-    const given = tracked();
-    const inferred = tracked({ confidence: 'medium' });
+  it('lets a reading of the same input stand as it is, whatever it concludes (the configuration may have changed)', () => {
+    // Prepare: the same row judged again after alerts.contoso.com became an accepted domain.
+    const before = tracked();
+    const after = tracked({ scenario: 'connector-mismatch', senderDomain: 'contoso.com', confidence: 'medium' });
 
     // Act / Assess
-    expect(mergeFindings(given, inferred)).toBe(given);
-    expect(mergeFindings(inferred, given)).toBe(given);
+    expect(mergeFindings(before, after)).toBe(after);
+    expect(mergeFindings(after, before)).toBe(before);
+  });
+
+  it('does not let a reading that could not tell the domains replace one that could', () => {
+    // Prepare: the same row, from a run with too little traffic to infer the accepted domains.
+    const judged = tracked();
+    const unknown = tracked({
+      confidence: 'low',
+      evidence: [
+        { kind: 'return-path', detail: 'envelope sender (P1) is bounce@fabrikam.com' },
+        { kind: 'domain-unknown', detail: 'the accepted domains are not known' },
+      ],
+    });
+
+    // Act / Assess
+    expect(mergeFindings(judged, unknown)).toBe(judged);
   });
 
   it('lets a finding of another classifier version replace the stored one outright', () => {
@@ -169,11 +184,12 @@ describe('mergeFindings', () => {
   });
 
   it(`keeps at most ${MAX_EVIDENCE} evidence items`, () => {
-    // Prepare: two readings of equal confidence, each with evidence of its own; the incoming one
-    // names the subject too, so it is the one kept.
+    // Prepare: two readings of equal confidence, each with evidence of its own and a fact the other
+    // lacks (the stored one the client's address, the incoming one the subject); neither names more,
+    // so the incoming one is kept and the stored one's evidence added to it.
     const own = (prefix: string) =>
       Array.from({ length: 15 }, (_, i) => ({ kind: `${prefix}-${i}`, detail: `${prefix} ${i}` }));
-    const stored = tracked({ subject: undefined, evidence: own('stored') });
+    const stored = tracked({ subject: undefined, clientIp: '203.0.113.25', evidence: own('stored') });
     const incoming = tracked({ evidence: own('incoming') });
 
     // Act
