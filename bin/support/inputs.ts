@@ -237,6 +237,7 @@ export async function findLocalInputs(paths: readonly string[], cwd = process.cw
       name,
       // Same file (path, size, modification time) → same source record on re-analysis.
       sourceId: sourceId(`file://${absolute}#${info.size}#${info.mtimeMs}`),
+      path: absolute,
       // A pipe's size says nothing of what will come through it.
       ...(info.isFile() ? { size: info.size } : {}),
       modified: info.mtime,

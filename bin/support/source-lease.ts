@@ -1,6 +1,6 @@
 /**
  * The CLI's claim on the sources it analyses: each `processing` record carries a lease that a
- * timer renews while the run is alive. A run killed mid-way (Ctrl-C, OOM, a closed laptop) stops
+ * timer renews while the run is alive (a finished record carries none). A run killed mid-way (Ctrl-C, OOM, a closed laptop) stops
  * renewing, so its record shows as interrupted once the lease runs out instead of `processing`
  * forever; the next run over the same file replaces it.
  *
@@ -61,6 +61,19 @@ export function isAbandoned(lease: Omit<RunLease, 'owner'> & { owner: string }, 
   if (here && lease.pid === process.pid) return !liveOwners.has(lease.owner);
   if (Date.parse(lease.leaseExpiresAt) <= now) return true;
   return here && !isRunning(lease.pid);
+}
+
+/**
+ * True when the run holding a source record's lease is gone (see {@link isAbandoned}): a CLI owner
+ * (`cli:<host>:<pid>:<uuid>`) names its process; any other is gone once the lease has run out.
+ */
+export function isSourceLeaseGone(lease: SourceLease, now = Date.now()): boolean {
+  const match = /^cli:(.*):(\d+):[^:]+$/.exec(lease.owner);
+  if (match?.[1] === undefined || match[2] === undefined) return Date.parse(lease.expiresAt) <= now;
+  return isAbandoned(
+    { owner: lease.owner, host: match[1], pid: Number(match[2]), leaseExpiresAt: lease.expiresAt },
+    now,
+  );
 }
 
 /** True when the run of `owner` is the one run alive in this process. */
@@ -176,9 +189,15 @@ export function leasedSink(
         ? {}
         : { putInboundMessages: store.putInboundMessages.bind(store) }),
       putSource: (record) => {
-        if (record.status === 'processing') processing.set(record.id, { ...record });
-        else processing.delete(record.id);
-        return store.putSource({ ...record, lease: leaseFromNow() });
+        if (record.status === 'processing') {
+          processing.set(record.id, { ...record });
+          return store.putSource({ ...record, lease: leaseFromNow() });
+        }
+        processing.delete(record.id);
+        // A finished record carries no lease: nothing holds it any more, and a renewal already on
+        // its way (fenced on the lease's owner) can then no longer turn it back into `processing`.
+        const { lease: _lease, ...finished } = record;
+        return store.putSource(finished);
       },
     },
     owner,

@@ -20,8 +20,15 @@ import {
 import type { AnalysisInput } from '../../functions/core/analysis/input/parse-input.js';
 import type { StoreHandle } from '../../functions/store/index.js';
 import type { correlateRun, RunCorrelation } from '../../functions/store/run-correlation.js';
-import { type UnsettledRun, UnsettledRuns } from '../../functions/store/unsettled-runs.js';
-import { isAbandoned, isOnlyLiveRun, type LeasedSink, leasedSink } from './source-lease.js';
+import { SourceUpdates } from '../../functions/store/source-updates.js';
+import type { UnsettledRun, UnsettledRuns } from '../../functions/store/unsettled-runs.js';
+import {
+  isAbandoned,
+  isOnlyLiveRun,
+  isSourceLeaseGone,
+  type LeasedSink,
+  leasedSink,
+} from './source-lease.js';
 
 /**
  * Store writes (batches of findings or index entries) in flight while the analysis reads on. The
@@ -57,6 +64,8 @@ export async function analyzeIntoStore(
 ): Promise<StoreRun> {
   const { InboundIndex } = await import('../../functions/store/inbound-index.js');
   const { correlateRun } = await import('../../functions/store/run-correlation.js');
+  // Loaded here, as the two above: it brings the DynamoDB SDK, which `--no-store` never loads.
+  const { UnsettledRuns } = await import('../../functions/store/unsettled-runs.js');
   const inbound = new InboundIndex(handle);
   const evidence = new RunEvidence();
   const journal = new UnsettledRuns(handle);
@@ -69,8 +78,12 @@ export async function analyzeIntoStore(
   // Each record carries this run's lease: killed mid-way, the run's records show as interrupted,
   // and the days of its findings stay named in its unsettled item.
   const leased = leasedSink(handle.store, { journal });
+  const versions = new SourceUpdates(handle);
   try {
     const recounted = await recountAbandonedRuns(handle, journal, leased);
+    // Named before anything of the file is written: a run killed mid-way is found by the next one.
+    for (const input of inputs)
+      if (input.path !== undefined) await versions.recordVersion(input.path, input.sourceId);
     const sink: FindingSink = observedBy(
       withInboundRecorder(leased.sink, (entries) => inbound.record(entries)),
       evidence,
@@ -91,6 +104,7 @@ export async function analyzeIntoStore(
       for (const source of result.sources) await leased.sink.putSource(source);
     }
     await leased.settle();
+    await supersedeEarlierVersions(handle, versions, inputs, result);
     return { result, correlation, recounted };
   } finally {
     leased.stop();
@@ -111,7 +125,34 @@ function journaled(handle: StoreHandle, leased: LeasedSink): Parameters<typeof c
       await leased.cover(findings);
       return store.putFindings(findings, options);
     },
+    moveToForwarding: (moves) => new SourceUpdates(handle).moveToForwarding(moves),
   };
+}
+
+/**
+ * Each local file the run completed supersedes the records that runs over its earlier versions
+ * (same path, another size or time) left failed or interrupted: they stay listed, marked with the
+ * id of this run's record, and are no failure to act on any more. Their findings that this run
+ * found again are this run's now (a finding is listed under the upload that wrote it last).
+ */
+async function supersedeEarlierVersions(
+  handle: StoreHandle,
+  versions: SourceUpdates,
+  inputs: readonly AnalysisInput[],
+  result: AnalysisResult,
+): Promise<void> {
+  const done = new Set(
+    result.sources.filter((source) => source.status === 'done').map((source) => source.id),
+  );
+  for (const input of inputs) {
+    if (input.path === undefined || !done.has(input.sourceId)) continue;
+    await versions.supersedeVersions(
+      input.path,
+      input.sourceId,
+      handle.store,
+      (record) => record.lease === undefined || isSourceLeaseGone(record.lease),
+    );
+  }
 }
 
 /** The recount running in this process, if any: a run starting meanwhile waits for it. */

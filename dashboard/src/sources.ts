@@ -58,6 +58,19 @@ function skippedTable(rows: SkippedRow[], truncated: number): HTMLElement {
 }
 
 function statusCell(source: SourceSummary): HTMLElement {
+  if (source.supersededBy !== undefined) {
+    // History, not a failure to act on: a later run analysed the file (changed since) in full.
+    return h(
+      'td',
+      {},
+      h('span', { class: 'status status-done' }, 'Superseded'),
+      h(
+        'div',
+        { class: 'small' },
+        `This run did not finish (${source.status === 'failed' ? (source.errorCode ?? 'failed') : 'interrupted'}); the file, changed since, was analysed in full later (record ${source.supersededBy}).`,
+      ),
+    );
+  }
   if (source.interrupted) {
     return h(
       'td',

@@ -34,7 +34,8 @@ export interface Page<T> {
 /**
  * A source record as the API shows it (`GET /sources/{id}`): `interrupted` when it is still
  * `processing` but its lease ran out (the attempt was killed or lost its store; the next delivery
- * or run replaces it).
+ * or run replaces it). Only a `processing` record shows its `lease`; `supersededBy` names the
+ * record of a later run that completed the same local file, when this one had not.
  */
 export type SourceView = SourceRecord & { interrupted?: true };
 

@@ -15,6 +15,7 @@ import { OrganisationConfigStore } from '../store/organisation-config.js';
 import { createRemoteStore } from '../store/remote-store.js';
 import { countRetries } from '../store/request-retries.js';
 import { correlateRun } from '../store/run-correlation.js';
+import { SourceUpdates } from '../store/source-updates.js';
 import { readConfig } from './config.js';
 import { DomainSource } from './domain-source.js';
 import {
@@ -59,6 +60,7 @@ export function ingestDependenciesFromEnvironment(
     ...(config.acceptedDomains === undefined ? {} : { fallbackList: config.acceptedDomains }),
   });
   const inbound = new InboundIndex(handle, { logger });
+  const sources = new SourceUpdates(handle, { logger });
   const { ingestQueueUrl } = config;
   const sqs =
     ingestQueueUrl === undefined
@@ -68,7 +70,20 @@ export function ingestDependenciesFromEnvironment(
     s3,
     store: handle.store,
     recordInbound: (entries) => inbound.record(entries),
-    correlateRun: (evidence, sourceId) => correlateRun(handle.store, inbound, evidence, new Set([sourceId])),
+    correlateRun: (evidence, sourceId) =>
+      correlateRun(
+        {
+          getFinding: (id) => handle.store.getFinding(id),
+          putFindings: (findings, options) => handle.store.putFindings(findings, options),
+          foreignSenderFindingKeys: (range) => handle.store.foreignSenderFindingKeys(range),
+          listSources: (options) => handle.store.listSources(options),
+          // The records of earlier uploads whose findings it reclassifies are counted again too.
+          moveToForwarding: (moves) => sources.moveToForwarding(moves),
+        },
+        inbound,
+        evidence,
+        new Set([sourceId]),
+      ),
     ...(sqs === undefined || ingestQueueUrl === undefined
       ? {}
       : {

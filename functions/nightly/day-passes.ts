@@ -9,6 +9,7 @@ import type { Finding } from '../core/analysis/model/findings.js';
 import { SCENARIO_IDS } from '../core/analysis/model/findings.js';
 import type { InboundIndex } from '../store/inbound-index.js';
 import type { FindingsStore, RollupItem } from '../store/index.js';
+import type { SourceUpdates } from '../store/source-updates.js';
 import { correlationMessageId } from '../store/table-design.js';
 import type { HistoryDayWriter } from './history.js';
 import type { DayLine, ReclassifiedLine } from './report.js';
@@ -43,11 +44,15 @@ export async function* findingsOfDay(
   } while (cursor !== undefined);
 }
 
-/** Correlation pass over one day: re-puts as `forwarding` what the inbound index proves; returns how many. */
+/**
+ * Correlation pass over one day: re-puts as `forwarding` what the inbound index proves, and counts
+ * them so on the records of their uploads (`sources`); returns how many.
+ */
 export async function correlateDay(
   store: NightlyFindingsStore,
   index: InboundIndex,
   day: string,
+  sources?: Pick<SourceUpdates, 'moveToForwarding'>,
 ): Promise<number> {
   let reclassified = 0;
   for await (const page of findingsOfDay(store, 'foreign-sender-domain', day)) {
@@ -61,6 +66,11 @@ export async function correlateDay(
     });
     if (updated.length > 0) await store.putFindings(updated);
     reclassified += updated.length;
+    // Only findings still `foreign-sender-domain` were read: a re-run moves no count twice.
+    const moves = new Map<string, number>();
+    for (const finding of updated)
+      moves.set(finding.source.sourceId, (moves.get(finding.source.sourceId) ?? 0) + 1);
+    await sources?.moveToForwarding(moves);
   }
   return reclassified;
 }

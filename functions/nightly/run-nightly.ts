@@ -22,6 +22,7 @@ import { ArgumentError, InvalidValueError } from '../core/kernel/errors.js';
 import type { BoundTableOptions, TableRef } from '../store/bound-table.js';
 import { InboundIndex } from '../store/inbound-index.js';
 import type { RollupItem } from '../store/index.js';
+import { SourceUpdates } from '../store/source-updates.js';
 import { buildReport, MAX_RECLASSIFIED_LISTED } from './build-report.js';
 import { addDays, assertDay, dayOf, daysBetween, previousDay } from './dates.js';
 import { FIRST_SEEN_DAYS } from './day-comparison.js';
@@ -125,6 +126,7 @@ export async function runNightly(options: RunNightlyOptions): Promise<NightlyRes
   const index = new InboundIndex(options.table, options.tableOptions);
   const repair = new RollupRepair(options.store, options.table, options.tableOptions);
   const dayStates = new DayStateStore(options.table, options.tableOptions);
+  const sources = new SourceUpdates(options.table, options.tableOptions);
 
   let reclassifiedNow = 0;
   const rollups = { repaired: 0, deleted: 0 };
@@ -133,7 +135,7 @@ export async function runNightly(options: RunNightlyOptions): Promise<NightlyRes
   const dayLines: DayLine[] = [];
   let todayRows: RollupItem[] = [];
   for (const day of days) {
-    const moved = await correlateDay(options.store, index, day);
+    const moved = await correlateDay(options.store, index, day, sources);
     const writer = options.history ? new HistoryDayWriter(options.history, day) : undefined;
     const { rows, line } = await aggregateDay(options.store, day, reclassified, writer);
     const written = await writer?.finish();

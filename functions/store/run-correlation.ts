@@ -10,6 +10,9 @@
  *    which Message-IDs it received; the receipts of those that match are read from the index.
  * Either way the finding is re-put as `forwarding` under the same id (never a second finding), with
  * the evidence and remediation the nightly job would give it. The nightly job stays the safety net.
+ * The run counts its own findings so on its records; the records of earlier runs whose findings it
+ * reclassified are updated in the store. Only a finding still `foreign-sender-domain` is
+ * reclassified, so running the same correlation again moves no count twice.
  */
 import {
   CLOCK_SKEW_MS,
@@ -21,12 +24,16 @@ import { normaliseMessageId } from '../core/analysis/model/events.js';
 import type { Finding } from '../core/analysis/model/findings.js';
 import type { FindingsStore } from './findings-store.js';
 import type { InboundIndex } from './inbound-index.js';
+import type { SourceUpdates } from './source-updates.js';
 
 /** Findings re-put per call. */
 const WRITE_BATCH = 100;
 
 export interface RunCorrelation {
-  /** This run's findings now `forwarding` thanks to receipts recorded by earlier runs. */
+  /**
+   * This run's findings now `forwarding` thanks to receipts recorded by earlier runs: the run counts
+   * them so on its own records.
+   */
   ownReclassified: Finding[];
   /** Findings of earlier runs now `forwarding` thanks to this run's receipts. */
   earlierReclassified: number;
@@ -37,7 +44,8 @@ export interface RunCorrelation {
 type CorrelationStore = Pick<
   FindingsStore,
   'getFinding' | 'putFindings' | 'foreignSenderFindingKeys' | 'listSources'
->;
+> &
+  Pick<SourceUpdates, 'moveToForwarding'>;
 
 /**
  * True when the store holds an upload other than this run's: otherwise there is nothing to
@@ -74,7 +82,8 @@ export async function correlateRun(
     const changed: Finding[] = [];
     for (const id of ids) {
       const finding = await store.getFinding(id);
-      const updated = finding === undefined ? undefined : reclassifyAsForwarding(finding, entries);
+      if (finding === undefined) continue;
+      const updated = reclassifyAsForwarding(finding, entries);
       if (updated === undefined) continue;
       changed.push(updated);
       pending.push(updated);
@@ -95,6 +104,8 @@ export async function correlateRun(
 
   // 2. This run's receipts against earlier runs' stored candidates.
   let earlierReclassified = 0;
+  /** Findings reclassified per earlier upload, to count on its record once they are stored. */
+  const moves = new Map<string, number>();
   if (run.firstReceipt !== undefined && run.lastReceipt !== undefined) {
     const ownIds = new Set([...candidates.values()].flat());
     const since = new Date(Date.parse(run.firstReceipt) - CLOCK_SKEW_MS).toISOString();
@@ -113,10 +124,21 @@ export async function correlateRun(
       const recorded = await index.lookup(byMessage.keys());
       for (const [messageId, ids] of byMessage) {
         const receipts = (recorded.get(messageId) ?? []).filter((entry) => runSources.has(entry.sourceId));
-        if (receipts.length > 0) earlierReclassified += (await reclassify(ids, receipts)).length;
+        if (receipts.length === 0) continue;
+        for (const finding of await reclassify(ids, receipts)) {
+          const { sourceId } = finding.source;
+          // A finding this run wrote last is counted on its own record, which the run writes.
+          if (runSources.has(sourceId)) ownReclassified.push(finding);
+          else {
+            earlierReclassified += 1;
+            moves.set(sourceId, (moves.get(sourceId) ?? 0) + 1);
+          }
+        }
       }
     }
   }
   await flush();
+  // After the findings: a run that fails between the two leaves a count short, never doubled.
+  await store.moveToForwarding(moves);
   return { ownReclassified, earlierReclassified, complete: run.complete };
 }

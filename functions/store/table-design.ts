@@ -56,6 +56,7 @@
  * | organisation config   | `CONFIG#ORGANISATION`          | `CURRENT`                         | none                 |
  * | readiness report      | `READINESS#ORGANISATION`       | `LATEST`                          | none                 |
  * | unsettled run         | `RUN#UNSETTLED`                | `<lease owner>`                   | none (deleted by the run, or by the next one) |
+ * | local file's versions | `FILE#<hash of its path>`      | `VERSIONS`                        | none (emptied by the run that completes the file) |
  *
  * Every partition-key prefix is distinct, so no two item kinds can collide.
  * Timestamps inside keys are normalised to `Date#toISOString()` (always milliseconds, always `Z`)
@@ -125,6 +126,7 @@ export const ENTITY = {
   organisationConfig: 'organisation-config',
   readiness: 'readiness',
   unsettledRun: 'unsettled-run',
+  fileVersions: 'file-versions',
 } as const;
 export type Entity = (typeof ENTITY)[keyof typeof ENTITY];
 
@@ -518,6 +520,14 @@ export const READINESS_KEY: Readonly<PrimaryKey> = { pk: 'READINESS#ORGANISATION
  * one small partition, read with one Query at the start of a run.
  */
 export const UNSETTLED_RUNS_PARTITION = 'RUN#UNSETTLED';
+
+/**
+ * Key of the item naming the source records of one local file's versions (other sizes, times)
+ * that no run completed yet: how the run that completes the file finds the records it supersedes.
+ */
+export function fileVersionsKey(path: string): PrimaryKey {
+  return { pk: `FILE#${sha256Hex32(['file', path])}`, sk: 'VERSIONS' };
+}
 
 /** Key of one unsettled run, by the owner of its lease. */
 export function unsettledRunKey(owner: string): PrimaryKey {

@@ -11,7 +11,12 @@ import { jsonResponse } from '../responses.js';
 import { nextCursor, type RouteContext } from './route-context.js';
 
 function view(record: SourceRecord): SourceView {
-  return isInterrupted(record) ? { ...record, interrupted: true } : record;
+  if (isInterrupted(record)) return { ...record, interrupted: true };
+  if (record.status === 'processing') return record;
+  // A finished upload's lease only fences late writes of the attempt that wrote it (ingest keeps it
+  // for that): to a reader it would look like an analysis still holding the file.
+  const { lease: _lease, ...finished } = record;
+  return finished;
 }
 
 function summarise(record: SourceRecord): SourceSummary {

@@ -19,6 +19,11 @@ export interface AnalysisInput {
   name: string;
   /** Stable id of this input (see store `sourceId`): same input → same source record. */
   sourceId: string;
+  /**
+   * A local file's absolute path, which its versions (other sizes, times: a log that grew) share
+   * where their `sourceId`s differ: the run that completes it supersedes their unfinished records.
+   */
+  path?: string;
   /** Size in bytes when known (progress). */
   size?: number;
   /** Last modification time when known: the year of syslog dates that have none. */

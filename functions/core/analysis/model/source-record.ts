@@ -137,20 +137,28 @@ export const SourceRecord = z.object({
    * version wrote — refusals the current classifier no longer finds — are removed.
    */
   replacedVersion: z.string().min(1).optional(),
+  /**
+   * Set on a record a run did not finish (failed, interrupted) once a later run completed the same
+   * local file in another version (it grew, or was touched): the id of that run's record. The
+   * record stays as history; it is no failure to act on any more.
+   */
+  supersededBy: z.string().min(1).optional(),
 });
 export type SourceRecord = z.infer<typeof SourceRecord>;
 
 /**
  * True for a record still `processing` whose lease has run out: the attempt was killed or lost its
  * store before it could record an outcome. Such a record is shown as interrupted and is replaced
- * by the next attempt. (A record without a lease predates leases: it cannot be told, so it is not.)
+ * by the next attempt. (A record without a lease predates leases: it cannot be told, so it is not;
+ * nor is one superseded by a later run of its file.)
  */
 export function isInterrupted(
-  record: Pick<SourceRecord, 'status' | 'lease'>,
+  record: Pick<SourceRecord, 'status' | 'lease' | 'supersededBy'>,
   now: Date = new Date(),
 ): boolean {
   return (
     record.status === 'processing' &&
+    record.supersededBy === undefined &&
     record.lease !== undefined &&
     Date.parse(record.lease.expiresAt) <= now.getTime()
   );
