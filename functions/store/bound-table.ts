@@ -4,7 +4,7 @@
  * with the store's retry and error translation, so throttling and SDK errors behave exactly as in
  * `FindingsStore`.
  */
-import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { type AttributeValue, type DynamoDBClient, QueryCommand } from '@aws-sdk/client-dynamodb';
 import { createDynamoCall, type DynamoCall } from './dynamo-call.js';
 import type { StoreLogger } from './logger.js';
 import { DEFAULT_RETRY_POLICY, type RetryPolicy } from './retry.js';
@@ -40,6 +40,37 @@ export function bindTable(table: TableRef, options: BoundTableOptions = {}): Bou
     logger,
     call: createDynamoCall(table.tableName, policy, logger),
   };
+}
+
+/**
+ * Every item of the partition `partition` (key attribute `pk`), page after page, through the table's
+ * call wrapper: for the small partitions read whole (an inbound Message-ID's receipts, the runs not
+ * yet settled). `consistent`: a strongly consistent read.
+ */
+export async function queryPartition(
+  table: BoundTable,
+  partition: string,
+  options: { consistent?: boolean } = {},
+): Promise<Record<string, AttributeValue>[]> {
+  const items: Record<string, AttributeValue>[] = [];
+  let startKey: Record<string, AttributeValue> | undefined;
+  do {
+    const response = await table.call('Query', () =>
+      table.client.send(
+        new QueryCommand({
+          TableName: table.tableName,
+          KeyConditionExpression: '#pk = :pk',
+          ExpressionAttributeNames: { '#pk': 'pk' },
+          ExpressionAttributeValues: { ':pk': { S: partition } },
+          ...(options.consistent ? { ConsistentRead: true } : {}),
+          ...(startKey ? { ExclusiveStartKey: startKey } : {}),
+        }),
+      ),
+    );
+    items.push(...(response.Items ?? []));
+    startKey = response.LastEvaluatedKey;
+  } while (startKey);
+  return items;
 }
 
 /** Runs `task` over `items` with at most `limit` in flight; results keep the input order. */

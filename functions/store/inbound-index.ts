@@ -6,7 +6,6 @@
  * Written by ingest (one BatchWriteItem per 25 entries, idempotent: the same receipt recorded
  * twice is one item), read by the nightly job (one Query per Message-ID, never a Scan).
  */
-import { QueryCommand } from '@aws-sdk/client-dynamodb';
 import { unmarshall } from '@aws-sdk/util-dynamodb';
 import { z } from 'zod';
 import { InboundEntry } from '../core/analysis/evidence/inbound-entry.js';
@@ -19,6 +18,7 @@ import {
   type BoundTableOptions,
   bindTable,
   mapLimit,
+  queryPartition,
   type TableRef,
 } from './bound-table.js';
 import {
@@ -95,41 +95,26 @@ export class InboundIndex {
     const ids = [...new Set([...messageIds].map(correlationMessageId))].filter((id) => id !== '');
     const found = new Map<string, InboundEntry[]>();
     await mapLimit(ids, LOOKUP_CONCURRENCY, async (id) => {
-      const entries = await this.queryPartition(id);
+      const entries = await this.entriesOf(id);
       if (entries.length > 0) found.set(id, entries);
     });
     return found;
   }
 
-  private async queryPartition(messageId: string): Promise<InboundEntry[]> {
+  private async entriesOf(messageId: string): Promise<InboundEntry[]> {
     const entries: InboundEntry[] = [];
-    let startKey: Item | undefined;
-    do {
-      const response = await this.table.call('Query', () =>
-        this.table.client.send(
-          new QueryCommand({
-            TableName: this.table.tableName,
-            KeyConditionExpression: '#pk = :pk',
-            ExpressionAttributeNames: { '#pk': 'pk' },
-            ExpressionAttributeValues: { ':pk': { S: inboundPartition(messageId) } },
-            ...(startKey ? { ExclusiveStartKey: startKey } : {}),
-          }),
-        ),
-      );
-      for (const item of response.Items ?? []) {
-        const { pk, sk, [ENTITY_ATTRIBUTE]: _entity, [TTL_ATTRIBUTE]: _ttl, ...rest } = unmarshall(item);
-        const parsed = StoredEntry.safeParse({ recipient: recipientOf(String(sk), rest.sourceId), ...rest });
-        if (!parsed.success) {
-          throw new StoreError(
-            `item ${String(pk)} / ${String(sk)} in table "${this.table.tableName}" is not a valid inbound entry`,
-            { cause: parsed.error },
-          );
-        }
-        // A hash collision (never seen in practice) must not correlate two different messages.
-        if (parsed.data.messageId === messageId) entries.push(parsed.data);
+    for (const item of await queryPartition(this.table, inboundPartition(messageId))) {
+      const { pk, sk, [ENTITY_ATTRIBUTE]: _entity, [TTL_ATTRIBUTE]: _ttl, ...rest } = unmarshall(item);
+      const parsed = StoredEntry.safeParse({ recipient: recipientOf(String(sk), rest.sourceId), ...rest });
+      if (!parsed.success) {
+        throw new StoreError(
+          `item ${String(pk)} / ${String(sk)} in table "${this.table.tableName}" is not a valid inbound entry`,
+          { cause: parsed.error },
+        );
       }
-      startKey = response.LastEvaluatedKey;
-    } while (startKey);
+      // A hash collision (never seen in practice) must not correlate two different messages.
+      if (parsed.data.messageId === messageId) entries.push(parsed.data);
+    }
     return entries;
   }
 }

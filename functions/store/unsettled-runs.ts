@@ -10,15 +10,16 @@
  * bin/support/store-run.ts). One Query at the start of a run and a write per new day, never per
  * finding. Keys: see table-design.ts.
  */
-import {
-  type AttributeValue,
-  DeleteItemCommand,
-  QueryCommand,
-  UpdateItemCommand,
-} from '@aws-sdk/client-dynamodb';
+import { type AttributeValue, DeleteItemCommand, UpdateItemCommand } from '@aws-sdk/client-dynamodb';
 import { z } from 'zod';
 import { StoreError } from '../core/kernel/errors.js';
-import { type BoundTable, type BoundTableOptions, bindTable, type TableRef } from './bound-table.js';
+import {
+  type BoundTable,
+  type BoundTableOptions,
+  bindTable,
+  queryPartition,
+  type TableRef,
+} from './bound-table.js';
 import { causeName } from './dynamo-call.js';
 import {
   ENTITY,
@@ -66,25 +67,8 @@ export class UnsettledRuns {
 
   /** Every unsettled run, live or dead. */
   public async list(): Promise<UnsettledRun[]> {
-    const runs: UnsettledRun[] = [];
-    let startKey: Record<string, AttributeValue> | undefined;
-    do {
-      const response = await this.table.call('Query', () =>
-        this.table.client.send(
-          new QueryCommand({
-            TableName: this.table.tableName,
-            KeyConditionExpression: '#pk = :pk',
-            ExpressionAttributeNames: { '#pk': 'pk' },
-            ExpressionAttributeValues: { ':pk': { S: UNSETTLED_RUNS_PARTITION } },
-            ConsistentRead: true,
-            ...(startKey ? { ExclusiveStartKey: startKey } : {}),
-          }),
-        ),
-      );
-      for (const item of response.Items ?? []) runs.push(this.parse(item));
-      startKey = response.LastEvaluatedKey;
-    } while (startKey);
-    return runs;
+    const items = await queryPartition(this.table, UNSETTLED_RUNS_PARTITION, { consistent: true });
+    return items.map((item) => this.parse(item));
   }
 
   /** Names `days` in the run's item (created if need be) and renews its lease. */

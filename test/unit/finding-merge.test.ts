@@ -152,7 +152,11 @@ describe('mergeFindings', () => {
   it('lets a reading of the same input stand as it is, whatever it concludes (the configuration may have changed)', () => {
     // Prepare: the same row judged again after alerts.contoso.com became an accepted domain.
     const before = tracked();
-    const after = tracked({ scenario: 'connector-mismatch', senderDomain: 'contoso.com', confidence: 'medium' });
+    const after = tracked({
+      scenario: 'connector-mismatch',
+      senderDomain: 'contoso.com',
+      confidence: 'medium',
+    });
 
     // Act / Assess
     expect(mergeFindings(before, after)).toBe(after);
