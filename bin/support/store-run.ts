@@ -20,7 +20,7 @@ import {
 import type { AnalysisInput } from '../../functions/core/analysis/input/parse-input.js';
 import type { StoreHandle } from '../../functions/store/index.js';
 import type { correlateRun, RunCorrelation } from '../../functions/store/run-correlation.js';
-import { SourceUpdates } from '../../functions/store/source-updates.js';
+import type { SourceUpdates } from '../../functions/store/source-updates.js';
 import type { UnsettledRun, UnsettledRuns } from '../../functions/store/unsettled-runs.js';
 import {
   isAbandoned,
@@ -64,8 +64,9 @@ export async function analyzeIntoStore(
 ): Promise<StoreRun> {
   const { InboundIndex } = await import('../../functions/store/inbound-index.js');
   const { correlateRun } = await import('../../functions/store/run-correlation.js');
-  // Loaded here, as the two above: it brings the DynamoDB SDK, which `--no-store` never loads.
+  // Loaded here, as the two above: they bring the DynamoDB SDK, which `--no-store` never loads.
   const { UnsettledRuns } = await import('../../functions/store/unsettled-runs.js');
+  const { SourceUpdates } = await import('../../functions/store/source-updates.js');
   const inbound = new InboundIndex(handle);
   const evidence = new RunEvidence();
   const journal = new UnsettledRuns(handle);
@@ -98,7 +99,12 @@ export async function analyzeIntoStore(
     });
     // Forwarding across runs, settled now: receipts recorded by earlier runs, refusals stored by them.
     const runSources = new Set(result.sources.map((source) => source.id));
-    const correlation = await correlateRun(journaled(handle, leased), inbound, evidence, runSources);
+    const correlation = await correlateRun(
+      journaled(handle, leased, versions),
+      inbound,
+      evidence,
+      runSources,
+    );
     if (correlation.ownReclassified.length > 0) {
       countAsForwarding(result, correlation.ownReclassified);
       for (const source of result.sources) await leased.sink.putSource(source);
@@ -115,7 +121,11 @@ export async function analyzeIntoStore(
  * The store as the end-of-run correlation writes to it: the days of what it re-puts named in the
  * run's unsettled item first, as the analysis's own writes are.
  */
-function journaled(handle: StoreHandle, leased: LeasedSink): Parameters<typeof correlateRun>[0] {
+function journaled(
+  handle: StoreHandle,
+  leased: LeasedSink,
+  versions: SourceUpdates,
+): Parameters<typeof correlateRun>[0] {
   const { store } = handle;
   return {
     getFinding: (id) => store.getFinding(id),
@@ -125,7 +135,7 @@ function journaled(handle: StoreHandle, leased: LeasedSink): Parameters<typeof c
       await leased.cover(findings);
       return store.putFindings(findings, options);
     },
-    moveToForwarding: (moves) => new SourceUpdates(handle).moveToForwarding(moves),
+    moveToForwarding: (moves) => versions.moveToForwarding(moves),
   };
 }
 
