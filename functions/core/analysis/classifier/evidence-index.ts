@@ -115,18 +115,17 @@ export class EvidenceIndex {
    * What another file of the run hands on about the row's message, when the row's own file began
    * after it: the envelope sender (and Message-ID) of an MTA's queued message, the start of an SMTP
    * session. Asked when a refusal is read, so that it is known by its message at once when the other
-   * file came first, and again by {@link enrich} when the other file came after.
+   * file came first, and again when it leaves the window, when the other file came after.
    */
   public handedOn(row: TraceEvent): TraceEvent {
     return this.sessions.fill(this.queued.fill(row));
   }
 
   /**
-   * Fills what other files hand on ({@link handedOn}), and sender/recipient/subject from a correlated
-   * message trace row, when the row lacks them.
+   * Fills sender/recipient/subject from a correlated message trace row, when the row lacks them.
+   * `event` is the refusal as {@link handedOn} left it (the classifier has it already: not asked twice).
    */
-  public enrich(row: TraceEvent): TraceEvent {
-    const event = this.handedOn(row);
+  public enrich(event: TraceEvent): TraceEvent {
     if (event.sender !== undefined && event.recipient !== undefined) return event;
     const context =
       (event.messageTraceId !== undefined ? this.contexts.get(event.messageTraceId) : undefined) ??
