@@ -99,13 +99,6 @@ function knowsAllOf(a: Finding, b: Finding): boolean {
   return b.evidence.every((item) => !INPUT_EVIDENCE_KINDS.has(item.kind) || kinds.has(item.kind));
 }
 
-/** True when `a` names every fact `b` names and holds every evidence item of `b` but its sender basis. */
-function holdsAllOf(a: Finding, b: Finding): boolean {
-  for (const field of FACT_FIELDS) if (b[field] !== undefined && a[field] === undefined) return false;
-  const held = new Set(a.evidence.map(evidenceKey));
-  return b.evidence.every((item) => SENDER_BASIS_KINDS.has(item.kind) || held.has(evidenceKey(item)));
-}
-
 /** True when `a` names every fact `b` names, and more. */
 function namesMore(a: Finding, b: Finding): boolean {
   let more = false;
@@ -120,37 +113,47 @@ function isReclassification(finding: Finding): boolean {
   return finding.evidence.some((item) => item.kind === RECLASSIFICATION_KIND);
 }
 
+function toldDomains(finding: Finding): boolean {
+  return !finding.evidence.some((item) => item.kind === DOMAIN_UNKNOWN_KIND);
+}
+
+/** At equal confidence: `a` could tell the domains and `b` could not, or, both alike, `a` names more. */
+function strongerAtEqualConfidence(a: Finding, b: Finding): boolean {
+  if (toldDomains(a) !== toldDomains(b)) return toldDomains(a);
+  return namesMore(a, b);
+}
+
+/** Evidence of the other reading never added to the kept one: its account of its sender and its ignorance. */
+function addable(item: Evidence): boolean {
+  return !SENDER_BASIS_KINDS.has(item.kind) && item.kind !== DOMAIN_UNKNOWN_KIND;
+}
+
 /**
  * The finding the store keeps when `incoming` is written over `stored` (same id). Returns
  * `incoming` itself when it replaces the stored one as it is, `stored` itself when that stays as it
  * is, else a new finding. In order:
  * 1. Another classifier version: `incoming` (a re-analysis replaces).
- * 1a. `incoming` read all `stored` read (`knowsAllOf`): `incoming`, whatever it concludes — the
- *    accepted domains or connectors may have changed since. `stored` read all `incoming` read and
- *    more: `stored` (unless `incoming` is the correlation's reclassification, below).
- *    Otherwise each read something the other did not:
- * 2. A finding that names every field and holds every evidence item of the other (its account of
- *    the sender it judged by aside) is kept as it is, `incoming` first — unless its confidence is
- *    the lower, where only an incoming reclassification by the cross-upload correlation (the stored
- *    finding plus its proof) still wins.
- * 3. Otherwise the stronger reading is kept: the higher confidence; at equal confidence the one
- *    that names every field the other names and more, else `incoming`. The fields it lacks are taken
- *    from the other, and at equal confidence the other's evidence is added after its own (by kind and
- *    detail, its sender basis aside), up to `MAX_EVIDENCE` items. Its scenario, confidence,
- *    remediation, timestamp and source stay its own: a weaker reading never replaces a stronger one.
+ * 2. `incoming` read all `stored` read (`knowsAllOf`): `incoming`, whatever it concludes — the
+ *    accepted domains or connectors may have changed since.
+ * 3. `stored` read all `incoming` read and more: `stored` — unless `incoming` is the cross-upload
+ *    correlation's reclassification (the stored finding plus its proof), which is kept below
+ *    whatever its confidence.
+ * 4. Otherwise each read something the other did not, and the stronger reading is kept: the
+ *    higher confidence; at equal confidence the one that could tell the domains, then the one that
+ *    names every field the other names and more, else `incoming`. The fields it lacks are taken
+ *    from the other, and at equal confidence (or for a reclassification) the other's evidence is
+ *    added after its own, up to `MAX_EVIDENCE` items, but for the other's account of its sender
+ *    and its `domain-unknown`. Its scenario, confidence, remediation, timestamp and source stay its
+ *    own: a weaker reading never replaces a stronger one.
  */
 export function mergeFindings(stored: Finding, incoming: Finding): Finding {
   if (!sameVersion(stored, incoming)) return incoming;
-  // What the newer reading read covers the stored one's: it stands as it is (a changed
-  // configuration, the same file again). Only a reading that read less is weighed below.
   if (knowsAllOf(incoming, stored)) return incoming;
-  if (knowsAllOf(stored, incoming) && !isReclassification(incoming)) return stored;
+  const reclassification = isReclassification(incoming);
+  if (knowsAllOf(stored, incoming) && !reclassification) return stored;
   const rank = RANK[incoming.confidence] - RANK[stored.confidence];
-  if (holdsAllOf(incoming, stored) && (rank >= 0 || isReclassification(incoming))) return incoming;
-  // Not the other way round: the refusal's file analysed again reads `foreign-sender-domain` at a
-  // higher confidence, and that run's own correlation reclassifies it again, counting it in its report.
-  if (holdsAllOf(stored, incoming) && rank <= 0) return stored;
-  const storedWins = rank < 0 || (rank === 0 && namesMore(stored, incoming));
+  const storedWins =
+    !reclassification && (rank < 0 || (rank === 0 && strongerAtEqualConfidence(stored, incoming)));
   const [kept, other] = storedWins ? [stored, incoming] : [incoming, stored];
   const merged: Finding = { ...kept };
   let changed = false;
@@ -161,13 +164,13 @@ export function mergeFindings(stored: Finding, incoming: Finding): Finding {
       changed = true;
     }
   }
-  if (rank === 0) {
+  if (rank === 0 || reclassification) {
     const held = new Set(kept.evidence.map(evidenceKey));
     const evidence = [...kept.evidence];
     for (const item of other.evidence) {
       if (evidence.length >= MAX_EVIDENCE) break;
       const key = evidenceKey(item);
-      if (SENDER_BASIS_KINDS.has(item.kind) || held.has(key)) continue;
+      if (!addable(item) || held.has(key)) continue;
       held.add(key);
       evidence.push(item);
     }

@@ -178,6 +178,59 @@ describe('mergeFindings', () => {
     expect(mergeFindings(judged, unknown)).toBe(judged);
   });
 
+  it('at equal confidence keeps the reading that could tell the domains, even when the other names more', () => {
+    // Prepare: a send log's reading (judged, with the certificate, no subject) and a tracking log's
+    // from a run too small to infer the accepted domains (the subject, no certificate), both low.
+    const certificate = { kind: 'presented-certificate', detail: 'EX01 presented CN=mail.contoso.com' };
+    const unknownMark = { kind: 'domain-unknown', detail: 'the accepted domains are not known' };
+    const judged = detailed({ subject: undefined, evidence: [...detailed().evidence, certificate] });
+    const small = { sourceId: 'small-run', file: 'MSGTRK.LOG', line: 34 };
+    const unknown = detailed({ subject: 'Contoso news', evidence: [unknownMark], source: small });
+    const unknownWithAll = detailed({
+      subject: 'Contoso news',
+      evidence: [...judged.evidence, unknownMark],
+      source: small,
+    });
+
+    // Act
+    const merged = [
+      mergeFindings(judged, unknown),
+      mergeFindings(unknown, judged),
+      mergeFindings(judged, unknownWithAll),
+      mergeFindings(unknownWithAll, judged),
+    ];
+
+    // Assess: the judged reading, its subject filled in, and no "domains not known" added to it.
+    for (const finding of merged) {
+      expect(finding.source.sourceId).toBe('detail');
+      expect(finding.subject).toBe('Contoso news');
+      expect(finding.evidence).toEqual(judged.evidence);
+    }
+  });
+
+  it('keeps the reclassification of a stored finding that has gained evidence since, with that evidence', () => {
+    // Prepare: the correlation reclassified the finding as it read it; meanwhile a send log added
+    // the certificate to the stored one.
+    const certificate = { kind: 'presented-certificate', detail: 'EX01 presented CN=mail.contoso.com' };
+    const stored = tracked({ evidence: [...tracked().evidence, certificate] });
+    const proof = [
+      { kind: 'internal-recipient', detail: 'received for kate@contoso.com in another upload' },
+      { kind: CORRELATION_EVIDENCE_KIND, detail: 'reclassified from foreign-sender-domain' },
+    ];
+    const reclassified = tracked({
+      scenario: 'forwarding',
+      confidence: 'medium',
+      evidence: [...tracked().evidence, ...proof],
+    });
+
+    // Act
+    const merged = mergeFindings(stored, reclassified);
+
+    // Assess
+    expect(merged.scenario).toBe('forwarding');
+    expect(merged.evidence).toEqual([...reclassified.evidence, certificate]);
+  });
+
   it('lets a finding of another classifier version replace the stored one outright', () => {
     // Prepare
     const stored = tracked();
