@@ -4,7 +4,8 @@
  * analyses the files again puts the identical findings and sees no cell change. So the next run
  * recounts the days the killed run named (its unsettled item) and the store ends exactly as clean
  * runs leave it: the same findings, every rollup cell the same — also when the next run is over
- * another file. The command runs as a user runs it (its own process) and is killed mid-run.
+ * another file. The command runs as a user runs it (its own process) and is killed mid-run. A run beside
+ * another in one process (uploads on `serve`) leaves the recount to the next run alone.
  */
 import { spawn } from 'node:child_process';
 import { cp, mkdtemp, readdir, rm, stat } from 'node:fs/promises';
@@ -13,10 +14,14 @@ import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { generateTrackingLog } from '../../bench/generate-tracking-log.js';
+import { localInputs } from '../../bin/support/inputs.js';
 import { SDK_NODE_VERSION_NOTICE_SWITCH } from '../../bin/support/quiet-sdk-notice.js';
+import { analyzeIntoStore } from '../../bin/support/store-run.js';
 import { type Finding, SCENARIO_IDS } from '../../functions/core/analysis/model/findings.js';
+import { parseAcceptedDomains } from '../../functions/core/organisation/accepted-domains.js';
 import { startEmbeddedStore } from '../../functions/store/embedded-engine.js';
 import { rollupKey } from '../../functions/store/table-design.js';
+import { UnsettledRuns } from '../../functions/store/unsettled-runs.js';
 import { cli } from '../support/capture-output.js';
 import { countsPerCell } from '../support/rollup-counts.js';
 
@@ -167,5 +172,42 @@ describe('analyze killed with SIGKILL, then run again', () => {
     const after = await contents(db);
     expect(after.ids).toEqual(expected.ids);
     expect(after.counters).toEqual(expected.counters);
+  });
+});
+
+describe('the recount, with runs side by side in one process (uploads on serve)', () => {
+  it('is left by a run that is not alone, and done by the next run alone', async () => {
+    const db = join(dir, 'side-by-side');
+    const handle = await startEmbeddedStore({ dir: db });
+    const journal = new UnsettledRuns(handle);
+    try {
+      const domains = parseAcceptedDomains('contoso.com', 'test');
+      let longDone = false;
+      const long = analyzeIntoStore(handle, await localInputs(logs), { domains }).finally(() => {
+        longDone = true;
+      });
+      // The long run is live once it names its first day.
+      while ((await journal.list()).length === 0) await sleep(10);
+      // A run killed elsewhere, whose days its next run must recount.
+      await journal.addDays(
+        { owner: 'cli:elsewhere:1:dead', host: 'elsewhere', pid: 1, leaseExpiresAt: '2026-01-01T00:00:00Z' },
+        ['2026-11-28'],
+      );
+
+      const beside = await analyzeIntoStore(handle, await localInputs([OTHER_DAY_LOG]), { domains });
+      const besideWasBeside = !longDone;
+      await long;
+      const alone = await analyzeIntoStore(handle, await localInputs([OTHER_DAY_LOG]), { domains });
+
+      // Recounting beside a writing run could count that run's findings twice.
+      expect(besideWasBeside).toBe(true);
+      expect(beside.recounted.days).toEqual([]);
+      expect(alone.recounted.days).toEqual(['2026-11-28']);
+      expect(await journal.list()).toEqual([]);
+    } finally {
+      await handle.close();
+    }
+    const after = await contents(db);
+    expect(new Map([...after.counters].filter(([, count]) => count !== 0))).toEqual(after.counted);
   });
 });
