@@ -17,6 +17,7 @@ import {
   observedBy,
   RunEvidence,
 } from '../../functions/core/analysis/evidence/run-evidence.js';
+import { holdOutcomes } from '../../functions/core/analysis/held-outcomes.js';
 import type { AnalysisInput } from '../../functions/core/analysis/input/parse-input.js';
 import type { StoreHandle } from '../../functions/store/index.js';
 import type { correlateRun, RunCorrelation } from '../../functions/store/run-correlation.js';
@@ -79,6 +80,8 @@ export async function analyzeIntoStore(
   // Each record carries this run's lease: killed mid-way, the run's records show as interrupted,
   // and the days of its findings stay named in its unsettled item.
   const leased = leasedSink(handle.store, { journal });
+  // Records say `done` only once the correlation below is over too.
+  const outcomes = holdOutcomes(leased.sink);
   const versions = new SourceUpdates(handle);
   try {
     const recounted = await recountAbandonedRuns(handle, journal, leased);
@@ -86,7 +89,7 @@ export async function analyzeIntoStore(
     for (const input of inputs)
       if (input.path !== undefined) await versions.recordVersion(input.path, input.sourceId);
     const sink: FindingSink = observedBy(
-      withInboundRecorder(leased.sink, (entries) => inbound.record(entries)),
+      withInboundRecorder(outcomes.sink, (entries) => inbound.record(entries)),
       evidence,
     );
     // The store takes overlapping writes: its engine (or DynamoDB) works while the analysis reads on.
@@ -107,12 +110,16 @@ export async function analyzeIntoStore(
     );
     if (correlation.ownReclassified.length > 0) {
       countAsForwarding(result, correlation.ownReclassified);
-      for (const source of result.sources) await leased.sink.putSource(source);
+      for (const source of result.sources) await outcomes.sink.putSource(source);
     }
+    await outcomes.release();
     await leased.settle();
     await supersedeEarlierVersions(handle, versions, inputs, result);
     return { result, correlation, recounted };
   } finally {
+    // However the run ends, the files it finished say so: they were analysed, and what failed
+    // after them is the run's error.
+    await outcomes.release().catch(() => undefined);
     leased.stop();
   }
 }

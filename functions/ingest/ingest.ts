@@ -17,6 +17,7 @@ import { analyze, withInboundRecorder } from '../core/analysis/analyze.js';
 import { CLASSIFIER_VERSION, UNVERSIONED } from '../core/analysis/classifier-version.js';
 import type { InboundEntry } from '../core/analysis/evidence/inbound-entry.js';
 import { countAsForwarding, observedBy, RunEvidence } from '../core/analysis/evidence/run-evidence.js';
+import { holdOutcomes } from '../core/analysis/held-outcomes.js';
 import type { Finding } from '../core/analysis/model/findings.js';
 import {
   isInterrupted,
@@ -528,6 +529,39 @@ async function ingestObject(
           inboundConnectorsOrigin: connectors.origin,
         }),
   });
+  // The record says `done` once the correlation and the removal of outdated findings are over too.
+  const outcomes = holdOutcomes(sink);
+  let analysed: { result: AnalysisResult; record: SourceRecord };
+  try {
+    analysed = await analyseObject(run, { ref, claimed, object, domains, connectors }, outcomes.sink, log);
+  } catch (error) {
+    await outcomes.release().catch((writeError: unknown) => {
+      log.warn('could not record the outcome; its lease runs out instead', { error: writeError });
+    });
+    throw error;
+  }
+  await outcomes.release();
+  const { result, record } = analysed;
+  if (result.stopped && record.resume !== undefined)
+    return continueLater(run, replacing(record, claimed.replacedVersion), claimed, body);
+  return outcomeOf(result, record, claimed);
+}
+
+/** Analyses the claimed, opened object into `sink`, then settles what its analysis leaves to do. */
+async function analyseObject(
+  run: Invocation,
+  job: {
+    ref: S3ObjectRef;
+    claimed: SourceRecord;
+    object: OpenObject;
+    domains: ResolvedDomains;
+    connectors: ResolvedConnectors | undefined;
+  },
+  sink: FindingSink,
+  log: Logger,
+): Promise<{ result: AnalysisResult; record: SourceRecord }> {
+  const { deps } = run;
+  const { ref, claimed, object, domains, connectors } = job;
   const evidence = new RunEvidence();
   let result: AnalysisResult;
   try {
@@ -550,9 +584,7 @@ async function ingestObject(
     await correlate(run, { result, record, evidence }, sink, log);
     if (claimed.replacedVersion !== undefined) await removeOutdated(run, record, sink, log);
   }
-  if (result.stopped && record.resume !== undefined)
-    return continueLater(run, replacing(record, claimed.replacedVersion), claimed, body);
-  return outcomeOf(result, record, claimed);
+  return { result, record };
 }
 
 /** The analysis input of an opened object (going on from the claimed record's resume point, if any). */

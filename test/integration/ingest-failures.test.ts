@@ -208,6 +208,37 @@ describe('transient failures are retried', () => {
   });
 });
 
+describe('the correlation after the analysis', () => {
+  it('runs while the record still says processing; the record says done once it is over', async () => {
+    const { body, id } = await upload('incoming/correlated/MSGTRK.LOG', sample);
+    let during: string | undefined;
+
+    const response = await handlerWith({
+      correlateRun: async () => {
+        during = (await dynamo.store.getSource(id))?.status;
+        return { ownReclassified: [], earlierReclassified: 0, complete: true };
+      },
+    })(sqsEvent([body]), context());
+
+    expect(response.batchItemFailures).toEqual([]);
+    expect(during).toBe('processing');
+    expect(await dynamo.store.getSource(id)).toMatchObject({ status: 'done' });
+  });
+
+  it('that fails leaves the record done (the file was analysed) and the message retried', async () => {
+    const { body, id } = await upload('incoming/correlation-fails/MSGTRK.LOG', sample);
+    const event = sqsEvent([body]);
+
+    const response = await handlerWith({
+      correlateRun: () =>
+        Promise.reject(new StoreWriteError('the store went away', { notWritten: 1, attempted: 1 })),
+    })(event, context());
+
+    expect(response.batchItemFailures).toEqual([{ itemIdentifier: event.Records[0]?.messageId }]);
+    expect(await dynamo.store.getSource(id)).toMatchObject({ status: 'done' });
+  });
+});
+
 describe('the Lambda deadline', () => {
   it('leaves messages it has no time to start for redelivery', async () => {
     const { body, id } = await upload('incoming/late/MSGTRK.LOG', sample);

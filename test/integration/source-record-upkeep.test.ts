@@ -7,7 +7,7 @@
  */
 import { copyFile, mkdtemp, rm, utimes } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { basename, join, resolve } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { localInputs } from '../../bin/support/inputs.js';
 import { analyzeIntoStore } from '../../bin/support/store-run.js';
@@ -161,6 +161,34 @@ describe('a finished record', () => {
     expect(shown.json.lease).toBeUndefined();
     const listed = await call<{ items: SourceView[] }>(api, '/sources');
     expect(listed.json.items.every((item) => item.lease === undefined)).toBe(true);
+  });
+});
+
+describe('a run’s record', () => {
+  it('says done only once the run’s correlation with earlier uploads is over', async () => {
+    // Prepare: the refusal's log first; the receipt's log then reclassifies its finding.
+    await run(SECOND);
+    const order: string[] = [];
+    const { store } = dynamo;
+    const putSource = store.putSource.bind(store);
+    const putFindings = store.putFindings.bind(store);
+    store.putSource = (record, options) => {
+      if (record.file.endsWith(basename(FIRST))) order.push(`record ${record.status}`);
+      return putSource(record, options);
+    };
+    store.putFindings = (findings, options) => {
+      if (findings.some((finding) => finding.scenario === 'forwarding')) order.push('reclassified');
+      return putFindings(findings, options);
+    };
+
+    // Act
+    const later = await run(FIRST);
+
+    // Assess: the reclassification is written before the record says done, which it says once.
+    expect(later.correlation.earlierReclassified).toBe(1);
+    expect(order.filter((step) => step !== 'record processing')).toEqual(['reclassified', 'record done']);
+    expect(order.at(-1)).toBe('record done');
+    expect((await recordOf(FIRST)).status).toBe('done');
   });
 });
 
