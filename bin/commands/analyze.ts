@@ -56,14 +56,20 @@ export async function runAnalyze(argv: string[], out: Output): Promise<number> {
   }
   const inboundConnectors =
     values.connectors === undefined ? undefined : await loadConnectors(values.connectors, out);
-  const { inputs, notAnalysed } = await findLocalInputs(positionals);
-  if (inputs.length === 0) {
+  // A tar archive is read as the files in it (upload sends it whole).
+  const { inputs, notAnalysed, mayHoldRefusals } = await findLocalInputs(positionals, process.cwd(), {
+    tarMembers: true,
+  });
+  // Nothing to analyse is a usage error, unless something that may hold refusals went unread: that
+  // is reported like a file that failed (exit status 1), with what to do.
+  if (inputs.length === 0 && mayHoldRefusals.length === 0) {
     const others = notAnalysed.map(({ file, reason }) => `\n  ${file} — ${reason}`).join('');
     throw new ArgumentError(
       `no ${others ? 'logs or exports' : 'files'} found in ${positionals.join(', ')}${others ? `; not analysed:${others}` : ''}`,
     );
   }
-  const report = { domains, origin: domainsOrigin, notAnalysed };
+  const report = { domains, origin: domainsOrigin, notAnalysed, mayHoldRefusals };
+  const unread = { notAnalysed, mayHoldRefusals };
 
   const progress = out.progress();
   const common = {
@@ -90,7 +96,7 @@ export async function runAnalyze(argv: string[], out: Output): Promise<number> {
     // stdout carries the findings; the summary goes to stderr.
     out.error(
       values.json
-        ? JSON.stringify(summaryJson(result, domains, domainsOrigin, notAnalysed))
+        ? JSON.stringify(summaryJson(result, domains, domainsOrigin, unread))
         : renderAnalysisReport(result, report),
     );
   } else {
@@ -128,7 +134,7 @@ export async function runAnalyze(argv: string[], out: Output): Promise<number> {
         `${correlationNote ?? ''}List them: ${suggestedCommand('findings', values)}`;
       if (values.json) {
         await out.write(
-          `${JSON.stringify({ ...summaryJson(result, domains, domainsOrigin, notAnalysed), store: { description: handle.description, findingsWritten: written, reclassifiedAsForwarding: reclassified } })}\n`,
+          `${JSON.stringify({ ...summaryJson(result, domains, domainsOrigin, unread), store: { description: handle.description, findingsWritten: written, reclassifiedAsForwarding: reclassified } })}\n`,
         );
       } else {
         await out.write(renderAnalysisReport(result, { ...report, storeNote, storeFlags: values }));
@@ -138,7 +144,8 @@ export async function runAnalyze(argv: string[], out: Output): Promise<number> {
     }
   }
   if (result.sources.some((source) => source.errorCode === ErrorCode.Interrupted)) return INTERRUPTED_STATUS;
-  return result.sources.some((source) => source.status === 'failed') ? 1 : 0;
+  // A file that may hold refusals and was not read fails the run as it would have failed if named.
+  return result.sources.some((source) => source.status === 'failed') || mayHoldRefusals.length > 0 ? 1 : 0;
 }
 
 /** One sentence on what the end-of-run correlation changed, or nothing when it changed nothing. */
@@ -206,11 +213,18 @@ function summaryJson(
   result: AnalysisResult,
   domains: DomainOracle,
   origin: string | undefined,
-  notAnalysed: readonly NotAnalysedFile[],
+  {
+    notAnalysed,
+    mayHoldRefusals,
+  }: { notAnalysed: readonly NotAnalysedFile[]; mayHoldRefusals: readonly string[] },
 ) {
+  const unread = new Set(mayHoldRefusals);
   return {
     sources: result.sources,
-    notAnalysed,
+    // Those that may hold refusals are flagged: the run failed for them.
+    notAnalysed: notAnalysed.map((entry) =>
+      unread.has(entry.file) ? { ...entry, mayHoldRefusals: true } : entry,
+    ),
     findingsByScenario: result.findingsByScenario,
     senderDomains: result.senderDomains.slice(0, 50),
     events: result.events,

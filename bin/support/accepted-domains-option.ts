@@ -2,9 +2,11 @@
 import { readFile, stat } from 'node:fs/promises';
 import { ArgumentError } from '../../functions/core/kernel/errors.js';
 import {
+  ACCEPTED_DOMAINS_EXPECTED,
   type AcceptedDomainList,
   parseAcceptedDomains,
 } from '../../functions/core/organisation/accepted-domains.js';
+import { configText } from '../../functions/core/organisation/config-text.js';
 
 /**
  * A value that names a file rather than domains: a path, or a file ending no top-level domain is
@@ -20,8 +22,11 @@ export async function loadAcceptedDomains(
     (info) => (info.isFile() ? 'file' : info.isDirectory() ? 'directory' : 'other'),
     () => 'missing' as const,
   );
-  if (kind === 'file')
-    return { list: parseAcceptedDomains(await readFile(value, 'utf8'), value), origin: value };
+  if (kind === 'file') {
+    // Decoded as every input is (a BOM, UTF-16 sniffed): Windows PowerShell 5.1 `>` writes UTF-16LE.
+    const text = configText(await readFile(value), value, ACCEPTED_DOMAINS_EXPECTED);
+    return { list: parseAcceptedDomains(text, value), origin: value };
+  }
   if (kind === 'directory')
     throw new ArgumentError(`--accepted-domains: ${value} is a directory, not a file`);
   if (kind === 'missing' && LOOKS_LIKE_A_FILE.test(value.trim())) {

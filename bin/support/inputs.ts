@@ -10,6 +10,12 @@
  * reports written beside them, and a copy of /var/log the syslog files of other programs. So is an
  * entry the walk cannot follow (a symbolic-link loop, a dangling link, a folder it may not read, a
  * named pipe): the walk goes on with the next one.
+ *
+ * A file passed over that may hold refusals — an archive, data compressed in a codec relay-audit
+ * does not read, text with a refusal in it but in no format it reads — is named in `mayHoldRefusals`:
+ * the run then cannot say "nothing to fix" (a wrong all-clear is the worst outcome), as when such a
+ * file is named and fails. A tar archive, named or found, is read as the files in it (tar-inputs.ts)
+ * when the caller asks for it (`analyze`; `upload` sends files whole).
  */
 import { createReadStream, type Stats } from 'node:fs';
 import { lstat, readdir, stat } from 'node:fs/promises';
@@ -19,10 +25,11 @@ import { isLate } from '../../functions/core/analysis/formats/text-format.js';
 import { detectFormat } from '../../functions/core/analysis/input/detect.js';
 import { lateFormatWithin, sniffText } from '../../functions/core/analysis/input/parse-text.js';
 import { ArgumentError, RelayAuditError } from '../../functions/core/kernel/errors.js';
-import { closeEarly } from '../../functions/core/text/byte-source.js';
+import { closeEarly, readHead } from '../../functions/core/text/byte-source.js';
 import { decodeBytes } from '../../functions/core/text/decode.js';
-import { decompressed } from '../../functions/core/text/decompress.js';
+import { decompressed, PackedInputError } from '../../functions/core/text/decompress.js';
 import { sourceId } from '../../functions/store/table-design.js';
+import { memberPath, tarListing } from './tar-inputs.js';
 
 /**
  * Directory entries passed over without a word: hidden files and a `config/` folder, which holds
@@ -51,13 +58,33 @@ export interface LocalInputs {
   inputs: AnalysisInput[];
   /** Files found by walking directories that do not look like logs or exports. */
   notAnalysed: NotAnalysedFile[];
+  /**
+   * Of `notAnalysed`, the files (as shown) that may hold relay refusals: archives, compressed files,
+   * text with a refusal in it. Unread, they make a run that found nothing no all-clear, and fail it.
+   */
+  mayHoldRefusals: string[];
+}
+
+export interface LocalInputOptions {
+  /** Read a tar archive as the files in it (analysis), rather than as one file (upload). */
+  tarMembers?: boolean;
+}
+
+/** Why a file is not analysed, and whether it may hold refusals all the same. */
+interface NotRead {
+  reason: string;
+  mayHoldRefusals: boolean;
 }
 
 /** Extensions of logs and exports: such a file found in a directory is always analysed. */
 const INPUT_EXTENSIONS: ReadonlySet<string> = new Set(['.log', '.csv', '.gz']);
 
-/** Extensions of files that are never logs or exports: documents, scripts, reports. */
-const DOCUMENT_EXTENSIONS = ['.md', '.markdown', '.xml', '.html', '.htm', '.ps1', '.psm1', '.psd1'];
+/** Extensions of files that are never logs or exports: documents, scripts, reports, pictures. */
+const DOCUMENT_EXTENSIONS = [
+  ...['.md', '.markdown', '.xml', '.html', '.htm', '.ps1', '.psm1', '.psd1'],
+  // Office documents are ZIP archives inside: told by name, not taken for an archive of logs.
+  ...['.docx', '.pptx', '.odt', '.pdf', '.png', '.jpg', '.jpeg', '.gif'],
+];
 
 /**
  * Files never read as logs or exports, by extension, with why they are passed over; the content of
@@ -71,6 +98,37 @@ const OTHER_EXTENSIONS: ReadonlyMap<string, string> = new Map([
   ['.xlsx', 'an Excel workbook (.xlsx): save the sheet as CSV to analyse it'],
   ['.zip', 'a ZIP archive: extract the logs from it to analyse them'],
 ]);
+
+/** Of {@link OTHER_EXTENSIONS}, what may hold refusals: an archive of logs, an export saved as a workbook. */
+const UNREAD_EXTENSIONS: ReadonlySet<string> = new Set(['.zip', '.xlsx']);
+
+/**
+ * Extensions of archives and compressed files, for those whose bytes did not tell (lzip, lzma,
+ * Brotli have no signature relay-audit checks): they may hold logs, so they count as unread.
+ */
+const PACKED_EXTENSIONS: ReadonlySet<string> = new Set([
+  '.xz',
+  '.bz2',
+  '.zst',
+  '.lz4',
+  '.lz',
+  '.lzma',
+  '.z',
+  '.br',
+  '.7z',
+  '.rar',
+  '.tar',
+  '.tgz',
+  '.tbz2',
+  '.txz',
+  '.cab',
+]);
+
+/** Relay-refusal text: the codes of Exchange Online's refusal and deferral, its ATTR reasons. */
+const REFUSAL_TEXT = /\b(?:5\.7\.64|4\.4\.62)\b|\bATTR3\d\b|TenantAttribution/;
+
+/** How much of a file passed over is searched for refusal text. */
+const REFUSAL_SNIFF_BYTES = 64 * 1024;
 
 /** Identity of a file or directory whatever path reaches it (symbolic links, `..`): device and inode. */
 function identity(info: { dev: number; ino: number }, path: string): string {
@@ -155,30 +213,80 @@ const SYSLOG_SNIFF_CHARS = 16 * 1024 * 1024;
 
 /**
  * Why a file found in a directory is not analysed, or undefined when it looks like a log or export:
- * by its extension, else by its first lines (the header detection the analysis itself uses).
+ * by its extension, else by its first bytes (an archive, compressed data) and lines (the header
+ * detection the analysis itself uses). `open` reads the file (or a member of a tar archive).
  */
-async function whyNotAnalysed(path: string): Promise<string | undefined> {
-  const extension = extname(path).toLowerCase();
+async function whyNotAnalysed(
+  name: string,
+  open: () => AsyncIterable<Uint8Array>,
+): Promise<NotRead | undefined> {
+  const extension = extname(name).toLowerCase();
   if (INPUT_EXTENSIONS.has(extension)) return undefined;
   const known = OTHER_EXTENSIONS.get(extension);
-  if (known !== undefined) return known;
-  const start = await howItStarts(path);
+  if (known !== undefined) return { reason: known, mayHoldRefusals: UNREAD_EXTENSIONS.has(extension) };
+  const start = await howItStarts(name, open);
   if (start === 'input') return undefined;
-  if (start !== 'unknown') return start.syslog;
-  // JSON is read when it is a message trace (Graph pages, ConvertTo-Json); other JSON is settings or data.
-  if (extension === '.json') return 'not a log or export: .json that is no message trace';
-  return `not a log or export: ${extension || 'no extension'}, and no header relay-audit knows`;
+  if (typeof start === 'object' && 'packed' in start) return { reason: start.packed, mayHoldRefusals: true };
+  if (PACKED_EXTENSIONS.has(extension)) {
+    return {
+      reason: `compressed or archived (${extension}) in a form relay-audit does not read: decompress or extract it and analyse what that gives`,
+      mayHoldRefusals: true,
+    };
+  }
+  const reason =
+    start !== 'unknown'
+      ? start.syslog
+      : // JSON is read when it is a message trace (Graph pages, ConvertTo-Json); other JSON is settings or data.
+        extension === '.json'
+        ? 'not a log or export: .json that is no message trace'
+        : `not a log or export: ${extension || 'no extension'}, and no header relay-audit knows`;
+  // Format-List output, a pasted bounce, a SIEM's own export: refusals in a form that is not read.
+  const refusal = await refusalTextIn(name, open);
+  if (refusal === undefined) return { reason, mayHoldRefusals: false };
+  return {
+    reason:
+      `${reason}, yet it holds relay-refusal text (${refusal}): export the rows as CSV ` +
+      '(Export-Csv, see "Exports that work" in the README) and analyse that, or name the file to see why it is not read',
+    mayHoldRefusals: true,
+  };
+}
+
+/** The first refusal text in the file's first {@link REFUSAL_SNIFF_BYTES}, and its line; any encoding. */
+async function refusalTextIn(
+  name: string,
+  open: () => AsyncIterable<Uint8Array>,
+): Promise<string | undefined> {
+  const bytes = decompressed(open(), name)[Symbol.asyncIterator]();
+  try {
+    const { head } = await readHead(bytes, REFUSAL_SNIFF_BYTES);
+    // The codes are ASCII: without NULs, UTF-16 text reads as Latin-1 too (no decoding to fail on).
+    const text = Buffer.from(head.subarray(0, REFUSAL_SNIFF_BYTES).filter((byte) => byte !== 0)).toString(
+      'latin1',
+    );
+    const match = REFUSAL_TEXT.exec(text);
+    if (match === null) return undefined;
+    const line = text.slice(0, match.index).split('\n').length;
+    return `${match[0]} on line ${line}`;
+  } catch {
+    return undefined; // unreadable: nothing known of it beyond the reason already given
+  } finally {
+    await closeEarly(bytes);
+  }
 }
 
 /**
  * `input` when the file's first lines are the header of a format relay-audit reads, or it is a
  * syslog file with a mail line within {@link SYSLOG_SNIFF_CHARS}; what a syslog file without one is;
- * `unknown` otherwise.
+ * what an archive or compressed file is and what to do; `unknown` otherwise.
  */
-async function howItStarts(path: string): Promise<'input' | 'unknown' | { syslog: string }> {
-  const stream = createReadStream(path, { highWaterMark: 1 << 16 });
+async function howItStarts(
+  name: string,
+  open: () => AsyncIterable<Uint8Array>,
+): Promise<'input' | 'unknown' | { syslog: string } | { packed: string }> {
+  const bytes = open()[Symbol.asyncIterator]();
+  const stream = { [Symbol.asyncIterator]: () => bytes };
   try {
-    const decoded = await decodeBytes(decompressed(stream, path), path);
+    const decoded = await decodeBytes(decompressed(stream, name), name);
     // Logs and JSON that are not CSV-like (mail logs, traces as JSON) are told by their first lines.
     const sniffed = await sniffText(decoded.chunks[Symbol.asyncIterator]());
     const chunks = sniffed.chunks;
@@ -188,16 +296,17 @@ async function howItStarts(path: string): Promise<'input' | 'unknown' | { syslog
         const told = await lateFormatWithin(sniffed.format, chunks, SYSLOG_SNIFF_CHARS);
         return 'format' in told ? 'input' : { syslog: told.reason };
       }
-      await detectFormat(chunks, path);
+      await detectFormat(chunks, name);
       return 'input';
     } finally {
       await closeEarly(chunks);
     }
   } catch (error) {
+    if (error instanceof PackedInputError) return { packed: error.reason };
     // Not text, or no header we know. A file that cannot be read is analysed, and fails saying why.
     return error instanceof RelayAuditError ? 'unknown' : 'input';
   } finally {
-    stream.destroy();
+    await closeEarly(bytes);
   }
 }
 
@@ -205,7 +314,11 @@ async function howItStarts(path: string): Promise<'input' | 'unknown' | { syslog
  * Expands the command-line paths into inputs, and the files found in directories that are not
  * logs or exports; a missing path is a usage error.
  */
-export async function findLocalInputs(paths: readonly string[], cwd = process.cwd()): Promise<LocalInputs> {
+export async function findLocalInputs(
+  paths: readonly string[],
+  cwd = process.cwd(),
+  options: LocalInputOptions = {},
+): Promise<LocalInputs> {
   const files: FoundFile[] = [];
   const directories = new Set<string>();
   const passed: { path: string; reason: string }[] = [];
@@ -220,20 +333,29 @@ export async function findLocalInputs(paths: readonly string[], cwd = process.cw
     if (known) known.named ||= !file.walked;
     else reached.set(id, { first: file, absolute, named: !file.walked });
   }
-  const inputs: AnalysisInput[] = [];
-  const notAnalysed: NotAnalysedFile[] = passed.map(({ path, reason }) => {
+  const found: LocalInputs = { inputs: [], notAnalysed: [], mayHoldRefusals: [] };
+  found.notAnalysed = passed.map(({ path, reason }) => {
     const absolute = resolve(cwd, path);
     return { file: relative(cwd, absolute) || absolute, reason };
   });
+  const notRead = (file: string, { reason, mayHoldRefusals }: NotRead): void => {
+    found.notAnalysed.push({ file, reason });
+    if (mayHoldRefusals) found.mayHoldRefusals.push(file);
+  };
   for (const { first: file, absolute, named } of reached.values()) {
     const name = relative(cwd, absolute) || absolute;
-    const reason = named ? undefined : await whyNotAnalysed(absolute);
+    const { info } = file;
+    // A pipe is read once: it is never sniffed for a tar archive (one that is is refused whole).
+    if (options.tarMembers && info.isFile() && (await addTarMembers(found, name, absolute, info, notRead)))
+      continue;
+    const reason = named
+      ? undefined
+      : await whyNotAnalysed(name, () => createReadStream(absolute, { highWaterMark: 1 << 16 }));
     if (reason !== undefined) {
-      notAnalysed.push({ file: name, reason });
+      notRead(name, reason);
       continue;
     }
-    const { info } = file;
-    inputs.push({
+    found.inputs.push({
       name,
       // Same file (path, size, modification time) → same source record on re-analysis.
       sourceId: sourceId(`file://${absolute}#${info.size}#${info.mtimeMs}`),
@@ -245,7 +367,55 @@ export async function findLocalInputs(paths: readonly string[], cwd = process.cw
       open: () => createReadStream(absolute, { highWaterMark: 1 << 18 }),
     });
   }
-  return { inputs, notAnalysed };
+  return found;
+}
+
+/**
+ * When the file is a tar archive, adds its members to `found` as files found in a folder (a member
+ * that is no log or export is listed, as in a folder) and returns true.
+ */
+async function addTarMembers(
+  found: LocalInputs,
+  name: string,
+  absolute: string,
+  info: Stats,
+  notRead: (file: string, why: NotRead) => void,
+): Promise<boolean> {
+  const listing = await tarListing(absolute, name);
+  if (listing === undefined) return false;
+  for (const { member, open } of listing.files) {
+    const file = `${name}/${memberPath(member.name)}`;
+    const reason = await whyNotAnalysed(member.name, open);
+    if (reason !== undefined) {
+      notRead(file, reason);
+      continue;
+    }
+    found.inputs.push({
+      name: file,
+      // The archive's version and the member's place in it: the same member → the same source record.
+      sourceId: sourceId(`file://${absolute}#${info.size}#${info.mtimeMs}#${member.offset}#${member.name}`),
+      path: `${absolute}/${memberPath(member.name)}`,
+      size: member.size,
+      // The member's own time (the year of its syslog dates), not the archive's.
+      modified: member.modified ?? info.mtime,
+      open,
+    });
+  }
+  for (const { name: member, type } of listing.unsupported) {
+    notRead(`${name}/${memberPath(member)}`, {
+      reason: `a tar member of a type relay-audit does not read (${type}): extract the archive (tar xf) and analyse the folder that gives`,
+      mayHoldRefusals: true,
+    });
+  }
+  if (listing.error !== undefined) {
+    notRead(name, {
+      reason: `${listing.error} The files after the damage were not read.`,
+      mayHoldRefusals: true,
+    });
+  } else if (listing.files.length === 0 && listing.unsupported.length === 0) {
+    notRead(name, { reason: 'a tar archive with no files in it', mayHoldRefusals: false });
+  }
+  return true;
 }
 
 /** The inputs of {@link findLocalInputs} alone. */

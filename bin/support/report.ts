@@ -3,6 +3,8 @@
  * sender domains behind them, what we know about accepted domains, and the next step to take.
  * "No relay refusals" is said only of rows that were analysed: a file that gave nothing usable is
  * listed as failed with why, and one whose refusals were all counted from an earlier file says so.
+ * Never "nothing to fix" while a file that may hold refusals (an archive, a compressed file, text
+ * with a refusal in no format relay-audit reads) went unread.
  */
 
 import type { AnalysisResult } from '../../functions/core/analysis/analyze.js';
@@ -123,6 +125,8 @@ export interface ReportOptions {
   storeNote?: string | undefined;
   /** Files found in the directories that are not logs or exports, and why. */
   notAnalysed?: readonly NotAnalysedFile[];
+  /** Of `notAnalysed`, the files that may hold relay refusals: listed apart, and no all-clear. */
+  mayHoldRefusals?: readonly string[];
   /**
    * The store the findings went to: the commands suggested name it, so they read that store. None:
    * nothing was stored (`--no-store`), and no command reading a store is suggested.
@@ -134,23 +138,31 @@ export function renderAnalysisReport(result: AnalysisResult, options: ReportOpti
   const total = SCENARIO_IDS.reduce((sum, id) => sum + result.findingsByScenario[id], 0);
   const rows = result.sources.reduce((sum, source) => sum + source.rowsRead, 0);
   const failed = result.sources.filter((source) => source.status === 'failed').length;
+  const mayHold = new Set(options.mayHoldRefusals ?? []);
+  const notAnalysed = options.notAnalysed ?? [];
+  const unread = notAnalysed.filter((entry) => mayHold.has(entry.file));
+  const others = notAnalysed.filter((entry) => !mayHold.has(entry.file));
   const out: string[] = [];
   out.push(
     `relay-audit: ${plural(result.sources.length, 'file')}${failed > 0 ? ` (${groupDigits(failed)} could not be analysed)` : ''}, ${plural(rows, 'row')}, ` +
       `${plural(result.rejections, 'relay refusal')} → ${plural(total, 'finding')}` +
-      (result.duplicates > 0 ? ` (${groupDigits(result.duplicates)} repeated refusals counted once)` : ''),
-    '',
-    'Files',
+      (result.duplicates > 0 ? ` (${groupDigits(result.duplicates)} repeated refusals counted once)` : '') +
+      (unread.length > 0 ? `; ${plural(unread.length, 'file')} that may hold refusals not read` : ''),
   );
+  // A run of nothing but unread files has no analysed file to list.
+  if (result.sources.length > 0) out.push('', 'Files');
   for (const source of result.sources) out.push(...describeSource(source));
-  const notAnalysed = options.notAnalysed ?? [];
-  if (notAnalysed.length > 0) {
+  if (unread.length > 0) {
+    out.push('', 'Files not read that may hold relay refusals');
+    for (const { file, reason } of unread) out.push(`  ✗ ${file} — ${reason}`);
+  }
+  if (others.length > 0) {
     out.push('', 'Other files, not analysed');
-    for (const { file, reason } of notAnalysed) out.push(`  – ${file} — ${reason}`);
+    for (const { file, reason } of others) out.push(`  – ${file} — ${reason}`);
   }
   out.push('');
   if (total === 0) {
-    out.push(...noFindings(result));
+    out.push(...noFindings(result, unread.length));
   } else {
     out.push('Findings by scenario');
     const ranked = [...SCENARIO_IDS].sort(
@@ -188,12 +200,15 @@ export function renderAnalysisReport(result: AnalysisResult, options: ReportOpti
     );
   }
   if (options.storeNote) out.push('', options.storeNote);
-  out.push('', ...nextStep(result, total, options.storeFlags));
+  out.push('', ...nextStep(result, total, options.storeFlags, unread.length));
   return `${out.join('\n')}\n`;
 }
 
-/** A run without findings: said of the rows that were analysed, never of files that failed. */
-function noFindings(result: AnalysisResult): string[] {
+/**
+ * A run without findings: said of the rows that were analysed, never of files that failed or that
+ * may hold refusals and were not read (`unread`).
+ */
+function noFindings(result: AnalysisResult, unread: number): string[] {
   const failed = result.sources.filter((source) => source.status === 'failed').length;
   const analysed = result.sources.filter((source) => source.rowsAnalysed > 0);
   const rows = analysed.reduce((sum, source) => sum + source.rowsAnalysed, 0);
@@ -202,16 +217,29 @@ function noFindings(result: AnalysisResult): string[] {
     result.rejections > 0
       ? `${plural(result.rejections, 'relay refusal')} (5.7.64 TenantAttribution / 4.4.62 ATTR35) matched no scenario`
       : 'No relay refusals (5.7.64 TenantAttribution / 4.4.62 ATTR35) were found';
-  if (failed === 0) return [`${found}.`];
+  if (failed === 0 && unread === 0) return [`${found}.`];
+  const missed = [
+    ...(failed > 0 ? [`${plural(failed, 'file')} could not be analysed`] : []),
+    ...(unread > 0
+      ? [`${plural(unread, 'file')} that may hold refusals ${unread === 1 ? 'was' : 'were'} not read`]
+      : []),
+  ];
   return [
     `${found} in the ${plural(rows, 'row')} analysed from ${plural(analysed.length, 'file')};`,
-    `${plural(failed, 'file')} could not be analysed, so nothing is known of ${failed === 1 ? 'it' : 'them'}.`,
+    `${missed.join(' and ')}, so nothing is known of ${failed + unread === 1 ? 'it' : 'them'}.`,
   ];
 }
 
-function nextStep(result: AnalysisResult, total: number, store: StoreFlags | undefined): string[] {
+function nextStep(
+  result: AnalysisResult,
+  total: number,
+  store: StoreFlags | undefined,
+  unread: number,
+): string[] {
   const failed = result.sources.filter((source) => source.status === 'failed');
   const lines: string[] = [];
+  // Unread files that may hold refusals: each is listed with what to do (extract, decompress, export).
+  const unreadLine = `${plural(unread, 'file')} that may hold refusals ${unread === 1 ? 'was' : 'were'} not read (see above): extract, decompress or export ${unread === 1 ? 'it' : 'them'} as said there, and analyse ${unread === 1 ? 'it' : 'them'}.`;
   if (total > 0) {
     const top = [...SCENARIO_IDS].sort(
       (a, b) => result.findingsByScenario[b] - result.findingsByScenario[a],
@@ -225,12 +253,16 @@ function nextStep(result: AnalysisResult, total: number, store: StoreFlags | und
     );
     if (failed.length > 0)
       lines.push(`  ${plural(failed.length, 'file')} could not be analysed (see above).`);
+    if (unread > 0) lines.push(`  ${unreadLine}`);
   } else if (failed.length > 0) {
     const them = failed.length === 1 ? 'it' : 'them';
     lines.push(
       `Next step: export again (or fix) what could not be analysed (see above) and analyse ${them}:`,
       `  the refusals may be in ${them}.`,
     );
+    if (unread > 0) lines.push(`  And ${unreadLine}`);
+  } else if (unread > 0) {
+    lines.push(`Next step: ${unreadLine}`, `  The refusals may be in ${unread === 1 ? 'it' : 'them'}.`);
   } else if (result.unexplainedFailures === 0) {
     lines.push('Next step: nothing to fix in these files. Analyse more days of tracking logs to be sure.');
   }

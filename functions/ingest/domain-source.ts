@@ -9,11 +9,13 @@
 import { GetObjectCommand, type S3Client } from '@aws-sdk/client-s3';
 import { ConfigError } from '../core/kernel/errors.js';
 import {
+  ACCEPTED_DOMAINS_EXPECTED,
   type AcceptedDomainList,
   type DomainOracle,
   InferredDomains,
   parseAcceptedDomains,
 } from '../core/organisation/accepted-domains.js';
+import { configText } from '../core/organisation/config-text.js';
 import { ACCEPTED_DOMAINS_KEY } from '../runtime/bucket-layout.js';
 /** How long a loaded list (or its absence) is trusted. */
 export const DOMAINS_CACHE_MS = 5 * 60_000;
@@ -92,7 +94,9 @@ export class DomainSource {
           `${origin} is larger than ${MAX_CONFIG_BYTES} bytes: not an accepted-domains list`,
         );
       }
-      return (await response.Body?.transformToString('utf-8')) ?? '';
+      // Decoded as every input is (a BOM, UTF-16 sniffed): Windows PowerShell 5.1 `>` writes UTF-16LE.
+      const bytes = (await response.Body?.transformToByteArray()) ?? new Uint8Array();
+      return configText(bytes, origin, ACCEPTED_DOMAINS_EXPECTED);
     } catch (error) {
       if (error instanceof Error && (error.name === 'NoSuchKey' || error.name === 'NotFound'))
         return undefined;

@@ -6,7 +6,7 @@
  */
 import { copyFile, mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { basename, join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { localInputs } from '../../bin/support/inputs.js';
 import { analyze } from '../../functions/core/analysis/analyze.js';
@@ -127,6 +127,148 @@ describe('a message trace whose Failed rows no file explains', () => {
     expect(status).toBe(0);
     expect(report).toContain('Next step: nothing to fix in these files.');
     expect(report).not.toContain('failed in the message trace');
+  });
+
+  /** The `unexplainedFailures` of each file the `--json` summary lists, by file name. */
+  async function unexplainedOf(...files: string[]): Promise<Record<string, number>> {
+    const { report } = await analyseNoStore(...files, '--json');
+    const { sources } = JSON.parse(report) as { sources: SourceRecord[] };
+    return Object.fromEntries(
+      sources.flatMap((source) =>
+        source.unexplainedFailures === undefined ? [] : [[basename(source.file), source.unexplainedFailures]],
+      ),
+    );
+  }
+
+  // hunt6 defect 2: one message to lee@contoso.com (Delivered) and vendor@adatum.com (Failed).
+  const HEAD =
+    '"Organization","MessageId","Received","SenderAddress","RecipientAddress","Subject","Status","ToIP","FromIP","Size","MessageTraceId","StartDate","EndDate"\n';
+  const traceRow = (messageId: string, recipient: string, status: string, traceId: string) =>
+    `"contoso.onmicrosoft.com","${messageId}","2026-11-28T22:15:02.9910000Z","finance@contoso.com","${recipient}","Payment run","${status}","","203.0.113.25","377016","${traceId}","2026-11-27T00:00:00.0000000Z","2026-11-29T00:00:00.0000000Z"\n`;
+  const TWO_RECIPIENTS =
+    HEAD +
+    traceRow(
+      '<M8@app01.contoso.local>',
+      'lee@contoso.com',
+      'Delivered',
+      '6f12b2d7-d3af-50a6-b7a9-2182002541ab',
+    ) +
+    traceRow(
+      '<M8@app01.contoso.local>',
+      'vendor@adatum.com',
+      'Failed',
+      '6f12b2d7-d3af-50a6-b7a9-2182002541ab',
+    );
+  const detailRow = (event: string, date: string, text: string) =>
+    `"contoso.onmicrosoft.com","<M8@app01.contoso.local>","6f12b2d7-d3af-50a6-b7a9-2182002541ab","lee@contoso.com","finance@contoso.com","${date}","${event}","","${text}",""\n`;
+  const LEE_ONLY =
+    '"Organization","MessageId","MessageTraceId","RecipientAddress","SenderAddress","Date","Event","Action","Detail","Data"\n' +
+    detailRow(
+      'Receive',
+      '2026-11-28T22:15:03.0000000Z',
+      'Message received by: AM0PR01MB1234.eurprd01.prod.exchangelabs.com using TLS1.2 with AES256',
+    ) +
+    detailRow('Deliver', '2026-11-28T22:15:04.0000000Z', 'The message was successfully delivered.');
+
+  it("is no all-clear when the detail export of the run is another recipient's (receipt and delivery)", async () => {
+    await writeFile(join(dir, 'trace.csv'), TWO_RECIPIENTS);
+    await writeFile(join(dir, 'detail-lee-only.csv'), LEE_ONLY);
+    const files = [join(dir, 'trace.csv'), join(dir, 'detail-lee-only.csv')];
+    const { status, report } = await analyseNoStore(...files);
+    expect(status).toBe(0);
+    expect(report).not.toContain('nothing to fix');
+    expect(report).toContain('Next step: 1 message failed in the message trace, which does not say why');
+    expect(await unexplainedOf(...files)).toEqual({ 'trace.csv': 1 });
+    expect(await unexplainedOf(...[...files].reverse())).toEqual({ 'trace.csv': 1 });
+  });
+
+  it('counts a Failed row without a Message-ID (it cannot be joined to a reason)', async () => {
+    const rows =
+      HEAD +
+      traceRow('', 'vendor@adatum.com', 'Failed', '7a12b2d7-d3af-50a6-b7a9-2182002541ab') +
+      traceRow('<ok1@x>', 'vendor@adatum.com', 'Delivered', '8a12b2d7-d3af-50a6-b7a9-2182002541ab');
+    await writeFile(join(dir, 'trace-failed-without-messageid.csv'), rows);
+    const { report } = await analyseNoStore(join(dir, 'trace-failed-without-messageid.csv'));
+    expect(report).not.toContain('nothing to fix');
+    expect(await unexplainedOf(join(dir, 'trace-failed-without-messageid.csv'))).toEqual({
+      'trace-failed-without-messageid.csv': 1,
+    });
+  });
+
+  // hunt7 defect 5: a PowerShell 5.1 Get-MessageTraceV2 result (one object) whose refusal a log gives.
+  const ONE_FAILED = JSON.stringify(
+    {
+      Organization: 'contoso.onmicrosoft.com',
+      MessageId: '<28B71A112A349B5EB8F9C29C92482EBE@EX01.contoso.local>',
+      Received: '/Date(1795857045301)/',
+      SenderAddress: 'Finance@Contoso.COM',
+      RecipientAddress: 'supplier@litware.com',
+      Subject: 'Remittance advice 2026-11, batch 7',
+      Status: 'Failed',
+      ToIP: null,
+      FromIP: '203.0.113.25',
+      Size: 22904,
+      MessageTraceId: '0f1e2d3c-4b5a-4978-8a6b-5c4d3e2f1a0b',
+      StartDate: '/Date(1795824000000)/',
+      EndDate: '/Date(1795910400000)/',
+      Index: 0,
+    },
+    null,
+    4,
+  ).replaceAll('/', '\\/');
+  const TRACKING_FAIL =
+    '#Software: Microsoft Exchange Server\r\n#Version: 15.02.1544.004\r\n#Log-Type: Message Tracking Log\r\n#Date: 2026-11-28T00:00:02.117Z\r\n' +
+    '#Fields: date-time,client-ip,client-hostname,server-ip,server-hostname,source-context,connector-id,source,event-id,internal-message-id,message-id,network-message-id,recipient-address,recipient-status,total-bytes,recipient-count,related-recipient-address,reference,message-subject,sender-address,return-path,message-info,directionality,tenant-id,original-client-ip,original-server-ip,custom-data,transport-traffic-type,log-id,schema-version\r\n' +
+    '2026-11-28T09:10:45.301Z,10.0.1.11,EX01.contoso.local,52.101.1.1,contoso-com.mail.protection.outlook.com,08DF006B9F7584FC;2026-11-28T09:10:45.301Z;0,EX01\\Outbound to Office 365,SMTP,FAIL,22157924881,<28B71A112A349B5EB8F9C29C92482EBE@EX01.contoso.local>,c32baaca-b014-5e34-911c-494735f21b11,supplier@litware.com,550 5.7.64 TenantAttribution; Relay Access Denied [AM0PR01MB1234.eurprd01.prod.exchangelabs.com],22904,1,,,"Remittance advice 2026-11, batch 7",Finance@Contoso.COM,Finance@Contoso.COM,,Originating,,,10.0.1.11,S:DeliveryPriority=Normal;S:AccountForest=contoso.local,Email,d4de0664-a60b-52ee-94e5-23ace86fb66b,15.02.1544.004\r\n';
+  const send = (sequence: number, event: string, data: string, context = '') =>
+    `2026-11-28T09:10:45.${String(300 + sequence).padStart(3, '0')}Z,Outbound to Office 365,08DF006B9F7584FC,${sequence},10.0.1.11:52134,52.101.1.1:25,${event},${data},${context}\r\n`;
+  const SEND_FAIL =
+    '#Software: Microsoft Exchange Server\r\n#Version: 15.02.1544.004\r\n#Log-type: SMTP Send Protocol Log\r\n#Date: 2026-11-28T00:00:01.223Z\r\n' +
+    '#Fields: date-time,connector-id,session-id,sequence-number,local-endpoint,remote-endpoint,event,data,context\r\n' +
+    send(0, '*', '', 'attempting to connect') +
+    send(1, '+', '') +
+    send(2, '<', '220 AM0PR01MB1234.eurprd01.prod.exchangelabs.com Microsoft ESMTP MAIL Service ready') +
+    send(3, '>', 'EHLO mail.contoso.com') +
+    send(
+      4,
+      '<',
+      '250  AM0PR01MB1234.eurprd01.prod.exchangelabs.com Hello [203.0.113.25] SIZE 157286400 PIPELINING',
+    ) +
+    send(
+      5,
+      '*',
+      '08DF006B9F7584FC;2026-11-28T09:10:45.301Z;0',
+      'sending message with RecordId 22157924881 and InternetMessageId <28B71A112A349B5EB8F9C29C92482EBE@EX01.contoso.local>',
+    ) +
+    send(6, '>', 'MAIL FROM:<Finance@Contoso.COM> SIZE=22904') +
+    send(7, '>', 'RCPT TO:<supplier@litware.com>') +
+    send(8, '<', '250 2.1.0 Sender OK') +
+    send(
+      9,
+      '<',
+      '550 5.7.64 TenantAttribution; Relay Access Denied ATTR36 [AM0PR01MB1234.eurprd01.prod.exchangelabs.com]',
+    ) +
+    send(10, '>', 'QUIT') +
+    send(11, '<', '221 2.0.0 Service closing transmission channel') +
+    send(12, '-', '', 'Local');
+
+  it.each([
+    ['tracking log', 'MSGTRK2026112809-1.LOG', TRACKING_FAIL],
+    ['send protocol log', 'SEND20261128-1.LOG', SEND_FAIL],
+  ])('takes the refusal a %s of the run gives as the reason, in either order', async (_kind, name, log) => {
+    await writeFile(join(dir, 'trace-one-failed.json'), ONE_FAILED);
+    await writeFile(join(dir, name), log);
+    expect(await unexplainedOf(join(dir, 'trace-one-failed.json'))).toEqual({ 'trace-one-failed.json': 1 });
+    for (const files of [
+      [join(dir, 'trace-one-failed.json'), join(dir, name)],
+      [join(dir, name), join(dir, 'trace-one-failed.json')],
+    ]) {
+      const { status, report } = await analyseNoStore(...files);
+      expect(status).toBe(0);
+      expect(report).toContain('relay refusal → 1 finding');
+      expect(report).not.toContain('failed in the message trace');
+      expect(await unexplainedOf(...files)).toEqual({});
+    }
   });
 });
 

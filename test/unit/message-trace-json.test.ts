@@ -348,6 +348,45 @@ describe("Get-MessageTrace | ConvertTo-Json with each trace's details in it", ()
       ],
     ]);
   });
+
+  it('reads the @{…} text of a remote session, whose PSComputerName, RunspaceId… come first', async () => {
+    // Exchange Online PowerShell in Windows PowerShell 5.1, as sample-logs/trace-details-convertto-json.json.
+    const session =
+      'PSComputerName=outlook.office365.com; RunspaceId=5e0c1f4b-8d2a-4c3e-b6f7-1a2b3c4d5e6f; PSShowComputerName=False; Organization=contoso.onmicrosoft.com';
+    const { findings, sources } = await analyzeFiles([
+      {
+        name: 'remote-depth2.json',
+        content: JSON.stringify(
+          [
+            {
+              PSComputerName: 'outlook.office365.com',
+              RunspaceId: '5e0c1f4b-8d2a-4c3e-b6f7-1a2b3c4d5e6f',
+              PSShowComputerName: false,
+              ...trace([
+                `@{${session}; MessageId=<FSD13@EX01.contoso.local>; MessageTraceId=${TRACE_ID}; Date=11/28/2026 10:45:01 PM; Event=Receive; Action=; Detail=Message received by: AM0PR01MB1234; Data=<root></root>}`,
+                `@{${session}; MessageId=<FSD13@EX01.contoso.local>; MessageTraceId=${TRACE_ID}; Date=11/28/2026 10:45:02 PM; Event=Fail; Action=; Detail=${REFUSAL}; Data=<root></root>; RecipientAddress=maria@wingtiptoys.com; SenderAddress=noreply@fabrikam.com}`,
+              ]),
+              MessageId: '<FSD13@EX01.contoso.local>',
+            },
+          ],
+          null,
+          4,
+        ),
+      },
+    ]);
+    expect(sources.map((s) => [s.file, s.status, s.rowsRead, s.rowsAnalysed, s.rowsSkipped])).toEqual([
+      ['remote-depth2.json', 'done', 1, 1, 0],
+    ]);
+    expect(findings.map((f) => [f.messageId, f.recipient, f.sender, f.timestamp, f.attr])).toEqual([
+      [
+        'FSD13@EX01.contoso.local',
+        'maria@wingtiptoys.com',
+        'noreply@fabrikam.com',
+        '2026-11-28T22:45:02.000Z',
+        'ATTR36',
+      ],
+    ]);
+  });
 });
 
 describe('Reporting Web Service JSON and NDJSON', () => {

@@ -482,4 +482,63 @@ describe('a certificate that had expired when the mail was refused', () => {
     );
     expect(findings[0]?.evidence.map((item) => item.kind)).not.toContain('certificate-expired');
   });
+
+  /** The evidence kinds and remediation text of the session with validity `notBefore notAfter`. */
+  const judged = async (name: string, notBefore: string, notAfter: string) => {
+    const content = session(notAfter).replace('11/1/2025 12:00:00 AM', notBefore);
+    const { findings } = await analyzeFiles([{ name, content }], { accepted: 'contoso.com' });
+    const [finding] = findings;
+    return {
+      evidence: finding?.evidence ?? [],
+      kinds: finding?.evidence.map((item) => item.kind) ?? [],
+      remediation: [finding?.remediation.explanation, ...(finding?.remediation.steps ?? [])].join('\n'),
+    };
+  };
+
+  it('reads the validity in the server culture: en-GB and de-DE dates, day first', async () => {
+    // en-GB, 13 Nov 2025 (the day proves the order): expired before the refusal of 28 Nov 2026.
+    const gb = await judged('SEND-en-GB.LOG', '13/11/2024 00:00:00', '13/11/2025 23:59:59');
+    expect(gb.evidence.find((item) => item.kind === 'certificate-expired')?.detail).toMatch(
+      /had expired \(on 2025-11-13\) before the refusal: Exchange Online matches no connector to an expired certificate$/,
+    );
+    expect(gb.remediation).toMatch(/it had expired \(on 2025-11-13\)/);
+    // de-DE 1 Dec 2026: still valid on 28 Nov 2026; 1 Nov 2026: expired.
+    const valid = await judged('SEND-de-DE-valid.LOG', '01.12.2025 00:00:00', '01.12.2026 23:59:59');
+    expect(valid.kinds.filter((kind) => kind.startsWith('certificate-expir'))).toEqual([]);
+    const expired = await judged('SEND-de-DE.LOG', '01.11.2025 00:00:00', '01.11.2026 23:59:59');
+    expect(expired.evidence.find((item) => item.kind === 'certificate-expired')?.detail).toMatch(
+      /had expired \(on 2026-11-01\)/,
+    );
+  });
+
+  it('claims no expiry when day and month could be either way and only one reading is expired', async () => {
+    // en-GB 1 Dec 2026 (valid on 28 Nov 2026), or 12 Jan 2026 if read month first: it cannot tell.
+    const { kinds, evidence, remediation } = await judged(
+      'SEND-ambiguous.LOG',
+      '01/12/2025 00:00:00',
+      '01/12/2026 23:59:59',
+    );
+    expect(kinds).not.toContain('certificate-expired');
+    expect(evidence.find((item) => item.kind === 'certificate-expiry-unclear')?.detail).toBe(
+      'whether the certificate had expired before the refusal cannot be told: its Not after "01/12/2026 23:59:59" ' +
+        'is 2026-12-01 read day first (valid then) but 2026-01-12 read month first (expired), and nothing in the ' +
+        'log settles the order; check it on the server: Get-ExchangeCertificate -Thumbprint ' +
+        '3C6E1F0B9A42D8E57C1B0F6A2D94E3B8C5A7F102 | Format-List NotAfter',
+    );
+    expect(remediation).not.toMatch(/had expired|renew it/i);
+  });
+
+  it('lets the validity pair settle the order: a period cannot end before it starts', async () => {
+    // 90 days from 3 Sep 2026 to 2 Dec 2026; read month first it would run from 9 Mar back to 12 Feb.
+    const valid = await judged('SEND-pair.LOG', '03/09/2026 00:00:00', '02/12/2026 23:59:59');
+    expect(valid.kinds.filter((kind) => kind.startsWith('certificate-expir'))).toEqual([]);
+  });
+
+  it('says expired when every reading is, with the likeliest day and the other reading', async () => {
+    // en-US with AM/PM: 1 Nov 2026 (month first) or 11 Jan 2026 (day first): expired either way.
+    const { evidence } = await judged('SEND-either.LOG', '11/1/2025 12:00:00 AM', '11/1/2026 11:59:59 PM');
+    expect(evidence.find((item) => item.kind === 'certificate-expired')?.detail).toMatch(
+      /had expired \(on 2026-11-01\) before the refusal: .* \(its Not after "11\/1\/2026 11:59:59 PM" reads 2026-01-11 with day and month the other way: expired either way\)$/,
+    );
+  });
 });

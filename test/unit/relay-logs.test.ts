@@ -656,6 +656,135 @@ describe('IIS 6 SMTP service (Windows relay)', () => {
       expect(source.errorMessage).toMatch(/looks like an IIS web server \(HTTP\) log .*not a mail log/);
   });
 
+  /** An outbound row to Exchange Online (52.101.1.1), as the relay writes it. */
+  const out = (time: string, kind: 'command' | 'answer', method: string, query: string) =>
+    `2026-11-28 ${time} 52.101.1.1 ${kind === 'command' ? 'OutboundConnectionCommand' : 'OutboundConnectionResponse'} SMTPSVC1 RELAY02 - 25 ${method} - ${query} 0 0 4 0 16 SMTP - - - -`;
+  const say = (time: string, method: string, query = '-') => out(time, 'command', method, query);
+  const hear = (time: string, answer: string) => out(time, 'answer', '-', answer.replaceAll(' ', '+'));
+  const GREETING = '220 AM0PR01MB1234.eurprd01.prod.exchangelabs.com Microsoft ESMTP MAIL Service ready';
+  const analyse = async (rows: string[]) => {
+    const { findings, sources } = await analyzeFiles(
+      [{ name: 'SMTPSVC1/ex261128.log', content: `${header}${rows.join('\r\n')}\r\n` }],
+      { accepted: 'contoso.com' },
+    );
+    return {
+      findings: findings.map((f) => [f.source.line, f.recipient, f.returnPath, f.messageId]),
+      notes: sources[0]?.notes ?? [],
+      rows: [sources[0]?.rowsRead, sources[0]?.rowsAnalysed],
+    };
+  };
+
+  it('pairs pipelined answers with their RCPT TO in order: every refused recipient is a finding', async () => {
+    const { findings, notes } = await analyse([
+      hear('22:30:00', GREETING),
+      say('22:30:00', 'EHLO', 'relay02.contoso.local'),
+      hear('22:30:00', '250-AM0PR01MB1234.eurprd01.prod.exchangelabs.com Hello [203.0.113.30]'),
+      say('22:30:01', 'MAIL', 'FROM:<billing@fabrikam.com>+SIZE=2000'),
+      say('22:30:01', 'RCPT', 'TO:<a1@litware.com>'),
+      say('22:30:01', 'RCPT', 'TO:<a2@litware.com>'),
+      say('22:30:01', 'RCPT', 'TO:<ok@litware.com>'),
+      hear('22:30:01', '250 2.1.0 Sender OK'),
+      hear('22:30:01', REFUSED),
+      hear('22:30:01', REFUSED),
+      hear('22:30:01', '250 2.1.5 Recipient OK'),
+      say('22:30:01', 'QUIT'),
+      hear('22:30:01', '221 2.0.0 Service closing transmission channel'),
+    ]);
+    const id = 'iis:RELAY02:52.101.1.1@2026-11-28T22:30:00.000Z#1';
+    expect(findings).toEqual([
+      [13, 'a1@litware.com', 'billing@fabrikam.com', id],
+      [14, 'a2@litware.com', 'billing@fabrikam.com', id],
+    ]);
+    expect(notes).toEqual([]);
+  });
+
+  /** Two sessions with the same remote at once, A (billing@fabrikam.com) and B (`senderB`), rows interleaved. */
+  const interleaved = (senderB: string, answerB: string) => [
+    hear('22:30:00', GREETING),
+    hear('22:30:00', GREETING),
+    say('22:30:00', 'EHLO', 'relay02.contoso.local'),
+    say('22:30:00', 'EHLO', 'relay02.contoso.local'),
+    hear('22:30:00', '250-AM0PR01MB1234 Hello'),
+    hear('22:30:00', '250-AM0PR01MB1234 Hello'),
+    say('22:30:01', 'MAIL', 'FROM:<billing@fabrikam.com>'),
+    say('22:30:01', 'MAIL', `FROM:<${senderB}>`),
+    hear('22:30:01', '250 2.1.0 Sender OK'),
+    hear('22:30:01', '250 2.1.0 Sender OK'),
+    say('22:30:01', 'RCPT', 'TO:<a1@litware.com>'),
+    say('22:30:01', 'RCPT', 'TO:<b1@adatum.com>'),
+    hear('22:30:01', REFUSED),
+    hear('22:30:01', answerB),
+    say('22:30:02', 'QUIT'),
+    hear('22:30:02', '221 2.0.0 closing'),
+    say('22:30:02', 'QUIT'),
+    hear('22:30:02', '221 2.0.0 closing'),
+  ];
+  const stand = (n: number) => `iis:RELAY02:52.101.1.1@2026-11-28T22:30:00.000Z#interleaved-${n}`;
+
+  it('keeps every refusal of interleaved sessions to one remote, without a sender it cannot tell', async () => {
+    const { findings, notes, rows } = await analyse(interleaved('scans@contoso.com', REFUSED));
+    // Both answers refuse: both recipients were refused, whichever answer was whose; the MAIL FROM
+    // of either session could be either's.
+    expect(findings).toEqual([
+      [17, 'a1@litware.com', undefined, stand(1)],
+      [18, 'b1@adatum.com', undefined, stand(2)],
+    ]);
+    expect(rows).toEqual([18, 18]);
+    expect(notes).toEqual([
+      {
+        code: 'SESSIONS_INTERLEAVED',
+        message:
+          '2 refusals (lines 17–18) came while the relay had two or more sessions open with the same remote, ' +
+          'which IIS logs without a session id: each is kept as its own finding; 2 without a sender (the MAIL FROM ' +
+          'of any of those sessions could be theirs)',
+      },
+    ]);
+  });
+
+  it('names no recipient when interleaved answers differ, and the sender when every session had the same', async () => {
+    const { findings, notes } = await analyse(interleaved('billing@fabrikam.com', '250 2.1.5 Recipient OK'));
+    expect(findings).toEqual([[17, '', 'billing@fabrikam.com', stand(1)]]);
+    expect(notes.map((note) => note.message)).toEqual([
+      expect.stringMatching(
+        /; 1 without a recipient \(the interleaved answers differed, so which RCPT TO each refused is not known\)$/,
+      ),
+    ]);
+  });
+
+  it('keeps the refusals whose command is before the log, each its own finding', async () => {
+    const { findings, notes } = await analyse([hear('22:30:01', REFUSED), hear('22:30:01', REFUSED)]);
+    expect(findings).toEqual([
+      [5, '', undefined, 'iis:RELAY02:52.101.1.1@2026-11-28T22:30:01.000Z#unpaired-1'],
+      [6, '', undefined, 'iis:RELAY02:52.101.1.1@2026-11-28T22:30:01.000Z#unpaired-2'],
+    ]);
+    expect(notes.map((note) => note.code)).toEqual(['ANSWERS_UNPAIRED']);
+  });
+
+  it('takes a greeting after a lull as the only session: the one before ended without a QUIT', async () => {
+    const { findings, notes } = await analyse([
+      hear('22:30:00', GREETING),
+      say('22:30:00', 'MAIL', 'FROM:<billing@fabrikam.com>'),
+      hear('22:30:00', '421 4.3.2 Service not available'),
+      hear('22:32:00', GREETING),
+      say('22:32:00', 'MAIL', 'FROM:<billing@fabrikam.com>'),
+      hear('22:32:00', '250 2.1.0 Sender OK'),
+      say('22:32:00', 'RCPT', 'TO:<a1@litware.com>'),
+      hear('22:32:01', REFUSED),
+      // The remote closes the session (421): no QUIT, and the next greeting is the only session.
+      hear('22:32:01', '421 4.4.2 Connection dropped'),
+      hear('22:32:02', GREETING),
+      say('22:32:02', 'MAIL', 'FROM:<scans@contoso.com>'),
+      say('22:32:02', 'RCPT', 'TO:<b1@adatum.com>'),
+      hear('22:32:02', '250 2.1.0 Sender OK'),
+      hear('22:32:02', REFUSED),
+    ]);
+    expect(findings).toEqual([
+      [12, 'a1@litware.com', 'billing@fabrikam.com', 'iis:RELAY02:52.101.1.1@2026-11-28T22:32:00.000Z#1'],
+      [18, 'b1@adatum.com', 'scans@contoso.com', 'iis:RELAY02:52.101.1.1@2026-11-28T22:32:02.000Z#1'],
+    ]);
+    expect(notes).toEqual([]);
+  });
+
   it('skips a row whose field count does not match #Fields:', async () => {
     const text = `${header}2026-11-28 22:15:01 203.0.113.10 OutboundConnectionCommand\r\n`;
     const { sources } = await analyzeFiles([{ name: 'ex261128.log', content: text }]);

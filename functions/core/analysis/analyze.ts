@@ -26,7 +26,7 @@ import {
   type ParseOptions,
   parseInput,
 } from './input/parse-input.js';
-import type { FormatId, TraceEvent } from './model/events.js';
+import type { TraceEvent } from './model/events.js';
 import { type Finding, SCENARIO_IDS, type ScenarioId } from './model/findings.js';
 import { MAX_DUPLICATE_OF, newSourceRecord, type SourceRecord } from './model/source-record.js';
 import { ResumedRead, ResumeTracker } from './resume-tracker.js';
@@ -38,6 +38,7 @@ import {
   settleFailure,
   settleRead,
 } from './source-accounting.js';
+import { TraceFailures } from './trace-failures.js';
 
 export type { AnalysisInput } from './input/parse-input.js';
 
@@ -117,29 +118,14 @@ export interface AnalysisResult {
   /** Of the unclassified, refusals a scenario rule threw on. */
   ruleFailures: number;
   /**
-   * Messages a message trace of the run says `Failed` without any row of the run saying why (a trace
-   * has no error text; its detail export has): refusals, maybe, that no finding stands for.
+   * Messages a message trace of the run says `Failed` for a recipient whose reason no row of the run
+   * gives (a trace has no error text; its detail export, or a log, has): refusals, maybe, that no
+   * finding stands for. See trace-failures.ts.
    */
   unexplainedFailures: number;
   /** True when `shouldStop` ended the run early. */
   stopped: boolean;
 }
-
-/**
- * Formats of Exchange Online's trace, whose rows name a failure without its reason (message trace,
- * historical search summary) or give the reason (trace detail, historical search extended).
- */
-const TRACE_FORMATS: ReadonlySet<FormatId> = new Set([
-  'message-trace',
-  'message-trace-detail',
-  'message-trace-json',
-  'historical-search-summary',
-  'historical-search-extended',
-]);
-/** A trace row's failure without a reason: `Failed` (message trace), `Fail` (a summary's last event). */
-const TRACE_FAILURES: ReadonlySet<string> = new Set(['FAILED', 'FAIL']);
-/** Message-IDs of each kind kept for `unexplainedFailures`; past it, more are not counted. */
-const MAX_TRACE_FAILURES = 100_000;
 
 const MAX_TRACKED_DOMAINS = 10_000;
 
@@ -188,9 +174,8 @@ class AnalysisRun {
   private resumed: ResumedRead | undefined;
   /** True while the classifier is fed an event of a row an earlier invocation counted. */
   private replaying = false;
-  /** Message-IDs a message trace says failed (→ the file that says so), and those a trace detail row gives a reason for. */
-  private readonly failedInTrace = new Map<string, string>();
-  private readonly explainedInTrace = new Set<string>();
+  /** Failures a trace names without their reason, and the reasons any file of the run gives. */
+  private readonly traceFailures = new TraceFailures();
   /** Set when a stopped read took a resume point: the window is left, not released half-informed. */
   private resumable = false;
 
@@ -317,8 +302,9 @@ class AnalysisRun {
       if (!this.replaying) {
         if (rejection) record.rejections++;
         record.events++;
-        if (TRACE_FORMATS.has(origin.format)) this.traceOutcome(event, origin.sourceId);
       }
+      // Every format: a log's refusal explains a trace's failure of the same message and recipient.
+      this.traceFailures.see(event, origin.format, origin.sourceId, rejection, !this.replaying);
       const duplicates = this.classifier.stats.duplicates;
       this.classifier.push(event, origin, rejection);
       tracker.saw(event.line, rejection !== null && this.classifier.stats.duplicates === duplicates);
@@ -329,23 +315,14 @@ class AnalysisRun {
     }
   }
 
-  /** Keeps what a trace row says of its message's failure: that it failed, or why (a detail row). */
-  private traceOutcome(event: TraceEvent, sourceId: string): void {
-    const { messageId } = event;
-    if (messageId === undefined) return;
-    if (event.recipientStatus !== undefined) {
-      if (this.explainedInTrace.size < MAX_TRACE_FAILURES) this.explainedInTrace.add(detach(messageId));
-    } else if (TRACE_FAILURES.has(event.eventId) && this.failedInTrace.size < MAX_TRACE_FAILURES) {
-      this.failedInTrace.set(detach(messageId), sourceId);
-    }
-  }
-
-  /** Counts, in each file's record, the failures its trace names that no row of the run explains. */
+  /**
+   * Counts, in each file's record, the failures its trace names that no row of the run explains:
+   * once every file is read, so a reason in a later file counts as much as one in an earlier.
+   */
   private countUnexplainedFailures(): void {
-    for (const [messageId, sourceId] of this.failedInTrace) {
-      if (this.explainedInTrace.has(messageId)) continue;
+    for (const [sourceId, count] of this.traceFailures.unexplained()) {
       const record = this.records.get(sourceId);
-      if (record) record.unexplainedFailures = (record.unexplainedFailures ?? 0) + 1;
+      if (record) record.unexplainedFailures = (record.unexplainedFailures ?? 0) + count;
     }
   }
 

@@ -20,6 +20,7 @@ import { FindingBuilder, ruleInputOf } from './classifier/finding-builder.js';
 import { type EventOrigin, type Pending, PendingWindow, pendingOf } from './classifier/pending-window.js';
 import { RemediationCache } from './classifier/remediation-cache.js';
 import { Repeats, refusalKey } from './classifier/repeats.js';
+import { UnnamedRecipients } from './classifier/unnamed-recipients.js';
 import { sessionStartUnseen } from './evidence/open-session.js';
 import { senderUnseen } from './evidence/queued-sender.js';
 import { relayRejectionIn } from './evidence/rejections.js';
@@ -106,6 +107,7 @@ export class StreamingClassifier {
   private readonly evidence: EvidenceIndex;
   private readonly window = new PendingWindow();
   private readonly repeats: Repeats;
+  private readonly unnamed: UnnamedRecipients;
   private readonly findings: FindingBuilder;
   private output: EmittedFinding[] = [];
   private seq = 0;
@@ -120,6 +122,7 @@ export class StreamingClassifier {
     this.tracked = tracked;
     this.evidence = new EvidenceIndex(this.domains, this.inferred, tracked, this.strings);
     this.repeats = new Repeats(tracked, this.strings);
+    this.unnamed = new UnnamedRecipients(tracked);
     this.findings = new FindingBuilder(
       this.domains,
       new RemediationCache(this.domains, options.inboundConnectors),
@@ -197,9 +200,12 @@ export class StreamingClassifier {
     if (this.repeated(key, event, origin)) return;
     if (this.releasedBefore?.(event)) {
       this.repeats.releasedBefore(key, origin);
+      this.unnamed.observe(event, rejection.enhancedCode, undefined, this.window);
       return;
     }
-    this.window.add(pendingOf(seq, key, event, rejection, origin, this.strings));
+    const item = pendingOf(seq, key, event, rejection, origin, this.strings);
+    this.window.add(item);
+    this.unnamed.observe(item.event, rejection.enhancedCode, item, this.window);
   }
 
   /** True (and counted) when refusal `key` repeats one pending or released. */
@@ -217,19 +223,24 @@ export class StreamingClassifier {
   /** Classifies every refusal that arrived at or before `upTo`. */
   private release(upTo: number): void {
     this.window.release(upTo, (item) => {
-      this.repeats.release(item);
       const { line } = item.event;
       this.lastReleased =
         line === this.lastReleased.line ? { line, count: this.lastReleased.count + 1 } : { line, count: 1 };
+      if (item.folded) return; // counted, and its evidence joined, when it folded (see `fold`)
+      this.repeats.release(item);
       // A file read after the refusal named its message (its from= line, the start of its session):
       // under that name it may repeat a refusal another file showed.
-      const handedOn = this.evidence.handedOn(item.event);
-      const key = refusalKey(handedOn, item.rejection, item.origin);
+      let event = this.evidence.handedOn(item.event);
+      if (event.recipient === undefined) event = this.recipientOf(item, event);
+      const key = refusalKey(event, item.rejection, item.origin);
       if (key !== item.key) {
-        if (this.repeated(key, handedOn, item.origin)) return;
+        if (this.repeated(key, event, item.origin)) return;
         this.repeats.release({ ...item, key });
+        this.unnamed.noteNamed(event, item.rejection.enhancedCode);
       }
-      const event = this.evidence.enrich(handedOn);
+      if (item.event.recipient !== undefined && this.fold(item, event))
+        event = this.evidence.handedOn(item.event);
+      event = this.evidence.enrich(event);
       const finding = this.classify(item, event);
       if (!finding) {
         this.stats.unclassified++;
@@ -240,6 +251,47 @@ export class StreamingClassifier {
       if (unseen !== undefined) emitted.unseen = unseen;
       this.output.push(emitted);
     });
+  }
+
+  /**
+   * A refusal that names no recipient, with the one the run gives it (then it is keyed, and may
+   * repeat a refusal, as that recipient's), or as it is.
+   */
+  private recipientOf(item: Pending, event: TraceEvent): TraceEvent {
+    this.unnamed.leave(item);
+    const code = item.rejection.enhancedCode;
+    const recipient = this.unnamed.resolve(event, code, this.evidence.tracedRecipient(event));
+    if (recipient === undefined) return event;
+    // Enriched first: the trace row's subject is filled only while the recipient is missing.
+    return { ...this.evidence.enrich(event), recipient };
+  }
+
+  /**
+   * The named refusal `item` leaving the window takes in the refusals without a recipient still
+   * waiting that the run gives its recipient (they would fold into it when released, when it is gone):
+   * so their evidence joins it whichever file came first. True when one did.
+   */
+  private fold(item: Pending, event: TraceEvent): boolean {
+    const code = item.rejection.enhancedCode;
+    const { recipient } = event;
+    const waiting = recipient === undefined ? undefined : this.unnamed.waitingFor(event, code);
+    if (waiting === undefined) return false;
+    let folded = false;
+    for (const other of [...waiting]) {
+      const handedOn = this.evidence.handedOn(other.event);
+      if (this.unnamed.resolve(handedOn, code, this.evidence.tracedRecipient(handedOn)) !== recipient)
+        continue;
+      this.unnamed.leave(other);
+      this.window.forget(other);
+      other.folded = true;
+      // A later repeat of it (the same page again) is a repeat of this refusal.
+      this.repeats.releasedBefore(other.key, item.origin);
+      this.stats.duplicates++;
+      this.repeats.corroborate(item, { ...handedOn, recipient }, other.origin);
+      this.onDuplicate?.(other.origin, item.origin, true);
+      folded = true;
+    }
+    return folded;
   }
 
   /** What the refusal's file said was in another file, when no file of the run had it. */

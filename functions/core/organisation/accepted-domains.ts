@@ -67,6 +67,9 @@ export class AcceptedDomainList implements DomainOracle {
   }
 }
 
+/** What an accepted-domains file should hold, for the error an undecodable one gets. */
+export const ACCEPTED_DOMAINS_EXPECTED = 'a Get-AcceptedDomain | Export-Csv file or one domain per line';
+
 const TRUE_VALUES = new Set(['true', '1', 'yes', '$true']);
 
 /**
@@ -76,7 +79,8 @@ const TRUE_VALUES = new Set(['true', '1', 'yes', '$true']);
 export function parseAcceptedDomains(text: string, origin: string): AcceptedDomainList {
   const lines = text
     .replace(/^\uFEFF/, '')
-    .split(/\r?\n/)
+    // CRLF, LF or CR alone (an export saved by Excel for Mac as "CSV (Macintosh)").
+    .split(/\r\n?|\n/)
     .filter((line) => line.trim().length > 0 && !line.startsWith('#'));
   const first = lines[0];
   if (first === undefined) throw new ConfigError(`${origin}: no accepted domains found.`);

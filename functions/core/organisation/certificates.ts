@@ -9,7 +9,9 @@
  */
 
 import { X509Certificate } from 'node:crypto';
+import { sniffEncoding } from '../text/decode.js';
 import type { CertificateDescription } from './certificate-description.js';
+import { configText } from './config-text.js';
 import { ConfigFileError } from './errors.js';
 import { isDnsName } from './host-names.js';
 import { attributeValues, dnsNamesOf, oneLine } from './x509-names.js';
@@ -135,13 +137,23 @@ function issued(parent: X509Certificate, child: X509Certificate): boolean {
 }
 
 /**
+ * The text of a certificate file. UTF-16 (a BOM, or NULs between ASCII: Windows PowerShell 5.1 `>`
+ * and Out-File write it) is decoded as every input is; anything else is read byte for byte, since
+ * PEM is ASCII and a DER or binary file must still be told for what it is, not fail to decode.
+ */
+export function certificateText(bytes: Uint8Array, file: string): string {
+  if (sniffEncoding(bytes.subarray(0, 512)).encoding === 'utf-8')
+    return Buffer.from(bytes.buffer, bytes.byteOffset, bytes.length).toString('latin1');
+  return configText(bytes, file, CERTIFICATE_EXPECTED);
+}
+
+/**
  * The certificates of the input, as `X509Certificate` accepted them: its PEM `CERTIFICATE` blocks, or
  * one DER certificate. Throws `ConfigFileError` when there is none or one is not a certificate.
  */
 export function readCertificates(input: string | Uint8Array, file: string): X509Certificate[] {
   const bytes = typeof input === 'string' ? Buffer.from(input, 'utf8') : Buffer.from(input);
-  const text = bytes.toString('latin1');
-  const blocks = pemBlocks(text);
+  const blocks = pemBlocks(certificateText(bytes, file));
   if (blocks.length === 0) {
     if (bytes.length > 0 && bytes[0] === 0x30) {
       try {

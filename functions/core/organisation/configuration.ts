@@ -15,6 +15,7 @@
 import { createHash } from 'node:crypto';
 import { z } from 'zod';
 import { RelayAuditError } from '../kernel/errors.js';
+import { sniffEncoding } from '../text/decode.js';
 import { type AcceptedDomainList, parseAcceptedDomains } from './accepted-domains.js';
 import { type CertificateFile, parseCertificateFile, readCertificates } from './certificates.js';
 import { configText } from './config-text.js';
@@ -120,7 +121,11 @@ function storedCertificates(
   bytes: Uint8Array,
   name: string,
 ): ({ bytes: Uint8Array } | { problem: string }) & { privateKeys: number } {
-  const privateKeys = Buffer.from(bytes).toString('latin1').match(PRIVATE_KEY_MARKER)?.length ?? 0;
+  // Decoded leniently as the certificates are read (UTF-16 from PowerShell too): only counted.
+  const { encoding } = sniffEncoding(bytes.subarray(0, 512));
+  const text =
+    encoding === 'utf-8' ? Buffer.from(bytes).toString('latin1') : new TextDecoder(encoding).decode(bytes);
+  const privateKeys = text.match(PRIVATE_KEY_MARKER)?.length ?? 0;
   try {
     const pem = readCertificates(bytes, name).map((certificate) => certificate.toString());
     return { bytes: Buffer.from(pem.join(''), 'latin1'), privateKeys };

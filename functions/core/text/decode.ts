@@ -3,19 +3,26 @@
  *
  * Exchange writes tracking logs as UTF-8 with a BOM, Windows PowerShell 5.1 writes ASCII or UTF-16,
  * and historical-search reports arrive as UTF-16LE with or without BOM. We sniff: a BOM wins; without
- * one, NUL bytes on odd (LE) or even (BE) positions of the first bytes give UTF-16 away.
+ * one, NUL bytes on odd (LE) or even (BE) positions of the first bytes give UTF-16 away. Line ends
+ * are told from the text's head too: a CR-only text is handed on with LF line ends (line-ends.ts).
  */
 import { isAscii } from 'node:buffer';
 import { DecodeError } from '../kernel/errors.js';
 import { closeEarly, readHead } from './byte-source.js';
+import { type LineEnds, LineEndText } from './line-ends.js';
 
 export type TextEncoding = 'utf-8' | 'utf-16le' | 'utf-16be';
 
 export interface DecodedText {
   encoding: TextEncoding;
   bom: boolean;
-  /** Text chunks in order, without the BOM. */
+  /** Text chunks in order, without the BOM, with LF or CRLF line ends (CR-only ones made LF). */
   chunks: AsyncIterable<string>;
+  /**
+   * The text's line ends, once the first chunk was read: `cr` for a CR-only text, whose chunks
+   * then no longer match its bytes line for line (no resume point can be taken in it).
+   */
+  readonly lineEnds: LineEnds | undefined;
 }
 
 /** How many leading bytes the sniffer looks at when there is no BOM. */
@@ -43,13 +50,13 @@ export function sniffEncoding(head: Uint8Array): { encoding: TextEncoding; bomLe
   return { encoding: 'utf-8', bomLength: 0 };
 }
 
-/** Counts line feeds, so a decoding error can say roughly where it happened. */
-function countLines(text: string): number {
+/** Counts line ends (`lineEnd`: `\n`, or `\r` in a CR-only text), so a decoding error can say roughly where it happened. */
+function countLines(text: string, lineEnd: string): number {
   let count = 0;
-  let index = text.indexOf('\n');
+  let index = text.indexOf(lineEnd);
   while (index !== -1) {
     count++;
-    index = text.indexOf('\n', index + 1);
+    index = text.indexOf(lineEnd, index + 1);
   }
   return count;
 }
@@ -64,10 +71,16 @@ export async function decodeBytes(source: AsyncIterable<Uint8Array>, file?: stri
   const { head, done } = await readHead(iterator, SNIFF_BYTES);
   const { encoding, bomLength } = sniffEncoding(head);
   const decoder = new StrictDecoder(encoding, file);
+  const text = new LineEndText(textChunks(decoder, head.subarray(bomLength), iterator, done), (ends) =>
+    decoder.linesEndIn(ends),
+  );
   return {
     encoding,
     bom: bomLength > 0,
-    chunks: textChunks(decoder, head.subarray(bomLength), iterator, done),
+    chunks: text,
+    get lineEnds() {
+      return text.lineEnds;
+    },
   };
 }
 
@@ -103,8 +116,15 @@ class StrictDecoder {
   private readonly decoder: InstanceType<typeof TextDecoder>;
   /** Bytes decoded so far. */
   private offset = 0;
-  /** The line the next byte is on. */
+  /** The line the next byte is on (counted by LF, or by CR once the text is told CR-only). */
   private line = 1;
+  /**
+   * The line the next byte is on counted by CR, while the line ends are not told yet (the head):
+   * a bad byte there is numbered by whichever count is higher, LF or CR.
+   */
+  private crLine = 1;
+  /** What lines end in: LF, CR (a CR-only text), or not told yet (0). */
+  private lineEnd: 0 | 10 | 13 = 0;
   /** True while the decoder may hold the first bytes of a character cut by the chunk boundary. */
   private midCharacter = false;
 
@@ -113,6 +133,12 @@ class StrictDecoder {
     private readonly file: string | undefined,
   ) {
     this.decoder = new TextDecoder(encoding, { fatal: true, ignoreBOM: true });
+  }
+
+  /** The text's line ends are told (line-ends.ts): lines are counted by them from now on. */
+  public linesEndIn(ends: LineEnds): void {
+    this.lineEnd = ends === 'cr' ? 13 : 10;
+    if (ends === 'cr') this.line = this.crLine;
   }
 
   /** The text of one chunk of bytes, in one or more pieces; `last` for the input's last chunk. */
@@ -150,12 +176,13 @@ class StrictDecoder {
    * all slower). ASCII needs no validation; every other byte still meets the fatal decoder.
    */
   private *utf8Pieces(bytes: Buffer, last: boolean): Generator<string> {
+    const lineEnd = this.lineEnd === 13 ? 13 : 10;
     let start = 0;
     let runStart = 0;
     let runLines = 0;
     let runAscii = true;
     for (;;) {
-      const newline = bytes.indexOf(10, start);
+      const newline = bytes.indexOf(lineEnd, start);
       const end = newline === -1 ? bytes.length : newline + 1;
       const ascii = isAscii(bytes.subarray(start, end)) && !(start === 0 && this.midCharacter);
       if (ascii !== runAscii && start > runStart) {
@@ -180,7 +207,9 @@ class StrictDecoder {
     if (ascii && !this.midCharacter) {
       this.line += lines;
       this.offset += bytes.length;
-      return bytes.toString('latin1');
+      const text = bytes.toString('latin1');
+      if (this.lineEnd === 0) this.crLine += countLines(text, '\r');
+      return text;
     }
     this.midCharacter = stream;
     return this.decode(bytes, stream, lines);
@@ -195,7 +224,8 @@ class StrictDecoder {
     } catch (cause) {
       return this.fail(bytes, cause);
     }
-    this.line += lines ?? countLines(text);
+    this.line += lines ?? countLines(text, this.lineEnd === 13 ? '\r' : '\n');
+    if (this.lineEnd === 0) this.crLine += countLines(text, '\r');
     this.offset += bytes.length;
     return text;
   }
@@ -204,7 +234,9 @@ class StrictDecoder {
   private fail(bytes: Uint8Array, cause: unknown): never {
     const lenient = new TextDecoder(this.encoding).decode(bytes);
     const bad = lenient.indexOf('\uFFFD');
-    const line = bad >= 0 ? this.line + countLines(lenient.slice(0, bad)) : this.line;
+    const before = bad >= 0 ? lenient.slice(0, bad) : '';
+    const byLineEnd = this.line + countLines(before, this.lineEnd === 13 ? '\r' : '\n');
+    const line = this.lineEnd === 0 ? Math.max(byLineEnd, this.crLine + countLines(before, '\r')) : byLineEnd;
     const { encoding, file, offset } = this;
     throw new DecodeError(
       `${file ?? 'input'} is not valid ${encoding.toUpperCase()} (invalid byte sequence on line ${line}, within bytes ${offset}-${offset + bytes.length}). ` +

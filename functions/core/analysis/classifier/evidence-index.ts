@@ -21,10 +21,44 @@ const NO_TRACES: readonly InboundTrace[] = [];
 /** What a message trace row says of its message. */
 interface MessageContext {
   sender?: string;
-  recipient?: string;
   subject?: string;
-  /** Rows of this Message-ID name different recipients: a row without its own recipient gets none. */
-  manyRecipients?: true;
+  /**
+   * The recipient of the message's Failed rows or, while none failed, of its rows; `null` once they
+   * name several: a refusal that names no recipient then gets none (see unnamed-recipients.ts).
+   */
+  recipient?: string | null;
+  /** `recipient` is of Failed rows. */
+  failed?: true;
+}
+
+/** What one message trace row says, copied once for both of its keys. */
+interface TraceRow {
+  sender: string;
+  subject: string | undefined;
+  recipient: string | undefined;
+  failed: boolean;
+}
+
+/**
+ * The context of a trace id or Message-ID once `row` is read too. `Get-MessageTrace` gives one trace
+ * id to all recipients of a message, a row each; Graph a trace id per recipient: both are joined by
+ * their rows' recipients, whatever the order of the rows.
+ */
+function withRow(known: MessageContext | undefined, row: TraceRow): MessageContext {
+  const context: MessageContext = { sender: row.sender };
+  if (row.subject !== undefined) context.subject = row.subject;
+  const { failed, recipient: own } = row;
+  let recipient: string | null | undefined;
+  if (known === undefined || (failed && known.failed !== true))
+    recipient = own; // Failed rows outrank the rest
+  else if (known.failed === true && !failed)
+    recipient = known.recipient; // a delivered row is no candidate
+  else if (own === undefined) recipient = known.recipient;
+  else if (known.recipient === undefined || known.recipient === own) recipient = own;
+  else recipient = null; // rows of one kind naming two recipients
+  if (recipient !== undefined) context.recipient = recipient;
+  if (failed || known?.failed === true) context.failed = true;
+  return context;
 }
 
 export class EvidenceIndex {
@@ -81,29 +115,33 @@ export class EvidenceIndex {
       event.recipientStatus === undefined &&
       event.sender !== undefined
     ) {
-      const context: MessageContext = { sender: detach(event.sender) };
-      if (recipient !== undefined) context.recipient = detach(recipient);
-      if (event.subject !== undefined) context.subject = detach(event.subject);
-      this.contexts.set(detach(event.messageTraceId), context);
-      if (messageId !== undefined) this.contexts.set(detach(messageId), this.byMessageId(messageId, context));
+      const row: TraceRow = {
+        sender: detach(event.sender),
+        subject: event.subject === undefined ? undefined : detach(event.subject),
+        recipient: recipient === undefined ? undefined : detach(recipient),
+        failed: event.eventId === 'FAILED',
+      };
+      const traceId = event.messageTraceId;
+      this.contexts.set(detach(traceId), withRow(this.contexts.get(traceId), row));
+      if (messageId !== undefined)
+        this.contexts.set(detach(messageId), withRow(this.contexts.get(messageId), row));
     }
   }
 
+  /** The context of the refusal's trace id, else of its Message-ID. */
+  private contextOf(event: TraceEvent): MessageContext | undefined {
+    return (
+      (event.messageTraceId !== undefined ? this.contexts.get(event.messageTraceId) : undefined) ??
+      (event.messageId !== undefined ? this.contexts.get(event.messageId) : undefined)
+    );
+  }
+
   /**
-   * The context a Message-ID stands for. A message sent to several recipients has a trace row each
-   * (each with its own trace id): a detail row known only by the Message-ID could be any of theirs,
-   * so it gets the sender and subject they share, never one of their recipients (a guess could
-   * merge two recipients' refusals into one finding).
+   * What the message trace rows say of the recipient of a refusal that names none: their one failed
+   * recipient (or one recipient, when none failed), `null` when they name several, `undefined` none.
    */
-  private byMessageId(messageId: string, context: MessageContext): MessageContext {
-    const known = this.contexts.get(messageId);
-    const many =
-      known !== undefined &&
-      (known.manyRecipients === true ||
-        (known.recipient !== undefined && known.recipient !== context.recipient));
-    if (!many) return context;
-    const { recipient: _recipient, ...shared } = context;
-    return { ...shared, manyRecipients: true };
+  public tracedRecipient(event: TraceEvent): string | null | undefined {
+    return this.contextOf(event)?.recipient;
   }
 
   /** The inbound traces of message `messageId` seen so far. */
@@ -122,19 +160,16 @@ export class EvidenceIndex {
   }
 
   /**
-   * Fills sender/recipient/subject from a correlated message trace row, when the row lacks them.
-   * `event` is the refusal as {@link handedOn} left it (the classifier has it already: not asked twice).
+   * Fills sender and subject from a correlated message trace row, when the row lacks them (its
+   * recipient is the run's to give: see unnamed-recipients.ts). `event` is the refusal as
+   * {@link handedOn} left it (the classifier has it already: not asked twice).
    */
   public enrich(event: TraceEvent): TraceEvent {
     if (event.sender !== undefined && event.recipient !== undefined) return event;
-    const context =
-      (event.messageTraceId !== undefined ? this.contexts.get(event.messageTraceId) : undefined) ??
-      (event.messageId !== undefined ? this.contexts.get(event.messageId) : undefined);
+    const context = this.contextOf(event);
     if (!context) return event;
     const enriched = { ...event };
     if (enriched.sender === undefined && context.sender !== undefined) enriched.sender = context.sender;
-    if (enriched.recipient === undefined && context.recipient !== undefined)
-      enriched.recipient = context.recipient;
     if (enriched.subject === undefined && context.subject !== undefined) enriched.subject = context.subject;
     return enriched;
   }

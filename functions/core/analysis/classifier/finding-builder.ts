@@ -20,6 +20,16 @@ import type { Pending } from './pending-window.js';
 import type { RemediationCache } from './remediation-cache.js';
 import { messageIdentity, recipientOrStandIn } from './repeats.js';
 
+/**
+ * A refusal's recipient the run could not give (see unnamed-recipients.ts). One text whatever the
+ * reason: the reason depends on the other files of a run, and the store joins runs' evidence.
+ */
+const UNKNOWN_RECIPIENT = {
+  kind: 'recipient-unknown',
+  detail:
+    'the refusal names no recipient, and the files analysed do not tell which of the message’s recipients it is',
+} as const;
+
 /** What the scenario rules are asked about a refusal: the (enriched) event and who sent it. */
 export function ruleInputOf(
   event: TraceEvent,
@@ -75,7 +85,7 @@ export class FindingBuilder {
       relaySoftwareOf(origin.format),
     );
     const finding: Finding = {
-      id: findingId(messageId, recipientOrStandIn(event), rejection.enhancedCode),
+      id: findingId(messageId, recipientOrStandIn(event, rejection), rejection.enhancedCode),
       scenario,
       messageId,
       recipient,
@@ -111,6 +121,7 @@ export class FindingBuilder {
     connector: InboundConnectorInfo | undefined,
   ): Finding['evidence'] {
     const evidence: Finding['evidence'] = [];
+    if (event.recipient === undefined) evidence.push({ ...UNKNOWN_RECIPIENT });
     if (event.session !== undefined && item.sessionPlace !== undefined) {
       evidence.push(
         ...sessionEvidence(event.session, item.sessionPlace, {

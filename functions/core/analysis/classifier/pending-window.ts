@@ -28,6 +28,8 @@ export interface Pending {
   sessionPlace?: SessionPlace;
   /** The same refusal read from other files (a tracking log and a protocol log of one message). */
   also?: { file: string; format: FormatId; line: number }[];
+  /** Named no recipient and folded into the refusal of the one the run names: gives no finding. */
+  folded?: true;
 }
 
 /** Event fields whose values repeat across rows: pending refusals share one copy of each. */
@@ -118,6 +120,16 @@ export class PendingWindow {
     this.order.push(item);
   }
 
+  /** Calls `each` with every waiting refusal, oldest first. */
+  public each(each: (item: Pending) => void): void {
+    for (let index = this.head; index < this.order.length; index++) each(this.order[index] as Pending);
+  }
+
+  /** No longer finds `item` by its key (it folded into another refusal); it is still released in turn. */
+  public forget(item: Pending): void {
+    if (this.byKey.get(item.key) === item) this.byKey.delete(item.key);
+  }
+
   /** Takes every refusal that arrived at or before `upTo` out of the window, oldest first. */
   public release(upTo: number, each: (item: Pending) => void): void {
     const order = this.order;
@@ -125,7 +137,7 @@ export class PendingWindow {
       const item = order[this.head];
       if (item === undefined || item.seq > upTo) break;
       order[this.head++] = undefined as unknown as Pending;
-      this.byKey.delete(item.key);
+      this.byKey.delete(item.key); // a folded refusal's key is no longer here, and no other took it
       each(item);
     }
     // Drop the consumed front now and then, so the array stays as small as the window.

@@ -24,6 +24,11 @@ const CORROBORATED_FIELDS = [
   'connectorId',
 ] as const satisfies readonly (keyof TraceEvent)[];
 
+/** The id the message of a refusal is known by in its rows, when they name one. */
+export function knownMessageId(event: TraceEvent): string | undefined {
+  return event.messageId ?? event.networkMessageId ?? event.messageTraceId;
+}
+
 /**
  * The message a refusal belongs to. Without any id of it (a protocol log whose session began in an
  * earlier file, a hand-made export), what the row says of it stands in — its format, time, and a hash
@@ -31,7 +36,7 @@ const CORROBORATED_FIELDS = [
  * under another name or path is the same finding, not a second one.
  */
 export function messageIdentity(event: TraceEvent, origin: EventOrigin): string {
-  const known = event.messageId ?? event.networkMessageId ?? event.messageTraceId;
+  const known = knownMessageId(event);
   if (known !== undefined) return known;
   const what = sha256Hex32([
     event.recipient ?? '',
@@ -47,17 +52,24 @@ export function messageIdentity(event: TraceEvent, origin: EventOrigin): string 
 
 /**
  * The recipient a refusal is told apart by: its own, or for a message trace detail that names none
- * (Graph's `getDetailsByRecipient` saved without the recipient in its page), the detail's id. Two
- * recipients' details of one message then stay two refusals, and the same page read twice is one.
+ * (Graph's `getDetailsByRecipient` saved without the recipient in its page, `Get-MessageTraceDetail`
+ * exported without RecipientAddress) the detail's id or, lacking one, its time and text when it is a
+ * Fail — each recipient fails once, so two Fail rows are two recipients' refusals, and the same row
+ * read twice (an overlapping export) is one. Other rows (a Defer, retried) keep no stand-in: their
+ * repeats are one refusal. See classifier/unnamed-recipients.ts for when the run names the recipient.
  */
-export function recipientOrStandIn(event: TraceEvent): string {
-  return event.recipient ?? (event.detailId === undefined ? '' : `detail:${event.detailId}`);
+export function recipientOrStandIn(event: TraceEvent, rejection: Rejection): string {
+  if (event.recipient !== undefined) return event.recipient;
+  if (event.detailId !== undefined) return `detail:${event.detailId}`;
+  // A message known by no id is told apart by its time already (see `messageIdentity`).
+  if (event.eventId !== 'FAIL' || knownMessageId(event) === undefined) return '';
+  return `fail:${event.timestamp}#${sha256Hex32([rejection.text]).slice(0, 12)}`;
 }
 
 /** What identifies a refusal: its message, its recipient and its enhanced code. */
 export function refusalKey(event: TraceEvent, rejection: Rejection, origin: EventOrigin): string {
   return detach(
-    `${messageIdentity(event, origin)}\u0000${recipientOrStandIn(event)}\u0000${rejection.enhancedCode}`,
+    `${messageIdentity(event, origin)}\u0000${recipientOrStandIn(event, rejection)}\u0000${rejection.enhancedCode}`,
   );
 }
 

@@ -7,6 +7,7 @@
 import type { DomainOracle } from '../../organisation/accepted-domains.js';
 import type { InboundConnectorInfo } from '../../organisation/connector-info.js';
 import { attributeName, namesMatch } from '../../organisation/host-names.js';
+import { type DayOrder, TimestampParser } from '../input/timestamps.js';
 import type { PresentedCertificate, SmtpSession } from '../model/events.js';
 import type { Evidence } from '../model/findings.js';
 
@@ -27,17 +28,87 @@ export interface CertificateFacts {
   expiredOn?: string;
 }
 
+/** The margin before a logged "Not after" reads as expired: the log writes it in the server's zone. */
+const DAY_MS = 86_400_000;
+
+/** What a certificate's logged validity says of its expiry at the refusal. */
+type Expiry =
+  /** Expired under every reading of its dates; `on` the likeliest day, `otherwise` the other reading's. */
+  | { kind: 'expired'; on: string; otherwise?: string }
+  /** Expired under one day/month order and not under the other, and nothing in the log settles it. */
+  | { kind: 'unclear'; notAfter: string; dayFirst: string; monthFirst: string; expiredIf: DayOrder };
+
+/** A date that proves its order: a parser that read it reads the ambiguous dates after it the same way. */
+const PROOF: Readonly<Record<DayOrder, string>> = {
+  'day-first': '31/12/2000 00:00:00',
+  'month-first': '12/31/2000 00:00:00',
+};
+
+/** A numeric date whose day and month order may matter (`01/12/2026`, `1-12-2026`). */
+const NUMERIC_DATE = /\d{1,4}[/.-]\d{1,2}[/.-]\d{1,4}/;
+
+/** `text` read by the culture-aware parser, `order` first when the date does not prove its order. */
+function readAs(text: string, order: DayOrder | undefined): number | undefined {
+  const parser = new TimestampParser();
+  if (order !== undefined) parser.parse(PROOF[order]);
+  const iso = parser.parse(text);
+  return iso === undefined ? undefined : Date.parse(iso);
+}
+
 /**
- * The day a certificate's logged "Not after" passed, when it passed at least a day before `at` (the
- * log writes the date in the server's culture and time zone: a day's margin keeps a local time
- * from reading as expired). `undefined` when the text is no date JavaScript reads.
+ * Whether the certificate had expired at least a day before `at` (the day's margin keeps a local
+ * time from reading as expired). The log writes its validity in the server's culture (en-GB
+ * `01/12/2026`, de-DE `01.12.2026`, en-US `12/1/2026 … PM`), read with the project's timestamp
+ * parser. When day and month could be either way, the certificate's own dates decide if they can
+ * (one proves its order; a validity that would end before it starts is the wrong order); the log's
+ * own timestamps are ISO and tell nothing. When the readings still disagree, no expiry is claimed:
+ * `unclear` says so, as a wrong "expired" would send the admin to renew a valid certificate.
  */
-function expiredBefore(notAfter: string | undefined, at: string | undefined): string | undefined {
+function expiry(certificate: PresentedCertificate, at: string | undefined): Expiry | undefined {
+  const { notBefore, notAfter } = certificate;
   if (notAfter === undefined || at === undefined) return undefined;
-  const end = Date.parse(notAfter);
   const refused = Date.parse(at);
-  if (Number.isNaN(end) || Number.isNaN(refused) || end > refused - 86_400_000) return undefined;
-  return new Date(end).toISOString().slice(0, 10);
+  if (Number.isNaN(refused)) return undefined;
+  const probe = new TimestampParser();
+  if (notBefore !== undefined) probe.parse(notBefore);
+  const likeliest = probe.parse(notAfter);
+  const orders: (DayOrder | undefined)[] =
+    probe.learntOrder !== undefined ? [probe.learntOrder] : ['day-first', 'month-first'];
+  const readings = new Map<DayOrder | undefined, number>();
+  for (const order of orders) {
+    const end = readAs(notAfter, order);
+    if (end === undefined) continue;
+    const start = notBefore === undefined ? undefined : readAs(notBefore, order);
+    if (start === undefined || start <= end) readings.set(order, end);
+  }
+  // A form the parser does not read (a month name…) but JavaScript does, when no order is at stake.
+  if (readings.size === 0 && !NUMERIC_DATE.test(notAfter)) {
+    const end = Date.parse(notAfter);
+    if (!Number.isNaN(end)) readings.set(undefined, end);
+  }
+  const ends = [...new Set(readings.values())];
+  const expired = ends.filter((end) => end <= refused - DAY_MS);
+  if (expired.length === 0) return undefined;
+  const day = (time: number) => new Date(time).toISOString().slice(0, 10);
+  if (expired.length < ends.length) {
+    const dayFirst = readings.get('day-first');
+    const monthFirst = readings.get('month-first');
+    if (dayFirst === undefined || monthFirst === undefined) return undefined;
+    return {
+      kind: 'unclear',
+      notAfter,
+      dayFirst: day(dayFirst),
+      monthFirst: day(monthFirst),
+      expiredIf: expired.includes(dayFirst) ? 'day-first' : 'month-first',
+    };
+  }
+  // The parser's own reading (the order the file's other dates would get) when the pair allows it.
+  const likely = likeliest === undefined ? undefined : Date.parse(likeliest);
+  const on = likely !== undefined && ends.includes(likely) ? likely : (ends[0] as number);
+  const other = ends.find((end) => end !== on);
+  return other === undefined
+    ? { kind: 'expired', on: day(on) }
+    : { kind: 'expired', on: day(on), otherwise: day(other) };
 }
 
 /** How the presented certificate relates to the connector's expected name. */
@@ -66,8 +137,8 @@ export function certificateFacts(
   };
   if (certificate.issuer !== undefined) facts.issuer = certificate.issuer;
   if (certificate.thumbprint !== undefined) facts.thumbprint = certificate.thumbprint;
-  const expiredOn = expiredBefore(certificate.notAfter, at);
-  if (expiredOn !== undefined) facts.expiredOn = expiredOn;
+  const expired = expiry(certificate, at);
+  if (expired?.kind === 'expired') facts.expiredOn = expired.on;
   return facts;
 }
 
@@ -162,10 +233,33 @@ export function sessionEvidence(
         ? '; it is self-signed (subject = issuer), which Exchange Online does not trust'
         : ''),
   });
-  if (facts.expiredOn !== undefined) {
+  const expired = expiry(certificate, options.at);
+  if (expired?.kind === 'expired') {
     evidence.push({
       kind: 'certificate-expired',
-      detail: `the certificate had expired (on ${facts.expiredOn}) before the refusal: Exchange Online matches no connector to an expired certificate`,
+      detail:
+        `the certificate had expired (on ${expired.on}) before the refusal: Exchange Online matches no connector to an expired certificate` +
+        (expired.otherwise === undefined
+          ? ''
+          : ` (its Not after "${certificate.notAfter}" reads ${expired.otherwise} with day and month the other way: expired either way)`),
+    });
+  } else if (expired?.kind === 'unclear') {
+    const check =
+      facts.thumbprint === undefined
+        ? ''
+        : `: Get-ExchangeCertificate -Thumbprint ${facts.thumbprint} | Format-List NotAfter`;
+    const [expiredDay, validDay] =
+      expired.expiredIf === 'day-first'
+        ? [expired.dayFirst, expired.monthFirst]
+        : [expired.monthFirst, expired.dayFirst];
+    const [expiredRead, validRead] =
+      expired.expiredIf === 'day-first' ? ['day first', 'month first'] : ['month first', 'day first'];
+    evidence.push({
+      kind: 'certificate-expiry-unclear',
+      detail:
+        `whether the certificate had expired before the refusal cannot be told: its Not after "${expired.notAfter}" is ` +
+        `${validDay} read ${validRead} (valid then) but ${expiredDay} read ${expiredRead} (expired), ` +
+        `and nothing in the log settles the order; check it on the server${check}`,
     });
   }
   if (options.domainsKnown) {

@@ -3,20 +3,27 @@
  * whose `#Fields:` are separated by spaces. Outbound sessions — the relay delivering to Exchange
  * Online — are the rows whose `cs-username` is `OutboundConnectionCommand` (what the relay said:
  * `cs-method` MAIL/RCPT, the argument in `cs-uri-query`) or `OutboundConnectionResponse` (what the
- * remote answered, spaces written as `+`). A `550 5.7.64` answer following a `RCPT` is the refusal
- * of that recipient; the sender is the session's last `MAIL FROM`.
+ * remote answered, spaces written as `+`). Answers pair with the commands in the order sent (with
+ * pipelining the relay sends MAIL FROM and every RCPT TO before the first answer, RFC 2920); a
+ * `550 5.7.64` answer to a `RCPT` is the refusal of that recipient, sent by that message's `MAIL FROM`.
  *
- * Rows have no session id: sessions are told apart by site and remote IP (`c-ip`), which holds as
- * long as one site does not talk to the same remote in two sessions at once *(inferred)*. The
- * sessions are kept in a bounded map, and a session ends at its `QUIT`. IIS writes W3C times in UTC.
+ * Rows have no session id, and no field IIS SMTP can log tells sessions apart (no client port, no
+ * connection id): a session is told by site and remote IP (`c-ip`), and ends at its `QUIT` (or a 421).
+ * When the relay opens another session to the same remote before the first ends (two greetings with
+ * no QUIT between), their rows interleave: answers still pair in order, but a refusal there keeps
+ * its MAIL FROM only when every interleaved session's was the same, and its recipient only when every
+ * interleaved RCPT TO got the same answer; each is its own finding, and the file's notes say so.
+ * IIS writes W3C times in UTC.
  *
  * The log names no Message-ID: a refusal's message is identified by what the log says of it — the
  * relay, the remote, the time of the session's first row and the message's number in the session,
  * e.g. `iis:RELAY02:52.101.1.1@2026-11-28T22:20:02.000Z#1` — never by the file's name or path, so
- * the same log analysed again under another name is the same finding.
+ * the same log analysed again under another name is the same finding. A refusal whose message cannot
+ * be told (interleaved sessions, a command before the log) is numbered on its own (`…#interleaved-1`,
+ * `…#unpaired-1`), so it is never merged into another as a repeat.
  */
-import { BoundedMap } from '../../kernel/bounded-map.js';
 import { normaliseAddress, type TraceEvent } from '../model/events.js';
+import type { SourceNote } from '../model/source-record.js';
 import { LineReader, type TextContext, type TextFormat, type TextHead } from './text-format.js';
 
 const REQUIRED = ['date', 'time', 'c-ip', 'cs-username', 'cs-method', 'cs-uri-query'];
@@ -130,16 +137,75 @@ export const iisSmtpLog: TextFormat = {
   createReader: (context) => new IisSmtpReader(context),
 };
 
-interface Session {
-  /** When the session's first row was written (UTC ISO 8601). */
-  start: string;
-  /** MAIL commands so far: the number of the current message in the session. */
-  messages: number;
-  from?: string;
-  /** The recipient of the last RCPT command, until its answer. */
+/** A command sent and not answered yet. */
+interface Command {
+  verb: string;
+  /** The message's number on the connection when it was sent. */
+  message: number;
+  /** RCPT: the recipient. */
   recipient?: string;
-  lastCommand?: string;
+  /** Its MAIL FROM (`''` for `<>`), when only one can be its. */
+  from?: string;
+  /** RCPT sent while the remote had another session of the site open, or after MAIL FROMs of two. */
+  loose: boolean;
 }
+
+/** A refusal of a loose RCPT TO, held until the interleaved answers tell whether its recipient is sure. */
+interface Held {
+  event: TraceEvent;
+  recipient?: string;
+}
+
+/**
+ * The sessions of one site with one remote: one at a time, usually; when the relay opens another
+ * before the first ends, IIS writes their rows with nothing to tell them apart, so they meet here.
+ */
+interface Connection {
+  /** When its first row was written (UTC ISO 8601), for the stand-in Message-ID. */
+  start: string;
+  /** Its last row's time (ms), to tell sessions that ended without a QUIT. */
+  last: number;
+  /** Sessions open: greetings (or a first command) less QUITs. */
+  open: number;
+  /** MAIL commands so far: the number of the current message. */
+  messages: number;
+  /** The MAIL FROMs the next RCPT TO may belong to: one, unless sessions interleave. */
+  senders: Set<string | undefined>;
+  /** Commands waiting for their answer, in the order sent: the remote answers in that order (RFC 2920). */
+  pending: Command[];
+  /** Refusals of loose RCPT TOs, and what every answer to a loose RCPT TO said (see {@link settle}). */
+  held: Held[];
+  meanings: Set<string>;
+  /** Refusals whose message could not be told, numbered for their stand-in Message-IDs. */
+  loose: number;
+}
+
+/**
+ * Commands that end a pipelined group (RFC 2920 §3.1): the client waits for their answer, so a
+ * command after one means it was answered even when the log did not write the answer (an EHLO's
+ * multi-line answer often is not).
+ */
+const GROUP_END: ReadonlySet<string> = new Set([
+  'EHLO',
+  'HELO',
+  'DATA',
+  'VRFY',
+  'EXPN',
+  'TURN',
+  'QUIT',
+  'NOOP',
+  'STARTTLS',
+  'AUTH',
+]);
+
+/** Commands kept unanswered per connection: a log that leaves more unanswered writes no answers. */
+const MAX_PENDING = 1_000;
+
+/**
+ * A greeting after this long without a row, with no command waiting, begins the only session: the
+ * one before ended without a QUIT written (IIS quits as soon as it has nothing more to send).
+ */
+const LULL_MS = 60_000;
 
 /** W3C writes a space inside a value as `+`; `-` is an empty value. */
 function w3cValue(value: string | undefined): string | undefined {
@@ -154,24 +220,58 @@ function commandAddress(argument: string | undefined): string | undefined {
   return match ? normaliseAddress(match[1] as string) : undefined;
 }
 
+/** What an answer says, for comparing interleaved answers: its code, enhanced code and ATTR. */
+function meaning(answer: string): string {
+  const code = /^\d{3}/.exec(answer)?.[0] ?? '';
+  const enhanced = /\b[245]\.\d{1,3}\.\d{1,3}\b/.exec(answer)?.[0] ?? '';
+  const attr = /\bATTR\d+\b/i.exec(answer)?.[0]?.toUpperCase() ?? '';
+  return `${code} ${enhanced} ${attr}`;
+}
+
 /**
- * The stand-in Message-ID of the session's current message: the relay, the remote, when the session
+ * The stand-in Message-ID of a message of the session: the relay, the remote, when the session
  * began and the message's number in it — the same whatever the file is called, and different for
- * every message (sessions with one remote follow one another).
+ * every message (sessions with one remote follow one another). `loose` names a refusal whose message
+ * cannot be told (interleaved sessions, or a command before the log) by its own number instead.
  */
 export function sessionMessageIdentity(
   host: string | undefined,
   remote: string | undefined,
-  session: Pick<Session, 'start' | 'messages'>,
+  session: { start: string; messages: number },
+  loose?: { kind: 'interleaved' | 'unpaired'; number: number },
 ): string {
   const known = (value: string | undefined) => (value === undefined || value === '-' ? '' : value);
-  return `iis:${known(host)}:${known(remote)}@${session.start}#${Math.max(session.messages, 1)}`;
+  const which = loose === undefined ? String(Math.max(session.messages, 1)) : `${loose.kind}-${loose.number}`;
+  return `iis:${known(host)}:${known(remote)}@${session.start}#${which}`;
+}
+
+/** Lines from the first to the last counted, for notes. */
+class Tally {
+  public count = 0;
+  private first = 0;
+  private lastLine = 0;
+
+  public add(line: number): void {
+    this.count++;
+    if (this.first === 0) this.first = line;
+    this.lastLine = line;
+  }
+
+  public get lines(): string {
+    return this.first === this.lastLine ? `line ${this.first}` : `lines ${this.first}–${this.lastLine}`;
+  }
 }
 
 class IisSmtpReader extends LineReader {
-  private readonly sessions = new BoundedMap<string, Session>(MAX_SESSIONS);
+  private readonly connections = new Map<string, Connection>();
   private fields: string[] = [];
   private index = new Map<string, number>();
+  /** Refusals in interleaved sessions: all, those kept without MAIL FROM, those without recipient. */
+  private readonly interleaved = new Tally();
+  private readonly withoutSender = new Tally();
+  private readonly withoutRecipient = new Tally();
+  /** Refusals answering a command the log does not have. */
+  private readonly unpaired = new Tally();
 
   public constructor(private readonly context: TextContext) {
     super();
@@ -225,53 +325,230 @@ class IisSmtpReader extends LineReader {
       return;
     }
     const kind = this.value(cells, 'cs-username')?.toLowerCase();
-    if (kind !== 'outboundconnectioncommand' && kind !== 'outboundconnectionresponse') return;
     const key = `${this.value(cells, 's-sitename') ?? ''} ${this.value(cells, 'c-ip') ?? ''}`;
-    let session = this.sessions.get(key);
-    if (session === undefined) {
-      // An answer after QUIT (221) ends a session, it does not begin one; a greeting (220) or a command does.
-      const response = kind === 'outboundconnectionresponse';
-      if (response && !/^220\b/.test(this.answer(cells) ?? '')) return;
-      session = { start: timestamp, messages: 0 };
-      this.sessions.set(key, session);
+    if (kind === 'outboundconnectioncommand') this.command(cells, key, timestamp);
+    else if (kind === 'outboundconnectionresponse') this.response(cells, key, timestamp, line);
+  }
+
+  private command(cells: readonly string[], key: string, timestamp: string): void {
+    const verb = (this.value(cells, 'cs-method') ?? '').toUpperCase();
+    const connection = this.connections.get(key) ?? this.open(key, timestamp);
+    connection.last = Date.parse(timestamp);
+    const pending = connection.pending;
+    if (verb === 'QUIT' && --connection.open <= 0) {
+      // The next row with this remote is another session, with its own start.
+      this.close(key, connection);
+      return;
     }
-    if (kind === 'outboundconnectioncommand') {
-      const command = (this.value(cells, 'cs-method') ?? '').toUpperCase();
-      const argument = w3cValue(this.value(cells, 'cs-uri-query'));
-      session.lastCommand = command;
-      if (command === 'QUIT') {
-        // The next row with this remote is another session, with its own start.
-        this.sessions.delete(key);
-      } else if (command === 'MAIL') {
-        session.messages++;
-        const from = commandAddress(argument);
-        if (from === undefined) delete session.from;
-        else session.from = from;
-      } else if (command === 'RCPT') {
-        const recipient = commandAddress(argument);
-        if (recipient === undefined) delete session.recipient;
-        else session.recipient = recipient;
+    const shared = connection.open > 1;
+    if (!shared) {
+      // Sent after a group's last command: that command was answered, written or not.
+      let answered = -1;
+      pending.forEach((command, at) => {
+        if (GROUP_END.has(command.verb)) answered = at;
+      });
+      if (answered >= 0) pending.splice(0, answered + 1);
+    }
+    const sent: Command = { verb, message: connection.messages, loose: false };
+    if (verb === 'MAIL') {
+      const from = commandAddress(w3cValue(this.value(cells, 'cs-uri-query')));
+      if (shared) connection.senders.add(from);
+      else connection.senders = new Set([from]);
+      sent.message = ++connection.messages;
+    } else if (verb === 'RCPT') {
+      const recipient = commandAddress(w3cValue(this.value(cells, 'cs-uri-query')));
+      if (recipient !== undefined) sent.recipient = recipient;
+      sent.loose = shared || connection.senders.size > 1;
+    }
+    const from = connection.senders.size === 1 ? [...connection.senders][0] : undefined;
+    if (from !== undefined) sent.from = from;
+    if (pending.length >= MAX_PENDING) pending.shift();
+    pending.push(sent);
+    this.settle(connection);
+  }
+
+  private response(cells: readonly string[], key: string, timestamp: string, line: number): void {
+    const answer = this.answer(cells);
+    if (answer === undefined) return;
+    const time = Date.parse(timestamp);
+    let connection = this.connections.get(key);
+    const code = /^\d{3}/.exec(answer)?.[0];
+    if (code === '220') {
+      const tls = connection?.pending.findIndex((command) => command.verb === 'STARTTLS') ?? -1;
+      if (connection !== undefined && tls >= 0) {
+        connection.pending.splice(0, tls + 1);
+        connection.last = time;
+        return;
+      }
+      // A greeting: a session begins. Idle sessions ended without a QUIT written.
+      if (connection !== undefined && connection.pending.length === 0 && time - connection.last > LULL_MS) {
+        this.close(key, connection);
+        connection = undefined;
+      }
+      if (connection === undefined) this.open(key, timestamp).last = time;
+      else {
+        // Another session with the same remote while one is open: their rows interleave from here.
+        connection.open++;
+        connection.last = time;
       }
       return;
     }
-    const answer = this.answer(cells);
-    if (answer === undefined || session.lastCommand !== 'RCPT') return;
     const eventId = answer.startsWith('4') ? 'DEFER' : answer.startsWith('5') ? 'FAIL' : 'SEND';
-    if (!this.context.isRelevant(eventId, 'SMTP', answer, undefined)) return;
-    const host = this.value(cells, 's-computername');
-    const remote = this.value(cells, 'c-ip');
+    const relevant = this.context.isRelevant(eventId, 'SMTP', answer, undefined);
+    // An answer after QUIT (221) ends a session, it does not begin one; a refusal is never lost.
+    if (connection === undefined && !relevant) return;
+    connection ??= this.open(key, timestamp);
+    connection.last = time;
+    const command = this.answered(connection, relevant);
+    if (command?.verb === 'DATA' && code === '354') connection.pending.unshift(command);
+    const loose = command?.verb === 'RCPT' && (command.loose || connection.open > 1);
+    if (loose) connection.meanings.add(meaning(answer));
+    if (relevant) this.refusal(connection, command, loose, { answer, eventId, timestamp, line, cells });
+    // 421: the remote closes the session (RFC 5321 §3.8); no QUIT follows.
+    if (code === '421' && --connection.open <= 0) this.close(key, connection);
+    else this.settle(connection);
+  }
+
+  /**
+   * The command an answer is to: the first waiting. A relay refusal answers a RCPT TO, so in a
+   * session alone the commands before the first waiting RCPT TO had answers the log did not write.
+   */
+  private answered(connection: Connection, refusal: boolean): Command | undefined {
+    const pending = connection.pending;
+    if (refusal && connection.open <= 1 && pending[0]?.verb !== 'RCPT') {
+      const rcpt = pending.findIndex((command) => command.verb === 'RCPT');
+      if (rcpt > 0) pending.splice(0, rcpt);
+    }
+    return pending.shift();
+  }
+
+  private refusal(
+    connection: Connection,
+    command: Command | undefined,
+    loose: boolean,
+    row: { answer: string; eventId: string; timestamp: string; line: number; cells: readonly string[] },
+  ): void {
+    const host = this.value(row.cells, 's-computername');
+    const remote = this.value(row.cells, 'c-ip');
     const event: TraceEvent = {
-      timestamp,
-      eventId,
+      timestamp: row.timestamp,
+      eventId: row.eventId,
       source: 'SMTP',
-      recipientStatus: answer,
-      messageId: sessionMessageIdentity(host, remote, session),
-      line,
+      recipientStatus: row.answer,
+      messageId: '',
+      line: row.line,
     };
-    if (session.recipient !== undefined) event.recipient = session.recipient;
-    if (session.from !== undefined) event.returnPath = session.from;
+    if (command === undefined) {
+      // Its command is before the log: recipient and message unknown, but the refusal counts.
+      event.messageId = sessionMessageIdentity(host, remote, connection, {
+        kind: 'unpaired',
+        number: ++connection.loose,
+      });
+      this.unpaired.add(row.line);
+    } else if (loose) {
+      event.messageId = sessionMessageIdentity(host, remote, connection, {
+        kind: 'interleaved',
+        number: ++connection.loose,
+      });
+      this.interleaved.add(row.line);
+      if (command.from === undefined) this.withoutSender.add(row.line);
+    } else {
+      event.messageId = sessionMessageIdentity(host, remote, {
+        start: connection.start,
+        messages: command.message,
+      });
+      if (command.recipient !== undefined) event.recipient = command.recipient;
+    }
+    if (command?.from !== undefined) event.returnPath = command.from;
     if (host !== undefined && host !== '-') event.clientHostname = host;
     if (remote !== undefined && remote !== '-') event.serverIp = remote;
-    sink.event(event);
+    if (!loose) {
+      this.sink.event(event);
+      return;
+    }
+    const held: Held = { event };
+    if (command?.recipient !== undefined) held.recipient = command.recipient;
+    connection.held.push(held);
+  }
+
+  /**
+   * Hands on the held refusals once no loose RCPT TO waits for its answer. Answers of interleaved
+   * sessions may cross, so a refusal keeps its recipient only when every loose RCPT TO got the same
+   * answer (then whichever was whose, each recipient was refused so); otherwise none is named.
+   */
+  private settle(connection: Connection, end = false): void {
+    if (connection.held.length === 0) return;
+    const waiting = connection.pending.some(
+      (command) => command.verb === 'RCPT' && (command.loose || connection.open > 1),
+    );
+    if (waiting && !end) return;
+    const sure = connection.meanings.size <= 1 && !waiting;
+    for (const { event, recipient } of connection.held) {
+      if (sure && recipient !== undefined) event.recipient = recipient;
+      else this.withoutRecipient.add(event.line);
+      this.sink.event(event);
+    }
+    connection.held = [];
+    connection.meanings.clear();
+  }
+
+  private open(key: string, timestamp: string): Connection {
+    if (this.connections.size >= MAX_SESSIONS) {
+      // Map order is insertion order: the first key is the connection open longest.
+      const oldest = this.connections.keys().next().value;
+      const connection = oldest === undefined ? undefined : this.connections.get(oldest);
+      if (oldest !== undefined && connection !== undefined) this.close(oldest, connection);
+    }
+    const connection: Connection = {
+      start: timestamp,
+      last: Date.parse(timestamp),
+      open: 1,
+      messages: 0,
+      senders: new Set(),
+      pending: [],
+      held: [],
+      meanings: new Set(),
+      loose: 0,
+    };
+    this.connections.set(key, connection);
+    return connection;
+  }
+
+  private close(key: string, connection: Connection): void {
+    this.settle(connection, true);
+    this.connections.delete(key);
+  }
+
+  protected override finish(): void {
+    super.finish();
+    for (const [key, connection] of [...this.connections]) this.close(key, connection);
+  }
+
+  public override notes(): SourceNote[] {
+    const notes: SourceNote[] = [];
+    const { interleaved, withoutSender, withoutRecipient, unpaired } = this;
+    if (interleaved.count > 0) {
+      notes.push({
+        code: 'SESSIONS_INTERLEAVED',
+        message:
+          `${interleaved.count} refusals (${interleaved.lines}) came while the relay had two or more sessions open ` +
+          'with the same remote, which IIS logs without a session id: each is kept as its own finding' +
+          (withoutSender.count > 0
+            ? `; ${withoutSender.count} without a sender (the MAIL FROM of any of those sessions could be theirs)`
+            : '') +
+          (withoutRecipient.count > 0
+            ? `; ${withoutRecipient.count} without a recipient (the interleaved answers differed, so which RCPT TO each refused is not known)`
+            : ''),
+      });
+    }
+    if (unpaired.count > 0) {
+      notes.push({
+        code: 'ANSWERS_UNPAIRED',
+        message:
+          `${unpaired.count} refusals (${unpaired.lines}) answer commands the log does not have (the session began ` +
+          'before it): each is its own finding, without its recipient and MAIL FROM',
+      });
+    }
+    return notes;
   }
 }

@@ -277,20 +277,28 @@ function nestedDetails(fields: Record<string, unknown>): Record<string, unknown>
   return found;
 }
 
-/** Property names of a detail record, as PowerShell writes them in `@{Name=value; …}` text. */
+/**
+ * Property names of a detail record, as PowerShell writes them in `@{Name=value; …}` text, and the
+ * ones a remote session (Exchange Online PowerShell) adds to every object, first.
+ */
 const OBJECT_TEXT_KEYS =
-  /(?:^@\{|; )(Date|Event|Action|Detail|Data|MessageId|MessageTraceId|RecipientAddress|SenderAddress|FromIP|ToIP|Organization|StartDate|EndDate|Index)=/g;
+  /(?:^@\{|; )(Date|Event|Action|Detail|Data|MessageId|MessageTraceId|RecipientAddress|SenderAddress|FromIP|ToIP|Organization|StartDate|EndDate|Index|PSComputerName|RunspaceId|PSShowComputerName|PSSourceJobInstanceId)=/g;
+
+/** `@{Name=`: how PowerShell's text of an object begins, whatever its first property. */
+const OBJECT_TEXT_START = /^@\{[A-Za-z_][\w.-]*=/;
 
 /**
  * The properties of an object PowerShell wrote as text (`@{Date=…; Event=Fail; Detail=…}`), lower-
  * cased; `undefined` when `text` is not such a text. Only a detail's property names split it, so a
- * `; ` inside a value (the refusal text has them) stays in the value.
+ * `; ` inside a value (the refusal text has them) stays in the value. The first property need not be
+ * a known one (a session or a `Select-Object` may add its own first): the text must only read as
+ * `@{Name=…}` and hold a known name; what comes before the first known name is left out.
  */
 function powerShellObjectText(text: string): Record<string, unknown> | undefined {
-  if (!text.startsWith('@{') || !text.endsWith('}')) return undefined;
+  if (!OBJECT_TEXT_START.test(text) || !text.endsWith('}')) return undefined;
   const body = text.slice(0, -1);
   const starts = [...body.matchAll(OBJECT_TEXT_KEYS)];
-  if (starts.length === 0 || starts[0]?.index !== 0) return undefined;
+  if (starts.length === 0) return undefined;
   const fields: Record<string, unknown> = {};
   starts.forEach((match, i) => {
     const from = (match.index ?? 0) + match[0].length;

@@ -68,8 +68,10 @@ export async function parseInput(
     chunks = sniffed.chunks;
     if (sniffed.format !== undefined)
       return await parseText(sniffed.format, chunks, input, options, listener, () => bytesRead);
+    // Resume points are counted in LF bytes: UTF-8 with LF or CRLF line ends only (a CR-only text's
+    // lines are no LF lines of its bytes).
     const resume: Resume | undefined =
-      decoded.encoding === 'utf-8' && listener.resumable !== undefined
+      decoded.encoding === 'utf-8' && decoded.lineEnds === 'lf' && listener.resumable !== undefined
         ? { lines, compressed: () => compressed, from: point }
         : undefined;
     return await parseDecoded(chunks, input, options, listener, () => bytesRead, resume);

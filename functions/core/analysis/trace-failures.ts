@@ -1,0 +1,207 @@
+/**
+ * Failures a trace names without their reason (`unexplainedFailures`): a message trace's `Failed`
+ * row, a historical search summary's `Fail` — refusals, maybe, that no finding stands for. The reason
+ * may be in any file of the run (a trace detail export, a tracking log, a send protocol log, a mail
+ * log), so every event of the run is shown here and the failures are judged once every file is read:
+ * files explain each other in any order.
+ *
+ * A failure is one recipient's. A reason explains it only when it is that recipient's, of that
+ * message: another recipient's receipt, delivery or refusal says nothing of it. A reason is a relay
+ * refusal in any format, or the text of a failure (`Fail`, `Drop`), never a `Receive` or `Deliver`
+ * row. The message is known by its Message-ID, or without one by its trace id or network message id
+ * (see `reasonIds`); a failed row with none of them cannot be joined to any reason: unexplained.
+ *
+ * A failure's text that names no recipient (a detail export without `RecipientAddress`, a Graph
+ * `getDetailsByRecipient` page saved without its address) could be any recipient's: such reasons
+ * explain a message only when they are at least as many as its failed recipients — one `Fail` row
+ * for a message with one failed recipient, one for each otherwise. A deferral without its recipient
+ * is never counted: one recipient's retries would pass for several recipients.
+ */
+import { detach } from '../kernel/strings.js';
+import type { FormatId, TraceEvent } from './model/events.js';
+import type { Rejection } from './model/findings.js';
+
+/** Formats whose failure rows may come without their reason (a trace) or with it (a trace detail). */
+const TRACE_FORMATS: ReadonlySet<FormatId> = new Set([
+  'message-trace',
+  'message-trace-detail',
+  'message-trace-json',
+  'historical-search-summary',
+  'historical-search-extended',
+]);
+/** Events that end a recipient's delivery in failure: with their text, the reason of the failure. */
+const FAILURE_EVENTS: ReadonlySet<string> = new Set(['FAILED', 'FAIL', 'DROP']);
+/** A trace row's failure that may come without its reason: `Failed` (message trace), `Fail` (summary, detail). */
+const TRACE_FAILURES: ReadonlySet<string> = new Set(['FAILED', 'FAIL']);
+/**
+ * Failed recipients, and reasons, kept (a few MB at most); past it a failure is counted unchecked
+ * and a reason is lost: both over-count, neither says "nothing to fix" wrongly.
+ */
+export const MAX_TRACE_FAILURES = 100_000;
+/** Characters of a reason without recipient that tell it from another (the date tells them first). */
+const REASON_TEXT = 256;
+const SEP = '\u0000';
+
+/** A message a trace says failed: the ids its reasons may be kept under, its failed recipients → the file that said so. */
+interface FailedMessage {
+  ids: string[];
+  recipients: Map<string, string>;
+}
+
+export class TraceFailures {
+  /** Failed messages by their first id. */
+  private readonly failed = new Map<string, FailedMessage>();
+  private failedRecipients = 0;
+  /** Per source: failures past {@link MAX_TRACE_FAILURES}, counted as unexplained: never a wrong all-clear. */
+  private readonly unchecked = new Map<string, number>();
+  /**
+   * Each reason that names its recipient, as a 53-bit hash of its id and recipient
+   * ({@link reasonHash}): every refusal of a run is a reason (a 750 MB log has over 100,000), and
+   * kept as strings they held some 13 MB. Two keys share a hash about once in 10^11 lookups.
+   */
+  private readonly reasons = new Set<number>();
+  /** Per message id: the distinct failure reasons that name no recipient. */
+  private readonly unnamedReasons = new Map<string, Set<string>>();
+  private reasonsKept = 0;
+
+  /**
+   * Takes what an event says of a failure. `counted` is false for a row an earlier invocation counted,
+   * read again as evidence only: its reason still explains; its failure was counted there.
+   */
+  public see(
+    event: TraceEvent,
+    format: FormatId,
+    sourceId: string,
+    rejection: Rejection | null,
+    counted: boolean,
+  ): void {
+    const failure = FAILURE_EVENTS.has(event.eventId);
+    if (!failure && rejection === null) return;
+    if (rejection !== null || event.recipientStatus?.trim()) this.reason(event, failure);
+    else if (counted && TRACE_FAILURES.has(event.eventId) && TRACE_FORMATS.has(format))
+      this.failure(event, sourceId);
+  }
+
+  /** Per source id, the messages it says failed for a recipient whose reason no event of the run gave. */
+  public unexplained(): Map<string, number> {
+    const counts = new Map(this.unchecked);
+    for (const message of this.failed.values()) {
+      const sourceId = this.unexplainedBy(message);
+      if (sourceId !== undefined) counts.set(sourceId, (counts.get(sourceId) ?? 0) + 1);
+    }
+    return counts;
+  }
+
+  private failure(event: TraceEvent, sourceId: string): void {
+    // Without any id, the row's date and sender stand for its message: an overlapping export's copy
+    // of it is the same failure, and no reason can name it.
+    const ids = failureIds(event);
+    const key = ids[0] ?? `u:${event.timestamp}${SEP}${event.sender ?? ''}`;
+    const recipient = event.recipient ?? '';
+    let message = this.failed.get(key);
+    if (message?.recipients.has(recipient)) return;
+    if (this.failedRecipients >= MAX_TRACE_FAILURES) {
+      this.unchecked.set(sourceId, (this.unchecked.get(sourceId) ?? 0) + 1);
+      return;
+    }
+    this.failedRecipients++;
+    if (message === undefined) {
+      message = { ids: ids.map(detach), recipients: new Map() };
+      this.failed.set(detach(key), message);
+    }
+    message.recipients.set(detach(recipient), sourceId);
+  }
+
+  private reason(event: TraceEvent, failure: boolean): void {
+    const ids = reasonIds(event);
+    if (ids.length === 0 || this.reasonsKept >= MAX_TRACE_FAILURES) return;
+    if (event.recipient) {
+      for (const id of ids) {
+        const reason = reasonHash(id, event.recipient);
+        if (this.reasons.has(reason)) continue;
+        this.reasons.add(reason);
+        this.reasonsKept++;
+      }
+      return;
+    }
+    if (!failure) return;
+    // Its date, id and text tell one recipient's failure from another's, and make a copy (an
+    // overlapping export) the same reason.
+    const text = (event.recipientStatus ?? '').slice(0, REASON_TEXT);
+    const reason = detach(
+      `${event.eventId}${SEP}${event.timestamp}${SEP}${event.detailId ?? ''}${SEP}${text}`,
+    );
+    for (const id of ids) {
+      let known = this.unnamedReasons.get(id);
+      if (known === undefined) {
+        known = new Set();
+        this.unnamedReasons.set(detach(id), known);
+      }
+      if (known.has(reason)) continue;
+      known.add(reason);
+      this.reasonsKept++;
+    }
+  }
+
+  /** The file of the message's first failure no reason explains; `undefined` when every one is explained. */
+  private unexplainedBy({ ids, recipients }: FailedMessage): string | undefined {
+    const unnamed = new Set<string>();
+    for (const id of ids) for (const reason of this.unnamedReasons.get(id) ?? []) unnamed.add(reason);
+    if (unnamed.size >= recipients.size) return undefined;
+    for (const [recipient, sourceId] of recipients)
+      if (!ids.some((id) => this.reasons.has(reasonHash(id, recipient)))) return sourceId;
+    return undefined;
+  }
+}
+
+/*
+ * A message's ids. The Message-ID is what joins formats; a trace id or a network message id joins a
+ * row that lacks it (a Graph detail page has only its trace's id; a trace row may have no
+ * Message-ID). Two rows whose Message-IDs differ are two messages whatever else they share, so a
+ * reason that has one is kept under its other ids in upper case, which only a failure without one
+ * looks up.
+ */
+
+/** The ids a reason is kept under (see above); empty when the row gives none. */
+function reasonIds(event: TraceEvent): string[] {
+  const ids: string[] = [];
+  const known = Boolean(event.messageId);
+  if (known) ids.push(`m:${event.messageId}`);
+  if (event.messageTraceId) ids.push(`${known ? 'T' : 't'}:${event.messageTraceId}`);
+  if (event.networkMessageId) ids.push(`${known ? 'N' : 'n'}:${event.networkMessageId}`);
+  return ids;
+}
+
+/** The ids a failure's reasons are looked up by, its own first; empty when the row gives none. */
+function failureIds(event: TraceEvent): string[] {
+  const ids: string[] = [];
+  if (event.messageId) ids.push(`m:${event.messageId}`);
+  if (event.messageTraceId) {
+    ids.push(`t:${event.messageTraceId}`);
+    if (!event.messageId) ids.push(`T:${event.messageTraceId}`);
+  }
+  if (event.networkMessageId) {
+    ids.push(`n:${event.networkMessageId}`);
+    if (!event.messageId) ids.push(`N:${event.networkMessageId}`);
+  }
+  return ids;
+}
+
+/**
+ * A 53-bit hash of `id` and `recipient` over their UTF-16 code units: FNV-1a for 22 bits and a
+ * multiply-xor hash of another seed and multiplier for 31, an exact integer, so a reason costs a
+ * number, not a string.
+ */
+function reasonHash(id: string, recipient: string): number {
+  let high = 0x811c9dc5;
+  let low = 0x050c5d1f;
+  for (const text of [id, SEP, recipient]) {
+    for (let i = 0; i < text.length; i++) {
+      const unit = text.charCodeAt(i);
+      high = Math.imul(high ^ unit, 0x01000193);
+      low = Math.imul(low ^ unit, 0x5bd1e995);
+      low ^= low >>> 15;
+    }
+  }
+  return (high >>> 10) * 0x80000000 + (low >>> 1);
+}
