@@ -143,11 +143,23 @@ function addable(item: Evidence): boolean {
  *    names every field the other names and more, else `incoming`. The fields it lacks are taken
  *    from the other, and at equal confidence (or for a reclassification) the other's evidence is
  *    added after its own, up to `MAX_EVIDENCE` items, but for the other's account of its sender
- *    and its `domain-unknown`. Its scenario, confidence, remediation, timestamp and source stay its
- *    own: a weaker reading never replaces a stronger one.
+ *    and its `domain-unknown`. Its scenario, confidence, remediation and source stay its own: a
+ *    weaker reading never replaces a stronger one.
+ * Whichever is kept, its timestamp is the earlier of the two (when the refusal was first seen).
  */
 export function mergeFindings(stored: Finding, incoming: Finding): Finding {
   if (!sameVersion(stored, incoming)) return incoming;
+  const kept = weighed(stored, incoming);
+  // The refusal happened when either reading first saw it: an export that overlaps an earlier one
+  // sees only the later retries of a deferral, and one run over both would keep the first.
+  const first = Date.parse(stored.timestamp) < Date.parse(incoming.timestamp) ? stored : incoming;
+  return Date.parse(first.timestamp) < Date.parse(kept.timestamp)
+    ? { ...kept, timestamp: first.timestamp }
+    : kept;
+}
+
+/** Steps 2–4 of {@link mergeFindings}: the reading kept, with what it takes from the other. */
+function weighed(stored: Finding, incoming: Finding): Finding {
   if (knowsAllOf(incoming, stored)) return incoming;
   const reclassification = isReclassification(incoming);
   if (knowsAllOf(stored, incoming) && !reclassification) return stored;

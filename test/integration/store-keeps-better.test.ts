@@ -326,6 +326,31 @@ describe('FindingsStore.putFindings over a stored finding', () => {
     ]);
   });
 
+  it('keeps a refusal on the day it was first seen when an overlapping export sees its retries the next day', async () => {
+    // Prepare: deferrals first refused just before midnight, stored by the day-1 export's run.
+    const store = await freshStore();
+    const firstSeen = rich(10, 'deferral').map((finding, i) => ({
+      ...finding,
+      timestamp: new Date(Date.parse('2026-11-27T23:50:00.000Z') + i * 30_000).toISOString(),
+    }));
+    await store.putFindings(firstSeen);
+
+    // Act: the day-2 export overlaps it and sees only their retries, after midnight.
+    const retries = firstSeen.map((finding) => ({
+      ...finding,
+      timestamp: new Date(Date.parse(finding.timestamp) + 15 * 60_000).toISOString(),
+      source: { ...finding.source, sourceId: 'day-2' },
+    }));
+    await store.putFindings(retries);
+
+    // Assess: one run over both would count them on the 27th; so do the counters.
+    const after = await stored(store, firstSeen);
+    expect(after.map((finding) => finding.timestamp)).toEqual(firstSeen.map((finding) => finding.timestamp));
+    await expectCountersOf(store, after);
+    const days = await store.queryRollups({ from: '2026-11-27', to: '2026-11-28' });
+    expect(days.map((row) => [row.date, row.count])).toEqual([['2026-11-27', 10]]);
+  });
+
   it('merges two readings given in one call as it merges a stored one', async () => {
     // Prepare
     const store = await freshStore();

@@ -231,6 +231,27 @@ describe('mergeFindings', () => {
     expect(merged.evidence).toEqual([...reclassified.evidence, certificate]);
   });
 
+  it('keeps the earliest time either reading saw (an overlapping export sees only later retries)', () => {
+    // Prepare: a 4.4.62 deferral first refused before midnight; the next day's export, overlapping,
+    // sees its retry after midnight.
+    const first = tracked({ timestamp: '2026-11-27T23:58:10.000Z' });
+    const retry = tracked({ timestamp: '2026-11-28T00:01:10.000Z' });
+    const richerRetry = tracked({
+      timestamp: '2026-11-28T00:01:10.000Z',
+      evidence: [...tracked().evidence, { kind: 'protocol-log', detail: 'SEND.LOG line 42' }],
+    });
+
+    // Act / Assess: whichever reading is kept, and in either order.
+    expect(mergeFindings(first, retry).timestamp).toBe(first.timestamp);
+    expect(mergeFindings(retry, first).timestamp).toBe(first.timestamp);
+    const richer = mergeFindings(first, richerRetry);
+    expect(richer.timestamp).toBe(first.timestamp);
+    expect(richer.evidence).toEqual(richerRetry.evidence);
+    // The same reading again costs nothing: the incoming finding itself.
+    const again = tracked({ timestamp: first.timestamp });
+    expect(mergeFindings(first, again)).toBe(again);
+  });
+
   it('lets a finding of another classifier version replace the stored one outright', () => {
     // Prepare
     const stored = tracked();
