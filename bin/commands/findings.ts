@@ -3,9 +3,9 @@
  *  [--limit N] [--format table|json|ndjson|csv]` — reads the store through its indexes, never a Scan.
  */
 import { z } from 'zod';
+import { findingCsvLine, findingsCsvStart } from '../../functions/api/csv-export.js';
 import { Domain } from '../../functions/api/params.js';
 import { type Finding, ScenarioId } from '../../functions/core/analysis/model/findings.js';
-import { csvLine } from '../../functions/core/kernel/csv-output.js';
 import { ArgumentError } from '../../functions/core/kernel/errors.js';
 import { TimeBound } from '../../functions/store/query-plan.js';
 import { readCommandLine } from '../support/command.js';
@@ -25,48 +25,6 @@ const Flags = z.object({
   format: z.enum(['table', 'json', 'ndjson', 'csv']).default('table'),
 });
 
-const CSV_COLUMNS = [
-  'id',
-  'scenario',
-  'timestamp',
-  'messageId',
-  'recipient',
-  'sender',
-  'returnPath',
-  'senderDomain',
-  'code',
-  'attr',
-  'confidence',
-  'subject',
-  'serverHostname',
-  'remediation',
-  'sourceFile',
-  'sourceLine',
-  'sourceFormat',
-] as const;
-
-function csvRow(finding: Finding): unknown[] {
-  return [
-    finding.id,
-    finding.scenario,
-    finding.timestamp,
-    finding.messageId,
-    finding.recipient,
-    finding.sender,
-    finding.returnPath === '' ? '<>' : finding.returnPath,
-    finding.senderDomain,
-    finding.code,
-    finding.attr,
-    finding.confidence,
-    finding.subject,
-    finding.serverHostname,
-    finding.remediation.title,
-    finding.source.file,
-    finding.source.line,
-    finding.source.format,
-  ];
-}
-
 export async function runFindings(argv: string[], out: Output): Promise<number> {
   const { values, positionals } = readCommandLine(FINDINGS, argv);
   if (positionals.length > 0) throw new ArgumentError(`unexpected argument "${positionals[0]}"`);
@@ -74,7 +32,10 @@ export async function runFindings(argv: string[], out: Output): Promise<number> 
   const handle = await openStore(values, { mustExist: true });
   try {
     const format = flags.format;
-    if (format === 'csv') await out.write(csvLine(CSV_COLUMNS));
+    // The API's `/findings.csv` (without its caps): its byte order mark (Excel reads a BOM-less
+    // UTF-8 file in the local code page, garbling accented subjects and addresses, and stdout is
+    // usually `> findings.csv`), its columns, its formula neutralising.
+    if (format === 'csv') await out.write(findingsCsvStart());
     if (format === 'json') await out.write('[');
     let written = 0;
     let cursor: string | undefined;
@@ -94,7 +55,7 @@ export async function runFindings(argv: string[], out: Output): Promise<number> 
       for (const finding of page.items) {
         if (format === 'ndjson') text += `${JSON.stringify(finding)}\n`;
         else if (format === 'json') text += `${written > 0 ? ',' : ''}\n${JSON.stringify(finding)}`;
-        else if (format === 'csv') text += csvLine(csvRow(finding));
+        else if (format === 'csv') text += findingCsvLine(finding);
         else rows.push(finding);
         written++;
       }

@@ -69,7 +69,8 @@ export type RawValues<O extends CommandDefinition['options']> = {
 
 /**
  * Reads `argv` with `parseArgs` using exactly the definition's options (an unknown option is the
- * usual `ERR_PARSE_ARGS_UNKNOWN_OPTION`, which the CLI reports with the command's help).
+ * usual `ERR_PARSE_ARGS_UNKNOWN_OPTION`, which the CLI reports with the command's help). A
+ * single-value option given twice is a usage error (see {@link rejectRepeatedOptions}).
  */
 export function readCommandLine<D extends CommandDefinition>(
   command: D,
@@ -79,7 +80,14 @@ export function readCommandLine<D extends CommandDefinition>(
   for (const [name, option] of Object.entries(command.options)) {
     options[name] = option.multiple ? { type: option.type, multiple: true } : { type: option.type };
   }
-  const { values, positionals } = parseArgs({ args: argv, allowPositionals: true, options, strict: true });
+  const { values, positionals, tokens } = parseArgs({
+    args: argv,
+    allowPositionals: true,
+    options,
+    strict: true,
+    tokens: true,
+  });
+  rejectRepeatedOptions(command, tokens);
   rejectEmptyValues(command, values);
   return { values: values as RawValues<D['options']>, positionals };
 }
@@ -96,5 +104,38 @@ function rejectEmptyValues(command: CommandDefinition, values: Record<string, un
     const option = command.options[name];
     const expected = option?.value === undefined ? 'a value' : option.value;
     throw new ArgumentError(`--${name}: expected ${expected}, got an empty value`);
+  }
+}
+
+/** What `parseArgs` reports of one option occurrence (`tokens: true`). */
+interface OptionToken {
+  readonly kind: string;
+  readonly name?: string;
+  readonly value?: string | undefined;
+}
+
+/**
+ * `parseArgs` keeps only the last value of an option given twice, so `--scenario ndr --scenario
+ * forwarding` would quietly list forwarding findings alone and `--limit 3 --limit 5` five. A value
+ * option not defined `multiple` (repeatable, as its help says) is therefore refused when repeated,
+ * naming it and the values given, as the API refuses a repeated query parameter. A repeated
+ * switch (`--json --json`) says the same thing twice and is left alone.
+ */
+function rejectRepeatedOptions(command: CommandDefinition, tokens: readonly OptionToken[]): void {
+  const given = new Map<string, string[]>();
+  for (const token of tokens) {
+    if (token.kind !== 'option' || token.name === undefined) continue;
+    const option = command.options[token.name];
+    if (option === undefined || option.type !== 'string' || option.multiple) continue;
+    const values = given.get(token.name) ?? [];
+    values.push(token.value ?? '');
+    given.set(token.name, values);
+  }
+  for (const [name, values] of given) {
+    if (values.length < 2) continue;
+    const shown = values.map((value) => JSON.stringify(value)).join(', ');
+    throw new ArgumentError(
+      `--${name}: given ${values.length} times (${shown}); it takes one value, give it once`,
+    );
   }
 }

@@ -4,6 +4,10 @@
  * and at a byte cap and says which one it hit — a shortened export is never passed off as complete.
  * Cells go through `csvLine`, which neutralises spreadsheet formulas (subjects and addresses are
  * attacker-controlled).
+ *
+ * The one findings CSV: `relay-audit findings --format csv` writes it with the same
+ * {@link findingsCsvStart} and {@link findingCsvLine}, so a file saved from the CLI and one
+ * downloaded from `/findings.csv` have the same byte order mark, columns and neutralising.
  */
 
 import type { Finding } from '../core/analysis/model/findings.js';
@@ -13,7 +17,10 @@ import type { ApiStore, ExportLimits } from './dependencies.js';
 
 /** Findings requested per store page (the store's largest page is 1000). */
 const PAGE_SIZE = 1000;
-/** Lets Excel recognise the file as UTF-8 (addresses and subjects are often not ASCII). */
+/**
+ * Lets Excel recognise the file as UTF-8 (addresses and subjects are often not ASCII); without it
+ * Excel reads the file in the local code page and garbles them.
+ */
 const UTF8_BOM = '\uFEFF';
 
 /** The export's columns, in order: a header and how to read the cell from a finding. */
@@ -43,6 +50,16 @@ export const CSV_COLUMNS: readonly { header: string; cell: (finding: Finding) =>
   { header: 'sourceId', cell: (f) => f.source.sourceId },
 ];
 
+/** The start of a findings CSV: the UTF-8 byte order mark and the header line. */
+export function findingsCsvStart(): string {
+  return UTF8_BOM + csvLine(CSV_COLUMNS.map((column) => column.header));
+}
+
+/** One finding as a CSV line (formula-safe cells, CRLF-terminated). */
+export function findingCsvLine(finding: Finding): string {
+  return csvLine(CSV_COLUMNS.map((column) => column.cell(finding)));
+}
+
 /** Why an export stopped early. */
 export type TruncationReason = 'row-limit' | 'size-limit';
 
@@ -65,7 +82,7 @@ export async function exportFindingsCsv(
   query: FindingsQueryOptions,
   limits: ExportLimits,
 ): Promise<CsvExport> {
-  const chunks = [UTF8_BOM, csvLine(CSV_COLUMNS.map((column) => column.header))];
+  const chunks = [findingsCsvStart()];
   let bytes = payloadBytes(chunks.join(''));
   let rows = 0;
   let cursor: string | undefined;
@@ -75,7 +92,7 @@ export async function exportFindingsCsv(
     const page = await store.queryFindings({ ...query, limit, cursor });
     for (const finding of page.items) {
       if (rows === limits.maxRows) return { body: chunks.join(''), rows, truncated: 'row-limit' };
-      const line = csvLine(CSV_COLUMNS.map((column) => column.cell(finding)));
+      const line = findingCsvLine(finding);
       const size = payloadBytes(line);
       if (bytes + size > limits.maxBytes) return { body: chunks.join(''), rows, truncated: 'size-limit' };
       chunks.push(line);

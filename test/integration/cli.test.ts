@@ -7,6 +7,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { openStore } from '../../bin/support/store-options.js';
+import { CSV_COLUMNS, exportFindingsCsv } from '../../functions/api/csv-export.js';
+import { DEFAULT_EXPORT_LIMITS } from '../../functions/api/dependencies.js';
 import { Finding } from '../../functions/core/analysis/model/findings.js';
 import { cli } from '../support/capture-output.js';
 import { SAMPLE_FILE_COUNT, SAMPLE_FINDING_COUNT } from '../support/sample-expectations.js';
@@ -229,8 +232,57 @@ describe('relay-audit findings', () => {
     await cli('analyze', evil, ...DOMAINS, '--db', db);
     const { out } = await cli('findings', '--db', db, '--format', 'csv');
     const [header, row] = out.stdout.split('\r\n');
-    expect(header).toMatch(/^id,scenario,timestamp/);
+    // The API export's columns (after its byte order mark): see the next test.
+    expect(header).toMatch(/^\uFEFFid,timestamp,scenario,/);
     expect(row).toContain(`"'=HYPERLINK(""http://evil"",""click"")"`);
+  });
+
+  it('writes the CSV the API exports: byte order mark, columns, rows (Excel reads accents right)', async () => {
+    const db = join(dir, 'db');
+    const accented = join(dir, 'accented.LOG');
+    await writeFile(
+      accented,
+      '#Fields: date-time,event-id,source,message-id,recipient-address,recipient-status,sender-address,return-path,message-subject\n' +
+        '2026-11-28T10:00:00.000Z,FAIL,SMTP,<a1@x>,françois@gmail.com,550 5.7.64 TenantAttribution; Relay Access Denied ATTR36 [X],müller@fabrikam.com,müller@fabrikam.com,Facture n° 42 – Müller\n',
+    );
+    await cli('analyze', 'sample-logs', ...DOMAINS, '--db', db);
+    await cli('analyze', accented, ...DOMAINS, '--db', db);
+    const { status, out } = await cli('findings', '--db', db, '--format', 'csv');
+    expect(status).toBe(0);
+    // What Excel needs to read the file as UTF-8, once, at the very start (`> findings.csv`).
+    expect(out.stdout.startsWith(`\uFEFF${CSV_COLUMNS.map((c) => c.header).join(',')}\r\n`)).toBe(true);
+    expect(out.stdout.lastIndexOf('\uFEFF')).toBe(0);
+    expect(out.stdout).toContain('Facture n° 42 – Müller');
+    // The very text GET /findings.csv gives for the same store.
+    const handle = await openStore({ db }, { mustExist: true });
+    try {
+      const api = await exportFindingsCsv(handle.store, {}, DEFAULT_EXPORT_LIMITS);
+      expect(api.rows).toBe(SAMPLE_FINDING_COUNT + 1);
+      expect(out.stdout).toBe(api.body);
+    } finally {
+      await handle.close();
+    }
+  });
+
+  it.each([
+    [['--scenario', 'ndr', '--scenario', 'forwarding'], '--scenario: given 2 times ("ndr", "forwarding")'],
+    [['--limit', '3', '--limit', '5'], '--limit: given 2 times ("3", "5")'],
+    [['--format=csv', '--format', 'json'], '--format: given 2 times ("csv", "json")'],
+  ])('refuses %j, an option given twice, as a usage error naming it', async (argv, message) => {
+    const db = join(dir, 'db');
+    await cli('analyze', 'sample-logs/MSGTRK2013-EX2013.LOG', ...DOMAINS, '--db', db);
+    const { status, out } = await cli('findings', '--db', db, ...argv);
+    expect(status).toBe(2);
+    expect(out.stdout).toBe('');
+    expect(out.stderr).toContain(`relay-audit findings: ${message}; it takes one value, give it once`);
+  });
+
+  it('refuses a store option given twice in any command, before opening a store', async () => {
+    for (const command of ['analyze', 'report', 'serve']) {
+      const { status, out } = await cli(command, 'x', '--db', join(dir, 'a'), '--db', join(dir, 'b'));
+      expect(status).toBe(2);
+      expect(out.stderr).toContain(`relay-audit ${command}: --db: given 2 times`);
+    }
   });
 
   it('prints a table with the remediation of each scenario shown', async () => {
