@@ -21,6 +21,7 @@ import type {
   DynamoDBServiceException,
 } from '@aws-sdk/client-dynamodb';
 import { StoreError } from '../core/kernel/errors.js';
+import type { EngineStats, EngineStatsRequest } from './engine-thread.js';
 import {
   type EngineReply,
   type EngineRequest,
@@ -148,13 +149,35 @@ function bodyText(body: unknown): string {
   return '';
 }
 
-/** The embedded engine running in its own thread. */
+/**
+ * The embedded engine running in its own thread.
+ *
+ * When the thread dies (its heap reached its cap, or it crashed), the requests in flight fail with a
+ * `StoreError` naming the cause, and the next request starts a new thread on the same directory:
+ * `serve` is a long-running local server, and its user expects the next reload of the dashboard
+ * to work, not a 503 for every request until they find the terminal and restart it. Nothing
+ * is lost by it: every write the dead engine acknowledged is in LevelDB's files (its log is
+ * written before a write is answered, and the process that holds the page cache lives on), the
+ * dying thread's environment closes the database and its lock (classic-level's cleanup hook), and
+ * the new thread opens it as a new run would. Two cases stay failed instead, every request
+ * answering the error that stopped the engine: an engine in memory, whose data died with it (a new
+ * one would answer from an empty store as if nothing had ever been stored), and an engine that
+ * dies again before answering anything (it cannot open the database: starting it over and over
+ * would only hide why).
+ */
 export class EngineThread {
-  private readonly worker: Worker;
+  private worker!: Worker;
+  /** Whether the current thread has answered a request (so it could open the database). */
+  private answered = false;
+  /** Whether the current thread has exited (after a failure: a new one may open the directory). */
+  private exited = false;
   private readonly pending = new Map<
     number,
     { resolve: (reply: EngineResponseItem) => void; reject: (error: Error) => void }
   >();
+  /** Callers of `stats()` waiting, in the order they asked. */
+  private readonly statsWaiting: { resolve: (stats: EngineStats) => void; reject: (error: Error) => void }[] =
+    [];
   /** Requests not yet posted (none once the engine has failed: their callers have been told). */
   private readonly outbox = new PerTurnOutbox<EngineRequestItem>((requests) => {
     if (this.failure !== undefined) return;
@@ -163,10 +186,17 @@ export class EngineThread {
   });
   private nextId = 1;
   private failure: Error | undefined;
+  /** Whether the next request may start a new thread in place of the failed one (see the class comment). */
+  private restartable = false;
   private closing: Promise<void> | undefined;
   private onClosed: ((reply: EngineReply & { kind: 'closed' }) => void) | undefined;
 
-  public constructor(options: EngineThreadOptions) {
+  public constructor(private readonly options: EngineThreadOptions) {
+    this.start();
+  }
+
+  private start(): void {
+    const options = this.options;
     const script = threadScript();
     // On disk, the engine's own heap holds only requests in flight (a response is at most 16 MB): a
     // cap keeps its garbage collector from letting it grow with the run (measured: tens of MB). Its
@@ -177,30 +207,72 @@ export class EngineThread {
       options.path === undefined
         ? {}
         : { resourceLimits: { maxOldGenerationSizeMb: 96, maxYoungGenerationSizeMb: 8 } };
-    this.worker = script.eval
+    const worker = script.eval
       ? new Worker(script.code, { eval: true, workerData: options, ...limits })
       : new Worker(script.file, { workerData: options, ...limits });
+    this.worker = worker;
+    this.answered = false;
+    this.exited = false;
     // The thread keeps the process alive while the store is open, as a socket to a server would:
     // callers wait on unref'd timers (the SDK's and the store's backoff), and a process whose only
     // live handle was such a timer would exit mid-run, silently, with status 0.
-    this.worker.on('message', (reply: EngineReply) => {
+    worker.on('message', (reply: EngineReply | EngineStats) => {
+      if (worker !== this.worker) return;
       if (reply.kind === 'closed') {
         this.onClosed?.(reply);
         return;
       }
+      if (reply.kind === 'stats') {
+        this.statsWaiting.shift()?.resolve(reply);
+        return;
+      }
+      this.answered = true;
       for (const response of reply.responses) {
         const waiting = this.pending.get(response.id);
         this.pending.delete(response.id);
         waiting?.resolve(response);
       }
     });
-    // A crash of the engine (e.g. LevelDB failing to open) fails every request in flight and later.
-    this.worker.on('error', (error) =>
-      this.fail(new StoreError('the embedded DynamoDB engine stopped', { cause: error })),
+    // A crash of the engine (e.g. LevelDB failing to open, its heap reaching the cap) fails every
+    // request in flight; the next one starts a new engine, or fails too (see the class comment).
+    worker.on('error', (error) => this.died(worker, 'stopped', error));
+    worker.on('exit', (code) => {
+      if (worker !== this.worker) return;
+      this.exited = true;
+      if (this.closing === undefined) this.died(worker, `exited (code ${code})`);
+    });
+  }
+
+  /** The current thread `worker` stopped (`how`): fails what waits on it. */
+  private died(worker: Worker, how: string, cause?: Error): void {
+    if (worker !== this.worker || this.failure !== undefined) return;
+    this.restartable = this.options.path !== undefined && this.answered;
+    const next = this.restartable
+      ? 'the next request starts it again'
+      : this.options.path === undefined
+        ? 'its data was in memory and is lost'
+        : 'it did not answer since it started; restart relay-audit';
+    this.fail(
+      new StoreError(
+        `the embedded DynamoDB engine ${how}: ${next}`,
+        cause === undefined ? undefined : { cause },
+      ),
     );
-    this.worker.on('exit', (code) => {
-      if (this.closing === undefined)
-        this.fail(new StoreError(`the embedded DynamoDB engine exited (code ${code})`));
+  }
+
+  /**
+   * The engine's diagnostics: iterators it holds open and its heap in use (for tests, and for
+   * looking into a running engine).
+   */
+  public stats(): Promise<EngineStats> {
+    if (this.failure !== undefined) return Promise.reject(this.failure);
+    if (this.closing !== undefined) return Promise.reject(new StoreError('the embedded store is closed'));
+    return new Promise((resolve, reject) => {
+      this.statsWaiting.push({ resolve, reject });
+      // After the requests sent before it, as they were.
+      this.outbox.flush();
+      const message: EngineStatsRequest = { kind: 'stats' };
+      this.worker.postMessage(message);
     });
   }
 
@@ -252,8 +324,14 @@ export class EngineThread {
 
   /** Sends one request (`operation` such as `PutItem`, or an `X-Amz-Target`) and waits for the answer. */
   private send(target: string, body: string): Promise<{ status: number; body: string }> {
-    if (this.failure !== undefined) return Promise.reject(this.failure);
     if (this.closing !== undefined) return Promise.reject(new StoreError('the embedded store is closed'));
+    if (this.failure !== undefined) {
+      // A new engine only once the old thread is gone (and with it its hold on the database).
+      if (!this.restartable || !this.exited) return Promise.reject(this.failure);
+      this.failure = undefined;
+      this.restartable = false;
+      this.start();
+    }
     const id = this.nextId++;
     const operation = target.slice(target.indexOf('.') + 1);
     return new Promise((resolve, reject) => {
@@ -284,6 +362,9 @@ export class EngineThread {
     this.failure ??= error;
     for (const waiting of this.pending.values()) waiting.reject(error);
     this.pending.clear();
+    for (const waiting of this.statsWaiting.splice(0)) waiting.reject(error);
+    // Requests not posted yet: their callers have just been told; a new engine must not get them.
+    this.outbox.flush();
   }
 
   /** Closes the database (waiting for its pending writes) and ends the thread. Safe to call twice. */

@@ -15,6 +15,9 @@ import {
   GetItemCommand,
   PutItemCommand,
   QueryCommand,
+  type QueryCommandInput,
+  ScanCommand,
+  type ScanCommandInput,
   waitUntilTableExists,
 } from '@aws-sdk/client-dynamodb';
 import { describe, expect, it } from 'vitest';
@@ -415,6 +418,184 @@ describe('embedded engine thread', () => {
       expect(badKey).toBe('ValidationException');
     } finally {
       await engine.close();
+    }
+  });
+
+  it("reads Query and Scan pages exactly as dynalite's own server: Limit, start keys, order, filters, COUNT", async () => {
+    // Prepare: the same items in the engine's thread and in dynalite as it ships (its HTTP server,
+    // `listen`), whose reads go through dynalite's own streams.
+    const engines = await Promise.all([
+      startEmbeddedStore({ inMemory: true, tableName: 'reads' }),
+      startEmbeddedStore({ inMemory: true, tableName: 'reads', listen: true }),
+    ]);
+    const items = Array.from({ length: 90 }, (_, i) => ({
+      pk: { S: `P${i % 3}` },
+      sk: { S: `S#${String(i).padStart(3, '0')}` },
+      gsi1pk: { S: i % 4 === 0 ? 'A' : 'B' },
+      gsisk: { S: `2026-11-${String(1 + (i % 28)).padStart(2, '0')}T00:00:00.000Z#${i}` },
+      ...(i % 5 === 0 ? {} : { gsi3pk: { S: `R${i % 2}` } }),
+      ...(i % 3 === 1 ? { sd: { S: `d${i % 7}.example` } } : {}),
+      messageId: { S: `<m${i}@x>` },
+      n: { N: String((i * 37) % 101) },
+      body: { M: { text: { S: 'x'.repeat(i * 7) }, tags: { SS: [`t${i % 4}`, 'all'] } } },
+    }));
+    const values = (v: Record<string, string>) =>
+      Object.fromEntries(Object.entries(v).map(([k, s]) => [k, /^\d+$/.test(s) ? { N: s } : { S: s }]));
+    const queries: Omit<QueryCommandInput, 'TableName'>[] = [
+      { KeyConditionExpression: 'pk = :p', ExpressionAttributeValues: values({ ':p': 'P0' }), Limit: 7 },
+      {
+        KeyConditionExpression: 'pk = :p',
+        ExpressionAttributeValues: values({ ':p': 'P0' }),
+        ScanIndexForward: false,
+        Limit: 5,
+      },
+      // A Limit that ends exactly at the partition's end, and one past it.
+      { KeyConditionExpression: 'pk = :p', ExpressionAttributeValues: values({ ':p': 'P1' }), Limit: 30 },
+      { KeyConditionExpression: 'pk = :p', ExpressionAttributeValues: values({ ':p': 'P1' }), Limit: 31 },
+      { KeyConditionExpression: 'pk = :p', ExpressionAttributeValues: values({ ':p': 'P2' }) },
+      {
+        KeyConditionExpression: 'pk = :p AND sk BETWEEN :a AND :b',
+        ExpressionAttributeValues: values({ ':p': 'P1', ':a': 'S#010', ':b': 'S#070' }),
+        Limit: 3,
+      },
+      {
+        KeyConditionExpression: 'pk = :p AND begins_with(sk, :b)',
+        ExpressionAttributeValues: values({ ':p': 'P2', ':b': 'S#0' }),
+        ScanIndexForward: false,
+        Limit: 4,
+      },
+      {
+        KeyConditionExpression: 'pk = :p AND sk > :x',
+        FilterExpression: 'n > :k',
+        ExpressionAttributeValues: values({ ':p': 'P0', ':x': 'S#020', ':k': '40' }),
+        Limit: 6,
+      },
+      {
+        KeyConditionExpression: 'pk = :p',
+        ExpressionAttributeValues: values({ ':p': 'P0' }),
+        Select: 'COUNT',
+        Limit: 9,
+      },
+      {
+        KeyConditionExpression: 'pk = :p',
+        ExpressionAttributeValues: values({ ':p': 'P2' }),
+        Select: 'COUNT',
+      },
+      {
+        IndexName: 'gsi1',
+        KeyConditionExpression: 'gsi1pk = :p',
+        FilterExpression: 'attribute_exists(sd)',
+        ExpressionAttributeValues: values({ ':p': 'B' }),
+        ScanIndexForward: false,
+        Limit: 8,
+      },
+      {
+        IndexName: 'gsi1',
+        KeyConditionExpression: 'gsi1pk = :p AND gsisk < :t',
+        ExpressionAttributeValues: values({ ':p': 'A', ':t': '2026-11-15' }),
+        ProjectionExpression: 'pk, gsisk, messageId',
+        Limit: 10,
+      },
+      {
+        IndexName: 'gsi3',
+        KeyConditionExpression: 'gsi3pk = :p',
+        ExpressionAttributeValues: values({ ':p': 'R1' }),
+        ScanIndexForward: false,
+        Limit: 6,
+        ReturnConsumedCapacity: 'INDEXES',
+      },
+      { KeyConditionExpression: 'pk = :p', ExpressionAttributeValues: values({ ':p': 'none' }), Limit: 5 },
+    ];
+    const scans: Omit<ScanCommandInput, 'TableName'>[] = [
+      { Limit: 11 },
+      {
+        Limit: 7,
+        FilterExpression: 'n < :k',
+        ExpressionAttributeValues: values({ ':k': '30' }),
+        Segment: 1,
+        TotalSegments: 2,
+      },
+      { IndexName: 'gsi1', Limit: 13 },
+      { Select: 'COUNT', Limit: 20 },
+    ];
+    // Every page of a read, each sent with the last one's LastEvaluatedKey, as DynamoDB answers them.
+    const pages = async (engine: (typeof engines)[number], send: (start?: object) => Promise<object>) => {
+      const answers: unknown[] = [];
+      let start: object | undefined;
+      do {
+        const { $metadata: _, ...page } = (await send(start).catch((error: unknown) => ({
+          error: (error as Error).name,
+          message: (error as Error).message,
+        }))) as { $metadata?: unknown; LastEvaluatedKey?: object };
+        answers.push(page);
+        start = page.LastEvaluatedKey;
+      } while (start !== undefined && answers.length < 100);
+      expect(answers.length, `${engine.tableName}: a read that never ends`).toBeLessThan(100);
+      return answers;
+    };
+    try {
+      for (const engine of engines) {
+        for (let i = 0; i < items.length; i += 25)
+          await engine.client.send(
+            new BatchWriteItemCommand({
+              RequestItems: { reads: items.slice(i, i + 25).map((Item) => ({ PutRequest: { Item } })) },
+            }),
+          );
+      }
+
+      // Act
+      const [thread, dynalite] = await Promise.all(
+        engines.map(async (engine) => {
+          const read: unknown[] = [];
+          for (const query of queries)
+            read.push(
+              await pages(engine, (start) =>
+                engine.client.send(
+                  new QueryCommand({
+                    TableName: 'reads',
+                    ...query,
+                    ...(start ? { ExclusiveStartKey: start as QueryCommandInput['ExclusiveStartKey'] } : {}),
+                  }),
+                ),
+              ),
+            );
+          for (const scan of scans)
+            read.push(
+              await pages(engine, (start) =>
+                engine.client.send(
+                  new ScanCommand({
+                    TableName: 'reads',
+                    ...scan,
+                    ...(start ? { ExclusiveStartKey: start as ScanCommandInput['ExclusiveStartKey'] } : {}),
+                  }),
+                ),
+              ),
+            );
+          // A start key outside the query's partition: dynalite's error.
+          read.push(
+            await pages(engine, () =>
+              engine.client.send(
+                new QueryCommand({
+                  TableName: 'reads',
+                  KeyConditionExpression: 'pk = :p',
+                  ExpressionAttributeValues: values({ ':p': 'P0' }),
+                  ExclusiveStartKey: { pk: { S: 'P1' }, sk: { S: 'S#001' } },
+                }),
+              ),
+            ),
+          );
+          return read;
+        }),
+      );
+
+      // Assess: the same pages, and reads that did page (a Limit that cut them short, a start key).
+      expect(thread).toEqual(dynalite);
+      expect(thread?.[0]).toHaveLength(5); // 30 items, 7 a page: 4 full pages and a last one
+      expect(thread?.[2]).toHaveLength(2); // a Limit met exactly: a LastEvaluatedKey, then an empty page
+      expect(thread?.[3]).toHaveLength(1);
+      expect(thread?.at(-1)).toEqual([{ error: 'ValidationException', message: expect.any(String) }]);
+    } finally {
+      await Promise.all(engines.map((engine) => engine.close()));
     }
   });
 
