@@ -3,11 +3,25 @@
  * `incoming/dashboard/<user>/`, a size limit), here a one-time URL of the local server that takes
  * the same form POST S3 takes, then analyses the file into the embedded store in the background —
  * so the page shows the source `processing`, then done with its findings, as it does in the cloud.
+ *
+ * The form is read as a stream (`@fastify/busboy`): its fields first (S3's forms put the key before
+ * the file, and ignore what follows the file), then the file, written to a temporary file as it
+ * arrives — never held in memory — and cut off at the grant's size. The analysis reads that file
+ * as `analyze` reads a local one, and removes it when it is over, whatever its outcome.
+ *
+ * A grant is used by the upload it accepts, not by a refused request (a GET, a body that is not a
+ * form, the wrong key, a file too large): as an S3 presigned POST, it can be tried again until it
+ * expires. Of two uploads on one grant at once only the first to be accepted takes it.
  */
 import { randomBytes } from 'node:crypto';
+import { createReadStream, createWriteStream, type WriteStream } from 'node:fs';
+import { mkdtemp, rm } from 'node:fs/promises';
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { Readable } from 'node:stream';
-import type { ReadableStream as WebReadableStream } from 'node:stream/web';
+import { createRequire } from 'node:module';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { finished } from 'node:stream/promises';
+import type { BusboyFileStream, BusboyHeaders, BusboyInstance } from '@fastify/busboy';
 import {
   dashboardUploadKey,
   UPLOAD_GRANT_SECONDS,
@@ -22,10 +36,24 @@ import type { StoreHandle } from '../../functions/store/index.js';
 import { sourceId } from '../../functions/store/table-design.js';
 import { analyzeIntoStore } from './store-run.js';
 
+// CommonJS that requires Node's built-ins, which the command's ESM bundle (bin/bundle-cli.ts) cannot
+// hold ("Dynamic require of node:stream"): loaded from node_modules at run time, as dynalite is.
+const { Busboy } = createRequire(import.meta.url)('@fastify/busboy') as typeof import('@fastify/busboy');
+
 /** Where the local server takes upload forms: `/uploads/<one-time token>`. */
 export const LOCAL_UPLOAD_PATH = '/uploads/';
+/** Prefix of the temporary directory that holds an upload until its analysis is over. */
+export const UPLOAD_TEMP_PREFIX = 'relay-audit-upload-';
 /** Room for the form's other fields and boundaries around the file. */
 const FORM_OVERHEAD_BYTES = 64 * 1024;
+/** The form field that carries the file, as in S3's POST. */
+const FILE_FIELD = 'file';
+/** The form's other fields: a few short ones (`key`, `x-amz-meta-uploaded-by`, S3's policy fields). */
+const FORM_LIMITS = { fields: 32, fieldSize: 16 * 1024, parts: 64, files: 1 } as const;
+
+const GRANT_GONE = 'no such upload grant, or it was used or expired';
+const NOT_A_FORM = 'not a multipart/form-data upload';
+const MULTIPART = /^multipart\/form-data\s*;/i;
 
 interface Pending {
   key: string;
@@ -33,9 +61,17 @@ interface Pending {
   expires: number;
 }
 
+/** What the form POST gave: the file (on disk, its size), or why it is refused. */
+type Received =
+  | { kind: 'file'; size: number }
+  | { kind: 'refused'; status: number; message: string; error?: unknown };
+
+const refused = (status: number, message: string, error?: unknown): Received =>
+  error === undefined ? { kind: 'refused', status, message } : { kind: 'refused', status, message, error };
+
 export class LocalUploads implements UploadSigner {
   private readonly pending = new Map<string, Pending>();
-  /** Analyses still running (awaited on close). */
+  /** Uploads being received and analyses still running (awaited on close). */
   private readonly running = new Set<Promise<void>>();
 
   public constructor(
@@ -47,6 +83,9 @@ export class LocalUploads implements UploadSigner {
     const key = dashboardUploadKey(request, now);
     const token = randomBytes(16).toString('hex');
     const expires = now.getTime() + UPLOAD_GRANT_SECONDS * 1000;
+    // Grants never used are forgotten once they have expired.
+    for (const [other, pending] of this.pending)
+      if (pending.expires < now.getTime()) this.pending.delete(other);
     this.pending.set(token, { key, maxBytes: request.size, expires });
     return {
       url: `${LOCAL_UPLOAD_PATH}${token}`,
@@ -57,47 +96,84 @@ export class LocalUploads implements UploadSigner {
     };
   }
 
-  /** Takes the form POST of a grant (once), answers 204 as S3 does, and analyses the file. */
-  public async receive(req: IncomingMessage, res: ServerResponse, token: string): Promise<void> {
-    const grant = this.pending.get(token);
-    this.pending.delete(token);
+  /**
+   * Takes the form POST of a grant, answers 204 as S3 does, and analyses the file in the
+   * background; or refuses it (4xx) and leaves the grant for another try.
+   */
+  public receive(req: IncomingMessage, res: ServerResponse, token: string): Promise<void> {
+    return this.track(this.take(req, res, token));
+  }
+
+  /** Waits for the uploads being received and the analyses still running. */
+  public async settle(): Promise<void> {
+    while (this.running.size > 0) await Promise.allSettled([...this.running]);
+  }
+
+  private track(work: Promise<void>): Promise<void> {
+    const tracked = work.finally(() => this.running.delete(tracked));
+    this.running.add(tracked);
+    return tracked;
+  }
+
+  private async take(req: IncomingMessage, res: ServerResponse, token: string): Promise<void> {
     const refuse = (status: number, message: string) => {
-      res.writeHead(status, { 'content-type': 'text/plain; charset=utf-8', connection: 'close' });
-      res.end(`${message}\n`);
+      if (!res.headersSent && !res.destroyed) {
+        res.writeHead(status, { 'content-type': 'text/plain; charset=utf-8', connection: 'close' });
+        res.end(`${message}\n`);
+      }
       req.resume();
     };
     if (req.method !== 'POST') return refuse(405, 'POST the upload form');
-    if (grant === undefined || grant.expires < Date.now())
-      return refuse(403, 'no such upload grant, or it was used or expired');
-    const length = Number(req.headers['content-length']);
-    if (!(length <= grant.maxBytes + FORM_OVERHEAD_BYTES))
+    const grant = this.pending.get(token);
+    if (grant === undefined || grant.expires < Date.now()) return refuse(403, GRANT_GONE);
+    // As S3: the length is told first, so a body too large is refused before it is read.
+    if (req.headers['content-length'] === undefined)
+      return refuse(411, 'the upload form needs a Content-Length');
+    if (!(Number(req.headers['content-length']) <= grant.maxBytes + FORM_OVERHEAD_BYTES))
       return refuse(400, 'the upload is larger than its grant allows');
-    let form: FormData;
+    if (!MULTIPART.test(req.headers['content-type'] ?? '')) return refuse(400, NOT_A_FORM);
+    let form: BusboyInstance;
     try {
-      form = await new Request('http://local/', {
-        method: 'POST',
-        headers: { 'content-type': req.headers['content-type'] ?? '' },
-        body: Readable.toWeb(req) as ReadableStream<Uint8Array>,
-        duplex: 'half',
-      } as RequestInit).formData();
+      form = Busboy({
+        headers: req.headers as BusboyHeaders,
+        limits: { ...FORM_LIMITS, fileSize: grant.maxBytes },
+        // The part named `file` is the file, with or without a file name; the others are fields.
+        isPartAFile: (name) => name === FILE_FIELD,
+      });
     } catch {
-      return refuse(400, 'not a multipart/form-data upload');
+      return refuse(400, NOT_A_FORM);
     }
-    const file = form.get('file');
-    if (form.get('key') !== grant.key) return refuse(403, 'the key is not the one granted');
-    if (!(file instanceof Blob) || file.size === 0) return refuse(400, 'no file in the form (field "file")');
-    if (file.size > grant.maxBytes) return refuse(400, 'the file is larger than its grant allows');
-    res.writeHead(204).end();
-    const analysis = this.analyse(grant.key, file).finally(() => this.running.delete(analysis));
-    this.running.add(analysis);
+    const dir = await mkdtemp(join(tmpdir(), UPLOAD_TEMP_PREFIX));
+    const path = join(dir, 'upload');
+    let analysing = false;
+    try {
+      const received = await readForm(req, form, grant, path);
+      if (received.kind === 'refused') {
+        if (received.status >= 500)
+          this.logger.error('upload not taken', { key: grant.key, error: received.error });
+        return refuse(received.status, received.message);
+      }
+      // Taken by the first upload accepted: another on the same grant that ended first took it.
+      if (this.pending.get(token) !== grant) return refuse(403, GRANT_GONE);
+      this.pending.delete(token);
+      res.writeHead(204).end();
+      analysing = true;
+      this.track(this.analyse(grant.key, path, received.size).finally(() => this.removeDir(dir)));
+    } finally {
+      if (!analysing) await this.removeDir(dir);
+    }
   }
 
-  /** Waits for the analyses still running. */
-  public async settle(): Promise<void> {
-    await Promise.allSettled([...this.running]);
+  /** Removes an upload's temporary directory (a failure is logged: it may be removed by hand). */
+  private async removeDir(dir: string): Promise<void> {
+    try {
+      await rm(dir, { recursive: true, force: true });
+    } catch (error) {
+      this.logger.warn('temporary upload file not removed', { dir, error });
+    }
   }
 
-  private async analyse(key: string, file: Blob): Promise<void> {
+  private async analyse(key: string, path: string, size: number): Promise<void> {
     try {
       // As `relay-audit analyze` runs it: receipts indexed, earlier uploads correlated at the end.
       await analyzeIntoStore(
@@ -106,8 +182,8 @@ export class LocalUploads implements UploadSigner {
           {
             name: key,
             sourceId: sourceId(`local-upload://${key}`),
-            size: file.size,
-            open: () => Readable.fromWeb(file.stream() as WebReadableStream<Uint8Array>),
+            size,
+            open: () => createReadStream(path),
           },
         ],
         // Locally no configuration is kept with the store: the accepted domains are inferred.
@@ -117,4 +193,78 @@ export class LocalUploads implements UploadSigner {
       this.logger.error('upload not analysed', { key, error });
     }
   }
+}
+
+/**
+ * Reads the whole form: its fields up to the file, whose key must be the one granted before a byte
+ * of the file is kept; then the file, streamed to `path` (the request waits while the disk does).
+ * What follows the file is read and ignored. Resolves once the request is read to its end, so the
+ * answer reaches a client that is still sending.
+ */
+async function readForm(
+  req: IncomingMessage,
+  form: BusboyInstance,
+  grant: Pending,
+  path: string,
+): Promise<Received> {
+  const fields = new Map<string, string>();
+  let refusal: Received | undefined;
+  let file: { stream: BusboyFileStream; sink: WriteStream; written: Promise<void> } | undefined;
+  form.on('field', (name, value) => {
+    if (file === undefined && !fields.has(name)) fields.set(name, value);
+  });
+  form.on('file', (_name, stream) => {
+    // A form cut short errs on its file too; the request's error below says so.
+    stream.on('error', ignore);
+    if (fields.get('key') !== grant.key) {
+      refusal = refused(403, 'the key is not the one granted (the form field "key", before the file)');
+      stream.resume();
+      return;
+    }
+    const sink = createWriteStream(path, { flags: 'wx' });
+    stream.on('limit', () => {
+      refusal ??= refused(400, 'the file is larger than its grant allows');
+    });
+    // Not pipeline(): when the disk fails, the rest of the file must still be read (and dropped).
+    sink.on('error', () => {
+      stream.unpipe(sink);
+      stream.resume();
+    });
+    stream.pipe(sink);
+    file = { stream, sink, written: finished(sink) };
+  });
+  const parsed = new Promise<void>((resolve, reject) => {
+    form.once('finish', resolve);
+    form.on('error', reject);
+  });
+  const read = finished(req);
+  req.pipe(form);
+  try {
+    await Promise.all([parsed, read]);
+  } catch {
+    req.unpipe(form);
+    file?.stream.unpipe(file.sink);
+    file?.sink.destroy();
+    await file?.written.catch(ignore);
+    // A form that is not well-formed is read to its end, so its answer is heard; a client that
+    // went away (or the server closing) ends the request at once.
+    req.resume();
+    await read.catch(ignore);
+    return refused(400, 'the upload is cut short or not a well-formed multipart/form-data form');
+  }
+  if (file !== undefined) {
+    try {
+      await file.written;
+    } catch (error) {
+      return refused(500, 'the upload could not be written to a temporary file', error);
+    }
+  }
+  if (refusal !== undefined) return refusal;
+  if (file === undefined || file.sink.bytesWritten === 0)
+    return refused(400, `no file in the form (field "${FILE_FIELD}")`);
+  return { kind: 'file', size: file.sink.bytesWritten };
+}
+
+function ignore(): undefined {
+  return undefined;
 }

@@ -63,10 +63,18 @@ const Cursor = z
   .max(8192, { error: 'is too long to be a cursor returned by this API' })
   .regex(/^[A-Za-z0-9_-]+$/, { error: 'must be the cursor returned by the previous page, unchanged' });
 
-const Limit = z
-  .string()
-  .regex(/^\d{1,6}$/, { error: `must be a whole number from 1 to ${MAX_LIMIT}` })
-  .transform(Number)
+/**
+ * A whole number as a query gives it: decimal digits only (at most `maxDigits`). Not
+ * `z.coerce.number()`, which would also take `0x10`, `1e3`, `1.0`, ` 12 `, `+12` or `Infinity`.
+ */
+function wholeNumber(message: string, maxDigits: number) {
+  return z
+    .string({ error: message })
+    .regex(new RegExp(`^\\d{1,${maxDigits}}$`), { error: message })
+    .transform(Number);
+}
+
+const Limit = wholeNumber(`must be a whole number from 1 to ${MAX_LIMIT}`, 6)
   .pipe(
     z
       .number()
@@ -147,10 +155,10 @@ export const UploadParams = z.strictObject({
     .trim()
     .min(1, { error: 'must name the file' })
     .max(255, { error: 'must be at most 255 characters' }),
-  size: z.coerce
-    .number({ error: 'must be the size in bytes' })
-    .int({ error: 'must be a whole number of bytes' })
-    .min(1, { error: 'must be at least 1 byte: the file is empty' }),
+  // 15 digits are read exactly (2^53 has 16); the route answers 413 past the largest upload.
+  size: wholeNumber('must be the size in bytes, in decimal digits', 15).pipe(
+    z.number().min(1, { error: 'must be at least 1 byte: the file is empty' }),
+  ),
 });
 export type SourcesParams = z.output<typeof SourcesParams>;
 
@@ -162,7 +170,7 @@ export const IdParams = z.strictObject({ id: Id });
 export type IdParams = z.output<typeof IdParams>;
 
 /** Parameters whose rejected value is echoed back (a cursor is long and opaque: never echoed). */
-const ECHOED = new Set(['scenario', 'senderDomain', 'recipientDomain', 'from', 'to', 'limit', 'id']);
+const ECHOED = new Set(['scenario', 'senderDomain', 'recipientDomain', 'from', 'to', 'limit', 'size', 'id']);
 
 function echo(value: string | undefined): string {
   if (value === undefined) return '';

@@ -29,14 +29,23 @@ export interface UploadSigner {
   grant(request: UploadRequest, now?: Date): Promise<UploadGrant>;
 }
 
-/** A key-safe rendering of a name: letters, digits and `.@+=_-`, at most 100 characters. */
-function keyPart(name: string): string {
-  return (
-    name
-      .replace(/[^\w.@+=-]+/g, '_')
-      .replace(/^\.+/, '_')
-      .slice(0, 100) || '_'
-  );
+/** Longest rendering of a name in a key, in characters (code points): at most 400 bytes of UTF-8. */
+const MAX_KEY_PART = 100;
+
+/**
+ * A key-safe rendering of a name: one path segment of letters and digits of any script (with
+ * their combining marks), normalised to NFC as S3 keys are UTF-8, and `.@+=_-`. Every run of
+ * anything else — `/` and `\`, spaces, control characters, symbols, the characters S3 advises
+ * against (`{}^%[]"<>~#|&$;:,?`, the backtick) — becomes `_`, and so do leading dots (`..`,
+ * `.hidden`): a name is never a path of its own. At most {@link MAX_KEY_PART} characters, never
+ * half of one.
+ */
+export function keyPart(name: string): string {
+  const safe = name
+    .normalize('NFC')
+    .replace(/[^\p{L}\p{M}\p{N}_.@+=-]+/gu, '_')
+    .replace(/^\.+/, '_');
+  return Array.from(safe).slice(0, MAX_KEY_PART).join('') || '_';
 }
 
 /**

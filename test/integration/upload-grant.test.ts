@@ -97,6 +97,31 @@ describe('POST /uploads with S3 presigned POST', () => {
     });
   });
 
+  it('keeps a Unicode file name in the key the policy signs, and the bucket takes it', async () => {
+    // Prepare: the name decomposed, as macOS gives it.
+    const content = await readFile(LOG);
+    const response = await requestGrant(
+      { name: 'ünïcödé 日本 ✉.LOG'.normalize('NFD'), size: String(content.length) },
+      USER,
+    );
+    const unicode = JSON.parse(response.body) as UploadGrant;
+    const form = new FormData();
+    for (const [name, value] of Object.entries(unicode.fields)) form.append(name, value);
+    form.append('file', new Blob([content]), 'ünïcödé 日本 ✉.LOG');
+    const env = localFunctionEnvironment({ table: TABLE, bucket: BUCKET, s3, dynamo });
+    for (const [name, value] of Object.entries(env)) vi.stubEnv(name, value);
+    // Act
+    const posted = await fetch(unicode.url, { method: 'POST', body: form });
+    const notification = JSON.stringify(asS3WouldSend(s3.lastNotificationFor(unicode.key)));
+    const failed = await deliverInBatches(createHandlerFromEnvironment(env), [notification]);
+    // Assess: the key as S3 notifies it (percent-encoded UTF-8) is read back as the same key.
+    expect(unicode.key.split('/').pop()).toBe('ünïcödé_日本_.LOG');
+    expect(posted.status).toBeLessThan(300);
+    expect(failed).toEqual([]);
+    const sources = (await dynamo.store.listSources({ limit: 10 })).items;
+    expect(sources.find((source) => source.file === unicode.key)).toMatchObject({ status: 'done' });
+  });
+
   it('refuses an empty file and one larger than uploads may be', async () => {
     // Act
     const empty = await requestGrant({ name: 'x.log', size: '0' }, USER);
