@@ -55,11 +55,12 @@ export class TraceFailures {
   /** Per source: failures past {@link MAX_TRACE_FAILURES}, counted as unexplained: never a wrong all-clear. */
   private readonly unchecked = new Map<string, number>();
   /**
-   * Each reason that names its recipient, as a 53-bit hash of its id and recipient
-   * ({@link reasonHash}): every refusal of a run is a reason (a 750 MB log has over 100,000), and
-   * kept as strings they held some 13 MB. Two keys share a hash about once in 10^11 lookups.
+   * Each reason that names its recipient, as two 31-bit hashes of its id and recipient, one in each
+   * set ({@link ReasonHashes}): every refusal of a run is a reason (a 750 MB log has over 100,000),
+   * and kept as strings they held some 13 MB; small integers cost no object each. A failure is
+   * explained when both of its hashes are there: a wrong match about once in 10^9 lookups.
    */
-  private readonly reasons = new Set<number>();
+  private readonly reasons = new ReasonHashes();
   /** Per message id: the distinct failure reasons that name no recipient. */
   private readonly unnamedReasons = new Map<string, Set<string>>();
   private reasonsKept = 0;
@@ -113,17 +114,19 @@ export class TraceFailures {
   }
 
   private reason(event: TraceEvent, failure: boolean): void {
-    const ids = reasonIds(event);
-    if (ids.length === 0 || this.reasonsKept >= MAX_TRACE_FAILURES) return;
-    if (event.recipient) {
-      for (const id of ids) {
-        const reason = reasonHash(id, event.recipient);
-        if (this.reasons.has(reason)) continue;
-        this.reasons.add(reason);
-        this.reasonsKept++;
-      }
+    if (this.reasonsKept >= MAX_TRACE_FAILURES) return;
+    const { recipient, messageId, messageTraceId, networkMessageId } = event;
+    if (recipient) {
+      // Every refusal of every log comes here: its ids (see `reasonIds`) hashed as they are, no
+      // string or array made.
+      const known = Boolean(messageId);
+      if (messageId) this.keepNamed('m:', messageId, recipient);
+      if (messageTraceId) this.keepNamed(known ? 'T:' : 't:', messageTraceId, recipient);
+      if (networkMessageId) this.keepNamed(known ? 'N:' : 'n:', networkMessageId, recipient);
       return;
     }
+    const ids = reasonIds(event);
+    if (ids.length === 0) return;
     if (!failure) return;
     // Its date, id and text tell one recipient's failure from another's, and make a copy (an
     // overlapping export) the same reason.
@@ -143,13 +146,17 @@ export class TraceFailures {
     }
   }
 
+  private keepNamed(kind: string, id: string, recipient: string): void {
+    if (this.reasons.add(kind, id, recipient)) this.reasonsKept++;
+  }
+
   /** The file of the message's first failure no reason explains; `undefined` when every one is explained. */
   private unexplainedBy({ ids, recipients }: FailedMessage): string | undefined {
     const unnamed = new Set<string>();
     for (const id of ids) for (const reason of this.unnamedReasons.get(id) ?? []) unnamed.add(reason);
     if (unnamed.size >= recipients.size) return undefined;
     for (const [recipient, sourceId] of recipients)
-      if (!ids.some((id) => this.reasons.has(reasonHash(id, recipient)))) return sourceId;
+      if (!ids.some((id) => this.reasons.has('', id, recipient))) return sourceId;
     return undefined;
   }
 }
@@ -188,20 +195,49 @@ function failureIds(event: TraceEvent): string[] {
 }
 
 /**
- * A 53-bit hash of `id` and `recipient` over their UTF-16 code units: FNV-1a for 22 bits and a
- * multiply-xor hash of another seed and multiplier for 31, an exact integer, so a reason costs a
- * number, not a string.
+ * Reasons as two 31-bit hashes of `kind + id + SEP + recipient` over its UTF-16 code units (FNV-1a,
+ * and a multiply-xor hash of another seed and multiplier), kept in two sets of small integers.
  */
-function reasonHash(id: string, recipient: string): number {
-  let high = 0x811c9dc5;
-  let low = 0x050c5d1f;
-  for (const text of [id, SEP, recipient]) {
+class ReasonHashes {
+  private readonly first = new Set<number>();
+  private readonly second = new Set<number>();
+  private a = 0;
+  private b = 0;
+
+  /** Keeps the reason; false when both its hashes were there already. */
+  public add(kind: string, id: string, recipient: string): boolean {
+    this.hash(kind, id, recipient);
+    if (this.first.has(this.a) && this.second.has(this.b)) return false;
+    this.first.add(this.a);
+    this.second.add(this.b);
+    return true;
+  }
+
+  public has(kind: string, id: string, recipient: string): boolean {
+    this.hash(kind, id, recipient);
+    return this.first.has(this.a) && this.second.has(this.b);
+  }
+
+  private hash(kind: string, id: string, recipient: string): void {
+    this.a = 0x811c9dc5;
+    this.b = 0x050c5d1f;
+    this.mix(kind);
+    this.mix(id);
+    this.mix(SEP);
+    this.mix(recipient);
+    this.a >>>= 1;
+    this.b >>>= 1;
+  }
+
+  private mix(text: string): void {
+    let { a, b } = this;
     for (let i = 0; i < text.length; i++) {
       const unit = text.charCodeAt(i);
-      high = Math.imul(high ^ unit, 0x01000193);
-      low = Math.imul(low ^ unit, 0x5bd1e995);
-      low ^= low >>> 15;
+      a = Math.imul(a ^ unit, 0x01000193);
+      b = Math.imul(b ^ unit, 0x5bd1e995);
+      b ^= b >>> 15;
     }
+    this.a = a;
+    this.b = b;
   }
-  return (high >>> 10) * 0x80000000 + (low >>> 1);
 }
