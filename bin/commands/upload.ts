@@ -73,11 +73,23 @@ export async function runUpload(argv: string[], out: Output, deps: UploadDepende
       : { signal: deps.signal, dispose() {} };
   const { signal } = interrupt;
 
+  /** Set when a file that may hold refusals was found and not sent: the command exits 1. */
+  let unsent = false;
+
   /** Uploads what changed; undefined when interrupted mid-upload. */
   async function uploadRound(quiet: boolean): Promise<Sent[] | undefined> {
-    const { inputs, notAnalysed } = await findLocalInputs(positionals);
-    if (!quiet)
+    const { inputs, notAnalysed, mayHoldRefusals } = await findLocalInputs(positionals);
+    if (!quiet) {
       for (const { file, reason } of notAnalysed) out.error(`  – ${file} — ${reason}; not uploaded`);
+      // As `analyze` does: files that may hold refusals, not sent, fail the command.
+      if (mayHoldRefusals.length > 0) {
+        unsent = true;
+        out.error(
+          `✗ ${plural(mayHoldRefusals.length, 'file')} that may hold relay refusals not uploaded ` +
+            `(${mayHoldRefusals.join(', ')}): extract or decompress them, or export their rows as CSV, and upload what that gives.`,
+        );
+      }
+    }
     const sent: Sent[] = [];
     const unchanged: string[] = [];
     for (const input of inputs) {
@@ -144,7 +156,7 @@ export async function runUpload(argv: string[], out: Output, deps: UploadDepende
       } else if (!watching) {
         await out.write('Nothing to upload: every file is unchanged since its last upload.\n');
       }
-      if (!values.watch) return status;
+      if (!values.watch) return unsent ? Math.max(status, 1) : status;
       if (!watching) out.error(`Watching ${positionals.join(', ')}; Ctrl+C stops.`);
       watching = true;
       await sleep((flags.interval ?? DEFAULT_WATCH_SECONDS) * 1000, undefined, { signal }).catch(
@@ -152,7 +164,7 @@ export async function runUpload(argv: string[], out: Output, deps: UploadDepende
       );
     } while (!signal.aborted);
     // Ctrl+C between rounds is how --watch ends: every upload made was complete.
-    return status;
+    return unsent ? Math.max(status, 1) : status;
   } finally {
     interrupt.dispose();
     s3.destroy();

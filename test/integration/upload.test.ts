@@ -194,6 +194,27 @@ describe('relay-audit upload', () => {
     expect(out.stdout).toContain(`→ ${findings} findings`);
   }, 60_000);
 
+  it('fails, as analyze does, when a file that may hold refusals is not sent (an archive)', async () => {
+    // Prepare: a log and a zip of logs (a ZIP is not read: it must be extracted first).
+    const mixed = join(work, 'WithArchive');
+    await mkdir(mixed);
+    await copyFile(join(SAMPLE_LOGS, 'MSGTRK2026112800-1.LOG'), join(mixed, 'MSGTRK2026112800-1.LOG'));
+    await writeFile(
+      join(mixed, 'MessageTracking.zip'),
+      Buffer.from('PK\u0003\u0004 not really a zip', 'latin1'),
+    );
+
+    // Act
+    const { status, out } = await upload(mixed);
+
+    // Assess: the log is sent and analysed; the archive is named, and the command fails.
+    expect(status, out.stderr).toBe(1);
+    expect(out.stderr).toMatch(
+      /✗ 1 file that may hold relay refusals not uploaded \(.*MessageTracking\.zip\)/,
+    );
+    expect(out.stdout).toMatch(/^relay-audit: 1 file, /);
+  }, 60_000);
+
   it('findings --stack reads the same table through the stack outputs', async () => {
     // Act
     const { status, out } = await cli('findings', '--stack', STACK, '--format', 'ndjson');
