@@ -13,7 +13,7 @@
 import { createReadStream } from 'node:fs';
 import { ErrorCode, RelayAuditError } from '../../functions/core/kernel/errors.js';
 import { closeEarly, readHead } from '../../functions/core/text/byte-source.js';
-import { gunzipped } from '../../functions/core/text/decompress.js';
+import { gunzipped, isGzipHead } from '../../functions/core/text/decompress.js';
 import {
   isTarHeader,
   TAR_BLOCK,
@@ -56,7 +56,7 @@ async function isGzip(path: string): Promise<boolean> {
   const stream = createReadStream(path, { start: 0, end: 1 });
   try {
     const { head } = await readHead(stream[Symbol.asyncIterator](), 2);
-    return head[0] === 0x1f && head[1] === 0x8b;
+    return isGzipHead(head);
   } finally {
     stream.destroy();
   }

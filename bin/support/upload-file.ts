@@ -18,6 +18,7 @@ import { pipeline } from 'node:stream/promises';
 import { createGzip } from 'node:zlib';
 import { HeadObjectCommand, NotFound, type S3Client } from '@aws-sdk/client-s3';
 import { Upload } from '@aws-sdk/lib-storage';
+import { isGzipHead } from '../../functions/core/text/decompress.js';
 import { BUCKET_PREFIX } from '../../functions/runtime/bucket-layout.js';
 
 /** Object metadata (`x-amz-meta-*`) an upload carries. */
@@ -54,7 +55,7 @@ export async function snapshotFile(path: string): Promise<FileSnapshot> {
     const { size } = await handle.stat();
     const head = Buffer.alloc(Math.min(2, size));
     await handle.read(head, 0, head.length, 0);
-    const compressed = head[0] === 0x1f && head[1] === 0x8b;
+    const compressed = isGzipHead(head);
     const length = compressed ? size : await lengthToLastLineBreak(handle, size);
     const hash = createHash('sha256');
     if (length > 0) {

@@ -39,6 +39,11 @@ function startsWith(head: Uint8Array, signature: readonly number[], at = 0): boo
   return signature.every((byte, index) => head[at + index] === byte);
 }
 
+/** True when `head` (a file's first bytes) starts with gzip's signature. */
+export function isGzipHead(head: Uint8Array): boolean {
+  return startsWith(head, [0x1f, 0x8b]);
+}
+
 /** A file name as a shell word, for the commands suggested. */
 function shellWord(file: string): string {
   return /^[\w./@:+-]+$/.test(file) ? file : `'${file.replaceAll("'", `'\\''`)}'`;
@@ -172,7 +177,7 @@ export async function* gunzipped(
         `${packed.todo(shellWord(file))}. relay-audit reads text files and gzip-compressed ones.`,
       );
     }
-    if (!startsWith(first, [0x1f, 0x8b])) {
+    if (!isGzipHead(first)) {
       yield* all(first);
       return;
     }

@@ -10,7 +10,7 @@
 import { closeEarly } from '../../text/byte-source.js';
 import { CsvRecordSplitter, normaliseHeader } from '../../text/csv-records.js';
 import { decodeBytes } from '../../text/decode.js';
-import { decompressed } from '../../text/decompress.js';
+import { decompressed, isGzipHead } from '../../text/decompress.js';
 import { rowMayMatter } from '../evidence/relevance.js';
 import { trackingVersionOf } from '../formats/exchange-tracking-log.js';
 import type { FormatAdapter, RowAdapter, RowContext, RowSink, SkipReason } from '../formats/index.js';
@@ -52,7 +52,7 @@ export async function parseInput(
       decompressed(
         countBytes(input.open(), (bytes, first) => {
           bytesRead = bytes;
-          if (first) compressed = first[0] === 0x1f && first[1] === 0x8b;
+          if (first) compressed = isGzipHead(first);
         }),
         input.name,
       ),
