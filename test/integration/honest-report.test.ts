@@ -270,6 +270,24 @@ describe('a message trace whose Failed rows no file explains', () => {
       expect(await unexplainedOf(...files)).toEqual({});
     }
   });
+  it("takes a tracking log's failure that is no relay refusal (5.1.1) as the reason, in either order", async () => {
+    await writeFile(join(dir, 'trace-one-failed.json'), ONE_FAILED);
+    const notRelay = TRACKING_FAIL.replace(
+      '550 5.7.64 TenantAttribution; Relay Access Denied [AM0PR01MB1234.eurprd01.prod.exchangelabs.com]',
+      '550 5.1.1 RESOLVER.ADR.RecipNotFound; not found',
+    );
+    expect(notRelay).not.toBe(TRACKING_FAIL);
+    await writeFile(join(dir, 'MSGTRK2026112809-1.LOG'), notRelay);
+    for (const files of [
+      [join(dir, 'trace-one-failed.json'), join(dir, 'MSGTRK2026112809-1.LOG')],
+      [join(dir, 'MSGTRK2026112809-1.LOG'), join(dir, 'trace-one-failed.json')],
+    ]) {
+      const { status, report } = await analyseNoStore(...files);
+      expect(status).toBe(0);
+      expect(report).not.toContain('failed in the message trace');
+      expect(await unexplainedOf(...files)).toEqual({});
+    }
+  });
 });
 
 describe('overlapping exports', () => {

@@ -31,6 +31,15 @@ const TRACE_FORMATS: ReadonlySet<FormatId> = new Set([
 ]);
 /** Events that end a recipient's delivery in failure: with their text, the reason of the failure. */
 const FAILURE_EVENTS: ReadonlySet<string> = new Set(['FAILED', 'FAIL', 'DROP']);
+
+/**
+ * True for a row that may explain a trace's failure although it is no relay refusal: a failure
+ * with its text (`FAIL 550 5.1.1` in a tracking log). The row filter keeps such rows, so that a
+ * trace's `Failed` row is not reported as "failed without a reason" when a log of the run gives it.
+ */
+export function mayBeFailureReason(eventId: string, status: string | undefined): boolean {
+  return status !== undefined && FAILURE_EVENTS.has(eventId) && status.trim() !== '';
+}
 /** A trace row's failure that may come without its reason: `Failed` (message trace), `Fail` (summary, detail). */
 const TRACE_FAILURES: ReadonlySet<string> = new Set(['FAILED', 'FAIL']);
 /**

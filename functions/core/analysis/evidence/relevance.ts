@@ -5,11 +5,13 @@
  */
 import type { TraceEvent } from '../model/events.js';
 import { mayBeEvidence } from './inbound-trace.js';
+import { mayBeFailureReason } from '../trace-failures.js';
 import { mayBeRelayRejection } from './rejections.js';
 
 /**
- * True for a refusal, or for inbound evidence (`mayBeEvidence`, the same test the classifier's
- * index and the inbound Message-ID index rely on). `inferring` is true when the accepted domains
+ * True for a refusal, for inbound evidence (`mayBeEvidence`, the same test the classifier's
+ * index and the inbound Message-ID index rely on), or for a failure with its text, which may be the
+ * reason of a trace's failed row (`mayBeFailureReason`). `inferring` is true when the accepted domains
  * are inferred from the logs, which also reads delivery and submission rows.
  */
 export function rowMayMatter(
@@ -20,6 +22,7 @@ export function rowMayMatter(
   inferring: boolean,
 ): boolean {
   if (status !== undefined && mayBeRelayRejection(status)) return true;
+  if (mayBeFailureReason(eventId, status)) return true;
   // Inferring, mailbox deliveries and submissions (`RECEIVE` by STOREDRIVER since Exchange 2013)
   // are evidence of the organisation's domains even when Originating.
   if (inferring && (eventId === 'DELIVER' || source === 'STOREDRIVER')) return true;
