@@ -25,7 +25,10 @@ const liveOwners = new Set<string>();
 
 export interface LeaseStore extends FindingSink {
   /** With `deferCounters`: the rollup counters wait for the next source record (see FindingsStore). */
-  putFindings(findings: Finding[], options?: { deferCounters?: boolean }): Promise<unknown>;
+  putFindings(
+    findings: Finding[],
+    options?: { deferCounters?: boolean; leavingDays?: (days: readonly string[]) => Promise<void> },
+  ): Promise<unknown>;
   putSource(record: SourceRecord, options?: { leaseOwner?: string }): Promise<unknown>;
   /** Applies the counter changes held back so far. */
   flushRollups(): Promise<void>;
@@ -182,7 +185,9 @@ export function leasedSink(
       // named first, so that a run killed before its next record leaves word of what it did not count.
       putFindings: (findings) => {
         const covering = cover(findings);
-        const put = () => store.putFindings(findings, { deferCounters: true });
+        // The days a finding leaves (moved earlier by the merge) are named too: a kill before the
+        // counters are applied leaves them counting it.
+        const put = () => store.putFindings(findings, { deferCounters: true, leavingDays: coverDays });
         return covering === undefined ? put() : covering.then(put);
       },
       ...(store.putInboundMessages === undefined

@@ -123,6 +123,14 @@ export interface PutFindingsOptions {
    * of small batches is counted. Without it, the call applies its own changes before it returns.
    */
   deferCounters?: boolean;
+  /**
+   * With `deferCounters`: called with the days that findings of the call were counted under before
+   * and leave now (a stored finding moved to another day by the merge, which keeps the earliest time),
+   * before their change is held. A run killed before its changes are applied leaves the old day
+   * counting the finding; a run that names its days for a recount (the unsettled-runs journal) names
+   * these too. The put has landed by then: only a kill in that moment misses the day.
+   */
+  leavingDays?: (days: readonly string[]) => Promise<void>;
 }
 
 export interface ListSourcesOptions {
@@ -318,9 +326,13 @@ export class FindingsStore {
     // repair, never twice.
     const previous = await this.storedCells(landed.map((put) => put.replaced));
     const deltas = new RollupDeltas();
+    const left = new Set<string>();
     landed.forEach((put, i) => {
-      deltas.move(previous[i], put.cell);
+      const before = previous[i];
+      deltas.move(before, put.cell);
+      if (before !== undefined && before.date !== put.cell.date) left.add(before.date);
     });
+    if (options.deferCounters && left.size > 0) await options.leavingDays?.([...left]);
     if (!options.deferCounters) await applyRollupDeltas(deltas.changes(), this.boundTable);
     else if (this.pendingRollups.add(deltas, written)) await this.flushRollups();
     if (failure !== undefined) {
