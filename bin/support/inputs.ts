@@ -21,12 +21,14 @@ import { createReadStream, type Stats } from 'node:fs';
 import { lstat, readdir, stat } from 'node:fs/promises';
 import { extname, join, relative, resolve } from 'node:path';
 import type { AnalysisInput } from '../../functions/core/analysis/analyze.js';
+import { formatLabel } from '../../functions/core/analysis/formats/labels.js';
+import { programOf } from '../../functions/core/analysis/formats/mta-log.js';
 import { isLate } from '../../functions/core/analysis/formats/text-format.js';
 import { detectFormat } from '../../functions/core/analysis/input/detect.js';
 import { lateFormatWithin, sniffText } from '../../functions/core/analysis/input/parse-text.js';
 import { ArgumentError, RelayAuditError } from '../../functions/core/kernel/errors.js';
 import { closeEarly, readHead } from '../../functions/core/text/byte-source.js';
-import { decodeBytes } from '../../functions/core/text/decode.js';
+import { decodeBytes, sniffEncoding } from '../../functions/core/text/decode.js';
 import { decompressed, PackedInputError } from '../../functions/core/text/decompress.js';
 import { sourceId } from '../../functions/store/table-design.js';
 import { memberPath, tarListing } from './tar-inputs.js';
@@ -79,25 +81,33 @@ interface NotRead {
 /** Extensions of logs and exports: such a file found in a directory is always analysed. */
 const INPUT_EXTENSIONS: ReadonlySet<string> = new Set(['.log', '.csv', '.gz']);
 
-/** Extensions of files that are never logs or exports: documents, scripts, reports, pictures. */
-const DOCUMENT_EXTENSIONS = [
-  ...['.md', '.markdown', '.xml', '.html', '.htm', '.ps1', '.psm1', '.psd1'],
-  // Office documents are ZIP archives inside: told by name, not taken for an archive of logs.
-  ...['.docx', '.pptx', '.odt', '.pdf', '.png', '.jpg', '.jpeg', '.gif'],
-];
+/**
+ * Notes and scripts: written by people, they name the codes they explain or search for
+ * (`sample-logs/README.md`, a script filtering on 5.7.64), so their text is not searched for refusals.
+ */
+const NOTE_EXTENSIONS = ['.md', '.markdown', '.ps1', '.psm1', '.psd1'];
+
+/** Documents and pictures: whatever text they hold is compressed inside (Office files are ZIP archives). */
+const DOCUMENT_EXTENSIONS = ['.docx', '.pptx', '.odt', '.pdf', '.png', '.jpg', '.jpeg', '.gif'];
 
 /**
  * Files never read as logs or exports, by extension, with why they are passed over; the content of
  * anything else (`.txt`, no extension…) is read to see whether it starts like a log or export.
  */
 const OTHER_EXTENSIONS: ReadonlyMap<string, string> = new Map([
-  ...DOCUMENT_EXTENSIONS.map((extension): [string, string] => [
+  ...[...NOTE_EXTENSIONS, ...DOCUMENT_EXTENSIONS].map((extension): [string, string] => [
     extension,
     `not a log or export: ${extension}`,
   ]),
   ['.xlsx', 'an Excel workbook (.xlsx): save the sheet as CSV to analyse it'],
   ['.zip', 'a ZIP archive: extract the logs from it to analyse them'],
 ]);
+
+/**
+ * Reports PowerShell writes instead of an export (`ConvertTo-Html`, `Export-Clixml`): never read as
+ * logs, but searched for refusal text like any file passed over.
+ */
+const REPORT_EXTENSIONS: ReadonlySet<string> = new Set(['.xml', '.html', '.htm']);
 
 /** Of {@link OTHER_EXTENSIONS}, what may hold refusals: an archive of logs, an export saved as a workbook. */
 const UNREAD_EXTENSIONS: ReadonlySet<string> = new Set(['.zip', '.xlsx']);
@@ -127,8 +137,20 @@ const PACKED_EXTENSIONS: ReadonlySet<string> = new Set([
 /** Relay-refusal text: the codes of Exchange Online's refusal and deferral, its ATTR reasons. */
 const REFUSAL_TEXT = /\b(?:5\.7\.64|4\.4\.62)\b|\bATTR3\d\b|TenantAttribution/;
 
-/** How much of a file passed over is searched for refusal text. */
-const REFUSAL_SNIFF_BYTES = 64 * 1024;
+/**
+ * The most of a line cut by a chunk's end that is kept for the next chunk: a marker cut in two is
+ * found whole, and the start of the marker's line is at hand to tell what wrote it.
+ */
+const LINE_TAIL_CHARS = 4096;
+
+/** How much of the marker's line, either side of it, is kept to tell what wrote it. */
+const LINE_CONTEXT_CHARS = 1024;
+
+/** A mail server's syslog tag in a line: `postfix/smtp`, `postfix-out/smtp`, `sm-mta`, `sendmail`, `exim4`. */
+const MTA_TAG = /\b(postfix(?:-[\w-]+)?\/[\w-]+|sm-mta|sendmail|exim4?)\b/i;
+
+/** Postfix's and sendmail's status of a delivery (`dsn=5.7.64`), on the line even without the tag. */
+const MTA_DSN = /\bdsn=\d\.\d/;
 
 /** Identity of a file or directory whatever path reaches it (symbolic links, `..`): device and inode. */
 function identity(info: { dev: number; ino: number }, path: string): string {
@@ -224,6 +246,8 @@ async function whyNotAnalysed(
   if (INPUT_EXTENSIONS.has(extension)) return undefined;
   const known = OTHER_EXTENSIONS.get(extension);
   if (known !== undefined) return { reason: known, mayHoldRefusals: UNREAD_EXTENSIONS.has(extension) };
+  if (REPORT_EXTENSIONS.has(extension))
+    return withRefusalCheck(`not a log or export: ${extension}`, extension, name, open);
   const start = await howItStarts(name, open);
   if (start === 'input') return undefined;
   if (typeof start === 'object' && 'packed' in start) return { reason: start.packed, mayHoldRefusals: true };
@@ -240,38 +264,174 @@ async function whyNotAnalysed(
         extension === '.json'
         ? 'not a log or export: .json that is no message trace'
         : `not a log or export: ${extension || 'no extension'}, and no header relay-audit knows`;
-  // Format-List output, a pasted bounce, a SIEM's own export: refusals in a form that is not read.
+  return withRefusalCheck(reason, extension, name, open);
+}
+
+/**
+ * A file passed over for `reason`, searched for refusal text: Format-List output, a pasted bounce, a
+ * SIEM's own export, a mail log in a form not read hold refusals that would otherwise go unseen.
+ */
+async function withRefusalCheck(
+  reason: string,
+  extension: string,
+  name: string,
+  open: () => AsyncIterable<Uint8Array>,
+): Promise<NotRead> {
   const refusal = await refusalTextIn(name, open);
   if (refusal === undefined) return { reason, mayHoldRefusals: false };
   return {
-    reason:
-      `${reason}, yet it holds relay-refusal text (${refusal}): export the rows as CSV ` +
-      '(Export-Csv, see "Exports that work" in the README) and analyse that, or name the file to see why it is not read',
+    reason: `${reason}, yet it holds relay-refusal text (${refusal.where}): ${adviceFor(extension, refusal)}`,
     mayHoldRefusals: true,
   };
 }
 
-/** The first refusal text in the file's first {@link REFUSAL_SNIFF_BYTES}, and its line; any encoding. */
+/** Refusal text found in a file passed over, and what the file looks like around it. */
+interface RefusalText {
+  /** The marker and its line, as told to the user: `5.7.64 on line 9`. */
+  where: string;
+  /** The marker's line (at most {@link LINE_CONTEXT_CHARS} either side of the marker). */
+  line: string;
+  /** The file's first character that is not white space: `<` or `{` tell markup and JSON. */
+  opening: string;
+}
+
+/** What to do with a file that holds refusal text in no form relay-audit reads, by what wrote it. */
+function adviceFor(extension: string, refusal: RefusalText): string {
+  const mailServer = mailServerOf(refusal.line);
+  if (mailServer !== undefined) {
+    return (
+      `it looks like a ${mailServer} in a form relay-audit does not read: analyse the log as the server ` +
+      'writes it (/var/log/mail.log, maillog) or as journalctl -o short-iso prints it, or name the file to see why it is not read'
+    );
+  }
+  if (REPORT_EXTENSIONS.has(extension) || refusal.opening === '<') {
+    return (
+      'export the rows with Export-Csv rather than ConvertTo-Html or Export-Clixml ' +
+      '(see "Exports that work" in the README) and analyse that'
+    );
+  }
+  if (extension === '.json' || refusal.opening === '{' || refusal.opening === '[') {
+    return (
+      'export the rows with Export-Csv rather than ConvertTo-Json (see "Exports that work" in the README) ' +
+      'and analyse that, or name the file to see why it is not read'
+    );
+  }
+  // PowerShell's Format-List or Format-Table output, Out-File, a pasted table.
+  return (
+    'export the rows as CSV (Export-Csv, see "Exports that work" in the README) and analyse that, ' +
+    'or name the file to see why it is not read'
+  );
+}
+
+/** What wrote a refusal line, when it is a mail server's: `Postfix log`, `mail server's log`. */
+function mailServerOf(line: string): string | undefined {
+  const tag = MTA_TAG.exec(line)?.[1];
+  const program = tag === undefined ? undefined : programOf(tag);
+  if (program !== undefined) return formatLabel(`${program}-log`, 'short');
+  // journalctl -o verbose or json-pretty: the tag is on a line of its own.
+  return MTA_DSN.test(line) ? "mail server's log" : undefined;
+}
+
+/**
+ * The first refusal text anywhere in the file, in its encoding (UTF-8, UTF-16 with or without a
+ * BOM, gzip-compressed too), read chunk by chunk: memory stays bounded whatever its size, and the
+ * search stops at the first marker.
+ */
 async function refusalTextIn(
   name: string,
   open: () => AsyncIterable<Uint8Array>,
-): Promise<string | undefined> {
+): Promise<RefusalText | undefined> {
   const bytes = decompressed(open(), name)[Symbol.asyncIterator]();
+  const search = new RefusalSearch();
   try {
-    const { head } = await readHead(bytes, REFUSAL_SNIFF_BYTES);
-    // The codes are ASCII: without NULs, UTF-16 text reads as Latin-1 too (no decoding to fail on).
-    const text = Buffer.from(head.subarray(0, REFUSAL_SNIFF_BYTES).filter((byte) => byte !== 0)).toString(
-      'latin1',
-    );
-    const match = REFUSAL_TEXT.exec(text);
-    if (match === null) return undefined;
-    const line = text.slice(0, match.index).split('\n').length;
-    return `${match[0]} on line ${line}`;
+    for await (const text of lenientText(bytes)) {
+      const found = search.push(text);
+      if (found !== undefined) return found;
+    }
+    return search.end();
   } catch {
     return undefined; // unreadable: nothing known of it beyond the reason already given
   } finally {
     await closeEarly(bytes);
   }
+}
+
+/** The bytes {@link sniffEncoding} tells an encoding from. */
+const ENCODING_SNIFF_BYTES = 512;
+
+/**
+ * Bytes as text in the encoding their start tells, leniently: a byte invalid in it (a Windows-1252
+ * `é` in UTF-8) becomes U+FFFD rather than ending the search before a refusal further on.
+ */
+async function* lenientText(bytes: AsyncIterator<Uint8Array>): AsyncGenerator<string> {
+  const { head, done } = await readHead(bytes, ENCODING_SNIFF_BYTES);
+  // Not fatal; drops the BOM. `stream` keeps a character cut by a chunk's end for the next chunk.
+  const decoder = new TextDecoder(sniffEncoding(head).encoding);
+  yield decoder.decode(head, { stream: true });
+  if (!done) {
+    for (;;) {
+      const next = await bytes.next();
+      if (next.done) break;
+      yield decoder.decode(next.value, { stream: true });
+    }
+  }
+  yield decoder.decode();
+}
+
+/**
+ * Searches text given chunk by chunk for {@link REFUSAL_TEXT}, counting lines. The line a chunk
+ * ends in is searched again with the next chunk, so a marker cut in two is found whole and one at
+ * a chunk's very end (`5.7.64` of `5.7.641`?) is judged with what follows it.
+ */
+class RefusalSearch {
+  /** The end of the text so far that is searched again: the line cut by the last chunk's end. */
+  private tail = '';
+  /** The line `tail` starts on. */
+  private line = 1;
+  private opening = '';
+
+  /** The first refusal text in the text so far, with `text` added. */
+  public push(text: string): RefusalText | undefined {
+    // UTF-16 appended to a UTF-8 file (`>>` in Windows PowerShell) reads as characters between NULs.
+    const plain = text.includes('\0') ? text.replaceAll('\0', '') : text;
+    return this.search(this.tail + plain, false);
+  }
+
+  /** The refusal text at the very end of the text, once it has ended. */
+  public end(): RefusalText | undefined {
+    return this.search(this.tail, true);
+  }
+
+  private search(text: string, last: boolean): RefusalText | undefined {
+    if (this.opening === '') this.opening = /\S/.exec(text)?.[0] ?? '';
+    const match = REFUSAL_TEXT.exec(text);
+    if (match !== null && (last || match.index + match[0].length < text.length))
+      return this.found(text, match);
+    const keep = Math.max(text.lastIndexOf('\n') + 1, text.length - LINE_TAIL_CHARS);
+    this.line += newlinesBefore(text, keep);
+    this.tail = text.slice(keep);
+    return undefined;
+  }
+
+  private found(text: string, match: RegExpExecArray): RefusalText {
+    const start = text.lastIndexOf('\n', match.index) + 1;
+    const end = text.indexOf('\n', match.index);
+    return {
+      where: `${match[0]} on line ${this.line + newlinesBefore(text, start)}`,
+      line: text.slice(
+        Math.max(start, match.index - LINE_CONTEXT_CHARS),
+        Math.min(end === -1 ? text.length : end, match.index + LINE_CONTEXT_CHARS),
+      ),
+      opening: this.opening,
+    };
+  }
+}
+
+/** How many line feeds `text` holds before `end`. */
+function newlinesBefore(text: string, end: number): number {
+  let count = 0;
+  for (let at = text.indexOf('\n'); at !== -1 && at < end; at = text.indexOf('\n', at + 1)) count++;
+  return count;
 }
 
 /**
