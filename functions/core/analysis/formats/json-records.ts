@@ -1,9 +1,10 @@
 /**
  * Streams the records out of JSON text without holding the document: a top-level array
  * (`ConvertTo-Json`), a single object (`ConvertTo-Json` of one result), Graph pages
- * (`{"@odata.context": …, "value": [ … ], "@odata.nextLink": …}`, several pages joined in one file
- * too), OData v2 `{"d": {"results": [ … ]}}` (Reporting Web Service) and NDJSON (one object per
- * line). Only one record's text is kept at a time, up to {@link MAX_RECORD_CHARS}.
+ * (`{"@odata.context": …, "value": [ … ], "@odata.nextLink": …}`, their keys in any order, several
+ * pages joined in one file, or an array of pages as `$pages | ConvertTo-Json` writes it), OData v2
+ * `{"d": {"results": [ … ]}}` (Reporting Web Service) and NDJSON (one object per line). Only one
+ * record's text is kept at a time, up to {@link MAX_RECORD_CHARS}.
  *
  * The scanner tracks strings and brackets only; each record's text is then checked by `JSON.parse`
  * (and by the format's schema). In NDJSON a record cannot span lines, so a cut record is reported
@@ -20,10 +21,18 @@ const MAX_KEPT_STRING = 4096;
 const RECORD_ARRAYS: ReadonlySet<string> = new Set(['value', 'results']);
 
 export interface JsonRecordHandler {
-  /** One record's text (an object), with the line its `{` is on. */
-  record(text: string, line: number): void;
-  /** A string value of a top-level object, such as `@odata.context`. */
+  /**
+   * One record's text (an object), with the line its `{` is on; `inPage` when it is one of an OData
+   * page's `value` records, whose `@odata.context` may come before or after them.
+   */
+  record(text: string, line: number, inPage: boolean): void;
+  /**
+   * A string value of an `@` key of a top-level object (or of an object of a top-level array), such
+   * as `@odata.context`: the object may be a page, or a record.
+   */
   meta(key: string, value: string): void;
+  /** That object has ended (or the text was cut inside it): what its `meta` said no longer applies. */
+  pageEnd?(): void;
   /** Text that is no record: a cut record, a record too large, something not JSON. */
   bad(line: number, reason: 'INVALID_JSON' | 'RECORD_TOO_LARGE' | 'TRUNCATED_RECORD', message: string): void;
 }
@@ -32,6 +41,10 @@ interface Frame {
   kind: 'object' | 'array';
   /** An array whose object elements are records. */
   records: boolean;
+  /** Records arrays: the `value` of an OData page (see `JsonRecordHandler.record`). */
+  pageValue: boolean;
+  /** An object of the top level or of the top-level array: a page, or a record. */
+  pageLevel: boolean;
   /** Objects: the current key, and whether the next string is a key. */
   key: string | undefined;
   expectKey: boolean;
@@ -46,6 +59,8 @@ interface Capture {
   tooLarge: boolean;
   /** A top-level object: a record unless it turns out to be a page of records. */
   topLevel: boolean;
+  /** One of an OData page's `value` records. */
+  inPage: boolean;
 }
 
 export class JsonRecordScanner {
@@ -135,9 +150,8 @@ export class JsonRecordScanner {
     this.inString = true;
     const frame = this.top();
     this.keptIsKey = frame?.kind === 'object' && frame.expectKey;
-    // Keys near the top tell pages from records; top-level `@odata…` values give page context.
-    const metaValue =
-      this.stack.length === 1 && frame?.kind === 'object' && !frame.expectKey && frame.key?.startsWith('@');
+    // Keys near the top tell pages from records; `@odata…` values of pages give page context.
+    const metaValue = frame?.pageLevel === true && !frame.expectKey && frame.key?.startsWith('@');
     this.kept = (this.keptIsKey && this.stack.length <= 3) || metaValue ? '' : undefined;
   }
 
@@ -185,32 +199,39 @@ export class JsonRecordScanner {
 
   private open(kind: Frame['kind'], index: number): void {
     const parent = this.top();
-    const depth = this.stack.length;
     let records = false;
+    let pageValue = false;
+    // The file's objects, or those of its top-level array (`$pages | ConvertTo-Json`), may be pages.
+    const pageLevel =
+      kind === 'object' && (parent === undefined || (this.stack.length === 1 && parent.records));
     if (parent === undefined) {
       if (kind === 'array') records = true;
-      else this.startCapture(index, true);
+      else this.startCapture(index, true, false);
       this.firstStartLine = this.topValues === 0 ? this.line : this.firstStartLine;
     } else if (parent.kind === 'array' && parent.records && kind === 'object' && this.capture === undefined) {
-      this.startCapture(index, false);
-    } else if (
-      kind === 'array' &&
-      parent.kind === 'object' &&
-      depth <= 2 &&
-      RECORD_ARRAYS.has((parent.key ?? '').toLowerCase())
-    ) {
-      // `value` of a Graph page, `results` of OData v2: the enclosing object is a page, not a record.
-      if (this.capture?.topLevel) this.capture = undefined;
+      this.startCapture(index, false, parent.pageValue);
+    } else if (kind === 'array' && this.isPageArray(parent)) {
+      // `value` of a Graph page, `results` (or `d`) of OData v2: the enclosing object is a page, not
+      // a record. Any capture is that object's (records arrays begin at most two levels down).
+      this.capture = undefined;
       records = true;
-    } else if (kind === 'array' && parent.kind === 'object' && depth === 1 && parent.key === 'd') {
-      if (this.capture?.topLevel) this.capture = undefined;
-      records = true;
+      pageValue = (parent.key ?? '').toLowerCase() === 'value';
     }
-    this.stack.push({ kind, records, key: undefined, expectKey: kind === 'object' });
+    this.stack.push({ kind, records, pageValue, pageLevel, key: undefined, expectKey: kind === 'object' });
+  }
+
+  /** True when an array under `parent`'s current key holds a page's records. */
+  private isPageArray(parent: Frame): boolean {
+    if (parent.kind !== 'object') return false;
+    const key = (parent.key ?? '').toLowerCase();
+    if (parent.pageLevel) return RECORD_ARRAYS.has(key) || key === 'd';
+    // OData v2 `{"d": {"results": [ … ]}}`: `results` of the `d` object of a page.
+    const grandparent = this.stack[this.stack.length - 2];
+    return key === 'results' && grandparent?.pageLevel === true && grandparent.key === 'd';
   }
 
   private close(text: string, index: number): void {
-    this.stack.pop();
+    const closed = this.stack.pop();
     const capture = this.capture;
     if (capture !== undefined && this.stack.length === capture.depth) {
       this.capture = undefined;
@@ -222,16 +243,17 @@ export class JsonRecordScanner {
         );
       } else {
         capture.pieces.push(text.slice(this.captureFrom, index + 1));
-        this.handler.record(capture.pieces.join(''), capture.line);
+        this.handler.record(capture.pieces.join(''), capture.line, capture.inPage);
       }
     }
+    if (closed?.pageLevel === true) this.handler.pageEnd?.();
     if (this.stack.length === 0) {
       if (this.topValues === 0) this.firstSingleLine = this.firstStartLine === this.line;
       this.topValues++;
     }
   }
 
-  private startCapture(index: number, topLevel: boolean): void {
+  private startCapture(index: number, topLevel: boolean, inPage: boolean): void {
     this.capture = {
       line: this.line,
       depth: this.stack.length,
@@ -239,6 +261,7 @@ export class JsonRecordScanner {
       length: 0,
       tooLarge: false,
       topLevel,
+      inPage,
     };
     this.captureFrom = index;
   }
@@ -264,6 +287,8 @@ export class JsonRecordScanner {
   }
 
   private reset(): void {
+    // A page cut short ends here: its context must not pass to the next one.
+    if (this.stack.length > 0) this.handler.pageEnd?.();
     this.stack.length = 0;
     this.capture = undefined;
     this.inString = false;

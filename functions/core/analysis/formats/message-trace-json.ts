@@ -21,6 +21,7 @@ import {
   type TextHead,
   type TextSink,
 } from './text-format.js';
+import { detailStatus, returnPathIn } from './trace-detail-data.js';
 
 /** A scalar as JSON writers give it; numbers (a Size, an enum written as its value) become text. */
 const Scalar = z
@@ -93,11 +94,30 @@ export const messageTraceJson: TextFormat = {
   createReader: (context) => new MessageTraceJsonReader(context),
 };
 
+/**
+ * Records of a page read before its `@odata.context` wait for it (PowerShell writes a hashtable's
+ * keys in any order), at most this many characters: a `getDetailsByRecipient` page is a few
+ * records. Past it (a large trace page, whose records name their own recipients) they are read
+ * without it.
+ */
+const MAX_HELD_CHARS = 8 * 1024 * 1024;
+
+/** What a page's `@odata.context` says of its records. */
+interface PageContext {
+  /** Whose details they are (`getDetailsByRecipient`): Graph's detail records do not say. */
+  recipient?: string;
+  traceId?: string;
+}
+
 class MessageTraceJsonReader extends SinkReader implements JsonRecordHandler {
   private readonly scanner = new JsonRecordScanner(this);
-  /** From a getDetailsByRecipient page's `@odata.context`: whose details its records are. */
-  private pageRecipient: string | undefined;
-  private pageTraceId: string | undefined;
+  /** The current page's context, once its `@odata.context` is read. */
+  private page: PageContext | undefined;
+  /** Records of the current page that came before its context, in order. */
+  private held: { text: string; line: number }[] = [];
+  private heldChars = 0;
+  /** The current page held too much to wait for its context longer. */
+  private heldTooMuch = false;
 
   public constructor(private readonly context: TextContext) {
     super();
@@ -109,13 +129,41 @@ class MessageTraceJsonReader extends SinkReader implements JsonRecordHandler {
 
   protected finish(): void {
     this.scanner.end();
+    this.release();
   }
 
   public meta(key: string, value: string): void {
     if (key !== '@odata.context') return;
-    // `…/messageTraces('id')/getDetailsByRecipient(recipientAddress='a@b')` (inferred shape).
-    this.pageRecipient = /recipientAddress='([^']+)'/i.exec(value)?.[1];
-    this.pageTraceId = /messageTraces(?:\('|\/)([0-9a-f-]{36})/i.exec(value)?.[1];
+    this.page = pageContextOf(value);
+    this.release();
+  }
+
+  public pageEnd(): void {
+    this.release();
+    this.page = undefined;
+    this.heldTooMuch = false;
+  }
+
+  public record(text: string, line: number, inPage: boolean): void {
+    if (inPage && this.page === undefined && !this.heldTooMuch) {
+      if (this.heldChars + text.length <= MAX_HELD_CHARS) {
+        this.held.push({ text, line });
+        this.heldChars += text.length;
+        return;
+      }
+      this.heldTooMuch = true;
+      this.release();
+    }
+    this.read(text, line, inPage ? this.page : undefined);
+  }
+
+  /** Reads the held records, with the page's context when it has come. */
+  private release(): void {
+    if (this.held.length === 0) return;
+    const held = this.held;
+    this.held = [];
+    this.heldChars = 0;
+    for (const { text, line } of held) this.read(text, line, this.page);
   }
 
   public bad(line: number, reason: Parameters<JsonRecordHandler['bad']>[1], message: string): void {
@@ -124,7 +172,7 @@ class MessageTraceJsonReader extends SinkReader implements JsonRecordHandler {
     sink.skip(line, reason, message);
   }
 
-  public record(text: string, line: number): void {
+  private read(text: string, line: number, page: PageContext | undefined): void {
     const sink = this.sink;
     sink.row(line);
     let value: unknown;
@@ -144,7 +192,7 @@ class MessageTraceJsonReader extends SinkReader implements JsonRecordHandler {
     }
     const fields = lowerKeys(value as Record<string, unknown>);
     if (isDetail(fields)) {
-      this.detail(fields, line, sink);
+      this.detail(fields, line, sink, page);
     } else if ('received' in fields) {
       this.trace(fields, line, sink);
     } else {
@@ -204,28 +252,32 @@ class MessageTraceJsonReader extends SinkReader implements JsonRecordHandler {
         },
         line,
         sink,
+        undefined,
       );
     }
   }
 
-  private detail(fields: Record<string, unknown>, line: number, sink: TextSink): void {
+  private detail(
+    fields: Record<string, unknown>,
+    line: number,
+    sink: TextSink,
+    page: PageContext | undefined,
+  ): void {
     const checked = this.checked(DetailRecord, fields, (record) => record.date, line, sink);
     if (checked === undefined) return;
     const { record, timestamp } = checked;
     const event: TraceEvent = { timestamp, eventId: record.event.toUpperCase(), line };
     setTraceFields(event, {
       sender: record.senderaddress,
-      recipient: record.recipientaddress ?? this.pageRecipient,
+      recipient: record.recipientaddress ?? page?.recipient,
       messageId: record.messageid,
-      traceId: record.messagetraceid ?? this.pageTraceId,
+      traceId: record.messagetraceid ?? page?.traceId,
     });
-    // The refusal is in Detail (PowerShell) or description (Graph); some writers leave it in Data only.
-    const text = record.detail ?? record.data;
-    const status =
-      record.detail !== undefined && !/\d\.\d{1,3}\.\d{1,3}/.test(record.detail) && record.data !== undefined
-        ? `${record.detail} ${record.data}`
-        : text;
+    // The refusal is in Detail (PowerShell) or description (Graph), or in Data only; Data names the P1.
+    const status = detailStatus(record.detail, record.data);
+    const returnPath = returnPathIn(record.data);
     if (status !== undefined) event.recipientStatus = status;
+    if (returnPath !== undefined) event.returnPath = returnPath;
     if (record.fromip !== undefined) event.clientIp = record.fromip;
     if (event.recipient === undefined && record.id !== undefined) event.detailId = record.id;
     sink.event(event);
@@ -246,7 +298,40 @@ class MessageTraceJsonReader extends SinkReader implements JsonRecordHandler {
   }
 }
 
-/** A detail record's fields, lower-cased: the keys that tell one (see `record`). */
+/** `recipientAddress='a@b'`, an OData string: a quote in it is doubled (`o''brien@contoso.com`). */
+const CONTEXT_RECIPIENT = /recipientAddress='((?:[^']|'')+)'/i;
+const CONTEXT_TRACE_ID = /messageTraces(?:\('|\/)([0-9a-f-]{36})/i;
+
+/**
+ * What `…/messageTraces('id')/getDetailsByRecipient(recipientAddress='a@b')` (inferred shape) says,
+ * percent-escapes decoded (`recipientAddress='vendor%40adatum.com'`).
+ */
+function pageContextOf(context: string): PageContext {
+  const decoded = decodePercentEscapes(context);
+  const page: PageContext = {};
+  const recipient = CONTEXT_RECIPIENT.exec(decoded)?.[1];
+  const traceId = CONTEXT_TRACE_ID.exec(decoded)?.[1];
+  if (recipient !== undefined) page.recipient = recipient.replaceAll("''", "'");
+  if (traceId !== undefined) page.traceId = traceId;
+  return page;
+}
+
+/** A run of percent-escapes (one UTF-8 character may take several). */
+const PERCENT_ESCAPES = /(?:%[0-9a-f]{2})+/gi;
+
+/** `%40` → `@`; a run that is no valid UTF-8 (`%C3` alone) is left as written, never thrown on. */
+function decodePercentEscapes(text: string): string {
+  if (!text.includes('%')) return text;
+  return text.replace(PERCENT_ESCAPES, (run) => {
+    try {
+      return decodeURIComponent(run);
+    } catch {
+      return run;
+    }
+  });
+}
+
+/** A detail record's fields, lower-cased: the keys that tell one (see `read`). */
 function isDetail(fields: Record<string, unknown>): boolean {
   return 'event' in fields && ('detail' in fields || 'action' in fields || 'data' in fields);
 }

@@ -5,6 +5,7 @@
 import type { TraceEvent } from '../model/events.js';
 import { CsvRowAdapter, setTraceFields } from './csv-row-adapter.js';
 import type { RowContext, RowSink } from './format-adapter.js';
+import { detailStatus, returnPathIn } from './trace-detail-data.js';
 
 /** Canonical fields of a trace export row → the column name the format uses. */
 export interface TraceExportNames {
@@ -20,6 +21,8 @@ export interface TraceExportNames {
   subject?: string;
   /** SMTP detail text (trace detail only), carried as `recipientStatus`. */
   detail?: string;
+  /** The event's properties as XML (trace detail only): see trace-detail-data.ts. */
+  data?: string;
 }
 
 type Field = keyof TraceExportNames;
@@ -43,10 +46,13 @@ export class TraceExportRows extends CsvRowAdapter<Field> {
       traceId: this.value(fields, 'messageTraceId'),
     });
     const subject = this.value(fields, 'subject');
-    const detail = this.value(fields, 'detail');
+    const data = this.value(fields, 'data');
+    const status = detailStatus(this.value(fields, 'detail'), data);
+    const returnPath = returnPathIn(data);
     const fromIp = this.value(fields, 'fromIp');
     if (subject !== undefined) event.subject = subject;
-    if (detail !== undefined) event.recipientStatus = detail;
+    if (status !== undefined) event.recipientStatus = status;
+    if (returnPath !== undefined) event.returnPath = returnPath;
     if (fromIp !== undefined) event.clientIp = fromIp;
     sink.event(event);
   }
