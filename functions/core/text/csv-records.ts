@@ -141,12 +141,17 @@ export function guessDelimiter(header: string): Delimiter {
   return best;
 }
 
-/** Normalises a header cell for comparison: trim, drop a stray BOM, lower-case. */
+/** What header names may differ by and still be one name: whitespace (a BOM is one) and underscores. */
+const HEADER_NOISE = /[\s_]+/g;
+
+/**
+ * Normalises a header name for comparison: lower-case, without spaces, underscores or a stray BOM,
+ * so `MessageId`, `Message ID` (a column title a spreadsheet user or report tool wrote) and
+ * `message_id` (historical search reports) are one name. No two columns of a real export differ
+ * only in those (tested); hyphens stay, as the `#Fields:` names of raw logs write them.
+ */
 export function normaliseHeader(name: string): string {
-  return name
-    .replace(/^\uFEFF/, '')
-    .trim()
-    .toLowerCase();
+  return name.replace(HEADER_NOISE, '').toLowerCase();
 }
 
 /**

@@ -17,7 +17,7 @@ export abstract class CsvRowAdapter<K extends string> implements RowAdapter {
     private readonly timestampKey: K,
     private readonly context: RowContext,
   ) {
-    this.map = mapColumns(headers, names);
+    this.map = mapColumns(headers, names, context.file);
     this.headerCount = headers.length;
   }
 

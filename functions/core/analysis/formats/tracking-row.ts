@@ -80,7 +80,7 @@ export class TrackingRowAdapter implements RowAdapter {
   private readonly listColumns: readonly [TrackingField, number][];
 
   public constructor(headers: readonly string[], names: TrackingColumnNames, context: RowContext) {
-    const map = mapColumns(headers, names);
+    const map = mapColumns(headers, names, context.file);
     const columns = {} as Columns;
     for (const key of Object.keys(names) as TrackingField[]) columns[key] = map[key] ?? -1;
     this.columns = columns;

@@ -2,19 +2,25 @@
  * Detect: read the preamble and header of a decoded file and pick its format by header names.
  *
  * Accepts `#`-preamble lines (`#Software:` … `#Fields:` of raw logs, `#TYPE …` of Windows
- * PowerShell 5.1), blank leading lines, stray BOMs at line starts (joined files), and `,` `;` or tab
- * delimiters. The first other line is the header — or, for tracking-log rows whose `#` lines were
- * dropped, the first row (see `FormatAdapter.headerless`). A file no format recognises fails with an
+ * PowerShell 5.1), blank leading lines, stray BOMs at line starts (joined files), `,` `;` or tab
+ * delimiters, Excel's `sep=;` first line (which declares the delimiter), and a few title lines above
+ * the header (a report's name and date, as a spreadsheet saves them; noted, never silent). The first
+ * other line is the header — or, for tracking-log rows whose `#` lines were dropped, the first row
+ * (see `FormatAdapter.headerless`). A file no format recognises fails with an
  * {@link UnknownFormatError} that names what the file looks like when we can tell (JSON, an SMTP
- * protocol log, …) or else lists the headers it saw, and the formats we know.
+ * protocol log, an export with columns left out, …) or else lists the headers it saw, and the
+ * formats we know.
  */
 import { groupDigits } from '../../kernel/counts-in-words.js';
 import { EmptyInputError, TruncatedInputError, UnknownFormatError } from '../../kernel/errors.js';
 import { type Delimiter, guessDelimiter, normaliseHeader, splitRecord } from '../../text/csv-records.js';
+import { relayRejectionIn } from '../evidence/rejections.js';
+import { missingColumns } from '../formats/columns.js';
 import { FORMATS, type FormatAdapter } from '../formats/index.js';
 import { FORMAT_LABELS } from '../formats/labels.js';
 import { TEXT_FORMATS } from '../formats/text-formats.js';
-import { describeUnsupported } from './unsupported-inputs.js';
+import type { SourceNote } from '../model/source-record.js';
+import { describeUnsupported, refusalInSample, SAMPLE_CHARS } from './unsupported-inputs.js';
 
 /** How much text may precede the first data row before we give up looking for a header. */
 const MAX_HEADER_CHARS = 256 * 1024;
@@ -27,6 +33,15 @@ const MAX_PREAMBLE_LINES = 10_000;
 const MAX_PREAMBLE_CHARS = 1024 * 1024;
 /** `#` lines kept for naming what a file is (`#Software:`, `#Log-type:` come first). */
 const KEPT_PREAMBLE_LINES = 50;
+/**
+ * Title lines a header may have above it: a report's name, its date range, a filter — a few short
+ * lines, as an export opened in a spreadsheet and saved again may have. More, or a longer line, or
+ * one with a refusal in it, is no title but rows of something else: the file is refused.
+ */
+const MAX_TITLE_LINES = 10;
+const MAX_TITLE_CHARS = 1024;
+/** Excel's first line `sep=;`: it declares the delimiter (and is no header). */
+const SEP_DIRECTIVE = /^sep=([,;\t])\1*$/i;
 
 export interface Detection {
   format: FormatAdapter;
@@ -42,6 +57,8 @@ export interface Detection {
   headerless: boolean;
   /** Preamble lines such as `#Software: Microsoft Exchange Server`. */
   preamble: string[];
+  /** What detection passed over and the file's record must say (title lines above the header). */
+  notes: SourceNote[];
   /** Text after the header line, to be read as records. */
   rest: string;
   /** Line number of the first line of `rest`. */
@@ -64,7 +81,7 @@ export function chooseFormat(
   let chosen: FormatAdapter | undefined;
   for (const format of FORMATS) {
     if (Boolean(format.fieldsDirective) !== fieldsDirective) continue;
-    if (!format.requiredHeaders.every((name) => present.has(name))) continue;
+    if (missingColumns(format, present).length > 0) continue;
     if (!chosen || format.requiredHeaders.length > chosen.requiredHeaders.length) chosen = format;
   }
   return chosen;
@@ -81,6 +98,12 @@ export function describeKnownFormats(): string {
   ].join('\n');
 }
 
+/** A line passed over above the header, as a title. */
+interface TitleLine {
+  line: number;
+  text: string;
+}
+
 /**
  * Reads from `chunks` until the header is complete and returns the detection plus the unread text.
  * The iterator is left positioned after the consumed chunks, so the caller keeps reading from it.
@@ -93,6 +116,12 @@ export async function detectFormat(chunks: AsyncIterator<string>, file: string):
   let preambleLines = 0;
   let preambleChars = 0;
   let exhausted = false;
+  /** The delimiter Excel's `sep=` line declared, when the file begins with one. */
+  let declared: Delimiter | undefined;
+  /** Lines above the header passed over as titles. */
+  const titles: TitleLine[] = [];
+  /** The error naming the first of them, thrown when no header follows. */
+  let refuseFirst: ((linesAfter: number) => UnknownFormatError) | undefined;
   for (;;) {
     const newline = buffer.indexOf('\n', start);
     if (newline === -1) {
@@ -140,15 +169,23 @@ export async function detectFormat(chunks: AsyncIterator<string>, file: string):
     if (text.trim().length === 0) continue;
     if (text.startsWith('#')) {
       const fields = parseFieldsDirective(text);
-      if (fields)
-        return await finish(text.slice(text.indexOf(':') + 1).trim(), fields, true, current, lineStart);
+      if (fields) {
+        const format = chooseFormat(fields, true);
+        if (format !== undefined) return finish(format, fields, current);
+        throw await unknownFieldsLine(text.slice(text.indexOf(':') + 1).trim(), fields, current, lineStart);
+      }
       if (preamble.length < KEPT_PREAMBLE_LINES) preamble.push(text);
       continue;
     }
-    // A CSV header may itself contain quoted newlines only in theory; exports never do.
-    const delimiter = guessDelimiter(text);
-    return await finish(text, splitHeader(text, delimiter), false, current, lineStart, delimiter);
+    const sep = titles.length === 0 && declared === undefined ? SEP_DIRECTIVE.exec(text) : null;
+    if (sep) {
+      declared = sep[1] as Delimiter;
+      continue;
+    }
+    const detection = await headerOrTitle(text, current, lineStart);
+    if (detection !== undefined) return detection;
   }
+  if (refuseFirst !== undefined) throw refuseFirst(titles.length - 1);
   if (preamble.length === 0 && buffer.trim().length === 0) {
     throw new EmptyInputError(`${file} is empty: there is no header and no row to analyse.`, { file });
   }
@@ -176,54 +213,112 @@ export async function detectFormat(chunks: AsyncIterator<string>, file: string):
     return buffer.slice(from, from + SAMPLE_CHARS);
   }
 
-  async function finish(
-    headerText: string,
-    headers: string[],
-    isFieldsDirective: boolean,
-    headerLine: number,
+  /**
+   * The detection when the line is a header (or the first of tracking rows without one); else
+   * `undefined` when it may be a title above the header, which is then kept for the note. Throws
+   * when it is neither: a file we can name, or past the title lines a header may have above it.
+   */
+  async function headerOrTitle(
+    text: string,
+    current: number,
     lineStart: number,
-    delimiter: Delimiter = ',',
-  ): Promise<Detection> {
-    const format = chooseFormat(headers, isFieldsDirective);
-    if (!format) {
-      if (!isFieldsDirective) {
-        // Rows whose header was dropped: the first row is data, read from its own line on.
-        for (const candidate of FORMATS) {
-          const inferred = candidate.headerless?.fieldsOf(splitHeader(headerText, ','));
-          if (inferred === undefined) continue;
-          return {
-            format: candidate,
-            delimiter: ',',
-            headers: [...inferred],
-            headerLine: 0,
-            headerless: true,
-            preamble,
-            rest: buffer.slice(lineStart),
-            restLine: headerLine,
-          };
-        }
-      }
-      const named = describeUnsupported({
-        text: headerText,
-        line: headerLine,
-        fieldsDirective: isFieldsDirective,
-        cells: isFieldsDirective ? headers : splitHeader(headerText, ','),
-        preamble,
-        sample: await readSample(lineStart),
+  ): Promise<Detection | undefined> {
+    // A CSV header may itself contain quoted newlines only in theory; exports never do.
+    const delimiter = declared ?? guessDelimiter(text);
+    const header = splitHeader(text, delimiter);
+    const format = chooseFormat(header, false);
+    if (format !== undefined) return finish(format, header, current, delimiter);
+    const rows = titles.length === 0 ? headerlessRows(text, current, lineStart) : undefined;
+    if (rows !== undefined) return rows;
+    const named = describeUnsupported({
+      text,
+      line: current,
+      fieldsDirective: false,
+      cells: header,
+      preamble,
+      sample: await readSample(lineStart),
+    });
+    if (named !== undefined) {
+      throw new UnknownFormatError(`${file}: ${named}\nKnown formats:\n${describeKnownFormats()}`, {
+        file,
+        line: current,
       });
-      if (named !== undefined) {
-        throw new UnknownFormatError(`${file}: ${named}\nKnown formats:\n${describeKnownFormats()}`, {
-          file,
-          line: headerLine,
-        });
-      }
-      const seen = headers.slice(0, 40).join(', ');
-      throw new UnknownFormatError(
-        `${file}: unknown format. Line ${headerLine} has the headers: ${seen}${headers.length > 40 ? ', …' : ''}\n` +
-          `Known formats:\n${describeKnownFormats()}`,
+    }
+    refuseFirst ??= unknownHeader(header, current, await readSample(lineStart));
+    if (titles.length >= MAX_TITLE_LINES || !mayBeTitle(text)) throw refuseFirst(titles.length);
+    titles.push({ line: current, text });
+    return undefined;
+  }
+
+  /** The detection of tracking rows whose header was dropped, when the line is the first of them. */
+  function headerlessRows(text: string, current: number, lineStart: number): Detection | undefined {
+    for (const candidate of FORMATS) {
+      const inferred = candidate.headerless?.fieldsOf(splitHeader(text, ','));
+      if (inferred === undefined) continue;
+      // The first row is data, read from its own line on.
+      return {
+        format: candidate,
+        delimiter: ',',
+        headers: [...inferred],
+        headerLine: 0,
+        headerless: true,
+        preamble,
+        notes: [],
+        rest: buffer.slice(lineStart),
+        restLine: current,
+      };
+    }
+    return undefined;
+  }
+
+  /**
+   * The error for a file whose first line after the preamble is no header relay-audit knows, nor
+   * any of the `linesAfter` lines read after it.
+   */
+  function unknownHeader(
+    headers: readonly string[],
+    headerLine: number,
+    sample: string,
+  ): (linesAfter: number) => UnknownFormatError {
+    const seen = `${headers.slice(0, 40).join(', ')}${headers.length > 40 ? ', …' : ''}`;
+    return (linesAfter) =>
+      new UnknownFormatError(
+        `${file}: unknown format. Line ${headerLine} has the headers: ${seen}` +
+          `${noHeaderAfter(linesAfter)}. ` +
+          `${refusalInSample(sample, headerLine)}\nKnown formats:\n${describeKnownFormats()}`,
         { file, line: headerLine },
       );
-    }
+  }
+
+  /** The error for a `#Fields:` line of no format relay-audit reads. */
+  async function unknownFieldsLine(
+    fieldsText: string,
+    fields: string[],
+    headerLine: number,
+    lineStart: number,
+  ): Promise<UnknownFormatError> {
+    const named = describeUnsupported({
+      text: fieldsText,
+      line: headerLine,
+      fieldsDirective: true,
+      cells: fields,
+      preamble,
+      sample: await readSample(lineStart),
+    });
+    const seen = `${fields.slice(0, 40).join(', ')}${fields.length > 40 ? ', …' : ''}`;
+    return new UnknownFormatError(
+      `${file}: ${named ?? `unknown format. Line ${headerLine} has the headers: ${seen}`}\nKnown formats:\n${describeKnownFormats()}`,
+      { file, line: headerLine },
+    );
+  }
+
+  /** The detection of a header `format` recognised, unless the preamble says it is not the format's. */
+  function finish(
+    format: FormatAdapter,
+    headers: string[],
+    headerLine: number,
+    delimiter: Delimiter = ',',
+  ): Detection {
     const refusal = format.refuses?.(preamble);
     if (refusal !== undefined) {
       throw new UnknownFormatError(`${file}: ${refusal}\nKnown formats:\n${describeKnownFormats()}`, {
@@ -244,14 +339,42 @@ export async function detectFormat(chunks: AsyncIterator<string>, file: string):
       headerLine,
       headerless: false,
       preamble,
+      notes: titleNotes(titles, headerLine),
       rest: buffer.slice(start),
       restLine: line,
     };
   }
 }
 
-/** How much text from the header on the unsupported-input check may look at (JSON keys). */
-const SAMPLE_CHARS = 16 * 1024;
+/** ` (nor is any of the 3 lines after it a header)`: how far below its first line a file was searched. */
+function noHeaderAfter(lines: number): string {
+  if (lines === 0) return '';
+  return lines === 1
+    ? ' (nor is the line after it a header)'
+    : ` (nor is any of the ${lines} lines after it a header)`;
+}
+
+/** A line that may be a title above the header: short, and no refusal (which would be a row's). */
+function mayBeTitle(text: string): boolean {
+  return text.length <= MAX_TITLE_CHARS && relayRejectionIn(text) === undefined;
+}
+
+/** The note that says which lines above the header were passed over as titles. */
+function titleNotes(titles: readonly TitleLine[], headerLine: number): SourceNote[] {
+  const first = titles[0];
+  const last = titles.at(-1);
+  if (first === undefined || last === undefined) return [];
+  const lines = first.line === last.line ? `line ${first.line}` : `lines ${first.line}–${last.line}`;
+  const texts = titles.map(
+    (title) => `"${title.text.length > 60 ? `${title.text.slice(0, 59)}…` : title.text}"`,
+  );
+  return [
+    {
+      code: 'LINES_BEFORE_HEADER',
+      message: `${lines}, above the header on line ${headerLine}, passed over as a title, not rows: ${texts.join(', ')}`,
+    },
+  ];
+}
 
 function stripBom(text: string): string {
   let index = 0;

@@ -5,12 +5,22 @@
  * take). Only shapes that can be told apart with confidence are named; anything else gets the
  * generic message.
  */
+import { normaliseHeader } from '../../text/csv-records.js';
+import { relayRejectionIn } from '../evidence/rejections.js';
+import { missingColumns } from '../formats/columns.js';
 import {
   exchangeTrackingLog,
   startsWithTrackingTimestamp,
   TRACKING_FIELD_COUNTS,
 } from '../formats/exchange-tracking-log.js';
+import type { FormatAdapter } from '../formats/format-adapter.js';
 import { isIisWebLog } from '../formats/iis-smtp-log.js';
+import { FORMATS } from '../formats/index.js';
+import { FORMAT_LABELS } from '../formats/labels.js';
+import type { FormatId } from '../model/events.js';
+
+/** How much text from the header line on detection hands over as {@link UnrecognisedInput.sample}. */
+export const SAMPLE_CHARS = 16 * 1024;
 
 /** What detection saw where it expected a header. */
 export interface UnrecognisedInput {
@@ -24,7 +34,10 @@ export interface UnrecognisedInput {
   cells: readonly string[];
   /** `#` lines before it (`#Software:`, `#Log-type:` …). */
   preamble: readonly string[];
-  /** Up to a few KB of text from the header line on (to tell JSON documents apart). */
+  /**
+   * Text from the header line on (to tell JSON documents apart, to find refusals in a file refused):
+   * {@link SAMPLE_CHARS}, or less when the input ends before; empty when there is none to give.
+   */
   sample: string;
 }
 
@@ -33,7 +46,9 @@ export interface UnrecognisedInput {
  * nothing we know (the caller then lists the headers it saw).
  */
 export function describeUnsupported(input: UnrecognisedInput): string | undefined {
-  return input.fieldsDirective ? describeW3cLog(input) : (describeJson(input) ?? describeRows(input));
+  return input.fieldsDirective
+    ? (describeW3cLog(input) ?? describePartialHeader(input))
+    : (describeJson(input) ?? describeRows(input) ?? describePartialHeader(input));
 }
 
 const NOT_YET = 'which relay-audit does not read yet';
@@ -166,6 +181,80 @@ function describeRows(input: UnrecognisedInput): string | undefined {
     );
   }
   return undefined;
+}
+
+/**
+ * How to get each format again with the columns relay-audit needs, for a header that lacks some
+ * (docs/domain.md §3; the README's "Exports that work").
+ */
+const EXPORT_AGAIN: Readonly<Partial<Record<FormatId, string>>> = {
+  'exchange-tracking-log':
+    'Analyse the MSGTRK*.LOG files as Exchange wrote them, with their own #Fields: line.',
+  'tracking-log-export':
+    'Export again with every property (Get-MessageTrackingLog … | Export-Csv -NoTypeInformation), or keep at ' +
+    "least Timestamp, EventId, Source, MessageId, Sender, ReturnPath, @{n='Recipients';e={$_.Recipients -join ';'}} " +
+    "and @{n='RecipientStatus';e={$_.RecipientStatus -join ';'}} in the Select-Object (\"Exports that work\" in the README).",
+  'message-trace':
+    'Export again with every column: Get-MessageTraceV2 … | Export-Csv -NoTypeInformation -Encoding UTF8.',
+  'message-trace-detail':
+    'Export again with every column: Get-MessageTraceV2 -Status Failed … | Get-MessageTraceDetailV2 | ' +
+    'Export-Csv -NoTypeInformation -Encoding UTF8 (a Select-Object must keep Date, MessageId, MessageTraceId, ' +
+    'Event, Detail and Data).',
+  'historical-search-summary':
+    'Download the report again from the Exchange admin center (Mail flow > Message trace > Downloadable ' +
+    'reports) and analyse it as it comes, without removing columns.',
+  'historical-search-extended':
+    'Download the report again from the Exchange admin center (Mail flow > Message trace > Downloadable ' +
+    'reports) and analyse it as it comes, without removing columns.',
+  'exchange-protocol-log':
+    'Analyse the SEND*.LOG files as Exchange wrote them, with their own #Fields: line.',
+};
+
+/**
+ * A header with more than half of one format's required columns but not all of them: an export cut
+ * down with `Select-Object` (`Timestamp,EventId,Sender,Recipients,RecipientStatus` without
+ * `MessageId`). relay-audit does not read such a subset — a refusal it cannot tie to its message can
+ * be neither counted once nor joined with the other files of the run — so the message names the
+ * format, what is missing, how to export it again, and whether the file holds refusals.
+ */
+function describePartialHeader(input: UnrecognisedInput): string | undefined {
+  const present = new Set(input.cells.map(normaliseHeader));
+  let closest: { format: FormatAdapter; missing: string[] } | undefined;
+  for (const format of FORMATS) {
+    if (Boolean(format.fieldsDirective) !== input.fieldsDirective) continue;
+    const missing = missingColumns(format, present);
+    const found = format.requiredHeaders.length - missing.length;
+    if (found < 2 || found * 2 <= format.requiredHeaders.length) continue;
+    if (closest === undefined || missing.length < closest.missing.length) closest = { format, missing };
+  }
+  if (closest === undefined) return undefined;
+  const { format, missing } = closest;
+  const refusal = input.sample.length === 0 ? '' : ` ${refusalInSample(input.sample, input.line)}`;
+  return (
+    `looks like ${FORMAT_LABELS[format.id].full} with columns left out: its header on line ${input.line} lacks ` +
+    `${missing.join(', ')} (compared without case, spaces or underscores). relay-audit needs ${missing.length === 1 ? 'it' : 'them'} ` +
+    `to tell one message from another and join its rows with the other files of the run, so it does not read the file. ` +
+    `${EXPORT_AGAIN[format.id] ?? ''}${refusal}`
+  );
+}
+
+/**
+ * Whether `sample` (text from line `firstLine` on) holds a relay refusal, as a sentence for a
+ * refused file: a refusal in it is lost until the file is exported again, which the user must know.
+ */
+export function refusalInSample(sample: string, firstLine: number): string {
+  let line = firstLine;
+  for (const text of sample.split('\n')) {
+    const refusal = relayRejectionIn(text);
+    if (refusal !== undefined) {
+      const status = refusal.text.length > 80 ? `${refusal.text.slice(0, 79)}…` : refusal.text;
+      return `Line ${line} holds a relay refusal (${status}): it is not counted until the file is read.`;
+    }
+    line++;
+  }
+  return sample.length < SAMPLE_CHARS
+    ? 'It holds no relay refusal.'
+    : `Its first ${SAMPLE_CHARS / 1024} KB hold no relay refusal; the rest was not searched.`;
 }
 
 /**
