@@ -5,7 +5,8 @@
  * `550 5.7.64` in the next, whose reader sees the end of a session without its start. So at the end
  * of each file its reader hands on every session still open, as an `OPEN_SESSION` event (its TLS
  * state and certificate, Message-ID, MAIL FROM, EHLO and greeting names, and the commands not
- * answered yet), and a refusal in a session joined late says which of those commands it answers.
+ * answered yet), and a refusal in a session joined late says which of those commands it answers:
+ * a RCPT TO names its recipient, and so does a MAIL FROM whose transaction sent one RCPT TO only.
  * The classifier indexes the `OPEN_SESSION` events like any other evidence and fills such a refusal
  * from them, when it is read and again when it leaves the pending window — so the files of a run may
  * be read in either order, as the MTA logs' `QUEUED` events are (queued-sender.ts).
@@ -67,9 +68,11 @@ export class OpenSessions {
     // STARTTLS in the refusal's own file (the log rotated before it) already says how the session was secured.
     const session = joined.tls || joined.certificate !== undefined ? plain(joined) : open.session;
     const filled: TraceEvent = { ...event, session };
-    const command = joined.earlierCommand === undefined ? undefined : open.unanswered[joined.earlierCommand];
-    if (filled.recipient === undefined && command?.recipient !== undefined)
-      filled.recipient = command.recipient;
+    const recipient =
+      joined.earlierCommand === undefined
+        ? undefined
+        : refusedRecipient(open.unanswered, joined.earlierCommand);
+    if (filled.recipient === undefined && recipient !== undefined) filled.recipient = recipient;
     if (event.messageId === undefined) {
       if (open.messageId !== undefined) filled.messageId = open.messageId;
       // MAIL FROM belongs to the earlier file's message only when the refusal's file began none.
@@ -82,6 +85,26 @@ export class OpenSessions {
       filled.serverHostname = open.serverHostname;
     return filled;
   }
+}
+
+/**
+ * The one recipient a refusal of the handed-on command `at` refuses: a RCPT TO's own, or for a MAIL
+ * FROM the only RCPT TO pipelined after it (formats/smtp-sessions.ts, `MailTransaction`). One event
+ * cannot name several: a MAIL FROM with more stays a refusal without a recipient, as does the
+ * message (DATA, BDAT), whose RCPT TOs were answered in the earlier file.
+ */
+function refusedRecipient(unanswered: readonly Command[], at: number): string | undefined {
+  const command = unanswered[at];
+  if (command?.verb !== 'MAIL') return command?.recipient;
+  let only: string | undefined;
+  for (const { verb, recipient } of unanswered.slice(at + 1)) {
+    // Another transaction begins (RFC 5321 §4.1.4).
+    if (verb === 'MAIL' || verb === 'RSET' || verb === 'EHLO' || verb === 'HELO') break;
+    if (verb !== 'RCPT') continue;
+    if (only !== undefined || recipient === undefined) return undefined;
+    only = recipient;
+  }
+  return only;
 }
 
 /** True for a refusal whose session start no file of the run had (after {@link OpenSessions.fill}). */

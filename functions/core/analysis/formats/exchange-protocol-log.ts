@@ -61,7 +61,7 @@ export class ProtocolLogRows implements RowAdapter {
     private readonly context: RowContext,
     private readonly limits: SessionLimits = DEFAULT_SESSION_LIMITS,
   ) {
-    this.columns = mapColumns(headers, NAMES);
+    this.columns = mapColumns(headers, NAMES, context.file);
     this.sessions = new SmtpSessions(limits);
   }
 
@@ -100,7 +100,11 @@ export class ProtocolLogRows implements RowAdapter {
     if (outcome.kind !== 'answer') return;
     const timestamp = timestampOrSkip(raw, NAMES.timestamp, line, this.context, sink);
     if (timestamp === undefined) return;
-    sink.event(this.eventOf(outcome.answer, fields, timestamp, line));
+    const { answer } = outcome;
+    const refusal = this.eventOf(answer, fields, timestamp, line);
+    // One event per recipient refused: an answer to MAIL FROM or to the message refuses its transaction's.
+    if (answer.recipients === undefined) sink.event(refusal);
+    else for (const recipient of answer.recipients) sink.event(withRecipient(refusal, recipient));
   }
 
   private eventOf(answer: Answer, fields: readonly string[], timestamp: string, line: number): TraceEvent {
@@ -156,6 +160,11 @@ export class ProtocolLogRows implements RowAdapter {
       },
     ];
   }
+}
+
+/** The refusal `event` of one of the recipients its answer refuses (`undefined`: one the log does not name). */
+function withRecipient(event: TraceEvent, recipient: string | undefined): TraceEvent {
+  return recipient === undefined ? event : { ...event, recipient };
 }
 
 /** The event that hands on a session still open at the end of a file. */

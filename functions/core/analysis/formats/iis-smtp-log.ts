@@ -5,7 +5,8 @@
  * `cs-method` MAIL/RCPT, the argument in `cs-uri-query`) or `OutboundConnectionResponse` (what the
  * remote answered, spaces written as `+`). Answers pair with the commands in the order sent (with
  * pipelining the relay sends MAIL FROM and every RCPT TO before the first answer, RFC 2920); a
- * `550 5.7.64` answer to a `RCPT` is the refusal of that recipient, sent by that message's `MAIL FROM`.
+ * `550 5.7.64` answer to a `RCPT` is the refusal of that recipient, sent by that message's `MAIL FROM`;
+ * one to `MAIL FROM` or to the message refuses the recipients of its transaction ({@link MailTransaction}).
  *
  * Rows have no session id, and no field IIS SMTP can log tells sessions apart (no client port, no
  * connection id): a session is told by site and remote IP (`c-ip`), and ends at its `QUIT` (or a 421).
@@ -24,6 +25,7 @@
  */
 import { normaliseAddress, type TraceEvent } from '../model/events.js';
 import type { SourceNote } from '../model/source-record.js';
+import { MailTransaction } from './smtp-sessions.js';
 import { LineReader, type TextContext, type TextFormat, type TextHead } from './text-format.js';
 
 const REQUIRED = ['date', 'time', 'c-ip', 'cs-username', 'cs-method', 'cs-uri-query'];
@@ -148,6 +150,17 @@ interface Command {
   from?: string;
   /** RCPT sent while the remote had another session of the site open, or after MAIL FROMs of two. */
   loose: boolean;
+  /** The transaction under way when it was sent, in a session alone (see {@link Connection.transaction}). */
+  transaction?: MailTransaction;
+}
+
+/** What a refusal's row says, for its event. */
+interface RefusalRow {
+  answer: string;
+  eventId: string;
+  timestamp: string;
+  line: number;
+  cells: readonly string[];
 }
 
 /** A refusal of a loose RCPT TO, held until the interleaved answers tell whether its recipient is sure. */
@@ -171,6 +184,13 @@ interface Connection {
   messages: number;
   /** The MAIL FROMs the next RCPT TO may belong to: one, unless sessions interleave. */
   senders: Set<string | undefined>;
+  /** The transaction of the last MAIL FROM of a session alone, until RSET or another session opens. */
+  transaction: MailTransaction | undefined;
+  /**
+   * A relay refusal that answers either MAIL FROM or, when the log did not write MAIL FROM's answer,
+   * the first of the RCPT TOs pipelined after it; the next answer tells which (see {@link decide}).
+   */
+  undecided: RefusalRow | undefined;
   /** Commands waiting for their answer, in the order sent: the remote answers in that order (RFC 2920). */
   pending: Command[];
   /** Refusals of loose RCPT TOs, and what every answer to a loose RCPT TO said (see {@link settle}). */
@@ -334,6 +354,8 @@ class IisSmtpReader extends LineReader {
     const verb = (this.value(cells, 'cs-method') ?? '').toUpperCase();
     const connection = this.connections.get(key) ?? this.open(key, timestamp);
     connection.last = Date.parse(timestamp);
+    // The client sends nothing before it has read every answer of its pipelined group.
+    this.decide(connection, false);
     const pending = connection.pending;
     if (verb === 'QUIT' && --connection.open <= 0) {
       // The next row with this remote is another session, with its own start.
@@ -355,11 +377,17 @@ class IisSmtpReader extends LineReader {
       if (shared) connection.senders.add(from);
       else connection.senders = new Set([from]);
       sent.message = ++connection.messages;
+      // Interleaved sessions' RCPT TOs cannot be told apart: no transaction is kept for them.
+      connection.transaction = shared ? undefined : new MailTransaction(MAX_PENDING);
     } else if (verb === 'RCPT') {
       const recipient = commandAddress(w3cValue(this.value(cells, 'cs-uri-query')));
       if (recipient !== undefined) sent.recipient = recipient;
       sent.loose = shared || connection.senders.size > 1;
+      connection.transaction?.send(recipient);
+    } else if (verb === 'RSET' || verb === 'EHLO' || verb === 'HELO') {
+      connection.transaction = undefined;
     }
+    if (connection.transaction !== undefined) sent.transaction = connection.transaction;
     const from = connection.senders.size === 1 ? [...connection.senders][0] : undefined;
     if (from !== undefined) sent.from = from;
     if (pending.length >= MAX_PENDING) pending.shift();
@@ -373,6 +401,7 @@ class IisSmtpReader extends LineReader {
     const time = Date.parse(timestamp);
     let connection = this.connections.get(key);
     const code = /^\d{3}/.exec(answer)?.[0];
+    if (connection !== undefined) this.decide(connection, code === '503');
     if (code === '220') {
       const tls = connection?.pending.findIndex((command) => command.verb === 'STARTTLS') ?? -1;
       if (connection !== undefined && tls >= 0) {
@@ -387,9 +416,12 @@ class IisSmtpReader extends LineReader {
       }
       if (connection === undefined) this.open(key, timestamp).last = time;
       else {
-        // Another session with the same remote while one is open: their rows interleave from here.
+        // Another session with the same remote while one is open: their rows interleave from here,
+        // and RCPT TOs after it may be the other session's.
         connection.open++;
         connection.last = time;
+        connection.transaction?.send(undefined);
+        connection.transaction = undefined;
       }
       return;
     }
@@ -399,11 +431,19 @@ class IisSmtpReader extends LineReader {
     if (connection === undefined && !relevant) return;
     connection ??= this.open(key, timestamp);
     connection.last = time;
+    const row: RefusalRow = { answer, eventId, timestamp, line, cells };
+    if (relevant && code !== '421' && this.mailOrRecipient(connection)) {
+      connection.undecided = row;
+      return;
+    }
     const command = this.answered(connection, relevant);
     if (command?.verb === 'DATA' && code === '354') connection.pending.unshift(command);
+    if (command?.verb === 'RCPT' && code?.startsWith('2') && command.recipient !== undefined) {
+      command.transaction?.accept(command.recipient);
+    }
     const loose = command?.verb === 'RCPT' && (command.loose || connection.open > 1);
     if (loose) connection.meanings.add(meaning(answer));
-    if (relevant) this.refusal(connection, command, loose, { answer, eventId, timestamp, line, cells });
+    if (relevant) this.refusal(connection, command, loose, row);
     // 421: the remote closes the session (RFC 5321 §3.8); no QUIT follows.
     if (code === '421' && --connection.open <= 0) this.close(key, connection);
     else this.settle(connection);
@@ -422,11 +462,46 @@ class IisSmtpReader extends LineReader {
     return pending.shift();
   }
 
+  /**
+   * True when a relay refusal, in a session alone, answers either the MAIL FROM waiting before
+   * several RCPT TOs — then it refuses them all — or, the log not having written MAIL FROM's answer,
+   * the first of them alone ({@link answered}). The answers before the MAIL FROM are dropped as there.
+   */
+  private mailOrRecipient(connection: Connection): boolean {
+    const pending = connection.pending;
+    if (connection.open > 1 || pending[0]?.verb === 'RCPT') return false;
+    const rcpt = pending.findIndex((command) => command.verb === 'RCPT');
+    const first = pending[rcpt];
+    if (
+      rcpt < 1 ||
+      pending[rcpt - 1]?.verb !== 'MAIL' ||
+      pending[rcpt + 1]?.verb !== 'RCPT' ||
+      first?.loose
+    ) {
+      return false;
+    }
+    pending.splice(0, rcpt - 1);
+    return true;
+  }
+
+  /**
+   * Tells whose the undecided refusal is, at the next answer or before: MAIL FROM's when that answer
+   * is a `503` (bad sequence: the RCPT TO after a refused MAIL FROM, RFC 5321 §4.1.4), else the first
+   * RCPT TO's, as a refusal alone is taken.
+   */
+  private decide(connection: Connection, mailRefused: boolean): void {
+    const row = connection.undecided;
+    if (row === undefined) return;
+    connection.undecided = undefined;
+    const mail = connection.pending.shift();
+    this.refusal(connection, mailRefused ? mail : connection.pending.shift(), false, row);
+  }
+
   private refusal(
     connection: Connection,
     command: Command | undefined,
     loose: boolean,
-    row: { answer: string; eventId: string; timestamp: string; line: number; cells: readonly string[] },
+    row: RefusalRow,
   ): void {
     const host = this.value(row.cells, 's-computername');
     const remote = this.value(row.cells, 'c-ip');
@@ -463,7 +538,13 @@ class IisSmtpReader extends LineReader {
     if (host !== undefined && host !== '-') event.clientHostname = host;
     if (remote !== undefined && remote !== '-') event.serverIp = remote;
     if (!loose) {
-      this.sink.event(event);
+      // One event per recipient an answer to MAIL FROM or to the message refuses; while sessions
+      // interleave, that answer may be another session's: its recipients are not named.
+      const recipients = connection.open > 1 ? undefined : command?.transaction?.refusedBy(command.verb);
+      if (recipients === undefined) this.sink.event(event);
+      else
+        for (const recipient of recipients)
+          this.sink.event(recipient === undefined ? event : { ...event, recipient });
       return;
     }
     const held: Held = { event };
@@ -505,6 +586,8 @@ class IisSmtpReader extends LineReader {
       open: 1,
       messages: 0,
       senders: new Set(),
+      transaction: undefined,
+      undecided: undefined,
       pending: [],
       held: [],
       meanings: new Set(),
@@ -515,6 +598,7 @@ class IisSmtpReader extends LineReader {
   }
 
   private close(key: string, connection: Connection): void {
+    this.decide(connection, false);
     this.settle(connection, true);
     this.connections.delete(key);
   }

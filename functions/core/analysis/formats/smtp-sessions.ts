@@ -6,7 +6,9 @@
  * MAIL FROM, the recipient whose RCPT TO it answers).
  *
  * Answers are matched to commands in order: with pipelining the client sends MAIL FROM and every
- * RCPT TO before the first answer, and the server answers them in the order sent (RFC 2920).
+ * RCPT TO before the first answer, and the server answers them in the order sent (RFC 2920). A
+ * refusal of a RCPT TO refuses its recipient; one of MAIL FROM or of the message refuses the
+ * recipients of its transaction ({@link MailTransaction}).
  *
  * Memory is bounded: at most {@link SessionLimits.sessions} sessions are open at once (the oldest is
  * closed early when another starts; its later rows start a new, partial session) and each keeps at
@@ -49,6 +51,11 @@ export interface Answer {
   command: string;
   /** The recipient of the RCPT TO it answers, when known. */
   recipient?: string;
+  /**
+   * An answer to MAIL FROM or to the message, in a transaction the log has from its MAIL FROM: the
+   * recipients it refuses, one event each ({@link MailTransaction.refusedBy}).
+   */
+  recipients?: readonly (string | undefined)[];
   /** Why the recipient is not known, when the answer is to a RCPT TO whose row was not kept. */
   recipientUnknown?: string;
   messageId?: string;
@@ -71,6 +78,49 @@ export type RowOutcome =
 interface Command {
   verb: string;
   recipient?: string;
+  /** The transaction under way when it was sent, when the log has its MAIL FROM. */
+  transaction?: MailTransaction;
+}
+
+/**
+ * One mail transaction, from its MAIL FROM to the answer after its message (RFC 5321 §3.3), and the
+ * recipients an answer to the whole of it refuses. Exchange Online may refuse a relay at MAIL FROM —
+ * then every RCPT TO sent for it is refused with it (pipelined after it, RFC 2920; their own answers
+ * are mere `503`s) — or after the message (DATA, BDAT), which refuses every recipient accepted at
+ * RCPT TO. A refusal of one RCPT TO is that recipient's alone. The IIS SMTP reader keeps them too.
+ */
+export class MailTransaction {
+  private readonly sent: string[] = [];
+  private readonly accepted: string[] = [];
+  /** A RCPT TO of the transaction whose recipient was not kept (beyond the bound, or not read). */
+  private unnamed = false;
+
+  /** `bound`: recipients kept; a transaction with more says that some are not known. */
+  public constructor(private readonly bound: number) {}
+
+  /** A RCPT TO sent in the transaction; `undefined` when its recipient is not known. */
+  public send(recipient: string | undefined): void {
+    if (recipient === undefined || this.sent.length >= this.bound) this.unnamed = true;
+    else this.sent.push(recipient);
+  }
+
+  /** A RCPT TO of the transaction answered 2xx. */
+  public accept(recipient: string): void {
+    if (this.accepted.length < this.bound) this.accepted.push(recipient);
+  }
+
+  /**
+   * The recipients a refusal answering `verb` refuses — every RCPT TO sent, for MAIL FROM; every one
+   * accepted, for the message (DATA, BDAT) — or `undefined` for another command. An `undefined` in the
+   * list stands for those the log does not name (none named, or some not kept), so that the refusal
+   * is still an event, without a recipient.
+   */
+  public refusedBy(verb: string): (string | undefined)[] | undefined {
+    const named =
+      verb === 'MAIL' ? this.sent : verb === 'DATA' || verb === 'BDAT' ? this.accepted : undefined;
+    if (named === undefined) return undefined;
+    return named.length === 0 || this.unnamed ? [...named, undefined] : [...named];
+  }
 }
 
 /** What a session still open at the end of its log had said, for the next log of the run. */
@@ -96,6 +146,8 @@ interface SessionState {
   remoteName?: string;
   messageId?: string;
   mailFrom?: string;
+  /** The transaction begun by the last MAIL FROM sent, until RSET or EHLO. */
+  transaction: MailTransaction | undefined;
   commands: Command[];
   head: number;
   /** Commands sent beyond the cap: only counted, answered after the kept ones. */
@@ -167,6 +219,7 @@ export class SmtpSessions {
       session: partial
         ? { id, tls: false, partial: true, line: row.line }
         : { id, tls: false, line: row.line },
+      transaction: undefined,
       commands: [],
       head: 0,
       uncounted: 0,
@@ -225,17 +278,24 @@ export class SmtpSessions {
     if (verb === 'MAIL') {
       const address = /^MAIL FROM:\s*(<[^>]*>|\S*)/i.exec(text)?.[1];
       if (address !== undefined) state.mailFrom = detach(normaliseAddress(address));
+      state.transaction = new MailTransaction(this.limits.commands);
     } else if (verb === 'RCPT') {
       const address = /^RCPT TO:\s*(<[^>]*>|\S*)/i.exec(text)?.[1];
-      if (address !== undefined) recipient = normaliseAddress(address);
+      if (address !== undefined) recipient = detach(normaliseAddress(address));
     } else if (verb === 'EHLO' || verb === 'HELO') {
+      // Ends the transaction under way, as RSET does (RFC 5321 §4.1.4); its commands keep it for their answers.
+      state.transaction = undefined;
       const name = text.slice(5).trim();
       if (name !== '') state.ehloName = detach(name.toLowerCase());
+    } else if (verb === 'RSET') {
+      state.transaction = undefined;
     }
+    const transaction = state.transaction;
     const live = state.commands.length - state.head;
     if (state.uncounted > 0 || live >= this.limits.commands) {
       state.uncounted++;
       if (verb === 'RCPT') {
+        transaction?.send(undefined);
         return {
           kind: 'dropped',
           message: `session ${state.id} has more than ${this.limits.commands} unanswered commands; this RCPT TO's recipient is not kept (its answer is still read)`,
@@ -244,7 +304,11 @@ export class SmtpSessions {
       return { kind: 'read' };
     }
     const command: Command = { verb };
-    if (recipient !== undefined) command.recipient = detach(recipient);
+    if (recipient !== undefined) command.recipient = recipient;
+    if (transaction !== undefined) {
+      command.transaction = transaction;
+      if (verb === 'RCPT') transaction.send(recipient);
+    }
     state.commands.push(command);
     return { kind: 'read' };
   }
@@ -287,10 +351,13 @@ export class SmtpSessions {
       state.session = { ...state.session, tls: true };
     }
     // A 354 asks for the message; the answer to the message itself comes next.
-    if (verb === 'DATA' && code[1] === '354') {
-      state.commands[--state.head] = { verb: 'DATA' };
+    if (command !== undefined && verb === 'DATA' && code[1] === '354') {
+      state.commands[--state.head] = command;
     }
     this.compact(state);
+    if (verb === 'RCPT' && reply.startsWith('2') && command?.recipient !== undefined) {
+      command.transaction?.accept(command.recipient);
+    }
     if (!/^[45]/.test(reply)) return { kind: 'read' };
     const answer: Answer = {
       reply,
@@ -298,6 +365,8 @@ export class SmtpSessions {
       session: earlierCommand === undefined ? state.session : { ...state.session, earlierCommand },
     };
     if (command?.recipient !== undefined) answer.recipient = command.recipient;
+    const recipients = command?.transaction?.refusedBy(verb);
+    if (recipients !== undefined) answer.recipients = recipients;
     if (recipientUnknown !== undefined) answer.recipientUnknown = recipientUnknown;
     if (state.messageId !== undefined) answer.messageId = state.messageId;
     if (state.mailFrom !== undefined) answer.mailFrom = state.mailFrom;
@@ -321,7 +390,10 @@ export class SmtpSessions {
   public *stillOpen(): Generator<OpenSession> {
     for (const state of this.open.values()) {
       if (state.partial) continue;
-      const unanswered = state.commands.slice(state.head);
+      // Verb and recipient only: what the next file's refusal is filled from (evidence/open-session.ts).
+      const unanswered = state.commands
+        .slice(state.head)
+        .map(({ verb, recipient }) => (recipient === undefined ? { verb } : { verb, recipient }));
       // Not greeted yet: the next answer, the greeting, answers the connection, not a command.
       if (!state.greeted) unanswered.unshift({ verb: 'CONNECT' });
       const open: OpenSession = { session: { ...state.session, unanswered } };
