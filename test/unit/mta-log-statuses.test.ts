@@ -19,6 +19,8 @@ function postfix(queueId: string, second: number, status: string, dsn = '5.7.64'
 }
 
 const said = `(host ${MX} said: ${REFUSAL} (in reply to RCPT TO command))`;
+/** A failure that is no relay refusal. */
+const notFound = `(host ${MX} said: 550 5.1.10 RESOLVER.ADR.RecipientNotFound; Recipient not found by SMTP address lookup (in reply to RCPT TO command))`;
 
 describe('Postfix delivery statuses', () => {
   it('reads each status Postfix writes, SOFTBOUNCE in its capitals too, and a reason cut short', async () => {
@@ -46,13 +48,13 @@ describe('Postfix delivery statuses', () => {
 
   it('skips a to= line whose status it cannot read, with its line and why, instead of counting it read', async () => {
     const text = [
-      ...postfix('A1B2C3D4E5', 1, `WEIRD ${said}`),
+      ...postfix('A1B2C3D4E5', 1, `WEIRD ${notFound}`, '5.1.10'),
       // A delivery line cut before its status.
-      `Nov 28 22:15:02 relay01 postfix/smtp[24117]: A1B2C3D4E5: to=<b@adatum.com>, relay=${MX}:25, delay=0.74, dsn=5.7.64`,
+      `Nov 28 22:15:02 relay01 postfix/smtp[24117]: A1B2C3D4E5: to=<b@adatum.com>, relay=${MX}:25, delay=0.74, dsn=5.1.10`,
     ].join('\n');
     const { findings, sources } = await analyzeFiles([{ name: 'mail.log', content: text }]);
     expect(findings).toEqual([]);
-    expect(sources[0]).toMatchObject({ rowsRead: 3, rowsAnalysed: 1, rowsSkipped: 2 });
+    expect(sources[0]).toMatchObject({ status: 'done', rowsRead: 3, rowsAnalysed: 1, rowsSkipped: 2 });
     expect(sources[0]?.skipped).toEqual([
       {
         line: 2,
@@ -72,14 +74,49 @@ describe('Postfix delivery statuses', () => {
   });
 
   it('skips a sendmail to= line without its stat=, with its line and why', async () => {
-    const text = [
-      'Nov 28 22:15:01 relay02 sm-mta[3101]: 5ASMF1a3003101: from=<alerts@app.fabrikam.com>, size=2841, class=0, nrcpts=1, msgid=<1@relay02>, proto=ESMTP, relay=app01 [10.0.2.40]',
-      'Nov 28 22:15:02 relay02 sm-mta[3102]: 5ASMF1a3003101: to=<x@adatum.com>, delay=00:00:01, xdelay=00:00:01, mailer=esmtp, pri=122841, relay=contoso-com.mail.protection.outlook.com. [52.101.1.1], dsn=5.7.64',
-    ].join('\n');
+    const text = sendmailCutBeforeStat('5.1.10');
     const { sources } = await analyzeFiles([{ name: 'maillog', content: text }]);
     expect(sources[0]?.skipped).toEqual([expect.objectContaining({ line: 2, reason: 'UNKNOWN_STATUS' })]);
   });
+
+  it('fails the file when a to= line it cannot read holds relay-refusal text: never "no relay refusals"', async () => {
+    const postfixText = [
+      ...postfix('A1B2C3D4E5', 1, `bounced ${said}`),
+      ...postfix('B1B2C3D4E5', 2, `WEIRD ${said}`),
+    ].join('\n');
+    const { findings, sources } = await analyzeFiles([
+      { name: 'mail.log', content: postfixText },
+      { name: 'maillog', content: sendmailCutBeforeStat('5.7.64') },
+    ]);
+    // The refusal of the line it read stands; the file is failed for the one it could not.
+    expect(findings.map((f) => [f.source.file, f.source.line])).toEqual([['mail.log', 2]]);
+    expect(sources.map((s) => [s.file, s.status, s.errorCode])).toEqual([
+      ['mail.log', 'failed', 'REFUSAL_NOT_READ'],
+      ['maillog', 'failed', 'REFUSAL_NOT_READ'],
+    ]);
+    expect(sources[0]?.skipped).toEqual([
+      {
+        line: 4,
+        reason: 'REFUSAL_NOT_READ',
+        message:
+          'status=WEIRD is not a delivery status Postfix writes (sent, deferred, bounced, SOFTBOUNCE, expired, ' +
+          'deliverable, undeliverable): the line is not read, yet it holds relay-refusal text (5.7.64)',
+      },
+    ]);
+    expect(sources[0]?.errorMessage).toMatch(
+      /^mail\.log: line 4 could not be read — status=WEIRD .*\(5\.7\.64\)\. Its other lines were read and their refusals are reported, but not this line\./,
+    );
+    expect(sources[1]?.skipped).toEqual([expect.objectContaining({ line: 2, reason: 'REFUSAL_NOT_READ' })]);
+  });
 });
+
+/** A sendmail delivery line cut before its `stat=`, with `dsn=` of `code`. */
+function sendmailCutBeforeStat(code: string): string {
+  return [
+    'Nov 28 22:15:01 relay02 sm-mta[3101]: 5ASMF1a3003101: from=<alerts@app.fabrikam.com>, size=2841, class=0, nrcpts=1, msgid=<1@relay02>, proto=ESMTP, relay=app01 [10.0.2.40]',
+    `Nov 28 22:15:02 relay02 sm-mta[3102]: 5ASMF1a3003101: to=<x@adatum.com>, delay=00:00:01, xdelay=00:00:01, mailer=esmtp, pri=122841, relay=contoso-com.mail.protection.outlook.com. [52.101.1.1], dsn=${code}`,
+  ].join('\n');
+}
 
 describe('a syslog file whose head has no mail line', () => {
   it('is refused once its lines stop being syslog lines before any mail line', async () => {

@@ -20,6 +20,8 @@ export const ErrorCode = {
   Interrupted: 'INTERRUPTED',
   /** The file was read, but every row was skipped (`System.String[]` cells, bad timestamps…). */
   NoUsableRows: 'NO_USABLE_ROWS',
+  /** The file was read, but rows holding relay-refusal text could not be (REFUSAL_NOT_READ skips). */
+  RefusalNotRead: 'REFUSAL_NOT_READ',
   /** No such route, finding or source. */
   NotFound: 'NOT_FOUND',
   /** The route exists, not for this method. */

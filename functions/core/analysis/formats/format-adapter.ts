@@ -31,7 +31,12 @@ export type SkipReason =
   /** A JSON record that is neither a message trace nor a trace detail record. */
   | 'NOT_A_TRACE_RECORD'
   /** A protocol-log command whose content a session could not keep (its bound of unanswered commands). */
-  | 'SESSION_LIMIT';
+  | 'SESSION_LIMIT'
+  /**
+   * A row that cannot be read (not a log line, no real date, a status that cannot be read) and
+   * holds relay-refusal text: it fails the file, so that its refusal is never lost unsaid.
+   */
+  | 'REFUSAL_NOT_READ';
 
 /** Receives what an adapter makes of one row. */
 export interface RowSink {

@@ -8,11 +8,11 @@
  * with dovecot) is read on: its format is the one its first mail line tells, and until then its
  * lines are only counted, so the batch that waits for it stays small.
  */
-import { groupDigits } from '../../kernel/counts-in-words.js';
-import { UnknownFormatError } from '../../kernel/errors.js';
+import { groupDigits, plural } from '../../kernel/counts-in-words.js';
+import { ErrorCode, RelayAuditError, UnknownFormatError } from '../../kernel/errors.js';
 import { rowMayMatter } from '../evidence/relevance.js';
 import type { SkipReason } from '../formats/format-adapter.js';
-import { syslogMailLog } from '../formats/mta-log.js';
+import { syslogMailLog, unreadableMailLog } from '../formats/mta-log.js';
 import {
   isLate,
   type LateTextFormat,
@@ -74,12 +74,14 @@ export function textHead(text: string, complete: boolean): TextHead {
 
 /**
  * The format of a text that is not CSV-like, told from its first {@link HEAD_CHARS} characters; a
- * syslog file whose head has no mail line gets the format its reader tells later.
+ * syslog file whose head has no mail line gets the format its reader tells later; a mail log in a
+ * shape that cannot be read (journalctl output without dates) one whose reader refuses it.
  */
 export function textFormatOf(head: TextHead): TextFormat | LateTextFormat | undefined {
   return (
     TEXT_FORMATS.find((format) => format.sniff(head)) ??
-    (syslogMailLog.sniff(head) ? syslogMailLog : undefined)
+    (syslogMailLog.sniff(head) ? syslogMailLog : undefined) ??
+    unreadableMailLog(head)
   );
 }
 
@@ -164,7 +166,6 @@ export async function parseText(
 ): Promise<'done' | 'stopped'> {
   /** The format, once known: at once, or when a line of a late format tells it. */
   let id: FormatId | undefined = isLate(format) ? undefined : format.id;
-  if (id !== undefined) listener.format(id);
   const timestamps = new TimestampParser();
   const held = new HeldBatches<ParsedBatch>(timestamps);
   const context: TextContext = {
@@ -182,6 +183,8 @@ export async function parseText(
     late = format.createReader(context);
     reader = late;
   } else reader = format.createReader(context);
+  // Only once its reader is made: a format may refuse the text there (mta-log.ts unreadableMailLog).
+  if (id !== undefined) listener.format(id);
 
   let batch = emptyBatch();
   let rowOpen = false;
@@ -191,8 +194,10 @@ export async function parseText(
     if (rowOpen && !rowSkipped) batch.rowsAnalysed++;
     rowOpen = false;
   };
+  const unread = new UnreadRefusals(input.name);
   const skip = (line: number, reason: SkipReason, message: string, column?: string): void => {
     rowSkipped = true;
+    if (reason === 'REFUSAL_NOT_READ') unread.add(line, message);
     batch.skips.push(skippedRow(line, reason, message, column));
   };
   const sink: TextSink = {
@@ -220,6 +225,7 @@ export async function parseText(
         // Stopped before a line told the format: nothing can be handed on; the file is read again.
         if (last && !ended) return;
         if (batch.skips.length > MAX_SKIPS_UNTOLD) {
+          unread.fail('no mail log relay-audit reads');
           throw new UnknownFormatError(
             `${input.name}: its first lines are syslog lines, but its first ${groupDigits(batch.rowsRead)} lines have no ` +
               `Postfix, sendmail or Exim line and ${groupDigits(batch.skips.length)} of them are not syslog lines: it is no ` +
@@ -228,6 +234,7 @@ export async function parseText(
           );
         }
         if (last) {
+          unread.fail(late.unknown('in it'));
           throw new UnknownFormatError(
             `${input.name}: looks like ${late.unknown('in it')}, so it holds no relay refusals to read. Analyse ` +
               "the relay's mail log: /var/log/mail.log (Debian, Ubuntu) or /var/log/maillog (RHEL, whose " +
@@ -245,7 +252,7 @@ export async function parseText(
     full.bytesRead = bytesRead();
     for (const ready of held.take(full, last)) await listener.batch(ready);
   };
-  return await pump(chunks, listener, {
+  const outcome = await pump(chunks, listener, {
     push: (text) => reader.push(text, sink),
     end: () => {
       ended = true;
@@ -255,4 +262,46 @@ export async function parseText(
     deliver,
     holding: () => held.holding,
   });
+  // Every batch is handed on first: the refusals of the lines that were read stand.
+  if (outcome === 'done') unread.fail();
+  return outcome;
+}
+
+/**
+ * Lines skipped because they could not be read although they hold relay-refusal text
+ * (`REFUSAL_NOT_READ`): a file with one is failed once it is read, never said to hold no refusals.
+ */
+class UnreadRefusals {
+  private count = 0;
+  private first: { line: number; message: string } | undefined;
+
+  public constructor(private readonly file: string) {}
+
+  public add(line: number, message: string): void {
+    this.count++;
+    this.first ??= { line, message };
+  }
+
+  /**
+   * Throws REFUSAL_NOT_READ when such a line was skipped. `what`: what the file looks like, when no
+   * line of it was read.
+   */
+  public fail(what?: string): void {
+    if (this.first === undefined) return;
+    const { line, message } = this.first;
+    const which =
+      this.count === 1
+        ? `line ${line} could not be read`
+        : `${plural(this.count, 'line')} that hold relay-refusal text could not be read, e.g. line ${line}`;
+    const rest =
+      what === undefined
+        ? `Its other lines were read and their refusals are reported, but not ${this.count === 1 ? 'this line' : 'these lines'}.`
+        : `It looks like ${what}.`;
+    throw new RelayAuditError(
+      ErrorCode.RefusalNotRead,
+      `${this.file}: ${which} — ${message}. ${rest} Give relay-audit the log in a shape it reads ` +
+        '(syslog lines, RFC 5424, journalctl -o short-iso or -o json: see the README) and analyse it again.',
+      { location: { file: this.file, line } },
+    );
+  }
 }
