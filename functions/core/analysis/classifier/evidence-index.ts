@@ -2,9 +2,10 @@
  * The evidence index: what every event may tell a refusal read before or after it, kept per
  * message (oldest evicted first) — its inbound traces (the REDIRECT that proves forwarding, the
  * receipt of an internal recipient), the sender, recipient and subject a message trace row
- * names, the sender of an MTA's queued message (evidence/queued-sender.ts), the start of an SMTP
- * session that goes on in another send protocol log (evidence/open-session.ts) — and, when domains
- * are inferred from the logs, the domains the events show.
+ * names, the envelope sender a trace detail's `Receive` row names, the sender of an MTA's queued
+ * message (evidence/queued-sender.ts), the start of an SMTP session that goes on in another send
+ * protocol log (evidence/open-session.ts) — and, when domains are inferred from the logs, the
+ * domains the events show.
  */
 import { BoundedMap } from '../../kernel/bounded-map.js';
 import { detach, type StringPool } from '../../kernel/strings.js';
@@ -64,6 +65,12 @@ function withRow(known: MessageContext | undefined, row: TraceRow): MessageConte
 export class EvidenceIndex {
   private readonly traces: BoundedMap<string, InboundTrace[]>;
   private readonly contexts: BoundedMap<string, MessageContext>;
+  /**
+   * Envelope senders (P1) by trace id: a trace detail names it on the message's `Receive` row, not on
+   * its `Fail` row, in either order. Not by Message-ID: a message relayed back in (forwarded) has a
+   * new trace id and maybe another P1.
+   */
+  private readonly envelopes: BoundedMap<string, string>;
   private readonly queued: QueuedSenders;
   private readonly sessions: OpenSessions;
 
@@ -79,6 +86,7 @@ export class EvidenceIndex {
   ) {
     this.traces = new BoundedMap(tracked);
     this.contexts = new BoundedMap(tracked);
+    this.envelopes = new BoundedMap(tracked);
     this.queued = new QueuedSenders(tracked);
     this.sessions = new OpenSessions(tracked);
   }
@@ -109,6 +117,8 @@ export class EvidenceIndex {
         else if (list.length < TRACES_PER_MESSAGE) list.push(trace);
       }
     }
+    if (event.messageTraceId !== undefined && event.returnPath !== undefined)
+      this.envelopes.set(detach(event.messageTraceId), detach(event.returnPath));
     // Message trace rows name sender and recipient; detail rows often do not.
     if (
       event.messageTraceId !== undefined &&
@@ -144,9 +154,17 @@ export class EvidenceIndex {
     return this.contextOf(event)?.recipient;
   }
 
-  /** The inbound traces of message `messageId` seen so far. */
+  /**
+   * The inbound traces of message `messageId` seen so far, with those its MTA log named under a
+   * stand-in when another file gave the message its Message-ID (evidence/queued-sender.ts).
+   */
   public inboundOf(messageId: string | undefined): readonly InboundTrace[] {
-    return (messageId !== undefined && this.traces.get(messageId)) || NO_TRACES;
+    if (messageId === undefined) return NO_TRACES;
+    const own = this.traces.get(messageId);
+    const standIn = this.queued.standInOf(messageId);
+    const named = standIn === undefined ? undefined : this.traces.get(standIn);
+    if (named === undefined) return own ?? NO_TRACES;
+    return own === undefined ? named : [...own, ...named];
   }
 
   /**
@@ -160,15 +178,22 @@ export class EvidenceIndex {
   }
 
   /**
-   * Fills sender and subject from a correlated message trace row, when the row lacks them (its
-   * recipient is the run's to give: see unnamed-recipients.ts). `event` is the refusal as
-   * {@link handedOn} left it (the classifier has it already: not asked twice).
+   * Fills the envelope sender another detail row of the trace named, and sender and subject from a
+   * correlated message trace row, when the row lacks them (its recipient is the run's to give: see
+   * unnamed-recipients.ts). `event` is the refusal as {@link handedOn} left it (the classifier has it
+   * already: not asked twice).
    */
   public enrich(event: TraceEvent): TraceEvent {
-    if (event.sender !== undefined && event.recipient !== undefined) return event;
-    const context = this.contextOf(event);
-    if (!context) return event;
+    const returnPath =
+      event.returnPath === undefined && event.messageTraceId !== undefined
+        ? this.envelopes.get(event.messageTraceId)
+        : undefined;
+    const context =
+      event.sender !== undefined && event.recipient !== undefined ? undefined : this.contextOf(event);
+    if (returnPath === undefined && context === undefined) return event;
     const enriched = { ...event };
+    if (returnPath !== undefined) enriched.returnPath = returnPath;
+    if (context === undefined) return enriched;
     if (enriched.sender === undefined && context.sender !== undefined) enriched.sender = context.sender;
     if (enriched.subject === undefined && context.subject !== undefined) enriched.subject = context.subject;
     return enriched;

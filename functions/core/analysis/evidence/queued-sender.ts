@@ -1,13 +1,16 @@
 /**
- * The envelope sender of a queued MTA message, across the files of a run (docs/domain.md "MTA
- * logs"). Postfix, sendmail and Exim log a message's sender once, when it is queued (`from=<…>`,
- * `<= …`), and its deliveries later, by queue id; a log rotated in between leaves the sender in
- * `mail.log.1` and the refusal in `mail.log`. So at the end of each file its reader hands on, as a
- * `QUEUED` event, every message still in its queue with the sender (and Message-ID) it knows, and
+ * A queued MTA message across the files of a run (docs/domain.md "MTA logs"). Postfix, sendmail and
+ * Exim log a message's Message-ID and sender once, when it is queued (`cleanup … message-id=`,
+ * `from=<…>`, `<= …`), and its deliveries later, by queue id; a log rotated in between leaves them in
+ * `mail.log.1` and the refusal in `mail.log` — or the Message-ID in one and the sender in the other,
+ * when the rotation fell between those lines. So at the end of each file its reader hands on, as a
+ * `QUEUED` event, every message still in its queue with the sender and the Message-ID it knows, and
  * marks each delivery with its queue id (`internalMessageId`, with the host as `clientHostname`).
- * The classifier indexes the `QUEUED` events like any other evidence and fills a refusal that has
- * no sender from them when the refusal leaves the pending window — so the files of a run may be
- * read in either order, as for the forwarding evidence of rolled-over tracking logs.
+ * The classifier indexes the `QUEUED` events like any other evidence and fills in a refusal from them
+ * when the refusal leaves the pending window — so the files of a run may be read in either order, as
+ * for the forwarding evidence of rolled-over tracking logs.
+ *
+ * A message whose Message-ID no file names is known by a stand-in ({@link queuedMessageIdentity}).
  */
 import { BoundedMap } from '../../kernel/bounded-map.js';
 import { detach } from '../../kernel/strings.js';
@@ -15,6 +18,53 @@ import type { FormatId, TraceEvent } from '../model/events.js';
 
 /** Event id of a message still queued at the end of an MTA log file (stable: not a tracking event id). */
 export const QUEUED_EVENT_ID = 'QUEUED';
+
+/** The MTAs whose logs name messages by queue id. */
+const MTA_PROGRAMS = ['postfix', 'sendmail', 'exim'] as const;
+export type MtaProgram = (typeof MTA_PROGRAMS)[number];
+const PROGRAM_NAMES: ReadonlySet<string> = new Set(MTA_PROGRAMS);
+
+/** What the log says of a queued message whose Message-ID it does not name. */
+export interface QueuedMessageName {
+  program: MtaProgram;
+  /** `''` in Exim's own main.log, which names no host. */
+  host: string;
+  queueId: string;
+  /** When the message arrived (UTC ISO 8601), as its first delivery line read says; Postfix only. */
+  arrival?: string;
+}
+
+/** Postfix's short queue ids: hexadecimal, the microseconds and inode number of the queue file. */
+const SHORT_POSTFIX_ID = /^[0-9A-F]+$/;
+
+/**
+ * The stand-in Message-ID of a queued message whose log names none — what the log says of it, never
+ * the file's name, and the same from whichever of its lines a file holds (a rotation may cut the
+ * message's lines anywhere, and each delivery attempt is logged anew): `exim:1vF3kr-000Hn4-3T`,
+ * `postfix:relay01:3F7A21C0B4@2026-11-28T22`.
+ *
+ * The program, host (queue ids repeat across the hosts of a central syslog) and queue id. sendmail's,
+ * Exim's and Postfix's long queue ids (`enable_long_queue_ids`) encode the arrival time and are
+ * unique: the id alone names the message. Postfix's short ones are reused, on a quiet relay within
+ * days: they also carry the hour (UTC) the message arrived, which every delivery line gives — its time
+ * less its `delay=` — retries days later included. Limits: two messages under one short id arriving in
+ * the same hour are one; one arriving within about 2 s of a full hour (syslog times are whole seconds,
+ * `delay=` is rounded) may be named after either hour by two of its delivery lines.
+ */
+export function queuedMessageIdentity(message: QueuedMessageName): string {
+  const name = `${message.program}:${message.host === '' ? '' : `${message.host}:`}${message.queueId}`;
+  const reused = message.program === 'postfix' && SHORT_POSTFIX_ID.test(message.queueId);
+  return reused && message.arrival !== undefined ? `${name}@${message.arrival.slice(0, 13)}` : name;
+}
+
+/**
+ * True for a stand-in of {@link queuedMessageIdentity}: a real Message-ID has no `:` before its `@`
+ * (RFC 5322 dot-atom), let alone after a program's name.
+ */
+function isQueuedMessageIdentity(messageId: string | undefined): boolean {
+  const colon = messageId?.indexOf(':') ?? -1;
+  return colon > 0 && PROGRAM_NAMES.has((messageId as string).slice(0, colon));
+}
 
 /** The formats whose refusals take their sender from the `from=` / `<=` line of their queue id. */
 const MTA_FORMATS: ReadonlySet<FormatId> = new Set(['postfix-log', 'sendmail-log', 'exim-log']);
@@ -27,9 +77,9 @@ export function senderUnseen(event: TraceEvent, format: FormatId): boolean {
   return MTA_FORMATS.has(format) && event.returnPath === undefined;
 }
 
-/** What a `QUEUED` event says of its message. */
+/** What the `QUEUED` events of the run say of one message: its sender, its Message-ID, or both. */
 interface QueuedSender {
-  returnPath: string;
+  returnPath?: string;
   messageId?: string;
 }
 
@@ -39,36 +89,63 @@ function queueKeyOf(event: TraceEvent): string | undefined {
   return `${event.clientHostname ?? ''}\u0000${event.internalMessageId}`;
 }
 
-/** The senders of queued messages seen in the run so far, by host and queue id (oldest forgotten first). */
+/** The senders and Message-IDs of queued messages seen in the run so far, by host and queue id (oldest forgotten first). */
 export class QueuedSenders {
   private readonly senders: BoundedMap<string, QueuedSender>;
+  /** The stand-ins refusals were named by in their own files, by the Message-ID another file gave them. */
+  private readonly standIns: BoundedMap<string, string>;
 
   public constructor(tracked: number) {
     this.senders = new BoundedMap(tracked);
-  }
-
-  /** Keeps the sender of a `QUEUED` event; other events are not looked at. */
-  public observe(event: TraceEvent): void {
-    if (event.eventId !== QUEUED_EVENT_ID || event.returnPath === undefined) return;
-    const key = queueKeyOf(event);
-    if (key === undefined) return;
-    const sender: QueuedSender = { returnPath: detach(event.returnPath) };
-    if (event.messageId !== undefined) sender.messageId = detach(event.messageId);
-    this.senders.set(detach(key), sender);
+    this.standIns = new BoundedMap(tracked);
   }
 
   /**
-   * The event with the sender and Message-ID of its queued message, when its own file did not
-   * have them. A delivery without a sender had no `from=` line in its file, so the Message-ID it
-   * has is the reader's stand-in (see mta-log.ts): the one of the file that had the sender wins.
+   * Keeps what a `QUEUED` event says (other events are not looked at), with what another file said
+   * of the same message: a rotation between the `message-id=` and `from=` lines leaves one in each.
+   */
+  public observe(event: TraceEvent): void {
+    if (event.eventId !== QUEUED_EVENT_ID) return;
+    const { returnPath, messageId } = event;
+    if (returnPath === undefined && messageId === undefined) return;
+    const key = queueKeyOf(event);
+    if (key === undefined) return;
+    const known = this.senders.get(key);
+    const sender: QueuedSender = {};
+    if (returnPath !== undefined) sender.returnPath = detach(returnPath);
+    else if (known?.returnPath !== undefined) sender.returnPath = known.returnPath;
+    if (messageId !== undefined) sender.messageId = detach(messageId);
+    else if (known?.messageId !== undefined) sender.messageId = known.messageId;
+    this.senders.set(known === undefined ? detach(key) : key, sender);
+  }
+
+  /**
+   * The event with the sender and Message-ID of its queued message, when its own file did not have
+   * them: a delivery without a sender had no `from=` line in its file, one named by a stand-in no
+   * `message-id=` line (see mta-log.ts). The Message-ID another file names wins over the stand-in.
    */
   public fill(event: TraceEvent): TraceEvent {
-    if (event.returnPath !== undefined) return event;
+    const standIn = isQueuedMessageIdentity(event.messageId);
+    if (event.returnPath !== undefined && !standIn) return event;
     const key = queueKeyOf(event);
     const sender = key === undefined ? undefined : this.senders.get(key);
     if (sender === undefined) return event;
-    const filled: TraceEvent = { ...event, returnPath: sender.returnPath };
-    if (sender.messageId !== undefined) filled.messageId = sender.messageId;
+    const filled: TraceEvent = { ...event };
+    if (filled.returnPath === undefined && sender.returnPath !== undefined)
+      filled.returnPath = sender.returnPath;
+    if (standIn && sender.messageId !== undefined && sender.messageId !== event.messageId) {
+      filled.messageId = sender.messageId;
+      this.standIns.set(sender.messageId, detach(event.messageId as string));
+    }
     return filled;
+  }
+
+  /**
+   * The stand-in a message was named by in the file of its refusal, when another file of the run
+   * gave it its Message-ID: that file's inbound evidence of it (a redirect, Postfix `orig_to=`) is
+   * indexed under the stand-in.
+   */
+  public standInOf(messageId: string): string | undefined {
+    return this.standIns.get(messageId);
   }
 }

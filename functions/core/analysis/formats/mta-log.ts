@@ -10,22 +10,30 @@
  * One reader reads all three programs (a host may run more than one, a central syslog holds
  * several hosts: queue ids are kept per host). Lines of other programs are counted, not listed.
  *
- * A log rotated while a message was queued has its sender in the previous file: at the end of a
- * file the messages still queued are handed on as `QUEUED` events, and each delivery names its
- * queue id, so the classifier fills in the sender from another file of the run, read before or
+ * A log rotated while a message was queued has its sender or Message-ID in the previous file: at
+ * the end of a file the messages still queued are handed on as `QUEUED` events, and each delivery
+ * names its queue id, so the classifier fills them in from another file of the run, read before or
  * after (evidence/queued-sender.ts).
  *
  * A message whose Message-ID the log does not name (no `cleanup … message-id=` line, Exim's own
- * bounces) is identified by what the log says of it — program, host, queue id and the time of its
- * first line, e.g. `postfix:relay01:3F7A21C0B4@2026-11-28T22:10:02.000Z` — never by the file's
- * name or path, so the same log analysed again under another name is the same finding.
+ * bounces) is identified by what the log says of it — program, host, queue id and, for Postfix's
+ * reused short queue ids, the hour it arrived, e.g. `postfix:relay01:3F7A21C0B4@2026-11-28T22` —
+ * never by the file's name or path, nor by where a rotation cut its lines (queuedMessageIdentity).
  */
 import { BoundedMap } from '../../kernel/bounded-map.js';
 import { groupDigits, plural } from '../../kernel/counts-in-words.js';
+import { UnknownFormatError } from '../../kernel/errors.js';
 import { quoteText } from '../../kernel/strings.js';
-import { QUEUED_EVENT_ID } from '../evidence/queued-sender.js';
+import {
+  type MtaProgram,
+  QUEUED_EVENT_ID,
+  type QueuedMessageName,
+  queuedMessageIdentity,
+} from '../evidence/queued-sender.js';
+import { relayRejectionIn } from '../evidence/rejections.js';
 import { type FormatId, normaliseAddress, normaliseMessageId, type TraceEvent } from '../model/events.js';
 import type { SourceNote } from '../model/source-record.js';
+import type { SkipReason } from './format-adapter.js';
 import { isJournalMarker, SyslogDates, type SyslogLine, utcOfDigits, zoneMinutes } from './syslog.js';
 import {
   type LateTextFormat,
@@ -37,43 +45,37 @@ import {
   type TextSink,
 } from './text-format.js';
 
-export type MtaProgram = 'postfix' | 'sendmail' | 'exim';
+export type { MtaProgram } from '../evidence/queued-sender.js';
 
 /** How many queue ids the reader remembers (sender, Message-ID) before forgetting the oldest. */
 export const MAX_QUEUED_MESSAGES = 100_000;
 
-interface QueuedMessage {
-  /** The MTA that queued it, its host (`''` in Exim's own main.log) and its queue id. */
-  program: MtaProgram;
-  host: string;
-  queueId: string;
-  /** When the first line of the message that the reader keeps was written (UTC ISO 8601). */
-  first: string;
+/** The MTA that queued a message, its host (`''` in Exim's own main.log), its queue id and arrival. */
+interface QueuedMessage extends QueuedMessageName {
   /** P1, normalised; `''` for the null sender of a bounce. */
   from?: string;
-  /** Where and when the sender was read. */
-  fromLine?: number;
-  fromAt?: string;
   messageId?: string;
+  /** Where and when the sender, else the Message-ID, was read: the place of its `QUEUED` event. */
+  knownLine?: number;
+  knownAt?: string;
   /** A delivery line was read for it; one of them was a deferral (it may be tried again later). */
   delivered?: boolean;
   deferred?: boolean;
 }
 
-/**
- * The stand-in Message-ID of a message whose log names none: what the log itself says of it, so
- * that it is the same whatever the file is called, and differs between messages (a queue id is
- * reused only after its message left the queue, at another time).
- */
-export function queuedMessageIdentity(
-  entry: Pick<QueuedMessage, 'program' | 'host' | 'queueId' | 'first'>,
-): string {
-  return `${entry.program}:${entry.host === '' ? '' : `${entry.host}:`}${entry.queueId}@${entry.first}`;
-}
-
 /** The Message-ID of a queued message: the one its log names, else its stand-in. */
 function messageIdOf(entry: QueuedMessage): string {
   return entry.messageId ?? queuedMessageIdentity(entry);
+}
+
+/**
+ * When a message arrived, as a Postfix delivery line says: the line's time less its `delay=` (the
+ * time since the message arrived, on every delivery attempt); the line's time when it has none.
+ */
+function postfixArrival(timestamp: string, text: string): string {
+  const delay = /, delay=(\d+(?:\.\d+)?),/.exec(text)?.[1];
+  if (delay === undefined) return timestamp;
+  return new Date(Date.parse(timestamp) - Math.round(Number(delay) * 1000)).toISOString();
 }
 
 /** Which MTA wrote a syslog tag: `postfix/smtp`, `postfix-out/smtp`, `sm-mta`, `exim4`… */
@@ -84,6 +86,14 @@ export function programOf(tag: string): MtaProgram | undefined {
     return 'sendmail';
   if (base === 'exim' || base === 'exim4') return 'exim';
   return undefined;
+}
+
+/** Words only a relay refusal holds, also when a line is cut before its status code. */
+const REFUSAL_WORDS = /TenantAttribution|\bATTR3\d\b/;
+
+/** The relay-refusal text a line holds (`5.7.64`, `4.4.62`, `TenantAttribution`, `ATTR35`), if any. */
+function refusalTextIn(text: string): string | undefined {
+  return relayRejectionIn(text)?.enhancedCode ?? REFUSAL_WORDS.exec(text)?.[0];
 }
 
 /** Exim's own main.log prefix: `2026-11-28 22:15:03[.123][ +0100][ [pid]] `. */
@@ -188,6 +198,62 @@ export const syslogMailLog: LateTextFormat = {
   sniff: syslogWithoutMailLine,
   createReader: (context) => new MtaLogReader(context),
 };
+
+/** A Postfix or sendmail line without its syslog prefix: `3F7A21C0B4: to=<…>, …`. */
+const BARE_QUEUE_LINE = /^(?:[0-9A-F]{5,12}|[0-9A-Za-z]{10,20}): (?:from=|to=|message-id=|client=|removed$)/;
+/** An Exim line without its date: `1vAbCd-000123-AB <= …`. */
+const BARE_EXIM_LINE =
+  /^[0-9A-Za-z]{6}-[0-9A-Za-z]{6,11}-[0-9A-Za-z]{2,4} (?:<=|=>|->|>>|==|\*\*|Completed$)/;
+/** journalctl `-o json-pretty`: one field a line, `"MESSAGE" : "…",`. */
+const JOURNAL_PRETTY = /^\s*"(?:__REALTIME_TIMESTAMP|SYSLOG_IDENTIFIER|MESSAGE)" : /m;
+/** journalctl `-o verbose` and `-o export`: one field a line, `SYSLOG_IDENTIFIER=postfix/smtp`. */
+const JOURNAL_FIELDS = /^\s*SYSLOG_IDENTIFIER=\S/m;
+
+const EXPORT_AGAIN =
+  'Export the journal again with one dated entry a line — journalctl -u postfix -o short-iso > mail.log, or -o json ' +
+  '(the unit is postfix, exim4 or sendmail) — and analyse that.';
+
+/**
+ * Why a head that holds a mail log cannot be read, or `undefined`: journalctl output without its
+ * dates (`-o cat`: the messages alone, which cannot be dated or told apart by host) or with one
+ * field a line (`-o json-pretty`, `-o verbose`, `-o export`).
+ */
+function whyUnreadable(head: TextHead): string | undefined {
+  const shape = shapeOf(head);
+  if (shape.syslog > 0 || shape.exim > 0) return undefined;
+  if (JOURNAL_PRETTY.test(head.text)) {
+    return `looks like journalctl -o json-pretty output (one field a line), which relay-audit does not read. ${EXPORT_AGAIN}`;
+  }
+  if (JOURNAL_FIELDS.test(head.text)) {
+    return `looks like journalctl -o verbose or -o export output (one field a line), which relay-audit does not read. ${EXPORT_AGAIN}`;
+  }
+  const lines = head.lines.filter((line) => line.trim() !== '' && !isJournalMarker(line.trim()));
+  const bare = lines.filter((line) => BARE_QUEUE_LINE.test(line) || BARE_EXIM_LINE.test(line));
+  // Mostly mail lines: a stray line of that shape in another text is no log.
+  if (bare.length === 0 || bare.length * 3 < lines.length) return undefined;
+  return (
+    `looks like journalctl -o cat output: mail log lines without their date or host ("${quoteText(bare[0] ?? '', 60)}"), ` +
+    `so no refusal in it can be dated or told from another host's. ${EXPORT_AGAIN}`
+  );
+}
+
+/**
+ * A mail log in a shape relay-audit cannot read (see {@link whyUnreadable}), as a format whose
+ * reader refuses it with what to export instead (UNKNOWN_FORMAT) — not taken for a CSV file without
+ * headers. Found in a folder, it is then analysed and fails, like a file named.
+ */
+export function unreadableMailLog(head: TextHead): TextFormat | undefined {
+  const reason = whyUnreadable(head);
+  if (reason === undefined) return undefined;
+  return {
+    // Never recorded: parse-text.ts records a format once its reader is made, and this one is not.
+    id: 'postfix-log',
+    sniff: () => true,
+    createReader: (context) => {
+      throw new UnknownFormatError(`${context.file}: ${reason}`, { file: context.file });
+    },
+  };
+}
 
 /** What a delivery line says of one recipient. */
 interface Delivery {
@@ -294,7 +360,12 @@ export class MtaLogReader extends LineReader implements LateTextReader {
     if (text === '') return;
     sink.row(line);
     if (tooLong) {
-      sink.skip(line, 'RECORD_TOO_LARGE', `the line is longer than ${raw.length} characters: not a log line`);
+      this.skipLine(
+        line,
+        'RECORD_TOO_LARGE',
+        `the line is longer than ${raw.length} characters: not a log line`,
+        text,
+      );
       return;
     }
     if (isJournalMarker(text)) {
@@ -308,19 +379,22 @@ export class MtaLogReader extends LineReader implements LateTextReader {
     }
     const parsed = this.dates.parse(text);
     if (parsed === undefined) {
-      sink.skip(line, 'BAD_LINE', `not a syslog line: "${quoteText(text, 80)}"`);
+      this.skipLine(line, 'BAD_LINE', `not a syslog line: "${quoteText(text, 80)}"`, text);
       return;
     }
     if (parsed === 'bad-date') {
-      sink.skip(
-        line,
-        'BAD_TIMESTAMP',
-        `"${quoteText(text.slice(0, 32), 32)}" does not start with a real date`,
-      );
+      const start = quoteText(text.slice(0, 32), 32);
+      this.skipLine(line, 'BAD_TIMESTAMP', `"${start}" does not start with a real date`, text);
       return;
     }
     const program = programOf(parsed.program);
     if (program === undefined) {
+      // A line that names no program (RFC 5424 APP-NAME `-`) may be a mail program's: one with a
+      // refusal in it is not counted away with other programs' lines.
+      if (parsed.program === '' && refusalTextIn(parsed.message) !== undefined) {
+        this.skipLine(line, 'BAD_LINE', `names no program: "${quoteText(text, 80)}"`, text);
+        return;
+      }
       if (this.program === undefined) this.tally(parsed.program);
       sink.count('OTHER_PROGRAM');
       return;
@@ -333,6 +407,16 @@ export class MtaLogReader extends LineReader implements LateTextReader {
     } else {
       this.queued(program, parsed, line, sink);
     }
+  }
+
+  /**
+   * Skips a line that cannot be read. One that holds relay-refusal text is skipped as
+   * REFUSAL_NOT_READ, which fails the file (parse-text.ts): its refusal is never lost unsaid.
+   */
+  private skipLine(line: number, reason: SkipReason, message: string, text: string): void {
+    const refusal = refusalTextIn(text);
+    if (refusal === undefined) this.sink.skip(line, reason, message);
+    else this.sink.skip(line, 'REFUSAL_NOT_READ', `${message}, yet it holds relay-refusal text (${refusal})`);
   }
 
   private eximMainLine(match: RegExpExecArray, line: number, sink: TextSink): void {
@@ -367,28 +451,30 @@ export class MtaLogReader extends LineReader implements LateTextReader {
     }
     const id = { program, host: syslog.host, queueId };
     if (text.startsWith('from=')) {
-      const entry = this.entry(key, id, syslog.timestamp);
+      const entry = this.entry(key, id);
       this.sender(entry, addressAt(text, 5), syslog.timestamp, line);
       // sendmail names the Message-ID on its from= line; Postfix on its cleanup line.
       const msgid = /(?:^|, )msgid=(<[^>]*>|[^,\s]+)/.exec(text);
-      if (msgid) setMessageId(entry, msgid[1] as string);
+      if (msgid) setMessageId(entry, msgid[1] as string, syslog.timestamp, line);
       return;
     }
     if (text.startsWith('message-id=')) {
-      setMessageId(this.entry(key, id, syslog.timestamp), text.slice(11));
+      setMessageId(this.entry(key, id), text.slice(11), syslog.timestamp, line);
       return;
     }
     if (!text.startsWith('to=')) return;
     const deliveries = program === 'postfix' ? postfixDelivery(text) : sendmailDeliveries(text);
     if (typeof deliveries === 'string') {
       // A delivery line read as nothing would count as analysed: a refusal on it would be lost unsaid.
-      sink.skip(line, 'UNKNOWN_STATUS', deliveries);
+      this.skipLine(line, 'UNKNOWN_STATUS', deliveries, text);
       return;
     }
     const relay = /(?:^|, )relay=([^,\s[]+)/.exec(text)?.[1];
-    for (const delivery of deliveries) {
-      this.deliver(delivery, this.entry(key, id, syslog.timestamp, true), syslog, relay, line, sink);
-    }
+    const entry = this.entry(key, id, true);
+    // Its stand-in's hour (queuedMessageIdentity), fixed at the first delivery line read.
+    if (program === 'postfix' && entry.messageId === undefined)
+      entry.arrival ??= postfixArrival(syslog.timestamp, text);
+    for (const delivery of deliveries) this.deliver(delivery, entry, syslog, relay, line, sink);
   }
 
   /** Exim: `ID <= sender …`, `ID ** rcpt … : 550 5.7.64 …`, `ID == rcpt … defer …`, `ID Completed`. */
@@ -407,10 +493,10 @@ export class MtaLogReader extends LineReader implements LateTextReader {
     const after = rest.slice(3);
     const queued = { program: 'exim' as const, host: syslog.host, queueId: id };
     if (flag === '<= ') {
-      const entry = this.entry(key, queued, syslog.timestamp);
+      const entry = this.entry(key, queued);
       this.sender(entry, after.split(' ', 1)[0] ?? '', syslog.timestamp, line);
       const messageId = /(?:^| )id=(\S+)/.exec(after);
-      if (messageId) setMessageId(entry, messageId[1] as string);
+      if (messageId) setMessageId(entry, messageId[1] as string, syslog.timestamp, line);
       return;
     }
     const eventId = EXIM_EVENTS[flag];
@@ -420,24 +506,22 @@ export class MtaLogReader extends LineReader implements LateTextReader {
     const delivery: Delivery = { recipient, eventId, status: after };
     const original = eximOriginal(after);
     if (original !== undefined) delivery.original = original;
-    this.deliver(delivery, this.entry(key, queued, syslog.timestamp, true), syslog, host, line, sink);
+    this.deliver(delivery, this.entry(key, queued, true), syslog, host, line, sink);
   }
 
   /**
-   * The queue entry of `key`, begun at `timestamp` when this is the first line of it kept. One begun
-   * by a delivery line (`ifRoom`: its sender was not in this file) only keeps the message's identity
-   * from line to line (a deferral and its bounce): it is kept only while there is room, never at the
-   * cost of a sender.
+   * The queue entry of `key`. One begun by a delivery line (`ifRoom`: its sender was not in this
+   * file) only keeps the message's identity from line to line (a deferral and its bounce): it is
+   * kept only while there is room, never at the cost of a sender.
    */
   private entry(
     key: string,
     id: Pick<QueuedMessage, 'program' | 'host' | 'queueId'>,
-    timestamp: string,
     ifRoom = false,
   ): QueuedMessage {
     let entry = this.queue.get(key);
     if (entry === undefined) {
-      entry = { ...id, first: timestamp };
+      entry = { ...id };
       const full = this.queue.size >= this.maxQueued;
       if (full && ifRoom) return entry;
       // The map forgets the longest-queued id to make room: count it for the notes.
@@ -450,30 +534,33 @@ export class MtaLogReader extends LineReader implements LateTextReader {
   /** The sender of a `from=` / `<=` line. Postfix logs it again each time a deferred message is retried. */
   private sender(entry: QueuedMessage, address: string, timestamp: string, line: number): void {
     entry.from = normaliseAddress(address);
-    entry.fromAt = timestamp;
-    entry.fromLine = line;
+    entry.knownAt = timestamp;
+    entry.knownLine = line;
   }
 
   /**
-   * The end of the file: the messages still queued, with a sender, are handed on for a refusal of
-   * them in the next file of the run (the log rotated before they left the queue) — newest first,
-   * the ones a rotation cuts in two. A message all of whose deliveries were read and final is not.
+   * The end of the file: the messages still queued, with a sender or a Message-ID, are handed on for
+   * a refusal of them in the next file of the run (the log rotated before they left the queue) —
+   * newest first, the ones a rotation cuts in two. A rotation between the `message-id=` and `from=`
+   * lines leaves a message its Message-ID alone here: without it the refusal would be named by its
+   * stand-in in one run and by its Message-ID in another. A message all of whose deliveries were read
+   * and final is not handed on. Only a Message-ID the log names is: a stand-in is the same in any file.
    */
   protected override finish(): void {
     super.finish();
     const sink = this.sink;
     const queued = [...this.queue.values()].reverse();
     for (const entry of queued) {
-      if (entry.from === undefined || entry.fromAt === undefined || entry.fromLine === undefined) continue;
+      if (entry.knownAt === undefined || entry.knownLine === undefined) continue;
       if (entry.delivered === true && entry.deferred !== true) continue;
       const event: TraceEvent = {
-        timestamp: entry.fromAt,
+        timestamp: entry.knownAt,
         eventId: QUEUED_EVENT_ID,
         internalMessageId: entry.queueId,
-        returnPath: entry.from,
-        messageId: messageIdOf(entry),
-        line: entry.fromLine,
+        line: entry.knownLine,
       };
+      if (entry.from !== undefined) event.returnPath = entry.from;
+      if (entry.messageId !== undefined) event.messageId = entry.messageId;
       if (entry.host !== '') event.clientHostname = entry.host;
       sink.event(event);
     }
@@ -552,10 +639,16 @@ function eximOriginal(text: string): string | undefined {
   return parents?.trim().split(' ').at(-1);
 }
 
-/** Keeps a message's Message-ID; an empty one (`message-id=<>`, no header) is none. */
-function setMessageId(entry: QueuedMessage, raw: string): void {
+/** Keeps a message's Message-ID, read at `timestamp` on `line`; an empty one (`message-id=<>`, no header) is none. */
+function setMessageId(entry: QueuedMessage, raw: string, timestamp: string, line: number): void {
   const messageId = normaliseMessageId(raw);
-  if (messageId !== '') entry.messageId = messageId;
+  if (messageId === '') return;
+  entry.messageId = messageId;
+  // The sender's line is the place of the QUEUED event when there is one.
+  if (entry.from === undefined) {
+    entry.knownAt = timestamp;
+    entry.knownLine = line;
+  }
 }
 
 /** The address after `to=` or `from=`: `<a@b>`, `<>` or a bare word up to the next comma. */
