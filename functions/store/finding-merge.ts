@@ -14,7 +14,12 @@
  */
 import type { AttributeValue } from '@aws-sdk/client-dynamodb';
 import { UNVERSIONED } from '../core/analysis/classifier-version.js';
-import type { Confidence, Evidence, Finding } from '../core/analysis/model/findings.js';
+import {
+  type Confidence,
+  DATE_ORDER_ASSUMED_EVIDENCE,
+  type Evidence,
+  type Finding,
+} from '../core/analysis/model/findings.js';
 import { MAX_EVIDENCE } from './item-bounds.js';
 import { REVISION_ATTRIBUTE } from './table-design.js';
 
@@ -123,9 +128,32 @@ function strongerAtEqualConfidence(a: Finding, b: Finding): boolean {
   return namesMore(a, b);
 }
 
-/** Evidence of the other reading never added to the kept one: its account of its sender and its ignorance. */
+/**
+ * Evidence of the other reading never added to the kept one: its account of its sender and its
+ * ignorance, and whether its date was assumed (that goes with the timestamp, see {@link timedBy}).
+ */
 function addable(item: Evidence): boolean {
-  return !SENDER_BASIS_KINDS.has(item.kind) && item.kind !== DOMAIN_UNKNOWN_KIND;
+  return (
+    !SENDER_BASIS_KINDS.has(item.kind) &&
+    item.kind !== DOMAIN_UNKNOWN_KIND &&
+    item.kind !== DATE_ORDER_ASSUMED_EVIDENCE.kind
+  );
+}
+
+/** True when the reading's date was read with an assumed day/month order (see core/analysis/input/timestamps.ts). */
+function dateAssumed(finding: Finding): boolean {
+  return finding.evidence.some((item) => item.kind === DATE_ORDER_ASSUMED_EVIDENCE.kind);
+}
+
+/**
+ * The reading whose time the finding keeps: the one that first saw the refusal — but a date read
+ * with an assumed day/month order may be 9 March for 3 September, so it never wins over a date
+ * read for sure, earlier or not.
+ */
+function timedBy(stored: Finding, incoming: Finding): Finding {
+  const storedAssumed = dateAssumed(stored);
+  if (storedAssumed !== dateAssumed(incoming)) return storedAssumed ? incoming : stored;
+  return Date.parse(stored.timestamp) < Date.parse(incoming.timestamp) ? stored : incoming;
 }
 
 /**
@@ -145,14 +173,21 @@ function addable(item: Evidence): boolean {
  *    added after its own, up to `MAX_EVIDENCE` items, but for the other's account of its sender
  *    and its `domain-unknown`. Its scenario, confidence, remediation and source stay its own: a
  *    weaker reading never replaces a stronger one.
- * Whichever is kept, its timestamp is the earlier of the two (when the refusal was first seen).
+ * Whichever is kept, its timestamp is the earlier of the two (when the refusal was first seen), but
+ * that a date read with an assumed day/month order never wins over one read for sure: the finding
+ * is marked `date-order-assumed` only when its timestamp is such a date.
  */
 export function mergeFindings(stored: Finding, incoming: Finding): Finding {
   if (!sameVersion(stored, incoming)) return incoming;
   const kept = weighed(stored, incoming);
   // The refusal happened when either reading first saw it: an export that overlaps an earlier one
   // sees only the later retries of a deferral, and one run over both would keep the first.
-  const first = Date.parse(stored.timestamp) < Date.parse(incoming.timestamp) ? stored : incoming;
+  const first = timedBy(stored, incoming);
+  if (dateAssumed(first) !== dateAssumed(kept)) {
+    // The kept reading's date was assumed and the other's is sure (the reverse cannot be).
+    const evidence = kept.evidence.filter((item) => item.kind !== DATE_ORDER_ASSUMED_EVIDENCE.kind);
+    return { ...kept, timestamp: first.timestamp, evidence };
+  }
   return Date.parse(first.timestamp) < Date.parse(kept.timestamp)
     ? { ...kept, timestamp: first.timestamp }
     : kept;

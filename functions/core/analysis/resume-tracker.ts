@@ -4,8 +4,9 @@
  */
 import type { StreamingClassifier } from './classifier.js';
 import type { ResumeAnchor } from './input/parse-input.js';
+import { DATE_ORDER_NOTE_CODES } from './input/timestamps.js';
 import type { TraceEvent } from './model/events.js';
-import type { ResumePoint } from './model/source-record.js';
+import { newSourceRecord, type ResumePoint, type SourceRecord } from './model/source-record.js';
 
 /**
  * The refusals a resumed read must not release again: those before the resume point's `emitFrom`
@@ -59,7 +60,10 @@ export class ResumeTracker {
   /** The resume point of a stopped read, or `undefined` when it cannot be resumed. */
   public point(classifier: StreamingClassifier, previous: ResumePoint | undefined): ResumePoint | undefined {
     const { anchor, nextLine } = this;
-    if (anchor === undefined || nextLine === undefined) return undefined;
+    if (anchor === undefined) return undefined;
+    const dates = anchor.dates();
+    if (dates?.reread) return readAgain(anchor, dates, previous);
+    if (nextLine === undefined) return undefined;
     // A read that counted no new row made no progress: going on would loop forever.
     if (previous !== undefined && nextLine <= previous.countFrom) return undefined;
     const pending = classifier.pendingFrom();
@@ -84,6 +88,51 @@ export class ResumeTracker {
       releasedOnLine: pending?.releasedOnLine ?? 0,
       compressed: anchor.compressed,
       continuations: previous?.continuations ?? 0,
+      ...(dates === undefined ? {} : { dates }),
     };
   }
+}
+
+/**
+ * The resume point that reads the file again from its first row, counting and releasing every row
+ * again, with the day/month order `dates` proved: its findings replace those written before.
+ */
+function readAgain(
+  anchor: ResumeAnchor,
+  dates: NonNullable<ResumePoint['dates']>,
+  previous: ResumePoint | undefined,
+): ResumePoint {
+  const { firstRow } = anchor;
+  return {
+    fromLine: firstRow.line,
+    fromByte: firstRow.byte,
+    headBytes: anchor.headBytes,
+    countFrom: firstRow.line,
+    emitFrom: 1,
+    releasedOnLine: 0,
+    compressed: anchor.compressed,
+    continuations: previous?.continuations ?? 0,
+    dates,
+  };
+}
+
+/**
+ * Leaves the record of a stopped read for the next invocation to go on from `point`. The notes on
+ * the file's dates go: the point carries what they say to the read that ends the file, which says
+ * it once. A point that reads the file again starts the counts over.
+ */
+export function resumeAt(record: SourceRecord, point: ResumePoint): void {
+  if (point.dates?.reread) countAgain(record);
+  const notes = record.notes?.filter((note) => !DATE_ORDER_NOTE_CODES.has(note.code));
+  if (notes !== undefined && notes.length > 0) record.notes = notes;
+  else delete record.notes;
+  record.resume = point;
+}
+
+/** Zeroes what the reads of the file counted so far: the read from its start counts it all again. */
+function countAgain(record: SourceRecord): void {
+  Object.assign(record, newSourceRecord(record.id, record.file, new Date(record.startedAt)));
+  delete record.duplicateOf;
+  delete record.unexplainedFailures;
+  delete record.notes;
 }

@@ -13,7 +13,12 @@ import { formatLabel } from '../formats/labels.js';
 import { validDomain } from '../model/domain-name.js';
 import { domainOf, type TraceEvent } from '../model/events.js';
 import { findingId } from '../model/finding-id.js';
-import type { Finding, Rejection, ScenarioId } from '../model/findings.js';
+import {
+  DATE_ORDER_ASSUMED_EVIDENCE,
+  type Finding,
+  type Rejection,
+  type ScenarioId,
+} from '../model/findings.js';
 import { relaySoftwareOf } from '../remediation/relay-software.js';
 import type { RuleInput } from '../scenarios/index.js';
 import type { Pending } from './pending-window.js';
@@ -114,7 +119,10 @@ export class FindingBuilder {
     return finding;
   }
 
-  /** Evidence from the protocol-log session and the other files that show the same refusal. */
+  /**
+   * Evidence from the protocol-log session and the other files that show the same refusal, and what
+   * the row could not say for sure (its recipient, its date's day/month order).
+   */
   private corroboration(
     item: Pending,
     event: TraceEvent,
@@ -122,6 +130,7 @@ export class FindingBuilder {
   ): Finding['evidence'] {
     const evidence: Finding['evidence'] = [];
     if (event.recipient === undefined) evidence.push({ ...UNKNOWN_RECIPIENT });
+    if (event.dateOrderAssumed) evidence.push({ ...DATE_ORDER_ASSUMED_EVIDENCE });
     if (event.session !== undefined && item.sessionPlace !== undefined) {
       evidence.push(
         ...sessionEvidence(event.session, item.sessionPlace, {

@@ -9,7 +9,13 @@ import type { SkipReason } from '../formats/format-adapter.js';
 import type { CountedSkipReason } from '../formats/text-format.js';
 import { type FormatId, TraceEvent } from '../model/events.js';
 import type { Rejection } from '../model/findings.js';
-import type { ResumePoint, SkippedRow, SourceNote, SourceRecord } from '../model/source-record.js';
+import type {
+  DateOrderState,
+  ResumePoint,
+  SkippedRow,
+  SourceNote,
+  SourceRecord,
+} from '../model/source-record.js';
 import type { LineStart } from './resume-bytes.js';
 import type { TimestampParser } from './timestamps.js';
 
@@ -41,8 +47,12 @@ export interface AnalysisInput {
 export interface ResumeAnchor {
   compressed: boolean;
   headBytes: number;
+  /** Where the rows start, right after the head: a read of the file from its start begins there. */
+  firstRow: LineStart;
   /** The latest line start known at or before `line`. */
   lineStart(line: number): LineStart;
+  /** What the reads so far learnt of the file's day/month order (see timestamps.ts), once stopped. */
+  dates(): DateOrderState | undefined;
 }
 
 export interface ParseOptions {

@@ -101,22 +101,28 @@ async function parseDecoded(
   listener.format(detection.format.id);
   // Rows before `countFrom` were counted by the read this one resumes: read again only as evidence.
   const countFrom = resume?.from?.countFrom ?? 0;
+  // Batches wait while dates of unknown day/month order may still be re-dated (see timestamps.ts);
+  // a resumed read goes on with what the earlier reads learnt of them.
+  const timestamps = new TimestampParser(
+    { delimiter: detection.delimiter },
+    { state: resume?.from?.dates, countFrom },
+  );
+  const held = new HeldBatches<ParsedBatch>(timestamps);
   const headBytes = resume?.from?.headBytes ?? resume?.lines.startOfHeadLine(detection.restLine);
   if (resume !== undefined && headBytes !== undefined) {
     const afterHead = { line: detection.restLine, byte: headBytes };
     listener.resumable?.({
       compressed: resume.compressed(),
       headBytes,
+      firstRow: afterHead,
       lineStart: (line) =>
         resume.lines.startAtOrBefore(
           line,
           resume.from === undefined ? afterHead : { line: resume.from.fromLine, byte: resume.from.fromByte },
         ),
+      dates: () => timestamps.state(),
     });
   }
-  // Batches wait while dates of unknown day/month order may still be re-dated (see timestamps.ts).
-  const timestamps = new TimestampParser({ delimiter: detection.delimiter });
-  const held = new HeldBatches<ParsedBatch>(timestamps);
   const context: RowContext = {
     file: input.name,
     timestamps,
@@ -202,6 +208,9 @@ async function parseDecoded(
   let preamble: string[] = [];
 
   let batch = emptyBatch();
+  // What detection passed over (title lines) is said once, by the read that starts the file.
+  const point = input.resume?.record.resume;
+  if (point === undefined || point.dates?.reread === true) batch.notes.push(...detection.notes);
   let rowSkipped = false;
   const skip = (line: number, reason: SkipReason, message: string, column?: string): void => {
     rowSkipped = true;
@@ -256,7 +265,13 @@ async function parseDecoded(
   };
 
   splitter.push(detection.rest);
-  return await pump(chunks, listener, {
+  // Rows an earlier invocation handed on proved to be dated in the wrong order: this read stops,
+  // the next reads the file from its start (see TimestampParser.mustReread).
+  const reading: ParseListener = {
+    ...listener,
+    shouldStop: () => timestamps.mustReread || listener.shouldStop?.() === true,
+  };
+  const outcome = await pump(chunks, reading, {
     push: (text) => splitter.push(text),
     end: () => {
       splitter.end();
@@ -266,6 +281,8 @@ async function parseDecoded(
     deliver,
     holding: () => held.holding,
   });
+  // The proof may be in the file's last record, read once the text ended.
+  return timestamps.mustReread ? 'stopped' : outcome;
 }
 
 const DIGIT = /\d/;

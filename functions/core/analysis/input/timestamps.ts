@@ -20,16 +20,22 @@
  *   `;`-separated file (the list separator of the cultures that write the day first), else month
  *   first with AM/PM (en-US) and day first with 24-hour times — and the events built from them are
  *   {@link TimestampParser.track tracked}: when a proof arrives, those not handed on yet are re-dated.
- *   {@link HeldBatches} keeps them back for a while for that. A file that ends without proof, or
- *   whose proof came too late, says so in its {@link TimestampParser.notes notes}.
+ *   {@link HeldBatches} keeps them back for a while for that. Events handed on with an assumed order
+ *   are marked (`dateOrderAssumed`): their findings say so, and the store never lets such a date
+ *   win over one read for sure. A file that ends without proof, or whose proof came too late, says
+ *   so in its {@link TimestampParser.notes notes};
+ * - a file read in several invocations (ingest's continuations) hands what its reads learnt on in
+ *   its resume point ({@link TimestampParser.state}), so the file is read as in one pass and gets
+ *   one note of each kind; a proof of the other order than the one rows already handed on were
+ *   read in has the file read again from its start.
  *
  * The parser is a linear scanner over at most {@link MAX_TIMESTAMP_CHARS} characters (longer cells
  * are refused after trimming): no regular expression, each character looked at a bounded number of
  * times, whatever a cell holds.
  */
-import type { SourceNote } from '../model/source-record.js';
+import type { DateOrderBasis, DateOrderState, DayOrder, SourceNote } from '../model/source-record.js';
 
-export type DayOrder = 'month-first' | 'day-first';
+export type { DayOrder } from '../model/source-record.js';
 
 /** The longest (trimmed) cell read as a timestamp: `2026-11-28T22:15:03.1234567+01:00` is 33. */
 export const MAX_TIMESTAMP_CHARS = 64;
@@ -64,6 +70,20 @@ const MERIDIEMS: ReadonlyMap<string, 'am' | 'pm'> = new Map([
   ['em', 'pm'],
   ['ص', 'am'], // Arabic, Gregorian calendar
   ['م', 'pm'],
+  ['पूर्वाह्न', 'am'], // hi-IN (Windows), ne-NP
+  ['अपराह्न', 'pm'],
+  ['pg', 'am'], // ms-MY, ms-BN
+  ['ptg', 'pm'],
+  ['vm', 'am'], // af-ZA `vm.` / `nm.`
+  ['nm', 'pm'],
+  ['pd', 'am'], // sq-AL `PD` / `MD` (Windows), `p.d.` / `m.d.` (ICU)
+  ['md', 'pm'],
+  ['قظ', 'am'], // fa-IR `ق.ظ` / `ب.ظ` (Gregorian dates only: Persian years are out of range)
+  ['بظ', 'pm'],
+  ['öö', 'am'], // tr-TR `ÖÖ` / `ÖS`
+  ['ös', 'pm'],
+  ['vorm', 'am'], // de `vorm.` / `nachm.` (CLDR before v32: ICU, Java)
+  ['nachm', 'pm'],
 ]);
 
 const MIN_YEAR = 1900;
@@ -292,6 +312,26 @@ function provenOrder(scanned: Scanned): DayOrder | undefined {
   return undefined;
 }
 
+/** The order assumed for ambiguous dates on each basis, and why, in words. */
+const ASSUMPTIONS: Readonly<Record<DateOrderBasis, { order: DayOrder; because: string }>> = {
+  semicolons: {
+    order: 'day-first',
+    because: 'the file is ;-separated, the list separator of the cultures that write the day first',
+  },
+  meridiem: { order: 'month-first', because: 'the times carry AM/PM, as en-US writes them' },
+  '24-hour': {
+    order: 'day-first',
+    because: 'the times are 24-hour, as written by the cultures that put the day first (en-GB, fr-FR, …)',
+  },
+};
+
+/** The codes of the notes {@link TimestampParser.notes} gives: one of each per file. */
+export const DATE_ORDER_NOTE_CODES: ReadonlySet<string> = new Set([
+  'DATE_ORDER_ASSUMED',
+  'DATE_ORDER_LATE',
+  'DATE_ORDER_MIXED',
+]);
+
 /** A date that proved an order, for notes. */
 interface Proof {
   order: DayOrder;
@@ -315,6 +355,42 @@ function addRow(rows: Rows | undefined, order: DayOrder, line: number | undefine
   return rows;
 }
 
+/** `later` (rows after those of `rows`) added to `rows`. */
+function addRows(rows: Rows | undefined, later: Rows): Rows {
+  if (rows === undefined) return { ...later };
+  rows.rows += later.rows;
+  rows.firstLine ??= later.firstLine;
+  rows.lastLine = later.lastLine ?? rows.lastLine;
+  return rows;
+}
+
+// What a resume point carries (model/source-record.ts) has no `undefined` members: absent instead.
+
+function proofOf(stored: DateOrderState['proof']): Proof | undefined {
+  return stored === undefined ? undefined : { order: stored.order, line: stored.line, value: stored.value };
+}
+
+function storedProof(proof: Proof): NonNullable<DateOrderState['proof']> {
+  const { order, line, value } = proof;
+  return line === undefined ? { order, value } : { order, line, value };
+}
+
+function rowsOf(stored: DateOrderState['released']): Rows | undefined {
+  if (stored === undefined) return undefined;
+  const { order, rows, firstLine, lastLine } = stored;
+  return { order, rows, firstLine, lastLine };
+}
+
+function storedRows(rows: Rows): NonNullable<DateOrderState['released']> {
+  const { order, firstLine, lastLine } = rows;
+  return {
+    order,
+    rows: rows.rows,
+    ...(firstLine === undefined ? {} : { firstLine }),
+    ...(lastLine === undefined ? {} : { lastLine }),
+  };
+}
+
 function linesText(range: Rows): string {
   const { firstLine, lastLine } = range;
   if (firstLine === undefined || lastLine === undefined) return '';
@@ -329,37 +405,64 @@ function datesText(rows: number): string {
   return rows === 1 ? '1 date' : `${rows} dates`;
 }
 
-/** What {@link TimestampParser.track} needs of an event: its timestamp (re-dated in place) and row. */
+/**
+ * What {@link TimestampParser.track} needs of an event: its timestamp (re-dated in place) and row,
+ * and the mark it gets when it is handed on dated with an assumed order (its finding says so).
+ */
 export interface TrackedEvent {
   timestamp: string;
   line: number;
+  dateOrderAssumed?: true | undefined;
+}
+
+/** A read that goes on where earlier ones stopped (ingest's continuations). */
+export interface ResumedDates {
+  /** What the earlier reads learnt of the dates (their resume point's `dates`). */
+  state: DateOrderState | undefined;
+  /** Rows before this line were read by the earlier reads: read again, their dates are not counted again. */
+  countFrom: number;
 }
 
 /**
- * Parses timestamps of one file: create one per file. Stateful in the day/month order it has
- * learnt and in the events whose dates still wait for that order.
+ * Parses timestamps of one file: create one per file (and per read of it). Stateful in the
+ * day/month order it has learnt and in the events whose dates still wait for that order.
+ *
+ * A file read in several invocations (ingest's continuations) hands {@link state} on in its resume
+ * point, so that the next read knows the proof or the assumption so far. Rows an earlier invocation
+ * handed on were written as findings: when a proof shows that their order was wrong, this read
+ * cannot re-date them, so it asks for the file to be {@link mustReread read again} from its start.
  */
 export class TimestampParser {
-  private readonly hint: { order: DayOrder; because: string } | undefined;
+  private readonly hint: DateOrderBasis | undefined;
+  private readonly countFrom: number;
   private proof: Proof | undefined;
   private conflict: Proof | undefined;
   /** The last parse, when it assumed an order: the value it returned and the other reading. */
   private provisional: { iso: string; alternative: string; order: DayOrder } | undefined;
   /** Every ambiguous date read with an assumed order (before any proof), with why and an example. */
-  private assumed: (Rows & { because: string; example: string }) | undefined;
+  private assumed: (Rows & { basis: DateOrderBasis; example: string }) | undefined;
   /** Events dated with an assumed order and not handed on yet (see {@link track}), and their rows. */
   private pending: { event: TrackedEvent; alternative: string; order: DayOrder }[] = [];
   private pendingRows: Rows | undefined;
   /** Rows whose events were handed on, dated with an assumed order, before any proof. */
   private releasedRows: Rows | undefined;
+  /** The order of the rows earlier reads of the file handed on with an assumed order, if any. */
+  private readonly releasedEarlier: DayOrder | undefined;
+  private reread = false;
 
-  public constructor(hints: TimestampHints = {}) {
-    if (hints.delimiter === ';') {
-      this.hint = {
-        order: 'day-first',
-        because: 'the file is ;-separated, the list separator of the cultures that write the day first',
-      };
+  public constructor(hints: TimestampHints = {}, resumed?: ResumedDates) {
+    if (hints.delimiter === ';') this.hint = 'semicolons';
+    this.countFrom = resumed?.countFrom ?? 0;
+    const state = resumed?.state;
+    if (state === undefined) return;
+    this.proof = proofOf(state.proof);
+    this.conflict = proofOf(state.conflict);
+    const assumed = rowsOf(state.assumed);
+    if (assumed !== undefined && state.assumed !== undefined) {
+      this.assumed = { ...assumed, basis: state.assumed.basis, example: state.assumed.example };
     }
+    this.releasedRows = rowsOf(state.released);
+    this.releasedEarlier = state.released?.order;
   }
 
   /** The learnt order, if any value has proved it. */
@@ -370,6 +473,14 @@ export class TimestampParser {
   /** True while events dated with an assumed order wait to be handed on. */
   public get waiting(): boolean {
     return this.pending.length > 0;
+  }
+
+  /**
+   * True once a proof showed that rows an earlier read handed on were dated in the wrong order: this
+   * read should stop, and the next start the file over with {@link state} (which then says so).
+   */
+  public get mustReread(): boolean {
+    return this.reread;
   }
 
   /**
@@ -402,15 +513,19 @@ export class TimestampParser {
     const monthFirst = build(c, a, b, scanned);
     if (this.proof !== undefined) return this.proof.order === 'day-first' ? dayFirst : monthFirst;
 
-    const { order, because } = this.assumption(scanned.meridiem !== undefined);
+    const basis = this.hint ?? (scanned.meridiem === undefined ? '24-hour' : 'meridiem');
+    const { order } = ASSUMPTIONS[basis];
     const iso = order === 'day-first' ? dayFirst : monthFirst;
     const alternative = order === 'day-first' ? monthFirst : dayFirst;
     if (iso === undefined || alternative === undefined) return iso;
     this.provisional = { iso, alternative, order };
-    this.assumed = Object.assign(addRow(this.assumed, order, line), {
-      because: this.assumed?.because ?? because,
-      example: this.assumed?.example ?? value,
-    });
+    // A row an earlier read counted is read again (as evidence only): its date is counted once.
+    if (this.counts(line)) {
+      this.assumed = Object.assign(addRow(this.assumed, order, line), {
+        basis: this.assumed?.basis ?? basis,
+        example: this.assumed?.example ?? value,
+      });
+    }
     return iso;
   }
 
@@ -423,25 +538,40 @@ export class TimestampParser {
     if (provisional === undefined || event.timestamp !== provisional.iso) return;
     // One row may give several events (one per recipient); count the row once.
     const last = this.pending.at(-1)?.event;
-    if (last === undefined || last.line !== event.line) {
+    if ((last === undefined || last.line !== event.line) && this.counts(event.line)) {
       this.pendingRows = addRow(this.pendingRows, provisional.order, event.line);
     }
     this.pending.push({ event, alternative: provisional.alternative, order: provisional.order });
   }
 
-  /** The tracked events are handed on as they are: a later proof can no longer re-date them. */
+  /**
+   * The tracked events are handed on as they are, marked as dated with an assumed order: a later
+   * proof can no longer re-date them.
+   */
   public release(): void {
+    for (const { event } of this.pending) event.dateOrderAssumed = true;
     const rows = this.pendingRows;
     this.pending = [];
     this.pendingRows = undefined;
-    if (rows === undefined) return;
-    if (this.releasedRows === undefined) {
-      this.releasedRows = rows;
-    } else {
-      this.releasedRows.rows += rows.rows;
-      this.releasedRows.firstLine ??= rows.firstLine;
-      this.releasedRows.lastLine = rows.lastLine ?? this.releasedRows.lastLine;
+    if (rows !== undefined) this.releasedRows = addRows(this.releasedRows, rows);
+  }
+
+  /**
+   * What this read and those it resumes learnt of the file's dates, for the next read of a file
+   * stopped mid-way (once {@link release}d); `undefined` when there is nothing to hand on. A file to
+   * be read again hands on only the proof: the new read counts everything again.
+   */
+  public state(): DateOrderState | undefined {
+    const { proof, conflict, assumed, releasedRows } = this;
+    if (this.reread && proof !== undefined) return { proof: storedProof(proof), reread: true };
+    const state: DateOrderState = {};
+    if (proof !== undefined) state.proof = storedProof(proof);
+    if (conflict !== undefined) state.conflict = storedProof(conflict);
+    if (assumed !== undefined) {
+      state.assumed = { ...storedRows(assumed), basis: assumed.basis, example: assumed.example };
     }
+    if (releasedRows !== undefined) state.released = storedRows(releasedRows);
+    return Object.keys(state).length === 0 ? undefined : state;
   }
 
   /** What the reader should know about the file's dates, once it has been read and released. */
@@ -456,7 +586,7 @@ export class TimestampParser {
         message:
           `${datesText(assumed.rows)}${linesText(assumed)} could be day-first or month-first (e.g. "${assumed.example}") ` +
           'and no date in the file settles it (a day above 12, or a zero-padded month as in 9/03/2021): ' +
-          `they were read ${assumed.order} because ${assumed.because}. If the PC that exported the file ` +
+          `they were read ${assumed.order} because ${ASSUMPTIONS[assumed.basis].because}. If the PC that exported the file ` +
           `writes ${otherCultures}, their day and month are swapped. To be sure, ${UNAMBIGUOUS_EXPORT}.`,
       });
     }
@@ -483,15 +613,9 @@ export class TimestampParser {
     return notes;
   }
 
-  private assumption(meridiem: boolean): { order: DayOrder; because: string } {
-    if (this.hint !== undefined) return this.hint;
-    return meridiem
-      ? { order: 'month-first', because: 'the times carry AM/PM, as en-US writes them' }
-      : {
-          order: 'day-first',
-          because:
-            'the times are 24-hour, as written by the cultures that put the day first (en-GB, fr-FR, …)',
-        };
+  /** True when the row on `line` is counted by this read (not one an earlier read counted). */
+  private counts(line: number | undefined): boolean {
+    return line === undefined || line >= this.countFrom;
   }
 
   private learn(proof: Proof): void {
@@ -503,6 +627,8 @@ export class TimestampParser {
       }
       this.pending = [];
       this.pendingRows = undefined;
+      // Those an earlier invocation handed on are written: only a read from the start re-dates them.
+      if (this.releasedEarlier !== undefined && this.releasedEarlier !== proof.order) this.reread = true;
     } else if (proof.order !== this.proof.order) {
       this.conflict ??= proof;
     }

@@ -108,6 +108,11 @@ export const TraceEvent = z.object({
   session: SmtpSession.optional(),
   /** 1-based physical line of the row in its file (the first line of a multi-line record). */
   line: z.number().int().positive(),
+  /**
+   * Set when the day and month of `timestamp` could be either way (`3/9/2021`) and were read in an
+   * order the file had not proved when the event was handed on (see input/timestamps.ts).
+   */
+  dateOrderAssumed: z.literal(true).optional(),
 });
 export type TraceEvent = z.infer<typeof TraceEvent>;
 

@@ -54,6 +54,49 @@ export const SourceLease = z.object({
 });
 export type SourceLease = z.infer<typeof SourceLease>;
 
+/** The order of the day and the month in a date such as `3/9/2021` (see input/timestamps.ts). */
+export const DayOrder = z.enum(['month-first', 'day-first']);
+export type DayOrder = z.infer<typeof DayOrder>;
+
+/** Why an order was assumed for dates that do not prove one (see input/timestamps.ts). */
+export const DateOrderBasis = z.enum(['semicolons', 'meridiem', '24-hour']);
+export type DateOrderBasis = z.infer<typeof DateOrderBasis>;
+
+/** A date that proved its file's day/month order, for notes: `28/11/2026 …` on line 7. */
+const DateProof = z.object({
+  order: DayOrder,
+  line: z.number().int().positive().optional(),
+  value: z.string().max(64),
+});
+
+/** Rows whose dates were read with an assumed order: how many, and the lines of the first and last. */
+const DatedRows = z.object({
+  order: DayOrder,
+  rows: z.number().int().nonnegative(),
+  firstLine: z.number().int().positive().optional(),
+  lastLine: z.number().int().positive().optional(),
+});
+
+/**
+ * What the reads of a file so far learnt of its day/month order, handed to the next invocation so
+ * that it reads on as one pass would and the file gets one note of each kind.
+ */
+export const DateOrderState = z.object({
+  /** The first date that proved the order, and one that proved the other (the file mixes both). */
+  proof: DateProof.optional(),
+  conflict: DateProof.optional(),
+  /** Ambiguous dates read with an assumed order before any proof, why, and an example. */
+  assumed: DatedRows.extend({ basis: DateOrderBasis, example: z.string().max(64) }).optional(),
+  /** Rows handed on (their findings written) dated with an assumed order, before any proof. */
+  released: DatedRows.optional(),
+  /**
+   * A proof showed that rows an earlier invocation handed on were dated in the wrong order: the
+   * read starts the file over, reading every date in the proven order.
+   */
+  reread: z.literal(true).optional(),
+});
+export type DateOrderState = z.infer<typeof DateOrderState>;
+
 /**
  * Where the next invocation goes on reading a file the previous one could not finish (ingest's
  * continuations, see functions/core/analysis/input/resume-bytes.ts). Lines and bytes count the
@@ -76,6 +119,8 @@ export const ResumePoint = z.object({
   compressed: z.boolean(),
   /** Invocations that went on from an earlier one's resume point so far. */
   continuations: z.number().int().nonnegative(),
+  /** What the reads so far learnt of the file's day/month order (absent: nothing to carry). */
+  dates: DateOrderState.optional(),
 });
 export type ResumePoint = z.infer<typeof ResumePoint>;
 
