@@ -1,8 +1,8 @@
 /**
  * `relay-audit upload <file|dir>... [--stack NAME] [--watch]`: sends logs and exports to a deployed
- * stack, waits for its ingest to analyse them and prints the report `analyze` prints.
+ * stack, waits for its ingest to analyse them and prints the report `analyze` prints. A tar archive
+ * is sent as the files in it, each its own object, as `analyze` reads it member by member.
  */
-import { resolve } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { S3Client } from '@aws-sdk/client-s3';
 import { z } from 'zod';
@@ -17,13 +17,21 @@ import { sourceId } from '../../functions/store/table-design.js';
 import { resultOfSources, waitForSources } from '../support/cloud-sources.js';
 import { readCommandLine } from '../support/command.js';
 import { parseFlags, wholeNumberFlag } from '../support/flags.js';
-import { findLocalInputs } from '../support/inputs.js';
+import { findLocalInputs, type NotAnalysedFile } from '../support/inputs.js';
 import { INTERRUPTED_STATUS, interruptOnCtrlC } from '../support/interrupt.js';
 import type { Output } from '../support/output.js';
 import { renderAnalysisReport } from '../support/report.js';
 import { readStackOutputs } from '../support/stack-outputs.js';
 import { suggestedCommand } from '../support/store-options.js';
-import { decideSend, type SendDecision, sendFile, snapshotFile, uploadKey } from '../support/upload-file.js';
+import {
+  decideSend,
+  type FileSnapshot,
+  type SendDecision,
+  sendFile,
+  snapshotInput,
+  uploadKey,
+  WRITING_QUIET_MS,
+} from '../support/upload-file.js';
 import { DEFAULT_WAIT_SECONDS, DEFAULT_WATCH_SECONDS, UPLOAD } from './definitions.js';
 
 const UploadFlags = z.object({
@@ -46,6 +54,18 @@ interface Sent {
   name: string;
   key: string;
   id: string;
+}
+
+/** Files found that were not sent, told in the round they were first seen. */
+interface NotSent {
+  notAnalysed: NotAnalysedFile[];
+  /** Of `notAnalysed`, those that may hold refusals: the command fails, the report is no all-clear. */
+  mayHoldRefusals: string[];
+}
+
+/** What a round did: the files sent, and those newly found that were not. */
+interface Round extends NotSent {
+  sent: Sent[];
 }
 
 const WHY_SENT: Record<Exclude<SendDecision, 'unchanged'>, string> = {
@@ -75,31 +95,37 @@ export async function runUpload(argv: string[], out: Output, deps: UploadDepende
 
   /** Set when a file that may hold refusals was found and not sent: the command exits 1. */
   let unsent = false;
+  /** Files found and not sent that were told already: each is told once, when first seen. */
+  const told = new Set<string>();
 
-  /** Uploads what changed; undefined when interrupted mid-upload. */
-  async function uploadRound(quiet: boolean): Promise<Sent[] | undefined> {
-    const { inputs, notAnalysed, mayHoldRefusals } = await findLocalInputs(positionals);
-    if (!quiet) {
-      for (const { file, reason } of notAnalysed) out.error(`  – ${file} — ${reason}; not uploaded`);
-      // As `analyze` does: files that may hold refusals, not sent, fail the command.
-      if (mayHoldRefusals.length > 0) {
-        unsent = true;
-        out.error(
-          `✗ ${plural(mayHoldRefusals.length, 'file')} that may hold relay refusals not uploaded ` +
-            `(${mayHoldRefusals.join(', ')}): extract or decompress them, or export their rows as CSV, and upload what that gives.`,
-        );
-      }
+  /**
+   * Uploads what changed. `interrupted`: Ctrl+C stopped an upload (aborted, nothing of it stored);
+   * `stopped`: Ctrl+C came while the files were looked at, before an upload began.
+   */
+  async function uploadRound(quiet: boolean): Promise<Round | 'stopped' | 'interrupted'> {
+    // Tar archives as their members, as analyze reads them: sent whole, ingest could not.
+    const found = await findLocalInputs(positionals, process.cwd(), { tarMembers: true });
+    const notSent = newlyNotSent(found, told);
+    tellNotSent(notSent, out);
+    // As `analyze` does: files that may hold refusals, not sent, fail the command (--watch too).
+    if (notSent.mayHoldRefusals.length > 0) unsent = true;
+    // Every snapshot first, then the sends, each in order: a gzip tar's members are then read in
+    // two passes of the archive, not one for each member.
+    const snapshots: { name: string; snapshot: FileSnapshot }[] = [];
+    for (const input of found.inputs) {
+      if (signal.aborted) return 'stopped';
+      const snapshot = await snapshotInput(input);
+      if (snapshot.heldBack > 0 && !quiet) out.error(heldBackNote(input.name, snapshot));
+      snapshots.push({ name: input.name, snapshot });
     }
     const sent: Sent[] = [];
     const unchanged: string[] = [];
-    for (const input of inputs) {
-      if (signal.aborted) return undefined;
-      const path = resolve(input.name);
-      const snapshot = await snapshotFile(path);
-      const key = uploadKey(path, snapshot);
+    for (const { name, snapshot } of snapshots) {
+      if (signal.aborted) return 'stopped';
+      const key = uploadKey(snapshot.path, snapshot);
       const decision = await decideSend(s3, stack.bucket, key, snapshot);
       if (decision === 'unchanged') {
-        unchanged.push(input.name);
+        unchanged.push(name);
         continue;
       }
       const progress = out.progress();
@@ -111,44 +137,44 @@ export async function runUpload(argv: string[], out: Output, deps: UploadDepende
           key,
           snapshot,
           signal,
-          onProgress: (bytesRead) => progress.update({ file: input.name, bytesRead, size: snapshot.length }),
+          onProgress: (bytesRead) => progress.update({ file: name, bytesRead, size: snapshot.length }),
           ...(deps.partSize === undefined ? {} : { partSize: deps.partSize }),
         });
       } catch (error) {
         progress.done();
         if (signal.aborted) {
-          out.error(
-            `${input.name}: upload interrupted; the multipart upload was aborted, nothing of it is stored`,
-          );
-          return undefined;
+          out.error(`${name}: upload interrupted; the multipart upload was aborted, nothing of it is stored`);
+          return 'interrupted';
         }
         throw new RelayAuditError(
           ErrorCode.ReadFailure,
-          `${input.name}: upload to s3://${stack.bucket}/${key} failed: ${error instanceof Error ? error.message : String(error)}`,
+          `${name}: upload to s3://${stack.bucket}/${key} failed: ${error instanceof Error ? error.message : String(error)}`,
           { cause: error },
         );
       }
       progress.done();
-      out.error(`${input.name} → s3://${stack.bucket}/${key} (${WHY_SENT[decision]})`);
+      out.error(`${name} → s3://${stack.bucket}/${key} (${WHY_SENT[decision]})`);
       const identity = objectIdentity({ bucket: stack.bucket, eventName: 'ObjectCreated', ...object });
-      sent.push({ name: input.name, key, id: sourceId(identity) });
+      sent.push({ name, key, id: sourceId(identity) });
     }
     if (unchanged.length > 0 && !quiet) {
       out.error(`${plural(unchanged.length, 'file')} unchanged since the last upload, not sent again.`);
     }
-    return sent;
+    return { sent, ...notSent };
   }
 
   try {
     let watching = false;
     let status = 0;
     do {
-      const sent = await uploadRound(watching);
-      if (sent === undefined) return INTERRUPTED_STATUS;
-      if (sent.length > 0) {
+      const round = await uploadRound(watching);
+      if (round === 'interrupted' || (round === 'stopped' && !watching)) return INTERRUPTED_STATUS;
+      // Ctrl+C while a watch looks at the files ends it as between rounds: no upload was cut.
+      if (round === 'stopped') break;
+      if (round.sent.length > 0 || (!watching && round.mayHoldRefusals.length > 0)) {
         status = values['no-wait']
-          ? await printKeys(sent, out)
-          : await report(handle.store, stack, sent, out, {
+          ? await printKeys(round.sent, out)
+          : await report(handle.store, stack, round, out, {
               timeoutMs: (flags.timeout ?? DEFAULT_WAIT_SECONDS) * 1000,
               signal,
               ...(deps.pollMs === undefined ? {} : { intervalMs: deps.pollMs }),
@@ -172,6 +198,35 @@ export async function runUpload(argv: string[], out: Output, deps: UploadDepende
   }
 }
 
+/** The files `found` did not give as inputs that are not in `told`, which they are added to. */
+function newlyNotSent(found: NotSent, told: Set<string>): NotSent {
+  const notAnalysed = found.notAnalysed.filter(({ file }) => !told.has(file));
+  for (const { file } of notAnalysed) told.add(file);
+  const fresh = new Set(notAnalysed.map(({ file }) => file));
+  return { notAnalysed, mayHoldRefusals: found.mayHoldRefusals.filter((file) => fresh.has(file)) };
+}
+
+/** Tells the files not sent, on stderr: the report, when there is one, lists them too. */
+function tellNotSent({ notAnalysed, mayHoldRefusals }: NotSent, out: Output): void {
+  for (const { file, reason } of notAnalysed) out.error(`  – ${file} — ${reason}; not uploaded`);
+  if (mayHoldRefusals.length > 0) {
+    out.error(
+      `✗ ${plural(mayHoldRefusals.length, 'file')} that may hold relay refusals not uploaded ` +
+        `(${mayHoldRefusals.join(', ')}): extract or decompress them, or export their rows as CSV, and upload what that gives.`,
+    );
+  }
+}
+
+/** Why a file's last line was not sent: it may still be being written. */
+function heldBackNote(name: string, snapshot: FileSnapshot): string {
+  const quiet = WRITING_QUIET_MS / 1000;
+  return (
+    `${name}: its last line (${plural(snapshot.heldBack, 'byte')}) has no line break and the file changed ` +
+    `less than ${quiet} s ago, so it may still be being written: that line is not sent. ` +
+    `It is sent once the file has not changed for ${quiet} s: upload again then (--watch does).`
+  );
+}
+
 async function printKeys(sent: readonly Sent[], out: Output): Promise<number> {
   for (const { key } of sent) await out.write(`${key}\n`);
   return 0;
@@ -181,7 +236,7 @@ async function printKeys(sent: readonly Sent[], out: Output): Promise<number> {
 async function report(
   store: FindingsStore,
   stack: StackOutputs,
-  sent: readonly Sent[],
+  { sent, notAnalysed, mayHoldRefusals }: Round,
   out: Output,
   wait: { timeoutMs: number; signal: AbortSignal; intervalMs?: number },
 ): Promise<number> {
@@ -202,12 +257,15 @@ async function report(
   const storeNote =
     `Analysed by stack ${stack.stackName} and stored in its table ${stack.table}. ` +
     `List the findings: ${suggestedCommand('findings', storeFlags)}`;
-  if (finished.length > 0) {
+  // Files not sent that may hold refusals are reported as analyze reports them: never an all-clear.
+  if (finished.length > 0 || mayHoldRefusals.length > 0) {
     await out.write(
       renderAnalysisReport(result, {
         domains: "the stack's (config/accepted-domains.csv in its bucket, or its acceptedDomains setting)",
         storeNote,
         storeFlags,
+        notAnalysed,
+        mayHoldRefusals,
       }),
     );
   }

@@ -5,7 +5,11 @@
  */
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { AnalysisResult } from '../../functions/core/analysis/analyze.js';
-import { SCENARIO_IDS, type ScenarioId } from '../../functions/core/analysis/model/findings.js';
+import {
+  reportedSenderDomain,
+  SCENARIO_IDS,
+  type ScenarioId,
+} from '../../functions/core/analysis/model/findings.js';
 import type { SourceRecord } from '../../functions/core/analysis/model/source-record.js';
 import type { FindingsStore } from '../../functions/store/findings-store.js';
 
@@ -46,31 +50,23 @@ export async function waitForSources(
 /**
  * The run result of finished source records, with sender domains from their stored findings. A
  * source record does not keep how many refusals matched no rule (ingest logs it), so none are claimed.
+ *
+ * Findings are counted once however many of these files found them (a log and its copy,
+ * overlapping exports, as `analyze` counts them): see {@link distinctFindings}.
  */
 export async function resultOfSources(
   store: Pick<FindingsStore, 'queryFindings'>,
   records: readonly SourceRecord[],
 ): Promise<AnalysisResult> {
-  const findingsByScenario = Object.fromEntries(SCENARIO_IDS.map((id) => [id, 0])) as Record<
-    ScenarioId,
-    number
-  >;
+  const stored = zeroByScenario();
   const domains = new Map<string, { count: number; scenarios: Partial<Record<ScenarioId, number>> }>();
   for (const record of records) {
-    for (const id of SCENARIO_IDS) {
-      const count = record.findingsByScenario[id] ?? 0;
-      findingsByScenario[id] += count;
-    }
-    if (record.status !== 'done') continue;
     let cursor: string | undefined;
     do {
-      const page = await store.queryFindings({
-        sourceId: record.id,
-        limit: 1000,
-        cursor,
-      });
+      const page = await store.queryFindings({ sourceId: record.id, limit: 1000, cursor });
       for (const finding of page.items) {
-        const domain = finding.senderDomain ?? '(unknown sender)';
+        stored[finding.scenario] += 1;
+        const domain = reportedSenderDomain(finding);
         const entry = domains.get(domain) ?? { count: 0, scenarios: {} };
         entry.count += 1;
         entry.scenarios[finding.scenario] = (entry.scenarios[finding.scenario] ?? 0) + 1;
@@ -79,10 +75,13 @@ export async function resultOfSources(
       cursor = page.cursor;
     } while (cursor !== undefined);
   }
+  const findingsByScenario = distinctFindings(records, stored);
   const sum = (pick: (record: SourceRecord) => number) =>
     records.reduce((total, record) => total + pick(record), 0);
-  const rejections = sum((record) => record.rejections);
-  const duplicates = sum((record) => record.duplicateRefusals ?? 0);
+  const distinct = SCENARIO_IDS.reduce((total, id) => total + findingsByScenario[id], 0);
+  const perFile = sum((record) =>
+    SCENARIO_IDS.reduce((total, id) => total + (record.findingsByScenario[id] ?? 0), 0),
+  );
   return {
     sources: [...records],
     findingsByScenario,
@@ -90,11 +89,36 @@ export async function resultOfSources(
       .map(([domain, entry]) => ({ domain, ...entry }))
       .sort((a, b) => b.count - a.count),
     events: sum((record) => record.events),
-    rejections,
-    duplicates,
+    rejections: sum((record) => record.rejections),
+    // Repeated within a file's own run, and found again by another of these files.
+    duplicates: sum((record) => record.duplicateRefusals ?? 0) + (perFile - distinct),
     unclassified: 0,
     ruleFailures: 0,
     unexplainedFailures: sum((record) => record.unexplainedFailures ?? 0),
     stopped: false,
   };
+}
+
+/**
+ * The distinct findings of these files, by scenario. A finding several uploads found is stored once,
+ * under one of them (or under an earlier upload), so the files' own counts cannot be summed. Two
+ * counts are each distinct: the findings the store keeps under these uploads (`stored`), and each
+ * file's own; the larger of them, per scenario, is the count. It is exact when every finding is
+ * stored under one of these uploads or one file holds them all (copies, overlapping exports, an
+ * export of refusals an earlier upload had), and never none when a file found some. Only when several
+ * of these files found different findings that earlier uploads keep does it count fewer: the records
+ * do not name their findings, and reading the files again to tell is not worth it.
+ */
+function distinctFindings(
+  records: readonly SourceRecord[],
+  stored: Record<ScenarioId, number>,
+): Record<ScenarioId, number> {
+  const counts = { ...stored };
+  for (const record of records)
+    for (const id of SCENARIO_IDS) counts[id] = Math.max(counts[id], record.findingsByScenario[id] ?? 0);
+  return counts;
+}
+
+function zeroByScenario(): Record<ScenarioId, number> {
+  return Object.fromEntries(SCENARIO_IDS.map((id) => [id, 0])) as Record<ScenarioId, number>;
 }

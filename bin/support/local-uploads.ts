@@ -30,6 +30,7 @@ import {
   type UploadRequest,
   type UploadSigner,
 } from '../../functions/api/upload-grant.js';
+import { FILE_MODIFIED_FIELD, fileModifiedOf } from '../../functions/core/kernel/file-modified.js';
 import { InferredDomains } from '../../functions/core/organisation/accepted-domains.js';
 import type { Logger } from '../../functions/runtime/logger.js';
 import type { StoreHandle } from '../../functions/store/index.js';
@@ -61,9 +62,12 @@ interface Pending {
   expires: number;
 }
 
-/** What the form POST gave: the file (on disk, its size), or why it is refused. */
+/**
+ * What the form POST gave: the file (on disk, its size, and its modification time when the form
+ * names a valid one, as ingest reads it from the object's metadata), or why it is refused.
+ */
 type Received =
-  | { kind: 'file'; size: number }
+  | { kind: 'file'; size: number; modified?: Date }
   | { kind: 'refused'; status: number; message: string; error?: unknown };
 
 const refused = (status: number, message: string, error?: unknown): Received =>
@@ -158,7 +162,7 @@ export class LocalUploads implements UploadSigner {
       this.pending.delete(token);
       res.writeHead(204).end();
       analysing = true;
-      this.track(this.analyse(grant.key, path, received.size).finally(() => this.removeDir(dir)));
+      this.track(this.analyse(grant.key, path, received).finally(() => this.removeDir(dir)));
     } finally {
       if (!analysing) await this.removeDir(dir);
     }
@@ -173,7 +177,7 @@ export class LocalUploads implements UploadSigner {
     }
   }
 
-  private async analyse(key: string, path: string, size: number): Promise<void> {
+  private async analyse(key: string, path: string, file: { size: number; modified?: Date }): Promise<void> {
     try {
       // As `relay-audit analyze` runs it: receipts indexed, earlier uploads correlated at the end.
       await analyzeIntoStore(
@@ -182,7 +186,9 @@ export class LocalUploads implements UploadSigner {
           {
             name: key,
             sourceId: sourceId(`local-upload://${key}`),
-            size,
+            size: file.size,
+            // The uploaded file's time, not the temporary copy's: the year of syslog dates.
+            ...(file.modified === undefined ? {} : { modified: file.modified }),
             open: () => createReadStream(path),
           },
         ],
@@ -262,7 +268,8 @@ async function readForm(
   if (refusal !== undefined) return refusal;
   if (file === undefined || file.sink.bytesWritten === 0)
     return refused(400, `no file in the form (field "${FILE_FIELD}")`);
-  return { kind: 'file', size: file.sink.bytesWritten };
+  const modified = fileModifiedOf(fields.get(FILE_MODIFIED_FIELD));
+  return { kind: 'file', size: file.sink.bytesWritten, ...(modified === undefined ? {} : { modified }) };
 }
 
 function ignore(): undefined {

@@ -1,22 +1,37 @@
 /**
- * The sources view: every analysed file with its status and row counts; the skipped rows (line,
- * column, reason) load on demand from `GET /sources/{id}`.
+ * The sources view: every analysed file with its status and row counts, and under it what its
+ * record says besides them (failures without a reason, notes on how it was read: source-notes.ts);
+ * the skipped rows (line, column, reason) load on demand from `GET /sources/{id}`.
  */
 
 import { formatLabel } from '../../functions/core/analysis/formats/labels.js';
+import { plural } from '../../functions/core/kernel/counts-in-words.js';
 import type { ApiClient } from './api.js';
 import { shortTime } from './dates.js';
 import { formatCount, h } from './dom.js';
 import { SCENARIOS, SHORT_NAMES } from './scenarios.js';
+import { hasSourceNotes, sourceNotes, sourceNotesMarker } from './source-notes.js';
 import { errorPanel, loadingNote } from './status.js';
 import type { SkippedRow, SourceSummary } from './types.js';
 
-/** A source's findings by scenario in short words, or `none`. */
+/**
+ * A source's findings by scenario in short words, and its refusals that no finding of its own
+ * stands for (as the CLI report says them): those already counted from an earlier file, those no
+ * scenario matched. `none` only for a file without relay refusals.
+ */
 export function findingsText(source: SourceSummary): string {
-  const parts = SCENARIOS.filter((s) => (source.findingsByScenario[s] ?? 0) > 0).map(
-    (s) => `${SHORT_NAMES[s]} ${source.findingsByScenario[s]}`,
-  );
-  return parts.length > 0 ? parts.join(', ') : 'none';
+  const findings = SCENARIOS.filter((s) => (source.findingsByScenario[s] ?? 0) > 0)
+    .map((s) => `${SHORT_NAMES[s]} ${source.findingsByScenario[s]}`)
+    .join(', ');
+  const repeated = source.duplicateRefusals ?? 0;
+  const from = `already counted from ${(source.duplicateOf ?? []).join(', ') || 'an earlier file'}`;
+  if (findings !== '')
+    return repeated > 0 ? `${findings}; ${plural(repeated, 'more refusal')} ${from}` : findings;
+  const refusals = plural(source.rejections, 'relay refusal');
+  if (repeated > 0 && repeated >= source.rejections) return `none: ${refusals}, all ${from}`;
+  if (repeated > 0) return `none: ${refusals}, ${formatCount(repeated)} ${from}`;
+  if (source.rejections > 0) return `none: ${refusals}, none matched a scenario`;
+  return 'none';
 }
 
 function skippedTable(rows: SkippedRow[], truncated: number): HTMLElement {
@@ -84,6 +99,7 @@ function statusCell(source: SourceSummary): HTMLElement {
     );
   }
   const label = { done: 'Done', processing: 'Processing', failed: 'Failed' }[source.status];
+  const marker = sourceNotesMarker(source);
   return h(
     'td',
     {},
@@ -97,10 +113,23 @@ function statusCell(source: SourceSummary): HTMLElement {
           source.errorMessage ?? '',
         )
       : null,
+    // "Done" alone would read as an all-clear: the notes themselves are in the row below.
+    marker === undefined ? null : h('div', { class: 'small source-notes-marker' }, marker),
   );
 }
 
-function sourceRows(source: SourceSummary, api: ApiClient, columns: number): HTMLElement[] {
+/** The row under a source that lists its notes (always shown: they qualify its counts), or none. */
+function notesRow(source: SourceSummary, columns: number): HTMLElement | null {
+  const notes = sourceNotes(source);
+  if (notes === null) return null;
+  return h(
+    'tr',
+    { class: 'notes', attrs: { 'data-notes-of': source.id } },
+    h('td', { class: 'wrap small', attrs: { colspan: columns } }, notes),
+  );
+}
+
+function sourceRows(source: SourceSummary, api: ApiClient, columns: number): (HTMLElement | null)[] {
   const detailId = `skipped-${source.id}`;
   const detailCell = h('td', { attrs: { colspan: columns } });
   const detail = h('tr', { class: 'detail', attrs: { id: detailId, hidden: true } }, detailCell);
@@ -138,7 +167,8 @@ function sourceRows(source: SourceSummary, api: ApiClient, columns: number): HTM
   return [
     h(
       'tr',
-      { attrs: { 'data-source': source.id } },
+      // A row with notes and its row of notes read as one.
+      { class: hasSourceNotes(source) ? 'has-notes' : '', attrs: { 'data-source': source.id } },
       h('th', { class: 'wrap', attrs: { scope: 'row' } }, source.file),
       h('td', {}, source.format ? formatLabel(source.format, 'name') : 'unknown'),
       statusCell(source),
@@ -148,6 +178,7 @@ function sourceRows(source: SourceSummary, api: ApiClient, columns: number): HTM
       h('td', { class: 'small' }, findingsText(source)),
       h('td', { class: 'nowrap small' }, shortTime(source.finishedAt ?? source.startedAt)),
     ),
+    notesRow(source, columns),
     detail,
   ];
 }

@@ -4,8 +4,10 @@
  * serve`), with its progress, then followed until the stack has analysed it: processing, then done
  * with its findings, or failed with why.
  */
+import { FILE_MODIFIED_FIELD } from '../../functions/core/kernel/file-modified.js';
 import type { ApiClient } from './api.js';
 import { formatCount, h } from './dom.js';
+import { sourceNotes, sourceNotesMarker } from './source-notes.js';
 import { findingsText } from './sources.js';
 import type { SourceSummary, UploadGrant } from './types.js';
 
@@ -13,11 +15,15 @@ import type { SourceSummary, UploadGrant } from './types.js';
 const POLL_MS = 1000;
 const POLL_LIMIT_MS = 15 * 60 * 1000;
 
-/** Sends the form S3 (or the local server) expects: the grant's fields, then the file, with progress. */
+/**
+ * Sends the form S3 (or the local server) expects: the grant's fields and the file's modification
+ * time, then the file (S3 reads no field after it), with progress.
+ */
 function sendForm(grant: UploadGrant, file: File, onProgress: (fraction: number) => void): Promise<void> {
   return new Promise((resolve, reject) => {
     const form = new FormData();
     for (const [name, value] of Object.entries(grant.fields)) form.append(name, value);
+    form.append(FILE_MODIFIED_FIELD, new Date(file.lastModified).toISOString());
     form.append('file', file);
     const request = new XMLHttpRequest();
     request.open('POST', grant.url);
@@ -53,6 +59,22 @@ async function followAnalysis(
   throw new Error('not analysed after 15 minutes; the Sources list shows it when it is');
 }
 
+/**
+ * What an analysed upload came to: rows, skipped rows by reason, findings; and, when its record
+ * has notes (failures without a reason first), their marker, so it never reads as a plain all-clear.
+ */
+function doneText(record: SourceSummary): string {
+  const skipped = Object.entries(record.skippedByReason)
+    .map(([reason, count]) => `${reason} ${formatCount(count)}`)
+    .join(', ');
+  const rows =
+    record.rowsSkipped > 0
+      ? `${formatCount(record.rowsRead)} rows (${formatCount(record.rowsSkipped)} skipped: ${skipped})`
+      : `${formatCount(record.rowsRead)} rows`;
+  const marker = sourceNotesMarker(record);
+  return `Done — ${rows}, findings: ${findingsText(record)}${marker === undefined ? '' : `; ${marker}`}`;
+}
+
 /** One file's row: name, progress bar, status; resolves when the file is analysed (or failed). */
 async function uploadOne(
   api: ApiClient,
@@ -72,7 +94,7 @@ async function uploadOne(
     status,
   );
   list.append(row);
-  const say = (text: string, kind: 'processing' | 'done' | 'failed' = 'processing') => {
+  const say = (text: string, kind: 'processing' | 'done' | 'attention' | 'failed' = 'processing') => {
     status.className = `status status-${kind}`;
     status.textContent = text;
   };
@@ -88,8 +110,10 @@ async function uploadOne(
     if (record.status === 'failed') {
       say(`Failed: ${record.errorCode ?? 'ERROR'} ${record.errorMessage ?? ''}`, 'failed');
     } else {
-      say(`Done — ${formatCount(record.rowsRead)} rows, findings: ${findingsText(record)}`, 'done');
+      say(doneText(record), (record.unexplainedFailures ?? 0) > 0 ? 'attention' : 'done');
     }
+    const notes = sourceNotes(record);
+    if (notes !== null) row.append(notes);
     onAnalysed();
   } catch (error) {
     say(`Failed: ${error instanceof Error ? error.message : String(error)}`, 'failed');

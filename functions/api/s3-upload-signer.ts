@@ -5,6 +5,7 @@
  */
 import type { S3Client } from '@aws-sdk/client-s3';
 import { createPresignedPost } from '@aws-sdk/s3-presigned-post';
+import { FILE_MODIFIED_FIELD } from '../core/kernel/file-modified.js';
 import {
   dashboardUploadKey,
   MAX_UPLOAD_BYTES,
@@ -33,6 +34,10 @@ export class S3UploadSigner implements UploadSigner {
       Conditions: [
         ['content-length-range', 1, Math.min(request.size, MAX_UPLOAD_BYTES)],
         ['eq', `$${UPLOADED_BY_FIELD}`, caller],
+        // S3 refuses a form field no condition names: the file's modification time, any value
+        // (ingest validates it). S3 also fails this condition when the field is absent: the
+        // dashboard always sends it.
+        ['starts-with', `$${FILE_MODIFIED_FIELD}`, ''],
       ],
     });
     return {

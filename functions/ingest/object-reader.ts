@@ -3,6 +3,7 @@
  * as it arrives — never buffered — so an object of any size is analysed in constant memory.
  */
 import { GetObjectCommand, type GetObjectCommandOutput, type S3Client } from '@aws-sdk/client-s3';
+import { FILE_MODIFIED_METADATA, fileModifiedOf } from '../core/kernel/file-modified.js';
 import { StaleObjectError } from './errors.js';
 import type { S3ObjectRef } from './s3-event.js';
 
@@ -10,7 +11,10 @@ import type { S3ObjectRef } from './s3-event.js';
 export interface OpenObject {
   body: AsyncIterable<Uint8Array>;
   size?: number;
-  /** When the object was uploaded: the year of syslog dates that have none (Postfix, sendmail). */
+  /**
+   * When the file was last modified, as its upload says ({@link FILE_MODIFIED_METADATA}), else when
+   * the object was uploaded: the year of syslog dates that have none (Postfix, sendmail).
+   */
   modified?: Date;
   /** Releases the HTTP connection (needed when analysis stops before the end of the body). */
   close(): void;
@@ -75,10 +79,11 @@ export async function openObject(
     throw new TypeError(`GetObject s3://${ref.bucket}/${ref.key} returned no readable body`);
   }
   const size = range === undefined ? (response.ContentLength ?? ref.size) : ref.size;
+  const modified = fileModifiedOf(response.Metadata?.[FILE_MODIFIED_METADATA]) ?? response.LastModified;
   return {
     body,
     ...(size === undefined ? {} : { size }),
-    ...(response.LastModified === undefined ? {} : { modified: response.LastModified }),
+    ...(modified === undefined ? {} : { modified }),
     close: () => body.destroy?.(),
   };
 }

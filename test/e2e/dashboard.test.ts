@@ -284,6 +284,89 @@ describe('the dashboard on the sample logs', () => {
     expect(text).toContain('26');
   });
 
+  it('marks a file whose record says more than its counts, and lists what: failures without a reason, notes', async () => {
+    /** The row of the sample file `name`, and the row of notes under it (absent when it has none). */
+    const rowOf = (name: string) =>
+      page.locator('#sources-body tbody tr[data-source]', {
+        has: page.locator('th', { hasText: new RegExp(`/${name.replaceAll('.', '\\.')}$`) }),
+      });
+    const notesOf = async (name: string) =>
+      page.locator(
+        `#sources-body tr.notes[data-notes-of="${await rowOf(name).getAttribute('data-source')}"]`,
+      );
+    // The historical search summary names 2 failed messages that no sample file gives a reason for.
+    expect(await rowOf('historical-search-summary.csv').locator('td').nth(1).textContent()).toBe(
+      'Done⚠ 2 messages failed without a reason',
+    );
+    const failures = (await (await notesOf('historical-search-summary.csv')).textContent()) ?? '';
+    expect(failures).toContain(
+      '⚠ 2 messages failed in the message trace, which does not say why: they may be relay refusals.',
+    );
+    expect(failures).toContain('Get-MessageTraceDetailV2');
+    // The Postfix log's dates have no year: the record says in which year they were read.
+    expect(await rowOf('postfix-mail.log').locator('td').nth(1).textContent()).toBe(
+      'Done1 note on how it was read',
+    );
+    expect(await (await notesOf('postfix-mail.log')).textContent()).toMatch(
+      /^Note \(SYSLOG_YEAR\): .*syslog dates have no year/,
+    );
+    // A file read plainly has neither.
+    expect(await rowOf('MSGTRK2026112800-1.LOG').locator('td').nth(1).textContent()).toBe('Done');
+    expect(await (await notesOf('MSGTRK2026112800-1.LOG')).count()).toBe(0);
+    // A refusal another file already counted is said, not dropped.
+    expect(await rowOf('MSGTRK2026112800-2.LOG').locator('td').nth(5).textContent()).toMatch(
+      /; 1 more refusal already counted from \S*MSGTRK2026112800-1\.LOG$/,
+    );
+    await page.locator('#sources').screenshot({ path: join(RESULTS, 'dashboard-sources-1280.png') });
+  });
+
+  it('shows the notes of a record as text, and its refusals without a finding of its own as such', async () => {
+    const other = await context.newPage();
+    try {
+      // Records as the API could return them: text from a file is untrusted.
+      await other.route('**/api/sources?**', async (route) => {
+        const response = await route.fetch();
+        const body = (await response.json()) as { items: Record<string, unknown>[] };
+        const [first, second, ...rest] = body.items;
+        const unmatched = {
+          ...first,
+          findingsByScenario: {},
+          rejections: 2,
+          duplicateRefusals: 0,
+          unexplainedFailures: 1,
+          notes: [{ code: 'FIELD_SET_CHANGED', message: '<img src=x id=injected> a new #Fields: line' }],
+        };
+        const repeated = {
+          ...second,
+          findingsByScenario: {},
+          rejections: 3,
+          duplicateRefusals: 3,
+          duplicateOf: ['incoming/trace-1.csv'],
+        };
+        await route.fulfill({ response, json: { ...body, items: [unmatched, repeated, ...rest] } });
+      });
+      await other.goto(`${server?.url ?? ''}${SAMPLE_PERIOD}`);
+      const rows = other.locator('#sources-body tbody tr[data-source]');
+      await rows.first().waitFor();
+      const first = rows.first();
+      expect(await first.locator('td').nth(5).textContent()).toBe(
+        'none: 2 relay refusals, none matched a scenario',
+      );
+      expect(await first.locator('td').nth(1).textContent()).toContain('⚠ 1 message failed without a reason');
+      const notes = other.locator('#sources-body tr.notes').first();
+      expect(await notes.textContent()).toContain('it may be a relay refusal.');
+      expect(await notes.textContent()).toContain(
+        'Note (FIELD_SET_CHANGED): <img src=x id=injected> a new #Fields: line',
+      );
+      expect(await other.locator('#injected').count()).toBe(0);
+      expect(await rows.nth(1).locator('td').nth(5).textContent()).toBe(
+        'none: 3 relay refusals, all already counted from incoming/trace-1.csv',
+      );
+    } finally {
+      await other.close();
+    }
+  });
+
   it('shows a file whose analysis was interrupted (processing, lease run out) as such, not as processing', async () => {
     const other = await context.newPage();
     try {

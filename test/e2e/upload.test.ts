@@ -1,9 +1,10 @@
 /**
  * Uploading from the dashboard in real headless Chromium against `relay-audit serve`: a file chosen
- * with the picker and one dropped on the Sources page go through the API's upload grant, show
- * their progress, then their analysis: done, with the findings the file gives.
+ * with the picker and one dropped on the Sources page go through the API's upload grant, with the
+ * file's modification time, show their progress, then their analysis: done, with the findings the
+ * file gives and what its record says besides (a message trace's failures without a reason).
  */
-import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { mkdtemp, readFile, rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -23,6 +24,8 @@ let browser: Browser | undefined;
 let server: RunningServer | undefined;
 let page: Page;
 const pageProblems: string[] = [];
+/** The upload forms the page posted (to the local server's `/uploads/<token>`), as text. */
+const uploadForms: string[] = [];
 
 beforeAll(async () => {
   browser = await launchChromium();
@@ -39,6 +42,12 @@ beforeAll(async () => {
     if (message.type() === 'error') pageProblems.push(message.text());
   });
   page.on('pageerror', (error) => pageProblems.push(error.message));
+  // Routed, not just watched: Chromium hands a request's form to Playwright only when it is intercepted.
+  await page.route('**/uploads/*', async (route) => {
+    const request = route.request();
+    if (request.method() === 'POST') uploadForms.push(request.postDataBuffer()?.toString('utf8') ?? '');
+    await route.continue();
+  });
   await page.goto(server.url);
   await page.locator('#upload-zone').waitFor();
 }, 120_000);
@@ -49,11 +58,22 @@ afterAll(async () => {
   if (work) await rm(work, { recursive: true, force: true });
 });
 
-/** The upload row of `name` once it has finished (done or failed). */
+/** The upload row of `name` once it has finished (done, done with something to check, or failed). */
 async function finishedRow(name: string): Promise<string> {
   const status = page.locator(`li[data-upload="${name}"] .status`);
-  await expect.poll(() => status.getAttribute('class'), { timeout: 30_000 }).toMatch(/status-(done|failed)/);
+  await expect
+    .poll(() => status.getAttribute('class'), { timeout: 30_000 })
+    .toMatch(/status-(done|attention|failed)/);
   return (await status.textContent()) ?? '';
+}
+
+/** The form field `name` of the upload form whose file is `fileName`, and whether it came before the file. */
+function formField(fileName: string, name: string): { value: string | undefined; beforeFile: boolean } {
+  const form = uploadForms.find((body) => body.includes(`filename="${fileName}"`)) ?? '';
+  const field = form.indexOf(`name="${name}"\r\n\r\n`);
+  const file = form.indexOf('name="file"');
+  const value = field < 0 ? undefined : form.slice(field).split('\r\n')[2];
+  return { value, beforeFile: field >= 0 && field < file };
 }
 
 describe('upload on the Sources page', () => {
@@ -73,22 +93,43 @@ describe('upload on the Sources page', () => {
       /^incoming\/dashboard\/local\/\d{8}T\d{6}Z-[0-9a-f]{8}\/MSGTRK2026112800-1\.LOG$/,
     );
     expect(await row.locator('.status').textContent()).toBe('Done');
+    // The file's modification time went with it, before the file, as S3 wants (syslog dates without a year).
+    const modified = (await stat(TRACKING_LOG)).mtimeMs;
+    expect(formField('MSGTRK2026112800-1.LOG', 'x-amz-meta-file-modified')).toEqual({
+      value: new Date(Math.trunc(modified)).toISOString(),
+      beforeFile: true,
+    });
   });
 
-  it('takes a dropped file the same way', async () => {
-    // Prepare
+  it('takes a dropped file the same way, and says when its trace names failures without a reason', async () => {
+    // Prepare: the sample trace has 3 Failed messages and no error text (a trace never has it).
     const content = (await readFile(TRACE)).toString('base64');
+    const lastModified = Date.parse('2026-11-29T06:15:00.000Z');
     // Act: drop it as a browser does (a DataTransfer holding the file).
     await page.evaluate(`(() => {
       const bytes = Uint8Array.from(atob(${JSON.stringify(content)}), (c) => c.charCodeAt(0));
       const transfer = new DataTransfer();
-      transfer.items.add(new File([bytes], 'message-trace.csv', { type: 'text/csv' }));
+      transfer.items.add(
+        new File([bytes], 'message-trace.csv', { type: 'text/csv', lastModified: ${lastModified} }),
+      );
       const zone = document.querySelector('#upload-zone');
       for (const type of ['dragover', 'drop'])
         zone.dispatchEvent(new DragEvent(type, { dataTransfer: transfer, bubbles: true, cancelable: true }));
     })()`);
-    // Assess
-    expect(await finishedRow('message-trace.csv')).toMatch(/^Done — \d+ rows, /);
+    // Assess: never a plain "findings: none", as the CLI says of the same file.
+    const upload = page.locator('li[data-upload="message-trace.csv"]');
+    const text = await finishedRow('message-trace.csv');
+    expect(text).toMatch(/^Done — \d+ rows, findings: none; ⚠ 3 messages failed without a reason$/);
+    expect(await upload.locator('.status').getAttribute('class')).toContain('status-attention');
+    const notes = (await upload.locator('.source-notes').textContent()) ?? '';
+    expect(notes).toContain(
+      '3 messages failed in the message trace, which does not say why: they may be relay refusals.',
+    );
+    expect(notes).toContain('Get-MessageTraceDetailV2');
+    expect(formField('message-trace.csv', 'x-amz-meta-file-modified')).toEqual({
+      value: '2026-11-29T06:15:00.000Z',
+      beforeFile: true,
+    });
   });
 
   it('stored what it showed, and had no page errors', async () => {

@@ -239,6 +239,26 @@ describe('a dashboard upload on serve', () => {
     await analysed(grant.key);
   });
 
+  it('dates syslog lines in the year of the file modification time the form names', async () => {
+    // Prepare: a Postfix log (dates without a year) last written on 1 December 2024, its time sent
+    // as the dashboard sends it (x-amz-meta-file-modified, the field S3 keeps as object metadata).
+    const content = await readFile(SAMPLE);
+    const grant = await grantFor('mail.log', content.length);
+    const fields = { ...grant.fields, 'x-amz-meta-file-modified': '2024-12-01T08:00:00.000Z' };
+    // Act
+    const sent = await postForm(grant.url, fields, { content });
+    // Assess: its refusals are stored in November 2024, not in the year of the upload.
+    expect(sent.status, sent.body).toBe(204);
+    await analysed(grant.key);
+    const query = new URLSearchParams({ from: '2024-11-01', to: '2024-11-30', limit: '100' });
+    const found = (await (await fetch(`${server.url}api/findings?${query}`)).json()) as {
+      items: { source: { file: string }; timestamp: string }[];
+    };
+    const mine = found.items.filter((finding) => finding.source.file === grant.key);
+    expect(mine.length).toBeGreaterThan(0);
+    for (const finding of mine) expect(finding.timestamp).toMatch(/^2024-11-28T/);
+  });
+
   it('keeps the letters of a Unicode file name (NFC), not underscores', async () => {
     // Prepare: the name as macOS gives it (decomposed: u + combining diaeresis).
     const content = await readFile(SAMPLE);

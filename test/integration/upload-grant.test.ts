@@ -24,6 +24,7 @@ import {
 
 const ROOT = join(import.meta.dirname, '..', '..');
 const LOG = join(ROOT, 'sample-logs', 'MSGTRK2026112800-1.LOG');
+const POSTFIX_LOG = join(ROOT, 'sample-logs', 'postfix-mail.log');
 const BUCKET = 'relay-audit-upload-grant';
 const TABLE = 'relay-audit-upload-grant';
 const USER = 'ops@contoso.com';
@@ -120,6 +121,34 @@ describe('POST /uploads with S3 presigned POST', () => {
     expect(failed).toEqual([]);
     const sources = (await dynamo.store.listSources({ limit: 10 })).items;
     expect(sources.find((source) => source.file === unicode.key)).toMatchObject({ status: 'done' });
+  });
+
+  it('lets the form carry the file modification time, which dates syslog lines without a year', async () => {
+    // Prepare: a Postfix log last written on 1 December 2024, sent as the dashboard sends it.
+    const content = await readFile(POSTFIX_LOG);
+    const response = await requestGrant({ name: 'mail.log', size: String(content.length) }, USER);
+    const dated = JSON.parse(response.body) as UploadGrant;
+    const policy = JSON.parse(Buffer.from(dated.fields.Policy ?? '', 'base64').toString('utf8')) as {
+      conditions: unknown[];
+    };
+    const form = new FormData();
+    for (const [name, value] of Object.entries(dated.fields)) form.append(name, value);
+    form.append('x-amz-meta-file-modified', '2024-12-01T08:00:00.000Z');
+    form.append('file', new Blob([content]), 'mail.log');
+    const env = localFunctionEnvironment({ table: TABLE, bucket: BUCKET, s3, dynamo });
+    for (const [name, value] of Object.entries(env)) vi.stubEnv(name, value);
+    // Act
+    const posted = await fetch(dated.url, { method: 'POST', body: form });
+    const notification = JSON.stringify(asS3WouldSend(s3.lastNotificationFor(dated.key)));
+    const failed = await deliverInBatches(createHandlerFromEnvironment(env), [notification]);
+    // Assess: S3 takes no form field its policy does not name; ingest reads the year from it.
+    expect(policy.conditions).toContainEqual(['starts-with', '$x-amz-meta-file-modified', '']);
+    expect(posted.status).toBeLessThan(300);
+    expect(failed).toEqual([]);
+    const record = (await dynamo.store.listSources({ limit: 10 })).items.find(
+      (source) => source.file === dated.key,
+    );
+    expect(record?.notes?.find((note) => note.code === 'SYSLOG_YEAR')?.message).toContain('read in 2024');
   });
 
   it('refuses an empty file and one larger than uploads may be', async () => {
