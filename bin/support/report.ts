@@ -12,6 +12,10 @@ import { formatLabel } from '../../functions/core/analysis/formats/labels.js';
 import { SCENARIO_IDS, type ScenarioId } from '../../functions/core/analysis/model/findings.js';
 import type { SourceRecord } from '../../functions/core/analysis/model/source-record.js';
 import { SCENARIO_DESCRIPTIONS } from '../../functions/core/analysis/remediation/index.js';
+import {
+  TRACE_DETAIL_EXPORT,
+  unexplainedFailuresSentence,
+} from '../../functions/core/analysis/trace-failure-advice.js';
 import { groupDigits, plural } from '../../functions/core/kernel/counts-in-words.js';
 import { ErrorCode } from '../../functions/core/kernel/errors.js';
 import {
@@ -27,6 +31,7 @@ const ROWS_IN_MESSAGE: ReadonlySet<string> = new Set([
   ErrorCode.NoUsableRows,
   ErrorCode.Interrupted,
   ErrorCode.DeadlineReached,
+  ErrorCode.RefusalNotRead,
 ]);
 
 function describeSource(source: SourceRecord): string[] {
@@ -277,10 +282,10 @@ function unexplainedFailures(count: number, total: number): string[] {
   return [
     total > 0
       ? `  And ${messages} failed in the message trace without a reason in these files: they may be refusals too.`
-      : `Next step: ${messages} failed in the message trace, which does not say why: ${count === 1 ? 'it may be a relay refusal' : 'they may be relay refusals'}.`,
+      : `Next step: ${unexplainedFailuresSentence(count)}`,
     '  Export their details and analyse them with the trace (Exchange Online PowerShell):',
-    '    Get-MessageTraceV2 -Status Failed -StartDate … -EndDate … |',
-    '      Get-MessageTraceDetailV2 | Export-Csv -NoTypeInformation -Encoding UTF8 trace-detail.csv',
+    `    ${TRACE_DETAIL_EXPORT[0]}`,
+    `      ${TRACE_DETAIL_EXPORT[1]}`,
     '  (past 10 days: Start-HistoricalSearch -ReportType MessageTraceDetail, the Extended report)',
   ];
 }

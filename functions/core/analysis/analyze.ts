@@ -27,9 +27,9 @@ import {
   parseInput,
 } from './input/parse-input.js';
 import type { TraceEvent } from './model/events.js';
-import { type Finding, SCENARIO_IDS, type ScenarioId } from './model/findings.js';
+import { type Finding, reportedSenderDomain, SCENARIO_IDS, type ScenarioId } from './model/findings.js';
 import { MAX_DUPLICATE_OF, newSourceRecord, type SourceRecord } from './model/source-record.js';
-import { ResumedRead, ResumeTracker } from './resume-tracker.js';
+import { ResumedRead, ResumeTracker, resumeAt } from './resume-tracker.js';
 import {
   countRows,
   listSkipped,
@@ -237,9 +237,10 @@ class AnalysisRun {
         this.stopped && !interrupted ? tracker.point(this.classifier, this.resumed?.point) : undefined;
       delete record.resume;
       if (point !== undefined) {
-        // Findings written so far are final; the next invocation reads on from `point`.
+        // Findings written so far are final (or replaced by a read from the start: see resumeAt);
+        // the next invocation reads on from `point`.
         this.resumable = true;
-        record.resume = point;
+        resumeAt(record, point);
       } else settleRead(record, this.stopped ? (interrupted ? 'interrupted' : 'deadline') : undefined);
     } catch (error) {
       settleFailure(record, error);
@@ -411,7 +412,7 @@ class AnalysisRun {
       const record = this.records.get(origin.sourceId);
       if (record)
         record.findingsByScenario[finding.scenario] = (record.findingsByScenario[finding.scenario] ?? 0) + 1;
-      const domain = finding.senderDomain ?? (finding.returnPath === '' ? '<>' : '(unknown)');
+      const domain = reportedSenderDomain(finding);
       let entry = this.senderDomains.get(domain);
       if (!entry) {
         if (this.senderDomains.size >= MAX_TRACKED_DOMAINS) continue;

@@ -4,8 +4,8 @@
  * ask without loading the rules and the remediation pack.
  */
 import type { TraceEvent } from '../model/events.js';
-import { mayBeEvidence } from './inbound-trace.js';
 import { mayBeFailureReason } from '../trace-failures.js';
+import { mayBeEvidence } from './inbound-trace.js';
 import { mayBeRelayRejection } from './rejections.js';
 
 /**

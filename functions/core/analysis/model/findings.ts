@@ -44,6 +44,17 @@ export const Evidence = z.object({
 });
 export type Evidence = z.infer<typeof Evidence>;
 
+/**
+ * The evidence of a finding whose date was read with an assumed day/month order (the event's
+ * `dateOrderAssumed`): the store never lets such a date win over one read for sure.
+ */
+export const DATE_ORDER_ASSUMED_EVIDENCE: Readonly<Evidence> = {
+  kind: 'date-order-assumed',
+  detail:
+    'the day and month of its date could be either way (3/9/2021) and nothing in the file had settled ' +
+    'which when it was read: the note on the file’s record says which order was assumed, and why',
+};
+
 export const Remediation = z.object({
   title: z.string(),
   explanation: z.string(),
@@ -100,3 +111,11 @@ export const Finding = z.object({
   classifierVersion: z.string().min(1).optional(),
 });
 export type Finding = z.infer<typeof Finding>;
+
+/**
+ * The sender domain a report lists a finding under: its domain, `<>` for the null sender (an NDR
+ * has no domain), `(unknown)` when the input named no sender. `analyze` and `upload` say the same.
+ */
+export function reportedSenderDomain(finding: Pick<Finding, 'senderDomain' | 'returnPath'>): string {
+  return finding.senderDomain ?? (finding.returnPath === '' ? '<>' : '(unknown)');
+}
