@@ -135,3 +135,31 @@ describe('an upload too big for one invocation', () => {
     }, 120_000);
   }
 });
+
+describe('a message trace too big for one invocation, without refusals', () => {
+  it('goes on through continuations to done: a continuation does not replay it from its first row', async () => {
+    // Get-MessageTraceV2 | Export-Csv: three failures without a reason, then thousands of deliveries.
+    const header =
+      '"Organization","MessageId","Received","SenderAddress","RecipientAddress","Subject","Status","ToIP","FromIP","Size","MessageTraceId","StartDate","EndDate"';
+    const row = (n: number, status: string) =>
+      `"contoso.onmicrosoft.com","<m${n}@EX01.contoso.local>","2026-11-28T22:14:56.9170000Z","kate@contoso.com","info@litware.com","Minutes ${n}","${status}","198.51.100.61","203.0.113.25","31020","00000000-0000-0000-0000-${String(n).padStart(12, '0')}","2026-11-27T00:00:00.0000000Z","2026-11-29T00:00:00.0000000Z"`;
+    const rows = [header];
+    for (let n = 1; n <= 6_003; n++) rows.push(row(n, n <= 3 ? 'Failed' : 'Delivered'));
+    const plain = Buffer.from(`${rows.join('\r\n')}\r\n`);
+    const notification = await uploadObject(s3, BUCKET, 'incoming/trace/trace.csv', plain);
+    queue.push(notification);
+
+    // Before the fix, a read without refusals resumed at line 1: the second invocation replayed
+    // what the first had read, counted nothing new, and the upload failed DEADLINE_REACHED.
+    const run = await drainQueue(handler, queue, () => deadlineContext({ checks: 10 }, MARGIN_MS));
+
+    expect(run.failed).toEqual([]);
+    expect(run.invocations).toBeGreaterThan(2);
+    const record = await dynamo.store.getSource(sourceIdOfNotification(BUCKET, notification));
+    const reference = await onePass(plain);
+    expect(record?.status, record?.errorMessage).toBe('done');
+    for (const field of ['rowsRead', 'rowsAnalysed', 'events', 'unexplainedFailures'] as const)
+      expect(record?.[field], field).toBe(reference.record[field]);
+    expect(reference.record.unexplainedFailures).toBe(3);
+  }, 120_000);
+});

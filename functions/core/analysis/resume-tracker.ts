@@ -70,14 +70,23 @@ export class ResumeTracker {
     const emitFrom = pending?.line ?? nextLine;
     // Arrival numbers are the classifier's; this read's first event is `offset + 1`. Whatever lies
     // before this read's first event: start where this read started.
+    // What the classifier remembers was all seen in this read (a resumed read refilled it), so a
+    // start before this read's first event, or its first refusal, is never needed: starting at line 1
+    // instead made every continuation of a file with few refusals replay it all, and one that could
+    // not get past its replay ended DEADLINE_REACHED.
     const offset = classifier.stats.events - this.events;
-    const fromEvent = (pending?.seq ?? classifier.stats.events + 1) - this.window - this.tracked - offset;
-    const eventLine = fromEvent >= 1 ? (this.eventLines[fromEvent % this.eventLines.length] as number) : 1;
+    const fromEvent = Math.max(
+      1,
+      (pending?.seq ?? classifier.stats.events + 1) - this.window - this.tracked - offset,
+    );
+    const eventLine = this.events >= 1 ? (this.eventLines[fromEvent % this.eventLines.length] as number) : 1;
     // The de-duplication remembers the last `tracked` distinct refusals released (those still
-    // pending, at most a window of them, come after).
-    const fromRefusal = this.refusals - this.tracked - this.window;
+    // pending, at most a window of them, come after); a read without refusals has none to refill.
+    const fromRefusal = Math.max(1, this.refusals - this.tracked - this.window);
     const refusalLine =
-      fromRefusal >= 1 ? (this.refusalLines[fromRefusal % this.refusalLines.length] as number) : 1;
+      this.refusals >= 1
+        ? (this.refusalLines[fromRefusal % this.refusalLines.length] as number)
+        : Number.POSITIVE_INFINITY;
     const start = anchor.lineStart(Math.min(eventLine, refusalLine, emitFrom));
     return {
       fromLine: start.line,
