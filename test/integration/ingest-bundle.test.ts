@@ -23,6 +23,7 @@ import {
   startLocalDynamo,
   startLocalS3,
 } from '../support/local-engines.js';
+import { printMetrics } from '../support/quiet-metrics.js';
 
 const BUCKET = 'relay-audit-bundle-bucket';
 const TABLE = 'relay-audit-bundle-test';
@@ -44,6 +45,7 @@ beforeAll(async () => {
     { RETENTION_DAYS: '400' },
   );
   for (const [name, value] of Object.entries(environment)) vi.stubEnv(name, value);
+  printMetrics();
 }, 60_000);
 
 afterAll(async () => {

@@ -30,6 +30,7 @@ import {
   startLocalDynamo,
   startLocalS3,
 } from '../support/local-engines.js';
+import { printMetrics } from '../support/quiet-metrics.js';
 
 const BUCKET = 'relay-audit-metrics-bucket';
 const TABLE = 'relay-audit-metrics-test';
@@ -48,6 +49,7 @@ beforeAll(async () => {
   );
   // The SDK reads endpoints and credentials from process.env when it builds its clients.
   for (const [name, value] of Object.entries(environment)) vi.stubEnv(name, value);
+  printMetrics();
 }, 60_000);
 
 afterAll(async () => {

@@ -23,6 +23,7 @@ import {
   startLocalS3,
 } from '../support/local-engines.js';
 import { makeFinding } from '../support/make-finding.js';
+import { printMetrics } from '../support/quiet-metrics.js';
 
 const BUCKET = 'relay-audit-nightly-bucket';
 const TABLE = 'relay-audit-nightly-handler';
@@ -62,6 +63,7 @@ beforeAll(async () => {
   );
   // The SDK reads endpoints and credentials from process.env when it builds its clients.
   for (const [name, value] of Object.entries(environment)) vi.stubEnv(name, value);
+  printMetrics();
   handler = createHandlerFromEnvironment(environment);
   await dynamo.store.putFindings([
     makeFinding({ scenario: 'wrong-region', timestamp: '2026-11-20T08:00:00.000Z' }),

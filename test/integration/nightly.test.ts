@@ -33,6 +33,7 @@ import { recordInboundMessages } from '../../functions/store/inbound-index.js';
 import { FindingsStore, type RollupItem, sourceId } from '../../functions/store/index.js';
 import { captureJsonLines } from '../support/json-lines.js';
 import { type FindingOverrides, makeFinding } from '../support/make-finding.js';
+import { printMetrics } from '../support/quiet-metrics.js';
 import { RecordingPublisher } from '../support/recording-publisher.js';
 
 const DAY = '2026-11-20';
@@ -42,6 +43,7 @@ let engine: EmbeddedStore;
 let tableCounter = 0;
 
 beforeAll(async () => {
+  printMetrics();
   engine = await startEmbeddedStore({ inMemory: true });
 });
 
