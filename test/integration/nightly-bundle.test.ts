@@ -23,6 +23,7 @@ import {
   startLocalS3,
 } from '../support/local-engines.js';
 import { makeFinding } from '../support/make-finding.js';
+import { printMetrics } from '../support/quiet-metrics.js';
 
 const BUCKET = 'relay-audit-nightly-bundle';
 const TABLE = 'relay-audit-nightly-bundle';
@@ -59,6 +60,7 @@ beforeAll(async () => {
   [s3, dynamo] = await Promise.all([startLocalS3([BUCKET]), startLocalDynamo(TABLE)]);
   const environment = localFunctionEnvironment({ table: TABLE, bucket: BUCKET, s3, dynamo });
   for (const [name, value] of Object.entries(environment)) vi.stubEnv(name, value);
+  printMetrics();
 }, 60_000);
 
 afterAll(async () => {
