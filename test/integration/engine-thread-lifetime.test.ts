@@ -11,6 +11,7 @@ import * as dynamodb from '@aws-sdk/client-dynamodb';
 import {
   BatchWriteItemCommand,
   CreateTableCommand,
+  DescribeTableCommand,
   DynamoDBClient,
   GetItemCommand,
   PutItemCommand,
@@ -41,8 +42,14 @@ function workerOf(thread: EngineThread): Worker {
 }
 
 async function createTable(client: DynamoDBClient): Promise<void> {
-  // The engine's tables are ACTIVE at once (createTableMs: 0).
   await client.send(new CreateTableCommand(createTableInput(TABLE)));
+  // Even with createTableMs: 0 the engine marks the table ACTIVE after it answers (a timer, then a
+  // write): a request right after CreateTable may find it CREATING, so wait as the store does.
+  for (;;) {
+    const { Table } = await client.send(new DescribeTableCommand({ TableName: TABLE }));
+    if (Table?.TableStatus === 'ACTIVE') return;
+    await new Promise((resolve) => setTimeout(resolve, 5));
+  }
 }
 
 describe('embedded engine thread over time', () => {
