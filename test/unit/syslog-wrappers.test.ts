@@ -198,6 +198,39 @@ describe('a line that names no program', () => {
   });
 });
 
+describe('programs by their tag', () => {
+  const refused = (tag: string) =>
+    `Nov 28 21:10:02 relay02 ${tag}[312]: 3F7A21C0B4: to=<noc@adatum.com>, relay=mx[1.2.3.4]:25, dsn=5.7.64, status=bounced (host mx said: 550 5.7.64 TenantAttribution; Relay Access Denied ATTR36 (in reply to RCPT TO command))`;
+
+  it('reads Postfix under a syslog_name of its own (`mailout/smtp`)', async () => {
+    const text = [
+      'Nov 28 21:10:01 relay02 mailout/qmgr[95]: 3F7A21C0B4: from=<a@app.fabrikam.com>, size=1, nrcpt=1 (queue active)',
+      refused('mailout/smtp'),
+    ].join('\n');
+    const { findings, sources } = await analyzeFiles([{ name: 'mail.log', content: text }]);
+    expect(sources[0]).toMatchObject({ status: 'done', rowsAnalysed: 2 });
+    expect(findings.map((f) => [f.scenario, f.returnPath, f.recipient])).toEqual([
+      ['foreign-sender-domain', 'a@app.fabrikam.com', 'noc@adatum.com'],
+    ]);
+  });
+
+  it('fails the file for a refusal in a line of a program it does not read, and counts the others', async () => {
+    const text = [
+      'Nov 28 21:10:01 relay02 postfix/qmgr[95]: 1A2B3C4D5E: from=<a@contoso.com>, size=1, nrcpt=1 (queue active)',
+      'Nov 28 21:10:01 relay02 CRON[77]: (root) CMD (run-parts /etc/cron.hourly)',
+      refused('mailrelay'),
+    ].join('\n');
+    const { findings, sources } = await analyzeFiles([{ name: 'mail.log', content: text }]);
+    expect(findings).toEqual([]);
+    expect(sources[0]).toMatchObject({ status: 'failed', errorCode: 'REFUSAL_NOT_READ' });
+    expect(sources[0]?.skippedByReason).toEqual({ OTHER_PROGRAM: 1, REFUSAL_NOT_READ: 1 });
+    expect(sources[0]?.skipped[0]).toMatchObject({ line: 3 });
+    expect(sources[0]?.skipped[0]?.message).toMatch(
+      /^is a line of "mailrelay", a program relay-audit does not read .*, yet it holds relay-refusal text \(5\.7\.64\)$/,
+    );
+  });
+});
+
 describe('journalctl output that cannot be read', () => {
   const refusal =
     '3F7A21C0B4: to=<noc@adatum.com>, relay=mx[1.2.3.4]:25, dsn=5.7.64, status=bounced (host mx said: 550 5.7.64 TenantAttribution; Relay Access Denied ATTR36 (in reply to RCPT TO command))';

@@ -78,10 +78,33 @@ function postfixArrival(timestamp: string, text: string): string {
   return new Date(Date.parse(timestamp) - Math.round(Number(delay) * 1000)).toISOString();
 }
 
-/** Which MTA wrote a syslog tag: `postfix/smtp`, `postfix-out/smtp`, `sm-mta`, `exim4`… */
+/**
+ * Postfix's daemons whose lines carry a queue id (postconf(5) `syslog_name`: the name is put before
+ * the daemon's). Names another program's tag is unlikely to end in.
+ */
+const POSTFIX_DAEMONS: ReadonlySet<string> = new Set([
+  'bounce',
+  'cleanup',
+  'discard',
+  'error',
+  'lmtp',
+  'local',
+  'pickup',
+  'pipe',
+  'qmgr',
+  'smtp',
+  'smtpd',
+  'virtual',
+]);
+
+/** Which MTA wrote a syslog tag: `postfix/smtp`, `postfix-out/smtp`, `mailout/smtp`, `sm-mta`, `exim4`… */
 export function programOf(tag: string): MtaProgram | undefined {
-  const base = tag.split('/')[0]?.toLowerCase() ?? '';
+  const parts = tag.toLowerCase().split('/');
+  const base = parts[0] ?? '';
   if (base === 'postfix' || base.startsWith('postfix-')) return 'postfix';
+  // Postfix under its own `syslog_name` (main.cf or master.cf `-o syslog_name=mailout`) writes
+  // `mailout/smtp`: its daemon's name is the last part of the tag.
+  if (parts.length > 1 && POSTFIX_DAEMONS.has(parts[parts.length - 1] ?? '')) return 'postfix';
   if (base === 'sendmail' || base === 'sm-mta' || base === 'sm-msp-queue' || base === 'sendmail-mta')
     return 'sendmail';
   if (base === 'exim' || base === 'exim4') return 'exim';
@@ -389,10 +412,15 @@ export class MtaLogReader extends LineReader implements LateTextReader {
     }
     const program = programOf(parsed.program);
     if (program === undefined) {
-      // A line that names no program (RFC 5424 APP-NAME `-`) may be a mail program's: one with a
-      // refusal in it is not counted away with other programs' lines.
-      if (parsed.program === '' && refusalTextIn(parsed.message) !== undefined) {
-        this.skipLine(line, 'BAD_LINE', `names no program: "${quoteText(text, 80)}"`, text);
+      // A line of a program relay-audit does not read (a relay of its own, or one that names no
+      // program: RFC 5424 APP-NAME `-`) with a refusal in it is not counted away with other
+      // programs' lines: its file fails, naming the line.
+      if (refusalTextIn(parsed.message) !== undefined) {
+        const what =
+          parsed.program === ''
+            ? 'names no program'
+            : `is a line of "${quoteText(parsed.program, 40)}", a program relay-audit does not read (it reads Postfix, also under a syslog_name of its own, Exim and sendmail)`;
+        this.skipLine(line, 'BAD_LINE', `${what}: "${quoteText(text, 80)}"`, text);
         return;
       }
       if (this.program === undefined) this.tally(parsed.program);
