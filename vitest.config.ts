@@ -7,6 +7,10 @@ export default defineConfig({
     testTimeout: 60_000,
     hookTimeout: 60_000,
     pool: 'forks',
-    setupFiles: ['test/support/quiet-sdk-notice.ts', 'test/support/quiet-metrics-setup.ts'],
+    setupFiles: [
+      'test/support/temp-dir-setup.ts',
+      'test/support/quiet-sdk-notice.ts',
+      'test/support/quiet-metrics-setup.ts',
+    ],
   },
 });
