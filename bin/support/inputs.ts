@@ -21,6 +21,7 @@ import { createReadStream, type Stats } from 'node:fs';
 import { lstat, readdir, stat } from 'node:fs/promises';
 import { extname, join, relative, resolve } from 'node:path';
 import type { AnalysisInput } from '../../functions/core/analysis/analyze.js';
+import { REFUSAL_MARKER, REFUSAL_MARKER_REACH } from '../../functions/core/analysis/evidence/rejections.js';
 import { formatLabel } from '../../functions/core/analysis/formats/labels.js';
 import { programOf } from '../../functions/core/analysis/formats/mta-log.js';
 import { isLate } from '../../functions/core/analysis/formats/text-format.js';
@@ -133,9 +134,6 @@ const PACKED_EXTENSIONS: ReadonlySet<string> = new Set([
   '.txz',
   '.cab',
 ]);
-
-/** Relay-refusal text: the codes of Exchange Online's refusal and deferral, its ATTR reasons. */
-const REFUSAL_TEXT = /\b(?:5\.7\.64|4\.4\.62)\b|\bATTR3\d\b|TenantAttribution/;
 
 /**
  * The most of a line cut by a chunk's end that is kept for the next chunk: a marker cut in two is
@@ -379,12 +377,13 @@ async function* lenientText(bytes: AsyncIterator<Uint8Array>): AsyncGenerator<st
 }
 
 /**
- * Searches text given chunk by chunk for {@link REFUSAL_TEXT}, counting lines. The line a chunk
- * ends in is searched again with the next chunk, so a marker cut in two is found whole and one at
- * a chunk's very end (`5.7.64` of `5.7.641`?) is judged with what follows it.
+ * Searches text given chunk by chunk for {@link REFUSAL_MARKER}, counting lines. The lines a chunk's
+ * last {@link REFUSAL_MARKER_REACH} characters touch are searched again with the next chunk, so a
+ * marker cut in two is found whole and one near a chunk's end (`5.7.64` of `5.7.641`, `5.7.64.1`?)
+ * is judged with what follows it.
  */
 class RefusalSearch {
-  /** The end of the text so far that is searched again: the line cut by the last chunk's end. */
+  /** The end of the text so far that is searched again: the lines its undecided end touches. */
   private tail = '';
   /** The line `tail` starts on. */
   private line = 1;
@@ -404,10 +403,13 @@ class RefusalSearch {
 
   private search(text: string, last: boolean): RefusalText | undefined {
     if (this.opening === '') this.opening = /\S/.exec(text)?.[0] ?? '';
-    const match = REFUSAL_TEXT.exec(text);
-    if (match !== null && (last || match.index + match[0].length < text.length))
-      return this.found(text, match);
-    const keep = Math.max(text.lastIndexOf('\n') + 1, text.length - LINE_TAIL_CHARS);
+    const match = REFUSAL_MARKER.exec(text);
+    // A match starting past here may be undone by the next chunk: it is judged again with it.
+    const undecided = text.length - REFUSAL_MARKER_REACH;
+    if (match !== null && (last || match.index <= undecided)) return this.found(text, match);
+    // Kept from the start of the line `undecided` is in: a match there keeps its line, which tells what wrote it.
+    const lineStart = undecided <= 0 ? 0 : text.lastIndexOf('\n', undecided - 1) + 1;
+    const keep = Math.max(lineStart, text.length - LINE_TAIL_CHARS);
     this.line += newlinesBefore(text, keep);
     this.tail = text.slice(keep);
     return undefined;

@@ -251,6 +251,18 @@ describe('a header with required columns left out', () => {
       /unknown format\. Line 1 has the headers: Date, Event, Location\. It holds no relay refusal\./,
     );
   });
+
+  it.each([
+    // A status cut before its code: its words still tell the refusal.
+    ['"11/28/2026 10:15:03 PM","Fail","TenantAttribution; Relay Access Denied ATTR36"', 'TenantAttribution'],
+    // The code at a sentence's end: no status to quote, the code itself.
+    ['"11/28/2026 10:15:03 PM","Fail","Exchange Online refused it with 5.7.64."', '5.7.64'],
+  ])('names a refusal that has no status to quote by its marker: %s', async (row, marker) => {
+    const message = await refusal(`"Date","Event","Location"\n${row}\n`);
+    expect(message).toContain(
+      `Line 2 holds a relay refusal (${marker}): it is not counted until the file is read.`,
+    );
+  });
 });
 
 describe('AM/PM designators of Windows cultures', () => {

@@ -229,6 +229,24 @@ describe('programs by their tag', () => {
       /^is a line of "mailrelay", a program relay-audit does not read .*, yet it holds relay-refusal text \(5\.7\.64\)$/,
     );
   });
+
+  it.each([
+    // The second part of a line the relay split: its status code is on the part before.
+    ['Relay Access Denied ATTR36 [AM0PR01MB1234.eurprd01.prod.exchangelabs.com]', 'ATTR36'],
+    // A relay of its own that writes the code at a sentence's end, with no reply around it.
+    ['delivery to <noc@adatum.com> refused by Exchange Online: 5.7.64.', '5.7.64'],
+  ])(
+    'fails the file for refusal text with no status to parse in such a line: %s',
+    async (message, marker) => {
+      const text = [
+        'Nov 28 21:10:01 relay02 postfix/qmgr[95]: 1A2B3C4D5E: from=<a@contoso.com>, size=1, nrcpt=1 (queue active)',
+        `Nov 28 21:10:02 relay02 mailrelay[312]: ${message}`,
+      ].join('\n');
+      const { sources } = await analyzeFiles([{ name: 'mail.log', content: text }]);
+      expect(sources[0]).toMatchObject({ status: 'failed', errorCode: 'REFUSAL_NOT_READ' });
+      expect(sources[0]?.skipped[0]?.message).toContain(`, yet it holds relay-refusal text (${marker})`);
+    },
+  );
 });
 
 describe('journalctl output that cannot be read', () => {

@@ -39,6 +39,57 @@ export function mayBeRelayRejection(status: string): boolean {
   return status.includes('5.7.64') || status.includes('4.4.62');
 }
 
+/**
+ * Words only a relay refusal holds, which tell one also in a text cut before its status code:
+ * Exchange Online's reason, and its ATTR reasons of relay refusals (`ATTR35` wrong region, `ATTR36`
+ * no accepted domain). Not the others of the family: `ATTR34` is a mail loop, `ATTR38` recipients
+ * in several regions.
+ */
+const REFUSAL_REASON = 'TenantAttribution';
+const ATTR_REASONS = ['ATTR35', 'ATTR36'];
+
+/** Every marker of a relay refusal, as {@link refusalMarkerIn} names it. */
+const REFUSAL_MARKERS: readonly string[] = [...RELAY_ATTRIBUTION_CODES, REFUSAL_REASON, ...ATTR_REASONS];
+
+/**
+ * A relay-attribution code as a code: not part of a longer dotted number (`15.7.649`, an IP address
+ * `10.5.7.64`, `5.7.64.1`) or of a version (a kernel's `4.4.62-1`), as the parser takes it; a full
+ * stop may end it (`refused with 5.7.64.`).
+ */
+const codeMarker = (code: string): string =>
+  `(?<![\\d.])${code.replaceAll('.', '\\.')}(?!\\d|\\.\\d|-\\d)`;
+/** The characters after a code that {@link codeMarker} looks at: `.1` of `5.7.64.1`, `-1` of `4.4.62-1`. */
+const CODE_END_CHARS = 2;
+
+/**
+ * Relay-refusal text: a relay-attribution code, `TenantAttribution` (also run into other text:
+ * `%20TenantAttribution`) or an ATTR reason as a word. Case as Exchange writes them.
+ */
+export const REFUSAL_MARKER = new RegExp(
+  [
+    ...[...RELAY_ATTRIBUTION_CODES].map(codeMarker),
+    REFUSAL_REASON,
+    `\\b(?:${ATTR_REASONS.join('|')})\\b`,
+  ].join('|'),
+);
+
+/**
+ * How many characters from a marker's start decide whether it is one: the longest marker and what
+ * may follow a code. A search of text that comes in chunks judges a match closer than this to a
+ * chunk's end again with the next chunk (`5.7.64` may be the start of `5.7.64.1`).
+ */
+export const REFUSAL_MARKER_REACH =
+  Math.max(...REFUSAL_MARKERS.map((marker) => marker.length)) + CODE_END_CHARS;
+
+/**
+ * The first relay-refusal marker in `text` (`5.7.64`, `4.4.62`, `TenantAttribution`, `ATTR36`), or
+ * `undefined`: does the text hold a relay refusal, whatever its form? Unlike {@link relayRejectionIn},
+ * it needs no status code, so a line cut before it, or text in a form not read, still tells.
+ */
+export function refusalMarkerIn(text: string): string | undefined {
+  return REFUSAL_MARKER.exec(text)?.[0];
+}
+
 const DOT = 46;
 const SPACE = 32;
 const DASH = 45;

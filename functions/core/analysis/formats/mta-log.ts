@@ -30,7 +30,7 @@ import {
   type QueuedMessageName,
   queuedMessageIdentity,
 } from '../evidence/queued-sender.js';
-import { relayRejectionIn } from '../evidence/rejections.js';
+import { refusalMarkerIn } from '../evidence/rejections.js';
 import { type FormatId, normaliseAddress, normaliseMessageId, type TraceEvent } from '../model/events.js';
 import type { SourceNote } from '../model/source-record.js';
 import type { SkipReason } from './format-adapter.js';
@@ -109,14 +109,6 @@ export function programOf(tag: string): MtaProgram | undefined {
     return 'sendmail';
   if (base === 'exim' || base === 'exim4') return 'exim';
   return undefined;
-}
-
-/** Words only a relay refusal holds, also when a line is cut before its status code. */
-const REFUSAL_WORDS = /TenantAttribution|\bATTR3\d\b/;
-
-/** The relay-refusal text a line holds (`5.7.64`, `4.4.62`, `TenantAttribution`, `ATTR35`), if any. */
-function refusalTextIn(text: string): string | undefined {
-  return relayRejectionIn(text)?.enhancedCode ?? REFUSAL_WORDS.exec(text)?.[0];
 }
 
 /** Exim's own main.log prefix: `2026-11-28 22:15:03[.123][ +0100][ [pid]] `. */
@@ -415,7 +407,7 @@ export class MtaLogReader extends LineReader implements LateTextReader {
       // A line of a program relay-audit does not read (a relay of its own, or one that names no
       // program: RFC 5424 APP-NAME `-`) with a refusal in it is not counted away with other
       // programs' lines: its file fails, naming the line.
-      if (refusalTextIn(parsed.message) !== undefined) {
+      if (refusalMarkerIn(parsed.message) !== undefined) {
         const what =
           parsed.program === ''
             ? 'names no program'
@@ -442,7 +434,7 @@ export class MtaLogReader extends LineReader implements LateTextReader {
    * REFUSAL_NOT_READ, which fails the file (parse-text.ts): its refusal is never lost unsaid.
    */
   private skipLine(line: number, reason: SkipReason, message: string, text: string): void {
-    const refusal = refusalTextIn(text);
+    const refusal = refusalMarkerIn(text);
     if (refusal === undefined) this.sink.skip(line, reason, message);
     else this.sink.skip(line, 'REFUSAL_NOT_READ', `${message}, yet it holds relay-refusal text (${refusal})`);
   }

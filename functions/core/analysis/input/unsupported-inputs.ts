@@ -6,7 +6,7 @@
  * generic message.
  */
 import { normaliseHeader } from '../../text/csv-records.js';
-import { relayRejectionIn } from '../evidence/rejections.js';
+import { refusalMarkerIn, relayRejectionIn } from '../evidence/rejections.js';
 import { missingColumns } from '../formats/columns.js';
 import {
   exchangeTrackingLog,
@@ -245,9 +245,11 @@ function describePartialHeader(input: UnrecognisedInput): string | undefined {
 export function refusalInSample(sample: string, firstLine: number): string {
   let line = firstLine;
   for (const text of sample.split('\n')) {
-    const refusal = relayRejectionIn(text);
-    if (refusal !== undefined) {
-      const status = refusal.text.length > 80 ? `${refusal.text.slice(0, 79)}…` : refusal.text;
+    const marker = refusalMarkerIn(text);
+    if (marker !== undefined) {
+      // The refusal's status as Exchange wrote it; the marker alone when the line has no status code.
+      const said = relayRejectionIn(text)?.text ?? marker;
+      const status = said.length > 80 ? `${said.slice(0, 79)}…` : said;
       return `Line ${line} holds a relay refusal (${status}): it is not counted until the file is read.`;
     }
     line++;
