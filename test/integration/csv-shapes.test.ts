@@ -5,50 +5,13 @@
  * hi-IN and ms-MY. Fixtures: test/fixtures/real-world/csv-shapes/ (described in its README.md).
  */
 import { describe, expect, it } from 'vitest';
-import type { SourceRecord } from '../../functions/core/analysis/model/source-record.js';
-import { cli } from '../support/capture-output.js';
+import { analyzeNoStore, type FindingRow, findingRow, type NoStoreRun } from '../support/analyze-no-store.js';
 
 const DIR = 'test/fixtures/real-world/csv-shapes';
 
-interface Run {
-  status: number;
-  source: SourceRecord;
-  /** `[line, recipient, scenario, timestamp]` of each finding, in output order. */
-  findings: [number, string, string, string][];
-}
-
-async function analyse(file: string): Promise<Run> {
-  const { status, out } = await cli(
-    'analyze',
-    `${DIR}/${file}`,
-    '--accepted-domains',
-    'contoso.com',
-    '--no-store',
-    '--json',
-  );
-  // --no-store: findings are NDJSON on stdout, the JSON summary goes to stderr.
-  const summary = JSON.parse(out.stderr) as { sources: SourceRecord[] };
-  const source = summary.sources[0];
-  if (!source) throw new Error('no source record');
-  const findings = out.stdout
-    .split('\n')
-    .filter(Boolean)
-    .map(
-      (line) =>
-        JSON.parse(line) as {
-          source: { line: number };
-          recipient: string;
-          scenario: string;
-          timestamp: string;
-        },
-    )
-    .map((finding): [number, string, string, string] => [
-      finding.source.line,
-      finding.recipient,
-      finding.scenario,
-      finding.timestamp,
-    ]);
-  return { status, source, findings };
+async function analyse(file: string): Promise<NoStoreRun<FindingRow>> {
+  const run = await analyzeNoStore(`${DIR}/${file}`, '--accepted-domains', 'contoso.com');
+  return { ...run, findings: run.findings.map(findingRow) };
 }
 
 describe('trace detail exports reshaped for Excel', () => {

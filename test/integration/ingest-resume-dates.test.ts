@@ -7,19 +7,12 @@
  * moves a finding that a date read for sure placed (test/support/day-first-export.ts).
  */
 import { gzipSync } from 'node:zlib';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { analyze } from '../../functions/core/analysis/analyze.js';
+import { describe, expect, it } from 'vitest';
 import { DATE_ORDER_ASSUMED_EVIDENCE, type Finding } from '../../functions/core/analysis/model/findings.js';
-import type { SourceRecord } from '../../functions/core/analysis/model/source-record.js';
-import { parseAcceptedDomains } from '../../functions/core/organisation/accepted-domains.js';
-import { createIngestHandler } from '../../functions/ingest/ingest.js';
-import { objectOpener } from '../../functions/ingest/object-reader.js';
-import { createLogger, levelFromEnv } from '../../functions/runtime/logger.js';
-import type { EmbeddedServer } from '../../functions/store/embedded-engine.js';
-import { deadlineContext, drainQueue, type IngestLambda } from '../support/continuations.js';
+import { deadlineContext, drainQueue } from '../support/continuations.js';
 import { enAuExport } from '../support/day-first-export.js';
 import { sourceIdOfNotification, uploadObject } from '../support/ingest-harness.js';
-import { type LocalS3, startLocalDynamo, startLocalS3 } from '../support/local-engines.js';
+import { fieldById, onePass, resumeEnginesForFile, storedFindings } from '../support/resume-engines.js';
 
 const BUCKET = 'relay-audit-resume-dates-bucket';
 const TABLE = 'relay-audit-resume-dates-test';
@@ -34,75 +27,12 @@ const COPIES = 600;
  */
 const CHECKS = { plain: 12, gzip: 5 };
 
-let s3: LocalS3;
-let dynamo: EmbeddedServer;
-let handler: IngestLambda;
-const queue: string[] = [];
-
-beforeAll(async () => {
-  [s3, dynamo] = await Promise.all([startLocalS3([BUCKET]), startLocalDynamo(TABLE)]);
-  handler = createIngestHandler({
-    store: dynamo.store,
-    openObject: objectOpener(s3.client),
-    resolveDomains: async () => ({ oracle: parseAcceptedDomains('contoso.com', 'test'), origin: 'test' }),
-    sendToQueue: async (body) => {
-      queue.push(body);
-    },
-    logger: createLogger('test', levelFromEnv({ LOG_LEVEL: process.env.TEST_LOG_LEVEL ?? 'silent' })),
-    stopMarginMs: MARGIN_MS,
-    analysis: ANALYSIS,
-  });
-}, 60_000);
-
-afterAll(async () => {
-  await Promise.all([s3?.close(), dynamo?.close()]);
+const engines = resumeEnginesForFile({
+  bucket: BUCKET,
+  table: TABLE,
+  marginMs: MARGIN_MS,
+  analysis: ANALYSIS,
 });
-
-/** The findings of one pass over `bytes`, in memory, by id: the reference. */
-async function onePass(bytes: Buffer): Promise<{ record: SourceRecord; findings: Map<string, Finding> }> {
-  const findings = new Map<string, Finding>();
-  const result = await analyze(
-    [
-      {
-        name: 'reference',
-        sourceId: 'reference',
-        open: async function* () {
-          yield bytes;
-        },
-      },
-    ],
-    {
-      domains: parseAcceptedDomains('contoso.com', 'test'),
-      sink: {
-        putFindings: async (batch: Finding[]) => {
-          for (const finding of batch) findings.set(finding.id, finding);
-        },
-        putSource: async () => undefined,
-      },
-      ...ANALYSIS,
-    },
-  );
-  return { record: result.sources[0] as SourceRecord, findings };
-}
-
-async function storedFindings(sourceId?: string): Promise<Map<string, Finding>> {
-  const found = new Map<string, Finding>();
-  let cursor: string | undefined;
-  do {
-    const page = await dynamo.store.queryFindings({
-      ...(sourceId === undefined ? {} : { sourceId }),
-      limit: 500,
-      cursor,
-    });
-    for (const finding of page.items) found.set(finding.id, finding);
-    cursor = page.cursor;
-  } while (cursor !== undefined);
-  return found;
-}
-
-function timestamps(findings: Map<string, Finding>): Map<string, string> {
-  return new Map([...findings].map(([id, finding]) => [id, finding.timestamp]));
-}
 
 function dateAssumed(finding: Finding): boolean {
   return finding.evidence.some((item) => item.kind === DATE_ORDER_ASSUMED_EVIDENCE.kind);
@@ -110,18 +40,18 @@ function dateAssumed(finding: Finding): boolean {
 
 /** Uploads `bytes` under `key`, drains the queue with a deadline after `checks` checks, returns the record. */
 async function ingestInContinuations(key: string, bytes: Buffer, checks: number) {
-  const notification = await uploadObject(s3, BUCKET, key, bytes);
-  queue.push(notification);
-  const run = await drainQueue(handler, queue, () => deadlineContext({ checks }, MARGIN_MS));
+  const notification = await uploadObject(engines.s3, BUCKET, key, bytes);
+  engines.queue.push(notification);
+  const run = await drainQueue(engines.handler, engines.queue, () => deadlineContext({ checks }, MARGIN_MS));
   const id = sourceIdOfNotification(BUCKET, notification);
-  return { run, id, record: await dynamo.store.getSource(id) };
+  return { run, id, record: await engines.dynamo.store.getSource(id) };
 }
 
 describe('an export whose day/month order only its last row settles, over several invocations', () => {
   for (const compressed of [false, true]) {
     it(`${compressed ? 'gzip' : 'plain'}: the findings and notes of one pass`, async () => {
       const plain = enAuExport(COPIES, { settled: true, first: compressed ? COPIES : 0 });
-      const reference = await onePass(plain);
+      const reference = await onePass(plain, ANALYSIS);
       const key = `incoming/ex01/tracking-en-AU-${compressed ? 'gz.csv.gz' : 'plain.csv'}`;
       const { run, id, record } = await ingestInContinuations(
         key,
@@ -137,17 +67,17 @@ describe('an export whose day/month order only its last row settles, over severa
         expect(record?.[field], field).toBe(reference.record[field]);
       expect(record?.findingsByScenario).toEqual(reference.record.findingsByScenario);
       expect(record?.notes).toEqual(reference.record.notes);
-      const stored = await storedFindings(id);
+      const stored = await storedFindings(engines, id);
       expect(stored.size).toBe(2 * COPIES);
       // 10/11/2021 is 10 November, not 11 October, in every finding, written early or late.
-      expect(timestamps(stored)).toEqual(timestamps(reference.findings));
+      expect(fieldById(stored, 'timestamp')).toEqual(fieldById(reference.findings, 'timestamp'));
       expect([...stored.values()].filter(dateAssumed)).toEqual([]);
     }, 120_000);
   }
 
   it('without a date that settles it: one note for the whole file, its lines merged', async () => {
     const plain = enAuExport(COPIES, { settled: false, first: 2 * COPIES });
-    const reference = await onePass(plain);
+    const reference = await onePass(plain, ANALYSIS);
     const { run, id, record } = await ingestInContinuations(
       'incoming/ex01/tracking-en-AU-open.csv',
       plain,
@@ -158,8 +88,8 @@ describe('an export whose day/month order only its last row settles, over severa
     expect(record?.status).toBe('done');
     expect(record?.notes?.map((note) => note.code)).toEqual(['DATE_ORDER_ASSUMED']);
     expect(record?.notes).toEqual(reference.record.notes);
-    const stored = await storedFindings(id);
-    expect(timestamps(stored)).toEqual(timestamps(reference.findings));
+    const stored = await storedFindings(engines, id);
+    expect(fieldById(stored, 'timestamp')).toEqual(fieldById(reference.findings, 'timestamp'));
     expect([...stored.values()].every(dateAssumed)).toBe(true);
   }, 120_000);
 });
@@ -171,12 +101,12 @@ describe('a finding dated for sure, and again by a reading of assumed order', ()
       [3 * COPIES + 10, false],
     ] as const) {
       // The same ten messages exported twice: once settled (dates sure), once without the proof.
-      const sure = await onePass(enAuExport(10, { settled: true, first }));
-      const assumed = await onePass(enAuExport(10, { settled: false, first }));
+      const sure = await onePass(enAuExport(10, { settled: true, first }), ANALYSIS);
+      const assumed = await onePass(enAuExport(10, { settled: false, first }), ANALYSIS);
       const order = assumedFirst ? [assumed, sure] : [sure, assumed];
-      for (const reading of order) await dynamo.store.putFindings([...reading.findings.values()]);
+      for (const reading of order) await engines.dynamo.store.putFindings([...reading.findings.values()]);
 
-      const stored = await storedFindings();
+      const stored = await storedFindings(engines);
       for (const [id, finding] of sure.findings) {
         expect(stored.get(id)?.timestamp, `${id} (${assumedFirst ? 'assumed' : 'sure'} first)`).toBe(
           finding.timestamp,

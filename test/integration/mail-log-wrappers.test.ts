@@ -7,47 +7,26 @@
  * relay-audit does not read fails its file instead of being skipped unsaid.
  */
 import { describe, expect, it } from 'vitest';
-import type { SourceRecord } from '../../functions/core/analysis/model/source-record.js';
-import { cli } from '../support/capture-output.js';
+import { analyzeNoStore, type FindingRow, findingRow, type NoStoreRun } from '../support/analyze-no-store.js';
 
 const DIR = 'test/fixtures/real-world/mail-log-wrappers';
 
-interface Run {
-  status: number;
-  source: SourceRecord;
-  /** `[line, recipient, scenario, timestamp]` of each finding, in output order. */
-  findings: [number, string, string, string][];
+async function analyse(file: string): Promise<NoStoreRun<FindingRow>> {
+  const run = await analyzeNoStore(`${DIR}/${file}`, '--accepted-domains', 'contoso.com', '--year', '2026');
+  return { ...run, findings: run.findings.map(findingRow) };
 }
 
-async function analyse(file: string): Promise<Run> {
-  const args = ['analyze', `${DIR}/${file}`, '--accepted-domains', 'contoso.com', '--year', '2026'];
-  const { status, out } = await cli(...args, '--no-store', '--json');
-  const summary = JSON.parse(out.stderr) as { sources: SourceRecord[] };
-  const findings = out.stdout
-    .split('\n')
-    .filter(Boolean)
-    .map(
-      (line) =>
-        JSON.parse(line) as {
-          source: { line: number };
-          recipient: string;
-          scenario: string;
-          timestamp: string;
-        },
-    )
-    .map((f): [number, string, string, string] => [f.source.line, f.recipient, f.scenario, f.timestamp]);
-  return { status, source: summary.sources[0] as SourceRecord, findings };
-}
-
-function readWhole({ source }: Run): void {
-  expect(source.status).toBe('done');
-  expect(source.rowsRead).toBe(source.rowsAnalysed + source.rowsSkipped);
+/** `analyse`, for a file read whole: done, and every row it read analysed or skipped. */
+async function analyseWhole(file: string): Promise<NoStoreRun<FindingRow>> {
+  const run = await analyse(file);
+  expect(run.source.status).toBe('done');
+  expect(run.source.rowsRead).toBe(run.source.rowsAnalysed + run.source.rowsSkipped);
+  return run;
 }
 
 describe('central syslog servers', () => {
   it('reads RFC 5424 as rsyslog (RSYSLOG_SyslogProtocol23Format) and syslog-ng write it, dated by its own zone', async () => {
-    const run = await analyse('central-rsyslog-rfc5424.log');
-    readWhole(run);
+    const run = await analyseWhole('central-rsyslog-rfc5424.log');
     expect(run.status).toBe(0);
     expect(run.source.format).toBe('postfix-log');
     expect(run.findings).toEqual([
@@ -60,8 +39,7 @@ describe('central syslog servers', () => {
   });
 
   it('reads a file holding traditional and RFC 5424 lines, each relay by its own shape', async () => {
-    const run = await analyse('central-mixed-3164-5424.log');
-    readWhole(run);
+    const run = await analyseWhole('central-mixed-3164-5424.log');
     expect(run.status).toBe(0);
     expect(run.source.rowsSkipped).toBe(0);
     expect(run.findings).toEqual([
@@ -71,21 +49,18 @@ describe('central syslog servers', () => {
   });
 
   it("reads a template's facility and severity after the host (syslog-ng $FACILITY.$PRIORITY)", async () => {
-    const run = await analyse('syslog-ng-facility-template.log');
-    readWhole(run);
+    const run = await analyseWhole('syslog-ng-facility-template.log');
     expect(run.findings).toEqual([[4, 'ap@litware.com', 'connector-mismatch', '2026-11-28T21:14:13.000Z']]);
     expect(run.source.skippedByReason).toEqual({ OTHER_PROGRAM: 1 });
   });
 
   it('reads FreeBSD syslogd -v -v (<mail.info> before the host) and Solaris message ids ([ID 801593 mail.info])', async () => {
-    const freebsd = await analyse('freebsd-syslogd-vv.log');
-    readWhole(freebsd);
+    const freebsd = await analyseWhole('freebsd-syslogd-vv.log');
     expect(freebsd.source.format).toBe('sendmail-log');
     expect(freebsd.findings).toEqual([
       [2, 'vendor@adatum.com', 'foreign-sender-domain', '2026-11-28T22:20:02.000Z'],
     ]);
-    const solaris = await analyse('solaris-sendmail.log');
-    readWhole(solaris);
+    const solaris = await analyseWhole('solaris-sendmail.log');
     expect(solaris.findings).toEqual([
       [2, 'ar@litware.com', 'connector-mismatch', '2026-11-28T22:25:02.000Z'],
     ]);
@@ -94,8 +69,7 @@ describe('central syslog servers', () => {
 
 describe('journald and containers', () => {
   it('reads journalctl -o json, a record a line, bytes of a MESSAGE that is no UTF-8 too', async () => {
-    const run = await analyse('journalctl-postfix.json');
-    readWhole(run);
+    const run = await analyseWhole('journalctl-postfix.json');
     expect(run.source.format).toBe('postfix-log');
     // Dated by _SOURCE_REALTIME_TIMESTAMP; systemd's own record is another program's.
     expect(run.findings).toEqual([
@@ -105,8 +79,7 @@ describe('journald and containers', () => {
   });
 
   it("reads Docker's json-file, dated by Docker's time, and lists the container's own output", async () => {
-    const run = await analyse('docker-json-file.log');
-    readWhole(run);
+    const run = await analyseWhole('docker-json-file.log');
     expect(run.findings).toEqual([
       [6, 'buyer@litware.com', 'foreign-sender-domain', '2026-11-28T21:15:32.118Z'],
     ]);
@@ -116,16 +89,14 @@ describe('journald and containers', () => {
   });
 
   it('reads the Kubernetes CRI log of the boky/postfix image (its rsyslog time and severity inside)', async () => {
-    const run = await analyse('kubernetes-cri.log');
-    readWhole(run);
+    const run = await analyseWhole('kubernetes-cri.log');
     expect(run.findings).toEqual([
       [4, 'auditor@woodgrovebank.com', 'wrong-region', '2026-11-28T21:16:41.015Z'],
     ]);
   });
 
   it('reads docker logs of the boky/postfix image: an ISO time and a severity, no host', async () => {
-    const run = await analyse('boky-postfix-docker-logs.log');
-    readWhole(run);
+    const run = await analyseWhole('boky-postfix-docker-logs.log');
     expect(run.findings).toEqual([[3, 'alerts@monitoring.contoso.com', 'ndr', '2026-11-28T21:10:04.861Z']]);
   });
 });

@@ -5,29 +5,14 @@
  */
 import { describe, expect, it } from 'vitest';
 import { Finding } from '../../functions/core/analysis/model/findings.js';
-import type { SourceRecord } from '../../functions/core/analysis/model/source-record.js';
-import { cli } from '../support/capture-output.js';
+import { analyzeNoStore, type NoStoreRun } from '../support/analyze-no-store.js';
 
 const DIR = 'test/fixtures/real-world';
 
-async function analyse(file: string): Promise<{ status: number; findings: Finding[]; source: SourceRecord }> {
-  const { status, out } = await cli(
-    'analyze',
-    `${DIR}/${file}`,
-    '--accepted-domains',
-    'contoso.com',
-    '--no-store',
-    '--json',
-  );
-  const findings = out.stdout
-    .split('\n')
-    .filter(Boolean)
-    .map((line) => Finding.parse(JSON.parse(line)));
-  // With --no-store the summary goes to stderr.
-  const summary = JSON.parse(out.stderr) as { sources: SourceRecord[] };
-  const source = summary.sources[0];
-  if (!source) throw new Error(`no source record for ${file}`);
-  return { status, findings, source };
+/** Findings checked against the schema: these tests look at whole findings (code, ATTR, text). */
+async function analyse(file: string): Promise<NoStoreRun> {
+  const run = await analyzeNoStore(`${DIR}/${file}`, '--accepted-domains', 'contoso.com');
+  return { ...run, findings: run.findings.map((finding) => Finding.parse(finding)) };
 }
 
 /** The same seven refusals in every list style: recipient → scenario. */

@@ -5,30 +5,22 @@
  */
 import { describe, expect, it } from 'vitest';
 import type { SourceRecord } from '../../functions/core/analysis/model/source-record.js';
-import { cli } from '../support/capture-output.js';
+import { analyzeNoStore, type NoStoreRun } from '../support/analyze-no-store.js';
 
 const DIR = 'test/fixtures/real-world';
 const DOMAINS = ['--accepted-domains', 'sample-logs/config/accepted-domains.csv'];
 
-interface Run {
-  status: number;
-  source: SourceRecord;
-  /** `[line, recipient, scenario]` of each finding, in output order. */
-  findings: [number, string, string][];
-}
-
-async function analyse(file: string): Promise<Run> {
-  const { status, out } = await cli('analyze', `${DIR}/${file}`, ...DOMAINS, '--no-store', '--json');
-  // --no-store: findings are NDJSON on stdout, the JSON summary goes to stderr.
-  const summary = JSON.parse(out.stderr) as { sources: SourceRecord[] };
-  const source = summary.sources[0];
-  if (!source) throw new Error('no source record');
-  const findings = out.stdout
-    .split('\n')
-    .filter(Boolean)
-    .map((line) => JSON.parse(line) as { source: { line: number }; recipient: string; scenario: string })
-    .map((finding): [number, string, string] => [finding.source.line, finding.recipient, finding.scenario]);
-  return { status, source, findings };
+/** Findings as `[line, recipient, scenario]`, in output order. */
+async function analyse(file: string): Promise<NoStoreRun<[number, string, string]>> {
+  const run = await analyzeNoStore(`${DIR}/${file}`, ...DOMAINS);
+  return {
+    ...run,
+    findings: run.findings.map((finding): [number, string, string] => [
+      finding.source.line,
+      finding.recipient,
+      finding.scenario,
+    ]),
+  };
 }
 
 function accountedFor(source: SourceRecord): void {

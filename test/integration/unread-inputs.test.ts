@@ -6,14 +6,14 @@
  * in it, so the refusal on a member's first line is not lost to the tar header before it.
  */
 import { execFileSync } from 'node:child_process';
-import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { findLocalInputs } from '../../bin/support/inputs.js';
 import type { SourceRecord } from '../../functions/core/analysis/model/source-record.js';
 import { cli } from '../support/capture-output.js';
+import { dirPerTest } from '../support/dir-per-test.js';
 import { utf16 } from '../support/streams.js';
 
 const DOMAINS = ['--accepted-domains', 'sample-logs/config/accepted-domains.csv'];
@@ -23,13 +23,7 @@ interface Summary {
   notAnalysed: { file: string; reason: string; mayHoldRefusals?: true }[];
 }
 
-let dir: string;
-beforeEach(async () => {
-  dir = await mkdtemp(join(tmpdir(), 'relay-audit-unread-'));
-});
-afterEach(async () => {
-  await rm(dir, { recursive: true, force: true });
-});
+const dir = dirPerTest('relay-audit-unread-');
 
 const TRACKING_CLEAN = [
   '"Timestamp","ClientIp","ServerHostname","Source","EventId","MessageId","Recipients","RecipientStatus","Sender"',
@@ -55,7 +49,7 @@ const FORMAT_LIST = [
 
 /** A folder as the repro had it: one clean export beside three files that hold refusals, and notes. */
 async function folderWithUnreadFiles(): Promise<string> {
-  const folder = join(dir, 'logs');
+  const folder = join(dir(), 'logs');
   await mkdir(folder);
   await writeFile(join(folder, 'tracking-clean.csv'), TRACKING_CLEAN);
   // Signatures are what is recognised: a ZIP's local header, xz's stream header.
@@ -134,7 +128,7 @@ describe('a folder with files that may hold refusals and were not read', () => {
   });
 
   it('reports a folder holding only an archive (exit 1), rather than calling it a usage error', async () => {
-    const folder = join(dir, 'only-zip');
+    const folder = join(dir(), 'only-zip');
     await mkdir(folder);
     await writeFile(
       join(folder, 'MessageTracking.zip'),
@@ -147,7 +141,7 @@ describe('a folder with files that may hold refusals and were not read', () => {
   });
 
   it('still gives the all-clear to a folder whose other files are notes', async () => {
-    const folder = join(dir, 'clean');
+    const folder = join(dir(), 'clean');
     await mkdir(folder);
     await writeFile(join(folder, 'tracking-clean.csv'), TRACKING_CLEAN);
     await writeFile(join(folder, 'README.txt'), 'Exported by run.ps1 on EX01.\n');
@@ -173,21 +167,21 @@ const MAIL_LOG = [
   '',
 ].join('\n');
 
-/** `tar czf maillogs.tar.gz var/log/mail.log.1 var/log/mail.log` (and `tar cf` when not gzip), in `dir`. */
+/** `tar czf maillogs.tar.gz var/log/mail.log.1 var/log/mail.log` (and `tar cf` when not gzip), in the test's directory. */
 async function maillogsTar(gzip: boolean): Promise<string> {
-  await mkdir(join(dir, 'relay', 'var', 'log'), { recursive: true });
-  await writeFile(join(dir, 'relay', 'var', 'log', 'mail.log.1'), MAIL_LOG_1);
-  await writeFile(join(dir, 'relay', 'var', 'log', 'mail.log'), MAIL_LOG);
+  await mkdir(join(dir(), 'relay', 'var', 'log'), { recursive: true });
+  await writeFile(join(dir(), 'relay', 'var', 'log', 'mail.log.1'), MAIL_LOG_1);
+  await writeFile(join(dir(), 'relay', 'var', 'log', 'mail.log'), MAIL_LOG);
   const name = gzip ? 'maillogs.tar.gz' : 'maillogs.tar';
   execFileSync('tar', [
     gzip ? 'czf' : 'cf',
-    join(dir, name),
+    join(dir(), name),
     '-C',
-    join(dir, 'relay'),
+    join(dir(), 'relay'),
     'var/log/mail.log.1',
     'var/log/mail.log',
   ]);
-  return join(dir, name);
+  return join(dir(), name);
 }
 
 async function analyse(...paths: string[]) {
@@ -216,8 +210,8 @@ describe('a tar archive of mail logs', () => {
   ])('named (%s), is read as the files in it: no refusal lost to a tar header', async (_how, gzip) => {
     const archive = await maillogsTar(gzip);
     const plain = await analyse(
-      join(dir, 'relay', 'var', 'log', 'mail.log.1'),
-      join(dir, 'relay', 'var', 'log', 'mail.log'),
+      join(dir(), 'relay', 'var', 'log', 'mail.log.1'),
+      join(dir(), 'relay', 'var', 'log', 'mail.log'),
     );
     const { status, summary, recipients } = await analyse(archive);
     expect(status).toBe(0);
@@ -236,7 +230,7 @@ describe('a tar archive of mail logs', () => {
 
   it('found in a folder, is read as the files in it too', async () => {
     const archive = await maillogsTar(true);
-    const folder = join(dir, 'handed-over');
+    const folder = join(dir(), 'handed-over');
     await mkdir(folder);
     await writeFile(join(folder, 'relay01-logs.tgz'), await readFile(archive));
     const { status, recipients } = await analyse(folder);
@@ -248,7 +242,7 @@ describe('a tar archive of mail logs', () => {
     const archive = await maillogsTar(false);
     const bytes = await readFile(archive);
     // Cut inside the second member's header: the first member is whole.
-    const cut = join(dir, 'cut.tar');
+    const cut = join(dir(), 'cut.tar');
     await writeFile(cut, gzipSync(bytes.subarray(0, 1024 + 512 + 100)));
     const { status, summary, recipients } = await analyse(cut);
     expect(status).toBe(1);
@@ -266,7 +260,7 @@ describe('a tar archive of mail logs', () => {
 
   it('is sent whole by upload (which reads no members): found in a folder, it is listed as unread', async () => {
     const archive = await maillogsTar(false);
-    const found = await findLocalInputs([dir], dir);
+    const found = await findLocalInputs([dir()], dir());
     expect(found.inputs.map((input) => input.name)).toEqual([
       'relay/var/log/mail.log',
       'relay/var/log/mail.log.1',

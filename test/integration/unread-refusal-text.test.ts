@@ -5,12 +5,12 @@
  * (exit 1) rather than saying "no relay refusals", with advice that fits what wrote the file. Notes
  * and scripts, which name the codes they explain or search for, stay harmless.
  */
-import { cp, mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { cp, mkdir, writeFile } from 'node:fs/promises';
 import { join, relative } from 'node:path';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { findLocalInputs } from '../../bin/support/inputs.js';
 import { cli } from '../support/capture-output.js';
+import { dirPerTest } from '../support/dir-per-test.js';
 import { utf16 } from '../support/streams.js';
 
 const FIXTURES = 'test/fixtures/real-world/unread-with-refusals';
@@ -18,13 +18,7 @@ const DOMAINS = ['--accepted-domains', 'sample-logs/config/accepted-domains.csv'
 const REFUSAL =
   '550 5.7.64 TenantAttribution; Relay Access Denied ATTR36 [AM0PR01MB1234.eurprd01.prod.exchangelabs.com]';
 
-let dir: string;
-beforeEach(async () => {
-  dir = await mkdtemp(join(tmpdir(), 'relay-audit-refusal-text-'));
-});
-afterEach(async () => {
-  await rm(dir, { recursive: true, force: true });
-});
+const dir = dirPerTest('relay-audit-refusal-text-');
 
 /** A clean Postfix log: the run has an analysed file that holds no refusal. */
 const MAIL_LOG = [
@@ -77,7 +71,7 @@ describe('refusal text in a file passed over in a folder', () => {
     const line = head.split('\n').length + 15; // RecipientStatus: the 16th line of the event
     const bytes = utf16(capture, 'le', true);
     expect(Buffer.from(bytes).indexOf(utf16('5.7.64', 'le', false))).toBeGreaterThan(64 * 1024); // past the old sniff
-    const folder = join(dir, 'EX01');
+    const folder = join(dir(), 'EX01');
     await mkdir(folder);
     await writeFile(join(folder, 'mail.log'), MAIL_LOG);
     await writeFile(join(folder, 'tracking-fl.txt'), bytes);
@@ -187,7 +181,7 @@ const CONVERT_TO_JSON = [
 
 /** The fixture folder as handed over, with the HTML report and the JSON built above beside its files. */
 async function handedOverFolder(): Promise<string> {
-  const folder = join(dir, 'handed-over');
+  const folder = join(dir(), 'handed-over');
   await cp(FIXTURES, folder, { recursive: true });
   await writeFile(join(folder, 'tracking-report.html'), CONVERT_TO_HTML);
   await writeFile(join(folder, 'tracking-events.json'), utf16(CONVERT_TO_JSON, 'le', true));
@@ -220,7 +214,7 @@ describe('the search for refusal text', () => {
   ])(
     'finds a marker a read boundary cuts in two, wherever it is cut (%s)',
     async (_encoding, encode, boundary) => {
-      const folder = join(dir, 'captures');
+      const folder = join(dir(), 'captures');
       await mkdir(folder);
       const lines = new Map<string, number>();
       for (let at = boundary - '5.7.64'.length - 1; at <= boundary + 1; at++) {
@@ -229,7 +223,7 @@ describe('the search for refusal text', () => {
         lines.set(`captures/fl-${at}.txt`, line);
       }
 
-      const found = await findLocalInputs([folder], dir);
+      const found = await findLocalInputs([folder], dir());
 
       expect(found.mayHoldRefusals.sort()).toEqual([...lines.keys()].sort());
       // The first marker of the line, whole: not TenantAttribution after a 5.7.64 cut in two.
@@ -243,12 +237,12 @@ describe('the search for refusal text', () => {
     const ascii = [0, 1].map((i) => formatListEvent(i, 'SEND', '250 2.1.5 Recipient OK')).join('\r\n');
     const appended = formatListEvent(2, 'FAIL', REFUSAL);
     await writeFile(
-      join(dir, 'fails.txt'),
+      join(dir(), 'fails.txt'),
       Buffer.concat([Buffer.from(ascii), utf16(appended, 'le', false)]),
     );
     const line = ascii.split('\n').length + 15; // RecipientStatus: the 16th line of the event
 
-    const found = await findLocalInputs([dir], dir);
+    const found = await findLocalInputs([dir()], dir());
 
     expect(found.mayHoldRefusals).toEqual(['fails.txt']);
     expect(found.notAnalysed[0]?.reason).toContain(`(5.7.64 on line ${line}): export the rows as CSV`);
@@ -260,13 +254,60 @@ describe('the search for refusal text', () => {
     const lines = Math.floor((READ_BOUNDARY - version.length) / filler.length);
     const text = `${filler.repeat(lines)}${' '.repeat(READ_BOUNDARY - version.length - lines * filler.length)}${version}1\r\n`;
     expect(Buffer.from(text).subarray(0, READ_BOUNDARY).toString().endsWith('10.5.7.64')).toBe(true);
-    await writeFile(join(dir, 'servers.txt'), text);
+    await writeFile(join(dir(), 'servers.txt'), text);
 
-    const found = await findLocalInputs([dir], dir);
+    const found = await findLocalInputs([dir()], dir());
 
     expect(found.mayHoldRefusals).toEqual([]);
     expect(found.notAnalysed).toEqual([
       { file: 'servers.txt', reason: 'not a log or export: .txt, and no header relay-audit knows' },
     ]);
   });
+
+  it('takes no address that holds a code for a marker (10.5.7.64, 5.7.64.1)', async () => {
+    const text = ['ClientIp                : 10.5.7.64', 'ServerIp                : 5.7.64.1', ''].join(
+      '\r\n',
+    );
+    await writeFile(join(dir(), 'servers.txt'), text);
+
+    const found = await findLocalInputs([dir()], dir());
+
+    expect(found.mayHoldRefusals).toEqual([]);
+  });
+
+  it('judges a code a read boundary follows with what comes after it (5.7.64. then 1)', async () => {
+    const { text } = textWithLineEndingAt(READ_BOUNDARY, 'ServerIp                : 5.7.64.', '1\r\n');
+    await writeFile(join(dir(), 'servers.txt'), text);
+
+    const found = await findLocalInputs([dir()], dir());
+
+    expect(found.mayHoldRefusals).toEqual([]);
+  });
+
+  it('keeps the whole line of a marker a read boundary follows: it tells what wrote it', async () => {
+    // A sendmail line, cut before its stat=, pasted into notes: its line feed ends the first read.
+    const { text, line } = textWithLineEndingAt(
+      READ_BOUNDARY,
+      'to=<buyer@litware.com>, mailer=esmtp, relay=contoso-com.mail.protection.outlook.com. [52.101.1.1], dsn=5.7.64\r\n',
+      'Sender                  : app@fabrikam.com\r\n',
+    );
+    await writeFile(join(dir(), 'pasted.txt'), text);
+
+    const found = await findLocalInputs([dir()], dir());
+
+    expect(found.mayHoldRefusals).toEqual(['pasted.txt']);
+    expect(found.notAnalysed[0]?.reason).toContain(
+      `(5.7.64 on line ${line}): it looks like a mail server's log in a form relay-audit does not read`,
+    );
+  });
 });
+
+/** Padding lines, then `last` ending at character `end`, then `after`; `last`'s line number. */
+function textWithLineEndingAt(end: number, last: string, after: string): { text: string; line: number } {
+  const filler = 'Source                  : SMTP\r\n';
+  const before = end - last.length;
+  const lines = Math.floor(before / filler.length);
+  const text = `${filler.repeat(lines)}${' '.repeat(before - lines * filler.length)}${last}${after}`;
+  expect(text.slice(0, end).endsWith(last)).toBe(true);
+  return { text, line: lines + 1 };
+}

@@ -1,0 +1,129 @@
+/**
+ * For the tests of ingest through continuations (driven with continuations.ts): S3 and DynamoDB on
+ * this machine with an ingest handler over them, started before a file's tests and closed after
+ * them; the reference an ingest must match, one pass over the same bytes in memory; and what the
+ * store holds afterwards.
+ */
+import { afterAll, beforeAll } from 'vitest';
+import { type AnalyzeOptions, analyze } from '../../functions/core/analysis/analyze.js';
+import type { Finding } from '../../functions/core/analysis/model/findings.js';
+import type { SourceRecord } from '../../functions/core/analysis/model/source-record.js';
+import { parseAcceptedDomains } from '../../functions/core/organisation/accepted-domains.js';
+import { createIngestHandler } from '../../functions/ingest/ingest.js';
+import { objectOpener } from '../../functions/ingest/object-reader.js';
+import { createLogger, levelFromEnv } from '../../functions/runtime/logger.js';
+import type { EmbeddedServer } from '../../functions/store/embedded-engine.js';
+import type { IngestLambda } from './continuations.js';
+import { type LocalS3, startLocalDynamo, startLocalS3 } from './local-engines.js';
+import { MemorySink } from './memory-sink.js';
+
+/** How much the classifier keeps in memory: small, so that a continuation has a real replay to do. */
+export type ClassifierMemory = Pick<AnalyzeOptions, 'windowEvents' | 'maxTrackedMessages'>;
+
+export interface ResumeEngines {
+  s3: LocalS3;
+  dynamo: EmbeddedServer;
+  handler: IngestLambda;
+  /** What the handler sends back (continuations, untried messages); `drainQueue` delivers it. */
+  queue: string[];
+}
+
+/**
+ * Call once at the top of a test file: the engines, with `bucket` and `table`, start before its
+ * tests and close after them. The handler reads for contoso.com and stops `marginMs` before its
+ * deadline; its logs are silent unless TEST_LOG_LEVEL says otherwise. The fields of what this
+ * returns can be read inside the tests, once the engines have started.
+ */
+export function resumeEnginesForFile(options: {
+  bucket: string;
+  table: string;
+  marginMs: number;
+  analysis: ClassifierMemory;
+}): ResumeEngines {
+  let started: ResumeEngines | undefined;
+  beforeAll(async () => {
+    const [s3, dynamo] = await Promise.all([startLocalS3([options.bucket]), startLocalDynamo(options.table)]);
+    const queue: string[] = [];
+    const handler = createIngestHandler({
+      store: dynamo.store,
+      openObject: objectOpener(s3.client),
+      resolveDomains: async () => ({ oracle: parseAcceptedDomains('contoso.com', 'test'), origin: 'test' }),
+      sendToQueue: async (body) => {
+        queue.push(body);
+      },
+      logger: createLogger('test', levelFromEnv({ LOG_LEVEL: process.env.TEST_LOG_LEVEL ?? 'silent' })),
+      stopMarginMs: options.marginMs,
+      analysis: options.analysis,
+    });
+    started = { s3, dynamo, handler, queue };
+  }, 60_000);
+  afterAll(async () => {
+    await Promise.all([started?.s3.close(), started?.dynamo.close()]);
+  });
+  const engines = (): ResumeEngines => {
+    if (started === undefined) throw new Error('the engines are started before the tests, not before');
+    return started;
+  };
+  return {
+    get s3() {
+      return engines().s3;
+    },
+    get dynamo() {
+      return engines().dynamo;
+    },
+    get handler() {
+      return engines().handler;
+    },
+    get queue() {
+      return engines().queue;
+    },
+  };
+}
+
+/** One pass over `bytes` in memory with the handler's classifier memory: findings by id. */
+export async function onePass(
+  bytes: Buffer,
+  analysis: ClassifierMemory,
+): Promise<{ record: SourceRecord; findings: Map<string, Finding> }> {
+  const sink = new MemorySink();
+  const result = await analyze(
+    [
+      {
+        name: 'reference',
+        sourceId: 'reference',
+        open: async function* () {
+          yield bytes;
+        },
+      },
+    ],
+    { domains: parseAcceptedDomains('contoso.com', 'test'), sink, ...analysis },
+  );
+  return { record: result.sources[0] as SourceRecord, findings: sink.findings };
+}
+
+/** Every finding in the engines' store, of one source or of all, by id. */
+export async function storedFindings(
+  engines: ResumeEngines,
+  sourceId?: string,
+): Promise<Map<string, Finding>> {
+  const found = new Map<string, Finding>();
+  let cursor: string | undefined;
+  do {
+    const page = await engines.dynamo.store.queryFindings({
+      ...(sourceId === undefined ? {} : { sourceId }),
+      limit: 500,
+      cursor,
+    });
+    for (const finding of page.items) found.set(finding.id, finding);
+    cursor = page.cursor;
+  } while (cursor !== undefined);
+  return found;
+}
+
+/** One field of each finding, by id: what a test compares of two sets of findings. */
+export function fieldById<K extends keyof Finding>(
+  findings: Map<string, Finding>,
+  field: K,
+): Map<string, Finding[K]> {
+  return new Map([...findings].map(([id, finding]) => [id, finding[field]]));
+}
