@@ -56,8 +56,7 @@ const REFUSAL_MARKERS: readonly string[] = [...RELAY_ATTRIBUTION_CODES, REFUSAL_
  * `10.5.7.64`, `5.7.64.1`) or of a version (a kernel's `4.4.62-1`), as the parser takes it; a full
  * stop may end it (`refused with 5.7.64.`).
  */
-const codeMarker = (code: string): string =>
-  `(?<![\\d.])${code.replaceAll('.', '\\.')}(?!\\d|\\.\\d|-\\d)`;
+const codeMarker = (code: string): string => `(?<![\\d.])${code.replaceAll('.', '\\.')}(?!\\d|\\.\\d|-\\d)`;
 /** The characters after a code that {@link codeMarker} looks at: `.1` of `5.7.64.1`, `-1` of `4.4.62-1`. */
 const CODE_END_CHARS = 2;
 
