@@ -42,16 +42,22 @@ describe('exports with lists joined the ways people do', () => {
     ['join-semicolon-space-nl-NL.csv', 11],
     ['out-string.csv', 38],
   ])(
-    '%s: every refusal found, nested ones too, and the unpairable row reported',
+    '%s: every refusal found, nested ones too, and the unpairable row fails the file',
     async (file, mismatchLine) => {
       const { status, findings, source } = await analyse(file);
-      expect(status).toBe(0);
-      expect(source).toMatchObject({ status: 'done', format: 'tracking-log-export', rowsRead: 10 });
+      // The unpairable row holds refusals that cannot be told apart: the file fails, its others stand.
+      expect(status).toBe(1);
+      expect(source).toMatchObject({
+        status: 'failed',
+        errorCode: 'REFUSAL_NOT_READ',
+        format: 'tracking-log-export',
+        rowsRead: 10,
+      });
       expect(source.rowsRead).toBe(source.rowsAnalysed + source.rowsSkipped);
-      expect(source.skipped).toEqual([
-        expect.objectContaining({ line: mismatchLine, reason: 'LIST_MISMATCH', column: 'RecipientStatus' }),
-      ]);
-      expect(source.skipped[0]?.message).toMatch(/^3 recipients but 2 statuses/);
+      expect(source.skipped).toEqual([expect.objectContaining({ line: mismatchLine, reason: 'REFUSAL_NOT_READ' })]);
+      expect(source.skipped[0]?.message).toMatch(
+        /^3 recipients but 2 statuses.*, yet it holds relay-refusal text \(5\.7\.64\)$/,
+      );
       expect(findings.map((f) => [f.recipient, f.scenario] as [string, string]).sort(byRecipient)).toEqual(
         [...EXPECTED].sort(byRecipient),
       );

@@ -75,16 +75,41 @@ describe('parseInput on joined logs', () => {
     ]);
   });
 
+  /** A tracking log joined with a send protocol log, `answer` the remote's reply in it, and another tracking log. */
+  const joinedWithProtocolLog = (answer: string) =>
+    preamble('15.02.1544.004', FIELDS_2019) +
+    `${failRow(FIELDS_2019, 1, 'a@litware.com')}\r\n` +
+    '\uFEFF#Software: Microsoft Exchange Server\r\n#Log-type: SMTP Send Protocol Log\r\n' +
+    '#Fields: date-time,connector-id,session-id,sequence-number,local-endpoint,remote-endpoint,event,data,context\r\n' +
+    `2026-11-28T10:02:12.877Z,EX01\\Outbound to Office 365,08DF3C2B1A09F8E8,14,10.0.1.11:41871,52.101.1.1:25,<,${answer},\r\n` +
+    '2026-11-28T10:02:12.878Z,EX01\\Outbound to Office 365,08DF3C2B1A09F8E8,15,10.0.1.11:41871,52.101.1.1:25,>,RSET,\r\n' +
+    `\uFEFF${preamble('15.02.1544.004', FIELDS_2019)}` +
+    `${failRow(FIELDS_2019, 2, 'b@litware.com')}\r\n`;
+
+  it('fails the file when a row of such a part holds a refusal, once the rest is handed on', async () => {
+    const handedOn: number[] = [];
+    const bytes = Buffer.from(`\uFEFF${joinedWithProtocolLog('550 5.7.64 TenantAttribution')}`, 'utf8');
+    const parsing = parseInput(
+      { name: 'all.log', sourceId: 'all.log', open: () => chunked(bytes, 61) },
+      { inferring: false },
+      {
+        format() {},
+        batch: (batch) => {
+          batch.events.forEach((event, index) => {
+            if (batch.rejections[index]) handedOn.push(event.line);
+          });
+        },
+      },
+    );
+    await expect(parsing).rejects.toMatchObject({
+      code: 'REFUSAL_NOT_READ',
+      message: expect.stringMatching(/^all\.log: line 10 could not be read/),
+    });
+    expect(handedOn).toEqual([6, 17]);
+  });
+
   it('skips, with a reason, the rows of a joined part that is not a tracking log, and reads on after it', async () => {
-    const text =
-      preamble('15.02.1544.004', FIELDS_2019) +
-      `${failRow(FIELDS_2019, 1, 'a@litware.com')}\r\n` +
-      '\uFEFF#Software: Microsoft Exchange Server\r\n#Log-type: SMTP Send Protocol Log\r\n' +
-      '#Fields: date-time,connector-id,session-id,sequence-number,local-endpoint,remote-endpoint,event,data,context\r\n' +
-      '2026-11-28T10:02:12.877Z,EX01\\Outbound to Office 365,08DF3C2B1A09F8E8,14,10.0.1.11:41871,52.101.1.1:25,<,550 5.7.64 TenantAttribution,\r\n' +
-      '2026-11-28T10:02:12.878Z,EX01\\Outbound to Office 365,08DF3C2B1A09F8E8,15,10.0.1.11:41871,52.101.1.1:25,>,RSET,\r\n' +
-      `\uFEFF${preamble('15.02.1544.004', FIELDS_2019)}` +
-      `${failRow(FIELDS_2019, 2, 'b@litware.com')}\r\n`;
+    const text = joinedWithProtocolLog('250 2.6.0 Queued mail for delivery');
     const result = await parse(text);
     expect(result.rowsRead).toBe(result.rowsAnalysed + result.skips.length);
     expect(result).toMatchObject({ rowsRead: 4, rowsAnalysed: 2 });

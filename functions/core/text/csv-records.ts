@@ -31,8 +31,13 @@ export type MalformedReason = 'TRUNCATED_RECORD' | 'RECORD_TOO_LARGE' | 'UNTERMI
 export interface CsvSplitterCallbacks {
   /** One record: its fields and the physical line it starts on. */
   onRecord(fields: string[], line: number): void;
-  /** A record that could not be read, on `line`; `reason` is a stable code. */
-  onMalformed(line: number, reason: MalformedReason, message: string): void;
+  /**
+   * A record that could not be read, on `line`; `reason` is a stable code. `text`: the line skipped,
+   * except for a line too long to keep (RECORD_TOO_LARGE), which {@link onOverlongText} was given.
+   */
+  onMalformed(line: number, reason: MalformedReason, message: string, text?: string): void;
+  /** The text of a line too long to keep, piece by piece as it is passed over, before its onMalformed. */
+  onOverlongText?(text: string): void;
   /**
    * A `#` line outside a record (`#Software:`, `#Fields:` … of a raw log; `#TYPE` of an export),
    * without a leading BOM. Not a row: never counted.
@@ -181,6 +186,7 @@ export class CsvRecordSplitter {
   private scannedChars = 0;
   /** Fields a record must have (the header's), when known: see {@link expectFields}. */
   private fieldCount: number | undefined;
+  private lastUnended = false;
 
   public constructor(options: CsvSplitterOptions, callbacks: CsvSplitterCallbacks) {
     this.delimiter = options.delimiter;
@@ -194,6 +200,14 @@ export class CsvRecordSplitter {
   /** The first physical line not yet read to its end: where a stopped read can go on. */
   public get nextLine(): number {
     return this.pending === undefined ? this.line : this.pendingLine;
+  }
+
+  /**
+   * True while the file's last line is read and it has no line end: a file cut short there (a log
+   * copied while it was being written) when its record is cut too.
+   */
+  public get inUnendedLastLine(): boolean {
+    return this.lastUnended;
   }
 
   /**
@@ -221,9 +235,12 @@ export class CsvRecordSplitter {
       const newline = text.indexOf('\n');
       if (newline === -1) {
         this.overlong.chars += text.length;
+        this.callbacks.onOverlongText?.(text);
         return;
       }
-      this.overlong.chars += newline > 0 && text.charCodeAt(newline - 1) === 13 ? newline - 1 : newline;
+      const end = newline > 0 && text.charCodeAt(newline - 1) === 13 ? newline - 1 : newline;
+      this.overlong.chars += end;
+      this.callbacks.onOverlongText?.(text.slice(0, end));
       this.endOverlong();
       start = newline + 1;
     } else if (this.carry.length > 0) {
@@ -242,6 +259,7 @@ export class CsvRecordSplitter {
       start = newline + 1;
       if (first.length > this.maxRecordChars) {
         this.overlong = { line: this.line, chars: first.length };
+        this.callbacks.onOverlongText?.(first);
         this.endOverlong();
       } else {
         this.acceptLine(first);
@@ -253,6 +271,7 @@ export class CsvRecordSplitter {
       const end = newline > start && text.charCodeAt(newline - 1) === 13 ? newline - 1 : newline;
       if (end - start > this.maxRecordChars) {
         this.overlong = { line: this.line, chars: end - start };
+        this.callbacks.onOverlongText?.(text.slice(start, end));
         this.endOverlong();
       } else {
         this.acceptLine(text.slice(start, end));
@@ -270,6 +289,7 @@ export class CsvRecordSplitter {
   private checkCarry(): void {
     if (this.carry.length <= this.maxRecordChars) return;
     this.overlong = { line: this.line, chars: this.carry.length };
+    this.callbacks.onOverlongText?.(this.carry);
     this.carry = '';
   }
 
@@ -293,7 +313,9 @@ export class CsvRecordSplitter {
     if (this.carry.length > 0) {
       const last = this.carry.endsWith('\r') ? this.carry.slice(0, -1) : this.carry;
       this.carry = '';
+      this.lastUnended = true;
       this.acceptLine(last);
+      this.lastUnended = false;
     }
     const pending = this.pending;
     if (pending === undefined) return;
@@ -302,6 +324,7 @@ export class CsvRecordSplitter {
         this.pendingLine,
         'TRUNCATED_RECORD',
         `the file ends inside a quoted field that starts on line ${this.pendingLine} (truncated file?)`,
+        pending[0],
       );
       this.pending = undefined;
       return;
@@ -374,6 +397,7 @@ export class CsvRecordSplitter {
       `line ${first} opens a quoted field (field ${openQuotedField(pending[0] ?? '', false, this.delimiter)}) that is ` +
         `still open at ${until} (${following} ${following === 1 ? 'line' : 'lines'} later; a stray quote?): ` +
         `line ${first} is skipped and the lines after it are read as rows`,
+      pending[0],
     );
     for (let index = 1; index < pending.length; index++) this.readLine(pending[index] ?? '', first + index);
   }

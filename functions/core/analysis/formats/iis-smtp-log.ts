@@ -23,8 +23,12 @@
  * be told (interleaved sessions, a command before the log) is numbered on its own (`…#interleaved-1`,
  * `…#unpaired-1`), so it is never merged into another as a repeat.
  */
+import { quoteText } from '../../kernel/strings.js';
+import { refusalMarkerIn } from '../evidence/rejections.js';
+import { skipOf } from '../input/unread-refusals.js';
 import { normaliseAddress, type TraceEvent } from '../model/events.js';
 import type { SourceNote } from '../model/source-record.js';
+import type { SkipReason } from './format-adapter.js';
 import { MailTransaction } from './smtp-sessions.js';
 import { LineReader, type TextContext, type TextFormat, type TextHead } from './text-format.js';
 
@@ -326,12 +330,17 @@ class IisSmtpReader extends LineReader {
     }
     sink.row(line);
     if (tooLong) {
-      sink.skip(line, 'RECORD_TOO_LARGE', 'the line is longer than a W3C log line can be');
+      this.skipLine(line, text, 'RECORD_TOO_LARGE', 'the line is longer than a W3C log line can be');
       return;
     }
     const cells = text.split(' ');
     if (this.fields.length === 0 || cells.length !== this.fields.length) {
-      sink.skip(line, 'COLUMN_COUNT', `expected ${this.fields.length} fields, found ${cells.length}`);
+      this.skipLine(
+        line,
+        text,
+        'COLUMN_COUNT',
+        `expected ${this.fields.length} fields, found ${cells.length}`,
+      );
       return;
     }
     const date = this.value(cells, 'date');
@@ -341,13 +350,25 @@ class IisSmtpReader extends LineReader {
         ? undefined
         : this.context.timestamps.parse(`${date}T${time}Z`, line);
     if (timestamp === undefined) {
-      sink.skip(line, 'BAD_TIMESTAMP', `"${date ?? ''} ${time ?? ''}" is not a date and time`, 'date');
+      this.skipLine(
+        line,
+        text,
+        'BAD_TIMESTAMP',
+        `"${quoteText(`${date ?? ''} ${time ?? ''}`, 64)}" is not a date and time`,
+        'date',
+      );
       return;
     }
     const kind = this.value(cells, 'cs-username')?.toLowerCase();
     const key = `${this.value(cells, 's-sitename') ?? ''} ${this.value(cells, 'c-ip') ?? ''}`;
     if (kind === 'outboundconnectioncommand') this.command(cells, key, timestamp);
     else if (kind === 'outboundconnectionresponse') this.response(cells, key, timestamp, line);
+  }
+
+  /** Skips a line not read: REFUSAL_NOT_READ, which fails the file, when it holds relay-refusal text. */
+  private skipLine(line: number, text: string, reason: SkipReason, message: string, column?: string): void {
+    const skipped = skipOf(reason, message, refusalMarkerIn(text));
+    this.sink.skip(line, skipped.reason, skipped.message, column);
   }
 
   private command(cells: readonly string[], key: string, timestamp: string): void {

@@ -11,8 +11,12 @@
  */
 import { z } from 'zod';
 import { firstIssue } from '../../kernel/issues.js';
+import { quoteText } from '../../kernel/strings.js';
+import { refusalMarkerIn } from '../evidence/rejections.js';
+import { skipOf } from '../input/unread-refusals.js';
 import type { TraceEvent } from '../model/events.js';
 import { setTraceFields } from './csv-row-adapter.js';
+import type { SkipReason } from './format-adapter.js';
 import { type JsonRecordHandler, JsonRecordScanner } from './json-records.js';
 import {
   SinkReader,
@@ -118,6 +122,12 @@ class MessageTraceJsonReader extends SinkReader implements JsonRecordHandler {
   private heldChars = 0;
   /** The current page held too much to wait for its context longer. */
   private heldTooMuch = false;
+  /**
+   * What is being read: a record's text, or a detail nested in a trace record (only its own text
+   * counts: the trace's other details may hold a refusal that is read). A skip of it is searched for
+   * relay-refusal text.
+   */
+  private reading: string | Record<string, unknown> = '';
 
   public constructor(private readonly context: TextContext) {
     super();
@@ -172,14 +182,22 @@ class MessageTraceJsonReader extends SinkReader implements JsonRecordHandler {
     sink.skip(line, reason, message);
   }
 
+  /** Skips the record being read: REFUSAL_NOT_READ when it holds relay-refusal text. */
+  private skip(line: number, reason: SkipReason, message: string, column?: string): void {
+    const text = typeof this.reading === 'string' ? this.reading : JSON.stringify(this.reading);
+    const skipped = skipOf(reason, message, refusalMarkerIn(text));
+    this.sink.skip(line, skipped.reason, skipped.message, column);
+  }
+
   private read(text: string, line: number, page: PageContext | undefined): void {
     const sink = this.sink;
     sink.row(line);
+    this.reading = text;
     let value: unknown;
     try {
       value = JSON.parse(text);
     } catch (error) {
-      sink.skip(
+      this.skip(
         line,
         'INVALID_JSON',
         `not valid JSON: ${error instanceof Error ? error.message : String(error)}`,
@@ -187,7 +205,7 @@ class MessageTraceJsonReader extends SinkReader implements JsonRecordHandler {
       return;
     }
     if (typeof value !== 'object' || value === null || Array.isArray(value)) {
-      sink.skip(line, 'NOT_A_TRACE_RECORD', 'not a JSON object');
+      this.skip(line, 'NOT_A_TRACE_RECORD', 'not a JSON object');
       return;
     }
     const fields = lowerKeys(value as Record<string, unknown>);
@@ -197,7 +215,7 @@ class MessageTraceJsonReader extends SinkReader implements JsonRecordHandler {
       this.trace(fields, line, sink);
     } else {
       const keys = Object.keys(value).slice(0, 8).join(', ');
-      sink.skip(
+      this.skip(
         line,
         'NOT_A_TRACE_RECORD',
         `neither a message trace record (Received/receivedDateTime, Status…) nor a trace detail record (Date, Event, Detail…): keys ${keys}`,
@@ -211,22 +229,21 @@ class MessageTraceJsonReader extends SinkReader implements JsonRecordHandler {
     fields: Record<string, unknown>,
     dateOf: (record: T) => string | number,
     line: number,
-    sink: TextSink,
   ): { record: T; timestamp: string } | undefined {
     const parsed = schema.safeParse(fields);
     if (!parsed.success) {
       const { field, message } = firstIssue(parsed.error, { whole: 'record' });
-      sink.skip(line, 'INVALID_RECORD', `${field}: ${message}`, field);
+      this.skip(line, 'INVALID_RECORD', `${field}: ${message}`, field);
       return undefined;
     }
-    const timestamp = this.timestamp(dateOf(parsed.data), line, sink);
+    const timestamp = this.timestamp(dateOf(parsed.data), line);
     return timestamp === undefined ? undefined : { record: parsed.data, timestamp };
   }
 
   private trace(fields: Record<string, unknown>, line: number, sink: TextSink): void {
     // Graph names the trace id `id`; PowerShell `MessageTraceId`.
     if (fields.messagetraceid === undefined && fields.id !== undefined) fields.messagetraceid = fields.id;
-    const checked = this.checked(TraceRecord, fields, (record) => record.received, line, sink);
+    const checked = this.checked(TraceRecord, fields, (record) => record.received, line);
     if (checked === undefined) return;
     const { record, timestamp } = checked;
     const event: TraceEvent = { timestamp, eventId: (record.status ?? 'NONE').toUpperCase(), line };
@@ -242,6 +259,7 @@ class MessageTraceJsonReader extends SinkReader implements JsonRecordHandler {
     // A trace with its details in it (`Select-Object *, @{n='Details'; e={Get-MessageTraceDetail…}}`):
     // the details carry the refusal text, so each is read as a detail record of this trace.
     for (const nested of nestedDetails(fields)) {
+      this.reading = nested;
       this.detail(
         {
           messageid: record.messageid,
@@ -263,7 +281,7 @@ class MessageTraceJsonReader extends SinkReader implements JsonRecordHandler {
     sink: TextSink,
     page: PageContext | undefined,
   ): void {
-    const checked = this.checked(DetailRecord, fields, (record) => record.date, line, sink);
+    const checked = this.checked(DetailRecord, fields, (record) => record.date, line);
     if (checked === undefined) return;
     const { record, timestamp } = checked;
     const event: TraceEvent = { timestamp, eventId: record.event.toUpperCase(), line };
@@ -283,7 +301,7 @@ class MessageTraceJsonReader extends SinkReader implements JsonRecordHandler {
     sink.event(event);
   }
 
-  private timestamp(value: string | number, line: number, sink: TextSink): string | undefined {
+  private timestamp(value: string | number, line: number): string | undefined {
     let iso: string | undefined;
     const ms = typeof value === 'number' ? value : Number(MS_DATE.exec(value)?.[1] ?? Number.NaN);
     if (Number.isFinite(ms)) {
@@ -293,7 +311,7 @@ class MessageTraceJsonReader extends SinkReader implements JsonRecordHandler {
       iso = this.context.timestamps.parse(String(value), line);
     }
     if (iso === undefined)
-      sink.skip(line, 'BAD_TIMESTAMP', `"${String(value).slice(0, 64)}" is not a date and time`);
+      this.skip(line, 'BAD_TIMESTAMP', `"${quoteText(String(value), 64)}" is not a date and time`);
     return iso;
   }
 }

@@ -1,6 +1,7 @@
 /**
  * Checks every adapter applies before converting a row, so a bad row is always reported the same way.
  */
+import { quoteText } from '../../kernel/strings.js';
 import { MAX_TIMESTAMP_CHARS } from '../input/timestamps.js';
 import type { RowContext, RowSink } from './format-adapter.js';
 
@@ -16,7 +17,10 @@ export function hasHeaderShape(
   return false;
 }
 
-/** The UTC ISO timestamp of a cell, or `undefined` (and the row reported) when it is not one. */
+/**
+ * The UTC ISO timestamp of a cell, or `undefined` (and the row reported) when it is not one. The cell
+ * is quoted with its control characters escaped (the NULs of a damaged log), so the report stays text.
+ */
 export function timestampOrSkip(
   raw: string | undefined,
   column: string,
@@ -32,8 +36,8 @@ export function timestampOrSkip(
       raw === undefined
         ? 'the timestamp is empty'
         : raw.length > MAX_TIMESTAMP_CHARS
-          ? `"${raw.slice(0, MAX_TIMESTAMP_CHARS)}…" (${raw.length} characters) is not a date and time`
-          : `"${raw}" is not a date and time`,
+          ? `"${quoteText(raw, MAX_TIMESTAMP_CHARS)}" (${raw.length} characters) is not a date and time`
+          : `"${quoteText(raw, MAX_TIMESTAMP_CHARS)}" is not a date and time`,
       column,
     );
   }

@@ -4,13 +4,15 @@
  * `analyze()`; this half needs no classifier state, only whether domains are inferred.
  *
  * Every row is accounted for here: a batch says how many rows were read and analysed and which
- * were skipped, with line and reason. Events that carry a relay refusal are validated with the
+ * were skipped, with line and reason; a skipped row that holds relay-refusal text fails the file once
+ * it is read (see unread-refusals.ts). Events that carry a relay refusal are validated with the
  * canonical zod schema (they become findings, which cross into storage).
  */
 import { closeEarly } from '../../text/byte-source.js';
 import { CsvRecordSplitter, normaliseHeader } from '../../text/csv-records.js';
 import { decodeBytes } from '../../text/decode.js';
 import { decompressed, isGzipHead } from '../../text/decompress.js';
+import { refusalMarkerIn } from '../evidence/rejections.js';
 import { rowMayMatter } from '../evidence/relevance.js';
 import { trackingVersionOf } from '../formats/exchange-tracking-log.js';
 import type { FormatAdapter, RowAdapter, RowContext, RowSink, SkipReason } from '../formats/index.js';
@@ -27,9 +29,11 @@ import {
   skippedRow,
 } from './batches.js';
 import { chooseFormat, detectFormat, parseFieldsDirective } from './detect.js';
+import { NulBytes } from './nul-bytes.js';
 import { parseText, sniffText } from './parse-text.js';
 import { LineMap, trackLines } from './resume-bytes.js';
 import { HeldBatches, TimestampParser } from './timestamps.js';
+import { PieceSearch, READ_AGAIN, skipOf, UnreadRefusals } from './unread-refusals.js';
 import { describeUnsupported } from './unsupported-inputs.js';
 
 export type { AnalysisInput, ParsedBatch, ParseListener, ParseOptions, ResumeAnchor } from './batches.js';
@@ -212,9 +216,37 @@ async function parseDecoded(
   const point = input.resume?.record.resume;
   if (point === undefined || point.dates?.reread === true) batch.notes.push(...detection.notes);
   let rowSkipped = false;
+  /** What the rows are split on: a skipped row's cells are joined with it again to be searched. */
+  const delimiter = detection.delimiter;
+  const unread = new UnreadRefusals(input.name, READ_AGAIN, input.resume?.record);
+  /** Adds a skipped row as {@link skipOf} reports it, given the refusal text it holds (`marker`). */
+  const addSkip = (
+    line: number,
+    reason: SkipReason,
+    message: string,
+    marker: string | undefined,
+    column?: string,
+    more = '',
+  ): void => {
+    const skipped = skipOf(reason, message, marker);
+    if (skipped.reason === 'REFUSAL_NOT_READ') unread.add(line, skipped.message + more);
+    batch.skips.push(skippedRow(line, skipped.reason, skipped.message + more, column));
+  };
+  /** The fields of the row being adapted: what a skip of it is checked for refusal text in. */
+  let adapting: readonly string[] | undefined;
   const skip = (line: number, reason: SkipReason, message: string, column?: string): void => {
     rowSkipped = true;
-    if (line >= countFrom) batch.skips.push(skippedRow(line, reason, message, column));
+    if (line < countFrom) return;
+    const row = adapting;
+    // Skips of no one row (a session the adapter closes at the end) are not searched.
+    if (row === undefined) {
+      addSkip(line, reason, message, undefined, column);
+      return;
+    }
+    // A live tracking log copied while Exchange writes it ends in a line cut short.
+    const cut = reason === 'COLUMN_COUNT' && splitter.inUnendedLastLine && row.length < fields.length;
+    const copyAgain = detection.format.fieldsDirective ? CUT_LOG_LINE : CUT_EXPORT_ROW;
+    addSkip(line, reason, message, refusalMarkerIn(row.join(delimiter)), column, cut ? copyAgain : '');
   };
   const rowSink: RowSink = {
     event: (event) => acceptEvent(event, batch, timestamps, skip),
@@ -233,13 +265,20 @@ async function parseDecoded(
         const counted = line >= countFrom;
         if (counted) batch.rowsRead++;
         rowSkipped = false;
+        adapting = fields;
         rowAdapter.adapt(fields, line, rowSink);
+        adapting = undefined;
         if (!rowSkipped && counted) batch.rowsAnalysed++;
       },
-      onMalformed(line, reason, message) {
+      onMalformed(line, reason, message, text) {
+        // A line too long to keep was searched as it passed.
+        const marker = text === undefined ? overlong.end() : refusalMarkerIn(text);
         if (line < countFrom) return;
         batch.rowsRead++;
-        skip(line, reason, message);
+        addSkip(line, reason, message, marker);
+      },
+      onOverlongText(text) {
+        overlong.push(text);
       },
       onComment(text, line) {
         if (!detection.format.fieldsDirective) return; // `#` lines of exports are comments
@@ -254,6 +293,7 @@ async function parseDecoded(
       },
     },
   );
+  const overlong = new PieceSearch();
   // A record of another count than the header's that spans lines is a stray quote's (see the splitter).
   if (!detection.headerless) splitter.expectFields(detection.headers.length);
   const deliver = async (last: boolean): Promise<void> => {
@@ -264,7 +304,8 @@ async function parseDecoded(
     for (const ready of held.take(full, last)) await listener.batch(ready);
   };
 
-  splitter.push(detection.rest);
+  const nuls = new NulBytes();
+  splitter.push(nuls.strip(detection.rest));
   // Rows an earlier invocation handed on proved to be dated in the wrong order: this read stops,
   // the next reads the file from its start (see TimestampParser.mustReread).
   const reading: ParseListener = {
@@ -272,18 +313,32 @@ async function parseDecoded(
     shouldStop: () => timestamps.mustReread || listener.shouldStop?.() === true,
   };
   const outcome = await pump(chunks, reading, {
-    push: (text) => splitter.push(text),
+    push: (text) => splitter.push(nuls.strip(text)),
     end: () => {
       splitter.end();
       rowAdapter.finish?.(rowSink);
     },
-    notes: () => batch.notes.push(...(rowAdapter.notes?.() ?? [])),
+    notes: () => {
+      batch.notes.push(...(rowAdapter.notes?.() ?? []));
+      const removed = nuls.note();
+      if (removed !== undefined) batch.notes.push(removed);
+    },
     deliver,
     holding: () => held.holding,
   });
   // The proof may be in the file's last record, read once the text ended.
-  return timestamps.mustReread ? 'stopped' : outcome;
+  if (timestamps.mustReread) return 'stopped';
+  // Every batch is handed on first: the refusals of the rows that were read stand.
+  if (outcome === 'done') unread.fail();
+  return outcome;
 }
+
+/** Said of a row cut short on a file's last line, which has no line end: of a raw log, of an export. */
+const CUT_LOG_LINE =
+  '; it is the last line and has no line end: the log looks copied while Exchange was writing it — copy it ' +
+  'again once the log has rolled over (a new file begun)';
+const CUT_EXPORT_ROW =
+  '; it is the last line and has no line end: the file looks cut short, copied while it was being written';
 
 const DIGIT = /\d/;
 

@@ -8,8 +8,8 @@
  * with dovecot) is read on: its format is the one its first mail line tells, and until then its
  * lines are only counted, so the batch that waits for it stays small.
  */
-import { groupDigits, plural } from '../../kernel/counts-in-words.js';
-import { ErrorCode, RelayAuditError, UnknownFormatError } from '../../kernel/errors.js';
+import { groupDigits } from '../../kernel/counts-in-words.js';
+import { UnknownFormatError } from '../../kernel/errors.js';
 import { rowMayMatter } from '../evidence/relevance.js';
 import type { SkipReason } from '../formats/format-adapter.js';
 import { syslogMailLog, unreadableMailLog } from '../formats/mta-log.js';
@@ -37,6 +37,13 @@ import {
 } from './batches.js';
 import { describeKnownFormats } from './detect.js';
 import { HeldBatches, TimestampParser } from './timestamps.js';
+import { READ_AGAIN, UnreadRefusals } from './unread-refusals.js';
+
+/** Formats whose unread refusal lines are better given in another shape of the log (see {@link MAIL_LOG_ADVICE}). */
+const MAIL_LOGS: ReadonlySet<FormatId> = new Set(['postfix-log', 'sendmail-log', 'exim-log']);
+const MAIL_LOG_ADVICE =
+  'Give relay-audit the log in a shape it reads (syslog lines, RFC 5424, journalctl -o short-iso or -o json: ' +
+  'see the README) and analyse it again.';
 
 /** How much of a file its format is told from. */
 const HEAD_CHARS = 64 * 1024;
@@ -194,7 +201,10 @@ export async function parseText(
     if (rowOpen && !rowSkipped) batch.rowsAnalysed++;
     rowOpen = false;
   };
-  const unread = new UnreadRefusals(input.name);
+  const unread = new UnreadRefusals(
+    input.name,
+    id === undefined || MAIL_LOGS.has(id) ? MAIL_LOG_ADVICE : READ_AGAIN,
+  );
   const skip = (line: number, reason: SkipReason, message: string, column?: string): void => {
     rowSkipped = true;
     if (reason === 'REFUSAL_NOT_READ') unread.add(line, message);
@@ -265,43 +275,4 @@ export async function parseText(
   // Every batch is handed on first: the refusals of the lines that were read stand.
   if (outcome === 'done') unread.fail();
   return outcome;
-}
-
-/**
- * Lines skipped because they could not be read although they hold relay-refusal text
- * (`REFUSAL_NOT_READ`): a file with one is failed once it is read, never said to hold no refusals.
- */
-class UnreadRefusals {
-  private count = 0;
-  private first: { line: number; message: string } | undefined;
-
-  public constructor(private readonly file: string) {}
-
-  public add(line: number, message: string): void {
-    this.count++;
-    this.first ??= { line, message };
-  }
-
-  /**
-   * Throws REFUSAL_NOT_READ when such a line was skipped. `what`: what the file looks like, when no
-   * line of it was read.
-   */
-  public fail(what?: string): void {
-    if (this.first === undefined) return;
-    const { line, message } = this.first;
-    const which =
-      this.count === 1
-        ? `line ${line} could not be read`
-        : `${plural(this.count, 'line')} that hold relay-refusal text could not be read, e.g. line ${line}`;
-    const rest =
-      what === undefined
-        ? `Its other lines were read and their refusals are reported, but not ${this.count === 1 ? 'this line' : 'these lines'}.`
-        : `It looks like ${what}.`;
-    throw new RelayAuditError(
-      ErrorCode.RefusalNotRead,
-      `${this.file}: ${which} — ${message}. ${rest} Give relay-audit the log in a shape it reads ` +
-        '(syslog lines, RFC 5424, journalctl -o short-iso or -o json: see the README) and analyse it again.',
-      { location: { file: this.file, line } },
-    );
-  }
 }
