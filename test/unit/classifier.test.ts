@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { type EmittedFinding, StreamingClassifier } from '../../functions/core/analysis/classifier.js';
 import { Finding } from '../../functions/core/analysis/model/findings.js';
 import { InferredDomains, parseAcceptedDomains } from '../../functions/core/organisation/accepted-domains.js';
-import { ATTR35, event, fail, origin } from '../support/events.js';
+import { ATTR35, ATTR36, event, fail, origin } from '../support/events.js';
 
 const domains = parseAcceptedDomains('contoso.com', 'test');
 
@@ -279,5 +279,89 @@ describe('StreamingClassifier', () => {
       [fail('app1', 'x@gmail.com', 'app@fabrikam.com'), 'a'],
     ]);
     expect(findings.map((f) => f.finding.scenario)).toEqual(['foreign-sender-domain']);
+  });
+
+  describe('an app relaying through an anonymous relay connector (Incoming) to internal and outside recipients', () => {
+    /** The rows of one RECEIVE row naming `recipients`: one event each, the same line. */
+    const received = (messageId: string, recipients: readonly string[], line = 7) =>
+      recipients.map((recipient) =>
+        event({
+          eventId: 'RECEIVE',
+          source: 'SMTP',
+          messageId,
+          recipient,
+          returnPath: 'app@fabrikam.com',
+          directionality: 'incoming',
+          line,
+        }),
+      );
+    const delivered = (messageId: string, recipient: string) =>
+      event({
+        eventId: 'DELIVER',
+        source: 'STOREDRIVER',
+        messageId,
+        recipient,
+        returnPath: 'app@fabrikam.com',
+        directionality: 'incoming',
+      });
+    const scenarios = (rows: ReturnType<typeof event>[]) =>
+      run(
+        new StreamingClassifier({ domains }),
+        rows.map((row) => [row, 'MSGTRK.LOG'] as [ReturnType<typeof event>, string]),
+      ).map((f) => [f.finding.recipient, f.finding.scenario]);
+
+    it('is foreign-sender-domain for the outside recipient, whichever the receipt lists first', () => {
+      for (const order of [
+        ['kate@contoso.com', 'x@gmail.com'],
+        ['x@gmail.com', 'kate@contoso.com'],
+      ]) {
+        expect(
+          scenarios([
+            ...received('r1', order),
+            delivered('r1', 'kate@contoso.com'),
+            fail('r1', 'x@gmail.com', 'app@fabrikam.com', ATTR36, { directionality: 'incoming' }),
+          ]),
+        ).toEqual([['x@gmail.com', 'foreign-sender-domain']]);
+      }
+    });
+
+    it('is foreign-sender-domain for outside recipients past those kept per message', () => {
+      const outside = Array.from({ length: 12 }, (_, i) => `r${i}@gmail.com`);
+      expect(
+        scenarios([
+          ...received('r2', ['kate@contoso.com', ...outside]),
+          fail('r2', 'r11@gmail.com', 'app@fabrikam.com'),
+          fail('r2', 'r0@gmail.com', 'app@fabrikam.com'),
+        ]),
+      ).toEqual([
+        ['r11@gmail.com', 'foreign-sender-domain'],
+        ['r0@gmail.com', 'foreign-sender-domain'],
+      ]);
+    });
+
+    it('keeps forwarding forwarding: a receipt for the internal recipient only, or a redirect and the next hop', () => {
+      expect(
+        scenarios([
+          ...received('f1', ['kate@contoso.com']),
+          fail('f1', 'kate@tailspintoys.com', 'app@fabrikam.com'),
+        ]),
+      ).toEqual([['kate@tailspintoys.com', 'forwarding']]);
+      // The server that categorised redirects; the next one receives the message for the new address.
+      expect(
+        scenarios([
+          ...received('f2', ['kate@contoso.com'], 3),
+          event({
+            eventId: 'REDIRECT',
+            source: 'ROUTING',
+            messageId: 'f2',
+            recipient: 'kate@tailspintoys.com',
+            relatedRecipient: 'kate@contoso.com',
+            returnPath: 'app@fabrikam.com',
+          }),
+          ...received('f2', ['kate@tailspintoys.com'], 5),
+          fail('f2', 'kate@tailspintoys.com', 'app@fabrikam.com'),
+        ]),
+      ).toEqual([['kate@tailspintoys.com', 'forwarding']]);
+    });
   });
 });

@@ -72,6 +72,18 @@ describe('inbound evidence, defined once', () => {
     );
   });
 
+  it('a mailbox rule’s trace names where the rule sent the message, to tell it from addresses the sender chose', () => {
+    const rule = { ...event('RECEIVE', 'MAILBOXRULE', 'incoming'), recipient: 'kate@tailspintoys.com' };
+    expect(inboundTraceOf(rule)).toEqual({
+      kind: 'mailbox-rule',
+      target: 'kate@tailspintoys.com',
+      eventId: 'RECEIVE',
+      line: 7,
+    });
+    const { recipient: _none, ...unnamed } = rule;
+    expect(inboundTraceOf(unnamed)).toEqual({ kind: 'mailbox-rule', eventId: 'RECEIVE', line: 7 });
+  });
+
   it('a receipt counts only for mail from outside', () => {
     expect(inboundTraceOf(event('RECEIVE', 'SMTP', 'incoming'))?.kind).toBe('received-for');
     expect(inboundTraceOf(event('RECEIVE', 'SMTP', 'originating'))).toBeUndefined();

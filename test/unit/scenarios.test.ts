@@ -84,6 +84,65 @@ describe('scenario precedence', () => {
     expect(decide(input({ inbound }))).toBe('foreign-sender-domain');
   });
 
+  describe('a refused recipient the message was received for', () => {
+    /** The refusal of kate@tailspintoys.com, with these traces of its message. */
+    const refusal = (inbound: RuleInput['inbound']) =>
+      input({
+        inbound,
+        event: event({ eventId: 'FAIL', recipient: 'kate@tailspintoys.com', recipientStatus: ATTR36 }),
+      });
+    const received = (recipient: string | undefined, line = 3) =>
+      recipient === undefined
+        ? { kind: 'received-for' as const, eventId: 'RECEIVE', line }
+        : { kind: 'received-for' as const, recipient, eventId: 'RECEIVE', line };
+    const internal = [
+      received('lee@contoso.com'),
+      { kind: 'delivered-to' as const, recipient: 'lee@contoso.com', eventId: 'DELIVER', line: 4 },
+    ];
+
+    it('was addressed by the sender: an internal recipient of the same message is no forwarding', () => {
+      expect(decide(refusal(internal))).toBe('forwarding');
+      expect(decide(refusal([...internal, received('kate@tailspintoys.com')]))).toBe('foreign-sender-domain');
+      // A receipt that stands for outside recipients not kept may be the refused one's.
+      expect(decide(refusal([...internal, received(undefined)]))).toBe('foreign-sender-domain');
+      // Another outside recipient received does not make this one addressed.
+      expect(decide(refusal([...internal, received('ap@litware.com')]))).toBe('forwarding');
+    });
+
+    it('was made by a redirect when one sent the message there: the next server received it for it too', () => {
+      const redirect = (target: string | undefined) => ({
+        kind: 'redirect' as const,
+        recipient: 'lee@contoso.com',
+        ...(target === undefined ? {} : { target }),
+        eventId: 'REDIRECT',
+        line: 5,
+      });
+      const hop = received('kate@tailspintoys.com', 9);
+      expect(decide(refusal([...internal, redirect('kate@tailspintoys.com'), hop]))).toBe('forwarding');
+      expect(decide(refusal([...internal, redirect(undefined), hop]))).toBe('forwarding');
+      // A redirect elsewhere does not explain it.
+      expect(decide(refusal([...internal, redirect('lee@gmail.com'), hop]))).toBe('foreign-sender-domain');
+      const rule = (target: string) => ({
+        kind: 'mailbox-rule' as const,
+        target,
+        eventId: 'RECEIVE',
+        line: 6,
+      });
+      expect(decide(refusal([...internal, rule('kate@tailspintoys.com'), hop]))).toBe('forwarding');
+      expect(decide(refusal([...internal, rule('lee@gmail.com'), hop]))).toBe('foreign-sender-domain');
+    });
+
+    it('was not addressed when it was only delivered to: a forward is delivered too', () => {
+      const delivered = {
+        kind: 'delivered-to' as const,
+        recipient: 'kate@tailspintoys.com',
+        eventId: 'DELIVERED',
+        line: 7,
+      };
+      expect(decide(refusal([...internal, delivered]))).toBe('forwarding');
+    });
+  });
+
   it('forwarding to an internal recipient is not forwarding', () => {
     const inbound = [
       { kind: 'redirect' as const, recipient: 'kate@contoso.com', eventId: 'REDIRECT', line: 3 },

@@ -1,17 +1,18 @@
 /**
  * The evidence index: what every event may tell a refusal read before or after it, kept per
  * message (oldest evicted first) — its inbound traces (the REDIRECT that proves forwarding, the
- * receipt of an internal recipient), the sender, recipient and subject a message trace row
- * names, the envelope sender a trace detail's `Receive` row names, the sender of an MTA's queued
- * message (evidence/queued-sender.ts), the start of an SMTP session that goes on in another send
- * protocol log (evidence/open-session.ts) — and, when domains are inferred from the logs, the
- * domains the events show.
+ * receipt of an internal recipient; the receipts of outside recipients, evidence/outside-receipts.ts),
+ * the sender, recipient and subject a message trace row names, the envelope sender a trace detail's
+ * `Receive` row names, the sender of an MTA's queued message (evidence/queued-sender.ts), the start
+ * of an SMTP session that goes on in another send protocol log (evidence/open-session.ts) — and,
+ * when domains are inferred from the logs, the domains the events show.
  */
 import { BoundedMap } from '../../kernel/bounded-map.js';
 import { detach, type StringPool } from '../../kernel/strings.js';
 import type { DomainOracle, InferredDomains } from '../../organisation/accepted-domains.js';
 import { type InboundTrace, inboundTraceOf, isReceipt } from '../evidence/inbound-trace.js';
 import { OpenSessions } from '../evidence/open-session.js';
+import { OutsideReceipts } from '../evidence/outside-receipts.js';
 import { QueuedSenders } from '../evidence/queued-sender.js';
 import { domainOf, type TraceEvent } from '../model/events.js';
 
@@ -64,6 +65,8 @@ function withRow(known: MessageContext | undefined, row: TraceRow): MessageConte
 
 export class EvidenceIndex {
   private readonly traces: BoundedMap<string, InboundTrace[]>;
+  /** Receipts for outside recipients: kept apart, so that relayed mail evicts no evidence. */
+  private readonly outside: OutsideReceipts;
   private readonly contexts: BoundedMap<string, MessageContext>;
   /**
    * Envelope senders (P1) by trace id: a trace detail names it on the message's `Receive` row, not on
@@ -85,6 +88,7 @@ export class EvidenceIndex {
     private readonly strings: StringPool,
   ) {
     this.traces = new BoundedMap(tracked);
+    this.outside = new OutsideReceipts(tracked);
     this.contexts = new BoundedMap(tracked);
     this.envelopes = new BoundedMap(tracked);
     this.queued = new QueuedSenders(tracked);
@@ -105,16 +109,20 @@ export class EvidenceIndex {
     }
     const messageId = event.messageId;
     if (messageId !== undefined) {
-      let trace = inboundTraceOf(event);
-      // Receipts that cannot be internal are dropped now (with a given list) to save memory.
-      if (trace && isReceipt(trace) && this.domains.covers(domainOf(recipient)) === false) trace = undefined;
+      const trace = inboundTraceOf(event);
       if (trace) {
         trace.eventId = this.strings.intern(trace.eventId);
         if (trace.recipient !== undefined) trace.recipient = detach(trace.recipient);
         if (trace.target !== undefined) trace.target = detach(trace.target);
-        const list = this.traces.get(messageId);
-        if (!list) this.traces.set(detach(messageId), [trace]);
-        else if (list.length < TRACES_PER_MESSAGE) list.push(trace);
+        // A receipt for an address that cannot be internal (with a given list) is no evidence of
+        // arrival: it only names a recipient the sender addressed itself.
+        if (isReceipt(trace) && this.domains.covers(domainOf(recipient)) === false) {
+          this.outside.add(messageId, trace);
+        } else {
+          const list = this.traces.get(messageId);
+          if (!list) this.traces.set(detach(messageId), [trace]);
+          else if (list.length < TRACES_PER_MESSAGE) list.push(trace);
+        }
       }
     }
     if (event.messageTraceId !== undefined && event.returnPath !== undefined)
@@ -163,8 +171,9 @@ export class EvidenceIndex {
     const own = this.traces.get(messageId);
     const standIn = this.queued.standInOf(messageId);
     const named = standIn === undefined ? undefined : this.traces.get(standIn);
-    if (named === undefined) return own ?? NO_TRACES;
-    return own === undefined ? named : [...own, ...named];
+    const outside = this.outside.of(messageId);
+    if (named === undefined && outside === undefined) return own ?? NO_TRACES;
+    return [...(own ?? NO_TRACES), ...(named ?? NO_TRACES), ...(outside ?? NO_TRACES)];
   }
 
   /**

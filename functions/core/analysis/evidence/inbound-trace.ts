@@ -4,17 +4,22 @@
  * and through it the cross-upload correlation all ask these two functions, so what counts as a
  * receipt cannot differ between them.
  *
- * A receipt counts only for mail that came from outside (not Originating): an app relaying as a
- * foreign domain to one internal and one outside recipient is not forwarding.
+ * A receipt counts only for mail that came from outside (not Originating). An app relaying as a
+ * foreign domain to one internal and one outside recipient is not forwarding: an authenticated
+ * submission is Originating, and an anonymous relay connector's (Incoming) names the outside
+ * recipient too ({@link addressedBySender}).
  */
 import type { TraceEvent } from '../model/events.js';
 
 /** Evidence, gathered across rows and files, that a message first arrived for an internal recipient. */
 export interface InboundTrace {
   kind: 'redirect' | 'resolve' | 'mailbox-rule' | 'received-for' | 'delivered-to';
-  /** The recipient the message arrived for (when the row names one). */
+  /**
+   * The recipient the message arrived for (when the row names one). A receipt without one stands
+   * for outside recipients the index did not keep (evidence/outside-receipts.ts).
+   */
   recipient?: string;
-  /** What the message was redirected to, for redirect/resolve rows. */
+  /** What the message was redirected to, for redirect/resolve rows, or sent to, for mailbox-rule rows. */
   target?: string;
   eventId: string;
   line: number;
@@ -89,7 +94,11 @@ export function inboundTraceOf(event: EvidenceFields): InboundTrace | undefined 
     if (recipient !== undefined) trace.target = recipient;
     return trace;
   }
-  if (event.source === 'MAILBOXRULE') return { kind: 'mailbox-rule', eventId, line: event.line };
+  if (event.source === 'MAILBOXRULE') {
+    const trace: InboundTrace = { kind: 'mailbox-rule', eventId, line: event.line };
+    if (recipient !== undefined) trace.target = recipient;
+    return trace;
+  }
   if (isReceiptOf(event)) {
     return {
       kind: eventId === 'RECEIVE' ? 'received-for' : 'delivered-to',
@@ -99,4 +108,27 @@ export function inboundTraceOf(event: EvidenceFields): InboundTrace | undefined 
     };
   }
   return undefined;
+}
+
+/**
+ * True when the message's own sender addressed `recipient`: the message was received for it (not
+ * delivered: a delivery to an outside address may be a forward's), and no redirect, expansion or
+ * mailbox rule made it. Then a refusal for it is not forwarding, whatever internal recipients the
+ * message also had: an application relaying as a foreign domain through an anonymous relay
+ * connector (which Exchange marks Incoming) to one internal and one outside recipient is received
+ * for both. A redirect to it does explain it: the next server's receipt of the redirected message
+ * names the redirected address too.
+ */
+export function addressedBySender(inbound: readonly InboundTrace[], recipient: string): boolean {
+  const named = inbound.some(
+    (trace) =>
+      trace.kind === 'received-for' && (trace.recipient === recipient || trace.recipient === undefined),
+  );
+  return named && !inbound.some((trace) => madeBy(trace, recipient));
+}
+
+/** A redirect, expansion or mailbox rule that sent the message to `recipient` (or to an address not logged). */
+function madeBy(trace: InboundTrace, recipient: string): boolean {
+  if (trace.kind !== 'redirect' && trace.kind !== 'resolve' && trace.kind !== 'mailbox-rule') return false;
+  return trace.target === undefined || trace.target === recipient;
 }

@@ -93,16 +93,17 @@ const HEX = /^[0-9A-Fa-f]+$/;
 const DN_BOUNDARY = /(?<!,) (?=(?:CN|OU|O|L|S|ST|C|E|DC|SERIALNUMBER|STREET|PostalCode)=)/;
 
 /**
- * The one-line form. Subject and issuer contain spaces themselves, so the line is read around its
- * thumbprint (the only 40-hex token): serial number before it, the DNs before that; after it the two
- * dates and, last, the `;`-separated alternate names. What cannot be placed is left out rather than guessed.
+ * The one-line form: subject, issuer, serial number, thumbprint, the two dates, alternate names.
+ * Subject and issuer contain spaces themselves, so the line is read around its thumbprint: the DNs
+ * before the serial number, which comes just before it; the two dates after it and, last, the
+ * `;`-separated alternate names. What cannot be placed is left out rather than guessed.
  */
 function parseOneLine(data: string): PresentedCertificate {
   const tokens = data
     .trim()
     .split(/\s+/)
     .filter((token) => token.length > 0);
-  const at = tokens.findIndex((token) => THUMBPRINT.test(token));
+  const at = thumbprintAt(tokens);
   const values: Partial<Record<CertificateField, string>> = {};
   if (at < 0) {
     // No thumbprint: keep the DNs' names and any name list; the rest cannot be placed.
@@ -139,6 +140,20 @@ function parseOneLine(data: string): PresentedCertificate {
     values.notAfter = after.slice(after.length / 2).join(' ');
   }
   return certificateOf(values);
+}
+
+/**
+ * Where the thumbprint is (-1: nowhere). It is the first 40-hex token only when the serial number is
+ * shorter: a serial number is 1 to 20 bytes, so it may be 40 hex too. Serial number and thumbprint
+ * are the only hex tokens in a row (a date is never hex), so the thumbprint ends that run.
+ */
+function thumbprintAt(tokens: readonly string[]): number {
+  const first = tokens.findIndex((token) => THUMBPRINT.test(token));
+  if (first < 0) return -1;
+  let last = first;
+  while (last + 1 < tokens.length && HEX.test(tokens[last + 1] as string)) last++;
+  // A run that ends in something else than a thumbprint is not the expected shape: keep the first.
+  return THUMBPRINT.test(tokens[last] as string) ? last : first;
 }
 
 /** A `;`-separated list of DNS names (or one name), not a date or time token. */

@@ -3,9 +3,10 @@
  * to an outside address (kate@tailspintoys.com); to EOP neither domain is the organisation's.
  * Needs evidence that the message first arrived for an internal recipient — a REDIRECT/RESOLVE
  * row, a MAILBOXRULE source, or a delivery/receipt for an internal address with the same
- * Message-ID, in any file of the run. Without it the message is `foreign-sender-domain`.
+ * Message-ID, in any file of the run — and that its sender did not address the refused recipient
+ * itself. Without it the message is `foreign-sender-domain`.
  */
-import { isReceipt } from '../evidence/inbound-trace.js';
+import { addressedBySender, isReceipt } from '../evidence/inbound-trace.js';
 import type { Evidence } from '../model/findings.js';
 import { lower, NO_MATCH, type ScenarioRule, senderEvidence } from './rule.js';
 
@@ -19,6 +20,9 @@ export const forwarding: ScenarioRule = {
     if (senderAccepted === true) return NO_MATCH;
     if (domains.covers(recipientDomain) === true) return NO_MATCH;
     if (senderAccepted === undefined && rejection.attr !== 'ATTR36') return NO_MATCH;
+    // A receipt named the refused recipient: the sender sent it there, nothing forwarded it.
+    const refused = input.event.recipient;
+    if (refused !== undefined && addressedBySender(inbound, refused)) return NO_MATCH;
 
     const evidence: Evidence[] = [];
     for (const trace of inbound) {
