@@ -30,6 +30,7 @@ import { checkOrganisationConfig, countBySeverity } from '../../functions/core/r
 import { OrganisationConfigStore } from '../../functions/store/organisation-config.js';
 import { loadAcceptedDomains } from '../support/accepted-domains-option.js';
 import { readCommandLine } from '../support/command.js';
+import { commandLines } from '../support/command-lines.js';
 import type { Output } from '../support/output.js';
 import { checkStoreFlags, openStore } from '../support/store-options.js';
 import { CHECK } from './definitions.js';
@@ -237,7 +238,7 @@ function renderResult(result: ReadinessResult): string[] {
       lines.push(`    ${index + 1}. ${step}`);
     });
   }
-  if (commands.length > 0) lines.push('  PowerShell:', ...commands.map((command) => `    ${command}`));
+  lines.push(...commandLines(commands));
   for (const link of links) lines.push(`  ${link.title}: ${link.url}`);
   return lines;
 }
@@ -251,7 +252,7 @@ function renderNotChecked(results: readonly ReadinessResult[]): string[] {
   const commands = [...new Set(results.flatMap((result) => result.remediation.commands))];
   if (steps.length > 0)
     lines.push('  To check them:', ...steps.map((step, index) => `    ${index + 1}. ${step}`));
-  if (commands.length > 0) lines.push('  PowerShell:', ...commands.map((command) => `    ${command}`));
+  lines.push(...commandLines(commands));
   return lines;
 }
 

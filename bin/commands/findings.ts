@@ -5,10 +5,13 @@
 import { z } from 'zod';
 import { findingCsvLine, findingsCsvStart } from '../../functions/api/csv-export.js';
 import { Domain } from '../../functions/api/params.js';
+import { formatLabel } from '../../functions/core/analysis/formats/labels.js';
 import { type Finding, ScenarioId } from '../../functions/core/analysis/model/findings.js';
+import { relaySoftwareOf } from '../../functions/core/analysis/remediation/relay-software.js';
 import { ArgumentError } from '../../functions/core/kernel/errors.js';
 import { TimeBound } from '../../functions/store/query-plan.js';
 import { readCommandLine } from '../support/command.js';
+import { commandLines } from '../support/command-lines.js';
 import { flagValue, parseFlags, wholeNumberFlag } from '../support/flags.js';
 import type { Output } from '../support/output.js';
 import { openStore, type StoreFlags, suggestedCommand } from '../support/store-options.js';
@@ -93,17 +96,20 @@ function renderTable(findings: Finding[], store: StoreFlags): string {
       .trimEnd();
   lines.push(format(header), widths.map((w) => '─'.repeat(w)).join('  '));
   for (const row of table) lines.push(format(row));
-  // Remediation once per scenario shown, not per row.
+  // Remediation once per scenario shown, not per row; a relay's log gets its own (its settings, its log).
   const seen = new Set<string>();
   for (const finding of findings) {
-    if (seen.has(finding.scenario)) continue;
-    seen.add(finding.scenario);
+    const relay = relaySoftwareOf(finding.source.format);
+    const key = `${finding.scenario} ${relay ?? ''}`;
+    if (seen.has(key)) continue;
+    seen.add(key);
     const r = finding.remediation;
-    lines.push('', `▶ ${finding.scenario}: ${r.title}`, `  ${r.explanation}`);
+    const from = relay === undefined ? '' : ` (${formatLabel(finding.source.format, 'short')})`;
+    lines.push('', `▶ ${finding.scenario}${from}: ${r.title}`, `  ${r.explanation}`);
     r.steps.forEach((step, i) => {
       lines.push(`  ${i + 1}. ${step}`);
     });
-    if (r.commands.length > 0) lines.push('  PowerShell:', ...r.commands.map((c) => `    ${c}`));
+    lines.push(...commandLines(r.commands));
     for (const link of r.links) lines.push(`  ${link.title}: ${link.url}`);
   }
   lines.push('', `${findings.length} finding${findings.length === 1 ? '' : 's'}.`);

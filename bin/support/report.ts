@@ -12,6 +12,7 @@ import { formatLabel } from '../../functions/core/analysis/formats/labels.js';
 import { SCENARIO_IDS, type ScenarioId } from '../../functions/core/analysis/model/findings.js';
 import type { SourceRecord } from '../../functions/core/analysis/model/source-record.js';
 import { SCENARIO_DESCRIPTIONS } from '../../functions/core/analysis/remediation/index.js';
+import { relaySoftwareOf } from '../../functions/core/analysis/remediation/relay-software.js';
 import {
   TRACE_DETAIL_EXPORT,
   unexplainedFailuresSentence,
@@ -249,12 +250,18 @@ function nextStep(
     const top = [...SCENARIO_IDS].sort(
       (a, b) => result.findingsByScenario[b] - result.findingsByScenario[a],
     )[0] as ScenarioId;
+    // A relay's findings carry its shell commands and configuration lines besides PowerShell.
+    const commands = result.sources.some(
+      (source) => source.format !== undefined && relaySoftwareOf(source.format) !== undefined,
+    )
+      ? 'commands'
+      : 'PowerShell';
     lines.push(
       `Next step: most refusals are "${SCENARIO_DESCRIPTIONS[top].title}".`,
       `  ${SCENARIO_DESCRIPTIONS[top].summary}`,
       store === undefined
-        ? `  Each finding printed carries its tailored steps and PowerShell ("remediation"); analysed into the store (without --no-store), relay-audit findings --scenario ${top} --format table lists them.`
-        : `  See the tailored steps and PowerShell: ${suggestedCommand(`findings --scenario ${top} --format table`, store)}`,
+        ? `  Each finding printed carries its tailored steps and ${commands} ("remediation"); analysed into the store (without --no-store), relay-audit findings --scenario ${top} --format table lists them.`
+        : `  See the tailored steps and ${commands}: ${suggestedCommand(`findings --scenario ${top} --format table`, store)}`,
     );
     if (failed.length > 0)
       lines.push(`  ${plural(failed.length, 'file')} could not be analysed (see above).`);

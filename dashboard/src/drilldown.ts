@@ -1,9 +1,10 @@
 /**
  * The drill-down dialog: a finding's evidence, where it came from (file, line, format) and the
- * tailored remediation with a Copy button per PowerShell command. A modal `<dialog>`: focus moves
+ * tailored remediation with a Copy button per command. A modal `<dialog>`: focus moves
  * into it, Tab stays inside, Esc closes it and focus returns to the button that opened it.
  */
 import { formatLabel } from '../../functions/core/analysis/formats/labels.js';
+import { commandSections } from '../../functions/core/analysis/remediation/relay-software.js';
 import { copyText } from './clipboard.js';
 import { shortTime } from './dates.js';
 import { h } from './dom.js';
@@ -17,7 +18,7 @@ function row(term: string, value: string | undefined): HTMLElement[] {
 }
 
 /**
- * One PowerShell command with its Copy button (also used by the readiness panel). `context` makes
+ * One command with its Copy button (also used by the readiness panel). `context` makes
  * the button's name unique on a page with several lists: `Copy command 1 of connector-ip-only`.
  */
 export function commandBlock(command: string, index: number, context?: string): HTMLElement {
@@ -95,16 +96,16 @@ export function findingDetails(finding: Finding, close: () => void): HTMLElement
           r.steps.map((step) => h('li', {}, step)),
         )
       : null,
-    r.commands.length > 0
-      ? [
-          h('h4', {}, 'PowerShell (Exchange Online / Exchange Management Shell)'),
-          h(
-            'ol',
-            { class: 'commands' },
-            r.commands.map((command, index) => commandBlock(command, index)),
-          ),
-        ]
-      : null,
+    // Each run of commands under its language (a relay's shell or configuration lines, PowerShell),
+    // numbered on across the runs so each Copy button keeps its place among all the commands.
+    commandSections(r.commands).flatMap((section) => [
+      h('h4', {}, `${section.title} (${section.where})`),
+      h(
+        'ol',
+        { class: 'commands', attrs: { start: section.first + 1 } },
+        section.commands.map((command, index) => commandBlock(command, section.first + index)),
+      ),
+    ]),
     r.links.length > 0
       ? [
           h('h4', {}, 'Documentation'),

@@ -13,6 +13,7 @@ import { build } from 'vite';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { main } from '../../bin/cli.js';
 import { type RunningServer, startServer } from '../../bin/commands/serve.js';
+import type { Finding } from '../../functions/api/contract.js';
 import { parseCsv } from '../support/api-client.js';
 import { launchChromium } from '../support/browser.js';
 import { CapturedOutput } from '../support/capture-output.js';
@@ -267,6 +268,35 @@ describe('the dashboard on the sample logs', () => {
     const dialog = linked.locator('dialog[open]');
     await dialog.waitFor();
     expect(await dialog.locator('.source-ref').textContent()).toMatch(/:\d+ \(/);
+    await linked.close();
+  });
+
+  it("titles a relay finding's shell lines apart from its PowerShell, numbered on across both", async () => {
+    // A Postfix NDR: Exchange Online PowerShell for the connector, then postconf on the relay.
+    const response = await fetch(
+      new URL(`/api/findings${SAMPLE_PERIOD}&scenario=ndr&limit=500`, server?.url ?? ''),
+    );
+    const { items } = (await response.json()) as { items: Finding[] };
+    const postfix = items.find((finding) => finding.source.format === 'postfix-log');
+    expect(postfix).toBeDefined();
+    const linked = await context.newPage();
+    await linked.goto(`${server?.url ?? ''}${SAMPLE_PERIOD}&finding=${postfix?.id ?? ''}`);
+    const dialog = linked.locator('dialog[open]');
+    await dialog.waitFor();
+    const headings = await dialog.locator('.remediation h4').allTextContents();
+    expect(headings).toEqual([
+      'PowerShell (Exchange Online / Exchange Management Shell)',
+      'Shell (on the relay)',
+      'Documentation',
+    ]);
+    const shell = dialog.locator('ol.commands').nth(1);
+    const powershellCount = await dialog.locator('ol.commands').first().locator('pre').count();
+    expect(await shell.getAttribute('start')).toBe(String(powershellCount + 1));
+    expect(await shell.locator('pre').first().textContent()).toMatch(/^postconf -e 'smtp_tls_cert_file = /);
+    // Copy buttons count on across the sections: the shell line is command n+1 of the finding.
+    expect(
+      await shell.getByRole('button', { name: `Copy command ${powershellCount + 1}`, exact: true }).count(),
+    ).toBe(1);
     await linked.close();
   });
 

@@ -54,7 +54,9 @@ describe('exports with lists joined the ways people do', () => {
         rowsRead: 10,
       });
       expect(source.rowsRead).toBe(source.rowsAnalysed + source.rowsSkipped);
-      expect(source.skipped).toEqual([expect.objectContaining({ line: mismatchLine, reason: 'REFUSAL_NOT_READ' })]);
+      expect(source.skipped).toEqual([
+        expect.objectContaining({ line: mismatchLine, reason: 'REFUSAL_NOT_READ' }),
+      ]);
       expect(source.skipped[0]?.message).toMatch(
         /^3 recipients but 2 statuses.*, yet it holds relay-refusal text \(5\.7\.64\)$/,
       );

@@ -23,7 +23,9 @@ import {
   certificateConnectorCommand,
   getInboundConnectorCommand,
   namesFor,
-  tenantEndpoint,
+  relayCertificateCommands,
+  relayCertificateStep,
+  relaySettings,
   verifyStep,
 } from './shared.js';
 
@@ -103,7 +105,7 @@ export const connectorMismatch: RemediationTemplate = (ctx) => {
         '/24 to /32; IPv6 addresses are not accepted there).',
       `Install the intermediate CA certificates on ${names.server} so that it sends the full chain: Exchange ` +
         'Online cannot validate a certificate whose chain is incomplete (KB 3212877).',
-      verifyStep(names, `message from ${senderDomain}`),
+      verifyStep(ctx, names, `message from ${senderDomain}`),
     ],
     commands: [
       getInboundConnectorCommand(names),
@@ -143,8 +145,7 @@ function relayConnectorMismatch(
   const choice = names.connectors;
   const software = RELAY_SOFTWARE[relay];
   const senderDomain = ctx.senderDomain ?? 'your domain';
-  const endpoint = tenantEndpoint(ctx, names.orgDomain, { trustRemoteHost: true }).host;
-  const certificate = `relay.${names.domain}`;
+  const { certificate } = relaySettings(ctx, names);
   const ip = `<public IPv4 address of ${names.server}>`;
   // The address goes to a connector that identifies servers by IP address, never to a certificate one.
   const ipConnector = choice?.role === 'ip-only' ? choice.connector : choice?.ipOnly;
@@ -167,7 +168,7 @@ function relayConnectorMismatch(
         ? `enable "${choice.connector.name}", which expects ${expected} (command below)`
         : `set TlsSenderCertificateName of the connector to ${names.wildcard}, which keeps matching when the ` +
           'certificate is renewed with another host name';
-  const certificateStep = software.certificateStep?.(certificate, endpoint);
+  const certificateStep = relayCertificateStep(ctx, names, relay);
   return {
     title: `Let Exchange Online recognise ${names.server} (${software.name}) by its IP address or certificate`,
     explanation:
@@ -192,7 +193,7 @@ function relayConnectorMismatch(
           'by its public IP address (the step above), or relay through a server that can present one.',
       `Send the full chain: put the intermediate CA certificates after the relay's certificate, since Exchange ` +
         'Online cannot validate a certificate whose chain is incomplete (KB 3212877).',
-      `Check the result: ${software.verify} ${names.codeText}.`,
+      verifyStep(ctx, names, `message from ${senderDomain}`),
     ],
     commands: [
       getInboundConnectorCommand(names),
@@ -201,7 +202,7 @@ function relayConnectorMismatch(
         ? []
         : [
             ...(certificateCommand === undefined ? [] : [certificateCommand]),
-            ...software.certificateCommands(certificate, endpoint),
+            ...relayCertificateCommands(ctx, names, relay),
           ]),
     ],
     links: [LINK_RELAY_ACCESS_DENIED, LINK_OFFICE_365_NOTICE, LINK_UPDATED_REQUIREMENTS],

@@ -10,6 +10,7 @@ import { psArg } from '../../kernel/powershell.js';
 import type { RemediationContext, RemediationTemplate } from './context.js';
 import {
   acceptedDomainStep,
+  type CertificateNeed,
   capitalise,
   certificateConnectorStep,
   closestAcceptedDomain,
@@ -17,8 +18,8 @@ import {
   namesFor,
   normaliseDomain,
   normalisedAcceptedDomains,
-  sendConnectorCommand,
-  sendConnectorStep,
+  presentCertificateCommands,
+  presentCertificateStep,
   verifyStep,
 } from './shared.js';
 
@@ -35,6 +36,10 @@ export const foreignSenderDomain: RemediationTemplate = (ctx) => {
   const parent = closestAcceptedDomain(senderDomain, accepted);
   const parentOf = parent !== undefined && parent !== senderDomain ? parent : undefined;
   const address = senderAddress(ctx, senderDomain);
+  const need: CertificateNeed = {
+    messages: `mail from domains you have not added, such as ${shown},`,
+    whyIpFails: `such a connector attributes mail only by its sender domain, and ${shown} is not one of yours`,
+  };
 
   const explanation = [
     `${capitalise(names.server)} relayed mail from ${address} to ${names.recipient}, but ${shown} is not ` +
@@ -65,7 +70,7 @@ export const foreignSenderDomain: RemediationTemplate = (ctx) => {
       `Set-AcceptedDomain -Identity ${psArg(parentOf)} -DomainType InternalRelay -MatchSubDomains $true`,
     );
   }
-  commands.push(...inboundConnectorCommands(names), sendConnectorCommand(names));
+  commands.push(...inboundConnectorCommands(names), ...presentCertificateCommands(ctx, names));
 
   return {
     title:
@@ -81,13 +86,10 @@ export const foreignSenderDomain: RemediationTemplate = (ctx) => {
       `If ${names.server} must keep sending as ${shown} (${parentOf === undefined ? 'a domain you do not own' : 'without registering it'}, for example), let Exchange ` +
         'Online attribute the mail by certificate with the next three steps. Keep such volumes low: a tenant ' +
         'that sends much mail from domains it has not added can be blocked (550 5.7.750, unregistered domains).',
-      certificateConnectorStep(ctx, names, {
-        messages: `mail from domains you have not added, such as ${shown},`,
-        whyIpFails: `such a connector attributes mail only by its sender domain, and ${shown} is not one of yours`,
-      }),
+      certificateConnectorStep(ctx, names, need),
       acceptedDomainStep(ctx, names),
-      sendConnectorStep(ctx, names),
-      verifyStep(names, `message from ${shown}`),
+      presentCertificateStep(ctx, names, need),
+      verifyStep(ctx, names, `message from ${shown}`),
     ],
     commands,
     links: [LINK_OFFICE_365_NOTICE, LINK_UPDATED_REQUIREMENTS, LINK_DEVICE_RELAY],

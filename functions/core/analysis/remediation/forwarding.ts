@@ -9,11 +9,12 @@ import { LINK_OFFICE_365_NOTICE, LINK_UPDATED_REQUIREMENTS } from '../../kernel/
 import type { RemediationTemplate } from './context.js';
 import {
   acceptedDomainStep,
+  type CertificateNeed,
   certificateConnectorStep,
   inboundConnectorCommands,
   namesFor,
-  sendConnectorCommand,
-  sendConnectorStep,
+  presentCertificateCommands,
+  presentCertificateStep,
   verifyStep,
 } from './shared.js';
 
@@ -22,6 +23,10 @@ export const forwarding: RemediationTemplate = (ctx) => {
   const names = namesFor(ctx, 'forwarding');
   const senderDomain = ctx.senderDomain ?? 'an outside domain';
   const recipientDomain = ctx.recipientDomain ?? 'an outside domain';
+  const need: CertificateNeed = {
+    messages: 'forwarded mail',
+    whyIpFails: `forwarded mail from ${senderDomain} to ${recipientDomain} carries no domain of yours, so such a connector cannot attribute it`,
+  };
   return {
     title: 'Forward outside mail from Exchange Online, or relay forwarded mail by certificate',
     explanation:
@@ -39,19 +44,16 @@ export const forwarding: RemediationTemplate = (ctx) => {
         '(Exchange Online rewrites the envelope sender with SRS, so the relay is attributed to your tenant) and ' +
         'allow external forwarding for that mailbox in the outbound spam filter policy. Or stop redirecting mail ' +
         `to outside addresses on ${names.server} if it is not needed.`,
-      certificateConnectorStep(ctx, names, {
-        messages: 'forwarded mail',
-        whyIpFails: `forwarded mail from ${senderDomain} to ${recipientDomain} carries no domain of yours, so such a connector cannot attribute it`,
-      }),
+      certificateConnectorStep(ctx, names, need),
       acceptedDomainStep(ctx, names),
-      sendConnectorStep(ctx, names),
-      verifyStep(names, `forwarded message to ${names.recipient}`),
+      presentCertificateStep(ctx, names, need),
+      verifyStep(ctx, names, `forwarded message to ${names.recipient}`),
     ],
     commands: [
       'Get-Mailbox -ResultSize Unlimited | Where-Object { $_.ForwardingSmtpAddress -or $_.ForwardingAddress } | Format-Table Name,PrimarySmtpAddress,ForwardingSmtpAddress,ForwardingAddress,DeliverToMailboxAndForward',
       'Get-Mailbox -ResultSize Unlimited | ForEach-Object { Get-InboxRule -Mailbox $_.Identity } | Where-Object { $_.ForwardTo -or $_.RedirectTo -or $_.ForwardAsAttachmentTo } | Format-Table MailboxOwnerId,Name,ForwardTo,RedirectTo,ForwardAsAttachmentTo',
       ...inboundConnectorCommands(names),
-      sendConnectorCommand(names),
+      ...presentCertificateCommands(ctx, names),
     ],
     links: [LINK_OFFICE_365_NOTICE, LINK_UPDATED_REQUIREMENTS],
   };

@@ -8,18 +8,24 @@ import { LINK_NDR_REFERENCE, LINK_OFFICE_365_NOTICE, LINK_UPDATED_REQUIREMENTS }
 import type { RemediationTemplate } from './context.js';
 import {
   acceptedDomainStep,
+  type CertificateNeed,
   capitalise,
   certificateConnectorStep,
   inboundConnectorCommands,
   namesFor,
-  sendConnectorCommand,
-  sendConnectorStep,
+  presentCertificateCommands,
+  presentCertificateStep,
   verifyStep,
 } from './shared.js';
 
 /** Certificate-based connector advice for null-sender messages. */
 export const ndr: RemediationTemplate = (ctx) => {
   const names = namesFor(ctx, 'ndr');
+  const need: CertificateNeed = {
+    messages: 'NDRs and automatic replies',
+    whyIpFails:
+      'NDRs and automatic replies have a null sender, so such a connector can never attribute them to your tenant',
+  };
   return {
     title: 'Relay NDRs and automatic replies through a certificate-based connector',
     explanation:
@@ -30,19 +36,15 @@ export const ndr: RemediationTemplate = (ctx) => {
       'The only way to relay them is an inbound connector that recognises your server by its TLS certificate, ' +
       `with a certificate name in ${names.domain} (${names.wildcard}).`,
     steps: [
-      certificateConnectorStep(ctx, names, {
-        messages: 'NDRs and automatic replies',
-        whyIpFails:
-          'NDRs and automatic replies have a null sender, so such a connector can never attribute them to your tenant',
-      }),
+      certificateConnectorStep(ctx, names, need),
       acceptedDomainStep(ctx, names),
-      sendConnectorStep(ctx, names),
-      verifyStep(names, 'NDR or automatic reply to an outside address'),
+      presentCertificateStep(ctx, names, need),
+      verifyStep(ctx, names, 'NDR or automatic reply to an outside address'),
     ],
     commands: [
       ...inboundConnectorCommands(names),
       'Get-AcceptedDomain | Format-Table DomainName,DomainType,Default,MatchSubDomains',
-      sendConnectorCommand(names),
+      ...presentCertificateCommands(ctx, names),
     ],
     links: [LINK_OFFICE_365_NOTICE, LINK_UPDATED_REQUIREMENTS, LINK_NDR_REFERENCE],
   };

@@ -1,7 +1,9 @@
 /**
  * Relays that are not Exchange (Postfix, sendmail, Exim, the IIS 6 SMTP service): which one wrote
- * a finding's log, and how that relay presents a TLS client certificate to Exchange Online — the
- * on-premises half of KB 3169958's certificate-based attribution, in each MTA's own settings.
+ * a finding's log, how that relay presents a TLS client certificate to Exchange Online — the
+ * on-premises half of KB 3169958's certificate-based attribution — and where its smart host is set,
+ * in each MTA's own settings. Also what language each remediation command is in, for the CLI and
+ * the dashboard. Type imports only, so the browser bundle can import it.
  */
 import type { FormatId } from '../model/events.js';
 
@@ -19,18 +21,57 @@ export function relaySoftwareOf(format: FormatId): RelaySoftware | undefined {
   return BY_FORMAT[format];
 }
 
-export interface RelayClientCertificate {
+/** What the advice for a refusal in one relay's log says of that relay: its settings and its log. */
+export interface RelayAdvice {
   /** The product's name for prose. */
   name: string;
-  /** How to make it present the certificate (`undefined`: it cannot; use the IP address). */
+  /** How to make it present the certificate (`undefined`: it cannot). */
   certificateStep: ((certificate: string, endpoint: string) => string) | undefined;
   /** The configuration lines or commands of that step. */
   certificateCommands: (certificate: string, endpoint: string) => string[];
-  /** Where the next attempt shows whether the change worked. */
-  verify: string;
+  /** Its smart host setting, for prose: what must name the tenant's MX endpoint. */
+  smartHost: string;
+  /** How to point that setting at `endpoint`, the tenant's MX endpoint, and make the relay use it. */
+  smartHostStep: (endpoint: string) => string;
+  /** The configuration lines or commands of that step. */
+  smartHostCommands: (endpoint: string) => string[];
+  /** The command that looks up `domain`'s MX endpoint on a Unix relay (`undefined`: Windows, Resolve-DnsName). */
+  mxLookup: ((domain: string) => string) | undefined;
+  /**
+   * Where the next attempt of `what` (e.g. `message from contoso.com`) shows whether the change
+   * worked, and the command that finds it in the relay's own log.
+   */
+  verify: (what: string, refusal: RefusalText) => string;
 }
 
-export const RELAY_SOFTWARE: Readonly<Record<RelaySoftware, RelayClientCertificate>> = {
+/** The refusal as a relay's log writes it: the bare status code, and the code with its ATTR marker for prose. */
+export interface RefusalText {
+  /** Enhanced status code, e.g. `5.7.64`: what the log's dsn= field holds. */
+  code: string;
+  /** `5.7.64 ATTR36` style, for prose. */
+  codeText: string;
+}
+
+/** A 4.x.x refusal is retried (deferred), a 5.x.x one returned to the sender (bounced). */
+function isTemporary({ code }: RefusalText): boolean {
+  return code.startsWith('4');
+}
+
+/** What the admin greps for: the relay's logs name the recipient on every delivery line. */
+const RECIPIENT = '<recipient address>';
+
+/** `value` as one word of a POSIX shell command: bare when it is a plain name, else single-quoted. */
+function shellWord(value: string): string {
+  return /^[A-Za-z0-9._-]+$/.test(value) ? value : `'${value.replaceAll("'", `'\\''`)}'`;
+}
+
+/** The MX lookup on a Unix relay (dig is in bind9-dnsutils or bind-utils, on most relays already). */
+const digMx = (domain: string): string => `dig +short MX ${shellWord(domain)}`;
+
+/** Why the smart host must be the tenant's own name, said the same way for every relay. */
+const ONLY_THE_ENDPOINT = "not an IP address, not another tenant's or region's host";
+
+export const RELAY_SOFTWARE: Readonly<Record<RelaySoftware, RelayAdvice>> = {
   postfix: {
     name: 'Postfix',
     certificateStep: (certificate, endpoint) =>
@@ -41,8 +82,16 @@ export const RELAY_SOFTWARE: Readonly<Record<RelaySoftware, RelayClientCertifica
     certificateCommands: (certificate, endpoint) => [
       `postconf -e 'smtp_tls_cert_file = /etc/postfix/tls/${certificate}.fullchain.pem' 'smtp_tls_key_file = /etc/postfix/tls/${certificate}.key' 'smtp_tls_security_level = encrypt' 'relayhost = [${endpoint}]:25' && postfix reload`,
     ],
-    verify:
-      'the next delivery line of such a message in the mail log should say status=sent (250 2.6.0 …) instead of status=bounced with',
+    smartHost: "Postfix's relayhost",
+    smartHostStep: (endpoint) =>
+      `Set Postfix's relayhost to that endpoint only, ${ONLY_THE_ENDPOINT}: relayhost = [${endpoint}]:25 ` +
+      '(the brackets make Postfix connect to that name instead of looking up its MX), then run postfix reload.',
+    smartHostCommands: (endpoint) => [`postconf -e 'relayhost = [${endpoint}]:25' && postfix reload`],
+    mxLookup: digMx,
+    verify: (what, refusal) =>
+      `the to= line of the next ${what} should say status=sent (250 2.6.0 …) instead of ` +
+      `status=${isTemporary(refusal) ? 'deferred' : 'bounced'} with ${refusal.codeText}; ` +
+      `grep -F '${RECIPIENT}' /var/log/mail.log shows it (/var/log/maillog on Red Hat and its relatives)`,
   },
   sendmail: {
     name: 'sendmail',
@@ -55,7 +104,16 @@ export const RELAY_SOFTWARE: Readonly<Record<RelaySoftware, RelayClientCertifica
       `define(\`confCLIENT_KEY', \`/etc/mail/tls/${certificate}.key')dnl`,
       `define(\`SMART_HOST', \`[${endpoint}]')dnl`,
     ],
-    verify: 'the next to= line of such a message in the mail log should say stat=Sent instead of dsn=',
+    smartHost: "sendmail's SMART_HOST",
+    smartHostStep: (endpoint) =>
+      `Set sendmail's SMART_HOST to that endpoint only, ${ONLY_THE_ENDPOINT}: in sendmail.mc, ` +
+      `define(\`SMART_HOST', \`[${endpoint}]')dnl (the brackets skip the MX lookup of the name), then ` +
+      'rebuild sendmail.cf and restart sendmail.',
+    smartHostCommands: (endpoint) => [`define(\`SMART_HOST', \`[${endpoint}]')dnl`],
+    mxLookup: digMx,
+    verify: (what, refusal) =>
+      `the to= line of the next ${what} should say stat=Sent instead of dsn=${refusal.code}; ` +
+      `grep -F '${RECIPIENT}' /var/log/maillog shows it (/var/log/mail.log on Debian and Ubuntu)`,
   },
   exim: {
     name: 'Exim',
@@ -68,13 +126,85 @@ export const RELAY_SOFTWARE: Readonly<Record<RelaySoftware, RelayClientCertifica
       `tls_privatekey = /etc/exim4/tls/${certificate}.key`,
       'hosts_require_tls = *',
     ],
-    verify: 'the next delivery of such a message in main.log should be a => line instead of ** with',
+    smartHost: "the route_list of Exim's smarthost router",
+    smartHostStep: (endpoint) =>
+      `Point Exim's smart host at that endpoint only, ${ONLY_THE_ENDPOINT}: in the manualroute router that ` +
+      `relays to Exchange Online, route_list = * ${endpoint}; on Debian and Ubuntu, ` +
+      `dc_smarthost='${endpoint}' in /etc/exim4/update-exim4.conf.conf, then run update-exim4.conf. ` +
+      'Restart Exim.',
+    smartHostCommands: (endpoint) => [`route_list = * ${endpoint}`, `dc_smarthost='${endpoint}'`],
+    mxLookup: digMx,
+    verify: (what, refusal) =>
+      `the next ${what} should be delivered with a => line instead of ${isTemporary(refusal) ? '==' : '**'} ` +
+      `with ${refusal.codeText}; exigrep '${RECIPIENT}' /var/log/exim4/mainlog shows its lines ` +
+      '(/var/log/exim/main.log on Red Hat and its relatives)',
   },
   'iis-smtp': {
     name: 'the IIS SMTP service',
     // The IIS 6 SMTP service has no setting for a client certificate on outbound TLS (inferred).
     certificateStep: undefined,
     certificateCommands: () => [],
-    verify: 'the next RCPT TO of such a message in the SMTP log should be answered 250 instead of',
+    smartHost: "the SMTP virtual server's smart host",
+    smartHostStep: (endpoint) =>
+      `Set the SMTP virtual server's smart host to that endpoint only, ${ONLY_THE_ENDPOINT}: in IIS 6.0 ` +
+      `Manager, open the virtual server's Properties, Delivery tab, Advanced, enter ${endpoint} as Smart host ` +
+      'and clear "Attempt direct delivery before sending to smart host".',
+    // The IIS 6.0 Manager is where the documentation sets it; no command is given.
+    smartHostCommands: () => [],
+    // A Windows server: Resolve-DnsName, as on Exchange.
+    mxLookup: undefined,
+    verify: (what, refusal) =>
+      `the RCPT TO of the next ${what} should be answered 250 instead of ${refusal.codeText} in the SMTP ` +
+      `service's log; Select-String -Path "$env:SystemRoot\\System32\\LogFiles\\SMTPSVC1\\ex*.log" ` +
+      `-Pattern '${RECIPIENT}' -SimpleMatch -Context 0,2 shows it (SMTPSVC1 is the first virtual SMTP server)`,
   },
 };
+
+/**
+ * The language of a remediation command. A finding from a relay log holds the relay's shell commands
+ * or configuration lines next to Exchange Online PowerShell, so the CLI and the dashboard title each
+ * run of commands by what it is. Told from the text itself, so findings stored before relays had
+ * advice of their own (all PowerShell) are titled the same way.
+ */
+export type CommandLanguage = 'powershell' | 'shell' | 'sendmail-mc' | 'exim-config';
+
+/** How each language is titled (the CLI prints `title`, the dashboard `title (where)`). */
+export const COMMAND_LANGUAGES: Readonly<Record<CommandLanguage, { title: string; where: string }>> = {
+  powershell: { title: 'PowerShell', where: 'Exchange Online / Exchange Management Shell' },
+  shell: { title: 'Shell', where: 'on the relay' },
+  'sendmail-mc': { title: 'sendmail.mc', where: "lines for the relay's sendmail.mc" },
+  'exim-config': { title: 'Exim configuration', where: 'lines for the files the steps name' },
+};
+
+/** The language of one command, by its first word. */
+export function commandLanguage(command: string): CommandLanguage {
+  // A cmdlet is Verb-Noun (Get-InboundConnector, Resolve-DnsName); no Unix command is spelled so.
+  if (/^[A-Z][a-z]+-[A-Z][A-Za-z]*(?:\s|$)/.test(command)) return 'powershell';
+  // An m4 macro call: define(`SMART_HOST', …)dnl.
+  if (/^[A-Za-z_]+\(`/.test(command)) return 'sendmail-mc';
+  // An option line: tls_certificate = …, route_list = …, dc_smarthost='…' (Postfix's go through postconf).
+  if (/^[a-z][a-z0-9_]*\s*=/.test(command)) return 'exim-config';
+  return 'shell';
+}
+
+/** Consecutive commands in one language, with the position of its first one among all of them. */
+export interface CommandSection {
+  language: CommandLanguage;
+  title: string;
+  where: string;
+  /** Index of `commands[0]` in the remediation's commands (numbering and Copy buttons go on across sections). */
+  first: number;
+  commands: string[];
+}
+
+/** `commands` in order, split where the language changes. */
+export function commandSections(commands: readonly string[]): CommandSection[] {
+  const sections: CommandSection[] = [];
+  commands.forEach((command, index) => {
+    const language = commandLanguage(command);
+    const last = sections.at(-1);
+    if (last?.language === language) last.commands.push(command);
+    else sections.push({ language, ...COMMAND_LANGUAGES[language], first: index, commands: [command] });
+  });
+  return sections;
+}

@@ -2,7 +2,9 @@
  * Building blocks shared by the scenario templates: deriving the real names a finding implies
  * (organisation domain, certificate wildcard, connectors, tenant endpoint) and KB 3169958's three
  * steps (certificate connector, accepted domain, TLS on the on-premises side; docs/domain.md §1),
- * worded once so the scenarios cannot drift apart.
+ * worded once so the scenarios cannot drift apart. The on-premises side (certificate, smart host, MX
+ * lookup) and the check of the result follow what sent the message: an Exchange server, or a relay
+ * that is not Exchange (`ctx.relay`).
  */
 
 import {
@@ -17,6 +19,7 @@ import type { ScenarioId } from '../model/findings.js';
 import { type ConnectorChoice, connectorPlan, presentedNames } from './connector-plan.js';
 import type { RemediationContext } from './context.js';
 import { presentedCertificateNote } from './presented-certificate.js';
+import { RELAY_SOFTWARE, type RelaySoftware } from './relay-software.js';
 
 /** Lower-case a domain or host name and drop what exports add around it (`*.`, `@`, a final dot). */
 export function normaliseDomain(value: string | undefined): string | undefined {
@@ -302,7 +305,7 @@ export function certificateConnectorStep(
         `certificate-based connector, so this refusal means it did not use ${name}: ` +
         (matched === undefined
           ? `${server} must present a certificate matching ${current} over TLS when it sends to Exchange Online ` +
-            '(the send connector step below).'
+            `(${presentStepReference(ctx)}).`
           : `${server} did present a matching certificate, so check that it sends the intermediate CA certificates ` +
             `with it (KB 3212877) and that ${stripWildcard(current)} is still an accepted domain of the tenant.`) +
         keepIp
@@ -375,14 +378,28 @@ export function acceptedDomainStep(ctx: RemediationContext, names: Names): strin
   return base;
 }
 
-/** KB step 3 in words: the on-premises side must present that certificate over TLS. */
-export function sendConnectorStep(ctx: RemediationContext, names: Names): string {
+/**
+ * KB step 3 in words: the on-premises side must present that certificate over TLS. An Exchange
+ * server does it through its send connector; a relay that is not Exchange through its own settings
+ * ({@link relayCertificateStep}), and one that cannot present a client certificate at all cannot
+ * get these messages attributed: `need` says why its IP address is not enough.
+ */
+export function presentCertificateStep(ctx: RemediationContext, names: Names, need: CertificateNeed): string {
+  if (ctx.relay !== undefined) {
+    return (
+      relayCertificateStep(ctx, names, ctx.relay) ??
+      `${capitalise(RELAY_SOFTWARE[ctx.relay].name)} cannot present a TLS client certificate when it relays, and a ` +
+        `connector that identifies ${names.server} by IP address is not enough: ${need.whyIpFails}. Relay these ` +
+        'messages through a server that can present a certificate (Exchange, Postfix, sendmail or Exim) instead.'
+    );
+  }
   const { server, domain, sendConnector, certificateHost } = names;
   const host = normaliseDomain(ctx.serverHostname);
   const internalName =
     host !== undefined && names.orgDomain !== undefined && !isWithin(host, names.orgDomain)
       ? ` (${host} is not in ${domain}, so the certificate needs a public name such as mail.${domain})`
       : '';
+  // Only Exchange writes send protocol logs, so only an Exchange finding knows the presented certificate.
   const note = presentedCertificateNote(ctx, names);
   return (
     `${note === undefined ? '' : `${note} `}` +
@@ -395,15 +412,104 @@ export function sendConnectorStep(ctx: RemediationContext, names: Names): string
   );
 }
 
-/** KB step 3 as an Exchange command. */
-export function sendConnectorCommand(names: Names): string {
-  return (
+/** KB step 3 as commands: the Exchange send connector, or the relay's own settings. */
+export function presentCertificateCommands(ctx: RemediationContext, names: Names): string[] {
+  if (ctx.relay !== undefined) return relayCertificateCommands(ctx, names, ctx.relay);
+  return [
     `Set-SendConnector -Identity ${psQuote(names.sendConnector)} -RequireTLS $true ` +
-    `-TlsAuthLevel CertificateValidation -Fqdn ${psArg(names.certificateHost)} -CloudServicesMailEnabled $true`
+      `-TlsAuthLevel CertificateValidation -Fqdn ${psArg(names.certificateHost)} -CloudServicesMailEnabled $true`,
+  ];
+}
+
+/** How {@link certificateConnectorStep} points at the step {@link presentCertificateStep} writes. */
+function presentStepReference(ctx: RemediationContext): string {
+  return ctx.relay === undefined ? 'the send connector step below' : 'the step below';
+}
+
+/**
+ * The certificate a relay that is not Exchange is told to present (an example name in the
+ * organisation domain) and the tenant endpoint it keeps relaying to.
+ */
+export function relaySettings(
+  ctx: RemediationContext,
+  names: Names,
+): { certificate: string; endpoint: string } {
+  return {
+    certificate: `relay.${names.domain}`,
+    endpoint: tenantEndpoint(ctx, names.orgDomain, { trustRemoteHost: true }).host,
+  };
+}
+
+/** How `relay` presents the certificate, or `undefined` when it cannot. */
+export function relayCertificateStep(
+  ctx: RemediationContext,
+  names: Names,
+  relay: RelaySoftware,
+): string | undefined {
+  const { certificate, endpoint } = relaySettings(ctx, names);
+  return RELAY_SOFTWARE[relay].certificateStep?.(certificate, endpoint);
+}
+
+/** The configuration lines or commands of {@link relayCertificateStep}. */
+export function relayCertificateCommands(
+  ctx: RemediationContext,
+  names: Names,
+  relay: RelaySoftware,
+): string[] {
+  const { certificate, endpoint } = relaySettings(ctx, names);
+  return RELAY_SOFTWARE[relay].certificateCommands(certificate, endpoint);
+}
+
+/** What sets the smart host the message was sent to, for prose: the send connector's, or the relay's own setting. */
+export function smartHostSetting(ctx: RemediationContext): string {
+  return ctx.relay === undefined ? "the send connector's smart host" : RELAY_SOFTWARE[ctx.relay].smartHost;
+}
+
+/** The step that points the smart host at `endpoint`, the tenant's MX endpoint, and only there. */
+export function smartHostStep(ctx: RemediationContext, names: Names, endpoint: string): string {
+  if (ctx.relay !== undefined) return RELAY_SOFTWARE[ctx.relay].smartHostStep(endpoint);
+  return (
+    `Set the smart host of send connector "${names.sendConnector}" to that endpoint only: not an IP address, ` +
+    "not another tenant's or region's host."
   );
 }
 
-/** Final step: how to see that the change worked, from the same on-premises evidence. */
-export function verifyStep(names: Names, what: string): string {
-  return `Check the result in the message tracking log on ${names.server}: the next ${what} should show a SEND event to Office 365 instead of FAIL with ${names.codeText}.`;
+/** The commands of {@link smartHostStep}: show and set the send connector's, or the relay's lines. */
+export function smartHostCommands(ctx: RemediationContext, names: Names, endpoint: string): string[] {
+  if (ctx.relay !== undefined) return RELAY_SOFTWARE[ctx.relay].smartHostCommands(endpoint);
+  return [
+    `Get-SendConnector -Identity ${psQuote(names.sendConnector)} | Format-List SmartHosts,DNSRoutingEnabled,RequireTLS,TlsAuthLevel,Fqdn`,
+    `Set-SendConnector -Identity ${psQuote(names.sendConnector)} -SmartHosts ${psArg(endpoint)} -DNSRoutingEnabled $false`,
+  ];
+}
+
+/**
+ * How to look up `domain`'s MX endpoint where the sending server runs: `dig` on a Unix relay,
+ * Resolve-DnsName on Windows (Exchange, IIS). `inProse` is the form a step quotes.
+ */
+export function mxLookup(ctx: RemediationContext, domain: string): { inProse: string; command: string } {
+  const unix = ctx.relay === undefined ? undefined : RELAY_SOFTWARE[ctx.relay].mxLookup?.(domain);
+  if (unix !== undefined) return { inProse: unix, command: unix };
+  return {
+    inProse: `Resolve-DnsName -Type MX ${domain}`,
+    command: `Resolve-DnsName -Type MX -Name ${psArg(domain)}`,
+  };
+}
+
+/**
+ * Final step: how to see that the change worked, in the log of what sent the message: Exchange's
+ * message tracking log, or the relay's own mail log. `what` names the next such message;
+ * `exchangeRefusal` what a tracking log shows instead of SEND while the refusal lasts.
+ */
+export function verifyStep(
+  ctx: RemediationContext,
+  names: Names,
+  what: string,
+  exchangeRefusal = `FAIL with ${names.codeText}`,
+): string {
+  if (ctx.relay !== undefined) {
+    const verify = RELAY_SOFTWARE[ctx.relay].verify(what, { code: ctx.code, codeText: names.codeText });
+    return `Check the result on ${names.server}: ${verify}.`;
+  }
+  return `Check the result in the message tracking log on ${names.server}: the next ${what} should show a SEND event to Office 365 instead of ${exchangeRefusal}.`;
 }

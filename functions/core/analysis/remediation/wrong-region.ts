@@ -1,14 +1,24 @@
 /**
  * Remediation for `wrong-region`: `451 4.4.62 Mail sent to the wrong Office 365 region. ATTR35`.
  * The smart host must be the tenant's own MX endpoint, and an OnPremises inbound connector must
- * match the sending server.
+ * match the sending server. The smart host is set, and the result checked, where the message was
+ * sent from: an Exchange send connector or a relay's own settings (`ctx.relay`).
  */
 
 import { LINK_DEVICE_RELAY, LINK_NDR_REFERENCE, LINK_UPDATED_REQUIREMENTS } from '../../kernel/links.js';
-import { psArg, psQuote } from '../../kernel/powershell.js';
 import type { ConnectorChoice } from './connector-plan.js';
 import type { RemediationTemplate } from './context.js';
-import { capitalise, enableConnectorCommand, namesFor, tenantEndpoint } from './shared.js';
+import {
+  capitalise,
+  enableConnectorCommand,
+  mxLookup,
+  namesFor,
+  smartHostCommands,
+  smartHostSetting,
+  smartHostStep,
+  tenantEndpoint,
+  verifyStep,
+} from './shared.js';
 
 /** Point the smart host at the tenant's MX endpoint and make sure a connector matches. */
 export const wrongRegion: RemediationTemplate = (ctx) => {
@@ -25,6 +35,7 @@ export const wrongRegion: RemediationTemplate = (ctx) => {
       : `It has the form <domain>-com.mail.protection.outlook.com (or a name under mx.microsoft); replace ${endpoint.host} in the commands below with it.`;
   const connectorStep = wrongRegionConnectorStep(choice, names.server, names.wildcard);
   const enable = choice?.role === 'enable' ? [enableConnectorCommand(choice.connector.name)] : [];
+  const lookUp = mxLookup(ctx, names.domain);
 
   return {
     title: "Send to your tenant's own MX endpoint",
@@ -32,21 +43,18 @@ export const wrongRegion: RemediationTemplate = (ctx) => {
       `${capitalise(names.server)} was told "Mail sent to the wrong Office 365 region" (${names.codeText})${answered} ` +
       `when relaying to ${names.recipient}: Exchange Online could not tie the message to your tenant at the ` +
       'endpoint it reached. ' +
-      "This happens when the send connector's smart host is not your tenant's own MX endpoint (an IP address, " +
+      `This happens when ${smartHostSetting(ctx)} is not your tenant's own MX endpoint (an IP address, ` +
       "another tenant's host, or an old regional name), or when no OnPremises inbound connector matches the " +
       'sending server.',
     steps: [
-      `Look up your tenant's MX endpoint with Resolve-DnsName -Type MX ${names.domain}. ${lookup}`,
-      `Set the smart host of send connector "${names.sendConnector}" to that endpoint only: not an IP address, ` +
-        "not another tenant's or region's host.",
+      `Look up your tenant's MX endpoint with ${lookUp.inProse}. ${lookup}`,
+      smartHostStep(ctx, names, endpoint.host),
       connectorStep,
-      `Check the result in the message tracking log on ${names.server}: the next message to an outside address ` +
-        `should show a SEND event to Office 365 instead of a 4.4.62 deferral or failure.`,
+      verifyStep(ctx, names, 'message to an outside address', 'a 4.4.62 deferral or failure'),
     ],
     commands: [
-      `Resolve-DnsName -Type MX -Name ${psArg(names.domain)}`,
-      `Get-SendConnector -Identity ${psQuote(names.sendConnector)} | Format-List SmartHosts,DNSRoutingEnabled,RequireTLS,TlsAuthLevel,Fqdn`,
-      `Set-SendConnector -Identity ${psQuote(names.sendConnector)} -SmartHosts ${psArg(endpoint.host)} -DNSRoutingEnabled $false`,
+      lookUp.command,
+      ...smartHostCommands(ctx, names, endpoint.host),
       // Deliberately unfiltered: the connector to fix may not be the one the finding knows about.
       'Get-InboundConnector | Format-List Name,Enabled,ConnectorType,SenderIPAddresses,TlsSenderCertificateName',
       ...enable,
