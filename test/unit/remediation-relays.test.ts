@@ -253,6 +253,17 @@ describe.each(RELAY_IDS)('wrong-region in a %s log', (relay) => {
   });
 });
 
+describe('wrong-region in an IIS SMTP log', () => {
+  it('asks for a connector by IP address only: the IIS SMTP service presents no certificate', () => {
+    const result = remediationFor('wrong-region', { ...wrongRegion, relay: 'iis-smtp' });
+    expect(result.steps[2]).toMatch(/SenderIPAddresses: the IIS SMTP service presents no client certificate/);
+    expect(result.steps[2]).not.toMatch(/TlsSenderCertificateName/);
+    // Every other relay may match by certificate too.
+    const postfix = remediationFor('wrong-region', { ...wrongRegion, relay: 'postfix' });
+    expect(postfix.steps[2]).toMatch(/by certificate \(TlsSenderCertificateName/);
+  });
+});
+
 describe('wrong-region from an Exchange log', () => {
   it('keeps the send connector, Resolve-DnsName and the message tracking log, word for word', () => {
     const result = remediationFor('wrong-region', {
