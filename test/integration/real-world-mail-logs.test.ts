@@ -204,7 +204,34 @@ describe('a log written as its host lost power', () => {
     expect(findings).toEqual(sampleFindings(0));
     expect(sources[0]?.notes).toContainEqual({
       code: 'NUL_BYTES_REMOVED',
-      message: `1 line began with NUL bytes (${written} in all), as a log holds where writes were lost when its host crashed or lost power: they were removed and the text after them read.`,
+      message: `${written} NUL bytes were removed (1 line began with a run of them), as a log holds where writes were lost when its host crashed or lost power: the text after them was read.`,
+    });
+  });
+
+  it('says how many of the lines that began with NULs held nothing else, in the note of every reader', async () => {
+    const lines = sample.map((line) => Buffer.from(line, 'utf8'));
+    lines[6] = Buffer.concat([Buffer.alloc(300), lines[6] as Buffer]);
+    // The lost writes of a whole line: NULs up to its line end.
+    lines.splice(13, 0, Buffer.alloc(4096));
+    const path = await write(
+      'power-loss-alone/mail.log',
+      Buffer.concat(lines.flatMap((line) => [line, Buffer.from('\n')])),
+    );
+    const { status, sources, findings } = await analyse(path);
+    expect(status).toBe(0);
+    expect(sources[0]).toMatchObject({
+      rowsRead: 33,
+      skippedByReason: { OTHER_PROGRAM: 3, NOT_A_LOG_LINE: 1 },
+    });
+    accountedFor(sources[0]);
+    expect(findings).toEqual(
+      sampleFindings(0).map(([line, ...rest]) => [line > 13 ? line + 1 : line, ...rest]),
+    );
+    expect(sources[0]?.notes).toContainEqual({
+      code: 'NUL_BYTES_REMOVED',
+      message:
+        '4,396 NUL bytes were removed (2 lines began with a run of them, 1 of them held nothing else), as a log ' +
+        'holds where writes were lost when its host crashed or lost power: the text after them was read.',
     });
   });
 
@@ -220,5 +247,48 @@ describe('a log written as its host lost power', () => {
         message: 'not a syslog line: "\\x01\\x02\\x03garbage[5 × \\0]\\x1b[0m tail"',
       },
     ]);
+  });
+});
+
+describe("sendmail's own bounces (test/fixtures/real-world/sendmail-dsn)", () => {
+  const MAILLOG = 'test/fixtures/real-world/sendmail-dsn/maillog';
+  /** Each bounce's refusal is an NDR: sendmail logs no from= line for it, only `QID: NEWQID: DSN: …`. */
+  const EXPECTED: [number, string, string][] = [
+    [5, 'reports@northwindtraders.com', 'ndr'],
+    [7, 'mailadmin@litware.com', 'ndr'],
+    [9, 'buyer@wingtiptoys.com', 'foreign-sender-domain'],
+    [11, 'noreply@fabrikam.com', 'ndr'],
+    [13, 'mailadmin@litware.com', 'ndr'],
+    [15, 'support@proseware.com', 'ndr'],
+    [17, 'mailadmin@litware.com', 'ndr'],
+    [19, 'mailadmin@litware.com', 'ndr'],
+  ];
+
+  it('gives the queue id of a DSN, sender notify, postmaster notify or return to sender line the null sender', async () => {
+    const { status, sources, findings } = await analyse(MAILLOG);
+    expect(status).toBe(0);
+    expect(sources[0]).toMatchObject({
+      status: 'done',
+      format: 'sendmail-log',
+      rowsRead: 19,
+      rowsSkipped: 0,
+    });
+    accountedFor(sources[0]);
+    expect(findings).toEqual(EXPECTED);
+    // Every refusal has its sender: none is left without one.
+    expect((sources[0]?.notes ?? []).map((note) => note.code)).not.toContain('SENDER_NOT_SEEN');
+  });
+
+  it('hands the null sender on when the log rotated between the DSN line and its refusal', async () => {
+    const lines = (await readFile(MAILLOG, 'utf8')).trimEnd().split('\n');
+    const before = await write('sendmail-rotated/maillog-20261129', `${lines.slice(0, 10).join('\n')}\n`);
+    const after = await write('sendmail-rotated/maillog', `${lines.slice(10).join('\n')}\n`);
+    const { status, sources, findings } = await analyse(after, before);
+    expect(status).toBe(0);
+    const ndr = findings.find(([, recipient]) => recipient === 'noreply@fabrikam.com');
+    // Line 11 of the whole log is the first line of the newer file.
+    expect(ndr).toEqual([1, 'noreply@fabrikam.com', 'ndr']);
+    for (const source of sources)
+      expect((source.notes ?? []).map((note) => note.code)).not.toContain('SENDER_NOT_SEEN');
   });
 });

@@ -451,7 +451,8 @@ describe('Reporting Web Service JSON and NDJSON', () => {
     expect(source?.rowsRead).toBe(7);
     expect(source?.rowsRead).toBe((source?.rowsAnalysed ?? 0) + (source?.rowsSkipped ?? 0));
     expect(source?.skipped.map((s) => [s.line, s.reason])).toEqual([
-      [2, 'INVALID_JSON'],
+      // The cut line holds a refusal code (test/integration/json-skipped-refusals.test.ts).
+      [2, 'REFUSAL_NOT_READ'],
       [4, 'INVALID_RECORD'],
       [5, 'NOT_A_TRACE_RECORD'],
       [6, 'BAD_TIMESTAMP'],

@@ -9,7 +9,13 @@
  * The scanner tracks strings and brackets only; each record's text is then checked by `JSON.parse`
  * (and by the format's schema). In NDJSON a record cannot span lines, so a cut record is reported
  * on its line and reading goes on with the next one.
+ *
+ * Text it skips (a cut record, one too large, text outside any record) is searched for relay-refusal
+ * text, so the reader can say a refusal was not read (input/unread-refusals.ts); records read whole
+ * are not searched here.
  */
+import { refusalMarkerIn } from '../evidence/rejections.js';
+import { PieceSearch } from '../input/unread-refusals.js';
 
 /** A record longer than this is skipped (RECORD_TOO_LARGE): trace records are well under 10 KB. */
 export const MAX_RECORD_CHARS = 1024 * 1024;
@@ -33,8 +39,16 @@ export interface JsonRecordHandler {
   meta(key: string, value: string): void;
   /** That object has ended (or the text was cut inside it): what its `meta` said no longer applies. */
   pageEnd?(): void;
-  /** Text that is no record: a cut record, a record too large, something not JSON. */
-  bad(line: number, reason: 'INVALID_JSON' | 'RECORD_TOO_LARGE' | 'TRUNCATED_RECORD', message: string): void;
+  /**
+   * Text that is no record: a cut record, a record too large, something not JSON. `refusal`: the
+   * relay-refusal marker the skipped text holds ({@link refusalMarkerIn}), if any.
+   */
+  bad(
+    line: number,
+    reason: 'INVALID_JSON' | 'RECORD_TOO_LARGE' | 'TRUNCATED_RECORD',
+    message: string,
+    refusal: string | undefined,
+  ): void;
 }
 
 interface Frame {
@@ -77,7 +91,13 @@ export class JsonRecordScanner {
   private topValues = 0;
   private firstSingleLine = false;
   private firstStartLine = 0;
-  private badLine = 0;
+  /** A capture too large to keep, searched for refusal text as its pieces pass. */
+  private readonly overlong = new PieceSearch();
+  /** The line that has text outside any JSON value (0: none yet), reported when it ends. */
+  private strayLine = 0;
+  /** Where in the current chunk that text starts, while it goes on. */
+  private strayFrom: number | undefined;
+  private readonly stray = new PieceSearch();
 
   public constructor(private readonly handler: JsonRecordHandler) {}
 
@@ -87,13 +107,13 @@ export class JsonRecordScanner {
       const code = text.charCodeAt(index);
       if (this.inString) {
         // No JSON string holds a raw line break: in NDJSON the line was cut inside a string.
-        if (code === 10) this.newline();
+        if (code === 10) this.newline(text, index);
         else this.stringChar(code);
         continue;
       }
       switch (code) {
         case 10: // \n
-          this.newline();
+          this.newline(text, index);
           break;
         case 32:
         case 9:
@@ -101,6 +121,8 @@ export class JsonRecordScanner {
         case 0xfeff:
           break;
         case 34: // "
+          // A string outside any object or array is no record: stray text.
+          if (this.stack.length === 0) this.garbage(index);
           this.openString();
           break;
         case 58: {
@@ -120,6 +142,7 @@ export class JsonRecordScanner {
         }
         case 123: // {
         case 91: // [
+          if (this.strayFrom !== undefined) this.saveStray(text, index);
           this.open(code === 123 ? 'object' : 'array', index);
           break;
         case 125: // }
@@ -127,17 +150,30 @@ export class JsonRecordScanner {
           this.close(text, index);
           break;
         default:
-          if (this.stack.length === 0) this.garbage();
+          if (this.stack.length === 0) this.garbage(index);
       }
     }
     this.saveCapture(text, text.length);
+    if (this.strayFrom !== undefined) {
+      this.saveStray(text, text.length);
+      this.strayFrom = 0; // it goes on at the next chunk's start
+    }
   }
 
   public end(): void {
-    if (this.capture !== undefined) {
-      this.handler.bad(this.capture.line, 'TRUNCATED_RECORD', 'the file ends inside this record');
+    this.strayEnd();
+    const capture = this.capture;
+    if (capture !== undefined) {
+      // Every piece of it was saved at the end of the last chunk.
+      const refusal = this.refusalIn(capture, '');
+      this.handler.bad(capture.line, 'TRUNCATED_RECORD', 'the file ends inside this record', refusal);
     } else if (this.stack.length > 0) {
-      this.handler.bad(this.line, 'TRUNCATED_RECORD', 'the file ends inside a JSON array or object');
+      this.handler.bad(
+        this.line,
+        'TRUNCATED_RECORD',
+        'the file ends inside a JSON array or object',
+        undefined,
+      );
     }
     this.reset();
   }
@@ -182,12 +218,23 @@ export class JsonRecordScanner {
     if (this.kept !== undefined && this.kept.length < MAX_KEPT_STRING) this.kept += String.fromCharCode(code);
   }
 
-  private newline(): void {
+  /** The line break at `index` of `text`. */
+  private newline(text: string, index: number): void {
     const capture = this.capture;
     // NDJSON: a record is one line; a line that ends inside one was cut. Read on from the next line.
     if (capture?.topLevel && this.ndjson() && capture.line === this.line) {
-      this.handler.bad(capture.line, 'INVALID_JSON', 'the line ends before its JSON object does');
+      const refusal = this.refusalIn(capture, text.slice(this.captureFrom, index));
+      this.handler.bad(capture.line, 'INVALID_JSON', 'the line ends before its JSON object does', refusal);
       this.reset();
+    }
+    if (this.strayLine !== 0) {
+      if (this.strayFrom !== undefined) this.saveStray(text, index);
+      this.strayEnd();
+      // A string outside any value ends with its line, as a cut record does: read on from the next.
+      if (this.stack.length === 0) {
+        this.inString = false;
+        this.escape = false;
+      }
     }
     this.line++;
   }
@@ -213,7 +260,7 @@ export class JsonRecordScanner {
     } else if (kind === 'array' && this.isPageArray(parent)) {
       // `value` of a Graph page, `results` (or `d`) of OData v2: the enclosing object is a page, not
       // a record. Any capture is that object's (records arrays begin at most two levels down).
-      this.capture = undefined;
+      this.dropCapture();
       records = true;
       pageValue = (parent.key ?? '').toLowerCase() === 'value';
     }
@@ -240,6 +287,7 @@ export class JsonRecordScanner {
           capture.line,
           'RECORD_TOO_LARGE',
           `a record longer than ${MAX_RECORD_CHARS / 1024 / 1024} MB (${capture.length} characters): not a trace record`,
+          this.refusalIn(capture, text.slice(this.captureFrom, index + 1)),
         );
       } else {
         capture.pieces.push(text.slice(this.captureFrom, index + 1));
@@ -266,31 +314,66 @@ export class JsonRecordScanner {
     this.captureFrom = index;
   }
 
-  /** Keeps the capture's text up to `end` of this chunk (the chunk is about to go). */
+  /**
+   * Keeps the capture's text up to `end` of this chunk (the chunk is about to go). Past
+   * {@link MAX_RECORD_CHARS} it is no longer kept, only searched for refusal text.
+   */
   private saveCapture(text: string, end: number): void {
     const capture = this.capture;
     if (capture === undefined) return;
     const piece = end - this.captureFrom;
     capture.length += piece;
-    if (capture.length > MAX_RECORD_CHARS) {
+    if (capture.tooLarge) {
+      if (piece > 0) this.overlong.push(text.slice(this.captureFrom, end));
+    } else if (capture.length > MAX_RECORD_CHARS) {
       capture.tooLarge = true;
+      for (const kept of capture.pieces) this.overlong.push(kept);
+      this.overlong.push(text.slice(this.captureFrom, end));
       capture.pieces = [];
-    } else if (!capture.tooLarge && piece > 0) {
+    } else if (piece > 0) {
       capture.pieces.push(text.slice(this.captureFrom, end));
     }
   }
 
-  private garbage(): void {
-    if (this.badLine === this.line) return;
-    this.badLine = this.line;
-    this.handler.bad(this.line, 'INVALID_JSON', 'text outside any JSON object or array');
+  /** The refusal marker in a capture being skipped, `rest` (its text not yet saved) included. */
+  private refusalIn(capture: Capture, rest: string): string | undefined {
+    if (!capture.tooLarge) return refusalMarkerIn(capture.pieces.join('') + rest);
+    this.overlong.push(rest);
+    return this.overlong.end();
+  }
+
+  /** Forgets the capture (and the search of it, when it was too large). */
+  private dropCapture(): void {
+    if (this.capture?.tooLarge === true) this.overlong.end();
+    this.capture = undefined;
+  }
+
+  /** A character outside any JSON value, at `index`: stray text from there on, until a value starts. */
+  private garbage(index: number): void {
+    this.strayLine = this.line;
+    this.strayFrom ??= index;
+  }
+
+  /** Searches the stray text from where it started to `end` of this chunk. */
+  private saveStray(text: string, end: number): void {
+    this.stray.push(text.slice(this.strayFrom, end));
+    this.strayFrom = undefined;
+  }
+
+  /** The line that held stray text has ended: skipped, with the refusal marker its stray text held. */
+  private strayEnd(): void {
+    if (this.strayLine === 0) return;
+    const line = this.strayLine;
+    this.strayLine = 0;
+    this.strayFrom = undefined;
+    this.handler.bad(line, 'INVALID_JSON', 'text outside any JSON object or array', this.stray.end());
   }
 
   private reset(): void {
     // A page cut short ends here: its context must not pass to the next one.
     if (this.stack.length > 0) this.handler.pageEnd?.();
     this.stack.length = 0;
-    this.capture = undefined;
+    this.dropCapture();
     this.inString = false;
     this.escape = false;
     this.kept = undefined;

@@ -176,10 +176,16 @@ class MessageTraceJsonReader extends SinkReader implements JsonRecordHandler {
     for (const { text, line } of held) this.read(text, line, this.page);
   }
 
-  public bad(line: number, reason: Parameters<JsonRecordHandler['bad']>[1], message: string): void {
+  public bad(
+    line: number,
+    reason: Parameters<JsonRecordHandler['bad']>[1],
+    message: string,
+    refusal: string | undefined,
+  ): void {
     const sink = this.sink;
     sink.row(line);
-    sink.skip(line, reason, message);
+    const skipped = skipOf(reason, message, refusal);
+    sink.skip(line, skipped.reason, skipped.message);
   }
 
   /** Skips the record being read: REFUSAL_NOT_READ when it holds relay-refusal text. */

@@ -31,6 +31,8 @@ import {
   queuedMessageIdentity,
 } from '../evidence/queued-sender.js';
 import { refusalMarkerIn } from '../evidence/rejections.js';
+import { nulBytesNote } from '../input/nul-bytes.js';
+import { skipOf } from '../input/unread-refusals.js';
 import { type FormatId, normaliseAddress, normaliseMessageId, type TraceEvent } from '../model/events.js';
 import type { SourceNote } from '../model/source-record.js';
 import type { SkipReason } from './format-adapter.js';
@@ -118,6 +120,13 @@ const EXIM_DATE =
 const EXIM_ID = /^[0-9A-Za-z]{6}-[0-9A-Za-z]{6,11}-[0-9A-Za-z]{2,4}$/;
 /** Postfix queue ids: short (hex) and long (`enable_long_queue_ids`); sendmail's 14-character ids. */
 const QUEUE_ID = /^([0-9A-F]{5,12}|[0-9A-Za-z]{10,20}): (.*)$/;
+/**
+ * A bounce sendmail makes, logged after the queue id of the message it reports on: `NEWQID: DSN:
+ * reason`; `sender notify:` (a delay warning), `postmaster notify:` (to the postmaster, the sender
+ * being null) and `return to sender:` (a bounce that failed in its turn). sendmail logs no `from=`
+ * line for it: this line is the only sign that NEWQID has the null sender.
+ */
+const SENDMAIL_BOUNCE = /^([0-9A-Za-z]{10,20}): (?:DSN|sender notify|postmaster notify|return to sender): /;
 
 /** What a head's lines are: how many are log lines, and the MTA of the first mail line among them. */
 interface HeadShape {
@@ -344,15 +353,13 @@ export class MtaLogReader extends LineReader implements LateTextReader {
           'messages, if any, are classified without their envelope sender.',
       });
     }
-    if (this.nulLines > 0) {
-      notes.push({
-        code: 'NUL_BYTES_REMOVED',
-        message:
-          `${plural(this.nulLines, 'line')} began with NUL bytes (${groupDigits(this.nuls)} in all), as a log holds where ` +
-          'writes were lost when its host crashed or lost power: they were removed and the text after them read' +
-          `${this.nulOnlyLines > 0 ? `; ${groupDigits(this.nulOnlyLines)} held nothing else` : ''}.`,
-      });
-    }
+    const nuls = nulBytesNote({
+      nuls: this.nuls,
+      leading: this.nulLines,
+      inside: 0,
+      alone: this.nulOnlyLines,
+    });
+    if (nuls !== undefined) notes.push(nuls);
     // A refusal without its from= line here may have it in another file of the run: the run says
     // which had none anywhere (SENDER_NOT_SEEN, source-accounting.ts).
     return notes;
@@ -434,9 +441,8 @@ export class MtaLogReader extends LineReader implements LateTextReader {
    * REFUSAL_NOT_READ, which fails the file (parse-text.ts): its refusal is never lost unsaid.
    */
   private skipLine(line: number, reason: SkipReason, message: string, text: string): void {
-    const refusal = refusalMarkerIn(text);
-    if (refusal === undefined) this.sink.skip(line, reason, message);
-    else this.sink.skip(line, 'REFUSAL_NOT_READ', `${message}, yet it holds relay-refusal text (${refusal})`);
+    const skipped = skipOf(reason, message, refusalMarkerIn(text));
+    this.sink.skip(line, skipped.reason, skipped.message);
   }
 
   private eximMainLine(match: RegExpExecArray, line: number, sink: TextSink): void {
@@ -459,7 +465,7 @@ export class MtaLogReader extends LineReader implements LateTextReader {
     else if (this.others.size < MAX_PROGRAMS_NAMED) this.others.set(program, 1);
   }
 
-  /** Postfix and sendmail: `QUEUEID: from=<…>` / `QUEUEID: to=<…>, …` */
+  /** Postfix and sendmail: `QUEUEID: from=<…>` / `QUEUEID: to=<…>, …`; sendmail's `QUEUEID: NEWQID: DSN: …` */
   private queued(program: MtaProgram, syslog: SyslogLine, line: number, sink: TextSink): void {
     const match = QUEUE_ID.exec(syslog.message);
     if (!match) return; // connect/disconnect, NOQUEUE rejects, warnings: read, nothing to keep
@@ -482,7 +488,10 @@ export class MtaLogReader extends LineReader implements LateTextReader {
       setMessageId(this.entry(key, id), text.slice(11), syslog.timestamp, line);
       return;
     }
-    if (!text.startsWith('to=')) return;
+    if (!text.startsWith('to=')) {
+      if (program === 'sendmail') this.sendmailBounce(text, syslog, line);
+      return;
+    }
     const deliveries = program === 'postfix' ? postfixDelivery(text) : sendmailDeliveries(text);
     if (typeof deliveries === 'string') {
       // A delivery line read as nothing would count as analysed: a refusal on it would be lost unsaid.
@@ -495,6 +504,18 @@ export class MtaLogReader extends LineReader implements LateTextReader {
     if (program === 'postfix' && entry.messageId === undefined)
       entry.arrival ??= postfixArrival(syslog.timestamp, text);
     for (const delivery of deliveries) this.deliver(delivery, entry, syslog, relay, line, sink);
+  }
+
+  /** `NEWQID: DSN: …` after a message's queue id: NEWQID is the bounce sendmail made, its sender null (`<>`). */
+  private sendmailBounce(text: string, syslog: SyslogLine, line: number): void {
+    const queueId = SENDMAIL_BOUNCE.exec(text)?.[1];
+    if (queueId === undefined) return;
+    const entry = this.entry(`${syslog.host}\u0000${queueId}`, {
+      program: 'sendmail',
+      host: syslog.host,
+      queueId,
+    });
+    this.sender(entry, '<>', syslog.timestamp, line);
   }
 
   /** Exim: `ID <= sender …`, `ID ** rcpt … : 550 5.7.64 …`, `ID == rcpt … defer …`, `ID Completed`. */

@@ -2,7 +2,7 @@
  * NUL bytes in a tracking log or an export: a file written as its host crashed or lost power holds a
  * run of NULs where the last writes were lost, and the first line written after the reboot follows
  * them. Mail logs drop the NULs a line begins with (formats/text-format.ts, `leadingNuls`); CSV-like
- * files drop every run, before their rows are split, and say so with the same note code.
+ * files drop every run, before their rows are split. Both say so with the same note ({@link nulBytesNote}).
  *
  * Only a chunk that holds a NUL pays: the others cost one `indexOf`.
  */
@@ -47,16 +47,32 @@ export class NulBytes {
 
   /** `NUL_BYTES_REMOVED`, when some were. */
   public note(): SourceNote | undefined {
-    if (this.nuls === 0) return undefined;
-    const where = [
-      this.leading > 0 ? `${plural(this.leading, 'line')} began with a run of them` : '',
-      this.inside > 0 ? `${plural(this.inside, 'run')} stood inside a line` : '',
-    ].filter((part) => part !== '');
-    return {
-      code: 'NUL_BYTES_REMOVED',
-      message:
-        `${groupDigits(this.nuls)} NUL bytes were removed (${where.join(', ')}), as a log holds where writes were ` +
-        'lost when its host crashed or lost power: the text after them was read.',
-    };
+    return nulBytesNote({ nuls: this.nuls, leading: this.leading, inside: this.inside });
   }
+}
+
+/** NUL bytes a reader removed, and where they stood. */
+export interface NulCounts {
+  nuls: number;
+  /** Runs at the start of a line, and inside one. */
+  leading: number;
+  inside: number;
+  /** Of the lines that began with a run, those that held nothing else (mail logs count them). */
+  alone?: number;
+}
+
+/** `NUL_BYTES_REMOVED`, when some were: the note of every reader that removes them. */
+export function nulBytesNote({ nuls, leading, inside, alone = 0 }: NulCounts): SourceNote | undefined {
+  if (nuls === 0) return undefined;
+  const where = [
+    leading > 0 ? `${plural(leading, 'line')} began with a run of them` : '',
+    alone > 0 ? `${groupDigits(alone)} of them held nothing else` : '',
+    inside > 0 ? `${plural(inside, 'run')} stood inside a line` : '',
+  ].filter((part) => part !== '');
+  return {
+    code: 'NUL_BYTES_REMOVED',
+    message:
+      `${groupDigits(nuls)} NUL bytes were removed (${where.join(', ')}), as a log holds where writes were ` +
+      'lost when its host crashed or lost power: the text after them was read.',
+  };
 }
