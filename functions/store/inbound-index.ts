@@ -1,7 +1,8 @@
 /**
  * The inbound Message-ID index: a compact, expiring record of which Message-IDs arrived for
- * internal recipients in which upload, so the nightly job can correlate a refusal in one upload
- * with the receipt in another without re-reading old files. Keys: see store/table-design.ts.
+ * internal recipients in which upload (and which outside recipients the same receipt named), so the
+ * nightly job can correlate a refusal in one upload with the receipt in another without re-reading
+ * old files. Keys: see store/table-design.ts.
  *
  * Written by ingest (one BatchWriteItem per 25 entries, idempotent: the same receipt recorded
  * twice is one item), read by the nightly job (one Query per Message-ID, never a Scan).
@@ -122,7 +123,8 @@ export class InboundIndex {
 /**
  * The stored item of one (validated) inbound entry, expiring `retentionSeconds` after its receipt.
  * Lean, as there are more of them than findings: the recipient (lower-cased) is only in the sort
- * key (`<date>#<sourceId>#<recipient>`), and no `entity` (the `INBOUND#` key says what it is).
+ * key (`<date>#<sourceId>#<recipient>`), no `entity` (the `INBOUND#` key says what it is), and
+ * `outside` only on the few entries whose receipt named outside recipients.
  */
 export function inboundItem(entry: InboundEntry, retentionSeconds: number): Item {
   const { recipient: _recipient, ...data } = { ...entry, messageId: correlationMessageId(entry.messageId) };

@@ -7,7 +7,8 @@
  * 2. The run's receipts are matched against `foreign-sender-domain` findings stored by earlier runs
  *    in the time window where the refusal of a received message can fall (from the first receipt,
  *    less clock skew, to the last receipt plus the longest forwarding delay). The run remembers only
- *    which Message-IDs it received; the receipts of those that match are read from the index.
+ *    which Message-IDs it received; the entries of those that match are read from the index, every
+ *    upload's: one elsewhere may say the sender addressed the refused recipient itself.
  * Either way the finding is re-put as `forwarding` under the same id (never a second finding), with
  * the evidence and remediation the nightly job would give it. The nightly job stays the safety net.
  * The run counts its own findings so on its records; the records of earlier runs whose findings it
@@ -123,9 +124,11 @@ export async function correlateRun(
       // The run's receipts of these Message-IDs, read back from the index it wrote them to.
       const recorded = await index.lookup(byMessage.keys());
       for (const [messageId, ids] of byMessage) {
-        const receipts = (recorded.get(messageId) ?? []).filter((entry) => runSources.has(entry.sourceId));
-        if (receipts.length === 0) continue;
-        for (const finding of await reclassify(ids, receipts)) {
+        const entries = recorded.get(messageId) ?? [];
+        if (!entries.some((entry) => runSources.has(entry.sourceId))) continue;
+        // All of them, not only this run's: another upload's receipt may name the refused recipient
+        // as addressed by the sender, which the nightly job and step 1 would see too.
+        for (const finding of await reclassify(ids, entries)) {
           const { sourceId } = finding.source;
           // A finding this run wrote last is counted on its own record, which the run writes.
           if (runSources.has(sourceId)) ownReclassified.push(finding);

@@ -18,7 +18,7 @@ import { WritePipeline } from '../kernel/write-pipeline.js';
 import type { DomainOracle } from '../organisation/accepted-domains.js';
 import type { InboundConnectorInfo } from '../organisation/connector-info.js';
 import { type EmittedFinding, type EventOrigin, StreamingClassifier, type Unseen } from './classifier.js';
-import { type InboundEntry, inboundEntryOf } from './evidence/inbound-entry.js';
+import { InboundEntries, type InboundEntry } from './evidence/inbound-entry.js';
 import {
   type AnalysisInput,
   type ParsedBatch,
@@ -164,7 +164,7 @@ class AnalysisRun {
   private readonly senderDomains: DomainTally = new Map();
   /** Findings and inbound index entries not yet handed to the sink. */
   private findings: Finding[] = [];
-  private inbound: InboundEntry[] = [];
+  private readonly inbound: InboundEntries;
   private readonly writes: WritePipeline;
   /** Rows of a file whose finding the store refused, already moved from analysed to skipped. */
   private readonly refusedRows = new Set<string>();
@@ -185,6 +185,7 @@ class AnalysisRun {
     this.batchSize = options.batchSize ?? 500;
     this.maxSkipped = options.maxSkippedListed ?? 100;
     this.writes = new WritePipeline(options.writesInFlight ?? 1);
+    this.inbound = new InboundEntries(options.domains);
     this.classifier = new StreamingClassifier({
       domains: options.domains,
       windowEvents: options.windowEvents,
@@ -309,10 +310,7 @@ class AnalysisRun {
       const duplicates = this.classifier.stats.duplicates;
       this.classifier.push(event, origin, rejection);
       tracker.saw(event.line, rejection !== null && this.classifier.stats.duplicates === duplicates);
-      if (indexInbound && !this.replaying) {
-        const entry = inboundEntryOf(event, origin, this.options.domains);
-        if (entry) this.inbound.push(entry);
-      }
+      if (indexInbound && !this.replaying) this.inbound.add(event, origin);
     }
   }
 
@@ -384,8 +382,7 @@ class AnalysisRun {
   private async flush(force: boolean): Promise<void> {
     this.collect(this.classifier.drain());
     if (this.inbound.length > 0 && (force || this.inbound.length >= this.batchSize)) {
-      const entries = this.inbound;
-      this.inbound = [];
+      const entries = this.inbound.take();
       const { sink } = this;
       await this.writes.add(async () => sink.putInboundMessages?.(entries));
     }

@@ -9,7 +9,8 @@ import type { Evidence, Finding } from '../model/findings.js';
 import { remediationContextOf } from '../remediation/context-of.js';
 import { remediationFor } from '../remediation/index.js';
 import { relaySoftwareOf } from '../remediation/relay-software.js';
-import type { InboundEntry } from './inbound-entry.js';
+import { type InboundEntry, tracesOfEntries } from './inbound-entry.js';
+import { addressedBySender } from './inbound-trace.js';
 
 /** Evidence kind that marks a finding reclassified by the nightly correlation (stable string). */
 export const CORRELATION_EVIDENCE_KIND = 'cross-upload-correlation';
@@ -28,10 +29,13 @@ function domainOf(address: string): string {
  * The index entries that prove `finding` was forwarding: from another upload, for an address
  * other than the refused recipient and outside the refused recipient's domain (the refused
  * recipient is outside the organisation), received before the refusal (allowing clock skew).
+ * None when a receipt of the message, in any upload, named the refused recipient itself: its sender
+ * addressed it, nothing forwarded it (the classifier's rule within a run, so both agree).
  */
 export function correlatingEntries(finding: Finding, entries: readonly InboundEntry[]): InboundEntry[] {
   if (!mayBecomeForwarding(finding)) return [];
   const refused = finding.recipient.toLowerCase();
+  if (addressedBySender(tracesOfEntries(entries), refused)) return [];
   const refusedDomain = finding.recipientDomain?.toLowerCase() ?? domainOf(refused);
   const refusedAt = Date.parse(finding.timestamp);
   return entries

@@ -1,18 +1,26 @@
 /**
  * One entry of the inbound Message-ID index: "message M arrived for internal recipient R, in
- * upload U, at time T". Pure (no AWS imports), so the analysis core can produce entries while it
- * reads a file, and the nightly job can consume them without re-reading that file.
+ * upload U, at time T" — and which outside recipients the same receipt named: its sender addressed
+ * those itself, so a refusal for one of them in another upload is no forwarding (`addressedBySender`,
+ * the rule the classifier applies within a run). Pure (no AWS imports), so the analysis core can
+ * produce entries while it reads a file, and the nightly job can consume them without re-reading
+ * that file.
  */
 import { z } from 'zod';
+import { BoundedMap } from '../../kernel/bounded-map.js';
 import { detach } from '../../kernel/strings.js';
 import type { DomainOracle } from '../../organisation/accepted-domains.js';
 import { domainOf, type TraceEvent } from '../model/events.js';
-import { inboundRecipientOf } from './inbound-trace.js';
+import { type InboundTrace, inboundRecipientOf } from './inbound-trace.js';
 
 /** Longest Message-ID kept (RFC 5322 sets no limit; real ones are under 250 characters). */
 export const MAX_MESSAGE_ID_LENGTH = 998;
 /** Longest address (RFC 5321: 64 + 1 + 255). */
 export const MAX_ADDRESS_LENGTH = 320;
+/** Outside recipients an entry keeps, as the classifier keeps per message (evidence/outside-receipts.ts). */
+export const OUTSIDE_KEPT = 8;
+/** Stands, last in `outside`, for outside recipients not kept: any outside address may be one. */
+export const MORE_OUTSIDE = '*';
 
 export const InboundEntry = z.object({
   /** Message-ID as the log writes it (angle brackets are stripped when keyed). */
@@ -27,6 +35,21 @@ export const InboundEntry = z.object({
   file: z.string().max(1024).optional(),
   /** The trace event that proved it, e.g. `RECEIVE`, `DELIVER`, `REDIRECT`. */
   eventId: z.string().max(32).optional(),
+  /**
+   * The outside recipients a receipt of the message in this upload named along with `recipient`
+   * (lower-cased), the first {@link OUTSIDE_KEPT}; {@link MORE_OUTSIDE} last stands for more, any
+   * outside address. Absent when it named none, as most receipts (and entries stored before) do.
+   */
+  outside: z
+    .array(
+      z.union([
+        z.literal(MORE_OUTSIDE),
+        z.string().trim().toLowerCase().max(MAX_ADDRESS_LENGTH).includes('@'),
+      ]),
+    )
+    .min(1)
+    .max(OUTSIDE_KEPT + 1)
+    .optional(),
 });
 export type InboundEntry = z.infer<typeof InboundEntry>;
 
@@ -62,4 +85,137 @@ export function inboundEntryOf(
   };
   if (origin.file !== undefined) entry.file = origin.file.slice(0, 1024);
   return entry;
+}
+
+/** Outside lists remembered for entries to come with the same item key (see {@link InboundEntries}). */
+const LISTS_REMEMBERED = 10_000;
+
+/**
+ * The inbound index entries of a run's events, in order, each with the outside recipients its
+ * receipt named. A tracking log's receipt row names all its recipients (`lee@contoso.com;ap@litware.com`)
+ * and becomes one event for each, one after another, so the entries of a row are completed when the
+ * next row begins: an outside recipient may come before the internal one.
+ *
+ * A later entry of the same message, upload and recipient (the DELIVER after the RECEIVE) is the same
+ * item in the index and replaces it: it takes the list along, or the index would lose it.
+ */
+export class InboundEntries {
+  private entries: InboundEntry[] = [];
+  /** The row being read: its source, line and message (a JSON line may hold many), and where its entries start. */
+  private rowSource: string | undefined;
+  private rowLine = -1;
+  private rowMessage: string | undefined;
+  private rowStart = 0;
+  /** The outside recipients the row's receipt named so far (none: undefined, the usual case). */
+  private outside: string[] | undefined;
+  /** Lists given to entries, by message, upload and recipient. */
+  private readonly lists = new BoundedMap<string, string[]>(LISTS_REMEMBERED);
+
+  public constructor(private readonly domains: DomainOracle) {}
+
+  /** Entries not yet taken. */
+  public get length(): number {
+    return this.entries.length;
+  }
+
+  /** Adds what `event` contributes: its entry, or the outside recipient its receipt names. */
+  public add(event: TraceEvent, origin: { sourceId: string; file?: string }): void {
+    if (
+      event.line !== this.rowLine ||
+      origin.sourceId !== this.rowSource ||
+      event.messageId !== this.rowMessage
+    ) {
+      this.endRow();
+      this.rowLine = event.line;
+      this.rowSource = origin.sourceId;
+      this.rowMessage = event.messageId;
+    }
+    const entry = inboundEntryOf(event, origin, this.domains);
+    if (entry !== undefined) {
+      if (this.lists.size > 0) {
+        const list = this.lists.get(listKey(entry));
+        if (list !== undefined) entry.outside = list;
+      }
+      this.entries.push(entry);
+    } else if (event.eventId === 'RECEIVE') {
+      // Only an arrival names whom the sender addressed: a delivery outside may be a forward's.
+      const recipient = inboundRecipientOf(event);
+      if (recipient !== undefined && this.domains.covers(domainOf(recipient)) !== true) this.named(recipient);
+    }
+  }
+
+  /** The entries so far, completed (a batch of events holds whole rows). */
+  public take(): InboundEntry[] {
+    this.endRow();
+    this.rowMessage = undefined; // may be cut from a text chunk: not kept alive
+    this.rowLine = -1;
+    const taken = this.entries;
+    this.entries = [];
+    this.rowStart = 0;
+    return taken;
+  }
+
+  private named(recipient: string): void {
+    if (this.outside === undefined) this.outside = [];
+    addOutside(this.outside, detach(recipient));
+  }
+
+  /**
+   * Gives the row's outside recipients to its entries (internal recipients of the same receipt),
+   * with those an earlier receipt gave the same item. A list given away is never changed again.
+   */
+  private endRow(): void {
+    const list = this.outside;
+    if (list !== undefined) {
+      for (let i = this.rowStart; i < this.entries.length; i++) {
+        const entry = this.entries[i] as InboundEntry;
+        let merged = list;
+        if (entry.outside !== undefined) {
+          merged = [...entry.outside];
+          for (const recipient of list) addOutside(merged, recipient);
+        }
+        entry.outside = merged;
+        this.lists.set(listKey(entry), merged);
+      }
+      this.outside = undefined;
+    }
+    this.rowStart = this.entries.length;
+  }
+}
+
+/** Adds an outside recipient to a list of them, bounded: past the bound, or too long to store, the marker. */
+function addOutside(list: string[], recipient: string): void {
+  if (list.includes(recipient) || list.at(-1) === MORE_OUTSIDE) return;
+  // Any outside address may then be one not kept.
+  if (recipient !== MORE_OUTSIDE && list.length < OUTSIDE_KEPT && recipient.length <= MAX_ADDRESS_LENGTH)
+    list.push(recipient);
+  else list.push(MORE_OUTSIDE);
+}
+
+/** The part of an entry's item key (table-design.ts `inboundKey`) that a later entry may share. */
+function listKey(entry: InboundEntry): string {
+  return `${entry.messageId}\u0000${entry.sourceId}\u0000${entry.recipient}`;
+}
+
+/**
+ * What index entries say as inbound traces, for the rule the classifier applies (`addressedBySender`):
+ * the outside recipients they name as received for, and their redirects and expansions. The index
+ * keeps no redirect's target, so one stands for a redirect to any address. The internal recipients
+ * received for are left out: they never are the refused recipient, so the rule's answer is the
+ * same without them — and for entries without `outside` (all stored before) it is "no", as before.
+ */
+export function tracesOfEntries(entries: readonly InboundEntry[]): InboundTrace[] {
+  const traces: InboundTrace[] = [];
+  for (const { recipient, eventId, outside } of entries) {
+    if (eventId === 'REDIRECT' || eventId === 'RESOLVE') {
+      traces.push({ kind: eventId === 'REDIRECT' ? 'redirect' : 'resolve', recipient, eventId, line: 0 });
+    }
+    for (const named of outside ?? []) {
+      const trace: InboundTrace = { kind: 'received-for', eventId: 'RECEIVE', line: 0 };
+      // A receipt without a recipient stands for outside recipients not kept.
+      if (named !== MORE_OUTSIDE) trace.recipient = named;
+      traces.push(trace);
+    }
+  }
+  return traces;
 }

@@ -117,7 +117,8 @@ export function inboundTraceOf(event: EvidenceFields): InboundTrace | undefined 
  * message also had: an application relaying as a foreign domain through an anonymous relay
  * connector (which Exchange marks Incoming) to one internal and one outside recipient is received
  * for both. A redirect to it does explain it: the next server's receipt of the redirected message
- * names the redirected address too.
+ * names the redirected address too. The correlation across uploads asks it too, of what the inbound
+ * index keeps (`tracesOfEntries` in inbound-entry.ts), so both judge a message alike.
  */
 export function addressedBySender(inbound: readonly InboundTrace[], recipient: string): boolean {
   const named = inbound.some(
