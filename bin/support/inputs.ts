@@ -11,6 +11,11 @@
  * entry the walk cannot follow (a symbolic-link loop, a dangling link, a folder it may not read, a
  * named pipe): the walk goes on with the next one.
  *
+ * Some entries found are not analysed by their name, whatever they hold: hidden ones (`.git`,
+ * `.DS_Store`) and the `config/` folder at the top of a folder named (the organisation's
+ * configuration). Their files are searched for refusal text all the same; hidden folders are not
+ * looked into, only counted.
+ *
  * A file passed over that may hold refusals — an archive, data compressed in a codec relay-audit
  * does not read, text with a refusal in it but in no format it reads — is named in `mayHoldRefusals`:
  * the run then cannot say "nothing to fix" (a wrong all-clear is the worst outcome), as when such a
@@ -27,6 +32,7 @@ import { programOf } from '../../functions/core/analysis/formats/mta-log.js';
 import { isLate } from '../../functions/core/analysis/formats/text-format.js';
 import { detectFormat } from '../../functions/core/analysis/input/detect.js';
 import { lateFormatWithin, sniffText } from '../../functions/core/analysis/input/parse-text.js';
+import { plural } from '../../functions/core/kernel/counts-in-words.js';
 import { ArgumentError, RelayAuditError } from '../../functions/core/kernel/errors.js';
 import { closeEarly, readHead } from '../../functions/core/text/byte-source.js';
 import { decodeBytes, sniffEncoding } from '../../functions/core/text/decode.js';
@@ -35,11 +41,23 @@ import { sourceId } from '../../functions/store/table-design.js';
 import { memberPath, tarListing } from './tar-inputs.js';
 
 /**
- * Directory entries passed over without a word: hidden files and a `config/` folder, which holds
- * the organisation's configuration (the same convention as the S3 bucket's `config/` prefix).
+ * Why an entry is set aside by its name alone: `hidden` (a name starting with `.`: tool state such
+ * as `.git`, `.DS_Store`, editor swap files), or `configuration`.
  */
-function ignored(name: string): boolean {
-  return name.startsWith('.') || name === 'config';
+type SetAside = 'hidden' | 'configuration';
+
+/**
+ * Whether an entry found by walking a folder named on the command line, or a member of a tar
+ * archive, is set aside by its name, whatever it holds. `depth` is 0 for the folder's (or the
+ * archive's) own entries: a `config/` there holds the organisation's configuration
+ * (`sample-logs/config/accepted-domains.csv`, as the S3 bucket's `config/` prefix does); a `config`
+ * folder deeper down is read like any other. What is set aside is not analysed, but a file set aside
+ * is searched for refusal text (see {@link setAsideReason}), so no refusal is passed over in silence.
+ */
+function setAsideByName(name: string, depth: number): SetAside | undefined {
+  // `.` and `..` are no names: a tar member's path may hold them (`logs/./mail.log`).
+  if (name.startsWith('.') && name !== '.' && name !== '..') return 'hidden';
+  return depth === 0 && name === 'config' ? 'configuration' : undefined;
 }
 
 /** A file found under the command-line paths, with what `stat` said of it. */
@@ -48,6 +66,8 @@ interface FoundFile {
   info: Stats;
   /** Found by walking a directory (not named on the command line). */
   walked: boolean;
+  /** Set aside by its name (or its folder's) in the walk of the folder `root` named on the command line. */
+  setAside?: { kind: SetAside; root: string };
 }
 
 /** A file found in a directory that is not analysed, and why. */
@@ -179,49 +199,134 @@ function notAFile(info: Stats): string {
   return 'a device: not read';
 }
 
+/** What the walk of the command-line paths found. */
+interface Walked {
+  files: FoundFile[];
+  /** The directories read, by {@link identity}. */
+  visited: Set<string>;
+  /** Entries that cannot be followed or read, or are no file, with why. */
+  passed: { path: string; reason: string }[];
+  hidden: HiddenEntries;
+}
+
+/** Where the walk is: under which folder named on the command line, how deep, and in what set aside, if anything. */
+interface Walk {
+  root: string;
+  /** 0 for the entries of `root` itself. */
+  depth: number;
+  setAside: SetAside | undefined;
+}
+
 /**
- * Appends the files under `path` to `out`. Each directory is read once, so a symbolic link back to
+ * Adds the files under `path` to `walked`. Each directory is read once, so a symbolic link back to
  * an ancestor (`logs/all -> ..`) cannot send the walk round in circles. An entry found by walking
  * that cannot be followed, read or is not a file goes to `passed` with why, and the walk goes on; a
  * path named on the command line that cannot be read is a usage error, and a named pipe named there
- * is read (`analyze <(zcat old.LOG.gz)`).
+ * is read (`analyze <(zcat old.LOG.gz)`). A hidden entry found that is not a file is counted, never
+ * looked into: a `.git` can be huge.
  */
-async function expand(
-  path: string,
-  out: FoundFile[],
-  visited: Set<string>,
-  passed: { path: string; reason: string }[],
-  walked = false,
-): Promise<void> {
+async function expand(path: string, walked: Walked, at?: Walk): Promise<void> {
+  const hiddenIn = at?.setAside === 'hidden' ? at.root : undefined;
   let info: Stats;
   try {
     info = await stat(path);
   } catch (error) {
+    if (hiddenIn !== undefined) return walked.hidden.add(hiddenIn, relative(hiddenIn, path));
     const reason = await unreadable(path, error);
-    if (!walked) throw new ArgumentError(`${path}: ${reason}`);
-    passed.push({ path, reason });
+    if (at === undefined) throw new ArgumentError(`${path}: ${reason}`);
+    walked.passed.push({ path, reason });
     return;
+  }
+  if (hiddenIn !== undefined && !info.isFile()) {
+    return walked.hidden.add(hiddenIn, `${relative(hiddenIn, path)}${info.isDirectory() ? '/' : ''}`);
   }
   if (info.isDirectory()) {
     const id = identity(info, path);
-    if (visited.has(id)) return;
-    visited.add(id);
+    if (walked.visited.has(id)) return;
+    walked.visited.add(id);
     let entries: string[];
     try {
-      entries = (await readdir(path)).filter((name) => !ignored(name));
+      entries = await readdir(path);
     } catch (error) {
       const reason = await unreadable(path, error);
-      if (!walked) throw new ArgumentError(`${path}: ${reason}`);
-      passed.push({ path, reason });
+      if (at === undefined) throw new ArgumentError(`${path}: ${reason}`);
+      walked.passed.push({ path, reason });
       return;
     }
-    entries.sort((a, b) => a.localeCompare(b, 'en', { numeric: true }));
-    for (const name of entries) await expand(join(path, name), out, visited, passed, true);
-  } else if (info.isFile() || (!walked && info.isFIFO())) {
-    out.push({ path, info, walked });
+    entries.sort(naturalOrder);
+    const root = at?.root ?? path;
+    const depth = at === undefined ? 0 : at.depth + 1;
+    for (const name of entries) {
+      const setAside = setAsideByName(name, depth) ?? at?.setAside;
+      await expand(join(path, name), walked, { root, depth, setAside });
+    }
+  } else if (info.isFile() || (at === undefined && info.isFIFO())) {
+    const setAside = at?.setAside === undefined ? {} : { setAside: { kind: at.setAside, root: at.root } };
+    walked.files.push({ path, info, walked: at !== undefined, ...setAside });
   } else {
-    passed.push({ path, reason: notAFile(info) });
+    walked.passed.push({ path, reason: notAFile(info) });
   }
+}
+
+/** Natural order of names, so `…-2.LOG` comes before `…-10.LOG`. */
+function naturalOrder(a: string, b: string): number {
+  return a.localeCompare(b, 'en', { numeric: true });
+}
+
+/** How many hidden entries of a folder or archive are named in its line; the rest are counted. */
+const HIDDEN_NAMES_SHOWN = 5;
+
+/**
+ * Hidden entries passed over without refusal text in them, by the folder named on the command line
+ * (or tar archive) they are in: each such folder gets one line of what was not analysed.
+ */
+class HiddenEntries {
+  private readonly byRoot = new Map<string, { entries: Set<string>; archive: boolean }>();
+
+  /** `entry` is relative to `root`; a folder's ends in `/`. */
+  public add(root: string, entry: string, archive = false): void {
+    const known = this.byRoot.get(root) ?? { entries: new Set<string>(), archive };
+    known.entries.add(entry);
+    this.byRoot.set(root, known);
+  }
+
+  /** One line per folder or archive, its `file` the folder or archive as `shown`. */
+  public lines(shown: (path: string) => string): NotAnalysedFile[] {
+    return [...this.byRoot].map(([root, { entries, archive }]) => {
+      const sorted = [...entries].sort(naturalOrder);
+      const more = sorted.length - HIDDEN_NAMES_SHOWN;
+      const names = sorted.slice(0, HIDDEN_NAMES_SHOWN).join(', ') + (more > 0 ? `, and ${more} more` : '');
+      const searched = archive
+        ? 'Their files were searched for relay-refusal text (any that holds some is listed apart); ' +
+          'extract the archive (tar xf) and name one on the command line to analyse it'
+        : 'Hidden files were searched for relay-refusal text (any that holds some is listed apart), ' +
+          'hidden folders were not looked into; name one on the command line to analyse it';
+      return {
+        file: shown(root),
+        reason: `${plural(sorted.length, 'hidden entry', 'hidden entries')} (names starting with "."), not analysed: ${names}. ${searched}`,
+      };
+    });
+  }
+}
+
+/**
+ * Why a file set aside by its name is not analysed when it holds refusal text, and how to have it
+ * analysed: it is listed with the files that may hold refusals, and fails the run.
+ */
+function setAsideReason(kind: SetAside, archive: boolean, refusal: RefusalText): string {
+  const hidden = archive
+    ? 'a hidden member (a name in its path starts with ".")'
+    : 'a hidden file (its name starts with ".")';
+  const what =
+    kind === 'hidden'
+      ? hidden
+      : `in the configuration folder (config/ at the top of ${archive ? 'the archive' : 'a folder named on the command line'})`;
+  const advice = archive
+    ? 'extract the archive (tar xf) and name the file on the command line to analyse it'
+    : kind === 'hidden'
+      ? 'rename it without the leading "." or name it on the command line to analyse it'
+      : 'move it out of config/ or name it on the command line to analyse it';
+  return `${what}: not analysed, yet it holds relay-refusal text (${refusal.where}): ${advice}`;
 }
 
 /**
@@ -481,38 +586,57 @@ export async function findLocalInputs(
   cwd = process.cwd(),
   options: LocalInputOptions = {},
 ): Promise<LocalInputs> {
-  const files: FoundFile[] = [];
-  const directories = new Set<string>();
-  const passed: { path: string; reason: string }[] = [];
-  for (const path of paths) await expand(path, files, directories, passed);
+  const walked: Walked = { files: [], visited: new Set(), passed: [], hidden: new HiddenEntries() };
+  for (const path of paths) await expand(path, walked);
   // The same file named twice, or reached through a link, is analysed once, where it is first
   // reached; always when it is named on the command line, also if it is found in a directory too.
   const reached = new Map<string, { first: FoundFile; absolute: string; named: boolean }>();
-  for (const file of files) {
+  for (const file of walked.files) {
     const absolute = resolve(cwd, file.path);
     const id = identity(file.info, absolute);
     const known = reached.get(id);
-    if (known) known.named ||= !file.walked;
-    else reached.set(id, { first: file, absolute, named: !file.walked });
+    if (known === undefined) reached.set(id, { first: file, absolute, named: !file.walked });
+    else {
+      known.named ||= !file.walked;
+      // Also reached by a name not set aside (`logs/current -> .mail.log.swp`): read under that name.
+      if (known.first.setAside !== undefined && file.setAside === undefined)
+        Object.assign(known, { first: file, absolute });
+    }
   }
-  const found: LocalInputs = { inputs: [], notAnalysed: [], mayHoldRefusals: [] };
-  found.notAnalysed = passed.map(({ path, reason }) => {
+  const shown = (path: string): string => {
     const absolute = resolve(cwd, path);
-    return { file: relative(cwd, absolute) || absolute, reason };
-  });
+    return relative(cwd, absolute) || absolute;
+  };
+  const found: LocalInputs = { inputs: [], notAnalysed: [], mayHoldRefusals: [] };
+  found.notAnalysed = walked.passed.map(({ path, reason }) => ({ file: shown(path), reason }));
   const notRead = (file: string, { reason, mayHoldRefusals }: NotRead): void => {
     found.notAnalysed.push({ file, reason });
     if (mayHoldRefusals) found.mayHoldRefusals.push(file);
   };
+  const setAside: SetAsideFile = async (file, open, { kind, root, entry, archive }) => {
+    const refusal = await refusalTextIn(file, open);
+    if (refusal !== undefined)
+      notRead(file, { reason: setAsideReason(kind, archive, refusal), mayHoldRefusals: true });
+    // The configuration folder is documented and expected: said only when it holds refusal text.
+    else if (kind === 'hidden') walked.hidden.add(root, entry, archive);
+  };
   for (const { first: file, absolute, named } of reached.values()) {
-    const name = relative(cwd, absolute) || absolute;
+    const name = shown(absolute);
     const { info } = file;
-    // A pipe is read once: it is never sniffed for a tar archive (one that is is refused whole).
-    if (options.tarMembers && info.isFile() && (await addTarMembers(found, name, absolute, info, notRead)))
+    const open = () => createReadStream(absolute, { highWaterMark: 1 << 16 });
+    if (file.setAside !== undefined && !named) {
+      const { kind, root } = file.setAside;
+      await setAside(name, open, { kind, root, entry: relative(root, file.path), archive: false });
       continue;
-    const reason = named
-      ? undefined
-      : await whyNotAnalysed(name, () => createReadStream(absolute, { highWaterMark: 1 << 16 }));
+    }
+    // A pipe is read once: it is never sniffed for a tar archive (one that is is refused whole).
+    if (
+      options.tarMembers &&
+      info.isFile() &&
+      (await addTarMembers(found, name, absolute, info, { notRead, setAside }))
+    )
+      continue;
+    const reason = named ? undefined : await whyNotAnalysed(name, open);
     if (reason !== undefined) {
       notRead(name, reason);
       continue;
@@ -529,7 +653,35 @@ export async function findLocalInputs(
       open: () => createReadStream(absolute, { highWaterMark: 1 << 18 }),
     });
   }
+  found.notAnalysed.push(...walked.hidden.lines(shown));
   return found;
+}
+
+/**
+ * Searches a file set aside by its name (`file`, as shown) for refusal text: one that holds some is
+ * listed with the files that may hold refusals; a hidden one that holds none is counted as `entry`
+ * of `root` (the folder named on the command line, or the tar archive).
+ */
+type SetAsideFile = (
+  file: string,
+  open: () => AsyncIterable<Uint8Array>,
+  where: { kind: SetAside; root: string; entry: string; archive: boolean },
+) => Promise<void>;
+
+/**
+ * Whether a tar member is set aside by its path, and as what entry of the archive: a member whose own
+ * name is hidden (`.DS_Store`, macOS tar's `._mail.log`), or one in `config/` at the archive's top
+ * (the archive as the folder named). Unlike a folder on disk, a member in a hidden folder is read:
+ * the archive was packed on purpose, and tar keeps the path it was given (`tar czf logs.tgz
+ * ~/.maillogs` holds `home/lee/.maillogs/mail.log`).
+ */
+function setAsideMember(path: string): { kind: SetAside; entry: string } | undefined {
+  const names = path.split('/').filter((name) => name !== '' && name !== '.');
+  const file = names[names.length - 1] ?? '';
+  if (setAsideByName(file, names.length - 1) === 'hidden') return { kind: 'hidden', entry: path };
+  if (names.length > 1 && setAsideByName(names[0] ?? '', 0) === 'configuration')
+    return { kind: 'configuration', entry: path };
+  return undefined;
 }
 
 /**
@@ -541,12 +693,17 @@ async function addTarMembers(
   name: string,
   absolute: string,
   info: Stats,
-  notRead: (file: string, why: NotRead) => void,
+  { notRead, setAside }: { notRead: (file: string, why: NotRead) => void; setAside: SetAsideFile },
 ): Promise<boolean> {
   const listing = await tarListing(absolute, name);
   if (listing === undefined) return false;
   for (const { member, open } of listing.files) {
     const file = `${name}/${memberPath(member.name)}`;
+    const aside = setAsideMember(memberPath(member.name));
+    if (aside !== undefined) {
+      await setAside(file, open, { ...aside, root: name, archive: true });
+      continue;
+    }
     const reason = await whyNotAnalysed(member.name, open);
     if (reason !== undefined) {
       notRead(file, reason);

@@ -1,7 +1,8 @@
 /**
  * Format 5a: historical search Enhanced summary report. `recipient_status` packs every recipient
  * with its event chain: `addr##Receive, Send;addr2##Receive, Fail`. No SMTP text, so it supplies
- * context (internal recipients, senders), never findings on its own.
+ * context (internal recipients, senders), never findings on its own; its failures are counted as
+ * failures without a reason (trace-failures.ts) until a file of the run gives one.
  */
 import { normaliseAddress, type TraceEvent } from '../model/events.js';
 import { CsvRowAdapter, setTraceFields } from './csv-row-adapter.js';
@@ -50,12 +51,30 @@ class SummaryRows extends CsvRowAdapter<keyof typeof NAMES> {
     for (const entry of packed.split(';')) {
       const [address, chain] = entry.split('##');
       if (!address?.trim()) continue;
-      // The last event of the chain is where the message ended for this recipient (DELIVER, FAIL, SEND…).
-      const events = (chain ?? '').split(',').map((name) => name.trim().toUpperCase());
-      const last = events.filter((name) => name.length > 0).at(-1) ?? 'SUMMARY';
-      sink.event({ ...base, eventId: last, recipient: normaliseAddress(address) });
+      sink.event({ ...base, eventId: outcomeOf(chain ?? ''), recipient: normaliseAddress(address) });
     }
   }
+}
+
+/** Events that take a recipient's mail on: out of the service (`Send`) or into its mailbox (`Deliver`). */
+const DELIVERED: ReadonlySet<string> = new Set(['SEND', 'DELIVER']);
+
+/**
+ * One recipient's chain (`Receive, Fail`) as the event id of its row. Microsoft documents the chain
+ * only by examples, not the order of its events, so a failure counts wherever it stands: a `Fail`,
+ * or a `Defer` in a chain without `Send` or `Deliver` (a `451 4.4.62` ATTR35 deferral is a relay
+ * refusal; a deferral retried and delivered is SMTP's normal course). Both are `FAIL`, a failure the
+ * summary gives no reason for. Any other chain is its last event, as the examples end (`SEND`,
+ * `DELIVER`, `EXPAND`…).
+ */
+function outcomeOf(chain: string): string {
+  const events = chain
+    .split(',')
+    .map((name) => name.trim().toUpperCase())
+    .filter((name) => name.length > 0);
+  if (events.includes('FAIL')) return 'FAIL';
+  if (events.includes('DEFER') && !events.some((name) => DELIVERED.has(name))) return 'FAIL';
+  return events.at(-1) ?? 'SUMMARY';
 }
 
 export const historicalSearchSummary: FormatAdapter = {
