@@ -85,7 +85,7 @@ describe('Postfix delivery statuses', () => {
       ...postfix('B1B2C3D4E5', 2, `WEIRD ${said}`),
     ].join('\n');
     const { findings, sources } = await analyzeFiles([
-      { name: 'mail.log', content: postfixText },
+      { name: 'mail.log', content: `${postfixText}\n` },
       { name: 'maillog', content: sendmailCutBeforeStat('5.7.64') },
     ]);
     // The refusal of the line it read stands; the file is failed for the one it could not.

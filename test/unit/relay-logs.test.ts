@@ -96,7 +96,8 @@ describe('Postfix mail.log', () => {
 
   it('counts lines of other programs without listing them, and says which year the dates were read in', async () => {
     const { sources } = await analyzeFiles([
-      { name: 'mail.log', content: log, modified: new Date('2026-11-29T06:25:00Z') },
+      // A log ends with a line end: one without would be a copy cut short (LAST_LINE_CUT).
+      { name: 'mail.log', content: `${log}\n`, modified: new Date('2026-11-29T06:25:00Z') },
     ]);
     const source = sources[0];
     expect(source?.status).toBe('done');
@@ -162,7 +163,7 @@ describe('Postfix mail.log', () => {
       '-- Boot 6f0e7c1b2a3d4e5f8a9b0c1d2e3f4a5b --',
       ...postfixMessage(journal, 'BC23DE45F0', 'b@app.fabrikam.com', [['y@adatum.com', 'bounced', REFUSED]]),
     ].join('\r\n');
-    const { findings, sources } = await analyzeFiles([{ name: 'journal.txt', content: text }]);
+    const { findings, sources } = await analyzeFiles([{ name: 'journal.txt', content: `${text}\r\n` }]);
     expect(findings.map((f) => [f.recipient, f.timestamp])).toEqual([
       ['x@adatum.com', '2026-11-28T22:15:02.123Z'],
       ['y@adatum.com', '2026-11-28T22:16:02.000Z'],
@@ -318,7 +319,7 @@ describe('Exim main.log', () => {
       '2026-11-28 22:15:05.100 +0100 1vAbCf-00000000125-ABCD == ops@litware.com R=smarthost T=remote_smtp_smarthost defer (-44) H=contoso-com.mail.protection.outlook.com [203.0.113.10]: SMTP error from remote mail server after RCPT TO:<ops@litware.com>: 451 4.4.62 Mail sent to the wrong Office 365 region. ATTR35',
       '2026-11-28 22:15:06 Start queue run: pid=4242',
     ].join('\n');
-    const { findings, sources } = await analyzeFiles([{ name: 'mainlog', content: text }]);
+    const { findings, sources } = await analyzeFiles([{ name: 'mainlog', content: `${text}\n` }]);
     expect(sources[0]?.format).toBe('exim-log');
     expect(findings.map((f) => [f.source.line, f.recipient, f.scenario, f.timestamp])).toEqual([
       [2, 'vendor@adatum.com', 'foreign-sender-domain', '2026-11-28T22:15:02.000Z'],

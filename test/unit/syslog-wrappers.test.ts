@@ -173,7 +173,7 @@ describe('years and the notes', () => {
         `postfix/smtp[312]: 1A2B3C4D5E: to=<x@adatum.com>, relay=mx[1.2.3.4]:25, dsn=5.7.64, status=bounced (host mx said: 550 5.7.64 TenantAttribution; Relay Access Denied ATTR36 (in reply to RCPT TO command))`,
       ),
     ].join('\n');
-    const { findings, sources } = await analyzeFiles([{ name: 'postfix-json.log', content: text }]);
+    const { findings, sources } = await analyzeFiles([{ name: 'postfix-json.log', content: `${text}\n` }]);
     // 2025, as Docker wrote, though the file's year would be 2026 (analyzeFiles' now).
     expect(findings.map((f) => f.timestamp)).toEqual(['2025-11-28T21:15:32.000Z']);
     expect(sources[0]?.notes ?? []).toEqual([]);
@@ -189,7 +189,7 @@ describe('a line that names no program', () => {
       '<30>1 2026-11-28T21:10:01Z relay02 - - - - Started Daily apt download activities.',
       `<22>1 2026-11-28T21:10:02Z relay02 - - - - ${refused}`,
     ].join('\n');
-    const { sources } = await analyzeFiles([{ name: 'central.log', content: text }]);
+    const { sources } = await analyzeFiles([{ name: 'central.log', content: `${text}\n` }]);
     expect(sources[0]).toMatchObject({ status: 'failed', errorCode: 'REFUSAL_NOT_READ' });
     expect(sources[0]?.skippedByReason).toEqual({ OTHER_PROGRAM: 1, REFUSAL_NOT_READ: 1 });
     expect(sources[0]?.skipped[0]?.message).toMatch(
@@ -220,7 +220,7 @@ describe('programs by their tag', () => {
       'Nov 28 21:10:01 relay02 CRON[77]: (root) CMD (run-parts /etc/cron.hourly)',
       refused('mailrelay'),
     ].join('\n');
-    const { findings, sources } = await analyzeFiles([{ name: 'mail.log', content: text }]);
+    const { findings, sources } = await analyzeFiles([{ name: 'mail.log', content: `${text}\n` }]);
     expect(findings).toEqual([]);
     expect(sources[0]).toMatchObject({ status: 'failed', errorCode: 'REFUSAL_NOT_READ' });
     expect(sources[0]?.skippedByReason).toEqual({ OTHER_PROGRAM: 1, REFUSAL_NOT_READ: 1 });

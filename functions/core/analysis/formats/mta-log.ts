@@ -30,7 +30,7 @@ import {
   type QueuedMessageName,
   queuedMessageIdentity,
 } from '../evidence/queued-sender.js';
-import { refusalMarkerIn } from '../evidence/rejections.js';
+import { RELAY_ATTRIBUTION_CODES, refusalMarkerIn, relayRejectionIn } from '../evidence/rejections.js';
 import { nulBytesNote } from '../input/nul-bytes.js';
 import { skipOf } from '../input/unread-refusals.js';
 import { type FormatId, normaliseAddress, normaliseMessageId, type TraceEvent } from '../model/events.js';
@@ -749,8 +749,13 @@ function postfixDelivery(text: string): Delivery[] | string {
     return `status=${quoteText(word, 40)} is not a delivery status Postfix writes (${POSTFIX_STATUSES}): the line is not read`;
   let answer = status[2];
   if (answer?.endsWith(')')) answer = answer.slice(0, -1);
-  // `status=bounced` without a reason still names the code in `dsn=`.
-  if (answer === undefined) answer = /, dsn=(\d\.\d{1,3}\.\d{1,3})/.exec(text)?.[1];
+  const dsn = /, dsn=(\d\.\d{1,3}\.\d{1,3})/.exec(text)?.[1];
+  // `status=bounced` without a reason still names the code in `dsn=`. So does a reason cut short
+  // before its relay-refusal code (the last line of a log copied while Postfix writes it): `dsn=`
+  // comes from the server's reply, so the line is that refusal, told by the reason as far as it goes.
+  if (answer === undefined) answer = dsn;
+  else if (dsn !== undefined && RELAY_ATTRIBUTION_CODES.has(dsn) && relayRejectionIn(answer) === undefined)
+    answer = `${dsn} ${answer}`;
   const delivery: Delivery = { recipient: addressAt(text, 3), eventId, status: answer };
   // `orig_to=<…>`: the address before alias or virtual expansion (the parent of a forward).
   const original = /, orig_to=(<[^>]*>|[^,\s]+)/.exec(text)?.[1];

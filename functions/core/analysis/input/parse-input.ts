@@ -33,7 +33,7 @@ import { NulBytes } from './nul-bytes.js';
 import { parseText, sniffText } from './parse-text.js';
 import { LineMap, trackLines } from './resume-bytes.js';
 import { HeldBatches, TimestampParser } from './timestamps.js';
-import { PieceSearch, READ_AGAIN, skipOf, UnreadRefusals } from './unread-refusals.js';
+import { cutLastLine, PieceSearch, READ_AGAIN, skipOf, UnreadRefusals } from './unread-refusals.js';
 import { describeUnsupported } from './unsupported-inputs.js';
 
 export type { AnalysisInput, ParsedBatch, ParseListener, ParseOptions, ResumeAnchor } from './batches.js';
@@ -232,6 +232,8 @@ async function parseDecoded(
     if (skipped.reason === 'REFUSAL_NOT_READ') unread.add(line, skipped.message + more);
     batch.skips.push(skippedRow(line, skipped.reason, skipped.message + more, column));
   };
+  /** Said of a row cut short on the last line: of a raw log, of an export. */
+  const copyAgain = `; ${detection.format.fieldsDirective ? cutLastLine('log', 'Exchange') : cutLastLine('export')}`;
   /** The fields of the row being adapted: what a skip of it is checked for refusal text in. */
   let adapting: readonly string[] | undefined;
   const skip = (line: number, reason: SkipReason, message: string, column?: string): void => {
@@ -245,7 +247,6 @@ async function parseDecoded(
     }
     // A live tracking log copied while Exchange writes it ends in a line cut short.
     const cut = reason === 'COLUMN_COUNT' && splitter.inUnendedLastLine && row.length < fields.length;
-    const copyAgain = detection.format.fieldsDirective ? CUT_LOG_LINE : CUT_EXPORT_ROW;
     addSkip(line, reason, message, refusalMarkerIn(row.join(delimiter)), column, cut ? copyAgain : '');
   };
   const rowSink: RowSink = {
@@ -332,13 +333,6 @@ async function parseDecoded(
   if (outcome === 'done') unread.fail();
   return outcome;
 }
-
-/** Said of a row cut short on a file's last line, which has no line end: of a raw log, of an export. */
-const CUT_LOG_LINE =
-  '; it is the last line and has no line end: the log looks copied while Exchange was writing it — copy it ' +
-  'again once the log has rolled over (a new file begun)';
-const CUT_EXPORT_ROW =
-  '; it is the last line and has no line end: the file looks cut short, copied while it was being written';
 
 const DIGIT = /\d/;
 

@@ -7,9 +7,14 @@
  * A syslog file whose first lines are no mail program's (`/var/log/syslog`, a mail.log that begins
  * with dovecot) is read on: its format is the one its first mail line tells, and until then its
  * lines are only counted, so the batch that waits for it stays small.
+ *
+ * A log of lines that ends inside a line (copied while it was being written) says so: in the skip of
+ * that line, or as `LAST_LINE_CUT` when it was read as far as it goes; one whose refusal text gave no
+ * refusal fails the file (REFUSAL_NOT_READ), as every unread refusal does (unread-refusals.ts).
  */
 import { groupDigits } from '../../kernel/counts-in-words.js';
 import { UnknownFormatError } from '../../kernel/errors.js';
+import { refusalMarkerIn } from '../evidence/rejections.js';
 import { rowMayMatter } from '../evidence/relevance.js';
 import type { SkipReason } from '../formats/format-adapter.js';
 import { syslogMailLog, unreadableMailLog } from '../formats/mta-log.js';
@@ -17,6 +22,7 @@ import {
   isLate,
   type LateTextFormat,
   type LateTextReader,
+  MAX_LINE_CHARS,
   type TextContext,
   type TextFormat,
   type TextHead,
@@ -25,6 +31,7 @@ import {
 } from '../formats/text-format.js';
 import { TEXT_FORMATS } from '../formats/text-formats.js';
 import type { FormatId } from '../model/events.js';
+import type { SourceNote } from '../model/source-record.js';
 import {
   type AnalysisInput,
   acceptEvent,
@@ -37,13 +44,38 @@ import {
 } from './batches.js';
 import { describeKnownFormats } from './detect.js';
 import { HeldBatches, TimestampParser } from './timestamps.js';
-import { READ_AGAIN, UnreadRefusals } from './unread-refusals.js';
+import { cutCodeIn, cutLastLine, READ_AGAIN, skipOf, UnreadRefusals } from './unread-refusals.js';
 
 /** Formats whose unread refusal lines are better given in another shape of the log (see {@link MAIL_LOG_ADVICE}). */
 const MAIL_LOGS: ReadonlySet<FormatId> = new Set(['postfix-log', 'sendmail-log', 'exim-log']);
 const MAIL_LOG_ADVICE =
   'Give relay-audit the log in a shape it reads (syslog lines, RFC 5424, journalctl -o short-iso or -o json: ' +
   'see the README) and analyse it again.';
+
+/**
+ * The logs of lines, whose last line without a line end was cut. A JSON trace is none: it may end
+ * without one, and its reader tells a record the file ends inside itself.
+ */
+const LINE_LOGS: ReadonlySet<FormatId> = new Set([...MAIL_LOGS, 'iis-smtp-log']);
+
+/**
+ * The text after a file's last line end, as far as {@link MAX_LINE_CHARS} characters (a line's
+ * reader keeps no more of it): a line the file ends inside, cut short where the copy was made.
+ */
+class LastLine {
+  private text = '';
+
+  public push(chunk: string): void {
+    const end = chunk.lastIndexOf('\n');
+    const text = end === -1 ? this.text + chunk : chunk.slice(end + 1);
+    this.text = text.length > MAX_LINE_CHARS ? text.slice(-MAX_LINE_CHARS) : text;
+  }
+
+  /** The line the file ends inside, if any; NULs and blanks alone are none (a host that lost power). */
+  public unended(): string | undefined {
+    return this.text.replaceAll('\0', '').trim() === '' ? undefined : this.text;
+  }
+}
 
 /** How much of a file its format is told from. */
 const HEAD_CHARS = 64 * 1024;
@@ -205,20 +237,71 @@ export async function parseText(
     input.name,
     id === undefined || MAIL_LOGS.has(id) ? MAIL_LOG_ADVICE : READ_AGAIN,
   );
+  const lastLine = new LastLine();
+  /**
+   * The file's last line, which has no line end, once its reader reads it at the end of the text; how
+   * the row ended when it was not read (skipped with a reason, or counted as another program's).
+   */
+  let cut: { text: string; line?: number; unread?: 'skipped' | 'counted' } | undefined;
+  /** Said of the cut last line when it was read: after how the file was read. */
+  let cutNote: SourceNote | undefined;
   const skip = (line: number, reason: SkipReason, message: string, column?: string): void => {
     rowSkipped = true;
-    if (reason === 'REFUSAL_NOT_READ') unread.add(line, message);
-    batch.skips.push(skippedRow(line, reason, message, column));
+    let skipped = { reason, message };
+    let advice: string | undefined;
+    if (line === cut?.line) {
+      // A relay-attribution code the cut left unreadable counts as refusal text: the line may be one.
+      const code = reason === 'REFUSAL_NOT_READ' ? undefined : cutCodeIn(cut.text);
+      skipped = skipOf(reason, message, code);
+      skipped.message += `; ${cutLastLine('log')}`;
+      advice = 'Analyse the new copy.';
+      cut.unread = 'skipped';
+    }
+    if (skipped.reason === 'REFUSAL_NOT_READ') unread.add(line, skipped.message, advice);
+    batch.skips.push(skippedRow(line, skipped.reason, skipped.message, column));
+  };
+  /**
+   * The cut last line, once read and not skipped: a refusal read from it stands, and the cut is
+   * noted; one holding refusal text (or a relay-attribution code the cut left unreadable) that gave
+   * none is skipped as REFUSAL_NOT_READ, which fails the file — never an all-clear.
+   */
+  const readCutLine = (): void => {
+    if (cut?.line === undefined || cut.unread === 'skipped') return;
+    const line = cut.line;
+    const refused = batch.events.some((event, at) => event.line === line && batch.rejections[at] !== null);
+    // Another program's line was searched for refusal text by its reader (a refusal in it is skipped).
+    const marker =
+      refused || cut.unread === 'counted' ? undefined : (refusalMarkerIn(cut.text) ?? cutCodeIn(cut.text));
+    if (marker === undefined) {
+      cutNote = {
+        code: 'LAST_LINE_CUT',
+        message: `line ${line}: ${cutLastLine('log')}. What it holds up to the cut was read.`,
+      };
+      return;
+    }
+    // The line's events, none of them a refusal, go with it: a skipped row hands nothing on.
+    const { events, rejections } = batch;
+    batch.events = [];
+    batch.rejections = [];
+    events.forEach((event, at) => {
+      if (event.line === line) return;
+      batch.events.push(event);
+      batch.rejections.push(rejections[at] ?? null);
+    });
+    const skipped = skipOf('TRUNCATED_RECORD', 'what was read of it gave no relay refusal', marker);
+    skip(line, skipped.reason, skipped.message);
   };
   const sink: TextSink = {
-    row() {
+    row(line) {
       closeRow();
       batch.rowsRead++;
       rowOpen = true;
       rowSkipped = false;
+      if (cut !== undefined) cut.line = line;
     },
     count(reason) {
       rowSkipped = true;
+      if (cut !== undefined) cut.unread = 'counted';
       const counted = batch.counted ?? {};
       counted[reason] = (counted[reason] ?? 0) + 1;
       batch.counted = counted;
@@ -263,12 +346,23 @@ export async function parseText(
     for (const ready of held.take(full, last)) await listener.batch(ready);
   };
   const outcome = await pump(chunks, listener, {
-    push: (text) => reader.push(text, sink),
+    push: (text) => {
+      lastLine.push(text);
+      reader.push(text, sink);
+    },
     end: () => {
       ended = true;
+      // A row the reader opens now is the line the text ends inside: a log copied while it was written.
+      const text = lastLine.unended();
+      const format = id ?? late?.format();
+      if (text !== undefined && format !== undefined && LINE_LOGS.has(format)) cut = { text };
       reader.end(sink);
+      readCutLine();
     },
-    notes: () => batch.notes.push(...reader.notes()),
+    notes: () => {
+      batch.notes.push(...reader.notes());
+      if (cutNote !== undefined) batch.notes.push(cutNote);
+    },
     deliver,
     holding: () => held.holding,
   });

@@ -10,13 +10,53 @@
 // refusalMarkerIn (evidence/rejections.ts) is the matcher; PieceSearch uses its pattern for the index.
 import { plural } from '../../kernel/counts-in-words.js';
 import { ErrorCode, RelayAuditError } from '../../kernel/errors.js';
-import { REFUSAL_MARKER, REFUSAL_MARKER_REACH } from '../evidence/rejections.js';
+import { REFUSAL_MARKER, REFUSAL_MARKER_REACH, RELAY_ATTRIBUTION_CODES } from '../evidence/rejections.js';
 import type { SkipReason } from '../formats/format-adapter.js';
 import type { SourceRecord } from '../model/source-record.js';
 
 /** What to do about such a row of a file that is no mail log: a tracking log, an export, a JSON trace. */
 export const READ_AGAIN =
   'Copy or export the file again (a tracking log once it has rolled over), or mend the row, and analyse it again.';
+
+/**
+ * Said of a row on a file's last line, which has no line end: a log copied while it was being written
+ * (by `writer`, when one program writes it: `Exchange`), which a copy made once it has rolled over has
+ * whole; an export cut short.
+ */
+export function cutLastLine(file: 'log' | 'export', writer?: string): string {
+  const copied = writer === undefined ? 'it was being written' : `${writer} was writing it`;
+  const what =
+    file === 'export'
+      ? 'the file looks cut short, copied while it was being written'
+      : `the log looks copied while ${copied} — copy it again once the log has rolled over (a new file begun)`;
+  return `it is the last line and has no line end: ${what}`;
+}
+
+/**
+ * The starts of the relay-attribution codes from their second part on (`5.7`, `5.7.`, `5.7.6`), each
+ * with its code: shorter ones (`5.`) are too common a text's end to tell anything.
+ */
+const CODE_STARTS: ReadonlyMap<string, string> = new Map(
+  [...RELAY_ATTRIBUTION_CODES].flatMap((code) => {
+    const starts: [string, string][] = [];
+    for (let end = code.indexOf('.') + 2; end < code.length; end++) starts.push([code.slice(0, end), code]);
+    return starts;
+  }),
+);
+/** One of {@link CODE_STARTS} where a text ends, not part of a longer dotted number (as refusalMarkerIn). */
+const CUT_CODE = new RegExp(
+  `(?<![\\d.])(?:${[...CODE_STARTS.keys()].map((start) => start.replaceAll('.', '\\.')).join('|')})$`,
+);
+
+/**
+ * A relay-attribution code cut short where `text` ends (`… 550 5.7.6`), as a marker for {@link skipOf},
+ * or `undefined`. A line cut there (the last of a log copied while it was written) may have been a
+ * refusal: what was read of it cannot tell.
+ */
+export function cutCodeIn(text: string): string | undefined {
+  const start = CUT_CODE.exec(text.trimEnd())?.[0];
+  return start === undefined ? undefined : `${start}…, cut short: ${CODE_STARTS.get(start)}?`;
+}
 
 /** A skipped row as reported. */
 export interface Skip {
@@ -33,10 +73,10 @@ export function skipOf(reason: SkipReason, message: string, marker: string | und
   return { reason: 'REFUSAL_NOT_READ', message: `${message}, yet it holds relay-refusal text (${marker})` };
 }
 
-/** The first skipped row that held refusal text, and how many did. */
+/** The first skipped row that held refusal text (with advice of its own, if any), and how many did. */
 interface Unread {
   count: number;
-  first: { line: number; message: string } | undefined;
+  first: { line: number; message: string; advice?: string } | undefined;
 }
 
 /**
@@ -59,9 +99,10 @@ export class UnreadRefusals {
     };
   }
 
-  public add(line: number, message: string): void {
+  /** `advice`: what to do about this row, when it is the first and not what the file's rows need. */
+  public add(line: number, message: string, advice?: string): void {
     this.unread.count++;
-    this.unread.first ??= { line, message };
+    this.unread.first ??= advice === undefined ? { line, message } : { line, message, advice };
   }
 
   /**
@@ -83,7 +124,7 @@ export class UnreadRefusals {
         : `It looks like ${what}.`;
     throw new RelayAuditError(
       ErrorCode.RefusalNotRead,
-      `${this.file}: ${which}${example}. ${rest} ${this.advice}`,
+      `${this.file}: ${which}${example}. ${rest} ${first?.advice ?? this.advice}`,
       {
         location: first === undefined ? { file: this.file } : { file: this.file, line: first.line },
       },
