@@ -8,7 +8,7 @@
  */
 import { execFileSync } from 'node:child_process';
 import { mkdir, symlink, writeFile } from 'node:fs/promises';
-import { dirname, join } from 'node:path';
+import { basename, dirname, join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { cli } from '../support/capture-output.js';
 import { dirPerTest } from '../support/dir-per-test.js';
@@ -63,7 +63,11 @@ async function analyse(...paths: string[]) {
 }
 
 /** A path of the summary relative to the test's directory. */
-const local = (file: string): string => file.slice(file.indexOf(dir()) + dir().length + 1);
+/** A path as the report shows it (relative to the working directory), from inside the test's folder. */
+const local = (file: string): string => {
+  const name = basename(dir());
+  return file.slice(file.indexOf(name) + name.length + 1);
+};
 
 describe('hidden entries and config folders in a folder analysed', () => {
   it('lists a hidden file or a top config/ file with refusal text and fails the run (no all-clear)', async () => {
