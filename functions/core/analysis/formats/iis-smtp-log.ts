@@ -16,6 +16,11 @@
  * interleaved RCPT TO got the same answer; each is its own finding, and the file's notes say so.
  * IIS writes W3C times in UTC.
  *
+ * A log without the `date` field (the SMTP service's default field set has only `time`) is dated by
+ * its `#Date:` directives, which IIS writes at the file's start and again after each restart: a
+ * row's date is the latest directive's, and a row whose time is well before the previous row's is
+ * on the next day (the log ran past midnight). A file with neither cannot be dated and is refused.
+ *
  * The log names no Message-ID: a refusal's message is identified by what the log says of it — the
  * relay, the remote, the time of the session's first row and the message's number in the session,
  * e.g. `iis:RELAY02:52.101.1.1@2026-11-28T22:20:02.000Z#1` — never by the file's name or path, so
@@ -23,6 +28,7 @@
  * be told (interleaved sessions, a command before the log) is numbered on its own (`…#interleaved-1`,
  * `…#unpaired-1`), so it is never merged into another as a repeat.
  */
+import { UnknownFormatError } from '../../kernel/errors.js';
 import { quoteText } from '../../kernel/strings.js';
 import { refusalMarkerIn } from '../evidence/rejections.js';
 import { skipOf } from '../input/unread-refusals.js';
@@ -32,7 +38,8 @@ import type { SkipReason } from './format-adapter.js';
 import { MailTransaction } from './smtp-sessions.js';
 import { LineReader, type TextContext, type TextFormat, type TextHead } from './text-format.js';
 
-const REQUIRED = ['date', 'time', 'c-ip', 'cs-username', 'cs-method', 'cs-uri-query'];
+/** The fields read; `date` may be missing when `#Date:` directives date the rows (see {@link RowDates}). */
+const REQUIRED = ['time', 'c-ip', 'cs-username', 'cs-method', 'cs-uri-query'];
 
 /** Sessions remembered at once (one per remote a site talks to). */
 const MAX_SESSIONS = 10_000;
@@ -269,6 +276,61 @@ export function sessionMessageIdentity(
   return `iis:${known(host)}:${known(remote)}@${session.start}#${which}`;
 }
 
+const DAY_MS = 86_400_000;
+
+/**
+ * How far a row's time may fall behind the previous row's and still be the same day: rows of
+ * sessions logged at once may be written a little out of order, and taking one for a midnight
+ * crossing would date every row after it a day late.
+ */
+const OUT_OF_ORDER_MS = 5 * 60_000;
+
+/** `hh:mm:ss[.fff]` → milliseconds into the day, or `undefined`. */
+function timeOfDay(time: string): number | undefined {
+  const match = /^(\d{1,2}):(\d{2}):(\d{2})(?:\.(\d{1,3}))?$/.exec(time);
+  if (!match) return undefined;
+  const [hours, minutes, seconds] = [match[1], match[2], match[3]].map(Number) as [number, number, number];
+  const millis = Number((match[4] ?? '').padEnd(3, '0'));
+  return ((hours * 60 + minutes) * 60 + seconds) * 1000 + millis;
+}
+
+/**
+ * The dates of rows in a log without a `date` field: the latest `#Date:` directive's day, moved on
+ * a day each time the rows' time of day goes back (the log ran past midnight: logs that roll weekly,
+ * monthly or by size).
+ */
+class RowDates {
+  /** Midnight (ms, UTC) of the current rows' day; `undefined` before the first `#Date:`. */
+  private day: number | undefined;
+  /** The latest time of day seen since then (ms). */
+  private latest = 0;
+
+  /** A `#Date: yyyy-mm-dd hh:mm:ss` directive: the rows after it are on that day, at or after that time. */
+  public directive(text: string): void {
+    const match = /^#Date:\s*(\d{4}-\d{2}-\d{2})(?:[ T]+(\S+))?/i.exec(text);
+    const day = match ? Date.parse(`${match[1]}T00:00:00Z`) : Number.NaN;
+    // A directive that gives no date leaves the rows on the day they were.
+    if (Number.isNaN(day)) return;
+    this.day = day;
+    this.latest = timeOfDay(match?.[2] ?? '') ?? 0;
+  }
+
+  public get known(): boolean {
+    return this.day !== undefined;
+  }
+
+  /** The date (`yyyy-mm-dd`) of a row written at `time`, or `undefined` when it cannot be told. */
+  public dateOf(time: string): string | undefined {
+    const at = timeOfDay(time);
+    if (this.day === undefined || at === undefined) return undefined;
+    if (at < this.latest - OUT_OF_ORDER_MS) {
+      this.day += DAY_MS;
+      this.latest = at;
+    } else this.latest = Math.max(this.latest, at);
+    return new Date(this.day).toISOString().slice(0, 10);
+  }
+}
+
 /** Lines from the first to the last counted, for notes. */
 class Tally {
   public count = 0;
@@ -290,6 +352,10 @@ class IisSmtpReader extends LineReader {
   private readonly connections = new Map<string, Connection>();
   private fields: string[] = [];
   private index = new Map<string, number>();
+  /** Where the rows' dates come from when the fields have no `date`. */
+  private readonly dates = new RowDates();
+  /** The line of the current `#Fields:`, for the refusal of a log that cannot be dated. */
+  private fieldsLine = 0;
   /** Refusals in interleaved sessions: all, those kept without MAIL FROM, those without recipient. */
   private readonly interleaved = new Tally();
   private readonly withoutSender = new Tally();
@@ -325,7 +391,8 @@ class IisSmtpReader extends LineReader {
       if (fields !== undefined) {
         this.fields = fields;
         this.index = new Map(fields.map((name, at) => [name, at]));
-      }
+        this.fieldsLine = line;
+      } else if (/^#Date:/i.test(text)) this.dates.directive(text);
       return;
     }
     sink.row(line);
@@ -343,8 +410,8 @@ class IisSmtpReader extends LineReader {
       );
       return;
     }
-    const date = this.value(cells, 'date');
     const time = this.value(cells, 'time');
+    const date = this.index.has('date') ? this.value(cells, 'date') : this.undatedRow(time, line);
     const timestamp =
       date === undefined || time === undefined
         ? undefined
@@ -363,6 +430,23 @@ class IisSmtpReader extends LineReader {
     const key = `${this.value(cells, 's-sitename') ?? ''} ${this.value(cells, 'c-ip') ?? ''}`;
     if (kind === 'outboundconnectioncommand') this.command(cells, key, timestamp);
     else if (kind === 'outboundconnectionresponse') this.response(cells, key, timestamp, line);
+  }
+
+  /**
+   * The date of a row under fields without `date`, from the `#Date:` directives before it. Without
+   * one the rows cannot be dated (nor their refusals told from another day's): the file is refused.
+   */
+  private undatedRow(time: string | undefined, line: number): string | undefined {
+    if (!this.dates.known) {
+      throw new UnknownFormatError(
+        `${this.context.file}: looks like an IIS SMTP service log, but its #Fields: line (line ${this.fieldsLine}) ` +
+          `has no date field and no #Date: line comes before its first row (line ${line}), so its rows cannot be dated. ` +
+          'Analyse the log as IIS wrote it (it begins with a #Date: line), or enable the Date field in the SMTP ' +
+          "virtual server's logging properties (Extended Properties).",
+        { file: this.context.file, line },
+      );
+    }
+    return time === undefined ? undefined : this.dates.dateOf(time);
   }
 
   /** Skips a line not read: REFUSAL_NOT_READ, which fails the file, when it holds relay-refusal text. */

@@ -61,7 +61,7 @@ export const FORMAT_LABELS = {
     short: 'Exim log',
   },
   'iis-smtp-log': {
-    full: 'IIS 6 SMTP service W3C log (Windows relay, #Fields: date time c-ip cs-username … cs-method cs-uri-query)',
+    full: 'IIS 6 SMTP service W3C log (Windows relay, #Fields: [date] time c-ip cs-username … cs-method cs-uri-query)',
     name: 'IIS SMTP log',
     short: 'IIS SMTP log',
   },
