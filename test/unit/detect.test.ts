@@ -178,8 +178,18 @@ describe('detectFormat names inputs it does not read', () => {
       /looks like an Exchange log of type "Transport Connectivity Log" \(#Log-type\), not a message tracking log/,
     ],
     [
-      'an IIS W3C log',
+      'an IIS SMTP log short of the fields it needs',
       '#Software: Microsoft Internet Information Services 6.0\n#Fields: date time c-ip cs-username s-sitename s-computername s-ip s-port cs-method\n',
+      /looks like an IIS SMTP service log whose #Fields: lack cs-uri-query: .*Enable them .*date, time, c-ip, cs-username, cs-method, cs-uri-query\) and analyse the logs written after\./,
+    ],
+    [
+      "the IIS SMTP service's default field set",
+      '#Software: Microsoft Internet Information Services 6.0\n#Version: 1.0\n#Date: 2026-11-28 22:00:00\n#Fields: time c-ip cs-method cs-uri-stem sc-status\n22:20:01 10.0.2.62 EHLO - 250\n',
+      /looks like an IIS SMTP service log whose #Fields: lack cs-username, cs-uri-query: .*the service's default field set logs none/,
+    ],
+    [
+      'another IIS W3C log',
+      '#Software: Microsoft Internet Information Services 6.0\n#Fields: date time s-ip cs-uri-stem sc-status\n',
       /looks like a W3C extended log of IIS .*separated by spaces/,
     ],
     [

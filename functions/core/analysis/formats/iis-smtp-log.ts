@@ -38,8 +38,19 @@ import type { SkipReason } from './format-adapter.js';
 import { MailTransaction } from './smtp-sessions.js';
 import { LineReader, type TextContext, type TextFormat, type TextHead } from './text-format.js';
 
-/** The fields read; `date` may be missing when `#Date:` directives date the rows (see {@link RowDates}). */
-const REQUIRED = ['time', 'c-ip', 'cs-username', 'cs-method', 'cs-uri-query'];
+/**
+ * The fields read; `date` may be missing when `#Date:` directives date the rows (see {@link RowDates}).
+ * `cs-username` and `cs-uri-query` hold the remote server's replies: the SMTP service's default field
+ * set (`time c-ip cs-method cs-uri-stem sc-status`) has neither, so it cannot show a refusal.
+ */
+export const IIS_SMTP_FIELDS: readonly string[] = [
+  'time',
+  'c-ip',
+  'cs-username',
+  'cs-method',
+  'cs-uri-query',
+];
+const REQUIRED = IIS_SMTP_FIELDS;
 
 /** Sessions remembered at once (one per remote a site talks to). */
 const MAX_SESSIONS = 10_000;

@@ -5,6 +5,7 @@
  * take). Only shapes that can be told apart with confidence are named; anything else gets the
  * generic message.
  */
+
 import { normaliseHeader } from '../../text/csv-records.js';
 import { refusalMarkerIn, relayRejectionIn } from '../evidence/rejections.js';
 import { missingColumns } from '../formats/columns.js';
@@ -14,7 +15,7 @@ import {
   TRACKING_FIELD_COUNTS,
 } from '../formats/exchange-tracking-log.js';
 import type { FormatAdapter } from '../formats/format-adapter.js';
-import { isIisWebLog } from '../formats/iis-smtp-log.js';
+import { IIS_SMTP_FIELDS, isIisWebLog } from '../formats/iis-smtp-log.js';
 import { FORMATS } from '../formats/index.js';
 import { FORMAT_LABELS } from '../formats/labels.js';
 import type { FormatId } from '../model/events.js';
@@ -85,6 +86,17 @@ function describeW3cLog(input: UnrecognisedInput): string | undefined {
       );
     }
     const iis = /internet information services/i.test(software ?? '');
+    const fields = input.text.trim().split(/\s+/);
+    if (iis && fields.includes('cs-method')) {
+      // The SMTP service's own log (its default field set, or one short of what the reader needs).
+      const missing = IIS_SMTP_FIELDS.filter((name) => !fields.includes(name));
+      return (
+        `looks like an IIS SMTP service log whose #Fields: lack ${missing.join(', ')}: without them it holds ` +
+        "no remote server's replies, so it cannot show a refusal (the service's default field set logs none). " +
+        "Enable them in the SMTP virtual server's logging properties (Advanced > Extended Properties: at least " +
+        `date, ${IIS_SMTP_FIELDS.join(', ')}) and analyse the logs written after.`
+      );
+    }
     return (
       `looks like a W3C extended log${iis ? ' of IIS (such as the IIS 6 SMTP service writes)' : ''}: ` +
       `its #Fields: are separated by spaces, not commas, ${NOT_YET}.`
