@@ -6,6 +6,7 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { AnalysisResult } from '../../functions/core/analysis/analyze.js';
 import {
+  emptyScenarioCounts,
   reportedSenderDomain,
   SCENARIO_IDS,
   type ScenarioId,
@@ -58,7 +59,7 @@ export async function resultOfSources(
   store: Pick<FindingsStore, 'queryFindings'>,
   records: readonly SourceRecord[],
 ): Promise<AnalysisResult> {
-  const stored = zeroByScenario();
+  const stored = emptyScenarioCounts();
   const domains = new Map<string, { count: number; scenarios: Partial<Record<ScenarioId, number>> }>();
   for (const record of records) {
     let cursor: string | undefined;
@@ -117,8 +118,4 @@ function distinctFindings(
   for (const record of records)
     for (const id of SCENARIO_IDS) counts[id] = Math.max(counts[id], record.findingsByScenario[id] ?? 0);
   return counts;
-}
-
-function zeroByScenario(): Record<ScenarioId, number> {
-  return Object.fromEntries(SCENARIO_IDS.map((id) => [id, 0])) as Record<ScenarioId, number>;
 }

@@ -4,14 +4,9 @@
  * finding at a time, so a day of any size is aggregated page by page in constant memory.
  */
 
-import { type Finding, SCENARIO_IDS, type ScenarioId } from '../core/analysis/model/findings.js';
+import { emptyScenarioCounts, type Finding, type ScenarioId } from '../core/analysis/model/findings.js';
 import type { RollupItem } from '../store/index.js';
 import { rollupCellOf } from '../store/rollups.js';
-
-/** Counts per scenario with every scenario present. */
-export function emptyScenarioCounts(): Record<ScenarioId, number> {
-  return Object.fromEntries(SCENARIO_IDS.map((id) => [id, 0])) as Record<ScenarioId, number>;
-}
 
 /** Aggregates the findings of one day into rollup rows. */
 export class RollupAccumulator {

@@ -10,10 +10,12 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { generateTrackingLog } from '../../bench/generate-tracking-log.js';
-import { type AnalysisInput, analyze, type FindingSink } from '../../functions/core/analysis/analyze.js';
+import { analyze, type FindingSink } from '../../functions/core/analysis/analyze.js';
 import type { Finding } from '../../functions/core/analysis/model/findings.js';
-import type { ResumePoint, SourceRecord } from '../../functions/core/analysis/model/source-record.js';
+import type { SourceRecord } from '../../functions/core/analysis/model/source-record.js';
 import { parseAcceptedDomains } from '../../functions/core/organisation/accepted-domains.js';
+import { analyzeInInvocations } from '../support/invocations.js';
+import { chunked } from '../support/streams.js';
 
 const FIXTURES = join(import.meta.dirname, '../fixtures/real-world/skipped-refusal-rows');
 const REFUSAL =
@@ -27,16 +29,10 @@ class Sink implements FindingSink {
   public async putSource(): Promise<void> {}
 }
 
-function bytesOf(buffer: Buffer, chunk = 64 * 1024): AsyncIterable<Uint8Array> {
-  return (async function* () {
-    for (let at = 0; at < buffer.length; at += chunk) yield buffer.subarray(at, at + chunk);
-  })();
-}
-
 async function analyse(name: string, content: Buffer | string, chunk?: number) {
   const bytes = typeof content === 'string' ? Buffer.from(content) : content;
   const sink = new Sink();
-  const result = await analyze([{ name, sourceId: name, open: () => bytesOf(bytes, chunk) }], {
+  const result = await analyze([{ name, sourceId: name, open: () => chunked(bytes, chunk ?? 64 * 1024) }], {
     domains: parseAcceptedDomains('contoso.com', 'test'),
     sink,
   });
@@ -232,34 +228,15 @@ describe('a file read in several invocations (ingest continuations)', () => {
     );
 
     const sink = new Sink();
-    let record: SourceRecord | undefined;
-    let invocations = 0;
-    for (;;) {
-      invocations++;
-      let checks = 0;
-      const point: ResumePoint | undefined = record?.resume;
-      const input: AnalysisInput = {
-        name: 'MSGTRK.LOG',
-        sourceId: 'source-1',
-        open: () =>
-          point === undefined
-            ? bytesOf(file)
-            : bytesOf(Buffer.concat([file.subarray(0, point.headBytes), file.subarray(point.fromByte)])),
-        ...(record?.resume === undefined
-          ? {}
-          : { resume: { record: record as SourceRecord & { resume: ResumePoint }, sliced: true } }),
-      };
-      const result = await analyze([input], {
-        domains: parseAcceptedDomains('contoso.com', 'test'),
-        sink,
-        windowEvents: 50,
-        maxTrackedMessages: 30,
-        shouldStop: () => ++checks > 300,
-      });
-      record = result.sources[0] as SourceRecord;
-      if (!result.stopped) break;
-      expect(invocations).toBeLessThan(100);
-    }
+    const { record, invocations } = await analyzeInInvocations(file, {
+      domains: parseAcceptedDomains('contoso.com', 'test'),
+      sink,
+      windowEvents: 50,
+      maxTrackedMessages: 30,
+      batches: 300,
+      sliced: true,
+      onStopped: (_stopped, count) => expect(count).toBeLessThan(100),
+    });
     expect(invocations).toBeGreaterThan(2);
     expect(record).toMatchObject({ status: 'failed', errorCode: 'REFUSAL_NOT_READ' });
     expect(record.errorMessage).toMatch(

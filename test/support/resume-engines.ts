@@ -18,7 +18,7 @@ import { type LocalS3, startLocalDynamo, startLocalS3 } from './local-engines.js
 import { MemorySink } from './memory-sink.js';
 
 /** How much the classifier keeps in memory: small, so that a continuation has a real replay to do. */
-export type ClassifierMemory = Pick<AnalyzeOptions, 'windowEvents' | 'maxTrackedMessages'>;
+type ClassifierMemory = Pick<AnalyzeOptions, 'windowEvents' | 'maxTrackedMessages'>;
 
 export interface ResumeEngines {
   s3: LocalS3;

@@ -9,10 +9,12 @@ import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { generateTrackingLog } from '../../bench/generate-tracking-log.js';
-import { type AnalysisInput, analyze, type FindingSink } from '../../functions/core/analysis/analyze.js';
+import { analyze, type FindingSink } from '../../functions/core/analysis/analyze.js';
 import type { Finding } from '../../functions/core/analysis/model/findings.js';
-import type { ResumePoint, SourceRecord } from '../../functions/core/analysis/model/source-record.js';
+import type { SourceRecord } from '../../functions/core/analysis/model/source-record.js';
 import { parseAcceptedDomains } from '../../functions/core/organisation/accepted-domains.js';
+import { analyzeInInvocations } from '../support/invocations.js';
+import { chunked } from '../support/streams.js';
 
 const WINDOW = 50;
 /** Small, so that the correlation state a resumed read must refill spans a few hundred events. */
@@ -33,44 +35,22 @@ class CountingSink implements FindingSink {
   }
 }
 
-function bytesOf(buffer: Buffer): AsyncIterable<Uint8Array> {
-  return (async function* () {
-    for (let at = 0; at < buffer.length; at += 64 * 1024) yield buffer.subarray(at, at + 64 * 1024);
-  })();
-}
-
 /** Analyses `file` in invocations that each stop after `batches` batches, as ingest's continuations do. */
 async function inInvocations(file: Buffer, compressed: boolean, batches: number) {
   const sink = new CountingSink();
-  let record: SourceRecord | undefined;
-  let invocations = 0;
-  for (;;) {
-    invocations++;
-    let checks = 0;
-    const point: ResumePoint | undefined = record?.resume;
-    const input: AnalysisInput = {
-      name: 'MSGTRK.LOG',
-      sourceId: 'source-1',
-      open: () =>
-        point === undefined || compressed
-          ? bytesOf(file)
-          : bytesOf(Buffer.concat([file.subarray(0, point.headBytes), file.subarray(point.fromByte)])),
-      ...(record?.resume === undefined
-        ? {}
-        : { resume: { record: record as SourceRecord & { resume: ResumePoint }, sliced: !compressed } }),
-    };
-    const result = await analyze([input], {
-      domains: domains(),
-      sink,
-      windowEvents: WINDOW,
-      maxTrackedMessages: TRACKED,
-      shouldStop: () => ++checks > batches,
-    });
-    record = result.sources[0] as SourceRecord;
-    if (!result.stopped) return { sink, record, invocations };
-    expect(record.resume, 'a stopped read of a tracking log takes a resume point').toBeDefined();
-    expect(invocations).toBeLessThan(500);
-  }
+  const { record, invocations } = await analyzeInInvocations(file, {
+    domains: domains(),
+    sink,
+    windowEvents: WINDOW,
+    maxTrackedMessages: TRACKED,
+    batches,
+    sliced: !compressed,
+    onStopped: (stopped, count) => {
+      expect(stopped.resume, 'a stopped read of a tracking log takes a resume point').toBeDefined();
+      expect(count).toBeLessThan(500);
+    },
+  });
+  return { sink, record, invocations };
 }
 
 describe('resumed reads', () => {
@@ -83,12 +63,15 @@ describe('resumed reads', () => {
     await generateTrackingLog(path, 4_000_000, 11);
     plain = readFileSync(path);
     whole = new CountingSink();
-    const result = await analyze([{ name: 'MSGTRK.LOG', sourceId: 'source-1', open: () => bytesOf(plain) }], {
-      domains: domains(),
-      sink: whole,
-      windowEvents: WINDOW,
-      maxTrackedMessages: TRACKED,
-    });
+    const result = await analyze(
+      [{ name: 'MSGTRK.LOG', sourceId: 'source-1', open: () => chunked(plain, 64 * 1024) }],
+      {
+        domains: domains(),
+        sink: whole,
+        windowEvents: WINDOW,
+        maxTrackedMessages: TRACKED,
+      },
+    );
     wholeRecord = result.sources[0] as SourceRecord;
   });
 

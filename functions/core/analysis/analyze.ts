@@ -27,7 +27,12 @@ import {
   parseInput,
 } from './input/parse-input.js';
 import type { TraceEvent } from './model/events.js';
-import { type Finding, reportedSenderDomain, SCENARIO_IDS, type ScenarioId } from './model/findings.js';
+import {
+  emptyScenarioCounts,
+  type Finding,
+  reportedSenderDomain,
+  type ScenarioId,
+} from './model/findings.js';
 import { MAX_DUPLICATE_OF, newSourceRecord, type SourceRecord } from './model/source-record.js';
 import { ResumedRead, ResumeTracker, resumeAt } from './resume-tracker.js';
 import {
@@ -514,8 +519,4 @@ class AnalysisRun {
       stopped: this.stopped,
     };
   }
-}
-
-function emptyScenarioCounts(): Record<ScenarioId, number> {
-  return Object.fromEntries(SCENARIO_IDS.map((id) => [id, 0])) as Record<ScenarioId, number>;
 }

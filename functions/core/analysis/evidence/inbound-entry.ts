@@ -17,7 +17,7 @@ import { type InboundTrace, inboundRecipientOf } from './inbound-trace.js';
 export const MAX_MESSAGE_ID_LENGTH = 998;
 /** Longest address (RFC 5321: 64 + 1 + 255). */
 export const MAX_ADDRESS_LENGTH = 320;
-/** Outside recipients an entry keeps, as the classifier keeps per message (evidence/outside-receipts.ts). */
+/** Outside recipients an entry keeps, and the classifier per message (evidence/outside-receipts.ts). */
 export const OUTSIDE_KEPT = 8;
 /** Stands, last in `outside`, for outside recipients not kept: any outside address may be one. */
 export const MORE_OUTSIDE = '*';

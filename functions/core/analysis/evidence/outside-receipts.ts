@@ -7,11 +7,13 @@
  */
 import { BoundedMap } from '../../kernel/bounded-map.js';
 import { detach } from '../../kernel/strings.js';
+import { OUTSIDE_KEPT } from './inbound-entry.js';
 import type { InboundTrace } from './inbound-trace.js';
 
-/** Outside recipients kept per message; past them one receipt without a recipient stands for the rest. */
-const KEPT_PER_MESSAGE = 8;
-
+/**
+ * Per message, the first {@link OUTSIDE_KEPT} outside recipients (as a stored inbound entry keeps);
+ * past them one receipt without a recipient stands for the rest.
+ */
 export class OutsideReceipts {
   private readonly byMessage: BoundedMap<string, InboundTrace[]>;
 
@@ -29,7 +31,7 @@ export class OutsideReceipts {
       this.byMessage.set(detach(messageId), [trace]);
     } else if (list.some((kept) => kept.recipient === trace.recipient || kept.recipient === undefined)) {
       // Known already, or stood for by the receipt without a recipient.
-    } else if (list.length < KEPT_PER_MESSAGE) {
+    } else if (list.length < OUTSIDE_KEPT) {
       list.push(trace);
     } else {
       // Any outside recipient may be one of those not kept: none of them is taken for forwarded.

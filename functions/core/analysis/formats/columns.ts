@@ -9,20 +9,13 @@ import type { FormatAdapter } from './format-adapter.js';
 
 export type ColumnMap<K extends string> = Partial<Record<K, number>>;
 
-/** Each format's required header names, normalised as header cells are (computed once per format). */
-const normalisedRequired = new WeakMap<FormatAdapter, readonly string[]>();
-
 /**
  * The header names `format` requires that `present` (normalised header cells) lacks, spelt as the
  * format declares them: none when the header is the format's.
  */
 export function missingColumns(format: FormatAdapter, present: ReadonlySet<string>): string[] {
-  let required = normalisedRequired.get(format);
-  if (required === undefined) {
-    required = format.requiredHeaders.map(normaliseHeader);
-    normalisedRequired.set(format, required);
-  }
-  return format.requiredHeaders.filter((_name, index) => !present.has(required[index] ?? ''));
+  // Called once per header row, not per row: nothing to keep between calls.
+  return format.requiredHeaders.filter((name) => !present.has(normaliseHeader(name)));
 }
 
 /**

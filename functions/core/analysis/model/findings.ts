@@ -11,6 +11,11 @@ export const ScenarioId = z.enum(SCENARIO_ID_LIST);
 export type ScenarioId = z.infer<typeof ScenarioId>;
 export const SCENARIO_IDS: readonly ScenarioId[] = ScenarioId.options;
 
+/** Counts per scenario with every scenario present, at zero. */
+export function emptyScenarioCounts(): Record<ScenarioId, number> {
+  return Object.fromEntries(SCENARIO_IDS.map((id) => [id, 0])) as Record<ScenarioId, number>;
+}
+
 export const Confidence = z.enum(['high', 'medium', 'low']);
 export type Confidence = z.infer<typeof Confidence>;
 
