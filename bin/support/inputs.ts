@@ -26,7 +26,7 @@ import { createReadStream, type Stats } from 'node:fs';
 import { lstat, readdir, stat } from 'node:fs/promises';
 import { extname, join, relative, resolve } from 'node:path';
 import type { AnalysisInput } from '../../functions/core/analysis/analyze.js';
-import { REFUSAL_MARKER, REFUSAL_MARKER_REACH } from '../../functions/core/analysis/evidence/rejections.js';
+import { REFUSAL_MARKER_REACH, settledMarkerIn } from '../../functions/core/analysis/evidence/rejections.js';
 import { formatLabel } from '../../functions/core/analysis/formats/labels.js';
 import { programOf } from '../../functions/core/analysis/formats/mta-log.js';
 import { isLate } from '../../functions/core/analysis/formats/text-format.js';
@@ -34,8 +34,8 @@ import { detectFormat } from '../../functions/core/analysis/input/detect.js';
 import { lateFormatWithin, sniffText } from '../../functions/core/analysis/input/parse-text.js';
 import { plural } from '../../functions/core/kernel/counts-in-words.js';
 import { ArgumentError, RelayAuditError } from '../../functions/core/kernel/errors.js';
-import { closeEarly, readHead } from '../../functions/core/text/byte-source.js';
-import { decodeBytes, sniffEncoding } from '../../functions/core/text/decode.js';
+import { closeEarly } from '../../functions/core/text/byte-source.js';
+import { decodeBytes, decodeLeniently } from '../../functions/core/text/decode.js';
 import { decompressed, PackedInputError } from '../../functions/core/text/decompress.js';
 import { sourceId } from '../../functions/store/table-design.js';
 import { memberPath, tarListing } from './tar-inputs.js';
@@ -447,7 +447,7 @@ async function refusalTextIn(
   const bytes = decompressed(open(), name)[Symbol.asyncIterator]();
   const search = new RefusalSearch();
   try {
-    for await (const text of lenientText(bytes)) {
+    for await (const text of decodeLeniently(bytes)) {
       const found = search.push(text);
       if (found !== undefined) return found;
     }
@@ -459,30 +459,8 @@ async function refusalTextIn(
   }
 }
 
-/** The bytes {@link sniffEncoding} tells an encoding from. */
-const ENCODING_SNIFF_BYTES = 512;
-
 /**
- * Bytes as text in the encoding their start tells, leniently: a byte invalid in it (a Windows-1252
- * `é` in UTF-8) becomes U+FFFD rather than ending the search before a refusal further on.
- */
-async function* lenientText(bytes: AsyncIterator<Uint8Array>): AsyncGenerator<string> {
-  const { head, done } = await readHead(bytes, ENCODING_SNIFF_BYTES);
-  // Not fatal; drops the BOM. `stream` keeps a character cut by a chunk's end for the next chunk.
-  const decoder = new TextDecoder(sniffEncoding(head).encoding);
-  yield decoder.decode(head, { stream: true });
-  if (!done) {
-    for (;;) {
-      const next = await bytes.next();
-      if (next.done) break;
-      yield decoder.decode(next.value, { stream: true });
-    }
-  }
-  yield decoder.decode();
-}
-
-/**
- * Searches text given chunk by chunk for {@link REFUSAL_MARKER}, counting lines. The lines a chunk's
+ * Searches text given chunk by chunk for relay-refusal text ({@link settledMarkerIn}), counting lines. The lines a chunk's
  * last {@link REFUSAL_MARKER_REACH} characters touch are searched again with the next chunk, so a
  * marker cut in two is found whole and one near a chunk's end (`5.7.64` of `5.7.641`, `5.7.64.1`?)
  * is judged with what follows it.
@@ -508,10 +486,10 @@ class RefusalSearch {
 
   private search(text: string, last: boolean): RefusalText | undefined {
     if (this.opening === '') this.opening = /\S/.exec(text)?.[0] ?? '';
-    const match = REFUSAL_MARKER.exec(text);
+    const match = settledMarkerIn(text, last);
+    if (match !== undefined) return this.found(text, match);
     // A match starting past here may be undone by the next chunk: it is judged again with it.
     const undecided = text.length - REFUSAL_MARKER_REACH;
-    if (match !== null && (last || match.index <= undecided)) return this.found(text, match);
     // Kept from the start of the line `undecided` is in: a match there keeps its line, which tells what wrote it.
     const lineStart = undecided <= 0 ? 0 : text.lastIndexOf('\n', undecided - 1) + 1;
     const keep = Math.max(lineStart, text.length - LINE_TAIL_CHARS);

@@ -26,7 +26,7 @@ import { keyPart } from '../../functions/api/upload-grant.js';
 import type { AnalysisInput } from '../../functions/core/analysis/analyze.js';
 import { ArgumentError } from '../../functions/core/kernel/errors.js';
 import { FILE_MODIFIED_METADATA } from '../../functions/core/kernel/file-modified.js';
-import { sniffEncoding, type TextEncoding } from '../../functions/core/text/decode.js';
+import { ENCODING_SNIFF_BYTES, sniffEncoding, type TextEncoding } from '../../functions/core/text/decode.js';
 import { isGzipHead } from '../../functions/core/text/decompress.js';
 import { BUCKET_PREFIX } from '../../functions/runtime/bucket-layout.js';
 
@@ -56,9 +56,6 @@ const PARTS_IN_FLIGHT = 4;
 
 /** Bytes read at a time. */
 const READ_BYTES = 1 << 18;
-
-/** The bytes the encoding is told from (as the analysis tells it). */
-const ENCODING_SNIFF_BYTES = 512;
 
 /** Hex characters of the path hash in a key: enough that two files of one host never share a key. */
 const KEY_HASH_CHARS = 12;

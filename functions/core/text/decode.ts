@@ -25,8 +25,8 @@ export interface DecodedText {
   readonly lineEnds: LineEnds | undefined;
 }
 
-/** How many leading bytes the sniffer looks at when there is no BOM. */
-const SNIFF_BYTES = 512;
+/** How many leading bytes {@link sniffEncoding} looks at when there is no BOM: what a caller reads first. */
+export const ENCODING_SNIFF_BYTES = 512;
 
 /** Picks the encoding from the first bytes of a file. Exported for tests. */
 export function sniffEncoding(head: Uint8Array): { encoding: TextEncoding; bomLength: number } {
@@ -35,7 +35,7 @@ export function sniffEncoding(head: Uint8Array): { encoding: TextEncoding; bomLe
   if (head[0] === 0xfe && head[1] === 0xff) return { encoding: 'utf-16be', bomLength: 2 };
   let evenNul = 0;
   let oddNul = 0;
-  const n = Math.min(head.length, SNIFF_BYTES);
+  const n = Math.min(head.length, ENCODING_SNIFF_BYTES);
   for (let i = 0; i < n; i++) {
     if (head[i] !== 0) continue;
     if (i % 2 === 0) evenNul++;
@@ -68,7 +68,7 @@ function countLines(text: string, lineEnd: string): number {
 export async function decodeBytes(source: AsyncIterable<Uint8Array>, file?: string): Promise<DecodedText> {
   const iterator = source[Symbol.asyncIterator]();
   // Collect enough bytes to sniff; files shorter than that are fine.
-  const { head, done } = await readHead(iterator, SNIFF_BYTES);
+  const { head, done } = await readHead(iterator, ENCODING_SNIFF_BYTES);
   const { encoding, bomLength } = sniffEncoding(head);
   const decoder = new StrictDecoder(encoding, file);
   const text = new LineEndText(textChunks(decoder, head.subarray(bomLength), iterator, done), (ends) =>
@@ -82,6 +82,26 @@ export async function decodeBytes(source: AsyncIterable<Uint8Array>, file?: stri
       return text.lineEnds;
     },
   };
+}
+
+/**
+ * Bytes as text in the encoding their start tells, leniently: a byte invalid in it (a Windows-1252
+ * `é` in UTF-8) becomes U+FFFD. For searching a file relay-audit does not read (is there refusal
+ * text in it?), where {@link decodeBytes} would stop at the first such byte. The caller closes `bytes`.
+ */
+export async function* decodeLeniently(bytes: AsyncIterator<Uint8Array>): AsyncGenerator<string> {
+  const { head, done } = await readHead(bytes, ENCODING_SNIFF_BYTES);
+  // Not fatal; drops the BOM. `stream` keeps a character cut by a chunk's end for the next chunk.
+  const decoder = new TextDecoder(sniffEncoding(head).encoding);
+  yield decoder.decode(head, { stream: true });
+  if (!done) {
+    for (;;) {
+      const next = await bytes.next();
+      if (next.done) break;
+      yield decoder.decode(next.value, { stream: true });
+    }
+  }
+  yield decoder.decode();
 }
 
 /** The text of `head` and then of every chunk `iterator` still gives, in order. */

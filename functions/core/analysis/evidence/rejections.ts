@@ -89,6 +89,17 @@ export function refusalMarkerIn(text: string): string | undefined {
   return REFUSAL_MARKER.exec(text)?.[0];
 }
 
+/**
+ * The first relay-refusal marker of text read in pieces, once it is settled: `undefined` when there
+ * is none, or while the first starts within {@link REFUSAL_MARKER_REACH} of the end and the text has
+ * not `ended` (what follows may undo it: `5.7.64` of `5.7.641`). The one rule of every chunked search.
+ */
+export function settledMarkerIn(text: string, ended: boolean): RegExpExecArray | undefined {
+  const match = REFUSAL_MARKER.exec(text);
+  if (match === null) return undefined;
+  return ended || match.index <= text.length - REFUSAL_MARKER_REACH ? match : undefined;
+}
+
 const DOT = 46;
 const SPACE = 32;
 const DASH = 45;

@@ -30,8 +30,7 @@
  */
 import { UnknownFormatError } from '../../kernel/errors.js';
 import { quoteText } from '../../kernel/strings.js';
-import { refusalMarkerIn } from '../evidence/rejections.js';
-import { skipOf } from '../input/unread-refusals.js';
+import { skipSearched } from '../input/unread-refusals.js';
 import { normaliseAddress, type TraceEvent } from '../model/events.js';
 import type { SourceNote } from '../model/source-record.js';
 import type { SkipReason } from './format-adapter.js';
@@ -462,7 +461,7 @@ class IisSmtpReader extends LineReader {
 
   /** Skips a line not read: REFUSAL_NOT_READ, which fails the file, when it holds relay-refusal text. */
   private skipLine(line: number, text: string, reason: SkipReason, message: string, column?: string): void {
-    const skipped = skipOf(reason, message, refusalMarkerIn(text));
+    const skipped = skipSearched(reason, message, text);
     this.sink.skip(line, skipped.reason, skipped.message, column);
   }
 

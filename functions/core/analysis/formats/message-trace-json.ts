@@ -12,8 +12,7 @@
 import { z } from 'zod';
 import { firstIssue } from '../../kernel/issues.js';
 import { quoteText } from '../../kernel/strings.js';
-import { refusalMarkerIn } from '../evidence/rejections.js';
-import { skipOf } from '../input/unread-refusals.js';
+import { skipOf, skipSearched } from '../input/unread-refusals.js';
 import type { TraceEvent } from '../model/events.js';
 import { setTraceFields } from './csv-row-adapter.js';
 import type { SkipReason } from './format-adapter.js';
@@ -191,7 +190,7 @@ class MessageTraceJsonReader extends SinkReader implements JsonRecordHandler {
   /** Skips the record being read: REFUSAL_NOT_READ when it holds relay-refusal text. */
   private skip(line: number, reason: SkipReason, message: string, column?: string): void {
     const text = typeof this.reading === 'string' ? this.reading : JSON.stringify(this.reading);
-    const skipped = skipOf(reason, message, refusalMarkerIn(text));
+    const skipped = skipSearched(reason, message, text);
     this.sink.skip(line, skipped.reason, skipped.message, column);
   }
 

@@ -32,7 +32,7 @@ import {
 } from '../evidence/queued-sender.js';
 import { RELAY_ATTRIBUTION_CODES, refusalMarkerIn, relayRejectionIn } from '../evidence/rejections.js';
 import { nulBytesNote } from '../input/nul-bytes.js';
-import { skipOf } from '../input/unread-refusals.js';
+import { skipSearched } from '../input/unread-refusals.js';
 import { type FormatId, normaliseAddress, normaliseMessageId, type TraceEvent } from '../model/events.js';
 import type { SourceNote } from '../model/source-record.js';
 import type { SkipReason } from './format-adapter.js';
@@ -441,7 +441,7 @@ export class MtaLogReader extends LineReader implements LateTextReader {
    * REFUSAL_NOT_READ, which fails the file (parse-text.ts): its refusal is never lost unsaid.
    */
   private skipLine(line: number, reason: SkipReason, message: string, text: string): void {
-    const skipped = skipOf(reason, message, refusalMarkerIn(text));
+    const skipped = skipSearched(reason, message, text);
     this.sink.skip(line, skipped.reason, skipped.message);
   }
 

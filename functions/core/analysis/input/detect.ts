@@ -13,6 +13,7 @@
  */
 import { groupDigits } from '../../kernel/counts-in-words.js';
 import { EmptyInputError, TruncatedInputError, UnknownFormatError } from '../../kernel/errors.js';
+import { quoteText } from '../../kernel/strings.js';
 import { type Delimiter, guessDelimiter, normaliseHeader, splitRecord } from '../../text/csv-records.js';
 import { relayRejectionIn } from '../evidence/rejections.js';
 import { missingColumns } from '../formats/columns.js';
@@ -365,9 +366,7 @@ function titleNotes(titles: readonly TitleLine[], headerLine: number): SourceNot
   const last = titles.at(-1);
   if (first === undefined || last === undefined) return [];
   const lines = first.line === last.line ? `line ${first.line}` : `lines ${first.line}–${last.line}`;
-  const texts = titles.map(
-    (title) => `"${title.text.length > 60 ? `${title.text.slice(0, 59)}…` : title.text}"`,
-  );
+  const texts = titles.map((title) => `"${quoteText(title.text, 59)}"`);
   return [
     {
       code: 'LINES_BEFORE_HEADER',

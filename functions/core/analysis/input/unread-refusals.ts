@@ -7,10 +7,14 @@
  *
  * Only skipped rows are looked at: the rows that are read pay nothing.
  */
-// refusalMarkerIn (evidence/rejections.ts) is the matcher; PieceSearch uses its pattern for the index.
 import { plural } from '../../kernel/counts-in-words.js';
 import { ErrorCode, RelayAuditError } from '../../kernel/errors.js';
-import { REFUSAL_MARKER, REFUSAL_MARKER_REACH, RELAY_ATTRIBUTION_CODES } from '../evidence/rejections.js';
+import {
+  REFUSAL_MARKER_REACH,
+  RELAY_ATTRIBUTION_CODES,
+  refusalMarkerIn,
+  settledMarkerIn,
+} from '../evidence/rejections.js';
 import type { SkipReason } from '../formats/format-adapter.js';
 import type { SourceRecord } from '../model/source-record.js';
 
@@ -71,6 +75,11 @@ export interface Skip {
 export function skipOf(reason: SkipReason, message: string, marker: string | undefined): Skip {
   if (marker === undefined) return { reason, message };
   return { reason: 'REFUSAL_NOT_READ', message: `${message}, yet it holds relay-refusal text (${marker})` };
+}
+
+/** {@link skipOf} for a row whose text is at hand: searched with {@link refusalMarkerIn}. */
+export function skipSearched(reason: SkipReason, message: string, text: string): Skip {
+  return skipOf(reason, message, refusalMarkerIn(text));
 }
 
 /** The first skipped row that held refusal text (with advice of its own, if any), and how many did. */
@@ -135,7 +144,7 @@ export class UnreadRefusals {
 /**
  * Searches a row too long to keep, piece by piece as it passes, for relay-refusal text: the same
  * matcher, a marker cut between two pieces found whole, one near a piece's end judged with what
- * follows it (see {@link REFUSAL_MARKER_REACH}).
+ * follows it ({@link settledMarkerIn}).
  */
 export class PieceSearch {
   private tail = '';
@@ -144,8 +153,8 @@ export class PieceSearch {
   public push(piece: string): void {
     if (this.marker !== undefined) return;
     const text = this.tail + piece;
-    const match = REFUSAL_MARKER.exec(text);
-    if (match !== null && match.index <= text.length - REFUSAL_MARKER_REACH) {
+    const match = settledMarkerIn(text, false);
+    if (match !== undefined) {
       this.marker = match[0];
       this.tail = '';
       return;
@@ -156,7 +165,7 @@ export class PieceSearch {
 
   /** The marker the row held, if any; the search starts over for the next row. */
   public end(): string | undefined {
-    const marker = this.marker ?? REFUSAL_MARKER.exec(this.tail)?.[0];
+    const marker = this.marker ?? settledMarkerIn(this.tail, true)?.[0];
     this.marker = undefined;
     this.tail = '';
     return marker;

@@ -6,6 +6,7 @@
  * generic message.
  */
 
+import { quoteText } from '../../kernel/strings.js';
 import { normaliseHeader } from '../../text/csv-records.js';
 import { refusalMarkerIn, relayRejectionIn } from '../evidence/rejections.js';
 import { missingColumns } from '../formats/columns.js';
@@ -261,7 +262,7 @@ export function refusalInSample(sample: string, firstLine: number): string {
     if (marker !== undefined) {
       // The refusal's status as Exchange wrote it; the marker alone when the line has no status code.
       const said = relayRejectionIn(text)?.text ?? marker;
-      const status = said.length > 80 ? `${said.slice(0, 79)}…` : said;
+      const status = quoteText(said, 79);
       return `Line ${line} holds a relay refusal (${status}): it is not counted until the file is read.`;
     }
     line++;

@@ -23,7 +23,7 @@ import {
   certificateConnectorCommand,
   getInboundConnectorCommand,
   namesFor,
-  relayCertificateCommands,
+  presentCertificateCommands,
   relayCertificateStep,
   relaySettings,
   verifyStep,
@@ -202,7 +202,7 @@ function relayConnectorMismatch(
         ? []
         : [
             ...(certificateCommand === undefined ? [] : [certificateCommand]),
-            ...relayCertificateCommands(ctx, names, relay),
+            ...presentCertificateCommands(ctx, names),
           ]),
     ],
     links: [LINK_RELAY_ACCESS_DENIED, LINK_OFFICE_365_NOTICE, LINK_UPDATED_REQUIREMENTS],

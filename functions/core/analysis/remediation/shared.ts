@@ -414,7 +414,10 @@ export function presentCertificateStep(ctx: RemediationContext, names: Names, ne
 
 /** KB step 3 as commands: the Exchange send connector, or the relay's own settings. */
 export function presentCertificateCommands(ctx: RemediationContext, names: Names): string[] {
-  if (ctx.relay !== undefined) return relayCertificateCommands(ctx, names, ctx.relay);
+  if (ctx.relay !== undefined) {
+    const { certificate, endpoint } = relaySettings(ctx, names);
+    return RELAY_SOFTWARE[ctx.relay].certificateCommands(certificate, endpoint);
+  }
   return [
     `Set-SendConnector -Identity ${psQuote(names.sendConnector)} -RequireTLS $true ` +
       `-TlsAuthLevel CertificateValidation -Fqdn ${psArg(names.certificateHost)} -CloudServicesMailEnabled $true`,
@@ -448,16 +451,6 @@ export function relayCertificateStep(
 ): string | undefined {
   const { certificate, endpoint } = relaySettings(ctx, names);
   return RELAY_SOFTWARE[relay].certificateStep?.(certificate, endpoint);
-}
-
-/** The configuration lines or commands of {@link relayCertificateStep}. */
-export function relayCertificateCommands(
-  ctx: RemediationContext,
-  names: Names,
-  relay: RelaySoftware,
-): string[] {
-  const { certificate, endpoint } = relaySettings(ctx, names);
-  return RELAY_SOFTWARE[relay].certificateCommands(certificate, endpoint);
 }
 
 /** What sets the smart host the message was sent to, for prose: the send connector's, or the relay's own setting. */
