@@ -29,14 +29,42 @@ describe('decodeBytes', () => {
     }
   });
 
-  it('reports invalid UTF-8 with the file and the line instead of inventing characters', async () => {
+  it('reads a line that is not UTF-8 as Latin-1, and tells its line with the error a strict reader gives', async () => {
     const bytes = Buffer.concat([Buffer.from('a,b\nc,d\ne,'), Buffer.from([0xe9]), Buffer.from(',f\n')]);
-    const decoded = await decodeBytes(chunked(bytes, 4), 'trace.csv');
-    const error = await collectText(decoded.chunks).catch((caught: unknown) => caught);
-    expect(error).toBeInstanceOf(DecodeError);
-    expect((error as DecodeError).code).toBe('BAD_ENCODING');
-    expect((error as DecodeError).message).toMatch(/trace\.csv is not valid UTF-8/);
-    expect((error as DecodeError).location?.line).toBe(3);
+    for (const size of [1, 4, 4096]) {
+      const decoded = await decodeBytes(chunked(bytes, size), 'trace.csv');
+      expect(await collectText(decoded.chunks), `chunk size ${size}`).toBe('a,b\nc,d\ne,é,f\n');
+      const error = decoded.notUtf8?.error;
+      expect(decoded.notUtf8).toMatchObject({ lines: 1, firstLine: 3 });
+      expect(error).toBeInstanceOf(DecodeError);
+      expect(error?.code).toBe('BAD_ENCODING');
+      expect(error?.message).toMatch(/trace\.csv is not valid UTF-8/);
+      expect(error?.location?.line).toBe(3);
+    }
+  });
+
+  it('reads the valid UTF-8 lines around one that is not as UTF-8, counting each line that is not', async () => {
+    // A syslog file: one program's Latin-1 line between UTF-8 lines, wherever chunks cut them.
+    const bytes = Buffer.concat([
+      Buffer.from('Grüße 1\n'),
+      Buffer.from([0x47, 0x72, 0xfc, 0xdf, 0x65, 0x0a]), // "Grüße" in Latin-1
+      Buffer.from('€ 3\nplain 4\n'),
+      Buffer.from([0x63, 0x61, 0x66, 0xe9, 0x0a]), // "café" in Latin-1
+      Buffer.from('😀 6\n'),
+    ]);
+    for (const size of [1, 2, 3, 5, 7, 4096]) {
+      const decoded = await decodeBytes(chunked(bytes, size), 'syslog');
+      expect(await collectText(decoded.chunks), `chunk size ${size}`).toBe(
+        'Grüße 1\nGrüße\n€ 3\nplain 4\ncafé\n😀 6\n',
+      );
+      expect(decoded.notUtf8, `chunk size ${size}`).toMatchObject({ lines: 2, firstLine: 2 });
+    }
+  });
+
+  it('tells nothing of a text that is all UTF-8', async () => {
+    const decoded = await decodeBytes(chunked(Buffer.from(TEXT, 'utf8'), 3), 'x.csv');
+    await collectText(decoded.chunks);
+    expect(decoded.notUtf8).toBeUndefined();
   });
 
   it('decodes mixed ASCII and non-ASCII lines exactly, wherever the chunks cut characters', async () => {
@@ -58,7 +86,7 @@ describe('decodeBytes', () => {
     }
   });
 
-  it('reports a character cut short before an ASCII line, with its line, at any chunk size', async () => {
+  it('tells a character cut short before an ASCII line, with its line, at any chunk size', async () => {
     // 0xC3 starts a two-byte character; a newline cannot continue it.
     const bytes = Buffer.concat([
       Buffer.from('a,b\nÜ,ok\nc,'),
@@ -67,9 +95,8 @@ describe('decodeBytes', () => {
     ]);
     for (const size of [1, 2, 3, 7, 13, 4096]) {
       const decoded = await decodeBytes(chunked(bytes, size), 'cut.csv');
-      const error = await collectText(decoded.chunks).catch((caught: unknown) => caught);
-      expect(error, `chunk size ${size}`).toBeInstanceOf(DecodeError);
-      expect((error as DecodeError).location?.line, `chunk size ${size}`).toBe(3);
+      expect(await collectText(decoded.chunks), `chunk size ${size}`).toBe('a,b\nÜ,ok\nc,Ã\nplain,ascii\n');
+      expect(decoded.notUtf8?.error.location?.line, `chunk size ${size}`).toBe(3);
     }
   });
 
@@ -90,17 +117,29 @@ describe('decodeBytes', () => {
     }
   });
 
-  it('still fails a bad sequence just before the end', async () => {
+  it('still tells a bad sequence just before the end', async () => {
     const bytes = Buffer.concat([Buffer.from('a,b\nc,d'), Buffer.from([0xe2, 0x28, 0x41])]);
     const decoded = await decodeBytes(chunked(bytes, 3), 'end.csv');
-    const error = await collectText(decoded.chunks).catch((caught: unknown) => caught);
-    expect(error).toBeInstanceOf(DecodeError);
-    expect((error as DecodeError).location?.line).toBe(2);
+    expect(await collectText(decoded.chunks)).toBe('a,b\nc,dâ(A');
+    expect(decoded.notUtf8?.error.location?.line).toBe(2);
   });
 
   it('does not mistake a UTF-8 file with a few NUL bytes for UTF-16', () => {
     const bytes = Buffer.from('a,b\u0000,c\nd,e,f\n'.repeat(10), 'utf8');
     expect(sniffEncoding(bytes).encoding).toBe('utf-8');
+  });
+
+  it('refuses UTF-32 (Export-Csv -Encoding UTF32) by name instead of reading it as UTF-16', async () => {
+    const le = Buffer.concat([
+      Buffer.from([0xff, 0xfe, 0, 0]),
+      Buffer.from('a\0\0\0,\0\0\0b\0\0\0', 'latin1'),
+    ]);
+    const be = Buffer.from([0, 0, 0xfe, 0xff, 0, 0, 0, 0x61]);
+    for (const bytes of [le, be]) {
+      const error = await decodeBytes(chunked(bytes, 2), 'trace.csv').catch((caught: unknown) => caught);
+      expect(error).toBeInstanceOf(DecodeError);
+      expect((error as DecodeError).message).toMatch(/^trace\.csv is UTF-32 .*Re-export the file as UTF-8/);
+    }
   });
 
   it('decodes an empty input to nothing', async () => {

@@ -23,6 +23,24 @@ export interface DecodedText {
    * then no longer match its bytes line for line (no resume point can be taken in it).
    */
   readonly lineEnds: LineEnds | undefined;
+  /**
+   * The lines of a UTF-8 text that are not valid UTF-8, read as Latin-1 instead, once one was met
+   * (see {@link NotUtf8}); `undefined` while there is none.
+   */
+  readonly notUtf8: NotUtf8 | undefined;
+}
+
+/**
+ * Lines of a UTF-8 text with bytes that are not UTF-8. A syslog file holds every program's lines as
+ * they were sent — a NAS's or a Windows forwarder's Latin-1, a mail's raw 8-bit Subject that Postfix
+ * logs — and cannot be exported again, so a log reader reads such a line as Latin-1 (its ASCII, which
+ * is what a mail line's fields are, unchanged) and notes it. An export can be made again: its reader
+ * throws `error`, what a strict decoder would have thrown at the first such line.
+ */
+export interface NotUtf8 {
+  lines: number;
+  firstLine: number;
+  error: DecodeError;
 }
 
 /** How many leading bytes {@link sniffEncoding} looks at when there is no BOM: what a caller reads first. */
@@ -50,6 +68,18 @@ export function sniffEncoding(head: Uint8Array): { encoding: TextEncoding; bomLe
   return { encoding: 'utf-8', bomLength: 0 };
 }
 
+/**
+ * A UTF-32 byte order mark (what `Export-Csv -Encoding UTF32` writes first): read as UTF-16 the text
+ * would have a NUL between every two characters.
+ */
+function isUtf32(head: Uint8Array): boolean {
+  if (head[0] === 0xff && head[1] === 0xfe && head[2] === 0 && head[3] === 0) return true;
+  if (head[0] === 0 && head[1] === 0 && head[2] === 0xfe && head[3] === 0xff) return true;
+  return false;
+}
+
+const NO_BYTES = new Uint8Array(0);
+
 /** Counts line ends (`lineEnd`: `\n`, or `\r` in a CR-only text), so a decoding error can say roughly where it happened. */
 function countLines(text: string, lineEnd: string): number {
   let count = 0;
@@ -63,12 +93,21 @@ function countLines(text: string, lineEnd: string): number {
 
 /**
  * Decodes a byte stream. Invalid byte sequences fail with a {@link DecodeError} that names the
- * encoding, the byte offset and the line, rather than silently turning into U+FFFD.
+ * encoding, the byte offset and the line, rather than silently turning into U+FFFD — except the
+ * lines of a UTF-8 text, which are read as Latin-1 and told in `notUtf8` (the caller decides).
  */
 export async function decodeBytes(source: AsyncIterable<Uint8Array>, file?: string): Promise<DecodedText> {
   const iterator = source[Symbol.asyncIterator]();
   // Collect enough bytes to sniff; files shorter than that are fine.
   const { head, done } = await readHead(iterator, ENCODING_SNIFF_BYTES);
+  if (isUtf32(head)) {
+    await closeEarly(iterator);
+    throw new DecodeError(
+      `${file ?? 'input'} is UTF-32 (Export-Csv -Encoding UTF32), which relay-audit does not read. ` +
+        'Re-export the file as UTF-8 (Export-Csv -Encoding UTF8) or UTF-16 (-Encoding Unicode).',
+      { location: { file } },
+    );
+  }
   const { encoding, bomLength } = sniffEncoding(head);
   const decoder = new StrictDecoder(encoding, file);
   const text = new LineEndText(textChunks(decoder, head.subarray(bomLength), iterator, done), (ends) =>
@@ -80,6 +119,9 @@ export async function decodeBytes(source: AsyncIterable<Uint8Array>, file?: stri
     chunks: text,
     get lineEnds() {
       return text.lineEnds;
+    },
+    get notUtf8() {
+      return decoder.notUtf8;
     },
   };
 }
@@ -133,7 +175,11 @@ async function* textChunks(
  * invalid byte sequence is reported where it is.
  */
 class StrictDecoder {
-  private readonly decoder: InstanceType<typeof TextDecoder>;
+  /** Replaced after a line that is not UTF-8: a fatal decoder's state is undefined once it threw. */
+  private decoder: InstanceType<typeof TextDecoder>;
+  /** The bytes of a character cut by the last chunk's end, held inside `decoder` (UTF-8 only). */
+  private held: Uint8Array = NO_BYTES;
+  public notUtf8: NotUtf8 | undefined;
   /** Bytes decoded so far. */
   private offset = 0;
   /** The line the next byte is on (counted by LF, or by CR once the text is told CR-only). */
@@ -242,11 +288,49 @@ class StrictDecoder {
       // TextDecoder (simdutf inside) measured faster here than Buffer#toString for non-ASCII UTF-8.
       text = this.decoder.decode(bytes, { stream });
     } catch (cause) {
-      return this.fail(bytes, cause);
+      if (this.encoding !== 'utf-8') return this.fail(bytes, cause);
+      text = this.lineByLine(bytes, stream, cause);
+      lines = undefined;
     }
+    if (this.encoding === 'utf-8')
+      this.held = stream ? cutCharacterAtEnd(this.held, bytes) : NO_BYTES;
     this.line += lines ?? countLines(text, this.lineEnd === 13 ? '\r' : '\n');
     if (this.lineEnd === 0) this.crLine += countLines(text, '\r');
     this.offset += bytes.length;
+    return text;
+  }
+
+  /**
+   * UTF-8 `bytes` (after the bytes `decoder` held) that are not all valid, line by line: each line
+   * valid UTF-8 as such, the others as Latin-1, counted in `notUtf8`. A character cut by the end
+   * (`stream`) is held in a new decoder for the next chunk, as the old one held it.
+   */
+  private lineByLine(bytes: Uint8Array, stream: boolean, cause: unknown): string {
+    const all = Buffer.concat([this.held, bytes]);
+    const cut = stream ? cutCharacterAtEnd(NO_BYTES, all).length : 0;
+    const lineEnd = this.lineEnd === 13 ? 13 : 10;
+    const strict = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
+    let text = '';
+    for (let start = 0; start < all.length - cut; ) {
+      const next = all.indexOf(lineEnd, start);
+      const end = next === -1 || next >= all.length - cut ? all.length - cut : next + 1;
+      const piece = all.subarray(start, end);
+      try {
+        text += strict.decode(piece);
+      } catch {
+        if (this.notUtf8 === undefined) {
+          // Numbered where the bad byte is: the head's lines are not split by CR yet.
+          const lenient = new TextDecoder('utf-8').decode(piece);
+          const line = this.lineAfter(text + lenient.slice(0, Math.max(0, lenient.indexOf('\uFFFD'))));
+          this.notUtf8 = { lines: 0, firstLine: line, error: this.error(line, bytes, cause) };
+        }
+        this.notUtf8.lines++;
+        text += piece.toString('latin1');
+      }
+      start = end;
+    }
+    this.decoder = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
+    if (cut > 0) this.decoder.decode(all.subarray(all.length - cut), { stream: true });
     return text;
   }
 
@@ -254,14 +338,39 @@ class StrictDecoder {
   private fail(bytes: Uint8Array, cause: unknown): never {
     const lenient = new TextDecoder(this.encoding).decode(bytes);
     const bad = lenient.indexOf('\uFFFD');
-    const before = bad >= 0 ? lenient.slice(0, bad) : '';
+    throw this.error(this.lineAfter(bad >= 0 ? lenient.slice(0, bad) : ''), bytes, cause);
+  }
+
+  /** The line a byte is on that follows `before`, the text decoded of this call's bytes before it. */
+  private lineAfter(before: string): number {
     const byLineEnd = this.line + countLines(before, this.lineEnd === 13 ? '\r' : '\n');
-    const line = this.lineEnd === 0 ? Math.max(byLineEnd, this.crLine + countLines(before, '\r')) : byLineEnd;
+    // While the line ends are not told (the head), by whichever count is higher: LF or CR.
+    return this.lineEnd === 0 ? Math.max(byLineEnd, this.crLine + countLines(before, '\r')) : byLineEnd;
+  }
+
+  /** The error of an invalid byte sequence on `line`, within `bytes`. */
+  private error(line: number, bytes: Uint8Array, cause: unknown): DecodeError {
     const { encoding, file, offset } = this;
-    throw new DecodeError(
+    return new DecodeError(
       `${file ?? 'input'} is not valid ${encoding.toUpperCase()} (invalid byte sequence on line ${line}, within bytes ${offset}-${offset + bytes.length}). ` +
         'Re-export the file as UTF-8 (Export-Csv -Encoding UTF8) or UTF-16.',
       { cause, location: { file, line } },
     );
   }
+}
+
+/**
+ * The bytes of a UTF-8 character cut by the end of `held` then `bytes` (at most 3), which a streaming
+ * decoder holds for the next chunk; none when the text ends between characters.
+ */
+function cutCharacterAtEnd(held: Uint8Array, bytes: Uint8Array): Uint8Array {
+  const text = bytes.length >= 4 || held.length === 0 ? bytes : Buffer.concat([held, bytes]);
+  for (let back = 1; back <= Math.min(4, text.length); back++) {
+    const byte = text[text.length - back] as number;
+    if (byte < 0x80) return NO_BYTES;
+    if (byte < 0xc0) continue; // a continuation byte: the character began further back
+    const length = byte >= 0xf0 ? 4 : byte >= 0xe0 ? 3 : 2;
+    return length > back ? text.slice(text.length - back) : NO_BYTES;
+  }
+  return NO_BYTES;
 }

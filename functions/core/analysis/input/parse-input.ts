@@ -29,6 +29,7 @@ import {
   skippedRow,
 } from './batches.js';
 import { chooseFormat, detectFormat, parseFieldsDirective } from './detect.js';
+import { strictUtf8 } from './not-utf8.js';
 import { NulBytes } from './nul-bytes.js';
 import { parseText, sniffText } from './parse-text.js';
 import { LineMap, trackLines } from './resume-bytes.js';
@@ -71,7 +72,11 @@ export async function parseInput(
     const sniffed = await sniffText(chunks);
     chunks = sniffed.chunks;
     if (sniffed.format !== undefined)
-      return await parseText(sniffed.format, chunks, input, options, listener, () => bytesRead);
+      return await parseText(sniffed.format, chunks, input, options, listener, {
+        bytesRead: () => bytesRead,
+        notUtf8: () => decoded.notUtf8,
+      });
+    chunks = strictUtf8(chunks, decoded);
     // Resume points are counted in LF bytes: UTF-8 with LF or CRLF line ends only (a CR-only text's
     // lines are no LF lines of its bytes).
     const resume: Resume | undefined =

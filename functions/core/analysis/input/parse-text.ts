@@ -14,6 +14,7 @@
  */
 import { groupDigits } from '../../kernel/counts-in-words.js';
 import { UnknownFormatError } from '../../kernel/errors.js';
+import type { NotUtf8 } from '../../text/decode.js';
 import { refusalMarkerIn } from '../evidence/rejections.js';
 import { rowMayMatter } from '../evidence/relevance.js';
 import type { SkipReason } from '../formats/format-adapter.js';
@@ -43,6 +44,7 @@ import {
   skippedRow,
 } from './batches.js';
 import { describeKnownFormats } from './detect.js';
+import { notUtf8Note } from './not-utf8.js';
 import { HeldBatches, TimestampParser } from './timestamps.js';
 import { cutCodeIn, cutLastLine, READ_AGAIN, skipOf, UnreadRefusals } from './unread-refusals.js';
 
@@ -201,8 +203,9 @@ export async function parseText(
   input: AnalysisInput,
   options: ParseOptions,
   listener: ParseListener,
-  bytesRead: () => number,
+  decoding: { bytesRead: () => number; notUtf8: () => NotUtf8 | undefined },
 ): Promise<'done' | 'stopped'> {
+  const { bytesRead } = decoding;
   /** The format, once known: at once, or when a line of a late format tells it. */
   let id: FormatId | undefined = isLate(format) ? undefined : format.id;
   const timestamps = new TimestampParser();
@@ -362,6 +365,8 @@ export async function parseText(
     notes: () => {
       batch.notes.push(...reader.notes());
       if (cutNote !== undefined) batch.notes.push(cutNote);
+      const notUtf8 = notUtf8Note(decoding.notUtf8());
+      if (notUtf8 !== undefined) batch.notes.push(notUtf8);
     },
     deliver,
     holding: () => held.holding,
