@@ -497,12 +497,16 @@ describe('forwarding by the relay itself (alias or .forward)', () => {
   it('takes the top-level address of a chain of Exim parents (log_selector +all_parents)', async () => {
     const text = [
       '2026-11-28 22:41:02 1vF3kq-000Hn1-2S <= john@fabrikam.com H=mail.fabrikam.com [198.51.100.20] P=esmtps S=8830 id=CAJx@mail.fabrikam.com',
-      '2026-11-28 22:41:03 1vF3kq-000Hn1-2S ** kate@tailspintoys.com <kate.home@contoso.com> <sales@contoso.com>: SMTP error from remote mail server after RCPT TO:<kate@tailspintoys.com>: 550 5.7.64 TenantAttribution; Relay Access Denied ATTR36',
+      '2026-11-28 22:41:03 1vF3kq-000Hn1-2S ** kate@tailspintoys.com (kate.home@contoso.com) <sales@contoso.com>: SMTP error from remote mail server after RCPT TO:<kate@tailspintoys.com>: 550 5.7.64 TenantAttribution; Relay Access Denied ATTR36',
     ].join('\n');
     const { findings } = await analyzeFiles([{ name: 'mainlog', content: text }]);
     expect(findings.map((f) => f.scenario)).toEqual(['forwarding']);
-    expect(findings[0]?.evidence.map((e) => e.detail)).toContain(
-      'REDIRECT on line 2: sales@contoso.com was redirected to kate@tailspintoys.com',
+    // Exim writes the nearest parent in parentheses and the top address in angle brackets: each step is a redirect.
+    expect(findings[0]?.evidence.map((e) => e.detail)).toEqual(
+      expect.arrayContaining([
+        'REDIRECT on line 2: sales@contoso.com was redirected to kate.home@contoso.com',
+        'REDIRECT on line 2: kate.home@contoso.com was redirected to kate@tailspintoys.com',
+      ]),
     );
   });
 

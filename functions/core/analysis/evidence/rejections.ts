@@ -11,7 +11,9 @@
  * Each wrapper writes its own code first and the answer it wraps after it, so in text order the
  * innermost answer is the last status. The parser finds every enhanced status code with a linear
  * `indexOf` scan (no regular expression runs over the whole cell) and takes the last relay-attribution
- * one, or, when there is none, the last status of any kind — the innermost error.
+ * one, or, when there is none, the last status of any kind — the innermost error. Its ATTR and host
+ * are searched from the first line of its reply on: the `550-` lines before a multi-line reply's
+ * last line are part of it, not a wrapper.
  *
  * Only the first {@link STATUS_SCAN_LIMIT} characters of a status are searched: real statuses, wrapped
  * twice, stay under 2 KB, and a pathological cell (a runaway quote, a 1 MB field) then costs no more
@@ -28,7 +30,7 @@ export const STATUS_SCAN_LIMIT = 16 * 1024;
 /** Enhanced codes of relay-attribution refusals (docs/domain.md §2). Only these become findings. */
 export const RELAY_ATTRIBUTION_CODES: ReadonlySet<string> = new Set(['5.7.64', '4.4.62']);
 
-/** `ATTRnn`, searched only within the chosen status (at most {@link STATUS_SCAN_LIMIT} characters). */
+/** `ATTRnn`, searched only within the chosen reply (at most {@link STATUS_SCAN_LIMIT} characters). */
 const ATTR = /\bATTR(\d{1,3})\b/i;
 
 /**
@@ -255,23 +257,51 @@ function remoteHostIn(text: string): string | undefined {
   return undefined;
 }
 
+/** Does `line` continue the reply of `previous`: `550-…`, then `550 …` or `550-…` (same reply code)? */
+function continuesReply(region: string, previous: StatusAt, line: StatusAt): boolean {
+  return (
+    previous.smtpCode !== undefined &&
+    previous.smtpCode === line.smtpCode &&
+    region.charCodeAt(previous.start + 3) === DASH
+  );
+}
+
+/**
+ * The first line of the reply that `statuses[index]` is a line of. A multi-line SMTP reply writes
+ * its code with a dash on every line but the last (`550-5.7.64 … ATTR36`, then `550 5.7.64 [host]`;
+ * Postfix joins the lines with a space, Exim with `\n`), and its ATTR may be on any line. A line
+ * opened by a wrapper (`"`, `'`, `{LED=`) is the first: what comes before it is the wrapper's.
+ */
+function replyStart(region: string, statuses: readonly StatusAt[], index: number): StatusAt {
+  let line = statuses[index] as StatusAt;
+  for (let before = index - 1; before >= 0; before--) {
+    const previous = statuses[before] as StatusAt;
+    if (!continuesReply(region, previous, line) || closerOf(region, line.start) !== undefined) break;
+    line = previous;
+  }
+  return line;
+}
+
 /** Parses a status/detail text. Returns `undefined` when it holds no enhanced status code. */
 export function parseRejection(status: string): Rejection | undefined {
   const region = searched(status);
   const statuses = statusesIn(region);
-  let chosen: StatusAt | undefined;
-  for (let index = statuses.length - 1; index >= 0 && chosen === undefined; index--) {
-    const candidate = statuses[index] as StatusAt;
-    if (RELAY_ATTRIBUTION_CODES.has(candidate.enhancedCode)) chosen = candidate;
+  let chosen = statuses.length - 1; // the innermost error, unless there is a relay refusal
+  for (let index = statuses.length - 1; index >= 0; index--) {
+    if (RELAY_ATTRIBUTION_CODES.has((statuses[index] as StatusAt).enhancedCode)) {
+      chosen = index;
+      break;
+    }
   }
-  chosen ??= statuses.at(-1);
-  if (chosen === undefined) return undefined;
-  const outermost = chosen === statuses[0];
-  const text = textOf(region, chosen, outermost);
-  const rejection: Rejection = { enhancedCode: chosen.enhancedCode, text };
-  if (chosen.smtpCode !== undefined) rejection.smtpCode = chosen.smtpCode;
-  // ATTR and the answering host belong to the chosen answer, not to a wrapper around it.
-  const own = outermost ? textOf(region, chosen, false) : text;
+  if (chosen === -1) return undefined;
+  const { smtpCode, enhancedCode } = statuses[chosen] as StatusAt;
+  const reply = replyStart(region, statuses, chosen);
+  const outermost = reply === statuses[0];
+  const text = textOf(region, reply, outermost);
+  const rejection: Rejection = { enhancedCode, text };
+  if (smtpCode !== undefined) rejection.smtpCode = smtpCode;
+  // ATTR and the answering host belong to the chosen reply (all its lines), not to a wrapper around it.
+  const own = outermost ? textOf(region, reply, false) : text;
   const attr = ATTR.exec(own);
   if (attr) rejection.attr = `ATTR${attr[1]}`;
   const host = remoteHostIn(own);

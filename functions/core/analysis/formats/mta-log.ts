@@ -287,10 +287,16 @@ interface Delivery {
   /** The answer text, when the line has one. */
   status: string | undefined;
   /**
-   * The address the message first arrived for, when the MTA redirected it to `recipient` (an alias
-   * or a `.forward`): Postfix `orig_to=<…>`, Exim's `<parent>` after the recipient.
+   * When the MTA redirected the message to `recipient` (an alias, a `.forward`): the addresses it was
+   * redirected from, nearest first, the one it arrived for last. Postfix `orig_to=<…>`; Exim's
+   * `(parents) <top>` after the recipient (eximDelivery).
    */
-  original?: string;
+  redirectedFrom?: string[];
+  /**
+   * The envelope sender the delivery line itself names (Exim's `P=`, else `F=`): the refusal's sender
+   * when the message's `<=` line was not read.
+   */
+  sender?: string;
 }
 
 /** How many programs the reader names when a syslog file has no mail line. */
@@ -542,12 +548,8 @@ export class MtaLogReader extends LineReader implements LateTextReader {
     }
     const eventId = EXIM_EVENTS[flag];
     if (eventId === undefined) return;
-    const recipient = after.split(' ', 1)[0] ?? '';
     const host = /(?:^| )H=([^\s[]+)/.exec(after)?.[1];
-    const delivery: Delivery = { recipient, eventId, status: after };
-    const original = eximOriginal(after);
-    if (original !== undefined) delivery.original = original;
-    this.deliver(delivery, this.entry(key, queued, true), syslog, host, line, sink);
+    this.deliver(eximDelivery(after, eventId), this.entry(key, queued, true), syslog, host, line, sink);
   }
 
   /**
@@ -609,9 +611,9 @@ export class MtaLogReader extends LineReader implements LateTextReader {
 
   /**
    * A delivery to an address the MTA redirected from another (Postfix `orig_to=`, Exim's parent
-   * address) is what Exchange logs as a REDIRECT row: evidence that the message first arrived for
-   * the original address. The same event, so the forwarding rule and the inbound index judge it
-   * alike (forwarding when the original address is internal and the new one is not).
+   * addresses) is what Exchange logs as REDIRECT rows, one a step: evidence that the message first
+   * arrived for the original address. The same events, so the forwarding rule and the inbound index
+   * judge them alike (forwarding when an original address is internal and the new one is not).
    */
   private redirect(
     delivery: Delivery,
@@ -620,22 +622,26 @@ export class MtaLogReader extends LineReader implements LateTextReader {
     line: number,
     sink: TextSink,
   ): void {
-    if (delivery.original === undefined) return;
-    const original = normaliseAddress(delivery.original);
-    const target = normaliseAddress(delivery.recipient);
-    if (original === '' || target === '' || original === target) return;
+    if (delivery.redirectedFrom === undefined) return;
     if (!this.context.isRelevant('REDIRECT', 'ROUTING', undefined, undefined)) return;
-    const event: TraceEvent = {
-      timestamp: syslog.timestamp,
-      eventId: 'REDIRECT',
-      source: 'ROUTING',
-      recipient: target,
-      relatedRecipient: original,
-      messageId: messageIdOf(queued),
-      line,
-    };
-    if (syslog.host !== '') event.clientHostname = syslog.host;
-    sink.event(event);
+    let target = normaliseAddress(delivery.recipient);
+    for (const from of delivery.redirectedFrom) {
+      const original = normaliseAddress(from);
+      if (original !== '' && target !== '' && original !== target) {
+        const event: TraceEvent = {
+          timestamp: syslog.timestamp,
+          eventId: 'REDIRECT',
+          source: 'ROUTING',
+          recipient: target,
+          relatedRecipient: original,
+          messageId: messageIdOf(queued),
+          line,
+        };
+        if (syslog.host !== '') event.clientHostname = syslog.host;
+        sink.event(event);
+      }
+      target = original;
+    }
   }
 
   private deliver(
@@ -661,7 +667,10 @@ export class MtaLogReader extends LineReader implements LateTextReader {
       line,
     };
     if (delivery.status !== undefined) event.recipientStatus = delivery.status;
-    if (queued.from !== undefined) event.returnPath = queued.from;
+    // The message's sender (`from=`, `<=`), else the one its delivery line names.
+    const from =
+      queued.from ?? (delivery.sender === undefined ? undefined : normaliseAddress(delivery.sender));
+    if (from !== undefined) event.returnPath = from;
     // As on an Exchange SEND row: the client is the relay itself, the server the host it delivered to.
     if (syslog.host !== '') event.clientHostname = syslog.host;
     if (relay !== undefined && relay !== 'none') event.serverHostname = relay.replace(/\.$/, '');
@@ -671,13 +680,26 @@ export class MtaLogReader extends LineReader implements LateTextReader {
 }
 
 /**
- * Exim's parent address after the recipient of a delivery line (`** kate@tailspintoys.com
- * <kate@contoso.com> R=…`): the address the message arrived for before a redirect router sent it on.
- * With `log_selector = +all_parents` every ancestor is listed, the top-level (first) address last.
+ * What an Exim delivery line says before its router (deliver.c `string_log_address`, then
+ * `delivery_log`/`failure_log`): `rcpt (parent, …) <top> F=<sender> Q=name P=<return path>`.
+ * `<top>`, the address the message arrived for, follows a recipient that a redirect router made (an
+ * alias, a `.forward`); with `log_selector = +all_parents` the parents between them stand in
+ * parentheses, nearest first. `F=` (`+sender_on_delivery`) is the sender the message arrived with,
+ * `P=` (`+return_path_on_delivery`) the one this delivery sent; Exim writes them on `=>` and `**`
+ * lines (not on `==`), `SRS=` between them in builds with EXPERIMENTAL_SRS.
  */
-function eximOriginal(text: string): string | undefined {
-  const parents = /^\S+((?: <[^<>\s]*>)+)(?: |:|$)/.exec(text)?.[1];
-  return parents?.trim().split(' ').at(-1);
+const EXIM_ADDRESSES =
+  /^(\S+)(?: \(([^()]*)\))?(?: <([^<>\s]*)>)?(?: F=(<[^<>\s]*>))?(?: Q=\S+)?(?: SRS=<[^<>\s]*>)?(?: P=(<[^<>\s]*>))?(?=[ :]|$)/;
+
+/** `rcpt … R=… T=… H=…: reply` after Exim's `** `, `== `, `=> `. */
+function eximDelivery(text: string, eventId: string): Delivery {
+  const [, recipient = '', parents, top, sender, returnPath] = EXIM_ADDRESSES.exec(text) ?? [];
+  const delivery: Delivery = { recipient, eventId, status: text };
+  if (top !== undefined) delivery.redirectedFrom = [...(parents?.split(', ') ?? []), top];
+  // P= is what the next host was given as MAIL FROM, the sender it attributes the message by.
+  const lineSender = returnPath ?? sender;
+  if (lineSender !== undefined) delivery.sender = lineSender;
+  return delivery;
 }
 
 /** Keeps a message's Message-ID, read at `timestamp` on `line`; an empty one (`message-id=<>`, no header) is none. */
@@ -759,17 +781,23 @@ function postfixDelivery(text: string): Delivery[] | string {
   const delivery: Delivery = { recipient: addressAt(text, 3), eventId, status: answer };
   // `orig_to=<…>`: the address before alias or virtual expansion (the parent of a forward).
   const original = /, orig_to=(<[^>]*>|[^,\s]+)/.exec(text)?.[1];
-  if (original !== undefined) delivery.original = original;
+  if (original !== undefined) delivery.redirectedFrom = [original];
   return [delivery];
 }
+
+/** The recipients of a sendmail `to=` line, up to its first field (and its part's ` [more]` marker). */
+const SENDMAIL_RECIPIENTS =
+  /^to=(.*?)(?:, \[more\])?, (?:ctladdr|delay|orig_to|xdelay|mailer|pri|relay|dsn|stat)=/;
 
 /**
  * `to=<a@x>,<b@x>, ctladdr=…, delay=…, mailer=esmtp, relay=host. [ip], dsn=5.7.64, stat=Service unavailable`:
  * one line for all recipients of a delivery attempt. `stat=` is the reply text when sendmail kept it
- * (`Deferred: 451 4.4.62 …`), else a description; `dsn=` always has the code.
+ * (`Deferred: 451 4.4.62 …`), else a description; `dsn=` always has the code. A list too long for
+ * one syslog message is logged in parts, each with the whole tail (deliver.c `logdelivery`:
+ * `to=%.*s [more]%s`): `to=<a@x>,…,<k@x>, [more], delay=…`, the last part without the marker.
  */
 function sendmailDeliveries(text: string): Delivery[] | string {
-  const list = /^to=(.*?), (?:ctladdr|delay|orig_to|xdelay|mailer|pri|relay|dsn|stat)=/.exec(text)?.[1];
+  const list = SENDMAIL_RECIPIENTS.exec(text)?.[1];
   const dsn = /, dsn=(\d\.\d{1,3}\.\d{1,3})/.exec(text)?.[1];
   const stat = /, stat=(.*)$/.exec(text)?.[1];
   if (list === undefined || stat === undefined)
