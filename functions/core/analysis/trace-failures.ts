@@ -7,9 +7,10 @@
  *
  * A failure is one recipient's. A reason explains it only when it is that recipient's, of that
  * message: another recipient's receipt, delivery or refusal says nothing of it. A reason is a relay
- * refusal in any format, or the text of a failure (`Fail`, `Drop`), never a `Receive` or `Deliver`
- * row. The message is known by its Message-ID, or without one by its trace id or network message id
- * (see `reasonIds`); a failed row with none of them cannot be joined to any reason: unexplained.
+ * refusal in any format, or the text of a failure (`Fail`, `Drop`, or a permanent refusal whatever
+ * language names its event: see `endsDelivery`), never a `Receive` or `Deliver` row. The message is
+ * known by its Message-ID, or without one by its trace id or network message id (see `reasonIds`);
+ * a failed row with none of them cannot be joined to any reason: unexplained.
  *
  * A failure's text that names no recipient (a detail export without `RecipientAddress`, a Graph
  * `getDetailsByRecipient` page saved without its address) could be any recipient's: such reasons
@@ -31,6 +32,19 @@ const TRACE_FORMATS: ReadonlySet<FormatId> = new Set([
 ]);
 /** Events that end a recipient's delivery in failure: with their text, the reason of the failure. */
 const FAILURE_EVENTS: ReadonlySet<string> = new Set(['FAILED', 'FAIL', 'DROP']);
+/** The event of a delivery put off and retried: its refusal is the same one each time. */
+const DEFERRAL_EVENT = 'DEFER';
+
+/**
+ * True for a row that ends its recipient's delivery in failure: its event says so, or it holds a
+ * permanent (5.x.x) relay refusal under any event but a deferral. A trace detail exported from a
+ * session in another language names its events in that language (`Empfangen`, `Zustellen` in
+ * German), so there the refusal's class tells a failure from a deferral (4.x.x, retried).
+ */
+export function endsDelivery(eventId: string, rejection: Rejection | null): boolean {
+  if (FAILURE_EVENTS.has(eventId)) return true;
+  return eventId !== DEFERRAL_EVENT && rejection?.enhancedCode.startsWith('5') === true;
+}
 
 /**
  * True for a row that may explain a trace's failure although it is no relay refusal: a failure
@@ -85,7 +99,7 @@ export class TraceFailures {
     rejection: Rejection | null,
     counted: boolean,
   ): void {
-    const failure = FAILURE_EVENTS.has(event.eventId);
+    const failure = endsDelivery(event.eventId, rejection);
     if (!failure && rejection === null) return;
     if (rejection !== null || event.recipientStatus?.trim()) this.reason(event, failure);
     else if (counted && TRACE_FAILURES.has(event.eventId) && TRACE_FORMATS.has(format))

@@ -9,6 +9,7 @@ import { detach, type StringPool } from '../../kernel/strings.js';
 import type { TraceEvent } from '../model/events.js';
 import { sha256Hex32 } from '../model/finding-id.js';
 import type { Rejection } from '../model/findings.js';
+import { endsDelivery } from '../trace-failures.js';
 import type { EventOrigin, Pending } from './pending-window.js';
 
 /** How many other files a finding names as showing the same refusal. */
@@ -54,15 +55,17 @@ export function messageIdentity(event: TraceEvent, origin: EventOrigin): string 
  * The recipient a refusal is told apart by: its own, or for a message trace detail that names none
  * (Graph's `getDetailsByRecipient` saved without the recipient in its page, `Get-MessageTraceDetail`
  * exported without RecipientAddress) the detail's id or, lacking one, its time and text when it is a
- * Fail — each recipient fails once, so two Fail rows are two recipients' refusals, and the same row
- * read twice (an overlapping export) is one. Other rows (a Defer, retried) keep no stand-in: their
- * repeats are one refusal. See classifier/unnamed-recipients.ts for when the run names the recipient.
+ * failure (`endsDelivery`: a `Fail`, or a permanent refusal under an event named in another
+ * language) — each recipient fails once, so two failed rows are two recipients' refusals, and the
+ * same row read twice (an overlapping export) is one. Other rows (a Defer, retried) keep no
+ * stand-in: their repeats are one refusal. See classifier/unnamed-recipients.ts for when the run
+ * names the recipient.
  */
 export function recipientOrStandIn(event: TraceEvent, rejection: Rejection): string {
   if (event.recipient !== undefined) return event.recipient;
   if (event.detailId !== undefined) return `detail:${event.detailId}`;
   // A message known by no id is told apart by its time already (see `messageIdentity`).
-  if (event.eventId !== 'FAIL' || knownMessageId(event) === undefined) return '';
+  if (!endsDelivery(event.eventId, rejection) || knownMessageId(event) === undefined) return '';
   return `fail:${event.timestamp}#${sha256Hex32([rejection.text]).slice(0, 12)}`;
 }
 

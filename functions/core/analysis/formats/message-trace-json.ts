@@ -17,6 +17,7 @@ import type { TraceEvent } from '../model/events.js';
 import { setTraceFields } from './csv-row-adapter.js';
 import type { SkipReason } from './format-adapter.js';
 import { type JsonRecordHandler, JsonRecordScanner } from './json-records.js';
+import { isTraceDetail, traceDetailText } from './powershell-object-text.js';
 import {
   SinkReader,
   type TextContext,
@@ -214,7 +215,7 @@ class MessageTraceJsonReader extends SinkReader implements JsonRecordHandler {
       return;
     }
     const fields = lowerKeys(value as Record<string, unknown>);
-    if (isDetail(fields)) {
+    if (isTraceDetail(fields)) {
       this.detail(fields, line, sink, page);
     } else if ('received' in fields) {
       this.trace(fields, line, sink);
@@ -354,11 +355,6 @@ function decodePercentEscapes(text: string): string {
   });
 }
 
-/** A detail record's fields, lower-cased: the keys that tell one (see `read`). */
-function isDetail(fields: Record<string, unknown>): boolean {
-  return 'event' in fields && ('detail' in fields || 'action' in fields || 'data' in fields);
-}
-
 /**
  * Detail records nested in a trace record, at any depth: objects (`ConvertTo-Json -Depth 3` or
  * more), or the text PowerShell writes for an object past `-Depth` (2 by default),
@@ -369,13 +365,13 @@ function nestedDetails(fields: Record<string, unknown>): Record<string, unknown>
   const visit = (value: unknown, depth: number): void => {
     if (depth > 4) return;
     if (typeof value === 'string') {
-      const parsed = powerShellObjectText(value);
-      if (parsed !== undefined && isDetail(parsed)) found.push(parsed);
+      const parsed = traceDetailText(value);
+      if (parsed !== undefined) found.push(parsed);
     } else if (Array.isArray(value)) {
       for (const element of value) visit(element, depth + 1);
     } else if (typeof value === 'object' && value !== null) {
       const nested = lowerKeys(value as Record<string, unknown>);
-      if (isDetail(nested)) found.push(nested);
+      if (isTraceDetail(nested)) found.push(nested);
       else for (const inner of Object.values(nested)) visit(inner, depth + 1);
     }
   };
@@ -383,38 +379,6 @@ function nestedDetails(fields: Record<string, unknown>): Record<string, unknown>
   for (const value of Object.values(fields))
     if (typeof value === 'object' || (typeof value === 'string' && value.startsWith('@{'))) visit(value, 0);
   return found;
-}
-
-/**
- * Property names of a detail record, as PowerShell writes them in `@{Name=value; …}` text, and the
- * ones a remote session (Exchange Online PowerShell) adds to every object, first.
- */
-const OBJECT_TEXT_KEYS =
-  /(?:^@\{|; )(Date|Event|Action|Detail|Data|MessageId|MessageTraceId|RecipientAddress|SenderAddress|FromIP|ToIP|Organization|StartDate|EndDate|Index|PSComputerName|RunspaceId|PSShowComputerName|PSSourceJobInstanceId)=/g;
-
-/** `@{Name=`: how PowerShell's text of an object begins, whatever its first property. */
-const OBJECT_TEXT_START = /^@\{[A-Za-z_][\w.-]*=/;
-
-/**
- * The properties of an object PowerShell wrote as text (`@{Date=…; Event=Fail; Detail=…}`), lower-
- * cased; `undefined` when `text` is not such a text. Only a detail's property names split it, so a
- * `; ` inside a value (the refusal text has them) stays in the value. The first property need not be
- * a known one (a session or a `Select-Object` may add its own first): the text must only read as
- * `@{Name=…}` and hold a known name; what comes before the first known name is left out.
- */
-function powerShellObjectText(text: string): Record<string, unknown> | undefined {
-  if (!OBJECT_TEXT_START.test(text) || !text.endsWith('}')) return undefined;
-  const body = text.slice(0, -1);
-  const starts = [...body.matchAll(OBJECT_TEXT_KEYS)];
-  if (starts.length === 0) return undefined;
-  const fields: Record<string, unknown> = {};
-  starts.forEach((match, i) => {
-    const from = (match.index ?? 0) + match[0].length;
-    const to = starts[i + 1]?.index ?? body.length;
-    const name = (match[1] ?? '').toLowerCase();
-    fields[ALIASES[name] ?? name] = body.slice(from, to);
-  });
-  return fields;
 }
 
 /** The record's keys lower-cased, with Graph's names mapped to PowerShell's. */

@@ -27,6 +27,27 @@ export interface TraceExportNames {
 
 type Field = keyof TraceExportNames;
 
+/** What a trace export row says (or a detail nested in one, see message-trace.ts), by field. */
+export type TraceExportValues = { [K in Exclude<Field, 'timestamp'>]?: string | undefined };
+
+/** The event of a trace export row's values: `detail` and `data` give its status, `data` the P1. */
+export function traceExportEvent(values: TraceExportValues, timestamp: string, line: number): TraceEvent {
+  const event: TraceEvent = { timestamp, eventId: (values.event ?? 'NONE').toUpperCase(), line };
+  setTraceFields(event, {
+    sender: values.sender,
+    recipient: values.recipient,
+    messageId: values.messageId,
+    traceId: values.messageTraceId,
+  });
+  const status = detailStatus(values.detail, values.data);
+  const returnPath = returnPathIn(values.data);
+  if (values.subject !== undefined) event.subject = values.subject;
+  if (status !== undefined) event.recipientStatus = status;
+  if (returnPath !== undefined) event.returnPath = returnPath;
+  if (values.fromIp !== undefined) event.clientIp = values.fromIp;
+  return event;
+}
+
 export class TraceExportRows extends CsvRowAdapter<Field> {
   public constructor(headers: readonly string[], names: TraceExportNames, context: RowContext) {
     // Optional columns are simply absent from `names`: mapColumns only maps the keys present.
@@ -34,26 +55,25 @@ export class TraceExportRows extends CsvRowAdapter<Field> {
   }
 
   protected convert(fields: readonly string[], timestamp: string, line: number, sink: RowSink): void {
-    const event: TraceEvent = {
+    sink.event(this.eventOf(fields, timestamp, line));
+  }
+
+  /** The row's event. */
+  protected eventOf(fields: readonly string[], timestamp: string, line: number): TraceEvent {
+    return traceExportEvent(
+      {
+        event: this.value(fields, 'event'),
+        sender: this.value(fields, 'sender'),
+        recipient: this.value(fields, 'recipient'),
+        messageId: this.value(fields, 'messageId'),
+        messageTraceId: this.value(fields, 'messageTraceId'),
+        fromIp: this.value(fields, 'fromIp'),
+        subject: this.value(fields, 'subject'),
+        detail: this.value(fields, 'detail'),
+        data: this.value(fields, 'data'),
+      },
       timestamp,
-      eventId: (this.value(fields, 'event') ?? 'NONE').toUpperCase(),
       line,
-    };
-    setTraceFields(event, {
-      sender: this.value(fields, 'sender'),
-      recipient: this.value(fields, 'recipient'),
-      messageId: this.value(fields, 'messageId'),
-      traceId: this.value(fields, 'messageTraceId'),
-    });
-    const subject = this.value(fields, 'subject');
-    const data = this.value(fields, 'data');
-    const status = detailStatus(this.value(fields, 'detail'), data);
-    const returnPath = returnPathIn(data);
-    const fromIp = this.value(fields, 'fromIp');
-    if (subject !== undefined) event.subject = subject;
-    if (status !== undefined) event.recipientStatus = status;
-    if (returnPath !== undefined) event.returnPath = returnPath;
-    if (fromIp !== undefined) event.clientIp = fromIp;
-    sink.event(event);
+    );
   }
 }
