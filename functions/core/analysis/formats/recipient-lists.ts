@@ -2,7 +2,8 @@
  * Splitting the recipient and status lists of tracking logs and `Get-MessageTrackingLog | Export-Csv`
  * files, however the export joined them (docs/domain.md §3, §5):
  * `;` (tracking logs, `-join ';'`), `-join '; '`, `-join ','`, `-join ' | '`, `[string]$_.Recipients`
- * (space-joined) and `Out-String` (one value per line, with a trailing newline).
+ * (space-joined), `Out-String` (one value per line, with a trailing newline) and PowerShell's display
+ * form `{a, b}` (rows copied from Out-GridView or Format-Table, see {@link displayedListItems}).
  *
  * An address never contains `;`, `,`, `|` or white space, so recipients split on any run of them.
  * A status does contain `;`, `,` and spaces (`550 5.7.64 TenantAttribution; Relay Access Denied …`,
@@ -22,12 +23,32 @@ export const UNJOINED_LIST_LITERALS: ReadonlySet<string> = new Set([
   'System.Collections.ArrayList',
 ]);
 
+/**
+ * The items of a list in PowerShell's display form, `{a, b}`, without its braces: Format-Table,
+ * Format-List and Out-GridView show an array so, and a copy of their rows keeps the braces, which
+ * would end up in an address (`litware.com}`) or a status. Only braces that wrap the whole cell are
+ * the list's: a status's own parts (`{LED=550 5.7.64 …};{MSG=}`) open and close inside it, so a
+ * cell whose first brace closes before its end, or whose braces do not pair, is returned as it is.
+ */
+export function displayedListItems(value: string): string {
+  const cell = value.trim();
+  if (cell.charCodeAt(0) !== 123 /* { */ || cell.charCodeAt(cell.length - 1) !== 125 /* } */) return value;
+  let depth = 0;
+  for (let i = 0; i < cell.length; i++) {
+    const code = cell.charCodeAt(i);
+    if (code === 123) depth++;
+    else if (code === 125 && --depth === 0 && i < cell.length - 1) return value;
+  }
+  return depth === 0 ? cell.slice(1, -1).trim() : value;
+}
+
 const RECIPIENT_SEPARATORS = /[\s;,|]+/;
 
-/** Splits a recipient list on `;`, `,`, `|` or white space, dropping empties. */
+/** Splits a recipient list on `;`, `,`, `|` or white space, dropping empties (`{}`: none). */
 export function splitRecipients(value: string): string[] {
-  if (!RECIPIENT_SEPARATORS.test(value)) return [value];
-  return value.split(RECIPIENT_SEPARATORS).filter((part) => part.length > 0);
+  const items = displayedListItems(value);
+  if (!RECIPIENT_SEPARATORS.test(items)) return items.length === 0 ? [] : [items];
+  return items.split(RECIPIENT_SEPARATORS).filter((part) => part.length > 0);
 }
 
 function isSpace(code: number): boolean {
@@ -39,7 +60,8 @@ function isListSeparator(code: number): boolean {
 }
 
 /** Splits a status list where a new SMTP status starts (see the module comment). */
-export function splitStatuses(value: string): string[] {
+export function splitStatuses(list: string): string[] {
+  const value = displayedListItems(list);
   const parts: string[] = [];
   let from = 0;
   for (const status of statusesIn(value, Number.POSITIVE_INFINITY)) {

@@ -6,7 +6,13 @@
 import { normaliseAddress, normaliseMessageId, type TraceEvent } from '../model/events.js';
 import { mapColumns } from './columns.js';
 import type { RowAdapter, RowContext, RowSink } from './format-adapter.js';
-import { pairStatuses, splitRecipients, splitStatuses, UNJOINED_LIST_LITERALS } from './recipient-lists.js';
+import {
+  displayedListItems,
+  pairStatuses,
+  splitRecipients,
+  splitStatuses,
+  UNJOINED_LIST_LITERALS,
+} from './recipient-lists.js';
 import { hasHeaderShape, timestampOrSkip } from './row-checks.js';
 
 /** Canonical names of the tracking fields the classifier uses. */
@@ -38,6 +44,9 @@ export type TrackingColumnNames = Readonly<Record<TrackingField, string>>;
  * lists PowerShell failed to join).
  */
 const LIST_FIELDS: readonly TrackingField[] = ['recipients', 'recipientStatus', 'relatedRecipient'];
+
+/** Events of a delivery that failed or was put off: their status is the reason, maybe a relay refusal. */
+const FAILURE_EVENTS: ReadonlySet<string> = new Set(['FAIL', 'DEFER']);
 
 /** `Incoming`/`Originating`, or the numeric codes of historical search (1/2, inferred). */
 export function parseDirectionality(value: string | undefined): TraceEvent['directionality'] {
@@ -98,15 +107,7 @@ export class TrackingRowAdapter implements RowAdapter {
     for (const [field, index] of this.listColumns) {
       const value = fields[index] as string;
       if (UNJOINED_LIST_LITERALS.has(value)) {
-        const name = this.names[field];
-        // One stable reason code for every such literal: the cause and the fix are the same.
-        sink.skip(
-          line,
-          'SYSTEM_STRING_ARRAY',
-          `the cell holds the literal "${value}": the export was made without joining the list; ` +
-            `re-export with @{n='${name}';e={$_.${name} -join ';'}}`,
-          name,
-        );
+        this.skipUnjoined(fields, field, value, line, sink);
         return;
       }
     }
@@ -160,17 +161,14 @@ export class TrackingRowAdapter implements RowAdapter {
       line,
     };
     const recipientList = at(fields, c.recipients);
-    if (recipientList === undefined) {
-      // No recipient named (a hand-made export, a cut cell): the status still says what happened,
-      // and a refusal in it is still a refusal, of a recipient the row does not name.
-      base.recipientStatus = statusList;
-      sink.event(base);
-      return;
-    }
-    const recipients = splitRecipients(recipientList);
-    if (recipients.length === 1) {
-      base.recipient = normaliseAddress(recipients[0] as string);
-      base.recipientStatus = statusList;
+    const recipients = recipientList === undefined ? [] : splitRecipients(recipientList);
+    if (recipients.length <= 1) {
+      // One recipient, or none named (a hand-made export, a cut cell, `{}`): the status, whole, is
+      // the row's, and a refusal in it is still a refusal, of a recipient the row may not name.
+      const recipient = recipients[0];
+      base.recipient = recipient === undefined ? undefined : normaliseAddress(recipient);
+      const status = statusList === undefined ? undefined : displayedListItems(statusList);
+      base.recipientStatus = status === undefined || status.length === 0 ? undefined : status;
       sink.event(base);
       return;
     }
@@ -198,5 +196,41 @@ export class TrackingRowAdapter implements RowAdapter {
         recipientStatus: status === undefined || status.length === 0 ? undefined : status,
       });
     }
+  }
+
+  /**
+   * Skips a row with a list cell PowerShell did not join (`value`). One stable reason code for every
+   * such literal, as the cause and the fix are the same; but a failure whose status is the cell
+   * (the Recipients, checked first, were joined) may have been a relay refusal that was not
+   * exported: it is skipped as `REFUSAL_NOT_READ`, which fails the file once its other rows are read,
+   * rather than let them say "no relay refusals".
+   */
+  private skipUnjoined(
+    fields: readonly string[],
+    field: TrackingField,
+    value: string,
+    line: number,
+    sink: RowSink,
+  ): void {
+    const name = this.names[field];
+    const reExport = `re-export with @{n='${name}';e={$_.${name} -join ';'}}`;
+    const rawEventId = at(fields, this.columns.eventId);
+    const eventId = rawEventId === undefined ? undefined : upper(rawEventId);
+    if (field === 'recipientStatus' && eventId !== undefined && FAILURE_EVENTS.has(eventId)) {
+      sink.skip(
+        line,
+        'REFUSAL_NOT_READ',
+        `the status of this ${eventId} row was not exported (the cell holds the literal "${value}": ` +
+          `the list was not joined), so whether it is a relay refusal cannot be told; ${reExport}`,
+        name,
+      );
+      return;
+    }
+    sink.skip(
+      line,
+      'SYSTEM_STRING_ARRAY',
+      `the cell holds the literal "${value}": the export was made without joining the list; ${reExport}`,
+      name,
+    );
   }
 }

@@ -126,7 +126,7 @@ export class UnreadRefusals {
     const which =
       count === 1
         ? `line ${first?.line ?? '?'} could not be read`
-        : `${plural(count, 'line')} that hold relay-refusal text could not be read${first === undefined ? '' : `, e.g. line ${first.line}`}`;
+        : `${plural(count, 'line')} that may hold a relay refusal could not be read${first === undefined ? '' : `, e.g. line ${first.line}`}`;
     const rest =
       what === undefined
         ? `Its other lines were read and their refusals are reported, but not ${count === 1 ? 'this line' : 'these lines'}.`
