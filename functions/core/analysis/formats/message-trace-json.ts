@@ -9,6 +9,7 @@
  * Each record is a row: validated with zod after its keys are lower-cased (Graph writes camelCase,
  * PowerShell PascalCase); a record that fails is skipped with its line and why.
  */
+
 import { z } from 'zod';
 import { firstIssue } from '../../kernel/issues.js';
 import { quoteText } from '../../kernel/strings.js';
@@ -26,6 +27,7 @@ import {
   type TextSink,
 } from './text-format.js';
 import { detailStatus, returnPathIn } from './trace-detail-data.js';
+import { traceEventId } from './trace-event-names.js';
 
 /** A scalar as JSON writers give it; numbers (a Size, an enum written as its value) become text. */
 const Scalar = z
@@ -290,7 +292,7 @@ class MessageTraceJsonReader extends SinkReader implements JsonRecordHandler {
     const checked = this.checked(DetailRecord, fields, (record) => record.date, line);
     if (checked === undefined) return;
     const { record, timestamp } = checked;
-    const event: TraceEvent = { timestamp, eventId: record.event.toUpperCase(), line };
+    const event: TraceEvent = { timestamp, eventId: traceEventId(record.event), line };
     setTraceFields(event, {
       sender: record.senderaddress,
       recipient: record.recipientaddress ?? page?.recipient,

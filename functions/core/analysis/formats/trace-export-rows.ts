@@ -2,10 +2,12 @@
  * Rows of the Exchange Online trace exports (message trace and trace detail): one event per row,
  * read the same way; the formats differ only in their column names.
  */
+
 import type { TraceEvent } from '../model/events.js';
 import { CsvRowAdapter, setTraceFields } from './csv-row-adapter.js';
 import type { RowContext, RowSink } from './format-adapter.js';
 import { detailStatus, returnPathIn } from './trace-detail-data.js';
+import { traceEventId } from './trace-event-names.js';
 
 /** Canonical fields of a trace export row → the column name the format uses. */
 export interface TraceExportNames {
@@ -32,7 +34,7 @@ export type TraceExportValues = { [K in Exclude<Field, 'timestamp'>]?: string | 
 
 /** The event of a trace export row's values: `detail` and `data` give its status, `data` the P1. */
 export function traceExportEvent(values: TraceExportValues, timestamp: string, line: number): TraceEvent {
-  const event: TraceEvent = { timestamp, eventId: (values.event ?? 'NONE').toUpperCase(), line };
+  const event: TraceEvent = { timestamp, eventId: traceEventId(values.event ?? 'NONE'), line };
   setTraceFields(event, {
     sender: values.sender,
     recipient: values.recipient,
