@@ -78,7 +78,7 @@ describe('TimestampParser', () => {
 
   it('learns day-first order from an unambiguous value and keeps it for the file', () => {
     const parser = new TimestampParser();
-    expect(parser.parse('05/11/2026 10:00:00 AM')).toBe('2026-05-11T10:00:00.000Z'); // AM/PM: month first until proved
+    expect(parser.parse('5/11/2026 10:00:00 AM')).toBe('2026-05-11T10:00:00.000Z'); // en-US's shape: month first until proved
     expect(parser.parse('28/11/2026 10:00:00 AM')).toBe('2026-11-28T10:00:00.000Z'); // proves day-first
     expect(parser.learntOrder).toBe('day-first');
     expect(parser.parse('05/11/2026 10:00:00 AM')).toBe('2026-11-05T10:00:00.000Z');

@@ -5,9 +5,11 @@
  * `DateTime.ToString()` of the PC's culture — with or without `-UseCulture`, which only picks the
  * delimiter: en-US `11/28/2026 10:15:03 PM`, en-GB `28/11/2026 22:15:03`, en-AU `9/03/2021 10:14:21 AM`,
  * nl-NL `28-11-2026 22:15:03`, de-DE `28.11.2026 22:15:03`, fi-FI `9.3.2021 10.14.21`,
- * hu-HU `2021. 03. 09. 10:14:21`, ja-JP/zh-CN `2021/03/09 10:14:21`, ko-KR `2021-03-09 오전 10:14:21`.
+ * hu-HU `2021. 03. 09. 10:14:21`, ja-JP/zh-CN `2021/03/09 10:14:21`, ko-KR `2021-03-09 오전 10:14:21`,
+ * fr-CA `2026-12-03 09 h 15 min 02 s`.
  * Values without a zone are taken as UTC *(inferred: the export does not record the PC's zone;
- * documented in the README)*.
+ * documented in the README)*, and the events built from them are marked (`timeZoneAssumed`): their
+ * findings say so, and the store lets a time read with a zone win over theirs.
  *
  * Day and month order, per file:
  * - year-first dates (ISO, ja-JP, ko-KR, hu-HU, sv-SE…) and dotted dates (no culture writes
@@ -18,7 +20,10 @@
  *   the other order is still read as written, and the file gets a note that it mixes both;
  * - ambiguous dates seen before any proof are read with an assumed order — day first in a
  *   `;`-separated file (the list separator of the cultures that write the day first), else month
- *   first with AM/PM (en-US) and day first with 24-hour times — and the events built from them are
+ *   first while the file's dates look as en-US writes them (`3/12/2026 9:15:01 AM`: an unpadded
+ *   month, `AM`/`PM`), and day first otherwise: 24-hour times, or 12-hour ones en-US never writes
+ *   (vi-VN `03/12/2026 9:15:01 SA`, es-MX `a. m.`, en-NZ `am`, zh-SG `上午`), which say nothing of
+ *   the order by themselves — and the events built from them are
  *   {@link TimestampParser.track tracked}: when a proof arrives, those not handed on yet are re-dated.
  *   {@link HeldBatches} keeps them back for a while for that. Events handed on with an assumed order
  *   are marked (`dateOrderAssumed`): their findings say so, and the store never lets such a date
@@ -48,7 +53,7 @@ export interface TimestampHints {
 
 /** The re-export that settles the question: ISO 8601 in UTC, whatever the culture. */
 export const UNAMBIGUOUS_EXPORT =
-  "export the timestamp as ISO 8601 UTC by adding @{n='Timestamp';e={$_.Timestamp.ToUniversalTime().ToString('o')}} " +
+  "export ISO 8601 UTC by adding @{n='Timestamp';e={$_.Timestamp.ToUniversalTime().ToString('o')}} " +
   'to the Select-Object before Export-Csv (with * -ExcludeProperty Timestamp when you also select *); ' +
   '-UseCulture only changes the delimiter, never the dates';
 
@@ -133,6 +138,9 @@ class Scanner {
   /** How many digits the last {@link digits} call read. */
   public count = 0;
 
+  /** The designator the last {@link meridiem} call consumed, as written (`AM`, `a. m.`, `SA`). */
+  public designator = '';
+
   /** The value of 1..max digits, or -1 (when there are none or more than max). */
   public digits(max: number): number {
     let value = 0;
@@ -163,8 +171,24 @@ class Scanner {
       if (code !== 46 /* . */) word += this.text[index];
     }
     const meridiem = MERIDIEMS.get(word.toLowerCase());
-    if (meridiem !== undefined) this.at = end;
+    if (meridiem !== undefined) {
+      this.designator = this.text.slice(this.at, end);
+      this.at = end;
+    }
     return meridiem;
+  }
+
+  /**
+   * A unit word and the spaces around it (fr-CA `09 h 15 min 02 s`), consumed; false (nothing
+   * consumed) otherwise.
+   */
+  public unit(name: string): boolean {
+    let index = this.at;
+    while (isSpace(this.text.charCodeAt(index))) index++;
+    if (!this.text.startsWith(name, index)) return false;
+    this.at = index + name.length;
+    this.spaces();
+    return true;
   }
 }
 
@@ -184,6 +208,8 @@ interface Scanned {
   second: number;
   millis: number;
   meridiem: 'am' | 'pm' | undefined;
+  /** The AM/PM designator as written (`AM`, `a. m.`), `''` without one. */
+  designator: string;
   /** Minutes east of UTC, when the value has a zone (`Z`: 0). */
   offset: number | undefined;
 }
@@ -216,20 +242,31 @@ function scan(text: string): Scanned | undefined {
 
   const hour = s.digits(2);
   if (hour < 0) return undefined;
-  const timeSeparator = text[s.at];
-  if (timeSeparator !== ':' && timeSeparator !== '.') return undefined; // fi-FI `10.14.21`
-  s.at++;
-  const minute = s.twoDigits();
-  if (minute < 0) return undefined;
+  let minute: number;
   let second = 0;
   let millis = 0;
-  if (s.accept(timeSeparator)) {
-    second = s.twoDigits();
-    if (second < 0) return undefined;
-    if (timeSeparator === ':' && (s.accept('.') || s.accept(','))) {
-      const fraction = s.digits(7);
-      if (fraction < 0) return undefined;
-      millis = s.count > 3 ? Math.floor(fraction / 10 ** (s.count - 3)) : fraction * 10 ** (3 - s.count);
+  if (s.unit('h')) {
+    // fr-CA `HH 'h' mm 'min' ss 's'`: `09 h 15 min 02 s`
+    minute = s.twoDigits();
+    if (minute < 0) return undefined;
+    if (s.unit('min')) {
+      second = s.twoDigits();
+      if (second < 0 || !s.unit('s')) return undefined;
+    }
+  } else {
+    const timeSeparator = text[s.at];
+    if (timeSeparator !== ':' && timeSeparator !== '.') return undefined; // fi-FI `10.14.21`
+    s.at++;
+    minute = s.twoDigits();
+    if (minute < 0) return undefined;
+    if (s.accept(timeSeparator)) {
+      second = s.twoDigits();
+      if (second < 0) return undefined;
+      if (timeSeparator === ':' && (s.accept('.') || s.accept(','))) {
+        const fraction = s.digits(7);
+        if (fraction < 0) return undefined;
+        millis = s.count > 3 ? Math.floor(fraction / 10 ** (s.count - 3)) : fraction * 10 ** (3 - s.count);
+      }
     }
   }
   s.spaces();
@@ -256,7 +293,22 @@ function scan(text: string): Scanned | undefined {
   }
   s.spaces();
   if (!s.done) return undefined;
-  return { yearFirst, separator, a, b, c, aDigits, bDigits, hour, minute, second, millis, meridiem, offset };
+  return {
+    yearFirst,
+    separator,
+    a,
+    b,
+    c,
+    aDigits,
+    bDigits,
+    hour,
+    minute,
+    second,
+    millis,
+    meridiem,
+    designator: s.designator,
+    offset,
+  };
 }
 
 function build(year: number, month: number, day: number, scanned: Scanned): string | undefined {
@@ -312,18 +364,53 @@ function provenOrder(scanned: Scanned): DayOrder | undefined {
   return undefined;
 }
 
-/** The order assumed for ambiguous dates on each basis, and why, in words. */
-const ASSUMPTIONS: Readonly<Record<DateOrderBasis, { order: DayOrder; because: string }>> = {
-  semicolons: {
-    order: 'day-first',
-    because: 'the file is ;-separated, the list separator of the cultures that write the day first',
-  },
-  meridiem: { order: 'month-first', because: 'the times carry AM/PM, as en-US writes them' },
-  '24-hour': {
-    order: 'day-first',
-    because: 'the times are 24-hour, as written by the cultures that put the day first (en-GB, fr-FR, …)',
-  },
+/**
+ * What in a 12-hour value en-US's `M/d/yyyy h:mm:ss tt` never writes, in words (`the designator
+ * "SA"`, `the zero-padded "03/"`); `undefined` for a value written that way, and for a 24-hour one.
+ * Other 12-hour cultures write `AM`/`PM` too (en-AU `d/MM/yyyy`, en-MY `d/M/yyyy`), so a value en-US
+ * could have written points to en-US, no more.
+ */
+function unlikeEnUs(scanned: Scanned): string | undefined {
+  const { meridiem, designator, a, aDigits, separator } = scanned;
+  if (meridiem === undefined) return undefined;
+  if (designator !== 'AM' && designator !== 'PM') return `the designator "${designator}"`;
+  if (aDigits === 2 && a < 10) return `the zero-padded "0${a}${separator}"`;
+  return undefined;
+}
+
+/**
+ * Why a file's ambiguous dates are read in the order they are (the names are those stored in resume
+ * points): `meridiem` while the dates look as en-US writes them; `24-hour` for any other time, 24-hour
+ * or 12-hour as en-US never writes it — which tells nothing of the order, and most cultures that
+ * write such times put the day first (es-PA and es-PR write `MM/dd/yyyy h:mm:ss a. m.`).
+ */
+function basisOf(scanned: Scanned): DateOrderBasis {
+  return scanned.meridiem !== undefined && unlikeEnUs(scanned) === undefined ? 'meridiem' : '24-hour';
+}
+
+/** The order assumed for ambiguous dates on each basis. */
+const ASSUMED_ORDER: Readonly<Record<DateOrderBasis, DayOrder>> = {
+  semicolons: 'day-first',
+  meridiem: 'month-first',
+  '24-hour': 'day-first',
 };
+
+/**
+ * Why ambiguous dates were read in the order of their basis, in words, told from the note's example.
+ * Short: the note is cut at 500 characters, and the re-export it ends with must stay in.
+ */
+function because(basis: DateOrderBasis, example: string): string {
+  if (basis === 'semicolons') {
+    return 'the file is ;-separated, the list separator of the cultures that write the day first';
+  }
+  if (basis === 'meridiem') return 'the times carry AM/PM, as en-US writes them';
+  const scanned = scan(example);
+  const unlike = scanned === undefined ? undefined : unlikeEnUs(scanned);
+  if (unlike === undefined) {
+    return 'the times are 24-hour, as written by the cultures that put the day first (en-GB, fr-FR, …)';
+  }
+  return `${unlike} is not en-US's, and most other cultures put the day first`;
+}
 
 /** The codes of the notes {@link TimestampParser.notes} gives: one of each per file. */
 export const DATE_ORDER_NOTE_CODES: ReadonlySet<string> = new Set([
@@ -407,12 +494,14 @@ function datesText(rows: number): string {
 
 /**
  * What {@link TimestampParser.track} needs of an event: its timestamp (re-dated in place) and row,
- * and the mark it gets when it is handed on dated with an assumed order (its finding says so).
+ * and the marks it gets when it is handed on dated with an assumed order, or with a time that had
+ * no zone (its finding says so).
  */
 export interface TrackedEvent {
   timestamp: string;
   line: number;
   dateOrderAssumed?: true | undefined;
+  timeZoneAssumed?: true | undefined;
 }
 
 /** A read that goes on where earlier ones stopped (ingest's continuations). */
@@ -449,6 +538,8 @@ export class TimestampParser {
   /** The order of the rows earlier reads of the file handed on with an assumed order, if any. */
   private readonly releasedEarlier: DayOrder | undefined;
   private reread = false;
+  /** True when the last value parsed had no zone (taken as UTC). */
+  private zoneless = false;
 
   public constructor(hints: TimestampHints = {}, resumed?: ResumedDates) {
     if (hints.delimiter === ';') this.hint = 'semicolons';
@@ -489,12 +580,14 @@ export class TimestampParser {
    */
   public parse(raw: string, line?: number): string | undefined {
     this.provisional = undefined;
+    this.zoneless = false;
     const value = raw.trim();
     if (value.length > MAX_TIMESTAMP_CHARS) return undefined;
     // Fast path: tracking logs already write `2026-11-28T22:15:03.123Z`.
     if (isCanonicalUtc(value)) return value;
     const scanned = scan(value);
     if (scanned === undefined) return undefined;
+    this.zoneless = scanned.offset === undefined;
     const { a, b, c } = scanned;
     if (scanned.yearFirst) {
       // ISO keeps any year; elsewhere a Buddhist (2564) or Persian (1400) year is not read as ours.
@@ -513,8 +606,8 @@ export class TimestampParser {
     const monthFirst = build(c, a, b, scanned);
     if (this.proof !== undefined) return this.proof.order === 'day-first' ? dayFirst : monthFirst;
 
-    const basis = this.hint ?? (scanned.meridiem === undefined ? '24-hour' : 'meridiem');
-    const { order } = ASSUMPTIONS[basis];
+    const basis = this.basisFor(scanned, value);
+    const order = ASSUMED_ORDER[basis];
     const iso = order === 'day-first' ? dayFirst : monthFirst;
     const alternative = order === 'day-first' ? monthFirst : dayFirst;
     if (iso === undefined || alternative === undefined) return iso;
@@ -530,10 +623,12 @@ export class TimestampParser {
   }
 
   /**
-   * Called with each event built from the value just parsed. When that value's order was assumed,
-   * the event is remembered so a later proof can re-date it, until it is {@link release}d.
+   * Called with each event built from the value just parsed. When that value had no zone, the event
+   * is marked so. When its order was assumed, the event is remembered so a later proof can re-date
+   * it, until it is {@link release}d.
    */
   public track(event: TrackedEvent): void {
+    if (this.zoneless) event.timeZoneAssumed = true;
     const provisional = this.provisional;
     if (provisional === undefined || event.timestamp !== provisional.iso) return;
     // One row may give several events (one per recipient); count the row once.
@@ -580,14 +675,14 @@ export class TimestampParser {
     const { assumed, releasedRows, proof, conflict } = this;
     if (proof === undefined && assumed !== undefined) {
       const otherCultures =
-        assumed.order === 'month-first' ? 'the day first (en-GB, en-AU, …)' : 'the month first (en-US)';
+        assumed.order === 'month-first' ? 'the day first (en-GB, en-AU, …)' : 'the month first (en-US, …)';
       notes.push({
         code: 'DATE_ORDER_ASSUMED',
         message:
           `${datesText(assumed.rows)}${linesText(assumed)} could be day-first or month-first (e.g. "${assumed.example}") ` +
-          'and no date in the file settles it (a day above 12, or a zero-padded month as in 9/03/2021): ' +
-          `they were read ${assumed.order} because ${ASSUMPTIONS[assumed.basis].because}. If the PC that exported the file ` +
-          `writes ${otherCultures}, their day and month are swapped. To be sure, ${UNAMBIGUOUS_EXPORT}.`,
+          "and no date in the file settles it (a day above 12, or 9/03/2021's zero-padded month): " +
+          `they were read ${assumed.order} because ${because(assumed.basis, assumed.example)}. If the exporting PC ` +
+          `writes ${otherCultures}, day and month are swapped. To be sure, ${UNAMBIGUOUS_EXPORT}.`,
       });
     }
     if (proof !== undefined && releasedRows !== undefined && releasedRows.order !== proof.order) {
@@ -611,6 +706,29 @@ export class TimestampParser {
       });
     }
     return notes;
+  }
+
+  /**
+   * The basis of the file's ambiguous dates: a `;` delimiter settles it, else the file is read as
+   * en-US's while all its dates look so. The first that does not (`03/12/2026 9:15:01 SA`) has the file
+   * read day-first, and the events waiting month-first re-dated, unless dates were handed on
+   * month-first already: then the file stays month-first, so that it is read one way.
+   */
+  private basisFor(scanned: Scanned, value: string): DateOrderBasis {
+    if (this.hint !== undefined) return this.hint;
+    const basis = basisOf(scanned);
+    const assumed = this.assumed;
+    if (assumed === undefined || assumed.basis === basis) return basis;
+    if (assumed.basis !== 'meridiem' || this.releasedRows !== undefined) return assumed.basis;
+    for (const entry of this.pending) {
+      const { timestamp } = entry.event;
+      entry.event.timestamp = entry.alternative;
+      entry.alternative = timestamp;
+      entry.order = 'day-first';
+    }
+    if (this.pendingRows !== undefined) this.pendingRows.order = 'day-first';
+    this.assumed = { ...assumed, order: 'day-first', basis, example: value };
+    return basis;
   }
 
   /** True when the row on `line` is counted by this read (not one an earlier read counted). */
