@@ -16,7 +16,7 @@ import { loadAcceptedDomains } from '../support/accepted-domains-option.js';
 import { readCommandLine } from '../support/command.js';
 import { parseFlags, wholeNumberFlag } from '../support/flags.js';
 import { findLocalInputs, type NotAnalysedFile } from '../support/inputs.js';
-import { INTERRUPTED_STATUS, interruptOnCtrlC } from '../support/interrupt.js';
+import { filesNotReached, INTERRUPTED_STATUS, interruptOnCtrlC } from '../support/interrupt.js';
 import { NdjsonFindingWriter } from '../support/ndjson-findings.js';
 import type { Output } from '../support/output.js';
 import { renderAnalysisReport } from '../support/report.js';
@@ -221,10 +221,12 @@ function summaryJson(
   const unread = new Set(mayHoldRefusals);
   return {
     sources: result.sources,
-    // Those that may hold refusals are flagged: the run failed for them.
-    notAnalysed: notAnalysed.map((entry) =>
-      unread.has(entry.file) ? { ...entry, mayHoldRefusals: true } : entry,
-    ),
+    // Those that may hold refusals are flagged: the run failed for them, as for the files it was
+    // stopped before.
+    notAnalysed: [
+      ...notAnalysed.map((entry) => (unread.has(entry.file) ? { ...entry, mayHoldRefusals: true } : entry)),
+      ...filesNotReached(result).map((entry) => ({ ...entry, mayHoldRefusals: true })),
+    ],
     findingsByScenario: result.findingsByScenario,
     senderDomains: result.senderDomains.slice(0, 50),
     events: result.events,

@@ -25,6 +25,7 @@ import {
   InferredDomains,
 } from '../../functions/core/organisation/accepted-domains.js';
 import type { NotAnalysedFile } from './inputs.js';
+import { filesNotReached } from './interrupt.js';
 import { type StoreFlags, suggestedCommand } from './store-options.js';
 
 /** Failures whose message already says how many rows were read. */
@@ -148,16 +149,23 @@ export function renderAnalysisReport(result: AnalysisResult, options: ReportOpti
   const notAnalysed = options.notAnalysed ?? [];
   const unread = notAnalysed.filter((entry) => mayHold.has(entry.file));
   const others = notAnalysed.filter((entry) => !mayHold.has(entry.file));
+  const notReached = filesNotReached(result);
+  const missed = [
+    ...(failed > 0 ? [`${groupDigits(failed)} could not be analysed`] : []),
+    ...(notReached.length > 0 ? [`${groupDigits(notReached.length)} not read: the run was stopped`] : []),
+  ];
   const out: string[] = [];
   out.push(
-    `relay-audit: ${plural(result.sources.length, 'file')}${failed > 0 ? ` (${groupDigits(failed)} could not be analysed)` : ''}, ${plural(rows, 'row')}, ` +
+    `relay-audit: ${plural(result.sources.length + notReached.length, 'file')}${missed.length > 0 ? ` (${missed.join(', ')})` : ''}, ${plural(rows, 'row')}, ` +
       `${plural(result.rejections, 'relay refusal')} → ${plural(total, 'finding')}` +
       (result.duplicates > 0 ? ` (${groupDigits(result.duplicates)} repeated refusals counted once)` : '') +
       (unread.length > 0 ? `; ${plural(unread.length, 'file')} that may hold refusals not read` : ''),
   );
   // A run of nothing but unread files has no analysed file to list.
-  if (result.sources.length > 0) out.push('', 'Files');
+  if (result.sources.length + notReached.length > 0) out.push('', 'Files');
   for (const source of result.sources) out.push(...describeSource(source));
+  // After the file the run was stopped in, in the order they would have been read.
+  for (const { file, reason } of notReached) out.push(`  ✗ ${file} — not analysed: ${reason}`);
   if (unread.length > 0) {
     out.push('', 'Files not read that may hold relay refusals');
     for (const { file, reason } of unread) out.push(`  ✗ ${file} — ${reason}`);
@@ -168,7 +176,7 @@ export function renderAnalysisReport(result: AnalysisResult, options: ReportOpti
   }
   out.push('');
   if (total === 0) {
-    out.push(...noFindings(result, unread.length));
+    out.push(...noFindings(result, unread.length, notReached.length));
   } else {
     out.push('Findings by scenario');
     const ranked = [...SCENARIO_IDS].sort(
@@ -206,15 +214,15 @@ export function renderAnalysisReport(result: AnalysisResult, options: ReportOpti
     );
   }
   if (options.storeNote) out.push('', options.storeNote);
-  out.push('', ...nextStep(result, total, options.storeFlags, unread.length));
+  out.push('', ...nextStep(result, total, options.storeFlags, unread.length, notReached.length));
   return `${out.join('\n')}\n`;
 }
 
 /**
- * A run without findings: said of the rows that were analysed, never of files that failed or that
- * may hold refusals and were not read (`unread`).
+ * A run without findings: said of the rows that were analysed, never of files that failed, that
+ * may hold refusals and were not read (`unread`), or that the run was stopped before (`notReached`).
  */
-function noFindings(result: AnalysisResult, unread: number): string[] {
+function noFindings(result: AnalysisResult, unread: number, notReached: number): string[] {
   const failed = result.sources.filter((source) => source.status === 'failed').length;
   const analysed = result.sources.filter((source) => source.rowsAnalysed > 0);
   const rows = analysed.reduce((sum, source) => sum + source.rowsAnalysed, 0);
@@ -223,16 +231,19 @@ function noFindings(result: AnalysisResult, unread: number): string[] {
     result.rejections > 0
       ? `${plural(result.rejections, 'relay refusal')} (5.7.64 TenantAttribution / 4.4.62 ATTR35) matched no scenario`
       : 'No relay refusals (5.7.64 TenantAttribution / 4.4.62 ATTR35) were found';
-  if (failed === 0 && unread === 0) return [`${found}.`];
+  if (failed === 0 && unread === 0 && notReached === 0) return [`${found}.`];
   const missed = [
     ...(failed > 0 ? [`${plural(failed, 'file')} could not be analysed`] : []),
     ...(unread > 0
       ? [`${plural(unread, 'file')} that may hold refusals ${unread === 1 ? 'was' : 'were'} not read`]
       : []),
+    ...(notReached > 0
+      ? [`${plural(notReached, 'file')} ${notReached === 1 ? 'was' : 'were'} not read (the run was stopped)`]
+      : []),
   ];
   return [
     `${found} in the ${plural(rows, 'row')} analysed from ${plural(analysed.length, 'file')};`,
-    `${missed.join(' and ')}, so nothing is known of ${failed + unread === 1 ? 'it' : 'them'}.`,
+    `${missed.join(' and ')}, so nothing is known of ${failed + unread + notReached === 1 ? 'it' : 'them'}.`,
   ];
 }
 
@@ -241,8 +252,19 @@ function nextStep(
   total: number,
   store: StoreFlags | undefined,
   unread: number,
+  notReached: number,
 ): string[] {
   const failed = result.sources.filter((source) => source.status === 'failed');
+  // Files a stop (Ctrl+C) left unread, in part or whole: the same command run again reads them, and
+  // the store takes what it finds again without counting it twice. The other failures need a fix.
+  const interrupted = failed.filter((source) => source.errorCode === ErrorCode.Interrupted).length;
+  const unfinished = interrupted + notReached;
+  const otherFailures = failed.length - interrupted;
+  const unfinishedThem = unfinished === 1 ? 'it' : 'them';
+  // Said after "The" (below the findings) or "Next step: the".
+  const stoppedText =
+    `run was stopped before ${plural(unfinished, 'file')} ${unfinished === 1 ? 'was' : 'were'} read to the end (see above): ` +
+    `run the same command again to analyse ${unfinishedThem}${store === undefined ? '' : ' (what is stored already is replaced, never counted twice)'}.`;
   const lines: string[] = [];
   // Unread files that may hold refusals: each is listed with what to do (extract, decompress, export).
   const unreadLine = `${plural(unread, 'file')} that may hold refusals ${unread === 1 ? 'was' : 'were'} not read (see above): extract, decompress or export ${unread === 1 ? 'it' : 'them'} as said there, and analyse ${unread === 1 ? 'it' : 'them'}.`;
@@ -263,9 +285,17 @@ function nextStep(
         ? `  Each finding printed carries its tailored steps and ${commands} ("remediation"); analysed into the store (without --no-store), relay-audit findings --scenario ${top} --format table lists them.`
         : `  See the tailored steps and ${commands}: ${suggestedCommand(`findings --scenario ${top} --format table`, store)}`,
     );
-    if (failed.length > 0)
-      lines.push(`  ${plural(failed.length, 'file')} could not be analysed (see above).`);
+    if (otherFailures > 0)
+      lines.push(`  ${plural(otherFailures, 'file')} could not be analysed (see above).`);
+    if (unfinished > 0) lines.push(`  The ${stoppedText}`);
     if (unread > 0) lines.push(`  ${unreadLine}`);
+  } else if (unfinished > 0) {
+    lines.push(`Next step: the ${stoppedText}`, `  The refusals may be in ${unfinishedThem}.`);
+    if (otherFailures > 0)
+      lines.push(
+        `  And export again (or fix) the ${plural(otherFailures, 'file')} that could not be analysed (see above), and analyse ${otherFailures === 1 ? 'it' : 'them'}.`,
+      );
+    if (unread > 0) lines.push(`  And ${unreadLine}`);
   } else if (failed.length > 0) {
     const them = failed.length === 1 ? 'it' : 'them';
     lines.push(

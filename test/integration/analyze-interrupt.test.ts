@@ -4,15 +4,13 @@
  * store exactly as one uninterrupted run does — findings and the dashboard's counters alike.
  * The command runs as a user runs it (its own process), and gets a real SIGINT mid-run.
  */
-import { spawn } from 'node:child_process';
-import { mkdtemp, readdir, rm, stat } from 'node:fs/promises';
+import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { setTimeout as sleep } from 'node:timers/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { generateTrackingLog } from '../../bench/generate-tracking-log.js';
-import { SDK_NODE_VERSION_NOTICE_SWITCH } from '../../bin/support/quiet-sdk-notice.js';
 import { cli } from '../support/capture-output.js';
+import { interruptedRun } from '../support/interrupted-run.js';
 import { countsPerCell, findingsOf, storedCounters } from '../support/rollup-counts.js';
 
 let dir: string;
@@ -27,56 +25,6 @@ afterAll(async () => {
   await rm(dir, { recursive: true, force: true });
 });
 
-/** Bytes under `path`, 0 while it does not exist. */
-async function bytesUnder(path: string): Promise<number> {
-  const entries = await readdir(path, { recursive: true, withFileTypes: true }).catch(() => []);
-  let total = 0;
-  for (const entry of entries)
-    if (entry.isFile())
-      total += (await stat(join(entry.parentPath, entry.name)).catch(() => ({ size: 0 }))).size;
-  return total;
-}
-
-/** Runs `analyze` into `db` in its own process and sends it SIGINT once the store holds some writes. */
-async function interruptedRun(
-  db: string,
-): Promise<{ status: number | null; stdout: string; stderr: string }> {
-  const env = { ...process.env };
-  delete env[SDK_NODE_VERSION_NOTICE_SWITCH];
-  const child = spawn(
-    process.execPath,
-    [
-      '--import',
-      'tsx',
-      'bin/relay-audit.ts',
-      'analyze',
-      log,
-      '--db',
-      db,
-      '--accepted-domains',
-      'contoso.com',
-    ],
-    { env, stdio: ['ignore', 'pipe', 'pipe'] },
-  );
-  let stdout = '';
-  let stderr = '';
-  child.stdout.setEncoding('utf8').on('data', (text: string) => {
-    stdout += text;
-  });
-  child.stderr.setEncoding('utf8').on('data', (text: string) => {
-    stderr += text;
-  });
-  const closed = new Promise<number | null>((resolve) => child.once('close', resolve));
-  // Findings have begun to land (LevelDB's log grows with every write): mid-run, well before its end.
-  let running = true;
-  void closed.then(() => {
-    running = false;
-  });
-  while (running && (await bytesUnder(db)) < 256 * 1024) await sleep(20);
-  child.kill('SIGINT');
-  return { status: await closed, stdout, stderr };
-}
-
 describe('Ctrl+C during analyze into the store', () => {
   it('stores and counts what was read, says so, and a second run completes the store exactly', async () => {
     // Prepare: what one whole run finds.
@@ -86,7 +34,14 @@ describe('Ctrl+C during analyze into the store', () => {
     const db = join(dir, 'db');
 
     // Act: interrupt a run, then analyse the file again.
-    const interrupted = await interruptedRun(db);
+    const interrupted = await interruptedRun(db, [
+      'analyze',
+      log,
+      '--db',
+      db,
+      '--accepted-domains',
+      'contoso.com',
+    ]);
     const stored = findingsOf((await cli('findings', '--db', db, '--format', 'ndjson')).out.stdout);
     const again = await cli('analyze', log, '--db', db, '--accepted-domains', 'contoso.com');
     const after = findingsOf((await cli('findings', '--db', db, '--format', 'ndjson')).out.stdout);

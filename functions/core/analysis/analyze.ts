@@ -104,7 +104,7 @@ export interface AnalyzeOptions {
   /**
    * Checked between chunks; returning true stops reading for good (the user's Ctrl+C): what was
    * read is classified and written (the window released, counters settled), and each file not read
-   * to its end is a failed file, to be analysed again.
+   * to its end is a failed file, to be analysed again; the files not reached are named (`notRead`).
    */
   interrupted?: (() => boolean) | undefined;
   now?: (() => Date) | undefined;
@@ -130,6 +130,11 @@ export interface AnalysisResult {
   unexplainedFailures: number;
   /** True when `shouldStop` ended the run early. */
   stopped: boolean;
+  /**
+   * Inputs (their names, in order) a stopped run never reached: nothing of them was read, so they
+   * have no source record. Absent from a result that is not one run's (the store's view of uploads).
+   */
+  notRead?: string[];
 }
 
 const MAX_TRACKED_DOMAINS = 10_000;
@@ -175,6 +180,8 @@ class AnalysisRun {
   private readonly refusedRows = new Set<string>();
   /** True once `shouldStop` ended the reading. */
   private stopped = false;
+  /** Names of the inputs the run was stopped before. */
+  private notRead: string[] = [];
   /** The resumed read of the current input (ingest's continuations), when it is one. */
   private resumed: ResumedRead | undefined;
   /** True while the classifier is fed an event of a row an earlier invocation counted. */
@@ -207,8 +214,12 @@ class AnalysisRun {
   /** Reads every input, releases the classifier's window, waits for every write, writes the records. */
   public async run(inputs: readonly AnalysisInput[]): Promise<AnalysisResult> {
     try {
-      for (const input of inputs) {
-        if (this.stopped) break;
+      for (const [index, input] of inputs.entries()) {
+        if (this.stopped) {
+          // Every input is accounted for: those the stop left unread are named, to be analysed again.
+          this.notRead = inputs.slice(index).map((unread) => unread.name);
+          break;
+        }
         await this.analyzeFile(input);
       }
       // The window is released a batch at a time: thousands of findings are never built at once.
@@ -517,6 +528,7 @@ class AnalysisRun {
         0,
       ),
       stopped: this.stopped,
+      notRead: this.notRead,
     };
   }
 }
