@@ -41,7 +41,15 @@ describe('a file that gives nothing usable', () => {
     expect(status).toBe(1);
     expect(report).toContain(`✗ ${STRING_ARRAYS} — not analysed: NO_USABLE_ROWS`);
     expect(report).toContain('all 6 of its rows had to be skipped, so it says nothing about relay refusals');
-    expect(report).toMatch(/SYSTEM_STRING_ARRAY: 6 rows, e\.g\. line 2 \(Recipients\): .*-join ';'/);
+    // The FAIL rows' skips say their status was lost, and name the status column to re-export.
+    expect(report).toMatch(
+      /SYSTEM_STRING_ARRAY: 4 rows, e\.g\. line 2 \(Recipients\): .*@\{n='Recipients';e=\{\$_\.Recipients -join ';'\}\}/,
+    );
+    expect(report).toContain(
+      'STATUS_NOT_EXPORTED: 2 rows, e.g. line 5 (RecipientStatus): the status of this FAIL row was not exported ' +
+        '(the cell holds the literal "System.String[]": the list was not joined), so whether it is a relay refusal ' +
+        "cannot be told; re-export with @{n='RecipientStatus';e={$_.RecipientStatus -join ';'}}",
+    );
     expect(report).toContain('1 file (1 could not be analysed)');
     expect(report).toContain('Nothing was analysed');
     expect(report).not.toMatch(/no relay refusals|nothing to fix/i);
@@ -58,8 +66,17 @@ describe('a file that gives nothing usable', () => {
       rowsRead: 6,
       rowsAnalysed: 0,
       rowsSkipped: 6,
-      skippedByReason: { SYSTEM_STRING_ARRAY: 6 },
     });
+    // The two FAIL rows (5, 7) may have been refusals; the RECEIVE and SEND rows only lost lists.
+    expect(sources[0]?.skippedByReason).toEqual({ SYSTEM_STRING_ARRAY: 4, STATUS_NOT_EXPORTED: 2 });
+    expect(sources[0]?.skipped.map((row) => [row.line, row.reason, row.column])).toEqual([
+      [2, 'SYSTEM_STRING_ARRAY', 'Recipients'],
+      [3, 'SYSTEM_STRING_ARRAY', 'Recipients'],
+      [4, 'SYSTEM_STRING_ARRAY', 'Recipients'],
+      [5, 'STATUS_NOT_EXPORTED', 'RecipientStatus'],
+      [6, 'SYSTEM_STRING_ARRAY', 'Recipients'],
+      [7, 'STATUS_NOT_EXPORTED', 'RecipientStatus'],
+    ]);
     expect(SourceRecord.safeParse([...sink.sources.values()][0]).success).toBe(true);
   });
 

@@ -73,14 +73,18 @@ describe('format adapters', () => {
     for (const event of events) expect(TraceEvent.safeParse(event).success).toBe(true);
   });
 
-  it('reports System.String[] with its column', () => {
+  // A failure row's unexported status is the column to name: it may have been a relay refusal.
+  it.each([
+    ['DELIVER', 'SYSTEM_STRING_ARRAY', 'Recipients'],
+    ['FAIL', 'STATUS_NOT_EXPORTED', 'RecipientStatus'],
+  ])('reports System.String[] with its column (%s row: %s, %s)', (eventId, reason, column) => {
     const { events, skips } = adapt(
       'tracking-log-export',
       ['Timestamp', 'EventId', 'MessageId', 'Recipients', 'RecipientStatus', 'Sender'],
-      ['11/28/2026 10:15:03 PM', 'FAIL', 'm', 'System.String[]', 'System.String[]', 'a@contoso.com'],
+      ['11/28/2026 10:15:03 PM', eventId, 'm', 'System.String[]', 'System.String[]', 'a@contoso.com'],
     );
     expect(events).toEqual([]);
-    expect(skips).toEqual([{ reason: 'SYSTEM_STRING_ARRAY', column: 'Recipients' }]);
+    expect(skips).toEqual([{ reason, column }]);
   });
 
   it('reports a bad timestamp with its column and a short row', () => {
@@ -253,20 +257,33 @@ describe('recipient and status lists, however the export joined them', () => {
   it.each(['System.Collections.ArrayList', 'System.String[]'])(
     'reports %s (an export without -join; ArrayList from a remote session) with the re-export command',
     (literal) => {
-      const { events, skips, messages } = adapt('tracking-log-export', EXPORT_HEADERS, [
-        '11/28/2026 2:05:32 PM',
-        'SMTP',
-        'FAIL',
-        '<m1@ex01.contoso.local>',
-        literal,
-        literal,
-        'finance@contoso.com',
-        'finance@contoso.com',
+      const row = (eventId: string) =>
+        adapt('tracking-log-export', EXPORT_HEADERS, [
+          '11/28/2026 2:05:32 PM',
+          'SMTP',
+          eventId,
+          '<m1@ex01.contoso.local>',
+          literal,
+          literal,
+          'finance@contoso.com',
+          'finance@contoso.com',
+        ]);
+      const deliver = row('DELIVER');
+      expect(deliver.events).toEqual([]);
+      expect(deliver.skips).toEqual([{ reason: 'SYSTEM_STRING_ARRAY', column: 'Recipients' }]);
+      expect(deliver.messages).toEqual([
+        `the cell holds the literal "${literal}": the export was made without joining the list; ` +
+          "re-export with @{n='Recipients';e={$_.Recipients -join ';'}}",
       ]);
-      expect(events).toEqual([]);
-      expect(skips).toEqual([{ reason: 'SYSTEM_STRING_ARRAY', column: 'Recipients' }]);
-      expect(messages[0]).toContain(`the cell holds the literal "${literal}"`);
-      expect(messages[0]).toContain("@{n='Recipients';e={$_.Recipients -join ';'}}");
+      // A FAIL row's status is what was lost, though the Recipients column holds the literal first.
+      const fail = row('FAIL');
+      expect(fail.events).toEqual([]);
+      expect(fail.skips).toEqual([{ reason: 'STATUS_NOT_EXPORTED', column: 'RecipientStatus' }]);
+      expect(fail.messages).toEqual([
+        `the status of this FAIL row was not exported (the cell holds the literal "${literal}": ` +
+          'the list was not joined), so whether it is a relay refusal cannot be told; ' +
+          "re-export with @{n='RecipientStatus';e={$_.RecipientStatus -join ';'}}",
+      ]);
     },
   );
 });

@@ -1,9 +1,10 @@
 /**
- * A `Get-MessageTrackingLog` export whose `RecipientStatus` was not joined (`System.String[]`) while
- * its `Recipients` were: a FAIL or DEFER row's reason was not exported, so it may have been a relay
- * refusal. The row is skipped as REFUSAL_NOT_READ, saying the status was not exported and how to
- * export it; the file fails once read, its other refusals reported, and never ends in "nothing to
- * fix". Other rows with the literal stay plain SYSTEM_STRING_ARRAY skips.
+ * A `Get-MessageTrackingLog` export whose `RecipientStatus` was not joined (`System.String[]`): a FAIL
+ * or DEFER row's reason was not exported, so it may have been a relay refusal. The row is skipped as
+ * STATUS_NOT_EXPORTED, saying the status was not exported and how to export it. Where the file's
+ * other rows were read and gave no refusal, the file fails (REFUSAL_NOT_READ) and never ends in
+ * "nothing to fix"; where they gave refusals, the file is done and the row a listed skip. Other rows
+ * with the literal stay plain SYSTEM_STRING_ARRAY skips.
  * Fixtures: test/fixtures/real-world/unjoined-exports/README.md.
  */
 import { readFileSync } from 'node:fs';
@@ -61,17 +62,20 @@ describe('a failure row whose RecipientStatus was exported as System.String[]', 
     ['defer', 'System.Object[]'],
     ['FAIL', 'System.Collections.ArrayList'],
   ])(
-    '%s with %s may hold a refusal: skipped as REFUSAL_NOT_READ, saying the status was not exported',
+    '%s with %s may hold a refusal: skipped as STATUS_NOT_EXPORTED, saying the status was not exported',
     (eventId, literal) => {
       const { events, skips } = adaptRow(eventId, literal);
       expect(events).toBe(0);
       expect(skips).toEqual([
-        { reason: 'REFUSAL_NOT_READ', message: expect.any(String), column: 'RecipientStatus' },
+        {
+          reason: 'STATUS_NOT_EXPORTED',
+          message:
+            `the status of this ${eventId.toUpperCase()} row was not exported (the cell holds the literal ` +
+            `"${literal}": the list was not joined), so whether it is a relay refusal cannot be told; ${RE_EXPORT}`,
+          column: 'RecipientStatus',
+        },
       ]);
       const message = skips[0]?.message ?? '';
-      expect(message).toContain(`the status of this ${eventId.toUpperCase()} row was not exported`);
-      expect(message).toContain(`"${literal}"`);
-      expect(message).toContain(RE_EXPORT);
       // No refusal text was seen: the message must not say there was.
       expect(message).not.toMatch(/holds relay-refusal text/);
     },
@@ -99,50 +103,79 @@ describe('a failure row whose RecipientStatus was exported as System.String[]', 
       rowsRead: 6,
       rowsAnalysed: 1,
     });
+    expect(source.skippedByReason).toEqual({ SYSTEM_STRING_ARRAY: 3, STATUS_NOT_EXPORTED: 2 });
     expect(source.skipped.map((row) => [row.line, row.reason, row.column])).toEqual([
       [3, 'SYSTEM_STRING_ARRAY', 'RecipientStatus'],
-      [4, 'REFUSAL_NOT_READ', 'RecipientStatus'],
+      [4, 'STATUS_NOT_EXPORTED', 'RecipientStatus'],
       [5, 'SYSTEM_STRING_ARRAY', 'RecipientStatus'],
       [7, 'SYSTEM_STRING_ARRAY', 'RecipientStatus'],
-      [8, 'REFUSAL_NOT_READ', 'RecipientStatus'],
+      [8, 'STATUS_NOT_EXPORTED', 'RecipientStatus'],
     ]);
-    expect(source.errorMessage).toContain('line 4');
-    expect(source.errorMessage).toContain('the status of this FAIL row was not exported');
+    // The DELIVER row was read and gave no refusal: the two FAIL rows are what the file cannot tell.
+    expect(source.errorMessage).toMatch(
+      /^recipients-joined-only\.csv: 2 lines that may be relay refusals could not be read, e\.g\. line 4 — the status of this FAIL row was not exported/,
+    );
     expect(source.errorMessage).toContain(RE_EXPORT);
   });
 
-  it("reports the file's other refusals, and fails it for the DEFER row a second run appended unjoined", async () => {
+  it("reports the file's other refusals, and lists the DEFER row a second run appended unjoined as a skip", async () => {
     const { findings, source } = await analyseFixture('appended-second-run.csv');
     expect(findings.map((f) => [f.source.line, f.recipient, f.code])).toEqual([
       [4, 'buyer@litware.com', '5.7.64'],
     ]);
+    // A refusal was read, so the file cannot end in "no relay refusals": the skip is the warning.
+    expect(source).toMatchObject({ status: 'done', rowsRead: 6, rowsAnalysed: 3, rowsSkipped: 3 });
+    expect(source.errorCode).toBeUndefined();
+    expect(source.skippedByReason).toEqual({ SYSTEM_STRING_ARRAY: 2, STATUS_NOT_EXPORTED: 1 });
+    expect(source.skipped.map((row) => [row.line, row.reason, row.column])).toEqual([
+      [6, 'SYSTEM_STRING_ARRAY', 'RecipientStatus'],
+      [7, 'STATUS_NOT_EXPORTED', 'RecipientStatus'],
+      [8, 'SYSTEM_STRING_ARRAY', 'RecipientStatus'],
+    ]);
+    expect(source.skipped[1]?.message).toMatch(/^the status of this DEFER row was not exported/);
+  });
+
+  it('fails a file whose readable rows give no refusal, naming its unjoined FAIL row', async () => {
+    const { findings, source } = await analyseFixture('appended-unjoined-fail.csv');
+    expect(findings).toEqual([]);
     expect(source).toMatchObject({
       status: 'failed',
       errorCode: 'REFUSAL_NOT_READ',
-      rowsRead: 6,
-      rowsAnalysed: 3,
+      format: 'tracking-log-export',
+      rowsRead: 5,
+      rowsAnalysed: 4,
+      rowsSkipped: 1,
     });
-    expect(source.skipped.map((row) => [row.line, row.reason])).toEqual([
-      [6, 'SYSTEM_STRING_ARRAY'],
-      [7, 'REFUSAL_NOT_READ'],
-      [8, 'SYSTEM_STRING_ARRAY'],
+    // Both lists of line 6 hold the literal: the status is the column named, not Recipients.
+    expect(source.skipped).toEqual([
+      {
+        line: 6,
+        reason: 'STATUS_NOT_EXPORTED',
+        message: `the status of this FAIL row was not exported (the cell holds the literal "System.String[]": the list was not joined), so whether it is a relay refusal cannot be told; ${RE_EXPORT}`,
+        column: 'RecipientStatus',
+      },
     ]);
     expect(source.errorMessage).toMatch(
-      /line 7 could not be read — the status of this DEFER row was not exported/,
+      /^appended-unjoined-fail\.csv: line 6 could not be read — the status of this FAIL row was not exported/,
     );
+    expect(source.errorMessage).toContain(RE_EXPORT);
   });
 
-  it('never ends in "nothing to fix" on the command line: exit 1', async () => {
-    const { status, out } = await cli(
-      'analyze',
-      join(DIR, 'recipients-joined-only.csv'),
-      '--no-store',
-      '--accepted-domains',
-      'contoso.com',
-    );
-    const text = out.stdout + out.stderr;
-    expect(status).toBe(1);
-    expect(text).toContain('not analysed: REFUSAL_NOT_READ');
-    expect(text).not.toContain('nothing to fix');
-  });
+  it.each(['recipients-joined-only.csv', 'appended-unjoined-fail.csv'])(
+    '%s never ends in "nothing to fix" on the command line: exit 1',
+    async (file) => {
+      const { status, out } = await cli(
+        'analyze',
+        join(DIR, file),
+        '--no-store',
+        '--accepted-domains',
+        'contoso.com',
+      );
+      const text = out.stdout + out.stderr;
+      expect(status).toBe(1);
+      expect(text).toContain('not analysed: REFUSAL_NOT_READ');
+      expect(text).toContain('the refusals may be in it');
+      expect(text).not.toContain('nothing to fix');
+    },
+  );
 });

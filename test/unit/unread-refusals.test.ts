@@ -59,7 +59,7 @@ describe('UnreadRefusals', () => {
     });
     unread.add(900, 'later');
     expect(thrown(unread).message).toMatch(
-      /^MSGTRK\.LOG: 3 lines that may hold a relay refusal could not be read, e\.g\. line 12 — first\./,
+      /^MSGTRK\.LOG: 3 lines that hold relay-refusal text could not be read, e\.g\. line 12 — first\./,
     );
   });
 

@@ -292,8 +292,7 @@ class StrictDecoder {
       text = this.lineByLine(bytes, stream, cause);
       lines = undefined;
     }
-    if (this.encoding === 'utf-8')
-      this.held = stream ? cutCharacterAtEnd(this.held, bytes) : NO_BYTES;
+    if (this.encoding === 'utf-8') this.held = stream ? cutCharacterAtEnd(this.held, bytes) : NO_BYTES;
     this.line += lines ?? countLines(text, this.lineEnd === 13 ? '\r' : '\n');
     if (this.lineEnd === 0) this.crLine += countLines(text, '\r');
     this.offset += bytes.length;

@@ -11,6 +11,12 @@ export type SkipReason =
   | 'COLUMN_COUNT'
   | 'BAD_TIMESTAMP'
   | 'SYSTEM_STRING_ARRAY'
+  /**
+   * A failure row (FAIL, DEFER) whose status was exported as `System.String[]`: whether it was a relay
+   * refusal cannot be told. It fails a file whose other rows were read (input/unread-refusals.ts); a
+   * file of nothing else is NO_USABLE_ROWS.
+   */
+  | 'STATUS_NOT_EXPORTED'
   | 'LIST_MISMATCH'
   | 'MISSING_FIELD'
   | 'TRUNCATED_RECORD'

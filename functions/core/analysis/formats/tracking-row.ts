@@ -216,13 +216,22 @@ export class TrackingRowAdapter implements RowAdapter {
     const reExport = `re-export with @{n='${name}';e={$_.${name} -join ';'}}`;
     const rawEventId = at(fields, this.columns.eventId);
     const eventId = rawEventId === undefined ? undefined : upper(rawEventId);
-    if (field === 'recipientStatus' && eventId !== undefined && FAILURE_EVENTS.has(eventId)) {
+    // A failure whose status was not exported may have been a refusal, whichever list came first.
+    const status = at(fields, this.columns.recipientStatus);
+    if (
+      eventId !== undefined &&
+      FAILURE_EVENTS.has(eventId) &&
+      status !== undefined &&
+      UNJOINED_LIST_LITERALS.has(status)
+    ) {
+      const statusName = this.names.recipientStatus;
       sink.skip(
         line,
-        'REFUSAL_NOT_READ',
-        `the status of this ${eventId} row was not exported (the cell holds the literal "${value}": ` +
-          `the list was not joined), so whether it is a relay refusal cannot be told; ${reExport}`,
-        name,
+        'STATUS_NOT_EXPORTED',
+        `the status of this ${eventId} row was not exported (the cell holds the literal "${status}": ` +
+          'the list was not joined), so whether it is a relay refusal cannot be told; ' +
+          `re-export with @{n='${statusName}';e={$_.${statusName} -join ';'}}`,
+        statusName,
       );
       return;
     }

@@ -90,6 +90,9 @@ export async function parseInput(
   }
 }
 
+/** Event ids of a recipient's failure in any format (FAIL, DEFER, FAILED, a trace's Fail detail). */
+const FAILURE_LIKE = /FAIL|DEFER|DROP/;
+
 /** How a CSV-like read in UTF-8 can be stopped and resumed: its line starts, and where it resumed. */
 interface Resume {
   lines: LineMap;
@@ -224,6 +227,10 @@ async function parseDecoded(
   /** What the rows are split on: a skipped row's cells are joined with it again to be searched. */
   const delimiter = detection.delimiter;
   const unread = new UnreadRefusals(input.name, READ_AGAIN, input.resume?.record);
+  /** Whether a row of the file was analysed, by this read or the earlier ones it goes on from. */
+  let analysedAny = (input.resume?.record.rowsAnalysed ?? 0) > 0;
+  /** Whether a row read gave a relay refusal (an earlier read's count only as refusals of the file). */
+  let refusalRead = false;
   /** Adds a skipped row as {@link skipOf} reports it, given the refusal text it holds (`marker`). */
   const addSkip = (
     line: number,
@@ -235,6 +242,7 @@ async function parseDecoded(
   ): void => {
     const skipped = skipOf(reason, message, marker);
     if (skipped.reason === 'REFUSAL_NOT_READ') unread.add(line, skipped.message + more);
+    else if (skipped.reason === 'STATUS_NOT_EXPORTED') unread.addUntold(line, skipped.message + more);
     batch.skips.push(skippedRow(line, skipped.reason, skipped.message + more, column));
   };
   /** Said of a row cut short on the last line: of a raw log, of an export. */
@@ -255,7 +263,12 @@ async function parseDecoded(
     addSkip(line, reason, message, refusalMarkerIn(row.join(delimiter)), column, cut ? copyAgain : '');
   };
   const rowSink: RowSink = {
-    event: (event) => acceptEvent(event, batch, timestamps, skip),
+    event: (event) => {
+      // Only failures' texts are searched, and only until one gave a refusal.
+      if (!refusalRead && event.recipientStatus !== undefined && FAILURE_LIKE.test(event.eventId))
+        refusalRead = refusalMarkerIn(event.recipientStatus) !== undefined;
+      acceptEvent(event, batch, timestamps, skip);
+    },
     skip,
   };
   const splitter = new CsvRecordSplitter(
@@ -274,7 +287,10 @@ async function parseDecoded(
         adapting = fields;
         rowAdapter.adapt(fields, line, rowSink);
         adapting = undefined;
-        if (!rowSkipped && counted) batch.rowsAnalysed++;
+        if (!rowSkipped && counted) {
+          batch.rowsAnalysed++;
+          analysedAny = true;
+        }
       },
       onMalformed(line, reason, message, text) {
         // A line too long to keep was searched as it passed.
@@ -335,7 +351,7 @@ async function parseDecoded(
   // The proof may be in the file's last record, read once the text ended.
   if (timestamps.mustReread) return 'stopped';
   // Every batch is handed on first: the refusals of the rows that were read stand.
-  if (outcome === 'done') unread.fail();
+  if (outcome === 'done') unread.fail(undefined, { analysed: analysedAny, refusals: refusalRead });
   return outcome;
 }
 

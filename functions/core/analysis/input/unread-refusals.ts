@@ -89,11 +89,13 @@ interface Unread {
 }
 
 /**
- * Rows skipped as `REFUSAL_NOT_READ` in one file. A read that goes on from an earlier invocation's
- * (ingest's continuations) starts from the rows that record counted.
+ * Rows skipped as `REFUSAL_NOT_READ` in one file, and rows that may be refusals no one can tell
+ * (`STATUS_NOT_EXPORTED`). A read that goes on from an earlier invocation's (ingest's continuations)
+ * starts from the rows that record counted.
  */
 export class UnreadRefusals {
   private readonly unread: Unread;
+  private readonly untold: Unread;
 
   /** `advice`: what to do, ending the failure's message. */
   public constructor(
@@ -101,11 +103,8 @@ export class UnreadRefusals {
     private readonly advice: string,
     earlier?: Pick<SourceRecord, 'skipped' | 'skippedByReason'>,
   ) {
-    const first = earlier?.skipped.find((row) => row.reason === 'REFUSAL_NOT_READ');
-    this.unread = {
-      count: earlier?.skippedByReason.REFUSAL_NOT_READ ?? 0,
-      first: first === undefined ? undefined : { line: first.line, message: first.message },
-    };
+    this.unread = earlierOf(earlier, 'REFUSAL_NOT_READ');
+    this.untold = earlierOf(earlier, 'STATUS_NOT_EXPORTED');
   }
 
   /** `advice`: what to do about this row, when it is the first and not what the file's rows need. */
@@ -114,31 +113,60 @@ export class UnreadRefusals {
     this.unread.first ??= advice === undefined ? { line, message } : { line, message, advice };
   }
 
+  /** A row that may be a refusal, whose text was not exported: see {@link fail}. */
+  public addUntold(line: number, message: string): void {
+    this.untold.count++;
+    this.untold.first ??= { line, message };
+  }
+
   /**
-   * Throws REFUSAL_NOT_READ when such a row was skipped. `what`: what the file looks like, when no
-   * row of it was read.
+   * Throws REFUSAL_NOT_READ when a row with refusal text was skipped. A row that may be a refusal
+   * (`addUntold`) fails the file only where it would otherwise say "no relay refusals": its other rows
+   * were read (`analysed`; a file of nothing else is NO_USABLE_ROWS, which tells more of it) and gave
+   * none (`refusals`; where they gave some, the row's skip is the warning). `what`: what the file
+   * looks like, when no row of it was read.
    */
-  public fail(what?: string): void {
-    const { count, first } = this.unread;
-    if (count === 0) return;
+  public fail(
+    what?: string,
+    read: { analysed: boolean; refusals: boolean } = { analysed: true, refusals: false },
+  ): void {
+    if (this.unread.count > 0) this.throwFor(this.unread, 'that hold relay-refusal text', what);
+    if (this.untold.count > 0 && read.analysed && !read.refusals)
+      this.throwFor(this.untold, 'that may be relay refusals', what);
+  }
+
+  private throwFor(unread: Unread, which: string, what: string | undefined): never {
+    const { count, first } = unread;
     // The first may be past the rows an earlier invocation listed (they are capped): then unnamed.
     const example = first === undefined ? '' : ` — ${first.message}`;
-    const which =
+    const lines =
       count === 1
         ? `line ${first?.line ?? '?'} could not be read`
-        : `${plural(count, 'line')} that may hold a relay refusal could not be read${first === undefined ? '' : `, e.g. line ${first.line}`}`;
+        : `${plural(count, 'line')} ${which} could not be read${first === undefined ? '' : `, e.g. line ${first.line}`}`;
     const rest =
       what === undefined
         ? `Its other lines were read and their refusals are reported, but not ${count === 1 ? 'this line' : 'these lines'}.`
         : `It looks like ${what}.`;
     throw new RelayAuditError(
       ErrorCode.RefusalNotRead,
-      `${this.file}: ${which}${example}. ${rest} ${first?.advice ?? this.advice}`,
+      `${this.file}: ${lines}${example}. ${rest} ${first?.advice ?? this.advice}`,
       {
         location: first === undefined ? { file: this.file } : { file: this.file, line: first.line },
       },
     );
   }
+}
+
+/** What an earlier invocation's record counted of the rows skipped for `reason`. */
+function earlierOf(
+  earlier: Pick<SourceRecord, 'skipped' | 'skippedByReason'> | undefined,
+  reason: 'REFUSAL_NOT_READ' | 'STATUS_NOT_EXPORTED',
+): Unread {
+  const first = earlier?.skipped.find((row) => row.reason === reason);
+  return {
+    count: earlier?.skippedByReason[reason] ?? 0,
+    first: first === undefined ? undefined : { line: first.line, message: first.message },
+  };
 }
 
 /**
