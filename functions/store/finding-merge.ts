@@ -4,8 +4,11 @@
  * sender, a tracking log without the send protocol log that shows the certificate. Re-processing
  * (overlapping exports, re-uploads, re-analysis) must leave the store as one run over everything
  * would, never worse, so between two findings of one classifier version the store keeps the
- * stronger reading with what the other adds (`mergeFindings`). A finding of another classifier
- * version replaces the stored one outright: that is a re-analysis.
+ * stronger reading with what the other adds (`mergeFindings`). What a reading concludes from the
+ * organisation's accepted domains is another matter: a newer reading that judged the same sender
+ * domain otherwise was made with other domains, and its judgement replaces the stored one, which
+ * gives it only what it read that holds whatever the domains (the send protocol log's session).
+ * A finding of another classifier version replaces the stored one outright: that is a re-analysis.
  *
  * `putFindings` puts every finding as it comes (one PutItem that hands back what it replaced, as
  * before) and only when it replaced a different finding of the same version and the merge differs
@@ -19,6 +22,7 @@ import {
   DATE_ORDER_ASSUMED_EVIDENCE,
   type Evidence,
   type Finding,
+  TIME_ZONE_ASSUMED_EVIDENCE,
 } from '../core/analysis/model/findings.js';
 import { MAX_EVIDENCE } from './item-bounds.js';
 import { REVISION_ATTRIBUTE } from './table-design.js';
@@ -87,8 +91,57 @@ const INPUT_EVIDENCE_KINDS: ReadonlySet<string> = new Set([
   'also-in',
 ]);
 
-/** The evidence of a reading that could not tell whether the sender's domain is the organisation's. */
-const DOMAIN_UNKNOWN_KIND = 'domain-unknown';
+/**
+ * Evidence kinds of the send protocol log's session and of the other files that show the refusal:
+ * facts that hold whatever the accepted domains, which a reading made with other domains keeps
+ * (`certificate-accepted-domain` and `certificate-no-accepted-domain` judge the certificate by the
+ * domains, and go with them).
+ */
+const DOMAIN_FREE_INPUT_KINDS: ReadonlySet<string> = new Set([
+  'protocol-log',
+  'session-start-missing',
+  'presented-certificate',
+  'no-tls',
+  'certificate-not-logged',
+  'certificate-expired',
+  'certificate-expiry-unclear',
+  'certificate-vs-connector',
+  'also-in',
+]);
+
+/** What a reading concluded of its sender's domain against the organisation's accepted domains. */
+type DomainVerdict = 'accepted' | 'outside' | 'unknown';
+
+/**
+ * The evidence of the scenario rules that gives the verdict: `domain-unknown` and `attr36` are
+ * those of a reading that could not tell (no list given, and the traffic did not show the domain).
+ */
+const VERDICT_OF_KIND: ReadonlyMap<string, DomainVerdict> = new Map([
+  ['accepted-domain', 'accepted'],
+  ['not-accepted', 'outside'],
+  ['domain-unknown', 'unknown'],
+  ['attr36', 'unknown'],
+]);
+
+/**
+ * The reading's verdict on its sender's domain; `undefined` when its scenario did not judge it
+ * (`ndr`, `wrong-region`). Any sign that it could not tell decides. Forwarding needs a sender
+ * outside the organisation and has no evidence of its own for it (a reclassified one keeps that of
+ * the finding it was).
+ */
+function domainVerdict(finding: Finding): DomainVerdict | undefined {
+  let verdict: DomainVerdict | undefined;
+  for (const item of finding.evidence) {
+    const said = VERDICT_OF_KIND.get(item.kind);
+    if (said === 'unknown') return said;
+    verdict ??= said;
+  }
+  return verdict ?? (finding.scenario === 'forwarding' ? 'outside' : undefined);
+}
+
+function toldDomains(finding: Finding): boolean {
+  return domainVerdict(finding) !== 'unknown';
+}
 
 /**
  * True when `a` read at least what `b` read: every fact field `b` names and every kind of input
@@ -97,11 +150,22 @@ const DOMAIN_UNKNOWN_KIND = 'domain-unknown';
  */
 function knowsAllOf(a: Finding, b: Finding): boolean {
   for (const field of FACT_FIELDS) if (b[field] !== undefined && a[field] === undefined) return false;
-  const kinds = new Set(a.evidence.map((item) => item.kind));
   // A run that could not tell the domains (too little traffic to infer them from) knew less.
-  if (kinds.has(DOMAIN_UNKNOWN_KIND) && !b.evidence.some((item) => item.kind === DOMAIN_UNKNOWN_KIND))
-    return false;
+  if (!toldDomains(a) && toldDomains(b)) return false;
+  const kinds = new Set(a.evidence.map((item) => item.kind));
   return b.evidence.every((item) => !INPUT_EVIDENCE_KINDS.has(item.kind) || kinds.has(item.kind));
+}
+
+/**
+ * True when `incoming` judged the sender domain `stored` judged, could tell whether it is the
+ * organisation's, and concluded otherwise: the accepted domains changed between the two runs (a
+ * different sender, as a header sender where the other read the envelope sender, is no sign of it).
+ */
+function judgedAnew(stored: Finding, incoming: Finding): boolean {
+  if (stored.senderDomain === undefined || stored.senderDomain !== incoming.senderDomain) return false;
+  const before = domainVerdict(stored);
+  const now = domainVerdict(incoming);
+  return before !== undefined && now !== undefined && now !== 'unknown' && now !== before;
 }
 
 /** True when `a` names every fact `b` names, and more. */
@@ -118,10 +182,6 @@ function isReclassification(finding: Finding): boolean {
   return finding.evidence.some((item) => item.kind === RECLASSIFICATION_KIND);
 }
 
-function toldDomains(finding: Finding): boolean {
-  return !finding.evidence.some((item) => item.kind === DOMAIN_UNKNOWN_KIND);
-}
-
 /** At equal confidence: `a` could tell the domains and `b` could not, or, both alike, `a` names more. */
 function strongerAtEqualConfidence(a: Finding, b: Finding): boolean {
   if (toldDomains(a) !== toldDomains(b)) return toldDomains(a);
@@ -129,31 +189,79 @@ function strongerAtEqualConfidence(a: Finding, b: Finding): boolean {
 }
 
 /**
- * Evidence of the other reading never added to the kept one: its account of its sender and its
- * ignorance, and whether its date was assumed (that goes with the timestamp, see {@link timedBy}).
+ * Evidence kinds that say the finding's time was read under an assumption: a day/month order
+ * nothing in the file had settled, a time without a zone taken as UTC (see
+ * core/analysis/input/timestamps.ts). They go with the timestamp, see {@link timedBy}.
+ */
+const TIME_ASSUMPTION_KINDS: ReadonlySet<string> = new Set([
+  DATE_ORDER_ASSUMED_EVIDENCE.kind,
+  TIME_ZONE_ASSUMED_EVIDENCE.kind,
+]);
+
+/**
+ * Evidence of the other reading never added to the kept one: its account of its sender and of the
+ * domains it could not tell, and what its time was read under (that goes with the timestamp).
  */
 function addable(item: Evidence): boolean {
   return (
     !SENDER_BASIS_KINDS.has(item.kind) &&
-    item.kind !== DOMAIN_UNKNOWN_KIND &&
-    item.kind !== DATE_ORDER_ASSUMED_EVIDENCE.kind
+    VERDICT_OF_KIND.get(item.kind) !== 'unknown' &&
+    !TIME_ASSUMPTION_KINDS.has(item.kind)
   );
 }
 
-/** True when the reading's date was read with an assumed day/month order (see core/analysis/input/timestamps.ts). */
-function dateAssumed(finding: Finding): boolean {
-  return finding.evidence.some((item) => item.kind === DATE_ORDER_ASSUMED_EVIDENCE.kind);
+/** The assumptions the reading's time was read under, as one key (`''`: none). */
+function timeAssumptions(finding: Finding): string {
+  const kinds = finding.evidence.map((item) => item.kind).filter((kind) => TIME_ASSUMPTION_KINDS.has(kind));
+  return [...new Set(kinds)].sort().join(' ');
+}
+
+function assumptionCount(finding: Finding): number {
+  const key = timeAssumptions(finding);
+  return key === '' ? 0 : key.split(' ').length;
 }
 
 /**
- * The reading whose time the finding keeps: the one that first saw the refusal — but a date read
- * with an assumed day/month order may be 9 March for 3 September, so it never wins over a date
- * read for sure, earlier or not.
+ * True when `incoming` read the very row `stored` was read from (same source, same line) and dated
+ * it in another year, the same to the millisecond otherwise. Only the year a syslog date lacks does
+ * that: the source is the same file (the CLI's source id holds its size and modification time), so
+ * `--year` was given or changed, and the newer reading follows what the admin said last. A time
+ * the stored finding took from another row (an earlier retry) is never a whole number of years off.
+ */
+function yearReadAnew(stored: Finding, incoming: Finding): boolean {
+  if (stored.source.sourceId !== incoming.source.sourceId || stored.source.line !== incoming.source.line)
+    return false;
+  const before = new Date(Date.parse(stored.timestamp)).toISOString();
+  const now = new Date(Date.parse(incoming.timestamp)).toISOString();
+  return before.slice(0, 4) !== now.slice(0, 4) && before.slice(4) === now.slice(4);
+}
+
+/**
+ * The reading whose time the finding keeps: the one that first saw the refusal — but a time read
+ * under an assumption (a date of assumed day/month order may be 9 March for 3 September, a time
+ * without a zone is hours off when the export was in local time) never wins over one read with
+ * fewer, earlier or not, and the same row dated in another year by a newer run takes that year.
  */
 function timedBy(stored: Finding, incoming: Finding): Finding {
-  const storedAssumed = dateAssumed(stored);
-  if (storedAssumed !== dateAssumed(incoming)) return storedAssumed ? incoming : stored;
+  const doubt = assumptionCount(stored) - assumptionCount(incoming);
+  if (doubt !== 0) return doubt > 0 ? incoming : stored;
+  if (yearReadAnew(stored, incoming)) return incoming;
   return Date.parse(stored.timestamp) < Date.parse(incoming.timestamp) ? stored : incoming;
+}
+
+/**
+ * `kept` with the time of `timed`, marked with the assumptions that time was read under and no
+ * others; `kept` itself when that changes nothing.
+ */
+function withTimeOf(kept: Finding, timed: Finding): Finding {
+  const sameAssumptions = timeAssumptions(kept) === timeAssumptions(timed);
+  if (sameAssumptions && Date.parse(kept.timestamp) === Date.parse(timed.timestamp)) return kept;
+  if (sameAssumptions) return { ...kept, timestamp: timed.timestamp };
+  const evidence = [
+    ...kept.evidence.filter((item) => !TIME_ASSUMPTION_KINDS.has(item.kind)),
+    ...timed.evidence.filter((item) => TIME_ASSUMPTION_KINDS.has(item.kind)),
+  ];
+  return { ...kept, timestamp: timed.timestamp, evidence };
 }
 
 /**
@@ -163,39 +271,70 @@ function timedBy(stored: Finding, incoming: Finding): Finding {
  * 1. Another classifier version: `incoming` (a re-analysis replaces).
  * 2. `incoming` read all `stored` read (`knowsAllOf`): `incoming`, whatever it concludes — the
  *    accepted domains or connectors may have changed since.
- * 3. `stored` read all `incoming` read and more: `stored` — unless `incoming` is the cross-upload
+ * 3. `incoming` judged the same sender domain otherwise, and could tell (`judgedAnew`): the
+ *    accepted domains changed since `stored` was read, so `incoming` — its scenario, confidence,
+ *    remediation and evidence — with the fields it lacks taken from `stored` and the evidence of
+ *    `stored` that holds whatever the domains (the send protocol log's session, the other files
+ *    that show the refusal). A reading that could not tell the domains judges nothing anew.
+ * 4. `stored` read all `incoming` read and more: `stored` — unless `incoming` is the cross-upload
  *    correlation's reclassification (the stored finding plus its proof), which is kept below
  *    whatever its confidence.
- * 4. Otherwise each read something the other did not, and the stronger reading is kept: the
+ * 5. Otherwise each read something the other did not, and the stronger reading is kept: the
  *    higher confidence; at equal confidence the one that could tell the domains, then the one that
  *    names every field the other names and more, else `incoming`. The fields it lacks are taken
  *    from the other, and at equal confidence (or for a reclassification) the other's evidence is
  *    added after its own, up to `MAX_EVIDENCE` items, but for the other's account of its sender
- *    and its `domain-unknown`. Its scenario, confidence, remediation and source stay its own: a
- *    weaker reading never replaces a stronger one.
+ *    and of the domains it could not tell. Its scenario, confidence, remediation and source stay its
+ *    own: a weaker reading never replaces a stronger one.
  * Whichever is kept, its timestamp is the earlier of the two (when the refusal was first seen), but
- * that a date read with an assumed day/month order never wins over one read for sure: the finding
- * is marked `date-order-assumed` only when its timestamp is such a date.
+ * that a time read under more assumptions (`date-order-assumed`, `time-zone-assumed`) never wins
+ * over one read under fewer, and a newer run that dated the same row in another year wins (see
+ * {@link timedBy}): the finding is marked with the assumptions of its timestamp only.
  */
 export function mergeFindings(stored: Finding, incoming: Finding): Finding {
   if (!sameVersion(stored, incoming)) return incoming;
-  const kept = weighed(stored, incoming);
   // The refusal happened when either reading first saw it: an export that overlaps an earlier one
   // sees only the later retries of a deferral, and one run over both would keep the first.
-  const first = timedBy(stored, incoming);
-  if (dateAssumed(first) !== dateAssumed(kept)) {
-    // The kept reading's date was assumed and the other's is sure (the reverse cannot be).
-    const evidence = kept.evidence.filter((item) => item.kind !== DATE_ORDER_ASSUMED_EVIDENCE.kind);
-    return { ...kept, timestamp: first.timestamp, evidence };
-  }
-  return Date.parse(first.timestamp) < Date.parse(kept.timestamp)
-    ? { ...kept, timestamp: first.timestamp }
-    : kept;
+  return withTimeOf(weighed(stored, incoming), timedBy(stored, incoming));
 }
 
-/** Steps 2–4 of {@link mergeFindings}: the reading kept, with what it takes from the other. */
+/** Fills the fact fields `merged` lacks from `other`; true when it filled one. */
+function filledFrom(merged: Finding, other: Finding): boolean {
+  let filled = false;
+  for (const field of FACT_FIELDS) {
+    const value = other[field];
+    if (merged[field] === undefined && value !== undefined) {
+      merged[field] = value;
+      filled = true;
+    }
+  }
+  return filled;
+}
+
+/**
+ * Step 3 of {@link mergeFindings}: `incoming`, with the fields it lacks and the evidence that holds
+ * whatever the domains from `stored`.
+ */
+function judgedWith(incoming: Finding, stored: Finding): Finding {
+  const merged: Finding = { ...incoming };
+  let changed = filledFrom(merged, stored);
+  const held = new Set(incoming.evidence.map((item) => item.kind));
+  const evidence = [...incoming.evidence];
+  for (const item of stored.evidence) {
+    if (evidence.length >= MAX_EVIDENCE) break;
+    if (DOMAIN_FREE_INPUT_KINDS.has(item.kind) && !held.has(item.kind)) evidence.push(item);
+  }
+  if (evidence.length > incoming.evidence.length) {
+    merged.evidence = evidence;
+    changed = true;
+  }
+  return changed ? merged : incoming;
+}
+
+/** Steps 2–5 of {@link mergeFindings}: the reading kept, with what it takes from the other. */
 function weighed(stored: Finding, incoming: Finding): Finding {
   if (knowsAllOf(incoming, stored)) return incoming;
+  if (judgedAnew(stored, incoming)) return judgedWith(incoming, stored);
   const reclassification = isReclassification(incoming);
   if (knowsAllOf(stored, incoming) && !reclassification) return stored;
   const rank = RANK[incoming.confidence] - RANK[stored.confidence];
@@ -203,14 +342,7 @@ function weighed(stored: Finding, incoming: Finding): Finding {
     !reclassification && (rank < 0 || (rank === 0 && strongerAtEqualConfidence(stored, incoming)));
   const [kept, other] = storedWins ? [stored, incoming] : [incoming, stored];
   const merged: Finding = { ...kept };
-  let changed = false;
-  for (const field of FACT_FIELDS) {
-    const value = other[field];
-    if (merged[field] === undefined && value !== undefined) {
-      merged[field] = value;
-      changed = true;
-    }
-  }
+  let changed = filledFrom(merged, other);
   if (rank === 0 || reclassification) {
     const held = new Set(kept.evidence.map(evidenceKey));
     const evidence = [...kept.evidence];

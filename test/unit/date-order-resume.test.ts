@@ -46,8 +46,14 @@ describe('a file read in several invocations: the date order learnt so far goes 
     const [redated] = read(parser, [[4, '10/11/2021 10:14:22 AM']]);
     parser.parse('13/11/2021 2:05:08 PM', 5);
     parser.release();
-    expect(handedOn).toEqual({ timestamp: '2021-10-11T10:14:21.000Z', line: 3, dateOrderAssumed: true });
-    expect(redated).toEqual({ timestamp: '2021-11-10T10:14:22.000Z', line: 4 });
+    // Culture dates have no zone: every event of them is marked so (the store prefers a zoned reading).
+    expect(handedOn).toEqual({
+      timestamp: '2021-10-11T10:14:21.000Z',
+      line: 3,
+      dateOrderAssumed: true,
+      timeZoneAssumed: true,
+    });
+    expect(redated).toEqual({ timestamp: '2021-11-10T10:14:22.000Z', line: 4, timeZoneAssumed: true });
   });
 
   it('says once, for the whole file, that the order was assumed, however many reads it took', () => {
@@ -78,7 +84,7 @@ describe('a file read in several invocations: the date order learnt so far goes 
     read(first, [[3, '13/11/2021 2:05:08 PM']]);
     const next = new TimestampParser({}, { state: first.state(), countFrom: 4 });
     expect(read(next, [[4, '10/11/2021 10:14:21 AM']])).toEqual([
-      { timestamp: '2021-11-10T10:14:21.000Z', line: 4 },
+      { timestamp: '2021-11-10T10:14:21.000Z', line: 4, timeZoneAssumed: true },
     ]);
     expect(next.waiting).toBe(false);
     expect(next.mustReread).toBe(false);
@@ -100,7 +106,9 @@ describe('a file read in several invocations: the date order learnt so far goes 
       reread: true,
     });
     const again = new TimestampParser({}, { state, countFrom: 3 });
-    expect(read(again, AMBIGUOUS.slice(0, 1))).toEqual([{ timestamp: '2021-11-10T10:14:21.000Z', line: 3 }]);
+    expect(read(again, AMBIGUOUS.slice(0, 1))).toEqual([
+      { timestamp: '2021-11-10T10:14:21.000Z', line: 3, timeZoneAssumed: true },
+    ]);
     again.release();
     expect(again.notes()).toEqual([]);
     expect(again.mustReread).toBe(false);

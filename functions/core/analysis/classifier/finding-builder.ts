@@ -18,6 +18,7 @@ import {
   type Finding,
   type Rejection,
   type ScenarioId,
+  TIME_ZONE_ASSUMED_EVIDENCE,
 } from '../model/findings.js';
 import { relaySoftwareOf } from '../remediation/relay-software.js';
 import type { RuleInput } from '../scenarios/index.js';
@@ -121,7 +122,7 @@ export class FindingBuilder {
 
   /**
    * Evidence from the protocol-log session and the other files that show the same refusal, and what
-   * the row could not say for sure (its recipient, its date's day/month order).
+   * the row could not say for sure (its recipient, its date's day/month order, its time zone).
    */
   private corroboration(
     item: Pending,
@@ -131,6 +132,7 @@ export class FindingBuilder {
     const evidence: Finding['evidence'] = [];
     if (event.recipient === undefined) evidence.push({ ...UNKNOWN_RECIPIENT });
     if (event.dateOrderAssumed) evidence.push({ ...DATE_ORDER_ASSUMED_EVIDENCE });
+    if (event.timeZoneAssumed) evidence.push({ ...TIME_ZONE_ASSUMED_EVIDENCE });
     if (event.session !== undefined && item.sessionPlace !== undefined) {
       evidence.push(
         ...sessionEvidence(event.session, item.sessionPlace, {

@@ -113,6 +113,8 @@ export const TraceEvent = z.object({
    * order the file had not proved when the event was handed on (see input/timestamps.ts).
    */
   dateOrderAssumed: z.literal(true).optional(),
+  /** Set when `timestamp` had no time zone and was taken as UTC (see input/timestamps.ts). */
+  timeZoneAssumed: z.literal(true).optional(),
 });
 export type TraceEvent = z.infer<typeof TraceEvent>;
 

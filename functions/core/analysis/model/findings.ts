@@ -60,6 +60,17 @@ export const DATE_ORDER_ASSUMED_EVIDENCE: Readonly<Evidence> = {
     'which when it was read: the note on the file’s record says which order was assumed, and why',
 };
 
+/**
+ * The evidence of a finding whose time had no zone and was taken as UTC (the event's
+ * `timeZoneAssumed`): the store never lets such a time win over one read with a zone.
+ */
+export const TIME_ZONE_ASSUMED_EVIDENCE: Readonly<Evidence> = {
+  kind: 'time-zone-assumed',
+  detail:
+    'its time has no time zone in the file and was taken as UTC: exported in the local time of the PC, ' +
+    'it is off by that zone’s offset, and a reading of the refusal with a time zone replaces it',
+};
+
 export const Remediation = z.object({
   title: z.string(),
   explanation: z.string(),
