@@ -28,6 +28,11 @@ export interface DecodedText {
    * (see {@link NotUtf8}); `undefined` while there is none.
    */
   readonly notUtf8: NotUtf8 | undefined;
+  /**
+   * The error of 8-bit text appended to a UTF-16 text (PowerShell's `>` then `Add-Content`): the
+   * chunks end before it, and the reader throws it once it has read them.
+   */
+  readonly appended: DecodeError | undefined;
 }
 
 /**
@@ -80,6 +85,9 @@ function isUtf32(head: Uint8Array): boolean {
 
 const NO_BYTES = new Uint8Array(0);
 
+/** An 8-bit CR LF read as one UTF-16LE character (see `refuseEightBitAppended`). */
+const ANSI_LINE_END_IN_UTF16LE = '\u0A0D';
+
 /** Counts line ends (`lineEnd`: `\n`, or `\r` in a CR-only text), so a decoding error can say roughly where it happened. */
 function countLines(text: string, lineEnd: string): number {
   let count = 0;
@@ -123,6 +131,9 @@ export async function decodeBytes(source: AsyncIterable<Uint8Array>, file?: stri
     get notUtf8() {
       return decoder.notUtf8;
     },
+    get appended() {
+      return decoder.appended;
+    },
   };
 }
 
@@ -156,7 +167,8 @@ async function* textChunks(
   try {
     yield* decoder.pieces(head, false);
     if (!done) {
-      for (;;) {
+      // Nothing after 8-bit text appended to UTF-16 is read: the file fails once its text is.
+      while (decoder.appended === undefined) {
         const next = await iterator.next();
         if (next.done) break;
         yield* decoder.pieces(next.value, false);
@@ -180,6 +192,8 @@ class StrictDecoder {
   /** The bytes of a character cut by the last chunk's end, held inside `decoder` (UTF-8 only). */
   private held: Uint8Array = NO_BYTES;
   public notUtf8: NotUtf8 | undefined;
+  /** 8-bit text appended to UTF-16LE: the text ends before it (see `beforeEightBitAppended`). */
+  public appended: DecodeError | undefined;
   /** Bytes decoded so far. */
   private offset = 0;
   /** The line the next byte is on (counted by LF, or by CR once the text is told CR-only). */
@@ -227,6 +241,7 @@ class StrictDecoder {
    * encoding alike (was: a UTF-16 file cut at an odd byte failed whole).
    */
   public end(): string {
+    if (this.appended !== undefined) return '';
     try {
       return this.decoder.decode(new Uint8Array(0), { stream: false });
     } catch {
@@ -293,10 +308,36 @@ class StrictDecoder {
       lines = undefined;
     }
     if (this.encoding === 'utf-8') this.held = stream ? cutCharacterAtEnd(this.held, bytes) : NO_BYTES;
+    else if (this.encoding === 'utf-16le') text = this.beforeEightBitAppended(text, bytes);
     this.line += lines ?? countLines(text, this.lineEnd === 13 ? '\r' : '\n');
     if (this.lineEnd === 0) this.crLine += countLines(text, '\r');
     this.offset += bytes.length;
     return text;
+  }
+
+  /**
+   * `text` up to 8-bit text appended to UTF-16LE, whose error {@link pieces} then throws: Windows
+   * PowerShell 5.1 writes `>` in UTF-16 and `Add-Content`, `Set-Content` and cmd's `>>` in ANSI, so a
+   * file made with both is UTF-16 up to where the other was appended. Every pair of 8-bit bytes is a
+   * UTF-16 character, so no decoder error tells; an ANSI line end (CR LF) on an even byte reads as
+   * U+0A0D, which Unicode leaves unassigned. Read on, its lines would be one line of garbage, their
+   * refusals lost: the text ends before them, and the reader fails the file with `appended` once it
+   * has read the UTF-16 lines.
+   */
+  private beforeEightBitAppended(text: string, bytes: Uint8Array): string {
+    const at = text.indexOf(ANSI_LINE_END_IN_UTF16LE);
+    if (at === -1) return text;
+    const lineStart = text.lastIndexOf('\n', at) + 1;
+    const line = this.lineAfter(text.slice(0, lineStart));
+    const { file, offset } = this;
+    this.appended = new DecodeError(
+      `${file ?? 'input'} is UTF-16 up to line ${line - 1}, then 8-bit text (ANSI or UTF-8) appended to it ` +
+        `(within bytes ${offset}-${offset + bytes.length}): Windows PowerShell's > writes UTF-16, Add-Content, ` +
+        "Set-Content and cmd's >> write ANSI. The lines before it were read; export or join the parts again " +
+        'in one encoding (Export-Csv -Append -Encoding UTF8), or analyse them as separate files.',
+      { location: { file, line } },
+    );
+    return text.slice(0, lineStart);
   }
 
   /**

@@ -10,7 +10,7 @@
  */
 import { closeEarly } from '../../text/byte-source.js';
 import { CsvRecordSplitter, normaliseHeader } from '../../text/csv-records.js';
-import { decodeBytes } from '../../text/decode.js';
+import { type DecodedText, decodeBytes } from '../../text/decode.js';
 import { decompressed, isGzipHead } from '../../text/decompress.js';
 import { refusalMarkerIn } from '../evidence/rejections.js';
 import { rowMayMatter } from '../evidence/relevance.js';
@@ -72,10 +72,13 @@ export async function parseInput(
     const sniffed = await sniffText(chunks);
     chunks = sniffed.chunks;
     if (sniffed.format !== undefined)
-      return await parseText(sniffed.format, chunks, input, options, listener, {
-        bytesRead: () => bytesRead,
-        notUtf8: () => decoded.notUtf8,
-      });
+      return failIfAppended(
+        await parseText(sniffed.format, chunks, input, options, listener, {
+          bytesRead: () => bytesRead,
+          notUtf8: () => decoded.notUtf8,
+        }),
+        decoded,
+      );
     chunks = strictUtf8(chunks, decoded);
     // Resume points are counted in LF bytes: UTF-8 with LF or CRLF line ends only (a CR-only text's
     // lines are no LF lines of its bytes).
@@ -83,11 +86,26 @@ export async function parseInput(
       decoded.encoding === 'utf-8' && decoded.lineEnds === 'lf' && listener.resumable !== undefined
         ? { lines, compressed: () => compressed, from: point }
         : undefined;
-    return await parseDecoded(chunks, input, options, listener, () => bytesRead, resume);
+    return failIfAppended(
+      await parseDecoded(chunks, input, options, listener, () => bytesRead, resume),
+      decoded,
+    );
   } finally {
     // Stopped early or failed: close the file or S3 stream now, not when the process ends.
     await closeEarly(chunks);
   }
+}
+
+/**
+ * The outcome of a read, or the error of 8-bit text appended to its UTF-16 text, thrown once the
+ * lines before it were read and their refusals handed on.
+ */
+function failIfAppended(
+  outcome: 'done' | 'stopped',
+  decoded: Pick<DecodedText, 'appended'>,
+): 'done' | 'stopped' {
+  if (outcome === 'done' && decoded.appended !== undefined) throw decoded.appended;
+  return outcome;
 }
 
 /** Event ids of a recipient's failure in any format (FAIL, DEFER, FAILED, a trace's Fail detail). */
