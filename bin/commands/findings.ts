@@ -9,6 +9,7 @@ import { formatLabel } from '../../functions/core/analysis/formats/labels.js';
 import { type Finding, ScenarioId } from '../../functions/core/analysis/model/findings.js';
 import { relaySoftwareOf } from '../../functions/core/analysis/remediation/relay-software.js';
 import { ArgumentError } from '../../functions/core/kernel/errors.js';
+import { terminalSafe } from '../../functions/core/kernel/strings.js';
 import { TimeBound } from '../../functions/store/query-plan.js';
 import { readCommandLine } from '../support/command.js';
 import { commandLines } from '../support/command-lines.js';
@@ -113,5 +114,6 @@ function renderTable(findings: Finding[], store: StoreFlags): string {
     for (const link of r.links) lines.push(`  ${link.title}: ${link.url}`);
   }
   lines.push('', `${findings.length} finding${findings.length === 1 ? '' : 's'}.`);
-  return `${lines.join('\n')}\n`;
+  // Values come from logs: an escape sequence or a bidi override in an address must not act.
+  return `${lines.map(terminalSafe).join('\n')}\n`;
 }

@@ -1,6 +1,13 @@
 import { serialize } from 'node:v8';
 import { describe, expect, it } from 'vitest';
-import { detach, detachPacked, quoteText, StringPool } from '../../functions/core/kernel/strings.js';
+import { csvCell } from '../../functions/core/kernel/csv-output.js';
+import {
+  detach,
+  detachPacked,
+  quoteText,
+  StringPool,
+  terminalSafe,
+} from '../../functions/core/kernel/strings.js';
 
 /** How V8 holds a string: its serialiser tags one-byte strings `"` and two-byte ones `c`. */
 function bytesPerCharacter(value: string): 1 | 2 {
@@ -70,5 +77,33 @@ describe('quoteText', () => {
     );
     expect(quoteText('a\tb\u0001\u001b[0m\u007f\u0085', 80)).toBe('a\\tb\\x01\\x1b[0m\\x7f\\x85');
     expect(quoteText('x'.repeat(100), 80)).toBe(`${'x'.repeat(80)}…`);
+  });
+});
+
+describe('terminalSafe and quoteText: what a log value may not do on a terminal', () => {
+  it('escapes escape sequences, bidi overrides and zero-width characters, and leaves other text', () => {
+    expect(terminalSafe('ap\u001b[31mred@litware.com')).toBe('ap\\x1b[31mred@litware.com');
+    expect(terminalSafe('pay\u202emoc.evil@fabrikam.com')).toBe('pay\\u202emoc.evil@fabrikam.com');
+    expect(terminalSafe('bo\u200bss@litware.com \u2066x\u2069 \ufeff')).toBe(
+      'bo\\u200bss@litware.com \\u2066x\\u2069 \\ufeff',
+    );
+    const plain = 'Grüße 😀 — straße, 中文, עברית';
+    expect(terminalSafe(plain)).toBe(plain);
+  });
+
+  it('quotes a bidi override as an escape too', () => {
+    expect(quoteText('stat\u202eus=bounced', 40)).toBe('stat\\u202eus=bounced');
+  });
+});
+
+describe('csvCell', () => {
+  it('quotes a cell holding the ; list separator, so no culture splits it into a formula cell', () => {
+    expect(csvCell("Rechnung;=cmd|'/C calc'!A0;")).toBe('"Rechnung;=cmd|\'/C calc\'!A0;"');
+  });
+
+  it('prefixes a formula start, NUL included', () => {
+    expect(csvCell('=1+1')).toBe("'=1+1");
+    expect(csvCell('\u0000=1+1@fabrikam.com')).toBe("'\u0000=1+1@fabrikam.com");
+    expect(csvCell('plain text')).toBe('plain text');
   });
 });

@@ -76,13 +76,48 @@ export class StringPool {
 /** Escapes of the control characters that have a short one. */
 const CONTROL_ESCAPES: Readonly<Record<number, string>> = { 0: '\\0', 9: '\\t', 10: '\\n', 13: '\\r' };
 
-/** A control character (C0, DEL, C1) as an escape: `\0`, `\t`, `\x1b`, `\x85`. */
+/**
+ * A control character (C0, DEL, C1) as an escape: `\0`, `\t`, `\x1b`, `\x85`; an invisible one
+ * (see {@link isControl}) as `\u202e`.
+ */
 function escapeControl(code: number): string {
+  if (code > 0xff) return `\\u${code.toString(16).padStart(4, '0')}`;
   return CONTROL_ESCAPES[code] ?? `\\x${code.toString(16).padStart(2, '0')}`;
 }
 
+/**
+ * Characters that must not reach a terminal or a reader's eye raw from a log: controls (C0, DEL,
+ * C1: escape sequences recolour, hide or clear), and the invisible ones that change what text seems
+ * to say — zero-width spaces and joiners (`bo\u200bss@` shows as `boss@`), bidirectional marks,
+ * embeddings, overrides and isolates (`pay\u202emoc.evil` shows reversed), the BOM.
+ */
 function isControl(code: number): boolean {
-  return code < 0x20 || (code >= 0x7f && code <= 0x9f);
+  if (code < 0x20 || (code >= 0x7f && code <= 0x9f)) return true;
+  if (code < 0x200b) return false;
+  return (
+    code <= 0x200f ||
+    (code >= 0x202a && code <= 0x202e) ||
+    code === 0x2060 ||
+    (code >= 0x2066 && code <= 0x2069) ||
+    code === 0xfeff
+  );
+}
+
+/** One of {@link isControl}'s characters, for a quick test before walking a text. */
+const UNSAFE_CHARACTER = /[\u0000-\u001f\u007f-\u009f\u200b-\u200f\u202a-\u202e\u2060\u2066-\u2069\ufeff]/;
+
+/**
+ * `line` as a terminal may show it: every {@link isControl} character as its escape. For one line
+ * of a report made of values read from logs (a table row, a remediation step naming a server).
+ */
+export function terminalSafe(line: string): string {
+  if (!UNSAFE_CHARACTER.test(line)) return line;
+  let out = '';
+  for (let index = 0; index < line.length; index++) {
+    const code = line.charCodeAt(index);
+    out += isControl(code) ? escapeControl(code) : line.charAt(index);
+  }
+  return out;
 }
 
 /**
