@@ -54,7 +54,7 @@ describe('relay-audit check on the sample configuration', () => {
     );
     expect(blocks[0]).toMatch(/is self-signed/);
     expect(text).toMatch(
-      /\nPassed: no-onprem-connector, connector-disabled, certificate-name-mismatch, certificate-no-accepted-domain, certificate-expired, certificate-not-yet-valid, certificate-expiring, certificate-chain-missing\n/,
+      /\nPassed: no-onprem-connector, connector-disabled, certificate-name-mismatch, certificate-no-accepted-domain, certificate-expired, certificate-not-yet-valid, certificate-expiring, certificate-chain-missing, certificate-not-public-ca\n/,
     );
     expect(text).toMatch(/2 errors, 3 warnings, 0 not checked — Exchange Online will refuse relayed mail/);
   });
@@ -103,7 +103,7 @@ describe('relay-audit check on the sample configuration', () => {
       /INFO {4}not checked\n {2}certificate-chain-missing: not checked: no certificates given/,
     );
     expect(out.stdout).toMatch(/connector-ip-only: not checked: no connectors given/);
-    expect(out.stdout).toMatch(/0 errors, 0 warnings, 13 not checked — no problems in what was checked/);
+    expect(out.stdout).toMatch(/0 errors, 0 warnings, 14 not checked — no problems in what was checked/);
   });
 });
 
@@ -140,7 +140,8 @@ describe.skipIf(!opensslAvailable())('relay-audit check with generated certifica
     await pki?.dispose();
   });
 
-  it('exits 0 and says ready when connector and certificate are right', async () => {
+  // The test CA is private, as an internal CA is: everything else right, only that is refused.
+  it('exits 1 when connector and certificate are right but a private CA issued it', async () => {
     const { status, out } = await cli(
       'check',
       '--accepted-domains',
@@ -153,8 +154,11 @@ describe.skipIf(!opensslAvailable())('relay-audit check with generated certifica
       '2026-07-01',
     );
     expect(out.stderr).toBe('');
-    expect(status).toBe(0);
-    expect(out.stdout).toMatch(/0 errors, 0 warnings, 0 not checked — ready\.\n$/);
+    expect(status).toBe(1);
+    expect(out.stdout).toMatch(/\nERROR {3}certificate-not-public-ca\n/);
+    expect(out.stdout).toMatch(
+      /1 error, 0 warnings, 0 not checked — Exchange Online will refuse relayed mail/,
+    );
   });
 
   it('exits 1 for an expired certificate, among several --certificate files', async () => {
@@ -174,9 +178,11 @@ describe.skipIf(!opensslAvailable())('relay-audit check with generated certifica
     );
     expect(status).toBe(1);
     const report = JSON.parse(out.stdout) as { results: { id: string; objects: string[] }[] };
-    expect(report.results).toEqual([
+    // Both files come from the private test CA (certificate-not-public-ca each); one of them has expired.
+    expect(report.results.filter((result) => result.id !== 'certificate-not-public-ca')).toEqual([
       expect.objectContaining({ id: 'certificate-expired', objects: [`mail.contoso.com (${expiredPem})`] }),
     ]);
+    expect(report.results.filter((result) => result.id === 'certificate-not-public-ca')).toHaveLength(2);
   });
 
   it('exits 2 when a --certificate file is not a certificate, naming it and what was expected', async () => {

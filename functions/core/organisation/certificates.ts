@@ -4,7 +4,9 @@
  *
  * A PEM file may hold several blocks: the leaf and its chain, in any order (the leaf is the
  * certificate that issued none of the others). A file with only the leaf means no chain was given
- * — which the `certificate-chain-missing` check reports (KB 3212877). A DER file (`.cer`) holds one
+ * — which the `certificate-chain-missing` check reports (KB 3212877). A second server certificate
+ * (one that issued none of the others and is not a CA, or names a host) is not chain: such a file
+ * is refused, so that no certificate in it goes unchecked. A DER file (`.cer`) holds one
  * certificate. Private-key blocks are ignored, never stored.
  */
 
@@ -38,6 +40,8 @@ export interface CertificateInfo {
   ca: boolean;
   /** SHA-1 thumbprint as Exchange shows it (`Get-ExchangeCertificate -Thumbprint`). */
   thumbprint: string;
+  /** The certificate itself, for checks that verify signatures (`certificate-not-public-ca`). */
+  x509: X509Certificate;
 }
 
 /** One `--certificate` file: the leaf, the other certificates given with it, and how they relate. */
@@ -120,6 +124,7 @@ function describe(x509: X509Certificate): CertificateInfo {
     selfSigned,
     ca: x509.ca,
     thumbprint: x509.fingerprint.replace(/:/g, ''),
+    x509,
   };
 }
 
@@ -132,7 +137,8 @@ function safeVerify(child: X509Certificate, parent: X509Certificate): boolean {
   }
 }
 
-function issued(parent: X509Certificate, child: X509Certificate): boolean {
+/** `parent` issued `child`: names and key identifiers fit, and `parent`'s key verifies the signature. */
+export function issued(parent: X509Certificate, child: X509Certificate): boolean {
   return child !== parent && child.checkIssued(parent) && safeVerify(child, parent);
 }
 
@@ -190,14 +196,31 @@ export function readCertificates(input: string | Uint8Array, file: string): X509
 }
 
 /**
- * Parses one `--certificate` file (text or bytes). The leaf is the first certificate that issued
- * none of the others; everything else is its chain.
+ * Parses one `--certificate` file (text or bytes). The leaf is the server certificate: the issuer of
+ * none of the others, and not a CA or one with DNS names (else, for a file of CA certificates only,
+ * the first that issued none); everything else is its chain. A file with more than one server
+ * certificate is refused.
  */
 export function parseCertificateFile(input: string | Uint8Array, file: string): CertificateFile {
   const certificates = readCertificates(input, file);
-  const leaf =
-    certificates.find((candidate) => !certificates.some((other) => issued(candidate, other))) ??
-    (certificates[0] as X509Certificate);
+  const issuesNone = (candidate: X509Certificate) => !certificates.some((other) => issued(candidate, other));
+  // A CA certificate with DNS names is a server's too: `openssl req -x509` marks its self-signed
+  // certificates CA:TRUE.
+  const servers = certificates.filter(
+    (candidate) =>
+      issuesNone(candidate) && (!candidate.ca || dnsNamesOf(candidate.subjectAltName).length > 0),
+  );
+  if (servers.length > 1) {
+    const names = servers.map((server) => certificateLabel(describe(server))).join(', ');
+    throw new ConfigFileError(
+      file,
+      `it holds ${servers.length} server certificates (${names}), but a certificate file is one server ` +
+        'certificate and its chain: give each server certificate in a file of its own (each with its own ' +
+        '--certificate, or uploaded as its own config/<server name>.pem)',
+      CERTIFICATE_EXPECTED,
+    );
+  }
+  const leaf = servers[0] ?? certificates.find(issuesNone) ?? (certificates[0] as X509Certificate);
   const chain = certificates.filter((certificate) => certificate !== leaf);
   return {
     file,

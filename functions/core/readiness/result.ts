@@ -19,6 +19,7 @@ export const CHECK_IDS = [
   'certificate-chain-missing',
   'connector-tls-not-required',
   'certificate-self-signed',
+  'certificate-not-public-ca',
 ] as const;
 export const CheckId = z.enum(CHECK_IDS);
 export type CheckId = z.infer<typeof CheckId>;

@@ -62,7 +62,7 @@ function runRule<K extends CheckId>(
   const text: TextPack[K] = TEXTS[rule.id];
   return outcome.map((occurrence) => ({
     id: rule.id,
-    severity: rule.severity,
+    severity: occurrence.notChecked ? ('info' as const) : rule.severity,
     ...text(occurrence.details, input),
     objects: occurrence.objects,
   }));

@@ -24,6 +24,11 @@ export interface CertificateFacts {
   acceptedNames: readonly string[];
   /** Subject and issuer are the same: no public CA issued it, so Exchange Online cannot trust it. */
   selfSigned: boolean;
+  /**
+   * The issuer's name has `DC=` components, which Active Directory Certificate Services writes: an
+   * internal CA issued it, and Exchange Online trusts only public CAs. Other issuer names tell nothing.
+   */
+  internalCa?: true;
   /** The day (YYYY-MM-DD) the certificate expired, when that was before the refusal. */
   expiredOn?: string;
 }
@@ -117,6 +122,9 @@ export type ConnectorFit = 'matches' | 'differs' | 'ip-only' | 'no-name';
 /** At most this many names are listed in a sentence. */
 const LISTED_NAMES = 6;
 
+/** A `DC=` component of a one-line distinguished name (`CN=contoso-DC01-CA, DC=contoso, DC=local`). */
+const DOMAIN_COMPONENT = /(?:^|[,;+])\s*DC\s*=/i;
+
 /** What the certificate says, judged at `at` (the refusal's time) when given. */
 export function certificateFacts(
   certificate: PresentedCertificate,
@@ -136,6 +144,8 @@ export function certificateFacts(
       normaliseDn(certificate.subject) === normaliseDn(certificate.issuer),
   };
   if (certificate.issuer !== undefined) facts.issuer = certificate.issuer;
+  if (!facts.selfSigned && certificate.issuer !== undefined && DOMAIN_COMPONENT.test(certificate.issuer))
+    facts.internalCa = true;
   if (certificate.thumbprint !== undefined) facts.thumbprint = certificate.thumbprint;
   const expired = expiry(certificate, at);
   if (expired?.kind === 'expired') facts.expiredOn = expired.on;
@@ -231,6 +241,9 @@ export function sessionEvidence(
       (details.length > 0 ? `; ${details.join(', ')}` : '') +
       (facts.selfSigned
         ? '; it is self-signed (subject = issuer), which Exchange Online does not trust'
+        : '') +
+      (facts.internalCa
+        ? "; the issuer's DC= components mark an internal Active Directory CA, which Exchange Online does not trust"
         : ''),
   });
   const expired = expiry(certificate, options.at);

@@ -27,13 +27,18 @@ const BY_CERTIFICATE_DOMAIN: Readonly<Record<ScenarioId, boolean>> = {
 };
 
 /**
- * The names of the certificate the server presented, when it could attribute mail: a self-signed
- * or expired one, or one without an accepted name, has to be replaced, so connectors are then
- * judged by their own names.
+ * The names of the certificate the server presented, when it could attribute mail: a self-signed,
+ * internal-CA or expired one, or one without an accepted name, has to be replaced, so connectors
+ * are then judged by their own names.
  */
 export function presentedNames(ctx: RemediationContext): readonly string[] | undefined {
   const certificate = ctx.session?.certificate;
-  if (certificate === undefined || certificate.selfSigned || certificate.expiredOn !== undefined) {
+  if (
+    certificate === undefined ||
+    certificate.selfSigned ||
+    certificate.internalCa ||
+    certificate.expiredOn !== undefined
+  ) {
     return undefined;
   }
   if (certificate.acceptedNames.length === 0 && ctx.acceptedDomains.length > 0) return undefined;

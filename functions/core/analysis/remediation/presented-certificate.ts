@@ -33,8 +33,8 @@ export function connectorNameFor(certificateName: string): string {
 export type CertificateVerdict =
   /** The session used no TLS: no certificate was presented. */
   | { side: 'server-tls' }
-  /** The certificate expired, is self-signed or names no accepted domain: another certificate is needed. */
-  | { side: 'certificate'; why: 'expired' | 'self-signed' | 'no-accepted-name' }
+  /** The certificate expired, is self-signed, comes from an internal CA or names no accepted domain: another certificate is needed. */
+  | { side: 'certificate'; why: 'expired' | 'self-signed' | 'internal-ca' | 'no-accepted-name' }
   /** The certificate is fine; the connector must expect one of its names. */
   | { side: 'connector'; target: string; name: string }
   /** Certificate and connector agree: the cause is elsewhere (chain, IP, enablement). */
@@ -50,6 +50,7 @@ export function certificateVerdict(ctx: RemediationContext, names: Names): Certi
   const certificate = session.certificate;
   if (certificate === undefined) return session.tls ? undefined : { side: 'server-tls' };
   if (certificate.selfSigned) return { side: 'certificate', why: 'self-signed' };
+  if (certificate.internalCa) return { side: 'certificate', why: 'internal-ca' };
   if (certificate.expiredOn !== undefined) return { side: 'certificate', why: 'expired' };
   const name = certificate.acceptedNames[0];
   if (name === undefined) {
@@ -97,9 +98,11 @@ export function certificateSideStep(ctx: RemediationContext, names: Names): stri
         `${presented} Change the certificate, not the connector: ` +
         (verdict.why === 'self-signed'
           ? 'it is self-signed, and Exchange Online only trusts certificates issued by a public certification authority. '
-          : verdict.why === 'expired'
-            ? `it had expired (on ${ctx.session?.certificate?.expiredOn}) before the refusal: renew it. `
-            : `none of its names is in an accepted domain, so no connector setting can attribute mail by it. `) +
+          : verdict.why === 'internal-ca'
+            ? `it was ${internalCaText(ctx)}, and Exchange Online only trusts certificates issued by a public certification authority. `
+            : verdict.why === 'expired'
+              ? `it had expired (on ${ctx.session?.certificate?.expiredOn}) before the refusal: renew it. `
+              : `none of its names is in an accepted domain, so no connector setting can attribute mail by it. `) +
         `Bind a certificate from a public CA with a name in ${names.domain}` +
         (expected ? ` that matches ${expected}` : '') +
         ` to send connector "${names.sendConnector}" with Set-SendConnector -TlsCertificateName ` +
@@ -185,9 +188,18 @@ const CERTIFICATE_PROBLEM: Record<
   (ctx: RemediationContext) => string
 > = {
   'self-signed': () => 'It is self-signed',
+  'internal-ca': (ctx) => `It was ${internalCaText(ctx)}`,
   expired: (ctx) => `It had expired (on ${ctx.session?.certificate?.expiredOn}) before the refusal`,
   'no-accepted-name': () => 'None of its names is in an accepted domain',
 };
+
+/** `issued by your internal CA CN=… (…)`: the issuer's `DC=` components are the ones AD CS writes. */
+function internalCaText(ctx: RemediationContext): string {
+  return (
+    `issued by your internal CA ${ctx.session?.certificate?.issuer ?? ''} (its DC= components are the ones ` +
+    'Active Directory Certificate Services writes)'
+  );
+}
 
 /**
  * For the other scenarios: one sentence on what the presented certificate means for the

@@ -95,21 +95,74 @@ export const certificateExpiringText: ReadinessTemplate<'certificate-expiring'> 
   };
 };
 
-export const certificateSelfSignedText: ReadinessTemplate<'certificate-self-signed'> = ({ certificate }) => ({
-  message:
-    `Certificate ${certificateFileLabel(certificate)} is self-signed: no CA vouches for it, so Exchange Online ` +
-    'does not trust it and cannot attribute relayed mail by it (KB 3212877).',
-  remediation: {
+/** Steps and commands to replace a certificate Exchange Online does not trust with one from a public CA. */
+function publicCaCertificate(names: readonly string[]): ReadinessText['remediation'] {
+  return {
     steps: [
-      `Get a certificate from a public CA with the same names (${list(certificateNames(certificate.leaf))}) ` +
-        'and install it on the server with its intermediate chain.',
+      `Get a certificate from a public CA with the same names (${list(names)}) and install it on the server ` +
+        'with its intermediate chain.',
       'Exchange: assign it to SMTP and to the send connector to Office 365 (commands below), or re-run the ' +
         'Hybrid Configuration Wizard in a hybrid deployment.',
     ],
     commands: [GET_SMTP_CERTIFICATES, ...useNewCertificateCommands()],
     links: [LINK_RELAY_ACCESS_DENIED, LINK_HYBRID_CERTIFICATES],
-  },
+  };
+}
+
+export const certificateSelfSignedText: ReadinessTemplate<'certificate-self-signed'> = ({ certificate }) => ({
+  message:
+    `Certificate ${certificateFileLabel(certificate)} is self-signed: no CA vouches for it, so Exchange Online ` +
+    'does not trust it and cannot attribute relayed mail by it (KB 3212877).',
+  remediation: publicCaCertificate(certificateNames(certificate.leaf)),
 });
+
+/** Why a private CA's certificate never attributes relay, after the sentence naming the CA. */
+const ONLY_PUBLIC_CAS =
+  'Exchange Online trusts only certificates a public CA issued, so no certificate-based connector matches a ' +
+  'server that presents this one and relay is refused (550 5.7.64 TenantAttribution; KB 3212877).';
+
+export const certificateNotPublicCaText: ReadinessTemplate<'certificate-not-public-ca'> = (
+  { certificate, reason, ca, activeDirectory },
+  input,
+) => {
+  const label = certificateFileLabel(certificate);
+  if (reason === 'unknown-issuer') {
+    return {
+      message:
+        `not checked: whether certificate ${label} comes from a public CA — its chain in the file stops below ` +
+        `${ca}, which is neither in the file nor a public root CA`,
+      remediation: {
+        steps: [
+          `Give ${certificate.file} with the whole chain up to the root CA (export it with "Include all ` +
+            'certificates in the certification path", or capture what the server sends: openssl s_client ' +
+            '-connect <server>:25 -starttls smtp -showcerts) and run relay-audit check again.',
+        ],
+        commands: [],
+        links: [],
+      },
+    };
+  }
+  const internal = 'its DC= components mark an internal Active Directory Certificate Services CA';
+  const message =
+    reason === 'private-root'
+      ? `Certificate ${label} leads to the root CA ${ca}, which is not a public CA${activeDirectory ? `: ${internal}` : ''}. `
+      : `Certificate ${label} comes from the CA ${ca}: ${internal}. `;
+  // Internal names (ex01.contoso.local) cannot be on a public certificate: keep the accepted ones.
+  const names = certificateNames(certificate.leaf);
+  const accepted = names.filter((name) => closestAcceptedDomain(name, input.acceptedDomains) !== undefined);
+  const replace = publicCaCertificate(accepted.length > 0 ? accepted : names);
+  return {
+    message: `${message}${ONLY_PUBLIC_CAS}`,
+    remediation: {
+      ...replace,
+      steps: [
+        ...replace.steps,
+        "relay-audit knows the public root CAs Node.js ships (Mozilla's list); if your CA is public but its " +
+          "root is not on that list, check that Microsoft's Trusted Root Program includes it.",
+      ],
+    },
+  };
+};
 
 export const certificateChainMissingText: ReadinessTemplate<'certificate-chain-missing'> = ({
   certificate,

@@ -11,6 +11,7 @@ import {
   certificateExpiringText,
   certificateNameMismatchText,
   certificateNoAcceptedDomainText,
+  certificateNotPublicCaText,
   certificateNotYetValidText,
   certificateSelfSignedText,
 } from './certificate-texts.js';
@@ -39,6 +40,7 @@ export const TEXTS: TextPack = {
   'certificate-not-yet-valid': certificateNotYetValidText,
   'certificate-expiring': certificateExpiringText,
   'certificate-self-signed': certificateSelfSignedText,
+  'certificate-not-public-ca': certificateNotPublicCaText,
   'certificate-chain-missing': certificateChainMissingText,
   'connector-tls-not-required': connectorTlsNotRequiredText,
 };

@@ -4,6 +4,7 @@ import { certificateExpired } from './certificate-expired.js';
 import { certificateExpiring } from './certificate-expiring.js';
 import { certificateNameMismatch } from './certificate-name-mismatch.js';
 import { certificateNoAcceptedDomain } from './certificate-no-accepted-domain.js';
+import { certificateNotPublicCa } from './certificate-not-public-ca.js';
 import { certificateNotYetValid } from './certificate-not-yet-valid.js';
 import { certificateSelfSigned } from './certificate-self-signed.js';
 import { connectorCertNameIsHost } from './connector-cert-name-is-host.js';
@@ -26,6 +27,7 @@ export const RULES = {
   'certificate-not-yet-valid': certificateNotYetValid,
   'certificate-expiring': certificateExpiring,
   'certificate-self-signed': certificateSelfSigned,
+  'certificate-not-public-ca': certificateNotPublicCa,
   'certificate-chain-missing': certificateChainMissing,
   'connector-tls-not-required': connectorTlsNotRequired,
 } as const satisfies RuleSet;

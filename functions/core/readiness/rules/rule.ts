@@ -28,6 +28,11 @@ export interface CertificateInFile {
 export interface Occurrence<D> {
   objects: string[];
   details: D;
+  /**
+   * The inputs could not decide this one (the pack words it "not checked: …"): reported as `info`,
+   * not at the rule's severity.
+   */
+  notChecked?: true;
 }
 
 /** Why a rule that had its inputs still had nothing to compare (the pack words it). */
