@@ -104,6 +104,7 @@ function isControl(code: number): boolean {
 }
 
 /** One of {@link isControl}'s characters, for a quick test before walking a text. */
+// biome-ignore lint/suspicious/noControlCharactersInRegex: control characters are what it finds
 const UNSAFE_CHARACTER = /[\u0000-\u001f\u007f-\u009f\u200b-\u200f\u202a-\u202e\u2060\u2066-\u2069\ufeff]/;
 
 /**
