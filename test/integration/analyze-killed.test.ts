@@ -8,7 +8,7 @@
  * another in one process (uploads on `serve`) leaves the recount to the next run alone.
  */
 import { spawn } from 'node:child_process';
-import { cp, mkdtemp, readdir, rm, stat } from 'node:fs/promises';
+import { cp, mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -23,6 +23,7 @@ import { startEmbeddedStore } from '../../functions/store/embedded-engine.js';
 import { rollupKey } from '../../functions/store/table-design.js';
 import { UnsettledRuns } from '../../functions/store/unsettled-runs.js';
 import { cli } from '../support/capture-output.js';
+import { bytesUnder } from '../support/interrupted-run.js';
 import { countsPerCell } from '../support/rollup-counts.js';
 
 const ACCEPTED = ['--accepted-domains', 'contoso.com'];
@@ -34,16 +35,6 @@ let logs: string[];
 /** The store of one clean run over `logs`. */
 let clean: string;
 let cleanBytes: number;
-
-/** Bytes under `path`, 0 while it does not exist. */
-async function bytesUnder(path: string): Promise<number> {
-  const entries = await readdir(path, { recursive: true, withFileTypes: true }).catch(() => []);
-  let total = 0;
-  for (const entry of entries)
-    if (entry.isFile())
-      total += (await stat(join(entry.parentPath, entry.name)).catch(() => ({ size: 0 }))).size;
-  return total;
-}
 
 interface StoreContents {
   /** Finding ids, sorted. */

@@ -8,8 +8,8 @@ import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { SDK_NODE_VERSION_NOTICE_SWITCH } from '../../bin/support/quiet-sdk-notice.js';
 
-/** Bytes under `path`, 0 while it does not exist. */
-async function bytesUnder(path: string): Promise<number> {
+/** Bytes under `path`, 0 while it does not exist: how far a store's writes have come. */
+export async function bytesUnder(path: string): Promise<number> {
   const entries = await readdir(path, { recursive: true, withFileTypes: true }).catch(() => []);
   let total = 0;
   for (const entry of entries)
