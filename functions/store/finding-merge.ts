@@ -85,7 +85,10 @@ const INPUT_EVIDENCE_KINDS: ReadonlySet<string> = new Set([
   'presented-certificate',
   'no-tls',
   'certificate-not-logged',
-  'redirect',
+  // The routing rows that made the recipient (scenarios/forwarding.ts: `${trace.kind}-event`).
+  'redirect-event',
+  'resolve-event',
+  'expand-event',
   'mailbox-rule',
   'dsn-source',
   'also-in',

@@ -156,6 +156,24 @@ describe('a finding judged with other accepted domains', () => {
     expect(mergeFindings(stored, incoming)).toBe(stored);
   });
 
+  it('keeps a stored forwarding proved by a routing row over a newer reading of the refusal alone', () => {
+    // Prepare: the REDIRECT (or EXPAND) row was in the first run only; the second read the FAIL row's log.
+    for (const kind of ['redirect-event', 'resolve-event', 'expand-event']) {
+      const stored = refusal({
+        scenario: 'forwarding',
+        evidence: [
+          P1,
+          { kind: 'foreign-recipient', detail: 'recipient domain litware.com is outside' },
+          { kind, detail: 'REDIRECT on line 7: kate@contoso.com was redirected to kate@litware.com' },
+        ],
+      });
+      const incoming = judgedForeign();
+
+      // Act / Assess
+      expect(mergeFindings(stored, incoming).scenario, kind).toBe('forwarding');
+    }
+  });
+
   it('is not judged anew by a reading that could not tell the domains', () => {
     // Prepare: stored readings made with a list; newer ones without (too little traffic to infer the
     // sender's domain), which judged the refusal by its ATTR code or could not judge it at all.

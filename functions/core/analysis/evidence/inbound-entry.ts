@@ -11,7 +11,7 @@ import { BoundedMap } from '../../kernel/bounded-map.js';
 import { detach } from '../../kernel/strings.js';
 import type { DomainOracle } from '../../organisation/accepted-domains.js';
 import { domainOf, type TraceEvent } from '../model/events.js';
-import { type InboundTrace, inboundRecipientOf } from './inbound-trace.js';
+import { type InboundTrace, inboundRecipientOf, routingKindOf } from './inbound-trace.js';
 
 /** Longest Message-ID kept (RFC 5322 sets no limit; real ones are under 250 characters). */
 export const MAX_MESSAGE_ID_LENGTH = 998;
@@ -33,7 +33,7 @@ export const InboundEntry = z.object({
   sourceId: z.string().min(1).max(128),
   /** The upload's file name or S3 key, for the evidence text. */
   file: z.string().max(1024).optional(),
-  /** The trace event that proved it, e.g. `RECEIVE`, `DELIVER`, `REDIRECT`. */
+  /** The trace event that proved it, e.g. `RECEIVE`, `DELIVER`, `REDIRECT`, `EXPAND` (of the group `recipient`). */
   eventId: z.string().max(32).optional(),
   /**
    * The outside recipients a receipt of the message in this upload named along with `recipient`
@@ -132,6 +132,9 @@ export class InboundEntries {
     }
     const entry = inboundEntryOf(event, origin, this.domains);
     if (entry !== undefined) {
+      // An expansion's row is an event per member, each naming the group: one entry is the index's item.
+      const last = this.entries.length > this.rowStart ? this.entries.at(-1) : undefined;
+      if (last?.recipient === entry.recipient) return;
       if (this.lists.size > 0) {
         const list = this.lists.get(listKey(entry));
         if (list !== undefined) entry.outside = list;
@@ -199,17 +202,17 @@ function listKey(entry: InboundEntry): string {
 
 /**
  * What index entries say as inbound traces, for the rule the classifier applies (`addressedBySender`):
- * the outside recipients they name as received for, and their redirects and expansions. The index
- * keeps no redirect's target, so one stands for a redirect to any address. The internal recipients
- * received for are left out: they never are the refused recipient, so the rule's answer is the
- * same without them — and for entries without `outside` (all stored before) it is "no", as before.
+ * the outside recipients they name as received for, and their redirects, resolutions and group
+ * expansions. The index keeps no target (nor a group's members), so one stands for routing to any
+ * address. The internal recipients received for are left out: they never are the refused recipient,
+ * so the rule's answer is the same without them — and for entries without `outside` (all stored
+ * before) it is "no", as before.
  */
 export function tracesOfEntries(entries: readonly InboundEntry[]): InboundTrace[] {
   const traces: InboundTrace[] = [];
   for (const { recipient, eventId, outside } of entries) {
-    if (eventId === 'REDIRECT' || eventId === 'RESOLVE') {
-      traces.push({ kind: eventId === 'REDIRECT' ? 'redirect' : 'resolve', recipient, eventId, line: 0 });
-    }
+    const routing = routingKindOf(eventId);
+    if (routing !== undefined) traces.push({ kind: routing, recipient, eventId: eventId as string, line: 0 });
     for (const named of outside ?? []) {
       const trace: InboundTrace = { kind: 'received-for', eventId: 'RECEIVE', line: 0 };
       // A receipt without a recipient stands for outside recipients not kept.

@@ -1,34 +1,65 @@
 /**
  * Inbound evidence — "message M first arrived for recipient R" — in one place. The row filter
  * (`relevance.ts`), the classifier's trace index, the inbound Message-ID index (`inbound-entry.ts`)
- * and through it the cross-upload correlation all ask these two functions, so what counts as a
- * receipt cannot differ between them.
+ * and through it the cross-upload correlation all ask these functions, so what counts as a receipt,
+ * and what made a recipient of the message, cannot differ between them.
  *
  * A receipt counts only for mail that came from outside (not Originating). An app relaying as a
  * foreign domain to one internal and one outside recipient is not forwarding: an authenticated
  * submission is Originating, and an anonymous relay connector's (Incoming) names the outside
  * recipient too ({@link addressedBySender}).
  */
-import type { TraceEvent } from '../model/events.js';
+import { domainOf, type TraceEvent } from '../model/events.js';
+
+/** What made a recipient of the message from the recipient it arrived for. */
+export type RoutingKind = 'redirect' | 'resolve' | 'expand';
 
 /** Evidence, gathered across rows and files, that a message first arrived for an internal recipient. */
 export interface InboundTrace {
-  kind: 'redirect' | 'resolve' | 'mailbox-rule' | 'received-for' | 'delivered-to';
+  kind: RoutingKind | 'mailbox-rule' | 'received-for' | 'delivered-to';
   /**
-   * The recipient the message arrived for (when the row names one). A receipt without one stands
-   * for outside recipients the index did not keep (evidence/outside-receipts.ts).
+   * The recipient the message arrived for (when the row names one): for an expansion, the group. A
+   * receipt without one stands for outside recipients the index did not keep (evidence/outside-receipts.ts).
    */
   recipient?: string;
-  /** What the message was redirected to, for redirect/resolve rows, or sent to, for mailbox-rule rows. */
+  /**
+   * What the message was redirected or resolved to, the group member it was expanded to, or, for
+   * mailbox-rule rows, what it was sent to.
+   */
   target?: string;
   eventId: string;
   line: number;
+  /**
+   * The file the row was read from, when the run has several: the evidence then says which file
+   * its line is in. Left unset by {@link inboundTraceOf}, which sees the row only.
+   */
+  file?: string;
 }
 
 /** Event ids whose recipient proves the message arrived for that recipient. */
 const RECEIPT_EVENTS: ReadonlySet<string> = new Set(['RECEIVE', 'DELIVER', 'DELIVERED']);
-/** Event ids whose related recipient is the original recipient of a redirected message. */
-const REDIRECT_EVENTS: ReadonlySet<string> = new Set(['REDIRECT', 'RESOLVE']);
+/**
+ * Event ids whose related recipient is the recipient the message arrived for and whose recipient
+ * routing made from it: a mailbox's alternate recipient (REDIRECT), a proxy address's primary one
+ * (RESOLVE), a distribution group's member (EXPAND, one row for all members).
+ */
+const ROUTING_EVENTS: ReadonlyMap<string, RoutingKind> = new Map([
+  ['REDIRECT', 'redirect'],
+  ['RESOLVE', 'resolve'],
+  ['EXPAND', 'expand'],
+]);
+/** The trace kinds that made a recipient of the message. */
+const MAKING_KINDS: ReadonlySet<InboundTrace['kind']> = new Set([
+  'redirect',
+  'resolve',
+  'expand',
+  'mailbox-rule',
+]);
+
+/** The kind of routing an event id records (a redirect, a resolution, an expansion), if any. */
+export function routingKindOf(eventId: string | undefined): RoutingKind | undefined {
+  return eventId === undefined ? undefined : ROUTING_EVENTS.get(eventId);
+}
 
 /**
  * True when a row with these fields may be inbound evidence: the cheap test the row filter runs
@@ -39,7 +70,7 @@ export function mayBeEvidence(
   source: string | undefined,
   directionality: TraceEvent['directionality'],
 ): boolean {
-  if (REDIRECT_EVENTS.has(eventId) || source === 'MAILBOXRULE') return true;
+  if (ROUTING_EVENTS.has(eventId) || source === 'MAILBOXRULE') return true;
   return RECEIPT_EVENTS.has(eventId) && directionality !== 'originating';
 }
 
@@ -53,9 +84,14 @@ type EvidenceFields = Pick<
   'eventId' | 'source' | 'recipient' | 'relatedRecipient' | 'directionality' | 'line'
 >;
 
-/** A redirect or expansion that names the original recipient. */
-function isRedirectOf(event: EvidenceFields): boolean {
-  return REDIRECT_EVENTS.has(event.eventId) && Boolean(event.relatedRecipient);
+/**
+ * A redirect, resolution or expansion that names the recipient the message arrived for. Not an
+ * expansion to a member in the group's own domain: that member is internal, so no refusal is for it,
+ * and a group has many, which would crowd the outside member out of the few traces kept per message.
+ */
+function isRoutingOf(event: EvidenceFields): boolean {
+  if (!ROUTING_EVENTS.has(event.eventId) || !event.relatedRecipient) return false;
+  return event.eventId !== 'EXPAND' || domainOf(event.recipient) !== domainOf(event.relatedRecipient);
 }
 
 /** A receipt or delivery, from outside, that names its recipient. */
@@ -72,21 +108,22 @@ function isReceiptOf(event: EvidenceFields): boolean {
  * would name, without building a trace (the inbound Message-ID index asks once per receipt row).
  */
 export function inboundRecipientOf(event: EvidenceFields): string | undefined {
-  if (isRedirectOf(event)) return event.relatedRecipient;
+  if (isRoutingOf(event)) return event.relatedRecipient;
   if (event.source === 'MAILBOXRULE') return undefined;
   return isReceiptOf(event) ? event.recipient : undefined;
 }
 
 /**
  * What one event proves about where its message arrived, before any judgement of domains (the
- * caller decides whether the recipient is internal): a redirect or expansion names the original
- * recipient, a mailbox rule that it acted, a receipt or delivery the recipient.
+ * caller decides whether the recipient is internal): a redirect, resolution or expansion names the
+ * recipient the message arrived for (an expansion, the group) and the one it made (a member), a
+ * mailbox rule that it acted, a receipt or delivery the recipient.
  */
 export function inboundTraceOf(event: EvidenceFields): InboundTrace | undefined {
   const { eventId, recipient } = event;
-  if (isRedirectOf(event)) {
+  if (isRoutingOf(event)) {
     const trace: InboundTrace = {
-      kind: eventId === 'REDIRECT' ? 'redirect' : 'resolve',
+      kind: ROUTING_EVENTS.get(eventId) as RoutingKind,
       recipient: event.relatedRecipient as string,
       eventId,
       line: event.line,
@@ -116,9 +153,9 @@ export function inboundTraceOf(event: EvidenceFields): InboundTrace | undefined 
  * mailbox rule made it. Then a refusal for it is not forwarding, whatever internal recipients the
  * message also had: an application relaying as a foreign domain through an anonymous relay
  * connector (which Exchange marks Incoming) to one internal and one outside recipient is received
- * for both. A redirect to it does explain it: the next server's receipt of the redirected message
- * names the redirected address too. The correlation across uploads asks it too, of what the inbound
- * index keeps (`tracesOfEntries` in inbound-entry.ts), so both judge a message alike.
+ * for both. A redirect or a group's expansion to it does explain it: the next server's receipt of
+ * the copy names the address it made too. The correlation across uploads asks it too, of what the
+ * inbound index keeps (`tracesOfEntries` in inbound-entry.ts), so both judge a message alike.
  */
 export function addressedBySender(inbound: readonly InboundTrace[], recipient: string): boolean {
   const named = inbound.some(
@@ -130,6 +167,29 @@ export function addressedBySender(inbound: readonly InboundTrace[], recipient: s
 
 /** A redirect, expansion or mailbox rule that sent the message to `recipient` (or to an address not logged). */
 function madeBy(trace: InboundTrace, recipient: string): boolean {
-  if (trace.kind !== 'redirect' && trace.kind !== 'resolve' && trace.kind !== 'mailbox-rule') return false;
+  if (!MAKING_KINDS.has(trace.kind)) return false;
   return trace.target === undefined || trace.target === recipient;
+}
+
+/**
+ * The traces that made `recipient` (any recipient when it is not known), in their order: those that
+ * made it, and, step by step, those that made the recipient such a step started from (a group
+ * expanded to a group, a mailbox redirected to one that redirects). A row's other targets are other
+ * recipients' and prove nothing about this one.
+ */
+export function tracesMaking(
+  inbound: readonly InboundTrace[],
+  recipient: string | undefined,
+): InboundTrace[] {
+  if (recipient === undefined) return inbound.filter((trace) => MAKING_KINDS.has(trace.kind));
+  const made = new Set<InboundTrace>();
+  const wanted = [recipient];
+  for (let i = 0; i < wanted.length; i++) {
+    for (const trace of inbound) {
+      if (made.has(trace) || !madeBy(trace, wanted[i] as string)) continue;
+      made.add(trace);
+      if (trace.recipient !== undefined && !wanted.includes(trace.recipient)) wanted.push(trace.recipient);
+    }
+  }
+  return inbound.filter((trace) => made.has(trace));
 }

@@ -1,8 +1,11 @@
 /**
- * Remediation for `forwarding`: an on-premises rule re-sends mail from outside to an outside address.
- * Exchange Online sees neither the envelope sender domain nor the recipient domain as the
- * organisation's, so the fix is to forward in Exchange Online (which rewrites P1 with SRS), to stop
- * redirecting outside on-premises, or to relay by certificate.
+ * Remediation for `forwarding`: on-premises routing re-sends mail from outside to an outside address
+ * — a forwarding rule, a redirect, or a distribution group with an outside member (the finding's
+ * evidence names the row and, for a group, the group and the member). Exchange Online sees neither
+ * the envelope sender domain nor the recipient domain as the organisation's, so the fix is to relay
+ * by certificate, which covers every kind; for a mailbox's forwarding, also to forward in Exchange
+ * Online (which rewrites P1 with SRS) or to stop redirecting outside on-premises. A group's
+ * membership has no such move: its copies to outside members leave from the server that expanded it.
  */
 
 import { LINK_OFFICE_365_NOTICE, LINK_UPDATED_REQUIREMENTS } from '../../kernel/links.js';
@@ -18,7 +21,7 @@ import {
   verifyStep,
 } from './shared.js';
 
-/** Forwarding advice: move forwarding to Exchange Online, stop it, or relay it by certificate. */
+/** Forwarding advice: relay forwarded and group mail by certificate; move a mailbox's forwarding to Exchange Online, or stop it. */
 export const forwarding: RemediationTemplate = (ctx) => {
   const names = namesFor(ctx, 'forwarding');
   const senderDomain = ctx.senderDomain ?? 'an outside domain';
@@ -30,20 +33,25 @@ export const forwarding: RemediationTemplate = (ctx) => {
   return {
     title: 'Forward outside mail from Exchange Online, or relay forwarded mail by certificate',
     explanation:
-      `A forwarding rule or redirect on ${names.server} re-sent a message from ${senderDomain} to ` +
-      `${names.recipient}, outside your organisation, and Exchange Online refused to relay it (${names.codeText}). ` +
+      `A forwarding rule, a redirect or a distribution group with an outside member on ${names.server} re-sent a ` +
+      `message from ${senderDomain} to ${names.recipient}, outside your organisation, and Exchange Online refused ` +
+      `to relay it (${names.codeText}); the evidence names the row that did it (REDIRECT, RESOLVE, EXPAND or an ` +
+      'inbox rule). ' +
       `To Exchange Online neither the envelope sender domain (${senderDomain}) nor the recipient domain ` +
       `(${recipientDomain}) belongs to your tenant, so nothing attributes the message to you. ` +
       'Forwarding done in Exchange Online rewrites the envelope sender (SRS) and is attributed; forwarding done ' +
-      `on-premises needs a certificate-based connector with a name in ${names.domain}.`,
+      `on-premises, and a group's copy to an outside member, need a certificate-based connector with a name in ${names.domain}.`,
     steps: [
-      `Find what forwards to ${names.recipient}: mailbox forwarding (ForwardingSmtpAddress, ForwardingAddress), ` +
-        'Inbox rules that forward or redirect (ForwardTo, RedirectTo, ForwardAsAttachmentTo), transport rules ' +
-        'and mail contacts used as forwarding targets (commands below).',
-      'Preferably forward in Exchange Online instead: for a mailbox in Exchange Online, set the forwarding there ' +
-        '(Exchange Online rewrites the envelope sender with SRS, so the relay is attributed to your tenant) and ' +
-        'allow external forwarding for that mailbox in the outbound spam filter policy. Or stop redirecting mail ' +
-        `to outside addresses on ${names.server} if it is not needed.`,
+      `Find what sends to ${names.recipient}: a distribution group with it as a member (an EXPAND row names the ` +
+        'group: a mail contact or mail user among its members), mailbox forwarding (ForwardingSmtpAddress, ' +
+        'ForwardingAddress), Inbox rules that forward or redirect (ForwardTo, RedirectTo, ForwardAsAttachmentTo), ' +
+        'transport rules and mail contacts used as forwarding targets (commands below).',
+      "For a mailbox's forwarding, preferably forward in Exchange Online instead: for a mailbox in Exchange Online, " +
+        'set the forwarding there (Exchange Online rewrites the envelope sender with SRS, so the relay is attributed ' +
+        'to your tenant) and allow external forwarding for that mailbox in the outbound spam filter policy. Or stop ' +
+        `redirecting mail to outside addresses on ${names.server} if it is not needed. A distribution group's outside ` +
+        'member is not fixed that way: the copy for it leaves from the server that expanded the group, so relay it ' +
+        'by certificate (next step), or remove the member if the group need not reach it.',
       certificateConnectorStep(ctx, names, need),
       acceptedDomainStep(ctx, names),
       presentCertificateStep(ctx, names, need),
@@ -52,6 +60,7 @@ export const forwarding: RemediationTemplate = (ctx) => {
     commands: [
       'Get-Mailbox -ResultSize Unlimited | Where-Object { $_.ForwardingSmtpAddress -or $_.ForwardingAddress } | Format-Table Name,PrimarySmtpAddress,ForwardingSmtpAddress,ForwardingAddress,DeliverToMailboxAndForward',
       'Get-Mailbox -ResultSize Unlimited | ForEach-Object { Get-InboxRule -Mailbox $_.Identity } | Where-Object { $_.ForwardTo -or $_.RedirectTo -or $_.ForwardAsAttachmentTo } | Format-Table MailboxOwnerId,Name,ForwardTo,RedirectTo,ForwardAsAttachmentTo',
+      "Get-DistributionGroup -ResultSize Unlimited | ForEach-Object { $group = $_.PrimarySmtpAddress; Get-DistributionGroupMember -Identity $_.Identity -ResultSize Unlimited | Where-Object { $_.RecipientType -in 'MailContact','MailUser' } | Select-Object @{n='Group';e={$group}},Name,RecipientType,ExternalEmailAddress } | Format-Table",
       ...inboundConnectorCommands(names),
       ...presentCertificateCommands(ctx, names),
     ],

@@ -1,14 +1,30 @@
 /**
- * `forwarding`: an on-prem forwarding rule re-sends outside mail (john@fabrikam.com → kate@contoso.com)
- * to an outside address (kate@tailspintoys.com); to EOP neither domain is the organisation's.
- * Needs evidence that the message first arrived for an internal recipient — a REDIRECT/RESOLVE
+ * `forwarding`: on-prem routing re-sends outside mail (john@fabrikam.com → kate@contoso.com) to an
+ * outside address (kate@tailspintoys.com) — a forwarding rule, a redirect, or a distribution group
+ * with an outside member; to EOP neither domain is the organisation's.
+ * Needs evidence that the message first arrived for an internal recipient — a REDIRECT/RESOLVE/EXPAND
  * row, a MAILBOXRULE source, or a delivery/receipt for an internal address with the same
  * Message-ID, in any file of the run — and that its sender did not address the refused recipient
  * itself. Without it the message is `foreign-sender-domain`.
  */
-import { addressedBySender, isReceipt } from '../evidence/inbound-trace.js';
+import { addressedBySender, type InboundTrace, isReceipt, tracesMaking } from '../evidence/inbound-trace.js';
 import type { Evidence } from '../model/findings.js';
 import { lower, NO_MATCH, type ScenarioRule, senderEvidence } from './rule.js';
+
+/** Where a trace's row is: its line, and its file when the run has several. */
+function placeOf(trace: InboundTrace): string {
+  return trace.file === undefined ? `line ${trace.line}` : `line ${trace.line} of ${trace.file}`;
+}
+
+/** What a redirect, resolution or expansion of an internal recipient did. */
+function routingDetail(trace: InboundTrace): string {
+  const target = trace.target ?? 'an outside address';
+  const what =
+    trace.kind === 'expand'
+      ? `the distribution group ${trace.recipient} has the member ${target}`
+      : `${trace.recipient} was ${trace.kind === 'redirect' ? 'redirected' : 'resolved'} to ${target}`;
+  return `${trace.eventId} on ${placeOf(trace)}: ${what}`;
+}
 
 export const forwarding: ScenarioRule = {
   id: 'forwarding',
@@ -24,28 +40,32 @@ export const forwarding: ScenarioRule = {
     const refused = input.event.recipient;
     if (refused !== undefined && addressedBySender(inbound, refused)) return NO_MATCH;
 
+    // Of the redirects, resolutions and expansions, those that led to the refused recipient are its evidence.
+    const making = tracesMaking(inbound, refused);
     const evidence: Evidence[] = [];
+    const add = (item: Evidence): void => {
+      // The same row read twice (a shadow copy's, a resubmission's) says nothing more.
+      if (!evidence.some((known) => known.kind === item.kind && known.detail === item.detail))
+        evidence.push(item);
+    };
     for (const trace of inbound) {
       const internal =
         trace.recipient !== undefined && domains.covers(trace.recipient.split('@')[1]) === true;
       if (trace.kind === 'mailbox-rule') {
-        evidence.push({
-          kind: 'mailbox-rule',
-          detail: `an inbox rule generated the message (line ${trace.line})`,
-        });
-      } else if ((trace.kind === 'redirect' || trace.kind === 'resolve') && internal) {
-        evidence.push({
-          kind: `${trace.kind}-event`,
-          detail: `${trace.eventId} on line ${trace.line}: ${trace.recipient} was ${trace.kind === 'redirect' ? 'redirected' : 'resolved'} to ${trace.target ?? 'an outside address'}`,
-        });
-      } else if (isReceipt(trace) && internal) {
-        evidence.push({
-          kind: 'internal-recipient',
-          detail: `the same Message-ID was ${trace.kind === 'delivered-to' ? 'delivered' : 'received'} for ${trace.recipient} (${trace.eventId}, line ${trace.line})`,
-        });
+        // Evidence of the message, not of one recipient: cited whichever recipient its row names.
+        add({ kind: 'mailbox-rule', detail: `an inbox rule generated the message (${placeOf(trace)})` });
+      } else if (isReceipt(trace)) {
+        if (internal)
+          add({
+            kind: 'internal-recipient',
+            detail: `the same Message-ID was ${trace.kind === 'delivered-to' ? 'delivered' : 'received'} for ${trace.recipient} (${trace.eventId}, ${placeOf(trace)})`,
+          });
+      } else if (internal && making.includes(trace)) {
+        add({ kind: `${trace.kind}-event`, detail: routingDetail(trace) });
       }
     }
     if (evidence.length === 0) return NO_MATCH;
+    // A row that made the recipient proves forwarding; a receipt for an internal address suggests it.
     const strong = evidence.some((item) => item.kind !== 'internal-recipient');
     let confidence: 'high' | 'medium' | 'low' = strong ? 'high' : 'medium';
     if (input.senderBasis !== 'return-path' || domains.basis !== 'given') confidence = lower(confidence);
