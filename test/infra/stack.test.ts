@@ -241,7 +241,9 @@ describe('ingest function', () => {
     expect(bundle).not.toMatch(/from\s*"dynalite"|require\("dynalite"\)/);
     // The SDK stays external (provided by the runtime): imported, not inlined.
     expect(bundle).toMatch(/from\s*"@aws-sdk\/client-s3"/);
-    expect(Buffer.byteLength(bundle)).toBeLessThan(1_000_000);
+    // The product's code, zod and Powertools come to about 1 MB unminified; inlining the SDK's S3
+    // and DynamoDB clients would add several MB more.
+    expect(Buffer.byteLength(bundle)).toBeLessThan(1_500_000);
   });
 });
 
