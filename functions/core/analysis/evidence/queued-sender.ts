@@ -10,6 +10,11 @@
  * when the refusal leaves the pending window — so the files of a run may be read in either order, as
  * for the forwarding evidence of rolled-over tracking logs.
  *
+ * A file whose lines are out of order (newest first, sorted to the second) may name a message's
+ * sender or Message-ID after deliveries of it: its reader hands them on at once as a `QUEUED_LATE`
+ * event under the name those deliveries had (their Message-ID or stand-in), and only a delivery of
+ * that name takes them — not another message under the same, reused, queue id.
+ *
  * A message whose Message-ID no file names is known by a stand-in ({@link queuedMessageIdentity}).
  */
 import { BoundedMap } from '../../kernel/bounded-map.js';
@@ -18,6 +23,12 @@ import type { FormatId, TraceEvent } from '../model/events.js';
 
 /** Event id of a message still queued at the end of an MTA log file (stable: not a tracking event id). */
 export const QUEUED_EVENT_ID = 'QUEUED';
+
+/**
+ * Event id of a sender or Message-ID read after deliveries of its message were handed on without it:
+ * `internalMessageId` is the name those deliveries had (a Message-ID or stand-in), with the host.
+ */
+export const QUEUED_LATE_EVENT_ID = 'QUEUED_LATE';
 
 /** The MTAs whose logs name messages by queue id. */
 const MTA_PROGRAMS = ['postfix', 'sendmail', 'exim'] as const;
@@ -86,58 +97,97 @@ interface QueuedSender {
 /** The host and queue id of an MTA event, or `undefined` for events of other formats. */
 function queueKeyOf(event: TraceEvent): string | undefined {
   if (event.internalMessageId === undefined) return undefined;
-  return `${event.clientHostname ?? ''}\u0000${event.internalMessageId}`;
+  return hostKey(event, event.internalMessageId);
+}
+
+function hostKey(event: TraceEvent, name: string): string {
+  return `${event.clientHostname ?? ''}\u0000${name}`;
+}
+
+/** What was `known` of one message, with the sender and Message-ID an event names of it. */
+function merged(known: QueuedSender | undefined, returnPath?: string, messageId?: string): QueuedSender {
+  const sender: QueuedSender = {};
+  if (returnPath !== undefined) sender.returnPath = detach(returnPath);
+  else if (known?.returnPath !== undefined) sender.returnPath = known.returnPath;
+  if (messageId !== undefined) sender.messageId = detach(messageId);
+  else if (known?.messageId !== undefined) sender.messageId = known.messageId;
+  return sender;
 }
 
 /** The senders and Message-IDs of queued messages seen in the run so far, by host and queue id (oldest forgotten first). */
 export class QueuedSenders {
   private readonly senders: BoundedMap<string, QueuedSender>;
+  /** What files read after deliveries of a message, by host and the name the deliveries had. */
+  private readonly late: BoundedMap<string, QueuedSender>;
   /** The stand-ins refusals were named by in their own files, by the Message-ID another file gave them. */
   private readonly standIns: BoundedMap<string, string>;
 
   public constructor(tracked: number) {
     this.senders = new BoundedMap(tracked);
+    this.late = new BoundedMap(tracked);
     this.standIns = new BoundedMap(tracked);
   }
 
   /**
    * Keeps what a `QUEUED` event says (other events are not looked at), with what another file said
    * of the same message: a rotation between the `message-id=` and `from=` lines leaves one in each.
+   * A `QUEUED_LATE` event is kept apart, under the name its file's deliveries had.
    */
   public observe(event: TraceEvent): void {
-    if (event.eventId !== QUEUED_EVENT_ID) return;
+    const late = event.eventId === QUEUED_LATE_EVENT_ID;
+    if (!late && event.eventId !== QUEUED_EVENT_ID) return;
     const { returnPath, messageId } = event;
     if (returnPath === undefined && messageId === undefined) return;
     const key = queueKeyOf(event);
     if (key === undefined) return;
-    const known = this.senders.get(key);
-    const sender: QueuedSender = {};
-    if (returnPath !== undefined) sender.returnPath = detach(returnPath);
-    else if (known?.returnPath !== undefined) sender.returnPath = known.returnPath;
-    if (messageId !== undefined) sender.messageId = detach(messageId);
-    else if (known?.messageId !== undefined) sender.messageId = known.messageId;
-    this.senders.set(known === undefined ? detach(key) : key, sender);
+    const map = late ? this.late : this.senders;
+    const known = map.get(key);
+    const sender = merged(known, returnPath, messageId);
+    map.set(known === undefined ? detach(key) : key, sender);
+    // Deliveries handed on once the Message-ID was read, before the sender, are named by it.
+    if (late && sender.messageId !== undefined && sender.messageId !== event.internalMessageId) {
+      const named = hostKey(event, sender.messageId);
+      this.late.set(detach(named), merged(this.late.get(named), sender.returnPath, sender.messageId));
+    }
   }
 
   /**
-   * The event with the sender and Message-ID of its queued message, when its own file did not have
-   * them: a delivery without a sender had no `from=` line in its file, one named by a stand-in no
-   * `message-id=` line (see mta-log.ts). The Message-ID another file names wins over the stand-in.
+   * The event with the sender and Message-ID of its queued message, when they were not read before
+   * it: a delivery without a sender had no `from=` line before it, one named by a stand-in no
+   * `message-id=` line (see mta-log.ts). What its own file read after it, under its name, comes
+   * first; then what a file handed on under its host and queue id. The Message-ID named wins over
+   * the stand-in.
    */
   public fill(event: TraceEvent): TraceEvent {
     const standIn = isQueuedMessageIdentity(event.messageId);
     if (event.returnPath !== undefined && !standIn) return event;
     const key = queueKeyOf(event);
-    const sender = key === undefined ? undefined : this.senders.get(key);
-    if (sender === undefined) return event;
+    if (key === undefined) return event;
+    const late = this.lateOf(event);
+    const queued = this.senders.get(key);
+    const returnPath = late?.returnPath ?? queued?.returnPath;
+    const messageId = late?.messageId ?? queued?.messageId;
+    if (returnPath === undefined && messageId === undefined) return event;
     const filled: TraceEvent = { ...event };
-    if (filled.returnPath === undefined && sender.returnPath !== undefined)
-      filled.returnPath = sender.returnPath;
-    if (standIn && sender.messageId !== undefined && sender.messageId !== event.messageId) {
-      filled.messageId = sender.messageId;
-      this.standIns.set(sender.messageId, detach(event.messageId as string));
+    if (filled.returnPath === undefined && returnPath !== undefined) filled.returnPath = returnPath;
+    if (standIn && messageId !== undefined && messageId !== event.messageId) {
+      filled.messageId = messageId;
+      this.standIns.set(messageId, detach(event.messageId as string));
     }
     return filled;
+  }
+
+  /**
+   * What the event's own file read of its message after it (`QUEUED_LATE`): under its name, or under
+   * the stand-in it had in that file when another file has since given it its Message-ID.
+   */
+  private lateOf(event: TraceEvent): QueuedSender | undefined {
+    const name = event.messageId;
+    if (name === undefined) return undefined;
+    const named = this.late.get(hostKey(event, name));
+    if (named !== undefined) return named;
+    const standIn = this.standIns.get(name);
+    return standIn === undefined ? undefined : this.late.get(hostKey(event, standIn));
   }
 
   /**

@@ -15,6 +15,16 @@
  * names its queue id, so the classifier fills them in from another file of the run, read before or
  * after (evidence/queued-sender.ts).
  *
+ * A log whose lines are out of order — newest first, as a SIEM lists them (Splunk, Graylog, Kibana)
+ * or `tac` leaves them, or sorted by a time to the second, where `qmgr … removed` may come before
+ * `smtp … to=` — still gives each delivery its message's sender and Message-ID from the file's own
+ * lines. A sender or Message-ID read after deliveries were handed on without it is handed on at once
+ * as a `QUEUED_LATE` event, under the name those deliveries had, while they still wait in the
+ * classifier's window (handOnLate); a message's lines read after its `removed` line find it among
+ * the recently removed (leave, afterFacts). The bound: the sender must come within the window
+ * (`--window` events) after its refusal — the events logged while the message was queued, whatever
+ * the size of the file; the file's notes say how far the farthest came (SENDER_READ_LATE).
+ *
  * A message whose Message-ID the log does not name (no `cleanup … message-id=` line, Exim's own
  * bounces) is identified by what the log says of it — program, host, queue id and, for Postfix's
  * reused short queue ids, the hour it arrived, e.g. `postfix:relay01:3F7A21C0B4@2026-11-28T22` —
@@ -27,6 +37,7 @@ import { quoteText } from '../../kernel/strings.js';
 import {
   type MtaProgram,
   QUEUED_EVENT_ID,
+  QUEUED_LATE_EVENT_ID,
   type QueuedMessageName,
   queuedMessageIdentity,
 } from '../evidence/queued-sender.js';
@@ -52,6 +63,13 @@ export type { MtaProgram } from '../evidence/queued-sender.js';
 /** How many queue ids the reader remembers (sender, Message-ID) before forgetting the oldest. */
 export const MAX_QUEUED_MESSAGES = 100_000;
 
+/**
+ * How many removed messages the reader keeps for their lines read after `removed` / `Completed`, or
+ * after their sender in a file read newest first (see leave, afterFacts): their other lines are
+ * within a second or two of it, a few hundred messages on a busy relay.
+ */
+export const MAX_REMOVED_MESSAGES = 10_000;
+
 /** The MTA that queued a message, its host (`''` in Exim's own main.log), its queue id and arrival. */
 interface QueuedMessage extends QueuedMessageName {
   /** P1, normalised; `''` for the null sender of a bounce. */
@@ -63,6 +81,16 @@ interface QueuedMessage extends QueuedMessageName {
   /** A delivery line was read for it; one of them was a deferral (it may be tried again later). */
   delivered?: boolean;
   deferred?: boolean;
+  /** The time of its latest line read (all its lines are dated before its `removed` line). */
+  lastAt: string;
+  /** When it was removed (`removed`, `Completed`, afterFacts): lines dated later are another message's. */
+  removedAt?: string;
+  /**
+   * Deliveries of it were handed on before its sender or Message-ID was read: the name they had
+   * (messageIdOf), the time of the first, and — while its sender is not read — the reader's count of
+   * events handed on then. What is read of them later is handed on under the name (handOnLate).
+   */
+  waiting?: { name: string; at: string; since?: number };
 }
 
 /** The Message-ID of a queued message: the one its log names, else its stand-in. */
@@ -305,7 +333,22 @@ const MAX_PROGRAMS_NAMED = 32;
 export class MtaLogReader extends LineReader implements LateTextReader {
   private readonly dates: SyslogDates;
   private readonly queue: BoundedMap<string, QueuedMessage>;
+  /** Messages removed from the queue lately, for their lines read after it (see leave, afterFacts). */
+  private readonly recentlyRemoved: BoundedMap<string, QueuedMessage>;
+  /**
+   * A sender or Message-ID was read dated before a delivery of its message handed on without it: the
+   * file is read newest first (afterFacts).
+   */
+  private backwards = false;
   private forgotten = 0;
+  /** Events handed on: how far apart two events are in the classifier's window. */
+  private handed = 0;
+  /**
+   * Messages whose sender was read after (or in the same second as) a delivery of theirs handed on
+   * without it — the lines out of order — and the most events between the two.
+   */
+  private sendersLate = 0;
+  private farthestSender = 0;
   private eximLocalDates = 0;
   /** The MTA of the first mail line: the file's format. */
   private program: MtaProgram | undefined;
@@ -320,10 +363,12 @@ export class MtaLogReader extends LineReader implements LateTextReader {
   public constructor(
     private readonly context: TextContext,
     private readonly maxQueued = MAX_QUEUED_MESSAGES,
+    maxRemoved = MAX_REMOVED_MESSAGES,
   ) {
     super({ leadingNuls: true });
     this.dates = new SyslogDates(context);
     this.queue = new BoundedMap(maxQueued);
+    this.recentlyRemoved = new BoundedMap(maxRemoved);
   }
 
   public format(): FormatId | undefined {
@@ -357,6 +402,21 @@ export class MtaLogReader extends LineReader implements LateTextReader {
           `more than ${this.maxQueued.toLocaleString('en-US')} messages were in the queue at once: the senders of ` +
           `${this.forgotten.toLocaleString('en-US')} queue ids were forgotten to bound memory, so refusals of those ` +
           'messages, if any, are classified without their envelope sender.',
+      });
+    }
+    if (this.sendersLate > 0) {
+      const arrival = this.program === 'exim' ? '<=' : 'from=';
+      const messages =
+        this.sendersLate === 1
+          ? '1 message has a delivery line before its'
+          : `${groupDigits(this.sendersLate)} messages have delivery lines before their`;
+      notes.push({
+        code: 'SENDER_READ_LATE',
+        message:
+          `${messages} ${arrival} line: the lines are out of order (newest first, as a SIEM export or tac lists ` +
+          'them, or sorted by a time to the second). Each sender was given to the deliveries above it, read at ' +
+          `most ${plural(this.farthestSender, 'event')} after them; a refusal waits for it as many events as ` +
+          '--window says (one whose sender comes later is classified without it, and counted in SENDER_NOT_SEEN).',
       });
     }
     const nuls = nulBytesNote({
@@ -436,9 +496,9 @@ export class MtaLogReader extends LineReader implements LateTextReader {
     if (program === 'exim') {
       // Exim writing to syslog may still start its text with its own date: the syslog date wins.
       const own = EXIM_DATE.exec(parsed.message);
-      this.exim(own ? (own[9] as string) : parsed.message, parsed, line, sink);
+      this.exim(own ? (own[9] as string) : parsed.message, parsed, line);
     } else {
-      this.queued(program, parsed, line, sink);
+      this.queued(program, parsed, line);
     }
   }
 
@@ -460,7 +520,7 @@ export class MtaLogReader extends LineReader implements LateTextReader {
     }
     if (zone === undefined) this.eximLocalDates++;
     const timestamp = new Date(local - (zone === undefined ? 0 : zoneMinutes(zone)) * 60_000).toISOString();
-    this.exim(rest as string, { timestamp, host: '', program: 'exim', message: rest as string }, line, sink);
+    this.exim(rest as string, { timestamp, host: '', program: 'exim', message: rest as string }, line);
   }
 
   /** Counts a line of another program, while no mail line has been read (a few dozen names at most). */
@@ -472,26 +532,29 @@ export class MtaLogReader extends LineReader implements LateTextReader {
   }
 
   /** Postfix and sendmail: `QUEUEID: from=<…>` / `QUEUEID: to=<…>, …`; sendmail's `QUEUEID: NEWQID: DSN: …` */
-  private queued(program: MtaProgram, syslog: SyslogLine, line: number, sink: TextSink): void {
+  private queued(program: MtaProgram, syslog: SyslogLine, line: number): void {
     const match = QUEUE_ID.exec(syslog.message);
     if (!match) return; // connect/disconnect, NOQUEUE rejects, warnings: read, nothing to keep
     const [, queueId, text] = match as unknown as [string, string, string];
     const key = `${syslog.host}\u0000${queueId}`;
+    const timestamp = syslog.timestamp;
     if (text === 'removed') {
-      this.queue.delete(key);
+      this.leave(key, timestamp);
       return;
     }
     const id = { program, host: syslog.host, queueId };
     if (text.startsWith('from=')) {
-      const entry = this.entry(key, id);
-      this.sender(entry, addressAt(text, 5), syslog.timestamp, line);
+      const entry = this.entry(key, id, timestamp);
+      let news = this.sender(entry, addressAt(text, 5), timestamp, line);
       // sendmail names the Message-ID on its from= line; Postfix on its cleanup line.
       const msgid = /(?:^|, )msgid=(<[^>]*>|[^,\s]+)/.exec(text);
-      if (msgid) setMessageId(entry, msgid[1] as string, syslog.timestamp, line);
+      if (msgid) news = setMessageId(entry, msgid[1] as string, timestamp, line) || news;
+      this.afterFacts(key, entry, news, timestamp, line);
       return;
     }
     if (text.startsWith('message-id=')) {
-      setMessageId(this.entry(key, id), text.slice(11), syslog.timestamp, line);
+      const entry = this.entry(key, id, timestamp);
+      this.afterFacts(key, entry, setMessageId(entry, text.slice(11), timestamp, line), timestamp, line);
       return;
     }
     if (!text.startsWith('to=')) {
@@ -505,80 +568,181 @@ export class MtaLogReader extends LineReader implements LateTextReader {
       return;
     }
     const relay = /(?:^|, )relay=([^,\s[]+)/.exec(text)?.[1];
-    const entry = this.entry(key, id, true);
+    const entry = this.entry(key, id, timestamp, true);
     // Its stand-in's hour (queuedMessageIdentity), fixed at the first delivery line read.
     if (program === 'postfix' && entry.messageId === undefined)
-      entry.arrival ??= postfixArrival(syslog.timestamp, text);
-    for (const delivery of deliveries) this.deliver(delivery, entry, syslog, relay, line, sink);
+      entry.arrival ??= postfixArrival(timestamp, text);
+    for (const delivery of deliveries) this.deliver(delivery, entry, syslog, relay, line);
   }
 
   /** `NEWQID: DSN: …` after a message's queue id: NEWQID is the bounce sendmail made, its sender null (`<>`). */
   private sendmailBounce(text: string, syslog: SyslogLine, line: number): void {
     const queueId = SENDMAIL_BOUNCE.exec(text)?.[1];
     if (queueId === undefined) return;
-    const entry = this.entry(`${syslog.host}\u0000${queueId}`, {
-      program: 'sendmail',
-      host: syslog.host,
-      queueId,
-    });
-    this.sender(entry, '<>', syslog.timestamp, line);
+    const key = `${syslog.host}\u0000${queueId}`;
+    const entry = this.entry(key, { program: 'sendmail', host: syslog.host, queueId }, syslog.timestamp);
+    this.afterFacts(key, entry, this.sender(entry, '<>', syslog.timestamp, line), syslog.timestamp, line);
   }
 
   /** Exim: `ID <= sender …`, `ID ** rcpt … : 550 5.7.64 …`, `ID == rcpt … defer …`, `ID Completed`. */
-  private exim(text: string, syslog: SyslogLine, line: number, sink: TextSink): void {
+  private exim(text: string, syslog: SyslogLine, line: number): void {
     const space = text.indexOf(' ');
     const id = space < 0 ? text : text.slice(0, space);
     if (!EXIM_ID.test(id)) return; // queue runs, daemon starts, rejections of the receiving side
     this.program ??= 'exim';
     const key = `${syslog.host}\u0000${id}`;
     const rest = text.slice(space + 1);
+    const timestamp = syslog.timestamp;
     if (rest === 'Completed') {
-      this.queue.delete(key);
+      this.leave(key, timestamp);
       return;
     }
     const flag = rest.slice(0, 3);
     const after = rest.slice(3);
     const queued = { program: 'exim' as const, host: syslog.host, queueId: id };
     if (flag === '<= ') {
-      const entry = this.entry(key, queued);
-      this.sender(entry, after.split(' ', 1)[0] ?? '', syslog.timestamp, line);
+      const entry = this.entry(key, queued, timestamp);
+      let news = this.sender(entry, after.split(' ', 1)[0] ?? '', timestamp, line);
       const messageId = /(?:^| )id=(\S+)/.exec(after);
-      if (messageId) setMessageId(entry, messageId[1] as string, syslog.timestamp, line);
+      if (messageId) news = setMessageId(entry, messageId[1] as string, timestamp, line) || news;
+      this.afterFacts(key, entry, news, timestamp, line);
       return;
     }
     const eventId = EXIM_EVENTS[flag];
     if (eventId === undefined) return;
     const host = /(?:^| )H=([^\s[]+)/.exec(after)?.[1];
-    this.deliver(eximDelivery(after, eventId), this.entry(key, queued, true), syslog, host, line, sink);
+    const entry = this.entry(key, queued, timestamp, true);
+    this.deliver(eximDelivery(after, eventId), entry, syslog, host, line);
   }
 
   /**
-   * The queue entry of `key`. One begun by a delivery line (`ifRoom`: its sender was not in this
-   * file) only keeps the message's identity from line to line (a deferral and its bounce): it is
-   * kept only while there is room, never at the cost of a sender.
+   * The queue entry of `key`, for a line dated `timestamp`: the queued message, else one removed
+   * lately — unless the line is dated after its removal: then it is a new message under the same id.
+   * One begun by a delivery line (`ifRoom`: its sender was not read yet) only keeps the message's
+   * identity from line to line (a deferral and its bounce, a sender read after it): it is kept only
+   * while there is room, never at the cost of a sender.
    */
   private entry(
     key: string,
     id: Pick<QueuedMessage, 'program' | 'host' | 'queueId'>,
+    timestamp: string,
     ifRoom = false,
   ): QueuedMessage {
-    let entry = this.queue.get(key);
+    let entry = this.queue.get(key) ?? this.recentlyRemoved.get(key);
+    if (entry?.removedAt !== undefined && timestamp > entry.removedAt) entry = undefined;
     if (entry === undefined) {
-      entry = { ...id };
-      const full = this.queue.size >= this.maxQueued;
-      if (full && ifRoom) return entry;
+      // A literal, not a spread of `id`: the spread was measured to slow the reader down.
+      entry = { program: id.program, host: id.host, queueId: id.queueId, lastAt: timestamp };
+      const full = this.queue.size >= this.maxQueued && !this.queue.has(key);
+      if (full && ifRoom) {
+        // Read newest first, its sender comes below: lost with it.
+        if (this.backwards) this.forgotten++;
+        return entry;
+      }
       // The map forgets the longest-queued id to make room: count it for the notes.
       if (full) this.forgotten++;
       this.queue.set(key, entry);
-    }
+    } else if (timestamp > entry.lastAt) entry.lastAt = timestamp;
     return entry;
   }
 
-  /** The sender of a `from=` / `<=` line. Postfix logs it again each time a deferred message is retried. */
-  private sender(entry: QueuedMessage, address: string, timestamp: string, line: number): void {
+  /**
+   * A message leaves the queue (`removed`, Exim's `Completed`). Lines sorted by a time to the second
+   * may still bring its deliveries after it (`qmgr … removed` comes before `smtp … to=`): it is kept
+   * among the recently removed when it has something to give, or whatever it has in a file read
+   * newest first. A delivery of it that waits for its sender keeps it queued: lines listed newest
+   * first by the second put the sender below. A removal dated before a line read of the message is an
+   * older message's under a reused queue id (listed newest first): the message read has had all its
+   * lines.
+   */
+  private leave(key: string, timestamp: string): void {
+    const removed = this.recentlyRemoved.get(key);
+    if (removed !== undefined && timestamp < removed.lastAt) this.recentlyRemoved.delete(key);
+    const entry = this.queue.get(key);
+    if (entry === undefined) return;
+    if (timestamp < entry.lastAt) {
+      this.queue.delete(key);
+      return;
+    }
+    entry.removedAt = timestamp;
+    if (entry.waiting?.since !== undefined) return;
+    this.queue.delete(key);
+    // Read newest first, its earlier lines are below: they find it delivered.
+    if (this.backwards || entry.knownAt !== undefined || entry.waiting !== undefined)
+      this.recentlyRemoved.set(key, entry);
+  }
+
+  /**
+   * After a line that gave a message its sender or Message-ID (`news`: one not known yet): handed on
+   * to its deliveries read before (handOnLate). In a file read newest first, the message leaves the
+   * queue once its sender is read and it was delivered — its other lines are all read, but for
+   * Postfix's `message-id=` line a moment earlier, which finds it among the recently removed — so
+   * the queue holds only the messages waiting for their sender. A deferred one stays, handed on at
+   * the end of the file (finish).
+   */
+  private afterFacts(
+    key: string,
+    entry: QueuedMessage,
+    news: boolean,
+    timestamp: string,
+    line: number,
+  ): void {
+    if (news) this.handOnLate(entry, timestamp, line);
+    if (!this.backwards || entry.from === undefined || entry.delivered !== true || entry.deferred === true)
+      return;
+    if (this.queue.get(key) !== entry) return;
+    this.queue.delete(key);
+    entry.removedAt ??= entry.lastAt;
+    this.recentlyRemoved.set(key, entry);
+  }
+
+  /**
+   * The sender of a `from=` / `<=` line. Postfix logs it again each time a deferred message is
+   * retried. True when it was not known yet.
+   */
+  private sender(entry: QueuedMessage, address: string, timestamp: string, line: number): boolean {
+    const learnt = entry.from === undefined;
     entry.from = normaliseAddress(address);
     entry.knownAt = timestamp;
     entry.knownLine = line;
+    return learnt;
+  }
+
+  /**
+   * A sender or Message-ID, read on `line`, of a message whose deliveries were handed on without it:
+   * handed on at once, as a `QUEUED_LATE` event under the name those deliveries had, for the classifier
+   * to give them while they wait in its window (evidence/queued-sender.ts) — not at the end of the
+   * file, which may be far more events away than the window holds.
+   */
+  private handOnLate(entry: QueuedMessage, timestamp: string, line: number): void {
+    const waiting = entry.waiting;
+    if (waiting === undefined) return;
+    const event: TraceEvent = {
+      timestamp,
+      eventId: QUEUED_LATE_EVENT_ID,
+      internalMessageId: waiting.name,
+      line,
+    };
+    if (entry.from !== undefined) event.returnPath = entry.from;
+    if (entry.messageId !== undefined) event.messageId = entry.messageId;
+    if (entry.host !== '') event.clientHostname = entry.host;
+    this.handOn(event);
+    if (timestamp < waiting.at) this.backwards = true;
+    const since = waiting.since;
+    if (entry.from === undefined || since === undefined) return;
+    delete waiting.since;
+    // Dated no later than the delivery: the lines are out of order (not the from= line Postfix logs
+    // again when it retries a message whose first one was in the previous file).
+    if (timestamp <= waiting.at) {
+      this.sendersLate++;
+      this.farthestSender = Math.max(this.farthestSender, this.handed - since);
+    }
+  }
+
+  /** Hands an event on, counting it (see handOnLate). */
+  private handOn(event: TraceEvent): void {
+    this.sink.event(event);
+    this.handed++;
   }
 
   /**
@@ -615,13 +779,7 @@ export class MtaLogReader extends LineReader implements LateTextReader {
    * arrived for the original address. The same events, so the forwarding rule and the inbound index
    * judge them alike (forwarding when an original address is internal and the new one is not).
    */
-  private redirect(
-    delivery: Delivery,
-    queued: QueuedMessage,
-    syslog: SyslogLine,
-    line: number,
-    sink: TextSink,
-  ): void {
+  private redirect(delivery: Delivery, queued: QueuedMessage, syslog: SyslogLine, line: number): void {
     if (delivery.redirectedFrom === undefined) return;
     if (!this.context.isRelevant('REDIRECT', 'ROUTING', undefined, undefined)) return;
     let target = normaliseAddress(delivery.recipient);
@@ -638,7 +796,7 @@ export class MtaLogReader extends LineReader implements LateTextReader {
           line,
         };
         if (syslog.host !== '') event.clientHostname = syslog.host;
-        sink.event(event);
+        this.handOn(event);
       }
       target = original;
     }
@@ -650,12 +808,12 @@ export class MtaLogReader extends LineReader implements LateTextReader {
     syslog: SyslogLine,
     relay: string | undefined,
     line: number,
-    sink: TextSink,
   ): void {
     queued.delivered = true;
     if (delivery.eventId === 'DEFER') queued.deferred = true;
-    this.redirect(delivery, queued, syslog, line, sink);
+    this.redirect(delivery, queued, syslog, line);
     if (!this.context.isRelevant(delivery.eventId, 'SMTP', delivery.status, undefined)) return;
+    const messageId = messageIdOf(queued);
     const event: TraceEvent = {
       timestamp: syslog.timestamp,
       eventId: delivery.eventId,
@@ -663,7 +821,7 @@ export class MtaLogReader extends LineReader implements LateTextReader {
       recipient: normaliseAddress(delivery.recipient),
       // The queue id: the classifier finds the sender by it when the from= line is in another file.
       internalMessageId: queued.queueId,
-      messageId: messageIdOf(queued),
+      messageId,
       line,
     };
     if (delivery.status !== undefined) event.recipientStatus = delivery.status;
@@ -675,7 +833,13 @@ export class MtaLogReader extends LineReader implements LateTextReader {
     if (syslog.host !== '') event.clientHostname = syslog.host;
     if (relay !== undefined && relay !== 'none') event.serverHostname = relay.replace(/\.$/, '');
     if (event.recipient === '') delete event.recipient;
-    sink.event(event);
+    this.handOn(event);
+    // Handed on before its sender or Message-ID was read (lines out of order, or in an earlier file):
+    // what is read of them later follows under this name.
+    if (from === undefined || queued.messageId === undefined) {
+      queued.waiting ??= { name: messageId, at: syslog.timestamp };
+      if (from === undefined) queued.waiting.since ??= this.handed;
+    }
   }
 }
 
@@ -702,16 +866,21 @@ function eximDelivery(text: string, eventId: string): Delivery {
   return delivery;
 }
 
-/** Keeps a message's Message-ID, read at `timestamp` on `line`; an empty one (`message-id=<>`, no header) is none. */
-function setMessageId(entry: QueuedMessage, raw: string, timestamp: string, line: number): void {
+/**
+ * Keeps a message's Message-ID, read at `timestamp` on `line`; an empty one (`message-id=<>`, no
+ * header) is none. True when it was not known yet.
+ */
+function setMessageId(entry: QueuedMessage, raw: string, timestamp: string, line: number): boolean {
   const messageId = normaliseMessageId(raw);
-  if (messageId === '') return;
+  if (messageId === '') return false;
+  const learnt = entry.messageId === undefined;
   entry.messageId = messageId;
   // The sender's line is the place of the QUEUED event when there is one.
   if (entry.from === undefined) {
     entry.knownAt = timestamp;
     entry.knownLine = line;
   }
+  return learnt;
 }
 
 /** The address after `to=` or `from=`: `<a@b>`, `<>` or a bare word up to the next comma. */
