@@ -4,8 +4,10 @@
  * Markdown adds its own escaping on top (markdown.ts); the plain-text alert uses this alone.
  */
 
-/** Control characters, and the Unicode marks that reorder or hide text (Trojan Source). */
-const INVISIBLE_OR_CONTROL = /[\p{Cc}\u200b-\u200f\u2028-\u202e\u2060-\u2069\ufeff]+/gu;
+import { INVISIBLE_OR_CONTROL_CLASS } from '../core/kernel/strings.js';
+
+/** Runs of control characters, and of the Unicode marks that reorder or hide text (Trojan Source). */
+const INVISIBLE_OR_CONTROL = new RegExp(`[${INVISIBLE_OR_CONTROL_CLASS}]+`, 'gu');
 
 /** `value` on one line, without control or bidi characters, cut to `max` characters. */
 export function singleLine(value: string, max = 300): string {

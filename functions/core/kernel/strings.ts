@@ -88,24 +88,27 @@ function escapeControl(code: number): string {
 /**
  * Characters that must not reach a terminal or a reader's eye raw from a log: controls (C0, DEL,
  * C1: escape sequences recolour, hide or clear), and the invisible ones that change what text seems
- * to say — zero-width spaces and joiners (`bo\u200bss@` shows as `boss@`), bidirectional marks,
- * embeddings, overrides and isolates (`pay\u202emoc.evil` shows reversed), the BOM.
+ * to say — zero-width spaces and joiners (`bo\u200bss@` shows as `boss@`), line and paragraph
+ * separators, bidirectional marks, embeddings, overrides and isolates (`pay\u202emoc.evil` shows
+ * reversed: Trojan Source), invisible operators, the BOM. As a regular-expression class, for every
+ * writer of log text (this module, the nightly report's plain text).
  */
+export const INVISIBLE_OR_CONTROL_CLASS = '\\p{Cc}\\u200b-\\u200f\\u2028-\\u202e\\u2060-\\u2069\\ufeff';
+
+/** One of {@link INVISIBLE_OR_CONTROL_CLASS}'s characters (code by code, for walking a text). */
 function isControl(code: number): boolean {
   if (code < 0x20 || (code >= 0x7f && code <= 0x9f)) return true;
   if (code < 0x200b) return false;
   return (
     code <= 0x200f ||
-    (code >= 0x202a && code <= 0x202e) ||
-    code === 0x2060 ||
-    (code >= 0x2066 && code <= 0x2069) ||
+    (code >= 0x2028 && code <= 0x202e) ||
+    (code >= 0x2060 && code <= 0x2069) ||
     code === 0xfeff
   );
 }
 
 /** One of {@link isControl}'s characters, for a quick test before walking a text. */
-// biome-ignore lint/suspicious/noControlCharactersInRegex: control characters are what it finds
-const UNSAFE_CHARACTER = /[\u0000-\u001f\u007f-\u009f\u200b-\u200f\u202a-\u202e\u2060\u2066-\u2069\ufeff]/;
+const UNSAFE_CHARACTER = new RegExp(`[${INVISIBLE_OR_CONTROL_CLASS}]`, 'u');
 
 /**
  * `line` as a terminal may show it: every {@link isControl} character as its escape. For one line

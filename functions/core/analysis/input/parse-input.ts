@@ -108,9 +108,6 @@ function failIfAppended(
   return outcome;
 }
 
-/** Event ids of a recipient's failure in any format (FAIL, DEFER, FAILED, a trace's Fail detail). */
-const FAILURE_LIKE = /FAIL|DEFER|DROP/;
-
 /** How a CSV-like read in UTF-8 can be stopped and resumed: its line starts, and where it resumed. */
 interface Resume {
   lines: LineMap;
@@ -282,8 +279,8 @@ async function parseDecoded(
   };
   const rowSink: RowSink = {
     event: (event) => {
-      // Only failures' texts are searched, and only until one gave a refusal.
-      if (!refusalRead && event.recipientStatus !== undefined && FAILURE_LIKE.test(event.eventId))
+      // Searched only until one gave a refusal.
+      if (!refusalRead && event.recipientStatus !== undefined)
         refusalRead = refusalMarkerIn(event.recipientStatus) !== undefined;
       acceptEvent(event, batch, timestamps, skip);
     },
