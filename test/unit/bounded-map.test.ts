@@ -41,6 +41,35 @@ describe('BoundedMap', () => {
     expect([...map.keys()]).toEqual([1]);
   });
 
+  it('keeps its order array near its size when callers delete as fast as they add (a mail log queue)', () => {
+    const map = new BoundedMap<string, number>(100_000);
+    const orderLength = () => (map as unknown as { order: unknown[] }).order.length;
+    let longest = 0;
+    for (let i = 0; i < 200_000; i++) {
+      map.set(`q${i}`, i);
+      if (i >= 10) map.delete(`q${i - 10}`); // ten messages in the queue at a time
+      longest = Math.max(longest, orderLength());
+    }
+    expect(map.size).toBe(10);
+    // Without the rebuild the array holds every key ever added (200,000) and each of their strings.
+    expect(longest).toBeLessThan(5_000);
+  });
+
+  it('keeps insertion order through rebuilds, a key set again after a delete taking its new place', () => {
+    const map = new BoundedMap<number, string>(20_000);
+    for (let i = 0; i < 10_000; i++) map.set(i, 'first');
+    map.delete(5);
+    map.set(5, 'again'); // now the newest
+    for (let i = 100; i < 9_000; i++) map.delete(i); // enough deletes to rebuild the order
+    // 1,099 live keys are older than 5: one key past the limit each, they are the ones evicted.
+    for (let i = 10_000; i < 29_999; i++) map.set(i, 'later');
+    expect(map.size).toBe(20_000);
+    expect(map.has(0)).toBe(false);
+    expect(map.has(9_999)).toBe(false);
+    expect(map.get(5)).toBe('again');
+    expect([...map.keys()].slice(0, 2)).toEqual([5, 10_000]);
+  });
+
   it('rejects a limit that is not a positive integer', () => {
     expect(() => new BoundedMap(0)).toThrow(RangeError);
   });
