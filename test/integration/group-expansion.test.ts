@@ -7,6 +7,7 @@
  * lists only the rows that made the refused recipient.
  * Fixtures: test/fixtures/real-world/group-expansion/ (described in its README.md).
  */
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { correlatingEntries } from '../../functions/core/analysis/evidence/correlation.js';
 import { InboundEntries, type InboundEntry } from '../../functions/core/analysis/evidence/inbound-entry.js';
@@ -82,10 +83,11 @@ describe('a group expanded on one server, its outside copy refused on another', 
   it('is forwarding when both logs are read, in one folder', async () => {
     const { findings } = await analyzeNoStore(`${DIR}/two-servers`, ...DOMAINS);
     expect(summary(findings)).toEqual([[7, 'partner@tailspintoys.com', 'forwarding', 'high']]);
-    expect(details(findings[0])).toContain(
-      'EXPAND on line 7: the distribution group sales@contoso.com has the member partner@tailspintoys.com',
-    );
+    // The refusal is in EX02's log; the row that proves the forwarding is in EX01's, so it names that file.
     expect(findings[0]?.source.file).toMatch(/EX02[\\/]MSGTRK2026112812-1\.LOG$/);
+    expect(details(findings[0])).toContain(
+      `EXPAND on line 7 of ${join(DIR, 'two-servers', 'EX01', 'MSGTRK2026112812-1.LOG')}: the distribution group sales@contoso.com has the member partner@tailspintoys.com`,
+    );
   });
 
   it('is forwarding in one Get-MessageTrackingLog export of both servers', async () => {

@@ -145,7 +145,7 @@ export class StreamingClassifier {
   ): void {
     const seq = ++this.seq;
     this.stats.events++;
-    this.evidence.observe(event);
+    this.evidence.observe(event, origin.file);
     // Filled now from files read before, so that the refusal is known by its message at once.
     if (rejection) this.enqueue(seq, this.evidence.handedOn(event), rejection, origin);
     const oldest = this.window.oldestSeq();
@@ -305,7 +305,8 @@ export class StreamingClassifier {
 
   /** The first rule in precedence order that matches decides the scenario; none, or a rule that throws, leaves it unclassified. */
   private classify(item: Pending, event: TraceEvent): Finding | undefined {
-    const input = ruleInputOf(event, item.rejection, this.domains, this.evidence.inboundOf(event.messageId));
+    const inbound = this.evidence.inboundOf(event.messageId);
+    const input = ruleInputOf(event, item.rejection, this.domains, inbound, item.origin.file);
     for (const rule of PRECEDENCE) {
       let result: ReturnType<typeof rule.evaluate>;
       try {

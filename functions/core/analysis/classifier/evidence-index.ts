@@ -95,8 +95,11 @@ export class EvidenceIndex {
     this.sessions = new OpenSessions(tracked);
   }
 
-  /** Indexes what later (or earlier) refusals may need: inbound traces, message context, domains. */
-  public observe(event: TraceEvent): void {
+  /**
+   * Indexes what later (or earlier) refusals may need: inbound traces, message context, domains.
+   * `file` is the event's file: a refusal read from another file names it beside the trace's line.
+   */
+  public observe(event: TraceEvent, file?: string): void {
     const { eventId, recipient } = event;
     this.queued.observe(event);
     this.sessions.observe(event);
@@ -112,6 +115,8 @@ export class EvidenceIndex {
       const trace = inboundTraceOf(event);
       if (trace) {
         trace.eventId = this.strings.intern(trace.eventId);
+        // The run's own string for the file (one per file), so a trace costs a reference.
+        if (file !== undefined) trace.file = file;
         if (trace.recipient !== undefined) trace.recipient = detach(trace.recipient);
         if (trace.target !== undefined) trace.target = detach(trace.target);
         // A receipt for an address that cannot be internal (with a given list) is no evidence of

@@ -42,6 +42,7 @@ export function ruleInputOf(
   rejection: Rejection,
   domains: DomainOracle,
   inbound: readonly InboundTrace[],
+  file?: string,
 ): RuleInput {
   let attributedSender: string | undefined;
   let senderBasis: RuleInput['senderBasis'];
@@ -64,6 +65,7 @@ export function ruleInputOf(
     recipientDomain: domainOf(event.recipient),
     domains,
     inbound,
+    ...(file === undefined ? {} : { file }),
   };
 }
 

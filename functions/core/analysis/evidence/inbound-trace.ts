@@ -30,8 +30,8 @@ export interface InboundTrace {
   eventId: string;
   line: number;
   /**
-   * The file the row was read from, when the run has several: the evidence then says which file
-   * its line is in. Left unset by {@link inboundTraceOf}, which sees the row only.
+   * The file the row was read from: evidence for a refusal in another file says which file its line
+   * is in. Left unset by {@link inboundTraceOf}, which sees the row only.
    */
   file?: string;
 }

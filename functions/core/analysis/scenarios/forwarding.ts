@@ -11,19 +11,21 @@ import { addressedBySender, type InboundTrace, isReceipt, tracesMaking } from '.
 import type { Evidence } from '../model/findings.js';
 import { lower, NO_MATCH, type ScenarioRule, senderEvidence } from './rule.js';
 
-/** Where a trace's row is: its line, and its file when the run has several. */
-function placeOf(trace: InboundTrace): string {
-  return trace.file === undefined ? `line ${trace.line}` : `line ${trace.line} of ${trace.file}`;
+/** Where a trace's row is: its line, and its file when that is not the refusal's own (`file`). */
+function placeOf(trace: InboundTrace, file: string | undefined): string {
+  return trace.file === undefined || trace.file === file
+    ? `line ${trace.line}`
+    : `line ${trace.line} of ${trace.file}`;
 }
 
 /** What a redirect, resolution or expansion of an internal recipient did. */
-function routingDetail(trace: InboundTrace): string {
+function routingDetail(trace: InboundTrace, file: string | undefined): string {
   const target = trace.target ?? 'an outside address';
   const what =
     trace.kind === 'expand'
       ? `the distribution group ${trace.recipient} has the member ${target}`
       : `${trace.recipient} was ${trace.kind === 'redirect' ? 'redirected' : 'resolved'} to ${target}`;
-  return `${trace.eventId} on ${placeOf(trace)}: ${what}`;
+  return `${trace.eventId} on ${placeOf(trace, file)}: ${what}`;
 }
 
 export const forwarding: ScenarioRule = {
@@ -53,15 +55,18 @@ export const forwarding: ScenarioRule = {
         trace.recipient !== undefined && domains.covers(trace.recipient.split('@')[1]) === true;
       if (trace.kind === 'mailbox-rule') {
         // Evidence of the message, not of one recipient: cited whichever recipient its row names.
-        add({ kind: 'mailbox-rule', detail: `an inbox rule generated the message (${placeOf(trace)})` });
+        add({
+          kind: 'mailbox-rule',
+          detail: `an inbox rule generated the message (${placeOf(trace, input.file)})`,
+        });
       } else if (isReceipt(trace)) {
         if (internal)
           add({
             kind: 'internal-recipient',
-            detail: `the same Message-ID was ${trace.kind === 'delivered-to' ? 'delivered' : 'received'} for ${trace.recipient} (${trace.eventId}, ${placeOf(trace)})`,
+            detail: `the same Message-ID was ${trace.kind === 'delivered-to' ? 'delivered' : 'received'} for ${trace.recipient} (${trace.eventId}, ${placeOf(trace, input.file)})`,
           });
       } else if (internal && making.includes(trace)) {
-        add({ kind: `${trace.kind}-event`, detail: routingDetail(trace) });
+        add({ kind: `${trace.kind}-event`, detail: routingDetail(trace, input.file) });
       }
     }
     if (evidence.length === 0) return NO_MATCH;

@@ -23,6 +23,8 @@ export interface RuleInput {
   domains: DomainOracle;
   /** Correlated inbound traces for the same message (may be empty). */
   inbound: readonly InboundTrace[];
+  /** The refusal's own file: a trace from another file names its file (see `InboundTrace.file`). */
+  file?: string;
 }
 
 export type RuleResult =
