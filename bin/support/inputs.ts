@@ -17,7 +17,8 @@
  * looked into, only counted.
  *
  * A file passed over that may hold refusals — an archive, data compressed in a codec relay-audit
- * does not read, text with a refusal in it but in no format it reads — is named in `mayHoldRefusals`:
+ * does not read, text with a refusal in it but in no format it reads, a report whose table is an
+ * export relay-audit reads (`ConvertTo-Html`) — is named in `mayHoldRefusals`:
  * the run then cannot say "nothing to fix" (a wrong all-clear is the worst outcome), as when such a
  * file is named and fails. A tar archive, named or found, is read as the files in it (tar-inputs.ts)
  * when the caller asks for it (`analyze`; `upload` sends files whole).
@@ -29,9 +30,11 @@ import type { AnalysisInput } from '../../functions/core/analysis/analyze.js';
 import { REFUSAL_MARKER_REACH, settledMarkerIn } from '../../functions/core/analysis/evidence/rejections.js';
 import { formatLabel } from '../../functions/core/analysis/formats/labels.js';
 import { programOf } from '../../functions/core/analysis/formats/mta-log.js';
+import { UNJOINED_LIST_LITERALS } from '../../functions/core/analysis/formats/recipient-lists.js';
 import { isLate } from '../../functions/core/analysis/formats/text-format.js';
-import { detectFormat } from '../../functions/core/analysis/input/detect.js';
+import { chooseFormat, detectFormat } from '../../functions/core/analysis/input/detect.js';
 import { lateFormatWithin, sniffText } from '../../functions/core/analysis/input/parse-text.js';
+import type { FormatId } from '../../functions/core/analysis/model/events.js';
 import { plural } from '../../functions/core/kernel/counts-in-words.js';
 import { ArgumentError, RelayAuditError } from '../../functions/core/kernel/errors.js';
 import { closeEarly } from '../../functions/core/text/byte-source.js';
@@ -163,6 +166,18 @@ const LINE_TAIL_CHARS = 4096;
 
 /** How much of the marker's line, either side of it, is kept to tell what wrote it. */
 const LINE_CONTEXT_CHARS = 1024;
+
+/** How much of the start of a file passed over is searched for a report's table header: it comes first. */
+const TABLE_SNIFF_CHARS = 64 * 1024;
+
+/** The header row of an HTML table (`ConvertTo-Html`: `<tr><th>EventId</th>…</tr>`), its cells in group 1. */
+const TABLE_HEADER_ROW = /<tr\b[^>]*>((?:\s*<th\b[^>]*>[^<]*<\/th>)+)\s*<\/tr>/i;
+const HEADER_CELL = /<th\b[^>]*>([^<]*)<\/th>/gi;
+
+/** What to do with a report (`ConvertTo-Html`, `Export-Clixml`) instead of an export. */
+const REPORT_ADVICE =
+  'export the rows with Export-Csv rather than ConvertTo-Html or Export-Clixml ' +
+  '(see "Exports that work" in the README) and analyse that';
 
 /** A mail server's syslog tag in a line: `postfix/smtp`, `postfix-out/smtp`, `sm-mta`, `sendmail`, `exim4`. */
 const MTA_TAG = /\b(postfix(?:-[\w-]+)?\/[\w-]+|sm-mta|sendmail|exim4?)\b/i;
@@ -381,11 +396,53 @@ async function withRefusalCheck(
   open: () => AsyncIterable<Uint8Array>,
 ): Promise<NotRead> {
   const refusal = await refusalTextIn(name, open);
-  if (refusal === undefined) return { reason, mayHoldRefusals: false };
+  if (refusal !== undefined) {
+    return {
+      reason: `${reason}, yet it holds relay-refusal text (${refusal.where}): ${adviceFor(extension, refusal)}`,
+      mayHoldRefusals: true,
+    };
+  }
+  const table = await exportTableIn(name, open);
+  if (table === undefined) return { reason, mayHoldRefusals: false };
+  const lists = table.unjoinedLists ? ', and its lists read System.String[], as written without -join' : '';
   return {
-    reason: `${reason}, yet it holds relay-refusal text (${refusal.where}): ${adviceFor(extension, refusal)}`,
+    reason:
+      `${reason}, yet its table is a ${formatLabel(table.format, 'short')} (told by its header row): its rows ` +
+      `may hold relay refusals, which relay-audit does not read in a report${lists}: ${REPORT_ADVICE}`,
     mayHoldRefusals: true,
   };
+}
+
+/**
+ * The export whose rows a report passed over holds, told by its table's header row as an export's by
+ * its header (`Get-MessageTrackingLog | ConvertTo-Html > messages.html`, Microsoft Learn's recipe;
+ * the same of Get-MessageTrace[V2] or Get-MessageTraceDetail[V2]), and whether its lists were written
+ * unjoined (`System.String[]`: their refusal text is lost, so no refusal text says it holds some).
+ * Only the file's start is read, where the header row is.
+ */
+async function exportTableIn(
+  name: string,
+  open: () => AsyncIterable<Uint8Array>,
+): Promise<{ format: FormatId; unjoinedLists: boolean } | undefined> {
+  const bytes = decompressed(open(), name)[Symbol.asyncIterator]();
+  let start = '';
+  try {
+    for await (const text of decodeLeniently(bytes)) {
+      start += text;
+      if (start.length >= TABLE_SNIFF_CHARS) break;
+    }
+  } catch {
+    return undefined; // unreadable: nothing known of it beyond the reason already given
+  } finally {
+    await closeEarly(bytes);
+  }
+  const row = TABLE_HEADER_ROW.exec(start.slice(0, TABLE_SNIFF_CHARS))?.[1];
+  if (row === undefined) return undefined;
+  const cells = [...row.matchAll(HEADER_CELL)].map((cell) => (cell[1] ?? '').trim());
+  const format = chooseFormat(cells, false);
+  if (format === undefined) return undefined;
+  const unjoinedLists = [...UNJOINED_LIST_LITERALS].some((literal) => start.includes(`<td>${literal}</td>`));
+  return { format: format.id, unjoinedLists };
 }
 
 /** Refusal text found in a file passed over, and what the file looks like around it. */
@@ -407,12 +464,7 @@ function adviceFor(extension: string, refusal: RefusalText): string {
       'writes it (/var/log/mail.log, maillog) or as journalctl -o short-iso prints it, or name the file to see why it is not read'
     );
   }
-  if (REPORT_EXTENSIONS.has(extension) || refusal.opening === '<') {
-    return (
-      'export the rows with Export-Csv rather than ConvertTo-Html or Export-Clixml ' +
-      '(see "Exports that work" in the README) and analyse that'
-    );
-  }
+  if (REPORT_EXTENSIONS.has(extension) || refusal.opening === '<') return REPORT_ADVICE;
   if (extension === '.json' || refusal.opening === '{' || refusal.opening === '[') {
     return (
       'export the rows with Export-Csv rather than ConvertTo-Json (see "Exports that work" in the README) ' +

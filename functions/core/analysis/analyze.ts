@@ -6,7 +6,9 @@
  * files of a run. A file that cannot be analysed (unknown format, bad encoding) is recorded as
  * failed with a stable error code and the run goes on with the next one; so is a file that gave
  * nothing to analyse — a header without rows (EMPTY_INPUT), or rows that were all skipped
- * (NO_USABLE_ROWS): "no relay refusals" is only ever said of rows that were analysed. Every row is
+ * (NO_USABLE_ROWS): "no relay refusals" is only ever said of rows that were analysed. Except a raw
+ * Exchange log with only its header beside files that gave rows: a log nothing was written to, read
+ * (see `settleEmptyLogs`). Every row is
  * accounted for in the file's source record: rowsRead = rowsAnalysed + rowsSkipped. A refusal
  * already counted from an earlier file (overlapping exports) is counted in the record's
  * `duplicateRefusals`, naming that file in `duplicateOf`.
@@ -19,6 +21,7 @@ import type { DomainOracle } from '../organisation/accepted-domains.js';
 import type { InboundConnectorInfo } from '../organisation/connector-info.js';
 import { type EmittedFinding, type EventOrigin, StreamingClassifier, type Unseen } from './classifier.js';
 import { InboundEntries, type InboundEntry } from './evidence/inbound-entry.js';
+import { FORMATS } from './formats/index.js';
 import {
   type AnalysisInput,
   type ParsedBatch,
@@ -33,7 +36,12 @@ import {
   reportedSenderDomain,
   type ScenarioId,
 } from './model/findings.js';
-import { MAX_DUPLICATE_OF, newSourceRecord, type SourceRecord } from './model/source-record.js';
+import {
+  addSourceNotes,
+  MAX_DUPLICATE_OF,
+  newSourceRecord,
+  type SourceRecord,
+} from './model/source-record.js';
 import { ResumedRead, ResumeTracker, resumeAt } from './resume-tracker.js';
 import {
   countRows,
@@ -139,6 +147,11 @@ export interface AnalysisResult {
 
 const MAX_TRACKED_DOMAINS = 10_000;
 
+/** Whether `format` is a server's own log, told by its `#Fields:` line (not an export of one). */
+function isRawLog(format: SourceRecord['format']): boolean {
+  return FORMATS.some((adapter) => adapter.id === format && adapter.fieldsDirective === true);
+}
+
 /** Reads `inputs` one after another through one classifier into `options.sink` (see the module comment). */
 export async function analyze(
   inputs: readonly AnalysisInput[],
@@ -232,6 +245,7 @@ class AnalysisRun {
     }
     this.countUnexplainedFailures();
     this.noteWhatTheRunLacked();
+    this.settleEmptyLogs();
     for (const record of this.records.values()) await this.sink.putSource(record);
     return this.result();
   }
@@ -352,6 +366,35 @@ class AnalysisRun {
       if (late !== undefined) noteEvidenceNotJoined(record, late);
       const unseen = this.unseen.get(sourceId);
       if (unseen !== undefined) noteUnseen(record, unseen);
+    }
+  }
+
+  /**
+   * A raw Exchange log (told by its `#Fields:` line) with only the `#` lines Exchange writes when it
+   * opens the file is a log nothing was written to — a copied MessageTracking folder holds such
+   * MSGTRKMA/MSGTRKMS files — not an export of an empty range: beside files that gave rows to
+   * analyse, it is read, with no events, and noted. When no file of the run gave a row (it is named
+   * alone, or every file is empty), it stays EMPTY_INPUT: the run must not say "nothing to fix" of
+   * nothing, and says why in a log's words.
+   */
+  private settleEmptyLogs(): void {
+    const records = [...this.records.values()];
+    const analysed = records.some((record) => record.rowsAnalysed > 0);
+    for (const record of records) {
+      if (record.errorCode !== ErrorCode.EmptyInput || !isRawLog(record.format)) continue;
+      const empty =
+        'it holds only the #Software … #Fields: lines Exchange writes when it opens a log file, and no ' +
+        'event: nothing was logged in it';
+      if (!analysed) {
+        record.errorMessage =
+          `${record.file}: ${empty}, and no file of the run gave a row to analyse, so nothing is known. ` +
+          'Analyse the log files of the days in question, those with events in them.';
+        continue;
+      }
+      record.status = 'done';
+      delete record.errorCode;
+      delete record.errorMessage;
+      addSourceNotes(record, [{ code: 'EMPTY_LOG', message: `${empty}, so it holds no refusal` }]);
     }
   }
 

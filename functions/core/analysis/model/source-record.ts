@@ -29,7 +29,8 @@ export const SourceNote = z.object({
   /**
    * Stable code: `DATE_ORDER_ASSUMED`, `DATE_ORDER_LATE`, `DATE_ORDER_MIXED` (culture dates),
    * `FIELD_SET_INFERRED` (tracking rows without a header), `FIELD_SET_CHANGED` and
-   * `FIELD_SET_UNKNOWN` (a new `#Fields:` line in a joined log); protocol logs: `SESSIONS_CLOSED_EARLY`,
+   * `FIELD_SET_UNKNOWN` (a new `#Fields:` line in a joined log), `EMPTY_LOG` (an Exchange log with only
+   * its header, beside files that gave rows); protocol logs: `SESSIONS_CLOSED_EARLY`,
    * `SESSIONS_JOINED_LATE` (refusals whose session start no file of the run has), `EVIDENCE_NOT_JOINED`
    * (a repeat read after its finding was released); MTA logs: `SENDER_NOT_SEEN` (refusals whose
    * `from=` line no file of the run has), `NUL_BYTES_REMOVED`; text logs: `NOT_UTF8_LINES`; IIS SMTP logs: `SESSIONS_INTERLEAVED`

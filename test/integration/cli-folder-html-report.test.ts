@@ -1,0 +1,128 @@
+/**
+ * A `ConvertTo-Html` report of tracking or trace results found in a folder: Microsoft Learn's recipe
+ * (`Get-MessageTrackingLog … | ConvertTo-Html > messages.html`) writes its lists as `System.String[]`,
+ * so no refusal text is left to find, yet the table's header row is the cmdlet's property set and its
+ * rows may be FAIL events. Such a report is listed as a file that may hold refusals, and the run fails
+ * (exit 1) rather than saying "nothing to fix"; an HTML page of another table stays harmless.
+ */
+import { cp, writeFile } from 'node:fs/promises';
+import { basename, join, relative } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { cli } from '../support/capture-output.js';
+import { dirPerTest } from '../support/dir-per-test.js';
+import { utf16 } from '../support/streams.js';
+
+const FIXTURES = 'test/fixtures/real-world/convertto-html-reports';
+const ARGS = ['--accepted-domains', 'contoso.com', '--no-store', '--year', '2026'];
+/** What the report says to do with a report file (as for one holding refusal text). */
+const ADVICE =
+  'export the rows with Export-Csv rather than ConvertTo-Html or Export-Clixml (see "Exports that work" in the README) and analyse that';
+
+const dir = dirPerTest('relay-audit-html-report-');
+
+interface Summary {
+  sources: { file: string; status: string }[];
+  notAnalysed: { file: string; reason: string; mayHoldRefusals?: true }[];
+}
+
+/** The fixture folder copied (without its README), with `extra` files (name → bytes) beside its own. */
+async function folderWith(extra: Record<string, string | Uint8Array> = {}): Promise<string> {
+  const folder = join(dir(), 'EX01-export');
+  await cp(FIXTURES, folder, { recursive: true, filter: (source) => basename(source) !== 'README.md' });
+  for (const [name, bytes] of Object.entries(extra)) await writeFile(join(folder, name), bytes);
+  return folder;
+}
+
+describe('a ConvertTo-Html report of tracking or trace results in a folder', () => {
+  it('is listed as may hold refusals, told by its header row, and fails the run', async () => {
+    const folder = await folderWith();
+    const shown = relative(process.cwd(), folder);
+
+    const { status, out } = await cli('analyze', folder, ...ARGS);
+
+    expect(status).toBe(1);
+    expect(out.stderr).not.toContain('nothing to fix');
+    expect(out.stderr).toMatch(/^relay-audit: 1 file, 5 rows, .*; 3 files that may hold refusals not read\n/);
+    const table = (what: string, lists = '') =>
+      `not a log or export: .html, yet its table is a ${what} (told by its header row): its rows may hold ` +
+      `relay refusals, which relay-audit does not read in a report${lists}: ${ADVICE}`;
+    expect(out.stderr).toContain(
+      [
+        'Files not read that may hold relay refusals',
+        `  ✗ ${shown}/messages.html — ${table('Get-MessageTrackingLog export', ', and its lists read System.String[], as written without -join')}`,
+        `  ✗ ${shown}/trace-detail.html — ${table('message trace detail')}`,
+        `  ✗ ${shown}/trace-v2.html — ${table('message trace')}`,
+      ].join('\n'),
+    );
+    // A page of another table is no export: harmless, as before.
+    expect(out.stderr).toContain(
+      ['Other files, not analysed', `  – ${shown}/servers.html — not a log or export: .html`].join('\n'),
+    );
+  });
+
+  it('is flagged in the --json summary, and a page of another table is not', async () => {
+    const folder = await folderWith();
+    const shown = relative(process.cwd(), folder);
+
+    const { status, out } = await cli('analyze', folder, ...ARGS, '--json');
+    const summary = JSON.parse(out.stderr) as Summary;
+
+    expect(status).toBe(1);
+    expect(summary.sources.map((source) => [source.file, source.status])).toEqual([
+      [`${shown}/mail.log`, 'done'],
+    ]);
+    const flags = Object.fromEntries(
+      summary.notAnalysed.map((entry) => [entry.file, entry.mayHoldRefusals ?? false]),
+    );
+    expect(flags).toEqual({
+      [`${shown}/messages.html`]: true,
+      [`${shown}/servers.html`]: false,
+      [`${shown}/trace-detail.html`]: true,
+      [`${shown}/trace-v2.html`]: true,
+    });
+  });
+
+  it('is told after -PreContent text, in UTF-16 and with its lists joined', async () => {
+    // `-PreContent` text above the table, and `Select-Object` columns joined with -join (PowerShell 7):
+    // still the export's header row, no System.String[] cell, no refusal text in the first rows.
+    const head = `<p>${'Weekly relay report. '.repeat(100)}</p>`;
+    const joined = [
+      '<html><body>',
+      head,
+      '<table>',
+      '<tr><th>Timestamp</th><th>EventId</th><th>Source</th><th>MessageId</th><th>Sender</th><th>Recipients</th><th>RecipientStatus</th></tr>',
+      '<tr><td>12/3/2026 9:15:02 AM</td><td>SEND</td><td>SMTP</td><td>&lt;a@contoso.com&gt;</td><td>anna@contoso.com</td><td>ops@fourthcoffee.com</td><td>250 2.1.5 Recipient OK</td></tr>',
+      '</table></body></html>',
+      '',
+    ].join('\r\n');
+    const folder = await folderWith({ 'joined.htm': utf16(joined, 'le', true) });
+    const shown = relative(process.cwd(), folder);
+
+    const { status, out } = await cli('analyze', folder, ...ARGS);
+
+    expect(status).toBe(1);
+    expect(out.stderr).toContain(
+      `  ✗ ${shown}/joined.htm — not a log or export: .htm, yet its table is a Get-MessageTrackingLog export ` +
+        `(told by its header row): its rows may hold relay refusals, which relay-audit does not read in a report: ${ADVICE}`,
+    );
+  });
+
+  it('with refusal text in it says where, as before', async () => {
+    // Joined lists keep the refusal text: the line is named, the table's header not needed.
+    const html = [
+      '<table>',
+      '<tr><th>Timestamp</th><th>EventId</th><th>Source</th><th>MessageId</th><th>Sender</th><th>Recipients</th><th>RecipientStatus</th></tr>',
+      '<tr><td>12/3/2026 9:15:02 AM</td><td>FAIL</td><td>SMTP</td><td>&lt;b@contoso.com&gt;</td><td>app@fabrikam.com</td><td>buyer@litware.com</td><td>550 5.7.64 TenantAttribution; Relay Access Denied ATTR36</td></tr>',
+      '</table>',
+      '',
+    ].join('\n');
+    const folder = await folderWith({ 'fails.html': html });
+    const shown = relative(process.cwd(), folder);
+
+    const { out } = await cli('analyze', folder, ...ARGS);
+
+    expect(out.stderr).toContain(
+      `  ✗ ${shown}/fails.html — not a log or export: .html, yet it holds relay-refusal text (5.7.64 on line 3): ${ADVICE}`,
+    );
+  });
+});
