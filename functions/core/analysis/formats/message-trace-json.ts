@@ -13,6 +13,7 @@
 import { z } from 'zod';
 import { firstIssue } from '../../kernel/issues.js';
 import { quoteText } from '../../kernel/strings.js';
+import { parseWellFormedJson } from '../../text/well-formed.js';
 import { skipOf, skipSearched } from '../input/unread-refusals.js';
 import type { TraceEvent } from '../model/events.js';
 import { setTraceFields } from './csv-row-adapter.js';
@@ -203,7 +204,7 @@ class MessageTraceJsonReader extends SinkReader implements JsonRecordHandler {
     this.reading = text;
     let value: unknown;
     try {
-      value = JSON.parse(text);
+      value = parseWellFormedJson(text);
     } catch (error) {
       this.skip(
         line,

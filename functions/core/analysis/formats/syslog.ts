@@ -31,6 +31,8 @@
  * the file's notes say which. Their time of day is local to the host, which the line does not say:
  * it is taken as UTC, as for culture dates of exports.
  */
+
+import { parseWellFormedJson } from '../../text/well-formed.js';
 import type { SourceNote } from '../model/source-record.js';
 import type { TextContext } from './text-format.js';
 
@@ -253,7 +255,7 @@ function elementEnd(text: string, open: number): number {
 function objectOf(text: string): Record<string, unknown> | undefined {
   let value: unknown;
   try {
-    value = JSON.parse(text);
+    value = parseWellFormedJson(text);
   } catch {
     return undefined;
   }
