@@ -13,6 +13,7 @@
  * `requestHandler`, since their outputs carry dates the SDK converts.
  */
 import { existsSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import type {
@@ -150,6 +151,26 @@ function bodyText(body: unknown): string {
 }
 
 /**
+ * Loads LevelDB's native module (classic-level, under dynalite's `level`) on this thread too, once,
+ * so that it stays loaded when an engine thread ends.
+ *
+ * Why: Node unloads a native module a worker loaded when that worker exits, unless another thread
+ * holds it. LevelDB runs its compactions on a thread of its own that outlives every database and
+ * whose code is in that module: when the engine thread ended while that thread was still awake
+ * (a compaction just finished as the store closed, likelier on a busy machine), its code was gone
+ * from under it and the process died with SIGSEGV after the report (2 runs in 8 of a 250 MB log on
+ * a loaded 2-core machine; the core showed the crashing thread in unmapped code and the module no
+ * longer mapped). Held here, it is unloaded only with the process.
+ */
+let bindingHeld = false;
+function holdLevelDbBinding(): void {
+  if (bindingHeld) return;
+  // Resolved from this module as the thread resolves it from engine-thread.js beside it: the same file.
+  createRequire(import.meta.url)('level');
+  bindingHeld = true;
+}
+
+/**
  * The embedded engine running in its own thread.
  *
  * When the thread dies (its heap reached its cap, or it crashed), the requests in flight fail with a
@@ -197,6 +218,8 @@ export class EngineThread {
 
   private start(): void {
     const options = this.options;
+    // Only a database on disk is LevelDB (in memory it is JavaScript).
+    if (options.path !== undefined) holdLevelDbBinding();
     const script = threadScript();
     // On disk, the engine's own heap holds only requests in flight (a response is at most 16 MB): a
     // cap keeps its garbage collector from letting it grow with the run (measured: tens of MB). Its

@@ -627,6 +627,32 @@ describe('embedded engine thread', () => {
     await expect(engine.store.getFinding('x')).rejects.toThrow(/closed/);
   });
 
+  it("keeps LevelDB's native module loaded after the engine thread ends, so its compaction thread never runs unloaded code", async () => {
+    // Act: a fresh process (no other test has loaded the module in it) opens a store on disk, writes,
+    // closes it (the engine thread ends), and lists the native modules still loaded. Node unloads a
+    // module a worker loaded when the worker exits; LevelDB's background thread outlives it, and a
+    // process whose store closed as a compaction finished died with SIGSEGV in the unloaded code.
+    const script = `
+      const { mkdtemp, rm } = await import('node:fs/promises');
+      const { tmpdir } = await import('node:os');
+      const { join } = await import('node:path');
+      const { startEmbeddedStore } = await import('./functions/store/embedded-engine.ts');
+      const dir = await mkdtemp(join(tmpdir(), 'engine-binding-'));
+      const engine = await startEmbeddedStore({ dir, tableName: 'binding' });
+      await engine.store.getFinding('x');
+      await engine.close();
+      const loaded = process.report.getReport().sharedObjects.filter((file) => file.includes('classic-level'));
+      await rm(dir, { recursive: true, force: true });
+      console.log(JSON.stringify(loaded));
+    `;
+    const { stdout } = await run(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', script], {
+      timeout: 30_000,
+    });
+
+    // Assess
+    expect(JSON.parse(stdout.trim())).toEqual([expect.stringMatching(/classic-level.*\.node$/)]);
+  });
+
   it("keeps the process alive while the store is open, even when the caller only waits on an unref'd timer", async () => {
     // Act: a process that opens the store and waits on an unref'd timer (as the store's and the SDK's
     // backoff do) before its next request. Were the engine thread not holding the process, it would
