@@ -60,13 +60,19 @@ export function messageIdentity(event: TraceEvent, origin: EventOrigin): string 
  * same row read twice (an overlapping export) is one. Other rows (a Defer, retried) keep no
  * stand-in: their repeats are one refusal. See classifier/unnamed-recipients.ts for when the run
  * names the recipient.
+ *
+ * A detail whose time lost its seconds (saved again from Excel) adds the second its text still
+ * gives (`lastRetryTime`), so that two recipients' rows of one minute stay two; rows read with
+ * seconds have none, and keep the ids their findings were stored under.
  */
 export function recipientOrStandIn(event: TraceEvent, rejection: Rejection): string {
   if (event.recipient !== undefined) return event.recipient;
   if (event.detailId !== undefined) return `detail:${event.detailId}`;
   // A message known by no id is told apart by its time already (see `messageIdentity`).
   if (!endsDelivery(event.eventId, rejection) || knownMessageId(event) === undefined) return '';
-  return `fail:${event.timestamp}#${sha256Hex32([rejection.text]).slice(0, 12)}`;
+  const at =
+    event.lastRetryTime === undefined ? event.timestamp : `${event.timestamp}/${event.lastRetryTime}`;
+  return `fail:${at}#${sha256Hex32([rejection.text]).slice(0, 12)}`;
 }
 
 /** What identifies a refusal: its message, its recipient and its enhanced code. */

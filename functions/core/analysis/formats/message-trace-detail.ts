@@ -5,6 +5,7 @@
  * absent: the classifier then takes them from a message trace row with the same trace id or
  * Message-ID, and the envelope sender from another detail row of the same trace id.
  */
+import type { TraceEvent } from '../model/events.js';
 import type { FormatAdapter } from './format-adapter.js';
 import { type TraceExportNames, TraceExportRows } from './trace-export-rows.js';
 
@@ -20,8 +21,43 @@ const NAMES: TraceExportNames = {
   messageTraceId: 'MessageTraceId',
 };
 
+/**
+ * True when a date and time cell holds no seconds: five numbers, the date's three and the hour and
+ * minute (`28.11.2026 22:15`, `11/28/2026 10:15 PM`), as Excel writes the export's dates when it saves
+ * the file again. A cell it cannot judge (a zone offset adds numbers) counts as having seconds.
+ */
+function withoutSeconds(cell: string): boolean {
+  return (cell.match(/\d+/g) ?? []).length === 5;
+}
+
+const LRT = '{LRT=';
+/** The longest `{LRT=…}` value read: a date and time in any culture is well under this. */
+const MAX_LRT_CHARS = 64;
+
+/** The `{LRT=…}` of a status text (`…;{IP=52.101.1.1};{LRT=28.11.2026 22:15:03}]`), when not empty. */
+function lastRetryTimeIn(status: string | undefined): string | undefined {
+  const at = status?.indexOf(LRT) ?? -1;
+  if (status === undefined || at < 0) return undefined;
+  const from = at + LRT.length;
+  const end = status.indexOf('}', from);
+  const value = end < 0 || end - from > MAX_LRT_CHARS ? '' : status.slice(from, end).trim();
+  return value === '' ? undefined : value;
+}
+
+class MessageTraceDetailRows extends TraceExportRows {
+  protected override eventOf(fields: readonly string[], timestamp: string, line: number): TraceEvent {
+    const event = super.eventOf(fields, timestamp, line);
+    // Only then: a row read with seconds keeps the finding id it always had (see `recipientOrStandIn`).
+    if (withoutSeconds(this.value(fields, 'timestamp') ?? '')) {
+      const lastRetryTime = lastRetryTimeIn(event.recipientStatus);
+      if (lastRetryTime !== undefined) event.lastRetryTime = lastRetryTime;
+    }
+    return event;
+  }
+}
+
 export const messageTraceDetail: FormatAdapter = {
   id: 'message-trace-detail',
   requiredHeaders: ['date', 'messageid', 'messagetraceid', 'event', 'detail'],
-  createRowAdapter: (headers, context) => new TraceExportRows(headers, NAMES, context),
+  createRowAdapter: (headers, context) => new MessageTraceDetailRows(headers, NAMES, context),
 };

@@ -94,6 +94,12 @@ export const TraceEvent = z.object({
    * from another's by it (see `recipientOrStandIn`).
    */
   detailId: z.string().optional(),
+  /**
+   * A message trace detail's `{LRT=…}` (the time of its last attempt, to the second, as written),
+   * kept only when the row's own time has no seconds (saved again from Excel: `28.11.2026 22:15`):
+   * it then tells two rows of one minute apart (see `recipientOrStandIn`).
+   */
+  lastRetryTime: z.string().optional(),
   /** This recipient's status text, e.g. `550 5.7.64 TenantAttribution; Relay Access Denied ATTR36 […]`. */
   recipientStatus: z.string().optional(),
   relatedRecipient: z.string().optional(),

@@ -1,0 +1,132 @@
+/**
+ * A message trace detail exported without RecipientAddress, opened in Excel and saved again: Excel
+ * writes the dates without seconds (`28.11.2026 22:15`), so two recipients' failed rows of one
+ * message can no longer be told apart by their time. Their `{LRT=…}` in `Detail` still gives the
+ * second: they stay two refusals, and the same rows read again (an overlapping copy) stay one each.
+ * Rows read with their seconds keep the ids they always had. Fixtures:
+ * test/fixtures/real-world/trace-detail-languages/ (described in its README.md).
+ */
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { basename, join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Finding } from '../../functions/core/analysis/model/findings.js';
+import type { SourceRecord } from '../../functions/core/analysis/model/source-record.js';
+import { cli } from '../support/capture-output.js';
+
+const DIR = 'test/fixtures/real-world/trace-detail-languages';
+const RESAVED = join(DIR, 'detail-de-DE-two-recipients-excel.csv');
+const ORIGINAL = join(DIR, 'detail-de-DE-two-recipients.csv');
+const TRACE = join(DIR, 'trace-de-DE-two-recipients.csv');
+
+interface Run {
+  status: number;
+  report: string;
+  findings: Finding[];
+  sources: SourceRecord[];
+  /** Refusals read again (the same refusal in another row or file), counted once. */
+  duplicates: number;
+}
+
+/** `analyze <files> --no-store --json`: the findings on stdout, the summary on stderr. */
+async function analyse(...files: string[]): Promise<Run> {
+  const args = ['analyze', ...files, '--accepted-domains', 'contoso.com', '--no-store'];
+  const json = await cli(...args, '--json');
+  const text = await cli(...args);
+  const findings = json.out.stdout
+    .split('\n')
+    .filter(Boolean)
+    .map((line) => JSON.parse(line) as Finding);
+  const { sources, duplicates } = JSON.parse(json.out.stderr) as {
+    sources: SourceRecord[];
+    duplicates: number;
+  };
+  expect(sources.map((source) => [basename(source.file), source.status])).toEqual(
+    files.map((file) => [basename(file), 'done']),
+  );
+  return { status: json.status, report: text.out.stderr, findings, sources, duplicates };
+}
+
+let dir: string;
+beforeAll(async () => {
+  dir = await mkdtemp(join(tmpdir(), 'relay-audit-excel-resave-'));
+});
+afterAll(async () => {
+  await rm(dir, { recursive: true, force: true });
+});
+
+/** A copy of `file` named `name`, each `from` replaced by `to` (which must occur). */
+async function rewritten(file: string, name: string, from: string | RegExp, to: string): Promise<string> {
+  const text = await readFile(file, 'utf8');
+  const changed = text.replaceAll(from, to);
+  expect(changed).not.toBe(text);
+  const copy = join(dir, name);
+  await writeFile(copy, changed);
+  return copy;
+}
+
+describe('a trace detail without recipients, saved again from Excel (dates without seconds)', () => {
+  it('keeps the two recipients’ refusals of one minute two findings', async () => {
+    const text = await readFile(RESAVED, 'utf8');
+    // The shape the fix is for: both failed rows at the same minute, with the same reply.
+    expect(text.match(/;28\.11\.2026 22:15;Fehler;/g)).toHaveLength(2);
+    const run = await analyse(RESAVED);
+    expect(run.status).toBe(0);
+    expect(run.findings.map((finding) => [finding.source.line, finding.recipient])).toEqual([
+      [3, ''],
+      [4, ''],
+    ]);
+    expect(new Set(run.findings.map((finding) => finding.id)).size).toBe(2);
+    expect(run.duplicates).toBe(0);
+    expect(run.report).toContain('2 relay refusals → 2 findings');
+  });
+
+  it('does the same with the dates Excel en-US writes (`11/28/2026 22:15`)', async () => {
+    const copy = await rewritten(RESAVED, 'en-US.csv', /28\.11\.2026 22:15(?=;)/g, '11/28/2026 22:15');
+    const run = await analyse(copy);
+    expect(run.findings.map((finding) => finding.source.line)).toEqual([3, 4]);
+    expect(run.duplicates).toBe(0);
+  });
+
+  it('counts the same rows read again once (an overlapping copy)', async () => {
+    const copy = join(dir, 'copy.csv');
+    await writeFile(copy, await readFile(RESAVED));
+    const alone = await analyse(RESAVED);
+    const run = await analyse(RESAVED, copy);
+    expect(run.findings.map((finding) => finding.id)).toEqual(alone.findings.map((finding) => finding.id));
+    expect(run.duplicates).toBe(2);
+    expect(run.report).toContain('4 relay refusals → 2 findings');
+  });
+
+  it('explains the trace’s two failed recipients: no "failed without a reason" note', async () => {
+    const run = await analyse(RESAVED, TRACE);
+    expect(run.findings).toHaveLength(2);
+    expect(run.sources.filter((source) => source.unexplainedFailures)).toEqual([]);
+    expect(run.report).not.toContain('failed in the message trace');
+  });
+
+  it('merges rows of one minute that nothing tells apart (no LRT): one refusal, as before', async () => {
+    const copy = await rewritten(RESAVED, 'no-lrt.csv', /\{LRT=[^}]*\}/g, '{LRT=}');
+    const run = await analyse(copy);
+    expect(run.findings.map((finding) => finding.source.line)).toEqual([3]);
+    expect(run.duplicates).toBe(1);
+  });
+});
+
+describe('the export read with its seconds', () => {
+  it('gives ids that do not depend on the LRT: the ids stored for it stay', async () => {
+    const original = await analyse(ORIGINAL);
+    const otherLrt = await analyse(
+      await rewritten(
+        ORIGINAL,
+        'other-lrt.csv',
+        /\{LRT=28\.11\.2026 22:15:0(\d)\}/g,
+        '{LRT=28.11.2026 21:59:5$1}',
+      ),
+    );
+    expect(original.findings.map((finding) => finding.source.line)).toEqual([3, 4]);
+    expect(otherLrt.findings.map((finding) => finding.id)).toEqual(
+      original.findings.map((finding) => finding.id),
+    );
+  });
+});
