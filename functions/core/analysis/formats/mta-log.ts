@@ -534,7 +534,11 @@ export class MtaLogReader extends LineReader implements LateTextReader {
   /** Postfix and sendmail: `QUEUEID: from=<…>` / `QUEUEID: to=<…>, …`; sendmail's `QUEUEID: NEWQID: DSN: …` */
   private queued(program: MtaProgram, syslog: SyslogLine, line: number): void {
     const match = QUEUE_ID.exec(syslog.message);
-    if (!match) return; // connect/disconnect, NOQUEUE rejects, warnings: read, nothing to keep
+    if (!match) {
+      // connect/disconnect, NOQUEUE rejects, warnings: read, nothing to keep.
+      this.withoutQueueId(program, syslog.message, line);
+      return;
+    }
     const [, queueId, text] = match as unknown as [string, string, string];
     const key = `${syslog.host}\u0000${queueId}`;
     const timestamp = syslog.timestamp;
@@ -575,6 +579,22 @@ export class MtaLogReader extends LineReader implements LateTextReader {
     for (const delivery of deliveries) this.deliver(delivery, entry, syslog, relay, line);
   }
 
+  /**
+   * A line of an MTA that does not start with a queue id. Such lines say nothing of a message, but
+   * one that holds relay-refusal text is a delivery in a shape not read — a prefix before the queue
+   * id that a syslogd or collector added — and is skipped as REFUSAL_NOT_READ, failing the file:
+   * counted as analysed, its refusal would be lost unsaid. Only these lines are searched (a few per
+   * message: connect, disconnect), not the ones read.
+   */
+  private withoutQueueId(program: MtaProgram, text: string, line: number): void {
+    if (refusalMarkerIn(text) === undefined) return;
+    const what =
+      program === 'exim'
+        ? 'an Exim line that does not start with a message id'
+        : `a ${program === 'postfix' ? 'Postfix' : 'sendmail'} line that does not start with a queue id`;
+    this.skipLine(line, 'BAD_LINE', `${what}: "${quoteText(text, 80)}"`, text);
+  }
+
   /** `NEWQID: DSN: …` after a message's queue id: NEWQID is the bounce sendmail made, its sender null (`<>`). */
   private sendmailBounce(text: string, syslog: SyslogLine, line: number): void {
     const queueId = SENDMAIL_BOUNCE.exec(text)?.[1];
@@ -588,7 +608,11 @@ export class MtaLogReader extends LineReader implements LateTextReader {
   private exim(text: string, syslog: SyslogLine, line: number): void {
     const space = text.indexOf(' ');
     const id = space < 0 ? text : text.slice(0, space);
-    if (!EXIM_ID.test(id)) return; // queue runs, daemon starts, rejections of the receiving side
+    if (!EXIM_ID.test(id)) {
+      // Queue runs, daemon starts, rejections of the receiving side: read, nothing to keep.
+      this.withoutQueueId('exim', text, line);
+      return;
+    }
     this.program ??= 'exim';
     const key = `${syslog.host}\u0000${id}`;
     const rest = text.slice(space + 1);

@@ -24,7 +24,8 @@
  *   without its date), or a tag after a severity (`INFO    postfix/smtp[4711]: text`, the rsyslog
  *   template of the boky/postfix image). The wrapper's time is the line's: it has the year and
  *   the zone the syslog date inside lacks.
- * A line the runtime split (over 16 KB, which no MTA writes) is read as its parts.
+ * A line the runtime split (over 16 KB, which no MTA writes) is read as its parts. Solaris'
+ * `[ID 801593 mail.info]` before the text is taken off in every shape and wrapper.
  *
  * Traditional dates get their year from `--year`, else from the file's modification time (a date
  * after it belongs to the year before: the log began last year), else from the current year, and
@@ -150,8 +151,23 @@ function isoTime(match: RegExpExecArray, first: number): number | undefined {
   return local === undefined ? undefined : local - zoneMinutes(match[first + 7] as string) * 60_000;
 }
 
+/** Solaris and illumos syslogd: a message id and the facility before the text. */
+const SOLARIS_MESSAGE_ID = /^\[ID \d{1,10} [a-z0-9]+\.[a-z]+\] /;
+
+/** The text without Solaris' `[ID 801593 mail.info] ` before it. */
+function withoutMessageId(message: string): string {
+  const id = SOLARIS_MESSAGE_ID.exec(message);
+  return id ? message.slice(id[0].length) : message;
+}
+
+/**
+ * Every reading of a line, plain or wrapped, ends here: so Solaris' `[ID …]` before the text is
+ * taken off whatever wrapper a central syslog or the journal put around the line. Only a text that
+ * opens with `[` is looked at: plain logs pay nothing.
+ */
 function syslogLine(time: number, host: string, program: string, message: string): SyslogLine {
-  return { timestamp: new Date(time).toISOString(), host, program, message };
+  const text = message.charCodeAt(0) === OPEN_BRACKET ? withoutMessageId(message) : message;
+  return { timestamp: new Date(time).toISOString(), host, program, message: text };
 }
 
 /**
@@ -167,15 +183,6 @@ function besideFacility(host: string, rest: string): { host: string; tag: RegExp
   if (FACILITY_SEVERITY.test(word)) return { host, tag };
   if (FACILITY_SEVERITY.test(host)) return { host: word, tag };
   return undefined;
-}
-
-/** Solaris and illumos syslogd: a message id and the facility before the text. */
-const SOLARIS_MESSAGE_ID = /^\[ID \d{1,10} [a-z0-9]+\.[a-z]+\] /;
-
-/** The text without Solaris' `[ID 801593 mail.info] ` before it. */
-function withoutMessageId(message: string): string {
-  const id = SOLARIS_MESSAGE_ID.exec(message);
-  return id ? message.slice(id[0].length) : message;
 }
 
 /**
@@ -360,9 +367,7 @@ export class SyslogDates {
     // Dated only once it is known to be a syslog line: traditional dates are counted for the notes.
     const timestamp = at ?? (traditional ? this.traditionalTime(traditional, month) : isoTime(match, 1));
     if (timestamp === undefined) return 'bad-date';
-    let message = tag[3] as string;
-    if (message.charCodeAt(0) === OPEN_BRACKET) message = withoutMessageId(message);
-    return syslogLine(timestamp, host, tag[1] as string, message);
+    return syslogLine(timestamp, host, tag[1] as string, tag[3] as string);
   }
 
   /**
