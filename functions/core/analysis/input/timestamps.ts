@@ -19,11 +19,16 @@
  *   `M/dd`). The first proof holds for the file's ambiguous dates (`9/3/2021`); a date that proves
  *   the other order is still read as written, and the file gets a note that it mixes both;
  * - ambiguous dates seen before any proof are read with an assumed order — day first in a
- *   `;`-separated file (the list separator of the cultures that write the day first), else month
- *   first while the file's dates look as en-US writes them (`3/12/2026 9:15:01 AM`: an unpadded
- *   month, `AM`/`PM`), and day first otherwise: 24-hour times, or 12-hour ones en-US never writes
- *   (vi-VN `03/12/2026 9:15:01 SA`, es-MX `a. m.`, en-NZ `am`, zh-SG `上午`), which say nothing of
- *   the order by themselves — and the events built from them are
+ *   `;`-separated file (the list separator of the cultures that write the day first); else month
+ *   first for dates as Excel saves en-US's in a CSV (`12/3/2026 14:05`: no seconds, which
+ *   Export-Csv always writes, and a second part of one digit, which no culture that zero-pads the
+ *   month writes) or while they look as en-US's Export-Csv writes them (`3/12/2026 9:15:01 AM`: an
+ *   unpadded month, `AM`/`PM`); day first otherwise: 24-hour times (`3/12/2026 14:05` is en-AU's
+ *   `d/MM` as much as en-US's), or 12-hour ones en-US never writes (vi-VN `03/12/2026 9:15:01 SA`,
+ *   es-MX `a. m.`, en-NZ `am`, zh-SG `上午`), which say nothing of the order by themselves. When the
+ *   file's dates point different ways, the strongest evidence so far decides ({@link WEIGHT}) and
+ *   re-dates the events still waiting; rows already handed on keep their order, and the note says
+ *   what pointed the other way. The events built from ambiguous dates are
  *   {@link TimestampParser.track tracked}: when a proof arrives, those not handed on yet are re-dated.
  *   {@link HeldBatches} keeps them back for a while for that. Events handed on with an assumed order
  *   are marked (`dateOrderAssumed`): their findings say so, and the store never lets such a date
@@ -206,6 +211,8 @@ interface Scanned {
   hour: number;
   minute: number;
   second: number;
+  /** False for a time written without seconds (`14:05`), as Excel saves date-times in a CSV. */
+  hasSeconds: boolean;
   millis: number;
   meridiem: 'am' | 'pm' | undefined;
   /** The AM/PM designator as written (`AM`, `a. m.`), `''` without one. */
@@ -244,6 +251,7 @@ function scan(text: string): Scanned | undefined {
   if (hour < 0) return undefined;
   let minute: number;
   let second = 0;
+  let hasSeconds = false;
   let millis = 0;
   if (s.unit('h')) {
     // fr-CA `HH 'h' mm 'min' ss 's'`: `09 h 15 min 02 s`
@@ -252,6 +260,7 @@ function scan(text: string): Scanned | undefined {
     if (s.unit('min')) {
       second = s.twoDigits();
       if (second < 0 || !s.unit('s')) return undefined;
+      hasSeconds = true;
     }
   } else {
     const timeSeparator = text[s.at];
@@ -262,6 +271,7 @@ function scan(text: string): Scanned | undefined {
     if (s.accept(timeSeparator)) {
       second = s.twoDigits();
       if (second < 0) return undefined;
+      hasSeconds = true;
       if (timeSeparator === ':' && (s.accept('.') || s.accept(','))) {
         const fraction = s.digits(7);
         if (fraction < 0) return undefined;
@@ -304,6 +314,7 @@ function scan(text: string): Scanned | undefined {
     hour,
     minute,
     second,
+    hasSeconds,
     millis,
     meridiem,
     designator: s.designator,
@@ -379,13 +390,28 @@ function unlikeEnUs(scanned: Scanned): string | undefined {
 }
 
 /**
+ * True for a date-time as Excel writes en-US's when it saves a sheet as CSV, `m/d/yyyy h:mm`
+ * (`12/3/2026 14:05`): no seconds, which PowerShell's Export-Csv always writes, and a second part of
+ * one digit, which the cultures that zero-pad the month (en-GB `dd/MM/yyyy`, en-AU `d/MM/yyyy`)
+ * never write. Such a date is M/d (en-US, by far the most common) or d/M (zh-HK, el-GR, id-ID).
+ * `3/12/2026 14:05` is not enough: en-AU writes it too.
+ */
+function savedByExcelEnUs(scanned: Scanned): boolean {
+  const { separator, hasSeconds, meridiem, a, aDigits, bDigits } = scanned;
+  const paddedMonth = aDigits === 2 && a < 10; // `03/4/2026`: not en-US's
+  return separator === '/' && !hasSeconds && meridiem === undefined && bDigits === 1 && !paddedMonth;
+}
+
+/**
  * Why a file's ambiguous dates are read in the order they are (the names are those stored in resume
- * points): `meridiem` while the dates look as en-US writes them; `24-hour` for any other time, 24-hour
- * or 12-hour as en-US never writes it — which tells nothing of the order, and most cultures that
- * write such times put the day first (es-PA and es-PR write `MM/dd/yyyy h:mm:ss a. m.`).
+ * points): `spreadsheet` for a date-time as Excel saves en-US's; `meridiem` while the dates look as
+ * en-US's Export-Csv writes them; `24-hour` for any other time, 24-hour or 12-hour as en-US never
+ * writes it — which tells nothing of the order, and most cultures that write such times put the day
+ * first (es-PA and es-PR write `MM/dd/yyyy h:mm:ss a. m.`).
  */
 function basisOf(scanned: Scanned): DateOrderBasis {
-  return scanned.meridiem !== undefined && unlikeEnUs(scanned) === undefined ? 'meridiem' : '24-hour';
+  if (scanned.meridiem !== undefined) return unlikeEnUs(scanned) === undefined ? 'meridiem' : '24-hour';
+  return savedByExcelEnUs(scanned) ? 'spreadsheet' : '24-hour';
 }
 
 /** The order assumed for ambiguous dates on each basis. */
@@ -393,6 +419,20 @@ const ASSUMED_ORDER: Readonly<Record<DateOrderBasis, DayOrder>> = {
   semicolons: 'day-first',
   meridiem: 'month-first',
   '24-hour': 'day-first',
+  spreadsheet: 'month-first',
+};
+
+/**
+ * How strongly each basis points to its order, for a file whose dates point different ways: the
+ * strongest so far decides. `AM`/`PM` is written by cultures that put the day first too (en-AU,
+ * en-MY); a time en-US's Export-Csv never writes points away from it; Excel's `m/d/yyyy h:mm` leaves
+ * en-US and a few rarer d/M cultures. The delimiter holds for the whole file.
+ */
+const WEIGHT: Readonly<Record<DateOrderBasis, number>> = {
+  meridiem: 0,
+  '24-hour': 1,
+  spreadsheet: 2,
+  semicolons: 3,
 };
 
 /**
@@ -404,6 +444,9 @@ function because(basis: DateOrderBasis, example: string): string {
     return 'the file is ;-separated, the list separator of the cultures that write the day first';
   }
   if (basis === 'meridiem') return 'the times carry AM/PM, as en-US writes them';
+  if (basis === 'spreadsheet') {
+    return 'Excel saves en-US dates so in a CSV (m/d/yyyy h:mm: no seconds, an unpadded day)';
+  }
   const scanned = scan(example);
   const unlike = scanned === undefined ? undefined : unlikeEnUs(scanned);
   if (unlike === undefined) {
@@ -484,8 +527,8 @@ function linesText(range: Rows): string {
   return firstLine === lastLine ? ` (line ${firstLine})` : ` (lines ${firstLine}–${lastLine})`;
 }
 
-function lineText(proof: Proof): string {
-  return proof.line === undefined ? '' : ` on line ${proof.line}`;
+function lineText(value: { line: number | undefined }): string {
+  return value.line === undefined ? '' : ` on line ${value.line}`;
 }
 
 function datesText(rows: number): string {
@@ -535,6 +578,11 @@ export class TimestampParser {
   private pendingRows: Rows | undefined;
   /** Rows whose events were handed on, dated with an assumed order, before any proof. */
   private releasedRows: Rows | undefined;
+  /**
+   * The first date that pointed to the other order more strongly after rows were handed on, for the
+   * note (not in resume points: a later invocation tells it only if it reads that row again).
+   */
+  private outweighed: { basis: DateOrderBasis; value: string; line: number | undefined } | undefined;
   /** The order of the rows earlier reads of the file handed on with an assumed order, if any. */
   private readonly releasedEarlier: DayOrder | undefined;
   private reread = false;
@@ -606,7 +654,7 @@ export class TimestampParser {
     const monthFirst = build(c, a, b, scanned);
     if (this.proof !== undefined) return this.proof.order === 'day-first' ? dayFirst : monthFirst;
 
-    const basis = this.basisFor(scanned, value);
+    const basis = this.basisFor(scanned, value, line);
     const order = ASSUMED_ORDER[basis];
     const iso = order === 'day-first' ? dayFirst : monthFirst;
     const alternative = order === 'day-first' ? monthFirst : dayFirst;
@@ -674,15 +722,13 @@ export class TimestampParser {
     const notes: SourceNote[] = [];
     const { assumed, releasedRows, proof, conflict } = this;
     if (proof === undefined && assumed !== undefined) {
-      const otherCultures =
-        assumed.order === 'month-first' ? 'the day first (en-GB, en-AU, …)' : 'the month first (en-US, …)';
       notes.push({
         code: 'DATE_ORDER_ASSUMED',
         message:
           `${datesText(assumed.rows)}${linesText(assumed)} could be day-first or month-first (e.g. "${assumed.example}") ` +
           "and no date in the file settles it (a day above 12, or 9/03/2021's zero-padded month): " +
-          `they were read ${assumed.order} because ${because(assumed.basis, assumed.example)}. If the exporting PC ` +
-          `writes ${otherCultures}, day and month are swapped. To be sure, ${UNAMBIGUOUS_EXPORT}.`,
+          `they were read ${assumed.order} because ${because(assumed.basis, assumed.example)}. ` +
+          `${this.ifSwapped(assumed)} To be sure, ${UNAMBIGUOUS_EXPORT}.`,
       });
     }
     if (proof !== undefined && releasedRows !== undefined && releasedRows.order !== proof.order) {
@@ -709,26 +755,52 @@ export class TimestampParser {
   }
 
   /**
-   * The basis of the file's ambiguous dates: a `;` delimiter settles it, else the file is read as
-   * en-US's while all its dates look so. The first that does not (`03/12/2026 9:15:01 SA`) has the file
-   * read day-first, and the events waiting month-first re-dated, unless dates were handed on
-   * month-first already: then the file stays month-first, so that it is read one way.
+   * The basis of the file's ambiguous dates: a `;` delimiter settles it, else the strongest basis its
+   * dates gave so far ({@link WEIGHT}). A stronger one (`03/12/2026 9:15:01 SA` after en-US-looking
+   * dates, `12/3/2026 14:05` after `3/12/2026 14:05`) re-dates the events waiting in the other order,
+   * unless dates were handed on in that order already: then the file keeps it, so that it is read one
+   * way, and its note says what pointed the other way.
    */
-  private basisFor(scanned: Scanned, value: string): DateOrderBasis {
+  private basisFor(scanned: Scanned, value: string, line: number | undefined): DateOrderBasis {
     if (this.hint !== undefined) return this.hint;
     const basis = basisOf(scanned);
     const assumed = this.assumed;
-    if (assumed === undefined || assumed.basis === basis) return basis;
-    if (assumed.basis !== 'meridiem' || this.releasedRows !== undefined) return assumed.basis;
+    if (assumed === undefined) return basis;
+    if (WEIGHT[basis] <= WEIGHT[assumed.basis]) return assumed.basis;
+    const order = ASSUMED_ORDER[basis];
+    if (order !== assumed.order && this.releasedRows !== undefined) {
+      this.outweighed ??= { basis, value, line };
+      return assumed.basis;
+    }
     for (const entry of this.pending) {
+      if (entry.order === order) continue;
       const { timestamp } = entry.event;
       entry.event.timestamp = entry.alternative;
       entry.alternative = timestamp;
-      entry.order = 'day-first';
+      entry.order = order;
     }
-    if (this.pendingRows !== undefined) this.pendingRows.order = 'day-first';
-    this.assumed = { ...assumed, order: 'day-first', basis, example: value };
+    if (this.pendingRows !== undefined) this.pendingRows.order = order;
+    this.assumed = { ...assumed, order, basis, example: value };
     return basis;
+  }
+
+  /**
+   * What points to the other order, in words: the cultures that write it, or the date that pointed to
+   * it more strongly once dates had been handed on. Short, as {@link because}.
+   */
+  private ifSwapped(assumed: { basis: DateOrderBasis; order: DayOrder }): string {
+    const { outweighed } = this;
+    if (outweighed !== undefined) {
+      const order = ASSUMED_ORDER[outweighed.basis];
+      return `"${outweighed.value}"${lineText(outweighed)} points ${order}, but came after some were analysed.`;
+    }
+    const otherCultures =
+      assumed.basis === 'spreadsheet'
+        ? 'the day first (zh-HK, el-GR, …)'
+        : assumed.order === 'month-first'
+          ? 'the day first (en-GB, en-AU, …)'
+          : 'the month first (en-US, …)';
+    return `If the exporting PC writes ${otherCultures}, day and month are swapped.`;
   }
 
   /** True when the row on `line` is counted by this read (not one an earlier read counted). */

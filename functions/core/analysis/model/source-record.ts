@@ -60,7 +60,7 @@ export const DayOrder = z.enum(['month-first', 'day-first']);
 export type DayOrder = z.infer<typeof DayOrder>;
 
 /** Why an order was assumed for dates that do not prove one (see input/timestamps.ts). */
-export const DateOrderBasis = z.enum(['semicolons', 'meridiem', '24-hour']);
+export const DateOrderBasis = z.enum(['semicolons', 'meridiem', '24-hour', 'spreadsheet']);
 export type DateOrderBasis = z.infer<typeof DateOrderBasis>;
 
 /** A date that proved its file's day/month order, for notes: `28/11/2026 …` on line 7. */
