@@ -9,12 +9,13 @@
  * one to `MAIL FROM` or to the message refuses the recipients of its transaction ({@link MailTransaction}).
  *
  * Rows have no session id, and no field IIS SMTP can log tells sessions apart (no client port, no
- * connection id): a session is told by site and remote IP (`c-ip`), and ends at its `QUIT` (or a 421).
+ * connection id): a session is told by relay, site and remote IP (`c-ip`), and ends at its `QUIT` (or a 421).
  * When the relay opens another session to the same remote before the first ends (two greetings with
  * no QUIT between), their rows interleave: answers still pair in order, but a refusal there keeps
  * its MAIL FROM only when every interleaved session's was the same, and its recipient only when every
  * interleaved RCPT TO got the same answer; each is its own finding, and the file's notes say so.
- * IIS writes W3C times in UTC.
+ * IIS writes W3C times in UTC. Pairing by order needs the order IIS wrote: a log whose lines were
+ * sorted is refused ({@link WriteOrder}), and no refusal of it is handed on.
  *
  * A log without the `date` field (the SMTP service's default field set has only `time`) is dated by
  * its `#Date:` directives, which IIS writes at the file's start and again after each restart: a
@@ -358,6 +359,43 @@ class Tally {
   }
 }
 
+/** Refusals held while the rows could still be sorted: past this many, the file is decided on. */
+const MAX_HELD = 10_000;
+
+/**
+ * Whether the rows are in the order IIS wrote them, which pairing answers by position needs. IIS
+ * sends its next command as soon as it has read an answer, so a log as written shows, for one remote,
+ * an answer followed by a command within the same second (the greeting then EHLO, `250` then RCPT
+ * TO), from its first session on. Rows sorted as whole lines (`sort`, `Sort-Object`) never do:
+ * `OutboundConnectionCommand` sorts before `OutboundConnectionResponse`, so each second's commands
+ * come before its answers, and its answers are sorted by code (`221` before `550`).
+ */
+class WriteOrder {
+  /** True once the rows show an answer followed by a command of its remote within one second. */
+  public shown = false;
+  /** The first answer after a command of its remote: the first the reader pairs by position. */
+  public firstPaired: number | undefined;
+  /** Each remote's last row while the order is not shown: its second, and whether it was an answer. */
+  private readonly last = new Map<string, { second: string; answer: boolean }>();
+  /** Remotes the relay has sent a command to while the order is not shown. */
+  private readonly commanded = new Set<string>();
+
+  public row(key: string, timestamp: string, answer: boolean, line: number): void {
+    if (this.shown) return;
+    const second = timestamp.slice(0, 19);
+    const last = this.last.get(key);
+    if (!answer && last?.answer === true && last.second === second) {
+      this.shown = true;
+      this.last.clear();
+      this.commanded.clear();
+      return;
+    }
+    if (answer && this.firstPaired === undefined && this.commanded.has(key)) this.firstPaired = line;
+    if (!answer) this.commanded.add(key);
+    this.last.set(key, { second, answer });
+  }
+}
+
 class IisSmtpReader extends LineReader {
   private readonly connections = new Map<string, Connection>();
   private fields: string[] = [];
@@ -372,6 +410,9 @@ class IisSmtpReader extends LineReader {
   private readonly withoutRecipient = new Tally();
   /** Refusals answering a command the log does not have. */
   private readonly unpaired = new Tally();
+  /** Whether the rows are in IIS's order; refusals wait in `held` until they show it. */
+  private readonly order = new WriteOrder();
+  private held: TraceEvent[] = [];
 
   public constructor(private readonly context: TextContext) {
     super();
@@ -437,9 +478,57 @@ class IisSmtpReader extends LineReader {
       return;
     }
     const kind = this.value(cells, 'cs-username')?.toLowerCase();
-    const key = `${this.value(cells, 's-sitename') ?? ''} ${this.value(cells, 'c-ip') ?? ''}`;
-    if (kind === 'outboundconnectioncommand') this.command(cells, key, timestamp);
-    else if (kind === 'outboundconnectionresponse') this.response(cells, key, timestamp, line);
+    // The relay too: logs of several relays merged in time order keep each relay's sessions apart.
+    const key = ['s-computername', 's-sitename', 'c-ip']
+      .map((name) => this.value(cells, name) ?? '')
+      .join(' ');
+    if (kind !== 'outboundconnectioncommand' && kind !== 'outboundconnectionresponse') return;
+    const answer = kind === 'outboundconnectionresponse';
+    if (!this.order.shown) {
+      this.order.row(key, timestamp, answer, line);
+      if (this.order.shown) this.release();
+    }
+    if (answer) this.response(cells, key, timestamp, line);
+    else this.command(cells, key, timestamp);
+  }
+
+  /** A refusal's event, held while the rows have not shown that they are in the order IIS wrote them. */
+  private emit(event: TraceEvent): void {
+    if (this.order.shown) {
+      this.sink.event(event);
+      return;
+    }
+    this.held.push(event);
+    if (this.held.length >= MAX_HELD) this.decideOrder();
+  }
+
+  private release(): void {
+    for (const event of this.held) this.sink.event(event);
+    this.held = [];
+  }
+
+  /**
+   * The rows have not shown IIS's order (see {@link WriteOrder}): when an answer was paired with a
+   * command by position, that pairing is not the server's, and the file is refused rather than
+   * give a refusal another recipient or none. Answers paired with nothing lose nothing: released.
+   */
+  private decideOrder(): void {
+    const line = this.order.firstPaired;
+    if (line === undefined) {
+      this.release();
+      return;
+    }
+    throw new UnknownFormatError(
+      `${this.context.file}: looks like an IIS SMTP service log whose lines were sorted (sort, Sort-Object): in no ` +
+        "second is a remote's answer followed by the relay's next command, which every log IIS writes shows (it sends " +
+        'each command as soon as it has read the answer), so from the first answer paired with a command (line ' +
+        `${line}) on, the order of commands and answers is not the server's. IIS logs no session id: answers are ` +
+        'paired with commands by their order, and here a refusal would be given another recipient, or none. Analyse ' +
+        'the logs as IIS wrote them (the ex*.log files unsorted; several can be given at once), or merge them without ' +
+        'reordering the lines of one second: concatenate them, or sort on date and time only, keeping equal lines in ' +
+        'order (sort -s -k1,2).',
+      { file: this.context.file, line },
+    );
   }
 
   /**
@@ -656,10 +745,10 @@ class IisSmtpReader extends LineReader {
       // One event per recipient an answer to MAIL FROM or to the message refuses; while sessions
       // interleave, that answer may be another session's: its recipients are not named.
       const recipients = connection.open > 1 ? undefined : command?.transaction?.refusedBy(command.verb);
-      if (recipients === undefined) this.sink.event(event);
+      if (recipients === undefined) this.emit(event);
       else
         for (const recipient of recipients)
-          this.sink.event(recipient === undefined ? event : { ...event, recipient });
+          this.emit(recipient === undefined ? event : { ...event, recipient });
       return;
     }
     const held: Held = { event };
@@ -682,7 +771,7 @@ class IisSmtpReader extends LineReader {
     for (const { event, recipient } of connection.held) {
       if (sure && recipient !== undefined) event.recipient = recipient;
       else this.withoutRecipient.add(event.line);
-      this.sink.event(event);
+      this.emit(event);
     }
     connection.held = [];
     connection.meanings.clear();
@@ -721,6 +810,7 @@ class IisSmtpReader extends LineReader {
   protected override finish(): void {
     super.finish();
     for (const [key, connection] of [...this.connections]) this.close(key, connection);
+    if (!this.order.shown) this.decideOrder();
   }
 
   public override notes(): SourceNote[] {
