@@ -192,6 +192,10 @@ async function serveOnLoopback(dir: string | undefined): Promise<Engine> {
     deleteTableMs: 0,
     updateTableMs: 0,
   });
+  // Node closes a keep-alive connection idle for 5 s, and a client that sends on it in that moment
+  // gets ECONNRESET (seen once in a test on a loaded machine, on a Query the SDK did not retry).
+  // A loopback engine has no reason to drop idle connections: close() ends them.
+  server.keepAliveTimeout = 0;
   const address = await listen(server);
   const endpoint = `http://127.0.0.1:${address.port}`;
   return {
