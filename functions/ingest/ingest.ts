@@ -354,7 +354,15 @@ async function admit(
   const existing = await store.getSource(id);
   if (existing?.status === 'done' && isCurrent(existing, mode))
     return no({ result: 'skipped', reason: 'already analysed' });
-  if (existing?.status === 'failed' && !isRetryableFailure(existing.errorCode) && isCurrent(existing, mode)) {
+  // A record of a stale object does not end the upload: in a bucket without versions the same bytes
+  // put back under the key have the same identity, and their own notification must read them (a key
+  // still gone fails again at the read, for one GET).
+  if (
+    existing?.status === 'failed' &&
+    !isRetryableFailure(existing.errorCode) &&
+    existing.errorCode !== ErrorCode.StaleObject &&
+    isCurrent(existing, mode)
+  ) {
     return no({ result: 'skipped', reason: `already failed permanently (${existing.errorCode})` });
   }
   if (mode === 'upload' && existing?.replacedVersion !== undefined) {

@@ -206,6 +206,26 @@ describe('transient failures are retried', () => {
       errorCode: ErrorCode.StaleObject,
     });
   });
+
+  it('analyses the same bytes put back under the key after a delivery found the object deleted (a bucket without versions)', async () => {
+    // Prepare: the object is deleted before its notification is processed, which records STALE_OBJECT.
+    const key = 'incoming/put-back/MSGTRK.LOG';
+    const { body, id } = await upload(key, sample);
+    await s3.client.send(new DeleteObjectCommand({ Bucket: BUCKET, Key: key }));
+    await handlerWith()(sqsEvent([body]), context());
+    expect(await dynamo.store.getSource(id)).toMatchObject({ errorCode: ErrorCode.StaleObject });
+
+    // Act: the same bytes are uploaded again; without versions they have the same identity (key and ETag).
+    const again = await upload(key, sample);
+    expect(again.id).toBe(id);
+    const response = await handlerWith()(sqsEvent([again.body]), context());
+
+    // Assess: read this time, not passed over as "already failed permanently".
+    expect(response.batchItemFailures).toEqual([]);
+    const record = await dynamo.store.getSource(id);
+    expect(record).toMatchObject({ status: 'done' });
+    expect(record?.rowsAnalysed).toBeGreaterThan(0);
+  });
 });
 
 describe('the correlation after the analysis', () => {
