@@ -12,40 +12,12 @@ import { basename, join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Finding } from '../../functions/core/analysis/model/findings.js';
 import type { SourceRecord } from '../../functions/core/analysis/model/source-record.js';
-import { cli } from '../support/capture-output.js';
+import { analyseFiles as analyse } from '../support/analyse-files.js';
 
 const DIR = 'test/fixtures/real-world/trace-detail-languages';
 const RESAVED = join(DIR, 'detail-de-DE-two-recipients-excel.csv');
 const ORIGINAL = join(DIR, 'detail-de-DE-two-recipients.csv');
 const TRACE = join(DIR, 'trace-de-DE-two-recipients.csv');
-
-interface Run {
-  status: number;
-  report: string;
-  findings: Finding[];
-  sources: SourceRecord[];
-  /** Refusals read again (the same refusal in another row or file), counted once. */
-  duplicates: number;
-}
-
-/** `analyze <files> --no-store --json`: the findings on stdout, the summary on stderr. */
-async function analyse(...files: string[]): Promise<Run> {
-  const args = ['analyze', ...files, '--accepted-domains', 'contoso.com', '--no-store'];
-  const json = await cli(...args, '--json');
-  const text = await cli(...args);
-  const findings = json.out.stdout
-    .split('\n')
-    .filter(Boolean)
-    .map((line) => JSON.parse(line) as Finding);
-  const { sources, duplicates } = JSON.parse(json.out.stderr) as {
-    sources: SourceRecord[];
-    duplicates: number;
-  };
-  expect(sources.map((source) => [basename(source.file), source.status])).toEqual(
-    files.map((file) => [basename(file), 'done']),
-  );
-  return { status: json.status, report: text.out.stderr, findings, sources, duplicates };
-}
 
 let dir: string;
 beforeAll(async () => {

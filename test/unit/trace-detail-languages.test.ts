@@ -14,7 +14,7 @@ import { relayRejectionIn } from '../../functions/core/analysis/evidence/rejecti
 import type { Finding } from '../../functions/core/analysis/model/findings.js';
 import type { SourceRecord } from '../../functions/core/analysis/model/source-record.js';
 import { TraceFailures } from '../../functions/core/analysis/trace-failures.js';
-import { cli } from '../support/capture-output.js';
+import { type AnalysedFiles, analyseFiles as analyse } from '../support/analyse-files.js';
 import { event } from '../support/events.js';
 
 const DIR = 'test/fixtures/real-world/trace-detail-languages';
@@ -25,35 +25,6 @@ const DEFER_WORD = 'Zurückgestellt';
 /** Words the same rows may carry in other sessions; `Fail` and `Defer` are the English exports. */
 const FAIL_WORDS = [FAIL_WORD, 'Fehlgeschlagen', 'Échec', 'Fail'];
 const DEFER_WORDS = [DEFER_WORD, 'Verzögert', 'Différé', 'Defer'];
-
-interface Run {
-  status: number;
-  report: string;
-  findings: Finding[];
-  sources: SourceRecord[];
-  /** Refusals read again (the same refusal in another row or file), counted once. */
-  duplicates: number;
-}
-
-/** `analyze <files> --no-store --json`: the findings on stdout, the summary on stderr. */
-async function analyse(...files: string[]): Promise<Run> {
-  const args = ['analyze', ...files, '--accepted-domains', 'contoso.com', '--no-store'];
-  const json = await cli(...args, '--json');
-  const text = await cli(...args);
-  const findings = json.out.stdout
-    .split('\n')
-    .filter(Boolean)
-    .map((line) => JSON.parse(line) as Finding);
-  const { sources, duplicates } = JSON.parse(json.out.stderr) as {
-    sources: SourceRecord[];
-    duplicates: number;
-  };
-  // Every file read: a trace that could not be would leave no failure to explain.
-  expect(sources.map((source) => [basename(source.file), source.status])).toEqual(
-    files.map((file) => [basename(file), 'done']),
-  );
-  return { status: json.status, report: text.out.stderr, findings, sources, duplicates };
-}
 
 let dir: string;
 beforeAll(async () => {
@@ -98,7 +69,7 @@ describe('a detail export without RecipientAddress, its Fail event in another la
         analyse(await withEvent('detail-de-DE-two-recipients.csv', FAIL_WORD, word)),
       ),
     );
-    const english = runs.at(-1) as Run;
+    const english = runs.at(-1) as AnalysedFiles;
     expect(english.findings.map((finding) => finding.source.line)).toEqual([3, 4]);
     for (const run of runs) {
       expect(run.status).toBe(0);
