@@ -33,7 +33,7 @@
 import { BoundedMap } from '../../kernel/bounded-map.js';
 import { groupDigits, plural } from '../../kernel/counts-in-words.js';
 import { UnknownFormatError } from '../../kernel/errors.js';
-import { quoteText } from '../../kernel/strings.js';
+import { detach, quoteText, StringPool } from '../../kernel/strings.js';
 import {
   type MtaProgram,
   QUEUED_EVENT_ID,
@@ -72,6 +72,8 @@ export const MAX_REMOVED_MESSAGES = 10_000;
 
 /** The MTA that queued a message, its host (`''` in Exim's own main.log), its queue id and arrival. */
 interface QueuedMessage extends QueuedMessageName {
+  /** Its key in the queue and among the recently removed (queueKey), a copy of the line's (entry). */
+  key: string;
   /** P1, normalised; `''` for the null sender of a bounce. */
   from?: string;
   messageId?: string;
@@ -91,6 +93,19 @@ interface QueuedMessage extends QueuedMessageName {
    * events handed on then. What is read of them later is handed on under the name (handOnLate).
    */
   waiting?: { name: string; at: string; since?: number };
+  /**
+   * sendmail, which logs no removal: the recipients its from= line counts (`nrcpts=`), and how many
+   * of them its delivery lines gave a final status (sent or failed, not deferred), in one queue run or
+   * several. It leaves the queue once all have (sendmailDone). -1 when its lines do not add up
+   * (more final recipients than counted, a delivery after it left): it stays queued until evicted.
+   */
+  recipients?: number;
+  finals?: number;
+}
+
+/** The key of a queued message: queue ids are kept per host (a central syslog holds several). */
+function queueKey(host: string, queueId: string): string {
+  return `${host}\u0000${queueId}`;
 }
 
 /** The Message-ID of a queued message: the one its log names, else its stand-in. */
@@ -335,6 +350,8 @@ export class MtaLogReader extends LineReader implements LateTextReader {
   private readonly queue: BoundedMap<string, QueuedMessage>;
   /** Messages removed from the queue lately, for their lines read after it (see leave, afterFacts). */
   private readonly recentlyRemoved: BoundedMap<string, QueuedMessage>;
+  /** The hosts and senders of the queued messages, one copy each (entry, sender). */
+  private readonly strings = new StringPool();
   /**
    * A sender or Message-ID was read dated before a delivery of its message handed on without it: the
    * file is read newest first (afterFacts).
@@ -399,7 +416,11 @@ export class MtaLogReader extends LineReader implements LateTextReader {
       notes.push({
         code: 'QUEUE_IDS_FORGOTTEN',
         message:
-          `more than ${this.maxQueued.toLocaleString('en-US')} messages were in the queue at once: the senders of ` +
+          // What the reader saw, not the MTA's queue: a message whose last lines are not in the file
+          // (or that sendmail never says all its recipients are done with) stays open.
+          `more than ${this.maxQueued.toLocaleString('en-US')} messages were open at one point of the log, with no ` +
+          'line yet saying they left the queue (Postfix removed, Exim Completed, a final status for each recipient ' +
+          'of a sendmail message): the senders of ' +
           `${this.forgotten.toLocaleString('en-US')} queue ids were forgotten to bound memory, so refusals of those ` +
           'messages, if any, are classified without their envelope sender.',
       });
@@ -540,7 +561,7 @@ export class MtaLogReader extends LineReader implements LateTextReader {
       return;
     }
     const [, queueId, text] = match as unknown as [string, string, string];
-    const key = `${syslog.host}\u0000${queueId}`;
+    const key = queueKey(syslog.host, queueId);
     const timestamp = syslog.timestamp;
     if (text === 'removed') {
       this.leave(key, timestamp);
@@ -554,6 +575,11 @@ export class MtaLogReader extends LineReader implements LateTextReader {
       const msgid = /(?:^|, )msgid=(<[^>]*>|[^,\s]+)/.exec(text);
       if (msgid) news = setMessageId(entry, msgid[1] as string, timestamp, line) || news;
       this.afterFacts(key, entry, news, timestamp, line);
+      if (program === 'sendmail') {
+        const count = /(?:^|, )nrcpts=(\d+)/.exec(text)?.[1];
+        if (count !== undefined && entry.recipients === undefined) entry.recipients = Number(count);
+        this.sendmailDone(key, entry);
+      }
       return;
     }
     if (text.startsWith('message-id=')) {
@@ -562,7 +588,7 @@ export class MtaLogReader extends LineReader implements LateTextReader {
       return;
     }
     if (!text.startsWith('to=')) {
-      if (program === 'sendmail') this.sendmailBounce(text, syslog, line);
+      if (program === 'sendmail') this.sendmailBounce(key, text, syslog, line);
       return;
     }
     const deliveries = program === 'postfix' ? postfixDelivery(text) : sendmailDeliveries(text);
@@ -577,6 +603,7 @@ export class MtaLogReader extends LineReader implements LateTextReader {
     if (program === 'postfix' && entry.messageId === undefined)
       entry.arrival ??= postfixArrival(timestamp, text);
     for (const delivery of deliveries) this.deliver(delivery, entry, syslog, relay, line);
+    if (program === 'sendmail') this.sendmailDelivered(key, entry, deliveries);
   }
 
   /**
@@ -595,13 +622,54 @@ export class MtaLogReader extends LineReader implements LateTextReader {
     this.skipLine(line, 'BAD_LINE', `${what}: "${quoteText(text, 80)}"`, text);
   }
 
-  /** `NEWQID: DSN: …` after a message's queue id: NEWQID is the bounce sendmail made, its sender null (`<>`). */
-  private sendmailBounce(text: string, syslog: SyslogLine, line: number): void {
-    const queueId = SENDMAIL_BOUNCE.exec(text)?.[1];
-    if (queueId === undefined) return;
-    const key = `${syslog.host}\u0000${queueId}`;
+  /**
+   * `NEWQID: DSN: …` after the queue id of a message (`reported`): NEWQID is the bounce sendmail made,
+   * its sender null (`<>`). `Cannot send message for 5 days` (Timeout.queuereturn) returns every
+   * recipient of the message still queued, and sendmail removes it from its queue.
+   */
+  private sendmailBounce(reported: string, text: string, syslog: SyslogLine, line: number): void {
+    const bounce = SENDMAIL_BOUNCE.exec(text);
+    if (bounce === null) return;
+    const queueId = bounce[1] as string;
+    if (text.startsWith('Cannot send message for ', bounce[0].length)) this.leave(reported, syslog.timestamp);
+    const key = queueKey(syslog.host, queueId);
     const entry = this.entry(key, { program: 'sendmail', host: syslog.host, queueId }, syslog.timestamp);
     this.afterFacts(key, entry, this.sender(entry, '<>', syslog.timestamp, line), syslog.timestamp, line);
+  }
+
+  /**
+   * A sendmail delivery line: its recipients with a final status (sent or failed, not deferred) count
+   * towards the message's leaving the queue (sendmailDone). A delivery line of a message that left
+   * says its count was wrong (an alias expanded after the from= line counted it): it goes back into
+   * the queue, to stay until evicted. Read newest first, afterFacts empties the queue instead.
+   */
+  private sendmailDelivered(key: string, entry: QueuedMessage, deliveries: readonly Delivery[]): void {
+    if (this.backwards) return;
+    if (this.recentlyRemoved.get(key) === entry && entry.removedAt === undefined) {
+      entry.recipients = -1;
+      this.recentlyRemoved.delete(key);
+      this.enqueue(entry);
+      return;
+    }
+    const finals = deliveries.filter((delivery) => delivery.eventId !== 'DEFER').length;
+    entry.finals = (entry.finals ?? 0) + finals;
+    this.sendmailDone(key, entry);
+  }
+
+  /**
+   * sendmail logs no removal: a message leaves the queue once each recipient its from= line counts
+   * has a final status, to the recently removed, where its lines read later still find it — without
+   * a removal time, as sendmail does not reuse a queue id (it holds the date and time).
+   */
+  private sendmailDone(key: string, entry: QueuedMessage): void {
+    const recipients = entry.recipients;
+    if (this.backwards || recipients === undefined || recipients < 0) return;
+    if (this.queue.get(key) !== entry) return;
+    const finals = entry.finals ?? 0;
+    if (finals > recipients) entry.recipients = -1;
+    if (finals !== recipients) return;
+    this.queue.delete(key);
+    this.keepRemoved(entry);
   }
 
   /** Exim: `ID <= sender …`, `ID ** rcpt … : 550 5.7.64 …`, `ID == rcpt … defer …`, `ID Completed`. */
@@ -614,7 +682,7 @@ export class MtaLogReader extends LineReader implements LateTextReader {
       return;
     }
     this.program ??= 'exim';
-    const key = `${syslog.host}\u0000${id}`;
+    const key = queueKey(syslog.host, id);
     const rest = text.slice(space + 1);
     const timestamp = syslog.timestamp;
     if (rest === 'Completed') {
@@ -656,28 +724,41 @@ export class MtaLogReader extends LineReader implements LateTextReader {
     if (entry?.removedAt !== undefined && timestamp > entry.removedAt) entry = undefined;
     if (entry === undefined) {
       // A literal, not a spread of `id`: the spread was measured to slow the reader down.
-      entry = { program: id.program, host: id.host, queueId: id.queueId, lastAt: timestamp };
-      const full = this.queue.size >= this.maxQueued && !this.queue.has(key);
-      if (full && ifRoom) {
+      // Copies: slices of the line would keep its whole text (or the chunk it was cut from) alive
+      // while the message is queued. Its queue id is the end of its key.
+      const kept = detach(key);
+      const host = this.strings.intern(id.host);
+      const queueId = kept.slice(kept.length - id.queueId.length);
+      entry = { key: kept, program: id.program, host, queueId, lastAt: timestamp };
+      if (ifRoom && this.queue.size >= this.maxQueued && !this.queue.has(key)) {
         // Read newest first, its sender comes below: lost with it.
         if (this.backwards) this.forgotten++;
         return entry;
       }
-      // The map forgets the longest-queued id to make room: count it for the notes.
-      if (full) this.forgotten++;
-      this.queue.set(key, entry);
+      this.enqueue(entry);
     } else if (timestamp > entry.lastAt) entry.lastAt = timestamp;
     return entry;
   }
 
+  /** Queues a message. The map forgets the longest-queued id to make room: counted for the notes. */
+  private enqueue(entry: QueuedMessage): void {
+    if (this.queue.size >= this.maxQueued && !this.queue.has(entry.key)) this.forgotten++;
+    this.queue.set(entry.key, entry);
+  }
+
+  /** Keeps a message that left the queue for its lines read later (see leave). */
+  private keepRemoved(entry: QueuedMessage): void {
+    this.recentlyRemoved.set(entry.key, entry);
+  }
+
   /**
-   * A message leaves the queue (`removed`, Exim's `Completed`). Lines sorted by a time to the second
-   * may still bring its deliveries after it (`qmgr … removed` comes before `smtp … to=`): it is kept
-   * among the recently removed when it has something to give, or whatever it has in a file read
-   * newest first. A delivery of it that waits for its sender keeps it queued: lines listed newest
-   * first by the second put the sender below. A removal dated before a line read of the message is an
-   * older message's under a reused queue id (listed newest first): the message read has had all its
-   * lines.
+   * A message leaves the queue (`removed`, Exim's `Completed`, sendmail's `Cannot send message for`).
+   * Lines sorted by a time to the second may still bring its deliveries after it (`qmgr … removed`
+   * comes before `smtp … to=`): it is kept among the recently removed when it has something to give,
+   * or whatever it has in a file read newest first. A delivery of it that waits for its sender keeps
+   * it queued: lines listed newest first by the second put the sender below. A removal dated before a
+   * line read of the message is an older message's under a reused queue id (listed newest first): the
+   * message read has had all its lines.
    */
   private leave(key: string, timestamp: string): void {
     const removed = this.recentlyRemoved.get(key);
@@ -692,8 +773,7 @@ export class MtaLogReader extends LineReader implements LateTextReader {
     if (entry.waiting?.since !== undefined) return;
     this.queue.delete(key);
     // Read newest first, its earlier lines are below: they find it delivered.
-    if (this.backwards || entry.knownAt !== undefined || entry.waiting !== undefined)
-      this.recentlyRemoved.set(key, entry);
+    if (this.backwards || entry.knownAt !== undefined || entry.waiting !== undefined) this.keepRemoved(entry);
   }
 
   /**
@@ -717,7 +797,7 @@ export class MtaLogReader extends LineReader implements LateTextReader {
     if (this.queue.get(key) !== entry) return;
     this.queue.delete(key);
     entry.removedAt ??= entry.lastAt;
-    this.recentlyRemoved.set(key, entry);
+    this.keepRemoved(entry);
   }
 
   /**
@@ -726,7 +806,7 @@ export class MtaLogReader extends LineReader implements LateTextReader {
    */
   private sender(entry: QueuedMessage, address: string, timestamp: string, line: number): boolean {
     const learnt = entry.from === undefined;
-    entry.from = normaliseAddress(address);
+    entry.from = this.strings.intern(normaliseAddress(address));
     entry.knownAt = timestamp;
     entry.knownLine = line;
     return learnt;
@@ -898,7 +978,7 @@ function setMessageId(entry: QueuedMessage, raw: string, timestamp: string, line
   const messageId = normaliseMessageId(raw);
   if (messageId === '') return false;
   const learnt = entry.messageId === undefined;
-  entry.messageId = messageId;
+  entry.messageId = detach(messageId);
   // The sender's line is the place of the QUEUED event when there is one.
   if (entry.from === undefined) {
     entry.knownAt = timestamp;
