@@ -50,3 +50,26 @@ describe('an unknown prefix before the queue id', () => {
     expect(run.source.errorMessage).toContain(`${file}: line ${line} could not be read — ${what}`);
   });
 });
+
+describe("the relay's own rejections at RCPT time, quoting the refusal its verification got", () => {
+  const VERIFY = 'test/fixtures/real-world/verify-rejections';
+
+  it.each([
+    ['postfix-verify.log', 6, [[4, 'noc@adatum.com']]],
+    ['exim-callout.log', 2, []],
+  ])('%s is read, noting the rejection of line %i, and does not fail', async (file, line, findings) => {
+    const run = await analyzeNoStore(
+      `${VERIFY}/${file}`,
+      '--accepted-domains',
+      'contoso.com',
+      '--year',
+      '2026',
+    );
+    expect(run.status).toBe(0);
+    expect(run.source).toMatchObject({ status: 'done', rowsSkipped: 0 });
+    // Postfix's verify probe is queued and refused: that line is the finding; Exim's callout is no message.
+    expect(run.findings.map((finding) => [finding.source.line, finding.recipient])).toEqual(findings);
+    const note = run.source.notes?.find((candidate) => candidate.code === 'VERIFY_REFUSALS');
+    expect(note?.message).toMatch(new RegExp(`^Line ${line} is this relay's own rejection at RCPT time`));
+  });
+});

@@ -164,6 +164,11 @@ const EXIM_ID = /^[0-9A-Za-z]{6}-[0-9A-Za-z]{6,11}-[0-9A-Za-z]{2,4}$/;
 /** Postfix queue ids: short (hex) and long (`enable_long_queue_ids`); sendmail's 14-character ids. */
 const QUEUE_ID = /^([0-9A-F]{5,12}|[0-9A-Za-z]{10,20}): (.*)$/;
 /**
+ * The relay's own rejection of a recipient at RCPT time, before any queue id: Postfix `NOQUEUE:
+ * reject: RCPT from …` (and milter-reject), Exim `… rejected RCPT <…>`.
+ */
+const RCPT_REJECTION = /^NOQUEUE: (?:milter-)?reject: RCPT from |\brejected RCPT </;
+/**
  * A bounce sendmail makes, logged after the queue id of the message it reports on: `NEWQID: DSN:
  * reason`; `sender notify:` (a delay warning), `postmaster notify:` (to the postmaster, the sender
  * being null) and `return to sender:` (a bounce that failed in its turn). sendmail logs no `from=`
@@ -365,6 +370,9 @@ export class MtaLogReader extends LineReader implements LateTextReader {
    * without it — the lines out of order — and the most events between the two.
    */
   private sendersLate = 0;
+  /** Rejections at RCPT time quoting a relay refusal its verification got (see `withoutQueueId`), and the first's line. */
+  private verifyRefusals = 0;
+  private firstVerifyRefusal: number | undefined;
   private farthestSender = 0;
   private eximLocalDates = 0;
   /** The MTA of the first mail line: the file's format. */
@@ -423,6 +431,17 @@ export class MtaLogReader extends LineReader implements LateTextReader {
           'of a sendmail message): the senders of ' +
           `${this.forgotten.toLocaleString('en-US')} queue ids were forgotten to bound memory, so refusals of those ` +
           'messages, if any, are classified without their envelope sender.',
+      });
+    }
+    if (this.verifyRefusals > 0) {
+      notes.push({
+        code: 'VERIFY_REFUSALS',
+        message:
+          `${this.verifyRefusals === 1 ? `Line ${this.firstVerifyRefusal} is this relay's own rejection` : `${groupDigits(this.verifyRefusals)} lines (the first on line ${this.firstVerifyRefusal}) are this relay's own rejections`} ` +
+          'at RCPT time quoting an Exchange Online relay refusal its address verification got ' +
+          '(reject_unverified_recipient, an Exim callout): mail to those recipients is refused before it is queued. ' +
+          'No message was relayed, so they are no findings; the refusal is the same: fix what the findings say, ' +
+          'or check the connector the relay uses (relay-audit check).',
       });
     }
     if (this.sendersLate > 0) {
@@ -608,13 +627,21 @@ export class MtaLogReader extends LineReader implements LateTextReader {
 
   /**
    * A line of an MTA that does not start with a queue id. Such lines say nothing of a message, but
-   * one that holds relay-refusal text is a delivery in a shape not read — a prefix before the queue
-   * id that a syslogd or collector added — and is skipped as REFUSAL_NOT_READ, failing the file:
-   * counted as analysed, its refusal would be lost unsaid. Only these lines are searched (a few per
-   * message: connect, disconnect), not the ones read.
+   * one that holds relay-refusal text is either the relay's own rejection at RCPT time quoting the
+   * answer its address verification got (Postfix `NOQUEUE: reject: … unverified address: host …
+   * said: 550 5.7.64 …`, reject_unverified_recipient; Exim `rejected RCPT … callout`): noted, since no
+   * message was relayed — or a delivery in a shape not read (a prefix a syslogd or collector put
+   * before the queue id), skipped as REFUSAL_NOT_READ, failing the file: counted as analysed, its
+   * refusal would be lost unsaid. Only these lines are searched (a few per message: connect,
+   * disconnect), not the ones read.
    */
   private withoutQueueId(program: MtaProgram, text: string, line: number): void {
     if (refusalMarkerIn(text) === undefined) return;
+    if (RCPT_REJECTION.test(text)) {
+      this.verifyRefusals++;
+      this.firstVerifyRefusal ??= line;
+      return;
+    }
     const what =
       program === 'exim'
         ? 'an Exim line that does not start with a message id'
