@@ -170,9 +170,11 @@ const LINE_CONTEXT_CHARS = 1024;
 /** How much of the start of a file passed over is searched for a report's table header: it comes first. */
 const TABLE_SNIFF_CHARS = 64 * 1024;
 
-/** The header row of an HTML table (`ConvertTo-Html`: `<tr><th>EventId</th>…</tr>`), its cells in group 1. */
-const TABLE_HEADER_ROW = /<tr\b[^>]*>((?:\s*<th\b[^>]*>[^<]*<\/th>)+)\s*<\/tr>/i;
+/** The header rows of HTML tables (`ConvertTo-Html`: `<tr><th>EventId</th>…</tr>`), their cells in group 1. */
+const TABLE_HEADER_ROWS = /<tr\b[^>]*>((?:\s*<th\b[^>]*>[^<]*<\/th>)+)\s*<\/tr>/gi;
 const HEADER_CELL = /<th\b[^>]*>([^<]*)<\/th>/gi;
+/** A property name of `ConvertTo-Html -As List`, which writes no header row: `<td>EventId:</td>`. */
+const LIST_NAME_CELL = /<td\b[^>]*>\s*([A-Za-z]+):\s*<\/td>/gi;
 
 /** What to do with a report (`ConvertTo-Html`, `Export-Clixml`) instead of an export. */
 const REPORT_ADVICE =
@@ -436,13 +438,34 @@ async function exportTableIn(
   } finally {
     await closeEarly(bytes);
   }
-  const row = TABLE_HEADER_ROW.exec(start.slice(0, TABLE_SNIFF_CHARS))?.[1];
-  if (row === undefined) return undefined;
-  const cells = [...row.matchAll(HEADER_CELL)].map((cell) => (cell[1] ?? '').trim());
-  const format = chooseFormat(cells, false);
+  const head = start.slice(0, TABLE_SNIFF_CHARS);
+  // Every table's header row: a report may put a summary fragment before the rows (-Body "$a $b").
+  const names: string[] = [];
+  let format: FormatId | undefined;
+  for (const row of head.matchAll(TABLE_HEADER_ROWS)) {
+    const cells = [...(row[1] ?? '').matchAll(HEADER_CELL)].map((cell) => (cell[1] ?? '').trim());
+    format ??= chooseFormat(cells, false)?.id;
+    names.push(...cells);
+  }
+  for (const cell of head.matchAll(LIST_NAME_CELL)) names.push(cell[1] ?? '');
+  format ??= reportedRowsOf(names);
   if (format === undefined) return undefined;
   const unjoinedLists = [...UNJOINED_LIST_LITERALS].some((literal) => start.includes(`<td>${literal}</td>`));
-  return { format: format.id, unjoinedLists };
+  return { format, unjoinedLists };
+}
+
+/**
+ * The cmdlet whose rows a report holds when its columns are not a whole export's: a selection
+ * (`Select Timestamp,EventId,Sender,Recipients,RecipientStatus`) or a list (`-As List`). Told by
+ * property names only those cmdlets write together.
+ */
+function reportedRowsOf(names: readonly string[]): FormatId | undefined {
+  const has = new Set(names.map((name) => name.toLowerCase()));
+  if (has.has('eventid') && (has.has('recipientstatus') || has.has('recipients')))
+    return 'tracking-log-export';
+  if (has.has('messagetraceid') || (has.has('recipientaddress') && (has.has('status') || has.has('event'))))
+    return 'message-trace';
+  return undefined;
 }
 
 /** Refusal text found in a file passed over, and what the file looks like around it. */

@@ -126,3 +126,24 @@ describe('a ConvertTo-Html report of tracking or trace results in a folder', () 
     );
   });
 });
+
+describe('a ConvertTo-Html report of tracking rows in other shapes', () => {
+  it.each([
+    ['daily-report.html', 'a summary table before the rows'],
+    ['as-list.html', '-As List, no header row'],
+    ['failed-messages.html', 'a selection of columns without MessageId'],
+  ])('%s (%s) is listed as may hold refusals and fails the run', async (file) => {
+    const folder = join(dir(), 'report');
+    await cp(join(FIXTURES, 'mail.log'), join(folder, 'mail.log'));
+    await cp(join('test/fixtures/real-world/convertto-html-shapes', file), join(folder, file));
+
+    const { status, out } = await cli('analyze', folder, ...ARGS, '--json');
+
+    expect(status).toBe(1);
+    const summary = JSON.parse(out.stderr) as Summary;
+    expect(summary.notAnalysed.map((entry) => [basename(entry.file), entry.mayHoldRefusals])).toEqual([
+      [file, true],
+    ]);
+    expect(summary.notAnalysed[0]?.reason).toContain('yet its table is a Get-MessageTrackingLog export');
+  });
+});
