@@ -46,7 +46,7 @@ describe('date-times as Excel saves en-US ones in a CSV (m/d/yyyy h:mm)', () => 
     expect(note).toContain(`(e.g. "${value}")`);
     expect(note).toContain(EXCEL_REASON);
     expect(note).toContain(
-      'If the exporting PC writes the day first (zh-HK, el-GR, …), day and month are swapped.',
+      'If the exporting PC writes the day first (zh-HK, en-SG, …), day and month are swapped.',
     );
     expect(note).not.toContain('24-hour');
   });

@@ -393,7 +393,8 @@ function unlikeEnUs(scanned: Scanned): string | undefined {
  * True for a date-time as Excel writes en-US's when it saves a sheet as CSV, `m/d/yyyy h:mm`
  * (`12/3/2026 14:05`): no seconds, which PowerShell's Export-Csv always writes, and a second part of
  * one digit, which the cultures that zero-pad the month (en-GB `dd/MM/yyyy`, en-AU `d/MM/yyyy`)
- * never write. Such a date is M/d (en-US, by far the most common) or d/M (zh-HK, el-GR, id-ID).
+ * never write. Such a date is M/d (en-US, by far the most common) or d/M (zh-HK, en-SG, en-MY, whose
+ * list separator is a comma too; el-GR and id-ID separate with `;`, which settles the order first).
  * `3/12/2026 14:05` is not enough: en-AU writes it too.
  */
 function savedByExcelEnUs(scanned: Scanned): boolean {
@@ -796,7 +797,7 @@ export class TimestampParser {
     }
     const otherCultures =
       assumed.basis === 'spreadsheet'
-        ? 'the day first (zh-HK, el-GR, …)'
+        ? 'the day first (zh-HK, en-SG, …)'
         : assumed.order === 'month-first'
           ? 'the day first (en-GB, en-AU, …)'
           : 'the month first (en-US, …)';
