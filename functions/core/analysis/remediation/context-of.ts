@@ -22,8 +22,6 @@ export interface RefusalFacts {
   relay?: RelaySoftware | undefined;
   /** What a send protocol log showed of the session the refusal was answered in. */
   session?: RemediationContext['session'] | undefined;
-  /** The group or mailbox whose routing the evidence proved (forwarding); stored findings lack it. */
-  routing?: RemediationContext['routing'] | undefined;
 }
 
 /** What the organisation tells it. */
@@ -36,10 +34,9 @@ export interface OrganisationFacts {
 
 /**
  * What of a refusal the advice names. Only that goes in, so identical refusals share one text: the
- * recipient domain and the proven routing matter for forwarding only ("find what forwards to …",
- * "check the group sales@…" — the group, not its member, so a group's refusals share one text),
- * and the answering host only when it is the tenant's endpoint — front-end names vary per
- * connection and would make every text unique. The context and the cache key are both made from this one selection.
+ * recipient domain matters for forwarding only ("find what forwards to …"), and the answering host
+ * only when it is the tenant's endpoint — front-end names vary per connection and would make every
+ * text unique. The context and the cache key are both made from this one selection.
  */
 function namedFacts(scenario: ScenarioId, facts: RefusalFacts): RefusalFacts {
   return {
@@ -53,7 +50,6 @@ function namedFacts(scenario: ScenarioId, facts: RefusalFacts): RefusalFacts {
       facts.remoteHost !== undefined && isTenantEndpoint(facts.remoteHost) ? facts.remoteHost : undefined,
     relay: facts.relay,
     session: facts.session,
-    routing: scenario === 'forwarding' ? facts.routing : undefined,
   };
 }
 
@@ -95,6 +91,5 @@ export function remediationKey(scenario: ScenarioId, facts: RefusalFacts): strin
     named.code,
     named.relay,
     named.session === undefined ? '' : JSON.stringify(named.session),
-    named.routing === undefined ? '' : `${named.routing.kind} ${named.routing.address}`,
   ].join('\u0000');
 }

@@ -7,7 +7,6 @@
  * the log row.
  */
 import type { InboundConnectorInfo } from '../../organisation/connector-info.js';
-import type { RoutingKind } from '../evidence/inbound-trace.js';
 import type { CertificateFacts } from '../evidence/presented-certificate.js';
 import type { Remediation } from '../model/findings.js';
 import type { RelaySoftware } from './relay-software.js';
@@ -50,21 +49,6 @@ export interface RemediationContext {
    * TLS and the certificate the server presented (absent when no protocol log was given).
    */
   session?: { tls: boolean; certificate?: CertificateFacts };
-  /**
-   * For `forwarding`: the one on-premises object a routing row proved sent the message to the
-   * refused recipient, so the advice can start with it (absent: not proven, or not one object).
-   */
-  routing?: ForwardingRouting;
-}
-
-/**
- * A group that expanded to the refused recipient (`expand`), or a mailbox that redirected it
- * (`redirect`), resolved to it (`resolve`) or had an Inbox rule send it there (`mailbox-rule`).
- */
-export interface ForwardingRouting {
-  kind: RoutingKind | 'mailbox-rule';
-  /** The group's or the mailbox's address, as the log wrote it. */
-  address: string;
 }
 
 /**
