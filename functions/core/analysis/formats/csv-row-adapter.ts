@@ -15,7 +15,7 @@ export abstract class CsvRowAdapter<K extends string> implements RowAdapter {
     headers: readonly string[],
     private readonly names: Readonly<Record<K, string>>,
     private readonly timestampKey: K,
-    private readonly context: RowContext,
+    protected readonly context: RowContext,
   ) {
     this.map = mapColumns(headers, names, context.file);
     this.headerCount = headers.length;

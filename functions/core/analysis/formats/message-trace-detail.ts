@@ -21,15 +21,6 @@ const NAMES: TraceExportNames = {
   messageTraceId: 'MessageTraceId',
 };
 
-/**
- * True when a date and time cell holds no seconds: five numbers, the date's three and the hour and
- * minute (`28.11.2026 22:15`, `11/28/2026 10:15 PM`), as Excel writes the export's dates when it saves
- * the file again. A cell it cannot judge (a zone offset adds numbers) counts as having seconds.
- */
-function withoutSeconds(cell: string): boolean {
-  return (cell.match(/\d+/g) ?? []).length === 5;
-}
-
 const LRT = '{LRT=';
 /** The longest `{LRT=…}` value read: a date and time in any culture is well under this. */
 const MAX_LRT_CHARS = 64;
@@ -48,7 +39,8 @@ class MessageTraceDetailRows extends TraceExportRows {
   protected override eventOf(fields: readonly string[], timestamp: string, line: number): TraceEvent {
     const event = super.eventOf(fields, timestamp, line);
     // Only then: a row read with seconds keeps the finding id it always had (see `recipientOrStandIn`).
-    if (withoutSeconds(this.value(fields, 'timestamp') ?? '')) {
+    // The row's Date was parsed just before (row-checks): a time without seconds was saved again by Excel.
+    if (!this.context.timestamps.hadSeconds) {
       const lastRetryTime = lastRetryTimeIn(event.recipientStatus);
       if (lastRetryTime !== undefined) event.lastRetryTime = lastRetryTime;
     }

@@ -589,6 +589,8 @@ export class TimestampParser {
   private reread = false;
   /** True when the last value parsed had no zone (taken as UTC). */
   private zoneless = false;
+  /** False when the last value parsed had no seconds (`28.11.2026 22:15`: saved again by Excel). */
+  private seconds = true;
 
   public constructor(hints: TimestampHints = {}, resumed?: ResumedDates) {
     if (hints.delimiter === ';') this.hint = 'semicolons';
@@ -603,6 +605,11 @@ export class TimestampParser {
     }
     this.releasedRows = rowsOf(state.released);
     this.releasedEarlier = state.released?.order;
+  }
+
+  /** Whether the value just parsed had seconds (a date-time Excel saved again has none). */
+  public get hadSeconds(): boolean {
+    return this.seconds;
   }
 
   /** The learnt order, if any value has proved it. */
@@ -630,6 +637,7 @@ export class TimestampParser {
   public parse(raw: string, line?: number): string | undefined {
     this.provisional = undefined;
     this.zoneless = false;
+    this.seconds = true;
     const value = raw.trim();
     if (value.length > MAX_TIMESTAMP_CHARS) return undefined;
     // Fast path: tracking logs already write `2026-11-28T22:15:03.123Z`.
@@ -637,6 +645,7 @@ export class TimestampParser {
     const scanned = scan(value);
     if (scanned === undefined) return undefined;
     this.zoneless = scanned.offset === undefined;
+    this.seconds = scanned.hasSeconds;
     const { a, b, c } = scanned;
     if (scanned.yearFirst) {
       // ISO keeps any year; elsewhere a Buddhist (2564) or Persian (1400) year is not read as ours.
