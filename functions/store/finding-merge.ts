@@ -74,6 +74,15 @@ function evidenceKey(item: Evidence): string {
   return `${item.kind}\u0000${item.detail}`;
 }
 
+/** What the send protocol log showed of the refusal's session, and the other files that show it. */
+const SESSION_AND_REPEAT_KINDS = [
+  'protocol-log',
+  'presented-certificate',
+  'no-tls',
+  'certificate-not-logged',
+  'also-in',
+] as const;
+
 /**
  * Evidence kinds that come from what a run read beside the refusal's row (the send protocol log's
  * session, the inbound traces of the message, the other files that show it), as opposed to what a
@@ -81,17 +90,13 @@ function evidenceKey(item: Evidence): string {
  * connectors): a run without that input lacks them.
  */
 const INPUT_EVIDENCE_KINDS: ReadonlySet<string> = new Set([
-  'protocol-log',
-  'presented-certificate',
-  'no-tls',
-  'certificate-not-logged',
+  ...SESSION_AND_REPEAT_KINDS,
   // The routing rows that made the recipient (scenarios/forwarding.ts: `${trace.kind}-event`).
   'redirect-event',
   'resolve-event',
   'expand-event',
   'mailbox-rule',
   'dsn-source',
-  'also-in',
 ]);
 
 /**
@@ -101,15 +106,11 @@ const INPUT_EVIDENCE_KINDS: ReadonlySet<string> = new Set([
  * domains, and go with them).
  */
 const DOMAIN_FREE_INPUT_KINDS: ReadonlySet<string> = new Set([
-  'protocol-log',
+  ...SESSION_AND_REPEAT_KINDS,
   'session-start-missing',
-  'presented-certificate',
-  'no-tls',
-  'certificate-not-logged',
   'certificate-expired',
   'certificate-expiry-unclear',
   'certificate-vs-connector',
-  'also-in',
 ]);
 
 /** What a reading concluded of its sender's domain against the organisation's accepted domains. */
@@ -213,15 +214,18 @@ function addable(item: Evidence): boolean {
   );
 }
 
+/** The kinds of assumption the reading's time was read under. */
+function timeAssumptionKinds(finding: Finding): Set<string> {
+  return new Set(finding.evidence.map((item) => item.kind).filter((kind) => TIME_ASSUMPTION_KINDS.has(kind)));
+}
+
 /** The assumptions the reading's time was read under, as one key (`''`: none). */
 function timeAssumptions(finding: Finding): string {
-  const kinds = finding.evidence.map((item) => item.kind).filter((kind) => TIME_ASSUMPTION_KINDS.has(kind));
-  return [...new Set(kinds)].sort().join(' ');
+  return [...timeAssumptionKinds(finding)].sort().join(' ');
 }
 
 function assumptionCount(finding: Finding): number {
-  const key = timeAssumptions(finding);
-  return key === '' ? 0 : key.split(' ').length;
+  return timeAssumptionKinds(finding).size;
 }
 
 /**

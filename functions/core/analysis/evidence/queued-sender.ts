@@ -100,8 +100,13 @@ function queueKeyOf(event: TraceEvent): string | undefined {
   return hostKey(event, event.internalMessageId);
 }
 
+/** The key of a queued message: queue ids are kept per host (a central syslog holds several). */
+export function queueKey(host: string, queueId: string): string {
+  return `${host}\u0000${queueId}`;
+}
+
 function hostKey(event: TraceEvent, name: string): string {
-  return `${event.clientHostname ?? ''}\u0000${name}`;
+  return queueKey(event.clientHostname ?? '', name);
 }
 
 /** What was `known` of one message, with the sender and Message-ID an event names of it. */
@@ -183,7 +188,8 @@ export class QueuedSenders {
    */
   private lateOf(event: TraceEvent): QueuedSender | undefined {
     const name = event.messageId;
-    if (name === undefined) return undefined;
+    // Empty unless the log is out of order: files read in order pay no lookups.
+    if (name === undefined || this.late.size === 0) return undefined;
     const named = this.late.get(hostKey(event, name));
     if (named !== undefined) return named;
     const standIn = this.standIns.get(name);

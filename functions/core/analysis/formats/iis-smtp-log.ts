@@ -380,8 +380,8 @@ class WriteOrder {
   /** Remotes the relay has sent a command to while the order is not shown. */
   private readonly commanded = new Set<string>();
 
+  /** Called for each row until {@link shown}. */
   public row(key: string, timestamp: string, answer: boolean, line: number): void {
-    if (this.shown) return;
     const second = timestamp.slice(0, 19);
     const last = this.last.get(key);
     if (!answer && last?.answer === true && last.second === second) {
@@ -478,12 +478,10 @@ class IisSmtpReader extends LineReader {
       return;
     }
     const kind = this.value(cells, 'cs-username')?.toLowerCase();
-    // The relay too: logs of several relays merged in time order keep each relay's sessions apart.
-    const key = ['s-computername', 's-sitename', 'c-ip']
-      .map((name) => this.value(cells, name) ?? '')
-      .join(' ');
     if (kind !== 'outboundconnectioncommand' && kind !== 'outboundconnectionresponse') return;
     const answer = kind === 'outboundconnectionresponse';
+    // The relay too: logs of several relays merged in time order keep each relay's sessions apart.
+    const key = `${this.value(cells, 's-computername') ?? ''} ${this.value(cells, 's-sitename') ?? ''} ${this.value(cells, 'c-ip') ?? ''}`;
     if (!this.order.shown) {
       this.order.row(key, timestamp, answer, line);
       if (this.order.shown) this.release();

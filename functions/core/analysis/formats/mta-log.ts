@@ -40,6 +40,7 @@ import {
   QUEUED_LATE_EVENT_ID,
   type QueuedMessageName,
   queuedMessageIdentity,
+  queueKey,
 } from '../evidence/queued-sender.js';
 import { RELAY_ATTRIBUTION_CODES, refusalMarkerIn, relayRejectionIn } from '../evidence/rejections.js';
 import { nulBytesNote } from '../input/nul-bytes.js';
@@ -101,11 +102,6 @@ interface QueuedMessage extends QueuedMessageName {
    */
   recipients?: number;
   finals?: number;
-}
-
-/** The key of a queued message: queue ids are kept per host (a central syslog holds several). */
-function queueKey(host: string, queueId: string): string {
-  return `${host}\u0000${queueId}`;
 }
 
 /** The Message-ID of a queued message: the one its log names, else its stand-in. */
