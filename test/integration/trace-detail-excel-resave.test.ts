@@ -3,13 +3,16 @@
  * writes the dates without seconds (`28.11.2026 22:15`), so two recipients' failed rows of one
  * message can no longer be told apart by their time. Their `{LRT=…}` in `Detail` still gives the
  * second: they stay two refusals, and the same rows read again (an overlapping copy) stay one each.
- * Rows read with their seconds keep the ids they always had. Fixtures:
+ * When the LRT names the row's minute, its second is the one the original export had: the original and
+ * the copy analysed together count each refusal once. Rows read with their seconds keep the ids they
+ * always had. Fixtures:
  * test/fixtures/real-world/trace-detail-languages/ (described in its README.md).
  */
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { basename, join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { secondOfSameMinute } from '../../functions/core/analysis/formats/message-trace-detail.js';
 import type { Finding } from '../../functions/core/analysis/model/findings.js';
 import type { SourceRecord } from '../../functions/core/analysis/model/source-record.js';
 import { analyseFiles as analyse } from '../support/analyse-files.js';
@@ -82,6 +85,69 @@ describe('a trace detail without recipients, saved again from Excel (dates witho
     const run = await analyse(copy);
     expect(run.findings.map((finding) => finding.source.line)).toEqual([3]);
     expect(run.duplicates).toBe(1);
+  });
+});
+
+describe('secondOfSameMinute: the second an LRT gives a row saved without seconds', () => {
+  it.each([
+    ['de-DE', '28.11.2026 22:15', '28.11.2026 22:15:03', 3],
+    ['en-US, Excel in 24 hours and the LRT with PM', '11/28/2026 22:15', '11/28/2026 10:15:07 PM', 7],
+    ['fi-FI, dots in the time', '28.11.2026 22.15', '28.11.2026 22.15.09', 9],
+    ['ko-KR, the day half first', '2026-11-28 오후 10:15', '2026-11-28 오후 10:15:42', 42],
+  ] as const)('reads it in %s', (_culture, date, lastRetry, second) => {
+    expect(secondOfSameMinute(date, lastRetry)).toBe(second);
+  });
+
+  it.each([
+    ['another minute', '28.11.2026 22:15', '28.11.2026 22:14:03'],
+    ['another hour', '28.11.2026 22:15', '28.11.2026 21:15:03'],
+    ['another day', '28.11.2026 22:15', '27.11.2026 22:15:03'],
+    ['an LRT without seconds', '28.11.2026 22:15', '28.11.2026 22:15'],
+    ['a row that has its seconds', '28.11.2026 22:15:01', '28.11.2026 22:15:03'],
+    ['no time in the LRT', '28.11.2026 22:15', 'gestern'],
+  ] as const)('gives none for %s', (_case, date, lastRetry) => {
+    expect(secondOfSameMinute(date, lastRetry)).toBeUndefined();
+  });
+});
+
+describe('the original export and its Excel copy analysed together', () => {
+  it('count each refusal once, under the ids of the original (the LRT gives the lost second)', async () => {
+    const original = await analyse(ORIGINAL);
+    const run = await analyse(ORIGINAL, RESAVED);
+    expect(run.findings.map((finding) => finding.id)).toEqual(original.findings.map((finding) => finding.id));
+    expect(run.duplicates).toBe(2);
+    expect(run.report).toContain('4 relay refusals → 2 findings');
+    // Read alone, the copy gives the same ids too: a store that holds the original counts it once.
+    const copy = await analyse(RESAVED);
+    expect(copy.findings.map((finding) => finding.id)).toEqual(
+      original.findings.map((finding) => finding.id),
+    );
+  });
+
+  it('do so with en-US times: `10:15:03 PM` in the export and its LRT, `22:15` from Excel', async () => {
+    const toEnUs = (text: string) => text.replaceAll(/28\.11\.2026 22:15:(\d\d)/g, '11/28/2026 10:15:$1 PM');
+    const originalCopy = join(dir, 'original-en-US.csv');
+    await writeFile(originalCopy, toEnUs(await readFile(ORIGINAL, 'utf8')));
+    const excelCopy = join(dir, 'excel-en-US.csv');
+    await writeFile(
+      excelCopy,
+      toEnUs(await readFile(RESAVED, 'utf8')).replaceAll(/28\.11\.2026 22:15(?=;)/g, '11/28/2026 22:15'),
+    );
+    const run = await analyse(originalCopy, excelCopy);
+    expect(run.findings.map((finding) => finding.source.line)).toEqual([3, 4]);
+    expect(run.duplicates).toBe(2);
+  });
+
+  it('keep two recipients apart whose LRTs share a second but not a minute', async () => {
+    const copy = await rewritten(
+      RESAVED,
+      'other-minute.csv',
+      '{LRT=28.11.2026 22:15:04}',
+      '{LRT=28.11.2026 22:14:03}',
+    );
+    const run = await analyse(copy);
+    expect(new Set(run.findings.map((finding) => finding.id)).size).toBe(2);
+    expect(run.duplicates).toBe(0);
   });
 });
 

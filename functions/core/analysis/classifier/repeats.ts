@@ -61,9 +61,10 @@ export function messageIdentity(event: TraceEvent, origin: EventOrigin): string 
  * stand-in: their repeats are one refusal. See classifier/unnamed-recipients.ts for when the run
  * names the recipient.
  *
- * A detail whose time lost its seconds (saved again from Excel) adds the second its text still
- * gives (`lastRetryTime`), so that two recipients' rows of one minute stay two; rows read with
- * seconds have none, and keep the ids their findings were stored under.
+ * A detail whose time lost its seconds (saved again from Excel) gets them back from its `{LRT=…}`
+ * when that names the same minute (`lostSecond`): the id of the original export's row, so the two
+ * analysed together count once. Otherwise it adds the LRT as written (`lastRetryTime`), so that two
+ * recipients' rows of one minute stay two. Rows read with seconds keep the ids they always had.
  */
 export function recipientOrStandIn(event: TraceEvent, rejection: Rejection): string {
   if (event.recipient !== undefined) return event.recipient;
@@ -71,8 +72,17 @@ export function recipientOrStandIn(event: TraceEvent, rejection: Rejection): str
   // A message known by no id is told apart by its time already (see `messageIdentity`).
   if (!endsDelivery(event.eventId, rejection) || knownMessageId(event) === undefined) return '';
   const at =
-    event.lastRetryTime === undefined ? event.timestamp : `${event.timestamp}/${event.lastRetryTime}`;
+    event.lostSecond !== undefined
+      ? withSecond(event.timestamp, event.lostSecond)
+      : event.lastRetryTime === undefined
+        ? event.timestamp
+        : `${event.timestamp}/${event.lastRetryTime}`;
   return `fail:${at}#${sha256Hex32([rejection.text]).slice(0, 12)}`;
+}
+
+/** `timestamp` (ISO, `…T21:15:00.000Z`) with its second set to `second`. */
+function withSecond(timestamp: string, second: number): string {
+  return `${timestamp.slice(0, 17)}${String(second).padStart(2, '0')}${timestamp.slice(19)}`;
 }
 
 /** What identifies a refusal: its message, its recipient and its enhanced code. */

@@ -35,6 +35,46 @@ function lastRetryTimeIn(status: string | undefined): string | undefined {
   return value === '' ? undefined : value;
 }
 
+/** A time of day as cultures write it: `22:15`, `22:15:03`, `10:15:03` (before `PM`), `22.15.03` (fi-FI). */
+const TIME_OF_DAY = /^(\d{1,2})[:.](\d{2})(?:[:.](\d{2}))?$/;
+
+/** The parts of a date and time text: its time of day, and its other tokens with digits (the date). */
+function dateAndTime(
+  text: string,
+): { date: string; hour: number; minute: number; second?: number } | undefined {
+  let time: RegExpExecArray | null = null;
+  const date: string[] = [];
+  for (const token of text.trim().split(/\s+/)) {
+    const match: RegExpExecArray | null = time === null ? TIME_OF_DAY.exec(token) : null;
+    if (match !== null) time = match;
+    // Tokens without digits are the day-half designators (`PM`, `오후`, `下午`): the hour is compared ±12.
+    else if (/\d/.test(token)) date.push(token);
+  }
+  if (time === null) return undefined;
+  const [, hour = '', minute = '', second] = time;
+  return {
+    date: date.join(' '),
+    hour: Number(hour),
+    minute: Number(minute),
+    ...(second === undefined ? {} : { second: Number(second) }),
+  };
+}
+
+/**
+ * The second of `lastRetry` (a detail's `{LRT=…}`, to the second) when it names the minute of `date`
+ * (the row's own time, saved again by Excel without seconds): the same date text, hour (12 apart
+ * when one of them is written with `PM` and the other in 24 hours, as Excel en-US writes) and minute.
+ * A failed row's LRT is its attempt's time, so that second is the one the original export had.
+ */
+export function secondOfSameMinute(date: string, lastRetry: string): number | undefined {
+  const row = dateAndTime(date);
+  const retry = dateAndTime(lastRetry);
+  if (row === undefined || retry?.second === undefined || row.second !== undefined) return undefined;
+  const hours = Math.abs(row.hour - retry.hour);
+  const sameMinute = row.minute === retry.minute && (hours === 0 || hours === 12);
+  return sameMinute && row.date === retry.date ? retry.second : undefined;
+}
+
 class MessageTraceDetailRows extends TraceExportRows {
   protected override eventOf(fields: readonly string[], timestamp: string, line: number): TraceEvent {
     const event = super.eventOf(fields, timestamp, line);
@@ -42,7 +82,13 @@ class MessageTraceDetailRows extends TraceExportRows {
     // The row's Date was parsed just before (row-checks): a time without seconds was saved again by Excel.
     if (!this.context.timestamps.hadSeconds) {
       const lastRetryTime = lastRetryTimeIn(event.recipientStatus);
-      if (lastRetryTime !== undefined) event.lastRetryTime = lastRetryTime;
+      const second =
+        lastRetryTime === undefined
+          ? undefined
+          : secondOfSameMinute(this.value(fields, 'timestamp') ?? '', lastRetryTime);
+      // The same minute: the row's second is known, and its id is the one the original export gives.
+      if (second !== undefined) event.lostSecond = second;
+      else if (lastRetryTime !== undefined) event.lastRetryTime = lastRetryTime;
     }
     return event;
   }

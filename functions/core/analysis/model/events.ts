@@ -100,6 +100,12 @@ export const TraceEvent = z.object({
    * it then tells two rows of one minute apart (see `recipientOrStandIn`).
    */
   lastRetryTime: z.string().optional(),
+  /**
+   * The second a message trace detail's row lost when saved again from Excel, read from its
+   * `{LRT=…}` when that names the row's minute: the row then gets the id the original export gives
+   * it (see `recipientOrStandIn`), so an export and its Excel copy analysed together count once.
+   */
+  lostSecond: z.number().int().min(0).max(59).optional(),
   /** This recipient's status text, e.g. `550 5.7.64 TenantAttribution; Relay Access Denied ATTR36 […]`. */
   recipientStatus: z.string().optional(),
   relatedRecipient: z.string().optional(),
