@@ -284,12 +284,12 @@ function marked(sink: MergingSink): number {
 }
 
 describe('an export whose day/month order only its last row settles, read in several invocations', () => {
-  const COPIES = 150;
+  const COPIES = 250;
 
   it('gives the findings of one pass: read again from the start once the order is proved', async () => {
     const file = enAuExport(COPIES, { settled: true });
     const reference = await onePass(file);
-    const { sink, record, points } = await inInvocations(file, 3);
+    const { sink, record, points } = await inInvocations(file, 4);
     expect(points.filter((point) => point.dates?.reread)).toHaveLength(1);
     expect(points.length).toBeGreaterThan(4);
     expect(reference.sink.findings.size).toBe(2 * COPIES);
@@ -305,7 +305,7 @@ describe('an export whose day/month order only its last row settles, read in sev
   it('without a date that settles it: one note for the whole file, as one pass', async () => {
     const file = enAuExport(COPIES, { settled: false });
     const reference = await onePass(file);
-    const { sink, record, points } = await inInvocations(file, 3);
+    const { sink, record, points } = await inInvocations(file, 4);
     expect(points.length).toBeGreaterThan(4);
     expect(timestamps(sink)).toEqual(timestamps(reference.sink));
     expect(marked(sink)).toBe(2 * COPIES);

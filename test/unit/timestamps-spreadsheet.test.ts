@@ -5,12 +5,15 @@
  * en-AU `d/MM/yyyy`) never write a one-digit second part, so such a value is read month-first
  * (test/fixtures/real-world/cultures/README.md).
  */
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { TimestampParser, type TrackedEvent } from '../../functions/core/analysis/input/timestamps.js';
 import { Finding } from '../../functions/core/analysis/model/findings.js';
 import { DateOrderState, SourceRecord } from '../../functions/core/analysis/model/source-record.js';
 import { cli } from '../support/capture-output.js';
+import { withoutSourceContext } from '../support/day-first-export.js';
 
 const RE_EXPORT = "@{n='Timestamp';e={$_.Timestamp.ToUniversalTime().ToString('o')}}";
 const EXCEL_REASON =
@@ -141,29 +144,21 @@ describe('date-times as Excel saves en-US ones in a CSV (m/d/yyyy h:mm)', () => 
   });
 });
 
-describe('an en-US export saved again by Excel, through the CLI', () => {
+describe('an export saved again by Excel, through the CLI', () => {
   const DIR = 'test/fixtures/real-world/cultures';
+  let dir: string;
+  beforeAll(async () => {
+    dir = await mkdtemp(join(tmpdir(), 'relay-audit-spreadsheet-'));
+  });
+  afterAll(async () => {
+    await rm(dir, { recursive: true, force: true });
+  });
 
-  it.each([
-    [
-      'tracking-export-en-US-excel.csv',
-      [
-        [3, '2021-03-09T10:14:00.000Z'],
-        [7, '2021-03-11T14:05:00.000Z'],
-      ],
-    ],
-    [
-      // Sorted by Recipients: `3/11/2021 14:05` (en-AU's shape too) comes first and is re-dated.
-      'tracking-export-en-US-excel-sorted.csv',
-      [
-        [3, '2021-03-11T14:05:00.000Z'],
-        [7, '2021-03-09T10:14:00.000Z'],
-      ],
-    ],
-  ])('%s: every refusal on its day, and the note says why', async (file, refusals) => {
+  /** `file` analysed without the store: its refusals (line, time) and its source record. */
+  async function analyse(file: string) {
     const { status, out } = await cli(
       'analyze',
-      join(DIR, file),
+      file,
       '--accepted-domains',
       'sample-logs/config/accepted-domains.csv',
       '--no-store',
@@ -174,15 +169,101 @@ describe('an en-US export saved again by Excel, through the CLI', () => {
       .split('\n')
       .filter(Boolean)
       .map((line) => Finding.parse(JSON.parse(line)));
-    expect(findings.map((finding) => [finding.source.line, finding.timestamp])).toEqual(refusals);
     const source = SourceRecord.parse((JSON.parse(out.stderr) as { sources: unknown[] }).sources[0]);
     expect(source).toMatchObject({ rowsRead: 6, rowsAnalysed: 6, rowsSkipped: 0 });
-    expect(source.notes?.map((note) => note.code)).toEqual(['DATE_ORDER_ASSUMED']);
-    const message = source.notes?.[0]?.message ?? '';
-    expect(message).toMatch(
-      /^6 dates \(lines 2–7\) could be day-first or month-first \(e\.g\. "3\/9\/2021 10:14"\)/,
+    return { refusals: findings.map((finding) => [finding.source.line, finding.timestamp]), source };
+  }
+
+  const MARCH_9_AND_11: [number, string][] = [
+    [3, '2021-03-09T10:14:00.000Z'],
+    [7, '2021-03-11T14:05:00.000Z'],
+  ];
+  const CASES: [string, [number, string][]][] = [
+    ['tracking-export-en-US-excel.csv', MARCH_9_AND_11],
+    [
+      // Sorted by Recipients: `3/11/2021 14:05` (en-AU's shape too) comes first.
+      'tracking-export-en-US-excel-sorted.csv',
+      [
+        [3, '2021-03-11T14:05:00.000Z'],
+        [7, '2021-03-09T10:14:00.000Z'],
+      ],
+    ],
+  ];
+
+  it.each([
+    ...CASES,
+    // zh-HK writes the day first (`9/3/2021 10:14`) in a comma-separated file: only the
+    // SourceContext tells it from en-US's Excel re-save.
+    ['tracking-export-zh-HK-excel.csv', MARCH_9_AND_11],
+  ] as [string, [number, string][]][])(
+    '%s: every refusal on its day, settled by its SourceContext',
+    async (file, refusals) => {
+      const { refusals: read, source } = await analyse(join(DIR, file));
+      expect(read).toEqual(refusals);
+      // The SourceContext's session time (ISO, UTC) proves the order: nothing was assumed.
+      expect(source.notes).toBeUndefined();
+    },
+  );
+
+  it.each(CASES)(
+    '%s without its SourceContext: every refusal on its day, and the note says why',
+    async (file, refusals) => {
+      const text = await readFile(join(DIR, file), 'utf8');
+      const copy = join(dir, file);
+      await writeFile(copy, text.split('\r\n').map(withoutSourceContext).join('\r\n'));
+      const { refusals: read, source } = await analyse(copy);
+      expect(read).toEqual(refusals);
+      expect(source.notes?.map((note) => note.code)).toEqual(['DATE_ORDER_ASSUMED']);
+      const message = source.notes?.[0]?.message ?? '';
+      expect(message).toMatch(
+        /^6 dates \(lines 2–7\) could be day-first or month-first \(e\.g\. "3\/(9|11)\/2021 (10|14):(14|05)"\)/,
+      );
+      expect(message).toContain(EXCEL_REASON);
+      expect(message).toContain(RE_EXPORT); // within the 500 characters a note keeps
+    },
+  );
+});
+
+describe('TimestampParser.settleBy: an unambiguous time of the same event', () => {
+  it.each([
+    ['9/3/2021 10:14', '2021-03-09T10:14:21.829Z', '2021-03-09T10:14:00.000Z'],
+    ['3/9/2021 10:14', '2021-03-09T10:14:21.829Z', '2021-03-09T10:14:00.000Z'],
+    // The PC's zone: 13 hours ahead of UTC (Pacific/Auckland in summer) still settles it.
+    ['9/3/2021 23:14', '2021-03-09T10:14:21.829Z', '2021-03-09T23:14:00.000Z'],
+  ])('reads %j by %s, re-dating the events waiting', (value, iso, expected) => {
+    const parser = new TimestampParser({ delimiter: ',' });
+    const waiting = read(parser, '1/2/2021 8:00', 2);
+    const before = waiting.timestamp;
+    parser.parse(value, 3);
+    expect(parser.orderAssumed).toBe(true);
+    expect(parser.settleBy(iso, 3)).toBe(expected);
+    expect(parser.orderAssumed).toBe(false);
+    expect(parser.learntOrder).toBe(
+      expected.startsWith('2021-03-09') && value.startsWith('9/') ? 'day-first' : 'month-first',
     );
-    expect(message).toContain(EXCEL_REASON);
-    expect(message).toContain(RE_EXPORT); // within the 500 characters a note keeps
+    // The waiting event is dated in the settled order too, and nothing is noted as assumed.
+    expect(waiting.timestamp).toBe(
+      parser.learntOrder === 'day-first' ? '2021-02-01T08:00:00.000Z' : '2021-01-02T08:00:00.000Z',
+    );
+    expect(waiting.timestamp === before).toBe(parser.learntOrder === 'month-first');
+    parser.release();
+    expect(parser.notes()).toEqual([]);
+  });
+
+  it.each([
+    ['both readings far from it', '9/3/2021 10:14', '2021-06-01T00:00:00.000Z'],
+    ['not a time', '9/3/2021 10:14', 'yesterday'],
+  ])('settles nothing with %s', (_case, value, iso) => {
+    const parser = new TimestampParser({ delimiter: ',' });
+    parser.parse(value, 2);
+    expect(parser.settleBy(iso, 2)).toBeUndefined();
+    expect(parser.learntOrder).toBeUndefined();
+  });
+
+  it('settles nothing for a value whose order was not assumed', () => {
+    const parser = new TimestampParser({ delimiter: ',' });
+    parser.parse('28/3/2021 10:14', 2);
+    expect(parser.orderAssumed).toBe(false);
+    expect(parser.settleBy('2021-03-28T10:14:00.000Z', 2)).toBeUndefined();
   });
 });

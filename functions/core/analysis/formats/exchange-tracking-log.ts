@@ -15,6 +15,7 @@ import { type TrackingColumnNames, TrackingRowAdapter } from './tracking-row.js'
 
 const NAMES: TrackingColumnNames = {
   timestamp: 'date-time',
+  sourceContext: 'source-context',
   clientIp: 'client-ip',
   clientHostname: 'client-hostname',
   serverIp: 'server-ip',

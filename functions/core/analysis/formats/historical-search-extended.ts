@@ -7,6 +7,7 @@ import { type TrackingColumnNames, TrackingRowAdapter } from './tracking-row.js'
 
 const NAMES: TrackingColumnNames = {
   timestamp: 'date_time_utc',
+  sourceContext: 'source_context',
   clientIp: 'client_ip',
   clientHostname: 'client_hostname',
   serverIp: 'server_ip',

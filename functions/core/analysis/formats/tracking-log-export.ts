@@ -7,6 +7,7 @@ import { type TrackingColumnNames, TrackingRowAdapter } from './tracking-row.js'
 
 const NAMES: TrackingColumnNames = {
   timestamp: 'Timestamp',
+  sourceContext: 'SourceContext',
   clientIp: 'ClientIp',
   clientHostname: 'ClientHostname',
   serverIp: 'ServerIp',

@@ -18,6 +18,7 @@ import { hasHeaderShape, timestampOrSkip } from './row-checks.js';
 /** Canonical names of the tracking fields the classifier uses. */
 export type TrackingField =
   | 'timestamp'
+  | 'sourceContext'
   | 'clientIp'
   | 'clientHostname'
   | 'serverIp'
@@ -72,6 +73,17 @@ function at(fields: readonly string[], index: number): string | undefined {
   return trimmed.length === 0 ? undefined : trimmed;
 }
 
+/** The longest SourceContext searched for a time: a session's is about 45 characters. */
+const MAX_SOURCE_CONTEXT_CHARS = 256;
+/** A time in UTC as Exchange writes it in SourceContext: `2021-03-09T10:14:21.829Z`. */
+const CONTEXT_TIME = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(?:\.\d{1,7})?Z$/;
+
+/** The UTC time in a SourceContext (`08DFE22526BF27A1;2021-03-09T10:14:21.829Z;0`), if it holds one. */
+function contextTime(value: string | undefined): string | undefined {
+  if (value === undefined || value.length > MAX_SOURCE_CONTEXT_CHARS) return undefined;
+  return value.split(';').find((part) => CONTEXT_TIME.test(part));
+}
+
 /** Upper-cases only when needed (Exchange already writes upper case). */
 function upper(value: string): string {
   for (let i = 0; i < value.length; i++) {
@@ -101,6 +113,16 @@ export class TrackingRowAdapter implements RowAdapter {
     );
   }
 
+  /**
+   * The row's time in the day/month order its SourceContext proves, when its date was read with an
+   * assumed order: an SMTP session's start is written in ISO UTC there, and settles the file's dates
+   * (an Excel re-save of a zh-HK or en-SG export, `9/3/2021 10:14`, would otherwise be read month-first).
+   */
+  private settledByContext(fields: readonly string[], line: number): string | undefined {
+    const time = contextTime(at(fields, this.columns.sourceContext));
+    return time === undefined ? undefined : this.context.timestamps.settleBy(time, line);
+  }
+
   public adapt(fields: string[], line: number, sink: RowSink): void {
     if (!hasHeaderShape(fields, this.headerCount, line, sink)) return;
     const c = this.columns;
@@ -111,14 +133,9 @@ export class TrackingRowAdapter implements RowAdapter {
         return;
       }
     }
-    const timestamp = timestampOrSkip(
-      at(fields, c.timestamp),
-      this.names.timestamp,
-      line,
-      this.context,
-      sink,
-    );
+    let timestamp = timestampOrSkip(at(fields, c.timestamp), this.names.timestamp, line, this.context, sink);
     if (timestamp === undefined) return;
+    if (this.context.timestamps.orderAssumed) timestamp = this.settledByContext(fields, line) ?? timestamp;
     const rawEventId = at(fields, c.eventId);
     if (rawEventId === undefined) {
       sink.skip(line, 'MISSING_FIELD', 'the event id is empty', this.names.eventId);

@@ -463,6 +463,13 @@ export const DATE_ORDER_NOTE_CODES: ReadonlySet<string> = new Set([
   'DATE_ORDER_MIXED',
 ]);
 
+/**
+ * How far an unambiguous time of the same event may be from a culture date's reading
+ * ({@link TimestampParser.settleBy}): the exporting PC's zone (up to 14 hours) and an SMTP session
+ * that began before the event, well within two days.
+ */
+const SAME_EVENT_MS = 2 * 86_400_000;
+
 /** A date that proved an order, for notes. */
 interface Proof {
   order: DayOrder;
@@ -678,6 +685,34 @@ export class TimestampParser {
       });
     }
     return iso;
+  }
+
+  /** True when the value just parsed was read with an assumed day/month order (see {@link settleBy}). */
+  public get orderAssumed(): boolean {
+    return this.provisional !== undefined;
+  }
+
+  /**
+   * Settles the file's day/month order by `iso`, an unambiguous time (ISO 8601 with its zone) of the
+   * event whose value was just parsed — a tracking row's `SourceContext` names its SMTP session's
+   * start so (`08DFE22526BF27A1;2021-03-09T10:14:21.829Z;0`) — when that value's order was assumed
+   * and exactly one of its two readings lies within {@link SAME_EVENT_MS} of `iso`: the two readings
+   * of a date whose day and month differ are four weeks or more apart. It is then a proof like a
+   * day above 12. Returns the value's time in the settled order; `undefined` when nothing settled.
+   */
+  public settleBy(iso: string, line?: number): string | undefined {
+    const provisional = this.provisional;
+    if (provisional === undefined || this.proof !== undefined) return undefined;
+    const at = Date.parse(iso);
+    if (Number.isNaN(at)) return undefined;
+    const near = (time: string) => Math.abs(Date.parse(time) - at) <= SAME_EVENT_MS;
+    const assumedNear = near(provisional.iso);
+    if (assumedNear === near(provisional.alternative)) return undefined;
+    const other: DayOrder = provisional.order === 'day-first' ? 'month-first' : 'day-first';
+    // Not tracked as assumed: the event built from the value is dated for sure.
+    this.provisional = undefined;
+    this.learn({ order: assumedNear ? provisional.order : other, line, value: iso });
+    return assumedNear ? provisional.iso : provisional.alternative;
   }
 
   /**
