@@ -1,10 +1,13 @@
 /**
  * IIS SMTP logs name no session, so answers are paired with commands by the order IIS wrote them.
  * Logs merged with `sort` (or `Sort-Object`) lose that order: each second's commands sort before its
- * answers (`OutboundConnectionCommand` < `OutboundConnectionResponse`), and its answers by code. Such a
- * file is refused, naming the line and what to do, rather than give a refusal another recipient;
- * logs merged in time order without reordering the lines of a second are read as written.
- * Fixtures: test/fixtures/real-world/smtp-transactions/ (ex261128-sorted.log is `sort ex261128.log`).
+ * answers (`OutboundConnectionCommand` < `OutboundConnectionResponse`), and its answers by code. Logs
+ * put newest first (`tac`, `sort -r`, `Sort-Object -Descending`, a "newest first" export) lose it too:
+ * each answer comes before its command. Such a file is refused, naming the line and what to do,
+ * rather than give a refusal another recipient; logs merged in time order without reordering the
+ * lines of a second, or whose time goes back now and then as IIS writes it, are read as written.
+ * Fixtures: test/fixtures/real-world/smtp-transactions/ (ex261128-sorted.log is `sort ex261128.log`,
+ * ex261128-newest-first.log its rows through `tac`, ex261128-sort-r.log through `sort -r`).
  */
 import { readFile } from 'node:fs/promises';
 import { describe, expect, it } from 'vitest';
@@ -21,6 +24,75 @@ const refused = (findings: readonly Finding[]) =>
 
 /** The lines of a CRLF log, without the empty string after the last line end. */
 const linesOf = (text: string) => text.split('\r\n').filter((line) => line !== '');
+
+/** A log's `#` header lines and its rows. */
+async function logOf(name: string) {
+  const lines = linesOf(await readFile(`${DIR}/${name}`, 'utf8'));
+  return {
+    header: lines.filter((line) => line.startsWith('#')),
+    rows: lines.filter((line) => !line.startsWith('#')),
+  };
+}
+
+/** A CRLF log of the lines. */
+const logText = (lines: readonly string[]) => `${lines.join('\r\n')}\r\n`;
+
+/** A row's date and time, its first two fields. */
+const when = (line: string) => line.split(' ').slice(0, 2).join(' ');
+
+/** Rows sorted on date and time only, keeping equal ones in order (Array.prototype.sort is stable). */
+const byTime = (rows: readonly string[], order: 'oldest' | 'newest') =>
+  [...rows].sort(
+    (a, b) => (when(a) < when(b) ? -1 : when(a) > when(b) ? 1 : 0) * (order === 'oldest' ? 1 : -1),
+  );
+
+/** The log's rows on every hour of the day (rows as in `ex261128.log`, from 22:20). */
+const allDay = (rows: readonly string[]) =>
+  Array.from({ length: 24 }, (_, hour) =>
+    rows.map((line) => line.replace(/^(\S+) \d{2}:/, `$1 ${String(hour).padStart(2, '0')}:`)),
+  ).flat();
+
+/**
+ * The findings written while a long log is read, with a window of one event and batches of one: a
+ * refusal handed on before the file fails is written. The log is given in chunks of 4096 bytes.
+ */
+async function writtenAsFound(bytes: Buffer) {
+  const written: Finding[] = [];
+  const sink: FindingSink = {
+    putFindings: async (findings) => {
+      written.push(...findings);
+    },
+    putSource: async () => {},
+  };
+  const result = await analyze(
+    [
+      {
+        name: 'ex261128.log',
+        sourceId: 'ex261128.log',
+        open: async function* () {
+          for (let at = 0; at < bytes.length; at += 4096) yield bytes.subarray(at, at + 4096);
+        },
+      },
+    ],
+    {
+      domains: parseAcceptedDomains('contoso.com', 'test'),
+      sink,
+      now: () => new Date('2026-12-05T12:00:00Z'),
+      windowEvents: 1,
+      batchSize: 1,
+    },
+  );
+  return { written, source: result.sources[0] };
+}
+
+/** What the fixture's refusals are, read as IIS wrote them. */
+const AS_WRITTEN = [
+  ['RELAY02', 'vendor@adatum.com', 13],
+  ['RELAY02', 'sales@adatum.com', 13],
+  ['RELAY02', 'ap@litware.com', 28],
+  ['RELAY02', 'ar@litware.com', 28],
+  ['RELAY02', 'noc@adatum.com', 36],
+];
 
 describe('IIS SMTP log whose lines were sorted', () => {
   it('refuses the sorted log, naming it, the first line paired by position and what to do', async () => {
@@ -40,42 +112,11 @@ describe('IIS SMTP log whose lines were sorted', () => {
 
   it('writes no refusal of a long sorted log, even when findings are written as they are found', async () => {
     // The fixture's sessions every hour of the day, then sorted: far longer than one chunk of text.
-    const rows = linesOf(await readFile(`${DIR}/ex261128.log`, 'utf8'));
-    const day = Array.from({ length: 24 }, (_, hour) =>
-      rows
-        .filter((line) => !line.startsWith('#'))
-        .map((line) => line.replace(/^(\S+) \d{2}:/, `$1 ${String(hour).padStart(2, '0')}:`)),
-    );
-    const sorted = [...rows.filter((line) => line.startsWith('#')), ...day.flat()].sort();
-    const bytes = Buffer.from(`${sorted.join('\r\n')}\r\n`);
-    const written: Finding[] = [];
-    const sink: FindingSink = {
-      putFindings: async (findings) => {
-        written.push(...findings);
-      },
-      putSource: async () => {},
-    };
-    // A window of one event and batches of one: a refusal handed on before the file fails is written.
-    const result = await analyze(
-      [
-        {
-          name: 'ex261128.log',
-          sourceId: 'ex261128.log',
-          open: async function* () {
-            for (let at = 0; at < bytes.length; at += 4096) yield bytes.subarray(at, at + 4096);
-          },
-        },
-      ],
-      {
-        domains: parseAcceptedDomains('contoso.com', 'test'),
-        sink,
-        now: () => new Date('2026-12-05T12:00:00Z'),
-        windowEvents: 1,
-        batchSize: 1,
-      },
-    );
+    const { header, rows } = await logOf('ex261128.log');
+    const bytes = Buffer.from(logText([...header, ...allDay(rows)].sort()));
+    const { written, source } = await writtenAsFound(bytes);
     expect(bytes.length).toBeGreaterThan(100_000);
-    expect(result.sources[0]?.errorCode).toBe('UNKNOWN_FORMAT');
+    expect(source?.errorCode).toBe('UNKNOWN_FORMAT');
     expect(written).toEqual([]);
   });
 
@@ -83,13 +124,7 @@ describe('IIS SMTP log whose lines were sorted', () => {
     const name = `${DIR}/ex261128.log`;
     const { findings, sources } = await analyzeFiles([{ name, content: await readFile(name) }]);
     expect(sources[0]?.status).toBe('done');
-    expect(refused(findings)).toEqual([
-      ['RELAY02', 'vendor@adatum.com', 13],
-      ['RELAY02', 'sales@adatum.com', 13],
-      ['RELAY02', 'ap@litware.com', 28],
-      ['RELAY02', 'ar@litware.com', 28],
-      ['RELAY02', 'noc@adatum.com', 36],
-    ]);
+    expect(refused(findings)).toEqual(AS_WRITTEN);
   });
 
   it('refuses a sorted log whose greeting has a second of its own, where answers are only sorted by code', async () => {
@@ -132,12 +167,12 @@ describe('IIS SMTP log whose lines were sorted', () => {
     // RELAY01 logged the same sessions with the same remote, at the same times.
     const relay01 = rows.map((line) => line.replace(' RELAY02 ', ' RELAY01 '));
     const header = rows.filter((line) => line.startsWith('#'));
-    const when = (line: string) => line.split(' ').slice(0, 2).join(' ');
-    // Array.prototype.sort is stable, as `sort -s` is: the rows of one second keep their order.
-    const merged = [...rows, ...relay01]
-      .filter((line) => !line.startsWith('#'))
-      .sort((a, b) => (when(a) < when(b) ? -1 : when(a) > when(b) ? 1 : 0));
-    const content = `${[...header, ...merged].join('\r\n')}\r\n`;
+    // Stable, as `sort -s` is: the rows of one second keep their order.
+    const merged = byTime(
+      [...rows, ...relay01].filter((line) => !line.startsWith('#')),
+      'oldest',
+    );
+    const content = logText([...header, ...merged]);
     const { findings, sources } = await analyzeFiles([{ name: 'merged.log', content }]);
     expect(sources[0]?.status).toBe('done');
     expect(sources[0]?.notes ?? []).toEqual([]);
@@ -152,5 +187,102 @@ describe('IIS SMTP log whose lines were sorted', () => {
     ];
     expect(recipients('RELAY01')).toEqual(expected);
     expect(recipients('RELAY02')).toEqual(expected);
+  });
+});
+
+describe('IIS SMTP log put newest first', () => {
+  /** Analyses the lines as one log; the refusal's message, if any. */
+  const analyse = async (lines: readonly string[], name = 'ex261128.log') => {
+    const { findings, sources } = await analyzeFiles([{ name, content: logText(lines) }]);
+    return { findings, source: sources[0], message: sources[0]?.errorMessage ?? '' };
+  };
+
+  it('refuses the log reversed line by line (tac), naming it, the line where time goes back and what to do', async () => {
+    const name = `${DIR}/ex261128-newest-first.log`;
+    const { findings, sources } = await analyzeFiles([{ name, content: await readFile(name) }]);
+    // No finding at all: never a refusal paired with the next session's MAIL FROM and no recipient.
+    expect(findings).toEqual([]);
+    expect(sources.map((source) => [source.status, source.errorCode])).toEqual([
+      ['failed', 'UNKNOWN_FORMAT'],
+    ]);
+    const message = sources[0]?.errorMessage ?? '';
+    expect(message).toContain(`${name}: looks like an IIS SMTP service log put newest first`);
+    // Lines 5–8 are the last session's 22:31:11 rows, line 9 its 22:31:10 RCPT TO.
+    expect(message).toContain('its time goes back at line 9 (22:31:10 after 22:31:11)');
+    expect(message).toMatch(/went back \d+ times for 0 forward/);
+    expect(message).toMatch(/Analyse the ex\*\.log files as IIS wrote them .*reversing it again/);
+  });
+
+  it('refuses the log sorted newest first as whole lines (sort -r, Sort-Object -Descending)', async () => {
+    const name = `${DIR}/ex261128-sort-r.log`;
+    const { findings, sources } = await analyzeFiles([{ name, content: await readFile(name) }]);
+    expect(findings).toEqual([]);
+    expect([sources[0]?.status, sources[0]?.errorCode]).toEqual(['failed', 'UNKNOWN_FORMAT']);
+    expect(sources[0]?.errorMessage).toContain('put newest first');
+    expect(sources[0]?.errorMessage).toContain('its time goes back at line 9 (22:31:10 after 22:31:11)');
+  });
+
+  it('refuses seconds put newest first with each second as written, and reads them sorted back as it advises', async () => {
+    const { header, rows } = await logOf('ex261128.log');
+    // A stable sort on date and time, newest first (sort -s -r -k1,2; Log Parser ORDER BY date DESC, time DESC).
+    const newest = await analyse([...header, ...byTime(rows, 'newest')]);
+    expect(newest.findings).toEqual([]);
+    expect(newest.source?.errorCode).toBe('UNKNOWN_FORMAT');
+    expect(newest.message).toContain('put newest first');
+    expect(newest.message).toContain('sort -s -k1,2');
+
+    // Sorted back oldest first the same way: the order IIS wrote, every refusal with its recipient.
+    const back = await analyse([...header, ...byTime(byTime(rows, 'newest'), 'oldest')]);
+    expect(back.source?.status).toBe('done');
+    expect(refused(back.findings)).toEqual(AS_WRITTEN);
+  });
+
+  it('refuses a log without a date field put newest first, though a step back may be a new day there', async () => {
+    const { header, rows } = await logOf('ex261128-newest-first.log');
+    const undated = [
+      ...header.map((line) => line.replace(/^#Fields: date /, '#Fields: ')),
+      ...rows.map((line) => line.replace(/^\S+ /, '')),
+    ];
+    const { findings, source, message } = await analyse(undated);
+    expect(findings).toEqual([]);
+    expect(source?.errorCode).toBe('UNKNOWN_FORMAT');
+    expect(message).toContain('its time goes back at line 9 (22:31:10 after 22:31:11)');
+  });
+
+  it('writes no refusal of a long log put newest first, even when findings are written as they are found', async () => {
+    const { header, rows } = await logOf('ex261128.log');
+    const bytes = Buffer.from(logText([...header, ...allDay(rows).reverse()]));
+    const { written, source } = await writtenAsFound(bytes);
+    expect(bytes.length).toBeGreaterThan(100_000);
+    expect(source?.errorCode).toBe('UNKNOWN_FORMAT');
+    expect(source?.errorMessage).toContain('put newest first');
+    expect(written).toEqual([]);
+  });
+
+  it('reads logs as IIS wrote them joined newest first (type ex261129.log ex261128.log)', async () => {
+    const { header, rows } = await logOf('ex261128.log');
+    const nextDay = [...header, ...rows].map((line) => line.replace(/2026-11-28/g, '2026-11-29'));
+    const { findings, source } = await analyse([...nextDay, ...header, ...rows]);
+    expect(source?.status).toBe('done');
+    const offset = nextDay.length;
+    expect(refused(findings)).toEqual([
+      ...AS_WRITTEN,
+      ...AS_WRITTEN.map(([relay, recipient, line]) => [relay, recipient, Number(line) + offset]),
+    ]);
+  });
+
+  it('reads a log as IIS wrote it whose clock was set back, with a row written a second out of order', async () => {
+    const { header, rows } = await logOf('ex261128.log');
+    const written = rows.map((line, at) => {
+      // The clock set back an hour after the first session (an NTP correction), the third session's
+      // EHLO stamped a second before its greeting (logged by another thread).
+      const row = at < 13 ? line : line.replace(' 22:', ' 21:');
+      return row.includes('21:31:10') && row.includes(' EHLO ') ? row.replace('21:31:10', '21:31:09') : row;
+    });
+    expect(written.join('\n')).toContain('21:31:09');
+    const { findings, source } = await analyse([...header, ...written]);
+    expect(source?.status).toBe('done');
+    expect(source?.notes ?? []).toEqual([]);
+    expect(refused(findings)).toEqual(AS_WRITTEN);
   });
 });

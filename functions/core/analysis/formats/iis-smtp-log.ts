@@ -15,7 +15,7 @@
  * its MAIL FROM only when every interleaved session's was the same, and its recipient only when every
  * interleaved RCPT TO got the same answer; each is its own finding, and the file's notes say so.
  * IIS writes W3C times in UTC. Pairing by order needs the order IIS wrote: a log whose lines were
- * sorted is refused ({@link WriteOrder}), and no refusal of it is handed on.
+ * sorted or put newest first is refused ({@link WriteOrder}), and no refusal of it is handed on.
  *
  * A log without the `date` field (the SMTP service's default field set has only `time`) is dated by
  * its `#Date:` directives, which IIS writes at the file's start and again after each restart: a
@@ -359,8 +359,14 @@ class Tally {
   }
 }
 
-/** Refusals held while the rows could still be sorted: past this many, the file is decided on. */
+/** Refusals held while the rows could still be sorted or newest first: past this many, the file is decided on. */
 const MAX_HELD = 10_000;
+
+/**
+ * Net steps forward in time the rows must show before their order is trusted (see {@link WriteOrder}):
+ * a newest-first log that has a row or two out of order may step forward once or twice.
+ */
+const TRUST_STEPS = 3;
 
 /**
  * Whether the rows are in the order IIS wrote them, which pairing answers by position needs. IIS
@@ -369,27 +375,65 @@ const MAX_HELD = 10_000;
  * TO), from its first session on. Rows sorted as whole lines (`sort`, `Sort-Object`) never do:
  * `OutboundConnectionCommand` sorts before `OutboundConnectionResponse`, so each second's commands
  * come before its answers, and its answers are sorted by code (`221` before `550`).
+ *
+ * Rows put newest first (`tac`, `sort -r`, `Sort-Object -Descending`, a "newest first" export) show
+ * that pattern too, the other way round (a command's answer, then the command), so the order is also
+ * told by time: IIS writes each relay's rows as they happen, so from one row of a relay (s-computername
+ * and site) to its next the time goes forward, or stays in its second. Real logs go back too, but
+ * seldom: a row written a second out of order (sessions logged at once) is followed by rows later
+ * again, a clock set back or logs joined in any order go back once, and without a `date` field a
+ * new day only looks like a step back (not counted, as {@link RowDates} takes it). Rows put newest
+ * first go back at nearly every change of second. So the order is trusted once the time has gone
+ * forward {@link TRUST_STEPS} times more than back, and taken as newest first when it went back more
+ * than twice as often as forward.
  */
 class WriteOrder {
   /** True once the rows show an answer followed by a command of its remote within one second. */
-  public shown = false;
+  public paired = false;
   /** The first answer after a command of its remote: the first the reader pairs by position. */
   public firstPaired: number | undefined;
-  /** Each remote's last row while the order is not shown: its second, and whether it was an answer. */
+  /** Steps from one row of a relay to its next that went forward and back in time. */
+  public forward = 0;
+  public backward = 0;
+  /** The first row whose time is before that of its relay's row before it. */
+  public firstBack: { line: number; time: string; before: string } | undefined;
+  /** Each remote's last row while the order is not trusted: its second, and whether it was an answer. */
   private readonly last = new Map<string, { second: string; answer: boolean }>();
-  /** Remotes the relay has sent a command to while the order is not shown. */
+  /** Remotes the relay has sent a command to while the order is not trusted. */
   private readonly commanded = new Set<string>();
+  /** Each relay's last row: its time (ms; of the day, in a log without `date`) and `time` field. */
+  private readonly clocks = new Map<string, { at: number; time: string }>();
 
-  /** Called for each row until {@link shown}. */
+  /** Whether the rows have shown IIS's order: answers after commands, and time going forward. */
+  public get trusted(): boolean {
+    return this.paired && this.forward - this.backward >= TRUST_STEPS;
+  }
+
+  /** Whether the rows were put newest first: their time went back more than twice as often as forward. */
+  public get newestFirst(): boolean {
+    return this.backward > 2 * this.forward;
+  }
+
+  /** Called for each dated row of `relay` until {@link trusted}; `undated`: its day is inferred. */
+  public time(relay: string, timestamp: string, time: string, undated: boolean, line: number): void {
+    const ms = Date.parse(timestamp);
+    const at = undated ? ms % DAY_MS : ms;
+    const before = this.clocks.get(relay);
+    this.clocks.set(relay, { at, time });
+    if (before === undefined || at === before.at) return;
+    if (at > before.at) this.forward++;
+    // Without `date`, a step back past OUT_OF_ORDER_MS was taken as a new day: it tells nothing.
+    else if (!undated || at >= before.at - OUT_OF_ORDER_MS) {
+      this.backward++;
+      this.firstBack ??= { line, time, before: before.time };
+    }
+  }
+
+  /** Called for each outbound row until {@link trusted}. */
   public row(key: string, timestamp: string, answer: boolean, line: number): void {
     const second = timestamp.slice(0, 19);
     const last = this.last.get(key);
-    if (!answer && last?.answer === true && last.second === second) {
-      this.shown = true;
-      this.last.clear();
-      this.commanded.clear();
-      return;
-    }
+    if (!answer && last?.answer === true && last.second === second) this.paired = true;
     if (answer && this.firstPaired === undefined && this.commanded.has(key)) this.firstPaired = line;
     if (!answer) this.commanded.add(key);
     this.last.set(key, { second, answer });
@@ -410,7 +454,7 @@ class IisSmtpReader extends LineReader {
   private readonly withoutRecipient = new Tally();
   /** Refusals answering a command the log does not have. */
   private readonly unpaired = new Tally();
-  /** Whether the rows are in IIS's order; refusals wait in `held` until they show it. */
+  /** Whether the rows are in IIS's order; refusals wait in `held` until it is trusted. */
   private readonly order = new WriteOrder();
   private held: TraceEvent[] = [];
 
@@ -478,21 +522,24 @@ class IisSmtpReader extends LineReader {
       return;
     }
     const kind = this.value(cells, 'cs-username')?.toLowerCase();
-    if (kind !== 'outboundconnectioncommand' && kind !== 'outboundconnectionresponse') return;
+    const outbound = kind === 'outboundconnectioncommand' || kind === 'outboundconnectionresponse';
     const answer = kind === 'outboundconnectionresponse';
     // The relay too: logs of several relays merged in time order keep each relay's sessions apart.
-    const key = `${this.value(cells, 's-computername') ?? ''} ${this.value(cells, 's-sitename') ?? ''} ${this.value(cells, 'c-ip') ?? ''}`;
-    if (!this.order.shown) {
-      this.order.row(key, timestamp, answer, line);
-      if (this.order.shown) this.release();
+    const relay = `${this.value(cells, 's-computername') ?? ''} ${this.value(cells, 's-sitename') ?? ''}`;
+    const key = `${relay} ${this.value(cells, 'c-ip') ?? ''}`;
+    if (!this.order.trusted) {
+      this.order.time(relay, timestamp, time ?? '', !this.index.has('date'), line);
+      if (outbound) this.order.row(key, timestamp, answer, line);
+      if (this.order.trusted) this.release();
     }
+    if (!outbound) return;
     if (answer) this.response(cells, key, timestamp, line);
     else this.command(cells, key, timestamp);
   }
 
   /** A refusal's event, held while the rows have not shown that they are in the order IIS wrote them. */
   private emit(event: TraceEvent): void {
-    if (this.order.shown) {
+    if (this.order.trusted) {
       this.sink.event(event);
       return;
     }
@@ -506,13 +553,36 @@ class IisSmtpReader extends LineReader {
   }
 
   /**
-   * The rows have not shown IIS's order (see {@link WriteOrder}): when an answer was paired with a
-   * command by position, that pairing is not the server's, and the file is refused rather than
-   * give a refusal another recipient or none. Answers paired with nothing lose nothing: released.
+   * The rows have not been trusted to be in IIS's order (see {@link WriteOrder}): when an answer was
+   * paired with a command by position and the rows were put newest first, or sorted, that pairing is
+   * not the server's, and the file is refused rather than give a refusal another recipient or none.
+   * Answers paired with nothing lose nothing, and rows that showed IIS's order without time enough to
+   * trust it are read as written: released.
    */
   private decideOrder(): void {
-    const line = this.order.firstPaired;
+    const { order } = this;
+    const line = order.firstPaired;
     if (line === undefined) {
+      this.release();
+      return;
+    }
+    const back = order.firstBack;
+    if (back !== undefined && order.newestFirst) {
+      throw new UnknownFormatError(
+        `${this.context.file}: looks like an IIS SMTP service log put newest first (Sort-Object -Descending, sort -r, ` +
+          `tac, a "newest first" export such as Log Parser's ORDER BY date DESC, time DESC): its time goes back at ` +
+          `line ${back.line} (${back.time} after ${back.before}), and from row to row of a relay it went back ` +
+          `${order.backward} times for ${order.forward} forward, while IIS writes the rows as they happen, oldest ` +
+          'first. IIS logs no session id: answers are paired with commands by their order, and here a refusal would ' +
+          "be paired with another message's command and given its recipient and sender, or none. Analyse the " +
+          'ex*.log files as IIS wrote them (several can be given at once). A copy reversed line by line (tac) is put ' +
+          'back by reversing it again; sorting it oldest first on date and time only, keeping equal lines in order ' +
+          '(sort -s -k1,2; not a sort of whole lines, which Sort-Object does), puts it back only if the newest-first sort kept the ' +
+          'rows of each second in the order IIS wrote them.',
+        { file: this.context.file, line: back.line },
+      );
+    }
+    if (order.paired) {
       this.release();
       return;
     }
@@ -808,7 +878,7 @@ class IisSmtpReader extends LineReader {
   protected override finish(): void {
     super.finish();
     for (const [key, connection] of [...this.connections]) this.close(key, connection);
-    if (!this.order.shown) this.decideOrder();
+    if (!this.order.trusted) this.decideOrder();
   }
 
   public override notes(): SourceNote[] {
