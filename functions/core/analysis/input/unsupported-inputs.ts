@@ -50,7 +50,10 @@ export interface UnrecognisedInput {
 export function describeUnsupported(input: UnrecognisedInput): string | undefined {
   return input.fieldsDirective
     ? (describeW3cLog(input) ?? describePartialHeader(input))
-    : (describeJson(input) ?? describeRows(input) ?? describePartialHeader(input));
+    : (describeJson(input) ??
+        describeRows(input) ??
+        describeShippedTrackingEvents(input) ??
+        describePartialHeader(input));
 }
 
 const NOT_YET = 'which relay-audit does not read yet';
@@ -116,10 +119,17 @@ function describeW3cLog(input: UnrecognisedInput): string | undefined {
 const NOT_A_TRACE =
   'but not records relay-audit reads as a message trace (Received or receivedDateTime, or Date, Event and Detail, within the first 64 KB)';
 
-/** JSON documents (Graph, `ConvertTo-Json`) and NDJSON from log shippers. */
+/** JSON documents (Graph, `ConvertTo-Json`) and NDJSON from log shippers, with the refusal they hold. */
 function describeJson(input: UnrecognisedInput): string | undefined {
+  const what = whatJson(input);
+  return what === undefined ? undefined : `${what}${refusalNote(input)}`;
+}
+
+/** What JSON the input is, and what to export instead; `undefined` when its first line starts no JSON. */
+function whatJson(input: UnrecognisedInput): string | undefined {
   const first = input.text.trim();
-  if (!first.startsWith('{') && !first.startsWith('[')) return undefined;
+  // `[ 1000.000000] relay01 postfix/smtp…` (journalctl -o short-monotonic) starts with a bracket too.
+  if (!startsJson(first)) return undefined;
   const object = parseObject(first);
   // A whole record on the first line, and not a page (`{"value": [ … ]}`): one record per line (NDJSON).
   if (object !== undefined && !('@odata.context' in object) && !Object.values(object).some(Array.isArray)) {
@@ -171,7 +181,21 @@ function trackingKeys(keys: ReadonlySet<string>): boolean {
   return ['event-id', 'eventid', 'event_id'].some((key) => keys.has(key));
 }
 
-/** Rows without a header: tracking rows of no known field count, or syslog lines of an MTA. */
+/**
+ * journalctl `-o short-monotonic` (`[ 1000.000000] relay01 postfix/smtp[24117]: …`) and `-o short-delta`
+ * (`[ 1000.000000 <    0.000001>] …`): each line stamped with seconds since boot instead of a date.
+ */
+const JOURNAL_SINCE_BOOT = /^\[\s*\d+\.\d{6}( <\s*\d+\.\d{6}>)?\] \S+ [\w.-]+(?:\/[\w.-]+)*(?:\[\d+\])?:/;
+
+/**
+ * What to do with journalctl output relay-audit cannot read; the same advice as for `-o cat` and the
+ * other shapes formats/mta-log.ts refuses (its EXPORT_AGAIN).
+ */
+const JOURNAL_EXPORT_AGAIN =
+  'Export the journal again with one dated entry a line — journalctl -u postfix -o short-iso > mail.log, or -o json ' +
+  '(the unit is postfix, exim4 or sendmail) — and analyse that.';
+
+/** Rows without a header: tracking rows of no known field count, journalctl lines without a date, or syslog lines of an MTA. */
 function describeRows(input: UnrecognisedInput): string | undefined {
   if (
     startsWithTrackingTimestamp(input.cells) &&
@@ -184,6 +208,14 @@ function describeRows(input: UnrecognisedInput): string | undefined {
       'above the rows, or analyse the log files themselves.'
     );
   }
+  const sinceBoot = JOURNAL_SINCE_BOOT.exec(input.text);
+  if (sinceBoot) {
+    const mode = sinceBoot[1] === undefined ? 'short-monotonic' : 'short-delta';
+    return (
+      `looks like journalctl -o ${mode} output: its lines are stamped with seconds since boot, not a date, ` +
+      `so no refusal in it can be dated, and relay-audit does not read it. ${JOURNAL_EXPORT_AGAIN}${refusalNote(input)}`
+    );
+  }
   const syslog = SYSLOG.exec(input.text);
   if (syslog) {
     // Mail logs are read (formats/mta-log.ts) when their first 64 KB hold a Postfix, sendmail or Exim line.
@@ -194,6 +226,52 @@ function describeRows(input: UnrecognisedInput): string | undefined {
     );
   }
   return undefined;
+}
+
+/**
+ * The message tracking log's own fields other than its date (compared as {@link siemColumn} spells them).
+ * The Extended report spells them the same way (`event_id`), so the date column tells a SIEM's rows
+ * from a report with its date left out.
+ */
+const TRACKING_EVENT_FIELDS = [
+  'eventid',
+  'messageid',
+  'recipientaddress',
+  'recipientstatus',
+  'senderaddress',
+];
+/**
+ * Date columns of the tracking log itself (`date-time`) and of the services that store its events:
+ * Microsoft Sentinel's TimeGenerated, Splunk's _time, Elastic's @timestamp, Graylog's timestamp.
+ */
+const EVENT_TIME_COLUMNS = ['datetime', 'timegenerated', 'time', 'timestamp'];
+
+/**
+ * Message tracking rows as a SIEM or log service stores them (the Sentinel MessageTrackingLog_CL
+ * table, a Splunk `| table *`), exported as CSV: the tracking log's own field names in another
+ * spelling (`eventId`, `event_id`) next to the service's columns. They are not read — Sentinel's
+ * collection rule splits each line at every comma, so a subject with one shifts the columns — and
+ * they are no EAC report cut short, which is what {@link describePartialHeader} would call them.
+ */
+function describeShippedTrackingEvents(input: UnrecognisedInput): string | undefined {
+  const spelt = new Map(input.cells.map((cell) => [siemColumn(cell), cell.trim()]));
+  if (!TRACKING_EVENT_FIELDS.every((field) => spelt.has(field))) return undefined;
+  const time = EVENT_TIME_COLUMNS.find((column) => spelt.has(column));
+  if (time === undefined) return undefined;
+  const fields = TRACKING_EVENT_FIELDS.map((field) => spelt.get(field)).join(', ');
+  return (
+    `looks like message tracking events exported from a SIEM or log service: its header on line ${input.line} ` +
+    `holds the tracking log's own fields (${fields}) with the date in ${spelt.get(time)}, ${NOT_YET}. ` +
+    `${ADVICE.tracking}${refusalNote(input)}`
+  );
+}
+
+/** A column name without case, punctuation or a unit in brackets: `TimeGenerated [UTC]` → `timegenerated`, `_time` → `time`. */
+function siemColumn(name: string): string {
+  return name
+    .replace(/\s*\[[^\]]*\]\s*$/, '')
+    .replace(/[^A-Za-z0-9]/g, '')
+    .toLowerCase();
 }
 
 /**
@@ -232,23 +310,32 @@ const EXPORT_AGAIN: Readonly<Partial<Record<FormatId, string>>> = {
  */
 function describePartialHeader(input: UnrecognisedInput): string | undefined {
   const present = new Set(input.cells.map(normaliseHeader));
-  let closest: { format: FormatAdapter; missing: string[] } | undefined;
+  let closest: { format: FormatAdapter; missing: string[]; found: number } | undefined;
   for (const format of FORMATS) {
     if (Boolean(format.fieldsDirective) !== input.fieldsDirective) continue;
     const missing = missingColumns(format, present);
     const found = format.requiredHeaders.length - missing.length;
     if (found < 2 || found * 2 <= format.requiredHeaders.length) continue;
-    if (closest === undefined || missing.length < closest.missing.length) closest = { format, missing };
+    // The fewest missing; of as few, the most found (`event_id` is the Extended report's, not the summary's).
+    const closer =
+      closest === undefined ||
+      missing.length < closest.missing.length ||
+      (missing.length === closest.missing.length && found > closest.found);
+    if (closer) closest = { format, missing, found };
   }
   if (closest === undefined) return undefined;
   const { format, missing } = closest;
-  const refusal = input.sample.length === 0 ? '' : ` ${refusalInSample(input.sample, input.line)}`;
   return (
     `looks like ${FORMAT_LABELS[format.id].full} with columns left out: its header on line ${input.line} lacks ` +
     `${missing.join(', ')} (compared without case, spaces or underscores). relay-audit needs ${missing.length === 1 ? 'it' : 'them'} ` +
     `to tell one message from another and join its rows with the other files of the run, so it does not read the file. ` +
-    `${EXPORT_AGAIN[format.id] ?? ''}${refusal}`
+    `${EXPORT_AGAIN[format.id] ?? ''}${refusalNote(input)}`
   );
+}
+
+/** {@link refusalInSample} after a sentence naming the input; nothing when there is no sample to search. */
+function refusalNote(input: UnrecognisedInput): string {
+  return input.sample.length === 0 ? '' : ` ${refusalInSample(input.sample, input.line)}`;
 }
 
 /**
@@ -286,6 +373,65 @@ function directive(preamble: readonly string[], name: string): string | undefine
     if (match && match[1]?.toLowerCase() === name) return match[2]?.trim();
   }
   return undefined;
+}
+
+/**
+ * One JSON token and the white space before it: an opening or closing bracket, `,` or `:`, a string,
+ * or a number or literal followed by white space, punctuation or the line's end (`1000.000000]`, not `true1`).
+ */
+const JSON_TOKEN =
+  /\s*(?:([[{])|([\]}])|(,)|(:)|("(?:[^"\\]|\\.)*")|(-?(?:0|[1-9]\d*)(?:\.\d+)?(?:[eE][+-]?\d+)?|true|false|null)(?=[\s,:\]}]|$))/y;
+/** The start of a token cut where the line was cut (at the {@link SAMPLE_CHARS} detection hands over). */
+const CUT_TOKEN = /^(?:"(?:[^"\\]|\\.)*\\?|-?[\d.]*(?:[eE][+-]?\d*)?|t(?:ru?)?|f(?:a(?:ls?)?)?|n(?:ul?)?)$/;
+
+/**
+ * Whether `line` starts a JSON document: its tokens, up to where the line ends, follow JSON's grammar
+ * (the document may go on over the lines after). `[ 1000.000000] relay01 postfix…` and `[mysqld]`
+ * do not: after `[ 1000.000000]` comes a word, and `mysqld` is none of JSON's values.
+ */
+function startsJson(line: string): boolean {
+  /** The brackets opened and not yet closed. */
+  const open: string[] = [];
+  /** What may come next: a value, an object's key, the colon after it, `,` or a closing bracket, nothing. */
+  let expect: 'value' | 'key' | 'colon' | 'next' | 'end' = 'value';
+  /** Right after an opening bracket, where the closing one may come (`[]`, `{}`). */
+  let empty = false;
+  const afterValue = (): 'next' | 'end' => (open.length > 0 ? 'next' : 'end');
+  const text = line.trimEnd();
+  if (!text.startsWith('{') && !text.startsWith('[')) return false;
+  let at = 0;
+  while (at < text.length) {
+    JSON_TOKEN.lastIndex = at;
+    const token = JSON_TOKEN.exec(text);
+    if (token === null)
+      return (expect === 'value' || expect === 'key') && CUT_TOKEN.test(text.slice(at).trim());
+    at = JSON_TOKEN.lastIndex;
+    const [, opening, closing, comma, colon, string, scalar] = token;
+    const wasEmpty = empty;
+    empty = false;
+    if (opening !== undefined) {
+      if (expect !== 'value') return false;
+      open.push(opening);
+      expect = opening === '{' ? 'key' : 'value';
+      empty = true;
+    } else if (closing !== undefined) {
+      if (!(expect === 'next' || wasEmpty) || open.pop() !== (closing === '}' ? '{' : '[')) return false;
+      expect = afterValue();
+    } else if (comma !== undefined) {
+      if (expect !== 'next') return false;
+      expect = open.at(-1) === '{' ? 'key' : 'value';
+    } else if (colon !== undefined) {
+      if (expect !== 'colon') return false;
+      expect = 'value';
+    } else if (string !== undefined && expect === 'key') {
+      expect = 'colon';
+    } else if ((string !== undefined || scalar !== undefined) && expect === 'value') {
+      expect = afterValue();
+    } else {
+      return false;
+    }
+  }
+  return true;
 }
 
 /** The line as a JSON object, or `undefined` (not JSON, an array, or not complete on this line). */

@@ -1,0 +1,166 @@
+/**
+ * What detection says of inputs it does not read (input/unsupported-inputs.ts): message tracking
+ * rows a SIEM stores under the tracking log's own field names, told from an EAC report with columns
+ * left out; lines that start with `[` but are no JSON (journalctl's `-o short-monotonic` and
+ * `-o short-delta`), told from JSON that is; and the refusal line every such message names.
+ */
+import { describe, expect, it } from 'vitest';
+import { detectFormat } from '../../functions/core/analysis/input/detect.js';
+import { describeUnsupported } from '../../functions/core/analysis/input/unsupported-inputs.js';
+import { UnknownFormatError } from '../../functions/core/kernel/errors.js';
+
+async function* chunks(text: string): AsyncGenerator<string> {
+  for (let i = 0; i < text.length; i += 7) yield text.slice(i, i + 7);
+}
+
+/** The message detection refuses `text` with, without the list of known formats after it. */
+async function refusal(text: string): Promise<string> {
+  const error = await detectFormat(chunks(text), 'input.csv').catch((e: unknown) => e);
+  expect(error).toBeInstanceOf(UnknownFormatError);
+  const [message, known] = (error as Error).message.split('\nKnown formats:\n');
+  expect(known).toBeDefined();
+  return message ?? '';
+}
+
+const STATUS =
+  '550 5.7.64 TenantAttribution; Relay Access Denied [AM0PR01MB1234.eurprd01.prod.exchangelabs.com]';
+const TRACKING_ADVICE =
+  'Analyse the MSGTRK*.LOG files themselves, or Get-MessageTrackingLog … | Export-Csv -NoTypeInformation.';
+
+describe('message tracking rows exported from a SIEM or log service', () => {
+  it.each([
+    [
+      'Microsoft Sentinel (MessageTrackingLog_CL, portal CSV)',
+      'TimeGenerated [UTC],clientIP,source,eventId,messageId,recipientAddress,recipientStatus,senderAddress,returnPath,FilePath,TenantId,Type',
+      `"11/28/2026, 9:10:45.301 AM",10.0.1.11,SMTP,FAIL,<28B7@EX01.contoso.local>,supplier@litware.com,${STATUS},Finance@contoso.com,Finance@contoso.com,C:\\MSGTRK2026112800-1.LOG,8f1c,MessageTrackingLog_CL`,
+      'eventId, messageId, recipientAddress, recipientStatus, senderAddress',
+      'TimeGenerated [UTC]',
+    ],
+    [
+      'Splunk (| table *)',
+      '_time,host,source,sourcetype,date_time,event_id,message_id,recipient_address,recipient_status,sender_address,return_path,_raw',
+      `2026-11-28 09:10:45.301 UTC,EX01,MSGTRK2026112800-1.LOG,MSExchange:2013:MessageTracking,2026-11-28T09:10:45.301Z,FAIL,<28B7@EX01.contoso.local>,supplier@litware.com,${STATUS},Finance@contoso.com,Finance@contoso.com,x`,
+      'event_id, message_id, recipient_address, recipient_status, sender_address',
+      'date_time',
+    ],
+    [
+      'Elastic (Kibana Discover CSV, the fields as a Logstash pipeline named them)',
+      '@timestamp,host.name,event_id,message_id,recipient_address,recipient_status,sender_address',
+      `"Nov 28, 2026 @ 09:10:45.301",EX01,FAIL,<28B7@EX01.contoso.local>,supplier@litware.com,${STATUS},Finance@contoso.com`,
+      'event_id, message_id, recipient_address, recipient_status, sender_address',
+      '@timestamp',
+    ],
+  ])(
+    'names %s by the fields it holds, with what to analyse instead and its refusal',
+    async (_name, header, row, fields, time) => {
+      const message = await refusal(`${header}\r\n${row}\r\n`);
+      expect(message).toContain(
+        `input.csv: looks like message tracking events exported from a SIEM or log service: its header on line 1 ` +
+          `holds the tracking log's own fields (${fields}) with the date in ${time}, which relay-audit does not read yet. ` +
+          `${TRACKING_ADVICE} Line 2 holds a relay refusal (`,
+      );
+      expect(message).toMatch(/\): it is not counted until the file is read\.$/);
+      expect(message).not.toMatch(/Historical search|columns left out|Exchange admin center/);
+    },
+  );
+
+  it('leaves an Extended report without its date column to the report, the closest of equally short formats', async () => {
+    // The tracking fields in the report's spelling and no date column of a SIEM: a report cut short.
+    const message = await refusal(
+      'client_ip,event_id,message_id,recipient_address,recipient_status,sender_address\n10.0.1.11,RECEIVE,<a@b>,x@litware.com,,y@contoso.com\n',
+    );
+    expect(message).toMatch(
+      /^input\.csv: looks like Historical search Extended report with columns left out: its header on line 1 lacks date_time_utc \(/,
+    );
+    expect(message).toMatch(/Download the report again from the Exchange admin center/);
+    expect(message).toMatch(/It holds no relay refusal\.$/);
+  });
+
+  it('leaves a Get-MessageTrackingLog export without MessageId to the export (its own names: Sender, Recipients)', async () => {
+    const message = await refusal('Timestamp,EventId,Source,Sender,Recipients,RecipientStatus\n');
+    expect(message).toMatch(
+      /looks like Get-MessageTrackingLog \| Export-Csv with columns left out: .* lacks messageid/,
+    );
+  });
+});
+
+describe('lines that start with a bracket', () => {
+  const journal = (stamp: (second: number) => string) =>
+    [
+      `${stamp(1000)} relay01 systemd[1]: Starting Clean php session files...`,
+      `${stamp(1001)} relay01 postfix/smtpd[24110]: 3F7A21C0B4: client=app01.contoso.local[10.0.2.40]`,
+      `${stamp(1002)} relay01 postfix/smtp[24117]: 3F7A21C0B4: to=<noc@adatum.com>, relay=contoso-com.mail.protection.outlook.com[52.101.1.1]:25, delay=0.9, dsn=5.7.64, status=bounced (host contoso-com.mail.protection.outlook.com[52.101.1.1] said: ${STATUS} (in reply to RCPT TO command))`,
+    ].join('\n');
+
+  it.each([
+    ['short-monotonic', (second: number) => `[ ${second}.000000]`],
+    ['short-delta', (second: number) => `[ ${second}.000000 <    1.000000>]`],
+  ])(
+    'names journalctl -o %s output, with the journalctl advice and the refusal line',
+    async (mode, stamp) => {
+      const message = await refusal(`${journal(stamp)}\n`);
+      expect(message).toMatch(
+        new RegExp(
+          `^input\\.csv: looks like journalctl -o ${mode} output: its lines are stamped with seconds since boot, not a date`,
+        ),
+      );
+      expect(message).toMatch(/journalctl -u postfix -o short-iso > mail\.log, or -o json/);
+      expect(message).toMatch(/Line 3 holds a relay refusal \(550 5\.7\.64 TenantAttribution/);
+      expect(message).not.toMatch(/JSON that is|JSON, not CSV/);
+    },
+  );
+
+  it('does not call another bracketed line JSON', async () => {
+    const message = await refusal('[mysqld]\nport=3306\n');
+    expect(message).toMatch(/unknown format\. Line 1 has the headers: \[mysqld\]/);
+    expect(message).not.toMatch(/JSON/);
+  });
+
+  it.each([
+    ['a whole array on its line', '[1, 2, 3]\n'],
+    ['ConvertTo-Json: the bracket alone', '[\r\n    {\r\n        "Foo":  1\r\n    }\r\n]\r\n'],
+    ['an array of objects going on over lines', '[{"foo": 1, "bar": [true, null, -1.5e3]},\n{"foo": 2}]\n'],
+    ['an empty array', '[]\n'],
+  ])('still calls JSON %s', async (_name, text) => {
+    expect(await refusal(text)).toMatch(/^input\.csv: JSON that is no message trace\./);
+  });
+
+  it('calls JSON every start of a JSON line, however it was cut', () => {
+    // Detection hands over at most 16 KB of a line: a document of one long line is cut anywhere.
+    const line =
+      '[{"Received":"2026-11-28T10:02:12","Size":-1.5e3,"Ok":true,"Tags":[],"More":{},"Note":"a \\"b\\" c","Nil":null}]';
+    expect(JSON.parse(line)).toHaveLength(1);
+    for (let end = 1; end <= line.length; end++) {
+      const text = line.slice(0, end);
+      const said = describeUnsupported({
+        text,
+        line: 1,
+        fieldsDirective: false,
+        cells: [text],
+        preamble: [],
+        sample: '',
+      });
+      expect([text, said?.startsWith('JSON')]).toEqual([text, true]);
+    }
+  });
+});
+
+describe('JSON a log shipper writes', () => {
+  it('names the line of a Fluent Bit plain file that holds a refusal', async () => {
+    const lines = [
+      'Nov 28 22:10:01 relay01 systemd[1]: Starting Clean php session files...',
+      `Nov 28 22:10:03 relay01 postfix/smtp[24117]: 3F7A21C0B4: to=<noc@adatum.com>, dsn=5.7.64, status=bounced (host said: ${STATUS})`,
+    ];
+    const message = await refusal(`${lines.map((log) => JSON.stringify({ log })).join('\n')}\n`);
+    expect(message).toMatch(
+      /^input\.csv: JSON, not CSV: newline-delimited JSON .* of records that are no message trace\./,
+    );
+    expect(message).toMatch(/Line 2 holds a relay refusal \(550 5\.7\.64 TenantAttribution/);
+  });
+
+  it('says when JSON holds no refusal', async () => {
+    expect(await refusal('[1, 2, 3]\n')).toMatch(
+      /JSON that is no message trace\. .* It holds no relay refusal\.$/,
+    );
+  });
+});
