@@ -18,7 +18,7 @@
  *
  * A file passed over that may hold refusals — an archive, data compressed in a codec relay-audit
  * does not read, text with a refusal in it but in no format it reads, a report whose table is an
- * export relay-audit reads (`ConvertTo-Html`) — is named in `mayHoldRefusals`:
+ * export relay-audit reads (`ConvertTo-Html`, report-tables.ts) — is named in `mayHoldRefusals`:
  * the run then cannot say "nothing to fix" (a wrong all-clear is the worst outcome), as when such a
  * file is named and fails. A tar archive, named or found, is read as the files in it (tar-inputs.ts)
  * when the caller asks for it (`analyze`; `upload` sends files whole).
@@ -30,17 +30,16 @@ import type { AnalysisInput } from '../../functions/core/analysis/analyze.js';
 import { REFUSAL_MARKER_REACH, settledMarkerIn } from '../../functions/core/analysis/evidence/rejections.js';
 import { formatLabel } from '../../functions/core/analysis/formats/labels.js';
 import { programOf } from '../../functions/core/analysis/formats/mta-log.js';
-import { UNJOINED_LIST_LITERALS } from '../../functions/core/analysis/formats/recipient-lists.js';
 import { isLate } from '../../functions/core/analysis/formats/text-format.js';
-import { chooseFormat, detectFormat } from '../../functions/core/analysis/input/detect.js';
+import { detectFormat } from '../../functions/core/analysis/input/detect.js';
 import { lateFormatWithin, sniffText } from '../../functions/core/analysis/input/parse-text.js';
-import type { FormatId } from '../../functions/core/analysis/model/events.js';
 import { plural } from '../../functions/core/kernel/counts-in-words.js';
 import { ArgumentError, RelayAuditError } from '../../functions/core/kernel/errors.js';
 import { closeEarly } from '../../functions/core/text/byte-source.js';
 import { decodeBytes, decodeLeniently } from '../../functions/core/text/decode.js';
 import { decompressed, PackedInputError } from '../../functions/core/text/decompress.js';
 import { sourceId } from '../../functions/store/table-design.js';
+import { exportTableIn } from './report-tables.js';
 import { memberPath, tarListing } from './tar-inputs.js';
 
 /**
@@ -166,15 +165,6 @@ const LINE_TAIL_CHARS = 4096;
 
 /** How much of the marker's line, either side of it, is kept to tell what wrote it. */
 const LINE_CONTEXT_CHARS = 1024;
-
-/** How much of the start of a file passed over is searched for a report's table header: it comes first. */
-const TABLE_SNIFF_CHARS = 64 * 1024;
-
-/** The header rows of HTML tables (`ConvertTo-Html`: `<tr><th>EventId</th>…</tr>`), their cells in group 1. */
-const TABLE_HEADER_ROWS = /<tr\b[^>]*>((?:\s*<th\b[^>]*>[^<]*<\/th>)+)\s*<\/tr>/gi;
-const HEADER_CELL = /<th\b[^>]*>([^<]*)<\/th>/gi;
-/** A property name of `ConvertTo-Html -As List`, which writes no header row: `<td>EventId:</td>`. */
-const LIST_NAME_CELL = /<td\b[^>]*>\s*([A-Za-z]+):\s*<\/td>/gi;
 
 /** What to do with a report (`ConvertTo-Html`, `Export-Clixml`) instead of an export. */
 const REPORT_ADVICE =
@@ -409,63 +399,10 @@ async function withRefusalCheck(
   const lists = table.unjoinedLists ? ', and its lists read System.String[], as written without -join' : '';
   return {
     reason:
-      `${reason}, yet its table is a ${formatLabel(table.format, 'short')} (told by its header row): its rows ` +
+      `${reason}, yet its table is a ${formatLabel(table.format, 'short')} (told by ${table.toldBy}): its rows ` +
       `may hold relay refusals, which relay-audit does not read in a report${lists}: ${REPORT_ADVICE}`,
     mayHoldRefusals: true,
   };
-}
-
-/**
- * The export whose rows a report passed over holds, told by its table's header row as an export's by
- * its header (`Get-MessageTrackingLog | ConvertTo-Html > messages.html`, Microsoft Learn's recipe;
- * the same of Get-MessageTrace[V2] or Get-MessageTraceDetail[V2]), and whether its lists were written
- * unjoined (`System.String[]`: their refusal text is lost, so no refusal text says it holds some).
- * Only the file's start is read, where the header row is.
- */
-async function exportTableIn(
-  name: string,
-  open: () => AsyncIterable<Uint8Array>,
-): Promise<{ format: FormatId; unjoinedLists: boolean } | undefined> {
-  const bytes = decompressed(open(), name)[Symbol.asyncIterator]();
-  let start = '';
-  try {
-    for await (const text of decodeLeniently(bytes)) {
-      start += text;
-      if (start.length >= TABLE_SNIFF_CHARS) break;
-    }
-  } catch {
-    return undefined; // unreadable: nothing known of it beyond the reason already given
-  } finally {
-    await closeEarly(bytes);
-  }
-  const head = start.slice(0, TABLE_SNIFF_CHARS);
-  // Every table's header row: a report may put a summary fragment before the rows (-Body "$a $b").
-  const names: string[] = [];
-  let format: FormatId | undefined;
-  for (const row of head.matchAll(TABLE_HEADER_ROWS)) {
-    const cells = [...(row[1] ?? '').matchAll(HEADER_CELL)].map((cell) => (cell[1] ?? '').trim());
-    format ??= chooseFormat(cells, false)?.id;
-    names.push(...cells);
-  }
-  for (const cell of head.matchAll(LIST_NAME_CELL)) names.push(cell[1] ?? '');
-  format ??= reportedRowsOf(names);
-  if (format === undefined) return undefined;
-  const unjoinedLists = [...UNJOINED_LIST_LITERALS].some((literal) => start.includes(`<td>${literal}</td>`));
-  return { format, unjoinedLists };
-}
-
-/**
- * The cmdlet whose rows a report holds when its columns are not a whole export's: a selection
- * (`Select Timestamp,EventId,Sender,Recipients,RecipientStatus`) or a list (`-As List`). Told by
- * property names only those cmdlets write together.
- */
-function reportedRowsOf(names: readonly string[]): FormatId | undefined {
-  const has = new Set(names.map((name) => name.toLowerCase()));
-  if (has.has('eventid') && (has.has('recipientstatus') || has.has('recipients')))
-    return 'tracking-log-export';
-  if (has.has('messagetraceid') || (has.has('recipientaddress') && (has.has('status') || has.has('event'))))
-    return 'message-trace';
-  return undefined;
 }
 
 /** Refusal text found in a file passed over, and what the file looks like around it. */

@@ -3,9 +3,12 @@
  * (`Get-MessageTrackingLog … | ConvertTo-Html > messages.html`) writes its lists as `System.String[]`,
  * so no refusal text is left to find, yet the table's header row is the cmdlet's property set and its
  * rows may be FAIL events. Such a report is listed as a file that may hold refusals, and the run fails
- * (exit 1) rather than saying "nothing to fix"; an HTML page of another table stays harmless.
+ * (exit 1) rather than saying "nothing to fix": also a selection without EventId, renamed columns
+ * holding `System.String[]`, a table past an inlined logo. An HTML page of another table stays
+ * harmless, as do reports of other cmdlets sharing some of a trace's columns (Get-MailDetail…Report,
+ * Get-HistoricalSearch, Get-Message).
  */
-import { cp, writeFile } from 'node:fs/promises';
+import { cp, readFile, writeFile } from 'node:fs/promises';
 import { basename, join, relative } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { cli } from '../support/capture-output.js';
@@ -13,6 +16,10 @@ import { dirPerTest } from '../support/dir-per-test.js';
 import { utf16 } from '../support/streams.js';
 
 const FIXTURES = 'test/fixtures/real-world/convertto-html-reports';
+/** Its subfolders of reports analysed one at a time, each beside its `mail.log`. */
+const SELECTIONS = `${FIXTURES}/tracking-selections`;
+const OTHER_REPORTS = `${FIXTURES}/other-reports`;
+const SHAPES = 'test/fixtures/real-world/convertto-html-shapes';
 const ARGS = ['--accepted-domains', 'contoso.com', '--no-store', '--year', '2026'];
 /** What the report says to do with a report file (as for one holding refusal text). */
 const ADVICE =
@@ -25,10 +32,11 @@ interface Summary {
   notAnalysed: { file: string; reason: string; mayHoldRefusals?: true }[];
 }
 
-/** The fixture folder copied (without its README), with `extra` files (name → bytes) beside its own. */
+/** The fixture folder copied (without its README and subfolders), with `extra` files (name → bytes) beside its own. */
 async function folderWith(extra: Record<string, string | Uint8Array> = {}): Promise<string> {
   const folder = join(dir(), 'EX01-export');
-  await cp(FIXTURES, folder, { recursive: true, filter: (source) => basename(source) !== 'README.md' });
+  const skipped = new Set(['README.md', 'tracking-selections', 'other-reports']);
+  await cp(FIXTURES, folder, { recursive: true, filter: (source) => !skipped.has(basename(source)) });
   for (const [name, bytes] of Object.entries(extra)) await writeFile(join(folder, name), bytes);
   return folder;
 }
@@ -127,15 +135,29 @@ describe('a ConvertTo-Html report of tracking or trace results in a folder', () 
   });
 });
 
+/** `mail.log` and a report (its name and bytes), in a folder of their own. */
+async function reportBesideLog(name: string, bytes: Uint8Array): Promise<string> {
+  const folder = join(dir(), 'report');
+  await cp(join(FIXTURES, 'mail.log'), join(folder, 'mail.log'));
+  await writeFile(join(folder, name), bytes);
+  return folder;
+}
+
 describe('a ConvertTo-Html report of tracking rows in other shapes', () => {
   it.each([
-    ['daily-report.html', 'a summary table before the rows'],
-    ['as-list.html', '-As List, no header row'],
-    ['failed-messages.html', 'a selection of columns without MessageId'],
-  ])('%s (%s) is listed as may hold refusals and fails the run', async (file) => {
-    const folder = join(dir(), 'report');
-    await cp(join(FIXTURES, 'mail.log'), join(folder, 'mail.log'));
-    await cp(join('test/fixtures/real-world/convertto-html-shapes', file), join(folder, file));
+    [SHAPES, 'daily-report.html', 'a summary table before the rows', 'its header row'],
+    [SHAPES, 'as-list.html', '-As List, no header row', 'its property names'],
+    [SHAPES, 'failed-messages.html', 'a selection of columns without MessageId', 'its header row'],
+    [SELECTIONS, 'failed-yesterday.html', '-EventId FAIL, a selection without EventId', 'its header row'],
+    [SELECTIONS, 'list.html', 'the same selection -As List', 'its property names'],
+    [
+      SELECTIONS,
+      'fail-report.html',
+      'renamed columns, To and Status holding System.String[]',
+      'its header row',
+    ],
+  ])('%s/%s (%s) is listed as may hold refusals and fails the run', async (from, file, _shape, toldBy) => {
+    const folder = await reportBesideLog(file, await readFile(join(from, file)));
 
     const { status, out } = await cli('analyze', folder, ...ARGS, '--json');
 
@@ -144,6 +166,59 @@ describe('a ConvertTo-Html report of tracking rows in other shapes', () => {
     expect(summary.notAnalysed.map((entry) => [basename(entry.file), entry.mayHoldRefusals])).toEqual([
       [file, true],
     ]);
-    expect(summary.notAnalysed[0]?.reason).toContain('yet its table is a Get-MessageTrackingLog export');
+    expect(summary.notAnalysed[0]?.reason).toContain(
+      `yet its table is a Get-MessageTrackingLog export (told by ${toldBy})`,
+    );
+    // Every one of these was written by Windows PowerShell 5.1 without -join.
+    expect(summary.notAnalysed[0]?.reason).toContain('its lists read System.String[]');
+  });
+
+  it('is told with its table past a logo inlined in the page, its lists read System.String[]', async () => {
+    // `ConvertTo-Html -Head $style -PreContent "<img src='data:image/png;base64,$logo'>"`: a mailed
+    // report inlines its pictures, as linked ones are blocked. A 96 KB logo puts the header row
+    // 128 K characters into the file.
+    const page = new TextDecoder('utf-16le').decode(await readFile(join(FIXTURES, 'messages.html')));
+    const logo = Buffer.from(
+      Uint8Array.from({ length: 96 * 1024 }, (_, at) => (at * 131 + 7) % 256),
+    ).toString('base64');
+    const inlined = page
+      .replace(
+        '<title>HTML TABLE</title>',
+        '<title>Daily relay report</title><style>table { border-collapse: collapse; }</style>',
+      )
+      .replace('<body>', `<body>\r\n<img alt="Contoso" src="data:image/png;base64,${logo}" />`);
+    expect(inlined.indexOf('<th>')).toBeGreaterThan(128 * 1024);
+    const folder = await reportBesideLog('daily.html', utf16(inlined, 'le', true));
+    const shown = relative(process.cwd(), folder);
+
+    const { status, out } = await cli('analyze', folder, ...ARGS);
+
+    expect(status).toBe(1);
+    expect(out.stderr).toContain(
+      `  ✗ ${shown}/daily.html — not a log or export: .html, yet its table is a Get-MessageTrackingLog export ` +
+        '(told by its header row): its rows may hold relay refusals, which relay-audit does not read in a report, ' +
+        `and its lists read System.String[], as written without -join: ${ADVICE}`,
+    );
+  });
+});
+
+describe('a ConvertTo-Html report of rows no relay refused', () => {
+  it.each([
+    ['spam-detail.html', 'Get-MailDetailSpamReport: MessageTraceId, RecipientAddress, EventType'],
+    ['atp-detail.html', 'Get-MailDetailATPReport: MessageTraceId, RecipientAddress, EventType'],
+    ['historical-jobs.html', 'Get-HistoricalSearch: JobId, Status, RecipientAddress'],
+    ['messages-in-queue.html', 'Get-Message: Recipients as System.String[] beside FromAddress'],
+  ])('%s (%s) is passed over as harmless: nothing to fix', async (file) => {
+    const folder = await reportBesideLog(file, await readFile(join(OTHER_REPORTS, file)));
+    const shown = relative(process.cwd(), folder);
+
+    const { status, out } = await cli('analyze', folder, ...ARGS);
+
+    expect(status).toBe(0);
+    expect(out.stderr).toContain(
+      ['Other files, not analysed', `  – ${shown}/${file} — not a log or export: .html`].join('\n'),
+    );
+    expect(out.stderr).not.toContain('may hold');
+    expect(out.stderr).toContain('nothing to fix');
   });
 });
