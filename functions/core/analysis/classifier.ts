@@ -145,7 +145,7 @@ export class StreamingClassifier {
   ): void {
     const seq = ++this.seq;
     this.stats.events++;
-    this.evidence.observe(event, origin.file);
+    this.evidence.observe(event, origin.file, rejection ? origin.format : undefined);
     // Filled now from files read before, so that the refusal is known by its message at once.
     if (rejection) this.enqueue(seq, this.evidence.handedOn(event), rejection, origin);
     const oldest = this.window.oldestSeq();

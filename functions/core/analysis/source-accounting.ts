@@ -102,9 +102,10 @@ export function noteUnseen(record: SourceRecord, unseen: { sender: number; sessi
     notes.push({
       code: 'SENDER_NOT_SEEN',
       message:
-        `${what} in this file or any other file of this run (the log began after the message was queued, or ` +
-        'the queue id was forgotten), so the envelope sender is not known. Analyse the previous log file (the ' +
-        'rotation before this one) in the same run to give it.',
+        `${what} in this file or any other file of this run (the log began after the message was queued, the ` +
+        'lines were chosen by a search or filter, or the queue id was forgotten), so the envelope sender is not ' +
+        'known. Analyse the previous log file (the rotation before this one) in the same run to give it, or, for ' +
+        'a search result or an export of chosen lines (a SIEM, grep), the whole log.',
     });
   }
   if (sessionStart > 0) {

@@ -14,7 +14,7 @@ import { type InboundTrace, inboundTraceOf, isReceipt } from '../evidence/inboun
 import { OpenSessions } from '../evidence/open-session.js';
 import { OutsideReceipts } from '../evidence/outside-receipts.js';
 import { QueuedSenders } from '../evidence/queued-sender.js';
-import { domainOf, type TraceEvent } from '../model/events.js';
+import { domainOf, type FormatId, type TraceEvent } from '../model/events.js';
 
 /** How many inbound traces are kept per message. */
 const TRACES_PER_MESSAGE = 4;
@@ -97,11 +97,13 @@ export class EvidenceIndex {
 
   /**
    * Indexes what later (or earlier) refusals may need: inbound traces, message context, domains.
-   * `file` is the event's file: a refusal read from another file names it beside the trace's line.
+   * `file` is the event's file: a refusal read from another file names it beside the trace's line;
+   * `refusedIn` is its format when it is a relay refusal (an MTA's refusals name their queued
+   * message: evidence/queued-sender.ts).
    */
-  public observe(event: TraceEvent, file?: string): void {
+  public observe(event: TraceEvent, file?: string, refusedIn?: FormatId): void {
     const { eventId, recipient } = event;
-    this.queued.observe(event);
+    this.queued.observe(event, refusedIn);
     this.sessions.observe(event);
     if (this.inferred) {
       if (eventId === 'DELIVER') this.inferred.observeDelivered(domainOf(recipient));

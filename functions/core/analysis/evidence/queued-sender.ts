@@ -15,6 +15,13 @@
  * event under the name those deliveries had (their Message-ID or stand-in), and only a delivery of
  * that name takes them — not another message under the same, reused, queue id.
  *
+ * A message that left the queue during its file is not handed on, but its refusals name its sender
+ * and Message-ID as that file read them, with its queue id and host: they are kept like a `QUEUED`
+ * event. Another file of the run may hold copies of some of the same lines — a SIEM export of the
+ * refusal lines alone (Splunk `index=mail "5.7.64"`, `grep -E '5\.7\.64|4\.4\.62'`), or two
+ * overlapping time windows of one log — and its copy of the refusal is then named as the original,
+ * which makes it a repeat, not a second finding under a stand-in without a sender.
+ *
  * A message whose Message-ID no file names is known by a stand-in ({@link queuedMessageIdentity}).
  */
 import { BoundedMap } from '../../kernel/bounded-map.js';
@@ -88,7 +95,7 @@ export function senderUnseen(event: TraceEvent, format: FormatId): boolean {
   return MTA_FORMATS.has(format) && event.returnPath === undefined;
 }
 
-/** What the `QUEUED` events of the run say of one message: its sender, its Message-ID, or both. */
+/** What the `QUEUED` events and MTA refusals of the run say of one message: its sender, its Message-ID, or both. */
 interface QueuedSender {
   returnPath?: string;
   messageId?: string;
@@ -119,7 +126,13 @@ function merged(known: QueuedSender | undefined, returnPath?: string, messageId?
   return sender;
 }
 
-/** The senders and Message-IDs of queued messages seen in the run so far, by host and queue id (oldest forgotten first). */
+/**
+ * The senders and Message-IDs of queued and refused messages seen in the run so far, by host and
+ * queue id, oldest forgotten first: as many as the classifier's other indexes remember (`tracked`,
+ * 20,000 by default; its repeats index remembers as many released refusals). Refusals take one entry
+ * per message, whatever the size of the log; a copy of one whose message was forgotten keeps its
+ * stand-in, and is counted again.
+ */
 export class QueuedSenders {
   private readonly senders: BoundedMap<string, QueuedSender>;
   /** What files read after deliveries of a message, by host and the name the deliveries had. */
@@ -134,14 +147,18 @@ export class QueuedSenders {
   }
 
   /**
-   * Keeps what a `QUEUED` event says (other events are not looked at), with what another file said
-   * of the same message: a rotation between the `message-id=` and `from=` lines leaves one in each.
-   * A `QUEUED_LATE` event is kept apart, under the name its file's deliveries had.
+   * Keeps what a `QUEUED` event or a relay refusal of an MTA log (`refusedIn`: its format, given
+   * for refusals only) says — other events are not looked at — with what another file said of the
+   * same message: a rotation between the `message-id=` and `from=` lines leaves one in each. A
+   * `QUEUED_LATE` event is kept apart, under the name its file's deliveries had.
    */
-  public observe(event: TraceEvent): void {
+  public observe(event: TraceEvent, refusedIn?: FormatId): void {
     const late = event.eventId === QUEUED_LATE_EVENT_ID;
-    if (!late && event.eventId !== QUEUED_EVENT_ID) return;
-    const { returnPath, messageId } = event;
+    const mtaRefusal = refusedIn !== undefined && MTA_FORMATS.has(refusedIn);
+    if (!late && event.eventId !== QUEUED_EVENT_ID && !mtaRefusal) return;
+    const returnPath = event.returnPath;
+    // A stand-in is the same in any file: only a Message-ID the log names is worth handing on.
+    const messageId = isQueuedMessageIdentity(event.messageId) ? undefined : event.messageId;
     if (returnPath === undefined && messageId === undefined) return;
     const key = queueKeyOf(event);
     if (key === undefined) return;

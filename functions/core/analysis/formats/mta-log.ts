@@ -13,7 +13,9 @@
  * A log rotated while a message was queued has its sender or Message-ID in the previous file: at
  * the end of a file the messages still queued are handed on as `QUEUED` events, and each delivery
  * names its queue id, so the classifier fills them in from another file of the run, read before or
- * after (evidence/queued-sender.ts).
+ * after (evidence/queued-sender.ts). A message that left the queue is not handed on: its refusals
+ * name its sender and Message-ID to the run themselves, for copies of them in another file (a SIEM
+ * export of the refusal lines, an overlapping time window of the log).
  *
  * A log whose lines are out of order — newest first, as a SIEM lists them (Splunk, Graylog, Kibana)
  * or `tac` leaves them, or sorted by a time to the second, where `qmgr … removed` may come before
@@ -878,7 +880,8 @@ export class MtaLogReader extends LineReader implements LateTextReader {
    * newest first, the ones a rotation cuts in two. A rotation between the `message-id=` and `from=`
    * lines leaves a message its Message-ID alone here: without it the refusal would be named by its
    * stand-in in one run and by its Message-ID in another. A message all of whose deliveries were read
-   * and final is not handed on. Only a Message-ID the log names is: a stand-in is the same in any file.
+   * and final is not handed on (its refusals named it: see queued-sender.ts). Only a Message-ID the
+   * log names is: a stand-in is the same in any file.
    */
   protected override finish(): void {
     super.finish();

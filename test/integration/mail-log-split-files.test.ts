@@ -1,0 +1,194 @@
+/**
+ * A mail log analysed in one run with another file holding some of its lines — a SIEM export of its
+ * refusal lines alone, or an overlapping time window of it — counts each refusal once, under its
+ * Message-ID and with its sender, as the log alone does: the copy is a repeat, and no SENDER_NOT_SEEN
+ * is noted for a sender another file of the run has. Found by a hunt: a message that left the queue
+ * during its file was known to no other file, so its copy became a second finding under the queue-id
+ * stand-in, without sender (Postfix's own bounce foreign-sender-domain beside its ndr finding, Exim's
+ * refusal connector-mismatch beside foreign-sender-domain). Fixtures:
+ * test/fixtures/real-world/mail-log-split-files/.
+ */
+import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { type AnalysisInput, analyze } from '../../functions/core/analysis/analyze.js';
+import type { Finding } from '../../functions/core/analysis/model/findings.js';
+import { parseAcceptedDomains } from '../../functions/core/organisation/accepted-domains.js';
+import { MemorySink } from '../support/memory-sink.js';
+import { chunked } from '../support/streams.js';
+
+const FIXTURES = join(import.meta.dirname, '..', 'fixtures', 'real-world', 'mail-log-split-files');
+
+interface TextFile {
+  name: string;
+  content: string;
+}
+
+/** `analyze` over the files with --accepted-domains contoso.com --year 2026, in chunks of 97 bytes. */
+async function analyse(files: readonly TextFile[], maxTrackedMessages?: number) {
+  const inputs: AnalysisInput[] = files.map(({ name, content }) => {
+    const bytes = Buffer.from(content, 'utf8');
+    return { name, sourceId: name, size: bytes.length, open: () => chunked(bytes, 97) };
+  });
+  const sink = new MemorySink();
+  const now = new Date('2026-12-05T12:00:00Z');
+  const result = await analyze(inputs, {
+    domains: parseAcceptedDomains('contoso.com', 'accepted'),
+    sink,
+    now: () => now,
+    year: 2026,
+    maxTrackedMessages,
+  });
+  const notes = result.sources.flatMap((source) => (source.notes ?? []).map((note) => note.code));
+  return { result, rows: rowsOf([...sink.findings.values()]), notes };
+}
+
+/** What a finding says of its message: Message-ID, recipient, scenario, envelope sender, confidence. */
+type Row = [string, string | undefined, string, string | undefined, string];
+
+function rowsOf(findings: Finding[]): Row[] {
+  return findings
+    .map((f): Row => [f.messageId, f.recipient, f.scenario, f.returnPath, f.confidence])
+    .sort((a, b) => `${a[0]} ${a[1]}`.localeCompare(`${b[0]} ${b[1]}`));
+}
+
+async function fixture(name: string): Promise<TextFile> {
+  return { name, content: await readFile(join(FIXTURES, name), 'utf8') };
+}
+
+/** Two files, each first once. */
+function bothOrders(a: string, b: string): [string, string][] {
+  return [
+    [a, b],
+    [b, a],
+  ];
+}
+
+/** The two files in one run, in the order given. */
+async function pair(first: string, second: string) {
+  return analyse([await fixture(first), await fixture(second)]);
+}
+
+describe('a Postfix log and another file holding some of its lines, in one run', () => {
+  const cases = [
+    ['postfix-mail.log', 'splunk-refusals-oldest-first.log', 12],
+    ['postfix-mail.log', 'splunk-refusals-newest-first.log', 12],
+    ['siem-window-2210-2215.log', 'siem-window-2214-2240.log', 8],
+  ] as const;
+  for (const [log, other, refusals] of cases) {
+    for (const [first, second] of bothOrders(log, other)) {
+      it(`${first} then ${second}: the 5 findings of the log alone, the copies counted as repeats`, async () => {
+        const alone = await analyse([await fixture('postfix-mail.log')]);
+        const { result, rows, notes } = await pair(first, second);
+
+        expect(alone.rows).toHaveLength(5);
+        expect(rows).toEqual(alone.rows);
+        expect(rows.every(([messageId]) => !messageId.startsWith('postfix:'))).toBe(true);
+        expect(result.rejections).toBe(refusals);
+        expect(result.duplicates).toBe(refusals - 5);
+        expect(notes).not.toContain('SENDER_NOT_SEEN');
+      });
+    }
+  }
+
+  it("keeps Postfix's own bounce an ndr (from=<>), not also foreign-sender-domain without sender", async () => {
+    const { rows } = await pair('splunk-refusals-oldest-first.log', 'postfix-mail.log');
+    expect(rows.filter(([, recipient]) => recipient === 'alerts@monitoring.contoso.com')).toEqual([
+      ['20261128221003.4B81D2E0C5@relay01.contoso.com', 'alerts@monitoring.contoso.com', 'ndr', '', 'high'],
+    ]);
+  });
+
+  it('still names the refusals by their queue id, and notes SENDER_NOT_SEEN, when no file of the run has the sender', async () => {
+    const { result, rows, notes } = await analyse([await fixture('splunk-refusals-oldest-first.log')]);
+    expect(rows).toHaveLength(5);
+    // The advice fits a search result too, not only a log that began after the message was queued.
+    const message = result.sources[0]?.notes?.find((note) => note.code === 'SENDER_NOT_SEEN')?.message;
+    expect(message).toContain(
+      'for a search result or an export of chosen lines (a SIEM, grep), the whole log',
+    );
+    expect(
+      rows.every(
+        ([messageId, , , returnPath]) => messageId.startsWith('postfix:relay01:') && returnPath === undefined,
+      ),
+    ).toBe(true);
+    expect(notes).toContain('SENDER_NOT_SEEN');
+  });
+});
+
+describe('two overlapping windows of an Exim main log, in one run', () => {
+  for (const [first, second] of bothOrders('exim-window-a.log', 'exim-window-b.log')) {
+    it(`${first} then ${second}: the 4 findings of the log alone, one scenario for supplier@litware.com`, async () => {
+      const alone = await analyse([await fixture('exim-mainlog.log')]);
+      const { result, rows, notes } = await pair(first, second);
+
+      expect(alone.rows).toHaveLength(4);
+      expect(rows).toEqual(alone.rows);
+      expect(rows.filter(([, recipient]) => recipient === 'supplier@litware.com')).toEqual([
+        [
+          'erp01.20261128223012.991@eu.fabrikam-group.com',
+          'supplier@litware.com',
+          'foreign-sender-domain',
+          'billing@eu.fabrikam-group.com',
+          'high',
+        ],
+      ]);
+      expect(result.duplicates).toBe(1);
+      expect(notes).not.toContain('SENDER_NOT_SEEN');
+    });
+  }
+});
+
+describe('a sendmail log and its refusal lines, in one run', () => {
+  for (const [first, second] of bothOrders('sendmail-maillog.log', 'sendmail-refusals.log')) {
+    it(`${first} then ${second}: the 4 findings of the log alone`, async () => {
+      const alone = await analyse([await fixture('sendmail-maillog.log')]);
+      const { result, rows, notes } = await pair(first, second);
+
+      expect(alone.rows).toHaveLength(4);
+      expect(rows).toEqual(alone.rows);
+      expect(result.duplicates).toBe(4);
+      expect(notes).not.toContain('SENDER_NOT_SEEN');
+    });
+  }
+});
+
+describe('what the refusals of a log tell other files is bounded', () => {
+  const MX = 'contoso-com.mail.protection.outlook.com[52.101.1.1]';
+  const REFUSED =
+    '550 5.7.64 TenantAttribution; Relay Access Denied ATTR36 [AM0PR01MB1234.eurprd01.prod.exchangelabs.com]';
+  /** 30 messages of app01, each refused and removed: the log, and the export of its refusal lines. */
+  const log: string[] = [];
+  const refusals: string[] = [];
+  for (let i = 0; i < 30; i++) {
+    const id = `C0FFEE${String(i).padStart(4, '0')}`;
+    const at = `Nov 28 22:${String(10 + i).padStart(2, '0')}`;
+    const refusal = `${at}:03 relay01 postfix/smtp[2]: ${id}: to=<r${i}@adatum.com>, relay=${MX}:25, delay=1, delays=0.1/0/0.4/0.5, dsn=5.7.64, status=bounced (host ${MX} said: ${REFUSED} (in reply to RCPT TO command))`;
+    log.push(
+      `${at}:02 relay01 postfix/cleanup[1]: ${id}: message-id=<m${i}@app01.contoso.local>`,
+      `${at}:02 relay01 postfix/qmgr[9]: ${id}: from=<app@fabrikam.com>, size=1, nrcpt=1 (queue active)`,
+      refusal,
+      `${at}:04 relay01 postfix/qmgr[9]: ${id}: removed`,
+    );
+    refusals.push(refusal);
+  }
+
+  it('names the copies of the last refused messages the classifier remembers, and forgets the oldest', async () => {
+    const files = [
+      { name: 'mail.log', content: `${log.join('\n')}\n` },
+      { name: 'splunk-refusals.log', content: `${refusals.join('\n')}\n` },
+    ];
+    // Within the bound (20,000 messages by default): every copy is a repeat.
+    const all = await analyse(files);
+    expect(all.rows).toHaveLength(30);
+    expect(all.result.duplicates).toBe(30);
+
+    // Room for 10 messages: the copies of the 20 oldest keep their stand-ins (and count again).
+    const { rows, result } = await analyse(files, 10);
+    const standIns = rows.filter(([messageId]) => messageId.startsWith('postfix:relay01:'));
+    expect(rows).toHaveLength(50);
+    expect(result.duplicates).toBe(10);
+    expect(standIns.map(([, recipient]) => recipient).sort()).toEqual(
+      Array.from({ length: 20 }, (_, i) => `r${i}@adatum.com`).sort(),
+    );
+  });
+});
