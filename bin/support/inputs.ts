@@ -36,11 +36,12 @@ import { lateFormatWithin, sniffText } from '../../functions/core/analysis/input
 import { plural } from '../../functions/core/kernel/counts-in-words.js';
 import { ArgumentError, RelayAuditError } from '../../functions/core/kernel/errors.js';
 import { closeEarly } from '../../functions/core/text/byte-source.js';
-import { decodeBytes, decodeLeniently } from '../../functions/core/text/decode.js';
+import { decodeBytes } from '../../functions/core/text/decode.js';
 import { decompressed, PackedInputError } from '../../functions/core/text/decompress.js';
 import { sourceId } from '../../functions/store/table-design.js';
 import { exportTableIn } from './report-tables.js';
 import { memberPath, tarListing } from './tar-inputs.js';
+import { searchText } from './text-search.js';
 
 /**
  * Why an entry is set aside by its name alone: `hidden` (a name starting with `.`: tool state such
@@ -452,23 +453,11 @@ function mailServerOf(line: string): string | undefined {
  * BOM, gzip-compressed too), read chunk by chunk: memory stays bounded whatever its size, and the
  * search stops at the first marker.
  */
-async function refusalTextIn(
+function refusalTextIn(
   name: string,
   open: () => AsyncIterable<Uint8Array>,
 ): Promise<RefusalText | undefined> {
-  const bytes = decompressed(open(), name)[Symbol.asyncIterator]();
-  const search = new RefusalSearch();
-  try {
-    for await (const text of decodeLeniently(bytes)) {
-      const found = search.push(text);
-      if (found !== undefined) return found;
-    }
-    return search.end();
-  } catch {
-    return undefined; // unreadable: nothing known of it beyond the reason already given
-  } finally {
-    await closeEarly(bytes);
-  }
+  return searchText(name, open, new RefusalSearch());
 }
 
 /**

@@ -12,9 +12,7 @@
 import { UNJOINED_LIST_LITERALS } from '../../functions/core/analysis/formats/recipient-lists.js';
 import { chooseFormat } from '../../functions/core/analysis/input/detect.js';
 import type { FormatId } from '../../functions/core/analysis/model/events.js';
-import { closeEarly } from '../../functions/core/text/byte-source.js';
-import { decodeLeniently } from '../../functions/core/text/decode.js';
-import { decompressed } from '../../functions/core/text/decompress.js';
+import { searchText } from './text-search.js';
 
 /**
  * How far into a file its tables are looked for: past a page's head and styles, pictures inlined in
@@ -66,33 +64,26 @@ export interface ReportTable {
  * header (`Get-MessageTrackingLog | ConvertTo-Html > messages.html`, Microsoft Learn's recipe; the same
  * of Get-MessageTrace[V2] or Get-MessageTraceDetail[V2]), or undefined.
  */
-export async function exportTableIn(
+export function exportTableIn(
   name: string,
   open: () => AsyncIterable<Uint8Array>,
 ): Promise<ReportTable | undefined> {
-  const bytes = decompressed(open(), name)[Symbol.asyncIterator]();
   const rows = new TableRows();
   const tables = new ReportTables();
-  let read = 0;
-  try {
-    for await (const text of decodeLeniently(bytes)) {
-      for (const row of rows.push(text)) {
-        const told = tables.add(row);
-        if (told !== undefined) return told;
-      }
-      read += text.length;
-      if (read >= TABLE_SEARCH_CHARS) break;
+  /** The first table of the rows told, of those given. */
+  const told = (given: Iterable<string>): ReportTable | undefined => {
+    for (const row of given) {
+      const table = tables.add(row);
+      if (table !== undefined) return table;
     }
-    for (const row of rows.end()) {
-      const told = tables.add(row);
-      if (told !== undefined) return told;
-    }
-    return tables.end();
-  } catch {
-    return undefined; // unreadable: nothing known of it beyond the reason already given
-  } finally {
-    await closeEarly(bytes);
-  }
+    return undefined;
+  };
+  return searchText(
+    name,
+    open,
+    { push: (text) => told(rows.push(text)), end: () => told(rows.end()) ?? tables.end() },
+    TABLE_SEARCH_CHARS,
+  );
 }
 
 /**
