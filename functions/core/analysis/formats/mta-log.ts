@@ -162,10 +162,39 @@ const EXIM_ID = /^[0-9A-Za-z]{6}-[0-9A-Za-z]{6,11}-[0-9A-Za-z]{2,4}$/;
 /** Postfix queue ids: short (hex) and long (`enable_long_queue_ids`); sendmail's 14-character ids. */
 const QUEUE_ID = /^([0-9A-F]{5,12}|[0-9A-Za-z]{10,20}): (.*)$/;
 /**
- * The relay's own rejection of a recipient at RCPT time, before any queue id: Postfix `NOQUEUE:
- * reject: RCPT from …` (and milter-reject), Exim `… rejected RCPT <…>`.
+ * Postfix smtpd's rejection of a client's MAIL FROM or RCPT TO (smtpd_check.c, `log_whatsup`):
+ * `NOQUEUE: reject: RCPT from …`, or after the session's queue id once an earlier recipient was
+ * accepted; `MAIL from` for a sender verified at once (smtpd_delay_reject = no); `reject_warning`
+ * under warn_if_reject, which only logs what it would reject; `milter-reject`. Group 1: the verb.
  */
-const RCPT_REJECTION = /^NOQUEUE: (?:milter-)?reject: RCPT from |\brejected RCPT </;
+const POSTFIX_REJECTION =
+  /^(?:NOQUEUE|[0-9A-F]{5,12}|[0-9A-Za-z]{10,20}): (reject|reject_warning|milter-reject): (?:MAIL|RCPT) from /;
+/**
+ * Exim's rejection of a client's MAIL FROM or RCPT TO (smtp_in.c `smtp_handle_acl_fail`):
+ * `… [temporarily ]rejected RCPT <…>`, `rejected MAIL <…>`, and the line before it when a sender
+ * callout failed, `… sender verify fail for <…>: response to "RCPT TO:<…>" … was: 550 5.7.64 …`.
+ */
+const EXIM_REJECTION = /\brejected (?:MAIL|RCPT) <|\bsender verify (?:fail|defer) for </;
+/**
+ * rsyslog's repeated-message reduction ($RepeatedMsgReduction on, long in Ubuntu's rsyslog.conf):
+ * identical messages in a row after the first are logged once as `message repeated 2 times: [ <message>]`.
+ */
+const REPEATED = /^message repeated \d+ times: \[\s*/;
+
+/**
+ * Whether a line's message is the relay's own rejection of a client's MAIL FROM or RCPT TO (also
+ * inside rsyslog's `message repeated` wrapper), and whether a Postfix reject_warning, which let the
+ * message through; `undefined` when it is not one.
+ */
+function ownRejection(program: MtaProgram, message: string): 'reject' | 'warning' | undefined {
+  const text = message.replace(REPEATED, '');
+  if (program === 'exim') return EXIM_REJECTION.test(text) ? 'reject' : undefined;
+  if (program !== 'postfix') return undefined;
+  const verb = POSTFIX_REJECTION.exec(text)?.[1];
+  if (verb === undefined) return undefined;
+  return verb === 'reject_warning' ? 'warning' : 'reject';
+}
+
 /**
  * A bounce sendmail makes, logged after the queue id of the message it reports on: `NEWQID: DSN:
  * reason`; `sender notify:` (a delay warning), `postmaster notify:` (to the postmaster, the sender
@@ -279,7 +308,11 @@ const JOURNAL_PRETTY = /^\s*"(?:__REALTIME_TIMESTAMP|SYSLOG_IDENTIFIER|MESSAGE)"
 /** journalctl `-o verbose` and `-o export`: one field a line, `SYSLOG_IDENTIFIER=postfix/smtp`. */
 const JOURNAL_FIELDS = /^\s*SYSLOG_IDENTIFIER=\S/m;
 
-const EXPORT_AGAIN =
+/**
+ * What to do with journalctl output relay-audit cannot read: these shapes (whyUnreadable) and the
+ * ones input/unsupported-inputs.ts names (`-o short-monotonic`, `-o short-delta`).
+ */
+export const JOURNAL_EXPORT_AGAIN =
   'Export the journal again with one dated entry a line — journalctl -u postfix -o short-iso > mail.log, or -o json ' +
   '(the unit is postfix, exim4 or sendmail) — and analyse that.';
 
@@ -292,10 +325,10 @@ function whyUnreadable(head: TextHead): string | undefined {
   const shape = shapeOf(head);
   if (shape.syslog > 0 || shape.exim > 0) return undefined;
   if (JOURNAL_PRETTY.test(head.text)) {
-    return `looks like journalctl -o json-pretty output (one field a line), which relay-audit does not read. ${EXPORT_AGAIN}`;
+    return `looks like journalctl -o json-pretty output (one field a line), which relay-audit does not read. ${JOURNAL_EXPORT_AGAIN}`;
   }
   if (JOURNAL_FIELDS.test(head.text)) {
-    return `looks like journalctl -o verbose or -o export output (one field a line), which relay-audit does not read. ${EXPORT_AGAIN}`;
+    return `looks like journalctl -o verbose or -o export output (one field a line), which relay-audit does not read. ${JOURNAL_EXPORT_AGAIN}`;
   }
   const lines = head.lines.filter((line) => line.trim() !== '' && !isJournalMarker(line.trim()));
   const bare = lines.filter((line) => BARE_QUEUE_LINE.test(line) || BARE_EXIM_LINE.test(line));
@@ -303,7 +336,7 @@ function whyUnreadable(head: TextHead): string | undefined {
   if (bare.length === 0 || bare.length * 3 < lines.length) return undefined;
   return (
     `looks like journalctl -o cat output: mail log lines without their date or host ("${quoteText(bare[0] ?? '', 60)}"), ` +
-    `so no refusal in it can be dated or told from another host's. ${EXPORT_AGAIN}`
+    `so no refusal in it can be dated or told from another host's. ${JOURNAL_EXPORT_AGAIN}`
   );
 }
 
@@ -368,9 +401,13 @@ export class MtaLogReader extends LineReader implements LateTextReader {
    * without it — the lines out of order — and the most events between the two.
    */
   private sendersLate = 0;
-  /** Rejections at RCPT time quoting a relay refusal its verification got (see `withoutQueueId`), and the first's line. */
+  /**
+   * The relay's own rejections quoting a relay refusal its verification got (see `verifyRefusal`), the
+   * first's line, and how many of them were Postfix reject_warning lines.
+   */
   private verifyRefusals = 0;
   private firstVerifyRefusal: number | undefined;
+  private verifyWarnings = 0;
   private farthestSender = 0;
   private eximLocalDates = 0;
   /** The MTA of the first mail line: the file's format. */
@@ -432,14 +469,29 @@ export class MtaLogReader extends LineReader implements LateTextReader {
       });
     }
     if (this.verifyRefusals > 0) {
+      const all = this.verifyRefusals;
+      const warnings = this.verifyWarnings;
+      const which =
+        warnings === all
+          ? all === 1
+            ? 'It is'
+            : 'They are'
+          : `${groupDigits(warnings)} of them ${warnings === 1 ? 'is' : 'are'}`;
+      // warn_if_reject only logs what it would reject: that mail was queued, and its delivery is read.
+      const warned =
+        warnings === 0
+          ? ''
+          : `${which} Postfix's reject_warning (warn_if_reject), which only warns: that mail was accepted, ` +
+            'and its delivery is read like any other. ';
       notes.push({
         code: 'VERIFY_REFUSALS',
         message:
-          `${this.verifyRefusals === 1 ? `Line ${this.firstVerifyRefusal} is this relay's own rejection` : `${groupDigits(this.verifyRefusals)} lines (the first on line ${this.firstVerifyRefusal}) are this relay's own rejections`} ` +
-          'at RCPT time quoting an Exchange Online relay refusal its address verification got ' +
-          '(reject_unverified_recipient, an Exim callout): mail to those recipients is refused before it is queued. ' +
-          'No message was relayed, so they are no findings; the refusal is the same: fix what the findings say, ' +
-          'or check the connector the relay uses (relay-audit check).',
+          `${all === 1 ? `Line ${this.firstVerifyRefusal} is this relay's own rejection` : `${groupDigits(all)} lines (the first on line ${this.firstVerifyRefusal}) are this relay's own rejections`} ` +
+          'at RCPT time (or MAIL time) quoting an Exchange Online relay refusal its address verification got ' +
+          "(reject_unverified_recipient or reject_unverified_sender, an Exim callout): the client's MAIL FROM or " +
+          `RCPT TO is refused, so nothing is queued for it. ${warned}Such a line relays no message, so it is no ` +
+          'finding; the refusal is the same: fix what the findings say, or check the connector the relay uses ' +
+          '(relay-audit check).',
       });
     }
     if (this.sendersLate > 0) {
@@ -606,6 +658,8 @@ export class MtaLogReader extends LineReader implements LateTextReader {
     }
     if (!text.startsWith('to=')) {
       if (program === 'sendmail') this.sendmailBounce(key, text, syslog, line);
+      // smtpd's rejection of a later recipient of a session that already has a queue file.
+      else this.verifyRefusal(program, syslog.message, line);
       return;
     }
     const deliveries = program === 'postfix' ? postfixDelivery(text) : sendmailDeliveries(text);
@@ -625,26 +679,35 @@ export class MtaLogReader extends LineReader implements LateTextReader {
 
   /**
    * A line of an MTA that does not start with a queue id. Such lines say nothing of a message, but
-   * one that holds relay-refusal text is either the relay's own rejection at RCPT time quoting the
-   * answer its address verification got (Postfix `NOQUEUE: reject: … unverified address: host …
-   * said: 550 5.7.64 …`, reject_unverified_recipient; Exim `rejected RCPT … callout`): noted, since no
-   * message was relayed — or a delivery in a shape not read (a prefix a syslogd or collector put
-   * before the queue id), skipped as REFUSAL_NOT_READ, failing the file: counted as analysed, its
-   * refusal would be lost unsaid. Only these lines are searched (a few per message: connect,
-   * disconnect), not the ones read.
+   * one that holds relay-refusal text is either the relay's own rejection quoting the answer its
+   * address verification got (verifyRefusal) — or a delivery in a shape not read (a prefix a syslogd
+   * or collector put before the queue id), skipped as REFUSAL_NOT_READ, failing the file: counted as
+   * analysed, its refusal would be lost unsaid. Only these lines are searched (a few per message:
+   * connect, disconnect), not the ones read.
    */
   private withoutQueueId(program: MtaProgram, text: string, line: number): void {
-    if (refusalMarkerIn(text) === undefined) return;
-    if (RCPT_REJECTION.test(text)) {
-      this.verifyRefusals++;
-      this.firstVerifyRefusal ??= line;
-      return;
-    }
+    if (this.verifyRefusal(program, text, line) || refusalMarkerIn(text) === undefined) return;
     const what =
       program === 'exim'
         ? 'an Exim line that does not start with a message id'
         : `a ${program === 'postfix' ? 'Postfix' : 'sendmail'} line that does not start with a queue id`;
     this.skipLine(line, 'BAD_LINE', `${what}: "${quoteText(text, 80)}"`, text);
+  }
+
+  /**
+   * The relay's own rejection of a client's MAIL FROM or RCPT TO quoting a relay refusal its address
+   * verification got (Postfix `NOQUEUE: reject: RCPT from … unverified address: host … said: 550
+   * 5.7.64 …`, reject_unverified_recipient; Exim `rejected RCPT … callout`): noted (VERIFY_REFUSALS),
+   * no finding — no message was relayed, and Exchange Online refused a probe, not the client's mail.
+   * True when `message` is one.
+   */
+  private verifyRefusal(program: MtaProgram, message: string, line: number): boolean {
+    const rejection = ownRejection(program, message);
+    if (rejection === undefined || refusalMarkerIn(message) === undefined) return false;
+    this.verifyRefusals++;
+    this.firstVerifyRefusal ??= line;
+    if (rejection === 'warning') this.verifyWarnings++;
+    return true;
   }
 
   /**

@@ -19,6 +19,7 @@ import type { FormatAdapter } from '../formats/format-adapter.js';
 import { IIS_SMTP_FIELDS, isIisWebLog } from '../formats/iis-smtp-log.js';
 import { FORMATS } from '../formats/index.js';
 import { FORMAT_LABELS } from '../formats/labels.js';
+import { JOURNAL_EXPORT_AGAIN } from '../formats/mta-log.js';
 import type { FormatId } from '../model/events.js';
 
 /** How much text from the header line on detection hands over as {@link UnrecognisedInput.sample}. */
@@ -186,14 +187,6 @@ function trackingKeys(keys: ReadonlySet<string>): boolean {
  * (`[ 1000.000000 <    0.000001>] …`): each line stamped with seconds since boot instead of a date.
  */
 const JOURNAL_SINCE_BOOT = /^\[\s*\d+\.\d{6}( <\s*\d+\.\d{6}>)?\] \S+ [\w.-]+(?:\/[\w.-]+)*(?:\[\d+\])?:/;
-
-/**
- * What to do with journalctl output relay-audit cannot read; the same advice as for `-o cat` and the
- * other shapes formats/mta-log.ts refuses (its EXPORT_AGAIN).
- */
-const JOURNAL_EXPORT_AGAIN =
-  'Export the journal again with one dated entry a line — journalctl -u postfix -o short-iso > mail.log, or -o json ' +
-  '(the unit is postfix, exim4 or sendmail) — and analyse that.';
 
 /** Rows without a header: tracking rows of no known field count, journalctl lines without a date, or syslog lines of an MTA. */
 function describeRows(input: UnrecognisedInput): string | undefined {
