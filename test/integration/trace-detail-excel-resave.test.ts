@@ -10,11 +10,9 @@
  */
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { basename, join } from 'node:path';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { secondOfSameMinute } from '../../functions/core/analysis/formats/message-trace-detail.js';
-import type { Finding } from '../../functions/core/analysis/model/findings.js';
-import type { SourceRecord } from '../../functions/core/analysis/model/source-record.js';
 import { analyseFiles as analyse } from '../support/analyse-files.js';
 
 const DIR = 'test/fixtures/real-world/trace-detail-languages';
