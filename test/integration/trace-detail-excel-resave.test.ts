@@ -92,6 +92,13 @@ describe('secondOfSameMinute: the second an LRT gives a row saved without second
     ['en-US, Excel in 24 hours and the LRT with PM', '11/28/2026 22:15', '11/28/2026 10:15:07 PM', 7],
     ['fi-FI, dots in the time', '28.11.2026 22.15', '28.11.2026 22.15.09', 9],
     ['ko-KR, the day half first', '2026-11-28 오후 10:15', '2026-11-28 오후 10:15:42', 42],
+    [
+      'de-DE dates, the LRT in en-US (an English account on a German PC)',
+      '28.11.2026 22:15',
+      '11/28/2026 10:15:03 PM',
+      3,
+    ],
+    ['a two-digit year', '28.11.26 22:15', '28.11.2026 22:15:05', 5],
   ] as const)('reads it in %s', (_culture, date, lastRetry, second) => {
     expect(secondOfSameMinute(date, lastRetry)).toBe(second);
   });
@@ -100,6 +107,7 @@ describe('secondOfSameMinute: the second an LRT gives a row saved without second
     ['another minute', '28.11.2026 22:15', '28.11.2026 22:14:03'],
     ['another hour', '28.11.2026 22:15', '28.11.2026 21:15:03'],
     ['another day', '28.11.2026 22:15', '27.11.2026 22:15:03'],
+    ['another day in another culture', '28.11.2026 22:15', '11/27/2026 10:15:03 PM'],
     ['an LRT without seconds', '28.11.2026 22:15', '28.11.2026 22:15'],
     ['a row that has its seconds', '28.11.2026 22:15:01', '28.11.2026 22:15:03'],
     ['no time in the LRT', '28.11.2026 22:15', 'gestern'],

@@ -38,22 +38,35 @@ function lastRetryTimeIn(status: string | undefined): string | undefined {
 /** A time of day as cultures write it: `22:15`, `22:15:03`, `10:15:03` (before `PM`), `22.15.03` (fi-FI). */
 const TIME_OF_DAY = /^(\d{1,2})[:.](\d{2})(?:[:.](\d{2}))?$/;
 
+/**
+ * A date's numbers, whatever the culture's order and separators: `28.11.2026`, `11/28/2026` and
+ * `2026/11/28` are all `11 26 28` (a year by its last two digits, as `28.11.26` writes it). The LRT
+ * follows the language of the account that ran the cmdlet, the Date the PC's culture: the two may
+ * differ. Two dates with the same numbers in another order are a month or more apart, and an LRT is
+ * days from its row at most.
+ */
+function dateNumbers(tokens: readonly string[]): string {
+  const numbers = tokens.join(' ').match(/\d+/g) ?? [];
+  return numbers
+    .map((number) => Number(number) % 100)
+    .sort((a, b) => a - b)
+    .join(' ');
+}
+
 /** The parts of a date and time text: its time of day, and its other tokens with digits (the date). */
 function dateAndTime(
   text: string,
 ): { date: string; hour: number; minute: number; second?: number } | undefined {
-  let time: RegExpExecArray | null = null;
-  const date: string[] = [];
-  for (const token of text.trim().split(/\s+/)) {
-    const match: RegExpExecArray | null = time === null ? TIME_OF_DAY.exec(token) : null;
-    if (match !== null) time = match;
-    // Tokens without digits are the day-half designators (`PM`, `오후`, `下午`): the hour is compared ±12.
-    else if (/\d/.test(token)) date.push(token);
-  }
+  const tokens = text.trim().split(/\s+/);
+  // The last token shaped as a time: a dotted date with a two-digit year (`28.11.26`) comes before it.
+  const at = tokens.findLastIndex((token) => TIME_OF_DAY.test(token));
+  const time = TIME_OF_DAY.exec(tokens[at] ?? '');
   if (time === null) return undefined;
+  // Tokens without digits are the day-half designators (`PM`, `오후`, `下午`): the hour is compared ±12.
+  const date = tokens.filter((token, index) => index !== at && /\d/.test(token));
   const [, hour = '', minute = '', second] = time;
   return {
-    date: date.join(' '),
+    date: dateNumbers(date),
     hour: Number(hour),
     minute: Number(minute),
     ...(second === undefined ? {} : { second: Number(second) }),
@@ -62,8 +75,9 @@ function dateAndTime(
 
 /**
  * The second of `lastRetry` (a detail's `{LRT=…}`, to the second) when it names the minute of `date`
- * (the row's own time, saved again by Excel without seconds): the same date text, hour (12 apart
- * when one of them is written with `PM` and the other in 24 hours, as Excel en-US writes) and minute.
+ * (the row's own time, saved again by Excel without seconds): the same date in any culture's
+ * writing, hour (12 apart when one of them is written with `PM` and the other in 24 hours, as Excel
+ * en-US writes) and minute.
  * A failed row's LRT is its attempt's time, so that second is the one the original export had.
  */
 export function secondOfSameMinute(date: string, lastRetry: string): number | undefined {
