@@ -319,23 +319,42 @@ function filledFrom(merged: Finding, other: Finding): boolean {
 }
 
 /**
+ * `kept`, with the fact fields it lacks filled from `other` and, when `takes` is given, the items of
+ * `other`'s evidence that `takes` accepts and `kept` does not hold yet, up to {@link MAX_EVIDENCE};
+ * `kept` itself when nothing was added.
+ */
+function joined(
+  kept: Finding,
+  other: Finding,
+  takes?: (item: Finding['evidence'][number]) => boolean,
+): Finding {
+  const merged: Finding = { ...kept };
+  let changed = filledFrom(merged, other);
+  if (takes !== undefined) {
+    const held = new Set(kept.evidence.map(evidenceKey));
+    const evidence = [...kept.evidence];
+    for (const item of other.evidence) {
+      if (evidence.length >= MAX_EVIDENCE) break;
+      const key = evidenceKey(item);
+      if (!takes(item) || held.has(key)) continue;
+      held.add(key);
+      evidence.push(item);
+    }
+    if (evidence.length > kept.evidence.length) {
+      merged.evidence = evidence;
+      changed = true;
+    }
+  }
+  return changed ? merged : kept;
+}
+
+/**
  * Step 3 of {@link mergeFindings}: `incoming`, with the fields it lacks and the evidence that holds
- * whatever the domains from `stored`.
+ * whatever the domains (of kinds it has none of) from `stored`.
  */
 function judgedWith(incoming: Finding, stored: Finding): Finding {
-  const merged: Finding = { ...incoming };
-  let changed = filledFrom(merged, stored);
-  const held = new Set(incoming.evidence.map((item) => item.kind));
-  const evidence = [...incoming.evidence];
-  for (const item of stored.evidence) {
-    if (evidence.length >= MAX_EVIDENCE) break;
-    if (DOMAIN_FREE_INPUT_KINDS.has(item.kind) && !held.has(item.kind)) evidence.push(item);
-  }
-  if (evidence.length > incoming.evidence.length) {
-    merged.evidence = evidence;
-    changed = true;
-  }
-  return changed ? merged : incoming;
+  const kinds = new Set(incoming.evidence.map((item) => item.kind));
+  return joined(incoming, stored, (item) => DOMAIN_FREE_INPUT_KINDS.has(item.kind) && !kinds.has(item.kind));
 }
 
 /** Steps 2–5 of {@link mergeFindings}: the reading kept, with what it takes from the other. */
@@ -348,24 +367,8 @@ function weighed(stored: Finding, incoming: Finding): Finding {
   const storedWins =
     !reclassification && (rank < 0 || (rank === 0 && strongerAtEqualConfidence(stored, incoming)));
   const [kept, other] = storedWins ? [stored, incoming] : [incoming, stored];
-  const merged: Finding = { ...kept };
-  let changed = filledFrom(merged, other);
-  if (rank === 0 || reclassification) {
-    const held = new Set(kept.evidence.map(evidenceKey));
-    const evidence = [...kept.evidence];
-    for (const item of other.evidence) {
-      if (evidence.length >= MAX_EVIDENCE) break;
-      const key = evidenceKey(item);
-      if (!addable(item) || held.has(key)) continue;
-      held.add(key);
-      evidence.push(item);
-    }
-    if (evidence.length > kept.evidence.length) {
-      merged.evidence = evidence;
-      changed = true;
-    }
-  }
-  return changed ? merged : kept;
+  // Evidence is joined only between readings of equal weight (or into a reclassification).
+  return joined(kept, other, rank === 0 || reclassification ? addable : undefined);
 }
 
 /** True when two stored items hold the same finding: every attribute equal but their revision. */
