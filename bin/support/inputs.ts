@@ -397,7 +397,10 @@ async function withRefusalCheck(
   }
   const table = await exportTableIn(name, open);
   if (table === undefined) return { reason, mayHoldRefusals: false };
-  const lists = table.unjoinedLists ? ', and its lists read System.String[], as written without -join' : '';
+  const lists =
+    table.unjoinedList === undefined
+      ? ''
+      : `, and its lists read ${table.unjoinedList}, as written without -join`;
   return {
     reason:
       `${reason}, yet its table is a ${formatLabel(table.format, 'short')} (told by ${table.toldBy}): its rows ` +

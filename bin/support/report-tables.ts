@@ -2,7 +2,7 @@
  * The table of a report passed over (`ConvertTo-Html`), and whether its rows are those of an export
  * relay-audit reads (Get-MessageTrackingLog, Get-MessageTrace[V2], Get-MessageTraceDetail[V2]): such
  * a report may hold relay refusals, even when no refusal text is left in it because its lists were
- * written unjoined (`<td>System.String[]</td>`).
+ * written unjoined (`<td>System.String[]</td>`, or `System.Collections.ArrayList` from a remote session).
  *
  * The file is read as a stream of table rows ({@link TableRows}): whatever lies outside a row — the
  * `<head>`, a `<style>`, a logo inlined as a `data:` URI in `-PreContent` — is dropped chunk by chunk
@@ -26,8 +26,8 @@ const ROW_MAX_CHARS = 64 * 1024;
 
 /**
  * How many rows of a table (or properties of a `-As List` report) are looked at for unjoined lists
- * before it is judged: a tracking row shows `System.String[]` in its first row, and a list names all of
- * an event's 32 properties before the next event.
+ * and addresses before it is judged: a tracking row shows `System.String[]` in its first row, and a
+ * list names all of an event's 32 properties before the next event.
  */
 const SAMPLE_ROWS = 100;
 
@@ -50,11 +50,23 @@ const CELL = /<t([hd])\b[^>]*>([^<]*)/gi;
 /** A property name of `ConvertTo-Html -As List`, which writes no header row: `<td>EventId:</td>`. */
 const LIST_NAME = /^([A-Za-z][\w ]*):$/;
 
+/**
+ * A cell holding one mail address, as a tracking row's Sender does. `&` is left out so that an encoded
+ * Message-ID (`&lt;id@host&gt;`) is not taken for one.
+ */
+const MAIL_ADDRESS = /^[^\s@&<>]+@[^\s@&<>]+\.[^\s@&<>]+$/;
+
+/** Names a tracking row's Recipients is given, kept or renamed (compared as by {@link comparable}). */
+const RECIPIENTS_NAMES: ReadonlySet<string> = new Set(['to', 'recipient', 'recipients']);
+
 /** A report's table whose rows are an export's, and what in the file told it. */
 export interface ReportTable {
   format: FormatId;
-  /** Whether its lists were written unjoined (`System.String[]`): their refusal text is lost. */
-  unjoinedLists: boolean;
+  /**
+   * The literal its lists were written as, unjoined (`System.String[]`; `System.Collections.ArrayList`
+   * from a remote session): their refusal text is lost. Undefined when no list cell held one.
+   */
+  unjoinedList: string | undefined;
   /** What told it, for the user: `its header row`, `its property names`. */
   toldBy: string;
 }
@@ -131,12 +143,22 @@ export class TableRows {
   }
 }
 
-/** A table's columns seen so far, and those seen holding an unjoined list. */
-interface Sampled {
+/** What a table's sampled cells held, by column name. */
+export interface HeldCells {
+  /** The columns seen holding an unjoined list. */
+  lists: ReadonlySet<string>;
+  /** The columns seen holding a mail address. */
+  addresses: ReadonlySet<string>;
+}
+
+/** A table's columns seen so far, and what their cells held. */
+interface Sampled extends HeldCells {
   /** Its header row's cells, or a `-As List` report's property names in the order met. */
   names: string[];
   lists: Set<string>;
-  unjoined: boolean;
+  addresses: Set<string>;
+  /** The first unjoined-list literal met. */
+  unjoined: string | undefined;
   rows: number;
   toldBy: string;
 }
@@ -190,12 +212,12 @@ class ReportTables {
 }
 
 function sampled(names: string[], toldBy: string): Sampled {
-  return { names, lists: new Set(), unjoined: false, rows: 0, toldBy };
+  return { names, lists: new Set(), addresses: new Set(), unjoined: undefined, rows: 0, toldBy };
 }
 
 /**
- * Notes the unjoined lists of a row's `values` under their column `names`; judges the table on its
- * last sampled row, and passes over the rows after it.
+ * Notes the unjoined lists and mail addresses of a row's `values` under their column `names`; judges
+ * the table on its last sampled row, and passes over the rows after it.
  */
 function sample(
   table: Sampled,
@@ -204,10 +226,13 @@ function sample(
 ): ReportTable | undefined {
   if (table.rows >= SAMPLE_ROWS) return undefined;
   values.forEach((value, at) => {
-    if (!UNJOINED_LIST_LITERALS.has(value)) return;
-    table.unjoined = true;
     const name = names[at];
-    if (name !== undefined) table.lists.add(name);
+    if (UNJOINED_LIST_LITERALS.has(value)) {
+      table.unjoined ??= value;
+      if (name !== undefined) table.lists.add(name);
+    } else if (name !== undefined && MAIL_ADDRESS.test(value)) {
+      table.addresses.add(name);
+    }
   });
   table.rows++;
   return table.rows === SAMPLE_ROWS ? judged(table) : undefined;
@@ -220,39 +245,48 @@ function judgedAtEnd(table: Sampled): ReportTable | undefined {
 
 /** The export a table holds by its columns: a whole export's header, or the columns of {@link reportedRowsOf}. */
 function judged(table: Sampled): ReportTable | undefined {
-  const format = chooseFormat(table.names, false)?.id ?? reportedRowsOf(table.names, table.lists);
-  return format === undefined ? undefined : { format, unjoinedLists: table.unjoined, toldBy: table.toldBy };
+  const format = chooseFormat(table.names, false)?.id ?? reportedRowsOf(table.names, table);
+  return format === undefined ? undefined : { format, unjoinedList: table.unjoined, toldBy: table.toldBy };
 }
 
 /**
  * The cmdlet whose rows a table holds when its columns are not a whole export's: a selection
  * (`Select Timestamp,Sender,Recipients,RecipientStatus`), a list (`-As List`), renamed columns
- * (`Select @{n='To';e={$_.Recipients}}`). `lists` are the columns seen holding an unjoined list.
+ * (`Select @{n='To';e={$_.Recipients}}`). `held` tells what the sampled cells of each column held.
  *
  * - Get-MessageTrackingLog's rows: its RecipientStatus, which no other cmdlet writes; or its Recipients
  *   with its EventId, Sender or MessageSubject (the queue viewer's Get-Message writes Recipients beside
  *   FromAddress and Subject). EventId is often not selected: `-EventId FAIL` already chose the rows.
- * - Renamed columns (`Time, From, To, Status`) say little by their names; what they hold does. A list of
- *   statuses beside an address column is RecipientStatus (every other cmdlet's status is one value),
- *   and a list of recipients beside a sender is Recipients beside Sender. Both count only when the list
- *   was written unjoined, which is when its refusal text is lost; joined, that text is found in the
- *   file. `System.String[]` beside addresses alone is not enough: Get-Message lists its Recipients so.
+ * - Renamed columns (`Time, From, To, Status`) say little by their names; what their cells hold does.
+ *   A list counts only when written unjoined, which is when its refusal text is lost (joined, that
+ *   text is found in the file).
+ *   - A list of statuses beside a sender or recipients column is RecipientStatus: every other
+ *     cmdlet's status is one value.
+ *   - A list named as a message's recipients ({@link RECIPIENTS_NAMES}) beside a sender column holding
+ *     a mail address is Recipients beside Sender. Settings list recipients beside sender columns that
+ *     hold flags or lists, no address: Get-OutboundConnector's RecipientDomains beside
+ *     SenderRewritingEnabled, Get-InboundConnector's ScanAndDropRecipients beside SenderDomains,
+ *     Get-TransportRule's RecipientDomainIs beside From. Get-QuarantineMessage's RecipientAddress list
+ *     sits beside a SenderAddress and a time as a tracking row's does: only its name tells it. A time
+ *     column would tell none of them apart (connectors and rules hold WhenChanged), nor would a list
+ *     beside any address (Get-Message lists Recipients beside FromAddress).
  * - Get-MessageTrace[V2]'s rows: RecipientAddress with Received or Status; Get-MessageTraceDetail's:
  *   RecipientAddress with Event. Not MessageTraceId, nor RecipientAddress with EventType and Action:
  *   the Get-MailDetail…Report cmdlets (spam, malware, ATP, transport rule, DLP, encryption) write those
  *   for messages filtered, which no relay refused. Nor a Get-HistoricalSearch job list, told by its
  *   JobId: its RecipientAddress is the search's filter and its Status the job's.
  */
-export function reportedRowsOf(names: readonly string[], lists: ReadonlySet<string>): FormatId | undefined {
+export function reportedRowsOf(names: readonly string[], held: HeldCells): FormatId | undefined {
   const has = new Set(names.map(comparable));
-  const listed = [...lists].map(comparable);
-  const columns = [...has];
+  const listed = [...held.lists].map(comparable);
+  const addressed = [...held.addresses].map(comparable);
   if (has.has('recipientstatus')) return 'tracking-log-export';
   if (has.has('recipients') && (has.has('eventid') || has.has('sender') || has.has('messagesubject')))
     return 'tracking-log-export';
-  const addresses = columns.some((name) => isRecipients(name) || isSender(name));
-  if (addresses && listed.some((name) => name.includes('status'))) return 'tracking-log-export';
-  if (listed.some(isRecipients) && columns.some(isSender)) return 'tracking-log-export';
+  if ([...has].some(isAddressColumn) && listed.some((name) => name.includes('status')))
+    return 'tracking-log-export';
+  if (listed.some((name) => RECIPIENTS_NAMES.has(name)) && addressed.some(isSender))
+    return 'tracking-log-export';
   if (has.has('recipientaddress') && !has.has('jobid')) {
     if (has.has('event')) return 'message-trace-detail';
     if (has.has('received') || has.has('status')) return 'message-trace';
@@ -265,9 +299,9 @@ function comparable(name: string): string {
   return name.toLowerCase().replace(/[^a-z0-9]/g, '');
 }
 
-/** A column of recipients, renamed or not: `To`, `Recipients`, `Recipient`. */
-function isRecipients(name: string): boolean {
-  return name === 'to' || name.includes('recipient');
+/** A column of recipients or of the sender, by its name: `To`, `Recipients`, `RecipientList`, `From`, `Sender`. */
+function isAddressColumn(name: string): boolean {
+  return name === 'to' || name.includes('recipient') || isSender(name);
 }
 
 /** A column of the sender, renamed or not: `From`, `Sender` (not the queue viewer's `FromAddress`). */

@@ -4,9 +4,11 @@
  * so no refusal text is left to find, yet the table's header row is the cmdlet's property set and its
  * rows may be FAIL events. Such a report is listed as a file that may hold refusals, and the run fails
  * (exit 1) rather than saying "nothing to fix": also a selection without EventId, renamed columns
- * holding `System.String[]`, a table past an inlined logo. An HTML page of another table stays
- * harmless, as do reports of other cmdlets sharing some of a trace's columns (Get-MailDetail…Report,
- * Get-HistoricalSearch, Get-Message).
+ * holding `System.String[]`, a table past an inlined logo; its message names the literal the lists
+ * were written as (`System.Collections.ArrayList` from a remote session). An HTML page of another
+ * table stays harmless, as do reports of other cmdlets sharing some of a trace's columns
+ * (Get-MailDetail…Report, Get-HistoricalSearch, Get-Message) or listing recipients beside a sender
+ * column (Get-OutboundConnector, Get-InboundConnector, Get-QuarantineMessage, Get-TransportRule).
  */
 import { cp, readFile, writeFile } from 'node:fs/promises';
 import { basename, join, relative } from 'node:path';
@@ -173,6 +175,28 @@ describe('a ConvertTo-Html report of tracking rows in other shapes', () => {
     expect(summary.notAnalysed[0]?.reason).toContain('its lists read System.String[]');
   });
 
+  it.each([
+    ['failed-yesterday.html', 'the blog recipe selection'],
+    ['fail-report.html', 'renamed columns'],
+  ])('%s (%s) written in a remote session names its lists System.Collections.ArrayList', async (file) => {
+    // The same rows from Exchange through remote PowerShell (`Import-PSSession`): its lists come back
+    // deserialised, and ConvertTo-Html writes the ArrayList's type name.
+    const page = new TextDecoder('utf-16le')
+      .decode(await readFile(join(SELECTIONS, file)))
+      .replaceAll('System.String[]', 'System.Collections.ArrayList');
+    const folder = await reportBesideLog(file, utf16(page, 'le', true));
+
+    const { status, out } = await cli('analyze', folder, ...ARGS, '--json');
+
+    expect(status).toBe(1);
+    const summary = JSON.parse(out.stderr) as Summary;
+    expect(summary.notAnalysed[0]?.mayHoldRefusals).toBe(true);
+    expect(summary.notAnalysed[0]?.reason).toContain(
+      'its lists read System.Collections.ArrayList, as written without -join',
+    );
+    expect(summary.notAnalysed[0]?.reason).not.toContain('System.String[]');
+  });
+
   it('is told with its table past a logo inlined in the page, its lists read System.String[]', async () => {
     // `ConvertTo-Html -Head $style -PreContent "<img src='data:image/png;base64,$logo'>"`: a mailed
     // report inlines its pictures, as linked ones are blocked. A 96 KB logo puts the header row
@@ -208,6 +232,16 @@ describe('a ConvertTo-Html report of rows no relay refused', () => {
     ['atp-detail.html', 'Get-MailDetailATPReport: MessageTraceId, RecipientAddress, EventType'],
     ['historical-jobs.html', 'Get-HistoricalSearch: JobId, Status, RecipientAddress'],
     ['messages-in-queue.html', 'Get-Message: Recipients as System.String[] beside FromAddress'],
+    [
+      'outbound-connectors.html',
+      'Get-OutboundConnector: RecipientDomains listed beside SenderRewritingEnabled',
+    ],
+    ['inbound-connectors.html', 'Get-InboundConnector: ScanAndDropRecipients listed beside SenderDomains'],
+    [
+      'quarantine.html',
+      'Get-QuarantineMessage: RecipientAddress listed beside SenderAddress and ReceivedTime',
+    ],
+    ['transport-rules.html', 'Get-TransportRule: RecipientDomainIs listed beside From'],
   ])('%s (%s) is passed over as harmless: nothing to fix', async (file) => {
     const folder = await reportBesideLog(file, await readFile(join(OTHER_REPORTS, file)));
     const shown = relative(process.cwd(), folder);

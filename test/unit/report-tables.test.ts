@@ -56,7 +56,35 @@ describe('exportTableIn', () => {
 
     const table = await exportTableIn('failed.html', () => chunked(bytes, 3));
 
-    expect(table).toEqual({ format: 'tracking-log-export', unjoinedLists: true, toldBy: 'its header row' });
+    expect(table).toEqual({
+      format: 'tracking-log-export',
+      unjoinedList: 'System.String[]',
+      toldBy: 'its header row',
+    });
+  });
+
+  it('names the literal its lists were written as: System.Collections.ArrayList from a remote session', async () => {
+    const remote = PAGE.replaceAll('System.String[]', 'System.Collections.ArrayList');
+
+    const table = await exportTableIn('failed.html', () => chunked(utf16(remote, 'le', true), 7));
+
+    expect(table?.unjoinedList).toBe('System.Collections.ArrayList');
+  });
+
+  it('tells renamed columns by a From cell holding an address beside a To list', async () => {
+    const page = [
+      '<table><tr><th>Time</th><th>From</th><th>To</th><th>Subject</th></tr>',
+      '<tr><td>11/28/2026 10:15:02 PM</td><td></td><td>System.String[]</td><td>Undeliverable</td></tr>',
+      '<tr><td>11/28/2026 10:16:40 PM</td><td>a@fabrikam.com</td><td>System.String[]</td><td>Report</td></tr>',
+      '</table>',
+    ].join('\n');
+    const noAddress = page.replace('a@fabrikam.com', 'System.String[]');
+
+    const tell = (text: string) => exportTableIn('r.html', () => chunked(new TextEncoder().encode(text), 9));
+
+    expect((await tell(page))?.format).toBe('tracking-log-export');
+    // The same columns, From a list in every row (a transport rule's From): no sender address, no export.
+    expect(await tell(noAddress)).toBeUndefined();
   });
 
   it('tells a table whose header row comes after a summary table and 1 MB of inlined pictures', async () => {
@@ -82,25 +110,34 @@ describe('exportTableIn', () => {
   });
 });
 
-describe('reportedRowsOf', () => {
-  const none = new Set<string>();
+/** What the cells held: the columns seen holding an unjoined list, and those seen holding an address. */
+function held(lists: string[], addresses: string[] = []) {
+  return { lists: new Set(lists), addresses: new Set(addresses) };
+}
 
+describe('reportedRowsOf', () => {
   it.each([
     // Get-MessageTrackingLog -EventId FAIL | Select …: no EventId column.
     [['Timestamp', 'Sender', 'Recipients', 'RecipientStatus', 'MessageSubject'], [], 'tracking-log-export'],
     [['Timestamp', 'Sender', 'Recipients', 'MessageSubject'], [], 'tracking-log-export'],
     [['Timestamp', 'EventId', 'Recipients'], [], 'tracking-log-export'],
     [['Recipient Status', 'Time'], [], 'tracking-log-export'],
-    // Renamed: told by the lists their cells hold.
+    // Renamed: told by what their cells hold (lists, and addresses in a sender column).
     [['Time', 'From', 'To', 'Status', 'Subject', 'Server'], ['To', 'Status'], 'tracking-log-export'],
     [['Time', 'To', 'Status'], ['Status'], 'tracking-log-export'],
-    [['Time', 'From', 'To', 'Subject'], ['To'], 'tracking-log-export'],
+    [['Time', 'From', 'To', 'Subject'], ['To'], 'tracking-log-export', ['From']],
+    [
+      ['Date', 'Sender Address', 'Recipients', 'Subject'],
+      ['Recipients'],
+      'tracking-log-export',
+      ['Sender Address'],
+    ],
     // Get-MessageTrace[V2] and Get-MessageTraceDetail[V2] selections.
     [['Received', 'SenderAddress', 'RecipientAddress', 'Subject'], [], 'message-trace'],
     [['SenderAddress', 'RecipientAddress', 'Subject', 'Status'], [], 'message-trace'],
     [['Date', 'RecipientAddress', 'Event', 'Detail'], [], 'message-trace-detail'],
-  ])('%j with lists in %j: %s', (names, lists, format) => {
-    expect(reportedRowsOf(names, new Set(lists))).toBe(format);
+  ])('%j with lists in %j: %s (addresses in %j)', (names, lists, format, addresses: string[] = []) => {
+    expect(reportedRowsOf(names, held(lists, addresses))).toBe(format);
   });
 
   it.each([
@@ -130,11 +167,52 @@ describe('reportedRowsOf', () => {
     [['JobId', 'SubmitDate', 'ReportTitle', 'Status', 'Rows', 'RecipientAddress', 'SenderAddress'], []],
     // A list of statuses with no address beside it.
     [['Name', 'Status'], ['Status']],
+    // Renamed To list beside a From that never held an address.
+    [['Time', 'From', 'To', 'Subject'], ['To']],
+    // Get-OutboundConnector: RecipientDomains listed beside SenderRewritingEnabled (`False`).
+    [
+      [
+        'ConnectorType',
+        'RecipientDomains',
+        'SmartHosts',
+        'SenderRewritingEnabled',
+        'ValidationRecipients',
+        'WhenChanged',
+      ],
+      ['RecipientDomains', 'SmartHosts', 'ValidationRecipients'],
+    ],
+    // Get-InboundConnector: ScanAndDropRecipients beside SenderDomains, both lists.
+    [
+      ['ConnectorType', 'SenderIPAddresses', 'SenderDomains', 'ScanAndDropRecipients'],
+      ['SenderIPAddresses', 'SenderDomains', 'ScanAndDropRecipients'],
+    ],
+    // Get-TransportRule: RecipientDomainIs beside From, both lists.
+    [
+      ['Name', 'State', 'Priority', 'From', 'SentTo', 'SenderDomainIs', 'RecipientDomainIs'],
+      ['From', 'RecipientDomainIs'],
+    ],
   ])('%j with lists in %j: no export', (names, lists) => {
-    expect(reportedRowsOf(names, new Set(lists))).toBeUndefined();
+    expect(reportedRowsOf(names, held(lists))).toBeUndefined();
+  });
+
+  it('tells no export of Get-QuarantineMessage: a RecipientAddress list beside a SenderAddress address and a time', () => {
+    const names = [
+      'Identity',
+      'ReceivedTime',
+      'MessageId',
+      'SenderAddress',
+      'RecipientAddress',
+      'Subject',
+      'Type',
+    ];
+
+    expect(reportedRowsOf(names, held(['RecipientAddress'], ['SenderAddress']))).toBeUndefined();
   });
 
   it('compares names whatever their case and separators', () => {
-    expect(reportedRowsOf(['RECIPIENTS', 'message_subject'], none)).toBe('tracking-log-export');
+    expect(reportedRowsOf(['RECIPIENTS', 'message_subject'], held([]))).toBe('tracking-log-export');
+    expect(reportedRowsOf(['TIME', 'from', 'Recipient'], held(['Recipient'], ['from']))).toBe(
+      'tracking-log-export',
+    );
   });
 });
