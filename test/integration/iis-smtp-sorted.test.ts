@@ -3,11 +3,14 @@
  * Logs merged with `sort` (or `Sort-Object`) lose that order: each second's commands sort before its
  * answers (`OutboundConnectionCommand` < `OutboundConnectionResponse`), and its answers by code. Logs
  * put newest first (`tac`, `sort -r`, `Sort-Object -Descending`, a "newest first" export) lose it too:
- * each answer comes before its command. Such a file is refused, naming the line and what to do,
- * rather than give a refusal another recipient; logs merged in time order without reordering the
- * lines of a second, or whose time goes back now and then as IIS writes it, are read as written.
+ * each answer comes before its command, and each session's steps (greeting, EHLO, MAIL, RCPT, QUIT,
+ * 221) come the other way round, even where a whole session falls in one second and time cannot
+ * tell. Such a file is refused, naming the line and what to do, rather than give a refusal another
+ * recipient; logs merged in time order without reordering the lines of a second, joined newest file
+ * first, or whose time goes back now and then as IIS writes it, are read as written.
  * Fixtures: test/fixtures/real-world/smtp-transactions/ (ex261128-sorted.log is `sort ex261128.log`,
- * ex261128-newest-first.log its rows through `tac`, ex261128-sort-r.log through `sort -r`).
+ * ex261128-newest-first.log its rows through `tac`, ex261128-sort-r.log through `sort -r`;
+ * ex261128-undated-one-second*.log and ex261126-28-newest-file-first.log have one-second sessions).
  */
 import { readFile } from 'node:fs/promises';
 import { describe, expect, it } from 'vitest';
@@ -36,6 +39,12 @@ async function logOf(name: string) {
 
 /** A CRLF log of the lines. */
 const logText = (lines: readonly string[]) => `${lines.join('\r\n')}\r\n`;
+
+/** Analyses the lines as one log; the refusal's message, if any. */
+const analyse = async (lines: readonly string[], name = 'ex261128.log') => {
+  const { findings, sources } = await analyzeFiles([{ name, content: logText(lines) }]);
+  return { findings, source: sources[0], message: sources[0]?.errorMessage ?? '' };
+};
 
 /** A row's date and time, its first two fields. */
 const when = (line: string) => line.split(' ').slice(0, 2).join(' ');
@@ -191,12 +200,6 @@ describe('IIS SMTP log whose lines were sorted', () => {
 });
 
 describe('IIS SMTP log put newest first', () => {
-  /** Analyses the lines as one log; the refusal's message, if any. */
-  const analyse = async (lines: readonly string[], name = 'ex261128.log') => {
-    const { findings, sources } = await analyzeFiles([{ name, content: logText(lines) }]);
-    return { findings, source: sources[0], message: sources[0]?.errorMessage ?? '' };
-  };
-
   it('refuses the log reversed line by line (tac), naming it, the line where time goes back and what to do', async () => {
     const name = `${DIR}/ex261128-newest-first.log`;
     const { findings, sources } = await analyzeFiles([{ name, content: await readFile(name) }]);
@@ -208,7 +211,7 @@ describe('IIS SMTP log put newest first', () => {
     const message = sources[0]?.errorMessage ?? '';
     expect(message).toContain(`${name}: looks like an IIS SMTP service log put newest first`);
     // Lines 5–8 are the last session's 22:31:11 rows, line 9 its 22:31:10 RCPT TO.
-    expect(message).toContain('its time goes back at line 9 (22:31:10 after 22:31:11)');
+    expect(message).toContain('its time goes back at line 9 (2026-11-28 22:31:10 after 2026-11-28 22:31:11)');
     expect(message).toMatch(/went back \d+ times for 0 forward/);
     expect(message).toMatch(/Analyse the ex\*\.log files as IIS wrote them .*reversing it again/);
   });
@@ -219,7 +222,9 @@ describe('IIS SMTP log put newest first', () => {
     expect(findings).toEqual([]);
     expect([sources[0]?.status, sources[0]?.errorCode]).toEqual(['failed', 'UNKNOWN_FORMAT']);
     expect(sources[0]?.errorMessage).toContain('put newest first');
-    expect(sources[0]?.errorMessage).toContain('its time goes back at line 9 (22:31:10 after 22:31:11)');
+    expect(sources[0]?.errorMessage).toContain(
+      'its time goes back at line 9 (2026-11-28 22:31:10 after 2026-11-28 22:31:11)',
+    );
   });
 
   it('refuses seconds put newest first with each second as written, and reads them sorted back as it advises', async () => {
@@ -246,7 +251,7 @@ describe('IIS SMTP log put newest first', () => {
     const { findings, source, message } = await analyse(undated);
     expect(findings).toEqual([]);
     expect(source?.errorCode).toBe('UNKNOWN_FORMAT');
-    expect(message).toContain('its time goes back at line 9 (22:31:10 after 22:31:11)');
+    expect(message).toContain('its time goes back at line 9 (2026-11-28 22:31:10 after 2026-11-28 22:31:11)');
   });
 
   it('writes no refusal of a long log put newest first, even when findings are written as they are found', async () => {
@@ -284,5 +289,101 @@ describe('IIS SMTP log put newest first', () => {
     expect(source?.status).toBe('done');
     expect(source?.notes ?? []).toEqual([]);
     expect(refused(findings)).toEqual(AS_WRITTEN);
+  });
+});
+
+describe('IIS SMTP log whose sessions each fall in one second', () => {
+  /** The findings' relay, recipient and line, with their scenario and sender. */
+  const told = (findings: readonly Finding[]) =>
+    findings.map((f) => [f.serverHostname, f.recipient, f.source.line, f.scenario, f.returnPath]);
+
+  it('refuses a log without a date field put newest first, told by the order of SMTP in its sessions', async () => {
+    // Two messages ten minutes apart, each relayed within one second: no step of time inside a
+    // session, and the step back between them looks like a new day without a date field.
+    const name = `${DIR}/ex261128-undated-one-second-newest-first.log`;
+    const { findings, source, message } = await analyse(linesOf(await readFile(name, 'utf8')), name);
+    // Never the refusal of scans@contoso.com paired with the other message's MAIL FROM:<> as an NDR.
+    expect(findings).toEqual([]);
+    expect(source?.errorCode).toBe('UNKNOWN_FORMAT');
+    expect(message).toContain(`${name}: looks like an IIS SMTP service log put newest first`);
+    expect(message).toContain(
+      'its sessions go against the order of SMTP at line 6 (the QUIT to 52.101.1.1 follows the 221 of line 5, ' +
+        'which SMTP sends after a QUIT), and from row to row of a session they went back 8 times for 0 forward',
+    );
+    expect(message).not.toContain('its time goes back');
+
+    // The log as IIS wrote it: each refusal with its own recipient and sender.
+    const written = `${DIR}/ex261128-undated-one-second.log`;
+    const asWritten = await analyse(linesOf(await readFile(written, 'utf8')), written);
+    expect(asWritten.source?.status).toBe('done');
+    expect(told(asWritten.findings)).toEqual([
+      ['RELAY02', 'orders@fourthcoffee.com', 15, 'connector-mismatch', 'scans@contoso.com'],
+      ['RELAY02', 'jobs@adventure-works.com', 28, 'ndr', ''],
+    ]);
+  });
+
+  it('refuses a single message relayed within one second put newest first', async () => {
+    const { header, rows } = await logOf('ex261128-undated-one-second.log');
+    // The client's session and the relay's session to Exchange Online, both at 22:20:02.
+    const first = rows.slice(0, 13);
+    expect(new Set(first.map((line) => line.split(' ')[0]))).toEqual(new Set(['22:20:02']));
+    const { findings, source, message } = await analyse([...header, ...first.reverse()]);
+    // Not one refusal without recipient or sender "whose session began before the log".
+    expect(findings).toEqual([]);
+    expect(source?.errorCode).toBe('UNKNOWN_FORMAT');
+    expect(message).toContain('its sessions go against the order of SMTP at line 6');
+  });
+
+  it('refuses a copy put newest first and sorted back on time only, whose seconds keep their rows newest first', async () => {
+    // `tac ex261128.log | sort -s -k1,2`: the time goes forward, but in each second the answers come
+    // before the commands they answer.
+    const { header, rows } = await logOf('ex261128.log');
+    const { findings, source, message } = await analyse([
+      ...header,
+      ...byTime([...rows].reverse(), 'oldest'),
+    ]);
+    expect(findings).toEqual([]);
+    expect(source?.errorCode).toBe('UNKNOWN_FORMAT');
+    expect(message).toContain('put newest first');
+    expect(message).toContain('its sessions go against the order of SMTP');
+    expect(message).not.toContain('its time goes back');
+  });
+
+  it('reads daily logs as IIS wrote them joined newest file first (Sort-Object LastWriteTime -Descending)', async () => {
+    const name = `${DIR}/ex261126-28-newest-file-first.log`;
+    const lines = linesOf(await readFile(name, 'utf8'));
+    const newestFirst = await analyse(lines, name);
+    expect(newestFirst.source?.status).toBe('done');
+    expect(told(newestFirst.findings)).toEqual([
+      ['RELAY02', 'orders2@fourthcoffee.com', 15, 'connector-mismatch', 'scans2@contoso.com'],
+      ['RELAY02', 'orders1@fourthcoffee.com', 32, 'connector-mismatch', 'scans1@contoso.com'],
+      ['RELAY02', 'orders0@fourthcoffee.com', 49, 'connector-mismatch', 'scans0@contoso.com'],
+    ]);
+
+    // The same three files joined oldest first: the same findings.
+    const files = logText(lines)
+      .split(/(?=#Software:)/)
+      .map((file) => linesOf(file));
+    expect(files).toHaveLength(3);
+    const oldestFirst = await analyse(files.reverse().flat(), name);
+    expect(oldestFirst.source?.status).toBe('done');
+    expect(told(oldestFirst.findings).map(([, recipient]) => recipient)).toEqual([
+      'orders0@fourthcoffee.com',
+      'orders1@fourthcoffee.com',
+      'orders2@fourthcoffee.com',
+    ]);
+  });
+
+  it('names the dates where only the date goes back, in the same files joined without their headers', async () => {
+    // Without the files' directives nothing tells a file joined before an older one from seconds put
+    // newest first, which would split sessions that span two seconds: refused, naming both dates.
+    const { header, rows } = await logOf('ex261126-28-newest-file-first.log');
+    const { findings, source, message } = await analyse([...header.slice(0, 4), ...rows]);
+    expect(findings).toEqual([]);
+    expect(source?.errorCode).toBe('UNKNOWN_FORMAT');
+    const line = 4 + rows.findIndex((row) => row.startsWith('2026-11-27')) + 1;
+    expect(message).toContain(
+      `its time goes back at line ${line} (2026-11-27 09:00:01 after 2026-11-28 09:00:01)`,
+    );
   });
 });
