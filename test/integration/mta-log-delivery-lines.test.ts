@@ -1,8 +1,10 @@
 /**
  * Delivery lines of sendmail and Exim in the shapes their logging options write
  * (test/fixtures/real-world/mta-logs/README.md): sendmail's recipient list logged in parts
- * (`to=… [more]`), Exim's parents with `log_selector = +all_parents`, and Exim's `F=`/`P=` with
- * `+sender_on_delivery` / `+return_path_on_delivery`.
+ * (`to=… [more]`) and with a quoted local part holding a comma, Exim's parents with
+ * `log_selector = +all_parents`, and Exim's `F=`/`P=` with `+sender_on_delivery` /
+ * `+return_path_on_delivery`. Also the refusals Postfix and Exim log on a line of their own when
+ * they go on to the next server, and lines of a queued message read as none of these.
  */
 import { readFile } from 'node:fs/promises';
 import { describe, expect, it } from 'vitest';
@@ -130,5 +132,120 @@ describe('Exim +sender_on_delivery / +return_path_on_delivery: F=<sender> P=<ret
       ['billing@fabrikam.com', 'foreign-sender-domain'],
     ]);
     expect(sources[0]?.notes?.map((note) => note.code)).not.toContain('SENDER_NOT_SEEN');
+  });
+});
+
+describe('sendmail: a quoted local part holding a comma', () => {
+  it('splits the recipient list only at commas outside quotes and angle brackets', async () => {
+    const { findings } = await analyseFixture('sendmail-quoted-comma.maillog');
+    expect(findings.map((f) => [f.source.line, f.recipient, f.returnPath, f.code])).toEqual([
+      [2, '"smith, john"@adventure-works.com', 'scanner@contoso.com', '5.7.64'],
+      [2, 'orders@adventure-works.com', 'scanner@contoso.com', '5.7.64'],
+    ]);
+  });
+});
+
+describe('a refusal Postfix or Exim logs on its own line before it tries the next server', () => {
+  it('Postfix: each is the refusal of the recipient of a one-recipient message, counted once with its delivery line', async () => {
+    const { findings, sources } = await analyseFixture('postfix-next-server.log');
+    expect(
+      findings.map((f) => [f.source.line, f.recipient, f.returnPath, f.messageId, f.scenario, f.code]),
+    ).toEqual([
+      // Refused by two addresses of the MX host, the third timed out: the delivery line holds no refusal.
+      [
+        3,
+        'auditor@woodgrovebank.com',
+        'reports@contoso.com',
+        'reports.20261128221640@contoso.com',
+        'wrong-region',
+        '4.4.62',
+      ],
+      // Sent through smtp_fallback_relay after the MX host refused it.
+      [8, 'ap@litware.com', 'billing@contoso.com', 'invoice.7731@contoso.com', 'wrong-region', '4.4.62'],
+      // Refused by the last address too: the line and the delivery line are one refusal.
+      [13, 'ops@woodgrovebank.com', 'alerts@contoso.com', 'alert.5512@contoso.com', 'wrong-region', '4.4.62'],
+      // Two recipients, and the line names neither: the refusal names no recipient.
+      [17, '', 'scans@contoso.com', 'scan.9921@contoso.com', 'wrong-region', '4.4.62'],
+    ]);
+    expect(sources[0]).toMatchObject({
+      format: 'postfix-log',
+      rowsRead: 19,
+      rowsAnalysed: 19,
+      rowsSkipped: 0,
+      rejections: 6,
+    });
+  });
+
+  it('Exim: each is the refusal of the addresses whose delivery lines name that host', async () => {
+    const { findings, sources } = await analyseFixture('exim-next-host.mainlog');
+    expect(findings.map((f) => [f.source.line, f.recipient, f.returnPath, f.messageId, f.scenario])).toEqual([
+      // After MAIL FROM, then the next address of the host timed out.
+      [2, 'treasury@woodgrovebank.com', 'reports@contoso.com', 'bi01.5521@contoso.com', 'wrong-region'],
+      // After the final dot: both addresses of the batch, delivered by the next address of the host.
+      [5, 'orders@adventure-works.com', 'scans@contoso.com', 'scan.4410@contoso.com', 'wrong-region'],
+      [5, 'returns@adventure-works.com', 'scans@contoso.com', 'scan.4410@contoso.com', 'wrong-region'],
+      // Delivered through a fallback host of another name: the recipient cannot be told.
+      [10, '', 'alerts@contoso.com', 'mon01.881@contoso.com', 'wrong-region'],
+    ]);
+    expect(sources[0]).toMatchObject({ format: 'exim-log', rowsAnalysed: 12, rowsSkipped: 0 });
+  });
+
+  it('is kept in a file read newest first, without its recipient unless its delivery line holds the same refusal', async () => {
+    const content = await readFile(`${FIXTURES}/postfix-next-server.log`, 'utf8');
+    const reversed = `${content.trimEnd().split('\n').reverse().join('\n')}\n`;
+    const { findings } = await analyzeFiles([{ name: 'postfix-next-server.log', content: reversed }]);
+    expect(findings.map((f) => [f.messageId, f.recipient]).sort()).toEqual([
+      ['alert.5512@contoso.com', 'ops@woodgrovebank.com'],
+      ['invoice.7731@contoso.com', ''],
+      ['reports.20261128221640@contoso.com', ''],
+      ['scan.9921@contoso.com', ''],
+    ]);
+  });
+});
+
+describe('a line of a queued message read as none of its shapes', () => {
+  const REFUSED =
+    '451 4.4.62 Mail sent to the wrong Office 365 region. ATTR35. For more information please go to https://go.microsoft.com/fwlink/?linkid=865268 [AM0PR01MB1234.eurprd01.prod.exchangelabs.com]';
+
+  it.each([
+    [
+      'Postfix',
+      [
+        '2026-11-28T22:16:40.104377+00:00 relay01 postfix/qmgr[1187]: 7EB4051F38: from=<reports@contoso.com>, size=10240, nrcpt=1 (queue active)',
+        `2026-11-28T22:16:41.338120+00:00 relay01 postfix/smtp[24312]: 7EB4051F38: conversation with contoso-com.mail.protection.outlook.com[52.101.1.1] ended: ${REFUSED}`,
+      ],
+    ],
+    [
+      'Exim before 4.87 (no H= before the host)',
+      [
+        '2026-11-28 22:50:31 1vF3uA-000Ho0-4U <= reports@contoso.com H=(bi01) [10.0.2.48] P=esmtp S=20480 id=bi01.5521@contoso.com',
+        `2026-11-28 22:50:32 1vF3uA-000Ho0-4U SMTP error from remote mail server after MAIL FROM:<reports@contoso.com> SIZE=21504: host contoso-com.mail.protection.outlook.com [52.101.1.1]: ${REFUSED}`,
+      ],
+    ],
+    [
+      'sendmail',
+      [
+        '2026-11-28T23:22:40.318220+01:00 mailgw sm-mta[3120]: 5ASNMexw003120: from=<reports@contoso.com>, size=5120, class=0, nrcpts=1, msgid=<r.2@contoso.com>, proto=ESMTP, daemon=MTA, relay=bi01.contoso.local [10.0.2.48]',
+        `2026-11-28T23:22:41.007560+01:00 mailgw sm-mta[3121]: 5ASNMexw003120: <treasury@woodgrovebank.com>... Deferred: ${REFUSED}`,
+      ],
+    ],
+  ])('%s: one holding relay-refusal text fails its file, naming the line', async (_mta, lines) => {
+    const { findings, sources } = await analyzeFiles([
+      { name: 'mail.log', content: `${lines.join('\n')}\n` },
+    ]);
+    expect(findings).toEqual([]);
+    expect(sources[0]).toMatchObject({ status: 'failed', errorCode: 'REFUSAL_NOT_READ' });
+    expect(sources[0]?.skipped).toEqual([expect.objectContaining({ line: 2, reason: 'REFUSAL_NOT_READ' })]);
+  });
+
+  it("Postfix: a header_checks line quoting the message's own text is read as content, not a refusal", async () => {
+    const text = [
+      '2026-11-28T22:16:40.101822+00:00 relay01 postfix/cleanup[24311]: 7EB4051F38: message-id=<fwd.1@contoso.com>',
+      `2026-11-28T22:16:40.101930+00:00 relay01 postfix/cleanup[24311]: 7EB4051F38: warning: header Subject: Fwd: ${REFUSED} from app01.contoso.local[10.0.2.40]; from=<it@contoso.com> to=<helpdesk@contoso.com> proto=ESMTP helo=<app01>`,
+    ].join('\n');
+    const { findings, sources } = await analyzeFiles([{ name: 'mail.log', content: `${text}\n` }]);
+    expect(findings).toEqual([]);
+    expect(sources[0]).toMatchObject({ rowsAnalysed: 2, rowsSkipped: 0 });
+    expect(sources[0]?.status).not.toBe('failed');
   });
 });

@@ -2,7 +2,8 @@
  * What detection says of inputs it does not read (input/unsupported-inputs.ts): message tracking
  * rows a SIEM stores under the tracking log's own field names, told from an EAC report with columns
  * left out; lines that start with `[` but are no JSON (journalctl's `-o short-monotonic` and
- * `-o short-delta`), told from JSON that is; and the refusal line every such message names.
+ * `-o short-delta`), told from JSON that is; an IIS SMTP log without cs-username; and the refusal
+ * line every such message names.
  */
 import { describe, expect, it } from 'vitest';
 import { detectFormat } from '../../functions/core/analysis/input/detect.js';
@@ -162,5 +163,40 @@ describe('JSON a log shipper writes', () => {
     expect(await refusal('[1, 2, 3]\n')).toMatch(
       /JSON that is no message trace\. .* It holds no relay refusal\.$/,
     );
+  });
+});
+
+describe('an IIS SMTP service log short of the fields the reader needs', () => {
+  const PREAMBLE =
+    '#Software: Microsoft Internet Information Services 10.0\n#Version: 1.0\n#Date: 2026-11-28 22:00:00\n';
+
+  it('without cs-username: names the refusal its replies hold, which cannot be paired with its message', async () => {
+    // Extended Properties with every field ticked but User Name (cs-username).
+    const message = await refusal(
+      `${PREAMBLE}#Fields: date time c-ip s-computername cs-method cs-uri-query sc-status\n` +
+        '2026-11-28 22:20:02 52.101.1.1 RELAY02 - 220+AM0PR01MB1234.eurprd01.prod.exchangelabs.com+Microsoft+ESMTP+MAIL+Service+ready 0\n' +
+        '2026-11-28 22:20:02 52.101.1.1 RELAY02 MAIL FROM:<scans@contoso.com>+SIZE=92160 0\n' +
+        '2026-11-28 22:20:02 52.101.1.1 RELAY02 - 250+2.1.0+Sender+OK 0\n' +
+        '2026-11-28 22:20:02 52.101.1.1 RELAY02 RCPT TO:<orders@fourthcoffee.com> 0\n' +
+        '2026-11-28 22:20:03 52.101.1.1 RELAY02 - 550+5.7.64+TenantAttribution;+Relay+Access+Denied+ATTR36 0\n',
+    );
+    expect(message).toMatch(
+      /^input\.csv: looks like an IIS SMTP service log whose #Fields: lack cs-username: relay-audit needs it to pair a remote server's reply with the MAIL FROM and RCPT TO it answers \(cs-username tells the relay's commands, OutboundConnectionCommand, from the server's replies, OutboundConnectionResponse\)/,
+    );
+    expect(message).toContain('Line 9 holds a relay refusal (');
+    expect(message).toMatch(
+      /Enable them .*date, time, c-ip, cs-username, cs-method, cs-uri-query\) and analyse the logs written after\.$/,
+    );
+    expect(message).not.toMatch(/holds no remote server's replies|cannot show a refusal/);
+  });
+
+  it('with the default field set: holds no replies, and says so', async () => {
+    const message = await refusal(
+      `${PREAMBLE}#Fields: time c-ip cs-method cs-uri-stem sc-status\n22:20:01 10.0.2.62 EHLO - 250\n`,
+    );
+    expect(message).toMatch(
+      /lack cs-username, cs-uri-query: without them it holds no remote server's replies/,
+    );
+    expect(message).toContain('It holds no relay refusal.');
   });
 });

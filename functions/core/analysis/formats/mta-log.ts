@@ -2,10 +2,11 @@
  * Mail logs of relays that are not Exchange: Postfix, sendmail and Exim (docs/domain.md "MTA
  * logs"). Apps, printers and Linux hosts relay through them to the tenant's MX host and get
  * `550 5.7.64` there; the refusal is in the MTA's delivery line, the envelope sender (P1) on an
- * earlier line of the same queue id. So the reader keeps, per queue id, the sender and Message-ID
- * until the message leaves the queue — in a bounded map: past its cap the oldest queue ids are
- * forgotten, counted in the file's notes, and a refusal whose sender was forgotten is still
- * reported (classified without its P1).
+ * earlier line of the same queue id; a temporary refusal by a server that is not the last one tried
+ * is on a line of its own, which names no recipient (TriedServer). So the reader keeps, per queue id,
+ * the sender and Message-ID until the message leaves the queue — in a bounded map: past its cap the
+ * oldest queue ids are forgotten, counted in the file's notes, and a refusal whose sender was
+ * forgotten is still reported (classified without its P1).
  *
  * One reader reads all three programs (a host may run more than one, a central syslog holds
  * several hosts: queue ids are kept per host). Lines of other programs are counted, not listed.
@@ -97,13 +98,32 @@ interface QueuedMessage extends QueuedMessageName {
    */
   waiting?: { name: string; at: string; since?: number };
   /**
-   * sendmail, which logs no removal: the recipients its from= line counts (`nrcpts=`), and how many
-   * of them its delivery lines gave a final status (sent or failed, not deferred), in one queue run or
-   * several. It leaves the queue once all have (sendmailDone). -1 when its lines do not add up
-   * (more final recipients than counted, a delivery after it left): it stays queued until evicted.
+   * The recipients its from= line counts (sendmail `nrcpts=`, Postfix qmgr `nrcpt=`). sendmail, which
+   * logs no removal: how many of them its delivery lines gave a final status (sent or failed, not
+   * deferred), in one queue run or several. It leaves the queue once all have (sendmailDone). -1 when
+   * its lines do not add up (more final recipients than counted, a delivery after it left): it stays
+   * queued until evicted.
    */
   recipients?: number;
   finals?: number;
+  /** Refusals of servers tried before the last one, waiting for the delivery lines that name their recipient (triedServer). */
+  tried?: TriedServer[];
+}
+
+/**
+ * A server's temporary refusal that Postfix or Exim logs on a line of its own, without the recipient,
+ * when it goes on to the next server of the list (the tenant's MX host resolves to several
+ * addresses, a fallback relay): the delivery line that ends the attempt carries only the last
+ * server's result — a connect timeout, or `sent` through the fallback — so this line is the refusal.
+ */
+interface TriedServer {
+  /** The server's name, as the delivery lines name it (Exim `H=`). */
+  server: string;
+  status: string;
+  timestamp: string;
+  line: number;
+  /** A delivery line named its recipient (Exim: each line of the batch sent to that server may). */
+  named?: boolean;
 }
 
 /** The Message-ID of a queued message: the one its log names, else its stand-in. */
@@ -202,6 +222,26 @@ function ownRejection(program: MtaProgram, message: string): 'reject' | 'warning
  * line for it: this line is the only sign that NEWQID has the null sender.
  */
 const SENDMAIL_BOUNCE = /^([0-9A-Za-z]{10,20}): (?:DSN|sender notify|postmaster notify|return to sender): /;
+
+/**
+ * Postfix smtp's note of a temporary error from a server that is not the last it may try
+ * (smtp_trouble.c `smtp_rcpt_fail`, `smtp_bulk_fail`: "Just log something informative"):
+ * `host NAME[ip] said: 451 4.4.62 … (in reply to RCPT TO command)`, `host NAME[ip] refused to talk to
+ * me: 421 …`; the recipients it concerns are kept for the next server. Group 1: the server's name.
+ */
+const POSTFIX_TRIED = /^host ([^\s[]+)\[[^\]]*\](?::\d+)? (?:said|refused to talk to me): /;
+/**
+ * Exim's note of a temporary error from a host that is not the last (transports/smtp.c `write_logs`,
+ * Exim 4.87 on): `H=NAME [ip][:port]: SMTP error from remote mail server after MAIL FROM:<…>: 451 …`,
+ * after MAIL FROM, DATA or the final dot — errors of the whole batch of addresses sent to that host.
+ * Group 1: the host's name.
+ */
+const EXIM_TRIED = /^H=(\S+) \[[^\]]*\](?::\d+)?: /;
+/**
+ * Postfix cleanup's header_checks and body_checks actions (`warning: header Subject: … from …`):
+ * they quote the message's own content, not a server's answer.
+ */
+const POSTFIX_CONTENT_CHECK = /^[a-z_-]+: (?:header|body) /;
 
 /** What a head's lines are: how many are log lines, and the MTA of the first mail line among them. */
 interface HeadShape {
@@ -378,6 +418,13 @@ interface Delivery {
   sender?: string;
 }
 
+/** The MTAs as messages name them. */
+const MTA_NAMES: Readonly<Record<MtaProgram, string>> = {
+  postfix: 'Postfix',
+  sendmail: 'sendmail',
+  exim: 'Exim',
+};
+
 /** How many programs the reader names when a syslog file has no mail line. */
 const MAX_PROGRAMS_NAMED = 32;
 
@@ -409,6 +456,8 @@ export class MtaLogReader extends LineReader implements LateTextReader {
   private firstVerifyRefusal: number | undefined;
   private verifyWarnings = 0;
   private farthestSender = 0;
+  /** Messages with refusals of servers tried before the last not yet named (TriedServer), evicted or not. */
+  private readonly triedWaiting = new Set<QueuedMessage>();
   private eximLocalDates = 0;
   /** The MTA of the first mail line: the file's format. */
   private program: MtaProgram | undefined;
@@ -621,7 +670,10 @@ export class MtaLogReader extends LineReader implements LateTextReader {
     else if (this.others.size < MAX_PROGRAMS_NAMED) this.others.set(program, 1);
   }
 
-  /** Postfix and sendmail: `QUEUEID: from=<…>` / `QUEUEID: to=<…>, …`; sendmail's `QUEUEID: NEWQID: DSN: …` */
+  /**
+   * Postfix and sendmail: `QUEUEID: from=<…>` / `QUEUEID: to=<…>, …`; Postfix's `QUEUEID: host … said: …`
+   * (a server tried before the last); sendmail's `QUEUEID: NEWQID: DSN: …`.
+   */
   private queued(program: MtaProgram, syslog: SyslogLine, line: number): void {
     const match = QUEUE_ID.exec(syslog.message);
     if (!match) {
@@ -644,11 +696,9 @@ export class MtaLogReader extends LineReader implements LateTextReader {
       const msgid = /(?:^|, )msgid=(<[^>]*>|[^,\s]+)/.exec(text);
       if (msgid) news = setMessageId(entry, msgid[1] as string, timestamp, line) || news;
       this.afterFacts(key, entry, news, timestamp, line);
-      if (program === 'sendmail') {
-        const count = /(?:^|, )nrcpts=(\d+)/.exec(text)?.[1];
-        if (count !== undefined && entry.recipients === undefined) entry.recipients = Number(count);
-        this.sendmailDone(key, entry);
-      }
+      const count = /(?:^|, )nrcpts?=(\d+)/.exec(text)?.[1];
+      if (count !== undefined && entry.recipients === undefined) entry.recipients = Number(count);
+      if (program === 'sendmail') this.sendmailDone(key, entry);
       return;
     }
     if (text.startsWith('message-id=')) {
@@ -657,9 +707,19 @@ export class MtaLogReader extends LineReader implements LateTextReader {
       return;
     }
     if (!text.startsWith('to=')) {
-      if (program === 'sendmail') this.sendmailBounce(key, text, syslog, line);
-      // smtpd's rejection of a later recipient of a session that already has a queue file.
-      else this.verifyRefusal(program, syslog.message, line);
+      if (program === 'sendmail') {
+        if (this.sendmailBounce(key, text, syslog, line)) return;
+      } else {
+        // smtpd's rejection of a later recipient of a session that already has a queue file.
+        if (this.verifyRefusal(program, syslog.message, line)) return;
+        const tried = POSTFIX_TRIED.exec(text);
+        if (tried !== null) {
+          this.triedServer(key, id, tried[1] as string, text, syslog.timestamp, line);
+          return;
+        }
+        if (POSTFIX_CONTENT_CHECK.test(text)) return;
+      }
+      this.unreadLine(program, text, line);
       return;
     }
     const deliveries = program === 'postfix' ? postfixDelivery(text) : sendmailDeliveries(text);
@@ -673,6 +733,10 @@ export class MtaLogReader extends LineReader implements LateTextReader {
     // Its stand-in's hour (queuedMessageIdentity), fixed at the first delivery line read.
     if (program === 'postfix' && entry.messageId === undefined)
       entry.arrival ??= postfixArrival(timestamp, text);
+    // The delivery line that ends Postfix's attempt: the refusals of the servers tried before the last
+    // concern the recipient of a message that has one; of several, which one cannot be told.
+    const only = entry.recipients === 1 && deliveries.length === 1 ? deliveries[0]?.recipient : undefined;
+    this.reportTried(entry, only);
     for (const delivery of deliveries) this.deliver(delivery, entry, syslog, relay, line);
     if (program === 'sendmail') this.sendmailDelivered(key, entry, deliveries);
   }
@@ -687,11 +751,85 @@ export class MtaLogReader extends LineReader implements LateTextReader {
    */
   private withoutQueueId(program: MtaProgram, text: string, line: number): void {
     if (this.verifyRefusal(program, text, line) || refusalMarkerIn(text) === undefined) return;
-    const what =
-      program === 'exim'
-        ? 'an Exim line that does not start with a message id'
-        : `a ${program === 'postfix' ? 'Postfix' : 'sendmail'} line that does not start with a queue id`;
+    const what = `a${program === 'exim' ? 'n' : ''} ${MTA_NAMES[program]} line that does not start with a ${program === 'exim' ? 'message' : 'queue'} id`;
     this.skipLine(line, 'BAD_LINE', `${what}: "${quoteText(text, 80)}"`, text);
+  }
+
+  /**
+   * A line of a queued message read as none of its shapes (a delivery, a server tried before the
+   * last, a bounce, the relay's own rejection): said nothing of before, it is still not counted as
+   * analysed when it holds relay-refusal text — skipped as REFUSAL_NOT_READ, failing the file.
+   */
+  private unreadLine(program: MtaProgram, text: string, line: number): void {
+    if (refusalMarkerIn(text) === undefined) return;
+    const what = `a${program === 'exim' ? 'n' : ''} ${MTA_NAMES[program]} line of a queued message in a shape relay-audit does not read`;
+    this.skipLine(line, 'BAD_LINE', `${what}: "${quoteText(text, 80)}"`, text);
+  }
+
+  /**
+   * A refusal of a server tried before the last (TriedServer), which names no recipient: kept on the
+   * message until the delivery lines that end the attempt name it (reportTried, eximTried), or
+   * handed on without a recipient — as a refusal of the message whose recipient the run may name
+   * (classifier/unnamed-recipients.ts) — when none does: at the message's removal, at the next
+   * attempt, at the end of the file, or at once when no delivery line of it is to come (the message
+   * left the queue, the file is read newest first, the queue is full).
+   */
+  private triedServer(
+    key: string,
+    id: Pick<QueuedMessage, 'program' | 'host' | 'queueId'>,
+    server: string,
+    status: string,
+    timestamp: string,
+    line: number,
+  ): void {
+    if (!this.context.isRelevant('DEFER', 'SMTP', status, undefined)) return;
+    const entry = this.entry(key, id, timestamp, true);
+    const refusal: TriedServer = { server: detach(server), status: detach(status), timestamp, line };
+    if (this.backwards || this.queue.get(key) !== entry) {
+      this.report(
+        entry,
+        { recipient: '', eventId: 'DEFER', status: refusal.status },
+        timestamp,
+        server,
+        line,
+      );
+      return;
+    }
+    // Refusals a delivery line named belong to an earlier attempt: this one begins anew.
+    if (entry.tried?.some((earlier) => earlier.named === true)) this.reportTried(entry, undefined);
+    if (entry.tried === undefined) entry.tried = [refusal];
+    else entry.tried.push(refusal);
+    this.triedWaiting.add(entry);
+  }
+
+  /**
+   * Hands on the refusals of servers tried before the last that wait on `entry`: of `recipient`, or
+   * without one when it is not known; those a delivery line named already were handed on then.
+   */
+  private reportTried(entry: QueuedMessage, recipient: string | undefined): void {
+    const tried = entry.tried;
+    if (tried === undefined) return;
+    delete entry.tried;
+    this.triedWaiting.delete(entry);
+    for (const refusal of tried) {
+      if (refusal.named === true) continue;
+      const delivery: Delivery = { recipient: recipient ?? '', eventId: 'DEFER', status: refusal.status };
+      this.report(entry, delivery, refusal.timestamp, refusal.server, refusal.line);
+    }
+  }
+
+  /**
+   * An Exim delivery line of `recipient` through `host`: the refusals of that host waiting on the
+   * message concern it — Exim notes only errors after MAIL FROM, DATA or the final dot, which defer
+   * every address of the batch sent to that host, each named by a delivery line of its own.
+   */
+  private eximTried(entry: QueuedMessage, recipient: string, host: string | undefined): void {
+    for (const refusal of entry.tried ?? []) {
+      if (refusal.server !== host) continue;
+      refusal.named = true;
+      const delivery: Delivery = { recipient, eventId: 'DEFER', status: refusal.status };
+      this.report(entry, delivery, refusal.timestamp, refusal.server, refusal.line);
+    }
   }
 
   /**
@@ -713,16 +851,17 @@ export class MtaLogReader extends LineReader implements LateTextReader {
   /**
    * `NEWQID: DSN: …` after the queue id of a message (`reported`): NEWQID is the bounce sendmail made,
    * its sender null (`<>`). `Cannot send message for 5 days` (Timeout.queuereturn) returns every
-   * recipient of the message still queued, and sendmail removes it from its queue.
+   * recipient of the message still queued, and sendmail removes it from its queue. True when `text` is one.
    */
-  private sendmailBounce(reported: string, text: string, syslog: SyslogLine, line: number): void {
+  private sendmailBounce(reported: string, text: string, syslog: SyslogLine, line: number): boolean {
     const bounce = SENDMAIL_BOUNCE.exec(text);
-    if (bounce === null) return;
+    if (bounce === null) return false;
     const queueId = bounce[1] as string;
     if (text.startsWith('Cannot send message for ', bounce[0].length)) this.leave(reported, syslog.timestamp);
     const key = queueKey(syslog.host, queueId);
     const entry = this.entry(key, { program: 'sendmail', host: syslog.host, queueId }, syslog.timestamp);
     this.afterFacts(key, entry, this.sender(entry, '<>', syslog.timestamp, line), syslog.timestamp, line);
+    return true;
   }
 
   /**
@@ -760,7 +899,10 @@ export class MtaLogReader extends LineReader implements LateTextReader {
     this.keepRemoved(entry);
   }
 
-  /** Exim: `ID <= sender …`, `ID ** rcpt … : 550 5.7.64 …`, `ID == rcpt … defer …`, `ID Completed`. */
+  /**
+   * Exim: `ID <= sender …`, `ID ** rcpt … : 550 5.7.64 …`, `ID == rcpt … defer …`, `ID Completed`;
+   * `ID H=host [ip]: …` (a host tried before the last).
+   */
   private exim(text: string, syslog: SyslogLine, line: number): void {
     const space = text.indexOf(' ');
     const id = space < 0 ? text : text.slice(0, space);
@@ -789,10 +931,17 @@ export class MtaLogReader extends LineReader implements LateTextReader {
       return;
     }
     const eventId = EXIM_EVENTS[flag];
-    if (eventId === undefined) return;
+    if (eventId === undefined) {
+      const tried = EXIM_TRIED.exec(rest);
+      if (tried !== null) this.triedServer(key, queued, tried[1] as string, rest, timestamp, line);
+      else if (!this.verifyRefusal('exim', text, line)) this.unreadLine('exim', rest, line);
+      return;
+    }
     const host = /(?:^| )H=([^\s[]+)/.exec(after)?.[1];
     const entry = this.entry(key, queued, timestamp, true);
-    this.deliver(eximDelivery(after, eventId), entry, syslog, host, line);
+    const delivery = eximDelivery(after, eventId);
+    this.eximTried(entry, delivery.recipient, host);
+    this.deliver(delivery, entry, syslog, host, line);
   }
 
   /**
@@ -853,6 +1002,8 @@ export class MtaLogReader extends LineReader implements LateTextReader {
     if (removed !== undefined && timestamp < removed.lastAt) this.recentlyRemoved.delete(key);
     const entry = this.queue.get(key);
     if (entry === undefined) return;
+    // No delivery line of it is to come: its refusals of servers tried before the last name no recipient.
+    this.reportTried(entry, undefined);
     if (timestamp < entry.lastAt) {
       this.queue.delete(key);
       return;
@@ -949,6 +1100,7 @@ export class MtaLogReader extends LineReader implements LateTextReader {
   protected override finish(): void {
     super.finish();
     const sink = this.sink;
+    for (const entry of [...this.triedWaiting]) this.reportTried(entry, undefined);
     const queued = [...this.queue.values()].reverse();
     for (const entry of queued) {
       if (entry.knownAt === undefined || entry.knownLine === undefined) continue;
@@ -1005,10 +1157,21 @@ export class MtaLogReader extends LineReader implements LateTextReader {
     queued.delivered = true;
     if (delivery.eventId === 'DEFER') queued.deferred = true;
     this.redirect(delivery, queued, syslog, line);
+    this.report(queued, delivery, syslog.timestamp, relay, line);
+  }
+
+  /** Hands on what a line says of one recipient of a queued message (a recipient `''` is not known). */
+  private report(
+    queued: QueuedMessage,
+    delivery: Delivery,
+    timestamp: string,
+    relay: string | undefined,
+    line: number,
+  ): void {
     if (!this.context.isRelevant(delivery.eventId, 'SMTP', delivery.status, undefined)) return;
     const messageId = messageIdOf(queued);
     const event: TraceEvent = {
-      timestamp: syslog.timestamp,
+      timestamp,
       eventId: delivery.eventId,
       source: 'SMTP',
       recipient: normaliseAddress(delivery.recipient),
@@ -1023,14 +1186,14 @@ export class MtaLogReader extends LineReader implements LateTextReader {
       queued.from ?? (delivery.sender === undefined ? undefined : normaliseAddress(delivery.sender));
     if (from !== undefined) event.returnPath = from;
     // As on an Exchange SEND row: the client is the relay itself, the server the host it delivered to.
-    if (syslog.host !== '') event.clientHostname = syslog.host;
+    if (queued.host !== '') event.clientHostname = queued.host;
     if (relay !== undefined && relay !== 'none') event.serverHostname = relay.replace(/\.$/, '');
     if (event.recipient === '') delete event.recipient;
     this.handOn(event);
     // Handed on before its sender or Message-ID was read (lines out of order, or in an earlier file):
     // what is read of them later follows under this name.
     if (from === undefined || queued.messageId === undefined) {
-      queued.waiting ??= { name: messageId, at: syslog.timestamp };
+      queued.waiting ??= { name: messageId, at: timestamp };
       if (from === undefined) queued.waiting.since ??= this.handed;
     }
   }
@@ -1171,9 +1334,31 @@ function sendmailDeliveries(text: string): Delivery[] | string {
       ? 'DEFER'
       : 'FAIL';
   const status = dsn !== undefined && !stat.includes(dsn) ? `${dsn} ${stat}` : stat;
-  return list
-    .split(',')
-    .map((recipient) => recipient.trim())
-    .filter((recipient) => recipient !== '')
-    .map((recipient) => ({ recipient, eventId, status }));
+  return recipientsOf(list).map((recipient) => ({ recipient, eventId, status }));
+}
+
+/**
+ * The addresses of a sendmail recipient list, which `logdelivery` joins with `,`: split at the commas
+ * outside `<…>` and quotes — a quoted local part may hold one (`<"Smith, John"@x>`, RFC 5321).
+ */
+function recipientsOf(list: string): string[] {
+  const recipients: string[] = [];
+  let start = 0;
+  let quoted = false;
+  let angle = false;
+  for (let at = 0; at < list.length; at++) {
+    const char = list[at];
+    if (quoted) {
+      if (char === '\\') at++;
+      else if (char === '"') quoted = false;
+    } else if (char === '"') quoted = true;
+    else if (char === '<') angle = true;
+    else if (char === '>') angle = false;
+    else if (char === ',' && !angle) {
+      recipients.push(list.slice(start, at));
+      start = at + 1;
+    }
+  }
+  recipients.push(list.slice(start));
+  return recipients.map((recipient) => recipient.trim()).filter((recipient) => recipient !== '');
 }

@@ -92,16 +92,8 @@ function describeW3cLog(input: UnrecognisedInput): string | undefined {
     }
     const iis = /internet information services/i.test(software ?? '');
     const fields = input.text.trim().split(/\s+/);
-    if (iis && fields.includes('cs-method')) {
-      // The SMTP service's own log (its default field set, or one short of what the reader needs).
-      const missing = IIS_SMTP_FIELDS.filter((name) => !fields.includes(name));
-      return (
-        `looks like an IIS SMTP service log whose #Fields: lack ${missing.join(', ')}: without them it holds ` +
-        "no remote server's replies, so it cannot show a refusal (the service's default field set logs none). " +
-        "Enable them in the SMTP virtual server's logging properties (Advanced > Extended Properties: at least " +
-        `date, ${IIS_SMTP_FIELDS.join(', ')}) and analyse the logs written after.`
-      );
-    }
+    // The SMTP service's own log (its default field set, or one short of what the reader needs).
+    if (iis && fields.includes('cs-method')) return describeIisSmtpLog(fields, input);
     return (
       `looks like a W3C extended log${iis ? ' of IIS (such as the IIS 6 SMTP service writes)' : ''}: ` +
       `its #Fields: are separated by spaces, not commas, ${NOT_YET}.`
@@ -111,6 +103,32 @@ function describeW3cLog(input: UnrecognisedInput): string | undefined {
     return `looks like an Exchange log of type "${logType}" (#Log-type), not a message tracking log, ${NOT_YET}.`;
   }
   return undefined;
+}
+
+/**
+ * An IIS SMTP service log without some of the fields the reader needs. Without `cs-uri-query` (the
+ * service's default field set) it logs no reply text; with it but without `cs-username` the replies
+ * are there — a refusal among them is named — but cannot be told from the relay's own commands, nor
+ * paired with the MAIL FROM and RCPT TO they answer.
+ */
+function describeIisSmtpLog(fields: readonly string[], input: UnrecognisedInput): string {
+  const missing = IIS_SMTP_FIELDS.filter((name) => !fields.includes(name));
+  const them = missing.length === 1 ? 'it' : 'them';
+  const why =
+    fields.includes('cs-uri-query') || refusalMarkerIn(input.sample) !== undefined
+      ? `relay-audit needs ${them} to pair a remote server's reply with the MAIL FROM and RCPT TO it answers` +
+        (fields.includes('cs-username')
+          ? ''
+          : " (cs-username tells the relay's commands, OutboundConnectionCommand, from the server's replies, " +
+            'OutboundConnectionResponse)') +
+        ', so it does not read the file.'
+      : "without them it holds no remote server's replies, so it cannot show a refusal (the service's default " +
+        'field set logs none).';
+  return (
+    `looks like an IIS SMTP service log whose #Fields: lack ${missing.join(', ')}: ${why}${refusalNote(input)} ` +
+    `Enable them in the SMTP virtual server's logging properties (Advanced > Extended Properties: at least ` +
+    `date, ${IIS_SMTP_FIELDS.join(', ')}) and analyse the logs written after.`
+  );
 }
 
 /**
