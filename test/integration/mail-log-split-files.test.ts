@@ -192,3 +192,30 @@ describe('what the refusals of a log tell other files is bounded', () => {
     );
   });
 });
+
+describe('a Postfix queue id reused a week later, in a refusal-lines export', () => {
+  it('keeps the later refusal its own finding, without the earlier message’s sender', async () => {
+    const { result, rows, notes } = await analyse([
+      await fixture('postfix-queue-id-reused-week1.log'),
+      await fixture('postfix-queue-id-reused-week2-refusals.log'),
+    ]);
+    expect(result.duplicates).toBe(0);
+    expect(rows).toEqual([
+      [
+        'postfix:relay01:3F7A21C0B4@2026-11-28T22',
+        'noc@adatum.com',
+        'foreign-sender-domain',
+        undefined,
+        'low',
+      ],
+      [
+        'week1.3F7A21C0B4@app01.contoso.local',
+        'noc@adatum.com',
+        'foreign-sender-domain',
+        'alerts@monitoring.contoso.com',
+        'high',
+      ],
+    ]);
+    expect(notes).toContain('SENDER_NOT_SEEN');
+  });
+});

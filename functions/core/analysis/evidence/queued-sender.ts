@@ -16,8 +16,8 @@
  * that name takes them — not another message under the same, reused, queue id.
  *
  * A message that left the queue during its file is not handed on, but its refusals name its sender
- * and Message-ID as that file read them, with its queue id and host: they are kept like a `QUEUED`
- * event. Another file of the run may hold copies of some of the same lines — a SIEM export of the
+ * and Message-ID as that file read them, with its queue id and host, and when they were logged: they
+ * are kept like a `QUEUED` event, for lines logged within those times (see {@link RefusedMessage}). Another file of the run may hold copies of some of the same lines — a SIEM export of the
  * refusal lines alone (Splunk `index=mail "5.7.64"`, `grep -E '5\.7\.64|4\.4\.62'`), or two
  * overlapping time windows of one log — and its copy of the refusal is then named as the original,
  * which makes it a repeat, not a second finding under a stand-in without a sender.
@@ -101,6 +101,17 @@ interface QueuedSender {
   messageId?: string;
 }
 
+/**
+ * What the refusals of a message that left the queue said of it, and when they were logged: it names
+ * only copies of those lines (their times lie within), not a later message under the same, reused,
+ * queue id (Postfix's short ids repeat; `enable_long_queue_ids` exists for that).
+ */
+interface RefusedMessage {
+  sender: QueuedSender;
+  first: number;
+  last: number;
+}
+
 /** The host and queue id of an MTA event, or `undefined` for events of other formats. */
 function queueKeyOf(event: TraceEvent): string | undefined {
   if (event.internalMessageId === undefined) return undefined;
@@ -135,6 +146,8 @@ function merged(known: QueuedSender | undefined, returnPath?: string, messageId?
  */
 export class QueuedSenders {
   private readonly senders: BoundedMap<string, QueuedSender>;
+  /** What MTA refusals said of their messages, by host and queue id (see {@link RefusedMessage}). */
+  private readonly refused: BoundedMap<string, RefusedMessage>;
   /** What files read after deliveries of a message, by host and the name the deliveries had. */
   private readonly late: BoundedMap<string, QueuedSender>;
   /** The stand-ins refusals were named by in their own files, by the Message-ID another file gave them. */
@@ -142,6 +155,7 @@ export class QueuedSenders {
 
   public constructor(tracked: number) {
     this.senders = new BoundedMap(tracked);
+    this.refused = new BoundedMap(tracked);
     this.late = new BoundedMap(tracked);
     this.standIns = new BoundedMap(tracked);
   }
@@ -162,6 +176,10 @@ export class QueuedSenders {
     if (returnPath === undefined && messageId === undefined) return;
     const key = queueKeyOf(event);
     if (key === undefined) return;
+    if (!late && event.eventId !== QUEUED_EVENT_ID) {
+      this.refusal(key, event, returnPath, messageId);
+      return;
+    }
     const map = late ? this.late : this.senders;
     const known = map.get(key);
     const sender = merged(known, returnPath, messageId);
@@ -171,6 +189,25 @@ export class QueuedSenders {
       const named = hostKey(event, sender.messageId);
       this.late.set(detach(named), merged(this.late.get(named), sender.returnPath, sender.messageId));
     }
+  }
+
+  /** Keeps what a refusal says of its message (`key`), with when it was logged. */
+  private refusal(key: string, event: TraceEvent, returnPath?: string, messageId?: string): void {
+    const at = Date.parse(event.timestamp);
+    if (Number.isNaN(at)) return;
+    const known = this.refused.get(key);
+    const sender = merged(known?.sender, returnPath, messageId);
+    const first = Math.min(known?.first ?? at, at);
+    const last = Math.max(known?.last ?? at, at);
+    this.refused.set(known === undefined ? detach(key) : key, { sender, first, last });
+  }
+
+  /** What the refusals of the event's message said of it, when the event lies within their times. */
+  private refusedOf(key: string, event: TraceEvent): QueuedSender | undefined {
+    const known = this.refused.get(key);
+    if (known === undefined) return undefined;
+    const at = Date.parse(event.timestamp);
+    return at >= known.first && at <= known.last ? known.sender : undefined;
   }
 
   /**
@@ -186,7 +223,7 @@ export class QueuedSenders {
     const key = queueKeyOf(event);
     if (key === undefined) return event;
     const late = this.lateOf(event);
-    const queued = this.senders.get(key);
+    const queued = this.senders.get(key) ?? this.refusedOf(key, event);
     const returnPath = late?.returnPath ?? queued?.returnPath;
     const messageId = late?.messageId ?? queued?.messageId;
     if (returnPath === undefined && messageId === undefined) return event;
