@@ -126,6 +126,21 @@ describe('lines that start with a bracket', () => {
     expect(await refusal(text)).toMatch(/^input\.csv: JSON that is no message trace\./);
   });
 
+  it.each([
+    [
+      'NDJSON with the NaN and Infinity Python writes',
+      '{"size": NaN, "delay": Infinity}\n{"size": -Infinity}\n',
+    ],
+    [
+      'objects a writer joined with commas',
+      `${[1, 2].map((n) => JSON.stringify({ host: 'relay01', message: `line ${n}: ${STATUS}` })).join(',\n')}\n`,
+    ],
+  ])('calls %s JSON, not a CSV with headers', async (_name, text) => {
+    const message = await refusal(text);
+    expect(message).toMatch(/JSON/);
+    expect(message).not.toMatch(/unknown format|has the headers/);
+  });
+
   it('calls JSON every start of a JSON line, however it was cut', () => {
     // Detection hands over at most 16 KB of a line: a document of one long line is cut anywhere.
     const line =

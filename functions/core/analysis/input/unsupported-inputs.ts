@@ -389,10 +389,11 @@ function directive(preamble: readonly string[], name: string): string | undefine
 
 /**
  * One JSON token and the white space before it: an opening or closing bracket, `,` or `:`, a string,
- * or a number or literal followed by white space, punctuation or the line's end (`1000.000000]`, not `true1`).
+ * or a number or literal followed by white space, punctuation or the line's end (`1000.000000]`, not `true1`);
+ * `NaN` and `Infinity` too, which Python's `json` writes for such floats.
  */
 const JSON_TOKEN =
-  /\s*(?:([[{])|([\]}])|(,)|(:)|("(?:[^"\\]|\\.)*")|(-?(?:0|[1-9]\d*)(?:\.\d+)?(?:[eE][+-]?\d+)?|true|false|null)(?=[\s,:\]}]|$))/y;
+  /\s*(?:([[{])|([\]}])|(,)|(:)|("(?:[^"\\]|\\.)*")|(-?(?:0|[1-9]\d*)(?:\.\d+)?(?:[eE][+-]?\d+)?|true|false|null|NaN|-?Infinity)(?=[\s,:\]}]|$))/y;
 /** The start of a token cut where the line was cut (at the {@link SAMPLE_CHARS} detection hands over). */
 const CUT_TOKEN = /^(?:"(?:[^"\\]|\\.)*\\?|-?[\d.]*(?:[eE][+-]?\d*)?|t(?:ru?)?|f(?:a(?:ls?)?)?|n(?:ul?)?)$/;
 
@@ -430,7 +431,8 @@ function startsJson(line: string): boolean {
       if (!(expect === 'next' || wasEmpty) || open.pop() !== (closing === '}' ? '{' : '[')) return false;
       expect = afterValue();
     } else if (comma !== undefined) {
-      if (expect !== 'next') return false;
+      // After a whole value, a comma starts the next one: objects a writer joined with commas.
+      if (expect !== 'next' && expect !== 'end') return false;
       expect = open.at(-1) === '{' ? 'key' : 'value';
     } else if (colon !== undefined) {
       if (expect !== 'colon') return false;
