@@ -750,7 +750,7 @@ export class MtaLogReader extends LineReader implements LateTextReader {
    * connect, disconnect), not the ones read.
    */
   private withoutQueueId(program: MtaProgram, text: string, line: number): void {
-    if (this.verifyRefusal(program, text, line) || refusalMarkerIn(text) === undefined) return;
+    if (refusalMarkerIn(text) === undefined || this.verifyRefusal(program, text, line)) return;
     const what = `a${program === 'exim' ? 'n' : ''} ${MTA_NAMES[program]} line that does not start with a ${program === 'exim' ? 'message' : 'queue'} id`;
     this.skipLine(line, 'BAD_LINE', `${what}: "${quoteText(text, 80)}"`, text);
   }
@@ -840,8 +840,10 @@ export class MtaLogReader extends LineReader implements LateTextReader {
    * True when `message` is one.
    */
   private verifyRefusal(program: MtaProgram, message: string, line: number): boolean {
+    // The marker first: most lines hold none, and then no pattern need be tried.
+    if (refusalMarkerIn(message) === undefined) return false;
     const rejection = ownRejection(program, message);
-    if (rejection === undefined || refusalMarkerIn(message) === undefined) return false;
+    if (rejection === undefined) return false;
     this.verifyRefusals++;
     this.firstVerifyRefusal ??= line;
     if (rejection === 'warning') this.verifyWarnings++;
