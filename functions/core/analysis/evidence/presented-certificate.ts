@@ -3,6 +3,8 @@
  * certificate it presented, whether that certificate names an accepted domain, and whether it
  * matches the OnPremises connector's `TlsSenderCertificateName` (docs/domain.md §1: attribution by
  * certificate needs a name on the certificate that is an accepted domain and matches the connector).
+ * A session through the outbound proxy front end is judged by the certificate the front end was told
+ * to present, or not at all ({@link SmtpSession.frontEnd}).
  */
 import type { DomainOracle } from '../../organisation/accepted-domains.js';
 import type { InboundConnectorInfo } from '../../organisation/connector-info.js';
@@ -31,6 +33,8 @@ export interface CertificateFacts {
   internalCa?: true;
   /** The day (YYYY-MM-DD) the certificate expired, when that was before the refusal. */
   expiredOn?: string;
+  /** The outbound proxy front end presented it, on the server's instruction (not the server itself). */
+  viaFrontEnd?: true;
 }
 
 /** The margin before a logged "Not after" reads as expired: the log writes it in the server's zone. */
@@ -147,6 +151,7 @@ export function certificateFacts(
   if (!facts.selfSigned && certificate.issuer !== undefined && DOMAIN_COMPONENT.test(certificate.issuer))
     facts.internalCa = true;
   if (certificate.thumbprint !== undefined) facts.thumbprint = certificate.thumbprint;
+  if (certificate.instructed) facts.viaFrontEnd = true;
   const expired = expiry(certificate, at);
   if (expired?.kind === 'expired') facts.expiredOn = expired.on;
   return facts;
@@ -208,6 +213,17 @@ export function sessionEvidence(
     },
   ];
   const certificate = session.certificate;
+  if (certificate === undefined && session.frontEnd === true) {
+    evidence.push({
+      kind: 'certificate-not-logged',
+      detail:
+        `the session went to the outbound proxy front end (a send connector with FrontendProxyEnabled), which opened ` +
+        `its own session to Exchange Online: how ${options.server} reached the front end is not what Exchange Online ` +
+        `saw, and this log does not name the certificate the front end presented; the front end's ` +
+        `FrontEnd\\ProtocolLog\\SmtpSend log shows that session`,
+    });
+    return evidence;
+  }
   if (certificate === undefined && session.partial === true) {
     evidence.push({
       kind: 'session-start-missing',
@@ -234,10 +250,16 @@ export function sessionEvidence(
     facts.thumbprint === undefined ? undefined : `thumbprint ${facts.thumbprint}`,
     facts.issuer === undefined ? undefined : `issued by ${facts.issuer}`,
   ].filter((part) => part !== undefined);
+  const presented =
+    session.frontEnd === true
+      ? `the session went to the outbound proxy front end (a send connector with FrontendProxyEnabled), which ` +
+        `presented ${describeCertificate(facts)} to Exchange Online on ${options.server}'s instruction ` +
+        `(the log's "Instructing the next hop" line)`
+      : `${options.server} presented ${describeCertificate(facts)} after STARTTLS`;
   evidence.push({
     kind: 'presented-certificate',
     detail:
-      `${options.server} presented ${describeCertificate(facts)} after STARTTLS` +
+      presented +
       (details.length > 0 ? `; ${details.join(', ')}` : '') +
       (facts.selfSigned
         ? '; it is self-signed (subject = issuer), which Exchange Online does not trust'

@@ -19,9 +19,20 @@
  * of a file the sessions still open are handed on ({@link SmtpSessions.stillOpen}), and an answer in a
  * session joined late says which of the commands sent before the log it answers (`earlierCommand`),
  * so the classifier can pair it with its recipient (evidence/open-session.ts).
+ *
+ * A send connector with FrontendProxyEnabled (Exchange 2013 and later) sends through the outbound
+ * proxy front end, which opens its own session to Exchange Online: the server's log then shows its
+ * session to the front end (port 717), with `XPROXYTO`, and the TLS and certificate of that internal
+ * hop are not what Exchange Online saw ({@link SmtpSession.frontEnd}).
  */
 import { detach } from '../../kernel/strings.js';
-import { normaliseAddress, normaliseMessageId, type SmtpSession } from '../model/events.js';
+import { isDnsName, normaliseName } from '../../organisation/host-names.js';
+import {
+  normaliseAddress,
+  normaliseMessageId,
+  type PresentedCertificate,
+  type SmtpSession,
+} from '../model/events.js';
 import { CertificateBuilder, certificateLine } from './protocol-certificate.js';
 
 export interface SessionLimits {
@@ -161,6 +172,38 @@ interface SessionState {
 const MESSAGE_LINE = /sending message with RecordId \S+ and InternetMessageId (<[^>\s]*>|\S+)/i;
 const REPLY = /^([2-5]\d\d)([ -]|$)/;
 
+/**
+ * The line Exchange writes before `XPROXYTO` when the send connector names its certificate: the
+ * front end is to present it to Exchange Online.
+ */
+const FRONT_END_CERTIFICATE =
+  /Instructing the next hop \(outbound proxy frontend\) to present the following certificate during TLS:(.*)$/i;
+/** The front end's answer when its own session to the target failed. */
+const FRONT_END_FAILURE = /Proxy session setup failed on Frontend/i;
+
+/**
+ * The certificate a "present the following certificate" line names: the send connector's
+ * TlsCertificateName as Exchange writes it (`<I>issuer<S>subject`, the issuer optional), a
+ * distinguished name, or the FQDN the front end picks its certificate by. Names only: the front
+ * end's own log has the rest.
+ */
+function namedCertificate(text: string): PresentedCertificate | undefined {
+  const value = text.trim();
+  const builder = new CertificateBuilder();
+  const identifier = /^(?:<I>([^<]*))?<S>(.+)$/i.exec(value);
+  if (identifier !== null) {
+    builder.add('subject', (identifier[2] ?? '').trim());
+    builder.add('issuer', (identifier[1] ?? '').trim());
+    return { ...builder.build(), instructed: true };
+  }
+  if (/(?:^|[,\s])CN=/i.test(value)) {
+    builder.add('subject', value);
+    return { ...builder.build(), instructed: true };
+  }
+  const name = normaliseName(value);
+  return isDnsName(name) ? { names: [detach(name)], alternateNames: [], instructed: true } : undefined;
+}
+
 export class SmtpSessions {
   private readonly open = new Map<string, SessionState>();
   /** Sessions closed before their end because too many were open. */
@@ -233,6 +276,8 @@ export class SmtpSessions {
   private information(state: SessionState, row: ProtocolRow): void {
     const certificate = certificateLine(row.data, row.context);
     if (certificate !== undefined) {
+      // Through the front end, this server's certificate lines are of the hop to the front end.
+      if (state.session.frontEnd === true) return;
       switch (certificate.kind) {
         case 'sending-start':
           state.reading = 'sending';
@@ -256,11 +301,32 @@ export class SmtpSessions {
           return;
       }
     }
+    const named = FRONT_END_CERTIFICATE.exec(row.context) ?? FRONT_END_CERTIFICATE.exec(row.data);
+    if (named !== null) {
+      this.throughFrontEnd(state, row.line, namedCertificate(named[1] ?? ''));
+      return;
+    }
     const message = MESSAGE_LINE.exec(row.context) ?? MESSAGE_LINE.exec(row.data);
     if (message?.[1] !== undefined) {
       state.messageId = detach(normaliseMessageId(message[1]));
       delete state.mailFrom;
     }
+  }
+
+  /**
+   * The session goes through the outbound proxy front end: what the log said of its own TLS and
+   * certificate is dropped, and `named` (the certificate the front end was told to present, when the
+   * log names it) is what Exchange Online saw.
+   */
+  private throughFrontEnd(state: SessionState, line: number, named?: PresentedCertificate): void {
+    if (state.session.frontEnd === true && named === undefined) return;
+    state.reading = undefined;
+    state.builder = undefined;
+    const { certificate: _ownHop, ...session } = state.session;
+    state.session =
+      named === undefined
+        ? { ...session, tls: true, frontEnd: true, line: state.firstLine }
+        : { ...session, tls: true, frontEnd: true, certificate: named, line };
   }
 
   private finishCertificate(state: SessionState): void {
@@ -275,7 +341,9 @@ export class SmtpSessions {
     const verb = (/^[A-Za-z-]+/.exec(text)?.[0] ?? '').toUpperCase();
     if (verb === '') return { kind: 'read' };
     let recipient: string | undefined;
-    if (verb === 'MAIL') {
+    if (verb === 'XPROXYTO') {
+      this.throughFrontEnd(state, row.line);
+    } else if (verb === 'MAIL') {
       const address = /^MAIL FROM:\s*(<[^>]*>|\S*)/i.exec(text)?.[1];
       if (address !== undefined) state.mailFrom = detach(normaliseAddress(address));
       state.transaction = new MailTransaction(this.limits.commands);
@@ -350,6 +418,7 @@ export class SmtpSessions {
       state.tls = true;
       state.session = { ...state.session, tls: true };
     }
+    if (FRONT_END_FAILURE.test(reply)) this.throughFrontEnd(state, row.line);
     // A 354 asks for the message; the answer to the message itself comes next.
     if (command !== undefined && verb === 'DATA' && code[1] === '354') {
       state.commands[--state.head] = command;

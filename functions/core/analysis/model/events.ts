@@ -40,6 +40,11 @@ export const PresentedCertificate = z.object({
   names: z.array(z.string().max(255)).max(100),
   /** The subject alternative names alone (DNS names, lower-case); at most 100. */
   alternateNames: z.array(z.string().max(255)).max(100),
+  /**
+   * Not presented by the server itself: it told the outbound proxy front end to present it (its log's
+   * "Instructing the next hop (outbound proxy frontend)" line, which names it only; SmtpSession.frontEnd).
+   */
+  instructed: z.literal(true).optional(),
 });
 export type PresentedCertificate = z.infer<typeof PresentedCertificate>;
 
@@ -47,11 +52,19 @@ export type PresentedCertificate = z.infer<typeof PresentedCertificate>;
 export const SmtpSession = z.object({
   /** Exchange's session id (`08DF161A86D3EC58`), also the first part of a tracking row's source-context. */
   id: z.string().min(1).max(64),
-  /** True once STARTTLS was answered 220 in this session. */
+  /** True once STARTTLS was answered 220 in this session (in one through the front end: see `frontEnd`). */
   tls: z.boolean(),
   /** The log does not have the session's start: whether it used TLS, and its certificate, are unknown. */
   partial: z.boolean().optional(),
   certificate: PresentedCertificate.optional(),
+  /**
+   * The session went to the outbound proxy front end (a send connector with FrontendProxyEnabled),
+   * which relayed it to Exchange Online in a session of its own: how this server reached the front
+   * end is not what Exchange Online saw. `certificate` is then the one this server told the front end
+   * to present (absent when the log names none) and `tls` is true: this log cannot show that the
+   * front end went without TLS.
+   */
+  frontEnd: z.literal(true).optional(),
   /** Line of the first certificate line (or of the session's first row read, without one). */
   line: z.number().int().positive(),
   /**

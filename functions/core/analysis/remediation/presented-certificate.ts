@@ -72,7 +72,10 @@ export function presentedText(ctx: RemediationContext, names: Names): string | u
       ? undefined
       : `The send protocol log shows ${names.server} sent this message without STARTTLS, so it presented no certificate at all.`;
   }
-  return `The send protocol log shows ${names.server} presented ${describeCertificate(session.certificate)} after STARTTLS.`;
+  const certificate = describeCertificate(session.certificate);
+  return session.certificate.viaFrontEnd
+    ? `The send protocol log shows ${names.server} sent through the outbound proxy front end and told it to present ${certificate} to Exchange Online (the certificate send connector "${names.sendConnector}" names).`
+    : `The send protocol log shows ${names.server} presented ${certificate} after STARTTLS.`;
 }
 
 /**
