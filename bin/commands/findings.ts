@@ -7,6 +7,7 @@ import { findingCsvLine, findingsCsvStart } from '../../functions/api/csv-export
 import { Domain } from '../../functions/api/params.js';
 import { formatLabel } from '../../functions/core/analysis/formats/labels.js';
 import { type Finding, ScenarioId } from '../../functions/core/analysis/model/findings.js';
+import { forwardingLead } from '../../functions/core/analysis/remediation/forwarding-lead.js';
 import { relaySoftwareOf } from '../../functions/core/analysis/remediation/relay-software.js';
 import { ArgumentError } from '../../functions/core/kernel/errors.js';
 import { terminalSafe } from '../../functions/core/kernel/strings.js';
@@ -74,6 +75,34 @@ export async function runFindings(argv: string[], out: Output): Promise<number> 
   return 0;
 }
 
+/** Origins listed before the search of the whole organisation; the rest are counted. */
+const ORIGINS_SHOWN = 10;
+
+/**
+ * Where forwarded refusals were passed on outside, as their findings name it: each internal address
+ * with its first step's command, so the admin starts with those mailboxes and groups.
+ */
+function originLines(findings: readonly Finding[]): string[] {
+  const origins = new Map<string, { finding: Finding; refusals: number }>();
+  for (const finding of findings) {
+    if (finding.forwardedFrom === undefined) continue;
+    const key = `${finding.forwardedFrom.kind} ${finding.forwardedFrom.address}`;
+    const known = origins.get(key);
+    if (known) known.refusals++;
+    else origins.set(key, { finding, refusals: 1 });
+  }
+  if (origins.size === 0) return [];
+  const lines = ['  Where the evidence shows it was forwarded (start there):'];
+  for (const { finding, refusals } of [...origins.values()].slice(0, ORIGINS_SHOWN)) {
+    const origin = finding.forwardedFrom as NonNullable<Finding['forwardedFrom']>;
+    const lead = forwardingLead(origin, finding.recipient, finding.serverHostname);
+    lines.push(`  - ${lead.step} (${refusals} refusal${refusals === 1 ? '' : 's'})`);
+    lines.push(`      ${lead.commands[0]}`);
+  }
+  if (origins.size > ORIGINS_SHOWN) lines.push(`  - and ${origins.size - ORIGINS_SHOWN} more.`);
+  return lines;
+}
+
 function renderTable(findings: Finding[], store: StoreFlags): string {
   if (findings.length === 0)
     return `No findings match. Run \`${suggestedCommand('analyze <files>', store)}\` first, or widen the filter.\n`;
@@ -107,6 +136,7 @@ function renderTable(findings: Finding[], store: StoreFlags): string {
     const r = finding.remediation;
     const from = relay === undefined ? '' : ` (${formatLabel(finding.source.format, 'short')})`;
     lines.push('', `▶ ${finding.scenario}${from}: ${r.title}`, `  ${r.explanation}`);
+    lines.push(...originLines(findings.filter((f) => f.scenario === finding.scenario)));
     r.steps.forEach((step, i) => {
       lines.push(`  ${i + 1}. ${step}`);
     });

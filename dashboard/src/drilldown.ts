@@ -4,6 +4,7 @@
  * into it, Tab stays inside, Esc closes it and focus returns to the button that opened it.
  */
 import { formatLabel } from '../../functions/core/analysis/formats/labels.js';
+import { adviceFor } from '../../functions/core/analysis/remediation/forwarding-lead.js';
 import { commandSections } from '../../functions/core/analysis/remediation/relay-software.js';
 import { copyText } from './clipboard.js';
 import { shortTime } from './dates.js';
@@ -51,7 +52,7 @@ export function commandBlock(command: string, index: number, context?: string): 
 
 /** The dialog's content for `finding`: evidence first, then what to change, then the raw details. */
 export function findingDetails(finding: Finding, close: () => void): HTMLElement[] {
-  const r = finding.remediation;
+  const r = adviceFor(finding);
   const source = finding.source;
   const header = h(
     'header',

@@ -43,6 +43,8 @@ export const CSV_COLUMNS: readonly { header: string; cell: (finding: Finding) =>
   { header: 'clientIp', cell: (f) => f.clientIp },
   { header: 'connectorId', cell: (f) => f.connectorId },
   { header: 'remediation', cell: (f) => f.remediation.title },
+  // Forwarding: the mailbox, contact or group to look at first (the advice names it).
+  { header: 'forwardedFrom', cell: (f) => f.forwardedFrom?.address },
   { header: 'evidence', cell: (f) => f.evidence.map((e) => e.detail).join('; ') },
   { header: 'sourceFile', cell: (f) => f.source.file },
   { header: 'sourceLine', cell: (f) => f.source.line },

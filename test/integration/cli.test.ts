@@ -201,6 +201,11 @@ describe('relay-audit findings', () => {
       ]) {
         expect(finding).toHaveProperty(key);
       }
+      // The sample logs' forwarding is each a mailbox's REDIRECT row: the finding names the mailbox.
+      expect(finding.forwardedFrom).toMatchObject({
+        kind: 'redirect',
+        address: expect.stringMatching(/@contoso\.com$/),
+      });
       expect(finding.remediation).toMatchObject({
         title: expect.any(String),
         steps: expect.any(Array),
@@ -293,6 +298,23 @@ describe('relay-audit findings', () => {
     expect(out.stdout).toMatch(/▶ ndr: /);
     expect(out.stdout).toMatch(/PowerShell:/);
     expect(out.stdout).toMatch(/3 findings\./);
+  });
+
+  it('lists, before the forwarding steps, the mailboxes the evidence shows forwarding, with their refusals', async () => {
+    const db = join(dir, 'db');
+    await cli('analyze', 'sample-logs', ...DOMAINS, '--db', db);
+    const { out } = await cli('findings', '--db', db, '--scenario', 'forwarding');
+    const block = out.stdout.slice(out.stdout.indexOf('▶ forwarding: '));
+    const origins = block.slice(
+      block.indexOf('Where the evidence shows it was forwarded'),
+      block.indexOf('  1. '),
+    );
+    // Two refusals of one mailbox are one line; each line carries the command for its mailbox.
+    expect(origins.match(/^ {2}- Start with kate@contoso\.com: its REDIRECT row/gm)).toHaveLength(1);
+    expect(origins).toMatch(
+      /kate@tailspintoys\.com: .*\(2 refusals\)\n {6}Get-Mailbox -Identity 'kate@contoso\.com' \|/,
+    );
+    expect(origins).toMatch(/^ {2}- Start with ben@contoso\.com: /m);
   });
 });
 

@@ -19,6 +19,7 @@ import {
 import { parseRejection } from '../../functions/core/analysis/evidence/rejections.js';
 import type { TraceEvent } from '../../functions/core/analysis/model/events.js';
 import type { Finding } from '../../functions/core/analysis/model/findings.js';
+import { adviceFor } from '../../functions/core/analysis/remediation/forwarding-lead.js';
 import { remediationFor } from '../../functions/core/analysis/remediation/index.js';
 import { forwarding } from '../../functions/core/analysis/scenarios/forwarding.js';
 import { parseAcceptedDomains } from '../../functions/core/organisation/accepted-domains.js';
@@ -74,6 +75,22 @@ describe('a group with an outside member, expanded and refused on one server', (
     expect(remediation.commands.some((command) => command.includes('Get-DistributionGroupMember'))).toBe(
       true,
     );
+    // The EXPAND row names the group: the advice shown starts there, with that group's members.
+    expect(findings.map((finding) => finding.forwardedFrom)).toEqual([
+      { kind: 'expand', address: 'sales@contoso.com' },
+      { kind: 'expand', address: 'bids@contoso.com' },
+      { kind: 'expand', address: 'bids@contoso.com' },
+      undefined,
+    ]);
+    const shown = adviceFor(findings[0] as Finding);
+    expect(shown.steps[0]).toBe(
+      'Start with the distribution group sales@contoso.com: its EXPAND row shows partner@tailspintoys.com among its members, so EX01.contoso.local sends every message for the group on to that outside member (a mail contact or mail user).',
+    );
+    expect(shown.commands[0]).toBe(
+      "Get-DistributionGroupMember -Identity 'sales@contoso.com' -ResultSize Unlimited | Where-Object { $_.RecipientType -in 'MailContact','MailUser' } | Format-Table Name,RecipientType,ExternalEmailAddress",
+    );
+    // The remediation text stays the one every such refusal shares; only what is shown names the group.
+    expect(findings[1]?.remediation).toEqual(remediation);
     // The foreign sender's domain is no one's to add or change.
     expect(remediation.steps.join('\n')).not.toMatch(/add it as an accepted domain|change the sender/i);
   });

@@ -6,7 +6,7 @@
 import type { DomainOracle } from '../../organisation/accepted-domains.js';
 import type { InboundConnectorInfo } from '../../organisation/connector-info.js';
 import { CLASSIFIER_VERSION } from '../classifier-version.js';
-import type { InboundTrace } from '../evidence/inbound-trace.js';
+import { forwardingOrigin, type InboundTrace } from '../evidence/inbound-trace.js';
 import { onPremisesHost } from '../evidence/on-premises-host.js';
 import { sessionEvidence } from '../evidence/presented-certificate.js';
 import { formatLabel } from '../formats/labels.js';
@@ -107,6 +107,14 @@ export class FindingBuilder {
       source: { file: origin.file, line: event.line, format: origin.format, sourceId: origin.sourceId },
       classifierVersion: CLASSIFIER_VERSION,
     };
+    if (scenario === 'forwarding') {
+      const origin = forwardingOrigin(
+        input.inbound,
+        event.recipient,
+        (address) => this.domains.covers(address.split('@')[1]) === true,
+      );
+      if (origin !== undefined) finding.forwardedFrom = origin;
+    }
     if (event.sender !== undefined) finding.sender = event.sender;
     if (event.returnPath !== undefined) finding.returnPath = event.returnPath;
     if (input.senderDomain !== undefined) finding.senderDomain = input.senderDomain;

@@ -109,8 +109,15 @@ export function reclassifyAsForwarding(
       detail: 'reclassified from foreign-sender-domain by the cross-upload correlation',
     },
   ];
+  // One internal recipient is where to look; of several, the receipts cannot say which forwarded.
+  const received = [...new Set(proof.map((entry) => entry.recipient))];
+  const forwardedFrom =
+    received.length === 1
+      ? { forwardedFrom: { kind: 'received-for' as const, address: received[0] as string } }
+      : {};
   return {
     ...finding,
+    ...forwardedFrom,
     scenario: 'forwarding',
     confidence: finding.returnPath === undefined || finding.confidence === 'low' ? 'low' : 'medium',
     evidence,

@@ -10,6 +10,7 @@
  * recipient too ({@link addressedBySender}).
  */
 import { domainOf, type TraceEvent } from '../model/events.js';
+import type { ForwardingOrigin } from '../model/findings.js';
 
 /** What made a recipient of the message from the recipient it arrived for. */
 export type RoutingKind = 'redirect' | 'resolve' | 'expand';
@@ -55,6 +56,13 @@ const MAKING_KINDS: ReadonlySet<InboundTrace['kind']> = new Set([
   'expand',
   'mailbox-rule',
 ]);
+
+const ROUTING_KINDS: ReadonlySet<string> = new Set(ROUTING_EVENTS.values());
+
+/** True for the trace kinds of a redirect, a resolution or an expansion. */
+function isRoutingKind(kind: InboundTrace['kind']): kind is RoutingKind {
+  return ROUTING_KINDS.has(kind);
+}
 
 /** The kind of routing an event id records (a redirect, a resolution, an expansion), if any. */
 export function routingKindOf(eventId: string | undefined): RoutingKind | undefined {
@@ -192,4 +200,38 @@ export function tracesMaking(
     }
   }
   return inbound.filter((trace) => made.has(trace));
+}
+
+/**
+ * Where on-premises a refusal for `refused` was passed on outside (`ForwardingOrigin`: the internal
+ * address the message arrived for, and how), from the traces of its message; undefined when they do
+ * not point at one internal address (receipts for two internal recipients: either may have forwarded). Prefers the row that made the refused recipient itself (the group with the outside
+ * member, the mailbox that redirects outside) over the steps before it, and a row that made it over a
+ * receipt. `isInternal` judges an address the organisation's, as the forwarding rule does.
+ */
+export function forwardingOrigin(
+  inbound: readonly InboundTrace[],
+  refused: string | undefined,
+  isInternal: (address: string) => boolean,
+): ForwardingOrigin | undefined {
+  const making = tracesMaking(inbound, refused).flatMap((trace) => {
+    const { kind, recipient } = trace;
+    return isRoutingKind(kind) && recipient !== undefined && isInternal(recipient)
+      ? [{ kind, address: recipient, target: trace.target }]
+      : [];
+  });
+  const maker = making.find((step) => step.target === refused) ?? making[0];
+  if (maker !== undefined) return { kind: maker.kind, address: maker.address };
+  const received = new Set<string>();
+  for (const trace of inbound) {
+    if (isReceipt(trace) && trace.recipient !== undefined && isInternal(trace.recipient))
+      received.add(trace.recipient);
+  }
+  if (received.size !== 1) return undefined;
+  const [address] = [...received] as [string];
+  // An inbox rule's row names what it sent to, not whose rule it was: the one mailbox the message reached is.
+  const byRule = inbound.some(
+    (trace) => trace.kind === 'mailbox-rule' && (refused === undefined || madeBy(trace, refused)),
+  );
+  return { kind: byRule ? 'mailbox-rule' : 'received-for', address };
 }

@@ -80,6 +80,20 @@ export const Remediation = z.object({
 });
 export type Remediation = z.infer<typeof Remediation>;
 
+/**
+ * For a `forwarding` finding: the internal mailbox, contact or group the message arrived for and how
+ * it was passed on outside, when the evidence points at one address. Kept apart from the remediation,
+ * which findings share (one text per scenario and names, stored once): the advice names the address
+ * when it is shown (`adviceFor`, remediation/forwarding-lead.ts).
+ */
+export const ForwardingOrigin = z.object({
+  /** A REDIRECT, RESOLVE or EXPAND row made the outside recipient; an inbox rule did; or only a receipt is known. */
+  kind: z.enum(['redirect', 'resolve', 'expand', 'mailbox-rule', 'received-for']),
+  /** The internal address (a group's, for `expand`). */
+  address: z.string(),
+});
+export type ForwardingOrigin = z.infer<typeof ForwardingOrigin>;
+
 export const FindingSource = z.object({
   /** File name (local path basename or S3 key) of the row that produced the finding. */
   file: z.string(),
@@ -119,6 +133,8 @@ export const Finding = z.object({
   evidence: z.array(Evidence),
   confidence: Confidence,
   remediation: Remediation,
+  /** Forwarding only: where on-premises the message was passed on outside (see `ForwardingOrigin`). */
+  forwardedFrom: ForwardingOrigin.optional(),
   source: FindingSource,
   /**
    * The classifier version that wrote it (see classifier-version.ts); absent on findings stored
