@@ -229,6 +229,7 @@ function summaryJson(
     ],
     findingsByScenario: result.findingsByScenario,
     senderDomains: result.senderDomains.slice(0, 50),
+    forwardedFrom: result.forwardedFrom.slice(0, 50),
     events: result.events,
     rejections: result.rejections,
     duplicates: result.duplicates,

@@ -5,9 +5,9 @@
  */
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { AnalysisResult } from '../../functions/core/analysis/analyze.js';
+import { FindingTally } from '../../functions/core/analysis/finding-tally.js';
 import {
   emptyScenarioCounts,
-  reportedSenderDomain,
   SCENARIO_IDS,
   type ScenarioId,
 } from '../../functions/core/analysis/model/findings.js';
@@ -60,18 +60,14 @@ export async function resultOfSources(
   records: readonly SourceRecord[],
 ): Promise<AnalysisResult> {
   const stored = emptyScenarioCounts();
-  const domains = new Map<string, { count: number; scenarios: Partial<Record<ScenarioId, number>> }>();
+  const tally = new FindingTally();
   for (const record of records) {
     let cursor: string | undefined;
     do {
       const page = await store.queryFindings({ sourceId: record.id, limit: 1000, cursor });
       for (const finding of page.items) {
         stored[finding.scenario] += 1;
-        const domain = reportedSenderDomain(finding);
-        const entry = domains.get(domain) ?? { count: 0, scenarios: {} };
-        entry.count += 1;
-        entry.scenarios[finding.scenario] = (entry.scenarios[finding.scenario] ?? 0) + 1;
-        domains.set(domain, entry);
+        tally.add(finding);
       }
       cursor = page.cursor;
     } while (cursor !== undefined);
@@ -86,9 +82,8 @@ export async function resultOfSources(
   return {
     sources: [...records],
     findingsByScenario,
-    senderDomains: [...domains]
-      .map(([domain, entry]) => ({ domain, ...entry }))
-      .sort((a, b) => b.count - a.count),
+    senderDomains: tally.senderDomains(),
+    forwardedFrom: tally.forwardedFrom(),
     events: sum((record) => record.events),
     rejections: sum((record) => record.rejections),
     // Repeated within a file's own run, and found again by another of these files.

@@ -9,7 +9,11 @@
 
 import type { AnalysisResult } from '../../functions/core/analysis/analyze.js';
 import { formatLabel } from '../../functions/core/analysis/formats/labels.js';
-import { SCENARIO_IDS, type ScenarioId } from '../../functions/core/analysis/model/findings.js';
+import {
+  type ForwardingOrigin,
+  SCENARIO_IDS,
+  type ScenarioId,
+} from '../../functions/core/analysis/model/findings.js';
 import type { SourceRecord } from '../../functions/core/analysis/model/source-record.js';
 import { SCENARIO_DESCRIPTIONS } from '../../functions/core/analysis/remediation/index.js';
 import { relaySoftwareOf } from '../../functions/core/analysis/remediation/relay-software.js';
@@ -17,8 +21,10 @@ import {
   TRACE_DETAIL_EXPORT,
   unexplainedFailuresSentence,
 } from '../../functions/core/analysis/trace-failure-advice.js';
+
 import { groupDigits, plural } from '../../functions/core/kernel/counts-in-words.js';
 import { ErrorCode } from '../../functions/core/kernel/errors.js';
+import { terminalSafe } from '../../functions/core/kernel/strings.js';
 import {
   type DomainOracle,
   type InferredDomainEvidence,
@@ -29,6 +35,15 @@ import { filesNotReached } from './interrupt.js';
 import { type StoreFlags, suggestedCommand } from './store-options.js';
 
 /** Failures whose message already says how many rows were read. */
+/** How a forwarding origin passed mail on, as the report lists it (`Finding.forwardedFrom.kind`). */
+const ORIGIN_LABELS: Record<ForwardingOrigin['kind'], string> = {
+  redirect: 'mailbox forwarding or redirect (REDIRECT)',
+  resolve: 'contact or mail user with an outside address (RESOLVE)',
+  expand: 'distribution group with an outside member (EXPAND)',
+  'mailbox-rule': 'Inbox rule',
+  'received-for': 'received for it, then sent on outside',
+};
+
 const ROWS_IN_MESSAGE: ReadonlySet<string> = new Set([
   ErrorCode.NoUsableRows,
   ErrorCode.Interrupted,
@@ -193,6 +208,16 @@ export function renderAnalysisReport(result: AnalysisResult, options: ReportOpti
         .map(([id, count]) => `${id} ${count}`)
         .join(', ');
       out.push(`  ${String(entry.count).padStart(6)}  ${entry.domain.padEnd(30)} ${scenarios}`);
+    }
+    if (result.forwardedFrom.length > 0) {
+      out.push('', 'Forwarded on-premises by (start with these mailboxes and groups)');
+      for (const origin of result.forwardedFrom.slice(0, 10)) {
+        out.push(
+          `  ${String(origin.count).padStart(6)}  ${terminalSafe(origin.address).padEnd(30)} ${ORIGIN_LABELS[origin.kind]}`,
+        );
+      }
+      if (result.forwardedFrom.length > 10)
+        out.push(`          and ${groupDigits(result.forwardedFrom.length - 10)} more`);
     }
   }
   out.push(

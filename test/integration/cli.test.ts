@@ -38,6 +38,16 @@ describe('relay-audit analyze', () => {
       new RegExp(`${SAMPLE_FILE_COUNT} files, .* → ${SAMPLE_FINDING_COUNT} findings`),
     );
     expect(out.stdout).toMatch(/Findings by scenario/);
+    // The samples' forwarding is three mailboxes' redirects: each listed once, with its count.
+    const forwarded = out.stdout.slice(
+      out.stdout.indexOf('Forwarded on-premises by'),
+      out.stdout.indexOf('Accepted domains:'),
+    );
+    expect(forwarded.trim().split('\n').slice(1)).toEqual([
+      '       2  kate@contoso.com               mailbox forwarding or redirect (REDIRECT)',
+      '       1  ben@contoso.com                mailbox forwarding or redirect (REDIRECT)',
+      '       1  j.weber@contoso.com            mailbox forwarding or redirect (REDIRECT)',
+    ]);
     expect(out.stdout).toMatch(/Next step: /);
     // The note names the command that reads this very store (a path with a space is quoted).
     expect(out.stdout).toContain(

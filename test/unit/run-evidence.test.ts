@@ -136,10 +136,17 @@ describe('countAsForwarding', () => {
       },
       sources: [{ id: finding.source.sourceId, findingsByScenario: { 'foreign-sender-domain': 1 } }],
       senderDomains: [{ domain: 'fabrikam.com', count: 2, scenarios: { 'foreign-sender-domain': 2 } }],
+      forwardedFrom: [{ kind: 'redirect', address: 'ben@contoso.com', count: 1 }],
     } as unknown as AnalysisResult;
-    countAsForwarding(result, [finding]);
+    const received = { kind: 'received-for', address: 'kate@contoso.com' } as const;
+    countAsForwarding(result, [{ ...finding, forwardedFrom: received }]);
     expect(result.findingsByScenario).toMatchObject({ forwarding: 1, 'foreign-sender-domain': 1 });
     expect(result.sources[0]?.findingsByScenario).toEqual({ forwarding: 1 });
     expect(result.senderDomains[0]?.scenarios).toEqual({ forwarding: 1, 'foreign-sender-domain': 1 });
+    // The mailbox the correlation found it received for joins those the run's own findings named.
+    expect(result.forwardedFrom).toEqual([
+      { kind: 'redirect', address: 'ben@contoso.com', count: 1 },
+      { ...received, count: 1 },
+    ]);
   });
 });

@@ -15,12 +15,12 @@
  */
 
 import { ErrorCode, isItemRejection, RelayAuditError } from '../kernel/errors.js';
-import { detach } from '../kernel/strings.js';
 import { WritePipeline } from '../kernel/write-pipeline.js';
 import type { DomainOracle } from '../organisation/accepted-domains.js';
 import type { InboundConnectorInfo } from '../organisation/connector-info.js';
 import { type EmittedFinding, type EventOrigin, StreamingClassifier, type Unseen } from './classifier.js';
 import { InboundEntries, type InboundEntry } from './evidence/inbound-entry.js';
+import { FindingTally, type ForwardingOriginCount, type SenderDomainCount } from './finding-tally.js';
 import { FORMATS } from './formats/index.js';
 import {
   type AnalysisInput,
@@ -30,12 +30,7 @@ import {
   parseInput,
 } from './input/parse-input.js';
 import type { TraceEvent } from './model/events.js';
-import {
-  emptyScenarioCounts,
-  type Finding,
-  reportedSenderDomain,
-  type ScenarioId,
-} from './model/findings.js';
+import { emptyScenarioCounts, type Finding, type ScenarioId } from './model/findings.js';
 import {
   addSourceNotes,
   MAX_DUPLICATE_OF,
@@ -123,7 +118,9 @@ export interface AnalysisResult {
   /** Distinct findings of this run by scenario. */
   findingsByScenario: Record<ScenarioId, number>;
   /** Sender domains of this run's findings, most frequent first. */
-  senderDomains: { domain: string; count: number; scenarios: Partial<Record<ScenarioId, number>> }[];
+  senderDomains: SenderDomainCount[];
+  /** Where this run's forwarding findings were passed on outside (`Finding.forwardedFrom`), most frequent first. */
+  forwardedFrom: ForwardingOriginCount[];
   events: number;
   rejections: number;
   duplicates: number;
@@ -145,8 +142,6 @@ export interface AnalysisResult {
   notRead?: string[];
 }
 
-const MAX_TRACKED_DOMAINS = 10_000;
-
 /** Whether `format` is a server's own log, told by its `#Fields:` line (not an export of one). */
 function isRawLog(format: SourceRecord['format']): boolean {
   return FORMATS.some((adapter) => adapter.id === format && adapter.fieldsDirective === true);
@@ -159,9 +154,6 @@ export async function analyze(
 ): Promise<AnalysisResult> {
   return new AnalysisRun(options).run(inputs);
 }
-
-/** Sender domains of a run's findings, counted by scenario. */
-type DomainTally = Map<string, { count: number; scenarios: Partial<Record<ScenarioId, number>> }>;
 
 /**
  * One call of {@link analyze}: the files' source records, the classifier, the findings and inbound
@@ -182,9 +174,9 @@ class AnalysisRun {
   private readonly unjoined = new Map<string, number>();
   /** Per source: findings classified without a part their file said another file had (see `Unseen`). */
   private readonly unseen = new Map<string, { sender: number; sessionStart: number }>();
-  /** Distinct findings of the run by scenario, and by sender domain. */
+  /** Distinct findings of the run by scenario; and by sender domain and forwarding origin. */
   private readonly totals = emptyScenarioCounts();
-  private readonly senderDomains: DomainTally = new Map();
+  private readonly tally = new FindingTally();
   /** Findings and inbound index entries not yet handed to the sink. */
   private findings: Finding[] = [];
   private readonly inbound: InboundEntries;
@@ -468,15 +460,7 @@ class AnalysisRun {
       const record = this.records.get(origin.sourceId);
       if (record)
         record.findingsByScenario[finding.scenario] = (record.findingsByScenario[finding.scenario] ?? 0) + 1;
-      const domain = reportedSenderDomain(finding);
-      let entry = this.senderDomains.get(domain);
-      if (!entry) {
-        if (this.senderDomains.size >= MAX_TRACKED_DOMAINS) continue;
-        entry = { count: 0, scenarios: {} };
-        this.senderDomains.set(detach(domain), entry);
-      }
-      entry.count++;
-      entry.scenarios[finding.scenario] = (entry.scenarios[finding.scenario] ?? 0) + 1;
+      this.tally.add(finding);
     }
   }
 
@@ -562,9 +546,8 @@ class AnalysisRun {
     return {
       sources: [...this.records.values()],
       findingsByScenario: this.totals,
-      senderDomains: [...this.senderDomains]
-        .map(([domain, entry]) => ({ domain, ...entry }))
-        .sort((a, b) => b.count - a.count || a.domain.localeCompare(b.domain)),
+      senderDomains: this.tally.senderDomains(),
+      forwardedFrom: this.tally.forwardedFrom(),
       ...this.classifier.stats,
       unexplainedFailures: [...this.records.values()].reduce(
         (total, record) => total + (record.unexplainedFailures ?? 0),

@@ -10,6 +10,7 @@
 
 import { detach, detachPacked } from '../../kernel/strings.js';
 import type { AnalysisResult, FindingSink } from '../analyze.js';
+import { FindingTally } from '../finding-tally.js';
 import { normaliseMessageId } from '../model/events.js';
 import type { Finding, ScenarioId } from '../model/findings.js';
 import { mayBecomeForwarding } from './correlation.js';
@@ -200,12 +201,13 @@ export function observedBy(sink: FindingSink, evidence: RunEvidence): FindingSin
 
 /**
  * Moves this run's findings that the end-of-run correlation turned into `forwarding` in the run's
- * counts (totals, per source, per sender domain), so the report and source records say what the
+ * counts (totals, per source, per sender domain, and the mailbox each was received for), so the report and source records say what the
  * store now holds.
  */
 export function countAsForwarding(result: AnalysisResult, reclassified: readonly Finding[]): void {
   const sources = new Map(result.sources.map((source) => [source.id, source]));
   const domains = new Map(result.senderDomains.map((entry) => [entry.domain, entry]));
+  const origins = FindingTally.of(result.forwardedFrom);
   for (const finding of reclassified) {
     result.findingsByScenario['foreign-sender-domain'] -= 1;
     result.findingsByScenario.forwarding += 1;
@@ -213,7 +215,10 @@ export function countAsForwarding(result: AnalysisResult, reclassified: readonly
     if (source) move(source.findingsByScenario);
     const domain = domains.get(finding.senderDomain ?? '(unknown)');
     if (domain) move(domain.scenarios);
+    if (finding.forwardedFrom !== undefined) origins.addOrigin(finding.forwardedFrom);
   }
+  if (reclassified.some((finding) => finding.forwardedFrom !== undefined))
+    result.forwardedFrom = origins.forwardedFrom();
 }
 
 function move(counts: Partial<Record<ScenarioId, number>>): void {
