@@ -271,6 +271,28 @@ describe('the dashboard on the sample logs', () => {
     await linked.close();
   });
 
+  it('leads a forwarding drill-down with the mailbox its evidence shows forwarding, and its command', async () => {
+    const response = await fetch(
+      new URL(`/api/findings${SAMPLE_PERIOD}&scenario=forwarding&limit=500`, server?.url ?? ''),
+    );
+    const { items } = (await response.json()) as { items: Finding[] };
+    const kate = items.find((finding) => finding.forwardedFrom?.address === 'kate@contoso.com');
+    expect(kate?.forwardedFrom).toEqual({ kind: 'redirect', address: 'kate@contoso.com' });
+    const linked = await context.newPage();
+    await linked.goto(`${server?.url ?? ''}${SAMPLE_PERIOD}&finding=${kate?.id ?? ''}`);
+    const dialog = linked.locator('dialog[open]');
+    await dialog.waitFor();
+    expect(await dialog.locator('ol.steps li').first().textContent()).toMatch(
+      /^Start with kate@contoso\.com: its REDIRECT row shows /,
+    );
+    expect(await dialog.locator('.commands pre').first().textContent()).toBe(
+      "Get-Mailbox -Identity 'kate@contoso.com' | Format-List Name,PrimarySmtpAddress,ForwardingSmtpAddress,ForwardingAddress,DeliverToMailboxAndForward",
+    );
+    // Then the organisation-wide search every forwarding finding shares.
+    expect(await dialog.locator('ol.steps li').nth(1).textContent()).toMatch(/^Find what sends to /);
+    await linked.close();
+  });
+
   it("titles a relay finding's shell lines apart from its PowerShell, numbered on across both", async () => {
     // A Postfix NDR: Exchange Online PowerShell for the connector, then postconf on the relay.
     const response = await fetch(
