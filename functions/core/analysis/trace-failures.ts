@@ -56,6 +56,15 @@ export function mayBeFailureReason(eventId: string, status: string | undefined):
 }
 /** A trace row's failure that may come without its reason: `Failed` (message trace), `Fail` (summary, detail). */
 const TRACE_FAILURES: ReadonlySet<string> = new Set(['FAILED', 'FAIL']);
+
+/**
+ * True for a trace's status (upper case) that names a failure the trace gives no reason for: the
+ * failures counted unexplained. A trace row that says so but cannot be read must not drop out of
+ * that count unsaid (csv-row-adapter.ts).
+ */
+export function isTraceFailure(eventId: string): boolean {
+  return TRACE_FAILURES.has(eventId);
+}
 /**
  * Failed recipients, and reasons, kept (a few MB at most); past it a failure is counted unchecked
  * and a reason is lost: both over-count, neither says "nothing to fix" wrongly.
@@ -102,7 +111,7 @@ export class TraceFailures {
     const failure = endsDelivery(event.eventId, rejection);
     if (!failure && rejection === null) return;
     if (rejection !== null || event.recipientStatus?.trim()) this.reason(event, failure);
-    else if (counted && TRACE_FAILURES.has(event.eventId) && TRACE_FORMATS.has(format))
+    else if (counted && isTraceFailure(event.eventId) && TRACE_FORMATS.has(format))
       this.failure(event, sourceId);
   }
 

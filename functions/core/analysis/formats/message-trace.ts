@@ -13,17 +13,27 @@
  * that still gives no refusal while such a column holds relay-refusal text is skipped as
  * `REFUSAL_NOT_READ`: its reason is in a form not read, and the file fails rather than report
  * "no relay refusals". Only a file with such columns pays for this: the usual exports have none.
+ *
+ * Other files take a trace's column names without being one:
+ * - a `Status` that holds SMTP replies instead of a status word (a tracking export renamed to the
+ *   trace's columns, `@{n='Status';e={$_.RecipientStatus}}`) is the row's reason, read as a detail's;
+ * - a `RecipientAddress` that lists several recipients (`-join ';'`) gives each its own events, the
+ *   statuses split and paired with them as a tracking export's are, or the row is skipped
+ *   (`LIST_MISMATCH`) when they do not pair.
+ * A row that could not be read but says `Failed` is never dropped unsaid (csv-row-adapter.ts).
  */
 
 import { normaliseHeader } from '../../text/csv-records.js';
 import { refusalMarkerIn, relayRejectionIn } from '../evidence/rejections.js';
-import type { TraceEvent } from '../model/events.js';
+import { normaliseAddress, type TraceEvent } from '../model/events.js';
+import { isTraceFailure } from '../trace-failures.js';
 import { type ColumnMap, cell, mapColumns } from './columns.js';
 import type { FormatAdapter, RowContext, RowSink } from './format-adapter.js';
 import { traceDetailText } from './powershell-object-text.js';
-import { UNJOINED_LIST_LITERALS } from './recipient-lists.js';
+import { pairStatuses, splitRecipients, splitStatuses, UNJOINED_LIST_LITERALS } from './recipient-lists.js';
 import { timestampOrSkip } from './row-checks.js';
-import { detailStatus } from './trace-detail-data.js';
+import { detailStatus, holdsStatusCode } from './trace-detail-data.js';
+import { traceEventId } from './trace-event-names.js';
 import { type TraceExportNames, TraceExportRows, traceExportEvent } from './trace-export-rows.js';
 
 const NAMES: TraceExportNames = {
@@ -90,42 +100,81 @@ class MessageTraceRows extends TraceExportRows {
     this.reason = this.extra.length === 0 ? {} : mapColumns(headers, REASON_NAMES, rowContext.file);
   }
 
+  /** A row not read shows a failure by its `Failed` status, where the header puts it or shifted. */
+  protected override failureShownBy(fields: readonly string[]): string | undefined {
+    return this.cellsOfUnread(fields, 'event').find((status) => isTraceFailure(traceEventId(status)));
+  }
+
   protected override convert(
     fields: readonly string[],
     timestamp: string,
     line: number,
     sink: RowSink,
   ): void {
-    const trace = this.eventOf(fields, timestamp, line);
-    if (this.extra.length === 0) {
-      sink.event(trace);
+    const values = this.valuesOf(fields);
+    // A status that holds an SMTP reply is the row's reason, in place of its status (module comment).
+    const statusReason = values.event !== undefined && holdsReply(values.event) ? values.event : undefined;
+    if (statusReason !== undefined) {
+      values.event = this.reasonText(fields, 'event');
+      values.detail = statusReason;
+    }
+    // The recipients are set on each event once its details are read: the cell may list several.
+    const recipients = splitRecipients(values.recipient ?? '');
+    values.recipient = undefined;
+    const trace = traceExportEvent(values, timestamp, line);
+    const details = this.detailsOf(fields, trace);
+    const traces = perRecipient(trace, recipients);
+    const perDetail = details.map(({ event }) => perRecipient(event, recipients));
+    if (traces === undefined || !perDetail.every((events) => events !== undefined)) {
+      sink.skip(
+        line,
+        'LIST_MISMATCH',
+        `${recipients.length} recipients, and a list of statuses of the row that is neither one status nor one ` +
+          'per recipient: which status belongs to which recipient cannot be told; export one row per recipient',
+        NAMES.recipient,
+      );
       return;
     }
-    const details = this.detailsOf(fields, trace);
-    if (!details.some(({ event }) => relayRejectionIn(event.recipientStatus) !== undefined)) {
-      const unread = this.extra.find(({ position }) => refusalMarkerIn(fields[position] ?? '') !== undefined);
+    if (statusReason !== undefined || this.extra.length > 0) {
+      const read = [...traces, ...perDetail.flat()];
+      const unread = read.some(({ recipientStatus }) => relayRejectionIn(recipientStatus) !== undefined)
+        ? undefined
+        : this.unreadRefusalColumn(fields, statusReason);
       if (unread !== undefined) {
         // The sink adds the refusal text the row holds, and the file fails naming this line.
         sink.skip(
           line,
           'REFUSAL_NOT_READ',
-          `the reason in column "${unread.name}" is not in a form relay-audit reads (the message's Get-MessageTraceDetailV2 export is)`,
-          unread.name,
+          `the reason in column "${unread}" is not in a form relay-audit reads (the message's Get-MessageTraceDetailV2 export is)`,
+          unread,
         );
         return;
       }
     }
-    sink.event(trace);
-    for (const { event, date } of details) {
-      // Parsed only now, after the trace's event is handed on: a date of unknown day/month order is
+    for (const event of traces) sink.event(event);
+    details.forEach(({ date }, index) => {
+      const events = perDetail[index] ?? [];
+      // Parsed only now, after the trace's events are handed on: a date of unknown day/month order is
       // tracked by the event made from the value parsed last.
       if (date !== undefined) {
         const dated = timestampOrSkip(date.text, date.column, line, this.rowContext, sink);
-        if (dated === undefined) continue;
-        event.timestamp = dated;
+        if (dated === undefined) return;
+        for (const event of events) event.timestamp = dated;
       }
-      sink.event(event);
-    }
+      for (const event of events) sink.event(event);
+    });
+  }
+
+  /**
+   * The column whose relay-refusal text the row's events did not give: the status read as its reason,
+   * else a column a trace does not have; `undefined` when none holds any.
+   */
+  private unreadRefusalColumn(
+    fields: readonly string[],
+    statusReason: string | undefined,
+  ): string | undefined {
+    if (statusReason !== undefined && refusalMarkerIn(statusReason) !== undefined) return NAMES.event;
+    return this.extra.find(({ position }) => refusalMarkerIn(fields[position] ?? '') !== undefined)?.name;
   }
 
   /**
@@ -134,9 +183,10 @@ class MessageTraceRows extends TraceExportRows {
    */
   private detailsOf(fields: readonly string[], trace: TraceEvent): RowDetail[] {
     const details: RowDetail[] = [];
+    if (this.extra.length === 0) return details;
+    // No recipient: a detail that names none is the row's recipients' (see `perRecipient`).
     const identity = {
       sender: trace.sender,
-      recipient: trace.recipient,
       messageId: trace.messageId,
       messageTraceId: trace.messageTraceId,
     };
@@ -151,7 +201,7 @@ class MessageTraceRows extends TraceExportRows {
           data: value('data'),
           fromIp: value('fromip'),
           sender: value('senderaddress') ?? identity.sender,
-          recipient: value('recipientaddress') ?? identity.recipient,
+          recipient: value('recipientaddress'),
           messageId: value('messageid') ?? identity.messageId,
           messageTraceId: value('messagetraceid') ?? identity.messageTraceId,
         },
@@ -184,4 +234,35 @@ class MessageTraceRows extends TraceExportRows {
     if (value === undefined || UNJOINED_LIST_LITERALS.has(value) || value.startsWith('@{')) return undefined;
     return value;
   }
+}
+
+/**
+ * True for a status that holds an SMTP reply rather than a status word (`Delivered`, `Failed`, …, in
+ * any language): an enhanced status code or relay-refusal text.
+ */
+function holdsReply(status: string): boolean {
+  return holdsStatusCode(status) || refusalMarkerIn(status) !== undefined;
+}
+
+/**
+ * `event` once per recipient of its row (a script's `-join ';'` lists several in `RecipientAddress`),
+ * its status split and paired with them as a tracking export's are (recipient-lists.ts): one status
+ * is every recipient's, several are paired by position; a single recipient is set on `event` itself.
+ * An event that names its own recipient stays as it is. `undefined` when the statuses do not pair.
+ */
+function perRecipient(event: TraceEvent, recipients: readonly string[]): TraceEvent[] | undefined {
+  if (event.recipient !== undefined || recipients.length === 0) return [event];
+  if (recipients.length === 1) {
+    event.recipient = normaliseAddress(recipients[0] as string);
+    return [event];
+  }
+  const statuses =
+    event.recipientStatus === undefined ? [] : pairStatuses(recipients, splitStatuses(event.recipientStatus));
+  if (statuses === undefined) return undefined;
+  return recipients.map((recipient, index) => {
+    const one: TraceEvent = { ...event, recipient: normaliseAddress(recipient) };
+    const status = statuses[index];
+    if (status !== undefined) one.recipientStatus = status;
+    return one;
+  });
 }

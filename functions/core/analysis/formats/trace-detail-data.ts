@@ -17,7 +17,12 @@ const STATUS_CODE = /\d\.\d{1,3}\.\d{1,3}/;
 export function detailStatus(detail: string | undefined, data: string | undefined): string | undefined {
   if (data === undefined) return detail;
   if (detail === undefined) return data;
-  return STATUS_CODE.test(detail) ? detail : `${detail} ${data}`;
+  return holdsStatusCode(detail) ? detail : `${detail} ${data}`;
+}
+
+/** True when `text` holds an enhanced status code (`5.7.64`): it carries an SMTP reply itself. */
+export function holdsStatusCode(text: string): boolean {
+  return STATUS_CODE.test(text);
 }
 
 /** `Name="ReturnPath"` (or with single quotes) in an element's text. */

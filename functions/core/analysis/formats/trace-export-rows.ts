@@ -62,20 +62,21 @@ export class TraceExportRows extends CsvRowAdapter<Field> {
 
   /** The row's event. */
   protected eventOf(fields: readonly string[], timestamp: string, line: number): TraceEvent {
-    return traceExportEvent(
-      {
-        event: this.value(fields, 'event'),
-        sender: this.value(fields, 'sender'),
-        recipient: this.value(fields, 'recipient'),
-        messageId: this.value(fields, 'messageId'),
-        messageTraceId: this.value(fields, 'messageTraceId'),
-        fromIp: this.value(fields, 'fromIp'),
-        subject: this.value(fields, 'subject'),
-        detail: this.value(fields, 'detail'),
-        data: this.value(fields, 'data'),
-      },
-      timestamp,
-      line,
-    );
+    return traceExportEvent(this.valuesOf(fields), timestamp, line);
+  }
+
+  /** What the row says, by field. */
+  protected valuesOf(fields: readonly string[]): TraceExportValues {
+    return {
+      event: this.value(fields, 'event'),
+      sender: this.value(fields, 'sender'),
+      recipient: this.value(fields, 'recipient'),
+      messageId: this.value(fields, 'messageId'),
+      messageTraceId: this.value(fields, 'messageTraceId'),
+      fromIp: this.value(fields, 'fromIp'),
+      subject: this.value(fields, 'subject'),
+      detail: this.value(fields, 'detail'),
+      data: this.value(fields, 'data'),
+    };
   }
 }
