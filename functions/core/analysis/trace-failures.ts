@@ -60,7 +60,7 @@ const TRACE_FAILURES: ReadonlySet<string> = new Set(['FAILED', 'FAIL']);
 /**
  * True for a trace's status (upper case) that names a failure the trace gives no reason for: the
  * failures counted unexplained. A trace row that says so but cannot be read must not drop out of
- * that count unsaid (csv-row-adapter.ts).
+ * that count unsaid: it is skipped as `FAILURE_NOT_READ` (csv-row-adapter.ts).
  */
 export function isTraceFailure(eventId: string): boolean {
   return TRACE_FAILURES.has(eventId);

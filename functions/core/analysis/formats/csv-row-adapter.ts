@@ -4,7 +4,7 @@
  */
 import { normaliseAddress, normaliseMessageId, type TraceEvent } from '../model/events.js';
 import { type ColumnMap, cell, mapColumns } from './columns.js';
-import type { RowAdapter, RowContext, RowSink, SkipReason } from './format-adapter.js';
+import type { RowAdapter, RowContext, RowSink, RowSkip, SkipReason } from './format-adapter.js';
 import { hasHeaderShape, timestampOrSkip } from './row-checks.js';
 
 export abstract class CsvRowAdapter<K extends string> implements RowAdapter {
@@ -22,10 +22,13 @@ export abstract class CsvRowAdapter<K extends string> implements RowAdapter {
   }
 
   public adapt(fields: string[], line: number, sink: RowSink): void {
-    // A row these checks skip is not read at all: see `skipUnread`.
+    // A row these checks skip is not read at all: see `unreadSkip`.
     const checks: RowSink = {
       event: (event) => sink.event(event),
-      skip: (at, reason, message, column) => this.skipUnread(fields, at, reason, message, column, sink),
+      skip: (at, reason, message, column) => {
+        const skipped = this.unreadSkip(fields, reason, message);
+        sink.skip(at, skipped.reason, skipped.message, column);
+      },
     };
     if (!hasHeaderShape(fields, this.headerCount, line, checks)) return;
     const raw = this.value(fields, this.timestampKey);
@@ -35,38 +38,26 @@ export abstract class CsvRowAdapter<K extends string> implements RowAdapter {
   }
 
   /**
-   * Skips a row that could not be read. One whose status is a failure the format gives no reason for
-   * (`failureShownBy`: a message trace's `Failed`) is a failure the run counts as unexplained
-   * (trace-failures.ts); unread, it would drop out of that count and the report could say "nothing
-   * to fix". So it is skipped as a row that may be a relay refusal no one can tell
-   * (`STATUS_NOT_EXPORTED`), which fails the file where its other rows give no refusal
-   * (input/unread-refusals.ts). A row that holds refusal text fails it in any case.
+   * How a row that could not be read is skipped. One whose status is a failure the format gives no
+   * reason for (`failureShownBy`: a message trace's `Failed`) is a failure the run counts as
+   * unexplained (trace-failures.ts); unread, it would drop out of that count and the report could say
+   * "nothing to fix". So it is skipped as `FAILURE_NOT_READ`, which fails the file where its other rows
+   * give no refusal (input/unread-refusals.ts). A row that holds refusal text fails it in any case.
    */
-  private skipUnread(
-    fields: readonly string[],
-    line: number,
-    reason: SkipReason,
-    message: string,
-    column: string | undefined,
-    sink: RowSink,
-  ): void {
+  public unreadSkip(fields: readonly string[], reason: SkipReason, message: string): RowSkip {
     const failure = this.failureShownBy(fields);
-    if (failure === undefined) {
-      sink.skip(line, reason, message, column);
-      return;
-    }
+    if (failure === undefined) return { reason, message };
     // More cells than the header: a cell holding the delimiter was not quoted.
     const unquoted =
       reason === 'COLUMN_COUNT' && fields.length > this.headerCount
         ? ' (a cell holding the delimiter unquoted, as `Export-Csv -UseQuotes Never` writes a text with a comma?)'
         : '';
-    sink.skip(
-      line,
-      'STATUS_NOT_EXPORTED',
-      `${message}${unquoted}; its status "${failure}" is a failure this export gives no reason for, ` +
+    return {
+      reason: 'FAILURE_NOT_READ',
+      message:
+        `${message}${unquoted}; its status "${failure}" is a failure this export gives no reason for, ` +
         'which may be a relay refusal: unread, it could not be counted among the messages that failed without a reason',
-      column,
-    );
+    };
   }
 
   /**
@@ -83,14 +74,35 @@ export abstract class CsvRowAdapter<K extends string> implements RowAdapter {
    * lost, before it shifts it). Trimmed, empties left out.
    */
   protected cellsOfUnread(fields: readonly string[], key: K): string[] {
-    const position = this.map[key];
-    if (position === undefined) return [];
-    const fromEnd = position + fields.length - this.headerCount;
+    const places = this.placesOfUnread(fields, key);
+    if (places === undefined) return [];
+    const [position, fromEnd] = places;
     const positions = fromEnd === position ? [position] : [position, fromEnd];
     return positions.flatMap((at) => {
       const value = fields[at]?.trim();
       return value ? [value] : [];
     });
+  }
+
+  /**
+   * A column's text in a row of another field count than the header's, as `cellsOfUnread` finds it;
+   * in a row of more cells, its cells from where the header puts it to the shifted place, joined with
+   * commas: a cell split at the commas it holds (a summary's `Receive, Fail`, unquoted) is whole again.
+   */
+  protected textsOfUnread(fields: readonly string[], key: K): string[] {
+    const places = this.placesOfUnread(fields, key);
+    if (places === undefined) return [];
+    const [position, fromEnd] = places;
+    return fromEnd > position
+      ? [fields.slice(position, fromEnd + 1).join(',')]
+      : this.cellsOfUnread(fields, key);
+  }
+
+  /** Where the header puts a column, and where as far from the row's end; `undefined` without it. */
+  private placesOfUnread(fields: readonly string[], key: K): [number, number] | undefined {
+    const position = this.map[key];
+    if (position === undefined) return undefined;
+    return [position, position + fields.length - this.headerCount];
   }
 
   /** The trimmed cell of a column, or `undefined` when absent or empty. */

@@ -17,6 +17,14 @@ export type SkipReason =
    * file of nothing else is NO_USABLE_ROWS.
    */
   | 'STATUS_NOT_EXPORTED'
+  /**
+   * A row that says its delivery failed, a failure its format gives no reason for (a message trace's
+   * `Failed`, a summary's `Fail`: trace-failures.ts), but cannot be read (a cell split at an unquoted
+   * delimiter, a stray quote, a date that is none). Read, it would count among the failures without a
+   * reason; unread, it may be a relay refusal no one can tell. Like STATUS_NOT_EXPORTED, it fails a
+   * file whose other rows were read and gave no refusal (input/unread-refusals.ts).
+   */
+  | 'FAILURE_NOT_READ'
   | 'LIST_MISMATCH'
   | 'MISSING_FIELD'
   | 'TRUNCATED_RECORD'
@@ -44,6 +52,12 @@ export type SkipReason =
    */
   | 'REFUSAL_NOT_READ';
 
+/** How a row is skipped: its code and what is said of it. */
+export interface RowSkip {
+  reason: SkipReason;
+  message: string;
+}
+
 /** Receives what an adapter makes of one row. */
 export interface RowSink {
   event(event: TraceEvent): void;
@@ -70,6 +84,13 @@ export interface RowContext {
 export interface RowAdapter {
   /** Converts one record; emits zero or more events (one per recipient) or one skip. */
   adapt(fields: string[], line: number, sink: RowSink): void;
+  /**
+   * How a row that cannot be read is skipped, by what its `cells` show: as `reason`, or as
+   * `FAILURE_NOT_READ` where they show a failure the format gives no reason for. Asked of the rows
+   * the adapter's own checks skip and of a line the CSV splitter could not cut into a record
+   * (input/parse-input.ts); a format whose failures carry their reason needs none.
+   */
+  unreadSkip?(cells: readonly string[], reason: SkipReason, message: string): RowSkip;
   /**
    * The rows have ended (not when a read is stopped mid-file): emits what a later file of the run
    * may need, such as the SMTP sessions a send protocol log leaves open.

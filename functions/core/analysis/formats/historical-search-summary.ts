@@ -2,9 +2,11 @@
  * Format 5a: historical search Enhanced summary report. `recipient_status` packs every recipient
  * with its event chain: `addr##Receive, Send;addr2##Receive, Fail`. No SMTP text, so it supplies
  * context (internal recipients, senders), never findings on its own; its failures are counted as
- * failures without a reason (trace-failures.ts) until a file of the run gives one.
+ * failures without a reason (trace-failures.ts) until a file of the run gives one. A row that could
+ * not be read while a recipient's events hold a failure is never dropped unsaid (csv-row-adapter.ts).
  */
 import { normaliseAddress, type TraceEvent } from '../model/events.js';
+import { isTraceFailure } from '../trace-failures.js';
 import { CsvRowAdapter, setTraceFields } from './csv-row-adapter.js';
 import type { FormatAdapter, RowContext, RowSink } from './format-adapter.js';
 import { parseDirectionality } from './tracking-row.js';
@@ -24,6 +26,17 @@ const NAMES = {
 class SummaryRows extends CsvRowAdapter<keyof typeof NAMES> {
   public constructor(headers: readonly string[], context: RowContext) {
     super(headers, NAMES, 'timestamp', context);
+  }
+
+  /**
+   * A row not read shows a failure by a recipient whose events hold one, the column found where the
+   * header puts it or shifted, a chain split at its comma joined again: that recipient's entry.
+   */
+  protected override failureShownBy(fields: readonly string[]): string | undefined {
+    return this.textsOfUnread(fields, 'recipientStatus')
+      .flatMap((packed) => packed.split(';'))
+      .find((entry) => isTraceFailure(outcomeOf(entry.split('##')[1] ?? '')))
+      ?.trim();
   }
 
   protected convert(fields: readonly string[], timestamp: string, line: number, sink: RowSink): void {

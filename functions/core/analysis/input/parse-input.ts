@@ -8,13 +8,15 @@
  * it is read (see unread-refusals.ts). Events that carry a relay refusal are validated with the
  * canonical zod schema (they become findings, which cross into storage).
  */
+import { plural } from '../../kernel/counts-in-words.js';
 import { closeEarly } from '../../text/byte-source.js';
-import { CsvRecordSplitter, normaliseHeader } from '../../text/csv-records.js';
+import { CsvRecordSplitter, type Delimiter, normaliseHeader, splitRecord } from '../../text/csv-records.js';
 import { type DecodedText, decodeBytes } from '../../text/decode.js';
 import { decompressed, isGzipHead } from '../../text/decompress.js';
 import { refusalMarkerIn } from '../evidence/rejections.js';
 import { rowMayMatter } from '../evidence/relevance.js';
 import { trackingVersionOf } from '../formats/exchange-tracking-log.js';
+import type { RowSkip } from '../formats/format-adapter.js';
 import type { FormatAdapter, RowAdapter, RowContext, RowSink, SkipReason } from '../formats/index.js';
 import { FORMAT_LABELS } from '../formats/labels.js';
 import type { ResumePoint } from '../model/source-record.js';
@@ -34,7 +36,14 @@ import { NulBytes } from './nul-bytes.js';
 import { parseText, sniffText } from './parse-text.js';
 import { LineMap, trackLines } from './resume-bytes.js';
 import { HeldBatches, TimestampParser } from './timestamps.js';
-import { cutLastLine, PieceSearch, READ_AGAIN, skipOf, UnreadRefusals } from './unread-refusals.js';
+import {
+  cutLastLine,
+  mayBeRefusal,
+  PieceSearch,
+  READ_AGAIN,
+  skipOf,
+  UnreadRefusals,
+} from './unread-refusals.js';
 import { describeUnsupported } from './unsupported-inputs.js';
 
 export type { AnalysisInput, ParsedBatch, ParseListener, ParseOptions, ResumeAnchor } from './batches.js';
@@ -257,7 +266,7 @@ async function parseDecoded(
   ): void => {
     const skipped = skipOf(reason, message, marker);
     if (skipped.reason === 'REFUSAL_NOT_READ') unread.add(line, skipped.message + more);
-    else if (skipped.reason === 'STATUS_NOT_EXPORTED') unread.addUntold(line, skipped.message + more);
+    else if (mayBeRefusal(skipped.reason)) unread.addUntold(line, skipped.message + more);
     batch.skips.push(skippedRow(line, skipped.reason, skipped.message + more, column));
   };
   /** Said of a row cut short on the last line: of a raw log, of an export. */
@@ -273,8 +282,12 @@ async function parseDecoded(
       addSkip(line, reason, message, undefined, column);
       return;
     }
-    // A live tracking log copied while Exchange writes it ends in a line cut short.
-    const cut = reason === 'COLUMN_COUNT' && splitter.inUnendedLastLine && row.length < fields.length;
+    // A live tracking log copied while Exchange writes it ends in a line cut short (a cut `Failed`
+    // row is skipped as FAILURE_NOT_READ instead of COLUMN_COUNT).
+    const cut =
+      (reason === 'COLUMN_COUNT' || reason === 'FAILURE_NOT_READ') &&
+      splitter.inUnendedLastLine &&
+      row.length < fields.length;
     addSkip(line, reason, message, refusalMarkerIn(row.join(delimiter)), column, cut ? copyAgain : '');
   };
   const rowSink: RowSink = {
@@ -286,33 +299,77 @@ async function parseDecoded(
     },
     skip,
   };
+  /** Reads one record (of the physical line `line` on) as a row, or as the header of a new part. */
+  const readRecord = (record: string[], line: number): void => {
+    // A header row is not a row: the first header is not counted either.
+    const header = detection.format.fieldsDirective ? undefined : headerRowFormat(record);
+    if (header !== undefined) {
+      newHeaderRow(header, record, line);
+      return;
+    }
+    const counted = line >= countFrom;
+    if (counted) batch.rowsRead++;
+    rowSkipped = false;
+    adapting = record;
+    rowAdapter.adapt(record, line, rowSink);
+    adapting = undefined;
+    if (!rowSkipped && counted) {
+      batch.rowsAnalysed++;
+      analysedAny = true;
+    }
+  };
+  /**
+   * Skips a line that is no record (`text`; none for a line too long to keep). Its format's reader
+   * is asked what its cells show, as it is of the rows it skips itself: a failure the format gives no
+   * reason for (a message trace's `Failed`) makes it `FAILURE_NOT_READ`, which may fail the file,
+   * rather than a failure dropped unsaid from the count of those without a reason.
+   */
+  const skipLine = (line: number, reason: SkipReason, message: string, text: string | undefined): void => {
+    // A line too long to keep was searched as it passed.
+    const marker = text === undefined ? overlong.end() : refusalMarkerIn(text);
+    if (line < countFrom) return;
+    batch.rowsRead++;
+    const skipped = text === undefined ? { reason, message } : unreadSkipOf(text, reason, message);
+    addSkip(line, skipped.reason, skipped.message, marker);
+  };
+  /**
+   * How a line the splitter could not read is skipped, its cells read two ways as it may have been
+   * meant: its quote a stray one (cut at every delimiter: `Export-Csv -UseQuotes Never` leaves a
+   * `Subject` that starts with `"` unquoted), or a quoted cell cut short (closed at the line's end).
+   */
+  const unreadSkipOf = (text: string, reason: SkipReason, message: string): RowSkip => {
+    for (const cells of [text.split(delimiter), splitRecord(`${text}"`, delimiter)]) {
+      const skipped = cells === undefined ? undefined : rowAdapter.unreadSkip?.(cells, reason, message);
+      if (skipped !== undefined && skipped.reason !== reason) return skipped;
+    }
+    return { reason, message };
+  };
   const splitter = new CsvRecordSplitter(
     { delimiter: detection.delimiter, firstLine: resume?.from?.fromLine ?? detection.restLine },
     {
-      onRecord(fields, line) {
-        // A header row is not a row: the first header is not counted either.
-        const header = detection.format.fieldsDirective ? undefined : headerRowFormat(fields);
-        if (header !== undefined) {
-          newHeaderRow(header, fields, line);
+      onRecord(record, line) {
+        // Only a record of several lines (the splitter is past the next line) can be a stray quote's.
+        const stray =
+          splitter.nextLine > line + 1 ? strayQuoteLines(record, fields.length, delimiter) : undefined;
+        if (stray === undefined) {
+          readRecord(record, line);
           return;
         }
-        const counted = line >= countFrom;
-        if (counted) batch.rowsRead++;
-        rowSkipped = false;
-        adapting = fields;
-        rowAdapter.adapt(fields, line, rowSink);
-        adapting = undefined;
-        if (!rowSkipped && counted) {
-          batch.rowsAnalysed++;
-          analysedAny = true;
-        }
+        const { lines, field } = stray;
+        const closing = line + lines.length - 1;
+        skipLine(
+          line,
+          'UNTERMINATED_QUOTE',
+          `line ${line} opens a quoted field (field ${field}) that a quote on line ${closing} closes into one ` +
+            `record of the header's width with the ${plural(lines.length - 1, 'line')} after it (a stray ` +
+            `quote?): line ${line} is skipped and the lines after it are read as rows`,
+          lines[0],
+        );
+        for (let index = 1; index < lines.length; index++)
+          readRecord((lines[index] ?? '').split(delimiter), line + index);
       },
       onMalformed(line, reason, message, text) {
-        // A line too long to keep was searched as it passed.
-        const marker = text === undefined ? overlong.end() : refusalMarkerIn(text);
-        if (line < countFrom) return;
-        batch.rowsRead++;
-        addSkip(line, reason, message, marker);
+        skipLine(line, reason, message, text);
       },
       onOverlongText(text) {
         overlong.push(text);
@@ -371,6 +428,29 @@ async function parseDecoded(
 }
 
 const DIGIT = /\d/;
+
+/**
+ * The lines of a record a stray quote made of several rows, and the field (1-based) it opened, or
+ * `undefined`. The splitter declares a quote stray when the record it opens closes at another width
+ * than the header's (`width`); a later quote in the same column (`-UseQuotes Never` writes a
+ * `Subject` of `"Urgent scan` and one of `24" monitor` as they are) closes it at the header's width,
+ * the rows between taken in. Its sign: the line that opens it is as wide as a row by itself, its quote
+ * taken as text, and the quote does not open the last cell (whose text may hold delimiters). The
+ * lines are given back as they were but for the stray quotes; their cells are then cut at every
+ * delimiter, as such a file writes them.
+ */
+function strayQuoteLines(
+  record: readonly string[],
+  width: number,
+  delimiter: Delimiter,
+): { lines: string[]; field: number } | undefined {
+  if (record.length !== width) return undefined;
+  const field = record.findIndex((cell) => cell.includes('\n'));
+  if (field === -1 || field === width - 1) return undefined;
+  const opened = record[field] ?? '';
+  if (field + opened.slice(0, opened.indexOf('\n')).split(delimiter).length < width) return undefined;
+  return { lines: record.join(delimiter).split('\n'), field: field + 1 };
+}
 
 /**
  * The export format whose header row `cells` is, or `undefined` for a row. Every row has a date, so

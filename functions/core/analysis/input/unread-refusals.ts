@@ -15,7 +15,7 @@ import {
   refusalMarkerIn,
   settledMarkerIn,
 } from '../evidence/rejections.js';
-import type { SkipReason } from '../formats/format-adapter.js';
+import type { RowSkip, SkipReason } from '../formats/format-adapter.js';
 import type { SourceRecord } from '../model/source-record.js';
 
 /** What to do about such a row of a file that is no mail log: a tracking log, an export, a JSON trace. */
@@ -63,9 +63,19 @@ export function cutCodeIn(text: string): string | undefined {
 }
 
 /** A skipped row as reported. */
-export interface Skip {
-  reason: SkipReason;
-  message: string;
+export type Skip = RowSkip;
+
+/**
+ * Skip codes of rows that may be relay refusals no one can tell: a failure whose status was not
+ * exported (`STATUS_NOT_EXPORTED`), a failure row that could not be read (`FAILURE_NOT_READ`). Such a
+ * row fails the file only where it would otherwise say "no relay refusals" (see
+ * {@link UnreadRefusals.fail}).
+ */
+const MAY_BE_REFUSALS: ReadonlySet<string> = new Set<SkipReason>(['STATUS_NOT_EXPORTED', 'FAILURE_NOT_READ']);
+
+/** True for a skip code of a row that may be a relay refusal no one can tell ({@link MAY_BE_REFUSALS}). */
+export function mayBeRefusal(reason: string): boolean {
+  return MAY_BE_REFUSALS.has(reason);
 }
 
 /**
@@ -90,7 +100,7 @@ interface Unread {
 
 /**
  * Rows skipped as `REFUSAL_NOT_READ` in one file, and rows that may be refusals no one can tell
- * (`STATUS_NOT_EXPORTED`). A read that goes on from an earlier invocation's (ingest's continuations)
+ * ({@link mayBeRefusal}). A read that goes on from an earlier invocation's (ingest's continuations)
  * starts from the rows that record counted.
  */
 export class UnreadRefusals {
@@ -103,8 +113,8 @@ export class UnreadRefusals {
     private readonly advice: string,
     earlier?: Pick<SourceRecord, 'skipped' | 'skippedByReason'>,
   ) {
-    this.unread = earlierOf(earlier, 'REFUSAL_NOT_READ');
-    this.untold = earlierOf(earlier, 'STATUS_NOT_EXPORTED');
+    this.unread = earlierOf(earlier, (reason) => reason === 'REFUSAL_NOT_READ');
+    this.untold = earlierOf(earlier, mayBeRefusal);
   }
 
   /** `advice`: what to do about this row, when it is the first and not what the file's rows need. */
@@ -113,7 +123,7 @@ export class UnreadRefusals {
     this.unread.first ??= advice === undefined ? { line, message } : { line, message, advice };
   }
 
-  /** A row that may be a refusal, whose text was not exported: see {@link fail}. */
+  /** A row that may be a refusal no one can tell ({@link mayBeRefusal}): see {@link fail}. */
   public addUntold(line: number, message: string): void {
     this.untold.count++;
     this.untold.first ??= { line, message };
@@ -157,16 +167,17 @@ export class UnreadRefusals {
   }
 }
 
-/** What an earlier invocation's record counted of the rows skipped for `reason`. */
+/** What an earlier invocation's record counted of the rows skipped for the reasons `counts` takes. */
 function earlierOf(
   earlier: Pick<SourceRecord, 'skipped' | 'skippedByReason'> | undefined,
-  reason: 'REFUSAL_NOT_READ' | 'STATUS_NOT_EXPORTED',
+  counts: (reason: string) => boolean,
 ): Unread {
-  const first = earlier?.skipped.find((row) => row.reason === reason);
-  return {
-    count: earlier?.skippedByReason[reason] ?? 0,
-    first: first === undefined ? undefined : { line: first.line, message: first.message },
-  };
+  const first = earlier?.skipped.find((row) => counts(row.reason));
+  const count = Object.entries(earlier?.skippedByReason ?? {}).reduce(
+    (sum, [reason, rows]) => (counts(reason) ? sum + rows : sum),
+    0,
+  );
+  return { count, first: first === undefined ? undefined : { line: first.line, message: first.message } };
 }
 
 /**
