@@ -63,17 +63,30 @@ function withRow(known: MessageContext | undefined, row: TraceRow): MessageConte
   return context;
 }
 
+/**
+ * What a detail row's envelope sender is joined by: its trace id or, for a Graph detail that names
+ * no trace (a `getDetailsByRecipient` page whose context names neither trace nor recipient: the
+ * detail keeps its `id`, see `detailId`), its Message-ID. Rows with a trace id are never joined by
+ * Message-ID: a message relayed back in (forwarded) has a new trace id and maybe another P1; nor are
+ * other formats' rows, which name their own P1.
+ */
+function envelopeKey(event: TraceEvent): { key: string; byMessage: boolean } | undefined {
+  if (event.messageTraceId !== undefined) return { key: event.messageTraceId, byMessage: false };
+  if (event.detailId === undefined || event.messageId === undefined) return undefined;
+  return { key: `message:${event.messageId}`, byMessage: true };
+}
+
 export class EvidenceIndex {
   private readonly traces: BoundedMap<string, InboundTrace[]>;
   /** Receipts for outside recipients: kept apart, so that relayed mail evicts no evidence. */
   private readonly outside: OutsideReceipts;
   private readonly contexts: BoundedMap<string, MessageContext>;
   /**
-   * Envelope senders (P1) by trace id: a trace detail names it on the message's `Receive` row, not on
-   * its `Fail` row, in either order. Not by Message-ID: a message relayed back in (forwarded) has a
-   * new trace id and maybe another P1.
+   * Envelope senders (P1) by {@link envelopeKey}: a trace detail names it on the message's `Receive`
+   * row, not on its `Fail` row, in either order. `null`: details joined by Message-ID named two (a
+   * forwarded copy's among them), so none is taken.
    */
-  private readonly envelopes: BoundedMap<string, string>;
+  private readonly envelopes: BoundedMap<string, string | null>;
   private readonly queued: QueuedSenders;
   private readonly sessions: OpenSessions;
 
@@ -132,8 +145,13 @@ export class EvidenceIndex {
         }
       }
     }
-    if (event.messageTraceId !== undefined && event.returnPath !== undefined)
-      this.envelopes.set(detach(event.messageTraceId), detach(event.returnPath));
+    const returnPath = event.returnPath;
+    const envelope = returnPath === undefined ? undefined : envelopeKey(event);
+    if (returnPath !== undefined && envelope !== undefined) {
+      const known = envelope.byMessage ? this.envelopes.get(envelope.key) : undefined;
+      const agreed = known === undefined || known === returnPath;
+      this.envelopes.set(detach(envelope.key), agreed ? detach(returnPath) : null);
+    }
     // Message trace rows name sender and recipient; detail rows often do not.
     if (
       event.messageTraceId !== undefined &&
@@ -200,10 +218,8 @@ export class EvidenceIndex {
    * already: not asked twice).
    */
   public enrich(event: TraceEvent): TraceEvent {
-    const returnPath =
-      event.returnPath === undefined && event.messageTraceId !== undefined
-        ? this.envelopes.get(event.messageTraceId)
-        : undefined;
+    const envelope = event.returnPath === undefined ? envelopeKey(event) : undefined;
+    const returnPath = envelope === undefined ? undefined : (this.envelopes.get(envelope.key) ?? undefined);
     const context =
       event.sender !== undefined && event.recipient !== undefined ? undefined : this.contextOf(event);
     if (returnPath === undefined && context === undefined) return event;

@@ -54,12 +54,13 @@ export function messageIdentity(event: TraceEvent, origin: EventOrigin): string 
 /**
  * The recipient a refusal is told apart by: its own, or for a message trace detail that names none
  * (Graph's `getDetailsByRecipient` saved without the recipient in its page, `Get-MessageTraceDetail`
- * exported without RecipientAddress) the detail's id or, lacking one, its time and text when it is a
- * failure (`endsDelivery`: a `Fail`, or a permanent refusal under an event named in another
- * language) — each recipient fails once, so two failed rows are two recipients' refusals, and the
- * same row read twice (an overlapping export) is one. Other rows (a Defer, retried) keep no
- * stand-in: their repeats are one refusal. See classifier/unnamed-recipients.ts for when the run
- * names the recipient.
+ * exported without RecipientAddress) its time and text when it is a failure (`endsDelivery`: a
+ * `Fail`, or a permanent refusal under an event named in another language) — each recipient fails
+ * once, so two failed rows are two recipients' refusals, and the same row read twice (an
+ * overlapping export) is one. A Graph detail's `id` is added to them, not used instead: in
+ * Microsoft's own example response every record carries the trace id, which all recipients of the
+ * message share. Other rows (a Defer, retried) keep only that id, when they have one: their repeats
+ * are one refusal. See classifier/unnamed-recipients.ts for when the run names the recipient.
  *
  * A detail whose time lost its seconds (saved again from Excel) gets them back from its `{LRT=…}`
  * when that names the same minute (`lostSecond`): the id of the original export's row, so the two
@@ -68,16 +69,16 @@ export function messageIdentity(event: TraceEvent, origin: EventOrigin): string 
  */
 export function recipientOrStandIn(event: TraceEvent, rejection: Rejection): string {
   if (event.recipient !== undefined) return event.recipient;
-  if (event.detailId !== undefined) return `detail:${event.detailId}`;
+  const detail = event.detailId === undefined ? '' : `detail:${event.detailId}`;
   // A message known by no id is told apart by its time already (see `messageIdentity`).
-  if (!endsDelivery(event.eventId, rejection) || knownMessageId(event) === undefined) return '';
+  if (!endsDelivery(event.eventId, rejection) || knownMessageId(event) === undefined) return detail;
   const at =
     event.lostSecond !== undefined
       ? withSecond(event.timestamp, event.lostSecond)
       : event.lastRetryTime === undefined
         ? event.timestamp
         : `${event.timestamp}/${event.lastRetryTime}`;
-  return `fail:${at}#${sha256Hex32([rejection.text]).slice(0, 12)}`;
+  return `${detail}fail:${at}#${sha256Hex32([rejection.text]).slice(0, 12)}`;
 }
 
 /** `timestamp` (ISO, `…T21:15:00.000Z`) with its second set to `second`. */

@@ -3,12 +3,18 @@
  * (`ConvertTo-Json`), a single object (`ConvertTo-Json` of one result), Graph pages
  * (`{"@odata.context": …, "value": [ … ], "@odata.nextLink": …}`, their keys in any order, several
  * pages joined in one file, or an array of pages as `$pages | ConvertTo-Json` writes it), OData v2
- * `{"d": {"results": [ … ]}}` (Reporting Web Service) and NDJSON (one object per line). Only one
- * record's text is kept at a time, up to {@link MAX_RECORD_CHARS}.
+ * `{"d": {"results": [ … ]}}` (Reporting Web Service) and NDJSON (one object per line). An array
+ * inside an array of records holds records too: pages kept as arrays (`ConvertTo-Json` of a list
+ * each page was added to whole, `[[ … ], [ … ], { … }]`). A string in an array of records is handed
+ * on as a record: the `@{…}` text PowerShell writes for an object past `ConvertTo-Json -Depth`. Only
+ * one record's text is kept at a time, up to {@link MAX_RECORD_CHARS}.
  *
  * The scanner tracks strings and brackets only; each record's text is then checked by `JSON.parse`
- * (and by the format's schema). In NDJSON a record cannot span lines, so a cut record is reported
- * on its line and reading goes on with the next one.
+ * (and by the format's schema). A top-level object that a line ends inside was cut there when the
+ * line ends inside a string (no JSON string holds a line break) or the next line starts an object
+ * or array where none can be (an NDJSON line cut short, then the next record): it is reported on
+ * its line and reading goes on with the next one. Each value is judged on its own, so compact and
+ * pretty-printed values may follow each other in one file.
  *
  * Text it skips (a cut record, one too large, text outside any record) is searched for relay-refusal
  * text, so the reader can say a refusal was not read (input/unread-refusals.ts); records read whole
@@ -55,7 +61,7 @@ interface Frame {
   kind: 'object' | 'array';
   /** An array whose object elements are records. */
   records: boolean;
-  /** Records arrays: the `value` of an OData page (see `JsonRecordHandler.record`). */
+  /** Records arrays: the `value` of an OData page, or an array in one (see `JsonRecordHandler.record`). */
   pageValue: boolean;
   /** An object of the top level or of the top-level array: a page, or a record. */
   pageLevel: boolean;
@@ -66,8 +72,10 @@ interface Frame {
 
 interface Capture {
   line: number;
-  /** The stack depth the record's `{` was pushed at. */
+  /** The stack depth the record's `{` was pushed at (a string's: the depth of its array). */
   depth: number;
+  /** A string element of a records array (its closing quote ends it), not an object. */
+  string: boolean;
   pieces: string[];
   length: number;
   tooLarge: boolean;
@@ -88,9 +96,13 @@ export class JsonRecordScanner {
   private capture: Capture | undefined;
   /** Index in the current chunk where the capture's unsaved text starts. */
   private captureFrom = 0;
-  private topValues = 0;
-  private firstSingleLine = false;
-  private firstStartLine = 0;
+  /** The last character outside strings that is not white space (a string's closing quote counts). */
+  private lastCode = 0;
+  /**
+   * A line ended inside a top-level object where no value may follow: if the next line starts an
+   * object or array, the line was cut (see {@link newline}).
+   */
+  private cutPending = false;
   /** A capture too large to keep, searched for refusal text as its pieces pass. */
   private readonly overlong = new PieceSearch();
   /** The line that has text outside any JSON value (0: none yet), reported when it ends. */
@@ -106,10 +118,17 @@ export class JsonRecordScanner {
     for (let index = 0; index < text.length; index++) {
       const code = text.charCodeAt(index);
       if (this.inString) {
-        // No JSON string holds a raw line break: in NDJSON the line was cut inside a string.
+        // No JSON string holds a raw line break: a line ending inside one was cut (see `newline`).
         if (code === 10) this.newline(text, index);
-        else this.stringChar(code);
+        else if (this.stringChar(code)) this.stringEnd(text, index);
         continue;
+      }
+      if (code > 32 && code !== 0xfeff) {
+        if (this.cutPending) {
+          this.cutPending = false;
+          if (code === 123 || code === 91) this.cutLine();
+        }
+        this.lastCode = code;
       }
       switch (code) {
         case 10: // \n
@@ -123,7 +142,7 @@ export class JsonRecordScanner {
         case 34: // "
           // A string outside any object or array is no record: stray text.
           if (this.stack.length === 0) this.garbage(index);
-          this.openString();
+          this.openString(index);
           break;
         case 58: {
           // :
@@ -182,50 +201,71 @@ export class JsonRecordScanner {
     return this.stack[this.stack.length - 1];
   }
 
-  private openString(): void {
+  private openString(index: number): void {
     this.inString = true;
     const frame = this.top();
+    // A string where a record may be (PowerShell's `@{…}` text of one): handed on like a record.
+    if (frame?.kind === 'array' && frame.records && this.capture === undefined)
+      this.startCapture(index, false, frame.pageValue, true);
     this.keptIsKey = frame?.kind === 'object' && frame.expectKey;
     // Keys near the top tell pages from records; `@odata…` values of pages give page context.
     const metaValue = frame?.pageLevel === true && !frame.expectKey && frame.key?.startsWith('@');
     this.kept = (this.keptIsKey && this.stack.length <= 3) || metaValue ? '' : undefined;
   }
 
-  private stringChar(code: number): void {
+  /** One character of a string; true when it is the string's closing quote. */
+  private stringChar(code: number): boolean {
     if (this.escape) {
       this.escape = false;
       if (this.kept !== undefined && this.kept.length < MAX_KEPT_STRING)
         this.kept += String.fromCharCode(code);
-      return;
+      return false;
     }
     if (code === 92) {
       this.escape = true;
-      return;
+      return false;
     }
     if (code === 34) {
       this.inString = false;
+      this.lastCode = code;
       const value = this.kept;
       this.kept = undefined;
-      if (value === undefined) return;
+      if (value === undefined) return true;
       const frame = this.top();
       if (this.keptIsKey) {
         if (frame) frame.key = value;
       } else if (frame?.key !== undefined) {
         this.handler.meta(frame.key, value);
       }
-      return;
+      return true;
     }
     if (this.kept !== undefined && this.kept.length < MAX_KEPT_STRING) this.kept += String.fromCharCode(code);
+    return false;
   }
 
-  /** The line break at `index` of `text`. */
+  /** The string that ended at `index` of `text`: a record when it is a string element of a records array. */
+  private stringEnd(text: string, index: number): void {
+    const capture = this.capture;
+    if (capture?.string === true && this.stack.length === capture.depth) this.endCapture(text, index);
+  }
+
+  /**
+   * The line break at `index` of `text`. Inside a top-level object it may be where an NDJSON line was
+   * cut: certainly when it is inside a string begun on this line; when the object is at a place no
+   * value may follow (after a value, `{` or an object's `,`), if the next line starts an object or
+   * array ({@link cutPending}). Otherwise the object goes on over the lines (pretty-printed).
+   */
   private newline(text: string, index: number): void {
     const capture = this.capture;
-    // NDJSON: a record is one line; a line that ends inside one was cut. Read on from the next line.
-    if (capture?.topLevel && this.ndjson() && capture.line === this.line) {
-      const refusal = this.refusalIn(capture, text.slice(this.captureFrom, index));
-      this.handler.bad(capture.line, 'INVALID_JSON', 'the line ends before its JSON object does', refusal);
-      this.reset();
+    if (capture?.topLevel === true) {
+      if (this.inString && capture.line === this.line) {
+        this.cutAt(capture, text.slice(this.captureFrom, index));
+      } else if (!this.inString && !this.valueMayFollow()) {
+        // What the line held is kept up to here: a cut found at the next line leaves the rest out.
+        this.saveCapture(text, index);
+        this.captureFrom = index;
+        this.cutPending = true;
+      }
     }
     if (this.strayLine !== 0) {
       if (this.strayFrom !== undefined) this.saveStray(text, index);
@@ -239,9 +279,24 @@ export class JsonRecordScanner {
     this.line++;
   }
 
-  /** One record per line: the file's first top-level object began and ended on one line. */
-  private ndjson(): boolean {
-    return this.topValues > 0 && this.firstSingleLine;
+  /** Whether a value may come next: after `:`, `[`, or an array's `,`. */
+  private valueMayFollow(): boolean {
+    const last = this.lastCode;
+    return last === 58 || last === 91 || (last === 44 && this.top()?.kind === 'array');
+  }
+
+  /** The top-level object being read was cut where the last line ended: skipped, read on from here. */
+  private cutLine(): void {
+    const capture = this.capture;
+    if (capture === undefined) return;
+    this.cutAt(capture, '');
+  }
+
+  /** Skips `capture`, cut where its line ended (`rest`: its text not yet saved), and reads on. */
+  private cutAt(capture: Capture, rest: string): void {
+    const refusal = this.refusalIn(capture, rest);
+    this.handler.bad(capture.line, 'INVALID_JSON', 'the line ends before its JSON object does', refusal);
+    this.reset();
   }
 
   private open(kind: Frame['kind'], index: number): void {
@@ -253,10 +308,12 @@ export class JsonRecordScanner {
       kind === 'object' && (parent === undefined || (this.stack.length === 1 && parent.records));
     if (parent === undefined) {
       if (kind === 'array') records = true;
-      else this.startCapture(index, true, false);
-      this.firstStartLine = this.topValues === 0 ? this.line : this.firstStartLine;
-    } else if (parent.kind === 'array' && parent.records && kind === 'object' && this.capture === undefined) {
-      this.startCapture(index, false, parent.pageValue);
+      else this.startCapture(index, true, false, false);
+    } else if (parent.kind === 'array' && parent.records && this.capture === undefined) {
+      // An array among records is a page of them kept whole (`$pages.Add($page)`): records too.
+      if (kind === 'object') this.startCapture(index, false, parent.pageValue, false);
+      records = kind === 'array';
+      pageValue = records && parent.pageValue;
     } else if (kind === 'array' && this.isPageArray(parent)) {
       // `value` of a Graph page, `results` (or `d`) of OData v2: the enclosing object is a page, not
       // a record. Any capture is that object's (records arrays begin at most two levels down).
@@ -280,31 +337,33 @@ export class JsonRecordScanner {
   private close(text: string, index: number): void {
     const closed = this.stack.pop();
     const capture = this.capture;
-    if (capture !== undefined && this.stack.length === capture.depth) {
-      this.capture = undefined;
-      if (capture.tooLarge) {
-        this.handler.bad(
-          capture.line,
-          'RECORD_TOO_LARGE',
-          `a record longer than ${MAX_RECORD_CHARS / 1024 / 1024} MB (${capture.length} characters): not a trace record`,
-          this.refusalIn(capture, text.slice(this.captureFrom, index + 1)),
-        );
-      } else {
-        capture.pieces.push(text.slice(this.captureFrom, index + 1));
-        this.handler.record(capture.pieces.join(''), capture.line, capture.inPage);
-      }
-    }
+    if (capture !== undefined && this.stack.length === capture.depth) this.endCapture(text, index);
     if (closed?.pageLevel === true) this.handler.pageEnd?.();
-    if (this.stack.length === 0) {
-      if (this.topValues === 0) this.firstSingleLine = this.firstStartLine === this.line;
-      this.topValues++;
+  }
+
+  /** The capture ends with the character at `index` of `text`: a record, or one too large. */
+  private endCapture(text: string, index: number): void {
+    const capture = this.capture;
+    if (capture === undefined) return;
+    this.capture = undefined;
+    if (capture.tooLarge) {
+      this.handler.bad(
+        capture.line,
+        'RECORD_TOO_LARGE',
+        `a record longer than ${MAX_RECORD_CHARS / 1024 / 1024} MB (${capture.length} characters): not a trace record`,
+        this.refusalIn(capture, text.slice(this.captureFrom, index + 1)),
+      );
+    } else {
+      capture.pieces.push(text.slice(this.captureFrom, index + 1));
+      this.handler.record(capture.pieces.join(''), capture.line, capture.inPage);
     }
   }
 
-  private startCapture(index: number, topLevel: boolean, inPage: boolean): void {
+  private startCapture(index: number, topLevel: boolean, inPage: boolean, string: boolean): void {
     this.capture = {
       line: this.line,
       depth: this.stack.length,
+      string,
       pieces: [],
       length: 0,
       tooLarge: false,
@@ -377,5 +436,6 @@ export class JsonRecordScanner {
     this.inString = false;
     this.escape = false;
     this.kept = undefined;
+    this.cutPending = false;
   }
 }

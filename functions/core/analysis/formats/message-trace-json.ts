@@ -7,26 +7,27 @@
  * message-trace-detail.ts): a trace record is context, a detail record carries the refusal text.
  *
  * Each record is a row: validated with zod after its keys are lower-cased (Graph writes camelCase,
- * PowerShell PascalCase); a record that fails is skipped with its line and why.
+ * PowerShell PascalCase); a record that fails is skipped with its line and why. A record is also the
+ * `@{…}` text PowerShell writes for one past `ConvertTo-Json -Depth` (`$pages | ConvertTo-Json` at
+ * the default depth 2): a detail's is read like its object, any other is skipped.
+ *
+ * A record read that gave no relay refusal, yet holds relay-refusal text somewhere it was not read
+ * from (a form of nesting not read), is skipped as REFUSAL_NOT_READ, as the CSV message trace's row
+ * is (message-trace.ts): the file then fails naming its line rather than say "no relay refusals".
  */
 
 import { z } from 'zod';
 import { firstIssue } from '../../kernel/issues.js';
 import { quoteText } from '../../kernel/strings.js';
 import { parseWellFormedJson } from '../../text/well-formed.js';
+import { refusalMarkerIn, relayRejectionIn } from '../evidence/rejections.js';
 import { skipOf, skipSearched } from '../input/unread-refusals.js';
 import type { TraceEvent } from '../model/events.js';
 import { setTraceFields } from './csv-row-adapter.js';
 import type { SkipReason } from './format-adapter.js';
 import { type JsonRecordHandler, JsonRecordScanner } from './json-records.js';
-import { isTraceDetail, traceDetailText } from './powershell-object-text.js';
-import {
-  SinkReader,
-  type TextContext,
-  type TextFormat,
-  type TextHead,
-  type TextSink,
-} from './text-format.js';
+import { isTraceDetail, traceDetailText, traceFieldName } from './powershell-object-text.js';
+import { SinkReader, type TextContext, type TextFormat, type TextHead } from './text-format.js';
 import { detailStatus, returnPathIn } from './trace-detail-data.js';
 import { traceEventId } from './trace-event-names.js';
 
@@ -73,19 +74,16 @@ const DetailRecord = z.object({
   id: Scalar,
 });
 
-/** Graph and PowerShell names of the same property → the name the schemas use. */
-const ALIASES: Readonly<Record<string, string>> = {
-  receiveddatetime: 'received',
-  datetime: 'date',
-  description: 'detail',
-};
-
 /** `/Date(1764368103000)/`, `/Date(1764368103000+0100)/`: milliseconds since 1970 (the offset is display only). */
 const MS_DATE = /^\/Date\((-?\d{1,15})(?:[+-]\d{4})?\)\/$/;
 
-/** Trace-like JSON: keys of trace or detail records, or a Graph trace URL, in the first part of the file. */
+/**
+ * Trace-like JSON: keys of trace or detail records, a Graph trace URL, or Graph's type of trace
+ * records (a function's `$metadata#Collection(microsoft.graph.exchangeMessageTraceDetail)`), in the
+ * first part of the file.
+ */
 const TRACE_KEYS =
-  /"(?:receivedDateTime|Received|MessageTraceId)"\s*:|\/tracing\/messageTraces|getDetailsByRecipient/i;
+  /"(?:receivedDateTime|Received|MessageTraceId)"\s*:|\/tracing\/messageTraces|getDetailsByRecipient|microsoft\.graph\.exchangeMessageTrace/i;
 const DETAIL_KEYS = /"event"\s*:/i;
 const DETAIL_TEXT = /"(?:detail|description)"\s*:/i;
 
@@ -131,6 +129,8 @@ class MessageTraceJsonReader extends SinkReader implements JsonRecordHandler {
    * relay-refusal text.
    */
   private reading: string | Record<string, unknown> = '';
+  /** The record being read gave a relay refusal, or was skipped as REFUSAL_NOT_READ. */
+  private refusalTold = false;
 
   public constructor(private readonly context: TextContext) {
     super();
@@ -195,13 +195,43 @@ class MessageTraceJsonReader extends SinkReader implements JsonRecordHandler {
   private skip(line: number, reason: SkipReason, message: string, column?: string): void {
     const text = typeof this.reading === 'string' ? this.reading : JSON.stringify(this.reading);
     const skipped = skipSearched(reason, message, text);
+    if (skipped.reason === 'REFUSAL_NOT_READ') this.refusalTold = true;
     this.sink.skip(line, skipped.reason, skipped.message, column);
   }
 
+  /** Hands on an event of the record being read, noting whether it gives a relay refusal. */
+  private emit(event: TraceEvent): void {
+    if (relayRejectionIn(event.recipientStatus) !== undefined) this.refusalTold = true;
+    this.sink.event(event);
+  }
+
   private read(text: string, line: number, page: PageContext | undefined): void {
-    const sink = this.sink;
-    sink.row(line);
+    this.sink.row(line);
     this.reading = text;
+    this.refusalTold = false;
+    const fields = this.fieldsOf(text, line);
+    if (fields === undefined) return;
+    if (isTraceDetail(fields)) {
+      this.detail(fields, line, page);
+    } else if ('received' in fields) {
+      this.trace(fields, line);
+    } else {
+      const keys = Object.keys(fields).slice(0, 8).join(', ');
+      this.skip(
+        line,
+        'NOT_A_TRACE_RECORD',
+        `neither a message trace record (Received/receivedDateTime, Status…) nor a trace detail record (Date, Event, Detail…): keys ${keys}`,
+      );
+      return;
+    }
+    if (!this.refusalTold) this.unreadRefusal(text, fields, line);
+  }
+
+  /**
+   * The record's fields (keys named by `traceFieldName`): of a JSON object, or of the `@{…}` text of
+   * a detail; `undefined` (and skipped) for anything else.
+   */
+  private fieldsOf(text: string, line: number): Record<string, unknown> | undefined {
     let value: unknown;
     try {
       value = parseWellFormedJson(text);
@@ -213,22 +243,41 @@ class MessageTraceJsonReader extends SinkReader implements JsonRecordHandler {
       );
       return;
     }
+    if (typeof value === 'string') {
+      // `$pages | ConvertTo-Json` at the default -Depth 2: each record of a page is PowerShell's text of it.
+      const detail = traceDetailText(value);
+      if (detail !== undefined) return detail;
+      const message = value.startsWith('@{')
+        ? "PowerShell's text of an object (@{…}), written where ConvertTo-Json reached its -Depth, and no trace detail: export again with ConvertTo-Json -Depth 10"
+        : 'a JSON string, not an object';
+      this.skip(line, 'NOT_A_TRACE_RECORD', message);
+      return undefined;
+    }
     if (typeof value !== 'object' || value === null || Array.isArray(value)) {
       this.skip(line, 'NOT_A_TRACE_RECORD', 'not a JSON object');
-      return;
+      return undefined;
     }
-    const fields = lowerKeys(value as Record<string, unknown>);
-    if (isTraceDetail(fields)) {
-      this.detail(fields, line, sink, page);
-    } else if ('received' in fields) {
-      this.trace(fields, line, sink);
-    } else {
-      const keys = Object.keys(value).slice(0, 8).join(', ');
-      this.skip(
+    return lowerKeys(value as Record<string, unknown>);
+  }
+
+  /**
+   * The record gave no relay refusal: one whose values hold relay-refusal text anyway (in a form of
+   * nesting not read) is skipped as REFUSAL_NOT_READ, naming where. Its subject is no such place:
+   * a subject may quote a refusal without being one.
+   */
+  private unreadRefusal(text: string, fields: Record<string, unknown>, line: number): void {
+    if (refusalMarkerIn(text) === undefined) return; // the common case, searched once
+    for (const [key, value] of Object.entries(fields)) {
+      if (key === 'subject' || value === undefined || value === null) continue;
+      const marker = refusalMarkerIn(typeof value === 'string' ? value : JSON.stringify(value));
+      if (marker === undefined) continue;
+      this.sink.skip(
         line,
-        'NOT_A_TRACE_RECORD',
-        `neither a message trace record (Received/receivedDateTime, Status…) nor a trace detail record (Date, Event, Detail…): keys ${keys}`,
+        'REFUSAL_NOT_READ',
+        `no relay refusal was read from this record, yet its "${key}" holds relay-refusal text (${marker}) in a form relay-audit does not read`,
+        key,
       );
+      return;
     }
   }
 
@@ -249,7 +298,7 @@ class MessageTraceJsonReader extends SinkReader implements JsonRecordHandler {
     return timestamp === undefined ? undefined : { record: parsed.data, timestamp };
   }
 
-  private trace(fields: Record<string, unknown>, line: number, sink: TextSink): void {
+  private trace(fields: Record<string, unknown>, line: number): void {
     // Graph names the trace id `id`; PowerShell `MessageTraceId`.
     if (fields.messagetraceid === undefined && fields.id !== undefined) fields.messagetraceid = fields.id;
     const checked = this.checked(TraceRecord, fields, (record) => record.received, line);
@@ -264,7 +313,7 @@ class MessageTraceJsonReader extends SinkReader implements JsonRecordHandler {
     });
     if (record.subject !== undefined) event.subject = record.subject;
     if (record.fromip !== undefined) event.clientIp = record.fromip;
-    sink.event(event);
+    this.emit(event);
     // A trace with its details in it (`Select-Object *, @{n='Details'; e={Get-MessageTraceDetail…}}`):
     // the details carry the refusal text, so each is read as a detail record of this trace.
     for (const nested of nestedDetails(fields)) {
@@ -278,18 +327,12 @@ class MessageTraceJsonReader extends SinkReader implements JsonRecordHandler {
           ...nested,
         },
         line,
-        sink,
         undefined,
       );
     }
   }
 
-  private detail(
-    fields: Record<string, unknown>,
-    line: number,
-    sink: TextSink,
-    page: PageContext | undefined,
-  ): void {
+  private detail(fields: Record<string, unknown>, line: number, page: PageContext | undefined): void {
     const checked = this.checked(DetailRecord, fields, (record) => record.date, line);
     if (checked === undefined) return;
     const { record, timestamp } = checked;
@@ -307,7 +350,7 @@ class MessageTraceJsonReader extends SinkReader implements JsonRecordHandler {
     if (returnPath !== undefined) event.returnPath = returnPath;
     if (record.fromip !== undefined) event.clientIp = record.fromip;
     if (event.recipient === undefined && record.id !== undefined) event.detailId = record.id;
-    sink.event(event);
+    this.emit(event);
   }
 
   private timestamp(value: string | number, line: number): string | undefined {
@@ -384,12 +427,9 @@ function nestedDetails(fields: Record<string, unknown>): Record<string, unknown>
   return found;
 }
 
-/** The record's keys lower-cased, with Graph's names mapped to PowerShell's. */
+/** The record's keys lower-cased, with Graph's names mapped to PowerShell's (`traceFieldName`). */
 function lowerKeys(record: Record<string, unknown>): Record<string, unknown> {
   const out: Record<string, unknown> = {};
-  for (const [key, value] of Object.entries(record)) {
-    const lower = key.toLowerCase();
-    out[ALIASES[lower] ?? lower] = value;
-  }
+  for (const [key, value] of Object.entries(record)) out[traceFieldName(key)] = value;
   return out;
 }

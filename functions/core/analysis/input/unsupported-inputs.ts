@@ -52,6 +52,7 @@ export function describeUnsupported(input: UnrecognisedInput): string | undefine
   return input.fieldsDirective
     ? (describeW3cLog(input) ?? describePartialHeader(input))
     : (describeJson(input) ??
+        describeEmailEvents(input) ??
         describeRows(input) ??
         describeShippedTrackingEvents(input) ??
         describePartialHeader(input));
@@ -201,6 +202,34 @@ function trackingKeys(keys: ReadonlySet<string>): boolean {
 }
 
 /**
+ * Columns of Microsoft Defender's Advanced hunting `EmailEvents` table that no message trace or
+ * tracking log has (learn.microsoft.com/defender-xdr/advanced-hunting-emailevents-table), compared as
+ * {@link siemColumn} spells them.
+ */
+const EMAIL_EVENTS_COLUMNS = [
+  'networkmessageid',
+  'internetmessageid',
+  'sendermailfromaddress',
+  'recipientemailaddress',
+  'deliveryaction',
+];
+
+/**
+ * A CSV export of Defender's `EmailEvents` (Advanced hunting, Export): Defender's record of each
+ * message, not the message trace relay-audit reads. Named by its header, before its first row is
+ * taken for a tracking-log row whose `#Fields:` line was dropped (both begin with a date).
+ */
+function describeEmailEvents(input: UnrecognisedInput): string | undefined {
+  const columns = new Set(input.cells.map(siemColumn));
+  if (!EMAIL_EVENTS_COLUMNS.every((column) => columns.has(column))) return undefined;
+  return (
+    `looks like Microsoft Defender Advanced hunting EmailEvents rows (its header on line ${input.line}: ` +
+    'NetworkMessageId, InternetMessageId, DeliveryAction…), which relay-audit does not read: it reads the ' +
+    `Exchange Online message trace of the same messages. ${ADVICE.trace}${refusalNote(input)}`
+  );
+}
+
+/**
  * journalctl `-o short-monotonic` (`[ 1000.000000] relay01 postfix/smtp[24117]: …`) and `-o short-delta`
  * (`[ 1000.000000 <    0.000001>] …`): each line stamped with seconds since boot instead of a date.
  */
@@ -216,7 +245,7 @@ function describeRows(input: UnrecognisedInput): string | undefined {
       `line ${input.line} looks like a message tracking log row without its #Fields: header, but it has ` +
       `${input.cells.length} fields, and rows without a header are read only when their field count names ` +
       `an Exchange version: ${TRACKING_FIELD_COUNTS}. Put the #Fields: line of the server's MSGTRK*.LOG ` +
-      'above the rows, or analyse the log files themselves.'
+      `above the rows, or analyse the log files themselves.${refusalNote(input)}`
     );
   }
   const sinceBoot = JOURNAL_SINCE_BOOT.exec(input.text);

@@ -102,9 +102,9 @@ export const TraceEvent = z.object({
   returnPath: z.string().optional(),
   recipient: z.string().optional(),
   /**
-   * A message trace detail's own id (Graph's `id`), kept only when the detail names no recipient:
-   * a `getDetailsByRecipient` page saved without its recipient still tells one recipient's refusal
-   * from another's by it (see `recipientOrStandIn`).
+   * A message trace detail's id (Graph's `id`), kept only when the detail names no recipient. Graph
+   * may give every detail of a message the trace id, so it does not tell recipients apart alone:
+   * a recipient-less refusal is keyed by its time and text with this id added (`recipientOrStandIn`).
    */
   detailId: z.string().optional(),
   /**
