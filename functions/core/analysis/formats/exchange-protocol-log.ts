@@ -9,7 +9,14 @@
  *
  * A receive protocol log has the same `#Fields:`; it is told apart by its `#Log-type:` and refused:
  * Exchange Online's refusals are answers the sending side logs.
+ *
+ * Answers are paired with the commands before them in their session, so the rows must be in the order
+ * Exchange wrote them. A copy whose rows were put newest first below its `#` lines (sorted on
+ * date-time, descending) is refused as soon as its sessions' `sequence-number` goes back
+ * ({@link WriteOrder}): read so, refusals would lose their sender and recipients, or be taken apart.
  */
+import { UnknownFormatError } from '../../kernel/errors.js';
+import { detach } from '../../kernel/strings.js';
 import { OPEN_SESSION_EVENT_ID } from '../evidence/open-session.js';
 import type { TraceEvent } from '../model/events.js';
 import type { SourceNote } from '../model/source-record.js';
@@ -23,6 +30,7 @@ import {
   type SessionLimits,
   SmtpSessions,
 } from './smtp-sessions.js';
+import { WriteOrder } from './write-order.js';
 
 type Column = 'timestamp' | 'connectorId' | 'sessionId' | 'local' | 'remote' | 'event' | 'data' | 'context';
 
@@ -39,6 +47,9 @@ const NAMES: Readonly<Record<Column, string>> = {
 
 const EVENTS = new Set(['+', '-', '>', '<', '*']);
 
+/** The row's number in its session: not needed to read a row, only to tell the order of the rows. */
+const SEQUENCE = { sequence: 'sequence-number' } as const;
+
 /** The address of an endpoint `10.0.1.11:52134` or `[2001:db8::1]:25`. */
 function addressOf(endpoint: string | undefined): string | undefined {
   if (endpoint === undefined) return undefined;
@@ -52,6 +63,9 @@ function addressOf(endpoint: string | undefined): string | undefined {
 export class ProtocolLogRows implements RowAdapter {
   private readonly columns: ColumnMap<Column>;
   private readonly sessions: SmtpSessions;
+  private readonly sequence: ColumnMap<'sequence'>;
+  /** Whether the rows are in the order Exchange wrote them: checked until they have shown it. */
+  private readonly order = new WriteOrder();
   /** The date-time cell and line of the last row read: when the sessions still open were last seen. */
   private lastTime: string | undefined;
   private lastLine = 0;
@@ -63,6 +77,7 @@ export class ProtocolLogRows implements RowAdapter {
   ) {
     this.columns = mapColumns(headers, NAMES, context.file);
     this.sessions = new SmtpSessions(limits);
+    this.sequence = mapColumns(headers, SEQUENCE, context.file);
   }
 
   public adapt(fields: string[], line: number, sink: RowSink): void {
@@ -80,6 +95,7 @@ export class ProtocolLogRows implements RowAdapter {
       );
       return;
     }
+    if (!this.order.trusted) this.checkOrder(sessionId, fields, line);
     const raw = cell(fields, this.columns, 'timestamp');
     if (raw !== undefined) {
       this.lastTime = raw;
@@ -105,6 +121,38 @@ export class ProtocolLogRows implements RowAdapter {
     // One event per recipient refused: an answer to MAIL FROM or to the message refuses its transaction's.
     if (answer.recipients === undefined) sink.event(refusal);
     else for (const recipient of answer.recipients) sink.event(withRecipient(refusal, recipient));
+  }
+
+  /**
+   * Counts the step from the session's row before to this one; throws once the sessions have gone
+   * back so often that the rows were put newest first. In such a file the first session's rows tell,
+   * before the first batch of rows is handed on: none of its refusals is.
+   */
+  private checkOrder(sessionId: string, fields: readonly string[], line: number): void {
+    const number = cell(fields, this.sequence, 'sequence');
+    if (number === undefined || !/^\d{1,15}$/.test(number)) return;
+    this.order.sequence(detach(sessionId), Number(number), line);
+    if (this.order.sessionsGoBack) throw this.newestFirst();
+  }
+
+  /** The refusal of a file whose rows are not in the order Exchange wrote them. */
+  private newestFirst(): UnknownFormatError {
+    const { file } = this.context;
+    const { firstBehind, behind, ahead } = this.order;
+    const line = firstBehind?.line ?? this.lastLine;
+    return new UnknownFormatError(
+      `${file}: looks like an Exchange send protocol log put newest first (its rows sorted on date-time, ` +
+        "descending, below its # lines: Sort-Object -Descending, Log Parser's ORDER BY … DESC, a spreadsheet " +
+        `sorted newest to oldest): its sessions go back at line ${line} (${firstBehind?.how ?? ''}), and from ` +
+        `row to row of a session they went back ${behind} times for ${ahead} forward, while Exchange writes ` +
+        "each session's rows in the order of their sequence-number. Each answer is paired with the commands " +
+        'before it in its session, so read in this order a refusal would lose its sender and recipients, or be ' +
+        'taken for another. Analyse the SEND*.LOG files as Exchange wrote them ' +
+        '(TransportRoles\\Logs\\Hub\\ProtocolLog\\SmtpSend, or …\\FrontEnd\\ProtocolLog\\SmtpSend; several can be ' +
+        "given at once), or sort this copy's rows oldest first on date-time, then sequence-number (as a " +
+        'number), keeping its # lines first.',
+      { file, line },
+    );
   }
 
   private eventOf(answer: Answer, fields: readonly string[], timestamp: string, line: number): TraceEvent {
@@ -137,6 +185,8 @@ export class ProtocolLogRows implements RowAdapter {
    * refusal in the next SEND log of the run (read before or after this one).
    */
   public finish(sink: RowSink): void {
+    // Too few rows to have decided as they were read (a session or two): decided now, on all of them.
+    if (!this.order.trusted && this.order.stepsReversed) throw this.newestFirst();
     const { lastTime, lastLine } = this;
     // The rows' dates are read only for answers: this one once, when there is a session to hand on.
     let timestamp: string | undefined;

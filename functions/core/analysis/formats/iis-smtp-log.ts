@@ -37,6 +37,7 @@ import type { SourceNote } from '../model/source-record.js';
 import type { SkipReason } from './format-adapter.js';
 import { MailTransaction } from './smtp-sessions.js';
 import { LineReader, type TextContext, type TextFormat, type TextHead } from './text-format.js';
+import { DAY_MS, OUT_OF_ORDER_MS, WriteOrder } from './write-order.js';
 
 /**
  * The fields read; `date` may be missing when `#Date:` directives date the rows (see {@link RowDates}).
@@ -287,15 +288,6 @@ export function sessionMessageIdentity(
   return `iis:${known(host)}:${known(remote)}@${session.start}#${which}`;
 }
 
-const DAY_MS = 86_400_000;
-
-/**
- * How far a row's time may fall behind the previous row's and still be the same day: rows of
- * sessions logged at once may be written a little out of order, and taking one for a midnight
- * crossing would date every row after it a day late.
- */
-const OUT_OF_ORDER_MS = 5 * 60_000;
-
 /** `hh:mm:ss[.fff]` → milliseconds into the day, or `undefined`. */
 function timeOfDay(time: string): number | undefined {
   const match = /^(\d{1,2}):(\d{2}):(\d{2})(?:\.(\d{1,3}))?$/.exec(time);
@@ -361,184 +353,6 @@ class Tally {
 
 /** Refusals held while the rows could still be sorted or newest first: past this many, the file is decided on. */
 const MAX_HELD = 10_000;
-
-/**
- * Net steps forward the rows must show, in time and in SMTP's order, before their order is trusted
- * (see {@link WriteOrder}): a newest-first log that has a row or two out of order may step forward
- * once or twice.
- */
-const TRUST_STEPS = 3;
-
-/**
- * Where an outbound row stands in its SMTP session (RFC 5321 §3), for {@link WriteOrder}: the remote's
- * greeting (`220`), the relay's EHLO or HELO, MAIL, RCPT, DATA or BDAT, and QUIT, and the `221` that
- * closes the session. Another command (RSET, STARTTLS, AUTH, NOOP…) is a step that keeps no order with
- * these; another answer is none, so the commands around it are next to each other.
- */
-type Step = 'greeting' | 'hello' | 'mail' | 'rcpt' | 'data' | 'quit' | 'closing' | 'other';
-
-const COMMAND_STEPS: Readonly<Record<string, Step>> = {
-  EHLO: 'hello',
-  HELO: 'hello',
-  MAIL: 'mail',
-  RCPT: 'rcpt',
-  DATA: 'data',
-  BDAT: 'data',
-  QUIT: 'quit',
-};
-
-/**
- * Steps that follow each other in a session in this order only: the greeting before EHLO, EHLO before
- * MAIL, MAIL before RCPT, RCPT before DATA, QUIT before its 221. Steps that follow each other either
- * way as IIS writes them (MAIL after DATA for a second message, EHLO after STARTTLS) are not listed.
- */
-const SMTP_ORDER: ReadonlySet<string> = new Set([
-  'greeting hello',
-  'hello mail',
-  'mail rcpt',
-  'rcpt data',
-  'quit closing',
-]);
-
-/** The step of an outbound row, from what it says: an answer's code, or a command's verb. */
-function stepOf(answer: boolean, said: string): Step | undefined {
-  if (answer) return said === '220' ? 'greeting' : said === '221' ? 'closing' : undefined;
-  return COMMAND_STEPS[said] ?? 'other';
-}
-
-/**
- * Whether the rows are in the order IIS wrote them, which pairing answers by position needs. IIS
- * sends its next command as soon as it has read an answer, so a log as written shows, for one remote,
- * an answer followed by a command within the same second (the greeting then EHLO, `250` then RCPT
- * TO), from its first session on. Rows sorted as whole lines (`sort`, `Sort-Object`) never do:
- * `OutboundConnectionCommand` sorts before `OutboundConnectionResponse`, so each second's commands
- * come before its answers, and its answers are sorted by code (`221` before `550`).
- *
- * Rows put newest first (`tac`, `sort -r`, `Sort-Object -Descending`, a "newest first" export) show
- * that pattern too, the other way round (a command's answer, then the command). Two signs tell them:
- * - SMTP's order, within each session (relay, site and remote): IIS writes the greeting before EHLO,
- *   EHLO before MAIL, MAIL before RCPT, RCPT before DATA, QUIT before its 221 ({@link SMTP_ORDER}),
- *   even when the whole session falls in one second; rows reversed line by line have each pair the
- *   other way round. Sessions IIS opens with one remote at once interleave, so a step of one may
- *   follow a later step of the other, but most steps stay in order. Files or sessions joined in any
- *   order leave each session's rows in order.
- * - Time, from one row of a relay (s-computername and site) to its next: IIS writes them as they
- *   happen, so the time goes forward or stays in its second. Real logs go back too, but seldom: a row
- *   written a second out of order (sessions logged at once) is followed by rows later again, a clock
- *   set back goes back once, and without a `date` field a new day only looks like a step back (not
- *   counted, as {@link RowDates} takes it). Across directives (`#Date:`, `#Fields:`: another file, or
- *   a restart) no step is counted: daily logs joined newest file first go back once per file while
- *   each session stays whole. Rows whose seconds were put newest first, each second's rows kept as
- *   written, are in SMTP's order but go back at nearly every change of second — which splits each
- *   session that spans two seconds.
- * So the order is trusted once both have gone forward {@link TRUST_STEPS} times more than back, and
- * the rows are taken as newest first when either went back more than twice as often as forward.
- */
-class WriteOrder {
-  /** True once the rows show an answer followed by a command of its remote within one second. */
-  public paired = false;
-  /** The first answer after a command of its remote: the first the reader pairs by position. */
-  public firstPaired: number | undefined;
-  /** Steps from one row of a relay to its next that went forward and back in time. */
-  public forward = 0;
-  public backward = 0;
-  /** The first row whose time is before that of its relay's row before it: both rows' date and time. */
-  public firstBack: { line: number; when: string; before: string } | undefined;
-  /** Steps from one row of a session to its next that kept SMTP's order and went against it. */
-  public ahead = 0;
-  public behind = 0;
-  /** The first row of a session that SMTP has before the session's row before it, and how. */
-  public firstBehind: { line: number; how: string } | undefined;
-  /** Each remote's last row while the order is not trusted: its second, and whether it was an answer. */
-  private readonly last = new Map<string, { second: string; answer: boolean }>();
-  /** Remotes the relay has sent a command to while the order is not trusted. */
-  private readonly commanded = new Set<string>();
-  /** Each relay's last row: its time (ms; of the day, in a log without `date`) and date and time. */
-  private readonly clocks = new Map<string, { at: number; when: string }>();
-  /** Each remote's last row that is a {@link Step}: the step, its code or verb, and its line. */
-  private readonly steps = new Map<string, { step: Step; said: string; line: number }>();
-
-  /** Whether the rows have shown IIS's order: answers after commands, time and SMTP's order going forward. */
-  public get trusted(): boolean {
-    return (
-      this.paired && this.forward - this.backward >= TRUST_STEPS && this.ahead - this.behind >= TRUST_STEPS
-    );
-  }
-
-  /** Whether the rows were put newest first by time: it went back more than twice as often as forward. */
-  public get timeReversed(): boolean {
-    return this.firstBack !== undefined && this.backward > 2 * this.forward;
-  }
-
-  /**
-   * Whether the rows of sessions were put newest first: SMTP's order went back more than twice as often
-   * as forward, with answers followed by commands (rows sorted show none, and are told as sorted).
-   */
-  public get stepsReversed(): boolean {
-    return this.paired && this.firstBehind !== undefined && this.behind > 2 * this.ahead;
-  }
-
-  /** A directive: the rows after it are another file's, or written after a restart (no step across it). */
-  public directive(): void {
-    this.clocks.clear();
-    this.steps.clear();
-  }
-
-  /**
-   * Called for each dated row of `relay` until {@link trusted}; `when`: its date and time as the log
-   * gives them, for the message; `undated`: its day is inferred.
-   */
-  public time(relay: string, timestamp: string, when: string, undated: boolean, line: number): void {
-    const ms = Date.parse(timestamp);
-    const at = undated ? ms % DAY_MS : ms;
-    const before = this.clocks.get(relay);
-    this.clocks.set(relay, { at, when });
-    if (before === undefined || at === before.at) return;
-    if (at > before.at) this.forward++;
-    // Without `date`, a step back past OUT_OF_ORDER_MS was taken as a new day: it tells nothing.
-    else if (!undated || at >= before.at - OUT_OF_ORDER_MS) {
-      this.backward++;
-      this.firstBack ??= { line, when, before: before.when };
-    }
-  }
-
-  /**
-   * Called for each outbound row until {@link trusted}; `text`: the answer, or the command's verb;
-   * `remote`: its c-ip, for the message.
-   */
-  public row(
-    key: string,
-    timestamp: string,
-    answer: boolean,
-    text: string,
-    remote: string,
-    line: number,
-  ): void {
-    const second = timestamp.slice(0, 19);
-    const last = this.last.get(key);
-    if (!answer && last?.answer === true && last.second === second) this.paired = true;
-    if (answer && this.firstPaired === undefined && this.commanded.has(key)) this.firstPaired = line;
-    if (!answer) this.commanded.add(key);
-    this.last.set(key, { second, answer });
-
-    const said = answer ? (/^\d{3}/.exec(text)?.[0] ?? '') : text.toUpperCase();
-    const step = stepOf(answer, said);
-    if (step === undefined) return;
-    const before = this.steps.get(key);
-    this.steps.set(key, { step, said, line });
-    if (before === undefined) return;
-    if (SMTP_ORDER.has(`${before.step} ${step}`)) this.ahead++;
-    else if (SMTP_ORDER.has(`${step} ${before.step}`)) {
-      this.behind++;
-      this.firstBehind ??= {
-        line,
-        how:
-          `the ${said} ${answer ? 'from' : 'to'} ${remote} follows the ${before.said} of line ${before.line}, ` +
-          `which SMTP sends after a ${said}`,
-      };
-    }
-  }
-}
 
 class IisSmtpReader extends LineReader {
   private readonly connections = new Map<string, Connection>();
