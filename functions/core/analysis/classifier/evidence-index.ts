@@ -10,15 +10,35 @@
 import { BoundedMap } from '../../kernel/bounded-map.js';
 import { detach, type StringPool } from '../../kernel/strings.js';
 import type { DomainOracle, InferredDomains } from '../../organisation/accepted-domains.js';
-import { type InboundTrace, inboundTraceOf, isReceipt } from '../evidence/inbound-trace.js';
+import { compareTraces, type InboundTrace, inboundTraceOf, isReceipt } from '../evidence/inbound-trace.js';
 import { OpenSessions } from '../evidence/open-session.js';
 import { OutsideReceipts } from '../evidence/outside-receipts.js';
 import { QueuedSenders } from '../evidence/queued-sender.js';
 import { domainOf, type FormatId, type TraceEvent } from '../model/events.js';
 
-/** How many inbound traces are kept per message. */
-const TRACES_PER_MESSAGE = 4;
+/**
+ * How many inbound traces of each class are kept per message: rows that made a recipient (a
+ * group's outside members, a redirect), and receipts (a message for many mailboxes has many), so
+ * that neither crowds the other out.
+ */
+const TRACES_PER_CLASS = 4;
 const NO_TRACES: readonly InboundTrace[] = [];
+
+/**
+ * Adds `trace` to a message's traces, kept in {@link compareTraces} order (one class, then the
+ * other), and drops its class's last past {@link TRACES_PER_CLASS}: the traces kept are the same
+ * whatever order the rows are read in. A newest-first export reads the deliveries to a group's
+ * members before the EXPAND row that proves forwarding: they must not take its place.
+ */
+function keepRanked(list: InboundTrace[], trace: InboundTrace): void {
+  let at = list.length;
+  while (at > 0 && compareTraces(trace, list[at - 1] as InboundTrace) < 0) at--;
+  list.splice(at, 0, trace);
+  const receipt = isReceipt(trace);
+  const past = list.findIndex((kept) => isReceipt(kept) === receipt) + TRACES_PER_CLASS;
+  const extra = list[past];
+  if (extra !== undefined && isReceipt(extra) === receipt) list.splice(past, 1);
+}
 
 /** What a message trace row says of its message. */
 interface MessageContext {
@@ -132,6 +152,7 @@ export class EvidenceIndex {
         trace.eventId = this.strings.intern(trace.eventId);
         // The run's own string for the file (one per file), so a trace costs a reference.
         if (file !== undefined) trace.file = file;
+        trace.at = detach(event.timestamp);
         if (trace.recipient !== undefined) trace.recipient = detach(trace.recipient);
         if (trace.target !== undefined) trace.target = detach(trace.target);
         // A receipt for an address that cannot be internal (with a given list) is no evidence of
@@ -141,7 +162,7 @@ export class EvidenceIndex {
         } else {
           const list = this.traces.get(messageId);
           if (!list) this.traces.set(detach(messageId), [trace]);
-          else if (list.length < TRACES_PER_MESSAGE) list.push(trace);
+          else keepRanked(list, trace);
         }
       }
     }

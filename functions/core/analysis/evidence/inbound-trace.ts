@@ -35,6 +35,12 @@ export interface InboundTrace {
    * is in. Left unset by {@link inboundTraceOf}, which sees the row only.
    */
   file?: string;
+  /**
+   * When the row was written (the event's timestamp, UTC ISO 8601 with milliseconds), set by the
+   * classifier's index beside `file`: of a message's traces it keeps the first in time
+   * ({@link compareTraces}), not the first read.
+   */
+  at?: string;
 }
 
 /** Event ids whose recipient proves the message arrived for that recipient. */
@@ -153,6 +159,44 @@ export function inboundTraceOf(event: EvidenceFields): InboundTrace | undefined 
     };
   }
   return undefined;
+}
+
+/**
+ * Of a message's traces written at the same moment, which comes first: as transport handles a
+ * message, routed before a rule acted, received before delivered.
+ */
+const KIND_ORDER: Readonly<Record<InboundTrace['kind'], number>> = {
+  redirect: 0,
+  resolve: 0,
+  expand: 0,
+  'mailbox-rule': 1,
+  'received-for': 2,
+  'delivered-to': 3,
+};
+
+/**
+ * The order in which a message's traces are kept and cited, the same whatever order their rows
+ * were read in (a newest-first export, files named in any order): rows that made a recipient
+ * first, then the earliest, then by kind; addresses settle the rest. Only the row's place (line,
+ * file) is left out: two traces equal here say the same.
+ */
+export function compareTraces(a: InboundTrace, b: InboundTrace): number {
+  return (
+    Number(isReceipt(a)) - Number(isReceipt(b)) ||
+    compareText(a.at, b.at) ||
+    KIND_ORDER[a.kind] - KIND_ORDER[b.kind] ||
+    compareText(a.recipient, b.recipient) ||
+    compareText(a.target, b.target) ||
+    compareText(a.eventId, b.eventId)
+  );
+}
+
+/** Code-unit order (no locale: the same on every machine), an absent value first. */
+function compareText(a: string | undefined, b: string | undefined): number {
+  if (a === b) return 0;
+  if (a === undefined) return -1;
+  if (b === undefined) return 1;
+  return a < b ? -1 : 1;
 }
 
 /**
