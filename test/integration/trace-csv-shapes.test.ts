@@ -89,6 +89,25 @@ describe('a Failed trace row that cannot be read', () => {
   });
 });
 
+describe("a row a subject's commas split, its status told from the end", () => {
+  it('takes the status the split moved, so a subject ending ",Failed" on a Delivered row fails nothing', async () => {
+    const file = (subject: string, status: string) =>
+      [
+        HEADER,
+        traceRow('11/28/2026 10:14:56 PM', 'ops@fourthcoffee.com', subject, status, 'D1'),
+        traceRow('11/28/2026 10:16:40 PM', 'kate@fabrikam.com', 'Weekly status', 'Delivered', 'D2'),
+      ].join('\r\n');
+    const { sources } = await analyzeFiles([
+      { name: 'delivered.csv', content: file('[Veeam] Backup job Daily,Failed', 'Delivered') },
+      { name: 'failed.csv', content: file('[Veeam] Backup job Daily,Delivered', 'Failed') },
+    ]);
+    expect(sources.map((source) => [source.file, source.status, source.skipped[0]?.reason])).toEqual([
+      ['delivered.csv', 'done', 'COLUMN_COUNT'],
+      ['failed.csv', 'failed', 'FAILURE_NOT_READ'],
+    ]);
+  });
+});
+
 describe('a Failed row an earlier invocation could not read (a read that goes on from its record)', () => {
   it('still fails the file where its other rows gave no refusal', () => {
     const earlier = {

@@ -98,6 +98,30 @@ export abstract class CsvRowAdapter<K extends string> implements RowAdapter {
       : this.cellsOfUnread(fields, key);
   }
 
+  /**
+   * The cell of a column in a row of more cells than the header's, when which one it is can be told:
+   * such a row was split at the commas of a free-text cell (a subject written unquoted), so the
+   * column is shifted when every free-text column (`freeText`, by position) is before it, and in its
+   * place when every one is after it. `undefined` when they lie on both sides, or the row is not longer.
+   */
+  protected cellOfSplitRow(
+    fields: readonly string[],
+    key: K,
+    freeText: readonly number[],
+  ): string | undefined {
+    const places = this.placesOfUnread(fields, key);
+    if (places === undefined || fields.length <= this.headerCount) return undefined;
+    const [position, fromEnd] = places;
+    if (freeText.every((at) => at < position)) return fields[fromEnd]?.trim();
+    if (freeText.every((at) => at > position)) return fields[position]?.trim();
+    return undefined;
+  }
+
+  /** Where the header puts a column; `undefined` when it has none. */
+  protected positionOf(key: K): number | undefined {
+    return this.map[key];
+  }
+
   /** Where the header puts a column, and where as far from the row's end; `undefined` without it. */
   private placesOfUnread(fields: readonly string[], key: K): [number, number] | undefined {
     const position = this.map[key];

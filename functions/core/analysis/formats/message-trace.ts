@@ -100,9 +100,20 @@ class MessageTraceRows extends TraceExportRows {
     this.reason = this.extra.length === 0 ? {} : mapColumns(headers, REASON_NAMES, rowContext.file);
   }
 
-  /** A row not read shows a failure by its `Failed` status, where the header puts it or shifted. */
+  /**
+   * A row not read shows a failure by its `Failed` status. In a row split at a subject's commas the
+   * status is the cell the split moved it to (a subject's own "…,Failed" is not it); where that cannot
+   * be told, either place saying `Failed` counts.
+   */
   protected override failureShownBy(fields: readonly string[]): string | undefined {
-    return this.cellsOfUnread(fields, 'event').find((status) => isTraceFailure(traceEventId(status)));
+    const subject = this.positionOf('subject');
+    const freeText = [
+      ...(subject === undefined ? [] : [subject]),
+      ...this.extra.map((column) => column.position),
+    ];
+    const status = this.cellOfSplitRow(fields, 'event', freeText);
+    const candidates = status === undefined ? this.cellsOfUnread(fields, 'event') : [status];
+    return candidates.find((candidate) => isTraceFailure(traceEventId(candidate)));
   }
 
   protected override convert(
