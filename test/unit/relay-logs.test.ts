@@ -762,7 +762,9 @@ describe('IIS 6 SMTP service (Windows relay)', () => {
       [5, '', undefined, 'iis:RELAY02:52.101.1.1@2026-11-28T22:30:01.000Z#unpaired-1'],
       [6, '', undefined, 'iis:RELAY02:52.101.1.1@2026-11-28T22:30:01.000Z#unpaired-2'],
     ]);
-    expect(notes.map((note) => note.code)).toEqual(['ANSWERS_UNPAIRED']);
+    // No file of the run has the session's start: the run says so, naming the IIS log to add.
+    expect(notes.map((note) => note.code)).toEqual(['SESSIONS_JOINED_LATE']);
+    expect(notes[0]?.message).toMatch(/Analyse the previous IIS SMTP log/);
   });
 
   it('takes a greeting after a lull as the only session: the one before ended without a QUIT', async () => {

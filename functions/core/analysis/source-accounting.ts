@@ -113,11 +113,15 @@ export function noteUnseen(record: SourceRecord, unseen: { sender: number; sessi
       sessionStart === 1
         ? '1 refusal is in an SMTP session that began before this log (or was closed early)'
         : `${sessionStart} refusals are in SMTP sessions that began before this log (or were closed early)`;
+    // An IIS SMTP log says nothing of TLS: what its sessions lack is their MAIL FROM and recipients.
     notes.push({
       code: 'SESSIONS_JOINED_LATE',
       message:
-        `${what}, and no file of this run has the start: the certificate presented, and maybe the message and ` +
-        'MAIL FROM, are not known. Analyse the previous SEND log in the same run to give them.',
+        record.format === 'iis-smtp-log'
+          ? `${what}, and no file of this run has the start: its MAIL FROM, and maybe the message and recipients, ` +
+            'are not known. Analyse the previous IIS SMTP log (the one before it by date or size) in the same run to give them.'
+          : `${what}, and no file of this run has the start: the certificate presented, and maybe the message and ` +
+            'MAIL FROM, are not known. Analyse the previous SEND log in the same run to give them.',
     });
   }
   addSourceNotes(record, notes);

@@ -28,14 +28,25 @@
  * the same log analysed again under another name is the same finding. A refusal whose message cannot
  * be told (interleaved sessions, a command before the log) is numbered on its own (`…#interleaved-1`,
  * `…#unpaired-1`), so it is never merged into another as a repeat.
+ *
+ * IIS starts a new log each hour, day or size (ex261128.log, then ex261129.log), so a session may go
+ * on in the next log: its first rows there are neither the remote's greeting nor EHLO. At the end of a
+ * log each session still open is handed on, and a refusal in a session that began before its log is
+ * joined to it when the run has that log, in either order (evidence/open-session.ts): it gets the
+ * MAIL FROM and the message of the session, and, answering a command sent there, that command's
+ * recipient — the finding the whole session in one log gives. Without it, the refusal says what it
+ * lacks (the run notes its file). Messages begun after the rollover are numbered apart
+ * (`…#continued-1`): only the earlier log knows how many the session had sent before.
  */
+import { BoundedMap } from '../../kernel/bounded-map.js';
 import { UnknownFormatError } from '../../kernel/errors.js';
 import { quoteText } from '../../kernel/strings.js';
+import { connectionSessionId, OPEN_SESSION_EVENT_ID } from '../evidence/open-session.js';
 import { skipSearched } from '../input/unread-refusals.js';
-import { normaliseAddress, type TraceEvent } from '../model/events.js';
+import { normaliseAddress, type SmtpSession, type TraceEvent } from '../model/events.js';
 import type { SourceNote } from '../model/source-record.js';
 import type { SkipReason } from './format-adapter.js';
-import { MailTransaction } from './smtp-sessions.js';
+import { handedOnCommands, MailTransaction } from './smtp-sessions.js';
 import { LineReader, type TextContext, type TextFormat, type TextHead } from './text-format.js';
 import { DAY_MS, OUT_OF_ORDER_MS, WriteOrder } from './write-order.js';
 
@@ -186,6 +197,13 @@ interface RefusalRow {
   cells: readonly string[];
 }
 
+/** Who a row's session is between, as IIS writes them; `-` or absent when not logged. */
+interface Peer {
+  host: string | undefined;
+  site: string | undefined;
+  remote: string | undefined;
+}
+
 /** A refusal of a loose RCPT TO, held until the interleaved answers tell whether its recipient is sure. */
 interface Held {
   event: TraceEvent;
@@ -197,8 +215,22 @@ interface Held {
  * before the first ends, IIS writes their rows with nothing to tell them apart, so they meet here.
  */
 interface Connection {
+  /** The relay (`s-computername`, `s-sitename`) and the remote (`c-ip`). */
+  peer: Peer;
   /** When its first row was written (UTC ISO 8601), for the stand-in Message-ID. */
   start: string;
+  /** The line of its first row. */
+  firstLine: number;
+  /**
+   * The session began before this log (its first row here is neither the greeting nor EHLO): the
+   * previous log of the run has its start, and its message under way until its next MAIL FROM.
+   */
+  partial: boolean;
+  /**
+   * In a partial session: answers read so far in this log. They answer the commands sent before it
+   * first, then its own (answers come in the order of the commands, RFC 2920).
+   */
+  answers: number;
   /** Its last row's time (ms), to tell sessions that ended without a QUIT. */
   last: number;
   /** Sessions open: greetings (or a first command) less QUITs. */
@@ -275,13 +307,14 @@ function meaning(answer: string): string {
  * The stand-in Message-ID of a message of the session: the relay, the remote, when the session
  * began and the message's number in it — the same whatever the file is called, and different for
  * every message (sessions with one remote follow one another). `loose` names a refusal whose message
- * cannot be told (interleaved sessions, or a command before the log) by its own number instead.
+ * cannot be told (interleaved sessions, or a command before the log) by its own number instead, and
+ * the messages a session begun before the log sent after it (`continued`).
  */
 export function sessionMessageIdentity(
   host: string | undefined,
   remote: string | undefined,
   session: { start: string; messages: number },
-  loose?: { kind: 'interleaved' | 'unpaired'; number: number },
+  loose?: { kind: 'interleaved' | 'unpaired' | 'continued'; number: number },
 ): string {
   const known = (value: string | undefined) => (value === undefined || value === '-' ? '' : value);
   const which = loose === undefined ? String(Math.max(session.messages, 1)) : `${loose.kind}-${loose.number}`;
@@ -351,11 +384,39 @@ class Tally {
   }
 }
 
+/** The id a connection's session is handed on and joined by: IIS logs none (evidence/open-session.ts). */
+function sessionIdOf(connection: Connection): string {
+  const { host, site, remote } = connection.peer;
+  return connectionSessionId(host ?? '', site ?? '', remote ?? '');
+}
+
+/**
+ * The session of a refusal in a session begun before its log, by which the run joins it to the one
+ * the previous log handed on; `earlier`: its answer's place among the answers in this log.
+ */
+function begunBefore(connection: Connection, earlier?: number): SmtpSession {
+  const session: SmtpSession = {
+    id: sessionIdOf(connection),
+    tls: false,
+    partial: true,
+    line: connection.firstLine,
+  };
+  if (earlier !== undefined) session.earlierCommand = earlier;
+  return session;
+}
+
 /** Refusals held while the rows could still be sorted or newest first: past this many, the file is decided on. */
 const MAX_HELD = 10_000;
 
 class IisSmtpReader extends LineReader {
   private readonly connections = new Map<string, Connection>();
+  /**
+   * The relays and remotes this log has had a session between: a session begins before the log only
+   * as the first of its pair (rows after one ended, such as the 221 after QUIT, are that one's).
+   */
+  private readonly seen = new BoundedMap<string, true>(MAX_SESSIONS);
+  /** The line of the last row read, for the sessions handed on at the end. */
+  private lastLine = 0;
   private fields: string[] = [];
   private index = new Map<string, number>();
   /** Where the rows' dates come from when the fields have no `date`. */
@@ -366,7 +427,10 @@ class IisSmtpReader extends LineReader {
   private readonly interleaved = new Tally();
   private readonly withoutSender = new Tally();
   private readonly withoutRecipient = new Tally();
-  /** Refusals answering a command the log does not have. */
+  /**
+   * Refusals answering a command the log does not have, other than in a session begun before the
+   * log alone (the run notes those, when no file of it has the start: evidence/open-session.ts).
+   */
   private readonly unpaired = new Tally();
   /** Whether the rows are in IIS's order; refusals wait in `held` until it is trusted. */
   private readonly order = new WriteOrder();
@@ -406,6 +470,7 @@ class IisSmtpReader extends LineReader {
       return;
     }
     sink.row(line);
+    this.lastLine = line;
     if (tooLong) {
       this.skipLine(line, text, 'RECORD_TOO_LARGE', 'the line is longer than a W3C log line can be');
       return;
@@ -451,8 +516,13 @@ class IisSmtpReader extends LineReader {
       if (this.order.trusted) this.release();
     }
     if (!outbound) return;
-    if (answer) this.response(cells, key, timestamp, line);
-    else this.command(cells, key, timestamp);
+    const peer: Peer = {
+      host: this.value(cells, 's-computername'),
+      site: this.value(cells, 's-sitename'),
+      remote: this.value(cells, 'c-ip'),
+    };
+    if (answer) this.response(cells, key, peer, timestamp, line);
+    else this.command(cells, key, peer, timestamp, line);
   }
 
   /** A refusal's event, held while the rows have not shown that they are in the order IIS wrote them. */
@@ -550,9 +620,12 @@ class IisSmtpReader extends LineReader {
     this.sink.skip(line, skipped.reason, skipped.message, column);
   }
 
-  private command(cells: readonly string[], key: string, timestamp: string): void {
+  private command(cells: readonly string[], key: string, peer: Peer, timestamp: string, line: number): void {
     const verb = (this.value(cells, 'cs-method') ?? '').toUpperCase();
-    const connection = this.connections.get(key) ?? this.open(key, timestamp);
+    // A session begins with the greeting, or EHLO when the greeting was not logged.
+    const connection =
+      this.connections.get(key) ??
+      this.open(key, peer, timestamp, line, verb !== 'EHLO' && verb !== 'HELO' && !this.seen.has(key));
     connection.last = Date.parse(timestamp);
     // The client sends nothing before it has read every answer of its pipelined group.
     this.decide(connection, false);
@@ -595,7 +668,7 @@ class IisSmtpReader extends LineReader {
     this.settle(connection);
   }
 
-  private response(cells: readonly string[], key: string, timestamp: string, line: number): void {
+  private response(cells: readonly string[], key: string, peer: Peer, timestamp: string, line: number): void {
     const answer = this.answer(cells);
     if (answer === undefined) return;
     const time = Date.parse(timestamp);
@@ -614,7 +687,7 @@ class IisSmtpReader extends LineReader {
         this.close(key, connection);
         connection = undefined;
       }
-      if (connection === undefined) this.open(key, timestamp).last = time;
+      if (connection === undefined) this.open(key, peer, timestamp, line, false).last = time;
       else {
         // Another session with the same remote while one is open: their rows interleave from here,
         // and RCPT TOs after it may be the other session's.
@@ -627,9 +700,14 @@ class IisSmtpReader extends LineReader {
     }
     const eventId = answer.startsWith('4') ? 'DEFER' : answer.startsWith('5') ? 'FAIL' : 'SEND';
     const relevant = this.context.isRelevant(eventId, 'SMTP', answer, undefined);
-    // An answer after QUIT (221) ends a session, it does not begin one; a refusal is never lost.
-    if (connection === undefined && !relevant) return;
-    connection ??= this.open(key, timestamp);
+    if (connection === undefined) {
+      // The first row of a pair's session in this log, an answer: the session began before the log.
+      // After a session of the pair ended here, an answer (the 221 after QUIT) is that one's, and
+      // begins nothing; a refusal is never lost.
+      const before = !this.seen.has(key) && code !== '221';
+      if (!before && !relevant) return;
+      connection = this.open(key, peer, timestamp, line, before);
+    }
     connection.last = time;
     const row: RefusalRow = { answer, eventId, timestamp, line, cells };
     if (relevant && code !== '421' && this.mailOrRecipient(connection)) {
@@ -637,13 +715,23 @@ class IisSmtpReader extends LineReader {
       return;
     }
     const command = this.answered(connection, relevant);
+    // In a session begun before this log, an answer may be to a command sent before it: one with no
+    // command of this log waiting is; one paired with a command of this log sent before the answers
+    // came may be (pipelined across the rollover). Which, the previous log of the run tells, by the
+    // answer's place (evidence/open-session.ts).
+    let earlier: number | undefined;
+    if (connection.partial && connection.open <= 1) {
+      earlier = connection.answers;
+      // A 354 asks for the message: the answer after it is to the same DATA.
+      if (code !== '354') connection.answers++;
+    }
     if (command?.verb === 'DATA' && code === '354') connection.pending.unshift(command);
     if (command?.verb === 'RCPT' && code?.startsWith('2') && command.recipient !== undefined) {
       command.transaction?.accept(command.recipient);
     }
     const loose = command?.verb === 'RCPT' && (command.loose || connection.open > 1);
     if (loose) connection.meanings.add(meaning(answer));
-    if (relevant) this.refusal(connection, command, loose, row);
+    if (relevant) this.refusal(connection, command, loose, row, earlier);
     // 421: the remote closes the session (RFC 5321 §3.8); no QUIT follows.
     if (code === '421' && --connection.open <= 0) this.close(key, connection);
     else this.settle(connection);
@@ -702,6 +790,7 @@ class IisSmtpReader extends LineReader {
     command: Command | undefined,
     loose: boolean,
     row: RefusalRow,
+    earlier?: number,
   ): void {
     const host = this.value(row.cells, 's-computername');
     const remote = this.value(row.cells, 'c-ip');
@@ -710,16 +799,17 @@ class IisSmtpReader extends LineReader {
       eventId: row.eventId,
       source: 'SMTP',
       recipientStatus: row.answer,
-      messageId: '',
       line: row.line,
     };
     if (command === undefined) {
-      // Its command is before the log: recipient and message unknown, but the refusal counts.
+      // Its command is before the log: recipient and message unknown, but the refusal counts. In a
+      // session begun before the log, the previous log of the run has them.
       event.messageId = sessionMessageIdentity(host, remote, connection, {
         kind: 'unpaired',
         number: ++connection.loose,
       });
-      this.unpaired.add(row.line);
+      if (earlier !== undefined) event.session = begunBefore(connection, earlier);
+      else this.unpaired.add(row.line);
     } else if (loose) {
       event.messageId = sessionMessageIdentity(host, remote, connection, {
         kind: 'interleaved',
@@ -727,11 +817,16 @@ class IisSmtpReader extends LineReader {
       });
       this.interleaved.add(row.line);
       if (command.from === undefined) this.withoutSender.add(row.line);
+    } else if (connection.partial && command.message === 0 && connection.open <= 1) {
+      // Its message began before the log: the previous log of the run has its MAIL FROM, the
+      // session's start that names it, and maybe the command it answers. Without it, the refusal is
+      // told apart by its recipient.
+      event.session = begunBefore(connection, earlier);
+      if (command.recipient !== undefined) event.recipient = command.recipient;
     } else {
-      event.messageId = sessionMessageIdentity(host, remote, {
-        start: connection.start,
-        messages: command.message,
-      });
+      event.messageId = connection.partial
+        ? sessionMessageIdentity(host, remote, connection, { kind: 'continued', number: command.message })
+        : sessionMessageIdentity(host, remote, { start: connection.start, messages: command.message });
       if (command.recipient !== undefined) event.recipient = command.recipient;
     }
     if (command?.from !== undefined) event.returnPath = command.from;
@@ -773,20 +868,26 @@ class IisSmtpReader extends LineReader {
     connection.meanings.clear();
   }
 
-  private open(key: string, timestamp: string): Connection {
+  private open(key: string, peer: Peer, timestamp: string, line: number, partial: boolean): Connection {
     if (this.connections.size >= MAX_SESSIONS) {
       // Map order is insertion order: the first key is the connection open longest.
       const oldest = this.connections.keys().next().value;
       const connection = oldest === undefined ? undefined : this.connections.get(oldest);
       if (oldest !== undefined && connection !== undefined) this.close(oldest, connection);
     }
+    this.seen.set(key, true);
     const connection: Connection = {
+      peer,
       start: timestamp,
+      firstLine: line,
+      partial,
+      answers: 0,
       last: Date.parse(timestamp),
       open: 1,
       messages: 0,
       senders: new Set(),
-      transaction: undefined,
+      // Begun before the log, its message's RCPT TOs here are of the transaction under way there.
+      transaction: partial ? new MailTransaction(MAX_PENDING) : undefined,
       undecided: undefined,
       pending: [],
       held: [],
@@ -805,8 +906,47 @@ class IisSmtpReader extends LineReader {
 
   protected override finish(): void {
     super.finish();
-    for (const [key, connection] of [...this.connections]) this.close(key, connection);
+    for (const [key, connection] of [...this.connections]) {
+      // A refusal waiting for the next answer is decided as at any end, before the rest is handed on.
+      this.decide(connection, false);
+      this.handOn(connection);
+      this.close(key, connection);
+    }
     if (!this.order.trusted) this.decideOrder();
+  }
+
+  /**
+   * Hands on a session still open at the end of the log, for its refusals in the next log of the run
+   * (evidence/open-session.ts): its message under way, MAIL FROM, and the commands not answered yet.
+   * Sessions interleaved with the same remote are not: which rows were whose is not known. One begun
+   * before this log whose message is too is handed on as such, so that the next log's refusal is not
+   * joined to an older session of the pair.
+   */
+  private handOn(connection: Connection): void {
+    if (connection.open > 1) return;
+    const { host, remote } = connection.peer;
+    const session: SmtpSession = {
+      id: sessionIdOf(connection),
+      tls: false,
+      line: connection.firstLine,
+      unanswered: handedOnCommands(connection.pending),
+    };
+    const event: TraceEvent = {
+      timestamp: new Date(connection.last).toISOString(),
+      eventId: OPEN_SESSION_EVENT_ID,
+      session,
+      line: this.lastLine,
+    };
+    if (connection.partial && connection.messages === 0) session.partial = true;
+    else if (connection.messages > 0) {
+      event.messageId = connection.partial
+        ? sessionMessageIdentity(host, remote, connection, { kind: 'continued', number: connection.messages })
+        : sessionMessageIdentity(host, remote, connection);
+      const from = connection.senders.size === 1 ? [...connection.senders][0] : undefined;
+      if (from !== undefined) event.returnPath = from;
+    }
+    if (host !== undefined && host !== '-') event.clientHostname = host;
+    this.emit(event);
   }
 
   public override notes(): SourceNote[] {
@@ -830,8 +970,9 @@ class IisSmtpReader extends LineReader {
       notes.push({
         code: 'ANSWERS_UNPAIRED',
         message:
-          `${unpaired.count} refusals (${unpaired.lines}) answer commands the log does not have (the session began ` +
-          'before it): each is its own finding, without its recipient and MAIL FROM',
+          `${unpaired.count} refusals (${unpaired.lines}) answer commands the log does not have (not written, or ` +
+          'sent while sessions with the same remote interleaved): each is its own finding, without its recipient ' +
+          'and MAIL FROM',
       });
     }
     return notes;

@@ -132,6 +132,38 @@ export class MailTransaction {
     if (named === undefined) return undefined;
     return named.length === 0 || this.unnamed ? [...named, undefined] : [...named];
   }
+
+  /** The one recipient a refusal answering `verb` refuses, when {@link refusedBy} names that one only. */
+  public onlyRecipient(verb: string): string | undefined {
+    const refused = this.refusedBy(verb);
+    return refused?.length === 1 ? refused[0] : undefined;
+  }
+}
+
+/** A command waiting for its answer, as a reader keeps it. */
+interface Waiting {
+  verb: string;
+  recipient?: string;
+  transaction?: MailTransaction;
+}
+
+/**
+ * The commands still waiting for their answer at the end of a log, oldest first, as they are handed
+ * on to the next log of the run (evidence/open-session.ts), each with the one recipient a refusal of
+ * it refuses: a RCPT TO's own; for MAIL FROM, its transaction's only RCPT TO; for the message (DATA,
+ * BDAT), the only recipient its transaction accepted — unless a RCPT TO of it still waits, whose
+ * answer is in the next log. Several, or none known: no recipient.
+ */
+export function handedOnCommands(waiting: readonly Waiting[]): { verb: string; recipient?: string }[] {
+  const answerPending = new Set<MailTransaction>();
+  return waiting.map(({ verb, recipient, transaction }) => {
+    let refused = recipient;
+    if (transaction !== undefined) {
+      if (verb === 'RCPT') answerPending.add(transaction);
+      else if (verb === 'MAIL' || !answerPending.has(transaction)) refused = transaction.onlyRecipient(verb);
+    }
+    return refused === undefined ? { verb } : { verb, recipient: refused };
+  });
 }
 
 /** What a session still open at the end of its log had said, for the next log of the run. */
@@ -459,10 +491,7 @@ export class SmtpSessions {
   public *stillOpen(): Generator<OpenSession> {
     for (const state of this.open.values()) {
       if (state.partial) continue;
-      // Verb and recipient only: what the next file's refusal is filled from (evidence/open-session.ts).
-      const unanswered = state.commands
-        .slice(state.head)
-        .map(({ verb, recipient }) => (recipient === undefined ? { verb } : { verb, recipient }));
+      const unanswered = handedOnCommands(state.commands.slice(state.head));
       // Not greeted yet: the next answer, the greeting, answers the connection, not a command.
       if (!state.greeted) unanswered.unshift({ verb: 'CONNECT' });
       const open: OpenSession = { session: { ...state.session, unanswered } };
