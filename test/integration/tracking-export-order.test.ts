@@ -152,3 +152,17 @@ describe('a redirect to an outside address, exported newest first', () => {
     expect(await analysed(`${DIR}/redirect-reversed.csv`, SAMPLE_DOMAINS)).toEqual(oldestFirst);
   });
 });
+
+describe('a log joined with itself (overlapping windows, a copy appended)', () => {
+  it('keeps each forwarding: a row read twice does not take the place of another row of the message', async () => {
+    const log = await readFile('test/fixtures/real-world/mta-logs/exim-all_parents.mainlog', 'utf8');
+    const scenarios = async (content: string) =>
+      (await analyzeFiles([{ name: 'mainlog', content }], { year: 2026 })).findings.map((finding) => [
+        finding.recipient,
+        finding.scenario,
+      ]);
+    const once = await scenarios(log);
+    expect(once.filter(([, scenario]) => scenario === 'forwarding').length).toBeGreaterThan(1);
+    expect(await scenarios(log + log)).toEqual(once);
+  });
+});

@@ -33,6 +33,9 @@ const NO_TRACES: readonly InboundTrace[] = [];
 function keepRanked(list: InboundTrace[], trace: InboundTrace): void {
   let at = list.length;
   while (at > 0 && compareTraces(trace, list[at - 1] as InboundTrace) < 0) at--;
+  // The same row read again (a log joined with itself, overlapping windows) says nothing more, and
+  // must not take the place of another message's row that does.
+  if (at > 0 && compareTraces(trace, list[at - 1] as InboundTrace) === 0) return;
   list.splice(at, 0, trace);
   const receipt = isReceipt(trace);
   const past = list.findIndex((kept) => isReceipt(kept) === receipt) + TRACES_PER_CLASS;
