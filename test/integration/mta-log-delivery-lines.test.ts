@@ -190,14 +190,14 @@ describe('a refusal Postfix or Exim logs on its own line before it tries the nex
     expect(sources[0]).toMatchObject({ format: 'exim-log', rowsAnalysed: 12, rowsSkipped: 0 });
   });
 
-  it('is kept in a file read newest first, without its recipient unless its delivery line holds the same refusal', async () => {
+  it('takes, newest first, the recipient of the delivery lines that end its attempt, above it in the file', async () => {
     const content = await readFile(`${FIXTURES}/postfix-next-server.log`, 'utf8');
     const reversed = `${content.trimEnd().split('\n').reverse().join('\n')}\n`;
     const { findings } = await analyzeFiles([{ name: 'postfix-next-server.log', content: reversed }]);
     expect(findings.map((f) => [f.messageId, f.recipient]).sort()).toEqual([
       ['alert.5512@contoso.com', 'ops@woodgrovebank.com'],
-      ['invoice.7731@contoso.com', ''],
-      ['reports.20261128221640@contoso.com', ''],
+      ['invoice.7731@contoso.com', 'ap@litware.com'],
+      ['reports.20261128221640@contoso.com', 'auditor@woodgrovebank.com'],
       ['scan.9921@contoso.com', ''],
     ]);
   });

@@ -26,7 +26,15 @@
  * classifier's window (handOnLate); a message's lines read after its `removed` line find it among
  * the recently removed (leave, afterFacts). The bound: the sender must come within the window
  * (`--window` events) after its refusal — the events logged while the message was queued, whatever
- * the size of the file; the file's notes say how far the farthest came (SENDER_READ_LATE).
+ * the size of the file; the file's notes say how far the farthest came (SENDER_READ_LATE). A refusal of
+ * a server tried before the last takes the recipients of the delivery lines that end its attempt by
+ * their times, not their places: newest first they are above it (triedServer). Where shuffled lines
+ * leave that untold, the file's notes say so (RECIPIENTS_NOT_PAIRED).
+ *
+ * A block of lines read twice in one file — two overlapping windows of the log joined with `cat`, a
+ * file joined with itself — gives what it gave the first time, as two files holding the same lines
+ * do: its refusals are repeats, counted once by the run, and a repeated line of a server tried before
+ * the last is the refusal already read (with the recipients the first reading gave it), not read again.
  *
  * A message whose Message-ID the log does not name (no `cleanup … message-id=` line, Exim's own
  * bounces) is identified by what the log says of it — program, host, queue id and, for Postfix's
@@ -106,8 +114,39 @@ interface QueuedMessage extends QueuedMessageName {
    */
   recipients?: number;
   finals?: number;
-  /** Refusals of servers tried before the last one, waiting for the delivery lines that name their recipient (triedServer). */
+  /**
+   * Refusals of servers tried before the last in its latest attempt read (triedServer): waiting for the
+   * delivery lines that name their recipients, or handed on and kept while the message is, for a line
+   * of it read late (lines out of order).
+   */
   tried?: TriedServer[];
+  /**
+   * Its delivery lines read since its last refusal of a server tried before the last, kept while its
+   * sender's line was not read or the file's lines are out of order (deliveryRead); `closed` once such
+   * a refusal is read, and the next delivery line begins anew. Read newest first, they are the lines
+   * that ended that refusal's attempt (triedServer).
+   */
+  deliveriesRead?: DeliveriesRead;
+  /** The time of its latest delivery line read (Postfix, Exim): see attemptEnded. */
+  deliveredAt?: string;
+}
+
+/** How many delivery lines of one attempt a message keeps (deliveryRead): past them, a note. */
+const MAX_DELIVERIES_KEPT = 1_000;
+
+interface DeliveriesRead {
+  lines: DeliveryRead[];
+  closed: boolean;
+  /** Lines past MAX_DELIVERIES_KEPT were not kept. */
+  more?: boolean;
+}
+
+/** A delivery line of a queued message, kept for the refusals of servers tried before the last read after it. */
+interface DeliveryRead {
+  recipient: string;
+  /** The server it names (Exim `H=`); Postfix's refusals concern the attempt, whatever its relay. */
+  server: string | undefined;
+  timestamp: string;
 }
 
 /**
@@ -122,8 +161,53 @@ interface TriedServer {
   status: string;
   timestamp: string;
   line: number;
-  /** A delivery line named its recipient (Exim: each line of the batch sent to that server may). */
+  /** It was handed on of a recipient (Exim: each line of the batch sent to that server names one). */
   named?: boolean;
+  /** It was handed on, of its recipients or without one: none is to follow. */
+  handed?: boolean;
+  /**
+   * Postfix: the recipients of the delivery lines that end its attempt — read after it, or before it
+   * dated no earlier (newest first) — for when its message's recipient count is known (recipientOf).
+   */
+  endings?: string[];
+  /** A delivery line that ends its attempt was read before it and not kept (deliveryRead): see unpaired. */
+  unkept?: boolean;
+  /**
+   * A recipient of it may not be given: a delivery line that ends its attempt was read before it and
+   * not kept, or after it was handed on without one. Counted once in the file's notes
+   * (RECIPIENTS_NOT_PAIRED), not lost unsaid.
+   */
+  unpaired?: boolean;
+}
+
+/**
+ * Postfix: the recipient of a refusal of a server tried before the last, that of the delivery lines
+ * ending its attempt when its message has one recipient; of several, which one cannot be told.
+ */
+function recipientOf(entry: QueuedMessage, refusal: TriedServer): string | undefined {
+  return entry.recipients === 1 ? refusal.endings?.[0] : undefined;
+}
+
+/**
+ * Whether a delivery line of a refusal's message dated at or after it was read: in a file in order,
+ * each attempt ends with one for each of its recipients (through the next server, or the last).
+ */
+function attemptEnded(entry: QueuedMessage, refusal: TriedServer): boolean {
+  return entry.deliveredAt !== undefined && entry.deliveredAt >= refusal.timestamp;
+}
+
+/**
+ * Whether what a refusal of a server tried before the last is to be told by is still to come: a
+ * delivery line ending its attempt, or (Postfix) its message's recipient count when such lines were
+ * read (the `from=` line below them, out of order; in an earlier file, the log rotated).
+ */
+function stillToCome(entry: QueuedMessage, refusal: TriedServer): boolean {
+  return !attemptEnded(entry, refusal) || (refusal.endings !== undefined && entry.recipients === undefined);
+}
+
+/** Whether a delivery line of its message dated after a refusal was read before it: the lines are out of order. */
+function readAfterItsEnd(entry: QueuedMessage, refusal: TriedServer): boolean {
+  return entry.deliveredAt !== undefined && entry.deliveredAt > refusal.timestamp;
 }
 
 /** The Message-ID of a queued message: the one its log names, else its stand-in. */
@@ -440,6 +524,12 @@ export class MtaLogReader extends LineReader implements LateTextReader {
    * file is read newest first (afterFacts).
    */
   private backwards = false;
+  /**
+   * A line of a message was read dated before one of its lines read earlier (newest first, sorted by
+   * the second, shuffled, a block of the log repeated): from then on every message keeps its delivery
+   * lines (deliveryRead).
+   */
+  private outOfOrder = false;
   private forgotten = 0;
   /** Events handed on: how far apart two events are in the classifier's window. */
   private handed = 0;
@@ -456,8 +546,11 @@ export class MtaLogReader extends LineReader implements LateTextReader {
   private firstVerifyRefusal: number | undefined;
   private verifyWarnings = 0;
   private farthestSender = 0;
-  /** Messages with refusals of servers tried before the last not yet named (TriedServer), evicted or not. */
+  /** Messages with refusals of servers tried before the last not yet handed on (TriedServer), evicted or not. */
   private readonly triedWaiting = new Set<QueuedMessage>();
+  /** Such refusals that may lack recipients the lines name (TriedServer.unpaired), and the first's line. */
+  private triedUnpaired = 0;
+  private firstTriedUnpaired: number | undefined;
   private eximLocalDates = 0;
   /** The MTA of the first mail line: the file's format. */
   private program: MtaProgram | undefined;
@@ -556,6 +649,20 @@ export class MtaLogReader extends LineReader implements LateTextReader {
           'them, or sorted by a time to the second). Each sender was given to the deliveries above it, read at ' +
           `most ${plural(this.farthestSender, 'event')} after them; a refusal waits for it as many events as ` +
           '--window says (one whose sender comes later is classified without it, and counted in SENDER_NOT_SEEN).',
+      });
+    }
+    if (this.triedUnpaired > 0) {
+      const refusals =
+        this.triedUnpaired === 1
+          ? `The refusal on line ${this.firstTriedUnpaired} of a server tried before the last (a line of its own, which names no recipient) may lack`
+          : `${groupDigits(this.triedUnpaired)} refusals of servers tried before the last (lines of their own, which name no recipient; the first on line ${this.firstTriedUnpaired}) may lack`;
+      notes.push({
+        code: 'RECIPIENTS_NOT_PAIRED',
+        message:
+          `${refusals} recipients the log names: its lines are out of order, and a delivery line that ends the ` +
+          "refusal's attempt was read where it could not be paired with it (before it, after the message's " +
+          'sender line; or after the refusal was handed on without a recipient). Such a refusal is counted once, ' +
+          'without its recipient. Analyse the log in the order it was written (oldest first) to have them named.',
       });
     }
     const nuls = nulBytesNote({
@@ -695,9 +802,9 @@ export class MtaLogReader extends LineReader implements LateTextReader {
       // sendmail names the Message-ID on its from= line; Postfix on its cleanup line.
       const msgid = /(?:^|, )msgid=(<[^>]*>|[^,\s]+)/.exec(text);
       if (msgid) news = setMessageId(entry, msgid[1] as string, timestamp, line) || news;
-      this.afterFacts(key, entry, news, timestamp, line);
       const count = /(?:^|, )nrcpts?=(\d+)/.exec(text)?.[1];
       if (count !== undefined && entry.recipients === undefined) entry.recipients = Number(count);
+      this.afterFacts(key, entry, news, timestamp, line);
       if (program === 'sendmail') this.sendmailDone(key, entry);
       return;
     }
@@ -733,10 +840,16 @@ export class MtaLogReader extends LineReader implements LateTextReader {
     // Its stand-in's hour (queuedMessageIdentity), fixed at the first delivery line read.
     if (program === 'postfix' && entry.messageId === undefined)
       entry.arrival ??= postfixArrival(timestamp, text);
-    // The delivery line that ends Postfix's attempt: the refusals of the servers tried before the last
-    // concern the recipient of a message that has one; of several, which one cannot be told.
-    const only = entry.recipients === 1 && deliveries.length === 1 ? deliveries[0]?.recipient : undefined;
-    this.reportTried(entry, only);
+    const recipient = deliveries[0]?.recipient;
+    if (program === 'postfix' && recipient !== undefined) {
+      this.deliveryRead(entry, recipient, undefined, timestamp);
+      // The delivery line that ends Postfix's attempt, whatever its relay (one recipient a line).
+      if (entry.tried !== undefined) {
+        const ending = { recipient, timestamp };
+        this.lateEnding(entry, ending);
+        this.reportTried(entry, ending);
+      }
+    }
     for (const delivery of deliveries) this.deliver(delivery, entry, syslog, relay, line);
     if (program === 'sendmail') this.sendmailDelivered(key, entry, deliveries);
   }
@@ -767,12 +880,16 @@ export class MtaLogReader extends LineReader implements LateTextReader {
   }
 
   /**
-   * A refusal of a server tried before the last (TriedServer), which names no recipient: kept on the
-   * message until the delivery lines that end the attempt name it (reportTried, eximTried), or
-   * handed on without a recipient — as a refusal of the message whose recipient the run may name
-   * (classifier/unnamed-recipients.ts) — when none does: at the message's removal, at the next
-   * attempt, at the end of the file, or at once when no delivery line of it is to come (the message
-   * left the queue, the file is read newest first, the queue is full).
+   * A refusal of a server tried before the last (TriedServer), which names no recipient. Its recipients
+   * are those of the delivery lines that end its attempt — of its message, dated at or after it,
+   * before the next attempt — wherever they stand: below it in a file in order (reportTried,
+   * eximTried), above it in one read newest first (deliveryRead). It is handed on without a recipient
+   * — as a refusal of the message whose recipient the run may name (classifier/unnamed-recipients.ts)
+   * — when none is found by the time the message leaves the queue (its removal; newest first, its
+   * sender's line) with its attempt ended, its next attempt begins or the file ends; at once when the
+   * queue had no room for the message. So it also waits on a message whose removal was read before
+   * that attempt's delivery lines (sorted by the second, shuffled), which find it among the recently
+   * removed. The same line read again is a repeat, read once.
    */
   private triedServer(
     key: string,
@@ -784,8 +901,13 @@ export class MtaLogReader extends LineReader implements LateTextReader {
   ): void {
     if (!this.context.isRelevant('DEFER', 'SMTP', status, undefined)) return;
     const entry = this.entry(key, id, timestamp, true);
+    // The line read again (a block of the log repeated, as `cat` of overlapping windows or of a file
+    // with itself gives) is a repeat: its refusal was read, and is handed on as it was the first time.
+    const same = (other: TriedServer) =>
+      other.timestamp === timestamp && other.server === server && other.status === status;
+    if (entry.tried?.some(same)) return;
     const refusal: TriedServer = { server: detach(server), status: detach(status), timestamp, line };
-    if (this.backwards || this.queue.get(key) !== entry) {
+    if (this.queue.get(key) !== entry && this.recentlyRemoved.get(key) !== entry) {
       this.report(
         entry,
         { recipient: '', eventId: 'DEFER', status: refusal.status },
@@ -795,41 +917,145 @@ export class MtaLogReader extends LineReader implements LateTextReader {
       );
       return;
     }
-    // Refusals a delivery line named belong to an earlier attempt: this one begins anew.
-    if (entry.tried?.some((earlier) => earlier.named === true)) this.reportTried(entry, undefined);
+    // Refusals named or handed on belong to another attempt (newest first, a later one): this one
+    // begins anew.
+    if (entry.tried?.some((other) => other.named === true || other.handed === true)) {
+      this.reportTried(entry, undefined, true);
+      delete entry.tried;
+    }
     if (entry.tried === undefined) entry.tried = [refusal];
     else entry.tried.push(refusal);
     this.triedWaiting.add(entry);
+    const read = entry.deliveriesRead;
+    if (read !== undefined) read.closed = true;
+    const above = read?.lines.filter((delivery) => delivery.timestamp >= timestamp) ?? [];
+    if (read?.more === true || (above.length === 0 && readAfterItsEnd(entry, refusal))) refusal.unkept = true;
+    if (entry.program !== 'exim') {
+      if (above.length > 0) refusal.endings = above.map((delivery) => delivery.recipient);
+      return;
+    }
+    for (const delivery of above) {
+      if (delivery.server === refusal.server) this.nameTried(entry, refusal, delivery.recipient);
+    }
   }
 
   /**
-   * Hands on the refusals of servers tried before the last that wait on `entry`: of `recipient`, or
-   * without one when it is not known; those a delivery line named already were handed on then.
+   * A delivery line of a message, kept for the refusals of servers tried before the last read after
+   * it (triedServer): newest first, they come below the lines that end their attempt. Kept while the
+   * message's sender's line was not read (newest first, it is below) or once the file's lines are
+   * seen out of order; in a file in order the refusals come first, and they wait (reportTried).
    */
-  private reportTried(entry: QueuedMessage, recipient: string | undefined): void {
+  private deliveryRead(
+    entry: QueuedMessage,
+    recipient: string,
+    server: string | undefined,
+    timestamp: string,
+  ): void {
+    if (entry.deliveredAt === undefined || timestamp > entry.deliveredAt) entry.deliveredAt = timestamp;
+    if (entry.from !== undefined && !this.outOfOrder) return;
+    let read = entry.deliveriesRead;
+    if (read === undefined || read.closed) {
+      read = { lines: [], closed: false };
+      entry.deliveriesRead = read;
+    }
+    if (read.lines.length >= MAX_DELIVERIES_KEPT) {
+      read.more = true;
+      return;
+    }
+    const through = server === undefined ? undefined : this.strings.intern(server);
+    read.lines.push({ recipient: detach(recipient), server: through, timestamp });
+  }
+
+  /**
+   * Hands on the refusals of servers tried before the last waiting on `entry` (those named already
+   * only end), Postfix's of the recipient its rule gives (recipientOf), else without one. `ending`: a
+   * Postfix delivery line, which ends the attempt of those dated no later than it; the others, of a
+   * later attempt read first, wait on. Unless `final`, a refusal also waits while what tells it is
+   * still to come (stillToCome: its message's removal read first, lines sorted by the second or
+   * shuffled). Handed on, they stay on the message, for a line of it read late (eximTried, lateEnding).
+   */
+  private reportTried(
+    entry: QueuedMessage,
+    ending?: { recipient: string; timestamp: string },
+    final = false,
+  ): void {
     const tried = entry.tried;
     if (tried === undefined) return;
-    delete entry.tried;
-    this.triedWaiting.delete(entry);
+    let waiting = false;
     for (const refusal of tried) {
+      if (refusal.handed === true) continue;
+      if (ending !== undefined) {
+        if (refusal.timestamp > ending.timestamp) {
+          waiting = true;
+          continue;
+        }
+        if (refusal.endings === undefined) refusal.endings = [ending.recipient];
+        else if (!refusal.endings.includes(ending.recipient)) refusal.endings.push(ending.recipient);
+      }
+      if (!final && stillToCome(entry, refusal)) {
+        waiting = true;
+        continue;
+      }
+      refusal.handed = true;
+      // Exim names each recipient of the batch: one not kept may be another than those named.
+      const several = entry.recipients !== undefined && entry.recipients !== 1;
+      if (refusal.unkept === true && !several && (entry.program === 'exim' || refusal.named !== true))
+        this.unpaired(refusal);
       if (refusal.named === true) continue;
+      const recipient = recipientOf(entry, refusal);
+      if (recipient !== undefined) refusal.named = true;
       const delivery: Delivery = { recipient: recipient ?? '', eventId: 'DEFER', status: refusal.status };
       this.report(entry, delivery, refusal.timestamp, refusal.server, refusal.line);
     }
+    if (!waiting) this.triedWaiting.delete(entry);
   }
 
   /**
-   * An Exim delivery line of `recipient` through `host`: the refusals of that host waiting on the
-   * message concern it — Exim notes only errors after MAIL FROM, DATA or the final dot, which defer
-   * every address of the batch sent to that host, each named by a delivery line of its own.
+   * A Postfix delivery line (`ending`, see reportTried) read after refusals of its attempt were handed
+   * on without a recipient (its message's removal was read first): the lines are out of order, and
+   * the recipient it would give them is counted, not lost unsaid.
    */
-  private eximTried(entry: QueuedMessage, recipient: string, host: string | undefined): void {
+  private lateEnding(entry: QueuedMessage, ending: { recipient: string; timestamp: string }): void {
+    if (entry.recipients !== undefined && entry.recipients !== 1) return;
     for (const refusal of entry.tried ?? []) {
-      if (refusal.server !== host) continue;
-      refusal.named = true;
-      const delivery: Delivery = { recipient, eventId: 'DEFER', status: refusal.status };
-      this.report(entry, delivery, refusal.timestamp, refusal.server, refusal.line);
+      if (refusal.handed === true && refusal.named !== true && refusal.timestamp <= ending.timestamp)
+        this.unpaired(refusal);
     }
+  }
+
+  /** Counts a refusal of a server tried before the last that lacks a recipient the lines name (TriedServer.unpaired). */
+  private unpaired(refusal: TriedServer): void {
+    if (refusal.unpaired === true) return;
+    refusal.unpaired = true;
+    this.triedUnpaired++;
+    this.firstTriedUnpaired ??= refusal.line;
+  }
+
+  /**
+   * An Exim delivery line of `recipient` through `host`, dated `timestamp`: the refusals of that host
+   * of its message, dated no later, concern it — Exim notes only errors after MAIL FROM, DATA or the
+   * final dot, which defer every address of the batch sent to that host, each named by a delivery
+   * line of its own. Also one already handed on of other recipients (the lines out of order); one
+   * handed on without any is counted (unpaired).
+   */
+  private eximTried(
+    entry: QueuedMessage,
+    recipient: string,
+    host: string | undefined,
+    timestamp: string,
+  ): void {
+    for (const refusal of entry.tried ?? []) {
+      if (refusal.server !== host || refusal.timestamp > timestamp) continue;
+      if (refusal.handed === true && refusal.named !== true) this.unpaired(refusal);
+      else this.nameTried(entry, refusal, recipient);
+    }
+  }
+
+  /** Hands on an Exim refusal of a server tried before the last as the refusal of `recipient`. */
+  private nameTried(entry: QueuedMessage, refusal: TriedServer, recipient: string): void {
+    refusal.named = true;
+    const delivery: Delivery = { recipient, eventId: 'DEFER', status: refusal.status };
+    this.report(entry, delivery, refusal.timestamp, refusal.server, refusal.line);
   }
 
   /**
@@ -942,7 +1168,8 @@ export class MtaLogReader extends LineReader implements LateTextReader {
     const host = /(?:^| )H=([^\s[]+)/.exec(after)?.[1];
     const entry = this.entry(key, queued, timestamp, true);
     const delivery = eximDelivery(after, eventId);
-    this.eximTried(entry, delivery.recipient, host);
+    this.eximTried(entry, delivery.recipient, host, timestamp);
+    this.deliveryRead(entry, delivery.recipient, host, timestamp);
     this.deliver(delivery, entry, syslog, host, line);
   }
 
@@ -976,6 +1203,7 @@ export class MtaLogReader extends LineReader implements LateTextReader {
       }
       this.enqueue(entry);
     } else if (timestamp > entry.lastAt) entry.lastAt = timestamp;
+    else if (timestamp < entry.lastAt) this.outOfOrder = true;
     return entry;
   }
 
@@ -1004,8 +1232,8 @@ export class MtaLogReader extends LineReader implements LateTextReader {
     if (removed !== undefined && timestamp < removed.lastAt) this.recentlyRemoved.delete(key);
     const entry = this.queue.get(key);
     if (entry === undefined) return;
-    // No delivery line of it is to come: its refusals of servers tried before the last name no recipient.
-    this.reportTried(entry, undefined);
+    // No delivery line of it is to come: its refusals of servers tried before the last are handed on.
+    this.reportTried(entry);
     if (timestamp < entry.lastAt) {
       this.queue.delete(key);
       return;
@@ -1013,8 +1241,13 @@ export class MtaLogReader extends LineReader implements LateTextReader {
     entry.removedAt = timestamp;
     if (entry.waiting?.since !== undefined) return;
     this.queue.delete(key);
-    // Read newest first, its earlier lines are below: they find it delivered.
-    if (this.backwards || entry.knownAt !== undefined || entry.waiting !== undefined) this.keepRemoved(entry);
+    // Read newest first, its earlier lines are below: they find it delivered (or its delivery lines).
+    const gives =
+      entry.knownAt !== undefined ||
+      entry.waiting !== undefined ||
+      entry.tried !== undefined ||
+      entry.deliveriesRead !== undefined;
+    if (this.backwards || gives) this.keepRemoved(entry);
   }
 
   /**
@@ -1036,6 +1269,7 @@ export class MtaLogReader extends LineReader implements LateTextReader {
     if (!this.backwards || entry.from === undefined || entry.delivered !== true || entry.deferred === true)
       return;
     if (this.queue.get(key) !== entry) return;
+    this.reportTried(entry);
     this.queue.delete(key);
     entry.removedAt ??= entry.lastAt;
     this.keepRemoved(entry);
@@ -1102,7 +1336,7 @@ export class MtaLogReader extends LineReader implements LateTextReader {
   protected override finish(): void {
     super.finish();
     const sink = this.sink;
-    for (const entry of [...this.triedWaiting]) this.reportTried(entry, undefined);
+    for (const entry of [...this.triedWaiting]) this.reportTried(entry, undefined, true);
     const queued = [...this.queue.values()].reverse();
     for (const entry of queued) {
       if (entry.knownAt === undefined || entry.knownLine === undefined) continue;
