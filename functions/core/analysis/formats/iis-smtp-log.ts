@@ -504,23 +504,23 @@ class IisSmtpReader extends LineReader {
     const kind = this.value(cells, 'cs-username')?.toLowerCase();
     const outbound = kind === 'outboundconnectioncommand' || kind === 'outboundconnectionresponse';
     const answer = kind === 'outboundconnectionresponse';
-    // The relay too: logs of several relays merged in time order keep each relay's sessions apart.
-    const relay = `${this.value(cells, 's-computername') ?? ''} ${this.value(cells, 's-sitename') ?? ''}`;
-    const key = `${relay} ${this.value(cells, 'c-ip') ?? ''}`;
-    if (!this.order.trusted) {
-      this.order.time(relay, timestamp, `${date} ${time}`, !this.index.has('date'), line);
-      if (outbound) {
-        const text = (answer ? this.answer(cells) : this.value(cells, 'cs-method')) ?? '';
-        this.order.row(key, timestamp, answer, text, this.value(cells, 'c-ip') ?? '', line);
-      }
-      if (this.order.trusted) this.release();
-    }
-    if (!outbound) return;
     const peer: Peer = {
       host: this.value(cells, 's-computername'),
       site: this.value(cells, 's-sitename'),
       remote: this.value(cells, 'c-ip'),
     };
+    // The relay too: logs of several relays merged in time order keep each relay's sessions apart.
+    const relay = `${peer.host ?? ''} ${peer.site ?? ''}`;
+    const key = `${relay} ${peer.remote ?? ''}`;
+    if (!this.order.trusted) {
+      this.order.time(relay, timestamp, `${date} ${time}`, !this.index.has('date'), line);
+      if (outbound) {
+        const text = (answer ? this.answer(cells) : this.value(cells, 'cs-method')) ?? '';
+        this.order.row(key, timestamp, answer, text, peer.remote ?? '', line);
+      }
+      if (this.order.trusted) this.release();
+    }
+    if (!outbound) return;
     if (answer) this.response(cells, key, peer, timestamp, line);
     else this.command(cells, key, peer, timestamp, line);
   }
