@@ -22,11 +22,17 @@ export const MAX_EVIDENCE = 20;
  */
 export const MAX_SKIPPED_BYTES = 128 * 1024;
 
-/** `value` cut to `max` characters with a marker, or unchanged when it fits. */
+/**
+ * `value` cut to `max` characters with a marker, or unchanged when it fits. The cut never splits a
+ * surrogate pair (an emoji in a subject): half a pair is no character, and JSON and UTF-8 readers
+ * downstream refuse or replace it.
+ */
 export function bounded(value: string, max: number): string {
   if (value.length <= max) return value;
   const digest = createHash('sha256').update(value, 'utf8').digest('hex').slice(0, 16);
-  return `${value.slice(0, max)}… [cut: ${value.length} characters, sha256 ${digest}]`;
+  const code = value.charCodeAt(max - 1);
+  const end = code >= 0xd800 && code <= 0xdbff ? max - 1 : max;
+  return `${value.slice(0, end)}… [cut: ${value.length} characters, sha256 ${digest}]`;
 }
 
 function optional(value: string | undefined, max: number): { value?: string } {

@@ -11,6 +11,7 @@ import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type AnalysisInput, analyze } from '../../functions/core/analysis/analyze.js';
 import { parseAcceptedDomains } from '../../functions/core/organisation/accepted-domains.js';
+import { wellFormed } from '../../functions/core/text/well-formed.js';
 import { type EmbeddedStore, startEmbeddedStore } from '../../functions/store/embedded-engine.js';
 import { FindingsStore } from '../../functions/store/findings-store.js';
 import { MAX_NAME_CHARS, MAX_SKIPPED_BYTES, MAX_TEXT_CHARS } from '../../functions/store/item-bounds.js';
@@ -65,6 +66,21 @@ describe('item bounds', () => {
     expect(storedHuge?.subject).toMatch(/… \[cut: 600000 characters, sha256 [0-9a-f]{16}\]$/);
     expect(storedHuge?.recipientDomain?.length).toBeLessThan(MAX_NAME_CHARS + 80);
     expect(storedHuge?.rejectionText.length).toBeLessThan(MAX_TEXT_CHARS + 80);
+  });
+
+  it('cuts a subject and an address between characters, never inside a surrogate pair (an emoji)', async () => {
+    const finding = makeFinding({
+      subject: `${'S'.repeat(MAX_TEXT_CHARS - 1)}\u{1F600} sale`,
+      recipient: `${'r'.repeat(MAX_NAME_CHARS - 1)}\u{1F600}@fabrikam.com`,
+    });
+    await engine.store.putFindings([finding]);
+    const stored = await engine.store.getFinding(finding.id);
+    for (const text of [stored?.subject, stored?.recipient]) {
+      expect(text).toMatch(/… \[cut: /);
+      expect(text).toBeDefined();
+      expect(wellFormed(text ?? '')).toBe(text); // no lone surrogate: JSON and UTF-8 readers take it
+    }
+    expect(stored?.subject?.startsWith(`${'S'.repeat(MAX_TEXT_CHARS - 1)}…`)).toBe(true);
   });
 
   it('stores a source record whose skipped rows quote long cells', async () => {

@@ -1,6 +1,6 @@
 import { serialize } from 'node:v8';
 import { describe, expect, it } from 'vitest';
-import { csvCell } from '../../functions/core/kernel/csv-output.js';
+import { csvCell, csvLine } from '../../functions/core/kernel/csv-output.js';
 import {
   detach,
   detachPacked,
@@ -8,6 +8,7 @@ import {
   StringPool,
   terminalSafe,
 } from '../../functions/core/kernel/strings.js';
+import { splitRecord } from '../../functions/core/text/csv-records.js';
 
 /** How V8 holds a string: its serialiser tags one-byte strings `"` and two-byte ones `c`. */
 function bytesPerCharacter(value: string): 1 | 2 {
@@ -97,8 +98,66 @@ describe('terminalSafe and quoteText: what a log value may not do on a terminal'
 });
 
 describe('csvCell', () => {
-  it('quotes a cell holding the ; list separator, so no culture splits it into a formula cell', () => {
-    expect(csvCell("Rechnung;=cmd|'/C calc'!A0;")).toBe('"Rechnung;=cmd|\'/C calc\'!A0;"');
+  it('quotes a cell holding the ; list separator, and neutralises the formula a ; split would start', () => {
+    expect(csvCell("Rechnung;=cmd|'/C calc'!A0;")).toBe("\"Rechnung;'=cmd|'/C calc'!A0;\"");
+  });
+
+  /**
+   * How a spreadsheet splits a line on `separator`: a quote is honoured only at the start of a cell
+   * (so a `,` file's quotes mean nothing in a `;` split), and a line end ends the row.
+   */
+  function spreadsheetCells(text: string, separator: string): string[] {
+    const cells: string[] = [];
+    for (const row of text.split(/\r\n|\r|\n/)) {
+      let index = 0;
+      while (index <= row.length) {
+        if (row[index] === '"') {
+          let cell = '';
+          index++;
+          for (; index < row.length; index++) {
+            if (row[index] !== '"') cell += row[index];
+            else if (row[index + 1] === '"') cell += row[index++];
+            else break;
+          }
+          const end = row.indexOf(separator, index);
+          cells.push(cell + row.slice(index + 1, end === -1 ? row.length : end));
+          index = end === -1 ? row.length + 1 : end + 1;
+        } else {
+          const end = row.indexOf(separator, index);
+          cells.push(row.slice(index, end === -1 ? row.length : end));
+          index = end === -1 ? row.length + 1 : end + 1;
+        }
+      }
+    }
+    return cells;
+  }
+  const isFormula = (cell: string) => /^ *[=+\-@]/.test(cell);
+
+  it.each([
+    ["Unzustellbar: Rechnung;=cmd|' /C calc'!A0;"],
+    ['Re: invoice, =HYPERLINK("http://evil.example","open")'],
+    ['a;+1+2;@SUM(40+2); -2+3'],
+    ['line1\n=cmd|calc!A0'],
+    ['line1\r\n@SUM(1)'],
+    ['tab\t=1+1'],
+    ['"quoted";=1+1'],
+  ])('no formula cell in a ",", ";" or tab split of the line, nor after a line end: %j', (value) => {
+    const line = csvLine(['id', value, 'tail']);
+    for (const separator of [',', ';', '\t']) {
+      const formulas = spreadsheetCells(line, separator).filter(isFormula);
+      expect(formulas, `split on ${JSON.stringify(separator)}`).toEqual([]);
+    }
+    // Read as RFC 4180, the row is whole and the cell's text still there, a ' before each formula start.
+    const cells = splitRecord(line.slice(0, -2), ',');
+    expect(cells).toHaveLength(3);
+    expect(cells?.[1]?.replaceAll("'", '')).toBe(value.replaceAll("'", ''));
+  });
+
+  it('leaves a cell without a separator or line end alone', () => {
+    expect(csvCell('alerts@contoso.com')).toBe('alerts@contoso.com');
+    expect(csvCell('550 5.7.64 TenantAttribution; Relay Access Denied ATTR36')).toBe(
+      '"550 5.7.64 TenantAttribution; Relay Access Denied ATTR36"',
+    );
   });
 
   it('prefixes a formula start, NUL included', () => {
