@@ -247,6 +247,18 @@ describe('recipient and status lists, however the export joined them', () => {
     expect(splitRecipients(' a@x.com ;; b@y.com |c@z.com\r\n')).toEqual(['a@x.com', 'b@y.com', 'c@z.com']);
   });
 
+  it('keeps an address with a quoted local part whole (an outside sender may choose one), and a stray quote splits as none', () => {
+    expect(splitRecipients('"smith, john"@litware.com')).toEqual(['"smith, john"@litware.com']);
+    expect(splitRecipients('a@x.com; "b; \\"c\\" d"@y.com,e@z.com')).toEqual([
+      'a@x.com',
+      '"b; \\"c\\" d"@y.com',
+      'e@z.com',
+    ]);
+    expect(splitRecipients('"a@x.com;b@y.com')).toEqual(['"a@x.com', 'b@y.com']);
+    const { events } = exportRow(['"smith, john"@litware.com'], [ATTR36], ';');
+    expect(events.map((e) => e.recipient)).toEqual(['"smith, john"@litware.com']);
+  });
+
   it('refuses a row whose lists cannot be paired, saying why', () => {
     const { events, skips, messages } = exportRow(recipients, [ATTR36, NOT_FOUND], ' ');
     expect(events).toEqual([]);

@@ -5,7 +5,8 @@
  * (space-joined), `Out-String` (one value per line, with a trailing newline) and PowerShell's display
  * form `{a, b}` (rows copied from Out-GridView or Format-Table, see {@link displayedListItems}).
  *
- * An address never contains `;`, `,`, `|` or white space, so recipients split on any run of them.
+ * An address holds no `;`, `,`, `|` or white space outside a quoted local part, so recipients split on
+ * any run of them outside quotes.
  * A status does contain `;`, `,` and spaces (`550 5.7.64 TenantAttribution; Relay Access Denied …`,
  * `550 4.4.7 QUEUE.Expired; message expired [{LED=…};{MSG=};…]`), so statuses are split only where a
  * new SMTP status begins: a separator (white space, and at most one `;`, `,` or `|`) followed by a
@@ -44,11 +45,40 @@ export function displayedListItems(value: string): string {
 
 const RECIPIENT_SEPARATORS = /[\s;,|]+/;
 
-/** Splits a recipient list on `;`, `,`, `|` or white space, dropping empties (`{}`: none). */
+/**
+ * Splits a recipient list on `;`, `,`, `|` or white space, dropping empties (`{}`: none). The one
+ * address that may hold those is one with a quoted local part (RFC 5321: `"smith, john"@litware.com`),
+ * which an outside sender can choose: a list with a quote splits only outside quotes, so such an
+ * address stays one recipient (one refusal), not two made-up ones.
+ */
 export function splitRecipients(value: string): string[] {
   const items = displayedListItems(value);
   if (!RECIPIENT_SEPARATORS.test(items)) return items.length === 0 ? [] : [items];
-  return items.split(RECIPIENT_SEPARATORS).filter((part) => part.length > 0);
+  if (!items.includes('"')) return items.split(RECIPIENT_SEPARATORS).filter((part) => part.length > 0);
+  return splitOutsideQuotes(items);
+}
+
+/** {@link splitRecipients} for a list with quotes: separators inside `"…"` (with `\"` escapes) belong to the address. */
+function splitOutsideQuotes(items: string): string[] {
+  const parts: string[] = [];
+  let from = 0;
+  let quoted = false;
+  for (let i = 0; i < items.length; i++) {
+    const code = items.charCodeAt(i);
+    if (quoted) {
+      if (code === 92 /* \ */) i++;
+      else if (code === 34 /* " */) quoted = false;
+    } else if (code === 34) {
+      quoted = true;
+    } else if (isSpace(code) || isListSeparator(code)) {
+      if (i > from) parts.push(items.slice(from, i));
+      from = i + 1;
+    }
+  }
+  // A quote that never closes is a stray one, not an address's: split as if it were not there.
+  if (quoted) return items.split(RECIPIENT_SEPARATORS).filter((part) => part.length > 0);
+  if (from < items.length) parts.push(items.slice(from));
+  return parts;
 }
 
 function isSpace(code: number): boolean {
