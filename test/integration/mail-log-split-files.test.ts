@@ -219,3 +219,96 @@ describe('a Postfix queue id reused a week later, in a refusal-lines export', ()
     expect(notes).toContain('SENDER_NOT_SEEN');
   });
 });
+
+/**
+ * A log rotated during a delivery attempt: a refusal of a server tried before the last (Exim
+ * `H=…: SMTP error`, Postfix `host … said:`, which name no recipient) in the older file, the delivery
+ * lines that end its attempt — the recipients it concerns — in the newer one. A reader pairs a refusal
+ * only with its own file's lines, so the pair may lack a recipient the whole log names; found by a
+ * hunt: Exim's `-> returns@adventure-works.com` in the newer file lost its finding with no word said.
+ * What the pair lacks must be noted on the older file (RECIPIENTS_NOT_PAIRED), naming the refusal.
+ */
+describe('a mail log rotated during a delivery attempt, in one run', () => {
+  const ORIGINALS = join(import.meta.dirname, '..', 'fixtures', 'real-world', 'mta-logs');
+  const cases = [
+    ['exim-next-host.mainlog', 'exim-rotated-mainlog.1', 'exim-rotated-mainlog', /^The refusal on line 5 /],
+    [
+      'postfix-next-server.log',
+      'postfix-rotated-mail.log.1',
+      'postfix-rotated-mail.log',
+      /^2 refusals of servers tried before the last \(.*the first on line 3\)/,
+    ],
+  ] as const;
+
+  /** The RECIPIENTS_NOT_PAIRED notes of each file of a run, by its name. */
+  function unpairedNotes(result: Awaited<ReturnType<typeof analyse>>['result']): Map<string, string[]> {
+    return new Map(
+      result.sources.map((source) => [
+        source.file,
+        (source.notes ?? [])
+          .filter((note) => note.code === 'RECIPIENTS_NOT_PAIRED')
+          .map((note) => note.message),
+      ]),
+    );
+  }
+
+  for (const [whole, older, newer, refusal] of cases) {
+    for (const [first, second] of bothOrders(older, newer)) {
+      it(`${first} then ${second}: what the pair lacks of ${whole} is noted on ${older}, naming the refusal`, async () => {
+        const log = { name: whole, content: await readFile(join(ORIGINALS, whole), 'utf8') };
+        const parts = [await fixture(older), await fixture(newer)];
+        expect(parts.map((part) => part.content).join('')).toBe(log.content);
+        const alone = await analyse([log]);
+        const { result, rows } = await pair(first, second);
+
+        expect(alone.notes).not.toContain('RECIPIENTS_NOT_PAIRED');
+        // No recipient invented: each finding is the whole log's, or one of its refusals without a recipient.
+        for (const [messageId, recipient] of rows) {
+          const known = alone.rows.some(
+            (row) => row[0] === messageId && (row[1] === recipient || recipient === ''),
+          );
+          expect(known, `${messageId} ${recipient}`).toBe(true);
+        }
+        const lacking = alone.rows.filter((row) => !rows.some((other) => other.join() === row.join()));
+        // The split lost something (else there is nothing to say), and the older file says so.
+        expect(lacking.length).toBeGreaterThan(0);
+        const notes = unpairedNotes(result);
+        expect(notes.get(newer)).toEqual([]);
+        expect(notes.get(older)).toHaveLength(1);
+        expect(notes.get(older)?.[0]).toMatch(refusal);
+        expect(notes.get(older)?.[0]).toContain('the file ends during');
+      });
+    }
+  }
+
+  it('the older file joined with itself (overlapping windows): its refusal is noted once, and counted once', async () => {
+    const part = await fixture('exim-rotated-mainlog.1');
+    const alone = await analyse([part]);
+    const twice = await analyse([{ name: 'mainlog.1', content: part.content + part.content }]);
+    expect(twice.rows).toEqual(alone.rows);
+    expect(unpairedNotes(twice.result).get('mainlog.1')).toEqual([
+      expect.stringMatching(/^The refusal on line 5 of a server tried before the last /),
+    ]);
+  });
+
+  it.each([
+    // Exim: after 1vF3xQ's Completed line; Postfix: between the to= lines of 2C3D4E5F6A (nrcpt=2, whose
+    // refusal names neither recipient in the whole log too).
+    ['exim-next-host.mainlog', 8],
+    ['postfix-next-server.log', 18],
+  ])(
+    '%s cut after line %i, where no attempt a refusal began is cut short: the findings of the log, no note',
+    async (whole, cut) => {
+      const content = await readFile(join(ORIGINALS, whole), 'utf8');
+      const lines = content.trimEnd().split('\n');
+      const parts = [lines.slice(0, cut), lines.slice(cut)].map((part, at) => ({
+        name: `part-${at + 1}`,
+        content: `${part.join('\n')}\n`,
+      }));
+      const alone = await analyse([{ name: whole, content }]);
+      const split = await analyse(parts);
+      expect(split.rows).toEqual(alone.rows);
+      expect(split.notes).not.toContain('RECIPIENTS_NOT_PAIRED');
+    },
+  );
+});

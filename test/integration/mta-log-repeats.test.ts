@@ -174,6 +174,13 @@ describe('lines out of order the reader cannot pair', () => {
         if (!same) changed++;
         // A recipient the log in order names is given, or the file says it could not be.
         if (!same) expect(noteCodes(sources), `seed ${seed}`).toContain('RECIPIENTS_NOT_PAIRED');
+        // The log is whole (a removal read before its message's other lines still counts): no
+        // attempt is said to go on past its end.
+        const said = (sources[0]?.notes ?? []).map((note) => note.message);
+        expect(
+          said.filter((message) => message.includes('the file ends during')),
+          `seed ${seed}`,
+        ).toEqual([]);
       }
       // Most orders are read as in order: the lines' times pair them.
       expect(changed).toBeLessThan(6);

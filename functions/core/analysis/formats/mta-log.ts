@@ -29,7 +29,9 @@
  * the size of the file; the file's notes say how far the farthest came (SENDER_READ_LATE). A refusal of
  * a server tried before the last takes the recipients of the delivery lines that end its attempt by
  * their times, not their places: newest first they are above it (triedServer). Where shuffled lines
- * leave that untold, the file's notes say so (RECIPIENTS_NOT_PAIRED).
+ * leave that untold, the file's notes say so (RECIPIENTS_NOT_PAIRED); so they do where the file ends
+ * during the refusal's attempt (the log rotated then): the rest of its delivery lines are in the next
+ * file, which a reader does not see (openAtEnd).
  *
  * A block of lines read twice in one file — two overlapping windows of the log joined with `cat`, a
  * file joined with itself — gives what it gave the first time, as two files holding the same lines
@@ -174,8 +176,8 @@ interface TriedServer {
   unkept?: boolean;
   /**
    * A recipient of it may not be given: a delivery line that ends its attempt was read before it and
-   * not kept, or after it was handed on without one. Counted once in the file's notes
-   * (RECIPIENTS_NOT_PAIRED), not lost unsaid.
+   * not kept, or after it was handed on without one, or is past the file's end (openAtEnd). Counted
+   * once in the file's notes (RECIPIENTS_NOT_PAIRED), not lost unsaid.
    */
   unpaired?: boolean;
 }
@@ -517,6 +519,8 @@ export class MtaLogReader extends LineReader implements LateTextReader {
   private readonly queue: BoundedMap<string, QueuedMessage>;
   /** Messages removed from the queue lately, for their lines read after it (see leave, afterFacts). */
   private readonly recentlyRemoved: BoundedMap<string, QueuedMessage>;
+  /** When messages were removed whose removal was read before their other lines (out of order): see openAtEnd. */
+  private readonly removedFirst: BoundedMap<string, string>;
   /** The hosts and senders of the queued messages, one copy each (entry, sender). */
   private readonly strings = new StringPool();
   /**
@@ -551,6 +555,13 @@ export class MtaLogReader extends LineReader implements LateTextReader {
   /** Such refusals that may lack recipients the lines name (TriedServer.unpaired), and the first's line. */
   private triedUnpaired = 0;
   private firstTriedUnpaired: number | undefined;
+  /**
+   * Such refusals whose attempt the file ends during (openAtEnd), and the first's line; the time of the
+   * last mail line read.
+   */
+  private triedOpenAtEnd = 0;
+  private firstTriedOpenAtEnd: number | undefined;
+  private lastRead = '';
   private eximLocalDates = 0;
   /** The MTA of the first mail line: the file's format. */
   private program: MtaProgram | undefined;
@@ -571,6 +582,7 @@ export class MtaLogReader extends LineReader implements LateTextReader {
     this.dates = new SyslogDates(context);
     this.queue = new BoundedMap(maxQueued);
     this.recentlyRemoved = new BoundedMap(maxRemoved);
+    this.removedFirst = new BoundedMap(maxRemoved);
   }
 
   public format(): FormatId | undefined {
@@ -663,6 +675,20 @@ export class MtaLogReader extends LineReader implements LateTextReader {
           "refusal's attempt was read where it could not be paired with it (before it, after the message's " +
           'sender line; or after the refusal was handed on without a recipient). Such a refusal is counted once, ' +
           'without its recipient. Analyse the log in the order it was written (oldest first) to have them named.',
+      });
+    }
+    if (this.triedOpenAtEnd > 0) {
+      const exim = this.program === 'exim';
+      const refusals =
+        this.triedOpenAtEnd === 1
+          ? `The refusal on line ${this.firstTriedOpenAtEnd} of a server tried before the last (a line of its own, which names no recipient) may lack recipients: the file ends during its delivery attempt`
+          : `${groupDigits(this.triedOpenAtEnd)} refusals of servers tried before the last (lines of their own, which name no recipient; the first on line ${this.firstTriedOpenAtEnd}) may lack recipients: the file ends during their delivery attempts`;
+      notes.push({
+        code: 'RECIPIENTS_NOT_PAIRED',
+        message:
+          `${refusals} (no ${exim ? 'Completed' : 'removed'} line follows: the log was rotated then), and the ` +
+          "rest of the attempt's delivery lines are in the next file, which a refusal is not paired with. Join the " +
+          `files oldest first into one (e.g. cat ${exim ? 'mainlog.1 mainlog' : 'mail.log.1 mail.log'} > joined.log) and analyse that to have them named.`,
       });
     }
     const nuls = nulBytesNote({
@@ -791,6 +817,7 @@ export class MtaLogReader extends LineReader implements LateTextReader {
     const [, queueId, text] = match as unknown as [string, string, string];
     const key = queueKey(syslog.host, queueId);
     const timestamp = syslog.timestamp;
+    this.lastRead = timestamp;
     if (text === 'removed') {
       this.leave(key, timestamp);
       return;
@@ -1023,6 +1050,32 @@ export class MtaLogReader extends LineReader implements LateTextReader {
     }
   }
 
+  /**
+   * At the end of a file: counts the refusals of servers tried before the last, of a message still
+   * queued, whose attempt the file ends during — no delivery line dated at or after one ends it, or
+   * its message's latest delivery line is dated in the second of the file's last line (a rotation
+   * between Exim's `=>` and `->` lines of one batch; also the end of a block read twice). The rest of
+   * the attempt's delivery lines are in the next file, and a reader pairs a refusal only with its own
+   * file's lines: said (RECIPIENTS_NOT_PAIRED), never lost unsaid. A message whose attempt ended
+   * earlier and that waits for a retry (a deferral) is not counted, nor is, newest first, the newest,
+   * nor one whose removal was read before its other lines (shuffled), dated after its delivery lines.
+   */
+  private openAtEnd(entry: QueuedMessage): void {
+    if (this.queue.get(entry.key) !== entry) return;
+    const removal = this.removedFirst.get(entry.key);
+    if (removal !== undefined && removal >= (entry.deliveredAt ?? entry.lastAt)) return;
+    const cut =
+      entry.deliveredAt !== undefined && entry.deliveredAt.slice(0, 19) === this.lastRead.slice(0, 19);
+    for (const refusal of entry.tried ?? []) {
+      if (refusal.handed === true || refusal.unpaired === true) continue;
+      if (!cut && attemptEnded(entry, refusal)) continue;
+      // Counted here, not again as a refusal of lines out of order (unpaired).
+      refusal.unpaired = true;
+      this.triedOpenAtEnd++;
+      this.firstTriedOpenAtEnd ??= refusal.line;
+    }
+  }
+
   /** Counts a refusal of a server tried before the last that lacks a recipient the lines name (TriedServer.unpaired). */
   private unpaired(refusal: TriedServer): void {
     if (refusal.unpaired === true) return;
@@ -1143,6 +1196,7 @@ export class MtaLogReader extends LineReader implements LateTextReader {
     const key = queueKey(syslog.host, id);
     const rest = text.slice(space + 1);
     const timestamp = syslog.timestamp;
+    this.lastRead = timestamp;
     if (rest === 'Completed') {
       this.leave(key, timestamp);
       return;
@@ -1231,7 +1285,10 @@ export class MtaLogReader extends LineReader implements LateTextReader {
     const removed = this.recentlyRemoved.get(key);
     if (removed !== undefined && timestamp < removed.lastAt) this.recentlyRemoved.delete(key);
     const entry = this.queue.get(key);
-    if (entry === undefined) return;
+    if (entry === undefined) {
+      if (removed === undefined) this.removedFirst.set(detach(key), timestamp);
+      return;
+    }
     // No delivery line of it is to come: its refusals of servers tried before the last are handed on.
     this.reportTried(entry);
     if (timestamp < entry.lastAt) {
@@ -1336,7 +1393,10 @@ export class MtaLogReader extends LineReader implements LateTextReader {
   protected override finish(): void {
     super.finish();
     const sink = this.sink;
-    for (const entry of [...this.triedWaiting]) this.reportTried(entry, undefined, true);
+    for (const entry of [...this.triedWaiting]) {
+      this.openAtEnd(entry);
+      this.reportTried(entry, undefined, true);
+    }
     const queued = [...this.queue.values()].reverse();
     for (const entry of queued) {
       if (entry.knownAt === undefined || entry.knownLine === undefined) continue;
