@@ -209,10 +209,20 @@ describe('Exchange send protocol log: a refusal of MAIL FROM in the next file (r
     });
   }
 
-  it('keeps the refusal of several recipients, without naming them (one event cannot)', async () => {
-    const { findings } = await analyzeFiles(files(['vendor@adatum.com', 'sales@adatum.com']));
-    expect(findings.map(summary)).toEqual([['MF9@EX01.contoso.local', '', '5.7.64', 5, true]]);
-  });
+  for (const order of ['in order', 'newest first'] as const) {
+    it(`names every RCPT TO of the transaction, with the ids of one file (${order})`, async () => {
+      const [first, second] = files(['vendor@adatum.com', 'sales@adatum.com']);
+      const { findings } = await analyzeFiles(order === 'in order' ? [first, second] : [second, first]);
+      expect(findings.map(summary)).toEqual([
+        ['MF9@EX01.contoso.local', 'vendor@adatum.com', '5.7.64', 5, false],
+        ['MF9@EX01.contoso.local', 'sales@adatum.com', '5.7.64', 5, false],
+      ]);
+      expect(findings.map((f) => f.id)).toEqual([
+        findingId('MF9@EX01.contoso.local', 'vendor@adatum.com', '5.7.64'),
+        findingId('MF9@EX01.contoso.local', 'sales@adatum.com', '5.7.64'),
+      ]);
+    });
+  }
 });
 
 describe('IIS SMTP log: a refusal of the whole transaction', () => {

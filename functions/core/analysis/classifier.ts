@@ -147,7 +147,8 @@ export class StreamingClassifier {
     this.stats.events++;
     this.evidence.observe(event, origin.file, rejection ? origin.format : undefined);
     // Filled now from files read before, so that the refusal is known by its message at once.
-    if (rejection) this.enqueue(seq, this.evidence.handedOn(event), rejection, origin);
+    if (rejection)
+      for (const filled of this.evidence.handedOn(event)) this.enqueue(seq, filled, rejection, origin);
     const oldest = this.window.oldestSeq();
     if (oldest !== undefined && oldest <= seq - this.windowEvents) this.release(seq - this.windowEvents);
   }
@@ -229,28 +230,39 @@ export class StreamingClassifier {
       if (item.folded) return; // counted, and its evidence joined, when it folded (see `fold`)
       this.repeats.release(item);
       // A file read after the refusal named its message (its from= line, the start of its session):
-      // under that name it may repeat a refusal another file showed.
-      let event = this.evidence.handedOn(item.event);
-      if (event.recipient === undefined) event = this.recipientOf(item, event);
-      const key = refusalKey(event, item.rejection, item.origin);
-      if (key !== item.key) {
-        if (this.repeated(key, event, item.origin)) return;
-        this.repeats.release({ ...item, key });
-        this.unnamed.noteNamed(event, item.rejection.enhancedCode);
+      // under that name it may repeat a refusal another file showed, and it may refuse several
+      // recipients there (a MAIL FROM, or the message): one finding each, as if read in that order.
+      const events = this.evidence.handedOn(item.event, true);
+      if (events.length > 1) {
+        this.stats.rejections += events.length - 1;
+        this.unnamed.leave(item);
       }
-      if (item.event.recipient !== undefined && this.fold(item, event))
-        event = this.evidence.handedOn(item.event);
-      event = this.evidence.enrich(event);
-      const finding = this.classify(item, event);
-      if (!finding) {
-        this.stats.unclassified++;
-        return;
-      }
-      const emitted: EmittedFinding = { finding, origin: item.origin };
-      const unseen = this.unseen(item, event);
-      if (unseen !== undefined) emitted.unseen = unseen;
-      this.output.push(emitted);
+      for (const event of events) this.releaseAs(item, event);
     });
+  }
+
+  /** Classifies the released refusal `item` as `event` (what the run handed on filled in). */
+  private releaseAs(item: Pending, handedOn: TraceEvent): void {
+    let event = handedOn;
+    if (event.recipient === undefined) event = this.recipientOf(item, event);
+    const key = refusalKey(event, item.rejection, item.origin);
+    if (key !== item.key) {
+      if (this.repeated(key, event, item.origin)) return;
+      this.repeats.release({ ...item, key });
+      this.unnamed.noteNamed(event, item.rejection.enhancedCode);
+    }
+    if (item.event.recipient !== undefined && this.fold(item, event))
+      event = this.evidence.handedOn(item.event, true)[0] ?? event;
+    event = this.evidence.enrich(event);
+    const finding = this.classify(item, event);
+    if (!finding) {
+      this.stats.unclassified++;
+      return;
+    }
+    const emitted: EmittedFinding = { finding, origin: item.origin };
+    const unseen = this.unseen(item, event);
+    if (unseen !== undefined) emitted.unseen = unseen;
+    this.output.push(emitted);
   }
 
   /**
@@ -278,16 +290,18 @@ export class StreamingClassifier {
     if (waiting === undefined) return false;
     let folded = false;
     for (const other of [...waiting]) {
-      const handedOn = this.evidence.handedOn(other.event);
-      if (this.unnamed.resolve(handedOn, code, this.evidence.tracedRecipient(handedOn)) !== recipient)
-        continue;
+      const handedOn = this.evidence.handedOn(other.event, true);
+      // A refusal of several recipients (handed on) is not one recipient's.
+      const [only] = handedOn;
+      if (only === undefined || handedOn.length > 1) continue;
+      if (this.unnamed.resolve(only, code, this.evidence.tracedRecipient(only)) !== recipient) continue;
       this.unnamed.leave(other);
       this.window.forget(other);
       other.folded = true;
       // A later repeat of it (the same page again) is a repeat of this refusal.
       this.repeats.releasedBefore(other.key, item.origin);
       this.stats.duplicates++;
-      this.repeats.corroborate(item, { ...handedOn, recipient }, other.origin);
+      this.repeats.corroborate(item, { ...only, recipient }, other.origin);
       this.onDuplicate?.(other.origin, item.origin, true);
       folded = true;
     }

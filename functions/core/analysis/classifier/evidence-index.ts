@@ -229,10 +229,13 @@ export class EvidenceIndex {
    * What another file of the run hands on about the row's message, when the row's own file began
    * after it: the envelope sender (and Message-ID) of an MTA's queued message, the start of an SMTP
    * session. Asked when a refusal is read, so that it is known by its message at once when the other
-   * file came first, and again when it leaves the window, when the other file came after.
+   * file came first, and again when it leaves the window, when the other file came after. One event
+   * per recipient the refusal refuses: a refusal of MAIL FROM or of the message, in a session begun
+   * in another file, refuses the recipients of its transaction there. `leaving`: asked as the refusal
+   * leaves the window (what is not known then will not be).
    */
-  public handedOn(row: TraceEvent): TraceEvent {
-    return this.sessions.fill(this.queued.fill(row));
+  public handedOn(row: TraceEvent, leaving = false): TraceEvent[] {
+    return this.sessions.fill(this.queued.fill(row), leaving);
   }
 
   /**

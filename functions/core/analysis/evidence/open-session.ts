@@ -5,12 +5,15 @@
  * RCPT TO in one file and get its `550 5.7.64` in the next, whose reader sees the end of a session
  * without its start. So at the end of each file its reader hands on every session still open, as an
  * `OPEN_SESSION` event (its TLS state and certificate, Message-ID, MAIL FROM, EHLO and greeting names,
- * and the commands not answered yet), and a refusal in a session joined late says which of those
- * commands it answers: each names the recipient its refusal refuses, when one
- * (formats/smtp-sessions.ts, `handedOnCommands`). The classifier indexes the `OPEN_SESSION` events
- * like any other evidence and fills such a refusal from them, when it is read and again when it
- * leaves the pending window — so the files of a run may be read in either order, as the MTA logs'
- * `QUEUED` events are (queued-sender.ts).
+ * and the commands not answered yet, each RCPT TO with its recipient), followed by one
+ * `OPEN_SESSION_RECIPIENT` event per recipient its transaction under way had accepted ({@link handOnEvents}).
+ * A refusal in a session joined late says which of those commands it answers, and gets the recipients
+ * it refuses, as in one file: a RCPT TO's own; for MAIL FROM, every RCPT TO sent after it; for the
+ * message (DATA, BDAT), every recipient accepted — before the log ended, or in the refusal's own log,
+ * whose refusals of the earlier RCPT TOs this index notes too. The classifier indexes these events
+ * like any other evidence and fills such a refusal from them, one event per recipient, when it is read
+ * and again when it leaves the pending window — so the files of a run may be read in either order, as
+ * the MTA logs' `QUEUED` events are (queued-sender.ts).
  *
  * An IIS SMTP log writes no session id: its sessions are connections, told by the relay and the remote
  * ({@link connectionSessionId}), which carry one session after another. Such a refusal joins the
@@ -23,6 +26,30 @@ import { sha256Hex32 } from '../model/finding-id.js';
 
 /** Event id of a session still open at the end of a log (stable: not a tracking event id). */
 export const OPEN_SESSION_EVENT_ID = 'OPEN_SESSION';
+/** Event id of a recipient the transaction under way in a session handed on had accepted. */
+export const OPEN_SESSION_RECIPIENT_EVENT_ID = 'OPEN_SESSION_RECIPIENT';
+
+/**
+ * The events that hand on a session still open at the end of a log: its `OPEN_SESSION` event, then
+ * one per recipient its transaction under way had accepted (an event names one recipient).
+ */
+export function handOnEvents(open: TraceEvent, accepted: readonly string[]): TraceEvent[] {
+  const { session } = open;
+  if (session === undefined) return [open];
+  const handed: SmtpSession = { id: session.id, tls: session.tls, line: session.line };
+  return [
+    open,
+    ...accepted.map(
+      (recipient): TraceEvent => ({
+        timestamp: open.timestamp,
+        eventId: OPEN_SESSION_RECIPIENT_EVENT_ID,
+        session: handed,
+        recipient,
+        line: open.line,
+      }),
+    ),
+  ];
+}
 
 type Command = NonNullable<SmtpSession['unanswered']>[number];
 
@@ -30,6 +57,8 @@ type Command = NonNullable<SmtpSession['unanswered']>[number];
 interface OpenSession {
   session: SmtpSession;
   unanswered: readonly Command[];
+  /** The recipients its transaction under way had accepted before the log ended. */
+  accepted: string[];
   /** When its last row was read (ms): a connection is joined by time. */
   at: number;
   /** It began before its own log too, and its message with it: it has nothing to give. */
@@ -48,6 +77,19 @@ function plain(session: SmtpSession): SmtpSession {
 
 /** Sessions handed on under one connection id that are remembered (each file hands on one at most). */
 const PER_CONNECTION = 64;
+/** Refusals of earlier commands remembered per session id (a session refusing more is rare). */
+const REFUSED_PER_SESSION = 1_000;
+
+/** The commands that end a transaction (RFC 5321 §4.1.4), or begin another. */
+const TRANSACTION_BOUNDS: ReadonlySet<string> = new Set(['MAIL', 'RSET', 'EHLO', 'HELO']);
+const MESSAGE: ReadonlySet<string> = new Set(['DATA', 'BDAT']);
+
+/** A refusal, in a session joined late, of a command sent before its log: when, which, and its reply code. */
+interface EarlierRefusal {
+  at: number;
+  command: number;
+  code: string;
+}
 
 /**
  * How long after a connection's session was handed on a refusal of the next log may still be in it:
@@ -78,32 +120,64 @@ function isConnection(id: string): boolean {
 /** The sessions open at the end of the files of the run so far, by session id (oldest forgotten first). */
 export class OpenSessions {
   private readonly sessions: BoundedMap<string, OpenSession[]>;
+  /** Refusals of commands sent before their log, by session id: their RCPT TOs were not accepted. */
+  private readonly refusedEarlier: BoundedMap<string, EarlierRefusal[]>;
 
   public constructor(tracked: number) {
     this.sessions = new BoundedMap(tracked);
+    this.refusedEarlier = new BoundedMap(tracked);
   }
 
-  /** Keeps the session of an `OPEN_SESSION` event; other events are not looked at. */
+  /** Keeps what a hand-over event, or a refusal of a command sent before its log, says; other events are not looked at. */
   public observe(event: TraceEvent): void {
-    if (event.eventId !== OPEN_SESSION_EVENT_ID || event.session === undefined) return;
+    const { session } = event;
+    if (session === undefined) return;
+    if (event.eventId === OPEN_SESSION_EVENT_ID) this.handedOn(event, session);
+    else if (event.eventId === OPEN_SESSION_RECIPIENT_EVENT_ID) this.acceptedBefore(event, session.id);
+    else if (
+      session.partial === true &&
+      session.earlierCommand !== undefined &&
+      /^[45]/.test(event.recipientStatus ?? '')
+    )
+      this.refused(session.id, {
+        at: Date.parse(event.timestamp),
+        command: session.earlierCommand,
+        code: (event.recipientStatus ?? '').slice(0, 3),
+      });
+  }
+
+  private handedOn(event: TraceEvent, session: SmtpSession): void {
     // The reader's strings are its own copies already (smtp-sessions.ts detaches what it keeps).
     const open: OpenSession = {
-      session: plain(event.session),
-      unanswered: event.session.unanswered ?? [],
+      session: plain(session),
+      unanswered: session.unanswered ?? [],
+      accepted: [],
       at: Date.parse(event.timestamp),
-      startUnseen: event.session.partial === true,
+      startUnseen: session.partial === true,
     };
     if (event.messageId !== undefined) open.messageId = event.messageId;
     if (event.returnPath !== undefined) open.returnPath = event.returnPath;
     if (event.clientHostname !== undefined) open.clientHostname = event.clientHostname;
     if (event.serverHostname !== undefined) open.serverHostname = event.serverHostname;
-    const { id } = event.session;
-    const handed = this.sessions.get(id);
-    if (handed === undefined) this.sessions.set(id, [open]);
+    const handed = this.sessions.get(session.id);
+    if (handed === undefined) this.sessions.set(session.id, [open]);
     else {
       if (handed.length >= PER_CONNECTION) handed.shift();
       handed.push(open);
     }
+  }
+
+  /** A recipient accepted before the log ended: the session's `OPEN_SESSION` came just before it. */
+  private acceptedBefore(event: TraceEvent, id: string): void {
+    const open = this.sessions.get(id)?.at(-1);
+    if (open !== undefined && event.recipient !== undefined && open.at === Date.parse(event.timestamp))
+      open.accepted.push(event.recipient);
+  }
+
+  private refused(id: string, refusal: EarlierRefusal): void {
+    const known = this.refusedEarlier.get(id);
+    if (known === undefined) this.refusedEarlier.set(id, [refusal]);
+    else if (known.length < REFUSED_PER_SESSION) known.push(refusal);
   }
 
   /**
@@ -123,33 +197,35 @@ export class OpenSessions {
 
   /**
    * The refusal with what the start of its session said, when its own file began after that start
-   * and another file of the run has it; any other event as it is. What the refusal's own file said
-   * wins: a message begun in that file is not the one the earlier file was sending.
+   * and another file of the run has it — one event per recipient it refuses (an `undefined` one
+   * without a recipient: the log did not name it); any other event as it is. What the refusal's own
+   * file said wins: a message begun in that file is not the one the earlier file was sending.
    *
    * Filled as soon as a session is found, a refusal is not filled again: a connection's refusal read
    * after one log that handed a session of its connection on, and before a later log that handed on
    * another within the gap (logs rolled over by size within minutes, read out of order), keeps the
    * earlier. Only joining connections when the refusal leaves the window would tell.
+   *
+   * `leaving`: the refusal leaves the window, and what the run has is all it will have. Before that,
+   * a refusal whose meaning the answer after it decides (see {@link answersMailFrom}) is left as read.
    */
-  public fill(event: TraceEvent): TraceEvent {
+  public fill(event: TraceEvent, leaving: boolean): TraceEvent[] {
     const joined = event.session;
-    if (joined?.partial !== true) return event;
-    const open = this.sessionOf(joined.id, Date.parse(event.timestamp));
-    if (open === undefined || open.startUnseen) return event;
+    if (joined?.partial !== true) return [event];
+    const at = Date.parse(event.timestamp);
+    const open = this.sessionOf(joined.id, at);
+    if (open === undefined || open.startUnseen) return [event];
+    const refused = this.refusedRecipients(open, event, at, leaving);
+    if (refused === 'undecided') return [event];
     const { session: _joined, ...rest } = event;
     const filled: TraceEvent = rest;
     // STARTTLS in the refusal's own file (the log rotated before it) already says how the session was
     // secured. A connection's log says nothing of TLS: joined, the refusal is as if read whole.
     if (!isConnection(joined.id))
       filled.session = joined.tls || joined.certificate !== undefined ? plain(joined) : open.session;
-    // Answers come in the order of the commands: the first answers in the refusal's file are to the
-    // commands the earlier file left unanswered, whatever the refusal's file paired them with.
-    const at = joined.earlierCommand;
-    const recipient = at === undefined ? undefined : open.unanswered[at]?.recipient;
-    if (recipient !== undefined) filled.recipient = recipient;
     // The message is the earlier file's when the refusal may answer a command sent there, or its own
     // file began none (no Message-ID): then so is its MAIL FROM, unless its own file gave one.
-    if (at !== undefined || event.messageId === undefined) {
+    if (joined.earlierCommand !== undefined || event.messageId === undefined) {
       if (open.messageId !== undefined) filled.messageId = open.messageId;
       if (filled.returnPath === undefined && open.returnPath !== undefined)
         filled.returnPath = open.returnPath;
@@ -158,7 +234,104 @@ export class OpenSessions {
       filled.clientHostname = open.clientHostname;
     if (filled.serverHostname === undefined && open.serverHostname !== undefined)
       filled.serverHostname = open.serverHostname;
-    return filled;
+    if (refused === undefined) return [filled];
+    const { recipient: _own, ...unnamed } = filled;
+    return refused.map((recipient) => (recipient === undefined ? unnamed : { ...unnamed, recipient }));
+  }
+
+  /**
+   * The recipients a refusal joined to `open` refuses, as its whole session in one file would say;
+   * `undefined` when the earlier file tells none (the refusal keeps its own, if any).
+   */
+  private refusedRecipients(
+    open: OpenSession,
+    event: TraceEvent,
+    at: number,
+    leaving: boolean,
+  ): (string | undefined)[] | undefined | 'undecided' {
+    const earlier = event.session?.earlierCommand;
+    // Answers come in the order of the commands: the first answers in the refusal's file are to the
+    // commands the earlier file left unanswered, whatever the refusal's file paired them with.
+    const command = earlier === undefined ? undefined : open.unanswered[earlier];
+    let refused: (string | undefined)[];
+    if (earlier !== undefined && command !== undefined) {
+      if (command.verb === 'MAIL') {
+        const sent = this.sentAfter(open, earlier);
+        const mail = sent.length < 2 || this.answersMailFrom(open, event, earlier, leaving);
+        if (mail === undefined) return 'undecided';
+        refused = mail ? sent : sent.slice(0, 1);
+      } else if (MESSAGE.has(command.verb)) refused = this.acceptedBy(open, earlier, event, at);
+      else refused = command.recipient === undefined ? [] : [command.recipient];
+    } else if (event.recipient === undefined && event.messageId === undefined) {
+      // A command of its own file, and neither a recipient nor a message of its own: the message the
+      // earlier file had under way, its DATA or BDAT sent after the rollover.
+      refused = this.acceptedBy(open, open.unanswered.length, event, at);
+    } else return undefined;
+    return refused.length === 0 ? undefined : refused;
+  }
+
+  /**
+   * Whether a refusal of the MAIL FROM at `mail`, pipelined with several RCPT TOs, answers it, as the
+   * whole log would tell (formats/iis-smtp-log.ts, `decide`). An IIS SMTP log may leave MAIL FROM's
+   * answer unwritten: its refusal is then the first RCPT TO's, unless the next answer is a `503` (bad
+   * sequence: the RCPT TO after a refused MAIL FROM). An Exchange log writes every answer, so its
+   * place tells. `undefined` while that next answer may still come.
+   */
+  private answersMailFrom(
+    open: OpenSession,
+    event: TraceEvent,
+    mail: number,
+    leaving: boolean,
+  ): boolean | undefined {
+    const id = event.session?.id ?? '';
+    if (!isConnection(id)) return true;
+    const next = this.refusalsIn(open, id).find((refusal) => refusal.command === mail + 1);
+    if (next !== undefined) return next.code === '503';
+    return leaving ? false : undefined;
+  }
+
+  /** The refusals of commands sent before their log in the session joined to `open`. */
+  private refusalsIn(open: OpenSession, id: string): EarlierRefusal[] {
+    return (this.refusedEarlier.get(id) ?? []).filter(
+      (refusal) => refusal.at >= open.at && this.sessionOf(id, refusal.at) === open,
+    );
+  }
+
+  /** Every RCPT TO sent after the MAIL FROM at `mail` (all still unanswered, as it was). */
+  private sentAfter(open: OpenSession, mail: number): (string | undefined)[] {
+    const sent: (string | undefined)[] = [];
+    for (const command of open.unanswered.slice(mail + 1)) {
+      if (TRANSACTION_BOUNDS.has(command.verb) || MESSAGE.has(command.verb)) break;
+      if (command.verb === 'RCPT') sent.push(command.recipient);
+    }
+    return sent;
+  }
+
+  /**
+   * Every recipient the transaction of the message sent at `message` accepted: those accepted before
+   * the earlier file ended (when its MAIL FROM was answered there), and its RCPT TOs answered in the
+   * refusal's file, but for those refused there.
+   */
+  private acceptedBy(
+    open: OpenSession,
+    message: number,
+    event: TraceEvent,
+    at: number,
+  ): (string | undefined)[] {
+    const { unanswered } = open;
+    let start = message;
+    while (start > 0 && !TRANSACTION_BOUNDS.has(unanswered[start - 1]?.verb ?? '')) start--;
+    const accepted: (string | undefined)[] = start === 0 ? [...open.accepted] : [];
+    const refused = new Set(
+      this.refusalsIn(open, event.session?.id ?? '')
+        .filter((refusal) => refusal.at <= at)
+        .map((refusal) => refusal.command),
+    );
+    for (let index = start; index < message; index++) {
+      const command = unanswered[index];
+      if (command?.verb === 'RCPT' && !refused.has(index)) accepted.push(command.recipient);
+    }
+    return accepted;
   }
 }
 

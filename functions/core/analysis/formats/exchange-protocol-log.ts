@@ -4,8 +4,9 @@
  * line of an SMTP conversation; {@link SmtpSessions} ties the rows of a session together, and a
  * relay refusal answered in it becomes an event carrying the session's certificate, message and
  * MAIL FROM. Every other row is read into its session's state and counted as analysed. At the end
- * of the file the sessions still open are handed on as `OPEN_SESSION` events: the next SEND log of
- * the run may have their refusals (evidence/open-session.ts).
+ * of the file the sessions still open are handed on as `OPEN_SESSION` events, with the recipients
+ * their transaction under way had accepted: the next SEND log of the run may have their refusals
+ * (evidence/open-session.ts).
  *
  * A receive protocol log has the same `#Fields:`; it is told apart by its `#Log-type:` and refused:
  * Exchange Online's refusals are answers the sending side logs.
@@ -17,7 +18,7 @@
  */
 import { UnknownFormatError } from '../../kernel/errors.js';
 import { detach } from '../../kernel/strings.js';
-import { OPEN_SESSION_EVENT_ID } from '../evidence/open-session.js';
+import { handOnEvents, OPEN_SESSION_EVENT_ID } from '../evidence/open-session.js';
 import type { TraceEvent } from '../model/events.js';
 import type { SourceNote } from '../model/source-record.js';
 import { type ColumnMap, cell, mapColumns } from './columns.js';
@@ -193,7 +194,8 @@ export class ProtocolLogRows implements RowAdapter {
     for (const open of this.sessions.stillOpen()) {
       timestamp ??= lastTime === undefined ? undefined : this.context.timestamps.parse(lastTime, lastLine);
       if (timestamp === undefined) return;
-      sink.event(openSessionEvent(open, timestamp, lastLine));
+      for (const event of handOnEvents(openSessionEvent(open, timestamp, lastLine), open.accepted))
+        sink.event(event);
     }
   }
 

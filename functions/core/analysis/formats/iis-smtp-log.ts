@@ -41,7 +41,7 @@
 import { BoundedMap } from '../../kernel/bounded-map.js';
 import { UnknownFormatError } from '../../kernel/errors.js';
 import { quoteText } from '../../kernel/strings.js';
-import { connectionSessionId, OPEN_SESSION_EVENT_ID } from '../evidence/open-session.js';
+import { connectionSessionId, handOnEvents, OPEN_SESSION_EVENT_ID } from '../evidence/open-session.js';
 import { skipSearched } from '../input/unread-refusals.js';
 import { normaliseAddress, type SmtpSession, type TraceEvent } from '../model/events.js';
 import type { SourceNote } from '../model/source-record.js';
@@ -917,7 +917,8 @@ class IisSmtpReader extends LineReader {
 
   /**
    * Hands on a session still open at the end of the log, for its refusals in the next log of the run
-   * (evidence/open-session.ts): its message under way, MAIL FROM, and the commands not answered yet.
+   * (evidence/open-session.ts): its message under way, MAIL FROM, the commands not answered yet, and
+   * the recipients its transaction had accepted.
    * Sessions interleaved with the same remote are not: which rows were whose is not known. One begun
    * before this log whose message is too is handed on as such, so that the next log's refusal is not
    * joined to an older session of the pair.
@@ -946,7 +947,7 @@ class IisSmtpReader extends LineReader {
       if (from !== undefined) event.returnPath = from;
     }
     if (host !== undefined && host !== '-') event.clientHostname = host;
-    this.emit(event);
+    for (const handed of handOnEvents(event, connection.transaction?.acceptedSoFar ?? [])) this.emit(handed);
   }
 
   public override notes(): SourceNote[] {

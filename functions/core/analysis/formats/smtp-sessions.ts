@@ -16,9 +16,10 @@
  * answers still pair up; the recipients of such RCPT TO rows are not known).
  *
  * A session may go on in the next log file (Exchange starts SEND…-2.LOG when -1 is full): at the end
- * of a file the sessions still open are handed on ({@link SmtpSessions.stillOpen}), and an answer in a
- * session joined late says which of the commands sent before the log it answers (`earlierCommand`),
- * so the classifier can pair it with its recipient (evidence/open-session.ts).
+ * of a file the sessions still open are handed on ({@link SmtpSessions.stillOpen}), with the recipients
+ * their transaction under way had accepted, and an answer in a session joined late says which of the
+ * commands sent before the log it answers (`earlierCommand`), so the classifier can pair it with the
+ * recipients it refuses (evidence/open-session.ts).
  *
  * A send connector with FrontendProxyEnabled (Exchange 2013 and later) sends through the outbound
  * proxy front end, which opens its own session to Exchange Online: the server's log then shows its
@@ -133,10 +134,9 @@ export class MailTransaction {
     return named.length === 0 || this.unnamed ? [...named, undefined] : [...named];
   }
 
-  /** The one recipient a refusal answering `verb` refuses, when {@link refusedBy} names that one only. */
-  public onlyRecipient(verb: string): string | undefined {
-    const refused = this.refusedBy(verb);
-    return refused?.length === 1 ? refused[0] : undefined;
+  /** The recipients accepted at RCPT TO so far (handed on with a session still open at the end of its log). */
+  public get acceptedSoFar(): string[] {
+    return [...this.accepted];
   }
 }
 
@@ -144,32 +144,24 @@ export class MailTransaction {
 interface Waiting {
   verb: string;
   recipient?: string;
-  transaction?: MailTransaction;
 }
 
 /**
  * The commands still waiting for their answer at the end of a log, oldest first, as they are handed
- * on to the next log of the run (evidence/open-session.ts), each with the one recipient a refusal of
- * it refuses: a RCPT TO's own; for MAIL FROM, its transaction's only RCPT TO; for the message (DATA,
- * BDAT), the only recipient its transaction accepted — unless a RCPT TO of it still waits, whose
- * answer is in the next log. Several, or none known: no recipient.
+ * on to the next log of the run, each RCPT TO with its recipient. What a refusal of MAIL FROM or of
+ * the message in the next log refuses is told from them there (evidence/open-session.ts): the
+ * RCPT TOs after that MAIL FROM; those accepted, before that message.
  */
 export function handedOnCommands(waiting: readonly Waiting[]): { verb: string; recipient?: string }[] {
-  const answerPending = new Set<MailTransaction>();
-  return waiting.map(({ verb, recipient, transaction }) => {
-    let refused = recipient;
-    if (transaction !== undefined) {
-      if (verb === 'RCPT') answerPending.add(transaction);
-      else if (verb === 'MAIL' || !answerPending.has(transaction)) refused = transaction.onlyRecipient(verb);
-    }
-    return refused === undefined ? { verb } : { verb, recipient: refused };
-  });
+  return waiting.map(({ verb, recipient }) => (recipient === undefined ? { verb } : { verb, recipient }));
 }
 
 /** What a session still open at the end of its log had said, for the next log of the run. */
 export interface OpenSession {
   /** Its TLS state and certificate, with the commands not answered yet. */
   session: SmtpSession;
+  /** The recipients its transaction under way had accepted: what a refusal of its message refuses. */
+  accepted: readonly string[];
   messageId?: string;
   mailFrom?: string;
   ehloName?: string;
@@ -494,7 +486,10 @@ export class SmtpSessions {
       const unanswered = handedOnCommands(state.commands.slice(state.head));
       // Not greeted yet: the next answer, the greeting, answers the connection, not a command.
       if (!state.greeted) unanswered.unshift({ verb: 'CONNECT' });
-      const open: OpenSession = { session: { ...state.session, unanswered } };
+      const open: OpenSession = {
+        session: { ...state.session, unanswered },
+        accepted: state.transaction?.acceptedSoFar ?? [],
+      };
       if (state.messageId !== undefined) open.messageId = state.messageId;
       if (state.mailFrom !== undefined) open.mailFrom = state.mailFrom;
       if (state.ehloName !== undefined) open.ehloName = state.ehloName;

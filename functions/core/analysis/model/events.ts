@@ -74,7 +74,9 @@ export const SmtpSession = z.object({
   earlierCommand: z.number().int().nonnegative().optional(),
   /**
    * Only on the `OPEN_SESSION` event a log hands on for a session still open at its end: the
-   * commands not answered yet, oldest first, with the recipient of each `RCPT TO`.
+   * commands not answered yet, oldest first, with the recipient of each `RCPT TO`. The recipients
+   * its transaction under way had already accepted follow it, one `OPEN_SESSION_RECIPIENT` event each
+   * (evidence/open-session.ts).
    */
   unanswered: z.array(z.object({ verb: z.string(), recipient: z.string().optional() })).optional(),
 });
