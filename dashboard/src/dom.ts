@@ -2,6 +2,7 @@
  * A tiny element builder. Every piece of data reaches the page as a text node or an attribute
  * value, never as HTML, so a subject line or address from a log cannot inject markup.
  */
+import { terminalSafe } from '../../functions/core/kernel/strings.js';
 
 export type Child = Node | string | number | null | undefined | false;
 
@@ -45,6 +46,17 @@ export function append(parent: Node, ...children: (Child | Child[])[]): void {
 export function replace(parent: Node, ...children: (Child | Child[])[]): void {
   while (parent.firstChild) parent.removeChild(parent.firstChild);
   append(parent, ...children);
+}
+
+/**
+ * A value read from a log (an address, a subject, a server name) as the page shows it: its
+ * invisible, bidirectional and control characters as the escapes the CLI prints (`\u200b`,
+ * `\u202e`), so `finance@contoso\u200b.com` cannot pass for `finance@contoso.com`; and isolated
+ * in a `<bdi>` (`unicode-bidi: isolate`), so right-to-left letters in it cannot reorder the text
+ * around it (the arrow and the recipient after a sender, say).
+ */
+export function logValue(value: string): HTMLElement {
+  return h('bdi', {}, terminalSafe(value));
 }
 
 export function text(value: string | number): Text {

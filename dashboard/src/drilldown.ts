@@ -6,25 +6,29 @@
 import { formatLabel } from '../../functions/core/analysis/formats/labels.js';
 import { adviceFor } from '../../functions/core/analysis/remediation/forwarding-lead.js';
 import { commandSections } from '../../functions/core/analysis/remediation/relay-software.js';
+import { terminalSafe } from '../../functions/core/kernel/strings.js';
 import { copyText } from './clipboard.js';
 import { shortTime } from './dates.js';
-import { h } from './dom.js';
+import { h, logValue } from './dom.js';
 import { envelopeSender } from './findings.js';
 import { SCENARIO_DESCRIPTIONS, SHORT_NAMES } from './scenarios.js';
 import type { Finding } from './types.js';
 
 function row(term: string, value: string | undefined): HTMLElement[] {
   if (value === undefined || value === '') return [];
-  return [h('dt', {}, term), h('dd', {}, value)];
+  return [h('dt', {}, term), h('dd', {}, logValue(value))];
 }
 
 /**
  * One command with its Copy button (also used by the readiness panel). `context` makes
  * the button's name unique on a page with several lists: `Copy command 1 of connector-ip-only`.
+ * A name from a log in it (a mailbox, a connector) is shown with its hidden characters as escapes,
+ * as the CLI prints it, but copied as it is: quoted (psQuote) it stays one literal argument, and
+ * only the real name finds the object.
  */
 export function commandBlock(command: string, index: number, context?: string): HTMLElement {
   const status = h('span', { class: 'copy-status small', attrs: { role: 'status' } });
-  const code = h('code', {}, command);
+  const code = h('code', {}, terminalSafe(command));
   const label = `Copy command ${index + 1}${context === undefined ? '' : ` of ${context}`}`;
   const button = h('button', { class: 'copy', attrs: { type: 'button', 'aria-label': label } }, 'Copy');
   button.addEventListener('click', async () => {
@@ -69,7 +73,11 @@ export function findingDetails(finding: Finding, close: () => void): HTMLElement
       h(
         'p',
         { class: 'muted small' },
-        `${shortTime(finding.timestamp)} UTC · ${envelopeSender(finding)} → ${finding.recipient} · confidence ${finding.confidence}`,
+        `${shortTime(finding.timestamp)} UTC · `,
+        logValue(envelopeSender(finding)),
+        ' → ',
+        logValue(finding.recipient),
+        ` · confidence ${finding.confidence}`,
       ),
     ),
     h('button', { class: 'close', attrs: { type: 'button' }, on: { click: close } }, 'Close'),
@@ -81,20 +89,23 @@ export function findingDetails(finding: Finding, close: () => void): HTMLElement
     h(
       'ul',
       { class: 'evidence' },
-      finding.evidence.map((item) => h('li', {}, h('code', { class: 'kind' }, item.kind), ' ', item.detail)),
+      finding.evidence.map((item) =>
+        h('li', {}, h('code', { class: 'kind' }, item.kind), ' ', logValue(item.detail)),
+      ),
     ),
   );
   const remediation = h(
     'section',
     { class: 'remediation', attrs: { 'aria-labelledby': 'dlg-fix' } },
     h('h3', { attrs: { id: 'dlg-fix' } }, 'What to change'),
-    h('p', { class: 'remediation-title' }, h('strong', {}, r.title)),
-    h('p', {}, r.explanation),
+    // The advice names servers, domains and the forwarding mailbox as the log gave them.
+    h('p', { class: 'remediation-title' }, h('strong', {}, terminalSafe(r.title))),
+    h('p', {}, terminalSafe(r.explanation)),
     r.steps.length > 0
       ? h(
           'ol',
           { class: 'steps' },
-          r.steps.map((step) => h('li', {}, step)),
+          r.steps.map((step) => h('li', {}, terminalSafe(step))),
         )
       : null,
     // Each run of commands under its language (a relay's shell or configuration lines, PowerShell),
@@ -154,7 +165,7 @@ export function findingDetails(finding: Finding, close: () => void): HTMLElement
     h(
       'p',
       { class: 'source-ref' },
-      h('code', {}, `${source.file}:${source.line}`),
+      h('code', {}, `${terminalSafe(source.file)}:${source.line}`),
       ` (${formatLabel(source.format, 'name')})`,
     ),
   );

@@ -2,8 +2,9 @@
  * The findings table. The API pages newest first through its cursor ("Load more"); free-text
  * search and the oldest-first order work on the loaded rows in the browser, and the page says so.
  */
+import { terminalSafe } from '../../functions/core/kernel/strings.js';
 import { shortTime } from './dates.js';
-import { formatCount, h } from './dom.js';
+import { formatCount, h, logValue } from './dom.js';
 import { SHORT_NAMES } from './scenarios.js';
 import type { SortOrder } from './state.js';
 import type { Finding } from './types.js';
@@ -63,7 +64,7 @@ export function findingRow(
       class: 'details',
       attrs: {
         type: 'button',
-        'aria-label': `Details and fix: ${SHORT_NAMES[finding.scenario]}, ${time}, to ${finding.recipient}`,
+        'aria-label': `Details and fix: ${SHORT_NAMES[finding.scenario]}, ${time}, to ${terminalSafe(finding.recipient)}`,
         'aria-haspopup': 'dialog',
       },
     },
@@ -83,9 +84,9 @@ export function findingRow(
         ? null
         : h('div', { class: 'small muted' }, `${finding.confidence} confidence`),
     ),
-    h('td', { class: 'wrap' }, envelopeSender(finding)),
-    h('td', { class: 'wrap' }, finding.recipient),
-    h('td', { class: 'wrap' }, finding.serverHostname ?? finding.clientIp ?? '—'),
+    h('td', { class: 'wrap' }, logValue(envelopeSender(finding))),
+    h('td', { class: 'wrap' }, logValue(finding.recipient)),
+    h('td', { class: 'wrap' }, logValue(finding.serverHostname ?? finding.clientIp ?? '—')),
     h('td', { class: 'nowrap' }, [finding.code, finding.attr].filter(Boolean).join(' ')),
   );
 }

@@ -3,7 +3,8 @@
  * period) and connectors (counted over the loaded findings: the summary has no connector
  * breakdown). Each row is a filter.
  */
-import { formatCount, h } from './dom.js';
+import { terminalSafe } from '../../functions/core/kernel/strings.js';
+import { formatCount, h, logValue } from './dom.js';
 import type { Finding, Summary } from './types.js';
 
 const NO_SUMMARY = 'Not available: the overview did not load.';
@@ -57,14 +58,14 @@ function table(caption: string, columns: [string, string, string?], rows: Row[],
                 'button',
                 {
                   class: 'link',
-                  attrs: { type: 'button', 'aria-label': row.actionLabel },
+                  attrs: { type: 'button', 'aria-label': terminalSafe(row.actionLabel) },
                   on: { click: () => row.action() },
                 },
-                row.label,
+                logValue(row.label),
               ),
             ),
             h('td', { class: 'num' }, formatCount(row.count)),
-            columns[2] === undefined ? null : h('td', { class: 'small' }, row.extra ?? '—'),
+            columns[2] === undefined ? null : h('td', { class: 'small' }, logValue(row.extra ?? '—')),
           ),
         ),
       ),

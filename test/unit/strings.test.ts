@@ -95,6 +95,33 @@ describe('terminalSafe and quoteText: what a log value may not do on a terminal'
   it('quotes a bidi override as an escape too', () => {
     expect(quoteText('stat\u202eus=bounced', 40)).toBe('stat\\u202eus=bounced');
   });
+
+  it('escapes every bidi control and default-ignorable character, by code point', () => {
+    // The Arabic letter mark (a strong right-to-left bidi control), the soft hyphen, the Hangul
+    // filler, a variation selector, the combining grapheme joiner and a Mongolian vowel separator:
+    // all drawn as nothing, so `ceo@adatum\u061c.com` reads as `ceo@adatum.com`.
+    expect(terminalSafe('ceo@adatum\u061c.com')).toBe('ceo@adatum\\u061c.com');
+    expect(terminalSafe('bo\u00adss\u3164@fabrikam.com')).toBe('bo\\u00adss\\u3164@fabrikam.com');
+    expect(terminalSafe('a\ufe0fb\u034fc\u180ed\u115fe')).toBe('a\\ufe0fb\\u034fc\\u180ed\\u115fe');
+    // Tag characters spell hidden ASCII beyond the BMP ("ASCII smuggling"): one escape each, whole.
+    expect(terminalSafe('pay\u{e0069}\u{e0067}roll@fabrikam.com')).toBe(
+      'pay\\u{e0069}\\u{e0067}roll@fabrikam.com',
+    );
+    expect(terminalSafe('\u{e0001}\u{e007f}')).toBe('\\u{e0001}\\u{e007f}');
+    // A lone surrogate (half an emoji, from a cut) is shown, a whole emoji is left alone.
+    expect(terminalSafe('Invoice \ud83d')).toBe('Invoice \\ud83d');
+    expect(terminalSafe('\ude00 x 😀')).toBe('\\ude00 x 😀');
+    // C1 controls keep their short escape; the line and paragraph separators stay escaped.
+    expect(terminalSafe('\u0085\u009b2J\u2028\u2029')).toBe('\\x85\\x9b2J\\u2028\\u2029');
+  });
+
+  it('quotes them the same way, a run of one tag character counted, and never cuts a character in two', () => {
+    expect(quoteText('pay\u061c-1.2.3@fabrikam.com', 80)).toBe('pay\\u061c-1.2.3@fabrikam.com');
+    expect(quoteText('bo\u00adss\u3164', 80)).toBe('bo\\u00adss\\u3164');
+    expect(quoteText(`x${'\u{e0041}'.repeat(6)}y`, 80)).toBe('x[6 × \\u{e0041}]y');
+    expect(quoteText('😀😀😀', 3)).toBe('😀😀…');
+    expect(quoteText('ab\ud83d', 80)).toBe('ab\\ud83d');
+  });
 });
 
 describe('csvCell', () => {
