@@ -11,8 +11,10 @@ import { analyze } from '../../functions/core/analysis/analyze.js';
 import { validDomain } from '../../functions/core/analysis/model/domain-name.js';
 import type { Finding } from '../../functions/core/analysis/model/findings.js';
 import { parseAcceptedDomains } from '../../functions/core/organisation/accepted-domains.js';
+import { wellFormed } from '../../functions/core/text/well-formed.js';
 import { buildReport } from '../../functions/nightly/build-report.js';
 import { renderMarkdown } from '../../functions/nightly/markdown.js';
+import { singleLine } from '../../functions/nightly/plain-text.js';
 import type { NightlyReport } from '../../functions/nightly/report.js';
 import { buildSummary } from '../../functions/nightly/summary.js';
 import { rollupDomainOf } from '../../functions/store/rollups.js';
@@ -138,6 +140,15 @@ describe('everything interpolated into the report and the alert is inert', () =>
     expect(lines).toContain(`1. NDRs \\(ndr, 2 findings\\)\\: see \`${command}\``);
     // A backtick inside cannot end the span early: the fence is longer than any run in it.
     expect(lines).toContain('2. a \\`tick\\` `` relay-audit x `y` ``');
+  });
+
+  it('cuts a long value between characters, never inside an emoji (half a pair is no character)', () => {
+    for (const max of [10, 11]) {
+      const cut = singleLine(`${'a'.repeat(8)}${'\u{1F600}'.repeat(5)}`, max);
+      expect(cut.endsWith('…')).toBe(true);
+      expect(cut.length).toBeLessThanOrEqual(max);
+      expect(wellFormed(cut)).toBe(cut);
+    }
   });
 
   it('keeps each value of the plain-text alert on its own line, without control characters', () => {
