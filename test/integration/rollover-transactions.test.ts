@@ -7,6 +7,8 @@
  * findings, ids included, the whole log gives, with no note: every recipient a refused MAIL FROM or
  * message refuses, not one finding without a recipient. The pairs of
  * test/fixtures/real-world/smtp-transactions/rolled-over/ are such cuts kept as files, also read twice.
+ * Each log is also cut after every row, commands split from each other as well as from their answers:
+ * the next log's first answers are to the commands the earlier one left unanswered, then its own.
  */
 import { readFile } from 'node:fs/promises';
 import { describe, expect, it } from 'vitest';
@@ -72,6 +74,78 @@ describe('a refusal of a whole transaction in the log after its commands (both o
       const [first, next] = cut(name, text, rows, header);
       expect(await analyse([first, next])).toEqual(whole);
       expect(await analyse([next, first])).toEqual(whole);
+    });
+  }
+});
+
+describe('each log of test/fixtures/real-world/smtp-transactions/ cut after every row (both orders)', () => {
+  // Cuts whose findings are not the whole log's, and why; every other cut gives the whole log's
+  // findings, ids and notes. No cut, known or not, names a recipient the whole log does not refuse.
+  const known: Record<string, Record<number, { kind: 'continued' | 'undecided'; why: string }>> = {
+    'ex261128.log': {
+      5: {
+        kind: 'continued',
+        why: 'MAIL FROM is the first command of the next log: its message is numbered #continued-1 there, as designed (only the earlier log knows how many the session sent before)',
+      },
+      9: {
+        kind: 'undecided',
+        why: "the first log ends with the 550 that answers MAIL FROM or its first RCPT TO (MAIL FROM's answer unwritten); the 503 that tells which is in the next log: taken as the first RCPT TO's, and the first log's notes say the other recipients may have been refused",
+      },
+      15: { kind: 'continued', why: 'as at 5: the scans@ message begins in the next log' },
+      28: { kind: 'continued', why: 'as at 5: the alerts@ message begins in the next log' },
+      32: {
+        kind: 'undecided',
+        why: "as at 9, for the 550 with MAIL FROM's answer unwritten: the 250 that tells it is the first RCPT TO's is in the next log; the same findings, the first log's notes saying so",
+      },
+    },
+  };
+  const fixtures = [
+    'SEND20261128-refused-at-mail-from.LOG',
+    'SEND20261128-refused-after-data.LOG',
+    'SEND20261128-several-transactions.LOG',
+    'ex261128.log',
+  ];
+  /** `recipient code` of each finding that names a recipient. */
+  const refusedIn = (lines: readonly string[]) =>
+    lines
+      .map((line) => line.split(' | '))
+      .filter(([, , recipient]) => recipient !== '')
+      .map(([, , recipient, , , code]) => `${recipient} ${code}`);
+  /** What a finding says but for its id and Message-ID (a message numbered apart keeps the rest). */
+  const withoutIds = (lines: readonly string[]) =>
+    lines.map((line) => line.split(' | ').slice(2).join(' | ')).sort();
+
+  for (const name of fixtures) {
+    it(`${name}: every cut gives the whole log's findings, or says why not (${Object.keys(known[name] ?? {}).length} known)`, async () => {
+      const text = await readFile(`${DIR}/${name}`, 'utf8');
+      const header = name.startsWith('SEND') ? exchangeHeader : iisHeader;
+      const whole = await analyse([{ name, content: text }]);
+      const refused = new Set(refusedIn(whole.said));
+      const rows = text.split('\r\n').filter((line) => !header(line) && line !== '').length;
+      expect(rows).toBeGreaterThan(15);
+      for (let at = 1; at < rows; at++) {
+        const [first, next] = cut(name, text, at, header);
+        for (const files of [
+          [first, next],
+          [next, first],
+        ]) {
+          const label = `${name} cut after ${at} rows, ${files[0]?.name} read first`;
+          const split = await analyse(files);
+          for (const named of refusedIn(split.said)) expect(refused, `${label}: ${named}`).toContain(named);
+          const reason = known[name]?.[at];
+          if (reason === undefined) expect(split, label).toEqual(whole);
+          else if (reason.kind === 'continued') {
+            expect(withoutIds(split.said), label).toEqual(withoutIds(whole.said));
+            const numberedApart = split.said.filter((line) => !whole.said.includes(line));
+            expect(numberedApart.length, label).toBeGreaterThan(0);
+            for (const line of numberedApart) expect(line.split(' | ')[1], label).toMatch(/#continued-\d+$/);
+            expect(split.notes, label).toEqual(whole.notes);
+          } else {
+            for (const line of split.said) expect(whole.said, label).toContain(line);
+            expect(split.notes, label).toContain('RECIPIENTS_NOT_PAIRED');
+          }
+        }
+      }
     });
   }
 });

@@ -228,12 +228,14 @@ export class StreamingClassifier {
       this.lastReleased =
         line === this.lastReleased.line ? { line, count: this.lastReleased.count + 1 } : { line, count: 1 };
       if (item.folded) return; // counted, and its evidence joined, when it folded (see `fold`)
-      this.repeats.release(item);
       // A file read after the refusal named its message (its from= line, the start of its session):
       // under that name it may repeat a refusal another file showed, and it may refuse several
       // recipients there (a MAIL FROM, or the message): one finding each, as if read in that order.
+      // None: another event of the same answer gives its recipients (evidence/open-session.ts), and
+      // this one's key is not taken as released, so that those are not taken for its repeats.
       const events = this.evidence.handedOn(item.event, true);
-      if (events.length > 1) {
+      if (events.length > 0) this.repeats.release(item);
+      if (events.length !== 1) {
         this.stats.rejections += events.length - 1;
         this.unnamed.leave(item);
       }

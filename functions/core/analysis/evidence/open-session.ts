@@ -7,10 +7,12 @@
  * `OPEN_SESSION` event (its TLS state and certificate, Message-ID, MAIL FROM, EHLO and greeting names,
  * and the commands not answered yet, each RCPT TO with its recipient), followed by one
  * `OPEN_SESSION_RECIPIENT` event per recipient its transaction under way had accepted ({@link handOnEvents}).
- * A refusal in a session joined late says which of those commands it answers, and gets the recipients
- * it refuses, as in one file: a RCPT TO's own; for MAIL FROM, every RCPT TO sent after it; for the
+ * A refusal in a session joined late says its answer's place in the session in its own log and the
+ * commands that log had sent in it: answers come in command order, so laid after the commands handed
+ * on, the place names the command it answers ({@link OpenSessions.fill}). It gets the recipients it
+ * refuses, as in one file: a RCPT TO's own; for MAIL FROM, every RCPT TO sent after it; for the
  * message (DATA, BDAT), every recipient accepted — before the log ended, or in the refusal's own log,
- * whose refusals of the earlier RCPT TOs this index notes too. The classifier indexes these events
+ * whose refusals of the earlier RCPT TOs this index notes too, by their place. The classifier indexes these events
  * like any other evidence and fills such a refusal from them, one event per recipient, when it is read
  * and again when it leaves the pending window — so the files of a run may be read in either order, as
  * the MTA logs' `QUEUED` events are (queued-sender.ts).
@@ -84,7 +86,7 @@ const REFUSED_PER_SESSION = 1_000;
 const TRANSACTION_BOUNDS: ReadonlySet<string> = new Set(['MAIL', 'RSET', 'EHLO', 'HELO']);
 const MESSAGE: ReadonlySet<string> = new Set(['DATA', 'BDAT']);
 
-/** A refusal, in a session joined late, of a command sent before its log: when, which, and its reply code. */
+/** A refusal in a session joined late: when, its answer's place there, and its reply code. */
 interface EarlierRefusal {
   at: number;
   command: number;
@@ -120,7 +122,7 @@ function isConnection(id: string): boolean {
 /** The sessions open at the end of the files of the run so far, by session id (oldest forgotten first). */
 export class OpenSessions {
   private readonly sessions: BoundedMap<string, OpenSession[]>;
-  /** Refusals of commands sent before their log, by session id: their RCPT TOs were not accepted. */
+  /** Refusals in sessions joined late, by session id: the RCPT TOs they answer were not accepted. */
   private readonly refusedEarlier: BoundedMap<string, EarlierRefusal[]>;
 
   public constructor(tracked: number) {
@@ -198,8 +200,15 @@ export class OpenSessions {
   /**
    * The refusal with what the start of its session said, when its own file began after that start
    * and another file of the run has it — one event per recipient it refuses (an `undefined` one
-   * without a recipient: the log did not name it); any other event as it is. What the refusal's own
-   * file said wins: a message begun in that file is not the one the earlier file was sending.
+   * without a recipient: the log did not name it); any other event as it is.
+   *
+   * Answers come in the order of the commands (RFC 2920): in the refusal's file, the first answers
+   * are to the commands the earlier file left unanswered, then to its own. Its reader cannot tell how
+   * many the earlier file left, so it says the answer's place and the commands its file had sent
+   * (`earlierCommand`, `unanswered`); here both files' commands are laid end to end and the place
+   * names the command answered. A reader giving one event per recipient of its own pairing gives
+   * those only on the last ({@link perRecipient}): the others are dropped here, the last giving every
+   * recipient.
    *
    * Filled as soon as a session is found, a refusal is not filled again: a connection's refusal read
    * after one log that handed a session of its connection on, and before a later log that handed on
@@ -211,63 +220,61 @@ export class OpenSessions {
    */
   public fill(event: TraceEvent, leaving: boolean): TraceEvent[] {
     const joined = event.session;
-    if (joined?.partial !== true) return [event];
+    const place = joined?.earlierCommand;
+    if (joined?.partial !== true || place === undefined) return [event];
     const at = Date.parse(event.timestamp);
     const open = this.sessionOf(joined.id, at);
     if (open === undefined || open.startUnseen) return [event];
-    const refused = this.refusedRecipients(open, event, at, leaving);
+    if (joined.unanswered === undefined) return [];
+    const commands = [...open.unanswered, ...joined.unanswered];
+    // A place past every command: the earlier file kept fewer than were sent (beyond its bound).
+    if (place >= commands.length) return [event];
+    const refused = this.refusedRecipients(open, event, commands, place, leaving);
     if (refused === 'undecided') return [event];
-    const { session: _joined, ...rest } = event;
+    const { session: _joined, recipient: _guessed, ...rest } = event;
     const filled: TraceEvent = rest;
     // STARTTLS in the refusal's own file (the log rotated before it) already says how the session was
     // secured. A connection's log says nothing of TLS: joined, the refusal is as if read whole.
     if (!isConnection(joined.id))
       filled.session = joined.tls || joined.certificate !== undefined ? plain(joined) : open.session;
-    // The message is the earlier file's when the refusal may answer a command sent there, or its own
-    // file began none (no Message-ID): then so is its MAIL FROM, unless its own file gave one.
-    if (joined.earlierCommand !== undefined || event.messageId === undefined) {
+    // The message is the earlier file's unless the command answered is of a MAIL FROM sent in the
+    // refusal's own file (whose message line, when it has one, names it).
+    const ownMail = commands.slice(open.unanswered.length, place + 1).some(({ verb }) => verb === 'MAIL');
+    if (!ownMail || filled.messageId === undefined) {
       if (open.messageId !== undefined) filled.messageId = open.messageId;
-      if (filled.returnPath === undefined && open.returnPath !== undefined)
-        filled.returnPath = open.returnPath;
+    }
+    if (!ownMail || filled.returnPath === undefined) {
+      if (open.returnPath !== undefined) filled.returnPath = open.returnPath;
     }
     if (filled.clientHostname === undefined && open.clientHostname !== undefined)
       filled.clientHostname = open.clientHostname;
     if (filled.serverHostname === undefined && open.serverHostname !== undefined)
       filled.serverHostname = open.serverHostname;
-    if (refused === undefined) return [filled];
-    const { recipient: _own, ...unnamed } = filled;
-    return refused.map((recipient) => (recipient === undefined ? unnamed : { ...unnamed, recipient }));
+    return refused.map((recipient) => (recipient === undefined ? filled : { ...filled, recipient }));
   }
 
   /**
-   * The recipients a refusal joined to `open` refuses, as its whole session in one file would say;
-   * `undefined` when the earlier file tells none (the refusal keeps its own, if any).
+   * The recipients the answer at `place` of `commands` (both files' commands, end to end) refuses, as
+   * its whole session in one file would say: a RCPT TO's own; for MAIL FROM, every RCPT TO sent after
+   * it; for the message, every recipient its transaction accepted; none for another command.
    */
   private refusedRecipients(
     open: OpenSession,
     event: TraceEvent,
-    at: number,
+    commands: readonly Command[],
+    place: number,
     leaving: boolean,
-  ): (string | undefined)[] | undefined | 'undecided' {
-    const earlier = event.session?.earlierCommand;
-    // Answers come in the order of the commands: the first answers in the refusal's file are to the
-    // commands the earlier file left unanswered, whatever the refusal's file paired them with.
-    const command = earlier === undefined ? undefined : open.unanswered[earlier];
-    let refused: (string | undefined)[];
-    if (earlier !== undefined && command !== undefined) {
-      if (command.verb === 'MAIL') {
-        const sent = this.sentAfter(open, earlier);
-        const mail = sent.length < 2 || this.answersMailFrom(open, event, earlier, leaving);
-        if (mail === undefined) return 'undecided';
-        refused = mail ? sent : sent.slice(0, 1);
-      } else if (MESSAGE.has(command.verb)) refused = this.acceptedBy(open, earlier, event, at);
-      else refused = command.recipient === undefined ? [] : [command.recipient];
-    } else if (event.recipient === undefined && event.messageId === undefined) {
-      // A command of its own file, and neither a recipient nor a message of its own: the message the
-      // earlier file had under way, its DATA or BDAT sent after the rollover.
-      refused = this.acceptedBy(open, open.unanswered.length, event, at);
-    } else return undefined;
-    return refused.length === 0 ? undefined : refused;
+  ): (string | undefined)[] | 'undecided' {
+    const command = commands[place];
+    let refused: (string | undefined)[] = [];
+    if (command?.verb === 'RCPT') refused = [command.recipient];
+    else if (command?.verb === 'MAIL') {
+      const sent = sentAfter(commands, place);
+      const mail = sent.length < 2 || this.answersMailFrom(open, event, place, leaving);
+      if (mail === undefined) return 'undecided';
+      refused = mail ? sent : sent.slice(0, 1);
+    } else if (MESSAGE.has(command?.verb ?? '')) refused = this.acceptedBy(open, commands, place, event);
+    return refused.length === 0 ? [undefined] : refused;
   }
 
   /**
@@ -297,42 +304,58 @@ export class OpenSessions {
     );
   }
 
-  /** Every RCPT TO sent after the MAIL FROM at `mail` (all still unanswered, as it was). */
-  private sentAfter(open: OpenSession, mail: number): (string | undefined)[] {
-    const sent: (string | undefined)[] = [];
-    for (const command of open.unanswered.slice(mail + 1)) {
-      if (TRANSACTION_BOUNDS.has(command.verb) || MESSAGE.has(command.verb)) break;
-      if (command.verb === 'RCPT') sent.push(command.recipient);
-    }
-    return sent;
-  }
-
   /**
    * Every recipient the transaction of the message sent at `message` accepted: those accepted before
-   * the earlier file ended (when its MAIL FROM was answered there), and its RCPT TOs answered in the
-   * refusal's file, but for those refused there.
+   * the earlier file ended (when its MAIL FROM was answered there), and its RCPT TOs answered after,
+   * but for those refused then (by their place, as the refusal's).
    */
   private acceptedBy(
     open: OpenSession,
+    commands: readonly Command[],
     message: number,
     event: TraceEvent,
-    at: number,
   ): (string | undefined)[] {
-    const { unanswered } = open;
     let start = message;
-    while (start > 0 && !TRANSACTION_BOUNDS.has(unanswered[start - 1]?.verb ?? '')) start--;
+    while (start > 0 && !TRANSACTION_BOUNDS.has(commands[start - 1]?.verb ?? '')) start--;
     const accepted: (string | undefined)[] = start === 0 ? [...open.accepted] : [];
+    const at = Date.parse(event.timestamp);
     const refused = new Set(
       this.refusalsIn(open, event.session?.id ?? '')
         .filter((refusal) => refusal.at <= at)
         .map((refusal) => refusal.command),
     );
     for (let index = start; index < message; index++) {
-      const command = unanswered[index];
+      const command = commands[index];
       if (command?.verb === 'RCPT' && !refused.has(index)) accepted.push(command.recipient);
     }
     return accepted;
   }
+}
+
+/** Every RCPT TO sent after the MAIL FROM at `mail`, up to the end of its transaction or its message. */
+function sentAfter(commands: readonly Command[], mail: number): (string | undefined)[] {
+  const sent: (string | undefined)[] = [];
+  for (const command of commands.slice(mail + 1)) {
+    if (TRANSACTION_BOUNDS.has(command.verb) || MESSAGE.has(command.verb)) break;
+    if (command.verb === 'RCPT') sent.push(command.recipient);
+  }
+  return sent;
+}
+
+/**
+ * The events of a refusal its reader gives one per recipient: in a session joined late, the last
+ * says what the run needs to pair its answer again (the commands sent in its log); the others do not,
+ * and are dropped when it does ({@link OpenSessions.fill}). The last: the run releases the others
+ * first, so that none is still waiting under a recipient the last then gives.
+ */
+export function perRecipient(event: TraceEvent, recipients: readonly (string | undefined)[]): TraceEvent[] {
+  return recipients.map((recipient, index) => {
+    const named = recipient === undefined ? event : { ...event, recipient };
+    const { session } = event;
+    if (index === recipients.length - 1 || session?.unanswered === undefined) return named;
+    const { unanswered: _last, ...guessed } = session;
+    return { ...named, session: guessed };
+  });
 }
 
 /** True for a refusal whose session start no file of the run had (after {@link OpenSessions.fill}). */

@@ -18,7 +18,7 @@
  */
 import { UnknownFormatError } from '../../kernel/errors.js';
 import { detach } from '../../kernel/strings.js';
-import { handOnEvents, OPEN_SESSION_EVENT_ID } from '../evidence/open-session.js';
+import { handOnEvents, OPEN_SESSION_EVENT_ID, perRecipient } from '../evidence/open-session.js';
 import type { TraceEvent } from '../model/events.js';
 import type { SourceNote } from '../model/source-record.js';
 import { type ColumnMap, cell, mapColumns } from './columns.js';
@@ -121,7 +121,7 @@ export class ProtocolLogRows implements RowAdapter {
     const refusal = this.eventOf(answer, fields, timestamp, line);
     // One event per recipient refused: an answer to MAIL FROM or to the message refuses its transaction's.
     if (answer.recipients === undefined) sink.event(refusal);
-    else for (const recipient of answer.recipients) sink.event(withRecipient(refusal, recipient));
+    else for (const event of perRecipient(refusal, answer.recipients)) sink.event(event);
   }
 
   /**
@@ -212,11 +212,6 @@ export class ProtocolLogRows implements RowAdapter {
       },
     ];
   }
-}
-
-/** The refusal `event` of one of the recipients its answer refuses (`undefined`: one the log does not name). */
-function withRecipient(event: TraceEvent, recipient: string | undefined): TraceEvent {
-  return recipient === undefined ? event : { ...event, recipient };
 }
 
 /** The event that hands on a session still open at the end of a file. */

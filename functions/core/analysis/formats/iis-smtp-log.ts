@@ -33,15 +33,22 @@
  * on in the next log: its first rows there are neither the remote's greeting nor EHLO. At the end of a
  * log each session still open is handed on, and a refusal in a session that began before its log is
  * joined to it when the run has that log, in either order (evidence/open-session.ts): it gets the
- * MAIL FROM and the message of the session, and, answering a command sent there, that command's
- * recipient — the finding the whole session in one log gives. Without it, the refusal says what it
+ * MAIL FROM and the message of the session, and, by its answer's place after the commands the earlier
+ * log left unanswered, the recipients of the command it answers, sent in either log — the finding the
+ * whole session in one log gives. A refusal of MAIL FROM or its first RCPT TO that ends its log is
+ * taken as the RCPT TO's and noted (the answer that tells is in the next log). Without it, the refusal says what it
  * lacks (the run notes its file). Messages begun after the rollover are numbered apart
  * (`…#continued-1`): only the earlier log knows how many the session had sent before.
  */
 import { BoundedMap } from '../../kernel/bounded-map.js';
 import { UnknownFormatError } from '../../kernel/errors.js';
 import { quoteText } from '../../kernel/strings.js';
-import { connectionSessionId, handOnEvents, OPEN_SESSION_EVENT_ID } from '../evidence/open-session.js';
+import {
+  connectionSessionId,
+  handOnEvents,
+  OPEN_SESSION_EVENT_ID,
+  perRecipient,
+} from '../evidence/open-session.js';
 import { skipSearched } from '../input/unread-refusals.js';
 import { normaliseAddress, type SmtpSession, type TraceEvent } from '../model/events.js';
 import type { SourceNote } from '../model/source-record.js';
@@ -231,6 +238,8 @@ interface Connection {
    * first, then its own (answers come in the order of the commands, RFC 2920).
    */
   answers: number;
+  /** In a partial session: the commands sent in it in this log, oldest first (see {@link begunBefore}). */
+  sentHere: Command[];
   /** Its last row's time (ms), to tell sessions that ended without a QUIT. */
   last: number;
   /** Sessions open: greetings (or a first command) less QUITs. */
@@ -392,7 +401,8 @@ function sessionIdOf(connection: Connection): string {
 
 /**
  * The session of a refusal in a session begun before its log, by which the run joins it to the one
- * the previous log handed on; `earlier`: its answer's place among the answers in this log.
+ * the previous log handed on; `earlier`: its answer's place among the answers in this log, which the
+ * run pairs with the commands of both logs, this log's sent so far (evidence/open-session.ts).
  */
 function begunBefore(connection: Connection, earlier?: number): SmtpSession {
   const session: SmtpSession = {
@@ -401,7 +411,10 @@ function begunBefore(connection: Connection, earlier?: number): SmtpSession {
     partial: true,
     line: connection.firstLine,
   };
-  if (earlier !== undefined) session.earlierCommand = earlier;
+  if (earlier !== undefined) {
+    session.earlierCommand = earlier;
+    session.unanswered = handedOnCommands(connection.sentHere);
+  }
   return session;
 }
 
@@ -432,6 +445,8 @@ class IisSmtpReader extends LineReader {
    * log alone (the run notes those, when no file of it has the start: evidence/open-session.ts).
    */
   private readonly unpaired = new Tally();
+  /** Refusals of MAIL FROM or its first RCPT TO whose log ended before the answer that tells which. */
+  private readonly undecidedAtEnd = new Tally();
   /** Whether the rows are in IIS's order; refusals wait in `held` until it is trusted. */
   private readonly order = new WriteOrder();
   private held: TraceEvent[] = [];
@@ -665,6 +680,7 @@ class IisSmtpReader extends LineReader {
     if (from !== undefined) sent.from = from;
     if (pending.length >= MAX_PENDING) pending.shift();
     pending.push(sent);
+    if (connection.partial && connection.sentHere.length < MAX_PENDING) connection.sentHere.push(sent);
     this.settle(connection);
   }
 
@@ -837,9 +853,7 @@ class IisSmtpReader extends LineReader {
       // interleave, that answer may be another session's: its recipients are not named.
       const recipients = connection.open > 1 ? undefined : command?.transaction?.refusedBy(command.verb);
       if (recipients === undefined) this.emit(event);
-      else
-        for (const recipient of recipients)
-          this.emit(recipient === undefined ? event : { ...event, recipient });
+      else for (const each of perRecipient(event, recipients)) this.emit(each);
       return;
     }
     const held: Held = { event };
@@ -882,6 +896,7 @@ class IisSmtpReader extends LineReader {
       firstLine: line,
       partial,
       answers: 0,
+      sentHere: [],
       last: Date.parse(timestamp),
       open: 1,
       messages: 0,
@@ -907,7 +922,9 @@ class IisSmtpReader extends LineReader {
   protected override finish(): void {
     super.finish();
     for (const [key, connection] of [...this.connections]) {
-      // A refusal waiting for the next answer is decided as at any end, before the rest is handed on.
+      // A refusal waiting for the next answer is decided as at any end, before the rest is handed on;
+      // that answer is in the next log, which cannot tell it back: noted.
+      if (connection.undecided !== undefined) this.undecidedAtEnd.add(connection.undecided.line);
       this.decide(connection, false);
       this.handOn(connection);
       this.close(key, connection);
@@ -952,7 +969,7 @@ class IisSmtpReader extends LineReader {
 
   public override notes(): SourceNote[] {
     const notes: SourceNote[] = [];
-    const { interleaved, withoutSender, withoutRecipient, unpaired } = this;
+    const { interleaved, withoutSender, withoutRecipient, unpaired, undecidedAtEnd } = this;
     if (interleaved.count > 0) {
       notes.push({
         code: 'SESSIONS_INTERLEAVED',
@@ -965,6 +982,16 @@ class IisSmtpReader extends LineReader {
           (withoutRecipient.count > 0
             ? `; ${withoutRecipient.count} without a recipient (the interleaved answers differed, so which RCPT TO each refused is not known)`
             : ''),
+      });
+    }
+    if (undecidedAtEnd.count > 0) {
+      notes.push({
+        code: 'RECIPIENTS_NOT_PAIRED',
+        message:
+          `${undecidedAtEnd.count} refusals (${undecidedAtEnd.lines}) answer either MAIL FROM, refusing every RCPT TO ` +
+          "sent after it, or, MAIL FROM's answer not written, the first of them alone; the log ends before the next " +
+          'answer, which tells which (a 503 to the next RCPT TO after a refused MAIL FROM): each is taken as the first ' +
+          "RCPT TO's, and the other recipients of its MAIL FROM may have been refused too (the next log has that answer)",
       });
     }
     if (unpaired.count > 0) {

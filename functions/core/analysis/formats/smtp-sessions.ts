@@ -17,9 +17,12 @@
  *
  * A session may go on in the next log file (Exchange starts SEND…-2.LOG when -1 is full): at the end
  * of a file the sessions still open are handed on ({@link SmtpSessions.stillOpen}), with the recipients
- * their transaction under way had accepted, and an answer in a session joined late says which of the
- * commands sent before the log it answers (`earlierCommand`), so the classifier can pair it with the
- * recipients it refuses (evidence/open-session.ts).
+ * their transaction under way had accepted. In a session joined late, the first answers are to the
+ * commands the earlier log left unanswered, then to this log's own, and how many the earlier log left
+ * this log cannot tell: so a refusal there says its answer's place in the session here
+ * (`earlierCommand`) and the commands this log had sent in it (`unanswered`), and the classifier pairs
+ * it, by that place, with the commands of both logs (evidence/open-session.ts). This log's own pairing
+ * (as if the earlier one had left nothing unanswered) stands when the run lacks the earlier log.
  *
  * A send connector with FrontendProxyEnabled (Exchange 2013 and later) sends through the outbound
  * proxy front end, which opens its own session to Exchange Online: the server's log then shows its
@@ -189,8 +192,10 @@ interface SessionState {
   uncounted: number;
   /** True when this state began after the session's start was missed (closed early, or before the log). */
   partial: boolean;
-  /** In a partial session: answers read so far to commands sent before the log began. */
-  earlierAnswers: number;
+  /** In a partial session: answers read so far (a 354 aside: the answer after it is to the same DATA). */
+  answers: number;
+  /** In a partial session: the commands sent in it in this log, oldest first (at most the command cap). */
+  sentHere: Waiting[];
 }
 
 const MESSAGE_LINE = /sending message with RecordId \S+ and InternetMessageId (<[^>\s]*>|\S+)/i;
@@ -291,7 +296,8 @@ export class SmtpSessions {
       head: 0,
       uncounted: 0,
       partial,
-      earlierAnswers: 0,
+      answers: 0,
+      sentHere: [],
     };
     this.open.set(id, state);
     return state;
@@ -397,6 +403,8 @@ export class SmtpSessions {
     }
     const command: Command = { verb };
     if (recipient !== undefined) command.recipient = recipient;
+    if (state.partial && state.sentHere.length < this.limits.commands)
+      state.sentHere.push(recipient === undefined ? { verb } : { verb, recipient });
     if (transaction !== undefined) {
       command.transaction = transaction;
       if (verb === 'RCPT') transaction.send(recipient);
@@ -423,7 +431,13 @@ export class SmtpSessions {
     }
     let command: Command | undefined;
     let recipientUnknown: string | undefined;
+    // In a session joined late, every answer's place: the run pairs it with the commands of both logs.
     let earlierCommand: number | undefined;
+    if (state.partial) {
+      earlierCommand = state.answers;
+      // A 354 asks for the message: the answer after it is to the same DATA.
+      if (code[1] !== '354') state.answers++;
+    }
     if (state.head < state.commands.length) {
       command = state.commands[state.head];
       state.commands[state.head++] = { verb: '' };
@@ -433,9 +447,6 @@ export class SmtpSessions {
     } else if (state.partial) {
       recipientUnknown =
         'the session began before this log (or was closed early), so the command answered is not known';
-      earlierCommand = state.earlierAnswers;
-      // A 354 asks for the message: the answer after it is to the same DATA.
-      if (code[1] !== '354') state.earlierAnswers++;
     }
     const verb = command?.verb ?? 'unknown';
     if (verb === 'STARTTLS' && code[1] === '220') {
@@ -455,7 +466,10 @@ export class SmtpSessions {
     const answer: Answer = {
       reply,
       command: verb,
-      session: earlierCommand === undefined ? state.session : { ...state.session, earlierCommand },
+      session:
+        earlierCommand === undefined
+          ? state.session
+          : { ...state.session, earlierCommand, unanswered: handedOnCommands(state.sentHere) },
     };
     if (command?.recipient !== undefined) answer.recipient = command.recipient;
     const recipients = command?.transaction?.refusedBy(verb);

@@ -68,15 +68,18 @@ export const SmtpSession = z.object({
   /** Line of the first certificate line (or of the session's first row read, without one). */
   line: z.number().int().positive(),
   /**
-   * A refusal in a session joined late, answering a command sent before the log began: which of
-   * those answers it is (0 for the first). The previous log of the run has the command.
+   * A refusal in a session joined late (begun before its log): its answer's place among the answers
+   * this log read in the session (0 for the first). The first answers are to the commands the
+   * previous log of the run left unanswered, then to this log's own: the run pairs the place with
+   * the commands of both (evidence/open-session.ts).
    */
   earlierCommand: z.number().int().nonnegative().optional(),
   /**
-   * Only on the `OPEN_SESSION` event a log hands on for a session still open at its end: the
-   * commands not answered yet, oldest first, with the recipient of each `RCPT TO`. The recipients
-   * its transaction under way had already accepted follow it, one `OPEN_SESSION_RECIPIENT` event each
-   * (evidence/open-session.ts).
+   * On the `OPEN_SESSION` event a log hands on for a session still open at its end: the commands
+   * not answered yet, oldest first, with the recipient of each `RCPT TO` (the recipients its
+   * transaction under way had already accepted follow that event, one `OPEN_SESSION_RECIPIENT` event
+   * each). On a refusal in a session joined late: the commands its own log had sent in the session,
+   * which go on from the earlier log's list (evidence/open-session.ts).
    */
   unanswered: z.array(z.object({ verb: z.string(), recipient: z.string().optional() })).optional(),
 });
