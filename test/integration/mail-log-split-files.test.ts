@@ -8,9 +8,11 @@
  * refusal connector-mismatch beside foreign-sender-domain). Fixtures:
  * test/fixtures/real-world/mail-log-split-files/.
  */
-import { readFile } from 'node:fs/promises';
-import { join } from 'node:path';
+import { copyFile, mkdtemp, readFile, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { basename, join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { localInputs } from '../../bin/support/inputs.js';
 import { type AnalysisInput, analyze } from '../../functions/core/analysis/analyze.js';
 import type { Finding } from '../../functions/core/analysis/model/findings.js';
 import { parseAcceptedDomains } from '../../functions/core/organisation/accepted-domains.js';
@@ -30,6 +32,21 @@ async function analyse(files: readonly TextFile[], maxTrackedMessages?: number) 
     const bytes = Buffer.from(content, 'utf8');
     return { name, sourceId: name, size: bytes.length, open: () => chunked(bytes, 97) };
   });
+  return analyseInputs(inputs, maxTrackedMessages);
+}
+
+/** `analyze` over a folder holding copies of these fixtures, as the command line reads one. */
+async function analyseFolder(names: readonly string[]) {
+  const folder = await mkdtemp(join(tmpdir(), 'relay-audit-split-'));
+  try {
+    for (const name of names) await copyFile(join(FIXTURES, name), join(folder, name));
+    return await analyseInputs(await localInputs([folder]));
+  } finally {
+    await rm(folder, { recursive: true, force: true });
+  }
+}
+
+async function analyseInputs(inputs: AnalysisInput[], maxTrackedMessages?: number) {
   const sink = new MemorySink();
   const now = new Date('2026-12-05T12:00:00Z');
   const result = await analyze(inputs, {
@@ -40,7 +57,8 @@ async function analyse(files: readonly TextFile[], maxTrackedMessages?: number) 
     maxTrackedMessages,
   });
   const notes = result.sources.flatMap((source) => (source.notes ?? []).map((note) => note.code));
-  return { result, rows: rowsOf([...sink.findings.values()]), notes };
+  const findings = [...sink.findings.values()];
+  return { result, rows: rowsOf(findings), notes, findings };
 }
 
 /** What a finding says of its message: Message-ID, recipient, scenario, envelope sender, confidence. */
@@ -223,19 +241,31 @@ describe('a Postfix queue id reused a week later, in a refusal-lines export', ()
 /**
  * A log rotated during a delivery attempt: a refusal of a server tried before the last (Exim
  * `H=…: SMTP error`, Postfix `host … said:`, which name no recipient) in the older file, the delivery
- * lines that end its attempt — the recipients it concerns — in the newer one. A reader pairs a refusal
- * only with its own file's lines, so the pair may lack a recipient the whole log names; found by a
- * hunt: Exim's `-> returns@adventure-works.com` in the newer file lost its finding with no word said.
- * What the pair lacks must be noted on the older file (RECIPIENTS_NOT_PAIRED), naming the refusal.
+ * lines that end its attempt — the recipients it concerns — in the newer one. Found by a hunt: Exim's
+ * `-> returns@adventure-works.com` in the newer file lost its finding with no word said; then the
+ * older file noted it. Analysed together, in either order or as a folder, the pair must give the
+ * whole log's findings, each from the refusal's own line, and no note; only where the newer file is
+ * not in the run does the older file's note say what is missing (RECIPIENTS_NOT_PAIRED).
  */
 describe('a mail log rotated during a delivery attempt, in one run', () => {
   const ORIGINALS = join(import.meta.dirname, '..', 'fixtures', 'real-world', 'mta-logs');
   const cases = [
-    ['exim-next-host.mainlog', 'exim-rotated-mainlog.1', 'exim-rotated-mainlog', /^The refusal on line 5 /],
+    // The whole log, the older and newer files, the recipient the older file alone cannot name, the
+    // refusal's line, and the start of the older file's note when it is alone.
+    [
+      'exim-next-host.mainlog',
+      'exim-rotated-mainlog.1',
+      'exim-rotated-mainlog',
+      'returns@adventure-works.com',
+      5,
+      /^The refusal on line 5 /,
+    ],
     [
       'postfix-next-server.log',
       'postfix-rotated-mail.log.1',
       'postfix-rotated-mail.log',
+      'auditor@woodgrovebank.com',
+      3,
       /^2 refusals of servers tried before the last \(.*the first on line 3\)/,
     ],
   ] as const;
@@ -244,7 +274,7 @@ describe('a mail log rotated during a delivery attempt, in one run', () => {
   function unpairedNotes(result: Awaited<ReturnType<typeof analyse>>['result']): Map<string, string[]> {
     return new Map(
       result.sources.map((source) => [
-        source.file,
+        basename(source.file),
         (source.notes ?? [])
           .filter((note) => note.code === 'RECIPIENTS_NOT_PAIRED')
           .map((note) => note.message),
@@ -252,34 +282,80 @@ describe('a mail log rotated during a delivery attempt, in one run', () => {
     );
   }
 
-  for (const [whole, older, newer, refusal] of cases) {
-    for (const [first, second] of bothOrders(older, newer)) {
-      it(`${first} then ${second}: what the pair lacks of ${whole} is noted on ${older}, naming the refusal`, async () => {
-        const log = { name: whole, content: await readFile(join(ORIGINALS, whole), 'utf8') };
-        const parts = [await fixture(older), await fixture(newer)];
-        expect(parts.map((part) => part.content).join('')).toBe(log.content);
-        const alone = await analyse([log]);
-        const { result, rows } = await pair(first, second);
+  /**
+   * Each finding's id, recipient and line in the whole log, sorted: the line of its source, after
+   * the `before` lines of the older file when it is in `newer`.
+   */
+  function placed(findings: readonly Finding[], newer?: string, before = 0): string[] {
+    return findings
+      .map((f) => {
+        const line = f.source.line + (basename(f.source.file) === newer ? before : 0);
+        return `${f.id} ${f.recipient} ${line}`;
+      })
+      .sort();
+  }
 
+  /** The whole log analysed alone. */
+  async function whole(name: string) {
+    const log = { name, content: await readFile(join(ORIGINALS, name), 'utf8') };
+    return { log, ...(await analyse([log])) };
+  }
+
+  for (const [log, older, newer, recipient, line] of cases) {
+    const runs: [string, () => ReturnType<typeof analyse>][] = [
+      [`${older} then ${newer}`, () => pair(older, newer)],
+      [`${newer} then ${older}`, () => pair(newer, older)],
+      [`a folder of ${older} and ${newer}`, () => analyseFolder([older, newer])],
+    ];
+    for (const [what, run] of runs) {
+      it(`${what}: the findings of ${log}, ${recipient}'s from the refusal's line ${line} of ${older}, no note`, async () => {
+        const alone = await whole(log);
+        const parts = [await fixture(older), await fixture(newer)];
+        expect(parts.map((part) => part.content).join('')).toBe(alone.log.content);
+        const { result, rows, notes, findings } = await run();
+
+        expect(rows).toEqual(alone.rows);
+        // The same findings (ids), each from the same line as in the whole log: the refusal's own.
+        const olderLines = parts[0]?.content.trimEnd().split('\n').length;
+        expect(placed(findings, newer, olderLines)).toEqual(placed(alone.findings));
+        const lost = findings.filter((finding) => finding.recipient === recipient);
+        expect(lost.map((finding) => [basename(finding.source.file), finding.source.line])).toEqual([
+          [older, line],
+        ]);
+        expect(result.rejections).toBe(alone.result.rejections);
+        expect(notes).not.toContain('RECIPIENTS_NOT_PAIRED');
         expect(alone.notes).not.toContain('RECIPIENTS_NOT_PAIRED');
-        // No recipient invented: each finding is the whole log's, or one of its refusals without a recipient.
-        for (const [messageId, recipient] of rows) {
-          const known = alone.rows.some(
-            (row) => row[0] === messageId && (row[1] === recipient || recipient === ''),
-          );
-          expect(known, `${messageId} ${recipient}`).toBe(true);
-        }
-        const lacking = alone.rows.filter((row) => !rows.some((other) => other.join() === row.join()));
-        // The split lost something (else there is nothing to say), and the older file says so.
-        expect(lacking.length).toBeGreaterThan(0);
-        const notes = unpairedNotes(result);
-        expect(notes.get(newer)).toEqual([]);
-        expect(notes.get(older)).toHaveLength(1);
-        expect(notes.get(older)?.[0]).toMatch(refusal);
-        expect(notes.get(older)?.[0]).toContain('the file ends during');
       });
     }
   }
+
+  for (const [log, older, , recipient, , refusal] of cases) {
+    it(`${older} without the newer file: it lacks ${recipient} of ${log}, and its note names the refusal`, async () => {
+      const alone = await whole(log);
+      const { result, rows } = await analyse([await fixture(older)]);
+      // No recipient invented: each finding is the whole log's, or one of its refusals without a recipient.
+      for (const [messageId, named] of rows) {
+        const known = alone.rows.some((row) => row[0] === messageId && (row[1] === named || named === ''));
+        expect(known, `${messageId} ${named}`).toBe(true);
+      }
+      expect(rows.some((row) => row[1] === recipient)).toBe(false);
+      const notes = unpairedNotes(result).get(older);
+      expect(notes).toHaveLength(1);
+      expect(notes?.[0]).toMatch(refusal);
+      expect(notes?.[0]).toContain('the file ends during');
+      expect(notes?.[0]).toContain('no file of the run holds the rest');
+    });
+  }
+
+  it('the older file joined with itself, with the newer file: each refusal counted once, the findings of the log', async () => {
+    const alone = await whole('exim-next-host.mainlog');
+    const part = await fixture('exim-rotated-mainlog.1');
+    const twice = { name: 'mainlog.1', content: part.content + part.content };
+    const { result, rows, notes } = await analyse([await fixture('exim-rotated-mainlog'), twice]);
+    expect(rows).toEqual(alone.rows);
+    expect(result.rejections - result.duplicates).toBe(alone.result.rejections - alone.result.duplicates);
+    expect(notes).not.toContain('RECIPIENTS_NOT_PAIRED');
+  });
 
   it('the older file joined with itself (overlapping windows): its refusal is noted once, and counted once', async () => {
     const part = await fixture('exim-rotated-mainlog.1');
@@ -289,6 +365,32 @@ describe('a mail log rotated during a delivery attempt, in one run', () => {
     expect(unpairedNotes(twice.result).get('mainlog.1')).toEqual([
       expect.stringMatching(/^The refusal on line 5 of a server tried before the last /),
     ]);
+  });
+
+  it.each([
+    // Exim: between 1vF3xQ's -> line and its Completed line, dated in the second of the older file's
+    // last line, so its attempt may go on: the newer file's Completed says it did not.
+    ['exim-next-host.mainlog', 7],
+    // Postfix: between a message's from= line (nrcpt=1, which names its recipient by the to= line)
+    // and its refusals and to= line: 7EB4051F38, then 9A1B2C3D4E.
+    ['postfix-next-server.log', 2],
+    ['postfix-next-server.log', 7],
+  ])('%s cut after line %i, in either order: the findings of the log, no note', async (whole, cut) => {
+    const content = await readFile(join(ORIGINALS, whole), 'utf8');
+    const lines = content.trimEnd().split('\n');
+    const [older, newer] = [lines.slice(0, cut), lines.slice(cut)].map((part, at) => ({
+      name: `part-${at + 1}`,
+      content: `${part.join('\n')}\n`,
+    })) as [TextFile, TextFile];
+    const alone = await analyse([{ name: whole, content }]);
+    for (const files of [
+      [older, newer],
+      [newer, older],
+    ]) {
+      const split = await analyse(files);
+      expect(split.rows).toEqual(alone.rows);
+      expect(split.notes).not.toContain('RECIPIENTS_NOT_PAIRED');
+    }
   });
 
   it.each([

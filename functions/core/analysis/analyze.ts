@@ -11,7 +11,9 @@
  * (see `settleEmptyLogs`). Every row is
  * accounted for in the file's source record: rowsRead = rowsAnalysed + rowsSkipped. A refusal
  * already counted from an earlier file (overlapping exports) is counted in the record's
- * `duplicateRefusals`, naming that file in `duplicateOf`.
+ * `duplicateRefusals`, naming that file in `duplicateOf`. What a file's reader holds back for another
+ * file of the run (a mail log rotated during a delivery attempt: see TextRun) is handed on under its
+ * own file once every file is read.
  */
 
 import { ErrorCode, isItemRejection, RelayAuditError } from '../kernel/errors.js';
@@ -22,6 +24,8 @@ import { type EmittedFinding, type EventOrigin, StreamingClassifier, type Unseen
 import { InboundEntries, type InboundEntry } from './evidence/inbound-entry.js';
 import { FindingTally, type ForwardingOriginCount, type SenderDomainCount } from './finding-tally.js';
 import { FORMATS } from './formats/index.js';
+import { type HeldBack, TextRun } from './formats/text-format.js';
+import { acceptEvent, emptyBatch, type SkipRow, skippedRow } from './input/batches.js';
 import {
   type AnalysisInput,
   type ParsedBatch,
@@ -29,6 +33,7 @@ import {
   type ParseOptions,
   parseInput,
 } from './input/parse-input.js';
+import { TimestampParser } from './input/timestamps.js';
 import type { TraceEvent } from './model/events.js';
 import { emptyScenarioCounts, type Finding, type ScenarioId } from './model/findings.js';
 import {
@@ -195,6 +200,10 @@ class AnalysisRun {
   private readonly traceFailures = new TraceFailures();
   /** Set when a stopped read took a resume point: the window is left, not released half-informed. */
   private resumable = false;
+  /** What the readers of the run's files keep for one another (a mail log rotated mid-attempt). */
+  private readonly textRun = new TextRun();
+  /** Each file read, by its name (as its reader knows it): its record and where its events come from. */
+  private readonly readFiles = new Map<string, { record: SourceRecord; origin: EventOrigin }>();
 
   public constructor(private readonly options: AnalyzeOptions) {
     this.sink = options.sink;
@@ -227,6 +236,7 @@ class AnalysisRun {
         }
         await this.analyzeFile(input);
       }
+      for (const held of this.textRun.settle()) this.settleHeldBack(held);
       // The window is released a batch at a time: thousands of findings are never built at once.
       // A read that will be resumed leaves it: its refusals are released by the next invocation.
       if (!this.resumable) while (this.classifier.flush(this.batchSize) > 0) await this.flush(false);
@@ -283,9 +293,10 @@ class AnalysisRun {
     let origin: EventOrigin | undefined; // known once the format is detected, before any batch
     const progress = this.progressReporter(input, record);
     const listener: ParseListener = {
-      format(format) {
+      format: (format) => {
         record.format = format;
         origin = { file: input.name, format, sourceId: input.sourceId };
+        this.readFiles.set(input.name, { record, origin });
       },
       batch: async (batch) => {
         if (origin === undefined)
@@ -305,6 +316,7 @@ class AnalysisRun {
       inferring: this.classifier.inferring,
       now: this.now(),
       year: this.options.year,
+      run: this.textRun,
     };
     return (await parseInput(input, parse, listener)) === 'stopped';
   }
@@ -334,6 +346,32 @@ class AnalysisRun {
       tracker.saw(event.line, rejection !== null && this.classifier.stats.duplicates === duplicates);
       if (indexInbound && !this.replaying) this.inbound.add(event, origin);
     }
+  }
+
+  /**
+   * What a file's reader held back for a later file of the run (see TextRun): its events, handed on
+   * under the file once every file is read, and its notes. An event that is not valid skips its row.
+   */
+  private settleHeldBack({ file, events, notes }: HeldBack): void {
+    const read = this.readFiles.get(file);
+    if (read === undefined) return;
+    const { record, origin } = read;
+    addSourceNotes(record, notes);
+    const batch = emptyBatch();
+    const skippedLines = new Set<number>();
+    const skip: SkipRow = (line, reason, message) => {
+      // The row was counted as analysed when it was read.
+      if (skippedLines.has(line)) return;
+      skippedLines.add(line);
+      listSkipped(record, skippedRow(line, reason, message), this.maxSkipped);
+      record.rowsSkipped++;
+      record.rowsAnalysed--;
+    };
+    for (const event of events) acceptEvent(event, batch, new TimestampParser(), skip);
+    // Of no read in progress: its lines are the file's own.
+    this.resumed = undefined;
+    const tracker = new ResumeTracker(this.classifier.windowSize, this.classifier.trackedMessages);
+    this.classify(record, batch, origin, tracker, 0);
   }
 
   /**

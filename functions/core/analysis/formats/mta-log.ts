@@ -29,9 +29,10 @@
  * the size of the file; the file's notes say how far the farthest came (SENDER_READ_LATE). A refusal of
  * a server tried before the last takes the recipients of the delivery lines that end its attempt by
  * their times, not their places: newest first they are above it (triedServer). Where shuffled lines
- * leave that untold, the file's notes say so (RECIPIENTS_NOT_PAIRED); so they do where the file ends
- * during the refusal's attempt (the log rotated then): the rest of its delivery lines are in the next
- * file, which a reader does not see (openAtEnd).
+ * leave that untold, the file's notes say so (RECIPIENTS_NOT_PAIRED). Where the file ends during the
+ * refusal's attempt (the log rotated then), the rest of its delivery lines are in the next file: the
+ * run pairs them once it has read every file, in either order (RotatedAttempts), and only a refusal
+ * whose next file is not in the run is noted so.
  *
  * A block of lines read twice in one file — two overlapping windows of the log joined with `cat`, a
  * file joined with itself — gives what it gave the first time, as two files holding the same lines
@@ -63,9 +64,11 @@ import type { SourceNote } from '../model/source-record.js';
 import type { SkipReason } from './format-adapter.js';
 import { isJournalMarker, SyslogDates, type SyslogLine, utcOfDigits, zoneMinutes } from './syslog.js';
 import {
+  type HeldBack,
   type LateTextFormat,
   type LateTextReader,
   LineReader,
+  type RunPart,
   type TextContext,
   type TextFormat,
   type TextHead,
@@ -165,6 +168,8 @@ interface TriedServer {
   line: number;
   /** It was handed on of a recipient (Exim: each line of the batch sent to that server names one). */
   named?: boolean;
+  /** Exim: the recipients it was handed on of, for the lines of its attempt in a later file (RotatedAttempts). */
+  names?: string[];
   /** It was handed on, of its recipients or without one: none is to follow. */
   handed?: boolean;
   /**
@@ -176,8 +181,8 @@ interface TriedServer {
   unkept?: boolean;
   /**
    * A recipient of it may not be given: a delivery line that ends its attempt was read before it and
-   * not kept, or after it was handed on without one, or is past the file's end (openAtEnd). Counted
-   * once in the file's notes (RECIPIENTS_NOT_PAIRED), not lost unsaid.
+   * not kept, or after it was handed on without one, or is past the file's end (openAtEnd: then the
+   * run may pair it). Counted once in the file's notes (RECIPIENTS_NOT_PAIRED), not lost unsaid.
    */
   unpaired?: boolean;
 }
@@ -215,6 +220,181 @@ function readAfterItsEnd(entry: QueuedMessage, refusal: TriedServer): boolean {
 /** The Message-ID of a queued message: the one its log names, else its stand-in. */
 function messageIdOf(entry: QueuedMessage): string {
   return entry.messageId ?? queuedMessageIdentity(entry);
+}
+
+/** The event of what a line says of one recipient of a queued message (a recipient `''` is not known). */
+function deliveryEvent(
+  queued: QueuedMessage,
+  delivery: Delivery,
+  timestamp: string,
+  relay: string | undefined,
+  line: number,
+): TraceEvent {
+  const event: TraceEvent = {
+    timestamp,
+    eventId: delivery.eventId,
+    source: 'SMTP',
+    recipient: normaliseAddress(delivery.recipient),
+    // The queue id: the classifier finds the sender by it when the from= line is in another file.
+    internalMessageId: queued.queueId,
+    messageId: messageIdOf(queued),
+    line,
+  };
+  if (delivery.status !== undefined) event.recipientStatus = delivery.status;
+  // The message's sender (`from=`, `<=`), else the one its delivery line names.
+  const from = queued.from ?? (delivery.sender === undefined ? undefined : normaliseAddress(delivery.sender));
+  if (from !== undefined) event.returnPath = from;
+  // As on an Exchange SEND row: the client is the relay itself, the server the host it delivered to.
+  if (queued.host !== '') event.clientHostname = queued.host;
+  if (relay !== undefined && relay !== 'none') event.serverHostname = relay.replace(/\.$/, '');
+  if (event.recipient === '') delete event.recipient;
+  return event;
+}
+
+/** A refusal of a server tried before the last, handed on of `recipient` (`''`: not known). */
+function triedEvent(entry: QueuedMessage, refusal: TriedServer, recipient: string): TraceEvent {
+  const delivery: Delivery = { recipient, eventId: 'DEFER', status: refusal.status };
+  return deliveryEvent(entry, delivery, refusal.timestamp, refusal.server, refusal.line);
+}
+
+/** RECIPIENTS_NOT_PAIRED of `count` refusals whose attempt their file ends during, the first on `first`. */
+function openAtEndNote(count: number, first: number, program: MtaProgram): SourceNote {
+  const exim = program === 'exim';
+  const refusals =
+    count === 1
+      ? `The refusal on line ${first} of a server tried before the last (a line of its own, which names no recipient) may lack recipients: the file ends during its delivery attempt`
+      : `${groupDigits(count)} refusals of servers tried before the last (lines of their own, which name no recipient; the first on line ${first}) may lack recipients: the file ends during their delivery attempts`;
+  return {
+    code: 'RECIPIENTS_NOT_PAIRED',
+    message:
+      `${refusals} (no ${exim ? 'Completed' : 'removed'} line follows: the log was rotated then), and no file of ` +
+      "the run holds the rest of the attempt's delivery lines: they are in the next file. Analyse it with this one " +
+      `(e.g. relay-audit analyze ${exim ? 'mainlog.1 mainlog' : 'mail.log.1 mail.log'}) to have them named.`,
+  };
+}
+
+/** The key of the mail logs' part of a run (TextRun). */
+const ROTATED_ATTEMPTS = 'mta-log:rotated-attempts';
+
+/** How many refusals the run holds back (RotatedAttempts.hold): past them, a file hands on and notes its own. */
+const MAX_HELD_ATTEMPTS = 10_000;
+
+/**
+ * The delivery lines a file holds of a message whose sender's line it does not hold: the message was
+ * queued when the log rotated, and its start is in the previous file, maybe with a refusal whose
+ * attempt these lines end.
+ */
+interface Continuation {
+  lines: DeliveryRead[];
+  /** Lines past MAX_DELIVERIES_KEPT were not kept. */
+  more?: boolean;
+  /** The time of its first refusal of its own in the file: lines dated from then on are a later attempt's. */
+  until?: string;
+}
+
+/**
+ * A refusal of a server tried before the last held for the run's end, and its file. `open`: the file
+ * ends during its attempt (openAtEnd), and it is noted when no file continues its message; else its
+ * attempt's lines are in the file, but not its message's recipient count (countedElsewhere).
+ */
+interface HeldAttempt {
+  file: string;
+  entry: QueuedMessage;
+  refusal: TriedServer;
+  open: boolean;
+}
+
+/**
+ * The mail logs' part of a run (TextRun): a log rotated during a delivery attempt has a refusal of a
+ * server tried before the last in the older file, and delivery lines that end its attempt — the
+ * recipients it concerns — in the newer one. Each reader leaves here the refusals whose attempt its
+ * file ends during (hold) and the lines of the messages whose start its file lacks (continues). Once
+ * every file is read, whatever their order, each such refusal takes the recipients of the lines
+ * that end its attempt, by the rule of one file (same message; for Exim the same server; dated at or
+ * after it, before the message's next refusal there; for Postfix its message's recipient count),
+ * each once, and is handed on under its own file and line. One whose message no file of the run
+ * continues is noted on its file (RECIPIENTS_NOT_PAIRED): its next file is not in the run. So is a
+ * Postfix refusal of a file that lacks its message's `from=` line, and with it the recipient count
+ * (`nrcpt=`), given the count its previous file read (counts).
+ */
+class RotatedAttempts implements RunPart {
+  private readonly held: HeldAttempt[] = [];
+  private readonly continued = new BoundedMap<string, Continuation>(MAX_REMOVED_MESSAGES);
+  /** The recipient counts of Postfix messages still queued at the end of a file, by queue key. */
+  private readonly counted = new BoundedMap<string, number>(MAX_REMOVED_MESSAGES);
+
+  /** Holds `refusal` of `entry`, read in `file`, for the end of the run; false when there is no room. */
+  public hold(file: string, entry: QueuedMessage, refusal: TriedServer, open: boolean): boolean {
+    if (this.held.length >= MAX_HELD_ATTEMPTS) return false;
+    this.held.push({ file, entry, refusal, open });
+    return true;
+  }
+
+  /** The recipient count of a message still queued at the end of a file (its from= line's `nrcpt=`). */
+  public counts(key: string, recipients: number): void {
+    this.counted.set(key, recipients);
+  }
+
+  /** The lines a file holds of the message of queue key `key`, whose start it lacks. */
+  public continues(key: string, continuation: Continuation): void {
+    const known = this.continued.get(key);
+    if (known === undefined) {
+      this.continued.set(key, continuation);
+      return;
+    }
+    // The same message in two files of the run (overlapping windows of the newer log).
+    const room = MAX_DELIVERIES_KEPT - known.lines.length;
+    known.lines.push(...continuation.lines.slice(0, Math.max(room, 0)));
+    if (continuation.more === true || continuation.lines.length > room) known.more = true;
+    if (continuation.until !== undefined && (known.until === undefined || continuation.until < known.until))
+      known.until = continuation.until;
+  }
+
+  public settle(): HeldBack[] {
+    const files = new Map<string, HeldBack & { unpaired: HeldAttempt[] }>();
+    for (const attempt of this.held) {
+      let held = files.get(attempt.file);
+      if (held === undefined) {
+        held = { file: attempt.file, events: [], notes: [], unpaired: [] };
+        files.set(attempt.file, held);
+      }
+      const { entry, refusal } = attempt;
+      const continuation = attempt.open ? this.continued.get(entry.key) : undefined;
+      const recipients = this.recipients(entry, refusal, continuation);
+      for (const recipient of recipients) held.events.push(triedEvent(entry, refusal, recipient));
+      if (recipients.length === 0 && refusal.named !== true) held.events.push(triedEvent(entry, refusal, ''));
+      if (attempt.open && (continuation === undefined || continuation.more === true))
+        held.unpaired.push(attempt);
+    }
+    this.held.length = 0;
+    return [...files.values()].map(({ file, events, notes, unpaired }) => {
+      const [first] = unpaired;
+      if (first !== undefined)
+        notes.push(openAtEndNote(unpaired.length, first.refusal.line, first.entry.program));
+      return { file, events, notes };
+    });
+  }
+
+  /**
+   * The recipients a refusal takes of the lines that end its attempt, in its file and another one, as
+   * the lines of one file would give them (eximTried, recipientOf), but for those it was handed on of.
+   */
+  private recipients(entry: QueuedMessage, refusal: TriedServer, continuation?: Continuation): string[] {
+    const until = continuation?.until;
+    const ending = (continuation?.lines ?? []).filter(
+      (line) => line.timestamp >= refusal.timestamp && (until === undefined || line.timestamp < until),
+    );
+    if (entry.program === 'exim') {
+      const named = new Set(refusal.names);
+      return [
+        ...new Set(ending.filter((line) => line.server === refusal.server).map((line) => line.recipient)),
+      ].filter((recipient) => !named.has(recipient));
+    }
+    const endings = [...(refusal.endings ?? []), ...ending.map((line) => line.recipient)];
+    const count = entry.recipients ?? this.counted.get(entry.key);
+    const recipient = count === 1 ? endings[0] : undefined;
+    return recipient === undefined ? [] : [recipient];
+  }
 }
 
 /**
@@ -562,6 +742,18 @@ export class MtaLogReader extends LineReader implements LateTextReader {
   private triedOpenAtEnd = 0;
   private firstTriedOpenAtEnd: number | undefined;
   private lastRead = '';
+  /** The run's refusals and lines of messages a rotation cut in two (absent: the file is read alone). */
+  private readonly rotation: RotatedAttempts | undefined;
+  /**
+   * The delivery lines of the messages whose sender's line the file has not read, by queue key, for
+   * the run (RotatedAttempts.continues): the first MAX_REMOVED_MESSAGES messages, those a rotation
+   * left at the top of a file read in order. `entry`: the message's, once a line of it made one (its
+   * removal alone makes none).
+   */
+  private readonly continuations = new Map<
+    string,
+    { entry: QueuedMessage | undefined; continuation: Continuation }
+  >();
   private eximLocalDates = 0;
   /** The MTA of the first mail line: the file's format. */
   private program: MtaProgram | undefined;
@@ -583,6 +775,7 @@ export class MtaLogReader extends LineReader implements LateTextReader {
     this.queue = new BoundedMap(maxQueued);
     this.recentlyRemoved = new BoundedMap(maxRemoved);
     this.removedFirst = new BoundedMap(maxRemoved);
+    this.rotation = context.run?.part(ROTATED_ATTEMPTS, () => new RotatedAttempts());
   }
 
   public format(): FormatId | undefined {
@@ -677,20 +870,9 @@ export class MtaLogReader extends LineReader implements LateTextReader {
           'without its recipient. Analyse the log in the order it was written (oldest first) to have them named.',
       });
     }
-    if (this.triedOpenAtEnd > 0) {
-      const exim = this.program === 'exim';
-      const refusals =
-        this.triedOpenAtEnd === 1
-          ? `The refusal on line ${this.firstTriedOpenAtEnd} of a server tried before the last (a line of its own, which names no recipient) may lack recipients: the file ends during its delivery attempt`
-          : `${groupDigits(this.triedOpenAtEnd)} refusals of servers tried before the last (lines of their own, which name no recipient; the first on line ${this.firstTriedOpenAtEnd}) may lack recipients: the file ends during their delivery attempts`;
-      notes.push({
-        code: 'RECIPIENTS_NOT_PAIRED',
-        message:
-          `${refusals} (no ${exim ? 'Completed' : 'removed'} line follows: the log was rotated then), and the ` +
-          "rest of the attempt's delivery lines are in the next file, which a refusal is not paired with. Join the " +
-          `files oldest first into one (e.g. cat ${exim ? 'mainlog.1 mainlog' : 'mail.log.1 mail.log'} > joined.log) and analyse that to have them named.`,
-      });
-    }
+    // With a run, it notes those no file of the run continues once it has read them all (RotatedAttempts).
+    if (this.triedOpenAtEnd > 0 && this.firstTriedOpenAtEnd !== undefined && this.program !== undefined)
+      notes.push(openAtEndNote(this.triedOpenAtEnd, this.firstTriedOpenAtEnd, this.program));
     const nuls = nulBytesNote({
       nuls: this.nuls,
       leading: this.nulLines,
@@ -953,6 +1135,10 @@ export class MtaLogReader extends LineReader implements LateTextReader {
     if (entry.tried === undefined) entry.tried = [refusal];
     else entry.tried.push(refusal);
     this.triedWaiting.add(entry);
+    // Its lines in this file from now on are of this attempt, not of one a rotation cut short.
+    const continuation = this.continuationOf(key, entry, false);
+    if (continuation !== undefined && (continuation.until === undefined || timestamp < continuation.until))
+      continuation.until = timestamp;
     const read = entry.deliveriesRead;
     if (read !== undefined) read.closed = true;
     const above = read?.lines.filter((delivery) => delivery.timestamp >= timestamp) ?? [];
@@ -979,6 +1165,7 @@ export class MtaLogReader extends LineReader implements LateTextReader {
     timestamp: string,
   ): void {
     if (entry.deliveredAt === undefined || timestamp > entry.deliveredAt) entry.deliveredAt = timestamp;
+    if (entry.from === undefined) this.continued(entry, recipient, server, timestamp);
     if (entry.from !== undefined && !this.outOfOrder) return;
     let read = entry.deliveriesRead;
     if (read === undefined || read.closed) {
@@ -991,6 +1178,49 @@ export class MtaLogReader extends LineReader implements LateTextReader {
     }
     const through = server === undefined ? undefined : this.strings.intern(server);
     read.lines.push({ recipient: detach(recipient), server: through, timestamp });
+  }
+
+  /**
+   * A delivery line of a message whose sender's line the file has not read: kept for the run, whose
+   * previous file may end during the attempt it ends (RotatedAttempts).
+   */
+  private continued(
+    entry: QueuedMessage,
+    recipient: string,
+    server: string | undefined,
+    timestamp: string,
+  ): void {
+    const continuation = this.continuationOf(entry.key, entry, true);
+    if (continuation === undefined) return;
+    if (continuation.lines.length >= MAX_DELIVERIES_KEPT) {
+      continuation.more = true;
+      return;
+    }
+    const through = server === undefined ? undefined : this.strings.intern(server);
+    continuation.lines.push({ recipient: detach(recipient), server: through, timestamp });
+  }
+
+  /**
+   * The lines kept for the run of the message of queue key `key` (`entry`, when a line of it made
+   * one), begun when `begin` and there is room; `undefined` for another message under the queue id
+   * (Postfix reuses its short ids: the first keeps it) or when the file is read alone.
+   */
+  private continuationOf(
+    key: string,
+    entry: QueuedMessage | undefined,
+    begin: boolean,
+  ): Continuation | undefined {
+    if (this.rotation === undefined) return undefined;
+    const known = this.continuations.get(key);
+    if (known !== undefined) {
+      // Its removal was read before its other lines (newest first, shuffled).
+      known.entry ??= entry;
+      return known.entry === entry ? known.continuation : undefined;
+    }
+    if (!begin || this.continuations.size >= MAX_REMOVED_MESSAGES) return undefined;
+    const continuation: Continuation = { lines: [] };
+    this.continuations.set(detach(key), { entry, continuation });
+    return continuation;
   }
 
   /**
@@ -1056,9 +1286,11 @@ export class MtaLogReader extends LineReader implements LateTextReader {
    * its message's latest delivery line is dated in the second of the file's last line (a rotation
    * between Exim's `=>` and `->` lines of one batch; also the end of a block read twice). The rest of
    * the attempt's delivery lines are in the next file, and a reader pairs a refusal only with its own
-   * file's lines: said (RECIPIENTS_NOT_PAIRED), never lost unsaid. A message whose attempt ended
-   * earlier and that waits for a retry (a deferral) is not counted, nor is, newest first, the newest,
-   * nor one whose removal was read before its other lines (shuffled), dated after its delivery lines.
+   * file's lines: in a run they are held for it (RotatedAttempts), which pairs them with the next
+   * file's lines, if it is in the run, and hands them on; read alone, they are handed on as they are
+   * and noted (RECIPIENTS_NOT_PAIRED), never lost unsaid. A message whose attempt ended earlier and
+   * that waits for a retry (a deferral) is not counted, nor is, newest first, the newest, nor one
+   * whose removal was read before its other lines (shuffled), dated after its delivery lines.
    */
   private openAtEnd(entry: QueuedMessage): void {
     if (this.queue.get(entry.key) !== entry) return;
@@ -1071,8 +1303,27 @@ export class MtaLogReader extends LineReader implements LateTextReader {
       if (!cut && attemptEnded(entry, refusal)) continue;
       // Counted here, not again as a refusal of lines out of order (unpaired).
       refusal.unpaired = true;
+      if (this.rotation?.hold(this.context.file, entry, refusal, true) === true) {
+        // The run hands it on, with the recipients the next file names.
+        refusal.handed = true;
+        continue;
+      }
       this.triedOpenAtEnd++;
       this.firstTriedOpenAtEnd ??= refusal.line;
+    }
+  }
+
+  /**
+   * At the end of a file: Postfix refusals of servers tried before the last whose attempt's delivery
+   * lines the file holds, but not their message's `from=` line and its recipient count (`nrcpt=`,
+   * which recipientOf needs): the log rotated between them. Held for the run, which takes the count
+   * from the previous file if it is in the run (RotatedAttempts.counts), else hands them on as they are.
+   */
+  private countedElsewhere(entry: QueuedMessage): void {
+    if (this.rotation === undefined || entry.from !== undefined || entry.recipients !== undefined) return;
+    for (const refusal of entry.tried ?? []) {
+      if (refusal.handed === true || refusal.endings === undefined) continue;
+      if (this.rotation.hold(this.context.file, entry, refusal, false)) refusal.handed = true;
     }
   }
 
@@ -1107,6 +1358,8 @@ export class MtaLogReader extends LineReader implements LateTextReader {
   /** Hands on an Exim refusal of a server tried before the last as the refusal of `recipient`. */
   private nameTried(entry: QueuedMessage, refusal: TriedServer, recipient: string): void {
     refusal.named = true;
+    if (refusal.names === undefined) refusal.names = [recipient];
+    else refusal.names.push(recipient);
     const delivery: Delivery = { recipient, eventId: 'DEFER', status: refusal.status };
     this.report(entry, delivery, refusal.timestamp, refusal.server, refusal.line);
   }
@@ -1286,7 +1539,12 @@ export class MtaLogReader extends LineReader implements LateTextReader {
     if (removed !== undefined && timestamp < removed.lastAt) this.recentlyRemoved.delete(key);
     const entry = this.queue.get(key);
     if (entry === undefined) {
-      if (removed === undefined) this.removedFirst.set(detach(key), timestamp);
+      if (removed === undefined) {
+        this.removedFirst.set(detach(key), timestamp);
+        // No line of it was read: in a file read in order its start, and its attempts', is in the
+        // previous file; the run learns the message left the queue here, with no more delivery lines.
+        this.continuationOf(key, undefined, true);
+      }
       return;
     }
     // No delivery line of it is to come: its refusals of servers tried before the last are handed on.
@@ -1338,6 +1596,9 @@ export class MtaLogReader extends LineReader implements LateTextReader {
    */
   private sender(entry: QueuedMessage, address: string, timestamp: string, line: number): boolean {
     const learnt = entry.from === undefined;
+    // Its start is in this file (read newest first, below its deliveries): no rotation cut it.
+    if (learnt && this.continuationOf(entry.key, entry, false) !== undefined)
+      this.continuations.delete(entry.key);
     entry.from = this.strings.intern(normaliseAddress(address));
     entry.knownAt = timestamp;
     entry.knownLine = line;
@@ -1395,9 +1656,17 @@ export class MtaLogReader extends LineReader implements LateTextReader {
     const sink = this.sink;
     for (const entry of [...this.triedWaiting]) {
       this.openAtEnd(entry);
+      this.countedElsewhere(entry);
       this.reportTried(entry, undefined, true);
     }
+    for (const [key, { continuation }] of this.continuations) this.rotation?.continues(key, continuation);
+    this.continuations.clear();
     const queued = [...this.queue.values()].reverse();
+    // The newest: those the log rotated before they left the queue.
+    for (const entry of queued.slice(0, MAX_REMOVED_MESSAGES)) {
+      if (entry.program === 'postfix' && entry.recipients !== undefined)
+        this.rotation?.counts(entry.key, entry.recipients);
+    }
     for (const entry of queued) {
       if (entry.knownAt === undefined || entry.knownLine === undefined) continue;
       if (entry.delivered === true && entry.deferred !== true) continue;
@@ -1465,31 +1734,13 @@ export class MtaLogReader extends LineReader implements LateTextReader {
     line: number,
   ): void {
     if (!this.context.isRelevant(delivery.eventId, 'SMTP', delivery.status, undefined)) return;
-    const messageId = messageIdOf(queued);
-    const event: TraceEvent = {
-      timestamp,
-      eventId: delivery.eventId,
-      source: 'SMTP',
-      recipient: normaliseAddress(delivery.recipient),
-      // The queue id: the classifier finds the sender by it when the from= line is in another file.
-      internalMessageId: queued.queueId,
-      messageId,
-      line,
-    };
-    if (delivery.status !== undefined) event.recipientStatus = delivery.status;
-    // The message's sender (`from=`, `<=`), else the one its delivery line names.
-    const from =
-      queued.from ?? (delivery.sender === undefined ? undefined : normaliseAddress(delivery.sender));
-    if (from !== undefined) event.returnPath = from;
-    // As on an Exchange SEND row: the client is the relay itself, the server the host it delivered to.
-    if (queued.host !== '') event.clientHostname = queued.host;
-    if (relay !== undefined && relay !== 'none') event.serverHostname = relay.replace(/\.$/, '');
-    if (event.recipient === '') delete event.recipient;
+    const event = deliveryEvent(queued, delivery, timestamp, relay, line);
     this.handOn(event);
     // Handed on before its sender or Message-ID was read (lines out of order, or in an earlier file):
     // what is read of them later follows under this name.
+    const from = event.returnPath;
     if (from === undefined || queued.messageId === undefined) {
-      queued.waiting ??= { name: messageId, at: timestamp };
+      queued.waiting ??= { name: messageIdOf(queued), at: timestamp };
       if (from === undefined) queued.waiting.since ??= this.handed;
     }
   }

@@ -3,7 +3,7 @@
  * logs and message trace JSON. They are recognised by their first lines, not by header names, and
  * read from the decoded text by a reader of their own (a line or a JSON record at a time).
  */
-import type { FormatId } from '../model/events.js';
+import type { FormatId, TraceEvent } from '../model/events.js';
 import type { SourceNote } from '../model/source-record.js';
 import type { RowContext, RowSink } from './format-adapter.js';
 
@@ -30,6 +30,49 @@ export interface TextContext extends RowContext {
   year?: number;
   /** Now, for a year when neither is known. */
   now: Date;
+  /** What the readers of the run's files keep for one another (absent: the file is read alone). */
+  run?: TextRun;
+}
+
+/**
+ * What a reader leaves to the run for its file, once every file is read: events it held back for
+ * lines a later file might hold, and notes on what no file held.
+ */
+export interface HeldBack {
+  file: string;
+  events: TraceEvent[];
+  notes: SourceNote[];
+}
+
+/** A format's part of a {@link TextRun}. */
+export interface RunPart {
+  /** Once every file of the run is read: what its readers held back, by file. */
+  settle(): HeldBack[];
+}
+
+/**
+ * What the readers of one run's files keep for one another: a mail log rotated during a delivery
+ * attempt has a refusal in one file and the lines naming its recipients in the next, read before or
+ * after it (mta-log.ts). Made once per run (analyze.ts) and handed to each reader in its context,
+ * never a module's global: one process (the server, the tests) runs several analyses. Each format
+ * keeps its part under a key of its own.
+ */
+export class TextRun {
+  private readonly parts = new Map<string, RunPart>();
+
+  /** The part of `key`, made by `make` when a reader of the run first asks for it. */
+  public part<T extends RunPart>(key: string, make: () => T): T {
+    const known = this.parts.get(key);
+    if (known !== undefined) return known as T;
+    const made = make();
+    this.parts.set(key, made);
+    return made;
+  }
+
+  /** Once every file of the run is read: what each part held back, by file. */
+  public settle(): HeldBack[] {
+    return [...this.parts.values()].flatMap((part) => part.settle());
+  }
 }
 
 /** Reads one file's text, chunk by chunk. */

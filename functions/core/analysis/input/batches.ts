@@ -6,7 +6,7 @@ import { setImmediate as nextTurn } from 'node:timers/promises';
 import { firstIssueLine } from '../../kernel/issues.js';
 import { relayRejectionIn } from '../evidence/rejections.js';
 import type { SkipReason } from '../formats/format-adapter.js';
-import type { CountedSkipReason } from '../formats/text-format.js';
+import type { CountedSkipReason, TextRun } from '../formats/text-format.js';
 import { type FormatId, TraceEvent } from '../model/events.js';
 import type { Rejection } from '../model/findings.js';
 import type {
@@ -62,6 +62,8 @@ export interface ParseOptions {
   year?: number | undefined;
   /** Now, for syslog dates when neither the year nor the file's time is known. */
   now?: Date;
+  /** What the readers of the run's files keep for one another (see TextRun); absent: each file alone. */
+  run?: TextRun | undefined;
 }
 
 /** What one chunk of an input turned into. */

@@ -219,6 +219,7 @@ export async function parseText(
   };
   if (input.modified !== undefined) context.modified = input.modified;
   if (options.year !== undefined) context.year = options.year;
+  if (options.run !== undefined) context.run = options.run;
   let late: LateTextReader | undefined;
   let reader: TextReader;
   if (isLate(format)) {

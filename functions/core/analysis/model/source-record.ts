@@ -34,7 +34,8 @@ export const SourceNote = z.object({
    * `SESSIONS_JOINED_LATE` (refusals whose session start no file of the run has), `EVIDENCE_NOT_JOINED`
    * (a repeat read after its finding was released); MTA logs: `SENDER_NOT_SEEN` (refusals whose
    * `from=` line no file of the run has), `RECIPIENTS_NOT_PAIRED` (next-server refusals whose
-   * recipients lines out of order left untold), `NUL_BYTES_REMOVED`; text logs: `NOT_UTF8_LINES`; IIS SMTP logs: `SESSIONS_INTERLEAVED`
+   * recipients lines out of order left untold, or whose attempt the file ended during, the next file
+   * not in the run), `NUL_BYTES_REMOVED`; text logs: `NOT_UTF8_LINES`; IIS SMTP logs: `SESSIONS_INTERLEAVED`
    * (sessions to one remote open at once), `ANSWERS_UNPAIRED` (replies whose command is not logged).
    */
   code: z.string(),
