@@ -8,7 +8,7 @@
  * refusal connector-mismatch beside foreign-sender-domain). Fixtures:
  * test/fixtures/real-world/mail-log-split-files/.
  */
-import { copyFile, mkdtemp, readFile, rm } from 'node:fs/promises';
+import { copyFile, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { basename, join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -40,6 +40,17 @@ async function analyseFolder(names: readonly string[]) {
   const folder = await mkdtemp(join(tmpdir(), 'relay-audit-split-'));
   try {
     for (const name of names) await copyFile(join(FIXTURES, name), join(folder, name));
+    return await analyseInputs(await localInputs([folder]));
+  } finally {
+    await rm(folder, { recursive: true, force: true });
+  }
+}
+
+/** `analyze` over a folder holding the files, as the command line reads one. */
+async function analyseFolderOf(files: readonly TextFile[]) {
+  const folder = await mkdtemp(join(tmpdir(), 'relay-audit-split-'));
+  try {
+    for (const { name, content } of files) await writeFile(join(folder, name), content);
     return await analyseInputs(await localInputs([folder]));
   } finally {
     await rm(folder, { recursive: true, force: true });
@@ -346,6 +357,100 @@ describe('a mail log rotated during a delivery attempt, in one run', () => {
       expect(notes?.[0]).toContain('no file of the run holds the rest');
     });
   }
+
+  /** The file's lines newest first: what `tac` gives, or a SIEM's export of a time window of the log. */
+  function newestFirst({ name, content }: TextFile): TextFile {
+    return { name, content: `${content.trimEnd().split('\n').reverse().join('\n')}\n` };
+  }
+
+  /** Each finding's id and recipient, sorted. */
+  function named(findings: readonly Finding[]): string[] {
+    return findings.map((f) => `${f.id} ${f.recipient}`).sort();
+  }
+
+  /** The refusal lines, in the whole log, of the message whose attempt the rotation cut. */
+  const CUT_REFUSALS: Readonly<Record<string, readonly number[]>> = {
+    'exim-next-host.mainlog': [5],
+    'postfix-next-server.log': [3, 4],
+  };
+
+  /** The texts of the lines of the whole log `log` that refuse the message the rotation cut. */
+  function cutRefusals(log: string, content: string): string[] {
+    const lines = content.trimEnd().split('\n');
+    return (CUT_REFUSALS[log] ?? []).map((line) => lines[line - 1] ?? '');
+  }
+
+  // Two adjacent time windows of the log a SIEM (Splunk, Graylog, Elastic) exported newest first, the
+  // rotated pair each run through `tac`, or one file of each order: the older file's refusal is
+  // judged open at its end by the times of its message's lines, not by where they stand.
+  for (const [log, older, newer, recipient] of cases) {
+    const same = (file: TextFile) => file;
+    const shapes: [string, (file: TextFile) => TextFile, (file: TextFile) => TextFile][] = [
+      ['each newest first', newestFirst, newestFirst],
+      [`${older} newest first, ${newer} oldest first`, newestFirst, same],
+      [`${older} oldest first, ${newer} newest first`, same, newestFirst],
+    ];
+    for (const [shape, olderAs, newerAs] of shapes) {
+      it(`${older} and ${newer}, ${shape}, in either order and as a folder: the findings of ${log}, no note`, async () => {
+        const alone = await whole(log);
+        const first = olderAs(await fixture(older));
+        const second = newerAs(await fixture(newer));
+        const olderLines = first.content.trimEnd().split('\n');
+        for (const run of [
+          () => analyse([first, second]),
+          () => analyse([second, first]),
+          () => analyseFolderOf([first, second]),
+        ]) {
+          const { result, rows, notes, findings } = await run();
+          expect(rows).toEqual(alone.rows);
+          expect(named(findings)).toEqual(named(alone.findings));
+          // Named from a refusal line of the older file, of the message the rotation cut.
+          const lost = findings.filter((finding) => finding.recipient === recipient);
+          expect(lost.map((finding) => basename(finding.source.file))).toEqual([older]);
+          expect(cutRefusals(log, alone.log.content)).toContain(olderLines[(lost[0]?.source.line ?? 0) - 1]);
+          expect(result.rejections - result.duplicates).toBe(
+            alone.result.rejections - alone.result.duplicates,
+          );
+          expect(notes).not.toContain('RECIPIENTS_NOT_PAIRED');
+        }
+      });
+    }
+  }
+
+  for (const [log, older, , recipient] of cases) {
+    it(`${older} newest first without the newer file: it lacks ${recipient} of ${log}, and its note names the refusal`, async () => {
+      const alone = await whole(log);
+      const file = newestFirst(await fixture(older));
+      const { result, rows } = await analyse([file]);
+      // No recipient invented: each finding is the whole log's, or one of its refusals without a recipient.
+      for (const [messageId, given] of rows) {
+        const known = alone.rows.some((row) => row[0] === messageId && (row[1] === given || given === ''));
+        expect(known, `${messageId} ${given}`).toBe(true);
+      }
+      expect(rows.some((row) => row[1] === recipient)).toBe(false);
+      // The first of the cut message's refusal lines in the file as it is read.
+      const lines = file.content.trimEnd().split('\n');
+      const first = Math.min(...cutRefusals(log, alone.log.content).map((text) => lines.indexOf(text) + 1));
+      const notes = unpairedNotes(result).get(older);
+      expect(notes).toHaveLength(1);
+      expect(notes?.[0]).toMatch(
+        new RegExp(`^(The refusal on line ${first} |\\d+ refusals .*the first on line ${first}\\))`),
+      );
+      expect(notes?.[0]).toContain('the file ends during');
+      expect(notes?.[0]).toContain('no file of the run holds the rest');
+    });
+  }
+
+  it.each(cases.map(([log]) => log))(
+    '%s newest first, alone: its findings, and no RECIPIENTS_NOT_PAIRED note (every attempt ends in the file)',
+    async (log) => {
+      const alone = await whole(log);
+      const { rows, notes, findings } = await analyse([newestFirst(alone.log)]);
+      expect(rows).toEqual(alone.rows);
+      expect(named(findings)).toEqual(named(alone.findings));
+      expect(notes).not.toContain('RECIPIENTS_NOT_PAIRED');
+    },
+  );
 
   it('the older file joined with itself, with the newer file: each refusal counted once, the findings of the log', async () => {
     const alone = await whole('exim-next-host.mainlog');

@@ -30,9 +30,10 @@
  * a server tried before the last takes the recipients of the delivery lines that end its attempt by
  * their times, not their places: newest first they are above it (triedServer). Where shuffled lines
  * leave that untold, the file's notes say so (RECIPIENTS_NOT_PAIRED). Where the file ends during the
- * refusal's attempt (the log rotated then), the rest of its delivery lines are in the next file: the
- * run pairs them once it has read every file, in either order (RotatedAttempts), and only a refusal
- * whose next file is not in the run is noted so.
+ * refusal's attempt (the log rotated then; told by the times of its message's lines, in a file of any
+ * order: openAtEnd), the rest of its delivery lines are in the next file: the run pairs them once it
+ * has read every file, in either order (RotatedAttempts), and only a refusal whose next file is not
+ * in the run is noted so.
  *
  * A block of lines read twice in one file — two overlapping windows of the log joined with `cat`, a
  * file joined with itself — gives what it gave the first time, as two files holding the same lines
@@ -104,6 +105,8 @@ interface QueuedMessage extends QueuedMessageName {
   lastAt: string;
   /** When it was removed (`removed`, `Completed`, afterFacts): lines dated later are another message's. */
   removedAt?: string;
+  /** Its removal line (`removed`, `Completed`) was read after a line of it: no attempt of it goes on (openAtEnd). */
+  removalRead?: boolean;
   /**
    * Deliveries of it were handed on before its sender or Message-ID was read: the name they had
    * (messageIdOf), the time of the first, and — while its sender is not read — the reader's count of
@@ -737,11 +740,11 @@ export class MtaLogReader extends LineReader implements LateTextReader {
   private firstTriedUnpaired: number | undefined;
   /**
    * Such refusals whose attempt the file ends during (openAtEnd), and the first's line; the time of the
-   * last mail line read.
+   * latest mail line read — the file's end in time, whatever the order of its lines.
    */
   private triedOpenAtEnd = 0;
   private firstTriedOpenAtEnd: number | undefined;
-  private lastRead = '';
+  private latestRead = '';
   /** The run's refusals and lines of messages a rotation cut in two (absent: the file is read alone). */
   private readonly rotation: RotatedAttempts | undefined;
   /**
@@ -999,7 +1002,7 @@ export class MtaLogReader extends LineReader implements LateTextReader {
     const [, queueId, text] = match as unknown as [string, string, string];
     const key = queueKey(syslog.host, queueId);
     const timestamp = syslog.timestamp;
-    this.lastRead = timestamp;
+    if (timestamp > this.latestRead) this.latestRead = timestamp;
     if (text === 'removed') {
       this.leave(key, timestamp);
       return;
@@ -1281,23 +1284,23 @@ export class MtaLogReader extends LineReader implements LateTextReader {
   }
 
   /**
-   * At the end of a file: counts the refusals of servers tried before the last, of a message still
-   * queued, whose attempt the file ends during — no delivery line dated at or after one ends it, or
-   * its message's latest delivery line is dated in the second of the file's last line (a rotation
-   * between Exim's `=>` and `->` lines of one batch; also the end of a block read twice). The rest of
-   * the attempt's delivery lines are in the next file, and a reader pairs a refusal only with its own
-   * file's lines: in a run they are held for it (RotatedAttempts), which pairs them with the next
-   * file's lines, if it is in the run, and hands them on; read alone, they are handed on as they are
-   * and noted (RECIPIENTS_NOT_PAIRED), never lost unsaid. A message whose attempt ended earlier and
-   * that waits for a retry (a deferral) is not counted, nor is, newest first, the newest, nor one
-   * whose removal was read before its other lines (shuffled), dated after its delivery lines.
+   * At the end of a file: counts the refusals of servers tried before the last whose attempt the file
+   * ends during, judged by the times of what the file holds of their message, not by where its lines
+   * stand (newest first or shuffled within a second, they may be anywhere): no removal line of it
+   * (removalRead), and no delivery line dated at or after the refusal, or (Exim) its latest delivery
+   * line dated in the second of the file's latest line (mayBeCut: a rotation between the `=>` and `->`
+   * lines of one batch; also the end of a block read twice). The rest of the attempt's delivery lines are in
+   * the next file, and a reader pairs a refusal only with its own file's lines: in a run they are held
+   * for it (RotatedAttempts), which pairs them with the next file's lines, if it is in the run, and
+   * hands them on; read alone, they are handed on as they are and noted (RECIPIENTS_NOT_PAIRED), never
+   * lost unsaid. A message whose attempt ended earlier and that waits for a retry (a deferral) is not
+   * counted.
    */
   private openAtEnd(entry: QueuedMessage): void {
-    if (this.queue.get(entry.key) !== entry) return;
-    const removal = this.removedFirst.get(entry.key);
-    if (removal !== undefined && removal >= (entry.deliveredAt ?? entry.lastAt)) return;
-    const cut =
-      entry.deliveredAt !== undefined && entry.deliveredAt.slice(0, 19) === this.lastRead.slice(0, 19);
+    // Forgotten to bound memory: its refusals are handed on as they are.
+    if (this.queue.get(entry.key) !== entry && this.recentlyRemoved.get(entry.key) !== entry) return;
+    if (this.removalRead(entry)) return;
+    const cut = this.mayBeCut(entry);
     for (const refusal of entry.tried ?? []) {
       if (refusal.handed === true || refusal.unpaired === true) continue;
       if (!cut && attemptEnded(entry, refusal)) continue;
@@ -1309,8 +1312,32 @@ export class MtaLogReader extends LineReader implements LateTextReader {
         continue;
       }
       this.triedOpenAtEnd++;
-      this.firstTriedOpenAtEnd ??= refusal.line;
+      this.firstTriedOpenAtEnd = Math.min(this.firstTriedOpenAtEnd ?? refusal.line, refusal.line);
     }
+  }
+
+  /**
+   * Whether the file may end during an Exim attempt of `entry` that a delivery line of it ended — Exim
+   * logs a line for each recipient of the batch, in one second: no removal line of it was read, and its
+   * latest delivery line is dated in the second of the latest line read. (Postfix names a refusal's
+   * recipient by its message's one recipient's line, the first that ends its attempt: recipientOf.)
+   */
+  private mayBeCut(entry: QueuedMessage): boolean {
+    if (entry.program !== 'exim') return false;
+    const delivered = entry.deliveredAt;
+    if (delivered === undefined || delivered.slice(0, 19) !== this.latestRead.slice(0, 19)) return false;
+    return !this.removalRead(entry);
+  }
+
+  /**
+   * Whether the file holds the removal line (`removed`, `Completed`) of `entry`: read after a line of
+   * it, or before them all (newest first, shuffled) dated no earlier than its delivery lines — one
+   * dated earlier is an older message's under a reused queue id.
+   */
+  private removalRead(entry: QueuedMessage): boolean {
+    if (entry.removalRead === true) return true;
+    const removal = this.removedFirst.get(entry.key);
+    return removal !== undefined && removal >= (entry.deliveredAt ?? entry.lastAt);
   }
 
   /**
@@ -1449,7 +1476,7 @@ export class MtaLogReader extends LineReader implements LateTextReader {
     const key = queueKey(syslog.host, id);
     const rest = text.slice(space + 1);
     const timestamp = syslog.timestamp;
-    this.lastRead = timestamp;
+    if (timestamp > this.latestRead) this.latestRead = timestamp;
     if (rest === 'Completed') {
       this.leave(key, timestamp);
       return;
@@ -1544,6 +1571,10 @@ export class MtaLogReader extends LineReader implements LateTextReader {
         // No line of it was read: in a file read in order its start, and its attempts', is in the
         // previous file; the run learns the message left the queue here, with no more delivery lines.
         this.continuationOf(key, undefined, true);
+      } else if (this.recentlyRemoved.get(key) === removed) {
+        // Read after its sender's line took it from the queue (newest first): no attempt of it goes on.
+        removed.removalRead = true;
+        this.reportTried(removed);
       }
       return;
     }
@@ -1554,6 +1585,7 @@ export class MtaLogReader extends LineReader implements LateTextReader {
       return;
     }
     entry.removedAt = timestamp;
+    entry.removalRead = true;
     if (entry.waiting?.since !== undefined) return;
     this.queue.delete(key);
     // Read newest first, its earlier lines are below: they find it delivered (or its delivery lines).
@@ -1571,7 +1603,8 @@ export class MtaLogReader extends LineReader implements LateTextReader {
    * queue once its sender is read and it was delivered — its other lines are all read, but for
    * Postfix's `message-id=` line a moment earlier, which finds it among the recently removed — so
    * the queue holds only the messages waiting for their sender. A deferred one stays, handed on at
-   * the end of the file (finish).
+   * the end of the file (finish). So do the refusals of servers tried before the last of one whose
+   * attempt the file may end during (openAtEnd): the next file may name more of their recipients.
    */
   private afterFacts(
     key: string,
@@ -1584,7 +1617,7 @@ export class MtaLogReader extends LineReader implements LateTextReader {
     if (!this.backwards || entry.from === undefined || entry.delivered !== true || entry.deferred === true)
       return;
     if (this.queue.get(key) !== entry) return;
-    this.reportTried(entry);
+    if (!this.mayBeCut(entry)) this.reportTried(entry);
     this.queue.delete(key);
     entry.removedAt ??= entry.lastAt;
     this.keepRemoved(entry);
