@@ -105,6 +105,15 @@ export async function runUpload(argv: string[], out: Output, deps: UploadDepende
   async function uploadRound(quiet: boolean): Promise<Round | 'stopped' | 'interrupted'> {
     // Tar archives as their members, as analyze reads them: sent whole, ingest could not.
     const found = await findLocalInputs(positionals, process.cwd(), { tarMembers: true });
+    // Nothing to send at all is a usage error, as in analyze: never "unchanged since its last upload"
+    // for files never sent. A watch may start on a folder still empty; files that may hold refusals
+    // are reported below, like a file that failed.
+    if (!quiet && !values.watch && found.inputs.length === 0 && found.mayHoldRefusals.length === 0) {
+      const others = found.notAnalysed.map(({ file, reason }) => `\n  ${file} — ${reason}`).join('');
+      throw new ArgumentError(
+        `no ${others ? 'logs or exports' : 'files'} found in ${positionals.join(', ')}${others ? `; not uploaded:${others}` : ''}`,
+      );
+    }
     const notSent = newlyNotSent(found, told);
     tellNotSent(notSent, out);
     // As `analyze` does: files that may hold refusals, not sent, fail the command (--watch too).

@@ -17,6 +17,7 @@ import { runUpload } from '../../bin/commands/upload.js';
 import { snapshotFile, uploadKey, WRITING_QUIET_MS } from '../../bin/support/upload-file.js';
 import { analyze } from '../../functions/core/analysis/analyze.js';
 import type { SourceRecord } from '../../functions/core/analysis/model/source-record.js';
+import { ErrorCode } from '../../functions/core/kernel/errors.js';
 import { parseAcceptedDomains } from '../../functions/core/organisation/accepted-domains.js';
 import type { IngestHandler } from '../../functions/ingest/ingest.js';
 import { STACK_OUTPUT } from '../../functions/runtime/stack-outputs.js';
@@ -523,6 +524,25 @@ describe('relay-audit upload: the report', () => {
     expect(out.stdout).toMatch(/Files not read that may hold relay refusals\n {2}✗ .*fails\.txt — /);
     expect(out.stdout).not.toContain('nothing to fix');
     expect(out.stdout).not.toMatch(/^No relay refusals .* were found\.$/m);
+  }, 60_000);
+
+  it('refuses a folder with no log or export in it, as analyze does: never "unchanged since its last upload"', async () => {
+    // Prepare: certificate files and notes only, never uploaded.
+    const dir = join(work, 'no-logs');
+    await mkdir(dir);
+    await writeFile(join(dir, 'relay.pem'), '-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----\n');
+    await writeFile(join(dir, 'README.md'), '# notes\n');
+    const before = s3.notifications.length;
+    // Act
+    const attempt = upload(dir);
+    // Assess: a usage error naming what was found, and nothing sent.
+    await expect(attempt).rejects.toMatchObject({
+      code: ErrorCode.InvalidArgument,
+      message: expect.stringMatching(
+        /^no logs or exports found in .*no-logs; not uploaded:\n {2}.*README\.md — /,
+      ),
+    });
+    expect(s3.notifications.length).toBe(before);
   }, 60_000);
 
   it('--watch tells, once, of a file that may hold refusals found after the first round, and exits 1', async () => {
