@@ -275,6 +275,7 @@ async function report(
         storeFlags,
         notAnalysed,
         mayHoldRefusals,
+        perFileRuns: true,
       }),
     );
   }

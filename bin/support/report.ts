@@ -154,6 +154,43 @@ export interface ReportOptions {
    * nothing was stored (`--no-store`), and no command reading a store is suggested.
    */
   storeFlags?: StoreFlags;
+  /**
+   * Each file was analysed in a run of its own (a stack's ingest: one run per uploaded object), not
+   * together as `analyze` reads them: where a file's reading needs another file, the report says so.
+   */
+  perFileRuns?: boolean;
+}
+
+/**
+ * The notes of a file whose reading another file of the same run would complete: a protocol log's
+ * session or a mail log's message begun or ended in another file (rotated), a mail log's copy of
+ * lines whose sender is in the log itself.
+ */
+const NEEDS_OTHER_FILES: ReadonlySet<string> = new Set([
+  'SESSIONS_JOINED_LATE',
+  'SESSIONS_CLOSED_EARLY',
+  'SENDER_NOT_SEEN',
+  'RECIPIENTS_NOT_PAIRED',
+]);
+
+/**
+ * For a report of files analysed one by one (`perFileRuns`): what only reading them together tells,
+ * and how to get it. Said when some file's reading needs another, or a message trace's failures found
+ * no reason in the trace's own file (its details may be another uploaded file).
+ */
+function perFileRunsNote(result: AnalysisResult): string[] {
+  const needsOthers = result.sources.some((source) =>
+    (source.notes ?? []).some((note) => NEEDS_OTHER_FILES.has(note.code)),
+  );
+  if (!needsOthers && result.unexplainedFailures === 0) return [];
+  return [
+    '',
+    'Each uploaded file was analysed on its own. What only files read together tell (a log rotated during',
+    'a session or a delivery, a log and a copy of its lines, a message trace and its details) is told above',
+    'as each file alone tells it: where a note asks for another file "in the same run", or a trace names',
+    'failures without a reason, analyse those files together on this machine, relay-audit analyze <files>,',
+    'or upload a rotated log joined into one file (cat mainlog.1 mainlog > mainlog.joined).',
+  ];
 }
 
 export function renderAnalysisReport(result: AnalysisResult, options: ReportOptions): string {
@@ -240,6 +277,7 @@ export function renderAnalysisReport(result: AnalysisResult, options: ReportOpti
   }
   if (options.storeNote) out.push('', options.storeNote);
   out.push('', ...nextStep(result, total, options.storeFlags, unread.length, notReached.length));
+  if (options.perFileRuns === true) out.push(...perFileRunsNote(result));
   return `${out.join('\n')}\n`;
 }
 

@@ -6,7 +6,7 @@
 import { execFileSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { createReadStream } from 'node:fs';
-import { appendFile, copyFile, mkdir, mkdtemp, readFile, rm, utimes, writeFile } from 'node:fs/promises';
+import { appendFile, copyFile, cp, mkdir, mkdtemp, readFile, rm, utimes, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
@@ -524,6 +524,26 @@ describe('relay-audit upload: the report', () => {
     expect(out.stdout).toMatch(/Files not read that may hold relay refusals\n {2}✗ .*fails\.txt — /);
     expect(out.stdout).not.toContain('nothing to fix');
     expect(out.stdout).not.toMatch(/^No relay refusals .* were found\.$/m);
+  }, 60_000);
+
+  it('says files were analysed one by one when a file needs another (a protocol log rolled over mid-session)', async () => {
+    // Prepare: the two files of one send protocol log, rolled over between MAIL FROM and its answer.
+    const dir = join(work, 'rolled-over');
+    await cp(join(ROOT, 'test/fixtures/real-world/smtp-transactions/rolled-over/at-mail-from'), dir, {
+      recursive: true,
+    });
+    const alone = join(work, 'alone');
+    await mkdir(alone);
+    await cp(join(SAMPLE_LOGS, 'MSGTRK2013-EX2013.LOG'), join(alone, 'MSGTRK2026120200-1.LOG'));
+    // Act
+    const rolled = await upload(dir);
+    const single = await upload(alone);
+    // Assess: the stack's per-file reading is named, with what to do; a file read whole has no such line.
+    expect(rolled.out.stdout).toContain('SESSIONS_JOINED_LATE');
+    expect(rolled.out.stdout).toMatch(/Each uploaded file was analysed on its own\./);
+    expect(rolled.out.stdout).toContain('relay-audit analyze <files>');
+    expect(single.status, single.out.stderr).toBe(0);
+    expect(single.out.stdout).not.toContain('analysed on its own');
   }, 60_000);
 
   it('refuses a folder with no log or export in it, as analyze does: never "unchanged since its last upload"', async () => {
