@@ -35,6 +35,7 @@ import {
   withContext,
 } from './finding-item.js';
 import { mergeFindings, sameItem, sameVersion } from './finding-merge.js';
+import { mayHaveTwin, settleTwin } from './finding-twins.js';
 import { boundFinding, boundSource } from './item-bounds.js';
 import { SILENT_LOGGER, type StoreLogger } from './logger.js';
 import { type PagerPlan, readPage } from './partition-pager.js';
@@ -252,7 +253,10 @@ export class FindingsStore {
    * the first sees nothing replaced and counts it; the second moves it from the cell the first
    * wrote (no change). A read before a batched write could not tell them apart. Only when the put
    * replaced a different finding that the merge keeps something of is the merge put again,
-   * conditionally (see `keepBetter`); its counters move the same way.
+   * conditionally (see `keepBetter`); its counters move the same way. A finding that may be one of
+   * twins (a refusal without a recipient, or one read from a message trace format) then notes its id
+   * in the marker of its message and code, and the write that completes a pair removes the unnamed
+   * finding, taking it out of its counter (see finding-twins.ts): as one run over both would.
    */
   public async putFindings(
     findings: readonly Finding[],
@@ -307,6 +311,8 @@ export class FindingsStore {
     // Every put that landed is counted, also those of a finding whose merge then failed.
     let failure: unknown;
     const landed: LandedPut[] = [];
+    // Unnamed findings folded into their named twin, as they were stored.
+    const removed: Item[] = [];
     let written = 0;
     await mapLimit([...items], PUT_CONCURRENCY, async ([id, item]) => {
       if (failure !== undefined) return;
@@ -317,6 +323,10 @@ export class FindingsStore {
         const replaced = await this.putReplacing(item);
         landed.push({ replaced, cell });
         if (replaced !== undefined) await this.keepBetter(finding, item, replaced, landed);
+        if (mayHaveTwin(finding)) {
+          const folded = await settleTwin(this.boundTable, finding, this.expiresAt(finding.timestamp));
+          if (folded !== undefined) removed.push(folded);
+        }
         written += 1;
       } catch (error) {
         failure ??= error;
@@ -332,6 +342,11 @@ export class FindingsStore {
       deltas.move(before, put.cell);
       if (before !== undefined && before.date !== put.cell.date) left.add(before.date);
     });
+    for (const cell of await this.storedCells(removed)) {
+      if (cell === undefined) continue;
+      deltas.remove(cell);
+      left.add(cell.date);
+    }
     if (options.deferCounters && left.size > 0) await options.leavingDays?.([...left]);
     if (!options.deferCounters) await applyRollupDeltas(deltas.changes(), this.boundTable);
     else if (this.pendingRollups.add(deltas, written)) await this.flushRollups();

@@ -103,6 +103,11 @@ export class RollupDeltas {
     this.add(next, 1);
   }
 
+  /** Takes a removed finding out of the cell it was counted in. */
+  public remove(previous: RollupCell): void {
+    this.add(previous, -1);
+  }
+
   /** Adds every change of `other`. */
   public addAll(other: RollupDeltas): void {
     for (const row of other.deltas.values()) this.add(row, row.count);

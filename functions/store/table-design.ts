@@ -57,6 +57,7 @@
  * | readiness report      | `READINESS#ORGANISATION`       | `LATEST`                          | none                 |
  * | unsettled run         | `RUN#UNSETTLED`                | `<lease owner>`                   | none (deleted by the run, or by the next one) |
  * | local file's versions | `FILE#<hash of its path>`      | `VERSIONS`                        | none (emptied by the run that completes the file) |
+ * | twin marker           | `TWIN#<hash of Message-ID, code>` | `TWIN`                         | like the finding's   |
  *
  * Every partition-key prefix is distinct, so no two item kinds can collide.
  * Timestamps inside keys are normalised to `Date#toISOString()` (always milliseconds, always `Z`)
@@ -127,6 +128,7 @@ export const ENTITY = {
   readiness: 'readiness',
   unsettledRun: 'unsettled-run',
   fileVersions: 'file-versions',
+  twin: 'twin-marker',
 } as const;
 export type Entity = (typeof ENTITY)[keyof typeof ENTITY];
 
@@ -527,6 +529,14 @@ export const UNSETTLED_RUNS_PARTITION = 'RUN#UNSETTLED';
  */
 export function fileVersionsKey(path: string): PrimaryKey {
   return { pk: `FILE#${sha256Hex32(['file', path])}`, sk: 'VERSIONS' };
+}
+
+/**
+ * Key of the marker of one message's refusals under one code that may be twins: one named, one
+ * without a recipient, written by different runs (see finding-twins.ts).
+ */
+export function twinKey(messageId: string, code: string): PrimaryKey {
+  return { pk: `TWIN#${sha256Hex32(['twin', messageId.trim(), code.trim()])}`, sk: 'TWIN' };
 }
 
 /** Key of one unsettled run, by the owner of its lease. */

@@ -1,0 +1,298 @@
+/**
+ * One refusal read by two runs as two findings: a message trace detail exported without
+ * RecipientAddress gives it no recipient (a stand-in id), a run that also reads the trace page names
+ * the recipient. The store folds the unnamed finding into the named one as one run over both files
+ * does — in both orders, also when two writers write them at the same moment — and counts it once;
+ * when the runs name two recipients, or hold two unnamed refusals, it keeps them all (no guess).
+ */
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { basename, join } from 'node:path';
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Finding } from '../../functions/core/analysis/model/findings.js';
+import { type EmbeddedServer, startEmbeddedStore } from '../../functions/store/embedded-engine.js';
+import { FindingsStore } from '../../functions/store/findings-store.js';
+import { rollupCellOf } from '../../functions/store/rollups.js';
+import { findingId, rollupKey } from '../../functions/store/table-design.js';
+import { cli } from '../support/capture-output.js';
+import { makeFinding } from '../support/make-finding.js';
+
+let engine: EmbeddedServer;
+let client: DynamoDBClient;
+/** The name of every command `client` sent (an SDK middleware: what DynamoDB would bill). */
+const calls: string[] = [];
+let tables = 0;
+
+beforeAll(async () => {
+  engine = await startEmbeddedStore({ inMemory: true, listen: true, tableName: 'store-twins-0' });
+  client = new DynamoDBClient({
+    endpoint: engine.endpoint,
+    region: 'local',
+    credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
+  });
+  client.middlewareStack.add(
+    (next, context) => async (args) => {
+      calls.push(String(context.commandName));
+      return next(args);
+    },
+    { step: 'initialize', name: 'count-calls' },
+  );
+});
+
+afterAll(async () => {
+  client?.destroy();
+  await engine?.close();
+});
+
+async function freshStore(): Promise<FindingsStore> {
+  tables += 1;
+  const store = new FindingsStore({ client, tableName: `store-twins-${tables}` });
+  await store.ensureTable();
+  return store;
+}
+
+const CODE = '5.7.64';
+const AT = '2026-11-28T22:15:03.000Z';
+
+/** The detail's reading of the refusal: no recipient, its id made from a stand-in (time and text). */
+function unnamed(messageId: string, standIn = `fail:${AT}#0a1b2c3d4e5f`): Finding {
+  return makeFinding({
+    id: findingId(messageId, standIn, CODE),
+    messageId,
+    recipient: '',
+    recipientDomain: undefined,
+    scenario: 'foreign-sender-domain',
+    senderDomain: 'fabrikam.com',
+    returnPath: 'reports@fabrikam.com',
+    sender: undefined,
+    timestamp: AT,
+    serverHostname: undefined,
+    evidence: [
+      { kind: 'recipient-unknown', detail: 'the refusal names no recipient' },
+      { kind: 'not-accepted', detail: 'fabrikam.com is not an accepted domain' },
+    ],
+    source: { file: 'detail.csv', line: 3, format: 'message-trace-detail', sourceId: 'detail-alone' },
+  });
+}
+
+/** The same refusal read with the trace page, which names its recipient. */
+function named(messageId: string, recipient = 'buyer@litware.com'): Finding {
+  return makeFinding({
+    messageId,
+    recipient,
+    scenario: 'foreign-sender-domain',
+    senderDomain: 'fabrikam.com',
+    returnPath: 'reports@fabrikam.com',
+    sender: 'reports@fabrikam.com',
+    timestamp: AT,
+    serverHostname: undefined,
+    evidence: [{ kind: 'not-accepted', detail: 'fabrikam.com is not an accepted domain' }],
+    source: { file: 'detail.csv', line: 3, format: 'message-trace-detail', sourceId: 'detail-and-trace' },
+  });
+}
+
+/** What the store holds: its findings' ids, and its rollup counters (zeros left out) against them. */
+async function contents(store: FindingsStore) {
+  const findings = (await store.queryFindings({ since: '2026-11-28', until: '2026-11-29', limit: 100 }))
+    .items;
+  const rows = await store.queryRollupCounters({ from: '2026-11-28', to: '2026-11-28' });
+  const counters = Object.fromEntries(
+    rows.filter((row) => row.count !== 0).map((row) => [rollupKey(row).sk, row.count]),
+  );
+  // What the nightly repair recomputes from the findings.
+  const recounted: Record<string, number> = {};
+  for (const finding of findings) {
+    const key = rollupKey(rollupCellOf(finding)).sk;
+    recounted[key] = (recounted[key] ?? 0) + 1;
+  }
+  return { ids: findings.map((finding) => finding.id).sort(), counters, recounted };
+}
+
+describe('a refusal read without its recipient in one run and with it in another', () => {
+  it('is one finding, the named one, counted once, when the detail alone came first; re-runs change nothing', async () => {
+    // Prepare
+    const store = await freshStore();
+    const detail = unnamed('<a@app01.contoso.com>');
+    const withTrace = named('<a@app01.contoso.com>');
+    await store.putFindings([detail]);
+    // Act
+    await store.putFindings([withTrace]);
+    const after = await contents(store);
+    await store.putFindings([detail]);
+    await store.putFindings([withTrace]);
+    const again = await contents(store);
+    // Assess
+    expect(after.ids).toEqual([withTrace.id]);
+    expect(Object.values(after.counters)).toEqual([1]);
+    expect(after.counters).toEqual(after.recounted);
+    expect(again).toEqual(after);
+    expect((await store.getFinding(withTrace.id))?.recipient).toBe('buyer@litware.com');
+  });
+
+  it('is one finding, counted once, when the named one came first and the detail alone after, run after run', async () => {
+    // Prepare
+    const store = await freshStore();
+    const detail = unnamed('<b@app01.contoso.com>');
+    const withTrace = named('<b@app01.contoso.com>');
+    await store.putFindings([withTrace]);
+    // Act: the detail alone, as a nightly job over a folder of detail exports would, twice; the
+    // second time with its counters held for the run, as the CLI writes.
+    await store.putFindings([detail]);
+    const after = await contents(store);
+    const left: string[] = [];
+    await store.putFindings([detail], {
+      deferCounters: true,
+      leavingDays: async (days) => void left.push(...days),
+    });
+    await store.flushRollups();
+    const again = await contents(store);
+    // Assess
+    expect(after.ids).toEqual([withTrace.id]);
+    expect(Object.values(after.counters)).toEqual([1]);
+    expect(after.counters).toEqual(after.recounted);
+    expect(again).toEqual(after);
+    // A run killed before its counters are applied has the day recounted.
+    expect(left).toEqual(['2026-11-28']);
+  });
+
+  it('is one finding when two writers write the two readings at the same moment', async () => {
+    // Prepare: two stores (two ingest invocations), ten messages, each read both ways at once.
+    const store = await freshStore();
+    const other = new FindingsStore({ client, tableName: store.tableName });
+    const messages = Array.from({ length: 10 }, (_, i) => `<race-${i}@app01.contoso.com>`);
+    // Act
+    await Promise.all(
+      messages.flatMap((id, i) =>
+        i % 2 === 0
+          ? [store.putFindings([unnamed(id)]), other.putFindings([named(id)])]
+          : [other.putFindings([named(id)]), store.putFindings([unnamed(id)])],
+      ),
+    );
+    const after = await contents(store);
+    // Assess
+    expect(after.ids).toEqual(messages.map((id) => named(id).id).sort());
+    expect(Object.values(after.counters)).toEqual([10]);
+    expect(after.counters).toEqual(after.recounted);
+  });
+
+  it('keeps every finding when the runs already name two recipients or hold two unnamed refusals, as one run does', async () => {
+    // Prepare
+    const store = await freshStore();
+    const twoNamed = [
+      named('<c@app01.contoso.com>', 'buyer@litware.com'),
+      named('<c@app01.contoso.com>', 'ap@litware.com'),
+      unnamed('<c@app01.contoso.com>'),
+    ];
+    const twoUnnamed = [
+      unnamed('<d@app01.contoso.com>', `fail:${AT}#0a1b2c3d4e5f`),
+      unnamed('<d@app01.contoso.com>', 'fail:2026-11-28T22:15:04.000Z#0a1b2c3d4e5f'),
+      named('<d@app01.contoso.com>'),
+    ];
+    // The contrast: one named recipient and one unnamed refusal of another message fold.
+    const onePair = [unnamed('<e@app01.contoso.com>'), named('<e@app01.contoso.com>')];
+    const all = [...twoNamed, ...twoUnnamed, ...onePair];
+    // Act: each in a run of its own, then all again.
+    for (const finding of all) await store.putFindings([finding]);
+    const after = await contents(store);
+    for (const finding of all) await store.putFindings([finding]);
+    // Assess
+    expect(after.ids).toEqual([...twoNamed, ...twoUnnamed, onePair[1]].map((finding) => finding?.id).sort());
+    expect(Object.values(after.counters)).toEqual([7]);
+    expect(after.counters).toEqual(after.recounted);
+    expect(await contents(store)).toEqual(after);
+  });
+
+  it('writes a marker for each message trace finding, one update each, and none for a tracking log’s', async () => {
+    // Prepare: ten refusals read from a trace detail with its trace, ten from a tracking log, each
+    // set of one rollup cell.
+    const store = await freshStore();
+    const traced = Array.from({ length: 10 }, (_, i) => named(`<f-${i}@app01.contoso.com>`));
+    const tracked = Array.from({ length: 10 }, () => makeFinding({ timestamp: AT }));
+    const updatesOf = async (findings: Finding[]) => {
+      calls.length = 0;
+      await store.putFindings(findings);
+      return calls.filter((name) => name === 'UpdateItemCommand').length;
+    };
+    // Act
+    const tracedUpdates = await updatesOf(traced);
+    const trackedUpdates = await updatesOf(tracked);
+    // Assess: one marker update per trace finding, and the one counter update of each set.
+    expect(tracedUpdates).toBe(11);
+    expect(trackedUpdates).toBe(1);
+    expect(calls.filter((name) => name === 'GetItemCommand' || name === 'DeleteItemCommand')).toEqual([]);
+  });
+});
+
+describe('analyze: a V1 trace detail alone, and with its trace page, in separate runs', () => {
+  const FIXTURES = join(import.meta.dirname, '..', 'fixtures', 'real-world', 'trace-detail-languages');
+  const DETAIL = join(FIXTURES, 'detail-de-DE-one-recipient.csv');
+  const TRACE = join(FIXTURES, 'trace-de-DE-one-recipient.csv');
+  let dir: string;
+
+  beforeAll(async () => {
+    dir = await mkdtemp(join(tmpdir(), 'relay-audit-twins-'));
+  });
+  afterAll(async () => {
+    await rm(dir, { recursive: true, force: true });
+  });
+
+  async function analyzeInto(db: string, ...files: string[]): Promise<void> {
+    const run = await cli('analyze', ...files, '--accepted-domains', 'contoso.com', '--db', db);
+    expect(run.status, run.out.stderr).toBe(0);
+  }
+
+  /** The stored findings (recipient, evidence kinds), the day's counters and the uploads' counts. */
+  async function storeOf(db: string) {
+    const listed = await cli('findings', '--db', db, '--format', 'ndjson');
+    const findings = listed.out.stdout
+      .trim()
+      .split('\n')
+      .filter(Boolean)
+      .map((line) => JSON.parse(line) as Finding)
+      .map((finding) => ({ recipient: finding.recipient, kinds: finding.evidence.map((item) => item.kind) }));
+    const handle = await startEmbeddedStore({ dir: db });
+    try {
+      const rows = await handle.store.queryRollups({ from: '2026-11-28', to: '2026-11-28' });
+      const sources = (await handle.store.listSources()).items;
+      return {
+        findings,
+        counted: rows.reduce((sum, row) => sum + row.count, 0),
+        uploads: sources.map((source) => [
+          basename(source.file),
+          source.findingsByScenario['foreign-sender-domain'] ?? 0,
+        ]),
+      };
+    } finally {
+      await handle.close();
+    }
+  }
+
+  it.each([
+    ['the detail alone first', [[DETAIL], [DETAIL, TRACE]]],
+    ['the detail with its trace first', [[DETAIL, TRACE], [DETAIL]]],
+  ])(
+    'keeps one finding naming the recipient, counted once, %s; re-running either run changes nothing',
+    async (name, runs) => {
+      // Prepare
+      const db = join(dir, name.replaceAll(' ', '-'));
+      // Act
+      for (const files of runs) await analyzeInto(db, ...files);
+      const after = await storeOf(db);
+      for (const files of runs) await analyzeInto(db, ...files);
+      const again = await storeOf(db);
+      // Assess
+      expect(after.findings).toEqual([
+        { recipient: 'buyer@litware.com', kinds: expect.not.arrayContaining(['recipient-unknown']) },
+      ]);
+      expect(after.counted).toBe(1);
+      // The detail's record still counts the refusal it held; the trace page held none.
+      expect(after.uploads.sort()).toEqual([
+        ['detail-de-DE-one-recipient.csv', 1],
+        ['trace-de-DE-one-recipient.csv', 0],
+      ]);
+      expect(again.findings).toEqual(after.findings);
+      expect(again.counted).toBe(1);
+    },
+  );
+});
