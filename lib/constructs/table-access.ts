@@ -9,7 +9,7 @@
 import type { ITable } from 'aws-cdk-lib/aws-dynamodb';
 import type { IGrantable } from 'aws-cdk-lib/aws-iam';
 
-/** Ingest's calls plus DeleteItem (see the users below for why each deletes). */
+/** Reads and writes, and DeleteItem (see the users below for why each deletes). */
 const WRITES_AND_DELETES = [
   'dynamodb:BatchGetItem',
   'dynamodb:BatchWriteItem',
@@ -23,15 +23,9 @@ const WRITES_AND_DELETES = [
 export const TABLE_ACTIONS = {
   /** Sources (get, conditional put for the lease), findings and remediation texts (batch write and
    * read), the rollup counters (UpdateItem ADD), the inbound index, the correlation's queries, the
-   * organisation configuration. */
-  ingest: [
-    'dynamodb:BatchGetItem',
-    'dynamodb:BatchWriteItem',
-    'dynamodb:GetItem',
-    'dynamodb:PutItem',
-    'dynamodb:Query',
-    'dynamodb:UpdateItem',
-  ],
+   * organisation configuration; DeleteItem: a refusal an earlier upload stored without its recipient
+   * is removed once this upload names it (its twin marker, functions/store/finding-twins.ts). */
+  ingest: WRITES_AND_DELETES,
   /** The ingest's reads and writes, plus DeleteItem: the repair of a day drops the rollup cells no
    * finding backs any more. */
   nightly: WRITES_AND_DELETES,

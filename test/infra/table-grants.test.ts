@@ -70,6 +70,10 @@ const NEVER_CALLED: Record<TableUser, Record<string, { commands: readonly string
       commands: '*',
       why: 'counter updates, made only by putFindings; see ApiStore',
     },
+    'functions/store/finding-twins.ts': {
+      commands: '*',
+      why: 'twin markers and the removal of a folded twin, made only by putFindings; see ApiStore',
+    },
     'functions/store/organisation-config.ts': {
       commands: ['PutItem'],
       why: 'the API reads the readiness report through ReadinessReader, which has no write',
