@@ -2,13 +2,12 @@
  * Bounds on what one stored item holds. A log is outside input: one oversized cell (a 500 KB
  * subject or status) must not push a finding past DynamoDB's 400 KB item limit, or an index key
  * past its key-size limits, and so fail the write of its whole batch (and, in Lambda, the upload).
- * Long texts are cut with a marker that keeps the original length and a hash of the original, so
- * two different long values stay distinguishable and the cut is never mistaken for the data.
+ * Long texts are cut with a marker (see core/kernel/bounded-text.ts).
  */
-import { createHash } from 'node:crypto';
 import type { AttributeValue } from '@aws-sdk/client-dynamodb';
 import type { Finding } from '../core/analysis/model/findings.js';
 import type { SourceRecord } from '../core/analysis/model/source-record.js';
+import { bounded } from '../core/kernel/bounded-text.js';
 
 /** Longest free text kept (subject, rejection text, evidence, error messages). */
 export const MAX_TEXT_CHARS = 4_096;
@@ -21,19 +20,6 @@ export const MAX_EVIDENCE = 20;
  * a hundred rows of cut 1,024-character messages in a three-byte script alone came to 400 KB.
  */
 export const MAX_SKIPPED_BYTES = 128 * 1024;
-
-/**
- * `value` cut to `max` characters with a marker, or unchanged when it fits. The cut never splits a
- * surrogate pair (an emoji in a subject): half a pair is no character, and JSON and UTF-8 readers
- * downstream refuse or replace it.
- */
-export function bounded(value: string, max: number): string {
-  if (value.length <= max) return value;
-  const digest = createHash('sha256').update(value, 'utf8').digest('hex').slice(0, 16);
-  const code = value.charCodeAt(max - 1);
-  const end = code >= 0xd800 && code <= 0xdbff ? max - 1 : max;
-  return `${value.slice(0, end)}… [cut: ${value.length} characters, sha256 ${digest}]`;
-}
 
 function optional(value: string | undefined, max: number): { value?: string } {
   return value === undefined ? {} : { value: bounded(value, max) };

@@ -3,6 +3,7 @@
  * (parse-input.ts) and the logs and JSON read by their own readers (parse-text.ts).
  */
 import { setImmediate as nextTurn } from 'node:timers/promises';
+import { boundedId } from '../../kernel/bounded-text.js';
 import { firstIssueLine } from '../../kernel/issues.js';
 import { relayRejectionIn } from '../evidence/rejections.js';
 import type { SkipReason } from '../formats/format-adapter.js';
@@ -117,9 +118,13 @@ export function skippedRow(line: number, reason: SkipReason, message: string, co
   return row;
 }
 
+/** The event's fields that key the classifier's correlation maps, and that an outside sender writes. */
+const IDENTITIES = ['messageId', 'recipient', 'sender', 'returnPath', 'relatedRecipient'] as const;
+
 /**
  * Adds an event to the batch with its refusal, if any. Rows that become findings cross the trust
- * boundary into storage, so an event with a refusal is validated fully first (else skipped).
+ * boundary into storage, so an event with a refusal is validated fully first (else skipped). Every
+ * reader's events come in here, so this is where their identities are bounded (see `boundedId`).
  */
 export function acceptEvent(
   event: TraceEvent,
@@ -127,6 +132,10 @@ export function acceptEvent(
   timestamps: TimestampParser,
   skip: SkipRow,
 ): void {
+  for (const name of IDENTITIES) {
+    const value = event[name];
+    if (value !== undefined) event[name] = boundedId(value);
+  }
   const rejection = relayRejectionIn(event.recipientStatus);
   if (rejection) {
     const checked = TraceEvent.safeParse(event);
