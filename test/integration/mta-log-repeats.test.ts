@@ -187,3 +187,47 @@ describe('lines out of order the reader cannot pair', () => {
     },
   );
 });
+
+describe('a message with more refusals of servers tried before the last than an attempt has', () => {
+  const TRIED =
+    'host contoso-com.mail.protection.outlook.com[52.101.1.1] said: 451 4.4.62 Mail sent to the wrong Office 365 region. ATTR35. For more information please go to https://go.microsoft.com/fwlink/?linkid=865268 [AM0PR01MB1234.eurprd01.prod.exchangelabs.com] (in reply to RCPT TO command)';
+  /** The syslog time of `ms` milliseconds after the message was queued. */
+  const at = (ms: number) =>
+    new Date(Date.parse('2026-11-28T22:16:40.000Z') + ms).toISOString().replace('Z', '000+00:00');
+
+  it('keeps the first 1,000 of one attempt, each line once, and reads the rest at once, noted', async () => {
+    // Postfix writes a few such lines an attempt; 1,005 (each written twice) are forged or filtered.
+    const refusals = 1_005;
+    const lines = [
+      `${at(0)} relay01 postfix/cleanup[24311]: 7EB4051F38: message-id=<reports.20261128221640@contoso.com>`,
+      `${at(1)} relay01 postfix/qmgr[1187]: 7EB4051F38: from=<reports@contoso.com>, size=10240, nrcpt=1 (queue active)`,
+      ...Array.from(
+        { length: refusals },
+        (_, i) => `${at(10 + i)} relay01 postfix/smtp[24312]: 7EB4051F38: ${TRIED}`,
+      ).flatMap((line) => [line, line]),
+      `${at(5_000)} relay01 postfix/smtp[24312]: 7EB4051F38: to=<auditor@woodgrovebank.com>, relay=none, delay=5, delays=0.1/0/5/0, dsn=4.4.1, status=deferred (connect to contoso-com.mail.protection.outlook.com[52.101.3.1]:25: Connection timed out)`,
+      `${at(5_001)} relay01 postfix/qmgr[1187]: 7EB4051F38: removed`,
+    ];
+    const { findings, result, sources } = await analyzeFiles([{ name: 'mail.log', content: textOf(lines) }]);
+    // The kept ones take the recipient of the line that ends their attempt. The 5 past them are read
+    // without it, and the run gives it them (the message's one refusal without a recipient, see
+    // classifier/unnamed-recipients.ts): one finding.
+    expect(rowsOf(findings)).toEqual([
+      [
+        'reports.20261128221640@contoso.com',
+        'auditor@woodgrovebank.com',
+        'reports@contoso.com',
+        'wrong-region',
+        '4.4.62',
+      ],
+    ]);
+    // A kept line read again is the refusal already read (not read again); one past them is read
+    // again, and the run counts it a repeat.
+    expect([result.rejections, result.duplicates]).toEqual([1_000 + 2 * 5, 1_000 + 2 * 5 - 1]);
+    const notes = sources[0]?.notes ?? [];
+    expect(notes.map((note) => note.code)).toEqual(['RECIPIENTS_NOT_PAIRED']);
+    expect(notes[0]?.message).toMatch(
+      /^10 refusals of servers tried before the last \(lines of their own, which name no recipient; the first on line 2003\) came past the first 1,000 of one delivery attempt/,
+    );
+  });
+});

@@ -4,7 +4,8 @@
  * never merged with another recipient's, whichever file comes first.
  */
 import { readFileSync } from 'node:fs';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
+import { UnnamedRecipients } from '../../functions/core/analysis/classifier/unnamed-recipients.js';
 import { type EmittedFinding, StreamingClassifier } from '../../functions/core/analysis/classifier.js';
 import { parseAcceptedDomains } from '../../functions/core/organisation/accepted-domains.js';
 import { analyzeFiles, type TextFile } from '../support/analyze-text.js';
@@ -270,5 +271,49 @@ describe('StreamingClassifier and unnamed recipients in its window', () => {
     ]);
     expect(forward.map((f) => f.finding.recipient).sort()).toEqual(['', 'supplier@litware.com']);
     expect(backward.map((f) => f.finding.id).sort()).toEqual(forward.map((f) => f.finding.id).sort());
+  });
+
+  it('keeps many details of one message apart from its many named refusals, asking of each detail once', () => {
+    // A message to 3,000 outside recipients, each refused, and a Graph page of as many details that
+    // name none: no detail can be told to be a recipient's. Once two of them are known, the named
+    // refusals leaving the window do not go over the details still waiting (that was quadratic).
+    const recipients = 3_000;
+    const resolve = vi.spyOn(UnnamedRecipients.prototype, 'resolve');
+    try {
+      const classifier = new StreamingClassifier({ domains });
+      for (let i = 0; i < recipients; i++) {
+        classifier.push(
+          fail('m1', `r${i}@litware.com`, 'finance@contoso.com', NO_ATTR),
+          origin('MSGTRK.LOG'),
+        );
+        const at = new Date(Date.parse('2026-11-28T10:00:01.000Z') + i).toISOString();
+        classifier.push(
+          event({
+            eventId: 'FAIL',
+            messageId: 'm1',
+            detailId: `d${i}`,
+            recipientStatus: NO_ATTR,
+            timestamp: at,
+          }),
+          graph,
+        );
+      }
+      classifier.flush();
+      const findings = classifier.drain().map((f) => f.finding);
+      const named = findings.filter((f) => f.recipient !== '');
+      const unnamed = findings.filter((f) => f.recipient === '');
+      expect(named.map((f) => f.recipient).sort()).toEqual(
+        Array.from({ length: recipients }, (_, i) => `r${i}@litware.com`).sort(),
+      );
+      expect(unnamed).toHaveLength(recipients);
+      for (const finding of unnamed)
+        expect(finding.evidence.map((e) => e.kind)).toContain('recipient-unknown');
+      expect(new Set(findings.map((f) => f.id)).size).toBe(2 * recipients);
+      expect([classifier.stats.rejections, classifier.stats.duplicates]).toEqual([2 * recipients, 0]);
+      // Once for each detail as it is released; none for the named refusals leaving before them.
+      expect(resolve).toHaveBeenCalledTimes(recipients);
+    } finally {
+      resolve.mockRestore();
+    }
   });
 });

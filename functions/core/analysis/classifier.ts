@@ -291,6 +291,8 @@ export class StreamingClassifier {
     const waiting = recipient === undefined ? undefined : this.unnamed.waitingFor(event, code);
     if (waiting === undefined) return false;
     let folded = false;
+    // Each is of this message and code, as it was when it came (only a stand-in's Message-ID is filled
+    // in later, and it was for this refusal alike); at most one, as two could not be told apart.
     for (const other of [...waiting]) {
       const handedOn = this.evidence.handedOn(other.event, true);
       // A refusal of several recipients (handed on) is not one recipient's.

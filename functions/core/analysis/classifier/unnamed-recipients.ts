@@ -18,10 +18,13 @@ import type { TraceEvent } from '../model/events.js';
 import type { Pending, PendingWindow } from './pending-window.js';
 import { knownMessageId } from './repeats.js';
 
-/** The refusals of one message and code without a recipient: how many different ones, which wait. */
+/**
+ * The refusals of one message and code without a recipient: how many different ones, which wait (a
+ * set: each leaves it in one step, however many wait).
+ */
 interface Unnamed {
   count: number;
-  waiting: Pending[];
+  waiting: Set<Pending>;
 }
 
 /** The message and code a refusal is grouped by; `undefined` when its rows name no message id. */
@@ -61,11 +64,11 @@ export class UnnamedRecipients {
     }
     let entry = this.unnamed.get(group);
     if (entry === undefined) {
-      entry = { count: 0, waiting: [] };
+      entry = { count: 0, waiting: new Set() };
       this.unnamed.set(detach(group), entry);
     }
     entry.count++;
-    if (item !== undefined) entry.waiting.push(item);
+    if (item !== undefined) entry.waiting.add(item);
   }
 
   /** Notes the recipient of a named refusal (also one re-keyed when it leaves the window). */
@@ -82,17 +85,22 @@ export class UnnamedRecipients {
   /** The unnamed refusal `item` leaves the window (released, or folded into a named one). */
   public leave(item: Pending): void {
     const group = groupOf(item.event, item.rejection.enhancedCode);
-    const waiting = group === undefined ? undefined : this.unnamed.get(group)?.waiting;
-    const at = waiting?.indexOf(item) ?? -1;
-    if (at !== -1) waiting?.splice(at, 1);
+    if (group !== undefined) this.unnamed.get(group)?.waiting.delete(item);
   }
 
-  /** The unnamed refusals of the named refusal `event`'s message and code still waiting. */
-  public waitingFor(event: TraceEvent, code: string): readonly Pending[] | undefined {
+  /**
+   * The unnamed refusals of the named refusal `event`'s message and code still waiting that the run
+   * may yet give a recipient: none once the group holds two of them or its named refusals name
+   * several recipients (see `resolve`). So a message with many such refusals costs one look-up per
+   * named refusal, not one per refusal waiting.
+   */
+  public waitingFor(event: TraceEvent, code: string): ReadonlySet<Pending> | undefined {
     if (this.unnamed.size === 0) return undefined;
     const group = groupOf(event, code);
-    const waiting = group === undefined ? undefined : this.unnamed.get(group)?.waiting;
-    return waiting !== undefined && waiting.length > 0 ? waiting : undefined;
+    if (group === undefined || this.named.get(group) === null) return undefined;
+    const entry = this.unnamed.get(group);
+    if (entry === undefined || entry.count > 1 || entry.waiting.size === 0) return undefined;
+    return entry.waiting;
   }
 
   /**

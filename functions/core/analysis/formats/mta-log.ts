@@ -45,7 +45,9 @@
  * reused short queue ids, the hour it arrived, e.g. `postfix:relay01:3F7A21C0B4@2026-11-28T22` —
  * never by the file's name or path, nor by where a rotation cut its lines (queuedMessageIdentity).
  */
+
 import { BoundedMap } from '../../kernel/bounded-map.js';
+import { boundedId } from '../../kernel/bounded-text.js';
 import { groupDigits, plural } from '../../kernel/counts-in-words.js';
 import { UnknownFormatError } from '../../kernel/errors.js';
 import { detach, quoteText, StringPool } from '../../kernel/strings.js';
@@ -128,6 +130,8 @@ interface QueuedMessage extends QueuedMessageName {
    * of it read late (lines out of order).
    */
   tried?: TriedServer[];
+  /** The lines of `tried` (time, server, status: triedLine), to know one read again in one look-up. */
+  triedLines?: Set<string>;
   /**
    * Its delivery lines read since its last refusal of a server tried before the last, kept while its
    * sender's line was not read or the file's lines are out of order (deliveryRead); `closed` once such
@@ -139,7 +143,11 @@ interface QueuedMessage extends QueuedMessageName {
   deliveredAt?: string;
 }
 
-/** How many delivery lines of one attempt a message keeps (deliveryRead): past them, a note. */
+/**
+ * How many lines of one attempt a message keeps — delivery lines (deliveryRead), refusals of servers
+ * tried before the last (triedServer) — so that memory does not grow with a message's lines: past
+ * them, a note.
+ */
 const MAX_DELIVERIES_KEPT = 1_000;
 
 interface DeliveriesRead {
@@ -147,6 +155,11 @@ interface DeliveriesRead {
   closed: boolean;
   /** Lines past MAX_DELIVERIES_KEPT were not kept. */
   more?: boolean;
+}
+
+/** What tells a line of a refusal of a server tried before the last from another one of its message. */
+function triedLine(timestamp: string, server: string, status: string): string {
+  return `${timestamp}\u0000${server}\u0000${status}`;
 }
 
 /** A delivery line of a queued message, kept for the refusals of servers tried before the last read after it. */
@@ -738,6 +751,9 @@ export class MtaLogReader extends LineReader implements LateTextReader {
   /** Such refusals that may lack recipients the lines name (TriedServer.unpaired), and the first's line. */
   private triedUnpaired = 0;
   private firstTriedUnpaired: number | undefined;
+  /** Such refusals past MAX_DELIVERIES_KEPT of one attempt, handed on at once without a recipient, and the first's line. */
+  private triedUnkept = 0;
+  private firstTriedUnkept: number | undefined;
   /**
    * Such refusals whose attempt the file ends during (openAtEnd), and the first's line; the time of the
    * latest mail line read — the file's end in time, whatever the order of its lines.
@@ -871,6 +887,20 @@ export class MtaLogReader extends LineReader implements LateTextReader {
           "refusal's attempt was read where it could not be paired with it (before it, after the message's " +
           'sender line; or after the refusal was handed on without a recipient). Such a refusal is counted once, ' +
           'without its recipient. Analyse the log in the order it was written (oldest first) to have them named.',
+      });
+    }
+    if (this.triedUnkept > 0) {
+      const refusals =
+        this.triedUnkept === 1
+          ? `The refusal on line ${this.firstTriedUnkept} of a server tried before the last (a line of its own, which names no recipient) came`
+          : `${groupDigits(this.triedUnkept)} refusals of servers tried before the last (lines of their own, which name no recipient; the first on line ${this.firstTriedUnkept}) came`;
+      notes.push({
+        code: 'RECIPIENTS_NOT_PAIRED',
+        message:
+          `${refusals} past the first ${groupDigits(MAX_DELIVERIES_KEPT)} of one delivery attempt of their message: ` +
+          'to bound memory they were not kept for the delivery lines that name their recipients, and each is ' +
+          `read without one. ${this.program === 'exim' ? 'Exim logs one such line for each host it tries' : 'Postfix logs a few such lines an attempt (smtp_mx_address_limit)'}: ` +
+          'so many suggest lines another program wrote under its name, or a log filtered to them.',
       });
     }
     // With a run, it notes those no file of the run continues once it has read them all (RotatedAttempts).
@@ -1115,9 +1145,8 @@ export class MtaLogReader extends LineReader implements LateTextReader {
     const entry = this.entry(key, id, timestamp, true);
     // The line read again (a block of the log repeated, as `cat` of overlapping windows or of a file
     // with itself gives) is a repeat: its refusal was read, and is handed on as it was the first time.
-    const same = (other: TriedServer) =>
-      other.timestamp === timestamp && other.server === server && other.status === status;
-    if (entry.tried?.some(same)) return;
+    const read = triedLine(timestamp, server, status);
+    if (entry.triedLines?.has(read) === true) return;
     const refusal: TriedServer = { server: detach(server), status: detach(status), timestamp, line };
     if (this.queue.get(key) !== entry && this.recentlyRemoved.get(key) !== entry) {
       this.report(
@@ -1134,18 +1163,36 @@ export class MtaLogReader extends LineReader implements LateTextReader {
     if (entry.tried?.some((other) => other.named === true || other.handed === true)) {
       this.reportTried(entry, undefined, true);
       delete entry.tried;
+      delete entry.triedLines;
     }
-    if (entry.tried === undefined) entry.tried = [refusal];
-    else entry.tried.push(refusal);
+    if (entry.tried === undefined) {
+      entry.tried = [];
+      entry.triedLines = new Set();
+    } else if (entry.tried.length >= MAX_DELIVERIES_KEPT) {
+      // Not kept (and so not known again if read twice: the run counts its repeat): never lost unsaid.
+      this.triedUnkept++;
+      this.firstTriedUnkept ??= line;
+      this.report(
+        entry,
+        { recipient: '', eventId: 'DEFER', status: refusal.status },
+        timestamp,
+        server,
+        line,
+      );
+      return;
+    }
+    entry.tried.push(refusal);
+    entry.triedLines?.add(detach(read));
     this.triedWaiting.add(entry);
     // Its lines in this file from now on are of this attempt, not of one a rotation cut short.
     const continuation = this.continuationOf(key, entry, false);
     if (continuation !== undefined && (continuation.until === undefined || timestamp < continuation.until))
       continuation.until = timestamp;
-    const read = entry.deliveriesRead;
-    if (read !== undefined) read.closed = true;
-    const above = read?.lines.filter((delivery) => delivery.timestamp >= timestamp) ?? [];
-    if (read?.more === true || (above.length === 0 && readAfterItsEnd(entry, refusal))) refusal.unkept = true;
+    const delivered = entry.deliveriesRead;
+    if (delivered !== undefined) delivered.closed = true;
+    const above = delivered?.lines.filter((delivery) => delivery.timestamp >= timestamp) ?? [];
+    if (delivered?.more === true || (above.length === 0 && readAfterItsEnd(entry, refusal)))
+      refusal.unkept = true;
     if (entry.program !== 'exim') {
       if (above.length > 0) refusal.endings = above.map((delivery) => delivery.recipient);
       return;
@@ -1810,7 +1857,7 @@ function setMessageId(entry: QueuedMessage, raw: string, timestamp: string, line
   const messageId = normaliseMessageId(raw);
   if (messageId === '') return false;
   const learnt = entry.messageId === undefined;
-  entry.messageId = detach(messageId);
+  entry.messageId = detach(boundedId(messageId)); // as every event's (input/batches.ts): a sender may write a huge one
   // The sender's line is the place of the QUEUED event when there is one.
   if (entry.from === undefined) {
     entry.knownAt = timestamp;
