@@ -22,7 +22,7 @@
  * again (its put then finds two named ids, and it stays).
  */
 import { DeleteItemCommand, GetItemCommand, UpdateItemCommand } from '@aws-sdk/client-dynamodb';
-import type { FormatId } from '../core/analysis/model/events.js';
+import { MESSAGE_TRACE_FORMATS } from '../core/analysis/model/events.js';
 import type { Finding } from '../core/analysis/model/findings.js';
 import type { Item } from './batch-writer.js';
 import type { BoundTable } from './bound-table.js';
@@ -36,15 +36,6 @@ import {
   twinKey,
 } from './table-design.js';
 
-/** Formats whose runs name a detail's recipient: the message trace page, its detail, historical search. */
-const TRACE_FORMATS: ReadonlySet<FormatId> = new Set([
-  'message-trace',
-  'message-trace-detail',
-  'message-trace-json',
-  'historical-search-summary',
-  'historical-search-extended',
-]);
-
 /** Ids kept per side of a marker: two say "several", all the rule needs to know. */
 const KEPT = 2;
 
@@ -54,7 +45,7 @@ const UNNAMED = 'unnamed';
 
 /** True when `finding` may be one of a twin pair, so its marker is kept. */
 export function mayHaveTwin(finding: Finding): boolean {
-  return finding.recipient === '' || TRACE_FORMATS.has(finding.source.format);
+  return finding.recipient === '' || MESSAGE_TRACE_FORMATS.has(finding.source.format);
 }
 
 /**

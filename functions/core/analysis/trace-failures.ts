@@ -19,17 +19,9 @@
  * is never counted: one recipient's retries would pass for several recipients.
  */
 import { detach } from '../kernel/strings.js';
-import type { FormatId, TraceEvent } from './model/events.js';
+import { type FormatId, MESSAGE_TRACE_FORMATS, type TraceEvent } from './model/events.js';
 import type { Rejection } from './model/findings.js';
 
-/** Formats whose failure rows may come without their reason (a trace) or with it (a trace detail). */
-const TRACE_FORMATS: ReadonlySet<FormatId> = new Set([
-  'message-trace',
-  'message-trace-detail',
-  'message-trace-json',
-  'historical-search-summary',
-  'historical-search-extended',
-]);
 /** Events that end a recipient's delivery in failure: with their text, the reason of the failure. */
 const FAILURE_EVENTS: ReadonlySet<string> = new Set(['FAILED', 'FAIL', 'DROP']);
 /** The event of a delivery put off and retried: its refusal is the same one each time. */
@@ -111,7 +103,7 @@ export class TraceFailures {
     const failure = endsDelivery(event.eventId, rejection);
     if (!failure && rejection === null) return;
     if (rejection !== null || event.recipientStatus?.trim()) this.reason(event, failure);
-    else if (counted && isTraceFailure(event.eventId) && TRACE_FORMATS.has(format))
+    else if (counted && isTraceFailure(event.eventId) && MESSAGE_TRACE_FORMATS.has(format))
       this.failure(event, sourceId);
   }
 

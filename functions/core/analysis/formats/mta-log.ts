@@ -1222,12 +1222,22 @@ export class MtaLogReader extends LineReader implements LateTextReader {
       read = { lines: [], closed: false };
       entry.deliveriesRead = read;
     }
-    if (read.lines.length >= MAX_DELIVERIES_KEPT) {
-      read.more = true;
+    this.keepLine(read, recipient, server, timestamp);
+  }
+
+  /** Keeps a delivery line in `kept`, up to {@link MAX_DELIVERIES_KEPT} (then only that there were more). */
+  private keepLine(
+    kept: { lines: DeliveryRead[]; more?: boolean },
+    recipient: string,
+    server: string | undefined,
+    timestamp: string,
+  ): void {
+    if (kept.lines.length >= MAX_DELIVERIES_KEPT) {
+      kept.more = true;
       return;
     }
     const through = server === undefined ? undefined : this.strings.intern(server);
-    read.lines.push({ recipient: detach(recipient), server: through, timestamp });
+    kept.lines.push({ recipient: detach(recipient), server: through, timestamp });
   }
 
   /**
@@ -1242,12 +1252,7 @@ export class MtaLogReader extends LineReader implements LateTextReader {
   ): void {
     const continuation = this.continuationOf(entry.key, entry, true);
     if (continuation === undefined) return;
-    if (continuation.lines.length >= MAX_DELIVERIES_KEPT) {
-      continuation.more = true;
-      return;
-    }
-    const through = server === undefined ? undefined : this.strings.intern(server);
-    continuation.lines.push({ recipient: detach(recipient), server: through, timestamp });
+    this.keepLine(continuation, recipient, server, timestamp);
   }
 
   /**

@@ -25,6 +25,19 @@ export const FormatId = z.enum([
 export type FormatId = z.infer<typeof FormatId>;
 
 /**
+ * Exchange Online's message trace in its forms: the trace page, its detail, historical search and
+ * Graph's JSON. Their failure rows may come without their reason (a trace) or with it (a detail), and
+ * their runs name the recipient a detail exported without one left out.
+ */
+export const MESSAGE_TRACE_FORMATS: ReadonlySet<FormatId> = new Set<FormatId>([
+  'message-trace',
+  'message-trace-detail',
+  'message-trace-json',
+  'historical-search-summary',
+  'historical-search-extended',
+]);
+
+/**
  * The certificate an on-premises server presented to Exchange Online after STARTTLS, as its send
  * protocol log records it (docs/domain.md §3 format 7, §5). Values as written; `names`
  * are the DNS names Exchange Online attributes by: the subject's CN, then the alternate names.
