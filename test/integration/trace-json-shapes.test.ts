@@ -188,6 +188,19 @@ describe('compact and pretty-printed JSON values in one file', () => {
   });
 });
 
+describe('Defender EmailEvents as JSON (its API, runHuntingQuery)', () => {
+  it('is named as Defender EmailEvents, with the line that holds the refusal', async () => {
+    const { status, source } = await analyse('defender-emailevents-api.json');
+    expect(status).toBe(1);
+    expect(source).toMatchObject({ status: 'failed', errorCode: 'UNKNOWN_FORMAT' });
+    expect(source.errorMessage).toMatch(
+      /defender-emailevents-api\.json: JSON, not CSV: Microsoft Defender Advanced hunting EmailEvents records/,
+    );
+    expect(source.errorMessage).toMatch(/Line 29 holds a relay refusal \(550 5\.7\.64 TenantAttribution/);
+    expect(source.errorMessage).not.toMatch(/JSON that is no message trace/);
+  });
+});
+
 describe('Defender EmailEvents as CSV', () => {
   it('is named by its header, with the line that holds the refusal', async () => {
     const { status, source } = await analyse('defender-emailevents.csv');

@@ -155,6 +155,7 @@ function whatJson(input: UnrecognisedInput): string | undefined {
   if (object !== undefined && !('@odata.context' in object) && !Object.values(object).some(Array.isArray)) {
     const keys = new Set(Object.keys(object).map((key) => key.toLowerCase()));
     const ndjson = 'JSON, not CSV: newline-delimited JSON (one object per line, as log shippers write) of';
+    if (emailEventsColumns(Object.keys(object))) return `JSON, not CSV: ${emailEventsJson()}`;
     if (traceKeys(keys)) return `${ndjson} message trace records, ${NOT_A_TRACE}. ${ADVICE.trace}`;
     if (trackingKeys(keys)) return `${ndjson} message tracking events, ${NOT_YET}. ${ADVICE.tracking}`;
     return `${ndjson} records that are no message trace. ${ADVICE.other}`;
@@ -168,6 +169,9 @@ function whatJson(input: UnrecognisedInput): string | undefined {
   }
   if (/"(?:event-id|EventId|event_id)"\s*:/.test(sample))
     return `JSON, not CSV: message tracking events, ${NOT_YET}. ${ADVICE.tracking}`;
+  // Defender's API (runHuntingQuery) and Export as JSON: records of EmailEvents' columns.
+  if (emailEventsColumns([...sample.matchAll(/"([A-Za-z]+)"\s*:/g)].map((match) => match[1] ?? '')))
+    return `JSON, not CSV: ${emailEventsJson()}`;
   return `JSON that is no message trace. ${ADVICE.other}`;
 }
 
@@ -220,14 +224,27 @@ const EMAIL_EVENTS_COLUMNS = [
  * taken for a tracking-log row whose `#Fields:` line was dropped (both begin with a date).
  */
 function describeEmailEvents(input: UnrecognisedInput): string | undefined {
-  const columns = new Set(input.cells.map(siemColumn));
-  if (!EMAIL_EVENTS_COLUMNS.every((column) => columns.has(column))) return undefined;
+  if (!emailEventsColumns(input.cells)) return undefined;
   return (
     `looks like Microsoft Defender Advanced hunting EmailEvents rows (its header on line ${input.line}: ` +
-    'NetworkMessageId, InternetMessageId, DeliveryAction…), which relay-audit does not read: it reads the ' +
-    `Exchange Online message trace of the same messages. ${ADVICE.trace}${refusalNote(input)}`
+    `NetworkMessageId, InternetMessageId, DeliveryAction…), ${EMAIL_EVENTS_NOT_READ} ${ADVICE.trace}${refusalNote(input)}`
   );
 }
+
+/** True when `names` (a header's cells, a JSON record's keys) hold every one of EmailEvents' own columns. */
+function emailEventsColumns(names: readonly string[]): boolean {
+  const columns = new Set(names.map(siemColumn));
+  return EMAIL_EVENTS_COLUMNS.every((column) => columns.has(column));
+}
+
+/** Defender's EmailEvents as JSON records, and what to export instead. */
+function emailEventsJson(): string {
+  return `Microsoft Defender Advanced hunting EmailEvents records (NetworkMessageId, InternetMessageId, DeliveryAction…), ${EMAIL_EVENTS_NOT_READ} ${ADVICE.trace}`;
+}
+
+/** What EmailEvents is to relay-audit, and what to export instead (as CSV rows or JSON records). */
+const EMAIL_EVENTS_NOT_READ =
+  'which relay-audit does not read: it reads the Exchange Online message trace of the same messages.';
 
 /**
  * journalctl `-o short-monotonic` (`[ 1000.000000] relay01 postfix/smtp[24117]: …`) and `-o short-delta`
