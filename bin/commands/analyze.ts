@@ -15,7 +15,7 @@ import type { RunCorrelation } from '../../functions/store/run-correlation.js';
 import { loadAcceptedDomains } from '../support/accepted-domains-option.js';
 import { readCommandLine } from '../support/command.js';
 import { parseFlags, wholeNumberFlag } from '../support/flags.js';
-import { findLocalInputs, type NotAnalysedFile } from '../support/inputs.js';
+import { findLocalInputs, type NotAnalysedFile, nothingFoundError } from '../support/inputs.js';
 import { filesNotReached, INTERRUPTED_STATUS, interruptOnCtrlC } from '../support/interrupt.js';
 import { NdjsonFindingWriter } from '../support/ndjson-findings.js';
 import type { Output } from '../support/output.js';
@@ -62,12 +62,8 @@ export async function runAnalyze(argv: string[], out: Output): Promise<number> {
   });
   // Nothing to analyse is a usage error, unless something that may hold refusals went unread: that
   // is reported like a file that failed (exit status 1), with what to do.
-  if (inputs.length === 0 && mayHoldRefusals.length === 0) {
-    const others = notAnalysed.map(({ file, reason }) => `\n  ${file} — ${reason}`).join('');
-    throw new ArgumentError(
-      `no ${others ? 'logs or exports' : 'files'} found in ${positionals.join(', ')}${others ? `; not analysed:${others}` : ''}`,
-    );
-  }
+  if (inputs.length === 0 && mayHoldRefusals.length === 0)
+    throw nothingFoundError(positionals, notAnalysed, 'analysed');
   const report = { domains, origin: domainsOrigin, notAnalysed, mayHoldRefusals };
   const unread = { notAnalysed, mayHoldRefusals };
 

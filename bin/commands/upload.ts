@@ -17,7 +17,7 @@ import { sourceId } from '../../functions/store/table-design.js';
 import { resultOfSources, waitForSources } from '../support/cloud-sources.js';
 import { readCommandLine } from '../support/command.js';
 import { parseFlags, wholeNumberFlag } from '../support/flags.js';
-import { findLocalInputs, type NotAnalysedFile } from '../support/inputs.js';
+import { findLocalInputs, type NotAnalysedFile, nothingFoundError } from '../support/inputs.js';
 import { INTERRUPTED_STATUS, interruptOnCtrlC } from '../support/interrupt.js';
 import type { Output } from '../support/output.js';
 import { renderAnalysisReport } from '../support/report.js';
@@ -108,12 +108,8 @@ export async function runUpload(argv: string[], out: Output, deps: UploadDepende
     // Nothing to send at all is a usage error, as in analyze: never "unchanged since its last upload"
     // for files never sent. A watch may start on a folder still empty; files that may hold refusals
     // are reported below, like a file that failed.
-    if (!quiet && !values.watch && found.inputs.length === 0 && found.mayHoldRefusals.length === 0) {
-      const others = found.notAnalysed.map(({ file, reason }) => `\n  ${file} — ${reason}`).join('');
-      throw new ArgumentError(
-        `no ${others ? 'logs or exports' : 'files'} found in ${positionals.join(', ')}${others ? `; not uploaded:${others}` : ''}`,
-      );
-    }
+    if (!quiet && !values.watch && found.inputs.length === 0 && found.mayHoldRefusals.length === 0)
+      throw nothingFoundError(positionals, found.notAnalysed, 'uploaded');
     const notSent = newlyNotSent(found, told);
     tellNotSent(notSent, out);
     // As `analyze` does: files that may hold refusals, not sent, fail the command (--watch too).

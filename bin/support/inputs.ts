@@ -91,6 +91,21 @@ export interface LocalInputs {
   mayHoldRefusals: string[];
 }
 
+/**
+ * The usage error of a command given nothing it can take (`analyze`, `upload`): no file found, or only
+ * files that are not logs or exports, each named with why. `verb`: what the command would have done.
+ */
+export function nothingFoundError(
+  positionals: readonly string[],
+  notAnalysed: readonly NotAnalysedFile[],
+  verb: 'analysed' | 'uploaded',
+): ArgumentError {
+  const others = notAnalysed.map(({ file, reason }) => `\n  ${file} — ${reason}`).join('');
+  return new ArgumentError(
+    `no ${others ? 'logs or exports' : 'files'} found in ${positionals.join(', ')}${others ? `; not ${verb}:${others}` : ''}`,
+  );
+}
+
 export interface LocalInputOptions {
   /** Read a tar archive as the files in it (analysis), rather than as one file (upload). */
   tarMembers?: boolean;

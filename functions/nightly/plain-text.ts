@@ -4,6 +4,7 @@
  * Markdown adds its own escaping on top (markdown.ts); the plain-text alert uses this alone.
  */
 
+import { cutWhole } from '../core/kernel/bounded-text.js';
 import { INVISIBLE_OR_CONTROL_CLASS } from '../core/kernel/strings.js';
 
 /** Runs of control characters, and of the Unicode marks that reorder or hide text (Trojan Source). */
@@ -12,8 +13,5 @@ const INVISIBLE_OR_CONTROL = new RegExp(`[${INVISIBLE_OR_CONTROL_CLASS}]+`, 'gu'
 /** `value` on one line, without control or bidi characters, cut to `max` characters. */
 export function singleLine(value: string, max = 300): string {
   const line = value.replace(INVISIBLE_OR_CONTROL, ' ').replace(/ {2,}/g, ' ').trim();
-  if (line.length <= max) return line;
-  // Never cut inside a surrogate pair: half an emoji is no character, and mail and SNS readers refuse it.
-  const code = line.charCodeAt(max - 2);
-  return `${line.slice(0, code >= 0xd800 && code <= 0xdbff ? max - 2 : max - 1)}…`;
+  return line.length <= max ? line : `${cutWhole(line, max - 1)}…`;
 }

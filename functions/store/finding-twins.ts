@@ -27,14 +27,7 @@ import type { Finding } from '../core/analysis/model/findings.js';
 import type { Item } from './batch-writer.js';
 import type { BoundTable } from './bound-table.js';
 import { causeName } from './dynamo-call.js';
-import {
-  ENTITY,
-  ENTITY_ATTRIBUTE,
-  findingKey,
-  type PrimaryKey,
-  TTL_ATTRIBUTE,
-  twinKey,
-} from './table-design.js';
+import { ENTITY, ENTITY_ATTRIBUTE, findingKey, keyItem, TTL_ATTRIBUTE, twinKey } from './table-design.js';
 
 /** Ids kept per side of a marker: two say "several", all the rule needs to know. */
 const KEPT = 2;
@@ -71,7 +64,7 @@ export async function settleTwin(
     table.client.send(
       new GetItemCommand({
         TableName: table.tableName,
-        Key: keyOf(findingKey(namedId)),
+        Key: keyItem(findingKey(namedId)),
         ProjectionExpression: 'pk',
         ConsistentRead: true,
       }),
@@ -82,7 +75,7 @@ export async function settleTwin(
     table.client.send(
       new DeleteItemCommand({
         TableName: table.tableName,
-        Key: keyOf(findingKey(unnamedId)),
+        Key: keyItem(findingKey(unnamedId)),
         ReturnValues: 'ALL_OLD',
       }),
     ),
@@ -100,7 +93,7 @@ async function noted(table: BoundTable, finding: Finding, expiresAt: number): Pr
       table.client.send(
         new UpdateItemCommand({
           TableName: table.tableName,
-          Key: keyOf(twinKey(finding.messageId, finding.code)),
+          Key: keyItem(twinKey(finding.messageId, finding.code)),
           UpdateExpression: 'ADD #ids :ids SET #expires = :expires, #entity = :entity',
           ConditionExpression: 'attribute_not_exists(#ids) OR contains(#ids, :id) OR size(#ids) < :kept',
           ExpressionAttributeNames: {
@@ -124,8 +117,4 @@ async function noted(table: BoundTable, finding: Finding, expiresAt: number): Pr
     if (causeName(error) === 'ConditionalCheckFailedException') return undefined;
     throw error;
   }
-}
-
-function keyOf(key: PrimaryKey): Item {
-  return { pk: { S: key.pk }, sk: { S: key.sk } };
 }

@@ -14,7 +14,7 @@ import { type AttributeValue, GetItemCommand, UpdateItemCommand } from '@aws-sdk
 import type { SourceRecord } from '../core/analysis/model/source-record.js';
 import { type BoundTable, type BoundTableOptions, bindTable, type TableRef } from './bound-table.js';
 import { causeName } from './dynamo-call.js';
-import { ENTITY, fileVersionsKey, sourceKey } from './table-design.js';
+import { ENTITY, fileVersionsKey, keyItem, sourceKey } from './table-design.js';
 
 /** Tries of one conditional update before giving up (each after reading the record again). */
 const MAX_TRIES = 5;
@@ -56,7 +56,7 @@ export class SourceUpdates {
       };
       if (n !== from) values[':rest'] = { N: String(from - n) };
       const done = await this.conditionalUpdate({
-        Key: keyOf(sourceKey(id)),
+        Key: keyItem(sourceKey(id)),
         UpdateExpression: update,
         // Unchanged since read: a concurrent move or a rewrite of the record is read again.
         ConditionExpression:
@@ -86,7 +86,7 @@ export class SourceUpdates {
       this.table.client.send(
         new UpdateItemCommand({
           TableName: this.table.tableName,
-          Key: keyOf(fileVersionsKey(path)),
+          Key: keyItem(fileVersionsKey(path)),
           UpdateExpression: 'ADD #ids :id SET #entity = :entity',
           ExpressionAttributeNames: { '#ids': 'ids', '#entity': 'entity' },
           ExpressionAttributeValues: { ':id': { SS: [id] }, ':entity': { S: ENTITY.fileVersions } },
@@ -120,7 +120,7 @@ export class SourceUpdates {
       }
       if (record.status === 'processing' && !isGone(record)) continue;
       const done = await this.conditionalUpdate({
-        Key: keyOf(sourceKey(other)),
+        Key: keyItem(sourceKey(other)),
         UpdateExpression: 'SET #sup = :id',
         // Only the record as read: a run that took it up again meanwhile keeps it.
         ConditionExpression: '#status = :status AND #startedAt = :startedAt',
@@ -140,7 +140,7 @@ export class SourceUpdates {
       this.table.client.send(
         new UpdateItemCommand({
           TableName: this.table.tableName,
-          Key: keyOf(key),
+          Key: keyItem(key),
           UpdateExpression: 'DELETE #ids :ids',
           ExpressionAttributeNames: { '#ids': 'ids' },
           ExpressionAttributeValues: { ':ids': { SS: forget } },
@@ -159,7 +159,7 @@ export class SourceUpdates {
       this.table.client.send(
         new GetItemCommand({
           TableName: this.table.tableName,
-          Key: keyOf(key),
+          Key: keyItem(key),
           ConsistentRead: true,
           ProjectionExpression: projection,
           ExpressionAttributeNames: names,
@@ -183,8 +183,4 @@ export class SourceUpdates {
       throw error;
     }
   }
-}
-
-function keyOf(key: { pk: string; sk: string }): Record<string, AttributeValue> {
-  return { pk: { S: key.pk }, sk: { S: key.sk } };
 }

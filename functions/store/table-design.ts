@@ -299,6 +299,11 @@ export interface PrimaryKey {
   sk: string;
 }
 
+/** A primary key as a request's `Key` (both key attributes are strings). */
+export function keyItem(key: PrimaryKey): Record<string, AttributeValue> {
+  return { pk: { S: key.pk }, sk: { S: key.sk } };
+}
+
 /** Normalises an ISO timestamp so string order equals time order (ms precision, `Z`). */
 export function keyTimestamp(iso: string): string {
   const ms = Date.parse(iso);

@@ -367,7 +367,8 @@ class AnalysisRun {
       record.rowsSkipped++;
       record.rowsAnalysed--;
     };
-    for (const event of events) acceptEvent(event, batch, new TimestampParser(), skip);
+    const timestamps = new TimestampParser();
+    for (const event of events) acceptEvent(event, batch, timestamps, skip);
     // Of no read in progress: its lines are the file's own.
     this.resumed = undefined;
     const tracker = new ResumeTracker(this.classifier.windowSize, this.classifier.trackedMessages);

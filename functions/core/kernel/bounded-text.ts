@@ -18,16 +18,19 @@ export const MAX_ID_CHARS = 998;
 const MARKER_ROOM = 64;
 
 /**
- * `value` cut to `max` characters with a marker, or unchanged when it fits. The cut never splits a
- * surrogate pair (an emoji in a subject): half a pair is no character, and JSON and UTF-8 readers
- * downstream refuse or replace it.
+ * The first `end` UTF-16 units of `value`, one fewer when the cut would split a surrogate pair (an
+ * emoji): half a pair is no character, and JSON and UTF-8 readers downstream refuse or replace it.
  */
+export function cutWhole(value: string, end: number): string {
+  const code = value.charCodeAt(end - 1);
+  return value.slice(0, code >= 0xd800 && code <= 0xdbff ? end - 1 : end);
+}
+
+/** `value` cut to `max` characters (never inside a surrogate pair) with a marker, or unchanged when it fits. */
 export function bounded(value: string, max: number): string {
   if (value.length <= max) return value;
   const digest = createHash('sha256').update(value, 'utf8').digest('hex').slice(0, 16);
-  const code = value.charCodeAt(max - 1);
-  const end = code >= 0xd800 && code <= 0xdbff ? max - 1 : max;
-  return `${value.slice(0, end)}… [cut: ${value.length} characters, sha256 ${digest}]`;
+  return `${cutWhole(value, max)}… [cut: ${value.length} characters, sha256 ${digest}]`;
 }
 
 /**

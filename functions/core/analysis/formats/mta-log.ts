@@ -1148,7 +1148,9 @@ export class MtaLogReader extends LineReader implements LateTextReader {
     const read = triedLine(timestamp, server, status);
     if (entry.triedLines?.has(read) === true) return;
     const refusal: TriedServer = { server: detach(server), status: detach(status), timestamp, line };
-    if (this.queue.get(key) !== entry && this.recentlyRemoved.get(key) !== entry) {
+    // Reported at once, without a recipient: when its message has no room in the queue, or its
+    // attempt no room for more (see below).
+    const reportAlone = () =>
       this.report(
         entry,
         { recipient: '', eventId: 'DEFER', status: refusal.status },
@@ -1156,6 +1158,8 @@ export class MtaLogReader extends LineReader implements LateTextReader {
         server,
         line,
       );
+    if (this.queue.get(key) !== entry && this.recentlyRemoved.get(key) !== entry) {
+      reportAlone();
       return;
     }
     // Refusals named or handed on belong to another attempt (newest first, a later one): this one
@@ -1172,13 +1176,7 @@ export class MtaLogReader extends LineReader implements LateTextReader {
       // Not kept (and so not known again if read twice: the run counts its repeat): never lost unsaid.
       this.triedUnkept++;
       this.firstTriedUnkept ??= line;
-      this.report(
-        entry,
-        { recipient: '', eventId: 'DEFER', status: refusal.status },
-        timestamp,
-        server,
-        line,
-      );
+      reportAlone();
       return;
     }
     entry.tried.push(refusal);

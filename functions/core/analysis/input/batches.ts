@@ -3,7 +3,7 @@
  * (parse-input.ts) and the logs and JSON read by their own readers (parse-text.ts).
  */
 import { setImmediate as nextTurn } from 'node:timers/promises';
-import { boundedId } from '../../kernel/bounded-text.js';
+import { boundedId, MAX_ID_CHARS } from '../../kernel/bounded-text.js';
 import { firstIssueLine } from '../../kernel/issues.js';
 import { relayRejectionIn } from '../evidence/rejections.js';
 import type { SkipReason } from '../formats/format-adapter.js';
@@ -134,7 +134,8 @@ export function acceptEvent(
 ): void {
   for (const name of IDENTITIES) {
     const value = event[name];
-    if (value !== undefined) event[name] = boundedId(value);
+    // Written only when it changes: almost every value fits, and this runs for every row.
+    if (value !== undefined && value.length > MAX_ID_CHARS) event[name] = boundedId(value);
   }
   const rejection = relayRejectionIn(event.recipientStatus);
   if (rejection) {
