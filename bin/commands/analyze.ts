@@ -155,7 +155,7 @@ function correlationText(correlation: {
   const parts: string[] = [];
   if (own > 0) {
     const what = plural(own, "of this run's refusals is", "of this run's refusals are");
-    parts.push(`${what} forwarding, proven by receipts in earlier runs`);
+    parts.push(`${what} forwarding, proven by receipts in another file of the run or in earlier runs`);
   }
   if (earlier > 0) {
     const what = plural(earlier, 'refusal stored by earlier runs is', 'refusals stored by earlier runs are');

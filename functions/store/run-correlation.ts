@@ -49,13 +49,19 @@ type CorrelationStore = Pick<
   Pick<SourceUpdates, 'moveToForwarding'>;
 
 /**
- * True when the store holds an upload other than this run's: otherwise there is nothing to
- * correlate with (a first run into a new store), and the lookups are skipped. One small Query.
+ * True when a receipt of another upload can be in the index: the store holds an upload other than
+ * this run's, or the run read more than one. A first run of one file into a new store has nothing
+ * to correlate with, and the lookups are skipped (one small Query). A run of several files has: the
+ * classifier remembers only so many messages (and waits only so many events for evidence), so a
+ * day's logs of two servers, the forwarding on one and the refusal on the other, may be read too far
+ * apart for it; the index holds every receipt of the run, so the correlation settles them as a
+ * second run of the same files would.
  */
 async function storeHasOtherUploads(
   store: CorrelationStore,
   runSources: ReadonlySet<string>,
 ): Promise<boolean> {
+  if (runSources.size > 1) return true;
   const page = await store.listSources({ limit: runSources.size + 1 });
   return page.items.some((source) => !runSources.has(source.id));
 }
@@ -93,8 +99,8 @@ export async function correlateRun(
     return changed;
   };
 
-  // 1. This run's candidates against receipts recorded by any run (this run's own are skipped by
-  //    `correlatingEntries`: within a run the classifier has already used them).
+  // 1. This run's candidates against receipts recorded by any run, this one's other files included
+  //    (a file's own receipts are skipped by `correlatingEntries`: the classifier has used them).
   const candidates = run.candidates();
   if (candidates.size > 0) {
     const found = await index.lookup(candidates.keys());
