@@ -96,6 +96,7 @@ export async function analyzeIntoStore(
     // A run that fails leaves its unsettled item (writes may still be landing): the next run recounts.
     const result = await analyze(inputs, {
       ...options,
+      correlatedAtEnd: true,
       sink,
       batchSize: STORE_BATCH_SIZE,
       writesInFlight: STORE_WRITES_IN_FLIGHT,

@@ -63,22 +63,24 @@ async function twoServersLogs(): Promise<{ first: string; second: string }> {
 
 const domains = parseAcceptedDomains('contoso.com', 'test');
 
-/** The run's finding for the refused recipient, as the classifier alone reads it (no store). */
-async function classifierAlone(paths: string[]): Promise<Finding | undefined> {
+/** A run without a store (as `--no-store`): the finding for the refused recipient, and the run. */
+async function withoutStore(paths: string[], tracked = TRACKED) {
   const found: Finding[] = [];
-  await analyze(await localInputs(paths), {
+  const result = await analyze(await localInputs(paths), {
     domains,
-    maxTrackedMessages: TRACKED,
+    maxTrackedMessages: tracked,
     sink: { putFindings: async (findings) => found.push(...findings), putSource: async () => undefined },
   });
-  return found.find((finding) => finding.recipient === REFUSED);
+  return { finding: found.find((finding) => finding.recipient === REFUSED), result };
 }
+
+const FORGOTTEN = 'FORWARDING_EVIDENCE_FORGOTTEN';
 
 describe('forwarding read too far apart for the classifier, in one run of several files', () => {
   it('is settled by the end-of-run correlation with the run’s other file, counted so on its record', async () => {
     const { first, second } = await twoServersLogs();
     // The premise: the classifier alone has forgotten the REDIRECT by the time it reads the refusal.
-    expect((await classifierAlone([first, second]))?.scenario).toBe('foreign-sender-domain');
+    expect((await withoutStore([first, second])).finding?.scenario).toBe('foreign-sender-domain');
 
     const { result, correlation } = await analyzeIntoStore(dynamo, await localInputs([first, second]), {
       domains,
@@ -97,6 +99,27 @@ describe('forwarding read too far apart for the classifier, in one run of severa
     );
     expect(secondRecord?.findingsByScenario.forwarding).toBe(1);
     expect(result.findingsByScenario.forwarding).toBe(1);
+    // Settled: no record says the evidence was forgotten.
+    expect(result.sources.flatMap((source) => source.notes ?? []).map((note) => note.code)).not.toContain(
+      FORGOTTEN,
+    );
+  });
+
+  it('is noted on the refusal’s file by a run without a store, which cannot settle it', async () => {
+    const { first, second } = await twoServersLogs();
+    const { result } = await withoutStore([first, second]);
+    const notes = result.sources.map((source) =>
+      (source.notes ?? []).filter((note) => note.code === FORGOTTEN),
+    );
+    expect(notes[0]).toEqual([]);
+    expect(notes[1]).toHaveLength(1);
+    expect(notes[1]?.[0]?.message).toMatch(
+      /^1 refusal read as foreign-sender-domain .* more than 10 messages before/,
+    );
+    // Remembering every message, the same run reads it as forwarding and notes nothing.
+    const remembering = await withoutStore([first, second], 1_000);
+    expect(remembering.finding?.scenario).toBe('forwarding');
+    expect(remembering.result.sources.flatMap((source) => source.notes ?? [])).toEqual([]);
   });
 
   it('leaves a refusal in its own file to the classifier: one file alone is not correlated with itself', async () => {

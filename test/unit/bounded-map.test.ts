@@ -70,6 +70,18 @@ describe('BoundedMap', () => {
     expect([...map.keys()].slice(0, 2)).toEqual([5, 10_000]);
   });
 
+  it('tells of each entry it forgets for the limit, not of those the caller deletes', () => {
+    const forgotten: [string, number][] = [];
+    const map = new BoundedMap<string, number>(2, (key, value) => forgotten.push([key, value]));
+    map.set('a', 1);
+    map.set('b', 2);
+    map.delete('a');
+    map.set('c', 3); // room left by the delete: nothing forgotten
+    map.set('d', 4); // b is the oldest now
+    expect(forgotten).toEqual([['b', 2]]);
+    expect([...map.keys()]).toEqual(['c', 'd']);
+  });
+
   it('rejects a limit that is not a positive integer', () => {
     expect(() => new BoundedMap(0)).toThrow(RangeError);
   });

@@ -47,6 +47,7 @@ import {
   countRows,
   listSkipped,
   noteEvidenceNotJoined,
+  noteForwardingForgotten,
   noteUnseen,
   settleFailure,
   settleRead,
@@ -116,6 +117,12 @@ export interface AnalyzeOptions {
    */
   interrupted?: (() => boolean) | undefined;
   now?: (() => Date) | undefined;
+  /**
+   * True when the caller looks the run's `foreign-sender-domain` refusals up in an index of every
+   * receipt the run read, once it ends (a run into a store: store/run-correlation.ts): forwarding
+   * evidence the classifier forgot for its bound is found there, so the files' records do not note it.
+   */
+  correlatedAtEnd?: boolean | undefined;
 }
 
 export interface AnalysisResult {
@@ -172,6 +179,8 @@ class AnalysisRun {
   private readonly batchSize: number;
   /** How many skipped rows a source record lists one by one. */
   private readonly maxSkipped: number;
+  /** See `AnalyzeOptions.correlatedAtEnd`. */
+  private readonly correlatedAtEnd: boolean;
   /** One source record per input, by source id, in reading order. */
   private readonly records = new Map<string, SourceRecord>();
   private readonly classifier: StreamingClassifier;
@@ -179,6 +188,8 @@ class AnalysisRun {
   private readonly unjoined = new Map<string, number>();
   /** Per source: findings classified without a part their file said another file had (see `Unseen`). */
   private readonly unseen = new Map<string, { sender: number; sessionStart: number }>();
+  /** Per source: findings whose message's forwarding evidence the classifier forgot (see `EmittedFinding`). */
+  private readonly forgotten = new Map<string, number>();
   /** Distinct findings of the run by scenario; and by sender domain and forwarding origin. */
   private readonly totals = emptyScenarioCounts();
   private readonly tally = new FindingTally();
@@ -210,6 +221,7 @@ class AnalysisRun {
     this.now = options.now ?? (() => new Date());
     this.batchSize = options.batchSize ?? 500;
     this.maxSkipped = options.maxSkippedListed ?? 100;
+    this.correlatedAtEnd = options.correlatedAtEnd === true;
     this.writes = new WritePipeline(options.writesInFlight ?? 1);
     this.inbound = new InboundEntries(options.domains);
     this.classifier = new StreamingClassifier({
@@ -217,6 +229,7 @@ class AnalysisRun {
       windowEvents: options.windowEvents,
       maxTrackedMessages: options.maxTrackedMessages,
       inboundConnectors: options.inboundConnectors,
+      noteForgotten: options.correlatedAtEnd !== true,
       released: (event) => this.resumed?.released(event) ?? false,
       // A repeat in a row an earlier invocation counted was counted there.
       onDuplicate: (duplicate, first, joined) => {
@@ -397,6 +410,9 @@ class AnalysisRun {
       if (late !== undefined) noteEvidenceNotJoined(record, late);
       const unseen = this.unseen.get(sourceId);
       if (unseen !== undefined) noteUnseen(record, unseen);
+      const forgotten = this.forgotten.get(sourceId);
+      if (forgotten !== undefined && !this.correlatedAtEnd)
+        noteForwardingForgotten(record, forgotten, this.classifier.trackedMessages);
     }
   }
 
@@ -492,9 +508,10 @@ class AnalysisRun {
 
   /** Moves emitted findings into the write buffer and the per-source and per-run counters. */
   private collect(emitted: EmittedFinding[]): void {
-    for (const { finding, origin, unseen } of emitted) {
+    for (const { finding, origin, unseen, forgotten } of emitted) {
       this.findings.push(finding);
       if (unseen !== undefined) this.countUnseen(unseen);
+      if (forgotten) this.forgotten.set(origin.sourceId, (this.forgotten.get(origin.sourceId) ?? 0) + 1);
       this.totals[finding.scenario]++;
       const record = this.records.get(origin.sourceId);
       if (record)

@@ -21,6 +21,7 @@ import { type EventOrigin, type Pending, PendingWindow, pendingOf } from './clas
 import { RemediationCache } from './classifier/remediation-cache.js';
 import { Repeats, refusalKey } from './classifier/repeats.js';
 import { UnnamedRecipients } from './classifier/unnamed-recipients.js';
+import { mayBecomeForwarding } from './evidence/correlation.js';
 import { sessionStartUnseen } from './evidence/open-session.js';
 import { senderUnseen } from './evidence/queued-sender.js';
 import { relayRejectionIn } from './evidence/rejections.js';
@@ -41,6 +42,12 @@ export interface ClassifierOptions {
    * remediation names the one that matters to it.
    */
   inboundConnectors?: readonly InboundConnectorInfo[] | undefined;
+  /**
+   * Mark the `foreign-sender-domain` findings whose message's inbound traces were forgotten for the
+   * bound (`EmittedFinding.forgotten`): for a run that no correlation completes afterwards. Costs a
+   * few MB on a long run, so a run into a store, which needs no mark, does not pay it.
+   */
+  noteForgotten?: boolean | undefined;
   /**
    * Told of each rejection that repeats one already pending or emitted: where the repeat came from,
    * where the first occurrence (the one that becomes the finding) came from, and whether the repeat's
@@ -80,6 +87,11 @@ export interface EmittedFinding {
   origin: EventOrigin;
   /** Set when the finding was classified without such a part (its file's notes say so). */
   unseen?: Unseen;
+  /**
+   * Set on a `foreign-sender-domain` finding whose message's inbound traces the run read and then
+   * forgot for its bound (`maxTrackedMessages`): with them it might have been forwarding.
+   */
+  forgotten?: true;
 }
 
 const DEFAULT_WINDOW = 20_000;
@@ -120,7 +132,9 @@ export class StreamingClassifier {
     this.releasedBefore = options.released;
     const tracked = options.maxTrackedMessages ?? DEFAULT_TRACKED;
     this.tracked = tracked;
-    this.evidence = new EvidenceIndex(this.domains, this.inferred, tracked, this.strings);
+    this.evidence = new EvidenceIndex(this.domains, this.inferred, tracked, this.strings, {
+      rememberForgotten: options.noteForgotten === true,
+    });
     this.repeats = new Repeats(tracked, this.strings);
     this.unnamed = new UnnamedRecipients(tracked);
     this.findings = new FindingBuilder(
@@ -264,6 +278,7 @@ export class StreamingClassifier {
     const emitted: EmittedFinding = { finding, origin: item.origin };
     const unseen = this.unseen(item, event);
     if (unseen !== undefined) emitted.unseen = unseen;
+    if (this.evidence.forgotTraces(event.messageId) && mayBecomeForwarding(finding)) emitted.forgotten = true;
     this.output.push(emitted);
   }
 

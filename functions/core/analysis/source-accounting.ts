@@ -3,6 +3,7 @@
  * rows counted and skipped rows listed, then the file's outcome — done, or failed with a stable code
  * and a message that says why in words.
  */
+import { groupDigits } from '../kernel/counts-in-words.js';
 import { ErrorCode, RelayAuditError } from '../kernel/errors.js';
 import type { ParsedBatch } from './input/parse-input.js';
 import {
@@ -125,6 +126,30 @@ export function noteUnseen(record: SourceRecord, unseen: { sender: number; sessi
     });
   }
   addSourceNotes(record, notes);
+}
+
+/**
+ * FORWARDING_EVIDENCE_FORGOTTEN: `count` refusals of the file read as `foreign-sender-domain` whose
+ * message the run had seen arrive for an internal recipient (or be redirected or expanded) more than
+ * `tracked` messages earlier, and forgotten for its bound: a day's logs of several servers, read one
+ * after the other. They may be forwarding, whose fix is another. A run into a store settles them at
+ * its end; a run without one can only say so.
+ */
+export function noteForwardingForgotten(record: SourceRecord, count: number, tracked: number): void {
+  const what =
+    count === 1
+      ? '1 refusal read as foreign-sender-domain is of a message'
+      : `${groupDigits(count)} refusals read as foreign-sender-domain are of messages`;
+  addSourceNotes(record, [
+    {
+      code: 'FORWARDING_EVIDENCE_FORGOTTEN',
+      message:
+        `${what} this run read arriving for an internal address (or redirected, or expanded) more than ` +
+        `${groupDigits(tracked)} messages before the refusal: too far back for the classifier to keep what it ` +
+        `proved. ${count === 1 ? 'It' : 'They'} may be forwarding, whose fix is another. relay-audit analyze into a store (without ` +
+        '--no-store) checks them against every receipt of the run when it ends.',
+    },
+  ]);
 }
 
 /** How many skip reasons the message of a file without usable rows explains. */

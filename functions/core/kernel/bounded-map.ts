@@ -22,7 +22,11 @@ export class BoundedMap<K, V> extends Map<K, V> {
   /** Entries of `order` past `head` whose key was deleted by a caller (or set again since). */
   private stale = 0;
 
-  public constructor(private readonly limit: number) {
+  /** @param onEvict told of each entry forgotten for the limit (not of those the caller deletes). */
+  public constructor(
+    private readonly limit: number,
+    private readonly onEvict?: (key: K, value: V) => void,
+  ) {
     super();
     if (!Number.isInteger(limit) || limit < 1)
       throw new RangeError(`limit must be a positive integer, got ${limit}`);
@@ -56,7 +60,11 @@ export class BoundedMap<K, V> extends Map<K, V> {
     while (this.head < order.length) {
       const oldest = order[this.head] as K;
       order[this.head++] = undefined as K;
-      if (super.delete(oldest)) break;
+      const value = this.onEvict === undefined ? undefined : super.get(oldest);
+      if (super.delete(oldest)) {
+        this.onEvict?.(oldest, value as V);
+        break;
+      }
       this.stale--; // a key deleted by a caller since: passed over
     }
     // Drop the consumed front now and then, so the array stays about as small as the map.

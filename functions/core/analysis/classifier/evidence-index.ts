@@ -10,6 +10,7 @@
 import { BoundedMap } from '../../kernel/bounded-map.js';
 import { detach, type StringPool } from '../../kernel/strings.js';
 import type { DomainOracle, InferredDomains } from '../../organisation/accepted-domains.js';
+import { HashedMessageIds } from '../evidence/hashed-message-ids.js';
 import { compareTraces, type InboundTrace, inboundTraceOf, isReceipt } from '../evidence/inbound-trace.js';
 import { OpenSessions } from '../evidence/open-session.js';
 import { OutsideReceipts } from '../evidence/outside-receipts.js';
@@ -99,8 +100,16 @@ function envelopeKey(event: TraceEvent): { key: string; byMessage: boolean } | u
   return { key: `message:${event.messageId}`, byMessage: true };
 }
 
+/** Message-IDs whose inbound traces the index forgot, remembered (as hashes: a few MB at most) up to this many. */
+const MAX_FORGOTTEN = 200_000;
+
 export class EvidenceIndex {
   private readonly traces: BoundedMap<string, InboundTrace[]>;
+  /**
+   * Messages whose inbound traces were forgotten for the bound: a refusal of one read later is
+   * classified without the evidence that would make it forwarding (see `forgotTraces`).
+   */
+  private readonly forgotten = new HashedMessageIds();
   /** Receipts for outside recipients: kept apart, so that relayed mail evicts no evidence. */
   private readonly outside: OutsideReceipts;
   private readonly contexts: BoundedMap<string, MessageContext>;
@@ -116,14 +125,23 @@ export class EvidenceIndex {
   /**
    * @param inferred the domains being inferred from the logs, when no list was given
    * @param tracked how many messages each index remembers
+   * @param options.rememberForgotten keep which messages' traces were forgotten (`forgotTraces`)
    */
   public constructor(
     private readonly domains: DomainOracle,
     private readonly inferred: InferredDomains | undefined,
     tracked: number,
     private readonly strings: StringPool,
+    options: { rememberForgotten?: boolean } = {},
   ) {
-    this.traces = new BoundedMap(tracked);
+    this.traces = new BoundedMap(
+      tracked,
+      options.rememberForgotten
+        ? (messageId) => {
+            if (this.forgotten.size < MAX_FORGOTTEN) this.forgotten.add(messageId);
+          }
+        : undefined,
+    );
     this.outside = new OutsideReceipts(tracked);
     this.contexts = new BoundedMap(tracked);
     this.envelopes = new BoundedMap(tracked);
@@ -223,6 +241,15 @@ export class EvidenceIndex {
     const outside = this.outside.of(messageId);
     if (named === undefined && outside === undefined) return own ?? NO_TRACES;
     return [...(own ?? NO_TRACES), ...(named ?? NO_TRACES), ...(outside ?? NO_TRACES)];
+  }
+
+  /**
+   * True when inbound traces of message `messageId` were read and then forgotten for the bound (more
+   * than `tracked` other messages came between): a refusal of it now lacks what they proved. None
+   * of it kept now: a trace read again since is known again.
+   */
+  public forgotTraces(messageId: string | undefined): boolean {
+    return messageId !== undefined && !this.traces.has(messageId) && this.forgotten.has(messageId);
   }
 
   /**
