@@ -45,8 +45,8 @@ describe('relay-audit analyze', () => {
     );
     expect(forwarded.trim().split('\n').slice(1)).toEqual([
       '       2  kate@contoso.com               mailbox forwarding or redirect (REDIRECT)',
-      '       1  ben@contoso.com                mailbox forwarding or redirect (REDIRECT)',
-      '       1  j.weber@contoso.com            mailbox forwarding or redirect (REDIRECT)',
+      '       1  ben@contoso.com                Inbox rule',
+      '       1  j.weber@contoso.com            Inbox rule',
     ]);
     expect(out.stdout).toMatch(/Next step: /);
     // The note names the command that reads this very store (a path with a space is quoted).
@@ -211,9 +211,12 @@ describe('relay-audit findings', () => {
       ]) {
         expect(finding).toHaveProperty(key);
       }
-      // The sample logs' forwarding is each a mailbox's REDIRECT row: the finding names the mailbox.
+      // The sample logs' forwarding is each a mailbox's REDIRECT row (by its forwarding address, or
+      // written by an Inbox rule: source MAILBOXRULE): the finding names the mailbox, and how.
       expect(finding.forwardedFrom).toMatchObject({
-        kind: 'redirect',
+        kind: (finding.evidence as { kind: string }[]).some((item) => item.kind === 'mailbox-rule')
+          ? 'mailbox-rule'
+          : 'redirect',
         address: expect.stringMatching(/@contoso\.com$/),
       });
       expect(finding.remediation).toMatchObject({
@@ -324,7 +327,9 @@ describe('relay-audit findings', () => {
     expect(origins).toMatch(
       /kate@tailspintoys\.com: .*\(2 refusals\)\n {6}Get-Mailbox -Identity 'kate@contoso\.com' \|/,
     );
-    expect(origins).toMatch(/^ {2}- Start with ben@contoso\.com: /m);
+    // ben@'s is an Inbox rule's REDIRECT (source MAILBOXRULE): its rules, not its forwarding address.
+    expect(origins).toMatch(/^ {2}- Start with the Inbox rules of ben@contoso\.com: /m);
+    expect(origins).toMatch(/\n {6}Get-InboxRule -Mailbox 'ben@contoso\.com'/);
   });
 });
 

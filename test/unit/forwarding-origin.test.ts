@@ -9,7 +9,11 @@
 import { describe, expect, it } from 'vitest';
 import { reclassifyAsForwarding } from '../../functions/core/analysis/evidence/correlation.js';
 import type { InboundEntry } from '../../functions/core/analysis/evidence/inbound-entry.js';
-import { forwardingOrigin, type InboundTrace } from '../../functions/core/analysis/evidence/inbound-trace.js';
+import {
+  forwardingOrigin,
+  type InboundTrace,
+  inboundTraceOf,
+} from '../../functions/core/analysis/evidence/inbound-trace.js';
 import type { ForwardingOrigin } from '../../functions/core/analysis/model/findings.js';
 import { adviceFor } from '../../functions/core/analysis/remediation/forwarding-lead.js';
 import { remediationFor } from '../../functions/core/analysis/remediation/index.js';
@@ -77,6 +81,32 @@ describe('which internal address a forwarded message is traced to', () => {
       kind: 'mailbox-rule',
       address: 'kate@contoso.com',
     });
+  });
+
+  it('names an Inbox rule’s REDIRECT (source MAILBOXRULE) as the mailbox’s rule, not its forwarding', () => {
+    const row = {
+      eventId: 'REDIRECT',
+      source: 'MAILBOXRULE',
+      recipient: OUTSIDE,
+      relatedRecipient: 'kate@contoso.com',
+      line: 18,
+    } as const;
+    const trace = inboundTraceOf(row);
+    expect(trace).toMatchObject({
+      kind: 'redirect',
+      recipient: 'kate@contoso.com',
+      target: OUTSIDE,
+      byRule: true,
+    });
+    expect(
+      forwardingOrigin([received('kate@contoso.com'), trace as InboundTrace], OUTSIDE, internal),
+    ).toEqual({
+      kind: 'mailbox-rule',
+      address: 'kate@contoso.com',
+    });
+    // The same row written by routing (the mailbox's forwarding address) stays a redirect.
+    const routed = inboundTraceOf({ ...row, source: 'ROUTING' });
+    expect(forwardingOrigin([routed as InboundTrace], OUTSIDE, internal)?.kind).toBe('redirect');
   });
 
   it('names nobody when two internal recipients received the message', () => {

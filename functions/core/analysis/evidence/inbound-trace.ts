@@ -31,6 +31,12 @@ export interface InboundTrace {
   eventId: string;
   line: number;
   /**
+   * Set on a redirect an Inbox rule made (source `MAILBOXRULE`, event `REDIRECT`: the rule of the
+   * mailbox `recipient` redirected the message to `target`): forwarding by that mailbox's rules,
+   * not by its forwarding address.
+   */
+  byRule?: true;
+  /**
    * The file the row was read from: evidence for a refusal in another file says which file its line
    * is in. Left unset by {@link inboundTraceOf}, which sees the row only.
    */
@@ -143,6 +149,7 @@ export function inboundTraceOf(event: EvidenceFields): InboundTrace | undefined 
       line: event.line,
     };
     if (recipient !== undefined) trace.target = recipient;
+    if (event.source === 'MAILBOXRULE') trace.byRule = true;
     return trace;
   }
   if (event.source === 'MAILBOXRULE') {
@@ -261,7 +268,7 @@ export function forwardingOrigin(
   const making = tracesMaking(inbound, refused).flatMap((trace) => {
     const { kind, recipient } = trace;
     return isRoutingKind(kind) && recipient !== undefined && isInternal(recipient)
-      ? [{ kind, address: recipient, target: trace.target }]
+      ? [{ kind: trace.byRule ? ('mailbox-rule' as const) : kind, address: recipient, target: trace.target }]
       : [];
   });
   const maker = making.find((step) => step.target === refused) ?? making[0];

@@ -24,7 +24,9 @@ function routingDetail(trace: InboundTrace, file: string | undefined): string {
   const what =
     trace.kind === 'expand'
       ? `the distribution group ${trace.recipient} has the member ${target}`
-      : `${trace.recipient} was ${trace.kind === 'redirect' ? 'redirected' : 'resolved'} to ${target}`;
+      : trace.byRule
+        ? `an inbox rule of ${trace.recipient} redirected the message to ${target}`
+        : `${trace.recipient} was ${trace.kind === 'redirect' ? 'redirected' : 'resolved'} to ${target}`;
   return `${trace.eventId} on ${placeOf(trace, file)}: ${what}`;
 }
 
@@ -66,7 +68,10 @@ export const forwarding: ScenarioRule = {
             detail: `the same Message-ID was ${trace.kind === 'delivered-to' ? 'delivered' : 'received'} for ${trace.recipient} (${trace.eventId}, ${placeOf(trace, input.file)})`,
           });
       } else if (internal && making.includes(trace)) {
-        add({ kind: `${trace.kind}-event`, detail: routingDetail(trace, input.file) });
+        add({
+          kind: trace.byRule ? 'mailbox-rule' : `${trace.kind}-event`,
+          detail: routingDetail(trace, input.file),
+        });
       }
     }
     if (evidence.length === 0) return NO_MATCH;
