@@ -64,11 +64,12 @@ async function twoServersLogs(): Promise<{ first: string; second: string }> {
 const domains = parseAcceptedDomains('contoso.com', 'test');
 
 /** A run without a store (as `--no-store`): the finding for the refused recipient, and the run. */
-async function withoutStore(paths: string[], tracked = TRACKED) {
+async function withoutStore(paths: string[], tracked = TRACKED, windowEvents?: number) {
   const found: Finding[] = [];
   const result = await analyze(await localInputs(paths), {
     domains,
     maxTrackedMessages: tracked,
+    windowEvents,
     sink: { putFindings: async (findings) => found.push(...findings), putSource: async () => undefined },
   });
   return { finding: found.find((finding) => finding.recipient === REFUSED), result };
@@ -129,5 +130,59 @@ describe('forwarding read too far apart for the classifier, in one run of severa
       maxTrackedMessages: TRACKED,
     });
     expect(correlation.ownReclassified).toEqual([]);
+  });
+});
+
+/**
+ * The samples' two logs as one file sorted newest first (`Sort-Object Timestamp -Descending`), with
+ * `between` receipts of other outside mail read between the refusal and the rows that show its
+ * message arriving (another server's rows, in the per-server recipe).
+ */
+async function newestFirst(between: number): Promise<string> {
+  const lines = async (name: string) =>
+    (await readFile(join(SAMPLES, name), 'utf8'))
+      .replace(/^\uFEFF/, '')
+      .trimEnd()
+      .split('\n');
+  const [first, second] = await Promise.all([
+    lines('MSGTRK2026112800-1.LOG'),
+    lines('MSGTRK2026112800-2.LOG'),
+  ]);
+  const header = first.filter((line) => line.startsWith('#'));
+  const rows = (all: string[]) => all.filter((line) => !line.startsWith('#')).reverse();
+  const receipt = first.find((line) => line.includes(FORWARDED) && line.includes(',RECEIVE,')) as string;
+  const others = Array.from({ length: between }, (_, n) =>
+    receipt
+      .replace(FORWARDED, `other-${n}@mail.fabrikam.com`)
+      .replace('21583961239', String(32_000_000_000 + n)),
+  );
+  const path = join(dir, 'newest-first.LOG');
+  await writeFile(path, `${[...header, ...rows(second), ...others, ...rows(first)].join('\n')}\n`);
+  return path;
+}
+
+describe('forwarding evidence read after the refusal was classified (a file newest first)', () => {
+  const LATE = 'FORWARDING_EVIDENCE_LATE';
+
+  it('notes the refusal’s file with the window that would have held the evidence, which then does', async () => {
+    const path = await newestFirst(40);
+    const narrow = await withoutStore([path], 1_000, 10);
+    expect(narrow.finding?.scenario).toBe('foreign-sender-domain');
+    const notes = (narrow.result.sources[0]?.notes ?? []).filter((note) => note.code === LATE);
+    expect(notes).toHaveLength(1);
+    const suggested = Number(/--window (\d+)/.exec(notes[0]?.message ?? '')?.[1]);
+    expect(notes[0]?.message).toMatch(/^1 refusal read as foreign-sender-domain was classified before rows/);
+    expect(suggested).toBeGreaterThan(40);
+
+    const wide = await withoutStore([path], 1_000, suggested);
+    expect(wide.finding?.scenario).toBe('forwarding');
+    expect(wide.result.sources[0]?.notes ?? []).toEqual([]);
+  });
+
+  it('says nothing of a file read oldest first, whatever the window', async () => {
+    const { first, second } = await twoServersLogs();
+    const { finding, result } = await withoutStore([first, second], 1_000, 10);
+    expect(finding?.scenario).toBe('forwarding');
+    expect(result.sources.flatMap((source) => source.notes ?? [])).toEqual([]);
   });
 });

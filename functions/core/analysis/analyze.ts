@@ -48,6 +48,7 @@ import {
   listSkipped,
   noteEvidenceNotJoined,
   noteForwardingForgotten,
+  noteForwardingLate,
   noteUnseen,
   settleFailure,
   settleRead,
@@ -413,6 +414,8 @@ class AnalysisRun {
       const forgotten = this.forgotten.get(sourceId);
       if (forgotten !== undefined && !this.correlatedAtEnd)
         noteForwardingForgotten(record, forgotten, this.classifier.trackedMessages);
+      const lateEvidence = this.classifier.lateEvidence.get(sourceId);
+      if (lateEvidence !== undefined) noteForwardingLate(record, lateEvidence, this.classifier.windowSize);
     }
   }
 

@@ -17,6 +17,7 @@ import { type DomainOracle, InferredDomains } from '../organisation/accepted-dom
 import type { InboundConnectorInfo } from '../organisation/connector-info.js';
 import { EvidenceIndex } from './classifier/evidence-index.js';
 import { FindingBuilder, ruleInputOf } from './classifier/finding-builder.js';
+import { type LateCount, LateEvidence } from './classifier/late-evidence.js';
 import { type EventOrigin, type Pending, PendingWindow, pendingOf } from './classifier/pending-window.js';
 import { RemediationCache } from './classifier/remediation-cache.js';
 import { Repeats, refusalKey } from './classifier/repeats.js';
@@ -123,6 +124,9 @@ export class StreamingClassifier {
   private readonly findings: FindingBuilder;
   private output: EmittedFinding[] = [];
   private seq = 0;
+  /** The time of the last event read: a refusal released with older rows still coming is remembered in `late`. */
+  private latestRead: string | undefined;
+  private readonly late: LateEvidence;
 
   public constructor(options: ClassifierOptions) {
     this.domains = options.domains;
@@ -137,6 +141,7 @@ export class StreamingClassifier {
     });
     this.repeats = new Repeats(tracked, this.strings);
     this.unnamed = new UnnamedRecipients(tracked);
+    this.late = new LateEvidence(tracked);
     this.findings = new FindingBuilder(
       this.domains,
       new RemediationCache(this.domains, options.inboundConnectors),
@@ -159,7 +164,9 @@ export class StreamingClassifier {
   ): void {
     const seq = ++this.seq;
     this.stats.events++;
-    this.evidence.observe(event, origin.file, rejection ? origin.format : undefined);
+    this.latestRead = event.timestamp;
+    if (this.evidence.observe(event, origin.file, rejection ? origin.format : undefined) && event.messageId)
+      this.late.observe(event.messageId, seq);
     // Filled now from files read before, so that the refusal is known by its message at once.
     if (rejection)
       for (const filled of this.evidence.handedOn(event)) this.enqueue(seq, filled, rejection, origin);
@@ -176,6 +183,14 @@ export class StreamingClassifier {
     if (count <= 0) return 0;
     this.release(this.window.seqOf(count) as number);
     return count;
+  }
+
+  /**
+   * Per file (source id): `foreign-sender-domain` refusals classified before evidence of their
+   * message read later in the run, past the window (see classifier/late-evidence.ts).
+   */
+  public get lateEvidence(): ReadonlyMap<string, LateCount> {
+    return this.late.bySource();
   }
 
   /** How many events a refusal waits for correlating evidence. */
@@ -278,7 +293,12 @@ export class StreamingClassifier {
     const emitted: EmittedFinding = { finding, origin: item.origin };
     const unseen = this.unseen(item, event);
     if (unseen !== undefined) emitted.unseen = unseen;
-    if (this.evidence.forgotTraces(event.messageId) && mayBecomeForwarding(finding)) emitted.forgotten = true;
+    if (mayBecomeForwarding(finding)) {
+      if (this.evidence.forgotTraces(event.messageId)) emitted.forgotten = true;
+      // Rows older than the refusal are still being read (newest first): its arrival may come yet.
+      if (event.messageId !== undefined && this.latestRead !== undefined && this.latestRead < event.timestamp)
+        this.late.release(event.messageId, item.seq, item.origin.sourceId);
+    }
     this.output.push(emitted);
   }
 

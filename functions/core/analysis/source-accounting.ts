@@ -152,6 +152,35 @@ export function noteForwardingForgotten(record: SourceRecord, count: number, tra
   ]);
 }
 
+/**
+ * FORWARDING_EVIDENCE_LATE: `late.count` refusals of the file read as `foreign-sender-domain` before
+ * rows of their message that may prove forwarding, read up to `late.gap` events later, past the
+ * window (a file sorted newest first, several servers' logs in it one after the other). The window
+ * that would have held them is the fix, and the note names it.
+ */
+export function noteForwardingLate(
+  record: SourceRecord,
+  late: { count: number; gap: number },
+  window: number,
+): void {
+  const what =
+    late.count === 1
+      ? '1 refusal read as foreign-sender-domain was classified'
+      : `${groupDigits(late.count)} refusals read as foreign-sender-domain were classified`;
+  // A quarter more than the largest distance seen, in thousands: room for the refusals not yet seen.
+  const wider = Math.ceil((late.gap * 1.25) / 1000) * 1000;
+  addSourceNotes(record, [
+    {
+      code: 'FORWARDING_EVIDENCE_LATE',
+      message:
+        `${what} before rows of ${late.count === 1 ? 'its message' : 'their messages'} that show it arriving for an internal address ` +
+        `(or redirected, or expanded), read up to ${groupDigits(late.gap)} events later: past the ${groupDigits(window)} events ` +
+        `a refusal waits (rows newest first, or several servers' rows one after the other). ${late.count === 1 ? 'It' : 'They'} may be ` +
+        `forwarding. Analyse the file again with --window ${wider}, or with its rows oldest first.`,
+    },
+  ]);
+}
+
 /** How many skip reasons the message of a file without usable rows explains. */
 const REASONS_EXPLAINED = 3;
 

@@ -153,9 +153,11 @@ export class EvidenceIndex {
    * Indexes what later (or earlier) refusals may need: inbound traces, message context, domains.
    * `file` is the event's file: a refusal read from another file names it beside the trace's line;
    * `refusedIn` is its format when it is a relay refusal (an MTA's refusals name their queued
-   * message: evidence/queued-sender.ts).
+   * message: evidence/queued-sender.ts). True when it kept an inbound trace of the row's message
+   * that may prove forwarding (not a receipt for an outside address).
    */
-  public observe(event: TraceEvent, file?: string, refusedIn?: FormatId): void {
+  public observe(event: TraceEvent, file?: string, refusedIn?: FormatId): boolean {
+    let kept = false;
     const { eventId, recipient } = event;
     this.queued.observe(event, refusedIn);
     this.sessions.observe(event);
@@ -184,6 +186,7 @@ export class EvidenceIndex {
           const list = this.traces.get(messageId);
           if (!list) this.traces.set(detach(messageId), [trace]);
           else keepRanked(list, trace);
+          kept = true;
         }
       }
     }
@@ -211,6 +214,7 @@ export class EvidenceIndex {
       if (messageId !== undefined)
         this.contexts.set(detach(messageId), withRow(this.contexts.get(messageId), row));
     }
+    return kept;
   }
 
   /** The context of the refusal's trace id, else of its Message-ID. */

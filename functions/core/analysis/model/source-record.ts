@@ -37,7 +37,8 @@ export const SourceNote = z.object({
    * recipients lines out of order left untold, or whose attempt the file ended during, the next file
    * not in the run), `NUL_BYTES_REMOVED`; text logs: `NOT_UTF8_LINES`; IIS SMTP logs: `SESSIONS_INTERLEAVED`
    * (sessions to one remote open at once), `ANSWERS_UNPAIRED` (replies whose command is not logged);
-   * `FORWARDING_EVIDENCE_FORGOTTEN` (refusals whose forwarding evidence the run read too far back to keep).
+   * `FORWARDING_EVIDENCE_FORGOTTEN` (refusals whose forwarding evidence the run read too far back to keep),
+   * `FORWARDING_EVIDENCE_LATE` (refusals classified before such evidence, read past the window).
    */
   code: z.string(),
   message: z.string().max(MAX_NOTE_CHARS),
