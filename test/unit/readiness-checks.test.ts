@@ -297,22 +297,22 @@ describe.skipIf(!opensslAvailable())('certificate checks', () => {
   });
 
   describe('certificate-name-mismatch', () => {
-    it('fires when no CN/SAN matches the connector name (a.b.contoso.com is not covered by *.contoso.com)', async () => {
-      const file = await certificate({ commonName: 'a.b.contoso.com', dnsNames: ['a.b.contoso.com'] });
-      const [result] = only(
-        check({ connectors: [connector()], certificates: [file] }),
-        'certificate-name-mismatch',
-      );
+    it('fires when no CN/SAN matches the connector name (smtp.contoso.com is not mail.contoso.com)', async () => {
+      const file = await certificate({ commonName: 'smtp.contoso.com', dnsNames: ['smtp.contoso.com'] });
+      const hcw = connector({ tlsSenderCertificateName: 'mail.contoso.com' });
+      const [result] = only(check({ connectors: [hcw], certificates: [file] }), 'certificate-name-mismatch');
       expect(result?.severity).toBe('error');
-      expect(result?.objects).toEqual(['a.b.contoso.com (a.b.contoso.com.pem)', 'Inbound from EX01']);
-      expect(result?.message).toMatch(/"Inbound from EX01" expects \*\.contoso\.com/);
+      expect(result?.objects).toEqual(['smtp.contoso.com (smtp.contoso.com.pem)', 'Inbound from EX01']);
+      expect(result?.message).toMatch(/"Inbound from EX01" expects mail\.contoso\.com/);
     });
 
-    it('fires when the certificate is only for the bare domain contoso.com', async () => {
-      const file = await certificate({ commonName: 'contoso.com', dnsNames: ['contoso.com'] });
-      expect(
-        fired(check({ connectors: [connector()], certificates: [file] }), 'certificate-name-mismatch'),
-      ).toBe(true);
+    it('does not fire for the bare domain contoso.com, nor a name deeper below it: *.contoso.com is the domain and all subdomains', async () => {
+      for (const name of ['contoso.com', 'a.b.contoso.com']) {
+        const file = await certificate({ commonName: name, dnsNames: [name] });
+        expect(
+          fired(check({ connectors: [connector()], certificates: [file] }), 'certificate-name-mismatch'),
+        ).toBe(false);
+      }
     });
 
     it('does not fire when a wildcard SAN covers the connector host name', async () => {
@@ -332,7 +332,7 @@ describe.skipIf(!opensslAvailable())('certificate checks', () => {
       const results = runReadinessChecks({
         acceptedDomains: domains,
         at: AT,
-        connectors: [connector()],
+        connectors: [connector({ tlsSenderCertificateName: 'mail.contoso.com' })],
         certificates: [file],
       });
       expect(only(results, 'certificate-name-mismatch')[0]?.remediation.commands[0]).toBe(

@@ -106,6 +106,16 @@ describe('parseInboundConnectors', () => {
     ]);
   });
 
+  it('reads a TlsCertificate object whose TlsCertificateName holds the X.500 form as the string form is read', () => {
+    const x500 = '<I>CN=Contoso Issuing CA, O=Contoso<S>CN=*.contoso.com, O=Contoso, C=US';
+    const [asString, asObject] = parse([
+      connector({ TlsSenderCertificateName: x500 }),
+      connector({ TlsSenderCertificateName: { CertificateDomain: null, TlsCertificateName: x500 } }),
+    ]).map((c) => c.tlsSenderCertificateName);
+    expect(asString).toBe('*.contoso.com');
+    expect(asObject).toBe('*.contoso.com');
+  });
+
   it('reads booleans written as True/False strings, and counts a missing Enabled as enabled', () => {
     const [strings, missing] = parse([
       connector({ Enabled: 'False', RequireTls: 'True' }),

@@ -154,31 +154,86 @@ export function certificateText(bytes: Uint8Array, file: string): string {
 }
 
 /**
- * The certificates of the input, as `X509Certificate` accepted them: its PEM `CERTIFICATE` blocks, or
- * one DER certificate. Throws `ConfigFileError` when there is none or one is not a certificate.
+ * PEM labels of an X.509 certificate. `TRUSTED CERTIFICATE` (`openssl x509 -trustout`) is the
+ * certificate followed by OpenSSL's trust settings, and `X509 CERTIFICATE` an old name of
+ * `CERTIFICATE`; `X509Certificate` reads all three (Node parses PEM with OpenSSL's
+ * `PEM_read_bio_X509_AUX`), and the trust settings are not needed.
+ */
+const CERTIFICATE_LABELS = new Set(['CERTIFICATE', 'TRUSTED CERTIFICATE', 'X509 CERTIFICATE']);
+
+/** `-inform DER` for a binary `.p7b` (what Windows' certificate export writes); PEM is openssl's default. */
+const pkcs7Hint = (inform: '' | ' -inform DER') =>
+  `convert a .p7b with: openssl pkcs7${inform} -print_certs -in file.p7b -out file.pem`;
+const PKCS12_HINT =
+  'convert a .pfx or .p12 with: openssl pkcs12 -in file.pfx -nokeys -out file.pem, adding -legacy if ' +
+  'OpenSSL 3 says the algorithm is unsupported';
+
+/** The tag and contents of the DER element at `offset`, or `undefined` when it does not fit in `der`. */
+function derElement(
+  der: Uint8Array,
+  offset: number,
+): { tag: number; start: number; end: number } | undefined {
+  const tag = der[offset];
+  const first = der[offset + 1];
+  if (tag === undefined || first === undefined) return undefined;
+  let start = offset + 2;
+  let length = first;
+  if (first & 0x80) {
+    const octets = first & 0x7f;
+    if (octets === 0 || octets > 4) return undefined;
+    length = 0;
+    for (let index = 0; index < octets; index++) length = length * 256 + (der[start + index] ?? Number.NaN);
+    start += octets;
+  }
+  const end = start + length;
+  return Number.isNaN(end) || end > der.length ? undefined : { tag, start, end };
+}
+
+const DER_SEQUENCE = 0x30;
+const DER_INTEGER = 0x02;
+const DER_OID = 0x06;
+/** `1.2.840.113549.1.7.2`, PKCS #7 signedData: what a `.p7b` holds its certificates in. */
+const SIGNED_DATA_OID = Buffer.from('2a864886f70d010702', 'hex');
+
+/**
+ * What a DER file that is no certificate holds, by its first element: a PKCS #12 (`.pfx`/`.p12`) is
+ * a SEQUENCE that starts with the version INTEGER 3 (RFC 7292), a PKCS #7 `.p7b` a SEQUENCE that
+ * starts with the signedData OID (RFC 2315). The problem to report, with how to convert it.
+ */
+function derProblem(der: Uint8Array): string {
+  const outer = derElement(der, 0);
+  const first = outer?.tag === DER_SEQUENCE ? derElement(der, outer.start) : undefined;
+  const content = first === undefined ? undefined : der.subarray(first.start, first.end);
+  if (first?.tag === DER_INTEGER && content?.length === 1 && content[0] === 3)
+    return `it is a PKCS #12 file (.pfx, .p12), not a certificate (${PKCS12_HINT})`;
+  if (first?.tag === DER_OID && content !== undefined && Buffer.from(content).equals(SIGNED_DATA_OID))
+    return `it is a PKCS #7 file (.p7b), not a certificate (${pkcs7Hint(' -inform DER')})`;
+  return 'it is neither PEM nor a DER certificate';
+}
+
+/**
+ * The certificates of the input, as `X509Certificate` accepted them: its PEM certificate blocks
+ * ({@link CERTIFICATE_LABELS}), or one DER certificate. Throws `ConfigFileError` when there is none
+ * or one is not a certificate.
  */
 export function readCertificates(input: string | Uint8Array, file: string): X509Certificate[] {
   const bytes = typeof input === 'string' ? Buffer.from(input, 'utf8') : Buffer.from(input);
   const blocks = pemBlocks(certificateText(bytes, file));
   if (blocks.length === 0) {
-    if (bytes.length > 0 && bytes[0] === 0x30) {
+    if (bytes.length > 0 && bytes[0] === DER_SEQUENCE) {
       try {
         return [new X509Certificate(bytes)];
       } catch (error) {
-        throw new ConfigFileError(file, 'it is neither PEM nor a DER certificate', CERTIFICATE_EXPECTED, {
-          cause: error,
-        });
+        throw new ConfigFileError(file, derProblem(bytes), CERTIFICATE_EXPECTED, { cause: error });
       }
     }
     const problem = bytes.length === 0 ? 'the file is empty' : 'it contains no PEM block';
     throw new ConfigFileError(file, problem, CERTIFICATE_EXPECTED);
   }
-  const certificates = blocks.filter((block) => block.label === 'CERTIFICATE');
+  const certificates = blocks.filter((block) => CERTIFICATE_LABELS.has(block.label));
   if (certificates.length === 0) {
     const kinds = [...new Set(blocks.map((block) => block.label))].join(', ');
-    const hint = kinds.includes('PKCS7')
-      ? ' (convert a .p7b with: openssl pkcs7 -print_certs -in file.p7b -out file.pem)'
-      : '';
+    const hint = kinds.includes('PKCS7') ? ` (${pkcs7Hint('')})` : '';
     throw new ConfigFileError(file, `it holds no certificate, only ${kinds}${hint}`, CERTIFICATE_EXPECTED);
   }
   return certificates.map((block, index) => {
@@ -202,7 +257,13 @@ export function readCertificates(input: string | Uint8Array, file: string): X509
  * certificate is refused.
  */
 export function parseCertificateFile(input: string | Uint8Array, file: string): CertificateFile {
-  const certificates = readCertificates(input, file);
+  // The same certificate twice is one (`cat cert.pem fullchain.pem` with certbot's files, whose
+  // fullchain starts with the server certificate): not a second server, nor chain.
+  const certificates = [
+    ...new Map(
+      readCertificates(input, file).map((certificate) => [certificate.fingerprint256, certificate]),
+    ).values(),
+  ];
   const issuesNone = (candidate: X509Certificate) => !certificates.some((other) => issued(candidate, other));
   // A CA certificate with DNS names is a server's too: `openssl req -x509` marks its self-signed
   // certificates CA:TRUE.

@@ -36,9 +36,22 @@ function normaliseCertificateName(text: string): string | undefined {
 }
 
 /**
- * `TlsSenderCertificateName`: `null`, the domain form (`*.contoso.com`, `mail.contoso.com`), the
- * X.500 form a `TlsCertificate` prints as (`<I>CN=Issuer<S>CN=mail.contoso.com`), or — from a
- * deep `ConvertTo-Json` — the `TlsCertificate` object itself.
+ * The certificate name in one of the text forms: the domain form (`*.contoso.com`), the X.500 form a
+ * `TlsCertificate` prints as (`<I>CN=Issuer<S>CN=mail.contoso.com`), or a subject (`CN=…, O=…`),
+ * whose CN is the name.
+ */
+function certificateNameOf(text: string): string | undefined {
+  const subject = text.includes('<S>') ? text.slice(text.indexOf('<S>') + 3) : text;
+  if (/(?:^|[,/\s])CN=/i.test(subject)) {
+    const cn = commonNameOf(subject);
+    return cn === undefined ? undefined : normaliseCertificateName(cn);
+  }
+  return normaliseCertificateName(text);
+}
+
+/**
+ * `TlsSenderCertificateName`: `null`, a text form ({@link certificateNameOf}), or — from a deep
+ * `ConvertTo-Json` — the `TlsCertificate` object itself, whose name properties hold the same forms.
  */
 const TlsSenderCertificateName = z
   .unknown()
@@ -54,18 +67,13 @@ const TlsSenderCertificateName = z
         });
         return z.NEVER;
       }
-      const subject = text.includes('<S>') ? text.slice(text.indexOf('<S>') + 3) : text;
-      if (/(?:^|[,/\s])CN=/i.test(subject)) {
-        const cn = commonNameOf(subject);
-        return cn === undefined ? undefined : normaliseCertificateName(cn);
-      }
-      return normaliseCertificateName(text);
+      return certificateNameOf(text);
     }
     if (typeof value === 'object' && !Array.isArray(value)) {
       const record = value as Record<string, unknown>;
       for (const key of CERTIFICATE_NAME_KEYS) {
         const field = record[key];
-        if (typeof field === 'string' && field.trim() !== '') return normaliseCertificateName(field);
+        if (typeof field === 'string' && field.trim() !== '') return certificateNameOf(field.trim());
       }
       for (const key of CERTIFICATE_SUBJECT_KEYS) {
         const field = record[key];

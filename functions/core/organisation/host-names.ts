@@ -1,6 +1,6 @@
 /**
- * Host-name reasoning the checks share: RFC 6125 wildcard matching, and which domain a certificate
- * name is attributed through (KB 4019940).
+ * Host-name reasoning the checks share: whether a connector's certificate name matches a name on a
+ * certificate, and which domain a certificate name is attributed through (KB 4019940).
  */
 import type { AcceptedDomainList, DomainOracle } from './accepted-domains.js';
 
@@ -34,14 +34,32 @@ export function parentOf(name: string): string | undefined {
 }
 
 /**
- * RFC 6125 §6.4.3 as CAs and TLS stacks apply it: `*` must be the whole left-most label and covers
- * exactly one label, so `*.contoso.com` matches `mail.contoso.com` but not `a.b.contoso.com` nor
- * `contoso.com`; partial wildcards (`m*.contoso.com`) and wildcards over a single label (`*.com`)
- * match nothing. Without a wildcard the names must be equal (case-insensitive).
+ * A wildcard as a connector's `TlsSenderCertificateName`: Microsoft documents for
+ * Set-InboundConnector that `*.contoso.com` indicates "a domain and all subdomains", so it covers
+ * `contoso.com` and every name below it at any depth (`mail.contoso.com`, `smtp.eu.contoso.com`),
+ * and a wildcard certificate name within them (`*.eu.contoso.com`). The wildcard cannot be embedded
+ * (`domain.*.contoso.com`) and a wildcard over a single label (`*.com`) is no SMTP domain: those
+ * cover nothing. Without a wildcard the names must be equal (case-insensitive).
  */
-export function wildcardMatches(pattern: string, name: string): boolean {
+export function connectorWildcardCovers(pattern: string, name: string): boolean {
   const p = normaliseName(pattern);
   const n = normaliseName(name);
+  if (!isWildcard(p)) return p === n;
+  const base = p.slice(2);
+  const target = stripWildcard(n);
+  if (!base.includes('.') || base.includes('*') || target.includes('*')) return false;
+  return target === base || target.endsWith(`.${base}`);
+}
+
+/**
+ * A wildcard on a certificate (CN or SAN), as RFC 6125 §6.4.3 has CAs and TLS stacks read it: `*`
+ * is the whole left-most label and stands for exactly one label, so `*.contoso.com` is valid for
+ * `mail.contoso.com` but not for `contoso.com` nor `a.b.contoso.com`; partial wildcards
+ * (`m*.contoso.com`) and wildcards over a single label (`*.com`) are valid for nothing.
+ */
+export function certificateWildcardCovers(pattern: string, host: string): boolean {
+  const p = normaliseName(pattern);
+  const n = normaliseName(host);
   if (!isWildcard(p)) return p === n;
   const base = p.slice(2);
   if (!base.includes('.') || base.includes('*')) return false;
@@ -51,16 +69,16 @@ export function wildcardMatches(pattern: string, name: string): boolean {
 }
 
 /**
- * Whether a connector's `TlsSenderCertificateName` and a certificate name (CN or SAN) denote the
- * same server: equal, or either one a wildcard that covers the other per {@link wildcardMatches}.
+ * Whether a connector's `TlsSenderCertificateName` matches a certificate name (CN or SAN): equal; a
+ * connector wildcard over the name's domain or one above it ({@link connectorWildcardCovers}); or,
+ * for a connector naming one host, a certificate wildcard valid for it ({@link certificateWildcardCovers}).
  */
 export function namesMatch(connectorName: string, certificateName: string): boolean {
-  const a = normaliseName(connectorName);
-  const b = normaliseName(certificateName);
-  if (a === b) return true;
-  if (isWildcard(a) && !isWildcard(b)) return wildcardMatches(a, b);
-  if (isWildcard(b) && !isWildcard(a)) return wildcardMatches(b, a);
-  return false;
+  const connector = normaliseName(connectorName);
+  const certificate = normaliseName(certificateName);
+  if (connector === certificate) return true;
+  if (isWildcard(connector)) return connectorWildcardCovers(connector, certificate);
+  return isWildcard(certificate) && certificateWildcardCovers(certificate, connector);
 }
 
 /** The most specific accepted domain (exact list entry) that `name` equals or lies below. */

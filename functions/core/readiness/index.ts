@@ -13,7 +13,7 @@
  * | `connector-ip-only` | warning | an enabled OnPremises connector has no TlsSenderCertificateName: NDRs, forwarded mail and foreign sender domains are refused; mail from accepted domains still relays, hence not an error |
  * | `connector-cert-name-is-host` | warning | TlsSenderCertificateName is a host below an accepted domain (`mail.contoso.com`), not `*.contoso.com` or the domain itself |
  * | `connector-cert-name-not-accepted` | error | TlsSenderCertificateName, wildcard stripped, is not an accepted domain (subdomains only via MatchSubDomains) |
- * | `certificate-name-mismatch` | error | no CN/SAN of a certificate matches any enabled certificate-based OnPremises connector (RFC 6125: `*` = one left-most label) |
+ * | `certificate-name-mismatch` | error | no CN/SAN of a certificate matches any enabled certificate-based OnPremises connector (`*.contoso.com` covers contoso.com and every name below it, as Set-InboundConnector documents) |
  * | `certificate-no-accepted-domain` | error | no CN/SAN lies in an accepted domain (for `host.sub.contoso.com`, `sub.contoso.com` must be accepted — KB 4019940) |
  * | `certificate-expired` | error | a certificate in a file (leaf or chain) expired before `--at` |
  * | `certificate-not-yet-valid` | error | a certificate in a file becomes valid after `--at` |
@@ -42,7 +42,11 @@ export {
   toInboundConnectorInfo,
 } from '../organisation/connectors.js';
 export { ConfigFileError } from '../organisation/errors.js';
-export { namesMatch, wildcardMatches } from '../organisation/host-names.js';
+export {
+  certificateWildcardCovers,
+  connectorWildcardCovers,
+  namesMatch,
+} from '../organisation/host-names.js';
 export { onPremisesConnectors, relayConnector } from '../organisation/relay-connector.js';
 export {
   CHECK_IDS,

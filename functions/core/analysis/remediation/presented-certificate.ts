@@ -6,7 +6,7 @@
  */
 
 import { psArg, psQuote } from '../../kernel/powershell.js';
-import { isWildcard, parentOf } from '../../organisation/host-names.js';
+import { isWildcard, namesMatch, parentOf } from '../../organisation/host-names.js';
 import { connectorFit, describeCertificate } from '../evidence/presented-certificate.js';
 import type { ConnectorChoice } from './connector-plan.js';
 import type { RemediationContext } from './context.js';
@@ -21,11 +21,16 @@ interface Names {
   connectors: ConnectorChoice | undefined;
 }
 
-/** The connector name that matches a certificate name: `*.contoso.com` for `mail.contoso.com`. */
-export function connectorNameFor(certificateName: string): string {
+/**
+ * The connector name to expect for a certificate name: the advice's wildcard over its accepted
+ * domain when that matches it (`*.contoso.com` covers `contoso.com` and every name below it, and
+ * keeps matching when the certificate is renewed with another name there); without an accepted
+ * domain, the wildcard over the name's parent, or a bare domain (`contoso.com`) itself.
+ */
+export function connectorNameFor(certificateName: string, wildcard: string): string {
+  if (namesMatch(wildcard, certificateName)) return wildcard;
   if (isWildcard(certificateName)) return certificateName;
   const parent = parentOf(certificateName);
-  // `mail.contoso.com` → `*.contoso.com`; a bare domain (`contoso.com`) stays itself.
   return parent?.includes('.') ? `*.${parent}` : certificateName;
 }
 
@@ -60,7 +65,7 @@ export function certificateVerdict(ctx: RemediationContext, names: Names): Certi
   const connector = names.connectors?.connector;
   if (connector !== undefined && connectorFit(certificate.names, connector) === 'matches')
     return { side: 'neither' };
-  return { side: 'connector', target: connectorNameFor(name), name };
+  return { side: 'connector', target: connectorNameFor(name, names.wildcard), name };
 }
 
 /** The certificate in a sentence: `EX01 presented CN=… (SAN …)`. */

@@ -215,15 +215,17 @@ export function enableConnectorCommand(name: string): string {
 
 /**
  * KB step 1 as a command: make the named inbound connector identify the server by certificate, or
- * `undefined` when it already does with a name that fits. A disabled one that fits only needs
- * enabling. For an IP-only connector the IP identification is removed as well, because while
- * `RestrictDomainsToIPAddresses` is on, mail from other addresses is refused and the IP list would
- * keep deciding attribution.
+ * `undefined` when it already does with a name that fits, or already has the name the command would
+ * set (a command that changes nothing). A disabled one that fits only needs enabling. For an IP-only
+ * connector the IP identification is removed as well, because while `RestrictDomainsToIPAddresses`
+ * is on, mail from other addresses is refused and the IP list would keep deciding attribution.
  */
 export function certificateConnectorCommand(names: Names): string | undefined {
   const role = names.connectors?.role;
   if (role === 'use') return undefined;
   if (role === 'enable') return enableConnectorCommand(names.inboundConnector);
+  const current = names.connectors?.connector.tlsSenderCertificateName?.trim().toLowerCase();
+  if (role === 'rename' && current === names.wildcard) return undefined;
   const base =
     `Set-InboundConnector -Identity ${psQuote(names.inboundConnector)}` +
     ` -TlsSenderCertificateName ${psArg(names.wildcard)} -RestrictDomainsToCertificate $true` +

@@ -9,14 +9,16 @@ import {
   LINK_HYBRID_CERTIFICATES,
   LINK_OFFICE_365_NOTICE,
   LINK_RELAY_ACCESS_DENIED,
+  LINK_SET_INBOUND_CONNECTOR,
 } from '../../kernel/links.js';
 import { psQuote } from '../../kernel/powershell.js';
 import { certificateFileLabel, certificateLabel, certificateNames } from '../../organisation/certificates.js';
-import { closestAcceptedDomain } from '../../organisation/host-names.js';
+import { closestAcceptedDomain, namesMatch } from '../../organisation/host-names.js';
 import type { CertificateInFile } from '../rules/rule.js';
 import { EXPIRY_WARNING_DAYS } from '../rules/validity.js';
 import type { ReadinessTemplate, ReadinessText } from './template.js';
 import {
+  connectorForDomainStep,
   day,
   daysBetween,
   GET_ACCEPTED_DOMAINS,
@@ -24,9 +26,9 @@ import {
   list,
   preferredDomain,
   quoted,
-  recommendedCertificateDomain,
   setCertificateName,
   useNewCertificateCommands,
+  wildcardForCertificates,
 } from './wording.js';
 
 /** `the server certificate mail.contoso.com (file)` or `the chain certificate "CN=…" in file (…)`. */
@@ -205,19 +207,21 @@ export const certificateNameMismatchText: ReadinessTemplate<'certificate-name-mi
     (connector) => `${quoted(connector)} expects ${connector.tlsSenderCertificateName}`,
   );
   const target = connectors[0];
-  const inAccepted = names.some((name) => closestAcceptedDomain(name, input.acceptedDomains) !== undefined);
-  const wildcard = recommendedCertificateDomain({ ...input, certificates: [certificate] });
+  // It matches a name on the certificate and no connector here does: never the value `target` has.
+  const wildcard = wildcardForCertificates(input, [certificate]);
+  const matched = wildcard === undefined ? undefined : names.find((name) => namesMatch(wildcard, name));
   const steps = [
-    inAccepted && target !== undefined
-      ? `Set the certificate domain of ${quoted(target)} to ${wildcard}, which matches a name on this certificate ` +
-        `(command below) — or, if ${quoted(target)} must keep expecting ${target.tlsSenderCertificateName}, install ` +
-        'a certificate whose CN or a SAN matches that name.'
+    wildcard !== undefined && target !== undefined
+      ? `Set the certificate domain of ${quoted(target)} to ${wildcard}, which matches ${matched} on this ` +
+        `certificate (command below) — or, if ${quoted(target)} must keep expecting ${target.tlsSenderCertificateName}, ` +
+        'install a certificate whose CN or a SAN matches that name.'
       : `Install a certificate on the server whose CN or a SAN matches ${list(connectors.map((c) => c.tlsSenderCertificateName ?? ''))} ` +
         'and lies in an accepted domain.',
     'Check which certificate the server really presents to Exchange Online: the certificate assigned to SMTP ' +
       '(command below) and, to be sure, the send protocol log, which shows the certificate sent after STARTTLS.',
-    'Wildcards cover exactly one label: *.contoso.com matches mail.contoso.com, but neither contoso.com nor ' +
-      'a.b.contoso.com.',
+    'A wildcard certificate domain such as *.contoso.com matches contoso.com and every name below it ' +
+      '(mail.contoso.com, smtp.eu.contoso.com); a certificate domain without wildcard, such as mail.contoso.com, ' +
+      'matches only a certificate for that name (mail.contoso.com itself, or a wildcard certificate *.contoso.com).',
   ];
   return {
     message:
@@ -227,10 +231,10 @@ export const certificateNameMismatchText: ReadinessTemplate<'certificate-name-mi
     remediation: {
       steps,
       commands: [
-        ...(inAccepted && target !== undefined ? [setCertificateName(target, wildcard)] : []),
+        ...(wildcard !== undefined && target !== undefined ? [setCertificateName(target, wildcard)] : []),
         GET_SMTP_CERTIFICATES,
       ],
-      links: [LINK_RELAY_ACCESS_DENIED, LINK_OFFICE_365_NOTICE],
+      links: [LINK_RELAY_ACCESS_DENIED, LINK_OFFICE_365_NOTICE, LINK_SET_INBOUND_CONNECTOR],
     },
   };
 };
@@ -254,7 +258,8 @@ export const certificateNoAcceptedDomainText: ReadinessTemplate<'certificate-no-
             'on a public certificate).',
         ]
       : []),
-    `Then set the OnPremises inbound connector's certificate domain to a wildcard over that domain (*.${registrable[0]?.domain ?? domain}).`,
+    // `*.contoso.com` covers host.sub.contoso.com as well as mail.contoso.com: either fix above fits it.
+    connectorForDomainStep(input, registrable[0]?.acceptedAncestor ?? domain),
   ];
   return {
     message:

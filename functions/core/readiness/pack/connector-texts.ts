@@ -163,8 +163,8 @@ export const connectorCertNameIsHostText: ReadinessTemplate<'connector-cert-name
       'name is usually not a registered domain.',
     remediation: {
       steps: [
-        `Change the certificate domain of ${quoted(connector)} to ${wildcard} (command below): it matches every ` +
-          `single-label host name in ${wildcard.slice(2)} that the certificate carries, such as ${name}.`,
+        `Change the certificate domain of ${quoted(connector)} to ${wildcard} (command below): it matches ` +
+          `${wildcard.slice(2)} and every name below it that the certificate carries, such as ${name}.`,
         `Make sure the certificate your server presents still has a name in ${wildcard.slice(2)} as CN or SAN ` +
           '(relay-audit check --certificate <pem> verifies it).',
         'In a hybrid deployment, check the connector again after each run of the Hybrid Configuration Wizard, ' +
@@ -192,7 +192,9 @@ export const connectorCertNameNotAcceptedText: ReadinessTemplate<'connector-cert
     acceptedParent !== undefined
       ? [
           `Change the certificate domain of ${quoted(connector)} to ${wildcard}, a wildcard over the accepted ` +
-            `domain ${wildcard.slice(2)} (command below), provided the certificate has a name directly in it.`,
+            `domain ${wildcard.slice(2)} (command below), provided a name on the certificate counts for it: ` +
+            `${wildcard.slice(2)} itself or a host directly in it, such as mail.${wildcard.slice(2)} (a deeper ` +
+            `name such as host.sub.${wildcard.slice(2)} needs sub.${wildcard.slice(2)} accepted too, KB 4019940).`,
           isWildcard(name)
             ? `Or register ${domain} as a domain of the tenant (Microsoft 365 admin center > Settings > Domains): ` +
               `a certificate on host.${domain} is attributed through ${domain} (KB 4019940).`

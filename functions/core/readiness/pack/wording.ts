@@ -6,16 +6,18 @@
 
 import { PLACEHOLDER_SEND_CONNECTOR } from '../../kernel/placeholders.js';
 import { psArg, psQuote } from '../../kernel/powershell.js';
-import { certificateNames } from '../../organisation/certificates.js';
+import { type CertificateFile, certificateNames } from '../../organisation/certificates.js';
 import type { InboundConnector } from '../../organisation/connectors.js';
 import {
   closestAcceptedDomain,
   isWildcard,
+  namesMatch,
   normaliseName,
   parentOf,
   stripWildcard,
 } from '../../organisation/host-names.js';
 import type { RuleInput } from '../rules/rule.js';
+import { certificateConnectors } from '../rules/select.js';
 
 /** `2026-06-01` (UTC). */
 export function day(date: Date): string {
@@ -40,23 +42,65 @@ export function preferredDomain(input: RuleInput): string {
 }
 
 /**
- * The certificate domain to recommend for a connector: `*.<accepted domain>` that covers a name on
- * a given certificate when possible (so the advice matches the real certificate), else a wildcard
- * over the accepted domain closest to `near` (the connector's current name), else over
- * {@link preferredDomain}.
+ * The domains `D` whose connector wildcard `*.D` would cover `name`, most specific first: a wildcard
+ * name's own base, a name that is itself an accepted domain (`contoso.com` on the certificate), then
+ * each domain above it. Single labels (`com`) are never a domain to name.
+ */
+function domainsAround(name: string, listed: readonly string[]): string[] {
+  const n = normaliseName(name);
+  const base = stripWildcard(n);
+  const domains = isWildcard(n) || listed.includes(n) ? [base] : [];
+  for (let parent = parentOf(base); parent?.includes('.'); parent = parentOf(parent)) domains.push(parent);
+  return domains;
+}
+
+/**
+ * A wildcard over an accepted domain that matches a name on one of `certificates` (`namesMatch`,
+ * the rule the checks apply), over the most specific such domain, so the advice names what the real
+ * certificate carries; `undefined` when no name lies in an accepted domain.
+ */
+export function wildcardForCertificates(
+  input: RuleInput,
+  certificates: readonly CertificateFile[],
+): string | undefined {
+  const listed = input.acceptedDomains.domains();
+  for (const file of certificates) {
+    for (const name of certificateNames(file.leaf)) {
+      for (const domain of domainsAround(name, listed)) {
+        const wildcard = `*.${domain}`;
+        if (input.acceptedDomains.covers(domain) === true && namesMatch(wildcard, name)) return wildcard;
+      }
+    }
+  }
+  return undefined;
+}
+
+/**
+ * The certificate domain to recommend for a connector: with `near` (the connector's current name),
+ * the wildcard over the accepted domain closest to it, which covers every name in that domain and
+ * keeps the connector in it; else {@link wildcardForCertificates} over the given certificates; else
+ * a wildcard over {@link preferredDomain}.
  */
 export function recommendedCertificateDomain(input: RuleInput, near?: string): string {
   const nearDomain = near === undefined ? undefined : closestAcceptedDomain(near, input.acceptedDomains);
-  for (const file of input.certificates) {
-    for (const name of certificateNames(file.leaf)) {
-      const base = isWildcard(name) ? stripWildcard(name) : parentOf(name);
-      if (base === undefined || !base.includes('.')) continue;
-      if (input.acceptedDomains.covers(base) !== true) continue;
-      if (nearDomain !== undefined && !(base === nearDomain || base.endsWith(`.${nearDomain}`))) continue;
-      return `*.${base}`;
-    }
-  }
-  return `*.${nearDomain ?? preferredDomain(input)}`;
+  if (nearDomain !== undefined) return `*.${nearDomain}`;
+  return wildcardForCertificates(input, input.certificates) ?? `*.${preferredDomain(input)}`;
+}
+
+/**
+ * The step that points the OnPremises connector at a certificate with a name in `domain`: an
+ * enabled certificate connector whose name already covers `domain` needs no change, and is named
+ * as such instead of being told to take the value it has.
+ */
+export function connectorForDomainStep(input: RuleInput, domain: string): string {
+  const fitting = certificateConnectors(input).find((connector) => {
+    const name = connector.tlsSenderCertificateName ?? '';
+    return isWildcard(name) && namesMatch(name, domain);
+  });
+  return fitting === undefined
+    ? `Then set the OnPremises inbound connector's certificate domain to a wildcard over that domain (*.${domain}).`
+    : `${quoted(fitting)} already expects ${fitting.tlsSenderCertificateName}, which covers names in ${domain}: ` +
+        'it needs no change once the certificate carries such a name.';
 }
 
 /** `"Inbound from EX01"` for prose. */

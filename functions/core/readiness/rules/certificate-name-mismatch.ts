@@ -1,7 +1,7 @@
 /**
  * `certificate-name-mismatch`: no CN/SAN of a certificate matches the `TlsSenderCertificateName` of
- * any enabled certificate-based OnPremises connector (RFC 6125 wildcards: `*` covers exactly one
- * left-most label). Exchange Online then matches the server to no connector.
+ * any enabled certificate-based OnPremises connector (`namesMatch`: the connector's `*.contoso.com`
+ * covers contoso.com and every name below it). Exchange Online then matches the server to no connector.
  */
 
 import {
