@@ -7,8 +7,17 @@
  * recipient of the message for that code and holds exactly one unnamed refusal of it
  * (core/analysis/classifier/unnamed-recipients.ts). Across runs the two ids never meet in the merge,
  * so the store applies the same rule with one small marker item per message and code, `TWIN#<hash>`:
- * the ids of the named and of the unnamed findings written of it, at most {@link KEPT} of each (two
- * already say "several": no fold, no guess).
+ * the named and the unnamed findings written of it, at most {@link KEPT} of each (two already say
+ * "several": no fold, no guess).
+ *
+ * A named finding may itself be an unnamed reading that its run named (the detail read with a page
+ * of one failed recipient), and nothing in the finding says so. Another recipient's unnamed refusal
+ * then meets one named and one unnamed finding although the runs held two unnamed refusals, and one
+ * run over the files would keep both. So each entry also notes its reading, the time and text of the
+ * refusal (what tells two unnamed refusals apart in a run, see `recipientOrStandIn`), and only a named
+ * and an unnamed finding of the same reading fold: the same refusal read twice. Two readings stay two
+ * findings, also when the named one was read with its recipient (a count one too high, never a
+ * refusal lost).
  *
  * Only findings that can have such a twin pay for it (one UpdateItem of an item below 1 KB, a write
  * unit): those without a recipient, and the named ones read from message trace formats, whose runs
@@ -23,18 +32,35 @@
  */
 import { DeleteItemCommand, GetItemCommand, UpdateItemCommand } from '@aws-sdk/client-dynamodb';
 import { MESSAGE_TRACE_FORMATS } from '../core/analysis/model/events.js';
+import { sha256Hex32 } from '../core/analysis/model/finding-id.js';
 import type { Finding } from '../core/analysis/model/findings.js';
 import type { Item } from './batch-writer.js';
 import type { BoundTable } from './bound-table.js';
 import { causeName } from './dynamo-call.js';
 import { ENTITY, ENTITY_ATTRIBUTE, findingKey, keyItem, TTL_ATTRIBUTE, twinKey } from './table-design.js';
 
-/** Ids kept per side of a marker: two say "several", all the rule needs to know. */
+/** Entries kept per side of a marker: two say "several", all the rule needs to know. */
 const KEPT = 2;
 
-/** Marker attributes: the ids of the named findings, and of the unnamed ones. */
+/** Marker attributes: the entries of the named findings, and of the unnamed ones. */
 const NAMED = 'named';
 const UNNAMED = 'unnamed';
+
+/**
+ * A marker's entry: the finding's id and its reading. A finding written again with another time
+ * (the earlier of two exports) makes two entries: "several", no fold. An entry without a reading
+ * (a marker written before readings were noted) matches none.
+ */
+function entryOf(finding: Finding): string {
+  const at = new Date(finding.timestamp).toISOString();
+  return `${finding.id} ${sha256Hex32(['reading', at, finding.rejectionText])}`;
+}
+
+/** The id and the reading (`undefined` for an entry without one) of a marker's entry. */
+function parsed(entry: string): { id: string; reading: string | undefined } {
+  const [id = '', reading] = entry.split(' ');
+  return { id, reading };
+}
 
 /** True when `finding` may be one of a twin pair, so its marker is kept. */
 export function mayHaveTwin(finding: Finding): boolean {
@@ -43,8 +69,8 @@ export function mayHaveTwin(finding: Finding): boolean {
 
 /**
  * Notes `finding` (already put) in the marker of its message and code and, when the marker then
- * holds exactly one named and one unnamed finding and the named one is stored, removes the unnamed
- * one. Returns the item removed (for its rollup counter), if any.
+ * holds exactly one named and one unnamed finding, both of one reading, and the named one is stored,
+ * removes the unnamed one. Returns the item removed (for its rollup counter), if any.
  */
 export async function settleTwin(
   table: BoundTable,
@@ -54,17 +80,21 @@ export async function settleTwin(
   const marker = await noted(table, finding, expiresAt);
   const named = marker?.[NAMED]?.SS ?? [];
   const unnamed = marker?.[UNNAMED]?.SS ?? [];
-  const [namedId] = named;
-  const [unnamedId] = unnamed;
-  if (named.length !== 1 || unnamed.length !== 1 || namedId === undefined || unnamedId === undefined) {
+  const [namedEntry] = named;
+  const [unnamedEntry] = unnamed;
+  if (named.length !== 1 || unnamed.length !== 1 || namedEntry === undefined || unnamedEntry === undefined) {
     return undefined;
   }
+  const kept = parsed(namedEntry);
+  const twin = parsed(unnamedEntry);
+  // Another reading is another refusal, however the named one got its recipient.
+  if (kept.reading === undefined || kept.reading !== twin.reading) return undefined;
   // Never fold into nothing: the named finding may have been removed since (a re-analysis).
   const stored = await table.call('GetItem', () =>
     table.client.send(
       new GetItemCommand({
         TableName: table.tableName,
-        Key: keyItem(findingKey(namedId)),
+        Key: keyItem(findingKey(kept.id)),
         ProjectionExpression: 'pk',
         ConsistentRead: true,
       }),
@@ -75,7 +105,7 @@ export async function settleTwin(
     table.client.send(
       new DeleteItemCommand({
         TableName: table.tableName,
-        Key: keyItem(findingKey(unnamedId)),
+        Key: keyItem(findingKey(twin.id)),
         ReturnValues: 'ALL_OLD',
       }),
     ),
@@ -84,26 +114,28 @@ export async function settleTwin(
 }
 
 /**
- * Adds the finding's id to its marker (one UpdateItem) and returns the marker as it is then;
- * `undefined` when that side already holds {@link KEPT} other ids (several: nothing to fold).
+ * Adds the finding's entry to its marker (one UpdateItem) and returns the marker as it is then;
+ * `undefined` when that side already holds {@link KEPT} other entries (several: nothing to fold).
  */
 async function noted(table: BoundTable, finding: Finding, expiresAt: number): Promise<Item | undefined> {
+  const entry = entryOf(finding);
   try {
     const response = await table.call('UpdateItem', () =>
       table.client.send(
         new UpdateItemCommand({
           TableName: table.tableName,
           Key: keyItem(twinKey(finding.messageId, finding.code)),
-          UpdateExpression: 'ADD #ids :ids SET #expires = :expires, #entity = :entity',
-          ConditionExpression: 'attribute_not_exists(#ids) OR contains(#ids, :id) OR size(#ids) < :kept',
+          UpdateExpression: 'ADD #side :entries SET #expires = :expires, #entity = :entity',
+          ConditionExpression:
+            'attribute_not_exists(#side) OR contains(#side, :entry) OR size(#side) < :kept',
           ExpressionAttributeNames: {
-            '#ids': finding.recipient === '' ? UNNAMED : NAMED,
+            '#side': finding.recipient === '' ? UNNAMED : NAMED,
             '#expires': TTL_ATTRIBUTE,
             '#entity': ENTITY_ATTRIBUTE,
           },
           ExpressionAttributeValues: {
-            ':ids': { SS: [finding.id] },
-            ':id': { S: finding.id },
+            ':entries': { SS: [entry] },
+            ':entry': { S: entry },
             ':kept': { N: String(KEPT) },
             ':expires': { N: String(expiresAt) },
             ':entity': { S: ENTITY.twin },

@@ -3,7 +3,8 @@
  * RecipientAddress gives it no recipient (a stand-in id), a run that also reads the trace page names
  * the recipient. The store folds the unnamed finding into the named one as one run over both files
  * does — in both orders, also when two writers write them at the same moment — and counts it once;
- * when the runs name two recipients, or hold two unnamed refusals, it keeps them all (no guess).
+ * when the runs name two recipients, or hold two unnamed refusals (also when a run named one of them
+ * by the trace page), it keeps them all (no guess).
  */
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -55,10 +56,12 @@ async function freshStore(): Promise<FindingsStore> {
 const CODE = '5.7.64';
 const AT = '2026-11-28T22:15:03.000Z';
 
-/** The detail's reading of the refusal: no recipient, its id made from a stand-in (time and text). */
-function unnamed(messageId: string, standIn = `fail:${AT}#0a1b2c3d4e5f`): Finding {
+/**
+ * A detail's reading of a refusal at `at`: no recipient, its id made from a stand-in (time and text).
+ */
+function unnamed(messageId: string, at = AT): Finding {
   return makeFinding({
-    id: findingId(messageId, standIn, CODE),
+    id: findingId(messageId, `fail:${at}#0a1b2c3d4e5f`, CODE),
     messageId,
     recipient: '',
     recipientDomain: undefined,
@@ -66,7 +69,7 @@ function unnamed(messageId: string, standIn = `fail:${AT}#0a1b2c3d4e5f`): Findin
     senderDomain: 'fabrikam.com',
     returnPath: 'reports@fabrikam.com',
     sender: undefined,
-    timestamp: AT,
+    timestamp: at,
     serverHostname: undefined,
     evidence: [
       { kind: 'recipient-unknown', detail: 'the refusal names no recipient' },
@@ -76,8 +79,11 @@ function unnamed(messageId: string, standIn = `fail:${AT}#0a1b2c3d4e5f`): Findin
   });
 }
 
-/** The same refusal read with the trace page, which names its recipient. */
-function named(messageId: string, recipient = 'buyer@litware.com'): Finding {
+/**
+ * The refusal at `at` read with the trace page, which names its recipient (the classifier gave the
+ * detail's reading the one failed recipient of the page).
+ */
+function named(messageId: string, recipient = 'buyer@litware.com', at = AT): Finding {
   return makeFinding({
     messageId,
     recipient,
@@ -85,14 +91,17 @@ function named(messageId: string, recipient = 'buyer@litware.com'): Finding {
     senderDomain: 'fabrikam.com',
     returnPath: 'reports@fabrikam.com',
     sender: 'reports@fabrikam.com',
-    timestamp: AT,
+    timestamp: at,
     serverHostname: undefined,
     evidence: [{ kind: 'not-accepted', detail: 'fabrikam.com is not an accepted domain' }],
     source: { file: 'detail.csv', line: 3, format: 'message-trace-detail', sourceId: 'detail-and-trace' },
   });
 }
 
-/** What the store holds: its findings' ids, and its rollup counters (zeros left out) against them. */
+/**
+ * What the store holds: its findings' ids and recipients, and its rollup counters (zeros left out)
+ * against them.
+ */
 async function contents(store: FindingsStore) {
   const findings = (await store.queryFindings({ since: '2026-11-28', until: '2026-11-29', limit: 100 }))
     .items;
@@ -106,7 +115,44 @@ async function contents(store: FindingsStore) {
     const key = rollupKey(rollupCellOf(finding)).sk;
     recounted[key] = (recounted[key] ?? 0) + 1;
   }
-  return { ids: findings.map((finding) => finding.id).sort(), counters, recounted };
+  return {
+    ids: findings.map((finding) => finding.id).sort(),
+    recipients: findings.map((finding) => finding.recipient).sort(),
+    counters,
+    recounted,
+  };
+}
+
+/** One `analyze` run over `files` into the embedded store in `db`, as the CLI is used. */
+async function analyzeInto(db: string, ...files: string[]): Promise<void> {
+  const run = await cli('analyze', ...files, '--accepted-domains', 'contoso.com', '--db', db);
+  expect(run.status, run.out.stderr).toBe(0);
+}
+
+/** The stored findings (recipient, evidence kinds), the day's counters and the uploads' counts. */
+async function storeOf(db: string) {
+  const listed = await cli('findings', '--db', db, '--format', 'ndjson');
+  const findings = listed.out.stdout
+    .trim()
+    .split('\n')
+    .filter(Boolean)
+    .map((line) => JSON.parse(line) as Finding)
+    .map((finding) => ({ recipient: finding.recipient, kinds: finding.evidence.map((item) => item.kind) }));
+  const handle = await startEmbeddedStore({ dir: db });
+  try {
+    const rows = await handle.store.queryRollups({ from: '2026-11-28', to: '2026-11-28' });
+    const sources = (await handle.store.listSources()).items;
+    return {
+      findings,
+      counted: rows.reduce((sum, row) => sum + row.count, 0),
+      uploads: sources.map((source) => [
+        basename(source.file),
+        source.findingsByScenario['foreign-sender-domain'] ?? 0,
+      ]),
+    };
+  } finally {
+    await handle.close();
+  }
 }
 
 describe('a refusal read without its recipient in one run and with it in another', () => {
@@ -185,8 +231,8 @@ describe('a refusal read without its recipient in one run and with it in another
       unnamed('<c@app01.contoso.com>'),
     ];
     const twoUnnamed = [
-      unnamed('<d@app01.contoso.com>', `fail:${AT}#0a1b2c3d4e5f`),
-      unnamed('<d@app01.contoso.com>', 'fail:2026-11-28T22:15:04.000Z#0a1b2c3d4e5f'),
+      unnamed('<d@app01.contoso.com>'),
+      unnamed('<d@app01.contoso.com>', '2026-11-28T22:15:04.000Z'),
       named('<d@app01.contoso.com>'),
     ];
     // The contrast: one named recipient and one unnamed refusal of another message fold.
@@ -199,6 +245,29 @@ describe('a refusal read without its recipient in one run and with it in another
     // Assess
     expect(after.ids).toEqual([...twoNamed, ...twoUnnamed, onePair[1]].map((finding) => finding?.id).sort());
     expect(Object.values(after.counters)).toEqual([7]);
+    expect(after.counters).toEqual(after.recounted);
+    expect(await contents(store)).toEqual(after);
+  });
+
+  it('keeps both when the named finding and the unnamed one are readings of other times: two refusals, in either order', async () => {
+    // Prepare: the named finding is a detail read at 22:15:03 with the trace page that named its
+    // recipient; the unnamed one another recipient's detail, refused a second later, read alone.
+    const store = await freshStore();
+    const namedFirst = [
+      named('<g@app01.contoso.com>'),
+      unnamed('<g@app01.contoso.com>', '2026-11-28T22:15:04.000Z'),
+    ];
+    const unnamedFirst = [
+      unnamed('<h@app01.contoso.com>', '2026-11-28T22:15:04.000Z'),
+      named('<h@app01.contoso.com>'),
+    ];
+    // Act: each in a run of its own, then all again.
+    for (const finding of [...namedFirst, ...unnamedFirst]) await store.putFindings([finding]);
+    const after = await contents(store);
+    for (const finding of [...namedFirst, ...unnamedFirst]) await store.putFindings([finding]);
+    // Assess
+    expect(after.ids).toEqual([...namedFirst, ...unnamedFirst].map((finding) => finding.id).sort());
+    expect(Object.values(after.counters)).toEqual([4]);
     expect(after.counters).toEqual(after.recounted);
     expect(await contents(store)).toEqual(after);
   });
@@ -237,37 +306,6 @@ describe('analyze: a V1 trace detail alone, and with its trace page, in separate
     await rm(dir, { recursive: true, force: true });
   });
 
-  async function analyzeInto(db: string, ...files: string[]): Promise<void> {
-    const run = await cli('analyze', ...files, '--accepted-domains', 'contoso.com', '--db', db);
-    expect(run.status, run.out.stderr).toBe(0);
-  }
-
-  /** The stored findings (recipient, evidence kinds), the day's counters and the uploads' counts. */
-  async function storeOf(db: string) {
-    const listed = await cli('findings', '--db', db, '--format', 'ndjson');
-    const findings = listed.out.stdout
-      .trim()
-      .split('\n')
-      .filter(Boolean)
-      .map((line) => JSON.parse(line) as Finding)
-      .map((finding) => ({ recipient: finding.recipient, kinds: finding.evidence.map((item) => item.kind) }));
-    const handle = await startEmbeddedStore({ dir: db });
-    try {
-      const rows = await handle.store.queryRollups({ from: '2026-11-28', to: '2026-11-28' });
-      const sources = (await handle.store.listSources()).items;
-      return {
-        findings,
-        counted: rows.reduce((sum, row) => sum + row.count, 0),
-        uploads: sources.map((source) => [
-          basename(source.file),
-          source.findingsByScenario['foreign-sender-domain'] ?? 0,
-        ]),
-      };
-    } finally {
-      await handle.close();
-    }
-  }
-
   it.each([
     ['the detail alone first', [[DETAIL], [DETAIL, TRACE]]],
     ['the detail with its trace first', [[DETAIL, TRACE], [DETAIL]]],
@@ -295,4 +333,112 @@ describe('analyze: a V1 trace detail alone, and with its trace page, in separate
       expect(again.counted).toBe(1);
     },
   );
+});
+
+describe('analyze: one message’s Graph trace pages and two recipients’ details without their recipient, split into runs', () => {
+  // Both recipients refused 5.7.64, 1.3 s apart (see the fixture's README).
+  const FIXTURES = join(import.meta.dirname, '..', 'fixtures', 'real-world', 'graph-trace-split-runs');
+  const FILES = ['trace-page1.json', 'trace-page2.json', 'detail-buyer.json', 'detail-ap.json'].map((name) =>
+    join(FIXTURES, name),
+  );
+  const [PAGE1 = '', , BUYER = '', AP = ''] = FILES;
+  let dir: string;
+
+  beforeAll(async () => {
+    dir = await mkdtemp(join(tmpdir(), 'relay-audit-twins-split-'));
+  });
+  afterAll(async () => {
+    await rm(dir, { recursive: true, force: true });
+  });
+
+  /** The findings of one `analyze --no-store` run over `files`, as it prints them. */
+  async function analysed(files: readonly string[]): Promise<Finding[]> {
+    const run = await cli('analyze', ...files, '--no-store', '--accepted-domains', 'contoso.com');
+    expect(run.status, run.out.stderr).toBe(0);
+    return run.out.stdout
+      .split('\n')
+      .filter((line) => line.startsWith('{'))
+      .map((line) => JSON.parse(line) as Finding);
+  }
+
+  /** Every way to split `files` into runs, each file in one run, the runs in every order. */
+  function splits(files: readonly string[]): string[][][] {
+    if (files.length === 0) return [[]];
+    const result: string[][][] = [];
+    // Each non-empty subset is the first run once, followed by every split of the rest.
+    for (let mask = 1; mask < 1 << files.length; mask++) {
+      const first = files.filter((_, i) => mask & (1 << i));
+      const rest = files.filter((_, i) => !(mask & (1 << i)));
+      for (const after of splits(rest)) result.push([first, ...after]);
+    }
+    return result;
+  }
+
+  it.each([
+    ['the page with the first detail first', [[PAGE1, BUYER], [AP]]],
+    ['the other detail first', [[AP], [PAGE1, BUYER]]],
+  ])(
+    'keeps both recipients’ refusals, counted twice, %s, as one run over the files does',
+    async (name, runs) => {
+      // Prepare
+      const db = join(dir, name.replaceAll(' ', '-'));
+      const whole = await analysed(FILES);
+      // Act
+      for (const files of runs) await analyzeInto(db, ...files);
+      const after = await storeOf(db);
+      // Assess: one run leaves both unnamed; the first run here named its detail by the page's one
+      // failed recipient, and the second run's detail is the other recipient's refusal.
+      expect(whole.map((finding) => finding.recipient)).toEqual(['', '']);
+      expect(after.findings.map((finding) => finding.recipient).sort()).toEqual(['', 'buyer@litware.com']);
+      expect(after.counted).toBe(2);
+    },
+  );
+
+  it('still folds the same detail analysed again alone into the finding that named it', async () => {
+    // Prepare
+    const db = join(dir, 'same-detail-again');
+    // Act
+    await analyzeInto(db, PAGE1, BUYER);
+    await analyzeInto(db, BUYER);
+    const after = await storeOf(db);
+    // Assess
+    expect(after.findings.map((finding) => finding.recipient)).toEqual(['buyer@litware.com']);
+    expect(after.counted).toBe(1);
+  });
+
+  it('loses no refusal for any split of the files into runs, in any order', async () => {
+    // Prepare: each run's findings, as the CLI writes them into the store.
+    const whole = await analysed(FILES);
+    const findingsOf = new Map<string, Finding[]>();
+    for (const split of splits(FILES)) {
+      for (const run of split) {
+        const key = run.join('\n');
+        if (!findingsOf.has(key)) findingsOf.set(key, await analysed(run));
+      }
+    }
+    const namedByWhole = whole.map((finding) => finding.recipient).filter(Boolean);
+    // Act and assess, split by split.
+    const all = splits(FILES);
+    expect(all).toHaveLength(75);
+    for (const split of all) {
+      const store = await freshStore();
+      const written: Finding[] = [];
+      for (const run of split) {
+        const findings = findingsOf.get(run.join('\n')) ?? [];
+        written.push(...findings);
+        await store.putFindings(findings);
+      }
+      const stored = await contents(store);
+      const label = split.map((run) => run.map((file) => basename(file)).join('+')).join(' then ');
+      // Each detail is in one run only, so no refusal is read twice: every finding written stays,
+      // which is as many as one run over all the files, and every recipient it names.
+      expect({ label, ids: stored.ids }).toEqual({
+        label,
+        ids: [...new Set(written.map((finding) => finding.id))].sort(),
+      });
+      expect(stored.ids.length, label).toBeGreaterThanOrEqual(whole.length);
+      for (const recipient of namedByWhole) expect(stored.recipients, label).toContain(recipient);
+      expect(stored.counters, label).toEqual(stored.recounted);
+    }
+  });
 });
