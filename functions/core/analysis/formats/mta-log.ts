@@ -141,6 +141,12 @@ interface QueuedMessage extends QueuedMessageName {
   deliveriesRead?: DeliveriesRead;
   /** The time of its latest delivery line read (Postfix, Exim): see attemptEnded. */
   deliveredAt?: string;
+  /**
+   * Postfix: when it arrived, as the first of its delivery lines read with a `delay=` says
+   * (delayArrival). Unlike `arrival` (its stand-in's hour), never a line's own time: it tells the
+   * message from another one under its short queue id, reused, in another file of the run (arrivedBy).
+   */
+  arrivedAt?: string;
 }
 
 /**
@@ -168,6 +174,8 @@ interface DeliveryRead {
   /** The server it names (Exim `H=`); Postfix's refusals concern the attempt, whatever its relay. */
   server: string | undefined;
   timestamp: string;
+  /** Postfix, a line kept for the run (Continuation): when its message arrived (QueuedMessage.arrivedAt). */
+  arrival?: string;
 }
 
 /**
@@ -296,6 +304,40 @@ const ROTATED_ATTEMPTS = 'mta-log:rotated-attempts';
 const MAX_HELD_ATTEMPTS = 10_000;
 
 /**
+ * How long a delivery attempt goes on after a refusal in it, at most: 5 hours. Postfix's smtp(8)
+ * handles one delivery request — one attempt of a message to its next hop, through each server it
+ * tries — under the watchdog of `daemon_timeout` (postconf(5), default 18000s), which ends the process
+ * past it. Exim has no such watchdog, but its smtp transport's default timeouts (connect_timeout and
+ * command_timeout 5 minutes, final_timeout 10 minutes) for at most `hosts_max_try` (5) hosts an attempt
+ * add up to less. A line under the refusal's queue id dated later is of a later attempt or another message.
+ */
+const MAX_ATTEMPT_MS = 5 * 60 * 60 * 1000;
+
+/**
+ * How far apart two readings of a Postfix message's arrival time may be: syslog times are whole
+ * seconds (up to 1 s early) and `delay=` is rounded (to the second past 10 s), so one line's time less
+ * its delay is up to 1.5 s before the arrival and 0.5 s after it.
+ */
+const ARRIVAL_SLACK_MS = 2_000;
+
+/**
+ * Whether a Postfix message that arrived at `arrival` (delayArrival; `undefined`: not known) can be the
+ * message of a line dated `seen` under the same queue id in another file. Postfix reuses a short queue
+ * id only once the queue file that had it is gone: a message there by then is that one, and one that
+ * arrived later is another message under the id (two days later, a rotation between the files missing
+ * from the run).
+ */
+function arrivedBy(arrival: string | undefined, seen: string): boolean {
+  return arrival === undefined || Date.parse(arrival) <= Date.parse(seen) + ARRIVAL_SLACK_MS;
+}
+
+/** Whether a line dated `timestamp` is at or after a refusal, within the longest its attempt lasts after it. */
+function withinAttempt(refusal: TriedServer, timestamp: string): boolean {
+  const after = Date.parse(timestamp) - Date.parse(refusal.timestamp);
+  return after >= 0 && after <= MAX_ATTEMPT_MS;
+}
+
+/**
  * The delivery lines a file holds of a message whose sender's line it does not hold: the message was
  * queued when the log rotated, and its start is in the previous file, maybe with a refusal whose
  * attempt these lines end.
@@ -306,6 +348,8 @@ interface Continuation {
   more?: boolean;
   /** The time of its first refusal of its own in the file: lines dated from then on are a later attempt's. */
   until?: string;
+  /** The time of its removal line (`removed`, `Completed`) when the file read it before any other line of it. */
+  removedAt?: string;
 }
 
 /**
@@ -320,6 +364,12 @@ interface HeldAttempt {
   open: boolean;
 }
 
+/** A Postfix message's recipient count (`nrcpt=`), read on its from= line dated `seen`. */
+interface Counted {
+  recipients: number;
+  seen: string;
+}
+
 /**
  * The mail logs' part of a run (TextRun): a log rotated during a delivery attempt has a refusal of a
  * server tried before the last in the older file, and delivery lines that end its attempt — the
@@ -328,16 +378,23 @@ interface HeldAttempt {
  * every file is read, whatever their order, each such refusal takes the recipients of the lines
  * that end its attempt, by the rule of one file (same message; for Exim the same server; dated at or
  * after it, before the message's next refusal there; for Postfix its message's recipient count),
- * each once, and is handed on under its own file and line. One whose message no file of the run
- * continues is noted on its file (RECIPIENTS_NOT_PAIRED): its next file is not in the run. So is a
- * Postfix refusal of a file that lacks its message's `from=` line, and with it the recipient count
- * (`nrcpt=`), given the count its previous file read (counts).
+ * each once, and is handed on under its own file and line. The files may not be adjacent rotations
+ * (`mail.log.3` and `mail.log.1`): a line under the refusal's queue id ends its attempt only when
+ * dated within the longest an attempt lasts (MAX_ATTEMPT_MS) and, for Postfix, of a message that
+ * arrived by the refusal (arrivedBy). One whose message no file of the run continues so is noted on
+ * its file (RECIPIENTS_NOT_PAIRED): its next file is not in the run. So is a Postfix refusal of a
+ * file that lacks its message's `from=` line, and with it the recipient count (`nrcpt=`), given the
+ * count its previous file read of the same message (counts).
+ *
+ * Queue ids are kept per host, so two hosts' lines never pair. Exim's own mainlog names no host: two
+ * servers' mainlogs pair only if their Exim ids are equal — made in the same second by processes of
+ * the same id — which Exim rules out only with `localhost_number` set.
  */
 class RotatedAttempts implements RunPart {
   private readonly held: HeldAttempt[] = [];
   private readonly continued = new BoundedMap<string, Continuation>(MAX_REMOVED_MESSAGES);
   /** The recipient counts of Postfix messages still queued at the end of a file, by queue key. */
-  private readonly counted = new BoundedMap<string, number>(MAX_REMOVED_MESSAGES);
+  private readonly counted = new BoundedMap<string, Counted>(MAX_REMOVED_MESSAGES);
 
   /** Holds `refusal` of `entry`, read in `file`, for the end of the run; false when there is no room. */
   public hold(file: string, entry: QueuedMessage, refusal: TriedServer, open: boolean): boolean {
@@ -347,8 +404,8 @@ class RotatedAttempts implements RunPart {
   }
 
   /** The recipient count of a message still queued at the end of a file (its from= line's `nrcpt=`). */
-  public counts(key: string, recipients: number): void {
-    this.counted.set(key, recipients);
+  public counts(key: string, counted: Counted): void {
+    this.counted.set(key, counted);
   }
 
   /** The lines a file holds of the message of queue key `key`, whose start it lacks. */
@@ -358,12 +415,18 @@ class RotatedAttempts implements RunPart {
       this.continued.set(key, continuation);
       return;
     }
-    // The same message in two files of the run (overlapping windows of the newer log).
+    // The same message in two files of the run (overlapping windows of the newer log), or another one
+    // under a reused queue id: each line is judged on its own (ending).
     const room = MAX_DELIVERIES_KEPT - known.lines.length;
     known.lines.push(...continuation.lines.slice(0, Math.max(room, 0)));
     if (continuation.more === true || continuation.lines.length > room) known.more = true;
     if (continuation.until !== undefined && (known.until === undefined || continuation.until < known.until))
       known.until = continuation.until;
+    if (
+      continuation.removedAt !== undefined &&
+      (known.removedAt === undefined || continuation.removedAt < known.removedAt)
+    )
+      known.removedAt = continuation.removedAt;
   }
 
   public settle(): HeldBack[] {
@@ -376,11 +439,14 @@ class RotatedAttempts implements RunPart {
       }
       const { entry, refusal } = attempt;
       const continuation = attempt.open ? this.continued.get(entry.key) : undefined;
-      const recipients = this.recipients(entry, refusal, continuation);
+      const ending = continuation === undefined ? [] : this.ending(attempt, continuation);
+      const recipients = this.recipients(entry, refusal, ending);
       for (const recipient of recipients) held.events.push(triedEvent(entry, refusal, recipient));
       if (recipients.length === 0 && refusal.named !== true) held.events.push(triedEvent(entry, refusal, ''));
-      if (attempt.open && (continuation === undefined || continuation.more === true))
-        held.unpaired.push(attempt);
+      const continues =
+        ending.length > 0 ||
+        (continuation?.removedAt !== undefined && withinAttempt(refusal, continuation.removedAt));
+      if (attempt.open && (!continues || continuation?.more === true)) held.unpaired.push(attempt);
     }
     this.held.length = 0;
     return [...files.values()].map(({ file, events, notes, unpaired }) => {
@@ -392,14 +458,32 @@ class RotatedAttempts implements RunPart {
   }
 
   /**
-   * The recipients a refusal takes of the lines that end its attempt, in its file and another one, as
-   * the lines of one file would give them (eximTried, recipientOf), but for those it was handed on of.
+   * The lines of another file under a refusal's queue key that may end its attempt: dated from the
+   * refusal to the longest an attempt lasts after it, before its message's next refusal there
+   * (`until`), and — Postfix — of a message that arrived by the earliest the refusal's file knows its
+   * message was queued (its arrival, its sender's or Message-ID's line, the refusal): not another
+   * message under the queue id, reused.
    */
-  private recipients(entry: QueuedMessage, refusal: TriedServer, continuation?: Continuation): string[] {
-    const until = continuation?.until;
-    const ending = (continuation?.lines ?? []).filter(
-      (line) => line.timestamp >= refusal.timestamp && (until === undefined || line.timestamp < until),
+  private ending({ entry, refusal }: HeldAttempt, continuation: Continuation): DeliveryRead[] {
+    const until = continuation.until;
+    const seen = [entry.arrivedAt, entry.knownAt].reduce<string>(
+      (earliest, at) => (at !== undefined && at < earliest ? at : earliest),
+      refusal.timestamp,
     );
+    return continuation.lines.filter(
+      (line) =>
+        withinAttempt(refusal, line.timestamp) &&
+        (until === undefined || line.timestamp < until) &&
+        arrivedBy(line.arrival, seen),
+    );
+  }
+
+  /**
+   * The recipients a refusal takes of the lines that end its attempt, in its file and another one
+   * (`ending`), as the lines of one file would give them (eximTried, recipientOf), but for those it
+   * was handed on of.
+   */
+  private recipients(entry: QueuedMessage, refusal: TriedServer, ending: readonly DeliveryRead[]): string[] {
     if (entry.program === 'exim') {
       const named = new Set(refusal.names);
       return [
@@ -407,19 +491,25 @@ class RotatedAttempts implements RunPart {
       ].filter((recipient) => !named.has(recipient));
     }
     const endings = [...(refusal.endings ?? []), ...ending.map((line) => line.recipient)];
-    const count = entry.recipients ?? this.counted.get(entry.key);
+    const count = entry.recipients ?? this.countOf(entry);
     const recipient = count === 1 ? endings[0] : undefined;
     return recipient === undefined ? [] : [recipient];
+  }
+
+  /** The recipient count another file read of a message: of the same message, not one under its queue id reused. */
+  private countOf(entry: QueuedMessage): number | undefined {
+    const counted = this.counted.get(entry.key);
+    return counted !== undefined && arrivedBy(entry.arrivedAt, counted.seen) ? counted.recipients : undefined;
   }
 }
 
 /**
- * When a message arrived, as a Postfix delivery line says: the line's time less its `delay=` (the
- * time since the message arrived, on every delivery attempt); the line's time when it has none.
+ * When a message arrived, as a Postfix delivery line's `delay=` says (the time since the message
+ * arrived, on every delivery attempt): the line's time less it; `undefined` when the line has none.
  */
-function postfixArrival(timestamp: string, text: string): string {
+function delayArrival(timestamp: string, text: string): string | undefined {
   const delay = /, delay=(\d+(?:\.\d+)?),/.exec(text)?.[1];
-  if (delay === undefined) return timestamp;
+  if (delay === undefined) return undefined;
   return new Date(Date.parse(timestamp) - Math.round(Number(delay) * 1000)).toISOString();
 }
 
@@ -1079,9 +1169,12 @@ export class MtaLogReader extends LineReader implements LateTextReader {
     }
     const relay = /(?:^|, )relay=([^,\s[]+)/.exec(text)?.[1];
     const entry = this.entry(key, id, timestamp, true);
-    // Its stand-in's hour (queuedMessageIdentity), fixed at the first delivery line read.
-    if (program === 'postfix' && entry.messageId === undefined)
-      entry.arrival ??= postfixArrival(timestamp, text);
+    if (program === 'postfix') {
+      const arrival = delayArrival(timestamp, text);
+      if (arrival !== undefined) entry.arrivedAt ??= arrival;
+      // Its stand-in's hour (queuedMessageIdentity), fixed at the first delivery line read.
+      if (entry.messageId === undefined) entry.arrival ??= arrival ?? timestamp;
+    }
     const recipient = deliveries[0]?.recipient;
     if (program === 'postfix' && recipient !== undefined) {
       this.deliveryRead(entry, recipient, undefined, timestamp);
@@ -1229,13 +1322,16 @@ export class MtaLogReader extends LineReader implements LateTextReader {
     recipient: string,
     server: string | undefined,
     timestamp: string,
+    arrival?: string,
   ): void {
     if (kept.lines.length >= MAX_DELIVERIES_KEPT) {
       kept.more = true;
       return;
     }
     const through = server === undefined ? undefined : this.strings.intern(server);
-    kept.lines.push({ recipient: detach(recipient), server: through, timestamp });
+    const line: DeliveryRead = { recipient: detach(recipient), server: through, timestamp };
+    if (arrival !== undefined) line.arrival = arrival;
+    kept.lines.push(line);
   }
 
   /**
@@ -1250,7 +1346,8 @@ export class MtaLogReader extends LineReader implements LateTextReader {
   ): void {
     const continuation = this.continuationOf(entry.key, entry, true);
     if (continuation === undefined) return;
-    this.keepLine(continuation, recipient, server, timestamp);
+    // With its message's arrival: what tells it from another message's under a reused queue id.
+    this.keepLine(continuation, recipient, server, timestamp, entry.arrivedAt);
   }
 
   /**
@@ -1620,7 +1717,12 @@ export class MtaLogReader extends LineReader implements LateTextReader {
         this.removedFirst.set(detach(key), timestamp);
         // No line of it was read: in a file read in order its start, and its attempts', is in the
         // previous file; the run learns the message left the queue here, with no more delivery lines.
-        this.continuationOf(key, undefined, true);
+        const continuation = this.continuationOf(key, undefined, true);
+        if (
+          continuation !== undefined &&
+          (continuation.removedAt === undefined || timestamp < continuation.removedAt)
+        )
+          continuation.removedAt = timestamp;
       } else if (this.recentlyRemoved.get(key) === removed) {
         // Read after its sender's line took it from the queue (newest first): no attempt of it goes on.
         removed.removalRead = true;
@@ -1747,8 +1849,8 @@ export class MtaLogReader extends LineReader implements LateTextReader {
     const queued = [...this.queue.values()].reverse();
     // The newest: those the log rotated before they left the queue.
     for (const entry of queued.slice(0, MAX_REMOVED_MESSAGES)) {
-      if (entry.program === 'postfix' && entry.recipients !== undefined)
-        this.rotation?.counts(entry.key, entry.recipients);
+      if (entry.program === 'postfix' && entry.recipients !== undefined && entry.knownAt !== undefined)
+        this.rotation?.counts(entry.key, { recipients: entry.recipients, seen: entry.knownAt });
     }
     for (const entry of queued) {
       if (entry.knownAt === undefined || entry.knownLine === undefined) continue;
