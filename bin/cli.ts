@@ -2,6 +2,7 @@
  * relay-audit command line: dispatches to the commands and maps errors to exit statuses —
  * 0 success, 1 an input could not be analysed (the others still were), 2 usage error.
  */
+import { closestWord } from '../functions/core/kernel/closest-word.js';
 import { ErrorCode, RelayAuditError, StoreError } from '../functions/core/kernel/errors.js';
 import {
   ANALYZE,
@@ -13,7 +14,7 @@ import {
   SERVE,
   UPLOAD,
 } from './commands/definitions.js';
-import { synopsisLine, usageText } from './support/command.js';
+import { type CommandDefinition, synopsisLine, usageText } from './support/command.js';
 import { type Output, processOutput } from './support/output.js';
 
 const USAGE = [
@@ -87,6 +88,20 @@ const COMMANDS = new Map<string, () => Promise<Command>>([
   ],
 ]);
 
+/** Each command's name and aliases (`analyse`, the British spelling) → the command's name. */
+const COMMAND_NAMES = new Map<string, string>(
+  (COMMAND_DEFINITIONS as readonly CommandDefinition[]).flatMap((command) => [
+    [command.name, command.name],
+    ...(command.aliases ?? []).map((alias) => [alias, command.name] as [string, string]),
+  ]),
+);
+
+/** The command `name` names, if any. */
+function commandNamed(name: string): (() => Promise<Command>) | undefined {
+  const canonical = COMMAND_NAMES.get(name);
+  return canonical === undefined ? undefined : COMMANDS.get(canonical);
+}
+
 /** Runs the CLI and returns the exit status (exported for tests). */
 export async function main(argv: string[], out: Output = processOutput): Promise<number> {
   const [name, ...rest] = argv;
@@ -101,12 +116,12 @@ export async function main(argv: string[], out: Output = processOutput): Promise
       await out.write(`${USAGE}\n`);
       return 0;
     }
-    const load = COMMANDS.get(topic);
+    const load = commandNamed(topic);
     if (!load) return unknownCommand(topic, out);
     await out.write(`${(await load()).usage}\n`);
     return 0;
   }
-  const load = COMMANDS.get(name);
+  const load = commandNamed(name);
   if (!load) return unknownCommand(name, out);
   const command = await load();
   if (rest.includes('--help') || rest.includes('-h')) {
@@ -116,12 +131,6 @@ export async function main(argv: string[], out: Output = processOutput): Promise
   try {
     return await command.run(rest, out);
   } catch (error) {
-    // parseArgs throws TypeErrors with code ERR_PARSE_ARGS_* for unknown or malformed options.
-    const code = (error as { code?: unknown }).code;
-    if (typeof code === 'string' && code.startsWith('ERR_PARSE_ARGS')) {
-      out.error(`relay-audit ${name}: ${(error as Error).message}\n\n${command.usage}`);
-      return 2;
-    }
     if (error instanceof RelayAuditError) {
       out.error(`relay-audit ${name}: ${error instanceof StoreError ? withCauses(error) : error.message}`);
       return error.code === ErrorCode.InvalidArgument || error.code === ErrorCode.InvalidConfig ? 2 : 1;
@@ -131,7 +140,10 @@ export async function main(argv: string[], out: Output = processOutput): Promise
 }
 
 function unknownCommand(name: string, out: Output): number {
-  out.error(`relay-audit: unknown command "${name}"\n\n${USAGE}`);
+  const meant = closestWord(name, [...COMMAND_NAMES.keys(), 'help']);
+  out.error(
+    `relay-audit: unknown command "${name}"${meant === undefined ? '' : `; did you mean ${meant}?`}\n\n${USAGE}`,
+  );
   return 2;
 }
 

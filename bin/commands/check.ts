@@ -7,6 +7,7 @@
  * in the store, where `relay-audit serve` shows them (the same items the cloud pipeline writes).
  */
 import { readFile } from 'node:fs/promises';
+import { z } from 'zod';
 import { ArgumentError, StoreError } from '../../functions/core/kernel/errors.js';
 import type { AcceptedDomainList } from '../../functions/core/organisation/accepted-domains.js';
 import {
@@ -28,24 +29,16 @@ import {
 } from '../../functions/core/readiness/index.js';
 import { checkOrganisationConfig, countBySeverity } from '../../functions/core/readiness/report.js';
 import { OrganisationConfigStore } from '../../functions/store/organisation-config.js';
-import { loadAcceptedDomains } from '../support/accepted-domains-option.js';
+import { acceptedDomainNames, loadAcceptedDomains } from '../support/accepted-domains-option.js';
 import { readCommandLine } from '../support/command.js';
 import { commandLines } from '../support/command-lines.js';
+import { parseFlags, timeFlag } from '../support/flags.js';
 import type { Output } from '../support/output.js';
 import { checkStoreFlags, openStore } from '../support/store-options.js';
 import { CHECK } from './definitions.js';
 
-const ISO_TIME = /^\d{4}-\d{2}-\d{2}(?:[T ]\d{2}:\d{2}(?::\d{2}(?:\.\d+)?)?(?:Z|[+-]\d{2}:?\d{2})?)?$/;
-
-/** `--at`: an ISO date (midnight UTC) or date-time. */
-function parseAt(value: string | undefined): Date {
-  if (value === undefined) return new Date();
-  const at = new Date(/^\d{4}-\d{2}-\d{2}$/.test(value) ? `${value}T00:00:00Z` : value);
-  if (!ISO_TIME.test(value) || Number.isNaN(at.getTime())) {
-    throw new ArgumentError(`--at must be an ISO date or time such as 2026-12-01T09:00:00Z, got "${value}"`);
-  }
-  return at;
-}
+/** `--at`: a date (its start, 00:00 UTC) or a time; now when not given. */
+const CheckFlags = z.object({ at: timeFlag().optional() });
 
 /** Reads an input file; a missing or unreadable file is a usage error (exit 2) naming the option. */
 async function readInput(path: string, option: string): Promise<Buffer> {
@@ -67,8 +60,7 @@ interface CheckInputs {
 }
 
 export async function runCheck(argv: string[], out: Output): Promise<number> {
-  const { values, positionals } = readCommandLine(CHECK, argv);
-  if (positionals.length > 0) throw new ArgumentError(`unexpected argument "${positionals[0]}"`);
+  const { values } = readCommandLine(CHECK, argv);
   if (!values.store && (values.db || values.table || values.stack || values.endpoint || values.region)) {
     throw new ArgumentError('--db, --table, --stack, --endpoint and --region only apply with --store');
   }
@@ -79,7 +71,8 @@ export async function runCheck(argv: string[], out: Output): Promise<number> {
       '--accepted-domains is required: the certificate domain must be an accepted domain',
     );
   }
-  const at = parseAt(values.at);
+  const flags = parseFlags(CheckFlags, { at: values.at });
+  const at = flags.at === undefined ? new Date() : new Date(flags.at.start);
   const inputs: CheckInputs = {
     acceptedDomains: {
       ...(await loadAcceptedDomains(values['accepted-domains'])),
@@ -203,13 +196,7 @@ function describeConnector(connector: InboundConnector): string {
 
 function describeInputs(inputs: CheckInputs): string[] {
   const { list, origin } = inputs.acceptedDomains;
-  const domains = list.entries
-    .map(
-      (entry) =>
-        `${entry.domain}${entry.matchSubDomains && !entry.domain.startsWith('*.') ? ' (+subdomains)' : ''}`,
-    )
-    .join(', ');
-  const lines = [`Accepted domains (${origin}): ${domains}`];
+  const lines = [`Accepted domains (${origin}): ${acceptedDomainNames(list).join(', ')}`];
   if (inputs.connectors === undefined) lines.push('Inbound connectors: not given (--connectors)');
   else {
     const { file, list: connectors } = inputs.connectors;

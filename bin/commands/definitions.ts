@@ -44,8 +44,13 @@ function deployedStack(what: string) {
 
 const ACCEPTED_DOMAINS_HELP = 'comma list, Get-AcceptedDomain CSV export, or one domain per line';
 
+/** The forms every time flag takes (one parser: functions/core/kernel/iso-time.ts), as examples. */
+export const TIME_EXAMPLES_HELP = 'e.g. 2026-11-28, 2026-11-28T22:00, 2026-11-28T23:00+01:00 (no zone: UTC)';
+
 export const ANALYZE = {
   name: 'analyze',
+  aliases: ['analyse'],
+  positionals: 'a file or directory',
   synopsis:
     '<file|dir>... [--accepted-domains <list|file>] [--connectors <json>] [--db DIR] [--json] [--no-store]',
   usage: '<file|dir>... [options]',
@@ -65,7 +70,7 @@ Inputs (told apart by their header or first lines):
   Get-MessageTrace[Detail][V2] | ConvertTo-Json, Reporting Web Service JSON, NDJSON.
 
 In a directory, files that are not logs or exports (notes, scripts, .xml, .md) are listed, not
-analysed. Exits 1 when a log or export gave nothing to analyse (unreadable, unknown, all rows skipped).`,
+analysed.`,
   options: {
     'accepted-domains': { type: 'string', value: '<list|file>', help: ACCEPTED_DOMAINS_HELP },
     connectors: {
@@ -87,6 +92,10 @@ analysed. Exits 1 when a log or export gave nothing to analyse (unreadable, unkn
       help: "the year of syslog dates, which have none (default: each file's modification\ntime; a date after it is read in the year before)",
     },
   },
+  footer:
+    'Exit status: 0 every file analysed, 1 a file failed analysis (unreadable, unknown format, every row\n' +
+    'skipped) or a file that may hold refusals was not read, 2 usage error (also a missing input file, or\n' +
+    'a folder with no logs or exports), 130 interrupted (Ctrl+C).',
 } as const satisfies CommandDefinition;
 
 export const FINDINGS = {
@@ -111,8 +120,16 @@ export const FINDINGS = {
       value: '<domain>',
       help: 'only findings for this recipient domain',
     },
-    since: { type: 'string', value: '<time>', help: 'ISO date or time (inclusive), e.g. 2026-11-20' },
-    until: { type: 'string', value: '<time>', help: 'ISO date or time (inclusive)' },
+    since: {
+      type: 'string',
+      value: '<time>',
+      help: `from this time on (a date: from 00:00 UTC);\n${TIME_EXAMPLES_HELP}`,
+    },
+    until: {
+      type: 'string',
+      value: '<time>',
+      help: 'up to this time, inclusive (a date: its whole UTC day)',
+    },
     limit: { type: 'string', value: '<n>', help: 'at most n findings (default: all)' },
     format: { type: 'string', value: '<format>', help: 'table (default) | json | ndjson | csv' },
     ...STORE,
@@ -139,7 +156,7 @@ certificate-based OnPremises inbound connector whose certificate domain is an ac
     at: {
       type: 'string',
       value: '<time>',
-      help: 'judge certificate validity at this ISO date or time (default: now)',
+      help: `judge certificate validity at this time (default: now; a date: 00:00 UTC);\n${TIME_EXAMPLES_HELP}`,
     },
     json: { type: 'boolean', help: 'print the results as JSON' },
     store: {
@@ -205,6 +222,7 @@ export const SERVE = {
 
 export const UPLOAD = {
   name: 'upload',
+  positionals: 'a file or directory',
   synopsis: '<file|dir>... [--stack NAME] [--watch]',
   usage: '<file|dir>... [options]',
   description: `Uploads logs and exports to a deployed stack (its bucket's incoming/, gzip-compressed on the way),
@@ -237,6 +255,8 @@ export const DEFAULT_PROGRESS_SECONDS = 10;
 
 export const REANALYZE = {
   name: 'reanalyze',
+  aliases: ['reanalyse'],
+  strayArgumentOption: 'prefix',
   synopsis: '[--prefix P] [--from DATE] [--to DATE] [--stack NAME] [--no-wait]',
   usage: '[options]',
   description: `Re-analyses the uploads a deployed stack keeps under incoming/ with its current classifier (after
@@ -253,13 +273,13 @@ costs only the listing.`,
     },
     from: {
       type: 'string',
-      value: '<date>',
-      help: 'only uploads made on or after this date or time (UTC, ISO 8601)',
+      value: '<time>',
+      help: `only uploads made at or after this time (a date: from 00:00 UTC);\n${TIME_EXAMPLES_HELP}`,
     },
     to: {
       type: 'string',
-      value: '<date>',
-      help: 'only uploads made on or before this date or time (UTC, ISO 8601)',
+      value: '<time>',
+      help: 'only uploads made at or before this time (a date: its whole UTC day)',
     },
     ...deployedStack('the state machine'),
     'no-wait': { type: 'boolean', help: 'start the run and print its execution ARN, without waiting' },

@@ -6,15 +6,18 @@ import { z } from 'zod';
 import { findingCsvLine, findingsCsvStart } from '../../functions/api/csv-export.js';
 import { Domain } from '../../functions/api/params.js';
 import { formatLabel } from '../../functions/core/analysis/formats/labels.js';
-import { type Finding, ScenarioId } from '../../functions/core/analysis/model/findings.js';
+import {
+  type Finding,
+  reportedSenderDomain,
+  ScenarioId,
+} from '../../functions/core/analysis/model/findings.js';
 import { forwardingLead } from '../../functions/core/analysis/remediation/forwarding-lead.js';
-import { relaySoftwareOf } from '../../functions/core/analysis/remediation/relay-software.js';
-import { ArgumentError } from '../../functions/core/kernel/errors.js';
+import { RELAY_SOFTWARE, relaySoftwareOf } from '../../functions/core/analysis/remediation/relay-software.js';
+import { plural } from '../../functions/core/kernel/counts-in-words.js';
 import { terminalSafe } from '../../functions/core/kernel/strings.js';
-import { TimeBound } from '../../functions/store/query-plan.js';
 import { readCommandLine } from '../support/command.js';
 import { commandLines } from '../support/command-lines.js';
-import { flagValue, parseFlags, wholeNumberFlag } from '../support/flags.js';
+import { flagValue, parseFlags, timeFlag, wholeNumberFlag } from '../support/flags.js';
 import type { Output } from '../support/output.js';
 import { openStore, type StoreFlags, suggestedCommand } from '../support/store-options.js';
 import { FINDINGS } from './definitions.js';
@@ -22,17 +25,25 @@ import { FINDINGS } from './definitions.js';
 const Flags = z.object({
   scenario: ScenarioId.optional(),
   // The API's schema: the same values accepted, normalised (case, trailing dot) and refused alike.
-  'sender-domain': flagValue(Domain).optional(),
+  'sender-domain': z
+    .string()
+    .refine((text) => text.trim() !== '<>', {
+      // `<>` is how logs and the table show the null sender: it has no domain to filter on.
+      message:
+        '"<>" is the null sender, which has no domain: NDRs and other null-sender refusals are --scenario ndr',
+    })
+    .pipe(flagValue(Domain))
+    .optional(),
   'recipient-domain': flagValue(Domain).optional(),
-  since: TimeBound.optional(),
-  until: TimeBound.optional(),
+  // One parser for every time flag; the store takes a date as its whole UTC day.
+  since: timeFlag().optional(),
+  until: timeFlag().optional(),
   limit: wholeNumberFlag(1).optional(),
   format: z.enum(['table', 'json', 'ndjson', 'csv']).default('table'),
 });
 
 export async function runFindings(argv: string[], out: Output): Promise<number> {
-  const { values, positionals } = readCommandLine(FINDINGS, argv);
-  if (positionals.length > 0) throw new ArgumentError(`unexpected argument "${positionals[0]}"`);
+  const { values } = readCommandLine(FINDINGS, argv);
   const flags = parseFlags(Flags, values);
   const handle = await openStore(values, { mustExist: true });
   try {
@@ -51,8 +62,8 @@ export async function runFindings(argv: string[], out: Output): Promise<number> 
         ...(flags.scenario ? { scenario: flags.scenario } : {}),
         ...(flags['sender-domain'] ? { senderDomain: flags['sender-domain'] } : {}),
         ...(flags['recipient-domain'] ? { recipientDomain: flags['recipient-domain'] } : {}),
-        ...(flags.since ? { since: flags.since } : {}),
-        ...(flags.until ? { until: flags.until } : {}),
+        ...(flags.since ? { since: flags.since.iso } : {}),
+        ...(flags.until ? { until: flags.until.iso } : {}),
         limit: remaining,
         ...(cursor ? { cursor } : {}),
       });
@@ -103,14 +114,130 @@ function originLines(findings: readonly Finding[]): string[] {
   return lines;
 }
 
-function renderTable(findings: Finding[], store: StoreFlags): string {
+/** Remediation blocks printed under the table; past this many, the rest are counted, not printed. */
+const BLOCKS_SHOWN = 10;
+
+/** Runs of row numbers listed in a block's "Rows …" line before the rest are counted. */
+const ROW_RUNS_SHOWN = 12;
+
+/** Servers or sender domains named in a block's "Rows …" line before the rest are counted. */
+const NAMES_SHOWN = 3;
+
+/** One remediation as printed: the findings that carry it, with their row numbers in the table. */
+interface RemediationBlock {
+  findings: Finding[];
+  /** 1-based, as the table's `#` column numbers them. */
+  rows: number[];
+}
+
+/**
+ * The findings grouped by the remediation they carry, in the order of their first row. The text is
+ * tailored to the server, the domains, the connector and the certificate, so each distinct one is
+ * printed, not one per scenario; a relay's log keeps its own heading even where the words match.
+ */
+function remediationBlocks(findings: readonly Finding[]): RemediationBlock[] {
+  const blocks = new Map<string, RemediationBlock>();
+  findings.forEach((finding, index) => {
+    const { title, explanation, steps, commands, links } = finding.remediation;
+    const key = JSON.stringify([
+      finding.scenario,
+      relaySoftwareOf(finding.source.format) ?? '',
+      title,
+      explanation,
+      steps,
+      commands,
+      links.map((link) => [link.title, link.url]),
+    ]);
+    const block = blocks.get(key);
+    if (block) {
+      block.findings.push(finding);
+      block.rows.push(index + 1);
+    } else blocks.set(key, { findings: [finding], rows: [index + 1] });
+  });
+  return [...blocks.values()];
+}
+
+/** The server column: the host the log names, else the relay whose log it is, else nothing (Exchange Online's own). */
+function serverOf(finding: Finding): string {
+  if (finding.serverHostname !== undefined) return finding.serverHostname;
+  const relay = relaySoftwareOf(finding.source.format);
+  return relay === undefined ? '' : `${RELAY_SOFTWARE[relay].name.replace(/^the /, '')} relay`;
+}
+
+/** `1–3, 5, 8, 9`: ascending row numbers as runs; past `ROW_RUNS_SHOWN` runs, the other rows are counted. */
+function rowRuns(rows: readonly number[]): string {
+  const runs: [number, number][] = [];
+  for (const row of rows) {
+    const last = runs.at(-1);
+    if (last !== undefined && row === last[1] + 1) last[1] = row;
+    else runs.push([row, row]);
+  }
+  const shown = runs.slice(0, ROW_RUNS_SHOWN);
+  const text = shown
+    .map(([from, to]) => (from === to ? `${from}` : `${from}${to === from + 1 ? ', ' : '–'}${to}`))
+    .join(', ');
+  const more = rows.length - shown.reduce((count, [from, to]) => count + to - from + 1, 0);
+  return more > 0 ? `${text} and ${more} more` : text;
+}
+
+/** Distinct values in order of first appearance, empty ones left out. */
+function distinct(values: readonly string[]): string[] {
+  return [...new Set(values.filter((value) => value !== ''))];
+}
+
+/** `a, b, c and 2 more`: the first `NAMES_SHOWN` names, the rest counted. */
+function listed(names: readonly string[]): string {
+  const shown = names.slice(0, NAMES_SHOWN).join(', ');
+  return names.length > NAMES_SHOWN ? `${shown} and ${names.length - NAMES_SHOWN} more` : shown;
+}
+
+/** The line that says which rows a block covers, with their servers and sender domains. */
+function coverLine(block: RemediationBlock, rowCount: number): string {
+  const rows =
+    block.rows.length === rowCount && rowCount > 1
+      ? `All ${rowCount} rows`
+      : `${block.rows.length === 1 ? 'Row' : 'Rows'} ${rowRuns(block.rows)}`;
+  const servers = distinct(block.findings.map(serverOf));
+  const domains = distinct(block.findings.map(reportedSenderDomain));
+  const senders =
+    domains.length === 1 && domains[0] === '<>'
+      ? 'null sender <>'
+      : `sender ${domains.length === 1 ? 'domain' : 'domains'} ${listed(domains)}`;
+  return `  ${rows} (${servers.length > 0 ? `${listed(servers)}; ` : ''}${senders}):`;
+}
+
+/** One block: heading, the rows it covers, explanation, forwarding origins, steps, commands, links. */
+function blockLines(block: RemediationBlock, rowCount: number): string[] {
+  const finding = block.findings[0] as Finding;
+  const r = finding.remediation;
+  const relay = relaySoftwareOf(finding.source.format);
+  const from = relay === undefined ? '' : ` (${formatLabel(finding.source.format, 'short')})`;
+  return [
+    '',
+    `▶ ${finding.scenario}${from}: ${r.title}`,
+    coverLine(block, rowCount),
+    `  ${r.explanation}`,
+    ...originLines(block.findings),
+    ...r.steps.map((step, i) => `  ${i + 1}. ${step}`),
+    ...commandLines(r.commands),
+    ...r.links.map((link) => `  ${link.title}: ${link.url}`),
+  ];
+}
+
+/**
+ * The table of findings, each row numbered and with its server, then the remediation of those rows:
+ * one block per distinct remediation, saying which rows it covers, at most `BLOCKS_SHOWN` of them.
+ */
+export function renderTable(findings: Finding[], store: StoreFlags): string {
   if (findings.length === 0)
     return `No findings match. Run \`${suggestedCommand('analyze <files>', store)}\` first, or widen the filter.\n`;
   const lines: string[] = [];
-  const header = ['time (UTC)', 'scenario', 'sender (P1)', 'recipient', 'code', 'conf.'];
-  const table = findings.map((f) => [
+  const header = ['#', 'time (UTC)', 'scenario', 'server', 'sender (P1)', 'recipient', 'code', 'conf.'];
+  const table = findings.map((f, index) => [
+    `${index + 1}`,
     f.timestamp.slice(0, 19).replace('T', ' '),
     f.scenario,
+    serverOf(f),
     f.returnPath === '' ? '<>' : (f.returnPath ?? f.sender ?? ''),
     f.recipient,
     `${f.code}${f.attr ? ` ${f.attr}` : ''}`,
@@ -126,22 +253,16 @@ function renderTable(findings: Finding[], store: StoreFlags): string {
       .trimEnd();
   lines.push(format(header), widths.map((w) => '─'.repeat(w)).join('  '));
   for (const row of table) lines.push(format(row));
-  // Remediation once per scenario shown, not per row; a relay's log gets its own (its settings, its log).
-  const seen = new Set<string>();
-  for (const finding of findings) {
-    const relay = relaySoftwareOf(finding.source.format);
-    const key = `${finding.scenario} ${relay ?? ''}`;
-    if (seen.has(key)) continue;
-    seen.add(key);
-    const r = finding.remediation;
-    const from = relay === undefined ? '' : ` (${formatLabel(finding.source.format, 'short')})`;
-    lines.push('', `▶ ${finding.scenario}${from}: ${r.title}`, `  ${r.explanation}`);
-    lines.push(...originLines(findings.filter((f) => f.scenario === finding.scenario)));
-    r.steps.forEach((step, i) => {
-      lines.push(`  ${i + 1}. ${step}`);
-    });
-    lines.push(...commandLines(r.commands));
-    for (const link of r.links) lines.push(`  ${link.title}: ${link.url}`);
+  const blocks = remediationBlocks(findings);
+  for (const block of blocks.slice(0, BLOCKS_SHOWN)) lines.push(...blockLines(block, findings.length));
+  const rest = blocks.slice(BLOCKS_SHOWN);
+  if (rest.length > 0) {
+    const rows = rest.flatMap((block) => block.rows).sort((a, b) => a - b);
+    lines.push(
+      '',
+      `${plural(rest.length, 'more distinct remediation')} (rows ${rowRuns(rows)}): use --format json to see ` +
+        "each finding's, or narrow the table with --scenario or --sender-domain.",
+    );
   }
   lines.push('', `${findings.length} finding${findings.length === 1 ? '' : 's'}.`);
   // Values come from logs: an escape sequence or a bidi override in an address must not act.

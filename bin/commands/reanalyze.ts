@@ -18,17 +18,11 @@ import { ConfigError, ErrorCode, RelayAuditError } from '../../functions/core/ke
 import { BUCKET_PREFIX } from '../../functions/runtime/bucket-layout.js';
 import { DEFAULT_STACK_NAME, STACK_OUTPUT } from '../../functions/runtime/stack-outputs.js';
 import { readCommandLine } from '../support/command.js';
-import { flagValue, parseFlags, wholeNumberFlag } from '../support/flags.js';
+import { parseFlags, timeFlag, wholeNumberFlag } from '../support/flags.js';
 import { interruptOnCtrlC } from '../support/interrupt.js';
 import type { Output } from '../support/output.js';
 import { readStackOutputs } from '../support/stack-outputs.js';
 import { DEFAULT_PROGRESS_SECONDS, REANALYZE } from './definitions.js';
-
-/** A date (a whole UTC day) or a UTC time. */
-const Bound = flagValue(
-  z.iso.date().or(z.iso.datetime()),
-  'a date such as 2026-11-28 or a UTC time such as 2026-11-28T08:00:00Z',
-).optional();
 
 const ReanalyzeFlags = z
   .object({
@@ -44,18 +38,14 @@ const ReanalyzeFlags = z
           .regex(/^(?!\/)[^\\]*$/, { message: 'must be a key prefix under incoming/, e.g. cli/EX01/' }),
       )
       .default(''),
-    from: Bound,
-    to: Bound,
+    from: timeFlag().optional(),
+    to: timeFlag().optional(),
     interval: wholeNumberFlag(1, 3600).optional(),
   })
-  .refine(
-    (flags) =>
-      flags.from === undefined || flags.to === undefined || flags.from.slice(0, 10) <= flags.to.slice(0, 10),
-    {
-      message: 'must not be after --to',
-      path: ['from'],
-    },
-  );
+  .refine((flags) => flags.from === undefined || flags.to === undefined || flags.from.start <= flags.to.end, {
+    message: 'must not be after --to',
+    path: ['from'],
+  });
 
 /** What tests replace; the command line uses the defaults. */
 export interface ReanalyzeDependencies {
@@ -102,7 +92,8 @@ export async function runReanalyze(
       ? interruptOnCtrlC(out, 'Interrupted: no longer watching (the run goes on in the stack)…')
       : { signal: deps.signal, dispose() {} };
   try {
-    const input = { prefix: flags.prefix, from: flags.from ?? null, to: flags.to ?? null };
+    // A date stays a date (the worker takes it as its whole UTC day); a time goes as UTC.
+    const input = { prefix: flags.prefix, from: flags.from?.iso ?? null, to: flags.to?.iso ?? null };
     const started = await send('start the re-analysis', () =>
       sfn.send(
         new StartExecutionCommand({
@@ -115,7 +106,7 @@ export async function runReanalyze(
     const executionArn = started.executionArn ?? '';
     out.error(
       `Re-analysing s3://${stack.bucket}/${BUCKET_PREFIX.incoming}${flags.prefix}` +
-        `${flags.from === undefined ? '' : ` from ${flags.from}`}${flags.to === undefined ? '' : ` to ${flags.to}`} ` +
+        `${input.from === null ? '' : ` from ${input.from}`}${input.to === null ? '' : ` to ${input.to}`} ` +
         `with stack ${stack.stackName}'s current classifier.`,
     );
     if (values['no-wait']) {

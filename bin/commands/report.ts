@@ -7,7 +7,6 @@
  */
 import { join } from 'node:path';
 import { z } from 'zod';
-import { ArgumentError } from '../../functions/core/kernel/errors.js';
 import { IsoDay } from '../../functions/nightly/dates.js';
 import { MAX_LOOK_BACK_DAYS } from '../../functions/nightly/look-back.js';
 import { readCommandLine } from '../support/command.js';
@@ -28,8 +27,7 @@ export async function runReport(
   out: Output,
   now: () => Date = () => new Date(),
 ): Promise<number> {
-  const { values, positionals } = readCommandLine(REPORT, argv);
-  if (positionals.length > 0) throw new ArgumentError(`unexpected argument "${positionals[0]}"`);
+  const { values } = readCommandLine(REPORT, argv);
   const flags = parseFlags(Flags, values);
   // Loaded now, not at start-up: they pull in the AWS SDK, which other commands may not need.
   const { DEFAULT_STORE_DIR } = await import('../../functions/store/embedded-engine.js');

@@ -373,8 +373,7 @@ function untilStopped(): Promise<NodeJS.Signals> {
 }
 
 export async function runServe(argv: string[], out: Output): Promise<number> {
-  const { values, positionals } = readCommandLine(SERVE, argv);
-  if (positionals.length > 0) throw new ArgumentError(`unexpected argument "${positionals[0]}"`);
+  const { values } = readCommandLine(SERVE, argv);
   const { port, host } = parseFlags(Flags, { port: values.port, host: values.host });
   let running: RunningServer;
   try {

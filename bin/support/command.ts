@@ -5,6 +5,7 @@
  * command accepts. Definitions are data (no zod here), so `relay-audit help` stays fast.
  */
 import { parseArgs } from 'node:util';
+import { closestWord } from '../../functions/core/kernel/closest-word.js';
 import { ArgumentError } from '../../functions/core/kernel/errors.js';
 
 export interface OptionDefinition {
@@ -27,6 +28,15 @@ export interface CommandDefinition {
   readonly options: Readonly<Record<string, OptionDefinition>>;
   /** Said after the options (exit statuses, a hint). */
   readonly footer?: string;
+  /**
+   * What the command takes as arguments besides its options (`a file or directory`). Without it the
+   * command takes none: `reanalyze cli/EX01/` must not quietly re-analyse the whole bucket.
+   */
+  readonly positionals?: string;
+  /** The option a stray argument most likely lacks: `reanalyze cli/EX01/` meant `--prefix cli/EX01/`. */
+  readonly strayArgumentOption?: string;
+  /** Other names the command answers to (`analyse`, the British spelling the README's prose uses). */
+  readonly aliases?: readonly string[];
 }
 
 /** Column the option help starts at. */
@@ -67,29 +77,87 @@ export type RawValues<O extends CommandDefinition['options']> = {
       : string;
 };
 
+/** The options as `parseArgs` takes them. */
+type ParseOptions = Record<string, { type: 'string' | 'boolean'; multiple?: boolean }>;
+
 /**
- * Reads `argv` with `parseArgs` using exactly the definition's options (an unknown option is the
- * usual `ERR_PARSE_ARGS_UNKNOWN_OPTION`, which the CLI reports with the command's help). A
- * single-value option given twice is a usage error (see {@link rejectRepeatedOptions}).
+ * Reads `argv` with `parseArgs` using exactly the definition's options. Every mistake is a usage
+ * error ({@link ArgumentError}) that says what to type instead: an unknown option names the closest
+ * one, a single-value option given twice (see {@link rejectRepeatedOptions}), an empty value, or an
+ * argument the command does not take.
  */
 export function readCommandLine<D extends CommandDefinition>(
   command: D,
   argv: string[],
 ): { values: RawValues<D['options']>; positionals: string[] } {
-  const options: Record<string, { type: 'string' | 'boolean'; multiple?: boolean }> = {};
+  const options: ParseOptions = {};
   for (const [name, option] of Object.entries(command.options)) {
     options[name] = option.multiple ? { type: option.type, multiple: true } : { type: option.type };
   }
-  const { values, positionals, tokens } = parseArgs({
-    args: argv,
-    allowPositionals: true,
-    options,
-    strict: true,
-    tokens: true,
-  });
+  rejectUnknownOptions(command, argv, options);
+  const { values, positionals, tokens } = parseStrictly(argv, options);
   rejectRepeatedOptions(command, tokens);
   rejectEmptyValues(command, values);
+  rejectPositionals(command, positionals);
   return { values: values as RawValues<D['options']>, positionals };
+}
+
+function parseStrictly(args: string[], options: ParseOptions) {
+  try {
+    return parseArgs({ args, allowPositionals: true, options, strict: true, tokens: true });
+  } catch (error) {
+    // A value missing (`--db` last) or given to a switch (`--json=yes`): Node's message says which.
+    throw new ArgumentError(error instanceof Error ? error.message : String(error), { cause: error });
+  }
+}
+
+/**
+ * An option the command does not define, named with the one most likely meant: Node's own message
+ * ("place it at the end of the command after '--'") suits a value starting with `-`, not a typo.
+ * Read leniently first, so the unknown option is named however the line goes on.
+ */
+function rejectUnknownOptions(command: CommandDefinition, argv: string[], options: ParseOptions): void {
+  const { tokens } = parseArgs({ args: argv, allowPositionals: true, options, strict: false, tokens: true });
+  for (const token of tokens) {
+    if (token.kind !== 'option' || Object.hasOwn(command.options, token.name)) continue;
+    const names = Object.keys(command.options);
+    // `-j`: relay-audit has no one-letter options (but -h); the one long option it starts is likely.
+    const meant =
+      token.rawName.startsWith('--') || token.name.length > 1
+        ? closestWord(token.name, names)
+        : onlyOne(names.filter((name) => name.startsWith(token.name)));
+    throw new ArgumentError(
+      `unknown option ${token.rawName}${meant === undefined ? '' : `; did you mean --${meant}?`} ` +
+        `(relay-audit help ${command.name} lists its options)`,
+    );
+  }
+}
+
+function onlyOne(names: readonly string[]): string | undefined {
+  return names.length === 1 ? names[0] : undefined;
+}
+
+/**
+ * Arguments: none for a command that takes none, and never an empty one (`analyze ''`, `analyze
+ * "$LOGS"` with LOGS unset), which would otherwise read as a file named nothing.
+ */
+function rejectPositionals(command: CommandDefinition, positionals: readonly string[]): void {
+  if (command.positionals === undefined) {
+    const [stray] = positionals;
+    if (stray === undefined) return;
+    const option = command.strayArgumentOption;
+    throw new ArgumentError(
+      `unexpected argument ${JSON.stringify(stray)}: ${command.name} takes only options` +
+        (option === undefined ? '' : `; did you mean --${option} ${stray}?`),
+    );
+  }
+  const empty = positionals.findIndex((positional) => positional.trim() === '');
+  if (empty >= 0) {
+    throw new ArgumentError(
+      `argument ${empty + 1} is empty (${JSON.stringify(positionals[empty])}): expected ${command.positionals} ` +
+        '(an unset shell variable?)',
+    );
+  }
 }
 
 /**

@@ -1,14 +1,34 @@
 /** Command-line flags checked once with zod; a bad value is a usage error naming the flag. */
 import { z } from 'zod';
+import { closestWord } from '../../functions/core/kernel/closest-word.js';
 import { ArgumentError } from '../../functions/core/kernel/errors.js';
-import { firstIssueLine } from '../../functions/core/kernel/issues.js';
+import { ISO_TIME_FORMS, type IsoTime, parseIsoTime } from '../../functions/core/kernel/iso-time.js';
+import { firstIssue, firstIssueLine } from '../../functions/core/kernel/issues.js';
 
 export function parseFlags<S extends z.ZodType>(schema: S, values: unknown): z.output<S> {
   const parsed = schema.safeParse(values);
   if (!parsed.success) {
+    const { field, issue } = firstIssue(parsed.error, { prefix: '--', whole: 'options' });
+    if (issue?.code === 'invalid_value' && issue.path.length === 1) {
+      const typed = (values as Record<string, unknown>)[String(issue.path[0])];
+      throw new ArgumentError(`${field}: ${choiceMessage(issue.values.map(String), typed)}`);
+    }
     throw new ArgumentError(firstIssueLine(parsed.error, { prefix: '--', whole: 'options' }));
   }
   return parsed.data;
+}
+
+/**
+ * A value that is not one of a flag's choices (`--scenario forwading`, `--format CSV`): the choices,
+ * what was typed, and the choice most likely meant.
+ */
+function choiceMessage(choices: readonly string[], typed: unknown): string {
+  const text = typeof typed === 'string' ? typed : String(typed);
+  const meant = closestWord(text, choices);
+  return (
+    `expected one of ${choices.join(' | ')}, got ${JSON.stringify(text)}` +
+    (meant === undefined ? '' : `; did you mean ${meant}?`)
+  );
 }
 
 /**
@@ -26,6 +46,24 @@ export function wholeNumberFlag(min: number, max?: number): z.ZodType<number, st
       return z.NEVER;
     }
     return value;
+  });
+}
+
+/**
+ * A flag that takes a date or time (`check --at`, `findings --since/--until`, `reanalyze
+ * --from/--to`): every one reads the same forms, and refuses another with the same message.
+ */
+export function timeFlag(): z.ZodType<IsoTime, string> {
+  return z.string().transform((text, context) => {
+    const time = parseIsoTime(text);
+    if (time === undefined) {
+      context.addIssue({
+        code: 'custom',
+        message: `expected ${ISO_TIME_FORMS}, got ${JSON.stringify(text)}`,
+      });
+      return z.NEVER;
+    }
+    return time;
   });
 }
 

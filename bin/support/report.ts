@@ -26,10 +26,12 @@ import { groupDigits, plural } from '../../functions/core/kernel/counts-in-words
 import { ErrorCode } from '../../functions/core/kernel/errors.js';
 import { terminalSafe } from '../../functions/core/kernel/strings.js';
 import {
+  AcceptedDomainList,
   type DomainOracle,
   type InferredDomainEvidence,
   InferredDomains,
 } from '../../functions/core/organisation/accepted-domains.js';
+import { acceptedDomainNames } from './accepted-domains-option.js';
 import type { NotAnalysedFile } from './inputs.js';
 import { filesNotReached } from './interrupt.js';
 import { type StoreFlags, suggestedCommand } from './store-options.js';
@@ -132,7 +134,7 @@ function describeDomains(domains: DomainOracle, origin: string | undefined): str
     );
     return lines;
   }
-  const names = domains.domains();
+  const names = domains instanceof AcceptedDomainList ? acceptedDomainNames(domains) : domains.domains();
   return [
     `Accepted domains: ${names.slice(0, 8).join(', ')}${names.length > 8 ? ', …' : ''} (from ${origin ?? 'configuration'})`,
   ];
@@ -210,7 +212,7 @@ export function renderAnalysisReport(result: AnalysisResult, options: ReportOpti
   out.push(
     `relay-audit: ${plural(result.sources.length + notReached.length, 'file')}${missed.length > 0 ? ` (${missed.join(', ')})` : ''}, ${plural(rows, 'row')}, ` +
       `${plural(result.rejections, 'relay refusal')} → ${plural(total, 'finding')}` +
-      (result.duplicates > 0 ? ` (${groupDigits(result.duplicates)} repeated refusals counted once)` : '') +
+      (result.duplicates > 0 ? ` (${plural(result.duplicates, 'repeated refusal')} counted once)` : '') +
       (unread.length > 0 ? `; ${plural(unread.length, 'file')} that may hold refusals not read` : ''),
   );
   // A run of nothing but unread files has no analysed file to list.

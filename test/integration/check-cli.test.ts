@@ -250,10 +250,13 @@ describe('relay-audit check --store with a private key in the certificate file',
 describe('relay-audit check usage and bad input (exit 2)', () => {
   it.each([
     [['check'], /--accepted-domains is required/],
-    [['check', '--accepted-domains', 'contoso.com', '--at', 'tomorrow'], /--at must be an ISO date or time/],
+    [
+      ['check', '--accepted-domains', 'contoso.com', '--at', 'tomorrow'],
+      /--at: expected a date such as 2026-11-28 or an ISO 8601 time .*, got "tomorrow"/,
+    ],
     [
       ['check', '--accepted-domains', 'contoso.com', '--at', '2026-13-45'],
-      /--at must be an ISO date or time/,
+      /--at: expected a date such as 2026-11-28 or an ISO 8601 time .*, got "2026-13-45"/,
     ],
     [['check', '--accepted-domains', 'not a domain!'], /invalid accepted domains/],
     [
@@ -265,7 +268,10 @@ describe('relay-audit check usage and bad input (exit 2)', () => {
       /--certificate sample-logs: is a directory/,
     ],
     [['check', '--accepted-domains', 'contoso.com', 'extra'], /unexpected argument "extra"/],
-    [['check', '--accepted-domains', 'contoso.com', '--bogus'], /Unknown option '--bogus'/],
+    [
+      ['check', '--accepted-domains', 'contoso.com', '--bogus'],
+      /unknown option --bogus \(relay-audit help check/,
+    ],
   ])('%j', async (argv, pattern) => {
     const { status, out } = await cli(...argv);
     expect(status).toBe(2);
@@ -302,6 +308,17 @@ describe('relay-audit check usage and bad input (exit 2)', () => {
     expect(out.stderr).toMatch(
       /sample-logs\/config\/inbound-connectors\.json: it contains no PEM block; expected a PEM file with the server certificate/,
     );
+  });
+
+  it.each([
+    ['2026-11-28', '2026-11-28T00:00:00.000Z'],
+    ['2026-11-28T22:00', '2026-11-28T22:00:00.000Z'],
+    ['2026-11-28 22:00:00', '2026-11-28T22:00:00.000Z'],
+    ['2026-11-29T00:00+02', '2026-11-28T22:00:00.000Z'],
+  ])('reads --at %j as findings --since does (a time without a zone is UTC)', async (value, at) => {
+    const { status, out } = await cli('check', '--accepted-domains', 'contoso.com', '--at', value, '--json');
+    expect(status).toBe(0);
+    expect(JSON.parse(out.stdout).at).toBe(at);
   });
 
   it('help check prints the usage', async () => {

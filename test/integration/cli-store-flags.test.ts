@@ -254,8 +254,14 @@ describe('findings --sender-domain and --recipient-domain', () => {
       for (const option of ['--sender-domain', '--recipient-domain']) {
         const { status, out } = await cli('findings', '--db', db, option, value);
         expect(status, `${option} ${value}`).toBe(2);
-        expect(out.stderr).toBe(`relay-audit findings: ${option}: ${api}\n`);
         expect(api).toContain('must be a domain name such as contoso.com');
+        // The null sender as a sender domain gets the hint the README gives: NDRs are --scenario ndr.
+        if (option === '--sender-domain' && value === '<>') {
+          expect(out.stderr).toBe(
+            'relay-audit findings: --sender-domain: "<>" is the null sender, which has no domain: NDRs and ' +
+              'other null-sender refusals are --scenario ndr\n',
+          );
+        } else expect(out.stderr).toBe(`relay-audit findings: ${option}: ${api}\n`);
       }
     }
   });
@@ -266,7 +272,8 @@ describe('messages and checks of other options', () => {
     const from = await cli('reanalyze', '--from', 'nope');
     expect(from.status).toBe(2);
     expect(from.out.stderr).toContain(
-      '--from: expected a date such as 2026-11-28 or a UTC time such as 2026-11-28T08:00:00Z, got "nope"',
+      '--from: expected a date such as 2026-11-28 or an ISO 8601 time such as 2026-11-28T22:00, ' +
+        '2026-11-28T22:00:30Z or 2026-11-28T23:00+01:00 (a time without a zone is UTC), got "nope"',
     );
     const date = await cli('report', '--date', '2026-13-01', '--db', db);
     expect(date.status).toBe(2);

@@ -2,7 +2,7 @@
  * The CLI end to end on the real embedded engine (dynalite in-process, persisted in a temp dir):
  * exit statuses, idempotency, the findings query and its output formats.
  */
-import { copyFile, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { copyFile, mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
@@ -143,6 +143,115 @@ describe('relay-audit analyze', () => {
     );
   });
 
+  it.each([
+    'domains.xlsx',
+    'domains.xls',
+    'domains.ods',
+    'domains.dat',
+    'domains.cfg',
+    'domains.conf',
+    'domains.ini',
+    'domains.bak',
+    'domains.out',
+    'domains.yaml',
+    'domains.docx',
+    'domains.htm',
+  ])(
+    'takes a missing --accepted-domains %s for a mistyped file name, not for the one domain',
+    async (value) => {
+      const { status, out } = await cli(
+        'analyze',
+        'sample-logs/postfix-mail.log',
+        '--no-store',
+        '--accepted-domains',
+        value,
+      );
+      expect(status).toBe(2);
+      expect(out.stdout).toBe('');
+      expect(out.stderr).toContain(`--accepted-domains: no such file: ${value}.`);
+    },
+  );
+
+  it('still takes a domain whose top-level domain is spelt like a file extension (.md, .zip)', async () => {
+    const { status, out } = await cli(
+      'analyze',
+      'sample-logs/postfix-mail.log',
+      '--no-store',
+      '--accepted-domains',
+      'contoso.md,contoso.zip',
+    );
+    expect(status).toBe(0);
+    expect(out.stderr).toContain('Accepted domains: contoso.md, contoso.zip (from the command line)');
+  });
+
+  it.each([
+    ['an .xlsx workbook (ZIP)', 'domains.xlsx', Buffer.from('504b0304140006000800000021000000', 'hex')],
+    ['an .xls workbook (OLE2)', 'domains.xls', Buffer.from('d0cf11e0a1b11ae1000000000000000000', 'hex')],
+  ])('names %s given as --accepted-domains and says to save it as CSV', async (_label, name, bytes) => {
+    const file = join(dir, name);
+    await writeFile(file, bytes);
+    const { status, out } = await cli(
+      'analyze',
+      'sample-logs/postfix-mail.log',
+      '--no-store',
+      '--accepted-domains',
+      file,
+    );
+    expect(status).toBe(2);
+    expect(out.stderr).toContain(`--accepted-domains ${file}: an Excel workbook`);
+    expect(out.stderr).toContain('save it as CSV (Get-AcceptedDomain | Export-Csv');
+  });
+
+  it('refuses Get-AcceptedDomain > file (the console table) saying how to export the domains', async () => {
+    const file = 'test/fixtures/real-world/accepted-domains-format-table/Get-AcceptedDomain.txt';
+    const { status, out } = await cli(
+      'analyze',
+      'sample-logs/postfix-mail.log',
+      '--no-store',
+      '--accepted-domains',
+      file,
+    );
+    expect(status).toBe(2);
+    expect(out.stdout).toBe('');
+    expect(out.stderr).toContain(`--accepted-domains ${file}: PowerShell's table output`);
+    expect(out.stderr).toContain('Export-Csv');
+    expect(out.stderr).toContain('Select-Object -ExpandProperty DomainName');
+    expect(out.stderr).not.toMatch(/"Name" is not a domain name/);
+  });
+
+  it('shows in the report which accepted domains cover their subdomains, as check does', async () => {
+    const run = await cli('analyze', 'sample-logs/postfix-mail.log', ...DOMAINS, '--no-store');
+    const check = await cli('check', ...DOMAINS);
+    const shown = 'contoso.com, corp.contoso.com, fabrikam-group.com (+subdomains)';
+    expect(run.out.stderr).toContain(
+      `Accepted domains: ${shown} (from sample-logs/config/accepted-domains.csv)`,
+    );
+    expect(check.out.stdout).toContain(
+      `Accepted domains (sample-logs/config/accepted-domains.csv): ${shown}`,
+    );
+    const wildcard = await cli(
+      'analyze',
+      'sample-logs/postfix-mail.log',
+      '--no-store',
+      '--accepted-domains',
+      '*.contoso.com',
+    );
+    expect(wildcard.out.stderr).toContain('Accepted domains: *.contoso.com (from the command line)');
+  });
+
+  it('counts one repeated refusal in the singular', async () => {
+    const { out } = await cli('analyze', 'sample-logs/postfix-mail.log', ...DOMAINS, '--no-store');
+    expect(out.stderr).toMatch(/^relay-audit: 1 file, .* \(1 repeated refusal counted once\)$/m);
+  });
+
+  it('names an empty argument rather than a file named nothing', async () => {
+    const { status, out } = await cli('analyze', '', '--no-store');
+    expect(status).toBe(2);
+    expect(out.stderr).toContain(
+      'relay-audit analyze: argument 1 is empty (""): expected a file or directory',
+    );
+  });
+
   it('rejects a --since it cannot read before writing anything, saying what it expects', async () => {
     const { status, out } = await cli(
       'findings',
@@ -156,7 +265,8 @@ describe('relay-audit analyze', () => {
     expect(status).toBe(2);
     expect(out.stdout).toBe('');
     expect(out.stderr).toContain(
-      '--since: "yesterday" is neither a day such as 2026-11-20 nor an ISO 8601 time such as 2026-11-20T08:00:00Z',
+      '--since: expected a date such as 2026-11-28 or an ISO 8601 time such as 2026-11-28T22:00, ' +
+        '2026-11-28T22:00:30Z or 2026-11-28T23:00+01:00 (a time without a zone is UTC), got "yesterday"',
     );
   });
 
@@ -238,6 +348,50 @@ describe('relay-audit findings', () => {
     expect(none.out.stdout).toBe('');
   });
 
+  it('reads --since and --until in every ISO 8601 form the other time flags take (no zone: UTC)', async () => {
+    const db = join(dir, 'db');
+    // Refusals at 14:02:42, 14:02:43 and 21:15:03 UTC on 2026-11-27.
+    await cli('analyze', 'sample-logs/MSGTRK2013-EX2013.LOG', ...DOMAINS, '--db', db);
+    const count = async (...flags: string[]) => {
+      const { status, out } = await cli('findings', '--db', db, '--format', 'ndjson', ...flags);
+      expect(status, flags.join(' ')).toBe(0);
+      return out.stdout.split('\n').filter(Boolean).length;
+    };
+    for (const since of [
+      '2026-11-27T15:00',
+      '2026-11-27T15:00Z',
+      '2026-11-27 15:00:00',
+      '2026-11-27T16:00+01:00',
+    ]) {
+      expect(await count('--since', since), since).toBe(1);
+    }
+    expect(await count('--until', '2026-11-27T14:02')).toBe(0);
+    expect(await count('--until', '2026-11-27T14:03')).toBe(2);
+    expect(await count('--until', '2026-11-27')).toBe(3);
+  });
+
+  it('refuses a null sender as --sender-domain, pointing at --scenario ndr', async () => {
+    const db = join(dir, 'db');
+    await cli('analyze', 'sample-logs/MSGTRK2013-EX2013.LOG', ...DOMAINS, '--db', db);
+    const { status, out } = await cli('findings', '--db', db, '--sender-domain', '<>');
+    expect(status).toBe(2);
+    expect(out.stderr).toContain(
+      'relay-audit findings: --sender-domain: "<>" is the null sender, which has no domain: NDRs and other ' +
+        'null-sender refusals are --scenario ndr',
+    );
+  });
+
+  it('echoes a value that is not one of the choices, with the one likely meant', async () => {
+    const db = join(dir, 'db');
+    await cli('analyze', 'sample-logs/MSGTRK2013-EX2013.LOG', ...DOMAINS, '--db', db);
+    const { status, out } = await cli('findings', '--db', db, '--scenario', 'forwading');
+    expect(status).toBe(2);
+    expect(out.stderr).toBe(
+      'relay-audit findings: --scenario: expected one of ndr | forwarding | foreign-sender-domain | ' +
+        'connector-mismatch | wrong-region, got "forwading"; did you mean forwarding?\n',
+    );
+  });
+
   it('writes CSV that spreadsheets cannot execute', async () => {
     const db = join(dir, 'db');
     const evil = join(dir, 'evil.LOG');
@@ -303,7 +457,7 @@ describe('relay-audit findings', () => {
     }
   });
 
-  it('prints a table with the remediation of each scenario shown', async () => {
+  it('prints a table with the remediation of the findings shown', async () => {
     const db = join(dir, 'db');
     await cli('analyze', 'sample-logs', ...DOMAINS, '--db', db);
     const { out } = await cli('findings', '--db', db, '--scenario', 'ndr', '--limit', '3');
@@ -317,23 +471,98 @@ describe('relay-audit findings', () => {
     const db = join(dir, 'db');
     await cli('analyze', 'sample-logs', ...DOMAINS, '--db', db);
     const { out } = await cli('findings', '--db', db, '--scenario', 'forwarding');
-    const block = out.stdout.slice(out.stdout.indexOf('▶ forwarding: '));
-    const origins = block.slice(
-      block.indexOf('Where the evidence shows it was forwarded'),
-      block.indexOf('  1. '),
-    );
+    // Each server's forwarding advice is its own block, with the origins of its own rows.
+    const originsOn = (server: string) => {
+      const block = out.stdout.split('\n▶ ').find((text) => text.includes(`\n  Rows 1–3 (${server}; `)) ?? '';
+      return block.slice(block.indexOf('Where the evidence shows it was forwarded'), block.indexOf('  1. '));
+    };
+    const origins = originsOn('EX01.contoso.local');
     // Two refusals of one mailbox are one line; each line carries the command for its mailbox.
     expect(origins.match(/^ {2}- Start with kate@contoso\.com: its REDIRECT row/gm)).toHaveLength(1);
     expect(origins).toMatch(
       /kate@tailspintoys\.com: .*\(2 refusals\)\n {6}Get-Mailbox -Identity 'kate@contoso\.com' \|/,
     );
-    // ben@'s is an Inbox rule's REDIRECT (source MAILBOXRULE): its rules, not its forwarding address.
-    expect(origins).toMatch(/^ {2}- Start with the Inbox rules of ben@contoso\.com: /m);
-    expect(origins).toMatch(/\n {6}Get-InboxRule -Mailbox 'ben@contoso\.com'/);
+    // ben@'s is an Inbox rule's REDIRECT (source MAILBOXRULE) on EX02: its rules, not its forwarding
+    // address, under EX02's advice.
+    expect(origins).not.toContain('ben@contoso.com');
+    const ex02 = out.stdout.slice(out.stdout.indexOf('\n  Row 4 (EX02.contoso.local; '));
+    expect(ex02).toMatch(/^ {2}- Start with the Inbox rules of ben@contoso\.com: /m);
+    expect(ex02).toMatch(/\n {6}Get-InboxRule -Mailbox 'ben@contoso\.com'/);
+  });
+});
+
+describe('relay-audit mistakes on the command line', () => {
+  it('names the option a misspelt one most likely is, without printing the whole help', async () => {
+    const { status, out } = await cli(
+      'analyze',
+      'sample-logs',
+      '--no-store',
+      '--acepted-domains',
+      'contoso.com',
+    );
+    expect(status).toBe(2);
+    expect(out.stdout).toBe('');
+    expect(out.stderr).toBe(
+      'relay-audit analyze: unknown option --acepted-domains; did you mean --accepted-domains? ' +
+        '(relay-audit help analyze lists its options)\n',
+    );
+  });
+
+  it.each([
+    ['findings', 'ndr'],
+    ['check', 'contoso.com'],
+    ['report', '2026-11-28'],
+    ['serve', '8080'],
+    ['reanalyze', 'cli/EX01/'],
+  ])('refuses an argument %s does not take (%s) before doing anything', async (command, argument) => {
+    const { status, out } = await cli(command, argument);
+    expect(status).toBe(2);
+    expect(out.stderr).toMatch(new RegExp(`^relay-audit ${command}: unexpected argument "${argument}"`));
+  });
+
+  it('takes reanalyze cli/EX01/ for the --prefix it lacks, before looking for a stack', async () => {
+    const { status, out } = await cli('reanalyze', 'cli/EX01/');
+    expect(status).toBe(2);
+    expect(out.stderr).toBe(
+      'relay-audit reanalyze: unexpected argument "cli/EX01/": reanalyze takes only options; did you mean ' +
+        '--prefix cli/EX01/?\n',
+    );
+  });
+
+  it('answers to analyse, the British spelling, as to analyze', async () => {
+    const { status, out } = await cli(
+      'analyse',
+      'sample-logs/MSGTRK2013-EX2013.LOG',
+      ...DOMAINS,
+      '--no-store',
+    );
+    expect(status).toBe(0);
+    expect(out.stdout.trim().split('\n')).toHaveLength(3);
+    expect((await cli('help', 'analyse')).out.stdout).toBe((await cli('help', 'analyze')).out.stdout);
+  });
+
+  it('suggests the command a misspelt one most likely is', async () => {
+    const { status, out } = await cli('finding', '--scenario', 'ndr');
+    expect(status).toBe(2);
+    expect(out.stderr).toMatch(/^relay-audit: unknown command "finding"; did you mean findings\?/);
   });
 });
 
 describe('relay-audit help', () => {
+  it('gives the exit statuses of analyze, as of the other commands that have them', async () => {
+    const { out } = await cli('help', 'analyze');
+    expect(out.stdout).toContain(
+      'Exit status: 0 every file analysed, 1 a file failed analysis (unreadable, unknown format, every row\n' +
+        'skipped) or a file that may hold refusals was not read, 2 usage error (also a missing input file, or\n' +
+        'a folder with no logs or exports), 130 interrupted (Ctrl+C).',
+    );
+    // A folder with no logs or exports is the usage error the footer says.
+    const notes = join(dir, 'notes');
+    await mkdir(notes);
+    await writeFile(join(notes, 'readme.md'), '# notes\n');
+    expect((await cli('analyze', notes, '--no-store')).status).toBe(2);
+  });
+
   it('prints the usage of a command, or of all of them', async () => {
     const analyze = await cli('help', 'analyze');
     expect(analyze.status).toBe(0);

@@ -153,6 +153,52 @@ describe('relay-audit reanalyze', () => {
     expect(local.actions).toEqual([]);
   });
 
+  it('reads --from and --to in the forms every time flag takes, and sends them as UTC', async () => {
+    // Prepare
+    const local = await serve(SUCCEEDING);
+    // Act
+    const { status } = await cli(
+      'reanalyze',
+      '--stack',
+      'RelayAudit',
+      '--from',
+      '2026-11-28T22:00',
+      '--to',
+      '2026-11-29T00:30+01:00',
+      '--no-wait',
+    );
+    // Assess
+    expect(status).toBe(0);
+    expect(local.started[0]?.input).toEqual({
+      prefix: '',
+      from: '2026-11-28T22:00:00.000Z',
+      to: '2026-11-28T23:30:00.000Z',
+    });
+  });
+
+  it.each([
+    ['reanalyze', []],
+    ['upload', ['sample-logs/postfix-mail.log']],
+  ])('%s without a region says to pass --region or set AWS_REGION (a usage error)', async (command, rest) => {
+    // Prepare: no region anywhere the SDK looks.
+    vi.stubEnv('AWS_REGION', undefined);
+    vi.stubEnv('AWS_DEFAULT_REGION', undefined);
+    vi.stubEnv('AWS_PROFILE', undefined);
+    vi.stubEnv('AWS_CONFIG_FILE', '/nonexistent/relay-audit-test-config');
+    try {
+      // Act
+      const { status, out } = await cli(command, ...rest);
+      // Assess
+      expect(status).toBe(2);
+      expect(out.stderr).toContain(
+        `relay-audit ${command}: --stack RelayAudit: no AWS region to find the stack in; pass --region ` +
+          '(e.g. --region eu-west-1) or set AWS_REGION',
+      );
+    } finally {
+      vi.stubEnv('AWS_REGION', LOCAL_REGION);
+    }
+  });
+
   it('says to deploy again when the stack has no state machine', async () => {
     // Prepare
     await serve(SUCCEEDING);

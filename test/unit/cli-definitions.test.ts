@@ -3,8 +3,13 @@
  * checks keep the general usage line, the command's help and `parseArgs` from disagreeing.
  */
 import { describe, expect, it } from 'vitest';
-import { CHECK, COMMAND_DEFINITIONS, FINDINGS } from '../../bin/commands/definitions.js';
-import { readCommandLine, synopsisLine, usageText } from '../../bin/support/command.js';
+import { ANALYZE, CHECK, COMMAND_DEFINITIONS, FINDINGS, REANALYZE } from '../../bin/commands/definitions.js';
+import {
+  type CommandDefinition,
+  readCommandLine,
+  synopsisLine,
+  usageText,
+} from '../../bin/support/command.js';
 import { ArgumentError } from '../../functions/core/kernel/errors.js';
 
 describe.each(COMMAND_DEFINITIONS.map((command) => [command.name, command] as const))('%s', (_, command) => {
@@ -24,9 +29,50 @@ describe.each(COMMAND_DEFINITIONS.map((command) => [command.name, command] as co
       const argv = option.type === 'string' ? [`--${name}`, 'x'] : [`--${name}`];
       expect(() => readCommandLine(command, argv)).not.toThrow();
     }
-    expect(() => readCommandLine(command, ['--no-such-option'])).toThrow(
-      expect.objectContaining({ code: 'ERR_PARSE_ARGS_UNKNOWN_OPTION' }),
+    const unknown = () => readCommandLine(command, ['--no-such-option']);
+    expect(unknown).toThrow(ArgumentError);
+    expect(unknown).toThrow(
+      `unknown option --no-such-option (relay-audit help ${command.name} lists its options)`,
     );
+  });
+
+  it('takes arguments exactly when its usage shows some, and never an empty one', () => {
+    const { positionals } = command as CommandDefinition;
+    const takesArguments = positionals !== undefined;
+    expect(command.usage.startsWith('<')).toBe(takesArguments);
+    const read = () => readCommandLine(command, ['some-argument']);
+    if (takesArguments) {
+      expect(read().positionals).toEqual(['some-argument']);
+      expect(() => readCommandLine(command, ['a.log', ''])).toThrow(
+        `argument 2 is empty (""): expected ${positionals}`,
+      );
+    } else {
+      expect(read).toThrow(ArgumentError);
+      expect(read).toThrow(`unexpected argument "some-argument": ${command.name} takes only options`);
+    }
+  });
+});
+
+describe('a mistake on the command line', () => {
+  it('names the option a misspelt one most likely is, without the whole help', () => {
+    expect(() => readCommandLine(ANALYZE, ['logs', '--acepted-domains', 'contoso.com'])).toThrow(
+      'unknown option --acepted-domains; did you mean --accepted-domains? (relay-audit help analyze lists its options)',
+    );
+    expect(() => readCommandLine(ANALYZE, ['logs', '-j'])).toThrow('unknown option -j; did you mean --json?');
+    expect(() => readCommandLine(FINDINGS, ['--sender-domian=contoso.com'])).toThrow(
+      'did you mean --sender-domain?',
+    );
+  });
+
+  it('takes a stray argument of reanalyze for the --prefix it lacks, and starts nothing', () => {
+    expect(() => readCommandLine(REANALYZE, ['cli/EX01/'])).toThrow(
+      'unexpected argument "cli/EX01/": reanalyze takes only options; did you mean --prefix cli/EX01/?',
+    );
+  });
+
+  it('still says what a value missing or given to a switch is, as a usage error', () => {
+    expect(() => readCommandLine(ANALYZE, ['logs', '--db'])).toThrow(ArgumentError);
+    expect(() => readCommandLine(ANALYZE, ['logs', '--json=yes'])).toThrow(ArgumentError);
   });
 });
 

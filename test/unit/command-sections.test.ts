@@ -2,8 +2,11 @@
  * What language each remediation command is in, as the CLI and the dashboard title it: a relay's
  * findings hold its shell commands or configuration lines next to Exchange Online PowerShell, and
  * each must be titled by what it is. Every command any scenario writes, for Exchange and for each
- * relay, is checked here, so a new command cannot be titled wrongly unnoticed.
+ * relay, and every command of every readiness check, is checked here, so a new command cannot be
+ * titled wrongly unnoticed; so are the shell and PowerShell commands the texts give in their prose.
  */
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { SCENARIO_IDS } from '../../functions/core/analysis/model/findings.js';
 import { type RemediationContext, remediationFor } from '../../functions/core/analysis/remediation/index.js';
@@ -11,9 +14,21 @@ import {
   type CommandLanguage,
   commandLanguage,
   commandSections,
+  RELAY_SOFTWARE,
   type RelaySoftware,
 } from '../../functions/core/analysis/remediation/relay-software.js';
+import { parseAcceptedDomains } from '../../functions/core/organisation/accepted-domains.js';
 import { HOW_TO_EXPORT } from '../../functions/core/organisation/configuration.js';
+import {
+  CHECK_IDS,
+  ConfigFileError,
+  parseCertificateFile,
+  parseInboundConnectors,
+  type ReadinessResult,
+  runReadinessChecks,
+} from '../../functions/core/readiness/index.js';
+import { useNewCertificateCommands } from '../../functions/core/readiness/pack/wording.js';
+import { SAMPLE_CONFIG_DIR } from '../support/sample-config.js';
 
 /** Contexts that reach every branch of the templates' commands: no connector known, one to enable, an IP one. */
 const CONTEXTS: RemediationContext[] = [
@@ -112,7 +127,126 @@ describe('the language of each command', () => {
       }
     },
   );
+
+  it('is PowerShell for every command the readiness checks write, every check fired at least once', () => {
+    const results = readinessResults();
+    const fired = new Set(results.filter((r) => r.severity !== 'info').map((r) => r.id));
+    // Every check's text builder is reached, so a command added to any of them is checked here too.
+    expect(CHECK_IDS.filter((id) => !fired.has(id))).toEqual([]);
+    const commands = [...new Set(results.flatMap((result) => result.remediation.commands))];
+    // The sequence that puts a new certificate into use holds a `$cert = …` line, not a cmdlet first.
+    expect(commands).toEqual(expect.arrayContaining(useNewCertificateCommands()));
+    for (const command of commands)
+      expect([command, commandLanguage(command)]).toEqual([command, 'powershell']);
+  });
+
+  it('keeps the sequence that puts a new certificate into use in one PowerShell section', () => {
+    const selfSigned = readinessResults().find(
+      (r) => r.id === 'certificate-self-signed' && r.severity === 'error',
+    );
+    const commands = selfSigned?.remediation.commands ?? [];
+    expect(commands.some((command) => command.startsWith('$cert = Get-ExchangeCertificate '))).toBe(true);
+    expect(commandSections(commands).map((section) => [section.title, section.commands.length])).toEqual([
+      ['PowerShell', commands.length],
+    ]);
+  });
+
+  it("tells the commands the texts give in prose by what they are: a relay's shell, openssl, Select-String", () => {
+    const lines = proseCommands();
+    // Each relay says how to find the next attempt in its log; openssl captures or converts a certificate.
+    expect(lines.map(([line]) => line.split(' ')[0])).toEqual(
+      expect.arrayContaining(['grep', 'exigrep', 'Select-String', 'openssl']),
+    );
+    for (const [line, language] of lines) expect([line, commandLanguage(line)]).toEqual([line, language]);
+  });
+
+  it.each([
+    // PowerShell that starts with no cmdlet: a variable assigned or used, a cmdlet's output, a pipeline.
+    ['$cert = Get-ExchangeCertificate -Thumbprint 0123', 'powershell'],
+    ['$domains += Get-AcceptedDomain', 'powershell'],
+    ['$cert.Thumbprint', 'powershell'],
+    ['(Get-AcceptedDomain).DomainName', 'powershell'],
+    ["'kate@contoso.com','ben@contoso.com' | ForEach-Object { Get-Mailbox -Identity $_ }", 'powershell'],
+    // POSIX shell lines with `$`, `=`, `|` or parentheses in them stay shell.
+    ['$HOME/bin/relay-check.sh --all', 'shell'],
+    ['$(command -v postfix) reload', 'shell'],
+    ['SSL_CERT_DIR=/etc/ssl/certs openssl s_client -connect mail.contoso.com:25 -starttls smtp', 'shell'],
+    ["postqueue -p | grep -c 'Relay access denied'", 'shell'],
+    ['echo "$cert" | openssl x509 -noout -subject -issuer -enddate', 'shell'],
+    ["postconf -e 'relayhost = [contoso-com.mail.protection.outlook.com]:25' && postfix reload", 'shell'],
+  ] as const)('%s is %s', (command, language) => {
+    expect(commandLanguage(command)).toBe(language);
+  });
 });
+
+const CERTIFICATES = join(import.meta.dirname, '..', 'fixtures', 'real-world', 'certificate-files');
+
+/**
+ * The readiness results of the sample configuration and the certificate fixtures, at times before,
+ * within and after their validity, with connectors absent, none, the sample's and the sample's
+ * disabled, for both audiences: between them every check fires (asserted above).
+ */
+function readinessResults(): ReadinessResult[] {
+  const acceptedDomains = parseAcceptedDomains(
+    readFileSync(join(SAMPLE_CONFIG_DIR, 'accepted-domains.csv'), 'utf8'),
+    'accepted-domains.csv',
+  );
+  const sample = parseInboundConnectors(
+    readFileSync(join(SAMPLE_CONFIG_DIR, 'inbound-connectors.json')),
+    'inbound-connectors.json',
+  );
+  const certificates = [
+    join(SAMPLE_CONFIG_DIR, 'mail.contoso.com.pem'),
+    join(CERTIFICATES, 'www.google.com.pem'),
+    join(CERTIFICATES, 'adcs-mail.contoso.com.pem'),
+    join(CERTIFICATES, 'ex02-openssl-req-x509.pem'),
+  ].map((file) => parseCertificateFile(readFileSync(file), file));
+  const results: ReadinessResult[] = [];
+  for (const at of ['2020-01-01', '2026-12-01', '2027-05-20', '2030-01-01'])
+    for (const connectors of [undefined, [], sample, sample.map((c) => ({ ...c, enabled: false }))])
+      for (const certificate of [undefined, ...certificates])
+        for (const audience of ['cli', 'upload'] as const)
+          results.push(
+            ...runReadinessChecks({
+              acceptedDomains,
+              connectors,
+              certificates: certificate === undefined ? undefined : [certificate],
+              at: new Date(at),
+              audience,
+            }),
+          );
+  return results;
+}
+
+/**
+ * Commands the texts give inside their prose, with the language each is in: every relay's check of
+ * the result in its own log, and the openssl commands of the readiness steps and of the refusal of a
+ * certificate file in another form (.pfx, .p7b).
+ */
+function proseCommands(): [line: string, language: CommandLanguage][] {
+  const refusal = { code: '5.7.64', codeText: '5.7.64 ATTR36' };
+  const verify = (Object.keys(RELAY_SOFTWARE) as RelaySoftware[]).map((relay): [string, CommandLanguage] => {
+    // "…; grep -F '<recipient address>' /var/log/mail.log shows it (…)": the command before " shows".
+    const text = RELAY_SOFTWARE[relay].verify('message from contoso.com', refusal);
+    const command = (text.split('; ').at(-1) ?? '').split(' shows ')[0] ?? '';
+    return [command, relay === 'iis-smtp' ? 'powershell' : 'shell'];
+  });
+  const prose = readinessResults().flatMap((result) => [result.message, ...result.remediation.steps]);
+  for (const file of ['adcs-mail.contoso.com.pfx', 'adcs-mail.contoso.com.p7b']) {
+    try {
+      parseCertificateFile(readFileSync(join(CERTIFICATES, file)), file);
+    } catch (error) {
+      if (!(error instanceof ConfigFileError)) throw error;
+      prose.push(error.message);
+    }
+  }
+  const openssl = [...new Set(prose.flatMap((text) => text.match(/\bopenssl [^,;)]+/g) ?? []))];
+  // s_client in the readiness steps, pkcs12 and pkcs7 in the refusals.
+  expect(openssl.map((line) => line.split(' ')[1])).toEqual(
+    expect.arrayContaining(['s_client', 'pkcs12', 'pkcs7']),
+  );
+  return [...verify, ...openssl.map((line): [string, CommandLanguage] => [line.trim(), 'shell'])];
+}
 
 describe('the sections the CLI and the dashboard title', () => {
   it('keep an Exchange finding in one PowerShell section', () => {

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { z } from 'zod';
-import { parseFlags, wholeNumberFlag } from '../../bin/support/flags.js';
+import { parseFlags, timeFlag, wholeNumberFlag } from '../../bin/support/flags.js';
 import { ArgumentError } from '../../functions/core/kernel/errors.js';
 
 describe('wholeNumberFlag', () => {
@@ -27,5 +27,47 @@ describe('wholeNumberFlag', () => {
     const parse = () => parseFlags(Flags, { [flag]: text });
     expect(parse).toThrow(ArgumentError);
     expect(parse).toThrow(message);
+  });
+});
+
+describe('a flag with a fixed set of values', () => {
+  const Flags = z.object({
+    scenario: z.enum(['ndr', 'forwarding', 'wrong-region']).optional(),
+    format: z.enum(['table', 'json', 'csv']).default('table'),
+  });
+
+  it.each([
+    [
+      { scenario: 'forwading' },
+      '--scenario: expected one of ndr | forwarding | wrong-region, got "forwading"; did you mean forwarding?',
+    ],
+    [{ format: 'CSV' }, '--format: expected one of table | json | csv, got "CSV"; did you mean csv?'],
+    [{ format: 'yaml' }, '--format: expected one of table | json | csv, got "yaml"'],
+  ])('refuses %j showing the value, the choices and the one likely meant', (values, message) => {
+    const parse = () => parseFlags(Flags, values);
+    expect(parse).toThrow(ArgumentError);
+    expect(parse).toThrow(message);
+    expect(parse).not.toThrow(/Invalid option/);
+  });
+});
+
+describe('timeFlag', () => {
+  const Flags = z.object({ since: timeFlag().optional() });
+
+  it('reads a date, or a time with or without seconds and zone (UTC)', () => {
+    expect(parseFlags(Flags, { since: '2026-11-28' }).since?.iso).toBe('2026-11-28');
+    expect(parseFlags(Flags, { since: '2026-11-28T22:00' }).since?.iso).toBe('2026-11-28T22:00:00.000Z');
+    expect(parseFlags(Flags, { since: '2026-11-28T23:00+01:00' }).since?.iso).toBe(
+      '2026-11-28T22:00:00.000Z',
+    );
+  });
+
+  it('refuses anything else naming the flag, the value and the forms', () => {
+    const parse = () => parseFlags(Flags, { since: 'yesterday' });
+    expect(parse).toThrow(ArgumentError);
+    expect(parse).toThrow(
+      '--since: expected a date such as 2026-11-28 or an ISO 8601 time such as 2026-11-28T22:00, ' +
+        '2026-11-28T22:00:30Z or 2026-11-28T23:00+01:00 (a time without a zone is UTC), got "yesterday"',
+    );
   });
 });

@@ -176,10 +176,27 @@ export const COMMAND_LANGUAGES: Readonly<Record<CommandLanguage, { title: string
   'exim-config': { title: 'Exim configuration', where: 'lines for the files the steps name' },
 };
 
-/** The language of one command, by its first word. */
+/**
+ * A cmdlet's name is Verb-Noun (Get-InboundConnector, Resolve-DnsName, ConvertTo-Json, ForEach-Object);
+ * no Unix command is spelled so.
+ */
+const CMDLET = '[A-Z][a-z]+(?:[A-Z][a-z]+)*-[A-Z][A-Za-z]*';
+
+/**
+ * How a PowerShell line begins: a cmdlet; a variable assigned (`$cert = Get-ExchangeCertificate …`)
+ * or used (`$cert.Thumbprint`); or a cmdlet's output in parentheses (`(Get-AcceptedDomain).DomainName`).
+ * A POSIX shell line never starts `$name =` (that runs the variable's value as a command) nor `(Verb-Noun`.
+ */
+const POWERSHELL_START = new RegExp(
+  String.raw`^(?:${CMDLET}(?:\s|$)|\$[A-Za-z_]\w*(?:\s*[-+*/]?=\s|\.[A-Za-z])|\(\s*${CMDLET}[\s)])`,
+);
+
+/** A pipeline into a cmdlet, whatever it starts with: `'a@contoso.com','b@contoso.com' | ForEach-Object { … }`. */
+const INTO_CMDLET = new RegExp(String.raw`\|\s*${CMDLET}(?:\s|$)`);
+
+/** The language of one command, by how it starts (or, for PowerShell, a cmdlet it pipes into). */
 export function commandLanguage(command: string): CommandLanguage {
-  // A cmdlet is Verb-Noun (Get-InboundConnector, Resolve-DnsName); no Unix command is spelled so.
-  if (/^[A-Z][a-z]+-[A-Z][A-Za-z]*(?:\s|$)/.test(command)) return 'powershell';
+  if (POWERSHELL_START.test(command) || INTO_CMDLET.test(command)) return 'powershell';
   // An m4 macro call: define(`SMART_HOST', …)dnl.
   if (/^[A-Za-z_]+\(`/.test(command)) return 'sendmail-mc';
   // An option line: tls_certificate = …, route_list = …, dc_smarthost='…' (Postfix's go through postconf).
