@@ -6,7 +6,10 @@
  * not from another message under a reused short queue id, nor a later attempt days on, nor another
  * host's message under the same Exim id. Unpaired, it keeps its RECIPIENTS_NOT_PAIRED note. Found by a
  * hunt: mail.log.3's refusal named ceo@fabrikam.com, who got another message two days later, and the
- * note went. Fixtures: test/fixtures/real-world/mail-log-rotation-gap/.
+ * note went. Likewise a refusal takes the sender and Message-ID of a message queued in another file
+ * only when it can be that message (it arrived by then, within the days a message stays queued): the
+ * refusal in mail.log.1 took those of the older message under its reused queue id (backup@contoso.com),
+ * which can change its scenario. Fixtures: test/fixtures/real-world/mail-log-rotation-gap/.
  */
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -50,8 +53,8 @@ async function analyseFolder(files: readonly TextFile[]) {
 }
 
 /**
- * Each finding's file, line, recipient (`''`: none) and scenario, sorted; and each file's
- * RECIPIENTS_NOT_PAIRED notes.
+ * Each finding's file, line, recipient (`''`: none) and scenario, sorted; the sender and Message-ID of
+ * each finding by `file:line`; and each file's RECIPIENTS_NOT_PAIRED notes.
  */
 async function analyseInputs(inputs: AnalysisInput[]) {
   const sink = new MemorySink();
@@ -65,6 +68,12 @@ async function analyseInputs(inputs: AnalysisInput[]) {
   const rows = [...sink.findings.values()]
     .map((f) => [basename(f.source.file), f.source.line, f.recipient ?? '', f.scenario])
     .sort((a, b) => `${a[0]} ${a[1]} ${a[2]}`.localeCompare(`${b[0]} ${b[1]} ${b[2]}`));
+  const named: Record<string, { returnPath: string | undefined; messageId: string | undefined }> = {};
+  for (const f of sink.findings.values())
+    named[`${basename(f.source.file)}:${f.source.line}`] = {
+      returnPath: f.returnPath,
+      messageId: f.messageId,
+    };
   const unpaired = Object.fromEntries(
     result.sources.map((source) => [
       basename(source.file),
@@ -73,7 +82,7 @@ async function analyseInputs(inputs: AnalysisInput[]) {
         .map((note) => note.message),
     ]),
   );
-  return { rows, unpaired };
+  return { rows, named, unpaired };
 }
 
 /** How a run is given the two files: in either order, or as a folder. */
@@ -99,22 +108,92 @@ describe('a Postfix log and a later rotation, the one between them missing', () 
     async (order) => {
       const older = await fixture('postfix-two-days', 'mail.log.3');
       const newer = await fixture('postfix-two-days', 'mail.log.1');
-      const { rows, unpaired } = await run(order, older, newer);
+      const { rows, named, unpaired } = await run(order, older, newer);
       // 7EB4051F38: ceo@fabrikam.com got another message, which arrived a day after the refusal
       // (delay=8.1 on 28 November). 3C4D5E6F7A in mail.log.1 arrived on 27 November: mail.log.3's
-      // nrcpt=1 is of the message queued under the id then, so its refusal names neither recipient.
-      // (Its sender and Message-ID by queue id are another rule's: evidence/queued-sender.ts.)
+      // nrcpt=1 is of the message queued under the id then, so its refusal names neither recipient —
+      // nor that message's sender and Message-ID (backup@contoso.com, queued on 26 November).
       expect(rows).toEqual([
         ['mail.log.1', 3, '', 'wrong-region'],
         ['mail.log.3', 6, '', 'wrong-region'],
       ]);
+      expect(named['mail.log.1:3']).toEqual({
+        returnPath: undefined,
+        messageId: 'postfix:relay01:3C4D5E6F7A@2026-11-27T23',
+      });
       expect(unpaired['mail.log.3']).toEqual(notedAt(6));
       expect(unpaired['mail.log.1']).toEqual([]);
       // As each file alone says.
-      const alone = [...(await analyse([older])).rows, ...(await analyse([newer])).rows].sort();
+      const [olderAlone, newerAlone] = [await analyse([older]), await analyse([newer])];
+      const alone = [...olderAlone.rows, ...newerAlone.rows].sort();
       expect(rows.map((row) => row.join(' ')).sort()).toEqual(alone.map((row) => row.join(' ')).sort());
+      expect(named).toEqual({ ...olderAlone.named, ...newerAlone.named });
     },
   );
+
+  it.each(ORDERS)(
+    'postfix-two-days, %s: a 5.7.64 refusal of the later message keeps the scenario its file alone gives, not the older message’s sender',
+    async (order) => {
+      const older = await fixture('postfix-two-days', 'mail.log.3');
+      const newer = await fixture('postfix-two-days', 'mail.log.1');
+      // mail.log.1's refusal, as Postfix logs a 5xx answer: a bounced recipient of the message that
+      // arrived on 27 November (00:20:11 less 1509 s). Taken with backup@contoso.com, an accepted
+      // domain, it would be connector-mismatch.
+      const [refusal] = newer.content.split('\n').filter((line) => line.includes('said: 451 4.4.62'));
+      const bounced = {
+        name: newer.name,
+        content: newer.content.replace(
+          refusal as string,
+          'Nov 28 00:20:11 relay01 postfix/smtp[30020]: 3C4D5E6F7A: to=<sales@litware.com>, ' +
+            'relay=contoso-com.mail.protection.outlook.com[52.101.1.1]:25, delay=1509, delays=1507/0.1/1.2/0.3, ' +
+            'dsn=5.7.64, status=bounced (host contoso-com.mail.protection.outlook.com[52.101.1.1] said: ' +
+            '550 5.7.64 TenantAttribution; Relay Access Denied ATTR36 [AM0PR01MB1234.eurprd01.prod.exchangelabs.com] ' +
+            '(in reply to RCPT TO command))',
+        ),
+      };
+      expect(bounced.content).not.toBe(newer.content);
+      const alone = await analyse([bounced]);
+      expect(alone.rows).toEqual([['mail.log.1', 3, 'sales@litware.com', 'foreign-sender-domain']]);
+      const { rows, named } = await run(order, older, bounced);
+      expect(rows).toContainEqual(['mail.log.1', 3, 'sales@litware.com', 'foreign-sender-domain']);
+      expect(rows).not.toContainEqual(['mail.log.1', 3, 'sales@litware.com', 'connector-mismatch']);
+      expect(named['mail.log.1:3']).toEqual(alone.named['mail.log.1:3']);
+      expect(named['mail.log.1:3']?.returnPath).toBeUndefined();
+    },
+  );
+
+  it('postfix-two-days, a refusal that tells no arrival: it takes the sender of the message queued under its id in another file within the days a message stays queued, not later', async () => {
+    const older = await fixture('postfix-two-days', 'mail.log.3');
+    const newer = await fixture('postfix-two-days', 'mail.log.1');
+    // mail.log.1's refusal alone: no delivery line of its message, so no delay= tells when it arrived.
+    const [refusal] = newer.content.split('\n').filter((line) => line.includes('said: 451 4.4.62'));
+    const on = (day: string) => ({
+      name: newer.name,
+      content: `${(refusal as string).replace(/^Nov 28/, day)}\n`,
+    });
+    // Two days after 3C4D5E6F7A was deferred in mail.log.3: its retry may be refused (maximal_queue_lifetime 5d).
+    for (const files of [
+      [older, on('Nov 28')],
+      [on('Nov 28'), older],
+    ]) {
+      const { named } = await analyse(files);
+      expect(named['mail.log.1:1']).toEqual({
+        returnPath: 'backup@contoso.com',
+        messageId: 'backup.20261126235810@contoso.com',
+      });
+    }
+    // More than six days after: that message left the queue long before; this one is another.
+    for (const files of [
+      [older, on('Dec  3')],
+      [on('Dec  3'), older],
+    ]) {
+      const { named } = await analyse(files);
+      expect(named['mail.log.1:1']).toEqual({
+        returnPath: undefined,
+        messageId: 'postfix:relay01:3C4D5E6F7A',
+      });
+    }
+  });
 
   it('postfix-two-days, mail.log.1 holding the same 3C4D5E6F7A (arrived before mail.log.3 read it): its refusal takes the count', async () => {
     const older = await fixture('postfix-two-days', 'mail.log.3');
@@ -133,8 +212,13 @@ describe('a Postfix log and a later rotation, the one between them missing', () 
       [older, same],
       [same, older],
     ]) {
-      const { rows } = await analyse(files);
+      const { rows, named } = await analyse(files);
       expect(rows).toContainEqual(['mail.log.1', 3, 'buyer@litware.com', 'wrong-region']);
+      // And its sender and Message-ID: the message queued in mail.log.3 is its own.
+      expect(named['mail.log.1:3']).toEqual({
+        returnPath: 'backup@contoso.com',
+        messageId: 'backup.20261126235810@contoso.com',
+      });
     }
   });
 

@@ -17,16 +17,23 @@
  *
  * A message that left the queue during its file is not handed on, but its refusals name its sender
  * and Message-ID as that file read them, with its queue id and host, and when they were logged: they
- * are kept like a `QUEUED` event, for lines logged within those times (see {@link RefusedMessage}). Another file of the run may hold copies of some of the same lines — a SIEM export of the
- * refusal lines alone (Splunk `index=mail "5.7.64"`, `grep -E '5\.7\.64|4\.4\.62'`), or two
+ * are kept like a `QUEUED` event, for lines logged within those times (`QueuedSenders.refused`).
+ * Another file of the run may hold copies of some of the same lines — a SIEM export of the refusal
+ * lines alone (Splunk `index=mail "5.7.64"`, `grep -E '5\.7\.64|4\.4\.62'`), or two
  * overlapping time windows of one log — and its copy of the refusal is then named as the original,
  * which makes it a repeat, not a second finding under a stand-in without a sender.
  *
  * A message whose Message-ID no file names is known by a stand-in ({@link queuedMessageIdentity}).
+ *
+ * Postfix reuses its short queue ids: two files of a run far apart in time (`mail.log.3` and
+ * `mail.log.1`, the rotation between them missing) may name two messages by one id and host. What
+ * one file says of a message is given to a line of another only when it can be the same message
+ * ({@link canBeOf}): by its arrival and how long a message stays queued.
  */
 import { BoundedMap } from '../../kernel/bounded-map.js';
 import { detach } from '../../kernel/strings.js';
 import type { FormatId, TraceEvent } from '../model/events.js';
+import { arrivedBy } from './postfix-arrival.js';
 
 /** Event id of a message still queued at the end of an MTA log file (stable: not a tracking event id). */
 export const QUEUED_EVENT_ID = 'QUEUED';
@@ -84,6 +91,24 @@ function isQueuedMessageIdentity(messageId: string | undefined): boolean {
   return colon > 0 && PROGRAM_NAMES.has((messageId as string).slice(0, colon));
 }
 
+/**
+ * The start of the hour a Postfix message arrived, as its stand-in names it (queuedMessageIdentity,
+ * from a delivery line's `delay=`): the earliest it arrived, give or take the rounding of `delay=`.
+ * `undefined` for a Message-ID the log names, or a stand-in without the hour.
+ */
+function arrivalHourOf(messageId: string | undefined): string | undefined {
+  if (!isQueuedMessageIdentity(messageId)) return undefined;
+  const hour = /@(\d{4}-\d{2}-\d{2}T\d{2})$/.exec(messageId as string)?.[1];
+  return hour === undefined ? undefined : `${hour}:00:00.000Z`;
+}
+
+/**
+ * How long a Postfix message stays queued, at most: `maximal_queue_lifetime` (postconf(5), default
+ * 5 days), then its last retry (`maximal_backoff_time`, 4000 s) and attempt (`daemon_timeout`, 5
+ * hours): under 6 days. Lines under a reused queue id farther apart are of two messages.
+ */
+const MAX_QUEUED_MS = 6 * 24 * 60 * 60 * 1000;
+
 /** The formats whose refusals take their sender from the `from=` / `<=` line of their queue id. */
 const MTA_FORMATS: ReadonlySet<FormatId> = new Set(['postfix-log', 'sendmail-log', 'exim-log']);
 
@@ -101,15 +126,46 @@ interface QueuedSender {
   messageId?: string;
 }
 
-/**
- * What the refusals of a message that left the queue said of it, and when they were logged: it names
- * only copies of those lines (their times lie within), not a later message under the same, reused,
- * queue id (Postfix's short ids repeat; `enable_long_queue_ids` exists for that).
- */
-interface RefusedMessage {
+/** What the events of one queued message said of it, and when the first and last were logged (ms). */
+interface KnownMessage {
   sender: QueuedSender;
   first: number;
   last: number;
+}
+
+/**
+ * Whether the message `known` can be that of an MTA event under its host and queue id, read in
+ * another file. Not when each names a Message-ID and they differ. A queue id of Postfix's short form
+ * may have been reused ({@link SHORT_POSTFIX_ID}; Exim's ids never have that form, sendmail's seldom,
+ * and its messages too leave the queue within days): then not when the event and `known` lie farther
+ * apart than a message stays queued (MAX_QUEUED_MS), nor when the event's message arrived after
+ * `known` was first logged (arrivedBy, to the hour its stand-in names) — `known` is then an older
+ * message under the id, gone by the time this one arrived.
+ */
+function canBeOf(known: KnownMessage, event: TraceEvent): boolean {
+  const named = isQueuedMessageIdentity(event.messageId) ? undefined : event.messageId;
+  const knownId = known.sender.messageId;
+  if (named !== undefined && knownId !== undefined && named !== knownId) return false;
+  if (!SHORT_POSTFIX_ID.test(event.internalMessageId ?? '')) return true;
+  const at = Date.parse(event.timestamp);
+  if (Math.max(known.last, at) - Math.min(known.first, at) > MAX_QUEUED_MS) return false;
+  return arrivedBy(arrivalHourOf(event.messageId), new Date(known.first).toISOString());
+}
+
+/** What `known` (when it can be the event's message: canBeOf) and the event say of a message, logged at `at`. */
+function knownWith(
+  known: KnownMessage | undefined,
+  event: TraceEvent,
+  at: number,
+  returnPath?: string,
+  messageId?: string,
+): KnownMessage {
+  const same = known !== undefined && canBeOf(known, event) ? known : undefined;
+  return {
+    sender: merged(same?.sender, returnPath, messageId),
+    first: Math.min(same?.first ?? at, at),
+    last: Math.max(same?.last ?? at, at),
+  };
 }
 
 /** The host and queue id of an MTA event, or `undefined` for events of other formats. */
@@ -145,9 +201,14 @@ function merged(known: QueuedSender | undefined, returnPath?: string, messageId?
  * stand-in, and is counted again.
  */
 export class QueuedSenders {
-  private readonly senders: BoundedMap<string, QueuedSender>;
-  /** What MTA refusals said of their messages, by host and queue id (see {@link RefusedMessage}). */
-  private readonly refused: BoundedMap<string, RefusedMessage>;
+  /** What `QUEUED` events said of their messages, by host and queue id: one message a key, the latest handed on. */
+  private readonly senders: BoundedMap<string, KnownMessage>;
+  /**
+   * What MTA refusals said of their messages, by host and queue id: of a message that left the queue,
+   * it names only copies of those lines (their times lie within), not a later message under the same,
+   * reused, queue id (Postfix's short ids repeat; `enable_long_queue_ids` exists for that).
+   */
+  private readonly refused: BoundedMap<string, KnownMessage>;
   /** What files read after deliveries of a message, by host and the name the deliveries had. */
   private readonly late: BoundedMap<string, QueuedSender>;
   /** The stand-ins refusals were named by in their own files, by the Message-ID another file gave them. */
@@ -163,8 +224,9 @@ export class QueuedSenders {
   /**
    * Keeps what a `QUEUED` event or a relay refusal of an MTA log (`refusedIn`: its format, given
    * for refusals only) says — other events are not looked at — with what another file said of the
-   * same message: a rotation between the `message-id=` and `from=` lines leaves one in each. A
-   * `QUEUED_LATE` event is kept apart, under the name its file's deliveries had.
+   * same message: a rotation between the `message-id=` and `from=` lines leaves one in each. What was
+   * said of another message under the queue id (canBeOf) is replaced. A `QUEUED_LATE` event is kept
+   * apart, under the name its file's deliveries had.
    */
   public observe(event: TraceEvent, refusedIn?: FormatId): void {
     const late = event.eventId === QUEUED_LATE_EVENT_ID;
@@ -176,30 +238,28 @@ export class QueuedSenders {
     if (returnPath === undefined && messageId === undefined) return;
     const key = queueKeyOf(event);
     if (key === undefined) return;
-    if (!late && event.eventId !== QUEUED_EVENT_ID) {
-      this.refusal(key, event, returnPath, messageId);
+    if (!late) {
+      const map = event.eventId === QUEUED_EVENT_ID ? this.senders : this.refused;
+      const at = Date.parse(event.timestamp);
+      if (Number.isNaN(at)) return;
+      const known = map.get(key);
+      map.set(known === undefined ? detach(key) : key, knownWith(known, event, at, returnPath, messageId));
       return;
     }
-    const map = late ? this.late : this.senders;
-    const known = map.get(key);
+    const known = this.late.get(key);
     const sender = merged(known, returnPath, messageId);
-    map.set(known === undefined ? detach(key) : key, sender);
+    this.late.set(known === undefined ? detach(key) : key, sender);
     // Deliveries handed on once the Message-ID was read, before the sender, are named by it.
-    if (late && sender.messageId !== undefined && sender.messageId !== event.internalMessageId) {
+    if (sender.messageId !== undefined && sender.messageId !== event.internalMessageId) {
       const named = hostKey(event, sender.messageId);
       this.late.set(detach(named), merged(this.late.get(named), sender.returnPath, sender.messageId));
     }
   }
 
-  /** Keeps what a refusal says of its message (`key`), with when it was logged. */
-  private refusal(key: string, event: TraceEvent, returnPath?: string, messageId?: string): void {
-    const at = Date.parse(event.timestamp);
-    if (Number.isNaN(at)) return;
-    const known = this.refused.get(key);
-    const sender = merged(known?.sender, returnPath, messageId);
-    const first = Math.min(known?.first ?? at, at);
-    const last = Math.max(known?.last ?? at, at);
-    this.refused.set(known === undefined ? detach(key) : key, { sender, first, last });
+  /** What a file handed on of the event's queued message (`QUEUED`), when it can be that message. */
+  private queuedOf(key: string, event: TraceEvent): QueuedSender | undefined {
+    const known = this.senders.get(key);
+    return known !== undefined && canBeOf(known, event) ? known.sender : undefined;
   }
 
   /** What the refusals of the event's message said of it, when the event lies within their times. */
@@ -214,8 +274,8 @@ export class QueuedSenders {
    * The event with the sender and Message-ID of its queued message, when they were not read before
    * it: a delivery without a sender had no `from=` line before it, one named by a stand-in no
    * `message-id=` line (see mta-log.ts). What its own file read after it, under its name, comes
-   * first; then what a file handed on under its host and queue id. The Message-ID named wins over
-   * the stand-in.
+   * first; then what a file handed on under its host and queue id, of a message that can be its own
+   * (canBeOf). The Message-ID named wins over the stand-in.
    */
   public fill(event: TraceEvent): TraceEvent {
     const standIn = isQueuedMessageIdentity(event.messageId);
@@ -223,7 +283,7 @@ export class QueuedSenders {
     const key = queueKeyOf(event);
     if (key === undefined) return event;
     const late = this.lateOf(event);
-    const queued = this.senders.get(key) ?? this.refusedOf(key, event);
+    const queued = this.queuedOf(key, event) ?? this.refusedOf(key, event);
     const returnPath = late?.returnPath ?? queued?.returnPath;
     const messageId = late?.messageId ?? queued?.messageId;
     if (returnPath === undefined && messageId === undefined) return event;

@@ -51,6 +51,7 @@ import { boundedId } from '../../kernel/bounded-text.js';
 import { groupDigits, plural } from '../../kernel/counts-in-words.js';
 import { UnknownFormatError } from '../../kernel/errors.js';
 import { detach, quoteText, StringPool } from '../../kernel/strings.js';
+import { arrivedBy, delayArrival } from '../evidence/postfix-arrival.js';
 import {
   type MtaProgram,
   QUEUED_EVENT_ID,
@@ -313,24 +314,6 @@ const MAX_HELD_ATTEMPTS = 10_000;
  */
 const MAX_ATTEMPT_MS = 5 * 60 * 60 * 1000;
 
-/**
- * How far apart two readings of a Postfix message's arrival time may be: syslog times are whole
- * seconds (up to 1 s early) and `delay=` is rounded (to the second past 10 s), so one line's time less
- * its delay is up to 1.5 s before the arrival and 0.5 s after it.
- */
-const ARRIVAL_SLACK_MS = 2_000;
-
-/**
- * Whether a Postfix message that arrived at `arrival` (delayArrival; `undefined`: not known) can be the
- * message of a line dated `seen` under the same queue id in another file. Postfix reuses a short queue
- * id only once the queue file that had it is gone: a message there by then is that one, and one that
- * arrived later is another message under the id (two days later, a rotation between the files missing
- * from the run).
- */
-function arrivedBy(arrival: string | undefined, seen: string): boolean {
-  return arrival === undefined || Date.parse(arrival) <= Date.parse(seen) + ARRIVAL_SLACK_MS;
-}
-
 /** Whether a line dated `timestamp` is at or after a refusal, within the longest its attempt lasts after it. */
 function withinAttempt(refusal: TriedServer, timestamp: string): boolean {
   const after = Date.parse(timestamp) - Date.parse(refusal.timestamp);
@@ -501,16 +484,6 @@ class RotatedAttempts implements RunPart {
     const counted = this.counted.get(entry.key);
     return counted !== undefined && arrivedBy(entry.arrivedAt, counted.seen) ? counted.recipients : undefined;
   }
-}
-
-/**
- * When a message arrived, as a Postfix delivery line's `delay=` says (the time since the message
- * arrived, on every delivery attempt): the line's time less it; `undefined` when the line has none.
- */
-function delayArrival(timestamp: string, text: string): string | undefined {
-  const delay = /, delay=(\d+(?:\.\d+)?),/.exec(text)?.[1];
-  if (delay === undefined) return undefined;
-  return new Date(Date.parse(timestamp) - Math.round(Number(delay) * 1000)).toISOString();
 }
 
 /**
