@@ -100,6 +100,13 @@ analysed.`,
 
 export const FINDINGS = {
   name: 'findings',
+  // `findings ndr`, `findings contoso.com`: the filter without its option.
+  strayArgumentOption: (stray: string) =>
+    (SCENARIO_ID_LIST as readonly string[]).includes(stray)
+      ? 'scenario'
+      : /^[^\s@]+\.[^\s@]+$/.test(stray)
+        ? 'sender-domain'
+        : undefined,
   synopsis:
     '[--scenario S] [--sender-domain D] [--recipient-domain D] [--since T] [--until T] [--limit N] [--format table|json|ndjson|csv]',
   usage: '[options]',

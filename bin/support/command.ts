@@ -33,8 +33,11 @@ export interface CommandDefinition {
    * command takes none: `reanalyze cli/EX01/` must not quietly re-analyse the whole bucket.
    */
   readonly positionals?: string;
-  /** The option a stray argument most likely lacks: `reanalyze cli/EX01/` meant `--prefix cli/EX01/`. */
-  readonly strayArgumentOption?: string;
+  /**
+   * The option a stray argument most likely lacks: `reanalyze cli/EX01/` meant `--prefix cli/EX01/`,
+   * `findings ndr` meant `--scenario ndr` (a function of the argument; none when nothing fits).
+   */
+  readonly strayArgumentOption?: string | ((stray: string) => string | undefined);
   /** Other names the command answers to (`analyse`, the British spelling the README's prose uses). */
   readonly aliases?: readonly string[];
 }
@@ -145,7 +148,8 @@ function rejectPositionals(command: CommandDefinition, positionals: readonly str
   if (command.positionals === undefined) {
     const [stray] = positionals;
     if (stray === undefined) return;
-    const option = command.strayArgumentOption;
+    const { strayArgumentOption: likely } = command;
+    const option = typeof likely === 'function' ? likely(stray) : likely;
     throw new ArgumentError(
       `unexpected argument ${JSON.stringify(stray)}: ${command.name} takes only options` +
         (option === undefined ? '' : `; did you mean --${option} ${stray}?`),

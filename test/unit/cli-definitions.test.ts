@@ -70,6 +70,16 @@ describe('a mistake on the command line', () => {
     );
   });
 
+  it('takes a stray argument of findings for the filter it lacks: a scenario, a domain, or nothing', () => {
+    expect(() => readCommandLine(FINDINGS, ['ndr'])).toThrow('did you mean --scenario ndr?');
+    expect(() => readCommandLine(FINDINGS, ['contoso.com'])).toThrow(
+      'did you mean --sender-domain contoso.com?',
+    );
+    expect(() => readCommandLine(FINDINGS, ['latest'])).toThrow(
+      /^unexpected argument "latest": findings takes only options$/,
+    );
+  });
+
   it('still says what a value missing or given to a switch is, as a usage error', () => {
     expect(() => readCommandLine(ANALYZE, ['logs', '--db'])).toThrow(ArgumentError);
     expect(() => readCommandLine(ANALYZE, ['logs', '--json=yes'])).toThrow(ArgumentError);
