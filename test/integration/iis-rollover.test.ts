@@ -4,8 +4,8 @@
  * goes on in it, its first rows there answers and commands without the greeting. Analysed together,
  * in either order, the logs give the findings the whole log gives; the later log alone keeps every
  * refusal, each recipient its own finding, and says what it lacks. A session is joined to the one of
- * its relay and remote handed on last before it, not over a missing log nor over a log in which it
- * went on; a message begun after the rollover is its own. The send protocol log's hand-over (the same
+ * its relay and remote handed on last before it, through every log in which it went on, not over a
+ * missing log; a message begun after the rollover is its own. The send protocol log's hand-over (the same
  * mechanism) names the message's one recipient when the message's answer is in the next log.
  * Fixtures: test/fixtures/real-world/iis-rollover/ (its README); the size-based shapes are built here.
  */
@@ -164,27 +164,33 @@ describe('IIS SMTP logs rolled over by size (extendN.log)', () => {
     }
   });
 
-  it('does not join over a log in which the session went on: what it answered there is not known', async () => {
-    const logs = [
-      iisLog('extend1.log', [
+  it('pairs through a log in which the session went on, as the three logs read as one', async () => {
+    const rows = [
+      [
         ...opened('10:00:00', 'scans@contoso.com'),
         say('10:00:00', 'RCPT', 'TO:<a1@litware.com>'),
         say('10:00:00', 'RCPT', 'TO:<b1@litware.com>'),
-      ]),
+      ],
       // The file is full after the answer to the first RCPT TO; the session goes on in the next.
-      iisLog('extend2.log', [hear('10:00:01', '250 2.1.5 Recipient OK')]),
-      iisLog('extend3.log', [
+      [hear('10:00:01', '250 2.1.5 Recipient OK')],
+      [
         hear('10:00:01', REFUSED),
         say('10:00:01', 'QUIT'),
         hear('10:00:01', '221 2.0.0 Service closing transmission channel'),
-      ]),
+      ],
     ];
-    for (const files of [logs, [...logs].reverse()]) {
+    const whole = await analyse([iisLog('extend.log', rows.flat())]);
+    const said = whole.findings.map((f) => [f.recipient, f.returnPath, f.messageId]);
+    // Not a1@, which the answer in extend2.log accepted: extend3.log's first answer is to b1@'s RCPT TO.
+    expect(said).toEqual([
+      ['b1@litware.com', 'scans@contoso.com', 'iis:RELAY02:52.101.1.1@2026-11-28T10:00:00.000Z#1'],
+    ]);
+    const logs = rows.map((part, at) => iisLog(`extend${at + 1}.log`, part));
+    const [first, second, third] = logs as [TextFile, TextFile, TextFile];
+    for (const files of [logs, [third, second, first], [first, third, second], [second, first, third]]) {
       const { findings, notes } = await analyse(files);
-      // Not a1@, which the answer in extend2.log accepted: the refusal is b1@'s, which only the three
-      // logs read as one tell (extend3.log's first answer is not extend1.log's first command's).
-      expect(findings.map((f) => [f.recipient, f.returnPath])).toEqual([['', undefined]]);
-      expect(notes.at(files.indexOf(logs[2] as TextFile))).toEqual(['SESSIONS_JOINED_LATE']);
+      expect(findings.map((f) => [f.recipient, f.returnPath, f.messageId])).toEqual(said);
+      expect(notes).toEqual([[], [], []]);
     }
   });
 

@@ -1,21 +1,33 @@
 /**
- * An SMTP session that goes on in the next log of a run (docs/domain.md §3 format 7). Exchange starts
+ * An SMTP session that goes on in the next logs of a run (docs/domain.md §3 format 7). Exchange starts
  * a new SEND…-2.LOG when SEND…-1.LOG is full, and IIS a new ex*.log each hour, day or size, so a
  * session can say EHLO, STARTTLS with the certificate presented, the message line, MAIL FROM and
- * RCPT TO in one file and get its `550 5.7.64` in the next, whose reader sees the end of a session
- * without its start. So at the end of each file its reader hands on every session still open, as an
- * `OPEN_SESSION` event (its TLS state and certificate, Message-ID, MAIL FROM, EHLO and greeting names,
- * and the commands not answered yet, each RCPT TO with its recipient), followed by one
- * `OPEN_SESSION_RECIPIENT` event per recipient its transaction under way had accepted ({@link handOnEvents}).
- * A refusal in a session joined late says its answer's place in the session in its own log and the
- * commands that log had sent in it: answers come in command order, so laid after the commands handed
- * on, the place names the command it answers ({@link OpenSessions.fill}). It gets the recipients it
- * refuses, as in one file: a RCPT TO's own; for MAIL FROM, every RCPT TO sent after it; for the
- * message (DATA, BDAT), every recipient accepted — before the log ended, or in the refusal's own log,
- * whose refusals of the earlier RCPT TOs this index notes too, by their place. The classifier indexes these events
- * like any other evidence and fills such a refusal from them, one event per recipient, when it is read
- * and again when it leaves the pending window — so the files of a run may be read in either order, as
- * the MTA logs' `QUEUED` events are (queued-sender.ts).
+ * RCPT TO in one file and get its `550 5.7.64` in the next, or in the one after when it outlives two
+ * rollovers: a reader sees the end of a session without its start. So at the end of each file its
+ * reader hands on every session still open, as an `OPEN_SESSION` event ({@link handOnEvents}):
+ * - one whose start the file has, with its TLS state and certificate, Message-ID, MAIL FROM, EHLO and
+ *   greeting names, the commands not answered yet (each RCPT TO with its recipient), then one
+ *   `OPEN_SESSION_RECIPIENT` event per recipient its transaction under way had accepted;
+ * - one begun before the file too, with what the file read of it: the answers it counted
+ *   (`earlierCommand`) and its transcript (`unanswered`), the commands sent and, between them, the
+ *   answers' codes in the order read (formats/smtp-sessions.ts), and the message line or MAIL FROM
+ *   read there.
+ * A refusal in a session begun before its log says the same of its log, up to it. Answers come in the
+ * order of the commands (RFC 2920): laid end to end in the order of the logs — the commands the first
+ * left unanswered, then each later log's transcript — they pair as the whole log would
+ * ({@link Replay}), and the refusal gets the recipients it refuses, as in one file: a RCPT TO's own;
+ * for MAIL FROM, every RCPT TO sent after it; for the message (DATA, BDAT), every recipient accepted.
+ * The order of the logs is told by the numbers of the session's rows where the log writes them (a
+ * send protocol log's `sequence-number`, on across its files: {@link rowEntry}), which also show a
+ * log between that the run lacks; else (IIS) by when each log's part of the session ended.
+ * The classifier indexes these events like any other evidence and fills such a refusal from them, one
+ * event per recipient, when it is read or when it leaves the pending window ({@link OpenSessions.fill})
+ * — so the files of a run may be read in any order, as the MTA logs' `QUEUED` events are
+ * (queued-sender.ts).
+ *
+ * A session is known by its id and its server (the connector and local address its rows name): two
+ * Exchange servers' logs read in one run may hold the same session id, and one's session never fills
+ * the other's refusal.
  *
  * An IIS SMTP log writes no session id: its sessions are connections, told by the relay and the remote
  * ({@link connectionSessionId}), which carry one session after another. Such a refusal joins the
@@ -41,30 +53,75 @@ export function handOnEvents(open: TraceEvent, accepted: readonly string[]): Tra
   const handed: SmtpSession = { id: session.id, tls: session.tls, line: session.line };
   return [
     open,
-    ...accepted.map(
-      (recipient): TraceEvent => ({
+    ...accepted.map((recipient): TraceEvent => {
+      const event: TraceEvent = {
         timestamp: open.timestamp,
         eventId: OPEN_SESSION_RECIPIENT_EVENT_ID,
         session: handed,
         recipient,
         line: open.line,
-      }),
-    ),
+      };
+      // Of the same server's session (see `keyOf`).
+      if (open.connectorId !== undefined) event.connectorId = open.connectorId;
+      if (open.clientIp !== undefined) event.clientIp = open.clientIp;
+      return event;
+    }),
   ];
 }
 
 type Command = NonNullable<SmtpSession['unanswered']>[number];
 
+/**
+ * An answer in a transcript (smtp-sessions.ts): its reply code stands in the place of a command's
+ * verb, between the commands it came after and before.
+ */
+export function answerEntry(code: string): { verb: string } {
+  return { verb: code };
+}
+
+function isAnswer(entry: Command): boolean {
+  return /^\d{3}$/.test(entry.verb);
+}
+
+/**
+ * A row number in a transcript or a hand-over, in a log that numbers each session's rows on across
+ * its files (a send protocol log's `sequence-number`): a transcript begins with its first row's, a
+ * hand-over ends with the one after its last. Consecutive numbers say that no log of the session
+ * between two is missing.
+ */
+export function rowEntry(row: number): { verb: string } {
+  return { verb: `#${row}` };
+}
+
+function rowOf(entry: Command | undefined): number | undefined {
+  const row = /^#(\d+)$/.exec(entry?.verb ?? '')?.[1];
+  return row === undefined ? undefined : Number(row);
+}
+
+/** The answer at `place` of a transcript, as its log numbers them (see {@link answersIn}). */
+function answerAt(entries: readonly Command[], place: number): Command | undefined {
+  return entries.filter((entry) => isAnswer(entry) && entry.verb !== '354')[place];
+}
+
+/** The answers a transcript holds, as its log numbers them (a 354 aside: the answer after it is to the same DATA). */
+function answersIn(entries: readonly Command[]): number {
+  return entries.filter((entry) => isAnswer(entry) && entry.verb !== '354').length;
+}
+
 /** What an `OPEN_SESSION` event says of its session. */
 interface OpenSession {
   session: SmtpSession;
+  /** The commands not answered yet; of a session begun before its log too, its transcript there. */
   unanswered: readonly Command[];
+  /**
+   * Of a session begun before its log too, whose log wrote its transcript: the answers that log read
+   * in it, which answer the commands the logs before it left first.
+   */
+  answered?: number;
   /** The recipients its transaction under way had accepted before the log ended. */
   accepted: string[];
-  /** When its last row was read (ms): a connection is joined by time. */
+  /** When its last row was read (ms): a connection is joined by time, and the logs of a session are put in order by it. */
   at: number;
-  /** It began before its own log too, and its message with it: it has nothing to give. */
-  startUnseen: boolean;
   messageId?: string;
   returnPath?: string;
   clientHostname?: string;
@@ -77,16 +134,16 @@ function plain(session: SmtpSession): SmtpSession {
   return rest;
 }
 
-/** Sessions handed on under one connection id that are remembered (each file hands on one at most). */
+/** Sessions handed on under one key that are remembered (each file hands on one at most). */
 const PER_CONNECTION = 64;
-/** Refusals of earlier commands remembered per session id (a session refusing more is rare). */
+/** A connection's refusals remembered per session (a session refusing more is rare). */
 const REFUSED_PER_SESSION = 1_000;
 
-/** The commands that end a transaction (RFC 5321 §4.1.4), or begin another. */
-const TRANSACTION_BOUNDS: ReadonlySet<string> = new Set(['MAIL', 'RSET', 'EHLO', 'HELO']);
+/** The commands that end a transaction (RFC 5321 §4.1.4). */
+const RESETS: ReadonlySet<string> = new Set(['RSET', 'EHLO', 'HELO']);
 const MESSAGE: ReadonlySet<string> = new Set(['DATA', 'BDAT']);
 
-/** A refusal in a session joined late: when, its answer's place there, and its reply code. */
+/** A connection's refusal in a session joined late: when, its answer's place in its log, and its reply code. */
 interface EarlierRefusal {
   at: number;
   command: number;
@@ -119,10 +176,115 @@ function isConnection(id: string): boolean {
   return id.startsWith(CONNECTION);
 }
 
-/** The sessions open at the end of the files of the run so far, by session id (oldest forgotten first). */
+/**
+ * The key a session is handed on and joined by: its id and the server whose session it is, as the
+ * hand-over and the refusal both name it (a send protocol log's connector and local address; a
+ * connection's id names its relay already).
+ */
+function keyOf(event: TraceEvent, id: string): string {
+  return `${id}\n${event.connectorId ?? ''}\n${event.clientIp ?? ''}`;
+}
+
+/** A transaction as the replay keeps it: the RCPT TOs sent in it so far, and those accepted. */
+interface Transaction {
+  sent: (string | undefined)[];
+  accepted: string[];
+}
+
+/** A command waiting in the replay, with its transaction. */
+interface Waiting extends Command {
+  transaction?: Transaction;
+  /** A MAIL FROM of the refusal's own log was sent at or before it: the message is that log's to name. */
+  ownMail: boolean;
+}
+
+/**
+ * One session's logs laid end to end, as the whole log would be read (smtp-sessions.ts): the commands
+ * the log with its start left unanswered, then each later log's transcript — its commands queued, its
+ * answers paired with the oldest waiting (RFC 2920), a RCPT TO answered 2xx accepted in its
+ * transaction — and what each log said of the session and its message, the later over the earlier.
+ */
+class Replay {
+  private readonly waiting: Waiting[] = [];
+  private transaction: Transaction | undefined;
+  private own = false;
+  private ownMail = false;
+  public session: SmtpSession;
+  public messageId: string | undefined;
+  public returnPath: string | undefined;
+  public clientHostname: string | undefined;
+  public serverHostname: string | undefined;
+
+  public constructor(start: OpenSession) {
+    // The waiting commands before any MAIL FROM among them are of the transaction whose accepted recipients were handed on.
+    this.transaction = { sent: [], accepted: [...start.accepted] };
+    this.read(start.unanswered);
+    this.session = start.session;
+    this.messageId = start.messageId;
+    this.returnPath = start.returnPath;
+    this.clientHostname = start.clientHostname;
+    this.serverHostname = start.serverHostname;
+  }
+
+  private send(command: Command): void {
+    if (command.verb === 'MAIL') {
+      this.transaction = { sent: [], accepted: [] };
+      if (this.own) this.ownMail = true;
+    } else if (RESETS.has(command.verb)) this.transaction = undefined;
+    else if (command.verb === 'RCPT') this.transaction?.sent.push(command.recipient);
+    const waiting: Waiting = { ...command, ownMail: this.ownMail };
+    if (this.transaction !== undefined) waiting.transaction = this.transaction;
+    this.waiting.push(waiting);
+  }
+
+  /** An answer with `code`, to the command waiting first (a 354 asks for the message: the DATA waits on). */
+  private answer(code: string): void {
+    const command = this.waiting[0];
+    if (command === undefined || (code === '354' && command.verb === 'DATA')) return;
+    this.waiting.shift();
+    if (command.verb === 'RCPT' && code.startsWith('2') && command.recipient !== undefined)
+      command.transaction?.accepted.push(command.recipient);
+  }
+
+  /** The command the refusal answers, after the logs read: the one waiting first, or `undefined`. */
+  public refusal(): Waiting | undefined {
+    return this.waiting.shift();
+  }
+
+  /** A later log's transcript, and what that log said of the session and its message. */
+  public log(log: OpenSession): void {
+    this.read(log.unanswered);
+    if (log.session.tls || log.session.certificate !== undefined) this.session = log.session;
+    // A message line there names the message, and MAIL FROM follows it (smtp-sessions.ts).
+    if (log.messageId !== undefined) {
+      this.messageId = log.messageId;
+      this.returnPath = log.returnPath;
+    } else if (log.returnPath !== undefined) this.returnPath = log.returnPath;
+    this.clientHostname = log.clientHostname ?? this.clientHostname;
+    this.serverHostname = log.serverHostname ?? this.serverHostname;
+  }
+
+  /** The refusal's own log, its transcript up to the refusal: the MAIL FROMs there are that log's to name. */
+  public ownLog(entries: readonly Command[]): void {
+    this.own = true;
+    this.read(entries);
+  }
+
+  private read(entries: readonly Command[]): void {
+    for (const entry of entries) {
+      if (isAnswer(entry)) this.answer(entry.verb);
+      else if (rowOf(entry) === undefined) this.send(entry);
+    }
+  }
+}
+
+/** The sessions open at the end of the files of the run so far, by session key (oldest forgotten first). */
 export class OpenSessions {
   private readonly sessions: BoundedMap<string, OpenSession[]>;
-  /** Refusals in sessions joined late, by session id: the RCPT TOs they answer were not accepted. */
+  /**
+   * Refusals in connections joined late, by session key: the answer after a refusal of MAIL FROM,
+   * which tells whether it refused MAIL FROM, may be one of them (see {@link answerAfter}).
+   */
   private readonly refusedEarlier: BoundedMap<string, EarlierRefusal[]>;
 
   public constructor(tracked: number) {
@@ -134,35 +296,38 @@ export class OpenSessions {
   public observe(event: TraceEvent): void {
     const { session } = event;
     if (session === undefined) return;
-    if (event.eventId === OPEN_SESSION_EVENT_ID) this.handedOn(event, session);
-    else if (event.eventId === OPEN_SESSION_RECIPIENT_EVENT_ID) this.acceptedBefore(event, session.id);
+    const key = keyOf(event, session.id);
+    if (event.eventId === OPEN_SESSION_EVENT_ID) this.handedOn(event, session, key);
+    else if (event.eventId === OPEN_SESSION_RECIPIENT_EVENT_ID) this.acceptedBefore(event, key);
     else if (
+      isConnection(session.id) &&
       session.partial === true &&
       session.earlierCommand !== undefined &&
       /^[45]/.test(event.recipientStatus ?? '')
     )
-      this.refused(session.id, {
+      this.refused(key, {
         at: Date.parse(event.timestamp),
         command: session.earlierCommand,
         code: (event.recipientStatus ?? '').slice(0, 3),
       });
   }
 
-  private handedOn(event: TraceEvent, session: SmtpSession): void {
+  private handedOn(event: TraceEvent, session: SmtpSession, key: string): void {
     // The reader's strings are its own copies already (smtp-sessions.ts detaches what it keeps).
     const open: OpenSession = {
       session: plain(session),
       unanswered: session.unanswered ?? [],
       accepted: [],
       at: Date.parse(event.timestamp),
-      startUnseen: session.partial === true,
     };
+    if (session.partial === true && session.earlierCommand !== undefined)
+      open.answered = session.earlierCommand;
     if (event.messageId !== undefined) open.messageId = event.messageId;
     if (event.returnPath !== undefined) open.returnPath = event.returnPath;
     if (event.clientHostname !== undefined) open.clientHostname = event.clientHostname;
     if (event.serverHostname !== undefined) open.serverHostname = event.serverHostname;
-    const handed = this.sessions.get(session.id);
-    if (handed === undefined) this.sessions.set(session.id, [open]);
+    const handed = this.sessions.get(key);
+    if (handed === undefined) this.sessions.set(key, [open]);
     else {
       if (handed.length >= PER_CONNECTION) handed.shift();
       handed.push(open);
@@ -170,176 +335,293 @@ export class OpenSessions {
   }
 
   /** A recipient accepted before the log ended: the session's `OPEN_SESSION` came just before it. */
-  private acceptedBefore(event: TraceEvent, id: string): void {
-    const open = this.sessions.get(id)?.at(-1);
+  private acceptedBefore(event: TraceEvent, key: string): void {
+    const open = this.sessions.get(key)?.at(-1);
     if (open !== undefined && event.recipient !== undefined && open.at === Date.parse(event.timestamp))
       open.accepted.push(event.recipient);
   }
 
-  private refused(id: string, refusal: EarlierRefusal): void {
-    const known = this.refusedEarlier.get(id);
-    if (known === undefined) this.refusedEarlier.set(id, [refusal]);
+  private refused(key: string, refusal: EarlierRefusal): void {
+    const known = this.refusedEarlier.get(key);
+    if (known === undefined) this.refusedEarlier.set(key, [refusal]);
     else if (known.length < REFUSED_PER_SESSION) known.push(refusal);
   }
 
   /**
-   * The session a refusal at `at` goes on: an Exchange session id names one; a connection carries one
-   * session after another, and the refusal is in the one handed on last before it (within the gap).
+   * The hand-over with the start of the session a refusal at `at` goes on: an Exchange session id
+   * names one session, whose start one log has (the latest before the refusal, were the id used
+   * again); a connection carries one session after another, and the refusal is in the one handed on
+   * last before it (within the gap).
    */
-  private sessionOf(id: string, at: number): OpenSession | undefined {
-    const handed = this.sessions.get(id);
-    if (!isConnection(id)) return handed?.at(-1);
+  private sessionOf(key: string, at: number): OpenSession | undefined {
+    const handed = this.sessions.get(key) ?? [];
+    const connection = isConnection(key);
     let found: OpenSession | undefined;
-    for (const open of handed ?? []) {
-      if (open.at <= at && at - open.at <= CONNECTION_GAP_MS && (found === undefined || open.at > found.at))
+    for (const open of handed) {
+      if (open.answered !== undefined || open.at > at) continue;
+      if (connection && at - open.at > CONNECTION_GAP_MS) continue;
+      if (
+        found === undefined ||
+        open.at > found.at ||
+        (open.at === found.at && weight(open) >= weight(found))
+      )
         found = open;
     }
     return found;
   }
 
   /**
+   * The logs a session went on through between its start and the refusal's own log, in order: those
+   * that handed it on with a transcript after `start` and by the refusal's time, but for the
+   * refusal's own (whose transcript goes on from the refusal's `own`, with a refusal), each once (a
+   * log read twice hands it on twice). `undefined` when one's transcript was cut short (its bound):
+   * the answers after it cannot be paired.
+   */
+  private logsBetween(
+    key: string,
+    start: OpenSession,
+    at: number,
+    own: readonly Command[],
+  ): OpenSession[] | undefined {
+    const between = this.transcribed(key).filter(
+      (open) => open.at >= start.at && open.at <= at && !(open.at === at && isOwnLog(open, own)),
+    );
+    return between.some((open) => answersIn(open.unanswered) !== open.answered) ? undefined : between;
+  }
+
+  /**
+   * In logs that number their rows: the hand-over with the start of the session whose rows end
+   * before `row`, the first of the refusal's log (the latest, were the session id used again).
+   */
+  private startBefore(key: string, row: number): OpenSession | undefined {
+    let found: OpenSession | undefined;
+    let foundNext = -1;
+    for (const open of this.sessions.get(key) ?? []) {
+      const next = rowOf(open.unanswered.at(-1));
+      if (open.answered !== undefined || next === undefined || next > row || next < foundNext) continue;
+      found = open;
+      foundNext = next;
+    }
+    return found;
+  }
+
+  /**
+   * In logs that number their rows: the logs the session went on through from `start` to the one
+   * whose rows begin at `row`, each beginning where the one before ended; `undefined` when one is not
+   * in the run, or its transcript was cut short (its bound).
+   */
+  private logsFrom(key: string, start: OpenSession, row: number): OpenSession[] | undefined {
+    const logs = this.transcribed(key);
+    const between: OpenSession[] = [];
+    let next = rowOf(start.unanswered.at(-1));
+    while (next !== undefined && next < row) {
+      const from = next;
+      const log = logs.find((open) => rowOf(open.unanswered[0]) === from);
+      if (log === undefined || answersIn(log.unanswered) !== log.answered) return undefined;
+      between.push(log);
+      next = rowOf(log.unanswered.at(-1));
+    }
+    return next === row ? between : undefined;
+  }
+
+  /** The hand-overs of a session begun before their logs, with their transcripts, in order, each once. */
+  private transcribed(key: string): OpenSession[] {
+    const logs: OpenSession[] = [];
+    for (const open of this.sessions.get(key) ?? []) {
+      if (open.answered === undefined) continue;
+      if (logs.some((known) => known.at === open.at && sameEntries(known.unanswered, open.unanswered)))
+        continue;
+      logs.push(open);
+    }
+    return logs.sort((a, b) => a.at - b.at);
+  }
+
+  /**
    * The refusal with what the start of its session said, when its own file began after that start
-   * and another file of the run has it — one event per recipient it refuses (an `undefined` one
+   * and other files of the run have it — one event per recipient it refuses (an `undefined` one
    * without a recipient: the log did not name it); any other event as it is.
    *
    * Answers come in the order of the commands (RFC 2920): in the refusal's file, the first answers
-   * are to the commands the earlier file left unanswered, then to its own. Its reader cannot tell how
-   * many the earlier file left, so it says the answer's place and the commands its file had sent
-   * (`earlierCommand`, `unanswered`); here both files' commands are laid end to end and the place
-   * names the command answered. A reader giving one event per recipient of its own pairing gives
-   * those only on the last ({@link perRecipient}): the others are dropped here, the last giving every
-   * recipient.
+   * are to the commands the earlier files left unanswered, then to its own. Its reader cannot tell how
+   * many the earlier files left, so it says the answer's place and what its file had read in the
+   * session (`earlierCommand`, `unanswered`); here every file's part is laid end to end, in order
+   * ({@link Replay}), and the answer is paired with the command waiting first. A reader giving one
+   * event per recipient of its own pairing gives those only on the last ({@link perRecipient}): the
+   * others are dropped here, the last giving every recipient.
    *
-   * Filled as soon as a session is found, a refusal is not filled again: a connection's refusal read
-   * after one log that handed a session of its connection on, and before a later log that handed on
-   * another within the gap (logs rolled over by size within minutes, read out of order), keeps the
-   * earlier. Only joining connections when the refusal leaves the window would tell.
-   *
-   * `leaving`: the refusal leaves the window, and what the run has is all it will have. Before that,
-   * a refusal whose meaning the answer after it decides (see {@link answersMailFrom}) is left as read.
+   * Joined as soon as it is read (`leaving` false) when its log numbers its rows (a send protocol
+   * log) and the run has read every log from the session's start to it, so that it is known by its
+   * message at once (a tracking log's record of it, read before, is then its repeat); else as it
+   * leaves the window, with what the run has then: a log between may be read after both, and a
+   * connection's answer after the refusal, which may decide what it refused ({@link answersMailFrom}),
+   * in the log after it. A log between that the run lacks leaves the refusal as read (its file's
+   * notes say what it lacks), where rows are numbered; a connection is joined over it (see
+   * {@link CONNECTION_GAP_MS}).
    */
   public fill(event: TraceEvent, leaving: boolean): TraceEvent[] {
+    const joined = event.session;
+    if (joined?.partial !== true || joined.earlierCommand === undefined) return [event];
+    const own = joined.unanswered;
+    if (!leaving && own !== undefined && rowOf(own[0]) === undefined) return [event];
+    // Joined, or as read: unchanged when a log between is not read yet (then again as it leaves).
+    return this.join(event);
+  }
+
+  /** The refusal joined to its session with what the run has read so far (see {@link fill}). */
+  private join(event: TraceEvent): TraceEvent[] {
     const joined = event.session;
     const place = joined?.earlierCommand;
     if (joined?.partial !== true || place === undefined) return [event];
     const at = Date.parse(event.timestamp);
-    const open = this.sessionOf(joined.id, at);
-    if (open === undefined || open.startUnseen) return [event];
-    if (joined.unanswered === undefined) return [];
-    const commands = [...open.unanswered, ...joined.unanswered];
-    // A place past every command: the earlier file kept fewer than were sent (beyond its bound).
-    if (place >= commands.length) return [event];
-    const refused = this.refusedRecipients(open, event, commands, place, leaving);
-    if (refused === 'undecided') return [event];
+    const key = keyOf(event, joined.id);
+    const own = joined.unanswered;
+    const row = rowOf(own?.[0]);
+    const start = row === undefined ? this.sessionOf(key, at) : this.startBefore(key, row);
+    if (start === undefined) return [event];
+    // Another event of the same answer gives its recipients (see perRecipient).
+    if (own === undefined) return [];
+    // A transcript cut short (its bound) no longer numbers the answers before the refusal.
+    if (answersIn(own) !== place) return [event];
+    const between =
+      row === undefined ? this.logsBetween(key, start, at, own) : this.logsFrom(key, start, row);
+    // A log between is not in the run (not yet, or not at all): its answers cannot be told.
+    if (between === undefined) return [event];
+    const replay = new Replay(start);
+    for (const log of between) replay.log(log);
+    replay.ownLog(own);
+    const command = replay.refusal();
+    // None waiting: the earlier file kept fewer than were sent (beyond its bound).
+    if (command === undefined) return [event];
+    const refused = this.refusedRecipients(command, () => this.answersMailFrom(key, start, at, own, place));
     const { session: _joined, recipient: _guessed, ...rest } = event;
     const filled: TraceEvent = rest;
     // STARTTLS in the refusal's own file (the log rotated before it) already says how the session was
     // secured. A connection's log says nothing of TLS: joined, the refusal is as if read whole.
     if (!isConnection(joined.id))
-      filled.session = joined.tls || joined.certificate !== undefined ? plain(joined) : open.session;
-    // The message is the earlier file's unless the command answered is of a MAIL FROM sent in the
+      filled.session = joined.tls || joined.certificate !== undefined ? plain(joined) : replay.session;
+    // The message is the earlier files' unless the command answered is of a MAIL FROM sent in the
     // refusal's own file (whose message line, when it has one, names it).
-    const ownMail = commands.slice(open.unanswered.length, place + 1).some(({ verb }) => verb === 'MAIL');
-    if (!ownMail || filled.messageId === undefined) {
-      if (open.messageId !== undefined) filled.messageId = open.messageId;
+    if (!command.ownMail || filled.messageId === undefined) {
+      if (replay.messageId !== undefined) filled.messageId = replay.messageId;
     }
-    if (!ownMail || filled.returnPath === undefined) {
-      if (open.returnPath !== undefined) filled.returnPath = open.returnPath;
+    if (!command.ownMail || filled.returnPath === undefined) {
+      if (replay.returnPath !== undefined) filled.returnPath = replay.returnPath;
     }
-    if (filled.clientHostname === undefined && open.clientHostname !== undefined)
-      filled.clientHostname = open.clientHostname;
-    if (filled.serverHostname === undefined && open.serverHostname !== undefined)
-      filled.serverHostname = open.serverHostname;
+    if (filled.clientHostname === undefined && replay.clientHostname !== undefined)
+      filled.clientHostname = replay.clientHostname;
+    if (filled.serverHostname === undefined && replay.serverHostname !== undefined)
+      filled.serverHostname = replay.serverHostname;
     return refused.map((recipient) => (recipient === undefined ? filled : { ...filled, recipient }));
   }
 
   /**
-   * The recipients the answer at `place` of `commands` (both files' commands, end to end) refuses, as
-   * its whole session in one file would say: a RCPT TO's own; for MAIL FROM, every RCPT TO sent after
-   * it; for the message, every recipient its transaction accepted; none for another command.
+   * The recipients an answer to `command` refuses, as its whole session in one file would say: a
+   * RCPT TO's own; for MAIL FROM, every RCPT TO sent after it; for the message, every recipient its
+   * transaction accepted; none for another command.
    */
-  private refusedRecipients(
-    open: OpenSession,
-    event: TraceEvent,
-    commands: readonly Command[],
-    place: number,
-    leaving: boolean,
-  ): (string | undefined)[] | 'undecided' {
-    const command = commands[place];
+  private refusedRecipients(command: Waiting, answersMailFrom: () => boolean): (string | undefined)[] {
     let refused: (string | undefined)[] = [];
-    if (command?.verb === 'RCPT') refused = [command.recipient];
-    else if (command?.verb === 'MAIL') {
-      const sent = sentAfter(commands, place);
-      const mail = sent.length < 2 || this.answersMailFrom(open, event, place, leaving);
-      if (mail === undefined) return 'undecided';
-      refused = mail ? sent : sent.slice(0, 1);
-    } else if (MESSAGE.has(command?.verb ?? '')) refused = this.acceptedBy(open, commands, place, event);
+    if (command.verb === 'RCPT') refused = [command.recipient];
+    else if (command.verb === 'MAIL') {
+      const sent = command.transaction?.sent ?? [];
+      refused = sent.length < 2 || answersMailFrom() ? sent : sent.slice(0, 1);
+    } else if (MESSAGE.has(command.verb)) refused = command.transaction?.accepted ?? [];
     return refused.length === 0 ? [undefined] : refused;
   }
 
   /**
-   * Whether a refusal of the MAIL FROM at `mail`, pipelined with several RCPT TOs, answers it, as the
-   * whole log would tell (formats/iis-smtp-log.ts, `decide`). An IIS SMTP log may leave MAIL FROM's
-   * answer unwritten: its refusal is then the first RCPT TO's, unless the next answer is a `503` (bad
+   * Whether a refusal of a MAIL FROM pipelined with several RCPT TOs answers it, as the whole log
+   * would tell (formats/iis-smtp-log.ts, `decide`). An IIS SMTP log may leave MAIL FROM's answer
+   * unwritten: its refusal is then the first RCPT TO's, unless the next answer is a `503` (bad
    * sequence: the RCPT TO after a refused MAIL FROM). An Exchange log writes every answer, so its
-   * place tells. `undefined` while that next answer may still come.
+   * place tells.
    */
   private answersMailFrom(
-    open: OpenSession,
-    event: TraceEvent,
-    mail: number,
-    leaving: boolean,
-  ): boolean | undefined {
-    const id = event.session?.id ?? '';
-    if (!isConnection(id)) return true;
-    const next = this.refusalsIn(open, id).find((refusal) => refusal.command === mail + 1);
-    if (next !== undefined) return next.code === '503';
-    return leaving ? false : undefined;
-  }
-
-  /** The refusals of commands sent before their log in the session joined to `open`. */
-  private refusalsIn(open: OpenSession, id: string): EarlierRefusal[] {
-    return (this.refusedEarlier.get(id) ?? []).filter(
-      (refusal) => refusal.at >= open.at && this.sessionOf(id, refusal.at) === open,
-    );
+    key: string,
+    start: OpenSession,
+    at: number,
+    own: readonly Command[],
+    place: number,
+  ): boolean {
+    return !isConnection(key) || this.answerAfter(key, start, at, own, place) === '503';
   }
 
   /**
-   * Every recipient the transaction of the message sent at `message` accepted: those accepted before
-   * the earlier file ended (when its MAIL FROM was answered there), and its RCPT TOs answered after,
-   * but for those refused then (by their place, as the refusal's).
+   * The code of the answer after a connection's refusal at `place` of its log, where the run has it:
+   * later in its log's transcript, when that log handed the session on, else in the logs after
+   * (the first answer of the next that did, or the refusal a last log read first); when its log did
+   * not, among that log's refusals, by its place. `undefined`: not a refusal, or not in the run.
    */
-  private acceptedBy(
-    open: OpenSession,
-    commands: readonly Command[],
-    message: number,
-    event: TraceEvent,
-  ): (string | undefined)[] {
-    let start = message;
-    while (start > 0 && !TRANSACTION_BOUNDS.has(commands[start - 1]?.verb ?? '')) start--;
-    const accepted: (string | undefined)[] = start === 0 ? [...open.accepted] : [];
-    const at = Date.parse(event.timestamp);
-    const refused = new Set(
-      this.refusalsIn(open, event.session?.id ?? '')
-        .filter((refusal) => refusal.at <= at)
-        .map((refusal) => refusal.command),
-    );
-    for (let index = start; index < message; index++) {
-      const command = commands[index];
-      if (command?.verb === 'RCPT' && !refused.has(index)) accepted.push(command.recipient);
+  private answerAfter(
+    key: string,
+    start: OpenSession,
+    at: number,
+    own: readonly Command[],
+    place: number,
+  ): string | undefined {
+    const later = this.transcribed(key).filter((open) => open.at >= at);
+    const index = later.findIndex((open) => isOwnLog(open, own));
+    const ownLog = later[index];
+    if (ownLog === undefined) return this.lastLogRefusal(key, start, at, place + 1);
+    for (const entries of [
+      ownLog.unanswered.slice(own.length + 1),
+      ...later.slice(index + 1).map((log) => log.unanswered),
+    ]) {
+      const next = entries.find(isAnswer);
+      if (next !== undefined) return next.verb;
     }
-    return accepted;
+    return this.lastLogRefusal(key, start, (later.at(-1) ?? ownLog).at, 0);
+  }
+
+  /**
+   * The code of the refusal at `place` of a log that did not hand the session on, read at `from` or
+   * after: one of the refusals noted so, but those the transcripts of logs that did hand it on, read
+   * in the same second, account for (IIS writes whole seconds).
+   */
+  private lastLogRefusal(key: string, start: OpenSession, from: number, place: number): string | undefined {
+    const codes = this.refusalsIn(start, key)
+      .filter((refusal) => refusal.at >= from && refusal.command === place)
+      .map((refusal) => refusal.code);
+    for (const log of this.transcribed(key)) {
+      const code = log.at >= from ? answerAt(log.unanswered, place)?.verb : undefined;
+      const known = code === undefined ? -1 : codes.indexOf(code);
+      if (known >= 0) codes.splice(known, 1);
+    }
+    return codes[0];
+  }
+
+  /** The refusals of commands sent before their log in the connection joined to `start`. */
+  private refusalsIn(start: OpenSession, key: string): EarlierRefusal[] {
+    return (this.refusedEarlier.get(key) ?? []).filter(
+      (refusal) => refusal.at >= start.at && this.sessionOf(key, refusal.at) === start,
+    );
   }
 }
 
-/** Every RCPT TO sent after the MAIL FROM at `mail`, up to the end of its transaction or its message. */
-function sentAfter(commands: readonly Command[], mail: number): (string | undefined)[] {
-  const sent: (string | undefined)[] = [];
-  for (const command of commands.slice(mail + 1)) {
-    if (TRANSACTION_BOUNDS.has(command.verb) || MESSAGE.has(command.verb)) break;
-    if (command.verb === 'RCPT') sent.push(command.recipient);
-  }
-  return sent;
+/**
+ * What a hand-over says of its session, to choose between two of a connection handed on in the same
+ * second (IIS writes whole seconds): the later log's, which began the session anew (EHLO) after the
+ * earlier ended on its greeting, says more.
+ */
+function weight(open: OpenSession): number {
+  return open.unanswered.length + open.accepted.length + (open.messageId === undefined ? 0 : 1);
+}
+
+/** Whether a hand-over is of a refusal's own log: its transcript goes on from the refusal's `own`, with the refusal. */
+function isOwnLog(open: OpenSession, own: readonly Command[]): boolean {
+  return startsWith(open.unanswered, own) && /^[45]/.test(open.unanswered[own.length]?.verb ?? '');
+}
+
+/** True when `entries` begins with `head`. */
+function startsWith(entries: readonly Command[], head: readonly Command[]): boolean {
+  return head.length <= entries.length && sameEntries(entries.slice(0, head.length), head);
+}
+
+function sameEntries(a: readonly Command[], b: readonly Command[]): boolean {
+  return (
+    a.length === b.length &&
+    a.every((entry, at) => entry.verb === b[at]?.verb && entry.recipient === b[at]?.recipient)
+  );
 }
 
 /**

@@ -5,7 +5,8 @@
  * relay refusal answered in it becomes an event carrying the session's certificate, message and
  * MAIL FROM. Every other row is read into its session's state and counted as analysed. At the end
  * of the file the sessions still open are handed on as `OPEN_SESSION` events, with the recipients
- * their transaction under way had accepted: the next SEND log of the run may have their refusals
+ * their transaction under way had accepted and the server's connector and address (two servers' logs
+ * may hold the same session id): the next SEND log of the run may have their refusals
  * (evidence/open-session.ts).
  *
  * A receive protocol log has the same `#Fields:`; it is told apart by its `#Log-type:` and refused:
@@ -48,7 +49,10 @@ const NAMES: Readonly<Record<Column, string>> = {
 
 const EVENTS = new Set(['+', '-', '>', '<', '*']);
 
-/** The row's number in its session: not needed to read a row, only to tell the order of the rows. */
+/**
+ * The row's number in its session, on across the next file: tells the order of the rows, and which
+ * logs a session went on through (smtp-sessions.ts).
+ */
 const SEQUENCE = { sequence: 'sequence-number' } as const;
 
 /** The address of an endpoint `10.0.1.11:52134` or `[2001:db8::1]:25`. */
@@ -96,7 +100,9 @@ export class ProtocolLogRows implements RowAdapter {
       );
       return;
     }
-    if (!this.order.trusted) this.checkOrder(sessionId, fields, line);
+    const number = cell(fields, this.sequence, 'sequence');
+    const sequence = number !== undefined && /^\d{1,15}$/.test(number) ? Number(number) : undefined;
+    if (!this.order.trusted && sequence !== undefined) this.checkOrder(sessionId, sequence, line);
     const raw = cell(fields, this.columns, 'timestamp');
     if (raw !== undefined) {
       this.lastTime = raw;
@@ -109,6 +115,9 @@ export class ProtocolLogRows implements RowAdapter {
       data: fields[this.columns.data ?? -1] ?? '',
       context: fields[this.columns.context ?? -1] ?? '',
       line,
+      connector: cell(fields, this.columns, 'connectorId'),
+      local: cell(fields, this.columns, 'local'),
+      sequence,
     });
     if (outcome.kind === 'dropped') {
       sink.skip(line, 'SESSION_LIMIT', outcome.message, 'data');
@@ -129,10 +138,8 @@ export class ProtocolLogRows implements RowAdapter {
    * back so often that the rows were put newest first. In such a file the first session's rows tell,
    * before the first batch of rows is handed on: none of its refusals is.
    */
-  private checkOrder(sessionId: string, fields: readonly string[], line: number): void {
-    const number = cell(fields, this.sequence, 'sequence');
-    if (number === undefined || !/^\d{1,15}$/.test(number)) return;
-    this.order.sequence(detach(sessionId), Number(number), line);
+  private checkOrder(sessionId: string, sequence: number, line: number): void {
+    this.order.sequence(detach(sessionId), sequence, line);
     if (this.order.sessionsGoBack) throw this.newestFirst();
   }
 
@@ -221,6 +228,10 @@ function openSessionEvent(open: OpenSession, timestamp: string, line: number): T
   if (open.mailFrom !== undefined) event.returnPath = open.mailFrom;
   if (open.ehloName !== undefined) event.clientHostname = open.ehloName;
   if (open.remoteName !== undefined) event.serverHostname = open.remoteName;
+  // The server, as its refusals name it: two servers' logs may hold the same session id.
+  const local = addressOf(open.local);
+  if (local !== undefined) event.clientIp = local;
+  if (open.connector !== undefined) event.connectorId = open.connector;
   return event;
 }
 

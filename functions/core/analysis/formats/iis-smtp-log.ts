@@ -30,9 +30,10 @@
  * `…#unpaired-1`), so it is never merged into another as a repeat.
  *
  * IIS starts a new log each hour, day or size (ex261128.log, then ex261129.log), so a session may go
- * on in the next log: its first rows there are neither the remote's greeting nor EHLO. At the end of a
- * log each session still open is handed on, and a refusal in a session that began before its log is
- * joined to it when the run has that log, in either order (evidence/open-session.ts): it gets the
+ * on in the next log, and in the one after: its first rows there are neither the remote's greeting nor
+ * EHLO. At the end of a log each session still open is handed on (one begun before the log, with what
+ * the log read of it), and a refusal in a session that began before its log is joined to it when the
+ * run has that log, through the logs between, in any order (evidence/open-session.ts): it gets the
  * MAIL FROM and the message of the session, and, by its answer's place after the commands the earlier
  * log left unanswered, the recipients of the command it answers, sent in either log — the finding the
  * whole session in one log gives. A refusal of MAIL FROM or its first RCPT TO that ends its log is
@@ -44,6 +45,7 @@ import { BoundedMap } from '../../kernel/bounded-map.js';
 import { UnknownFormatError } from '../../kernel/errors.js';
 import { quoteText } from '../../kernel/strings.js';
 import {
+  answerEntry,
   connectionSessionId,
   handOnEvents,
   OPEN_SESSION_EVENT_ID,
@@ -238,8 +240,11 @@ interface Connection {
    * first, then its own (answers come in the order of the commands, RFC 2920).
    */
   answers: number;
-  /** In a partial session: the commands sent in it in this log, oldest first (see {@link begunBefore}). */
-  sentHere: Command[];
+  /**
+   * In a partial session: its rows in this log, oldest first, the commands sent and the codes of the
+   * answers `answers` counts, a 354 too (a transcript, as a send protocol log's: formats/smtp-sessions.ts).
+   */
+  transcript: { verb: string; recipient?: string }[];
   /** Its last row's time (ms), to tell sessions that ended without a QUIT. */
   last: number;
   /** Sessions open: greetings (or a first command) less QUITs. */
@@ -413,9 +418,14 @@ function begunBefore(connection: Connection, earlier?: number): SmtpSession {
   };
   if (earlier !== undefined) {
     session.earlierCommand = earlier;
-    session.unanswered = handedOnCommands(connection.sentHere);
+    session.unanswered = handedOnCommands(connection.transcript);
   }
   return session;
+}
+
+/** Adds a row of a partial session to its transcript, within its bound. */
+function transcribe(connection: Connection, entry: { verb: string; recipient?: string }): void {
+  if (connection.transcript.length < MAX_PENDING * 2) connection.transcript.push(entry);
 }
 
 /** Refusals held while the rows could still be sorted or newest first: past this many, the file is decided on. */
@@ -680,7 +690,7 @@ class IisSmtpReader extends LineReader {
     if (from !== undefined) sent.from = from;
     if (pending.length >= MAX_PENDING) pending.shift();
     pending.push(sent);
-    if (connection.partial && connection.sentHere.length < MAX_PENDING) connection.sentHere.push(sent);
+    if (connection.partial) transcribe(connection, sent);
     this.settle(connection);
   }
 
@@ -748,6 +758,7 @@ class IisSmtpReader extends LineReader {
     const loose = command?.verb === 'RCPT' && (command.loose || connection.open > 1);
     if (loose) connection.meanings.add(meaning(answer));
     if (relevant) this.refusal(connection, command, loose, row, earlier);
+    if (earlier !== undefined && code !== undefined) transcribe(connection, answerEntry(code));
     // 421: the remote closes the session (RFC 5321 §3.8); no QUIT follows.
     if (code === '421' && --connection.open <= 0) this.close(key, connection);
     else this.settle(connection);
@@ -896,7 +907,7 @@ class IisSmtpReader extends LineReader {
       firstLine: line,
       partial,
       answers: 0,
-      sentHere: [],
+      transcript: [],
       last: Date.parse(timestamp),
       open: 1,
       messages: 0,
@@ -937,8 +948,9 @@ class IisSmtpReader extends LineReader {
    * (evidence/open-session.ts): its message under way, MAIL FROM, the commands not answered yet, and
    * the recipients its transaction had accepted.
    * Sessions interleaved with the same remote are not: which rows were whose is not known. One begun
-   * before this log whose message is too is handed on as such, so that the next log's refusal is not
-   * joined to an older session of the pair.
+   * before this log whose message is too is handed on with what this log read of it (the answers it
+   * counted, and its transcript), so that the next log's refusal is paired through this log, not
+   * joined to the earlier log's session as if this log had not been.
    */
   private handOn(connection: Connection): void {
     if (connection.open > 1) return;
@@ -955,8 +967,12 @@ class IisSmtpReader extends LineReader {
       session,
       line: this.lastLine,
     };
-    if (connection.partial && connection.messages === 0) session.partial = true;
-    else if (connection.messages > 0) {
+    if (connection.partial && connection.messages === 0) {
+      // Its message began before this log too: what the log after needs is what this log read of it.
+      session.partial = true;
+      session.earlierCommand = connection.answers;
+      session.unanswered = handedOnCommands(connection.transcript);
+    } else if (connection.messages > 0) {
       event.messageId = connection.partial
         ? sessionMessageIdentity(host, remote, connection, { kind: 'continued', number: connection.messages })
         : sessionMessageIdentity(host, remote, connection);

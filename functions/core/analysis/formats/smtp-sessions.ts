@@ -15,14 +15,20 @@
  * most {@link SessionLimits.commands} unanswered commands (beyond that only their number is kept, so
  * answers still pair up; the recipients of such RCPT TO rows are not known).
  *
- * A session may go on in the next log file (Exchange starts SEND…-2.LOG when -1 is full): at the end
- * of a file the sessions still open are handed on ({@link SmtpSessions.stillOpen}), with the recipients
- * their transaction under way had accepted. In a session joined late, the first answers are to the
- * commands the earlier log left unanswered, then to this log's own, and how many the earlier log left
- * this log cannot tell: so a refusal there says its answer's place in the session here
- * (`earlierCommand`) and the commands this log had sent in it (`unanswered`), and the classifier pairs
- * it, by that place, with the commands of both logs (evidence/open-session.ts). This log's own pairing
- * (as if the earlier one had left nothing unanswered) stands when the run lacks the earlier log.
+ * A session may go on in the next log file (Exchange starts SEND…-2.LOG when -1 is full), and in the
+ * one after: at the end of a file the sessions still open are handed on ({@link SmtpSessions.stillOpen}),
+ * with the recipients their transaction under way had accepted. In a session joined late, the first
+ * answers are to the commands the earlier logs left unanswered, then to this log's own, and how many
+ * the earlier logs left this log cannot tell: so a refusal there says its answer's place in the session
+ * here (`earlierCommand`) and the session's rows in this log before it, commands and answers' codes in
+ * the order read (`unanswered`, a {@link transcriptOf transcript}), and the classifier pairs it with the
+ * commands of every log of the session (evidence/open-session.ts). Such a session still open at the end
+ * of this log is handed on with its transcript too, for the log after; the numbers of the session's
+ * rows (`sequence-number`, on across the files) say which log follows which. This log's own pairing
+ * (as if the earlier one had left nothing unanswered) stands when the run lacks an earlier log.
+ *
+ * Two servers' logs may hold the same session id: a session is handed on with its connector and local
+ * endpoint, which its refusals carry too, so that it is joined to the same server's session only.
  *
  * A send connector with FrontendProxyEnabled (Exchange 2013 and later) sends through the outbound
  * proxy front end, which opens its own session to Exchange Online: the server's log then shows its
@@ -31,6 +37,7 @@
  */
 import { detach } from '../../kernel/strings.js';
 import { isDnsName, normaliseName } from '../../organisation/host-names.js';
+import { answerEntry, rowEntry } from '../evidence/open-session.js';
 import {
   normaliseAddress,
   normaliseMessageId,
@@ -56,6 +63,11 @@ export interface ProtocolRow {
   data: string;
   context: string;
   line: number;
+  /** The send connector (`connector-id`) and the server's end of the connection (`local-endpoint`), when written. */
+  connector?: string | undefined;
+  local?: string | undefined;
+  /** The row's number in its session (`sequence-number`), which goes on across the next file. */
+  sequence?: number | undefined;
 }
 
 /** What an answer row meant, when it answered a command and is worth an event. */
@@ -151,9 +163,10 @@ interface Waiting {
 
 /**
  * The commands still waiting for their answer at the end of a log, oldest first, as they are handed
- * on to the next log of the run, each RCPT TO with its recipient. What a refusal of MAIL FROM or of
- * the message in the next log refuses is told from them there (evidence/open-session.ts): the
- * RCPT TOs after that MAIL FROM; those accepted, before that message.
+ * on to the next log of the run, each RCPT TO with its recipient (or a partial session's transcript,
+ * its answers among them). What a refusal of MAIL FROM or of the message in the next log refuses is
+ * told from them there (evidence/open-session.ts): the RCPT TOs after that MAIL FROM; those
+ * accepted, before that message.
  */
 export function handedOnCommands(waiting: readonly Waiting[]): { verb: string; recipient?: string }[] {
   return waiting.map(({ verb, recipient }) => (recipient === undefined ? { verb } : { verb, recipient }));
@@ -169,6 +182,9 @@ export interface OpenSession {
   mailFrom?: string;
   ehloName?: string;
   remoteName?: string;
+  /** The server whose session it is: its connector and local endpoint, as its rows wrote them. */
+  connector?: string;
+  local?: string;
 }
 
 interface SessionState {
@@ -194,8 +210,17 @@ interface SessionState {
   partial: boolean;
   /** In a partial session: answers read so far (a 354 aside: the answer after it is to the same DATA). */
   answers: number;
-  /** In a partial session: the commands sent in it in this log, oldest first (at most the command cap). */
-  sentHere: Waiting[];
+  /**
+   * In a partial session: its rows in this log, oldest first, commands and answers (at most twice the
+   * command cap; see {@link transcriptOf}).
+   */
+  transcript: Waiting[];
+  /** Its connector and local endpoint, which tell the server's session from another's of the same id. */
+  connector?: string;
+  local?: string;
+  /** The number of its first row in this log, and the one after its last (when the log numbers them). */
+  firstRow?: number;
+  nextRow?: number;
 }
 
 const MESSAGE_LINE = /sending message with RecordId \S+ and InternetMessageId (<[^>\s]*>|\S+)/i;
@@ -233,6 +258,20 @@ function namedCertificate(text: string): PresentedCertificate | undefined {
   return isDnsName(name) ? { names: [detach(name)], alternateNames: [], instructed: true } : undefined;
 }
 
+/**
+ * What a partial session hands on of its rows in this log: the number of its first row here
+ * ({@link rowEntry}), then each command sent (a RCPT TO with its recipient) and, where it was read,
+ * each answer's code ({@link answerEntry}), oldest first. Laid after the commands the earlier logs
+ * left unanswered, it pairs every answer as the whole log would, and says which RCPT TOs were
+ * accepted; the row numbers tell which logs the session went on through. Past its bound the list
+ * stops, and its answers no longer number `earlierCommand`: the run then does not join the session
+ * (evidence/open-session.ts).
+ */
+function transcriptOf(state: SessionState): Waiting[] {
+  const transcript = handedOnCommands(state.transcript);
+  return state.firstRow === undefined ? transcript : [rowEntry(state.firstRow), ...transcript];
+}
+
 export class SmtpSessions {
   private readonly open = new Map<string, SessionState>();
   /** Sessions closed before their end because too many were open. */
@@ -249,14 +288,18 @@ export class SmtpSessions {
     }
     if (row.event === '+') {
       // Exchange may write `attempting to connect` (`*`) under the session id before the connect row.
-      if (known === undefined) this.start(row, false);
-      else known.greeted = false;
+      const state = known ?? this.start(row, false);
+      state.greeted = false;
+      this.locate(state, row);
+      this.number(state, row);
       return { kind: 'read' };
     }
     // Rows of a session never seen to start (it began before the log, or was closed early); only
     // `attempting to connect` may come before the connect row.
     const state =
       known ?? this.start(row, !(row.event === '*' && /^attempting to connect/i.test(row.context.trim())));
+    this.locate(state, row);
+    this.number(state, row);
     switch (row.event) {
       case '*':
         this.information(state, row);
@@ -297,10 +340,24 @@ export class SmtpSessions {
       uncounted: 0,
       partial,
       answers: 0,
-      sentHere: [],
+      transcript: [],
     };
+    if (row.connector !== undefined && row.connector !== '') state.connector = detach(row.connector);
     this.open.set(id, state);
     return state;
+  }
+
+  /** Keeps the numbers of the session's first row in this log and of the row after its last. */
+  private number(state: SessionState, row: ProtocolRow): void {
+    if (row.sequence === undefined) return;
+    state.firstRow ??= row.sequence;
+    state.nextRow = row.sequence + 1;
+  }
+
+  /** Keeps the session's local endpoint, from its first row that writes one (`attempting to connect` does not). */
+  private locate(state: SessionState, row: ProtocolRow): void {
+    if (state.local === undefined && row.local !== undefined && row.local !== '')
+      state.local = detach(row.local);
   }
 
   private information(state: SessionState, row: ProtocolRow): void {
@@ -403,8 +460,7 @@ export class SmtpSessions {
     }
     const command: Command = { verb };
     if (recipient !== undefined) command.recipient = recipient;
-    if (state.partial && state.sentHere.length < this.limits.commands)
-      state.sentHere.push(recipient === undefined ? { verb } : { verb, recipient });
+    if (state.partial) this.transcribe(state, recipient === undefined ? { verb } : { verb, recipient });
     if (transaction !== undefined) {
       command.transaction = transaction;
       if (verb === 'RCPT') transaction.send(recipient);
@@ -433,10 +489,13 @@ export class SmtpSessions {
     let recipientUnknown: string | undefined;
     // In a session joined late, every answer's place: the run pairs it with the commands of both logs.
     let earlierCommand: number | undefined;
+    let transcript: Waiting[] | undefined;
     if (state.partial) {
       earlierCommand = state.answers;
+      transcript = /^[45]/.test(reply) ? transcriptOf(state) : undefined;
       // A 354 asks for the message: the answer after it is to the same DATA.
       if (code[1] !== '354') state.answers++;
+      this.transcribe(state, answerEntry(code[1] ?? ''));
     }
     if (state.head < state.commands.length) {
       command = state.commands[state.head];
@@ -469,7 +528,7 @@ export class SmtpSessions {
       session:
         earlierCommand === undefined
           ? state.session
-          : { ...state.session, earlierCommand, unanswered: handedOnCommands(state.sentHere) },
+          : { ...state.session, earlierCommand, unanswered: transcript ?? [] },
     };
     if (command?.recipient !== undefined) answer.recipient = command.recipient;
     const recipients = command?.transaction?.refusedBy(verb);
@@ -482,6 +541,11 @@ export class SmtpSessions {
     return { kind: 'answer', answer };
   }
 
+  /** Adds a row of a partial session to its transcript, within its bound. */
+  private transcribe(state: SessionState, entry: Waiting): void {
+    if (state.transcript.length < this.limits.commands * 2) state.transcript.push(entry);
+  }
+
   /** Drops answered commands from the front now and then, so the array stays as small as the backlog. */
   private compact(state: SessionState): void {
     if (state.head > 64 && state.head * 2 > state.commands.length) {
@@ -491,25 +555,40 @@ export class SmtpSessions {
   }
 
   /**
-   * The sessions still open, for the next log of the run (at the end of a file). Only those whose
-   * start this log has: what a partial one knows is no help to the file after it.
+   * The sessions still open, for the next log of the run (at the end of a file). One whose start this
+   * log has hands on the commands not answered yet; a partial one, what the log after needs to pair
+   * its answers through this log: the answers read here (`earlierCommand`) and its transcript (the
+   * recipients it accepted are told from that, not from this log's own pairing). Each ends with the
+   * number of the row after its last here, when the log numbers them.
    */
   public *stillOpen(): Generator<OpenSession> {
     for (const state of this.open.values()) {
-      if (state.partial) continue;
-      const unanswered = handedOnCommands(state.commands.slice(state.head));
-      // Not greeted yet: the next answer, the greeting, answers the connection, not a command.
-      if (!state.greeted) unanswered.unshift({ verb: 'CONNECT' });
+      const unanswered = state.partial ? transcriptOf(state) : this.unanswered(state);
+      // The number of the row after its last here: the log after goes on from it.
+      if (state.nextRow !== undefined) unanswered.push(rowEntry(state.nextRow));
+      const session: SmtpSession = state.partial
+        ? { ...state.session, earlierCommand: state.answers, unanswered }
+        : { ...state.session, unanswered };
       const open: OpenSession = {
-        session: { ...state.session, unanswered },
-        accepted: state.transaction?.acceptedSoFar ?? [],
+        session,
+        accepted: state.partial ? [] : (state.transaction?.acceptedSoFar ?? []),
       };
       if (state.messageId !== undefined) open.messageId = state.messageId;
       if (state.mailFrom !== undefined) open.mailFrom = state.mailFrom;
       if (state.ehloName !== undefined) open.ehloName = state.ehloName;
       if (state.remoteName !== undefined) open.remoteName = state.remoteName;
+      if (state.connector !== undefined) open.connector = state.connector;
+      if (state.local !== undefined) open.local = state.local;
       yield open;
     }
+  }
+
+  /** The commands of a session whose start this log has, not answered yet. */
+  private unanswered(state: SessionState): { verb: string; recipient?: string }[] {
+    const unanswered = handedOnCommands(state.commands.slice(state.head));
+    // Not greeted yet: the next answer, the greeting, answers the connection, not a command.
+    if (!state.greeted) unanswered.unshift({ verb: 'CONNECT' });
+    return unanswered;
   }
 
   /** Sessions open now (for tests of the bound). */
