@@ -121,8 +121,9 @@ export function noteUnseen(record: SourceRecord, unseen: { sender: number; sessi
         record.format === 'iis-smtp-log'
           ? `${what}, and no file of this run has the start: its MAIL FROM, and maybe the message and recipients, ` +
             'are not known. Analyse the previous IIS SMTP log (the one before it by date or size) in the same run to give them.'
-          : `${what}, and no file of this run has the start: the certificate presented, and maybe the message and ` +
-            'MAIL FROM, are not known. Analyse the previous SEND log in the same run to give them.',
+          : `${what}, and the run lacks part of it: no file has its start, or a log between is missing (their rows ` +
+            'are numbered on across files). The certificate presented, and maybe the message and MAIL FROM, are not ' +
+            'known. Analyse the previous SEND logs, every one since the session began, in the same run to give them.',
     });
   }
   addSourceNotes(record, notes);

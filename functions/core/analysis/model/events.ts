@@ -81,18 +81,22 @@ export const SmtpSession = z.object({
   /** Line of the first certificate line (or of the session's first row read, without one). */
   line: z.number().int().positive(),
   /**
-   * A refusal in a session joined late (begun before its log): its answer's place among the answers
-   * this log read in the session (0 for the first). The first answers are to the commands the
-   * previous log of the run left unanswered, then to this log's own: the run pairs the place with
-   * the commands of both (evidence/open-session.ts).
+   * In a session joined late (begun before its log), on a refusal and on the `OPEN_SESSION` event a
+   * log hands on for such a session still open at its end: how many answers this log read in the
+   * session (for a refusal, before its own: 0 for the first). The first answers are to the commands
+   * the earlier logs left unanswered, then to this log's own: the run lays the logs end to end and
+   * pairs them (evidence/open-session.ts).
    */
   earlierCommand: z.number().int().nonnegative().optional(),
   /**
-   * On the `OPEN_SESSION` event a log hands on for a session still open at its end: the commands
-   * not answered yet, oldest first, with the recipient of each `RCPT TO` (the recipients its
-   * transaction under way had already accepted follow that event, one `OPEN_SESSION_RECIPIENT` event
-   * each). On a refusal in a session joined late: the commands its own log had sent in the session,
-   * which go on from the earlier log's list (evidence/open-session.ts).
+   * On the `OPEN_SESSION` event a log hands on for a session it has the start of, still open at its
+   * end: the commands not answered yet, oldest first, with the recipient of each `RCPT TO` (the
+   * recipients its transaction under way had already accepted follow that event, one
+   * `OPEN_SESSION_RECIPIENT` event each). In a session joined late (the hand-over of a middle log, a
+   * refusal): this log's transcript, in the order read — the commands it sent and, between them, the
+   * answers' reply codes as entries of their own (`answerEntry`), with the rows' `#N` sequence
+   * markers where the log writes them (formats/smtp-sessions.ts) — which goes on from the earlier
+   * logs' (evidence/open-session.ts).
    */
   unanswered: z.array(z.object({ verb: z.string(), recipient: z.string().optional() })).optional(),
 });
