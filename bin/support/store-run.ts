@@ -108,6 +108,7 @@ export async function analyzeIntoStore(
       inbound,
       evidence,
       runSources,
+      new Set(result.forwardingForgotten),
     );
     if (correlation.ownReclassified.length > 0) {
       countAsForwarding(result, correlation.ownReclassified);

@@ -49,19 +49,13 @@ type CorrelationStore = Pick<
   Pick<SourceUpdates, 'moveToForwarding'>;
 
 /**
- * True when a receipt of another upload can be in the index: the store holds an upload other than
- * this run's, or the run read more than one. A first run of one file into a new store has nothing
- * to correlate with, and the lookups are skipped (one small Query). A run of several files has: the
- * classifier remembers only so many messages (and waits only so many events for evidence), so a
- * day's logs of two servers, the forwarding on one and the refusal on the other, may be read too far
- * apart for it; the index holds every receipt of the run, so the correlation settles them as a
- * second run of the same files would.
+ * True when the store holds an upload other than this run's: otherwise there is nothing to
+ * correlate with (a first run into a new store), and the lookups are skipped. One small Query.
  */
 async function storeHasOtherUploads(
   store: CorrelationStore,
   runSources: ReadonlySet<string>,
 ): Promise<boolean> {
-  if (runSources.size > 1) return true;
   const page = await store.listSources({ limit: runSources.size + 1 });
   return page.items.some((source) => !runSources.has(source.id));
 }
@@ -72,9 +66,10 @@ export async function correlateRun(
   index: Pick<InboundIndex, 'lookup'>,
   run: RunEvidence,
   runSources: ReadonlySet<string>,
+  forgotten: ReadonlySet<string> = new Set(),
 ): Promise<RunCorrelation> {
   const ownReclassified: Finding[] = [];
-  if (!(await storeHasOtherUploads(store, runSources))) {
+  if (forgotten.size === 0 && !(await storeHasOtherUploads(store, runSources))) {
     return { ownReclassified, earlierReclassified: 0, complete: run.complete };
   }
   let pending: Finding[] = [];
@@ -99,13 +94,17 @@ export async function correlateRun(
     return changed;
   };
 
-  // 1. This run's candidates against receipts recorded by any run, this one's other files included
-  //    (a file's own receipts are skipped by `correlatingEntries`: the classifier has used them).
+  // 1. This run's candidates against receipts recorded by earlier runs. Within a run the classifier
+  //    judged with every file's rows (a receipt that named the refused recipient itself among them,
+  //    which the index does not keep), so the run's own receipts count only for the findings whose
+  //    evidence it says it forgot for its bound (`forgotten`: another file's, far back in the run).
   const candidates = run.candidates();
   if (candidates.size > 0) {
     const found = await index.lookup(candidates.keys());
     for (const [messageId, entries] of found) {
-      ownReclassified.push(...(await reclassify(candidates.get(messageId) ?? [], entries)));
+      const earlier = entries.filter((entry) => !runSources.has(entry.sourceId));
+      for (const id of candidates.get(messageId) ?? [])
+        ownReclassified.push(...(await reclassify([id], forgotten.has(id) ? entries : earlier)));
     }
   }
 

@@ -186,3 +186,102 @@ describe('forwarding evidence read after the refusal was classified (a file newe
     expect(result.sources.flatMap((source) => source.notes ?? [])).toEqual([]);
   });
 });
+
+/**
+ * The sender addressed the outside recipient itself, in an envelope of its own (an application that
+ * sends one envelope per recipient under one Message-ID, through two relays): EX01 received the
+ * message for kate@contoso.com, EX02 for kate@tailspintoys.com, whom Exchange Online refused. No
+ * REDIRECT: nothing forwarded it, whatever the distance between the two logs.
+ */
+async function addressedDirectly(laterMessages: number): Promise<{ first: string; second: string }> {
+  const text = (await readFile(join(SAMPLES, 'MSGTRK2026112800-1.LOG'), 'utf8')).replace(/^\uFEFF/, '');
+  const lines = text.trimEnd().split('\n');
+  const header = lines.filter((line) => line.startsWith('#'));
+  const receipt = lines.find((line) => line.includes(FORWARDED) && line.includes(',RECEIVE,')) as string;
+  const refusal = (await readFile(join(SAMPLES, 'MSGTRK2026112800-2.LOG'), 'utf8'))
+    .split('\n')
+    .find((line) => line.includes(FORWARDED) && line.includes(',FAIL,')) as string;
+  const later = Array.from({ length: laterMessages }, (_, n) =>
+    receipt
+      .replace(FORWARDED, `later-${n}@mail.fabrikam.com`)
+      .replace('21583961239', String(33_000_000_000 + n)),
+  );
+  const first = join(dir, 'EX01', 'MSGTRK2026112800-1.LOG');
+  const second = join(dir, 'EX02', 'MSGTRK2026112800-1.LOG');
+  await mkdir(join(dir, 'EX01'));
+  await mkdir(join(dir, 'EX02'));
+  await writeFile(first, `${[...header, receipt, ...later].join('\n')}\n`);
+  await writeFile(
+    second,
+    `${[...header, receipt.replace('kate@contoso.com', REFUSED), refusal].join('\n')}\n`,
+  );
+  return { first, second };
+}
+
+describe('a refusal whose sender addressed the outside recipient itself, another server receiving it for an internal one', () => {
+  for (const laterMessages of [3, LATER_MESSAGES]) {
+    it(`stays foreign-sender-domain into a store, without a note (${laterMessages} messages between)`, async () => {
+      const { first, second } = await addressedDirectly(laterMessages);
+      const { result, correlation } = await analyzeIntoStore(dynamo, await localInputs([first, second]), {
+        domains,
+        maxTrackedMessages: TRACKED,
+      });
+      expect(correlation.ownReclassified).toEqual([]);
+      expect(result.findingsByScenario).toMatchObject({ 'foreign-sender-domain': 1, forwarding: 0 });
+      expect(result.sources.flatMap((source) => source.notes ?? [])).toEqual([]);
+    });
+
+    it(`stays foreign-sender-domain without a store, without a note (${laterMessages} messages between)`, async () => {
+      const { first, second } = await addressedDirectly(laterMessages);
+      const { finding, result } = await withoutStore([first, second]);
+      expect(finding?.scenario).toBe('foreign-sender-domain');
+      expect(result.sources.flatMap((source) => source.notes ?? [])).toEqual([]);
+    });
+  }
+
+  it('gives no late-evidence note for the file sorted newest first either', async () => {
+    const { first, second } = await addressedDirectly(0);
+    const rows = async (path: string) =>
+      (await readFile(path, 'utf8'))
+        .trimEnd()
+        .split('\n')
+        .filter((line) => !line.startsWith('#'));
+    const header = (await readFile(first, 'utf8')).split('\n').filter((line) => line.startsWith('#'));
+    const receipt = (await rows(first))[0] as string;
+    const others = Array.from({ length: 40 }, (_, n) =>
+      receipt
+        .replace(FORWARDED, `other-${n}@mail.fabrikam.com`)
+        .replace('21583961239', String(34_000_000_000 + n)),
+    );
+    // EX02's rows newest first (the refusal, then its receipt), other mail, then EX01's receipt.
+    const path = join(dir, 'newest-first-direct.LOG');
+    await writeFile(
+      path,
+      `${[...header, ...(await rows(second)).reverse(), ...others, receipt].join('\n')}\n`,
+    );
+    const { finding, result } = await withoutStore([path], 1_000, 10);
+    expect(finding?.scenario).toBe('foreign-sender-domain');
+    expect(result.sources.flatMap((source) => source.notes ?? [])).toEqual([]);
+  });
+
+  it('gives no late-evidence note when one receipt row, read late, named both recipients', async () => {
+    const { first, second } = await addressedDirectly(0);
+    const lines = (await readFile(first, 'utf8')).trimEnd().split('\n');
+    const header = lines.filter((line) => line.startsWith('#'));
+    const receipt = lines.find((line) => !line.startsWith('#')) as string;
+    // One envelope for both: the receipt row lists kate@contoso.com and the refused kate@tailspintoys.com.
+    const both = receipt.replace('kate@contoso.com,To,', `kate@contoso.com;${REFUSED},To;To,`);
+    expect(both).not.toBe(receipt);
+    const refusal = (await readFile(second, 'utf8')).trimEnd().split('\n').at(-1) as string;
+    const others = Array.from({ length: 40 }, (_, n) =>
+      receipt
+        .replace(FORWARDED, `other-${n}@mail.fabrikam.com`)
+        .replace('21583961239', String(35_000_000_000 + n)),
+    );
+    const path = join(dir, 'newest-first-one-envelope.LOG');
+    await writeFile(path, `${[...header, refusal, ...others, both].join('\n')}\n`);
+    const { finding, result } = await withoutStore([path], 1_000, 10);
+    expect(finding?.scenario).toBe('foreign-sender-domain');
+    expect(result.sources.flatMap((source) => source.notes ?? [])).toEqual([]);
+  });
+});

@@ -153,6 +153,13 @@ export interface AnalysisResult {
    * have no source record. Absent from a result that is not one run's (the store's view of uploads).
    */
   notRead?: string[];
+  /**
+   * Ids of `foreign-sender-domain` findings whose message another file of the run showed arriving
+   * for an internal address, forgotten for the classifier's bound (a day's logs of several servers):
+   * the end-of-run correlation checks them against the run's other files (store/run-correlation.ts).
+   * Absent from a result that is not one run's.
+   */
+  forwardingForgotten?: string[];
 }
 
 /** Whether `format` is a server's own log, told by its `#Fields:` line (not an export of one). */
@@ -160,12 +167,16 @@ function isRawLog(format: SourceRecord['format']): boolean {
   return FORMATS.some((adapter) => adapter.id === format && adapter.fieldsDirective === true);
 }
 
+/** Forgotten-evidence finding ids a run hands to the end-of-run correlation; past them, the file's note says the rest. */
+const MAX_FORGOTTEN_IDS = 10_000;
+
 /** Reads `inputs` one after another through one classifier into `options.sink` (see the module comment). */
 export async function analyze(
   inputs: readonly AnalysisInput[],
   options: AnalyzeOptions,
 ): Promise<AnalysisResult> {
-  return new AnalysisRun(options).run(inputs);
+  // Evidence of another file forgotten for the bound is told (and settled) only in a run of several.
+  return new AnalysisRun(options, inputs.length > 1).run(inputs);
 }
 
 /**
@@ -191,6 +202,8 @@ class AnalysisRun {
   private readonly unseen = new Map<string, { sender: number; sessionStart: number }>();
   /** Per source: findings whose message's forwarding evidence the classifier forgot (see `EmittedFinding`). */
   private readonly forgotten = new Map<string, number>();
+  /** Ids of those findings, for the end-of-run correlation (at most `MAX_FORGOTTEN_IDS`). */
+  private readonly forgottenIds = new Set<string>();
   /** Distinct findings of the run by scenario; and by sender domain and forwarding origin. */
   private readonly totals = emptyScenarioCounts();
   private readonly tally = new FindingTally();
@@ -217,7 +230,10 @@ class AnalysisRun {
   /** Each file read, by its name (as its reader knows it): its record and where its events come from. */
   private readonly readFiles = new Map<string, { record: SourceRecord; origin: EventOrigin }>();
 
-  public constructor(private readonly options: AnalyzeOptions) {
+  public constructor(
+    private readonly options: AnalyzeOptions,
+    several: boolean,
+  ) {
     this.sink = options.sink;
     this.now = options.now ?? (() => new Date());
     this.batchSize = options.batchSize ?? 500;
@@ -230,7 +246,7 @@ class AnalysisRun {
       windowEvents: options.windowEvents,
       maxTrackedMessages: options.maxTrackedMessages,
       inboundConnectors: options.inboundConnectors,
-      noteForgotten: options.correlatedAtEnd !== true,
+      noteForgotten: several,
       released: (event) => this.resumed?.released(event) ?? false,
       // A repeat in a row an earlier invocation counted was counted there.
       onDuplicate: (duplicate, first, joined) => {
@@ -514,7 +530,10 @@ class AnalysisRun {
     for (const { finding, origin, unseen, forgotten } of emitted) {
       this.findings.push(finding);
       if (unseen !== undefined) this.countUnseen(unseen);
-      if (forgotten) this.forgotten.set(origin.sourceId, (this.forgotten.get(origin.sourceId) ?? 0) + 1);
+      if (forgotten) {
+        this.forgotten.set(origin.sourceId, (this.forgotten.get(origin.sourceId) ?? 0) + 1);
+        if (this.forgottenIds.size < MAX_FORGOTTEN_IDS) this.forgottenIds.add(finding.id);
+      }
       this.totals[finding.scenario]++;
       const record = this.records.get(origin.sourceId);
       if (record)
@@ -614,6 +633,7 @@ class AnalysisRun {
       ),
       stopped: this.stopped,
       notRead: this.notRead,
+      forwardingForgotten: [...this.forgottenIds],
     };
   }
 }

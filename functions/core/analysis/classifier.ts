@@ -23,6 +23,7 @@ import { RemediationCache } from './classifier/remediation-cache.js';
 import { Repeats, refusalKey } from './classifier/repeats.js';
 import { UnnamedRecipients } from './classifier/unnamed-recipients.js';
 import { mayBecomeForwarding } from './evidence/correlation.js';
+import { addressedBySender } from './evidence/inbound-trace.js';
 import { sessionStartUnseen } from './evidence/open-session.js';
 import { senderUnseen } from './evidence/queued-sender.js';
 import { relayRejectionIn } from './evidence/rejections.js';
@@ -45,8 +46,8 @@ export interface ClassifierOptions {
   inboundConnectors?: readonly InboundConnectorInfo[] | undefined;
   /**
    * Mark the `foreign-sender-domain` findings whose message's inbound traces were forgotten for the
-   * bound (`EmittedFinding.forgotten`): for a run that no correlation completes afterwards. Costs a
-   * few MB on a long run, so a run into a store, which needs no mark, does not pay it.
+   * bound (`EmittedFinding.forgotten`): for a run of several files, where another file's evidence can
+   * be that far back. Costs a few MB on a long run, so a run of one file does not pay it.
    */
   noteForgotten?: boolean | undefined;
   /**
@@ -141,7 +142,9 @@ export class StreamingClassifier {
     });
     this.repeats = new Repeats(tracked, this.strings);
     this.unnamed = new UnnamedRecipients(tracked);
-    this.late = new LateEvidence(tracked);
+    this.late = new LateEvidence(tracked, (messageId, recipient) =>
+      addressedBySender(this.evidence.inboundOf(messageId), recipient),
+    );
     this.findings = new FindingBuilder(
       this.domains,
       new RemediationCache(this.domains, options.inboundConnectors),
@@ -165,8 +168,10 @@ export class StreamingClassifier {
     const seq = ++this.seq;
     this.stats.events++;
     this.latestRead = event.timestamp;
+    // A row is read as one event per recipient: the row before this one is whole now.
+    this.late.settleBefore(origin.sourceId, event.line);
     if (this.evidence.observe(event, origin.file, rejection ? origin.format : undefined) && event.messageId)
-      this.late.observe(event.messageId, seq);
+      this.late.observe(event.messageId, seq, origin.sourceId, event.line);
     // Filled now from files read before, so that the refusal is known by its message at once.
     if (rejection)
       for (const filled of this.evidence.handedOn(event)) this.enqueue(seq, filled, rejection, origin);
@@ -190,6 +195,7 @@ export class StreamingClassifier {
    * message read later in the run, past the window (see classifier/late-evidence.ts).
    */
   public get lateEvidence(): ReadonlyMap<string, LateCount> {
+    this.late.settleBefore(undefined, 0);
     return this.late.bySource();
   }
 
@@ -293,11 +299,16 @@ export class StreamingClassifier {
     const emitted: EmittedFinding = { finding, origin: item.origin };
     const unseen = this.unseen(item, event);
     if (unseen !== undefined) emitted.unseen = unseen;
-    if (mayBecomeForwarding(finding)) {
+    // A receipt that named the refused recipient says its sender addressed it: no forwarding, whatever
+    // else the message's rows show, so neither forgotten nor late evidence of it is worth a word.
+    if (
+      mayBecomeForwarding(finding) &&
+      !addressedBySender(this.evidence.inboundOf(event.messageId), finding.recipient)
+    ) {
       if (this.evidence.forgotTraces(event.messageId)) emitted.forgotten = true;
       // Rows older than the refusal are still being read (newest first): its arrival may come yet.
       if (event.messageId !== undefined && this.latestRead !== undefined && this.latestRead < event.timestamp)
-        this.late.release(event.messageId, item.seq, item.origin.sourceId);
+        this.late.release(event.messageId, item.seq, item.origin.sourceId, finding.recipient);
     }
     this.output.push(emitted);
   }

@@ -9,7 +9,9 @@
  *
  * Only refusals released while the run reads backwards in time (rows older than the refusal) are
  * remembered: in a file read oldest first a message's evidence comes before its refusal, and a run
- * of such files pays nothing here.
+ * of such files pays nothing here. Evidence counts once its row is whole (a row of several
+ * recipients is read as one event each): a receipt that also named the refused recipient says the
+ * sender addressed it, and then nothing was forwarded (`addressed`).
  */
 import { BoundedMap } from '../../kernel/bounded-map.js';
 import { detach } from '../../kernel/strings.js';
@@ -21,31 +23,55 @@ export interface LateCount {
   gap: number;
 }
 
+/** A refusal classified while older rows were still to come. */
+interface Released {
+  seq: number;
+  sourceId: string;
+  recipient: string;
+}
+
 export class LateEvidence {
-  /** Message-ID → the released refusal's arrival number and file. */
-  private readonly released: BoundedMap<string, { seq: number; sourceId: string }>;
+  /** Message-ID → the released refusal. */
+  private readonly released: BoundedMap<string, Released>;
+  /** Evidence of a released refusal's message read in the row still being read. */
+  private seen: { messageId: string; refusal: Released; seq: number; row: string } | undefined;
   private readonly counts = new Map<string, LateCount>();
 
-  public constructor(limit: number) {
+  /**
+   * @param limit refusals remembered at most
+   * @param addressed true when the message's receipts named `recipient` itself (nothing forwarded it)
+   */
+  public constructor(
+    limit: number,
+    private readonly addressed: (messageId: string, recipient: string) => boolean,
+  ) {
     this.released = new BoundedMap(limit);
   }
 
   /** A `foreign-sender-domain` refusal of `messageId` was classified while later rows may still show its arrival. */
-  public release(messageId: string, seq: number, sourceId: string): void {
-    this.released.set(detach(messageId), { seq, sourceId });
+  public release(messageId: string, seq: number, sourceId: string, recipient: string): void {
+    this.released.set(detach(messageId), { seq, sourceId, recipient: detach(recipient) });
   }
 
-  /** Evidence of `messageId` that may prove forwarding was read as event `seq`. */
-  public observe(messageId: string, seq: number): void {
+  /** Evidence of `messageId` that may prove forwarding was read as event `seq`, of row `line` of `sourceId`. */
+  public observe(messageId: string, seq: number, sourceId: string, line: number): void {
     if (this.released.size === 0) return;
     const refusal = this.released.get(messageId);
-    if (refusal === undefined) return;
-    this.released.delete(messageId); // counted once per message
-    const known = this.counts.get(refusal.sourceId) ?? { count: 0, gap: 0 };
-    this.counts.set(refusal.sourceId, {
-      count: known.count + 1,
-      gap: Math.max(known.gap, seq - refusal.seq),
-    });
+    if (refusal === undefined || this.seen?.messageId === messageId) return;
+    this.settleBefore(undefined, 0);
+    this.seen = { messageId, refusal, seq, row: `${sourceId}:${line}` };
+  }
+
+  /** Decides on the evidence of the row before the one of `line` of `sourceId` (none: whatever was seen). */
+  public settleBefore(sourceId: string | undefined, line: number): void {
+    const seen = this.seen;
+    if (seen === undefined || (sourceId !== undefined && seen.row === `${sourceId}:${line}`)) return;
+    this.seen = undefined;
+    this.released.delete(seen.messageId); // decided once per message
+    if (this.addressed(seen.messageId, seen.refusal.recipient)) return;
+    const { sourceId: file, seq } = seen.refusal;
+    const known = this.counts.get(file) ?? { count: 0, gap: 0 };
+    this.counts.set(file, { count: known.count + 1, gap: Math.max(known.gap, seen.seq - seq) });
   }
 
   /** Per file (source id): its refusals classified before evidence read later. */
