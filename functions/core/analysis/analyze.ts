@@ -422,6 +422,7 @@ class AnalysisRun {
    * run had. Said once every file is read: a refusal is released as late as the end of the run.
    */
   private noteWhatTheRunLacked(): void {
+    const lateEvidence = this.classifier.lateEvidence();
     for (const [sourceId, record] of this.records) {
       const late = this.unjoined.get(sourceId);
       if (late !== undefined) noteEvidenceNotJoined(record, late);
@@ -430,8 +431,8 @@ class AnalysisRun {
       const forgotten = this.forgotten.get(sourceId);
       if (forgotten !== undefined && !this.correlatedAtEnd)
         noteForwardingForgotten(record, forgotten, this.classifier.trackedMessages);
-      const lateEvidence = this.classifier.lateEvidence.get(sourceId);
-      if (lateEvidence !== undefined) noteForwardingLate(record, lateEvidence, this.classifier.windowSize);
+      const lateCount = lateEvidence.get(sourceId);
+      if (lateCount !== undefined) noteForwardingLate(record, lateCount, this.classifier.windowSize);
     }
   }
 

@@ -192,9 +192,10 @@ export class StreamingClassifier {
 
   /**
    * Per file (source id): `foreign-sender-domain` refusals classified before evidence of their
-   * message read later in the run, past the window (see classifier/late-evidence.ts).
+   * message read later in the run, past the window (see classifier/late-evidence.ts). Asked once
+   * the run has read everything: the last row's evidence is decided first.
    */
-  public get lateEvidence(): ReadonlyMap<string, LateCount> {
+  public lateEvidence(): ReadonlyMap<string, LateCount> {
     this.late.settleBefore(undefined, 0);
     return this.late.bySource();
   }
