@@ -19,7 +19,9 @@
  * for MAIL FROM, every RCPT TO sent after it; for the message (DATA, BDAT), every recipient accepted.
  * The order of the logs is told by the numbers of the session's rows where the log writes them (a
  * send protocol log's `sequence-number`, on across its files: {@link rowEntry}), which also show a
- * log between that the run lacks; else (IIS) by when each log's part of the session ended.
+ * log between that the run lacks (unless the logs' rows were filtered, their numbers skipping inside
+ * a log too); else (IIS) by when each log's part of the session ended. A refusal that cannot be joined
+ * keeps every recipient its own log named.
  * The classifier indexes these events like any other evidence and fills such a refusal from them, one
  * event per recipient, when it is read or when it leaves the pending window ({@link OpenSessions.fill})
  * — so the files of a run may be read in any order, as the MTA logs' `QUEUED` events are
@@ -83,19 +85,28 @@ function isAnswer(entry: Command): boolean {
   return /^\d{3}$/.test(entry.verb);
 }
 
+/** Marks a row number whose log skips numbers of its own (see {@link rowEntry}). */
+const SKIPPED = '~';
+
 /**
  * A row number in a transcript or a hand-over, in a log that numbers each session's rows on across
  * its files (a send protocol log's `sequence-number`): a transcript begins with its first row's, a
  * hand-over ends with the one after its last. Consecutive numbers say that no log of the session
- * between two is missing.
+ * between two is missing. `skipped`: the log's own rows of the session skip numbers (rows were
+ * filtered out), so a skip between two logs may be filtered rows too, not a log missing.
  */
-export function rowEntry(row: number): { verb: string } {
-  return { verb: `#${row}` };
+export function rowEntry(row: number, skipped = false): { verb: string } {
+  return { verb: `#${row}${skipped ? SKIPPED : ''}` };
 }
 
 function rowOf(entry: Command | undefined): number | undefined {
-  const row = /^#(\d+)$/.exec(entry?.verb ?? '')?.[1];
+  const row = /^#(\d+)~?$/.exec(entry?.verb ?? '')?.[1];
   return row === undefined ? undefined : Number(row);
+}
+
+/** Whether a row number's log skips numbers of its own (see {@link rowEntry}). */
+function skipsRows(entry: Command | undefined): boolean {
+  return rowOf(entry) !== undefined && entry?.verb.endsWith(SKIPPED) === true;
 }
 
 /** The answer at `place` of a transcript, as its log numbers them (see {@link answersIn}). */
@@ -286,10 +297,17 @@ export class OpenSessions {
    * which tells whether it refused MAIL FROM, may be one of them (see {@link answerAfter}).
    */
   private readonly refusedEarlier: BoundedMap<string, EarlierRefusal[]>;
+  /**
+   * The events of a refusal set aside until the last of its answer is joined, by answer
+   * ({@link answerKey}): the last gives every recipient when it joins, and gives these back, as read,
+   * when it cannot (see {@link perRecipient}).
+   */
+  private readonly setAside: BoundedMap<string, TraceEvent[]>;
 
   public constructor(tracked: number) {
     this.sessions = new BoundedMap(tracked);
     this.refusedEarlier = new BoundedMap(tracked);
+    this.setAside = new BoundedMap(tracked);
   }
 
   /** Keeps what a hand-over event, or a refusal of a command sent before its log, says; other events are not looked at. */
@@ -406,22 +424,34 @@ export class OpenSessions {
   }
 
   /**
-   * In logs that number their rows: the logs the session went on through from `start` to the one
-   * whose rows begin at `row`, each beginning where the one before ended; `undefined` when one is not
-   * in the run, or its transcript was cut short (its bound).
+   * In logs that number their rows: the logs the session went on through from `start` to the
+   * refusal's, whose transcript is `own`, in the order of their rows, each going on where the one
+   * before ended; `undefined` when one is not in the run, or its transcript was cut short (its
+   * bound). Of logs beginning alike (a copy taken while Exchange still wrote the log, and the log
+   * finished), the one reaching furthest. Numbers skipped between two logs that no log of the run
+   * holds are a log missing, unless a log of the session skips numbers of its own: its rows were
+   * filtered.
    */
-  private logsFrom(key: string, start: OpenSession, row: number): OpenSession[] | undefined {
+  private logsFrom(key: string, start: OpenSession, own: readonly Command[]): OpenSession[] | undefined {
+    const row = rowOf(own[0]);
+    if (row === undefined) return undefined;
     const logs = this.transcribed(key);
+    // The session's logs were filtered alike (one tool, one run): one skipping rows says they all may.
+    const filtered =
+      skipsRows(start.unanswered.at(-1)) ||
+      skipsRows(own[0]) ||
+      logs.some((log) => skipsRows(log.unanswered[0]) || skipsRows(log.unanswered.at(-1)));
     const between: OpenSession[] = [];
     let next = rowOf(start.unanswered.at(-1));
     while (next !== undefined && next < row) {
-      const from = next;
-      const log = logs.find((open) => rowOf(open.unanswered[0]) === from);
-      if (log === undefined || answersIn(log.unanswered) !== log.answered) return undefined;
+      const log = nextLog(logs, next, row);
+      if (log === undefined) break;
+      if (rowOf(log.unanswered[0]) !== next && !filtered) return undefined;
+      if (answersIn(log.unanswered) !== log.answered) return undefined;
       between.push(log);
       next = rowOf(log.unanswered.at(-1));
     }
-    return next === row ? between : undefined;
+    return next === row || (filtered && next !== undefined && next < row) ? between : undefined;
   }
 
   /** The hand-overs of a session begun before their logs, with their transcripts, in order, each once. */
@@ -447,7 +477,8 @@ export class OpenSessions {
    * session (`earlierCommand`, `unanswered`); here every file's part is laid end to end, in order
    * ({@link Replay}), and the answer is paired with the command waiting first. A reader giving one
    * event per recipient of its own pairing gives those only on the last ({@link perRecipient}): the
-   * others are dropped here, the last giving every recipient.
+   * others are set aside here, the last giving every recipient when it joins, and them as read when
+   * it cannot — a refusal not joined keeps every recipient its own log named.
    *
    * Joined as soon as it is read (`leaving` false) when its log numbers its rows (a send protocol
    * log) and the run has read every log from the session's start to it, so that it is known by its
@@ -464,34 +495,46 @@ export class OpenSessions {
     const own = joined.unanswered;
     if (!leaving && own !== undefined && rowOf(own[0]) === undefined) return [event];
     // Joined, or as read: unchanged when a log between is not read yet (then again as it leaves).
-    return this.join(event);
+    const filled = this.join(event);
+    if (filled !== undefined) return filled;
+    // Not joined: as its log alone gives it, with every recipient that log named (once it is final).
+    if (!leaving || own === undefined) return [event];
+    return [...(this.setAside.get(answerKey(event)) ?? []), event];
   }
 
-  /** The refusal joined to its session with what the run has read so far (see {@link fill}). */
-  private join(event: TraceEvent): TraceEvent[] {
+  /**
+   * The refusal joined to its session with what the run has read so far (see {@link fill}); `[]`
+   * for an event of an answer whose last event gives its recipients (set aside until then);
+   * `undefined` when it cannot be joined.
+   */
+  private join(event: TraceEvent): TraceEvent[] | undefined {
     const joined = event.session;
     const place = joined?.earlierCommand;
-    if (joined?.partial !== true || place === undefined) return [event];
+    if (joined?.partial !== true || place === undefined) return undefined;
     const at = Date.parse(event.timestamp);
     const key = keyOf(event, joined.id);
     const own = joined.unanswered;
     const row = rowOf(own?.[0]);
     const start = row === undefined ? this.sessionOf(key, at) : this.startBefore(key, row);
-    if (start === undefined) return [event];
-    // Another event of the same answer gives its recipients (see perRecipient).
-    if (own === undefined) return [];
+    if (start === undefined) return undefined;
+    // Another event of the same answer, the last, gives its recipients (see perRecipient): this one
+    // waits for it, which gives it back should it not join.
+    if (own === undefined) {
+      this.putAside(event);
+      return [];
+    }
     // A transcript cut short (its bound) no longer numbers the answers before the refusal.
-    if (answersIn(own) !== place) return [event];
+    if (answersIn(own) !== place) return undefined;
     const between =
-      row === undefined ? this.logsBetween(key, start, at, own) : this.logsFrom(key, start, row);
+      row === undefined ? this.logsBetween(key, start, at, own) : this.logsFrom(key, start, own);
     // A log between is not in the run (not yet, or not at all): its answers cannot be told.
-    if (between === undefined) return [event];
+    if (between === undefined) return undefined;
     const replay = new Replay(start);
     for (const log of between) replay.log(log);
     replay.ownLog(own);
     const command = replay.refusal();
     // None waiting: the earlier file kept fewer than were sent (beyond its bound).
-    if (command === undefined) return [event];
+    if (command === undefined) return undefined;
     const refused = this.refusedRecipients(command, () => this.answersMailFrom(key, start, at, own, place));
     const { session: _joined, recipient: _guessed, ...rest } = event;
     const filled: TraceEvent = rest;
@@ -512,6 +555,14 @@ export class OpenSessions {
     if (filled.serverHostname === undefined && replay.serverHostname !== undefined)
       filled.serverHostname = replay.serverHostname;
     return refused.map((recipient) => (recipient === undefined ? filled : { ...filled, recipient }));
+  }
+
+  /** Keeps an event of a refusal until the last of its answer is joined or not (once per recipient: it may be asked again). */
+  private putAside(event: TraceEvent): void {
+    const key = answerKey(event);
+    const aside = this.setAside.get(key);
+    if (aside === undefined) this.setAside.set(key, [event]);
+    else if (!aside.some((known) => known.recipient === event.recipient)) aside.push(event);
   }
 
   /**
@@ -607,9 +658,34 @@ function weight(open: OpenSession): number {
   return open.unanswered.length + open.accepted.length + (open.messageId === undefined ? 0 : 1);
 }
 
+/**
+ * The log of a session whose rows go on from `from`, before the refusal's log at `row`: the first
+ * to begin at or after `from`, the one reaching furthest (not past `row`) among those beginning alike.
+ */
+function nextLog(logs: readonly OpenSession[], from: number, row: number): OpenSession | undefined {
+  let found: OpenSession | undefined;
+  for (const log of logs) {
+    const first = rowOf(log.unanswered[0]);
+    const next = rowOf(log.unanswered.at(-1));
+    if (first === undefined || next === undefined || first < from || first >= row || next > row) continue;
+    const foundFirst = rowOf(found?.unanswered[0]) ?? Number.POSITIVE_INFINITY;
+    const foundNext = rowOf(found?.unanswered.at(-1)) ?? -1;
+    if (first < foundFirst || (first === foundFirst && next > foundNext)) found = log;
+  }
+  return found;
+}
+
 /** Whether a hand-over is of a refusal's own log: its transcript goes on from the refusal's `own`, with the refusal. */
 function isOwnLog(open: OpenSession, own: readonly Command[]): boolean {
   return startsWith(open.unanswered, own) && /^[45]/.test(open.unanswered[own.length]?.verb ?? '');
+}
+
+/** The answer a refusal's events share (see {@link perRecipient}): its session, row, time and place. */
+function answerKey(event: TraceEvent): string {
+  const { session } = event;
+  return [keyOf(event, session?.id ?? ''), event.timestamp, event.line, session?.earlierCommand ?? ''].join(
+    '\n',
+  );
 }
 
 /** True when `entries` begins with `head`. */
@@ -627,7 +703,8 @@ function sameEntries(a: readonly Command[], b: readonly Command[]): boolean {
 /**
  * The events of a refusal its reader gives one per recipient: in a session joined late, the last
  * says what the run needs to pair its answer again (the commands sent in its log); the others do not,
- * and are dropped when it does ({@link OpenSessions.fill}). The last: the run releases the others
+ * and are set aside until it is joined: dropped when it joins (it gives every recipient then), given
+ * back with it when it cannot ({@link OpenSessions.fill}). The last: the run releases the others
  * first, so that none is still waiting under a recipient the last then gives.
  */
 export function perRecipient(event: TraceEvent, recipients: readonly (string | undefined)[]): TraceEvent[] {

@@ -221,6 +221,8 @@ interface SessionState {
   /** The number of its first row in this log, and the one after its last (when the log numbers them). */
   firstRow?: number;
   nextRow?: number;
+  /** Its rows here skip numbers: rows were taken out of the log (filtered), so its files' numbers may skip too. */
+  skipped?: boolean;
 }
 
 const MESSAGE_LINE = /sending message with RecordId \S+ and InternetMessageId (<[^>\s]*>|\S+)/i;
@@ -269,7 +271,9 @@ function namedCertificate(text: string): PresentedCertificate | undefined {
  */
 function transcriptOf(state: SessionState): Waiting[] {
   const transcript = handedOnCommands(state.transcript);
-  return state.firstRow === undefined ? transcript : [rowEntry(state.firstRow), ...transcript];
+  return state.firstRow === undefined
+    ? transcript
+    : [rowEntry(state.firstRow, state.skipped === true), ...transcript];
 }
 
 export class SmtpSessions {
@@ -342,20 +346,30 @@ export class SmtpSessions {
       answers: 0,
       transcript: [],
     };
-    if (row.connector !== undefined && row.connector !== '') state.connector = detach(row.connector);
     this.open.set(id, state);
     return state;
   }
 
-  /** Keeps the numbers of the session's first row in this log and of the row after its last. */
+  /**
+   * Keeps the numbers of the session's first row in this log and of the row after its last, and
+   * whether its rows skip numbers: Exchange numbers each row of a session, so a skip says rows were
+   * taken out (a log shipper or `Select-String -NotMatch` dropping the informational `*` rows).
+   */
   private number(state: SessionState, row: ProtocolRow): void {
     if (row.sequence === undefined) return;
+    if (state.nextRow !== undefined && row.sequence !== state.nextRow) state.skipped = true;
     state.firstRow ??= row.sequence;
     state.nextRow = row.sequence + 1;
   }
 
-  /** Keeps the session's local endpoint, from its first row that writes one (`attempting to connect` does not). */
+  /**
+   * Keeps the session's connector and local endpoint, each from its first row that writes one
+   * (`attempting to connect` writes no local endpoint, and may leave the connector out): a session is
+   * handed on and joined by them (evidence/open-session.ts), so both logs must name them alike.
+   */
   private locate(state: SessionState, row: ProtocolRow): void {
+    if (state.connector === undefined && row.connector !== undefined && row.connector !== '')
+      state.connector = detach(row.connector);
     if (state.local === undefined && row.local !== undefined && row.local !== '')
       state.local = detach(row.local);
   }
@@ -565,7 +579,7 @@ export class SmtpSessions {
     for (const state of this.open.values()) {
       const unanswered = state.partial ? transcriptOf(state) : this.unanswered(state);
       // The number of the row after its last here: the log after goes on from it.
-      if (state.nextRow !== undefined) unanswered.push(rowEntry(state.nextRow));
+      if (state.nextRow !== undefined) unanswered.push(rowEntry(state.nextRow, state.skipped === true));
       const session: SmtpSession = state.partial
         ? { ...state.session, earlierCommand: state.answers, unanswered }
         : { ...state.session, unanswered };
