@@ -10,7 +10,7 @@ import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { FindingsParams, parseParams } from '../../functions/api/params.js';
 import { cli } from '../support/capture-output.js';
 
@@ -90,6 +90,26 @@ describe('read-only commands and a directory without a store', () => {
     const { status, out } = await cli('findings', '--db', fresh, '--format', 'ndjson');
     expect(status).toBe(0);
     expect(ndjsonIds(out.stdout).length).toBeGreaterThan(0);
+  });
+});
+
+describe('a DynamoDB table without a region', () => {
+  it('--table says to pass --region or set AWS_REGION (a usage error), not the SDK\'s "Region is missing"', async () => {
+    // Prepare: no region anywhere the SDK looks.
+    vi.stubEnv('AWS_REGION', undefined);
+    vi.stubEnv('AWS_DEFAULT_REGION', undefined);
+    vi.stubEnv('AWS_PROFILE', undefined);
+    vi.stubEnv('AWS_CONFIG_FILE', '/nonexistent/relay-audit-test-config');
+    try {
+      const { status, out } = await cli('findings', '--table', 'relay-audit');
+      expect(status).toBe(2);
+      expect(out.stderr).toBe(
+        'relay-audit findings: --table relay-audit: no AWS region for the table; pass --region ' +
+          '(e.g. --region eu-west-1) or set AWS_REGION (or a region in your AWS profile)\n',
+      );
+    } finally {
+      vi.unstubAllEnvs();
+    }
   });
 });
 
