@@ -19,6 +19,7 @@ import {
   type StackOutputs,
   StackOutputsSchema,
 } from '../../functions/runtime/stack-outputs.js';
+import { requireRegion } from './aws-region.js';
 
 export interface StackOutputOptions {
   /** Region to look for the stack in (default: the SDK's resolution — AWS_REGION, the profile). */
@@ -39,13 +40,7 @@ export async function readStackOutputs(
     options.client ??
     new CloudFormationClient(options.region === undefined ? {} : { region: options.region });
   try {
-    // Without a region the SDK says only "Region is missing": say where one comes from.
-    if ((await client.config.region().catch(() => undefined)) === undefined) {
-      throw new ConfigError(
-        `--stack ${stackName}: no AWS region to find the stack in; pass --region (e.g. --region eu-west-1) ` +
-          'or set AWS_REGION (or a region in your AWS profile)',
-      );
-    }
+    await requireRegion(client, `--stack ${stackName}: no AWS region to find the stack in`);
     let response: DescribeStacksCommandOutput;
     try {
       response = await client.send(new DescribeStacksCommand({ StackName: stackName }));

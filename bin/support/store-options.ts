@@ -4,8 +4,9 @@
  * deployed stack, from its outputs). Same store code either way.
  */
 import { resolve } from 'node:path';
-import { ArgumentError, ConfigError } from '../../functions/core/kernel/errors.js';
+import { ArgumentError } from '../../functions/core/kernel/errors.js';
 import type { StoreHandle } from '../../functions/store/index.js';
+import { requireRegion } from './aws-region.js';
 
 export interface StoreFlags {
   db?: string | undefined;
@@ -84,14 +85,12 @@ export async function openStore(
       ...(flags.endpoint ? { endpoint: flags.endpoint } : {}),
       ...(flags.region ? { region: flags.region } : {}),
     });
-    // Without a region the SDK says only "Region is missing" at the first request: say where one comes from.
-    if ((await handle.client.config.region().catch(() => undefined)) === undefined) {
-      await handle.close();
-      throw new ConfigError(
-        `--table ${flags.table}: no AWS region for the table; pass --region (e.g. --region eu-west-1) ` +
-          'or set AWS_REGION (or a region in your AWS profile)',
-      );
-    }
+    await requireRegion(handle.client, `--table ${flags.table}: no AWS region for the table`).catch(
+      async (error: unknown) => {
+        await handle.close();
+        throw error;
+      },
+    );
     return {
       ...handle,
       description: `DynamoDB table ${flags.table}${flags.endpoint ? ` at ${flags.endpoint}` : ''}`,
