@@ -25,7 +25,7 @@
  */
 import { createReadStream, type Stats } from 'node:fs';
 import { lstat, readdir, stat } from 'node:fs/promises';
-import { extname, join, relative, resolve } from 'node:path';
+import { extname, isAbsolute, join, relative, resolve, sep } from 'node:path';
 import type { AnalysisInput } from '../../functions/core/analysis/analyze.js';
 import { REFUSAL_MARKER_REACH, settledMarkerIn } from '../../functions/core/analysis/evidence/rejections.js';
 import { formatLabel } from '../../functions/core/analysis/formats/labels.js';
@@ -75,7 +75,7 @@ interface FoundFile {
 
 /** A file found in a directory that is not analysed, and why. */
 export interface NotAnalysedFile {
-  /** As shown to the user: relative to the working directory. */
+  /** As shown to the user: relative to the working directory (absolute when named so outside it). */
   file: string;
   reason: string;
 }
@@ -574,6 +574,11 @@ async function howItStarts(
   }
 }
 
+/** Whether a path relative to a folder leads out of it (`../x`, or another drive on Windows). */
+function isOutside(fromFolder: string): boolean {
+  return fromFolder === '..' || fromFolder.startsWith(`..${sep}`) || isAbsolute(fromFolder);
+}
+
 /**
  * Expands the command-line paths into inputs, and the files found in directories that are not
  * logs or exports; a missing path is a usage error.
@@ -600,9 +605,12 @@ export async function findLocalInputs(
         Object.assign(known, { first: file, absolute });
     }
   }
+  // Relative to the working directory, but a path given absolute outside it stays absolute
+  // (`/var/log/mail.log`, not `../../var/log/mail.log`).
   const shown = (path: string): string => {
     const absolute = resolve(cwd, path);
-    return relative(cwd, absolute) || absolute;
+    const fromCwd = relative(cwd, absolute);
+    return fromCwd === '' || (isAbsolute(path) && isOutside(fromCwd)) ? absolute : fromCwd;
   };
   const found: LocalInputs = { inputs: [], notAnalysed: [], mayHoldRefusals: [] };
   found.notAnalysed = walked.passed.map(({ path, reason }) => ({ file: shown(path), reason }));
@@ -618,7 +626,7 @@ export async function findLocalInputs(
     else if (kind === 'hidden') walked.hidden.add(root, entry, archive);
   };
   for (const { first: file, absolute, named } of reached.values()) {
-    const name = shown(absolute);
+    const name = shown(file.path);
     const { info } = file;
     const open = () => createReadStream(absolute, { highWaterMark: 1 << 16 });
     if (file.setAside !== undefined && !named) {

@@ -6,7 +6,7 @@
  * An export (CSV) with a header and no rows fails as before, wherever it is.
  */
 import { copyFile, mkdir } from 'node:fs/promises';
-import { join, relative } from 'node:path';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { cli } from '../support/capture-output.js';
 import { dirPerTest } from '../support/dir-per-test.js';
@@ -38,7 +38,8 @@ async function folder(...files: string[]): Promise<{ path: string; shown: string
   const path = join(dir(), 'MessageTracking');
   await mkdir(path);
   for (const file of files) await copyFile(file, join(path, file.split('/').pop() ?? file));
-  return { path, shown: relative(process.cwd(), path) };
+  // Given absolute, outside the working directory: shown so.
+  return { path, shown: path };
 }
 
 const fixture = (name: string): string => `${FIXTURES}/${name}`;

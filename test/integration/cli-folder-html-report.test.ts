@@ -11,7 +11,7 @@
  * column (Get-OutboundConnector, Get-InboundConnector, Get-QuarantineMessage, Get-TransportRule).
  */
 import { cp, readFile, writeFile } from 'node:fs/promises';
-import { basename, join, relative } from 'node:path';
+import { basename, join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { cli } from '../support/capture-output.js';
 import { dirPerTest } from '../support/dir-per-test.js';
@@ -46,7 +46,7 @@ async function folderWith(extra: Record<string, string | Uint8Array> = {}): Prom
 describe('a ConvertTo-Html report of tracking or trace results in a folder', () => {
   it('is listed as may hold refusals, told by its header row, and fails the run', async () => {
     const folder = await folderWith();
-    const shown = relative(process.cwd(), folder);
+    const shown = folder; // given absolute, outside the working directory: shown so
 
     const { status, out } = await cli('analyze', folder, ...ARGS);
 
@@ -72,7 +72,7 @@ describe('a ConvertTo-Html report of tracking or trace results in a folder', () 
 
   it('is flagged in the --json summary, and a page of another table is not', async () => {
     const folder = await folderWith();
-    const shown = relative(process.cwd(), folder);
+    const shown = folder; // given absolute, outside the working directory: shown so
 
     const { status, out } = await cli('analyze', folder, ...ARGS, '--json');
     const summary = JSON.parse(out.stderr) as Summary;
@@ -106,7 +106,7 @@ describe('a ConvertTo-Html report of tracking or trace results in a folder', () 
       '',
     ].join('\r\n');
     const folder = await folderWith({ 'joined.htm': utf16(joined, 'le', true) });
-    const shown = relative(process.cwd(), folder);
+    const shown = folder; // given absolute, outside the working directory: shown so
 
     const { status, out } = await cli('analyze', folder, ...ARGS);
 
@@ -127,7 +127,7 @@ describe('a ConvertTo-Html report of tracking or trace results in a folder', () 
       '',
     ].join('\n');
     const folder = await folderWith({ 'fails.html': html });
-    const shown = relative(process.cwd(), folder);
+    const shown = folder; // given absolute, outside the working directory: shown so
 
     const { out } = await cli('analyze', folder, ...ARGS);
 
@@ -213,7 +213,7 @@ describe('a ConvertTo-Html report of tracking rows in other shapes', () => {
       .replace('<body>', `<body>\r\n<img alt="Contoso" src="data:image/png;base64,${logo}" />`);
     expect(inlined.indexOf('<th>')).toBeGreaterThan(128 * 1024);
     const folder = await reportBesideLog('daily.html', utf16(inlined, 'le', true));
-    const shown = relative(process.cwd(), folder);
+    const shown = folder; // given absolute, outside the working directory: shown so
 
     const { status, out } = await cli('analyze', folder, ...ARGS);
 
@@ -244,7 +244,7 @@ describe('a ConvertTo-Html report of rows no relay refused', () => {
     ['transport-rules.html', 'Get-TransportRule: RecipientDomainIs listed beside From'],
   ])('%s (%s) is passed over as harmless: nothing to fix', async (file) => {
     const folder = await reportBesideLog(file, await readFile(join(OTHER_REPORTS, file)));
-    const shown = relative(process.cwd(), folder);
+    const shown = folder; // given absolute, outside the working directory: shown so
 
     const { status, out } = await cli('analyze', folder, ...ARGS);
 

@@ -33,6 +33,19 @@ describe('localInputs', () => {
     ]);
   });
 
+  it('names a file given absolute outside the working directory by its absolute path, not ../../', async () => {
+    await mkdir(join(dir, 'logs'));
+    await mkdir(join(dir, 'work'));
+    await writeFile(join(dir, 'logs', 'mail.log'), 'x');
+    const cwd = join(dir, 'work');
+    // Not `../logs/mail.log`: the user named /…/logs/mail.log.
+    expect(names(await localInputs([join(dir, 'logs', 'mail.log')], cwd))).toEqual([
+      join(dir, 'logs', 'mail.log'),
+    ]);
+    // Inside the working directory, absolute or not, relative to it.
+    expect(names(await localInputs([join(dir, 'logs')], dir))).toEqual([join('logs', 'mail.log')]);
+  });
+
   it('reads each file once, however it is reached: named twice, through a link, or a link loop', async () => {
     await mkdir(join(dir, 'logs'));
     await writeFile(join(dir, 'logs', 'a.LOG'), 'a');
