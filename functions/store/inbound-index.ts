@@ -1,8 +1,8 @@
 /**
  * The inbound Message-ID index: a compact, expiring record of which Message-IDs arrived for
- * internal recipients in which upload (and which outside recipients the same receipt named), so the
- * nightly job can correlate a refusal in one upload with the receipt in another without re-reading
- * old files. Keys: see store/table-design.ts.
+ * internal recipients in which upload (and which outside recipients the same receipt, or a receipt
+ * naming only outside recipients, named), so the nightly job can correlate a refusal in one upload
+ * with the receipt in another without re-reading old files. Keys: see store/table-design.ts.
  *
  * Written by ingest (one BatchWriteItem per 25 entries, idempotent: the same receipt recorded
  * twice is one item), read by the nightly job (one Query per Message-ID, never a Scan).
@@ -45,7 +45,8 @@ export interface InboundIndexOptions extends BoundTableOptions {
   retentionDays?: number;
 }
 
-const StoredEntry = InboundEntry.extend({ messageId: z.string() });
+/** A stored entry: its Message-ID as keyed (already trimmed, any length a written one had). */
+const StoredEntry = InboundEntry.safeExtend({ messageId: z.string() });
 
 /** Reads and writes the inbound Message-ID index. */
 export class InboundIndex {
@@ -106,11 +107,16 @@ export class InboundIndex {
     const entries: InboundEntry[] = [];
     for (const item of await queryPartition(this.table, inboundPartition(messageId))) {
       const { pk, sk, [ENTITY_ATTRIBUTE]: _entity, [TTL_ATTRIBUTE]: _ttl, ...rest } = unmarshall(item);
-      const parsed = StoredEntry.safeParse({ recipient: recipientOf(String(sk), rest.sourceId), ...rest });
-      if (!parsed.success) {
+      const recipient = recipientOf(String(sk), rest.sourceId);
+      // A key of another shape is no entry at all, not one without a recipient.
+      const parsed =
+        recipient === undefined
+          ? undefined
+          : StoredEntry.safeParse(recipient === '' ? rest : { recipient, ...rest });
+      if (!parsed?.success) {
         throw new StoreError(
           `item ${String(pk)} / ${String(sk)} in table "${this.table.tableName}" is not a valid inbound entry`,
-          { cause: parsed.error },
+          { cause: parsed?.error },
         );
       }
       // A hash collision (never seen in practice) must not correlate two different messages.
@@ -123,8 +129,9 @@ export class InboundIndex {
 /**
  * The stored item of one (validated) inbound entry, expiring `retentionSeconds` after its receipt.
  * Lean, as there are more of them than findings: the recipient (lower-cased) is only in the sort
- * key (`<date>#<sourceId>#<recipient>`), no `entity` (the `INBOUND#` key says what it is), and
- * `outside` only on the few entries whose receipt named outside recipients.
+ * key (`<date>#<sourceId>#<recipient>`, nothing after the last `#` for an entry without one), no
+ * `entity` (the `INBOUND#` key says what it is), and `outside` only on the few entries whose
+ * receipt named outside recipients.
  */
 export function inboundItem(entry: InboundEntry, retentionSeconds: number): Item {
   const { recipient: _recipient, ...data } = { ...entry, messageId: correlationMessageId(entry.messageId) };
@@ -136,7 +143,10 @@ export function inboundItem(entry: InboundEntry, retentionSeconds: number): Item
   };
 }
 
-/** The recipient an inbound entry's sort key ends with, after its day and upload. */
+/**
+ * The recipient an inbound entry's sort key ends with, after its day and upload: `''` for an entry
+ * without one, undefined for a key of another shape.
+ */
 function recipientOf(sortKey: string, sourceId: unknown): string | undefined {
   const prefix = `${sortKey.slice(0, 10)}#${String(sourceId)}#`;
   return sortKey.startsWith(prefix) ? sortKey.slice(prefix.length) : undefined;

@@ -20,6 +20,7 @@ import {
   MAX_FORWARD_DELAY_MS,
   reclassifyAsForwarding,
 } from '../core/analysis/evidence/correlation.js';
+import { addressedOnly, provesArrival } from '../core/analysis/evidence/inbound-entry.js';
 import type { RunEvidence } from '../core/analysis/evidence/run-evidence.js';
 import { normaliseMessageId } from '../core/analysis/model/events.js';
 import type { Finding } from '../core/analysis/model/findings.js';
@@ -95,14 +96,18 @@ export async function correlateRun(
   };
 
   // 1. This run's candidates against receipts recorded by earlier runs. Within a run the classifier
-  //    judged with every file's rows (a receipt that named the refused recipient itself among them,
-  //    which the index does not keep), so the run's own receipts count only for the findings whose
-  //    evidence it says it forgot for its bound (`forgotten`: another file's, far back in the run).
+  //    judged with every file's rows, so the run's own receipts prove arrival only for the findings
+  //    whose evidence it says it forgot for its bound (`forgotten`: another file's, far back in the
+  //    run). Whom they say the sender addressed still counts: one run over all the files would see
+  //    the earlier run's receipt and this run's receipt naming the refused recipient together.
   const candidates = run.candidates();
   if (candidates.size > 0) {
     const found = await index.lookup(candidates.keys());
     for (const [messageId, entries] of found) {
-      const earlier = entries.filter((entry) => !runSources.has(entry.sourceId));
+      // Earlier runs' entries, and this run's as evidence of whom the sender addressed only.
+      const earlier = entries.flatMap((entry) =>
+        !runSources.has(entry.sourceId) ? [entry] : (addressedOnly(entry) ?? []),
+      );
       for (const id of candidates.get(messageId) ?? [])
         ownReclassified.push(...(await reclassify([id], forgotten.has(id) ? entries : earlier)));
     }
@@ -130,7 +135,8 @@ export async function correlateRun(
       const recorded = await index.lookup(byMessage.keys());
       for (const [messageId, ids] of byMessage) {
         const entries = recorded.get(messageId) ?? [];
-        if (!entries.some((entry) => runSources.has(entry.sourceId))) continue;
+        // A receipt of this run that names only outside recipients proves no arrival.
+        if (!entries.some((entry) => runSources.has(entry.sourceId) && provesArrival(entry))) continue;
         // All of them, not only this run's: another upload's receipt may name the refused recipient
         // as addressed by the sender, which the nightly job and step 1 would see too.
         for (const finding of await reclassify(ids, entries)) {

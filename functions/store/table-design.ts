@@ -490,10 +490,16 @@ export function inboundPartition(messageId: string): string {
 
 /**
  * Sort key of one inbound entry: day first (the index is "per day"), then the upload and the
- * recipient, so the same receipt recorded twice (a redelivered upload) is one item.
+ * recipient, so the same receipt recorded twice (a redelivered upload) is one item. An entry without
+ * a recipient (receipts that named only outside recipients) ends with the `#`: one item per message,
+ * upload and day, never one of a recipient (an address has an `@`).
  */
-export function inboundSortKey(entry: { receivedAt: string; sourceId: string; recipient: string }): string {
-  return `${entry.receivedAt.slice(0, 10)}#${entry.sourceId}#${entry.recipient.toLowerCase()}`;
+export function inboundSortKey(entry: {
+  receivedAt: string;
+  sourceId: string;
+  recipient?: string | undefined;
+}): string {
+  return `${entry.receivedAt.slice(0, 10)}#${entry.sourceId}#${entry.recipient?.toLowerCase() ?? ''}`;
 }
 
 /** Key of one inbound entry. */
@@ -501,7 +507,7 @@ export function inboundKey(entry: {
   messageId: string;
   receivedAt: string;
   sourceId: string;
-  recipient: string;
+  recipient?: string | undefined;
 }): PrimaryKey {
   return { pk: inboundPartition(entry.messageId), sk: inboundSortKey(entry) };
 }

@@ -11,10 +11,13 @@ import {
   reclassifyAsForwarding,
 } from '../../functions/core/analysis/evidence/correlation.js';
 import {
+  addressedOnly,
   InboundEntries,
   InboundEntry,
   MORE_OUTSIDE,
   OUTSIDE_KEPT,
+  provesArrival,
+  tracesOfEntries,
 } from '../../functions/core/analysis/evidence/inbound-entry.js';
 import { RunEvidence } from '../../functions/core/analysis/evidence/run-evidence.js';
 import type { TraceEvent } from '../../functions/core/analysis/model/events.js';
@@ -22,6 +25,7 @@ import type { Finding } from '../../functions/core/analysis/model/findings.js';
 import { parseAcceptedDomains } from '../../functions/core/organisation/accepted-domains.js';
 import { inboundItem } from '../../functions/store/inbound-index.js';
 import { correlateRun } from '../../functions/store/run-correlation.js';
+import { inboundKey } from '../../functions/store/table-design.js';
 import { makeFinding } from '../support/make-finding.js';
 
 const DOMAINS = parseAcceptedDomains('contoso.com', 'test');
@@ -80,7 +84,7 @@ describe('the outside recipients of an inbound entry', () => {
     ]);
   });
 
-  it('are absent when the receipt named none, or another row did', () => {
+  it('are absent when the receipt named none, or another row did (which is an entry of its own)', () => {
     const entries = entriesOf(
       row(14, 'RECEIVE', ['kate@contoso.com']),
       // Another receipt of the same message (another session) names only an outside recipient.
@@ -88,10 +92,12 @@ describe('the outside recipients of an inbound entry', () => {
       // A delivery to an outside address may be a forward's: it names no one the sender addressed.
       row(16, 'DELIVER', ['kate@contoso.com', 'kate@tailspintoys.com']),
     );
-    expect(entries.map((entry) => [entry.recipient, 'outside' in entry])).toEqual([
-      ['kate@contoso.com', false],
-      ['kate@contoso.com', false],
+    expect(entries.map((entry) => [entry.recipient, entry.outside])).toEqual([
+      ['kate@contoso.com', undefined],
+      [undefined, ['kate@tailspintoys.com']],
+      ['kate@contoso.com', undefined],
     ]);
+    expect('outside' in (entries[0] as InboundEntry)).toBe(false);
     // Nothing for the item to grow by.
     expect(Object.keys(inboundItem(entries[0] as InboundEntry, 86_400)).sort()).toEqual([
       'eventId',
@@ -122,23 +128,30 @@ describe('the outside recipients of an inbound entry', () => {
   });
 });
 
-describe('the correlation of a refusal with entries naming outside recipients', () => {
-  const refusal = makeFinding({
+/** Exchange Online's refusal of ap@litware.com, read in `sourceId`. */
+function refusalIn(sourceId: string): Finding {
+  return makeFinding({
     scenario: 'foreign-sender-domain',
     messageId: MESSAGE,
     recipient: 'ap@litware.com',
     senderDomain: 'vendorapp.com',
     returnPath: 'noreply@vendorapp.com',
     timestamp: '2026-11-28T10:45:01.604Z',
-    source: { sourceId: 'upload-b' },
+    source: { sourceId },
   });
-  const receipt: InboundEntry = {
-    messageId: MESSAGE,
-    recipient: 'lee@contoso.com',
-    receivedAt: '2026-11-28T10:45:00.412Z',
-    sourceId: 'upload-a',
-    eventId: 'RECEIVE',
-  };
+}
+/** The message's receipt for lee@contoso.com in upload-a, naming no outside recipient. */
+const LEE_RECEIPT: InboundEntry = {
+  messageId: MESSAGE,
+  recipient: 'lee@contoso.com',
+  receivedAt: '2026-11-28T10:45:00.412Z',
+  sourceId: 'upload-a',
+  eventId: 'RECEIVE',
+};
+
+describe('the correlation of a refusal with entries naming outside recipients', () => {
+  const refusal = refusalIn('upload-b');
+  const receipt = LEE_RECEIPT;
 
   it('is no forwarding when a receipt in any upload named the refused recipient, or more than it kept', () => {
     expect(reclassifyAsForwarding(refusal, [{ ...receipt, outside: ['ap@litware.com'] }])).toBeUndefined();
@@ -222,5 +235,117 @@ describe("the run's end correlation of its receipts with stored refusals", () =>
     // Assess
     expect(result.earlierReclassified).toBe(0);
     expect(put).toEqual([]);
+  });
+});
+
+describe('the entry of a receipt that named only outside recipients', () => {
+  it('has no recipient: its outside list is the evidence, kept for mail from outside only', () => {
+    const entries = entriesOf(
+      row(20, 'RECEIVE', ['ap@litware.com', 'ar@litware.com']),
+      // The organisation's own mail: never asked for, as for internal recipients.
+      row(21, 'RECEIVE', ['ap@litware.com'], { messageId: 'own@contoso.com', returnPath: 'app@contoso.com' }),
+      // Submitted (Originating): not a receipt of mail from outside.
+      row(22, 'RECEIVE', ['ap@litware.com'], {
+        messageId: 'sent@contoso.com',
+        directionality: 'originating',
+      }),
+      // A delivery outside may be a forward's: no one the sender addressed.
+      row(23, 'DELIVER', ['ap@litware.com'], { messageId: 'delivered@vendorapp.com' }),
+    );
+    expect(entries).toEqual([
+      {
+        messageId: MESSAGE,
+        receivedAt: '2026-11-28T10:45:00.412Z',
+        sourceId: 'upload-a',
+        file: UPLOAD_A.file,
+        eventId: 'RECEIVE',
+        outside: ['ap@litware.com', 'ar@litware.com'],
+      },
+    ]);
+    expect(InboundEntry.safeParse(entries[0]).success).toBe(true);
+    expect(provesArrival(entries[0] as InboundEntry)).toBe(false);
+  });
+
+  it('is counted before its row ends, so a file with no other receipt still hands it on', () => {
+    const entries = new InboundEntries(DOMAINS);
+    for (const event of row(20, 'RECEIVE', ['ap@litware.com'])) entries.add(event, UPLOAD_A);
+    expect(entries.length).toBe(1);
+    expect(entries.take()).toHaveLength(1);
+    expect(entries.length).toBe(0);
+  });
+
+  it('is one item per message, upload and day: a later envelope adds to the list', () => {
+    const entries = entriesOf(
+      row(20, 'RECEIVE', ['ap@litware.com']),
+      row(24, 'RECEIVE', ['ar@litware.com']),
+      // One naming an internal recipient too gives its list to that recipient's entry instead.
+      row(25, 'RECEIVE', ['lee@contoso.com', 'po@litware.com']),
+    );
+    expect(entries.map((entry) => [entry.recipient, entry.outside])).toEqual([
+      [undefined, ['ap@litware.com']],
+      [undefined, ['ap@litware.com', 'ar@litware.com']],
+      ['lee@contoso.com', ['po@litware.com']],
+    ]);
+    const [first, second, lee] = entries.map((entry) => inboundKey(entry));
+    expect(second).toEqual(first);
+    expect(first?.sk).toBe('2026-11-28#upload-a#');
+    expect(lee?.sk).toBe('2026-11-28#upload-a#lee@contoso.com');
+  });
+
+  it('is stored without a recipient attribute, and a recipient-less entry must name outside recipients', () => {
+    const [entry] = entriesOf(row(20, 'RECEIVE', ['ap@litware.com']));
+    const item = inboundItem(entry as InboundEntry, 86_400);
+    expect(item.sk).toEqual({ S: '2026-11-28#upload-a#' });
+    expect(item.outside).toEqual({ L: [{ S: 'ap@litware.com' }] });
+    expect('recipient' in item).toBe(false);
+    const { outside: _outside, ...bare } = entry as InboundEntry;
+    const parsed = InboundEntry.safeParse(bare);
+    expect(parsed.success).toBe(false);
+    expect(parsed.error?.issues[0]?.path).toEqual(['outside']);
+  });
+
+  it('of an entry with a recipient is the entry as rule evidence only: `addressedOnly`', () => {
+    const receipt = LEE_RECEIPT;
+    expect(addressedOnly(receipt)).toBeUndefined();
+    const only = addressedOnly({ ...receipt, outside: ['ap@litware.com'] });
+    expect(only).toEqual({ ...receipt, recipient: undefined, outside: ['ap@litware.com'] });
+    expect('recipient' in (only as InboundEntry)).toBe(false);
+    expect(tracesOfEntries([only as InboundEntry])).toEqual([
+      { kind: 'received-for', recipient: 'ap@litware.com', eventId: 'RECEIVE', line: 0 },
+    ]);
+  });
+});
+
+describe('the correlation of a refusal with an entry without a recipient', () => {
+  const refusal = refusalIn('upload-c');
+  const internal = LEE_RECEIPT;
+  const addressed: InboundEntry = {
+    messageId: MESSAGE,
+    receivedAt: '2026-11-28T10:45:00.530Z',
+    sourceId: 'upload-b',
+    eventId: 'RECEIVE',
+    outside: ['ap@litware.com'],
+  };
+
+  it('is no forwarding when that entry, in any upload, names the refused recipient', () => {
+    expect(reclassifyAsForwarding(refusal, [internal, addressed])).toBeUndefined();
+    expect(
+      reclassifyAsForwarding(refusal, [internal, { ...addressed, sourceId: 'upload-c' }]),
+    ).toBeUndefined();
+    expect(
+      reclassifyAsForwarding(refusal, [internal, { ...addressed, outside: [MORE_OUTSIDE] }]),
+    ).toBeUndefined();
+  });
+
+  it('never takes it as the arrival that proves forwarding', () => {
+    const other = { ...refusal, recipient: 'ar@litware.com' };
+    // Alone it proves nothing, whoever was refused.
+    expect(correlatingEntries(other, [addressed])).toEqual([]);
+    // Beside a receipt for an internal recipient, the proof is that receipt only.
+    const forwarded = reclassifyAsForwarding(other, [internal, addressed]);
+    expect(forwarded?.scenario).toBe('forwarding');
+    expect(forwarded?.forwardedFrom).toEqual({ kind: 'received-for', address: 'lee@contoso.com' });
+    expect(forwarded?.evidence.map((item) => item.detail).join('\n')).not.toContain('undefined');
+    expect(correlatingEntries(other, [internal, addressed])).toEqual([internal]);
   });
 });

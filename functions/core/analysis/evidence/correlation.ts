@@ -9,7 +9,7 @@ import type { Evidence, Finding } from '../model/findings.js';
 import { remediationContextOf } from '../remediation/context-of.js';
 import { remediationFor } from '../remediation/index.js';
 import { relaySoftwareOf } from '../remediation/relay-software.js';
-import { type InboundEntry, tracesOfEntries } from './inbound-entry.js';
+import { type ArrivalEntry, type InboundEntry, provesArrival, tracesOfEntries } from './inbound-entry.js';
 import { addressedBySender } from './inbound-trace.js';
 
 /** Evidence kind that marks a finding reclassified by the nightly correlation (stable string). */
@@ -30,17 +30,18 @@ function domainOf(address: string): string {
  * other than the refused recipient and outside the refused recipient's domain (the refused
  * recipient is outside the organisation), received before the refusal (allowing clock skew).
  * None when a receipt of the message, in any upload, named the refused recipient itself: its sender
- * addressed it, nothing forwarded it (the classifier's rule within a run, so both agree).
+ * addressed it, nothing forwarded it (the classifier's rule within a run, so both agree). An entry
+ * without a recipient (a receipt that named only outside recipients) counts for that rule only.
  */
-export function correlatingEntries(finding: Finding, entries: readonly InboundEntry[]): InboundEntry[] {
+export function correlatingEntries(finding: Finding, entries: readonly InboundEntry[]): ArrivalEntry[] {
   if (!mayBecomeForwarding(finding)) return [];
   const refused = finding.recipient.toLowerCase();
   if (addressedBySender(tracesOfEntries(entries), refused)) return [];
   const refusedDomain = finding.recipientDomain?.toLowerCase() ?? domainOf(refused);
   const refusedAt = Date.parse(finding.timestamp);
   return entries
-    .filter((entry) => {
-      if (entry.sourceId === finding.source.sourceId) return false;
+    .filter((entry): entry is ArrivalEntry => {
+      if (!provesArrival(entry) || entry.sourceId === finding.source.sourceId) return false;
       if (entry.recipient === refused || domainOf(entry.recipient) === refusedDomain) return false;
       const receivedAt = Date.parse(entry.receivedAt);
       return receivedAt <= refusedAt + CLOCK_SKEW_MS && receivedAt >= refusedAt - MAX_FORWARD_DELAY_MS;
@@ -68,7 +69,7 @@ export function mayBecomeForwarding(
   );
 }
 
-function inboundEvidence(entry: InboundEntry): Evidence {
+function inboundEvidence(entry: ArrivalEntry): Evidence {
   const where = entry.file ?? `upload ${entry.sourceId}`;
   const how = entry.eventId === 'DELIVER' || entry.eventId === 'DELIVERED' ? 'delivered' : 'received';
   return {

@@ -2,7 +2,9 @@
  * One entry of the inbound Message-ID index: "message M arrived for internal recipient R, in
  * upload U, at time T" — and which outside recipients the same receipt named: its sender addressed
  * those itself, so a refusal for one of them in another upload is no forwarding (`addressedBySender`,
- * the rule the classifier applies within a run). Pure (no AWS imports), so the analysis core can
+ * the rule the classifier applies within a run). A receipt that named only outside recipients (an
+ * application sending one envelope per recipient) is an entry without a recipient: it proves no
+ * arrival, only whom the sender addressed. Pure (no AWS imports), so the analysis core can
  * produce entries while it reads a file, and the nightly job can consume them without re-reading
  * that file.
  */
@@ -22,36 +24,67 @@ export const OUTSIDE_KEPT = 8;
 /** Stands, last in `outside`, for outside recipients not kept: any outside address may be one. */
 export const MORE_OUTSIDE = '*';
 
-export const InboundEntry = z.object({
-  /** Message-ID as the log writes it (angle brackets are stripped when keyed). */
-  messageId: z.string().trim().min(1).max(MAX_MESSAGE_ID_LENGTH),
-  /** The internal recipient the message arrived for, lower-cased. */
-  recipient: z.string().trim().toLowerCase().min(3).max(MAX_ADDRESS_LENGTH).includes('@'),
-  /** When it arrived (UTC ISO 8601). */
-  receivedAt: z.iso.datetime(),
-  /** The upload (source record id) the evidence was read from. */
-  sourceId: z.string().min(1).max(128),
-  /** The upload's file name or S3 key, for the evidence text. */
-  file: z.string().max(1024).optional(),
-  /** The trace event that proved it, e.g. `RECEIVE`, `DELIVER`, `REDIRECT`, `EXPAND` (of the group `recipient`). */
-  eventId: z.string().max(32).optional(),
-  /**
-   * The outside recipients a receipt of the message in this upload named along with `recipient`
-   * (lower-cased), the first {@link OUTSIDE_KEPT}; {@link MORE_OUTSIDE} last stands for more, any
-   * outside address. Absent when it named none, as most receipts (and entries stored before) do.
-   */
-  outside: z
-    .array(
-      z.union([
-        z.literal(MORE_OUTSIDE),
-        z.string().trim().toLowerCase().max(MAX_ADDRESS_LENGTH).includes('@'),
-      ]),
-    )
-    .min(1)
-    .max(OUTSIDE_KEPT + 1)
-    .optional(),
-});
+export const InboundEntry = z
+  .object({
+    /** Message-ID as the log writes it (angle brackets are stripped when keyed). */
+    messageId: z.string().trim().min(1).max(MAX_MESSAGE_ID_LENGTH),
+    /**
+     * The internal recipient the message arrived for, lower-cased. Absent on an entry of a receipt
+     * that named only outside recipients: it proves no arrival (see {@link provesArrival}), only that
+     * the sender addressed those in `outside` itself.
+     */
+    recipient: z.string().trim().toLowerCase().min(3).max(MAX_ADDRESS_LENGTH).includes('@').optional(),
+    /** When it arrived (UTC ISO 8601). */
+    receivedAt: z.iso.datetime(),
+    /** The upload (source record id) the evidence was read from. */
+    sourceId: z.string().min(1).max(128),
+    /** The upload's file name or S3 key, for the evidence text. */
+    file: z.string().max(1024).optional(),
+    /** The trace event that proved it, e.g. `RECEIVE`, `DELIVER`, `REDIRECT`, `EXPAND` (of the group `recipient`). */
+    eventId: z.string().max(32).optional(),
+    /**
+     * The outside recipients a receipt of the message in this upload named along with `recipient`
+     * (lower-cased), the first {@link OUTSIDE_KEPT}; {@link MORE_OUTSIDE} last stands for more, any
+     * outside address. Absent when it named none, as most receipts (and entries stored before) do.
+     */
+    outside: z
+      .array(
+        z.union([
+          z.literal(MORE_OUTSIDE),
+          z.string().trim().toLowerCase().max(MAX_ADDRESS_LENGTH).includes('@'),
+        ]),
+      )
+      .min(1)
+      .max(OUTSIDE_KEPT + 1)
+      .optional(),
+  })
+  .refine((entry) => entry.recipient !== undefined || entry.outside !== undefined, {
+    message: 'an entry without a recipient must name the outside recipients its receipt did',
+    path: ['outside'],
+  });
 export type InboundEntry = z.infer<typeof InboundEntry>;
+/** An entry that proves its message arrived for an internal recipient. */
+export type ArrivalEntry = InboundEntry & { recipient: string };
+
+/**
+ * True for an entry that proves its message arrived for an internal recipient. One without a
+ * recipient (a receipt that named only outside recipients) is evidence for `addressedBySender` only:
+ * no correlation may take it as the arrival that forwarding starts from.
+ */
+export function provesArrival(entry: InboundEntry): entry is ArrivalEntry {
+  return entry.recipient !== undefined;
+}
+
+/**
+ * `entry` as evidence only of whom its message's sender addressed (its `outside`), proving no
+ * arrival; undefined when it names no outside recipient. For receipts that count only for the
+ * rule, not as proof (a run's own receipts, which its classifier already judged with).
+ */
+export function addressedOnly(entry: InboundEntry): InboundEntry | undefined {
+  if (entry.outside === undefined) return undefined;
+  const { recipient: _recipient, ...rest } = entry;
+  return rest;
+}
 
 /**
  * The index entry a trace event contributes, if any: the recipient its inbound evidence names
@@ -64,21 +97,36 @@ export function inboundEntryOf(
   origin: { sourceId: string; file?: string },
   domains: DomainOracle,
 ): InboundEntry | undefined {
-  if (event.messageId === undefined || event.messageId.trim() === '') return undefined;
+  if (event.messageId === undefined) return undefined;
   const recipient = inboundRecipientOf(event);
   if (recipient === undefined || domains.covers(domainOf(recipient)) !== true) return undefined;
-  // Only mail from outside can be forwarded into a refusal the index is looked up for (a refusal
-  // whose sender is not the organisation's, and the message keeps its sender): a receipt of the
-  // organisation's own mail is never asked for. Most receipts are internal mail; each is a write.
+  // Hot path (one call per receipt row): plain checks here; the index validates with the schema
+  // when it writes. An over-long address is not worth failing a file for: it is not indexed.
+  if (recipient.length > MAX_ADDRESS_LENGTH) return undefined;
+  const entry = entryOf(event, origin, domains);
+  if (entry !== undefined) entry.recipient = detach(recipient);
+  return entry;
+}
+
+/**
+ * The fields of the entry of `event`'s message (no recipient yet), when the index keeps it: a
+ * Message-ID it can key, and mail from outside. Only mail from outside can be forwarded into a
+ * refusal the index is looked up for (a refusal whose sender is not the organisation's, and the
+ * message keeps its sender): a receipt of the organisation's own mail is never asked for. Most
+ * receipts are internal mail; each is a write.
+ */
+function entryOf(
+  event: TraceEvent,
+  origin: { sourceId: string; file?: string },
+  domains: DomainOracle,
+): InboundEntry | undefined {
+  const { messageId } = event;
+  if (messageId === undefined || messageId.length > MAX_MESSAGE_ID_LENGTH || messageId.trim() === '')
+    return undefined;
   const sender = event.returnPath ?? event.sender;
   if (sender !== undefined && domains.covers(domainOf(sender)) === true) return undefined;
-  // Hot path (one call per receipt row): plain checks here; the index validates with the schema
-  // when it writes. An over-long id or address is not worth failing a file for: it is not indexed.
-  if (event.messageId.length > MAX_MESSAGE_ID_LENGTH || recipient.length > MAX_ADDRESS_LENGTH)
-    return undefined;
   const entry: InboundEntry = {
-    messageId: detach(event.messageId),
-    recipient: detach(recipient),
+    messageId: detach(messageId),
     receivedAt: event.timestamp,
     sourceId: origin.sourceId,
     eventId: event.eventId,
@@ -98,6 +146,11 @@ const LISTS_REMEMBERED = 10_000;
  *
  * A later entry of the same message, upload and recipient (the DELIVER after the RECEIVE) is the same
  * item in the index and replaces it: it takes the list along, or the index would lose it.
+ *
+ * A receipt row of mail from outside that names only outside recipients (one envelope per recipient,
+ * another relay receiving the internal one) gets an entry of its own, without a recipient: its list
+ * is the evidence, or a refusal of one of them analysed in another run would read as forwarding
+ * from the internal envelope's entry. It is one item per message, upload and day, lists merged alike.
  */
 export class InboundEntries {
   private entries: InboundEntry[] = [];
@@ -108,14 +161,20 @@ export class InboundEntries {
   private rowStart = 0;
   /** The outside recipients the row's receipt named so far (none: undefined, the usual case). */
   private outside: string[] | undefined;
+  /** The entry the row is when it names no internal recipient (set with `outside`, when kept). */
+  private addressed: InboundEntry | undefined;
   /** Lists given to entries, by message, upload and recipient. */
   private readonly lists = new BoundedMap<string, string[]>(LISTS_REMEMBERED);
 
   public constructor(private readonly domains: DomainOracle) {}
 
-  /** Entries not yet taken. */
+  /**
+   * Entries not yet taken, the row's entry without a recipient counted before its end adds it (a
+   * file whose only receipt names only outside recipients still has one to take).
+   */
   public get length(): number {
-    return this.entries.length;
+    const pending = this.addressed !== undefined && this.entries.length === this.rowStart ? 1 : 0;
+    return this.entries.length + pending;
   }
 
   /** Adds what `event` contributes: its entry, or the outside recipient its receipt names. */
@@ -143,7 +202,8 @@ export class InboundEntries {
     } else if (event.eventId === 'RECEIVE') {
       // Only an arrival names whom the sender addressed: a delivery outside may be a forward's.
       const recipient = inboundRecipientOf(event);
-      if (recipient !== undefined && this.domains.covers(domainOf(recipient)) !== true) this.named(recipient);
+      if (recipient !== undefined && this.domains.covers(domainOf(recipient)) !== true)
+        this.named(recipient, event, origin);
     }
   }
 
@@ -158,18 +218,30 @@ export class InboundEntries {
     return taken;
   }
 
-  private named(recipient: string): void {
-    if (this.outside === undefined) this.outside = [];
+  private named(recipient: string, event: TraceEvent, origin: { sourceId: string; file?: string }): void {
+    if (this.outside === undefined) {
+      this.outside = [];
+      // Once a row: the entry the row is if it names no internal recipient (none for own mail).
+      this.addressed = entryOf(event, origin, this.domains);
+    }
     addOutside(this.outside, detach(recipient));
   }
 
   /**
    * Gives the row's outside recipients to its entries (internal recipients of the same receipt),
-   * with those an earlier receipt gave the same item. A list given away is never changed again.
+   * with those an earlier receipt gave the same item, or, when it named no internal recipient, to
+   * the entry without one. A list given away is never changed again.
    */
   private endRow(): void {
     const list = this.outside;
     if (list !== undefined) {
+      if (this.entries.length === this.rowStart && this.addressed !== undefined) {
+        const entry = this.addressed;
+        const earlier = this.lists.size > 0 ? this.lists.get(listKey(entry)) : undefined;
+        if (earlier !== undefined) entry.outside = earlier;
+        this.entries.push(entry);
+      }
+      this.addressed = undefined;
       for (let i = this.rowStart; i < this.entries.length; i++) {
         const entry = this.entries[i] as InboundEntry;
         let merged = list;
@@ -197,7 +269,7 @@ function addOutside(list: string[], recipient: string): void {
 
 /** The part of an entry's item key (table-design.ts `inboundKey`) that a later entry may share. */
 function listKey(entry: InboundEntry): string {
-  return `${entry.messageId}\u0000${entry.sourceId}\u0000${entry.recipient}`;
+  return `${entry.messageId}\u0000${entry.sourceId}\u0000${entry.recipient ?? ''}`;
 }
 
 /**
@@ -206,13 +278,14 @@ function listKey(entry: InboundEntry): string {
  * expansions. The index keeps no target (nor a group's members), so one stands for routing to any
  * address. The internal recipients received for are left out: they never are the refused recipient,
  * so the rule's answer is the same without them — and for entries without `outside` (all stored
- * before) it is "no", as before.
+ * before) it is "no", as before. An entry without a recipient says only its `outside`.
  */
 export function tracesOfEntries(entries: readonly InboundEntry[]): InboundTrace[] {
   const traces: InboundTrace[] = [];
   for (const { recipient, eventId, outside } of entries) {
     const routing = routingKindOf(eventId);
-    if (routing !== undefined) traces.push({ kind: routing, recipient, eventId: eventId as string, line: 0 });
+    if (routing !== undefined && recipient !== undefined)
+      traces.push({ kind: routing, recipient, eventId: eventId as string, line: 0 });
     for (const named of outside ?? []) {
       const trace: InboundTrace = { kind: 'received-for', eventId: 'RECEIVE', line: 0 };
       // A receipt without a recipient stands for outside recipients not kept.
