@@ -22,7 +22,8 @@ describe('cutLastLine', () => {
         'again once the log has rolled over (a new file begun)',
     );
     expect(cutLastLine('export')).toBe(
-      'it is the last line and has no line end: the file looks cut short, copied while it was being written',
+      'it is the last line and has no line end: the file looks cut short, copied while it was being written — ' +
+        'copy or export it again',
     );
   });
 });

@@ -187,6 +187,8 @@ export class CsvRecordSplitter {
   /** Fields a record must have (the header's), when known: see {@link expectFields}. */
   private fieldCount: number | undefined;
   private lastUnended = false;
+  /** The record the file ends inside (a quoted field still open) is being reported or read again. */
+  private endInside = false;
 
   public constructor(options: CsvSplitterOptions, callbacks: CsvSplitterCallbacks) {
     this.delimiter = options.delimiter;
@@ -208,6 +210,15 @@ export class CsvRecordSplitter {
    */
   public get inUnendedLastLine(): boolean {
     return this.lastUnended;
+  }
+
+  /**
+   * True while the record the file ends in is read or reported, cut short: its last line without a
+   * line end ({@link inUnendedLastLine}), or a quoted field the file ends inside (TRUNCATED_RECORD,
+   * and the last of the lines read again as rows after it).
+   */
+  public get inCutEnd(): boolean {
+    return this.lastUnended || this.endInside;
   }
 
   /**
@@ -317,21 +328,24 @@ export class CsvRecordSplitter {
       this.acceptLine(last);
       this.lastUnended = false;
     }
-    const pending = this.pending;
-    if (pending === undefined) return;
-    if (pending.length === 1) {
-      this.callbacks.onMalformed(
-        this.pendingLine,
-        'TRUNCATED_RECORD',
-        `the file ends inside a quoted field that starts on line ${this.pendingLine} (truncated file?)`,
-        pending[0],
-      );
-      this.pending = undefined;
-      return;
+    // Lines read again after a stray quote may open another record the file ends inside: until none.
+    for (let pending = this.pending; pending !== undefined; pending = this.pending) {
+      if (pending.length === 1) {
+        this.endInside = true;
+        this.callbacks.onMalformed(
+          this.pendingLine,
+          'TRUNCATED_RECORD',
+          `the file ends inside a quoted field that starts on line ${this.pendingLine} (truncated file?)`,
+          pending[0],
+        );
+        this.endInside = false;
+        this.pending = undefined;
+        continue;
+      }
+      // The lines after the opening quote may be rows behind a stray quote: read them as rows (what
+      // they are not is reported as a skipped row) rather than lose them with the cut record.
+      this.breakAtQuote('the end of the file', 'TRUNCATED_RECORD', true);
     }
-    // The lines after the opening quote may be rows behind a stray quote: read them as rows (what they
-    // are not is reported as a skipped row) rather than lose them with the cut record.
-    this.breakAtQuote('the end of the file', 'TRUNCATED_RECORD');
   }
 
   private acceptLine(physical: string): void {
@@ -385,12 +399,15 @@ export class CsvRecordSplitter {
    * Declares the open record broken at its opening quote: its first line is reported, and the lines
    * after it are read again as rows (each at most `maxQuotedLines` times, so the work stays linear).
    */
-  private breakAtQuote(until: string, reason: MalformedReason = 'UNTERMINATED_QUOTE'): void {
+  private breakAtQuote(until: string, reason: MalformedReason = 'UNTERMINATED_QUOTE', atEnd = false): void {
     const pending = this.pending;
     if (pending === undefined) return;
     const first = this.pendingLine;
     this.pending = undefined;
     const following = pending.length - 1;
+    // Of these lines only the last can be where the file was cut (see inCutEnd).
+    const unended = this.lastUnended;
+    this.lastUnended = false;
     this.callbacks.onMalformed(
       first,
       reason,
@@ -399,6 +416,13 @@ export class CsvRecordSplitter {
         `line ${first} is skipped and the lines after it are read as rows`,
       pending[0],
     );
-    for (let index = 1; index < pending.length; index++) this.readLine(pending[index] ?? '', first + index);
+    for (let index = 1; index < pending.length; index++) {
+      const last = index === pending.length - 1;
+      this.lastUnended = unended && last;
+      this.endInside = atEnd && last;
+      this.readLine(pending[index] ?? '', first + index);
+    }
+    this.lastUnended = unended;
+    this.endInside = false;
   }
 }

@@ -21,7 +21,7 @@
  * are not searched here.
  */
 import { refusalMarkerIn } from '../evidence/rejections.js';
-import { PieceSearch } from '../input/unread-refusals.js';
+import { cutRowMarkerIn, PieceSearch } from '../input/unread-refusals.js';
 
 /** A record longer than this is skipped (RECORD_TOO_LARGE): trace records are well under 10 KB. */
 export const MAX_RECORD_CHARS = 1024 * 1024;
@@ -183,8 +183,9 @@ export class JsonRecordScanner {
     this.strayEnd();
     const capture = this.capture;
     if (capture !== undefined) {
-      // Every piece of it was saved at the end of the last chunk.
-      const refusal = this.refusalIn(capture, '');
+      // Every piece of it was saved at the end of the last chunk. The file was cut inside it: a
+      // relay-attribution code cut at its end (`… 550 5.7.6`) counts as refusal text.
+      const refusal = this.refusalIn(capture, '', true);
       this.handler.bad(capture.line, 'TRUNCATED_RECORD', 'the file ends inside this record', refusal);
     } else if (this.stack.length > 0) {
       this.handler.bad(
@@ -394,11 +395,17 @@ export class JsonRecordScanner {
     }
   }
 
-  /** The refusal marker in a capture being skipped, `rest` (its text not yet saved) included. */
-  private refusalIn(capture: Capture, rest: string): string | undefined {
-    if (!capture.tooLarge) return refusalMarkerIn(capture.pieces.join('') + rest);
+  /**
+   * The refusal marker in a capture being skipped, `rest` (its text not yet saved) included; `cut`:
+   * the file ends inside it ({@link cutRowMarkerIn}).
+   */
+  private refusalIn(capture: Capture, rest: string, cut = false): string | undefined {
+    if (!capture.tooLarge) {
+      const text = capture.pieces.join('') + rest;
+      return cut ? cutRowMarkerIn(text) : refusalMarkerIn(text);
+    }
     this.overlong.push(rest);
-    return this.overlong.end();
+    return this.overlong.end(cut);
   }
 
   /** Forgets the capture (and the search of it, when it was too large). */

@@ -38,7 +38,10 @@ import { LineMap, trackLines } from './resume-bytes.js';
 import { HeldBatches, TimestampParser } from './timestamps.js';
 import {
   cutLastLine,
+  cutRowMarkerIn,
+  cutShort,
   mayBeRefusal,
+  NEW_COPY,
   PieceSearch,
   READ_AGAIN,
   skipOf,
@@ -255,22 +258,28 @@ async function parseDecoded(
   let analysedAny = (input.resume?.record.rowsAnalysed ?? 0) > 0;
   /** Whether a row read gave a relay refusal (an earlier read's count only as refusals of the file). */
   let refusalRead = false;
-  /** Adds a skipped row as {@link skipOf} reports it, given the refusal text it holds (`marker`). */
+  /**
+   * Adds a skipped row as {@link skipOf} reports it, given the refusal text it holds (`marker`);
+   * `cut`: what is said of a row the file ends inside, which already says to copy the file again.
+   */
   const addSkip = (
     line: number,
     reason: SkipReason,
     message: string,
     marker: string | undefined,
     column?: string,
-    more = '',
+    cut = '',
   ): void => {
     const skipped = skipOf(reason, message, marker);
-    if (skipped.reason === 'REFUSAL_NOT_READ') unread.add(line, skipped.message + more);
-    else if (mayBeRefusal(skipped.reason)) unread.addUntold(line, skipped.message + more);
-    batch.skips.push(skippedRow(line, skipped.reason, skipped.message + more, column));
+    if (skipped.reason === 'REFUSAL_NOT_READ')
+      unread.add(line, skipped.message + cut, cut === '' ? undefined : NEW_COPY);
+    else if (mayBeRefusal(skipped.reason)) unread.addUntold(line, skipped.message + cut);
+    batch.skips.push(skippedRow(line, skipped.reason, skipped.message + cut, column));
   };
   /** Said of a row cut short on the last line: of a raw log, of an export. */
   const copyAgain = `; ${detection.format.fieldsDirective ? cutLastLine('log', 'Exchange') : cutLastLine('export')}`;
+  /** Said of a quoted field the file ends inside (the splitter's message says where it starts). */
+  const endsInside = `; ${detection.format.fieldsDirective ? cutShort('log', 'Exchange') : cutShort('export')}`;
   /** The fields of the row being adapted: what a skip of it is checked for refusal text in. */
   let adapting: readonly string[] | undefined;
   const skip = (line: number, reason: SkipReason, message: string, column?: string): void => {
@@ -283,12 +292,15 @@ async function parseDecoded(
       return;
     }
     // A live tracking log copied while Exchange writes it ends in a line cut short (a cut `Failed`
-    // row is skipped as FAILURE_NOT_READ instead of COLUMN_COUNT).
+    // row is skipped as FAILURE_NOT_READ instead of COLUMN_COUNT); so does an export cut short. A
+    // relay-attribution code cut at its end (`… 550 5.7.6`) may have been a refusal: as refusal text.
     const cut =
       (reason === 'COLUMN_COUNT' || reason === 'FAILURE_NOT_READ') &&
-      splitter.inUnendedLastLine &&
+      splitter.inCutEnd &&
       row.length < fields.length;
-    addSkip(line, reason, message, refusalMarkerIn(row.join(delimiter)), column, cut ? copyAgain : '');
+    const text = row.join(delimiter);
+    const marker = cut ? cutRowMarkerIn(text) : refusalMarkerIn(text);
+    addSkip(line, reason, message, marker, column, cut ? copyAgain : '');
   };
   const rowSink: RowSink = {
     event: (event) => {
@@ -325,12 +337,15 @@ async function parseDecoded(
    * rather than a failure dropped unsaid from the count of those without a reason.
    */
   const skipLine = (line: number, reason: SkipReason, message: string, text: string | undefined): void => {
+    // A quoted field the file ends inside: cut short there, as a last line without a line end is.
+    const cut = reason === 'TRUNCATED_RECORD' && splitter.inCutEnd;
     // A line too long to keep was searched as it passed.
-    const marker = text === undefined ? overlong.end() : refusalMarkerIn(text);
+    const marker =
+      text === undefined ? overlong.end(cut) : cut ? cutRowMarkerIn(text) : refusalMarkerIn(text);
     if (line < countFrom) return;
     batch.rowsRead++;
     const skipped = text === undefined ? { reason, message } : unreadSkipOf(text, reason, message);
-    addSkip(line, skipped.reason, skipped.message, marker);
+    addSkip(line, skipped.reason, skipped.message, marker, undefined, cut ? endsInside : '');
   };
   /**
    * How a line the splitter could not read is skipped, its cells read two ways as it may have been

@@ -15,7 +15,6 @@
 import { groupDigits } from '../../kernel/counts-in-words.js';
 import { UnknownFormatError } from '../../kernel/errors.js';
 import type { NotUtf8 } from '../../text/decode.js';
-import { refusalMarkerIn } from '../evidence/rejections.js';
 import { rowMayMatter } from '../evidence/relevance.js';
 import type { SkipReason } from '../formats/format-adapter.js';
 import { syslogMailLog, unreadableMailLog } from '../formats/mta-log.js';
@@ -46,7 +45,15 @@ import {
 import { describeKnownFormats } from './detect.js';
 import { notUtf8Note } from './not-utf8.js';
 import { HeldBatches, TimestampParser } from './timestamps.js';
-import { cutCodeIn, cutLastLine, READ_AGAIN, skipOf, UnreadRefusals } from './unread-refusals.js';
+import {
+  cutCodeIn,
+  cutLastLine,
+  cutRowMarkerIn,
+  NEW_COPY,
+  READ_AGAIN,
+  skipOf,
+  UnreadRefusals,
+} from './unread-refusals.js';
 
 /** Formats whose unread refusal lines are better given in another shape of the log (see {@link MAIL_LOG_ADVICE}). */
 const MAIL_LOGS: ReadonlySet<FormatId> = new Set(['postfix-log', 'sendmail-log', 'exim-log']);
@@ -258,7 +265,7 @@ export async function parseText(
       const code = reason === 'REFUSAL_NOT_READ' ? undefined : cutCodeIn(cut.text);
       skipped = skipOf(reason, message, code);
       skipped.message += `; ${cutLastLine('log')}`;
-      advice = 'Analyse the new copy.';
+      advice = NEW_COPY;
       cut.unread = 'skipped';
     }
     if (skipped.reason === 'REFUSAL_NOT_READ') unread.add(line, skipped.message, advice);
@@ -274,8 +281,7 @@ export async function parseText(
     const line = cut.line;
     const refused = batch.events.some((event, at) => event.line === line && batch.rejections[at] !== null);
     // Another program's line was searched for refusal text by its reader (a refusal in it is skipped).
-    const marker =
-      refused || cut.unread === 'counted' ? undefined : (refusalMarkerIn(cut.text) ?? cutCodeIn(cut.text));
+    const marker = refused || cut.unread === 'counted' ? undefined : cutRowMarkerIn(cut.text);
     if (marker === undefined) {
       cutNote = {
         code: 'LAST_LINE_CUT',

@@ -5,6 +5,9 @@
  * {@link refusalMarkerIn}, and one that holds some is skipped as `REFUSAL_NOT_READ`; once the file
  * is read — its other refusals handed on — the file fails with that code, naming the line.
  *
+ * A file's last row or record, cut short where the file ends, counts a relay-attribution code cut at
+ * its end as refusal text too ({@link cutRowMarkerIn}): every reader's one rule for a cut file.
+ *
  * Only skipped rows are looked at: the rows that are read pay nothing.
  */
 import { plural } from '../../kernel/counts-in-words.js';
@@ -22,18 +25,27 @@ import type { SourceRecord } from '../model/source-record.js';
 export const READ_AGAIN =
   'Copy or export the file again (a tracking log once it has rolled over), or mend the row, and analyse it again.';
 
+/** What to do about a file cut short, once the skip of its cut row said to copy it again. */
+export const NEW_COPY = 'Analyse the new copy.';
+
 /**
  * Said of a row on a file's last line, which has no line end: a log copied while it was being written
  * (by `writer`, when one program writes it: `Exchange`), which a copy made once it has rolled over has
  * whole; an export cut short.
  */
 export function cutLastLine(file: 'log' | 'export', writer?: string): string {
+  return `it is the last line and has no line end: ${cutShort(file, writer)}`;
+}
+
+/**
+ * Why a file ends inside a row or record (its last line, a quoted field or JSON object still open),
+ * and what to do: the file's part of {@link cutLastLine}.
+ */
+export function cutShort(file: 'log' | 'export', writer?: string): string {
   const copied = writer === undefined ? 'it was being written' : `${writer} was writing it`;
-  const what =
-    file === 'export'
-      ? 'the file looks cut short, copied while it was being written'
-      : `the log looks copied while ${copied} — copy it again once the log has rolled over (a new file begun)`;
-  return `it is the last line and has no line end: ${what}`;
+  return file === 'export'
+    ? 'the file looks cut short, copied while it was being written — copy or export it again'
+    : `the log looks copied while ${copied} — copy it again once the log has rolled over (a new file begun)`;
 }
 
 /**
@@ -60,6 +72,16 @@ const CUT_CODE = new RegExp(
 export function cutCodeIn(text: string): string | undefined {
   const start = CUT_CODE.exec(text.trimEnd())?.[0];
   return start === undefined ? undefined : `${start}…, cut short: ${CODE_STARTS.get(start)}?`;
+}
+
+/**
+ * The refusal marker of a file's last row or record, cut short where the file ends (a log copied
+ * while it was written, an export or download stopped early): relay-refusal text it holds
+ * ({@link refusalMarkerIn}), or a relay-attribution code the cut left unreadable ({@link cutCodeIn}).
+ * The one rule of every reader: such a row that gave no refusal is `REFUSAL_NOT_READ`.
+ */
+export function cutRowMarkerIn(text: string): string | undefined {
+  return refusalMarkerIn(text) ?? cutCodeIn(text);
 }
 
 /** A skipped row as reported. */
@@ -202,9 +224,13 @@ export class PieceSearch {
     this.tail = text.slice(Math.max(0, text.length - REFUSAL_MARKER_REACH - 1));
   }
 
-  /** The marker the row held, if any; the search starts over for the next row. */
-  public end(): string | undefined {
-    const marker = this.marker ?? settledMarkerIn(this.tail, true)?.[0];
+  /**
+   * The marker the row held, if any; the search starts over for the next row. `cut`: the row is the
+   * one the file ends inside, so a relay-attribution code cut at its end counts ({@link cutRowMarkerIn}).
+   */
+  public end(cut = false): string | undefined {
+    const marker =
+      this.marker ?? settledMarkerIn(this.tail, true)?.[0] ?? (cut ? cutCodeIn(this.tail) : undefined);
     this.marker = undefined;
     this.tail = '';
     return marker;
