@@ -13,10 +13,15 @@
  * Exchange Online's refusals are answers the sending side logs.
  *
  * Answers are paired with the commands before them in their session, so the rows must be in the order
- * Exchange wrote them. A copy whose rows were put newest first below its `#` lines (sorted on
- * date-time, descending) is refused as soon as its sessions' `sequence-number` goes back
- * ({@link WriteOrder}): read so, refusals would lose their sender and recipients, or be taken apart.
+ * Exchange wrote them. Exchange writes pipelined commands, and the answers that come back together, in
+ * one millisecond, which a copy sorted on date-time alone may put in any order: each session's rows of
+ * one date-time are put back in the order of their `sequence-number` before they are read
+ * ({@link SessionRowOrder}), and rows whose order the numbers cannot tell (none, or repeated) are read
+ * as read and noted (`SESSION_ORDER_UNKNOWN`). A copy whose rows were put newest first below its `#`
+ * lines (sorted on date-time, descending) is refused as soon as its sessions' `sequence-number` goes
+ * back ({@link WriteOrder}): read so, refusals would lose their sender and recipients, or be taken apart.
  */
+import { plural } from '../../kernel/counts-in-words.js';
 import { UnknownFormatError } from '../../kernel/errors.js';
 import { detach } from '../../kernel/strings.js';
 import { handOnEvents, OPEN_SESSION_EVENT_ID, perRecipient } from '../evidence/open-session.js';
@@ -32,7 +37,7 @@ import {
   type SessionLimits,
   SmtpSessions,
 } from './smtp-sessions.js';
-import { WriteOrder } from './write-order.js';
+import { SessionRowOrder, WriteOrder } from './write-order.js';
 
 type Column = 'timestamp' | 'connectorId' | 'sessionId' | 'local' | 'remote' | 'event' | 'data' | 'context';
 
@@ -55,6 +60,23 @@ const EVENTS = new Set(['+', '-', '>', '<', '*']);
  */
 const SEQUENCE = { sequence: 'sequence-number' } as const;
 
+/** A row as read, until its session's rows numbered before it are ({@link SessionRowOrder}). */
+interface SessionRow {
+  fields: string[];
+  line: number;
+  sessionId: string;
+  event: string;
+  sequence: number | undefined;
+  /** Its date-time cell. */
+  raw: string | undefined;
+  sink: RowSink;
+  /**
+   * Of an answer held back that may be a refusal: its time, read as the row was (`undefined`: not a
+   * date, the row skipped then), so that a skip is said of the row being read.
+   */
+  held?: { timestamp: string | undefined };
+}
+
 /** The address of an endpoint `10.0.1.11:52134` or `[2001:db8::1]:25`. */
 function addressOf(endpoint: string | undefined): string | undefined {
   if (endpoint === undefined) return undefined;
@@ -71,6 +93,10 @@ export class ProtocolLogRows implements RowAdapter {
   private readonly sequence: ColumnMap<'sequence'>;
   /** Whether the rows are in the order Exchange wrote them: checked until they have shown it. */
   private readonly order = new WriteOrder();
+  /** Each session's rows of one millisecond, put back in the order of their numbers. */
+  private readonly rowOrder: SessionRowOrder<SessionRow>;
+  /** Whether the log has a `sequence-number` column. */
+  private readonly numbered: boolean;
   /** The date-time cell and line of the last row read: when the sessions still open were last seen. */
   private lastTime: string | undefined;
   private lastLine = 0;
@@ -83,6 +109,8 @@ export class ProtocolLogRows implements RowAdapter {
     this.columns = mapColumns(headers, NAMES, context.file);
     this.sessions = new SmtpSessions(limits);
     this.sequence = mapColumns(headers, SEQUENCE, context.file);
+    this.numbered = this.sequence.sequence !== undefined;
+    this.rowOrder = new SessionRowOrder(limits.sessions, (row) => this.readRow(row));
   }
 
   public adapt(fields: string[], line: number, sink: RowSink): void {
@@ -102,12 +130,27 @@ export class ProtocolLogRows implements RowAdapter {
     }
     const number = cell(fields, this.sequence, 'sequence');
     const sequence = number !== undefined && /^\d{1,15}$/.test(number) ? Number(number) : undefined;
-    if (!this.order.trusted && sequence !== undefined) this.checkOrder(sessionId, sequence, line);
     const raw = cell(fields, this.columns, 'timestamp');
     if (raw !== undefined) {
       this.lastTime = raw;
       this.lastLine = line;
     }
+    const row: SessionRow = { fields, line, sessionId, event, sequence, raw, sink };
+    if (this.rowOrder.push(sessionId, sequence, raw, line, row)) return;
+    // Held back: a skip of it is said now, while it is the row being read (see readRow).
+    if (event === '<' && /^\s*[45]/.test(fields[this.columns.data ?? -1] ?? ''))
+      row.held = { timestamp: timestampOrSkip(raw, NAMES.timestamp, line, this.context, sink) };
+  }
+
+  /**
+   * Reads a row into its session, in the session's order. A row held back is read as a later one
+   * is: what it gives is said on its own line, but a command the session's bound drops
+   * (`SESSION_LIMIT`) is counted with the row being read then.
+   */
+  private readRow(row: SessionRow): void {
+    const { fields, line, sessionId, event, sequence, raw, sink } = row;
+    if (!this.order.trusted && sequence !== undefined) this.checkOrder(sessionId, sequence, line);
+    if (event === '-') this.rowOrder.ended(sessionId);
     // Only answers need their time; reading the date of every row would cost without telling more.
     const outcome = this.sessions.read({
       sessionId,
@@ -124,7 +167,10 @@ export class ProtocolLogRows implements RowAdapter {
       return;
     }
     if (outcome.kind !== 'answer') return;
-    const timestamp = timestampOrSkip(raw, NAMES.timestamp, line, this.context, sink);
+    const timestamp =
+      row.held === undefined
+        ? timestampOrSkip(raw, NAMES.timestamp, line, this.context, sink)
+        : row.held.timestamp;
     if (timestamp === undefined) return;
     const { answer } = outcome;
     const refusal = this.eventOf(answer, fields, timestamp, line);
@@ -193,6 +239,7 @@ export class ProtocolLogRows implements RowAdapter {
    * refusal in the next SEND log of the run (read before or after this one).
    */
   public finish(sink: RowSink): void {
+    this.rowOrder.flush();
     // Too few rows to have decided as they were read (a session or two): decided now, on all of them.
     if (!this.order.trusted && this.order.stepsReversed) throw this.newestFirst();
     const { lastTime, lastLine } = this;
@@ -207,17 +254,42 @@ export class ProtocolLogRows implements RowAdapter {
   }
 
   public notes(): SourceNote[] {
+    const notes: SourceNote[] = [];
     const { closedEarly } = this.sessions;
-    if (closedEarly === 0) return [];
     // Refusals in sessions whose start no file of the run has are noted by the run, which knows.
-    return [
-      {
+    if (closedEarly > 0)
+      notes.push({
         code: 'SESSIONS_CLOSED_EARLY',
         message:
           `${closedEarly} SMTP sessions were still open when more than ${this.limits.sessions} were; ` +
           'the oldest were closed early, and refusals in their later rows were read without what the session had said before',
-      },
-    ];
+      });
+    const unsure = this.unsureOrder();
+    if (unsure !== undefined) notes.push(unsure);
+    return notes;
+  }
+
+  /**
+   * Rows whose order in their session could not be told (see {@link SessionRowOrder}): read in the
+   * file's order, an answer among them may have been paired with another command.
+   */
+  private unsureOrder(): SourceNote | undefined {
+    const { unsure, firstUnsure } = this.rowOrder;
+    if (unsure === 0 || firstUnsure === undefined) return undefined;
+    const paired =
+      'were read in the order of the file: if it was sorted on date-time (ORDER BY, Sort-Object, a ' +
+      'spreadsheet), an answer among them may have been paired with another command, its refusal given ' +
+      'another sender or recipient';
+    return {
+      code: 'SESSION_ORDER_UNKNOWN',
+      message: this.numbered
+        ? `${plural(unsure, 'row')} of SMTP sessions could not be put in sequence-number order ` +
+          `(first: line ${firstUnsure.line}, ${firstUnsure.how}), and ${paired}. Analyse the SEND*.LOG ` +
+          'files as Exchange wrote them'
+        : `the log has no sequence-number column, and ${plural(unsure, 'row')} of SMTP sessions share their ` +
+          `date-time with another row of the session (first: line ${firstUnsure.line}): they ${paired}. ` +
+          'Analyse the SEND*.LOG files as Exchange wrote them, or an export that keeps sequence-number',
+    };
   }
 }
 

@@ -4,7 +4,12 @@
  * first, an answer would be paired with another command, and a refusal given another recipient and
  * sender, or none. The IIS SMTP reader (iis-smtp-log.ts) and the Exchange send protocol log reader
  * (exchange-protocol-log.ts) refuse such a log, naming the line where its order goes back.
+ *
+ * A log that numbers each session's rows (Exchange's `sequence-number`) can have its order restored
+ * where a sort on time alone changed it: the rows of one millisecond ({@link SessionRowOrder}).
  */
+import { BoundedMap } from '../../kernel/bounded-map.js';
+import { detach } from '../../kernel/strings.js';
 
 export const DAY_MS = 86_400_000;
 
@@ -231,5 +236,182 @@ export class WriteOrder {
           `which SMTP sends after a ${said}`,
       };
     }
+  }
+}
+
+/**
+ * Rows held back at most, across sessions, before they are read in the best order known: rows that
+ * share one date-time are few (a session's pipelined commands, its certificate lines), unless the
+ * times were cut to the second or the day, where waiting longer would only cost memory.
+ */
+export const HELD_ROWS = 10_000;
+
+/** A session id as a note names it: at most 64 characters, as Exchange writes them (a cell may hold anything). */
+function named(key: string): string {
+  return key.length > 64 ? `${key.slice(0, 64)}…` : key;
+}
+
+/** A row held back until the rows of its session numbered before it are read. */
+interface Held<T> {
+  number: number;
+  line: number;
+  row: T;
+}
+
+/**
+ * Puts the rows of each session of a log that numbers them (Exchange's `sequence-number`: 0 at the
+ * session's start, one more with each row) back in the order of their numbers before they are read,
+ * where a sort on time alone changed it. Exchange writes a session's pipelined commands, and answers
+ * that come back together, in one millisecond; a sort on `date-time` alone (a SIEM's or Log Parser's
+ * `ORDER BY date-time`, Windows PowerShell's `Sort-Object`, which is not stable, Excel's "Sort Oldest
+ * to Newest" of a copy put newest first) may put those rows in any order, and an answer read before
+ * its command would be paired with another. Rows of different times are in the order written already
+ * (rows put newest first are {@link WriteOrder}'s to tell), so only the rows of one date-time are put
+ * back in order: a row is read as soon as the row its session numbers before it is, else held back
+ * until its date-time's rows have all been read (in a file sorted on date-time they are next to each
+ * other), then read in the order of their numbers. Numbers that skip (rows filtered out, or in
+ * another file) are no doubt: the rows are read in the order the numbers tell.
+ *
+ * Where the rows of one date-time cannot be put in order — two of a session with the same number, one
+ * with none (no `sequence-number` column, or an empty cell) beside another of its session, one
+ * numbered before a row of its session already read — they are read as read, and {@link unsure}
+ * counts them for a note: their answers may have been paired with other commands.
+ */
+export class SessionRowOrder<T> {
+  /** The number of each session's next row, once its rows have shown where they start. */
+  private readonly next: BoundedMap<string, number>;
+  /** Each session's rows held back, as read. */
+  private readonly held = new Map<string, Held<T>[]>();
+  private heldRows = 0;
+  /** The date-time of the rows read last, and the sessions with a row at it (true: one without a number). */
+  private time: string | undefined;
+  private readonly atTime = new Map<string, boolean>();
+  /** Rows whose place among their session's rows of one date-time cannot be told, and the first. */
+  public unsure = 0;
+  public firstUnsure: { line: number; how: string } | undefined;
+
+  /**
+   * @param sessions sessions whose next number is kept at once (the oldest forgotten first: its rows
+   *   are then held back until their date-time's have been read, and read in order all the same)
+   * @param read reads a row, in its session's order
+   */
+  public constructor(
+    sessions: number,
+    private readonly read: (row: T) => void,
+  ) {
+    this.next = new BoundedMap(sessions);
+  }
+
+  /**
+   * A row of session `key`, its `number` (`undefined`: the log has none for it) and its `time` (its
+   * date-time cell): read now, or held back. Returns true when it was read now.
+   */
+  public push(
+    key: string,
+    number: number | undefined,
+    time: string | undefined,
+    line: number,
+    row: T,
+  ): boolean {
+    if (time !== this.time) {
+      this.flush();
+      this.time = time;
+    }
+    const before = this.atTime.get(key);
+    // Kept only until the date-time changes: the key need not be detached from the chunk it was cut from.
+    if (before === undefined) this.atTime.set(key, number === undefined);
+    else if (number === undefined) this.atTime.set(key, true);
+    if (number === undefined || before === true) {
+      if (before !== undefined)
+        this.doubt(
+          line,
+          `a row of session ${named(key)} without a sequence-number shares its date-time with another`,
+        );
+      if (number === undefined) {
+        this.release(key);
+        this.read(row);
+        return true;
+      }
+    }
+    const known = this.next.get(key);
+    const expected = known ?? (number === 0 ? 0 : undefined);
+    if (expected !== undefined && number <= expected) {
+      // Behind a row of its session read at the same date-time: which came first cannot be told.
+      if (number < expected && before !== undefined) this.behind(key, number, expected, line);
+      if (number < expected) {
+        this.read(row);
+        return true;
+      }
+      this.next.set(known === undefined ? detach(key) : key, number + 1);
+      this.read(row);
+      if (this.held.size > 0) this.drain(key);
+      return true;
+    }
+    const held = this.held.get(key);
+    if (held === undefined) this.held.set(detach(key), [{ number, line, row }]);
+    else held.push({ number, line, row });
+    if (++this.heldRows > HELD_ROWS) for (const other of [...this.held.keys()]) this.release(other);
+    return false;
+  }
+
+  /** The session has ended (its disconnect was read): its number is no longer kept. */
+  public ended(key: string): void {
+    this.next.delete(key);
+  }
+
+  /** Reads every row held back, each session's in the order of their numbers: their date-time's rows have ended. */
+  public flush(): void {
+    if (this.held.size > 0) for (const key of [...this.held.keys()]) this.release(key);
+    if (this.atTime.size > 0) this.atTime.clear();
+  }
+
+  private numbered(key: string, next: number): void {
+    this.next.set(this.next.has(key) ? key : detach(key), next);
+  }
+
+  /** Reads the rows of `key` held back that are next in its order. */
+  private drain(key: string): void {
+    const held = this.held.get(key);
+    if (held === undefined) return;
+    held.sort((a, b) => a.number - b.number);
+    let taken = 0;
+    for (const { number, line, row } of held) {
+      const next = this.next.get(key);
+      if (next === undefined || number > next) break;
+      if (number < next) this.behind(key, number, next, line);
+      else this.numbered(key, number + 1);
+      this.read(row);
+      taken++;
+    }
+    this.heldRows -= taken;
+    if (taken === held.length) this.held.delete(key);
+    else held.splice(0, taken);
+  }
+
+  /** Reads all the rows of `key` held back, in the order of their numbers (a skip: rows not in this log). */
+  private release(key: string): void {
+    const held = this.held.get(key);
+    if (held === undefined) return;
+    this.held.delete(key);
+    this.heldRows -= held.length;
+    held.sort((a, b) => a.number - b.number);
+    for (const { number, line, row } of held) {
+      const next = this.next.get(key);
+      if (next !== undefined && number < next) this.behind(key, number, next, line);
+      else this.numbered(key, number + 1);
+      this.read(row);
+    }
+  }
+
+  private behind(key: string, number: number, next: number, line: number): void {
+    this.doubt(
+      line,
+      `row ${number} of session ${named(key)} comes after its row ${next - 1}, at the same date-time`,
+    );
+  }
+
+  private doubt(line: number, how: string): void {
+    this.unsure++;
+    this.firstUnsure ??= { line, how };
   }
 }

@@ -31,7 +31,8 @@ export const SourceNote = z.object({
    * `FIELD_SET_INFERRED` (tracking rows without a header), `FIELD_SET_CHANGED` and
    * `FIELD_SET_UNKNOWN` (a new `#Fields:` line in a joined log), `EMPTY_LOG` (an Exchange log with only
    * its header, beside files that gave rows); protocol logs: `SESSIONS_CLOSED_EARLY`,
-   * `SESSIONS_JOINED_LATE` (refusals whose session start no file of the run has), `EVIDENCE_NOT_JOINED`
+   * `SESSIONS_JOINED_LATE` (refusals whose session start no file of the run has), `SESSION_ORDER_UNKNOWN`
+   * (rows of one time whose `sequence-number` cannot restore their order), `EVIDENCE_NOT_JOINED`
    * (a repeat read after its finding was released); MTA logs: `SENDER_NOT_SEEN` (refusals whose
    * `from=` line no file of the run has), `RECIPIENTS_NOT_PAIRED` (next-server refusals whose
    * recipients lines out of order left untold, or whose attempt the file ended during, the next file
