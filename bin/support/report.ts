@@ -9,6 +9,7 @@
 
 import type { AnalysisResult } from '../../functions/core/analysis/analyze.js';
 import { formatLabel } from '../../functions/core/analysis/formats/labels.js';
+import { endsCutShort } from '../../functions/core/analysis/input/unread-refusals.js';
 import {
   type ForwardingOrigin,
   SCENARIO_IDS,
@@ -330,6 +331,11 @@ function nextStep(
   const stoppedText =
     `run was stopped before ${plural(unfinished, 'file')} ${unfinished === 1 ? 'was' : 'were'} read to the end (see above): ` +
     `run the same command again to analyse ${unfinishedThem}${store === undefined ? '' : ' (what is stored already is replaced, never counted twice)'}.`;
+  // Files whose reading ended inside a row cut short (copied while written): read, but not whole.
+  const cut = result.sources.filter((source) => source.status !== 'failed' && endsCutShort(source)).length;
+  const cutThem = cut === 1 ? 'it' : 'them';
+  const cutFiles = `${plural(cut, 'file')} ${cut === 1 ? 'ends' : 'end'} in a row cut short (see above)`;
+  const copyCut = `copy ${cutThem} again (a log once it has rolled over) and analyse the copy`;
   const lines: string[] = [];
   // Unread files that may hold refusals: each is listed with what to do (extract, decompress, export).
   const unreadLine = `${plural(unread, 'file')} that may hold refusals ${unread === 1 ? 'was' : 'were'} not read (see above): extract, decompress or export ${unread === 1 ? 'it' : 'them'} as said there, and analyse ${unread === 1 ? 'it' : 'them'}.`;
@@ -354,6 +360,7 @@ function nextStep(
       lines.push(`  ${plural(otherFailures, 'file')} could not be analysed (see above).`);
     if (unfinished > 0) lines.push(`  The ${stoppedText}`);
     if (unread > 0) lines.push(`  ${unreadLine}`);
+    if (cut > 0) lines.push(`  ${cutFiles}: ${copyCut} to read that row too.`);
   } else if (unfinished > 0) {
     lines.push(`Next step: the ${stoppedText}`, `  The refusals may be in ${unfinishedThem}.`);
     if (otherFailures > 0)
@@ -370,6 +377,12 @@ function nextStep(
     if (unread > 0) lines.push(`  And ${unreadLine}`);
   } else if (unread > 0) {
     lines.push(`Next step: ${unreadLine}`, `  The refusals may be in ${unread === 1 ? 'it' : 'them'}.`);
+  } else if (result.unexplainedFailures === 0 && cut > 0) {
+    // What the cut row held beyond the cut is unknown: it may have been a refusal.
+    lines.push(
+      `Next step: nothing to fix in what was read, but ${cutFiles}, which may have been a refusal:`,
+      `  ${copyCut} to be sure.`,
+    );
   } else if (result.unexplainedFailures === 0) {
     lines.push('Next step: nothing to fix in these files. Analyse more days of tracking logs to be sure.');
   }

@@ -423,3 +423,43 @@ describe('a folder as users keep it', () => {
     expect(out.stderr).toMatch(/notes\.md — not a log or export: \.md/);
   });
 });
+
+describe('a file that ends in a row cut short', () => {
+  /** The first `lines` lines of a sample log whose refusals come later, then `cutAt` characters of the next. */
+  async function cutCopy(name: string, lines: number, cutAt: number): Promise<string> {
+    const { readFile } = await import('node:fs/promises');
+    const text = (await readFile('sample-logs/MSGTRK2026112800-1.LOG', 'latin1')).split('\n');
+    const cut = join(dir, name);
+    await writeFile(
+      cut,
+      `${text.slice(0, lines).join('\n')}\n${(text[lines] ?? '').slice(0, cutAt)}`,
+      'latin1',
+    );
+    return cut;
+  }
+
+  it('gives no plain all-clear: the row cut short may have been a refusal, so it says to copy the file again', async () => {
+    // Cut inside the row's first fields: what it held is unknown, no refusal text or code in it.
+    const cut = await cutCopy('MSGTRK2026112800-9.LOG', 12, 40);
+    const { status, report } = await analyseNoStore(cut);
+    expect(status).toBe(0);
+    expect(report).toContain('No relay refusals');
+    expect(report).not.toContain('nothing to fix in these files');
+    expect(report).toContain(
+      'Next step: nothing to fix in what was read, but 1 file ends in a row cut short (see above), which may have been a refusal:\n' +
+        '  copy it again (a log once it has rolled over) and analyse the copy to be sure.',
+    );
+  });
+
+  it('says it below the findings too, and a whole file keeps the plain all-clear', async () => {
+    const cut = await cutCopy('MSGTRK2026112800-9.LOG', 12, 40);
+    const withFindings = await analyseNoStore(cut, 'sample-logs/MSGTRK2013-EX2013.LOG');
+    expect(withFindings.report).toContain(
+      '  1 file ends in a row cut short (see above): copy it again (a log once it has rolled over) and analyse the copy to read that row too.',
+    );
+    const whole = await cutCopy('MSGTRK2026112800-8.LOG', 12, 0);
+    const { report } = await analyseNoStore(whole);
+    expect(report).toContain('Next step: nothing to fix in these files.');
+    expect(report).not.toContain('cut short');
+  });
+});

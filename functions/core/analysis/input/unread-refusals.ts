@@ -44,8 +44,27 @@ export function cutLastLine(file: 'log' | 'export', writer?: string): string {
 export function cutShort(file: 'log' | 'export', writer?: string): string {
   const copied = writer === undefined ? 'it was being written' : `${writer} was writing it`;
   return file === 'export'
-    ? 'the file looks cut short, copied while it was being written — copy or export it again'
-    : `the log looks copied while ${copied} — copy it again once the log has rolled over (a new file begun)`;
+    ? `${EXPORT_CUT_SHORT}, copied while it was being written — copy or export it again`
+    : `${LOG_CUT_SHORT} ${copied} — copy it again once the log has rolled over (a new file begun)`;
+}
+
+/** How {@link cutShort} begins, for {@link endsCutShort} to tell its skips. */
+const EXPORT_CUT_SHORT = 'the file looks cut short';
+const LOG_CUT_SHORT = 'the log looks copied while';
+
+/**
+ * Whether a file's reading ended inside a row or record, cut short (a log copied while it was
+ * written, an export or download stopped early): what that row held beyond the cut is unknown, so
+ * a run without refusals is no all-clear for it. Told by the source record: the note of a cut last
+ * line that was read, a record the file ends inside (`TRUNCATED_RECORD`), or a row skipped with
+ * {@link cutShort}'s words.
+ */
+export function endsCutShort(source: Pick<SourceRecord, 'notes' | 'skipped' | 'skippedByReason'>): boolean {
+  if (source.notes?.some((note) => note.code === 'LAST_LINE_CUT')) return true;
+  if ((source.skippedByReason.TRUNCATED_RECORD ?? 0) > 0) return true;
+  return source.skipped.some(
+    (row) => row.message.includes(EXPORT_CUT_SHORT) || row.message.includes(LOG_CUT_SHORT),
+  );
 }
 
 /**
