@@ -6,6 +6,7 @@
  */
 import { BoundedMap } from '../../kernel/bounded-map.js';
 import { detach, type StringPool } from '../../kernel/strings.js';
+import { answerInLateSession } from '../evidence/open-session.js';
 import type { TraceEvent } from '../model/events.js';
 import { sha256Hex32 } from '../model/finding-id.js';
 import type { Rejection } from '../model/findings.js';
@@ -66,9 +67,16 @@ export function messageIdentity(event: TraceEvent, origin: EventOrigin): string 
  * when that names the same minute (`lostSecond`): the id of the original export's row, so the two
  * analysed together count once. Otherwise it adds the LRT as written (`lastRetryTime`), so that two
  * recipients' rows of one minute stay two. Rows read with seconds keep the ids they always had.
+ *
+ * A refusal in an SMTP session begun before its log, whose command is in an earlier log, is told apart
+ * by its answer's place in the session (`answerInLateSession`): two answers of one millisecond and
+ * one text are two recipients' refusals once the run joins the logs.
  */
 export function recipientOrStandIn(event: TraceEvent, rejection: Rejection): string {
   if (event.recipient !== undefined) return event.recipient;
+  // An answer in a session whose commands an earlier log has: its place there (open-session.ts).
+  const answer = answerInLateSession(event);
+  if (answer !== undefined) return answer;
   const detail = event.detailId === undefined ? '' : `detail:${event.detailId}`;
   // A message known by no id is told apart by its time already (see `messageIdentity`).
   if (!endsDelivery(event.eventId, rejection) || knownMessageId(event) === undefined) return detail;

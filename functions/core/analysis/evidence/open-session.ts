@@ -717,6 +717,23 @@ export function perRecipient(event: TraceEvent, recipients: readonly (string | u
   });
 }
 
+/**
+ * What tells apart the refusals naming no recipient in a session begun before their log, whose
+ * commands an earlier log has: the session, the number of its first row in this log (where the log
+ * numbers them) and the answer's place in it there (`earlierCommand`); `undefined` for any other
+ * refusal. Two answers are two refusals — two RCPT TOs pipelined and refused in one millisecond with
+ * one text, say, even when a rollover put them in two logs — which the run gives two recipients once
+ * joined to the earlier log ({@link OpenSessions.fill}); taken for one before that, the second was
+ * counted as the first's repeat and its recipient lost. The same log read again (a copy, a partial
+ * copy) numbers its answers alike: still one refusal.
+ */
+export function answerInLateSession(event: TraceEvent): string | undefined {
+  const { session } = event;
+  if (session?.partial !== true || session.earlierCommand === undefined) return undefined;
+  const first = rowOf(session.unanswered?.[0]);
+  return `answer:${session.id}#${first === undefined ? '' : `${first}+`}${session.earlierCommand}`;
+}
+
 /** True for a refusal whose session start no file of the run had (after {@link OpenSessions.fill}). */
 export function sessionStartUnseen(event: TraceEvent): boolean {
   return event.session?.partial === true;
