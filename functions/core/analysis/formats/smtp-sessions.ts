@@ -223,10 +223,32 @@ interface SessionState {
   nextRow?: number;
   /** Its rows here skip numbers: rows were taken out of the log (filtered), so its files' numbers may skip too. */
   skipped?: boolean;
+  /** The lines of a multi-line reply written one per row, until its last line ({@link SmtpSessions.wholeReply}). */
+  continued?: { code: string; text: string };
 }
 
 const MESSAGE_LINE = /sending message with RecordId \S+ and InternetMessageId (<[^>\s]*>|\S+)/i;
 const REPLY = /^([2-5]\d\d)([ -]|$)/;
+
+/**
+ * Spaces other than ASCII's that a copy of a log through Excel, Word or a web page leaves in a reply
+ * (`550\u00a05.7.64`): no-break, the typographic ones, ideographic, and the tab. Read as spaces, so that
+ * such a row is the answer it is, and its text the one the rejection parser reads.
+ */
+const OTHER_SPACES = /[\t\u00A0\u2000-\u200A\u202F\u205F\u3000]/g;
+
+/** An answer row's text with its spaces made ASCII ({@link OTHER_SPACES}), trimmed. */
+function plainReply(data: string): string {
+  return data.replace(OTHER_SPACES, ' ').trim();
+}
+
+/**
+ * How much of a multi-line reply written one line per row is kept before its last line: the first
+ * lines (the ATTR is on the first of a refusal's) and always the last. A real reply (an EHLO answer's
+ * dozen lines, a refusal's two or three) stays far below; a session that never ends its reply costs
+ * no more.
+ */
+const CONTINUED_LIMIT = 4096;
 
 /**
  * The line Exchange writes before `XPROXYTO` when the send connector names its certificate: the
@@ -294,6 +316,7 @@ export class SmtpSessions {
       // Exchange may write `attempting to connect` (`*`) under the session id before the connect row.
       const state = known ?? this.start(row, false);
       state.greeted = false;
+      delete state.continued;
       this.locate(state, row);
       this.number(state, row);
       return { kind: 'read' };
@@ -484,18 +507,16 @@ export class SmtpSessions {
   }
 
   private received(state: SessionState, row: ProtocolRow): RowOutcome {
-    const reply = row.data.trim();
-    const code = REPLY.exec(reply);
+    const line = plainReply(row.data);
+    const code = REPLY.exec(line);
     if (code === null) return { kind: 'read' };
-    // Exchange writes a multi-line answer on one row (`250-host Hello … 250-SIZE … 250 SMTPUTF8`); a
-    // row that is only a continuation line (`250-SIZE …`, nothing ending it) answers nothing yet.
-    if (code[2] === '-' && !reply.includes(` ${code[1]} `) && !reply.endsWith(` ${code[1]}`)) {
-      return { kind: 'read' };
-    }
+    const reply = this.wholeReply(state, line, code[1] ?? '', code[2] === '-');
+    if (reply === undefined) return { kind: 'read' };
     // The greeting answers no command; in a session joined late, answers are to commands already sent.
     if (!state.greeted && state.head === state.commands.length && state.uncounted === 0) {
       state.greeted = true;
-      const name = /^220[ ]+(\S+)/.exec(reply)?.[1];
+      // The name is on the greeting's first line (RFC 5321 §4.2), of a multi-line one too.
+      const name = /^220[ -]+(\S+)/.exec(reply)?.[1];
       if (name !== undefined) state.remoteName = detach(name.toLowerCase());
       return { kind: 'read' };
     }
@@ -553,6 +574,26 @@ export class SmtpSessions {
     if (state.ehloName !== undefined) answer.ehloName = state.ehloName;
     if (state.remoteName !== undefined) answer.remoteName = state.remoteName;
     return { kind: 'answer', answer };
+  }
+
+  /**
+   * The whole reply a row ends, or `undefined` while it does not end one. Exchange writes a multi-line
+   * answer on one row (`250-host Hello … 250-SIZE … 250 SMTPUTF8`); another build or a tool may write
+   * each line on its own row (`550-5.7.64 … ATTR36`, then `550 5.7.64 [host]`). A row that is only a
+   * continuation line (`code-`, no line with `code ` ending it) answers nothing yet, but its text is
+   * the reply's: it is kept, and joined, as the one-row form has it, to the line that ends the reply.
+   * Lines of another code are not of that reply (its last line was not written): they are dropped.
+   */
+  private wholeReply(state: SessionState, line: string, code: string, dash: boolean): string | undefined {
+    const earlier = state.continued?.code === code ? state.continued : undefined;
+    if (dash && !line.includes(` ${code} `) && !line.endsWith(` ${code}`)) {
+      if (earlier === undefined) state.continued = { code, text: detach(line) };
+      else if (earlier.text.length + line.length < CONTINUED_LIMIT)
+        earlier.text = detach(`${earlier.text} ${line}`);
+      return undefined;
+    }
+    delete state.continued;
+    return earlier === undefined ? line : `${earlier.text} ${line}`;
   }
 
   /** Adds a row of a partial session to its transcript, within its bound. */
