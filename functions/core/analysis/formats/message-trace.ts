@@ -30,7 +30,13 @@ import { isTraceFailure } from '../trace-failures.js';
 import { type ColumnMap, cell, mapColumns } from './columns.js';
 import type { FormatAdapter, RowContext, RowSink } from './format-adapter.js';
 import { traceDetailText } from './powershell-object-text.js';
-import { pairStatuses, splitRecipients, splitStatuses, UNJOINED_LIST_LITERALS } from './recipient-lists.js';
+import {
+  listJoin,
+  pairStatuses,
+  splitRecipients,
+  splitStatuses,
+  UNJOINED_LIST_LITERALS,
+} from './recipient-lists.js';
 import { timestampOrSkip } from './row-checks.js';
 import { detailStatus, holdsStatusCode } from './trace-detail-data.js';
 import { traceEventId } from './trace-event-names.js';
@@ -131,11 +137,12 @@ class MessageTraceRows extends TraceExportRows {
     }
     // The recipients are set on each event once its details are read: the cell may list several.
     const recipients = splitRecipients(values.recipient ?? '');
+    const join = listJoin(values.recipient ?? '');
     values.recipient = undefined;
     const trace = traceExportEvent(values, timestamp, line);
     const details = this.detailsOf(fields, trace);
-    const traces = perRecipient(trace, recipients);
-    const perDetail = details.map(({ event }) => perRecipient(event, recipients));
+    const traces = perRecipient(trace, recipients, join);
+    const perDetail = details.map(({ event }) => perRecipient(event, recipients, join));
     if (traces === undefined || !perDetail.every((events) => events !== undefined)) {
       sink.skip(
         line,
@@ -260,15 +267,22 @@ function holdsReply(status: string): boolean {
  * its status split and paired with them as a tracking export's are (recipient-lists.ts): one status
  * is every recipient's, several are paired by position; a single recipient is set on `event` itself.
  * An event that names its own recipient stays as it is. `undefined` when the statuses do not pair.
+ * `join` is the recipients' separator: statuses split only where it (of its kind) separates them.
  */
-function perRecipient(event: TraceEvent, recipients: readonly string[]): TraceEvent[] | undefined {
+function perRecipient(
+  event: TraceEvent,
+  recipients: readonly string[],
+  join: string | undefined,
+): TraceEvent[] | undefined {
   if (event.recipient !== undefined || recipients.length === 0) return [event];
   if (recipients.length === 1) {
     event.recipient = normaliseAddress(recipients[0] as string);
     return [event];
   }
   const statuses =
-    event.recipientStatus === undefined ? [] : pairStatuses(recipients, splitStatuses(event.recipientStatus));
+    event.recipientStatus === undefined
+      ? []
+      : pairStatuses(recipients, splitStatuses(event.recipientStatus, join));
   if (statuses === undefined) return undefined;
   return recipients.map((recipient, index) => {
     const one: TraceEvent = { ...event, recipient: normaliseAddress(recipient) };

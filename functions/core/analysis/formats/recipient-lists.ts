@@ -8,11 +8,19 @@
  * An address holds no `;`, `,`, `|` or white space outside a quoted local part, so recipients split on
  * any run of them outside quotes.
  * A status does contain `;`, `,` and spaces (`550 5.7.64 TenantAttribution; Relay Access Denied …`,
- * `550 4.4.7 QUEUE.Expired; message expired [{LED=…};{MSG=};…]`), so statuses are split only where a
- * new SMTP status begins: a separator (white space, and at most one `;`, `,` or `|`) followed by a
- * reply code and an enhanced code *(inferred parsing rule, docs/domain.md §3)*. An answer Exchange
- * wraps in a queue error or a quote (`{LED=550 5.7.64 …}`, `responded with: "550 5.7.64 …"`) follows
- * `=` or a quote, never a separator, so it stays part of its status. Both splits are linear scans.
+ * `550 4.4.7 QUEUE.Expired; message expired [{LED=…};{MSG=};…]`), and often a second reply nested in
+ * it, so statuses are split only where a new recipient's status begins *(inferred parsing rule,
+ * docs/domain.md §3)*: a separator (white space, and at most one `;`, `,` or `|`) followed by a reply
+ * code and an enhanced code, and never inside one reply:
+ * - not inside `{…}` or `[…]` (`[{LED=451 4.4.397 … -> 451 4.4.62 …};{MSG=};…]`);
+ * - not after a wrapper that introduces a nested reply: `->`, a colon (`Original error:`, `said:`,
+ *   `responded with:`), `=`, or a DSN diagnostic type (`Diagnostic-Code: smtp; 550 5.7.64 …`);
+ *   an answer wrapped in a quote (`returned '550 …'`) follows no separator at all;
+ * - not between the lines of a multi-line reply (`550-5.7.64 …` then `550 5.7.64 …`).
+ * Given the row's recipient join ({@link listJoin}), only separators of the same kind split: Exchange
+ * joins a row's statuses exactly as its recipients (`;` in a tracking log), so a space before a reply
+ * inside a status that is the whole row's never divides it; a status no such separator divides is
+ * every recipient's, rather than be paired by position and lose a refusal. Both splits are linear.
  */
 import { statusesIn } from '../evidence/rejections.js';
 
@@ -89,24 +97,109 @@ function isListSeparator(code: number): boolean {
   return code === 59 /* ; */ || code === 44 /* , */ || code === 124 /* | */;
 }
 
-/** Splits a status list where a new SMTP status starts (see the module comment). */
-export function splitStatuses(list: string): string[] {
+/**
+ * The separator between a recipient list's first two recipients (`;`, `; `, ` | `, a space, `\r\n`,
+ * `, ` of a displayed list), as {@link splitRecipients} divides it (outside quoted local parts);
+ * `undefined` for fewer than two recipients. Passed to {@link splitStatuses} so that statuses split
+ * only where the row joined them.
+ */
+export function listJoin(recipientList: string): string | undefined {
+  const [first, second] = splitRecipients(recipientList);
+  if (first === undefined || second === undefined) return undefined;
+  // The parts are the list's own text, in order, with only separators before the first and between.
+  const items = displayedListItems(recipientList);
+  const end = items.indexOf(first) + first.length;
+  return items.slice(end, items.indexOf(second, end));
+}
+
+/** The kind of a join: its `;`, `,` or `|`, or a space for one of white space only (a cast, Out-String). */
+function joinKind(separator: string): number {
+  for (let i = 0; i < separator.length; i++) {
+    const code = separator.charCodeAt(i);
+    if (isListSeparator(code)) return code;
+  }
+  return 32;
+}
+
+/**
+ * Splits a status list where a new recipient's status starts (see the module comment). With `join`,
+ * the row's recipient join, only separators of its kind split; without, any separator does.
+ */
+export function splitStatuses(list: string, join?: string): string[] {
   const value = displayedListItems(list);
+  const kind = join === undefined ? undefined : joinKind(join);
+  const depth = bracketDepths(value);
   const parts: string[] = [];
   let from = 0;
+  // The reply code (and bracket depth) of the status before, when written as a line that is not its
+  // reply's last (`550-`): the next line of that reply, at the same depth, continues it.
+  let openReply: string | undefined;
+  let openDepth = 0;
   for (const status of statusesIn(value, Number.POSITIVE_INFINITY)) {
-    if (status.smtpCode === undefined || status.start === 0) continue;
+    const reply = status.smtpCode;
+    if (reply === undefined) continue;
+    const at = depth[status.start] as number;
+    const continues = openReply === reply && openDepth === at;
+    openReply = value.charCodeAt(status.start + 3) === 45 /* - */ ? reply : undefined;
+    openDepth = at;
+    if (status.start === 0 || continues || at !== 0) continue;
     // Walk back over the separator: white space, at most one `;` `,` `|`, white space.
     let end = status.start;
     while (end > from && isSpace(value.charCodeAt(end - 1))) end--;
     if (end > from && isListSeparator(value.charCodeAt(end - 1))) end--;
     while (end > from && isSpace(value.charCodeAt(end - 1))) end--;
     if (end === status.start || end === from) continue;
+    const separator = value.slice(end, status.start);
+    if (kind !== undefined && joinKind(separator) !== kind) continue;
+    if (introducesReply(value, end, separator)) continue;
     parts.push(value.slice(from, end).trim());
     from = status.start;
   }
   parts.push(value.slice(from).trim());
   return parts;
+}
+
+/**
+ * How many `{…}`/`[…]` pairs enclose each index of `value` (0 outside any). Only brackets that pair
+ * count: a stray or cut-off one encloses nothing, so it cannot keep a list from splitting. Linear.
+ */
+function bracketDepths(value: string): Int32Array {
+  const depth = new Int32Array(value.length + 1);
+  const open: number[] = [];
+  for (let i = 0; i < value.length; i++) {
+    const code = value.charCodeAt(i);
+    if (code === 123 /* { */ || code === 91 /* [ */) open.push(i);
+    else if (code === 125 /* } */ || code === 93 /* ] */) {
+      const at = open.at(-1);
+      if (at === undefined || value.charCodeAt(at) !== (code === 125 ? 123 : 91)) continue;
+      open.pop();
+      depth[at + 1] = (depth[at + 1] as number) + 1;
+      depth[i] = (depth[i] as number) - 1;
+    }
+  }
+  for (let i = 1; i < depth.length; i++) depth[i] = (depth[i] as number) + (depth[i - 1] as number);
+  return depth;
+}
+
+/**
+ * A DSN diagnostic type (RFC 3464: `smtp`, `X-Postfix`, …) after `Diagnostic-Code:`, or after the
+ * enhanced code of Exchange's legacy NDR text (`#5.0.0 smtp;550 …`): the reply after its `;` is
+ * nested. Only there: a status may itself end in the word (`… Relay Access Denied SMTP;550 5.1.10 …`
+ * is two recipients' statuses in a tracking log).
+ */
+const DIAGNOSTIC_TYPE = /(?:diagnostic-code:|#[245]\.\d{1,3}\.\d{1,3})\s*(?:smtp|x-[a-z0-9-]+)$/i;
+
+/**
+ * True when the text before a separator (ending at `end`) introduces the reply after it as a nested
+ * answer of the same status: `->` (Exchange's `{LED=451 4.4.397 … -> 451 4.4.62 …}`), a colon
+ * (`Original error:`, `said:`), `=`, or a diagnostic type before `;` (`Diagnostic-Code: smtp; 550 …`).
+ */
+function introducesReply(value: string, end: number, separator: string): boolean {
+  const last = value.charCodeAt(end - 1);
+  if (last === 58 /* : */ || last === 61 /* = */) return true;
+  if (last === 62 /* > */ && value.charCodeAt(end - 2) === 45 /* - */) return true;
+  if (joinKind(separator) !== 59 /* ; */) return false;
+  return DIAGNOSTIC_TYPE.test(value.slice(Math.max(0, end - 64), end));
 }
 
 /**

@@ -8,6 +8,7 @@ import { mapColumns } from './columns.js';
 import type { RowAdapter, RowContext, RowSink } from './format-adapter.js';
 import {
   displayedListItems,
+  listJoin,
   pairStatuses,
   splitRecipients,
   splitStatuses,
@@ -191,15 +192,15 @@ export class TrackingRowAdapter implements RowAdapter {
     }
     let statuses: (string | undefined)[] | undefined;
     if (statusList !== undefined) {
-      const split = splitStatuses(statusList);
+      // Statuses split only where the row joined its recipients (recipient-lists.ts).
+      const join = recipientList === undefined ? undefined : listJoin(recipientList);
+      const split = splitStatuses(statusList, join);
       statuses = pairStatuses(recipients, split);
       if (statuses === undefined) {
         sink.skip(
           line,
           'LIST_MISMATCH',
-          `${recipients.length} recipients but ${split.length} statuses: which status belongs to which ` +
-            `recipient cannot be told; re-export with @{n='${this.names.recipients}';e={$_.${this.names.recipients} -join ';'}} ` +
-            `and @{n='${this.names.recipientStatus}';e={$_.${this.names.recipientStatus} -join ';'}}`,
+          this.mismatchMessage(recipients.length, split.length, join),
           this.names.recipientStatus,
         );
         return;
@@ -213,6 +214,19 @@ export class TrackingRowAdapter implements RowAdapter {
         recipientStatus: status === undefined || status.length === 0 ? undefined : status,
       });
     }
+  }
+
+  /**
+   * Why a row's lists do not pair. Re-exporting with `-join ';'` is advised only when the recipients
+   * were joined otherwise: a tracking log, or an export already joined with `;`, would come out the same.
+   */
+  private mismatchMessage(recipients: number, statuses: number, join: string | undefined): string {
+    const why = `${recipients} recipients but ${statuses} statuses: which status belongs to which recipient cannot be told`;
+    if (join !== undefined && join.trim() === ';') {
+      return `${why} (both lists are joined with ';', and the statuses are neither one for the whole row nor one per recipient)`;
+    }
+    const { recipients: r, recipientStatus: s } = this.names;
+    return `${why}; re-export with @{n='${r}';e={$_.${r} -join ';'}} and @{n='${s}';e={$_.${s} -join ';'}}`;
   }
 
   /**
