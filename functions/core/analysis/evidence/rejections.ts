@@ -34,14 +34,6 @@ export const RELAY_ATTRIBUTION_CODES: ReadonlySet<string> = new Set(['5.7.64', '
 const ATTR = /\bATTR(\d{1,3})\b/i;
 
 /**
- * Cheap test for the hot path: can this status text hold a relay-attribution refusal?
- * False negatives are impossible (every such text names its enhanced code).
- */
-export function mayBeRelayRejection(status: string): boolean {
-  return status.includes('5.7.64') || status.includes('4.4.62');
-}
-
-/**
  * Words only a relay refusal holds, which tell one also in a text cut before its status code:
  * Exchange Online's reason, and its ATTR reasons of relay refusals (`ATTR35` wrong region, `ATTR36`
  * no accepted domain). Not the others of the family: `ATTR34` is a mail loop, `ATTR38` recipients
@@ -49,6 +41,73 @@ export function mayBeRelayRejection(status: string): boolean {
  */
 const REFUSAL_REASON = 'TenantAttribution';
 const ATTR_REASONS = ['ATTR35', 'ATTR36'];
+/** What {@link ATTR_REASONS} begin with: a cheap test of them, for the pre-check. */
+const ATTR_PREFIX = 'ATTR3';
+
+/** Full-width forms of ASCII `!`–`~` (U+FF01–FF5E), each U+FEE0 above its character. */
+const FULL_WIDTH = '\\uFF01-\\uFF5E';
+const FULL_WIDTH_FIRST = 0xff01;
+const FULL_WIDTH_LAST = 0xff5e;
+const FULL_WIDTH_OFFSET = 0xfee0;
+/** Spaces other than ASCII's: no-break, figure, thin, ideographic, and the rest of their kind. */
+const OTHER_SPACES = '\\u00A0\\u2000-\\u200A\\u202F\\u205F\\u3000';
+const OTHER_SPACE = new RegExp(`^[${OTHER_SPACES}]$`);
+
+/** Text with nothing for {@link plainStatus} to undo, for certain: printable ASCII and tabs. */
+const PLAIN = /^[\t\x20-\x7e]*$/;
+
+/**
+ * What real text does to a status on its way into a log or export, hiding its code from the parser:
+ * characters drawn as nothing (zero-width spaces and joiners, the word joiner, the BOM, the soft
+ * hyphen: every default-ignorable character, as Word or Teams paste them), spaces of other widths
+ * (no-break, ideographic), full-width ASCII (`５５０ ５.７.６４` from an East Asian IME or Excel's
+ * full-width conversion), and a quoted-printable soft line break (`5.7.=\r\n64`, from a mail client
+ * or SIEM that kept the NDR's encoding).
+ */
+const DISGUISES = new RegExp(
+  `\\p{Default_Ignorable_Code_Point}|[${FULL_WIDTH}]|[${OTHER_SPACES}]|=\\r?\\n`,
+  'gu',
+);
+
+/** What one of {@link DISGUISES} stands for: its ASCII character, a space, or nothing. */
+function undisguised(found: string): string {
+  const code = found.charCodeAt(0);
+  if (code >= FULL_WIDTH_FIRST && code <= FULL_WIDTH_LAST)
+    return String.fromCharCode(code - FULL_WIDTH_OFFSET);
+  return OTHER_SPACE.test(found) ? ' ' : ''; // a character drawn as nothing, or the soft line break
+}
+
+/**
+ * `status` as the server wrote it, for the parser and the refusal matcher: what {@link DISGUISES}
+ * names undone (ASCII text, almost every status, is given back as it is, after one quick test).
+ * One rule for every reader: a code in such a form is read as the refusal it is.
+ */
+export function plainStatus(status: string): string {
+  return PLAIN.test(status) ? status : status.replace(DISGUISES, undisguised);
+}
+
+/**
+ * Cheap test for the hot path (the row filter): can this status text hold a relay-attribution
+ * refusal, or its words? False negatives are impossible: every such text names its enhanced code
+ * (once {@link plainStatus} undid what hid it). A text with the words but no code readable is kept
+ * too, so that a failure that holds one is told as a refusal not read, never dropped unseen.
+ */
+export function mayBeRelayRejection(status: string): boolean {
+  if (holdsRefusalText(status)) return true;
+  // Most statuses are ASCII: undone only when there is something to undo.
+  const plain = plainStatus(status);
+  return plain !== status && holdsRefusalText(plain);
+}
+
+/** A relay-attribution code or the refusal's words, as plain substrings (the pre-check's test). */
+function holdsRefusalText(text: string): boolean {
+  return (
+    text.includes('5.7.64') ||
+    text.includes('4.4.62') ||
+    text.includes(REFUSAL_REASON) ||
+    text.includes(ATTR_PREFIX)
+  );
+}
 
 /** Every marker of a relay refusal, as {@link refusalMarkerIn} names it. */
 const REFUSAL_MARKERS: readonly string[] = [...RELAY_ATTRIBUTION_CODES, REFUSAL_REASON, ...ATTR_REASONS];
@@ -88,7 +147,7 @@ export const REFUSAL_MARKER_REACH =
  * it needs no status code, so a line cut before it, or text in a form not read, still tells.
  */
 export function refusalMarkerIn(text: string): string | undefined {
-  return REFUSAL_MARKER.exec(text)?.[0];
+  return REFUSAL_MARKER.exec(plainStatus(text))?.[0];
 }
 
 /**
@@ -314,9 +373,14 @@ export function isRelayAttribution(rejection: Rejection): boolean {
   return RELAY_ATTRIBUTION_CODES.has(rejection.enhancedCode);
 }
 
-/** The relay-attribution refusal a status text holds, or `undefined` (cheap pre-check first). */
+/**
+ * The relay-attribution refusal a status text holds, or `undefined` (cheap pre-check first): read
+ * from its {@link plainStatus}, so its text is the plain one.
+ */
 export function relayRejectionIn(status: string | undefined): Rejection | undefined {
-  if (status === undefined || !mayBeRelayRejection(status)) return undefined;
-  const rejection = parseRejection(status);
+  if (status === undefined) return undefined;
+  const text = plainStatus(status);
+  if (!text.includes('5.7.64') && !text.includes('4.4.62')) return undefined;
+  const rejection = parseRejection(text);
   return rejection && isRelayAttribution(rejection) ? rejection : undefined;
 }

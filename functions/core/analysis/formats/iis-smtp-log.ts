@@ -296,10 +296,27 @@ const MAX_PENDING = 1_000;
  */
 const LULL_MS = 60_000;
 
-/** W3C writes a space inside a value as `+`; `-` is an empty value. */
+/**
+ * W3C writes a space inside a value as `+`; `-` is an empty value. A log written or re-saved with URL
+ * encoding (`550%205.7.64%20TenantAttribution…`) has its `%XX` escapes decoded too: read as they are,
+ * `%20` would be a digit run into the reply's code.
+ */
 function w3cValue(value: string | undefined): string | undefined {
   if (value === undefined || value === '-' || value === '') return undefined;
-  return value.replace(/\+/g, ' ');
+  const spaced = value.replace(/\+/g, ' ');
+  return spaced.includes('%') ? spaced.replace(PERCENT_ESCAPES, percentDecoded) : spaced;
+}
+
+/** A run of `%XX` escapes: one character may take several (UTF-8 bytes). */
+const PERCENT_ESCAPES = /(?:%[0-9A-Fa-f]{2})+/g;
+
+/** A run of `%XX` escapes decoded; as it is when its bytes are no UTF-8 (`100%FF`). */
+function percentDecoded(run: string): string {
+  try {
+    return decodeURIComponent(run);
+  } catch {
+    return run;
+  }
 }
 
 /** `FROM:<a@b>` / `TO:<a@b>` (with optional `SIZE=…` after it) → the address. */

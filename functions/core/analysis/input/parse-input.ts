@@ -44,8 +44,10 @@ import {
   NEW_COPY,
   PieceSearch,
   READ_AGAIN,
+  READ_AS_WRITTEN,
   skipOf,
   UnreadRefusals,
+  unreadFailureOf,
 } from './unread-refusals.js';
 import { describeUnsupported } from './unsupported-inputs.js';
 
@@ -302,8 +304,19 @@ async function parseDecoded(
     const marker = cut ? cutRowMarkerIn(text) : refusalMarkerIn(text);
     addSkip(line, reason, message, marker, column, cut ? copyAgain : '');
   };
+  /** The line of the last failure skipped by {@link unreadFailureOf}: a row's recipients share it. */
+  let unreadFailureLine: number | undefined;
   const rowSink: RowSink = {
     event: (event) => {
+      const failure = unreadFailureOf(event);
+      if (failure !== undefined) {
+        rowSkipped = true;
+        if (event.line < countFrom || event.line === unreadFailureLine) return;
+        unreadFailureLine = event.line;
+        unread.add(event.line, failure.message, READ_AS_WRITTEN);
+        batch.skips.push(skippedRow(event.line, failure.reason, failure.message));
+        return;
+      }
       // Searched only until one gave a refusal.
       if (!refusalRead && event.recipientStatus !== undefined)
         refusalRead = refusalMarkerIn(event.recipientStatus) !== undefined;

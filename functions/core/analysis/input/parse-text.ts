@@ -51,8 +51,10 @@ import {
   cutRowMarkerIn,
   NEW_COPY,
   READ_AGAIN,
+  READ_AS_WRITTEN,
   skipOf,
   UnreadRefusals,
+  unreadFailureOf,
 } from './unread-refusals.js';
 
 /** Formats whose unread refusal lines are better given in another shape of the log (see {@link MAIL_LOG_ADVICE}). */
@@ -271,6 +273,18 @@ export async function parseText(
     if (skipped.reason === 'REFUSAL_NOT_READ') unread.add(line, skipped.message, advice);
     batch.skips.push(skippedRow(line, skipped.reason, skipped.message, column));
   };
+  /** The line of the last failure skipped by {@link unreadFailureOf}: a line's recipients share it. */
+  let unreadFailureLine: number | undefined;
+  /** Skips a failure whose refusal text gave no refusal ({@link unreadFailureOf}), once per line. */
+  const skipUnreadFailure = (line: number, message: string): void => {
+    rowSkipped = true;
+    if (line === unreadFailureLine) return;
+    unreadFailureLine = line;
+    // The cut last line is skipped here, not again as cut.
+    if (line === cut?.line) cut.unread = 'skipped';
+    unread.add(line, message, READ_AS_WRITTEN);
+    batch.skips.push(skippedRow(line, 'REFUSAL_NOT_READ', message));
+  };
   /**
    * The cut last line, once read and not skipped: a refusal read from it stands, and the cut is
    * noted; one holding refusal text (or a relay-attribution code the cut left unreadable) that gave
@@ -317,7 +331,11 @@ export async function parseText(
       batch.counted = counted;
     },
     skip,
-    event: (event) => acceptEvent(event, batch, timestamps, skip),
+    event: (event) => {
+      const failure = unreadFailureOf(event);
+      if (failure === undefined) acceptEvent(event, batch, timestamps, skip);
+      else skipUnreadFailure(event.line, failure.message);
+    },
   };
   let ended = false;
   const deliver = async (last: boolean): Promise<void> => {

@@ -8,18 +8,24 @@
  * A file's last row or record, cut short where the file ends, counts a relay-attribution code cut at
  * its end as refusal text too ({@link cutRowMarkerIn}): every reader's one rule for a cut file.
  *
- * Only skipped rows are looked at: the rows that are read pay nothing.
+ * A row that is read is looked at only when it is a failure whose status holds such text yet gave
+ * no refusal ({@link unreadFailureOf}): its code in a form not read is no refusal lost unsaid either.
  */
 import { plural } from '../../kernel/counts-in-words.js';
 import { ErrorCode, RelayAuditError } from '../../kernel/errors.js';
+import { quoteText } from '../../kernel/strings.js';
 import {
+  plainStatus,
   REFUSAL_MARKER_REACH,
   RELAY_ATTRIBUTION_CODES,
   refusalMarkerIn,
   settledMarkerIn,
+  statusesIn,
 } from '../evidence/rejections.js';
 import type { RowSkip, SkipReason } from '../formats/format-adapter.js';
+import type { TraceEvent } from '../model/events.js';
 import type { SourceRecord } from '../model/source-record.js';
+import { endsDelivery } from '../trace-failures.js';
 
 /** What to do about such a row of a file that is no mail log: a tracking log, an export, a JSON trace. */
 export const READ_AGAIN =
@@ -105,6 +111,39 @@ export function cutRowMarkerIn(text: string): string | undefined {
 
 /** A skipped row as reported. */
 export type Skip = RowSkip;
+
+/** What to do about a failure whose refusal text gave no refusal ({@link unreadFailureOf}). */
+export const READ_AS_WRITTEN =
+  'Analyse the log or export as the server wrote it (not text pasted or converted by another program), ' +
+  'or mend the row, and analyse it again.';
+
+/** How much of such a failure's status its skip quotes. */
+const QUOTED_STATUS = 160;
+
+/**
+ * The skip of an event read as a failure (`FAIL`, `DEFER`: a tracking log's, a trace's `Fail`,
+ * Postfix's `bounced` or `deferred`) whose status holds relay-refusal text ({@link refusalMarkerIn})
+ * but no status code that is read: the refusal's code in a form the parser does not read, or not
+ * written at all. `REFUSAL_NOT_READ`, quoting the status, as a row not read with such text;
+ * `undefined` for every other event. A status whose code is read is that code's failure (a 5.1.1, a
+ * look-alike `5.7.641`), whatever words it holds. Only failures: a delivery or a warning may name the
+ * words (an inbound NDR delivered, a header check on a subject) without being a refusal. Every
+ * reader's events pass through here.
+ */
+export function unreadFailureOf(event: Pick<TraceEvent, 'eventId' | 'recipientStatus'>): Skip | undefined {
+  const status = event.recipientStatus;
+  if (status === undefined || !(endsDelivery(event.eventId, null) || event.eventId === 'DEFER'))
+    return undefined;
+  const marker = refusalMarkerIn(status);
+  // A relay refusal read is a status read too.
+  if (marker === undefined || statusesIn(plainStatus(status)).length > 0) return undefined;
+  return {
+    reason: 'REFUSAL_NOT_READ',
+    message:
+      `its ${event.eventId} status holds relay-refusal text (${marker}) but no enhanced status code ` +
+      `that relay-audit reads (such as 5.7.64): "${quoteText(status, QUOTED_STATUS)}"`,
+  };
+}
 
 /**
  * Skip codes of rows that may be relay refusals no one can tell: a failure whose status was not
