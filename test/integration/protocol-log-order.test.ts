@@ -181,3 +181,75 @@ describe("a send protocol log whose rows are still in each session's order", () 
     expect(said(findings)).toEqual(await written(SAMPLE));
   });
 });
+
+/**
+ * A copy of a log still being written (the active hour's SEND…LOG), or cut anywhere, put newest first:
+ * every cut must be told as the whole log is. Rows of one millisecond that a sort on date-time may
+ * put in any order (and SessionRowOrder puts back before answers are paired) are no sign either way,
+ * so the order is judged on the rows as the file has them, not as they are read.
+ */
+describe('every prefix of a send protocol log, put newest first', () => {
+  const LOGS = [
+    SAMPLE,
+    SESSION,
+    'test/fixtures/real-world/smtp-transactions/SEND20261128-refused-at-mail-from.LOG',
+    'test/fixtures/real-world/smtp-transactions/SEND20261128-several-transactions.LOG',
+  ];
+
+  /** Ways a copy is put newest first below its # lines. */
+  const NEWEST_FIRST: readonly [string, (rows: readonly string[]) => string[]][] = [
+    // Log Parser's ORDER BY [date-time] DESC, Windows PowerShell 5.1's Sort-Object -Descending: each
+    // millisecond's rows come out the other way round too.
+    ['reversed', (rows) => [...rows].reverse()],
+    // Excel's Sort Newest to Oldest, PowerShell 7's Sort-Object -Descending -Stable: each millisecond's
+    // rows keep their order.
+    ['stable', (rows) => [...rows].sort((a, b) => dateTime(b).localeCompare(dateTime(a)))],
+  ];
+
+  /** Whether a session has rows of two date-times: only then can rows put newest first be told. */
+  const told = (rows: readonly string[]) => {
+    const times = new Map<string, string>();
+    return rows.some((row) => {
+      const before = times.get(session(row));
+      times.set(session(row), dateTime(row));
+      return before !== undefined && before !== dateTime(row);
+    });
+  };
+
+  it.each(LOGS)('is refused as the whole log is, or read as written, for every cut of %s', async (name) => {
+    const { header, rows } = await logOf(name);
+    const accepted = await readFile('sample-logs/config/accepted-domains.csv', 'utf8');
+    const run = (prefix: readonly string[]) =>
+      analyzeFiles([{ name, content: `\uFEFF${[...header, ...prefix].join('\r\n')}\r\n` }], {
+        accepted,
+        chunk: 65_536,
+      });
+    const wrong: string[] = [];
+    for (let n = 1; n <= rows.length; n++) {
+      const prefix = rows.slice(0, n);
+      const asWritten = await run(prefix);
+      if (asWritten.sources[0]?.status !== 'done')
+        wrong.push(`${n} as written: ${asWritten.sources[0]?.status}`);
+      for (const [how, put] of NEWEST_FIRST) {
+        const newest = await run(put(prefix));
+        const source = newest.sources[0];
+        if (told(prefix)) {
+          const refused =
+            source?.status === 'failed' &&
+            source.errorCode === 'UNKNOWN_FORMAT' &&
+            (source.errorMessage ?? '').includes(
+              `${name}: looks like an Exchange send protocol log put newest first`,
+            ) &&
+            newest.findings.length === 0;
+          if (!refused) wrong.push(`${n} ${how}: ${source?.status}, ${said(newest.findings).join('; ')}`);
+        } else if (
+          // Each session's rows in one millisecond: put back in order, they are the log as written.
+          source?.status !== 'done' ||
+          said(newest.findings).join('\n') !== said(asWritten.findings).join('\n')
+        )
+          wrong.push(`${n} ${how}, each session in one millisecond: not read as written`);
+      }
+    }
+    expect(wrong).toEqual([]);
+  });
+});

@@ -5,7 +5,7 @@
  * log reader says a skip of a row held back on the row's own line, as it is read.
  */
 import { describe, expect, it } from 'vitest';
-import { HELD_ROWS, SessionRowOrder } from '../../functions/core/analysis/formats/write-order.js';
+import { HELD_ROWS, SessionRowOrder, WriteOrder } from '../../functions/core/analysis/formats/write-order.js';
 import { type ParsedBatch, parseInput } from '../../functions/core/analysis/input/parse-input.js';
 import { chunked } from '../support/streams.js';
 
@@ -176,5 +176,64 @@ describe('an answer held back until the rows of its session before it are read',
     await expect(parse(log('550 5.7.64 TenantAttribution; Relay Access Denied ATTR36'))).rejects.toThrow(
       /line 9 could not be read — "yesterday morning" is not a date and time, yet it holds relay-refusal text/,
     );
+  });
+});
+
+/**
+ * WriteOrder judges a numbered log's order as the file has it, from one date-time of a session to its
+ * next: the rows of one millisecond, which a sort on date-time alone may put in any order, are no step.
+ */
+describe("a numbered log's order, judged by WriteOrder", () => {
+  const judge = (rows: readonly Row[]) => {
+    const order = new WriteOrder();
+    for (const [session, number, time, line] of rows) order.sequence(session, number ?? 0, time, line);
+    const { ahead, behind, trusted, firstBehind } = order;
+    return { ahead, behind, trusted, newestFirst: order.sessionsGoBack, first: firstBehind?.how };
+  };
+
+  it('counts no step within a millisecond, whatever its rows’ order, and steps forward across them', () => {
+    const rows: Row[] = [
+      ['A', 0, 't1', 1],
+      ['A', 3, 't2', 2],
+      ['A', 1, 't2', 3],
+      ['A', 2, 't2', 4],
+      ['A', 4, 't3', 5],
+      ['A', 6, 't4', 6],
+      ['A', 5, 't4', 7],
+      ['A', 7, 't5', 8],
+    ];
+    expect(judge(rows)).toMatchObject({ ahead: 4, behind: 0, trusted: true, newestFirst: false });
+  });
+
+  it('tells rows put newest first, each millisecond’s rows reversed too, from the first change of time on', () => {
+    // Put back in order first, the four rows of t3 would be three steps forward: trusted at once.
+    const rows: Row[] = [
+      ['A', 18, 't3', 1],
+      ['A', 17, 't3', 2],
+      ['A', 16, 't3', 3],
+      ['A', 15, 't3', 4],
+      ['A', 14, 't2', 5],
+      ['A', 13, 't1', 6],
+      ['A', 12, 't0', 7],
+    ];
+    expect(judge(rows)).toEqual({
+      ahead: 0,
+      behind: 3,
+      trusted: false,
+      newestFirst: true,
+      first: 'row 14 of session A follows its row 15, on line 4',
+    });
+  });
+
+  it('tells rows put newest first whose milliseconds kept their rows’ order (a stable sort)', () => {
+    const rows: Row[] = [
+      ['A', 15, 't3', 1],
+      ['A', 16, 't3', 2],
+      ['A', 14, 't2', 3],
+      ['A', 12, 't1', 4],
+      ['A', 13, 't1', 5],
+      ['A', 11, 't0', 6],
+    ];
+    expect(judge(rows)).toMatchObject({ ahead: 0, behind: 3, newestFirst: true });
   });
 });

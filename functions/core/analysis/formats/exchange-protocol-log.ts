@@ -19,7 +19,8 @@
  * ({@link SessionRowOrder}), and rows whose order the numbers cannot tell (none, or repeated) are read
  * as read and noted (`SESSION_ORDER_UNKNOWN`). A copy whose rows were put newest first below its `#`
  * lines (sorted on date-time, descending) is refused as soon as its sessions' `sequence-number` goes
- * back ({@link WriteOrder}): read so, refusals would lose their sender and recipients, or be taken apart.
+ * back from one date-time to the next, judged on the rows as the file has them ({@link WriteOrder}):
+ * read so, refusals would lose their sender and recipients, or be taken apart.
  */
 import { plural } from '../../kernel/counts-in-words.js';
 import { UnknownFormatError } from '../../kernel/errors.js';
@@ -135,6 +136,9 @@ export class ProtocolLogRows implements RowAdapter {
       this.lastTime = raw;
       this.lastLine = line;
     }
+    // Judged as the file has them, before each millisecond's rows are put back in order: put back,
+    // those of a copy put newest first would look written oldest first (see WriteOrder.sequence).
+    if (!this.order.trusted && sequence !== undefined) this.checkOrder(sessionId, sequence, raw, line);
     const row: SessionRow = { fields, line, sessionId, event, sequence, raw, sink };
     if (this.rowOrder.push(sessionId, sequence, raw, line, row)) return;
     // Held back: a skip of it is said now, while it is the row being read (see readRow).
@@ -149,7 +153,6 @@ export class ProtocolLogRows implements RowAdapter {
    */
   private readRow(row: SessionRow): void {
     const { fields, line, sessionId, event, sequence, raw, sink } = row;
-    if (!this.order.trusted && sequence !== undefined) this.checkOrder(sessionId, sequence, line);
     if (event === '-') this.rowOrder.ended(sessionId);
     // Only answers need their time; reading the date of every row would cost without telling more.
     const outcome = this.sessions.read({
@@ -184,8 +187,8 @@ export class ProtocolLogRows implements RowAdapter {
    * back so often that the rows were put newest first. In such a file the first session's rows tell,
    * before the first batch of rows is handed on: none of its refusals is.
    */
-  private checkOrder(sessionId: string, sequence: number, line: number): void {
-    this.order.sequence(detach(sessionId), sequence, line);
+  private checkOrder(sessionId: string, sequence: number, time: string | undefined, line: number): void {
+    this.order.sequence(detach(sessionId), sequence, time, line);
     if (this.order.sessionsGoBack) throw this.newestFirst();
   }
 

@@ -64,6 +64,14 @@ function stepOf(answer: boolean, said: string): Step | undefined {
   return COMMAND_STEPS[said] ?? 'other';
 }
 
+/** A session's rows of one date-time, for {@link WriteOrder.sequence}. */
+interface SessionTime {
+  time: string | undefined;
+  /** The lowest number and its line (named where a step goes back), and the highest. */
+  low: { number: number; line: number };
+  high: number;
+}
+
 /**
  * Whether the rows are in the order IIS wrote them, which pairing answers by position needs. IIS
  * sends its next command as soon as it has read an answer, so a log as written shows, for one remote,
@@ -95,8 +103,13 @@ function stepOf(answer: boolean, said: string): Step | undefined {
  * Exchange's send protocol logs number the rows of each session as they are written
  * (`sequence-number`: 0 at its start, on across the next file), so a session's order is known row by
  * row ({@link sequence}) and alone decides: neither time nor answers followed by commands are needed.
- * Rows put newest first go back from the first session's second row on, so such a log is told as
- * it is read ({@link sessionsGoBack}), before any of its refusals could be handed on.
+ * Only steps from one date-time of a session to its next count: a copy sorted on date-time alone
+ * (oldest first) may put the rows of one millisecond in any order, which says nothing of the file's
+ * order (and {@link SessionRowOrder} puts them back). So the rows are judged as the file has them,
+ * before any are put back: put back first, each millisecond's rows of a log put newest first would
+ * look like steps forward. Rows put newest first go back at the first session's first change of time,
+ * so such a log is told as it is read ({@link sessionsGoBack}), before any of its refusals could be
+ * handed on.
  */
 export class WriteOrder {
   /** True once the rows show an answer followed by a command of its remote within one second. */
@@ -121,8 +134,11 @@ export class WriteOrder {
   private readonly clocks = new Map<string, { at: number; when: string }>();
   /** Each remote's last row that is a {@link Step}: the step, its code or verb, and its line. */
   private readonly steps = new Map<string, { step: Step; said: string; line: number }>();
-  /** Each session's last row number and line, in a log that numbers them ({@link sequence}). */
-  private readonly numbers = new Map<string, { number: number; line: number }>();
+  /**
+   * Each session's rows of its last date-time, in a log that numbers them ({@link sequence}): that
+   * date-time, and the lowest and highest of their numbers.
+   */
+  private readonly numbers = new Map<string, SessionTime>();
   /** True once {@link sequence} was called: the session's order is known row by row. */
   private numbered = false;
 
@@ -184,19 +200,29 @@ export class WriteOrder {
 
   /**
    * Called, until {@link trusted}, for each row of a log that numbers the rows of each session
-   * (`key`) as it writes them: `number` is the row's. Each row is a step of the session's order.
+   * (`key`) as it writes them, in the file's order: `number` is the row's, `time` its date-time cell.
+   * Each change of a session's date-time is a step of its order: forward when the number is past all
+   * of the rows of its date-time before, back when it is before all of them. Rows of one date-time are
+   * no step (see {@link WriteOrder}).
    */
-  public sequence(key: string, number: number, line: number): void {
+  public sequence(key: string, number: number, time: string | undefined, line: number): void {
     this.numbered = true;
     const before = this.numbers.get(key);
-    this.numbers.set(key, { number, line });
-    if (before === undefined || number === before.number) return;
-    if (number > before.number) this.ahead++;
-    else {
+    if (before !== undefined && time !== undefined && time === before.time) {
+      if (number < before.low.number) before.low = { number, line };
+      else if (number > before.high) before.high = number;
+      return;
+    }
+    // Kept until the order is trusted: detached from the chunk the cell was cut from.
+    const kept = time === undefined ? undefined : detach(time);
+    this.numbers.set(key, { time: kept, low: { number, line }, high: number });
+    if (before === undefined) return;
+    if (number > before.high) this.ahead++;
+    else if (number < before.low.number) {
       this.behind++;
       this.firstBehind ??= {
         line,
-        how: `row ${number} of session ${key} follows its row ${before.number}, on line ${before.line}`,
+        how: `row ${number} of session ${key} follows its row ${before.low.number}, on line ${before.low.line}`,
       };
     }
   }
