@@ -147,15 +147,28 @@ export async function runAnalyze(argv: string[], out: Output): Promise<number> {
 /** One sentence on what the end-of-run correlation changed, or nothing when it changed nothing. */
 function correlationText(correlation: {
   ownReclassified: readonly unknown[];
+  ownUnforwarded?: readonly { finding: Pick<Finding, 'scenario'> }[] | undefined;
   earlierReclassified: number;
   complete: boolean;
 }): string | undefined {
   const own = correlation.ownReclassified.length;
+  const unforwarded = correlation.ownUnforwarded ?? [];
   const earlier = correlation.earlierReclassified;
   const parts: string[] = [];
   if (own > 0) {
     const what = plural(own, "of this run's refusals is", "of this run's refusals are");
     parts.push(`${what} forwarding, proven by receipts in another file of the run or in earlier runs`);
+  }
+  if (unforwarded.length > 0) {
+    const what = plural(
+      unforwarded.length,
+      "of this run's refusals read as forwarding is",
+      "of this run's refusals read as forwarding are",
+    );
+    const now = [...new Set(unforwarded.map(({ finding }) => finding.scenario))].sort().join(' or ');
+    parts.push(
+      `${what} ${now} instead: a receipt in an earlier run shows the sender addressed the outside recipient itself`,
+    );
   }
   if (earlier > 0) {
     const what = plural(earlier, 'refusal stored by earlier runs is', 'refusals stored by earlier runs are');

@@ -14,6 +14,7 @@ import {
 } from '../../functions/core/analysis/analyze.js';
 import {
   countAsForwarding,
+  countAsUnforwarded,
   observedBy,
   RunEvidence,
 } from '../../functions/core/analysis/evidence/run-evidence.js';
@@ -49,7 +50,7 @@ const STORE_BATCH_SIZE = 25;
 export interface StoreRun {
   result: AnalysisResult;
   /** What the end-of-run correlation changed (the result already counts its reclassified findings). */
-  correlation: RunCorrelation;
+  correlation: Required<RunCorrelation>;
   /**
    * Days whose rollup counters were recounted from their findings before the run, because a run
    * killed earlier may have left them short (see unsettled-runs.ts), and the cells corrected.
@@ -109,9 +110,13 @@ export async function analyzeIntoStore(
       evidence,
       runSources,
       new Set(result.forwardingForgotten),
+      // What the classifier judged with: a forwarding finding an earlier run's receipt undoes is read again so.
+      { domains: options.domains, inboundConnectors: options.inboundConnectors },
     );
-    if (correlation.ownReclassified.length > 0) {
-      countAsForwarding(result, correlation.ownReclassified);
+    const { ownReclassified, ownUnforwarded } = correlation;
+    if (ownReclassified.length > 0 || ownUnforwarded.length > 0) {
+      countAsForwarding(result, ownReclassified);
+      countAsUnforwarded(result, ownUnforwarded);
       for (const source of result.sources) await outcomes.sink.putSource(source);
     }
     await outcomes.release();

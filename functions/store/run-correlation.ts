@@ -11,19 +11,30 @@
  *    upload's: one elsewhere may say the sender addressed the refused recipient itself.
  * Either way the finding is re-put as `forwarding` under the same id (never a second finding), with
  * the evidence and remediation the nightly job would give it. The nightly job stays the safety net.
+ * 3. The run's `forwarding` findings that its classifier concluded from receipts alone are looked up
+ *    too (with the candidates, one lookup): an earlier run's receipt that named the refused
+ *    recipient itself says the sender addressed it, and one run over all the files would not have
+ *    read forwarding. Such a finding is re-put as the classifier's reading without the receipts
+ *    (`foreign-sender-domain` for a sender domain the tenant does not own), under the organisation
+ *    the run was analysed with (without it, as an upload's correlation is given none yet, they stay).
  * The run counts its own findings so on its records; the records of earlier runs whose findings it
  * reclassified are updated in the store. Only a finding still `foreign-sender-domain` is
- * reclassified, so running the same correlation again moves no count twice.
+ * reclassified (and only one still `forwarding` on receipts taken back), so running the same
+ * correlation again moves no count twice.
  */
 import {
   CLOCK_SKEW_MS,
+  type ClassifierOrganisation,
   MAX_FORWARD_DELAY_MS,
+  ReadingWithoutInbound,
+  readingAddressedBySender,
   reclassifyAsForwarding,
 } from '../core/analysis/evidence/correlation.js';
 import { addressedOnly, provesArrival } from '../core/analysis/evidence/inbound-entry.js';
-import type { RunEvidence } from '../core/analysis/evidence/run-evidence.js';
+import type { RunEvidence, Unforwarded } from '../core/analysis/evidence/run-evidence.js';
 import { normaliseMessageId } from '../core/analysis/model/events.js';
 import type { Finding } from '../core/analysis/model/findings.js';
+import { mergeFindings } from './finding-merge.js';
 import type { FindingsStore } from './findings-store.js';
 import type { InboundIndex } from './inbound-index.js';
 import type { SourceUpdates } from './source-updates.js';
@@ -37,6 +48,13 @@ export interface RunCorrelation {
    * them so on its own records.
    */
   ownReclassified: Finding[];
+  /**
+   * This run's findings its classifier made `forwarding` from receipts, that an earlier run's receipt
+   * naming the refused recipient says its sender addressed: now the classifier's reading without
+   * forwarding (each with its scenario), as one run over all the files gives. The run counts them
+   * so on its own records (`countAsUnforwarded`). `correlateRun` always says; absent counts as none.
+   */
+  ownUnforwarded?: Unforwarded[];
   /** Findings of earlier runs now `forwarding` thanks to this run's receipts. */
   earlierReclassified: number;
   /** False when the run remembered too much to check everything (the nightly job covers the rest). */
@@ -68,10 +86,12 @@ export async function correlateRun(
   run: RunEvidence,
   runSources: ReadonlySet<string>,
   forgotten: ReadonlySet<string> = new Set(),
-): Promise<RunCorrelation> {
+  organisation?: ClassifierOrganisation,
+): Promise<Required<RunCorrelation>> {
   const ownReclassified: Finding[] = [];
+  const ownUnforwarded: Unforwarded[] = [];
   if (forgotten.size === 0 && !(await storeHasOtherUploads(store, runSources))) {
-    return { ownReclassified, earlierReclassified: 0, complete: run.complete };
+    return { ownReclassified, ownUnforwarded, earlierReclassified: 0, complete: run.complete };
   }
   let pending: Finding[] = [];
   const flush = async (): Promise<void> => {
@@ -101,8 +121,11 @@ export async function correlateRun(
   //    run). Whom they say the sender addressed still counts: one run over all the files would see
   //    the earlier run's receipt and this run's receipt naming the refused recipient together.
   const candidates = run.candidates();
-  if (candidates.size > 0) {
-    const found = await index.lookup(candidates.keys());
+  // 3. (looked up with 1) Without the organisation the run was judged with, nothing to read them by.
+  const onReceipts = organisation === undefined ? new Map<string, string[]>() : run.forwardedOnReceipts();
+  if (candidates.size > 0 || onReceipts.size > 0) {
+    const found = await index.lookup(new Set([...candidates.keys(), ...onReceipts.keys()]));
+    const reading = organisation === undefined ? undefined : new ReadingWithoutInbound(organisation);
     for (const [messageId, entries] of found) {
       // Earlier runs' entries, and this run's as evidence of whom the sender addressed only.
       const earlier = entries.flatMap((entry) =>
@@ -110,6 +133,19 @@ export async function correlateRun(
       );
       for (const id of candidates.get(messageId) ?? [])
         ownReclassified.push(...(await reclassify([id], forgotten.has(id) ? entries : earlier)));
+      // The classifier judged with this run's receipts: only earlier runs' can say more.
+      const elsewhere = entries.filter((entry) => !runSources.has(entry.sourceId));
+      if (reading === undefined || elsewhere.length === 0) continue;
+      for (const id of onReceipts.get(messageId) ?? []) {
+        const finding = await store.getFinding(id);
+        if (finding === undefined) continue;
+        const updated = readingAddressedBySender(finding, elsewhere, reading);
+        // Counted only if the store keeps it: a stored reading it does not replace stays (see finding-merge.ts).
+        if (!updated || mergeFindings(finding, updated).scenario !== updated.scenario) continue;
+        ownUnforwarded.push({ finding: updated, forwardedFrom: finding.forwardedFrom });
+        pending.push(updated);
+        if (pending.length >= WRITE_BATCH) await flush();
+      }
     }
   }
 
@@ -118,7 +154,8 @@ export async function correlateRun(
   /** Findings reclassified per earlier upload, to count on its record once they are stored. */
   const moves = new Map<string, number>();
   if (run.firstReceipt !== undefined && run.lastReceipt !== undefined) {
-    const ownIds = new Set([...candidates.values()].flat());
+    // Those taken back from forwarding are this run's too, judged with every upload's receipts.
+    const ownIds = new Set([...candidates.values(), ...onReceipts.values()].flat());
     const since = new Date(Date.parse(run.firstReceipt) - CLOCK_SKEW_MS).toISOString();
     const until = new Date(Date.parse(run.lastReceipt) + MAX_FORWARD_DELAY_MS).toISOString();
     for await (const page of store.foreignSenderFindingKeys({ since, until })) {
@@ -154,5 +191,5 @@ export async function correlateRun(
   await flush();
   // After the findings: a run that fails between the two leaves a count short, never doubled.
   await store.moveToForwarding(moves);
-  return { ownReclassified, earlierReclassified, complete: run.complete };
+  return { ownReclassified, ownUnforwarded, earlierReclassified, complete: run.complete };
 }

@@ -5,7 +5,10 @@
  * (that envelope names only the outside recipient), whom Exchange Online refuses. Nothing forwarded
  * it: one run over all the files reads it as `foreign-sender-domain`, and so must the end-of-run
  * correlation of runs into one store, in either order, and the nightly job. The inbound index keeps
- * the outside-only receipt as an entry without a recipient. Real embedded engine (dynalite).
+ * the outside-only receipt as an entry without a recipient. When the outside envelope came in an
+ * earlier run and the internal one with the refusal, the run's classifier reads forwarding from its
+ * own receipt: the end-of-run correlation takes it back to the reading of one run over all the
+ * files (scenario, confidence, advice, counts). Real embedded engine (dynalite).
  * Logs: rows of the samples (sample-logs/MSGTRK2026112800-1.LOG and -2.LOG), the receipt copied as
  * the outside-only envelope, as test/integration/forwarding-far-apart.test.ts builds them.
  */
@@ -24,6 +27,7 @@ import { correlateDay } from '../../functions/nightly/day-passes.js';
 import type { EmbeddedServer } from '../../functions/store/embedded-engine.js';
 import { InboundIndex, recordInboundMessages } from '../../functions/store/inbound-index.js';
 import { inboundPartition } from '../../functions/store/table-design.js';
+import { cli } from '../support/capture-output.js';
 import { startLocalDynamo } from '../support/local-engines.js';
 
 const SAMPLES = resolve(import.meta.dirname, '..', '..', 'sample-logs');
@@ -149,6 +153,116 @@ describe('a refusal the sender addressed in an envelope of its own, analysed in 
     const { correlation } = await run([outsideAndRefusal]);
     expect(correlation.ownReclassified).toEqual([]);
     expect((await refused())?.scenario).toBe('foreign-sender-domain');
+  });
+});
+
+describe('a refusal its run read as forwarding, whose outside envelope an earlier run analysed', () => {
+  /** The refusal's finding as one run over `paths` stores it, in a store of its own. */
+  async function oneRun(paths: string[]): Promise<Finding> {
+    const own = await startLocalDynamo('relay-audit-sender-addressed-one-run');
+    try {
+      await analyzeIntoStore(own, await localInputs(paths), { domains });
+      const page = await own.store.queryFindings({ since: DAY, until: DAY, limit: 100 });
+      const [finding] = page.items.filter((item) => item.recipient === REFUSED);
+      expect(finding).toBeDefined();
+      return finding as Finding;
+    } finally {
+      await own.close();
+    }
+  }
+
+  /** The stored record of the run's file `name` (EX02/… or EX01/…). */
+  async function recordOf(name: string) {
+    const sources = await dynamo.store.listSources({ limit: 10 });
+    const matching = sources.items.filter((source) => source.file.endsWith(name));
+    return matching.at(-1);
+  }
+
+  it('is foreign-sender-domain, as one run of all the files reads it, counted so everywhere', async () => {
+    const { internal, outside, refusal } = await logs();
+    const expected = await oneRun([outside, internal, refusal]);
+    expect(expected.scenario).toBe('foreign-sender-domain');
+
+    await run([outside]);
+    const { result, correlation } = await run([internal, refusal]);
+
+    // The run's classifier read forwarding from the internal receipt; the earlier run's receipt
+    // named the refused recipient itself: its sender addressed it.
+    expect(correlation.ownUnforwarded.map(({ finding }) => finding.recipient)).toEqual([REFUSED]);
+    expect(correlation.ownReclassified).toEqual([]);
+    const stored = await refused();
+    expect(stored).toMatchObject({
+      scenario: expected.scenario,
+      confidence: expected.confidence,
+      remediation: expected.remediation,
+      evidence: expected.evidence,
+    });
+    expect(stored?.forwardedFrom).toBeUndefined();
+    // The run's counts, its refusal file's record and the rollups say so too.
+    expect(result.findingsByScenario).toMatchObject({ 'foreign-sender-domain': 1, forwarding: 0 });
+    expect(result.forwardedFrom).toEqual([]);
+    expect(result.senderDomains).toEqual([
+      expect.objectContaining({ domain: 'fabrikam.com', scenarios: { 'foreign-sender-domain': 1 } }),
+    ]);
+    const record = await recordOf('EX02/MSGTRK2026112800-2.LOG');
+    expect(record?.findingsByScenario).toEqual({ 'foreign-sender-domain': 1 });
+    const rollups = await dynamo.store.queryRollups({ from: DAY, to: DAY });
+    expect(rollups.map(({ scenario, count }) => ({ scenario, count }))).toEqual([
+      { scenario: 'foreign-sender-domain', count: 1 },
+    ]);
+  });
+
+  it('stays forwarding when the earlier run held nothing about the refused recipient (control)', async () => {
+    const { internal, refusal } = await logs();
+    // An earlier run of a file without the message at all.
+    const unrelated = join(dir, 'EX02', 'MSGTRK2026112700-1.LOG');
+    const header = (await readFile(refusal, 'utf8')).split('\n').filter((line) => line.startsWith('#'));
+    await writeFile(unrelated, `${header.join('\n')}\n`);
+    await run([unrelated]);
+    const { result, correlation } = await run([internal, refusal]);
+    expect(correlation.ownUnforwarded).toEqual([]);
+    expect(result.findingsByScenario).toMatchObject({ 'foreign-sender-domain': 0, forwarding: 1 });
+    expect(await refused()).toMatchObject({
+      scenario: 'forwarding',
+      forwardedFrom: { kind: 'received-for', address: INTERNAL },
+    });
+    expect((await recordOf('EX02/MSGTRK2026112800-2.LOG'))?.findingsByScenario).toEqual({ forwarding: 1 });
+    const rollups = await dynamo.store.queryRollups({ from: DAY, to: DAY });
+    expect(rollups.map(({ scenario, count }) => ({ scenario, count }))).toEqual([
+      { scenario: 'forwarding', count: 1 },
+    ]);
+  });
+
+  it('is said so by `relay-audit analyze`, listed so by `findings`, and kept so by the nightly report', async () => {
+    const { internal, outside, refusal } = await logs();
+    const db = join(dir, 'db');
+    expect((await cli('analyze', outside, '--db', db, '--accepted-domains', 'contoso.com')).status).toBe(0);
+    const second = await cli('analyze', internal, refusal, '--db', db, '--accepted-domains', 'contoso.com');
+    expect(second.status).toBe(0);
+    expect(second.out.stdout).toContain(
+      "1 of this run's refusals read as forwarding is foreign-sender-domain instead: a receipt in an earlier run shows the sender addressed the outside recipient itself.",
+    );
+    const listed = async () => {
+      const { out } = await cli('findings', '--db', db, '--format', 'ndjson');
+      return out.stdout
+        .trim()
+        .split('\n')
+        .map((line) => JSON.parse(line) as Finding)
+        .filter((finding) => finding.recipient === REFUSED)
+        .map(({ scenario, confidence }) => ({ scenario, confidence }));
+    };
+    expect(await listed()).toEqual([{ scenario: 'foreign-sender-domain', confidence: 'high' }]);
+    const report = await cli('report', '--date', DAY, '--db', db, '--out', join(dir, 'reports'), '--json');
+    expect(report.status).toBe(0);
+    expect(await listed()).toEqual([{ scenario: 'foreign-sender-domain', confidence: 'high' }]);
+  });
+
+  it('stays forwarding when the earlier run received the message for the internal recipient only (control)', async () => {
+    const { internal, refusal } = await logs();
+    await run([internal]);
+    const { correlation } = await run([internal, refusal]);
+    expect(correlation.ownUnforwarded).toEqual([]);
+    expect((await refused())?.scenario).toBe('forwarding');
   });
 });
 

@@ -2,13 +2,22 @@
  * Cross-upload correlation: a `foreign-sender-domain` finding becomes `forwarding` when the
  * inbound index shows its message arriving for an internal recipient in *another* upload — the
  * evidence the classifier would have used had both files been analysed in one run (the
- * `internal-recipient` evidence of the forwarding rule). Pure: the index lookup happens elsewhere
- * (at the end of every run, store/run-correlation.ts, and in the nightly job's safety net).
+ * `internal-recipient` evidence of the forwarding rule). And the other way round: a `forwarding`
+ * finding the classifier concluded from receipts goes back to its reading without them when a
+ * receipt in another upload says the sender addressed the refused recipient itself (the rule that
+ * would have kept it from forwarding in one run). Pure: the index lookup happens elsewhere (at the
+ * end of every run, store/run-correlation.ts, and in the nightly job's safety net).
  */
-import type { Evidence, Finding } from '../model/findings.js';
+import type { DomainOracle } from '../../organisation/accepted-domains.js';
+import type { InboundConnectorInfo } from '../../organisation/connector-info.js';
+import { ruleInputOf } from '../classifier/finding-builder.js';
+import { RemediationCache } from '../classifier/remediation-cache.js';
+import type { TraceEvent } from '../model/events.js';
+import type { Evidence, Finding, Rejection } from '../model/findings.js';
 import { remediationContextOf } from '../remediation/context-of.js';
 import { remediationFor } from '../remediation/index.js';
 import { relaySoftwareOf } from '../remediation/relay-software.js';
+import { PRECEDENCE } from '../scenarios/index.js';
 import { type ArrivalEntry, type InboundEntry, provesArrival, tracesOfEntries } from './inbound-entry.js';
 import { addressedBySender } from './inbound-trace.js';
 
@@ -129,4 +138,156 @@ export function reclassifyAsForwarding(
 /** True for a finding the nightly correlation reclassified (it carries the marker evidence). */
 export function isReclassified(finding: Finding): boolean {
   return finding.evidence.some((item) => item.kind === CORRELATION_EVIDENCE_KIND);
+}
+
+/**
+ * Evidence kinds of a row that made a recipient of the message (scenarios/forwarding.ts cites such
+ * rows as `${kind}-event`, an inbox rule as `mailbox-rule`, before any receipt). A sender that
+ * addressed the refused recipient does not undo them: one run would still read forwarding (an inbox
+ * rule's row may not name what it sent to, so it counts as making any recipient).
+ */
+const MAKING_EVIDENCE_KINDS: ReadonlySet<string> = new Set([
+  'redirect-event',
+  'resolve-event',
+  'expand-event',
+  'mailbox-rule',
+]);
+
+/**
+ * The evidence the forwarding rule gives (scenarios/forwarding.ts): its account of the sender
+ * (`senderEvidence`), the outside recipient, and the receipts. What follows it in a finding (the
+ * send protocol log's session, the other files that show the refusal, what its time was read under)
+ * the classifier adds whatever the scenario, so a reading without forwarding keeps that.
+ */
+const FORWARDING_RULE_KINDS: ReadonlySet<string> = new Set([
+  'return-path',
+  'header-sender',
+  'no-sender',
+  'foreign-recipient',
+  'internal-recipient',
+]);
+
+/**
+ * A finding the classifier made `forwarding` from receipts alone (for an internal recipient, no row
+ * that made the refused one): a receipt in another upload that named the refused recipient itself
+ * would have kept it from forwarding in one run. Not one the correlation made forwarding (its
+ * receipts were judged with every upload's, `correlatingEntries`).
+ */
+export function forwardedOnReceipts(
+  finding: Pick<Finding, 'scenario' | 'code' | 'recipient' | 'evidence'>,
+): boolean {
+  return (
+    finding.scenario === 'forwarding' &&
+    finding.code === '5.7.64' &&
+    finding.recipient !== '' &&
+    !finding.evidence.some(
+      (item) => item.kind === CORRELATION_EVIDENCE_KIND || MAKING_EVIDENCE_KINDS.has(item.kind),
+    )
+  );
+}
+
+/** What the classifier judged a run's refusals with (`ClassifierOptions`). */
+export interface ClassifierOrganisation {
+  domains: DomainOracle;
+  inboundConnectors?: readonly InboundConnectorInfo[] | undefined;
+}
+
+/**
+ * The classifier's reading of stored findings' refusals without inbound evidence: the refusal rebuilt
+ * from the finding's fields and judged by the scenario rules in their precedence, its remediation
+ * from the classifier's own cache, under the organisation the run was analysed with. What a stored
+ * finding does not keep (the send protocol log's session) is left out of the remediation, as the
+ * correlation's `forwarding` remediation leaves it out.
+ */
+export class ReadingWithoutInbound {
+  private readonly remediations: RemediationCache;
+
+  public constructor(private readonly organisation: ClassifierOrganisation) {
+    this.remediations = new RemediationCache(organisation.domains, organisation.inboundConnectors);
+  }
+
+  /**
+   * `finding` as the classifier reads its refusal with no inbound trace, with the evidence the
+   * classifier adds beside its rule's; `undefined` when no rule matches (or one throws: the stored
+   * finding stays, as the classifier leaves such a refusal unclassified).
+   */
+  public read(finding: Finding): Finding | undefined {
+    const input = ruleInputOf(
+      eventOf(finding),
+      rejectionOf(finding),
+      this.organisation.domains,
+      [],
+      finding.source.file,
+    );
+    for (const rule of PRECEDENCE) {
+      let result: ReturnType<typeof rule.evaluate>;
+      try {
+        result = rule.evaluate(input);
+      } catch {
+        return undefined;
+      }
+      if (result.outcome !== 'match') continue;
+      const relay = relaySoftwareOf(finding.source.format);
+      const { remediation } = this.remediations.remediation(rule.id, input, relay);
+      const { forwardedFrom: _forwardedFrom, ...rest } = finding;
+      return {
+        ...rest,
+        scenario: rule.id,
+        confidence: result.confidence,
+        evidence: [
+          ...result.evidence,
+          ...finding.evidence.filter(
+            (item) => !FORWARDING_RULE_KINDS.has(item.kind) && item.kind !== CORRELATION_EVIDENCE_KIND,
+          ),
+        ],
+        remediation,
+      };
+    }
+    return undefined;
+  }
+}
+
+/** The refused event as the finding keeps it (the fields the rules and the remediation read). */
+function eventOf(finding: Finding): TraceEvent {
+  const event: TraceEvent = { timestamp: finding.timestamp, eventId: 'FAIL', line: finding.source.line };
+  const fields = [
+    'messageId',
+    'sender',
+    'returnPath',
+    'subject',
+    'serverHostname',
+    'clientIp',
+    'connectorId',
+  ] as const;
+  for (const field of fields) if (finding[field] !== undefined) event[field] = finding[field];
+  if (finding.recipient !== '') event.recipient = finding.recipient;
+  return event;
+}
+
+/** The refusal as the finding keeps it. */
+function rejectionOf(finding: Finding): Rejection {
+  const rejection: Rejection = { enhancedCode: finding.code, text: finding.rejectionText };
+  if (finding.smtpCode !== undefined) rejection.smtpCode = finding.smtpCode;
+  if (finding.attr !== undefined) rejection.attr = finding.attr;
+  if (finding.remoteHost !== undefined) rejection.remoteHost = finding.remoteHost;
+  return rejection;
+}
+
+/**
+ * `finding` (a `forwarding` finding of the classifier's) as one run over every upload would read
+ * it, when `entries` of other uploads than its own say its sender addressed the refused recipient
+ * itself (`addressedBySender`, as the classifier asks within a run): the classifier's reading
+ * without the receipts (`foreign-sender-domain` for a sender domain the tenant does not own).
+ * `undefined` when they do not, or it was not concluded from receipts alone.
+ */
+export function readingAddressedBySender(
+  finding: Finding,
+  entries: readonly InboundEntry[],
+  reading: ReadingWithoutInbound,
+): Finding | undefined {
+  if (!forwardedOnReceipts(finding)) return undefined;
+  const others = entries.filter((entry) => entry.sourceId !== finding.source.sourceId);
+  if (!addressedBySender(tracesOfEntries(others), finding.recipient.toLowerCase())) return undefined;
+  const read = reading.read(finding);
+  return read === undefined || read.scenario === 'forwarding' ? undefined : read;
 }

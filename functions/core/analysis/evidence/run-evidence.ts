@@ -1,8 +1,9 @@
 /**
  * What one run wrote that a *later* or *earlier* run may complete: its forwarding candidates (refusals
- * that a receipt in another upload would prove to be forwarding) and its receipts for internal
- * recipients. The end-of-run correlation (store/run-correlation.ts) checks both against the store,
- * so rolled-over logs analysed one run at a time are right when the command returns.
+ * that a receipt in another upload would prove to be forwarding), its forwarding findings concluded
+ * from receipts (that a receipt in another upload naming the refused recipient would undo) and its
+ * receipts for internal recipients. The end-of-run correlation (store/run-correlation.ts) checks them
+ * against the store, so rolled-over logs analysed one run at a time are right when the command returns.
  *
  * Bounded: past `limit` Message-IDs of either kind the rest is left to the nightly job, and
  * `complete` says so.
@@ -12,8 +13,13 @@ import { detach, detachPacked } from '../../kernel/strings.js';
 import type { AnalysisResult, FindingSink } from '../analyze.js';
 import { FindingTally } from '../finding-tally.js';
 import { normaliseMessageId } from '../model/events.js';
-import type { Finding, ScenarioId } from '../model/findings.js';
-import { mayBecomeForwarding } from './correlation.js';
+import {
+  type Finding,
+  type ForwardingOrigin,
+  reportedSenderDomain,
+  type ScenarioId,
+} from '../model/findings.js';
+import { forwardedOnReceipts, mayBecomeForwarding } from './correlation.js';
 import { HashedMessageIds } from './hashed-message-ids.js';
 import type { InboundEntry } from './inbound-entry.js';
 
@@ -23,6 +29,8 @@ export const DEFAULT_RUN_EVIDENCE_LIMIT = 200_000;
 export class RunEvidence {
   /** This run's candidate findings, as a log of judgements (see `CandidateLog`). */
   private readonly log = new CandidateLog();
+  /** This run's `forwarding` findings concluded from receipts alone (`forwardedOnReceipts`), alike. */
+  private readonly onReceipts = new CandidateLog();
   /** Correlation Message-IDs of this run's receipts (the receipts are in the inbound index). */
   public readonly receipts = new HashedMessageIds();
   /** Earliest and latest receipt time (ISO), when there was one. */
@@ -38,14 +46,20 @@ export class RunEvidence {
     for (const finding of findings) {
       const key = normaliseMessageId(finding.messageId);
       if (key === '') continue;
-      if (!mayBecomeForwarding(finding)) {
-        // A later batch may re-emit the same finding with another judgement; only the last counts.
-        this.log.forget(key, finding.id);
-      } else if (this.log.has(key) || this.log.size < this.limit) {
-        this.log.add(key, finding.id);
-      } else {
-        this.complete = false;
-      }
+      this.note(this.log, key, finding.id, mayBecomeForwarding(finding));
+      this.note(this.onReceipts, key, finding.id, forwardedOnReceipts(finding));
+    }
+  }
+
+  /** Notes in `log` whether finding `id` of Message-ID `key` is of its kind, within the limit. */
+  private note(log: CandidateLog, key: string, id: string, isOfKind: boolean): void {
+    if (!isOfKind) {
+      // A later batch may re-emit the same finding with another judgement; only the last counts.
+      log.forget(key, id);
+    } else if (log.has(key) || log.size < this.limit) {
+      log.add(key, id);
+    } else {
+      this.complete = false;
     }
   }
 
@@ -56,6 +70,15 @@ export class RunEvidence {
    */
   public candidates(): Map<string, string[]> {
     return this.log.replay();
+  }
+
+  /**
+   * Correlation Message-ID → ids of this run's `forwarding` findings concluded from receipts alone
+   * (`forwardedOnReceipts`), as {@link candidates}: those an earlier run's receipt naming the
+   * refused recipient may undo.
+   */
+  public forwardedOnReceipts(): Map<string, string[]> {
+    return this.onReceipts.replay();
   }
 
   /** Notes the inbound index entries a run records. */
@@ -191,10 +214,52 @@ export function countAsForwarding(result: AnalysisResult, reclassified: readonly
     result.forwardedFrom = origins.forwardedFrom();
 }
 
-function move(counts: Partial<Record<ScenarioId, number>>): void {
-  const from = counts['foreign-sender-domain'] ?? 0;
+/** A finding of the run taken back from `forwarding`: what it is now, and where it was said to be passed on. */
+export interface Unforwarded {
+  finding: Finding;
+  /** The `forwardedFrom` of the `forwarding` reading, which the run counted. */
+  forwardedFrom?: ForwardingOrigin | undefined;
+}
+
+/**
+ * Moves this run's findings that the end-of-run correlation took back from `forwarding` (an earlier
+ * run's receipt says their sender addressed the refused recipient) to the scenario each is now, in
+ * the same counts as {@link countAsForwarding}; their forwarding origins leave the list.
+ */
+export function countAsUnforwarded(result: AnalysisResult, unforwarded: readonly Unforwarded[]): void {
+  const sources = new Map(result.sources.map((source) => [source.id, source]));
+  const domains = new Map(result.senderDomains.map((entry) => [entry.domain, entry]));
+  let origins = result.forwardedFrom;
+  for (const { finding } of unforwarded) {
+    const to = finding.scenario;
+    result.findingsByScenario.forwarding -= 1;
+    result.findingsByScenario[to] += 1;
+    const source = sources.get(finding.source.sourceId);
+    if (source) move(source.findingsByScenario, 'forwarding', to);
+    const domain = domains.get(reportedSenderDomain(finding));
+    if (domain) move(domain.scenarios, 'forwarding', to);
+  }
+  for (const { forwardedFrom } of unforwarded) {
+    if (forwardedFrom === undefined) continue;
+    origins = origins.flatMap((origin) =>
+      origin.kind !== forwardedFrom.kind || origin.address !== forwardedFrom.address
+        ? [origin]
+        : origin.count > 1
+          ? [{ ...origin, count: origin.count - 1 }]
+          : [],
+    );
+  }
+  if (origins !== result.forwardedFrom) result.forwardedFrom = FindingTally.of(origins).forwardedFrom();
+}
+
+function move(
+  counts: Partial<Record<ScenarioId, number>>,
+  fromScenario: ScenarioId = 'foreign-sender-domain',
+  toScenario: ScenarioId = 'forwarding',
+): void {
+  const from = counts[fromScenario] ?? 0;
   if (from <= 0) return;
-  if (from === 1) delete counts['foreign-sender-domain'];
-  else counts['foreign-sender-domain'] = from - 1;
-  counts.forwarding = (counts.forwarding ?? 0) + 1;
+  if (from === 1) delete counts[fromScenario];
+  else counts[fromScenario] = from - 1;
+  counts[toScenario] = (counts[toScenario] ?? 0) + 1;
 }
