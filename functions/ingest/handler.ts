@@ -70,7 +70,7 @@ export function ingestDependenciesFromEnvironment(
     s3,
     store: handle.store,
     recordInbound: (entries) => inbound.record(entries),
-    correlateRun: (evidence, sourceId) =>
+    correlateRun: (evidence, sourceId, organisation) =>
       correlateRun(
         {
           getFinding: (id) => handle.store.getFinding(id),
@@ -83,6 +83,8 @@ export function ingestDependenciesFromEnvironment(
         inbound,
         evidence,
         new Set([sourceId]),
+        new Set(),
+        organisation,
       ),
     ...(sqs === undefined || ingestQueueUrl === undefined
       ? {}

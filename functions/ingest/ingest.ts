@@ -15,8 +15,14 @@ import type { SQSBatchResponse } from 'aws-lambda';
 import type { AnalysisInput, AnalysisResult, AnalyzeOptions, FindingSink } from '../core/analysis/analyze.js';
 import { analyze, withInboundRecorder } from '../core/analysis/analyze.js';
 import { CLASSIFIER_VERSION, UNVERSIONED } from '../core/analysis/classifier-version.js';
+import type { ClassifierOrganisation } from '../core/analysis/evidence/correlation.js';
 import type { InboundEntry } from '../core/analysis/evidence/inbound-entry.js';
-import { countAsForwarding, observedBy, RunEvidence } from '../core/analysis/evidence/run-evidence.js';
+import {
+  countAsForwarding,
+  countAsUnforwarded,
+  observedBy,
+  RunEvidence,
+} from '../core/analysis/evidence/run-evidence.js';
 import { holdOutcomes } from '../core/analysis/held-outcomes.js';
 import type { Finding } from '../core/analysis/model/findings.js';
 import {
@@ -91,7 +97,11 @@ export interface IngestDependencies {
    * The end-of-run correlation (functions/store/run-correlation.ts): forwarding across uploads
    * settled as soon as this upload is analysed, not only by the nightly job.
    */
-  correlateRun?: (evidence: RunEvidence, sourceId: string) => Promise<RunCorrelation>;
+  correlateRun?: (
+    evidence: RunEvidence,
+    sourceId: string,
+    organisation: ClassifierOrganisation,
+  ) => Promise<RunCorrelation>;
   /**
    * Opens the announced object for streaming (see `openObject`); with `from`, only its head and
    * the bytes from a resume point on (a plain object: see `openObjectFrom`).
@@ -589,7 +599,12 @@ async function analyseObject(
   const record = result.sources[0];
   if (!record) throw new Error(`analyze returned no source record for ${ref.key}`);
   if (!result.stopped && record.status === 'done') {
-    await correlate(run, { result, record, evidence }, sink, log);
+    // What the classifier judged with: a forwarding finding an earlier upload's receipt undoes is read again so.
+    const organisation: ClassifierOrganisation = {
+      domains: domains.oracle,
+      inboundConnectors: connectors?.connectors,
+    };
+    await correlate(run, { result, record, evidence, organisation }, sink, log);
     if (claimed.replacedVersion !== undefined) await removeOutdated(run, record, sink, log);
   }
   return { result, record };
@@ -617,20 +632,28 @@ function inputOf(ref: S3ObjectRef, claimed: SourceRecord, object: OpenObject): A
  */
 async function correlate(
   run: Invocation,
-  analysed: { result: AnalysisResult; record: SourceRecord; evidence: RunEvidence },
+  analysed: {
+    result: AnalysisResult;
+    record: SourceRecord;
+    evidence: RunEvidence;
+    organisation: ClassifierOrganisation;
+  },
   sink: FindingSink,
   log: Logger,
 ): Promise<void> {
   if (run.deps.correlateRun === undefined) return;
-  const { result, record, evidence } = analysed;
-  const correlation = await run.deps.correlateRun(evidence, record.id);
-  if (correlation.ownReclassified.length > 0) {
+  const { result, record, evidence, organisation } = analysed;
+  const correlation = await run.deps.correlateRun(evidence, record.id, organisation);
+  const unforwarded = correlation.ownUnforwarded ?? [];
+  if (correlation.ownReclassified.length > 0 || unforwarded.length > 0) {
     countAsForwarding(result, correlation.ownReclassified);
+    countAsUnforwarded(result, unforwarded);
     await sink.putSource(record);
   }
   log.info('correlated with earlier uploads', {
     sourceId: record.id,
     reclassifiedThisUpload: correlation.ownReclassified.length,
+    unforwardedThisUpload: unforwarded.length,
     reclassifiedEarlierUploads: correlation.earlierReclassified,
     complete: correlation.complete,
   });
