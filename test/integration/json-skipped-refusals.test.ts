@@ -74,10 +74,15 @@ describe('a JSON record skipped although it holds a relay refusal', () => {
       {
         line: 11,
         reason: 'REFUSAL_NOT_READ',
-        message: 'the file ends inside this record, yet it holds relay-refusal text (5.7.64)',
+        message:
+          'the file ends inside this record, yet it holds relay-refusal text (5.7.64); the file looks cut short ' +
+          '(a download or export stopped early) — download or export it again',
       },
     ]);
     expect(source).toMatchObject({ status: 'failed', errorCode: 'REFUSAL_NOT_READ' });
+    // The skip said to download it again: not a tracking log's advice after it.
+    expect(source?.errorMessage).toMatch(/ download or export it again\. .* Analyse the new copy\.$/);
+    expect(source?.errorMessage).not.toMatch(/rolled over|mend the row/);
   });
 
   it.each([

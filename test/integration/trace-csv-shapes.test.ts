@@ -265,6 +265,9 @@ describe('a historical search summary row whose Fail cannot be read', () => {
     expect(source.skipped[0]?.message).toMatch(
       /^the file ends inside a quoted field that starts on line 3 \(truncated file\?\); its status "orders@adatum\.com##Receive, Fail"/,
     );
+    // Its skip says to copy or export it again; the failure does not say so twice.
+    expect(source.errorMessage).toMatch(/ — copy or export it again\. .* Analyse the new copy\.$/);
+    expect(source.errorMessage).not.toMatch(/Copy or export the file again/);
   });
 
   it.each([

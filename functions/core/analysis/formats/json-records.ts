@@ -21,13 +21,19 @@
  * are not searched here.
  */
 import { refusalMarkerIn } from '../evidence/rejections.js';
-import { cutRowMarkerIn, PieceSearch } from '../input/unread-refusals.js';
+import { cutRowMarkerIn, cutShort, PieceSearch } from '../input/unread-refusals.js';
 
 /** A record longer than this is skipped (RECORD_TOO_LARGE): trace records are well under 10 KB. */
 export const MAX_RECORD_CHARS = 1024 * 1024;
 
 /** Strings kept whole by the scanner: keys and top-level metadata values. */
 const MAX_KEPT_STRING = 4096;
+
+/**
+ * What is said of text the file ends inside: JSON is saved whole by the tools that write it (Graph
+ * pages, `ConvertTo-Json`, a shipper's NDJSON), so a download or export stopped early.
+ */
+const CUT_SHORT = cutShort('download');
 
 /** Keys whose array value holds the records of a page. */
 const RECORD_ARRAYS: ReadonlySet<string> = new Set(['value', 'results']);
@@ -47,13 +53,15 @@ export interface JsonRecordHandler {
   pageEnd?(): void;
   /**
    * Text that is no record: a cut record, a record too large, something not JSON. `refusal`: the
-   * relay-refusal marker the skipped text holds ({@link refusalMarkerIn}), if any.
+   * relay-refusal marker the skipped text holds ({@link refusalMarkerIn}), if any; `cut`: what is
+   * said of text the file ends inside (it is cut short; download it again), after why it is skipped.
    */
   bad(
     line: number,
     reason: 'INVALID_JSON' | 'RECORD_TOO_LARGE' | 'TRUNCATED_RECORD',
     message: string,
     refusal: string | undefined,
+    cut?: string,
   ): void;
 }
 
@@ -186,13 +194,20 @@ export class JsonRecordScanner {
       // Every piece of it was saved at the end of the last chunk. The file was cut inside it: a
       // relay-attribution code cut at its end (`… 550 5.7.6`) counts as refusal text.
       const refusal = this.refusalIn(capture, '', true);
-      this.handler.bad(capture.line, 'TRUNCATED_RECORD', 'the file ends inside this record', refusal);
+      this.handler.bad(
+        capture.line,
+        'TRUNCATED_RECORD',
+        'the file ends inside this record',
+        refusal,
+        CUT_SHORT,
+      );
     } else if (this.stack.length > 0) {
       this.handler.bad(
         this.line,
         'TRUNCATED_RECORD',
         'the file ends inside a JSON array or object',
         undefined,
+        CUT_SHORT,
       );
     }
     this.reset();

@@ -184,11 +184,13 @@ class MessageTraceJsonReader extends SinkReader implements JsonRecordHandler {
     reason: Parameters<JsonRecordHandler['bad']>[1],
     message: string,
     refusal: string | undefined,
+    cut?: string,
   ): void {
     const sink = this.sink;
     sink.row(line);
     const skipped = skipOf(reason, message, refusal);
-    sink.skip(line, skipped.reason, skipped.message);
+    // Said last, as of a CSV row the file ends inside: the file's failure then says to analyse the new copy.
+    sink.skip(line, skipped.reason, cut === undefined ? skipped.message : `${skipped.message}; ${cut}`);
   }
 
   /** Skips the record being read: REFUSAL_NOT_READ when it holds relay-refusal text. */

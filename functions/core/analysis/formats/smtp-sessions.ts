@@ -44,6 +44,7 @@ import {
   type PresentedCertificate,
   type SmtpSession,
 } from '../model/events.js';
+import { continuesReply, type HeldLines, holdLines, wholeReply } from './multi-line-reply.js';
 import { CertificateBuilder, certificateLine } from './protocol-certificate.js';
 
 export interface SessionLimits {
@@ -224,7 +225,7 @@ interface SessionState {
   /** Its rows here skip numbers: rows were taken out of the log (filtered), so its files' numbers may skip too. */
   skipped?: boolean;
   /** The lines of a multi-line reply written one per row, until its last line ({@link SmtpSessions.wholeReply}). */
-  continued?: { code: string; text: string };
+  continued?: HeldLines;
 }
 
 const MESSAGE_LINE = /sending message with RecordId \S+ and InternetMessageId (<[^>\s]*>|\S+)/i;
@@ -241,14 +242,6 @@ const OTHER_SPACES = /[\t\u00A0\u2000-\u200A\u202F\u205F\u3000]/g;
 function plainReply(data: string): string {
   return data.replace(OTHER_SPACES, ' ').trim();
 }
-
-/**
- * How much of a multi-line reply written one line per row is kept before its last line: the first
- * lines (the ATTR is on the first of a refusal's) and always the last. A real reply (an EHLO answer's
- * dozen lines, a refusal's two or three) stays far below; a session that never ends its reply costs
- * no more.
- */
-const CONTINUED_LIMIT = 4096;
 
 /**
  * The line Exchange writes before `XPROXYTO` when the send connector names its certificate: the
@@ -510,7 +503,7 @@ export class SmtpSessions {
     const line = plainReply(row.data);
     const code = REPLY.exec(line);
     if (code === null) return { kind: 'read' };
-    const reply = this.wholeReply(state, line, code[1] ?? '', code[2] === '-');
+    const reply = this.wholeReply(state, line, code[1] ?? '');
     if (reply === undefined) return { kind: 'read' };
     // The greeting answers no command; in a session joined late, answers are to commands already sent.
     if (!state.greeted && state.head === state.commands.length && state.uncounted === 0) {
@@ -584,16 +577,16 @@ export class SmtpSessions {
    * the reply's: it is kept, and joined, as the one-row form has it, to the line that ends the reply.
    * Lines of another code are not of that reply (its last line was not written): they are dropped.
    */
-  private wholeReply(state: SessionState, line: string, code: string, dash: boolean): string | undefined {
-    const earlier = state.continued?.code === code ? state.continued : undefined;
-    if (dash && !line.includes(` ${code} `) && !line.endsWith(` ${code}`)) {
-      if (earlier === undefined) state.continued = { code, text: detach(line) };
-      else if (earlier.text.length + line.length < CONTINUED_LIMIT)
-        earlier.text = detach(`${earlier.text} ${line}`);
+  private wholeReply(state: SessionState, line: string, code: string): string | undefined {
+    if (continuesReply(line, code)) {
+      const held = holdLines(state.continued, code, line);
+      held.text = detach(held.text);
+      state.continued = held;
       return undefined;
     }
+    const reply = wholeReply(state.continued, code, line);
     delete state.continued;
-    return earlier === undefined ? line : `${earlier.text} ${line}`;
+    return reply;
   }
 
   /** Adds a row of a partial session to its transcript, within its bound. */

@@ -41,7 +41,6 @@ import {
   cutRowMarkerIn,
   cutShort,
   mayBeRefusal,
-  NEW_COPY,
   PieceSearch,
   READ_AGAIN,
   READ_AS_WRITTEN,
@@ -262,7 +261,8 @@ async function parseDecoded(
   let refusalRead = false;
   /**
    * Adds a skipped row as {@link skipOf} reports it, given the refusal text it holds (`marker`);
-   * `cut`: what is said of a row the file ends inside, which already says to copy the file again.
+   * `cut`: what is said of a row the file ends inside, which already says to copy the file again (the
+   * file's failure then ends in NEW_COPY, not READ_AGAIN: {@link UnreadRefusals.add}).
    */
   const addSkip = (
     line: number,
@@ -273,8 +273,7 @@ async function parseDecoded(
     cut = '',
   ): void => {
     const skipped = skipOf(reason, message, marker);
-    if (skipped.reason === 'REFUSAL_NOT_READ')
-      unread.add(line, skipped.message + cut, cut === '' ? undefined : NEW_COPY);
+    if (skipped.reason === 'REFUSAL_NOT_READ') unread.add(line, skipped.message + cut);
     else if (mayBeRefusal(skipped.reason)) unread.addUntold(line, skipped.message + cut);
     batch.skips.push(skippedRow(line, skipped.reason, skipped.message + cut, column));
   };

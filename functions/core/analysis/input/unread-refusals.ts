@@ -45,10 +45,13 @@ export function cutLastLine(file: 'log' | 'export', writer?: string): string {
 
 /**
  * Why a file ends inside a row or record (its last line, a quoted field or JSON object still open),
- * and what to do: the file's part of {@link cutLastLine}.
+ * and what to do: the file's part of {@link cutLastLine}. `download`: a file saved from a service
+ * (Graph pages, `ConvertTo-Json` output), which a stopped download or export leaves cut short.
  */
-export function cutShort(file: 'log' | 'export', writer?: string): string {
+export function cutShort(file: 'log' | 'export' | 'download', writer?: string): string {
   const copied = writer === undefined ? 'it was being written' : `${writer} was writing it`;
+  if (file === 'download')
+    return `${EXPORT_CUT_SHORT} (a download or export stopped early) — download or export it again`;
   return file === 'export'
     ? `${EXPORT_CUT_SHORT}, copied while it was being written — copy or export it again`
     : `${LOG_CUT_SHORT} ${copied} — copy it again once the log has rolled over (a new file begun)`;
@@ -68,9 +71,12 @@ const LOG_CUT_SHORT = 'the log looks copied while';
 export function endsCutShort(source: Pick<SourceRecord, 'notes' | 'skipped' | 'skippedByReason'>): boolean {
   if (source.notes?.some((note) => note.code === 'LAST_LINE_CUT')) return true;
   if ((source.skippedByReason.TRUNCATED_RECORD ?? 0) > 0) return true;
-  return source.skipped.some(
-    (row) => row.message.includes(EXPORT_CUT_SHORT) || row.message.includes(LOG_CUT_SHORT),
-  );
+  return source.skipped.some((row) => saysCutShort(row.message));
+}
+
+/** Whether a skip's message says, in {@link cutShort}'s words, that its file is cut short. */
+function saysCutShort(message: string): boolean {
+  return message.includes(EXPORT_CUT_SHORT) || message.includes(LOG_CUT_SHORT);
 }
 
 /**
@@ -197,16 +203,20 @@ export class UnreadRefusals {
     this.untold = earlierOf(earlier, mayBeRefusal);
   }
 
-  /** `advice`: what to do about this row, when it is the first and not what the file's rows need. */
+  /**
+   * `advice`: what to do about this row, when it is the first and not what the file's rows need. A
+   * row whose skip says the file is cut short ({@link cutShort}) has said to copy it again already:
+   * {@link NEW_COPY}, whichever reader skipped it.
+   */
   public add(line: number, message: string, advice?: string): void {
     this.unread.count++;
-    this.unread.first ??= advice === undefined ? { line, message } : { line, message, advice };
+    this.unread.first ??= firstOf(line, message, advice);
   }
 
   /** A row that may be a refusal no one can tell ({@link mayBeRefusal}): see {@link fail}. */
-  public addUntold(line: number, message: string): void {
+  public addUntold(line: number, message: string, advice?: string): void {
     this.untold.count++;
-    this.untold.first ??= { line, message };
+    this.untold.first ??= firstOf(line, message, advice);
   }
 
   /**
@@ -247,6 +257,12 @@ export class UnreadRefusals {
   }
 }
 
+/** The first unread row of a file, with what to do about it ({@link UnreadRefusals.add}). */
+function firstOf(line: number, message: string, advice?: string): Unread['first'] {
+  const said = advice ?? (saysCutShort(message) ? NEW_COPY : undefined);
+  return said === undefined ? { line, message } : { line, message, advice: said };
+}
+
 /** What an earlier invocation's record counted of the rows skipped for the reasons `counts` takes. */
 function earlierOf(
   earlier: Pick<SourceRecord, 'skipped' | 'skippedByReason'> | undefined,
@@ -257,7 +273,7 @@ function earlierOf(
     (sum, [reason, rows]) => (counts(reason) ? sum + rows : sum),
     0,
   );
-  return { count, first: first === undefined ? undefined : { line: first.line, message: first.message } };
+  return { count, first: first === undefined ? undefined : firstOf(first.line, first.message) };
 }
 
 /**
