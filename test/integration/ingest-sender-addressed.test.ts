@@ -16,13 +16,14 @@
  * the outside-only envelope, as sender-addressed-across-runs.test.ts builds them.
  */
 
-import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import type { Finding } from '../../functions/core/analysis/model/findings.js';
 import type { EmbeddedServer } from '../../functions/store/embedded-engine.js';
 import { cli } from '../support/capture-output.js';
+import { envelopeRows, INTERNAL, REFUSED, writeLog } from '../support/envelope-per-recipient.js';
 import {
   deliverInBatches,
   type IngestLambda,
@@ -36,12 +37,8 @@ import {
   startLocalS3,
 } from '../support/local-engines.js';
 
-const SAMPLES = resolve(import.meta.dirname, '..', '..', 'sample-logs');
 const BUCKET = 'relay-audit-sender-addressed-bucket';
 const TABLE = 'relay-audit-ingest-sender-addressed';
-const MESSAGE = 'CAJx7rT2mQ9kFz1v0b8YwP3n@mail.fabrikam.com';
-const INTERNAL = 'kate@contoso.com';
-const REFUSED = 'kate@tailspintoys.com';
 const DAY = '2026-11-28';
 const ACCEPTED = 'contoso.com';
 
@@ -81,23 +78,10 @@ interface Logs {
 
 /** The logs, written under the test's folder (the bytes uploaded and analysed by the CLI alike). */
 async function logs(): Promise<Logs> {
-  const first = (await readFile(join(SAMPLES, 'MSGTRK2026112800-1.LOG'), 'utf8')).replace(/^\uFEFF/, '');
-  const lines = first.trimEnd().split('\n');
-  const header = lines.filter((line) => line.startsWith('#'));
-  const receipt = lines.find((line) => line.includes(MESSAGE) && line.includes(',RECEIVE,')) as string;
-  const refusal = (await readFile(join(SAMPLES, 'MSGTRK2026112800-2.LOG'), 'utf8'))
-    .split('\n')
-    .find((line) => line.includes(MESSAGE) && line.includes(',FAIL,')) as string;
-  const outsideReceipt = receipt.replace(`${INTERNAL},To,`, `${REFUSED},To,`);
-  expect(outsideReceipt).not.toBe(receipt);
+  const { header, receipt, outsideReceipt, refusal } = await envelopeRows();
   // The receipt (22:14:57) comes before the refusal (22:15:03): one server's log, in time order.
   expect(receipt < refusal).toBe(true);
-  await mkdir(join(dir, 'EX01'));
-  await mkdir(join(dir, 'EX02'));
-  const write = async (path: string, rows: string[]) => {
-    await writeFile(join(dir, path), `${[...header, ...rows].join('\n')}\n`);
-    return join(dir, path);
-  };
+  const write = (path: string, rows: string[]) => writeLog(dir, path, header, rows);
   return {
     outside: await write('EX02/MSGTRK2026112800-1.LOG', [outsideReceipt]),
     internalAndRefusal: await write('EX01/MSGTRK2026112800-1.LOG', [receipt, refusal]),

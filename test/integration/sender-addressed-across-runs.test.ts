@@ -13,9 +13,9 @@
  * the outside-only envelope, as test/integration/forwarding-far-apart.test.ts builds them.
  */
 
-import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import { PutItemCommand } from '@aws-sdk/client-dynamodb';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { localInputs } from '../../bin/support/inputs.js';
@@ -28,12 +28,9 @@ import type { EmbeddedServer } from '../../functions/store/embedded-engine.js';
 import { InboundIndex, recordInboundMessages } from '../../functions/store/inbound-index.js';
 import { inboundPartition } from '../../functions/store/table-design.js';
 import { cli } from '../support/capture-output.js';
+import { envelopeRows, INTERNAL, MESSAGE, REFUSED, writeLog } from '../support/envelope-per-recipient.js';
 import { startLocalDynamo } from '../support/local-engines.js';
 
-const SAMPLES = resolve(import.meta.dirname, '..', '..', 'sample-logs');
-const MESSAGE = 'CAJx7rT2mQ9kFz1v0b8YwP3n@mail.fabrikam.com';
-const INTERNAL = 'kate@contoso.com';
-const REFUSED = 'kate@tailspintoys.com';
 const DAY = '2026-11-28';
 const domains = parseAcceptedDomains('contoso.com', 'test');
 
@@ -61,21 +58,8 @@ interface Logs {
 }
 
 async function logs(): Promise<Logs> {
-  const first = (await readFile(join(SAMPLES, 'MSGTRK2026112800-1.LOG'), 'utf8')).replace(/^\uFEFF/, '');
-  const lines = first.trimEnd().split('\n');
-  const header = lines.filter((line) => line.startsWith('#'));
-  const receipt = lines.find((line) => line.includes(MESSAGE) && line.includes(',RECEIVE,')) as string;
-  const refusal = (await readFile(join(SAMPLES, 'MSGTRK2026112800-2.LOG'), 'utf8'))
-    .split('\n')
-    .find((line) => line.includes(MESSAGE) && line.includes(',FAIL,')) as string;
-  const outsideReceipt = receipt.replace(`${INTERNAL},To,`, `${REFUSED},To,`);
-  expect(outsideReceipt).not.toBe(receipt);
-  await mkdir(join(dir, 'EX01'));
-  await mkdir(join(dir, 'EX02'));
-  const write = async (path: string, rows: string[]) => {
-    await writeFile(join(dir, path), `${[...header, ...rows].join('\n')}\n`);
-    return join(dir, path);
-  };
+  const { header, receipt, outsideReceipt, refusal } = await envelopeRows();
+  const write = (path: string, rows: string[]) => writeLog(dir, path, header, rows);
   return {
     internal: await write('EX01/MSGTRK2026112800-1.LOG', [receipt]),
     outside: await write('EX02/MSGTRK2026112800-1.LOG', [outsideReceipt]),
