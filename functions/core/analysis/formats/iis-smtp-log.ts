@@ -43,7 +43,7 @@
  */
 import { BoundedMap } from '../../kernel/bounded-map.js';
 import { UnknownFormatError } from '../../kernel/errors.js';
-import { detach, quoteText } from '../../kernel/strings.js';
+import { quoteText } from '../../kernel/strings.js';
 import {
   answerEntry,
   connectionSessionId,
@@ -55,7 +55,6 @@ import { skipSearched } from '../input/unread-refusals.js';
 import { normaliseAddress, type SmtpSession, type TraceEvent } from '../model/events.js';
 import type { SourceNote } from '../model/source-record.js';
 import type { SkipReason } from './format-adapter.js';
-import { continuesReply, type HeldLines, holdLines, wholeReply } from './multi-line-reply.js';
 import { handedOnCommands, MailTransaction } from './smtp-sessions.js';
 import { LineReader, type TextContext, type TextFormat, type TextHead } from './text-format.js';
 import { DAY_MS, OUT_OF_ORDER_MS, WriteOrder } from './write-order.js';
@@ -214,17 +213,6 @@ interface Peer {
   remote: string | undefined;
 }
 
-/**
- * The first lines of a multi-line reply written one line per row (`550-…`), held until the row with
- * its last line (`550 …`): the row that began it, for a reply whose last line never comes.
- */
-interface Continued extends HeldLines {
-  cells: readonly string[];
-  peer: Peer;
-  timestamp: string;
-  line: number;
-}
-
 /** A refusal of a loose RCPT TO, held until the interleaved answers tell whether its recipient is sure. */
 interface Held {
   event: TraceEvent;
@@ -318,9 +306,6 @@ function w3cValue(value: string | undefined): string | undefined {
   const spaced = value.replace(/\+/g, ' ');
   return spaced.includes('%') ? spaced.replace(PERCENT_ESCAPES, percentDecoded) : spaced;
 }
-
-/** A reply's code and whether a dash follows it: a continuation line (RFC 5321 §4.2.1). */
-const REPLY_CODE = /^(\d{3})([ -]|$)/;
 
 /** A run of `%XX` escapes: one character may take several (UTF-8 bytes). */
 const PERCENT_ESCAPES = /(?:%[0-9A-Fa-f]{2})+/g;
@@ -470,13 +455,6 @@ class IisSmtpReader extends LineReader {
    * as the first of its pair (rows after one ended, such as the 221 after QUIT, are that one's).
    */
   private readonly seen = new BoundedMap<string, true>(MAX_SESSIONS);
-  /**
-   * Multi-line replies being written one line per row, by session key ({@link response}). One forgotten
-   * for the bound is read as the reply it is so far: a refusal is never lost.
-   */
-  private readonly continued = new BoundedMap<string, Continued>(MAX_SESSIONS, (key, held) =>
-    this.heldReply(key, held),
-  );
   /** The line of the last row read, for the sessions handed on at the end. */
   private lastLine = 0;
   private fields: string[] = [];
@@ -685,8 +663,6 @@ class IisSmtpReader extends LineReader {
   }
 
   private command(cells: readonly string[], key: string, peer: Peer, timestamp: string, line: number): void {
-    // The relay reads a reply whole before its next command: one still held had its last line unwritten.
-    this.readHeld(key);
     const verb = (this.value(cells, 'cs-method') ?? '').toUpperCase();
     // A session begins with the greeting, or EHLO when the greeting was not logged.
     const connection =
@@ -735,53 +711,9 @@ class IisSmtpReader extends LineReader {
     this.settle(connection);
   }
 
-  /**
-   * An answer row: the reply it ends, whole, is read ({@link reply}); the first lines of a multi-line
-   * reply written one per row are held until then. IIS writes the remote's reply as one row; a log
-   * rewritten by another tool may write each of its lines on a row of its own (`550-5.7.64 … ATTR36`,
-   * then `550 5.7.64 [host]`): read as two answers, the second would answer the next command, or
-   * none. The lines are joined, as the one-row form has them (the send protocol log reads them so:
-   * smtp-sessions.ts), and the reply is read at its last line's row. Held lines of another code than
-   * the next row's are a reply whose last line was not written: read as they are, first.
-   */
   private response(cells: readonly string[], key: string, peer: Peer, timestamp: string, line: number): void {
-    const text = this.answer(cells);
-    if (text === undefined) return;
-    const code = REPLY_CODE.exec(text)?.[1];
-    const held = this.continued.get(key);
-    const joined = held !== undefined && held.code === code;
-    if (held !== undefined && !joined) this.readHeld(key);
-    if (code !== undefined && continuesReply(text, code)) {
-      if (!joined) this.continued.set(key, { code, text: detach(text), cells, peer, timestamp, line });
-      else held.text = detach(holdLines(held, code, text).text);
-      return;
-    }
-    if (joined) this.continued.delete(key);
-    this.reply(code === undefined ? text : wholeReply(held, code, text), cells, key, peer, timestamp, line);
-  }
-
-  /** Reads the first lines held of the session's reply, if any, as the reply: its last line was not written. */
-  private readHeld(key: string): void {
-    const held = this.continued.get(key);
-    if (held === undefined) return;
-    this.continued.delete(key);
-    this.heldReply(key, held);
-  }
-
-  /** Held first lines read as the reply, at the row that began it. */
-  private heldReply(key: string, held: Continued): void {
-    this.reply(held.text, held.cells, key, held.peer, held.timestamp, held.line);
-  }
-
-  /** A whole reply of the remote, read on the row of its last line. */
-  private reply(
-    answer: string,
-    cells: readonly string[],
-    key: string,
-    peer: Peer,
-    timestamp: string,
-    line: number,
-  ): void {
+    const answer = this.answer(cells);
+    if (answer === undefined) return;
     const time = Date.parse(timestamp);
     let connection = this.connections.get(key);
     const code = /^\d{3}/.exec(answer)?.[0];
@@ -1017,8 +949,6 @@ class IisSmtpReader extends LineReader {
 
   protected override finish(): void {
     super.finish();
-    // The log ends inside a multi-line reply: what it has of it is the reply.
-    for (const key of [...this.continued.keys()]) this.readHeld(key);
     for (const [key, connection] of [...this.connections]) {
       // A refusal waiting for the next answer is decided as at any end, before the rest is handed on;
       // that answer is in the next log, which cannot tell it back: noted.

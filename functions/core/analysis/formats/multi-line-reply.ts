@@ -4,6 +4,9 @@
  * them. A server's log writes a reply on one row; a log rewritten by another tool may write each of
  * its lines on a row of its own. The readers then hold the first lines and read the reply whole at
  * its last line's row, as the one-row form has it: the ATTR of a refusal is on its first line.
+ * Not for IIS SMTP logs: IIS writes a reply's first line alone (`250-host Hello [ip]`) as the whole
+ * answer, so a row of theirs that ends in a dash is never waiting for more (holding it paired the
+ * answers of interleaved sessions wrongly).
  */
 
 /**
