@@ -2,14 +2,16 @@
  * splitStatuses divides a row's status list only where a new recipient's status begins, never inside
  * one reply: not inside `{…}`/`[…]`, not after a wrapper that introduces a nested reply (`->`,
  * `Original error:`, `smtp;`), not between the lines of a multi-line reply; and, given the row's
- * recipient join, only at separators of that kind. The shapes it already read stay read.
+ * recipient join, only at separators of that kind. pairRowStatuses pairs a row's lists: at the row's
+ * separator, else at any, else one shared status, never the whole list to everyone, nor a status
+ * holding another recipient's refusal. The shapes it already read stay read.
  * Fixtures of the same shapes: test/fixtures/real-world/nested-status-lists/README.md.
  */
 import { describe, expect, it } from 'vitest';
 import { FORMATS, type RowSink } from '../../functions/core/analysis/formats/index.js';
 import {
   listJoin,
-  pairStatuses,
+  pairRowStatuses,
   splitStatuses,
 } from '../../functions/core/analysis/formats/recipient-lists.js';
 import { TimestampParser } from '../../functions/core/analysis/input/timestamps.js';
@@ -51,29 +53,35 @@ describe('one status holding a nested or multi-line reply', () => {
     expect(splitStatuses(status, ' ')).toEqual([status]);
   });
 
-  it.each(ONE_REPLY.filter(([, status]) => status !== DIAGNOSTIC))(
-    "%s, one per recipient joined with ';', splits into one each",
-    (_name, status) => {
-      expect(splitStatuses(`${status};${status}`, ';')).toEqual([status, status]);
-      expect(splitStatuses(`${status};${status}`)).toEqual([status, status]);
-    },
-  );
+  it.each(ONE_REPLY)("%s, one per recipient joined with ';', splits into one each", (_name, status) => {
+    expect(splitStatuses(`${status};${status}`, ';')).toEqual([status, status]);
+    expect(splitStatuses(`${status};${status}`)).toEqual([status, status]);
+  });
 
-  it('DSN diagnostic codes one per recipient: no reply code starts the second, so both get the whole list', () => {
-    const both = `${DIAGNOSTIC};${DIAGNOSTIC}`;
-    expect(splitStatuses(both, ';')).toEqual([both]);
-    expect(pairStatuses(['noc@adatum.com', 'ops@adatum.com'], splitStatuses(both, ';'))).toEqual([
-      both,
-      both,
-    ]);
+  it("DSN diagnostic codes one per recipient: each 'Diagnostic-Code:' after a separator begins one", () => {
+    const dsn = `Diagnostic-Code: smtp; ${NOT_FOUND};Diagnostic-Code: smtp; ${ATTR36}`;
+    expect(splitStatuses(dsn, ';')).toEqual([`Diagnostic-Code: smtp; ${NOT_FOUND}`, DIAGNOSTIC]);
+    expect(splitStatuses(dsn)).toEqual([`Diagnostic-Code: smtp; ${NOT_FOUND}`, DIAGNOSTIC]);
+    const legacy = `#5.0.0 smtp;${NOT_FOUND};#5.0.0 smtp;${ATTR36}`;
+    expect(splitStatuses(legacy, ';')).toEqual([`#5.0.0 smtp;${NOT_FOUND}`, `#5.0.0 smtp;${ATTR36}`]);
+  });
+
+  it("one DSN's fields are one status; the field that begins it begins each recipient's", () => {
+    const block = `Action: failed; Status: 5.7.64; Diagnostic-Code: smtp; ${ATTR36}`;
+    expect(splitStatuses(block, ';')).toEqual([block]);
+    expect(splitStatuses(block)).toEqual([block]);
+    expect(splitStatuses(`${block};${block}`, ';')).toEqual([block, block]);
+    // `X-Status:` is not `Status:`.
+    const other = `Status: 5.7.64; X-Status: 5.1.10 ${ATTR36}`;
+    expect(splitStatuses(other, ';')).toEqual([other]);
   });
 
   it('a shared status is every recipient’s: never paired by position', () => {
     for (const [, status] of ONE_REPLY) {
-      expect(pairStatuses(['noc@adatum.com', 'ops@adatum.com'], splitStatuses(status, ';'))).toEqual([
-        status,
-        status,
-      ]);
+      expect(pairRowStatuses(['noc@adatum.com', 'ops@adatum.com'], status, ';')).toEqual({
+        paired: true,
+        statuses: [status, status],
+      });
     }
   });
 
@@ -136,6 +144,87 @@ describe('the row join decides where statuses split', () => {
     expect(listJoin('a@x.com')).toBeUndefined();
     expect(listJoin('a@x.com;')).toBeUndefined();
     expect(listJoin('')).toBeUndefined();
+  });
+});
+
+const WRONG_REGION =
+  '451 4.4.62 Mail sent to the wrong Office 365 region. ATTR35. For more information please go to https://go.microsoft.com/fwlink/?linkid=865268 [DB8P191MB0622.EURP191.PROD.OUTLOOK.COM]';
+const THREE = ['ap@litware.com', 'old.account@contoso.com', 'AR@LITWARE.COM'];
+
+describe('pairRowStatuses: recipients and statuses joined with different separators', () => {
+  const statuses = [ATTR36, NOT_FOUND, ATTR36];
+  it.each([
+    ["recipients -join ';', statuses a [string] cast (space)", ';', ' '],
+    ["recipients -join ';', statuses -join ', '", ';', ', '],
+    ["recipients -join ';', statuses -join ' | '", ';', ' | '],
+    ['recipients -join \';\', statuses -join "`r`n"', ';', '\r\n'],
+    ["recipients -join ', ', statuses -join ';'", ', ', ';'],
+    ["recipients a [string] cast, statuses -join ';'", ' ', ';'],
+    ['recipients -join "`r`n", statuses -join \';\'', '\r\n', ';'],
+  ])('%s: one status per recipient, by position', (_name, recipientJoin, statusJoin) => {
+    const join = listJoin(THREE.join(recipientJoin));
+    expect(pairRowStatuses(THREE, statuses.join(statusJoin), join)).toEqual({ paired: true, statuses });
+  });
+
+  it("two statuses cast to one string: each recipient's own, the first's refusal not lost", () => {
+    expect(
+      pairRowStatuses(['ap@litware.com', 'treasury@woodgrovebank.com'], `${ATTR36} ${WRONG_REGION}`, ';'),
+    ).toEqual({
+      paired: true,
+      statuses: [ATTR36, WRONG_REGION],
+    });
+  });
+
+  it("the row's own separator first: a space before a reply inside each status does not divide it", () => {
+    const list = `${ATTR36} ${NOT_FOUND};${NOT_FOUND}`;
+    expect(pairRowStatuses(['a@x.com', 'b@x.com'], list, ';')).toEqual({
+      paired: true,
+      statuses: [`${ATTR36} ${NOT_FOUND}`, NOT_FOUND],
+    });
+  });
+
+  it.each(ONE_REPLY)('%s, one for the row, is every recipient’s whatever the join', (_name, status) => {
+    for (const join of [';', ' ', ', ', '\r\n']) {
+      expect(pairRowStatuses(['a@x.com', 'b@x.com'], status, join)).toEqual({
+        paired: true,
+        statuses: [status, status],
+      });
+    }
+  });
+
+  it('statuses that are neither one nor one per recipient do not pair: the list is never everyone’s', () => {
+    expect(pairRowStatuses(THREE, `${ATTR36} ${NOT_FOUND}`, ';')).toEqual({ paired: false, count: 2 });
+    expect(pairRowStatuses(THREE, `${ATTR36};${NOT_FOUND}`, ';')).toEqual({ paired: false, count: 2 });
+    expect(pairRowStatuses([...THREE, 'd@x.com'], statuses.join(' '), ';')).toEqual({
+      paired: false,
+      count: 3,
+    });
+  });
+
+  it('DSN statuses one per recipient pair; a count that differs does not', () => {
+    const dsn = (status: string) => `Diagnostic-Code: smtp; ${status}`;
+    expect(
+      pairRowStatuses(['e1@litware.com', 'e2@adatum.com'], `${dsn(NOT_FOUND)};${dsn(ATTR36)}`, ';'),
+    ).toEqual({
+      paired: true,
+      statuses: [dsn(NOT_FOUND), dsn(ATTR36)],
+    });
+    expect(pairRowStatuses(THREE, `${dsn(NOT_FOUND)};${dsn(ATTR36)}`, ';')).toEqual({
+      paired: false,
+      count: 2,
+    });
+  });
+
+  it("one status holding another recipient's refusal of a different code is not shared", () => {
+    const list = `${NOT_FOUND};Diagnostic-Code: smtp; ${ATTR36}`;
+    expect(pairRowStatuses(['e1@litware.com', 'e2@adatum.com'], list, ';')).toEqual({
+      paired: false,
+      count: 1,
+      refusals: ['5.1.10', '5.7.64'],
+    });
+    // The same code twice is no other recipient's: shared as before.
+    const same = `${ATTR36};Diagnostic-Code: smtp; ${ATTR36}`;
+    expect(pairRowStatuses(THREE, same, ';')).toMatchObject({ paired: true });
   });
 });
 
@@ -213,6 +302,34 @@ describe('tracking rows', () => {
       expect(events).toEqual([]);
       expect(messages[0]).toMatch(/^3 recipients but 2 statuses: .*joined with ';'/);
       expect(messages[0]).not.toMatch(/re-export/);
+    },
+  );
+
+  it.each(['exchange-tracking-log', 'tracking-log-export'])(
+    '%s: one status holding refusals of different recipients is refused, each code named',
+    (format) => {
+      const { events, messages } = adapt(
+        format,
+        'e1@litware.com;e2@adatum.com',
+        `${NOT_FOUND};Diagnostic-Code: smtp; ${ATTR36}`,
+      );
+      expect(events).toEqual([]);
+      expect(messages[0]).toBe(
+        "2 recipients but one status holding several recipients' refusals (5.1.10, 5.7.64): which refusal belongs to which recipient cannot be told",
+      );
+    },
+  );
+
+  it.each(['exchange-tracking-log', 'tracking-log-export'])(
+    '%s: DSN statuses one per recipient are paired',
+    (format) => {
+      const dsn = (status: string) => `Diagnostic-Code: smtp; ${status}`;
+      expect(
+        adapt(format, 'e1@litware.com;e2@adatum.com', `${dsn(NOT_FOUND)};${dsn(ATTR36)}`).events,
+      ).toEqual([
+        ['e1@litware.com', dsn(NOT_FOUND)],
+        ['e2@adatum.com', dsn(ATTR36)],
+      ]);
     },
   );
 

@@ -30,13 +30,7 @@ import { isTraceFailure } from '../trace-failures.js';
 import { type ColumnMap, cell, mapColumns } from './columns.js';
 import type { FormatAdapter, RowContext, RowSink } from './format-adapter.js';
 import { traceDetailText } from './powershell-object-text.js';
-import {
-  listJoin,
-  pairStatuses,
-  splitRecipients,
-  splitStatuses,
-  UNJOINED_LIST_LITERALS,
-} from './recipient-lists.js';
+import { listJoin, pairRowStatuses, splitRecipients, UNJOINED_LIST_LITERALS } from './recipient-lists.js';
 import { timestampOrSkip } from './row-checks.js';
 import { detailStatus, holdsStatusCode } from './trace-detail-data.js';
 import { traceEventId } from './trace-event-names.js';
@@ -267,7 +261,8 @@ function holdsReply(status: string): boolean {
  * its status split and paired with them as a tracking export's are (recipient-lists.ts): one status
  * is every recipient's, several are paired by position; a single recipient is set on `event` itself.
  * An event that names its own recipient stays as it is. `undefined` when the statuses do not pair.
- * `join` is the recipients' separator: statuses split only where it (of its kind) separates them.
+ * `join` is the recipients' separator: statuses split where it (of its kind) separates them, else at
+ * any separator that gives one per recipient (`pairRowStatuses`).
  */
 function perRecipient(
   event: TraceEvent,
@@ -279,11 +274,12 @@ function perRecipient(
     event.recipient = normaliseAddress(recipients[0] as string);
     return [event];
   }
-  const statuses =
-    event.recipientStatus === undefined
-      ? []
-      : pairStatuses(recipients, splitStatuses(event.recipientStatus, join));
-  if (statuses === undefined) return undefined;
+  let statuses: readonly string[] = [];
+  if (event.recipientStatus !== undefined) {
+    const paired = pairRowStatuses(recipients, event.recipientStatus, join);
+    if (!paired.paired) return undefined;
+    statuses = paired.statuses;
+  }
   return recipients.map((recipient, index) => {
     const one: TraceEvent = { ...event, recipient: normaliseAddress(recipient) };
     const status = statuses[index];

@@ -17,10 +17,13 @@
  *   `responded with:`), `=`, or a DSN diagnostic type (`Diagnostic-Code: smtp; 550 5.7.64 …`);
  *   an answer wrapped in a quote (`returned '550 …'`) follows no separator at all;
  * - not between the lines of a multi-line reply (`550-5.7.64 …` then `550 5.7.64 …`).
- * Given the row's recipient join ({@link listJoin}), only separators of the same kind split: Exchange
- * joins a row's statuses exactly as its recipients (`;` in a tracking log), so a space before a reply
- * inside a status that is the whole row's never divides it; a status no such separator divides is
- * every recipient's, rather than be paired by position and lose a refusal. Both splits are linear.
+ * A status may also begin with a DSN field (`Diagnostic-Code: smtp; 550 …`, one per recipient): where
+ * the list's first status begins with one, the same field after a separator begins the next status.
+ * {@link pairRowStatuses} pairs a row's lists: split at the kind of separator the row joins its
+ * recipients with (Exchange joins a row's statuses as its recipients), then, when that does not give
+ * one status per recipient, at any separator (an export that joined the two lists differently:
+ * `-join ';'` recipients, a `[string]` cast of the statuses); a status no separator divides is every
+ * recipient's, unless it holds several recipients' refusals of different codes. Both splits are linear.
  */
 import { statusesIn } from '../evidence/rejections.js';
 
@@ -135,28 +138,96 @@ export function splitStatuses(list: string, join?: string): string[] {
   // reply's last (`550-`): the next line of that reply, at the same depth, continues it.
   let openReply: string | undefined;
   let openDepth = 0;
-  for (const status of statusesIn(value, Number.POSITIVE_INFINITY)) {
-    const reply = status.smtpCode;
-    if (reply === undefined) continue;
-    const at = depth[status.start] as number;
-    const continues = openReply === reply && openDepth === at;
-    openReply = value.charCodeAt(status.start + 3) === 45 /* - */ ? reply : undefined;
-    openDepth = at;
-    if (status.start === 0 || continues || at !== 0) continue;
-    // Walk back over the separator: white space, at most one `;` `,` `|`, white space.
-    let end = status.start;
-    while (end > from && isSpace(value.charCodeAt(end - 1))) end--;
-    if (end > from && isListSeparator(value.charCodeAt(end - 1))) end--;
-    while (end > from && isSpace(value.charCodeAt(end - 1))) end--;
-    if (end === status.start || end === from) continue;
-    const separator = value.slice(end, status.start);
+  for (const start of statusStarts(value)) {
+    const at = depth[start.at] as number;
+    if (start.reply !== undefined) {
+      const continues = openReply === start.reply && openDepth === at;
+      openReply = value.charCodeAt(start.at + 3) === 45 /* - */ ? start.reply : undefined;
+      openDepth = at;
+      if (continues) continue;
+    }
+    if (start.at === 0 || at !== 0) continue;
+    const end = separatorStart(value, start.at, from);
+    if (end === undefined) continue;
+    const separator = value.slice(end, start.at);
     if (kind !== undefined && joinKind(separator) !== kind) continue;
     if (introducesReply(value, end, separator)) continue;
     parts.push(value.slice(from, end).trim());
-    from = status.start;
+    from = start.at;
   }
   parts.push(value.slice(from).trim());
   return parts;
+}
+
+/**
+ * Where the separator before `at` begins: white space, at most one `;` `,` `|`, white space, after
+ * `from`; `undefined` when nothing separates `at` from the text before it (or that text is empty).
+ */
+function separatorStart(value: string, at: number, from: number): number | undefined {
+  let end = at;
+  while (end > from && isSpace(value.charCodeAt(end - 1))) end--;
+  if (end > from && isListSeparator(value.charCodeAt(end - 1))) end--;
+  while (end > from && isSpace(value.charCodeAt(end - 1))) end--;
+  return end === at || end === from ? undefined : end;
+}
+
+/** A place a status may begin: an SMTP reply (`reply`, its code) or a DSN field (`reply` undefined). */
+interface StatusStart {
+  at: number;
+  reply: string | undefined;
+}
+
+/**
+ * The RFC 3464 per-recipient fields a status copied from a DSN begins with, and Exchange's legacy
+ * `#5.0.0 smtp;550 …`. Preceded by no letter, digit or `-`, so `X-Status:` is not `Status:`.
+ */
+const DSN_START =
+  /(?<![\w-])(?:(original-recipient|final-recipient|action|status|remote-mta|diagnostic-code|last-attempt-date|will-retry-until)\s*:|#(?=[245]\.\d{1,3}\.\d{1,3}\s*(?:smtp|x-[a-z0-9-]+)\s*;))/giy;
+
+/** {@link DSN_START} anywhere in a text, for `matchAll`. */
+const DSN_STARTS = new RegExp(DSN_START.source, 'gi');
+
+/** The DSN field (lower case, `#` for the legacy form) at `at` of `value`, if one begins there. */
+function dsnFieldAt(value: string, at: number): string | undefined {
+  DSN_START.lastIndex = at;
+  const match = DSN_START.exec(value);
+  return match === null ? undefined : (match[1]?.toLowerCase() ?? '#');
+}
+
+/**
+ * Every place a status may begin, in text order: each SMTP reply, and, when the list's first status
+ * begins with a DSN field, each later occurrence of that field (a DSN's status copied once per
+ * recipient: `Diagnostic-Code: smtp; 550 5.1.10 …;Diagnostic-Code: smtp; 550 5.7.64 …`). Only the
+ * field that begins the first status: a single DSN's fields (`Action: failed; Status: 5.7.64;
+ * Diagnostic-Code: …`) are one recipient's, not several. Linear.
+ */
+function statusStarts(value: string): StatusStart[] {
+  const replies: StatusStart[] = [];
+  for (const status of statusesIn(value, Number.POSITIVE_INFINITY)) {
+    if (status.smtpCode !== undefined) replies.push({ at: status.start, reply: status.smtpCode });
+  }
+  const first = value.length - value.trimStart().length;
+  const lead = dsnFieldAt(value, first);
+  if (lead === undefined) return replies;
+  const fields: StatusStart[] = [];
+  for (const match of value.matchAll(DSN_STARTS)) {
+    if (match.index > first && (match[1]?.toLowerCase() ?? '#') === lead) {
+      fields.push({ at: match.index, reply: undefined });
+    }
+  }
+  return mergeStarts(replies, fields);
+}
+
+/** Two lists of starts, each in text order, as one in text order. */
+function mergeStarts(a: readonly StatusStart[], b: readonly StatusStart[]): StatusStart[] {
+  const merged: StatusStart[] = [];
+  let i = 0;
+  let j = 0;
+  while (i < a.length || j < b.length) {
+    const next = j >= b.length || (i < a.length && (a[i] as StatusStart).at <= (b[j] as StatusStart).at);
+    merged.push((next ? a[i++] : b[j++]) as StatusStart);
+  }
+  return merged;
 }
 
 /**
@@ -202,17 +273,66 @@ function introducesReply(value: string, end: number, separator: string): boolean
   return DIAGNOSTIC_TYPE.test(value.slice(Math.max(0, end - 64), end));
 }
 
+/** A row's statuses, one per recipient, or why they do not pair. */
+export type RowStatuses =
+  | { paired: true; statuses: string[] }
+  | {
+      paired: false;
+      /** How many statuses the list was read as. */
+      count: number;
+      /** For one status shared by the row: the different refusal codes it holds. */
+      refusals?: readonly string[];
+    };
+
 /**
- * Pairs recipients with their statuses. A single status applies to every recipient (Exchange writes
- * one status for a whole row at times, and `To;Cc` lists of a RECEIVE row are not split); otherwise
- * there must be one status per recipient, paired by position. Returns `undefined` when the counts
- * differ: which status belongs to which recipient cannot be told, so the row is refused.
+ * Pairs a row's recipients (two or more) with its status list (see the module comment): split at the
+ * kind of the recipients' `join`, else at any separator, whichever gives one status per recipient;
+ * else one status that no separator divides, given to every recipient, unless it begins several
+ * recipients' DSN statuses with refusals of different codes (each would be given another's refusal).
+ * Anything else does not pair: the whole list is never handed to every recipient.
  */
-export function pairStatuses(
+export function pairRowStatuses(
   recipients: readonly string[],
-  statuses: readonly string[],
-): (string | undefined)[] | undefined {
-  if (statuses.length === 1) return recipients.map(() => statuses[0]);
-  if (statuses.length !== recipients.length) return undefined;
-  return [...statuses];
+  list: string,
+  join: string | undefined,
+): RowStatuses {
+  const own = splitStatuses(list, join);
+  if (own.length === recipients.length) return { paired: true, statuses: own };
+  const any = join === undefined ? own : splitStatuses(list);
+  if (any.length === recipients.length) return { paired: true, statuses: any };
+  const [shared] = any;
+  if (any.length === 1 && shared !== undefined) {
+    const refusals = headRefusals(shared);
+    if (refusals.length > 1) return { paired: false, count: 1, refusals };
+    return { paired: true, statuses: recipients.map(() => shared) };
+  }
+  return { paired: false, count: own.length > 1 ? own.length : any.length };
+}
+
+/**
+ * The different refusal codes (4xx/5xx) that begin a status's heads: its start, and each DSN
+ * diagnostic (`Diagnostic-Code:` or a legacy `#5.0.0 smtp;`) outside brackets and after a separator,
+ * as a DSN status copied per recipient begins. A reply nested in another (`->`, `Original error:`,
+ * `{LED=…}`, `'<#5.0.0 smtp;550 …>'`) is no head: its code is its wrapper's reading, not another
+ * recipient's. Linear.
+ */
+function headRefusals(status: string): string[] {
+  const depth = bracketDepths(status);
+  const heads = [0];
+  for (const match of status.matchAll(DSN_STARTS)) {
+    const field = match[1]?.toLowerCase() ?? '#';
+    if (field !== 'diagnostic-code' && field !== '#') continue;
+    if (match.index === 0 || depth[match.index] !== 0) continue;
+    if (separatorStart(status, match.index, 0) !== undefined) heads.push(match.index);
+  }
+  if (heads.length < 2) return [];
+  const codes = new Set<string>();
+  let head = 0;
+  for (const found of statusesIn(status, Number.POSITIVE_INFINITY)) {
+    while (head + 1 < heads.length && found.start >= (heads[head + 1] as number)) head++;
+    if (found.smtpCode === undefined || found.start < (heads[head] as number)) continue;
+    if (found.smtpCode.charCodeAt(0) !== 50 /* 2 */) codes.add(found.enhancedCode);
+    heads[head] = Number.POSITIVE_INFINITY; // only the first reply of each head
+  }
+  return [...codes];
 }

@@ -9,9 +9,8 @@ import type { RowAdapter, RowContext, RowSink } from './format-adapter.js';
 import {
   displayedListItems,
   listJoin,
-  pairStatuses,
+  pairRowStatuses,
   splitRecipients,
-  splitStatuses,
   UNJOINED_LIST_LITERALS,
 } from './recipient-lists.js';
 import { hasHeaderShape, timestampOrSkip } from './row-checks.js';
@@ -192,19 +191,19 @@ export class TrackingRowAdapter implements RowAdapter {
     }
     let statuses: (string | undefined)[] | undefined;
     if (statusList !== undefined) {
-      // Statuses split only where the row joined its recipients (recipient-lists.ts).
+      // Statuses split where the row joined its recipients, else at any separator (recipient-lists.ts).
       const join = recipientList === undefined ? undefined : listJoin(recipientList);
-      const split = splitStatuses(statusList, join);
-      statuses = pairStatuses(recipients, split);
-      if (statuses === undefined) {
+      const paired = pairRowStatuses(recipients, statusList, join);
+      if (!paired.paired) {
         sink.skip(
           line,
           'LIST_MISMATCH',
-          this.mismatchMessage(recipients.length, split.length, join),
+          this.mismatchMessage(recipients.length, paired, join),
           this.names.recipientStatus,
         );
         return;
       }
+      statuses = paired.statuses;
     }
     for (let index = 0; index < recipients.length; index++) {
       const status = statuses?.[index];
@@ -220,8 +219,18 @@ export class TrackingRowAdapter implements RowAdapter {
    * Why a row's lists do not pair. Re-exporting with `-join ';'` is advised only when the recipients
    * were joined otherwise: a tracking log, or an export already joined with `;`, would come out the same.
    */
-  private mismatchMessage(recipients: number, statuses: number, join: string | undefined): string {
-    const why = `${recipients} recipients but ${statuses} statuses: which status belongs to which recipient cannot be told`;
+  private mismatchMessage(
+    recipients: number,
+    { count, refusals }: { count: number; refusals?: readonly string[] },
+    join: string | undefined,
+  ): string {
+    if (refusals !== undefined) {
+      return (
+        `${recipients} recipients but one status holding several recipients' refusals (${refusals.join(', ')}): ` +
+        'which refusal belongs to which recipient cannot be told'
+      );
+    }
+    const why = `${recipients} recipients but ${count} statuses: which status belongs to which recipient cannot be told`;
     if (join !== undefined && join.trim() === ';') {
       return `${why} (both lists are joined with ';', and the statuses are neither one for the whole row nor one per recipient)`;
     }
