@@ -37,6 +37,7 @@
  * the log says nothing of TLS, so the finding is the one the whole log in one file gives.
  */
 import { BoundedMap } from '../../kernel/bounded-map.js';
+import { detach } from '../../kernel/strings.js';
 import type { SmtpSession, TraceEvent } from '../model/events.js';
 import { sha256Hex32 } from '../model/finding-id.js';
 
@@ -141,7 +142,13 @@ interface OpenSession {
 
 /** The session without what only the hand-over or only a partial answer carries. */
 function plain(session: SmtpSession): SmtpSession {
-  const { unanswered: _unanswered, earlierCommand: _earlier, partial: _partial, ...rest } = session;
+  const {
+    unanswered: _unanswered,
+    earlierCommand: _earlier,
+    answerRow: _row,
+    partial: _partial,
+    ...rest
+  } = session;
   return rest;
 }
 
@@ -153,6 +160,15 @@ const REFUSED_PER_SESSION = 1_000;
 /** The commands that end a transaction (RFC 5321 §4.1.4). */
 const RESETS: ReadonlySet<string> = new Set(['RSET', 'EHLO', 'HELO']);
 const MESSAGE: ReadonlySet<string> = new Set(['DATA', 'BDAT']);
+
+/** What a refusal's row says of its message, as its log read it up to the answer. */
+const READ_FIELDS = ['messageId', 'returnPath', 'clientHostname', 'serverHostname'] as const;
+
+/**
+ * A refusal's reading of its answer in its log (see {@link OpenSessions.fill}): its session there —
+ * the transcript up to the answer and its place in it, TLS and certificate — and its message.
+ */
+type Reading = Pick<TraceEvent, (typeof READ_FIELDS)[number]> & { session: SmtpSession };
 
 /** A connection's refusal in a session joined late: when, its answer's place in its log, and its reply code. */
 interface EarlierRefusal {
@@ -303,14 +319,25 @@ export class OpenSessions {
    * when it cannot (see {@link perRecipient}).
    */
   private readonly setAside: BoundedMap<string, TraceEvent[]>;
+  /**
+   * In logs that number their rows: of each answer read in a session joined late, by answer
+   * ({@link readingKey}), the reading that begins earliest in the session. Copies of one log begun at
+   * different rows (a log forwarder's, and the file) read the same answer; the one whose transcript
+   * reaches back to the log before joins it, and gives the others its recipients.
+   */
+  private readonly readings: BoundedMap<string, Reading>;
 
   public constructor(tracked: number) {
     this.sessions = new BoundedMap(tracked);
     this.refusedEarlier = new BoundedMap(tracked);
     this.setAside = new BoundedMap(tracked);
+    this.readings = new BoundedMap(tracked);
   }
 
-  /** Keeps what a hand-over event, or a refusal of a command sent before its log, says; other events are not looked at. */
+  /**
+   * Keeps what a hand-over event, or a refusal of a command sent before its log, says (a connection's
+   * refusal; in a log that numbers its rows, its reading of the answer); other events are not looked at.
+   */
   public observe(event: TraceEvent): void {
     const { session } = event;
     if (session === undefined) return;
@@ -328,6 +355,32 @@ export class OpenSessions {
         command: session.earlierCommand,
         code: (event.recipientStatus ?? '').slice(0, 3),
       });
+    else this.reading(event);
+  }
+
+  /** Keeps a refusal's reading of its answer in a session joined late, when it begins earlier than the answer's others. */
+  private reading(event: TraceEvent): void {
+    const key = readingKey(event);
+    const { session } = event;
+    const own = session?.unanswered;
+    // A transcript cut short (its bound) no longer numbers the answers before the refusal.
+    if (
+      key === undefined ||
+      session === undefined ||
+      own === undefined ||
+      answersIn(own) !== session.earlierCommand
+    )
+      return;
+    const first = rowOf(own[0]);
+    const known = rowOf(this.readings.get(key)?.session.unanswered?.[0]);
+    if (first === undefined || (known !== undefined && known <= first)) return;
+    // The session's strings are the reader's own copies already (smtp-sessions.ts); the row's are not.
+    const reading: Reading = { session };
+    for (const field of READ_FIELDS) {
+      const value = event[field];
+      if (value !== undefined) reading[field] = detach(value);
+    }
+    this.readings.set(key, reading);
   }
 
   private handedOn(event: TraceEvent, session: SmtpSession, key: string): void {
@@ -507,7 +560,9 @@ export class OpenSessions {
    * for an event of an answer whose last event gives its recipients (set aside until then);
    * `undefined` when it cannot be joined.
    */
-  private join(event: TraceEvent): TraceEvent[] | undefined {
+  private join(refusal: TraceEvent): TraceEvent[] | undefined {
+    // Of an answer another copy of the log read from an earlier row: as that copy reads it (see `readings`).
+    const event = this.asFullestRead(refusal);
     const joined = event.session;
     const place = joined?.earlierCommand;
     if (joined?.partial !== true || place === undefined) return undefined;
@@ -555,6 +610,25 @@ export class OpenSessions {
     if (filled.serverHostname === undefined && replay.serverHostname !== undefined)
       filled.serverHostname = replay.serverHostname;
     return refused.map((recipient) => (recipient === undefined ? filled : { ...filled, recipient }));
+  }
+
+  /**
+   * The refusal as the copy of its log that began earliest in its session reads its answer, its own
+   * line kept, when another copy began before the refusal's own (see `readings`); else as it is.
+   */
+  private asFullestRead(event: TraceEvent): TraceEvent {
+    const key = readingKey(event);
+    const reading = key === undefined ? undefined : this.readings.get(key);
+    const first = rowOf(event.session?.unanswered?.[0]);
+    const earliest = rowOf(reading?.session.unanswered?.[0]);
+    if (reading === undefined || first === undefined || earliest === undefined || earliest >= first)
+      return event;
+    const read: TraceEvent = { ...event, session: reading.session };
+    for (const field of READ_FIELDS) {
+      const value = reading[field];
+      if (value !== undefined) read[field] = value;
+    }
+    return read;
   }
 
   /** Keeps an event of a refusal until the last of its answer is joined or not (once per recipient: it may be asked again). */
@@ -688,6 +762,16 @@ function answerKey(event: TraceEvent): string {
   );
 }
 
+/**
+ * The answer a refusal in a session joined late is, in whatever copy of its log it is read: its
+ * session, the number of its own row and its time; `undefined` where the log does not number its rows.
+ */
+function readingKey(event: TraceEvent): string | undefined {
+  const { session } = event;
+  if (session?.partial !== true || session.answerRow === undefined) return undefined;
+  return [keyOf(event, session.id), session.answerRow, event.timestamp].join('\n');
+}
+
 /** True when `entries` begins with `head`. */
 function startsWith(entries: readonly Command[], head: readonly Command[]): boolean {
   return head.length <= entries.length && sameEntries(entries.slice(0, head.length), head);
@@ -719,17 +803,20 @@ export function perRecipient(event: TraceEvent, recipients: readonly (string | u
 
 /**
  * What tells apart the refusals naming no recipient in a session begun before their log, whose
- * commands an earlier log has: the session, the number of its first row in this log (where the log
- * numbers them) and the answer's place in it there (`earlierCommand`); `undefined` for any other
- * refusal. Two answers are two refusals — two RCPT TOs pipelined and refused in one millisecond with
- * one text, say, even when a rollover put them in two logs — which the run gives two recipients once
- * joined to the earlier log ({@link OpenSessions.fill}); taken for one before that, the second was
- * counted as the first's repeat and its recipient lost. The same log read again (a copy, a partial
- * copy) numbers its answers alike: still one refusal.
+ * commands an earlier log has; `undefined` for any other refusal. Two answers are two refusals — two
+ * RCPT TOs pipelined and refused in one millisecond with one text, say, even when a rollover put them
+ * in two logs — which the run gives two recipients once joined to the earlier log
+ * ({@link OpenSessions.fill}); taken for one before that, the second was counted as the first's
+ * repeat and its recipient lost. And one answer is one refusal in every copy of its log: a log
+ * forwarder (Fluent Bit, NXLog) begins its copy at whatever row it found the file at. So the session
+ * and, where the log numbers its rows, the answer's own row (`answerRow`, a send protocol log's
+ * `sequence-number`: the same in every copy); else the number of the session's first row in the log,
+ * where written, and the answer's place in it there (`earlierCommand`: alike in copies begun alike).
  */
 export function answerInLateSession(event: TraceEvent): string | undefined {
   const { session } = event;
   if (session?.partial !== true || session.earlierCommand === undefined) return undefined;
+  if (session.answerRow !== undefined) return `answer:${session.id}@${session.answerRow}`;
   const first = rowOf(session.unanswered?.[0]);
   return `answer:${session.id}#${first === undefined ? '' : `${first}+`}${session.earlierCommand}`;
 }

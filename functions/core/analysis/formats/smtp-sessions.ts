@@ -556,7 +556,7 @@ export class SmtpSessions {
       session:
         earlierCommand === undefined
           ? state.session
-          : { ...state.session, earlierCommand, unanswered: transcript ?? [] },
+          : this.lateAnswer(state, row, earlierCommand, transcript),
     };
     if (command?.recipient !== undefined) answer.recipient = command.recipient;
     const recipients = command?.transaction?.refusedBy(verb);
@@ -567,6 +567,22 @@ export class SmtpSessions {
     if (state.ehloName !== undefined) answer.ehloName = state.ehloName;
     if (state.remoteName !== undefined) answer.remoteName = state.remoteName;
     return { kind: 'answer', answer };
+  }
+
+  /**
+   * The session as a refusal in it says it, when the session began before this log: the answer's
+   * place among the answers read here (`earlierCommand`), the transcript up to it, and the number of
+   * its own row where the log numbers them (`answerRow`, the same in every copy of the log).
+   */
+  private lateAnswer(
+    state: SessionState,
+    row: ProtocolRow,
+    earlierCommand: number,
+    transcript: Waiting[] | undefined,
+  ): SmtpSession {
+    const session: SmtpSession = { ...state.session, earlierCommand, unanswered: transcript ?? [] };
+    if (row.sequence !== undefined) session.answerRow = row.sequence;
+    return session;
   }
 
   /**

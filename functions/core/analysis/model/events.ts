@@ -89,6 +89,13 @@ export const SmtpSession = z.object({
    */
   earlierCommand: z.number().int().nonnegative().optional(),
   /**
+   * On a refusal in a session joined late, in a log that numbers its rows (a send protocol log's
+   * `sequence-number`, on across the session's files): the number of the answer's own row. Every copy
+   * of the log, whatever row it begins at, numbers the answer alike (evidence/open-session.ts,
+   * `answerInLateSession`).
+   */
+  answerRow: z.number().int().nonnegative().optional(),
+  /**
    * On the `OPEN_SESSION` event a log hands on for a session it has the start of, still open at its
    * end: the commands not answered yet, oldest first, with the recipient of each `RCPT TO` (the
    * recipients its transaction under way had already accepted follow that event, one
