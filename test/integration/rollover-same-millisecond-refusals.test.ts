@@ -15,18 +15,8 @@
  */
 import { readFile } from 'node:fs/promises';
 import { describe, expect, it } from 'vitest';
-import type { Finding } from '../../functions/core/analysis/model/findings.js';
 import { analyzeFiles, type TextFile } from '../support/analyze-text.js';
-
-const SAMPLE = 'sample-logs/SEND20261128-1.LOG';
-const ACCEPTED = 'sample-logs/config/accepted-domains.csv';
-const SESSION = '08DF006B9F7584FE';
-
-/** What a finding says, in an order that does not depend on the order of the files. */
-const said = (findings: readonly Finding[]) =>
-  findings
-    .map((f) => [f.id, f.messageId, f.recipient, f.returnPath ?? '', f.scenario, f.code].join(' | '))
-    .sort();
+import { ACCEPTED, SAMPLE, SESSION, said, sampleSendLog } from '../support/sample-send-log.js';
 
 async function analyse(files: readonly TextFile[], accepted: string) {
   const { findings, sources } = await analyzeFiles(files, { accepted });
@@ -34,13 +24,6 @@ async function analyse(files: readonly TextFile[], accepted: string) {
     said: said(findings),
     notes: sources.flatMap((source) => source.notes ?? []).map((note) => note.code),
   };
-}
-
-/** The log's header lines and rows. */
-async function sample() {
-  const lines = (await readFile(SAMPLE, 'utf8')).split('\r\n').filter((line) => line !== '');
-  const header = (line: string) => line.replace(/^\uFEFF/, '').startsWith('#');
-  return { head: lines.filter(header), body: lines.filter((line) => !header(line)) };
 }
 
 /** The log cut after each of its `rows`-th rows (ascending), each log with the header lines again. */
@@ -62,7 +45,7 @@ function transaction(body: readonly string[]): { from: number; to: number } {
 describe('a send protocol log rolled over between two RCPT TO and their two 451 of one millisecond', () => {
   it('gives both recipients the whole log refuses, cut after any row, either log read first', async () => {
     const accepted = await readFile(ACCEPTED, 'utf8');
-    const { head, body } = await sample();
+    const { head, body } = await sampleSendLog();
     const whole = await analyse([{ name: SAMPLE, content: await readFile(SAMPLE) }], accepted);
     const refused = whole.said.filter((line) => line.includes('| wrong-region |'));
     expect(refused.map((line) => line.split(' | ')[2])).toEqual([
@@ -89,7 +72,7 @@ describe('a send protocol log rolled over between two RCPT TO and their two 451 
 
   it('gives the whole log’s findings cut in three, each log of the transaction’s rows read in any order', async () => {
     const accepted = await readFile(ACCEPTED, 'utf8');
-    const { head, body } = await sample();
+    const { head, body } = await sampleSendLog();
     const whole = await analyse([{ name: SAMPLE, content: await readFile(SAMPLE) }], accepted);
     const { from, to } = transaction(body);
     const ORDERS = [
@@ -120,7 +103,7 @@ describe('a send protocol log rolled over between two RCPT TO and their two 451 
 
   it('keeps both refusals, without a recipient, when the run lacks the log with their RCPT TO rows', async () => {
     const accepted = await readFile(ACCEPTED, 'utf8');
-    const { head, body } = await sample();
+    const { head, body } = await sampleSendLog();
     const { to } = transaction(body);
     // The later log begins with the two 451: the RCPT TO rows and MAIL FROM's 250 are in the earlier.
     const [, later] = cut(head, body, [to - 2]) as [TextFile, TextFile];

@@ -12,18 +12,8 @@
  */
 import { readFile } from 'node:fs/promises';
 import { describe, expect, it } from 'vitest';
-import type { Finding } from '../../functions/core/analysis/model/findings.js';
 import { analyzeFiles, type TextFile } from '../support/analyze-text.js';
-
-const SAMPLE = 'sample-logs/SEND20261128-1.LOG';
-const ACCEPTED = 'sample-logs/config/accepted-domains.csv';
-const SESSION = '08DF006B9F7584FE';
-
-/** What a finding says, in an order that does not depend on the order of the files. */
-const said = (findings: readonly Finding[]) =>
-  findings
-    .map((f) => [f.id, f.messageId, f.recipient, f.returnPath ?? '', f.scenario, f.code].join(' | '))
-    .sort();
+import { ACCEPTED, SAMPLE, SESSION, said, sampleSendLog } from '../support/sample-send-log.js';
 
 const wrongRegion = (lines: readonly string[]) => lines.filter((line) => line.includes('| wrong-region |'));
 const recipientOf = (line: string) => line.split(' | ')[2];
@@ -35,10 +25,7 @@ async function analyse(files: readonly TextFile[]) {
 
 /** The log's header lines and rows, and where the session's last RCPT TO and first 451 are. */
 async function sample() {
-  const lines = (await readFile(SAMPLE, 'utf8')).split('\r\n').filter((line) => line !== '');
-  const header = (line: string) => line.replace(/^\uFEFF/, '').startsWith('#');
-  const head = lines.filter(header);
-  const body = lines.filter((line) => !header(line));
+  const { head, body } = await sampleSendLog();
   const ofSession = (row: string, text: RegExp) => row.includes(`,${SESSION},`) && text.test(row);
   const lastRcpt = body.findLastIndex((row) => ofSession(row, /,>,RCPT TO:/));
   const first451 = body.findIndex((row) => ofSession(row, /,<,451 4\.4\.62 /));

@@ -15,6 +15,7 @@ import { plural } from '../../kernel/counts-in-words.js';
 import { ErrorCode, RelayAuditError } from '../../kernel/errors.js';
 import { quoteText } from '../../kernel/strings.js';
 import {
+  mayBeRelayRejection,
   plainStatus,
   REFUSAL_MARKER_REACH,
   RELAY_ATTRIBUTION_CODES,
@@ -140,9 +141,12 @@ export function unreadFailureOf(event: Pick<TraceEvent, 'eventId' | 'recipientSt
   const status = event.recipientStatus;
   if (status === undefined || !(endsDelivery(event.eventId, null) || event.eventId === 'DEFER'))
     return undefined;
-  const marker = refusalMarkerIn(status);
+  // The row filter's substring test first: most failures are not relay refusals, and skip the search.
+  if (!mayBeRelayRejection(status)) return undefined;
+  const plain = plainStatus(status);
+  const marker = refusalMarkerIn(plain);
   // A relay refusal read is a status read too.
-  if (marker === undefined || statusesIn(plainStatus(status)).length > 0) return undefined;
+  if (marker === undefined || statusesIn(plain).length > 0) return undefined;
   return {
     reason: 'REFUSAL_NOT_READ',
     message:
