@@ -198,16 +198,10 @@ export function observedBy(sink: FindingSink, evidence: RunEvidence): FindingSin
  * store now holds.
  */
 export function countAsForwarding(result: AnalysisResult, reclassified: readonly Finding[]): void {
-  const sources = new Map(result.sources.map((source) => [source.id, source]));
-  const domains = new Map(result.senderDomains.map((entry) => [entry.domain, entry]));
+  const recount = recounter(result);
   const origins = FindingTally.of(result.forwardedFrom);
   for (const finding of reclassified) {
-    result.findingsByScenario['foreign-sender-domain'] -= 1;
-    result.findingsByScenario.forwarding += 1;
-    const source = sources.get(finding.source.sourceId);
-    if (source) move(source.findingsByScenario);
-    const domain = domains.get(finding.senderDomain ?? '(unknown)');
-    if (domain) move(domain.scenarios);
+    recount(finding, 'foreign-sender-domain', 'forwarding');
     if (finding.forwardedFrom !== undefined) origins.addOrigin(finding.forwardedFrom);
   }
   if (reclassified.some((finding) => finding.forwardedFrom !== undefined))
@@ -227,18 +221,9 @@ export interface Unforwarded {
  * the same counts as {@link countAsForwarding}; their forwarding origins leave the list.
  */
 export function countAsUnforwarded(result: AnalysisResult, unforwarded: readonly Unforwarded[]): void {
-  const sources = new Map(result.sources.map((source) => [source.id, source]));
-  const domains = new Map(result.senderDomains.map((entry) => [entry.domain, entry]));
+  const recount = recounter(result);
   let origins = result.forwardedFrom;
-  for (const { finding } of unforwarded) {
-    const to = finding.scenario;
-    result.findingsByScenario.forwarding -= 1;
-    result.findingsByScenario[to] += 1;
-    const source = sources.get(finding.source.sourceId);
-    if (source) move(source.findingsByScenario, 'forwarding', to);
-    const domain = domains.get(reportedSenderDomain(finding));
-    if (domain) move(domain.scenarios, 'forwarding', to);
-  }
+  for (const { finding } of unforwarded) recount(finding, 'forwarding', finding.scenario);
   for (const { forwardedFrom } of unforwarded) {
     if (forwardedFrom === undefined) continue;
     origins = origins.flatMap((origin) =>
@@ -252,10 +237,27 @@ export function countAsUnforwarded(result: AnalysisResult, unforwarded: readonly
   if (origins !== result.forwardedFrom) result.forwardedFrom = FindingTally.of(origins).forwardedFrom();
 }
 
+/**
+ * Moves one finding of the run from scenario `from` to `to` in the result's counts: the run's, its
+ * file's and its sender domain's (as the report lists domains, `reportedSenderDomain`).
+ */
+function recounter(result: AnalysisResult): (finding: Finding, from: ScenarioId, to: ScenarioId) => void {
+  const sources = new Map(result.sources.map((source) => [source.id, source]));
+  const domains = new Map(result.senderDomains.map((entry) => [entry.domain, entry]));
+  return (finding, from, to) => {
+    result.findingsByScenario[from] -= 1;
+    result.findingsByScenario[to] += 1;
+    const source = sources.get(finding.source.sourceId);
+    if (source) move(source.findingsByScenario, from, to);
+    const domain = domains.get(reportedSenderDomain(finding));
+    if (domain) move(domain.scenarios, from, to);
+  };
+}
+
 function move(
   counts: Partial<Record<ScenarioId, number>>,
-  fromScenario: ScenarioId = 'foreign-sender-domain',
-  toScenario: ScenarioId = 'forwarding',
+  fromScenario: ScenarioId,
+  toScenario: ScenarioId,
 ): void {
   const from = counts[fromScenario] ?? 0;
   if (from <= 0) return;
