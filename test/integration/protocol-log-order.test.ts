@@ -13,6 +13,7 @@ import { readFile } from 'node:fs/promises';
 import { describe, expect, it } from 'vitest';
 import type { Finding } from '../../functions/core/analysis/model/findings.js';
 import { analyzeFiles } from '../support/analyze-text.js';
+import { cells, dateTime, protocolLogOf, sequenceOf, sessionOf } from '../support/sample-send-log.js';
 
 const DIR = 'test/fixtures/real-world/protocol-log-order';
 /** The interleaved sessions of EX01's log, as written and newest first. */
@@ -28,24 +29,6 @@ const said = (findings: readonly Finding[]) =>
     .map((f) => [f.scenario, f.returnPath ?? '', f.recipient, f.messageId].join(' '))
     .sort((a, b) => a.localeCompare(b));
 
-/** A log's `#` header lines and its rows (CRLF, with a BOM). */
-async function logOf(name: string) {
-  const lines = (await readFile(name, 'utf8'))
-    .replace(/^\uFEFF/, '')
-    .split('\r\n')
-    .filter((line) => line !== '');
-  return {
-    header: lines.filter((line) => line.startsWith('#')),
-    rows: lines.filter((line) => !line.startsWith('#')),
-  };
-}
-
-/** The cells before any quoted one: date-time, connector-id, session-id, sequence-number. */
-const cells = (row: string) => row.split(',');
-const dateTime = (row: string) => cells(row)[0] ?? '';
-const session = (row: string) => cells(row)[2] ?? '';
-const sequence = (row: string) => Number(cells(row)[3]);
-
 /** Analyses the files given as header and rows; the sample's own accepted domains for the sample. */
 async function analyse(files: readonly { name: string; header: string[]; rows: string[] }[]) {
   const accepted = await readFile('sample-logs/config/accepted-domains.csv', 'utf8');
@@ -60,7 +43,7 @@ async function analyse(files: readonly { name: string; header: string[]; rows: s
 
 /** What the log as Exchange wrote it gives. */
 async function written(name: string) {
-  const { findings, sources } = await analyse([{ name, ...(await logOf(name)) }]);
+  const { findings, sources } = await analyse([{ name, ...(await protocolLogOf(name)) }]);
   expect(sources.map((source) => source.status)).toEqual(['done']);
   return said(findings);
 }
@@ -114,11 +97,11 @@ describe('a send protocol log put newest first below its # lines', () => {
     [SAMPLE_NEWEST_FIRST, SAMPLE],
     [SESSION_NEWEST_FIRST, SESSION],
   ])('reads %s sorted back as the refusal advises as the log as written', async (name, original) => {
-    const { header, rows } = await logOf(name);
+    const { header, rows } = await protocolLogOf(name);
     // Oldest first on date-time, then sequence-number as a number (a stable sort keeps the newest-first
     // order of each millisecond's rows, which the sequence-number puts right).
     const back = [...rows].sort(
-      (a, b) => dateTime(a).localeCompare(dateTime(b)) || sequence(a) - sequence(b),
+      (a, b) => dateTime(a).localeCompare(dateTime(b)) || sequenceOf(a) - sequenceOf(b),
     );
     const { findings, sources } = await analyse([{ name, header, rows: back }]);
     expect(sources.map((source) => source.status)).toEqual(['done']);
@@ -128,8 +111,8 @@ describe('a send protocol log put newest first below its # lines', () => {
   it('refuses the tail of a session too short to tell as it is read, at the end of the file', async () => {
     // A rotated SEND…-2.LOG that holds only the end of a session begun in -1 (the 550 after DATA,
     // QUIT, 221), put newest first: two steps back, decided once the file has ended.
-    const { header, rows } = await logOf(SESSION);
-    const tail = rows.filter((row) => sequence(row) >= 15 && sequence(row) <= 17).reverse();
+    const { header, rows } = await protocolLogOf(SESSION);
+    const tail = rows.filter((row) => sequenceOf(row) >= 15 && sequenceOf(row) <= 17).reverse();
     expect(tail.map((row) => cells(row)[6])).toEqual(['<', '>', '<']);
     const { findings, sources } = await analyse([{ name: 'SEND2026112810-2.LOG', header, rows: tail }]);
     // Never the 550 read as an answer to nothing, a finding without sender or recipient.
@@ -145,9 +128,9 @@ describe('a send protocol log put newest first below its # lines', () => {
 describe("a send protocol log whose rows are still in each session's order", () => {
   it('reads rows grouped by session (sorted on session-id, then sequence-number) as the log as written', async () => {
     // Time goes back at each session's first row: that says nothing of a session's own order.
-    const { header, rows } = await logOf(SAMPLE);
+    const { header, rows } = await protocolLogOf(SAMPLE);
     const grouped = [...rows].sort(
-      (a, b) => session(a).localeCompare(session(b)) || sequence(a) - sequence(b),
+      (a, b) => sessionOf(a).localeCompare(sessionOf(b)) || sequenceOf(a) - sequenceOf(b),
     );
     expect(grouped).not.toEqual(rows);
     const { findings, sources } = await analyse([{ name: 'SEND20261128-1.LOG', header, rows: grouped }]);
@@ -156,7 +139,7 @@ describe("a send protocol log whose rows are still in each session's order", () 
   });
 
   it('reads rows sorted oldest first as whole lines (sort, # lines kept on top) as the log as written', async () => {
-    const { header, rows } = await logOf(SAMPLE);
+    const { header, rows } = await protocolLogOf(SAMPLE);
     const sorted = [...rows].sort();
     const { findings, sources } = await analyse([{ name: 'SEND20261128-1.LOG', header, rows: sorted }]);
     expect(sources.map((source) => source.status)).toEqual(['done']);
@@ -169,13 +152,13 @@ describe("a send protocol log whose rows are still in each session's order", () 
   ])('reads the log rotated in two mid-session, given %s, as the log as written', async (_, swapped) => {
     // Exchange starts SEND…-2.LOG with its own # lines when -1 is full; the sessions open go on there,
     // their sequence-numbers with them.
-    const { header, rows } = await logOf(SAMPLE);
+    const { header, rows } = await protocolLogOf(SAMPLE);
     const cut = Math.floor(rows.length / 2);
     const parts = [
       { name: 'SEND20261128-1.LOG', header, rows: rows.slice(0, cut) },
       { name: 'SEND20261128-2.LOG', header, rows: rows.slice(cut) },
     ];
-    expect(sequence(rows[cut] ?? '')).toBeGreaterThan(0);
+    expect(sequenceOf(rows[cut] ?? '')).toBeGreaterThan(0);
     const { findings, sources } = await analyse(swapped ? [...parts].reverse() : parts);
     expect(sources.map((source) => source.status)).toEqual(['done', 'done']);
     expect(said(findings)).toEqual(await written(SAMPLE));
@@ -210,14 +193,14 @@ describe('every prefix of a send protocol log, put newest first', () => {
   const told = (rows: readonly string[]) => {
     const times = new Map<string, string>();
     return rows.some((row) => {
-      const before = times.get(session(row));
-      times.set(session(row), dateTime(row));
+      const before = times.get(sessionOf(row));
+      times.set(sessionOf(row), dateTime(row));
       return before !== undefined && before !== dateTime(row);
     });
   };
 
   it.each(LOGS)('is refused as the whole log is, or read as written, for every cut of %s', async (name) => {
-    const { header, rows } = await logOf(name);
+    const { header, rows } = await protocolLogOf(name);
     const accepted = await readFile('sample-logs/config/accepted-domains.csv', 'utf8');
     const run = (prefix: readonly string[]) =>
       analyzeFiles([{ name, content: `\uFEFF${[...header, ...prefix].join('\r\n')}\r\n` }], {

@@ -13,6 +13,7 @@ import { readFile } from 'node:fs/promises';
 import { describe, expect, it } from 'vitest';
 import type { Finding } from '../../functions/core/analysis/model/findings.js';
 import { analyzeFiles } from '../support/analyze-text.js';
+import { cells, dateTime, protocolLogOf, sessionOf } from '../support/sample-send-log.js';
 
 const DIR = 'test/fixtures/real-world/protocol-log-same-millisecond';
 const SAMPLE = 'sample-logs/SEND20261128-1.LOG';
@@ -24,23 +25,6 @@ const said = (findings: readonly Finding[]) =>
   findings
     .map((f) => [f.recipient, f.scenario, f.returnPath ?? '', f.confidence].join(' '))
     .sort((a, b) => a.localeCompare(b));
-
-/** A log's `#` header lines and its rows (CRLF, with a BOM). */
-async function logOf(name: string) {
-  const lines = (await readFile(name, 'utf8'))
-    .replace(/^\uFEFF/, '')
-    .split('\r\n')
-    .filter((line) => line !== '');
-  return {
-    header: lines.filter((line) => line.startsWith('#')),
-    rows: lines.filter((line) => !line.startsWith('#')),
-  };
-}
-
-/** The cells before any quoted one: date-time, connector-id, session-id, sequence-number. */
-const cells = (row: string) => row.split(',');
-const dateTime = (row: string) => cells(row)[0] ?? '';
-const session = (row: string) => cells(row)[2] ?? '';
 
 interface LogFile {
   name: string;
@@ -120,8 +104,11 @@ describe('a send protocol log whose rows of one millisecond were put in another 
     ['SEND20261128-refused-after-data-rcpt-swapped.LOG', SESSION],
   ])('%s gives exactly the findings of the log as written', async (name, original) => {
     const accepted = original === SAMPLE ? await readFile(SAMPLE_ACCEPTED, 'utf8') : 'contoso.com';
-    const written = await analyse([{ name: original, ...(await logOf(original)) }], accepted);
-    const copy = await analyse([{ name: `${DIR}/${name}`, ...(await logOf(`${DIR}/${name}`)) }], accepted);
+    const written = await analyse([{ name: original, ...(await protocolLogOf(original)) }], accepted);
+    const copy = await analyse(
+      [{ name: `${DIR}/${name}`, ...(await protocolLogOf(`${DIR}/${name}`)) }],
+      accepted,
+    );
     expect(copy.statuses).toEqual(['done']);
     expect(copy.findings).toEqual(written.findings);
     expect(orderNotes(copy.notes)).toEqual([]);
@@ -130,7 +117,7 @@ describe('a send protocol log whose rows of one millisecond were put in another 
   it('keeps the refusal of ap@litware.com, and lee@contoso.com (answered 250) out of the findings', async () => {
     const accepted = await readFile(SAMPLE_ACCEPTED, 'utf8');
     for (const name of ['SEND20261128-1-sorted-on-date-time.LOG', 'SEND20261128-1-answers-swapped.LOG']) {
-      const { findings } = await analyse([{ name, ...(await logOf(`${DIR}/${name}`)) }], accepted);
+      const { findings } = await analyse([{ name, ...(await protocolLogOf(`${DIR}/${name}`)) }], accepted);
       expect(findings).toContain('ap@litware.com foreign-sender-domain invoices@tailspin-billing.com high');
       expect(findings.filter((finding) => finding.startsWith('lee@contoso.com'))).toEqual([]);
       expect(findings).toContain('orders@northwindtraders.com ndr  high');
@@ -139,16 +126,16 @@ describe('a send protocol log whose rows of one millisecond were put in another 
 
   it('gives the findings of the log as written for any order of each session’s rows of one millisecond', async () => {
     const accepted = await readFile(SAMPLE_ACCEPTED, 'utf8');
-    const { header, rows } = await logOf(SAMPLE);
+    const { header, rows } = await protocolLogOf(SAMPLE);
     const written = await analyse([{ name: SAMPLE, header, rows }], accepted);
     expect(written.findings).toHaveLength(5);
-    const sessions = [...new Set(rows.map(session))];
+    const sessions = [...new Set(rows.map(sessionOf))];
     expect(sessions).toHaveLength(4);
     const next = random(20261128);
     // A bounded sample of orders per session (its largest millisecond, the certificate lines, has 720).
     for (const id of sessions) {
       for (let sample = 0; sample < 16; sample++) {
-        const shuffled = shuffledWithinDateTime(rows, (row) => session(row) === id, next);
+        const shuffled = shuffledWithinDateTime(rows, (row) => sessionOf(row) === id, next);
         const copy = await analyse([{ name: SAMPLE, header, rows: shuffled }], accepted);
         expect(copy.statuses).toEqual(['done']);
         expect(copy.findings, `session ${id}, order ${sample}`).toEqual(written.findings);
@@ -172,12 +159,12 @@ describe('a send protocol log whose rows of one millisecond were put in another 
     'joins a session cut by the rollover before its row %s, each part sorted on date-time alone, given %s',
     async (row, _, swapped) => {
       const accepted = await readFile(SAMPLE_ACCEPTED, 'utf8');
-      const { header, rows } = await logOf(SAMPLE);
+      const { header, rows } = await protocolLogOf(SAMPLE);
       const written = await analyse([{ name: SAMPLE, header, rows }], accepted);
       // Exchange rotates at ProtocolLogMaxFileSize between any two rows, here inside a millisecond of
       // session 08DF0074E51B0A27: between its two RCPT TOs (row 18), or between their answers (row 21,
       // the 550 for ap@litware.com). The second part's rows of the session go on from that row.
-      const cut = rows.findIndex((line) => session(line) === '08DF0074E51B0A27' && cells(line)[3] === row);
+      const cut = rows.findIndex((line) => sessionOf(line) === '08DF0074E51B0A27' && cells(line)[3] === row);
       expect(dateTime(rows[cut] ?? '')).toBe(dateTime(rows[cut - 1] ?? ''));
       const parts = [
         { name: 'SEND20261128-1.LOG', header, rows: sortedOnDateTime(rows.slice(0, cut)) },
@@ -193,7 +180,7 @@ describe('a send protocol log whose rows of one millisecond were put in another 
 
 describe('a send protocol log whose rows of one millisecond cannot be put back in order', () => {
   it('reads a copy without the sequence-number column in the order of the file, and says so', async () => {
-    const { header, rows } = await logOf(SESSION);
+    const { header, rows } = await protocolLogOf(SESSION);
     // A SIEM export that left the column out: date-time, connector-id, session-id, then the rest.
     const drop = (line: string) => {
       const at = line.split(',', 4).join(',').length;
@@ -222,7 +209,7 @@ describe('a send protocol log whose rows of one millisecond cannot be put back i
   });
 
   it('reads rows of a session that repeat a number at one millisecond in the order of the file, and says so', async () => {
-    const { header, rows } = await logOf(SESSION);
+    const { header, rows } = await protocolLogOf(SESSION);
     // Both RCPT TO rows numbered 7: which came first cannot be told.
     const repeated = rows.map((row) => row.replace(',08DF3C2B1A09F8F3,8,', ',08DF3C2B1A09F8F3,7,'));
     expect(repeated).not.toEqual(rows);
@@ -240,7 +227,7 @@ describe('a send protocol log whose rows of one millisecond cannot be put back i
 
   it('notes nothing for the logs as written, nor for rows filtered out of a session', async () => {
     const accepted = await readFile(SAMPLE_ACCEPTED, 'utf8');
-    const { header, rows } = await logOf(SAMPLE);
+    const { header, rows } = await protocolLogOf(SAMPLE);
     expect(orderNotes((await analyse([{ name: SAMPLE, header, rows }], accepted)).notes)).toEqual([]);
     // A log shipper that dropped the informational `*` rows: the numbers skip, the order is known.
     const filtered = rows.filter((row) => cells(row)[6] !== '*');

@@ -23,3 +23,21 @@ export async function sampleSendLog(): Promise<{ head: string[]; body: string[] 
   const header = (line: string) => line.replace(/^\uFEFF/, '').startsWith('#');
   return { head: lines.filter(header), body: lines.filter((line) => !header(line)) };
 }
+
+/** A protocol log's `#` header lines and its rows (CRLF, a BOM before the first line taken off). */
+export async function protocolLogOf(name: string): Promise<{ header: string[]; rows: string[] }> {
+  const lines = (await readFile(name, 'utf8'))
+    .replace(/^\uFEFF/, '')
+    .split('\r\n')
+    .filter((line) => line !== '');
+  return {
+    header: lines.filter((line) => line.startsWith('#')),
+    rows: lines.filter((line) => !line.startsWith('#')),
+  };
+}
+
+/** A row's cells before any quoted one: date-time, connector-id, session-id, sequence-number. */
+export const cells = (row: string): string[] => row.split(',');
+export const dateTime = (row: string): string => cells(row)[0] ?? '';
+export const sessionOf = (row: string): string => cells(row)[2] ?? '';
+export const sequenceOf = (row: string): number => Number(cells(row)[3]);
