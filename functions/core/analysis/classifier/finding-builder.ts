@@ -49,7 +49,8 @@ export function ruleInputOf(
   if (event.returnPath !== undefined) {
     attributedSender = event.returnPath;
     senderBasis = 'return-path';
-  } else if (event.sender !== undefined) {
+  } else if (event.sender !== undefined && event.sender !== '') {
+    // A trace's null sender (`<>`, or an empty address: see `traceSender`) names no header sender.
     attributedSender = event.sender;
     senderBasis = 'header-sender';
   } else {

@@ -138,6 +138,18 @@ export abstract class CsvRowAdapter<K extends string> implements RowAdapter {
   protected abstract convert(fields: readonly string[], timestamp: string, line: number, sink: RowSink): void;
 }
 
+/**
+ * The sender address a message trace record gives, for {@link setTraceFields}. A message trace
+ * record always has an envelope sender, so an empty one (`""`, `null`, blanks: Graph's
+ * `senderAddress`, `Get-MessageTrace`'s SenderAddress, the admin center's CSV) in a record that has
+ * the field can only be the null sender of an NDR, a DSN or an automatic reply, and is read as `''`,
+ * as a `<>` written out is; only a record without the field names no sender. Read as no sender, it
+ * kept the row out of the message's context, and a detail that names no recipient lost the row's one.
+ */
+export function traceSender(value: string | undefined, hasField: boolean): string | undefined {
+  return value ?? (hasField ? '' : undefined);
+}
+
 /** Sets the identity and address fields that trace exports share, normalised. */
 export function setTraceFields(
   event: TraceEvent,

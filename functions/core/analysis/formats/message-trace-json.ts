@@ -23,7 +23,7 @@ import { parseWellFormedJson } from '../../text/well-formed.js';
 import { refusalMarkerIn, relayRejectionIn } from '../evidence/rejections.js';
 import { skipOf, skipSearched } from '../input/unread-refusals.js';
 import type { TraceEvent } from '../model/events.js';
-import { setTraceFields } from './csv-row-adapter.js';
+import { setTraceFields, traceSender } from './csv-row-adapter.js';
 import type { SkipReason } from './format-adapter.js';
 import { type JsonRecordHandler, JsonRecordScanner } from './json-records.js';
 import { isTraceDetail, traceDetailText, traceFieldName } from './powershell-object-text.js';
@@ -308,7 +308,7 @@ class MessageTraceJsonReader extends SinkReader implements JsonRecordHandler {
     const { record, timestamp } = checked;
     const event: TraceEvent = { timestamp, eventId: (record.status ?? 'NONE').toUpperCase(), line };
     setTraceFields(event, {
-      sender: record.senderaddress,
+      sender: senderOf(record, fields),
       recipient: record.recipientaddress,
       messageId: record.messageid,
       traceId: record.messagetraceid,
@@ -325,7 +325,8 @@ class MessageTraceJsonReader extends SinkReader implements JsonRecordHandler {
           messageid: record.messageid,
           messagetraceid: record.messagetraceid,
           recipientaddress: record.recipientaddress,
-          senderaddress: record.senderaddress,
+          // The trace's sender as read: a null sender stays one in its details.
+          senderaddress: event.sender,
           ...nested,
         },
         line,
@@ -340,7 +341,7 @@ class MessageTraceJsonReader extends SinkReader implements JsonRecordHandler {
     const { record, timestamp } = checked;
     const event: TraceEvent = { timestamp, eventId: traceEventId(record.event), line };
     setTraceFields(event, {
-      sender: record.senderaddress,
+      sender: senderOf(record, fields),
       recipient: record.recipientaddress ?? page?.recipient,
       messageId: record.messageid,
       traceId: record.messagetraceid ?? page?.traceId,
@@ -368,6 +369,17 @@ class MessageTraceJsonReader extends SinkReader implements JsonRecordHandler {
       this.skip(line, 'BAD_TIMESTAMP', `"${quoteText(String(value), 64)}" is not a date and time`);
     return iso;
   }
+}
+
+/**
+ * The record's sender (see `traceSender`): a `senderAddress` of `""` or `null` is the null sender.
+ * JSON gives no `undefined`, so a field that is `undefined` is one the record does not have.
+ */
+function senderOf(
+  record: { senderaddress: string | undefined },
+  fields: Record<string, unknown>,
+): string | undefined {
+  return traceSender(record.senderaddress, fields.senderaddress !== undefined);
 }
 
 /** `recipientAddress='a@b'`, an OData string: a quote in it is doubled (`o''brien@contoso.com`). */

@@ -4,7 +4,7 @@
  */
 
 import type { TraceEvent } from '../model/events.js';
-import { CsvRowAdapter, setTraceFields } from './csv-row-adapter.js';
+import { CsvRowAdapter, setTraceFields, traceSender } from './csv-row-adapter.js';
 import type { RowContext, RowSink } from './format-adapter.js';
 import { detailStatus, returnPathIn } from './trace-detail-data.js';
 import { traceEventId } from './trace-event-names.js';
@@ -69,7 +69,7 @@ export class TraceExportRows extends CsvRowAdapter<Field> {
   protected valuesOf(fields: readonly string[]): TraceExportValues {
     return {
       event: this.value(fields, 'event'),
-      sender: this.value(fields, 'sender'),
+      sender: traceSender(this.value(fields, 'sender'), this.positionOf('sender') !== undefined),
       recipient: this.value(fields, 'recipient'),
       messageId: this.value(fields, 'messageId'),
       messageTraceId: this.value(fields, 'messageTraceId'),
