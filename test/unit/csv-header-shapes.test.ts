@@ -199,7 +199,7 @@ describe('title lines above the header', () => {
       `Failed messages\r\n${REFUSAL_ROW}\r\n${DETAIL_HEADER}\r\n${REFUSAL_ROW}\r\n`,
     );
     expect(message).toMatch(
-      /input\.csv: unknown format\. Line 1 has the headers: Failed messages \(nor is the line after it a header\)\./,
+      /input\.csv: unknown format\. Line 1 is no header relay-audit knows: "Failed messages" \(nor is the line after it a header\)\./,
     );
     expect(message).toMatch(/Line 2 holds a relay refusal \(550 5\.7\.64 TenantAttribution/);
   });
@@ -208,13 +208,15 @@ describe('title lines above the header', () => {
     const titles = Array.from({ length: 11 }, (_, index) => `Note ${index + 1}`).join('\n');
     const message = await refusal(`${titles}\n${DETAIL_HEADER}\n`);
     expect(message).toMatch(
-      /Line 1 has the headers: Note 1 \(nor is any of the 10 lines after it a header\)\. It holds no relay refusal\./,
+      /Line 1 is no header relay-audit knows: "Note 1" \(nor is any of the 10 lines after it a header\)\. It holds no relay refusal\./,
     );
   });
 
   it('are short: a long line stops the search', async () => {
     const message = await refusal(`Report\n${'x'.repeat(2000)}\n${DETAIL_HEADER}\n`);
-    expect(message).toMatch(/Line 1 has the headers: Report \(nor is the line after it a header\)/);
+    expect(message).toMatch(
+      /Line 1 is no header relay-audit knows: "Report" \(nor is the line after it a header\)/,
+    );
   });
 
   it('are not looked for below a header with columns left out', async () => {
@@ -248,7 +250,7 @@ describe('a header with required columns left out', () => {
   it('is not said of a header sharing a name or two with a format', async () => {
     const message = await refusal('"Date","Event","Location"\n');
     expect(message).toMatch(
-      /unknown format\. Line 1 has the headers: Date, Event, Location\. It holds no relay refusal\./,
+      /unknown format\. Line 1 is no header relay-audit knows: ""Date","Event","Location""\. It holds no relay refusal\./,
     );
   });
 

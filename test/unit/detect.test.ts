@@ -62,17 +62,45 @@ describe('detectFormat', () => {
     expect((await detect(`\r\n${header}\r\n`)).format.id).toBe(id);
   });
 
-  it('names the headers it saw and the formats it knows', async () => {
+  it('quotes the line it took for the header and names the formats it knows', async () => {
     const error = await detect('"DisplayName","ItemCount","TotalItemSize"\r\n"a","1","2"\r\n').catch(
       (e: unknown) => e,
     );
     expect(error).toBeInstanceOf(UnknownFormatError);
     const message = (error as Error).message;
     expect(message).toMatch(
-      /input\.csv: unknown format\. Line 1 has the headers: DisplayName, ItemCount, TotalItemSize/,
+      /input\.csv: unknown format\. Line 1 is no header relay-audit knows: ""DisplayName","ItemCount","TotalItemSize"" /,
     );
     expect(message).toMatch(/Exchange Online message trace/);
     expect(message).toMatch(/needs/);
+  });
+
+  // Two published application logs with a refusal (audiobookshelf #4573, an Odoo server log): the
+  // cells a CSV split made of their first line, joined with ", ", read `TenantAttribution, Relay
+  // Access Denied` and `09:12:44, 518`, text that is not in the file.
+  it.each([
+    "[2025-08-10 22:42:38.612] ERROR: [EmailManager] Failed to send test email Error: Can't send mail - all recipients were rejected: 550 5.7.64 TenantAttribution; Relay Access Denied [ValidationStatus of '' is EmptyCertificate]",
+    "2019-01-25 09:12:44,518 2231 ERROR erp odoo.addons.base.models.ir_mail_server: Mail delivery failed via SMTP server 'xxxxxxxxxxxxx.mail.protection.outlook.com'.",
+    'Date;Event;Location',
+    '"Date", "Event",Location  ',
+  ])('quotes the line it took for the header as the file has it: %s', async (line) => {
+    const message = await detect(`${line}\r\nnothing to read here\r\n`).catch(
+      (e: unknown) => (e as Error).message,
+    );
+    expect(message).toContain(`unknown format. Line 1 is no header relay-audit knows: "${line}"`);
+  });
+
+  it('quotes a long line cut, with its control characters made visible', async () => {
+    const line = `Report\u001b[2J\t${'x'.repeat(2000)}`;
+    const message = await detect(`${line}\n`).then(
+      () => '',
+      (e: unknown) => (e as Error).message,
+    );
+    const quoted = /Line 1 is no header relay-audit knows: "([^"]*)"/.exec(message)?.[1] ?? '';
+    expect(quoted.startsWith('Report\\x1b[2J\\txxx')).toBe(true);
+    expect(quoted.endsWith('x…')).toBe(true);
+    expect(quoted.length).toBeLessThan(500);
+    expect(message.includes('\u001b') || message.includes('\t')).toBe(false);
   });
 
   it('finds the header after a blank line and a stray BOM (an empty UTF-8 file joined in front)', async () => {
@@ -136,14 +164,16 @@ describe('detectFormat on tracking rows without their header', () => {
     expect(message).toMatch(
       /input\.csv: line 1 looks like a message tracking log row without its #Fields: header, but it has 12 fields.*30 \(Exchange 2016\/2019\), 27 \(Exchange 2013\), 26 \(Exchange 2010\) or 21 \(Exchange 2007\)/,
     );
-    expect(message).not.toMatch(/has the headers/);
+    expect(message).not.toMatch(/has the headers|is no header relay-audit knows/);
   });
 
   it('does not take a row without an ISO UTC timestamp first for a tracking row', async () => {
     const message = await detect(`${trackingRow(30, '11/28/2026 10:15:03 PM')}\r\n`).catch(
       (e: unknown) => (e as Error).message,
     );
-    expect(message).toMatch(/unknown format\. Line 1 has the headers: 11\/28\/2026 10:15:03 PM, v1/);
+    expect(message).toMatch(
+      /unknown format\. Line 1 is no header relay-audit knows: "11\/28\/2026 10:15:03 PM,v1,/,
+    );
   });
 });
 
@@ -230,7 +260,7 @@ describe('detectFormat names inputs it does not read', () => {
   ])('names %s', async (_name, text, expected) => {
     const message = await messageOf(text);
     expect(message).toMatch(expected);
-    expect(message).not.toMatch(/has the headers/);
+    expect(message).not.toMatch(/has the headers|is no header relay-audit knows/);
     expect(message).toMatch(/Known formats:/);
   });
 

@@ -147,6 +147,41 @@ describe('parseRejection', () => {
     });
   });
 
+  // Exchange Online's trailer since 2023: `[host time session-id]` (published: audiobookshelf #4573,
+  // Mailu #3013).
+  it.each([
+    [
+      "550 5.7.64 TenantAttribution; Relay Access Denied [ValidationStatus of '' is EmptyCertificate] [SJ1PEPF000023D2.namprd02.prod.outlook.com 2025-08-10T22:42:38.553Z 08DDD733C30748DC]",
+      'SJ1PEPF000023D2.namprd02.prod.outlook.com',
+    ],
+    [
+      '451 4.4.62 Mail sent to the wrong Office 365 region. ATTR35. For more information please go to https://go.microsoft.com/fwlink/?linkid=865268 [DM6NAM11FT074.eop-nam11.prod.protection.outlook.com 2023-10-28T12:19:33.163Z 08DBD79CFB305B7E]',
+      'DM6NAM11FT074.eop-nam11.prod.protection.outlook.com',
+    ],
+    [
+      '452 4.5.3 Recipients belong to multiple regions ATTR38 [DM6NAM11FT074.eop-nam11.prod.protection.outlook.com 2023-10-28T12:19:33.163Z 08DBD79CFB305B7E] (in reply to RCPT TO command)',
+      'DM6NAM11FT074.eop-nam11.prod.protection.outlook.com',
+    ],
+    [
+      queueExpired(
+        `550 5.7.64 TenantAttribution; Relay Access Denied ATTR36 [${HOST} 2025-01-02T03:04:05Z 08DD2ABC12345678]`,
+      ),
+      HOST,
+    ],
+  ])('takes the host of the trailer [host time session-id]: %s', (status, host) => {
+    expect(parseRejection(status)?.remoteHost).toBe(host);
+  });
+
+  it.each([
+    "550 5.7.64 TenantAttribution; Relay Access Denied [ValidationStatus of '' is EmptyCertificate]",
+    '550 5.7.64 TenantAttribution; Relay Access Denied [see contoso.com for details]',
+    `550 5.7.64 TenantAttribution; Relay Access Denied [${HOST} 2025-08-10T22:42:38.553Z]`,
+    `550 5.7.64 TenantAttribution; Relay Access Denied [${HOST} 2025-08-10 08DDD733C30748DC]`,
+    `550 5.7.64 TenantAttribution; Relay Access Denied [${HOST} 2025-08-10T22:42:38.553Z not-a-session]`,
+  ])('takes no host from a bracket that is not [host] or its trailer: %s', (status) => {
+    expect(parseRejection(status)?.remoteHost).toBeUndefined();
+  });
+
   it('returns nothing for texts without a status code', () => {
     expect(parseRejection('250 OK')).toBeUndefined();
     expect(parseRejection('')).toBeUndefined();

@@ -113,7 +113,7 @@ describe('lines that start with a bracket', () => {
 
   it('does not call another bracketed line JSON', async () => {
     const message = await refusal('[mysqld]\nport=3306\n');
-    expect(message).toMatch(/unknown format\. Line 1 has the headers: \[mysqld\]/);
+    expect(message).toMatch(/unknown format\. Line 1 is no header relay-audit knows: "\[mysqld\]"/);
     expect(message).not.toMatch(/JSON/);
   });
 
@@ -138,7 +138,7 @@ describe('lines that start with a bracket', () => {
   ])('calls %s JSON, not a CSV with headers', async (_name, text) => {
     const message = await refusal(text);
     expect(message).toMatch(/JSON/);
-    expect(message).not.toMatch(/unknown format|has the headers/);
+    expect(message).not.toMatch(/unknown format|has the headers|is no header relay-audit knows/);
   });
 
   it('calls JSON every start of a JSON line, however it was cut', () => {

@@ -279,8 +279,25 @@ function textOf(region: string, status: StatusAt, outermost: boolean): string {
 }
 
 /**
- * The first `[host.name]` in `text` — the front end that answered. A linear scan: after a `[` that
- * does not open a host name, the search goes on from where that candidate stopped.
+ * What Exchange Online writes after the answering host in the trailer of its replies since 2023:
+ * `[DM6NAM11FT074.eop-nam11.prod.protection.outlook.com 2023-10-28T12:19:33.163Z 08DBD79CFB305B7E]`,
+ * a space, the UTC time, a space, the 16-hex-digit session id and the closing `]`. Sticky: tried
+ * only right after a host name, so it costs a bounded look, never a scan.
+ */
+const HOST_TRAILER = / \d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(?:\.\d{1,7})?Z [0-9A-F]{16}\]/iy;
+
+/** Does the bracket of a host name that ends at `end` close there (`[host]`) or after its trailer? */
+function closesHost(text: string, end: number): boolean {
+  if (text.charCodeAt(end) === 93 /* ] */) return true;
+  HOST_TRAILER.lastIndex = end;
+  return HOST_TRAILER.test(text);
+}
+
+/**
+ * The first `[host.name]` in `text` — the front end that answered — also in the trailer Exchange
+ * Online writes now, `[host time session-id]`. A bracket of other words (`[ValidationStatus of ''
+ * is EmptyCertificate]`) names no host. A linear scan: after a `[` that does not open a host name,
+ * the search goes on from where that candidate stopped.
  */
 function remoteHostIn(text: string): string | undefined {
   let open = text.indexOf('[');
@@ -308,7 +325,7 @@ function remoteHostIn(text: string): string | undefined {
       }
       break;
     }
-    if (valid && dots > 0 && previous !== DOT && text.charCodeAt(index) === 93 /* ] */) {
+    if (valid && dots > 0 && previous !== DOT && closesHost(text, index)) {
       return text.slice(open + 1, index);
     }
     open = text.indexOf('[', index);

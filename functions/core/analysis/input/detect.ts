@@ -41,6 +41,11 @@ const KEPT_PREAMBLE_LINES = 50;
  */
 const MAX_TITLE_LINES = 10;
 const MAX_TITLE_CHARS = 1024;
+/**
+ * How much of a line not recognised as a header its error quotes: a wide export's header (a
+ * tracking log's 30 columns are about 400 characters) whole, a long log line up to its first words.
+ */
+const QUOTED_HEADER_CHARS = 480;
 /** Excel's first line `sep=;`: it declares the delimiter (and is no header). */
 const SEP_DIRECTIVE = /^sep=([,;\t])\1*$/i;
 
@@ -245,7 +250,7 @@ export async function detectFormat(chunks: AsyncIterator<string>, file: string):
         line: current,
       });
     }
-    refuseFirst ??= unknownHeader(header, current, await readSample(lineStart));
+    refuseFirst ??= unknownHeader(text, current, await readSample(lineStart));
     if (titles.length >= MAX_TITLE_LINES || !mayBeTitle(text)) throw refuseFirst(titles.length);
     titles.push({ line: current, text });
     return undefined;
@@ -274,17 +279,19 @@ export async function detectFormat(chunks: AsyncIterator<string>, file: string):
 
   /**
    * The error for a file whose first line after the preamble is no header relay-audit knows, nor
-   * any of the `linesAfter` lines read after it.
+   * any of the `linesAfter` lines read after it. The line is quoted as the file has it, not as the
+   * cells a CSV split made of it: a log line's `;` or `09:12:44,518` would be shown as text the
+   * admin cannot find in the file.
    */
   function unknownHeader(
-    headers: readonly string[],
+    text: string,
     headerLine: number,
     sample: string,
   ): (linesAfter: number) => UnknownFormatError {
-    const seen = `${headers.slice(0, 40).join(', ')}${headers.length > 40 ? ', …' : ''}`;
+    const seen = `"${quoteText(text, QUOTED_HEADER_CHARS)}"`;
     return (linesAfter) =>
       new UnknownFormatError(
-        `${file}: unknown format. Line ${headerLine} has the headers: ${seen}` +
+        `${file}: unknown format. Line ${headerLine} is no header relay-audit knows: ${seen}` +
           `${noHeaderAfter(linesAfter)}. ` +
           `${refusalInSample(sample, headerLine)}\nKnown formats:\n${describeKnownFormats()}`,
         { file, line: headerLine },
