@@ -632,8 +632,9 @@ describe('IIS 6 SMTP service (Windows relay)', () => {
       findings.map((f) => [f.source.line, f.recipient, f.scenario, f.returnPath, f.serverHostname]),
     ).toEqual([[11, 'ap@litware.com', 'connector-mismatch', 'scans@contoso.com', 'RELAY02']]);
     const remediation = JSON.stringify(findings[0]?.remediation);
-    expect(remediation).toMatch(/cannot present a TLS client certificate/);
+    // By its IP address, or by the virtual server's certificate with its chain (KB 3212877).
     expect(remediation).toMatch(/SenderIPAddresses/);
+    expect(remediation).toMatch(/Make the IIS SMTP service present the certificate when it relays/);
   });
 
   it('does not read an IIS web server log (u_ex*.log, same W3C field names) as an SMTP log', async () => {

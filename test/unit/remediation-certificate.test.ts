@@ -123,6 +123,82 @@ describe('connector-mismatch with the presented certificate', () => {
     );
   });
 
+  describe('a name one level below what contoso.com covers (KB 4019940)', () => {
+    const deep: CertificateFacts = {
+      subject: 'CN=hostname.subdomain.contoso.com',
+      issuer: 'CN=Fabrikam TLS RSA CA 2026',
+      names: ['hostname.subdomain.contoso.com'],
+      alternateNames: [],
+      acceptedNames: [],
+      selfSigned: false,
+    };
+    const REGISTER =
+      'Preferably keep the certificate: register subdomain.contoso.com as a domain of the tenant (Microsoft 365 ' +
+      'admin center > Settings > Domains > Add domain), so that hostname.subdomain.contoso.com counts as it is ' +
+      '(KB 4019940); then ';
+    const CHECK = 'Get-AcceptedDomain -Identity subdomain.contoso.com | Format-List DomainName,DomainType';
+    const REBIND =
+      "Set-SendConnector -Identity 'Outbound to Office 365' -TlsCertificateName '<I><issuer of a certificate for *.contoso.com><S><its subject>'";
+
+    it('offers registering the subdomain first; the connector that covers it stays as it is', () => {
+      const { first, commands } = advice({ ...base, session: { tls: true, certificate: deep } });
+      expect(first).toBe(
+        'The send protocol log shows EX01.contoso.local presented CN=hostname.subdomain.contoso.com after STARTTLS. ' +
+          'No name on it counts yet: Exchange Online attributes hostname.subdomain.contoso.com through ' +
+          'subdomain.contoso.com, the domain just above it, and only contoso.com is accepted. ' +
+          REGISTER +
+          '"Inbound from EX01" already expects *.contoso.com, which matches it. Or change the certificate: bind one ' +
+          'from a public CA with a name directly in contoso.com to send connector "Outbound to Office 365" with ' +
+          'Set-SendConnector -TlsCertificateName "<I>issuer<S>subject" (its issuer and subject as ' +
+          'Get-ExchangeCertificate shows them; commands below).',
+      );
+      expect(commands.slice(-2)).toEqual([CHECK, REBIND]);
+      expect(commands.join('\n')).not.toContain('Set-InboundConnector');
+    });
+
+    it('has a connector expecting a host name changed to the wildcard, and an IP-only one joined by a second', () => {
+      const host = advice({
+        ...base,
+        inboundConnectors: [
+          {
+            name: 'Inbound from EX01',
+            enabled: true,
+            identifiesBy: 'certificate',
+            tlsSenderCertificateName: 'mail.contoso.com',
+          },
+        ],
+        session: { tls: true, certificate: deep },
+      });
+      expect(host.first).toContain(
+        `${REGISTER}set TlsSenderCertificateName of "Inbound from EX01" to *.contoso.com`,
+      );
+      expect(host.commands.slice(-3)).toEqual([
+        CHECK,
+        "Set-InboundConnector -Identity 'Inbound from EX01' -TlsSenderCertificateName *.contoso.com -RestrictDomainsToCertificate $true",
+        REBIND,
+      ]);
+      const ip = advice({
+        ...base,
+        inboundConnectors: [{ name: 'Relay from apps', enabled: true, identifiesBy: 'ip' }],
+        session: { tls: true, certificate: deep },
+      });
+      expect(ip.first).toContain(`${REGISTER}"Relay from apps" identifies servers by IP address only`);
+      expect(ip.commands).toContain(
+        "New-InboundConnector -Name 'Relay from apps (certificate)' -ConnectorType OnPremises -SenderDomains * -RequireTls $true -TlsSenderCertificateName *.contoso.com -RestrictDomainsToCertificate $true",
+      );
+    });
+
+    it('asks for another certificate only, when the deep name is on a self-signed one', () => {
+      const { first, commands } = advice({
+        ...base,
+        session: { tls: true, certificate: { ...deep, selfSigned: true } },
+      });
+      expect(first).toContain('Change the certificate, not the connector: it is self-signed');
+      expect(first).not.toContain('register');
+      expect(commands).not.toContain(CHECK);
+    });
+  });
+
   it('still tells how to find the certificate without a protocol log', () => {
     const { first, commands } = advice(base);
     expect(first).toMatch(/^Find the certificate EX01\.contoso\.local presents/);

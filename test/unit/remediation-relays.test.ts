@@ -35,9 +35,17 @@ const RELAYS: Record<RelaySoftware, { certificate: RegExp[]; commands: RegExp[];
       /exigrep '<recipient address>' \/var\/log\/exim4\/mainlog/,
     ],
   },
+  // KB 3212877: the virtual server's certificate, TLS on outbound delivery, intermediates in the machine's CA store.
   'iis-smtp': {
-    certificate: [/The IIS SMTP service cannot present a TLS client certificate when it relays/],
-    commands: [],
+    certificate: [
+      /in IIS 6\.0 Manager, open the SMTP virtual server's Properties, Access tab, Certificate/,
+      /Delivery tab, Outbound Security, select TLS encryption/,
+      /Intermediate Certification Authorities store \(Cert:\\LocalMachine\\CA, command below\)/,
+    ],
+    commands: [
+      /^Import-Certificate -FilePath '.*\.cer' -CertStoreLocation Cert:\\LocalMachine\\CA$/,
+      /^Restart-Service SMTPSVC$/,
+    ],
     check: [
       /answered 250 instead of 5\.7\.64/,
       /Select-String -Path "\$env:SystemRoot\\System32\\LogFiles\\SMTPSVC1\\ex\*\.log" -Pattern '<recipient address>' -SimpleMatch/,
@@ -96,25 +104,54 @@ describe.each(RELAY_IDS)('remediation for a refusal in a %s log', (relay) => {
   );
 });
 
-describe('a relay that cannot present a certificate (IIS SMTP)', () => {
+describe('the IIS SMTP service presents a certificate, as KB 3212877 describes', () => {
+  /** What the advice said while it held that the IIS SMTP service could present none. */
+  const CANNOT = /cannot present|presents no client certificate|through a server that can present/;
+
   it.each(['ndr', 'foreign-sender-domain', 'forwarding'] as const)(
-    '%s: says its IP address is not enough and to relay through a server that can present one',
+    '%s: offers the certificate-based connector and the certificate on the virtual server, like every relay',
     (scenario) => {
       const result = remediationFor(scenario, { ...contexts[scenario], relay: 'iis-smtp' });
-      expect(result.steps.join('\n')).toMatch(
-        /a connector that identifies relay01 by IP address is not enough: .*\. Relay these messages through a server that can present a certificate/,
-      );
+      expect(textOf(result)).not.toMatch(CANNOT);
+      expect(result.commands.join('\n')).toMatch(/-TlsSenderCertificateName \*\.contoso\.com/);
+      expect(result.commands.slice(-2)).toEqual([
+        "Import-Certificate -FilePath 'C:\\certs\\<intermediate CA certificate>.cer' -CertStoreLocation Cert:\\LocalMachine\\CA",
+        'Restart-Service SMTPSVC',
+      ]);
     },
   );
 
-  it('connector-mismatch: the IP address is enough for an accepted sender', () => {
+  it('connector-mismatch: the certificate step and the chain say the same, and nothing says it cannot', () => {
     const result = remediationFor('connector-mismatch', {
       ...contexts['connector-mismatch'],
       relay: 'iis-smtp',
     });
-    expect(result.steps.join('\n')).toMatch(
-      /so identify relay01 by its public IP address \(the step above\)/,
+    expect(textOf(result)).not.toMatch(CANNOT);
+    // The chain is imported into the machine's store, not appended to a certificate file.
+    expect(textOf(result)).not.toMatch(/after the relay's certificate/);
+    expect(result.steps.filter((step) => /KB 3212877/.test(step))).toHaveLength(1);
+    expect(result.commands).toContain(
+      "New-InboundConnector -Name 'Relay relay01 by certificate' -ConnectorType OnPremises -SenderDomains * -RequireTls $true -TlsSenderCertificateName *.contoso.com -RestrictDomainsToCertificate $true",
     );
+  });
+});
+
+describe('the connector-mismatch explanation names each relay in a sentence that reads', () => {
+  const names: Record<RelaySoftware, string> = {
+    postfix: 'Postfix',
+    sendmail: 'sendmail',
+    exim: 'Exim',
+    'iis-smtp': 'the IIS SMTP service',
+  };
+  it.each(RELAY_IDS)('%s', (relay) => {
+    const { explanation } = remediationFor('connector-mismatch', {
+      ...contexts['connector-mismatch'],
+      relay,
+    });
+    expect(explanation).toMatch(
+      new RegExp(`^Relay01, a relay running ${names[relay]}, sent mail from contoso\\.com`),
+    );
+    expect(explanation).not.toMatch(/\ba (?:the|Exim)\b/);
   });
 });
 
@@ -254,13 +291,13 @@ describe.each(RELAY_IDS)('wrong-region in a %s log', (relay) => {
 });
 
 describe('wrong-region in an IIS SMTP log', () => {
-  it('asks for a connector by IP address only: the IIS SMTP service presents no certificate', () => {
+  it('lets a connector match by certificate or IP address, as for every relay (KB 3212877)', () => {
     const result = remediationFor('wrong-region', { ...wrongRegion, relay: 'iis-smtp' });
-    expect(result.steps[2]).toMatch(/SenderIPAddresses: the IIS SMTP service presents no client certificate/);
-    expect(result.steps[2]).not.toMatch(/TlsSenderCertificateName/);
-    // Every other relay may match by certificate too.
     const postfix = remediationFor('wrong-region', { ...wrongRegion, relay: 'postfix' });
-    expect(postfix.steps[2]).toMatch(/by certificate \(TlsSenderCertificateName/);
+    expect(result.steps[2]).toMatch(
+      /by certificate \(TlsSenderCertificateName \*\.contoso\.com\) or by its public IPv4 address/,
+    );
+    expect(result.steps[2]).toBe(postfix.steps[2]);
   });
 });
 

@@ -193,6 +193,22 @@ describe('foreign-sender-domain', () => {
     expect(result.commands.join('\n')).toContain('-TlsSenderCertificateName *.contoso.com');
   });
 
+  it('without ATTR36, says the connector must match the server too, after the domain fixes', () => {
+    const { attr: _noAttr, ...noAttr } = contexts['foreign-sender-domain'];
+    const result = remediationFor('foreign-sender-domain', noAttr);
+    expect(result.explanation).toMatch(
+      /The reply has no ATTR36, so no OnPremises inbound connector matched .* either\.$/,
+    );
+    expect(result.steps[2]).toMatch(
+      /^Whichever of the two you choose, a connector must match .* too: the refusal has no ATTR36, .*SenderIPAddresses/,
+    );
+    const withAttr = remediationFor('foreign-sender-domain', contexts['foreign-sender-domain']);
+    expect([withAttr.explanation, ...withAttr.steps].join('\n')).not.toContain('no ATTR36');
+    expect(result.steps.slice(3)).toEqual(
+      withAttr.steps.slice(2).map((step) => step.replace('5.7.64 ATTR36', '5.7.64')),
+    );
+  });
+
   it('suggests adding an owned domain without MatchSubDomains', () => {
     const result = remediationFor('foreign-sender-domain', contexts['foreign-sender-domain']);
     expect(result.steps[0]).toContain('add it as an accepted domain');

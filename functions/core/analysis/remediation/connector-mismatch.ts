@@ -12,7 +12,7 @@ import {
 import { psArg, psQuote } from '../../kernel/powershell.js';
 import type { RemediationContext, RemediationTemplate } from './context.js';
 import {
-  certificateSideCommand,
+  certificateSideCommands,
   certificateSideStep,
   certificateVerdict,
   LIST_CERTIFICATES_COMMAND,
@@ -50,7 +50,7 @@ export const connectorMismatch: RemediationTemplate = (ctx) => {
   // With a send protocol log the certificate is known: say which side to change instead of how to look.
   const decided = certificateSideStep(ctx, names);
   const verdict = certificateVerdict(ctx, names);
-  const sideCommand = certificateSideCommand(ctx, names);
+  const sideCommands = certificateSideCommands(ctx, names);
   // A disabled connector that fits: the 'neither' verdict already says to enable it.
   const enableStep =
     choice?.role === 'enable' && verdict?.side !== 'neither'
@@ -67,8 +67,8 @@ export const connectorMismatch: RemediationTemplate = (ctx) => {
         ? []
         : [enable]
       : choice?.role === 'ip-only'
-        ? [ipCommand, ...(sideCommand === undefined ? [] : [sideCommand])]
-        : [...new Set([enable, sideCommand ?? change])].filter(
+        ? [ipCommand, ...sideCommands]
+        : [...new Set([enable, ...(sideCommands.length > 0 ? sideCommands : [change])])].filter(
             (command): command is string => command !== undefined,
           );
   return {
@@ -168,17 +168,17 @@ function relayConnectorMismatch(
         ? `enable "${choice.connector.name}", which expects ${expected} (command below)`
         : `set TlsSenderCertificateName of the connector to ${names.wildcard}, which keeps matching when the ` +
           'certificate is renewed with another host name';
-  const certificateStep = relayCertificateStep(ctx, names, relay);
   return {
     title: `Let Exchange Online recognise ${names.server} (${software.name}) by its IP address or certificate`,
     explanation:
-      `${capitalise(names.server)}, a ${software.name} relay, sent mail from ${senderDomain}, which ${acceptedPhrase(ctx)}, ` +
+      // "a relay running …": the relay names do not all take "a" (Exim, the IIS SMTP service).
+      `${capitalise(names.server)}, a relay running ${software.name}, sent mail from ${senderDomain}, which ${acceptedPhrase(ctx)}, ` +
       `and Exchange Online still refused it (${names.codeText}${ctx.attr === undefined ? ', without ATTR36' : ''}). ` +
       'So Exchange Online could not match the relay to any of your OnPremises inbound connectors: no connector ' +
-      'lists the public IP address it connects from, and it presents no TLS certificate (or one whose name no connector expects).' +
-      (certificateStep === undefined
-        ? ''
-        : ` ${capitalise(software.name)} sends no client certificate unless it is configured to.`),
+      'lists the public IP address it connects from, and it presents no TLS certificate (or one whose name no ' +
+      'connector expects, or one without the intermediate CA certificates Exchange Online needs to validate it, ' +
+      'KB 3212877). ' +
+      `${capitalise(software.name)} sends no client certificate unless it is configured to.`,
     steps: [
       `Find the public IPv4 address ${names.server} reaches Exchange Online from (the address your firewall or NAT ` +
         `gives it, not its internal one) and compare it with SenderIPAddresses of your OnPremises inbound connectors.`,
@@ -188,22 +188,15 @@ function relayConnectorMismatch(
       `Or identify the relay by certificate: give it a certificate whose CN or a SAN is a name in an accepted domain ` +
         `(for example ${certificate}; for a name such as host.sub.${names.domain} the domain sub.${names.domain} must be ` +
         `accepted too, KB 4019940) and ${certificateConnector}.`,
-      certificateStep ??
-        `${capitalise(software.name)} cannot present a TLS client certificate when it relays, so identify ${names.server} ` +
-          'by its public IP address (the step above), or relay through a server that can present one.',
-      `Send the full chain: put the intermediate CA certificates after the relay's certificate, since Exchange ` +
-        'Online cannot validate a certificate whose chain is incomplete (KB 3212877).',
+      // Every relay's certificate step sends the intermediate CA certificates with it (KB 3212877).
+      relayCertificateStep(ctx, names, relay),
       verifyStep(ctx, names, `message from ${senderDomain}`),
     ],
     commands: [
       getInboundConnectorCommand(names),
       ipCommand,
-      ...(certificateStep === undefined
-        ? []
-        : [
-            ...(certificateCommand === undefined ? [] : [certificateCommand]),
-            ...presentCertificateCommands(ctx, names),
-          ]),
+      ...(certificateCommand === undefined ? [] : [certificateCommand]),
+      ...presentCertificateCommands(ctx, names),
     ],
     links: [LINK_RELAY_ACCESS_DENIED, LINK_OFFICE_365_NOTICE, LINK_UPDATED_REQUIREMENTS],
   };

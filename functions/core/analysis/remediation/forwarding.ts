@@ -18,6 +18,7 @@ import {
   namesFor,
   presentCertificateCommands,
   presentCertificateStep,
+  registrationCommands,
   verifyStep,
 } from './shared.js';
 
@@ -54,7 +55,7 @@ export const forwarding: RemediationTemplate = (ctx) => {
         'by certificate (next step), or remove the member if the group need not reach it.',
       certificateConnectorStep(ctx, names, need),
       acceptedDomainStep(ctx, names),
-      presentCertificateStep(ctx, names, need),
+      presentCertificateStep(ctx, names),
       verifyStep(ctx, names, `forwarded message to ${names.recipient}`),
     ],
     commands: [
@@ -62,6 +63,7 @@ export const forwarding: RemediationTemplate = (ctx) => {
       'Get-Mailbox -ResultSize Unlimited | ForEach-Object { Get-InboxRule -Mailbox $_.Identity } | Where-Object { $_.ForwardTo -or $_.RedirectTo -or $_.ForwardAsAttachmentTo } | Format-Table MailboxOwnerId,Name,ForwardTo,RedirectTo,ForwardAsAttachmentTo',
       "Get-DistributionGroup -ResultSize Unlimited | ForEach-Object { $group = $_.PrimarySmtpAddress; Get-DistributionGroupMember -Identity $_.Identity -ResultSize Unlimited | Where-Object { $_.RecipientType -in 'MailContact','MailUser' } | Select-Object @{n='Group';e={$group}},Name,RecipientType,ExternalEmailAddress } | Format-Table",
       ...inboundConnectorCommands(names),
+      ...registrationCommands(names),
       ...presentCertificateCommands(ctx, names),
     ],
     links: [LINK_OFFICE_365_NOTICE, LINK_UPDATED_REQUIREMENTS],

@@ -15,6 +15,7 @@ import {
   namesFor,
   presentCertificateCommands,
   presentCertificateStep,
+  registrationCommands,
   verifyStep,
 } from './shared.js';
 
@@ -38,12 +39,13 @@ export const ndr: RemediationTemplate = (ctx) => {
     steps: [
       certificateConnectorStep(ctx, names, need),
       acceptedDomainStep(ctx, names),
-      presentCertificateStep(ctx, names, need),
+      presentCertificateStep(ctx, names),
       verifyStep(ctx, names, 'NDR or automatic reply to an outside address'),
     ],
     commands: [
       ...inboundConnectorCommands(names),
       'Get-AcceptedDomain | Format-Table DomainName,DomainType,Default,MatchSubDomains',
+      ...registrationCommands(names),
       ...presentCertificateCommands(ctx, names),
     ],
     links: [LINK_OFFICE_365_NOTICE, LINK_UPDATED_REQUIREMENTS, LINK_NDR_REFERENCE],

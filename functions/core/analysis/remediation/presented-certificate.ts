@@ -10,6 +10,11 @@ import { isWildcard, namesMatch, parentOf } from '../../organisation/host-names.
 import { connectorFit, describeCertificate } from '../evidence/presented-certificate.js';
 import type { ConnectorChoice } from './connector-plan.js';
 import type { RemediationContext } from './context.js';
+import {
+  registeredSubdomainCommand,
+  registerSubdomainText,
+  type SubdomainRegistration,
+} from './subdomain-registration.js';
 
 /** The names of `shared.ts`'s `Names` this module uses (declared here: shared.ts imports this module). */
 interface Names {
@@ -19,6 +24,7 @@ interface Names {
   sendConnector: string;
   inboundConnector: string;
   connectors: ConnectorChoice | undefined;
+  registration: SubdomainRegistration | undefined;
 }
 
 /**
@@ -38,8 +44,15 @@ export function connectorNameFor(certificateName: string, wildcard: string): str
 export type CertificateVerdict =
   /** The session used no TLS: no certificate was presented. */
   | { side: 'server-tls' }
-  /** The certificate expired, is self-signed, comes from an internal CA or names no accepted domain: another certificate is needed. */
-  | { side: 'certificate'; why: 'expired' | 'self-signed' | 'internal-ca' | 'no-accepted-name' }
+  /**
+   * The certificate expired, is self-signed, comes from an internal CA or names no accepted domain:
+   * another certificate is needed, unless registering a subdomain makes its name count (`registration`).
+   */
+  | {
+      side: 'certificate';
+      why: 'expired' | 'self-signed' | 'internal-ca' | 'no-accepted-name';
+      registration?: SubdomainRegistration;
+    }
   /** The certificate is fine; the connector must expect one of its names. */
   | { side: 'connector'; target: string; name: string }
   /** Certificate and connector agree: the cause is elsewhere (chain, IP, enablement). */
@@ -60,7 +73,10 @@ export function certificateVerdict(ctx: RemediationContext, names: Names): Certi
   const name = certificate.acceptedNames[0];
   if (name === undefined) {
     // With no accepted domains known we cannot tell; only a given or inferred list decides.
-    return ctx.acceptedDomains.length === 0 ? undefined : { side: 'certificate', why: 'no-accepted-name' };
+    if (ctx.acceptedDomains.length === 0) return undefined;
+    return names.registration === undefined
+      ? { side: 'certificate', why: 'no-accepted-name' }
+      : { side: 'certificate', why: 'no-accepted-name', registration: names.registration };
   }
   const connector = names.connectors?.connector;
   if (connector !== undefined && connectorFit(certificate.names, connector) === 'matches')
@@ -102,6 +118,9 @@ export function certificateSideStep(ctx: RemediationContext, names: Names): stri
         `with a name in ${names.domain}; until then only the IP address can identify ${names.server}.`
       );
     case 'certificate':
+      if (verdict.registration !== undefined) {
+        return registrationStep(verdict.registration, presented, names, connectorText, expected);
+      }
       return (
         `${presented} Change the certificate, not the connector: ` +
         (verdict.why === 'self-signed'
@@ -163,26 +182,81 @@ export function certificateSideStep(ctx: RemediationContext, names: Names): stri
   }
 }
 
-/** The command that makes the change {@link certificateVerdict} calls for, or `undefined`. */
-export function certificateSideCommand(ctx: RemediationContext, names: Names): string | undefined {
+/**
+ * The commands that make the change {@link certificateVerdict} calls for (none when nothing is to
+ * change): for a name that counts once its subdomain is registered, the check of the registration and
+ * the connector change it still needs, then the other certificate as the alternative.
+ */
+export function certificateSideCommands(ctx: RemediationContext, names: Names): string[] {
   const verdict = certificateVerdict(ctx, names);
-  if (verdict === undefined || verdict.side === 'neither' || verdict.side === 'server-tls') return undefined;
-  if (verdict.side === 'connector') {
-    const connector = names.connectors?.connector;
-    if (connector?.identifiesBy === 'ip') {
-      return (
-        `New-InboundConnector -Name ${psQuote(`${connector.name} (certificate)`)} -ConnectorType OnPremises ` +
-        `-SenderDomains * -RequireTls $true -TlsSenderCertificateName ${psArg(verdict.target)} -RestrictDomainsToCertificate $true`
-      );
-    }
+  if (verdict === undefined || verdict.side === 'neither' || verdict.side === 'server-tls') return [];
+  if (verdict.side === 'connector') return [connectorCommand(names, verdict.target)];
+  const rebind =
+    `Set-SendConnector -Identity ${psQuote(names.sendConnector)} -TlsCertificateName ` +
+    psQuote(`<I><issuer of a certificate for ${names.wildcard}><S><its subject>`);
+  const registration = verdict.registration;
+  if (registration === undefined) return [rebind];
+  const target = registrationTarget(registration, names);
+  return [
+    registeredSubdomainCommand(registration),
+    ...(target === undefined ? [] : [connectorCommand(names, target)]),
+    rebind,
+  ];
+}
+
+/** Makes the named connector expect `target`; beside an IP-only one, a second, certificate-based one. */
+function connectorCommand(names: Names, target: string): string {
+  const connector = names.connectors?.connector;
+  if (connector?.identifiesBy === 'ip') {
     return (
-      `Set-InboundConnector -Identity ${psQuote(names.inboundConnector)} -TlsSenderCertificateName ` +
-      `${psArg(verdict.target)} -RestrictDomainsToCertificate $true`
+      `New-InboundConnector -Name ${psQuote(`${connector.name} (certificate)`)} -ConnectorType OnPremises ` +
+      `-SenderDomains * -RequireTls $true -TlsSenderCertificateName ${psArg(target)} -RestrictDomainsToCertificate $true`
     );
   }
   return (
-    `Set-SendConnector -Identity ${psQuote(names.sendConnector)} -TlsCertificateName ` +
-    psQuote(`<I><issuer of a certificate for ${names.wildcard}><S><its subject>`)
+    `Set-InboundConnector -Identity ${psQuote(names.inboundConnector)} -TlsSenderCertificateName ` +
+    `${psArg(target)} -RestrictDomainsToCertificate $true`
+  );
+}
+
+/**
+ * The certificate name the connector must expect once the subdomain is registered, or `undefined`
+ * when the connector the finding names already expects one that matches.
+ */
+function registrationTarget(registration: SubdomainRegistration, names: Names): string | undefined {
+  const connector = names.connectors?.connector;
+  if (connector !== undefined && connectorFit([registration.name], connector) === 'matches') return undefined;
+  return connectorNameFor(registration.name, names.wildcard);
+}
+
+/**
+ * KB 4019940's preferred fix as the connector-mismatch step: register the subdomain so the
+ * certificate counts as it is, with the connector change that still needs; the other certificate
+ * second.
+ */
+function registrationStep(
+  registration: SubdomainRegistration,
+  presented: string,
+  names: Names,
+  connectorText: string,
+  expected: string | undefined,
+): string {
+  const { name, domain, acceptedParent } = registration;
+  const target = registrationTarget(registration, names);
+  const connector =
+    target === undefined
+      ? `${connectorText} already expects ${expected}, which matches it`
+      : names.connectors?.connector.identifiesBy === 'ip'
+        ? `${connectorText} identifies servers by IP address only, so add a second, certificate-based ` +
+          `OnPremises connector expecting ${target}, which matches it (command below)`
+        : `set TlsSenderCertificateName of ${connectorText} to ${target}, which matches it (command below)`;
+  return (
+    `${presented} No name on it counts yet: Exchange Online attributes ${name} through ${domain}, the domain ` +
+    `just above it, and only ${acceptedParent} is accepted. Preferably keep the certificate: ` +
+    `${registerSubdomainText(registration)}; then ${connector}. Or change the certificate: bind one from a ` +
+    `public CA with a name directly in ${acceptedParent} to send connector "${names.sendConnector}" with ` +
+    'Set-SendConnector -TlsCertificateName "<I>issuer<S>subject" (its issuer and subject as ' +
+    'Get-ExchangeCertificate shows them; commands below).'
   );
 }
 
@@ -221,6 +295,15 @@ export function presentedCertificateNote(ctx: RemediationContext, names: Names):
     case 'server-tls':
       return `${presented} A certificate-based connector needs TLS: enable it on the send connector first.`;
     case 'certificate':
+      if (verdict.registration !== undefined) {
+        // The accepted domain step, before this one, offers the registration (KB 4019940's preferred fix).
+        return (
+          `${presented} None of its names counts yet, so unless you register ${verdict.registration.domain} ` +
+          `(the accepted domain step above), bind a certificate from a public CA with a name directly in ` +
+          `${verdict.registration.acceptedParent} to send connector "${names.sendConnector}" ` +
+          '(Set-SendConnector -TlsCertificateName "<I>issuer<S>subject").'
+        );
+      }
       return (
         `${presented} ${CERTIFICATE_PROBLEM[verdict.why](ctx)}, ` +
         `so even a certificate-based connector cannot attribute these messages by it: ${verdict.why === 'expired' ? 'renew it, or ' : ''}bind a certificate from a public ` +

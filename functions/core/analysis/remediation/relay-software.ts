@@ -1,9 +1,10 @@
 /**
  * Relays that are not Exchange (Postfix, sendmail, Exim, the IIS 6 SMTP service): which one wrote
- * a finding's log, how that relay presents a TLS client certificate to Exchange Online — the
- * on-premises half of KB 3169958's certificate-based attribution — and where its smart host is set,
- * in each MTA's own settings. Also what language each remediation command is in, for the CLI and
- * the dashboard. Type imports only, so the browser bundle can import it.
+ * a finding's log, how that relay presents a TLS client certificate with its chain to Exchange
+ * Online — the on-premises half of KB 3169958's certificate-based attribution (KB 3212877 for the
+ * IIS SMTP service) — and where its smart host is set, in each MTA's own settings. Also what
+ * language each remediation command is in, for the CLI and the dashboard. Type imports only, so the
+ * browser bundle can import it.
  */
 import type { FormatId } from '../model/events.js';
 
@@ -25,8 +26,8 @@ export function relaySoftwareOf(format: FormatId): RelaySoftware | undefined {
 export interface RelayAdvice {
   /** The product's name for prose. */
   name: string;
-  /** How to make it present the certificate (`undefined`: it cannot). */
-  certificateStep: ((certificate: string, endpoint: string) => string) | undefined;
+  /** How to make it present the certificate with its chain, keeping `endpoint` as its smart host. */
+  certificateStep: (certificate: string, endpoint: string) => string;
   /** The configuration lines or commands of that step. */
   certificateCommands: (certificate: string, endpoint: string) => string[];
   /** Its smart host setting, for prose: what must name the tenant's MX endpoint. */
@@ -141,9 +142,19 @@ export const RELAY_SOFTWARE: Readonly<Record<RelaySoftware, RelayAdvice>> = {
   },
   'iis-smtp': {
     name: 'the IIS SMTP service',
-    // The IIS 6 SMTP service has no setting for a client certificate on outbound TLS (inferred).
-    certificateStep: undefined,
-    certificateCommands: () => [],
+    // KB 3212877: an IIS SMTP server relaying to a connector with certificate validation presents the
+    // virtual server's certificate, and fails until the intermediate CAs are in the machine's CA store.
+    certificateStep: (certificate, endpoint) =>
+      `Make the IIS SMTP service present the certificate when it relays: in IIS 6.0 Manager, open the SMTP ` +
+      `virtual server's Properties, Access tab, Certificate, and install the certificate for ${certificate} ` +
+      '(from a public CA, with its private key); on the Delivery tab, Outbound Security, select TLS encryption; ' +
+      `keep ${endpoint} as its smart host. So that the service sends the full chain (KB 3212877), ` +
+      "import the intermediate CA certificates into the local computer's Intermediate Certification Authorities " +
+      'store (Cert:\\LocalMachine\\CA, command below); then restart the SMTP service.',
+    certificateCommands: () => [
+      `Import-Certificate -FilePath 'C:\\certs\\<intermediate CA certificate>.cer' -CertStoreLocation Cert:\\LocalMachine\\CA`,
+      'Restart-Service SMTPSVC',
+    ],
     smartHost: "the SMTP virtual server's smart host",
     smartHostStep: (endpoint) =>
       `Set the SMTP virtual server's smart host to that endpoint only, ${ONLY_THE_ENDPOINT}: in IIS 6.0 ` +

@@ -20,6 +20,12 @@ import { type ConnectorChoice, connectorPlan, presentedNames } from './connector
 import type { RemediationContext } from './context.js';
 import { presentedCertificateNote } from './presented-certificate.js';
 import { RELAY_SOFTWARE, type RelaySoftware } from './relay-software.js';
+import {
+  registeredSubdomainCommand,
+  registerSubdomainText,
+  type SubdomainRegistration,
+  subdomainRegistration,
+} from './subdomain-registration.js';
 
 /** Lower-case a domain or host name and drop what exports add around it (`*.`, `@`, a final dot). */
 export function normaliseDomain(value: string | undefined): string | undefined {
@@ -70,8 +76,9 @@ export function closestAcceptedDomain(
  */
 export function organisationDomain(ctx: RemediationContext, connectorName?: string): string | undefined {
   const accepted = normalisedAcceptedDomains(ctx);
-  // A name on the certificate the server really presents (send protocol log) is the best hint of all.
-  const presented = ctx.session?.certificate?.acceptedNames[0];
+  // A name on the certificate the server really presents (send protocol log) is the best hint of all,
+  // even one that counts only once its subdomain is registered (KB 4019940).
+  const presented = ctx.session?.certificate?.acceptedNames[0] ?? presentedRegistration(ctx)?.name;
   return (
     closestAcceptedDomain(presented, accepted) ??
     closestAcceptedDomain(connectorName, accepted) ??
@@ -139,6 +146,29 @@ export interface Names {
   codeText: string;
   /** The recipient for prose: address, domain, or "an internet recipient". */
   recipient: string;
+  /**
+   * The subdomain whose registration would make the presented certificate count (KB 4019940:
+   * `hostname.sub.contoso.com` with only `contoso.com` accepted), or `undefined`.
+   */
+  registration: SubdomainRegistration | undefined;
+}
+
+/**
+ * {@link subdomainRegistration} for the certificate a send protocol log showed, when only its names
+ * keep it from counting: a self-signed, internal-CA or expired one has to be replaced anyway.
+ */
+function presentedRegistration(ctx: RemediationContext): SubdomainRegistration | undefined {
+  const certificate = ctx.session?.certificate;
+  if (
+    certificate === undefined ||
+    certificate.acceptedNames.length > 0 ||
+    certificate.selfSigned ||
+    certificate.internalCa ||
+    certificate.expiredOn !== undefined
+  ) {
+    return undefined;
+  }
+  return subdomainRegistration(certificate.names, ctx.acceptedDomains);
 }
 
 /** Derive all {@link Names} for one finding of `scenario`. */
@@ -146,6 +176,7 @@ export function namesFor(ctx: RemediationContext, scenario: ScenarioId): Names {
   const connectors = connectorPlan(ctx, scenario);
   const orgDomain = organisationDomain(ctx, connectors?.connector.tlsSenderCertificateName);
   const domain = orgDomain ?? PLACEHOLDER_DOMAIN;
+  const registration = presentedRegistration(ctx);
   return {
     orgDomain,
     domain,
@@ -154,9 +185,10 @@ export function namesFor(ctx: RemediationContext, scenario: ScenarioId): Names {
     connectors,
     inboundConnector: connectors?.connector.name ?? PLACEHOLDER_INBOUND_CONNECTOR,
     sendConnector: sendConnectorName(ctx.connectorId),
-    certificateHost: certificateHost(ctx, orgDomain, connectors),
+    certificateHost: certificateHost(ctx, orgDomain, connectors, registration),
     codeText: ctx.attr === undefined ? ctx.code : `${ctx.code} ${ctx.attr}`,
     recipient: ctx.recipient ?? ctx.recipientDomain ?? 'an internet recipient',
+    registration,
   };
 }
 
@@ -173,16 +205,20 @@ function sendConnectorName(connectorId: string | undefined): string {
  * The host name to put in `-Fqdn`: it must be a name on the certificate. A concrete (non-wildcard)
  * TlsSenderCertificateName is exactly that; otherwise the server's own name when it lies in the
  * organisation domain; otherwise a placeholder, because an internal name (`EX01.contoso.local`)
- * cannot be on a publicly trusted certificate.
+ * cannot be on a publicly trusted certificate. A presented name that counts once its subdomain is
+ * registered (`registration`) is the name the certificate keeps.
  */
 function certificateHost(
   ctx: RemediationContext,
   orgDomain: string | undefined,
   connectors: ConnectorChoice | undefined,
+  registration: SubdomainRegistration | undefined,
 ): string {
   const configured = connectors?.connector.tlsSenderCertificateName?.trim().toLowerCase();
   const server = normaliseDomain(ctx.serverHostname);
-  const presented = ctx.session?.certificate?.acceptedNames.find((name) => !name.startsWith('*'));
+  const presented =
+    ctx.session?.certificate?.acceptedNames.find((name) => !name.startsWith('*')) ??
+    (registration?.name.startsWith('*') === false ? registration.name : undefined);
   if (orgDomain !== undefined) {
     if (presented !== undefined && isWithin(presented, orgDomain)) return presented;
     if (configured !== undefined && !configured.startsWith('*') && isWithin(configured, orgDomain)) {
@@ -368,33 +404,35 @@ export function acceptedDomainStep(ctx: RemediationContext, names: Names): strin
     ctx.acceptedDomainsSource === 'given'
       ? `Make sure ${orgDomain} stays an accepted domain of the tenant (Microsoft 365 admin center > Settings > Domains): the certificate domain only counts when it is accepted.`
       : `${orgDomain} was inferred from the logs, not read from your configuration: confirm with Get-AcceptedDomain that it is an accepted domain of the tenant, or register it (Microsoft 365 admin center > Settings > Domains).`;
-  // KB 4019940: a certificate for host.sub.contoso.com is attributed through sub.contoso.com.
-  const server = normaliseDomain(ctx.serverHostname);
-  if (server !== undefined && isWithin(server, orgDomain)) {
-    const labelsBelow = server.split('.').length - orgDomain.split('.').length;
-    if (labelsBelow >= 2) {
-      const subdomain = server.slice(server.indexOf('.') + 1);
-      return `${base} If the certificate is for ${server}, register ${subdomain} as a domain too and use *.${subdomain} as the certificate domain (KB 4019940).`;
-    }
+  // KB 4019940: a certificate for host.sub.contoso.com is attributed through sub.contoso.com. The
+  // certificate the server presented says it for sure; its host name only that it may be so.
+  if (names.registration !== undefined) {
+    const { name, domain, acceptedParent } = names.registration;
+    return (
+      `${base} The certificate ${names.server} presented does not count yet: its name ${name} is attributed ` +
+      `through ${domain}, the domain just above it, and only ${acceptedParent} is accepted. Preferably ` +
+      `${registerSubdomainText(names.registration)}, rather than replacing the certificate.`
+    );
   }
-  return base;
+  const server = normaliseDomain(ctx.serverHostname);
+  const hinted = server === undefined ? undefined : subdomainRegistration([server], [orgDomain]);
+  return hinted === undefined
+    ? base
+    : `${base} If the certificate is for ${server}, ${registerSubdomainText(hinted)}, and use *.${hinted.domain} as the certificate domain.`;
+}
+
+/** The command of the registration {@link acceptedDomainStep} offers (KB 4019940), if it offers one. */
+export function registrationCommands(names: Names): string[] {
+  return names.registration === undefined ? [] : [registeredSubdomainCommand(names.registration)];
 }
 
 /**
  * KB step 3 in words: the on-premises side must present that certificate over TLS. An Exchange
  * server does it through its send connector; a relay that is not Exchange through its own settings
- * ({@link relayCertificateStep}), and one that cannot present a client certificate at all cannot
- * get these messages attributed: `need` says why its IP address is not enough.
+ * ({@link relayCertificateStep}).
  */
-export function presentCertificateStep(ctx: RemediationContext, names: Names, need: CertificateNeed): string {
-  if (ctx.relay !== undefined) {
-    return (
-      relayCertificateStep(ctx, names, ctx.relay) ??
-      `${capitalise(RELAY_SOFTWARE[ctx.relay].name)} cannot present a TLS client certificate when it relays, and a ` +
-        `connector that identifies ${names.server} by IP address is not enough: ${need.whyIpFails}. Relay these ` +
-        'messages through a server that can present a certificate (Exchange, Postfix, sendmail or Exim) instead.'
-    );
-  }
+export function presentCertificateStep(ctx: RemediationContext, names: Names): string {
+  if (ctx.relay !== undefined) return relayCertificateStep(ctx, names, ctx.relay);
   const { server, domain, sendConnector, certificateHost } = names;
   const host = normaliseDomain(ctx.serverHostname);
   const internalName =
@@ -445,14 +483,10 @@ export function relaySettings(
   };
 }
 
-/** How `relay` presents the certificate, or `undefined` when it cannot. */
-export function relayCertificateStep(
-  ctx: RemediationContext,
-  names: Names,
-  relay: RelaySoftware,
-): string | undefined {
+/** How `relay` presents the certificate. */
+export function relayCertificateStep(ctx: RemediationContext, names: Names, relay: RelaySoftware): string {
   const { certificate, endpoint } = relaySettings(ctx, names);
-  return RELAY_SOFTWARE[relay].certificateStep?.(certificate, endpoint);
+  return RELAY_SOFTWARE[relay].certificateStep(certificate, endpoint);
 }
 
 /** What sets the smart host the message was sent to, for prose: the send connector's, or the relay's own setting. */

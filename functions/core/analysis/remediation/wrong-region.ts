@@ -8,7 +8,6 @@
 import { LINK_DEVICE_RELAY, LINK_NDR_REFERENCE, LINK_UPDATED_REQUIREMENTS } from '../../kernel/links.js';
 import type { ConnectorChoice } from './connector-plan.js';
 import type { RemediationTemplate } from './context.js';
-import { RELAY_SOFTWARE } from './relay-software.js';
 import {
   capitalise,
   enableConnectorCommand,
@@ -34,12 +33,7 @@ export const wrongRegion: RemediationTemplate = (ctx) => {
       ? `For ${names.domain} it normally has the form ${endpoint.host}, but domains added since 2024 can have an ` +
         'endpoint under mx.microsoft: use exactly the name DNS returns.'
       : `It has the form <domain>-com.mail.protection.outlook.com (or a name under mx.microsoft); replace ${endpoint.host} in the commands below with it.`;
-  // A relay that cannot present a client certificate (the IIS SMTP service) matches by IP address only.
-  const relay = ctx.relay === undefined ? undefined : RELAY_SOFTWARE[ctx.relay];
-  const connectorStep =
-    relay !== undefined && relay.certificateStep === undefined
-      ? ipOnlyConnectorStep(choice, names.server, relay.name)
-      : wrongRegionConnectorStep(choice, names.server, names.wildcard);
+  const connectorStep = wrongRegionConnectorStep(choice, names.server, names.wildcard);
   const enable = choice?.role === 'enable' ? [enableConnectorCommand(choice.connector.name)] : [];
   const lookUp = mxLookup(ctx, names.domain);
 
@@ -68,25 +62,6 @@ export const wrongRegion: RemediationTemplate = (ctx) => {
     links: [LINK_NDR_REFERENCE, LINK_DEVICE_RELAY, LINK_UPDATED_REQUIREMENTS],
   };
 };
-
-/**
- * The connector step for a relay that presents no client certificate (`relayName`, such as the IIS
- * SMTP service): only a connector that knows its public IPv4 address can match it.
- */
-function ipOnlyConnectorStep(choice: ConnectorChoice | undefined, server: string, relayName: string): string {
-  const why = `${relayName} presents no client certificate, so only its IP address can match`;
-  const connector = choice?.role === 'ip-only' ? choice.connector : choice?.ipOnly;
-  if (connector !== undefined) {
-    return (
-      `Make sure your inbound connector "${connector.name}" is enabled, of type OnPremises, and that the ` +
-      `public IPv4 address ${server} sends from is in its SenderIPAddresses: ${why}.`
-    );
-  }
-  return (
-    `Make sure an enabled OnPremises inbound connector has the public IPv4 address ${server} sends from in ` +
-    `its SenderIPAddresses: ${why}.`
-  );
-}
 
 /** Which connector must match the server, by what the organisation's connectors are. */
 function wrongRegionConnectorStep(

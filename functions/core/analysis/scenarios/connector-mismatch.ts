@@ -5,7 +5,7 @@
  * whether the domain is accepted: EOP then says it did not attribute the connection at all.
  */
 import type { Confidence, Evidence } from '../model/findings.js';
-import { lower, NO_MATCH, type ScenarioRule, senderEvidence } from './rule.js';
+import { lower, NO_ATTR36_EVIDENCE, NO_MATCH, type ScenarioRule, senderEvidence } from './rule.js';
 
 export const connectorMismatch: ScenarioRule = {
   id: 'connector-mismatch',
@@ -51,10 +51,7 @@ export const connectorMismatch: ScenarioRule = {
           'ATTR36 means Exchange Online did not see an accepted domain: check the tenant really lists it',
       });
     } else {
-      evidence.push({
-        kind: 'no-attr36',
-        detail: 'no ATTR36: the connection matched no connector (certificate or IP)',
-      });
+      evidence.push({ ...NO_ATTR36_EVIDENCE });
     }
     return { outcome: 'match', confidence, evidence };
   },

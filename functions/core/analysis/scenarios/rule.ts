@@ -53,6 +53,16 @@ export function senderEvidence(input: RuleInput): Evidence {
   return { kind: 'no-sender', detail: 'the input names no sender for this message' };
 }
 
+/**
+ * A 5.7.64 without ATTR36 from a sender whose domain we could judge: Exchange Online matched the
+ * connection to none of the organisation's connectors. Said the same way whether the domain was
+ * accepted (`connector-mismatch`) or not (`foreign-sender-domain`, where the connector must match too).
+ */
+export const NO_ATTR36_EVIDENCE: Readonly<Evidence> = {
+  kind: 'no-attr36',
+  detail: 'no ATTR36: the connection matched no connector (certificate or IP)',
+};
+
 /** Lowers confidence one step (used when judging by the header sender or inferred domains). */
 export function lower(confidence: Confidence): Confidence {
   return confidence === 'high' ? 'medium' : 'low';
