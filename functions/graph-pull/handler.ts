@@ -2,6 +2,7 @@
  * Lambda entry of the Exchange Online message trace pull (EventBridge schedule). The certificate is
  * read from Secrets Manager on the first invocation and kept with the clients for the container's
  * life. A failure throws: the next scheduled run pulls the same windows again (the cursor did not move).
+ * A run that runs out of time returns instead (its result says `stopped`): what it wrote stays written.
  */
 import { S3Client } from '@aws-sdk/client-s3';
 import { GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';

@@ -39,8 +39,16 @@ export class RequestBudget {
         return;
       }
       // The window frees a place when its oldest request is windowMs old.
-      await this.wait((this.times[0] ?? now) + this.options.windowMs - now + 1);
+      await this.wait(this.waitMs());
     }
+  }
+
+  /** How long {@link take} would wait now (0: a place is free). */
+  public waitMs(): number {
+    const now = this.now();
+    this.forget(now);
+    if (this.times.length < this.options.limit) return 0;
+    return (this.times[0] ?? now) + this.options.windowMs - now + 1;
   }
 
   /** Request times still inside the window: what the next run must count. */

@@ -1,17 +1,32 @@
 /**
- * One scheduled run: read the cursor, pull each whole window since it (oldest first), write the
- * window's file under `incoming/graph/`, then move the cursor past it. A window is started only
- * while the run has time for its worst case, so a run never stops halfway through a window's
- * requests because Lambda's time ran out.
+ * One scheduled run: read the cursor; read again the written windows that owe it (reread-list.ts),
+ * oldest first; pull each new whole window since the cursor (oldest first), write its file under
+ * `incoming/graph/`, then move the cursor past it; last, with the room left, read again the windows
+ * whose detail cap left details out. All share the request budget and the invocation's time: a
+ * window is started only while the run has time for its worst case, a wait the invocation has no
+ * time for ends the run cleanly (what is done stays done, the rest is owed to the next run), and the
+ * cursor never moves past a new window that was not written.
+ *
+ * New windows fail loudly: one that Graph keeps refusing holds every later hour back, and the error
+ * says so and what to do. A failed re-read is a warning: its window stays on the list.
  */
 import { PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
 import type { Logger } from '../runtime/logger.js';
-import type { CursorStore } from './cursor-store.js';
-import { GraphClient } from './graph-client.js';
-import { pullWindow } from './pull-window.js';
+import type { CursorStore, RereadWindow } from './cursor-store.js';
+import { GraphPullError, isOutOfTime } from './errors.js';
+import { adviceFor } from './failure-advice.js';
+import { END_MARGIN_MS, GraphClient } from './graph-client.js';
+import { pullWindow, type WindowResult } from './pull-window.js';
 import { RequestBudget } from './request-budget.js';
+import { afterRead, planRereads, type RereadReason } from './reread-list.js';
 import type { TokenSource } from './token-source.js';
-import { type WindowPlan, windowKey, windowsToPull } from './trace-window.js';
+import {
+  oldestAnswerableStart,
+  type TraceWindow,
+  type WindowPlan,
+  windowKey,
+  windowsToPull,
+} from './trace-window.js';
 
 /**
  * The documented budget (Exchange Team Blog, "Message Trace Support Using Graph API is now in
@@ -19,6 +34,9 @@ import { type WindowPlan, windowKey, windowsToPull } from './trace-window.js';
  * by message trace and message trace detail.
  */
 export const DOCUMENTED_BUDGET = { limit: 100, windowMs: 5 * 60_000 } as const;
+
+/** Trace pages a window's worst case counts besides its detail requests. */
+const PAGE_RESERVE = 5;
 
 export interface PullSettings extends WindowPlan {
   readonly graphBase: string;
@@ -40,31 +58,66 @@ export interface PullDependencies {
   readonly sleep?: (ms: number) => Promise<void>;
 }
 
+export interface WindowReport {
+  key: string;
+  traces: number;
+  details: number;
+  detailsLeftOut: number;
+  written: boolean;
+}
+
+export interface RereadReport extends WindowReport {
+  reason: RereadReason;
+  /** Traces not settled yet at this read. */
+  unsettled: number;
+  /** Graph listed the same as last time: no details asked, nothing written. */
+  unchanged: boolean;
+}
+
 export interface PullResult {
-  windows: { key: string; traces: number; details: number; detailsLeftOut: number; written: boolean }[];
+  /** New windows pulled (the cursor moved past each). */
+  windows: WindowReport[];
+  /** Written windows read again. */
+  rereads: RereadReport[];
   cursor: string | null;
   requests: number;
   throttled: number;
   reauthenticated: number;
-  /** Windows due but left for the next run (not enough time left in this one). */
+  /** 5xx answers and requests without an answer, sent again. */
+  retried: number;
+  /** New windows due but left for the next run (not enough time, or the run stopped). */
   windowsLeft: number;
+  /** Re-reads owed but left for the next run. */
+  rereadsLeft: number;
+  /** Windows on the re-read list after this run. */
+  rereadList: number;
+  /** Why the run ended before its work was done; `null` when it was not cut short. */
+  stopped: string | null;
 }
 
 /**
- * The longest one window can take: its detail requests plus a few trace pages, at the budget's
- * pace (a full budget is spent at once, then waits a whole budget window).
+ * The longest one window can take with `cap` detail requests: those plus a few trace pages, at
+ * the budget's pace (a full budget is spent at once, then waits a whole budget window).
  */
-export function worstCaseWindowMs(settings: PullSettings): number {
-  const requests = settings.maxDetailsPerWindow + 5;
-  return Math.ceil(requests / settings.requestLimit) * DOCUMENTED_BUDGET.windowMs;
+export function worstCaseWindowMs(settings: PullSettings, cap = settings.maxDetailsPerWindow): number {
+  const requests = cap + PAGE_RESERVE;
+  return Math.ceil(requests / budgetLimit(settings)) * DOCUMENTED_BUDGET.windowMs;
 }
+
+/** The inverse of {@link worstCaseWindowMs}: detail requests that fit in `ms`. */
+export function detailsThatFit(settings: PullSettings, ms: number): number {
+  return Math.floor(ms / DOCUMENTED_BUDGET.windowMs) * budgetLimit(settings) - PAGE_RESERVE;
+}
+
+const budgetLimit = (settings: PullSettings): number =>
+  Math.min(settings.requestLimit, DOCUMENTED_BUDGET.limit);
 
 export async function runPull(deps: PullDependencies): Promise<PullResult> {
   const { settings, logger } = deps;
   const now = (deps.now ?? (() => new Date()))();
   const state = await deps.cursor.read();
   const budget = new RequestBudget({
-    limit: Math.min(settings.requestLimit, DOCUMENTED_BUDGET.limit),
+    limit: budgetLimit(settings),
     windowMs: DOCUMENTED_BUDGET.windowMs,
     recent: state?.recentRequests ?? [],
     ...(deps.sleep === undefined ? {} : { sleep: deps.sleep }),
@@ -73,28 +126,57 @@ export async function runPull(deps: PullDependencies): Promise<PullResult> {
     tokens: deps.tokens,
     budget,
     ...(deps.sleep === undefined ? {} : { sleep: deps.sleep }),
+    ...(deps.remainingMs === undefined ? {} : { timeLeft: deps.remainingMs }),
   });
-  const due = windowsToPull(state?.cursor, now, settings);
   const result: PullResult = {
     windows: [],
+    rereads: [],
     cursor: state?.cursor.toISOString() ?? null,
     requests: 0,
     throttled: 0,
     reauthenticated: 0,
+    retried: 0,
     windowsLeft: 0,
+    rereadsLeft: 0,
+    rereadList: 0,
+    stopped: null,
   };
-  const reserve = worstCaseWindowMs(settings);
-  for (const [index, window] of due.entries()) {
-    // The first window always runs (the function's timeout is sized for it); later ones only with time to spare.
-    if (index > 0 && deps.remainingMs !== undefined && deps.remainingMs() < reserve) {
-      result.windowsLeft = due.length - index;
-      break;
-    }
-    const key = windowKey(window);
-    const pulled = await pullWindow(client, window, {
-      graphBase: settings.graphBase,
-      maxDetails: settings.maxDetailsPerWindow,
+
+  let cursor = skipPastRetention(state?.cursor, now, settings, logger);
+  const plan = planRereads(state?.rereads ?? [], now);
+  for (const window of plan.expired) {
+    logger.warn('message trace window left the re-read list before it settled', {
+      key: windowKey(window),
+      unsettled: window.unsettled,
+      detailsLeftOut: window.detailsLeftOut,
+      lateTracesChecked: window.settleRead,
     });
+  }
+  const list = new Map<number, RereadWindow>(plan.kept.map((window) => [window.from.getTime(), window]));
+  const due = windowsToPull(cursor, now, settings);
+
+  let started = 0;
+  /**
+   * The first window of a run always runs (the function's timeout is sized for it); later ones
+   * only with time for their worst case. Without it, the run says so in `stopped`.
+   */
+  const roomFor = (cap: number): boolean => {
+    if (started++ === 0 || deps.remainingMs === undefined) return true;
+    const left = deps.remainingMs();
+    const worst = worstCaseWindowMs(settings, cap);
+    if (left >= worst) return true;
+    result.stopped = `not enough time left for another window (its worst case ${worst / 1000} s, ${Math.floor(left / 1000)} s left)`;
+    return false;
+  };
+  const save = async (): Promise<void> => {
+    if (cursor === undefined) return;
+    await deps.cursor.write({
+      cursor,
+      recentRequests: budget.recent(),
+      rereads: [...list.values()].sort((a, b) => a.from.getTime() - b.from.getTime()),
+    });
+  };
+  const write = async (key: string, pulled: WindowResult, cap: number): Promise<void> => {
     if (pulled.body !== undefined) {
       await deps.s3.send(
         new PutObjectCommand({
@@ -106,28 +188,162 @@ export async function runPull(deps: PullDependencies): Promise<PullResult> {
       );
     }
     if (pulled.detailsLeftOut > 0) {
-      logger.warn('trace details left out: more failed traces than the per-window detail cap', {
+      logger.warn('trace details left out: more failed and pending traces than the detail cap', {
         key,
         detailsLeftOut: pulled.detailsLeftOut,
-        maxDetailsPerWindow: settings.maxDetailsPerWindow,
+        detailCap: cap,
+        note: 'failed traces are asked first; the window is read again for the rest when a run has room',
       });
     }
-    // Only now: a run that failed before this line pulls the same window again.
-    await deps.cursor.write(window.to, budget.recent());
-    result.cursor = window.to.toISOString();
-    result.windows.push({
+    if (pulled.detailsMissing.length > 0) {
+      logger.warn('trace details not found: the traces stay in the file without them', {
+        key,
+        traces: pulled.detailsMissing,
+      });
+    }
+  };
+  /** Reads a listed window again; false when the run must not go on with re-reads. */
+  const reread = async (entry: RereadWindow, reason: RereadReason, cap: number): Promise<boolean> => {
+    const key = windowKey(entry);
+    let pulled: WindowResult;
+    try {
+      pulled = await pullWindow(client, entry, {
+        graphBase: settings.graphBase,
+        maxDetails: cap,
+        previousListing: reason === 'details' ? undefined : entry.listing,
+      });
+    } catch (error) {
+      if (isOutOfTime(error)) throw error;
+      // Most failures are the tenant's or the service's (sign-in, 5xx, network): the next window
+      // would fail the same way, so the re-reads stop here; the new windows still get their turn.
+      logger.warn('message trace re-read failed: the window stays on the re-read list', {
+        key,
+        reason,
+        error: error instanceof Error ? error.message : String(error),
+        ...(error instanceof GraphPullError
+          ? { failure: error.failure, advice: adviceFor(error.failure) }
+          : {}),
+      });
+      return false;
+    }
+    await write(key, pulled, cap);
+    const next = afterRead(entry, entry, pulled, now);
+    if (next === undefined) list.delete(entry.from.getTime());
+    else list.set(entry.from.getTime(), next);
+    await save();
+    result.rereads.push({
       key,
+      reason,
       traces: pulled.traces,
+      unsettled: pulled.unsettled,
       details: pulled.details,
       detailsLeftOut: pulled.detailsLeftOut,
       written: pulled.body !== undefined,
+      unchanged: pulled.unchanged,
     });
+    return true;
+  };
+
+  try {
+    let rereading = true;
+    for (const { window, reason } of plan.first) {
+      const cap = Math.max(settings.maxDetailsPerWindow, window.detailsAsked);
+      if (!roomFor(cap) || !(await reread(window, reason, cap))) {
+        rereading = false;
+        break;
+      }
+    }
+    for (const [index, window] of due.entries()) {
+      if (!roomFor(settings.maxDetailsPerWindow)) {
+        result.windowsLeft = due.length - index;
+        break;
+      }
+      let pulled: WindowResult;
+      try {
+        pulled = await pullWindow(client, window, {
+          graphBase: settings.graphBase,
+          maxDetails: settings.maxDetailsPerWindow,
+        });
+      } catch (error) {
+        if (isOutOfTime(error)) result.windowsLeft = due.length - index;
+        throw isOutOfTime(error) ? error : stalled(error, window);
+      }
+      const key = windowKey(window);
+      await write(key, pulled, settings.maxDetailsPerWindow);
+      // Only now: a run that failed before this line pulls the same window again.
+      cursor = window.to;
+      const entry = afterRead(undefined, window, pulled, now);
+      if (entry !== undefined) list.set(window.from.getTime(), entry);
+      await save();
+      result.cursor = window.to.toISOString();
+      result.windows.push({
+        key,
+        traces: pulled.traces,
+        details: pulled.details,
+        detailsLeftOut: pulled.detailsLeftOut,
+        written: pulled.body !== undefined,
+      });
+    }
+    // Capped windows last: a window over the cap in every hour must not hold the new hours back.
+    for (const window of plan.capped) {
+      if (!rereading || result.windowsLeft > 0) break;
+      const entry = list.get(window.from.getTime());
+      if (entry === undefined || entry.detailsLeftOut === 0) continue;
+      const room =
+        deps.remainingMs === undefined
+          ? Number.POSITIVE_INFINITY
+          : detailsThatFit(settings, deps.remainingMs() - END_MARGIN_MS);
+      // Asking no more than last time would read the same details again.
+      if (room <= entry.detailsAsked) continue;
+      rereading = await reread(entry, 'details', room);
+    }
+  } catch (error) {
+    if (!isOutOfTime(error)) throw error;
+    result.stopped = error.message;
+    logger.warn('message trace pull stopped early: the rest waits for the next run', {
+      reason: error.message,
+    });
+    await save();
   }
+  const readAgain = new Set(result.rereads.map((report) => report.key));
   Object.assign(result, {
+    rereadsLeft: plan.first.filter(({ window }) => !readAgain.has(windowKey(window))).length,
     requests: client.counts.requests,
     throttled: client.counts.throttled,
     reauthenticated: client.counts.reauthenticated,
+    retried: client.counts.retried,
+    rereadList: list.size,
   });
   logger.info('message trace pull finished', { ...result });
   return result;
+}
+
+/**
+ * A cursor further back than Graph answers (the pull was off for months) moves to the oldest window
+ * Graph still answers: the hours between are lost to message trace, and the warning names them.
+ */
+function skipPastRetention(
+  cursor: Date | undefined,
+  now: Date,
+  settings: PullSettings,
+  logger: Logger,
+): Date | undefined {
+  const oldest = oldestAnswerableStart(now, settings);
+  if (cursor === undefined || cursor.getTime() >= oldest.getTime()) return cursor;
+  logger.warn('message trace cursor older than Graph answers (90 days): hours skipped', {
+    skippedFrom: cursor.toISOString(),
+    skippedTo: oldest.toISOString(),
+    hoursSkipped: Math.round((oldest.getTime() - cursor.getTime()) / 3_600_000),
+  });
+  return oldest;
+}
+
+/** The error of a new window that failed: what failed, what to do, and that the later hours wait. */
+function stalled(error: unknown, window: TraceWindow): unknown {
+  if (!(error instanceof GraphPullError)) return error;
+  return new GraphPullError(
+    `${error.message.replace(/\.+$/, '')}. What to do: ${adviceFor(error.failure)}. The cursor stays at ` +
+      `${window.from.toISOString()}: this window and every later hour wait until it succeeds.`,
+    { failure: error.failure, cause: error },
+  );
 }

@@ -9,13 +9,15 @@
 import { z } from 'zod';
 import type { SigningCertificate } from './certificate.js';
 import { clientAssertion } from './client-assertion.js';
-import { GraphPullError } from './errors.js';
+import { GraphFailure, GraphPullError } from './errors.js';
 
 /** The scope of an app-only Graph token: the application permissions granted to the app. */
 export const GRAPH_SCOPE = 'https://graph.microsoft.com/.default';
 
 /** A token is renewed this long before its stated expiry, so no request carries a dying one. */
 const EXPIRY_MARGIN_MS = 60_000;
+/** The token endpoint answers in about a second; a hung connection must not hold the run. */
+const SIGN_IN_TIMEOUT_MS = 30_000;
 
 const TokenResponse = z.object({
   access_token: z.string().min(1),
@@ -55,16 +57,33 @@ export class TokenSource {
       client_assertion_type: 'urn:ietf:params:oauth:client-assertion-type:jwt-bearer',
       client_assertion: clientAssertion(this.options.certificate, this.options.clientId, this.endpoint, now),
     });
-    const response = await fetch(this.endpoint, { method: 'POST', body });
-    const text = await response.text();
+    let response: Response;
+    let text: string;
+    try {
+      response = await fetch(this.endpoint, {
+        method: 'POST',
+        body,
+        signal: AbortSignal.timeout(SIGN_IN_TIMEOUT_MS),
+      });
+      text = await response.text();
+    } catch (error) {
+      // No answer: the Graph client retries these like its own network faults.
+      const timedOut = error instanceof Error && error.name === 'TimeoutError';
+      throw new GraphPullError(
+        `sign-in at ${this.endpoint} got no answer (${timedOut ? `no answer in ${SIGN_IN_TIMEOUT_MS / 1000} s` : networkText(error)})`,
+        { failure: timedOut ? GraphFailure.Timeout : GraphFailure.Network, cause: error },
+      );
+    }
     if (!response.ok) {
       throw new GraphPullError(
         `sign-in at ${this.endpoint} failed: HTTP ${response.status} ${text.slice(0, 500)}`,
+        { failure: GraphFailure.SignIn },
       );
     }
     const parsed = TokenResponse.safeParse(safeJson(text));
     if (!parsed.success) {
       throw new GraphPullError(`sign-in at ${this.endpoint} answered without an access token`, {
+        failure: GraphFailure.SignIn,
         cause: parsed.error,
       });
     }
@@ -88,4 +107,15 @@ export function safeJson(text: string): unknown {
   } catch {
     return undefined;
   }
+}
+
+/** `fetch failed` says nothing: the cause (`ECONNRESET`, `UND_ERR_SOCKET other side closed`) does. */
+export function networkText(error: unknown): string {
+  if (!(error instanceof Error)) return String(error);
+  const cause = error.cause;
+  if (cause instanceof Error) {
+    const code = (cause as { code?: unknown }).code;
+    return `${error.message}: ${typeof code === 'string' ? `${code} ` : ''}${cause.message}`;
+  }
+  return error.message;
 }

@@ -19,6 +19,21 @@ export interface WindowPlan {
   readonly firstLookBackMs: number;
 }
 
+/**
+ * How far back Graph's message trace answers: "the last 90 days" (Microsoft Learn, "Graph-based
+ * message trace API onboarding guide"); an older start date is refused with a 400.
+ */
+export const GRAPH_TRACE_RETENTION_MS = 90 * 24 * 3_600_000;
+
+/**
+ * The start of the oldest window Graph still answers at `now`: one window inside the 90 days, so
+ * the window is still inside them when its requests (and a run's waits) reach Graph.
+ */
+export function oldestAnswerableStart(now: Date, plan: WindowPlan): Date {
+  const limit = now.getTime() - GRAPH_TRACE_RETENTION_MS + plan.windowMs;
+  return new Date(Math.ceil(limit / plan.windowMs) * plan.windowMs);
+}
+
 /** The windows from the cursor up to `now − lag`, oldest first. */
 export function windowsToPull(cursor: Date | undefined, now: Date, plan: WindowPlan): TraceWindow[] {
   const end = Math.floor((now.getTime() - plan.lagMs) / plan.windowMs) * plan.windowMs;

@@ -6,7 +6,12 @@
  *   certificate's thumbprint, `aud` against this endpoint, `iss`/`sub` against the client id;
  * - `GET /v1.0/admin/exchange/tracing/messageTraces?$filter=…`: pages with `@odata.nextLink`;
  * - `GET …/messageTraces/{id}/getDetailsByRecipient(recipientAddress='…')`: the detail records;
- * - faults on demand: `429` with `Retry-After` for one request, an access token that expires.
+ * - faults on demand: `429` with `Retry-After` for one request, an access token that expires, and
+ *   through {@link LocalGraph.fault} any answer to any Graph request (a `503`, a `404` on one
+ *   trace's details), a connection reset or a request left unanswered; {@link LocalGraph.rewritePage}
+ *   changes a trace page before it is sent (a row repeated across pages);
+ * - Graph's retention: with {@link LocalGraph.oldestAnswered} set, a trace list that starts earlier
+ *   is refused with the `400` Graph gives for a start date older than 90 days.
  */
 import { execFileSync } from 'node:child_process';
 import { createHash, createPublicKey, verify, X509Certificate } from 'node:crypto';
@@ -41,8 +46,21 @@ export function graphTrace(
   };
 }
 
+/** The deferral Exchange Online writes for a message sent to the wrong region (the trace stays `Pending`). */
+export const WRONG_REGION_DEFERRAL =
+  'Reason: [{LED=451 4.4.62 Mail sent to the wrong Office 365 region. ATTR35. For more information please go to https://go.microsoft.com/fwlink/?linkid=865268 [AM0PR01MB1234.eurprd01.prod.exchangelabs.com]};{MSG=};{FQDN=};{IP=};{LRT=}]. OutboundProxyTargetIP: 203.0.113.10.';
+
 /** The details of a refused trace: received, then failed with the 5.7.64 text. */
 export function refusedDetails(trace: GraphTrace): GraphDetail[] {
+  return receivedThen(trace, 'Fail', REFUSAL_DESCRIPTION, '<root/>');
+}
+
+/** The details of a deferred trace: received, then deferred with the 4.4.62 text. */
+export function deferredDetails(trace: GraphTrace): GraphDetail[] {
+  return receivedThen(trace, 'Defer', WRONG_REGION_DEFERRAL, '');
+}
+
+function receivedThen(trace: GraphTrace, event: string, description: string, data: string): GraphDetail[] {
   return [
     {
       id: `${trace.id}-a`,
@@ -57,10 +75,10 @@ export function refusedDetails(trace: GraphTrace): GraphDetail[] {
       id: `${trace.id}-b`,
       messageId: trace.messageId,
       dateTime: trace.receivedDateTime.replace(/:(\d\d)Z$/, ':$1.500Z'),
-      event: 'Fail',
+      event,
       action: '',
-      description: REFUSAL_DESCRIPTION,
-      data: '<root/>',
+      description,
+      data,
     },
   ];
 }
@@ -169,6 +187,12 @@ export interface LoggedRequest {
   token?: string;
 }
 
+/** What {@link LocalGraph.fault} makes of a request: an answer, a reset connection, or none at all. */
+export type GraphFault =
+  | { status: number; body?: unknown; headers?: Record<string, string> }
+  | 'reset'
+  | 'no-answer';
+
 export class LocalGraph {
   public readonly log: LoggedRequest[] = [];
   /** `$filter` values the trace list was asked. */
@@ -178,6 +202,15 @@ export class LocalGraph {
   public retryAfterSeconds = 1;
   /** After this many Graph requests, every token issued so far expires (401). */
   public expireTokensAfter: number | undefined;
+  /**
+   * Answers a Graph request (signed in) in place of the API when it returns a fault; `n` counts
+   * the Graph requests so far, this one included.
+   */
+  public fault: ((url: URL, n: number) => GraphFault | undefined) | undefined;
+  /** Changes a trace page before it is sent. */
+  public rewritePage: ((page: Record<string, unknown>, url: URL) => Record<string, unknown>) | undefined;
+  /** Trace lists starting before this are refused (400), as Graph refuses those older than 90 days. */
+  public oldestAnswered: Date | undefined;
   private readonly validTokens = new Set<string>();
   private tokensIssued = 0;
   private graphRequests = 0;
@@ -197,6 +230,8 @@ export class LocalGraph {
   }
 
   public async close(): Promise<void> {
+    // A request left unanswered ('no-answer') would keep close() waiting.
+    this.server?.closeAllConnections();
     await new Promise<void>((resolve) => this.server?.close(() => resolve()));
   }
 
@@ -254,6 +289,17 @@ export class LocalGraph {
         { 'retry-after': String(seconds) },
       );
     }
+    const fault = this.fault?.(url, this.graphRequests);
+    if (fault === 'reset') {
+      entry.status = -1;
+      request.socket.destroy();
+      return;
+    }
+    if (fault === 'no-answer') {
+      entry.status = -2;
+      return;
+    }
+    if (fault !== undefined) return send(fault.status, fault.body ?? {}, fault.headers);
     const detail = /\/messageTraces\/([^/]+)\/getDetailsByRecipient\(recipientAddress='(.+)'\)$/.exec(
       decodeURIComponent(url.pathname),
     );
@@ -274,6 +320,11 @@ export class LocalGraph {
     if (range === null)
       return send(400, { error: { code: 'BadRequest', message: `unsupported $filter ${filter}` } });
     const [, from = '', to = ''] = range;
+    if (this.oldestAnswered !== undefined && Date.parse(from) < this.oldestAnswered.getTime()) {
+      return send(400, {
+        error: { code: 'BadRequest', message: 'The start date cannot be older than 90 days.' },
+      });
+    }
     const matching = this.options.traces.filter(
       (t) =>
         Date.parse(t.receivedDateTime) >= Date.parse(from) &&
@@ -284,11 +335,12 @@ export class LocalGraph {
     const next = skip + this.options.pageSize < matching.length ? skip + this.options.pageSize : undefined;
     const nextLink = new URL(url);
     if (next !== undefined) nextLink.searchParams.set('$skiptoken', String(next));
-    return send(200, {
+    const answer = {
       '@odata.context': `${this.graphBase}/$metadata#admin/exchange/tracing/messageTraces`,
       value: page,
       ...(next === undefined ? {} : { '@odata.nextLink': nextLink.toString() }),
-    });
+    };
+    return send(200, this.rewritePage?.(answer, url) ?? answer);
   }
 
   /** Why the client credentials are refused, or `undefined` when they are good. */
