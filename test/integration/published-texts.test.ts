@@ -290,6 +290,24 @@ describe('published refusals in shapes relay-audit does not read fail the run, n
     countsOnly(summary, 0);
   });
 
+  // Neither can ever be read: the message says what to give instead.
+  it.each([
+    [
+      'format-list-tracking-qa1657224.txt',
+      'contoso.com',
+      /looks like Get-MessageTrackingLog output shown with Format-List .*Run the same Get-MessageTrackingLog command with \| Export-Csv -NoTypeInformation -Encoding UTF8 in place of \| Format-List/,
+    ],
+    [
+      'ndr-pasted-qa304252.txt',
+      'mydomain.com',
+      /looks like a non-delivery report \(NDR\) .*the message tracking logs of ServerName\.MyDomain\.com, the NDR's generating server .*an Exchange Online message trace of that time \(Get-MessageTraceV2 /,
+    ],
+  ])('%s: says what to analyse instead', async (file, domains, advice) => {
+    const { summary } = await analyse(file, domains);
+    expect(summary.sources[0]?.errorMessage).toMatch(advice);
+    expect(summary.sources[0]?.errorMessage).not.toMatch(/unknown format|is no header relay-audit knows/);
+  });
+
   it('in a folder, the Format-List output is named as unread while the mail log beside it is read', async () => {
     const { status, summary, findings } = await analyse('folder-format-list-and-postfix', 'contoso.com');
     expect(status).toBe(1);

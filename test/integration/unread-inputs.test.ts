@@ -117,7 +117,7 @@ describe('a folder with files that may hold refusals and were not read', () => {
         /mail\.log\.2\.xz is xz-compressed, not a text file: decompress it \(xz -dk /,
       ],
       ['MessageTracking.zip', 'BAD_ENCODING', /is a ZIP archive/],
-      ['fails.txt', 'UNKNOWN_FORMAT', /unknown format/],
+      ['fails.txt', 'UNKNOWN_FORMAT', /Get-MessageTrackingLog output shown with Format-List.*\| Export-Csv/],
     ] as const) {
       const { status, out } = await cli('analyze', join(folder, name), ...DOMAINS, '--no-store', '--json');
       expect(status).toBe(1);

@@ -90,6 +90,23 @@ describe('detectFormat', () => {
     expect(message).toContain(`unknown format. Line 1 is no header relay-audit knows: "${line}"`);
   });
 
+  it('quotes a #Fields: line of no log it knows as the file has it, as it quotes any other line', async () => {
+    const line = '#Fields: time,c-ip,\tcs-method;sc-status';
+    const row = '10:15:03,192.0.2.7,RCPT,550 5.7.64 TenantAttribution; Relay Access Denied';
+    const message = await detect(`#Software: Fabrikam Gateway 2.1\r\n${line}\r\n${row}\r\n`).then(
+      () => '',
+      (e: unknown) => (e as Error).message,
+    );
+    expect(message).toContain(
+      'input.csv: unknown format. Line 2 is no header relay-audit knows: "#Fields: time,c-ip,\\tcs-method;sc-status". ',
+    );
+    // Its fields are not shown split and joined again (`c-ip, cs-method;sc-status`), text not in the file.
+    expect(message).not.toMatch(/has the headers|c-ip, cs-method/);
+    expect(message).toMatch(
+      /\. Line 3 holds a relay refusal \(.*5\.7\.64 TenantAttribution.*\): it is not counted/,
+    );
+  });
+
   it('quotes a long line cut, with its control characters made visible', async () => {
     const line = `Report\u001b[2J\t${'x'.repeat(2000)}`;
     const message = await detect(`${line}\n`).then(

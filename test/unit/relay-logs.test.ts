@@ -333,6 +333,49 @@ describe('Exim main.log', () => {
   });
 });
 
+describe("Exim's refusal text", () => {
+  it("is Exim's sentence quoting the reply, as Postfix's status is, not the line's fields before it", async () => {
+    const H = 'H=contoso-com.mail.protection.outlook.com [203.0.113.10]';
+    const fields = `R=smarthost T=remote_smtp_smarthost ${H} X=TLS1.2:ECDHE-RSA-AES256-GCM-SHA384:256 CV=yes`;
+    const WRONG_REGION = '451 4.4.62 Mail sent to the wrong Office 365 region. ATTR35';
+    const text = [
+      '2026-11-28 22:15:01 1vAbCd-000123-AB <= alerts@app.fabrikam.com H=(app01) [192.0.2.40] P=esmtp S=1834 id=m1@app01',
+      `2026-11-28 22:15:02 1vAbCd-000123-AB ** a@adatum.com ${fields}: SMTP error from remote mail server after RCPT TO:<a@adatum.com>: ${REFUSED}`,
+      `2026-11-28 22:15:02 1vAbCd-000123-AB ** b@adatum.com ${fields}: SMTP error from remote mail server after pipelined RCPT TO:<b@adatum.com>: ${REFUSED}`,
+      `2026-11-28 22:15:03 1vAbCd-000123-AB == c@litware.com R=smarthost T=remote_smtp_smarthost defer (-44) ${H}: SMTP error from remote mail server after RCPT TO:<c@litware.com>: ${WRONG_REGION}`,
+      // Before Exim 4.87 the host stood in the sentence, and no H= before it.
+      `2026-11-28 22:15:04 1vAbCd-000123-AB == d@litware.com R=smarthost T=remote_smtp_smarthost defer (-44): SMTP error from remote mail server after RCPT TO:<d@litware.com>: host contoso-com.mail.protection.outlook.com [203.0.113.10]: ${WRONG_REGION}`,
+      '2026-11-28 22:15:04 1vAbCd-000123-AB Completed',
+      '2026-11-28 22:16:01 1vAbCe-000124-CD <= reports@contoso.com H=(bi01) [192.0.2.48] P=esmtp S=9000 id=m2@bi01',
+      // A host tried before the last, refusing the data: the line names the host, not the recipient.
+      `2026-11-28 22:16:02 1vAbCe-000124-CD ${H}: SMTP error from remote mail server after end of data: ${WRONG_REGION}`,
+      '2026-11-28 22:16:03 1vAbCe-000124-CD == e@woodgrovebank.com R=smarthost T=remote_smtp_smarthost defer (110): Connection timed out H=contoso-com.mail.protection.outlook.com [203.0.113.11]',
+      '2026-11-28 22:16:03 1vAbCe-000124-CD Completed',
+    ].join('\n');
+    const { findings } = await analyzeFiles([{ name: 'mainlog', content: `${text}\n` }]);
+    expect(findings.map((f) => [f.source.line, f.recipient, f.rejectionText])).toEqual([
+      [2, 'a@adatum.com', `SMTP error from remote mail server after RCPT TO:<a@adatum.com>: ${REFUSED}`],
+      [
+        3,
+        'b@adatum.com',
+        `SMTP error from remote mail server after pipelined RCPT TO:<b@adatum.com>: ${REFUSED}`,
+      ],
+      [
+        4,
+        'c@litware.com',
+        `SMTP error from remote mail server after RCPT TO:<c@litware.com>: ${WRONG_REGION}`,
+      ],
+      [
+        5,
+        'd@litware.com',
+        `SMTP error from remote mail server after RCPT TO:<d@litware.com>: host contoso-com.mail.protection.outlook.com [203.0.113.10]: ${WRONG_REGION}`,
+      ],
+      [8, 'e@woodgrovebank.com', `SMTP error from remote mail server after end of data: ${WRONG_REGION}`],
+    ]);
+    expect(findings[0]?.remoteHost).toBe('AM0PR01MB1234.eurprd01.prod.exchangelabs.com');
+  });
+});
+
 describe('rotated logs: the sender in the previous file, the refusal in the next', () => {
   const postfix = {
     previous:

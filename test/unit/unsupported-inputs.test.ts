@@ -215,3 +215,95 @@ describe('an IIS SMTP service log short of the fields the reader needs', () => {
     expect(message).toContain('It holds no relay refusal.');
   });
 });
+
+describe('PowerShell output shown with Format-List or Format-Table, and pasted bounces', () => {
+  const EXPORT_CSV = '| Export-Csv -NoTypeInformation -Encoding UTF8 in place of ';
+
+  it('names Get-MessageTrackingLog | fl, with the Export-Csv recipe and its refusal', async () => {
+    const block = [
+      'RunspaceId              : 779ae3c8-728b-4078-aa88-1e8b7f3d0b43',
+      'Timestamp               : 28-11-26 08:12:41',
+      'EventId                 : FAIL',
+      'MessageId               : <7B47@EX01.contoso.local>',
+      'Recipients              : {partner@fabrikam.com}',
+      `RecipientStatus         : {${STATUS}}`,
+      'Sender                  : peter@contoso.com',
+    ];
+    const message = await refusal(`\r\n\r\n${block.join('\r\n')}\r\n\r\n`);
+    expect(message).toMatch(
+      /^input\.csv: looks like Get-MessageTrackingLog output shown with Format-List \(`Name : value` lines, a block for each\): text laid out for the screen/,
+    );
+    expect(message).toContain(`Run the same Get-MessageTrackingLog command with ${EXPORT_CSV}| Format-List`);
+    expect(message).toContain("@{n='Recipients';e={$_.Recipients -join ';'}}");
+    expect(message).toContain('or analyse the MSGTRK*.LOG files themselves.');
+    expect(message).toMatch(
+      /Line 8 holds a relay refusal \(.*\): it is not counted until the CSV export of the same events is analysed\.$/,
+    );
+    expect(message).not.toMatch(/unknown format|is no header/);
+  });
+
+  it.each([
+    [
+      'Get-MessageTrace | ft (its headings in two words)',
+      'Received            Sender Address     Recipient Address     Subject    Status\n' +
+        '--------            --------------     -----------------     -------    ------\n' +
+        '28/11/2026 09:10:45 app@contoso.com    supplier@litware.com  Invoice    Failed\n',
+      'Get-MessageTrace',
+      'Format-Table',
+      'Run the same Get-MessageTraceV2 command with ',
+    ],
+    [
+      'Get-MessageTrackingLog | ft',
+      'EventId Source Sender          Recipients             RecipientStatus\n' +
+        '------- ------ ------          ----------             ---------------\n' +
+        `FAIL    SMTP   app@contoso.com {supplier@litware.com} {${STATUS.slice(0, 40)}...}\n`,
+      'Get-MessageTrackingLog',
+      'Format-Table',
+      'Run the same Get-MessageTrackingLog command with ',
+    ],
+    [
+      'Get-MessageTraceDetailV2 | fl',
+      'Organization   : contoso.onmicrosoft.com\nMessageId      : <a@b>\nMessageTraceId : 0a1b\n' +
+        'Date           : 28/11/2026 09:10:45\nEvent          : Fail\nDetail         : Reason: [{LED=550 5.7.64 TenantAttribution}]\n',
+      'Get-MessageTraceDetail',
+      'Format-List',
+      'Run the same Get-MessageTraceDetailV2 command with ',
+    ],
+  ])('names %s with the Export-Csv recipe', async (_name, text, cmdlet, shown, recipe) => {
+    const message = await refusal(text);
+    expect(message).toMatch(new RegExp(`^input\\.csv: looks like ${cmdlet} output shown with ${shown} `));
+    expect(message).toContain(`${recipe}${EXPORT_CSV}| ${shown}`);
+  });
+
+  it('leaves Format-List output of another cmdlet to the generic message', async () => {
+    const message = await refusal(
+      'Identity       : EX01\\Submission\nDeliveryType   : Undefined\nStatus         : Ready\nMessageCount   : 0\n',
+    );
+    expect(message).toMatch(/^input\.csv: unknown format\. Line 1 is no header relay-audit knows/);
+  });
+
+  it('names a pasted NDR, with the logs and trace of that time to analyse instead', async () => {
+    const ndr =
+      "Delivery has failed to these recipients or groups: partner@fabrikam.com Your message wasn't delivered. " +
+      'Diagnostic information for administrators: Generating server: EX01.contoso.local ' +
+      `partner@fabrikam.com AM5EUR02FT025.mail.protection.outlook.com #${STATUS} ## Original message headers:`;
+    const message = await refusal(`${ndr}\n`);
+    expect(message).toMatch(/^input\.csv: looks like a non-delivery report \(NDR\) pasted or saved as text/);
+    expect(message).toContain('the message tracking logs of EX01.contoso.local, the NDR');
+    expect(message).toContain('Get-MessageTrackingLog -Start … -End … | Export-Csv -NoTypeInformation');
+    expect(message).toContain('Get-MessageTraceV2 -StartDate … -EndDate … | Export-Csv -NoTypeInformation');
+    expect(message).toMatch(
+      /Line 1 holds a relay refusal \(.*\): it is not counted until the logs or the trace of that time are analysed\.$/,
+    );
+  });
+
+  it('names an email saved as text by its headers', async () => {
+    const message = await refusal(
+      'Received: from EX01.contoso.local (10.0.1.11) by EX02.contoso.local\nFrom: Microsoft Outlook <postmaster@contoso.com>\n' +
+        'To: peter@contoso.com\nSubject: Undeliverable: Quarterly figures\n\nThe message could not be sent.\n',
+    );
+    expect(message).toMatch(/^input\.csv: looks like an email message pasted or saved as text/);
+    expect(message).toContain('the message tracking logs of the Exchange server that relayed it');
+    expect(message).toMatch(/It holds no relay refusal\.$/);
+  });
+});

@@ -1615,7 +1615,7 @@ export class MtaLogReader extends LineReader implements LateTextReader {
     const eventId = EXIM_EVENTS[flag];
     if (eventId === undefined) {
       const tried = EXIM_TRIED.exec(rest);
-      if (tried !== null) this.triedServer(key, queued, tried[1] as string, rest, timestamp, line);
+      if (tried !== null) this.triedServer(key, queued, tried[1] as string, eximReply(rest), timestamp, line);
       else if (!this.verifyRefusal('exim', text, line)) this.unreadLine('exim', rest, line);
       return;
     }
@@ -1916,10 +1916,31 @@ export class MtaLogReader extends LineReader implements LateTextReader {
 const EXIM_ADDRESSES =
   /^(\S+)(?: \(([^()]*)\))?(?: <([^<>\s]*)>)?(?: F=(<[^<>\s]*>))?(?: Q=\S+)?(?: SRS=<[^<>\s]*>)?(?: P=(<[^<>\s]*>))?(?=[ :]|$)/;
 
+/**
+ * How Exim's own sentence about a server's reply starts (transports/smtp.c): `SMTP error from remote
+ * mail server after [pipelined ]RCPT TO:<…>: 550 …`, `… after end of data: …`, `… after MAIL FROM:<…>
+ * SIZE=…: …`; before Exim 4.87 with the host in it (`…: host mx [ip]: 450 …`); `remote mailer` in Exim 3.
+ * A substring, not a regular expression: it is looked for on every delivery line.
+ */
+const EXIM_REPLY = 'SMTP error from remote mail';
+
+/**
+ * The status of an Exim delivery or tried-host line: its message from {@link EXIM_REPLY} on — the
+ * server's reply with the command it answered, as Postfix's status says `host … said: 550 … (in
+ * reply to RCPT TO command)` and sendmail's `stat=` — not the line's fields before it (recipient,
+ * `R=`, `T=`, `H=`, `X=`, `CV=`), which are no part of the reply and which the event keeps apart
+ * (`H=` is its server). A line with no such sentence (`defer (110): Connection timed out`, `retry
+ * timeout exceeded`) quotes no reply: it is kept whole.
+ */
+function eximReply(text: string): string {
+  const at = text.indexOf(EXIM_REPLY);
+  return at <= 0 ? text : text.slice(at);
+}
+
 /** `rcpt … R=… T=… H=…: reply` after Exim's `** `, `== `, `=> `. */
 function eximDelivery(text: string, eventId: string): Delivery {
   const [, recipient = '', parents, top, sender, returnPath] = EXIM_ADDRESSES.exec(text) ?? [];
-  const delivery: Delivery = { recipient, eventId, status: text };
+  const delivery: Delivery = { recipient, eventId, status: eximReply(text) };
   if (top !== undefined) delivery.redirectedFrom = [...(parents?.split(', ') ?? []), top];
   // P= is what the next host was given as MAIL FROM, the sender it attributes the message by.
   const lineSender = returnPath ?? sender;

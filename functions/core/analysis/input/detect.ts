@@ -178,7 +178,7 @@ export async function detectFormat(chunks: AsyncIterator<string>, file: string):
       if (fields) {
         const format = chooseFormat(fields, true);
         if (format !== undefined) return finish(format, fields, current);
-        throw await unknownFieldsLine(text.slice(text.indexOf(':') + 1).trim(), fields, current, lineStart);
+        throw await unknownFieldsLine(text, fields, current, lineStart);
       }
       if (preamble.length < KEPT_PREAMBLE_LINES) preamble.push(text);
       continue;
@@ -279,43 +279,43 @@ export async function detectFormat(chunks: AsyncIterator<string>, file: string):
 
   /**
    * The error for a file whose first line after the preamble is no header relay-audit knows, nor
-   * any of the `linesAfter` lines read after it. The line is quoted as the file has it, not as the
-   * cells a CSV split made of it: a log line's `;` or `09:12:44,518` would be shown as text the
-   * admin cannot find in the file.
+   * any of the `linesAfter` lines read after it, quoted as the file has it ({@link noHeaderKnown}).
    */
   function unknownHeader(
     text: string,
     headerLine: number,
     sample: string,
   ): (linesAfter: number) => UnknownFormatError {
-    const seen = `"${quoteText(text, QUOTED_HEADER_CHARS)}"`;
+    const seen = noHeaderKnown(text, headerLine);
     return (linesAfter) =>
       new UnknownFormatError(
-        `${file}: unknown format. Line ${headerLine} is no header relay-audit knows: ${seen}` +
-          `${noHeaderAfter(linesAfter)}. ` +
+        `${file}: ${seen}${noHeaderAfter(linesAfter)}. ` +
           `${refusalInSample(sample, headerLine)}\nKnown formats:\n${describeKnownFormats()}`,
         { file, line: headerLine },
       );
   }
 
-  /** The error for a `#Fields:` line of no format relay-audit reads. */
+  /**
+   * The error for a `#Fields:` line of no format relay-audit reads: named when we can tell what log it
+   * is, else quoted as the file has it, as {@link unknownHeader} quotes a line.
+   */
   async function unknownFieldsLine(
-    fieldsText: string,
+    text: string,
     fields: string[],
     headerLine: number,
     lineStart: number,
   ): Promise<UnknownFormatError> {
+    const sample = await readSample(lineStart);
     const named = describeUnsupported({
-      text: fieldsText,
+      text: text.slice(text.indexOf(':') + 1).trim(),
       line: headerLine,
       fieldsDirective: true,
       cells: fields,
       preamble,
-      sample: await readSample(lineStart),
+      sample,
     });
-    const seen = `${fields.slice(0, 40).join(', ')}${fields.length > 40 ? ', …' : ''}`;
     return new UnknownFormatError(
-      `${file}: ${named ?? `unknown format. Line ${headerLine} has the headers: ${seen}`}\nKnown formats:\n${describeKnownFormats()}`,
+      `${file}: ${named ?? `${noHeaderKnown(text, headerLine)}. ${refusalInSample(sample, headerLine)}`}\nKnown formats:\n${describeKnownFormats()}`,
       { file, line: headerLine },
     );
   }
@@ -352,6 +352,15 @@ export async function detectFormat(chunks: AsyncIterator<string>, file: string):
       restLine: line,
     };
   }
+}
+
+/**
+ * `unknown format. Line 3 is no header relay-audit knows: "…"`: the line quoted as the file has it,
+ * not as the cells a split made of it (a log line's `;` or `09:12:44,518` would be shown as text the
+ * admin cannot find in the file); cut, and its control characters made visible.
+ */
+function noHeaderKnown(text: string, line: number): string {
+  return `unknown format. Line ${line} is no header relay-audit knows: "${quoteText(text, QUOTED_HEADER_CHARS)}"`;
 }
 
 /** ` (nor is any of the 3 lines after it a header)`: how far below its first line a file was searched. */

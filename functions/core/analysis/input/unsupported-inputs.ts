@@ -55,7 +55,9 @@ export function describeUnsupported(input: UnrecognisedInput): string | undefine
         describeEmailEvents(input) ??
         describeRows(input) ??
         describeShippedTrackingEvents(input) ??
-        describePartialHeader(input));
+        describeShownObjects(input) ??
+        describePartialHeader(input) ??
+        describePastedMessage(input));
 }
 
 const NOT_YET = 'which relay-audit does not read yet';
@@ -391,16 +393,161 @@ function describePartialHeader(input: UnrecognisedInput): string | undefined {
   );
 }
 
-/** {@link refusalInSample} after a sentence naming the input; nothing when there is no sample to search. */
-function refusalNote(input: UnrecognisedInput): string {
-  return input.sample.length === 0 ? '' : ` ${refusalInSample(input.sample, input.line)}`;
+/**
+ * The cmdlets whose objects PowerShell shows as text, told by their property names, and what to do
+ * besides running the command again with Export-Csv where Format-List or Format-Table was.
+ */
+const SHOWN_CMDLETS = [
+  {
+    // Get-MessageTrackingLog: EventId, and the recipients or the sender of the event.
+    is: (names: ReadonlySet<string>) =>
+      names.has('eventid') &&
+      ['recipients', 'recipientstatus', 'sender', 'messageid'].some((n) => names.has(n)),
+    cmdlet: 'Get-MessageTrackingLog',
+    // Lists exported without -join hold no addresses (System.String[]).
+    besides:
+      "with its Recipients and RecipientStatus joined in a Select-Object (@{n='Recipients';e={$_.Recipients -join ';'}}, " +
+      'the same for RecipientStatus: "Exports that work" in the README), and analyse that CSV; or analyse the ' +
+      'MSGTRK*.LOG files themselves.',
+  },
+  {
+    is: (names: ReadonlySet<string>) =>
+      names.has('event') && names.has('detail') && (names.has('date') || names.has('messagetraceid')),
+    cmdlet: 'Get-MessageTraceDetailV2',
+    besides:
+      'with the trace itself for the senders (Get-MessageTraceV2 … | Export-Csv -NoTypeInformation -Encoding UTF8), and analyse both CSV files.',
+  },
+  {
+    // Get-MessageTrace[V2]; Get-MessageTrace's table spells `Sender Address`, `Recipient Address`.
+    is: (names: ReadonlySet<string>) =>
+      names.has('received') && ['status', 'senderaddress', 'recipientaddress'].some((n) => names.has(n)),
+    cmdlet: 'Get-MessageTraceV2',
+    besides:
+      'with the refusal texts of Get-MessageTraceDetailV2 … | Export-Csv -NoTypeInformation -Encoding UTF8, and analyse both CSV files.',
+  },
+] as const;
+
+/** A Format-List line: the property name padded with spaces to the longest one's, ` : `, the value. */
+const LIST_PROPERTY = /^([A-Za-z][A-Za-z0-9]*) +:(?: |$)/;
+/** The line under a Format-Table header: a run of dashes under each column's name. */
+const TABLE_RULE = /^ *-+(?: +-+)* *$/;
+
+/**
+ * PowerShell's Format-List (`Name : value` lines, a block for each object) or Format-Table (a header,
+ * a line of dashes under it) output of Get-MessageTrackingLog or Get-MessageTrace, saved or pasted:
+ * text laid out for the screen (values cut, wrapped, lists in braces), never to be read as records.
+ * The message says how to export the same objects as CSV.
+ */
+function describeShownObjects(input: UnrecognisedInput): string | undefined {
+  const lines = input.sample.split(/\r?\n/);
+  let shown: 'Format-List' | 'Format-Table';
+  let names: Set<string>;
+  if (LIST_PROPERTY.test(input.text)) {
+    const properties = lines.flatMap((line) => LIST_PROPERTY.exec(line)?.[1] ?? []);
+    if (properties.length < 3) return undefined;
+    shown = 'Format-List';
+    names = new Set(properties.map((name) => name.toLowerCase()));
+  } else if (TABLE_RULE.test(lines.slice(1).find((line) => line.trim() !== '') ?? '')) {
+    shown = 'Format-Table';
+    // Get-MessageTrace's `Sender Address` heading is one column: read its words joined too.
+    const words = input.text
+      .trim()
+      .split(/\s+/)
+      .map((word) => word.toLowerCase());
+    names = new Set([...words, ...words.slice(1).map((word, at) => `${words[at]}${word}`)]);
+  } else {
+    return undefined;
+  }
+  const cmdlet = SHOWN_CMDLETS.find((candidate) => candidate.is(names));
+  if (cmdlet === undefined) return undefined;
+  const layout = shown === 'Format-List' ? '`Name : value` lines, a block for each' : 'a table';
+  // Get-MessageTrace and Get-MessageTraceV2, Get-MessageTraceDetail[V2] show the same properties.
+  const named = cmdlet.cmdlet.replace(/V2$/, '');
+  return (
+    `looks like ${named} output shown with ${shown} (${layout}): text laid out for the screen, its values ` +
+    `cut or wrapped to fit, which relay-audit does not read. Run the same ${cmdlet.cmdlet} command with ` +
+    `| Export-Csv -NoTypeInformation -Encoding UTF8 in place of | ${shown}, ${cmdlet.besides}` +
+    refusalNote(input, 'the CSV export of the same events is analysed')
+  );
+}
+
+/**
+ * Phrases only a non-delivery report (or the delivery status part of a bounce) holds: Exchange's and
+ * Exchange Online's NDR texts, RFC 3464 fields, Postfix's, Exim's and sendmail's bounce texts.
+ */
+const NDR_PHRASES =
+  /Delivery has failed to these recipients or groups|Your message (?:wasn't|was not|couldn't be|could not be) delivered|Diagnostic information for administrators|Remote Server returned '|^(?:Reporting-MTA|Final-Recipient|Diagnostic-Code): |This is the mail system at host|This message was created automatically by mail delivery software|The original message was received at/im;
+/** Header fields an email message begins with (RFC 5322), in lower case. */
+const MAIL_HEADERS = new Set([
+  'received',
+  'return-path',
+  'delivered-to',
+  'from',
+  'to',
+  'cc',
+  'subject',
+  'date',
+  'message-id',
+  'mime-version',
+  'content-type',
+]);
+const MAIL_HEADER = /^([A-Za-z][A-Za-z0-9-]*): /;
+/** `Generating server: EX01.contoso.local`: the server that wrote an Exchange NDR. */
+const GENERATING_SERVER = /Generating server: *([A-Za-z0-9][A-Za-z0-9.-]*[A-Za-z0-9])/;
+
+/**
+ * A non-delivery report or an email pasted or saved as text. Its refusal is real, but a bounce tells
+ * of one message, without the envelope sender and the connector: the logs of that time are what
+ * relay-audit reads, and the message names them.
+ */
+function describePastedMessage(input: UnrecognisedInput): string | undefined {
+  const ndr = NDR_PHRASES.test(input.sample);
+  if (!ndr && !startsWithMailHeaders(input)) return undefined;
+  // The server that wrote an NDR of a relay refusal is the relay Exchange Online refused.
+  const server =
+    refusalMarkerIn(input.sample) === undefined ? undefined : GENERATING_SERVER.exec(input.sample)?.[1];
+  const logs =
+    server === undefined
+      ? 'the message tracking logs of the Exchange server that relayed it'
+      : `the message tracking logs of ${quoteText(server, 100)}, the NDR's generating server`;
+  return (
+    `looks like ${ndr ? 'a non-delivery report (NDR)' : 'an email message'} pasted or saved as text, not a log or ` +
+    'export: relay-audit does not read it (a bounce tells of one message, without the envelope sender and the ' +
+    `connector the logs give). Analyse the logs of the time it was sent instead: ${logs} (MSGTRK*.LOG in ` +
+    'TransportRoles\\Logs\\MessageTracking, or Get-MessageTrackingLog -Start … -End … | Export-Csv -NoTypeInformation ' +
+    'as "Exports that work" in the README shows); an Exchange Online message trace of that time ' +
+    '(Get-MessageTraceV2 -StartDate … -EndDate … | Export-Csv -NoTypeInformation -Encoding UTF8, with ' +
+    'Get-MessageTraceDetailV2 … | Export-Csv for the refusal texts); or the mail log of a Postfix, sendmail or Exim relay.' +
+    refusalNote(input, 'the logs or the trace of that time are analysed')
+  );
+}
+
+/** True when the input begins with an email's header block: `Received: …`, `From: …`, `Subject: …`. */
+function startsWithMailHeaders(input: UnrecognisedInput): boolean {
+  if (!MAIL_HEADER.test(input.text)) return false;
+  const known = new Set<string>();
+  for (const line of input.sample.split(/\r?\n/)) {
+    if (line.trim() === '') break;
+    const name = MAIL_HEADER.exec(line)?.[1]?.toLowerCase();
+    if (name !== undefined && MAIL_HEADERS.has(name)) known.add(name);
+  }
+  return known.size >= 3;
+}
+
+/**
+ * {@link refusalInSample} after a sentence naming the input; nothing when there is no sample to
+ * search. `until` says what gets the refusal counted, when that is not reading this file.
+ */
+function refusalNote(input: UnrecognisedInput, until?: string): string {
+  return input.sample.length === 0 ? '' : ` ${refusalInSample(input.sample, input.line, until)}`;
 }
 
 /**
  * Whether `sample` (text from line `firstLine` on) holds a relay refusal, as a sentence for a
- * refused file: a refusal in it is lost until the file is exported again, which the user must know.
+ * refused file: a refusal in it is lost until the file is exported again (or, for a file that is
+ * never read, until what `until` names is analysed), which the user must know.
  */
-export function refusalInSample(sample: string, firstLine: number): string {
+export function refusalInSample(sample: string, firstLine: number, until = 'the file is read'): string {
   let line = firstLine;
   for (const text of sample.split('\n')) {
     const marker = refusalMarkerIn(text);
@@ -408,7 +555,7 @@ export function refusalInSample(sample: string, firstLine: number): string {
       // The refusal's status as Exchange wrote it; the marker alone when the line has no status code.
       const said = relayRejectionIn(text)?.text ?? marker;
       const status = quoteText(said, 79);
-      return `Line ${line} holds a relay refusal (${status}): it is not counted until the file is read.`;
+      return `Line ${line} holds a relay refusal (${status}): it is not counted until ${until}.`;
     }
     line++;
   }
