@@ -25,7 +25,9 @@ async function refusal(file: string): Promise<string> {
 }
 
 const TRACKING_ADVICE =
-  'Analyse the MSGTRK*.LOG files themselves, or Get-MessageTrackingLog … | Export-Csv -NoTypeInformation.';
+  'Analyse the MSGTRK*.LOG files themselves, or a CSV export with Recipients and RecipientStatus joined in its ' +
+  "Select-Object (@{n='Recipients';e={$_.Recipients -join ';'}}, @{n='RecipientStatus';e={$_.RecipientStatus -join ';'}}: " +
+  '"Exports that work" in the README).';
 const JOURNAL_ADVICE = /journalctl -u postfix -o short-iso > mail\.log, or -o json/;
 
 describe('message tracking rows exported from a SIEM', () => {

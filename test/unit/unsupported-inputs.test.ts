@@ -26,7 +26,9 @@ async function refusal(text: string): Promise<string> {
 const STATUS =
   '550 5.7.64 TenantAttribution; Relay Access Denied [AM0PR01MB1234.eurprd01.prod.exchangelabs.com]';
 const TRACKING_ADVICE =
-  'Analyse the MSGTRK*.LOG files themselves, or Get-MessageTrackingLog … | Export-Csv -NoTypeInformation.';
+  'Analyse the MSGTRK*.LOG files themselves, or a CSV export with Recipients and RecipientStatus joined in its ' +
+  "Select-Object (@{n='Recipients';e={$_.Recipients -join ';'}}, @{n='RecipientStatus';e={$_.RecipientStatus -join ';'}}: " +
+  '"Exports that work" in the README).';
 
 describe('message tracking rows exported from a SIEM or log service', () => {
   it.each([

@@ -177,12 +177,20 @@ function whatJson(input: UnrecognisedInput): string | undefined {
   return `JSON that is no message trace. ${ADVICE.other}`;
 }
 
+/**
+ * How a Get-MessageTrackingLog export keeps its addresses: Export-Csv writes a list property as
+ * `System.String[]`, so Recipients and RecipientStatus must be joined in the Select-Object. The one
+ * wording of it for every message here that asks for a tracking export.
+ */
+const JOINED_TRACKING_EXPORT =
+  "with Recipients and RecipientStatus joined in its Select-Object (@{n='Recipients';e={$_.Recipients -join ';'}}, " +
+  "@{n='RecipientStatus';e={$_.RecipientStatus -join ';'}}: \"Exports that work\" in the README)";
+
 const ADVICE = {
   trace:
     'Export the trace as CSV instead: Get-MessageTraceV2 … | Export-Csv -NoTypeInformation -Encoding UTF8, ' +
     'and for the refusal texts Get-MessageTraceDetailV2 … | Export-Csv.',
-  tracking:
-    'Analyse the MSGTRK*.LOG files themselves, or Get-MessageTrackingLog … | Export-Csv -NoTypeInformation.',
+  tracking: `Analyse the MSGTRK*.LOG files themselves, or a CSV export ${JOINED_TRACKING_EXPORT}.`,
   other:
     'relay-audit reads JSON only as a message trace; the logs, exports and JSON it reads are listed below.',
 } as const;
@@ -342,9 +350,8 @@ const EXPORT_AGAIN: Readonly<Partial<Record<FormatId, string>>> = {
   'exchange-tracking-log':
     'Analyse the MSGTRK*.LOG files as Exchange wrote them, with their own #Fields: line.',
   'tracking-log-export':
-    'Export again with every property (Get-MessageTrackingLog … | Export-Csv -NoTypeInformation), or keep at ' +
-    "least Timestamp, EventId, Source, MessageId, Sender, ReturnPath, @{n='Recipients';e={$_.Recipients -join ';'}} " +
-    "and @{n='RecipientStatus';e={$_.RecipientStatus -join ';'}} in the Select-Object (\"Exports that work\" in the README).",
+    `Export again ${JOINED_TRACKING_EXPORT}, keeping at least Timestamp, EventId, Source, MessageId, Sender and ` +
+    'ReturnPath.',
   'message-trace':
     'Export again with every column: Get-MessageTraceV2 … | Export-Csv -NoTypeInformation -Encoding UTF8.',
   'message-trace-detail':
@@ -405,10 +412,7 @@ const SHOWN_CMDLETS = [
       ['recipients', 'recipientstatus', 'sender', 'messageid'].some((n) => names.has(n)),
     cmdlet: 'Get-MessageTrackingLog',
     // Lists exported without -join hold no addresses (System.String[]).
-    besides:
-      "with its Recipients and RecipientStatus joined in a Select-Object (@{n='Recipients';e={$_.Recipients -join ';'}}, " +
-      'the same for RecipientStatus: "Exports that work" in the README), and analyse that CSV; or analyse the ' +
-      'MSGTRK*.LOG files themselves.',
+    besides: `${JOINED_TRACKING_EXPORT}, and analyse that CSV; or analyse the MSGTRK*.LOG files themselves.`,
   },
   {
     is: (names: ReadonlySet<string>) =>
