@@ -1,7 +1,8 @@
 /**
  * `relay-audit findings --format table` titles a finding's commands by their language: a Postfix
  * finding's `postconf` line under `Shell:`, apart from the Exchange Online PowerShell before it,
- * and a relay's findings get their own remediation next to an Exchange log's of the same scenario.
+ * and a relay's findings get their own remediation next to an Exchange log's of the same scenario;
+ * an IIS SMTP relay's Windows cmdlets under `Windows PowerShell:`.
  */
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -39,5 +40,24 @@ describe('relay-audit findings --format table', () => {
     expect(exchange).toMatch(/\n {2}PowerShell:\n {4}Get-InboundConnector /);
     expect(exchange).toMatch(/\n {4}Set-SendConnector -Identity /);
     expect(exchange).not.toMatch(/^ {2}Shell:$/m);
+  });
+
+  it("titles an IIS SMTP relay's Windows cmdlets as Windows PowerShell, after Exchange Online's", async () => {
+    const db = join(dir(), 'db');
+    const analyzed = await cli(
+      'analyze',
+      'test/fixtures/real-world/remediation-kb-cases/i01-kb3212877.ex161201.log',
+      '--accepted-domains',
+      'servername.com',
+      '--db',
+      db,
+    );
+    expect(analyzed.status).toBe(0);
+    const { status, out } = await cli('findings', '--db', db, '--format', 'table');
+    expect(status).toBe(0);
+    // The certificate store and the SMTP service are the relay's, not Exchange Online's.
+    expect(out.stdout).toMatch(
+      /\n {2}PowerShell:\n {4}Get-InboundConnector [^\n]*\n(?: {4}(?:New|Set)-InboundConnector [^\n]*\n)+ {2}Windows PowerShell:\n {4}Import-Certificate -FilePath [^\n]*\n {4}Restart-Service SMTPSVC\n/,
+    );
   });
 });

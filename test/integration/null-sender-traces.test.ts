@@ -1,7 +1,8 @@
 /**
  * Message trace lists a message sent with the null envelope sender (an NDR, an automatic reply) with
  * an empty sender address. That is the null sender, as `<>` is: the trace row still names the
- * message's one failed recipient, which the trace detail's refusal (naming none) takes. Fixtures:
+ * message's one failed recipient, which the trace detail's refusal (naming none) takes, and it is the
+ * null P1 (a trace's sender is the envelope's) when the detail names no ReturnPath. Fixtures:
  * test/fixtures/real-world/null-sender-traces/ (described in its README.md).
  */
 import { readFileSync } from 'node:fs';
@@ -135,23 +136,52 @@ describe('Get-MessageTraceV2 exports with an empty SenderAddress', () => {
     expect(summary(await findingsOf(names.map(file)))).toEqual(expected);
   });
 
-  it('judges a null sender without a P1 as no sender, not as an empty header sender', async () => {
-    // The details without their Receive rows, the refusals without ATTR36: the P1 is not known.
-    const detail = String(file('detail-v2.csv').content)
+  /** The details without their Receive rows, which alone name the ReturnPath `<>`. */
+  const withoutReturnPath = (): TextFile => ({
+    name: 'detail-v2.csv',
+    content: String(file('detail-v2.csv').content)
       .split('\n')
       .filter((line) => !line.includes('"Receive"'))
-      .join('\n')
-      .replaceAll(' ATTR36', '');
+      .join('\n'),
+  });
+
+  it.each([
+    ['Export-Csv', 'trace-v2.csv'],
+    ['ConvertTo-Json', 'trace-v2.json'],
+  ])(
+    'takes the trace’s null sender for the null P1 when the detail names no ReturnPath (%s)',
+    async (_, trace) => {
+      const findings = await findingsOf([file(trace), withoutReturnPath()]);
+      // The trace's sender is the envelope sender: as sure as the Receive row's ReturnPath <>, not a
+      // subject-only guess at low confidence.
+      expect(findings.map((f) => [f.recipient, f.scenario, f.confidence, f.evidence[0]])).toEqual([
+        [
+          'vendor@adatum.com',
+          'ndr',
+          'high',
+          { kind: 'null-return-path', detail: 'envelope sender (P1) is <> (null sender)' },
+        ],
+        [
+          'sales@fabrikam.com',
+          'ndr',
+          'high',
+          { kind: 'null-return-path', detail: 'envelope sender (P1) is <> (null sender)' },
+        ],
+      ]);
+      expect(summary(findings).map((f) => f.evidence)).toEqual([NDR_EVIDENCE, NDR_EVIDENCE]);
+    },
+  );
+
+  it('reads the null sender as the null P1 whatever the subject and the reply say', async () => {
+    // No Receive rows, no ATTR36, no NDR subject: only the trace's empty SenderAddress tells.
+    const detail = String(withoutReturnPath().content).replaceAll(' ATTR36', '');
     const trace = String(file('trace-v2.csv').content).replace('Undeliverable: Invoice 4711', 'Invoice 4711');
     const findings = await findingsOf([
       { name: 'trace-v2.csv', content: trace },
       { name: 'detail-v2.csv', content: detail },
     ]);
     const vendor = findings.find((f) => f.recipient === 'vendor@adatum.com');
-    expect(vendor).toMatchObject({ scenario: 'connector-mismatch', sender: '', confidence: 'low' });
-    expect(vendor?.evidence[0]).toEqual({
-      kind: 'no-sender',
-      detail: 'the input names no sender for this message',
-    });
+    expect(vendor).toMatchObject({ scenario: 'ndr', sender: '', confidence: 'high' });
+    expect(vendor?.evidence.map((item) => item.kind)).toEqual(['null-return-path']);
   });
 });

@@ -61,7 +61,14 @@ describe('KB 4019940: a certificate on hostname.subdomain.contoso.com with only 
   it('connector-mismatch: registering the subdomain first, with its command, then the other certificate', async () => {
     const finding = await findingOf('x03-subdomain-cert.SEND20240124-1.LOG', 'contoso.com');
     expect(finding.scenario).toBe('connector-mismatch');
-    expect(finding.evidence.map((item) => item.kind)).toContain('certificate-no-accepted-domain');
+    // The name is under contoso.com: the evidence says why it does not count, not that it is outside.
+    expect(finding.evidence).toContainEqual({
+      kind: 'certificate-no-accepted-domain',
+      detail:
+        'hostname.subdomain.contoso.com on the certificate is under contoso.com, but only a name directly in an ' +
+        'accepted domain counts: subdomain.contoso.com is not accepted (KB 4019940), so the certificate cannot ' +
+        'attribute mail to the tenant',
+    });
     const first = finding.remediation.steps[0] ?? '';
     expect(first).toContain(`Preferably keep the certificate: ${REGISTER}`);
     expect(first).toContain('(KB 4019940)');

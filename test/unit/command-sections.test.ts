@@ -102,12 +102,26 @@ const RELAY_LINES: Record<RelaySoftware, [first: RegExp, language: CommandLangua
 /** A cmdlet: what every Exchange Online and Exchange Management Shell command starts with. */
 const CMDLET = /^[A-Z][a-z]+-[A-Z][A-Za-z]* /;
 
+/**
+ * The cmdlets of Windows itself the advice uses, run on the server (the IIS SMTP relay, the Exchange
+ * server): importing the intermediate CAs, restarting the SMTP service, the MX lookup.
+ */
+const WINDOWS_CMDLET = /^(?:Import-Certificate|Restart-Service|Resolve-DnsName) /;
+
+/** What a command starting with a cmdlet is: Windows' own, else Exchange's. */
+const cmdletLanguage = (command: string): CommandLanguage =>
+  WINDOWS_CMDLET.test(command) ? 'windows-powershell' : 'powershell';
+
 describe('the language of each command', () => {
   it('is PowerShell for every command of an Exchange finding and of the readiness exports', () => {
     const commands = [...allCommands(undefined), ...Object.values(HOW_TO_EXPORT).map((how) => how.command)];
     expect(commands.length).toBeGreaterThan(10);
+    // The MX lookup is Windows' own cmdlet: run on the server, not in Exchange Online.
+    const windows = commands.filter((command) => WINDOWS_CMDLET.test(command));
+    expect(windows).toContain('Resolve-DnsName -Type MX -Name contoso.com');
+    for (const command of windows) expect(command).toMatch(/^Resolve-DnsName -Type MX -Name /);
     for (const command of commands)
-      expect([command, commandLanguage(command)]).toEqual([command, 'powershell']);
+      expect([command, commandLanguage(command)]).toEqual([command, cmdletLanguage(command)]);
   });
 
   it.each(Object.keys(RELAY_LINES) as RelaySoftware[])(
@@ -118,7 +132,7 @@ describe('the language of each command', () => {
       // Every relay's advice has its own lines but IIS's, which are all PowerShell or in the steps.
       expect(own.length > 0).toBe(relay !== 'iis-smtp');
       for (const command of commands.filter((command) => CMDLET.test(command))) {
-        expect([command, commandLanguage(command)]).toEqual([command, 'powershell']);
+        expect([command, commandLanguage(command)]).toEqual([command, cmdletLanguage(command)]);
       }
       for (const command of own) {
         const line = RELAY_LINES[relay].find(([first]) => first.test(command));
@@ -128,7 +142,7 @@ describe('the language of each command', () => {
     },
   );
 
-  it('is PowerShell for every command the readiness checks write, every check fired at least once', () => {
+  it('is PowerShell for every command the readiness checks write (Windows PowerShell for Windows cmdlets), every check fired at least once', () => {
     const results = readinessResults();
     const fired = new Set(results.filter((r) => r.severity !== 'info').map((r) => r.id));
     // Every check's text builder is reached, so a command added to any of them is checked here too.
@@ -136,8 +150,12 @@ describe('the language of each command', () => {
     const commands = [...new Set(results.flatMap((result) => result.remediation.commands))];
     // The sequence that puts a new certificate into use holds a `$cert = …` line, not a cmdlet first.
     expect(commands).toEqual(expect.arrayContaining(useNewCertificateCommands()));
+    // The intermediate CAs go into the Exchange server's own certificate store.
+    expect(commands.filter((command) => WINDOWS_CMDLET.test(command))).toEqual([
+      "Import-Certificate -FilePath '<intermediate CA certificate>.cer' -CertStoreLocation Cert:\\LocalMachine\\CA",
+    ]);
     for (const command of commands)
-      expect([command, commandLanguage(command)]).toEqual([command, 'powershell']);
+      expect([command, commandLanguage(command)]).toEqual([command, cmdletLanguage(command)]);
   });
 
   it('keeps the sequence that puts a new certificate into use in one PowerShell section', () => {
@@ -229,7 +247,7 @@ function proseCommands(): [line: string, language: CommandLanguage][] {
     // "…; grep -F '<recipient address>' /var/log/mail.log shows it (…)": the command before " shows".
     const text = RELAY_SOFTWARE[relay].verify('message from contoso.com', refusal);
     const command = (text.split('; ').at(-1) ?? '').split(' shows ')[0] ?? '';
-    return [command, relay === 'iis-smtp' ? 'powershell' : 'shell'];
+    return [command, relay === 'iis-smtp' ? 'windows-powershell' : 'shell'];
   });
   const prose = readinessResults().flatMap((result) => [result.message, ...result.remediation.steps]);
   for (const file of ['adcs-mail.contoso.com.pfx', 'adcs-mail.contoso.com.p7b']) {
@@ -286,6 +304,43 @@ describe('the sections the CLI and the dashboard title', () => {
       },
     ]);
     expect(sections.flatMap((section) => section.commands)).toEqual(commands);
+  });
+
+  it("title an IIS SMTP relay's Windows cmdlets as run on the server, apart from Exchange Online's", () => {
+    const commands = remediationFor('connector-mismatch', {
+      senderDomain: 'contoso.com',
+      returnPath: 'app@contoso.com',
+      acceptedDomains: ['contoso.com'],
+      acceptedDomainsSource: 'given',
+      serverHostname: 'relay01',
+      code: '5.7.64',
+      relay: 'iis-smtp',
+    }).commands;
+    const sections = commandSections(commands);
+    expect(sections.map(({ title, where, first }) => ({ title, where, first }))).toEqual([
+      { title: 'PowerShell', where: 'Exchange Online / Exchange Management Shell', first: 0 },
+      {
+        title: 'Windows PowerShell',
+        where: 'on the server itself, not in Exchange Online',
+        first: commands.length - 2,
+      },
+    ]);
+    expect(sections[1]?.commands).toEqual([
+      "Import-Certificate -FilePath 'C:\\certs\\<intermediate CA certificate>.cer' -CertStoreLocation Cert:\\LocalMachine\\CA",
+      'Restart-Service SMTPSVC',
+    ]);
+  });
+
+  it("title an Exchange finding's MX lookup as Windows PowerShell, the Exchange cmdlets after it as before", () => {
+    // As a wrong-region finding stored before holds them: the titles come from the text alone.
+    const stored = [
+      'Resolve-DnsName -Type MX -Name contoso.com',
+      "Set-SendConnector -Identity 'Outbound to Office 365' -SmartHosts contoso-com.mail.protection.outlook.com",
+    ];
+    expect(commandSections(stored).map(({ title, first, commands }) => [title, first, commands])).toEqual([
+      ['Windows PowerShell', 0, [stored[0]]],
+      ['PowerShell', 1, [stored[1]]],
+    ]);
   });
 
   it('are none for no commands', () => {

@@ -49,8 +49,13 @@ export function ruleInputOf(
   if (event.returnPath !== undefined) {
     attributedSender = event.returnPath;
     senderBasis = 'return-path';
-  } else if (event.sender !== undefined && event.sender !== '') {
-    // A trace's null sender (`<>`, or an empty address: see `traceSender`) names no header sender.
+  } else if (event.sender === '') {
+    // A null sender (`<>`, or a message trace's empty address: see `traceSender`) is an envelope's:
+    // a header From is never null, and a trace's sender is the P1. So it is the null P1, as sure as
+    // a detail's ReturnPath `<>` (without one, only the subject told an NDR, at low confidence).
+    attributedSender = '';
+    senderBasis = 'return-path';
+  } else if (event.sender !== undefined) {
     attributedSender = event.sender;
     senderBasis = 'header-sender';
   } else {

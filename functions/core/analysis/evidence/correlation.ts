@@ -164,6 +164,8 @@ const FORWARDING_RULE_KINDS: ReadonlySet<string> = new Set([
   'header-sender',
   'no-sender',
   'foreign-recipient',
+  // Without ATTR36, for a sender outside the organisation (the reading without receipts gives its own).
+  'no-attr36',
   'internal-recipient',
 ]);
 

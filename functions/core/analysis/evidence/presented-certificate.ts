@@ -8,10 +8,11 @@
  */
 import type { DomainOracle } from '../../organisation/accepted-domains.js';
 import type { InboundConnectorInfo } from '../../organisation/connector-info.js';
-import { attributeName, namesMatch } from '../../organisation/host-names.js';
+import { attributeName, namesMatch, normaliseName } from '../../organisation/host-names.js';
 import { type DayOrder, TimestampParser } from '../input/timestamps.js';
 import type { PresentedCertificate, SmtpSession } from '../model/events.js';
 import type { Evidence } from '../model/findings.js';
+import { subdomainRegistration } from '../remediation/subdomain-registration.js';
 
 /** The certificate facts remediation text is built from (see RemediationContext). */
 export interface CertificateFacts {
@@ -180,6 +181,35 @@ export function describeCertificate(facts: Pick<CertificateFacts, 'subject' | 'a
   return `${facts.subject} (SAN ${listed})`;
 }
 
+/**
+ * Why no name on the certificate counts. A name below an accepted domain but deeper than it lets
+ * count (`hostname.sub.contoso.com` with `contoso.com` accepted, KB 4019940) is said as such: "no
+ * name is in an accepted domain" reads as false to an admin who sees contoso.com in it. Which case
+ * it is, is the remediation's {@link subdomainRegistration}, so evidence and advice agree.
+ */
+function noAcceptedNameEvidence(names: readonly string[], domains: DomainOracle): Evidence {
+  const kind = 'certificate-no-accepted-domain';
+  const registration = subdomainRegistration(names, domains.domains());
+  if (registration === undefined) {
+    return {
+      kind,
+      detail: `no name on the certificate (${names.slice(0, LISTED_NAMES).join(', ') || 'none logged'}) is in an accepted domain, so it cannot attribute mail to the tenant`,
+    };
+  }
+  const { name, domain, acceptedParent } = registration;
+  const others = names.filter((other) => normaliseName(other) !== name);
+  return {
+    kind,
+    detail:
+      `${name} on the certificate is under ${acceptedParent}, but only a name directly in an accepted domain ` +
+      `counts: ${domain} is not accepted (KB 4019940)` +
+      (others.length === 0
+        ? ''
+        : `, and no other name on it (${others.slice(0, LISTED_NAMES).join(', ')}) is in an accepted domain`) +
+      ', so the certificate cannot attribute mail to the tenant',
+  };
+}
+
 /** Where the session was read, for evidence lines. */
 export interface SessionPlace {
   file: string;
@@ -304,10 +334,7 @@ export function sessionEvidence(
             kind: 'certificate-accepted-domain',
             detail: `${facts.acceptedNames.slice(0, LISTED_NAMES).join(', ')} on the certificate ${facts.acceptedNames.length === 1 ? 'is' : 'are'} in an accepted domain`,
           }
-        : {
-            kind: 'certificate-no-accepted-domain',
-            detail: `no name on the certificate (${facts.names.slice(0, LISTED_NAMES).join(', ') || 'none logged'}) is in an accepted domain, so it cannot attribute mail to the tenant`,
-          },
+        : noAcceptedNameEvidence(facts.names, options.domains),
     );
   }
   const connector = options.connector;

@@ -8,6 +8,7 @@
 import { LINK_DEVICE_RELAY, LINK_OFFICE_365_NOTICE, LINK_UPDATED_REQUIREMENTS } from '../../kernel/links.js';
 import { psArg } from '../../kernel/powershell.js';
 import type { RemediationContext, RemediationTemplate } from './context.js';
+import { connectorTooStep, noConnectorMatched, noConnectorSentence } from './no-connector.js';
 import {
   acceptedDomainStep,
   type CertificateNeed,
@@ -15,7 +16,6 @@ import {
   certificateConnectorStep,
   closestAcceptedDomain,
   inboundConnectorCommands,
-  type Names,
   namesFor,
   normaliseDomain,
   normalisedAcceptedDomains,
@@ -43,8 +43,7 @@ export const foreignSenderDomain: RemediationTemplate = (ctx) => {
     whyIpFails: `such a connector attributes mail only by its sender domain, and ${shown} is not one of yours`,
   };
 
-  // ATTR36 says a connector matched and only the domain failed; without it none matched (no-attr36).
-  const noConnector = ctx.attr !== 'ATTR36';
+  const noConnector = noConnectorMatched(ctx);
 
   const explanation = [
     `${capitalise(names.server)} relayed mail from ${address} to ${names.recipient}, but ${shown} is not ` +
@@ -54,9 +53,7 @@ export const foreignSenderDomain: RemediationTemplate = (ctx) => {
       : `A subdomain is not covered by its parent: that ${parentOf} is accepted does not make ${shown} accepted.`,
     'Since November 2023 Exchange Online relays only when the envelope sender (MAIL FROM) domain or the domain ' +
       "on your server's certificate is accepted; the header From no longer counts.",
-    noConnector
-      ? `The reply has no ATTR36, so no OnPremises inbound connector matched ${names.server} either.`
-      : undefined,
+    noConnector ? noConnectorSentence(names) : undefined,
   ]
     .filter((sentence): sentence is string => sentence !== undefined)
     .join(' ');
@@ -95,7 +92,9 @@ export const foreignSenderDomain: RemediationTemplate = (ctx) => {
       `Or change the sender of the application or device that sends as ${address} to an address in an ` +
         `accepted domain, such as ${localPart(address)}@${names.domain}. The envelope sender (MAIL FROM) must ` +
         'change, not only the From header.',
-      ...(noConnector ? [connectorTooStep(names)] : []),
+      ...(noConnector
+        ? [connectorTooStep(names, 'Whichever of the two you choose', 'ip-once-accepted')]
+        : []),
       `If ${names.server} must keep sending as ${shown} (${parentOf === undefined ? 'a domain you do not own' : 'without registering it'}, for example), let Exchange ` +
         'Online attribute the mail by certificate with the next three steps. Keep such volumes low: a tenant ' +
         'that sends much mail from domains it has not added can be blocked (550 5.7.750, unregistered domains).',
@@ -108,26 +107,6 @@ export const foreignSenderDomain: RemediationTemplate = (ctx) => {
     links: [LINK_OFFICE_365_NOTICE, LINK_UPDATED_REQUIREMENTS, LINK_DEVICE_RELAY],
   };
 };
-
-/**
- * Without ATTR36 the server matched no connector, so fixing the sender domain alone still leaves the
- * mail unattributed: its IP address (enough for an accepted sender) or its certificate must match one.
- */
-function connectorTooStep(names: Names): string {
-  const choice = names.connectors;
-  const ipConnector = choice?.role === 'ip-only' ? choice.connector : choice?.ipOnly;
-  const where =
-    ipConnector === undefined
-      ? 'an OnPremises inbound connector'
-      : `your inbound connector "${ipConnector.name}"`;
-  return (
-    `Whichever of the two you choose, a connector must match ${names.server} too: the refusal has no ATTR36, so ` +
-    `Exchange Online matched it to none of your OnPremises inbound connectors (neither by certificate nor by IP ` +
-    `address). Once the sender domain is accepted, the public IPv4 address ${names.server} reaches Exchange Online ` +
-    `from (the address your firewall or NAT gives it) in the SenderIPAddresses of ${where} is enough; the ` +
-    'certificate steps below make it match by certificate instead.'
-  );
-}
 
 /** "an accepted domain of your tenant (accepted: a, b, c)", worded by how sure we are of the list. */
 function acceptedPhrase(ctx: RemediationContext, accepted: readonly string[]): string {

@@ -6,10 +6,12 @@
  * by certificate, which covers every kind; for a mailbox's forwarding, also to forward in Exchange
  * Online (which rewrites P1 with SRS) or to stop redirecting outside on-premises. A group's
  * membership has no such move: its copies to outside members leave from the server that expanded it.
+ * Without ATTR36 no connector matched the server either, and that must be fixed too (no-connector.ts).
  */
 
 import { LINK_OFFICE_365_NOTICE, LINK_UPDATED_REQUIREMENTS } from '../../kernel/links.js';
 import type { RemediationTemplate } from './context.js';
+import { connectorTooStep, noConnectorMatched, noConnectorSentence } from './no-connector.js';
 import {
   acceptedDomainStep,
   type CertificateNeed,
@@ -31,6 +33,8 @@ export const forwarding: RemediationTemplate = (ctx) => {
     messages: 'forwarded mail',
     whyIpFails: `forwarded mail from ${senderDomain} to ${recipientDomain} carries no domain of yours, so such a connector cannot attribute it`,
   };
+  // Without ATTR36 no connector matched the server either (no-attr36), as for any unaccepted sender.
+  const noConnector = noConnectorMatched(ctx);
   return {
     title: 'Forward outside mail from Exchange Online, or relay forwarded mail by certificate',
     explanation:
@@ -41,7 +45,8 @@ export const forwarding: RemediationTemplate = (ctx) => {
       `To Exchange Online neither the envelope sender domain (${senderDomain}) nor the recipient domain ` +
       `(${recipientDomain}) belongs to your tenant, so nothing attributes the message to you. ` +
       'Forwarding done in Exchange Online rewrites the envelope sender (SRS) and is attributed; forwarding done ' +
-      `on-premises, and a group's copy to an outside member, need a certificate-based connector with a name in ${names.domain}.`,
+      `on-premises, and a group's copy to an outside member, need a certificate-based connector with a name in ${names.domain}.` +
+      (noConnector ? ` ${noConnectorSentence(names)}` : ''),
     steps: [
       `Find what sends to ${names.recipient}: a distribution group with it as a member (an EXPAND row names the ` +
         'group: a mail contact or mail user among its members), mailbox forwarding (ForwardingSmtpAddress, ' +
@@ -56,6 +61,9 @@ export const forwarding: RemediationTemplate = (ctx) => {
       certificateConnectorStep(ctx, names, need),
       acceptedDomainStep(ctx, names),
       presentCertificateStep(ctx, names),
+      ...(noConnector
+        ? [connectorTooStep(names, 'Whatever you change of the forwarding', 'certificate-only')]
+        : []),
       verifyStep(ctx, names, `forwarded message to ${names.recipient}`),
     ],
     commands: [

@@ -175,13 +175,19 @@ export const RELAY_SOFTWARE: Readonly<Record<RelaySoftware, RelayAdvice>> = {
  * The language of a remediation command. A finding from a relay log holds the relay's shell commands
  * or configuration lines next to Exchange Online PowerShell, so the CLI and the dashboard title each
  * run of commands by what it is. Told from the text itself, so findings stored before relays had
- * advice of their own (all PowerShell) are titled the same way.
+ * advice of their own (all PowerShell) are titled the same way. `windows-powershell` is Windows' own
+ * cmdlets (importing a CA certificate, restarting the IIS SMTP service, an MX lookup), run in a
+ * PowerShell on the server itself: titled as Exchange's, they read as if Exchange Online ran them.
  */
-export type CommandLanguage = 'powershell' | 'shell' | 'sendmail-mc' | 'exim-config';
+export type CommandLanguage = 'powershell' | 'windows-powershell' | 'shell' | 'sendmail-mc' | 'exim-config';
 
 /** How each language is titled (the CLI prints `title`, the dashboard `title (where)`). */
 export const COMMAND_LANGUAGES: Readonly<Record<CommandLanguage, { title: string; where: string }>> = {
   powershell: { title: 'PowerShell', where: 'Exchange Online / Exchange Management Shell' },
+  'windows-powershell': {
+    title: 'Windows PowerShell',
+    where: 'on the server itself, not in Exchange Online',
+  },
   shell: { title: 'Shell', where: 'on the relay' },
   'sendmail-mc': { title: 'sendmail.mc', where: "lines for the relay's sendmail.mc" },
   'exim-config': { title: 'Exim configuration', where: 'lines for the files the steps name' },
@@ -205,8 +211,15 @@ const POWERSHELL_START = new RegExp(
 /** A pipeline into a cmdlet, whatever it starts with: `'a@contoso.com','b@contoso.com' | ForEach-Object { … }`. */
 const INTO_CMDLET = new RegExp(String.raw`\|\s*${CMDLET}(?:\s|$)`);
 
+/**
+ * The cmdlets of Windows itself the advice starts a line with, which no Exchange cmdlet session is
+ * needed for: the certificate store, the service, DNS, a log search.
+ */
+const WINDOWS_CMDLET_START = /^(?:Import-Certificate|Restart-Service|Resolve-DnsName|Select-String)(?:\s|$)/;
+
 /** The language of one command, by how it starts (or, for PowerShell, a cmdlet it pipes into). */
 export function commandLanguage(command: string): CommandLanguage {
+  if (WINDOWS_CMDLET_START.test(command)) return 'windows-powershell';
   if (POWERSHELL_START.test(command) || INTO_CMDLET.test(command)) return 'powershell';
   // An m4 macro call: define(`SMART_HOST', …)dnl.
   if (/^[A-Za-z_]+\(`/.test(command)) return 'sendmail-mc';

@@ -5,11 +5,12 @@
  * Needs evidence that the message first arrived for an internal recipient — a REDIRECT/RESOLVE/EXPAND
  * row, a MAILBOXRULE source, or a delivery/receipt for an internal address with the same
  * Message-ID, in any file of the run — and that its sender did not address the refused recipient
- * itself. Without it the message is `foreign-sender-domain`.
+ * itself. Without it the message is `foreign-sender-domain`. A refusal without ATTR36 of a sender
+ * known to be outside keeps `no-attr36`, as `foreign-sender-domain` does: no connector matched either.
  */
 import { addressedBySender, type InboundTrace, isReceipt, tracesMaking } from '../evidence/inbound-trace.js';
 import type { Evidence } from '../model/findings.js';
-import { lower, NO_MATCH, type ScenarioRule, senderEvidence } from './rule.js';
+import { lower, NO_ATTR36_EVIDENCE, NO_MATCH, type ScenarioRule, senderEvidence } from './rule.js';
 
 /** Where a trace's row is: its line, and its file when that is not the refusal's own (`file`). */
 function placeOf(trace: InboundTrace, file: string | undefined): string {
@@ -88,6 +89,8 @@ export const forwarding: ScenarioRule = {
           kind: 'foreign-recipient',
           detail: `recipient domain ${recipientDomain ?? '?'} is outside the organisation`,
         },
+        // As for foreign-sender-domain: without ATTR36 no connector matched the server either.
+        ...(senderAccepted === false && rejection.attr !== 'ATTR36' ? [{ ...NO_ATTR36_EVIDENCE }] : []),
         ...evidence.slice(0, 5),
       ],
     };

@@ -56,7 +56,8 @@ export function senderEvidence(input: RuleInput): Evidence {
 /**
  * A 5.7.64 without ATTR36 from a sender whose domain we could judge: Exchange Online matched the
  * connection to none of the organisation's connectors. Said the same way whether the domain was
- * accepted (`connector-mismatch`) or not (`foreign-sender-domain`, where the connector must match too).
+ * accepted (`connector-mismatch`) or not (`foreign-sender-domain` and `forwarding`, where the
+ * connector must match too: remediation/no-connector.ts).
  */
 export const NO_ATTR36_EVIDENCE: Readonly<Evidence> = {
   kind: 'no-attr36',

@@ -1,0 +1,53 @@
+/**
+ * A 5.7.64 without ATTR36 for a sender domain the tenant has not accepted (the `no-attr36` evidence,
+ * scenarios/rule.ts): Exchange Online matched the server to none of the OnPremises inbound
+ * connectors, so fixing the domain side alone still leaves the mail unattributed. Said here once for
+ * every scenario whose advice is about such a domain (`foreign-sender-domain`, `forwarding`).
+ */
+
+import type { RemediationContext } from './context.js';
+import type { Names } from './shared.js';
+
+/** ATTR36 says a connector matched and only the domain failed; without it none matched. */
+export function noConnectorMatched(ctx: Pick<RemediationContext, 'attr'>): boolean {
+  return ctx.attr !== 'ATTR36';
+}
+
+/** The explanation's sentence. */
+export function noConnectorSentence(names: Names): string {
+  return `The reply has no ATTR36, so no OnPremises inbound connector matched ${names.server} either.`;
+}
+
+/**
+ * How the server can match a connector once the rest of the advice is followed: by its IP address
+ * once the sender domain is accepted (IP connectors attribute by the sender domain), or, for mail
+ * whose domains stay outside the tenant (forwarded mail), only by certificate.
+ */
+export type ConnectorMatch = 'ip-once-accepted' | 'certificate-only';
+
+/**
+ * The step saying a connector must match the server too. `lead` ties it to the choices it follows
+ * ("Whichever of the two you choose").
+ */
+export function connectorTooStep(names: Names, lead: string, match: ConnectorMatch): string {
+  const head =
+    `${lead}, a connector must match ${names.server} too: the refusal has no ATTR36, so Exchange Online matched ` +
+    'it to none of your OnPremises inbound connectors (neither by certificate nor by IP address).';
+  if (match === 'certificate-only') {
+    return (
+      `${head} Forwarded mail can match one only by certificate, with the certificate steps above: its ` +
+      "domains are not yours, so the server's IP address is not enough for it."
+    );
+  }
+  const choice = names.connectors;
+  const ipConnector = choice?.role === 'ip-only' ? choice.connector : choice?.ipOnly;
+  const where =
+    ipConnector === undefined
+      ? 'an OnPremises inbound connector'
+      : `your inbound connector "${ipConnector.name}"`;
+  return (
+    `${head} Once the sender domain is accepted, the public IPv4 address ${names.server} reaches Exchange Online ` +
+    `from (the address your firewall or NAT gives it) in the SenderIPAddresses of ${where} is enough; the ` +
+    'certificate steps below make it match by certificate instead.'
+  );
+}
