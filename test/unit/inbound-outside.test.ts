@@ -306,12 +306,23 @@ describe('the entry of a receipt that named only outside recipients', () => {
 
   it('of an entry with a recipient is the entry as rule evidence only: `addressedOnly`', () => {
     const receipt = LEE_RECEIPT;
-    expect(addressedOnly(receipt)).toBeUndefined();
+    // A delivery names no one its sender addressed; a receipt names its own recipient too.
+    expect(addressedOnly({ ...receipt, eventId: 'DELIVER' })).toBeUndefined();
+    expect(addressedOnly(receipt)).toEqual({
+      ...receipt,
+      recipient: undefined,
+      outside: ['lee@contoso.com'],
+    });
     const only = addressedOnly({ ...receipt, outside: ['ap@litware.com'] });
-    expect(only).toEqual({ ...receipt, recipient: undefined, outside: ['ap@litware.com'] });
+    expect(only).toEqual({
+      ...receipt,
+      recipient: undefined,
+      outside: ['ap@litware.com', 'lee@contoso.com'],
+    });
     expect('recipient' in (only as InboundEntry)).toBe(false);
     expect(tracesOfEntries([only as InboundEntry])).toEqual([
       { kind: 'received-for', recipient: 'ap@litware.com', eventId: 'RECEIVE', line: 0 },
+      { kind: 'received-for', recipient: 'lee@contoso.com', eventId: 'RECEIVE', line: 0 },
     ]);
   });
 });

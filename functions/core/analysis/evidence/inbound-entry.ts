@@ -14,6 +14,7 @@ import { detach } from '../../kernel/strings.js';
 import type { DomainOracle } from '../../organisation/accepted-domains.js';
 import { domainOf, type TraceEvent } from '../model/events.js';
 import { type InboundTrace, inboundRecipientOf, routingKindOf } from './inbound-trace.js';
+import { UndecidedArrivals } from './undecided-arrivals.js';
 
 /** Longest Message-ID kept (RFC 5322 sets no limit; real ones are under 250 characters). */
 export const MAX_MESSAGE_ID_LENGTH = 998;
@@ -76,14 +77,20 @@ export function provesArrival(entry: InboundEntry): entry is ArrivalEntry {
 }
 
 /**
- * `entry` as evidence only of whom its message's sender addressed (its `outside`), proving no
- * arrival; undefined when it names no outside recipient. For receipts that count only for the
- * rule, not as proof (a run's own receipts, which its classifier already judged with).
+ * `entry` as evidence only of whom its message's sender addressed (its `outside`, and its recipient
+ * when a receipt names it: see {@link tracesOfEntries}), proving no arrival; undefined when it names
+ * no one so. For receipts that count only for the rule, not as proof (a run's own receipts, which its
+ * classifier already judged with).
  */
 export function addressedOnly(entry: InboundEntry): InboundEntry | undefined {
-  if (entry.outside === undefined) return undefined;
-  const { recipient: _recipient, ...rest } = entry;
-  return rest;
+  const { recipient, ...rest } = entry;
+  if (recipient !== undefined && namesReceipt(entry)) rest.outside = [...(entry.outside ?? []), recipient];
+  return rest.outside === undefined ? undefined : rest;
+}
+
+/** True for an entry whose recipient a receipt named (`RECEIVE`): its sender, or a step before, addressed it. */
+function namesReceipt(entry: InboundEntry): boolean {
+  return entry.eventId === 'RECEIVE';
 }
 
 /**
@@ -151,6 +158,10 @@ const LISTS_REMEMBERED = 10_000;
  * another relay receiving the internal one) gets an entry of its own, without a recipient: its list
  * is the evidence, or a refusal of one of them analysed in another run would read as forwarding
  * from the internal envelope's entry. It is one item per message, upload and day, lists merged alike.
+ *
+ * With inferred domains, an arrival for a recipient whose domain the inference has not decided yet
+ * waits until an event decides it (`UndecidedArrivals`): the first receipts of an upload are read
+ * before it knows the organisation's domains.
  */
 export class InboundEntries {
   private entries: InboundEntry[] = [];
@@ -165,8 +176,12 @@ export class InboundEntries {
   private addressed: InboundEntry | undefined;
   /** Lists given to entries, by message, upload and recipient. */
   private readonly lists = new BoundedMap<string, string[]>(LISTS_REMEMBERED);
+  /** Arrivals waiting for their recipient's domain to be inferred. */
+  private readonly undecided: UndecidedArrivals<ArrivalEntry>;
 
-  public constructor(private readonly domains: DomainOracle) {}
+  public constructor(private readonly domains: DomainOracle) {
+    this.undecided = new UndecidedArrivals(domains);
+  }
 
   /**
    * Entries not yet taken, the row's entry without a recipient counted before its end adds it (a
@@ -189,6 +204,8 @@ export class InboundEntries {
       this.rowSource = origin.sourceId;
       this.rowMessage = event.messageId;
     }
+    const decided = this.undecided.decidedBy(event);
+    if (decided !== undefined) this.addDecided(decided);
     const entry = inboundEntryOf(event, origin, this.domains);
     if (entry !== undefined) {
       // An expansion's row is an event per member, each naming the group: one entry is the index's item.
@@ -199,12 +216,7 @@ export class InboundEntries {
         if (list !== undefined) entry.outside = list;
       }
       this.entries.push(entry);
-    } else if (event.eventId === 'RECEIVE') {
-      // Only an arrival names whom the sender addressed: a delivery outside may be a forward's.
-      const recipient = inboundRecipientOf(event);
-      if (recipient !== undefined && this.domains.covers(domainOf(recipient)) !== true)
-        this.named(recipient, event, origin);
-    }
+    } else this.notInternal(event, origin);
   }
 
   /** The entries so far, completed (a batch of events holds whole rows). */
@@ -216,6 +228,47 @@ export class InboundEntries {
     this.entries = [];
     this.rowStart = 0;
     return taken;
+  }
+
+  /**
+   * An event whose recipient the domains do not say is internal: a receipt names it as addressed by
+   * the sender, and an arrival for a domain not decided yet waits for it to be.
+   */
+  private notInternal(event: TraceEvent, origin: { sourceId: string; file?: string }): void {
+    const recipient = inboundRecipientOf(event);
+    if (recipient === undefined) return;
+    const domain = domainOf(recipient);
+    const internal = this.domains.covers(domain);
+    // Internal, yet not kept (the organisation's own mail, a Message-ID too long to key).
+    if (internal === true) return;
+    if (
+      internal === undefined &&
+      domain !== undefined &&
+      recipient.length <= MAX_ADDRESS_LENGTH &&
+      this.undecided.wants(domain)
+    ) {
+      const waiting = entryOf(event, origin, this.domains);
+      if (waiting !== undefined)
+        this.undecided.remember(domain, { ...waiting, recipient: detach(recipient) });
+    }
+    // Only an arrival names whom the sender addressed: a delivery outside may be a forward's.
+    if (event.eventId === 'RECEIVE') this.named(recipient, event, origin);
+  }
+
+  /**
+   * Arrivals whose domain an event just decided, each with the list its item has, placed before the
+   * row being read: its outside recipients are not theirs, and its entry (the DELIVER that decided a
+   * RECEIVE's domain) and later ones replace theirs when they are the same item.
+   */
+  private addDecided(decided: ArrivalEntry[]): void {
+    if (this.lists.size > 0) {
+      for (const entry of decided) {
+        const list = this.lists.get(listKey(entry));
+        if (list !== undefined) entry.outside = list;
+      }
+    }
+    this.entries.splice(this.rowStart, 0, ...decided);
+    this.rowStart += decided.length;
   }
 
   private named(recipient: string, event: TraceEvent, origin: { sourceId: string; file?: string }): void {
@@ -274,18 +327,23 @@ function listKey(entry: InboundEntry): string {
 
 /**
  * What index entries say as inbound traces, for the rule the classifier applies (`addressedBySender`):
- * the outside recipients they name as received for, and their redirects, resolutions and group
- * expansions. The index keeps no target (nor a group's members), so one stands for routing to any
- * address. The internal recipients received for are left out: they never are the refused recipient,
- * so the rule's answer is the same without them — and for entries without `outside` (all stored
- * before) it is "no", as before. An entry without a recipient says only its `outside`.
+ * every recipient they name as received for (an entry's own when its receipt is a `RECEIVE`, and its
+ * `outside`), and their redirects, resolutions and group expansions. The index keeps no target (nor a
+ * group's members), so one stands for routing to any address. An entry's own recipient counts as the
+ * classifier counts a receipt, whatever its domain: the upload's inferred domains may have taken an
+ * outside recipient for internal half-way through the file (an anonymous relay's receipts for
+ * litware.com addresses are what makes inference take litware.com for the organisation's), and its
+ * receipt still says the sender addressed it. An entry without a recipient says only its `outside`.
  */
 export function tracesOfEntries(entries: readonly InboundEntry[]): InboundTrace[] {
   const traces: InboundTrace[] = [];
-  for (const { recipient, eventId, outside } of entries) {
+  for (const entry of entries) {
+    const { recipient, eventId, outside } = entry;
     const routing = routingKindOf(eventId);
     if (routing !== undefined && recipient !== undefined)
       traces.push({ kind: routing, recipient, eventId: eventId as string, line: 0 });
+    else if (recipient !== undefined && namesReceipt(entry))
+      traces.push({ kind: 'received-for', recipient, eventId: 'RECEIVE', line: 0 });
     for (const named of outside ?? []) {
       const trace: InboundTrace = { kind: 'received-for', eventId: 'RECEIVE', line: 0 };
       // A receipt without a recipient stands for outside recipients not kept.
