@@ -186,6 +186,8 @@ export class LocalUploads implements UploadSigner {
           {
             name: key,
             sourceId: sourceId(`local-upload://${key}`),
+            // Refused, it is the uploader's copy to unpack (the key names no file they have).
+            origin: 'upload',
             size: file.size,
             // The uploaded file's time, not the temporary copy's: the year of syslog dates.
             ...(file.modified === undefined ? {} : { modified: file.modified }),

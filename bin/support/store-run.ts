@@ -20,8 +20,10 @@ import {
 } from '../../functions/core/analysis/evidence/run-evidence.js';
 import { holdOutcomes } from '../../functions/core/analysis/held-outcomes.js';
 import type { AnalysisInput } from '../../functions/core/analysis/input/parse-input.js';
+import { ErrorCode } from '../../functions/core/kernel/errors.js';
 import type { StoreHandle } from '../../functions/store/index.js';
 import type { correlateRun, RunCorrelation } from '../../functions/store/run-correlation.js';
+import type { FindingsBeforeRead } from '../../functions/store/source-findings.js';
 import type { SourceUpdates } from '../../functions/store/source-updates.js';
 import type { UnsettledRun, UnsettledRuns } from '../../functions/store/unsettled-runs.js';
 import {
@@ -86,6 +88,8 @@ export async function analyzeIntoStore(
   const versions = new SourceUpdates(handle);
   try {
     const recounted = await recountAbandonedRuns(handle, journal, leased);
+    // What an earlier run that was stopped or killed stored of a file, read before this run writes.
+    const before = await findingsBefore(handle, inputs);
     // Named before anything of the file is written: a run killed mid-way is found by the next one.
     for (const input of inputs)
       if (input.path !== undefined) await versions.recordVersion(input.path, input.sourceId);
@@ -102,6 +106,8 @@ export async function analyzeIntoStore(
       batchSize: STORE_BATCH_SIZE,
       writesInFlight: STORE_WRITES_IN_FLIGHT,
     });
+    // Before the correlation: a leftover it reclassified would be put again, and stay.
+    await removeNotFoundAgain(before, result, leased, outcomes.sink);
     // Forwarding across runs, settled now: receipts recorded by earlier runs, refusals stored by them.
     const runSources = new Set(result.sources.map((source) => source.id));
     const correlation = await correlateRun(
@@ -128,6 +134,53 @@ export async function analyzeIntoStore(
     // after them is the run's error.
     await outcomes.release().catch(() => undefined);
     leased.stop();
+  }
+}
+
+/**
+ * For each input, what an earlier run over the same file stored of it when that run was stopped
+ * (Ctrl+C) or killed (see `FindingsStore.findingsBeforeRead`): a mail log read newest first and
+ * stopped stored the refusals it held by queue id, which a whole read keys by Message-ID.
+ */
+async function findingsBefore(
+  handle: StoreHandle,
+  inputs: readonly AnalysisInput[],
+): Promise<Map<string, FindingsBeforeRead>> {
+  const before = new Map<string, FindingsBeforeRead>();
+  for (const input of inputs) {
+    const taken = await handle.store.findingsBeforeRead(await handle.store.getSource(input.sourceId));
+    if (taken !== undefined && taken.size > 0) before.set(input.sourceId, taken);
+  }
+  return before;
+}
+
+/**
+ * Of what earlier runs stored of the files this run read to the end, removes what it did not find
+ * again, with their counts (the days of those counters named in the run's unsettled item first).
+ * A removal that fails leaves the file's record failed (a store failure), so the next run reads it
+ * again and removes them then, and the run fails.
+ */
+async function removeNotFoundAgain(
+  before: ReadonlyMap<string, FindingsBeforeRead>,
+  result: AnalysisResult,
+  leased: LeasedSink,
+  sink: FindingSink,
+): Promise<void> {
+  for (const record of result.sources) {
+    const earlier = before.get(record.id);
+    if (earlier === undefined || record.status !== 'done') continue;
+    await leased.coverDays(earlier.days);
+    try {
+      await earlier.removeNotRewritten();
+    } catch (error) {
+      Object.assign(record, {
+        status: 'failed',
+        errorCode: ErrorCode.StoreFailure,
+        errorMessage: `removing the findings of an earlier run failed: ${error instanceof Error ? error.message : String(error)}`,
+      });
+      await sink.putSource(record);
+      throw error;
+    }
   }
 }
 

@@ -36,6 +36,7 @@ import { ErrorCode, RelayAuditError } from '../core/kernel/errors.js';
 import { BUCKET_PREFIX } from '../runtime/bucket-layout.js';
 import type { Logger } from '../runtime/logger.js';
 import type { RunCorrelation } from '../store/run-correlation.js';
+import type { FindingsBeforeRead } from '../store/source-findings.js';
 import { sourceId } from '../store/table-design.js';
 import type { ResolvedDomains } from './domain-source.js';
 import { InvalidMessageError, StaleObjectError } from './errors.js';
@@ -84,7 +85,16 @@ export interface IngestStore extends FindingSink {
    * `FindingsStore.removeOutdatedFindings`); needed by re-analysis only.
    */
   removeOutdatedFindings?(sourceId: string, version: string): Promise<{ removed: number }>;
+  /**
+   * What an earlier attempt stored of a source (`existing` is its record), taken before a read
+   * from its start (see `FindingsStore.findingsBeforeRead`): without it, what that attempt stored
+   * and the whole read keys otherwise stays beside the whole read's findings.
+   */
+  findingsBeforeRead?(existing: SourceRecord | undefined): Promise<FindingsBefore | undefined>;
 }
+
+/** What an earlier attempt stored of a source (see `FindingsBeforeRead`). */
+export type FindingsBefore = Pick<FindingsBeforeRead, 'size' | 'removeNotRewritten'>;
 
 export interface IngestDependencies {
   store: IngestStore;
@@ -526,6 +536,9 @@ async function ingestObject(
   // Configuration first: a broken one is retried before anything is claimed.
   const domains = await deps.resolveDomains();
   const connectors = await deps.resolveConnectors?.();
+  // What an earlier attempt stored that a read from the start may key otherwise (a mail log read
+  // newest first and stopped: by queue id); before the claim, so a failure leaves nothing claimed.
+  const before = await deps.store.findingsBeforeRead?.(existing);
 
   const claiming = await claim(run, ref, id, existing);
   if ('outcome' in claiming) return claiming.outcome;
@@ -551,7 +564,8 @@ async function ingestObject(
   const outcomes = holdOutcomes(sink);
   let analysed: { result: AnalysisResult; record: SourceRecord };
   try {
-    analysed = await analyseObject(run, { ref, claimed, object, domains, connectors }, outcomes.sink, log);
+    const job = { ref, claimed, object, domains, connectors, before };
+    analysed = await analyseObject(run, job, outcomes.sink, log);
   } catch (error) {
     await outcomes.release().catch((writeError: unknown) => {
       log.warn('could not record the outcome; its lease runs out instead', { error: writeError });
@@ -574,12 +588,13 @@ async function analyseObject(
     object: OpenObject;
     domains: ResolvedDomains;
     connectors: ResolvedConnectors | undefined;
+    before: FindingsBefore | undefined;
   },
   sink: FindingSink,
   log: Logger,
 ): Promise<{ result: AnalysisResult; record: SourceRecord }> {
   const { deps } = run;
-  const { ref, claimed, object, domains, connectors } = job;
+  const { ref, claimed, object, domains, connectors, before } = job;
   const evidence = new RunEvidence();
   let result: AnalysisResult;
   try {
@@ -599,6 +614,13 @@ async function analyseObject(
   const record = result.sources[0];
   if (!record) throw new Error(`analyze returned no source record for ${ref.key}`);
   if (!result.stopped && record.status === 'done') {
+    // Before the correlation: a leftover it reclassified would be put again, and stay.
+    if (before !== undefined && before.size > 0)
+      await removeNotFoundAgain(record, sink, log, {
+        remove: () => before.removeNotRewritten(),
+        done: 'findings of an earlier attempt the read did not find again removed',
+        failed: 'removing the findings of an earlier attempt failed',
+      });
     // What the classifier judged with: a forwarding finding an earlier upload's receipt undoes is read again so.
     const organisation: ClassifierOrganisation = {
       domains: domains.oracle,
@@ -616,6 +638,8 @@ function inputOf(ref: S3ObjectRef, claimed: SourceRecord, object: OpenObject): A
   return {
     name: ref.key,
     sourceId: claimed.id,
+    // A refused object's advice is for whoever uploaded it: unpack their copy, upload the result.
+    origin: 'upload',
     // A body that is not sliced (gzip, or a reader without ranges) is skipped while it is read.
     ...(resume === undefined
       ? {}
@@ -660,9 +684,8 @@ async function correlate(
 }
 
 /**
- * A finished re-analysis: what the replaced version found and this one no longer does is removed.
- * When that fails the record says so (a store failure, retried): the next attempt analyses the
- * object again and removes them then, rather than leaving them behind a `done` record.
+ * A finished re-analysis: what the replaced version found and this one no longer does is removed
+ * (see {@link removeNotFoundAgain}).
  */
 async function removeOutdated(
   run: Invocation,
@@ -672,14 +695,32 @@ async function removeOutdated(
 ): Promise<void> {
   const remove = run.deps.store.removeOutdatedFindings;
   if (remove === undefined) throw new Error('re-analysis needs a store that removes outdated findings');
+  await removeNotFoundAgain(record, sink, log, {
+    remove: () => remove.call(run.deps.store, record.id, CLASSIFIER_VERSION),
+    done: 'findings the current classifier no longer finds removed',
+    failed: 'removing the findings of an older classifier failed',
+  });
+}
+
+/**
+ * Removes the findings of the source a finished read did not find again (`remove`). When that
+ * fails the record says so (a store failure, retried): the next attempt analyses the object again
+ * and removes them then, rather than leaving them behind a `done` record.
+ */
+async function removeNotFoundAgain(
+  record: SourceRecord,
+  sink: FindingSink,
+  log: Logger,
+  removal: { remove: () => Promise<{ removed: number }>; done: string; failed: string },
+): Promise<void> {
   try {
-    const { removed } = await remove.call(run.deps.store, record.id, CLASSIFIER_VERSION);
-    log.info('findings the current classifier no longer finds removed', { sourceId: record.id, removed });
+    const { removed } = await removal.remove();
+    log.info(removal.done, { sourceId: record.id, removed });
   } catch (error) {
     Object.assign(record, {
       status: 'failed',
       errorCode: ErrorCode.StoreFailure,
-      errorMessage: `removing the findings of an older classifier failed: ${error instanceof Error ? error.message : String(error)}`,
+      errorMessage: `${removal.failed}: ${error instanceof Error ? error.message : String(error)}`,
     });
     await sink.putSource(record);
     throw error;

@@ -55,7 +55,7 @@ import {
   StoredRollupFields,
 } from './rollups.js';
 import { SharedRefs } from './shared-refs.js';
-import { findingIdPagesOfSource, removeOutdatedFindings } from './source-findings.js';
+import { FindingsBeforeRead, findingIdPagesOfSource, removeOutdatedFindings } from './source-findings.js';
 import { readSourcePage, sourceFindingItems } from './source-listing.js';
 import { SourceLeaseLostError, StoreWriteError } from './store-errors.js';
 import {
@@ -652,6 +652,22 @@ export class FindingsStore {
    */
   public removeOutdatedFindings(sourceId: string, version: string): Promise<{ removed: number }> {
     return removeOutdatedFindings(this.boundTable, this.contexts, sourceId, version);
+  }
+
+  /**
+   * What an earlier attempt stored of a source, taken before a new read of it from its start:
+   * `existing` is the source's record before that read. None when there is nothing to take: no
+   * earlier attempt, a finished one (the same read again puts the same findings again), or one
+   * that goes on from a resume point (it writes what the read before it would have). Once the read
+   * is done, `removeNotRewritten` removes what it did not write again, with their counts (see
+   * {@link FindingsBeforeRead}).
+   */
+  public async findingsBeforeRead(
+    existing: SourceRecord | undefined,
+  ): Promise<FindingsBeforeRead | undefined> {
+    if (existing === undefined || existing.status === 'done' || existing.resume !== undefined)
+      return undefined;
+    return FindingsBeforeRead.take(this.boundTable, this.contexts, existing.id);
   }
 
   // -------------------------------------------------------------------------------------------

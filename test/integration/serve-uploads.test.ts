@@ -18,6 +18,14 @@ import { type RunningServer, startServer } from '../../bin/commands/serve.js';
 import { UPLOAD_TEMP_PREFIX } from '../../bin/support/local-uploads.js';
 
 const SAMPLE = join(import.meta.dirname, '..', '..', 'sample-logs', 'postfix-mail.log');
+const PACKED_XZ = join(
+  import.meta.dirname,
+  '..',
+  'fixtures',
+  'real-world',
+  'packed-mail-logs',
+  'mail.log.2.xz',
+);
 
 interface Grant {
   url: string;
@@ -257,6 +265,24 @@ describe('a dashboard upload on serve', () => {
     const mine = found.items.filter((finding) => finding.source.file === grant.key);
     expect(mine.length).toBeGreaterThan(0);
     for (const finding of mine) expect(finding.timestamp).toMatch(/^2024-11-28T/);
+  });
+
+  it('refuses a packed file with advice for the uploader: unpack their copy, upload what it gives', async () => {
+    // Prepare: logrotate's xz-compressed rotation of a Postfix log.
+    const content = await readFile(PACKED_XZ);
+    const grant = await grantFor('mail.log.2.xz', content.length);
+    // Act
+    const sent = await postForm(grant.url, grant.fields, { content });
+    // Assess: the command names the file by its name, to run on the uploader's computer.
+    expect(sent.status, sent.body).toBe(204);
+    await analysed(grant.key, 'failed');
+    const sources = (await (await fetch(`${server.url}api/sources?limit=500`)).json()) as {
+      items: { file: string; errorMessage?: string }[];
+    };
+    expect(sources.items.find((source) => source.file === grant.key)?.errorMessage).toBe(
+      `${grant.key} is xz-compressed, not a text file: decompress it on your computer (xz -dk mail.log.2.xz) ` +
+        'and upload the file that gives. relay-audit reads text files and gzip-compressed ones.',
+    );
   });
 
   it('keeps the letters of a Unicode file name (NFC), not underscores', async () => {

@@ -39,14 +39,24 @@ export function resumeEnginesForFile(options: {
   table: string;
   marginMs: number;
   analysis: ClassifierMemory;
+  /** Bytes per piece of an object's body (an S3 body arrives in pieces; a deadline check between them). */
+  chunkBytes?: number;
 }): ResumeEngines {
   let started: ResumeEngines | undefined;
   beforeAll(async () => {
     const [s3, dynamo] = await Promise.all([startLocalS3([options.bucket]), startLocalDynamo(options.table)]);
     const queue: string[] = [];
+    const open = objectOpener(s3.client);
+    const { chunkBytes } = options;
     const handler = createIngestHandler({
       store: dynamo.store,
-      openObject: objectOpener(s3.client),
+      openObject:
+        chunkBytes === undefined
+          ? open
+          : async (ref, from) => {
+              const object = await open(ref, from);
+              return { ...object, body: inPieces(object.body, chunkBytes) };
+            },
       resolveDomains: async () => ({ oracle: parseAcceptedDomains('contoso.com', 'test'), origin: 'test' }),
       sendToQueue: async (body) => {
         queue.push(body);
@@ -78,6 +88,13 @@ export function resumeEnginesForFile(options: {
       return engines().queue;
     },
   };
+}
+
+/** `body` in pieces of at most `size` bytes. */
+async function* inPieces(body: AsyncIterable<Uint8Array>, size: number): AsyncGenerator<Uint8Array> {
+  for await (const piece of body)
+    for (let start = 0; start < piece.length; start += size)
+      yield piece.subarray(start, Math.min(piece.length, start + size));
 }
 
 /** One pass over `bytes` in memory with the handler's classifier memory: findings by id. */

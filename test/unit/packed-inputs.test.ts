@@ -1,3 +1,4 @@
+import { gzipSync } from 'node:zlib';
 import { describe, expect, it } from 'vitest';
 import { DecodeError } from '../../functions/core/kernel/errors.js';
 import { decompressed, PackedInputError } from '../../functions/core/text/decompress.js';
@@ -67,6 +68,30 @@ describe('decompressed and codecs relay-audit does not read', () => {
       }
     },
   );
+
+  it('tells an uploader to unpack their own copy, by its name, and upload what that gives', async () => {
+    // An upload's name is its S3 key: no path on the uploader's computer, and nothing they analyse.
+    const key = 'incoming/EX01 logs/mail log.2.xz';
+    const xz = [0xfd, 0x37, 0x7a, 0x58, 0x5a, 0x00];
+    const refusal = (origin?: 'local' | 'upload') =>
+      collect(decompressed(chunked(packed(xz), 7), key, origin)).catch((caught: unknown) => caught);
+    expect(((await refusal('upload')) as PackedInputError).message).toBe(
+      `${key} is xz-compressed, not a text file: decompress it on your computer (xz -dk 'mail log.2.xz') ` +
+        'and upload the file that gives. relay-audit reads text files and gzip-compressed ones.',
+    );
+    // A local file keeps its local advice, by its path (the default).
+    expect(((await refusal()) as PackedInputError).message).toBe(
+      `${key} is xz-compressed, not a text file: decompress it (xz -dk '${key}') ` +
+        'and analyse the file that gives. relay-audit reads text files and gzip-compressed ones.',
+    );
+    const cut = gzipSync(Buffer.from('a line\n'.repeat(100))).subarray(0, 30);
+    const damaged = await collect(decompressed(chunked(cut, 7), key, 'upload')).catch(
+      (caught: unknown) => caught,
+    );
+    expect((damaged as DecodeError).message).toMatch(
+      /Copy or download the file again, and upload that copy\.$/,
+    );
+  });
 
   it.each([
     ['text that starts like a bzip2 header', 'BZh9 is not bzip2 without its block magic\n'],

@@ -14,7 +14,6 @@ interface Row {
   event: TraceEvent;
   format: FormatId;
   source: string;
-  counted?: boolean;
 }
 
 /** A message trace row (no error text), by default `Failed`. */
@@ -43,13 +42,16 @@ function tracked(messageId: string, recipient: string, eventId = 'FAIL'): Row {
   return { event: row, format: 'exchange-tracking-log', source: 'log' };
 }
 
-function unexplained(rows: readonly Row[]): Record<string, number> {
+function unexplained(
+  rows: readonly Row[],
+  open?: { sourceId: string; fromLine: number },
+): Record<string, number> {
   const failures = new TraceFailures();
   for (const row of rows) {
     const rejection = relayRejectionIn(row.event.recipientStatus) ?? null;
-    failures.see(row.event, row.format, row.source, rejection, row.counted ?? true);
+    failures.see(row.event, row.format, row.source, rejection);
   }
-  return Object.fromEntries(failures.unexplained());
+  return Object.fromEntries(failures.unexplained(open));
 }
 
 describe('TraceFailures', () => {
@@ -134,17 +136,24 @@ describe('TraceFailures', () => {
     });
   });
 
-  it('counts no failure of a row read again as evidence only, but takes its reason', () => {
-    expect(unexplained([{ ...traced('a@adatum.com'), counted: false }])).toEqual({});
-    const reason = { ...detail('FAIL', 'a@adatum.com', NOT_FOUND), counted: false };
-    expect(unexplained([traced('a@adatum.com'), reason])).toEqual({});
+  it('leaves the failures of a file read on by a later invocation from its start line to that read', () => {
+    const at = (line: number, recipient: string): Row => {
+      const row = traced(recipient, { messageId: `M${line}@x`, messageTraceId: `t-${line}` });
+      row.event.line = line;
+      return row;
+    };
+    const rows = [at(5, 'a@adatum.com'), at(50, 'b@adatum.com')];
+    expect(unexplained(rows)).toEqual({ trace: 2 });
+    // The read that goes on starts at line 20: it reads the failure of line 50 again, not that of line 5.
+    expect(unexplained(rows, { sourceId: 'trace', fromLine: 20 })).toEqual({ trace: 1 });
+    expect(unexplained(rows, { sourceId: 'other', fromLine: 20 })).toEqual({ trace: 2 });
   });
 
   it('counts the failures past its bound unchecked: an over-count, never a wrong all-clear', () => {
     const failures = new TraceFailures();
     for (let index = 0; index <= MAX_TRACE_FAILURES; index++) {
       const row = traced(`r${index}@adatum.com`, { messageId: `M${index}@x`, messageTraceId: undefined });
-      failures.see(row.event, row.format, row.source, null, true);
+      failures.see(row.event, row.format, row.source, null);
     }
     expect(failures.unexplained().get('trace')).toBe(MAX_TRACE_FAILURES + 1);
   });
@@ -152,13 +161,7 @@ describe('TraceFailures', () => {
   it('keeps reasons up to its bound, a repeat taking no room; past it one is lost (an over-count)', () => {
     const failures = new TraceFailures();
     const see = (row: Row) =>
-      failures.see(
-        row.event,
-        row.format,
-        row.source,
-        relayRejectionIn(row.event.recipientStatus) ?? null,
-        true,
-      );
+      failures.see(row.event, row.format, row.source, relayRejectionIn(row.event.recipientStatus) ?? null);
     const retried = tracked('M0@x', 'a@adatum.com', 'DEFER');
     for (let index = 0; index < MAX_TRACE_FAILURES; index++) see(retried);
     see(traced('a@adatum.com', { messageId: 'M1@x' }));

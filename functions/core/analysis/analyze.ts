@@ -40,6 +40,8 @@ import {
   addSourceNotes,
   MAX_DUPLICATE_OF,
   newSourceRecord,
+  type ResumePoint,
+  type SourceNote,
   type SourceRecord,
 } from './model/source-record.js';
 import { ResumedRead, ResumeTracker, resumeAt } from './resume-tracker.js';
@@ -167,6 +169,20 @@ function isRawLog(format: SourceRecord['format']): boolean {
   return FORMATS.some((adapter) => adapter.id === format && adapter.fieldsDirective === true);
 }
 
+/** A note as told apart from another: its code and words. */
+function noteKey({ code, message }: SourceNote): string {
+  return `${code}\u0000${message}`;
+}
+
+/** Two counts of late evidence as one: refusals added up, the largest distance. */
+function addLate(
+  a: { count: number; gap: number } | undefined,
+  b: { count: number; gap: number } | undefined,
+): { count: number; gap: number } | undefined {
+  if (a === undefined || b === undefined) return a ?? b;
+  return { count: a.count + b.count, gap: Math.max(a.gap, b.gap) };
+}
+
 /** Forgotten-evidence finding ids a run hands to the end-of-run correlation; past them, the file's note says the rest. */
 const MAX_FORGOTTEN_IDS = 10_000;
 
@@ -219,6 +235,15 @@ class AnalysisRun {
   private notRead: string[] = [];
   /** The resumed read of the current input (ingest's continuations), when it is one. */
   private resumed: ResumedRead | undefined;
+  /** Follows the current input's read, for its resume point. */
+  private tracker: ResumeTracker | undefined;
+  /**
+   * The input a stopped read left to a later invocation, and the line that one starts reading at:
+   * failures its trace names from there on are judged by the read that ends it.
+   */
+  private open: { sourceId: string; fromLine: number } | undefined;
+  /** Per source: what findings released by earlier invocations lacked (see ResumePoint.lacked). */
+  private readonly lateCarried = new Map<string, { count: number; gap: number }>();
   /** True while the classifier is fed an event of a row an earlier invocation counted. */
   private replaying = false;
   /** Failures a trace names without their reason, and the reasons any file of the run gives. */
@@ -247,7 +272,11 @@ class AnalysisRun {
       maxTrackedMessages: options.maxTrackedMessages,
       inboundConnectors: options.inboundConnectors,
       noteForgotten: several,
-      released: (event) => this.resumed?.released(event) ?? false,
+      released: (event) => {
+        const released = this.resumed?.released(event) ?? false;
+        this.tracker?.refusal(event.line, this.classifier.stats.events, released);
+        return released;
+      },
       // A repeat in a row an earlier invocation counted was counted there.
       onDuplicate: (duplicate, first, joined) => {
         if (!this.replaying) this.countDuplicate(duplicate, first, joined);
@@ -291,8 +320,11 @@ class AnalysisRun {
         : structuredClone(input.resume.record);
     this.records.set(input.sourceId, record);
     await this.sink.putSource({ ...record });
-    this.resumed = input.resume === undefined ? undefined : new ResumedRead(input.resume.record.resume);
+    const previous = input.resume?.record.resume;
+    this.resumed = previous === undefined ? undefined : new ResumedRead(previous);
+    if (previous?.lacked !== undefined) this.carryLacked(input.sourceId, previous.lacked);
     const tracker = new ResumeTracker(this.classifier.windowSize, this.classifier.trackedMessages);
+    this.tracker = tracker;
     try {
       this.stopped = await this.readFile(input, record, tracker);
       const interrupted = this.stopped && this.options.interrupted?.() === true;
@@ -303,11 +335,17 @@ class AnalysisRun {
         // Findings written so far are final (or replaced by a read from the start: see resumeAt);
         // the next invocation reads on from `point`.
         this.resumable = true;
+        this.open = { sourceId: input.sourceId, fromLine: point.fromLine };
+        // A next read from the first row reads it all again and says the file's notes: not twice.
+        if (point.fromLine <= (tracker.anchor?.firstRow.line ?? 1)) delete record.notes;
         resumeAt(record, point);
       } else settleRead(record, this.stopped ? (interrupted ? 'interrupted' : 'deadline') : undefined);
     } catch (error) {
+      // A file refused after a stop (its format, a row it could not read) is not read on.
+      delete record.resume;
       settleFailure(record, error);
     }
+    this.tracker = undefined;
     if (record.resume === undefined) record.finishedAt = this.now().toISOString();
     await this.flush(false);
   }
@@ -318,8 +356,8 @@ class AnalysisRun {
     record: SourceRecord,
     tracker: ResumeTracker,
   ): Promise<boolean> {
-    // Rows an earlier invocation counted are read again as evidence only (see ResumePoint).
-    const countFrom = input.resume?.record.resume.countFrom ?? 0;
+    // Notes an earlier invocation left on the record are said once, however often their rows are read.
+    const said = new Set((record.notes ?? []).map(noteKey));
     let origin: EventOrigin | undefined; // known once the format is detected, before any batch
     const progress = this.progressReporter(input, record);
     const listener: ParseListener = {
@@ -331,9 +369,13 @@ class AnalysisRun {
       batch: async (batch) => {
         if (origin === undefined)
           throw new Error(`${input.name}: rows arrived before the format was detected`);
+        if (said.size > 0) batch.notes = batch.notes.filter((note) => !said.has(noteKey(note)));
         countRows(record, batch, this.maxSkipped);
-        if (batch.nextLine !== undefined) tracker.nextLine = batch.nextLine;
-        this.classify(record, batch, origin, tracker, countFrom);
+        if (batch.nextLine !== undefined) {
+          tracker.nextLine = batch.nextLine;
+          tracker.heldFrom = batch.heldFrom;
+        }
+        this.classify(record, batch, origin, tracker);
         progress();
         await this.flush(false);
       },
@@ -357,23 +399,22 @@ class AnalysisRun {
     batch: ParsedBatch,
     origin: EventOrigin,
     tracker: ResumeTracker,
-    countFrom: number,
   ): void {
     const { events, rejections } = batch;
     const indexInbound = this.sink.putInboundMessages !== undefined;
     for (let index = 0; index < events.length; index++) {
       const event = events[index] as TraceEvent;
       const rejection = rejections[index] ?? null;
-      this.replaying = event.line < countFrom;
+      // An event an earlier invocation handed on is read again as evidence only (see ResumePoint).
+      this.replaying = this.resumed?.counted(event) ?? false;
       if (!this.replaying) {
         if (rejection) record.rejections++;
         record.events++;
       }
       // Every format: a log's refusal explains a trace's failure of the same message and recipient.
-      this.traceFailures.see(event, origin.format, origin.sourceId, rejection, !this.replaying);
-      const duplicates = this.classifier.stats.duplicates;
+      this.traceFailures.see(event, origin.format, origin.sourceId, rejection);
+      tracker.saw(event.line);
       this.classifier.push(event, origin, rejection);
-      tracker.saw(event.line, rejection !== null && this.classifier.stats.duplicates === duplicates);
       if (indexInbound && !this.replaying) this.inbound.add(event, origin);
     }
   }
@@ -402,15 +443,19 @@ class AnalysisRun {
     // Of no read in progress: its lines are the file's own.
     this.resumed = undefined;
     const tracker = new ResumeTracker(this.classifier.windowSize, this.classifier.trackedMessages);
-    this.classify(record, batch, origin, tracker, 0);
+    this.tracker = tracker;
+    this.classify(record, batch, origin, tracker);
+    this.tracker = undefined;
   }
 
   /**
    * Counts, in each file's record, the failures its trace names that no row of the run explains:
-   * once every file is read, so a reason in a later file counts as much as one in an earlier.
+   * once every file is read, so a reason in a later file counts as much as one in an earlier. Of a
+   * file a later invocation reads on (its count so far carried in the record), only the failures
+   * before where that one starts: it reads the others again.
    */
   private countUnexplainedFailures(): void {
-    for (const [sourceId, count] of this.traceFailures.unexplained()) {
+    for (const [sourceId, count] of this.traceFailures.unexplained(this.open)) {
       const record = this.records.get(sourceId);
       if (record) record.unexplainedFailures = (record.unexplainedFailures ?? 0) + count;
     }
@@ -425,15 +470,36 @@ class AnalysisRun {
     const lateEvidence = this.classifier.lateEvidence();
     for (const [sourceId, record] of this.records) {
       const late = this.unjoined.get(sourceId);
-      if (late !== undefined) noteEvidenceNotJoined(record, late);
       const unseen = this.unseen.get(sourceId);
-      if (unseen !== undefined) noteUnseen(record, unseen);
       const forgotten = this.forgotten.get(sourceId);
+      const lateCount = addLate(lateEvidence.get(sourceId), this.lateCarried.get(sourceId));
+      if (record.resume !== undefined) {
+        // Read on by a later invocation: counted on, and said once, by the read that ends the file.
+        const lacked = {
+          ...(late === undefined ? {} : { unjoined: late }),
+          ...(unseen === undefined ? {} : unseen),
+          ...(forgotten === undefined ? {} : { forgotten }),
+          ...(lateCount === undefined ? {} : { late: lateCount }),
+        };
+        if (Object.keys(lacked).length > 0) record.resume.lacked = lacked;
+        continue;
+      }
+      if (late !== undefined) noteEvidenceNotJoined(record, late);
+      if (unseen !== undefined) noteUnseen(record, unseen);
       if (forgotten !== undefined && !this.correlatedAtEnd)
         noteForwardingForgotten(record, forgotten, this.classifier.trackedMessages);
-      const lateCount = lateEvidence.get(sourceId);
       if (lateCount !== undefined) noteForwardingLate(record, lateCount, this.classifier.windowSize);
     }
+  }
+
+  /** Takes on what the findings an earlier invocation released lacked, counted on by this one. */
+  private carryLacked(sourceId: string, lacked: NonNullable<ResumePoint['lacked']>): void {
+    const { unjoined, sender, sessionStart, forgotten, late } = lacked;
+    if (unjoined !== undefined && unjoined > 0) this.unjoined.set(sourceId, unjoined);
+    if ((sender ?? 0) > 0 || (sessionStart ?? 0) > 0)
+      this.unseen.set(sourceId, { sender: sender ?? 0, sessionStart: sessionStart ?? 0 });
+    if (forgotten !== undefined && forgotten > 0) this.forgotten.set(sourceId, forgotten);
+    if (late !== undefined && late.count > 0) this.lateCarried.set(sourceId, late);
   }
 
   /**

@@ -58,7 +58,9 @@ export interface ClassifierOptions {
   onDuplicate?: (duplicate: EventOrigin, first: EventOrigin, joined: boolean) => void;
   /**
    * True for a refusal an earlier invocation already released (a resumed read goes over it again
-   * for its evidence): it joins the de-duplication as released, and gives no finding.
+   * for its evidence): it joins the de-duplication as released, and gives no finding. Asked once for
+   * each refusal that is no repeat, as it arrives (the arrival number is `stats.events`); the others
+   * wait in the window.
    */
   released?: (event: TraceEvent) => boolean;
 }
@@ -114,8 +116,6 @@ export class StreamingClassifier {
   private readonly onDuplicate: ClassifierOptions['onDuplicate'];
   private readonly releasedBefore: ClassifierOptions['released'];
   private readonly tracked: number;
-  /** The line of the last refusal released, and how many of that line were released. */
-  private lastReleased = { line: 0, count: 0 };
   /** Values that repeat across rows (event ids, hosts, senders), one copy each. */
   private readonly strings = new StringPool();
   private readonly evidence: EvidenceIndex;
@@ -211,16 +211,19 @@ export class StreamingClassifier {
   }
 
   /**
-   * Where a resumed read must start releasing again (the stop of a single-file run): the line of
-   * the oldest refusal still pending and its arrival number, and how many refusals of that line
-   * were already released; `undefined` when nothing is pending.
+   * What is still pending, for a resumed read (the stop of a single-file run): the arrival number of
+   * the oldest refusal (every one before it was released: they go in arrival order) and the lowest
+   * line of them (rows of one millisecond put back in order arrive out of the order of their lines);
+   * `undefined` when nothing is pending.
    */
-  public pendingFrom(): { line: number; seq: number; releasedOnLine: number } | undefined {
-    const oldest = this.window.oldest();
-    if (oldest === undefined) return undefined;
-    const { line } = oldest.event;
-    const releasedOnLine = this.lastReleased.line === line ? this.lastReleased.count : 0;
-    return { line, seq: oldest.seq, releasedOnLine };
+  public pending(): { seq: number; line: number } | undefined {
+    const seq = this.window.oldestSeq();
+    if (seq === undefined) return undefined;
+    let line = Number.POSITIVE_INFINITY;
+    this.window.each((item) => {
+      if (item.event.line < line) line = item.event.line;
+    });
+    return { seq, line };
   }
 
   /** Takes the findings emitted so far. */
@@ -260,9 +263,6 @@ export class StreamingClassifier {
   /** Classifies every refusal that arrived at or before `upTo`. */
   private release(upTo: number): void {
     this.window.release(upTo, (item) => {
-      const { line } = item.event;
-      this.lastReleased =
-        line === this.lastReleased.line ? { line, count: this.lastReleased.count + 1 } : { line, count: 1 };
       if (item.folded) return; // counted, and its evidence joined, when it folded (see `fold`)
       // A file read after the refusal named its message (its from= line, the start of its session):
       // under that name it may repeat a refusal another file showed, and it may refuse several

@@ -66,10 +66,14 @@ export const MAX_TRACE_FAILURES = 100_000;
 const REASON_TEXT = 256;
 const SEP = '\u0000';
 
-/** A message a trace says failed: the ids its reasons may be kept under, its failed recipients → the file that said so. */
+/**
+ * A message a trace says failed: the ids its reasons may be kept under, its failed recipients → the
+ * file that said so, and the line of its last failure read.
+ */
 interface FailedMessage {
   ids: string[];
   recipients: Map<string, string>;
+  lastLine: number;
 }
 
 export class TraceFailures {
@@ -89,30 +93,27 @@ export class TraceFailures {
   private readonly unnamedReasons = new Map<string, Set<string>>();
   private reasonsKept = 0;
 
-  /**
-   * Takes what an event says of a failure. `counted` is false for a row an earlier invocation counted,
-   * read again as evidence only: its reason still explains; its failure was counted there.
-   */
-  public see(
-    event: TraceEvent,
-    format: FormatId,
-    sourceId: string,
-    rejection: Rejection | null,
-    counted: boolean,
-  ): void {
+  /** Takes what an event says of a failure. */
+  public see(event: TraceEvent, format: FormatId, sourceId: string, rejection: Rejection | null): void {
     const failure = endsDelivery(event.eventId, rejection);
     if (!failure && rejection === null) return;
     if (rejection !== null || event.recipientStatus?.trim()) this.reason(event, failure);
-    else if (counted && isTraceFailure(event.eventId) && MESSAGE_TRACE_FORMATS.has(format))
+    else if (isTraceFailure(event.eventId) && MESSAGE_TRACE_FORMATS.has(format))
       this.failure(event, sourceId);
   }
 
-  /** Per source id, the messages it says failed for a recipient whose reason no event of the run gave. */
-  public unexplained(): Map<string, number> {
+  /**
+   * Per source id, the messages it says failed for a recipient whose reason no event of the run gave.
+   * `open`: a file a later invocation reads on from `fromLine` (ingest's continuations): its messages
+   * with a failure from there on are left to that read, which reads them again.
+   */
+  public unexplained(open?: { sourceId: string; fromLine: number }): Map<string, number> {
     const counts = new Map(this.unchecked);
     for (const message of this.failed.values()) {
       const sourceId = this.unexplainedBy(message);
-      if (sourceId !== undefined) counts.set(sourceId, (counts.get(sourceId) ?? 0) + 1);
+      if (sourceId === undefined) continue;
+      if (open !== undefined && sourceId === open.sourceId && message.lastLine >= open.fromLine) continue;
+      counts.set(sourceId, (counts.get(sourceId) ?? 0) + 1);
     }
     return counts;
   }
@@ -124,6 +125,7 @@ export class TraceFailures {
     const key = ids[0] ?? `u:${event.timestamp}${SEP}${event.sender ?? ''}`;
     const recipient = event.recipient ?? '';
     let message = this.failed.get(key);
+    if (message !== undefined && event.line > message.lastLine) message.lastLine = event.line;
     if (message?.recipients.has(recipient)) return;
     if (this.failedRecipients >= MAX_TRACE_FAILURES) {
       this.unchecked.set(sourceId, (this.unchecked.get(sourceId) ?? 0) + 1);
@@ -131,7 +133,7 @@ export class TraceFailures {
     }
     this.failedRecipients++;
     if (message === undefined) {
-      message = { ids: ids.map(detach), recipients: new Map() };
+      message = { ids: ids.map(detach), recipients: new Map(), lastLine: event.line };
       this.failed.set(detach(key), message);
     }
     message.recipients.set(detach(recipient), sourceId);

@@ -23,6 +23,44 @@ const SIGNATURE_BYTES = 10;
 const GUNZIP_CHUNK_BYTES = 256 * 1024;
 
 /**
+ * Where a file was given, which decides what its reader can do with one that is refused: `local`, a
+ * file on this machine, is decompressed or extracted where it is and analysed again; `upload`, an
+ * object someone uploaded (the S3 key is no path they have), is unpacked on their own computer from
+ * their copy, by its name, and what that gives is uploaded.
+ */
+export type InputOrigin = 'local' | 'upload';
+
+/** What makes a packed file readable, in words for either origin (see {@link packedAdvice}). */
+interface Remedy {
+  /** `decompress it`, `extract the logs from it`. */
+  action: string;
+  /** The command that does it, given the file as a shell word. */
+  command?: (file: string) => string;
+  /** Another way, said after the action: `or save the sheet as CSV`. */
+  or?: string;
+  /** What the action gives, to analyse or to upload. */
+  gives: string | Record<InputOrigin, string>;
+}
+
+/** What readable files are. Not said of a tar locally: the CLI reads a local tar member by member. */
+const READS = 'relay-audit reads text files and gzip-compressed ones.';
+
+/**
+ * The advice for a refused `file` (its name as given: a path, or an S3 key), in the one wording
+ * both origins share: locally the command names the file as given and what it gives is analysed;
+ * for an upload the command runs on the user's computer on the file's name and what it gives is
+ * uploaded.
+ */
+function packedAdvice(remedy: Remedy, file: string, origin: InputOrigin): string {
+  const local = origin === 'local';
+  const name = local ? file : (file.split('/').pop() ?? file);
+  const command = remedy.command === undefined ? '' : ` (${remedy.command(shellWord(name))})`;
+  const or = remedy.or === undefined ? '' : `, ${remedy.or},`;
+  const gives = typeof remedy.gives === 'string' ? remedy.gives : remedy.gives[origin];
+  return `${remedy.action}${local ? '' : ' on your computer'}${command}${or} and ${local ? 'analyse' : 'upload'} ${gives}`;
+}
+
+/**
  * A file that is no text to read: an archive, or data compressed in a codec relay-audit does not
  * read. `reason` says what it is and what to do without the file's name (for a list of files).
  */
@@ -49,16 +87,30 @@ function shellWord(file: string): string {
   return /^[\w./@:+-]+$/.test(file) ? file : `'${file.replaceAll("'", `'\\''`)}'`;
 }
 
-/** Signatures of what is refused (ZIP apart), with what it is and the command that makes it readable. */
-const PACKED: readonly {
-  test: (head: Uint8Array) => boolean;
-  what: string;
-  todo: (file: string) => string;
-}[] = [
+/** Data in a codec relay-audit does not read: decompressed by `command`, it gives one file. */
+function decompressWith(command: string): Remedy {
+  return { action: 'decompress it', command: (file) => `${command} ${file}`, gives: 'the file that gives' };
+}
+
+/** An archive relay-audit does not read: `command` extracts its logs. */
+function extractWith(command: string): Remedy {
+  return { action: 'extract the logs from it', command: (file) => `${command} ${file}`, gives: 'them' };
+}
+
+const ZIP: Remedy = { action: 'extract the logs from it', or: 'or save the sheet as CSV', gives: 'those' };
+
+const TAR: Remedy = {
+  action: 'extract it',
+  command: (file) => `tar xf ${file}`,
+  gives: { local: 'the folder that gives', upload: 'the files it holds' },
+};
+
+/** Signatures of what is refused (ZIP apart), with what it is and what makes it readable. */
+const PACKED: readonly { test: (head: Uint8Array) => boolean; what: string; remedy: Remedy }[] = [
   {
     test: (head) => startsWith(head, [0xfd, 0x37, 0x7a, 0x58, 0x5a, 0x00]),
     what: 'xz-compressed',
-    todo: (file) => `decompress it (xz -dk ${file}) and analyse the file that gives`,
+    remedy: decompressWith('xz -dk'),
   },
   {
     // "BZh", the block size, then the first block's magic (π) or an empty stream's end (√π).
@@ -69,32 +121,32 @@ const PACKED: readonly {
       (startsWith(head, [0x31, 0x41, 0x59, 0x26, 0x53, 0x59], 4) ||
         startsWith(head, [0x17, 0x72, 0x45, 0x38, 0x50, 0x90], 4)),
     what: 'bzip2-compressed',
-    todo: (file) => `decompress it (bzip2 -dk ${file}) and analyse the file that gives`,
+    remedy: decompressWith('bzip2 -dk'),
   },
   {
     test: (head) => startsWith(head, [0x28, 0xb5, 0x2f, 0xfd]),
     what: 'zstd-compressed',
-    todo: (file) => `decompress it (zstd -d ${file}) and analyse the file that gives`,
+    remedy: decompressWith('zstd -d'),
   },
   {
     test: (head) => startsWith(head, [0x04, 0x22, 0x4d, 0x18]),
     what: 'lz4-compressed',
-    todo: (file) => `decompress it (lz4 -d ${file}) and analyse the file that gives`,
+    remedy: decompressWith('lz4 -d'),
   },
   {
     test: (head) => startsWith(head, [0x1f, 0x9d]),
     what: 'compressed with compress (.Z)',
-    todo: (file) => `decompress it (gzip -dk ${file}) and analyse the file that gives`,
+    remedy: decompressWith('gzip -dk'),
   },
   {
     test: (head) => startsWith(head, [0x37, 0x7a, 0xbc, 0xaf, 0x27, 0x1c]),
     what: 'a 7-Zip archive',
-    todo: (file) => `extract the logs from it (7z x ${file}) and analyse them`,
+    remedy: extractWith('7z x'),
   },
   {
     test: (head) => startsWith(head, [0x52, 0x61, 0x72, 0x21, 0x1a, 0x07]),
     what: 'a RAR archive',
-    todo: (file) => `extract the logs from it (unrar x ${file}) and analyse them`,
+    remedy: extractWith('unrar x'),
   },
 ];
 
@@ -106,22 +158,25 @@ function isZlibError(error: unknown): error is Error & { code: string } {
 
 /**
  * `source` with gzip decompressed; anything else that is not refused passes through untouched.
- * An archive or data in another codec fails with a {@link PackedInputError} saying what to do;
+ * An archive or data in another codec fails with a {@link PackedInputError} saying what to do
+ * (for the file's `origin`);
  * damaged gzip data with a {@link DecodeError} naming the file; errors of `source` itself (a broken
  * read) pass through as they are.
  */
 export async function* decompressed(
   source: AsyncIterable<Uint8Array>,
   file: string,
+  origin: InputOrigin = 'local',
 ): AsyncGenerator<Uint8Array> {
-  const plain = gunzipped(source, file)[Symbol.asyncIterator]();
+  const plain = gunzipped(source, file, origin)[Symbol.asyncIterator]();
   try {
     const { head } = await readHead(plain, TAR_BLOCK);
     if (isTarHeader(head)) {
+      const advice = packedAdvice(TAR, file, origin);
       throw new PackedInputError(
         file,
         'a tar archive',
-        `extract it (tar xf ${shellWord(file)}) and analyse the folder that gives.`,
+        origin === 'local' ? `${advice}.` : `${advice}. ${READS}`,
       );
     }
     if (head.length > 0) yield head;
@@ -142,6 +197,7 @@ export async function* decompressed(
 export async function* gunzipped(
   source: AsyncIterable<Uint8Array>,
   file: string,
+  origin: InputOrigin = 'local',
 ): AsyncGenerator<Uint8Array> {
   const iterator = source[Symbol.asyncIterator]();
   const { head: start, done } = await readHead(iterator, ZIP_SIGNATURE_BYTES);
@@ -159,8 +215,7 @@ export async function* gunzipped(
     throw new PackedInputError(
       file,
       'a ZIP archive (or an Excel workbook)',
-      'extract the logs from it, or save the sheet as CSV, and analyse those. ' +
-        'relay-audit reads text files and gzip-compressed ones.',
+      `${packedAdvice(ZIP, file, origin)}. ${READS}`,
     );
   }
   try {
@@ -171,11 +226,7 @@ export async function* gunzipped(
     const first = more === undefined ? start : Buffer.concat([start, more.head]);
     const packed = PACKED.find((packing) => packing.test(first));
     if (packed !== undefined) {
-      throw new PackedInputError(
-        file,
-        packed.what,
-        `${packed.todo(shellWord(file))}. relay-audit reads text files and gzip-compressed ones.`,
-      );
+      throw new PackedInputError(file, packed.what, `${packedAdvice(packed.remedy, file, origin)}. ${READS}`);
     }
     if (!isGzipHead(first)) {
       yield* all(first);
@@ -193,7 +244,9 @@ export async function* gunzipped(
       if (!isZlibError(error)) throw error;
       throw new DecodeError(
         `${file} is gzip-compressed, but its compressed data is damaged or cut short (${error.message}). ` +
-          'Copy or download the file again.',
+          (origin === 'local'
+            ? 'Copy or download the file again.'
+            : 'Copy or download the file again, and upload that copy.'),
         { cause: error, location: { file } },
       );
     }

@@ -61,6 +61,12 @@ const EVENTS = new Set(['+', '-', '>', '<', '*']);
  */
 const SEQUENCE = { sequence: 'sequence-number' } as const;
 
+/**
+ * Lines after which a read may stop although its rows have not shown their order (a deadline must
+ * be met): such a log, if refused at all, is refused by the read that ends it.
+ */
+const UNDECIDED_ROWS = 100_000;
+
 /** A row as read, until its session's rows numbered before it are ({@link SessionRowOrder}). */
 interface SessionRow {
   fields: string[];
@@ -235,6 +241,26 @@ export class ProtocolLogRows implements RowAdapter {
     if (remote !== undefined) event.serverIp = remote;
     if (connector !== undefined) event.connectorId = connector;
     return event;
+  }
+
+  /**
+   * The first line whose events are still to come: a row held back, or the last row read while a
+   * session is open ({@link finish} hands it on with that row's line).
+   */
+  public heldFrom(): number | undefined {
+    const held = this.rowOrder.firstHeld;
+    const open = this.sessions.openSessions > 0 && this.lastTime !== undefined ? this.lastLine : undefined;
+    if (held === undefined || open === undefined) return held ?? open;
+    return Math.min(held, open);
+  }
+
+  /**
+   * A read may stop once the rows have shown the order Exchange wrote them in (a log put newest first
+   * is refused before any of its refusals are handed on), or when they cannot show it (no
+   * `sequence-number`), or have not in {@link UNDECIDED_ROWS} rows.
+   */
+  public mayStop(): boolean {
+    return !this.numbered || this.order.trusted || this.lastLine >= UNDECIDED_ROWS;
   }
 
   /**

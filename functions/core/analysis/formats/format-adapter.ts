@@ -97,6 +97,18 @@ export interface RowAdapter {
    */
   finish?(sink: RowSink): void;
   /**
+   * The first line whose events the adapter may still emit — rows it holds back, sessions
+   * {@link finish} hands on with the line of the last row — or `undefined`: a read stopped there
+   * (ingest's continuations) has not handed those events on yet, and the next read must.
+   */
+  heldFrom?(): number | undefined;
+  /**
+   * False while a read must not be stopped mid-file: the rows read so far may yet have the file
+   * refused whole (a send protocol log put newest first is told before any of its refusals are handed
+   * on, which a stop would hand on).
+   */
+  mayStop?(): boolean;
+  /**
    * What the adapter inferred rather than read, for the source record's notes (e.g. the field set
    * of rows without a header). Asked once, after the last row.
    */

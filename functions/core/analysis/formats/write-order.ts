@@ -380,6 +380,14 @@ export class SessionRowOrder<T> {
     return false;
   }
 
+  /** The line of the first row held back, or `undefined` when none is. */
+  public get firstHeld(): number | undefined {
+    let first: number | undefined;
+    for (const rows of this.held.values())
+      for (const { line } of rows) if (first === undefined || line < first) first = line;
+    return first;
+  }
+
   /** The session has ended (its disconnect was read): its number is no longer kept. */
   public ended(key: string): void {
     this.next.delete(key);

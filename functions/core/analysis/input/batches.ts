@@ -5,6 +5,7 @@
 import { setImmediate as nextTurn } from 'node:timers/promises';
 import { boundedId, MAX_ID_CHARS } from '../../kernel/bounded-text.js';
 import { firstIssueLine } from '../../kernel/issues.js';
+import type { InputOrigin } from '../../text/decompress.js';
 import { relayRejectionIn } from '../evidence/rejections.js';
 import type { SkipReason } from '../formats/format-adapter.js';
 import type { CountedSkipReason, TextRun } from '../formats/text-format.js';
@@ -36,6 +37,11 @@ export interface AnalysisInput {
   /** Last modification time when known: the year of syslog dates that have none. */
   modified?: Date;
   open(): AsyncIterable<Uint8Array>;
+  /**
+   * Where the file was given (default `local`): what a refusal of it (an archive, a codec not
+   * read) tells its reader to do, see `InputOrigin`.
+   */
+  origin?: InputOrigin;
   /**
    * Set when this read goes on where an earlier one stopped (ingest's continuations): the record
    * so far, with its resume point, and whether `open()` already starts at the resume point's byte
@@ -91,6 +97,8 @@ export interface ParsedBatch {
   bytesRead: number;
   /** The first line not yet read to its end, when the reader can be resumed there. */
   nextLine?: number;
+  /** With `nextLine`: the first line whose events the reader may still hand on (see RowAdapter.heldFrom). */
+  heldFrom?: number | undefined;
 }
 
 /** Receives the parse of one input, in order. */

@@ -73,6 +73,7 @@ export async function parseInput(
           if (first) compressed = isGzipHead(first);
         }),
         input.name,
+        input.origin,
       ),
       lines,
       point === undefined ? undefined : { ...point, sliced: input.resume?.sliced ?? false },
@@ -248,9 +249,10 @@ async function parseDecoded(
   let preamble: string[] = [];
 
   let batch = emptyBatch();
-  // What detection passed over (title lines) is said once, by the read that starts the file.
+  // What detection passed over (title lines) is said once, by the read that starts at the first row.
   const point = input.resume?.record.resume;
-  if (point === undefined || point.dates?.reread === true) batch.notes.push(...detection.notes);
+  if (point === undefined || point.dates?.reread === true || point.fromLine <= detection.restLine)
+    batch.notes.push(...detection.notes);
   let rowSkipped = false;
   /** What the rows are split on: a skipped row's cells are joined with it again to be searched. */
   const delimiter = detection.delimiter;
@@ -422,16 +424,19 @@ async function parseDecoded(
     batch = emptyBatch();
     full.bytesRead = bytesRead();
     full.nextLine = splitter.nextLine;
+    full.heldFrom = rowAdapter.heldFrom?.();
     for (const ready of held.take(full, last)) await listener.batch(ready);
   };
 
   const nuls = new NulBytes();
   splitter.push(nuls.strip(detection.rest));
   // Rows an earlier invocation handed on proved to be dated in the wrong order: this read stops,
-  // the next reads the file from its start (see TimestampParser.mustReread).
+  // the next reads the file from its start (see TimestampParser.mustReread). Else it stops when
+  // asked, once its rows cannot have the file refused whole any more (RowAdapter.mayStop).
   const reading: ParseListener = {
     ...listener,
-    shouldStop: () => timestamps.mustReread || listener.shouldStop?.() === true,
+    shouldStop: () =>
+      timestamps.mustReread || (listener.shouldStop?.() === true && rowAdapter.mayStop?.() !== false),
   };
   const outcome = await pump(chunks, reading, {
     push: (text) => splitter.push(nuls.strip(text)),

@@ -127,6 +127,9 @@ export const READ_AS_WRITTEN =
 /** How much of such a failure's status its skip quotes. */
 const QUOTED_STATUS = 160;
 
+/** What the skip of {@link unreadFailureOf} says of its status: told again from a record's listed skip. */
+const NO_CODE_READ = 'but no enhanced status code that relay-audit reads';
+
 /**
  * The skip of an event read as a failure (`FAIL`, `DEFER`: a tracking log's, a trace's `Fail`,
  * Postfix's `bounced` or `deferred`) whose status holds relay-refusal text ({@link refusalMarkerIn})
@@ -150,8 +153,8 @@ export function unreadFailureOf(event: Pick<TraceEvent, 'eventId' | 'recipientSt
   return {
     reason: 'REFUSAL_NOT_READ',
     message:
-      `its ${event.eventId} status holds relay-refusal text (${marker}) but no enhanced status code ` +
-      `that relay-audit reads (such as 5.7.64): "${quoteText(status, QUOTED_STATUS)}"`,
+      `its ${event.eventId} status holds relay-refusal text (${marker}) ${NO_CODE_READ} ` +
+      `(such as 5.7.64): "${quoteText(status, QUOTED_STATUS)}"`,
   };
 }
 
@@ -277,7 +280,10 @@ function earlierOf(
     (sum, [reason, rows]) => (counts(reason) ? sum + rows : sum),
     0,
   );
-  return { count, first: first === undefined ? undefined : firstOf(first.line, first.message) };
+  if (first === undefined) return { count, first: undefined };
+  // A failure read whole whose code is not read asks for the file as written (see unreadFailureOf).
+  const advice = first.message.includes(NO_CODE_READ) ? READ_AS_WRITTEN : undefined;
+  return { count, first: firstOf(first.line, first.message, advice) };
 }
 
 /**

@@ -103,6 +103,11 @@ export const DateOrderState = z.object({
 });
 export type DateOrderState = z.infer<typeof DateOrderState>;
 
+/** A line and how many of its events (or refusals) a {@link ResumePoint} says were handed on. */
+const LineCount = z.tuple([z.number().int().positive(), z.number().int().positive()]);
+/** Lines a resume point lists one by one: a handful in practice (rows of one millisecond). */
+export const MAX_LINES_LISTED = 1000;
+
 /**
  * Where the next invocation goes on reading a file the previous one could not finish (ingest's
  * continuations, see functions/core/analysis/input/resume-bytes.ts). Lines and bytes count the
@@ -117,10 +122,37 @@ export const ResumePoint = z.object({
   headBytes: z.number().int().nonnegative(),
   /** Rows before this line were counted already: they are read again as evidence only. */
   countFrom: z.number().int().positive(),
+  /**
+   * Events of lines before this one were handed to the classifier (and counted) already, and so were
+   * the first of some lines from it on (`eventsOnLines`): a reader hands a row's events on after later
+   * rows (rows of one millisecond put back in order, sessions handed on at the end of the file).
+   * Absent (a point of an earlier version): `countFrom`.
+   */
+  eventsFrom: z.number().int().positive().optional(),
+  eventsOnLines: z.array(LineCount).max(MAX_LINES_LISTED).optional(),
   /** Refusals before this line were released already (their findings are written); ... */
   emitFrom: z.number().int().positive(),
-  /** ... and so were the first `releasedOnLine` refusals of line `emitFrom`. */
+  /** ... and so were the first `releasedOnLine` refusals of line `emitFrom`, ... */
   releasedOnLine: z.number().int().nonnegative(),
+  /**
+   * ... and the first of these later lines: refusals are released in the order they were handed on,
+   * which is not always the order of their lines (rows of one millisecond put back in order).
+   */
+  releasedOnLines: z.array(LineCount).max(MAX_LINES_LISTED).optional(),
+  /**
+   * What the findings released so far lacked, counted for the file's notes, which the read that ends
+   * the file writes once (see analyze.ts `noteWhatTheRunLacked`).
+   */
+  lacked: z
+    .object({
+      unjoined: z.number().int().nonnegative(),
+      sender: z.number().int().nonnegative(),
+      sessionStart: z.number().int().nonnegative(),
+      forgotten: z.number().int().nonnegative(),
+      late: z.object({ count: z.number().int().nonnegative(), gap: z.number().int().nonnegative() }),
+    })
+    .partial()
+    .optional(),
   /** True when the object is gzip: it cannot be entered mid-stream. */
   compressed: z.boolean(),
   /** Invocations that went on from an earlier one's resume point so far. */
