@@ -131,7 +131,10 @@ export interface InferredDomainEvidence {
   delivered: number;
   /** Submissions from a mailbox (`SUBMIT` or, since Exchange 2013, `RECEIVE` by `STOREDRIVER`). */
   submitted: number;
-  /** Receipts of mail from outside (`RECEIVE` over SMTP, directionality Incoming), for a recipient. */
+  /**
+   * Receipts of mail from outside (`RECEIVE` over SMTP, directionality Incoming), for a recipient:
+   * one a message and recipient, and none for a recipient the message's routing made.
+   */
   receivedFromOutside: number;
 }
 
@@ -142,8 +145,12 @@ export interface InferredDomainEvidence {
  * deliveries and submissions are in the separate MSGTRKMD/MSGTRKMS files) and recipients of mail
  * received from outside (`RECEIVE` over SMTP, directionality Incoming) *(inferred rule; reported to
  * the user with its evidence)*. Conservative: receipts from outside alone count only from
- * {@link MIN_RECEIPTS_FROM_OUTSIDE} of them (one could be a misrouted message). Domains not seen
- * this way are "unknown", not "foreign": rules then rely on the rejection text.
+ * {@link MIN_RECEIPTS_FROM_OUTSIDE} of them (one could be a misrouted message). Exchange marks the
+ * message's direction, not the hop's: the next server's receipt of a copy a group expanded or a
+ * mailbox redirected to an outside address is Incoming too, so a receipt for an address the
+ * message's own routing made does not count (it is taken back when the routing row is read after
+ * it), and a message counts once for a recipient however many servers received it or rows repeat
+ * it. Domains not seen this way are "unknown", not "foreign": rules then rely on the rejection text.
  */
 export class InferredDomains implements DomainOracle {
   public readonly basis = 'inferred';
@@ -163,6 +170,16 @@ export class InferredDomains implements DomainOracle {
 
   public observeReceivedFromOutside(domain: string | undefined): void {
     this.bump(domain, 'receivedFromOutside');
+  }
+
+  /**
+   * Takes back a receipt counted by {@link observeReceivedFromOutside}: its recipient turned out to
+   * be one the message's own routing made, so the receipt was a later hop inside the organisation
+   * (the caller knows by the message: classifier/evidence-index.ts).
+   */
+  public withdrawReceivedFromOutside(domain: string | undefined): void {
+    const counts = domain === undefined ? undefined : this.seen.get(domain);
+    if (counts !== undefined && counts.receivedFromOutside > 0) counts.receivedFromOutside--;
   }
 
   public covers(domain: string | undefined): boolean | undefined {

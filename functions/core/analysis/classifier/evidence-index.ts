@@ -11,7 +11,13 @@ import { BoundedMap } from '../../kernel/bounded-map.js';
 import { detach, type StringPool } from '../../kernel/strings.js';
 import type { DomainOracle, InferredDomains } from '../../organisation/accepted-domains.js';
 import { HashedMessageIds } from '../evidence/hashed-message-ids.js';
-import { compareTraces, type InboundTrace, inboundTraceOf, isReceipt } from '../evidence/inbound-trace.js';
+import {
+  compareTraces,
+  type InboundTrace,
+  inboundTraceOf,
+  isReceipt,
+  routingKindOf,
+} from '../evidence/inbound-trace.js';
 import { OpenSessions } from '../evidence/open-session.js';
 import { OutsideReceipts } from '../evidence/outside-receipts.js';
 import { QueuedSenders } from '../evidence/queued-sender.js';
@@ -100,6 +106,17 @@ function envelopeKey(event: TraceEvent): { key: string; byMessage: boolean } | u
   return { key: `message:${event.messageId}`, byMessage: true };
 }
 
+/**
+ * For the inference, per message and recipient: a receipt from outside was counted for it, or a row of
+ * the message's routing (a redirect, resolution, expansion, Inbox rule) made it.
+ */
+type ArrivalState = 'counted' | 'made';
+
+/** True for a row whose recipient the message's routing made (see `inboundTraceOf`'s kinds). */
+function makesRecipient(event: TraceEvent): boolean {
+  return routingKindOf(event.eventId) !== undefined || event.source === 'MAILBOXRULE';
+}
+
 /** Message-IDs whose inbound traces the index forgot, remembered (as hashes: a few MB at most) up to this many. */
 const MAX_FORGOTTEN = 200_000;
 
@@ -121,6 +138,8 @@ export class EvidenceIndex {
   private readonly envelopes: BoundedMap<string, string | null>;
   private readonly queued: QueuedSenders;
   private readonly sessions: OpenSessions;
+  /** What the inference counted of each message's recipients (`learn`); only while inferring. */
+  private readonly arrivals: BoundedMap<string, Map<string, ArrivalState>> | undefined;
 
   /**
    * @param inferred the domains being inferred from the logs, when no list was given
@@ -147,6 +166,7 @@ export class EvidenceIndex {
     this.envelopes = new BoundedMap(tracked);
     this.queued = new QueuedSenders(tracked);
     this.sessions = new OpenSessions(tracked);
+    if (inferred !== undefined) this.arrivals = new BoundedMap(tracked);
   }
 
   /**
@@ -158,16 +178,10 @@ export class EvidenceIndex {
    */
   public observe(event: TraceEvent, file?: string, refusedIn?: FormatId): boolean {
     let kept = false;
-    const { eventId, recipient } = event;
+    const { recipient } = event;
     this.queued.observe(event, refusedIn);
     this.sessions.observe(event);
-    if (this.inferred) {
-      if (eventId === 'DELIVER') this.inferred.observeDelivered(domainOf(recipient));
-      else if ((eventId === 'SUBMIT' || eventId === 'RECEIVE') && event.source === 'STOREDRIVER')
-        this.inferred.observeSubmitted(domainOf(event.sender));
-      else if (eventId === 'RECEIVE' && event.source === 'SMTP' && event.directionality === 'incoming')
-        this.inferred.observeReceivedFromOutside(domainOf(recipient));
-    }
+    if (this.inferred) this.learn(event, this.inferred);
     const messageId = event.messageId;
     if (messageId !== undefined) {
       const trace = inboundTraceOf(event);
@@ -215,6 +229,63 @@ export class EvidenceIndex {
         this.contexts.set(detach(messageId), withRow(this.contexts.get(messageId), row));
     }
     return kept;
+  }
+
+  /** What `event` tells the inference of the organisation's domains. */
+  private learn(event: TraceEvent, inferred: InferredDomains): void {
+    const { eventId, recipient } = event;
+    if (eventId === 'DELIVER') inferred.observeDelivered(domainOf(recipient));
+    else if ((eventId === 'SUBMIT' || eventId === 'RECEIVE') && event.source === 'STOREDRIVER')
+      inferred.observeSubmitted(domainOf(event.sender));
+    else if (eventId === 'RECEIVE' && event.source === 'SMTP' && event.directionality === 'incoming')
+      this.arrived(event, inferred);
+    else if (makesRecipient(event)) this.made(event, inferred);
+  }
+
+  /**
+   * A receipt over SMTP of mail from outside counts for its recipient's domain once a message, and
+   * not for a recipient the message's routing made: Exchange marks the message's direction, not the
+   * hop's, so the next server's receipt of a copy a group expanded to an outside contact is Incoming
+   * too, and names the contact.
+   */
+  private arrived(event: TraceEvent, inferred: InferredDomains): void {
+    const { messageId, recipient } = event;
+    const domain = domainOf(recipient);
+    const recipients = this.recipientsOf(messageId, recipient);
+    if (recipients !== undefined) {
+      const address = (recipient as string).toLowerCase();
+      if (recipients.has(address)) return; // counted already, or a hop's
+      recipients.set(detach(address), 'counted');
+    }
+    inferred.observeReceivedFromOutside(domain);
+  }
+
+  /**
+   * A row that made a recipient of the message: a receipt for it, read before (a newest-first
+   * export reads the next server's receipt before the expansion), was a hop's and is taken back.
+   */
+  private made(event: TraceEvent, inferred: InferredDomains): void {
+    const recipients = this.recipientsOf(event.messageId, event.recipient);
+    if (recipients === undefined) return;
+    const address = (event.recipient as string).toLowerCase();
+    const known = recipients.get(address);
+    if (known === 'made') return;
+    recipients.set(detach(address), 'made');
+    if (known === 'counted') inferred.withdrawReceivedFromOutside(domainOf(address));
+  }
+
+  /** What the inference knows of the recipients of message `messageId`; undefined without both. */
+  private recipientsOf(
+    messageId: string | undefined,
+    recipient: string | undefined,
+  ): Map<string, ArrivalState> | undefined {
+    if (this.arrivals === undefined || messageId === undefined || recipient === undefined) return undefined;
+    let recipients = this.arrivals.get(messageId);
+    if (recipients === undefined) {
+      recipients = new Map();
+      this.arrivals.set(detach(messageId), recipients);
+    }
+    return recipients;
   }
 
   /** The context of the refusal's trace id, else of its Message-ID. */

@@ -1,0 +1,79 @@
+/**
+ * What the classifier's index tells the inference of receipts from outside (evidence-index.ts):
+ * one a message and recipient, and none for a recipient the message's own routing made — the next
+ * server's receipt of a redirected or expanded copy is `Incoming` too — in whatever order the rows
+ * are read.
+ */
+import { describe, expect, it } from 'vitest';
+import { StreamingClassifier } from '../../functions/core/analysis/classifier.js';
+import type { TraceEvent } from '../../functions/core/analysis/model/events.js';
+import { InferredDomains } from '../../functions/core/organisation/accepted-domains.js';
+import { event, origin } from '../support/events.js';
+
+/** The inferred domains once `rows` are read, with how often each was received from outside. */
+function inferredFrom(rows: TraceEvent[]) {
+  const domains = new InferredDomains();
+  const classifier = new StreamingClassifier({ domains });
+  for (const row of rows) classifier.push(row, origin());
+  classifier.flush();
+  return domains.evidence().map(({ domain, receivedFromOutside }) => [domain, receivedFromOutside]);
+}
+
+const received = (messageId: string, recipient: string) =>
+  event({ eventId: 'RECEIVE', source: 'SMTP', directionality: 'incoming', messageId, recipient });
+const routed = (eventId: string, messageId: string, recipient: string, relatedRecipient: string) =>
+  event({ eventId, source: 'ROUTING', directionality: 'incoming', messageId, recipient, relatedRecipient });
+
+describe('receipts from outside the inference counts', () => {
+  it('counts a message arriving for two outside-mail recipients of one domain, as before', () => {
+    expect(inferredFrom([received('m1', 'kate@contoso.com'), received('m2', 'lee@contoso.com')])).toEqual([
+      ['contoso.com', 2],
+    ]);
+  });
+
+  it('counts the same receipt read twice once (overlapping exports, a file given twice)', () => {
+    const twice = [received('m1', 'ap@litware.com'), received('m1', 'AP@litware.com')];
+    expect(inferredFrom(twice)).toEqual([]);
+    // A second message makes two: the same message received by two servers (an Edge, then a
+    // mailbox server) or read twice is one arrival.
+    expect(inferredFrom([...twice, received('m2', 'ar@litware.com')])).toEqual([['litware.com', 2]]);
+  });
+
+  it.each([
+    ['expanded', 'EXPAND', 'sales@contoso.com'],
+    ['redirected', 'REDIRECT', 'kate@contoso.com'],
+    ['resolved', 'RESOLVE', 'kate.smith@contoso.com'],
+  ])(
+    'does not count the next server’s receipt of a copy %s to an outside address, in either order',
+    (_, eventId, from) => {
+      const message = (id: string) => [
+        received(id, from),
+        routed(eventId, id, 'partner@tailspintoys.com', from),
+        received(id, 'partner@tailspintoys.com'),
+      ];
+      const inOrder = [...message('m1'), ...message('m2')];
+      expect(inferredFrom(inOrder)).toEqual([['contoso.com', 2]]);
+      // Newest first, and both hops read before either routing row.
+      const [a1, a2, a3, b1, b2, b3] = inOrder as [TraceEvent, ...TraceEvent[]];
+      expect(inferredFrom([a3, b3, a2, b2, a1, b1] as TraceEvent[])).toEqual([['contoso.com', 2]]);
+    },
+  );
+
+  it('does not count a receipt of a copy an Inbox rule sent to an outside address', () => {
+    const rule = (id: string) =>
+      event({
+        eventId: 'REDIRECT',
+        source: 'MAILBOXRULE',
+        messageId: id,
+        recipient: 'kate@tailspintoys.com',
+      });
+    expect(
+      inferredFrom([
+        received('m1', 'kate@tailspintoys.com'),
+        rule('m1'),
+        rule('m2'),
+        received('m2', 'kate@tailspintoys.com'),
+      ]),
+    ).toEqual([]);
+  });
+});
