@@ -30,10 +30,13 @@ import {
   type UploadRequest,
   type UploadSigner,
 } from '../../functions/api/upload-grant.js';
+import type { AnalyzeOptions } from '../../functions/core/analysis/analyze.js';
 import { FILE_MODIFIED_FIELD, fileModifiedOf } from '../../functions/core/kernel/file-modified.js';
 import { InferredDomains } from '../../functions/core/organisation/accepted-domains.js';
+import { organisationConnectors, parseConfig } from '../../functions/core/organisation/configuration.js';
 import type { Logger } from '../../functions/runtime/logger.js';
 import type { StoreHandle } from '../../functions/store/index.js';
+import { OrganisationConfigStore } from '../../functions/store/organisation-config.js';
 import { sourceId } from '../../functions/store/table-design.js';
 import { analyzeIntoStore } from './store-run.js';
 
@@ -177,6 +180,19 @@ export class LocalUploads implements UploadSigner {
     }
   }
 
+  /**
+   * The accepted domains and OnPremises connectors an upload is analysed with: those `relay-audit
+   * check --store` kept with the store (as the cloud's uploads take the bucket's config/), read anew
+   * for each upload so a check run meanwhile counts; without them, the domains are inferred.
+   */
+  private async organisation(): Promise<Pick<AnalyzeOptions, 'domains' | 'inboundConnectors'>> {
+    const config = await new OrganisationConfigStore(this.handle).getConfig();
+    if (config === undefined) return { domains: new InferredDomains() };
+    const domains = parseConfig(config).acceptedDomains?.list ?? new InferredDomains();
+    const connectors = organisationConnectors(config)?.connectors;
+    return connectors === undefined ? { domains } : { domains, inboundConnectors: connectors };
+  }
+
   private async analyse(key: string, path: string, file: { size: number; modified?: Date }): Promise<void> {
     try {
       // As `relay-audit analyze` runs it: receipts indexed, earlier uploads correlated at the end.
@@ -194,8 +210,7 @@ export class LocalUploads implements UploadSigner {
             open: () => createReadStream(path),
           },
         ],
-        // Locally no configuration is kept with the store: the accepted domains are inferred.
-        { domains: new InferredDomains() },
+        await this.organisation(),
       );
     } catch (error) {
       this.logger.error('upload not analysed', { key, error });
