@@ -14,6 +14,7 @@ import type { AddressInfo } from 'node:net';
 import { extname, join, resolve, sep } from 'node:path';
 import { z } from 'zod';
 import type { DashboardConfig } from '../../functions/api/contract.js';
+import type { ApiHost } from '../../functions/api/host-advice.js';
 import { createRequestListener } from '../../functions/api/http-adapter.js';
 import { ArgumentError, StoreError } from '../../functions/core/kernel/errors.js';
 import { createLogger, type LogLevel, levelFromEnv } from '../../functions/runtime/logger.js';
@@ -23,7 +24,7 @@ import { parseFlags, wholeNumberFlag } from '../support/flags.js';
 import { LOCAL_UPLOAD_PATH, LocalUploads } from '../support/local-uploads.js';
 import type { Output } from '../support/output.js';
 import { packageRoot } from '../support/package-root.js';
-import { openStore, type StoreFlags } from '../support/store-options.js';
+import { openStore, type StoreFlags, storeFlagsText } from '../support/store-options.js';
 import { SERVE } from './definitions.js';
 
 /** Default port (an unassigned one, away from the usual development servers). */
@@ -273,6 +274,24 @@ export function hostCheck(boundHost: string, port: number): (header: string | un
 }
 
 /**
+ * Where the API's advice says to run a command on the served store: its options (` --db /abs/path`:
+ * the embedded store by its absolute path, as the command is typed in another terminal, maybe in
+ * another folder), and whether this server holds it (the embedded store: its lock keeps other
+ * processes out while serve runs).
+ */
+async function servedHost(flags: StoreFlags): Promise<ApiHost> {
+  if (flags.table !== undefined || flags.stack !== undefined) {
+    return { kind: 'serve', storeOptions: storeFlagsText(flags), holdsStore: false };
+  }
+  const { DEFAULT_STORE_DIR } = await import('../../functions/store/embedded-engine.js');
+  return {
+    kind: 'serve',
+    storeOptions: storeFlagsText({ db: resolve(flags.db ?? DEFAULT_STORE_DIR) }),
+    holdsStore: true,
+  };
+}
+
+/**
  * Opens the store and starts the server: `/api/…` goes to the query API, `/config.json` tells the
  * dashboard where that is, everything else is the dashboard. Exported for tests.
  */
@@ -290,7 +309,13 @@ export async function startServer(options: ServerOptions = {}): Promise<RunningS
   // Dashboard uploads: granted by the API as in the cloud, taken by this server (see local-uploads.ts).
   const uploads = new LocalUploads(handle, logger);
   const api = createRequestListener(
-    { store: handle.store, readiness: new OrganisationConfigStore(handle), uploads, logger },
+    {
+      store: handle.store,
+      readiness: new OrganisationConfigStore(handle),
+      uploads,
+      host: await servedHost(options),
+      logger,
+    },
     { basePath: API_BASE },
   );
   const statics = createStaticHandler(dashboardDir, {

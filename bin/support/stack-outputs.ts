@@ -19,6 +19,7 @@ import {
   type StackOutputs,
   StackOutputsSchema,
 } from '../../functions/runtime/stack-outputs.js';
+import { credentialsError } from './aws-credentials.js';
 import { requireRegion } from './aws-region.js';
 
 export interface StackOutputOptions {
@@ -29,8 +30,9 @@ export interface StackOutputOptions {
 }
 
 /**
- * Reads `stackName`'s outputs. A stack that does not exist is a usage error naming the region; a
- * stack without the outputs (deployed by an older relay-audit) a configuration error saying to deploy again.
+ * Reads `stackName`'s outputs. A stack that does not exist is a usage error naming the region;
+ * credentials missing, refused or without the permission, and a stack without the outputs (deployed
+ * by an older relay-audit), configuration errors saying what to do.
  */
 export async function readStackOutputs(
   stackName: string,
@@ -54,6 +56,12 @@ export async function readStackOutputs(
           },
         );
       }
+      const setup = credentialsError(
+        `--stack ${stackName}`,
+        error,
+        'cloudformation:DescribeStacks on the stack',
+      );
+      if (setup !== undefined) throw setup;
       throw new RelayAuditError(
         ErrorCode.ReadFailure,
         `--stack ${stackName}: cannot read the stack's outputs: ${error instanceof Error ? error.message : String(error)}`,

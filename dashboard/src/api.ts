@@ -215,6 +215,11 @@ export class ApiClient {
     return this.get('/sources', params);
   }
 
+  /** The records of one dashboard upload, by the key its grant named; none until its analysis starts. */
+  public uploadSources(key: string): Promise<Page<SourceSummary>> {
+    return this.get('/sources', new URLSearchParams({ file: key }));
+  }
+
   public source(id: string): Promise<SourceRecord> {
     return this.get(`/sources/${encodeURIComponent(id)}`);
   }

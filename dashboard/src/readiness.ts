@@ -2,13 +2,15 @@
  * The readiness panel: is the organisation's configuration what Exchange Online needs to relay its
  * on-premises mail? Results of `GET /readiness` grouped by severity, each with its stable id, the
  * connectors/certificates/domains involved, the steps and the PowerShell with Copy buttons (the
- * drill-down's command blocks). Before any configuration was checked it says what to upload.
+ * drill-down's command blocks). Before any configuration was checked it says what to give, and
+ * where: under config/ in the bucket (the cloud) or to relay-audit check (`serve`), as the API says.
  */
 import { shortDay, shortTime } from './dates.js';
 import { formatCount, h } from './dom.js';
 import { commandBlock } from './drilldown.js';
 import type {
   CheckTrigger,
+  ConfigurationRoute,
   ReadinessInputs,
   ReadinessResponse,
   ReadinessResult,
@@ -33,74 +35,98 @@ const TRIGGERS: Readonly<Record<CheckTrigger, string>> = {
   cli: 'by relay-audit check --store',
 };
 
-/** What to upload, with the command that produces each file. */
-const UPLOADS: readonly { file: string; what: string; command: string }[] = [
+/** The three files, with the command that exports each (`name`: in the bucket, `local`: for the check command). */
+const CONFIG_FILES: readonly { name: string; local: string; what: string; command: string }[] = [
   {
-    file: 'config/inbound-connectors.json',
+    name: 'config/inbound-connectors.json',
+    local: 'inbound-connectors.json',
     what: 'your Exchange Online inbound connectors (Exchange Online PowerShell):',
     command:
       'Get-InboundConnector | ConvertTo-Json -Depth 5 | Set-Content -Encoding UTF8 inbound-connectors.json',
   },
   {
-    file: 'config/<server name>.pem',
+    name: 'config/<server name>.pem',
+    local: 'server.pem',
     what: 'the certificate your on-premises server presents to Exchange Online, as PEM followed by its intermediate CA certificates (never the private key).',
     command: '',
   },
   {
-    file: 'config/accepted-domains.csv',
+    name: 'config/accepted-domains.csv',
+    local: 'accepted-domains.csv',
     what: 'your accepted domains:',
     command: 'Get-AcceptedDomain | Export-Csv -NoTypeInformation -Encoding UTF8 accepted-domains.csv',
   },
 ];
 
+/** Said wherever the page says how to give configuration: the Sources page's upload is not the way. */
+const NOT_THE_UPLOAD = "the Sources page's upload takes logs and exports, not configuration";
+
 function plural(count: number, word: string): string {
   return `${formatCount(count)} ${word}${count === 1 ? '' : 's'}`;
 }
 
-function emptyState(): HTMLElement {
+/**
+ * The check command on the store `relay-audit serve` shows, with its Copy button; first, when serve
+ * holds the store (the embedded one), that it must be stopped for the command to open it.
+ */
+function checkCommand(route: { command: string; stopServer: boolean }): HTMLElement[] {
+  const commands = h('ol', { class: 'commands' }, commandBlock(route.command, 0, 'the check'));
+  if (!route.stopServer) return [commands];
+  return [
+    h(
+      'p',
+      { class: 'stop-server' },
+      'Stop relay-audit serve first (Ctrl+C: it holds the store), run this, then start it again and reload this page:',
+    ),
+    commands,
+  ];
+}
+
+/**
+ * Before any configuration was checked: the three files and where they go — under config/ in the
+ * bucket (the cloud), or into `relay-audit check --store` of the store this page shows (`serve`).
+ */
+function emptyState(route: ConfigurationRoute): HTMLElement {
+  const inBucket = route.via === 'bucket';
+  const files = h(
+    'ul',
+    { class: 'uploads' },
+    CONFIG_FILES.map((file, index) =>
+      h(
+        'li',
+        {},
+        h('code', {}, inBucket ? file.name : file.local),
+        ` — ${file.what}`,
+        file.command === ''
+          ? null
+          : h('ol', { class: 'commands' }, commandBlock(file.command, 0, `file ${index + 1}`)),
+      ),
+    ),
+  );
+  const lead = inBucket
+    ? `relay-audit checks it whenever a file is uploaded under ${route.prefix} in the stack's bucket ` +
+      `(${NOT_THE_UPLOAD}), and again every night (certificates expire). Upload these three files:`
+    : `Check it on the computer that runs relay-audit serve, into the store this dashboard shows ` +
+      `(${NOT_THE_UPLOAD}). Export these three files:`;
   return h(
     'div',
     { class: 'panel readiness-empty' },
-    h(
-      'p',
-      {},
-      h('strong', {}, 'No configuration checked yet. '),
-      'relay-audit checks it whenever a file is uploaded under config/ in the bucket, and again every night ' +
-        '(certificates expire). Upload these three files:',
-    ),
-    h(
-      'ul',
-      { class: 'uploads' },
-      UPLOADS.map((upload, index) =>
-        h(
-          'li',
-          {},
-          h('code', {}, upload.file),
-          ` — ${upload.what}`,
-          upload.command === ''
-            ? null
-            : h('ol', { class: 'commands' }, commandBlock(upload.command, 0, `upload ${index + 1}`)),
-        ),
-      ),
-    ),
-    h('h3', {}, 'On this computer'),
-    h(
-      'ol',
-      { class: 'commands' },
-      commandBlock(
-        'relay-audit check --accepted-domains accepted-domains.csv --connectors inbound-connectors.json --certificate server.pem --store',
-        0,
-        'the local check',
-      ),
-    ),
+    h('p', {}, h('strong', {}, 'No configuration checked yet. '), lead),
+    files,
+    inBucket ? null : [h('h3', {}, 'Then check them'), ...checkCommand(route)],
   );
 }
 
 /** What the counts mean for relay (the API's message says the same after its own counts). */
-function verdict(summary: ReadinessResponse['summary']): string {
+function verdict(summary: ReadinessResponse['summary'], route: ConfigurationRoute): string {
   if (summary.error > 0) return 'Exchange Online will refuse relayed mail until the errors are fixed.';
   if (summary.warning > 0) return 'No errors; the warnings make relay fragile or refuse some mail.';
-  if (summary.info > 0) return 'No problems in what was checked; upload the missing files to check the rest.';
+  if (summary.info > 0) {
+    return route.via === 'bucket'
+      ? `No problems in what was checked; upload the missing files under ${route.prefix} in the stack's ` +
+          `bucket to check the rest (${NOT_THE_UPLOAD}).`
+      : `No problems in what was checked; to check the rest, give the check the missing files too (${NOT_THE_UPLOAD}).`;
+  }
   return 'Ready: the configuration meets what Exchange Online needs.';
 }
 
@@ -119,7 +145,10 @@ function summaryLine(response: ReadinessResponse): HTMLElement {
       plural(summary.warning, 'warning'),
       `, ${formatCount(summary.info)} not checked`,
     ),
-    h('p', {}, verdict(summary)),
+    h('p', { class: 'readiness-verdict' }, verdict(summary, response.configure)),
+    summary.error === 0 && summary.warning === 0 && summary.info > 0 && response.configure.via === 'command'
+      ? checkCommand(response.configure)
+      : null,
     when ? h('p', { class: 'muted small' }, `${when}${how}.`) : null,
   );
 }
@@ -268,7 +297,7 @@ function severityGroup(severity: ReadinessSeverity, results: ReadinessResult[]):
 /** Renders `response` into `container`. */
 export function renderReadiness(container: HTMLElement, response: ReadinessResponse): void {
   if (!response.configured) {
-    container.replaceChildren(emptyState());
+    container.replaceChildren(emptyState(response.configure));
     return;
   }
   const bySeverity = (severity: ReadinessSeverity) => response.results.filter((r) => r.severity === severity);

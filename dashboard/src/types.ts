@@ -4,6 +4,7 @@
  */
 export type {
   CheckTrigger,
+  ConfigurationRoute,
   DashboardConfig,
   DaySummary,
   ErrorBody,

@@ -42,7 +42,11 @@ function sendForm(grant: UploadGrant, file: File, onProgress: (fraction: number)
   });
 }
 
-/** Waits for the upload's source record to be done or failed. */
+/**
+ * Waits for the upload's source record to be done or failed. Asked for by the upload's key, not
+ * looked for among the newest sources: of many files dropped at once, the first analysed would
+ * have left that page before the last were.
+ */
 async function followAnalysis(
   api: ApiClient,
   key: string,
@@ -50,8 +54,7 @@ async function followAnalysis(
 ): Promise<SourceSummary> {
   const deadline = Date.now() + POLL_LIMIT_MS;
   while (Date.now() < deadline) {
-    const page = await api.sources(50);
-    const record = page.items.find((item) => item.file === key);
+    const [record] = (await api.uploadSources(key)).items;
     if (record && record.status !== 'processing') return record;
     onStatus(record ? 'Processing…' : 'Uploaded; waiting for the analysis…');
     await new Promise((resolve) => setTimeout(resolve, POLL_MS));

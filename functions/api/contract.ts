@@ -8,6 +8,7 @@ import type { SkippedRow, SourceRecord } from '../core/analysis/model/source-rec
 import type { ReadinessInputs } from '../core/readiness/inputs.js';
 import type {
   CheckTrigger,
+  ConfigurationRoute,
   ReadinessResponse,
   StoredReadinessResult as ReadinessResult,
 } from '../core/readiness/report-schema.js';
@@ -15,6 +16,7 @@ import type { Severity } from '../core/readiness/result.js';
 
 export type {
   CheckTrigger,
+  ConfigurationRoute,
   Finding,
   ReadinessInputs,
   ReadinessResponse,

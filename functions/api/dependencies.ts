@@ -5,6 +5,7 @@
 import type { Logger } from '../runtime/logger.js';
 import type { FindingsStore } from '../store/index.js';
 import type { ReadinessReader } from '../store/organisation-config.js';
+import type { ApiHost } from './host-advice.js';
 import type { UploadSigner } from './upload-grant.js';
 
 /** The read-only store operations the API uses (a `FindingsStore` satisfies it). */
@@ -36,6 +37,11 @@ export interface ApiDependencies {
   readiness?: ReadinessReader;
   /** Hands out upload grants (`POST /uploads`); without it the route answers 404. */
   uploads?: UploadSigner;
+  /**
+   * Where the API runs, so that its advice (a file too large to upload, how to give the
+   * configuration) names a step that works there. Default: the cloud.
+   */
+  host?: ApiHost;
   /** One line per request, plus failures with their cause. */
   logger: Logger;
   /** The clock (default summary range ends today). */

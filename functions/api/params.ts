@@ -9,6 +9,7 @@ import { SCENARIO_IDS, ScenarioId } from '../core/analysis/model/findings.js';
 import { firstIssue } from '../core/kernel/issues.js';
 import { InvalidParameterError } from './errors.js';
 import type { ApiRequest } from './messages.js';
+import { dashboardUploadTime } from './upload-grant.js';
 
 /** Default and largest page sizes of the list routes. */
 export const DEFAULT_LIMIT = 50;
@@ -145,8 +146,29 @@ export const SummaryParams = z
   });
 export type SummaryParams = z.output<typeof SummaryParams>;
 
-/** `GET /sources`. */
-export const SourcesParams = z.strictObject({ limit: Limit, cursor: Cursor.optional() });
+/** A dashboard upload's key, as `POST /uploads` granted it: its time bounds the search for its record. */
+const UploadKey = z
+  .string()
+  .max(1024, { error: 'must be the key POST /uploads granted (at most 1024 characters)' })
+  .refine((key) => dashboardUploadTime(key) !== undefined, {
+    error: 'must be the key POST /uploads granted (incoming/dashboard/<user>/<time>-<random>/<file>)',
+  });
+
+/**
+ * `GET /sources`: a page of every upload, or with `file` the records of that one dashboard upload
+ * (all in one answer, so no cursor with it).
+ */
+export const SourcesParams = z
+  .strictObject({ limit: Limit, cursor: Cursor.optional(), file: UploadKey.optional() })
+  .superRefine((params, ctx) => {
+    if (params.file !== undefined && params.cursor !== undefined) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['cursor'],
+        message: "does not apply with file (an upload's records come in one answer)",
+      });
+    }
+  });
 
 /** `POST /uploads`: the file's name (as the browser gives it) and size in bytes. */
 export const UploadParams = z.strictObject({

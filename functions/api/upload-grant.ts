@@ -60,3 +60,22 @@ export function dashboardUploadKey(request: UploadRequest, now: Date = new Date(
   const unique = randomBytes(4).toString('hex');
   return `incoming/dashboard/${keyPart(request.caller)}/${time}-${unique}/${keyPart(request.fileName)}`;
 }
+
+/** `incoming/dashboard/<user>/<YYYYMMDDTHHMMSSZ>-<8 hex>/<file>`, as {@link dashboardUploadKey} makes it. */
+const DASHBOARD_KEY =
+  /^incoming\/dashboard\/[^/]+\/(\d{4})(\d{2})(\d{2})T(\d{2})(\d{2})(\d{2})Z-[0-9a-f]{8}\/[^/]+$/;
+
+/**
+ * When the API granted the dashboard upload `key` (the time in it, to the second), or `undefined`
+ * for a key it did not make. Its analysis cannot have started before: the lookup of the upload's
+ * source record reads no further back than that.
+ */
+export function dashboardUploadTime(key: string): Date | undefined {
+  const parts = DASHBOARD_KEY.exec(key);
+  if (parts === null) return undefined;
+  const [, year, month, day, hour, minute, second] = parts;
+  const iso = `${year}-${month}-${day}T${hour}:${minute}:${second}`;
+  const time = new Date(`${iso}Z`);
+  // A day the month does not have (02-31) rolls over into the next: not a time the API wrote.
+  return Number.isNaN(time.getTime()) || !time.toISOString().startsWith(iso) ? undefined : time;
+}

@@ -42,6 +42,7 @@ let browser: Browser | undefined;
 let context: BrowserContext;
 let server: RunningServer | undefined;
 let emptyServer: RunningServer | undefined;
+let partialServer: RunningServer | undefined;
 let page: Page;
 /** Console errors and uncaught exceptions of the main page (CSP violations show up here too). */
 const pageProblems: string[] = [];
@@ -101,8 +102,29 @@ beforeAll(async () => {
     new CapturedOutput(),
   );
   expect(check).toBe(1);
+  // A store where only the accepted domains were checked: the rest is "not checked".
+  const partial = await main(
+    [
+      'check',
+      '--accepted-domains',
+      join(ROOT, 'sample-logs/config/accepted-domains.csv'),
+      '--at',
+      '2026-11-29T12:00:00Z',
+      '--store',
+      '--db',
+      join(work, 'partial-db'),
+    ],
+    new CapturedOutput(),
+  );
+  expect(partial).toBe(0);
   server = await startServer({ db: join(work, 'db'), port: 0, dashboardDir, logLevel: 'silent' });
   emptyServer = await startServer({ db: join(work, 'empty-db'), port: 0, dashboardDir, logLevel: 'silent' });
+  partialServer = await startServer({
+    db: join(work, 'partial-db'),
+    port: 0,
+    dashboardDir,
+    logLevel: 'silent',
+  });
   context = await browser.newContext({
     viewport: { width: 1280, height: 900 },
     reducedMotion: 'reduce',
@@ -119,6 +141,7 @@ afterAll(async () => {
   await browser?.close();
   await server?.close();
   await emptyServer?.close();
+  await partialServer?.close();
   if (work) await rm(work, { recursive: true, force: true });
 });
 
@@ -446,7 +469,7 @@ describe('the dashboard on the sample logs', () => {
     }
   });
 
-  it('shows the readiness results stored by relay-audit check --store, and what to upload when there are none', async () => {
+  it('shows the readiness results stored by relay-audit check --store, and how to check when there are none', async () => {
     const results = page.locator('#readiness .readiness-result');
     await results.first().waitFor();
     expect(
@@ -481,16 +504,49 @@ describe('the dashboard on the sample logs', () => {
     await upload.waitFor();
     const text = (await upload.textContent()) ?? '';
     for (const expected of [
-      'config/inbound-connectors.json',
+      'inbound-connectors.json',
       'Get-InboundConnector | ConvertTo-Json -Depth 5',
-      'config/<server name>.pem',
-      'config/accepted-domains.csv',
-      '--store',
+      'server.pem',
+      'accepted-domains.csv',
+      "the Sources page's upload takes logs and exports, not configuration",
     ]) {
       expect(text).toContain(expected);
     }
+    // Served locally, configuration is checked into the served store; there is no bucket.
+    expect(await upload.locator('.stop-server').textContent()).toMatch(/^Stop relay-audit serve first/);
+    expect(await upload.locator('.command pre').last().textContent()).toBe(
+      'relay-audit check --accepted-domains accepted-domains.csv --connectors inbound-connectors.json ' +
+        `--certificate server.pem --store --db ${join(work, 'empty-db')}`,
+    );
+    expect(text).not.toMatch(/config\/|bucket/);
+    await upload.screenshot({ path: join(RESULTS, 'dashboard-readiness-empty-1280.png') });
     await empty.close();
     expect(pageProblems).toEqual([]);
+  });
+
+  it('says how to check the files still missing: relay-audit check into the served store, not an upload', async () => {
+    // Act
+    const partial = await context.newPage();
+    await partial.goto(partialServer?.url ?? '');
+    const summary = partial.locator('#readiness .readiness-summary');
+    await summary.waitFor();
+    // Assess
+    expect(await summary.locator('.readiness-counts').textContent()).toBe(
+      '0 errors, 0 warnings, 14 not checked',
+    );
+    expect(await summary.locator('.readiness-verdict').textContent()).toBe(
+      'No problems in what was checked; to check the rest, give the check the missing files too ' +
+        "(the Sources page's upload takes logs and exports, not configuration).",
+    );
+    expect(await summary.locator('.stop-server').textContent()).toBe(
+      'Stop relay-audit serve first (Ctrl+C: it holds the store), run this, then start it again and reload this page:',
+    );
+    expect(await summary.locator('.command pre').textContent()).toBe(
+      'relay-audit check --accepted-domains accepted-domains.csv --connectors inbound-connectors.json ' +
+        `--certificate server.pem --store --db ${join(work, 'partial-db')}`,
+    );
+    await summary.screenshot({ path: join(RESULTS, 'dashboard-readiness-partial-1280.png') });
+    await partial.close();
   });
 
   it('is readable at 1280 px and at 420 px without horizontal page scrolling', async () => {

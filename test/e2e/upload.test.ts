@@ -2,7 +2,8 @@
  * Uploading from the dashboard in real headless Chromium against `relay-audit serve`: a file chosen
  * with the picker and one dropped on the Sources page go through the API's upload grant, with the
  * file's modification time, show their progress, then their analysis: done, with the findings the
- * file gives and what its record says besides (a message trace's failures without a reason).
+ * file gives and what its record says besides (a message trace's failures without a reason); and
+ * each of many files dropped at once is followed to its own record.
  */
 import { mkdtemp, readFile, rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -20,6 +21,7 @@ const TRACKING_LOG = join(ROOT, 'sample-logs', 'MSGTRK2026112800-1.LOG');
 const TRACE = join(ROOT, 'sample-logs', 'message-trace.csv');
 
 let work: string;
+let dashboardDir: string;
 let browser: Browser | undefined;
 let server: RunningServer | undefined;
 let page: Page;
@@ -30,7 +32,7 @@ const uploadForms: string[] = [];
 beforeAll(async () => {
   browser = await launchChromium();
   work = await mkdtemp(join(tmpdir(), 'relay-audit-e2e-upload-'));
-  const dashboardDir = join(work, 'dashboard');
+  dashboardDir = join(work, 'dashboard');
   await build({
     configFile: join(ROOT, 'dashboard/vite.config.ts'),
     build: { outDir: dashboardDir, emptyOutDir: true },
@@ -60,7 +62,11 @@ afterAll(async () => {
 
 /** The upload row of `name` once it has finished (done, done with something to check, or failed). */
 async function finishedRow(name: string): Promise<string> {
-  const status = page.locator(`li[data-upload="${name}"] .status`);
+  return finishedRowOf(page, name);
+}
+
+async function finishedRowOf(on: Page, name: string): Promise<string> {
+  const status = on.locator(`li[data-upload="${name}"] .status`);
   await expect
     .poll(() => status.getAttribute('class'), { timeout: 30_000 })
     .toMatch(/status-(done|attention|failed)/);
@@ -152,4 +158,79 @@ describe('upload on the Sources page', () => {
     }
     expect(problems).toEqual([]);
   });
+});
+
+describe('many files dropped at once', () => {
+  /** More than the newest page of sources (50) the page once looked for an upload's record in. */
+  const MORE = 55;
+  let many: RunningServer | undefined;
+  let manyPage: Page;
+  const problems: string[] = [];
+
+  beforeAll(async () => {
+    many = await startServer({ db: join(work, 'many-db'), port: 0, dashboardDir, logLevel: 'silent' });
+    manyPage = await (browser as Browser).newPage({ viewport: { width: 1280, height: 900 } });
+    manyPage.on('console', (message) => {
+      if (message.type() === 'error') problems.push(message.text());
+    });
+    manyPage.on('pageerror', (error) => problems.push(error.message));
+    await manyPage.goto(many.url);
+    await manyPage.locator('#upload-zone').waitFor();
+  }, 60_000);
+
+  afterAll(async () => {
+    await manyPage?.close();
+    await many?.close();
+  });
+
+  /** The source records of the served store, as the API lists them (read from here, not the page). */
+  async function records(): Promise<{ file: string; status: string }[]> {
+    const response = await fetch(`${many?.url}api/sources?limit=500`);
+    return ((await response.json()) as { items: { file: string; status: string }[] }).items;
+  }
+
+  it('shows each analysed, also one that more than a page of others were analysed after', async () => {
+    // Prepare: the page's look-ups of the sources wait until every upload is analysed, so the
+    // first upload's record is by then older than the newest page of sources.
+    let release = () => {};
+    const held = new Promise<void>((resolve) => {
+      release = resolve;
+    });
+    await manyPage.route('**/api/sources?*', async (route) => {
+      await held;
+      await route.continue();
+    });
+    const log = await readFile(TRACKING_LOG);
+    await manyPage.setInputFiles('#upload-input', { name: 'first.LOG', mimeType: 'text/plain', buffer: log });
+    await expect
+      .poll(async () => (await records()).some((record) => record.file.endsWith('/first.LOG')), {
+        timeout: 30_000,
+      })
+      .toBe(true);
+    await manyPage.setInputFiles(
+      '#upload-input',
+      Array.from({ length: MORE }, (_, i) => ({
+        name: `more-${i + 1}.LOG`,
+        mimeType: 'text/plain',
+        buffer: log,
+      })),
+    );
+    await expect
+      .poll(async () => (await records()).filter((record) => record.status === 'done').length, {
+        timeout: 120_000,
+        interval: 1000,
+      })
+      .toBe(MORE + 1);
+    // Act
+    release();
+    // Assess
+    for (const name of ['first.LOG', 'more-1.LOG', `more-${MORE}.LOG`]) {
+      expect(await finishedRowOf(manyPage, name)).toMatch(/^Done — \d+ rows, findings: .+/);
+    }
+    expect(
+      await manyPage.locator('li[data-upload] .status.status-done').count(),
+      'every upload shown done',
+    ).toBe(MORE + 1);
+    expect(problems).toEqual([]);
+  }, 240_000);
 });

@@ -15,7 +15,7 @@ import {
   type ReadinessResponse,
   StoredReadinessResult,
 } from '../../functions/core/readiness/report-schema.js';
-import { NOTHING_CONFIGURED_MESSAGE } from '../../functions/core/readiness/response.js';
+import { BUCKET_ROUTE, nothingConfiguredMessage } from '../../functions/core/readiness/response.js';
 import { createLogger } from '../../functions/runtime/logger.js';
 import type { EmbeddedServer } from '../../functions/store/embedded-engine.js';
 import { OrganisationConfigStore } from '../../functions/store/organisation-config.js';
@@ -61,12 +61,13 @@ describe('GET /readiness', () => {
     expect(response.headers['cache-control']).toBe('no-store');
     expect(response.json).toEqual({
       configured: false,
-      message: NOTHING_CONFIGURED_MESSAGE,
+      message: nothingConfiguredMessage(BUCKET_ROUTE),
       checkedAt: null,
       inputs: null,
       summary: { error: 0, warning: 0, info: 0 },
       passed: [],
       results: [],
+      configure: { via: 'bucket', prefix: 'config/' },
     });
     for (const text of [
       'config/accepted-domains.csv',
@@ -140,7 +141,12 @@ describe('GET /readiness', () => {
         `Set-InboundConnector -Identity '${SAMPLE_RELAY_CONNECTOR}'`,
       );
       expect(body.passed).toContain('certificate-expired');
-      expect(body).toEqual({ configured: true, message: body.message, ...report });
+      expect(body).toEqual({
+        configured: true,
+        message: body.message,
+        ...report,
+        configure: { via: 'bucket', prefix: 'config/' },
+      });
     });
 
     it('answers the same through the API Lambda, as API Gateway invokes it', async () => {

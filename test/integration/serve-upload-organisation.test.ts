@@ -4,12 +4,13 @@
  * then gives the findings `analyze --accepted-domains` gives (a foreign sender at high confidence),
  * not the low-confidence guesses of domains inferred from one small log.
  */
-import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { basename, join } from 'node:path';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type RunningServer, startServer } from '../../bin/commands/serve.js';
 import { cli } from '../support/capture-output.js';
+import { uploadAsDashboard } from '../support/dashboard-upload.js';
 
 const SENDMAIL = 'sample-logs/sendmail-maillog.log';
 const ACCEPTED_DOMAINS = 'sample-logs/config/accepted-domains.csv';
@@ -28,32 +29,6 @@ beforeAll(async () => {
 afterAll(async () => {
   await rm(work, { recursive: true, force: true });
 });
-
-/** Uploads `path` as the dashboard does (grant, then the form POST) and waits for its analysis. */
-async function upload(server: RunningServer, path: string): Promise<void> {
-  const content = await readFile(path);
-  const name = basename(path);
-  const granted = await fetch(`${server.url}api/uploads?name=${name}&size=${content.length}`, {
-    method: 'POST',
-  });
-  expect(granted.status).toBe(201);
-  const grant = (await granted.json()) as { url: string; fields: Record<string, string>; key: string };
-  const form = new FormData();
-  for (const [field, value] of Object.entries(grant.fields)) form.append(field, value);
-  form.append('file', new Blob([content]), name);
-  expect((await fetch(new URL(grant.url, server.url), { method: 'POST', body: form })).status).toBe(204);
-  await expect
-    .poll(
-      async () => {
-        const sources = (await (await fetch(`${server.url}api/sources`)).json()) as {
-          items: { file: string; status: string }[];
-        };
-        return sources.items.find((source) => source.file === grant.key)?.status;
-      },
-      { timeout: 30_000 },
-    )
-    .toBe('done');
-}
 
 /** The findings of `path` analysed on its own: `--no-store --json` prints one per line before the summary. */
 async function analysed(...flags: string[]): Promise<Finding[]> {
@@ -81,7 +56,7 @@ describe('dashboard uploads and the organisation kept with the store', () => {
     expect(checked.status).not.toBe(2);
     const server = await startServer({ db, port: 0, logLevel: 'silent' });
     try {
-      await upload(server, SENDMAIL);
+      await uploadAsDashboard(server, SENDMAIL);
       const expected = await analysed('--accepted-domains', ACCEPTED_DOMAINS);
       // The control: with the list, the sample's foreign sender is told apart at high confidence.
       expect(expected).toContainEqual(
@@ -96,7 +71,7 @@ describe('dashboard uploads and the organisation kept with the store', () => {
   it('infers the domains when no check was stored, as before', async () => {
     const server = await startServer({ db: join(work, 'unchecked'), port: 0, logLevel: 'silent' });
     try {
-      await upload(server, SENDMAIL);
+      await uploadAsDashboard(server, SENDMAIL);
       expect((await servedFindings(server)).sort(byRecipient)).toEqual((await analysed()).sort(byRecipient));
     } finally {
       await server.close();

@@ -39,16 +39,31 @@ function describeStacksXml(name: string, outputs: Record<string, string>): strin
   );
 }
 
-function notFoundXml(name: string): string {
+/** An error the service answers with (its `Code`, `Message` and HTTP status). */
+export interface ServiceRefusal {
+  code: string;
+  message: string;
+  status: number;
+}
+
+function errorXml(refusal: Pick<ServiceRefusal, 'code' | 'message'>): string {
   return (
-    `<ErrorResponse xmlns="${NAMESPACE}"><Error><Type>Sender</Type><Code>ValidationError</Code>` +
-    `<Message>Stack with id ${xmlText(name)} does not exist</Message></Error><RequestId>local</RequestId></ErrorResponse>`
+    `<ErrorResponse xmlns="${NAMESPACE}"><Error><Type>Sender</Type><Code>${xmlText(refusal.code)}</Code>` +
+    `<Message>${xmlText(refusal.message)}</Message></Error><RequestId>local</RequestId></ErrorResponse>`
   );
 }
 
-/** Serves DescribeStacks for `stacks` (stack name → outputs). */
+function notFoundXml(name: string): string {
+  return errorXml({ code: 'ValidationError', message: `Stack with id ${name} does not exist` });
+}
+
+/**
+ * Serves DescribeStacks for `stacks` (stack name → outputs); a stack named in `refusals` is answered
+ * with that error instead (expired credentials, access denied), as the service answers a caller it refuses.
+ */
 export async function startLocalCloudFormation(
   stacks: Record<string, Record<string, string>>,
+  refusals: Record<string, ServiceRefusal> = {},
 ): Promise<LocalCloudFormation> {
   const requests: string[] = [];
   const server: Server = createServer((request, response) => {
@@ -58,6 +73,12 @@ export async function startLocalCloudFormation(
       const form = new URLSearchParams(Buffer.concat(chunks).toString('utf8'));
       const name = form.get('StackName') ?? '';
       requests.push(name);
+      const refusal = refusals[name];
+      if (refusal !== undefined) {
+        response.writeHead(refusal.status, { 'content-type': 'text/xml' });
+        response.end(errorXml(refusal));
+        return;
+      }
       const outputs = form.get('Action') === 'DescribeStacks' ? stacks[name] : undefined;
       response.writeHead(outputs === undefined ? 400 : 200, { 'content-type': 'text/xml' });
       response.end(outputs === undefined ? notFoundXml(name) : describeStacksXml(name, outputs));

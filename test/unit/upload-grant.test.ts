@@ -4,7 +4,7 @@
  * own, with the letters and digits of any script kept (S3 keys are UTF-8).
  */
 import { describe, expect, it } from 'vitest';
-import { dashboardUploadKey, keyPart } from '../../functions/api/upload-grant.js';
+import { dashboardUploadKey, dashboardUploadTime, keyPart } from '../../functions/api/upload-grant.js';
 
 describe('keyPart', () => {
   it.each([
@@ -69,5 +69,31 @@ describe('dashboardUploadKey', () => {
       /^incoming\/dashboard\/kate_.._.._admin\/20261128T100000Z-[0-9a-f]{8}\/__ünïcödé_日本\.log$/,
     );
     expect(key.split('/')).toHaveLength(5);
+  });
+});
+
+describe('dashboardUploadTime', () => {
+  it('reads back the second the key was granted, whatever the user and file are called', () => {
+    // Prepare
+    const granted = new Date('2026-12-07T15:30:55.120Z');
+    const key = dashboardUploadKey(
+      { fileName: 'MSGTRK 1/2.LOG', size: 10, caller: 'ops@contoso.com' },
+      granted,
+    );
+    // Act
+    const time = dashboardUploadTime(key);
+    // Assess
+    expect(time?.toISOString()).toBe('2026-12-07T15:30:55.000Z');
+  });
+
+  it.each([
+    'incoming/cli/EX01/MSGTRK2026112800-1.LOG',
+    'incoming/dashboard/local/MSGTRK2026112800-1.LOG',
+    'incoming/dashboard/local/20261207T153055Z-4d13bef0/sub/a.LOG',
+    'incoming/dashboard/local/20261399T250000Z-4d13bef0/a.LOG',
+    'incoming/dashboard/local/20260231T000000Z-4d13bef0/a.LOG',
+    'incoming/dashboard/local/20261207T153055Z-4D13BEF0/a.LOG',
+  ])('is undefined for %j, which the API did not grant', (key) => {
+    expect(dashboardUploadTime(key)).toBeUndefined();
   });
 });

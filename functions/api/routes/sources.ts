@@ -1,4 +1,7 @@
-/** `GET /sources` (uploads, newest first, paged) and `GET /sources/{id}` (with its skipped rows). */
+/**
+ * `GET /sources` (uploads, newest first, paged; or one dashboard upload's, `?file=<key>`) and
+ * `GET /sources/{id}` (with its skipped rows).
+ */
 import { isInterrupted, type SourceRecord } from '../../core/analysis/model/source-record.js';
 import type { SourceSummary, SourceView } from '../contract.js';
 
@@ -8,6 +11,7 @@ import { NotFoundError } from '../errors.js';
 import type { ApiResponse } from '../messages.js';
 import { IdParams, NoParams, parseParams, parseQuery, SourcesParams } from '../params.js';
 import { jsonResponse } from '../responses.js';
+import { sourcesOfUpload } from '../upload-sources.js';
 import { nextCursor, type RouteContext } from './route-context.js';
 
 function view(record: SourceRecord): SourceView {
@@ -24,9 +28,13 @@ function summarise(record: SourceRecord): SourceSummary {
   return rest;
 }
 
-/** One page of source records: `{ items, cursor? }`. */
+/** One page of source records: `{ items, cursor? }`; with `file`, that upload's records (no cursor). */
 export async function listSources({ request, deps }: RouteContext): Promise<ApiResponse> {
   const params = parseQuery(SourcesParams, request);
+  if (params.file !== undefined) {
+    const records = await sourcesOfUpload(deps.store, params.file, params.limit);
+    return jsonResponse(200, { items: records.map(summarise) });
+  }
   const page = await deps.store.listSources({
     limit: params.limit,
     cursor: params.cursor,

@@ -1,6 +1,7 @@
 /** `POST /uploads?name=&size=`: an upload grant for one file (see functions/api/upload-grant.ts). */
 import { ErrorCode } from '../../core/kernel/errors.js';
 import { ApiError, NotFoundError } from '../errors.js';
+import { CLOUD_HOST, tooLargeMessage } from '../host-advice.js';
 import type { ApiResponse } from '../messages.js';
 import { parseQuery, UploadParams } from '../params.js';
 import { jsonResponse } from '../responses.js';
@@ -15,7 +16,7 @@ export async function createUpload({ request, deps }: RouteContext): Promise<Api
     throw new ApiError(
       413,
       ErrorCode.InvalidArgument,
-      `size: the file is larger than ${MAX_UPLOAD_BYTES / 1024 / 1024} MiB; compress it (gzip) or upload it with relay-audit upload`,
+      tooLargeMessage(deps.host ?? CLOUD_HOST, MAX_UPLOAD_BYTES),
     );
   }
   const grant = await deps.uploads.grant({ fileName: name, size, caller: request.caller ?? 'local' });

@@ -41,8 +41,21 @@ export const ReadinessReport = z.object({
 });
 export type ReadinessReport = z.infer<typeof ReadinessReport>;
 
-/** `GET /readiness`: the latest report, or an empty one that says what to upload. */
-export type ReadinessResponse =
+/**
+ * How the configuration reaches the check where the API runs: files under `config/` in the stack's
+ * bucket (the cloud), or `relay-audit check … --store` into the store `relay-audit serve` shows (the
+ * command, with that store's options; `stopServer` when serve holds the store, so the command can
+ * open it only with serve stopped). Never the dashboard's upload, which takes logs and exports.
+ */
+export type ConfigurationRoute =
+  | { via: 'bucket'; prefix: string }
+  | { via: 'command'; command: string; stopServer: boolean };
+
+/**
+ * `GET /readiness`: the latest report, or an empty one that says what to upload; either way
+ * `configure`, how to give the configuration (or the files still missing) there.
+ */
+export type ReadinessResponse = { configure: ConfigurationRoute } & (
   | ({ configured: true; message: string } & ReadinessReport)
   | {
       configured: false;
@@ -52,4 +65,5 @@ export type ReadinessResponse =
       summary: SeverityCounts;
       passed: [];
       results: [];
-    };
+    }
+);
