@@ -150,7 +150,13 @@ describe('configuration uploaded under config/', () => {
     );
 
     const served = await api('/readiness');
-    expect(served).toEqual({ configured: true, message: expect.stringMatching(/^2 errors/), ...report });
+    expect(served).toEqual({
+      configured: true,
+      message: expect.stringMatching(/^2 errors/),
+      // In the cloud the configuration is given under the bucket's config/ prefix.
+      configure: { via: 'bucket', prefix: 'config/' },
+      ...report,
+    });
     // The results are logged as they are stored.
     const logged = logLines.filter((line) => line.includes('"readiness error"'));
     expect(logged.join('')).toContain('connector-cert-name-not-accepted');
