@@ -14,11 +14,11 @@ describe('a burst of uploads on a throttling store', () => {
   it('ends with every file done and the findings of a calm run', async () => {
     const common = {
       dir: mkdtempSync(join(tmpdir(), 'burst-')),
-      // Four uploads for three invocations: still a queue. The adaptive client's rate limiter slows to
+      // Three uploads for two invocations: still a queue. The adaptive client's rate limiter slows to
       // a crawl after each throttle, so every file adds some ten seconds to the run.
-      files: 4,
+      files: 3,
       bytesEach: 40_000,
-      concurrency: 3,
+      concurrency: 2,
       memory: { windowEvents: 500, maxTrackedMessages: 500 },
     };
     const calm = await burst({ ...common, throttleShare: 0 });
