@@ -254,7 +254,8 @@ Ctrl+C during an upload aborts it: nothing of that file is stored or analysed.`,
     },
   },
   footer:
-    'Exit status: 0 every file analysed, 1 a file failed analysis or was not analysed in time, 2 usage\nerror, 130 interrupted (Ctrl+C).',
+    'Exit status: 0 every file analysed, 1 a file failed analysis or was not analysed in time, 2 usage\n' +
+    'error or no AWS region or usable credentials (it says how to sign in), 130 interrupted (Ctrl+C).',
 } as const satisfies CommandDefinition;
 
 /** `reanalyze`: seconds between looks at the run's progress. */
@@ -297,7 +298,9 @@ costs only the listing.`,
     },
   },
   footer:
-    'Exit status: 0 the run succeeded and no upload failed, 1 it failed or some uploads failed, 2 usage error.\nCtrl+C stops watching; the run goes on in the stack.',
+    'Exit status: 0 the run succeeded and no upload failed, 1 it failed or some uploads failed, 2 usage error\n' +
+    'or no AWS region or usable credentials (it says how to sign in). Ctrl+C stops watching; the run goes on\n' +
+    'in the stack.',
 } as const satisfies CommandDefinition;
 
 /** Every command, in the order the general usage lists them. */

@@ -16,12 +16,12 @@ import { z } from 'zod';
 import type { DashboardConfig } from '../../functions/api/contract.js';
 import type { ApiHost } from '../../functions/api/host-advice.js';
 import { createRequestListener } from '../../functions/api/http-adapter.js';
-import { ArgumentError, StoreError } from '../../functions/core/kernel/errors.js';
+import { ArgumentError, ConfigError, StoreError } from '../../functions/core/kernel/errors.js';
 import { createLogger, type LogLevel, levelFromEnv } from '../../functions/runtime/logger.js';
 import { OrganisationConfigStore } from '../../functions/store/organisation-config.js';
 import { readCommandLine } from '../support/command.js';
 import { parseFlags, wholeNumberFlag } from '../support/flags.js';
-import { LOCAL_UPLOAD_PATH, LocalUploads } from '../support/local-uploads.js';
+import { LOCAL_UPLOAD_PATH, LocalUploads, removeAbandonedUploads } from '../support/local-uploads.js';
 import type { Output } from '../support/output.js';
 import { packageRoot } from '../support/package-root.js';
 import { openStore, type StoreFlags, storeFlagsText } from '../support/store-options.js';
@@ -307,6 +307,8 @@ export async function startServer(options: ServerOptions = {}): Promise<RunningS
     options.logLevel ?? (process.env.LOG_LEVEL ? levelFromEnv() : 'warn'),
   );
   // Dashboard uploads: granted by the API as in the cloud, taken by this server (see local-uploads.ts).
+  // A server killed mid-analysis left its upload's temporary file: removed before any is taken.
+  await removeAbandonedUploads(logger);
   const uploads = new LocalUploads(handle, logger);
   const api = createRequestListener(
     {
@@ -404,7 +406,11 @@ export async function runServe(argv: string[], out: Output): Promise<number> {
   try {
     running = await startServer({ ...values, port, host });
   } catch (error) {
-    if (error instanceof StoreError || error instanceof ArgumentError) throw error;
+    // Errors that already say what to do keep their own exit status (a usage error or missing AWS
+    // region or credentials is exit 2, like the other commands'); anything else failed the store.
+    if (error instanceof StoreError || error instanceof ArgumentError || error instanceof ConfigError) {
+      throw error;
+    }
     throw new StoreError(`cannot start the server: ${(error as Error).message}`, { cause: error });
   }
   const lines = [

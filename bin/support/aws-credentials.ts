@@ -49,3 +49,20 @@ export function credentialsError(what: string, error: unknown, permission: strin
   }
   return undefined;
 }
+
+/**
+ * Resolves `client`'s credentials before its first request, so that a command with none fails here
+ * with how to sign in (exit status 2) instead of at its first store call, as a failed analysis
+ * (exit status 1) with the SDK's words. The chain is memoised: the requests that follow reuse them.
+ */
+export async function requireCredentials(
+  client: { config: { credentials: () => Promise<unknown> } },
+  what: string,
+  permission: string,
+): Promise<void> {
+  try {
+    await client.config.credentials();
+  } catch (error) {
+    throw credentialsError(what, error, permission) ?? error;
+  }
+}

@@ -7,7 +7,13 @@
  * The form is read as a stream (`@fastify/busboy`): its fields first (S3's forms put the key before
  * the file, and ignore what follows the file), then the file, written to a temporary file as it
  * arrives — never held in memory — and cut off at the grant's size. The analysis reads that file
- * as `analyze` reads a local one, and removes it when it is over, whatever its outcome.
+ * as `analyze` reads a local one, and removes it when it is over, whatever its outcome. The files
+ * wait in one directory of their own ({@link uploadsTempDir}), each in a directory named by the
+ * process that took it: a server killed mid-analysis leaves its file behind, which the next server
+ * to start removes ({@link removeAbandonedUploads}) — and nothing else.
+ *
+ * Uploads of the same file name (by the same user) are versions of one file, as a local path's
+ * are: the one that completes supersedes the records the others left failed or interrupted.
  *
  * A grant is used by the upload it accepts, not by a refused request (a GET, a body that is not a
  * form, the wrong key, a file too large): as an S3 presigned POST, it can be tried again until it
@@ -15,7 +21,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import { createReadStream, createWriteStream, type WriteStream } from 'node:fs';
-import { mkdtemp, rm } from 'node:fs/promises';
+import { lstat, mkdir, mkdtemp, readdir, rm } from 'node:fs/promises';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
@@ -24,6 +30,7 @@ import { finished } from 'node:stream/promises';
 import type { BusboyFileStream, BusboyHeaders, BusboyInstance } from '@fastify/busboy';
 import {
   dashboardUploadKey,
+  keyPart,
   UPLOAD_GRANT_SECONDS,
   UPLOADED_BY_FIELD,
   type UploadGrant,
@@ -31,10 +38,12 @@ import {
   type UploadSigner,
 } from '../../functions/api/upload-grant.js';
 import type { AnalyzeOptions } from '../../functions/core/analysis/analyze.js';
+import { EnvironmentError } from '../../functions/core/kernel/errors.js';
 import { FILE_MODIFIED_FIELD, fileModifiedOf } from '../../functions/core/kernel/file-modified.js';
 import { InferredDomains } from '../../functions/core/organisation/accepted-domains.js';
 import { organisationConnectors, parseConfig } from '../../functions/core/organisation/configuration.js';
 import type { Logger } from '../../functions/runtime/logger.js';
+import { isRunning } from '../../functions/store/engine-lock.js';
 import type { StoreHandle } from '../../functions/store/index.js';
 import { OrganisationConfigStore } from '../../functions/store/organisation-config.js';
 import { sourceId } from '../../functions/store/table-design.js';
@@ -46,8 +55,14 @@ const { Busboy } = createRequire(import.meta.url)('@fastify/busboy') as typeof i
 
 /** Where the local server takes upload forms: `/uploads/<one-time token>`. */
 export const LOCAL_UPLOAD_PATH = '/uploads/';
-/** Prefix of the temporary directory that holds an upload until its analysis is over. */
+/**
+ * Prefix of the temporary directory that holds an upload until its analysis is over, in
+ * {@link uploadsTempDir}: followed by the id of the process that took it, a dash and mkdtemp's six
+ * characters.
+ */
 export const UPLOAD_TEMP_PREFIX = 'relay-audit-upload-';
+/** An upload's temporary directory, as {@link UPLOAD_TEMP_PREFIX} says: the process id is group 1. */
+const UPLOAD_TEMP_NAME = /^relay-audit-upload-([1-9]\d*)-[A-Za-z0-9]{6}$/;
 /** Room for the form's other fields and boundaries around the file. */
 const FORM_OVERHEAD_BYTES = 64 * 1024;
 /** The form field that carries the file, as in S3's POST. */
@@ -61,6 +76,8 @@ const MULTIPART = /^multipart\/form-data\s*;/i;
 
 interface Pending {
   key: string;
+  /** What the uploads of this file name share (see `StoreInput.versionsName`). */
+  versionsName: string;
   maxBytes: number;
   expires: number;
 }
@@ -93,7 +110,9 @@ export class LocalUploads implements UploadSigner {
     // Grants never used are forgotten once they have expired.
     for (const [other, pending] of this.pending)
       if (pending.expires < now.getTime()) this.pending.delete(other);
-    this.pending.set(token, { key, maxBytes: request.size, expires });
+    // The user and the file name, as the key writes them: the same file uploaded again is its version.
+    const versionsName = `local-upload://${keyPart(request.caller)}/${keyPart(request.fileName)}`;
+    this.pending.set(token, { key, versionsName, maxBytes: request.size, expires });
     return {
       url: `${LOCAL_UPLOAD_PATH}${token}`,
       fields: { key, [UPLOADED_BY_FIELD]: request.caller },
@@ -150,7 +169,7 @@ export class LocalUploads implements UploadSigner {
     } catch {
       return refuse(400, NOT_A_FORM);
     }
-    const dir = await mkdtemp(join(tmpdir(), UPLOAD_TEMP_PREFIX));
+    const dir = await mkdtemp(join(await uploadsTempRoot(), `${UPLOAD_TEMP_PREFIX}${process.pid}-`));
     const path = join(dir, 'upload');
     let analysing = false;
     try {
@@ -165,7 +184,7 @@ export class LocalUploads implements UploadSigner {
       this.pending.delete(token);
       res.writeHead(204).end();
       analysing = true;
-      this.track(this.analyse(grant.key, path, received).finally(() => this.removeDir(dir)));
+      this.track(this.analyse(grant, path, received).finally(() => this.removeDir(dir)));
     } finally {
       if (!analysing) await this.removeDir(dir);
     }
@@ -193,7 +212,11 @@ export class LocalUploads implements UploadSigner {
     return connectors === undefined ? { domains } : { domains, inboundConnectors: connectors };
   }
 
-  private async analyse(key: string, path: string, file: { size: number; modified?: Date }): Promise<void> {
+  private async analyse(
+    { key, versionsName }: Pending,
+    path: string,
+    file: { size: number; modified?: Date },
+  ): Promise<void> {
     try {
       // As `relay-audit analyze` runs it: receipts indexed, earlier uploads correlated at the end.
       await analyzeIntoStore(
@@ -202,6 +225,7 @@ export class LocalUploads implements UploadSigner {
           {
             name: key,
             sourceId: sourceId(`local-upload://${key}`),
+            versionsName,
             // Refused, it is the uploader's copy to unpack (the key names no file they have).
             origin: 'upload',
             size: file.size,
@@ -216,6 +240,63 @@ export class LocalUploads implements UploadSigner {
       this.logger.error('upload not analysed', { key, error });
     }
   }
+}
+
+/**
+ * Where uploads wait for their analysis: one directory of the temporary directory, this user's
+ * (the name says whose: another user's cannot be written, nor should it be read).
+ */
+export function uploadsTempDir(): string {
+  const uid = process.getuid?.();
+  return join(tmpdir(), uid === undefined ? 'relay-audit-uploads' : `relay-audit-uploads-${uid}`);
+}
+
+/**
+ * {@link uploadsTempDir}, made if it is not there: refused unless it is a directory (not a link) of
+ * this user that no one else may enter, since uploaded logs wait there (a shared temporary
+ * directory lets anyone make it first).
+ */
+async function uploadsTempRoot(): Promise<string> {
+  const root = uploadsTempDir();
+  await mkdir(root, { recursive: true, mode: 0o700 });
+  const info = await lstat(root);
+  const uid = process.getuid?.();
+  const mine = uid === undefined || (info.uid === uid && (info.mode & 0o077) === 0);
+  if (!info.isDirectory() || !mine)
+    throw new EnvironmentError(
+      `${root} is not a directory of this user only (mode 700): uploads are not kept there; remove it and upload again`,
+    );
+  return root;
+}
+
+/**
+ * Removes the temporary files that servers killed mid-analysis left in {@link uploadsTempDir}: the
+ * directories named by a process that no longer runs (those of a running one, another server or
+ * this process, are in use). Nothing not named as an upload's is touched. Returns how many were
+ * removed; a failure is logged, never thrown (the server starts all the same).
+ */
+export async function removeAbandonedUploads(logger: Logger): Promise<number> {
+  const root = uploadsTempDir();
+  let names: string[];
+  try {
+    names = await readdir(root);
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code !== 'ENOENT')
+      logger.warn('temporary upload files not looked for', { dir: root, error });
+    return 0;
+  }
+  let removed = 0;
+  for (const name of names) {
+    const pid = Number(UPLOAD_TEMP_NAME.exec(name)?.[1]);
+    if (Number.isNaN(pid) || pid === process.pid || isRunning(pid)) continue;
+    try {
+      await rm(join(root, name), { recursive: true, force: true });
+      removed += 1;
+    } catch (error) {
+      logger.warn('temporary upload file not removed', { dir: join(root, name), error });
+    }
+  }
+  return removed;
 }
 
 /**

@@ -6,6 +6,7 @@
 import { resolve } from 'node:path';
 import { ArgumentError } from '../../functions/core/kernel/errors.js';
 import type { StoreHandle } from '../../functions/store/index.js';
+import { requireCredentials } from './aws-credentials.js';
 import { requireRegion } from './aws-region.js';
 
 export interface StoreFlags {
@@ -85,12 +86,20 @@ export async function openStore(
       ...(flags.endpoint ? { endpoint: flags.endpoint } : {}),
       ...(flags.region ? { region: flags.region } : {}),
     });
-    await requireRegion(handle.client, `--table ${flags.table}: no AWS region for the table`).catch(
-      async (error: unknown) => {
-        await handle.close();
-        throw error;
-      },
-    );
+    // Region and credentials are checked before anything is read or analysed: without them every
+    // store call would fail, and the first failure would read as a failed analysis (exit status 1).
+    const what = `--table ${flags.table}`;
+    try {
+      await requireRegion(handle.client, `${what}: no AWS region for the table`);
+      await requireCredentials(
+        handle.client,
+        what,
+        'dynamodb:Query and the item calls (GetItem, PutItem, UpdateItem, DeleteItem, Batch*) on the table',
+      );
+    } catch (error) {
+      await handle.close();
+      throw error;
+    }
     return {
       ...handle,
       description: `DynamoDB table ${flags.table}${flags.endpoint ? ` at ${flags.endpoint}` : ''}`,

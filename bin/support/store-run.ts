@@ -49,6 +49,17 @@ const STORE_WRITES_IN_FLIGHT = 8;
  */
 const STORE_BATCH_SIZE = 25;
 
+/** An input of a run into the store. */
+export interface StoreInput extends AnalysisInput {
+  /**
+   * What the versions of an input without a `path` share where their `sourceId`s differ: a
+   * dashboard upload's user and file name on `serve` (each upload has a key of its own), so that
+   * uploading the file again supersedes the records the earlier uploads left unfinished, as a run
+   * over a local path does. Never an absolute path: the two do not meet.
+   */
+  versionsName?: string;
+}
+
 export interface StoreRun {
   result: AnalysisResult;
   /** What the end-of-run correlation changed (the result already counts its reclassified findings). */
@@ -63,7 +74,7 @@ export interface StoreRun {
 /** Analyses `inputs` into the store of `handle` (see the module comment). */
 export async function analyzeIntoStore(
   handle: StoreHandle,
-  inputs: readonly AnalysisInput[],
+  inputs: readonly StoreInput[],
   options: Omit<AnalyzeOptions, 'sink' | 'batchSize' | 'writesInFlight'>,
 ): Promise<StoreRun> {
   const { InboundIndex } = await import('../../functions/store/inbound-index.js');
@@ -91,8 +102,10 @@ export async function analyzeIntoStore(
     // What an earlier run that was stopped or killed stored of a file, read before this run writes.
     const before = await findingsBefore(handle, inputs);
     // Named before anything of the file is written: a run killed mid-way is found by the next one.
-    for (const input of inputs)
-      if (input.path !== undefined) await versions.recordVersion(input.path, input.sourceId);
+    for (const input of inputs) {
+      const name = versionsNameOf(input);
+      if (name !== undefined) await versions.recordVersion(name, input.sourceId);
+    }
     const sink: FindingSink = observedBy(
       withInboundRecorder(outcomes.sink, (entries) => inbound.record(entries)),
       evidence,
@@ -206,25 +219,32 @@ function journaled(
   };
 }
 
+/** The name an input's versions share: a local file's path, an upload's name; none for a pipe. */
+function versionsNameOf(input: StoreInput): string | undefined {
+  return input.path ?? input.versionsName;
+}
+
 /**
  * Each local file the run completed supersedes the records that runs over its earlier versions
- * (same path, another size or time) left failed or interrupted: they stay listed, marked with the
- * id of this run's record, and are no failure to act on any more. Their findings that this run
- * found again are this run's now (a finding is listed under the upload that wrote it last).
+ * (same path, another size or time; on `serve`, an earlier upload of the same name) left failed or
+ * interrupted: they stay listed, marked with the id of this run's record, and are no failure to act
+ * on any more. Their findings that this run found again are this run's now (a finding is listed
+ * under the upload that wrote it last).
  */
 async function supersedeEarlierVersions(
   handle: StoreHandle,
   versions: SourceUpdates,
-  inputs: readonly AnalysisInput[],
+  inputs: readonly StoreInput[],
   result: AnalysisResult,
 ): Promise<void> {
   const done = new Set(
     result.sources.filter((source) => source.status === 'done').map((source) => source.id),
   );
   for (const input of inputs) {
-    if (input.path === undefined || !done.has(input.sourceId)) continue;
+    const name = versionsNameOf(input);
+    if (name === undefined || !done.has(input.sourceId)) continue;
     await versions.supersedeVersions(
-      input.path,
+      name,
       input.sourceId,
       handle.store,
       (record) => record.lease === undefined || isSourceLeaseGone(record.lease),

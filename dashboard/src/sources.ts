@@ -9,6 +9,7 @@ import { plural } from '../../functions/core/kernel/counts-in-words.js';
 import type { ApiClient } from './api.js';
 import { shortTime } from './dates.js';
 import { formatCount, h } from './dom.js';
+import { interruptedText } from './interrupted-text.js';
 import { SCENARIOS, SHORT_NAMES } from './scenarios.js';
 import { hasSourceNotes, sourceNotes, sourceNotesMarker } from './source-notes.js';
 import { errorPanel, loadingNote } from './status.js';
@@ -74,7 +75,7 @@ function skippedTable(rows: SkippedRow[], truncated: number): HTMLElement {
 
 function statusCell(source: SourceSummary): HTMLElement {
   if (source.supersededBy !== undefined) {
-    // History, not a failure to act on: a later run analysed the file (changed since) in full.
+    // History, not a failure to act on: a later run analysed the file (again, or as it grew) in full.
     return h(
       'td',
       {},
@@ -82,7 +83,7 @@ function statusCell(source: SourceSummary): HTMLElement {
       h(
         'div',
         { class: 'small' },
-        `This run did not finish (${source.status === 'failed' ? (source.errorCode ?? 'failed') : 'interrupted'}); the file, changed since, was analysed in full later (record ${source.supersededBy}).`,
+        `This run did not finish (${source.status === 'failed' ? (source.errorCode ?? 'failed') : 'interrupted'}); the file was analysed in full later, again or as it changed since (record ${source.supersededBy}).`,
       ),
     );
   }
@@ -91,11 +92,7 @@ function statusCell(source: SourceSummary): HTMLElement {
       'td',
       {},
       h('span', { class: 'status status-failed' }, 'Interrupted'),
-      h(
-        'div',
-        { class: 'small' },
-        'The analysis stopped without an outcome (killed, or its store failed). The next delivery or run analyses it again.',
-      ),
+      h('div', { class: 'small' }, interruptedText(source)),
     );
   }
   const label = { done: 'Done', processing: 'Processing', failed: 'Failed' }[source.status];

@@ -1,9 +1,12 @@
 /**
- * Commands that read a deployed stack's outputs (`upload`, `reanalyze`, any `--stack`) without
- * usable AWS credentials: none found by the SDK's credential chain (no keys, no profile, no
- * instance role), or refused by the service (expired, denied). That is a setup problem — exit
- * status 2 with what to do — never exit 1, which the commands' help keeps for a failed analysis.
+ * Commands that read a deployed stack's outputs (`upload`, `reanalyze`, any `--stack`) or use a
+ * DynamoDB table (`--table`) without usable AWS credentials: none found by the SDK's credential
+ * chain (no keys, no profile, no instance role), or refused by the service (expired, denied). That
+ * is a setup problem — exit status 2 with what to do — never exit 1, which the commands' help keeps
+ * for a failed analysis.
  */
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
@@ -13,12 +16,13 @@ import { LOCAL_REGION, S3RVER_CREDENTIALS } from '../support/local-engines.js';
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 const TRACKING_LOG = join(ROOT, 'sample-logs', 'MSGTRK2026112800-1.LOG');
-const NOWHERE = join(ROOT, 'test', 'fixtures', 'no-such-aws-file');
 
 /** What the advice must name: each way to sign in, and that the local commands need no AWS. */
 const SIGN_IN = [/aws configure/, /AWS_PROFILE=/, /aws sso login/, /analyze and serve .*without AWS/];
 
 let cloudFormation: LocalCloudFormation;
+/** A home directory with nothing in it: no ~/.aws/credentials, no ~/.aws/config, no SSO cache. */
+let emptyHome: string;
 
 beforeAll(async () => {
   // Answers as the service does to a caller whose token expired, or who may not describe stacks.
@@ -40,6 +44,8 @@ beforeAll(async () => {
   );
   // Even should a credential be found after all, no call leaves this machine.
   vi.stubEnv('AWS_ENDPOINT_URL_CLOUDFORMATION', cloudFormation.endpoint);
+  vi.stubEnv('AWS_ENDPOINT_URL_DYNAMODB', cloudFormation.endpoint);
+  emptyHome = mkdtempSync(join(tmpdir(), 'empty-home-'));
 });
 
 afterAll(async () => {
@@ -47,23 +53,17 @@ afterAll(async () => {
   await cloudFormation.close();
 });
 
-/** An environment with no AWS credentials anywhere the SDK looks. */
+/**
+ * An environment with no AWS credentials anywhere the SDK looks: no AWS_* variable (keys, profile,
+ * web identity, container credentials, credential and config file paths) but the local endpoints,
+ * a home without ~/.aws, and no instance metadata (the SDK would wait on it, off EC2, for a second).
+ */
 function withoutCredentials(): void {
-  for (const name of [
-    'AWS_ACCESS_KEY_ID',
-    'AWS_SECRET_ACCESS_KEY',
-    'AWS_SESSION_TOKEN',
-    'AWS_PROFILE',
-    'AWS_DEFAULT_PROFILE',
-    'AWS_WEB_IDENTITY_TOKEN_FILE',
-    'AWS_ROLE_ARN',
-    'AWS_CONTAINER_CREDENTIALS_RELATIVE_URI',
-    'AWS_CONTAINER_CREDENTIALS_FULL_URI',
-  ]) {
-    vi.stubEnv(name, undefined);
+  for (const name of Object.keys(process.env)) {
+    if (name.startsWith('AWS_') && !name.startsWith('AWS_ENDPOINT_URL_')) vi.stubEnv(name, undefined);
   }
-  vi.stubEnv('AWS_SHARED_CREDENTIALS_FILE', NOWHERE);
-  vi.stubEnv('AWS_CONFIG_FILE', NOWHERE);
+  vi.stubEnv('HOME', emptyHome);
+  vi.stubEnv('USERPROFILE', emptyHome);
   vi.stubEnv('AWS_EC2_METADATA_DISABLED', 'true');
 }
 
@@ -72,21 +72,48 @@ function withCredentials(): void {
   vi.stubEnv('AWS_SECRET_ACCESS_KEY', S3RVER_CREDENTIALS.secretAccessKey);
 }
 
-describe('a command that reads the stack, without AWS credentials', () => {
+/** A table of the cloud's kind, named as --table takes it. */
+const TABLE = ['--table', 'RelayAuditFindings', '--region', 'eu-west-1'];
+
+describe('a command that reads the stack or uses --table, without AWS credentials', () => {
+  // Each command that reads a stack's outputs, and each that takes --table (serve too: see
+  // store-options.ts), with the option the message names.
   it.each([
-    ['upload', ['upload', TRACKING_LOG, '--region', 'eu-west-1']],
-    ['reanalyze', ['reanalyze', '--region', 'eu-west-1']],
-    ['findings --stack', ['findings', '--stack', 'RelayAudit', '--region', 'eu-west-1']],
-  ])('%s exits 2 and says how to sign in', async (_name, argv) => {
+    ['upload', ['upload', TRACKING_LOG, '--region', 'eu-west-1'], '--stack RelayAudit'],
+    ['reanalyze', ['reanalyze', '--region', 'eu-west-1'], '--stack RelayAudit'],
+    [
+      'findings --stack',
+      ['findings', '--stack', 'RelayAudit', '--region', 'eu-west-1'],
+      '--stack RelayAudit',
+    ],
+    ['analyze --table', ['analyze', TRACKING_LOG, ...TABLE], '--table RelayAuditFindings'],
+    ['report --table', ['report', '--date', '2026-11-28', ...TABLE], '--table RelayAuditFindings'],
+    ['findings --table', ['findings', ...TABLE], '--table RelayAuditFindings'],
+    ['serve --table', ['serve', '--port', '0', ...TABLE], '--table RelayAuditFindings'],
+  ])('%s exits 2 and says how to sign in, before reading anything', async (_name, argv, what) => {
     // Prepare
     withoutCredentials();
     // Act
     const { status, out } = await cli(...argv);
     // Assess
     expect(status, out.stderr).toBe(2);
-    expect(out.stderr).toMatch(/--stack RelayAudit: no AWS credentials \(Could not load credentials/);
+    expect(out.stderr).toContain(`${what}: no AWS credentials (Could not load credentials`);
     for (const advice of SIGN_IN) expect(out.stderr).toMatch(advice);
+    // The error is all there is: nothing uploaded, no analysis summary, no findings, no report.
+    expect(out.stderr.trim().split('\n')).toHaveLength(1);
     expect(out.stdout).toBe('');
+  });
+
+  it('check --store exits 2 and says how to sign in, after the readiness report it prints first', async () => {
+    // Prepare
+    withoutCredentials();
+    // Act
+    const { status, out } = await cli('check', '--accepted-domains', 'contoso.com', '--store', ...TABLE);
+    // Assess: the checks need no store, so their report is printed before the store is opened.
+    expect(status, out.stderr).toBe(2);
+    expect(out.stdout).toMatch(/contoso\.com/);
+    expect(out.stderr).toMatch(/--table RelayAuditFindings: no AWS credentials \(Could not load credentials/);
+    for (const advice of SIGN_IN) expect(out.stderr).toMatch(advice);
   });
 });
 
@@ -114,4 +141,19 @@ describe('a command whose credentials the service refuses', () => {
     expect(out.stderr).toMatch(/--stack Denied: the AWS identity may not do this \(AccessDenied: /);
     expect(out.stderr).toMatch(/it needs cloudformation:DescribeStacks on the stack/);
   });
+});
+
+describe('the help of the commands that need AWS', () => {
+  it.each([['upload'], ['reanalyze']])(
+    'help %s gives exit status 2 for missing credentials',
+    async (name) => {
+      // Act
+      const { status, out } = await cli('help', name);
+      // Assess
+      expect(status).toBe(0);
+      expect(out.stdout.replaceAll('\n', ' ')).toMatch(
+        /2 usage error or no AWS region or usable credentials \(it says how to sign in\)/,
+      );
+    },
+  );
 });

@@ -15,7 +15,7 @@ import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { type RunningServer, startServer } from '../../bin/commands/serve.js';
-import { UPLOAD_TEMP_PREFIX } from '../../bin/support/local-uploads.js';
+import { UPLOAD_TEMP_PREFIX, uploadsTempDir } from '../../bin/support/local-uploads.js';
 
 const SAMPLE = join(import.meta.dirname, '..', '..', 'sample-logs', 'postfix-mail.log');
 const PACKED_XZ = join(
@@ -179,9 +179,11 @@ async function sourcesFor(key: string): Promise<number> {
   return sources.items.filter((source) => source.file === key).length;
 }
 
-/** The temporary directories of uploads still there (the engine thread's loader keeps its own). */
+/** The temporary directories of uploads still there (in the directory of uploads, under TMPDIR). */
 async function uploadsLeft(): Promise<string[]> {
-  return (await readdir(uploadsTemp)).filter((name) => name.startsWith(UPLOAD_TEMP_PREFIX));
+  expect(uploadsTempDir().startsWith(uploadsTemp)).toBe(true);
+  const names = await readdir(uploadsTempDir()).catch(() => []);
+  return names.filter((name) => name.startsWith(UPLOAD_TEMP_PREFIX));
 }
 
 /** Waits until the upload is analysed and its temporary file is gone. */
