@@ -24,6 +24,7 @@ import { parseFlags, wholeNumberFlag } from '../support/flags.js';
 import { LOCAL_UPLOAD_PATH, LocalUploads, removeAbandonedUploads } from '../support/local-uploads.js';
 import type { Output } from '../support/output.js';
 import { packageRoot } from '../support/package-root.js';
+import { isSourceLeaseGone } from '../support/source-lease.js';
 import { openStore, type StoreFlags, storeFlagsText } from '../support/store-options.js';
 import { SERVE } from './definitions.js';
 
@@ -316,6 +317,8 @@ export async function startServer(options: ServerOptions = {}): Promise<RunningS
       readiness: new OrganisationConfigStore(handle),
       uploads,
       host: await servedHost(options),
+      // A run of this host that died (a killed serve or analyze) shows interrupted at once.
+      isLeaseGone: (lease) => isSourceLeaseGone(lease),
       logger,
     },
     { basePath: API_BASE },

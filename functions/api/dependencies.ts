@@ -2,6 +2,7 @@
  * What the query API needs from outside, injected so the same router runs in Lambda (remote
  * DynamoDB) and in `relay-audit serve` (the embedded engine), and tests use real engines.
  */
+import type { SourceLease } from '../core/analysis/model/source-record.js';
 import type { Logger } from '../runtime/logger.js';
 import type { FindingsStore } from '../store/index.js';
 import type { ReadinessReader } from '../store/organisation-config.js';
@@ -42,6 +43,12 @@ export interface ApiDependencies {
    * configuration) names a step that works there. Default: the cloud.
    */
   host?: ApiHost;
+  /**
+   * Whether the attempt holding a `processing` record's lease is gone (the record then shows as
+   * interrupted). Default: its lease has run out, all the cloud can tell; `serve` also knows a local
+   * run by its process.
+   */
+  isLeaseGone?: (lease: SourceLease) => boolean;
   /** One line per request, plus failures with their cause. */
   logger: Logger;
   /** The clock (default summary range ends today). */

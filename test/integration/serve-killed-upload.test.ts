@@ -1,21 +1,21 @@
 /**
  * `relay-audit serve` killed outright (SIGKILL) while it analyses a dashboard upload, then started
- * again on its store: the upload's record, once its lease has run out, tells to upload the file
- * again (nothing on serve delivers it again, as the cloud does); the temporary file the killed
+ * again on its store: the upload's record shows interrupted at once (its process is gone, long
+ * before its lease runs out) and tells to upload the file again (nothing on serve delivers it
+ * again, as the cloud does); the temporary file the killed
  * server kept the upload in is removed at the start, and nothing else is; and the same file
  * uploaded again supersedes the interrupted record. The first server runs as a user runs it (its
- * own process, killed mid-analysis), the second in this process, so the test can be "later".
+ * own process, killed mid-analysis), the second in this process.
  */
 import { type ChildProcess, spawn } from 'node:child_process';
 import { mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { basename, join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { generateTrackingLog } from '../../bench/generate-tracking-log.js';
 import { type RunningServer, startServer } from '../../bin/commands/serve.js';
 import { UPLOAD_TEMP_PREFIX, uploadsTempDir } from '../../bin/support/local-uploads.js';
 import { SDK_NODE_VERSION_NOTICE_SWITCH } from '../../bin/support/quiet-sdk-notice.js';
-import { CLI_LEASE_MS } from '../../bin/support/source-lease.js';
 import { interruptedText } from '../../dashboard/src/interrupted-text.js';
 import type { SourceSummary } from '../../functions/api/contract.js';
 import { uploadAsDashboard } from '../support/dashboard-upload.js';
@@ -34,7 +34,6 @@ beforeAll(async () => {
 
 afterAll(async () => {
   child?.kill('SIGKILL');
-  vi.useRealTimers();
   await server?.close();
   if (work) await rm(work, { recursive: true, force: true });
 });
@@ -119,8 +118,8 @@ describe('serve killed while it analyses an upload, then started again', () => {
     await mkdir(join(uploadsTempDir(), `${UPLOAD_TEMP_PREFIX}Xyz789`));
     await writeFile(join(uploadsTempDir(), 'notes.txt'), 'kept');
 
-    // Started again, past the killed run's lease (its record then shows interrupted).
-    vi.useFakeTimers({ toFake: ['Date'], now: Date.now() + CLI_LEASE_MS + 60_000 });
+    // Started again at once, well inside the killed run's lease: its process is gone, which the
+    // server can tell of a run of its own host, so the record shows interrupted already.
     server = await startServer({ db, port: 0, logLevel: 'silent', dashboardDir: join(work, 'none') });
 
     expect(await uploadsTemp()).toEqual(others);
@@ -132,7 +131,6 @@ describe('serve killed while it analyses an upload, then started again', () => {
     expect(shown).not.toContain('delivery');
 
     // The same file uploaded again, and analysed in full: the interrupted record is superseded.
-    vi.useRealTimers();
     await uploadAsDashboard(server, log);
     const on = server;
     // Marked once the record says `done`, as the run ends.

@@ -4,6 +4,7 @@
  */
 import { isInterrupted, type SourceRecord } from '../../core/analysis/model/source-record.js';
 import type { SourceSummary, SourceView } from '../contract.js';
+import type { ApiDependencies } from '../dependencies.js';
 
 export type { SourceSummary };
 
@@ -14,8 +15,8 @@ import { jsonResponse } from '../responses.js';
 import { sourcesOfUpload } from '../upload-sources.js';
 import { nextCursor, type RouteContext } from './route-context.js';
 
-function view(record: SourceRecord): SourceView {
-  if (isInterrupted(record)) return { ...record, interrupted: true };
+function view(record: SourceRecord, deps: Pick<ApiDependencies, 'isLeaseGone'>): SourceView {
+  if (isInterrupted(record, new Date(), deps.isLeaseGone)) return { ...record, interrupted: true };
   if (record.status === 'processing') return record;
   // A finished upload's lease only fences late writes of the attempt that wrote it (ingest keeps it
   // for that): to a reader it would look like an analysis still holding the file.
@@ -23,8 +24,8 @@ function view(record: SourceRecord): SourceView {
   return finished;
 }
 
-function summarise(record: SourceRecord): SourceSummary {
-  const { skipped: _skipped, ...rest } = view(record);
+function summarise(record: SourceRecord, deps: Pick<ApiDependencies, 'isLeaseGone'>): SourceSummary {
+  const { skipped: _skipped, ...rest } = view(record, deps);
   return rest;
 }
 
@@ -33,13 +34,16 @@ export async function listSources({ request, deps }: RouteContext): Promise<ApiR
   const params = parseQuery(SourcesParams, request);
   if (params.file !== undefined) {
     const records = await sourcesOfUpload(deps.store, params.file, params.limit);
-    return jsonResponse(200, { items: records.map(summarise) });
+    return jsonResponse(200, { items: records.map((record) => summarise(record, deps)) });
   }
   const page = await deps.store.listSources({
     limit: params.limit,
     cursor: params.cursor,
   });
-  return jsonResponse(200, { items: page.items.map(summarise), ...nextCursor(page) });
+  return jsonResponse(200, {
+    items: page.items.map((record) => summarise(record, deps)),
+    ...nextCursor(page),
+  });
 }
 
 /** One source record: status, error code and reason, counts, and the skipped rows with their reasons. */
@@ -48,5 +52,5 @@ export async function getSource({ request, pathParams, deps }: RouteContext): Pr
   const { id } = parseParams(IdParams, pathParams);
   const record = await deps.store.getSource(id);
   if (record === undefined) throw new NotFoundError(`no source with id ${id}`);
-  return jsonResponse(200, view(record));
+  return jsonResponse(200, view(record, deps));
 }

@@ -234,17 +234,19 @@ export type SourceRecord = z.infer<typeof SourceRecord>;
  * True for a record still `processing` whose lease has run out: the attempt was killed or lost its
  * store before it could record an outcome. Such a record is shown as interrupted and is replaced
  * by the next attempt. (A record without a lease predates leases: it cannot be told, so it is not;
- * nor is one superseded by a later run of its file.)
+ * nor is one superseded by a later run of its file.) Where more can be told of the lease's holder
+ * (a local run names its process), `isLeaseGone` says so before the lease runs out.
  */
 export function isInterrupted(
   record: Pick<SourceRecord, 'status' | 'lease' | 'supersededBy'>,
   now: Date = new Date(),
+  isLeaseGone: (lease: SourceLease) => boolean = (lease) => Date.parse(lease.expiresAt) <= now.getTime(),
 ): boolean {
   return (
     record.status === 'processing' &&
     record.supersededBy === undefined &&
     record.lease !== undefined &&
-    Date.parse(record.lease.expiresAt) <= now.getTime()
+    isLeaseGone(record.lease)
   );
 }
 
