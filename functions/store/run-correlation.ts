@@ -21,16 +21,30 @@
  * reclassified are updated in the store. Only a finding still `foreign-sender-domain` is
  * reclassified (and only one still `forwarding` on receipts taken back), so running the same
  * correlation again moves no count twice.
+ *
+ * Runs side by side (uploads on `serve`, ingest's Lambdas) may read the same file twice. Each finds
+ * the same findings, stored once under the upload that wrote them last; each counts them on its
+ * own record, so each counts what the correlation makes of them on its own record too: under its
+ * own file whichever upload the store names, and also when the other's correlation re-put them first
+ * (`isForwardingBy`, `isTakenBackBy`). Another upload's repeat of the run's receipts (the same row,
+ * `repeatsOf`) is what the classifier judged with, no receipt of an earlier run.
  */
 import {
   CLOCK_SKEW_MS,
   type ClassifierOrganisation,
+  isForwardingBy,
+  isTakenBackBy,
   MAX_FORWARD_DELAY_MS,
   ReadingWithoutInbound,
   readingAddressedBySender,
   reclassifyAsForwarding,
 } from '../core/analysis/evidence/correlation.js';
-import { addressedOnly, provesArrival } from '../core/analysis/evidence/inbound-entry.js';
+import {
+  addressedOnly,
+  type InboundEntry,
+  provesArrival,
+  repeatsOf,
+} from '../core/analysis/evidence/inbound-entry.js';
 import type { RunEvidence, Unforwarded } from '../core/analysis/evidence/run-evidence.js';
 import { normaliseMessageId } from '../core/analysis/model/events.js';
 import type { Finding } from '../core/analysis/model/findings.js';
@@ -45,14 +59,16 @@ const WRITE_BATCH = 100;
 export interface RunCorrelation {
   /**
    * This run's findings now `forwarding` thanks to receipts recorded by earlier runs: the run counts
-   * them so on its own records.
+   * them so on its own records, each under the source id of the run's file that found it (the store
+   * may list it under a run of the same file that wrote it later).
    */
   ownReclassified: Finding[];
   /**
    * This run's findings its classifier made `forwarding` from receipts, that an earlier run's receipt
    * naming the refused recipient says its sender addressed: now the classifier's reading without
    * forwarding (each with its scenario), as one run over all the files gives. The run counts them
-   * so on its own records (`countAsUnforwarded`). `correlateRun` always says; absent counts as none.
+   * so on its own records (`countAsUnforwarded`), as `ownReclassified`. `correlateRun` always says;
+   * absent counts as none.
    */
   ownUnforwarded?: Unforwarded[];
   /** Findings of earlier runs now `forwarding` thanks to this run's receipts. */
@@ -101,13 +117,19 @@ export async function correlateRun(
   const reclassify = async (
     ids: readonly string[],
     entries: Parameters<typeof reclassifyAsForwarding>[1],
+    own = false,
   ) => {
     const changed: Finding[] = [];
     for (const id of ids) {
       const finding = await store.getFinding(id);
       if (finding === undefined) continue;
       const updated = reclassifyAsForwarding(finding, entries);
-      if (updated === undefined) continue;
+      if (updated === undefined) {
+        // Re-put by the correlation of a run of the same file that wrote it after this one (two
+        // uploads side by side): this run counted it `foreign-sender-domain`, and counts it so too.
+        if (own && isForwardingBy(finding, entries)) changed.push(finding);
+        continue;
+      }
       changed.push(updated);
       pending.push(updated);
       if (pending.length >= WRITE_BATCH) await flush();
@@ -127,19 +149,24 @@ export async function correlateRun(
     const found = await index.lookup(new Set([...candidates.keys(), ...onReceipts.keys()]));
     const reading = organisation === undefined ? undefined : new ReadingWithoutInbound(organisation);
     for (const [messageId, entries] of found) {
-      // Earlier runs' entries, and this run's as evidence of whom the sender addressed only.
-      const earlier = entries.flatMap((entry) =>
-        !runSources.has(entry.sourceId) ? [entry] : (addressedOnly(entry) ?? []),
-      );
+      // The classifier judged with this run's receipts, and so with another upload's repeats of
+      // them (the same file uploaded twice): those only say whom the sender addressed.
+      const judged = repeatsOf(entries.filter((entry) => runSources.has(entry.sourceId)));
+      const isEarlier = (entry: InboundEntry) => !runSources.has(entry.sourceId) && !judged(entry);
+      const earlier = entries.flatMap((entry) => (isEarlier(entry) ? [entry] : (addressedOnly(entry) ?? [])));
       for (const id of candidates.get(messageId) ?? [])
-        ownReclassified.push(...(await reclassify([id], forgotten.has(id) ? entries : earlier)));
-      // The classifier judged with this run's receipts: only earlier runs' can say more.
-      const elsewhere = entries.filter((entry) => !runSources.has(entry.sourceId));
+        ownReclassified.push(...(await reclassify([id], forgotten.has(id) ? entries : earlier, true)));
+      // Only earlier runs' receipts can say more.
+      const elsewhere = entries.filter(isEarlier);
       if (reading === undefined || elsewhere.length === 0) continue;
       for (const id of onReceipts.get(messageId) ?? []) {
         const finding = await store.getFinding(id);
         if (finding === undefined) continue;
         const updated = readingAddressedBySender(finding, elsewhere, reading);
+        // Taken back by the correlation of a run of the same file that wrote it after this one: this
+        // run counted it `forwarding`, and counts it so too (where it was passed on, the stored
+        // reading no longer says: the run's list of origins keeps it).
+        if (!updated && isTakenBackBy(finding, elsewhere, reading)) ownUnforwarded.push({ finding });
         // Counted only if the store keeps it: a stored reading it does not replace stays (see finding-merge.ts).
         if (!updated || mergeFindings(finding, updated).scenario !== updated.scenario) continue;
         ownUnforwarded.push({ finding: updated, forwardedFrom: finding.forwardedFrom });
@@ -191,5 +218,34 @@ export async function correlateRun(
   await flush();
   // After the findings: a run that fails between the two leaves a count short, never doubled.
   await store.moveToForwarding(moves);
-  return { ownReclassified, ownUnforwarded, earlierReclassified, complete: run.complete };
+  const counted = countedByRun(run, runSources, [
+    ...ownReclassified,
+    ...ownUnforwarded.map((own) => own.finding),
+  ]);
+  return {
+    ownReclassified: ownReclassified.map(counted),
+    ownUnforwarded: ownUnforwarded.map((own) => ({ ...own, finding: counted(own.finding) })),
+    earlierReclassified,
+    complete: run.complete,
+  };
+}
+
+/**
+ * This run's findings as its records count them: under the run's file that found each, though the
+ * store lists a finding under the upload that wrote it last, which may be another run's by now (the
+ * same file uploaded twice, analysed side by side). A copy with that file's source id; what is put
+ * in the store keeps the stored one.
+ */
+function countedByRun(
+  run: RunEvidence,
+  runSources: ReadonlySet<string>,
+  findings: readonly Finding[],
+): (finding: Finding) => Finding {
+  const elsewhere = new Set(findings.filter((f) => !runSources.has(f.source.sourceId)).map((f) => f.id));
+  const own = run.sourcesOf(elsewhere);
+  return (finding) => {
+    const sourceId = own.get(finding.id);
+    if (sourceId === undefined || runSources.has(finding.source.sourceId)) return finding;
+    return { ...finding, source: { ...finding.source, sourceId } };
+  };
 }

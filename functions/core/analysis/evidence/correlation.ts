@@ -18,7 +18,13 @@ import { remediationContextOf } from '../remediation/context-of.js';
 import { remediationFor } from '../remediation/index.js';
 import { relaySoftwareOf } from '../remediation/relay-software.js';
 import { PRECEDENCE } from '../scenarios/index.js';
-import { type ArrivalEntry, type InboundEntry, provesArrival, tracesOfEntries } from './inbound-entry.js';
+import {
+  type ArrivalEntry,
+  type InboundEntry,
+  provesArrival,
+  repeatsOf,
+  tracesOfEntries,
+} from './inbound-entry.js';
 import { addressedBySender } from './inbound-trace.js';
 
 /** Evidence kind that marks a finding reclassified by the nightly correlation (stable string). */
@@ -41,6 +47,8 @@ function domainOf(address: string): string {
  * None when a receipt of the message, in any upload, named the refused recipient itself: its sender
  * addressed it, nothing forwarded it (the classifier's rule within a run, so both agree). An entry
  * without a recipient (a receipt that named only outside recipients) counts for that rule only.
+ * Nor does another upload's repeat of a receipt of the finding's own upload (`repeatsOf`): the
+ * classifier judged the refusal with that row, and one run over both files reads it as the file alone.
  */
 export function correlatingEntries(finding: Finding, entries: readonly InboundEntry[]): ArrivalEntry[] {
   if (!mayBecomeForwarding(finding)) return [];
@@ -48,9 +56,10 @@ export function correlatingEntries(finding: Finding, entries: readonly InboundEn
   if (addressedBySender(tracesOfEntries(entries), refused)) return [];
   const refusedDomain = finding.recipientDomain?.toLowerCase() ?? domainOf(refused);
   const refusedAt = Date.parse(finding.timestamp);
+  const judged = judgedWith(finding, entries);
   return entries
     .filter((entry): entry is ArrivalEntry => {
-      if (!provesArrival(entry) || entry.sourceId === finding.source.sourceId) return false;
+      if (!provesArrival(entry) || judged(entry)) return false;
       if (entry.recipient === refused || domainOf(entry.recipient) === refusedDomain) return false;
       const receivedAt = Date.parse(entry.receivedAt);
       return receivedAt <= refusedAt + CLOCK_SKEW_MS && receivedAt >= refusedAt - MAX_FORWARD_DELAY_MS;
@@ -61,6 +70,16 @@ export function correlatingEntries(finding: Finding, entries: readonly InboundEn
         a.recipient.localeCompare(b.recipient) ||
         a.sourceId.localeCompare(b.sourceId),
     );
+}
+
+/**
+ * Whether an entry is one the classifier judged `finding` with: its own upload's, or another
+ * upload's repeat of one of those (the same row: a copy of the file, an overlapping export).
+ */
+function judgedWith(finding: Finding, entries: readonly InboundEntry[]): (entry: InboundEntry) => boolean {
+  const own = entries.filter((entry) => entry.sourceId === finding.source.sourceId);
+  const repeat = repeatsOf(own);
+  return (entry) => entry.sourceId === finding.source.sourceId || repeat(entry);
 }
 
 /**
@@ -138,6 +157,16 @@ export function reclassifyAsForwarding(
 /** True for a finding the nightly correlation reclassified (it carries the marker evidence). */
 export function isReclassified(finding: Finding): boolean {
   return finding.evidence.some((item) => item.kind === CORRELATION_EVIDENCE_KIND);
+}
+
+/**
+ * True for a finding the correlation reclassified (`isReclassified`) that `entries` prove forwarding
+ * too: what a run that wrote it `foreign-sender-domain` concludes when another run's correlation
+ * re-put it first (two runs of the same file side by side, each counting it on its own record).
+ */
+export function isForwardingBy(finding: Finding, entries: readonly InboundEntry[]): boolean {
+  if (finding.scenario !== 'forwarding' || !isReclassified(finding)) return false;
+  return correlatingEntries({ ...finding, scenario: 'foreign-sender-domain' }, entries).length > 0;
 }
 
 /**
@@ -277,9 +306,10 @@ function rejectionOf(finding: Finding): Rejection {
 
 /**
  * `finding` (a `forwarding` finding of the classifier's) as one run over every upload would read
- * it, when `entries` of other uploads than its own say its sender addressed the refused recipient
- * itself (`addressedBySender`, as the classifier asks within a run): the classifier's reading
- * without the receipts (`foreign-sender-domain` for a sender domain the tenant does not own).
+ * it, when `entries` of other uploads than its own (not repeats of its own receipts) say its sender
+ * addressed the refused recipient itself (`addressedBySender`, as the classifier asks within a run):
+ * the classifier's reading without the receipts (`foreign-sender-domain` for a sender domain the
+ * tenant does not own).
  * `undefined` when they do not, or it was not concluded from receipts alone.
  */
 export function readingAddressedBySender(
@@ -288,8 +318,27 @@ export function readingAddressedBySender(
   reading: ReadingWithoutInbound,
 ): Finding | undefined {
   if (!forwardedOnReceipts(finding)) return undefined;
-  const others = entries.filter((entry) => entry.sourceId !== finding.source.sourceId);
+  const judged = judgedWith(finding, entries);
+  const others = entries.filter((entry) => !judged(entry));
   if (!addressedBySender(tracesOfEntries(others), finding.recipient.toLowerCase())) return undefined;
   const read = reading.read(finding);
   return read === undefined || read.scenario === 'forwarding' ? undefined : read;
+}
+
+/**
+ * True for a stored finding that is already what {@link readingAddressedBySender} makes of the
+ * `forwarding` reading a run wrote of it, by `entries` too: another run's correlation took it back
+ * first (two runs of the same file side by side, each counting it on its own record).
+ */
+export function isTakenBackBy(
+  finding: Finding,
+  entries: readonly InboundEntry[],
+  reading: ReadingWithoutInbound,
+): boolean {
+  if (finding.scenario === 'forwarding' || finding.code !== '5.7.64' || finding.recipient === '')
+    return false;
+  const judged = judgedWith(finding, entries);
+  const others = entries.filter((entry) => !judged(entry));
+  if (!addressedBySender(tracesOfEntries(others), finding.recipient.toLowerCase())) return false;
+  return reading.read(finding)?.scenario === finding.scenario;
 }

@@ -12,7 +12,7 @@ import { z } from 'zod';
 import { BoundedMap } from '../../kernel/bounded-map.js';
 import { detach } from '../../kernel/strings.js';
 import type { DomainOracle } from '../../organisation/accepted-domains.js';
-import { domainOf, type TraceEvent } from '../model/events.js';
+import { domainOf, normaliseMessageId, type TraceEvent } from '../model/events.js';
 import { type InboundTrace, inboundRecipientOf, routingKindOf } from './inbound-trace.js';
 import { UndecidedArrivals } from './undecided-arrivals.js';
 
@@ -86,6 +86,24 @@ export function addressedOnly(entry: InboundEntry): InboundEntry | undefined {
   const { recipient, ...rest } = entry;
   if (recipient !== undefined && namesReceipt(entry)) rest.outside = [...(entry.outside ?? []), recipient];
   return rest.outside === undefined ? undefined : rest;
+}
+
+/** The receipt row an entry stands for: its message, recipient (or outside ones), time and event. */
+function rowOf(entry: InboundEntry): string {
+  const whom = entry.recipient ?? `(${(entry.outside ?? []).join(' ')})`;
+  return [normaliseMessageId(entry.messageId), whom, entry.receivedAt, entry.eventId ?? ''].join('\u0000');
+}
+
+/**
+ * Whether an entry repeats one of `judged`: the same receipt row, recorded by another upload too — a
+ * copy of the file uploaded twice (`mail.log`, `mail (1).log`), overlapping exports. A refusal its
+ * classifier judged with `judged` (its upload's receipts) was judged with that row already: the
+ * repeat is no evidence from another upload.
+ */
+export function repeatsOf(judged: Iterable<InboundEntry>): (entry: InboundEntry) => boolean {
+  const rows = new Set<string>();
+  for (const entry of judged) rows.add(rowOf(entry));
+  return (entry) => rows.size > 0 && rows.has(rowOf(entry));
 }
 
 /** True for an entry whose recipient a receipt named (`RECEIVE`): its sender, or a step before, addressed it. */

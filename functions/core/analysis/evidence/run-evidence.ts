@@ -38,6 +38,9 @@ export class RunEvidence {
   public lastReceipt: string | undefined;
   /** False once something was left out for the limit. */
   public complete = true;
+  /** The run's sources (ids) its noted findings came from; a log record names one by its index. */
+  private readonly sources: string[] = [];
+  private readonly sourceIndex = new Map<string, number>();
 
   public constructor(private readonly limit = DEFAULT_RUN_EVIDENCE_LIMIT) {}
 
@@ -46,21 +49,50 @@ export class RunEvidence {
     for (const finding of findings) {
       const key = normaliseMessageId(finding.messageId);
       if (key === '') continue;
-      this.note(this.log, key, finding.id, mayBecomeForwarding(finding));
-      this.note(this.onReceipts, key, finding.id, forwardedOnReceipts(finding));
+      const source = this.indexOf(finding.source.sourceId);
+      this.note(this.log, key, finding.id, source, mayBecomeForwarding(finding));
+      this.note(this.onReceipts, key, finding.id, source, forwardedOnReceipts(finding));
     }
   }
 
   /** Notes in `log` whether finding `id` of Message-ID `key` is of its kind, within the limit. */
-  private note(log: CandidateLog, key: string, id: string, isOfKind: boolean): void {
+  private note(log: CandidateLog, key: string, id: string, source: number, isOfKind: boolean): void {
     if (!isOfKind) {
       // A later batch may re-emit the same finding with another judgement; only the last counts.
       log.forget(key, id);
     } else if (log.has(key) || log.size < this.limit) {
-      log.add(key, id);
+      log.add(key, id, source);
     } else {
       this.complete = false;
     }
+  }
+
+  private indexOf(sourceId: string): number {
+    let index = this.sourceIndex.get(sourceId);
+    if (index === undefined) {
+      index = this.sources.length;
+      this.sources.push(detach(sourceId));
+      this.sourceIndex.set(this.sources[index] as string, index);
+    }
+    return index;
+  }
+
+  /**
+   * The run's own source (its id) of each of `ids` it noted as a candidate or as forwarded on
+   * receipts: the file of the run that found it. The store lists a finding under the upload that
+   * wrote it last, which by the end of the run may be another run's (the same file uploaded twice and
+   * analysed side by side); this run's records count it under this one. Replays the logs: asked only
+   * for the few findings whose stored upload is not the run's.
+   */
+  public sourcesOf(ids: ReadonlySet<string>): Map<string, string> {
+    const found = new Map<string, string>();
+    if (ids.size === 0) return found;
+    for (const log of [this.log, this.onReceipts])
+      for (const [id, index] of log.sourcesOf(ids)) {
+        const source = this.sources[index];
+        if (source !== undefined) found.set(id, source);
+      }
+    return found;
   }
 
   /**
@@ -101,6 +133,8 @@ export class RunEvidence {
 
 /** Records per text chunk of a `CandidateLog` (a chunk is then some 4 KB). */
 const RECORDS_PER_CHUNK = 50;
+/** Between a candidate's id and the index of its source in a `+` record (in neither). */
+const SOURCE_MARK = '\u0001';
 
 /**
  * The judgements of a run's findings on being forwarding candidates, packed into a few long strings
@@ -111,8 +145,9 @@ const RECORDS_PER_CHUNK = 50;
  * `RECORDS_PER_CHUNK`, and a set of small integers (31-bit hashes, no object per entry) answers
  * what the run asks while it goes: does this Message-ID have a candidate.
  *
- * A record is `+` (a candidate) or `-` (judged otherwise), the finding id, NUL, the Message-ID, NUL
- * (NUL occurs in neither). A `-` is written only for a Message-ID with a candidate, as the map did
+ * A record is `+` (a candidate), the finding id, U+0001 and the index of its source in the run, NUL,
+ * the Message-ID, NUL; or `-` (judged otherwise), the finding id, NUL, the Message-ID, NUL (NUL and
+ * U+0001 occur in neither). A `-` is written only for a Message-ID with a candidate, as the map did
  * (a hash collision writes one that the replay finds nothing to remove for).
  */
 class CandidateLog {
@@ -131,9 +166,9 @@ class CandidateLog {
     return this.keys.has(key);
   }
 
-  public add(key: string, id: string): void {
+  public add(key: string, id: string, source: number): void {
     this.keys.add(key);
-    this.append(`+${id}\u0000${key}\u0000`);
+    this.append(`+${id}${SOURCE_MARK}${source}\u0000${key}\u0000`);
   }
 
   public forget(key: string, id: string): void {
@@ -142,24 +177,42 @@ class CandidateLog {
 
   public replay(): Map<string, string[]> {
     const candidates = new Map<string, string[]>();
+    this.forEachRecord((candidate, id, key) => {
+      const ids = candidates.get(key);
+      if (!candidate) {
+        if (ids)
+          candidates.set(
+            key,
+            ids.filter((other) => other !== id),
+          );
+      } else if (!ids) candidates.set(key, [id]);
+      else if (!ids.includes(id)) ids.push(id);
+    });
+    return candidates;
+  }
+
+  /** The source index the last `+` record of each of `ids` names. */
+  public sourcesOf(ids: ReadonlySet<string>): Map<string, number> {
+    const found = new Map<string, number>();
+    this.forEachRecord((candidate, id, _key, source) => {
+      if (candidate && ids.has(id)) found.set(id, source);
+    });
+    return found;
+  }
+
+  /** Calls `visit` with each record in order: a candidate or not, its finding id, Message-ID and source index. */
+  private forEachRecord(visit: (candidate: boolean, id: string, key: string, source: number) => void): void {
     for (const chunk of [...this.chunks, this.current]) {
       const fields = chunk.split('\u0000');
       for (let i = 0; i + 1 < fields.length; i += 2) {
         const mark = fields[i] ?? '';
-        const id = mark.slice(1);
         const key = fields[i + 1] ?? '';
-        const ids = candidates.get(key);
-        if (mark.startsWith('-')) {
-          if (ids)
-            candidates.set(
-              key,
-              ids.filter((other) => other !== id),
-            );
-        } else if (!ids) candidates.set(key, [id]);
-        else if (!ids.includes(id)) ids.push(id);
+        const candidate = mark.startsWith('+');
+        const sourceAt = candidate ? mark.indexOf(SOURCE_MARK) : -1;
+        const id = sourceAt < 0 ? mark.slice(1) : mark.slice(1, sourceAt);
+        visit(candidate, id, key, sourceAt < 0 ? -1 : Number(mark.slice(sourceAt + 1)));
       }
     }
-    return candidates;
   }
 
   private append(record: string): void {
