@@ -8,6 +8,7 @@
 import { GetObjectCommand, PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
 import { z } from 'zod';
 import { GRAPH_TRACE_CURSOR_KEY } from '../runtime/bucket-layout.js';
+import { TraceDigests } from './detail-progress.js';
 import { GraphFailure, GraphPullError } from './errors.js';
 import { safeJson } from './token-source.js';
 
@@ -30,6 +31,15 @@ export const RereadWindow = z.object({
   detailsAsked: Count.default(0),
   /** Whether a read after the settle delay has been made (traces listed late). */
   settleRead: z.boolean().default(false),
+  /**
+   * Final traces whose details the window's own file holds as last written: a re-read for details
+   * does not ask them, a rewrite of the file asks them again (detail-progress.ts).
+   */
+  detailedInWindowFile: TraceDigests,
+  /** Final traces whose details a detail file holds: never asked again. */
+  detailedInDetailFiles: TraceDigests,
+  /** Detail files written for the window (`<from>_<to>.details-<n>.json`, n from 1); absent: none. */
+  detailFiles: Count.optional(),
 });
 export type RereadWindow = z.output<typeof RereadWindow>;
 

@@ -7,10 +7,12 @@
  *
  * The same window is read again later (reread-list.ts): the result says how many of its traces
  * have not settled yet and gives a digest of what Graph listed, so an unchanged re-read costs one
- * request and writes nothing.
+ * request and writes nothing. A re-read for the details the cap left out makes a detail file in the
+ * same format, of the traces it detailed only (detail-progress.ts).
  */
 import { createHash } from 'node:crypto';
-import { GraphFailure, GraphPullError } from './errors.js';
+import { traceDigest } from './detail-progress.js';
+import { GraphFailure, GraphPullError, isOutOfTime } from './errors.js';
 import type { GraphClient } from './graph-client.js';
 import type { TraceWindow } from './trace-window.js';
 
@@ -61,7 +63,17 @@ export interface WindowResult {
   readonly detailsAsked: number;
   /** Traces that needed details beyond the window's detail cap: kept as trace records only. */
   readonly detailsLeftOut: number;
+  /**
+   * Digests of the traces asked whose status is final: their details are complete
+   * (detail-progress.ts). Absent: none.
+   */
+  readonly detailed?: readonly string[];
   readonly detailsMissing: readonly MissingDetail[];
+  /**
+   * A detail file's read that the invocation's time ended: the file holds the details read before
+   * it (the rest counts as left out), and the run ends with this error once the file is written.
+   */
+  readonly interrupted?: GraphPullError;
 }
 
 export interface PullWindowOptions {
@@ -71,6 +83,13 @@ export interface PullWindowOptions {
   readonly maxDetails: number;
   /** The listing digest of the last read: when Graph lists the same, details are not asked again. */
   readonly previousListing?: string | undefined;
+  /** Digests of traces whose details are stored already: not asked, not left out. */
+  readonly detailedBefore?: ReadonlySet<string>;
+  /**
+   * A detail file (detail-progress.ts): the body holds only the traces asked, each with its
+   * details, and there is none when no trace was asked.
+   */
+  readonly detailFile?: boolean;
 }
 
 /** The `$filter` of a window: `receivedDateTime` supports `ge` and `le` (both inclusive). */
@@ -101,18 +120,23 @@ export async function pullWindow(
   const listing = listingDigest(traces);
   const unsettled = traces.filter((trace) => !FINAL_STATUSES.has(statusOf(trace))).length;
   const counts = { listing, traces: traces.length, unsettled };
-  const nothing = { details: 0, detailsAsked: 0, detailsLeftOut: 0, detailsMissing: [] };
+  const nothing = { details: 0, detailsAsked: 0, detailsLeftOut: 0, detailed: [], detailsMissing: [] };
   if (options.previousListing === listing) return { body: undefined, unchanged: true, ...counts, ...nothing };
   if (traces.length === 0) return { body: undefined, unchanged: false, ...counts, ...nothing };
 
   const wanted = traces
     .filter((trace) => text(trace.id) !== undefined && text(trace.recipientAddress) !== undefined)
     .filter((trace) => STATUSES_WITH_DETAILS.includes(statusOf(trace)))
+    .filter((trace) => options.detailedBefore?.has(digestOf(trace)) !== true)
     .sort(detailOrder);
   const asked = wanted.slice(0, Math.max(0, options.maxDetails));
+  if (options.detailFile === true && asked.length === 0)
+    return { ...nothing, ...counts, detailsLeftOut: wanted.length, body: undefined, unchanged: false };
   const detailsOf = new Map<Record<string, unknown>, Record<string, unknown>[]>();
   const detailsMissing: MissingDetail[] = [];
   let details = 0;
+  let interrupted: GraphPullError | undefined;
+  let answered = 0;
   for (const trace of asked) {
     const id = text(trace.id) ?? '';
     const recipient = text(trace.recipientAddress) ?? '';
@@ -124,11 +148,17 @@ export async function pullWindow(
         `the details of trace ${id} for ${recipient} in window ${windowName(window)}`,
       ));
     } catch (error) {
+      // A detail file keeps what the invocation had time for: the next run asks the rest.
+      if (options.detailFile === true && isOutOfTime(error)) {
+        interrupted = error;
+        break;
+      }
       // This trace's details cannot be had (it is gone, or Graph refuses its address): the trace
       // record stays, counted by the analysis as a failure without its reason, and the window
       // goes on rather than stalling every later hour on one trace.
       if (!(error instanceof GraphPullError) || !PER_TRACE_FAILURES.has(error.failure)) throw error;
       detailsMissing.push({ id, recipient, error: error.message });
+      answered++;
       continue;
     }
     detailsOf.set(
@@ -141,10 +171,15 @@ export async function pullWindow(
       })),
     );
     details += records.length;
+    answered++;
   }
+  const read = asked.slice(0, answered);
+  if (interrupted !== undefined && read.length === 0) throw interrupted;
   // One record per line, so a finding's line number points at its record; each trace is followed
   // by its details.
-  const value = traces.flatMap((trace) => [trace, ...(detailsOf.get(trace) ?? [])]);
+  const readSet = new Set(read);
+  const inFile = options.detailFile === true ? traces.filter((trace) => readSet.has(trace)) : traces;
+  const value = inFile.flatMap((trace) => [trace, ...(detailsOf.get(trace) ?? [])]);
   const body = [
     `{"@odata.context":${JSON.stringify(`${base}/$metadata#admin/exchange/tracing/messageTraces`)},`,
     `"@relayAudit.window":${JSON.stringify(windowName(window))},`,
@@ -158,11 +193,16 @@ export async function pullWindow(
     unchanged: false,
     ...counts,
     details,
-    detailsAsked: asked.length,
-    detailsLeftOut: wanted.length - asked.length,
+    detailsAsked: read.length,
+    detailsLeftOut: wanted.length - read.length,
+    detailed: read.filter((trace) => FINAL_STATUSES.has(statusOf(trace))).map(digestOf),
     detailsMissing,
+    ...(interrupted === undefined ? {} : { interrupted }),
   };
 }
+
+const digestOf = (trace: Record<string, unknown>): string =>
+  traceDigest(text(trace.id) ?? '', text(trace.recipientAddress) ?? '');
 
 /** Detail failures that are the trace's own, not the tenant's or the service's. */
 const PER_TRACE_FAILURES: ReadonlySet<string> = new Set([GraphFailure.NotFound, GraphFailure.BadRequest]);

@@ -6,10 +6,12 @@
  * re-analysis replaces the earlier one:
  * - on every run while it holds traces that have not settled (reread reason `unsettled`);
  * - once after {@link SETTLE_DELAY_MS}, for traces listed late (`late`);
- * - while its detail cap left details out, when a run has room for more details (`details`).
+ * - while its detail cap left details out, when a run has room for more details (`details`): the
+ *   traces no read detailed yet, into a detail file of their own (detail-progress.ts).
  * It leaves the list once none of these is owed, or at {@link REREAD_HORIZON_MS}.
  */
 import type { RereadWindow } from './cursor-store.js';
+import { compactProgress, withDigests } from './detail-progress.js';
 import type { WindowResult } from './pull-window.js';
 import type { TraceWindow } from './trace-window.js';
 
@@ -36,7 +38,10 @@ export type RereadReason = 'unsettled' | 'late' | 'details';
 export interface RereadPlan {
   /** Read before the new windows, oldest first: cheap (one request when nothing changed), and owed by a deadline. */
   readonly first: { readonly window: RereadWindow; readonly reason: 'unsettled' | 'late' }[];
-  /** Windows whose detail cap left details out: read after the new windows, with the room left. */
+  /**
+   * Windows whose detail cap left details out: read after the new windows, with the room left, for
+   * the traces no earlier read detailed (detail-progress.ts).
+   */
   readonly capped: RereadWindow[];
   /** Past the horizon: they leave the list now. */
   readonly expired: RereadWindow[];
@@ -58,8 +63,9 @@ export function planRereads(list: readonly RereadWindow[], now: Date): RereadPla
 }
 
 /**
- * The window's entry after a read at `now` (`previous`: its entry before, none for a new window),
- * or `undefined` when nothing more is owed and it leaves the list.
+ * The window's entry after a read of its own file at `now` (`previous`: its entry before, none for
+ * a new window), or `undefined` when nothing more is owed and it leaves the list. A rewritten file
+ * holds the details of this read only: those of the detail files stay counted.
  */
 export function afterRead(
   previous: RereadWindow | undefined,
@@ -79,9 +85,46 @@ export function afterRead(
           detailsLeftOut: result.detailsLeftOut,
           detailsAsked: result.detailsAsked,
           settleRead,
+          ...compactProgress({
+            // Needed only by a re-read for details, which only a file that left details out gets.
+            detailedInWindowFile: result.detailsLeftOut > 0 ? result.detailed : undefined,
+            detailedInDetailFiles: previous?.detailedInDetailFiles,
+            detailFiles: previous?.detailFiles,
+          }),
         };
-  return settleRead && next.unsettled === 0 && next.detailsLeftOut === 0 ? undefined : next;
+  return owesNothing(next) ? undefined : next;
 }
+
+/**
+ * The window's entry after a re-read for details that wrote (`written`) a detail file, or
+ * `undefined` when it leaves the list. The window's own file is not rewritten: what the entry says
+ * of it (listing, unsettled traces, details asked) stays, so a changed listing still rewrites it.
+ */
+export function afterDetailRead(
+  previous: RereadWindow,
+  result: WindowResult,
+  written: boolean,
+): RereadWindow | undefined {
+  const { detailedInWindowFile, detailedInDetailFiles, detailFiles, ...rest } = previous;
+  const next: RereadWindow = {
+    ...rest,
+    detailsLeftOut: result.detailsLeftOut,
+    ...compactProgress({
+      detailedInWindowFile,
+      detailedInDetailFiles: withDigests(detailedInDetailFiles ?? [], result.detailed ?? []),
+      detailFiles: (detailFiles ?? 0) + (written ? 1 : 0),
+    }),
+  };
+  return owesNothing(next) ? undefined : next;
+}
+
+/** The digests of traces whose details are stored: a re-read for details asks the others. */
+export function detailedSoFar(entry: RereadWindow): Set<string> {
+  return new Set([...(entry.detailedInWindowFile ?? []), ...(entry.detailedInDetailFiles ?? [])]);
+}
+
+const owesNothing = (entry: RereadWindow): boolean =>
+  entry.settleRead && entry.unsettled === 0 && entry.detailsLeftOut === 0;
 
 /** True once the window's end is the settle delay old. */
 const settled = (window: TraceWindow, now: Date): boolean =>

@@ -2,9 +2,11 @@
  * One scheduled run: read the cursor; read again the written windows that owe it (reread-list.ts),
  * oldest first; pull each new whole window since the cursor (oldest first), write its file under
  * `incoming/graph/`, then move the cursor past it; last, with the room left, read again the windows
- * whose detail cap left details out. All share the request budget and the invocation's time: a
- * window is started only while the run has time for its worst case, a wait the invocation has no
- * time for ends the run cleanly (what is done stays done, the rest is owed to the next run), and the
+ * whose detail cap left details out, for the traces no earlier run detailed, into a detail file of
+ * their own (detail-progress.ts), so such an hour completes over several runs. All share the
+ * request budget and the invocation's time: a window is started only while the run has time for
+ * its worst case, a wait the invocation has no time for ends the run cleanly (what is done stays
+ * done — a detail file keeps the details read before — the rest is owed to the next run), and the
  * cursor never moves past a new window that was not written.
  *
  * New windows fail loudly: one that Graph keeps refusing holds every later hour back, and the error
@@ -13,12 +15,13 @@
 import { PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
 import type { Logger } from '../runtime/logger.js';
 import type { CursorStore, RereadWindow } from './cursor-store.js';
+import { detailFileKey } from './detail-progress.js';
 import { GraphPullError, isOutOfTime } from './errors.js';
 import { adviceFor } from './failure-advice.js';
 import { END_MARGIN_MS, GraphClient } from './graph-client.js';
 import { pullWindow, type WindowResult } from './pull-window.js';
 import { RequestBudget } from './request-budget.js';
-import { afterRead, planRereads, type RereadReason } from './reread-list.js';
+import { afterDetailRead, afterRead, detailedSoFar, planRereads, type RereadReason } from './reread-list.js';
 import type { TokenSource } from './token-source.js';
 import {
   oldestAnswerableStart,
@@ -72,6 +75,8 @@ export interface RereadReport extends WindowReport {
   unsettled: number;
   /** Graph listed the same as last time: no details asked, nothing written. */
   unchanged: boolean;
+  /** Reason `details`: the detail file this read writes (when `written`) in place of the window's file. */
+  file?: string;
 }
 
 export interface PullResult {
@@ -205,12 +210,18 @@ export async function runPull(deps: PullDependencies): Promise<PullResult> {
   /** Reads a listed window again; false when the run must not go on with re-reads. */
   const reread = async (entry: RereadWindow, reason: RereadReason, cap: number): Promise<boolean> => {
     const key = windowKey(entry);
+    const forDetails = reason === 'details';
+    // A rewrite of the window's file replaces the details it held, so only those of detail files
+    // count as stored; a re-read for details writes a detail file and asks neither.
+    const file = forDetails ? detailFileKey(entry, (entry.detailFiles ?? 0) + 1) : key;
     let pulled: WindowResult;
     try {
       pulled = await pullWindow(client, entry, {
         graphBase: settings.graphBase,
         maxDetails: cap,
-        previousListing: reason === 'details' ? undefined : entry.listing,
+        previousListing: forDetails ? undefined : entry.listing,
+        detailedBefore: forDetails ? detailedSoFar(entry) : new Set(entry.detailedInDetailFiles),
+        detailFile: forDetails,
       });
     } catch (error) {
       if (isOutOfTime(error)) throw error;
@@ -226,8 +237,10 @@ export async function runPull(deps: PullDependencies): Promise<PullResult> {
       });
       return false;
     }
-    await write(key, pulled, cap);
-    const next = afterRead(entry, entry, pulled, now);
+    await write(file, pulled, cap);
+    const next = forDetails
+      ? afterDetailRead(entry, pulled, pulled.body !== undefined)
+      : afterRead(entry, entry, pulled, now);
     if (next === undefined) list.delete(entry.from.getTime());
     else list.set(entry.from.getTime(), next);
     await save();
@@ -240,7 +253,10 @@ export async function runPull(deps: PullDependencies): Promise<PullResult> {
       detailsLeftOut: pulled.detailsLeftOut,
       written: pulled.body !== undefined,
       unchanged: pulled.unchanged,
+      ...(forDetails ? { file } : {}),
     });
+    // Written and counted: now the run ends as any run out of time does.
+    if (pulled.interrupted !== undefined) throw pulled.interrupted;
     return true;
   };
 
@@ -293,8 +309,8 @@ export async function runPull(deps: PullDependencies): Promise<PullResult> {
         deps.remainingMs === undefined
           ? Number.POSITIVE_INFINITY
           : detailsThatFit(settings, deps.remainingMs() - END_MARGIN_MS);
-      // Asking no more than last time would read the same details again.
-      if (room <= entry.detailsAsked) continue;
+      // The traces detailed before are not asked again: any room makes progress.
+      if (room < 1) continue;
       rereading = await reread(entry, 'details', room);
     }
   } catch (error) {

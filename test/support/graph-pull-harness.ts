@@ -125,8 +125,9 @@ export async function startPullHarness(
         },
         ...(run.remainingMs === undefined ? {} : { remainingMs: run.remainingMs }),
       });
-      for (const window of [...result.windows, ...result.rereads])
-        if (window.written) written.add(window.key);
+      for (const window of result.windows) if (window.written) written.add(window.key);
+      // A re-read for details writes a detail file next to the window's own (`file`).
+      for (const window of result.rereads) if (window.written) written.add(window.file ?? window.key);
       return result;
     },
     async setCursor(state) {
