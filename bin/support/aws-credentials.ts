@@ -66,3 +66,32 @@ export async function requireCredentials(
     throw credentialsError(what, error, permission) ?? error;
   }
 }
+
+/** The part of an SDK client {@link refusalsAsSetupErrors} needs (any v3 client has it). */
+interface MiddlewareClient {
+  middlewareStack: {
+    add(
+      middleware: (next: (args: never) => Promise<unknown>) => (args: never) => Promise<unknown>,
+      options: { step: 'initialize'; name: string },
+    ): void;
+  };
+}
+
+/**
+ * Makes every call of `client` that the service refuses for its credentials (they loaded, but are
+ * expired, not valid, or lack `permission`) fail as {@link credentialsError} says: exit status 2
+ * with how to sign in, as when none load at all. Outermost (`initialize`), so the SDK's retries
+ * have run; any other error passes unchanged. The store passes relay-audit errors on as they are.
+ */
+export function refusalsAsSetupErrors(client: MiddlewareClient, what: string, permission: string): void {
+  client.middlewareStack.add(
+    (next) => async (args) => {
+      try {
+        return await next(args);
+      } catch (error) {
+        throw credentialsError(what, error, permission) ?? error;
+      }
+    },
+    { step: 'initialize', name: 'relayAuditCredentialRefusals' },
+  );
+}

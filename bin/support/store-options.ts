@@ -6,7 +6,7 @@
 import { resolve } from 'node:path';
 import { ArgumentError } from '../../functions/core/kernel/errors.js';
 import type { StoreHandle } from '../../functions/store/index.js';
-import { requireCredentials } from './aws-credentials.js';
+import { refusalsAsSetupErrors, requireCredentials } from './aws-credentials.js';
 import { requireRegion } from './aws-region.js';
 
 export interface StoreFlags {
@@ -62,6 +62,10 @@ export interface OpenStoreOptions {
   mustExist?: boolean;
 }
 
+/** What a remote store's calls need, named when the identity was denied one. */
+const TABLE_PERMISSIONS =
+  'dynamodb:Query and the item calls (GetItem, PutItem, UpdateItem, DeleteItem, Batch*) on the table';
+
 /** Opens the store; the AWS SDK and the embedded engine load only now, so `--no-store` runs start fast. */
 export async function openStore(
   flags: StoreFlags,
@@ -77,6 +81,7 @@ export async function openStore(
       region: outputs.region,
       ...(flags.endpoint ? { endpoint: flags.endpoint } : {}),
     });
+    refusalsAsSetupErrors(handle.client, `--stack ${flags.stack}: table ${outputs.table}`, TABLE_PERMISSIONS);
     return { ...handle, description: `DynamoDB table ${outputs.table} of stack ${flags.stack}` };
   }
   if (flags.table) {
@@ -89,13 +94,12 @@ export async function openStore(
     // Region and credentials are checked before anything is read or analysed: without them every
     // store call would fail, and the first failure would read as a failed analysis (exit status 1).
     const what = `--table ${flags.table}`;
+    // Credentials that load but are refused at a call (expired, revoked, without the table's
+    // permission) are the same setup problem, whenever the call comes.
+    refusalsAsSetupErrors(handle.client, what, TABLE_PERMISSIONS);
     try {
       await requireRegion(handle.client, `${what}: no AWS region for the table`);
-      await requireCredentials(
-        handle.client,
-        what,
-        'dynamodb:Query and the item calls (GetItem, PutItem, UpdateItem, DeleteItem, Batch*) on the table',
-      );
+      await requireCredentials(handle.client, what, TABLE_PERMISSIONS);
     } catch (error) {
       await handle.close();
       throw error;

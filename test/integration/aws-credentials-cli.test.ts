@@ -6,6 +6,8 @@
  * for a failed analysis.
  */
 import { mkdtempSync } from 'node:fs';
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -140,6 +142,70 @@ describe('a command whose credentials the service refuses', () => {
     expect(status, out.stderr).toBe(2);
     expect(out.stderr).toMatch(/--stack Denied: the AWS identity may not do this \(AccessDenied: /);
     expect(out.stderr).toMatch(/it needs cloudformation:DescribeStacks on the stack/);
+  });
+});
+
+/**
+ * Answers every DynamoDB call as the service does to credentials it does not take (table `Refused`)
+ * or an identity without the table's permission (any other table), in DynamoDB's JSON protocol.
+ */
+async function startRefusingDynamo(): Promise<{ endpoint: string; server: Server }> {
+  const server = createServer((req, res) => {
+    let body = '';
+    req.setEncoding('utf8').on('data', (text: string) => {
+      body += text;
+    });
+    req.on('end', () => {
+      const table = (JSON.parse(body || '{}') as { TableName?: string }).TableName;
+      const [type, message] =
+        table === 'Refused'
+          ? ['UnrecognizedClientException', 'The security token included in the request is invalid.']
+          : [
+              'AccessDeniedException',
+              `User: arn:aws:iam::000000000000:user/auditor is not authorized to perform: dynamodb:Query on resource: ${table}`,
+            ];
+      res.writeHead(400, { 'content-type': 'application/x-amz-json-1.0', 'x-amzn-errortype': type });
+      res.end(JSON.stringify({ __type: `com.amazonaws.dynamodb.v20120810#${type}`, message }));
+    });
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  return { endpoint: `http://127.0.0.1:${(server.address() as AddressInfo).port}`, server };
+}
+
+describe('a command whose credentials DynamoDB refuses at its first store call', () => {
+  let dynamo: { endpoint: string; server: Server };
+  beforeAll(async () => {
+    dynamo = await startRefusingDynamo();
+  });
+  afterAll(async () => {
+    await new Promise((resolve) => dynamo.server.close(resolve));
+  });
+
+  it.each([
+    [
+      'analyze --table, credentials not valid',
+      ['analyze', TRACKING_LOG, '--table', 'Refused'],
+      /--table Refused: AWS refused the credentials \(UnrecognizedClientException: The security token/,
+    ],
+    [
+      'findings --table, credentials not valid',
+      ['findings', '--table', 'Refused'],
+      /--table Refused: AWS refused the credentials \(UnrecognizedClientException: /,
+    ],
+    [
+      'report --table, an identity without the permission',
+      ['report', '--date', '2026-11-28', '--table', 'Denied'],
+      /--table Denied: the AWS identity may not do this \(AccessDeniedException: .*\); it needs dynamodb:Query/,
+    ],
+  ])('%s exits 2 and says what to do, not 1 as a failed analysis', async (_name, argv, said) => {
+    // Prepare: keys that load (the SDK's chain finds them), which the service then refuses.
+    withCredentials();
+    vi.stubEnv('AWS_ENDPOINT_URL_DYNAMODB', dynamo.endpoint);
+    // Act
+    const { status, out } = await cli(...argv, '--region', LOCAL_REGION);
+    // Assess
+    expect(status, out.stderr).toBe(2);
+    expect(out.stderr).toMatch(said);
   });
 });
 
