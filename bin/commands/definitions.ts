@@ -95,7 +95,8 @@ analysed.`,
   footer:
     'Exit status: 0 every file analysed, 1 a file failed analysis (unreadable, unknown format, every row\n' +
     'skipped) or a file that may hold refusals was not read, 2 usage error (also a missing input file, or\n' +
-    'a folder with no logs or exports), 130 interrupted (Ctrl+C).',
+    'a folder with no logs or exports, or with --table or --stack no AWS region or usable credentials),\n' +
+    '130 interrupted (Ctrl+C).',
 } as const satisfies CommandDefinition;
 
 export const FINDINGS = {
@@ -182,7 +183,9 @@ certificate-based OnPremises inbound connector whose certificate domain is an ac
       help: `with --store and --table or --stack: ${STORE.region.help.replace(' for --table or --stack', '')}`,
     },
   },
-  footer: 'Exit status: 0 no errors, 1 at least one error, 2 usage error or unreadable input file.',
+  footer:
+    'Exit status: 0 no errors, 1 at least one error, 2 usage error or unreadable input file (with --store\n' +
+    'and --table or --stack, also no AWS region or usable credentials).',
 } as const satisfies CommandDefinition;
 
 export const REPORT = {

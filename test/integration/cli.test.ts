@@ -554,7 +554,8 @@ describe('relay-audit help', () => {
     expect(out.stdout).toContain(
       'Exit status: 0 every file analysed, 1 a file failed analysis (unreadable, unknown format, every row\n' +
         'skipped) or a file that may hold refusals was not read, 2 usage error (also a missing input file, or\n' +
-        'a folder with no logs or exports), 130 interrupted (Ctrl+C).',
+        'a folder with no logs or exports, or with --table or --stack no AWS region or usable credentials),\n' +
+        '130 interrupted (Ctrl+C).',
     );
     // A folder with no logs or exports is the usage error the footer says.
     const notes = join(dir, 'notes');
