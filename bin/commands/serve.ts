@@ -318,7 +318,7 @@ export async function startServer(options: ServerOptions = {}): Promise<RunningS
       uploads,
       host: await servedHost(options),
       // A run of this host that died (a killed serve or analyze) shows interrupted at once.
-      isLeaseGone: (lease) => isSourceLeaseGone(lease),
+      isLeaseGone: isSourceLeaseGone,
       logger,
     },
     { basePath: API_BASE },

@@ -13,6 +13,7 @@ import { randomUUID } from 'node:crypto';
 import { hostname } from 'node:os';
 import type { FindingSink } from '../../functions/core/analysis/analyze.js';
 import type { Finding } from '../../functions/core/analysis/model/findings.js';
+import { LOCAL_RUN_OWNER_PREFIX } from '../../functions/core/analysis/model/lease-owner.js';
 import type { SourceLease, SourceRecord } from '../../functions/core/analysis/model/source-record.js';
 import { isRunning } from '../../functions/store/engine-lock.js';
 import type { RunLease, UnsettledRuns } from '../../functions/store/unsettled-runs.js';
@@ -66,12 +67,15 @@ export function isAbandoned(lease: Omit<RunLease, 'owner'> & { owner: string }, 
   return here && !isRunning(lease.pid);
 }
 
+/** A local run's lease owner: host (group 1) and process id (group 2). */
+const LOCAL_OWNER = new RegExp(`^${LOCAL_RUN_OWNER_PREFIX}(.*):(\\d+):[^:]+$`);
+
 /**
  * True when the run holding a source record's lease is gone (see {@link isAbandoned}): a CLI owner
  * (`cli:<host>:<pid>:<uuid>`) names its process; any other is gone once the lease has run out.
  */
 export function isSourceLeaseGone(lease: SourceLease, now = Date.now()): boolean {
-  const match = /^cli:(.*):(\d+):[^:]+$/.exec(lease.owner);
+  const match = LOCAL_OWNER.exec(lease.owner);
   if (match?.[1] === undefined || match[2] === undefined) return Date.parse(lease.expiresAt) <= now;
   return isAbandoned(
     { owner: lease.owner, host: match[1], pid: Number(match[2]), leaseExpiresAt: lease.expiresAt },
@@ -108,7 +112,7 @@ export function leasedSink(
   } = {},
 ): LeasedSink {
   const durationMs = options.durationMs ?? CLI_LEASE_MS;
-  const owner = options.owner ?? `cli:${hostname()}:${process.pid}:${randomUUID()}`;
+  const owner = options.owner ?? `${LOCAL_RUN_OWNER_PREFIX}${hostname()}:${process.pid}:${randomUUID()}`;
   const { journal } = options;
   liveOwners.add(owner);
   const expiresFromNow = (): string => new Date(Date.now() + durationMs).toISOString();

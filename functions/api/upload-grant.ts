@@ -5,6 +5,7 @@
  * the local server. Both answer with the same {@link UploadGrant}.
  */
 import { randomBytes } from 'node:crypto';
+import { DASHBOARD_UPLOAD_PREFIX } from '../runtime/bucket-layout.js';
 import type { UploadGrant } from './contract.js';
 
 export type { UploadGrant };
@@ -58,7 +59,7 @@ export function dashboardUploadKey(request: UploadRequest, now: Date = new Date(
     .replace(/[-:]/g, '')
     .replace(/\.\d+Z$/, 'Z');
   const unique = randomBytes(4).toString('hex');
-  return `incoming/dashboard/${keyPart(request.caller)}/${time}-${unique}/${keyPart(request.fileName)}`;
+  return `${DASHBOARD_UPLOAD_PREFIX}${keyPart(request.caller)}/${time}-${unique}/${keyPart(request.fileName)}`;
 }
 
 /** `incoming/dashboard/<user>/<YYYYMMDDTHHMMSSZ>-<8 hex>/<file>`, as {@link dashboardUploadKey} makes it. */

@@ -21,6 +21,9 @@ export const BUCKET_PREFIX = {
   state: 'state/',
 } as const;
 
+/** Where dashboard uploads go: `incoming/dashboard/<user>/…` (functions/api/upload-grant.ts). */
+export const DASHBOARD_UPLOAD_PREFIX = `${BUCKET_PREFIX.incoming}dashboard/`;
+
 /** The organisation's accepted domains (a `Get-AcceptedDomain | Export-Csv` file). */
 export const ACCEPTED_DOMAINS_KEY = `${BUCKET_PREFIX.config}accepted-domains.csv`;
 

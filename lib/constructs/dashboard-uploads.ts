@@ -7,12 +7,9 @@
 import { Duration } from 'aws-cdk-lib';
 import { PolicyStatement } from 'aws-cdk-lib/aws-iam';
 import { type Bucket, HttpMethods } from 'aws-cdk-lib/aws-s3';
-import { BUCKET_PREFIX } from '../../functions/runtime/bucket-layout.js';
+import { DASHBOARD_UPLOAD_PREFIX } from '../../functions/runtime/bucket-layout.js';
 import { acknowledgeNag, nagArn } from '../nag.js';
 import type { QueryApi } from './query-api.js';
-
-/** Where dashboard uploads go (the user follows in the key). */
-export const DASHBOARD_UPLOAD_PREFIX = `${BUCKET_PREFIX.incoming}dashboard/`;
 
 export interface DashboardUploadsProps {
   readonly bucket: Bucket;

@@ -317,10 +317,7 @@ export function readingAddressedBySender(
   entries: readonly InboundEntry[],
   reading: ReadingWithoutInbound,
 ): Finding | undefined {
-  if (!forwardedOnReceipts(finding)) return undefined;
-  const judged = judgedWith(finding, entries);
-  const others = entries.filter((entry) => !judged(entry));
-  if (!addressedBySender(tracesOfEntries(others), finding.recipient.toLowerCase())) return undefined;
+  if (!forwardedOnReceipts(finding) || !addressedElsewhere(finding, entries)) return undefined;
   const read = reading.read(finding);
   return read === undefined || read.scenario === 'forwarding' ? undefined : read;
 }
@@ -337,8 +334,15 @@ export function isTakenBackBy(
 ): boolean {
   if (finding.scenario === 'forwarding' || finding.code !== '5.7.64' || finding.recipient === '')
     return false;
+  return addressedElsewhere(finding, entries) && reading.read(finding)?.scenario === finding.scenario;
+}
+
+/**
+ * Whether receipts of other uploads than the finding's (not repeats of its own) say its sender
+ * addressed the refused recipient itself: what both readings above ask first.
+ */
+function addressedElsewhere(finding: Finding, entries: readonly InboundEntry[]): boolean {
   const judged = judgedWith(finding, entries);
   const others = entries.filter((entry) => !judged(entry));
-  if (!addressedBySender(tracesOfEntries(others), finding.recipient.toLowerCase())) return false;
-  return reading.read(finding)?.scenario === finding.scenario;
+  return addressedBySender(tracesOfEntries(others), finding.recipient.toLowerCase());
 }
