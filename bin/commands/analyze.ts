@@ -8,7 +8,11 @@ import { type AnalysisResult, analyze, type FindingSink } from '../../functions/
 import type { Finding } from '../../functions/core/analysis/model/findings.js';
 import { groupDigits, plural } from '../../functions/core/kernel/counts-in-words.js';
 import { ArgumentError, ErrorCode } from '../../functions/core/kernel/errors.js';
-import { type DomainOracle, InferredDomains } from '../../functions/core/organisation/accepted-domains.js';
+import {
+  type DomainOracle,
+  type InferredDomainEvidence,
+  InferredDomains,
+} from '../../functions/core/organisation/accepted-domains.js';
 import type { InboundConnectorInfo } from '../../functions/core/organisation/connector-info.js';
 import { onPremisesConnectors, parseInboundConnectors } from '../../functions/core/readiness/index.js';
 import type { RunCorrelation } from '../../functions/store/run-correlation.js';
@@ -218,6 +222,12 @@ async function loadConnectors(file: string, out: Output): Promise<InboundConnect
   return onPremises;
 }
 
+/** Domains receipts alone would have made the organisation's but Exchange Online refused to relay to; only when there are. */
+function notTaken(domains: InferredDomains): { notTaken?: InferredDomainEvidence[] } {
+  const refused = domains.refusedRelayDespiteReceipts();
+  return refused.length > 0 ? { notTaken: refused } : {};
+}
+
 function summaryJson(
   result: AnalysisResult,
   domains: DomainOracle,
@@ -245,7 +255,7 @@ function summaryJson(
     unclassified: result.unclassified,
     acceptedDomains:
       domains instanceof InferredDomains
-        ? { basis: 'inferred', domains: domains.evidence() }
+        ? { basis: 'inferred', domains: domains.evidence(), ...notTaken(domains) }
         : { basis: 'given', origin, domains: domains.domains() },
     peakRssBytes: process.resourceUsage().maxRSS * 1024,
   };

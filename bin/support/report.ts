@@ -113,9 +113,12 @@ function describeDomains(domains: DomainOracle, origin: string | undefined): str
       item.delivered + item.submitted + item.receivedFromOutside;
     const evidence = domains.evidence().sort((a, b) => weight(b) - weight(a));
     const lines = ['Accepted domains: none given, so relay-audit inferred them from the traffic.'];
+    const notTaken = domains.refusedRelayDespiteReceipts();
     if (evidence.length === 0) {
       lines.push(
-        '  No mailbox deliveries or submissions, and too few receipts of mail from outside, were seen,',
+        notTaken.length === 0
+          ? '  No mailbox deliveries or submissions, and too few receipts of mail from outside, were seen,'
+          : '  No mailbox deliveries or submissions were seen, nor receipts of mail from outside that count,',
         '  so nothing could be inferred.',
       );
     } else {
@@ -128,6 +131,12 @@ function describeDomains(domains: DomainOracle, origin: string | undefined): str
           seen.push(`${plural(item.receivedFromOutside, 'receipt')} from outside`);
         lines.push(`  ${item.domain} — ${seen.join(', ')}`);
       }
+    }
+    for (const item of notTaken.slice(0, 10)) {
+      lines.push(
+        `  Not taken: ${item.domain} — ${plural(item.receivedFromOutside, 'receipt')} from outside, but Exchange Online`,
+        '  refused to relay to it (5.7.64), which it does only for domains outside your tenant',
+      );
     }
     lines.push(
       '  Precision depends on the list: without it, refusals are judged by their ATTR code. Pass',

@@ -94,3 +94,40 @@ describe('one message in an export joined with an overlapping copy of itself', (
     expect(run.domains).toEqual(CONTOSO(1));
   });
 });
+
+describe('EX02’s rows alone: the copies’ receipts without the expansion that made them', () => {
+  it('does not make the refused recipients’ domain the organisation’s, and says why', async () => {
+    const { status, out } = await cli('analyze', `${DIR}/ex02-alone.csv`, '--no-store', '--json');
+    expect(status, out.stderr).toBe(0);
+    const findings = out.stdout
+      .split('\n')
+      .filter(Boolean)
+      .map((line) => JSON.parse(line) as Finding);
+    expect(findings.map(said)).toEqual([
+      [
+        'CAJx7GrpB1@mail.fabrikam.com',
+        'partner@tailspintoys.com',
+        'foreign-sender-domain',
+        'medium',
+        undefined,
+      ],
+      [
+        'CAJx7GrpB4@mail.fabrikam.com',
+        'partner@tailspintoys.com',
+        'foreign-sender-domain',
+        'medium',
+        undefined,
+      ],
+    ]);
+    // Not the partner's domain as the certificate domain to put on the connector.
+    for (const finding of findings)
+      expect(JSON.stringify(finding.remediation)).not.toContain('tailspintoys.com as');
+    expect(JSON.parse(out.stderr).acceptedDomains).toEqual({
+      basis: 'inferred',
+      domains: [],
+      notTaken: [{ domain: 'tailspintoys.com', delivered: 0, submitted: 0, receivedFromOutside: 2 }],
+    });
+    const report = await cli('analyze', `${DIR}/ex02-alone.csv`, '--no-store');
+    expect(report.out.stderr).toContain('Not taken: tailspintoys.com — 2 receipts from outside');
+  });
+});

@@ -8,7 +8,7 @@ import { describe, expect, it } from 'vitest';
 import { StreamingClassifier } from '../../functions/core/analysis/classifier.js';
 import type { TraceEvent } from '../../functions/core/analysis/model/events.js';
 import { InferredDomains } from '../../functions/core/organisation/accepted-domains.js';
-import { event, origin } from '../support/events.js';
+import { ATTR35, ATTR36, event, origin } from '../support/events.js';
 
 /** The inferred domains once `rows` are read, with how often each was received from outside. */
 function inferredFrom(rows: TraceEvent[]) {
@@ -75,5 +75,45 @@ describe('receipts from outside the inference counts', () => {
         received('m2', 'kate@tailspintoys.com'),
       ]),
     ).toEqual([]);
+  });
+});
+
+describe('a domain Exchange Online refused to relay to', () => {
+  const refused = (messageId: string, recipient: string, status = ATTR36) =>
+    event({ eventId: 'FAIL', source: 'SMTP', messageId, recipient, recipientStatus: status });
+  const receipts = [received('m1', 'partner@tailspintoys.com'), received('m2', 'ap@tailspintoys.com')];
+
+  it('is not made the organisation’s by receipts alone, before or after the refusal is read', () => {
+    // A relaying server's log alone: copies an earlier server expanded arrive Incoming, then are refused.
+    expect(inferredFrom(receipts)).toEqual([['tailspintoys.com', 2]]);
+    expect(inferredFrom([...receipts, refused('m1', 'partner@tailspintoys.com')])).toEqual([]);
+    expect(inferredFrom([refused('m1', 'partner@tailspintoys.com'), ...receipts])).toEqual([]);
+  });
+
+  it('is named as not taken, with its receipts', () => {
+    const domains = new InferredDomains();
+    const classifier = new StreamingClassifier({ domains });
+    for (const row of [...receipts, refused('m2', 'AP@Tailspintoys.com')]) classifier.push(row, origin());
+    classifier.flush();
+    expect(domains.refusedRelayDespiteReceipts()).toEqual([
+      { domain: 'tailspintoys.com', delivered: 0, submitted: 0, receivedFromOutside: 2 },
+    ]);
+  });
+
+  it('still is the organisation’s with a mailbox delivery, and a wrong region (4.4.62) says nothing', () => {
+    const delivered = event({
+      eventId: 'DELIVER',
+      source: 'STOREDRIVER',
+      messageId: 'm3',
+      recipient: 'kate@tailspintoys.com',
+    });
+    expect(
+      inferredFrom([...receipts, delivered, refused('m1', 'partner@tailspintoys.com')]).map(
+        ([domain]) => domain,
+      ),
+    ).toEqual(['tailspintoys.com']);
+    expect(inferredFrom([...receipts, refused('m1', 'partner@tailspintoys.com', ATTR35)])).toEqual([
+      ['tailspintoys.com', 2],
+    ]);
   });
 });

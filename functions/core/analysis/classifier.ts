@@ -27,7 +27,7 @@ import { addressedBySender } from './evidence/inbound-trace.js';
 import { sessionStartUnseen } from './evidence/open-session.js';
 import { senderUnseen } from './evidence/queued-sender.js';
 import { relayRejectionIn } from './evidence/rejections.js';
-import type { TraceEvent } from './model/events.js';
+import { domainOf, type TraceEvent } from './model/events.js';
 import type { Finding, Rejection } from './model/findings.js';
 import { PRECEDENCE } from './scenarios/index.js';
 
@@ -236,6 +236,8 @@ export class StreamingClassifier {
   /** A refusal joins the window, unless it repeats one pending or released (then it is counted). */
   private enqueue(seq: number, event: TraceEvent, rejection: Rejection, origin: EventOrigin): void {
     this.stats.rejections++;
+    // Exchange Online relays only to recipients outside the tenant: theirs is none of its domains.
+    if (rejection.enhancedCode === '5.7.64') this.inferred?.observeRelayRefusedTo(domainOf(event.recipient));
     const key = refusalKey(event, rejection, origin);
     if (this.repeated(key, event, origin)) return;
     if (this.releasedBefore?.(event)) {

@@ -150,11 +150,18 @@ export interface InferredDomainEvidence {
  * mailbox redirected to an outside address is Incoming too, so a receipt for an address the
  * message's own routing made does not count (it is taken back when the routing row is read after
  * it), and a message counts once for a recipient however many servers received it or rows repeat
- * it. Domains not seen this way are "unknown", not "foreign": rules then rely on the rejection text.
+ * it. Nor do receipts alone make a domain the organisation's once Exchange Online refused to relay
+ * to a recipient in it (`5.7.64 … Relay Access Denied`): mail for an accepted domain of the tenant
+ * is the tenant's own inbound mail, never relayed, so that domain is not one. This is what tells a
+ * relaying server's receipts of copies an earlier server expanded (its log alone, without the
+ * expansion) from arrivals. Domains not seen this way are "unknown", not "foreign": rules then rely
+ * on the rejection text.
  */
 export class InferredDomains implements DomainOracle {
   public readonly basis = 'inferred';
   private readonly seen = new Map<string, Omit<InferredDomainEvidence, 'domain'>>();
+  /** Domains of recipients Exchange Online refused to relay to (see the class comment). */
+  private readonly relayedTo = new Set<string>();
   /** Bounded: a mail server has few domains; anything past this is noise. */
   private static readonly MAX_DOMAINS = 1000;
   /** Receipts from outside that make a domain the organisation's when nothing else shows it. */
@@ -172,6 +179,12 @@ export class InferredDomains implements DomainOracle {
     this.bump(domain, 'receivedFromOutside');
   }
 
+  /** A recipient in `domain` that Exchange Online refused to relay to (`5.7.64`): see the class comment. */
+  public observeRelayRefusedTo(domain: string | undefined): void {
+    if (domain && this.relayedTo.size < InferredDomains.MAX_DOMAINS && !this.relayedTo.has(domain))
+      this.relayedTo.add(detach(domain));
+  }
+
   /**
    * Takes back a receipt counted by {@link observeReceivedFromOutside}: its recipient turned out to
    * be one the message's own routing made, so the receipt was a later hop inside the organisation
@@ -185,7 +198,7 @@ export class InferredDomains implements DomainOracle {
   public covers(domain: string | undefined): boolean | undefined {
     if (!domain) return undefined;
     const counts = this.seen.get(domain);
-    return counts !== undefined && InferredDomains.convincing(counts) ? true : undefined;
+    return counts !== undefined && this.convincing(domain, counts) ? true : undefined;
   }
 
   public domains(): string[] {
@@ -195,14 +208,29 @@ export class InferredDomains implements DomainOracle {
   /** Each inferred domain with how often each kind of evidence showed it. */
   public evidence(): InferredDomainEvidence[] {
     return [...this.seen]
-      .filter(([, counts]) => InferredDomains.convincing(counts))
+      .filter(([domain, counts]) => this.convincing(domain, counts))
       .map(([domain, counts]) => ({ domain, ...counts }));
   }
 
-  private static convincing(counts: Omit<InferredDomainEvidence, 'domain'>): boolean {
+  /**
+   * Domains the receipts from outside alone would have made the organisation's, were they not ones
+   * Exchange Online refused to relay to: what the report names as not taken.
+   */
+  public refusedRelayDespiteReceipts(): InferredDomainEvidence[] {
+    return [...this.seen]
+      .filter(
+        ([domain, counts]) =>
+          this.relayedTo.has(domain) &&
+          !this.convincing(domain, counts) &&
+          counts.receivedFromOutside >= InferredDomains.MIN_RECEIPTS_FROM_OUTSIDE,
+      )
+      .map(([domain, counts]) => ({ domain, ...counts }));
+  }
+
+  private convincing(domain: string, counts: Omit<InferredDomainEvidence, 'domain'>): boolean {
     return (
       counts.delivered + counts.submitted > 0 ||
-      counts.receivedFromOutside >= InferredDomains.MIN_RECEIPTS_FROM_OUTSIDE
+      (counts.receivedFromOutside >= InferredDomains.MIN_RECEIPTS_FROM_OUTSIDE && !this.relayedTo.has(domain))
     );
   }
 
