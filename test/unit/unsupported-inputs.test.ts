@@ -2,8 +2,9 @@
  * What detection says of inputs it does not read (input/unsupported-inputs.ts): message tracking
  * rows a SIEM stores under the tracking log's own field names, told from an EAC report with columns
  * left out; lines that start with `[` but are no JSON (journalctl's `-o short-monotonic` and
- * `-o short-delta`), told from JSON that is; an IIS SMTP log without cs-username; and the refusal
- * line every such message names.
+ * `-o short-delta`), told from JSON that is; an IIS SMTP log without cs-username; the Non-accepted
+ * domain and Auto-forwarded messages reports of the new EAC, by their header in any spelling; and the
+ * refusal line every such message names.
  */
 import { describe, expect, it } from 'vitest';
 import { detectFormat } from '../../functions/core/analysis/input/detect.js';
@@ -307,5 +308,126 @@ describe('PowerShell output shown with Format-List or Format-Table, and pasted b
     expect(message).toMatch(/^input\.csv: looks like an email message pasted or saved as text/);
     expect(message).toContain('the message tracking logs of the Exchange server that relayed it');
     expect(message).toMatch(/It holds no relay refusal\.$/);
+  });
+});
+
+describe('mail flow reports of the new Exchange admin center', () => {
+  const NAD_START =
+    /^input\.csv: looks like the Non-accepted domain report of the new Exchange admin center \(Reports > Mail flow; its header on line (\d+): /;
+
+  it('names the Non-accepted domain report, its sender domains and what to do', async () => {
+    const message = await refusal(
+      'Date,Inbound connector name,Sender domain,Count,Sample messages\r\n' +
+        '2026-11-28,On-prem to EXO,fabrikam.com,42,"<a1@mail.fabrikam.com>;<a2@mail.fabrikam.com>"\r\n',
+    );
+    expect(message).toBe(
+      'input.csv: looks like the Non-accepted domain report of the new Exchange admin center (Reports > Mail flow; ' +
+        'its header on line 1: Inbound connector name, Sender domain, Count, Sample messages…), which relay-audit ' +
+        'does not read: it holds no refusals, but counts messages from your on-premises servers that Exchange ' +
+        'Online accepted (and may throttle) although their sender domain is not an accepted domain of the tenant. ' +
+        'Its sender domains (fabrikam.com: 42 messages) are the ones at risk: Exchange Online relays their mail ' +
+        'only through a certificate-based inbound connector whose certificate names an accepted domain (since ' +
+        'November 2023 the header From no longer counts), and refuses it otherwise with 550 5.7.64 ' +
+        "(relay-audit's foreign-sender-domain); confirm yours with relay-audit check --accepted-domains … " +
+        '--connectors … --certificate … (Get-AcceptedDomain | Export-Csv, Get-InboundConnector | ConvertTo-Json, ' +
+        "the server's certificate as PEM). To find the refused messages, analyse the on-premises servers' message " +
+        'tracking logs (MSGTRK*.LOG), or a message trace of the failures with its details (Get-MessageTraceV2 ' +
+        '-Status Failed … | Export-Csv -NoTypeInformation -Encoding UTF8, and Get-MessageTraceDetailV2 … | ' +
+        'Export-Csv for the refusal texts).',
+    );
+  });
+
+  it('is told by its header whatever the case, spaces, order, delimiter or BOM, and adds up its counts', async () => {
+    // A de-DE re-save: `;`, a BOM, upper case, columns moved, one added and Sample messages left out;
+    // the counts grouped as a culture writes them, and a cell that is no domain name passed over.
+    const message = await refusal(
+      '\uFEFFSENDER DOMAIN;Count;Notes;Inbound_Connector_Name;DATE\r\n' +
+        'adatum.com;"1.204";;On-premises;24.11.2026\r\n' +
+        'fabrikam.com;7;;On-premises;24.11.2026\r\n' +
+        'adatum.com;3;checked;On-premises;25.11.2026\r\n' +
+        '"evil.com\u001b[2J";99999;;On-premises;25.11.2026\r\n' +
+        'litware.com;2;;Scanners;25.11.2026\r\n' +
+        'tailspintoys.com;1;;Scanners;26.11.2026\r\n',
+    );
+    expect(message).toMatch(NAD_START);
+    expect(message).toContain('its header on line 1: Inbound_Connector_Name, SENDER DOMAIN, Count…)');
+    expect(message).toContain(
+      'Its sender domains (adatum.com: 1,207 messages, fabrikam.com: 7, litware.com: 2, and 1 more domain) are the ones at risk',
+    );
+    expect(message).not.toContain('evil');
+    expect(message).not.toContain('\u001b');
+  });
+
+  it('names the domains without counts when the Count column is not there', () => {
+    const said = describeUnsupported({
+      text: 'Inbound connector,Sender domain,Sample messages',
+      line: 3,
+      fieldsDirective: false,
+      cells: ['Inbound connector', 'Sender domain', 'Sample messages'],
+      preamble: [],
+      sample:
+        'Inbound connector,Sender domain,Sample messages\nOn-premises,fabrikam.com,<a@b>\nOn-premises,adatum.com,<c@d>',
+    });
+    expect(said).toMatch(
+      /^looks like the Non-accepted domain report .* its header on line 3: Inbound connector, Sender domain, Sample messages…\)/,
+    );
+    expect(said).toContain('Its sender domains (adatum.com, fabrikam.com) are the ones at risk');
+  });
+
+  it('says which rows the domains come from when the file is longer than the sample', async () => {
+    const rows = Array.from(
+      { length: 400 },
+      (_, n) =>
+        `2026-11-${String((n % 28) + 1).padStart(2, '0')},On-premises,fabrikam.com,1,"<${n}.0123456789abcdef@app01.contoso.local>"`,
+    );
+    const message = await refusal(
+      `Date,Inbound connector name,Sender domain,Count,Sample messages\n${rows.join('\n')}\n`,
+    );
+    // 16 KB hold fewer than the 400 rows: the count is of the rows read, and says so.
+    const counted = Number(
+      /fabrikam\.com: (\d+) messages, in its first 16 KB\) are the ones at risk/.exec(message)?.[1],
+    );
+    expect(counted).toBeGreaterThan(100);
+    expect(counted).toBeLessThan(400);
+  });
+
+  it('leaves a header with a sender domain but no connector to the generic message', async () => {
+    const message = await refusal('Date,Sender domain,Count\n2026-11-28,fabrikam.com,42\n');
+    expect(message).toMatch(/^input\.csv: unknown format\. Line 1 is no header relay-audit knows/);
+  });
+
+  it('names a refusal a report somehow quotes', async () => {
+    const message = await refusal(
+      `Date,Inbound connector name,Sender domain,Count,Sample messages\n2026-11-28,On-premises,fabrikam.com,1,"${STATUS}"\n`,
+    );
+    expect(message).toMatch(NAD_START);
+    expect(message).toMatch(
+      /Line 2 holds a relay refusal \(550 5\.7\.64 TenantAttribution.*: it is not counted until the file is read\.$/,
+    );
+  });
+
+  it.each([
+    [
+      'with the columns others describe (Forwarders)',
+      'Forwarders,Forwarding type,Recipient name,Recipient domain,Forward count',
+      'Forwarders, Forwarding type, Forward count…',
+    ],
+    [
+      'spelt otherwise, with ;',
+      '\uFEFFForwarder;Forwarding Type;Recipient domain;Forwarded count',
+      'Forwarder, Forwarding Type, Forwarded count…',
+    ],
+    ['without its count', 'Recipient domain,Forwarding method,Forwarders', 'Forwarders, Forwarding method…'],
+  ])('names the Auto-forwarded messages report %s', async (_name, header, columns) => {
+    const message = await refusal(`${header}\r\n`);
+    expect(message).toMatch(
+      /^input\.csv: looks like the Auto-forwarded messages report of the new Exchange admin center \(Reports > Mail flow; its header on line 1: /,
+    );
+    expect(message).toContain(`line 1: ${columns})`);
+    expect(message).toContain('it counts the forwarding Exchange Online itself did');
+    expect(message).toContain(
+      "a REDIRECT row there, an inbox rule's forward a RECEIVE row with Source MAILBOXRULE",
+    );
+    expect(message).not.toContain('holds no relay refusal');
   });
 });

@@ -21,6 +21,7 @@ import { FORMATS } from '../formats/index.js';
 import { FORMAT_LABELS } from '../formats/labels.js';
 import { JOURNAL_EXPORT_AGAIN } from '../formats/mta-log.js';
 import type { FormatId } from '../model/events.js';
+import { describeEacMailFlowReport } from './eac-mail-flow-reports.js';
 
 /** How much text from the header line on detection hands over as {@link UnrecognisedInput.sample}. */
 export const SAMPLE_CHARS = 16 * 1024;
@@ -53,6 +54,7 @@ export function describeUnsupported(input: UnrecognisedInput): string | undefine
     ? (describeW3cLog(input) ?? describePartialHeader(input))
     : (describeJson(input) ??
         describeEmailEvents(input) ??
+        describeMailFlowReport(input) ??
         describeRows(input) ??
         describeShippedTrackingEvents(input) ??
         describeShownObjects(input) ??
@@ -255,6 +257,19 @@ function emailEventsJson(): string {
 /** What EmailEvents is to relay-audit, and what to export instead (as CSV rows or JSON records). */
 const EMAIL_EVENTS_NOT_READ =
   'which relay-audit does not read: it reads the Exchange Online message trace of the same messages.';
+
+/**
+ * A mail flow report of the new Exchange admin center (eac-mail-flow-reports.ts). Such a report
+ * counts messages and holds no refusal, so the refusal sentence is added only for a line that does.
+ */
+function describeMailFlowReport(input: UnrecognisedInput): string | undefined {
+  const what = describeEacMailFlowReport(
+    input,
+    input.sample.length < SAMPLE_CHARS ? undefined : input.sample.length,
+  );
+  if (what === undefined) return undefined;
+  return refusalMarkerIn(input.sample) === undefined ? what : `${what}${refusalNote(input)}`;
+}
 
 /**
  * journalctl `-o short-monotonic` (`[ 1000.000000] relay01 postfix/smtp[24117]: …`) and `-o short-delta`
