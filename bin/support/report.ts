@@ -374,14 +374,15 @@ function nextStep(
     lines.push(`Next step: the ${stoppedText}`, `  The refusals may be in ${unfinishedThem}.`);
     if (otherFailures > 0)
       lines.push(
-        `  And export again (or fix) the ${plural(otherFailures, 'file')} that could not be analysed (see above), and analyse ${otherFailures === 1 ? 'it' : 'them'}.`,
+        `  And export again, fix or replace the ${plural(otherFailures, 'file')} that could not be analysed, as said above, and analyse the result.`,
       );
     if (unread > 0) lines.push(`  And ${unreadLine}`);
   } else if (failed.length > 0) {
     const them = failed.length === 1 ? 'it' : 'them';
     lines.push(
-      `Next step: export again (or fix) what could not be analysed (see above) and analyse ${them}:`,
-      `  the refusals may be in ${them}.`,
+      // "Replace": a file named as no log (a report of the admin center) says what to analyse instead.
+      `Next step: export again, fix or replace what could not be analysed, as said above for ${them},`,
+      '  and analyse the result: the refusals may be in it.',
     );
     if (unread > 0) lines.push(`  And ${unreadLine}`);
   } else if (unread > 0) {

@@ -172,7 +172,7 @@ describe('the cut-inside-code fixtures through the command line', () => {
     expect(report.status).toBe(1);
     const printed = report.out.stdout + report.out.stderr;
     expect(printed).toContain('REFUSAL_NOT_READ');
-    expect(printed).toContain('Next step: export again (or fix) what could not be analysed');
+    expect(printed).toContain('Next step: export again, fix or replace what could not be analysed');
     expect(printed).not.toMatch(/nothing to fix/i);
   });
 

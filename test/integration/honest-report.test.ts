@@ -100,7 +100,9 @@ describe('a file that gives nothing usable', () => {
       'No relay refusals (5.7.64 TenantAttribution / 4.4.62 ATTR35) were found in the 16 rows analysed from 1 file;\n' +
         '1 file could not be analysed, so nothing is known of it.',
     );
-    expect(report).toContain('Next step: export again (or fix) what could not be analysed (see above)');
+    expect(report).toContain(
+      'Next step: export again, fix or replace what could not be analysed, as said above',
+    );
     expect(report).not.toContain('nothing to fix');
   });
 });
