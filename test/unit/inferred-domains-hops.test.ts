@@ -6,15 +6,15 @@
  */
 import { describe, expect, it } from 'vitest';
 import { StreamingClassifier } from '../../functions/core/analysis/classifier.js';
-import type { TraceEvent } from '../../functions/core/analysis/model/events.js';
+import type { FormatId, TraceEvent } from '../../functions/core/analysis/model/events.js';
 import { InferredDomains } from '../../functions/core/organisation/accepted-domains.js';
 import { ATTR35, ATTR36, event, origin } from '../support/events.js';
 
 /** The inferred domains once `rows` are read, with how often each was received from outside. */
-function inferredFrom(rows: TraceEvent[]) {
+function inferredFrom(rows: TraceEvent[], format: FormatId = 'exchange-tracking-log') {
   const domains = new InferredDomains();
   const classifier = new StreamingClassifier({ domains });
-  for (const row of rows) classifier.push(row, origin());
+  for (const row of rows) classifier.push(row, { ...origin(), format });
   classifier.flush();
   return domains.evidence().map(({ domain, receivedFromOutside }) => [domain, receivedFromOutside]);
 }
@@ -115,5 +115,70 @@ describe('a domain Exchange Online refused to relay to', () => {
     expect(inferredFrom([...receipts, refused('m1', 'partner@tailspintoys.com', ATTR35)])).toEqual([
       ['tailspintoys.com', 2],
     ]);
+  });
+});
+
+describe('a receipt whose message is sent on to the internet for the same recipient', () => {
+  // An application's mail on an anonymous relay connector: Incoming, then sent on over SMTP.
+  const sent = (
+    messageId: string,
+    recipient: string,
+    serverIp: string,
+    connectorId = 'EX01\\Outbound to Office 365',
+  ) =>
+    event({
+      eventId: 'SEND',
+      source: 'SMTP',
+      directionality: 'incoming',
+      messageId,
+      recipient,
+      serverIp,
+      connectorId,
+    });
+  const relayed = (serverIp: string, connectorId?: string) => [
+    received('m1', 'vendor@litware.com'),
+    sent('m1', 'vendor@litware.com', serverIp, connectorId),
+    received('m2', 'orders@litware.com'),
+    sent('m2', 'orders@litware.com', serverIp, connectorId),
+  ];
+
+  it('is no arrival, whichever row is read first', () => {
+    expect(inferredFrom(relayed('52.101.1.1'))).toEqual([]);
+    expect(inferredFrom([...relayed('203.0.113.80')].reverse())).toEqual([]);
+  });
+
+  it('still counts when the message goes on to the next server of the organisation', () => {
+    expect(inferredFrom(relayed('10.0.1.12'))).toEqual([['litware.com', 2]]);
+    // Exchange's own connectors between its servers, at a global IPv6 or an own public IPv4 address.
+    const intra = 'Intra-Organization SMTP Send Connector';
+    expect(inferredFrom(relayed('2001:db8:10::12', intra))).toEqual([['litware.com', 2]]);
+    const edge = 'EDGE01\\EdgeSync - Inbound to Default-First-Site-Name';
+    expect(inferredFrom(relayed('131.107.10.11', edge))).toEqual([['litware.com', 2]]);
+    // Exchange Online's trace sends its inbound mail on to the organisation's servers, where it arrives.
+    const hybrid = 'Outbound to contoso on-premises';
+    expect(inferredFrom(relayed('203.0.113.25', hybrid), 'message-trace-detail')).toEqual([
+      ['litware.com', 2],
+    ]);
+    // Nor does another recipient's send take back this one's receipt.
+    const other = [received('m1', 'kate@contoso.com'), sent('m1', 'ap@litware.com', '52.101.1.1')];
+    expect(inferredFrom([...other, received('m2', 'lee@contoso.com')])).toEqual([['contoso.com', 2]]);
+  });
+});
+
+describe('the inferred domains’ order', () => {
+  it('puts a domain with mailbox deliveries before one with receipts alone, whatever came first', () => {
+    const delivered = event({
+      eventId: 'DELIVER',
+      source: 'STOREDRIVER',
+      messageId: 'm9',
+      recipient: 'kate@contoso.com',
+    });
+    const rows = [
+      received('m1', 'a@fabrikam.com'),
+      received('m2', 'b@fabrikam.com'),
+      received('m3', 'c@fabrikam.com'),
+      delivered,
+    ];
+    expect(inferredFrom(rows).map(([domain]) => domain)).toEqual(['contoso.com', 'fabrikam.com']);
   });
 });

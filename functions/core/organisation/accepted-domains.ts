@@ -205,11 +205,17 @@ export class InferredDomains implements DomainOracle {
     return this.evidence().map((item) => item.domain);
   }
 
-  /** Each inferred domain with how often each kind of evidence showed it. */
+  /**
+   * Each inferred domain with how often each kind of evidence showed it, the surest first: mailbox
+   * deliveries and submissions before receipts alone, then by how many. A remediation that needs one
+   * domain of the organisation (an NDR's certificate domain) takes the first.
+   */
   public evidence(): InferredDomainEvidence[] {
+    const mailbox = (item: InferredDomainEvidence) => item.delivered + item.submitted;
     return [...this.seen]
       .filter(([domain, counts]) => this.convincing(domain, counts))
-      .map(([domain, counts]) => ({ domain, ...counts }));
+      .map(([domain, counts]) => ({ domain, ...counts }))
+      .sort((a, b) => mailbox(b) - mailbox(a) || b.receivedFromOutside - a.receivedFromOutside);
   }
 
   /**

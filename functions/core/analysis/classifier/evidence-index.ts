@@ -20,8 +20,9 @@ import {
 } from '../evidence/inbound-trace.js';
 import { OpenSessions } from '../evidence/open-session.js';
 import { OutsideReceipts } from '../evidence/outside-receipts.js';
+import { isPublicAddress } from '../evidence/public-address.js';
 import { QueuedSenders } from '../evidence/queued-sender.js';
-import { domainOf, type FormatId, type TraceEvent } from '../model/events.js';
+import { domainOf, type FormatId, MESSAGE_TRACE_FORMATS, type TraceEvent } from '../model/events.js';
 
 /**
  * How many inbound traces of each class are kept per message: rows that made a recipient (a
@@ -107,15 +108,44 @@ function envelopeKey(event: TraceEvent): { key: string; byMessage: boolean } | u
 }
 
 /**
- * For the inference, per message and recipient: a receipt from outside was counted for it, or a row of
- * the message's routing (a redirect, resolution, expansion, Inbox rule) made it.
+ * For the inference, per message and recipient: a receipt from outside was counted for it, or it was
+ * no arrival: a row of the message's routing (a redirect, resolution, expansion, Inbox rule) made
+ * it, or the message was sent on to it outside the organisation.
  */
-type ArrivalState = 'counted' | 'made';
+type ArrivalState = 'counted' | 'not-arrival';
 
 /** True for a row whose recipient the message's routing made (see `inboundTraceOf`'s kinds). */
 function makesRecipient(event: TraceEvent): boolean {
   return routingKindOf(event.eventId) !== undefined || event.source === 'MAILBOXRULE';
 }
+
+/**
+ * A SEND over SMTP to an internet address: the message left the organisation for this recipient, so
+ * a receipt of it for the same address was mail relayed out, not an arrival — an application's mail
+ * on an anonymous relay connector (Exchange marks it Incoming, as mail from the internet), sent on to
+ * Exchange Online or by a partner's send connector. Hops between the organisation's own servers use
+ * private addresses or Exchange's internal connectors; mail that arrived for a mailbox in Exchange
+ * Online is sent on to its routing address (`…mail.onmicrosoft.com`), not to the address it arrived for.
+ */
+function sentOut(event: TraceEvent, format: FormatId | undefined): boolean {
+  return (
+    event.eventId === 'SEND' &&
+    // An on-premises server's own log: Exchange Online's trace sends its inbound mail on to the
+    // organisation's servers on the internet ("Outbound to … on-premises"), where it arrives.
+    format !== undefined &&
+    !MESSAGE_TRACE_FORMATS.has(format) &&
+    event.source === 'SMTP' &&
+    isPublicAddress(event.serverIp) === true &&
+    !INTERNAL_SEND_CONNECTORS.test(event.connectorId ?? '')
+  );
+}
+
+/**
+ * Exchange's own send connectors between its servers, which may use public addresses (global IPv6
+ * inside a dual-stack site, an organisation's own IPv4 range): the implicit intra-organisation
+ * connector, and an Edge Transport server's subscription connector to its Mailbox servers.
+ */
+const INTERNAL_SEND_CONNECTORS = /intra-organization smtp send connector|(?:^|\\)edgesync - inbound to /i;
 
 /** Message-IDs whose inbound traces the index forgot, remembered (as hashes: a few MB at most) up to this many. */
 const MAX_FORGOTTEN = 200_000;
@@ -173,15 +203,15 @@ export class EvidenceIndex {
    * Indexes what later (or earlier) refusals may need: inbound traces, message context, domains.
    * `file` is the event's file: a refusal read from another file names it beside the trace's line;
    * `refusedIn` is its format when it is a relay refusal (an MTA's refusals name their queued
-   * message: evidence/queued-sender.ts). True when it kept an inbound trace of the row's message
-   * that may prove forwarding (not a receipt for an outside address).
+   * message: evidence/queued-sender.ts), `format` its format in any case. True when it kept an
+   * inbound trace of the row's message that may prove forwarding (not a receipt for an outside address).
    */
-  public observe(event: TraceEvent, file?: string, refusedIn?: FormatId): boolean {
+  public observe(event: TraceEvent, file?: string, refusedIn?: FormatId, format?: FormatId): boolean {
     let kept = false;
     const { recipient } = event;
     this.queued.observe(event, refusedIn);
     this.sessions.observe(event);
-    if (this.inferred) this.learn(event, this.inferred);
+    if (this.inferred) this.learn(event, this.inferred, format);
     const messageId = event.messageId;
     if (messageId !== undefined) {
       const trace = inboundTraceOf(event);
@@ -232,14 +262,14 @@ export class EvidenceIndex {
   }
 
   /** What `event` tells the inference of the organisation's domains. */
-  private learn(event: TraceEvent, inferred: InferredDomains): void {
+  private learn(event: TraceEvent, inferred: InferredDomains, format: FormatId | undefined): void {
     const { eventId, recipient } = event;
     if (eventId === 'DELIVER') inferred.observeDelivered(domainOf(recipient));
     else if ((eventId === 'SUBMIT' || eventId === 'RECEIVE') && event.source === 'STOREDRIVER')
       inferred.observeSubmitted(domainOf(event.sender));
     else if (eventId === 'RECEIVE' && event.source === 'SMTP' && event.directionality === 'incoming')
       this.arrived(event, inferred);
-    else if (makesRecipient(event)) this.made(event, inferred);
+    else if (makesRecipient(event) || sentOut(event, format)) this.notArrived(event, inferred);
   }
 
   /**
@@ -261,16 +291,17 @@ export class EvidenceIndex {
   }
 
   /**
-   * A row that made a recipient of the message: a receipt for it, read before (a newest-first
-   * export reads the next server's receipt before the expansion), was a hop's and is taken back.
+   * A row that shows the message's receipt for its recipient was no arrival: the message's routing
+   * made the recipient, or the message was sent on to it outside. A receipt for it read before (a
+   * newest-first export reads the next server's receipt before the expansion) is taken back.
    */
-  private made(event: TraceEvent, inferred: InferredDomains): void {
+  private notArrived(event: TraceEvent, inferred: InferredDomains): void {
     const recipients = this.recipientsOf(event.messageId, event.recipient);
     if (recipients === undefined) return;
     const address = (event.recipient as string).toLowerCase();
     const known = recipients.get(address);
-    if (known === 'made') return;
-    recipients.set(detach(address), 'made');
+    if (known === 'not-arrival') return;
+    recipients.set(detach(address), 'not-arrival');
     if (known === 'counted') inferred.withdrawReceivedFromOutside(domainOf(address));
   }
 

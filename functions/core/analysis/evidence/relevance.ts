@@ -12,7 +12,8 @@ import { mayBeRelayRejection } from './rejections.js';
  * True for a refusal, for inbound evidence (`mayBeEvidence`, the same test the classifier's
  * index and the inbound Message-ID index rely on), or for a failure with its text, which may be the
  * reason of a trace's failed row (`mayBeFailureReason`). `inferring` is true when the accepted domains
- * are inferred from the logs, which also reads delivery and submission rows.
+ * are inferred from the logs, which also reads delivery and submission rows, and sends on of mail
+ * from outside.
  */
 export function rowMayMatter(
   eventId: string,
@@ -26,5 +27,8 @@ export function rowMayMatter(
   // Inferring, mailbox deliveries and submissions (`RECEIVE` by STOREDRIVER since Exchange 2013)
   // are evidence of the organisation's domains even when Originating.
   if (inferring && (eventId === 'DELIVER' || source === 'STOREDRIVER')) return true;
+  // And a message from outside sent on over SMTP: sent to the internet, its receipt was no arrival
+  // (classifier/evidence-index.ts `sentOut`; the address is looked at once the event is built).
+  if (inferring && eventId === 'SEND' && source === 'SMTP' && directionality === 'incoming') return true;
   return mayBeEvidence(eventId, source, directionality);
 }
