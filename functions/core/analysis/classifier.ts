@@ -170,8 +170,7 @@ export class StreamingClassifier {
     this.latestRead = event.timestamp;
     // A row is read as one event per recipient: the row before this one is whole now.
     this.late.settleBefore(origin.sourceId, event.line);
-    const refusedIn = rejection ? origin.format : undefined;
-    if (this.evidence.observe(event, origin.file, refusedIn, origin.format) && event.messageId)
+    if (this.evidence.observe(event, origin.file, origin.format, rejection !== null) && event.messageId)
       this.late.observe(event.messageId, seq, origin.sourceId, event.line);
     // Filled now from files read before, so that the refusal is known by its message at once.
     if (rejection)

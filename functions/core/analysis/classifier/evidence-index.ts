@@ -202,14 +202,14 @@ export class EvidenceIndex {
   /**
    * Indexes what later (or earlier) refusals may need: inbound traces, message context, domains.
    * `file` is the event's file: a refusal read from another file names it beside the trace's line;
-   * `refusedIn` is its format when it is a relay refusal (an MTA's refusals name their queued
-   * message: evidence/queued-sender.ts), `format` its format in any case. True when it kept an
-   * inbound trace of the row's message that may prove forwarding (not a receipt for an outside address).
+   * `format` its format; `refused` true when it is a relay refusal (an MTA's refusals name their
+   * queued message: evidence/queued-sender.ts). True when it kept an inbound trace of the row's
+   * message that may prove forwarding (not a receipt for an outside address).
    */
-  public observe(event: TraceEvent, file?: string, refusedIn?: FormatId, format?: FormatId): boolean {
+  public observe(event: TraceEvent, file?: string, format?: FormatId, refused = false): boolean {
     let kept = false;
     const { recipient } = event;
-    this.queued.observe(event, refusedIn);
+    this.queued.observe(event, refused ? format : undefined);
     this.sessions.observe(event);
     if (this.inferred) this.learn(event, this.inferred, format);
     const messageId = event.messageId;
