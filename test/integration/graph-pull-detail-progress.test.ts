@@ -5,10 +5,10 @@
  * detail is asked once, and the hour leaves the re-read list once all are detailed. Against the local
  * Graph and s3rver, the written files analysed by the real analysis.
  */
-import { afterAll, afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { REREAD_HORIZON_MS, SETTLE_DELAY_MS } from '../../functions/graph-pull/reread-list.js';
 import type { PullResult } from '../../functions/graph-pull/run-pull.js';
-import { type PullHarness, removeAppCertificate, startPullHarness } from '../support/graph-pull-harness.js';
+import { harnessPerTest, type PullHarness } from '../support/graph-pull-harness.js';
 import { type GraphDetail, type GraphTrace, graphTrace, refusedDetails } from '../support/local-graph.js';
 
 const KEY_10 = 'incoming/graph/20261205T100000Z_20261205T110000Z.json';
@@ -30,21 +30,13 @@ function storm(): { traces: GraphTrace[]; details: Record<string, GraphDetail[]>
   return { traces, details: Object.fromEntries(traces.map((t) => [t.id, refusedDetails(t)])) };
 }
 
-let harness: PullHarness | undefined;
+const startHarness = harnessPerTest();
 
 /** The storm's hour not pulled yet. */
 async function start(): Promise<PullHarness> {
   const { traces, details } = storm();
-  harness = await startPullHarness(traces, details);
-  await harness.setCursor({ cursor: '2026-12-05T10:00:00.000Z' });
-  return harness;
+  return startHarness(traces, details);
 }
-
-afterEach(async () => {
-  await harness?.close();
-  harness = undefined;
-});
-afterAll(removeAppCertificate);
 
 /** The runs are minutes apart: the requests of the last one have left the 5-minute budget window. */
 async function budgetWindowPassed(h: PullHarness): Promise<void> {

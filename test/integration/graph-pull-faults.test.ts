@@ -5,12 +5,12 @@
  * wait and what to do; a trace whose details Graph cannot find does not hold its window; a cursor
  * older than Graph's 90 days moves to the oldest window Graph answers.
  */
-import { afterAll, afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { GraphFailure, GraphPullError } from '../../functions/graph-pull/errors.js';
 import { GraphClient } from '../../functions/graph-pull/graph-client.js';
 import { RequestBudget } from '../../functions/graph-pull/request-budget.js';
 import { GRAPH_TRACE_RETENTION_MS } from '../../functions/graph-pull/trace-window.js';
-import { type PullHarness, removeAppCertificate, startPullHarness } from '../support/graph-pull-harness.js';
+import { harnessPerTest, type PullHarness } from '../support/graph-pull-harness.js';
 import { type GraphFault, graphTrace, refusedDetails } from '../support/local-graph.js';
 
 const NOW = new Date('2026-12-05T12:15:00Z');
@@ -34,20 +34,13 @@ const graphError = (
 });
 const isList = (url: URL) => url.searchParams.has('$filter');
 
-let harness: PullHarness | undefined;
+const startHarness = harnessPerTest();
 
 async function start(fault?: (url: URL, n: number) => GraphFault | undefined) {
-  harness = await startPullHarness(TRACES, DETAILS);
-  await harness.setCursor({ cursor: '2026-12-05T10:00:00.000Z' });
+  const harness = await startHarness(TRACES, DETAILS);
   harness.graph.fault = fault;
   return harness;
 }
-
-afterEach(async () => {
-  await harness?.close();
-  harness = undefined;
-});
-afterAll(removeAppCertificate);
 
 async function failure(h: PullHarness): Promise<GraphPullError> {
   const error = await h.pull({ now: NOW }).then(

@@ -5,16 +5,10 @@
  * Each window is read again with the same question into the same key, and the written files are
  * analysed by the real analysis.
  */
-import { afterAll, afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { REREAD_HORIZON_MS, SETTLE_DELAY_MS } from '../../functions/graph-pull/reread-list.js';
-import { type PullHarness, removeAppCertificate, startPullHarness } from '../support/graph-pull-harness.js';
-import {
-  deferredDetails,
-  type GraphDetail,
-  type GraphTrace,
-  graphTrace,
-  refusedDetails,
-} from '../support/local-graph.js';
+import { harnessPerTest, type PullHarness } from '../support/graph-pull-harness.js';
+import { deferredDetails, graphTrace, refusedDetails } from '../support/local-graph.js';
 
 const KEY_10 = 'incoming/graph/20261205T100000Z_20261205T110000Z.json';
 const FILTER_10 =
@@ -33,19 +27,7 @@ const refusalWritten = (reason: 'unsettled' | 'late') => ({
   unchanged: false,
 });
 
-let harness: PullHarness | undefined;
-
-async function start(traces: GraphTrace[], details: Record<string, GraphDetail[]>, pageSize = 1000) {
-  harness = await startPullHarness(traces, details, pageSize);
-  await harness.setCursor({ cursor: '2026-12-05T10:00:00.000Z' });
-  return harness;
-}
-
-afterEach(async () => {
-  await harness?.close();
-  harness = undefined;
-});
-afterAll(removeAppCertificate);
+const start = harnessPerTest();
 
 const rereadsOf = async (h: PullHarness) =>
   ((await h.cursor()).rereads as { from: string; unsettled: number }[]).map((w) => [w.from, w.unsettled]);

@@ -7,6 +7,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { GetObjectCommand, PutObjectCommand } from '@aws-sdk/client-s3';
+import { afterAll, afterEach } from 'vitest';
 import { readSigningCertificate } from '../../functions/graph-pull/certificate.js';
 import { CURSOR_KEY, CursorStore } from '../../functions/graph-pull/cursor-store.js';
 import { type PullResult, type PullSettings, runPull } from '../../functions/graph-pull/run-pull.js';
@@ -163,4 +164,29 @@ export async function removeAppCertificate(): Promise<void> {
   if (certificate === undefined) return;
   await rm((await certificate).dir, { recursive: true, force: true });
   certificate = undefined;
+}
+
+/** The cursor the pull tests start from: the hour of their traces not pulled yet. */
+export const START_CURSOR = '2026-12-05T10:00:00.000Z';
+
+/**
+ * A harness per test, closed after it, started at {@link START_CURSOR}; the certificate is removed
+ * after the file's last test. Call once at the top of a test file.
+ */
+export function harnessPerTest(): (
+  traces: GraphTrace[],
+  details: Record<string, GraphDetail[]>,
+  pageSize?: number,
+) => Promise<PullHarness> {
+  let harness: PullHarness | undefined;
+  afterEach(async () => {
+    await harness?.close();
+    harness = undefined;
+  });
+  afterAll(removeAppCertificate);
+  return async (traces, details, pageSize) => {
+    harness = await startPullHarness(traces, details, pageSize);
+    await harness.setCursor({ cursor: START_CURSOR });
+    return harness;
+  };
 }
