@@ -5,6 +5,7 @@
  * are read.
  */
 import { describe, expect, it } from 'vitest';
+import { namesDomain } from '../../functions/core/analysis/classifier/inferred-reliance.js';
 import { StreamingClassifier } from '../../functions/core/analysis/classifier.js';
 import type { FormatId, TraceEvent } from '../../functions/core/analysis/model/events.js';
 import { InferredDomains } from '../../functions/core/organisation/accepted-domains.js';
@@ -180,5 +181,43 @@ describe('the inferred domains’ order', () => {
       delivered,
     ];
     expect(inferredFrom(rows).map(([domain]) => domain)).toEqual(['contoso.com', 'fabrikam.com']);
+  });
+});
+
+describe('the inferred list’s generation', () => {
+  it('changes when a domain is taken or dropped, and only then', () => {
+    const domains = new InferredDomains();
+    const start = domains.generation;
+    domains.observeReceivedFromOutside('litware.com');
+    expect(domains.generation).toBe(start);
+    domains.observeReceivedFromOutside('litware.com');
+    const taken = domains.generation;
+    expect(taken).not.toBe(start);
+    // More evidence for a domain already taken changes nothing.
+    domains.observeReceivedFromOutside('litware.com');
+    expect(domains.generation).toBe(taken);
+    domains.withdrawReceivedFromOutside('litware.com');
+    expect(domains.generation).toBe(taken);
+    domains.withdrawReceivedFromOutside('litware.com');
+    expect(domains.covers('litware.com')).toBeUndefined();
+    const dropped = domains.generation;
+    expect(dropped).not.toBe(taken);
+    domains.observeReceivedFromOutside('litware.com');
+    domains.observeReceivedFromOutside('litware.com');
+    expect(domains.covers('litware.com')).toBe(true);
+    // Exchange Online refusing to relay to it drops it again.
+    domains.observeRelayRefusedTo('litware.com');
+    expect(domains.covers('litware.com')).toBeUndefined();
+    expect(domains.generation).toBe(dropped + 2);
+  });
+});
+
+describe('namesDomain', () => {
+  it('finds a domain as a whole name only', () => {
+    expect(namesDomain('put *.contoso.com on the certificate', 'contoso.com')).toBe(true);
+    expect(namesDomain('send as noreply@contoso.com.', 'contoso.com')).toBe(true);
+    expect(namesDomain('mail.contoso.com', 'contoso.com')).toBe(true);
+    expect(namesDomain('notcontoso.com and contoso.community', 'contoso.com')).toBe(false);
+    expect(namesDomain('my-contoso.com, then contoso.com', 'contoso.com')).toBe(true);
   });
 });

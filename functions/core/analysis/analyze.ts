@@ -48,6 +48,7 @@ import { ResumedRead, ResumeTracker, resumeAt } from './resume-tracker.js';
 import {
   countRows,
   listSkipped,
+  noteDroppedDomains,
   noteEvidenceNotJoined,
   noteForwardingForgotten,
   noteForwardingLate,
@@ -489,6 +490,7 @@ class AnalysisRun {
       if (forgotten !== undefined && !this.correlatedAtEnd)
         noteForwardingForgotten(record, forgotten, this.classifier.trackedMessages);
       if (lateCount !== undefined) noteForwardingLate(record, lateCount, this.classifier.windowSize);
+      noteDroppedDomains(record, this.classifier.droppedDomains(sourceId));
     }
   }
 

@@ -17,6 +17,7 @@ import { type DomainOracle, InferredDomains } from '../organisation/accepted-dom
 import type { InboundConnectorInfo } from '../organisation/connector-info.js';
 import { EvidenceIndex } from './classifier/evidence-index.js';
 import { FindingBuilder, ruleInputOf } from './classifier/finding-builder.js';
+import { type DroppedDomain, InferredReliance } from './classifier/inferred-reliance.js';
 import { type LateCount, LateEvidence } from './classifier/late-evidence.js';
 import { type EventOrigin, type Pending, PendingWindow, pendingOf } from './classifier/pending-window.js';
 import { RemediationCache } from './classifier/remediation-cache.js';
@@ -128,6 +129,7 @@ export class StreamingClassifier {
   /** The time of the last event read: a refusal released with older rows still coming is remembered in `late`. */
   private latestRead: string | undefined;
   private readonly late: LateEvidence;
+  private readonly reliance: InferredReliance;
 
   public constructor(options: ClassifierOptions) {
     this.domains = options.domains;
@@ -145,9 +147,11 @@ export class StreamingClassifier {
     this.late = new LateEvidence(tracked, (messageId, recipient) =>
       addressedBySender(this.evidence.inboundOf(messageId), recipient),
     );
+    this.reliance = new InferredReliance(this.domains);
     this.findings = new FindingBuilder(
       this.domains,
       new RemediationCache(this.domains, options.inboundConnectors),
+      this.reliance,
     );
   }
 
@@ -198,6 +202,14 @@ export class StreamingClassifier {
   public lateEvidence(): ReadonlyMap<string, LateCount> {
     this.late.settleBefore(undefined, 0);
     return this.late.bySource();
+  }
+
+  /**
+   * Of file `sourceId`, the inferred domains its findings relied on that the run dropped later (see
+   * classifier/inferred-reliance.ts). Asked once the run has read everything.
+   */
+  public droppedDomains(sourceId: string): DroppedDomain[] {
+    return this.reliance.dropped(sourceId);
   }
 
   /** How many events a refusal waits for correlating evidence. */

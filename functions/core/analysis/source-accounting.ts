@@ -8,6 +8,7 @@ import { ErrorCode, RelayAuditError } from '../kernel/errors.js';
 import type { ParsedBatch } from './input/parse-input.js';
 import {
   addSourceNotes,
+  MAX_NOTE_CHARS,
   type SkippedRow,
   type SourceNote,
   type SourceRecord,
@@ -179,6 +180,42 @@ export function noteForwardingLate(
         `a refusal waits (rows newest first, or several servers' rows one after the other). ${late.count === 1 ? 'It' : 'They'} may be ` +
         `forwarding. Analyse the file again with --window ${wider}, or with its rows oldest first.`,
     },
+  ]);
+}
+
+/**
+ * Notes the inferred domains the file's findings relied on that the run dropped later (see
+ * classifier/inferred-reliance.ts): those findings cannot be taken back, so the record says which
+ * and how many, and how to get them right.
+ */
+export function noteDroppedDomains(
+  record: SourceRecord,
+  dropped: readonly { domain: string; findings: number }[],
+): void {
+  if (dropped.length === 0) return;
+  const one = dropped.length === 1;
+  const findings = (count: number) => (count === 1 ? '1 finding' : `${groupDigits(count)} findings`);
+  const advice =
+    ` (inferred: no accepted domains given); rows read later showed ${one ? 'it is' : 'they are'} not ` +
+    '(mail sent on to the internet, or a relay refused). Their scenario or remediation may rely on ' +
+    `${one ? 'it' : 'them'}: give the accepted domains (--accepted-domains, or the configuration) and analyse again.`;
+  const what = (named: string, more: number) =>
+    one
+      ? `${findings(dropped[0]?.findings ?? 0)} ${dropped[0]?.findings === 1 ? 'was' : 'were'} classified while ${named} counted as your domain`
+      : `Findings were classified while ${named}${more > 0 ? ` and ${more} more` : ''} counted as your domains`;
+  // A note holds MAX_NOTE_CHARS: as many names as fit before the advice, which is never cut off.
+  const names = dropped.map((item) => (one ? item.domain : `${item.domain} (${findings(item.findings)})`));
+  let shown = names.length;
+  while (
+    shown > 1 &&
+    what(names.slice(0, shown).join(', '), names.length - shown).length + advice.length > MAX_NOTE_CHARS
+  )
+    shown--;
+  let named = names.slice(0, shown).join(', ');
+  const over = what(named, names.length - shown).length + advice.length - MAX_NOTE_CHARS;
+  if (over > 0) named = `${named.slice(0, Math.max(1, named.length - over - 1))}…`;
+  addSourceNotes(record, [
+    { code: 'INFERRED_DOMAIN_DROPPED', message: what(named, names.length - shown) + advice },
   ]);
 }
 

@@ -28,6 +28,11 @@ export interface DomainOracle {
   readonly basis: 'given' | 'inferred';
   /** The domains known to be the organisation's (for reports and remediation). */
   domains(): string[];
+  /**
+   * A number that changes whenever the answers may have (a domain taken or dropped); absent for a
+   * list that never changes. What was built from the answers is good while it stays the same.
+   */
+  readonly generation?: number;
 }
 
 /** A list of accepted domains the organisation gave us. */
@@ -166,6 +171,12 @@ export class InferredDomains implements DomainOracle {
   private static readonly MAX_DOMAINS = 1000;
   /** Receipts from outside that make a domain the organisation's when nothing else shows it. */
   public static readonly MIN_RECEIPTS_FROM_OUTSIDE = 2;
+  private changes = 0;
+
+  /** Counts the times a domain was taken or dropped (see {@link DomainOracle.generation}). */
+  public get generation(): number {
+    return this.changes;
+  }
 
   public observeDelivered(domain: string | undefined): void {
     this.bump(domain, 'delivered');
@@ -181,8 +192,10 @@ export class InferredDomains implements DomainOracle {
 
   /** A recipient in `domain` that Exchange Online refused to relay to (`5.7.64`): see the class comment. */
   public observeRelayRefusedTo(domain: string | undefined): void {
-    if (domain && this.relayedTo.size < InferredDomains.MAX_DOMAINS && !this.relayedTo.has(domain))
-      this.relayedTo.add(detach(domain));
+    if (!domain || this.relayedTo.size >= InferredDomains.MAX_DOMAINS || this.relayedTo.has(domain)) return;
+    const was = this.covers(domain);
+    this.relayedTo.add(detach(domain));
+    if (this.covers(domain) !== was) this.changes++;
   }
 
   /**
@@ -192,7 +205,10 @@ export class InferredDomains implements DomainOracle {
    */
   public withdrawReceivedFromOutside(domain: string | undefined): void {
     const counts = domain === undefined ? undefined : this.seen.get(domain);
-    if (counts !== undefined && counts.receivedFromOutside > 0) counts.receivedFromOutside--;
+    if (domain === undefined || counts === undefined || counts.receivedFromOutside === 0) return;
+    const was = this.convincing(domain, counts);
+    counts.receivedFromOutside--;
+    if (this.convincing(domain, counts) !== was) this.changes++;
   }
 
   public covers(domain: string | undefined): boolean | undefined {
@@ -248,6 +264,8 @@ export class InferredDomains implements DomainOracle {
       counts = { delivered: 0, submitted: 0, receivedFromOutside: 0 };
       this.seen.set(detach(domain), counts);
     }
+    const was = this.convincing(domain, counts);
     counts[key]++;
+    if (this.convincing(domain, counts) !== was) this.changes++;
   }
 }

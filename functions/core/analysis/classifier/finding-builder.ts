@@ -22,6 +22,7 @@ import {
 } from '../model/findings.js';
 import { relaySoftwareOf } from '../remediation/relay-software.js';
 import type { RuleInput } from '../scenarios/index.js';
+import type { InferredReliance } from './inferred-reliance.js';
 import type { Pending } from './pending-window.js';
 import type { RemediationCache } from './remediation-cache.js';
 import { messageIdentity, recipientOrStandIn } from './repeats.js';
@@ -79,6 +80,7 @@ export class FindingBuilder {
   public constructor(
     private readonly domains: DomainOracle,
     private readonly remediations: RemediationCache,
+    private readonly reliance: InferredReliance,
   ) {}
 
   /** The finding of refusal `item`, which the rule of `scenario` matched with `evidence` and `confidence`. */
@@ -93,7 +95,7 @@ export class FindingBuilder {
     const { origin } = item;
     const messageId = messageIdentity(event, origin);
     const recipient = event.recipient ?? '';
-    const { remediation, connector } = this.remediations.remediation(
+    const { remediation, connector, inferredNamed } = this.remediations.remediation(
       scenario,
       input,
       relaySoftwareOf(origin.format),
@@ -133,6 +135,7 @@ export class FindingBuilder {
     if (server !== undefined) finding.serverHostname = server;
     if (event.clientIp !== undefined) finding.clientIp = event.clientIp;
     if (event.connectorId !== undefined) finding.connectorId = event.connectorId;
+    this.reliance.record(origin.sourceId, finding, inferredNamed);
     return finding;
   }
 

@@ -13,6 +13,7 @@ import { type RefusalFacts, remediationContextOf, remediationKey } from '../reme
 import { connectorPlan, remediationFor } from '../remediation/index.js';
 import type { RelaySoftware } from '../remediation/relay-software.js';
 import type { RuleInput } from '../scenarios/index.js';
+import { namesDomain } from './inferred-reliance.js';
 
 /** How many distinct remediation texts are kept. */
 const REMEDIATION_CACHE = 5_000;
@@ -21,6 +22,8 @@ const REMEDIATION_CACHE = 5_000;
 export interface CachedRemediation {
   remediation: Finding['remediation'];
   connector: InboundConnectorInfo | undefined;
+  /** The domains of an inferred list the text names (none for a given list: it never changes). */
+  inferredNamed: readonly string[];
 }
 
 export class RemediationCache {
@@ -41,7 +44,8 @@ export class RemediationCache {
     relay: RelaySoftware | undefined,
   ): CachedRemediation {
     const facts = this.factsOf(input, relay);
-    const key = remediationKey(scenario, facts);
+    // An inferred list changes as the run reads: a text built from the list before is not reused.
+    const key = `${remediationKey(scenario, facts)}\u0000${this.domains.generation ?? ''}`;
     const known = this.texts.get(key);
     if (known) return known;
     const accepted = this.domains.domains();
@@ -52,10 +56,11 @@ export class RemediationCache {
       inboundConnectors: this.inboundConnectors,
     });
     // Round-trip through JSON: the cached text must not keep the log chunks its domains came from.
-    const remediation = JSON.parse(
-      JSON.stringify(remediationFor(scenario, context)),
-    ) as Finding['remediation'];
-    const cached = { remediation, connector: connectorPlan(context, scenario)?.connector };
+    const text = JSON.stringify(remediationFor(scenario, context));
+    const remediation = JSON.parse(text) as Finding['remediation'];
+    const inferredNamed =
+      this.domains.generation === undefined ? [] : accepted.filter((domain) => namesDomain(text, domain));
+    const cached = { remediation, connector: connectorPlan(context, scenario)?.connector, inferredNamed };
     this.texts.set(key, cached);
     return cached;
   }

@@ -9,7 +9,8 @@ import { ScenarioId } from './findings.js';
 
 /** Bounds of `SourceRecord.notes`: few, short sentences (stored with the record). */
 export const MAX_SOURCE_NOTES = 20;
-const MAX_NOTE_CHARS = 500;
+/** A note's length at most (longer ones are cut, ending in …). */
+export const MAX_NOTE_CHARS = 500;
 
 export const SkippedRow = z.object({
   line: z.number().int().positive(),
@@ -39,7 +40,8 @@ export const SourceNote = z.object({
    * not in the run), `NUL_BYTES_REMOVED`; text logs: `NOT_UTF8_LINES`; IIS SMTP logs: `SESSIONS_INTERLEAVED`
    * (sessions to one remote open at once), `ANSWERS_UNPAIRED` (replies whose command is not logged);
    * `FORWARDING_EVIDENCE_FORGOTTEN` (refusals whose forwarding evidence the run read too far back to keep),
-   * `FORWARDING_EVIDENCE_LATE` (refusals classified before such evidence, read past the window).
+   * `FORWARDING_EVIDENCE_LATE` (refusals classified before such evidence, read past the window),
+   * `INFERRED_DOMAIN_DROPPED` (findings classified with an inferred domain that later rows dropped).
    */
   code: z.string(),
   message: z.string().max(MAX_NOTE_CHARS),
