@@ -76,6 +76,7 @@ import {
   type TextContext,
   type TextFormat,
   type TextHead,
+  type TextReader,
   type TextSink,
 } from './text-format.js';
 
@@ -773,6 +774,17 @@ const MTA_NAMES: Readonly<Record<MtaProgram, string>> = {
 /** How many programs the reader names when a syslog file has no mail line. */
 const MAX_PROGRAMS_NAMED = 32;
 
+/**
+ * Whether `reader`, a mail log's, read a relay refusal on `line` that it did not hand to its sink: a
+ * refusal of a server tried before the last that the run hands on once every file is read
+ * (RotatedAttempts), or a repeat of one read earlier in the file (a block of the log read twice). Asked
+ * of the file's last line once the file has ended: a line without a line end whose refusal was read
+ * this way was read, not lost (parse-text.ts readCutLine).
+ */
+export function refusalReadAside(reader: TextReader, line: number): boolean {
+  return reader instanceof MtaLogReader && reader.readAside(line);
+}
+
 export class MtaLogReader extends LineReader implements LateTextReader {
   private readonly dates: SyslogDates;
   private readonly queue: BoundedMap<string, QueuedMessage>;
@@ -824,6 +836,13 @@ export class MtaLogReader extends LineReader implements LateTextReader {
   private triedOpenAtEnd = 0;
   private firstTriedOpenAtEnd: number | undefined;
   private latestRead = '';
+  /** The number of the latest line read: at the end of the file, its last line. */
+  private lastLine = 0;
+  /**
+   * The latest line whose relay refusal was read but not handed to the sink (see {@link refusalReadAside}):
+   * its file's last line, read without a line end, was read all the same.
+   */
+  private asideLine: number | undefined;
   /** The run's refusals and lines of messages a rotation cut in two (absent: the file is read alone). */
   private readonly rotation: RotatedAttempts | undefined;
   /**
@@ -862,6 +881,11 @@ export class MtaLogReader extends LineReader implements LateTextReader {
 
   public format(): FormatId | undefined {
     return this.program === undefined ? undefined : FORMAT_OF[this.program];
+  }
+
+  /** See {@link refusalReadAside}. */
+  public readAside(line: number): boolean {
+    return line === this.asideLine;
   }
 
   public unknown(scope: string): string {
@@ -983,6 +1007,7 @@ export class MtaLogReader extends LineReader implements LateTextReader {
 
   protected line(raw: string, line: number, tooLong: boolean, nuls: number): void {
     const sink = this.sink;
+    this.lastLine = line;
     const text = raw.trim();
     if (nuls > 0) {
       this.nulLines++;
@@ -1212,7 +1237,10 @@ export class MtaLogReader extends LineReader implements LateTextReader {
     // The line read again (a block of the log repeated, as `cat` of overlapping windows or of a file
     // with itself gives) is a repeat: its refusal was read, and is handed on as it was the first time.
     const read = triedLine(timestamp, server, status);
-    if (entry.triedLines?.has(read) === true) return;
+    if (entry.triedLines?.has(read) === true) {
+      this.aside(line, status);
+      return;
+    }
     const refusal: TriedServer = { server: detach(server), status: detach(status), timestamp, line };
     // Reported at once, without a recipient: when its message has no room in the queue, or its
     // attempt no room for more (see below).
@@ -1426,7 +1454,7 @@ export class MtaLogReader extends LineReader implements LateTextReader {
       if (!cut && attemptEnded(entry, refusal)) continue;
       // Counted here, not again as a refusal of lines out of order (unpaired).
       refusal.unpaired = true;
-      if (this.rotation?.hold(this.context.file, entry, refusal, true) === true) {
+      if (this.hold(entry, refusal, true)) {
         // The run hands it on, with the recipients the next file names.
         refusal.handed = true;
         continue;
@@ -1470,8 +1498,23 @@ export class MtaLogReader extends LineReader implements LateTextReader {
     if (this.rotation === undefined || entry.from !== undefined || entry.recipients !== undefined) return;
     for (const refusal of entry.tried ?? []) {
       if (refusal.handed === true || refusal.endings === undefined) continue;
-      if (this.rotation.hold(this.context.file, entry, refusal, false)) refusal.handed = true;
+      if (this.hold(entry, refusal, false)) refusal.handed = true;
     }
+  }
+
+  /** Holds `refusal` for the run's end (RotatedAttempts.hold); false when the file is read alone or there is no room. */
+  private hold(entry: QueuedMessage, refusal: TriedServer, open: boolean): boolean {
+    if (this.rotation?.hold(this.context.file, entry, refusal, open) !== true) return false;
+    this.aside(refusal.line, refusal.status);
+    return true;
+  }
+
+  /**
+   * A refusal with `status` read on `line` and not handed to the sink: held for the run, or a repeat.
+   * Only the file's last line is asked about, and only a relay refusal, as the sink tells one.
+   */
+  private aside(line: number, status: string): void {
+    if (line === this.lastLine && relayRejectionIn(status) !== undefined) this.asideLine = line;
   }
 
   /** Counts a refusal of a server tried before the last that lacks a recipient the lines name (TriedServer.unpaired). */

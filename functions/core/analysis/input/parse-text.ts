@@ -17,7 +17,7 @@ import { UnknownFormatError } from '../../kernel/errors.js';
 import type { NotUtf8 } from '../../text/decode.js';
 import { rowMayMatter } from '../evidence/relevance.js';
 import type { SkipReason } from '../formats/format-adapter.js';
-import { syslogMailLog, unreadableMailLog } from '../formats/mta-log.js';
+import { refusalReadAside, syslogMailLog, unreadableMailLog } from '../formats/mta-log.js';
 import {
   isLate,
   type LateTextFormat,
@@ -293,7 +293,11 @@ export async function parseText(
   const readCutLine = (): void => {
     if (cut?.line === undefined || cut.unread === 'skipped') return;
     const line = cut.line;
-    const refused = batch.events.some((event, at) => event.line === line && batch.rejections[at] !== null);
+    // A mail log may hold its refusal for the run's end (a server tried before the last, whose
+    // recipients the next file names) or know it as a repeat: read all the same, though not in the batch.
+    const refused =
+      batch.events.some((event, at) => event.line === line && batch.rejections[at] !== null) ||
+      refusalReadAside(reader, line);
     // Another program's line was searched for refusal text by its reader (a refusal in it is skipped).
     const marker = refused || cut.unread === 'counted' ? undefined : cutRowMarkerIn(cut.text);
     if (marker === undefined) {

@@ -7,7 +7,7 @@
  */
 
 import { quoteText } from '../../kernel/strings.js';
-import { normaliseHeader } from '../../text/csv-records.js';
+import { normaliseHeader, splitRecord } from '../../text/csv-records.js';
 import { refusalMarkerIn, relayRejectionIn } from '../evidence/rejections.js';
 import { missingColumns } from '../formats/columns.js';
 import {
@@ -277,8 +277,14 @@ function describeMailFlowReport(input: UnrecognisedInput): string | undefined {
  */
 const JOURNAL_SINCE_BOOT = /^\[\s*\d+\.\d{6}( <\s*\d+\.\d{6}>)?\] \S+ [\w.-]+(?:\/[\w.-]+)*(?:\[\d+\])?:/;
 
-/** Rows without a header: tracking rows of no known field count, journalctl lines without a date, or syslog lines of an MTA. */
+/**
+ * Rows without a header: SMTP protocol log rows, tracking rows of no known field count, journalctl
+ * lines without a date, or syslog lines of an MTA.
+ */
 function describeRows(input: UnrecognisedInput): string | undefined {
+  // Before the tracking rows: a protocol log row also starts with an ISO UTC date-time.
+  const protocol = describeProtocolRows(input);
+  if (protocol !== undefined) return protocol;
   if (
     startsWithTrackingTimestamp(input.cells) &&
     exchangeTrackingLog.headerless?.fieldsOf(input.cells) === undefined
@@ -308,6 +314,63 @@ function describeRows(input: UnrecognisedInput): string | undefined {
     );
   }
   return undefined;
+}
+
+/**
+ * The `#Fields:` of Exchange's SMTP send and receive protocol logs (ProtocolLog\SmtpSend, SmtpReceive),
+ * the same in every version since Exchange 2007.
+ */
+const PROTOCOL_LOG_FIELDS = [
+  'date-time',
+  'connector-id',
+  'session-id',
+  'sequence-number',
+  'local-endpoint',
+  'remote-endpoint',
+  'event',
+  'data',
+  'context',
+] as const;
+
+/** `10.0.1.11:52134`, `[2001:db8::1]:25`; empty in a `*` row written before the connection. */
+const ENDPOINT = /^(?:(?:\d{1,3}\.){3}\d{1,3}|\[?[0-9a-f:.]+\]?):\d{1,5}$|^$/i;
+
+/**
+ * Whether a row, split at its commas, has the shape of a protocol log row: its date-time, a
+ * connector, a session id (16 hex digits), a sequence number, two endpoints and one of the events
+ * `+ - > < *`. Each cell's shape is checked, as none of Exchange's other logs has nine such fields.
+ */
+function isProtocolLogRow(cells: readonly string[]): boolean {
+  const [, connector, session, sequence, local, remote, event] = cells;
+  return (
+    cells.length === PROTOCOL_LOG_FIELDS.length &&
+    startsWithTrackingTimestamp(cells) &&
+    (connector ?? '').trim() !== '' &&
+    /^[0-9A-F]{16}$/i.test(session ?? '') &&
+    /^\d+$/.test(sequence ?? '') &&
+    ENDPOINT.test(local ?? '') &&
+    ENDPOINT.test(remote ?? '') &&
+    ['+', '-', '>', '<', '*'].includes(event ?? '')
+  );
+}
+
+/**
+ * Rows of an SMTP protocol log whose `#` lines were dropped (a log shipper that starts inside the
+ * file, `Select-Object -Skip 5`). Not read with an inferred field list, as header-less tracking rows
+ * are: the `#Log-type:` line that went with them is what tells a send log, whose refusals relay-audit
+ * reads, from a receive log, whose rows are this server's own answers to its clients — read as a send
+ * log, they would be taken for Exchange Online's refusals. The admin restores the header of a SEND*.LOG.
+ */
+function describeProtocolRows(input: UnrecognisedInput): string | undefined {
+  if (!isProtocolLogRow(splitRecord(input.text, ',') ?? [])) return undefined;
+  return (
+    `line ${input.line} looks like an Exchange SMTP protocol log row without the # lines above it ` +
+    `(${PROTOCOL_LOG_FIELDS.length} fields: ${PROTOCOL_LOG_FIELDS.join(', ')}). A send protocol log ` +
+    '(SEND*.LOG in ProtocolLog\\SmtpSend) is read only with its #Fields: line: put ' +
+    `"#Fields: ${PROTOCOL_LOG_FIELDS.join(',')}" above the rows, or analyse the log files themselves. ` +
+    "A receive protocol log (RECV*.LOG) is not read: Exchange Online's refusals are answers to the sending " +
+    `server, in its send protocol log or message tracking log.${refusalNote(input)}`
+  );
 }
 
 /**
