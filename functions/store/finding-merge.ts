@@ -29,7 +29,8 @@ import { REVISION_ATTRIBUTE } from './table-design.js';
 
 /**
  * Fields that say what a reading knew of the message (absent: its input did not say). Compared by
- * presence: two readings of one refusal that both name a field name the same thing, or near enough.
+ * presence (see {@link says}): two readings of one refusal that both name a field name the same
+ * thing, or near enough.
  */
 export const FACT_FIELDS = [
   'sender',
@@ -153,7 +154,7 @@ function toldDomains(finding: Finding): boolean {
  * run under new accepted domains or connectors must change the finding.
  */
 function knowsAllOf(a: Finding, b: Finding): boolean {
-  for (const field of FACT_FIELDS) if (b[field] !== undefined && a[field] === undefined) return false;
+  for (const field of FACT_FIELDS) if (says(b, field) && !says(a, field)) return false;
   // A run that could not tell the domains (too little traffic to infer them from) knew less.
   if (!toldDomains(a) && toldDomains(b)) return false;
   const kinds = new Set(a.evidence.map((item) => item.kind));
@@ -176,8 +177,8 @@ function judgedAnew(stored: Finding, incoming: Finding): boolean {
 function namesMore(a: Finding, b: Finding): boolean {
   let more = false;
   for (const field of FACT_FIELDS) {
-    if (b[field] !== undefined && a[field] === undefined) return false;
-    if (a[field] !== undefined && b[field] === undefined) more = true;
+    if (says(b, field) && !says(a, field)) return false;
+    if (says(a, field) && !says(b, field)) more = true;
   }
   return more;
 }
@@ -289,9 +290,10 @@ function withTimeOf(kept: Finding, timed: Finding): Finding {
  * 5. Otherwise each read something the other did not, and the stronger reading is kept: the
  *    higher confidence; at equal confidence the one that could tell the domains, then the one that
  *    names every field the other names and more, else `incoming`. The fields it lacks are taken
- *    from the other, and at equal confidence (or for a reclassification) the other's evidence is
- *    added after its own, up to `MAX_EVIDENCE` items, but for the other's account of its sender
- *    and of the domains it could not tell. Its scenario, confidence, remediation and source stay its
+ *    from the other (the sender domain only with the envelope sender, see {@link filledFrom}), and
+ *    at equal confidence (or for a reclassification) the other's evidence is added after its own,
+ *    up to `MAX_EVIDENCE` items, but for the other's account of its sender and of the domains it
+ *    could not tell. Its scenario, confidence, remediation and source stay its
  *    own: a weaker reading never replaces a stronger one.
  * Whichever is kept, its timestamp is the earlier of the two (when the refusal was first seen), but
  * that a time read under more assumptions (`date-order-assumed`, `time-zone-assumed`) never wins
@@ -305,12 +307,33 @@ export function mergeFindings(stored: Finding, incoming: Finding): Finding {
   return withTimeOf(weighed(stored, incoming), timedBy(stored, incoming));
 }
 
-/** Fills the fact fields `merged` lacks from `other`; true when it filled one. */
+/**
+ * True when `finding` says what `field` is. The sender domain is the envelope sender's when the
+ * reading knows it, else the header sender's (`senderDomain` of the model): a reading that knows
+ * the envelope sender says its domain also when it has none (the null sender of an NDR), so another
+ * reading's domain of the header sender adds nothing to it.
+ */
+function says(finding: Finding, field: (typeof FACT_FIELDS)[number]): boolean {
+  return finding[field] !== undefined || (field === 'senderDomain' && finding.returnPath !== undefined);
+}
+
+/**
+ * Fills the fact fields `merged` lacks from `other`; true when it filled one. The sender domain goes
+ * with the envelope sender: taken from `other` with the envelope sender `merged` lacks, even when
+ * `other` has none (the null sender), never beside one `merged` knows, whatever the order of the
+ * readings.
+ */
 function filledFrom(merged: Finding, other: Finding): boolean {
   let filled = false;
+  const envelopeFromOther = merged.returnPath === undefined && other.returnPath !== undefined;
   for (const field of FACT_FIELDS) {
     const value = other[field];
-    if (merged[field] === undefined && value !== undefined) {
+    if (field === 'senderDomain' && envelopeFromOther) {
+      if (merged.senderDomain === value) continue;
+      if (value === undefined) delete merged.senderDomain;
+      else merged.senderDomain = value;
+      filled = true;
+    } else if (!says(merged, field) && value !== undefined) {
       merged[field] = value;
       filled = true;
     }

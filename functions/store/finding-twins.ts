@@ -19,9 +19,17 @@
  * findings, also when the named one was read with its recipient (a count one too high, never a
  * refusal lost).
  *
+ * A mail log gives such pairs too. Postfix logs the refusal of a server tried before the last on a
+ * line of its own, `host … said: 451 4.4.62 …`, and the `to=` line that names its recipient only
+ * after trying the next one, seconds later (Exim likewise): a copy of the log taken between
+ * the two lines (an upload of a growing log under the same key, a cron copy, `analyze --db` on the
+ * short copy then the grown one) reads the refusal without its recipient, the grown copy with it, at
+ * the same time and with the same text (the tried server's line is the first occurrence of both).
+ *
  * Only findings that can have such a twin pay for it (one UpdateItem of an item below 1 KB, a write
- * unit): those without a recipient, and the named ones read from message trace formats, whose runs
- * are the ones that give the recipient. A tracking log's findings never touch a marker.
+ * unit): those without a recipient, and the named ones of the formats whose readings may name a
+ * recipient another reading of the refusal left out ({@link NAMED_LATER_FORMATS}). A tracking log's
+ * findings never touch a marker.
  *
  * Every finding is put first and its marker updated after. The update that completes the pair,
  * whichever writer and whichever order, so sees both findings put: it removes the unnamed one (after
@@ -31,7 +39,7 @@
  * again (its put then finds two named ids, and it stays).
  */
 import { DeleteItemCommand, GetItemCommand, UpdateItemCommand } from '@aws-sdk/client-dynamodb';
-import { MESSAGE_TRACE_FORMATS } from '../core/analysis/model/events.js';
+import { type FormatId, MESSAGE_TRACE_FORMATS } from '../core/analysis/model/events.js';
 import { sha256Hex32 } from '../core/analysis/model/finding-id.js';
 import type { Finding } from '../core/analysis/model/findings.js';
 import type { Item } from './batch-writer.js';
@@ -62,9 +70,22 @@ function parsed(entry: string): { id: string; reading: string | undefined } {
   return { id, reading };
 }
 
+/**
+ * Formats whose named findings may have an unnamed twin: the message trace formats, whose runs give
+ * the recipient a detail exported without one left out, and the mail logs, whose grown copy names
+ * the recipient of a tried server's refusal that a shorter copy read without one (all three: one
+ * reader reads every program's lines, whichever program the file's format is named after).
+ */
+const NAMED_LATER_FORMATS: ReadonlySet<FormatId> = new Set<FormatId>([
+  ...MESSAGE_TRACE_FORMATS,
+  'postfix-log',
+  'exim-log',
+  'sendmail-log',
+]);
+
 /** True when `finding` may be one of a twin pair, so its marker is kept. */
 export function mayHaveTwin(finding: Finding): boolean {
-  return finding.recipient === '' || MESSAGE_TRACE_FORMATS.has(finding.source.format);
+  return finding.recipient === '' || NAMED_LATER_FORMATS.has(finding.source.format);
 }
 
 /**

@@ -254,9 +254,9 @@ export class FindingsStore {
    * wrote (no change). A read before a batched write could not tell them apart. Only when the put
    * replaced a different finding that the merge keeps something of is the merge put again,
    * conditionally (see `keepBetter`); its counters move the same way. A finding that may be one of
-   * twins (a refusal without a recipient, or one read from a message trace format) then notes its id
-   * in the marker of its message and code, and the write that completes a pair removes the unnamed
-   * finding, taking it out of its counter (see finding-twins.ts): as one run over both would.
+   * twins (a refusal without a recipient, or one read from a message trace or a mail log) then notes
+   * its id in the marker of its message and code, and the write that completes a pair removes the
+   * unnamed finding, taking it out of its counter (see finding-twins.ts): as one run over both would.
    */
   public async putFindings(
     findings: readonly Finding[],
