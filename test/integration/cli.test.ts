@@ -2,20 +2,50 @@
  * The CLI end to end on the real embedded engine (dynalite in-process, persisted in a temp dir):
  * exit statuses, idempotency, the findings query and its output formats.
  */
-import { copyFile, mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { copyFile, cp, mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { openStore } from '../../bin/support/store-options.js';
 import { CSV_COLUMNS, exportFindingsCsv } from '../../functions/api/csv-export.js';
 import { DEFAULT_EXPORT_LIMITS } from '../../functions/api/dependencies.js';
 import { Finding } from '../../functions/core/analysis/model/findings.js';
-import { cli } from '../support/capture-output.js';
+import { type CapturedOutput, cli } from '../support/capture-output.js';
 import { SAMPLE_FILE_COUNT, SAMPLE_FINDING_COUNT } from '../support/sample-expectations.js';
 
 const DOMAINS = ['--accepted-domains', 'sample-logs/config/accepted-domains.csv'];
 let dir: string;
+/** Stores shared by the tests that only read them (see `analysedOnce`), removed after the file. */
+let sharedDir: Promise<string> | undefined;
+const analysed = new Map<string, Promise<{ db: string; status: number; out: CapturedOutput }>>();
+
+/**
+ * The store `analyze <input> <DOMAINS> --db` leaves in a new directory, and what that run printed:
+ * made once for the file's tests (a run over sample-logs costs seconds), which must only read it,
+ * or copy it (`copiedStore`) to write more into it.
+ */
+function analysedOnce(input: string) {
+  let made = analysed.get(input);
+  if (made === undefined) {
+    const name = `db-${analysed.size}`;
+    made = (async () => {
+      sharedDir ??= mkdtemp(join(tmpdir(), 'relay-audit-cli-shared-'));
+      const db = join(await sharedDir, name);
+      const { status, out } = await cli('analyze', input, ...DOMAINS, '--db', db);
+      return { db, status, out };
+    })();
+    analysed.set(input, made);
+  }
+  return made;
+}
+
+/** A copy, at `db`, of the store one run over `input` leaves (the same as that run into `db`). */
+async function copiedStore(input: string, db: string): Promise<void> {
+  const { db: shared, status } = await analysedOnce(input);
+  expect(status).toBe(0);
+  await cp(shared, db, { recursive: true });
+}
 
 async function storedCount(db: string): Promise<number> {
   const { out } = await cli('findings', '--db', db, '--format', 'ndjson');
@@ -28,11 +58,13 @@ beforeEach(async () => {
 afterEach(async () => {
   await rm(dir, { recursive: true, force: true });
 });
+afterAll(async () => {
+  if (sharedDir !== undefined) await rm(await sharedDir, { recursive: true, force: true });
+});
 
 describe('relay-audit analyze', () => {
   it('analyses the samples into the embedded store and prints the report', async () => {
-    const db = join(dir, 'db');
-    const { status, out } = await cli('analyze', 'sample-logs', ...DOMAINS, '--db', db);
+    const { db, status, out } = await analysedOnce('sample-logs');
     expect(status).toBe(0);
     expect(out.stdout).toMatch(
       new RegExp(`${SAMPLE_FILE_COUNT} files, .* → ${SAMPLE_FINDING_COUNT} findings`),
@@ -59,7 +91,7 @@ describe('relay-audit analyze', () => {
 
   it('is idempotent: the same files twice, and an overlapping copy, never double count', async () => {
     const db = join(dir, 'db');
-    await cli('analyze', 'sample-logs', ...DOMAINS, '--db', db);
+    await copiedStore('sample-logs', db);
     const again = await cli('analyze', 'sample-logs', ...DOMAINS, '--db', db, '--json');
     expect(JSON.parse(again.out.stdout).store.findingsWritten).toBe(SAMPLE_FINDING_COUNT);
     expect(await storedCount(db)).toBe(SAMPLE_FINDING_COUNT);
@@ -287,8 +319,7 @@ describe('relay-audit analyze', () => {
 
 describe('relay-audit findings', () => {
   it('filters by scenario, sender domain and time and prints NDJSON with the required fields', async () => {
-    const db = join(dir, 'db');
-    await cli('analyze', 'sample-logs', ...DOMAINS, '--db', db);
+    const { db } = await analysedOnce('sample-logs');
     const { status, out } = await cli(
       'findings',
       '--db',
@@ -349,9 +380,8 @@ describe('relay-audit findings', () => {
   });
 
   it('reads --since and --until in every ISO 8601 form the other time flags take (no zone: UTC)', async () => {
-    const db = join(dir, 'db');
     // Refusals at 14:02:42, 14:02:43 and 21:15:03 UTC on 2026-11-27.
-    await cli('analyze', 'sample-logs/MSGTRK2013-EX2013.LOG', ...DOMAINS, '--db', db);
+    const { db } = await analysedOnce('sample-logs/MSGTRK2013-EX2013.LOG');
     const count = async (...flags: string[]) => {
       const { status, out } = await cli('findings', '--db', db, '--format', 'ndjson', ...flags);
       expect(status, flags.join(' ')).toBe(0);
@@ -371,8 +401,7 @@ describe('relay-audit findings', () => {
   });
 
   it('refuses a null sender as --sender-domain, pointing at --scenario ndr', async () => {
-    const db = join(dir, 'db');
-    await cli('analyze', 'sample-logs/MSGTRK2013-EX2013.LOG', ...DOMAINS, '--db', db);
+    const { db } = await analysedOnce('sample-logs/MSGTRK2013-EX2013.LOG');
     const { status, out } = await cli('findings', '--db', db, '--sender-domain', '<>');
     expect(status).toBe(2);
     expect(out.stderr).toContain(
@@ -382,8 +411,7 @@ describe('relay-audit findings', () => {
   });
 
   it('echoes a value that is not one of the choices, with the one likely meant', async () => {
-    const db = join(dir, 'db');
-    await cli('analyze', 'sample-logs/MSGTRK2013-EX2013.LOG', ...DOMAINS, '--db', db);
+    const { db } = await analysedOnce('sample-logs/MSGTRK2013-EX2013.LOG');
     const { status, out } = await cli('findings', '--db', db, '--scenario', 'forwading');
     expect(status).toBe(2);
     expect(out.stderr).toBe(
@@ -417,7 +445,7 @@ describe('relay-audit findings', () => {
       '#Fields: date-time,event-id,source,message-id,recipient-address,recipient-status,sender-address,return-path,message-subject\n' +
         '2026-11-28T10:00:00.000Z,FAIL,SMTP,<a1@x>,françois@gmail.com,550 5.7.64 TenantAttribution; Relay Access Denied ATTR36 [X],müller@fabrikam.com,müller@fabrikam.com,Facture n° 42 – Müller\n',
     );
-    await cli('analyze', 'sample-logs', ...DOMAINS, '--db', db);
+    await copiedStore('sample-logs', db);
     await cli('analyze', accented, ...DOMAINS, '--db', db);
     const { status, out } = await cli('findings', '--db', db, '--format', 'csv');
     expect(status).toBe(0);
@@ -441,8 +469,7 @@ describe('relay-audit findings', () => {
     [['--limit', '3', '--limit', '5'], '--limit: given 2 times ("3", "5")'],
     [['--format=csv', '--format', 'json'], '--format: given 2 times ("csv", "json")'],
   ])('refuses %j, an option given twice, as a usage error naming it', async (argv, message) => {
-    const db = join(dir, 'db');
-    await cli('analyze', 'sample-logs/MSGTRK2013-EX2013.LOG', ...DOMAINS, '--db', db);
+    const { db } = await analysedOnce('sample-logs/MSGTRK2013-EX2013.LOG');
     const { status, out } = await cli('findings', '--db', db, ...argv);
     expect(status).toBe(2);
     expect(out.stdout).toBe('');
@@ -458,8 +485,7 @@ describe('relay-audit findings', () => {
   });
 
   it('prints a table with the remediation of the findings shown', async () => {
-    const db = join(dir, 'db');
-    await cli('analyze', 'sample-logs', ...DOMAINS, '--db', db);
+    const { db } = await analysedOnce('sample-logs');
     const { out } = await cli('findings', '--db', db, '--scenario', 'ndr', '--limit', '3');
     expect(out.stdout).toMatch(/time \(UTC\)\s+scenario/);
     expect(out.stdout).toMatch(/▶ ndr: /);
@@ -468,8 +494,7 @@ describe('relay-audit findings', () => {
   });
 
   it('lists, before the forwarding steps, the mailboxes the evidence shows forwarding, with their refusals', async () => {
-    const db = join(dir, 'db');
-    await cli('analyze', 'sample-logs', ...DOMAINS, '--db', db);
+    const { db } = await analysedOnce('sample-logs');
     const { out } = await cli('findings', '--db', db, '--scenario', 'forwarding');
     // Each server's forwarding advice is its own block, with the origins of its own rows.
     const originsOn = (server: string) => {

@@ -129,17 +129,25 @@ async function analyzeInto(db: string, ...files: string[]): Promise<void> {
   expect(run.status, run.out.stderr).toBe(0);
 }
 
-/** The stored findings (recipient, evidence kinds), the day's counters and the uploads' counts. */
+/**
+ * The stored findings (recipient, evidence kinds), the day's counters and the uploads' counts, read
+ * through one opening of the store (each opening, as each `relay-audit findings`, costs most of a
+ * second; the findings command's own output is tested in cli.test.ts).
+ */
 async function storeOf(db: string) {
-  const listed = await cli('findings', '--db', db, '--format', 'ndjson');
-  const findings = listed.out.stdout
-    .trim()
-    .split('\n')
-    .filter(Boolean)
-    .map((line) => JSON.parse(line) as Finding)
-    .map((finding) => ({ recipient: finding.recipient, kinds: finding.evidence.map((item) => item.kind) }));
   const handle = await startEmbeddedStore({ dir: db });
   try {
+    const stored: Finding[] = [];
+    let cursor: string | undefined;
+    do {
+      const page = await handle.store.queryFindings({ limit: 500, cursor });
+      stored.push(...page.items);
+      cursor = page.cursor;
+    } while (cursor !== undefined);
+    const findings = stored.map((finding) => ({
+      recipient: finding.recipient,
+      kinds: finding.evidence.map((item) => item.kind),
+    }));
     const rows = await handle.store.queryRollups({ from: '2026-11-28', to: '2026-11-28' });
     const sources = (await handle.store.listSources()).items;
     return {
