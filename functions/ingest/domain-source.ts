@@ -17,6 +17,8 @@ import {
 } from '../core/organisation/accepted-domains.js';
 import { configText } from '../core/organisation/config-text.js';
 import { ACCEPTED_DOMAINS_KEY } from '../runtime/bucket-layout.js';
+import { type DomainsOrigin, InvalidDomainsError } from './errors.js';
+
 /** How long a loaded list (or its absence) is trusted. */
 export const DOMAINS_CACHE_MS = 5 * 60_000;
 /** A Get-AcceptedDomain export is a few KB; anything this large is not one. */
@@ -44,8 +46,9 @@ interface CacheEntry {
 }
 
 /**
- * Resolves accepted domains with a time-bounded cache. An unreadable or invalid config file
- * throws (and is not cached): analysing with the wrong domains would store wrong findings as done.
+ * Resolves accepted domains with a time-bounded cache. An unreadable config file throws the read's
+ * error (retried), an invalid one {@link InvalidDomainsError} (the upload fails, not retried);
+ * neither is cached, and neither is analysed: the wrong domains would store wrong findings as done.
  */
 export class DomainSource {
   private cache: CacheEntry | undefined;
@@ -73,12 +76,19 @@ export class DomainSource {
   }
 
   private async load(): Promise<CacheEntry['list']> {
-    const origin = `s3://${this.options.bucket}/${ACCEPTED_DOMAINS_KEY}`;
-    const text = await this.readConfig(origin);
-    if (text !== undefined) return { domains: parseAcceptedDomains(text, origin), origin };
+    const { bucket } = this.options;
+    const origin = `s3://${bucket}/${ACCEPTED_DOMAINS_KEY}`;
+    const file: DomainsOrigin = { kind: 'bucket-file', bucket, key: ACCEPTED_DOMAINS_KEY };
+    const text = await invalidAs(file, origin, () => this.readConfig(origin));
+    if (text !== undefined)
+      return { domains: await invalidAs(file, origin, () => parseAcceptedDomains(text, origin)), origin };
     const fallback = this.options.fallbackList?.trim();
     if (fallback) {
-      return { domains: parseAcceptedDomains(fallback, 'ACCEPTED_DOMAINS'), origin: 'ACCEPTED_DOMAINS' };
+      const setting = 'ACCEPTED_DOMAINS';
+      const domains = await invalidAs({ kind: 'setting' }, setting, () =>
+        parseAcceptedDomains(fallback, setting),
+      );
+      return { domains, origin: setting };
     }
     return undefined;
   }
@@ -102,5 +112,23 @@ export class DomainSource {
         return undefined;
       throw error;
     }
+  }
+}
+
+/**
+ * `read`, with a file or setting that is not what it should be (a `ConfigError`: too large, not
+ * text, no domains) thrown as {@link InvalidDomainsError}; any other error (S3 unreachable,
+ * throttled, denied) is thrown as it is, to be retried.
+ */
+async function invalidAs<T>(origin: DomainsOrigin, name: string, read: () => T | Promise<T>): Promise<T> {
+  try {
+    return await read();
+  } catch (error) {
+    if (!(error instanceof ConfigError)) throw error;
+    // The parse error names the origin first; the message names it its own way.
+    const problem = error.message.startsWith(`${name}: `)
+      ? error.message.slice(name.length + 2)
+      : error.message;
+    throw new InvalidDomainsError(origin, problem.replace(/\.$/, ''), { cause: error });
   }
 }

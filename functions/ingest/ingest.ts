@@ -39,7 +39,7 @@ import type { RunCorrelation } from '../store/run-correlation.js';
 import type { FindingsBeforeRead } from '../store/source-findings.js';
 import { sourceId } from '../store/table-design.js';
 import type { ResolvedDomains } from './domain-source.js';
-import { InvalidMessageError, StaleObjectError } from './errors.js';
+import { InvalidDomainsError, InvalidMessageError, StaleObjectError } from './errors.js';
 import type { OpenObject } from './object-reader.js';
 import type { ConfigUpdateOutcome, ConfigurationUpdater, ResolvedConnectors } from './organisation-config.js';
 import {
@@ -377,10 +377,12 @@ async function admit(
   // A record of a stale object does not end the upload: in a bucket without versions the same bytes
   // put back under the key have the same identity, and their own notification must read them (a key
   // still gone fails again at the read, for one GET).
+  // Nor one the accepted domains stopped: a re-analysis is how it is read once they are fixed.
   if (
     existing?.status === 'failed' &&
     !isRetryableFailure(existing.errorCode) &&
     existing.errorCode !== ErrorCode.StaleObject &&
+    !(mode === 'reanalysis' && existing.errorCode === ErrorCode.InvalidConfig) &&
     isCurrent(existing, mode)
   ) {
     return no({ result: 'skipped', reason: `already failed permanently (${existing.errorCode})` });
@@ -519,6 +521,38 @@ async function openClaimed(
 }
 
 /**
+ * The accepted domains are invalid (see `InvalidDomainsError`): the upload is claimed and recorded
+ * as failed with what is wrong and what to do, so its row says so, instead of being retried into
+ * the dead-letter queue with no record at all. Not analysed with inferred domains instead: its
+ * findings would be stored as if the organisation's list had been read. Once the file is fixed, a
+ * re-analysis reads it again (`admit`), or the upload is made again.
+ */
+async function failForDomains(
+  run: Invocation,
+  ref: S3ObjectRef,
+  admitted: { id: string; existing: SourceRecord | undefined },
+  error: InvalidDomainsError,
+): Promise<ObjectOutcome> {
+  const claiming = await claim(run, ref, admitted.id, admitted.existing);
+  if ('outcome' in claiming) return claiming.outcome;
+  const { claimed } = claiming;
+  // Single-quoted (a dashboard key keeps the file name's spaces), cut before any quote: POSIX shells and
+  // PowerShell escape one differently, and the part before it still lists the object.
+  const prefix = `'${ref.key.slice(BUCKET_PREFIX.incoming.length).split("'")[0] ?? ''}'`;
+  const record: SourceRecord = {
+    ...claimed,
+    status: 'failed',
+    errorCode: ErrorCode.InvalidConfig,
+    errorMessage:
+      `${error.message} Then analyse this upload again: npx relay-audit reanalyze --prefix ${prefix} ` +
+      '(or upload the file again from the dashboard).',
+    finishedAt: new Date().toISOString(),
+  };
+  await leasedSink(run.deps.store, claimed).putSource(record);
+  return { result: 'failed-permanently', record, before: claimed };
+}
+
+/**
  * Analyses one object unless this upload was already analysed. `body` is the message that
  * announced it: sent again as the continuation when the object does not fit this invocation.
  */
@@ -533,8 +567,17 @@ async function ingestObject(
   if (!admission.admit) return admission.outcome;
   const { id, identity, existing } = admission;
 
-  // Configuration first: a broken one is retried before anything is claimed.
-  const domains = await deps.resolveDomains();
+  // Configuration first: one that could not be read is retried before anything is claimed; an
+  // invalid one fails the upload (see failForDomains).
+  let domains: ResolvedDomains;
+  try {
+    domains = await deps.resolveDomains();
+  } catch (error) {
+    // A re-analysis of an upload done before leaves its record as it is: the run reports the item.
+    if (error instanceof InvalidDomainsError && existing?.status !== 'done')
+      return failForDomains(run, ref, { id, existing }, error);
+    throw error;
+  }
   const connectors = await deps.resolveConnectors?.();
   // What an earlier attempt stored that a read from the start may key otherwise (a mail log read
   // newest first and stopped: by queue id); before the claim, so a failure leaves nothing claimed.
@@ -646,6 +689,7 @@ function inputOf(ref: S3ObjectRef, claimed: SourceRecord, object: OpenObject): A
       : { resume: { record: { ...claimed, resume }, sliced: object.sliced === true } }),
     ...(object.size === undefined ? {} : { size: object.size }),
     ...(object.modified === undefined ? {} : { modified: object.modified }),
+    ...(object.uploaded === undefined ? {} : { uploaded: object.uploaded }),
     open: () => object.body,
   };
 }

@@ -12,10 +12,15 @@ export interface OpenObject {
   body: AsyncIterable<Uint8Array>;
   size?: number;
   /**
-   * When the file was last modified, as its upload says ({@link FILE_MODIFIED_METADATA}), else when
-   * the object was uploaded: the year of syslog dates that have none (Postfix, sendmail).
+   * When the file was last modified, as its upload says ({@link FILE_MODIFIED_METADATA}): the year
+   * of syslog dates that have none (Postfix, sendmail). Absent when the upload named none.
    */
   modified?: Date;
+  /**
+   * When the object was uploaded (S3 `LastModified`): the year of those dates only when the file's
+   * own time is not known, and read as the upload's time, not the file's (see `AnalysisInput`).
+   */
+  uploaded?: Date;
   /** Releases the HTTP connection (needed when analysis stops before the end of the body). */
   close(): void;
   /** True when the body is the head and the bytes from a resume point on (see {@link openObjectFrom}). */
@@ -79,11 +84,14 @@ export async function openObject(
     throw new TypeError(`GetObject s3://${ref.bucket}/${ref.key} returned no readable body`);
   }
   const size = range === undefined ? (response.ContentLength ?? ref.size) : ref.size;
-  const modified = fileModifiedOf(response.Metadata?.[FILE_MODIFIED_METADATA]) ?? response.LastModified;
+  // Two times, kept apart: `aws s3 cp` sends no file-modified, and its upload's time is not the file's.
+  const modified = fileModifiedOf(response.Metadata?.[FILE_MODIFIED_METADATA]);
+  const uploaded = response.LastModified;
   return {
     body,
     ...(size === undefined ? {} : { size }),
     ...(modified === undefined ? {} : { modified }),
+    ...(uploaded === undefined ? {} : { uploaded }),
     close: () => body.destroy?.(),
   };
 }
@@ -118,6 +126,7 @@ export async function openObjectFrom(
     sliced: true,
     ...(ref.size === undefined ? {} : { size: ref.size }),
     ...(opened?.modified === undefined ? {} : { modified: opened.modified }),
+    ...(opened?.uploaded === undefined ? {} : { uploaded: opened.uploaded }),
     close: () => {
       head?.close();
       rest?.close();

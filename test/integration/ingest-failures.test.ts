@@ -355,7 +355,7 @@ describe('accepted domains', () => {
     expect(inferred.oracle).toBeInstanceOf(InferredDomains);
   });
 
-  it('retries rather than analysing with a broken accepted-domains file', async () => {
+  it('fails the upload, not retried, rather than analysing with a broken accepted-domains file', async () => {
     // Prepare
     await s3.client.send(
       new PutObjectCommand({
@@ -367,9 +367,14 @@ describe('accepted domains', () => {
     const { body, id } = await upload('incoming/bad-config/MSGTRK.LOG', sample);
     // Act
     const response = await handlerWith()(sqsEvent([body]), context());
-    // Assess
-    expect(response.batchItemFailures).toHaveLength(1);
-    expect(await dynamo.store.getSource(id)).toBeUndefined();
+    // Assess: a new file fixes it, not a redelivery (see ingest-invalid-accepted-domains.test.ts).
+    expect(response.batchItemFailures).toHaveLength(0);
+    expect(await dynamo.store.getSource(id)).toMatchObject({
+      status: 'failed',
+      errorCode: ErrorCode.InvalidConfig,
+      errorMessage: expect.stringContaining('"not" is not a domain name'),
+    });
+    expect(await dynamo.store.queryFindings({ sourceId: id, limit: 10 })).toMatchObject({ items: [] });
     await s3.client.send(new DeleteObjectCommand({ Bucket: BUCKET, Key: 'config/accepted-domains.csv' }));
   });
 });

@@ -308,7 +308,10 @@ function isByte(value: unknown): value is number {
  * Reads syslog prefixes of one file and knows which year their dates were given. Create one per file.
  */
 export class SyslogDates {
-  private readonly basis: 'option' | 'modified' | 'now';
+  /** What the year was taken from: `--year`, the file's time, the upload's time (S3), or now. */
+  private readonly basis: 'option' | 'modified' | 'uploaded' | 'now';
+  /** True for an object in the bucket: the advice is to upload it again with its time, not --year. */
+  private readonly inBucket: boolean;
   private readonly reference: Date;
   /** With `--year`: the year of the previous traditional date and its month (a log crossing New Year). */
   private year: number;
@@ -317,14 +320,16 @@ export class SyslogDates {
   private movedBack = 0;
   private movedOn = 0;
 
-  public constructor(context: Pick<TextContext, 'year' | 'modified' | 'now'>) {
+  public constructor(context: Pick<TextContext, 'year' | 'modified' | 'uploaded' | 'now'>) {
+    this.inBucket = context.uploaded !== undefined;
     if (context.year !== undefined) {
       this.basis = 'option';
       this.reference = context.now;
       this.year = context.year;
     } else {
-      this.basis = context.modified === undefined ? 'now' : 'modified';
-      this.reference = context.modified ?? context.now;
+      this.basis =
+        context.modified !== undefined ? 'modified' : context.uploaded !== undefined ? 'uploaded' : 'now';
+      this.reference = context.modified ?? context.uploaded ?? context.now;
       this.year = this.reference.getUTCFullYear();
     }
   }
@@ -460,17 +465,39 @@ export class SyslogDates {
     if (this.basis === 'option') {
       const start = this.year - this.movedOn;
       message = `${count} no year, read in ${start} as --year says${this.movedOn > 0 ? ' (dates after a December go on into the next year)' : ''}, ${zone}.`;
-    } else if (this.basis === 'modified') {
-      const day = this.reference.toISOString().slice(0, 10);
-      message =
-        `${count} no year, read in ${this.year}, the year the file was last modified (${day})` +
-        `${this.movedBack > 0 ? `; ${this.movedBack} after that day were read in ${this.year - 1}` : ''}, ${zone}. ` +
-        'If the file was copied or touched since, give the year with --year.';
-    } else {
+    } else if (this.basis === 'now') {
       message =
         `${count} no year and the file's modification time is not known: read in the current year (${this.year})` +
-        `${this.movedBack > 0 ? `, ${this.movedBack} later than today in ${this.year - 1}` : ''}, ${zone}. Give the year with --year.`;
+        `${this.movedBack > 0 ? `, ${this.movedBack} later than today in ${this.year - 1}` : ''}, ${zone}. ${this.advice('now')}`;
+    } else {
+      const day = this.reference.toISOString().slice(0, 10);
+      const when =
+        this.basis === 'modified'
+          ? `the year the file was last modified (${day})`
+          : `the year of the upload (${day}: the object's LastModified, as the upload sent no file-modified time)`;
+      message =
+        `${count} no year, read in ${this.year}, ${when}` +
+        `${this.movedBack > 0 ? `; ${this.movedBack} after that day were read in ${this.year - 1}` : ''}, ${zone}. ` +
+        this.advice(this.basis);
     }
     return [{ code: 'SYSLOG_YEAR', message }];
+  }
+
+  /**
+   * What to do when the year is wrong: locally, give it with --year; an object in the bucket is
+   * uploaded again with the file's time (`file-modified`, see core/kernel/file-modified.ts), which
+   * `relay-audit upload` sends and `aws s3 cp` sends only when told.
+   */
+  private advice(basis: 'modified' | 'uploaded' | 'now'): string {
+    if (!this.inBucket) {
+      return basis === 'modified'
+        ? 'If the file was copied or touched since, give the year with --year.'
+        : 'Give the year with --year.';
+    }
+    const metadata =
+      'aws s3 cp <file> s3://<bucket>/incoming/<folder>/ --metadata file-modified=<its last write in UTC, e.g. 2025-11-29T06:25:00Z>';
+    return basis === 'modified'
+      ? `If the file was copied or touched before its upload, upload it again with the time it was last written: ${metadata}.`
+      : `If the log is from an earlier year, upload it again with the file's time: relay-audit upload <file> sends it, or ${metadata}.`;
   }
 }

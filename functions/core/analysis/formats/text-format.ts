@@ -26,6 +26,8 @@ export interface TextSink extends RowSink {
 export interface TextContext extends RowContext {
   /** The file's modification time, when known: the year of syslog dates that have none. */
   modified?: Date;
+  /** An object's upload time (S3 `LastModified`; see `AnalysisInput.uploaded`): only in the cloud. */
+  uploaded?: Date;
   /** The year given by the user (`--year`) for syslog dates that have none; wins over `modified`. */
   year?: number;
   /** Now, for a year when neither is known. */

@@ -36,6 +36,13 @@ export interface AnalysisInput {
   size?: number;
   /** Last modification time when known: the year of syslog dates that have none. */
   modified?: Date;
+  /**
+   * Set for an object in the bucket (ingest): when it was uploaded (S3 `LastModified`). Without
+   * `modified` (an `aws s3 cp` sends no file-modified) it gives the year of syslog dates, and their
+   * note names it as the upload's time; with or without, that note's advice is the bucket's (upload
+   * again with the file's time), since the cloud takes no `--year`.
+   */
+  uploaded?: Date;
   open(): AsyncIterable<Uint8Array>;
   /**
    * Where the file was given (default `local`): what a refusal of it (an archive, a codec not

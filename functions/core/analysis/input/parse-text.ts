@@ -227,6 +227,7 @@ export async function parseText(
       rowMayMatter(eventId, source, status, directionality, options.inferring),
   };
   if (input.modified !== undefined) context.modified = input.modified;
+  if (input.uploaded !== undefined) context.uploaded = input.uploaded;
   if (options.year !== undefined) context.year = options.year;
   if (options.run !== undefined) context.run = options.run;
   let late: LateTextReader | undefined;
