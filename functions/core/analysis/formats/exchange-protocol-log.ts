@@ -107,6 +107,8 @@ export class ProtocolLogRows implements RowAdapter {
   /** The date-time cell and line of the last row read: when the sessions still open were last seen. */
   private lastTime: string | undefined;
   private lastLine = 0;
+  /** Refusal rows whose session had rows missing, by line, until the session pairs them. */
+  private readonly deferred = new Map<number, SessionRow>();
 
   public constructor(
     private readonly headers: readonly string[],
@@ -158,7 +160,7 @@ export class ProtocolLogRows implements RowAdapter {
    * (`SESSION_LIMIT`) is counted with the row being read then.
    */
   private readRow(row: SessionRow): void {
-    const { fields, line, sessionId, event, sequence, raw, sink } = row;
+    const { fields, line, sessionId, event, sequence, sink } = row;
     if (event === '-') this.rowOrder.ended(sessionId);
     // Only answers need their time; reading the date of every row would cost without telling more.
     const outcome = this.sessions.read({
@@ -171,17 +173,31 @@ export class ProtocolLogRows implements RowAdapter {
       local: cell(fields, this.columns, 'local'),
       sequence,
     });
-    if (outcome.kind === 'dropped') {
-      sink.skip(line, 'SESSION_LIMIT', outcome.message, 'data');
-      return;
+    if (outcome.kind === 'dropped') sink.skip(line, 'SESSION_LIMIT', outcome.message, 'data');
+    else if (outcome.kind === 'answer') this.emit(outcome.answer, row);
+    // Kept until the answers after it pair it (rows missing from its session): emitted with its own row.
+    else if (outcome.kind === 'deferred') this.deferred.set(line, row);
+    this.emitReleased();
+  }
+
+  /** Emits the refusals of sessions with rows missing that their later answers (or their end) paired. */
+  private emitReleased(): void {
+    for (const { answer, line } of this.sessions.takeReleased()) {
+      const row = this.deferred.get(line);
+      if (row === undefined) continue;
+      this.deferred.delete(line);
+      this.emit(answer, row);
     }
-    if (outcome.kind !== 'answer') return;
+  }
+
+  /** The refusal an answer row gives, one event per recipient it refuses. */
+  private emit(answer: Answer, row: SessionRow): void {
+    const { fields, line, raw, sink } = row;
     const timestamp =
       row.held === undefined
         ? timestampOrSkip(raw, NAMES.timestamp, line, this.context, sink)
         : row.held.timestamp;
     if (timestamp === undefined) return;
-    const { answer } = outcome;
     const refusal = this.eventOf(answer, fields, timestamp, line);
     // One event per recipient refused: an answer to MAIL FROM or to the message refuses its transaction's.
     if (answer.recipients === undefined) sink.event(refusal);
@@ -248,7 +264,12 @@ export class ProtocolLogRows implements RowAdapter {
    * session is open ({@link finish} hands it on with that row's line).
    */
   public heldFrom(): number | undefined {
-    const held = this.rowOrder.firstHeld;
+    const deferred = this.sessions.firstDeferredLine;
+    const firstHeld = this.rowOrder.firstHeld;
+    const held =
+      deferred === undefined || firstHeld === undefined
+        ? (firstHeld ?? deferred)
+        : Math.min(firstHeld, deferred);
     const open = this.sessions.openSessions > 0 && this.lastTime !== undefined ? this.lastLine : undefined;
     if (held === undefined || open === undefined) return held ?? open;
     return Math.min(held, open);
@@ -269,6 +290,9 @@ export class ProtocolLogRows implements RowAdapter {
    */
   public finish(sink: RowSink): void {
     this.rowOrder.flush();
+    // Refusals after rows missing whose pairing the session's later rows did not tell: unpaired now.
+    this.sessions.settleAll();
+    this.emitReleased();
     // Too few rows to have decided as they were read (a session or two): decided now, on all of them.
     if (!this.order.trusted && this.order.stepsReversed) throw this.newestFirst();
     const { lastTime, lastLine } = this;
@@ -295,7 +319,34 @@ export class ProtocolLogRows implements RowAdapter {
       });
     const unsure = this.unsureOrder();
     if (unsure !== undefined) notes.push(unsure);
+    const missing = this.missingRows();
+    if (missing !== undefined) notes.push(missing);
     return notes;
+  }
+
+  /**
+   * Sessions whose rows skip sequence numbers while commands waited for their answers (a log between
+   * deleted by circular logging and the rest joined, a shipper's rule dropping rows): answers, maybe
+   * refusals, are missing, and the refusals after them that could not be paired are given without
+   * their recipient. The same note as the IIS SMTP reader's for answers whose command is not known.
+   */
+  private missingRows(): SourceNote | undefined {
+    const { sessions, named, unpaired, lines } = this.sessions.missingRows;
+    if (sessions === 0) return undefined;
+    const more = sessions > named.length ? `, and ${sessions - named.length} more` : '';
+    const unpairedText =
+      unpaired === 0
+        ? ''
+        : ` ${plural(unpaired, 'refusal')} after them (line ${lines.join(', ')}${unpaired > lines.length ? ', …' : ''}) ` +
+          'could not be paired with a command: each is its own finding, without recipient.';
+    return {
+      code: 'ANSWERS_UNPAIRED',
+      message:
+        `${plural(sessions, 'SMTP session')} ${sessions === 1 ? 'skips' : 'skip'} rows while commands waited for their answers (${named.join('; ')}${more}): ` +
+        'a log between deleted by circular logging and the others joined, or a filter dropping rows. A refusal ' +
+        `among them is not known, nor a recipient accepted there.${unpairedText} Analyse every SEND*.LOG file ` +
+        'as Exchange wrote it, in one run.',
+    };
   }
 
   /**

@@ -46,6 +46,7 @@ import {
 } from '../model/events.js';
 import { continuesReply, type HeldLines, holdLines, wholeReply } from './multi-line-reply.js';
 import { CertificateBuilder, certificateLine } from './protocol-certificate.js';
+import { MAX_PENDING_ANSWERS, SessionGap } from './session-gap.js';
 
 export interface SessionLimits {
   /** Sessions open at once. */
@@ -100,6 +101,11 @@ export interface Answer {
 export type RowOutcome =
   | { kind: 'read' }
   | { kind: 'answer'; answer: Answer }
+  /**
+   * A refusal read after rows missing from its session: paired once the answers after it tell with
+   * which command, and handed out then ({@link SmtpSessions.takeReleased}) with this row's line.
+   */
+  | { kind: 'deferred' }
   /** A command row whose content could not be kept (the session's command cap was reached). */
   | { kind: 'dropped'; message: string };
 
@@ -122,6 +128,8 @@ export class MailTransaction {
   private readonly accepted: string[] = [];
   /** A RCPT TO of the transaction whose recipient was not kept (beyond the bound, or not read). */
   private unnamed = false;
+  /** A RCPT TO of the transaction may have been accepted by an answer not paired (rows missing). */
+  private acceptedUnnamed = false;
 
   /** `bound`: recipients kept; a transaction with more says that some are not known. */
   public constructor(private readonly bound: number) {}
@@ -137,6 +145,11 @@ export class MailTransaction {
     if (this.accepted.length < this.bound) this.accepted.push(recipient);
   }
 
+  /** A 2xx that may answer one of the transaction's RCPT TO, which one not known. */
+  public acceptUnnamed(): void {
+    this.acceptedUnnamed = true;
+  }
+
   /**
    * The recipients a refusal answering `verb` refuses — every RCPT TO sent, for MAIL FROM; every one
    * accepted, for the message (DATA, BDAT) — or `undefined` for another command. An `undefined` in the
@@ -147,7 +160,8 @@ export class MailTransaction {
     const named =
       verb === 'MAIL' ? this.sent : verb === 'DATA' || verb === 'BDAT' ? this.accepted : undefined;
     if (named === undefined) return undefined;
-    return named.length === 0 || this.unnamed ? [...named, undefined] : [...named];
+    const unnamed = this.unnamed || (verb !== 'MAIL' && this.acceptedUnnamed);
+    return named.length === 0 || unnamed ? [...named, undefined] : [...named];
   }
 
   /** The recipients accepted at RCPT TO so far (handed on with a session still open at the end of its log). */
@@ -226,7 +240,41 @@ interface SessionState {
   skipped?: boolean;
   /** The lines of a multi-line reply written one per row, until its last line ({@link SmtpSessions.wholeReply}). */
   continued?: HeldLines;
+  /** The command first waiting is a DATA whose 354 was read. */
+  messageOpen?: boolean;
+  /** Rows missing while commands waited ({@link SessionGap}), and the answers read since, until they tell the pairing. */
+  gap?: SessionGap;
+  afterGap: GapReply[];
+  /** Why the session's answers are no longer paired (rows missing, the pairing not told): every later one is unknown. */
+  unpaired?: string;
 }
+
+/** What the session had said when an answer was read, as its refusal carries it. */
+type Said = Pick<Answer, 'messageId' | 'mailFrom' | 'ehloName' | 'remoteName' | 'session'>;
+
+/** An answer read after rows missing from its session, until it can be paired. */
+interface GapReply {
+  code: string;
+  reply: string;
+  line: number;
+  /** The transaction under way when it was read: what a 2xx not paired may have accepted a RCPT TO of. */
+  transaction: MailTransaction | undefined;
+  said: Said;
+}
+
+/** Sessions whose rows skip while commands waited, for the reader's note. */
+export interface MissingRows {
+  /** Such sessions. */
+  sessions: number;
+  /** The first few, each `session <id>: sequence-number <from>–<to>`. */
+  named: string[];
+  /** Refusals read after such a skip that could not be paired, and the first few of their lines. */
+  unpaired: number;
+  lines: number[];
+}
+
+/** Sessions and lines a note names at most. */
+const NAMED = 5;
 
 const MESSAGE_LINE = /sending message with RecordId \S+ and InternetMessageId (<[^>\s]*>|\S+)/i;
 const REPLY = /^([2-5]\d\d)([ -]|$)/;
@@ -275,6 +323,34 @@ function namedCertificate(text: string): PresentedCertificate | undefined {
   return isDnsName(name) ? { names: [detach(name)], alternateNames: [], instructed: true } : undefined;
 }
 
+/** What the session has said so far, as a refusal read now carries it. */
+function said(state: SessionState): Said {
+  const said: Said = { session: state.session };
+  if (state.messageId !== undefined) said.messageId = state.messageId;
+  if (state.mailFrom !== undefined) said.mailFrom = state.mailFrom;
+  if (state.ehloName !== undefined) said.ehloName = state.ehloName;
+  if (state.remoteName !== undefined) said.remoteName = state.remoteName;
+  return said;
+}
+
+/**
+ * A refusal: of `command` (with its recipient, or the recipients of its transaction it refuses), or,
+ * its command not known, `recipientUnknown` says why.
+ */
+function answerOf(reply: string, said: Said, command?: Command, recipientUnknown?: string): Answer {
+  const verb = command?.verb ?? 'unknown';
+  const answer: Answer = { reply, command: verb, session: said.session };
+  if (command?.recipient !== undefined) answer.recipient = command.recipient;
+  const recipients = command?.transaction?.refusedBy(verb);
+  if (recipients !== undefined) answer.recipients = recipients;
+  if (recipientUnknown !== undefined) answer.recipientUnknown = recipientUnknown;
+  if (said.messageId !== undefined) answer.messageId = said.messageId;
+  if (said.mailFrom !== undefined) answer.mailFrom = said.mailFrom;
+  if (said.ehloName !== undefined) answer.ehloName = said.ehloName;
+  if (said.remoteName !== undefined) answer.remoteName = said.remoteName;
+  return answer;
+}
+
 /**
  * What a partial session hands on of its rows in this log: the number of its first row here
  * ({@link rowEntry}), then each command sent (a RCPT TO with its recipient) and, where it was read,
@@ -295,6 +371,12 @@ export class SmtpSessions {
   private readonly open = new Map<string, SessionState>();
   /** Sessions closed before their end because too many were open. */
   public closedEarly = 0;
+  /** Sessions whose rows skip while commands waited (for the reader's note). */
+  public readonly missingRows: MissingRows = { sessions: 0, named: [], unpaired: 0, lines: [] };
+  /** Sessions with a skip not told yet. */
+  private readonly uncertain = new Set<SessionState>();
+  /** Refusals of such sessions paired (or not) since the reader last took them. */
+  private released: { answer: Answer; line: number }[] = [];
 
   public constructor(private readonly limits: SessionLimits = DEFAULT_SESSION_LIMITS) {}
 
@@ -302,6 +384,7 @@ export class SmtpSessions {
   public read(row: ProtocolRow): RowOutcome {
     const known = this.open.get(row.sessionId);
     if (row.event === '-') {
+      if (known !== undefined) this.settle(known);
       this.open.delete(row.sessionId);
       return { kind: 'read' };
     }
@@ -339,7 +422,11 @@ export class SmtpSessions {
     if (this.open.size >= this.limits.sessions) {
       // Map order is insertion order: the first key is the session open longest.
       const oldest = this.open.keys().next().value;
-      if (oldest !== undefined) this.open.delete(oldest);
+      if (oldest !== undefined) {
+        const evicted = this.open.get(oldest);
+        if (evicted !== undefined) this.settle(evicted);
+        this.open.delete(oldest);
+      }
       this.closedEarly++;
     }
     const id = detach(row.sessionId);
@@ -361,6 +448,7 @@ export class SmtpSessions {
       partial,
       answers: 0,
       transcript: [],
+      afterGap: [],
     };
     this.open.set(id, state);
     return state;
@@ -373,9 +461,67 @@ export class SmtpSessions {
    */
   private number(state: SessionState, row: ProtocolRow): void {
     if (row.sequence === undefined) return;
-    if (state.nextRow !== undefined && row.sequence !== state.nextRow) state.skipped = true;
+    if (state.nextRow !== undefined && row.sequence !== state.nextRow) {
+      state.skipped = true;
+      if (row.sequence > state.nextRow) this.missing(state, state.nextRow, row.sequence - 1);
+    }
     state.firstRow ??= row.sequence;
     state.nextRow = row.sequence + 1;
+  }
+
+  /**
+   * Rows `from`–`to` of the session are not in the log. With no command waiting they were `*` rows
+   * (a filter dropping them) or whole exchanges: the pairing goes on. With commands waiting, the
+   * answers after the skip are paired once they tell how ({@link SessionGap}). A session joined late
+   * hands its row numbers on instead (its transcript), for the run to tell.
+   */
+  private missing(state: SessionState, from: number, to: number): void {
+    if (state.partial || state.unpaired !== undefined) return;
+    if (state.head === state.commands.length && state.uncounted === 0) return;
+    // A second skip before the first was told: both are read together, while the readings stay few.
+    if (state.gap !== undefined) {
+      if (state.gap.widen(state.commands, from, to)) return;
+      this.settle(state);
+      if (state.unpaired !== undefined) return;
+    }
+    const gap =
+      state.uncounted > 0
+        ? undefined
+        : SessionGap.after(state.commands, state.head, state.messageOpen === true, from, to);
+    if (gap === undefined) {
+      const missing = from === to ? `${from}` : `${from}–${to}`;
+      this.noteMissing(state, missing, 0, undefined);
+      this.losePairing(state, missing);
+      return;
+    }
+    state.gap = gap;
+    this.uncertain.add(state);
+  }
+
+  /** The session's answers can no longer be paired: every later one is unknown, until the session ends. */
+  private losePairing(state: SessionState, missing: string): void {
+    state.unpaired =
+      `rows of the session (sequence-number ${missing}) are missing from the log while commands waited for ` +
+      'their answers, so the command this answers is not known';
+    state.head = state.commands.length;
+    state.uncounted = 0;
+    delete state.messageOpen;
+    this.compact(state);
+  }
+
+  /** Counts a session with rows missing while commands waited, for the reader's note. */
+  private noteMissing(
+    state: SessionState,
+    missing: string,
+    unpaired: number,
+    line: number | undefined,
+  ): void {
+    const { missingRows } = this;
+    missingRows.sessions++;
+    if (missingRows.named.length < NAMED)
+      missingRows.named.push(`session ${state.id}: sequence-number ${missing}`);
+    missingRows.unpaired += unpaired;
+    if (line !== undefined && missingRows.lines.length < NAMED) missingRows.lines.push(line);
   }
 
   /**
@@ -476,6 +622,9 @@ export class SmtpSessions {
       state.transaction = undefined;
     }
     const transaction = state.transaction;
+    // Past the bound while a skip is not told: the readings index the commands kept, so it is told now.
+    if (state.gap !== undefined && state.commands.length - state.head >= this.limits.commands)
+      this.settle(state);
     const live = state.commands.length - state.head;
     if (state.uncounted > 0 || live >= this.limits.commands) {
       state.uncounted++;
@@ -513,6 +662,12 @@ export class SmtpSessions {
       if (name !== undefined) state.remoteName = detach(name.toLowerCase());
       return { kind: 'read' };
     }
+    if (state.gap !== undefined) return this.afterGap(state, row, reply, code[1] ?? '', state.gap);
+    if (state.unpaired !== undefined) {
+      if (FRONT_END_FAILURE.test(reply)) this.throughFrontEnd(state, row.line);
+      if (!/^[45]/.test(reply)) return { kind: 'read' };
+      return { kind: 'answer', answer: answerOf(reply, said(state), undefined, state.unpaired) };
+    }
     let command: Command | undefined;
     let recipientUnknown: string | undefined;
     // In a session joined late, every answer's place: the run pairs it with the commands of both logs.
@@ -542,31 +697,133 @@ export class SmtpSessions {
     }
     if (FRONT_END_FAILURE.test(reply)) this.throughFrontEnd(state, row.line);
     // A 354 asks for the message; the answer to the message itself comes next.
+    delete state.messageOpen;
     if (command !== undefined && verb === 'DATA' && code[1] === '354') {
       state.commands[--state.head] = command;
+      state.messageOpen = true;
     }
     this.compact(state);
     if (verb === 'RCPT' && reply.startsWith('2') && command?.recipient !== undefined) {
       command.transaction?.accept(command.recipient);
     }
     if (!/^[45]/.test(reply)) return { kind: 'read' };
-    const answer: Answer = {
-      reply,
-      command: verb,
-      session:
-        earlierCommand === undefined
-          ? state.session
-          : this.lateAnswer(state, row, earlierCommand, transcript),
+    const session =
+      earlierCommand === undefined ? state.session : this.lateAnswer(state, row, earlierCommand, transcript);
+    return {
+      kind: 'answer',
+      answer: answerOf(reply, { ...said(state), session }, command, recipientUnknown),
     };
-    if (command?.recipient !== undefined) answer.recipient = command.recipient;
-    const recipients = command?.transaction?.refusedBy(verb);
-    if (recipients !== undefined) answer.recipients = recipients;
-    if (recipientUnknown !== undefined) answer.recipientUnknown = recipientUnknown;
-    if (state.messageId !== undefined) answer.messageId = state.messageId;
-    if (state.mailFrom !== undefined) answer.mailFrom = state.mailFrom;
-    if (state.ehloName !== undefined) answer.ehloName = state.ehloName;
-    if (state.remoteName !== undefined) answer.remoteName = state.remoteName;
-    return { kind: 'answer', answer };
+  }
+
+  /**
+   * An answer read after rows missing while commands waited: paired under every reading of the missing
+   * rows, and kept until they agree (or the session ends, or too many wait); a refusal is handed out
+   * then ({@link takeReleased}).
+   */
+  private afterGap(
+    state: SessionState,
+    row: ProtocolRow,
+    reply: string,
+    code: string,
+    gap: SessionGap,
+  ): RowOutcome {
+    const picks = gap.answer(state.commands, code);
+    if (code === '220' && picks.some((index) => state.commands[index]?.verb === 'STARTTLS')) {
+      state.tls = true;
+      state.session = { ...state.session, tls: true };
+    }
+    if (FRONT_END_FAILURE.test(reply)) this.throughFrontEnd(state, row.line);
+    state.afterGap.push({ code, reply, line: row.line, transaction: state.transaction, said: said(state) });
+    const refusal = /^[45]/.test(reply);
+    if (gap.broken || gap.settled !== undefined || gap.answers >= MAX_PENDING_ANSWERS) this.settle(state);
+    return refusal ? { kind: 'deferred' } : { kind: 'read' };
+  }
+
+  /**
+   * Pairs the answers read since the session's rows skipped, as the readings left agree, and hands
+   * out their refusals: one every reading pairs with the same command is that command's; another is
+   * given without its recipient. Where the readings agree the session stands, its pairing goes on
+   * from there; otherwise its later answers are not paired either.
+   */
+  private settle(state: SessionState): void {
+    const gap = state.gap;
+    if (gap === undefined) return;
+    delete state.gap;
+    this.uncertain.delete(state);
+    const replies = state.afterGap;
+    state.afterGap = [];
+    const reason =
+      `rows of the session (sequence-number ${gap.missing}) are missing from the log while commands waited ` +
+      'for their answers, and the answers after them do not tell which command this answers';
+    let unpaired = 0;
+    let firstLine: number | undefined;
+    replies.forEach((reply, i) => {
+      const index = gap.agreed(i);
+      const command = index === undefined ? undefined : state.commands[index];
+      const refusal = /^[45]/.test(reply.reply);
+      if (command !== undefined) {
+        if (command.verb === 'RCPT' && reply.code.startsWith('2') && command.recipient !== undefined)
+          command.transaction?.accept(command.recipient);
+        if (refusal)
+          this.released.push({ answer: answerOf(reply.reply, reply.said, command), line: reply.line });
+        return;
+      }
+      if (reply.code.startsWith('2')) this.doubt(state, gap, i, reply);
+      if (!refusal) return;
+      unpaired++;
+      firstLine ??= reply.line;
+      this.released.push({ answer: answerOf(reply.reply, reply.said, undefined, reason), line: reply.line });
+    });
+    const settled = gap.broken ? undefined : gap.settled;
+    if (settled === undefined || unpaired > 0 || gap.lostRows)
+      this.noteMissing(state, gap.missing, unpaired, firstLine);
+    if (settled === undefined) {
+      this.losePairing(state, gap.missing);
+      return;
+    }
+    for (let index = state.head; index < settled.cursor; index++) state.commands[index] = { verb: '' };
+    state.head = settled.cursor;
+    if (settled.open) state.messageOpen = true;
+    else delete state.messageOpen;
+    this.compact(state);
+  }
+
+  /**
+   * A 2xx not paired may have accepted a RCPT TO of the transactions it may answer in: a refusal of
+   * their message then refuses a recipient the log does not name.
+   */
+  private doubt(state: SessionState, gap: SessionGap, i: number, reply: GapReply): void {
+    const candidates = gap.broken ? [-1] : gap.candidates(i);
+    for (const index of candidates) {
+      const command = index < 0 ? undefined : state.commands[index];
+      if (command === undefined) {
+        // One sent in the missing rows, or no reading left: any transaction of the session's waiting commands.
+        reply.transaction?.acceptUnnamed();
+        for (let at = state.head; at < state.commands.length; at++)
+          state.commands[at]?.transaction?.acceptUnnamed();
+      } else if (command.verb === 'RCPT') command.transaction?.acceptUnnamed();
+    }
+  }
+
+  /** Refusals paired or told unknown since last taken, each with its row's line: the reader emits them. */
+  public takeReleased(): { answer: Answer; line: number }[] {
+    const released = this.released;
+    this.released = [];
+    return released;
+  }
+
+  /** The first line of a refusal kept until its session's skip is told, if any. */
+  public get firstDeferredLine(): number | undefined {
+    let first: number | undefined;
+    for (const state of this.uncertain)
+      for (const reply of state.afterGap)
+        if (/^[45]/.test(reply.code) && (first === undefined || reply.line < first)) first = reply.line;
+    return first;
+  }
+
+  /** The end of the file: every skip not told yet is settled as it stands. */
+  public settleAll(): void {
+    for (const state of [...this.uncertain]) this.settle(state);
   }
 
   /**
@@ -612,6 +869,8 @@ export class SmtpSessions {
 
   /** Drops answered commands from the front now and then, so the array stays as small as the backlog. */
   private compact(state: SessionState): void {
+    // The readings of a skip not told yet index the commands.
+    if (state.gap !== undefined) return;
     if (state.head > 64 && state.head * 2 > state.commands.length) {
       state.commands = state.commands.slice(state.head);
       state.head = 0;

@@ -38,7 +38,8 @@ export const SourceNote = z.object({
    * `from=` line no file of the run has), `RECIPIENTS_NOT_PAIRED` (next-server refusals whose
    * recipients lines out of order left untold, or whose attempt the file ended during, the next file
    * not in the run), `NUL_BYTES_REMOVED`; text logs: `NOT_UTF8_LINES`; IIS SMTP logs: `SESSIONS_INTERLEAVED`
-   * (sessions to one remote open at once), `ANSWERS_UNPAIRED` (replies whose command is not logged);
+   * (sessions to one remote open at once), `ANSWERS_UNPAIRED` (replies whose command is not logged;
+   * in send protocol logs too, rows missing inside a session while commands waited);
    * `FORWARDING_EVIDENCE_FORGOTTEN` (refusals whose forwarding evidence the run read too far back to keep),
    * `FORWARDING_EVIDENCE_LATE` (refusals classified before such evidence, read past the window),
    * `INFERRED_DOMAIN_DROPPED` (findings classified with an inferred domain that later rows dropped).
