@@ -39,7 +39,7 @@
  * again (its put then finds two named ids, and it stays).
  */
 import { DeleteItemCommand, GetItemCommand, UpdateItemCommand } from '@aws-sdk/client-dynamodb';
-import { type FormatId, MESSAGE_TRACE_FORMATS } from '../core/analysis/model/events.js';
+import { type FormatId, MAIL_LOG_FORMATS, MESSAGE_TRACE_FORMATS } from '../core/analysis/model/events.js';
 import { sha256Hex32 } from '../core/analysis/model/finding-id.js';
 import type { Finding } from '../core/analysis/model/findings.js';
 import type { Item } from './batch-writer.js';
@@ -78,9 +78,7 @@ function parsed(entry: string): { id: string; reading: string | undefined } {
  */
 const NAMED_LATER_FORMATS: ReadonlySet<FormatId> = new Set<FormatId>([
   ...MESSAGE_TRACE_FORMATS,
-  'postfix-log',
-  'exim-log',
-  'sendmail-log',
+  ...MAIL_LOG_FORMATS,
 ]);
 
 /** True when `finding` may be one of a twin pair, so its marker is kept. */

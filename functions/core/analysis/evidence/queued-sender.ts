@@ -32,7 +32,7 @@
  */
 import { BoundedMap } from '../../kernel/bounded-map.js';
 import { detach } from '../../kernel/strings.js';
-import type { FormatId, TraceEvent } from '../model/events.js';
+import { type FormatId, MAIL_LOG_FORMATS, type TraceEvent } from '../model/events.js';
 import { arrivedBy } from './postfix-arrival.js';
 
 /** Event id of a message still queued at the end of an MTA log file (stable: not a tracking event id). */
@@ -109,15 +109,12 @@ function arrivalHourOf(messageId: string | undefined): string | undefined {
  */
 const MAX_QUEUED_MS = 6 * 24 * 60 * 60 * 1000;
 
-/** The formats whose refusals take their sender from the `from=` / `<=` line of their queue id. */
-const MTA_FORMATS: ReadonlySet<FormatId> = new Set(['postfix-log', 'sendmail-log', 'exim-log']);
-
 /**
  * True for an MTA refusal whose sender no file of the run had (after {@link QueuedSenders.fill}):
  * its `from=` line was before the first file, or its queue id was forgotten.
  */
 export function senderUnseen(event: TraceEvent, format: FormatId): boolean {
-  return MTA_FORMATS.has(format) && event.returnPath === undefined;
+  return MAIL_LOG_FORMATS.has(format) && event.returnPath === undefined;
 }
 
 /** What the `QUEUED` events and MTA refusals of the run say of one message: its sender, its Message-ID, or both. */
@@ -230,7 +227,7 @@ export class QueuedSenders {
    */
   public observe(event: TraceEvent, refusedIn?: FormatId): void {
     const late = event.eventId === QUEUED_LATE_EVENT_ID;
-    const mtaRefusal = refusedIn !== undefined && MTA_FORMATS.has(refusedIn);
+    const mtaRefusal = refusedIn !== undefined && MAIL_LOG_FORMATS.has(refusedIn);
     if (!late && event.eventId !== QUEUED_EVENT_ID && !mtaRefusal) return;
     const returnPath = event.returnPath;
     // A stand-in is the same in any file: only a Message-ID the log names is worth handing on.

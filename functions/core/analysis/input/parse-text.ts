@@ -30,7 +30,7 @@ import {
   type TextSink,
 } from '../formats/text-format.js';
 import { TEXT_FORMATS } from '../formats/text-formats.js';
-import type { FormatId } from '../model/events.js';
+import { type FormatId, MAIL_LOG_FORMATS } from '../model/events.js';
 import type { SourceNote } from '../model/source-record.js';
 import {
   type AnalysisInput,
@@ -57,8 +57,7 @@ import {
   unreadFailureOf,
 } from './unread-refusals.js';
 
-/** Formats whose unread refusal lines are better given in another shape of the log (see {@link MAIL_LOG_ADVICE}). */
-const MAIL_LOGS: ReadonlySet<FormatId> = new Set(['postfix-log', 'sendmail-log', 'exim-log']);
+/** The advice for a mail log's unread refusal lines: another shape of the log is better read. */
 const MAIL_LOG_ADVICE =
   'Give relay-audit the log in a shape it reads (syslog lines, RFC 5424, journalctl -o short-iso or -o json: ' +
   'see the README) and analyse it again.';
@@ -67,7 +66,7 @@ const MAIL_LOG_ADVICE =
  * The logs of lines, whose last line without a line end was cut. A JSON trace is none: it may end
  * without one, and its reader tells a record the file ends inside itself.
  */
-const LINE_LOGS: ReadonlySet<FormatId> = new Set([...MAIL_LOGS, 'iis-smtp-log']);
+const LINE_LOGS: ReadonlySet<FormatId> = new Set([...MAIL_LOG_FORMATS, 'iis-smtp-log']);
 
 /**
  * The text after a file's last line end, as far as {@link MAX_LINE_CHARS} characters (a line's
@@ -249,7 +248,7 @@ export async function parseText(
   };
   const unread = new UnreadRefusals(
     input.name,
-    id === undefined || MAIL_LOGS.has(id) ? MAIL_LOG_ADVICE : READ_AGAIN,
+    id === undefined || MAIL_LOG_FORMATS.has(id) ? MAIL_LOG_ADVICE : READ_AGAIN,
   );
   const lastLine = new LastLine();
   /**

@@ -38,6 +38,18 @@ export const MESSAGE_TRACE_FORMATS: ReadonlySet<FormatId> = new Set<FormatId>([
 ]);
 
 /**
+ * The mail logs of relays that are not Exchange (Postfix, sendmail, Exim; one reader reads every
+ * program's lines, whichever the file's format is named after): a refusal's sender is on the
+ * `from=` / `<=` line of its queue id, and a server tried before the last is refused on a line of its
+ * own, its recipient named only on a later one.
+ */
+export const MAIL_LOG_FORMATS: ReadonlySet<FormatId> = new Set<FormatId>([
+  'postfix-log',
+  'sendmail-log',
+  'exim-log',
+]);
+
+/**
  * The certificate an on-premises server presented to Exchange Online after STARTTLS, as its send
  * protocol log records it (docs/domain.md §3 format 7, §5). Values as written; `names`
  * are the DNS names Exchange Online attributes by: the subject's CN, then the alternate names.
