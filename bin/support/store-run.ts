@@ -153,7 +153,8 @@ export async function analyzeIntoStore(
 /**
  * For each input, what an earlier run over the same file stored of it when that run was stopped
  * (Ctrl+C) or killed (see `FindingsStore.findingsBeforeRead`): a mail log read newest first and
- * stopped stored the refusals it held by queue id, which a whole read keys by Message-ID.
+ * stopped stored the refusals it held by queue id, which a whole read keys by Message-ID. Or what
+ * a finished run of another classifier version stored: the findings this version no longer finds.
  */
 async function findingsBefore(
   handle: StoreHandle,
@@ -161,7 +162,8 @@ async function findingsBefore(
 ): Promise<Map<string, FindingsBeforeRead>> {
   const before = new Map<string, FindingsBeforeRead>();
   for (const input of inputs) {
-    const taken = await handle.store.findingsBeforeRead(await handle.store.getSource(input.sourceId));
+    const existing = await handle.store.getSource(input.sourceId);
+    const taken = await handle.store.findingsBeforeRead(existing, { replacingVersion: true });
     if (taken !== undefined && taken.size > 0) before.set(input.sourceId, taken);
   }
   return before;

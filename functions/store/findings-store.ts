@@ -14,6 +14,7 @@ import {
 } from '@aws-sdk/client-dynamodb';
 import { marshall, unmarshall } from '@aws-sdk/util-dynamodb';
 import { z } from 'zod';
+import { CLASSIFIER_VERSION, UNVERSIONED } from '../core/analysis/classifier-version.js';
 import { Finding, Remediation, SCENARIO_IDS, ScenarioId } from '../core/analysis/model/findings.js';
 import { SourceRecord } from '../core/analysis/model/source-record.js';
 import { ArgumentError, ConfigError, InvalidValueError, StoreError } from '../core/kernel/errors.js';
@@ -658,15 +659,20 @@ export class FindingsStore {
    * What an earlier attempt stored of a source, taken before a new read of it from its start:
    * `existing` is the source's record before that read. None when there is nothing to take: no
    * earlier attempt, a finished one (the same read again puts the same findings again), or one
-   * that goes on from a resume point (it writes what the read before it would have). Once the read
-   * is done, `removeNotRewritten` removes what it did not write again, with their counts (see
-   * {@link FindingsBeforeRead}).
+   * that goes on from a resume point (it writes what the read before it would have). With
+   * `replacingVersion`, a finished read of another classifier version is taken too: a local run
+   * reads the file again whole, and what the current version no longer finds (a refusal an older
+   * reader gave an accepted recipient) must not stay (the cloud's re-analysis removes those by
+   * version instead, `removeOutdatedFindings`). Once the read is done, `removeNotRewritten` removes
+   * what it did not write again, with their counts (see {@link FindingsBeforeRead}).
    */
   public async findingsBeforeRead(
     existing: SourceRecord | undefined,
+    options: { replacingVersion?: boolean } = {},
   ): Promise<FindingsBeforeRead | undefined> {
-    if (existing === undefined || existing.status === 'done' || existing.resume !== undefined)
-      return undefined;
+    if (existing === undefined || existing.resume !== undefined) return undefined;
+    const olderVersion = (existing.classifierVersion ?? UNVERSIONED) !== CLASSIFIER_VERSION;
+    if (existing.status === 'done' && !(options.replacingVersion === true && olderVersion)) return undefined;
     return FindingsBeforeRead.take(this.boundTable, this.contexts, existing.id);
   }
 
