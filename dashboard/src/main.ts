@@ -169,6 +169,7 @@ function drawTops(): void {
       applyFilters({ ...filters, senderDomain: domain });
       focusSection('findings-heading');
     },
+    showNullSender: () => showScenario('ndr'),
     search: (text) => {
       setSearch(text);
       focusSection('findings-heading');

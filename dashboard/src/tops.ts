@@ -3,6 +3,7 @@
  * period) and connectors (counted over the loaded findings: the summary has no connector
  * breakdown). Each row is a filter.
  */
+import { isPseudoDomain, NULL_SENDER_DOMAIN } from '../../functions/core/analysis/model/pseudo-domains.js';
 import { terminalSafe } from '../../functions/core/kernel/strings.js';
 import { formatCount, h, logValue } from './dom.js';
 import type { Finding, Summary } from './types.js';
@@ -12,6 +13,8 @@ const NO_SUMMARY = 'Not available: the overview did not load.';
 export interface TopHandlers {
   /** Filter the findings by sender domain (a query of the store). */
   filterSenderDomain(domain: string): void;
+  /** Show the NDR findings: those of the null sender `<>`, which no sender-domain filter takes. */
+  showNullSender(): void;
   /** Search the loaded findings for a server or connector name. */
   search(text: string): void;
 }
@@ -20,7 +23,8 @@ interface Row {
   label: string;
   count: number;
   extra?: string | undefined;
-  action: () => void;
+  /** What a click on the row does; none for a row that cannot be a filter (`(unknown)`). */
+  action?: (() => void) | undefined;
   actionLabel: string;
 }
 
@@ -54,15 +58,17 @@ function table(caption: string, columns: [string, string, string?], rows: Row[],
             h(
               'td',
               {},
-              h(
-                'button',
-                {
-                  class: 'link',
-                  attrs: { type: 'button', 'aria-label': terminalSafe(row.actionLabel) },
-                  on: { click: () => row.action() },
-                },
-                logValue(row.label),
-              ),
+              row.action === undefined
+                ? logValue(row.label)
+                : h(
+                    'button',
+                    {
+                      class: 'link',
+                      attrs: { type: 'button', 'aria-label': terminalSafe(row.actionLabel) },
+                      on: { click: row.action },
+                    },
+                    logValue(row.label),
+                  ),
             ),
             h('td', { class: 'num' }, formatCount(row.count)),
             columns[2] === undefined ? null : h('td', { class: 'small' }, logValue(row.extra ?? '—')),
@@ -107,8 +113,7 @@ export function renderTops(
   const senderRows: Row[] = (summary?.topSenderDomains ?? []).map(({ senderDomain, count }) => ({
     label: senderDomain,
     count,
-    action: () => handlers.filterSenderDomain(senderDomain),
-    actionLabel: `Show findings from sender domain ${senderDomain}`,
+    ...senderAction(senderDomain, handlers),
   }));
   const serverRows: Row[] = (summary?.topServers ?? []).map(({ server, count }) => ({
     label: server,
@@ -173,4 +178,15 @@ export function renderTops(
       ),
     ),
   );
+}
+
+/** What a sender-domain row does: a filter by its domain, the NDRs for the null sender, nothing for `(unknown)`. */
+function senderAction(domain: string, handlers: TopHandlers): Pick<Row, 'action' | 'actionLabel'> {
+  if (domain === NULL_SENDER_DOMAIN)
+    return { action: handlers.showNullSender, actionLabel: 'Show the NDR findings (null sender <>)' };
+  if (isPseudoDomain(domain)) return { actionLabel: 'The logs did not say the sender' };
+  return {
+    action: () => handlers.filterSenderDomain(domain),
+    actionLabel: `Show findings from sender domain ${domain}`,
+  };
 }

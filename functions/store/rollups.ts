@@ -20,20 +20,15 @@
 import { type AttributeValue, UpdateItemCommand } from '@aws-sdk/client-dynamodb';
 import { validDomain } from '../core/analysis/model/domain-name.js';
 import { Finding } from '../core/analysis/model/findings.js';
+import { NULL_SENDER_DOMAIN, UNKNOWN } from '../core/analysis/model/pseudo-domains.js';
 import { type BoundTable, mapLimit } from './bound-table.js';
 import { ENTITY, ENTITY_ATTRIBUTE, keyTimestamp, type RollupItem, rollupKey } from './table-design.js';
 
-/** Rollup "domain" of findings whose envelope sender is the null sender `<>` (NDRs, auto-replies). */
-export const NULL_SENDER_DOMAIN = '<>';
-/** Rollup "domain" / "server" when the input did not say. */
-export const UNKNOWN = '(unknown)';
 /** Counter updates in flight at once. */
 const UPDATE_CONCURRENCY = 4;
 
-/** Placeholders that are not domains: never reported as "new sender domains". */
-export function isPseudoDomain(domain: string): boolean {
-  return domain === NULL_SENDER_DOMAIN || domain === UNKNOWN;
-}
+// The rollups' placeholder "domains", declared where the dashboard can import them too.
+export { isPseudoDomain, NULL_SENDER_DOMAIN, UNKNOWN } from '../core/analysis/model/pseudo-domains.js';
 
 /** What a finding's rollup cell is made of (a stored finding item holds the same fields). */
 export type RollupFields = Pick<

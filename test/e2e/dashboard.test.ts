@@ -176,6 +176,24 @@ describe('the dashboard on the sample logs', () => {
     expect(new URL(page.url()).searchParams.get('scenario')).toBe('forwarding');
   });
 
+  it('shows the null sender’s row of the top sender domains as the NDRs, never as a domain filter', async () => {
+    const nullSender = page.locator('#tops button[aria-label="Show the NDR findings (null sender <>)"]');
+    await expect.poll(() => nullSender.count()).toBe(1);
+    await nullSender.click();
+    await expect.poll(() => page.locator('#scenario').inputValue()).toBe('ndr');
+    await expect.poll(() => rowsOf(page).count()).toBeGreaterThan(0);
+    const scenarios = await rowsOf(page).evaluateAll((rows) =>
+      rows.map((row) => row.getAttribute('data-scenario')),
+    );
+    expect(new Set(scenarios)).toEqual(new Set(['ndr']));
+    // `<>` is no domain: it never reaches the API's sender-domain filter (a 400, shown as an error).
+    expect(new URL(page.url()).searchParams.get('senderDomain')).toBeNull();
+    expect(await page.locator('.error').count()).toBe(0);
+    expect(pageProblems).toEqual([]);
+    await page.selectOption('#scenario', 'forwarding');
+    await expect.poll(() => rowsOf(page).count()).toBe(4);
+  });
+
   it('exports the current filter as a spreadsheet-safe CSV', async () => {
     const href = new URL(
       (await page.locator('#export-csv').getAttribute('href')) ?? '',
