@@ -227,10 +227,13 @@ describe('many files dropped at once', () => {
     for (const name of ['first.LOG', 'more-1.LOG', `more-${MORE}.LOG`]) {
       expect(await finishedRowOf(manyPage, name)).toMatch(/^Done — \d+ rows, findings: .+/);
     }
-    expect(
-      await manyPage.locator('li[data-upload] .status.status-done').count(),
-      'every upload shown done',
-    ).toBe(MORE + 1);
+    // The page settles its rows one look-up at a time once released: every one ends done.
+    await expect
+      .poll(() => manyPage.locator('li[data-upload] .status.status-done').count(), {
+        message: 'every upload shown done',
+        timeout: 30_000,
+      })
+      .toBe(MORE + 1);
     expect(problems).toEqual([]);
   }, 240_000);
 });
