@@ -6,6 +6,7 @@
 import type { DomainOracle } from '../../organisation/accepted-domains.js';
 import type { InboundConnectorInfo } from '../../organisation/connector-info.js';
 import { CLASSIFIER_VERSION } from '../classifier-version.js';
+import { ipv6ConnectionEvidence } from '../evidence/connection-family.js';
 import { forwardingOrigin, type InboundTrace } from '../evidence/inbound-trace.js';
 import { onPremisesHost } from '../evidence/on-premises-host.js';
 import { sessionEvidence } from '../evidence/presented-certificate.js';
@@ -95,11 +96,11 @@ export class FindingBuilder {
     const { origin } = item;
     const messageId = messageIdentity(event, origin);
     const recipient = event.recipient ?? '';
-    const { remediation, connector, inferredNamed } = this.remediations.remediation(
-      scenario,
-      input,
-      relaySoftwareOf(origin.format),
-    );
+    const ipv6 = ipv6ConnectionEvidence(event, origin.format);
+    const { remediation, connector, inferredNamed } = this.remediations.remediation(scenario, input, {
+      relay: relaySoftwareOf(origin.format),
+      overIpv6: ipv6 !== undefined,
+    });
     const finding: Finding = {
       id: findingId(messageId, recipientOrStandIn(event, rejection), rejection.enhancedCode),
       scenario,
@@ -109,7 +110,11 @@ export class FindingBuilder {
       rejectionText: rejection.text,
       timestamp: event.timestamp,
       // The certificate is compared with the connector the remediation names.
-      evidence: [...evidence, ...this.corroboration(item, event, connector)],
+      evidence: [
+        ...evidence,
+        ...this.corroboration(item, event, connector),
+        ...(ipv6 === undefined ? [] : [ipv6]),
+      ],
       confidence,
       remediation,
       source: { file: origin.file, line: event.line, format: origin.format, sourceId: origin.sourceId },

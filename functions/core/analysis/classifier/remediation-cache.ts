@@ -26,6 +26,14 @@ export interface CachedRemediation {
   inferredNamed: readonly string[];
 }
 
+/** What of the connection a refusal was answered on its remediation may name, besides the refusal. */
+export interface ConnectionFacts {
+  /** The relay software, when the log is not Exchange's (Postfix, Exim…). */
+  relay: RelaySoftware | undefined;
+  /** The server reached Exchange Online over IPv6 (see `evidence/connection-family.ts`). */
+  overIpv6: boolean;
+}
+
 export class RemediationCache {
   private readonly texts = new BoundedMap<string, CachedRemediation>(REMEDIATION_CACHE);
 
@@ -38,12 +46,8 @@ export class RemediationCache {
    * The remediation of a refusal classified as `scenario`, from the cache when one has the same
    * facts. The same object is handed to every finding with those facts (the store keeps it once).
    */
-  public remediation(
-    scenario: ScenarioId,
-    input: RuleInput,
-    relay: RelaySoftware | undefined,
-  ): CachedRemediation {
-    const facts = this.factsOf(input, relay);
+  public remediation(scenario: ScenarioId, input: RuleInput, connection: ConnectionFacts): CachedRemediation {
+    const facts = this.factsOf(input, connection);
     // An inferred list changes as the run reads: a text built from the list before is not reused.
     const key = `${remediationKey(scenario, facts)}\u0000${this.domains.generation ?? ''}`;
     const known = this.texts.get(key);
@@ -66,7 +70,7 @@ export class RemediationCache {
   }
 
   /** What of the refusal its remediation may name. */
-  private factsOf(input: RuleInput, relay: RelaySoftware | undefined): RefusalFacts {
+  private factsOf(input: RuleInput, { relay, overIpv6 }: ConnectionFacts): RefusalFacts {
     const { event, rejection } = input;
     const session = event.session;
     const certificate =
@@ -82,6 +86,7 @@ export class RemediationCache {
       connectorId: event.connectorId,
       remoteHost: rejection.remoteHost,
       relay,
+      overIpv6: overIpv6 ? true : undefined,
       // A session joined late without a certificate tells nothing about TLS: advise as without a protocol log.
       session:
         session === undefined || (certificate === undefined && session.partial === true)

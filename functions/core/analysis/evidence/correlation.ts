@@ -18,6 +18,7 @@ import { remediationContextOf } from '../remediation/context-of.js';
 import { remediationFor } from '../remediation/index.js';
 import { relaySoftwareOf } from '../remediation/relay-software.js';
 import { PRECEDENCE } from '../scenarios/index.js';
+import { connectedOverIpv6 } from './connection-family.js';
 import {
   type ArrivalEntry,
   type InboundEntry,
@@ -259,7 +260,10 @@ export class ReadingWithoutInbound {
       }
       if (result.outcome !== 'match') continue;
       const relay = relaySoftwareOf(finding.source.format);
-      const { remediation } = this.remediations.remediation(rule.id, input, relay);
+      const { remediation } = this.remediations.remediation(rule.id, input, {
+        relay,
+        overIpv6: connectedOverIpv6(finding.evidence),
+      });
       const { forwardedFrom: _forwardedFrom, ...rest } = finding;
       return {
         ...rest,

@@ -189,6 +189,8 @@ interface DeliveryRead {
 interface TriedServer {
   /** The server's name, as the delivery lines name it (Exim `H=`). */
   server: string;
+  /** Its address, as the line names it in brackets. */
+  address?: string;
   status: string;
   timestamp: string;
   line: number;
@@ -248,12 +250,40 @@ function messageIdOf(entry: QueuedMessage): string {
   return entry.messageId ?? queuedMessageIdentity(entry);
 }
 
+/** The server a delivery line names: its host name, and its address when the line gives it. */
+interface DeliveredTo {
+  host: string;
+  address?: string;
+}
+
+/** The server of a refusal of a server tried before the last. */
+function triedAt(refusal: TriedServer): DeliveredTo {
+  return refusal.address === undefined
+    ? { host: refusal.server }
+    : { host: refusal.server, address: refusal.address };
+}
+
+/**
+ * The server a delivery line names, with the address in brackets after its name: Postfix
+ * `relay=host[ip]:25`, sendmail `relay=host. [ip]` (or `[IPv6:…]`), Exim `H=host [ip]:25`.
+ */
+function deliveredTo(host: string | undefined, text: string): DeliveredTo | undefined {
+  if (host === undefined) return undefined;
+  const address = /(?:(?:^|, )relay=[^,\s[]*\s?|(?:^| )H=[^\s[]+ )\[([^\]]+)\]/.exec(text)?.[1];
+  return address === undefined ? { host } : { host, address: bareAddress(address) };
+}
+
+/** An address as a log writes it in brackets, without sendmail's and Exim's `IPv6:` tag. */
+function bareAddress(text: string): string {
+  return text.replace(/^ipv6:/i, '');
+}
+
 /** The event of what a line says of one recipient of a queued message (a recipient `''` is not known). */
 function deliveryEvent(
   queued: QueuedMessage,
   delivery: Delivery,
   timestamp: string,
-  relay: string | undefined,
+  relay: DeliveredTo | undefined,
   line: number,
 ): TraceEvent {
   const event: TraceEvent = {
@@ -272,7 +302,9 @@ function deliveryEvent(
   if (from !== undefined) event.returnPath = from;
   // As on an Exchange SEND row: the client is the relay itself, the server the host it delivered to.
   if (queued.host !== '') event.clientHostname = queued.host;
-  if (relay !== undefined && relay !== 'none') event.serverHostname = relay.replace(/\.$/, '');
+  if (relay !== undefined && relay.host !== 'none') event.serverHostname = relay.host.replace(/\.$/, '');
+  // The address tells whether the connection went over IPv6, which no inbound connector can list.
+  if (relay?.address !== undefined) event.serverIp = relay.address;
   if (event.recipient === '') delete event.recipient;
   return event;
 }
@@ -280,7 +312,7 @@ function deliveryEvent(
 /** A refusal of a server tried before the last, handed on of `recipient` (`''`: not known). */
 function triedEvent(entry: QueuedMessage, refusal: TriedServer, recipient: string): TraceEvent {
   const delivery: Delivery = { recipient, eventId: 'DEFER', status: refusal.status };
-  return deliveryEvent(entry, delivery, refusal.timestamp, refusal.server, refusal.line);
+  return deliveryEvent(entry, delivery, refusal.timestamp, triedAt(refusal), refusal.line);
 }
 
 /** RECIPIENTS_NOT_PAIRED of `count` refusals whose attempt their file ends during, the first on `first`. */
@@ -575,14 +607,14 @@ const SENDMAIL_BOUNCE = /^([0-9A-Za-z]{10,20}): (?:DSN|sender notify|postmaster 
  * `host NAME[ip] said: 451 4.4.62 … (in reply to RCPT TO command)`, `host NAME[ip] refused to talk to
  * me: 421 …`; the recipients it concerns are kept for the next server. Group 1: the server's name.
  */
-const POSTFIX_TRIED = /^host ([^\s[]+)\[[^\]]*\](?::\d+)? (?:said|refused to talk to me): /;
+const POSTFIX_TRIED = /^host ([^\s[]+)\[([^\]]*)\](?::\d+)? (?:said|refused to talk to me): /;
 /**
  * Exim's note of a temporary error from a host that is not the last (transports/smtp.c `write_logs`,
  * Exim 4.87 on): `H=NAME [ip][:port]: SMTP error from remote mail server after MAIL FROM:<…>: 451 …`,
  * after MAIL FROM, DATA or the final dot — errors of the whole batch of addresses sent to that host.
  * Group 1: the host's name.
  */
-const EXIM_TRIED = /^H=(\S+) \[[^\]]*\](?::\d+)?: /;
+const EXIM_TRIED = /^H=(\S+) \[([^\]]*)\](?::\d+)?: /;
 /**
  * Postfix cleanup's header_checks and body_checks actions (`warning: header Subject: … from …`):
  * they quote the message's own content, not a server's answer.
@@ -1151,7 +1183,7 @@ export class MtaLogReader extends LineReader implements LateTextReader {
         if (this.verifyRefusal(program, syslog.message, line)) return;
         const tried = POSTFIX_TRIED.exec(text);
         if (tried !== null) {
-          this.triedServer(key, id, tried[1] as string, text, syslog.timestamp, line);
+          this.triedServer(key, id, tried[1] as string, tried[2], text, syslog.timestamp, line);
           return;
         }
         if (POSTFIX_CONTENT_CHECK.test(text)) return;
@@ -1183,7 +1215,8 @@ export class MtaLogReader extends LineReader implements LateTextReader {
         this.reportTried(entry, ending);
       }
     }
-    for (const delivery of deliveries) this.deliver(delivery, entry, syslog, relay, line);
+    const to = deliveredTo(relay, text);
+    for (const delivery of deliveries) this.deliver(delivery, entry, syslog, to, line);
     if (program === 'sendmail') this.sendmailDelivered(key, entry, deliveries);
   }
 
@@ -1228,6 +1261,7 @@ export class MtaLogReader extends LineReader implements LateTextReader {
     key: string,
     id: Pick<QueuedMessage, 'program' | 'host' | 'queueId'>,
     server: string,
+    address: string | undefined,
     status: string,
     timestamp: string,
     line: number,
@@ -1242,6 +1276,7 @@ export class MtaLogReader extends LineReader implements LateTextReader {
       return;
     }
     const refusal: TriedServer = { server: detach(server), status: detach(status), timestamp, line };
+    if (address !== undefined && address !== '') refusal.address = detach(bareAddress(address));
     // Reported at once, without a recipient: when its message has no room in the queue, or its
     // attempt no room for more (see below).
     const reportAlone = () =>
@@ -1249,7 +1284,7 @@ export class MtaLogReader extends LineReader implements LateTextReader {
         entry,
         { recipient: '', eventId: 'DEFER', status: refusal.status },
         timestamp,
-        server,
+        triedAt(refusal),
         line,
       );
     if (this.queue.get(key) !== entry && this.recentlyRemoved.get(key) !== entry) {
@@ -1413,7 +1448,7 @@ export class MtaLogReader extends LineReader implements LateTextReader {
       const recipient = recipientOf(entry, refusal);
       if (recipient !== undefined) refusal.named = true;
       const delivery: Delivery = { recipient: recipient ?? '', eventId: 'DEFER', status: refusal.status };
-      this.report(entry, delivery, refusal.timestamp, refusal.server, refusal.line);
+      this.report(entry, delivery, refusal.timestamp, triedAt(refusal), refusal.line);
     }
     if (!waiting) this.triedWaiting.delete(entry);
   }
@@ -1551,7 +1586,7 @@ export class MtaLogReader extends LineReader implements LateTextReader {
     if (refusal.names === undefined) refusal.names = [recipient];
     else refusal.names.push(recipient);
     const delivery: Delivery = { recipient, eventId: 'DEFER', status: refusal.status };
-    this.report(entry, delivery, refusal.timestamp, refusal.server, refusal.line);
+    this.report(entry, delivery, refusal.timestamp, triedAt(refusal), refusal.line);
   }
 
   /**
@@ -1658,7 +1693,8 @@ export class MtaLogReader extends LineReader implements LateTextReader {
     const eventId = EXIM_EVENTS[flag];
     if (eventId === undefined) {
       const tried = EXIM_TRIED.exec(rest);
-      if (tried !== null) this.triedServer(key, queued, tried[1] as string, eximReply(rest), timestamp, line);
+      if (tried !== null)
+        this.triedServer(key, queued, tried[1] as string, tried[2], eximReply(rest), timestamp, line);
       else if (!this.verifyRefusal('exim', text, line)) this.unreadLine('exim', rest, line);
       return;
     }
@@ -1667,7 +1703,7 @@ export class MtaLogReader extends LineReader implements LateTextReader {
     const delivery = eximDelivery(after, eventId);
     this.eximTried(entry, delivery.recipient, host, timestamp);
     this.deliveryRead(entry, delivery.recipient, host, timestamp);
-    this.deliver(delivery, entry, syslog, host, line);
+    this.deliver(delivery, entry, syslog, deliveredTo(host, after), line);
   }
 
   /**
@@ -1917,7 +1953,7 @@ export class MtaLogReader extends LineReader implements LateTextReader {
     delivery: Delivery,
     queued: QueuedMessage,
     syslog: SyslogLine,
-    relay: string | undefined,
+    relay: DeliveredTo | undefined,
     line: number,
   ): void {
     queued.delivered = true;
@@ -1931,7 +1967,7 @@ export class MtaLogReader extends LineReader implements LateTextReader {
     queued: QueuedMessage,
     delivery: Delivery,
     timestamp: string,
-    relay: string | undefined,
+    relay: DeliveredTo | undefined,
     line: number,
   ): void {
     if (!this.context.isRelevant(delivery.eventId, 'SMTP', delivery.status, undefined)) return;

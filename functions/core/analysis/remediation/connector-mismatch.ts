@@ -11,6 +11,7 @@ import {
 } from '../../kernel/links.js';
 import { psArg, psQuote } from '../../kernel/powershell.js';
 import type { RemediationContext, RemediationTemplate } from './context.js';
+import { ipv4Commands, ipv6Sentence } from './ipv6-connection.js';
 import {
   certificateSideCommands,
   certificateSideStep,
@@ -100,9 +101,10 @@ export const connectorMismatch: RemediationTemplate = (ctx) => {
       ...(enableStep === undefined ? [] : [enableStep]),
       'In a hybrid deployment, re-run the Hybrid Configuration Wizard after renewing or replacing the certificate: ' +
         'it updates the certificate on the on-premises send connector and on the inbound connector together.',
-      `If ${ipText} identifies the server by IP address, check SenderIPAddresses: it must contain the ` +
-        `public IPv4 address ${names.server} reaches Exchange Online from now (single addresses or ranges from ` +
-        '/24 to /32; IPv6 addresses are not accepted there).',
+      ipv6Sentence(ctx, names.server) ??
+        `If ${ipText} identifies the server by IP address, check SenderIPAddresses: it must contain the ` +
+          `public IPv4 address ${names.server} reaches Exchange Online from now (single addresses or ranges from ` +
+          '/24 to /32; IPv6 addresses are not accepted there).',
       `Install the intermediate CA certificates on ${names.server} so that it sends the full chain: Exchange ` +
         'Online cannot validate a certificate whose chain is incomplete (KB 3212877).',
       verifyStep(ctx, names, `message from ${senderDomain}`),
@@ -114,6 +116,7 @@ export const connectorMismatch: RemediationTemplate = (ctx) => {
         ? [`Set-SendConnector -Identity ${psQuote(names.sendConnector)} -ProtocolLoggingLevel Verbose`]
         : []),
       ...inboundCommands,
+      ...ipv4Commands(ctx),
     ],
     links: [LINK_RELAY_ACCESS_DENIED, LINK_OFFICE_365_NOTICE, LINK_UPDATED_REQUIREMENTS],
   };
@@ -147,6 +150,8 @@ function relayConnectorMismatch(
   const senderDomain = ctx.senderDomain ?? 'your domain';
   const { certificate } = relaySettings(ctx, names);
   const ip = `<public IPv4 address of ${names.server}>`;
+  // Over IPv6 the relay first has to connect over IPv4 for its address to be listed at all.
+  const ipv6 = ipv6Sentence(ctx, names.server);
   // The address goes to a connector that identifies servers by IP address, never to a certificate one.
   const ipConnector = choice?.role === 'ip-only' ? choice.connector : choice?.ipOnly;
   const ipCommand =
@@ -180,6 +185,7 @@ function relayConnectorMismatch(
       'KB 3212877). ' +
       `${capitalise(software.name)} sends no client certificate unless it is configured to.`,
     steps: [
+      ...(ipv6 === undefined ? [] : [ipv6]),
       `Find the public IPv4 address ${names.server} reaches Exchange Online from (the address your firewall or NAT ` +
         `gives it, not its internal one) and compare it with SenderIPAddresses of your OnPremises inbound connectors.`,
       `Either add that address to an OnPremises inbound connector (single addresses or ranges from /24 to /32; IPv6 ` +
@@ -194,6 +200,7 @@ function relayConnectorMismatch(
     ],
     commands: [
       getInboundConnectorCommand(names),
+      ...ipv4Commands(ctx),
       ipCommand,
       ...(certificateCommand === undefined ? [] : [certificateCommand]),
       ...presentCertificateCommands(ctx, names),

@@ -22,7 +22,16 @@ export interface RefusalFacts {
   relay?: RelaySoftware | undefined;
   /** What a send protocol log showed of the session the refusal was answered in. */
   session?: RemediationContext['session'] | undefined;
+  /** The server reached Exchange Online over IPv6. */
+  overIpv6?: true | undefined;
 }
+
+/** The scenarios whose advice may tell the server to match a connector by its IP address. */
+const ADDRESS_ADVICE: ReadonlySet<ScenarioId> = new Set<ScenarioId>([
+  'connector-mismatch',
+  'foreign-sender-domain',
+  'wrong-region',
+]);
 
 /** What the organisation tells it. */
 export interface OrganisationFacts {
@@ -50,6 +59,7 @@ function namedFacts(scenario: ScenarioId, facts: RefusalFacts): RefusalFacts {
       facts.remoteHost !== undefined && isTenantEndpoint(facts.remoteHost) ? facts.remoteHost : undefined,
     relay: facts.relay,
     session: facts.session,
+    overIpv6: ADDRESS_ADVICE.has(scenario) ? facts.overIpv6 : undefined,
   };
 }
 
@@ -91,5 +101,6 @@ export function remediationKey(scenario: ScenarioId, facts: RefusalFacts): strin
     named.code,
     named.relay,
     named.session === undefined ? '' : JSON.stringify(named.session),
+    named.overIpv6 ? 'ipv6' : '',
   ].join('\u0000');
 }

@@ -49,6 +49,11 @@ export interface RemediationContext {
    * TLS and the certificate the server presented (absent when no protocol log was given).
    */
   session?: { tls: boolean; certificate?: CertificateFacts };
+  /**
+   * The server reached Exchange Online over IPv6: no connector can match it by IP address
+   * (SenderIPAddresses takes IPv4 addresses only), only by certificate.
+   */
+  overIpv6?: true;
 }
 
 /**

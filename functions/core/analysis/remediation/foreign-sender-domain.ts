@@ -8,6 +8,7 @@
 import { LINK_DEVICE_RELAY, LINK_OFFICE_365_NOTICE, LINK_UPDATED_REQUIREMENTS } from '../../kernel/links.js';
 import { psArg } from '../../kernel/powershell.js';
 import type { RemediationContext, RemediationTemplate } from './context.js';
+import { ipv4Commands } from './ipv6-connection.js';
 import { connectorTooStep, noConnectorMatched, noConnectorSentence } from './no-connector.js';
 import {
   acceptedDomainStep,
@@ -79,6 +80,8 @@ export const foreignSenderDomain: RemediationTemplate = (ctx) => {
     ...inboundConnectorCommands(names),
     ...registrationCommands(names),
     ...presentCertificateCommands(ctx, names),
+    // The IPv4 choice of the connector step's IPv6 sentence.
+    ...(noConnector ? ipv4Commands(ctx) : []),
   );
 
   return {
@@ -93,7 +96,7 @@ export const foreignSenderDomain: RemediationTemplate = (ctx) => {
         `accepted domain, such as ${localPart(address)}@${names.domain}. The envelope sender (MAIL FROM) must ` +
         'change, not only the From header.',
       ...(noConnector
-        ? [connectorTooStep(names, 'Whichever of the two you choose', 'ip-once-accepted')]
+        ? [connectorTooStep(ctx, names, 'Whichever of the two you choose', 'ip-once-accepted')]
         : []),
       `If ${names.server} must keep sending as ${shown} (${parentOf === undefined ? 'a domain you do not own' : 'without registering it'}, for example), let Exchange ` +
         'Online attribute the mail by certificate with the next three steps. Keep such volumes low: a tenant ' +

@@ -62,7 +62,7 @@ export const forwarding: RemediationTemplate = (ctx) => {
       acceptedDomainStep(ctx, names),
       presentCertificateStep(ctx, names),
       ...(noConnector
-        ? [connectorTooStep(names, 'Whatever you change of the forwarding', 'certificate-only')]
+        ? [connectorTooStep(ctx, names, 'Whatever you change of the forwarding', 'certificate-only')]
         : []),
       verifyStep(ctx, names, `forwarded message to ${names.recipient}`),
     ],

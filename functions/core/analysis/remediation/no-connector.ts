@@ -6,6 +6,7 @@
  */
 
 import type { RemediationContext } from './context.js';
+import { ipv6Sentence } from './ipv6-connection.js';
 import type { Names } from './shared.js';
 
 /** ATTR36 says a connector matched and only the domain failed; without it none matched. */
@@ -29,7 +30,12 @@ export type ConnectorMatch = 'ip-once-accepted' | 'certificate-only';
  * The step saying a connector must match the server too. `lead` ties it to the choices it follows
  * ("Whichever of the two you choose").
  */
-export function connectorTooStep(names: Names, lead: string, match: ConnectorMatch): string {
+export function connectorTooStep(
+  ctx: Pick<RemediationContext, 'overIpv6' | 'relay'>,
+  names: Names,
+  lead: string,
+  match: ConnectorMatch,
+): string {
   const head =
     `${lead}, a connector must match ${names.server} too: the refusal has no ATTR36, so Exchange Online matched ` +
     'it to none of your OnPremises inbound connectors (neither by certificate nor by IP address).';
@@ -41,6 +47,7 @@ export function connectorTooStep(names: Names, lead: string, match: ConnectorMat
   }
   const choice = names.connectors;
   const ipConnector = choice?.role === 'ip-only' ? choice.connector : choice?.ipOnly;
+  const ipv6 = ipv6Sentence(ctx, names.server);
   const where =
     ipConnector === undefined
       ? 'an OnPremises inbound connector'
@@ -48,6 +55,7 @@ export function connectorTooStep(names: Names, lead: string, match: ConnectorMat
   return (
     `${head} Once the sender domain is accepted, the public IPv4 address ${names.server} reaches Exchange Online ` +
     `from (the address your firewall or NAT gives it) in the SenderIPAddresses of ${where} is enough; the ` +
-    'certificate steps below make it match by certificate instead.'
+    'certificate steps below make it match by certificate instead.' +
+    (ipv6 === undefined ? '' : ` ${ipv6}`)
   );
 }

@@ -36,6 +36,12 @@ export interface RelayAdvice {
   smartHostStep: (endpoint: string) => string;
   /** The configuration lines or commands of that step. */
   smartHostCommands: (endpoint: string) => string[];
+  /**
+   * How to make it connect to Exchange Online over IPv4, for a relay that reached it over IPv6 (no
+   * connector can list an IPv6 address), as prose and as configuration lines or commands.
+   */
+  ipv4Step: string;
+  ipv4Commands: string[];
   /** The command that looks up `domain`'s MX endpoint on a Unix relay (`undefined`: Windows, Resolve-DnsName). */
   mxLookup: ((domain: string) => string) | undefined;
   /**
@@ -72,6 +78,20 @@ const digMx = (domain: string): string => `dig +short MX ${shellWord(domain)}`;
 /** Why the smart host must be the tenant's own name, said the same way for every relay. */
 const ONLY_THE_ENDPOINT = "not an IP address, not another tenant's or region's host";
 
+/**
+ * How a Windows server (Exchange, the IIS SMTP service) prefers IPv4 without turning IPv6 off: the
+ * DisabledComponents value 0x20 puts IPv4 before IPv6 in the prefix policies (Microsoft's guidance for
+ * configuring IPv6 in Windows), after a restart.
+ */
+export const WINDOWS_PREFER_IPV4 = {
+  step:
+    'make Windows prefer IPv4 over IPv6 (IPv6 stays on): set the DisabledComponents value under ' +
+    'HKLM\\SYSTEM\\CurrentControlSet\\Services\\Tcpip6\\Parameters to 0x20 (command below) and restart the server',
+  command:
+    "New-ItemProperty -Path 'HKLM:\\SYSTEM\\CurrentControlSet\\Services\\Tcpip6\\Parameters' -Name DisabledComponents " +
+    '-PropertyType DWord -Value 0x20 -Force',
+} as const;
+
 export const RELAY_SOFTWARE: Readonly<Record<RelaySoftware, RelayAdvice>> = {
   postfix: {
     name: 'Postfix',
@@ -88,6 +108,9 @@ export const RELAY_SOFTWARE: Readonly<Record<RelaySoftware, RelayAdvice>> = {
       `Set Postfix's relayhost to that endpoint only, ${ONLY_THE_ENDPOINT}: relayhost = [${endpoint}]:25 ` +
       '(the brackets make Postfix connect to that name instead of looking up its MX), then run postfix reload.',
     smartHostCommands: (endpoint) => [`postconf -e 'relayhost = [${endpoint}]:25' && postfix reload`],
+    // Postfix 2.8 on; it still uses IPv6 for a host without an IPv4 address, which Exchange Online's are not.
+    ipv4Step: 'make Postfix prefer IPv4: smtp_address_preference = ipv4, then run postfix reload',
+    ipv4Commands: ["postconf -e 'smtp_address_preference = ipv4' && postfix reload"],
     mxLookup: digMx,
     verify: (what, refusal) =>
       `the to= line of the next ${what} should say status=sent (250 2.6.0 …) instead of ` +
@@ -111,6 +134,10 @@ export const RELAY_SOFTWARE: Readonly<Record<RelaySoftware, RelayAdvice>> = {
       `define(\`SMART_HOST', \`[${endpoint}]')dnl (the brackets skip the MX lookup of the name), then ` +
       'rebuild sendmail.cf and restart sendmail.',
     smartHostCommands: (endpoint) => [`define(\`SMART_HOST', \`[${endpoint}]')dnl`],
+    ipv4Step:
+      "make sendmail connect over IPv4: in sendmail.mc, CLIENT_OPTIONS(`Family=inet')dnl, then rebuild " +
+      'sendmail.cf and restart sendmail',
+    ipv4Commands: ["CLIENT_OPTIONS(`Family=inet')dnl"],
     mxLookup: digMx,
     verify: (what, refusal) =>
       `the to= line of the next ${what} should say stat=Sent instead of dsn=${refusal.code}; ` +
@@ -134,6 +161,11 @@ export const RELAY_SOFTWARE: Readonly<Record<RelaySoftware, RelayAdvice>> = {
       `dc_smarthost='${endpoint}' in /etc/exim4/update-exim4.conf.conf, then run update-exim4.conf. ` +
       'Restart Exim.',
     smartHostCommands: (endpoint) => [`route_list = * ${endpoint}`, `dc_smarthost='${endpoint}'`],
+    // Only A records for hosts in these domains: Exchange Online's, and nothing else the relay sends to.
+    ipv4Step:
+      "make Exim look up only the IPv4 addresses of Exchange Online's hosts: in the main section, " +
+      'dns_ipv4_lookup = *.mail.protection.outlook.com : *.mx.microsoft, then restart Exim',
+    ipv4Commands: ['dns_ipv4_lookup = *.mail.protection.outlook.com : *.mx.microsoft'],
     mxLookup: digMx,
     verify: (what, refusal) =>
       `the next ${what} should be delivered with a => line instead of ${isTemporary(refusal) ? '==' : '**'} ` +
@@ -162,6 +194,8 @@ export const RELAY_SOFTWARE: Readonly<Record<RelaySoftware, RelayAdvice>> = {
       'and clear "Attempt direct delivery before sending to smart host".',
     // The IIS 6.0 Manager is where the documentation sets it; no command is given.
     smartHostCommands: () => [],
+    ipv4Step: WINDOWS_PREFER_IPV4.step,
+    ipv4Commands: [WINDOWS_PREFER_IPV4.command],
     // A Windows server: Resolve-DnsName, as on Exchange.
     mxLookup: undefined,
     verify: (what, refusal) =>
@@ -176,7 +210,7 @@ export const RELAY_SOFTWARE: Readonly<Record<RelaySoftware, RelayAdvice>> = {
  * or configuration lines next to Exchange Online PowerShell, so the CLI and the dashboard title each
  * run of commands by what it is. Told from the text itself, so findings stored before relays had
  * advice of their own (all PowerShell) are titled the same way. `windows-powershell` is Windows' own
- * cmdlets (importing a CA certificate, restarting the IIS SMTP service, an MX lookup), run in a
+ * cmdlets (importing a CA certificate, restarting the IIS SMTP service, an MX lookup, a registry value), run in a
  * PowerShell on the server itself: titled as Exchange's, they read as if Exchange Online ran them.
  */
 export type CommandLanguage = 'powershell' | 'windows-powershell' | 'shell' | 'sendmail-mc' | 'exim-config';
@@ -215,7 +249,8 @@ const INTO_CMDLET = new RegExp(String.raw`\|\s*${CMDLET}(?:\s|$)`);
  * The cmdlets of Windows itself the advice starts a line with, which no Exchange cmdlet session is
  * needed for: the certificate store, the service, DNS, a log search.
  */
-const WINDOWS_CMDLET_START = /^(?:Import-Certificate|Restart-Service|Resolve-DnsName|Select-String)(?:\s|$)/;
+const WINDOWS_CMDLET_START =
+  /^(?:Import-Certificate|New-ItemProperty|Restart-Service|Resolve-DnsName|Select-String)(?:\s|$)/;
 
 /** The language of one command, by how it starts (or, for PowerShell, a cmdlet it pipes into). */
 export function commandLanguage(command: string): CommandLanguage {

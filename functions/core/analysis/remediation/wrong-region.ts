@@ -8,6 +8,7 @@
 import { LINK_DEVICE_RELAY, LINK_NDR_REFERENCE, LINK_UPDATED_REQUIREMENTS } from '../../kernel/links.js';
 import type { ConnectorChoice } from './connector-plan.js';
 import type { RemediationTemplate } from './context.js';
+import { ipv4Commands, ipv6Sentence } from './ipv6-connection.js';
 import {
   capitalise,
   enableConnectorCommand,
@@ -33,7 +34,9 @@ export const wrongRegion: RemediationTemplate = (ctx) => {
       ? `For ${names.domain} it normally has the form ${endpoint.host}, but domains added since 2024 can have an ` +
         'endpoint under mx.microsoft: use exactly the name DNS returns.'
       : `It has the form <domain>-com.mail.protection.outlook.com (or a name under mx.microsoft); replace ${endpoint.host} in the commands below with it.`;
-  const connectorStep = wrongRegionConnectorStep(choice, names.server, names.wildcard);
+  const ipv6 = ipv6Sentence(ctx, names.server);
+  const connectorStep =
+    wrongRegionConnectorStep(choice, names.server, names.wildcard) + (ipv6 === undefined ? '' : ` ${ipv6}`);
   const enable = choice?.role === 'enable' ? [enableConnectorCommand(choice.connector.name)] : [];
   const lookUp = mxLookup(ctx, names.domain);
 
@@ -58,6 +61,7 @@ export const wrongRegion: RemediationTemplate = (ctx) => {
       // Deliberately unfiltered: the connector to fix may not be the one the finding knows about.
       'Get-InboundConnector | Format-List Name,Enabled,ConnectorType,SenderIPAddresses,TlsSenderCertificateName',
       ...enable,
+      ...ipv4Commands(ctx),
     ],
     links: [LINK_NDR_REFERENCE, LINK_DEVICE_RELAY, LINK_UPDATED_REQUIREMENTS],
   };
