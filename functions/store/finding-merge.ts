@@ -44,6 +44,7 @@ export const FACT_FIELDS = [
   'serverHostname',
   'clientIp',
   'connectorId',
+  'queueId',
 ] as const satisfies readonly (keyof Finding)[];
 
 /**

@@ -37,8 +37,25 @@
  * detail alone) is followed by its own update, which removes it again. A fold is not undone when a
  * later run names a second recipient: the removed reading comes back only when its file is analysed
  * again (its put then finds two named ids, and it stays).
+ *
+ * A mail log read newest first (a SIEM export of the newest events, then of more; `tac mail.log`
+ * excerpts) gives another pair: the short copy holds a `to=` line but not the older `cleanup …
+ * message-id=` line of its message, so the refusal is named by its queue id's stand-in
+ * (`postfix:relay01:8C2F41A0B7@2026-11-28T23`, see queuedMessageIdentity) and has no sender; the grown
+ * copy names its Message-ID. Two ids, one refusal. Their marker, `TWIN#<hash of the refusal>`, is keyed
+ * by what both readings share: the time, text, recipient, code, server and queue id (the relay's name
+ * for the message: without it, two messages refused in one second to one recipient, two monitoring
+ * alerts, would look like one, and the fold would delete one of them). It notes the identified
+ * findings and the stand-ins, each entry with the source it was read from, and the stand-in folds into
+ * the identified finding (which has the Message-ID and sender: more facts) when the marker holds one
+ * stand-in and one identified finding that no source read along with it: a file that read two
+ * messages there (two queue ids, one of them with its Message-ID) says they are two, as one run over
+ * it does, and its identified one is not the stand-in's twin. Several candidates: no fold, no guess.
+ * Only mail-log findings with a recipient and a queue id pay for this marker (a second UpdateItem,
+ * below 1 KB); one stored before findings kept their queue id folds into nothing.
  */
 import { DeleteItemCommand, GetItemCommand, UpdateItemCommand } from '@aws-sdk/client-dynamodb';
+import { isQueuedMessageIdentity } from '../core/analysis/evidence/queued-sender.js';
 import { type FormatId, MAIL_LOG_FORMATS, MESSAGE_TRACE_FORMATS } from '../core/analysis/model/events.js';
 import { sha256Hex32 } from '../core/analysis/model/finding-id.js';
 import type { Finding } from '../core/analysis/model/findings.js';
@@ -81,22 +98,66 @@ const NAMED_LATER_FORMATS: ReadonlySet<FormatId> = new Set<FormatId>([
   ...MAIL_LOG_FORMATS,
 ]);
 
+/**
+ * Entries kept per side of a stand-in marker: one finding is noted once per source that read it (a
+ * growing log is read again and again), and a full side stops the folds, never a refusal.
+ */
+const STAND_IN_KEPT = 6;
+
+/** Stand-in marker attributes: the entries of the findings named by a Message-ID, and by a stand-in. */
+const IDENTIFIED = 'identified';
+const STAND_IN = 'standIn';
+
 /** True when `finding` may be one of a twin pair, so its marker is kept. */
 export function mayHaveTwin(finding: Finding): boolean {
   return finding.recipient === '' || NAMED_LATER_FORMATS.has(finding.source.format);
 }
 
+/** True when `finding` may be one reading of a refusal another names by a stand-in (see the module comment). */
+function mayHaveStandInTwin(finding: Finding): finding is Finding & { queueId: string } {
+  return (
+    finding.recipient !== '' &&
+    MAIL_LOG_FORMATS.has(finding.source.format) &&
+    finding.queueId !== undefined &&
+    finding.queueId !== ''
+  );
+}
+
 /**
- * Notes `finding` (already put) in the marker of its message and code and, when the marker then
- * holds exactly one named and one unnamed finding, both of one reading, and the named one is stored,
- * removes the unnamed one. Returns the item removed (for its rollup counter), if any.
+ * Notes `finding` (already put) in the markers of the twins it may have and removes the weaker of a
+ * pair it completes (see {@link settleUnnamed}, {@link settleStandIn}). Returns the items removed
+ * (for their rollup counters).
  */
-export async function settleTwin(
+export async function settleTwin(table: BoundTable, finding: Finding, expiresAt: number): Promise<Item[]> {
+  const removed: Item[] = [];
+  const unnamed = await settleUnnamed(table, finding, expiresAt);
+  if (unnamed !== undefined) removed.push(unnamed);
+  if (mayHaveStandInTwin(finding)) {
+    const standIn = await settleStandIn(table, finding, expiresAt);
+    if (standIn !== undefined) removed.push(standIn);
+  }
+  return removed;
+}
+
+/**
+ * Notes `finding` in the marker of its message and code and, when the marker then holds exactly one
+ * named and one unnamed finding, both of one reading, and the named one is stored, removes the
+ * unnamed one. Returns the item removed, if any.
+ */
+async function settleUnnamed(
   table: BoundTable,
   finding: Finding,
   expiresAt: number,
 ): Promise<Item | undefined> {
-  const marker = await noted(table, finding, expiresAt);
+  const side = finding.recipient === '' ? UNNAMED : NAMED;
+  const marker = await noted(
+    table,
+    twinKey(finding.messageId, finding.code),
+    side,
+    entryOf(finding),
+    KEPT,
+    expiresAt,
+  );
   const named = marker?.[NAMED]?.SS ?? [];
   const unnamed = marker?.[UNNAMED]?.SS ?? [];
   const [namedEntry] = named;
@@ -108,12 +169,58 @@ export async function settleTwin(
   const twin = parsed(unnamedEntry);
   // Another reading is another refusal, however the named one got its recipient.
   if (kept.reading === undefined || kept.reading !== twin.reading) return undefined;
-  // Never fold into nothing: the named finding may have been removed since (a re-analysis).
+  return foldInto(table, kept.id, twin.id);
+}
+
+/**
+ * Notes a mail log's named `finding` in the marker of its refusal and, when the marker then holds
+ * one finding named by a stand-in and one named by a Message-ID that no source of the stand-in read,
+ * and that one is stored, removes the stand-in. Returns the item removed, if any.
+ */
+async function settleStandIn(
+  table: BoundTable,
+  finding: Finding & { queueId: string },
+  expiresAt: number,
+): Promise<Item | undefined> {
+  const at = new Date(finding.timestamp).toISOString();
+  const refusal = ['stand-in', at, finding.rejectionText, finding.recipient.trim().toLowerCase()];
+  const message = [finding.serverHostname ?? '', finding.queueId];
+  const key = twinKey([...refusal, ...message].join('\u0000'), finding.code);
+  const side = isQueuedMessageIdentity(finding.messageId) ? STAND_IN : IDENTIFIED;
+  const entry = `${finding.id} ${finding.source.sourceId}`;
+  const marker = await noted(table, key, side, entry, STAND_IN_KEPT, expiresAt);
+  if (marker === undefined) return undefined;
+  const identified = (marker[IDENTIFIED]?.SS ?? []).map(sourced);
+  const standIns = (marker[STAND_IN]?.SS ?? []).map(sourced);
+  const twinIds = new Set(standIns.map((read) => read.id));
+  const [twin] = twinIds;
+  if (twinIds.size !== 1 || twin === undefined) return undefined;
+  // A source that read the stand-in and an identified finding read two messages (two queue ids):
+  // one run over it keeps both, so only an identified finding no such source read can be its twin.
+  const twinSources = new Set(standIns.map((read) => read.source));
+  const readWith = new Set(identified.filter((read) => twinSources.has(read.source)).map((read) => read.id));
+  const candidates = new Set(identified.filter((read) => !readWith.has(read.id)).map((read) => read.id));
+  const [kept] = candidates;
+  if (candidates.size !== 1 || kept === undefined) return undefined;
+  return foldInto(table, kept, twin);
+}
+
+/** The id and the source of a stand-in marker's entry (`<id> <sourceId>`). */
+function sourced(entry: string): { id: string; source: string } {
+  const [id = '', source = ''] = entry.split(' ');
+  return { id, source };
+}
+
+/**
+ * Removes the finding `twin` when the finding `kept` is stored (never fold into nothing: it may have
+ * been removed since, by a re-analysis). Returns the item removed, if any.
+ */
+async function foldInto(table: BoundTable, kept: string, twin: string): Promise<Item | undefined> {
   const stored = await table.call('GetItem', () =>
     table.client.send(
       new GetItemCommand({
         TableName: table.tableName,
-        Key: keyItem(findingKey(kept.id)),
+        Key: keyItem(findingKey(kept)),
         ProjectionExpression: 'pk',
         ConsistentRead: true,
       }),
@@ -124,7 +231,7 @@ export async function settleTwin(
     table.client.send(
       new DeleteItemCommand({
         TableName: table.tableName,
-        Key: keyItem(findingKey(twin.id)),
+        Key: keyItem(findingKey(twin)),
         ReturnValues: 'ALL_OLD',
       }),
     ),
@@ -133,29 +240,35 @@ export async function settleTwin(
 }
 
 /**
- * Adds the finding's entry to its marker (one UpdateItem) and returns the marker as it is then;
- * `undefined` when that side already holds {@link KEPT} other entries (several: nothing to fold).
+ * Adds `entry` to the `side` of the marker `key` (one UpdateItem) and returns the marker as it is
+ * then; `undefined` when that side already holds `kept` other entries (several: nothing to fold).
  */
-async function noted(table: BoundTable, finding: Finding, expiresAt: number): Promise<Item | undefined> {
-  const entry = entryOf(finding);
+async function noted(
+  table: BoundTable,
+  key: ReturnType<typeof twinKey>,
+  side: string,
+  entry: string,
+  kept: number,
+  expiresAt: number,
+): Promise<Item | undefined> {
   try {
     const response = await table.call('UpdateItem', () =>
       table.client.send(
         new UpdateItemCommand({
           TableName: table.tableName,
-          Key: keyItem(twinKey(finding.messageId, finding.code)),
+          Key: keyItem(key),
           UpdateExpression: 'ADD #side :entries SET #expires = :expires, #entity = :entity',
           ConditionExpression:
             'attribute_not_exists(#side) OR contains(#side, :entry) OR size(#side) < :kept',
           ExpressionAttributeNames: {
-            '#side': finding.recipient === '' ? UNNAMED : NAMED,
+            '#side': side,
             '#expires': TTL_ATTRIBUTE,
             '#entity': ENTITY_ATTRIBUTE,
           },
           ExpressionAttributeValues: {
             ':entries': { SS: [entry] },
             ':entry': { S: entry },
-            ':kept': { N: String(KEPT) },
+            ':kept': { N: String(kept) },
             ':expires': { N: String(expiresAt) },
             ':entity': { S: ENTITY.twin },
           },

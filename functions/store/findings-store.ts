@@ -256,8 +256,9 @@ export class FindingsStore {
    * replaced a different finding that the merge keeps something of is the merge put again,
    * conditionally (see `keepBetter`); its counters move the same way. A finding that may be one of
    * twins (a refusal without a recipient, or one read from a message trace or a mail log) then notes
-   * its id in the marker of its message and code, and the write that completes a pair removes the
-   * unnamed finding, taking it out of its counter (see finding-twins.ts): as one run over both would.
+   * its id in the marker of its message and code (a mail log's also in that of its refusal, for a
+   * reading named by a stand-in), and the write that completes a pair removes the unnamed (or
+   * stand-in) finding, taking it out of its counter (see finding-twins.ts): as one run over both would.
    */
   public async putFindings(
     findings: readonly Finding[],
@@ -312,7 +313,7 @@ export class FindingsStore {
     // Every put that landed is counted, also those of a finding whose merge then failed.
     let failure: unknown;
     const landed: LandedPut[] = [];
-    // Unnamed findings folded into their named twin, as they were stored.
+    // Unnamed and stand-in findings folded into their twin, as they were stored.
     const removed: Item[] = [];
     let written = 0;
     await mapLimit([...items], PUT_CONCURRENCY, async ([id, item]) => {
@@ -325,8 +326,7 @@ export class FindingsStore {
         landed.push({ replaced, cell });
         if (replaced !== undefined) await this.keepBetter(finding, item, replaced, landed);
         if (mayHaveTwin(finding)) {
-          const folded = await settleTwin(this.boundTable, finding, this.expiresAt(finding.timestamp));
-          if (folded !== undefined) removed.push(folded);
+          removed.push(...(await settleTwin(this.boundTable, finding, this.expiresAt(finding.timestamp))));
         }
         written += 1;
       } catch (error) {

@@ -46,6 +46,7 @@ export function boundFinding(finding: Finding): Finding {
     'serverHostname',
     'clientIp',
     'remoteHost',
+    'queueId',
   ] as const;
   for (const name of names) {
     const { value } = optional(finding[name], MAX_NAME_CHARS);

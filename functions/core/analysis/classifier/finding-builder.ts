@@ -12,7 +12,7 @@ import { onPremisesHost } from '../evidence/on-premises-host.js';
 import { sessionEvidence } from '../evidence/presented-certificate.js';
 import { formatLabel } from '../formats/labels.js';
 import { validDomain } from '../model/domain-name.js';
-import { domainOf, type TraceEvent } from '../model/events.js';
+import { domainOf, MAIL_LOG_FORMATS, type TraceEvent } from '../model/events.js';
 import { findingId } from '../model/finding-id.js';
 import {
   DATE_ORDER_ASSUMED_EVIDENCE,
@@ -140,6 +140,8 @@ export class FindingBuilder {
     if (server !== undefined) finding.serverHostname = server;
     if (event.clientIp !== undefined) finding.clientIp = event.clientIp;
     if (event.connectorId !== undefined) finding.connectorId = event.connectorId;
+    if (MAIL_LOG_FORMATS.has(origin.format) && event.internalMessageId !== undefined)
+      finding.queueId = event.internalMessageId;
     this.reliance.record(origin.sourceId, finding, inferredNamed);
     return finding;
   }

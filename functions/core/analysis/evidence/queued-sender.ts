@@ -86,7 +86,7 @@ export function queuedMessageIdentity(message: QueuedMessageName): string {
  * True for a stand-in of {@link queuedMessageIdentity}: a real Message-ID has no `:` before its `@`
  * (RFC 5322 dot-atom), let alone after a program's name.
  */
-function isQueuedMessageIdentity(messageId: string | undefined): boolean {
+export function isQueuedMessageIdentity(messageId: string | undefined): boolean {
   const colon = messageId?.indexOf(':') ?? -1;
   return colon > 0 && PROGRAM_NAMES.has((messageId as string).slice(0, colon));
 }

@@ -130,6 +130,12 @@ export const Finding = z.object({
   serverHostname: z.string().optional(),
   clientIp: z.string().optional(),
   connectorId: z.string().optional(),
+  /**
+   * A mail log's queue id of the refused message (Postfix, sendmail, Exim): with the relay's host
+   * name it tells the message apart from another refused in the same second, also across runs that
+   * name it differently (its Message-ID, or a stand-in when a copy lacks the `message-id=` line).
+   */
+  queueId: z.string().optional(),
   evidence: z.array(Evidence),
   confidence: Confidence,
   remediation: Remediation,
