@@ -41,3 +41,26 @@ describe('acceptedDomainNames', () => {
     ]);
   });
 });
+
+describe('an internationalised accepted domain', () => {
+  it('is refused with its ASCII form, which the logs write and relay-audit compares in', () => {
+    const csv = [
+      '"DomainName","DomainType","Default","MatchSubDomains"',
+      '"contoso.com","Authoritative","True","False"',
+      '"müller-gmbh.de","Authoritative","False","False"',
+    ].join('\r\n');
+    expect(() => parseAcceptedDomains(csv, 'accepted-domains.csv')).toThrow(
+      'line 3: "müller-gmbh.de" not a domain name (write an internationalised domain in its ASCII form: xn--mller-gmbh-9db.de)',
+    );
+    expect(() => parseAcceptedDomains('contoso.com,müller-gmbh.de', 'list')).toThrow(
+      '"müller-gmbh.de" is not a domain name (write an internationalised domain in its ASCII form: xn--mller-gmbh-9db.de)',
+    );
+    expect(parseAcceptedDomains('xn--mller-gmbh-9db.de', 'list').covers('xn--mller-gmbh-9db.de')).toBe(true);
+  });
+
+  it('adds no hint to a name that is wrong in ASCII', () => {
+    expect(() => parseAcceptedDomains('contoso..com', 'list')).toThrow(
+      /"contoso\.\.com" is not a domain name$/,
+    );
+  });
+});

@@ -78,6 +78,24 @@ export const ACCEPTED_DOMAINS_EXPECTED = 'a Get-AcceptedDomain | Export-Csv file
 const TRUE_VALUES = new Set(['true', '1', 'yes', '$true']);
 
 /**
+ * For an internationalised name (`müller-gmbh.de`), the ASCII form relay-audit compares domains in
+ * (`xn--mller-gmbh-9db.de`), as the logs write them: the hint a problem ends with.
+ */
+function asciiHint(name: string): string {
+  if (!/[\u0080-\uffff]/.test(name)) return '';
+  // The WHATWG URL parser writes a host in its ASCII form (IDNA), in Node and in the browser alike.
+  let ascii: string;
+  try {
+    ascii = new URL(`http://${name.trim().toLowerCase()}/`).hostname;
+  } catch {
+    return '';
+  }
+  return ascii.startsWith('xn--') || ascii.includes('.xn--')
+    ? ` (write an internationalised domain in its ASCII form: ${ascii})`
+    : '';
+}
+
+/**
  * Parses the `--accepted-domains` value: the text of a file (CSV export or one per line) or an
  * inline comma list. `origin` names the file or says "command line" for error messages.
  */
@@ -106,10 +124,10 @@ export function parseAcceptedDomains(text: string, origin: string): AcceptedDoma
         type: type && ['Authoritative', 'InternalRelay', 'ExternalRelay'].includes(type) ? type : 'Unknown',
       });
       if (parsed.success) entries.push(parsed.data);
-      else
-        problems.push(
-          `line ${index + 2}: "${value('domainname') ?? ''}" ${firstIssue(parsed.error).message}`,
-        );
+      else {
+        const name = value('domainname') ?? '';
+        problems.push(`line ${index + 2}: "${name}" ${firstIssue(parsed.error).message}${asciiHint(name)}`);
+      }
     });
   } else {
     // A comma list or one domain per line.
@@ -119,7 +137,7 @@ export function parseAcceptedDomains(text: string, origin: string): AcceptedDoma
       .forEach((value) => {
         const parsed = AcceptedDomain.safeParse({ domain: value });
         if (parsed.success) entries.push(parsed.data);
-        else problems.push(`"${value}" is not a domain name`);
+        else problems.push(`"${value}" is not a domain name${asciiHint(value)}`);
       });
   }
   if (problems.length > 0) {

@@ -62,6 +62,8 @@ interface MessageContext {
   recipient?: string | null;
   /** `recipient` is of Failed rows. */
   failed?: true;
+  /** The address Exchange Online saw the message come from (the trace's FromIP). */
+  clientIp?: string;
 }
 
 /** What one message trace row says, copied once for both of its keys. */
@@ -70,6 +72,7 @@ interface TraceRow {
   subject: string | undefined;
   recipient: string | undefined;
   failed: boolean;
+  clientIp: string | undefined;
 }
 
 /**
@@ -80,6 +83,8 @@ interface TraceRow {
 function withRow(known: MessageContext | undefined, row: TraceRow): MessageContext {
   const context: MessageContext = { sender: row.sender };
   if (row.subject !== undefined) context.subject = row.subject;
+  const clientIp = row.clientIp ?? known?.clientIp;
+  if (clientIp !== undefined) context.clientIp = clientIp;
   const { failed, recipient: own } = row;
   let recipient: string | null | undefined;
   if (known === undefined || (failed && known.failed !== true))
@@ -252,6 +257,7 @@ export class EvidenceIndex {
         subject: event.subject === undefined ? undefined : detach(event.subject),
         recipient: recipient === undefined ? undefined : detach(recipient),
         failed: event.eventId === 'FAILED',
+        clientIp: event.clientIp === undefined ? undefined : detach(event.clientIp),
       };
       const traceId = event.messageTraceId;
       this.contexts.set(detach(traceId), withRow(this.contexts.get(traceId), row));
@@ -372,22 +378,27 @@ export class EvidenceIndex {
   }
 
   /**
-   * Fills the envelope sender another detail row of the trace named, and sender and subject from a
-   * correlated message trace row, when the row lacks them (its recipient is the run's to give: see
-   * unnamed-recipients.ts). `event` is the refusal as {@link handedOn} left it (the classifier has it
-   * already: not asked twice).
+   * Fills the envelope sender another detail row of the trace named, and sender, subject and (for a
+   * trace's own rows) the address the message came from from a correlated message trace row, when
+   * the row lacks them (its recipient is the run's to give: see unnamed-recipients.ts). `event` is the
+   * refusal as {@link handedOn} left it (the classifier has it already: not asked twice).
    */
   public enrich(event: TraceEvent): TraceEvent {
     const envelope = event.returnPath === undefined ? envelopeKey(event) : undefined;
     const returnPath = envelope === undefined ? undefined : (this.envelopes.get(envelope.key) ?? undefined);
+    // A detail row has no FromIP: its trace row tells whether the server connected over IPv6.
+    const traced = event.messageTraceId !== undefined && event.clientIp === undefined;
     const context =
-      event.sender !== undefined && event.recipient !== undefined ? undefined : this.contextOf(event);
+      event.sender !== undefined && event.recipient !== undefined && !traced
+        ? undefined
+        : this.contextOf(event);
     if (returnPath === undefined && context === undefined) return event;
     const enriched = { ...event };
     if (returnPath !== undefined) enriched.returnPath = returnPath;
     if (context === undefined) return enriched;
     if (enriched.sender === undefined && context.sender !== undefined) enriched.sender = context.sender;
     if (enriched.subject === undefined && context.subject !== undefined) enriched.subject = context.subject;
+    if (traced && context.clientIp !== undefined) enriched.clientIp = context.clientIp;
     return enriched;
   }
 }

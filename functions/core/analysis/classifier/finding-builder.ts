@@ -96,7 +96,7 @@ export class FindingBuilder {
     const { origin } = item;
     const messageId = messageIdentity(event, origin);
     const recipient = event.recipient ?? '';
-    const ipv6 = ipv6ConnectionEvidence(event, origin.format);
+    const ipv6 = ipv6ConnectionEvidence(event, rejection, origin.format);
     const { remediation, connector, inferredNamed } = this.remediations.remediation(scenario, input, {
       relay: relaySoftwareOf(origin.format),
       overIpv6: ipv6 !== undefined,

@@ -22,6 +22,7 @@ const CORROBORATED_FIELDS = [
   'subject',
   'clientHostname',
   'clientIp',
+  'serverIp',
   'serverHostname',
   'connectorId',
 ] as const satisfies readonly (keyof TraceEvent)[];

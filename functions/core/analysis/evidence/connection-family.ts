@@ -7,19 +7,46 @@
  */
 
 import { type FormatId, MESSAGE_TRACE_FORMATS, type TraceEvent } from '../model/events.js';
-import type { Evidence } from '../model/findings.js';
+import type { Evidence, Rejection } from '../model/findings.js';
+import { isMicrosoftHost } from './on-premises-host.js';
 import { isPublicAddress } from './public-address.js';
 
 /** The evidence kind of a connection over IPv6. */
 export const IPV6_CONNECTION_EVIDENCE = 'ipv6-connection';
 
-/** An IPv6 address on the internet (an IPv4 address written as IPv6, `::ffff:a.b.c.d`, is IPv4). */
+/**
+ * NAT64's prefixes (RFC 6052 `64:ff9b::/96`, RFC 8215 `64:ff9b:1::/48`): an IPv6-only host reaches an
+ * IPv4 server through a translator, so Exchange Online sees the translator's public IPv4 address,
+ * which a connector can list.
+ */
+const NAT64 = /^64:ff9b:(?:1:)?/i;
+
+/** An IPv6 address on the internet, not an IPv4 one written as IPv6 (`::ffff:a.b.c.d`, NAT64). */
 function isPublicIpv6(address: string): boolean {
   const text = address
     .trim()
     .replace(/^\[|\]$/g, '')
     .replace(/^ipv6:/i, '');
-  return text.includes(':') && !text.includes('.') && isPublicAddress(text) === true;
+  return text.includes(':') && !text.includes('.') && !NAT64.test(text) && isPublicAddress(text) === true;
+}
+
+/** True when `host` is a name (not an address literal) that is not one of Exchange Online's. */
+function namesAnotherHost(host: string | undefined): boolean {
+  if (host === undefined || host.includes(':') || !/[a-z]/i.test(host)) return false;
+  return !isMicrosoftHost(host);
+}
+
+/**
+ * The address of Exchange Online's end of the connection, as the server's own log names the host
+ * it delivered to: not the outbound proxy front end a session went through (its log shows the hop
+ * to the front end, not the front end's to Exchange Online), nor a host named as another than
+ * Exchange Online's (a smart host of the organisation's own).
+ */
+function deliveredToAddress(event: TraceEvent, rejection: Rejection): string | undefined {
+  if (event.session?.frontEnd === true) return undefined;
+  // A queue's last error names the host (a QUEUE row's own server columns are the queue's server's).
+  if (rejection.remoteAddress !== undefined) return rejection.remoteAddress;
+  return event.serverIp === undefined || namesAnotherHost(event.serverHostname) ? undefined : event.serverIp;
 }
 
 /**
@@ -27,7 +54,11 @@ function isPublicIpv6(address: string): boolean {
  * IPv6: the server's own log names the address it delivered to (Exchange Online's end), Exchange
  * Online's trace the address the server connected from (FromIP).
  */
-export function ipv6ConnectionEvidence(event: TraceEvent, format: FormatId): Evidence | undefined {
+export function ipv6ConnectionEvidence(
+  event: TraceEvent,
+  rejection: Rejection,
+  format: FormatId,
+): Evidence | undefined {
   if (MESSAGE_TRACE_FORMATS.has(format)) {
     const from = event.clientIp;
     return from !== undefined && isPublicIpv6(from)
@@ -37,7 +68,7 @@ export function ipv6ConnectionEvidence(event: TraceEvent, format: FormatId): Evi
         }
       : undefined;
   }
-  const to = event.serverIp;
+  const to = deliveredToAddress(event, rejection);
   return to !== undefined && isPublicIpv6(to)
     ? {
         kind: IPV6_CONNECTION_EVIDENCE,

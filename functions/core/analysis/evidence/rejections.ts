@@ -20,6 +20,7 @@
  * than a real one.
  */
 import type { Rejection } from '../model/findings.js';
+import { isMicrosoftHost } from './on-premises-host.js';
 
 /**
  * How much of a status text is searched: 16 KiB (16,384 characters). A refusal written further into
@@ -382,7 +383,21 @@ export function parseRejection(status: string): Rejection | undefined {
   if (attr) rejection.attr = `ATTR${attr[1]}`;
   const host = remoteHostIn(own);
   if (host !== undefined) rejection.remoteHost = host;
+  const address = lastErrorAddress(region);
+  if (address !== undefined) rejection.remoteAddress = address;
   return rejection;
+}
+
+/**
+ * The address an Exchange queue's last error names (`…;{FQDN=host};{IP=address};…`), when its host
+ * is Exchange Online's (or unnamed): a smart host of the organisation's own is not what Exchange
+ * Online saw.
+ */
+function lastErrorAddress(text: string): string | undefined {
+  if (!text.includes('{IP=')) return undefined;
+  const address = /\{IP=([^};]+)\}/.exec(text)?.[1];
+  const name = /\{FQDN=([^};]+)\}/.exec(text)?.[1];
+  return name === undefined || isMicrosoftHost(name) ? address : undefined;
 }
 
 /** True for the refusals relay-audit classifies: 5.7.64 TenantAttribution and 4.4.62/ATTR35. */

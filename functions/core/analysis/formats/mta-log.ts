@@ -250,9 +250,12 @@ function messageIdOf(entry: QueuedMessage): string {
   return entry.messageId ?? queuedMessageIdentity(entry);
 }
 
-/** The server a delivery line names: its host name, and its address when the line gives it. */
+/**
+ * The server a delivery line names: its host name and its address, each when the line gives it
+ * (sendmail names a smart host set as an address literal by its address alone, `relay=[IPv6:…]`).
+ */
 interface DeliveredTo {
-  host: string;
+  host?: string;
   address?: string;
 }
 
@@ -268,9 +271,11 @@ function triedAt(refusal: TriedServer): DeliveredTo {
  * `relay=host[ip]:25`, sendmail `relay=host. [ip]` (or `[IPv6:…]`), Exim `H=host [ip]:25`.
  */
 function deliveredTo(host: string | undefined, text: string): DeliveredTo | undefined {
-  if (host === undefined) return undefined;
   const address = /(?:(?:^|, )relay=[^,\s[]*\s?|(?:^| )H=[^\s[]+ )\[([^\]]+)\]/.exec(text)?.[1];
-  return address === undefined ? { host } : { host, address: bareAddress(address) };
+  const to: DeliveredTo = {};
+  if (host !== undefined) to.host = host;
+  if (address !== undefined) to.address = bareAddress(address);
+  return to.host === undefined && to.address === undefined ? undefined : to;
 }
 
 /** An address as a log writes it in brackets, without sendmail's and Exim's `IPv6:` tag. */
@@ -302,7 +307,8 @@ function deliveryEvent(
   if (from !== undefined) event.returnPath = from;
   // As on an Exchange SEND row: the client is the relay itself, the server the host it delivered to.
   if (queued.host !== '') event.clientHostname = queued.host;
-  if (relay !== undefined && relay.host !== 'none') event.serverHostname = relay.host.replace(/\.$/, '');
+  if (relay?.host !== undefined && relay.host !== 'none')
+    event.serverHostname = relay.host.replace(/\.$/, '');
   // The address tells whether the connection went over IPv6, which no inbound connector can list.
   if (relay?.address !== undefined) event.serverIp = relay.address;
   if (event.recipient === '') delete event.recipient;

@@ -35,6 +35,11 @@ export const Rejection = z.object({
     .optional(),
   /** The Exchange Online front end that answered, e.g. `AM0PR01MB1234.eurprd01.prod.exchangelabs.com`. */
   remoteHost: z.string().optional(),
+  /**
+   * The address of Exchange Online's host, when the text names it: an Exchange queue's last error
+   * (`[{LED=…};{FQDN=…};{IP=2a01:…};…]`), which a QUEUE row gives with no server-ip of its own.
+   */
+  remoteAddress: z.string().optional(),
   /** The innermost error text, without queue wrappers. */
   text: z.string(),
 });

@@ -229,8 +229,12 @@ function certificateHost(
   return `<name on the certificate>.${orgDomain ?? PLACEHOLDER_DOMAIN}`;
 }
 
-/** Upper-case the first letter, for names used at the start of a sentence. */
+/**
+ * Upper-case the first letter, for names used at the start of a sentence; an IPv6 address (a relay
+ * whose syslog names it by address) stays as written.
+ */
 export function capitalise(text: string): string {
+  if (/^[0-9a-f]*:[0-9a-f:]*(?![0-9a-z.])/i.test(text)) return text;
   return text.charAt(0).toUpperCase() + text.slice(1);
 }
 
