@@ -22,6 +22,12 @@
  * row's date is the latest directive's, and a row whose time is well before the previous row's is
  * on the next day (the log ran past midnight). A file with neither cannot be dated and is refused.
  *
+ * Each `#Fields:` line sets the columns of the rows after it: IIS writes a new directive block when
+ * the service restarts and when the logged fields are changed (Extended Properties, often mid-day:
+ * the default set until then). The file is read when one of its `#Fields:` lines has the fields read;
+ * the rows under one that lacks some are skipped, each naming that line (one holding refusal text
+ * fails the file), and the file's notes say which lines (FIELD_SET_UNKNOWN).
+ *
  * The log names no Message-ID: a refusal's message is identified by what the log says of it — the
  * relay, the remote, the time of the session's first row and the message's number in the session,
  * e.g. `iis:RELAY02:52.101.1.1@2026-11-28T22:20:02.000Z#1` — never by the file's name or path, so
@@ -136,19 +142,36 @@ function smtpRows(fields: readonly string[], rows: readonly string[]): boolean {
   return http <= smtp;
 }
 
-/** The first `#Fields:` of the lines and the data rows under it (up to the next `#Fields:`). */
-function firstFields(lines: readonly string[]): { fields: string[]; rows: string[] } | undefined {
-  const clean = lines.map((line) => line.replace(/^\uFEFF/, ''));
-  const at = clean.findIndex((line) => fieldsOf(line) !== undefined);
-  if (at < 0) return undefined;
-  const fields = fieldsOf(clean[at] as string) as string[];
-  const rows: string[] = [];
-  for (const line of clean.slice(at + 1)) {
-    // Another #Fields: line (logs joined) starts other rows: the first part decides.
-    if (fieldsOf(line) !== undefined) break;
-    if (line.trim() !== '' && !line.startsWith('#')) rows.push(line);
+/** A `#Fields:` line's field names and the data rows under it (up to the next `#Fields:`). */
+interface FieldBlock {
+  fields: string[];
+  rows: string[];
+}
+
+/**
+ * The `#Fields:` blocks of the lines, in order. IIS writes a new directive block whenever the
+ * service restarts or the logged field set is changed (Extended Properties), and the rows after it
+ * follow its fields, not the first block's.
+ */
+function fieldBlocks(lines: readonly string[]): FieldBlock[] {
+  const blocks: FieldBlock[] = [];
+  for (const raw of lines) {
+    const line = raw.replace(/^\uFEFF/, '');
+    const fields = fieldsOf(line);
+    if (fields !== undefined) blocks.push({ fields, rows: [] });
+    else if (line.trim() !== '' && !line.startsWith('#')) blocks.at(-1)?.rows.push(line);
   }
-  return { fields, rows };
+  return blocks;
+}
+
+/** The fields of {@link IIS_SMTP_FIELDS} a `#Fields:` line lacks. */
+function missingFields(fields: readonly string[]): string[] {
+  return REQUIRED.filter((name) => !fields.includes(name));
+}
+
+/** The first `#Fields:` of the lines and the data rows under it (up to the next `#Fields:`). */
+function firstFields(lines: readonly string[]): FieldBlock | undefined {
+  return fieldBlocks(lines)[0];
 }
 
 /**
@@ -167,13 +190,14 @@ function isWebLog(first: { fields: readonly string[]; rows: readonly string[] })
 }
 
 /**
- * An IIS W3C log with the fields the reader needs and not a web log: the field names alone are
- * shared by the SMTP service's and the web server's logs.
+ * An IIS W3C log with the fields the reader needs under one of its `#Fields:` lines, not only the
+ * first (the field set was changed later in the day: the rows before it are the default set's), and
+ * no web log: the field names alone are shared by the SMTP service's and the web server's logs.
  */
 function sniff(head: TextHead): boolean {
-  const first = firstFields(head.lines);
-  if (first === undefined || !REQUIRED.every((name) => first.fields.includes(name))) return false;
-  return !isWebLog(first);
+  const blocks = fieldBlocks(head.lines);
+  const readable = blocks.find((block) => missingFields(block.fields).length === 0);
+  return readable !== undefined && !isWebLog(readable) && !isWebLog(blocks[0] as FieldBlock);
 }
 
 export const iisSmtpLog: TextFormat = {
@@ -445,6 +469,9 @@ function transcribe(connection: Connection, entry: { verb: string; recipient?: s
   if (connection.transcript.length < MAX_PENDING * 2) connection.transcript.push(entry);
 }
 
+/** `#Fields:` lines lacking fields that the file's note names; it counts the others (notes are short). */
+const NOTED_BLOCKS = 2;
+
 /** Refusals held while the rows could still be sorted or newest first: past this many, the file is decided on. */
 const MAX_HELD = 10_000;
 
@@ -463,6 +490,16 @@ class IisSmtpReader extends LineReader {
   private readonly dates = new RowDates();
   /** The line of the current `#Fields:`, for the refusal of a log that cannot be dated. */
   private fieldsLine = 0;
+  /**
+   * What the current `#Fields:` lacks of {@link IIS_SMTP_FIELDS}: its rows are skipped, each naming
+   * it (the skip of one that holds refusal text fails the file), and the file's notes name the line.
+   */
+  private missing: string[] = [];
+  /** The first `#Fields:` lines whose rows were skipped for what they lack (see {@link missing}), for the note. */
+  private readonly lacking: { line: number; missing: string[]; rows: Tally }[] = [];
+  /** How many `#Fields:` lines had rows skipped so (a log may have one after each restart). */
+  private lackingBlocks = 0;
+  private lastLacking = 0;
   /** Refusals in interleaved sessions: all, those kept without MAIL FROM, those without recipient. */
   private readonly interleaved = new Tally();
   private readonly withoutSender = new Tally();
@@ -507,6 +544,7 @@ class IisSmtpReader extends LineReader {
         this.fields = fields;
         this.index = new Map(fields.map((name, at) => [name, at]));
         this.fieldsLine = line;
+        this.missing = missingFields(fields);
       } else if (/^#Date:/i.test(text)) this.dates.directive(text);
       this.order.directive();
       return;
@@ -515,6 +553,10 @@ class IisSmtpReader extends LineReader {
     this.lastLine = line;
     if (tooLong) {
       this.skipLine(line, text, 'RECORD_TOO_LARGE', 'the line is longer than a W3C log line can be');
+      return;
+    }
+    if (this.fields.length > 0 && this.missing.length > 0) {
+      this.lackingRow(line, text);
       return;
     }
     const cells = text.split(' ');
@@ -654,6 +696,30 @@ class IisSmtpReader extends LineReader {
       );
     }
     return time === undefined ? undefined : this.dates.dateOf(time);
+  }
+
+  /**
+   * Skips a row under a `#Fields:` line that lacks what reading needs (the service's default field set
+   * before the admin added the others, or after they were taken away): without `cs-uri-query` it holds
+   * no reply, without `cs-username` its replies cannot be told from the relay's commands.
+   */
+  private lackingRow(line: number, text: string): void {
+    const { missing, fieldsLine } = this;
+    if (this.lastLacking !== fieldsLine) {
+      this.lastLacking = fieldsLine;
+      if (++this.lackingBlocks <= NOTED_BLOCKS)
+        this.lacking.push({ line: fieldsLine, missing, rows: new Tally() });
+    }
+    const block = this.lacking.at(-1);
+    if (block?.line === fieldsLine) block.rows.add(line);
+    this.skipLine(
+      line,
+      text,
+      'MISSING_FIELD',
+      `its #Fields: line (line ${fieldsLine}) lacks ${missing.join(', ')}, which relay-audit needs to read a row: ` +
+        `enable ${missing.length === 1 ? 'it' : 'them'} in the SMTP virtual server's logging properties ` +
+        '(Extended Properties) for the logs to come',
+    );
   }
 
   /** Skips a line not read: REFUSAL_NOT_READ, which fails the file, when it holds relay-refusal text. */
@@ -1000,8 +1066,31 @@ class IisSmtpReader extends LineReader {
     for (const handed of handOnEvents(event, connection.transaction?.acceptedSoFar ?? [])) this.emit(handed);
   }
 
+  /**
+   * FIELD_SET_UNKNOWN, as for a joined log's `#Fields:` line of another format: the `#Fields:` lines
+   * whose rows were not read for the fields they lack ({@link lackingRow}), the first {@link NOTED_BLOCKS} named.
+   */
+  private lackingNote(): SourceNote | undefined {
+    const count = this.lackingBlocks;
+    if (count === 0) return undefined;
+    const named = this.lacking.map(
+      ({ line, missing, rows }) => `line ${line} (rows on ${rows.lines}) lacks ${missing.join(', ')}`,
+    );
+    if (count > NOTED_BLOCKS) named.push(`${count - NOTED_BLOCKS} more`);
+    return {
+      code: 'FIELD_SET_UNKNOWN',
+      message:
+        `the rows under ${count === 1 ? 'a #Fields: line' : `${count} #Fields: lines`} are not read: ` +
+        `${named.join('; ')}. relay-audit needs ${REQUIRED.join(', ')} to tell the remote server's replies from the ` +
+        "relay's commands and pair them (the SMTP service's default field set has neither cs-username nor " +
+        'cs-uri-query); the rows under the other #Fields: lines are read with their own fields.',
+    };
+  }
+
   public override notes(): SourceNote[] {
     const notes: SourceNote[] = [];
+    const lacking = this.lackingNote();
+    if (lacking !== undefined) notes.push(lacking);
     const { interleaved, withoutSender, withoutRecipient, unpaired, undecidedAtEnd } = this;
     if (interleaved.count > 0) {
       notes.push({
