@@ -33,6 +33,13 @@ import { programOf } from '../../functions/core/analysis/formats/mta-log.js';
 import { isLate } from '../../functions/core/analysis/formats/text-format.js';
 import { detectFormat } from '../../functions/core/analysis/input/detect.js';
 import { lateFormatWithin, sniffText } from '../../functions/core/analysis/input/parse-text.js';
+import {
+  PROGRAM_ERROR_INSTEAD,
+  powerShellShown,
+  productLogIn,
+  programErrorIn,
+  READS,
+} from '../../functions/core/analysis/input/unsupported-inputs.js';
 import { plural } from '../../functions/core/kernel/counts-in-words.js';
 import { ArgumentError, RelayAuditError } from '../../functions/core/kernel/errors.js';
 import { closeEarly } from '../../functions/core/text/byte-source.js';
@@ -432,7 +439,12 @@ interface RefusalText {
   line: string;
   /** The file's first character that is not white space: `<` or `{` tell markup and JSON. */
   opening: string;
+  /** The file's first {@link HEAD_CHARS} characters: what wrote it, when its own lines tell. */
+  head: string;
 }
+
+/** How much of a file's start {@link RefusalText.head} keeps. */
+const HEAD_CHARS = 4096;
 
 /** What to do with a file that holds refusal text in no form relay-audit reads, by what wrote it. */
 function adviceFor(extension: string, refusal: RefusalText): string {
@@ -444,18 +456,30 @@ function adviceFor(extension: string, refusal: RefusalText): string {
     );
   }
   if (REPORT_EXTENSIONS.has(extension) || refusal.opening === '<') return REPORT_ADVICE;
+  const product = productLogIn(`${refusal.head}\n${refusal.line}`);
+  if (product !== undefined) {
+    const instead =
+      product.instead === undefined ? ` (${READS}); ${NAME_IT}` : `: ${product.instead}, or ${NAME_IT}`;
+    return `it looks like ${product.what}, which relay-audit does not read${instead}`;
+  }
   if (extension === '.json' || refusal.opening === '{' || refusal.opening === '[') {
     return (
       'export the rows with Export-Csv rather than ConvertTo-Json (see "Exports that work" in the README) ' +
-      'and analyse that, or name the file to see why it is not read'
+      `and analyse that, or ${NAME_IT}`
     );
   }
-  // PowerShell's Format-List or Format-Table output, Out-File, a pasted table.
-  return (
-    'export the rows as CSV (Export-Csv, see "Exports that work" in the README) and analyse that, ' +
-    'or name the file to see why it is not read'
-  );
+  if (programErrorIn(refusal.line)) {
+    return `it looks like a program's own output, with a refusal it was told as it sent: ${PROGRAM_ERROR_INSTEAD}, or ${NAME_IT}`;
+  }
+  // PowerShell's Format-List or Format-Table output, saved or captured in a transcript.
+  if (powerShellShown(refusal.head, refusal.line)) {
+    return `export the rows as CSV (Export-Csv, see "Exports that work" in the README) and analyse that, or ${NAME_IT}`;
+  }
+  return `it is in no form relay-audit reads (${READS}); ${NAME_IT}`;
 }
+
+/** How the advice for a file passed over ends: a file named is read, and fails saying what it is. */
+const NAME_IT = 'name the file to see why it is not read';
 
 /** What wrote a refusal line, when it is a mail server's: `Postfix log`, `mail server's log`. */
 function mailServerOf(line: string): string | undefined {
@@ -490,11 +514,13 @@ class RefusalSearch {
   /** The line `tail` starts on. */
   private line = 1;
   private opening = '';
+  private head = '';
 
   /** The first refusal text in the text so far, with `text` added. */
   public push(text: string): RefusalText | undefined {
     // UTF-16 appended to a UTF-8 file (`>>` in Windows PowerShell) reads as characters between NULs.
     const plain = text.includes('\0') ? text.replaceAll('\0', '') : text;
+    if (this.head.length < HEAD_CHARS) this.head += plain.slice(0, HEAD_CHARS - this.head.length);
     return this.search(this.tail + plain, false);
   }
 
@@ -527,6 +553,7 @@ class RefusalSearch {
         Math.min(end === -1 ? text.length : end, match.index + LINE_CONTEXT_CHARS),
       ),
       opening: this.opening,
+      head: this.head,
     };
   }
 }
@@ -560,7 +587,8 @@ async function howItStarts(
         const told = await lateFormatWithin(sniffed.format, chunks, SYSLOG_SNIFF_CHARS);
         return 'format' in told ? 'input' : { syslog: told.reason };
       }
-      await detectFormat(chunks, name);
+      // Only whether it is an input: a file that is not is searched whole for refusals apart.
+      await detectFormat(chunks, name, { searchPastSample: false });
       return 'input';
     } finally {
       await closeEarly(chunks);

@@ -15,13 +15,21 @@ import { groupDigits } from '../../kernel/counts-in-words.js';
 import { EmptyInputError, TruncatedInputError, UnknownFormatError } from '../../kernel/errors.js';
 import { quoteText } from '../../kernel/strings.js';
 import { type Delimiter, guessDelimiter, normaliseHeader, splitRecord } from '../../text/csv-records.js';
-import { relayRejectionIn } from '../evidence/rejections.js';
+import { refusalMarkerIn, relayRejectionIn } from '../evidence/rejections.js';
 import { missingColumns } from '../formats/columns.js';
 import { FORMATS, type FormatAdapter } from '../formats/index.js';
 import { FORMAT_LABELS } from '../formats/labels.js';
 import { TEXT_FORMATS } from '../formats/text-formats.js';
 import type { SourceNote } from '../model/source-record.js';
-import { describeUnsupported, refusalInSample, SAMPLE_CHARS } from './unsupported-inputs.js';
+import { PieceSearch } from './unread-refusals.js';
+import {
+  describeUnsupported,
+  type LaterRefusal,
+  REFUSAL_SEARCH_CHARS,
+  refusalInSample,
+  SAMPLE_CHARS,
+  type UnrecognisedInput,
+} from './unsupported-inputs.js';
 
 /** How much text may precede the first data row before we give up looking for a header. */
 const MAX_HEADER_CHARS = 256 * 1024;
@@ -110,11 +118,26 @@ interface TitleLine {
   text: string;
 }
 
+/** How much of the line that holds a refusal found past the sample is kept to quote its status. */
+const KEPT_REFUSAL_LINE_CHARS = 4096;
+
+export interface DetectOptions {
+  /**
+   * Search a file refused past its first {@link SAMPLE_CHARS} for a refusal to name (default): off
+   * where the error is not shown, as when a folder's files are sniffed (they are searched whole apart).
+   */
+  searchPastSample?: boolean;
+}
+
 /**
  * Reads from `chunks` until the header is complete and returns the detection plus the unread text.
  * The iterator is left positioned after the consumed chunks, so the caller keeps reading from it.
  */
-export async function detectFormat(chunks: AsyncIterator<string>, file: string): Promise<Detection> {
+export async function detectFormat(
+  chunks: AsyncIterator<string>,
+  file: string,
+  options: DetectOptions = {},
+): Promise<Detection> {
   let buffer = '';
   let start = 0;
   let line = 1;
@@ -127,7 +150,7 @@ export async function detectFormat(chunks: AsyncIterator<string>, file: string):
   /** Lines above the header passed over as titles. */
   const titles: TitleLine[] = [];
   /** The error naming the first of them, thrown when no header follows. */
-  let refuseFirst: ((linesAfter: number) => UnknownFormatError) | undefined;
+  let refuseFirst: RefuseFirst | undefined;
   for (;;) {
     const newline = buffer.indexOf('\n', start);
     if (newline === -1) {
@@ -191,12 +214,12 @@ export async function detectFormat(chunks: AsyncIterator<string>, file: string):
     const detection = await headerOrTitle(text, current, lineStart);
     if (detection !== undefined) return detection;
   }
-  if (refuseFirst !== undefined) throw refuseFirst(titles.length - 1);
+  if (refuseFirst !== undefined) throw await refuseFirst(titles.length - 1);
   if (preamble.length === 0 && buffer.trim().length === 0) {
     throw new EmptyInputError(`${file} is empty: there is no header and no row to analyse.`, { file });
   }
   const head = stripBom(buffer.slice(start, start + SAMPLE_CHARS).trimStart());
-  const named = describeUnsupported({
+  const named = await describeRefused({
     text: head.slice(0, head.indexOf('\n') === -1 ? undefined : head.indexOf('\n')),
     line,
     fieldsDirective: false,
@@ -208,6 +231,59 @@ export async function detectFormat(chunks: AsyncIterator<string>, file: string):
     `${file}: ${named ?? `no header line found in the first ${MAX_HEADER_CHARS / 1024} KB (only ${preambleLines} preamble lines).`}\nKnown formats:\n${describeKnownFormats()}`,
     { file },
   );
+
+  /**
+   * {@link describeUnsupported}, for a file refused at once: with what a search past its sample
+   * found ({@link laterRefusal}) when it names the file. `current`: the line detection stopped at.
+   */
+  async function describeRefused(input: UnrecognisedInput, current?: string): Promise<string | undefined> {
+    const named = describeUnsupported(input);
+    if (named === undefined) return undefined;
+    const later = await laterRefusal(input.sample, current);
+    return later === undefined ? named : describeUnsupported({ ...input, later });
+  }
+
+  /**
+   * Where the first refusal text is past a refused file's sample, searched line by line from the
+   * line after the one detection stopped at (`current`, searched whole too), as far as
+   * {@link REFUSAL_SEARCH_CHARS}; `undefined` when the sample already tells (it holds one, or the
+   * input ends within it). Reads the input on, without keeping it: only right before the error.
+   */
+  async function laterRefusal(sample: string, current?: string): Promise<LaterRefusal | undefined> {
+    if (options.searchPastSample === false) return undefined;
+    if (sample.length < SAMPLE_CHARS || refusalMarkerIn(sample) !== undefined) return undefined;
+    const currentMarker = current === undefined ? undefined : refusalMarkerIn(current);
+    if (currentMarker !== undefined && current !== undefined)
+      return { line: line - 1, text: current.slice(0, KEPT_REFUSAL_LINE_CHARS), marker: currentMarker };
+    const search = new PieceSearch();
+    let at = line;
+    let kept = '';
+    let read = 0;
+    let text = buffer.slice(start);
+    for (;;) {
+      for (let from = 0; from < text.length; ) {
+        const newline = text.indexOf('\n', from);
+        const piece = text.slice(from, newline === -1 ? undefined : newline);
+        search.push(piece);
+        if (kept.length < KEPT_REFUSAL_LINE_CHARS)
+          kept += piece.slice(0, KEPT_REFUSAL_LINE_CHARS - kept.length);
+        if (newline === -1) break;
+        const marker = search.end();
+        if (marker !== undefined) return { line: at, text: kept, marker };
+        at++;
+        kept = '';
+        from = newline + 1;
+      }
+      read += text.length;
+      if (exhausted) break;
+      if (read >= REFUSAL_SEARCH_CHARS) return 'bounded';
+      const next = await chunks.next();
+      if (next.done) exhausted = true;
+      text = next.done ? '' : next.value;
+    }
+    const marker = search.end();
+    return marker === undefined ? 'none' : { line: at, text: kept, marker };
+  }
 
   /** Reads on until `SAMPLE_CHARS` from `from` are buffered (or the input ends): only to name a file we refuse. */
   async function readSample(from: number): Promise<string> {
@@ -236,14 +312,17 @@ export async function detectFormat(chunks: AsyncIterator<string>, file: string):
     if (format !== undefined) return finish(format, header, current, delimiter);
     const rows = titles.length === 0 ? headerlessRows(text, current, lineStart) : undefined;
     if (rows !== undefined) return rows;
-    const named = describeUnsupported({
+    const named = await describeRefused(
+      {
+        text,
+        line: current,
+        fieldsDirective: false,
+        cells: header,
+        preamble,
+        sample: await readSample(lineStart),
+      },
       text,
-      line: current,
-      fieldsDirective: false,
-      cells: header,
-      preamble,
-      sample: await readSample(lineStart),
-    });
+    );
     if (named !== undefined) {
       throw new UnknownFormatError(`${file}: ${named}\nKnown formats:\n${describeKnownFormats()}`, {
         file,
@@ -251,7 +330,7 @@ export async function detectFormat(chunks: AsyncIterator<string>, file: string):
       });
     }
     refuseFirst ??= unknownHeader(text, current, await readSample(lineStart));
-    if (titles.length >= MAX_TITLE_LINES || !mayBeTitle(text)) throw refuseFirst(titles.length);
+    if (titles.length >= MAX_TITLE_LINES || !mayBeTitle(text)) throw await refuseFirst(titles.length, text);
     titles.push({ line: current, text });
     return undefined;
   }
@@ -281,18 +360,16 @@ export async function detectFormat(chunks: AsyncIterator<string>, file: string):
    * The error for a file whose first line after the preamble is no header relay-audit knows, nor
    * any of the `linesAfter` lines read after it, quoted as the file has it ({@link noHeaderKnown}).
    */
-  function unknownHeader(
-    text: string,
-    headerLine: number,
-    sample: string,
-  ): (linesAfter: number) => UnknownFormatError {
+  function unknownHeader(text: string, headerLine: number, sample: string): RefuseFirst {
     const seen = noHeaderKnown(text, headerLine);
-    return (linesAfter) =>
-      new UnknownFormatError(
+    return async (linesAfter, current) => {
+      const later = await laterRefusal(sample, current);
+      return new UnknownFormatError(
         `${file}: ${seen}${noHeaderAfter(linesAfter)}. ` +
-          `${refusalInSample(sample, headerLine)}\nKnown formats:\n${describeKnownFormats()}`,
+          `${refusalInSample(sample, headerLine, undefined, later)}\nKnown formats:\n${describeKnownFormats()}`,
         { file, line: headerLine },
       );
+    };
   }
 
   /**
@@ -306,7 +383,7 @@ export async function detectFormat(chunks: AsyncIterator<string>, file: string):
     lineStart: number,
   ): Promise<UnknownFormatError> {
     const sample = await readSample(lineStart);
-    const named = describeUnsupported({
+    const named = await describeRefused({
       text: text.slice(text.indexOf(':') + 1).trim(),
       line: headerLine,
       fieldsDirective: true,
@@ -314,8 +391,10 @@ export async function detectFormat(chunks: AsyncIterator<string>, file: string):
       preamble,
       sample,
     });
+    const refusal =
+      named === undefined ? refusalInSample(sample, headerLine, undefined, await laterRefusal(sample)) : '';
     return new UnknownFormatError(
-      `${file}: ${named ?? `${noHeaderKnown(text, headerLine)}. ${refusalInSample(sample, headerLine)}`}\nKnown formats:\n${describeKnownFormats()}`,
+      `${file}: ${named ?? `${noHeaderKnown(text, headerLine)}. ${refusal}`}\nKnown formats:\n${describeKnownFormats()}`,
       { file, line: headerLine },
     );
   }
@@ -353,6 +432,12 @@ export async function detectFormat(chunks: AsyncIterator<string>, file: string):
     };
   }
 }
+
+/**
+ * The error naming the first line above which no header came, once `linesAfter` lines were read after
+ * it; `current`: the line detection stopped at, when it is not the first (searched for a refusal too).
+ */
+type RefuseFirst = (linesAfter: number, current?: string) => Promise<UnknownFormatError>;
 
 /**
  * `unknown format. Line 3 is no header relay-audit knows: "…"`: the line quoted as the file has it,

@@ -43,7 +43,22 @@ export interface UnrecognisedInput {
    * {@link SAMPLE_CHARS}, or less when the input ends before; empty when there is none to give.
    */
   sample: string;
+  /** What a search of the input past `sample` found, when the sample holds no refusal and was cut. */
+  later?: LaterRefusal;
 }
+
+/**
+ * A refused file searched for refusal text past its {@link UnrecognisedInput.sample}, as far as
+ * {@link REFUSAL_SEARCH_CHARS}: the first line that holds some (its start, and the marker found), `none`
+ * when the input ended without one, `bounded` when the search stopped at its bound.
+ */
+export type LaterRefusal = { line: number; text: string; marker: string } | 'none' | 'bounded';
+
+/**
+ * How far a refused file is searched for refusal text, from its header line on: as a file passed over
+ * in a folder is (whole), but bounded, as a huge file refused would otherwise be read to its end first.
+ */
+export const REFUSAL_SEARCH_CHARS = 256 * 1024 * 1024;
 
 /**
  * A sentence naming the input and saying what to do instead, or `undefined` when it looks like
@@ -51,15 +66,19 @@ export interface UnrecognisedInput {
  */
 export function describeUnsupported(input: UnrecognisedInput): string | undefined {
   return input.fieldsDirective
-    ? (describeW3cLog(input) ?? describePartialHeader(input))
-    : (describeJson(input) ??
+    ? (describeLegacyTrackingLog(input) ?? describeW3cLog(input) ?? describePartialHeader(input))
+    : (describeLegacyTrackingLog(input) ??
+        describeJson(input) ??
         describeEmailEvents(input) ??
+        describeIisOtherFormats(input) ??
+        describeLogParserOutput(input) ??
         describeMailFlowReport(input) ??
         describeRows(input) ??
         describeShippedTrackingEvents(input) ??
         describeShownObjects(input) ??
         describePartialHeader(input) ??
-        describePastedMessage(input));
+        describePastedMessage(input) ??
+        describeProductLog(input));
 }
 
 const NOT_YET = 'which relay-audit does not read yet';
@@ -97,17 +116,110 @@ function describeW3cLog(input: UnrecognisedInput): string | undefined {
     }
     const iis = /internet information services/i.test(software ?? '');
     const fields = input.text.trim().split(/\s+/);
-    // The SMTP service's own log (its default field set, or one short of what the reader needs).
-    if (iis && fields.includes('cs-method')) return describeIisSmtpLog(fields, input);
+    // The SMTP service's own log (its default field set, or one short of what the reader needs):
+    // told by cs-method, or, without it, by rows that are SMTP (the relay's sessions, a refusal).
+    if (iis && (fields.includes('cs-method') || smtpServiceRows(input.sample)))
+      return describeIisSmtpLog(fields, input);
+    const separated = input.text.includes('\t') ? 'tabs' : 'spaces';
     return (
-      `looks like a W3C extended log${iis ? ' of IIS (such as the IIS 6 SMTP service writes)' : ''}: ` +
-      `its #Fields: are separated by spaces, not commas, ${NOT_YET}.`
+      `looks like a W3C extended log${iis ? ' of IIS' : ''} (#Fields: separated by ${separated}) that is no IIS SMTP ` +
+      `service log, ${NOT_YET}: of the W3C logs, relay-audit reads the IIS SMTP service's, with at least the ` +
+      `fields ${IIS_SMTP_FIELDS.join(' ')}.${refusalNote(input)}`
     );
   }
   if (logType && !/message tracking/i.test(logType)) {
-    return `looks like an Exchange log of type "${logType}" (#Log-type), not a message tracking log, ${NOT_YET}.`;
+    return `looks like an Exchange log of type "${logType}" (#Log-type), not a message tracking log, ${NOT_YET}.${refusalNote(input)}`;
   }
   return undefined;
+}
+
+/** Rows of the SMTP service's own log: the relay's outbound sessions (cs-username), or a refusal. */
+function smtpServiceRows(sample: string): boolean {
+  return /\bOutboundConnection(?:Command|Response)\b/.test(sample) || refusalMarkerIn(sample) !== undefined;
+}
+
+/**
+ * How to have the SMTP service (IIS, or the SMTP virtual server of Exchange 2000/2003) log in the
+ * W3C extended format with the fields relay-audit reads. `manager`: where its virtual server is.
+ */
+function w3cLoggingSteps(manager: string): string {
+  return (
+    `In ${manager}, set the SMTP virtual server's logging (Properties > General > Enable logging) to ` +
+    '"W3C Extended Log File Format", with at least Date, Time, Client IP Address (c-ip), User Name (cs-username), ' +
+    'Method (cs-method) and URI Query (cs-uri-query) ticked under Properties > Advanced; then analyse the ex*.log ' +
+    'files it writes (%SystemRoot%\\System32\\LogFiles\\SMTPSVC1).'
+  );
+}
+
+/** Where the SMTP virtual server of IIS and of Exchange 2000/2003 is configured. */
+const IIS_MANAGER = 'IIS Manager (Exchange System Manager on Exchange 2000/2003)';
+
+/** `# Date<TAB>Time<TAB>client-ip…`: a field list as Exchange 2000/2003 tracking logs write it, with `#` or `#Fields:`. */
+const LEGACY_TRACKING_FIELDS = /^#(?:Fields:)?\s*Date\tTime\t/i;
+
+/**
+ * A message tracking log of Exchange 2000/2003 (`# Message Tracking Log File`, `# Exchange System
+ * Attendant Version 6.5…`, tab-separated fields with Event-ID and MSGID): its fields are none of
+ * Exchange 2007's, and its event ids numbers (1019, 1030…). The server's SMTP virtual server can
+ * write a W3C log relay-audit reads, so the message says how.
+ */
+function describeLegacyTrackingLog(input: UnrecognisedInput): string | undefined {
+  const lines = [...input.preamble, ...(input.fieldsDirective ? [`#Fields: ${input.text}`] : [])];
+  const titled = lines.some((line) =>
+    /^#\s*(?:Message Tracking Log File|Exchange System Attendant Version)\b/i.test(line),
+  );
+  const fields = lines.find((line) => LEGACY_TRACKING_FIELDS.test(line));
+  if (!titled && !(fields !== undefined && /\tEvent-ID\t/i.test(fields) && /\tMSGID\b/i.test(fields)))
+    return undefined;
+  return (
+    'looks like a message tracking log of Exchange 2000/2003 (tab-separated fields Date, Time, client-ip, … Event-ID, ' +
+    `MSGID), which relay-audit does not read: it reads the message tracking logs of Exchange 2007 and later. ` +
+    'Its SMTP virtual server can log the same sessions in a form relay-audit reads. ' +
+    w3cLoggingSteps('Exchange System Manager (Servers > the server > Protocols > SMTP)') +
+    refusalNote(input)
+  );
+}
+
+/** `10.0.2.62, SCAN-FL1, 11/28/26, 22:20:01, SMTPSVC1, …`: a row of the Microsoft IIS Log File Format. */
+const IIS_FORMAT_ROW = /^[^,]+, [^,]*, \d{1,2}\/\d{1,2}\/\d{2,4}, \d{1,2}:\d{2}:\d{2}, (SMTPSVC\d*), /i;
+/** `10.0.2.62 - SCAN-FL1 [28/Nov/2026:22:20:01 +0000] "MAIL -?FROM:<…> SMTP" 250 35`: NCSA Common of the SMTP service. */
+const NCSA_SMTP_ROW = /^\S+ \S+ \S+ \[\d{2}\/[A-Za-z]{3}\/\d{4}:\d{2}:\d{2}:\d{2} [+-]\d{4}\] "[^"]* SMTP" /;
+
+/**
+ * The SMTP service's log in one of IIS's two other formats, Microsoft IIS Log File Format (in*.log)
+ * and NCSA Common Log File Format (nc*.log): no `#Fields:` line, and no field that says which rows
+ * are the remote server's replies. The message says how to switch to the W3C format relay-audit reads.
+ */
+function describeIisOtherFormats(input: UnrecognisedInput): string | undefined {
+  const format = IIS_FORMAT_ROW.test(input.text)
+    ? 'Microsoft IIS Log File Format (in*.log)'
+    : NCSA_SMTP_ROW.test(input.text)
+      ? 'NCSA Common Log File Format (nc*.log)'
+      : undefined;
+  if (format === undefined) return undefined;
+  return (
+    `looks like an IIS SMTP service log in ${format}, which relay-audit does not read: it reads the service's ` +
+    `W3C extended logs (ex*.log). ${w3cLoggingSteps(IIS_MANAGER)}${refusalNote(input)}`
+  );
+}
+
+/**
+ * Log Parser's output of IIS logs (`LogParser "SELECT * INTO out.csv FROM ex*.log"`): the log's own
+ * fields after the two Log Parser adds, LogFilename and LogRow. The original logs are what relay-audit
+ * reads: the message names the first.
+ */
+function describeLogParserOutput(input: UnrecognisedInput): string | undefined {
+  const names = input.cells.map((cell) => cell.trim().toLowerCase());
+  if (names[0] !== 'logfilename' || names[1] !== 'logrow') return undefined;
+  if (!['c-ip', 'cs-method', 'cs-uri-query', 'cs-username'].some((name) => names.includes(name)))
+    return undefined;
+  const first = input.sample.split(/\r?\n/)[1]?.split(',')[0]?.trim();
+  const original = first ? ` (the first row is from ${quoteText(first, 200)})` : '';
+  return (
+    'looks like Log Parser output of IIS logs (LogFilename, LogRow, then the fields of the log), which ' +
+    `relay-audit does not read: analyse the original log files it was made from instead${original}, as IIS wrote them.` +
+    refusalNote(input, 'the original log files are analysed')
+  );
 }
 
 /**
@@ -136,6 +248,87 @@ function describeIisSmtpLog(fields: readonly string[], input: UnrecognisedInput)
   );
 }
 
+const NOT_READ = 'which relay-audit does not read';
+
+/** A mail product's own log or trace, and what to analyse instead ({@link productLogIn}). */
+export interface ProductLog {
+  /** `Zimbra zmmsgtrace output`. */
+  what: string;
+  /** What to analyse instead, in lower case (`analyse …`); none when relay-audit reads none of the product's logs. */
+  instead?: string;
+}
+
+/** What relay-audit reads, for a product none of whose logs it reads. */
+export const READS =
+  'it reads the logs of Exchange, IIS SMTP, Postfix, sendmail and Exim, and Exchange Online message traces: ' +
+  '"Supported inputs" in the README';
+
+/**
+ * Logs and traces of mail products relay-audit does not read, told by their own lines, with what to
+ * analyse instead: the Postfix log of a gateway built on Postfix.
+ */
+const PRODUCT_LOGS: readonly { is: RegExp; log: ProductLog }[] = [
+  {
+    // pmg-log-tracker (the Tracking Center's command line): `QENTRY: 4F1A22C0B4` blocks.
+    is: /^(?:# LogReader: \d+|QENTRY: [0-9A-F]+)\s*$/m,
+    log: {
+      what: 'Proxmox Mail Gateway tracking output (pmg-log-tracker)',
+      instead: "analyse the gateway's Postfix log instead (/var/log/mail.log, or journalctl -o short-iso)",
+    },
+  },
+  {
+    // The Tracking Center's API (/nodes/{node}/tracker/{id}): the log lines of one message.
+    is: /"linenr"\s*:\s*\d+\s*,\s*"text"\s*:/,
+    log: {
+      what: 'a Proxmox Mail Gateway tracking center response (the log lines of one message)',
+      instead: "analyse the gateway's Postfix log instead (/var/log/mail.log, or journalctl -o short-iso)",
+    },
+  },
+  {
+    is: /^Tracing messages\s*$[\s\S]*^Message ID '/m,
+    log: {
+      what: 'Zimbra zmmsgtrace output',
+      instead: 'analyse the Postfix lines it is made from instead (/var/log/zimbra.log on the MTA server)',
+    },
+  },
+  {
+    // Kerio Connect's mail log: `[28/Nov/2026 10:02:11] Recv: Queue-ID: …`.
+    is: /^\[\d{2}\/[A-Za-z]{3}\/\d{4} \d{2}:\d{2}:\d{2}\] (?:Recv|Sent): Queue-ID: /m,
+    log: { what: 'a Kerio Connect mail log' },
+  },
+];
+
+/** The mail product whose own log or trace `text` (a file's start) is, when it is one relay-audit does not read. */
+export function productLogIn(text: string): ProductLog | undefined {
+  return PRODUCT_LOGS.find((product) => product.is.test(text))?.log;
+}
+
+/**
+ * Words only a program's own report of a refusal it was given holds: .NET's SmtpException
+ * ("Mailbox unavailable. The server response was: …"), as Send-MailMessage and applications log it.
+ */
+const PROGRAM_ERROR = /The server response was:|\bSmtp(?:FailedRecipient)?Exception\b|^Send-MailMessage :/m;
+
+/** Whether `text` is a program's own error output with a refusal it was told as it sent ({@link PROGRAM_ERROR}). */
+export function programErrorIn(text: string): boolean {
+  return PROGRAM_ERROR.test(text);
+}
+
+/** What to analyse instead of a program's own error output: the refusal was told to the program itself. */
+export const PROGRAM_ERROR_INSTEAD =
+  'analyse the log of the server the program sends through (its SMTP server setting)';
+
+/**
+ * PowerShell's Format-List or Format-Table text of objects (`RecipientStatus : {550 5.7.64 …}`, a
+ * table with a rule of dashes under its header): what an export with Export-Csv replaces. `head`: the
+ * file's start; `line`: the refusal's line.
+ */
+export function powerShellShown(head: string, line: string): boolean {
+  if (LIST_PROPERTY.test(line)) return true;
+  const lines = head.split(/\r?\n/).filter((text) => text.trim() !== '');
+  return lines.slice(1, 4).some((text) => TABLE_RULE.test(text));
+}
+
 /**
  * JSON that reached detection is JSON the message trace reader (message-trace-json.ts) did not take:
  * it is no message trace, or its trace keys come too late to tell it from its first 64 KB.
@@ -156,7 +349,13 @@ function whatJson(input: UnrecognisedInput): string | undefined {
   if (!startsJson(first)) return undefined;
   const object = parseObject(first);
   // A whole record on the first line, and not a page (`{"value": [ … ]}`): one record per line (NDJSON).
-  if (object !== undefined && !('@odata.context' in object) && !Object.values(object).some(Array.isArray)) {
+  // A lone object with a list inside (`{"data":{"logs":[…]}}`) is a document, an API's response saved.
+  if (
+    object !== undefined &&
+    !('@odata.context' in object) &&
+    !Object.values(object).some(Array.isArray) &&
+    (nextLineStartsObject(input.sample) || !holdsArray(object))
+  ) {
     const keys = new Set(Object.keys(object).map((key) => key.toLowerCase()));
     const ndjson = 'JSON, not CSV: newline-delimited JSON (one object per line, as log shippers write) of';
     if (emailEventsColumns(Object.keys(object))) return `JSON, not CSV: ${emailEventsJson()}`;
@@ -176,6 +375,8 @@ function whatJson(input: UnrecognisedInput): string | undefined {
   // Defender's API (runHuntingQuery) and Export as JSON: records of EmailEvents' columns.
   if (emailEventsColumns([...sample.matchAll(/"([A-Za-z]+)"\s*:/g)].map((match) => match[1] ?? '')))
     return `JSON, not CSV: ${emailEventsJson()}`;
+  const product = productLogIn(sample);
+  if (product !== undefined) return `JSON, not CSV: ${productSaid(product)}`;
   return `JSON that is no message trace. ${ADVICE.other}`;
 }
 
@@ -196,6 +397,21 @@ const ADVICE = {
   other:
     'relay-audit reads JSON only as a message trace; the logs, exports and JSON it reads are listed below.',
 } as const;
+
+/** Whether a line after the first of `sample` starts a JSON object: the first line is one record of several. */
+function nextLineStartsObject(sample: string): boolean {
+  const next = sample
+    .split('\n')
+    .slice(1)
+    .find((line) => line.trim() !== '');
+  return next?.trimStart().startsWith('{') ?? false;
+}
+
+/** Whether a JSON value holds an array at any depth. */
+function holdsArray(value: unknown): boolean {
+  if (Array.isArray(value)) return true;
+  return typeof value === 'object' && value !== null && Object.values(value).some(holdsArray);
+}
 
 function graphTrace(sample: string): string | undefined {
   if (!/"@odata\.context"\s*:/.test(sample)) return undefined;
@@ -604,6 +820,23 @@ function describePastedMessage(input: UnrecognisedInput): string | undefined {
   );
 }
 
+/** A mail product's own log or trace ({@link productLogIn}), or a program's own error output. */
+function describeProductLog(input: UnrecognisedInput): string | undefined {
+  const product = productLogIn(input.sample);
+  if (product !== undefined) return `looks like ${productSaid(product)}${refusalNote(input)}`;
+  if (!programErrorIn(input.sample)) return undefined;
+  return (
+    "looks like a program's own log or error output, with a refusal it was told as it sent (.NET SmtpClient, " +
+    `Send-MailMessage: "The server response was: …"), ${NOT_READ}: it names neither the envelope sender nor ` +
+    `the connector; ${PROGRAM_ERROR_INSTEAD}.${refusalNote(input, 'that log is analysed')}`
+  );
+}
+
+/** `Zimbra zmmsgtrace output, which relay-audit does not read: analyse …`, as a sentence. */
+function productSaid(product: ProductLog): string {
+  return `${product.what}, ${NOT_READ}${product.instead === undefined ? ` (${READS}).` : `: ${product.instead}.`}`;
+}
+
 /** True when the input begins with an email's header block: `Received: …`, `From: …`, `Subject: …`. */
 function startsWithMailHeaders(input: UnrecognisedInput): boolean {
   if (!MAIL_HEADER.test(input.text)) return false;
@@ -621,7 +854,7 @@ function startsWithMailHeaders(input: UnrecognisedInput): boolean {
  * search. `until` says what gets the refusal counted, when that is not reading this file.
  */
 function refusalNote(input: UnrecognisedInput, until?: string): string {
-  return input.sample.length === 0 ? '' : ` ${refusalInSample(input.sample, input.line, until)}`;
+  return input.sample.length === 0 ? '' : ` ${refusalInSample(input.sample, input.line, until, input.later)}`;
 }
 
 /**
@@ -629,19 +862,27 @@ function refusalNote(input: UnrecognisedInput, until?: string): string {
  * refused file: a refusal in it is lost until the file is exported again (or, for a file that is
  * never read, until what `until` names is analysed), which the user must know.
  */
-export function refusalInSample(sample: string, firstLine: number, until = 'the file is read'): string {
+export function refusalInSample(
+  sample: string,
+  firstLine: number,
+  until = 'the file is read',
+  later?: LaterRefusal,
+): string {
   let line = firstLine;
+  const found = (at: number, text: string, marker: string): string => {
+    // The refusal's status as Exchange wrote it; the marker alone when the line has no status code.
+    const said = relayRejectionIn(text)?.text ?? marker;
+    return `Line ${at} holds a relay refusal (${quoteText(said, 79)}): it is not counted until ${until}.`;
+  };
   for (const text of sample.split('\n')) {
     const marker = refusalMarkerIn(text);
-    if (marker !== undefined) {
-      // The refusal's status as Exchange wrote it; the marker alone when the line has no status code.
-      const said = relayRejectionIn(text)?.text ?? marker;
-      const status = quoteText(said, 79);
-      return `Line ${line} holds a relay refusal (${status}): it is not counted until ${until}.`;
-    }
+    if (marker !== undefined) return found(line, text, marker);
     line++;
   }
-  return sample.length < SAMPLE_CHARS
+  if (typeof later === 'object') return found(later.line, later.text, later.marker);
+  if (later === 'bounded')
+    return `Its first ${REFUSAL_SEARCH_CHARS / 1024 / 1024} MB hold no relay refusal; the rest was not searched.`;
+  return later === 'none' || sample.length < SAMPLE_CHARS
     ? 'It holds no relay refusal.'
     : `Its first ${SAMPLE_CHARS / 1024} KB hold no relay refusal; the rest was not searched.`;
 }
