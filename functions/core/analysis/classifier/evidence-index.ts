@@ -227,6 +227,8 @@ export class EvidenceIndex {
         trace.at = detach(event.timestamp);
         if (trace.recipient !== undefined) trace.recipient = detach(trace.recipient);
         if (trace.target !== undefined) trace.target = detach(trace.target);
+        // Interned: receipts of a server name its few addresses again and again.
+        if (trace.client !== undefined) trace.client = this.strings.intern(trace.client);
         // A receipt for an address that cannot be internal (with a given list) is no evidence of
         // arrival: it only names a recipient the sender addressed itself.
         if (isReceipt(trace) && this.domains.covers(domainOf(recipient)) === false) {

@@ -20,6 +20,8 @@ import { UndecidedArrivals } from './undecided-arrivals.js';
 export const MAX_MESSAGE_ID_LENGTH = 998;
 /** Longest address (RFC 5321: 64 + 1 + 255). */
 export const MAX_ADDRESS_LENGTH = 320;
+/** Longest client address kept (an IPv6 address with a zone, in brackets, fits). */
+const MAX_CLIENT_LENGTH = 64;
 /** Outside recipients an entry keeps, and the classifier per message (evidence/outside-receipts.ts). */
 export const OUTSIDE_KEPT = 8;
 /** Stands, last in `outside`, for outside recipients not kept: any outside address may be one. */
@@ -58,6 +60,13 @@ export const InboundEntry = z
       .min(1)
       .max(OUTSIDE_KEPT + 1)
       .optional(),
+    /**
+     * The address a `RECEIVE` row says the message came from (its client IP), when it names one and
+     * the entry stands for that row alone: a receipt from one of the organisation's own servers after
+     * an arrival from another host is a forwarded copy's, which names no recipient the sender
+     * addressed (`addressedBySender`, as the classifier judges it within a run).
+     */
+    client: z.string().trim().min(1).max(MAX_CLIENT_LENGTH).optional(),
   })
   .refine((entry) => entry.recipient !== undefined || entry.outside !== undefined, {
     message: 'an entry without a recipient must name the outside recipients its receipt did',
@@ -157,6 +166,8 @@ function entryOf(
     eventId: event.eventId,
   };
   if (origin.file !== undefined) entry.file = origin.file.slice(0, 1024);
+  const client = event.clientIp?.trim();
+  if (namesReceipt(entry) && client && client.length <= MAX_CLIENT_LENGTH) entry.client = detach(client);
   return entry;
 }
 
@@ -231,7 +242,7 @@ export class InboundEntries {
       if (last?.recipient === entry.recipient) return;
       if (this.lists.size > 0) {
         const list = this.lists.get(listKey(entry));
-        if (list !== undefined) entry.outside = list;
+        if (list !== undefined) takeList(entry, list);
       }
       this.entries.push(entry);
     } else this.notInternal(event, origin);
@@ -282,7 +293,7 @@ export class InboundEntries {
     if (this.lists.size > 0) {
       for (const entry of decided) {
         const list = this.lists.get(listKey(entry));
-        if (list !== undefined) entry.outside = list;
+        if (list !== undefined) takeList(entry, list);
       }
     }
     this.entries.splice(this.rowStart, 0, ...decided);
@@ -309,7 +320,7 @@ export class InboundEntries {
       if (this.entries.length === this.rowStart && this.addressed !== undefined) {
         const entry = this.addressed;
         const earlier = this.lists.size > 0 ? this.lists.get(listKey(entry)) : undefined;
-        if (earlier !== undefined) entry.outside = earlier;
+        if (earlier !== undefined) takeList(entry, earlier);
         this.entries.push(entry);
       }
       this.addressed = undefined;
@@ -327,6 +338,15 @@ export class InboundEntries {
     }
     this.rowStart = this.entries.length;
   }
+}
+
+/**
+ * Gives `entry` the outside recipients earlier receipts gave its item. They may have come from
+ * another host: the entry no longer says which its recipients came from.
+ */
+function takeList(entry: InboundEntry, list: string[]): void {
+  entry.outside = list;
+  delete entry.client;
 }
 
 /** Adds an outside recipient to a list of them, bounded: past the bound, or too long to store, the marker. */
@@ -361,13 +381,21 @@ export function tracesOfEntries(entries: readonly InboundEntry[]): InboundTrace[
     if (routing !== undefined && recipient !== undefined)
       traces.push({ kind: routing, recipient, eventId: eventId as string, line: 0 });
     else if (recipient !== undefined && namesReceipt(entry))
-      traces.push({ kind: 'received-for', recipient, eventId: 'RECEIVE', line: 0 });
+      traces.push(receivedFrom(entry, { kind: 'received-for', recipient, eventId: 'RECEIVE', line: 0 }));
     for (const named of outside ?? []) {
       const trace: InboundTrace = { kind: 'received-for', eventId: 'RECEIVE', line: 0 };
       // A receipt without a recipient stands for outside recipients not kept.
       if (named !== MORE_OUTSIDE) trace.recipient = named;
-      traces.push(trace);
+      traces.push(receivedFrom(entry, trace));
     }
   }
   return traces;
+}
+
+/** `trace` with the host and time of the entry's receipt row, when the entry keeps its host. */
+function receivedFrom(entry: InboundEntry, trace: InboundTrace): InboundTrace {
+  if (entry.client === undefined || !namesReceipt(entry)) return trace;
+  trace.client = entry.client;
+  trace.at = entry.receivedAt;
+  return trace;
 }

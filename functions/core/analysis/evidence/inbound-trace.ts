@@ -11,6 +11,7 @@
  */
 import { domainOf, type TraceEvent } from '../model/events.js';
 import type { ForwardingOrigin } from '../model/findings.js';
+import { isPublicAddress } from './public-address.js';
 
 /** What made a recipient of the message from the recipient it arrived for. */
 export type RoutingKind = 'redirect' | 'resolve' | 'expand';
@@ -47,6 +48,12 @@ export interface InboundTrace {
    * ({@link compareTraces}), not the first read.
    */
   at?: string;
+  /**
+   * The address a receipt's row says the message came from (its client IP), when it names one: a
+   * receipt from one of the organisation's own servers may be a copy its routing made
+   * ({@link addressedBySender}).
+   */
+  client?: string;
 }
 
 /** Event ids whose recipient proves the message arrived for that recipient. */
@@ -101,7 +108,7 @@ export function isReceipt(trace: InboundTrace): boolean {
 
 type EvidenceFields = Pick<
   TraceEvent,
-  'eventId' | 'source' | 'recipient' | 'relatedRecipient' | 'directionality' | 'line'
+  'eventId' | 'source' | 'recipient' | 'relatedRecipient' | 'directionality' | 'line' | 'clientIp'
 >;
 
 /**
@@ -158,12 +165,14 @@ export function inboundTraceOf(event: EvidenceFields): InboundTrace | undefined 
     return trace;
   }
   if (isReceiptOf(event)) {
-    return {
+    const trace: InboundTrace = {
       kind: eventId === 'RECEIVE' ? 'received-for' : 'delivered-to',
       recipient: recipient as string,
       eventId,
       line: event.line,
     };
+    if (event.clientIp !== undefined) trace.client = event.clientIp;
+    return trace;
   }
   return undefined;
 }
@@ -213,15 +222,43 @@ function compareText(a: string | undefined, b: string | undefined): number {
  * message also had: an application relaying as a foreign domain through an anonymous relay
  * connector (which Exchange marks Incoming) to one internal and one outside recipient is received
  * for both. A redirect or a group's expansion to it does explain it: the next server's receipt of
- * the copy names the address it made too. The correlation across uploads asks it too, of what the
- * inbound index keeps (`tracesOfEntries` in inbound-entry.ts), so both judge a message alike.
+ * the copy names the address it made too, and so does the receipt of a copy handed back from one of
+ * the organisation's servers when the redirect is in that server's log ({@link isCopyReceipt}). The
+ * correlation across uploads asks it too, of what the inbound index keeps (`tracesOfEntries` in
+ * inbound-entry.ts, with each receipt's client address), so both judge a message alike.
  */
 export function addressedBySender(inbound: readonly InboundTrace[], recipient: string): boolean {
   const named = inbound.some(
     (trace) =>
-      trace.kind === 'received-for' && (trace.recipient === recipient || trace.recipient === undefined),
+      trace.kind === 'received-for' &&
+      (trace.recipient === recipient || trace.recipient === undefined) &&
+      !isCopyReceipt(trace, inbound),
   );
   return named && !inbound.some((trace) => madeBy(trace, recipient));
+}
+
+/**
+ * True for a receipt of a copy the organisation's routing made, passed back between its own servers:
+ * it came from a private address, after the message was received from another host for another
+ * recipient. An Edge Transport server (or a Mailbox server of a DAG) receives an outside sender's
+ * message for kate@contoso.com, passes it to a Mailbox server, which redirects it and hands the copy
+ * for kate@tailspintoys.com back to it; Exchange marks the copy's receipt Incoming too, and the
+ * redirect row is in the other server's log. An application that addresses an internal and an
+ * outside recipient itself sends both from the same host (one receipt row, or one per envelope), and
+ * a receipt from an internet address is no hop between the organisation's servers.
+ */
+function isCopyReceipt(trace: InboundTrace, inbound: readonly InboundTrace[]): boolean {
+  const { client, recipient, at } = trace;
+  if (client === undefined || recipient === undefined || isPublicAddress(client) !== false) return false;
+  return inbound.some(
+    (earlier) =>
+      earlier.kind === 'received-for' &&
+      earlier.recipient !== undefined &&
+      earlier.recipient !== recipient &&
+      earlier.client !== undefined &&
+      earlier.client !== client &&
+      (earlier.at === undefined || at === undefined || earlier.at <= at),
+  );
 }
 
 /** A redirect, expansion or mailbox rule that sent the message to `recipient` (or to an address not logged). */
