@@ -90,8 +90,8 @@ describe('an IIS SMTP log whose field selection was cut down', () => {
     expect(source.status).toBe('done');
     expect(said(findings)).toEqual([
       'connector-mismatch | scans@contoso.com | orders@fourthcoffee.com | iis:RELAY02:52.101.1.1@2026-11-29T09:10:02.000Z#1',
-      // s-computername is no longer logged: the stand-in id names no relay.
-      'foreign-sender-domain | app@fabrikam.com | ap@northwindtraders.com | iis::52.101.2.2@2026-11-29T12:40:02.000Z#1',
+      // s-computername is no longer logged: the stand-in id names the relay's EHLO name and the MAIL FROM.
+      'foreign-sender-domain | app@fabrikam.com | ap@northwindtraders.com | iis:ehlo=relay02.contoso.local:52.101.2.2@2026-11-29T12:40:02.000Z#1;from=app@fabrikam.com',
     ]);
     accounted(source);
     expect(source.skippedByReason).toEqual({ MISSING_FIELD: 14 });
@@ -128,5 +128,38 @@ describe('an IIS SMTP log whose field selection was cut down', () => {
     );
     expect(note?.message).toContain('line 51 (rows on lines 52–65) lacks cs-username, cs-uri-query; 1 more.');
     expect(source.rowsSkipped).toBe(42);
+  });
+});
+
+describe('an IIS SMTP log whose default-set block is longer than the head its format is told from', () => {
+  const LONG = 'ex261127-long-default-block.log';
+
+  it('is read by its later #Fields: line: the default-set rows skipped, the refusals after found', async () => {
+    const { findings, source } = await analyse(await fixture(LONG), 'SMTPSVC1/ex261127.log');
+    expect(source.status).toBe('done');
+    expect(source.format).toBe('iis-smtp-log');
+    expect(said(findings)).toEqual([
+      'connector-mismatch | scans@contoso.com | orders@fourthcoffee.com | iis:RELAY02:52.101.1.1@2026-11-27T10:20:02.000Z#1',
+      'ndr |  | jobs@adventure-works.com | iis:RELAY02:52.101.1.1@2026-11-27T10:25:40.000Z#1',
+    ]);
+    accounted(source);
+    expect(source.skippedByReason).toEqual({ MISSING_FIELD: 420 });
+    expect(source.skipped[0]?.message).toContain(
+      'its #Fields: line (line 4) lacks cs-username, cs-uri-query',
+    );
+    const note = source.notes?.find((each) => each.code === 'FIELD_SET_UNKNOWN');
+    expect(note?.message).toContain('line 4 (rows on lines 5–424) lacks cs-username, cs-uri-query');
+  });
+
+  it('is refused at its end when no #Fields: line of it has the fields, as a short one is at once', async () => {
+    const text = await fixture(LONG);
+    const { findings, source } = await analyse(blocksFrom(text, 428), 'SMTPSVC1/ex261127.log');
+    expect(findings).toEqual([]);
+    expect(source.status).toBe('failed');
+    expect(source.errorCode).toBe('UNKNOWN_FORMAT');
+    expect(source.errorMessage).toContain(
+      'whose #Fields: lack cs-username, cs-uri-query (line 4), and no #Fields: line of the file has them',
+    );
+    expect(source.errorMessage).toContain('Extended Properties');
   });
 });

@@ -13,6 +13,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { findLocalInputs } from '../../bin/support/inputs.js';
 import { detectFormat } from '../../functions/core/analysis/input/detect.js';
 import { UnknownFormatError } from '../../functions/core/kernel/errors.js';
+import { analyzeFiles } from '../support/analyze-text.js';
 
 const FIXTURES = join(import.meta.dirname, '../fixtures/real-world/unread-product-logs');
 
@@ -242,6 +243,18 @@ describe('advice for a file passed over in a folder, by what wrote it', () => {
     );
     expect(reasons.get('notes.txt')).toMatch(
       /\(5\.7\.64 on line 2\): it is in no form relay-audit reads \(it reads the logs of Exchange, .*"Supported inputs" in the README\); name the file to see why it is not read$/,
+    );
+  });
+});
+
+describe('a trace detail export without its trace id', () => {
+  it('is told to keep the recipient and sender too, which tell two recipients of one second apart', async () => {
+    const csv =
+      '"Date","MessageId","Event","Detail"\r\n' +
+      '"2026-11-28T22:15:03","<a@contoso.com>","Fail","550 5.7.64 TenantAttribution; Relay Access Denied"\r\n';
+    const { sources } = await analyzeFiles([{ name: 'detail.csv', content: csv }]);
+    expect(sources[0]?.errorMessage).toContain(
+      'a Select-Object must keep Date, MessageId, MessageTraceId, RecipientAddress, SenderAddress, Event, Detail and Data',
     );
   });
 });

@@ -24,14 +24,19 @@
  *
  * Each `#Fields:` line sets the columns of the rows after it: IIS writes a new directive block when
  * the service restarts and when the logged fields are changed (Extended Properties, often mid-day:
- * the default set until then). The file is read when one of its `#Fields:` lines has the fields read;
- * the rows under one that lacks some are skipped, each naming that line (one holding refusal text
- * fails the file), and the file's notes say which lines (FIELD_SET_UNKNOWN).
+ * the default set until then). The file is read when one of its `#Fields:` lines has the fields read,
+ * or when its head, as long as formats are told from, is all rows under lines that lack some (the
+ * line that has them may come later: refused at the end when none does); the rows under one that
+ * lacks some are skipped, each naming that line (one holding refusal text fails the file), and the
+ * file's notes say which lines (FIELD_SET_UNKNOWN).
  *
  * The log names no Message-ID: a refusal's message is identified by what the log says of it — the
  * relay, the remote, the time of the session's first row and the message's number in the session,
  * e.g. `iis:RELAY02:52.101.1.1@2026-11-28T22:20:02.000Z#1` — never by the file's name or path, so
- * the same log analysed again under another name is the same finding. A refusal whose message cannot
+ * the same log analysed again under another name is the same finding. A log without `s-computername`
+ * names the relay by the EHLO name it sent, and the message by its MAIL FROM too
+ * (`iis:ehlo=relay02.contoso.local:52.101.1.1@…#1;from=scans@contoso.com`): relays behind one load
+ * balancer refuse in the same second. A refusal whose message cannot
  * be told (interleaved sessions, a command before the log) is numbered on its own (`…#interleaved-1`,
  * `…#unpaired-1`), so it is never merged into another as a repeat.
  *
@@ -193,12 +198,62 @@ function isWebLog(first: { fields: readonly string[]; rows: readonly string[] })
  * An IIS W3C log with the fields the reader needs under one of its `#Fields:` lines, not only the
  * first (the field set was changed later in the day: the rows before it are the default set's), and
  * no web log: the field names alone are shared by the SMTP service's and the web server's logs.
+ * A head that is all blocks lacking fields is taken too when the file goes on past it
+ * ({@link lackingHead}): the `#Fields:` line that has them may come later.
  */
 function sniff(head: TextHead): boolean {
   const blocks = fieldBlocks(head.lines);
+  const first = blocks[0];
+  if (first === undefined || isWebLog(first)) return false;
   const readable = blocks.find((block) => missingFields(block.fields).length === 0);
-  return readable !== undefined && !isWebLog(readable) && !isWebLog(blocks[0] as FieldBlock);
+  if (readable !== undefined) return !isWebLog(readable);
+  return lackingHead(head, blocks);
 }
+
+/**
+ * As much of a file as its format is told from (input/parse-text.ts): a head this long may be all
+ * the default field set's rows of a log whose Extended Properties were enabled hours later.
+ */
+const HEAD_LINES = 200;
+const HEAD_CHARS = 64 * 1024;
+
+/**
+ * True for the head of an IIS SMTP service log (`#Software:` IIS, `cs-method` of SMTP verbs) whose
+ * `#Fields:` lines all lack fields the reader needs, and that fills the head: the file goes on, maybe
+ * with a `#Fields:` line that has them. The reader skips the rows it cannot read, and refuses the
+ * file at its end when no `#Fields:` line had them ({@link lackingFieldsMessage}); a shorter file
+ * is refused whole at detection, with the same advice.
+ */
+function lackingHead(head: TextHead, blocks: readonly FieldBlock[]): boolean {
+  const full = head.lines.length >= HEAD_LINES || head.text.length >= HEAD_CHARS;
+  const iis = head.lines.some((line) => /^#Software:\s*Microsoft Internet Information Services/i.test(line));
+  return full && iis && blocks.every((block) => block.fields.includes('cs-method') && !isWebLog(block));
+}
+
+/**
+ * Why an IIS SMTP service log whose `#Fields:` lack some of {@link IIS_SMTP_FIELDS} is not read:
+ * without `cs-uri-query` (the default field set) it logs no reply; with the replies (`replies`) but
+ * without `cs-username` they cannot be told from the relay's commands. Said at detection
+ * (input/unsupported-inputs.ts) and by the reader when no later `#Fields:` line had them.
+ */
+export function lackingFieldsWhy(fields: readonly string[], replies: boolean): string {
+  const missing = missingFields(fields);
+  const them = missing.length === 1 ? 'it' : 'them';
+  return replies
+    ? `relay-audit needs ${them} to pair a remote server's reply with the MAIL FROM and RCPT TO it answers` +
+        (fields.includes('cs-username')
+          ? ''
+          : " (cs-username tells the relay's commands, OutboundConnectionCommand, from the server's replies, " +
+            'OutboundConnectionResponse)') +
+        ', so it does not read the file.'
+    : "without them it holds no remote server's replies, so it cannot show a refusal (the service's default " +
+        'field set logs none).';
+}
+
+/** What to do about a log whose `#Fields:` lack some of {@link IIS_SMTP_FIELDS}. */
+export const ENABLE_FIELDS_ADVICE =
+  "Enable them in the SMTP virtual server's logging properties (Advanced > Extended Properties: at least " +
+  `date, ${IIS_SMTP_FIELDS.join(', ')}) and analyse the logs written after.`;
 
 export const iisSmtpLog: TextFormat = {
   id: 'iis-smtp-log',
@@ -254,6 +309,8 @@ interface Connection {
   start: string;
   /** The line of its first row. */
   firstLine: number;
+  /** The EHLO (HELO) name the relay sent in its session, for stand-in Message-IDs without `s-computername`. */
+  helo: string | undefined;
   /**
    * The session began before this log (its first row here is neither the greeting nor EHLO): the
    * previous log of the run has its start, and its message under way until its next MAIL FROM.
@@ -364,16 +421,43 @@ function meaning(answer: string): string {
  * every message (sessions with one remote follow one another). `loose` names a refusal whose message
  * cannot be told (interleaved sessions, or a command before the log) by its own number instead, and
  * the messages a session begun before the log sent after it (`continued`).
+ *
+ * Without `s-computername` (the field set the README asks for has none) the relay is not named, and
+ * relays behind one load balancer each open a session to the same remote in the same second: what
+ * the log says of the message tells them apart instead — the EHLO name the relay sent in the session
+ * and the message's MAIL FROM (`told`), when the log has them. Ids of logs that name the relay keep
+ * their form (ids are stored).
  */
 export function sessionMessageIdentity(
   host: string | undefined,
   remote: string | undefined,
   session: { start: string; messages: number },
   loose?: { kind: 'interleaved' | 'unpaired' | 'continued'; number: number },
+  told: MessageTold = {},
 ): string {
   const known = (value: string | undefined) => (value === undefined || value === '-' ? '' : value);
   const which = loose === undefined ? String(Math.max(session.messages, 1)) : `${loose.kind}-${loose.number}`;
-  return `iis:${known(host)}:${known(remote)}@${session.start}#${which}`;
+  const relay = known(host);
+  if (relay !== '') return `iis:${relay}:${known(remote)}@${session.start}#${which}`;
+  const helo = told.helo === undefined ? '' : `ehlo=${told.helo}`;
+  const from = told.from === undefined ? '' : `;from=${told.from}`;
+  return `iis:${helo}:${known(remote)}@${session.start}#${which}${from}`;
+}
+
+/** What a log without `s-computername` says of a message, for its stand-in Message-ID. */
+interface MessageTold {
+  /** The EHLO (or HELO) name the relay sent in the session. */
+  helo?: string;
+  /** The message's MAIL FROM (`''` for `<>`). */
+  from?: string;
+}
+
+/** {@link MessageTold} of a connection's message, whose MAIL FROM is `from` when known. */
+function toldOf(connection: Connection, from?: string): MessageTold {
+  const told: MessageTold = {};
+  if (connection.helo !== undefined) told.helo = connection.helo;
+  if (from !== undefined) told.from = from;
+  return told;
 }
 
 /** `hh:mm:ss[.fff]` → milliseconds into the day, or `undefined`. */
@@ -496,7 +580,11 @@ class IisSmtpReader extends LineReader {
    */
   private missing: string[] = [];
   /** The first `#Fields:` lines whose rows were skipped for what they lack (see {@link missing}), for the note. */
-  private readonly lacking: { line: number; missing: string[]; rows: Tally }[] = [];
+  private readonly lacking: { line: number; fields: string[]; missing: string[]; rows: Tally }[] = [];
+  /** Whether a `#Fields:` line had every field read: without one, the file is refused at its end. */
+  private readable = false;
+  /** Whether a skipped row held refusal text: the file fails for it (REFUSAL_NOT_READ), naming its line. */
+  private refusalSkipped = false;
   /** How many `#Fields:` lines had rows skipped so (a log may have one after each restart). */
   private lackingBlocks = 0;
   private lastLacking = 0;
@@ -545,6 +633,7 @@ class IisSmtpReader extends LineReader {
         this.index = new Map(fields.map((name, at) => [name, at]));
         this.fieldsLine = line;
         this.missing = missingFields(fields);
+        if (this.missing.length === 0) this.readable = true;
       } else if (/^#Date:/i.test(text)) this.dates.directive(text);
       this.order.directive();
       return;
@@ -708,7 +797,7 @@ class IisSmtpReader extends LineReader {
     if (this.lastLacking !== fieldsLine) {
       this.lastLacking = fieldsLine;
       if (++this.lackingBlocks <= NOTED_BLOCKS)
-        this.lacking.push({ line: fieldsLine, missing, rows: new Tally() });
+        this.lacking.push({ line: fieldsLine, fields: this.fields, missing, rows: new Tally() });
     }
     const block = this.lacking.at(-1);
     if (block?.line === fieldsLine) block.rows.add(line);
@@ -725,6 +814,7 @@ class IisSmtpReader extends LineReader {
   /** Skips a line not read: REFUSAL_NOT_READ, which fails the file, when it holds relay-refusal text. */
   private skipLine(line: number, text: string, reason: SkipReason, message: string, column?: string): void {
     const skipped = skipSearched(reason, message, text);
+    if (skipped.reason === 'REFUSAL_NOT_READ') this.refusalSkipped = true;
     this.sink.skip(line, skipped.reason, skipped.message, column);
   }
 
@@ -767,6 +857,8 @@ class IisSmtpReader extends LineReader {
       connection.transaction?.send(recipient);
     } else if (verb === 'RSET' || verb === 'EHLO' || verb === 'HELO') {
       connection.transaction = undefined;
+      // The session's name for the relay (the first: one again after STARTTLS is the same).
+      if (verb !== 'RSET') connection.helo ??= w3cValue(this.value(cells, 'cs-uri-query'))?.toLowerCase();
     }
     if (connection.transaction !== undefined) sent.transaction = connection.transaction;
     const from = connection.senders.size === 1 ? [...connection.senders][0] : undefined;
@@ -914,17 +1006,23 @@ class IisSmtpReader extends LineReader {
     if (command === undefined) {
       // Its command is before the log: recipient and message unknown, but the refusal counts. In a
       // session begun before the log, the previous log of the run has them.
-      event.messageId = sessionMessageIdentity(host, remote, connection, {
-        kind: 'unpaired',
-        number: ++connection.loose,
-      });
+      event.messageId = sessionMessageIdentity(
+        host,
+        remote,
+        connection,
+        { kind: 'unpaired', number: ++connection.loose },
+        toldOf(connection),
+      );
       if (earlier !== undefined) event.session = begunBefore(connection, earlier);
       else this.unpaired.add(row.line);
     } else if (loose) {
-      event.messageId = sessionMessageIdentity(host, remote, connection, {
-        kind: 'interleaved',
-        number: ++connection.loose,
-      });
+      event.messageId = sessionMessageIdentity(
+        host,
+        remote,
+        connection,
+        { kind: 'interleaved', number: ++connection.loose },
+        toldOf(connection),
+      );
       this.interleaved.add(row.line);
       if (command.from === undefined) this.withoutSender.add(row.line);
     } else if (connection.partial && command.message === 0 && connection.open <= 1) {
@@ -934,9 +1032,22 @@ class IisSmtpReader extends LineReader {
       event.session = begunBefore(connection, earlier);
       if (command.recipient !== undefined) event.recipient = command.recipient;
     } else {
+      const told = toldOf(connection, command.from);
       event.messageId = connection.partial
-        ? sessionMessageIdentity(host, remote, connection, { kind: 'continued', number: command.message })
-        : sessionMessageIdentity(host, remote, { start: connection.start, messages: command.message });
+        ? sessionMessageIdentity(
+            host,
+            remote,
+            connection,
+            { kind: 'continued', number: command.message },
+            told,
+          )
+        : sessionMessageIdentity(
+            host,
+            remote,
+            { start: connection.start, messages: command.message },
+            undefined,
+            told,
+          );
       if (command.recipient !== undefined) event.recipient = command.recipient;
     }
     if (command?.from !== undefined) event.returnPath = command.from;
@@ -988,6 +1099,7 @@ class IisSmtpReader extends LineReader {
       peer,
       start: timestamp,
       firstLine: line,
+      helo: undefined,
       partial,
       answers: 0,
       transcript: [],
@@ -1015,6 +1127,7 @@ class IisSmtpReader extends LineReader {
 
   protected override finish(): void {
     super.finish();
+    if (!this.readable && !this.refusalSkipped) this.refuseLacking();
     for (const [key, connection] of [...this.connections]) {
       // A refusal waiting for the next answer is decided as at any end, before the rest is handed on;
       // that answer is in the next log, which cannot tell it back: noted.
@@ -1024,6 +1137,24 @@ class IisSmtpReader extends LineReader {
       this.close(key, connection);
     }
     if (!this.order.trusted) this.decideOrder();
+  }
+
+  /**
+   * Refuses a log none of whose `#Fields:` lines has the fields read, taken for its long head of
+   * rows under lines that lack them ({@link lackingHead}): as detection refuses a shorter one, and
+   * saying no later line has them. A row with refusal text among them fails the file by its own line.
+   */
+  private refuseLacking(): void {
+    const first = this.lacking[0];
+    if (first === undefined) return;
+    const { line, fields, missing } = first;
+    const others = this.lackingBlocks > 1 ? ` and ${this.lackingBlocks - 1} #Fields: lines after it` : '';
+    throw new UnknownFormatError(
+      `${this.context.file}: looks like an IIS SMTP service log whose #Fields: lack ${missing.join(', ')} (line ` +
+        `${line}${others}), and no #Fields: line of the file has them: ` +
+        `${lackingFieldsWhy(fields, !missing.includes('cs-uri-query'))} ${ENABLE_FIELDS_ADVICE}`,
+      { file: this.context.file, line },
+    );
   }
 
   /**
@@ -1056,10 +1187,17 @@ class IisSmtpReader extends LineReader {
       session.earlierCommand = connection.answers;
       session.unanswered = handedOnCommands(connection.transcript);
     } else if (connection.messages > 0) {
-      event.messageId = connection.partial
-        ? sessionMessageIdentity(host, remote, connection, { kind: 'continued', number: connection.messages })
-        : sessionMessageIdentity(host, remote, connection);
       const from = connection.senders.size === 1 ? [...connection.senders][0] : undefined;
+      const told = toldOf(connection, from);
+      event.messageId = connection.partial
+        ? sessionMessageIdentity(
+            host,
+            remote,
+            connection,
+            { kind: 'continued', number: connection.messages },
+            told,
+          )
+        : sessionMessageIdentity(host, remote, connection, undefined, told);
       if (from !== undefined) event.returnPath = from;
     }
     if (host !== undefined && host !== '-') event.clientHostname = host;

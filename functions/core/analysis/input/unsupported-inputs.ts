@@ -16,7 +16,12 @@ import {
   TRACKING_FIELD_COUNTS,
 } from '../formats/exchange-tracking-log.js';
 import type { FormatAdapter } from '../formats/format-adapter.js';
-import { IIS_SMTP_FIELDS, isIisWebLog } from '../formats/iis-smtp-log.js';
+import {
+  ENABLE_FIELDS_ADVICE,
+  IIS_SMTP_FIELDS,
+  isIisWebLog,
+  lackingFieldsWhy,
+} from '../formats/iis-smtp-log.js';
 import { FORMATS } from '../formats/index.js';
 import { FORMAT_LABELS } from '../formats/labels.js';
 import { JOURNAL_EXPORT_AGAIN } from '../formats/mta-log.js';
@@ -230,21 +235,10 @@ function describeLogParserOutput(input: UnrecognisedInput): string | undefined {
  */
 function describeIisSmtpLog(fields: readonly string[], input: UnrecognisedInput): string {
   const missing = IIS_SMTP_FIELDS.filter((name) => !fields.includes(name));
-  const them = missing.length === 1 ? 'it' : 'them';
-  const why =
-    fields.includes('cs-uri-query') || refusalMarkerIn(input.sample) !== undefined
-      ? `relay-audit needs ${them} to pair a remote server's reply with the MAIL FROM and RCPT TO it answers` +
-        (fields.includes('cs-username')
-          ? ''
-          : " (cs-username tells the relay's commands, OutboundConnectionCommand, from the server's replies, " +
-            'OutboundConnectionResponse)') +
-        ', so it does not read the file.'
-      : "without them it holds no remote server's replies, so it cannot show a refusal (the service's default " +
-        'field set logs none).';
+  const replies = fields.includes('cs-uri-query') || refusalMarkerIn(input.sample) !== undefined;
   return (
-    `looks like an IIS SMTP service log whose #Fields: lack ${missing.join(', ')}: ${why}${refusalNote(input)} ` +
-    `Enable them in the SMTP virtual server's logging properties (Advanced > Extended Properties: at least ` +
-    `date, ${IIS_SMTP_FIELDS.join(', ')}) and analyse the logs written after.`
+    `looks like an IIS SMTP service log whose #Fields: lack ${missing.join(', ')}: ` +
+    `${lackingFieldsWhy(fields, replies)}${refusalNote(input)} ${ENABLE_FIELDS_ADVICE}`
   );
 }
 
@@ -651,7 +645,8 @@ const EXPORT_AGAIN: Readonly<Partial<Record<FormatId, string>>> = {
   'message-trace-detail':
     'Export again with every column: Get-MessageTraceV2 -Status Failed … | Get-MessageTraceDetailV2 | ' +
     'Export-Csv -NoTypeInformation -Encoding UTF8 (a Select-Object must keep Date, MessageId, MessageTraceId, ' +
-    'Event, Detail and Data).',
+    'RecipientAddress, SenderAddress, Event, Detail and Data: without the recipient, two recipients refused in ' +
+    'one second are one finding).',
   'historical-search-summary':
     'Download the report again from the Exchange admin center (Mail flow > Message trace > Downloadable ' +
     'reports) and analyse it as it comes, without removing columns.',
