@@ -298,7 +298,11 @@ export function renderAnalysisReport(result: AnalysisResult, options: ReportOpti
  * may hold refusals and were not read (`unread`), or that the run was stopped before (`notReached`).
  */
 function noFindings(result: AnalysisResult, unread: number, notReached: number): string[] {
-  const failed = result.sources.filter((source) => source.status === 'failed').length;
+  const failedSources = result.sources.filter((source) => source.status === 'failed');
+  // A failed file that analysed rows (a line with refusal text not read, a run stopped in it) was read
+  // in part: its rows are among those counted, and only what its failure names is unknown.
+  const partly = failedSources.filter((source) => source.rowsAnalysed > 0);
+  const failed = failedSources.length - partly.length;
   const analysed = result.sources.filter((source) => source.rowsAnalysed > 0);
   const rows = analysed.reduce((sum, source) => sum + source.rowsAnalysed, 0);
   if (rows === 0) return ['Nothing was analysed: no file gave a row that could be analysed (see above).'];
@@ -306,7 +310,7 @@ function noFindings(result: AnalysisResult, unread: number, notReached: number):
     result.rejections > 0
       ? `${plural(result.rejections, 'relay refusal')} (5.7.64 TenantAttribution / 4.4.62 ATTR35) matched no scenario`
       : 'No relay refusals (5.7.64 TenantAttribution / 4.4.62 ATTR35) were found';
-  if (failed === 0 && unread === 0 && notReached === 0) return [`${found}.`];
+  if (failedSources.length === 0 && unread === 0 && notReached === 0) return [`${found}.`];
   const missed = [
     ...(failed > 0 ? [`${plural(failed, 'file')} could not be analysed`] : []),
     ...(unread > 0
@@ -316,10 +320,25 @@ function noFindings(result: AnalysisResult, unread: number, notReached: number):
       ? [`${plural(notReached, 'file')} ${notReached === 1 ? 'was' : 'were'} not read (the run was stopped)`]
       : []),
   ];
+  const unknown = failed + unread + notReached;
   return [
     `${found} in the ${plural(rows, 'row')} analysed from ${plural(analysed.length, 'file')};`,
-    `${missed.join(' and ')}, so nothing is known of ${failed + unread + notReached === 1 ? 'it' : 'them'}.`,
+    ...(partly.length > 0 ? [`${readInPart(partly)}${unknown > 0 ? ';' : '.'}`] : []),
+    ...(unknown > 0
+      ? [`${missed.join(' and ')}, so nothing is known of ${unknown === 1 ? 'it' : 'them'}.`]
+      : []),
   ];
+}
+
+/** What is unknown of failed files that analysed rows: what their failures name, not the whole file. */
+function readInPart(partly: readonly SourceRecord[]): string {
+  const rows = partly.reduce((sum, source) => sum + source.rowsAnalysed, 0);
+  // Lines not read are named in a REFUSAL_NOT_READ message; other failures (a stop, an error) end the read.
+  const unreadLines = partly.every((source) => source.errorCode === ErrorCode.RefusalNotRead);
+  return (
+    `${plural(partly.length, 'file')} ${partly.length === 1 ? 'was' : 'were'} read only in part ` +
+    `(${plural(rows, 'row')} analysed; ${unreadLines ? 'the lines named above were not read' : 'what is said above was not read'})`
+  );
 }
 
 function nextStep(

@@ -105,6 +105,26 @@ describe('a file that gives nothing usable', () => {
     );
     expect(report).not.toContain('nothing to fix');
   });
+
+  it('says of a file read in part what was not read, not that nothing is known of it', async () => {
+    // Its FAIL row, cut short on the last line, is REFUSAL_NOT_READ; its other 3 rows were analysed.
+    const cut = `${REAL}/skipped-refusal-rows/MSGTRK-cut-last-line.LOG`;
+    const alone = await analyseNoStore(cut);
+    expect(alone.status).toBe(1);
+    expect(alone.report).toContain(
+      'No relay refusals (5.7.64 TenantAttribution / 4.4.62 ATTR35) were found in the 3 rows analysed from 1 file;\n' +
+        '1 file was read only in part (3 rows analysed; the lines named above were not read).\n',
+    );
+    expect(alone.report).not.toContain('nothing is known of');
+    // With a file of which no row was read: each said of as it is.
+    const both = await analyseNoStore(cut, STRING_ARRAYS);
+    expect(both.status).toBe(1);
+    expect(both.report).toContain(
+      'were found in the 3 rows analysed from 1 file;\n' +
+        '1 file was read only in part (3 rows analysed; the lines named above were not read);\n' +
+        '1 file could not be analysed, so nothing is known of it.\n',
+    );
+  });
 });
 
 describe('a message trace whose Failed rows no file explains', () => {

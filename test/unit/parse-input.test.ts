@@ -105,6 +105,18 @@ describe('parseInput on joined logs', () => {
       code: 'REFUSAL_NOT_READ',
       message: expect.stringMatching(/^all\.log: line 10 could not be read/),
     });
+    // The part is named, and the advice is to split the joined file where it begins (its #Software:
+    // line), not to copy the file again or mend the row.
+    await expect(parsing).rejects.toMatchObject({
+      message: expect.stringContaining(
+        'after the #Fields: line on line 9, of an Exchange SMTP send protocol log joined to the Exchange ' +
+          'message tracking log before it, rows are not read, yet it holds relay-refusal text (5.7.64). ' +
+          'Its other lines were read and their refusals are reported, but not this line. ' +
+          'relay-audit reads each kind of log as a file of its own: split the file before line 7, where the ' +
+          'Exchange SMTP send protocol log begins, and analyse both parts, or analyse the original logs as ' +
+          'separate files (they may be given together in one run).',
+      ),
+    });
     expect(handedOn).toEqual([6, 17]);
   });
 
@@ -122,10 +134,34 @@ describe('parseInput on joined logs', () => {
       [17, 'b@litware.com'],
     ]);
     expect(result.notes[0]).toMatch(
-      /^line 9: the rows after this #Fields: line are not read: it looks like an Exchange SMTP send protocol log/,
+      /^line 9: the rows after this #Fields: line are not read: it begins an Exchange SMTP send protocol log joined to the Exchange message tracking log before it; relay-audit reads each kind of log as a file of its own/,
     );
     expect(result.notes[1]).toMatch(/^line 16: a new #Fields: line \(30 fields, Exchange 2016\/2019\)/);
     expect(result.codes).toEqual(['FIELD_SET_UNKNOWN', 'FIELD_SET_CHANGED']);
+  });
+
+  it("tells a joined receive protocol log (a send log's fields) from a send log, and says to split the file", async () => {
+    const text =
+      preamble('15.02.1544.004', FIELDS_2019) +
+      `${failRow(FIELDS_2019, 1, 'a@litware.com')}\r\n` +
+      '\uFEFF#Software: Microsoft Exchange Server\r\n#Log-type: SMTP Receive Protocol Log\r\n' +
+      '#Fields: date-time,connector-id,session-id,sequence-number,local-endpoint,remote-endpoint,event,data,context\r\n' +
+      '2026-11-28T10:02:12.877Z,EX01\\Default Frontend EX01,08DF3C2B1A09F8E8,14,10.0.1.11:25,10.0.1.50:41871,>,550 5.7.64 TenantAttribution; Relay Access Denied,\r\n';
+    const bytes = Buffer.from(`\uFEFF${text}`, 'utf8');
+    const parsing = parseInput(
+      { name: 'all.log', sourceId: 'all.log', open: () => chunked(bytes, 61) },
+      { inferring: false },
+      { format() {}, batch() {} },
+    );
+    await expect(parsing).rejects.toMatchObject({
+      code: 'REFUSAL_NOT_READ',
+      message: expect.stringContaining(
+        'line 10 could not be read — after the #Fields: line on line 9, which is not an Exchange message ' +
+          "tracking log's, rows are not read, yet it holds relay-refusal text (5.7.64). Its other lines were " +
+          'read and their refusals are reported, but not this line. Split the file before line 7 and analyse ' +
+          'both parts, or the original logs as separate files: relay-audit then tells what the part from that line is.',
+      ),
+    });
   });
 });
 

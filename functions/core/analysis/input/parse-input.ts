@@ -45,6 +45,7 @@ import {
   READ_AGAIN,
   READ_AS_WRITTEN,
   skipOf,
+  splitJoined,
   UnreadRefusals,
   unreadFailureOf,
 } from './unread-refusals.js';
@@ -187,6 +188,7 @@ async function parseDecoded(
     fields = headers;
     const format = chooseFormat(headers, true);
     if (format?.id === detection.format.id) {
+      joinedAdvice = undefined;
       rowAdapter = format.createRowAdapter(headers, context);
       splitter.expectFields(headers.length);
       const version = trackingVersionOf(headers);
@@ -198,21 +200,35 @@ async function parseDecoded(
       });
       return;
     }
+    // Another kind of log relay-audit reads (a send protocol log joined after a tracking log, or the
+    // reverse): named, with the split that reads it. Otherwise (a receive protocol log has a send
+    // log's fields, told by its #Log-type:), what the part looks like, if known.
+    const begun = FORMAT_LABELS[detection.format.id].name;
+    const part =
+      format === undefined || format.refuses?.(preamble) !== undefined
+        ? undefined
+        : FORMAT_LABELS[format.id].name;
     const what =
-      describeUnsupported({
-        text: headers.join(','),
-        line,
-        fieldsDirective: true,
-        cells: headers,
-        preamble,
-        sample: '',
-      }) ??
-      `has fields of no format relay-audit reads (${headers.slice(0, 8).join(', ')}${headers.length > 8 ? ', …' : ''}).`;
+      part !== undefined
+        ? `begins ${withArticle(part)} joined to the ${begun} before it; relay-audit reads each kind of log as a file of its own, so analyse it separately.`
+        : (describeUnsupported({
+            text: headers.join(','),
+            line,
+            fieldsDirective: true,
+            cells: headers,
+            preamble,
+            sample: '',
+          }) ??
+          `has fields of no format relay-audit reads (${headers.slice(0, 8).join(', ')}${headers.length > 8 ? ', …' : ''}).`);
     batch.notes.push({
       code: 'FIELD_SET_UNKNOWN',
       message: `line ${line}: the rows after this #Fields: line are not read: it ${what}`,
     });
-    const message = `after the #Fields: line on line ${line}, which is not a message tracking log's, rows are not read`;
+    const message =
+      part !== undefined
+        ? `after the #Fields: line on line ${line}, of ${withArticle(part)} joined to the ${begun} before it, rows are not read`
+        : `after the #Fields: line on line ${line}, which is not ${withArticle(begun)}'s, rows are not read`;
+    joinedAdvice = splitJoined(preambleLine ?? line, part);
     rowAdapter = {
       adapt: (_fields, rowLine, sink) => sink.skip(rowLine, 'UNKNOWN_FIELD_SET', message),
     };
@@ -247,6 +263,8 @@ async function parseDecoded(
 
   /** The `#` lines of the current part, before its `#Fields:` line (`#Log-type:` names what it is). */
   let preamble: string[] = [];
+  /** The line of the current part's first `#` line: where a joined part begins. */
+  let preambleLine: number | undefined;
 
   let batch = emptyBatch();
   // What detection passed over (title lines) is said once, by the read that starts at the first row.
@@ -257,6 +275,8 @@ async function parseDecoded(
   /** What the rows are split on: a skipped row's cells are joined with it again to be searched. */
   const delimiter = detection.delimiter;
   const unread = new UnreadRefusals(input.name, READ_AGAIN, input.resume?.record);
+  /** What to do about the rows of a joined part of another kind ({@link splitJoined}), while one is read. */
+  let joinedAdvice: string | undefined;
   /** Whether a row of the file was analysed, by this read or the earlier ones it goes on from. */
   let analysedAny = (input.resume?.record.rowsAnalysed ?? 0) > 0;
   /** Whether a row read gave a relay refusal (an earlier read's count only as refusals of the file). */
@@ -275,7 +295,8 @@ async function parseDecoded(
     cut = '',
   ): void => {
     const skipped = skipOf(reason, message, marker);
-    if (skipped.reason === 'REFUSAL_NOT_READ') unread.add(line, skipped.message + cut);
+    const advice = reason === 'UNKNOWN_FIELD_SET' ? joinedAdvice : undefined;
+    if (skipped.reason === 'REFUSAL_NOT_READ') unread.add(line, skipped.message + cut, advice);
     else if (mayBeRefusal(skipped.reason)) unread.addUntold(line, skipped.message + cut);
     batch.skips.push(skippedRow(line, skipped.reason, skipped.message + cut, column));
   };
@@ -408,11 +429,13 @@ async function parseDecoded(
         const headers = parseFieldsDirective(text);
         if (headers === undefined) {
           if (/^#Software:/i.test(text)) preamble = []; // a joined file's next part begins
+          if (preamble.length === 0) preambleLine = line;
           if (preamble.length < 10) preamble.push(text);
           return;
         }
         newFieldSet(headers, line);
         preamble = [];
+        preambleLine = undefined;
       },
     },
   );
@@ -504,4 +527,9 @@ async function* countBytes(
     bytes += chunk.length;
     yield chunk;
   }
+}
+
+/** A format's name with its article: "an Exchange message tracking log". */
+function withArticle(name: string): string {
+  return `${/^[aeiou]/i.test(name) ? 'an' : 'a'} ${name}`;
 }

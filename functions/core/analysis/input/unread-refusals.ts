@@ -32,6 +32,21 @@ import { endsDelivery } from '../trace-failures.js';
 export const READ_AGAIN =
   'Copy or export the file again (a tracking log once it has rolled over), or mend the row, and analyse it again.';
 
+/**
+ * What to do about the rows after a `#Fields:` line of another kind of log than the file began with:
+ * logs joined into one (`type *.LOG > all.log`), each read as a file of its own. Copying the file
+ * again or mending a row would not help. `line`: where the part begins (its first `#` line); `part`:
+ * what it is, when relay-audit reads that kind of log (otherwise the part, analysed alone, is told).
+ */
+export function splitJoined(line: number, part?: string): string {
+  return part === undefined
+    ? `Split the file before line ${line} and analyse both parts, or the original logs as separate files: ` +
+        'relay-audit then tells what the part from that line is.'
+    : `relay-audit reads each kind of log as a file of its own: split the file before line ${line}, where the ${part} ` +
+        'begins, and analyse both parts, or analyse the original logs as separate files (they may be given ' +
+        'together in one run).';
+}
+
 /** What to do about a file cut short, once the skip of its cut row said to copy it again. */
 export const NEW_COPY = 'Analyse the new copy.';
 
