@@ -24,6 +24,7 @@ import {
   type Finding,
   TIME_ZONE_ASSUMED_EVIDENCE,
 } from '../core/analysis/model/findings.js';
+import { givesTime } from '../core/analysis/model/time-certainty.js';
 import { MAX_EVIDENCE } from './item-bounds.js';
 import { REVISION_ATTRIBUTE } from './table-design.js';
 
@@ -249,13 +250,14 @@ function yearReadAnew(stored: Finding, incoming: Finding): boolean {
  * The reading whose time the finding keeps: the one that first saw the refusal — but a time read
  * under an assumption (a date of assumed day/month order may be 9 March for 3 September, a time
  * without a zone is hours off when the export was in local time) never wins over one read with
- * fewer, earlier or not, and the same row dated in another year by a newer run takes that year.
+ * fewer, earlier or not (`givesTime`, which one run follows too), and the same row dated in
+ * another year by a newer run takes that year.
  */
 function timedBy(stored: Finding, incoming: Finding): Finding {
-  const doubt = assumptionCount(stored) - assumptionCount(incoming);
-  if (doubt !== 0) return doubt > 0 ? incoming : stored;
-  if (yearReadAnew(stored, incoming)) return incoming;
-  return Date.parse(stored.timestamp) < Date.parse(incoming.timestamp) ? stored : incoming;
+  const kept = { timestamp: stored.timestamp, assumptions: assumptionCount(stored) };
+  const read = { timestamp: incoming.timestamp, assumptions: assumptionCount(incoming) };
+  if (kept.assumptions === read.assumptions && yearReadAnew(stored, incoming)) return incoming;
+  return givesTime(read, kept) ? incoming : stored;
 }
 
 /**

@@ -208,7 +208,9 @@ describe('one file uploaded twice at the same moment', () => {
     // place of the other messages' rows a busy day's export holds between them, they come too late.
     const options = { domains, windowEvents: 2 };
     const file = await alone([NEWEST_FIRST], options);
-    expect(readingOf(file.found, GROUP_MESSAGE)).toBe('foreign-sender-domain');
+    // Without the expansion rows, the receipt of the copy EX02 got from EX01 for partner@ after the
+    // message arrived from outside for sales@ still says it was not the sender's own address.
+    expect(readingOf(file.found, GROUP_MESSAGE)).toBe('forwarding');
 
     const copies = await sideBySide(NEWEST_FIRST, options);
 
@@ -216,7 +218,7 @@ describe('one file uploaded twice at the same moment', () => {
     for (const copy of copies) expect(await recordCounts(copy)).toEqual(expected);
     const totals = counted(file.findingsByScenario);
     expect(await storeCounts()).toEqual({ findings: totals, rollups: totals });
-    const stored = await dynamo.store.queryFindings({ scenario: 'foreign-sender-domain', limit: 100 });
-    expect(readingOf(stored.items, GROUP_MESSAGE)).toBe('foreign-sender-domain');
+    const stored = await dynamo.store.queryFindings({ scenario: 'forwarding', limit: 100 });
+    expect(readingOf(stored.items, GROUP_MESSAGE)).toBe('forwarding');
   });
 });

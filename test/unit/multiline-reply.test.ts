@@ -63,11 +63,13 @@ describe('parseRejection of a multi-line reply', () => {
       (reply: string) => `550 4.4.7 QUEUE.Expired; message expired [{LED=${reply}};{MSG=};{IP=52.101.1.1}]`,
     ],
   ])('reads a multi-line reply wrapped in %s from its first line to the wrapper’s end', (_name, wrap) => {
-    expect(parseRejection(wrap(JOINED))).toEqual({
+    const status = wrap(JOINED);
+    expect(parseRejection(status)).toEqual({
       smtpCode: '550',
       enhancedCode: '5.7.64',
       attr: 'ATTR36',
       remoteHost: HOST,
+      ...(status.includes('{IP=') ? { remoteAddress: '52.101.1.1' } : {}),
       text: JOINED,
     });
   });
@@ -142,14 +144,21 @@ async function findingsOf(
 describe('mail logs with multi-line replies', () => {
   it('Postfix: the ATTR36 of an earlier line decides the scenario and its evidence', async () => {
     expect(await findingsOf('maillog')).toEqual([
-      [3, 'noc@adatum.com', 'foreign-sender-domain', 'high', 'ATTR36', ['return-path', 'not-accepted']],
+      [
+        3,
+        'noc@adatum.com',
+        'foreign-sender-domain',
+        'high',
+        'ATTR36',
+        ['return-path', 'not-accepted', 'time-zone-assumed'],
+      ],
       [
         7,
         'ap@litware.com',
         'connector-mismatch',
         'medium',
         'ATTR36',
-        ['return-path', 'accepted-domain', 'attr36-conflict'],
+        ['return-path', 'accepted-domain', 'attr36-conflict', 'time-zone-assumed'],
       ],
       [
         11,
@@ -157,30 +166,44 @@ describe('mail logs with multi-line replies', () => {
         'connector-mismatch',
         'high',
         undefined,
-        ['return-path', 'accepted-domain', 'no-attr36'],
+        ['return-path', 'accepted-domain', 'no-attr36', 'time-zone-assumed'],
       ],
-      [13, 'buyer@wingtiptoys.com', 'foreign-sender-domain', 'low', 'ATTR36', ['no-sender', 'attr36']],
+      [
+        13,
+        'buyer@wingtiptoys.com',
+        'foreign-sender-domain',
+        'low',
+        'ATTR36',
+        ['no-sender', 'attr36', 'time-zone-assumed'],
+      ],
       [
         17,
         'supplier@litware.com',
         'foreign-sender-domain',
         'high',
         'ATTR36',
-        ['return-path', 'not-accepted'],
+        ['return-path', 'not-accepted', 'time-zone-assumed'],
       ],
     ]);
   });
 
   it('Exim: the ATTR36 before the escaped line break is read', async () => {
     expect(await findingsOf('mainlog')).toEqual([
-      [2, 'supplier@litware.com', 'foreign-sender-domain', 'high', 'ATTR36', ['return-path', 'not-accepted']],
+      [
+        2,
+        'supplier@litware.com',
+        'foreign-sender-domain',
+        'high',
+        'ATTR36',
+        ['return-path', 'not-accepted', 'time-zone-assumed'],
+      ],
       [
         5,
         'ap@litware.com',
         'connector-mismatch',
         'medium',
         'ATTR36',
-        ['return-path', 'accepted-domain', 'attr36-conflict'],
+        ['return-path', 'accepted-domain', 'attr36-conflict', 'time-zone-assumed'],
       ],
     ]);
   });

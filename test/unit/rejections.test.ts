@@ -92,8 +92,22 @@ describe('parseRejection', () => {
       enhancedCode: inner.slice(4, inner.indexOf(' ', 4)),
       attr: inner.includes('ATTR36') ? 'ATTR36' : 'ATTR35',
       remoteHost: HOST,
+      // A queue error names the host it tried last: Exchange Online's, by its FQDN.
+      ...(status.includes('{IP=') ? { remoteAddress: '52.101.1.1' } : {}),
       text: inner,
     });
+  });
+
+  it("takes the address a queue error names only when its host is Exchange Online's", () => {
+    const tried = (host: string) =>
+      `550 4.4.7 QUEUE.Expired; message expired [{LED=${ATTR35}};{MSG=};{FQDN=${host}};{IP=2a01:111:f403:c901::1};{LRT=11/28/2026 9:15:03 PM}]`;
+    expect(relayRejectionIn(tried('contoso-com.mail.protection.outlook.com'))?.remoteAddress).toBe(
+      '2a01:111:f403:c901::1',
+    );
+    expect(relayRejectionIn(tried('contoso-com.o-v1.mx.microsoft'))?.remoteAddress).toBe(
+      '2a01:111:f403:c901::1',
+    );
+    expect(relayRejectionIn(tried('smarthost.contoso.com'))?.remoteAddress).toBeUndefined();
   });
 
   it('takes the host and ATTR of the nested answer, not of a wrapper', () => {

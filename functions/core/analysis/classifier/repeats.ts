@@ -10,6 +10,7 @@ import { answerInLateSession } from '../evidence/open-session.js';
 import type { TraceEvent } from '../model/events.js';
 import { sha256Hex32 } from '../model/finding-id.js';
 import type { Rejection } from '../model/findings.js';
+import { givesTime, type TimedReading } from '../model/time-certainty.js';
 import { endsDelivery } from '../trace-failures.js';
 import type { EventOrigin, Pending } from './pending-window.js';
 
@@ -144,6 +145,27 @@ export class Repeats {
       const value = event[field];
       if (merged[field] === undefined && value !== undefined) merged[field] = this.strings.intern(value);
     }
+    // The time the store would keep of the two readings, so that one run gives what several do. A
+    // refusal named by no recipient is told apart by its time (`recipientOrStandIn`): its time stays.
+    if (merged.recipient !== undefined && givesTime(timingOf(event), timingOf(merged)))
+      withTimeOf(merged, event);
     item.event = merged;
+  }
+}
+
+/** How many assumptions an event's time was read under (see model/time-certainty.ts). */
+function timingOf(event: TraceEvent): TimedReading {
+  return {
+    timestamp: event.timestamp,
+    assumptions: (event.dateOrderAssumed ? 1 : 0) + (event.timeZoneAssumed ? 1 : 0),
+  };
+}
+
+/** Gives `event` the time of `timed`, with the assumptions it was read under and no others. */
+function withTimeOf(event: TraceEvent, timed: TraceEvent): void {
+  event.timestamp = timed.timestamp;
+  for (const field of ['dateOrderAssumed', 'timeZoneAssumed', 'lostSecond'] as const) {
+    if (timed[field] === undefined) delete event[field];
+    else Object.assign(event, { [field]: timed[field] });
   }
 }

@@ -1879,8 +1879,13 @@ export class MtaLogReader extends LineReader implements LateTextReader {
     }
   }
 
-  /** Hands an event on, counting it (see handOnLate). */
+  /**
+   * Hands an event on, counting it (see handOnLate). Once the file gave a date without a zone (a
+   * traditional syslog date, an Exim date without log_timezone), taken as UTC, its events are marked:
+   * a refusal another file dates with its zone then keeps that time, in one run and in the store.
+   */
   private handOn(event: TraceEvent): void {
+    if (this.dates.zoneless || this.eximLocalDates > 0) event.timeZoneAssumed = true;
     this.sink.event(event);
     this.handed++;
   }

@@ -320,6 +320,11 @@ export class SyslogDates {
   private movedBack = 0;
   private movedOn = 0;
 
+  /** True once a date without a zone was read (a traditional one): its time was taken as UTC. */
+  public get zoneless(): boolean {
+    return this.traditional > 0;
+  }
+
   public constructor(context: Pick<TextContext, 'year' | 'modified' | 'uploaded' | 'now'>) {
     this.inBucket = context.uploaded !== undefined;
     if (context.year !== undefined) {

@@ -72,8 +72,8 @@ export const DATE_ORDER_ASSUMED_EVIDENCE: Readonly<Evidence> = {
 export const TIME_ZONE_ASSUMED_EVIDENCE: Readonly<Evidence> = {
   kind: 'time-zone-assumed',
   detail:
-    'its time has no time zone in the file and was taken as UTC: exported in the local time of the PC, ' +
-    'it is off by that zone’s offset, and a reading of the refusal with a time zone replaces it',
+    'its time has no time zone in the file and was taken as UTC: written in local time (an export on a PC, ' +
+    'a relay’s syslog), it is off by that zone’s offset, and a reading of the refusal with a time zone replaces it',
 };
 
 export const Remediation = z.object({
