@@ -55,6 +55,7 @@ import {
   noteUnseen,
   settleFailure,
   settleRead,
+  type UnseenCounts,
 } from './source-accounting.js';
 import { TraceFailures } from './trace-failures.js';
 
@@ -216,7 +217,7 @@ class AnalysisRun {
   /** Per source: repeats of a refusal whose finding was released before the repeat was read. */
   private readonly unjoined = new Map<string, number>();
   /** Per source: findings classified without a part their file said another file had (see `Unseen`). */
-  private readonly unseen = new Map<string, { sender: number; sessionStart: number }>();
+  private readonly unseen = new Map<string, UnseenCounts>();
   /** Per source: findings whose message's forwarding evidence the classifier forgot (see `EmittedFinding`). */
   private readonly forgotten = new Map<string, number>();
   /** Ids of those findings, for the end-of-run correlation (at most `MAX_FORGOTTEN_IDS`). */
@@ -496,10 +497,14 @@ class AnalysisRun {
 
   /** Takes on what the findings an earlier invocation released lacked, counted on by this one. */
   private carryLacked(sourceId: string, lacked: NonNullable<ResumePoint['lacked']>): void {
-    const { unjoined, sender, sessionStart, forgotten, late } = lacked;
+    const { unjoined, sender, traceSender, sessionStart, forgotten, late } = lacked;
     if (unjoined !== undefined && unjoined > 0) this.unjoined.set(sourceId, unjoined);
-    if ((sender ?? 0) > 0 || (sessionStart ?? 0) > 0)
-      this.unseen.set(sourceId, { sender: sender ?? 0, sessionStart: sessionStart ?? 0 });
+    if ((sender ?? 0) > 0 || (traceSender ?? 0) > 0 || (sessionStart ?? 0) > 0)
+      this.unseen.set(sourceId, {
+        sender: sender ?? 0,
+        traceSender: traceSender ?? 0,
+        sessionStart: sessionStart ?? 0,
+      });
     if (forgotten !== undefined && forgotten > 0) this.forgotten.set(sourceId, forgotten);
     if (late !== undefined && late.count > 0) this.lateCarried.set(sourceId, late);
   }
@@ -614,10 +619,11 @@ class AnalysisRun {
   private countUnseen({ what, sourceId }: Unseen): void {
     let counts = this.unseen.get(sourceId);
     if (counts === undefined) {
-      counts = { sender: 0, sessionStart: 0 };
+      counts = { sender: 0, traceSender: 0, sessionStart: 0 };
       this.unseen.set(sourceId, counts);
     }
     if (what === 'sender') counts.sender++;
+    else if (what === 'trace-sender') counts.traceSender++;
     else counts.sessionStart++;
   }
 

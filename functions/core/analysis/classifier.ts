@@ -28,7 +28,7 @@ import { addressedBySender } from './evidence/inbound-trace.js';
 import { sessionStartUnseen } from './evidence/open-session.js';
 import { senderUnseen } from './evidence/queued-sender.js';
 import { relayRejectionIn } from './evidence/rejections.js';
-import { domainOf, type TraceEvent } from './model/events.js';
+import { domainOf, MESSAGE_TRACE_FORMATS, type TraceEvent } from './model/events.js';
 import type { Finding, Rejection } from './model/findings.js';
 import { PRECEDENCE } from './scenarios/index.js';
 
@@ -83,7 +83,7 @@ export interface ClassifierStats {
  * an MTA's queued message, or the start of an SMTP session. `sourceId` is the file that lacks it.
  */
 export interface Unseen {
-  what: 'sender' | 'session-start';
+  what: 'sender' | 'trace-sender' | 'session-start';
   sourceId: string;
 }
 
@@ -376,6 +376,14 @@ export class StreamingClassifier {
   /** What the refusal's file said was in another file, when no file of the run had it. */
   private unseen(item: Pending, event: TraceEvent): Unseen | undefined {
     if (senderUnseen(event, item.origin.format)) return { what: 'sender', sourceId: item.origin.sourceId };
+    // A trace detail names no sender (Graph's getDetailsByRecipient, an export without SenderAddress):
+    // the trace page does, and no file of the run had the message's row.
+    if (
+      MESSAGE_TRACE_FORMATS.has(item.origin.format) &&
+      event.sender === undefined &&
+      event.returnPath === undefined
+    )
+      return { what: 'trace-sender', sourceId: item.origin.sourceId };
     // The session may be a repeat's from another file (a tracking-log finding with its protocol log).
     if (sessionStartUnseen(event))
       return { what: 'session-start', sourceId: item.sessionPlace?.sourceId ?? item.origin.sourceId };

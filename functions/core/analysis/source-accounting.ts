@@ -41,6 +41,13 @@ export function listSkipped(record: SourceRecord, row: SkippedRow, maxListed: nu
 /** Why a read stopped before the end of its file: a deadline (Lambda), or its user (Ctrl+C). */
 export type StopReason = 'deadline' | 'interrupted';
 
+/** A file's refusals whose parts no file of the run had: an MTA sender, a trace sender, a session's start. */
+export interface UnseenCounts {
+  sender: number;
+  traceSender: number;
+  sessionStart: number;
+}
+
 /** The outcome of a file read to its end, or stopped early (`stopped` says why). */
 export function settleRead(record: SourceRecord, stopped: StopReason | undefined): void {
   if (stopped !== undefined) {
@@ -93,9 +100,9 @@ export function noteEvidenceNotJoined(record: SourceRecord, late: number): void 
  * refusals in SMTP sessions without their start. Said by the run, once every file is read: a part
  * found in another file, read before or after, is no warning.
  */
-export function noteUnseen(record: SourceRecord, unseen: { sender: number; sessionStart: number }): void {
+export function noteUnseen(record: SourceRecord, unseen: UnseenCounts): void {
   const notes: SourceNote[] = [];
-  const { sender, sessionStart } = unseen;
+  const { sender, traceSender, sessionStart } = unseen;
   if (sender > 0) {
     const what =
       sender === 1
@@ -108,6 +115,18 @@ export function noteUnseen(record: SourceRecord, unseen: { sender: number; sessi
         'lines were chosen by a search or filter, or the queue id was forgotten), so the envelope sender is not ' +
         'known. Analyse the previous log file (the rotation before this one) in the same run to give it, or, for ' +
         'a search result or an export of chosen lines (a SIEM, grep), the whole log.',
+    });
+  }
+  if (traceSender > 0) {
+    const what =
+      traceSender === 1 ? '1 refusal names no sender' : `${groupDigits(traceSender)} refusals name no sender`;
+    notes.push({
+      code: 'SENDER_NOT_SEEN',
+      message:
+        `${what}: a message trace detail gives none (Graph's getDetailsByRecipient, an export without ` +
+        "SenderAddress) and no file of this run has the message's trace row. The sender decides the scenario " +
+        'and the advice: analyse the message trace of the same messages (Graph messageTraces, Get-MessageTraceV2 | ' +
+        'Export-Csv) in the same run.',
     });
   }
   if (sessionStart > 0) {

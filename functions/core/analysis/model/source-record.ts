@@ -150,6 +150,7 @@ export const ResumePoint = z.object({
     .object({
       unjoined: z.number().int().nonnegative(),
       sender: z.number().int().nonnegative(),
+      traceSender: z.number().int().nonnegative(),
       sessionStart: z.number().int().nonnegative(),
       forgotten: z.number().int().nonnegative(),
       late: z.object({ count: z.number().int().nonnegative(), gap: z.number().int().nonnegative() }),
