@@ -15,13 +15,13 @@ import { CLASSIFIER_VERSION } from '../functions/core/analysis/classifier-versio
 import { type Finding, SCENARIO_IDS } from '../functions/core/analysis/model/findings.js';
 import type { SourceRecord } from '../functions/core/analysis/model/source-record.js';
 import { createIngestHandler, createReanalysisWorker, type IngestStore } from '../functions/ingest/ingest.js';
-import { headObjectWith } from '../functions/reanalyze/head-object.js';
 import {
   createReanalysisHandler,
   type ReanalysisResult,
   ReanalysisRetryError,
 } from '../functions/reanalyze/reanalyse.js';
 import { BUCKET_PREFIX } from '../functions/runtime/bucket-layout.js';
+import { headObjectWith } from '../functions/runtime/head-object.js';
 import { createLogger } from '../functions/runtime/logger.js';
 import { mapLimit } from '../functions/store/bound-table.js';
 import { createRemoteStore, type StoreHandle } from '../functions/store/remote-store.js';

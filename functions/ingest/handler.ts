@@ -8,6 +8,7 @@
 import { S3Client } from '@aws-sdk/client-s3';
 import { SendMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
 import type { SQSBatchResponse } from 'aws-lambda';
+import { headObjectWith } from '../runtime/head-object.js';
 import { SERVICE_NAMES, type ServiceName } from '../runtime/observability-names.js';
 import { powertools } from '../runtime/powertools.js';
 import { InboundIndex } from '../store/inbound-index.js';
@@ -94,6 +95,7 @@ export function ingestDependenciesFromEnvironment(
           },
         }),
     openObject: objectOpener(s3),
+    headObject: headObjectWith(s3),
     resolveDomains: () => domains.resolve(),
     resolveConnectors: () => connectors.resolve(),
     configuration: createConfigurationUpdater({

@@ -34,6 +34,7 @@ import {
 } from '../core/analysis/model/source-record.js';
 import { ErrorCode, RelayAuditError } from '../core/kernel/errors.js';
 import { BUCKET_PREFIX } from '../runtime/bucket-layout.js';
+import type { HeadObject } from '../runtime/head-object.js';
 import type { Logger } from '../runtime/logger.js';
 import type { RunCorrelation } from '../store/run-correlation.js';
 import type { FindingsBeforeRead } from '../store/source-findings.js';
@@ -50,6 +51,7 @@ import {
   type SqsEvent,
   type SqsMessage,
 } from './s3-event.js';
+import { REANNOUNCED_EVENT, reannounceStopped } from './stopped-uploads.js';
 import { publishUploadMetrics } from './upload-metrics.js';
 
 /** Failure codes worth another attempt: the file may be fine, the environment was not. */
@@ -91,6 +93,11 @@ export interface IngestStore extends FindingSink {
    * and the whole read keys otherwise stays beside the whole read's findings.
    */
   findingsBeforeRead?(existing: SourceRecord | undefined): Promise<FindingsBefore | undefined>;
+  /** Source records, newest first: where the uploads an invalid configuration stopped are found. */
+  listSources?(options: {
+    limit: number;
+    cursor?: string;
+  }): Promise<{ items: SourceRecord[]; cursor?: string }>;
 }
 
 /** What an earlier attempt stored of a source (see `FindingsBeforeRead`). */
@@ -123,6 +130,11 @@ export interface IngestDependencies {
    * tried are handed back without spending one of their receives. Without it they are retried.
    */
   sendToQueue?(body: string): Promise<void>;
+  /**
+   * An object's current version: with `sendToQueue` and the store's `listSources`, what announces
+   * again the uploads an invalid accepted-domains file stopped, once it is fixed (stopped-uploads.ts).
+   */
+  headObject?: HeadObject;
   /** The accepted domains for the next analysis. */
   resolveDomains(): Promise<ResolvedDomains>;
   /**
@@ -286,7 +298,7 @@ async function processMessage(run: Invocation, message: SqsMessage, log: Logger)
     const configLog = log.createChild({
       persistentKeys: { configKeys: configChanges.map((ref) => ref.key) },
     });
-    if (await updateConfiguration(run.deps, configLog)) retry = true;
+    if (await updateConfiguration(run.deps, configChanges[0]?.bucket, configLog)) retry = true;
   }
   const ignoredRemovals = removed.length - removed.filter((ref) => isConfigKey(ref.key)).length;
   if (ignoredRemovals > 0) log.info('ObjectRemoved records ignored', { ignored: ignoredRemovals });
@@ -317,10 +329,15 @@ async function processMessage(run: Invocation, message: SqsMessage, log: Logger)
 
 /**
  * Something under `config/` changed: drop the cached configuration, then check and store the
- * whole current configuration. Returns true when SQS should deliver the message again (the bucket
- * or the table failed); a malformed file is a stored result, never a retry.
+ * whole current configuration, and announce again the uploads an invalid accepted-domains file
+ * stopped when it reads now (stopped-uploads.ts). Returns true when SQS should deliver the message
+ * again (the bucket, the table or the queue failed); a malformed file is a stored result, never a retry.
  */
-async function updateConfiguration(deps: IngestDependencies, log: Logger): Promise<boolean> {
+async function updateConfiguration(
+  deps: IngestDependencies,
+  bucket: string | undefined,
+  log: Logger,
+): Promise<boolean> {
   deps.invalidateConfiguration?.();
   if (deps.configuration === undefined) {
     log.info('skipped', { reason: 'configuration checks are not wired in this handler' });
@@ -336,6 +353,24 @@ async function updateConfiguration(deps: IngestDependencies, log: Logger): Promi
   // Again after storing: whatever was resolved meanwhile came from the previous configuration.
   deps.invalidateConfiguration?.();
   logConfigOutcome(log, outcome);
+  if (bucket === undefined) return false;
+  try {
+    await reannounceStopped(
+      {
+        ...(deps.store.listSources === undefined
+          ? {}
+          : { listSources: deps.store.listSources.bind(deps.store) }),
+        ...(deps.headObject === undefined ? {} : { headObject: deps.headObject }),
+        ...(deps.sendToQueue === undefined ? {} : { sendToQueue: deps.sendToQueue }),
+        resolveDomains: deps.resolveDomains,
+      },
+      bucket,
+      log,
+    );
+  } catch (error) {
+    log.error('could not announce again the uploads the configuration stopped; will retry', { error });
+    return true;
+  }
   return false;
 }
 
@@ -377,12 +412,16 @@ async function admit(
   // A record of a stale object does not end the upload: in a bucket without versions the same bytes
   // put back under the key have the same identity, and their own notification must read them (a key
   // still gone fails again at the read, for one GET).
-  // Nor one the accepted domains stopped: a re-analysis is how it is read once they are fixed.
+  // Nor one the accepted domains stopped: a re-analysis, or the announcement the fixed configuration
+  // sends (stopped-uploads.ts), is how it is read once they are fixed.
   if (
     existing?.status === 'failed' &&
     !isRetryableFailure(existing.errorCode) &&
     existing.errorCode !== ErrorCode.StaleObject &&
-    !(mode === 'reanalysis' && existing.errorCode === ErrorCode.InvalidConfig) &&
+    !(
+      (mode === 'reanalysis' || ref.eventName === REANNOUNCED_EVENT) &&
+      existing.errorCode === ErrorCode.InvalidConfig
+    ) &&
     isCurrent(existing, mode)
   ) {
     return no({ result: 'skipped', reason: `already failed permanently (${existing.errorCode})` });
@@ -544,8 +583,8 @@ async function failForDomains(
     status: 'failed',
     errorCode: ErrorCode.InvalidConfig,
     errorMessage:
-      `${error.message} Then analyse this upload again: npx relay-audit reanalyze --prefix ${prefix} ` +
-      '(or upload the file again from the dashboard).',
+      `${error.message} Once it reads, this upload is analysed again by itself; to do it by hand: ` +
+      `npx relay-audit reanalyze --prefix ${prefix} (or upload the file again from the dashboard).`,
     finishedAt: new Date().toISOString(),
   };
   await leasedSink(run.deps.store, claimed).putSource(record);

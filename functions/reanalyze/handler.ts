@@ -5,8 +5,8 @@
  */
 import { ingestDependenciesFromEnvironment } from '../ingest/handler.js';
 import { createReanalysisWorker, type InvocationContext } from '../ingest/ingest.js';
+import { headObjectWith } from '../runtime/head-object.js';
 import { SERVICE_NAMES } from '../runtime/observability-names.js';
-import { headObjectWith } from './head-object.js';
 import { createReanalysisHandler, type ReanalysisHandler, type ReanalysisResult } from './reanalyse.js';
 
 /** Wires the handler from the environment. Exported for tests that need a fresh container. */

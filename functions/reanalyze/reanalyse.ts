@@ -14,6 +14,7 @@ import { ErrorCode, InvalidEventError, RelayAuditError } from '../core/kernel/er
 import { firstIssueLine } from '../core/kernel/issues.js';
 import type { InvocationContext, ObjectOutcome, ReanalysisWorker } from '../ingest/ingest.js';
 import type { S3ObjectRef } from '../ingest/s3-event.js';
+import type { HeadObject } from '../runtime/head-object.js';
 import type { Logger } from '../runtime/logger.js';
 
 /**
@@ -38,12 +39,6 @@ export interface ReanalysisResult {
   sourceId?: string;
   findings?: number;
 }
-
-/** The current version of an object (HeadObject), or undefined when it no longer exists. */
-export type HeadObject = (
-  bucket: string,
-  key: string,
-) => Promise<{ versionId?: string; eTag?: string; size?: number; lastModified?: Date } | undefined>;
 
 /** Thrown for an item worth another attempt: its name is what the state machine's retrier matches. */
 export class ReanalysisRetryError extends RelayAuditError {
