@@ -87,6 +87,7 @@ export class RemediationCache {
       remoteHost: rejection.remoteHost,
       relay,
       overIpv6: overIpv6 ? true : undefined,
+      senderLiteral: addressLiteralOf(input.attributedSender),
       // A session joined late without a certificate tells nothing about TLS: advise as without a protocol log.
       session:
         session === undefined || (certificate === undefined && session.partial === true)
@@ -96,4 +97,9 @@ export class RemediationCache {
             : { tls: session.tls, certificate },
     };
   }
+}
+
+/** The address of an address-literal sender (`root@[10.0.2.80]` → `10.0.2.80`), or `undefined`. */
+function addressLiteralOf(address: string | undefined): string | undefined {
+  return address === undefined ? undefined : /@\[(?:ipv6:)?([^\]]+)\]$/i.exec(address)?.[1];
 }

@@ -24,6 +24,8 @@ export interface RefusalFacts {
   session?: RemediationContext['session'] | undefined;
   /** The server reached Exchange Online over IPv6. */
   overIpv6?: true | undefined;
+  /** The envelope sender's address literal (`root@[10.0.2.80]` → `10.0.2.80`). */
+  senderLiteral?: string | undefined;
 }
 
 /** The scenarios whose advice may tell the server to match a connector by its IP address. */
@@ -60,6 +62,7 @@ function namedFacts(scenario: ScenarioId, facts: RefusalFacts): RefusalFacts {
     relay: facts.relay,
     session: facts.session,
     overIpv6: ADDRESS_ADVICE.has(scenario) ? facts.overIpv6 : undefined,
+    senderLiteral: scenario === 'foreign-sender-domain' ? facts.senderLiteral : undefined,
   };
 }
 
@@ -102,5 +105,6 @@ export function remediationKey(scenario: ScenarioId, facts: RefusalFacts): strin
     named.relay,
     named.session === undefined ? '' : JSON.stringify(named.session),
     named.overIpv6 ? 'ipv6' : '',
+    named.senderLiteral ?? '',
   ].join('\u0000');
 }

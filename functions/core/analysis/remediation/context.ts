@@ -54,6 +54,11 @@ export interface RemediationContext {
    * (SenderIPAddresses takes IPv4 addresses only), only by certificate.
    */
   overIpv6?: true;
+  /**
+   * The envelope sender is an address literal (`root@[10.0.2.80]`: a host without a fully qualified
+   * name): its address, for advice that gives the host a mail domain instead of accepting one.
+   */
+  senderLiteral?: string;
 }
 
 /**

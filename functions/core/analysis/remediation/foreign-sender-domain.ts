@@ -59,16 +59,25 @@ export const foreignSenderDomain: RemediationTemplate = (ctx) => {
     .filter((sentence): sentence is string => sentence !== undefined)
     .join(' ');
 
+  // root@[10.0.2.80]: a host without a fully qualified name sends as its address, which no tenant can
+  // accept: the host is given a mail domain instead.
+  const literal = ctx.senderLiteral;
   const addDomainStep =
-    parentOf === undefined
-      ? `If your organisation owns ${shown}, add it as an accepted domain (Microsoft 365 admin center > Settings > ` +
-        'Domains > Add domain, then verify it in DNS); mail from it is then relayed without further changes.'
-      : `If ${shown} should stay a sender domain, either register ${shown} itself as a domain of the tenant ` +
-        `(Microsoft 365 admin center > Settings > Domains), or set MatchSubDomains on ${parentOf} so its ` +
-        `subdomains count. MatchSubDomains works only on an InternalRelay domain: switching ${parentOf} from ` +
-        `Authoritative to InternalRelay also makes Exchange Online pass mail for unknown ${parentOf} recipients ` +
-        'on through your connectors instead of rejecting it, so check that first, and test afterwards (subdomain ' +
-        'matching for relay attribution is not spelled out in the documentation).';
+    literal !== undefined
+      ? `The sender (…@[${literal}]) has no domain: an address literal, which sendmail and Postfix write for a host without a ` +
+        `fully qualified name, and which no tenant can add as a domain. Give the host that sends it (${literal}) ` +
+        `a mail domain that is accepted, such as ${names.domain}: Postfix myorigin = ${names.domain}, sendmail ` +
+        `MASQUERADE_AS(\`${names.domain}')dnl with FEATURE(\`masquerade_envelope')dnl, or the application's own ` +
+        'sender setting.'
+      : parentOf === undefined
+        ? `If your organisation owns ${shown}, add it as an accepted domain (Microsoft 365 admin center > Settings > ` +
+          'Domains > Add domain, then verify it in DNS); mail from it is then relayed without further changes.'
+        : `If ${shown} should stay a sender domain, either register ${shown} itself as a domain of the tenant ` +
+          `(Microsoft 365 admin center > Settings > Domains), or set MatchSubDomains on ${parentOf} so its ` +
+          `subdomains count. MatchSubDomains works only on an InternalRelay domain: switching ${parentOf} from ` +
+          `Authoritative to InternalRelay also makes Exchange Online pass mail for unknown ${parentOf} recipients ` +
+          'on through your connectors instead of rejecting it, so check that first, and test afterwards (subdomain ' +
+          'matching for relay attribution is not spelled out in the documentation).';
 
   const commands = ['Get-AcceptedDomain | Format-Table DomainName,DomainType,Default,MatchSubDomains'];
   if (parentOf !== undefined) {
@@ -86,9 +95,11 @@ export const foreignSenderDomain: RemediationTemplate = (ctx) => {
 
   return {
     title:
-      parentOf === undefined
-        ? `Accept ${shown}, change the sender, or relay by certificate`
-        : `Register ${shown} or match subdomains of ${parentOf}, change the sender, or relay by certificate`,
+      literal !== undefined
+        ? `Give ${literal} a mail domain, change the sender, or relay by certificate`
+        : parentOf === undefined
+          ? `Accept ${shown}, change the sender, or relay by certificate`
+          : `Register ${shown} or match subdomains of ${parentOf}, change the sender, or relay by certificate`,
     explanation,
     steps: [
       addDomainStep,
