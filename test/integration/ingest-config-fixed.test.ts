@@ -5,13 +5,10 @@
  * the ingest queue (functions/ingest/stopped-uploads.ts). On real local engines (s3rver, dynalite);
  * the queue is the list the handler sends to, drained into the same handler as SQS would.
  */
-import { createReadStream } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { analyze } from '../../functions/core/analysis/analyze.js';
 import { ErrorCode } from '../../functions/core/kernel/errors.js';
-import { parseAcceptedDomains } from '../../functions/core/organisation/accepted-domains.js';
 import { DomainSource } from '../../functions/ingest/domain-source.js';
 import { createIngestHandler } from '../../functions/ingest/ingest.js';
 import { objectOpener } from '../../functions/ingest/object-reader.js';
@@ -21,6 +18,7 @@ import { headObjectWith } from '../../functions/runtime/head-object.js';
 import { createLogger } from '../../functions/runtime/logger.js';
 import type { EmbeddedServer } from '../../functions/store/embedded-engine.js';
 import { OrganisationConfigStore } from '../../functions/store/organisation-config.js';
+import { directFindings, EXPORT_CSV, TABLE_OUTPUT } from '../support/accepted-domains-files.js';
 import {
   type IngestLambda,
   lambdaContext,
@@ -32,16 +30,6 @@ import { type LocalS3, sqsEvent, startLocalDynamo, startLocalS3 } from '../suppo
 const ROOT = join(import.meta.dirname, '..', '..');
 const BUCKET = 'relay-audit-config-fixed';
 const TABLE = 'relay-audit-config-fixed';
-/** `Get-AcceptedDomain > accepted-domains.csv`: PowerShell's table, not CSV. */
-const TABLE_OUTPUT = join(
-  ROOT,
-  'test',
-  'fixtures',
-  'real-world',
-  'accepted-domains-format-table',
-  'Get-AcceptedDomain.txt',
-);
-const EXPORT_CSV = join(ROOT, 'sample-logs', 'config', 'accepted-domains.csv');
 const LOGS = ['MSGTRK2026112800-1.LOG', 'MSGTRK2026112800-2.LOG'].map((name) =>
   join(ROOT, 'sample-logs', name),
 );
@@ -53,20 +41,6 @@ const queue: string[] = [];
 
 async function deliver(body: string): Promise<number> {
   return (await ingest(sqsEvent([body]), lambdaContext())).batchItemFailures.length;
-}
-
-/** What analysing `path` directly with the organisation's exported domains finds. */
-async function directFindings(path: string): Promise<string[]> {
-  const domains = parseAcceptedDomains(await readFile(EXPORT_CSV, 'utf8'), 'accepted-domains.csv');
-  const found: string[] = [];
-  await analyze([{ name: 'direct', sourceId: 'direct', open: () => createReadStream(path) }], {
-    domains,
-    sink: {
-      putFindings: async (findings) => found.push(...findings.map((f) => `${f.id} ${f.scenario}`)),
-      putSource: async () => undefined,
-    },
-  });
-  return found.sort();
 }
 
 beforeAll(async () => {

@@ -7,22 +7,20 @@
  * the findings a direct analysis with the organisation's domains gives. A config file S3 cannot
  * serve (unreachable) is still retried, with nothing recorded.
  */
-import { createReadStream } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { S3Client } from '@aws-sdk/client-s3';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { dashboardUploadKey } from '../../functions/api/upload-grant.js';
 import { sourcesOfUpload } from '../../functions/api/upload-sources.js';
-import { analyze } from '../../functions/core/analysis/analyze.js';
 import { ErrorCode } from '../../functions/core/kernel/errors.js';
-import { parseAcceptedDomains } from '../../functions/core/organisation/accepted-domains.js';
 import { DomainSource } from '../../functions/ingest/domain-source.js';
 import { createIngestHandler, type IngestDependencies } from '../../functions/ingest/ingest.js';
 import { openObject } from '../../functions/ingest/object-reader.js';
 import type { ReanalysisHandler } from '../../functions/reanalyze/reanalyse.js';
 import { createLogger } from '../../functions/runtime/logger.js';
 import type { EmbeddedServer } from '../../functions/store/embedded-engine.js';
+import { directFindings, EXPORT_CSV, TABLE_OUTPUT } from '../support/accepted-domains-files.js';
 import {
   type IngestLambda,
   lambdaContext,
@@ -42,17 +40,6 @@ import {
 const ROOT = join(import.meta.dirname, '..', '..');
 const BUCKET = 'relay-audit-bad-domains';
 const TABLE = 'relay-audit-bad-domains';
-/** `Get-AcceptedDomain > accepted-domains.csv` in Windows PowerShell 5.1 (see its README). */
-const TABLE_OUTPUT = join(
-  ROOT,
-  'test',
-  'fixtures',
-  'real-world',
-  'accepted-domains-format-table',
-  'Get-AcceptedDomain.txt',
-);
-/** The same organisation's `Get-AcceptedDomain | Export-Csv`. */
-const EXPORT_CSV = join(ROOT, 'sample-logs', 'config', 'accepted-domains.csv');
 const TRACKING_LOG = join(ROOT, 'sample-logs', 'MSGTRK2026112800-1.LOG');
 
 let s3: LocalS3;
@@ -62,20 +49,6 @@ let reanalyse: ReanalysisHandler;
 
 async function deliver(notification: string): Promise<number> {
   return (await ingest(sqsEvent([notification]), lambdaContext())).batchItemFailures.length;
-}
-
-/** What analysing the file directly with the organisation's exported domains finds. */
-async function directFindings(): Promise<string[]> {
-  const domains = parseAcceptedDomains(await readFile(EXPORT_CSV, 'utf8'), 'accepted-domains.csv');
-  const found: string[] = [];
-  await analyze([{ name: 'direct', sourceId: 'direct', open: () => createReadStream(TRACKING_LOG) }], {
-    domains,
-    sink: {
-      putFindings: async (findings) => found.push(...findings.map((f) => `${f.id} ${f.scenario}`)),
-      putSource: async () => undefined,
-    },
-  });
-  return found.sort();
 }
 
 /** A loopback port nothing listens on (tcpmux, never served): the config GET is refused, as with S3 down. */
@@ -160,7 +133,7 @@ describe('an invalid config/accepted-domains.csv', () => {
     expect(record?.errorCode).toBeUndefined();
     expect(record?.errorMessage).toBeUndefined();
     const stored = (await dynamo.store.queryFindings({ limit: 1000 })).items;
-    const expected = await directFindings();
+    const expected = await directFindings(TRACKING_LOG);
     expect(expected.length).toBeGreaterThan(0);
     expect(stored.map((f) => `${f.id} ${f.scenario}`).sort()).toEqual(expected);
     for (const finding of stored) expect(finding.source.sourceId).toBe(id);

@@ -211,13 +211,6 @@ function sniff(head: TextHead): boolean {
 }
 
 /**
- * As much of a file as its format is told from (input/parse-text.ts): a head this long may be all
- * the default field set's rows of a log whose Extended Properties were enabled hours later.
- */
-const HEAD_LINES = 200;
-const HEAD_CHARS = 64 * 1024;
-
-/**
  * True for the head of an IIS SMTP service log (`#Software:` IIS, `cs-method` of SMTP verbs) whose
  * `#Fields:` lines all lack fields the reader needs, and that fills the head: the file goes on, maybe
  * with a `#Fields:` line that has them. The reader skips the rows it cannot read, and refuses the
@@ -225,9 +218,12 @@ const HEAD_CHARS = 64 * 1024;
  * is refused whole at detection, with the same advice.
  */
 function lackingHead(head: TextHead, blocks: readonly FieldBlock[]): boolean {
-  const full = head.lines.length >= HEAD_LINES || head.text.length >= HEAD_CHARS;
+  // A head that is not the whole file may be all the default field set's rows of a log whose
+  // Extended Properties were enabled hours later.
   const iis = head.lines.some((line) => /^#Software:\s*Microsoft Internet Information Services/i.test(line));
-  return full && iis && blocks.every((block) => block.fields.includes('cs-method') && !isWebLog(block));
+  return (
+    !head.whole && iis && blocks.every((block) => block.fields.includes('cs-method') && !isWebLog(block))
+  );
 }
 
 /**

@@ -267,13 +267,25 @@ function triedAt(refusal: TriedServer): DeliveredTo {
 }
 
 /**
- * The server a delivery line names, with the address in brackets after its name: Postfix
- * `relay=host[ip]:25`, sendmail `relay=host. [ip]` (or `[IPv6:…]`), Exim `H=host [ip]:25`.
+ * The relay a Postfix or sendmail delivery line names, with the address in brackets after its name:
+ * Postfix `relay=host[ip]:25`, sendmail `relay=host. [ip]` (or `[IPv6:…]`, and `relay=[ip] [ip]` for a
+ * smart host set as an address literal).
  */
-function deliveredTo(host: string | undefined, text: string): DeliveredTo | undefined {
-  const address = /(?:(?:^|, )relay=[^,\s[]*\s?|(?:^| )H=[^\s[]+ )\[([^\]]+)\]/.exec(text)?.[1];
+function relayOf(text: string): DeliveredTo | undefined {
+  const match = /(?:^|, )relay=([^,\s[]*)\s?(?:\[([^\]]+)\])?/.exec(text);
+  return match === null ? undefined : deliveredTo(match[1], match[2]);
+}
+
+/** The server an Exim delivery line names: `H=host [ip]:25`. */
+function eximServerOf(text: string): DeliveredTo | undefined {
+  const match = /(?:^| )H=([^\s[]+)(?: \[([^\]]+)\])?/.exec(text);
+  return match === null ? undefined : deliveredTo(match[1], match[2]);
+}
+
+/** A server from its name and bracketed address as a line writes them, either absent or empty. */
+function deliveredTo(host: string | undefined, address: string | undefined): DeliveredTo | undefined {
   const to: DeliveredTo = {};
-  if (host !== undefined) to.host = host;
+  if (host !== undefined && host !== '') to.host = host;
   if (address !== undefined) to.address = bareAddress(address);
   return to.host === undefined && to.address === undefined ? undefined : to;
 }
@@ -1203,7 +1215,6 @@ export class MtaLogReader extends LineReader implements LateTextReader {
       this.skipLine(line, 'UNKNOWN_STATUS', deliveries, text);
       return;
     }
-    const relay = /(?:^|, )relay=([^,\s[]+)/.exec(text)?.[1];
     const entry = this.entry(key, id, timestamp, true);
     if (program === 'postfix') {
       const arrival = delayArrival(timestamp, text);
@@ -1221,7 +1232,7 @@ export class MtaLogReader extends LineReader implements LateTextReader {
         this.reportTried(entry, ending);
       }
     }
-    const to = deliveredTo(relay, text);
+    const to = relayOf(text);
     for (const delivery of deliveries) this.deliver(delivery, entry, syslog, to, line);
     if (program === 'sendmail') this.sendmailDelivered(key, entry, deliveries);
   }
@@ -1704,12 +1715,13 @@ export class MtaLogReader extends LineReader implements LateTextReader {
       else if (!this.verifyRefusal('exim', text, line)) this.unreadLine('exim', rest, line);
       return;
     }
-    const host = /(?:^| )H=([^\s[]+)/.exec(after)?.[1];
+    const server = eximServerOf(after);
+    const host = server?.host;
     const entry = this.entry(key, queued, timestamp, true);
     const delivery = eximDelivery(after, eventId);
     this.eximTried(entry, delivery.recipient, host, timestamp);
     this.deliveryRead(entry, delivery.recipient, host, timestamp);
-    this.deliver(delivery, entry, syslog, deliveredTo(host, after), line);
+    this.deliver(delivery, entry, syslog, server, line);
   }
 
   /**

@@ -92,6 +92,8 @@ export interface TextHead {
   text: string;
   /** Its complete lines (without line ends), at most a few hundred. */
   lines: readonly string[];
+  /** The head is the whole text: no line follows `lines`. */
+  whole: boolean;
 }
 
 export interface TextFormat {

@@ -118,7 +118,11 @@ export function textHead(text: string, complete: boolean): TextHead {
   const lines = clean.split('\n');
   // The last piece is a whole line only when the text ended there.
   if (!complete) lines.pop();
-  return { text: clean, lines: lines.slice(0, HEAD_LINES).map((line) => line.replace(/\r$/, '')) };
+  return {
+    text: clean,
+    lines: lines.slice(0, HEAD_LINES).map((line) => line.replace(/\r$/, '')),
+    whole: complete && lines.length <= HEAD_LINES,
+  };
 }
 
 /**
