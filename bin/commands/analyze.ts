@@ -8,13 +8,19 @@ import { type AnalysisResult, analyze, type FindingSink } from '../../functions/
 import type { Finding } from '../../functions/core/analysis/model/findings.js';
 import { groupDigits, plural } from '../../functions/core/kernel/counts-in-words.js';
 import { ArgumentError, ErrorCode } from '../../functions/core/kernel/errors.js';
+import { psQuote } from '../../functions/core/kernel/powershell.js';
 import {
   type DomainOracle,
   type InferredDomainEvidence,
   InferredDomains,
 } from '../../functions/core/organisation/accepted-domains.js';
 import type { InboundConnectorInfo } from '../../functions/core/organisation/connector-info.js';
-import { onPremisesConnectors, parseInboundConnectors } from '../../functions/core/readiness/index.js';
+import { partnerCertificateConnectors } from '../../functions/core/organisation/relay-connector.js';
+import {
+  type InboundConnector,
+  onPremisesConnectors,
+  parseInboundConnectors,
+} from '../../functions/core/readiness/index.js';
 import type { RunCorrelation } from '../../functions/store/run-correlation.js';
 import { loadAcceptedDomains } from '../support/accepted-domains-option.js';
 import { readCommandLine } from '../support/command.js';
@@ -190,7 +196,8 @@ function correlationText(correlation: {
  * `--connectors`: the OnPremises inbound connectors, enabled or not; each finding's remediation
  * names the one that matters to it (a certificate connector that already fits, one to enable, one
  * to rename, or an IP-only one to switch). A file that is not a connectors export is a usage error;
- * one without an OnPremises connector only a note (the remediation then says to create one).
+ * one without an OnPremises connector only a note (the remediation then says to create one). A
+ * Partner connector that expects a certificate is named with the change that would let it serve.
  */
 async function loadConnectors(file: string, out: Output): Promise<InboundConnectorInfo[] | undefined> {
   let bytes: Buffer;
@@ -204,11 +211,13 @@ async function loadConnectors(file: string, out: Output): Promise<InboundConnect
   }
   const connectors = parseInboundConnectors(bytes, file);
   const onPremises = onPremisesConnectors(connectors);
+  const partners = partnerNotes(connectors);
   if (!onPremises.some((connector) => connector.enabled)) {
     const names = connectors.map((connector) => `"${connector.name}"`).join(', ');
     out.error(
       `Inbound connectors (${file}): no enabled OnPremises connector${names ? ` among ${names}` : ''}; ` +
-        `the remediation says ${onPremises.length > 0 ? 'which to enable or ' : ''}how to create one (relay-audit check tells more).`,
+        `the remediation says ${onPremises.length > 0 ? 'which to enable or ' : ''}how to create one (relay-audit check tells more).` +
+        (partners.length > 0 ? ` Of type Partner: ${partners.join(', ')}.` : ''),
     );
     return onPremises.length > 0 ? onPremises : undefined;
   }
@@ -217,9 +226,25 @@ async function loadConnectors(file: string, out: Output): Promise<InboundConnect
       `"${connector.name}" (${connector.identifiesBy === 'ip' ? 'IP address only' : `certificate ${connector.tlsSenderCertificateName ?? ''}`.trim()}${connector.enabled ? '' : ', disabled'})`,
   );
   out.error(
-    `Inbound connectors (${file}): ${described.join(', ')}; each finding's remediation names the one that matters to it.`,
+    `Inbound connectors (${file}): ${[...described, ...partners].join(', ')}; ` +
+      "each finding's remediation names the one that matters to it.",
   );
   return onPremises;
+}
+
+/**
+ * A Partner connector that expects a certificate is often the servers' connector created with the
+ * wrong type: findings cannot name it (only OnPremises connectors attribute relayed mail), so the
+ * header does, with the change that would let it serve.
+ */
+function partnerNotes(connectors: readonly InboundConnector[]): string[] {
+  return partnerCertificateConnectors(connectors).map(
+    (connector) =>
+      `"${connector.name}" (certificate ${connector.tlsSenderCertificateName ?? ''}, type Partner` +
+      `${connector.enabled ? '' : ', disabled'}: no finding uses it, as only OnPremises connectors attribute ` +
+      `relayed mail; if it is meant for your servers, Set-InboundConnector -Identity ${psQuote(connector.name)} ` +
+      `-ConnectorType OnPremises${connector.enabled ? '' : ' -Enabled $true'})`,
+  );
 }
 
 /** Domains receipts alone would have made the organisation's but Exchange Online refused to relay to; only when there are. */

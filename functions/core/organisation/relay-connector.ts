@@ -5,11 +5,25 @@
 
 import { acceptedNameTest, chooseConnector } from './connector-choice.js';
 import type { InboundConnectorInfo } from './connector-info.js';
-import { type InboundConnector, isOnPremises, toInboundConnectorInfo } from './connectors.js';
+import { type InboundConnector, identifiesBy, isOnPremises, toInboundConnectorInfo } from './connectors.js';
 
 /** The OnPremises connectors (the only type that attributes relayed mail), enabled or not, in export order. */
 export function onPremisesConnectors(connectors: readonly InboundConnector[]): InboundConnectorInfo[] {
   return connectors.filter(isOnPremises).map(toInboundConnectorInfo);
+}
+
+/**
+ * The Partner connectors (the only other type) that expect a certificate name. No finding can use one,
+ * as only OnPremises connectors attribute relayed mail, but one that expects the servers'
+ * certificate is usually a connector for them created with the wrong type: changing its type is
+ * then the fix, so it is named rather than dropped without a word.
+ */
+export function partnerCertificateConnectors(
+  connectors: readonly InboundConnector[],
+): InboundConnectorInfo[] {
+  return connectors
+    .filter((connector) => !isOnPremises(connector) && identifiesBy(connector) === 'certificate')
+    .map(toInboundConnectorInfo);
 }
 
 /**

@@ -14,7 +14,7 @@ import {
   PLACEHOLDER_TENANT_ENDPOINT,
 } from '../../kernel/placeholders.js';
 import { psArg, psQuote } from '../../kernel/powershell.js';
-import { namesMatch, stripWildcard } from '../../organisation/host-names.js';
+import { certificateWildcardCovers, namesMatch, stripWildcard } from '../../organisation/host-names.js';
 import type { ScenarioId } from '../model/findings.js';
 import { type ConnectorChoice, connectorPlan, presentedNames } from './connector-plan.js';
 import type { RemediationContext } from './context.js';
@@ -202,11 +202,12 @@ function sendConnectorName(connectorId: string | undefined): string {
 }
 
 /**
- * The host name to put in `-Fqdn`: it must be a name on the certificate. A concrete (non-wildcard)
- * TlsSenderCertificateName is exactly that; otherwise the server's own name when it lies in the
- * organisation domain; otherwise a placeholder, because an internal name (`EX01.contoso.local`)
- * cannot be on a publicly trusted certificate. A presented name that counts once its subdomain is
- * registered (`registration`) is the name the certificate keeps.
+ * The host name to put in `-Fqdn`: it must be a name on the certificate. The server's own name when
+ * the certificate it presented is valid for it (a wildcard covers one label); else a concrete name
+ * on that certificate; a concrete (non-wildcard) TlsSenderCertificateName is exactly that; otherwise
+ * the server's own name when it lies in the organisation domain; otherwise a placeholder, because an
+ * internal name (`EX01.contoso.local`) cannot be on a publicly trusted certificate. A presented name
+ * that counts once its subdomain is registered (`registration`) is the name the certificate keeps.
  */
 function certificateHost(
   ctx: RemediationContext,
@@ -216,10 +217,18 @@ function certificateHost(
 ): string {
   const configured = connectors?.connector.tlsSenderCertificateName?.trim().toLowerCase();
   const server = normaliseDomain(ctx.serverHostname);
+  const certificate = ctx.session?.certificate;
   const presented =
-    ctx.session?.certificate?.acceptedNames.find((name) => !name.startsWith('*')) ??
+    certificate?.acceptedNames.find((name) => !name.startsWith('*')) ??
     (registration?.name.startsWith('*') === false ? registration.name : undefined);
   if (orgDomain !== undefined) {
+    // The server's own name, when the presented certificate is valid for it (`*.contoso.com` for
+    // mail.contoso.com), beats another name on it: it is the name the server already uses and resolves to.
+    const serverCovered =
+      server !== undefined &&
+      isWithin(server, orgDomain) &&
+      certificate?.acceptedNames.some((name) => certificateWildcardCovers(name, server)) === true;
+    if (serverCovered) return server;
     if (presented !== undefined && isWithin(presented, orgDomain)) return presented;
     if (configured !== undefined && !configured.startsWith('*') && isWithin(configured, orgDomain)) {
       return configured;
@@ -340,7 +349,14 @@ export function certificateConnectorStep(
   const matchedText =
     matched === undefined ? '' : `, which the certificate ${server} presented matches (${matched})`;
   switch (choice.role) {
-    case 'use':
+    case 'use': {
+      const uncounted = matched === undefined ? uncountedMatchLead(ctx, names, current) : undefined;
+      if (uncounted !== undefined) {
+        return (
+          `${uncounted} Your inbound connector ${name} already identifies servers by the certificate name ` +
+          `${current}: no connector needs to change.${keepIp}`
+        );
+      }
       return (
         `Your inbound connector ${name} already identifies servers by the certificate name ${current}${matchedText}: ` +
         `no connector needs to change. Exchange Online attributes ${need.messages} to your tenant only through a ` +
@@ -352,6 +368,7 @@ export function certificateConnectorStep(
             `with it (KB 3212877) and that ${stripWildcard(current)} is still an accepted domain of the tenant.`) +
         keepIp
       );
+    }
     case 'enable':
       return (
         `Your inbound connector ${name} expects the certificate name ${current}${matchedText}, but it is disabled, ` +
@@ -369,6 +386,40 @@ export function certificateConnectorStep(
 function presentedMatch(ctx: RemediationContext, connectorName: string): string | undefined {
   if (connectorName === '') return undefined;
   return presentedNames(ctx)?.find((name) => namesMatch(connectorName, name));
+}
+
+/**
+ * When the certificate a protocol log showed matches `connectorName` by one of its names but cannot
+ * attribute mail, the sentence that says so and names the real cause, to lead the connector step:
+ * "it must present a matching certificate" would be false, and the cause would come only later.
+ * `undefined` when no presented certificate matches.
+ */
+function uncountedMatchLead(
+  ctx: RemediationContext,
+  names: Names,
+  connectorName: string,
+): string | undefined {
+  const certificate = ctx.session?.certificate;
+  if (certificate === undefined || connectorName === '') return undefined;
+  const match = certificate.names.find((name) => namesMatch(connectorName, name));
+  if (match === undefined) return undefined;
+  const { server } = names;
+  const presented = `The certificate ${server} presented matches ${connectorName} (${match})`;
+  const registration = names.registration;
+  if (registration !== undefined) {
+    return (
+      `${presented}, but it cannot attribute mail to your tenant yet: Exchange Online attributes ` +
+      `${registration.name} through ${registration.domain}, the domain just above it, and only ` +
+      `${registration.acceptedParent} is accepted (a name deeper than an accepted domain does not count, ` +
+      `whatever the connector's wildcard covers). Register ${registration.domain} (the accepted domain step ` +
+      `below) or bind a certificate with a name directly in ${registration.acceptedParent} ` +
+      `(${presentStepReference(ctx)}).`
+    );
+  }
+  return (
+    `${presented}, but that certificate cannot attribute mail to your tenant: ${presentStepReference(ctx)} ` +
+    'says why and which certificate to bind instead.'
+  );
 }
 
 /** An enabled certificate connector whose name does not fit: what is wrong with the name, and the fix. */
