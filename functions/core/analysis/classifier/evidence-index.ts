@@ -13,9 +13,12 @@ import type { DomainOracle, InferredDomains } from '../../organisation/accepted-
 import { HashedMessageIds } from '../evidence/hashed-message-ids.js';
 import {
   compareTraces,
+  INTERNAL_SEND_CONNECTORS,
   type InboundTrace,
   inboundTraceOf,
+  isCopyReceipt,
   isReceipt,
+  OwnServers,
   routingKindOf,
 } from '../evidence/inbound-trace.js';
 import { OpenSessions } from '../evidence/open-session.js';
@@ -145,13 +148,6 @@ function sentOut(event: TraceEvent, format: FormatId | undefined): boolean {
   );
 }
 
-/**
- * Exchange's own send connectors between its servers, which may use public addresses (global IPv6
- * inside a dual-stack site, an organisation's own IPv4 range): the implicit intra-organisation
- * connector, and an Edge Transport server's subscription connector to its Mailbox servers.
- */
-const INTERNAL_SEND_CONNECTORS = /intra-organization smtp send connector|(?:^|\\)edgesync - inbound to /i;
-
 /** Message-IDs whose inbound traces the index forgot, remembered (as hashes: a few MB at most) up to this many. */
 const MAX_FORGOTTEN = 200_000;
 
@@ -175,6 +171,8 @@ export class EvidenceIndex {
   private readonly sessions: OpenSessions;
   /** What the inference counted of each message's recipients (`learn`); only while inferring. */
   private readonly arrivals: BoundedMap<string, Map<string, ArrivalState>> | undefined;
+  /** The organisation's servers the run's tracking logs named: a receipt from one is a hop between them. */
+  private readonly servers = new OwnServers();
 
   /**
    * @param inferred the domains being inferred from the logs, when no list was given
@@ -216,6 +214,7 @@ export class EvidenceIndex {
     const { recipient } = event;
     this.queued.observe(event, refused ? format : undefined);
     this.sessions.observe(event);
+    const newServer = this.servers.note(event, format);
     if (this.inferred) this.learn(event, this.inferred, format);
     const messageId = event.messageId;
     if (messageId !== undefined) {
@@ -239,8 +238,14 @@ export class EvidenceIndex {
           else keepRanked(list, trace);
           kept = true;
         }
+        // Now this receipt is indexed, a copy's receipt counted before it (newest first) is known for one.
+        if (this.inferred && trace.kind === 'received-for' && !newServer)
+          this.withdrawCopies(messageId, this.inferred);
       }
     }
+    // A server's address read after its copies' receipts (its own log read later) makes them copies.
+    if (this.inferred && newServer && this.arrivals !== undefined)
+      for (const known of [...this.arrivals.keys()]) this.withdrawCopies(known, this.inferred);
     const returnPath = event.returnPath;
     const envelope = returnPath === undefined ? undefined : envelopeKey(event);
     if (returnPath !== undefined && envelope !== undefined) {
@@ -293,9 +298,28 @@ export class EvidenceIndex {
     if (recipients !== undefined) {
       const address = (recipient as string).toLowerCase();
       if (recipients.has(address)) return; // counted already, or a hop's
-      recipients.set(detach(address), 'counted');
+      const copy = this.isCopy(event);
+      recipients.set(detach(address), copy ? 'not-arrival' : 'counted');
+      if (copy) return;
     }
     inferred.observeReceivedFromOutside(domain);
+  }
+
+  /**
+   * True when `event`, a receipt, is of a copy handed back between the organisation's servers after
+   * an earlier receipt of its message (`isCopyReceipt`): no receipt from outside.
+   */
+  private isCopy(event: TraceEvent): boolean {
+    const { clientIp } = event;
+    // The usual receipt, from an internet host not the organisation's, is judged without a trace.
+    if (clientIp === undefined) return false;
+    const own = this.servers.has(clientIp);
+    if (!own && isPublicAddress(clientIp) !== false) return false;
+    const trace = inboundTraceOf(event);
+    if (trace === undefined) return false;
+    trace.at = event.timestamp;
+    if (own) trace.fromOwnServer = true;
+    return isCopyReceipt(trace, this.inboundOf(event.messageId));
   }
 
   /**
@@ -311,6 +335,30 @@ export class EvidenceIndex {
     if (known === 'not-arrival') return;
     recipients.set(detach(address), 'not-arrival');
     if (known === 'counted') inferred.withdrawReceivedFromOutside(domainOf(address));
+  }
+
+  /**
+   * Takes back the receipts from outside counted for recipients of message `messageId` whose receipts
+   * were a copy's, handed back between the organisation's servers (`isCopyReceipt`): the copy's
+   * recipient was made by routing whose row another server's log has, as a redirect's would be
+   * (`notArrived`).
+   */
+  private withdrawCopies(messageId: string, inferred: InferredDomains): void {
+    const recipients = this.arrivals?.get(messageId);
+    if (recipients === undefined) return;
+    let inbound: readonly InboundTrace[] | undefined;
+    for (const [address, state] of recipients) {
+      if (state !== 'counted') continue;
+      inbound ??= this.inboundOf(messageId);
+      const traces = inbound;
+      // Every receipt for it a copy's: one from the internet too was an arrival, counted rightly.
+      const receipts = traces.filter(
+        (trace) => trace.kind === 'received-for' && trace.recipient?.toLowerCase() === address,
+      );
+      if (receipts.length === 0 || !receipts.every((trace) => isCopyReceipt(trace, traces))) continue;
+      recipients.set(address, 'not-arrival');
+      inferred.withdrawReceivedFromOutside(domainOf(address));
+    }
   }
 
   /** What the inference knows of the recipients of message `messageId`; undefined without both. */
@@ -353,8 +401,20 @@ export class EvidenceIndex {
     const standIn = this.queued.standInOf(messageId);
     const named = standIn === undefined ? undefined : this.traces.get(standIn);
     const outside = this.outside.of(messageId);
-    if (named === undefined && outside === undefined) return own ?? NO_TRACES;
-    return [...(own ?? NO_TRACES), ...(named ?? NO_TRACES), ...(outside ?? NO_TRACES)];
+    if (named === undefined && outside === undefined) return this.markOwnServers(own ?? NO_TRACES);
+    return this.markOwnServers([...(own ?? NO_TRACES), ...(named ?? NO_TRACES), ...(outside ?? NO_TRACES)]);
+  }
+
+  /**
+   * `inbound`, its receipts from the organisation's servers marked so (`fromOwnServer`). Judged when
+   * asked, not when the receipt was read: a server's own log, or a newest-first export's older rows,
+   * may name its address after its receipts. Once marked, always: the servers are only added to.
+   */
+  private markOwnServers(inbound: readonly InboundTrace[]): readonly InboundTrace[] {
+    if (this.servers.size === 0) return inbound;
+    for (const trace of inbound)
+      if (trace.fromOwnServer === undefined && this.servers.has(trace.client)) trace.fromOwnServer = true;
+    return inbound;
   }
 
   /**

@@ -12,8 +12,8 @@ import { z } from 'zod';
 import { BoundedMap } from '../../kernel/bounded-map.js';
 import { detach } from '../../kernel/strings.js';
 import type { DomainOracle } from '../../organisation/accepted-domains.js';
-import { domainOf, normaliseMessageId, type TraceEvent } from '../model/events.js';
-import { type InboundTrace, inboundRecipientOf, routingKindOf } from './inbound-trace.js';
+import { domainOf, type FormatId, normaliseMessageId, type TraceEvent } from '../model/events.js';
+import { type InboundTrace, inboundRecipientOf, OwnServers, routingKindOf } from './inbound-trace.js';
 import { UndecidedArrivals } from './undecided-arrivals.js';
 
 /** Longest Message-ID kept (RFC 5322 sets no limit; real ones are under 250 characters). */
@@ -67,6 +67,12 @@ export const InboundEntry = z
      * addressed (`addressedBySender`, as the classifier judges it within a run).
      */
     client: z.string().trim().min(1).max(MAX_CLIENT_LENGTH).optional(),
+    /**
+     * Set with `client` when the upload's tracking logs name that host as one of the organisation's
+     * own Exchange servers (`OwnServers` in inbound-trace.ts), as far as the upload had named them when
+     * the entry was written: its receipt is a hop between them whatever the address range.
+     */
+    ownServer: z.literal(true).optional(),
   })
   .refine((entry) => entry.recipient !== undefined || entry.outside !== undefined, {
     message: 'an entry without a recipient must name the outside recipients its receipt did',
@@ -207,6 +213,8 @@ export class InboundEntries {
   private readonly lists = new BoundedMap<string, string[]>(LISTS_REMEMBERED);
   /** Arrivals waiting for their recipient's domain to be inferred. */
   private readonly undecided: UndecidedArrivals<ArrivalEntry>;
+  /** The organisation's servers the run's tracking logs named so far (see `take`). */
+  private readonly servers = new OwnServers();
 
   public constructor(private readonly domains: DomainOracle) {
     this.undecided = new UndecidedArrivals(domains);
@@ -222,7 +230,8 @@ export class InboundEntries {
   }
 
   /** Adds what `event` contributes: its entry, or the outside recipient its receipt names. */
-  public add(event: TraceEvent, origin: { sourceId: string; file?: string }): void {
+  public add(event: TraceEvent, origin: { sourceId: string; file?: string; format?: FormatId }): void {
+    this.servers.note(event, origin.format);
     if (
       event.line !== this.rowLine ||
       origin.sourceId !== this.rowSource ||
@@ -248,7 +257,11 @@ export class InboundEntries {
     } else this.notInternal(event, origin);
   }
 
-  /** The entries so far, completed (a batch of events holds whole rows). */
+  /**
+   * The entries so far, completed (a batch of events holds whole rows), each receipt from one of the
+   * organisation's servers named so marked: judged as late as the entries wait, as a server's address
+   * may come after its receipts (its own log read later, a newest-first export).
+   */
   public take(): InboundEntry[] {
     this.endRow();
     this.rowMessage = undefined; // may be cut from a text chunk: not kept alive
@@ -256,6 +269,8 @@ export class InboundEntries {
     const taken = this.entries;
     this.entries = [];
     this.rowStart = 0;
+    if (this.servers.size > 0)
+      for (const entry of taken) if (this.servers.has(entry.client)) entry.ownServer = true;
     return taken;
   }
 
@@ -347,6 +362,7 @@ export class InboundEntries {
 function takeList(entry: InboundEntry, list: string[]): void {
   entry.outside = list;
   delete entry.client;
+  delete entry.ownServer;
 }
 
 /** Adds an outside recipient to a list of them, bounded: past the bound, or too long to store, the marker. */
@@ -392,10 +408,14 @@ export function tracesOfEntries(entries: readonly InboundEntry[]): InboundTrace[
   return traces;
 }
 
-/** `trace` with the host and time of the entry's receipt row, when the entry keeps its host. */
+/**
+ * `trace` with the host and time of the entry's receipt row, when the entry keeps its host, and
+ * whether the upload named that host one of the organisation's servers.
+ */
 function receivedFrom(entry: InboundEntry, trace: InboundTrace): InboundTrace {
   if (entry.client === undefined || !namesReceipt(entry)) return trace;
   trace.client = entry.client;
   trace.at = entry.receivedAt;
+  if (entry.ownServer === true) trace.fromOwnServer = true;
   return trace;
 }

@@ -9,7 +9,8 @@
  * submission is Originating, and an anonymous relay connector's (Incoming) names the outside
  * recipient too ({@link addressedBySender}).
  */
-import { domainOf, type TraceEvent } from '../model/events.js';
+import { detach } from '../../kernel/strings.js';
+import { domainOf, type FormatId, type TraceEvent } from '../model/events.js';
 import type { ForwardingOrigin } from '../model/findings.js';
 import { isPublicAddress } from './public-address.js';
 
@@ -54,6 +55,13 @@ export interface InboundTrace {
    * ({@link addressedBySender}).
    */
   client?: string;
+  /**
+   * Set on a receipt whose client is one of the organisation's own Exchange servers as the run's logs
+   * name them (a row's logging server, a send's sending server), whatever its address range: set by the
+   * classifier's index when the traces are asked for, as a server's address may be read after its
+   * receipt ({@link isCopyReceipt}).
+   */
+  fromOwnServer?: true;
 }
 
 /** Event ids whose recipient proves the message arrived for that recipient. */
@@ -99,6 +107,68 @@ export function mayBeEvidence(
 ): boolean {
   if (ROUTING_EVENTS.has(eventId) || source === 'MAILBOXRULE') return true;
   return RECEIPT_EVENTS.has(eventId) && directionality !== 'originating';
+}
+
+/**
+ * Exchange's own send connectors between its servers, which may use public addresses (global IPv6
+ * inside a dual-stack site, an organisation's own IPv4 range): the implicit intra-organisation
+ * connector, and an Edge Transport server's subscription connector to its Mailbox servers.
+ */
+export const INTERNAL_SEND_CONNECTORS =
+  /intra-organization smtp send connector|(?:^|\\)edgesync - inbound to /i;
+
+/** The on-premises Exchange tracking logs, whose rows name the servers that wrote them. */
+const TRACKING_LOG_FORMATS: ReadonlySet<FormatId> = new Set<FormatId>([
+  'exchange-tracking-log',
+  'tracking-log-export',
+]);
+
+/** How many addresses of the organisation's servers are remembered: an organisation has few. */
+const MAX_SERVERS = 256;
+
+/**
+ * The addresses of the organisation's own Exchange servers, as the run's tracking logs name them,
+ * without configuration: the server that logged a receipt or a routing row (its server-ip), the server
+ * that sent a SEND (its client-ip) and the one a SEND over Exchange's internal connectors reached, and
+ * the server that delivered into its own mailbox database (a DELIVER names it as both). Otherwise a
+ * SEND's or a FAIL's server-ip is the next hop (Exchange Online, a partner), and a receipt's client-ip
+ * the sending host, which may be anyone's. A receipt from one of them is a hop between the
+ * organisation's servers whatever the address range ({@link isCopyReceipt}).
+ */
+export class OwnServers {
+  private readonly addresses = new Set<string>();
+
+  public get size(): number {
+    return this.addresses.size;
+  }
+
+  /** Remembers the servers `event`, a row of a file in `format`, names; true when one is new. */
+  public note(event: TraceEvent, format: FormatId | undefined): boolean {
+    if (format === undefined || !TRACKING_LOG_FORMATS.has(format)) return false;
+    const { eventId, serverIp, clientIp } = event;
+    if (eventId === 'RECEIVE' || ROUTING_EVENTS.has(eventId)) return this.add(serverIp);
+    if (eventId === 'SEND' && event.source === 'SMTP') {
+      const sender = this.add(clientIp);
+      const reached = INTERNAL_SEND_CONNECTORS.test(event.connectorId ?? '') && this.add(serverIp);
+      return sender || reached;
+    }
+    return eventId === 'DELIVER' && serverIp === clientIp && this.add(serverIp);
+  }
+
+  /** True when `ip` is one of the servers remembered. */
+  public has(ip: string | undefined): boolean {
+    if (ip === undefined || this.addresses.size === 0) return false;
+    return this.addresses.has(ip) || this.addresses.has(ip.trim().toLowerCase());
+  }
+
+  private add(ip: string | undefined): boolean {
+    // Looked up as written first: a server's rows name its address again and again, alike.
+    if (!ip || this.addresses.has(ip)) return false;
+    const address = ip.trim().toLowerCase();
+    if (!address || this.addresses.has(address) || this.addresses.size >= MAX_SERVERS) return false;
+    this.addresses.add(detach(address));
+    return true;
+  }
 }
 
 /** True for the kinds that name the recipient a message was received for or delivered to. */
@@ -239,17 +309,21 @@ export function addressedBySender(inbound: readonly InboundTrace[], recipient: s
 
 /**
  * True for a receipt of a copy the organisation's routing made, passed back between its own servers:
- * it came from a private address, after the message was received from another host for another
- * recipient. An Edge Transport server (or a Mailbox server of a DAG) receives an outside sender's
- * message for kate@contoso.com, passes it to a Mailbox server, which redirects it and hands the copy
- * for kate@tailspintoys.com back to it; Exchange marks the copy's receipt Incoming too, and the
- * redirect row is in the other server's log. An application that addresses an internal and an
- * outside recipient itself sends both from the same host (one receipt row, or one per envelope), and
- * a receipt from an internet address is no hop between the organisation's servers.
+ * it came from a private address or from one of the organisation's servers (`fromOwnServer`: a
+ * university or an older network numbers its servers in its own public range), after the message was
+ * received from another host for another recipient. An Edge Transport server (or a Mailbox server of
+ * a DAG) receives an outside sender's message for kate@contoso.com, passes it to a Mailbox server,
+ * which redirects it and hands the copy for kate@tailspintoys.com back to it; Exchange marks the
+ * copy's receipt Incoming too, and the redirect row is in the other server's log. An application that
+ * addresses an internal and an outside recipient itself sends both from the same host (one receipt
+ * row, or one per envelope), and a receipt from an internet address that is none of the
+ * organisation's servers is no hop between them. The inference of the organisation's domains asks it
+ * too: such a copy is no receipt from outside (classifier/evidence-index.ts).
  */
-function isCopyReceipt(trace: InboundTrace, inbound: readonly InboundTrace[]): boolean {
+export function isCopyReceipt(trace: InboundTrace, inbound: readonly InboundTrace[]): boolean {
   const { client, recipient, at } = trace;
-  if (client === undefined || recipient === undefined || isPublicAddress(client) !== false) return false;
+  if (trace.kind !== 'received-for' || client === undefined || recipient === undefined) return false;
+  if (trace.fromOwnServer !== true && isPublicAddress(client) !== false) return false;
   return inbound.some(
     (earlier) =>
       earlier.kind === 'received-for' &&
