@@ -2,12 +2,13 @@
  * De-duplication: one finding per refusal, however often it is read. A DEFER and its FAIL, an
  * overlapping export, a tracking log and a protocol log of the same message all show one refusal
  * (the same message, recipient and enhanced code). The first occurrence becomes the finding; a
- * repeat while it still waits adds what it knows (its file, its session, fields it lacked).
+ * repeat while it still waits adds what it knows (its file, its session, fields it lacked). A retry in
+ * a later SMTP session that presented another certificate gives the finding that session instead.
  */
 import { BoundedMap } from '../../kernel/bounded-map.js';
 import { detach, type StringPool } from '../../kernel/strings.js';
 import { answerInLateSession } from '../evidence/open-session.js';
-import type { TraceEvent } from '../model/events.js';
+import type { SmtpSession, TraceEvent } from '../model/events.js';
 import { sha256Hex32 } from '../model/finding-id.js';
 import type { Rejection } from '../model/findings.js';
 import { givesTime, type TimedReading } from '../model/time-certainty.js';
@@ -107,6 +108,8 @@ export function refusalKey(event: TraceEvent, rejection: Rejection, origin: Even
 export class Repeats {
   /** Keys of released refusals, with the origin of the occurrence that was classified. */
   private readonly released: BoundedMap<string, EventOrigin>;
+  /** When the session a pending refusal cites was read (ms), once a repeat is looked at. */
+  private readonly sessionRead = new WeakMap<Pending, number>();
 
   public constructor(
     tracked: number,
@@ -132,6 +135,7 @@ export class Repeats {
 
   /** Adds what a repeat of a pending refusal from another file knows: its place, its session, missing fields. */
   public corroborate(item: Pending, event: TraceEvent, origin: EventOrigin): void {
+    this.laterSession(item, event, origin);
     if (origin.sourceId === item.origin.sourceId) return; // a DEFER and its FAIL: the file's own finding
     const also = item.also ?? [];
     if (also.length < MAX_ALSO) also.push({ file: origin.file, format: origin.format, line: event.line });
@@ -140,6 +144,7 @@ export class Repeats {
     if (merged.session === undefined && event.session !== undefined) {
       merged.session = event.session;
       item.sessionPlace = { file: origin.file, sourceId: origin.sourceId, line: event.line };
+      this.sessionRead.set(item, Date.parse(event.timestamp));
     }
     for (const field of CORROBORATED_FIELDS) {
       const value = event[field];
@@ -151,6 +156,45 @@ export class Repeats {
       withTimeOf(merged, event);
     item.event = merged;
   }
+
+  /**
+   * A retry of the refusal in a later session that secured it otherwise (Exchange retries a deferred
+   * message: `451 4.4.62` at 09:00 presenting a certificate since expired, again at 15:00 presenting
+   * the renewed one): the finding cites the later session — the state the admin acts on now, not a
+   * certificate already replaced — and names the earlier attempt's row among the other readings. The
+   * refusal's time and its counting as one repeat stay. A session whose start no file had (its
+   * certificate not known) does not replace one whose start a file had.
+   */
+  private laterSession(item: Pending, event: TraceEvent, origin: EventOrigin): void {
+    const held = item.event.session;
+    const place = item.sessionPlace;
+    if (held === undefined || place === undefined) return;
+    const heldAt = this.sessionRead.get(item) ?? Date.parse(item.event.timestamp);
+    this.sessionRead.set(item, heldAt);
+    const later = event.session;
+    const at = Date.parse(event.timestamp);
+    if (later === undefined || !(at > heldAt) || securedAs(later) === securedAs(held)) return;
+    if (later.partial === true && later.certificate === undefined && held.partial !== true) return;
+    const also = item.also ?? [];
+    const format = place.sourceId === item.origin.sourceId ? item.origin.format : origin.format;
+    if (
+      also.length < MAX_ALSO &&
+      !also.some((known) => known.file === place.file && known.line === place.line)
+    )
+      also.push({ file: place.file, format, line: place.line });
+    item.also = also;
+    item.event = { ...item.event, session: later };
+    item.sessionPlace = { file: origin.file, sourceId: origin.sourceId, line: event.line };
+    this.sessionRead.set(item, at);
+  }
+}
+
+/**
+ * What a session says of how the server secured it: TLS, the certificate presented, the front end. A
+ * retry that says otherwise was made in another state (the certificate renewed or replaced since).
+ */
+function securedAs(session: SmtpSession): string {
+  return JSON.stringify([session.tls, session.frontEnd ?? false, session.certificate ?? null]);
 }
 
 /** How many assumptions an event's time was read under (see model/time-certainty.ts). */

@@ -38,6 +38,11 @@
  */
 import { BoundedMap } from '../../kernel/bounded-map.js';
 import { detach } from '../../kernel/strings.js';
+import {
+  type CertificateField,
+  continuedCertificate,
+  isCertificateField,
+} from '../formats/protocol-certificate.js';
 import type { SmtpSession, TraceEvent } from '../model/events.js';
 import { sha256Hex32 } from '../model/finding-id.js';
 
@@ -98,6 +103,48 @@ const SKIPPED = '~';
  */
 export function rowEntry(row: number, skipped = false): { verb: string } {
   return { verb: `#${row}${skipped ? SKIPPED : ''}` };
+}
+
+/**
+ * The certificate lines of a session cut by a rollover (a send protocol log writes one row per value:
+ * `Sending certificate`, then subject, issuer, serial number, thumbprint, alternate names): a log that
+ * ends inside them hands on, before its last row number, the mark {@link certificateCutEntry}; a
+ * session joined late hands on, in its transcript after its first row number, the value rows it began
+ * with ({@link certificateValueEntry}), which its reader cannot tell from the remote's certificate's.
+ * Laid after the mark they are the server's certificate's ({@link Replay}); after none, they are not.
+ */
+const CERTIFICATE = '*';
+const CERTIFICATE_CUT = `${CERTIFICATE}sending certificate`;
+const CERTIFICATE_VALUE = /^\*([A-Za-z]+)=([\s\S]*)$/;
+
+/** Marks a hand-over whose log ended inside the lines of the certificate the server sent (see {@link CERTIFICATE}). */
+export function certificateCutEntry(): { verb: string } {
+  return { verb: CERTIFICATE_CUT };
+}
+
+/** A certificate value row a session joined late began its log with (see {@link CERTIFICATE}). */
+export function certificateValueEntry(field: CertificateField, value: string): { verb: string } {
+  return { verb: detach(`${CERTIFICATE}${field}=${value}`) };
+}
+
+function isCertificateEntry(entry: Command): boolean {
+  return entry.verb.startsWith(CERTIFICATE);
+}
+
+/** The certificate values a log's transcript begins with (after its first row number). */
+function leadingValues(entries: readonly Command[]): { field: CertificateField; value: string }[] {
+  const values: { field: CertificateField; value: string }[] = [];
+  for (const entry of entries.slice(rowOf(entries[0]) === undefined ? 0 : 1)) {
+    const [, field = '', value = ''] = CERTIFICATE_VALUE.exec(entry.verb) ?? [];
+    if (!isCertificateField(field)) break;
+    values.push({ field, value });
+  }
+  return values;
+}
+
+/** Whether a log ended inside the lines of the certificate the server sent. */
+function endsInCertificate(entries: readonly Command[]): boolean {
+  return entries.some((entry) => entry.verb === CERTIFICATE_CUT);
 }
 
 function rowOf(entry: Command | undefined): number | undefined {
@@ -236,6 +283,8 @@ class Replay {
   private transaction: Transaction | undefined;
   private own = false;
   private ownMail = false;
+  /** The last log read ended inside the lines of the certificate the server sent: the next goes on with them. */
+  private inCertificate: boolean;
   public session: SmtpSession;
   public messageId: string | undefined;
   public returnPath: string | undefined;
@@ -247,6 +296,7 @@ class Replay {
     this.transaction = { sent: [], accepted: [...start.accepted] };
     this.read(start.unanswered);
     this.session = start.session;
+    this.inCertificate = endsInCertificate(start.unanswered);
     this.messageId = start.messageId;
     this.returnPath = start.returnPath;
     this.clientHostname = start.clientHostname;
@@ -281,7 +331,9 @@ class Replay {
   /** A later log's transcript, and what that log said of the session and its message. */
   public log(log: OpenSession): void {
     this.read(log.unanswered);
+    this.continueCertificate(log.unanswered);
     if (log.session.tls || log.session.certificate !== undefined) this.session = log.session;
+    this.inCertificate = endsInCertificate(log.unanswered);
     // A message line there names the message, and MAIL FROM follows it (smtp-sessions.ts).
     if (log.messageId !== undefined) {
       this.messageId = log.messageId;
@@ -295,12 +347,21 @@ class Replay {
   public ownLog(entries: readonly Command[]): void {
     this.own = true;
     this.read(entries);
+    this.continueCertificate(entries);
+  }
+
+  /** The certificate values a log begins with, after a log that ended inside the server's certificate lines. */
+  private continueCertificate(entries: readonly Command[]): void {
+    if (!this.inCertificate) return;
+    const values = leadingValues(entries);
+    if (values.length > 0)
+      this.session = { ...this.session, certificate: continuedCertificate(this.session.certificate, values) };
   }
 
   private read(entries: readonly Command[]): void {
     for (const entry of entries) {
       if (isAnswer(entry)) this.answer(entry.verb);
-      else if (rowOf(entry) === undefined) this.send(entry);
+      else if (rowOf(entry) === undefined && !isCertificateEntry(entry)) this.send(entry);
     }
   }
 }

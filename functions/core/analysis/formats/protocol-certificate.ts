@@ -86,6 +86,30 @@ export class CertificateBuilder {
   }
 }
 
+/** Whether `name` is a field of the one-line-per-value form (a value handed on between logs names it). */
+export function isCertificateField(name: string): name is CertificateField {
+  return Object.values(VALUE_FIELDS).includes(name as CertificateField);
+}
+
+/**
+ * The certificate whose value lines a log rollover cut: `certificate` as the earlier log built it from
+ * the lines it had (none: only `Sending certificate`), with the values that went on in the next log.
+ * The earlier log's values stand; each field is written once.
+ */
+export function continuedCertificate(
+  certificate: PresentedCertificate | undefined,
+  values: readonly { field: CertificateField; value: string }[],
+): PresentedCertificate {
+  const builder = new CertificateBuilder();
+  if (certificate !== undefined) {
+    for (const field of ['subject', 'issuer', 'serialNumber', 'thumbprint', 'notBefore', 'notAfter'] as const)
+      builder.add(field, certificate[field] ?? '');
+    builder.add('alternateNames', certificate.alternateNames.join(';'));
+  }
+  for (const { field, value } of values) builder.add(field, value);
+  return builder.build();
+}
+
 /** A 40-hex SHA-1 thumbprint (Exchange writes it upper-case, without separators). */
 const THUMBPRINT = /^[0-9A-Fa-f]{40}$/;
 const HEX = /^[0-9A-Fa-f]+$/;

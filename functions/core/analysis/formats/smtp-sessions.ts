@@ -37,7 +37,12 @@
  */
 import { detach } from '../../kernel/strings.js';
 import { isDnsName, normaliseName } from '../../organisation/host-names.js';
-import { answerEntry, rowEntry } from '../evidence/open-session.js';
+import {
+  answerEntry,
+  certificateCutEntry,
+  certificateValueEntry,
+  rowEntry,
+} from '../evidence/open-session.js';
 import {
   normaliseAddress,
   normaliseMessageId,
@@ -209,6 +214,12 @@ interface SessionState {
   tls: boolean;
   /** Which certificate the next `Certificate …` lines describe. */
   reading: 'sending' | 'received' | undefined;
+  /**
+   * A session joined late whose rows here are so far certificate values only: they may go on with the
+   * certificate lines a rollover cut (the earlier log's, which alone says whether the server's or the
+   * remote's), so they are transcribed for the run to tell (evidence/open-session.ts).
+   */
+  continuing: boolean;
   builder: CertificateBuilder | undefined;
   session: SmtpSession;
   ehloName?: string;
@@ -392,6 +403,7 @@ export class SmtpSessions {
       // Exchange may write `attempting to connect` (`*`) under the session id before the connect row.
       const state = known ?? this.start(row, false);
       state.greeted = false;
+      state.continuing = false;
       delete state.continued;
       this.locate(state, row);
       this.number(state, row);
@@ -409,9 +421,11 @@ export class SmtpSessions {
         return { kind: 'read' };
       case '>':
         state.reading = undefined;
+        state.continuing = false;
         return this.sent(state, row);
       case '<':
         state.reading = undefined;
+        state.continuing = false;
         return this.received(state, row);
       default:
         return { kind: 'read' };
@@ -437,6 +451,7 @@ export class SmtpSessions {
       greeted: partial,
       tls: false,
       reading: undefined,
+      continuing: partial,
       builder: undefined,
       session: partial
         ? { id, tls: false, partial: true, line: row.line }
@@ -538,6 +553,13 @@ export class SmtpSessions {
 
   private information(state: SessionState, row: ProtocolRow): void {
     const certificate = certificateLine(row.data, row.context);
+    if (state.continuing) {
+      if (certificate?.kind === 'value') {
+        this.transcribe(state, certificateValueEntry(certificate.field, certificate.value));
+        return;
+      }
+      state.continuing = false;
+    }
     if (certificate !== undefined) {
       // Through the front end, this server's certificate lines are of the hop to the front end.
       if (state.session.frontEnd === true) return;
@@ -887,6 +909,8 @@ export class SmtpSessions {
   public *stillOpen(): Generator<OpenSession> {
     for (const state of this.open.values()) {
       const unanswered = state.partial ? transcriptOf(state) : this.unanswered(state);
+      // Cut inside the lines of the certificate the server sent: the next log goes on with them.
+      if (state.reading === 'sending' || state.continuing) unanswered.push(certificateCutEntry());
       // The number of the row after its last here: the log after goes on from it.
       if (state.nextRow !== undefined) unanswered.push(rowEntry(state.nextRow, state.skipped === true));
       const session: SmtpSession = state.partial
