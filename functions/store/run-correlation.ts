@@ -20,7 +20,9 @@
  * The run counts its own findings so on its records; the records of earlier runs whose findings it
  * reclassified are updated in the store. Only a finding still `foreign-sender-domain` is
  * reclassified (and only one still `forwarding` on receipts taken back), so running the same
- * correlation again moves no count twice.
+ * correlation again moves no count twice. A finding of the run the store holds `forwarding` already,
+ * by a redirect or receipt an earlier run read (one run over both files, then one file again on
+ * its own), is not re-put: the run counts it `forwarding` on its record, as the store does.
  *
  * Runs side by side (uploads on `serve`, ingest's Lambdas) may read the same file twice. Each finds
  * the same findings, stored once under the upload that wrote them last; each counts them on its
@@ -125,8 +127,10 @@ export async function correlateRun(
       if (finding === undefined) continue;
       const updated = reclassifyAsForwarding(finding, entries);
       if (updated === undefined) {
-        // Re-put by the correlation of a run of the same file that wrote it after this one (two
-        // uploads side by side): this run counted it `foreign-sender-domain`, and counts it so too.
+        // Already `forwarding` in the store by what an earlier run read (its redirect or receipt,
+        // with the file this one read again alone), or re-put by the correlation of a run of the same
+        // file that wrote it after this one (two uploads side by side): this run counted it
+        // `foreign-sender-domain`, and counts it as the store holds it. Nothing is put.
         if (own && isForwardingBy(finding, entries)) changed.push(finding);
         continue;
       }

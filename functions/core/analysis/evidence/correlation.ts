@@ -161,12 +161,15 @@ export function isReclassified(finding: Finding): boolean {
 }
 
 /**
- * True for a finding the correlation reclassified (`isReclassified`) that `entries` prove forwarding
- * too: what a run that wrote it `foreign-sender-domain` concludes when another run's correlation
- * re-put it first (two runs of the same file side by side, each counting it on its own record).
+ * True for a stored `forwarding` finding that `entries` prove forwarding too: what a run that read
+ * it `foreign-sender-domain` concludes when the store holds it `forwarding` already. Another run's
+ * correlation re-put it first (two runs of the same file side by side, each counting it on its own
+ * record), or a run over the files of `entries` too read the redirect or receipt itself (the file
+ * analysed again on its own after one run over both): either way the reading one run over every
+ * file gives, and the store's.
  */
 export function isForwardingBy(finding: Finding, entries: readonly InboundEntry[]): boolean {
-  if (finding.scenario !== 'forwarding' || !isReclassified(finding)) return false;
+  if (finding.scenario !== 'forwarding') return false;
   return correlatingEntries({ ...finding, scenario: 'foreign-sender-domain' }, entries).length > 0;
 }
 
