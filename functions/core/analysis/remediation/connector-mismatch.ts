@@ -1,7 +1,9 @@
 /**
  * Remediation for `connector-mismatch`: the sender domain is accepted, but no OnPremises inbound
  * connector matched the server (5.7.64 without ATTR36): the certificate was renewed or renamed, the
- * public IP changed, or the intermediate chain is not sent (KB 3212877).
+ * public IP changed, or the intermediate chain is not sent (KB 3212877). The rule also takes a
+ * refusal whose sender domain nothing shows to be accepted (no list given, the logs do not show it):
+ * then the advice says so and gives the domain's choices before the connector's.
  */
 
 import {
@@ -23,12 +25,18 @@ import {
   capitalise,
   certificateConnectorCommand,
   getInboundConnectorCommand,
+  type Names,
   namesFor,
+  normaliseDomain,
+  normalisedAcceptedDomains,
   presentCertificateCommands,
   relayCertificateStep,
   relaySettings,
   verifyStep,
 } from './shared.js';
+
+const GET_ACCEPTED_DOMAINS =
+  'Get-AcceptedDomain | Format-Table DomainName,DomainType,Default,MatchSubDomains';
 
 /** Compare certificate and IP with the connector, re-run HCW, send the full chain. */
 export const connectorMismatch: RemediationTemplate = (ctx) => {
@@ -39,7 +47,8 @@ export const connectorMismatch: RemediationTemplate = (ctx) => {
   const connectorText = connector === undefined ? 'your OnPremises inbound connector' : `"${connector.name}"`;
   const current = connector?.tlsSenderCertificateName?.trim();
   const currentText = current === undefined || current === '' ? '' : ` (now ${current})`;
-  const senderDomain = ctx.senderDomain ?? 'your domain';
+  const known = senderDomainAccepted(ctx);
+  const senderDomain = ctx.senderDomain ?? (known ? 'your domain' : 'the sender domain');
   // The connector that identifies servers by IP address, for the SenderIPAddresses check.
   const ipConnector = choice?.role === 'ip-only' ? choice.connector : choice?.ipOnly;
   const ipText = ipConnector === undefined ? 'your OnPremises inbound connector' : `"${ipConnector.name}"`;
@@ -72,15 +81,22 @@ export const connectorMismatch: RemediationTemplate = (ctx) => {
         : [...new Set([enable, ...(sideCommands.length > 0 ? sideCommands : [change])])].filter(
             (command): command is string => command !== undefined,
           );
+  const connectorCause =
+    "Usually the connector's certificate name or IP address no longer fits the server: the certificate was " +
+    'renewed or renamed, the public IP address changed, or the server does not send the intermediate certificate chain.';
   return {
-    title: 'Make the inbound connector match the server again',
-    explanation:
-      `${capitalise(names.server)} sent mail from ${senderDomain}, which ${acceptedPhrase(ctx)}, and Exchange ` +
-      `Online still refused it (${names.codeText}${ctx.attr === undefined ? ', without ATTR36' : ''}). ` +
-      'That means Exchange Online could not match the server to any of your OnPremises inbound connectors. ' +
-      "Usually the connector's certificate name or IP address no longer fits the server: the certificate was " +
-      'renewed or renamed, the public IP address changed, or the server does not send the intermediate certificate chain.',
+    title: known
+      ? 'Make the inbound connector match the server again'
+      : `Check whether ${senderDomain} is accepted, then accept it, change the sender, or make a connector match the server`,
+    explanation: known
+      ? `${capitalise(names.server)} sent mail from ${senderDomain}, which ${acceptedPhrase(ctx)}, and Exchange ` +
+        `Online still refused it (${names.codeText}${attrNote(ctx)}). ` +
+        'That means Exchange Online could not match the server to any of your OnPremises inbound connectors. ' +
+        connectorCause
+      : `${unknownDomainExplanation(ctx, names, senderDomain)} If it is accepted, Exchange Online could not match ` +
+        `the server to any of your OnPremises inbound connectors. ${connectorCause}`,
     steps: [
+      ...(known ? [] : unknownDomainSteps(names, senderDomain)),
       decided ??
         `Find the certificate ${names.server} presents to Exchange Online: set protocol logging to Verbose on send ` +
           `connector "${names.sendConnector}" and read the send protocol log (Exchange: ` +
@@ -110,6 +126,7 @@ export const connectorMismatch: RemediationTemplate = (ctx) => {
       verifyStep(ctx, names, `message from ${senderDomain}`),
     ],
     commands: [
+      ...(known ? [] : [GET_ACCEPTED_DOMAINS]),
       getInboundConnectorCommand(names),
       LIST_CERTIFICATES_COMMAND,
       ...(ctx.session === undefined
@@ -122,16 +139,79 @@ export const connectorMismatch: RemediationTemplate = (ctx) => {
   };
 };
 
-/** How sure we are that the sender domain is accepted, for the explanation. */
-function acceptedPhrase(ctx: RemediationContext): string {
+/**
+ * Whether the sender domain is known to be accepted. A given list covers it whenever the rule took
+ * the refusal with a sender domain (its `covers` answers yes or no); domains inferred from the logs
+ * cover only the domains they name; without either, nothing shows it.
+ */
+function senderDomainAccepted(ctx: RemediationContext): boolean {
+  const domain = normaliseDomain(ctx.senderDomain);
+  if (domain === undefined) return false;
   switch (ctx.acceptedDomainsSource) {
     case 'given':
-      return 'is an accepted domain of your tenant';
+      return true;
     case 'inferred':
-      return 'the logs show as one of your domains';
+      return normalisedAcceptedDomains(ctx).includes(domain);
     case 'none':
-      return 'looks like one of your own domains';
+      return false;
   }
+}
+
+/** How sure we are that the sender domain is accepted, for the explanation (once it is known to be). */
+function acceptedPhrase(ctx: RemediationContext): string {
+  return ctx.acceptedDomainsSource === 'given'
+    ? 'is an accepted domain of your tenant'
+    : 'the logs show as one of your domains';
+}
+
+/**
+ * What follows the code in the explanation: the ATTR36 the reply did not have, or, for a log that
+ * never writes Exchange Online's reply text, that it is not known. sendmail writes a permanent refusal
+ * as its code and its own words for it (`dsn=5.7.64, stat=Service unavailable`), never the reply (the
+ * scenario's evidence then says `reply-text-unknown`).
+ */
+function attrNote(ctx: RemediationContext): string {
+  if (ctx.attr !== undefined) return '';
+  if (ctx.relay !== 'sendmail') return ', without ATTR36';
+  return `; ${RELAY_SOFTWARE.sendmail.name} logs only the code, not Exchange Online's reply text, so whether it had ATTR36 is not known`;
+}
+
+/** The explanation's start when nothing shows the sender domain to be accepted. */
+function unknownDomainExplanation(ctx: RemediationContext, names: Names, senderDomain: string): string {
+  const accepted = normalisedAcceptedDomains(ctx);
+  const why =
+    ctx.senderDomain === undefined
+      ? 'the log names no sender'
+      : ctx.acceptedDomainsSource === 'inferred' && accepted.length > 0
+        ? `no list of accepted domains was given, and ${senderDomain} is not among the domains the logs show as ` +
+          `yours (${accepted.slice(0, 3).join(', ')}${accepted.length > 3 ? ', …' : ''})`
+        : 'no list of accepted domains was given, and the logs do not show it as one of yours';
+  return (
+    `${capitalise(names.server)} sent mail from ${senderDomain} and Exchange Online refused it ` +
+    `(${names.codeText}${attrNote(ctx)}). Whether ${senderDomain} is an accepted domain of your tenant is not ` +
+    `known: ${why}. If it is not, that alone explains the refusal: Exchange Online relays mail only when the ` +
+    "envelope sender (MAIL FROM) domain or the domain on your server's certificate is accepted."
+  );
+}
+
+/** The choices for a sender domain that may not be the organisation's, before the connector steps. */
+function unknownDomainSteps(names: Names, senderDomain: string): string[] {
+  return [
+    `First check whether ${senderDomain} is an accepted domain: run Get-AcceptedDomain (command below) and look ` +
+      `for it, or for a domain above it with MatchSubDomains. If it is there, the domain is not the problem: go on ` +
+      'with the connector steps after the next three. If it is not, choose one of the next three.',
+    `If your organisation owns ${senderDomain}, add it as an accepted domain (Microsoft 365 admin center > ` +
+      'Settings > Domains > Add domain, then verify it in DNS); then only the connector steps below remain.',
+    `Or change the sender of the application or device that sends from ${senderDomain} to an address in an ` +
+      `accepted domain, such as noreply@${names.domain}. The envelope sender (MAIL FROM) must change, not only ` +
+      'the From header.',
+    `Or, if ${names.server} must keep sending as ${senderDomain} (a domain you do not own, for example), relay ` +
+      `by a certificate-based connector: an OnPremises inbound connector with TlsSenderCertificateName ` +
+      `${names.wildcard} and RestrictDomainsToCertificate $true, matched by the certificate ${names.server} ` +
+      'presents (the certificate steps below), attributes its mail whatever the sender domain; one that ' +
+      'identifies the server by IP address does not. Keep such volumes low: a tenant that sends much mail from ' +
+      'domains it has not added can be blocked (550 5.7.750, unregistered domains).',
+  ];
 }
 
 /**
@@ -147,7 +227,8 @@ function relayConnectorMismatch(
   const names = namesFor(ctx, 'connector-mismatch');
   const choice = names.connectors;
   const software = RELAY_SOFTWARE[relay];
-  const senderDomain = ctx.senderDomain ?? 'your domain';
+  const known = senderDomainAccepted(ctx);
+  const senderDomain = ctx.senderDomain ?? (known ? 'your domain' : 'the sender domain');
   const { certificate } = relaySettings(ctx, names);
   const ip = `<public IPv4 address of ${names.server}>`;
   // Over IPv6 the relay first has to connect over IPv4 for its address to be listed at all.
@@ -173,24 +254,30 @@ function relayConnectorMismatch(
         ? `enable "${choice.connector.name}", which expects ${expected} (command below)`
         : `set TlsSenderCertificateName of the connector to ${names.wildcard}, which keeps matching when the ` +
           'certificate is renewed with another host name';
+  const noMatch =
+    'no connector lists the public IP address it connects from, and it presents no TLS certificate (or one whose ' +
+    'name no connector expects, or one without the intermediate CA certificates Exchange Online needs to validate ' +
+    `it, KB 3212877). ${capitalise(software.name)} sends no client certificate unless it is configured to.`;
   return {
-    title: `Let Exchange Online recognise ${names.server} (${software.name}) by its IP address or certificate`,
-    explanation:
-      // "a relay running …": the relay names do not all take "a" (Exim, the IIS SMTP service).
-      `${capitalise(names.server)}, a relay running ${software.name}, sent mail from ${senderDomain}, which ${acceptedPhrase(ctx)}, ` +
-      `and Exchange Online still refused it (${names.codeText}${ctx.attr === undefined ? ', without ATTR36' : ''}). ` +
-      'So Exchange Online could not match the relay to any of your OnPremises inbound connectors: no connector ' +
-      'lists the public IP address it connects from, and it presents no TLS certificate (or one whose name no ' +
-      'connector expects, or one without the intermediate CA certificates Exchange Online needs to validate it, ' +
-      'KB 3212877). ' +
-      `${capitalise(software.name)} sends no client certificate unless it is configured to.`,
+    title: known
+      ? `Let Exchange Online recognise ${names.server} (${software.name}) by its IP address or certificate`
+      : `Check whether ${senderDomain} is accepted, then accept it, change the sender, or let Exchange Online ` +
+        `recognise ${names.server} (${software.name})`,
+    explanation: known
+      ? // "a relay running …": the relay names do not all take "a" (Exim, the IIS SMTP service).
+        `${capitalise(names.server)}, a relay running ${software.name}, sent mail from ${senderDomain}, which ${acceptedPhrase(ctx)}, ` +
+        `and Exchange Online still refused it (${names.codeText}${attrNote(ctx)}). ` +
+        `So Exchange Online could not match the relay to any of your OnPremises inbound connectors: ${noMatch}`
+      : `${unknownDomainExplanation(ctx, names, senderDomain)} If it is accepted, Exchange Online could not match ` +
+        `the relay (${software.name}) to any of your OnPremises inbound connectors: ${noMatch}`,
     steps: [
+      ...(known ? [] : unknownDomainSteps(names, senderDomain)),
       ...(ipv6 === undefined ? [] : [ipv6]),
       `Find the public IPv4 address ${names.server} reaches Exchange Online from (the address your firewall or NAT ` +
         `gives it, not its internal one) and compare it with SenderIPAddresses of your OnPremises inbound connectors.`,
       `Either add that address to an OnPremises inbound connector (single addresses or ranges from /24 to /32; IPv6 ` +
-        `addresses are not accepted there). Because ${senderDomain} is accepted, the IP address is enough to relay ` +
-        `its mail; it is not enough for NDRs (null sender) or mail from domains you have not added.`,
+        `addresses are not accepted there). ${known ? 'Because' : 'Once'} ${senderDomain} is accepted, the IP address ` +
+        `is enough to relay its mail; it is not enough for NDRs (null sender) or mail from domains you have not added.`,
       `Or identify the relay by certificate: give it a certificate whose CN or a SAN is a name in an accepted domain ` +
         `(for example ${certificate}; for a name such as host.sub.${names.domain} the domain sub.${names.domain} must be ` +
         `accepted too, KB 4019940) and ${certificateConnector}.`,
@@ -199,6 +286,7 @@ function relayConnectorMismatch(
       verifyStep(ctx, names, `message from ${senderDomain}`),
     ],
     commands: [
+      ...(known ? [] : [GET_ACCEPTED_DOMAINS]),
       getInboundConnectorCommand(names),
       ...ipv4Commands(ctx),
       ipCommand,
