@@ -2,7 +2,7 @@
  * `relay-audit analyze <file|dir>… [--accepted-domains …] [--connectors <json>] [--db DIR | --table NAME]
  *  [--json] [--no-store]`
  */
-import { readFile } from 'node:fs/promises';
+import { readFile, stat } from 'node:fs/promises';
 import { z } from 'zod';
 import { type AnalysisResult, analyze, type FindingSink } from '../../functions/core/analysis/analyze.js';
 import type { Finding } from '../../functions/core/analysis/model/findings.js';
@@ -52,6 +52,7 @@ export async function runAnalyze(argv: string[], out: Output): Promise<number> {
   } else {
     // Before any file is read: a clash of store options is a usage error, not a failed run.
     checkStoreFlags(values);
+    if (values.db !== undefined) await checkStoreFolder(values.db);
   }
 
   let domains: DomainOracle;
@@ -66,9 +67,17 @@ export async function runAnalyze(argv: string[], out: Output): Promise<number> {
   }
   const inboundConnectors =
     values.connectors === undefined ? undefined : await loadConnectors(values.connectors, out);
-  // A tar archive is read as the files in it (upload sends it whole).
+  // A tar archive is read as the files in it (upload sends it whole). The files the options name
+  // and the store's folder are no input, even inside a folder analysed.
+  const configuration = (['accepted-domains', 'connectors'] as const).flatMap((option) => {
+    const path = values[option];
+    return path === undefined ? [] : [{ option: `--${option}`, path }];
+  });
   const { inputs, notAnalysed, mayHoldRefusals } = await findLocalInputs(positionals, process.cwd(), {
     tarMembers: true,
+    configuration,
+    // The default store (.relay-audit) is hidden, so never walked into either.
+    ...(values.db === undefined ? {} : { store: values.db }),
   });
   // Nothing to analyse is a usage error, unless something that may hold refusals went unread: that
   // is reported like a file that failed (exit status 1), with what to do.
@@ -152,6 +161,19 @@ export async function runAnalyze(argv: string[], out: Output): Promise<number> {
   if (result.sources.some((source) => source.errorCode === ErrorCode.Interrupted)) return INTERRUPTED_STATUS;
   // A file that may hold refusals and was not read fails the run as it would have failed if named.
   return result.sources.some((source) => source.status === 'failed') || mayHoldRefusals.length > 0 ? 1 : 0;
+}
+
+/**
+ * `--db` must be a folder (created when missing): given a file, the store could not be created in
+ * it, and the run would fail after reading every log. A usage error, before anything is read.
+ */
+async function checkStoreFolder(db: string): Promise<void> {
+  const info = await stat(db).catch(() => undefined);
+  if (info !== undefined && !info.isDirectory()) {
+    throw new ArgumentError(
+      `--db ${db} is a file, not a folder: give the folder of the store (relay-audit creates it when it is missing)`,
+    );
+  }
 }
 
 /** One sentence on what the end-of-run correlation changed, or nothing when it changed nothing. */

@@ -97,6 +97,9 @@ function readDomainsFile(file: string, bytes: Buffer): AcceptedDomainList {
   }
   // Decoded as every input is (a BOM, UTF-16 sniffed): Windows PowerShell 5.1 `>` writes UTF-16LE.
   const text = configText(bytes, file, ACCEPTED_DOMAINS_EXPECTED);
+  // No domain list starts with `[` or `{`: JSON, read line by line, would only say "[" is no domain.
+  const opening = /\S/.exec(text)?.[0];
+  if (opening === '[' || opening === '{') throw new ArgumentError(jsonAdvice(file, text));
   if (isPowerShellTable(text)) {
     throw new ArgumentError(
       `--accepted-domains ${file}: PowerShell's table output (Get-AcceptedDomain > file), whose columns ` +
@@ -106,6 +109,25 @@ function readDomainsFile(file: string, bytes: Buffer): AcceptedDomainList {
     );
   }
   return parseAcceptedDomains(text, file);
+}
+
+/**
+ * What to do with JSON given as the accepted domains. It is not read, even `Get-AcceptedDomain |
+ * ConvertTo-Json`: its shape depends on the session that wrote it (DomainName a string through a
+ * remote session, an object of the Exchange type in the Exchange Management Shell, cut to a type
+ * name past ConvertTo-Json's default depth of 2; DomainType a name or an enum number), and a misread
+ * list misjudges every refusal, when the CSV export is one command away. The inbound connectors
+ * export is the JSON most often given here by mistake: it is told apart, and sent to --connectors.
+ */
+function jsonAdvice(file: string, text: string): string {
+  const connectors = /"ConnectorType"\s*:/.test(text)
+    ? ' It looks like the inbound connectors export (Get-InboundConnector | ConvertTo-Json): give that to --connectors.'
+    : '';
+  return (
+    `--accepted-domains ${file}: JSON (ConvertTo-Json), which --accepted-domains does not read.${connectors} ` +
+    'Export the accepted domains as CSV: Get-AcceptedDomain | Export-Csv -NoTypeInformation accepted-domains.csv, ' +
+    'or one per line: Get-AcceptedDomain | Select-Object -ExpandProperty DomainName > domains.txt'
+  );
 }
 
 /**

@@ -16,6 +16,11 @@
  * configuration). Their files are searched for refusal text all the same; hidden folders are not
  * looked into, only counted.
  *
+ * Some files are passed over as what they are, never failing the run: a file another option of the
+ * same run names (`--accepted-domains`, `--connectors`: the run's configuration), relay-audit's own
+ * findings export (`findings --format csv > forwarding.csv`, saved beside the logs) and a store's
+ * folder (the `--db` of the run, or any LevelDB database folder): its files hold refusals by design.
+ *
  * A file passed over that may hold refusals — an archive, data compressed in a codec relay-audit
  * does not read, text with a refusal in it but in no format it reads, a report whose table is an
  * export relay-audit reads (`ConvertTo-Html`, report-tables.ts) — is named in `mayHoldRefusals`:
@@ -26,6 +31,7 @@
 import { createReadStream, type Stats } from 'node:fs';
 import { lstat, readdir, stat } from 'node:fs/promises';
 import { extname, isAbsolute, join, relative, resolve, sep } from 'node:path';
+import { findingsCsvStart } from '../../functions/api/csv-export.js';
 import type { AnalysisInput } from '../../functions/core/analysis/analyze.js';
 import { REFUSAL_MARKER_REACH, settledMarkerIn } from '../../functions/core/analysis/evidence/rejections.js';
 import { formatLabel } from '../../functions/core/analysis/formats/labels.js';
@@ -116,6 +122,13 @@ export function nothingFoundError(
 export interface LocalInputOptions {
   /** Read a tar archive as the files in it (analysis), rather than as one file (upload). */
   tarMembers?: boolean;
+  /**
+   * Files named by options of the same run (`--accepted-domains`), by the option: configuration,
+   * passed over when found in a folder (a file named on the command line is still read).
+   */
+  configuration?: readonly { option: string; path: string }[];
+  /** The embedded store's folder of the run (`--db`): never walked into, wherever it is. */
+  store?: string;
 }
 
 /** Why a file is not analysed, and whether it may hold refusals all the same. */
@@ -237,6 +250,8 @@ interface Walked {
   /** Entries that cannot be followed or read, or are no file, with why. */
   passed: { path: string; reason: string }[];
   hidden: HiddenEntries;
+  /** The {@link identity} of the run's store folder, when it exists. */
+  store?: string;
 }
 
 /** Where the walk is: under which folder named on the command line, how deep, and in what set aside, if anything. */
@@ -283,6 +298,11 @@ async function expand(path: string, walked: Walked, at?: Walk): Promise<void> {
       walked.passed.push({ path, reason });
       return;
     }
+    const store = storeFolder(entries, id === walked.store);
+    if (store !== undefined) {
+      walked.passed.push({ path, reason: store });
+      return;
+    }
     entries.sort(naturalOrder);
     const root = at?.root ?? path;
     const depth = at === undefined ? 0 : at.depth + 1;
@@ -296,6 +316,23 @@ async function expand(path: string, walked: Walked, at?: Walk): Promise<void> {
   } else {
     walked.passed.push({ path, reason: notAFile(info) });
   }
+}
+
+/**
+ * Why a folder is not walked when it is a store: the run's own (`--db`, `own`), or any folder with
+ * LevelDB's files (`CURRENT`, `LOCK`, `MANIFEST-*`), as relay-audit's store is (another run's
+ * `--db`, a copy). Its `.ldb` and `.log` files hold findings, refusal text and all, in LevelDB's
+ * own form, and change while a run writes them: read as logs they fail the run.
+ */
+function storeFolder(entries: readonly string[], own: boolean): string | undefined {
+  if (own) return "the store of this run (--db): relay-audit's own database, not analysed";
+  const levelDb =
+    entries.includes('CURRENT') &&
+    entries.includes('LOCK') &&
+    entries.some((name) => name.startsWith('MANIFEST-'));
+  return levelDb
+    ? "a LevelDB database (CURRENT, LOCK, MANIFEST-*), as relay-audit's store (--db) is: not logs, not analysed"
+    : undefined;
 }
 
 /** Natural order of names, so `…-2.LOG` comes before `…-10.LOG`. */
@@ -376,9 +413,11 @@ async function whyNotAnalysed(
   open: () => AsyncIterable<Uint8Array>,
 ): Promise<NotRead | undefined> {
   const extension = extname(name).toLowerCase();
-  if (INPUT_EXTENSIONS.has(extension)) return undefined;
   const known = OTHER_EXTENSIONS.get(extension);
   if (known !== undefined) return { reason: known, mayHoldRefusals: UNREAD_EXTENSIONS.has(extension) };
+  if ((await firstLineOf(name, open)) === OWN_FINDINGS_HEADER)
+    return { reason: OWN_FINDINGS, mayHoldRefusals: false };
+  if (INPUT_EXTENSIONS.has(extension)) return undefined;
   if (REPORT_EXTENSIONS.has(extension))
     return withRefusalCheck(`not a log or export: ${extension}`, extension, name, open);
   const start = await howItStarts(name, open);
@@ -398,6 +437,43 @@ async function whyNotAnalysed(
         ? 'not a log or export: .json that is no message trace'
         : `not a log or export: ${extension || 'no extension'}, and no header relay-audit knows`;
   return withRefusalCheck(reason, extension, name, open);
+}
+
+/**
+ * The header line of relay-audit's own findings export (`findings --format csv`, the dashboard's
+ * `/findings.csv`), as it writes it, without the byte order mark and line end.
+ */
+const OWN_FINDINGS_HEADER = findingsCsvStart()
+  .replace(/^\uFEFF/, '')
+  .trimEnd();
+
+/** Why relay-audit's own findings export is not analysed: its refusals are already findings. */
+const OWN_FINDINGS =
+  "relay-audit's own findings export (findings --format csv): its output, not a log or export, not analysed";
+
+/** How much of a file's first line {@link firstLineOf} reads: a findings export's header is far shorter. */
+const FIRST_LINE_CHARS = 4096;
+
+/**
+ * The first line of a file (decoded and decompressed as an input is, without its line end), at
+ * most {@link FIRST_LINE_CHARS}; `undefined` when it cannot be read as text.
+ */
+async function firstLineOf(name: string, open: () => AsyncIterable<Uint8Array>): Promise<string | undefined> {
+  const bytes = open()[Symbol.asyncIterator]();
+  const stream = { [Symbol.asyncIterator]: () => bytes };
+  try {
+    const decoded = await decodeBytes(decompressed(stream, name), name);
+    let text = '';
+    for await (const chunk of decoded.chunks) {
+      text += chunk;
+      if (text.includes('\n') || text.length >= FIRST_LINE_CHARS) break;
+    }
+    return text.slice(0, FIRST_LINE_CHARS).split('\n')[0]?.replace(/\r$/, '');
+  } catch {
+    return undefined;
+  } finally {
+    await closeEarly(bytes);
+  }
 }
 
 /**
@@ -602,6 +678,14 @@ async function howItStarts(
   }
 }
 
+/** The {@link identity} of what `path` leads to, when it exists. */
+function identityOf(path: string): Promise<string | undefined> {
+  return stat(path).then(
+    (info) => identity(info, path),
+    () => undefined,
+  );
+}
+
 /** Whether a path relative to a folder leads out of it (`../x`, or another drive on Windows). */
 function isOutside(fromFolder: string): boolean {
   return fromFolder === '..' || fromFolder.startsWith(`..${sep}`) || isAbsolute(fromFolder);
@@ -617,6 +701,14 @@ export async function findLocalInputs(
   options: LocalInputOptions = {},
 ): Promise<LocalInputs> {
   const walked: Walked = { files: [], visited: new Set(), passed: [], hidden: new HiddenEntries() };
+  const store = options.store === undefined ? undefined : await identityOf(resolve(cwd, options.store));
+  if (store !== undefined) walked.store = store;
+  // The run's configuration files, by identity: found under another name or through a link all the same.
+  const configuration = new Map<string, string>();
+  for (const { option, path } of options.configuration ?? []) {
+    const id = await identityOf(resolve(cwd, path));
+    if (id !== undefined) configuration.set(id, option);
+  }
   for (const path of paths) await expand(path, walked);
   // The same file named twice, or reached through a link, is analysed once, where it is first
   // reached; always when it is named on the command line, also if it is found in a directory too.
@@ -653,13 +745,21 @@ export async function findLocalInputs(
     // The configuration folder is documented and expected: said only when it holds refusal text.
     else if (kind === 'hidden') walked.hidden.add(root, entry, archive);
   };
-  for (const { first: file, absolute, named } of reached.values()) {
+  for (const [id, { first: file, absolute, named }] of reached) {
     const name = shown(file.path);
     const { info } = file;
     const open = () => createReadStream(absolute, { highWaterMark: 1 << 16 });
     if (file.setAside !== undefined && !named) {
       const { kind, root } = file.setAside;
       await setAside(name, open, { kind, root, entry: relative(root, file.path), archive: false });
+      continue;
+    }
+    const option = named ? undefined : configuration.get(id);
+    if (option !== undefined) {
+      notRead(name, {
+        reason: `the ${option} file of this run: configuration, not a log or export`,
+        mayHoldRefusals: false,
+      });
       continue;
     }
     // A pipe is read once: it is never sniffed for a tar archive (one that is is refused whole).

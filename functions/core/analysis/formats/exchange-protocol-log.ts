@@ -387,6 +387,21 @@ function openSessionEvent(open: OpenSession, timestamp: string, line: number): T
   return event;
 }
 
+/**
+ * What an Exchange SMTP receive protocol log is, and what to analyse instead: the log has the send
+ * log's fields, only its `#Log-type:` tells them apart. Detection names it with the refusal text it
+ * holds, if any (input/unsupported-inputs.ts), as every log relay-audit does not read.
+ */
+export function describeReceiveProtocolLog(logType: string): string {
+  return (
+    `looks like an Exchange SMTP receive protocol log (#Log-type: ${logType}), which relay-audit does not read: ` +
+    "it records what this server received, from the clients and servers that sent to it. Exchange Online's refusals " +
+    'of relayed mail are its answers to this server as it sends, in the send protocol log: analyse the send protocol log ' +
+    '(SEND*.LOG in TransportRoles\\Logs\\Hub\\ProtocolLog\\SmtpSend, or FrontEnd\\ProtocolLog\\SmtpSend) or the ' +
+    'message tracking log (MSGTRK*.LOG) of the same server instead.'
+  );
+}
+
 export const exchangeProtocolLog: FormatAdapter = {
   id: 'exchange-protocol-log',
   requiredHeaders: Object.values(NAMES),
@@ -396,10 +411,7 @@ export const exchangeProtocolLog: FormatAdapter = {
       .map((line) => /^#Log-type:\s*(.*)$/i.exec(line)?.[1]?.trim())
       .find((value) => value !== undefined);
     if (logType === undefined || !/receive/i.test(logType)) return undefined;
-    return (
-      `looks like an Exchange SMTP receive protocol log (#Log-type: ${logType}). Exchange Online's refusals are ` +
-      'answers to the sending server: analyse the send protocol log (ProtocolLog\\SmtpSend) or the message tracking log instead.'
-    );
+    return describeReceiveProtocolLog(logType);
   },
   createRowAdapter: (headers, context) => new ProtocolLogRows(headers, context),
 };

@@ -200,7 +200,10 @@ export async function detectFormat(
       const fields = parseFieldsDirective(text);
       if (fields) {
         const format = chooseFormat(fields, true);
-        if (format !== undefined) return finish(format, fields, current);
+        // A format whose preamble says the log is another's (a receive protocol log) is named as
+        // every log not read is, with the refusal text it holds.
+        if (format !== undefined && format.refuses?.(preamble) === undefined)
+          return finish(format, fields, current);
         throw await unknownFieldsLine(text, fields, current, lineStart);
       }
       if (preamble.length < KEPT_PREAMBLE_LINES) preamble.push(text);

@@ -10,6 +10,7 @@ import { quoteText } from '../../kernel/strings.js';
 import { normaliseHeader, splitRecord } from '../../text/csv-records.js';
 import { refusalMarkerIn, relayRejectionIn } from '../evidence/rejections.js';
 import { missingColumns } from '../formats/columns.js';
+import { describeReceiveProtocolLog } from '../formats/exchange-protocol-log.js';
 import {
   exchangeTrackingLog,
   startsWithTrackingTimestamp,
@@ -96,8 +97,9 @@ function describeW3cLog(input: UnrecognisedInput): string | undefined {
   const protocolLog = ['session-id', 'sequence-number', 'local-endpoint', 'remote-endpoint', 'event', 'data'];
   // Send protocol logs with all their fields are read (exchange-protocol-log); this names the rest.
   if (protocolLog.every((name) => names.has(name))) {
-    const direction = /receive/i.test(logType ?? '') ? 'receive' : /send/i.test(logType ?? '') ? 'send' : '';
-    if (direction === 'send') {
+    if (logType !== undefined && /receive/i.test(logType))
+      return `${describeReceiveProtocolLog(logType)}${refusalNote(input)}`;
+    if (logType !== undefined && /send/i.test(logType)) {
       // Reached only for a send log joined after another kind of log: read whole, it is a format of its own.
       return (
         `looks like an Exchange SMTP send protocol log (#Log-type: ${logType}) joined to a log of another kind: ` +
@@ -105,7 +107,7 @@ function describeW3cLog(input: UnrecognisedInput): string | undefined {
       );
     }
     return (
-      `looks like an Exchange SMTP ${direction ? `${direction} ` : ''}protocol log` +
+      'looks like an Exchange SMTP protocol log' +
       `${logType ? ` (#Log-type: ${logType})` : ''}, ${NOT_YET}. ` +
       'Analyse the message tracking logs of the same server instead (MSGTRK*.LOG in ' +
       'TransportRoles\\Logs\\MessageTracking): a refused RCPT TO is also a FAIL row there, with its 550 5.7.64 text.'
