@@ -17,8 +17,15 @@
  * is such a name. Among equals the export's order decides.
  */
 
+import type { DomainOracle } from './accepted-domains.js';
 import type { InboundConnectorInfo } from './connector-info.js';
-import { isWildcard, namesMatch, normaliseName, stripWildcard } from './host-names.js';
+import {
+  isAcceptedConnectorName,
+  isWildcard,
+  namesMatch,
+  normaliseName,
+  stripWildcard,
+} from './host-names.js';
 
 /** What one refusal needs of a connector. */
 export interface ConnectorNeeds {
@@ -47,14 +54,35 @@ export interface ConnectorChoice {
   ipOnly?: InboundConnectorInfo;
 }
 
+/** The accepted domains as `isAcceptedName` reads them. */
+type AcceptedDomains = Pick<DomainOracle, 'covers' | 'domains'>;
+
 /**
- * `isAcceptedName` over a list of accepted domains. With none known, only a wildcard counts: it is
- * the shape the advice recommends, and nothing better can be judged.
+ * `isAcceptedName` over the accepted domains: {@link isAcceptedConnectorName}, the test `check`
+ * applies, so a name under an accepted domain with MatchSubDomains fits here as it passes there.
+ * Given an `AcceptedDomainList` (or any oracle) MatchSubDomains counts; a bare list of names carries
+ * none, so it answers for its names only. With no domain known, only a wildcard counts: it is the
+ * shape the advice recommends, and nothing better can be judged.
  */
-export function acceptedNameTest(acceptedDomains: readonly string[]): (name: string) => boolean {
-  const accepted = new Set(acceptedDomains.map((domain) => stripWildcard(normaliseName(domain))));
-  if (accepted.size === 0) return (name) => isWildcard(normaliseName(name));
-  return (name) => accepted.has(stripWildcard(normaliseName(name)));
+export function acceptedNameTest(
+  acceptedDomains: readonly string[] | AcceptedDomains,
+): (name: string) => boolean {
+  const domains = isNameList(acceptedDomains) ? exactDomains(acceptedDomains) : acceptedDomains;
+  if (domains.domains().length === 0) return (name) => isWildcard(normaliseName(name));
+  return (name) => isAcceptedConnectorName(name, domains);
+}
+
+function isNameList(value: readonly string[] | AcceptedDomains): value is readonly string[] {
+  return Array.isArray(value);
+}
+
+/** A list of domain names as an oracle without MatchSubDomains (`*.contoso.com` stands for contoso.com). */
+function exactDomains(names: readonly string[]): AcceptedDomains {
+  const accepted = new Set(names.map((domain) => stripWildcard(normaliseName(domain))));
+  return {
+    covers: (domain) => (domain === undefined ? undefined : accepted.has(normaliseName(domain))),
+    domains: () => [...accepted],
+  };
 }
 
 /** The connector to name for one refusal (see the module comment), or `undefined` when none can serve. */

@@ -14,4 +14,11 @@ export interface InboundConnectorInfo {
   identifiesBy: 'ip' | 'certificate';
   /** Current `TlsSenderCertificateName`, e.g. `*.contoso.com` or a Hybrid-wizard host name `mail.contoso.com`. */
   tlsSenderCertificateName?: string;
+  /**
+   * The issuer DN a `TlsSenderCertificateName` of the X.500 form (`<I>issuer<S>subject`) pins, as
+   * written: a certificate from another CA (a renewal elsewhere) does not match the connector.
+   */
+  tlsSenderCertificateIssuer?: string;
+  /** The subject DN of that X.500 form, as written. */
+  tlsSenderCertificateSubject?: string;
 }

@@ -35,29 +35,47 @@ function normaliseCertificateName(text: string): string | undefined {
   return name === '' ? undefined : name;
 }
 
-/**
- * The certificate name in one of the text forms: the domain form (`*.contoso.com`), the X.500 form a
- * `TlsCertificate` prints as (`<I>CN=Issuer<S>CN=mail.contoso.com`), or a subject (`CN=…, O=…`),
- * whose CN is the name.
- */
-function certificateNameOf(text: string): string | undefined {
-  const subject = text.includes('<S>') ? text.slice(text.indexOf('<S>') + 3) : text;
-  if (/(?:^|[,/\s])CN=/i.test(subject)) {
-    const cn = commonNameOf(subject);
-    return cn === undefined ? undefined : normaliseCertificateName(cn);
-  }
-  return normaliseCertificateName(text);
+/** What `TlsSenderCertificateName` says: the name, and in the X.500 form the issuer and subject it pins. */
+interface CertificatePin {
+  name: string | undefined;
+  /** `<I>…`: the issuer DN the X.500 form pins, as written. */
+  issuer?: string;
+  /** The subject DN of the X.500 form (after `<S>`), or a subject given alone, as written. */
+  subject?: string;
 }
 
 /**
- * `TlsSenderCertificateName`: `null`, a text form ({@link certificateNameOf}), or — from a deep
+ * The certificate name in one of the text forms: the domain form (`*.contoso.com`), the X.500 form a
+ * `TlsCertificate` prints as (`<I>CN=Issuer<S>CN=mail.contoso.com`), or a subject (`CN=…, O=…`),
+ * whose CN is the name. The X.500 form pins the issuer too (a certificate from another CA does not
+ * match it), so the issuer and the whole subject are kept.
+ */
+function certificatePinOf(text: string): CertificatePin {
+  const issuerStart = text.indexOf('<I>');
+  const subjectStart = text.indexOf('<S>');
+  const subject = (subjectStart >= 0 ? text.slice(subjectStart + 3) : text).trim();
+  const issuer =
+    issuerStart >= 0 && subjectStart > issuerStart ? text.slice(issuerStart + 3, subjectStart).trim() : '';
+  const pinned = issuer === '' ? {} : { issuer };
+  if (/(?:^|[,/\s])CN=/i.test(subject)) {
+    const cn = commonNameOf(subject);
+    return { name: cn === undefined ? undefined : normaliseCertificateName(cn), ...pinned, subject };
+  }
+  return { name: normaliseCertificateName(subjectStart >= 0 ? subject : text), ...pinned };
+}
+
+/** Properties of a `TlsCertificate` object that hold the pinned issuer. */
+const CERTIFICATE_ISSUER_KEYS = ['CertificateIssuer', 'Issuer'];
+
+/**
+ * `TlsSenderCertificateName`: `null`, a text form ({@link certificatePinOf}), or — from a deep
  * `ConvertTo-Json` — the `TlsCertificate` object itself, whose name properties hold the same forms.
  */
 const TlsSenderCertificateName = z
   .unknown()
   .optional()
-  .transform((value, ctx): string | undefined => {
-    if (value === null || value === undefined) return undefined;
+  .transform((value, ctx): CertificatePin => {
+    if (value === null || value === undefined) return { name: undefined };
     if (typeof value === 'string') {
       const text = value.trim();
       if (isTypeName(text)) {
@@ -67,18 +85,27 @@ const TlsSenderCertificateName = z
         });
         return z.NEVER;
       }
-      return certificateNameOf(text);
+      return certificatePinOf(text);
     }
     if (typeof value === 'object' && !Array.isArray(value)) {
       const record = value as Record<string, unknown>;
       for (const key of CERTIFICATE_NAME_KEYS) {
         const field = record[key];
-        if (typeof field === 'string' && field.trim() !== '') return certificateNameOf(field.trim());
+        if (typeof field === 'string' && field.trim() !== '') return certificatePinOf(field.trim());
       }
-      for (const key of CERTIFICATE_SUBJECT_KEYS) {
-        const field = record[key];
-        const cn = typeof field === 'string' ? commonNameOf(field) : undefined;
-        if (cn !== undefined) return normaliseCertificateName(cn);
+      const text = (keys: readonly string[]): string | undefined =>
+        keys
+          .map((key) => record[key])
+          .find((field): field is string => typeof field === 'string' && field.trim() !== '');
+      const subject = text(CERTIFICATE_SUBJECT_KEYS);
+      const cn = subject === undefined ? undefined : commonNameOf(subject);
+      if (subject !== undefined && cn !== undefined) {
+        const issuer = text(CERTIFICATE_ISSUER_KEYS)?.trim();
+        return {
+          name: normaliseCertificateName(cn),
+          ...(issuer === undefined ? {} : { issuer }),
+          subject: subject.trim(),
+        };
       }
     }
     ctx.addIssue({
@@ -123,6 +150,13 @@ export interface InboundConnector {
   requireTls: boolean | undefined;
   /** Lower-case certificate domain (`*.contoso.com`, `mail.contoso.com`), `undefined` when none. */
   tlsSenderCertificateName: string | undefined;
+  /**
+   * The issuer DN the X.500 form (`<I>issuer<S>subject`) pins, as written: a certificate from
+   * another CA does not match the connector. Absent for the domain form, which pins no issuer.
+   */
+  tlsSenderCertificateIssuer?: string;
+  /** The subject DN of the X.500 form, as written (for the command that pins a new issuer). */
+  tlsSenderCertificateSubject?: string;
   restrictDomainsToCertificate: boolean | undefined;
   restrictDomainsToIPAddresses: boolean | undefined;
   cloudServicesMailEnabled: boolean | undefined;
@@ -196,7 +230,13 @@ export function parseInboundConnectors(input: string | Uint8Array, file: string)
       senderIPAddresses: raw.SenderIPAddresses,
       senderDomains: raw.SenderDomains.map(senderDomain),
       requireTls: raw.RequireTls,
-      tlsSenderCertificateName: raw.TlsSenderCertificateName,
+      tlsSenderCertificateName: raw.TlsSenderCertificateName.name,
+      ...(raw.TlsSenderCertificateName.issuer === undefined
+        ? {}
+        : { tlsSenderCertificateIssuer: raw.TlsSenderCertificateName.issuer }),
+      ...(raw.TlsSenderCertificateName.subject === undefined
+        ? {}
+        : { tlsSenderCertificateSubject: raw.TlsSenderCertificateName.subject }),
       restrictDomainsToCertificate: raw.RestrictDomainsToCertificate,
       restrictDomainsToIPAddresses: raw.RestrictDomainsToIPAddresses,
       cloudServicesMailEnabled: raw.CloudServicesMailEnabled,
@@ -228,5 +268,26 @@ export function toInboundConnectorInfo(connector: InboundConnector): InboundConn
     ...(connector.tlsSenderCertificateName === undefined
       ? {}
       : { tlsSenderCertificateName: connector.tlsSenderCertificateName }),
+    ...(connector.tlsSenderCertificateName === undefined || connector.tlsSenderCertificateIssuer === undefined
+      ? {}
+      : {
+          tlsSenderCertificateIssuer: connector.tlsSenderCertificateIssuer,
+          ...(connector.tlsSenderCertificateSubject === undefined
+            ? {}
+            : { tlsSenderCertificateSubject: connector.tlsSenderCertificateSubject }),
+        }),
   };
+}
+
+/**
+ * The certificate a connector expects, for connector listings: `*.google.com`, or with the issuer an
+ * X.500 name pins `*.google.com (issuer CN=GTS CA 1C3, O=…)`, so the admin sees the pin.
+ */
+export function expectedCertificateText(connector: {
+  tlsSenderCertificateName?: string | undefined;
+  tlsSenderCertificateIssuer?: string | undefined;
+}): string {
+  const name = connector.tlsSenderCertificateName ?? '';
+  const issuer = connector.tlsSenderCertificateIssuer;
+  return issuer === undefined ? name : `${name} (issuer ${issuer})`;
 }

@@ -81,6 +81,16 @@ export function namesMatch(connectorName: string, certificateName: string): bool
   return isWildcard(certificate) && certificateWildcardCovers(certificate, connector);
 }
 
+/**
+ * Whether a connector's `TlsSenderCertificateName` is the tenant's: its domain, wildcard stripped
+ * (`*.contoso.com` → `contoso.com`, `mail.contoso.com` itself), is an accepted domain or lies below
+ * one with MatchSubDomains (`AcceptedDomainList.covers`, docs/domain.md §1). `check`
+ * (connector-cert-name-not-accepted) and `analyze` (which connector fits) both ask here.
+ */
+export function isAcceptedConnectorName(name: string, domains: Pick<DomainOracle, 'covers'>): boolean {
+  return domains.covers(stripWildcard(normaliseName(name))) === true;
+}
+
 /** The most specific accepted domain (exact list entry) that `name` equals or lies below. */
 export function closestAcceptedDomain(name: string, domains: AcceptedDomainList): string | undefined {
   const n = stripWildcard(normaliseName(name));

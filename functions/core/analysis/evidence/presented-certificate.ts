@@ -9,6 +9,7 @@
 import type { DomainOracle } from '../../organisation/accepted-domains.js';
 import type { InboundConnectorInfo } from '../../organisation/connector-info.js';
 import { attributeName, namesMatch, normaliseName } from '../../organisation/host-names.js';
+import { sameDistinguishedName } from '../../organisation/x509-names.js';
 import { type DayOrder, TimestampParser } from '../input/timestamps.js';
 import type { PresentedCertificate, SmtpSession } from '../model/events.js';
 import type { Evidence } from '../model/findings.js';
@@ -122,7 +123,7 @@ function expiry(certificate: PresentedCertificate, at: string | undefined): Expi
 }
 
 /** How the presented certificate relates to the connector's expected name. */
-export type ConnectorFit = 'matches' | 'differs' | 'ip-only' | 'no-name';
+export type ConnectorFit = 'matches' | 'differs' | 'issuer-differs' | 'ip-only' | 'no-name';
 
 /** At most this many names are listed in a sentence. */
 const LISTED_NAMES = 6;
@@ -146,7 +147,7 @@ export function certificateFacts(
     selfSigned:
       certificate.subject !== undefined &&
       certificate.issuer !== undefined &&
-      normaliseDn(certificate.subject) === normaliseDn(certificate.issuer),
+      sameDistinguishedName(certificate.subject, certificate.issuer),
   };
   if (certificate.issuer !== undefined) facts.issuer = certificate.issuer;
   if (!facts.selfSigned && certificate.issuer !== undefined && DOMAIN_COMPONENT.test(certificate.issuer))
@@ -158,19 +159,34 @@ export function certificateFacts(
   return facts;
 }
 
-function normaliseDn(dn: string): string {
-  return dn
-    .replace(/\s*,\s*/g, ',')
-    .trim()
-    .toLowerCase();
-}
-
-/** Whether a name on the certificate matches what the connector expects. */
-export function connectorFit(names: readonly string[], connector: InboundConnectorInfo): ConnectorFit {
+/**
+ * Whether a name on the certificate matches what the connector expects and, when the connector
+ * pins an issuer (`<I>issuer<S>subject`) and `issuer` (the certificate's, from the log) is known,
+ * whether that issuer is the pinned one: a certificate from another CA does not match the connector.
+ * An issuer that is not known is not held against the certificate ({@link issuerPinUnchecked}).
+ */
+export function connectorFit(
+  names: readonly string[],
+  connector: InboundConnectorInfo,
+  issuer?: string,
+): ConnectorFit {
   if (connector.identifiesBy === 'ip') return 'ip-only';
   const expected = connector.tlsSenderCertificateName?.trim();
   if (expected === undefined || expected === '') return 'no-name';
-  return names.some((name) => namesMatch(expected, name)) ? 'matches' : 'differs';
+  if (!names.some((name) => namesMatch(expected, name))) return 'differs';
+  const pinned = connector.tlsSenderCertificateIssuer;
+  if (pinned !== undefined && issuer !== undefined && !sameDistinguishedName(pinned, issuer))
+    return 'issuer-differs';
+  return 'matches';
+}
+
+/** The connector pins an issuer that could not be compared: the log named no issuer. */
+export function issuerPinUnchecked(connector: InboundConnectorInfo, issuer: string | undefined): boolean {
+  return (
+    connector.identifiesBy === 'certificate' &&
+    connector.tlsSenderCertificateIssuer !== undefined &&
+    issuer === undefined
+  );
 }
 
 /** `CN=mail.contoso.com (SAN mail.contoso.com, autodiscover.contoso.com)`: the certificate in one phrase. */
@@ -340,13 +356,26 @@ export function sessionEvidence(
   const connector = options.connector;
   if (connector !== undefined) {
     const expected = connector.tlsSenderCertificateName?.trim() ?? '';
+    const pinned = connector.tlsSenderCertificateIssuer ?? '';
     const text: Record<ConnectorFit, string> = {
-      matches: `the OnPremises connector "${connector.name}" expects ${expected}, which a name on the certificate matches`,
+      matches:
+        `the OnPremises connector "${connector.name}" expects ${expected}, which a name on the certificate matches` +
+        (issuerPinUnchecked(connector, facts.issuer)
+          ? `; it also pins the issuer ${pinned}, which the log does not name, so the issuer was not checked`
+          : ''),
+      'issuer-differs':
+        `the OnPremises connector "${connector.name}" expects ${expected}, which a name on the certificate matches, ` +
+        `but it also pins the issuer ${pinned} (TlsSenderCertificateName <I>issuer<S>subject), and the presented ` +
+        `certificate's issuer is ${facts.issuer ?? ''}: a certificate from another CA does not match the connector, ` +
+        'so Exchange Online can refuse to attribute the connection to the tenant',
       differs: `the OnPremises connector "${connector.name}" expects ${expected}; no name on the certificate matches it`,
       'ip-only': `the OnPremises connector "${connector.name}" identifies the server by IP address only, so the certificate is not used to attribute the mail`,
       'no-name': `the OnPremises connector "${connector.name}" names no certificate (TlsSenderCertificateName is empty)`,
     };
-    evidence.push({ kind: 'certificate-vs-connector', detail: text[connectorFit(facts.names, connector)] });
+    evidence.push({
+      kind: 'certificate-vs-connector',
+      detail: text[connectorFit(facts.names, connector, facts.issuer)],
+    });
   }
   return evidence;
 }

@@ -55,6 +55,11 @@ export type CertificateVerdict =
     }
   /** The certificate is fine; the connector must expect one of its names. */
   | { side: 'connector'; target: string; name: string }
+  /**
+   * The connector's name matches, but it pins (`<I>…`) another issuer than the certificate's: the
+   * connector must pin none (the domain form `target`) or the certificate's issuer.
+   */
+  | { side: 'issuer'; target: string; name: string; pinned: string; issuer: string }
   /** Certificate and connector agree: the cause is elsewhere (chain, IP, enablement). */
   | { side: 'neither' };
 
@@ -79,9 +84,36 @@ export function certificateVerdict(ctx: RemediationContext, names: Names): Certi
       : { side: 'certificate', why: 'no-accepted-name', registration: names.registration };
   }
   const connector = names.connectors?.connector;
-  if (connector !== undefined && connectorFit(certificate.names, connector) === 'matches')
-    return { side: 'neither' };
-  return { side: 'connector', target: connectorNameFor(name, names.wildcard), name };
+  const fit =
+    connector === undefined ? undefined : connectorFit(certificate.names, connector, certificate.issuer);
+  if (fit === 'matches') return { side: 'neither' };
+  const target = connectorNameFor(name, names.wildcard);
+  if (fit === 'issuer-differs' && connector?.tlsSenderCertificateIssuer !== undefined) {
+    const pinned = connector.tlsSenderCertificateIssuer;
+    return { side: 'issuer', target, name, pinned, issuer: certificate.issuer ?? '' };
+  }
+  return { side: 'connector', target, name };
+}
+
+/** `<I>issuer<S>subject` pinning the presented certificate's issuer, with the connector's subject. */
+function issuerPinValue(verdict: Extract<CertificateVerdict, { side: 'issuer' }>, names: Names): string {
+  const connector = names.connectors?.connector;
+  const subject =
+    connector?.tlsSenderCertificateSubject ?? `CN=${connector?.tlsSenderCertificateName ?? verdict.name}`;
+  return `<I>${verdict.issuer}<S>${subject}`;
+}
+
+/** What an issuer the connector pins but did not issue the certificate does, in one sentence. */
+function issuerPinProblem(
+  verdict: Extract<CertificateVerdict, { side: 'issuer' }>,
+  connectorText: string,
+): string {
+  return (
+    `${connectorText} expects a name the certificate matches, but its TlsSenderCertificateName also pins the ` +
+    `issuer ${verdict.pinned} (the <I>issuer<S>subject form), and the issuer the connector pins is not the ` +
+    `presented certificate's issuer ${verdict.issuer}: a certificate renewed from another CA no longer matches ` +
+    'the connector, which can make Exchange Online refuse to attribute the connection to your tenant.'
+  );
 }
 
 /** The certificate in a sentence: `EX01 presented CN=… (SAN …)`. */
@@ -162,6 +194,12 @@ export function certificateSideStep(ctx: RemediationContext, names: Names): stri
           : '')
       ).trim();
     }
+    case 'issuer':
+      return (
+        `${presented} ${issuerPinProblem(verdict, connectorText)} Change the connector: set its ` +
+        `TlsSenderCertificateName to the domain form ${verdict.target}, which pins no issuer and matches ` +
+        `${verdict.name} (command below), or, to keep pinning the issuer, to "${issuerPinValue(verdict, names)}".`
+      );
     case 'neither': {
       const matches = `${presented} It matches ${expected ?? 'the connector'} of ${connectorText}, so the certificate names are not the cause`;
       switch (names.connectors?.role) {
@@ -190,7 +228,8 @@ export function certificateSideStep(ctx: RemediationContext, names: Names): stri
 export function certificateSideCommands(ctx: RemediationContext, names: Names): string[] {
   const verdict = certificateVerdict(ctx, names);
   if (verdict === undefined || verdict.side === 'neither' || verdict.side === 'server-tls') return [];
-  if (verdict.side === 'connector') return [connectorCommand(names, verdict.target)];
+  if (verdict.side === 'connector' || verdict.side === 'issuer')
+    return [connectorCommand(names, verdict.target)];
   const rebind =
     `Set-SendConnector -Identity ${psQuote(names.sendConnector)} -TlsCertificateName ` +
     psQuote(`<I><issuer of a certificate for ${names.wildcard}><S><its subject>`);
@@ -309,6 +348,12 @@ export function presentedCertificateNote(ctx: RemediationContext, names: Names):
         `so even a certificate-based connector cannot attribute these messages by it: ${verdict.why === 'expired' ? 'renew it, or ' : ''}bind a certificate from a public ` +
         `CA with a name in ${names.domain} to send connector "${names.sendConnector}" ` +
         '(Set-SendConnector -TlsCertificateName "<I>issuer<S>subject").'
+      );
+    case 'issuer':
+      return (
+        `${presented} Its name ${verdict.name} is in an accepted domain, but ` +
+        `${issuerPinProblem(verdict, `"${names.connectors?.connector.name ?? names.inboundConnector}"`)} Set its TlsSenderCertificateName to ` +
+        `${verdict.target}, which pins no issuer, or to "${issuerPinValue(verdict, names)}".`
       );
     case 'connector':
     case 'neither': {

@@ -12,9 +12,16 @@ import {
   LINK_SET_INBOUND_CONNECTOR,
 } from '../../kernel/links.js';
 import { psQuote } from '../../kernel/powershell.js';
-import { certificateFileLabel, certificateLabel, certificateNames } from '../../organisation/certificates.js';
-import { closestAcceptedDomain, namesMatch } from '../../organisation/host-names.js';
-import type { CertificateInFile } from '../rules/rule.js';
+import {
+  type CertificateFile,
+  certificateFileLabel,
+  certificateLabel,
+  certificateNames,
+} from '../../organisation/certificates.js';
+import type { InboundConnector } from '../../organisation/connectors.js';
+import { closestAcceptedDomain, isWildcard, namesMatch } from '../../organisation/host-names.js';
+import { windowsDistinguishedName } from '../../organisation/x509-names.js';
+import type { CertificateInFile, RuleInput } from '../rules/rule.js';
 import { EXPIRY_WARNING_DAYS } from '../rules/validity.js';
 import type { ReadinessTemplate, ReadinessText } from './template.js';
 import {
@@ -26,6 +33,7 @@ import {
   list,
   preferredDomain,
   quoted,
+  recommendedCertificateDomain,
   setCertificateName,
   useNewCertificateCommands,
   wildcardForCertificates,
@@ -198,10 +206,64 @@ export const certificateChainMissingText: ReadinessTemplate<'certificate-chain-m
   };
 };
 
+/**
+ * The connectors' names match the certificate, but each pins (`<I>…`) an issuer that did not issue
+ * it: Exchange Online matches the connector to a certificate from that issuer only.
+ */
+function issuerPinText(
+  certificate: CertificateFile,
+  pins: readonly InboundConnector[],
+  input: RuleInput,
+): ReadinessText {
+  const issuer = windowsDistinguishedName(certificate.leaf.x509.issuer);
+  const fixes = pins.map((connector) => {
+    const name = connector.tlsSenderCertificateName ?? '';
+    return {
+      connector,
+      domainForm: isWildcard(name) ? name : recommendedCertificateDomain(input, name),
+      x500: `<I>${issuer}<S>${connector.tlsSenderCertificateSubject ?? `CN=${name}`}`,
+    };
+  });
+  const pinned = pins.map(
+    (connector) => `${quoted(connector)} pins the issuer ${connector.tlsSenderCertificateIssuer ?? ''}`,
+  );
+  return {
+    message:
+      `Certificate ${certificateFileLabel(certificate)} was issued by ${issuer}, but ${list(pinned)} in its ` +
+      'TlsSenderCertificateName (the <I>issuer<S>subject form), which is not that issuer, although the name ' +
+      'matches. Exchange Online then matches the server to no connector — typical after a certificate is ' +
+      'renewed from another CA — and relay is refused with 550 5.7.64 TenantAttribution.',
+    remediation: {
+      steps: [
+        ...fixes.map(
+          ({ connector, domainForm, x500 }) =>
+            `Set the certificate domain of ${quoted(connector)} to the domain form ${domainForm}, which pins no ` +
+            'issuer and keeps matching when the certificate is renewed from another CA (command below) — or, to ' +
+            `keep pinning the issuer, to ${x500} (the alternative command), which must change again whenever the ` +
+            'issuer does.',
+        ),
+        'Check that this is the certificate the server presents to Exchange Online, and its issuer as Windows ' +
+          'shows it (last command below) — to be sure, in the send protocol log, whose "Certificate issuer name" ' +
+          'line follows the certificate sent after STARTTLS.',
+      ],
+      commands: [
+        ...fixes.flatMap(({ connector, domainForm, x500 }) => [
+          setCertificateName(connector, domainForm),
+          `Set-InboundConnector -Identity ${psQuote(connector.name)} -TlsSenderCertificateName ${psQuote(x500)} ` +
+            '-RestrictDomainsToCertificate $true',
+        ]),
+        `Get-ExchangeCertificate -Thumbprint ${psQuote(certificate.leaf.thumbprint)} | Format-List Subject,Issuer,Services,NotAfter,Status`,
+      ],
+      links: [LINK_RELAY_ACCESS_DENIED, LINK_SET_INBOUND_CONNECTOR],
+    },
+  };
+}
+
 export const certificateNameMismatchText: ReadinessTemplate<'certificate-name-mismatch'> = (
-  { certificate, connectors },
+  { certificate, connectors, issuerPins },
   input,
 ) => {
+  if (issuerPins.length > 0) return issuerPinText(certificate, issuerPins, input);
   const names = certificateNames(certificate.leaf);
   const expected = connectors.map(
     (connector) => `${quoted(connector)} expects ${connector.tlsSenderCertificateName}`,

@@ -2,9 +2,14 @@
  * `connector-cert-name-not-accepted`: the connector's certificate domain, wildcard stripped, is not
  * an accepted domain. A subdomain counts only through MatchSubDomains on an accepted parent, as in
  * `AcceptedDomainList.covers` — so `mail.contoso.com` is not accepted when only `contoso.com` is.
+ * `isAcceptedConnectorName` is the test, shared with the analysis's choice of connector.
  */
 import type { InboundConnector } from '../../organisation/connectors.js';
-import { closestAcceptedDomain, stripWildcard } from '../../organisation/host-names.js';
+import {
+  closestAcceptedDomain,
+  isAcceptedConnectorName,
+  stripWildcard,
+} from '../../organisation/host-names.js';
 import type { ReadinessRule } from './rule.js';
 import { certificateConnectors } from './select.js';
 
@@ -28,8 +33,8 @@ export const connectorCertNameNotAccepted: ReadinessRule<
   evaluate(input) {
     return certificateConnectors(input).flatMap((connector) => {
       const name = connector.tlsSenderCertificateName ?? '';
+      if (isAcceptedConnectorName(name, input.acceptedDomains)) return [];
       const domain = stripWildcard(name);
-      if (input.acceptedDomains.covers(domain) === true) return [];
       const acceptedParent = closestAcceptedDomain(domain, input.acceptedDomains);
       return [
         {
