@@ -63,7 +63,8 @@ export async function runFindings(argv: string[], out: Output): Promise<number> 
         ...(flags['sender-domain'] ? { senderDomain: flags['sender-domain'] } : {}),
         ...(flags['recipient-domain'] ? { recipientDomain: flags['recipient-domain'] } : {}),
         ...(flags.since ? { since: flags.since.iso } : {}),
-        ...(flags.until ? { until: flags.until.iso } : {}),
+        // Its last millisecond: a time takes in the rest of the minute or second it names.
+        ...(flags.until ? { until: new Date(flags.until.end).toISOString() } : {}),
         limit: remaining,
         ...(cursor ? { cursor } : {}),
       });
@@ -224,6 +225,22 @@ function blockLines(block: RemediationBlock, rowCount: number): string[] {
   ];
 }
 
+/** Widest cell of the table: a longer value is cut, ending in …, so a cut one is never taken for whole. */
+const MAX_CELL_CHARS = 40;
+/** Marks a header sender (P2) shown where the envelope sender (P1) is not known. */
+const HEADER_SENDER_MARK = '(P2)';
+
+function cutCell(cell: string): string {
+  return cell.length > MAX_CELL_CHARS ? `${cell.slice(0, MAX_CELL_CHARS - 1)}…` : cell;
+}
+
+/** The envelope sender (P1), `<>` for the null sender; the header sender, marked so, when P1 is unknown. */
+function envelopeSenderCell(finding: Finding): string {
+  if (finding.returnPath === '') return '<>';
+  if (finding.returnPath !== undefined) return finding.returnPath;
+  return finding.sender === undefined ? '' : `${HEADER_SENDER_MARK} ${finding.sender}`;
+}
+
 /**
  * The table of findings, each row numbered and with its server, then the remediation of those rows:
  * one block per distinct remediation, saying which rows it covers, at most `BLOCKS_SHOWN` of them.
@@ -238,21 +255,27 @@ export function renderTable(findings: Finding[], store: StoreFlags): string {
     f.timestamp.slice(0, 19).replace('T', ' '),
     f.scenario,
     serverOf(f),
-    f.returnPath === '' ? '<>' : (f.returnPath ?? f.sender ?? ''),
+    envelopeSenderCell(f),
     f.recipient,
     `${f.code}${f.attr ? ` ${f.attr}` : ''}`,
     f.confidence,
   ]);
   const widths = header.map((h, i) =>
-    Math.min(40, Math.max(h.length, ...table.map((row) => (row[i] ?? '').length))),
+    Math.min(MAX_CELL_CHARS, Math.max(h.length, ...table.map((row) => (row[i] ?? '').length))),
   );
   const format = (row: string[]) =>
     row
-      .map((cell, i) => cell.slice(0, 40).padEnd(widths[i] ?? 0))
+      .map((cell, i) => cutCell(cell).padEnd(widths[i] ?? 0))
       .join('  ')
       .trimEnd();
   lines.push(format(header), widths.map((w) => '─'.repeat(w)).join('  '));
   for (const row of table) lines.push(format(row));
+  if (findings.some((f) => f.returnPath === undefined && f.sender !== undefined)) {
+    lines.push(
+      '',
+      `${HEADER_SENDER_MARK}: the input does not give that message's envelope sender (P1); its header sender (P2) is shown.`,
+    );
+  }
   const blocks = remediationBlocks(findings);
   for (const block of blocks.slice(0, BLOCKS_SHOWN)) lines.push(...blockLines(block, findings.length));
   const rest = blocks.slice(BLOCKS_SHOWN);

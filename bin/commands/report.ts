@@ -63,8 +63,13 @@ export async function runReport(
       await out.write(result.markdown);
       const reclassified =
         result.reclassified > 0 ? `; ${result.reclassified} reclassified as forwarding` : '';
+      // A day nobody chose is said so: yesterday's logs may not be in the store at all.
+      const day =
+        flags.date === undefined
+          ? ` Reported on ${result.date}, yesterday (UTC), the default day: another one with --date YYYY-MM-DD.`
+          : '';
       await out.write(
-        `\nReport written to ${result.locations.join(' and ')} (${handle.description}${reclassified}).\n`,
+        `\nReport written to ${result.locations.join(' and ')} (${handle.description}${reclassified}).${day}\n`,
       );
     }
   } finally {

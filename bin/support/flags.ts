@@ -52,6 +52,9 @@ export function wholeNumberFlag(min: number, max?: number): z.ZodType<number, st
 /**
  * A flag that takes a date or time (`check --at`, `findings --since/--until`, `reanalyze
  * --from/--to`): every one reads the same forms, and refuses another with the same message.
+ * Whatever its precision, a value covers all of what it names, from `start` to `end`: a date its
+ * day, `22:15` its minute, `22:15:03` its second, `22:15:03.5` its tenth — so an `--until` takes
+ * in the rest of it, as the findings table prints times to the second.
  */
 export function timeFlag(): z.ZodType<IsoTime, string> {
   return z.string().transform((text, context) => {
@@ -63,8 +66,18 @@ export function timeFlag(): z.ZodType<IsoTime, string> {
       });
       return z.NEVER;
     }
-    return time;
+    return time.start === time.end ? { ...time, end: time.start + namedSpanMs(text) - 1 } : time;
   });
+}
+
+/** Milliseconds of the last unit a time names: a minute, a second, or a tenth, hundredth… of one. */
+function namedSpanMs(text: string): number {
+  // Of a text parseIsoTime read as a time: the clock part after the date.
+  const clock = /[T ]\d{2}:\d{2}(?::\d{2}(?:[.,](\d+))?)?/i.exec(text);
+  if (clock === null) return 1;
+  if (clock[0].length <= 6) return 60_000;
+  const digits = clock[1]?.length ?? 0;
+  return digits >= 3 ? 1 : 10 ** (3 - digits);
 }
 
 /**

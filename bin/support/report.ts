@@ -18,10 +18,7 @@ import {
 import type { SourceRecord } from '../../functions/core/analysis/model/source-record.js';
 import { SCENARIO_DESCRIPTIONS } from '../../functions/core/analysis/remediation/index.js';
 import { relaySoftwareOf } from '../../functions/core/analysis/remediation/relay-software.js';
-import {
-  TRACE_DETAIL_EXPORT,
-  unexplainedFailuresSentence,
-} from '../../functions/core/analysis/trace-failure-advice.js';
+import { TRACE_DETAIL_EXPORT } from '../../functions/core/analysis/trace-failure-advice.js';
 
 import { groupDigits, plural } from '../../functions/core/kernel/counts-in-words.js';
 import { ErrorCode } from '../../functions/core/kernel/errors.js';
@@ -73,12 +70,15 @@ function describeSource(source: SourceRecord): string[] {
       `      line ${skipped.line}${skipped.column ? ` (${skipped.column})` : ''}: ${skipped.reason} — ${skipped.message}`,
     );
   }
-  const more = source.rowsSkipped - Math.min(10, source.skipped.length);
+  const listed = Math.min(10, source.skipped.length);
+  const more = source.rowsSkipped - listed;
   if (more > 0) {
     const reasons = Object.entries(source.skippedByReason)
       .map(([reason, count]) => `${reason} ${count}`)
       .join(', ');
-    lines.push(`      … and ${more} more skipped rows (${reasons})`);
+    // "More" only after rows listed above it.
+    const rows = listed > 0 ? `… and ${plural(more, 'more skipped row')}` : plural(more, 'skipped row');
+    lines.push(`      ${rows} (${reasons})`);
   }
   for (const note of source.notes ?? []) lines.push(`      note (${note.code}): ${note.message}`);
   return lines;
@@ -89,6 +89,18 @@ function describeSource(source: SourceRecord): string[] {
  * the run (overlapping exports), or none.
  */
 function describeRefusals(source: SourceRecord): string {
+  const failures = source.unexplainedFailures ?? 0;
+  const refusals = refusalsOf(source, failures > 0);
+  // Failed messages the file gives no reason for may be refusals: never under "no relay refusals".
+  return failures > 0 ? `${refusals}; ${failedWithoutReason(failures)}` : refusals;
+}
+
+/** `3 failed messages give no reason` */
+function failedWithoutReason(count: number): string {
+  return `${plural(count, 'failed message')} ${count === 1 ? 'gives' : 'give'} no reason`;
+}
+
+function refusalsOf(source: SourceRecord, unexplained: boolean): string {
   const findings = SCENARIO_IDS.filter((id) => source.findingsByScenario[id])
     .map((id) => `${id} ${source.findingsByScenario[id]}`)
     .join(', ');
@@ -104,7 +116,7 @@ function describeRefusals(source: SourceRecord): string {
   if (repeated > 0) return `${refusals}, ${groupDigits(repeated)} ${from}`;
   // Refusals without a finding and not repeated: no scenario rule matched (reported below).
   if (source.rejections > 0) return `${refusals}, none matched a scenario`;
-  return 'no relay refusals';
+  return unexplained ? 'no relay refusal proven' : 'no relay refusals';
 }
 
 function describeDomains(domains: DomainOracle, origin: string | undefined): string[] {
@@ -252,21 +264,21 @@ export function renderAnalysisReport(result: AnalysisResult, options: ReportOpti
       out.push(`  ${String(count).padStart(6)}  ${id.padEnd(22)} ${SCENARIO_DESCRIPTIONS[id].title}`);
     }
     out.push('', 'Top sender domains');
-    for (const entry of result.senderDomains.slice(0, 10)) {
+    for (const entry of result.senderDomains.slice(0, LIST_SIZE)) {
       const scenarios = Object.entries(entry.scenarios)
         .map(([id, count]) => `${id} ${count}`)
         .join(', ');
       out.push(`  ${String(entry.count).padStart(6)}  ${entry.domain.padEnd(30)} ${scenarios}`);
     }
+    out.push(...moreThanListed(result.senderDomains));
     if (result.forwardedFrom.length > 0) {
       out.push('', 'Forwarded on-premises by (start with these mailboxes and groups)');
-      for (const origin of result.forwardedFrom.slice(0, 10)) {
+      for (const origin of result.forwardedFrom.slice(0, LIST_SIZE)) {
         out.push(
           `  ${String(origin.count).padStart(6)}  ${terminalSafe(origin.address).padEnd(30)} ${ORIGIN_LABELS[origin.kind]}`,
         );
       }
-      if (result.forwardedFrom.length > 10)
-        out.push(`          and ${groupDigits(result.forwardedFrom.length - 10)} more`);
+      out.push(...moreThanListed(result.forwardedFrom));
     }
   }
   out.push(
@@ -293,6 +305,17 @@ export function renderAnalysisReport(result: AnalysisResult, options: ReportOpti
   return `${out.join('\n')}\n`;
 }
 
+/** Entries of the report's ranked lists (sender domains, forwarding origins). */
+const LIST_SIZE = 10;
+
+/** Under a ranked list cut at {@link LIST_SIZE}: how many entries are not shown, so its sum is not taken for the total. */
+function moreThanListed(entries: readonly { count: number }[]): string[] {
+  const rest = entries.slice(LIST_SIZE);
+  if (rest.length === 0) return [];
+  const count = rest.reduce((sum, entry) => sum + entry.count, 0);
+  return [`          and ${groupDigits(rest.length)} more (${plural(count, 'finding')})`];
+}
+
 /**
  * A run without findings: said of the rows that were analysed, never of files that failed, that
  * may hold refusals and were not read (`unread`), or that the run was stopped before (`notReached`).
@@ -306,11 +329,19 @@ function noFindings(result: AnalysisResult, unread: number, notReached: number):
   const analysed = result.sources.filter((source) => source.rowsAnalysed > 0);
   const rows = analysed.reduce((sum, source) => sum + source.rowsAnalysed, 0);
   if (rows === 0) return ['Nothing was analysed: no file gave a row that could be analysed (see above).'];
+  const failures = result.unexplainedFailures;
+  // Failed messages without a reason may be refusals: the headline says none was proven, not found.
   const found =
     result.rejections > 0
       ? `${plural(result.rejections, 'relay refusal')} (5.7.64 TenantAttribution / 4.4.62 ATTR35) matched no scenario`
-      : 'No relay refusals (5.7.64 TenantAttribution / 4.4.62 ATTR35) were found';
-  if (failedSources.length === 0 && unread === 0 && notReached === 0) return [`${found}.`];
+      : failures > 0
+        ? 'No relay refusal (5.7.64 TenantAttribution / 4.4.62 ATTR35) was proven'
+        : 'No relay refusals (5.7.64 TenantAttribution / 4.4.62 ATTR35) were found';
+  const why =
+    failures > 0
+      ? `${result.rejections > 0 ? ';' : ':'} ${failedWithoutReason(failures)}, so ${failures === 1 ? 'it may be a refusal' : 'they may be refusals'} (see the next step)`
+      : '';
+  if (failedSources.length === 0 && unread === 0 && notReached === 0) return [`${found}${why}.`];
   const missed = [
     ...(failed > 0 ? [`${plural(failed, 'file')} could not be analysed`] : []),
     ...(unread > 0
@@ -322,7 +353,7 @@ function noFindings(result: AnalysisResult, unread: number, notReached: number):
   ];
   const unknown = failed + unread + notReached;
   return [
-    `${found} in the ${plural(rows, 'row')} analysed from ${plural(analysed.length, 'file')};`,
+    `${found} in the ${plural(rows, 'row')} analysed from ${plural(analysed.length, 'file')}${why};`,
     ...(partly.length > 0 ? [`${readInPart(partly)}${unknown > 0 ? ';' : '.'}`] : []),
     ...(unknown > 0
       ? [`${missed.join(' and ')}, so nothing is known of ${unknown === 1 ? 'it' : 'them'}.`]
@@ -416,17 +447,35 @@ function nextStep(
     lines.push('Next step: nothing to fix in these files. Analyse more days of tracking logs to be sure.');
   }
   // A trace's Failed rows may be refusals: never an all-clear while their reasons are unknown.
-  if (result.unexplainedFailures > 0) lines.push(...unexplainedFailures(result.unexplainedFailures, total));
+  if (result.unexplainedFailures > 0)
+    lines.push(...unexplainedFailures(result.unexplainedFailures, total, tracesWithoutReasons(result)));
   return lines;
 }
 
+/**
+ * The kinds of the files whose failed messages no file of the run gives a reason for, as a reader
+ * names them: `the historical search summary`, `the message trace and the JSON message trace`.
+ */
+function tracesWithoutReasons(result: AnalysisResult): string {
+  const kinds = [
+    ...new Set(
+      result.sources
+        .filter((source) => (source.unexplainedFailures ?? 0) > 0)
+        .map((source) => `the ${formatLabel(source.format, 'short')}`),
+    ),
+  ];
+  if (kinds.length === 0) return 'the message trace';
+  return kinds.length === 1 ? (kinds[0] as string) : `${kinds.slice(0, -1).join(', ')} and ${kinds.at(-1)}`;
+}
+
 /** What to do about messages a message trace says failed when no file of the run says why. */
-function unexplainedFailures(count: number, total: number): string[] {
+function unexplainedFailures(count: number, total: number, traces: string): string[] {
   const messages = plural(count, 'message');
+  const maybe = count === 1 ? 'it may be a relay refusal' : 'they may be relay refusals';
   return [
     total > 0
-      ? `  And ${messages} failed in the message trace without a reason in these files: they may be refusals too.`
-      : `Next step: ${unexplainedFailuresSentence(count)}`,
+      ? `  And ${messages} failed in ${traces} without a reason in these files: they may be refusals too.`
+      : `Next step: ${messages} failed in ${traces}, which does not say why: ${maybe}.`,
     '  Export their details and analyse them with the trace (Exchange Online PowerShell):',
     `    ${TRACE_DETAIL_EXPORT[0]}`,
     `      ${TRACE_DETAIL_EXPORT[1]}`,

@@ -4,6 +4,7 @@
  */
 import { SCENARIO_IDS, type ScenarioId } from '../core/analysis/model/findings.js';
 import { SCENARIO_DESCRIPTIONS } from '../core/analysis/remediation/index.js';
+import { plural } from '../core/kernel/counts-in-words.js';
 import type { RollupItem } from '../store/index.js';
 import { addDays } from './dates.js';
 import {
@@ -63,14 +64,14 @@ export function buildReport(input: ReportInput): NightlyReport {
     count: todayCounts[id],
     previousDay: previousCounts[id],
     change: todayCounts[id] - previousCounts[id],
-    baselineAverage: baseline[id],
+    baselineAverage: round2(baseline[id]),
     spike: isSpike(todayCounts[id], baseline[id]),
   }));
   const spikes = findSpikes(todayCounts, baseline);
   const newSenderDomains = findNewSenderDomains(input.today, input.history);
   const total = sum(SCENARIO_IDS.map((id) => todayCounts[id]));
 
-  return {
+  const report: NightlyReport = {
     schemaVersion: REPORT_SCHEMA_VERSION,
     date,
     window: input.window,
@@ -104,6 +105,38 @@ export function buildReport(input: ReportInput): NightlyReport {
       input.reclassified.count,
     ),
   };
+  if (report.nextSteps.length === 0) report.nextSteps.push(noFindingsStep(date, input));
+  return report;
+}
+
+/**
+ * The step of a day without findings. The store records the days that have findings (rollups), not
+ * the days its logs cover: no finding dated the day is no all-clear, as no log of it may have been
+ * analysed (a report of yesterday from logs of last week). So it says what the store does show, the
+ * last day with findings and how to report it, and that nothing was refused only if logs covered the
+ * day. A plain "nothing to fix" needs the store to record the days its logs cover, which it does not.
+ */
+function noFindingsStep(date: string, input: ReportInput): string {
+  const last = lastDayWithFindings(input.history);
+  const unproven =
+    `No finding is dated ${date}, but that is no all-clear: the store does not show that logs ` +
+    `covering ${date} were analysed. If they were, nothing was refused that day; if not, analyse ` +
+    '(or upload) them and report the day again.';
+  if (last === undefined)
+    return `${unproven} No day of the ${FIRST_SEEN_DAYS} before it has findings either.`;
+  // The command last: the Markdown shows a step's closing command as code.
+  return (
+    `${unproven} The last day with findings is ${last.date} (${plural(last.count, 'finding')}): ` +
+    `relay-audit report --date ${last.date}${input.storeOptions ?? ''}`
+  );
+}
+
+/** The newest day of `rows` with findings, and how many it has. */
+function lastDayWithFindings(rows: readonly RollupItem[]): { date: string; count: number } | undefined {
+  const byDay = new Map<string, number>();
+  for (const row of rows) if (row.count > 0) byDay.set(row.date, (byDay.get(row.date) ?? 0) + row.count);
+  const date = [...byDay.keys()].sort().at(-1);
+  return date === undefined ? undefined : { date, count: byDay.get(date) ?? 0 };
 }
 
 function sum(values: readonly number[]): number {
@@ -166,6 +199,5 @@ function nextSteps(
         'message arrived for an internal recipient in another upload: review the forwarding rules and redirects of those recipients.',
     );
   }
-  if (steps.length === 0) steps.push(`Nothing to fix: no relay refusals were recorded for ${date}.`);
   return steps;
 }

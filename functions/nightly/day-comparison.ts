@@ -25,13 +25,13 @@ export function round2(value: number): number {
   return Math.round(value * 100) / 100;
 }
 
-/** Mean daily count per scenario over `days` days of rows (days without rows count as zero). */
+/**
+ * Mean daily count per scenario over `days` days of rows (days without rows count as zero), exact:
+ * spikes and ratios are judged on it, and only what is shown is rounded (2/7 is not 0.29).
+ */
 export function averageByScenario(rows: readonly RollupItem[], days: number): Record<ScenarioId, number> {
   const sums = countByScenario(rows);
-  return Object.fromEntries(SCENARIO_IDS.map((id) => [id, round2(sums[id] / days)])) as Record<
-    ScenarioId,
-    number
-  >;
+  return Object.fromEntries(SCENARIO_IDS.map((id) => [id, sums[id] / days])) as Record<ScenarioId, number>;
 }
 
 /** True when `count` against `baselineAverage` is a spike by the named thresholds. */
@@ -39,13 +39,13 @@ export function isSpike(count: number, baselineAverage: number): boolean {
   return count >= SPIKE_MIN_FINDINGS && count >= SPIKE_MIN_RATIO * baselineAverage;
 }
 
-/** Spikes of the day, biggest count first. */
+/** Spikes of the day, biggest count first; `baseline` exact (the average and ratio shown are rounded). */
 export function findSpikes(today: Record<ScenarioId, number>, baseline: Record<ScenarioId, number>): Spike[] {
   return SCENARIO_IDS.filter((id) => isSpike(today[id], baseline[id]))
     .map((id) => ({
       scenario: id,
       count: today[id],
-      baselineAverage: baseline[id],
+      baselineAverage: round2(baseline[id]),
       ratio: baseline[id] === 0 ? null : round2(today[id] / baseline[id]),
     }))
     .sort((a, b) => b.count - a.count || a.scenario.localeCompare(b.scenario));

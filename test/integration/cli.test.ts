@@ -395,7 +395,11 @@ describe('relay-audit findings', () => {
     ]) {
       expect(await count('--since', since), since).toBe(1);
     }
-    expect(await count('--until', '2026-11-27T14:02')).toBe(0);
+    expect(await count('--until', '2026-11-27T14:01')).toBe(0);
+    // A time --until takes in the rest of the minute or second it names, as a date its whole day.
+    expect(await count('--until', '2026-11-27T14:02')).toBe(2);
+    expect(await count('--since', '2026-11-27T14:02', '--until', '2026-11-27T14:02')).toBe(2);
+    expect(await count('--since', '2026-11-27T14:02:43', '--until', '2026-11-27 14:02:43')).toBe(1);
     expect(await count('--until', '2026-11-27T14:03')).toBe(2);
     expect(await count('--until', '2026-11-27')).toBe(3);
   });

@@ -124,7 +124,7 @@ describe('a historical search summary recipient whose chain holds a failure', ()
     expect(status).toBe(0);
     expect(report).not.toContain('nothing to fix');
     expect(report).toContain(
-      'Next step: 1 message failed in the message trace, which does not say why: it may be a relay refusal.',
+      'Next step: 1 message failed in the historical search summary, which does not say why: it may be a relay refusal.',
     );
   });
 

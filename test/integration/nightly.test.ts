@@ -500,12 +500,13 @@ describe('report', () => {
     expect(md).toMatch(/No spikes \(a spike is at least 2× the 7-day average and at least 5 findings\)\./);
   });
 
-  it('says there is nothing to fix on a day without findings', async () => {
+  it('gives no all-clear on a day without findings: nothing shows its logs were analysed', async () => {
     const h = await harness();
     const { report, markdown } = await h.run();
     expect(report.totals.findings).toBe(0);
-    expect(report.nextSteps).toEqual([`Nothing to fix: no relay refusals were recorded for ${DAY}.`]);
-    expect(markdown).toContain('1. Nothing to fix');
+    expect(report.nextSteps).toHaveLength(1);
+    expect(report.nextSteps[0]).toMatch(new RegExp(`^No finding is dated ${DAY}, but that is no all-clear`));
+    expect(markdown).not.toMatch(/nothing to fix/i);
   });
 
   it('refuses a date in the future and an invalid look-back', async () => {

@@ -170,4 +170,36 @@ describe('relay-audit findings --format table', () => {
       '  Rows 1, 3, 5, 7, 9, 11, 13, 15, 17, 19, 21, 23 and 18 more (EX01.contoso.local; sender domain contoso.com):',
     );
   });
+
+  it('shows the envelope sender (P1) only, marking a header sender shown in its place', () => {
+    const findings = [
+      mismatch('EX01.contoso.local', 'contoso.com', {
+        returnPath: 'finance@contoso.com',
+        sender: 'ceo@contoso.com',
+      }),
+      mismatch('EX01.contoso.local', 'contoso.com', {
+        returnPath: undefined,
+        sender: 'postmaster@contoso.com',
+      }),
+      mismatch('EX01.contoso.local', 'contoso.com', { returnPath: '', sender: 'postmaster@contoso.com' }),
+    ];
+    const text = renderTable(findings, {});
+    const [, , first, second, third] = text.split('\n');
+    expect(first).toContain(' finance@contoso.com ');
+    expect(first).not.toContain('ceo@contoso.com');
+    expect(second).toContain(' (P2) postmaster@contoso.com ');
+    expect(third).toMatch(/ <> /);
+    expect(text).toContain("(P2): the input does not give that message's envelope sender (P1)");
+    expect(renderTable([findings[0] as Finding], {})).not.toContain('(P2)');
+  });
+
+  it('ends a cell cut at 40 characters with …', () => {
+    const long = 'accounts.payable.notifications@emea.litware.example';
+    const [, , row] = renderTable(
+      [mismatch('EX01.contoso.local', 'contoso.com', { returnPath: long })],
+      {},
+    ).split('\n');
+    expect(row).toContain(` ${long.slice(0, 39)}… `);
+    expect(row).not.toContain(long.slice(0, 40));
+  });
 });

@@ -62,6 +62,24 @@ describe('timeFlag', () => {
     );
   });
 
+  it('covers the whole of what a value names: a day, a minute, a second or a fraction of one', () => {
+    const span = (text: string) => {
+      const time = parseFlags(Flags, { since: text }).since;
+      return [new Date(time?.start ?? 0).toISOString(), new Date(time?.end ?? 0).toISOString()];
+    };
+    expect(span('2026-11-28')).toEqual(['2026-11-28T00:00:00.000Z', '2026-11-28T23:59:59.999Z']);
+    expect(span('2026-11-28T22:15')).toEqual(['2026-11-28T22:15:00.000Z', '2026-11-28T22:15:59.999Z']);
+    expect(span('2026-11-28 23:15+01:00')).toEqual(['2026-11-28T22:15:00.000Z', '2026-11-28T22:15:59.999Z']);
+    expect(span('2026-11-28T22:15:03Z')).toEqual(['2026-11-28T22:15:03.000Z', '2026-11-28T22:15:03.999Z']);
+    expect(span('2026-11-28T22:15:03.4')).toEqual(['2026-11-28T22:15:03.400Z', '2026-11-28T22:15:03.499Z']);
+    expect(span('2026-11-28T22:15:03,41')).toEqual(['2026-11-28T22:15:03.410Z', '2026-11-28T22:15:03.419Z']);
+    expect(span('2026-11-28T22:15:03.412')).toEqual(['2026-11-28T22:15:03.412Z', '2026-11-28T22:15:03.412Z']);
+    expect(span('2026-11-28T22:15:03.412345')).toEqual([
+      '2026-11-28T22:15:03.412Z',
+      '2026-11-28T22:15:03.412Z',
+    ]);
+  });
+
   it('refuses anything else naming the flag, the value and the forms', () => {
     const parse = () => parseFlags(Flags, { since: 'yesterday' });
     expect(parse).toThrow(ArgumentError);

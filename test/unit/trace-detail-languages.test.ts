@@ -86,7 +86,7 @@ describe('a detail export without RecipientAddress, its Fail event in another la
       const run = await analyse(await withEvent('detail-de-DE-two-recipients.csv', FAIL_WORD, word), trace);
       expect(run.findings).toHaveLength(2);
       expect(unexplained(run.sources)).toEqual({});
-      expect(run.report).not.toContain('failed in the message trace');
+      expect(run.report).not.toMatch(/failed in the [^,:]*(?:, which does not say why| without a reason)/);
     }
   });
 
@@ -98,7 +98,7 @@ describe('a detail export without RecipientAddress, its Fail event in another la
         [3, 'buyer@litware.com'],
       ]);
       expect(unexplained(run.sources)).toEqual({});
-      expect(run.report).not.toContain('failed in the message trace');
+      expect(run.report).not.toMatch(/failed in the [^,:]*(?:, which does not say why| without a reason)/);
     }
   });
 });
