@@ -15,6 +15,7 @@ import {
 import { z } from 'zod';
 import { plural } from '../../functions/core/kernel/counts-in-words.js';
 import { ConfigError, ErrorCode, RelayAuditError } from '../../functions/core/kernel/errors.js';
+import type { IsoTime } from '../../functions/core/kernel/iso-time.js';
 import { BUCKET_PREFIX } from '../../functions/runtime/bucket-layout.js';
 import { DEFAULT_STACK_NAME, STACK_OUTPUT } from '../../functions/runtime/stack-outputs.js';
 import { readCommandLine } from '../support/command.js';
@@ -92,8 +93,13 @@ export async function runReanalyze(
       ? interruptOnCtrlC(out, 'Interrupted: no longer watching (the run goes on in the stack)…')
       : { signal: deps.signal, dispose() {} };
   try {
-    // A date stays a date (the worker takes it as its whole UTC day); a time goes as UTC.
-    const input = { prefix: flags.prefix, from: flags.from?.iso ?? null, to: flags.to?.iso ?? null };
+    // A date stays a date (the worker takes it as its whole UTC day); a time goes as UTC, a `--to`
+    // as its last millisecond: it takes in the rest of the minute or second it names.
+    const input = {
+      prefix: flags.prefix,
+      from: flags.from?.iso ?? null,
+      to: flags.to === undefined ? null : toBound(flags.to),
+    };
     const started = await send('start the re-analysis', () =>
       sfn.send(
         new StartExecutionCommand({
@@ -120,6 +126,11 @@ export async function runReanalyze(
     interrupt.dispose();
     sfn.destroy();
   }
+}
+
+/** The `to` the worker reads: a date as it is (a whole UTC day), a time as the last millisecond it covers. */
+function toBound(to: IsoTime): string {
+  return to.iso.length === 'YYYY-MM-DD'.length ? to.iso : new Date(to.end).toISOString();
 }
 
 /** Follows the run until it ends (or Ctrl+C); prints each change of its counts and the outcome. */

@@ -18,7 +18,11 @@ import {
 import type { SourceRecord } from '../../functions/core/analysis/model/source-record.js';
 import { SCENARIO_DESCRIPTIONS } from '../../functions/core/analysis/remediation/index.js';
 import { relaySoftwareOf } from '../../functions/core/analysis/remediation/relay-software.js';
-import { TRACE_DETAIL_EXPORT } from '../../functions/core/analysis/trace-failure-advice.js';
+import {
+  failedFilesPhrase,
+  TRACE_DETAIL_EXPORT,
+  unexplainedFailuresSentence,
+} from '../../functions/core/analysis/trace-failure-advice.js';
 
 import { groupDigits, plural } from '../../functions/core/kernel/counts-in-words.js';
 import { ErrorCode } from '../../functions/core/kernel/errors.js';
@@ -448,34 +452,27 @@ function nextStep(
   }
   // A trace's Failed rows may be refusals: never an all-clear while their reasons are unknown.
   if (result.unexplainedFailures > 0)
-    lines.push(...unexplainedFailures(result.unexplainedFailures, total, tracesWithoutReasons(result)));
+    lines.push(...unexplainedFailures(result.unexplainedFailures, total, formatsWithoutReasons(result)));
   return lines;
 }
 
-/**
- * The kinds of the files whose failed messages no file of the run gives a reason for, as a reader
- * names them: `the historical search summary`, `the message trace and the JSON message trace`.
- */
-function tracesWithoutReasons(result: AnalysisResult): string {
-  const kinds = [
-    ...new Set(
-      result.sources
-        .filter((source) => (source.unexplainedFailures ?? 0) > 0)
-        .map((source) => `the ${formatLabel(source.format, 'short')}`),
-    ),
-  ];
-  if (kinds.length === 0) return 'the message trace';
-  return kinds.length === 1 ? (kinds[0] as string) : `${kinds.slice(0, -1).join(', ')} and ${kinds.at(-1)}`;
+/** The formats of the files whose failed messages no file of the run gives a reason for. */
+function formatsWithoutReasons(result: AnalysisResult): (string | undefined)[] {
+  return result.sources
+    .filter((source) => (source.unexplainedFailures ?? 0) > 0)
+    .map((source) => source.format);
 }
 
 /** What to do about messages a message trace says failed when no file of the run says why. */
-function unexplainedFailures(count: number, total: number, traces: string): string[] {
-  const messages = plural(count, 'message');
-  const maybe = count === 1 ? 'it may be a relay refusal' : 'they may be relay refusals';
+function unexplainedFailures(
+  count: number,
+  total: number,
+  formats: readonly (string | undefined)[],
+): string[] {
   return [
     total > 0
-      ? `  And ${messages} failed in ${traces} without a reason in these files: they may be refusals too.`
-      : `Next step: ${messages} failed in ${traces}, which does not say why: ${maybe}.`,
+      ? `  And ${plural(count, 'message')} failed in ${failedFilesPhrase(formats)} without a reason in these files: they may be refusals too.`
+      : `Next step: ${unexplainedFailuresSentence(count, formats)}`,
     '  Export their details and analyse them with the trace (Exchange Online PowerShell):',
     `    ${TRACE_DETAIL_EXPORT[0]}`,
     `      ${TRACE_DETAIL_EXPORT[1]}`,

@@ -45,7 +45,7 @@ export function sourceNotes(source: SourceSummary): HTMLElement | null {
       ? h(
           'li',
           { class: 'unexplained', attrs: { 'data-note': 'UNEXPLAINED_FAILURES' } },
-          h('strong', {}, `⚠ ${unexplainedFailuresSentence(failures)}`),
+          h('strong', {}, `⚠ ${unexplainedFailuresSentence(failures, [source.format])}`),
           ' Export their details, which say why, and upload them (Exchange Online PowerShell): ',
           h('code', {}, TRACE_DETAIL_COMMAND),
         )

@@ -153,7 +153,7 @@ describe('relay-audit reanalyze', () => {
     expect(local.actions).toEqual([]);
   });
 
-  it('reads --from and --to in the forms every time flag takes, and sends them as UTC', async () => {
+  it('reads --from and --to in the forms every time flag takes, and sends them as UTC, --to to its last millisecond', async () => {
     // Prepare
     const local = await serve(SUCCEEDING);
     // Act
@@ -172,9 +172,28 @@ describe('relay-audit reanalyze', () => {
     expect(local.started[0]?.input).toEqual({
       prefix: '',
       from: '2026-11-28T22:00:00.000Z',
-      to: '2026-11-28T23:30:00.000Z',
+      // The whole minute --to names, as findings --until takes it.
+      to: '2026-11-28T23:30:59.999Z',
     });
   });
+
+  it.each([
+    ['2026-11-28T23:30:15', '2026-11-28T23:30:15.999Z'],
+    ['2026-11-28 23:30:15.5Z', '2026-11-28T23:30:15.599Z'],
+    ['2026-11-28T23:30:15.123', '2026-11-28T23:30:15.123Z'],
+    ['2026-11-28', '2026-11-28'],
+  ])(
+    'sends --to %s as %s: a time covers the rest of what it names, a date stays a date',
+    async (to, sent) => {
+      // Prepare
+      const local = await serve(SUCCEEDING);
+      // Act
+      const { status } = await cli('reanalyze', '--stack', 'RelayAudit', '--to', to, '--no-wait');
+      // Assess
+      expect(status).toBe(0);
+      expect(local.started[0]?.input).toEqual({ prefix: '', from: null, to: sent });
+    },
+  );
 
   it.each([
     ['reanalyze', []],

@@ -22,7 +22,7 @@ import type { InboundConnector } from '../../organisation/connectors.js';
 import { closestAcceptedDomain, isWildcard, namesMatch } from '../../organisation/host-names.js';
 import { windowsDistinguishedName } from '../../organisation/x509-names.js';
 import type { CertificateInFile, RuleInput } from '../rules/rule.js';
-import { EXPIRY_WARNING_DAYS } from '../rules/validity.js';
+import { DAY_MS, EXPIRY_WARNING_DAYS } from '../rules/validity.js';
 import type { ReadinessTemplate, ReadinessText } from './template.js';
 import {
   connectorForDomainStep,
@@ -95,11 +95,12 @@ export const certificateNotYetValidText: ReadinessTemplate<'certificate-not-yet-
 });
 
 export const certificateExpiringText: ReadinessTemplate<'certificate-expiring'> = (entry, input) => {
-  const left = daysBetween(input.at, entry.certificate.notAfter);
+  // Whole days left, rounded down: 29.9 days is "in 29 days", never "in 30" (within the 30 it warns of).
+  const left = Math.floor((entry.certificate.notAfter.getTime() - input.at.getTime()) / DAY_MS);
   return {
     message:
-      `${which(entry)} expires on ${day(entry.certificate.notAfter)}, in ${plural(left, 'day')} ` +
-      `(less than ${EXPIRY_WARNING_DAYS} days after ${day(input.at)}). After that, Exchange Online no longer ` +
+      `${which(entry)} expires on ${day(entry.certificate.notAfter)}, ${left < 1 ? 'in less than a day' : `in ${plural(left, 'day')}`} ` +
+      `(within ${EXPIRY_WARNING_DAYS} days of ${day(input.at)}). After that, Exchange Online no longer ` +
       'matches the server to its certificate-based connector and relay is refused.',
     remediation: renewal(entry),
   };
@@ -131,10 +132,32 @@ const ONLY_PUBLIC_CAS =
   'Exchange Online trusts only certificates a public CA issued, so no certificate-based connector matches a ' +
   'server that presents this one and relay is refused (550 5.7.64 TenantAttribution; KB 3212877).';
 
+/**
+ * A check that does not apply to a self-signed certificate (it has no CA and no chain): "not
+ * checked", with why, never passed; `certificate-self-signed` reports the certificate and its fix.
+ */
+function selfSignedNotChecked(certificate: CertificateFile, what: string): ReadinessText {
+  return {
+    message:
+      `not checked: ${what} of certificate ${certificateFileLabel(certificate)} — it is self-signed, which ` +
+      'certificate-self-signed reports',
+    remediation: {
+      steps: [
+        'Replace the self-signed certificate with one from a public CA (see certificate-self-signed), then check ' +
+          'again with the new certificate and its chain.',
+      ],
+      commands: [],
+      links: [],
+    },
+  };
+}
+
 export const certificateNotPublicCaText: ReadinessTemplate<'certificate-not-public-ca'> = (
   { certificate, reason, ca, activeDirectory },
   input,
 ) => {
+  if (reason === 'self-signed')
+    return selfSignedNotChecked(certificate, 'whether a public CA issued the chain');
   const label = certificateFileLabel(certificate);
   if (reason === 'unknown-issuer') {
     return {
@@ -178,6 +201,7 @@ export const certificateChainMissingText: ReadinessTemplate<'certificate-chain-m
   certificate,
   reason,
 }) => {
+  if (reason === 'self-signed') return selfSignedNotChecked(certificate, 'the chain');
   const message =
     reason === 'leaf-only'
       ? `${certificate.file} holds only the server certificate ${certificateLabel(certificate.leaf)}, issued by ` +

@@ -9,7 +9,7 @@
  * certificate on it is a public root or was issued by one. Otherwise the top of the chain tells:
  * a root CA that is not public is an error; a CA certificate that is neither in the file nor public
  * cannot be judged, unless its name carries the `DC=` components AD CS writes (an internal CA). A
- * self-signed leaf is left to `certificate-self-signed`.
+ * self-signed leaf is left to `certificate-self-signed`: not checked here (no CA issued it), never passed.
  */
 import { X509Certificate } from 'node:crypto';
 import { rootCertificates } from 'node:tls';
@@ -28,9 +28,10 @@ export type CertificateNotPublicCaDetails = {
   /**
    * `private-root`: the chain ends in a root CA given in the file that is not public; `internal-ca`:
    * a CA named with `DC=` components (AD CS) issued it; `unknown-issuer`: the CA that issued the top
-   * of the chain is neither given nor public, so it cannot be told (not checked).
+   * of the chain is neither given nor public, so it cannot be told (not checked); `self-signed`: no CA
+   * issued it, which `certificate-self-signed` reports (not checked).
    */
-  reason: 'private-root' | 'internal-ca' | 'unknown-issuer';
+  reason: 'private-root' | 'internal-ca' | 'unknown-issuer' | 'self-signed';
   /** The CA the reason is about, on one line. */
   ca: string;
   /** That CA's name carries `DC=` components, as an Active Directory CA's does. */
@@ -93,15 +94,17 @@ function occurrence(
   reason: CertificateNotPublicCaDetails['reason'],
   ca: string,
 ): Occurrence<CertificateNotPublicCaDetails> {
+  // A self-signed certificate is its own issuer: naming it twice says nothing more.
   return {
-    objects: [certificateFileLabel(certificate), oneLine(ca)],
+    objects: [certificateFileLabel(certificate), ...(reason === 'self-signed' ? [] : [oneLine(ca)])],
     details: { certificate, reason, ca: oneLine(ca), activeDirectory: activeDirectoryName(ca) },
-    ...(reason === 'unknown-issuer' ? { notChecked: true as const } : {}),
+    ...(reason === 'unknown-issuer' || reason === 'self-signed' ? { notChecked: true as const } : {}),
   };
 }
 
 function judge(certificate: CertificateFile): Occurrence<CertificateNotPublicCaDetails>[] {
-  if (certificate.leaf.selfSigned) return [];
+  if (certificate.leaf.selfSigned)
+    return [occurrence(certificate, 'self-signed', certificate.leaf.x509.subject)];
   const path = pathUp(certificate);
   if (path.some((entry) => vouchedForByPublicRoot(entry.x509))) return [];
   const top = path[path.length - 1] as CertificateInfo;

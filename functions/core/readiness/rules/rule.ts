@@ -29,8 +29,9 @@ export interface Occurrence<D> {
   objects: string[];
   details: D;
   /**
-   * The inputs could not decide this one (the pack words it "not checked: …"): reported as `info`,
-   * not at the rule's severity.
+   * The inputs could not decide this one, or it does not apply because another rule reports the
+   * deeper problem (a self-signed certificate has no chain or CA to judge): the pack words it "not
+   * checked: …" with why, reported as `info`, not at the rule's severity — and never as passed.
    */
   notChecked?: true;
 }
