@@ -16,20 +16,25 @@ function line(timestamp: string, host: string, program: string, message = TEXT) 
   return { timestamp, host, program, message };
 }
 
+/** A line whose time was written with a zone: minutes east of UTC, as the line wrote it. */
+function zoned(zone: number, timestamp: string, host: string, program: string) {
+  return { ...line(timestamp, host, program), zone };
+}
+
 describe('RFC 5424', () => {
   it('takes the time, host and APP-NAME, and the message after the structured data', () => {
     expect(parse(`<22>1 2026-11-28T22:10:02.861532+01:00 relay02 postfix 24117 - -  ${TEXT}`)).toEqual(
-      line('2026-11-28T21:10:02.861Z', 'relay02', 'postfix'),
+      zoned(60, '2026-11-28T21:10:02.861Z', 'relay02', 'postfix'),
     );
     // Elements whose values hold an escaped quote and bracket; a BOM before the message.
     expect(
       parse(
         `<22>1 2026-11-28T21:10:02Z relay03 postfix/smtp 4711 ID47 [a@1 x="q\\"]"][b@1 y="\\\\"] \uFEFF${TEXT}`,
       ),
-    ).toEqual(line('2026-11-28T21:10:02.000Z', 'relay03', 'postfix/smtp'));
+    ).toEqual(zoned(0, '2026-11-28T21:10:02.000Z', 'relay03', 'postfix/smtp'));
     // Without its <PRI>, as a file template may write it; no APP-NAME: the tag leads the message.
     expect(parse(`1 2026-11-28T21:10:02Z relay03 - - - - postfix/smtp[4711]: ${TEXT}`)).toEqual(
-      line('2026-11-28T21:10:02.000Z', 'relay03', 'postfix/smtp'),
+      zoned(0, '2026-11-28T21:10:02.000Z', 'relay03', 'postfix/smtp'),
     );
   });
 
@@ -68,7 +73,7 @@ describe('syslog lines without a host', () => {
       line('2026-11-28T22:10:02.000Z', '', 'postfix/smtp'),
     );
     expect(parse(`2026-11-28T22:10:02+01:00 postfix/smtp: ${TEXT}`)).toEqual(
-      line('2026-11-28T21:10:02.000Z', '', 'postfix/smtp'),
+      zoned(60, '2026-11-28T21:10:02.000Z', '', 'postfix/smtp'),
     );
   });
 
@@ -77,7 +82,7 @@ describe('syslog lines without a host', () => {
     expect(parse(`2026-11-28T21:15:33Z stdout F ${TEXT}`)).toBeUndefined();
     // RFC 5424 without APP-NAME, as a template that writes `-` for it: the program is not known.
     expect(parse(`<22>1 2026-11-28T21:10:02Z relay02 - - - - ${TEXT}`)).toEqual(
-      line('2026-11-28T21:10:02.000Z', 'relay02', ''),
+      zoned(0, '2026-11-28T21:10:02.000Z', 'relay02', ''),
     );
   });
 });
@@ -125,9 +130,9 @@ describe('container runtimes', () => {
       stream: 'stdout',
       time: '2026-11-28T21:15:32.118220041Z',
     });
-    expect(parse(docker)).toEqual(line('2026-11-28T21:15:32.118Z', 'mail', 'postfix/smtp'));
+    expect(parse(docker)).toEqual(zoned(0, '2026-11-28T21:15:32.118Z', 'mail', 'postfix/smtp'));
     expect(parse(`2026-11-28T22:15:32.118220041+01:00 stderr F ${syslogLine}`)).toEqual(
-      line('2026-11-28T21:15:32.118Z', 'mail', 'postfix/smtp'),
+      zoned(60, '2026-11-28T21:15:32.118Z', 'mail', 'postfix/smtp'),
     );
     // A line the runtime split (P) is read as its parts.
     expect(parse(`2026-11-28T21:15:32.118Z stdout P ${syslogLine}`)).toMatchObject({
@@ -137,12 +142,12 @@ describe('container runtimes', () => {
 
   it('reads a tag and text after a time and a severity, or neither, with no host', () => {
     const boky = `2026-11-28T21:15:32.118000+00:00 INFO    postfix/smtp[312]: ${TEXT}`;
-    expect(parse(boky)).toEqual(line('2026-11-28T21:15:32.118Z', '', 'postfix/smtp'));
+    expect(parse(boky)).toEqual(zoned(0, '2026-11-28T21:15:32.118Z', '', 'postfix/smtp'));
     expect(parse(`2026-11-28T21:15:33Z stdout F ${boky}`)).toEqual(
-      line('2026-11-28T21:15:33.000Z', '', 'postfix/smtp'),
+      zoned(0, '2026-11-28T21:15:33.000Z', '', 'postfix/smtp'),
     );
     expect(parse(`2026-11-28T21:15:33Z postfix/smtp[312]: ${TEXT}`)).toEqual(
-      line('2026-11-28T21:15:33.000Z', '', 'postfix/smtp'),
+      zoned(0, '2026-11-28T21:15:33.000Z', '', 'postfix/smtp'),
     );
   });
 

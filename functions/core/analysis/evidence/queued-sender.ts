@@ -57,6 +57,11 @@ export interface QueuedMessageName {
   queueId: string;
   /** When the message arrived (UTC ISO 8601), as its first delivery line read says; Postfix only. */
   arrival?: string;
+  /**
+   * Minutes east of UTC of the zone that line's time was written in (SyslogLine.zone): absent when
+   * it was written without one, taken as UTC.
+   */
+  zone?: number;
 }
 
 /** Postfix's short queue ids: hexadecimal, the microseconds and inode number of the queue file. */
@@ -71,15 +76,28 @@ const SHORT_POSTFIX_ID = /^[0-9A-F]+$/;
  * The program, host (queue ids repeat across the hosts of a central syslog) and queue id. sendmail's,
  * Exim's and Postfix's long queue ids (`enable_long_queue_ids`) encode the arrival time and are
  * unique: the id alone names the message. Postfix's short ones are reused, on a quiet relay within
- * days: they also carry the hour (UTC) the message arrived, which every delivery line gives — its time
- * less its `delay=` — retries days later included. Limits: two messages under one short id arriving in
- * the same hour are one; one arriving within about 2 s of a full hour (syslog times are whole seconds,
- * `delay=` is rounded) may be named after either hour by two of its delivery lines.
+ * days: they also carry the hour the message arrived, which every delivery line gives — its time
+ * less its `delay=` — retries days later included.
+ *
+ * That hour is the host's wall clock, as its log writes it: a traditional syslog date has no zone
+ * (taken as UTC, `Nov 28 22:10:03`), and the same line exported with one (`journalctl -o short-iso`,
+ * rsyslog's RFC 3339 dates: `2026-11-28T22:10:03+01:00`) states the same wall clock with its offset.
+ * An hour in UTC would name one message two ways, `…@…T22` and `…@…T21`, and count each of its
+ * refusals twice when a run, or the store, holds both copies. So a mail log, its journal export and
+ * its RFC 3339 copy name a message alike, in one run and across runs, and the finding keeps the time
+ * with the zone (repeats.ts, store merge).
+ *
+ * Limits: two messages under one short id arriving in the same hour are one; one arriving within about
+ * 2 s of a full hour (syslog times are whole seconds, `delay=` is rounded) may be named after either
+ * hour by two of its delivery lines; a copy written in another zone than the host's (`journalctl
+ * --utc`, `-o json`'s microseconds, a container runtime's UTC time) names the hour in that zone.
  */
 export function queuedMessageIdentity(message: QueuedMessageName): string {
   const name = `${message.program}:${message.host === '' ? '' : `${message.host}:`}${message.queueId}`;
   const reused = message.program === 'postfix' && SHORT_POSTFIX_ID.test(message.queueId);
-  return reused && message.arrival !== undefined ? `${name}@${message.arrival.slice(0, 13)}` : name;
+  if (!reused || message.arrival === undefined) return name;
+  const written = Date.parse(message.arrival) + (message.zone ?? 0) * 60_000;
+  return `${name}@${new Date(written).toISOString().slice(0, 13)}`;
 }
 
 /**
@@ -91,15 +109,23 @@ export function isQueuedMessageIdentity(messageId: string | undefined): boolean 
   return colon > 0 && PROGRAM_NAMES.has((messageId as string).slice(0, colon));
 }
 
+/** The farthest a zone is east of UTC (UTC+14, Kiribati): a wall clock is at most this far ahead. */
+const MAX_ZONE_AHEAD_MS = 14 * 60 * 60 * 1000;
+
 /**
- * The start of the hour a Postfix message arrived, as its stand-in names it (queuedMessageIdentity,
- * from a delivery line's `delay=`): the earliest it arrived, give or take the rounding of `delay=`.
- * `undefined` for a Message-ID the log names, or a stand-in without the hour.
+ * The earliest a Postfix message can have arrived (UTC), as the event's stand-in names its hour
+ * (queuedMessageIdentity, from a delivery line's `delay=`), give or take the rounding of `delay=`.
+ * That hour is the host's wall clock: in the frame of the event's own time when the event's time has
+ * no zone either (taken as UTC, `timeZoneAssumed`); otherwise the zone is not known, and the hour
+ * starts up to 14 hours later than in UTC. `undefined` for a Message-ID the log names, or a stand-in
+ * without the hour.
  */
-function arrivalHourOf(messageId: string | undefined): string | undefined {
-  if (!isQueuedMessageIdentity(messageId)) return undefined;
-  const hour = /@(\d{4}-\d{2}-\d{2}T\d{2})$/.exec(messageId as string)?.[1];
-  return hour === undefined ? undefined : `${hour}:00:00.000Z`;
+function arrivalHourOf(event: TraceEvent): string | undefined {
+  if (!isQueuedMessageIdentity(event.messageId)) return undefined;
+  const hour = /@(\d{4}-\d{2}-\d{2}T\d{2})$/.exec(event.messageId as string)?.[1];
+  if (hour === undefined) return undefined;
+  const start = Date.parse(`${hour}:00:00.000Z`);
+  return new Date(event.timeZoneAssumed === true ? start : start - MAX_ZONE_AHEAD_MS).toISOString();
 }
 
 /**
@@ -136,8 +162,8 @@ interface KnownMessage {
  * may have been reused ({@link SHORT_POSTFIX_ID}; Exim's ids never have that form, sendmail's seldom,
  * and its messages too leave the queue within days): then not when the event and `known` lie farther
  * apart than a message stays queued (MAX_QUEUED_MS), nor when the event's message arrived after
- * `known` was first logged (arrivedBy, to the hour its stand-in names) — `known` is then an older
- * message under the id, gone by the time this one arrived.
+ * `known` was first logged (arrivedBy, from the hour its stand-in names: arrivalHourOf) — `known` is
+ * then an older message under the id, gone by the time this one arrived.
  */
 function canBeOf(known: KnownMessage, event: TraceEvent): boolean {
   const named = isQueuedMessageIdentity(event.messageId) ? undefined : event.messageId;
@@ -146,7 +172,7 @@ function canBeOf(known: KnownMessage, event: TraceEvent): boolean {
   if (!SHORT_POSTFIX_ID.test(event.internalMessageId ?? '')) return true;
   const at = Date.parse(event.timestamp);
   if (Math.max(known.last, at) - Math.min(known.first, at) > MAX_QUEUED_MS) return false;
-  return arrivedBy(arrivalHourOf(event.messageId), new Date(known.first).toISOString());
+  return arrivedBy(arrivalHourOf(event), new Date(known.first).toISOString());
 }
 
 /** What `known` (when it can be the event's message: canBeOf) and the event say of a message, logged at `at`. */

@@ -1220,7 +1220,10 @@ export class MtaLogReader extends LineReader implements LateTextReader {
       const arrival = delayArrival(timestamp, text);
       if (arrival !== undefined) entry.arrivedAt ??= arrival;
       // Its stand-in's hour (queuedMessageIdentity), fixed at the first delivery line read.
-      if (entry.messageId === undefined) entry.arrival ??= arrival ?? timestamp;
+      if (entry.messageId === undefined && entry.arrival === undefined) {
+        entry.arrival = arrival ?? timestamp;
+        if (syslog.zone !== undefined) entry.zone = syslog.zone;
+      }
     }
     const recipient = deliveries[0]?.recipient;
     if (program === 'postfix' && recipient !== undefined) {

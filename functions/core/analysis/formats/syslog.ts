@@ -40,6 +40,12 @@ import type { TextContext } from './text-format.js';
 export interface SyslogLine {
   /** UTC ISO 8601 with milliseconds. */
   timestamp: string;
+  /**
+   * Minutes east of UTC of the zone its time was written in (`+01:00`: 60); absent for a time written
+   * without one (a traditional date, taken as UTC) or as a count (the journal's microseconds). With it
+   * the time reads as the log wrote it: the host's wall clock, as a traditional date gives it.
+   */
+  zone?: number;
   host: string;
   /** The tag before `[pid]:`, e.g. `postfix/smtp`, `sm-mta`, `exim`. */
   program: string;
@@ -148,7 +154,12 @@ export function zoneMinutes(zone: string): number {
 /** UTC milliseconds of the date, time and zone {@link ISO_TIME} matched, from group `first` on. */
 function isoTime(match: RegExpExecArray, first: number): number | undefined {
   const local = utcOfDigits(match.slice(first, first + 6), match[first + 6]);
-  return local === undefined ? undefined : local - zoneMinutes(match[first + 7] as string) * 60_000;
+  return local === undefined ? undefined : local - isoZone(match, first) * 60_000;
+}
+
+/** Minutes east of UTC of the zone {@link ISO_TIME} matched, from group `first` on. */
+function isoZone(match: RegExpExecArray, first: number): number {
+  return zoneMinutes(match[first + 7] as string);
 }
 
 /** Solaris and illumos syslogd: a message id and the facility before the text. */
@@ -165,9 +176,17 @@ function withoutMessageId(message: string): string {
  * taken off whatever wrapper a central syslog or the journal put around the line. Only a text that
  * opens with `[` is looked at: plain logs pay nothing.
  */
-function syslogLine(time: number, host: string, program: string, message: string): SyslogLine {
+function syslogLine(
+  time: number,
+  host: string,
+  program: string,
+  message: string,
+  zone: number | undefined,
+): SyslogLine {
   const text = message.charCodeAt(0) === OPEN_BRACKET ? withoutMessageId(message) : message;
-  return { timestamp: new Date(time).toISOString(), host, program, message: text };
+  const line: SyslogLine = { timestamp: new Date(time).toISOString(), host, program, message: text };
+  if (zone !== undefined) line.zone = zone;
+  return line;
 }
 
 /**
@@ -196,10 +215,10 @@ function hostlessTag(text: string): RegExpExecArray | null {
 }
 
 /** A tag and text inside a container's wrapper, after a severity or not; the wrapper names no host. */
-function severityTagged(text: string, at: number): SyslogLine | undefined {
+function severityTagged(text: string, at: number, zone: number | undefined): SyslogLine | undefined {
   const severity = SEVERITY.exec(text);
   const tag = hostlessTag(severity ? text.slice(severity[0].length) : text);
-  return tag ? syslogLine(at, '', tag[1] as string, tag[3] as string) : undefined;
+  return tag ? syslogLine(at, '', tag[1] as string, tag[3] as string, zone) : undefined;
 }
 
 /**
@@ -224,8 +243,8 @@ function rfc5424Line(match: RegExpExecArray): SyslogLine | 'bad-date' | undefine
   }
   const stamp = TIME.exec(time);
   const at = stamp ? isoTime(stamp, 1) : undefined;
-  if (at === undefined) return 'bad-date';
-  return syslogLine(at, host === NIL ? '' : host, program, message);
+  if (stamp === null || at === undefined) return 'bad-date';
+  return syslogLine(at, host === NIL ? '' : host, program, message, isoZone(stamp, 1));
 }
 
 /**
@@ -284,7 +303,7 @@ function journalLine(record: Record<string, unknown>): SyslogLine | 'bad-date' |
   if (!/^\d{1,16}$/.test(micros)) return 'bad-date';
   const program = journalText(record.SYSLOG_IDENTIFIER) ?? journalText(record._COMM) ?? '';
   const host = journalText(record._HOSTNAME) ?? '';
-  return syslogLine(Math.floor(Number(micros) / 1000), host, program, message);
+  return syslogLine(Math.floor(Number(micros) / 1000), host, program, message, undefined);
 }
 
 const UTF8 = new TextDecoder();
@@ -349,9 +368,9 @@ export class SyslogDates {
 
   /**
    * A line with a syslog date and host before its tag. `at`: the time of a wrapper around the line,
-   * which is the line's time (its own date is then not read).
+   * which is the line's time (its own date is then not read), written in `atZone`.
    */
-  private prefixed(text: string, at?: number): SyslogLine | 'bad-date' | undefined {
+  private prefixed(text: string, at?: number, atZone?: number): SyslogLine | 'bad-date' | undefined {
     const traditional = TRADITIONAL.exec(text);
     const match = traditional ?? ISO.exec(text);
     if (!match) return undefined;
@@ -377,7 +396,8 @@ export class SyslogDates {
     // Dated only once it is known to be a syslog line: traditional dates are counted for the notes.
     const timestamp = at ?? (traditional ? this.traditionalTime(traditional, month) : isoTime(match, 1));
     if (timestamp === undefined) return 'bad-date';
-    return syslogLine(timestamp, host, tag[1] as string, tag[3] as string);
+    const zone = at !== undefined ? atZone : traditional ? undefined : isoZone(match, 1);
+    return syslogLine(timestamp, host, tag[1] as string, tag[3] as string, zone);
   }
 
   /**
@@ -390,7 +410,7 @@ export class SyslogDates {
     const rfc5424 = RFC5424.exec(text);
     if (rfc5424) return rfc5424Line(rfc5424);
     const stamped = STAMPED.exec(text);
-    if (stamped) return this.wrappedLine(stamped[9] as string, isoTime(stamped, 1));
+    if (stamped) return this.wrappedLine(stamped[9] as string, isoTime(stamped, 1), isoZone(stamped, 1));
     return undefined;
   }
 
@@ -401,7 +421,9 @@ export class SyslogDates {
     const { log, time } = record;
     if (typeof log === 'string' && typeof time === 'string') {
       const stamp = TIME.exec(time);
-      return this.wrappedLine(log.trimEnd(), stamp ? isoTime(stamp, 1) : undefined);
+      return stamp
+        ? this.wrappedLine(log.trimEnd(), isoTime(stamp, 1), isoZone(stamp, 1))
+        : this.wrappedLine(log.trimEnd(), undefined, undefined);
     }
     return journalLine(record);
   }
@@ -411,13 +433,17 @@ export class SyslogDates {
    * and text after a time of their own, a severity, both or neither (`2026-11-28T22:15:03+00:00
    * INFO    postfix/smtp[4711]: …`); `'bad-date'` when the wrapper's time is none.
    */
-  private wrappedLine(text: string, at: number | undefined): SyslogLine | 'bad-date' | undefined {
+  private wrappedLine(
+    text: string,
+    at: number | undefined,
+    zone: number | undefined,
+  ): SyslogLine | 'bad-date' | undefined {
     const time = at ?? 0;
-    let line = this.prefixed(text, time);
+    let line = this.prefixed(text, time, zone);
     if (line === undefined) {
       const stamped = STAMPED.exec(text);
       const rest = stamped ? (stamped[9] as string) : text;
-      line = (stamped ? this.prefixed(rest, time) : undefined) ?? severityTagged(rest, time);
+      line = (stamped ? this.prefixed(rest, time, zone) : undefined) ?? severityTagged(rest, time, zone);
     }
     if (line === undefined || line === 'bad-date') return line;
     return at === undefined ? 'bad-date' : line;
