@@ -15,6 +15,7 @@ import {
   InferredDomains,
 } from '../../functions/core/organisation/accepted-domains.js';
 import type { InboundConnectorInfo } from '../../functions/core/organisation/connector-info.js';
+import { expectedCertificateText } from '../../functions/core/organisation/connectors.js';
 import { partnerCertificateConnectors } from '../../functions/core/organisation/relay-connector.js';
 import {
   type InboundConnector,
@@ -245,7 +246,7 @@ async function loadConnectors(file: string, out: Output): Promise<InboundConnect
   }
   const described = onPremises.map(
     (connector) =>
-      `"${connector.name}" (${connector.identifiesBy === 'ip' ? 'IP address only' : `certificate ${connector.tlsSenderCertificateName ?? ''}`.trim()}${connector.enabled ? '' : ', disabled'})`,
+      `"${connector.name}" (${connector.identifiesBy === 'ip' ? 'IP address only' : `certificate ${expectedCertificateText(connector)}`.trim()}${connector.enabled ? '' : ', disabled'})`,
   );
   out.error(
     `Inbound connectors (${file}): ${[...described, ...partners].join(', ')}; ` +
@@ -262,7 +263,7 @@ async function loadConnectors(file: string, out: Output): Promise<InboundConnect
 function partnerNotes(connectors: readonly InboundConnector[]): string[] {
   return partnerCertificateConnectors(connectors).map(
     (connector) =>
-      `"${connector.name}" (certificate ${connector.tlsSenderCertificateName ?? ''}, type Partner` +
+      `"${connector.name}" (certificate ${expectedCertificateText(connector)}, type Partner` +
       `${connector.enabled ? '' : ', disabled'}: no finding uses it, as only OnPremises connectors attribute ` +
       `relayed mail; if it is meant for your servers, Set-InboundConnector -Identity ${psQuote(connector.name)} ` +
       `-ConnectorType OnPremises${connector.enabled ? '' : ' -Enabled $true'})`,

@@ -14,6 +14,7 @@ import {
   buildOrganisationConfig,
   type RawConfigFile,
 } from '../../functions/core/organisation/configuration.js';
+import { expectedCertificateText } from '../../functions/core/organisation/connectors.js';
 import {
   type CertificateFile,
   certificateNames,
@@ -187,7 +188,7 @@ function toJson(inputs: CheckInputs, results: readonly ReadinessResult[]) {
 function describeConnector(connector: InboundConnector): string {
   const how =
     identifiesBy(connector) === 'certificate'
-      ? `certificate ${connector.tlsSenderCertificateName}`
+      ? `certificate ${expectedCertificateText(connector)}`
       : identifiesBy(connector) === 'ip'
         ? `IP ${connector.senderIPAddresses.join(', ')}`
         : 'no certificate or IP';

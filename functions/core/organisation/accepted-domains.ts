@@ -33,6 +33,8 @@ export interface DomainOracle {
    * list that never changes. What was built from the answers is good while it stays the same.
    */
   readonly generation?: number;
+  /** The domains whose subdomains are the organisation's too (MatchSubDomains); none when inferred. */
+  domainsWithSubdomains?(): string[];
 }
 
 /** A list of accepted domains the organisation gave us. */
@@ -61,6 +63,10 @@ export class AcceptedDomainList implements DomainOracle {
 
   public domains(): string[] {
     return [...this.exact.keys()];
+  }
+
+  public domainsWithSubdomains(): string[] {
+    return this.parents.map((parent) => parent.domain);
   }
 
   /** The accepted entry that is a parent of `domain` without MatchSubDomains (for explanations). */

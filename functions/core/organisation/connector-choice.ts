@@ -55,19 +55,23 @@ export interface ConnectorChoice {
 }
 
 /** The accepted domains as `isAcceptedName` reads them. */
-type AcceptedDomains = Pick<DomainOracle, 'covers' | 'domains'>;
+export type AcceptedDomains = Pick<DomainOracle, 'covers' | 'domains'>;
 
 /**
  * `isAcceptedName` over the accepted domains: {@link isAcceptedConnectorName}, the test `check`
  * applies, so a name under an accepted domain with MatchSubDomains fits here as it passes there.
- * Given an `AcceptedDomainList` (or any oracle) MatchSubDomains counts; a bare list of names carries
- * none, so it answers for its names only. With no domain known, only a wildcard counts: it is the
- * shape the advice recommends, and nothing better can be judged.
+ * Given an `AcceptedDomainList` (or any oracle) MatchSubDomains counts; a bare list of names counts
+ * it for the names `matchSubDomains` repeats (the plain form a remediation context carries, which
+ * must stay serialisable), and otherwise answers for its names only. With no domain known, only a
+ * wildcard counts: it is the shape the advice recommends, and nothing better can be judged.
  */
 export function acceptedNameTest(
   acceptedDomains: readonly string[] | AcceptedDomains,
+  matchSubDomains: readonly string[] = [],
 ): (name: string) => boolean {
-  const domains = isNameList(acceptedDomains) ? exactDomains(acceptedDomains) : acceptedDomains;
+  const domains = isNameList(acceptedDomains)
+    ? listedDomains(acceptedDomains, matchSubDomains)
+    : acceptedDomains;
   if (domains.domains().length === 0) return (name) => isWildcard(normaliseName(name));
   return (name) => isAcceptedConnectorName(name, domains);
 }
@@ -76,11 +80,19 @@ function isNameList(value: readonly string[] | AcceptedDomains): value is readon
   return Array.isArray(value);
 }
 
-/** A list of domain names as an oracle without MatchSubDomains (`*.contoso.com` stands for contoso.com). */
-function exactDomains(names: readonly string[]): AcceptedDomains {
-  const accepted = new Set(names.map((domain) => stripWildcard(normaliseName(domain))));
+/**
+ * A list of domain names as an oracle, as `AcceptedDomainList.covers` answers: a name is covered
+ * when it is listed (`*.contoso.com` stands for contoso.com), or lies below a listed one that
+ * `matchSubDomains` names.
+ */
+function listedDomains(names: readonly string[], matchSubDomains: readonly string[]): AcceptedDomains {
+  const plain = (domain: string): string => stripWildcard(normaliseName(domain));
+  const accepted = new Set(names.map(plain));
+  const parents = [...new Set(matchSubDomains.map(plain))].filter((parent) => accepted.has(parent));
+  const covers = (domain: string): boolean =>
+    accepted.has(domain) || parents.some((parent) => domain.endsWith(`.${parent}`));
   return {
-    covers: (domain) => (domain === undefined ? undefined : accepted.has(normaliseName(domain))),
+    covers: (domain) => (domain === undefined ? undefined : covers(normaliseName(domain))),
     domains: () => [...accepted],
   };
 }

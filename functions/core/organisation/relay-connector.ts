@@ -3,7 +3,7 @@
  * readiness report says findings name (see `connector-choice.ts` for how a finding chooses).
  */
 
-import { acceptedNameTest, chooseConnector } from './connector-choice.js';
+import { type AcceptedDomains, acceptedNameTest, chooseConnector } from './connector-choice.js';
 import type { InboundConnectorInfo } from './connector-info.js';
 import { type InboundConnector, identifiesBy, isOnPremises, toInboundConnectorInfo } from './connectors.js';
 
@@ -28,11 +28,12 @@ export function partnerCertificateConnectors(
 
 /**
  * The connector NDR, forwarding and foreign-sender-domain findings name when no protocol log shows
- * the certificate (the readiness report shows it), or `undefined` when no OnPremises connector can serve.
+ * the certificate (the readiness report shows it), or `undefined` when no OnPremises connector can
+ * serve. Given the accepted-domain list itself, MatchSubDomains counts, as in the findings.
  */
 export function relayConnector(
   connectors: readonly InboundConnector[],
-  acceptedDomains: readonly string[] = [],
+  acceptedDomains: readonly string[] | AcceptedDomains = [],
 ): InboundConnectorInfo | undefined {
   return chooseConnector(onPremisesConnectors(connectors), {
     isAcceptedName: acceptedNameTest(acceptedDomains),

@@ -63,7 +63,7 @@ function describeInputs(config: OrganisationConfig, parsed: ParsedConfig): Readi
   const relay =
     parsed.connectors === undefined
       ? undefined
-      : relayConnector(parsed.connectors.list, parsed.acceptedDomains?.list.domains() ?? []);
+      : relayConnector(parsed.connectors.list, parsed.acceptedDomains?.list ?? []);
   return {
     origin: config.origin,
     acceptedDomains:

@@ -8,6 +8,7 @@ import type { DomainOracle } from '../../organisation/accepted-domains.js';
 import type { InboundConnectorInfo } from '../../organisation/connector-info.js';
 import { onPremisesHost } from '../evidence/on-premises-host.js';
 import { certificateFacts } from '../evidence/presented-certificate.js';
+import { replyTextSeen } from '../evidence/rejections.js';
 import type { Finding, ScenarioId } from '../model/findings.js';
 import { type RefusalFacts, remediationContextOf, remediationKey } from '../remediation/context-of.js';
 import { connectorPlan, remediationFor } from '../remediation/index.js';
@@ -57,6 +58,7 @@ export class RemediationCache {
       acceptedDomains: accepted,
       acceptedDomainsSource:
         this.domains.basis === 'given' ? 'given' : accepted.length > 0 ? 'inferred' : 'none',
+      matchSubDomains: this.domains.domainsWithSubdomains?.() ?? [],
       inboundConnectors: this.inboundConnectors,
     });
     // Round-trip through JSON: the cached text must not keep the log chunks its domains came from.
@@ -80,6 +82,7 @@ export class RemediationCache {
     return {
       code: rejection.enhancedCode,
       attr: rejection.attr,
+      replyTextSeen: replyTextSeen(rejection) ? undefined : false,
       senderDomain: input.senderDomain,
       recipientDomain: input.recipientDomain,
       serverHostname: onPremisesHost(event),

@@ -14,7 +14,7 @@ import { ruleInputOf } from '../classifier/finding-builder.js';
 import { RemediationCache } from '../classifier/remediation-cache.js';
 import type { TraceEvent } from '../model/events.js';
 import type { Evidence, Finding, Rejection } from '../model/findings.js';
-import { remediationContextOf } from '../remediation/context-of.js';
+import { type RefusalFacts, remediationContextOf } from '../remediation/context-of.js';
 import { remediationFor } from '../remediation/index.js';
 import { relaySoftwareOf } from '../remediation/relay-software.js';
 import { PRECEDENCE } from '../scenarios/index.js';
@@ -27,6 +27,7 @@ import {
   tracesOfEntries,
 } from './inbound-entry.js';
 import { addressedBySender } from './inbound-trace.js';
+import { replyTextSeen } from './rejections.js';
 
 /** Evidence kind that marks a finding reclassified by the nightly correlation (stable string). */
 export const CORRELATION_EVIDENCE_KIND = 'cross-upload-correlation';
@@ -120,7 +121,12 @@ export function reclassifyAsForwarding(
   const proof = correlatingEntries(finding, entries);
   if (proof.length === 0) return undefined;
   const internalDomains = [...new Set(proof.map((entry) => domainOf(entry.recipient)))].sort();
-  const facts = { ...finding, relay: relaySoftwareOf(finding.source.format) };
+  const facts: RefusalFacts = {
+    ...finding,
+    relay: relaySoftwareOf(finding.source.format),
+    // The stored text is the rejection's: a log that kept only the code says nothing of ATTR36.
+    replyTextSeen: replyTextSeen({ attr: finding.attr, text: finding.rejectionText }) ? undefined : false,
+  };
   const context = remediationContextOf('forwarding', facts, {
     // The domains the internal recipients are in are the organisation's: the best list available here.
     acceptedDomains: internalDomains,
@@ -197,8 +203,10 @@ const FORWARDING_RULE_KINDS: ReadonlySet<string> = new Set([
   'header-sender',
   'no-sender',
   'foreign-recipient',
-  // Without ATTR36, for a sender outside the organisation (the reading without receipts gives its own).
+  // Without ATTR36, for a sender outside the organisation (the reading without receipts gives its own),
+  // or without the reply text to tell.
   'no-attr36',
+  'reply-text-unknown',
   'internal-recipient',
 ]);
 

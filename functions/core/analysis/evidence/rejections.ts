@@ -45,6 +45,22 @@ const ATTR_REASONS = ['ATTR35', 'ATTR36'];
 /** What {@link ATTR_REASONS} begin with: a cheap test of them, for the pre-check. */
 const ATTR_PREFIX = 'ATTR3';
 
+/**
+ * Words of Exchange Online's own reply to a relay refusal (`550 5.7.64 TenantAttribution; Relay
+ * Access Denied [ATTR36] [host]`): a status that holds none of them is the code alone, or the
+ * sending MTA's own words for it (sendmail's `dsn=5.7.64, stat=Service unavailable`), and tells
+ * nothing of an ATTR marker.
+ */
+const REPLY_WORDS = new RegExp(`${REFUSAL_REASON}|Relay Access Denied|${ATTR.source}`, 'i');
+
+/**
+ * Whether a rejection's text is Exchange Online's reply, so that a missing ATTR36 means something:
+ * without it, "no ATTR36" is not known, only that the log kept no reply text.
+ */
+export function replyTextSeen(rejection: Pick<Rejection, 'attr' | 'text'>): boolean {
+  return rejection.attr !== undefined || REPLY_WORDS.test(rejection.text);
+}
+
 /** Full-width forms of ASCII `!`–`~` (U+FF01–FF5E), each U+FEE0 above its character. */
 const FULL_WIDTH = '\\uFF01-\\uFF5E';
 const FULL_WIDTH_FIRST = 0xff01;

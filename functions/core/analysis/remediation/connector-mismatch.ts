@@ -14,6 +14,7 @@ import {
 import { psArg, psQuote } from '../../kernel/powershell.js';
 import type { RemediationContext, RemediationTemplate } from './context.js';
 import { ipv4Commands, ipv6Sentence } from './ipv6-connection.js';
+import { replyTextMissing } from './no-connector.js';
 import {
   certificateSideCommands,
   certificateSideStep,
@@ -166,14 +167,13 @@ function acceptedPhrase(ctx: RemediationContext): string {
 
 /**
  * What follows the code in the explanation: the ATTR36 the reply did not have, or, for a log that
- * never writes Exchange Online's reply text, that it is not known. sendmail writes a permanent refusal
- * as its code and its own words for it (`dsn=5.7.64, stat=Service unavailable`), never the reply (the
- * scenario's evidence then says `reply-text-unknown`).
+ * kept no reply text of Exchange Online's (`replyTextSeen: false`: sendmail writes a permanent
+ * refusal as its code and its own words, `dsn=5.7.64, stat=Service unavailable`), that it is not known.
  */
 function attrNote(ctx: RemediationContext): string {
   if (ctx.attr !== undefined) return '';
-  if (ctx.relay !== 'sendmail') return ', without ATTR36';
-  return `; ${RELAY_SOFTWARE.sendmail.name} logs only the code, not Exchange Online's reply text, so whether it had ATTR36 is not known`;
+  if (ctx.replyTextSeen !== false) return ', without ATTR36';
+  return `; ${replyTextMissing(ctx)}, so whether it had ATTR36 is not known`;
 }
 
 /** The explanation's start when nothing shows the sender domain to be accepted. */

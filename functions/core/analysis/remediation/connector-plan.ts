@@ -51,7 +51,7 @@ export function connectorPlan(ctx: RemediationContext, scenario: ScenarioId): Co
   if (connectors === undefined || connectors.length === 0) return undefined;
   return chooseConnector(connectors, {
     presentedNames: presentedNames(ctx),
-    isAcceptedName: acceptedNameTest(ctx.acceptedDomains),
+    isAcceptedName: acceptedNameTest(ctx.acceptedDomains, ctx.matchSubDomains),
     byCertificateDomain: BY_CERTIFICATE_DOMAIN[scenario],
   });
 }

@@ -13,6 +13,8 @@ import { isTenantEndpoint } from './shared.js';
 export interface RefusalFacts {
   code: string;
   attr?: string | undefined;
+  /** `false`: the log kept only the code, not Exchange Online's reply text (`replyTextSeen`). */
+  replyTextSeen?: false | undefined;
   senderDomain?: string | undefined;
   recipientDomain?: string | undefined;
   serverHostname?: string | undefined;
@@ -35,10 +37,22 @@ const ADDRESS_ADVICE: ReadonlySet<ScenarioId> = new Set<ScenarioId>([
   'wrong-region',
 ]);
 
+/**
+ * The scenarios whose advice says what a missing ATTR36 means (no connector matched the server), and
+ * so must know whether the log kept the reply at all.
+ */
+const NO_ATTR36_ADVICE: ReadonlySet<ScenarioId> = new Set<ScenarioId>([
+  'connector-mismatch',
+  'foreign-sender-domain',
+  'forwarding',
+]);
+
 /** What the organisation tells it. */
 export interface OrganisationFacts {
   acceptedDomains: readonly string[];
   acceptedDomainsSource: RemediationContext['acceptedDomainsSource'];
+  /** Of `acceptedDomains`, those with MatchSubDomains. */
+  matchSubDomains?: readonly string[] | undefined;
   /** Every OnPremises inbound connector: which one a finding names depends on its facts. */
   inboundConnectors?: readonly InboundConnectorInfo[] | undefined;
 }
@@ -53,6 +67,7 @@ function namedFacts(scenario: ScenarioId, facts: RefusalFacts): RefusalFacts {
   return {
     code: facts.code,
     attr: facts.attr,
+    replyTextSeen: NO_ATTR36_ADVICE.has(scenario) ? facts.replyTextSeen : undefined,
     senderDomain: facts.senderDomain,
     recipientDomain: scenario === 'forwarding' ? facts.recipientDomain : undefined,
     serverHostname: facts.serverHostname,
@@ -81,6 +96,9 @@ export function remediationContextOf(
   for (const [name, value] of Object.entries(namedFacts(scenario, facts))) {
     if (value !== undefined) Object.assign(context, { [name]: value });
   }
+  if (organisation.matchSubDomains !== undefined && organisation.matchSubDomains.length > 0) {
+    context.matchSubDomains = organisation.matchSubDomains;
+  }
   if (organisation.inboundConnectors !== undefined && organisation.inboundConnectors.length > 0) {
     context.inboundConnectors = organisation.inboundConnectors;
   }
@@ -101,6 +119,7 @@ export function remediationKey(scenario: ScenarioId, facts: RefusalFacts): strin
     named.connectorId,
     named.remoteHost,
     named.attr,
+    named.replyTextSeen === false ? 'no-reply-text' : '',
     named.code,
     named.relay,
     named.session === undefined ? '' : JSON.stringify(named.session),

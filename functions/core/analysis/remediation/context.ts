@@ -27,6 +27,12 @@ export interface RemediationContext {
   acceptedDomains: readonly string[];
   /** Where `acceptedDomains` came from: configuration, inference from the logs, or nowhere. */
   acceptedDomainsSource: 'given' | 'inferred' | 'none';
+  /**
+   * Those of `acceptedDomains` with MatchSubDomains (of a given list): a name below one of them is
+   * accepted too, so a connector expecting `mail.fabrikam-group.com` fits as `check` says it does.
+   * Absent when there are none.
+   */
+  matchSubDomains?: readonly string[];
   /** The on-premises server that sent the message, e.g. `EX01.contoso.com`. */
   serverHostname?: string;
   /** The on-premises send connector, e.g. `EX01\Outbound to Office 365`. */
@@ -35,6 +41,12 @@ export interface RemediationContext {
   remoteHost?: string;
   /** Attribution marker such as `ATTR36`. */
   attr?: string;
+  /**
+   * `false` when the log kept no reply text of Exchange Online's, only the code (sendmail's
+   * `dsn=5.7.64, stat=Service unavailable`): then a missing `attr` does not mean the reply had no
+   * ATTR36, and the advice must not say it had none. Absent when the reply text is in the log.
+   */
+  replyTextSeen?: false;
   /** Enhanced status code, e.g. `5.7.64`. */
   code: string;
   /**

@@ -54,7 +54,7 @@ export const foreignSenderDomain: RemediationTemplate = (ctx) => {
       : `A subdomain is not covered by its parent: that ${parentOf} is accepted does not make ${shown} accepted.`,
     'Since November 2023 Exchange Online relays only when the envelope sender (MAIL FROM) domain or the domain ' +
       "on your server's certificate is accepted; the header From no longer counts.",
-    noConnector ? noConnectorSentence(names) : undefined,
+    noConnector ? noConnectorSentence(ctx, names) : undefined,
   ]
     .filter((sentence): sentence is string => sentence !== undefined)
     .join(' ');

@@ -46,7 +46,7 @@ export const forwarding: RemediationTemplate = (ctx) => {
       `(${recipientDomain}) belongs to your tenant, so nothing attributes the message to you. ` +
       'Forwarding done in Exchange Online rewrites the envelope sender (SRS) and is attributed; forwarding done ' +
       `on-premises, and a group's copy to an outside member, need a certificate-based connector with a name in ${names.domain}.` +
-      (noConnector ? ` ${noConnectorSentence(names)}` : ''),
+      (noConnector ? ` ${noConnectorSentence(ctx, names)}` : ''),
     steps: [
       `Find what sends to ${names.recipient}: a distribution group with it as a member (an EXPAND row names the ` +
         'group: a mail contact or mail user among its members), mailbox forwarding (ForwardingSmtpAddress, ' +

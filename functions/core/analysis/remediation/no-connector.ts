@@ -2,20 +2,44 @@
  * A 5.7.64 without ATTR36 for a sender domain the tenant has not accepted (the `no-attr36` evidence,
  * scenarios/rule.ts): Exchange Online matched the server to none of the OnPremises inbound
  * connectors, so fixing the domain side alone still leaves the mail unattributed. Said here once for
- * every scenario whose advice is about such a domain (`foreign-sender-domain`, `forwarding`).
+ * every scenario whose advice is about such a domain (`foreign-sender-domain`, `forwarding`). A log
+ * that kept only the code (`replyTextSeen: false`, the `reply-text-unknown` evidence) cannot tell:
+ * then the advice says so and has the admin make sure a connector matches, instead of claiming none did.
  */
 
 import type { RemediationContext } from './context.js';
 import { ipv6Sentence } from './ipv6-connection.js';
+import { RELAY_SOFTWARE } from './relay-software.js';
 import type { Names } from './shared.js';
 
-/** ATTR36 says a connector matched and only the domain failed; without it none matched. */
+/**
+ * Whether the advice must see to a connector too: ATTR36 says one matched and only the domain
+ * failed; without it none matched, or, when the log kept no reply text, none may have.
+ */
 export function noConnectorMatched(ctx: Pick<RemediationContext, 'attr'>): boolean {
   return ctx.attr !== 'ATTR36';
 }
 
+/**
+ * What the log lacks, for a refusal whose reply text it did not keep: "sendmail logs only the code,
+ * not Exchange Online's reply text" (or "the log holds…" when the software is not known).
+ */
+export function replyTextMissing(ctx: Pick<RemediationContext, 'relay'>): string {
+  const who = ctx.relay === undefined ? 'the log holds' : `${RELAY_SOFTWARE[ctx.relay].name} logs`;
+  return `${who} only the code, not Exchange Online's reply text`;
+}
+
 /** The explanation's sentence. */
-export function noConnectorSentence(names: Names): string {
+export function noConnectorSentence(
+  ctx: Pick<RemediationContext, 'relay' | 'replyTextSeen'>,
+  names: Names,
+): string {
+  if (ctx.replyTextSeen === false) {
+    return (
+      `Whether an OnPremises inbound connector matched ${names.server} is not known: ` +
+      `${replyTextMissing(ctx)} (a reply without ATTR36 would mean none did).`
+    );
+  }
   return `The reply has no ATTR36, so no OnPremises inbound connector matched ${names.server} either.`;
 }
 
@@ -31,14 +55,18 @@ export type ConnectorMatch = 'ip-once-accepted' | 'certificate-only';
  * ("Whichever of the two you choose").
  */
 export function connectorTooStep(
-  ctx: Pick<RemediationContext, 'overIpv6' | 'relay'>,
+  ctx: Pick<RemediationContext, 'overIpv6' | 'relay' | 'replyTextSeen'>,
   names: Names,
   lead: string,
   match: ConnectorMatch,
 ): string {
   const head =
-    `${lead}, a connector must match ${names.server} too: the refusal has no ATTR36, so Exchange Online matched ` +
-    'it to none of your OnPremises inbound connectors (neither by certificate nor by IP address).';
+    ctx.replyTextSeen === false
+      ? `${lead}, make sure a connector matches ${names.server} too: ${replyTextMissing(ctx)}, so whether ` +
+        'Exchange Online matched it to one of your OnPremises inbound connectors is not known (a reply without ' +
+        'ATTR36 would mean it matched none, neither by certificate nor by IP address).'
+      : `${lead}, a connector must match ${names.server} too: the refusal has no ATTR36, so Exchange Online matched ` +
+        'it to none of your OnPremises inbound connectors (neither by certificate nor by IP address).';
   if (match === 'certificate-only') {
     return (
       `${head} Forwarded mail can match one only by certificate, with the certificate steps above: its ` +

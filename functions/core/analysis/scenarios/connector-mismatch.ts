@@ -7,30 +7,16 @@
  * ATTR36 was there: the reading stays (no other rule takes an unknown domain without ATTR36), at
  * low confidence, but its evidence says the reply text is missing instead of claiming `no-attr36`.
  */
-import type { Confidence, Evidence, Rejection } from '../model/findings.js';
-import { lower, NO_ATTR36_EVIDENCE, NO_MATCH, type ScenarioRule, senderEvidence } from './rule.js';
-
-/**
- * Words of Exchange Online's own reply to a relay refusal (`550 5.7.64 TenantAttribution; Relay
- * Access Denied [ATTR36] [host]`): a status that holds none of them is the code alone, or the
- * sending MTA's own description of it, and tells nothing of an ATTR marker.
- */
-const REPLY_WORDS = /TenantAttribution|Relay Access Denied|\bATTR\d{1,3}\b/i;
-
-/** Whether the rejection's text is Exchange Online's reply, so that a missing ATTR36 means something. */
-export function replyTextSeen(rejection: Pick<Rejection, 'attr' | 'text'>): boolean {
-  return rejection.attr !== undefined || REPLY_WORDS.test(rejection.text);
-}
-
-/** The evidence of a 5.7.64 whose log kept only the code. */
-function replyTextUnknown(rejection: Pick<Rejection, 'enhancedCode'>): Evidence {
-  return {
-    kind: 'reply-text-unknown',
-    detail:
-      `the log gives only the code ${rejection.enhancedCode}, not Exchange Online's reply text: ` +
-      'whether it had ATTR36 is not known',
-  };
-}
+import { replyTextSeen } from '../evidence/rejections.js';
+import type { Confidence, Evidence } from '../model/findings.js';
+import {
+  lower,
+  NO_MATCH,
+  noAttr36Evidence,
+  replyTextUnknownEvidence,
+  type ScenarioRule,
+  senderEvidence,
+} from './rule.js';
 
 export const connectorMismatch: ScenarioRule = {
   id: 'connector-mismatch',
@@ -39,7 +25,6 @@ export const connectorMismatch: ScenarioRule = {
     if (rejection.enhancedCode !== '5.7.64') return NO_MATCH;
     const accepted = domains.covers(senderDomain);
     if (accepted === false) return NO_MATCH;
-    const seen = replyTextSeen(rejection);
     if (accepted === undefined) {
       if (rejection.attr === 'ATTR36') return NO_MATCH;
       return {
@@ -47,13 +32,13 @@ export const connectorMismatch: ScenarioRule = {
         confidence: 'low',
         evidence: [
           senderEvidence(input),
-          seen
+          replyTextSeen(rejection)
             ? {
                 kind: 'no-attr36',
                 detail:
                   'the rejection has no ATTR36: Exchange Online did not attribute the connection to a connector',
               }
-            : replyTextUnknown(rejection),
+            : replyTextUnknownEvidence(rejection),
           {
             kind: 'domain-unknown',
             detail: `cannot tell whether ${senderDomain ?? 'the sender domain'} is accepted`,
@@ -79,7 +64,7 @@ export const connectorMismatch: ScenarioRule = {
           'ATTR36 means Exchange Online did not see an accepted domain: check the tenant really lists it',
       });
     } else {
-      evidence.push(seen ? { ...NO_ATTR36_EVIDENCE } : replyTextUnknown(rejection));
+      evidence.push(noAttr36Evidence(rejection));
     }
     return { outcome: 'match', confidence, evidence };
   },

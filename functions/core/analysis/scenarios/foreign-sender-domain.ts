@@ -3,11 +3,12 @@
  * sending as fabrikam.com, or as alerts.contoso.com when only contoso.com is accepted without
  * MatchSubDomains). Also the reading of ATTR36 when we cannot check the domain ourselves:
  * ATTR36 means EOP saw no accepted P1 or certificate domain. A refusal without ATTR36 stays here
- * (the domain is the first thing to fix) but keeps `no-attr36`: no connector matched the server either.
+ * (the domain is the first thing to fix) but keeps `no-attr36`: no connector matched the server either
+ * (or `reply-text-unknown` for a log that kept only the code: whether one matched is not known).
  */
 import { AcceptedDomainList } from '../../organisation/accepted-domains.js';
 import type { Evidence } from '../model/findings.js';
-import { lower, NO_ATTR36_EVIDENCE, NO_MATCH, type ScenarioRule, senderEvidence } from './rule.js';
+import { lower, NO_MATCH, noAttr36Evidence, type ScenarioRule, senderEvidence } from './rule.js';
 
 export const foreignSenderDomain: ScenarioRule = {
   id: 'foreign-sender-domain',
@@ -29,7 +30,7 @@ export const foreignSenderDomain: ScenarioRule = {
           ? `${senderDomain} is a subdomain of the accepted domain ${parent.domain}, which does not have MatchSubDomains`
           : `${senderDomain ?? 'the sender domain'} is not an accepted domain`,
       });
-      if (rejection.attr !== 'ATTR36') evidence.push({ ...NO_ATTR36_EVIDENCE });
+      if (rejection.attr !== 'ATTR36') evidence.push(noAttr36Evidence(rejection));
     } else {
       evidence.push({
         kind: 'attr36',

@@ -6,11 +6,12 @@
  * row, a MAILBOXRULE source, or a delivery/receipt for an internal address with the same
  * Message-ID, in any file of the run — and that its sender did not address the refused recipient
  * itself. Without it the message is `foreign-sender-domain`. A refusal without ATTR36 of a sender
- * known to be outside keeps `no-attr36`, as `foreign-sender-domain` does: no connector matched either.
+ * known to be outside keeps `no-attr36`, as `foreign-sender-domain` does: no connector matched either
+ * (`reply-text-unknown` when the log kept only the code).
  */
 import { addressedBySender, type InboundTrace, isReceipt, tracesMaking } from '../evidence/inbound-trace.js';
 import type { Evidence } from '../model/findings.js';
-import { lower, NO_ATTR36_EVIDENCE, NO_MATCH, type ScenarioRule, senderEvidence } from './rule.js';
+import { lower, NO_MATCH, noAttr36Evidence, type ScenarioRule, senderEvidence } from './rule.js';
 
 /** Where a trace's row is: its line, and its file when that is not the refusal's own (`file`). */
 function placeOf(trace: InboundTrace, file: string | undefined): string {
@@ -90,7 +91,7 @@ export const forwarding: ScenarioRule = {
           detail: `recipient domain ${recipientDomain ?? '?'} is outside the organisation`,
         },
         // As for foreign-sender-domain: without ATTR36 no connector matched the server either.
-        ...(senderAccepted === false && rejection.attr !== 'ATTR36' ? [{ ...NO_ATTR36_EVIDENCE }] : []),
+        ...(senderAccepted === false && rejection.attr !== 'ATTR36' ? [noAttr36Evidence(rejection)] : []),
         ...evidence.slice(0, 5),
       ],
     };

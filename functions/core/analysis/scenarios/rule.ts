@@ -4,6 +4,7 @@
  */
 import type { DomainOracle } from '../../organisation/accepted-domains.js';
 import type { InboundTrace } from '../evidence/inbound-trace.js';
+import { replyTextSeen } from '../evidence/rejections.js';
 import type { TraceEvent } from '../model/events.js';
 
 export type { InboundTrace };
@@ -63,6 +64,27 @@ export const NO_ATTR36_EVIDENCE: Readonly<Evidence> = {
   kind: 'no-attr36',
   detail: 'no ATTR36: the connection matched no connector (certificate or IP)',
 };
+
+/**
+ * The evidence of a 5.7.64 whose log kept only the code (sendmail's `dsn=5.7.64, stat=Service
+ * unavailable`): whether the reply had ATTR36 is not known (`replyTextSeen`).
+ */
+export function replyTextUnknownEvidence(rejection: Pick<Rejection, 'enhancedCode'>): Evidence {
+  return {
+    kind: 'reply-text-unknown',
+    detail:
+      `the log gives only the code ${rejection.enhancedCode}, not Exchange Online's reply text: ` +
+      'whether it had ATTR36 is not known',
+  };
+}
+
+/**
+ * What a 5.7.64 without ATTR36 says of the connectors: {@link NO_ATTR36_EVIDENCE} when the log holds
+ * Exchange Online's reply, else that the reply text is not known.
+ */
+export function noAttr36Evidence(rejection: Pick<Rejection, 'attr' | 'enhancedCode' | 'text'>): Evidence {
+  return replyTextSeen(rejection) ? { ...NO_ATTR36_EVIDENCE } : replyTextUnknownEvidence(rejection);
+}
 
 /** Lowers confidence one step (used when judging by the header sender or inferred domains). */
 export function lower(confidence: Confidence): Confidence {
