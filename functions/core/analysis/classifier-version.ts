@@ -7,7 +7,7 @@
  * evidence the classifier reads, a remediation text, the window. A change that cannot (speed,
  * logging) keeps it, so a re-analysis of everything does not pay for work that changes nothing.
  */
-export const CLASSIFIER_VERSION = '2026.12.19';
+export const CLASSIFIER_VERSION = '2026.12.20';
 
 /** The version a re-analysis replaces on findings and records stored before versions were recorded. */
 export const UNVERSIONED = 'unversioned';
