@@ -7,9 +7,13 @@
  * one whose first lines are a header relay-audit knows, or a syslog file with a mail line (`messages`,
  * `syslog`, `maillog-20261129`, `mail.log.1`: rotated and RHEL names have no `.log`) — and is
  * otherwise listed as not analysed, with why: folders of logs also hold the scripts, notes and
- * reports written beside them, and a copy of /var/log the syslog files of other programs. So is an
- * entry the walk cannot follow (a symbolic-link loop, a dangling link, a folder it may not read, a
- * named pipe): the walk goes on with the next one.
+ * reports written beside them, and a copy of /var/log the syslog files of other programs. So is a
+ * file found that is positively what holds no refusals to read, when its text holds no refusal text
+ * either, whatever its extension: an Exchange log of a kind not read (receive protocol, agent,
+ * connectivity logs), a syslog `.log` without a mail line (`auth.log`), the package manager's logs,
+ * an Office lock file (`~$export.csv`). So is an entry the walk cannot follow (a symbolic-link loop, a
+ * link back to a folder it is in, a dangling link, a named pipe): the walk goes on with the next one.
+ * One it cannot open (a folder it may not read, a path too long) may hold refusals (below).
  *
  * Some entries found are not analysed by their name, whatever they hold: hidden ones (`.git`,
  * `.DS_Store`) and the `config/` folder at the top of a folder named (the organisation's
@@ -30,7 +34,7 @@
  */
 import { createReadStream, type Stats } from 'node:fs';
 import { lstat, readdir, stat } from 'node:fs/promises';
-import { extname, isAbsolute, join, relative, resolve, sep } from 'node:path';
+import { basename, extname, isAbsolute, join, relative, resolve, sep } from 'node:path';
 import { findingsCsvStart } from '../../functions/api/csv-export.js';
 import type { AnalysisInput } from '../../functions/core/analysis/analyze.js';
 import { REFUSAL_MARKER_REACH, settledMarkerIn } from '../../functions/core/analysis/evidence/rejections.js';
@@ -40,6 +44,7 @@ import { isLate } from '../../functions/core/analysis/formats/text-format.js';
 import { detectFormat } from '../../functions/core/analysis/input/detect.js';
 import { lateFormatWithin, sniffText } from '../../functions/core/analysis/input/parse-text.js';
 import {
+  exchangeLogNotRead,
   PROGRAM_ERROR_INSTEAD,
   powerShellShown,
   productLogIn,
@@ -219,19 +224,36 @@ function identity(info: { dev: number; ino: number }, path: string): string {
   return info.ino === 0 ? resolve(path) : `${info.dev}:${info.ino}`;
 }
 
-/** Why `path` could not be followed or read, from the error of `stat`/`readdir`. */
-async function unreadable(path: string, error: unknown): Promise<string> {
+/**
+ * Why `path` could not be followed or read, from the error of `stat`/`readdir`. A link loop or one
+ * to nothing leads to no file; anything else the walk cannot open (a folder it may not read, as
+ * Debian's /var/log/exim4 to another user, a path too long) may hold refusals: the run fails.
+ */
+async function unreadable(path: string, error: unknown): Promise<NotRead> {
   const code = (error as NodeJS.ErrnoException | undefined)?.code;
-  if (code === 'ELOOP') return 'a symbolic-link loop: not followed';
+  if (code === 'ELOOP') return { reason: 'a symbolic-link loop: not followed', mayHoldRefusals: false };
   if (code === 'ENOENT') {
     const link = await lstat(path).then(
       (info) => info.isSymbolicLink(),
       () => false,
     );
-    return link ? 'a symbolic link to nothing (dangling): not followed' : 'no such file or directory';
+    const reason = link ? 'a symbolic link to nothing (dangling): not followed' : 'no such file or directory';
+    return { reason, mayHoldRefusals: false };
   }
-  if (code === 'EACCES' || code === 'EPERM') return 'cannot be read: permission denied';
-  return `cannot be read: ${code ?? (error instanceof Error ? error.message : String(error))}`;
+  const why =
+    code === 'EACCES' || code === 'EPERM'
+      ? 'permission denied'
+      : code === 'ENAMETOOLONG'
+        ? 'its path is too long to open (ENAMETOOLONG)'
+        : (code ?? (error instanceof Error ? error.message : String(error)));
+  const advice =
+    code === 'ENAMETOOLONG'
+      ? 'move or copy its files to a shorter path and analyse them there'
+      : 'run relay-audit as a user who can read it (with sudo, or as a member of its group), or copy its files to a folder you can read and analyse them there';
+  return {
+    reason: `cannot be read: ${why}, and it may hold relay refusals: ${advice}`,
+    mayHoldRefusals: true,
+  };
 }
 
 /** Why an entry that is neither a file nor a directory is not read, by what it is. */
@@ -245,10 +267,10 @@ function notAFile(info: Stats): string {
 /** What the walk of the command-line paths found. */
 interface Walked {
   files: FoundFile[];
-  /** The directories read, by {@link identity}. */
-  visited: Set<string>;
-  /** Entries that cannot be followed or read, or are no file, with why. */
-  passed: { path: string; reason: string }[];
+  /** The directories read, by {@link identity}, with the path the walk read each by. */
+  visited: Map<string, string>;
+  /** Entries that cannot be followed or read, or are no file, with why (and whether they may hold refusals). */
+  passed: { path: string; reason: string; mayHoldRefusals?: boolean; loopTo?: string }[];
   hidden: HiddenEntries;
   /** The {@link identity} of the run's store folder, when it exists. */
   store?: string;
@@ -277,9 +299,9 @@ async function expand(path: string, walked: Walked, at?: Walk): Promise<void> {
     info = await stat(path);
   } catch (error) {
     if (hiddenIn !== undefined) return walked.hidden.add(hiddenIn, relative(hiddenIn, path));
-    const reason = await unreadable(path, error);
-    if (at === undefined) throw new ArgumentError(`${path}: ${reason}`);
-    walked.passed.push({ path, reason });
+    const why = await unreadable(path, error);
+    if (at === undefined) throw new ArgumentError(`${path}: ${why.reason}`);
+    walked.passed.push({ path, ...why });
     return;
   }
   if (hiddenIn !== undefined && !info.isFile()) {
@@ -287,15 +309,23 @@ async function expand(path: string, walked: Walked, at?: Walk): Promise<void> {
   }
   if (info.isDirectory()) {
     const id = identity(info, path);
-    if (walked.visited.has(id)) return;
-    walked.visited.add(id);
+    const seen = walked.visited.get(id);
+    if (seen !== undefined) {
+      // A link back to a folder the walk is in (`logs/all -> ..`) is a loop, said as one; the same
+      // folder reached again otherwise (named twice, or by a link beside it) is walked once, silently.
+      const inside = relative(seen, path);
+      if (at !== undefined && inside !== '' && !isOutside(inside))
+        walked.passed.push({ path, reason: 'a symbolic-link loop: not followed', loopTo: seen });
+      return;
+    }
+    walked.visited.set(id, path);
     let entries: string[];
     try {
       entries = await readdir(path);
     } catch (error) {
-      const reason = await unreadable(path, error);
-      if (at === undefined) throw new ArgumentError(`${path}: ${reason}`);
-      walked.passed.push({ path, reason });
+      const why = await unreadable(path, error);
+      if (at === undefined) throw new ArgumentError(`${path}: ${why.reason}`);
+      walked.passed.push({ path, ...why });
       return;
     }
     const store = storeFolder(entries, id === walked.store);
@@ -413,11 +443,33 @@ async function whyNotAnalysed(
   open: () => AsyncIterable<Uint8Array>,
 ): Promise<NotRead | undefined> {
   const extension = extname(name).toLowerCase();
+  if (basename(name).startsWith(OFFICE_LOCK_PREFIX))
+    return withRefusalCheck(OFFICE_LOCK, extension, name, open);
   const known = OTHER_EXTENSIONS.get(extension);
   if (known !== undefined) return { reason: known, mayHoldRefusals: UNREAD_EXTENSIONS.has(extension) };
-  if ((await firstLineOf(name, open)) === OWN_FINDINGS_HEADER)
+  const head = await headOf(name, open);
+  if (head?.split('\n')[0]?.replace(/\r$/, '') === OWN_FINDINGS_HEADER)
     return { reason: OWN_FINDINGS, mayHoldRefusals: false };
-  if (INPUT_EXTENSIONS.has(extension)) return undefined;
+  // An Exchange log of a kind not read (receive protocol, agent, connectivity logs), told by its own
+  // `#Log-type:`: whatever its extension, passed over unless it holds refusal text.
+  const exchangeLog = head === undefined ? undefined : exchangeLogNotRead(head);
+  if (exchangeLog !== undefined)
+    return passedOverWithoutRefusal(`${exchangeLog} It holds no relay refusal.`, name, open);
+  const otherProgram =
+    head === undefined ? undefined : OTHER_PROGRAM_LOGS.find(({ is }) => is.test(head.trimStart()));
+  if (otherProgram !== undefined)
+    return passedOverWithoutRefusal(
+      `${otherProgram.what}, not a mail log: no relay refusals to read`,
+      name,
+      open,
+    );
+  if (INPUT_EXTENSIONS.has(extension)) {
+    // A syslog file with no mail line in it (auth.log, kern.log) is passed over as one without `.log` is.
+    const start = await howItStarts(name, open, { headerToo: false });
+    return typeof start === 'object' && 'syslog' in start
+      ? passedOverWithoutRefusal(start.syslog, name, open)
+      : undefined;
+  }
   if (REPORT_EXTENSIONS.has(extension))
     return withRefusalCheck(`not a log or export: ${extension}`, extension, name, open);
   const start = await howItStarts(name, open);
@@ -451,14 +503,17 @@ const OWN_FINDINGS_HEADER = findingsCsvStart()
 const OWN_FINDINGS =
   "relay-audit's own findings export (findings --format csv): its output, not a log or export, not analysed";
 
-/** How much of a file's first line {@link firstLineOf} reads: a findings export's header is far shorter. */
-const FIRST_LINE_CHARS = 4096;
+/**
+ * How much of a file's start {@link headOf} reads: a findings export's header, and the `#` lines
+ * Exchange writes at the top of its logs, are far shorter.
+ */
+const HEAD_OF_FILE_CHARS = 4096;
 
 /**
- * The first line of a file (decoded and decompressed as an input is, without its line end), at
- * most {@link FIRST_LINE_CHARS}; `undefined` when it cannot be read as text.
+ * A file's start (decoded and decompressed as an input is), at most {@link HEAD_OF_FILE_CHARS};
+ * `undefined` when it cannot be read as text.
  */
-async function firstLineOf(name: string, open: () => AsyncIterable<Uint8Array>): Promise<string | undefined> {
+async function headOf(name: string, open: () => AsyncIterable<Uint8Array>): Promise<string | undefined> {
   const bytes = open()[Symbol.asyncIterator]();
   const stream = { [Symbol.asyncIterator]: () => bytes };
   try {
@@ -466,14 +521,49 @@ async function firstLineOf(name: string, open: () => AsyncIterable<Uint8Array>):
     let text = '';
     for await (const chunk of decoded.chunks) {
       text += chunk;
-      if (text.includes('\n') || text.length >= FIRST_LINE_CHARS) break;
+      if (text.length >= HEAD_OF_FILE_CHARS) break;
     }
-    return text.slice(0, FIRST_LINE_CHARS).split('\n')[0]?.replace(/\r$/, '');
+    return text.slice(0, HEAD_OF_FILE_CHARS);
   } catch {
     return undefined;
   } finally {
     await closeEarly(bytes);
   }
+}
+
+/**
+ * Logs of other programs a copy of /var/log holds that are no syslog files, told by their first line:
+ * the package manager's (`dpkg.log`, `apt/history.log`).
+ */
+const OTHER_PROGRAM_LOGS: readonly { is: RegExp; what: string }[] = [
+  {
+    is: /^\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2} (?:startup|status|install|upgrade|configure|remove|purge|trigproc|conffile) /,
+    what: "dpkg's log of packages installed and removed (dpkg.log)",
+  },
+  {
+    is: /^Start-Date: \d{4}-\d{2}-\d{2} {2}\d{2}:\d{2}:\d{2}\s*$/m,
+    what: "apt's history of package operations (history.log)",
+  },
+];
+
+/** How an Office owner (lock) file's name starts: `~$export.csv` beside `export.csv` open in Excel. */
+const OFFICE_LOCK_PREFIX = '~$';
+
+/** Why an Office owner file is not analysed: it holds who opened the document, nothing else. */
+const OFFICE_LOCK =
+  'an Office lock file (the file was open in Excel or Word when copied): not a log or export, not analysed';
+
+/**
+ * A file found that is positively something that holds no refusals to read (`reason`), passed over
+ * when its text holds no refusal; with refusal text, it is analysed, and fails naming its line.
+ */
+async function passedOverWithoutRefusal(
+  reason: string,
+  name: string,
+  open: () => AsyncIterable<Uint8Array>,
+): Promise<NotRead | undefined> {
+  const refusal = await refusalTextIn(name, open);
+  return refusal === undefined ? { reason, mayHoldRefusals: false } : undefined;
 }
 
 /**
@@ -649,6 +739,7 @@ function newlinesBefore(text: string, end: number): number {
 async function howItStarts(
   name: string,
   open: () => AsyncIterable<Uint8Array>,
+  { headerToo = true }: { headerToo?: boolean } = {},
 ): Promise<'input' | 'unknown' | { syslog: string } | { packed: string }> {
   const bytes = open()[Symbol.asyncIterator]();
   const stream = { [Symbol.asyncIterator]: () => bytes };
@@ -663,6 +754,8 @@ async function howItStarts(
         const told = await lateFormatWithin(sniffed.format, chunks, SYSLOG_SNIFF_CHARS);
         return 'format' in told ? 'input' : { syslog: told.reason };
       }
+      // Only whether it is a syslog file without a mail line: the rest is analysed all the same.
+      if (!headerToo) return 'unknown';
       // Only whether it is an input: a file that is not is searched whole for refusals apart.
       await detectFormat(chunks, name, { searchPastSample: false });
       return 'input';
@@ -700,7 +793,7 @@ export async function findLocalInputs(
   cwd = process.cwd(),
   options: LocalInputOptions = {},
 ): Promise<LocalInputs> {
-  const walked: Walked = { files: [], visited: new Set(), passed: [], hidden: new HiddenEntries() };
+  const walked: Walked = { files: [], visited: new Map(), passed: [], hidden: new HiddenEntries() };
   const store = options.store === undefined ? undefined : await identityOf(resolve(cwd, options.store));
   if (store !== undefined) walked.store = store;
   // The run's configuration files, by identity: found under another name or through a link all the same.
@@ -733,11 +826,17 @@ export async function findLocalInputs(
     return fromCwd === '' || (isAbsolute(path) && isOutside(fromCwd)) ? absolute : fromCwd;
   };
   const found: LocalInputs = { inputs: [], notAnalysed: [], mayHoldRefusals: [] };
-  found.notAnalysed = walked.passed.map(({ path, reason }) => ({ file: shown(path), reason }));
   const notRead = (file: string, { reason, mayHoldRefusals }: NotRead): void => {
     found.notAnalysed.push({ file, reason });
     if (mayHoldRefusals) found.mayHoldRefusals.push(file);
   };
+  for (const { path, reason, mayHoldRefusals, loopTo } of walked.passed) {
+    const why =
+      loopTo === undefined
+        ? reason
+        : `a symbolic link to ${shown(loopTo)}, a folder it is in: a loop, not followed`;
+    notRead(shown(path), { reason: why, mayHoldRefusals: mayHoldRefusals === true });
+  }
   const setAside: SetAsideFile = async (file, open, { kind, root, entry, archive }) => {
     const refusal = await refusalTextIn(file, open);
     if (refusal !== undefined)

@@ -2,8 +2,8 @@
  * What an administrator keeps beside the logs in the folder analysed, through the CLI in-process:
  * the run's own configuration (the `--accepted-domains` file), relay-audit's own findings export, a
  * store's folder (the run's `--db`, or any LevelDB folder) are passed over as what they are, listed
- * and never failing the run; a receive protocol log is named as such, failing the run as every named
- * log relay-audit does not read does. And the options themselves: JSON given as the accepted domains,
+ * and never failing the run; a receive protocol log is named as such, listed when found in the folder
+ * without refusal text, failing the run when named on the command line as every log not read does. And the options themselves: JSON given as the accepted domains,
  * a file given as `--db`, are usage errors that say what to give instead.
  * Fixtures: test/fixtures/real-world/files-beside-logs/ (its README.md).
  */
@@ -154,9 +154,27 @@ describe('an Exchange SMTP receive protocol log beside the tracking logs', () =>
   const NAMED =
     /RECV2026112809-1\.LOG: looks like an Exchange SMTP receive protocol log \(#Log-type: SMTP Receive Protocol Log\), which relay-audit does not read: it records what this server received, .*Exchange Online's refusals of relayed mail are its answers to this server as it sends, in the send protocol log: analyse the send protocol log \(SEND\*\.LOG in TransportRoles\\Logs\\Hub\\ProtocolLog\\SmtpSend, or FrontEnd\\ProtocolLog\\SmtpSend\) or the message tracking log \(MSGTRK\*\.LOG\) of the same server instead\. It holds no relay refusal\./;
 
-  it('is named, with where the refusals are and that it holds none, failing as every log not read does', async () => {
+  it('found in a folder without refusal text, is listed as what it is and does not fail the run (logs-folder.test.ts)', async () => {
     const folder = await folderWith(`${FIXTURES}/RECV2026112809-1.LOG`);
     const { status, summary } = await analyse(folder, '--accepted-domains', SAMPLE_DOMAINS, '--no-store');
+    expect(status).toBe(0);
+    expect(summary.sources.map(({ file }) => file.replace(/^.*\//, ''))).toEqual(['MSGTRK2026112800-1.LOG']);
+    const [receive] = notAnalysed(summary);
+    expect(receive?.[0]).toBe('RECV2026112809-1.LOG');
+    expect(`RECV2026112809-1.LOG: ${receive?.[1]}`).toMatch(NAMED);
+    expect(receive?.[2]).toBeUndefined();
+  });
+
+  it('is named, with where the refusals are and that it holds none, failing when named as every log not read does', async () => {
+    const folder = await folderWith(`${FIXTURES}/RECV2026112809-1.LOG`);
+    const receiveLog = join(folder, 'RECV2026112809-1.LOG');
+    const { status, summary } = await analyse(
+      join(folder, 'MSGTRK2026112800-1.LOG'),
+      receiveLog,
+      '--accepted-domains',
+      SAMPLE_DOMAINS,
+      '--no-store',
+    );
     expect(status).toBe(1);
     const receive = summary.sources.find(({ file }) => file.endsWith('RECV2026112809-1.LOG'));
     expect(receive).toMatchObject({ status: 'failed', errorCode: 'UNKNOWN_FORMAT' });

@@ -176,7 +176,16 @@ describe('localInputs', () => {
     expect(names(found.inputs)).toEqual(root ? ['logs/a.LOG', 'logs/locked/b.LOG'] : ['logs/a.LOG']);
     expect(found.notAnalysed).toEqual([
       { file: 'logs/dangling.LOG', reason: 'a symbolic link to nothing (dangling): not followed' },
-      ...(root ? [] : [{ file: 'logs/locked', reason: 'cannot be read: permission denied' }]),
+      ...(root
+        ? []
+        : [
+            {
+              file: 'logs/locked',
+              reason:
+                'cannot be read: permission denied, and it may hold relay refusals: run relay-audit as a user who can read it ' +
+                '(with sudo, or as a member of its group), or copy its files to a folder you can read and analyse them there',
+            },
+          ]),
       { file: 'logs/loop-1', reason: 'a symbolic-link loop: not followed' },
       { file: 'logs/loop-2', reason: 'a symbolic-link loop: not followed' },
       {

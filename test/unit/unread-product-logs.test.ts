@@ -25,8 +25,8 @@ async function* chunks(text: string, size = 7): AsyncGenerator<string> {
 async function refusal(text: string, size?: number): Promise<string> {
   const error = await detectFormat(chunks(text, size), 'input.log').catch((e: unknown) => e);
   expect(error).toBeInstanceOf(UnknownFormatError);
-  const [message, known] = (error as Error).message.split('\nKnown formats:\n');
-  expect(known).toBeDefined();
+  // A file named as what it is gets no list of the formats read (detect.test.ts), one not named does.
+  const [message] = (error as Error).message.split('\nKnown formats:\n');
   return message ?? '';
 }
 

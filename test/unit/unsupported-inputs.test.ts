@@ -19,8 +19,8 @@ async function* chunks(text: string): AsyncGenerator<string> {
 async function refusal(text: string): Promise<string> {
   const error = await detectFormat(chunks(text), 'input.csv').catch((e: unknown) => e);
   expect(error).toBeInstanceOf(UnknownFormatError);
-  const [message, known] = (error as Error).message.split('\nKnown formats:\n');
-  expect(known).toBeDefined();
+  // A file named as what it is gets no list of the formats read (detect.test.ts), one not named does.
+  const [message] = (error as Error).message.split('\nKnown formats:\n');
   return message ?? '';
 }
 

@@ -512,19 +512,25 @@ class AnalysisRun {
   /**
    * A raw Exchange log (told by its `#Fields:` line) with only the `#` lines Exchange writes when it
    * opens the file is a log nothing was written to — a copied MessageTracking folder holds such
-   * MSGTRKMA/MSGTRKMS files — not an export of an empty range: beside files that gave rows to
-   * analyse, it is read, with no events, and noted. When no file of the run gave a row (it is named
-   * alone, or every file is empty), it stays EMPTY_INPUT: the run must not say "nothing to fix" of
-   * nothing, and says why in a log's words.
+   * MSGTRKMA/MSGTRKMS files — not an export of an empty range; so is a file of 0 bytes (a mail.log
+   * just rotated): beside files that gave rows to analyse, it is read, with no events, and noted.
+   * When no file of the run gave a row (it is named alone, or every file is empty), it stays
+   * EMPTY_INPUT: the run must not say "nothing to fix" of nothing, and says why in a log's words.
    */
   private settleEmptyLogs(): void {
     const records = [...this.records.values()];
     const analysed = records.some((record) => record.rowsAnalysed > 0);
     for (const record of records) {
-      if (record.errorCode !== ErrorCode.EmptyInput || !isRawLog(record.format)) continue;
-      const empty =
-        'it holds only the #Software … #Fields: lines Exchange writes when it opens a log file, and no ' +
-        'event: nothing was logged in it';
+      if (record.errorCode !== ErrorCode.EmptyInput) continue;
+      // A file of 0 bytes is as empty: the current mail.log logrotate's `create` has just made.
+      const empty = isRawLog(record.format)
+        ? 'it holds only the #Software … #Fields: lines Exchange writes when it opens a log file, and no ' +
+          'event: nothing was logged in it'
+        : record.bytes === 0
+          ? 'it is empty (0 bytes): nothing was logged in it yet, as in a log just rotated'
+          : undefined;
+      // Alone, a file of 0 bytes keeps detection's own words ("is empty: there is no header…").
+      if (empty === undefined || (!analysed && !isRawLog(record.format))) continue;
       if (!analysed) {
         record.errorMessage =
           `${record.file}: ${empty}, and no file of the run gave a row to analyse, so nothing is known. ` +

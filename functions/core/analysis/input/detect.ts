@@ -112,6 +112,14 @@ export function describeKnownFormats(): string {
   ].join('\n');
 }
 
+/**
+ * The list of formats read, after the message of a file detection could not name; a file named as
+ * what it is (a receive protocol log, an agent log) gets none: its message says what to analyse.
+ */
+function knownFormats(): string {
+  return `\nKnown formats:\n${describeKnownFormats()}`;
+}
+
 /** A line passed over above the header, as a title. */
 interface TitleLine {
   line: number;
@@ -190,7 +198,7 @@ export async function detectFormat(
       if (preambleLines > MAX_PREAMBLE_LINES || preambleChars > MAX_PREAMBLE_CHARS) {
         throw new UnknownFormatError(
           `${file}: no header line in its first ${groupDigits(preambleLines)} lines (${Math.round(preambleChars / 1024)} KB of only '#' and blank lines); ` +
-            `a preamble is a few lines, so this is not a log or export relay-audit reads.\nKnown formats:\n${describeKnownFormats()}`,
+            `a preamble is a few lines, so this is not a log or export relay-audit reads.${knownFormats()}`,
           { file },
         );
       }
@@ -231,7 +239,7 @@ export async function detectFormat(
     sample: head,
   });
   throw new UnknownFormatError(
-    `${file}: ${named ?? `no header line found in the first ${MAX_HEADER_CHARS / 1024} KB (only ${preambleLines} preamble lines).`}\nKnown formats:\n${describeKnownFormats()}`,
+    `${file}: ${named ?? `no header line found in the first ${MAX_HEADER_CHARS / 1024} KB (only ${preambleLines} preamble lines).${knownFormats()}`}`,
     { file },
   );
 
@@ -327,7 +335,7 @@ export async function detectFormat(
       text,
     );
     if (named !== undefined) {
-      throw new UnknownFormatError(`${file}: ${named}\nKnown formats:\n${describeKnownFormats()}`, {
+      throw new UnknownFormatError(`${file}: ${named}`, {
         file,
         line: current,
       });
@@ -369,7 +377,7 @@ export async function detectFormat(
       const later = await laterRefusal(sample, current);
       return new UnknownFormatError(
         `${file}: ${seen}${noHeaderAfter(linesAfter)}. ` +
-          `${refusalInSample(sample, headerLine, undefined, later)}\nKnown formats:\n${describeKnownFormats()}`,
+          `${refusalInSample(sample, headerLine, undefined, later)}${knownFormats()}`,
         { file, line: headerLine },
       );
     };
@@ -397,7 +405,7 @@ export async function detectFormat(
     const refusal =
       named === undefined ? refusalInSample(sample, headerLine, undefined, await laterRefusal(sample)) : '';
     return new UnknownFormatError(
-      `${file}: ${named ?? `${noHeaderKnown(text, headerLine)}. ${refusal}`}\nKnown formats:\n${describeKnownFormats()}`,
+      `${file}: ${named ?? `${noHeaderKnown(text, headerLine)}. ${refusal}${knownFormats()}`}`,
       { file, line: headerLine },
     );
   }
@@ -411,7 +419,7 @@ export async function detectFormat(
   ): Detection {
     const refusal = format.refuses?.(preamble);
     if (refusal !== undefined) {
-      throw new UnknownFormatError(`${file}: ${refusal}\nKnown formats:\n${describeKnownFormats()}`, {
+      throw new UnknownFormatError(`${file}: ${refusal}`, {
         file,
         line: headerLine,
       });

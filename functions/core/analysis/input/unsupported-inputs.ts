@@ -134,10 +134,38 @@ function describeW3cLog(input: UnrecognisedInput): string | undefined {
       `fields ${IIS_SMTP_FIELDS.join(' ')}.${refusalNote(input)}`
     );
   }
-  if (logType && !/message tracking/i.test(logType)) {
-    return `looks like an Exchange log of type "${logType}" (#Log-type), not a message tracking log, ${NOT_YET}.${refusalNote(input)}`;
-  }
+  if (logType && !/message tracking/i.test(logType))
+    return `${describeExchangeLog(logType)}${refusalNote(input)}`;
   return undefined;
+}
+
+/**
+ * What an Exchange log is when the `#` lines Exchange writes at its top (`text`: the file's start)
+ * name a kind relay-audit does not read — a receive protocol, agent or connectivity log —, with
+ * where refusals are instead; `undefined` for the kinds it reads (message tracking, send protocol
+ * logs, or a protocol log whose direction is not said) and for anything not told so.
+ */
+export function exchangeLogNotRead(text: string): string | undefined {
+  const preamble: string[] = [];
+  for (const line of text.replace(/^\uFEFF/, '').split(/\r?\n/)) {
+    if (!line.startsWith('#') || line.startsWith('#Fields:')) break;
+    preamble.push(line);
+  }
+  const logType = directive(preamble, 'log-type');
+  if (logType === undefined || !/microsoft exchange/i.test(directive(preamble, 'software') ?? ''))
+    return undefined;
+  if (/receive/i.test(logType)) return describeReceiveProtocolLog(logType);
+  return /tracking|send|protocol/i.test(logType) ? undefined : describeExchangeLog(logType);
+}
+
+/** An Exchange log of a kind other than message tracking and protocol logs (`Agent Log`), as a sentence. */
+function describeExchangeLog(logType: string): string {
+  const kind = /\blog$/i.test(logType) ? logType : `${logType} log`;
+  return (
+    `looks like an Exchange ${kind} (#Log-type: ${logType}), ${NOT_READ}. Exchange Online's refusals of relayed ` +
+    'mail are in the message tracking log (MSGTRK*.LOG in TransportRoles\\Logs\\MessageTracking) and the send ' +
+    'protocol log (SEND*.LOG in TransportRoles\\Logs\\Hub\\ProtocolLog\\SmtpSend) of the same server: analyse those instead.'
+  );
 }
 
 /** Rows of the SMTP service's own log: the relay's outbound sessions (cs-username), or a refusal. */
