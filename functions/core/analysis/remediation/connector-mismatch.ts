@@ -49,6 +49,7 @@ export const connectorMismatch: RemediationTemplate = (ctx) => {
   const current = connector?.tlsSenderCertificateName?.trim();
   const currentText = current === undefined || current === '' ? '' : ` (now ${current})`;
   const known = senderDomainAccepted(ctx);
+  const domainFirst = domainMayBeTheCause(ctx, known);
   const senderDomain = ctx.senderDomain ?? (known ? 'your domain' : 'the sender domain');
   // The connector that identifies servers by IP address, for the SenderIPAddresses check.
   const ipConnector = choice?.role === 'ip-only' ? choice.connector : choice?.ipOnly;
@@ -86,18 +87,18 @@ export const connectorMismatch: RemediationTemplate = (ctx) => {
     "Usually the connector's certificate name or IP address no longer fits the server: the certificate was " +
     'renewed or renamed, the public IP address changed, or the server does not send the intermediate certificate chain.';
   return {
-    title: known
+    title: !domainFirst
       ? 'Make the inbound connector match the server again'
       : `Check whether ${senderDomain} is accepted, then accept it, change the sender, or make a connector match the server`,
-    explanation: known
-      ? `${capitalise(names.server)} sent mail from ${senderDomain}, which ${acceptedPhrase(ctx)}, and Exchange ` +
+    explanation: !domainFirst
+      ? `${capitalise(names.server)} sent mail from ${senderDomain}, which ${acceptedPhrase(ctx, senderDomain)}, and Exchange ` +
         `Online still refused it (${names.codeText}${attrNote(ctx)}). ` +
         'That means Exchange Online could not match the server to any of your OnPremises inbound connectors. ' +
-        connectorCause
+        `${connectorCause}${known ? '' : ` ${domainAfterConnector(senderDomain)}`}`
       : `${unknownDomainExplanation(ctx, names, senderDomain)} If it is accepted, Exchange Online could not match ` +
         `the server to any of your OnPremises inbound connectors. ${connectorCause}`,
     steps: [
-      ...(known ? [] : unknownDomainSteps(names, senderDomain)),
+      ...(domainFirst ? unknownDomainSteps(names, senderDomain) : []),
       decided ??
         `Find the certificate ${names.server} presents to Exchange Online: set protocol logging to Verbose on send ` +
           `connector "${names.sendConnector}" and read the send protocol log (Exchange: ` +
@@ -158,11 +159,41 @@ function senderDomainAccepted(ctx: RemediationContext): boolean {
   }
 }
 
-/** How sure we are that the sender domain is accepted, for the explanation (once it is known to be). */
-function acceptedPhrase(ctx: RemediationContext): string {
+/** How sure we are that the sender domain is accepted, for the explanation. */
+function acceptedPhrase(ctx: RemediationContext, senderDomain: string): string {
+  if (!senderDomainAccepted(ctx))
+    return `whose status as an accepted domain is not known (${unknownWhy(ctx, senderDomain)})`;
   return ctx.acceptedDomainsSource === 'given'
     ? 'is an accepted domain of your tenant'
     : 'the logs show as one of your domains';
+}
+
+/**
+ * Whether the advice starts with the sender domain: only when nothing shows it accepted and the log
+ * does not hold Exchange Online's reply. A reply seen without ATTR36 says no connector matched the
+ * server, whatever the domain (Exchange Online adds ATTR36 when a connector matched and the domain
+ * is not accepted), so the connector leads and the domain is checked after it.
+ */
+function domainMayBeTheCause(ctx: RemediationContext, known: boolean): boolean {
+  return !known && ctx.replyTextSeen === false;
+}
+
+/** The check of a sender domain of unknown status, after the connector that the reply blames. */
+function domainAfterConnector(senderDomain: string): string {
+  return (
+    `Once a connector matches, mail from a domain that is not accepted is refused with ATTR36: check with ` +
+    `Get-AcceptedDomain (command below) that ${senderDomain} is one of yours.`
+  );
+}
+
+/** Why the sender domain's status is not known. */
+function unknownWhy(ctx: RemediationContext, senderDomain: string): string {
+  const accepted = normalisedAcceptedDomains(ctx);
+  if (ctx.senderDomain === undefined) return 'the log names no sender';
+  return ctx.acceptedDomainsSource === 'inferred' && accepted.length > 0
+    ? `no list of accepted domains was given, and ${senderDomain} is not among the domains the logs show as ` +
+        `yours (${accepted.slice(0, 3).join(', ')}${accepted.length > 3 ? ', …' : ''})`
+    : 'no list of accepted domains was given, and the logs do not show it as one of yours';
 }
 
 /**
@@ -178,18 +209,10 @@ function attrNote(ctx: RemediationContext): string {
 
 /** The explanation's start when nothing shows the sender domain to be accepted. */
 function unknownDomainExplanation(ctx: RemediationContext, names: Names, senderDomain: string): string {
-  const accepted = normalisedAcceptedDomains(ctx);
-  const why =
-    ctx.senderDomain === undefined
-      ? 'the log names no sender'
-      : ctx.acceptedDomainsSource === 'inferred' && accepted.length > 0
-        ? `no list of accepted domains was given, and ${senderDomain} is not among the domains the logs show as ` +
-          `yours (${accepted.slice(0, 3).join(', ')}${accepted.length > 3 ? ', …' : ''})`
-        : 'no list of accepted domains was given, and the logs do not show it as one of yours';
   return (
     `${capitalise(names.server)} sent mail from ${senderDomain} and Exchange Online refused it ` +
     `(${names.codeText}${attrNote(ctx)}). Whether ${senderDomain} is an accepted domain of your tenant is not ` +
-    `known: ${why}. If it is not, that alone explains the refusal: Exchange Online relays mail only when the ` +
+    `known: ${unknownWhy(ctx, senderDomain)}. If it is not, that alone explains the refusal: Exchange Online relays mail only when the ` +
     "envelope sender (MAIL FROM) domain or the domain on your server's certificate is accepted."
   );
 }
@@ -228,6 +251,7 @@ function relayConnectorMismatch(
   const choice = names.connectors;
   const software = RELAY_SOFTWARE[relay];
   const known = senderDomainAccepted(ctx);
+  const domainFirst = domainMayBeTheCause(ctx, known);
   const senderDomain = ctx.senderDomain ?? (known ? 'your domain' : 'the sender domain');
   const { certificate } = relaySettings(ctx, names);
   const ip = `<public IPv4 address of ${names.server}>`;
@@ -259,19 +283,20 @@ function relayConnectorMismatch(
     'name no connector expects, or one without the intermediate CA certificates Exchange Online needs to validate ' +
     `it, KB 3212877). ${capitalise(software.name)} sends no client certificate unless it is configured to.`;
   return {
-    title: known
+    title: !domainFirst
       ? `Let Exchange Online recognise ${names.server} (${software.name}) by its IP address or certificate`
       : `Check whether ${senderDomain} is accepted, then accept it, change the sender, or let Exchange Online ` +
         `recognise ${names.server} (${software.name})`,
-    explanation: known
+    explanation: !domainFirst
       ? // "a relay running …": the relay names do not all take "a" (Exim, the IIS SMTP service).
-        `${capitalise(names.server)}, a relay running ${software.name}, sent mail from ${senderDomain}, which ${acceptedPhrase(ctx)}, ` +
+        `${capitalise(names.server)}, a relay running ${software.name}, sent mail from ${senderDomain}, which ${acceptedPhrase(ctx, senderDomain)}, ` +
         `and Exchange Online still refused it (${names.codeText}${attrNote(ctx)}). ` +
-        `So Exchange Online could not match the relay to any of your OnPremises inbound connectors: ${noMatch}`
+        `So Exchange Online could not match the relay to any of your OnPremises inbound connectors: ${noMatch}` +
+        `${known ? '' : ` ${domainAfterConnector(senderDomain)}`}`
       : `${unknownDomainExplanation(ctx, names, senderDomain)} If it is accepted, Exchange Online could not match ` +
         `the relay (${software.name}) to any of your OnPremises inbound connectors: ${noMatch}`,
     steps: [
-      ...(known ? [] : unknownDomainSteps(names, senderDomain)),
+      ...(domainFirst ? unknownDomainSteps(names, senderDomain) : []),
       ...(ipv6 === undefined ? [] : [ipv6]),
       `Find the public IPv4 address ${names.server} reaches Exchange Online from (the address your firewall or NAT ` +
         `gives it, not its internal one) and compare it with SenderIPAddresses of your OnPremises inbound connectors.`,
