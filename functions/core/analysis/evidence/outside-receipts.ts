@@ -8,11 +8,31 @@
 import { BoundedMap } from '../../kernel/bounded-map.js';
 import { detach } from '../../kernel/strings.js';
 import { OUTSIDE_KEPT } from './inbound-entry.js';
-import type { InboundTrace } from './inbound-trace.js';
+import { compareTraces, type InboundTrace } from './inbound-trace.js';
 
 /**
- * Per message, the first {@link OUTSIDE_KEPT} outside recipients (as a stored inbound entry keeps);
- * past them one receipt without a recipient stands for the rest.
+ * Receipts kept per outside recipient, one per client address, the earliest. A message is received
+ * for a recipient once from its sender and again on each of the organisation's servers it passes
+ * (Edge, Mailbox, a second Mailbox of the site): four covers the sender's receipt and three hops.
+ * Past the bound the latest goes, and the sender's own receipt is the earliest (a copy's follows a
+ * receipt: `isCopyReceipt`), so it is never lost to a copy's, whatever order the rows are read in.
+ * At most {@link OUTSIDE_KEPT} times this many receipts (and a stand-in) per message.
+ */
+const RECEIPTS_PER_RECIPIENT = 4;
+
+/** Time order, then client address: which of a recipient's receipts are kept is read-order free. */
+function compareReceipts(a: InboundTrace, b: InboundTrace): number {
+  const byTime = compareTraces(a, b);
+  if (byTime !== 0 || a.client === b.client) return byTime;
+  if (a.client === undefined) return -1;
+  if (b.client === undefined) return 1;
+  return a.client < b.client ? -1 : 1;
+}
+
+/**
+ * Per message, the first {@link OUTSIDE_KEPT} outside recipients (as a stored inbound entry keeps),
+ * each with up to {@link RECEIPTS_PER_RECIPIENT} of its receipts; past them one receipt without a
+ * recipient stands for the rest.
  */
 export class OutsideReceipts {
   private readonly byMessage: BoundedMap<string, InboundTrace[]>;
@@ -29,9 +49,14 @@ export class OutsideReceipts {
     const list = this.byMessage.get(messageId);
     if (list === undefined) {
       this.byMessage.set(detach(messageId), [trace]);
-    } else if (list.some((kept) => kept.recipient === trace.recipient || kept.recipient === undefined)) {
-      // Known already, or stood for by the receipt without a recipient.
-    } else if (list.length < OUTSIDE_KEPT) {
+      return;
+    }
+    const same = list.filter((kept) => kept.recipient === trace.recipient);
+    if (same.length > 0) {
+      keepEarliest(list, same, trace);
+    } else if (list.some((kept) => kept.recipient === undefined)) {
+      // Stood for by the receipt without a recipient.
+    } else if (countRecipients(list) < OUTSIDE_KEPT) {
       list.push(trace);
     } else {
       // Any outside recipient may be one of those not kept: none of them is taken for forwarded.
@@ -43,4 +68,24 @@ export class OutsideReceipts {
   public of(messageId: string): readonly InboundTrace[] | undefined {
     return this.byMessage.get(messageId);
   }
+}
+
+/**
+ * Adds `trace` to `list` beside `same`, the receipts kept for its recipient: in place of one from
+ * the same client if it is earlier, else while fewer than the bound, else in place of the latest
+ * if it is earlier.
+ */
+function keepEarliest(list: InboundTrace[], same: readonly InboundTrace[], trace: InboundTrace): void {
+  const rival =
+    same.find((kept) => kept.client === trace.client) ??
+    (same.length < RECEIPTS_PER_RECIPIENT
+      ? undefined
+      : same.reduce((latest, kept) => (compareReceipts(kept, latest) > 0 ? kept : latest)));
+  if (rival === undefined) list.push(trace);
+  else if (compareReceipts(trace, rival) < 0) list[list.indexOf(rival)] = trace;
+}
+
+/** How many outside recipients `list` names. */
+function countRecipients(list: readonly InboundTrace[]): number {
+  return new Set(list.map((kept) => kept.recipient)).size;
 }
