@@ -16,6 +16,7 @@ import {
 } from '../../functions/core/organisation/accepted-domains.js';
 import type { InboundConnectorInfo } from '../../functions/core/organisation/connector-info.js';
 import { expectedCertificateText } from '../../functions/core/organisation/connectors.js';
+import { isAcceptedConnectorName } from '../../functions/core/organisation/host-names.js';
 import { partnerCertificateConnectors } from '../../functions/core/organisation/relay-connector.js';
 import {
   type InboundConnector,
@@ -67,7 +68,13 @@ export async function runAnalyze(argv: string[], out: Output): Promise<number> {
     domains = new InferredDomains();
   }
   const inboundConnectors =
-    values.connectors === undefined ? undefined : await loadConnectors(values.connectors, out);
+    values.connectors === undefined
+      ? undefined
+      : await loadConnectors(
+          values.connectors,
+          out,
+          domains instanceof InferredDomains ? undefined : domains,
+        );
   // A tar archive is read as the files in it (upload sends it whole). The files the options name
   // and the store's folder are no input, even inside a folder analysed.
   const configuration = (['accepted-domains', 'connectors'] as const).flatMap((option) => {
@@ -220,9 +227,14 @@ function correlationText(correlation: {
  * names the one that matters to it (a certificate connector that already fits, one to enable, one
  * to rename, or an IP-only one to switch). A file that is not a connectors export is a usage error;
  * one without an OnPremises connector only a note (the remediation then says to create one). A
- * Partner connector that expects a certificate is named with the change that would let it serve.
+ * Partner connector that expects a certificate is named too (see {@link partnerNotes}). `accepted`:
+ * the accepted domains given (`--accepted-domains`), not inferred.
  */
-async function loadConnectors(file: string, out: Output): Promise<InboundConnectorInfo[] | undefined> {
+async function loadConnectors(
+  file: string,
+  out: Output,
+  accepted: DomainOracle | undefined,
+): Promise<InboundConnectorInfo[] | undefined> {
   let bytes: Buffer;
   try {
     bytes = await readFile(file);
@@ -234,7 +246,7 @@ async function loadConnectors(file: string, out: Output): Promise<InboundConnect
   }
   const connectors = parseInboundConnectors(bytes, file);
   const onPremises = onPremisesConnectors(connectors);
-  const partners = partnerNotes(connectors);
+  const partners = partnerNotes(connectors, accepted);
   if (!onPremises.some((connector) => connector.enabled)) {
     const names = connectors.map((connector) => `"${connector.name}"`).join(', ');
     out.error(
@@ -256,18 +268,33 @@ async function loadConnectors(file: string, out: Output): Promise<InboundConnect
 }
 
 /**
- * A Partner connector that expects a certificate is often the servers' connector created with the
- * wrong type: findings cannot name it (only OnPremises connectors attribute relayed mail), so the
- * header does, with the change that would let it serve.
+ * A Partner connector that expects a certificate: no finding can name it (only OnPremises connectors
+ * attribute relayed mail), so the header does, as it read it. Only one whose certificate name is in an
+ * accepted domain may be the servers' connector created with the wrong type, so only then is the
+ * change of type proposed: one for a partner's servers (`*.woodgrovebank.com`) would make Exchange
+ * Online take that partner's mail for the tenant's own. With no accepted domains given, whose it is
+ * cannot be told, and nothing is proposed either.
  */
-function partnerNotes(connectors: readonly InboundConnector[]): string[] {
-  return partnerCertificateConnectors(connectors).map(
-    (connector) =>
+function partnerNotes(connectors: readonly InboundConnector[], accepted: DomainOracle | undefined): string[] {
+  return partnerCertificateConnectors(connectors).map((connector) => {
+    const name = connector.tlsSenderCertificateName ?? '';
+    const unused = 'no finding uses it, as only OnPremises connectors attribute relayed mail';
+    let note: string;
+    if (accepted === undefined)
+      note = `${unused}; give --accepted-domains to tell whether it is meant for your servers`;
+    else if (isAcceptedConnectorName(name, accepted))
+      note =
+        `${unused}; if it is meant for your servers, Set-InboundConnector -Identity ${psQuote(connector.name)} ` +
+        `-ConnectorType OnPremises${connector.enabled ? '' : ' -Enabled $true'}`;
+    else
+      note =
+        `${name} is not in your accepted domains (MatchSubDomains counted), so it is taken for a partner's ` +
+        'connector, which no finding uses';
+    return (
       `"${connector.name}" (certificate ${expectedCertificateText(connector)}, type Partner` +
-      `${connector.enabled ? '' : ', disabled'}: no finding uses it, as only OnPremises connectors attribute ` +
-      `relayed mail; if it is meant for your servers, Set-InboundConnector -Identity ${psQuote(connector.name)} ` +
-      `-ConnectorType OnPremises${connector.enabled ? '' : ' -Enabled $true'})`,
-  );
+      `${connector.enabled ? '' : ', disabled'}: ${note})`
+    );
+  });
 }
 
 /** Domains receipts alone would have made the organisation's but Exchange Online refused to relay to; only when there are. */

@@ -14,9 +14,9 @@ export function onPremisesConnectors(connectors: readonly InboundConnector[]): I
 
 /**
  * The Partner connectors (the only other type) that expect a certificate name. No finding can use one,
- * as only OnPremises connectors attribute relayed mail, but one that expects the servers'
- * certificate is usually a connector for them created with the wrong type: changing its type is
- * then the fix, so it is named rather than dropped without a word.
+ * as only OnPremises connectors attribute relayed mail, so they are named rather than dropped without
+ * a word. One whose name is in an accepted domain (`isAcceptedConnectorName`) is usually the servers'
+ * connector created with the wrong type, and changing its type the fix; any other is a partner's.
  */
 export function partnerCertificateConnectors(
   connectors: readonly InboundConnector[],

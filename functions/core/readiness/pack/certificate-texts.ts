@@ -22,12 +22,11 @@ import type { InboundConnector } from '../../organisation/connectors.js';
 import { closestAcceptedDomain, isWildcard, namesMatch } from '../../organisation/host-names.js';
 import { windowsDistinguishedName } from '../../organisation/x509-names.js';
 import type { CertificateInFile, RuleInput } from '../rules/rule.js';
-import { DAY_MS, EXPIRY_WARNING_DAYS } from '../rules/validity.js';
+import { EXPIRY_WARNING_DAYS } from '../rules/validity.js';
 import type { ReadinessTemplate, ReadinessText } from './template.js';
 import {
   connectorForDomainStep,
   day,
-  daysBetween,
   GET_ACCEPTED_DOMAINS,
   GET_SMTP_CERTIFICATES,
   list,
@@ -36,6 +35,7 @@ import {
   recommendedCertificateDomain,
   setCertificateName,
   useNewCertificateCommands,
+  wholeDays,
   wildcardForCertificates,
 } from './wording.js';
 
@@ -72,7 +72,7 @@ function renewal(entry: CertificateInFile): ReadinessText['remediation'] {
 export const certificateExpiredText: ReadinessTemplate<'certificate-expired'> = (entry, input) => ({
   message:
     `${which(entry)} expired on ${day(entry.certificate.notAfter)}, ` +
-    `${plural(daysBetween(entry.certificate.notAfter, input.at), 'day')} before ${day(input.at)}. Exchange Online ` +
+    `${wholeDays(entry.certificate.notAfter, input.at)} before ${day(input.at)}. Exchange Online ` +
     'does not accept an expired certificate, so the server matches no certificate-based connector and relay is ' +
     'refused (550 5.7.64 TenantAttribution).',
   remediation: renewal(entry),
@@ -81,7 +81,7 @@ export const certificateExpiredText: ReadinessTemplate<'certificate-expired'> = 
 export const certificateNotYetValidText: ReadinessTemplate<'certificate-not-yet-valid'> = (entry, input) => ({
   message:
     `${which(entry)} is not valid before ${day(entry.certificate.notBefore)}, ` +
-    `${plural(daysBetween(input.at, entry.certificate.notBefore), 'day')} after ${day(input.at)}. If the server ` +
+    `${wholeDays(input.at, entry.certificate.notBefore)} after ${day(input.at)}. If the server ` +
     'presents it now, Exchange Online rejects it and relay is refused.',
   remediation: {
     steps: [
@@ -94,17 +94,13 @@ export const certificateNotYetValidText: ReadinessTemplate<'certificate-not-yet-
   },
 });
 
-export const certificateExpiringText: ReadinessTemplate<'certificate-expiring'> = (entry, input) => {
-  // Whole days left, rounded down: 29.9 days is "in 29 days", never "in 30" (within the 30 it warns of).
-  const left = Math.floor((entry.certificate.notAfter.getTime() - input.at.getTime()) / DAY_MS);
-  return {
-    message:
-      `${which(entry)} expires on ${day(entry.certificate.notAfter)}, ${left < 1 ? 'in less than a day' : `in ${plural(left, 'day')}`} ` +
-      `(within ${EXPIRY_WARNING_DAYS} days of ${day(input.at)}). After that, Exchange Online no longer ` +
-      'matches the server to its certificate-based connector and relay is refused.',
-    remediation: renewal(entry),
-  };
-};
+export const certificateExpiringText: ReadinessTemplate<'certificate-expiring'> = (entry, input) => ({
+  message:
+    `${which(entry)} expires on ${day(entry.certificate.notAfter)}, in ${wholeDays(input.at, entry.certificate.notAfter)} ` +
+    `(within ${EXPIRY_WARNING_DAYS} days of ${day(input.at)}). After that, Exchange Online no longer ` +
+    'matches the server to its certificate-based connector and relay is refused.',
+  remediation: renewal(entry),
+});
 
 /** Steps and commands to replace a certificate Exchange Online does not trust with one from a public CA. */
 function publicCaCertificate(names: readonly string[]): ReadinessText['remediation'] {

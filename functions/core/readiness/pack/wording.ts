@@ -4,6 +4,7 @@
  * `psQuote`/`psArg` (names come from exports, not from us).
  */
 
+import { plural } from '../../kernel/counts-in-words.js';
 import { PLACEHOLDER_SEND_CONNECTOR } from '../../kernel/placeholders.js';
 import { psArg, psQuote } from '../../kernel/powershell.js';
 import { type CertificateFile, certificateNames } from '../../organisation/certificates.js';
@@ -18,15 +19,21 @@ import {
 } from '../../organisation/host-names.js';
 import type { RuleInput } from '../rules/rule.js';
 import { certificateConnectors } from '../rules/select.js';
+import { DAY_MS } from '../rules/validity.js';
 
 /** `2026-06-01` (UTC). */
 export function day(date: Date): string {
   return date.toISOString().slice(0, 10);
 }
 
-/** Whole days from `from` to `to`, rounded away from zero so "expires today" is never "in 0 days" late. */
-export function daysBetween(from: Date, to: Date): number {
-  return Math.ceil(Math.abs(to.getTime() - from.getTime()) / 86_400_000);
+/**
+ * The time between two dates in whole days, rounded down, for the validity texts: an hour past
+ * notAfter is never "1 day before" the same date, and 29.9 days left is never "30 days" (within the
+ * 30 it warns of).
+ */
+export function wholeDays(from: Date, to: Date): string {
+  const days = Math.floor(Math.abs(to.getTime() - from.getTime()) / DAY_MS);
+  return days < 1 ? 'less than a day' : plural(days, 'day');
 }
 
 /** `a`, `a and b`, `a, b and c`. */
