@@ -5,6 +5,7 @@
  * copy's receipt the inference counted before the server was known, and the inbound index's entries
  * say so across uploads.
  */
+import { readFile } from 'node:fs/promises';
 import { describe, expect, it } from 'vitest';
 import { EvidenceIndex } from '../../functions/core/analysis/classifier/evidence-index.js';
 import { correlatingEntries } from '../../functions/core/analysis/evidence/correlation.js';
@@ -14,11 +15,13 @@ import {
   type InboundTrace,
   OwnServers,
 } from '../../functions/core/analysis/evidence/inbound-trace.js';
+import { type ParsedBatch, parseInput } from '../../functions/core/analysis/input/parse-input.js';
 import type { FormatId, TraceEvent } from '../../functions/core/analysis/model/events.js';
 import { StringPool } from '../../functions/core/kernel/strings.js';
 import { InferredDomains, parseAcceptedDomains } from '../../functions/core/organisation/accepted-domains.js';
 import { event } from '../support/events.js';
 import { makeFinding } from '../support/make-finding.js';
+import { chunked } from '../support/streams.js';
 
 const OUTSIDE = 'kate@tailspintoys.com';
 const MESSAGE = 'CAJx7rOwnCopy1q@mail.fabrikam.com';
@@ -154,9 +157,58 @@ describe('the evidence index, inferring the organisation’s domains', () => {
     expect(counted(inferred, 'contoso.com')).toBe(3);
   });
 
+  it('takes back a copy’s receipt counted before a send the row filter dropped named its server', () => {
+    const { inferred, evidence } = index(twice([ARRIVAL(), COPY()]));
+    expect(counted(inferred, 'tailspintoys.com')).toBe(2);
+    evidence.noteServerHop(TRACKING, 'SEND', 'SMTP', 'originating', '192.0.2.12', '52.101.1.1', 'Outbound');
+    expect(counted(inferred, 'tailspintoys.com')).toBe(0);
+    expect(addressedBySender(evidence.inboundOf(MESSAGE), OUTSIDE)).toBe(false);
+  });
+
   it('does not count it when the server is known first, in either order of the receipts', () => {
     expect(tailspin([EX02_ROW(), ARRIVAL(), COPY()])).toEqual({ count: 0, addressed: false });
     expect(tailspin([EX02_ROW(), COPY(), ARRIVAL()])).toEqual({ count: 0, addressed: false });
+  });
+});
+
+describe('the SMTP sends the row filter drops (accepted domains given)', () => {
+  const EDGESYNC = 'EdgeSync - Inbound to Default-First-Site-Name';
+  /** The Edge fixture's rows read with `inferring`: the events' lines, and the hosts told of rows dropped. */
+  const read = async (inferring: boolean) => {
+    const bytes = await readFile('test/fixtures/real-world/own-server-copy/edge/MSGTRK2026112814-1.LOG');
+    const batches: ParsedBatch[] = [];
+    const hops: unknown[][] = [];
+    await parseInput(
+      { name: 'MSGTRK2026112814-1.LOG', sourceId: 'edge', open: () => chunked(bytes, 89) },
+      { inferring, noteServerHop: (...hop) => void hops.push(hop) },
+      { format() {}, batch: (batch) => void batches.push(batch) },
+    );
+    return { lines: batches.flatMap((batch) => batch.events.map((row) => row.line)), hops };
+  };
+
+  it('tell their hosts to the hook, and build no event', async () => {
+    const hop = ['SEND', 'SMTP', 'incoming', '192.0.2.25', '192.0.2.11', EDGESYNC];
+    expect(await read(false)).toEqual({ lines: [6, 8, 9, 10, 12, 13], hops: [hop, hop] });
+    // Inferring, the sends of incoming mail are events (evidence/relevance.ts): nothing to tell.
+    expect(await read(true)).toEqual({ lines: [6, 7, 8, 9, 10, 11, 12, 13], hops: [] });
+  });
+
+  const hop = (evidence: EvidenceIndex, format: FormatId = TRACKING) =>
+    evidence.noteServerHop(format, 'SEND', 'SMTP', 'incoming', '192.0.2.25', '192.0.2.12', EDGESYNC);
+
+  it('name the server a copy came back from to the evidence index, as its event would', () => {
+    const evidence = new EvidenceIndex(
+      parseAcceptedDomains('contoso.com', 'test'),
+      undefined,
+      100,
+      new StringPool(),
+    );
+    for (const row of [ARRIVAL(), COPY()]) evidence.observe(row, 'MSGTRK2026112814-1.LOG', TRACKING);
+    // Another format's rows name no server.
+    hop(evidence, 'message-trace');
+    expect(addressedBySender(evidence.inboundOf(MESSAGE), OUTSIDE)).toBe(true);
+    hop(evidence);
+    expect(addressedBySender(evidence.inboundOf(MESSAGE), OUTSIDE)).toBe(false);
   });
 });
 

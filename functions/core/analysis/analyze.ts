@@ -29,8 +29,8 @@ import { acceptEvent, emptyBatch, type SkipRow, skippedRow } from './input/batch
 import {
   type AnalysisInput,
   type ParsedBatch,
+  type ParseInputOptions,
   type ParseListener,
-  type ParseOptions,
   parseInput,
 } from './input/parse-input.js';
 import { TimestampParser } from './input/timestamps.js';
@@ -386,11 +386,24 @@ class AnalysisRun {
         tracker.anchor = anchor;
       },
     };
-    const parse: ParseOptions = {
+    const parse: ParseInputOptions = {
       inferring: this.classifier.inferring,
       now: this.now(),
       year: this.options.year,
       run: this.textRun,
+      // The SEND rows the row filter drops still name the organisation's servers: the classifier learns them.
+      noteServerHop: (eventId, source, directionality, clientIp, serverIp, connectorId) => {
+        if (origin !== undefined)
+          this.classifier.noteServerHop(
+            origin.format,
+            eventId,
+            source,
+            directionality,
+            clientIp,
+            serverIp,
+            connectorId,
+          );
+      },
     };
     return (await parseInput(input, parse, listener)) === 'stopped';
   }

@@ -28,7 +28,7 @@ import { addressedBySender } from './evidence/inbound-trace.js';
 import { sessionStartUnseen } from './evidence/open-session.js';
 import { senderUnseen } from './evidence/queued-sender.js';
 import { relayRejectionIn } from './evidence/rejections.js';
-import { domainOf, MESSAGE_TRACE_FORMATS, type TraceEvent } from './model/events.js';
+import { domainOf, type FormatId, MESSAGE_TRACE_FORMATS, type TraceEvent } from './model/events.js';
 import type { Finding, Rejection } from './model/findings.js';
 import { PRECEDENCE } from './scenarios/index.js';
 
@@ -181,6 +181,23 @@ export class StreamingClassifier {
       for (const filled of this.evidence.handedOn(event)) this.enqueue(seq, filled, rejection, origin);
     const oldest = this.window.oldestSeq();
     if (oldest !== undefined && oldest <= seq - this.windowEvents) this.release(seq - this.windowEvents);
+  }
+
+  /**
+   * Learns the organisation's servers from the hosts of an SMTP SEND row of a file in `format` that
+   * the row filter dropped (`RowContext.noteServerHop`): no event is built, none counted, nothing
+   * waits; a forwarded copy's hop back from one of them is then known, as when the row is an event.
+   */
+  public noteServerHop(
+    format: FormatId,
+    eventId: string,
+    source: string | undefined,
+    directionality: TraceEvent['directionality'],
+    clientIp: string | undefined,
+    serverIp: string | undefined,
+    connectorId: string | undefined,
+  ): void {
+    this.evidence.noteServerHop(format, eventId, source, directionality, clientIp, serverIp, connectorId);
   }
 
   /**

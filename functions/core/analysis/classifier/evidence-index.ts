@@ -173,6 +173,8 @@ export class EvidenceIndex {
   private readonly arrivals: BoundedMap<string, Map<string, ArrivalState>> | undefined;
   /** The organisation's servers the run's tracking logs named: a receipt from one is a hop between them. */
   private readonly servers = new OwnServers();
+  /** The hosts of a row no event was built for (`noteServerHop`), one object filled again each time. */
+  private readonly hop: TraceEvent = { timestamp: '', eventId: '', line: 1 };
 
   /**
    * @param inferred the domains being inferred from the logs, when no list was given
@@ -243,9 +245,7 @@ export class EvidenceIndex {
           this.withdrawCopies(messageId, this.inferred);
       }
     }
-    // A server's address read after its copies' receipts (its own log read later) makes them copies.
-    if (this.inferred && newServer && this.arrivals !== undefined)
-      for (const known of [...this.arrivals.keys()]) this.withdrawCopies(known, this.inferred);
+    if (newServer) this.serverNamed();
     const returnPath = event.returnPath;
     const envelope = returnPath === undefined ? undefined : envelopeKey(event);
     if (returnPath !== undefined && envelope !== undefined) {
@@ -272,6 +272,39 @@ export class EvidenceIndex {
         this.contexts.set(detach(messageId), withRow(this.contexts.get(messageId), row));
     }
     return kept;
+  }
+
+  /**
+   * Learns the organisation's servers from the hosts of a row of a file in `format` the row filter
+   * dropped, an SMTP SEND (`RowContext.noteServerHop`), as {@link observe} would from its event.
+   */
+  public noteServerHop(
+    format: FormatId,
+    eventId: string,
+    source: string | undefined,
+    directionality: TraceEvent['directionality'],
+    clientIp: string | undefined,
+    serverIp: string | undefined,
+    connectorId: string | undefined,
+  ): void {
+    const hop = this.hop;
+    hop.eventId = eventId;
+    hop.source = source;
+    hop.directionality = directionality;
+    hop.clientIp = clientIp;
+    hop.serverIp = serverIp;
+    hop.connectorId = connectorId;
+    const newServer = this.servers.note(hop, format);
+    // Not kept past the call: the cells may be cut from the file's text (OwnServers keeps copies).
+    hop.eventId = '';
+    hop.clientIp = hop.serverIp = hop.connectorId = undefined;
+    if (newServer) this.serverNamed();
+  }
+
+  /** A server's address read after its copies' receipts (its own log read later) makes them copies. */
+  private serverNamed(): void {
+    if (this.inferred && this.arrivals !== undefined)
+      for (const known of [...this.arrivals.keys()]) this.withdrawCopies(known, this.inferred);
   }
 
   /** What `event` tells the inference of the organisation's domains. */

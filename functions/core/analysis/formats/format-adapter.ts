@@ -78,6 +78,19 @@ export interface RowContext {
     status: string | undefined,
     directionality: TraceEvent['directionality'],
   ): boolean;
+  /**
+   * Told the hosts of a tracking log's SMTP SEND row that {@link isRelevant} dropped, when the run
+   * wants them: the sending server and an internal connector's next hop are the organisation's own
+   * (`OwnServers` in evidence/inbound-trace.ts), learnt without an event built for the row.
+   */
+  noteServerHop?(
+    eventId: string,
+    source: string | undefined,
+    directionality: TraceEvent['directionality'],
+    clientIp: string | undefined,
+    serverIp: string | undefined,
+    connectorId: string | undefined,
+  ): void;
 }
 
 /** Converts the rows of one file; created once the header is known. */

@@ -146,8 +146,20 @@ export class TrackingRowAdapter implements RowAdapter {
     const source = rawSource === undefined ? undefined : upper(rawSource);
     const statusList = at(fields, c.recipientStatus);
     const directionality = parseDirectionality(at(fields, c.directionality));
-    // Rows that can neither be a refusal nor correlation evidence are counted, not converted.
-    if (!this.context.isRelevant(eventId, source, statusList, directionality)) return;
+    // Rows that can neither be a refusal nor correlation evidence are counted, not converted; an SMTP
+    // send among them still names the organisation's servers, told by three cells, not an event.
+    if (!this.context.isRelevant(eventId, source, statusList, directionality)) {
+      if (eventId === 'SEND' && source === 'SMTP' && this.context.noteServerHop !== undefined)
+        this.context.noteServerHop(
+          eventId,
+          source,
+          directionality,
+          at(fields, c.clientIp),
+          at(fields, c.serverIp),
+          at(fields, c.connectorId),
+        );
+      return;
+    }
 
     const messageId = at(fields, c.messageId);
     const rawSender = at(fields, c.sender);

@@ -54,12 +54,20 @@ import { describeUnsupported } from './unsupported-inputs.js';
 export type { AnalysisInput, ParsedBatch, ParseListener, ParseOptions, ResumeAnchor } from './batches.js';
 
 /**
+ * {@link ParseOptions} of a read here, with where the hosts of the tracking-log SEND rows the row
+ * filter drops are told (`RowContext.noteServerHop`).
+ */
+export interface ParseInputOptions extends ParseOptions {
+  noteServerHop?: RowContext['noteServerHop'];
+}
+
+/**
  * Parses one input in this thread. Throws a `RelayAuditError` (unknown format, bad encoding, …)
  * when the file cannot be analysed; batches already delivered stay valid.
  */
 export async function parseInput(
   input: AnalysisInput,
-  options: ParseOptions,
+  options: ParseInputOptions,
   listener: ParseListener,
 ): Promise<'done' | 'stopped'> {
   let bytesRead = 0;
@@ -134,7 +142,7 @@ interface Resume {
 async function parseDecoded(
   chunks: AsyncIterator<string>,
   input: AnalysisInput,
-  options: ParseOptions,
+  options: ParseInputOptions,
   listener: ParseListener,
   bytesRead: () => number,
   resume: Resume | undefined,
@@ -171,6 +179,7 @@ async function parseDecoded(
     isRelevant: (eventId, source, status, directionality) =>
       rowMayMatter(eventId, source, status, directionality, options.inferring),
   };
+  if (options.noteServerHop !== undefined) context.noteServerHop = options.noteServerHop;
   let rowAdapter: RowAdapter =
     detection.headerless && detection.format.headerless
       ? detection.format.headerless.createRowAdapter(context)
