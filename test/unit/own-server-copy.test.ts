@@ -16,7 +16,7 @@ import {
   OwnServers,
 } from '../../functions/core/analysis/evidence/inbound-trace.js';
 import { type ParsedBatch, parseInput } from '../../functions/core/analysis/input/parse-input.js';
-import type { FormatId, TraceEvent } from '../../functions/core/analysis/model/events.js';
+import type { FormatId, ServerHop, TraceEvent } from '../../functions/core/analysis/model/events.js';
 import { StringPool } from '../../functions/core/kernel/strings.js';
 import { InferredDomains, parseAcceptedDomains } from '../../functions/core/organisation/accepted-domains.js';
 import { event } from '../support/events.js';
@@ -160,7 +160,14 @@ describe('the evidence index, inferring the organisation’s domains', () => {
   it('takes back a copy’s receipt counted before a send the row filter dropped named its server', () => {
     const { inferred, evidence } = index(twice([ARRIVAL(), COPY()]));
     expect(counted(inferred, 'tailspintoys.com')).toBe(2);
-    evidence.noteServerHop(TRACKING, 'SEND', 'SMTP', 'originating', '192.0.2.12', '52.101.1.1', 'Outbound');
+    evidence.noteServerHop(TRACKING, {
+      eventId: 'SEND',
+      source: 'SMTP',
+      directionality: 'originating',
+      clientIp: '192.0.2.12',
+      serverIp: '52.101.1.1',
+      connectorId: 'Outbound',
+    });
     expect(counted(inferred, 'tailspintoys.com')).toBe(0);
     expect(addressedBySender(evidence.inboundOf(MESSAGE), OUTSIDE)).toBe(false);
   });
@@ -177,24 +184,39 @@ describe('the SMTP sends the row filter drops (accepted domains given)', () => {
   const read = async (inferring: boolean) => {
     const bytes = await readFile('test/fixtures/real-world/own-server-copy/edge/MSGTRK2026112814-1.LOG');
     const batches: ParsedBatch[] = [];
-    const hops: unknown[][] = [];
+    const hops: ServerHop[] = [];
     await parseInput(
       { name: 'MSGTRK2026112814-1.LOG', sourceId: 'edge', open: () => chunked(bytes, 89) },
-      { inferring, noteServerHop: (...hop) => void hops.push(hop) },
+      // The adapter fills one object again for each row: copied here, as a keeper must.
+      { inferring, noteServerHop: (hop) => void hops.push({ ...hop }) },
       { format() {}, batch: (batch) => void batches.push(batch) },
     );
     return { lines: batches.flatMap((batch) => batch.events.map((row) => row.line)), hops };
   };
 
   it('tell their hosts to the hook, and build no event', async () => {
-    const hop = ['SEND', 'SMTP', 'incoming', '192.0.2.25', '192.0.2.11', EDGESYNC];
+    const hop: ServerHop = {
+      eventId: 'SEND',
+      source: 'SMTP',
+      directionality: 'incoming',
+      clientIp: '192.0.2.25',
+      serverIp: '192.0.2.11',
+      connectorId: EDGESYNC,
+    };
     expect(await read(false)).toEqual({ lines: [6, 8, 9, 10, 12, 13], hops: [hop, hop] });
     // Inferring, the sends of incoming mail are events (evidence/relevance.ts): nothing to tell.
     expect(await read(true)).toEqual({ lines: [6, 7, 8, 9, 10, 11, 12, 13], hops: [] });
   });
 
   const hop = (evidence: EvidenceIndex, format: FormatId = TRACKING) =>
-    evidence.noteServerHop(format, 'SEND', 'SMTP', 'incoming', '192.0.2.25', '192.0.2.12', EDGESYNC);
+    evidence.noteServerHop(format, {
+      eventId: 'SEND',
+      source: 'SMTP',
+      directionality: 'incoming',
+      clientIp: '192.0.2.25',
+      serverIp: '192.0.2.12',
+      connectorId: EDGESYNC,
+    });
 
   it('name the server a copy came back from to the evidence index, as its event would', () => {
     const evidence = new EvidenceIndex(

@@ -392,17 +392,8 @@ class AnalysisRun {
       year: this.options.year,
       run: this.textRun,
       // The SEND rows the row filter drops still name the organisation's servers: the classifier learns them.
-      noteServerHop: (eventId, source, directionality, clientIp, serverIp, connectorId) => {
-        if (origin !== undefined)
-          this.classifier.noteServerHop(
-            origin.format,
-            eventId,
-            source,
-            directionality,
-            clientIp,
-            serverIp,
-            connectorId,
-          );
+      noteServerHop: (hop) => {
+        if (origin !== undefined) this.classifier.noteServerHop(origin.format, hop);
       },
     };
     return (await parseInput(input, parse, listener)) === 'stopped';

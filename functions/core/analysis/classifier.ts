@@ -28,7 +28,13 @@ import { addressedBySender } from './evidence/inbound-trace.js';
 import { sessionStartUnseen } from './evidence/open-session.js';
 import { senderUnseen } from './evidence/queued-sender.js';
 import { relayRejectionIn } from './evidence/rejections.js';
-import { domainOf, type FormatId, MESSAGE_TRACE_FORMATS, type TraceEvent } from './model/events.js';
+import {
+  domainOf,
+  type FormatId,
+  MESSAGE_TRACE_FORMATS,
+  type ServerHop,
+  type TraceEvent,
+} from './model/events.js';
 import type { Finding, Rejection } from './model/findings.js';
 import { PRECEDENCE } from './scenarios/index.js';
 
@@ -188,16 +194,8 @@ export class StreamingClassifier {
    * the row filter dropped (`RowContext.noteServerHop`): no event is built, none counted, nothing
    * waits; a forwarded copy's hop back from one of them is then known, as when the row is an event.
    */
-  public noteServerHop(
-    format: FormatId,
-    eventId: string,
-    source: string | undefined,
-    directionality: TraceEvent['directionality'],
-    clientIp: string | undefined,
-    serverIp: string | undefined,
-    connectorId: string | undefined,
-  ): void {
-    this.evidence.noteServerHop(format, eventId, source, directionality, clientIp, serverIp, connectorId);
+  public noteServerHop(format: FormatId, hop: Readonly<ServerHop>): void {
+    this.evidence.noteServerHop(format, hop);
   }
 
   /**

@@ -25,7 +25,13 @@ import { OpenSessions } from '../evidence/open-session.js';
 import { OutsideReceipts } from '../evidence/outside-receipts.js';
 import { isPublicAddress } from '../evidence/public-address.js';
 import { QueuedSenders } from '../evidence/queued-sender.js';
-import { domainOf, type FormatId, MESSAGE_TRACE_FORMATS, type TraceEvent } from '../model/events.js';
+import {
+  domainOf,
+  type FormatId,
+  MESSAGE_TRACE_FORMATS,
+  type ServerHop,
+  type TraceEvent,
+} from '../model/events.js';
 
 /**
  * How many inbound traces of each class are kept per message: rows that made a recipient (a
@@ -173,8 +179,6 @@ export class EvidenceIndex {
   private readonly arrivals: BoundedMap<string, Map<string, ArrivalState>> | undefined;
   /** The organisation's servers the run's tracking logs named: a receipt from one is a hop between them. */
   private readonly servers = new OwnServers();
-  /** The hosts of a row no event was built for (`noteServerHop`), one object filled again each time. */
-  private readonly hop: TraceEvent = { timestamp: '', eventId: '', line: 1 };
 
   /**
    * @param inferred the domains being inferred from the logs, when no list was given
@@ -278,27 +282,8 @@ export class EvidenceIndex {
    * Learns the organisation's servers from the hosts of a row of a file in `format` the row filter
    * dropped, an SMTP SEND (`RowContext.noteServerHop`), as {@link observe} would from its event.
    */
-  public noteServerHop(
-    format: FormatId,
-    eventId: string,
-    source: string | undefined,
-    directionality: TraceEvent['directionality'],
-    clientIp: string | undefined,
-    serverIp: string | undefined,
-    connectorId: string | undefined,
-  ): void {
-    const hop = this.hop;
-    hop.eventId = eventId;
-    hop.source = source;
-    hop.directionality = directionality;
-    hop.clientIp = clientIp;
-    hop.serverIp = serverIp;
-    hop.connectorId = connectorId;
-    const newServer = this.servers.note(hop, format);
-    // Not kept past the call: the cells may be cut from the file's text (OwnServers keeps copies).
-    hop.eventId = '';
-    hop.clientIp = hop.serverIp = hop.connectorId = undefined;
-    if (newServer) this.serverNamed();
+  public noteServerHop(format: FormatId, hop: Readonly<ServerHop>): void {
+    if (this.servers.note(hop, format)) this.serverNamed();
   }
 
   /** A server's address read after its copies' receipts (its own log read later) makes them copies. */

@@ -10,7 +10,7 @@
  * recipient too ({@link addressedBySender}).
  */
 import { detach } from '../../kernel/strings.js';
-import { domainOf, type FormatId, type TraceEvent } from '../model/events.js';
+import { domainOf, type FormatId, type ServerHop, type TraceEvent } from '../model/events.js';
 import type { ForwardingOrigin } from '../model/findings.js';
 import { isPublicAddress } from './public-address.js';
 
@@ -143,7 +143,7 @@ export class OwnServers {
   }
 
   /** Remembers the servers `event`, a row of a file in `format`, names; true when one is new. */
-  public note(event: TraceEvent, format: FormatId | undefined): boolean {
+  public note(event: Readonly<ServerHop>, format: FormatId | undefined): boolean {
     if (format === undefined || !TRACKING_LOG_FORMATS.has(format)) return false;
     const { eventId, serverIp, clientIp } = event;
     if (eventId === 'RECEIVE' || ROUTING_EVENTS.has(eventId)) return this.add(serverIp);

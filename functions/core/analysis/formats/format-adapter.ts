@@ -3,7 +3,7 @@
  */
 
 import type { TimestampParser } from '../input/timestamps.js';
-import type { FormatId, TraceEvent } from '../model/events.js';
+import type { FormatId, ServerHop, TraceEvent } from '../model/events.js';
 import type { SourceNote } from '../model/source-record.js';
 
 /** Stable reason codes for skipped rows (stored in source records; never rename). */
@@ -81,16 +81,10 @@ export interface RowContext {
   /**
    * Told the hosts of a tracking log's SMTP SEND row that {@link isRelevant} dropped, when the run
    * wants them: the sending server and an internal connector's next hop are the organisation's own
-   * (`OwnServers` in evidence/inbound-trace.ts), learnt without an event built for the row.
+   * (`OwnServers` in evidence/inbound-trace.ts), learnt without an event built for the row. `hop` is
+   * filled again for the next row: copy what is kept.
    */
-  noteServerHop?(
-    eventId: string,
-    source: string | undefined,
-    directionality: TraceEvent['directionality'],
-    clientIp: string | undefined,
-    serverIp: string | undefined,
-    connectorId: string | undefined,
-  ): void;
+  noteServerHop?(hop: Readonly<ServerHop>): void;
 }
 
 /** Converts the rows of one file; created once the header is known. */

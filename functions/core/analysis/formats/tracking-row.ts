@@ -3,7 +3,7 @@
  * Export-Csv` and the historical-search Extended report — share one conversion; the formats differ
  * only in how they spell the column names.
  */
-import { normaliseAddress, normaliseMessageId, type TraceEvent } from '../model/events.js';
+import { normaliseAddress, normaliseMessageId, type ServerHop, type TraceEvent } from '../model/events.js';
 import { mapColumns } from './columns.js';
 import type { RowAdapter, RowContext, RowSink } from './format-adapter.js';
 import {
@@ -99,6 +99,8 @@ export class TrackingRowAdapter implements RowAdapter {
   private readonly headerCount: number;
   private readonly context: RowContext;
   private readonly listColumns: readonly [TrackingField, number][];
+  /** The hosts of a dropped SMTP SEND row (`RowContext.noteServerHop`), one object filled again each time. */
+  private readonly hop: ServerHop = { eventId: 'SEND', source: 'SMTP' };
 
   public constructor(headers: readonly string[], names: TrackingColumnNames, context: RowContext) {
     const map = mapColumns(headers, names, context.file);
@@ -149,15 +151,14 @@ export class TrackingRowAdapter implements RowAdapter {
     // Rows that can neither be a refusal nor correlation evidence are counted, not converted; an SMTP
     // send among them still names the organisation's servers, told by three cells, not an event.
     if (!this.context.isRelevant(eventId, source, statusList, directionality)) {
-      if (eventId === 'SEND' && source === 'SMTP' && this.context.noteServerHop !== undefined)
-        this.context.noteServerHop(
-          eventId,
-          source,
-          directionality,
-          at(fields, c.clientIp),
-          at(fields, c.serverIp),
-          at(fields, c.connectorId),
-        );
+      if (eventId === 'SEND' && source === 'SMTP' && this.context.noteServerHop !== undefined) {
+        const hop = this.hop;
+        hop.directionality = directionality;
+        hop.clientIp = at(fields, c.clientIp);
+        hop.serverIp = at(fields, c.serverIp);
+        hop.connectorId = at(fields, c.connectorId);
+        this.context.noteServerHop(hop);
+      }
       return;
     }
 

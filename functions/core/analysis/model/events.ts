@@ -184,6 +184,15 @@ export const TraceEvent = z.object({
 });
 export type TraceEvent = z.infer<typeof TraceEvent>;
 
+/**
+ * What an SMTP SEND row tells of the organisation's servers when no event is built for it (the row
+ * filter dropped it: `RowContext.noteServerHop`): the hosts and connector of the hop.
+ */
+export type ServerHop = Pick<
+  TraceEvent,
+  'eventId' | 'source' | 'directionality' | 'clientIp' | 'serverIp' | 'connectorId'
+>;
+
 /** Lower-cases and trims an address; strips `<…>`; returns `''` for the null sender. */
 export function normaliseAddress(raw: string): string {
   let value = raw.trim();
