@@ -31,14 +31,18 @@ export type CertificateLine =
   /** One value of the one-line-per-value form. */
   | { kind: 'value'; field: CertificateField; value: string };
 
-export type CertificateField =
-  | 'subject'
-  | 'issuer'
-  | 'serialNumber'
-  | 'thumbprint'
-  | 'notBefore'
-  | 'notAfter'
-  | 'alternateNames';
+/** The values a certificate's lines give, in the order Exchange writes them. */
+const CERTIFICATE_FIELDS = [
+  'subject',
+  'issuer',
+  'serialNumber',
+  'thumbprint',
+  'notBefore',
+  'notAfter',
+  'alternateNames',
+] as const;
+export type CertificateField = (typeof CERTIFICATE_FIELDS)[number];
+const FIELD_NAMES: ReadonlySet<string> = new Set(CERTIFICATE_FIELDS);
 
 /** Context texts of the one-line-per-value form (compared lower-case, after `Certificate `). */
 const VALUE_FIELDS: Readonly<Record<string, CertificateField>> = {
@@ -88,7 +92,7 @@ export class CertificateBuilder {
 
 /** Whether `name` is a field of the one-line-per-value form (a value handed on between logs names it). */
 export function isCertificateField(name: string): name is CertificateField {
-  return Object.values(VALUE_FIELDS).includes(name as CertificateField);
+  return FIELD_NAMES.has(name);
 }
 
 /**
@@ -102,9 +106,10 @@ export function continuedCertificate(
 ): PresentedCertificate {
   const builder = new CertificateBuilder();
   if (certificate !== undefined) {
-    for (const field of ['subject', 'issuer', 'serialNumber', 'thumbprint', 'notBefore', 'notAfter'] as const)
-      builder.add(field, certificate[field] ?? '');
-    builder.add('alternateNames', certificate.alternateNames.join(';'));
+    for (const field of CERTIFICATE_FIELDS) {
+      const value = certificate[field];
+      builder.add(field, Array.isArray(value) ? value.join(';') : (value ?? ''));
+    }
   }
   for (const { field, value } of values) builder.add(field, value);
   return builder.build();
